@@ -1,0 +1,590 @@
+// Package dburl parses PostgreSQL connection strings, in URL form
+// (postgres://, postgresql://, postgresql+driver://) and in libpq keyword/value
+// form, without losing a byte of what it does not change.
+//
+// It is the only place in dbguard that knows how a password is written, so it
+// is also where passwords are redacted: every URL that reaches an output goes
+// through [URL.Redacted] or [RedactText]. The pooled-to-direct rewrite rules
+// live in pooler.go, beside the parser they depend on.
+package dburl
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Mask replaces a password wherever dbguard shows a connection string.
+const Mask = "****"
+
+// DefaultPort is libpq's port when none is given.
+const DefaultPort = "5432"
+
+// Form says how a connection string was written; a rewrite keeps it.
+type Form int
+
+const (
+	// FormURL is postgres://user:password@host:port/dbname?key=value.
+	FormURL Form = iota
+	// FormKeyValue is libpq's "host=... dbname=... password='...'".
+	FormKeyValue
+)
+
+// ErrNotPostgres means the string is a URL of another database (or of none).
+var ErrNotPostgres = errors.New("not a PostgreSQL connection string")
+
+// ParseError says why a connection string could not be parsed. It never
+// holds the input itself, which may contain a password.
+type ParseError struct {
+	Reason string
+	Err    error
+}
+
+func (e *ParseError) Error() string { return e.Reason }
+func (e *ParseError) Unwrap() error { return e.Err }
+
+func parseErr(format string, args ...any) error {
+	return &ParseError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Host is one host:port entry. Port is empty when the string gives none.
+type Host struct {
+	Name string
+	Port string
+}
+
+// param is one key/value pair. In URL form both are kept percent-encoded as
+// written, so that an untouched parameter prints exactly as it came.
+type param struct {
+	key, value string
+	noEq       bool // URL form: written as "key" with no '='
+}
+
+// URL is a parsed PostgreSQL connection string. The zero value is not useful;
+// use [Parse].
+type URL struct {
+	form Form
+
+	// URL form. Raw fields are percent-encoded as written.
+	scheme      string
+	hasUserinfo bool
+	rawUser     string
+	hasPassword bool
+	rawPassword string
+	hosts       []Host   // decoded
+	rawHosts    []string // as written, parallel to hosts
+	hasPath     bool
+	rawPath     string // without the leading '/'
+	hasQuery    bool
+	fragment    string // kept verbatim, including '#'
+
+	// Both forms: URL query parameters, or keyword/value pairs (decoded).
+	params []param
+}
+
+// Parse parses a PostgreSQL URL or keyword/value connection string.
+func Parse(s string) (*URL, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, parseErr("empty connection string")
+	}
+	if i := strings.Index(s, "://"); i > 0 && isScheme(s[:i]) {
+		scheme := strings.ToLower(s[:i])
+		if scheme != "postgres" && scheme != "postgresql" && !strings.HasPrefix(scheme, "postgresql+") && !strings.HasPrefix(scheme, "postgres+") {
+			return nil, &ParseError{Reason: fmt.Sprintf("scheme %q is not PostgreSQL (want postgres:// or postgresql://)", s[:i]), Err: ErrNotPostgres}
+		}
+		return parseURL(s[:i], s[i+3:])
+	}
+	if strings.Contains(s, "=") {
+		return parseKeyValue(s)
+	}
+	return nil, &ParseError{Reason: "neither a postgres:// URL nor a keyword=value string", Err: ErrNotPostgres}
+}
+
+func isScheme(s string) bool {
+	for i, c := range s {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case i > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+func parseURL(scheme, rest string) (*URL, error) {
+	u := &URL{form: FormURL, scheme: scheme}
+	if i := strings.IndexByte(rest, '#'); i >= 0 {
+		// A raw '#' inside a password is not valid in a URL either; every URL
+		// parser reads it as the start of a fragment, and so do we.
+		u.fragment = rest[i:]
+		rest = rest[:i]
+	}
+	var query string
+	if i := strings.IndexByte(rest, '?'); i >= 0 {
+		u.hasQuery = true
+		rest, query = rest[:i], rest[i+1:]
+	}
+	// The userinfo ends at the last '@': a password with an unescaped '@' or
+	// '/' is then still taken whole, so it is never shown in part.
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		u.hasUserinfo = true
+		userinfo := rest[:i]
+		rest = rest[i+1:]
+		if j := strings.IndexByte(userinfo, ':'); j >= 0 {
+			u.rawUser, u.rawPassword, u.hasPassword = userinfo[:j], userinfo[j+1:], true
+		} else {
+			u.rawUser = userinfo
+		}
+		if _, err := url.PathUnescape(u.rawUser); err != nil {
+			return nil, parseErr("bad percent-encoding in the user name")
+		}
+		if _, err := url.PathUnescape(u.rawPassword); err != nil {
+			return nil, parseErr("bad percent-encoding in the password (encode '%%' as %%25)")
+		}
+	}
+	hostlist := rest
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		hostlist, u.hasPath, u.rawPath = rest[:i], true, rest[i+1:]
+		if _, err := url.PathUnescape(u.rawPath); err != nil {
+			return nil, parseErr("bad percent-encoding in the database name")
+		}
+	}
+	if hostlist != "" {
+		for _, h := range strings.Split(hostlist, ",") {
+			host, err := splitHostPort(h)
+			if err != nil {
+				return nil, err
+			}
+			u.hosts = append(u.hosts, host)
+			u.rawHosts = append(u.rawHosts, h)
+		}
+	}
+	if query != "" {
+		for _, kv := range strings.Split(query, "&") {
+			if kv == "" {
+				continue
+			}
+			k, v, eq := strings.Cut(kv, "=")
+			if _, err := url.QueryUnescape(k); err != nil {
+				return nil, parseErr("bad percent-encoding in a query parameter name")
+			}
+			if _, err := url.QueryUnescape(v); err != nil {
+				return nil, parseErr("bad percent-encoding in query parameter %q", unescape(k))
+			}
+			u.params = append(u.params, param{key: k, value: v, noEq: !eq})
+		}
+	}
+	if err := u.validate(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func splitHostPort(h string) (Host, error) {
+	var name, port string
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return Host{}, parseErr("unclosed '[' in an IPv6 host")
+		}
+		name = h[1:end]
+		rest := h[end+1:]
+		if rest != "" {
+			if rest[0] != ':' {
+				return Host{}, parseErr("unexpected text after an IPv6 host (want [addr]:port)")
+			}
+			port = rest[1:]
+		}
+	} else if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		name, port = h[:i], h[i+1:]
+	} else {
+		name = h
+	}
+	if !strings.HasPrefix(h, "[") && strings.ContainsAny(name, ":[]") {
+		return Host{}, parseErr("invalid host (an IPv6 address goes in brackets; a password with ':' or '@' must be percent-encoded)")
+	}
+	name, err := url.PathUnescape(name)
+	if err != nil {
+		return Host{}, parseErr("bad percent-encoding in host")
+	}
+	if port != "" && !validPort(port) {
+		return Host{}, parseErr("invalid port after host (want a number from 1 to 65535; a password with ':' or '@' must be percent-encoded)")
+	}
+	return Host{Name: name, Port: port}, nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n > 0 && n < 65536 && !strings.HasPrefix(p, "+")
+}
+
+// parseKeyValue parses libpq's keyword/value syntax: keyword = value pairs
+// separated by white space; a value is single-quoted (with \' and \\) or runs
+// to the next white space (with backslash escapes).
+func parseKeyValue(s string) (*URL, error) {
+	u := &URL{form: FormKeyValue}
+	i := 0
+	skipSpace := func() {
+		for i < len(s) && isSpace(s[i]) {
+			i++
+		}
+	}
+	for {
+		skipSpace()
+		if i >= len(s) {
+			break
+		}
+		start := i
+		for i < len(s) && s[i] != '=' && !isSpace(s[i]) {
+			i++
+		}
+		key := s[start:i]
+		skipSpace()
+		if i >= len(s) || s[i] != '=' {
+			return nil, parseErr("missing '=' after a keyword in keyword/value string (quote values that contain spaces)")
+		}
+		if key == "" {
+			return nil, parseErr("missing keyword before '=' in keyword/value string")
+		}
+		i++
+		skipSpace()
+		var b strings.Builder
+		if i < len(s) && s[i] == '\'' {
+			i++
+			closed := false
+			for i < len(s) {
+				c := s[i]
+				if c == '\\' && i+1 < len(s) {
+					b.WriteByte(s[i+1])
+					i += 2
+					continue
+				}
+				i++
+				if c == '\'' {
+					closed = true
+					break
+				}
+				b.WriteByte(c)
+			}
+			if !closed {
+				return nil, parseErr("unterminated quoted value in keyword/value string")
+			}
+		} else {
+			for i < len(s) && !isSpace(s[i]) {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				b.WriteByte(s[i])
+				i++
+			}
+		}
+		u.params = append(u.params, param{key: key, value: b.String()})
+	}
+	if len(u.params) == 0 {
+		return nil, parseErr("empty keyword/value string")
+	}
+	if err := u.validate(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+func (u *URL) validate() error {
+	for _, p := range strings.Split(u.Param("port"), ",") {
+		if p != "" && !validPort(p) {
+			return parseErr("invalid port parameter (want a number from 1 to 65535)")
+		}
+	}
+	hosts, ports := len(u.Hosts()), len(u.portList())
+	if ports > 1 && ports != hosts {
+		return parseErr("%d ports given for %d hosts", ports, hosts)
+	}
+	return nil
+}
+
+func unescape(s string) string {
+	v, err := url.QueryUnescape(s)
+	if err != nil {
+		return s
+	}
+	return v
+}
+
+// Form reports how the string was written.
+func (u *URL) Form() Form { return u.form }
+
+// Param returns the decoded value of the query parameter or keyword, "" if
+// absent. Later occurrences win, as in libpq.
+func (u *URL) Param(key string) string {
+	v, _ := u.lookup(key)
+	return v
+}
+
+func (u *URL) lookup(key string) (string, bool) {
+	val, found := "", false
+	for _, p := range u.params {
+		if u.decodeKey(p.key) == key {
+			val, found = u.decodeValue(p.value), true
+		}
+	}
+	return val, found
+}
+
+func (u *URL) decodeKey(k string) string {
+	if u.form == FormURL {
+		return unescape(k)
+	}
+	return k
+}
+
+func (u *URL) decodeValue(v string) string {
+	if u.form == FormURL {
+		return unescape(v)
+	}
+	return v
+}
+
+// setParam sets every occurrence of key to value; it reports whether any did.
+func (u *URL) setParam(key, value string) bool {
+	set := false
+	for i, p := range u.params {
+		if u.decodeKey(p.key) == key {
+			if u.form == FormURL {
+				u.params[i].value = url.QueryEscape(value)
+				u.params[i].noEq = false
+			} else {
+				u.params[i].value = value
+			}
+			set = true
+		}
+	}
+	return set
+}
+
+// User returns the user name in effect: the user parameter, else the URL's.
+func (u *URL) User() string {
+	if v, ok := u.lookup("user"); ok {
+		return v
+	}
+	s, _ := url.PathUnescape(u.rawUser)
+	return s
+}
+
+// HasPassword reports whether the string carries a password.
+func (u *URL) HasPassword() bool {
+	_, ok := u.lookup("password")
+	return ok || u.hasPassword
+}
+
+// Password returns the password in effect. Never print it.
+func (u *URL) Password() string {
+	if v, ok := u.lookup("password"); ok {
+		return v
+	}
+	s, _ := url.PathUnescape(u.rawPassword)
+	return s
+}
+
+// Hosts returns the hosts in effect (the host parameter overrides the URL's),
+// each with its port where one is given.
+func (u *URL) Hosts() []Host {
+	var hosts []Host
+	if v, ok := u.lookup("host"); ok {
+		for _, h := range strings.Split(v, ",") {
+			hosts = append(hosts, Host{Name: h})
+		}
+	} else {
+		hosts = append(hosts, u.hosts...)
+	}
+	ports := u.portList()
+	for i := range hosts {
+		switch {
+		case len(ports) == 1:
+			hosts[i].Port = ports[0]
+		case i < len(ports):
+			hosts[i].Port = ports[i]
+		}
+	}
+	return hosts
+}
+
+// portList returns the port parameter split on commas, nil if absent.
+func (u *URL) portList() []string {
+	if v, ok := u.lookup("port"); ok && v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
+}
+
+// Database returns the database name in effect, or "" for libpq's default
+// (the user name).
+func (u *URL) Database() string {
+	if v, ok := u.lookup("dbname"); ok {
+		return v
+	}
+	s, _ := url.PathUnescape(u.rawPath)
+	return s
+}
+
+// String returns the connection string, password included. It is for
+// connecting; never print it.
+func (u *URL) String() string { return u.format(false) }
+
+// Redacted returns the connection string with every password replaced by
+// [Mask]. It is the only form of a URL that may be shown.
+func (u *URL) Redacted() string { return u.format(true) }
+
+func (u *URL) format(redact bool) string {
+	var b strings.Builder
+	if u.form == FormKeyValue {
+		for i, p := range u.params {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			v := p.value
+			if redact && p.key == "password" {
+				v = Mask
+			}
+			b.WriteString(p.key)
+			b.WriteByte('=')
+			b.WriteString(quoteKV(v))
+		}
+		return b.String()
+	}
+	b.WriteString(u.scheme)
+	b.WriteString("://")
+	if u.hasUserinfo {
+		b.WriteString(u.rawUser)
+		if u.hasPassword {
+			b.WriteByte(':')
+			if redact {
+				b.WriteString(Mask)
+			} else {
+				b.WriteString(u.rawPassword)
+			}
+		}
+		b.WriteByte('@')
+	}
+	for i, h := range u.rawHosts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(h)
+	}
+	if u.hasPath {
+		b.WriteByte('/')
+		b.WriteString(u.rawPath)
+	}
+	if u.hasQuery {
+		b.WriteByte('?')
+		for i, p := range u.params {
+			if i > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(p.key)
+			if redact && unescape(p.key) == "password" {
+				b.WriteString("=" + Mask)
+				continue
+			}
+			if !p.noEq {
+				b.WriteByte('=')
+			}
+			b.WriteString(p.value)
+		}
+	}
+	b.WriteString(u.fragment)
+	return b.String()
+}
+
+// formatHost writes a rewritten host entry for the URL form: IPv6 literals
+// in brackets, other names percent-encoded where the URL syntax needs it.
+func formatHost(h Host) string {
+	name := h.Name
+	if strings.Contains(name, ":") {
+		name = "[" + name + "]"
+	} else {
+		var b strings.Builder
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c <= ' ' || c >= 0x7f || strings.IndexByte("%/,@?#[]:&=+\\'\"", c) >= 0 {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		name = b.String()
+	}
+	if h.Port != "" {
+		return name + ":" + h.Port
+	}
+	return name
+}
+
+func quoteKV(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t\n\r\f\v'\\") {
+		return v
+	}
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+// Clone returns a deep copy, so a rewrite never changes the original.
+func (u *URL) Clone() *URL {
+	c := *u
+	c.hosts = append([]Host(nil), u.hosts...)
+	c.rawHosts = append([]string(nil), u.rawHosts...)
+	c.params = append([]param(nil), u.params...)
+	return &c
+}
+
+// Identity names a database independently of how a connection string spells
+// it: pooled or direct endpoint, parameters and credentials do not matter.
+type Identity struct {
+	Host     string `json:"host"`
+	Port     string `json:"port"`
+	Database string `json:"database"`
+}
+
+// String is host:port/database, the form dbguard shows.
+func (id Identity) String() string {
+	host := id.Host
+	if host == "" {
+		host = "(local socket)"
+	}
+	db := id.Database
+	if db == "" {
+		db = "(default)"
+	}
+	return host + ":" + id.Port + "/" + db
+}
+
+// Identity returns the database this string names as written. Hosts are
+// lower-cased, the port defaults to 5432 and the database to the user name,
+// as libpq does. Call it on the direct URL (see [Classify]) so that a pooled
+// and a direct spelling of one database compare equal.
+func (u *URL) Identity() Identity {
+	var names, ports []string
+	for _, h := range u.Hosts() {
+		names = append(names, strings.ToLower(strings.TrimSuffix(h.Name, ".")))
+		p := h.Port
+		if p == "" {
+			p = DefaultPort
+		}
+		ports = append(ports, strings.TrimLeft(p, "0"))
+	}
+	if len(ports) == 0 {
+		ports = []string{DefaultPort}
+	}
+	db := u.Database()
+	if db == "" {
+		db = u.User()
+	}
+	return Identity{Host: strings.Join(names, ","), Port: strings.Join(ports, ","), Database: db}
+}

@@ -1,0 +1,213 @@
+package dburl
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func mustParse(t *testing.T, s string) *URL {
+	t.Helper()
+	u, err := Parse(s)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", s, err)
+	}
+	return u
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in                   string
+		user, password, db   string
+		hosts                []Host
+		sslmode              string
+		roundTripUnchanged   bool
+		wantIdentity         string
+		wantRedacted         string
+		wantPasswordIsAbsent bool
+	}{
+		{
+			in:   "postgresql://app:s3cr%40t@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+			user: "app", password: "s3cr@t", db: "neondb",
+			hosts:        []Host{{Name: "ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech"}},
+			sslmode:      "require",
+			wantIdentity: "ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech:5432/neondb",
+			wantRedacted: "postgresql://app:****@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+		},
+		{
+			// An unescaped '@' in the password: taken up to the last '@'.
+			in:   "postgres://app:p@ss@db.example.com:6000/shop",
+			user: "app", password: "p@ss", db: "shop",
+			hosts:        []Host{{Name: "db.example.com", Port: "6000"}},
+			wantIdentity: "db.example.com:6000/shop",
+			wantRedacted: "postgres://app:****@db.example.com:6000/shop",
+		},
+		{
+			in:   "postgres://u@[::1]:5433,Other.Host/db",
+			user: "u", db: "db",
+			hosts:        []Host{{Name: "::1", Port: "5433"}, {Name: "Other.Host"}},
+			wantIdentity: "::1,other.host:5433,5432/db",
+			wantRedacted: "postgres://u@[::1]:5433,Other.Host/db",
+		},
+		{
+			// No database: libpq uses the user name.
+			in:   "postgres://alice:pw@localhost",
+			user: "alice", password: "pw",
+			hosts:        []Host{{Name: "localhost"}},
+			wantIdentity: "localhost:5432/alice",
+			wantRedacted: "postgres://alice:****@localhost",
+		},
+		{
+			// Query parameters override the URL parts, as in libpq.
+			in:   "postgresql:///ignored?host=/var/run/postgresql&port=5433&dbname=real&user=bob&password=pw%20x",
+			user: "bob", password: "pw x", db: "real",
+			hosts:        []Host{{Name: "/var/run/postgresql", Port: "5433"}},
+			wantIdentity: "/var/run/postgresql:5433/real",
+			wantRedacted: "postgresql:///ignored?host=/var/run/postgresql&port=5433&dbname=real&user=bob&password=****",
+		},
+		{
+			in:   "host=db.example.com port=5432 dbname=app user=app password='it\\'s \\\\ secret'",
+			user: "app", db: "app",
+			hosts:        []Host{{Name: "db.example.com", Port: "5432"}},
+			wantIdentity: "db.example.com:5432/app",
+			wantRedacted: "host=db.example.com port=5432 dbname=app user=app password=****",
+		},
+		{
+			in:   "postgresql+asyncpg://app:pw@db.internal/app",
+			user: "app", password: "pw", db: "app",
+			hosts:        []Host{{Name: "db.internal"}},
+			wantIdentity: "db.internal:5432/app",
+			wantRedacted: "postgresql+asyncpg://app:****@db.internal/app",
+		},
+		{
+			in:   "postgres://app:pw@DB.Example.COM.:05432/App",
+			user: "app", password: "pw", db: "App",
+			hosts:        []Host{{Name: "DB.Example.COM.", Port: "05432"}},
+			wantIdentity: "db.example.com:5432/App",
+			wantRedacted: "postgres://app:****@DB.Example.COM.:05432/App",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u := mustParse(t, tt.in)
+			if got := u.User(); got != tt.user {
+				t.Errorf("User() = %q, want %q", got, tt.user)
+			}
+			if tt.password != "" && u.Password() != tt.password {
+				t.Errorf("Password() = %q, want %q", u.Password(), tt.password)
+			}
+			if got := u.Database(); got != tt.db {
+				t.Errorf("Database() = %q, want %q", got, tt.db)
+			}
+			if got := u.Hosts(); !equalHosts(got, tt.hosts) {
+				t.Errorf("Hosts() = %v, want %v", got, tt.hosts)
+			}
+			if got := u.Identity().String(); got != tt.wantIdentity {
+				t.Errorf("Identity() = %q, want %q", got, tt.wantIdentity)
+			}
+			if got := u.Redacted(); got != tt.wantRedacted {
+				t.Errorf("Redacted() = %q, want %q", got, tt.wantRedacted)
+			}
+			if u.Form() == FormURL && u.String() != tt.in {
+				t.Errorf("String() = %q, want the input back unchanged", u.String())
+			}
+		})
+	}
+}
+
+func equalHosts(a, b []Host) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestParseKeyValueRoundTrip(t *testing.T) {
+	in := "host=h dbname='my db' password='a\\'b c'"
+	u := mustParse(t, in)
+	if u.Password() != "a'b c" || u.Database() != "my db" {
+		t.Fatalf("got password %q db %q", u.Password(), u.Database())
+	}
+	again := mustParse(t, u.String())
+	if again.Password() != "a'b c" || again.Database() != "my db" {
+		t.Fatalf("String() does not round-trip: %q", u.String())
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		in, want    string
+		notPostgres bool
+	}{
+		{"", "empty connection string", false},
+		{"mysql://root:hunter2@db/app", `scheme "mysql" is not PostgreSQL`, true},
+		{"just-a-word", "neither a postgres:// URL nor a keyword=value string", true},
+		{"postgres://app:hunter2", "invalid port after host", false},
+		{"postgres://app:pw@host:99999/db", "invalid port after host", false},
+		{"postgres://app:pw%zz@host/db", "bad percent-encoding in the password", false},
+		{"host=a password='hunter2", "unterminated quoted value", false},
+		{"host=a hunter2", "missing '='", false},
+		{"postgres://h1,h2/db?port=1,2,3", "3 ports given for 2 hosts", false},
+	}
+	for _, tt := range tests {
+		_, err := Parse(tt.in)
+		if err == nil {
+			t.Errorf("Parse(%q): no error, want %q", tt.in, tt.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%q) = %q, want it to contain %q", tt.in, err, tt.want)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("Parse(%q) error shows the password: %q", tt.in, err)
+		}
+		if got := errors.Is(err, ErrNotPostgres); got != tt.notPostgres {
+			t.Errorf("Parse(%q): errors.Is(ErrNotPostgres) = %v, want %v", tt.in, got, tt.notPostgres)
+		}
+	}
+}
+
+func TestRedactText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{
+			`failed to connect to postgres://app:hunter2@db:5432/app: refused`,
+			`failed to connect to postgres://app:****@db:5432/app: refused`,
+		},
+		{
+			`dial pgx5://app:p@ss@w0rd@db/app?sslmode=disable done`,
+			`dial pgx5://app:****@db/app?sslmode=disable done`,
+		},
+		{
+			`host=db password='sec ret' user=app`,
+			`host=db password=**** user=app`,
+		},
+		{
+			`postgres://db/app?sslmode=require&password=hunter2&x=1`,
+			`postgres://db/app?sslmode=require&password=****&x=1`,
+		},
+		{`PGPASSWORD=hunter2 psql`, `PGPASSWORD=**** psql`},
+		{`no secrets here: postgres://db/app`, `no secrets here: postgres://db/app`},
+	}
+	for _, tt := range tests {
+		if got := RedactText(tt.in); got != tt.want {
+			t.Errorf("RedactText(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+		if got := RedactText(RedactText(tt.in)); got != tt.want {
+			t.Errorf("RedactText is not idempotent on %q: %q", tt.in, got)
+		}
+	}
+}
+
+func TestRedactUnparsable(t *testing.T) {
+	for _, in := range []string{"postgres://app:hunter2", "postgres://app:hunter2@h:x/db", "password hunter2"} {
+		got := Redact(in)
+		if strings.Contains(got, "hunter2") {
+			t.Errorf("Redact(%q) = %q shows the password", in, got)
+		}
+	}
+}

@@ -1,0 +1,37 @@
+package dburl
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	// userinfoRE finds scheme://user:password@ in free text. The password
+	// part is greedy up to the last '@' before white space, so a password
+	// with a raw '@' in it is masked whole rather than in part.
+	userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/?#@]*):\S*@`)
+	// passwordRE finds password=... in keyword/value strings, URL query
+	// strings and PGPASSWORD=... assignments.
+	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+)
+
+// RedactText masks every password it can find in free text: URL userinfo,
+// password= keywords and parameters. It is for text dbguard did not build
+// itself, such as error messages from drivers and child processes; for a
+// parsed connection string use [URL.Redacted].
+func RedactText(s string) string {
+	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
+	return passwordRE.ReplaceAllString(s, "${1}"+Mask)
+}
+
+// Redact parses s and returns its redacted form. A string that cannot be
+// parsed may hold a password anywhere, so only its scheme is shown.
+func Redact(s string) string {
+	if u, err := Parse(s); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.Index(s, "://"); i > 0 && isScheme(s[:i]) {
+		return s[:i] + "://" + Mask + " (unparsable, hidden)"
+	}
+	return Mask + " (unparsable, hidden)"
+}
