@@ -1,0 +1,462 @@
+// Package config finds, decodes and validates dbguard.yaml.
+//
+// The file is optional: every key has a default, so a project can start with
+// none. When present it is decoded strictly (unknown keys are errors) and every
+// error names the file and line, so it can be pasted into an editor.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// FileName is the configuration file dbguard looks for.
+const FileName = "dbguard.yaml"
+
+// Defaults for keys that are absent.
+const (
+	DefaultURLVar = "DATABASE_URL"
+	DefaultMode   = "development"
+)
+
+// DefaultDirectURLVars are the variables that conventionally hold the direct
+// (unpooled) URL: Neon's Vercel integration, Prisma's directUrl, Vercel
+// Postgres, and Neon's own naming.
+var DefaultDirectURLVars = []string{"DATABASE_URL_UNPOOLED", "DIRECT_URL", "POSTGRES_URL_NON_POOLING", "DATABASE_UNPOOLED_URL"}
+
+// Config is a decoded dbguard.yaml with defaults filled in.
+type Config struct {
+	Version  int      `yaml:"version"`
+	Database Database `yaml:"database"`
+	Env      Env      `yaml:"env"`
+	Poolers  []Pooler `yaml:"poolers"`
+	Path     string   `yaml:"-"` // the file it came from; "" when defaults only
+	Root     string   `yaml:"-"` // the project root: the file's directory, else the git root
+	nodes    *yaml.Node
+}
+
+// Database says which variables hold connection strings.
+type Database struct {
+	URLVar        string   `yaml:"url_var"`
+	DirectURLVars []string `yaml:"direct_url_vars"`
+}
+
+// Env says which env files count.
+type Env struct {
+	Files   []string `yaml:"files"`
+	Exclude []string `yaml:"exclude"`
+	Mode    string   `yaml:"mode"`
+}
+
+// Pooler is a user rule: a connection to Match goes to Direct instead.
+type Pooler struct {
+	Name   string   `yaml:"name"`
+	Match  Endpoint `yaml:"match"`
+	Direct Endpoint `yaml:"direct"`
+}
+
+// Endpoint is a host and/or port; either may be empty.
+type Endpoint struct {
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+}
+
+// Error is a problem in a configuration file, with its line when known.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc += ":" + strconv.Itoa(e.Line)
+	}
+	return loc + ": " + e.Msg
+}
+
+// Hint names the next step.
+func (e *Error) Hint() string {
+	return "fix " + filepath.Base(e.File) + " (every key is documented in the example dbguard.yaml and the README), then run the command again"
+}
+
+// Default returns the configuration used when there is no file.
+func Default(root string) *Config {
+	c := &Config{Root: root}
+	c.fillDefaults()
+	return c
+}
+
+func (c *Config) fillDefaults() {
+	if c.Version == 0 {
+		c.Version = 1
+	}
+	if c.Database.URLVar == "" {
+		c.Database.URLVar = DefaultURLVar
+	}
+	if c.Database.DirectURLVars == nil {
+		c.Database.DirectURLVars = append([]string(nil), DefaultDirectURLVars...)
+	}
+	if c.Env.Mode == "" {
+		c.Env.Mode = DefaultMode
+	}
+}
+
+// Find looks for dbguard.yaml in dir and its parents, stopping at the git
+// root (the first directory holding .git). It returns the path found, or ""
+// and the git root ("" if none) when there is no file.
+func Find(dir string) (file, gitRoot string, err error) {
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return "", "", err
+	}
+	for {
+		p := filepath.Join(dir, FileName)
+		if _, err := os.Stat(p); err == nil {
+			return p, "", nil
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return "", "", err
+		}
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return "", dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", "", nil
+		}
+		dir = parent
+	}
+}
+
+// Discover finds the configuration for work in dir: the file named by
+// explicit if set, else the nearest dbguard.yaml, else defaults rooted at the
+// git root (or dir itself outside git).
+func Discover(dir, explicit string) (*Config, error) {
+	if explicit != "" {
+		return Load(explicit)
+	}
+	file, gitRoot, err := Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	if file != "" {
+		return Load(file)
+	}
+	if gitRoot == "" {
+		gitRoot, err = filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return Default(gitRoot), nil
+}
+
+// Load reads and validates one configuration file.
+func Load(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{File: file, Msg: "no such configuration file"}
+		}
+		return nil, &Error{File: file, Msg: err.Error()}
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, err
+	}
+	c, err := Parse(abs, data)
+	if err != nil {
+		return nil, err
+	}
+	c.Root = filepath.Dir(abs)
+	return c, nil
+}
+
+// Parse decodes and validates configuration text; file is used in errors.
+func Parse(file string, data []byte) (*Config, error) {
+	c := &Config{Path: file}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	// io.EOF: an empty file, or one of comments only, means all defaults.
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, yamlError(file, err)
+	}
+	c.nodes = &root
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	c.fillDefaults()
+	return c, nil
+}
+
+var (
+	lineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownRE  = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
+	mismatchRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+)
+
+// yamlError turns yaml.v3's messages, which name Go types, into ones that
+// name keys and what they want.
+func yamlError(file string, err error) error {
+	msgs := []string{err.Error()}
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		msgs = te.Errors
+	}
+	m := lineRE.FindStringSubmatch(strings.TrimPrefix(msgs[0], "yaml: "))
+	if m == nil {
+		return &Error{File: file, Msg: strings.TrimPrefix(msgs[0], "yaml: ")}
+	}
+	line, _ := strconv.Atoi(m[1])
+	msg := m[2]
+	if u := unknownRE.FindStringSubmatch(msg); u != nil {
+		known := knownKeys[u[2]]
+		msg = fmt.Sprintf("unknown key %q", u[1])
+		if s := closest(u[1], known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		} else if len(known) > 0 {
+			msg += " (known keys here: " + strings.Join(known, ", ") + ")"
+		}
+	} else if u := mismatchRE.FindStringSubmatch(msg); u != nil {
+		got := map[string]string{"str": "a string", "int": "a number", "map": "a mapping", "seq": "a list", "bool": "true/false", "float": "a number", "null": "nothing"}[u[1]]
+		if got == "" {
+			got = u[1]
+		}
+		if u[2] != "" {
+			got += " " + strconv.Quote(u[2])
+		}
+		msg = "want " + describeType(u[3]) + ", got " + got
+	}
+	if len(msgs) > 1 {
+		msg += fmt.Sprintf(" (and %d more problems)", len(msgs)-1)
+	}
+	return &Error{File: file, Line: line, Msg: msg}
+}
+
+func describeType(t string) string {
+	switch {
+	case t == "int":
+		return "a whole number"
+	case t == "string":
+		return "a string"
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	default:
+		return "a mapping"
+	}
+}
+
+// knownKeys maps yaml.v3's type names ("config.Env") to their keys.
+var knownKeys = func() map[string][]string {
+	m := map[string][]string{}
+	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}} {
+		t := reflect.TypeOf(v)
+		var keys []string
+		for i := 0; i < t.NumField(); i++ {
+			if tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]; tag != "" && tag != "-" {
+				keys = append(keys, tag)
+			}
+		}
+		m[t.String()] = keys
+	}
+	return m
+}()
+
+// closest returns the known key nearest to s, if it is a plausible typo.
+func closest(s string, known []string) string {
+	best, bestD := "", 3
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(s), k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	modeRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+)
+
+func (c *Config) validate() error {
+	bad := func(msg string, keyPath ...any) error {
+		return &Error{File: c.Path, Line: c.Line(keyPath...), Msg: msg}
+	}
+	if c.Version != 0 && c.Version != 1 {
+		return bad(fmt.Sprintf("version %d is not supported (this dbguard reads version: 1)", c.Version), "version")
+	}
+	if v := c.Database.URLVar; v != "" && !envNameRE.MatchString(v) {
+		return bad(fmt.Sprintf("url_var %q is not an environment variable name", v), "database", "url_var")
+	}
+	for i, v := range c.Database.DirectURLVars {
+		if !envNameRE.MatchString(v) {
+			return bad(fmt.Sprintf("direct_url_vars entry %q is not an environment variable name", v), "database", "direct_url_vars", i)
+		}
+		if v == c.Database.URLVar || (c.Database.URLVar == "" && v == DefaultURLVar) {
+			return bad(fmt.Sprintf("%s is the url_var; it cannot also be a direct URL variable", v), "database", "direct_url_vars", i)
+		}
+	}
+	if m := c.Env.Mode; m != "" && !modeRE.MatchString(m) {
+		return bad(fmt.Sprintf("mode %q: use letters, digits, '-' and '_'", m), "env", "mode")
+	}
+	for i, f := range c.Env.Files {
+		if f == "" {
+			return bad("empty file name", "env", "files", i)
+		}
+	}
+	for i, p := range c.Env.Exclude {
+		if _, err := path.Match(p, ""); err != nil {
+			return bad(fmt.Sprintf("exclude pattern %q is not a valid glob", p), "env", "exclude", i)
+		}
+	}
+	names := map[string]bool{}
+	for i, p := range c.Poolers {
+		switch {
+		case p.Name == "":
+			return bad("pooler rule needs a name", "poolers", i)
+		case names[p.Name]:
+			return bad(fmt.Sprintf("pooler rule name %q is used twice", p.Name), "poolers", i, "name")
+		case p.Match.Host == "" && p.Match.Port == 0:
+			return bad(fmt.Sprintf("pooler rule %q: match needs a host, a port or both", p.Name), "poolers", i)
+		case p.Direct.Host == "" && p.Direct.Port == 0:
+			return bad(fmt.Sprintf("pooler rule %q: direct needs a host, a port or both", p.Name), "poolers", i)
+		}
+		names[p.Name] = true
+		if _, err := path.Match(p.Match.Host, ""); err != nil {
+			return bad(fmt.Sprintf("pooler rule %q: host pattern %q is not a valid glob", p.Name, p.Match.Host), "poolers", i, "match", "host")
+		}
+		for _, e := range []struct {
+			key  string
+			port int
+		}{{"match", p.Match.Port}, {"direct", p.Direct.Port}} {
+			if e.port < 0 || e.port > 65535 {
+				return bad(fmt.Sprintf("pooler rule %q: port %d is out of range 1-65535", p.Name, e.port), "poolers", i, e.key, "port")
+			}
+		}
+		if strings.ContainsAny(p.Direct.Host, "*?[") {
+			return bad(fmt.Sprintf("pooler rule %q: direct host %q must be a host name, not a pattern", p.Name, p.Direct.Host), "poolers", i, "direct", "host")
+		}
+	}
+	return nil
+}
+
+// Line finds the line of a key path (map keys and list indexes) in the
+// file, or of the deepest part of it that exists; 0 without a file.
+func (c *Config) Line(keyPath ...any) int {
+	if c.nodes == nil || len(c.nodes.Content) == 0 {
+		return 0
+	}
+	n := c.nodes.Content[0]
+	line := n.Line
+	for _, k := range keyPath {
+		var next *yaml.Node
+		switch k := k.(type) {
+		case string:
+			if n.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i].Value == k {
+						line = n.Content[i].Line
+						next = n.Content[i+1]
+					}
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && k < len(n.Content) {
+				next = n.Content[k]
+				line = next.Line
+			}
+		}
+		if next == nil {
+			break
+		}
+		n = next
+	}
+	return line
+}
+
+// Rules returns the pooler rules in the form the URL package applies.
+func (c *Config) Rules() []dburl.Rule {
+	rules := make([]dburl.Rule, 0, len(c.Poolers))
+	for _, p := range c.Poolers {
+		r := dburl.Rule{Name: p.Name, Host: p.Match.Host, DirectHost: p.Direct.Host}
+		if p.Match.Port != 0 {
+			r.Port = strconv.Itoa(p.Match.Port)
+		}
+		if p.Direct.Port != 0 {
+			r.DirectPort = strconv.Itoa(p.Direct.Port)
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// URLVars returns the URL variable followed by the direct-URL variables.
+func (c *Config) URLVars() []string {
+	return append([]string{c.Database.URLVar}, c.Database.DirectURLVars...)
+}
+
+// Keys lists every documented key path, for tests that keep the example
+// file and the README complete.
+func Keys() []string {
+	var out []string
+	var walk func(prefix string, t reflect.Type)
+	walk = func(prefix string, t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+			if tag == "" || tag == "-" {
+				continue
+			}
+			ft := t.Field(i).Type
+			if ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct {
+				ft = ft.Elem()
+			}
+			out = append(out, prefix+tag)
+			if ft.Kind() == reflect.Struct {
+				walk(prefix+tag+".", ft)
+			}
+		}
+	}
+	walk("", reflect.TypeOf(Config{}))
+	sort.Strings(out)
+	return out
+}

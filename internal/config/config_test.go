@@ -1,0 +1,156 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseDefaults(t *testing.T) {
+	for _, text := range []string{"", "# nothing yet\n", "version: 1\n"} {
+		c, err := Parse("dbguard.yaml", []byte(text))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", text, err)
+		}
+		if c.Database.URLVar != "DATABASE_URL" || c.Env.Mode != "development" || c.Version != 1 {
+			t.Errorf("Parse(%q): defaults not filled: %+v", text, c)
+		}
+		if !reflect.DeepEqual(c.Database.DirectURLVars, DefaultDirectURLVars) {
+			t.Errorf("direct_url_vars = %v", c.Database.DirectURLVars)
+		}
+	}
+}
+
+func TestParseFull(t *testing.T) {
+	text := `version: 1
+database:
+  url_var: PG_URL
+  direct_url_vars: [PG_DIRECT]
+env:
+  files: [.env, backend/.env]
+  exclude: ["fixtures/**"]
+  mode: staging
+poolers:
+  - name: office
+    match: {host: "*.pgbouncer.internal", port: 6432}
+    direct: {host: db.internal, port: 5432}
+`
+	c, err := Parse("dbguard.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database.URLVar != "PG_URL" || !reflect.DeepEqual(c.URLVars(), []string{"PG_URL", "PG_DIRECT"}) {
+		t.Errorf("vars: %v", c.URLVars())
+	}
+	if c.Env.Mode != "staging" || len(c.Env.Files) != 2 || c.Env.Exclude[0] != "fixtures/**" {
+		t.Errorf("env: %+v", c.Env)
+	}
+	rules := c.Rules()
+	if len(rules) != 1 || rules[0].Host != "*.pgbouncer.internal" || rules[0].Port != "6432" || rules[0].DirectPort != "5432" {
+		t.Errorf("rules: %+v", rules)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"version: 1\ndatabase:\n  urlvar: X\n", `dbguard.yaml:3: unknown key "urlvar" (did you mean "url_var"?)`},
+		{"version: 1\nenvs: {}\n", `dbguard.yaml:2: unknown key "envs" (did you mean "env"?)`},
+		{"version: 1\nbogus: 1\n", `dbguard.yaml:2: unknown key "bogus" (known keys here: version, database, env, poolers)`},
+		{"version: two\n", `dbguard.yaml:1: want a whole number, got a string "two"`},
+		{"version: 2\n", "dbguard.yaml:1: version 2 is not supported"},
+		{"env:\n  files: .env\n", `dbguard.yaml:2: want a list, got a string ".env"`},
+		{"version: 1\n  bad: [\n", "dbguard.yaml:2: mapping values are not allowed"},
+		{"database:\n  url_var: 'DATABASE-URL'\n", `dbguard.yaml:2: url_var "DATABASE-URL" is not an environment variable name`},
+		{"database:\n  direct_url_vars:\n    - DIRECT_URL\n    - DATABASE_URL\n", "dbguard.yaml:4: DATABASE_URL is the url_var"},
+		{"env:\n  exclude: ['[']\n", `dbguard.yaml:2: exclude pattern "[" is not a valid glob`},
+		{"env:\n  mode: 'dev mode'\n", "dbguard.yaml:2: mode"},
+		{"poolers:\n  - match: {port: 6432}\n    direct: {port: 5432}\n", "dbguard.yaml:2: pooler rule needs a name"},
+		{"poolers:\n  - name: a\n    direct: {port: 5432}\n", `dbguard.yaml:2: pooler rule "a": match needs a host, a port or both`},
+		{"poolers:\n  - name: a\n    match: {port: 6432}\n", `pooler rule "a": direct needs`},
+		{"poolers:\n  - name: a\n    match: {port: 6432}\n    direct:\n      port: 70000\n", "dbguard.yaml:5: pooler rule \"a\": port 70000 is out of range"},
+		{"poolers:\n  - name: a\n    match: {port: 1}\n    direct: {port: 2}\n  - name: a\n    match: {port: 3}\n    direct: {port: 4}\n", `dbguard.yaml:5: pooler rule name "a" is used twice`},
+		{"poolers:\n  - name: a\n    match: {port: 1}\n    direct: {host: '*.x'}\n", "dbguard.yaml:4: pooler rule \"a\": direct host"},
+	}
+	for _, tt := range tests {
+		_, err := Parse("dbguard.yaml", []byte(tt.text))
+		if err == nil {
+			t.Errorf("Parse(%q): no error, want %q", tt.text, tt.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%q)\n got %q\nwant %q", tt.text, err, tt.want)
+		}
+		if strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "struct {") {
+			t.Errorf("error leaks Go type names: %q", err)
+		}
+	}
+}
+
+func TestDiscover(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "backend", "app")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// No file: defaults rooted at the git root.
+	c, err := Discover(sub, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Root != root || c.Path != "" {
+		t.Errorf("without a file: root %q path %q, want root %q", c.Root, c.Path, root)
+	}
+	// A file in backend/ is found from below and becomes the root.
+	cfg := filepath.Join(root, "backend", FileName)
+	if err := os.WriteFile(cfg, []byte("version: 1\nenv: {mode: test}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Discover(sub, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Path != cfg || c.Root != filepath.Dir(cfg) || c.Env.Mode != "test" {
+		t.Errorf("found %q root %q mode %q", c.Path, c.Root, c.Env.Mode)
+	}
+	// A file above the git root is not looked at.
+	if err := os.WriteFile(filepath.Join(filepath.Dir(root), FileName), []byte("bogus: 1\n"), 0o644); err == nil {
+		defer os.Remove(filepath.Join(filepath.Dir(root), FileName))
+	}
+	if c, err := Discover(root, ""); err != nil || c.Path != "" {
+		t.Errorf("Discover above the git root: %v, path %q", err, c.Path)
+	}
+	// --config wins, and a missing one is an error.
+	if _, err := Discover(sub, filepath.Join(root, "nope.yaml")); err == nil || !strings.Contains(err.Error(), "no such configuration file") {
+		t.Errorf("missing --config: %v", err)
+	}
+}
+
+// TestExampleDocumentsEveryKey keeps the commented example at the repository
+// root complete and valid.
+func TestExampleDocumentsEveryKey(t *testing.T) {
+	data, err := os.ReadFile("../../dbguard.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse("dbguard.yaml", data); err != nil {
+		t.Fatalf("the example dbguard.yaml does not load: %v", err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range Keys() {
+		leaf := key[strings.LastIndex(key, ".")+1:]
+		if !strings.Contains(string(data), leaf+":") {
+			t.Errorf("example dbguard.yaml does not show key %s", key)
+		}
+		if !strings.Contains(string(readme), leaf) {
+			t.Errorf("README does not document key %s", key)
+		}
+	}
+}
