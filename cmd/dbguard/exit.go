@@ -1,0 +1,45 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dbguard/dbguard/internal/envcheck"
+)
+
+// Exit codes. They are part of dbguard's interface, documented in the README;
+// this is the only place that chooses one.
+const (
+	exitOK          = 0   // everything checked out
+	exitCheckFailed = 1   // a check failed: conflict, drift, dirty, blocked commit
+	exitUsage       = 2   // usage or configuration error, malformed input
+	exitUnreachable = 3   // the database could not be reached
+	exitInterrupted = 130 // Ctrl-C or SIGTERM
+)
+
+// usageError marks a mistake on the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode maps an error to the exit code a script can rely on.
+func exitCode(err error) int {
+	var (
+		conflict *envcheck.ConflictError
+		strict   *envcheck.StrictError
+	)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case errors.As(err, &conflict), errors.As(err, &strict):
+		return exitCheckFailed
+	default:
+		// Configuration, usage and malformed input: config.Error,
+		// envcheck.ParseError, ValueError, NoURLError, MissingFileError,
+		// usageError, and anything unexpected.
+		return exitUsage
+	}
+}

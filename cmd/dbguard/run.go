@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// run builds the command-line app, runs it and returns the exit code. It
+// never calls os.Exit, so tests can run it in-process.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	out, errOut := output.NewRedactor(stdout), output.NewRedactor(stderr)
+	defer out.Flush()
+	defer errOut.Flush()
+	talk := output.Talk{W: errOut}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app := newApp(stdin, out, errOut)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if code == exitInterrupted {
+		talk.Errorf("interrupted")
+		return code
+	}
+	talk.Errorf("%s", err)
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		talk.Hintf("%s", h.Hint())
+	}
+	return code
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:    "dbguard",
+		Usage:   "prove one database is in effect before anything touches it",
+		Version: version,
+		Description: `dbguard finds every DATABASE_URL in the process environment and in every
+.env file of a project, proves they name one database, and rewrites pooled
+endpoints (Neon -pooler, Supabase pooler, your own rules) to direct ones.
+
+Examples:
+   dbguard env                     show every definition and the verdict
+   dbguard env --format json       the same as a stable JSON object
+   dbguard env --mode test         judge the files a test run loads`,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		Suggest:         true,
+		// urfave/cli calls os.Exit itself unless this is set; run owns the
+		// exit codes instead.
+		ExitErrHandler: func(*cli.Context, error) {},
+		Flags:          []cli.Flag{configFlag},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usageError{fmt.Errorf("unknown command %q (run: dbguard --help)", c.Args().First())}
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: []*cli.Command{
+			envCommand(),
+		},
+	}
+	// A usage mistake gets one error line and a hint, not a page of help.
+	app.OnUsageError = onUsageError
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = onUsageError
+		cmd.HideHelpCommand = true
+	}
+	return app
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	name := "dbguard"
+	if c.Command != nil && c.Command.Name != "" {
+		name += " " + c.Command.Name
+	}
+	return usageError{fmt.Errorf("%w (run: %s --help)", err, name)}
+}
+
+var configFlag = &cli.StringFlag{
+	Name:    "config",
+	Usage:   "read `FILE` instead of the nearest dbguard.yaml",
+	EnvVars: []string{"DBGUARD_CONFIG"},
+}
+
+// loadConfig finds the configuration from the working directory.
+func loadConfig(c *cli.Context) (*config.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return config.Discover(wd, c.String("config"))
+}
+
+// format reads --format, allowing only what the command supports.
+func format(c *cli.Context, supported ...output.Format) (output.Format, error) {
+	f, err := output.ParseFormat(strings.ToLower(c.String("format")), supported...)
+	if err != nil {
+		return "", usageError{err}
+	}
+	return f, nil
+}

@@ -1,0 +1,243 @@
+package envcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Status says whether an env file is loaded in the current mode.
+type Status string
+
+const (
+	InEffect  Status = "in-effect"
+	Template  Status = "template"   // .env.example and friends: never loaded
+	OtherMode Status = "other-mode" // .env.production in mode development
+	TestLocal Status = "skipped-in-test"
+)
+
+// EnvFile is one env file found under the project root.
+type EnvFile struct {
+	Path   string `json:"path"` // slash path relative to the root
+	Status Status `json:"status"`
+	Mode   string `json:"mode,omitempty"` // the mode in its name, if any
+	// rank orders the files of one directory, lowest to highest priority:
+	// .env, .env.<mode>, .env.local, .env.<mode>.local (dotenv-flow, Vite).
+	rank int
+}
+
+// Dir is the file's directory, "." for the root.
+func (f EnvFile) Dir() string { return path.Dir(f.Path) }
+
+var templateSuffixes = map[string]bool{"example": true, "sample": true, "template": true, "dist": true, "defaults": true, "default": true, "tmpl": true, "tpl": true}
+
+// classify tells what a file name means in mode, and whether it is an env
+// file at all.
+func classify(name, mode string) (EnvFile, bool) {
+	if name != ".env" && !strings.HasPrefix(name, ".env.") {
+		return EnvFile{}, false
+	}
+	parts := strings.Split(strings.TrimPrefix(name, ".env"), ".")[1:] // "" for .env
+	for _, p := range parts {
+		if templateSuffixes[strings.ToLower(p)] {
+			return EnvFile{Status: Template}, true
+		}
+		if p == "" {
+			return EnvFile{}, false // ".env." or ".env..x"
+		}
+	}
+	f := EnvFile{Status: InEffect}
+	switch {
+	case len(parts) == 0:
+		f.rank = 0
+	case len(parts) == 1 && parts[0] == "local":
+		f.rank = 2
+		if mode == "test" {
+			f.Status = TestLocal
+		}
+	case len(parts) == 1:
+		f.Mode, f.rank = parts[0], 1
+	case len(parts) == 2 && parts[1] == "local":
+		f.Mode, f.rank = parts[0], 3
+	default:
+		return EnvFile{}, false // .env.a.b: no loader reads it
+	}
+	if f.Mode != "" && f.Mode != mode {
+		f.Status = OtherMode
+	}
+	return f, true
+}
+
+// skipDirs are never searched: version control, dependencies, virtualenvs
+// and build output hold env files that belong to someone else.
+var skipDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, "node_modules": true, "vendor": true, "bower_components": true,
+	".venv": true, "venv": true, "virtualenv": true, ".tox": true, ".nox": true, "__pycache__": true,
+	".mypy_cache": true, ".pytest_cache": true, ".ruff_cache": true, "site-packages": true,
+	"dist": true, "build": true, "target": true, "out": true, ".next": true, ".nuxt": true, ".svelte-kit": true,
+	".turbo": true, ".vercel": true, ".cache": true, "coverage": true, ".terraform": true, ".gradle": true,
+}
+
+// discover lists the env files under root, or the explicit ones, sorted by
+// directory and then by priority.
+func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, error) {
+	var files []EnvFile
+	add := func(rel string) {
+		if f, ok := classify(path.Base(rel), mode); ok {
+			f.Path = rel
+			files = append(files, f)
+		}
+	}
+	if len(explicit) > 0 {
+		for _, p := range explicit {
+			rel := filepath.ToSlash(filepath.Clean(p))
+			if filepath.IsAbs(p) {
+				r, err := filepath.Rel(root, p)
+				if err != nil {
+					return nil, err
+				}
+				rel = filepath.ToSlash(r)
+			}
+			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
+				return nil, &MissingFileError{Path: rel, Err: err}
+			}
+			if _, ok := classify(path.Base(rel), mode); !ok {
+				// An explicit file with another name (prod.env) is loaded
+				// as it is named: with the priority of a plain .env.
+				files = append(files, EnvFile{Path: rel, Status: InEffect})
+				continue
+			}
+			add(rel)
+		}
+	} else {
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if p == root {
+					return err
+				}
+				return nil // an unreadable corner of the tree holds nothing we could read
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() {
+				if p != root && (skipDirs[d.Name()] || isVirtualenv(p) || excluded(exclude, rel)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if excluded(exclude, rel) {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
+					return nil
+				}
+			} else if !d.Type().IsRegular() {
+				return nil
+			}
+			add(rel)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(files, func(i, j int) bool {
+		a, b := files[i], files[j]
+		if a.Dir() != b.Dir() {
+			return dirLess(a.Dir(), b.Dir())
+		}
+		return a.rank < b.rank
+	})
+	return files, nil
+}
+
+// dirLess orders shallow directories first, then by name.
+func dirLess(a, b string) bool {
+	da, db := depth(a), depth(b)
+	if da != db {
+		return da < db
+	}
+	return a < b
+}
+
+func depth(dir string) int {
+	if dir == "." {
+		return 0
+	}
+	return strings.Count(dir, "/") + 1
+}
+
+func isVirtualenv(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "pyvenv.cfg"))
+	return err == nil
+}
+
+// MissingFileError is an env.files entry that does not exist.
+type MissingFileError struct {
+	Path string
+	Err  error
+}
+
+func (e *MissingFileError) Error() string {
+	if errors.Is(e.Err, fs.ErrNotExist) {
+		return fmt.Sprintf("env.files lists %s, which does not exist", e.Path)
+	}
+	return fmt.Sprintf("env.files lists %s: %v", e.Path, e.Err)
+}
+
+// Hint names the next step.
+func (e *MissingFileError) Hint() string {
+	return "create the file or remove it from env.files in dbguard.yaml"
+}
+
+func excluded(patterns []string, rel string) bool {
+	for _, p := range patterns {
+		if matchGlob(p, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchGlob matches a slash path against a glob in which "**" stands for
+// any number of directories (zero included) and other segments follow
+// path.Match. A pattern without a slash matches the base name anywhere.
+func matchGlob(pattern, name string) bool {
+	pattern = strings.TrimPrefix(pattern, "./")
+	if !strings.Contains(pattern, "/") {
+		ok, _ := path.Match(pattern, path.Base(name))
+		return ok
+	}
+	return matchSegments(strings.Split(pattern, "/"), strings.Split(name, "/"))
+}
+
+func matchSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(name); i++ {
+				if matchSegments(pat[1:], name[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if ok, _ := path.Match(pat[0], name[0]); !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}

@@ -1,0 +1,182 @@
+package envcheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/go-envparse"
+)
+
+// Definition is one KEY=value line of an env file, or one variable of the
+// process environment (File is then "").
+type Definition struct {
+	Key   string
+	Value string // as go-envparse reads it
+	File  string // slash path relative to the project root
+	Line  int
+	Quote byte   // '"' or '\'' when the value was quoted, else 0
+	raw   string // the value text as written, for the lint checks
+}
+
+// Location is file:line, or "environment" for the process environment.
+func (d *Definition) Location() string {
+	if d.File == "" {
+		return "environment"
+	}
+	return fmt.Sprintf("%s:%d", d.File, d.Line)
+}
+
+// ParseError is a malformed env file line.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Hint names the next step.
+func (e *ParseError) Hint() string {
+	return fmt.Sprintf("fix line %d of %s (KEY=value, quote values with spaces or '#'), then run: dbguard env", e.Line, e.File)
+}
+
+// singleQuoteNewline stands for a line break inside a multi-line
+// single-quoted value while go-envparse, which has no multi-line values,
+// reads it. It is a private-use rune no env file has reason to contain.
+const singleQuoteNewline = "\uE000"
+
+// ParseFile reads an env file, keeping the line of every definition:
+// go-envparse reports lines only for errors, so each line is handed to it
+// alone. name is used in errors. Beyond go-envparse it accepts a UTF-8 BOM,
+// CRLF line ends, "export" with any spacing, and values in quotes that span
+// lines (as dotenv does); it rejects keys that are not variable names rather
+// than checking only their first character.
+func ParseFile(name string, data []byte) ([]Definition, error) {
+	data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+	lines := strings.Split(string(data), "\n")
+	var defs []Definition
+	for i := 0; i < len(lines); i++ {
+		lineNo := i + 1
+		bad := func(format string, args ...any) error {
+			return &ParseError{File: name, Line: lineNo, Msg: fmt.Sprintf(format, args...)}
+		}
+		text := strings.TrimSpace(strings.TrimSuffix(lines[i], "\r"))
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		keyPart, value, ok := strings.Cut(text, "=")
+		if !ok {
+			return nil, bad("no '=' on this line (want KEY=value)")
+		}
+		key := strings.TrimSpace(keyPart)
+		if f := strings.Fields(key); len(f) == 2 && f[0] == "export" {
+			key = f[1]
+		}
+		if key == "" {
+			return nil, bad("nothing before '=' (want KEY=value)")
+		}
+		if err := checkKey(key); err != "" {
+			return nil, bad("%s", err)
+		}
+		value = strings.TrimSpace(value)
+		// A quote left open continues on the following lines.
+		var quote byte
+		if value != "" && (value[0] == '"' || value[0] == '\'') {
+			quote = value[0]
+			sep := `\n`
+			if quote == '\'' {
+				sep = singleQuoteNewline
+			}
+			for !closesQuote(value) && i+1 < len(lines) {
+				i++
+				value += sep + strings.TrimSuffix(lines[i], "\r")
+			}
+		}
+		env, err := envparse.Parse(strings.NewReader(key + "=" + value))
+		if err != nil {
+			msg := err.Error()
+			var pe *envparse.ParseError
+			if errors.As(err, &pe) {
+				msg = pe.Err.Error()
+			}
+			if errors.Is(err, envparse.ErrUnmatchedDouble) || errors.Is(err, envparse.ErrUnmatchedSingle) {
+				msg += " (the quote is never closed)"
+			}
+			return nil, bad("value of %s: %s", key, msg)
+		}
+		v := env[key]
+		if quote == '\'' {
+			v = strings.ReplaceAll(v, singleQuoteNewline, "\n")
+		}
+		defs = append(defs, Definition{Key: key, Value: v, File: name, Line: lineNo, Quote: quote, raw: value})
+	}
+	return defs, nil
+}
+
+// checkKey returns why key is not a usable variable name, or "". go-envparse
+// also lets '.' and '/' through; no shell or process environment can hold
+// such a name, so a line using one is a mistake worth stopping on.
+func checkKey(key string) string {
+	for i, c := range key {
+		letter := c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
+		if letter || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		if c == ' ' || c == '\t' {
+			return fmt.Sprintf("space in the name %q (want KEY=value)", key)
+		}
+		return fmt.Sprintf("%q is not a variable name: %q at position %d (use letters, digits and '_', not starting with a digit)", key, c, i+1)
+	}
+	return ""
+}
+
+// closesQuote reports whether the quoted value opened by s[0] is closed.
+func closesQuote(s string) bool {
+	q := s[0]
+	for i := 1; i < len(s); i++ {
+		switch {
+		case q == '"' && s[i] == '\\':
+			i++
+		case s[i] == q:
+			return true
+		}
+	}
+	return false
+}
+
+// lint returns what a loader other than go-envparse would read differently
+// in a connection-string definition.
+func (d *Definition) lint() []string {
+	var out []string
+	if d.Quote == 0 {
+		if i := strings.IndexByte(d.raw, '#'); i > 0 && d.raw[i-1] != ' ' && d.raw[i-1] != '\t' {
+			out = append(out, "unquoted '#' inside the value: go-envparse and Node's dotenv end the value there, python-dotenv and docker compose keep it; put the value in single quotes")
+		}
+	}
+	if d.Quote != '\'' && strings.Contains(d.raw, "$") {
+		out = append(out, "'$' in the value: Vite, dotenv-expand, python-dotenv and docker compose expand $NAME and ${NAME}, Node's dotenv and go-envparse do not; use single quotes to keep it literal")
+	}
+	if strings.TrimSpace(d.Value) == "" {
+		out = append(out, "empty value: some loaders treat it as unset and fall back to another file, others set the variable to \"\"")
+	}
+	return out
+}
+
+// fullValue is the value as loaders that keep an unquoted '#' read it (up
+// to a '#' preceded by white space). dbguard judges the database by it: a
+// URL cut at '#' is broken for everyone, and the lint warning says so.
+func (d *Definition) fullValue() string {
+	if d.Quote != 0 || !strings.Contains(d.raw, "#") {
+		return d.Value
+	}
+	v := d.raw
+	for i := 1; i < len(v); i++ {
+		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
+			v = v[:i]
+			break
+		}
+	}
+	return strings.TrimSpace(v)
+}

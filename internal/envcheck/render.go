@@ -1,0 +1,223 @@
+package envcheck
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// JSONReport is the stable shape of `dbguard env --format json`, documented
+// in the README. Every URL in it is redacted. Fields are only ever added.
+type JSONReport struct {
+	Version       int              `json:"version"`
+	Verdict       string           `json:"verdict"` // ok, conflict, none, warnings
+	Root          string           `json:"root"`
+	Mode          string           `json:"mode"`
+	URLVar        string           `json:"url_var"`
+	DirectURLVars []string         `json:"direct_url_vars"`
+	Files         []EnvFile        `json:"files"`
+	Definitions   []JSONDefinition `json:"definitions"`
+	Databases     []JSONDatabase   `json:"databases"`
+	EnvDatabases  []JSONDatabase   `json:"environment_databases"`
+	Effective     *JSONDefinition  `json:"effective"`
+	Migrate       *JSONMigrate     `json:"migrate"`
+	Warnings      []Warning        `json:"warnings"`
+}
+
+// JSONDefinition is one definition of a URL variable.
+type JSONDefinition struct {
+	Var       string         `json:"var"`
+	Source    string         `json:"source"` // "file" or "environment"
+	File      string         `json:"file,omitempty"`
+	Line      int            `json:"line,omitempty"`
+	Location  string         `json:"location"`
+	URL       string         `json:"url"`
+	Kind      dburl.Kind     `json:"kind"`
+	Provider  string         `json:"provider,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+	DirectURL string         `json:"direct_url,omitempty"`
+	Database  dburl.Identity `json:"database"`
+	InEffect  bool           `json:"in_effect"`
+}
+
+// JSONDatabase is one distinct database and who names it.
+type JSONDatabase struct {
+	Database    dburl.Identity `json:"database"`
+	Definitions []string       `json:"definitions"` // locations
+	ReadBy      []string       `json:"read_by"`
+}
+
+// JSONMigrate is the URL migrations would use.
+type JSONMigrate struct {
+	Location  string `json:"location"`
+	Var       string `json:"var"`
+	URL       string `json:"url"`
+	Rewritten bool   `json:"rewritten"`
+}
+
+// Verdict names the outcome of [Report.Err] in one word.
+func Verdict(err error) string {
+	var conflict *ConflictError
+	var none *NoURLError
+	var strict *StrictError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &conflict):
+		return "conflict"
+	case errors.As(err, &none):
+		return "none"
+	case errors.As(err, &strict):
+		return "warnings"
+	}
+	return "error"
+}
+
+func jsonDef(s *Source) JSONDefinition {
+	d := JSONDefinition{
+		Var: s.Var, Source: "file", File: s.Def.File, Line: s.Def.Line, Location: s.Def.Location(),
+		URL: s.URL.Redacted(), Kind: s.Endpoint.Kind, Provider: s.Endpoint.Provider, Reason: s.Endpoint.Reason,
+		Database: s.ID, InEffect: s.InEffect,
+	}
+	if s.FromEnvironment() {
+		d.Source = "environment"
+	}
+	if s.Endpoint.Direct != nil && s.Endpoint.Rewritten() {
+		d.DirectURL = s.Endpoint.Direct.Redacted()
+	}
+	return d
+}
+
+func jsonDBs(dbs []Database) []JSONDatabase {
+	out := []JSONDatabase{}
+	for _, db := range dbs {
+		j := JSONDatabase{Database: db.ID, Definitions: []string{}, ReadBy: append([]string{}, db.Readers...)}
+		for _, s := range db.Sources {
+			j.Definitions = append(j.Definitions, s.Def.Location())
+		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// JSON returns the report in its stable JSON shape; verdict is [Report.Err].
+func (r *Report) JSON(verdict error) JSONReport {
+	j := JSONReport{
+		Version: 1, Verdict: Verdict(verdict), Root: r.Root, Mode: r.Mode, URLVar: r.URLVar,
+		DirectURLVars: append([]string{}, r.DirectVars...), Files: append([]EnvFile{}, r.Files...),
+		Definitions: []JSONDefinition{}, Databases: jsonDBs(r.Databases), EnvDatabases: jsonDBs(r.EnvDatabases),
+		Warnings: append([]Warning{}, r.Warnings...),
+	}
+	for _, s := range r.Sources {
+		j.Definitions = append(j.Definitions, jsonDef(s))
+	}
+	if r.Effective != nil {
+		d := jsonDef(r.Effective)
+		j.Effective = &d
+	}
+	if r.MigrateURL != nil {
+		j.Migrate = &JSONMigrate{Location: r.Migrate.Def.Location(), Var: r.Migrate.Var, URL: r.MigrateURL.Redacted(), Rewritten: r.Migrate.Endpoint.Rewritten()}
+	}
+	return j
+}
+
+func describeKind(ep dburl.Endpoint) string {
+	switch {
+	case ep.Kind == dburl.Direct:
+		return "direct"
+	case ep.Provider != "":
+		return fmt.Sprintf("%s (%s)", ep.Kind, ep.Provider)
+	}
+	return string(ep.Kind)
+}
+
+// WriteText writes the report for a person. verdict is [Report.Err].
+func (r *Report) WriteText(w io.Writer, verdict error) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, r.Root, r.Mode)
+
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nenv files\n")
+	if len(r.Files) == 0 {
+		fmt.Fprintf(tw, "  (none found)\n")
+	}
+	for _, f := range r.Files {
+		status := map[Status]string{
+			InEffect:  "loaded",
+			Template:  "template, never loaded",
+			OtherMode: "mode " + f.Mode + ", not loaded",
+			TestLocal: "not loaded in mode test",
+		}[f.Status]
+		fmt.Fprintf(tw, "  %s\t%s\n", f.Path, status)
+	}
+	fmt.Fprintf(tw, "\ndefinitions\n")
+	if len(r.Sources) == 0 {
+		fmt.Fprintf(tw, "  (none)\n")
+	}
+	for _, s := range r.Sources {
+		note := ""
+		if !s.InEffect {
+			note = "  (shadowed)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s%s\n", s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted(), note)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	for _, set := range []struct {
+		what string
+		dbs  []Database
+	}{{"env files", r.Databases}, {"process environment", r.EnvDatabases}} {
+		if len(set.dbs) < 2 {
+			continue
+		}
+		fmt.Fprintf(&b, "\nconflict: the %s name %d databases\n", set.what, len(set.dbs))
+		for i, db := range set.dbs {
+			fmt.Fprintf(&b, "  %d) %s\n", i+1, db.ID)
+			for _, s := range db.Sources {
+				fmt.Fprintf(&b, "       %s %s = %s\n", s.Def.Location(), s.Var, s.URL.Redacted())
+			}
+			for _, reader := range db.Readers {
+				fmt.Fprintf(&b, "       read by %s\n", reader)
+			}
+		}
+	}
+
+	b.WriteString("\n")
+	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	if r.Effective != nil && !r.Conflict() {
+		fmt.Fprintf(tw, "database\t%s\t(%s)\n", r.Effective.ID, r.Effective.Def.Location())
+		switch {
+		case r.MigrateURL == nil:
+			fmt.Fprintf(tw, "migrations use\tunknown: %s is pooled and has no known direct URL\n", r.URLVar)
+		case r.Migrate.Endpoint.Rewritten():
+			fmt.Fprintf(tw, "migrations use\t%s\t(%s %s, rewritten from pooled: %s)\n", r.MigrateURL.Redacted(), r.Migrate.Def.Location(), r.Migrate.Var, r.Migrate.Endpoint.Provider)
+		default:
+			fmt.Fprintf(tw, "migrations use\t%s\t(%s %s, direct)\n", r.MigrateURL.Redacted(), r.Migrate.Def.Location(), r.Migrate.Var)
+		}
+	}
+	fmt.Fprintf(tw, "verdict\t%s\n", verdictLine(r, verdict))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func verdictLine(r *Report, verdict error) string {
+	switch Verdict(verdict) {
+	case "ok":
+		if len(r.Warnings) > 0 {
+			return fmt.Sprintf("ok: one database in effect (%d warning(s))", len(r.Warnings))
+		}
+		return "ok: one database in effect"
+	case "warnings":
+		return fmt.Sprintf("failed: one database in effect, but %d warning(s) under --strict", len(r.Warnings))
+	}
+	return "failed: " + verdict.Error()
+}

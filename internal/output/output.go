@@ -1,0 +1,103 @@
+// Package output writes what dbguard shows: data on stdout, talk on stderr.
+//
+// Talk lines start with "dbguard: " and a level (error, warning, hint), lower
+// case, no trailing period. Both streams pass through a redacting writer, so
+// a password that slipped past the structured redaction in dburl is still
+// masked before it reaches a terminal, a CI log or a file.
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// Format is how a command reports its findings.
+type Format string
+
+const (
+	Text Format = "text"
+	JSON Format = "json"
+)
+
+// ParseFormat checks a --format value against what a command supports.
+func ParseFormat(s string, supported ...Format) (Format, error) {
+	names := make([]string, len(supported))
+	for i, f := range supported {
+		if string(f) == s {
+			return f, nil
+		}
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown format %q (want %s)", s, strings.Join(names, ", "))
+}
+
+// Redactor is a writer that masks passwords line by line before passing
+// text on. Call Flush at the end to write a last line with no newline.
+type Redactor struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+// NewRedactor wraps w.
+func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
+
+// Write buffers p and writes every complete line, redacted.
+func (r *Redactor) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.buf.Write(p)
+	if i := bytes.LastIndexByte(r.buf.Bytes(), '\n'); i >= 0 {
+		lines := string(r.buf.Next(i + 1))
+		if _, err := io.WriteString(r.w, dburl.RedactText(lines)); err != nil {
+			return len(p), err
+		}
+	}
+	return len(p), nil
+}
+
+// Flush writes what is left in the buffer.
+func (r *Redactor) Flush() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.buf.Len() == 0 {
+		return nil
+	}
+	_, err := io.WriteString(r.w, dburl.RedactText(r.buf.String()))
+	r.buf.Reset()
+	return err
+}
+
+// Talk writes dbguard's messages to a person, on stderr.
+type Talk struct{ W io.Writer }
+
+func (t Talk) line(level, format string, args ...any) {
+	msg := strings.TrimSuffix(fmt.Sprintf(format, args...), ".")
+	fmt.Fprintf(t.W, "dbguard: %s%s\n", level, msg)
+}
+
+// Errorf reports a failure.
+func (t Talk) Errorf(format string, args ...any) { t.line("error: ", format, args...) }
+
+// Warnf reports something worth knowing that does not fail the command.
+func (t Talk) Warnf(format string, args ...any) { t.line("warning: ", format, args...) }
+
+// Hintf names the next command to run.
+func (t Talk) Hintf(format string, args ...any) { t.line("hint: ", format, args...) }
+
+// Infof says what dbguard is doing.
+func (t Talk) Infof(format string, args ...any) { t.line("", format, args...) }
+
+// WriteJSON writes v as indented JSON followed by a newline.
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
