@@ -117,9 +117,11 @@ func isScheme(s string) bool {
 
 func parseURL(scheme, rest string) (*URL, error) {
 	u := &URL{form: FormURL, scheme: scheme}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		// A raw '#' inside a password is not valid in a URL either; every URL
-		// parser reads it as the start of a fragment, and so do we.
+	// A fragment starts at a '#' after the userinfo. A raw '#' inside a
+	// password is taken as part of it, as libpq does; Lint says that URL
+	// parsers such as Go's and Node's read it differently.
+	if i := strings.IndexByte(rest[strings.LastIndexByte(rest, '@')+1:], '#'); i >= 0 {
+		i += strings.LastIndexByte(rest, '@') + 1
 		u.fragment = rest[i:]
 		rest = rest[:i]
 	}
@@ -316,6 +318,21 @@ func unescape(s string) string {
 		return s
 	}
 	return v
+}
+
+// Lint returns what other parsers of this string would read differently:
+// characters in the user name or password that URL syntax reserves.
+func (u *URL) Lint() []string {
+	if u.form != FormURL {
+		return nil
+	}
+	var out []string
+	for _, c := range []string{"#", "@", "/", "?"} {
+		if strings.Contains(u.rawUser, c) || strings.Contains(u.rawPassword, c) {
+			out = append(out, fmt.Sprintf("raw %q in the user name or password: percent-encode it as %%%02X; Go's net/url, pgx and Node's URL parser split the URL there, libpq does not", c, c[0]))
+		}
+	}
+	return out
 }
 
 // Form reports how the string was written.

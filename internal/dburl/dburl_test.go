@@ -211,3 +211,16 @@ func TestRedactUnparsable(t *testing.T) {
 		}
 	}
 }
+
+func TestLintRawCharacters(t *testing.T) {
+	u := mustParse(t, "postgres://app:pa#ss@db.example.com/app#frag")
+	if u.Password() != "pa#ss" || u.Hosts()[0].Name != "db.example.com" || u.Database() != "app" {
+		t.Fatalf("got password %q host %v db %q", u.Password(), u.Hosts(), u.Database())
+	}
+	if l := u.Lint(); len(l) != 1 || !strings.Contains(l[0], "%23") {
+		t.Errorf("Lint() = %q", l)
+	}
+	if l := mustParse(t, "postgres://app:pa%23ss@db/app").Lint(); len(l) != 0 {
+		t.Errorf("Lint() of an encoded password = %q", l)
+	}
+}

@@ -97,12 +97,12 @@ func ParseFile(name string, data []byte) ([]Definition, error) {
 		env, err := envparse.Parse(strings.NewReader(key + "=" + value))
 		if err != nil {
 			msg := err.Error()
-			var pe *envparse.ParseError
+			var pe *envparse.ParseError // has no Unwrap: compare its Err
 			if errors.As(err, &pe) {
 				msg = pe.Err.Error()
-			}
-			if errors.Is(err, envparse.ErrUnmatchedDouble) || errors.Is(err, envparse.ErrUnmatchedSingle) {
-				msg += " (the quote is never closed)"
+				if pe.Err == envparse.ErrUnmatchedDouble || pe.Err == envparse.ErrUnmatchedSingle {
+					msg += " (the quote is never closed)"
+				}
 			}
 			return nil, bad("value of %s: %s", key, msg)
 		}

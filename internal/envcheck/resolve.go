@@ -242,6 +242,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			if err != nil {
 				return nil, err
 			}
+			for _, msg := range s.URL.Lint() {
+				r.warn("lint", d.Location(), d.Key+": "+msg)
+			}
 			byDir[dir] = append(byDir[dir], s)
 			fileSources = append(fileSources, s)
 		}

@@ -1,0 +1,377 @@
+package envcheck
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// The fixture passwords; no output may contain them.
+const (
+	rootPW = "npg_R00tSecret"
+	backPW = "npg_B4ckSecret"
+)
+
+var (
+	neonDirect = "postgresql://app:" + rootPW + "@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require"
+	neonOther  = "postgresql://app:" + backPW + "@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require"
+	// neonOtherDirect is the direct endpoint of neonOther.
+	neonOtherDirect = "postgresql://app:" + rootPW + "@ep-old-lake-ahgffap2.us-east-1.aws.neon.tech/neondb?sslmode=require"
+)
+
+// tree writes files (slash paths) under a fresh directory.
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func resolve(t *testing.T, root string, mutate func(*Options)) (*Report, error) {
+	t.Helper()
+	o := OptionsFor(config.Default(root), "", nil)
+	if mutate != nil {
+		mutate(&o)
+	}
+	return Resolve(context.Background(), o)
+}
+
+func mustResolve(t *testing.T, root string, mutate func(*Options)) *Report {
+	t.Helper()
+	r, err := resolve(t, root, mutate)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	assertNoPassword(t, r)
+	return r
+}
+
+// assertNoPassword renders the report both ways and checks for the fixture
+// passwords.
+func assertNoPassword(t *testing.T, r *Report) {
+	t.Helper()
+	var b strings.Builder
+	verdict := r.Err(false)
+	if err := r.WriteText(&b, verdict); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range r.Warnings {
+		b.WriteString(w.Location + w.Message)
+	}
+	if verdict != nil {
+		b.WriteString(verdict.Error())
+	}
+	for _, pw := range []string{rootPW, backPW} {
+		if strings.Contains(b.String(), pw) {
+			t.Fatalf("report shows a password:\n%s", b.String())
+		}
+	}
+}
+
+func locations(srcs []*Source) []string {
+	var out []string
+	for _, s := range srcs {
+		out = append(out, s.Def.Location())
+	}
+	return out
+}
+
+func hasWarning(r *Report, code, loc string) bool {
+	for _, w := range r.Warnings {
+		if w.Code == code && (loc == "" || w.Location == loc) {
+			return true
+		}
+	}
+	return false
+}
+
+// The incident: the root .env and backend/.env name two Neon databases.
+func TestIncidentIsAConflict(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":         "DATABASE_URL=" + neonDirect + "\n",
+		"backend/.env": "# the backend\nDATABASE_URL=" + neonOther + "\n",
+	})
+	r := mustResolve(t, root, nil)
+	var conflict *ConflictError
+	if err := r.Err(false); !errors.As(err, &conflict) || conflict.Count != 2 {
+		t.Fatalf("Err = %v, want a conflict of 2", err)
+	}
+	if len(r.Databases) != 2 {
+		t.Fatalf("databases = %d", len(r.Databases))
+	}
+	if got := locations(r.Databases[0].Sources); len(got) != 1 || got[0] != ".env:1" {
+		t.Errorf("first database from %v", got)
+	}
+	if got := locations(r.Databases[1].Sources); len(got) != 1 || got[0] != "backend/.env:2" {
+		t.Errorf("second database from %v", got)
+	}
+	if r.Databases[1].ID.Host != "ep-old-lake-ahgffap2.us-east-1.aws.neon.tech" {
+		t.Errorf("pooled database identified as %v", r.Databases[1].ID)
+	}
+	if len(r.Databases[1].Readers) == 0 || !strings.Contains(r.Databases[1].Readers[0], "backend/") {
+		t.Errorf("readers = %v", r.Databases[1].Readers)
+	}
+}
+
+// Pooled in backend/.env and direct in .env, same Neon endpoint: one database,
+// and migrations use the direct host.
+func TestPooledAndDirectOfOneDatabase(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":         "DATABASE_URL=" + neonOtherDirect + "\n",
+		"backend/.env": "DATABASE_URL=" + neonOther + "\n",
+	})
+	r := mustResolve(t, root, nil)
+	if err := r.Err(true); err != nil {
+		t.Fatalf("Err = %v (warnings %v)", err, r.Warnings)
+	}
+	if got := r.MigrateURL.Hosts()[0].Name; got != "ep-old-lake-ahgffap2.us-east-1.aws.neon.tech" {
+		t.Errorf("migrations use host %q", got)
+	}
+	// With only the pooled URL, the direct one is derived from it.
+	root = tree(t, map[string]string{"backend/.env": "DATABASE_URL=" + neonOther + "\n"})
+	r = mustResolve(t, root, nil)
+	if r.Err(true) != nil || !r.Migrate.Endpoint.Rewritten() {
+		t.Fatalf("Err = %v, rewritten = %v", r.Err(true), r.Migrate.Endpoint.Rewritten())
+	}
+	want := strings.Replace(neonOther, "-pooler", "", 1)
+	if r.MigrateURL.String() != want {
+		t.Errorf("migrate URL\n got %s\nwant %s", r.MigrateURL.Redacted(), dburl.Redact(want))
+	}
+}
+
+func TestShadowingLocalFile(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":       "DATABASE_URL=" + neonDirect + "\n",
+		".env.local": "DATABASE_URL=postgres://me:" + backPW + "@localhost/app_dev\n",
+	})
+	r := mustResolve(t, root, nil)
+	if err := r.Err(false); err != nil {
+		t.Fatalf("a shadowed definition is not a conflict: %v", err)
+	}
+	if r.Effective.Def.Location() != ".env.local:1" {
+		t.Errorf("in effect: %s", r.Effective.Def.Location())
+	}
+	if !hasWarning(r, "shadowed", ".env:1") {
+		t.Errorf("no shadowed warning: %v", r.Warnings)
+	}
+	var strict *StrictError
+	if err := r.Err(true); !errors.As(err, &strict) {
+		t.Errorf("--strict: %v", err)
+	}
+}
+
+func TestModeOrder(t *testing.T) {
+	files := map[string]string{
+		".env":                   "DATABASE_URL=postgres://u@localhost/base\n",
+		".env.development":       "DATABASE_URL=postgres://u@localhost/dev\n",
+		".env.local":             "DATABASE_URL=postgres://u@localhost/local\n",
+		".env.development.local": "DATABASE_URL=postgres://u@localhost/devlocal\n",
+		".env.test":              "DATABASE_URL=postgres://u@localhost/test\n",
+		".env.example":           "DATABASE_URL=postgres://u@localhost/example\n",
+		".env.production":        "DATABASE_URL=not even a url\n",
+	}
+	root := tree(t, files)
+	for _, tt := range []struct{ mode, db string }{
+		{"development", "devlocal"},
+		{"test", "test"}, // .env.local is not loaded in mode test
+		{"staging", "local"},
+	} {
+		r := mustResolve(t, root, func(o *Options) { o.Mode = tt.mode })
+		if err := r.Err(false); err != nil {
+			t.Fatalf("mode %s: %v", tt.mode, err)
+		}
+		if got := r.Effective.ID.Database; got != tt.db {
+			t.Errorf("mode %s: database %q, want %q", tt.mode, got, tt.db)
+		}
+		for _, f := range r.Files {
+			if f.Path == ".env.example" && f.Status != Template {
+				t.Errorf(".env.example status %s", f.Status)
+			}
+			if f.Path == ".env.local" && tt.mode == "test" && f.Status != TestLocal {
+				t.Errorf(".env.local in mode test: %s", f.Status)
+			}
+		}
+	}
+}
+
+func TestProcessEnvironment(t *testing.T) {
+	root := tree(t, map[string]string{".env": "DATABASE_URL=" + neonDirect + "\n"})
+	// The environment names another database: it wins, with a warning.
+	r := mustResolve(t, root, func(o *Options) { o.Environ = []string{"DATABASE_URL=" + neonOther, "HOME=/root"} })
+	if err := r.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Effective.FromEnvironment() || r.Effective.ID.Host != "ep-old-lake-ahgffap2.us-east-1.aws.neon.tech" {
+		t.Errorf("effective = %s %v", r.Effective.Def.Location(), r.Effective.ID)
+	}
+	if !hasWarning(r, "env-override", "environment") {
+		t.Errorf("no env-override warning: %v", r.Warnings)
+	}
+	// The same database: no warning.
+	r = mustResolve(t, root, func(o *Options) { o.Environ = []string{"DATABASE_URL=" + neonDirect} })
+	if len(r.Warnings) != 0 {
+		t.Errorf("warnings: %v", r.Warnings)
+	}
+	// DATABASE_URL and DIRECT_URL in the environment disagree: a conflict.
+	r = mustResolve(t, root, func(o *Options) {
+		o.Environ = []string{"DATABASE_URL=" + neonDirect, "DIRECT_URL=" + neonOtherDirect}
+	})
+	if !r.Conflict() || len(r.EnvDatabases) != 2 {
+		t.Errorf("env conflict not found: %v", r.EnvDatabases)
+	}
+}
+
+func TestDirectURLVariables(t *testing.T) {
+	// A pooler dbguard does not know, with DIRECT_URL beside it (Prisma).
+	pooled := "postgres://app:" + backPW + "@pool.example.com:6543/shop?pgbouncer=true"
+	direct := "postgres://app:" + backPW + "@db.example.com:5432/shop"
+	root := tree(t, map[string]string{".env": "DATABASE_URL=" + pooled + "\nDIRECT_URL=" + direct + "\n"})
+	r := mustResolve(t, root, nil)
+	if err := r.Err(false); err != nil {
+		t.Fatal(err)
+	}
+	if r.Migrate.Var != "DIRECT_URL" || r.MigrateURL.String() != direct {
+		t.Errorf("migrations use %s from %s", r.MigrateURL.Redacted(), r.Migrate.Var)
+	}
+	if !hasWarning(r, "unverified-pooler", ".env:1") {
+		t.Errorf("no unverified-pooler warning: %v", r.Warnings)
+	}
+	// Without DIRECT_URL there is no direct URL to migrate with.
+	root = tree(t, map[string]string{".env": "DATABASE_URL=" + pooled + "\n"})
+	r = mustResolve(t, root, nil)
+	if r.MigrateURL != nil || !hasWarning(r, "pooled-no-direct", ".env:1") {
+		t.Errorf("migrate %v, warnings %v", r.MigrateURL, r.Warnings)
+	}
+	// A DIRECT_URL naming another database is a conflict.
+	root = tree(t, map[string]string{".env": "DATABASE_URL=" + neonDirect + "\nDIRECT_URL=" + neonOtherDirect + "\n"})
+	r = mustResolve(t, root, nil)
+	if !r.Conflict() {
+		t.Errorf("DIRECT_URL on another database is not a conflict")
+	}
+}
+
+func TestDiscoverySkipsAndExcludes(t *testing.T) {
+	other := "DATABASE_URL=postgres://u@elsewhere/db\n"
+	root := tree(t, map[string]string{
+		".env":                         "DATABASE_URL=postgres://u@localhost/app\n",
+		"node_modules/pkg/.env":        other,
+		".venv/lib/.env":               other,
+		"myenv/pyvenv.cfg":             "home = /usr/bin\n",
+		"myenv/.env":                   other,
+		"dist/.env":                    other,
+		"fixtures/sample/.env":         other,
+		"services/api/.env.example":    other,
+		"services/api/.env.production": other,
+	})
+	r := mustResolve(t, root, func(o *Options) { o.Exclude = []string{"fixtures/**"} })
+	if err := r.Err(true); err != nil {
+		t.Fatalf("Err = %v; files %v", err, r.Files)
+	}
+	var paths []string
+	for _, f := range r.Files {
+		paths = append(paths, f.Path+"="+string(f.Status))
+	}
+	want := ".env=in-effect services/api/.env.example=template services/api/.env.production=other-mode"
+	if strings.Join(paths, " ") != want {
+		t.Errorf("files = %v\nwant %s", paths, want)
+	}
+}
+
+func TestExplicitFiles(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":            "DATABASE_URL=postgres://u@localhost/app\n",
+		"backend/.env":    "DATABASE_URL=postgres://u@localhost/other\n",
+		"deploy/prod.env": "DATABASE_URL=postgres://u@localhost/app\n",
+	})
+	r := mustResolve(t, root, func(o *Options) { o.Files = []string{".env", "deploy/prod.env"} })
+	if err := r.Err(false); err != nil {
+		t.Fatalf("explicit files replace discovery: %v", err)
+	}
+	_, err := resolve(t, root, func(o *Options) { o.Files = []string{"missing/.env"} })
+	var missing *MissingFileError
+	if !errors.As(err, &missing) || !strings.Contains(err.Error(), "missing/.env") {
+		t.Errorf("missing explicit file: %v", err)
+	}
+}
+
+func TestMalformedInput(t *testing.T) {
+	tests := []struct {
+		files map[string]string
+		want  string
+	}{
+		{map[string]string{"backend/.env": "OK=1\nDATABASE_URL=\"" + neonOther + "\n"}, "backend/.env:2: value of DATABASE_URL: unmatched"},
+		{map[string]string{".env": "DATABASE_URL=mysql://root:" + rootPW + "@db/app\n"}, `.env:1: DATABASE_URL is not a usable PostgreSQL connection string: scheme "mysql"`},
+		{map[string]string{".env": "DATABASE_URL=postgres://app:" + rootPW + "\n"}, ".env:1: DATABASE_URL is not a usable PostgreSQL connection string: invalid port"},
+		{map[string]string{".env.local": "A=1\nB C\n"}, ".env.local:2: no '='"},
+	}
+	for _, tt := range tests {
+		_, err := resolve(t, tree(t, tt.files), nil)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("got %v, want %q", err, tt.want)
+			continue
+		}
+		if strings.Contains(err.Error(), rootPW) || strings.Contains(err.Error(), backPW) {
+			t.Errorf("error shows a password: %v", err)
+		}
+		var h interface{ Hint() string }
+		if !errors.As(err, &h) || h.Hint() == "" {
+			t.Errorf("error %v has no hint", err)
+		}
+	}
+}
+
+func TestNoURL(t *testing.T) {
+	root := tree(t, map[string]string{".env": "OTHER=1\n", ".env.example": "DATABASE_URL=postgres://u@h/db\n"})
+	r := mustResolve(t, root, nil)
+	var none *NoURLError
+	if err := r.Err(false); !errors.As(err, &none) {
+		t.Errorf("Err = %v, want NoURLError", err)
+	}
+}
+
+func TestHashInPassword(t *testing.T) {
+	root := tree(t, map[string]string{".env": "DATABASE_URL=postgres://app:pa#ss@db.example.com/app\n"})
+	r := mustResolve(t, root, nil)
+	if r.Err(false) != nil || r.Effective.ID.String() != "db.example.com:5432/app" {
+		t.Fatalf("Err = %v, id %v", r.Err(false), r.Effective.ID)
+	}
+	if !hasWarning(r, "lint", ".env:1") {
+		t.Errorf("no lint warning for an unquoted '#': %v", r.Warnings)
+	}
+}
+
+func TestMatchGlob(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"fixtures/**", "fixtures", true},
+		{"fixtures/**", "fixtures/a/.env", true},
+		{"**/testdata/**", "cmd/x/testdata/a/.env", true},
+		{"**/testdata/**", "testdata", true},
+		{".env.ci", "deep/dir/.env.ci", true},
+		{"backend/.env", "backend/.env", true},
+		{"backend/.env", "other/backend/.env", false},
+		{"a/*/c", "a/b/c", true},
+		{"a/*/c", "a/b/b/c", false},
+	}
+	for _, tt := range tests {
+		if got := matchGlob(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("matchGlob(%q, %q) = %v", tt.pattern, tt.name, got)
+		}
+	}
+}
