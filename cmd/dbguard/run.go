@@ -109,7 +109,16 @@ func loadConfig(c *cli.Context) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	return config.Discover(wd, c.String("config"))
+	// --config may come before the command or after it; urfave/cli reads
+	// only the innermost definition of a flag, so look at each level.
+	file := ""
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("config") {
+			file = ctx.String("config")
+			break
+		}
+	}
+	return config.Discover(wd, file)
 }
 
 // format reads --format, allowing only what the command supports.
