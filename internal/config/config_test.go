@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -153,4 +154,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 			t.Errorf("README does not document key %s", key)
 		}
 	}
+}
+
+func FuzzConfig(f *testing.F) {
+	f.Add("version: 1\ndatabase:\n  url_var: X\n")
+	f.Add("poolers:\n  - name: a\n    match: {port: 1}\n    direct: {host: h}\n")
+	f.Add("env:\n  exclude: ['**/x']\n  files: [a]\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := Parse("dbguard.yaml", []byte(text))
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || ce.File != "dbguard.yaml" {
+				t.Fatalf("error %v is not a *config.Error for the file", err)
+			}
+			return
+		}
+		if c.Database.URLVar == "" || c.Env.Mode == "" || c.Version != 1 {
+			t.Fatalf("defaults missing: %+v", c)
+		}
+		_ = c.Rules()
+	})
 }

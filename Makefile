@@ -1,0 +1,30 @@
+# Build, test and demo dbguard. `make test` is what CI runs (.ci/run).
+GO       ?= go
+FUZZTIME ?= 5s
+BIN      := bin/dbguard
+
+.PHONY: build test vet fuzz demo clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/dbguard
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Every fuzz target, briefly: a crash found becomes a test case in testdata/fuzz.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
+	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
+	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
+
+test: vet
+	$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
+
+demo: build
+	./scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf bin
