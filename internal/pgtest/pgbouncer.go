@@ -1,0 +1,107 @@
+package pgtest
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Bouncer is a PgBouncer in transaction mode in front of a Server: the
+// stand-in for Neon's -pooler endpoint.
+type Bouncer struct {
+	Port string
+	cmd  *exec.Cmd
+}
+
+// StartBouncer starts PgBouncer (Debian's pgbouncer package) in transaction
+// mode in front of s, stopped when t ends. It fails t when pgbouncer is
+// missing, saying how to install it.
+func StartBouncer(t testing.TB, s *Server) *Bouncer {
+	t.Helper()
+	bin, err := exec.LookPath("pgbouncer")
+	if err != nil {
+		for _, p := range []string{"/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"} {
+			if _, e := os.Stat(p); e == nil {
+				bin, err = p, nil
+			}
+		}
+	}
+	if err != nil {
+		t.Fatalf("pgtest: this test needs PgBouncer: apt-get install -y pgbouncer (.ci/run does)")
+	}
+	if s.dir == "" {
+		t.Fatalf("pgtest: PgBouncer needs the throwaway cluster; unset %s", EnvURL)
+	}
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "pgbouncer-" + port
+	users, err := s.WriteFile(name+".users", fmt.Sprintf("%q %q\n", "postgres", Password))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ini, err := s.WriteFile(name+".ini", fmt.Sprintf(`[databases]
+* = host=127.0.0.1 port=%s
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = %s
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = %s
+pool_mode = transaction
+max_client_conn = 200
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options,search_path
+logfile = %s
+pidfile = %s
+`, s.Port, port, users, filepath.Join(s.dir, name+".log"), filepath.Join(s.dir, name+".pid")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &Bouncer{Port: port, cmd: s.Command(bin, ini)}
+	if err := b.cmd.Start(); err != nil {
+		t.Fatalf("pgtest: starting pgbouncer: %v", err)
+	}
+	t.Cleanup(func() { b.Stop() })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+		if err == nil {
+			c.Close()
+			return b
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(filepath.Join(s.dir, name+".log"))
+			t.Fatalf("pgtest: pgbouncer did not listen on %s: %v\n%s", port, err, strings.TrimSpace(string(log)))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// URL returns a URL to database db through the pooler.
+func (b *Bouncer) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%s/%s?sslmode=disable", Password, b.Port, db)
+}
+
+// Stop stops the pooler; it is safe to call twice.
+func (b *Bouncer) Stop() {
+	if b.cmd.Process != nil && b.cmd.ProcessState == nil {
+		_ = b.cmd.Process.Signal(syscall.SIGTERM) // immediate shutdown
+		done := make(chan struct{})
+		go func() { _ = b.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = b.cmd.Process.Kill()
+			<-done
+		}
+	}
+}

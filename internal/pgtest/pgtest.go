@@ -1,0 +1,384 @@
+// Package pgtest gives tests a real PostgreSQL server, never a mock.
+//
+// It uses the server named by DBGUARD_TEST_DATABASE_URL when that is set (the
+// role must be allowed to create databases); otherwise it starts a throwaway
+// cluster from the local PostgreSQL binaries (pg_config --bindir, or Debian's
+// /usr/lib/postgresql/N/bin) once per test binary, as the postgres user when
+// running as root, on a free port, and removes it when the tests end. Each
+// test gets a fresh database, dropped in t.Cleanup.
+//
+// When no server can be had, tests fail with a message saying how to get
+// one. They never skip: a silently skipped database test is a green CI that
+// tested nothing.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvURL names the variable holding an existing server's admin URL.
+const EnvURL = "DBGUARD_TEST_DATABASE_URL"
+
+// Password is the superuser password of a throwaway cluster. It contains
+// "S3cret" so the end-to-end leak checks would catch it in any output.
+const Password = "pgtest-S3cret-pw"
+
+// Server is a running PostgreSQL server.
+type Server struct {
+	AdminURL string // a superuser URL to the maintenance database
+	Host     string
+	Port     string
+	BinDir   string // the server binaries ("" when EnvURL is used)
+	dir      string // the throwaway cluster's directory; "" when not ours
+	asUser   string // run server programs as this user ("" for ourselves)
+}
+
+var (
+	once    sync.Once
+	shared  *Server
+	initErr error
+)
+
+// Main runs the tests of a package and stops the cluster started for them.
+// Use it from TestMain: func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if shared != nil {
+		if err := shared.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+		}
+	}
+	return code
+}
+
+// Get returns the shared server, starting it on first use.
+func Get() (*Server, error) {
+	once.Do(func() {
+		if u := os.Getenv(EnvURL); u != "" {
+			shared, initErr = fromURL(u)
+			return
+		}
+		shared, initErr = Start()
+	})
+	return shared, initErr
+}
+
+func fromURL(raw string) (*Server, error) {
+	cfg, err := pgx.ParseConfig(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a usable connection string: %w", EnvURL, err)
+	}
+	return &Server{AdminURL: raw, Host: cfg.Host, Port: strconv.Itoa(int(cfg.Port))}, nil
+}
+
+// BinDir finds the PostgreSQL server binaries.
+func BinDir() (string, error) {
+	var tried []string
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		dir := strings.TrimSpace(string(out))
+		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+			return dir, nil
+		}
+		tried = append(tried, dir)
+	}
+	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
+	sort.Slice(matches, func(i, j int) bool { return versionOf(matches[i]) > versionOf(matches[j]) })
+	if len(matches) > 0 {
+		return filepath.Dir(matches[0]), nil
+	}
+	tried = append(tried, "/usr/lib/postgresql/*/bin")
+	return "", fmt.Errorf("no initdb found (looked in %s): install the server (apt-get install -y postgresql) or set %s=postgres://user:password@host:port/postgres",
+		strings.Join(tried, ", "), EnvURL)
+}
+
+func versionOf(initdb string) int {
+	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(initdb))))
+	return v
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// Start initialises and starts a new throwaway cluster.
+func Start() (*Server, error) {
+	bin, err := BinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "dbguard-pgtest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Host: "127.0.0.1", BinDir: bin, dir: dir}
+	if os.Geteuid() == 0 {
+		// initdb and postgres refuse to run as root.
+		s.asUser = "postgres"
+		if err := chownTo(dir, s.asUser); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("running as root, but cannot hand %s to the postgres user: %w (create the user: apt-get install -y postgresql)", dir, err)
+		}
+	}
+	pwfile := filepath.Join(dir, "pwfile")
+	if err := s.writeFile(pwfile, Password+"\n"); err != nil {
+		return nil, s.fail(err)
+	}
+	if out, err := s.Command("initdb", "-D", s.DataDir(), "-U", "postgres", "--pwfile", pwfile,
+		"--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync").CombinedOutput(); err != nil {
+		return nil, s.fail(fmt.Errorf("initdb: %v\n%s", err, out))
+	}
+	for attempt := 0; ; attempt++ {
+		if s.Port, err = FreePort(); err != nil {
+			return nil, s.fail(err)
+		}
+		err = s.Run()
+		if err == nil || attempt == 2 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, s.fail(err)
+	}
+	s.AdminURL = s.URL("postgres")
+	return s, nil
+}
+
+// Run starts the server process of a cluster initialised by Start. Tests
+// that restart the server (to test a database that comes and goes) call
+// Stop and then Run.
+func (s *Server) Run() error {
+	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", s.Port, s.dir)
+	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-w", "-t", "60", "-l", filepath.Join(s.dir, "server.log"), "-o", opts, "start").CombinedOutput()
+	if err != nil {
+		log, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
+		return fmt.Errorf("pg_ctl start on port %s: %v\n%s\n%s", s.Port, err, out, tail(string(log), 2000))
+	}
+	return nil
+}
+
+// Halt stops the server process but keeps the cluster, for Run to restart.
+func (s *Server) Halt() error {
+	if s.dir == "" {
+		return errors.New("pgtest: cannot halt a server given by " + EnvURL)
+	}
+	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "fast", "-w", "stop").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Stop stops a throwaway cluster and removes it; a server given by EnvURL is
+// left alone.
+func (s *Server) Stop() error {
+	if s.dir == "" {
+		return nil
+	}
+	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "immediate", "-w", "stop").CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "Is server running?") {
+		err = fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
+	} else {
+		err = nil
+	}
+	return errors.Join(err, os.RemoveAll(s.dir))
+}
+
+// DataDir is the cluster's data directory.
+func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
+
+// Dir is a scratch directory owned by the server's user, for helpers such
+// as PgBouncer that run beside it.
+func (s *Server) Dir() string { return s.dir }
+
+// Command runs a server program as the right user.
+func (s *Server) Command(name string, args ...string) *exec.Cmd {
+	path := name
+	if s.BinDir != "" && !strings.Contains(name, "/") {
+		if _, err := os.Stat(filepath.Join(s.BinDir, name)); err == nil {
+			path = filepath.Join(s.BinDir, name)
+		}
+	}
+	cmd := exec.Command(path, args...)
+	if s.asUser != "" {
+		// Run as the server's user directly (not through runuser), so that
+		// signals reach the program itself.
+		if u, err := user.Lookup(s.asUser); err == nil {
+			uid, _ := strconv.Atoi(u.Uid)
+			gid, _ := strconv.Atoi(u.Gid)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+			cmd.Env = append(os.Environ(), "HOME="+s.dir, "USER="+s.asUser)
+			cmd.Dir = s.dir
+		}
+	}
+	return cmd
+}
+
+// writeFile writes a file the server's user can read.
+func (s *Server) writeFile(path, body string) error {
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return err
+	}
+	if s.asUser != "" {
+		return chownTo(path, s.asUser)
+	}
+	return nil
+}
+
+// WriteFile writes a file in the server's scratch directory, readable by
+// the server's user, and returns its path.
+func (s *Server) WriteFile(name, body string) (string, error) {
+	p := filepath.Join(s.dir, name)
+	return p, s.writeFile(p, body)
+}
+
+func (s *Server) fail(err error) error {
+	os.RemoveAll(s.dir)
+	return err
+}
+
+// URL returns a superuser URL to database db, with the password.
+func (s *Server) URL(db string) string {
+	if s.dir == "" {
+		u, err := url.Parse(s.AdminURL)
+		if err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+			u.Path = "/" + db
+			return u.String()
+		}
+		cfg, _ := pgx.ParseConfig(s.AdminURL)
+		return fmt.Sprintf("postgres://%s:%s@%s/%s", url.PathEscape(cfg.User), url.PathEscape(cfg.Password), net.JoinHostPort(s.Host, s.Port), db)
+	}
+	return fmt.Sprintf("postgres://postgres:%s@%s/%s?sslmode=disable", url.PathEscape(Password), net.JoinHostPort(s.Host, s.Port), db)
+}
+
+// CreateDatabase creates a database with a unique name and returns its name
+// and URL.
+func (s *Server) CreateDatabase(ctx context.Context, prefix string) (name, dbURL string, err error) {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name = fmt.Sprintf("%s_%s", sanitize(prefix), hex.EncodeToString(b))
+	conn, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		return "", "", fmt.Errorf("pgtest: connecting to the test server: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", "", fmt.Errorf("pgtest: creating database %s: %w", name, err)
+	}
+	return name, s.URL(name), nil
+}
+
+// DropDatabase drops a database, disconnecting anyone still using it.
+func (s *Server) DropDatabase(ctx context.Context, name string) error {
+	conn, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
+func sanitize(s string) string {
+	s = strings.ToLower(s)
+	var b strings.Builder
+	for _, c := range s {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	out := b.String()
+	if len(out) > 40 {
+		out = out[:40]
+	}
+	if out == "" || out[0] >= '0' && out[0] <= '9' {
+		out = "t_" + out
+	}
+	return out
+}
+
+// DB returns the URL of a fresh database for t, dropped when t ends. It
+// fails t, with how to get a server, when none can be had.
+func DB(t testing.TB) string {
+	t.Helper()
+	_, u := NamedDB(t)
+	return u
+}
+
+// NamedDB is DB, also returning the database name.
+func NamedDB(t testing.TB) (name, dbURL string) {
+	t.Helper()
+	s := Must(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name, dbURL, err := s.CreateDatabase(ctx, t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.DropDatabase(ctx, name); err != nil {
+			t.Errorf("pgtest: dropping %s: %v", name, err)
+		}
+	})
+	return name, dbURL
+}
+
+// Must returns the shared server or fails t saying how to get one.
+func Must(t testing.TB) *Server {
+	t.Helper()
+	s, err := Get()
+	if err != nil {
+		t.Fatalf("pgtest: no PostgreSQL server for this test: %v", err)
+	}
+	return s
+}
+
+func chownTo(path, name string) error {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return err
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return filepath.Walk(path, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}

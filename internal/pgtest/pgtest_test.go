@@ -1,0 +1,63 @@
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+func TestFreshDatabases(t *testing.T) {
+	ctx := context.Background()
+	a, b := DB(t), DB(t)
+	if a == b {
+		t.Fatal("two tests share a database")
+	}
+	conn, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("fresh database has %d tables (%v)", n, err)
+	}
+	var version string
+	if err := conn.QueryRow(ctx, "SHOW server_version_num").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("server_version_num %s", version)
+}
+
+// TestBouncerBreaksPreparedStatements reproduces what the brief describes
+// for Neon's -pooler endpoint: in transaction mode, server connections are
+// handed to the next client without DISCARD ALL, so pgx's cached prepared
+// statements collide (SQLSTATE 42P05) on the next connection.
+func TestBouncerBreaksPreparedStatements(t *testing.T) {
+	s := Must(t)
+	name, _ := NamedDB(t)
+	b := StartBouncer(t, s)
+	ctx := context.Background()
+	query := func() error {
+		conn, err := pgx.Connect(ctx, b.URL(name))
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		var db string
+		return conn.QueryRow(ctx, "SELECT current_database() /* pgtest */").Scan(&db)
+	}
+	if err := query(); err != nil {
+		t.Fatalf("first connection through pgbouncer: %v", err)
+	}
+	err := query()
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "42P05" {
+		t.Fatalf("second connection: %v, want SQLSTATE 42P05 (prepared statement already exists)", err)
+	}
+}
