@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/migrate"
 )
 
 // Exit codes. They are part of dbguard's interface, documented in the README;
@@ -26,20 +27,34 @@ func (e usageError) Unwrap() error { return e.err }
 // exitCode maps an error to the exit code a script can rely on.
 func exitCode(err error) int {
 	var (
-		conflict *envcheck.ConflictError
-		strict   *envcheck.StrictError
+		conflict    *envcheck.ConflictError
+		strict      *envcheck.StrictError
+		dirty       *migrate.DirtyError
+		failed      *migrate.MigrationError
+		lock        *migrate.LockTimeoutError
+		missing     *migrate.MissingVersionError
+		pending     *migrate.PendingError
+		unreachable *migrate.UnreachableError
+		child       childExitError
 	)
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &child):
+		return child.code
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &conflict), errors.As(err, &strict):
+	case errors.As(err, &unreachable):
+		return exitUnreachable
+	case errors.As(err, &conflict), errors.As(err, &strict),
+		errors.As(err, &dirty), errors.As(err, &failed), errors.As(err, &lock),
+		errors.As(err, &missing), errors.As(err, &pending), errors.Is(err, declinedError{}):
 		return exitCheckFailed
 	default:
 		// Configuration, usage and malformed input: config.Error,
 		// envcheck.ParseError, ValueError, NoURLError, MissingFileError,
-		// usageError, and anything unexpected.
+		// guard.PoolerError, migrate.SourceError, RejectedError,
+		// NoSuchVersionError, usageError, and anything unexpected.
 		return exitUsage
 	}
 }

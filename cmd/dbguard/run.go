@@ -27,8 +27,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer errOut.Flush()
 	talk := output.Talk{W: errOut}
 
+	// The first Ctrl-C or SIGTERM cancels ctx (migrations stop after the one
+	// in flight); restoring the default handler then lets a second one end
+	// the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 
 	app := newApp(stdin, out, errOut)
 	err := app.RunContext(ctx, args)
@@ -36,9 +43,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	code := exitCode(err)
-	if code == exitInterrupted {
-		talk.Errorf("interrupted")
-		return code
+	var child childExitError
+	if errors.As(err, &child) {
+		return code // the child has said what went wrong
 	}
 	talk.Errorf("%s", err)
 	var h interface{ Hint() string }
@@ -78,14 +85,22 @@ Examples:
 		},
 		Commands: []*cli.Command{
 			envCommand(),
+			migrateCommand(stdin),
+			execCommand(),
+			waitCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.
 	app.OnUsageError = onUsageError
-	for _, cmd := range app.Commands {
-		cmd.OnUsageError = onUsageError
-		cmd.HideHelpCommand = true
+	var setUsage func(cmds []*cli.Command)
+	setUsage = func(cmds []*cli.Command) {
+		for _, cmd := range cmds {
+			cmd.OnUsageError = onUsageError
+			cmd.HideHelpCommand = true
+			setUsage(cmd.Subcommands)
+		}
 	}
+	setUsage(app.Commands)
 	return app
 }
 

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,14 +42,48 @@ var DefaultDirectURLVars = []string{"DATABASE_URL_UNPOOLED", "DIRECT_URL", "POST
 
 // Config is a decoded dbguard.yaml with defaults filled in.
 type Config struct {
-	Version  int      `yaml:"version"`
-	Database Database `yaml:"database"`
-	Env      Env      `yaml:"env"`
-	Poolers  []Pooler `yaml:"poolers"`
-	Path     string   `yaml:"-"` // the file it came from; "" when defaults only
-	Root     string   `yaml:"-"` // the project root: the file's directory, else the git root
-	nodes    *yaml.Node
+	Version    int        `yaml:"version"`
+	Database   Database   `yaml:"database"`
+	Env        Env        `yaml:"env"`
+	Poolers    []Pooler   `yaml:"poolers"`
+	Migrations Migrations `yaml:"migrations"`
+	Path       string     `yaml:"-"` // the file it came from; "" when defaults only
+	Root       string     `yaml:"-"` // the project root: the file's directory, else the git root
+	nodes      *yaml.Node
 }
+
+// Migrations configures dbguard migrate.
+type Migrations struct {
+	Dir              string   `yaml:"dir"`               // relative to the project root
+	Table            string   `yaml:"table"`             // golang-migrate's version table
+	LockTimeout      Duration `yaml:"lock_timeout"`      // how long to wait for another migration
+	StatementTimeout Duration `yaml:"statement_timeout"` // 0: none
+	ConnectTimeout   Duration `yaml:"connect_timeout"`   // 0: the URL's connect_timeout, else 10s
+}
+
+// Duration is a time.Duration written as "15s" or "2m" in YAML.
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a duration such as 15s or 2m, got %q", n.Line, n.Value)}}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Default migration settings.
+const (
+	DefaultMigrationsDir   = "migrations"
+	DefaultMigrationsTable = "schema_migrations"
+	DefaultLockTimeout     = 15 * time.Second
+	DefaultConnectTimeout  = 10 * time.Second
+)
 
 // Database says which variables hold connection strings.
 type Database struct {
@@ -116,6 +151,23 @@ func (c *Config) fillDefaults() {
 	if c.Env.Mode == "" {
 		c.Env.Mode = DefaultMode
 	}
+	if c.Migrations.Dir == "" {
+		c.Migrations.Dir = DefaultMigrationsDir
+	}
+	if c.Migrations.Table == "" {
+		c.Migrations.Table = DefaultMigrationsTable
+	}
+	if c.Migrations.LockTimeout == 0 {
+		c.Migrations.LockTimeout = Duration(DefaultLockTimeout)
+	}
+}
+
+// MigrationsDir is the absolute migrations directory.
+func (c *Config) MigrationsDir() string {
+	if filepath.IsAbs(c.Migrations.Dir) {
+		return c.Migrations.Dir
+	}
+	return filepath.Join(c.Root, c.Migrations.Dir)
 }
 
 // Find looks for dbguard.yaml in dir and its parents, stopping at the git
@@ -269,7 +321,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {
@@ -348,6 +400,9 @@ func (c *Config) validate() error {
 		if _, err := path.Match(p, ""); err != nil {
 			return bad(fmt.Sprintf("exclude pattern %q is not a valid glob", p), "env", "exclude", i)
 		}
+	}
+	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
+		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")
 	}
 	names := map[string]bool{}
 	for i, p := range c.Poolers {

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -48,6 +49,9 @@ poolers:
 	if c.Env.Mode != "staging" || len(c.Env.Files) != 2 || c.Env.Exclude[0] != "fixtures/**" {
 		t.Errorf("env: %+v", c.Env)
 	}
+	if c.Migrations.Dir != "migrations" || c.Migrations.LockTimeout.D() != 15*time.Second {
+		t.Errorf("migration defaults: %+v", c.Migrations)
+	}
 	rules := c.Rules()
 	if len(rules) != 1 || rules[0].Host != "*.pgbouncer.internal" || rules[0].Port != "6432" || rules[0].DirectPort != "5432" {
 		t.Errorf("rules: %+v", rules)
@@ -73,6 +77,8 @@ func TestParseErrors(t *testing.T) {
 		{"poolers:\n  - name: a\n    match: {port: 6432}\n    direct:\n      port: 70000\n", "dbguard.yaml:5: pooler rule \"a\": port 70000 is out of range"},
 		{"poolers:\n  - name: a\n    match: {port: 1}\n    direct: {port: 2}\n  - name: a\n    match: {port: 3}\n    direct: {port: 4}\n", `dbguard.yaml:5: pooler rule name "a" is used twice`},
 		{"poolers:\n  - name: a\n    match: {port: 1}\n    direct: {host: '*.x'}\n", "dbguard.yaml:4: pooler rule \"a\": direct host"},
+		{"migrations:\n  lock_timeout: soon\n", `dbguard.yaml:2: want a duration such as 15s or 2m, got "soon"`},
+		{"migrations:\n  table: 'a\"b'\n", `dbguard.yaml:2: migrations table`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("dbguard.yaml", []byte(tt.text))

@@ -605,3 +605,37 @@ func (u *URL) Identity() Identity {
 	}
 	return Identity{Host: strings.Join(names, ","), Port: strings.Join(ports, ","), Database: db}
 }
+
+// clientOnlyParams are URL parameters that other tools read and PostgreSQL
+// does not: pgx would send them to the server as settings, which rejects
+// them. Prisma's, golang-migrate's (x-...) and pgxpool's.
+var clientOnlyParams = map[string]bool{
+	"pgbouncer": true, "connection_limit": true, "pool_timeout": true, "schema": true,
+	"statement_cache_size": true, "socket_timeout": true, "sslaccept": true,
+	"pool_max_conns": true, "pool_min_conns": true, "pool_max_conn_lifetime": true,
+	"pool_max_conn_idle_time": true, "pool_health_check_period": true,
+}
+
+// DriverString returns the connection string for a Go PostgreSQL driver
+// (pgx): scheme postgres:// (not postgresql+asyncpg://) and without the
+// parameters only other tools understand. It contains the password; never
+// print it.
+func (u *URL) DriverString() string {
+	c := u.Clone()
+	if c.form == FormURL {
+		c.scheme = "postgres"
+	}
+	kept := c.params[:0]
+	for _, p := range c.params {
+		k := c.decodeKey(p.key)
+		if clientOnlyParams[k] || strings.HasPrefix(k, "x-") {
+			continue
+		}
+		kept = append(kept, p)
+	}
+	c.params = kept
+	if len(kept) == 0 {
+		c.hasQuery = false
+	}
+	return c.String()
+}

@@ -224,3 +224,16 @@ func TestLintRawCharacters(t *testing.T) {
 		t.Errorf("Lint() of an encoded password = %q", l)
 	}
 }
+
+func TestDriverString(t *testing.T) {
+	u := mustParse(t, "postgresql+asyncpg://app:pw@db/app?sslmode=require&pgbouncer=true&x-migrations-table=m&connection_limit=1")
+	if got, want := u.DriverString(), "postgres://app:pw@db/app?sslmode=require"; got != want {
+		t.Errorf("DriverString() = %q, want %q", got, want)
+	}
+	if got := mustParse(t, "postgres://db/app?pgbouncer=true").DriverString(); got != "postgres://db/app" {
+		t.Errorf("DriverString() = %q", got)
+	}
+	if u.String() != "postgresql+asyncpg://app:pw@db/app?sslmode=require&pgbouncer=true&x-migrations-table=m&connection_limit=1" {
+		t.Errorf("DriverString changed its URL: %q", u.String())
+	}
+}

@@ -1,0 +1,91 @@
+// Package guard is what runs before dbguard lets anything touch a database:
+// the env check (exactly one database in effect), the pooled-to-direct
+// rewrite, and the one line that says which database will be touched.
+package guard
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envcheck"
+)
+
+// Options for Resolve.
+type Options struct {
+	Env    envcheck.Options
+	Strict bool // warnings fail too
+	// AllowPooler connects through a pooler whose direct endpoint is
+	// unknown, without prepared statements.
+	AllowPooler bool
+}
+
+// Target is the database a command may touch.
+type Target struct {
+	URL    *dburl.URL // the URL to connect with
+	Report *envcheck.Report
+	// ThroughPooler is set when AllowPooler let a pooled URL through: the
+	// connection must not use prepared statements, and session advisory
+	// locks do not protect anything.
+	ThroughPooler bool
+}
+
+// PoolerError refuses a pooled URL whose direct endpoint is unknown.
+type PoolerError struct {
+	Location, Var, Reason string
+	DirectVar           string
+}
+
+func (e *PoolerError) Error() string {
+	return fmt.Sprintf("%s %s goes through a connection pooler (%s) and its direct endpoint is unknown; migrating through a transaction pooler loses the migration lock and breaks prepared statements (SQLSTATE 42P05)",
+		e.Location, e.Var, e.Reason)
+}
+
+// Hint names the next step.
+func (e *PoolerError) Hint() string {
+	return fmt.Sprintf("set %s=postgres://... (the direct endpoint) next to it, or add a poolers rule to dbguard.yaml; --allow-pooler connects anyway", e.DirectVar)
+}
+
+// Resolve runs the env check and picks the URL to connect with. A conflict,
+// a warning under Strict, or a pooled URL with no direct form is an error
+// before any connection is made.
+func Resolve(ctx context.Context, o Options) (*Target, error) {
+	rep, err := envcheck.Resolve(ctx, o.Env)
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{Report: rep}
+	if err := rep.Err(o.Strict); err != nil {
+		return t, err
+	}
+	if rep.MigrateURL != nil {
+		t.URL = rep.MigrateURL
+		return t, nil
+	}
+	if !o.AllowPooler {
+		dv := "DIRECT_URL"
+		if len(o.Env.DirectVars) > 0 {
+			dv = o.Env.DirectVars[0]
+		}
+		return t, &PoolerError{Location: rep.Effective.Def.Location(), Var: rep.Effective.Var, Reason: rep.Effective.Endpoint.Reason, DirectVar: dv}
+	}
+	t.URL, t.ThroughPooler = rep.Effective.URL, true
+	return t, nil
+}
+
+// Describe is the line shown before touching the database: which one, and
+// how dbguard got to its URL. It never shows the password.
+func (t *Target) Describe() string {
+	src := t.Report.Migrate
+	if t.ThroughPooler || src == nil {
+		src = t.Report.Effective
+	}
+	how := "direct"
+	switch {
+	case t.ThroughPooler:
+		how = "through the pooler, --allow-pooler: no prepared statements, no reliable lock"
+	case src.Endpoint.Rewritten():
+		how = "direct, rewritten from pooled (" + src.Endpoint.Provider + ")"
+	}
+	return fmt.Sprintf("database %s [%s] from %s %s: %s", t.URL.Identity(), how, src.Def.Location(), src.Var, t.URL.Redacted())
+}

@@ -1,0 +1,171 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// ConnectOptions says how to reach the database.
+type ConnectOptions struct {
+	URL            *dburl.URL
+	ConnectTimeout time.Duration // 0: the URL's connect_timeout, else 10s
+	// Wait retries connection errors with jittered backoff for this long.
+	// Zero means one attempt: a suspended Neon compute wakes within one
+	// connect, so retries are only for a server that is not up yet.
+	Wait time.Duration
+	// SimpleProtocol avoids prepared statements, for a transaction pooler
+	// (--allow-pooler): pgx's cached statements collide there (42P05).
+	SimpleProtocol bool
+	// LockTimeout, when set, becomes the session's lock_timeout until the
+	// migration lock is held (see lockingDriver).
+	LockTimeout time.Duration
+	Log         io.Writer // retry messages; nil for none
+}
+
+// DefaultConnectTimeout applies when neither the options nor the URL say.
+const DefaultConnectTimeout = 10 * time.Second
+
+// UnreachableError means no connection could be made (exit 3).
+type UnreachableError struct {
+	Target string // host:port/db, no credentials
+	Err    error
+	Waited time.Duration
+}
+
+func (e *UnreachableError) Error() string {
+	msg := fmt.Sprintf("cannot reach %s: %v", e.Target, shortErr(e.Err))
+	if e.Waited > 0 {
+		msg += fmt.Sprintf(" (retried for %s)", e.Waited.Round(time.Second))
+	}
+	return msg
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *UnreachableError) Hint() string {
+	if e.Waited > 0 {
+		return "check that the server is running and reachable from here, then run the command again"
+	}
+	return "check that the server is running; for a server still starting, retry with --wait 30s"
+}
+
+// RejectedError means the server answered but refused us: a wrong password
+// or a database that does not exist (exit 2: the configuration is wrong).
+type RejectedError struct {
+	Target string
+	Err    *pgconn.PgError
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%s refused the connection: %s (SQLSTATE %s)", e.Target, e.Err.Message, e.Err.Code)
+}
+
+// Hint names the next step.
+func (e *RejectedError) Hint() string {
+	if e.Err.Code == "3D000" {
+		return "create the database or fix its name in the URL, then check with: dbguard env"
+	}
+	return "fix the user or password in the URL (see: dbguard env for where it is defined)"
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	// pgx: "failed to connect to `user=app database=db`: 127.0.0.1:1 (localhost): dial error: ..."
+	if i := strings.Index(s, "`: "); i >= 0 && strings.HasPrefix(s, "failed to connect to `") {
+		s = s[i+3:]
+	}
+	return s
+}
+
+// Config builds the pgx configuration for u, applying the options.
+func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
+	cfg, err := pgx.ParseConfig(o.URL.DriverString())
+	if err != nil {
+		return nil, false, fmt.Errorf("the database URL is not usable: %w", err)
+	}
+	switch {
+	case o.ConnectTimeout > 0:
+		cfg.ConnectTimeout = o.ConnectTimeout
+	case cfg.ConnectTimeout == 0:
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
+		cfg.RuntimeParams["application_name"] = "dbguard"
+	}
+	injected := false
+	if o.LockTimeout > 0 && cfg.RuntimeParams["lock_timeout"] == "" && !strings.Contains(cfg.RuntimeParams["options"], "lock_timeout") {
+		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
+		injected = true
+	}
+	if o.SimpleProtocol {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	return cfg, injected, nil
+}
+
+// Target names the database without credentials, for messages.
+func Target(u *dburl.URL) string { return u.Identity().String() }
+
+// Connect opens a database handle and proves it works, retrying for
+// o.Wait. The returned bool says whether lock_timeout was injected.
+func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
+	cfg, injected, err := o.config()
+	if err != nil {
+		return nil, false, err
+	}
+	db := stdlib.OpenDB(*cfg)
+	start := time.Now()
+	deadline := start.Add(o.Wait)
+	for attempt := 0; ; attempt++ {
+		pctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout+5*time.Second)
+		err = db.PingContext(pctx)
+		cancel()
+		if err == nil {
+			return db, injected, nil
+		}
+		if ctx.Err() != nil {
+			db.Close()
+			return nil, false, ctx.Err()
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {
+			db.Close()
+			return nil, false, &RejectedError{Target: Target(o.URL), Err: pgErr}
+		}
+		left := time.Until(deadline)
+		if o.Wait <= 0 || left <= 0 {
+			db.Close()
+			waited := time.Duration(0)
+			if o.Wait > 0 {
+				waited = time.Since(start)
+			}
+			return nil, false, &UnreachableError{Target: Target(o.URL), Err: err, Waited: waited}
+		}
+		// Jittered exponential backoff: 250ms, 500ms, 1s, ... capped at 5s.
+		sleep := min(250*time.Millisecond<<min(attempt, 5), 5*time.Second)
+		sleep = sleep/2 + rand.N(sleep/2+1)
+		sleep = min(sleep, left)
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, "dbguard: waiting for %s: %s (retrying, %s left)\n", Target(o.URL), shortErr(err), left.Round(time.Second))
+		}
+		select {
+		case <-ctx.Done():
+			db.Close()
+			return nil, false, ctx.Err()
+		case <-time.After(sleep):
+		}
+	}
+}

@@ -1,0 +1,366 @@
+// Package migrate runs golang-migrate (pgx/v5 database driver, file source)
+// with the guard rails raw migration tools lack: a lock wait the server
+// enforces, dirty state reported with the failed file and the fix, a failing
+// statement shown with its file:line, a recorded version whose file is gone
+// caught before anything runs, and Ctrl-C that stops after the migration in
+// flight.
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	gomigrate "github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
+	pgxdriver "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Options says what to migrate and how.
+type Options struct {
+	Connect          ConnectOptions
+	Dir              string // the migrations folder
+	Table            string // the version table; default schema_migrations
+	LockTimeout      time.Duration
+	StatementTimeout time.Duration
+	Log              io.Writer // one line per migration applied; nil for none
+}
+
+// Runner is an open migration session on one database.
+type Runner struct {
+	o      Options
+	src    *Source
+	db     *sql.DB
+	drv    *lockingDriver
+	m      *gomigrate.Migrate
+	target string
+}
+
+// Open checks the migrations folder, connects and prepares golang-migrate.
+// The folder is checked first, so a bad file name costs no connection.
+func Open(ctx context.Context, o Options) (*Runner, error) {
+	src, err := Scan(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if o.Table == "" {
+		o.Table = pgxdriver.DefaultMigrationsTable
+	}
+	o.Connect.LockTimeout = o.LockTimeout
+	db, injected, err := Connect(ctx, o.Connect)
+	if err != nil {
+		return nil, err
+	}
+	r := &Runner{o: o, src: src, db: db, target: Target(o.Connect.URL)}
+	inner, err := pgxdriver.WithInstance(db, &pgxdriver.Config{MigrationsTable: o.Table, StatementTimeout: o.StatementTimeout})
+	if err != nil {
+		db.Close()
+		return nil, r.explain(err, "")
+	}
+	reset := "SET lock_timeout TO DEFAULT"
+	if injected {
+		reset = "SET lock_timeout = 0" // the injected value was only for the lock
+	}
+	r.drv = &lockingDriver{Driver: inner, timeout: o.LockTimeout, reset: reset}
+	if err := inner.Run(strings.NewReader(reset)); err != nil {
+		inner.Close()
+		return nil, err
+	}
+	fsrc, err := iofs.New(os.DirFS(o.Dir), ".")
+	if err != nil {
+		inner.Close()
+		return nil, err
+	}
+	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", r.drv)
+	if err != nil {
+		inner.Close()
+		return nil, err
+	}
+	// The server enforces the lock wait; the client-side timer is only a
+	// backstop in case the server's answer never comes.
+	m.LockTimeout = 24 * time.Hour
+	if o.LockTimeout > 0 {
+		m.LockTimeout = o.LockTimeout + 10*time.Second
+	}
+	if o.Log != nil {
+		m.Log = logger{o.Log}
+	}
+	r.m = m
+	return r, nil
+}
+
+// Close ends the session.
+func (r *Runner) Close() error {
+	srcErr, dbErr := r.m.Close()
+	return errors.Join(srcErr, dbErr)
+}
+
+// Source returns the checked migrations folder.
+func (r *Runner) Source() *Source { return r.src }
+
+type logger struct{ w io.Writer }
+
+func (l logger) Printf(format string, v ...any) {
+	fmt.Fprintf(l.w, "dbguard: migrated "+format, v...)
+}
+func (l logger) Verbose() bool { return false }
+
+// Version returns the recorded version (-1 for none) and whether it is dirty.
+func (r *Runner) Version() (int, bool, error) {
+	v, dirty, err := r.drv.Version()
+	if err != nil {
+		return 0, false, r.explain(err, "")
+	}
+	return v, dirty, nil
+}
+
+// check refuses to work on a dirty database or one whose version has no
+// file, before golang-migrate takes the lock and fails less helpfully.
+func (r *Runner) check() error {
+	v, dirty, err := r.Version()
+	if err != nil {
+		return err
+	}
+	if v >= 0 {
+		if _, ok := r.src.Get(uint(v)); !ok {
+			return &MissingVersionError{Version: v, Dir: r.src.Dir, Below: r.src.Prev(uint(v))}
+		}
+	}
+	if dirty {
+		return r.dirtyError(v)
+	}
+	return nil
+}
+
+func (r *Runner) dirtyError(v int) error {
+	e := &DirtyError{Version: v, Prev: -1}
+	if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
+		e.File = r.src.Path(m.Up)
+		e.Prev = r.src.Prev(uint(v))
+	}
+	return e
+}
+
+// Up applies all pending migrations, or the next n when n > 0.
+func (r *Runner) Up(ctx context.Context, n int) error {
+	if n > 0 {
+		return r.run(ctx, "up", func() error { return r.m.Steps(n) })
+	}
+	return r.run(ctx, "up", r.m.Up)
+}
+
+// Down rolls back n migrations, or all of them when all is set.
+func (r *Runner) Down(ctx context.Context, n int, all bool) error {
+	if all {
+		return r.run(ctx, "down", r.m.Down)
+	}
+	if n <= 0 {
+		return errors.New("down needs a number of migrations to roll back (or --all)")
+	}
+	return r.run(ctx, "down", func() error { return r.m.Steps(-n) })
+}
+
+// Goto migrates up or down to version v.
+func (r *Runner) Goto(ctx context.Context, v uint) error {
+	if _, ok := r.src.Get(v); !ok {
+		return &NoSuchVersionError{Version: int(v), Dir: r.src.Dir}
+	}
+	cur, _, err := r.Version()
+	if err != nil {
+		return err
+	}
+	dir := "up"
+	if int(v) < cur {
+		dir = "down"
+	}
+	return r.run(ctx, dir, func() error { return r.m.Migrate(v) })
+}
+
+// Force records version v (-1 for none) as clean without running anything:
+// the way out of a dirty state once the database has been checked by hand.
+func (r *Runner) Force(v int) error {
+	if v < -1 {
+		return &NoSuchVersionError{Version: v, Dir: r.src.Dir}
+	}
+	if v >= 0 {
+		if _, ok := r.src.Get(uint(v)); !ok {
+			return &NoSuchVersionError{Version: v, Dir: r.src.Dir}
+		}
+	}
+	return r.explain(r.m.Force(v), "")
+}
+
+// run executes a golang-migrate operation: it checks the state first, turns
+// Ctrl-C into a graceful stop after the migration in flight, and explains
+// whatever went wrong.
+func (r *Runner) run(ctx context.Context, direction string, op func() error) error {
+	if err := r.check(); err != nil {
+		return err
+	}
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case r.m.GracefulStop <- true:
+		default:
+		}
+	})
+	defer stop()
+	err := op()
+	if errors.Is(err, gomigrate.ErrNoChange) {
+		err = nil
+	}
+	var short gomigrate.ErrShortLimit
+	if errors.As(err, &short) {
+		if r.o.Log != nil {
+			fmt.Fprintf(r.o.Log, "dbguard: warning: %d fewer migrations than asked for were available\n", short.Short)
+		}
+		err = nil
+	}
+	if err == nil && ctx.Err() != nil {
+		v, _, verr := r.Version()
+		if verr != nil {
+			return errors.Join(ctx.Err(), verr)
+		}
+		return &InterruptedError{Version: v, Err: ctx.Err()}
+	}
+	return r.explain(err, direction)
+}
+
+// explain turns golang-migrate's and the driver's errors into ones that say
+// where and what to do.
+func (r *Runner) explain(err error, direction string) error {
+	if err == nil {
+		return nil
+	}
+	var dirty gomigrate.ErrDirty
+	if errors.As(err, &dirty) {
+		return r.dirtyError(dirty.Version)
+	}
+	pgErr, dbErr := driverError(err)
+	if pgErr != nil && pgErr.Code == "55P03" && (dbErr == nil || len(dbErr.Query) == 0 || strings.Contains(string(dbErr.Query), "advisory_lock")) {
+		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
+	}
+	if errors.Is(err, gomigrate.ErrLockTimeout) {
+		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
+	}
+	if pgErr != nil && dbErr != nil && direction != "" {
+		return r.migrationError(direction, dbErr, pgErr)
+	}
+	if dbErr != nil && dbErr.OrigErr != nil {
+		return fmt.Errorf("%s: %w", dbErr.Err, dbErr.OrigErr)
+	}
+	return err
+}
+
+// driverError digs the driver's database.Error and the server's error out
+// of err; database.Error has no Unwrap, so errors.As cannot.
+func driverError(err error) (*pgconn.PgError, *database.Error) {
+	var dbErr *database.Error
+	var v database.Error
+	var p *database.Error
+	switch {
+	case errors.As(err, &v):
+		dbErr = &v
+	case errors.As(err, &p):
+		dbErr = p
+	}
+	var pgErr *pgconn.PgError
+	if dbErr != nil && dbErr.OrigErr != nil {
+		errors.As(dbErr.OrigErr, &pgErr)
+	} else {
+		errors.As(err, &pgErr)
+	}
+	return pgErr, dbErr
+}
+
+// migrationError names the file that failed. After a failure golang-migrate
+// has recorded the target version as dirty: going up that is the failed
+// migration; going down it is the one below the migration rolled back.
+func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *pgconn.PgError) error {
+	e := &MigrationError{PgErr: pgErr, Line: int(dbErr.Line), Query: string(dbErr.Query), Direction: direction}
+	v, _, verr := r.drv.Version()
+	if verr == nil {
+		e.Version, e.Failed = v, v
+		switch direction {
+		case "up":
+			if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
+				e.File = r.src.Path(m.Up)
+			}
+		case "down":
+			for _, m := range r.src.Migrations {
+				if int(m.Version) > v {
+					e.File, e.Failed = r.src.Path(m.Down), int(m.Version)
+					break
+				}
+			}
+		}
+		e.Prev = -1
+		if e.Failed >= 0 {
+			e.Prev = r.src.Prev(uint(e.Failed))
+		}
+	}
+	return e
+}
+
+// lockHolder describes the session holding the migration lock, if any can
+// be seen.
+func (r *Runner) lockHolder() string {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var pid int
+	var app, state string
+	var since time.Time
+	err := r.db.QueryRowContext(ctx, `
+		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, now())
+		FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND a.pid <> pg_backend_pid()
+		ORDER BY a.backend_start LIMIT 1`).Scan(&pid, &app, &state, &since)
+	if err != nil {
+		return ""
+	}
+	if app == "" {
+		app = "unnamed client"
+	}
+	return fmt.Sprintf("pid %d (%s, %s, connected %s ago)", pid, app, state, time.Since(since).Round(time.Second))
+}
+
+// lockingDriver makes golang-migrate's blocking pg_advisory_lock give up
+// after a timeout the server enforces: lock_timeout applies to advisory
+// locks, so the wait ends on the server too, where a client-side timer
+// (golang-migrate's -lock-timeout) would leave the query waiting forever.
+type lockingDriver struct {
+	database.Driver
+	timeout time.Duration
+	reset   string // restores the session's lock_timeout for the migrations
+}
+
+func (d *lockingDriver) Lock() error {
+	set := fmt.Sprintf("SET lock_timeout = %d", d.timeout.Milliseconds())
+	if err := d.Driver.Run(strings.NewReader(set)); err != nil {
+		return err
+	}
+	err := d.Driver.Lock()
+	if rerr := d.Driver.Run(strings.NewReader(d.reset)); rerr != nil {
+		if err == nil {
+			_ = d.Driver.Unlock()
+		}
+		return errors.Join(err, rerr)
+	}
+	return err
+}
+
+// Wait connects (retrying for o.Wait) and disconnects: dbguard wait.
+func Wait(ctx context.Context, o ConnectOptions) error {
+	db, _, err := Connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	return db.Close()
+}

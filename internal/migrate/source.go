@@ -1,0 +1,166 @@
+package migrate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4/source"
+)
+
+// Migration is one version of the migrations folder.
+type Migration struct {
+	Version uint
+	Name    string // the identifier after the version: "add_users"
+	Up      string // file name, "" when missing
+	Down    string // file name, "" when missing
+}
+
+// Source is the checked contents of a migrations folder.
+type Source struct {
+	Dir        string // as given (for messages)
+	Migrations []Migration
+	byVersion  map[uint]int
+}
+
+// Get returns the migration of a version.
+func (s *Source) Get(v uint) (Migration, bool) {
+	i, ok := s.byVersion[v]
+	if !ok {
+		return Migration{}, false
+	}
+	return s.Migrations[i], true
+}
+
+// Prev returns the version before v, or -1 when v is the first.
+func (s *Source) Prev(v uint) int {
+	prev := -1
+	for _, m := range s.Migrations {
+		if m.Version < v {
+			prev = int(m.Version)
+		}
+	}
+	return prev
+}
+
+// Last returns the newest version, or -1 when there is none.
+func (s *Source) Last() int {
+	if len(s.Migrations) == 0 {
+		return -1
+	}
+	return int(s.Migrations[len(s.Migrations)-1].Version)
+}
+
+// Path returns a file's path for messages: the folder as given plus name.
+func (s *Source) Path(name string) string { return filepath.Join(s.Dir, name) }
+
+// SourceError is a problem in the migrations folder, found before anything
+// runs: golang-migrate itself ignores a misnamed file and fails late, or not
+// at all, on the rest.
+type SourceError struct {
+	Path string
+	Msg  string
+	Fix  string
+}
+
+func (e *SourceError) Error() string { return e.Path + ": " + e.Msg }
+
+// Hint names the next step.
+func (e *SourceError) Hint() string { return e.Fix }
+
+// Scan reads and checks a migrations folder: every .sql file must be named
+// VERSION_name.up.sql or VERSION_name.down.sql, no version may appear twice
+// in one direction, up and down files of a version must share a name, and
+// every version needs an up file.
+func Scan(dir string) (*Source, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &SourceError{Path: dir, Msg: "no migrations folder here",
+				Fix: "create the first migration with: dbguard migrate create NAME (or set migrations.dir in dbguard.yaml)"}
+		}
+		return nil, &SourceError{Path: dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err),
+			Fix: "check the folder's permissions"}
+	}
+	s := &Source{Dir: dir, byVersion: map[uint]int{}}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") {
+			continue
+		}
+		m, err := source.Parse(name)
+		if err != nil {
+			if strings.HasSuffix(name, ".sql") {
+				return nil, &SourceError{Path: filepath.Join(dir, name), Msg: "not a migration file name (want VERSION_name.up.sql or VERSION_name.down.sql); golang-migrate would silently skip it",
+					Fix: "rename it, e.g. " + suggestName(name)}
+			}
+			continue // README.md and the like
+		}
+		i, seen := s.byVersion[m.Version]
+		if !seen {
+			i = len(s.Migrations)
+			s.byVersion[m.Version] = i
+			s.Migrations = append(s.Migrations, Migration{Version: m.Version, Name: m.Identifier})
+		}
+		mig := &s.Migrations[i]
+		if mig.Name != m.Identifier {
+			other := mig.Up
+			if other == "" {
+				other = mig.Down
+			}
+			return nil, &SourceError{Path: filepath.Join(dir, name), Msg: fmt.Sprintf("version %d is also used by %s", m.Version, other),
+				Fix: "give each migration its own version: dbguard migrate create NAME picks the next free one"}
+		}
+		slot := &mig.Up
+		if m.Direction == source.Down {
+			slot = &mig.Down
+		}
+		if *slot != "" {
+			return nil, &SourceError{Path: filepath.Join(dir, name), Msg: fmt.Sprintf("version %d has two %s files (also %s)", m.Version, m.Direction, *slot),
+				Fix: "keep one of them"}
+		}
+		*slot = name
+	}
+	sort.Slice(s.Migrations, func(i, j int) bool { return s.Migrations[i].Version < s.Migrations[j].Version })
+	for i, m := range s.Migrations {
+		s.byVersion[m.Version] = i
+		if m.Up == "" {
+			return nil, &SourceError{Path: filepath.Join(dir, m.Down), Msg: fmt.Sprintf("version %d has a down file but no up file", m.Version),
+				Fix: fmt.Sprintf("add %d_%s.up.sql", m.Version, m.Name)}
+		}
+	}
+	return s, nil
+}
+
+func suggestName(name string) string {
+	base := strings.TrimSuffix(name, ".sql")
+	dir := "up"
+	if strings.HasSuffix(base, "down") {
+		dir = "down"
+	}
+	var digits, rest strings.Builder
+	i := 0
+	for ; i < len(base) && base[i] >= '0' && base[i] <= '9'; i++ {
+		digits.WriteByte(base[i])
+	}
+	for _, c := range strings.TrimSuffix(strings.TrimSuffix(base[i:], "up"), "down") {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			rest.WriteRune(c)
+		} else if rest.Len() > 0 && !strings.HasSuffix(rest.String(), "_") {
+			rest.WriteByte('_')
+		}
+	}
+	v := digits.String()
+	if v == "" {
+		v = "000001"
+	}
+	n := strings.Trim(rest.String(), "_")
+	if n == "" {
+		n = "migration"
+	}
+	return fmt.Sprintf("%s_%s.%s.sql", v, n, dir)
+}
