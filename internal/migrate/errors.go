@@ -17,9 +17,16 @@ type DirtyError struct {
 	Version int
 	File    string // the migration that failed, if known
 	Prev    int    // the version before it, -1 for none
+	// InProgress names the session applying it right now, if any: then
+	// the version is dirty because a migration is running, not because
+	// one failed.
+	InProgress string
 }
 
 func (e *DirtyError) Error() string {
+	if e.InProgress != "" {
+		return fmt.Sprintf("version %d is being applied right now by %s", e.Version, e.InProgress)
+	}
 	if e.File == "" {
 		return fmt.Sprintf("the database is dirty at version %d: a migration failed part-way", e.Version)
 	}
@@ -28,6 +35,9 @@ func (e *DirtyError) Error() string {
 
 // Hint names the next step.
 func (e *DirtyError) Hint() string {
+	if e.InProgress != "" {
+		return "wait for it to finish, then run the command again"
+	}
 	return fmt.Sprintf("check what the failed migration left behind and undo it, then mark the version before it clean and retry: dbguard migrate force %s && dbguard migrate up (or, if you completed it by hand: dbguard migrate force %d)",
 		versionArg(e.Prev), e.Version)
 }
@@ -85,9 +95,9 @@ func (e *LockTimeoutError) Hint() string {
 type MigrationError struct {
 	File      string // the failed migration file, if known
 	Direction string
-	Version   int // the version recorded (dirty) after the failure
-	Failed    int // the version whose file failed
-	Prev      int // the clean version below Failed
+	Version   int    // the version recorded (dirty) after the failure
+	Failed    int    // the version whose file failed
+	Prev      int    // the clean version below Failed
 	Line      int    // line within the file, from the server's position
 	Query     string // the file's text as sent
 	PgErr     *pgconn.PgError

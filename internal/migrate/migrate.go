@@ -121,10 +121,12 @@ func (r *Runner) Version() (int, bool, error) {
 	return v, dirty, nil
 }
 
-// check refuses to work on a dirty database or one whose version has no
-// file, before golang-migrate takes the lock and fails less helpfully.
+// check refuses to work on a database whose recorded version has no file,
+// before golang-migrate takes the lock and fails less helpfully. (Dirty
+// state is golang-migrate's to find, under the lock: outside it, a dirty
+// flag may just be another session's migration in flight.)
 func (r *Runner) check() error {
-	v, dirty, err := r.Version()
+	v, _, err := r.Version()
 	if err != nil {
 		return err
 	}
@@ -132,9 +134,6 @@ func (r *Runner) check() error {
 		if _, ok := r.src.Get(uint(v)); !ok {
 			return &MissingVersionError{Version: v, Dir: r.src.Dir, Below: r.src.Prev(uint(v))}
 		}
-	}
-	if dirty {
-		return r.dirtyError(v)
 	}
 	return nil
 }
@@ -150,21 +149,18 @@ func (r *Runner) dirtyError(v int) error {
 
 // Up applies all pending migrations, or the next n when n > 0.
 func (r *Runner) Up(ctx context.Context, n int) error {
-	if n > 0 {
-		return r.run(ctx, "up", func() error { return r.m.Steps(n) })
-	}
-	return r.run(ctx, "up", r.m.Up)
+	return r.stepwise(ctx, "up", n, func(int) int { return 1 })
 }
 
 // Down rolls back n migrations, or all of them when all is set.
 func (r *Runner) Down(ctx context.Context, n int, all bool) error {
-	if all {
-		return r.run(ctx, "down", r.m.Down)
-	}
-	if n <= 0 {
+	if !all && n <= 0 {
 		return errors.New("down needs a number of migrations to roll back (or --all)")
 	}
-	return r.run(ctx, "down", func() error { return r.m.Steps(-n) })
+	if all {
+		n = 0
+	}
+	return r.stepwise(ctx, "down", n, func(int) int { return -1 })
 }
 
 // Goto migrates up or down to version v.
@@ -180,7 +176,15 @@ func (r *Runner) Goto(ctx context.Context, v uint) error {
 	if int(v) < cur {
 		dir = "down"
 	}
-	return r.run(ctx, dir, func() error { return r.m.Migrate(v) })
+	return r.stepwise(ctx, dir, 0, func(cur int) int {
+		switch {
+		case cur < int(v):
+			return 1
+		case cur > int(v):
+			return -1
+		}
+		return 0
+	})
 }
 
 // Force records version v (-1 for none) as clean without running anything:
@@ -197,39 +201,48 @@ func (r *Runner) Force(v int) error {
 	return r.explain(r.m.Force(v), "")
 }
 
-// run executes a golang-migrate operation: it checks the state first, turns
-// Ctrl-C into a graceful stop after the migration in flight, and explains
-// whatever went wrong.
-func (r *Runner) run(ctx context.Context, direction string, op func() error) error {
+// stepwise applies one migration at a time (each under the lock, as
+// golang-migrate's Steps does) until step says 0, there is nothing left,
+// or n migrations have run (n <= 0: no limit). Going one at a time is what
+// makes Ctrl-C stop cleanly after the migration in flight: golang-migrate's
+// own GracefulStop races with its reader goroutine.
+func (r *Runner) stepwise(ctx context.Context, direction string, n int, step func(cur int) int) error {
 	if err := r.check(); err != nil {
 		return err
 	}
-	stop := context.AfterFunc(ctx, func() {
-		select {
-		case r.m.GracefulStop <- true:
-		default:
+	for done := 0; n <= 0 || done < n; done++ {
+		if ctx.Err() != nil {
+			v, _, err := r.Version()
+			if err != nil {
+				return errors.Join(ctx.Err(), err)
+			}
+			return &InterruptedError{Version: v, Err: ctx.Err()}
 		}
-	})
-	defer stop()
-	err := op()
-	if errors.Is(err, gomigrate.ErrNoChange) {
-		err = nil
-	}
-	var short gomigrate.ErrShortLimit
-	if errors.As(err, &short) {
-		if r.o.Log != nil {
-			fmt.Fprintf(r.o.Log, "dbguard: warning: %d fewer migrations than asked for were available\n", short.Short)
+		cur, _, err := r.Version()
+		if err != nil {
+			return err
 		}
-		err = nil
-	}
-	if err == nil && ctx.Err() != nil {
-		v, _, verr := r.Version()
-		if verr != nil {
-			return errors.Join(ctx.Err(), verr)
+		s := step(cur)
+		if s == 0 {
+			return nil
 		}
-		return &InterruptedError{Version: v, Err: ctx.Err()}
+		err = r.m.Steps(s)
+		switch {
+		case errors.Is(err, os.ErrNotExist), errors.Is(err, gomigrate.ErrNoChange):
+			// Nothing left; unless another session moved the version to
+			// one this folder lacks.
+			if err := r.check(); err != nil {
+				return err
+			}
+			if n > 0 && r.o.Log != nil {
+				fmt.Fprintf(r.o.Log, "dbguard: warning: only %d of %d migrations could be applied %s\n", done, n, direction)
+			}
+			return nil
+		case err != nil:
+			return r.explain(err, direction)
+		}
 	}
-	return r.explain(err, direction)
+	return nil
 }
 
 // explain turns golang-migrate's and the driver's errors into ones that say

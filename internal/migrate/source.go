@@ -86,10 +86,20 @@ func Scan(dir string) (*Source, error) {
 		return nil, &SourceError{Path: dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err),
 			Fix: "check the folder's permissions"}
 	}
-	s := &Source{Dir: dir, byVersion: map[uint]int{}}
+	var names []string
 	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") {
+		if !e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return scan(dir, names)
+}
+
+// scan checks the file names of a migrations folder.
+func scan(dir string, names []string) (*Source, error) {
+	s := &Source{Dir: dir, byVersion: map[uint]int{}}
+	for _, name := range names {
+		if strings.HasPrefix(name, ".") {
 			continue
 		}
 		m, err := source.Parse(name)

@@ -27,11 +27,14 @@ type MigrationStatus struct {
 // Status is the state of a database against its migrations folder. Its JSON
 // shape is documented in the README.
 type Status struct {
-	Database   string            `json:"database"` // host:port/db
-	Dir        string            `json:"dir"`
-	Version    int               `json:"version"` // -1: none applied
-	Dirty      bool              `json:"dirty"`
-	Missing    bool              `json:"missing"` // the recorded version has no file
+	Database string `json:"database"` // host:port/db
+	Dir      string `json:"dir"`
+	Version  int    `json:"version"` // -1: none applied
+	Dirty    bool   `json:"dirty"`
+	Missing  bool   `json:"missing"` // the recorded version has no file
+	// InProgress names the session holding the migration lock when the
+	// version is dirty because a migration is running right now.
+	InProgress string            `json:"in_progress,omitempty"`
 	Pending    int               `json:"pending"`
 	Migrations []MigrationStatus `json:"migrations"`
 }
@@ -48,6 +51,9 @@ func (r *Runner) Status() (*Status, error) {
 	if v >= 0 {
 		_, ok := r.src.Get(uint(v))
 		s.Missing = !ok
+	}
+	if dirty {
+		s.InProgress = r.lockHolder()
 	}
 	for _, m := range r.src.Migrations {
 		st := MigrationStatus{Version: m.Version, Name: m.Name, Up: m.Up, Down: m.Down, State: Pending}
@@ -70,7 +76,7 @@ func (s *Status) Err(allowPending bool, src *Source) error {
 	case s.Missing:
 		return &MissingVersionError{Version: s.Version, Dir: s.Dir, Below: src.Prev(uint(s.Version))}
 	case s.Dirty:
-		e := &DirtyError{Version: s.Version, Prev: src.Prev(uint(max(s.Version, 0)))}
+		e := &DirtyError{Version: s.Version, Prev: src.Prev(uint(max(s.Version, 0))), InProgress: s.InProgress}
 		if m, ok := src.Get(uint(max(s.Version, 0))); ok {
 			e.File = src.Path(m.Up)
 		}
@@ -89,7 +95,10 @@ func (s *Status) WriteText(w io.Writer) error {
 	ver := "none applied"
 	if s.Version >= 0 {
 		ver = fmt.Sprint(s.Version)
-		if s.Dirty {
+		switch {
+		case s.InProgress != "":
+			ver += " (being applied now by " + s.InProgress + ")"
+		case s.Dirty:
 			ver += " (dirty)"
 		}
 		if s.Missing {
