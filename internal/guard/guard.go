@@ -33,7 +33,7 @@ type Target struct {
 // PoolerError refuses a pooled URL whose direct endpoint is unknown.
 type PoolerError struct {
 	Location, Var, Reason string
-	DirectVar           string
+	DirectVar             string
 }
 
 func (e *PoolerError) Error() string {
