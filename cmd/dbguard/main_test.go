@@ -1,19 +1,33 @@
 package main
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
+// withPostgres runs the tests and then stops the throwaway cluster, if one
+// was started.
+type withPostgres struct{ m *testing.M }
+
+func (w withPostgres) Run() int { return pgtest.Main(w.m) }
+
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(withPostgres{m}, map[string]func(){
 		"dbguard-bin": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
 	})
 }
@@ -33,8 +47,12 @@ func TestScripts(t *testing.T) {
 			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"dbguard":  cmdDbguard,
-			"exitcode": cmdExitcode,
+			"dbguard":   cmdDbguard,
+			"exitcode":  cmdExitcode,
+			"pgdb":      cmdPgdb,
+			"pgbouncer": cmdPgbouncer,
+			"envfile":   cmdEnvfile,
+			"psql":      cmdPsql,
 		},
 	})
 }
@@ -60,6 +78,125 @@ func cmdDbguard(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if !neg && code != 0 {
 		ts.Fatalf("dbguard %v exited %d", args, code)
+	}
+}
+
+// cmdPgdb creates a fresh database on the test server, dropped when the
+// script ends, and sets $DBURL (with the password: put it in files or the
+// environment, never in a command's output), $DBNAME and $PGPORT.
+func cmdPgdb(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: pgdb")
+	}
+	s, err := pgtest.Get()
+	if err != nil {
+		ts.Fatalf("pgtest: no PostgreSQL server for this script: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name, url, err := s.CreateDatabase(ctx, "script")
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	ts.Defer(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.DropDatabase(ctx, name); err != nil {
+			ts.Logf("dropping %s: %v", name, err)
+		}
+	})
+	ts.Setenv("DBURL", url)
+	ts.Setenv("DBNAME", name)
+	ts.Setenv("PGPORT", s.Port)
+}
+
+// cmdPgbouncer starts a PgBouncer in transaction mode in front of the test
+// server and sets $POOLED_URL (to $DBNAME) and $BOUNCER_PORT; "pgbouncer
+// stop" stops it.
+func cmdPgbouncer(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) == 1 && args[0] == "stop" {
+		if b, ok := bouncers[ts.Getenv("BOUNCER_PORT")]; ok {
+			b.Stop()
+		}
+		return
+	}
+	s, err := pgtest.Get()
+	if err != nil {
+		ts.Fatalf("pgtest: %v", err)
+	}
+	b, err := pgtest.NewBouncer(s)
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	bouncersMu.Lock()
+	bouncers[b.Port] = b
+	bouncersMu.Unlock()
+	ts.Defer(b.Stop)
+	ts.Setenv("BOUNCER_PORT", b.Port)
+	ts.Setenv("POOLED_URL", b.URL(ts.Getenv("DBNAME")))
+}
+
+var (
+	bouncersMu sync.Mutex
+	bouncers   = map[string]*pgtest.Bouncer{}
+)
+
+// cmdEnvfile writes an env file from expanded KEY=VALUE arguments, so a
+// script can put a URL with the test password in a file without it being
+// in the script.
+func cmdEnvfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: envfile FILE [KEY=VALUE...]")
+	}
+	var b strings.Builder
+	for _, kv := range args[1:] {
+		b.WriteString(kv + "\n")
+	}
+	if err := os.MkdirAll(filepath.Dir(ts.MkAbs(args[0])), 0o755); err != nil {
+		ts.Fatalf("%v", err)
+	}
+	if err := os.WriteFile(ts.MkAbs(args[0]), []byte(b.String()), 0o644); err != nil {
+		ts.Fatalf("%v", err)
+	}
+}
+
+// cmdPsql runs one SQL statement on $DBURL and prints the first column of
+// each row on stdout.
+func cmdPsql(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: psql 'SQL'")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, ts.Getenv("DBURL"))
+	if err != nil {
+		ts.Fatalf("%v", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, args[0], pgx.QueryExecModeSimpleProtocol)
+	if err == nil {
+		var out strings.Builder
+		for rows.Next() {
+			vals, verr := rows.Values()
+			if verr != nil {
+				err = verr
+				break
+			}
+			if len(vals) > 0 {
+				fmt.Fprintln(&out, vals[0])
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+		fmt.Fprint(ts.Stdout(), out.String())
+	}
+	if err != nil && !neg {
+		ts.Fatalf("psql: %v", err)
+	}
+	if err == nil && neg {
+		ts.Fatalf("psql: unexpected success")
 	}
 }
 

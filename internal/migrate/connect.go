@@ -25,8 +25,9 @@ type ConnectOptions struct {
 	// Zero means one attempt: a suspended Neon compute wakes within one
 	// connect, so retries are only for a server that is not up yet.
 	Wait time.Duration
-	// SimpleProtocol avoids prepared statements, for a transaction pooler
-	// (--allow-pooler): pgx's cached statements collide there (42P05).
+	// SimpleProtocol is for a connection through a transaction pooler
+	// (--allow-pooler): no prepared statements (pgx's cached statements
+	// collide there, SQLSTATE 42P05) and no session state.
 	SimpleProtocol bool
 	// LockTimeout, when set, becomes the session's lock_timeout until the
 	// migration lock is held (see lockingDriver).
@@ -106,7 +107,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 		cfg.RuntimeParams["application_name"] = "dbguard"
 	}
 	injected := false
-	if o.LockTimeout > 0 && cfg.RuntimeParams["lock_timeout"] == "" && !strings.Contains(cfg.RuntimeParams["options"], "lock_timeout") {
+	// Not through a pooler: PgBouncer rejects the startup parameter, and a
+	// session setting would leak to other clients of the server connection.
+	if o.LockTimeout > 0 && !o.SimpleProtocol && cfg.RuntimeParams["lock_timeout"] == "" && !strings.Contains(cfg.RuntimeParams["options"], "lock_timeout") {
 		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 		injected = true
 	}

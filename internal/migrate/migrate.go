@@ -68,10 +68,12 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if injected {
 		reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
-	r.drv = &lockingDriver{Driver: inner, timeout: o.LockTimeout, reset: reset}
-	if err := inner.Run(strings.NewReader(reset)); err != nil {
-		inner.Close()
-		return nil, err
+	r.drv = &lockingDriver{Driver: inner, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol}
+	if !r.drv.none {
+		if err := inner.Run(strings.NewReader(reset)); err != nil {
+			inner.Close()
+			return nil, err
+		}
 	}
 	fsrc, err := iofs.New(os.DirFS(o.Dir), ".")
 	if err != nil {
@@ -348,13 +350,28 @@ func (r *Runner) lockHolder() string {
 // after a timeout the server enforces: lock_timeout applies to advisory
 // locks, so the wait ends on the server too, where a client-side timer
 // (golang-migrate's -lock-timeout) would leave the query waiting forever.
+//
+// Through a transaction pooler (none) there is no lock at all: a session
+// advisory lock taken there stays on whichever server connection ran it,
+// blocking strangers, while the unlock may run on another.
 type lockingDriver struct {
 	database.Driver
 	timeout time.Duration
 	reset   string // restores the session's lock_timeout for the migrations
+	none    bool
+}
+
+func (d *lockingDriver) Unlock() error {
+	if d.none {
+		return nil
+	}
+	return d.Driver.Unlock()
 }
 
 func (d *lockingDriver) Lock() error {
+	if d.none {
+		return nil
+	}
 	set := fmt.Sprintf("SET lock_timeout = %d", d.timeout.Milliseconds())
 	if err := d.Driver.Run(strings.NewReader(set)); err != nil {
 		return err

@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -24,6 +25,17 @@ type Bouncer struct {
 // missing, saying how to install it.
 func StartBouncer(t testing.TB, s *Server) *Bouncer {
 	t.Helper()
+	b, err := NewBouncer(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Stop)
+	return b
+}
+
+// NewBouncer starts PgBouncer in transaction mode in front of s; the caller
+// stops it.
+func NewBouncer(s *Server) (*Bouncer, error) {
 	bin, err := exec.LookPath("pgbouncer")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/pgbouncer", "/usr/bin/pgbouncer"} {
@@ -33,19 +45,19 @@ func StartBouncer(t testing.TB, s *Server) *Bouncer {
 		}
 	}
 	if err != nil {
-		t.Fatalf("pgtest: this test needs PgBouncer: apt-get install -y pgbouncer (.ci/run does)")
+		return nil, errors.New("pgtest: this test needs PgBouncer: apt-get install -y pgbouncer (.ci/run does)")
 	}
 	if s.dir == "" {
-		t.Fatalf("pgtest: PgBouncer needs the throwaway cluster; unset %s", EnvURL)
+		return nil, fmt.Errorf("pgtest: PgBouncer needs the throwaway cluster; unset %s", EnvURL)
 	}
 	port, err := FreePort()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	name := "pgbouncer-" + port
 	users, err := s.WriteFile(name+".users", fmt.Sprintf("%q %q\n", "postgres", Password))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ini, err := s.WriteFile(name+".ini", fmt.Sprintf(`[databases]
 * = host=127.0.0.1 port=%s
@@ -64,23 +76,23 @@ logfile = %s
 pidfile = %s
 `, s.Port, port, users, filepath.Join(s.dir, name+".log"), filepath.Join(s.dir, name+".pid")))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	b := &Bouncer{Port: port, cmd: s.Command(bin, ini)}
 	if err := b.cmd.Start(); err != nil {
-		t.Fatalf("pgtest: starting pgbouncer: %v", err)
+		return nil, fmt.Errorf("pgtest: starting pgbouncer: %w", err)
 	}
-	t.Cleanup(func() { b.Stop() })
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
 		if err == nil {
 			c.Close()
-			return b
+			return b, nil
 		}
 		if time.Now().After(deadline) {
+			b.Stop()
 			log, _ := os.ReadFile(filepath.Join(s.dir, name+".log"))
-			t.Fatalf("pgtest: pgbouncer did not listen on %s: %v\n%s", port, err, strings.TrimSpace(string(log)))
+			return nil, fmt.Errorf("pgtest: pgbouncer did not listen on %s: %v\n%s", port, err, strings.TrimSpace(string(log)))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
