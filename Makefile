@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo clean
+.PHONY: build test vet fuzz demo bench-migrate clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dbguard
@@ -23,6 +23,11 @@ fuzz:
 test: vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
+
+# 300 migrations: dbguard migrate up vs golang-migrate's CLI (RUNS=9 for less noise).
+RUNS ?= 7
+bench-migrate:
+	./bench/migrate.sh $(RUNS) 300
 
 demo: build
 	./scripts/demo.sh $(BIN)

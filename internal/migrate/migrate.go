@@ -68,7 +68,13 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if injected {
 		reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
-	r.drv = &lockingDriver{Driver: inner, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol}
+	var dbName, schema string
+	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&dbName, &schema); err != nil {
+		inner.Close()
+		return nil, err
+	}
+	key, _ := database.GenerateAdvisoryLockId(dbName, schema, o.Table)
+	r.drv = &lockingDriver{Driver: inner, key: key, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol}
 	if !r.drv.none {
 		if err := inner.Run(strings.NewReader(reset)); err != nil {
 			inner.Close()
@@ -151,18 +157,21 @@ func (r *Runner) dirtyError(v int) error {
 
 // Up applies all pending migrations, or the next n when n > 0.
 func (r *Runner) Up(ctx context.Context, n int) error {
-	return r.stepwise(ctx, "up", n, func(int) int { return 1 })
+	if n > 0 {
+		return r.run(ctx, "up", func() error { return r.m.Steps(n) })
+	}
+	return r.run(ctx, "up", r.m.Up)
 }
 
 // Down rolls back n migrations, or all of them when all is set.
 func (r *Runner) Down(ctx context.Context, n int, all bool) error {
-	if !all && n <= 0 {
+	if all {
+		return r.run(ctx, "down", r.m.Down)
+	}
+	if n <= 0 {
 		return errors.New("down needs a number of migrations to roll back (or --all)")
 	}
-	if all {
-		n = 0
-	}
-	return r.stepwise(ctx, "down", n, func(int) int { return -1 })
+	return r.run(ctx, "down", func() error { return r.m.Steps(-n) })
 }
 
 // Goto migrates up or down to version v.
@@ -178,15 +187,7 @@ func (r *Runner) Goto(ctx context.Context, v uint) error {
 	if int(v) < cur {
 		dir = "down"
 	}
-	return r.stepwise(ctx, dir, 0, func(cur int) int {
-		switch {
-		case cur < int(v):
-			return 1
-		case cur > int(v):
-			return -1
-		}
-		return 0
-	})
+	return r.run(ctx, dir, func() error { return r.m.Migrate(v) })
 }
 
 // Force records version v (-1 for none) as clean without running anything:
@@ -203,48 +204,34 @@ func (r *Runner) Force(v int) error {
 	return r.explain(r.m.Force(v), "")
 }
 
-// stepwise applies one migration at a time (each under the lock, as
-// golang-migrate's Steps does) until step says 0, there is nothing left,
-// or n migrations have run (n <= 0: no limit). Going one at a time is what
-// makes Ctrl-C stop cleanly after the migration in flight: golang-migrate's
-// own GracefulStop races with its reader goroutine.
-func (r *Runner) stepwise(ctx context.Context, direction string, n int, step func(cur int) int) error {
+// run executes a golang-migrate operation: it checks the state first,
+// stops between two migrations when ctx is cancelled (Ctrl-C), and explains
+// whatever went wrong.
+func (r *Runner) run(ctx context.Context, direction string, op func() error) error {
 	if err := r.check(); err != nil {
 		return err
 	}
-	for done := 0; n <= 0 || done < n; done++ {
-		if ctx.Err() != nil {
-			v, _, err := r.Version()
-			if err != nil {
-				return errors.Join(ctx.Err(), err)
-			}
-			return &InterruptedError{Version: v, Err: ctx.Err()}
-		}
-		cur, _, err := r.Version()
-		if err != nil {
-			return err
-		}
-		s := step(cur)
-		if s == 0 {
-			return nil
-		}
-		err = r.m.Steps(s)
-		switch {
-		case errors.Is(err, os.ErrNotExist), errors.Is(err, gomigrate.ErrNoChange):
-			// Nothing left; unless another session moved the version to
-			// one this folder lacks.
-			if err := r.check(); err != nil {
-				return err
-			}
-			if n > 0 && r.o.Log != nil {
-				fmt.Fprintf(r.o.Log, "dbguard: warning: only %d of %d migrations could be applied %s\n", done, n, direction)
-			}
-			return nil
-		case err != nil:
-			return r.explain(err, direction)
-		}
+	r.drv.ctx = ctx
+	defer func() { r.drv.ctx = nil }()
+	err := op()
+	if errors.Is(err, gomigrate.ErrNoChange) {
+		err = nil
 	}
-	return nil
+	var short gomigrate.ErrShortLimit
+	if errors.As(err, &short) {
+		if r.o.Log != nil {
+			fmt.Fprintf(r.o.Log, "dbguard: warning: %d fewer migrations than asked for were available\n", short.Short)
+		}
+		err = nil
+	}
+	if errors.Is(err, errStopped) {
+		v, _, verr := r.Version()
+		if verr != nil {
+			return errors.Join(ctx.Err(), verr)
+		}
+		return &InterruptedError{Version: v, Err: ctx.Err()}
+	}
+	return r.explain(err, direction)
 }
 
 // explain turns golang-migrate's and the driver's errors into ones that say
@@ -346,44 +333,53 @@ func (r *Runner) lockHolder() string {
 	return fmt.Sprintf("pid %d (%s, %s, connected %s ago)", pid, app, state, time.Since(since).Round(time.Second))
 }
 
-// lockingDriver makes golang-migrate's blocking pg_advisory_lock give up
-// after a timeout the server enforces: lock_timeout applies to advisory
-// locks, so the wait ends on the server too, where a client-side timer
-// (golang-migrate's -lock-timeout) would leave the query waiting forever.
+// lockingDriver replaces golang-migrate's blocking pg_advisory_lock with
+// one whose wait the server bounds: lock_timeout applies to advisory locks,
+// so the wait ends on the server too, where a client-side timer
+// (golang-migrate's -lock-timeout) leaves the query waiting forever. It
+// takes the same lock (same key) as golang-migrate, so dbguard and the raw
+// CLI still exclude each other, and sets the timeout, locks and resets it
+// in one round trip.
 //
 // Through a transaction pooler (none) there is no lock at all: a session
 // advisory lock taken there stays on whichever server connection ran it,
 // blocking strangers, while the unlock may run on another.
 type lockingDriver struct {
 	database.Driver
+	key     string // golang-migrate's advisory lock key
 	timeout time.Duration
 	reset   string // restores the session's lock_timeout for the migrations
 	none    bool
+	ctx     context.Context // the current run's; nil between runs
 }
 
-func (d *lockingDriver) Unlock() error {
-	if d.none {
-		return nil
+// errStopped ends a run between two migrations once its context is done.
+var errStopped = errors.New("stopped between migrations")
+
+// SetVersion is where golang-migrate marks a migration as started (dirty)
+// before running it. Refusing there once the run's context is done stops a
+// run cleanly after the migration in flight: golang-migrate's own
+// GracefulStop flag is read and written from two goroutines without a lock.
+func (d *lockingDriver) SetVersion(version int, dirty bool) error {
+	if dirty && d.ctx != nil && d.ctx.Err() != nil {
+		return errStopped
 	}
-	return d.Driver.Unlock()
+	return d.Driver.SetVersion(version, dirty)
 }
 
 func (d *lockingDriver) Lock() error {
 	if d.none {
 		return nil
 	}
-	set := fmt.Sprintf("SET lock_timeout = %d", d.timeout.Milliseconds())
-	if err := d.Driver.Run(strings.NewReader(set)); err != nil {
-		return err
+	q := fmt.Sprintf("SET lock_timeout = %d; SELECT pg_advisory_lock(%s); %s", d.timeout.Milliseconds(), d.key, d.reset)
+	return d.Driver.Run(strings.NewReader(q))
+}
+
+func (d *lockingDriver) Unlock() error {
+	if d.none {
+		return nil
 	}
-	err := d.Driver.Lock()
-	if rerr := d.Driver.Run(strings.NewReader(d.reset)); rerr != nil {
-		if err == nil {
-			_ = d.Driver.Unlock()
-		}
-		return errors.Join(err, rerr)
-	}
-	return err
+	return d.Driver.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))
 }
 
 // Wait connects (retrying for o.Wait) and disconnects: dbguard wait.
