@@ -66,7 +66,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return r.Up(c.Context, n) })
+					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Up(c.Context, n)) })
 				},
 			},
 			{
@@ -90,7 +90,7 @@ Examples:
 								return err
 							}
 						}
-						return r.Down(c.Context, n, all)
+						return atVersion(c, r, r.Down(c.Context, n, all))
 					})
 				},
 			},
@@ -102,7 +102,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return r.Goto(c.Context, uint(v)) })
+					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Goto(c.Context, uint(v))) })
 				},
 			},
 			{
@@ -113,7 +113,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return r.Force(v) })
+					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Force(v)) })
 				},
 			},
 			{
@@ -187,6 +187,23 @@ Examples:
 			},
 		},
 	}
+}
+
+// atVersion reports where a successful run left the database.
+func atVersion(c *cli.Context, r *migrate.Runner, err error) error {
+	if err != nil {
+		return err
+	}
+	v, _, err := r.Version()
+	if err != nil {
+		return err
+	}
+	at := "no migration applied"
+	if v >= 0 {
+		at = fmt.Sprintf("at version %d", v)
+	}
+	output.Talk{W: c.App.ErrWriter}.Infof("done: the database is %s", at)
+	return nil
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the
