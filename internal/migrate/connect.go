@@ -119,6 +119,15 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	return cfg, injected, nil
 }
 
+// checkClientConnection asks the server (PostgreSQL 14+) to notice within
+// seconds when dbguard has gone, killed mid-migration: otherwise its backend
+// runs the rest of a long statement and keeps the migration lock until it
+// finishes. Older servers do not know the setting; that is not an error.
+func checkClientConnection(ctx context.Context, conn *pgx.Conn) error {
+	_, _ = conn.Exec(ctx, "SET client_connection_check_interval = 2000")
+	return nil
+}
+
 // Target names the database without credentials, for messages.
 func Target(u *dburl.URL) string { return u.Identity().String() }
 
@@ -129,7 +138,11 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	db := stdlib.OpenDB(*cfg)
+	var opts []stdlib.OptionOpenDB
+	if !o.SimpleProtocol {
+		opts = append(opts, stdlib.OptionAfterConnect(checkClientConnection))
+	}
+	db := stdlib.OpenDB(*cfg, opts...)
 	start := time.Now()
 	deadline := start.Add(o.Wait)
 	for attempt := 0; ; attempt++ {

@@ -61,8 +61,9 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	r := &Runner{o: o, src: src, db: db, target: Target(o.Connect.URL)}
 	inner, err := pgxdriver.WithInstance(db, &pgxdriver.Config{MigrationsTable: o.Table, StatementTimeout: o.StatementTimeout})
 	if err != nil {
+		err = r.explain(err, "") // before Close: it may ask who holds the lock
 		db.Close()
-		return nil, r.explain(err, "")
+		return nil, err
 	}
 	reset := "SET lock_timeout TO DEFAULT"
 	if injected {

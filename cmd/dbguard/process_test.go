@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// These tests run the dbguard binary as a separate process, for what a
+// script cannot do: send it signals, or hold a lock while it runs.
+
+// project writes a project with an .env naming dbURL and the migrations.
+func project(t *testing.T, dbURL string, migrations map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{".env": "DATABASE_URL=" + dbURL + "\n"}
+	for name, body := range migrations {
+		files["migrations/"+name] = body
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// dbguardProcess prepares the test binary to run as dbguard (testscript.Main
+// dispatches on the program name) in dir, with stderr captured.
+func dbguardProcess(t *testing.T, dir string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "dbguard-bin")
+	if err := os.Symlink(os.Args[0], bin); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	return cmd, &stderr
+}
+
+func recordedVersion(ctx context.Context, dbURL string) (int, bool, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, false, err
+	}
+	defer conn.Close(ctx)
+	var v int
+	var dirty bool
+	err = conn.QueryRow(ctx, "SELECT version, dirty FROM schema_migrations").Scan(&v, &dirty)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return -1, false, nil
+	}
+	return v, dirty, err
+}
+
+func noPassword(t *testing.T, out string) {
+	t.Helper()
+	if strings.Contains(out, pgtest.Password) || secretRE.MatchString(out) {
+		t.Errorf("output shows a password:\n%s", out)
+	}
+}
+
+func slowMigrations(n int, seconds float64) map[string]string {
+	m := map[string]string{}
+	for i := 1; i <= n; i++ {
+		m[fmt.Sprintf("%06d_slow%d.up.sql", i, i)] = fmt.Sprintf("SELECT pg_sleep(%g); CREATE TABLE slow%d (id int);", seconds, i)
+	}
+	return m
+}
+
+// Ctrl-C stops after the migration in flight: exit 130, a clean database.
+func TestInterruptStopsAfterMigrationInFlight(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	cmd, out := dbguardProcess(t, project(t, dbURL, slowMigrations(6, 0.5)), "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the first migration is recorded, then interrupt.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if v, _, err := recordedVersion(ctx, dbURL); err == nil && v >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no migration applied in 20s:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\n%s", err, out)
+	}
+	v, dirty, err := recordedVersion(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dirty || v < 1 || v >= 6 {
+		t.Errorf("after Ctrl-C: version %d dirty=%v, want clean and short of 6", v, dirty)
+	}
+	if !strings.Contains(out.String(), fmt.Sprintf("the database is clean at version %d", v)) {
+		t.Errorf("output does not say where it stopped:\n%s", out)
+	}
+	noPassword(t, out.String())
+}
+
+// A second Ctrl-C ends the process at once, mid-migration.
+func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	cmd, out := dbguardProcess(t, project(t, dbURL, slowMigrations(1, 30)), "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if v, dirty, err := recordedVersion(ctx, dbURL); err == nil && v == 1 && dirty {
+			break // migration 1 is running
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("migration did not start in 20s:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(200 * time.Millisecond)
+	start := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatalf("exited 0 after two interrupts:\n%s", out)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("still running %s after the second Ctrl-C", time.Since(start))
+	}
+	// What was in flight is dirty, and the next run says so.
+	cmd2, out2 := dbguardProcess(t, cmd.Dir, "migrate", "version")
+	err := cmd2.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(out2.String(), "dirty at version 1") {
+		t.Errorf("next run: %v\n%s", err, out2)
+	}
+}
+
+// --lock-timeout 1s against a held lock: exit 1 about a second later.
+func TestLockTimeoutFlag(t *testing.T) {
+	ctx := context.Background()
+	name, dbURL := pgtest.NamedDB(t)
+	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
+	// Create the version table first, so the held lock is what the run meets.
+	cmd, out := dbguardProcess(t, dir, "migrate", "status", "--allow-pending")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	holder, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	id, _ := database.GenerateAdvisoryLockId(name, "public", "schema_migrations")
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1::bigint)", id); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out = dbguardProcess(t, dir, "migrate", "up", "--lock-timeout", "1s")
+	start := time.Now()
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want 1\n%s", err, out)
+	}
+	if elapsed := time.Since(start); elapsed > 10*time.Second {
+		t.Errorf("took %s with --lock-timeout 1s", elapsed)
+	}
+	if !strings.Contains(out.String(), "another migration holds the lock") || !strings.Contains(out.String(), "gave up after 1s") {
+		t.Errorf("message:\n%s", out)
+	}
+	noPassword(t, out.String())
+}
