@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
@@ -177,7 +176,6 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 
 // --lock-timeout 1s against a held lock: exit 1 about a second later.
 func TestLockTimeoutFlag(t *testing.T) {
-	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
 	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
 	// Create the version table first, so the held lock is what the run meets.
@@ -185,18 +183,10 @@ func TestLockTimeoutFlag(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
-	holder, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close(ctx)
-	id, _ := database.GenerateAdvisoryLockId(name, "public", "schema_migrations")
-	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1::bigint)", id); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.HoldMigrationLock(t, name, dbURL, "")
 	cmd, out = dbguardProcess(t, dir, "migrate", "up", "--lock-timeout", "1s")
 	start := time.Now()
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
 		t.Fatalf("exit: %v, want 1\n%s", err, out)

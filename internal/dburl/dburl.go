@@ -387,26 +387,18 @@ func (u *URL) setParam(key, value string) bool {
 }
 
 // User returns the user name in effect: the user parameter, else the URL's.
-func (u *URL) User() string {
-	if v, ok := u.lookup("user"); ok {
-		return v
-	}
-	s, _ := url.PathUnescape(u.rawUser)
-	return s
-}
-
-// HasPassword reports whether the string carries a password.
-func (u *URL) HasPassword() bool {
-	_, ok := u.lookup("password")
-	return ok || u.hasPassword
-}
+func (u *URL) User() string { return u.paramOr("user", u.rawUser) }
 
 // Password returns the password in effect. Never print it.
-func (u *URL) Password() string {
-	if v, ok := u.lookup("password"); ok {
+func (u *URL) Password() string { return u.paramOr("password", u.rawPassword) }
+
+// paramOr returns the keyword's value when given (it overrides the URL, as
+// in libpq), else the URL's percent-encoded part, decoded.
+func (u *URL) paramOr(key, raw string) string {
+	if v, ok := u.lookup(key); ok {
 		return v
 	}
-	s, _ := url.PathUnescape(u.rawPassword)
+	s, _ := url.PathUnescape(raw)
 	return s
 }
 
@@ -443,13 +435,7 @@ func (u *URL) portList() []string {
 
 // Database returns the database name in effect, or "" for libpq's default
 // (the user name).
-func (u *URL) Database() string {
-	if v, ok := u.lookup("dbname"); ok {
-		return v
-	}
-	s, _ := url.PathUnescape(u.rawPath)
-	return s
-}
+func (u *URL) Database() string { return u.paramOr("dbname", u.rawPath) }
 
 // String returns the connection string, password included. It is for
 // connecting; never print it.

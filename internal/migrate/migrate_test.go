@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -323,22 +322,9 @@ func TestLockTimeout(t *testing.T) {
 	dir := files(t, threeMigrations)
 	r := open(t, dbURL, dir, func(o *Options) { o.LockTimeout = time.Second })
 
-	cfg, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.RuntimeParams["application_name"] = "stuck-deploy"
-	holder, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close(ctx)
-	id, _ := database.GenerateAdvisoryLockId(name, "public", "schema_migrations")
-	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1::bigint)", id); err != nil {
-		t.Fatal(err)
-	}
+	release := pgtest.HoldMigrationLock(t, name, dbURL, "stuck-deploy")
 	start := time.Now()
-	err = r.Up(ctx, 0)
+	err := r.Up(ctx, 0)
 	var lt *LockTimeoutError
 	if !errors.As(err, &lt) {
 		t.Fatalf("Up = %v, want a *LockTimeoutError", err)
@@ -354,9 +340,7 @@ func TestLockTimeout(t *testing.T) {
 	}
 	// Once released, the same session migrates: the lock_timeout used for
 	// the lock does not leak into the migrations.
-	if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock($1::bigint)", id); err != nil {
-		t.Fatal(err)
-	}
+	release()
 	if err := r.Up(ctx, 0); err != nil {
 		t.Fatalf("up after the lock was released: %v", err)
 	}
@@ -367,17 +351,9 @@ func TestLockTimeout(t *testing.T) {
 func TestLockTimeoutOnFirstUse(t *testing.T) {
 	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
-	holder, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Close(ctx)
-	id, _ := database.GenerateAdvisoryLockId(name, "public", "schema_migrations")
-	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock($1::bigint)", id); err != nil {
-		t.Fatal(err)
-	}
+	pgtest.HoldMigrationLock(t, name, dbURL, "")
 	u, _ := dburl.Parse(dbURL)
-	_, err = Open(ctx, Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
+	_, err := Open(ctx, Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
 	var lt *LockTimeoutError
 	if !errors.As(err, &lt) {
 		t.Fatalf("Open = %v, want a *LockTimeoutError", err)

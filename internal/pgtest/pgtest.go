@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -381,4 +382,39 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// HoldMigrationLock takes golang-migrate's advisory lock for database name
+// (schema public, table schema_migrations) on its own connection, as
+// another migration run would, and returns the function that releases it.
+// appName, if set, is the holder's application_name.
+func HoldMigrationLock(t testing.TB, name, dbURL, appName string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if appName != "" {
+		cfg.RuntimeParams["application_name"] = appName
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := database.GenerateAdvisoryLockId(name, "public", "schema_migrations")
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1::bigint)", id); err != nil {
+		conn.Close(ctx)
+		t.Fatal(err)
+	}
+	released := false
+	release = func() {
+		if !released {
+			released = true
+			_, _ = conn.Exec(ctx, "SELECT pg_advisory_unlock($1::bigint)", id)
+			conn.Close(ctx)
+		}
+	}
+	t.Cleanup(release)
+	return release
 }
