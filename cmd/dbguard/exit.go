@@ -6,6 +6,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/verify"
 )
 
 // Exit codes. They are part of dbguard's interface, documented in the README;
@@ -35,6 +36,7 @@ func exitCode(err error) int {
 		missing     *migrate.MissingVersionError
 		pending     *migrate.PendingError
 		unreachable *migrate.UnreachableError
+		drift       *verify.DiffError
 		child       childExitError
 	)
 	switch {
@@ -48,13 +50,15 @@ func exitCode(err error) int {
 		return exitUnreachable
 	case errors.As(err, &conflict), errors.As(err, &strict),
 		errors.As(err, &dirty), errors.As(err, &failed), errors.As(err, &lock),
-		errors.As(err, &missing), errors.As(err, &pending), errors.Is(err, declinedError{}):
+		errors.As(err, &missing), errors.As(err, &pending), errors.Is(err, declinedError{}),
+		errors.As(err, &drift):
 		return exitCheckFailed
 	default:
 		// Configuration, usage and malformed input: config.Error,
 		// envcheck.ParseError, ValueError, NoURLError, MissingFileError,
 		// guard.PoolerError, migrate.SourceError, RejectedError,
-		// NoSuchVersionError, usageError, and anything unexpected.
+		// NoSuchVersionError, schema.ExpectError, SnapshotError,
+		// verify.ShadowError, usageError, and anything unexpected.
 		return exitUsage
 	}
 }

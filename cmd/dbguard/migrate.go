@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +25,9 @@ var connectFlags = []cli.Flag{
 	&cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting); default: one attempt"},
 	&cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION` (default: migrations.connect_timeout, the URL's connect_timeout, else 10s)"},
 }
+
+// noVerifyFlag skips the schema check after up, down and goto.
+var noVerifyFlag = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard verify afterwards"}
 
 // migrateFlags are shared by the migrate subcommands that take the lock.
 var migrateFlags = []cli.Flag{
@@ -59,19 +61,20 @@ Examples:
    dbguard migrate force 3            after fixing a failed migration by hand`,
 		Subcommands: []*cli.Command{
 			{
-				Name: "up", Usage: "apply all pending migrations, or the next N", ArgsUsage: "[N]",
-				Flags: runnerFlags,
+				Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
+				Flags: withFlags(runnerFlags, []cli.Flag{noVerifyFlag}),
 				Action: func(c *cli.Context) error {
 					n, err := optionalCount(c)
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Up(c.Context, n)) })
+					return withRunner(c, func(r *migrate.Runner) error { return r.Up(c.Context, n) }, afterVerify)
 				},
 			},
 			{
-				Name: "down", Usage: "roll back N migrations, or all with --all (asks first)", ArgsUsage: "N | --all",
+				Name: "down", Usage: "roll back N migrations, or all with --all (asks first), then verify the schema", ArgsUsage: "N | --all",
 				Flags: withFlags(runnerFlags, []cli.Flag{
+					noVerifyFlag,
 					&cli.BoolFlag{Name: "all", Usage: "roll back every migration"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 				}),
@@ -90,19 +93,19 @@ Examples:
 								return err
 							}
 						}
-						return atVersion(c, r, r.Down(c.Context, n, all))
-					})
+						return r.Down(c.Context, n, all)
+					}, afterVerify)
 				},
 			},
 			{
-				Name: "goto", Usage: "migrate up or down to version V", ArgsUsage: "V",
-				Flags: runnerFlags,
+				Name: "goto", Usage: "migrate up or down to version V, then verify the schema", ArgsUsage: "V",
+				Flags: withFlags(runnerFlags, []cli.Flag{noVerifyFlag}),
 				Action: func(c *cli.Context) error {
 					v, err := versionArg(c, false)
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Goto(c.Context, uint(v))) })
+					return withRunner(c, func(r *migrate.Runner) error { return r.Goto(c.Context, uint(v)) }, afterVerify)
 				},
 			},
 			{
@@ -113,7 +116,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					return withRunner(c, func(r *migrate.Runner) error { return atVersion(c, r, r.Force(v)) })
+					return withRunner(c, func(r *migrate.Runner) error { return r.Force(v) }, afterReport)
 				},
 			},
 			{
@@ -131,7 +134,7 @@ Examples:
 							fmt.Fprintln(c.App.Writer, st.Version)
 						}
 						return st.Err(true, r.Source())
-					})
+					}, afterNothing)
 				},
 			},
 			{
@@ -159,7 +162,7 @@ Examples:
 							return err
 						}
 						return st.Err(c.Bool("allow-pending"), r.Source())
-					})
+					}, afterNothing)
 				},
 			},
 			{
@@ -189,21 +192,18 @@ Examples:
 	}
 }
 
-// atVersion reports where a successful run left the database.
-func atVersion(c *cli.Context, r *migrate.Runner, err error) error {
-	if err != nil {
-		return err
-	}
+// reportVersion says where a successful run left the database.
+func reportVersion(c *cli.Context, r *migrate.Runner) (int, error) {
 	v, _, err := r.Version()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	at := "no migration applied"
 	if v >= 0 {
 		at = fmt.Sprintf("at version %d", v)
 	}
 	output.Talk{W: c.App.ErrWriter}.Infof("done: the database is %s", at)
-	return nil
+	return v, nil
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the
@@ -212,13 +212,7 @@ func migrationsDir(c *cli.Context, cfg *config.Config) string {
 	if d := c.String("dir"); d != "" {
 		return d
 	}
-	dir := cfg.MigrationsDir()
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, dir); err == nil && !strings.HasPrefix(rel, "..") {
-			return rel
-		}
-	}
-	return dir
+	return output.RelPath(cfg.MigrationsDir())
 }
 
 func optionalCount(c *cli.Context) (int, error) {
@@ -283,8 +277,17 @@ func connectOptions(c *cli.Context, cfg *config.Config, t *guard.Target) migrate
 	return migrate.ConnectOptions{URL: t.URL, ConnectTimeout: ct, Wait: c.Duration("wait"), SimpleProtocol: t.ThroughPooler, Log: c.App.ErrWriter}
 }
 
+// after says what withRunner does once f has succeeded.
+type after int
+
+const (
+	afterNothing after = iota
+	afterReport        // say which version the database is at
+	afterVerify        // that, then dbguard verify unless --no-verify
+)
+
 // withRunner guards, opens a migration session and runs f in it.
-func withRunner(c *cli.Context, f func(*migrate.Runner) error) error {
+func withRunner(c *cli.Context, f func(*migrate.Runner) error, then after) error {
 	t, cfg, err := guardTarget(c)
 	if err != nil {
 		return err
@@ -305,7 +308,18 @@ func withRunner(c *cli.Context, f func(*migrate.Runner) error) error {
 		return err
 	}
 	err = f(r)
-	return errors.Join(err, r.Close())
+	v := -1
+	if err == nil && then >= afterReport {
+		v, err = reportVersion(c, r)
+	}
+	last := r.Source().Last()
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || then < afterVerify || c.Bool("no-verify") {
+		return err
+	}
+	return runVerify(c, cfg, t, output.Text, cfg.Schema.Shadow, v != last, false)
 }
 
 // declinedError means the person did not confirm a destructive action.

@@ -88,6 +88,8 @@ Examples:
 			migrateCommand(stdin),
 			execCommand(),
 			waitCommand(),
+			verifyCommand(),
+			schemaCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.

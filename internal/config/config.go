@@ -47,9 +47,13 @@ type Config struct {
 	Env        Env        `yaml:"env"`
 	Poolers    []Pooler   `yaml:"poolers"`
 	Migrations Migrations `yaml:"migrations"`
-	Path       string     `yaml:"-"` // the file it came from; "" when defaults only
-	Root       string     `yaml:"-"` // the project root: the file's directory, else the git root
-	nodes      *yaml.Node
+	Schema     Schema     `yaml:"schema"`
+	// Expect is the raw expect: mapping; Expectations is it parsed.
+	Expect       yaml.Node     `yaml:"expect"`
+	Expectations []ExpectTable `yaml:"-"`
+	Path         string        `yaml:"-"` // the file it came from; "" when defaults only
+	Root         string        `yaml:"-"` // the project root: the file's directory, else the git root
+	nodes        *yaml.Node
 }
 
 // Migrations configures dbguard migrate.
@@ -59,6 +63,25 @@ type Migrations struct {
 	LockTimeout      Duration `yaml:"lock_timeout"`      // how long to wait for another migration
 	StatementTimeout Duration `yaml:"statement_timeout"` // 0: none
 	ConnectTimeout   Duration `yaml:"connect_timeout"`   // 0: the URL's connect_timeout, else 10s
+}
+
+// Schema configures introspection and the expectation sources.
+type Schema struct {
+	Schemas   []string `yaml:"schemas"`    // default [public]
+	Snapshot  string   `yaml:"snapshot"`   // default dbguard.schema.yaml, relative to the root
+	ShadowURL string   `yaml:"shadow_url"` // where --shadow builds its database; default: the live server
+	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
+}
+
+// Default schema settings.
+const DefaultSnapshot = "dbguard.schema.yaml"
+
+// SnapshotPath is the absolute snapshot file path.
+func (c *Config) SnapshotPath() string {
+	if filepath.IsAbs(c.Schema.Snapshot) {
+		return c.Schema.Snapshot
+	}
+	return filepath.Join(c.Root, c.Schema.Snapshot)
 }
 
 // Duration is a time.Duration written as "15s" or "2m" in YAML.
@@ -159,6 +182,12 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Migrations.LockTimeout == 0 {
 		c.Migrations.LockTimeout = Duration(DefaultLockTimeout)
+	}
+	if len(c.Schema.Schemas) == 0 {
+		c.Schema.Schemas = []string{"public"}
+	}
+	if c.Schema.Snapshot == "" {
+		c.Schema.Snapshot = DefaultSnapshot
 	}
 }
 
@@ -321,7 +350,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {
@@ -368,6 +397,7 @@ func editDistance(a, b string) int {
 var (
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	modeRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
 )
 
 func (c *Config) validate() error {
@@ -404,6 +434,16 @@ func (c *Config) validate() error {
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
 		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")
 	}
+	for i, n := range c.Schema.Schemas {
+		if !identRE.MatchString(n) {
+			return bad(fmt.Sprintf("schema name %q: use a plain identifier", n), "schema", "schemas", i)
+		}
+	}
+	exp, err := parseExpect(c.Path, &c.Expect)
+	if err != nil {
+		return err
+	}
+	c.Expectations = exp
 	names := map[string]bool{}
 	for i, p := range c.Poolers {
 		switch {

@@ -181,3 +181,74 @@ func FuzzConfig(f *testing.F) {
 		_ = c.Rules()
 	})
 }
+
+func TestExpect(t *testing.T) {
+	text := `expect:
+  user:
+    id: serial
+    email: varchar(255) not null
+    total: numeric(12, 2)
+    tags: text[]
+    at: timestamp(3) with time zone null
+    created_at: ~
+  billing.invoice:
+    id: ~
+`
+	c, err := Parse("dbguard.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Expectations) != 2 {
+		t.Fatalf("tables: %+v", c.Expectations)
+	}
+	user := c.Expectations[0]
+	if user.Name != "user" || user.Schema != "" || user.Line != 2 || len(user.Columns) != 6 {
+		t.Fatalf("user: %+v", user)
+	}
+	cols := map[string]*TypeSpec{}
+	for _, col := range user.Columns {
+		cols[col.Name] = col.Spec
+	}
+	if s := cols["id"]; s.Base != "integer" || !s.Serial {
+		t.Errorf("serial: %+v", s)
+	}
+	if s := cols["email"]; s.Base != "varchar" || len(s.Mods) != 1 || s.Mods[0] != "255" || s.Nullable == nil || *s.Nullable {
+		t.Errorf("varchar: %+v", s)
+	}
+	if s := cols["total"]; s.Base != "numeric" || strings.Join(s.Mods, ",") != "12,2" || s.Nullable != nil {
+		t.Errorf("numeric: %+v", s)
+	}
+	if s := cols["tags"]; s.Base != "text" || s.Dims != 1 {
+		t.Errorf("array: %+v", s)
+	}
+	if s := cols["at"]; s.Base != "timestamp with time zone" || s.Mods[0] != "3" || !*s.Nullable {
+		t.Errorf("timestamp(3) with time zone: %+v", s)
+	}
+	if cols["created_at"] != nil {
+		t.Errorf("~ should mean presence only")
+	}
+	if inv := c.Expectations[1]; inv.Schema != "billing" || inv.Name != "invoice" || inv.Line != 9 {
+		t.Errorf("schema.table: %+v", inv)
+	}
+}
+
+func TestExpectErrors(t *testing.T) {
+	tests := []struct{ text, want string }{
+		{"expect:\n  user:\n    email: varchar(255 not null\n", `dbguard.yaml:3: expect: user.email: "varchar(255 not null" is not a type spec`},
+		{"expect:\n  bad-name:\n    id: ~\n", `dbguard.yaml:2: expect: "bad-name" is not a table name`},
+		{"expect:\n  a.b.c:\n    id: ~\n", `dbguard.yaml:2: expect: "a.b.c" is not a table name`},
+		{"expect:\n  user: integer\n", "dbguard.yaml:2: expect: user: want a mapping of columns"},
+		{"expect:\n  user:\n    1col: ~\n", `dbguard.yaml:3: expect: user: "1col" is not a column name`},
+		{"expect:\n  user:\n    id: serial null\n", "dbguard.yaml:3: expect: user.id: \"serial null\": a serial column is never null"},
+		{"expect:\n  user:\n    id: [integer]\n", "dbguard.yaml:3: expect: user.id: want a type spec string or ~"},
+		{"expect:\n  user:\n    id: not null\n", "dbguard.yaml:3: expect: user.id"},
+		{"expect: [user]\n", "dbguard.yaml:1: expect: want a mapping"},
+		{"schema:\n  schemas: [public, 'my schema']\n", `dbguard.yaml:2: schema name "my schema"`},
+	}
+	for _, tt := range tests {
+		_, err := Parse("dbguard.yaml", []byte(tt.text))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Parse(%q)\n got %v\nwant %q", tt.text, err, tt.want)
+		}
+	}
+}

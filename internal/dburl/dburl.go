@@ -625,3 +625,17 @@ func (u *URL) DriverString() string {
 	}
 	return c.String()
 }
+
+// WithDatabase returns a copy of u naming database name instead.
+func (u *URL) WithDatabase(name string) *URL {
+	c := u.Clone()
+	if c.setParam("dbname", name) {
+		return c
+	}
+	if c.form == FormURL {
+		c.hasPath, c.rawPath = true, url.PathEscape(name)
+		return c
+	}
+	c.addParam("dbname", name)
+	return c
+}

@@ -237,3 +237,16 @@ func TestDriverString(t *testing.T) {
 		t.Errorf("DriverString changed its URL: %q", u.String())
 	}
 }
+
+func TestWithDatabase(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:pw@h:5433/app?sslmode=disable": "postgres://u:pw@h:5433/shadow_1?sslmode=disable",
+		"postgres://u@h":    "postgres://u@h/shadow_1",
+		"host=h dbname=app": "host=h dbname=shadow_1",
+		"host=h":            "host=h dbname=shadow_1",
+	} {
+		if got := mustParse(t, in).WithDatabase("shadow_1").String(); got != want {
+			t.Errorf("WithDatabase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -185,3 +185,14 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		}
 	}
 }
+
+// WithPgx runs f on a pgx connection of db, for work database/sql cannot
+// do in one round trip (batches).
+func WithPgx(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
+}

@@ -11,6 +11,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -93,6 +95,17 @@ func (t Talk) Hintf(format string, args ...any) { t.line("hint: ", format, args.
 
 // Infof says what dbguard is doing.
 func (t Talk) Infof(format string, args ...any) { t.line("", format, args...) }
+
+// RelPath shows a path relative to the working directory when it is below
+// it, as a person would type it; otherwise as given.
+func RelPath(p string) string {
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(p) {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
 
 // WriteJSON writes v as indented JSON followed by a newline.
 func WriteJSON(w io.Writer, v any) error {

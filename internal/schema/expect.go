@@ -1,0 +1,177 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+)
+
+// ExpectError is an expect: entry the server cannot make sense of, such as
+// an unknown type. It names the dbguard.yaml line.
+type ExpectError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ExpectError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+
+// Hint names the next step.
+func (e *ExpectError) Hint() string {
+	return "fix the expect: entry (a PostgreSQL type name such as varchar(255), integer, timestamptz, text[]), then run: dbguard verify"
+}
+
+// Conn is what the expect check needs: a *pgx.Conn.
+type Conn interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+type canonical struct {
+	oid      uint32
+	name     string // format_type(oid, NULL)
+	typmodin string // regproc of the type's modifier input function, "-" for none
+}
+
+// Canonicalize lets the server spell each spec's type as format_type
+// would, so that varchar(255), character varying(255) and a domain named
+// by its search_path name all compare equal to what introspection reads.
+// It returns the canonical type per spec, in one round trip (two with
+// modifiers).
+func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.ExpectTable) (map[*config.TypeSpec]string, error) {
+	var specs []*config.TypeSpec
+	lines := map[*config.TypeSpec]int{}
+	bases := map[string]bool{}
+	var baseList []string
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if c.Spec == nil {
+				continue
+			}
+			specs = append(specs, c.Spec)
+			lines[c.Spec] = c.Line
+			if !bases[c.Spec.Base] {
+				bases[c.Spec.Base] = true
+				baseList = append(baseList, c.Spec.Base)
+			}
+		}
+	}
+	out := map[*config.TypeSpec]string{}
+	if len(specs) == 0 {
+		return out, nil
+	}
+	rows, err := conn.Query(ctx, `SELECT b, coalesce(t.oid, 0), coalesce(format_type(t.oid, NULL), ''), coalesce(t.typmodin::regproc::text, '-')
+		FROM unnest($1::text[]) b LEFT JOIN pg_type t ON t.oid = to_regtype(b)`, baseList)
+	if err != nil {
+		return nil, fmt.Errorf("resolving expected types: %w", err)
+	}
+	found := map[string]canonical{}
+	for rows.Next() {
+		var base string
+		var c canonical
+		if err := rows.Scan(&base, &c.oid, &c.name, &c.typmodin); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("resolving expected types: %w", err)
+		}
+		found[base] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("resolving expected types: %w", err)
+	}
+	var withMods []*config.TypeSpec
+	for _, s := range specs {
+		c := found[s.Base]
+		if c.oid == 0 {
+			return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %q does not exist in the database (check the spelling, or create the enum/domain in a migration)", s.Base)}
+		}
+		if len(s.Mods) > 0 {
+			if c.typmodin == "-" {
+				return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %s takes no modifiers, got (%s)", c.name, strings.Join(s.Mods, ","))}
+			}
+			withMods = append(withMods, s)
+			continue
+		}
+		out[s] = c.name + strings.Repeat("[]", s.Dims)
+	}
+	for _, s := range withMods {
+		c := found[s.Base]
+		// typmodin is a regproc read from pg_type, already quoted as needed.
+		var name string
+		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT format_type($1::oid, %s($2::cstring[]))", c.typmodin), c.oid, s.Mods).Scan(&name)
+		if err != nil {
+			return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: %s: %v", s.Text, serverMessage(err))}
+		}
+		out[s] = name + strings.Repeat("[]", s.Dims)
+	}
+	return out, nil
+}
+
+func serverMessage(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "ERROR: ")
+	return msg
+}
+
+// CheckExpect compares the live schema with expect: entries: a subset
+// check, so other tables and columns may exist. defaultSchema is where a
+// table named without a schema lives.
+func CheckExpect(file string, tables []config.ExpectTable, types map[*config.TypeSpec]string, defaultSchema string, live *Schema) []Difference {
+	var out []Difference
+	add := func(object, kind, expected, actual string, line int, msg string) {
+		out = append(out, Difference{Source: "expect", Object: object, Kind: kind, Expected: expected, Actual: actual, File: file, Line: line, Message: object + ": " + msg})
+	}
+	for _, et := range tables {
+		schema := et.Schema
+		if schema == "" {
+			schema = defaultSchema
+		}
+		key := Key(schema, et.Name)
+		t := live.Tables[key]
+		if t == nil {
+			add(key, "missing", "table", "", et.Line, fmt.Sprintf("table missing in live database (expected by %s:%d)", file, et.Line))
+			continue
+		}
+		for _, ec := range et.Columns {
+			obj := key + "." + ec.Name
+			want := "a column"
+			if ec.Spec != nil {
+				want = describeSpec(ec.Spec, types[ec.Spec])
+			}
+			c := t.Columns[ec.Name]
+			if c == nil {
+				add(obj, "missing", want, "", ec.Line, fmt.Sprintf("missing in live database (expected %s)", want))
+				continue
+			}
+			if ec.Spec == nil {
+				continue
+			}
+			if wt := types[ec.Spec]; wt != c.Type {
+				add(obj, "changed", wt, c.Type, ec.Line, fmt.Sprintf("type %s, expected %s", c.Type, wt))
+			}
+			notNull := ec.Spec.Serial || (ec.Spec.Nullable != nil && !*ec.Spec.Nullable)
+			if (ec.Spec.Nullable != nil || ec.Spec.Serial) && notNull != c.NotNull {
+				add(obj, "changed", nullText(notNull), nullText(c.NotNull), ec.Line, fmt.Sprintf("%s, expected %s", nullText(c.NotNull), nullText(notNull)))
+			}
+			if ec.Spec.Serial && !strings.HasPrefix(c.Default, "nextval(") && c.Identity == "" {
+				add(obj, "changed", "default nextval(...)", orNone(c.Default), ec.Line, fmt.Sprintf("default %s, expected a sequence (serial)", orNone(c.Default)))
+			}
+		}
+	}
+	return out
+}
+
+func describeSpec(s *config.TypeSpec, canonicalType string) string {
+	switch {
+	case s.Serial:
+		return canonicalType + " not null default nextval(...)"
+	case s.Nullable == nil:
+		return canonicalType
+	case *s.Nullable:
+		return canonicalType + " null"
+	}
+	return canonicalType + " not null"
+}

@@ -1,0 +1,257 @@
+// Package verify checks a live database against every expectation source a
+// project has (expect: entries, the snapshot file, a shadow database built
+// from the migrations) and builds the shadow database when asked.
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/schema"
+)
+
+// Options says what to verify.
+type Options struct {
+	Connect       migrate.ConnectOptions // the live database
+	Config        *config.Config
+	MigrationsDir string
+	SnapshotPath  string // shown in messages as given
+	Shadow        bool   // also build and compare a shadow database
+	// Partial is set when verify runs after a migration that did not end
+	// at the newest version (down, goto, up N): a snapshot of another
+	// version is then skipped with a note rather than a difference.
+	Partial bool
+	Log     io.Writer
+}
+
+// Report is the outcome; its JSON shape is documented in the README.
+type Report struct {
+	Database         string              `json:"database"`
+	MigrationVersion int                 `json:"migration_version"`
+	Sources          []string            `json:"sources"`
+	Differences      []schema.Difference `json:"differences"`
+	Notes            []string            `json:"notes"`
+}
+
+// DiffError means the schema differs from what was expected (exit 1).
+type DiffError struct {
+	Count   int
+	Sources []string
+}
+
+func (e *DiffError) Error() string {
+	return fmt.Sprintf("%d schema difference(s) against %s", e.Count, strings.Join(e.Sources, ", "))
+}
+
+// Hint names the next step.
+func (e *DiffError) Hint() string {
+	return "apply the missing migration (dbguard migrate status), or if the change is intended, update expect: in dbguard.yaml or take the snapshot again (dbguard schema snapshot)"
+}
+
+// Err is the verdict.
+func (r *Report) Err() error {
+	if len(r.Differences) > 0 {
+		return &DiffError{Count: len(r.Differences), Sources: r.Sources}
+	}
+	return nil
+}
+
+// HasSources reports whether there was anything to compare with.
+func (r *Report) HasSources() bool { return len(r.Sources) > 0 }
+
+// Run connects to the live database, introspects it once and compares it
+// with each expectation source.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	db, _, err := migrate.Connect(ctx, o.Connect)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	r := &Report{Database: migrate.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
+	var live *schema.Schema
+	var dirty bool
+	err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
+		var err error
+		live, r.MigrationVersion, dirty, err = Introspect(ctx, conn, o.Config)
+		if err != nil {
+			return err
+		}
+		if len(o.Config.Expectations) > 0 {
+			types, err := schema.Canonicalize(ctx, conn, configFile(o.Config), o.Config.Expectations)
+			if err != nil {
+				return err
+			}
+			r.Sources = append(r.Sources, "expect")
+			r.Differences = append(r.Differences, schema.CheckExpect(configFile(o.Config), o.Config.Expectations, types, o.Config.Schema.Schemas[0], live)...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	snap, err := schema.ReadSnapshot(o.Config.SnapshotPath())
+	if err != nil {
+		return nil, err
+	}
+	if snap != nil {
+		switch {
+		case snap.MigrationVersion == r.MigrationVersion:
+			r.Sources = append(r.Sources, "snapshot")
+			r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "snapshot", Schema: snap.Schema}, schema.Side{Name: "live database", Schema: live})...)
+		case o.Partial:
+			r.Notes = append(r.Notes, fmt.Sprintf("%s is of migration version %d and the database is now at %d: not compared", o.SnapshotPath, snap.MigrationVersion, r.MigrationVersion))
+		default:
+			r.Sources = append(r.Sources, "snapshot")
+			r.Differences = append(r.Differences, schema.Difference{Source: "snapshot", Object: o.SnapshotPath, Kind: "changed",
+				Expected: fmt.Sprint(snap.MigrationVersion), Actual: fmt.Sprint(r.MigrationVersion), File: o.SnapshotPath,
+				Message: fmt.Sprintf("%s: snapshot of migration version %d, but the database is at %d: take it again with dbguard schema snapshot", o.SnapshotPath, snap.MigrationVersion, r.MigrationVersion)})
+		}
+	}
+	if o.Shadow {
+		if dirty {
+			return nil, &migrate.DirtyError{Version: r.MigrationVersion, Prev: -1}
+		}
+		shadow, err := BuildShadow(ctx, o, r.MigrationVersion)
+		if err != nil {
+			return nil, err
+		}
+		r.Sources = append(r.Sources, "shadow")
+		r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "shadow", Schema: shadow}, schema.Side{Name: "live database", Schema: live})...)
+	}
+	return r, nil
+}
+
+func configFile(c *config.Config) string {
+	if c.Path == "" {
+		return config.FileName
+	}
+	return output.RelPath(c.Path)
+}
+
+// Introspect reads the schema of the configured schemas, leaving out the
+// migrations table, and the recorded migration version (-1: none).
+func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schema.Schema, int, bool, error) {
+	var current string
+	version, dirty := -1, false
+	var table *string
+	if err := conn.QueryRow(ctx, "SELECT current_schema(), to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))::text", cfg.Migrations.Table).Scan(&current, &table); err != nil {
+		return nil, 0, false, fmt.Errorf("reading the catalog: %w", err)
+	}
+	if table != nil {
+		err := conn.QueryRow(ctx, "SELECT version, dirty FROM "+pgx.Identifier{current, cfg.Migrations.Table}.Sanitize()+" LIMIT 1").Scan(&version, &dirty)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return nil, 0, false, fmt.Errorf("reading the migration version: %w", err)
+		}
+	}
+	s, err := schema.Introspect(ctx, conn, schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTable: cfg.Migrations.Table})
+	return s, version, dirty, err
+}
+
+// schemas are the configured schemas plus any an expect: table names.
+func schemas(cfg *config.Config) []string {
+	out := append([]string(nil), cfg.Schema.Schemas...)
+	for _, t := range cfg.Expectations {
+		if t.Schema != "" && !slices.Contains(out, t.Schema) {
+			out = append(out, t.Schema)
+		}
+	}
+	return out
+}
+
+// BuildShadow applies the migrations up to version into a new database —
+// on the live server, or the one schema.shadow_url names — introspects it
+// and drops it, whatever happens in between (a failing migration, Ctrl-C).
+func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, error) {
+	admin := o.Connect.URL
+	if u := o.Config.Schema.ShadowURL; u != "" {
+		var err error
+		if admin, err = dburl.Parse(u); err != nil {
+			return nil, fmt.Errorf("schema.shadow_url: %w", err)
+		}
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "dbguard_shadow_" + hex.EncodeToString(b)
+	adminOpts := o.Connect
+	adminOpts.URL = admin
+	adminDB, _, err := migrate.Connect(ctx, adminOpts)
+	if err != nil {
+		return nil, err
+	}
+	defer adminDB.Close()
+	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return nil, &ShadowError{Err: err}
+	}
+	defer func() {
+		// Not ctx: it may be cancelled (Ctrl-C), and the drop must happen.
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := adminDB.ExecContext(dctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil && o.Log != nil {
+			fmt.Fprintf(o.Log, "dbguard: warning: could not drop the shadow database %s: %v; drop it with: DROP DATABASE %s\n", name, err, name)
+		}
+	}()
+	shadowURL := admin.WithDatabase(name)
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "dbguard: building shadow database %s from %s up to version %d\n", migrate.Target(shadowURL), o.MigrationsDir, version)
+	}
+	co := o.Connect
+	co.URL, co.Wait = shadowURL, 0
+	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	if version >= 0 {
+		if err := r.Goto(ctx, uint(version)); err != nil {
+			return nil, &ShadowBuildError{Err: err}
+		}
+	}
+	db, _, err := migrate.Connect(ctx, co)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var s *schema.Schema
+	err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
+		var err error
+		s, _, _, err = Introspect(ctx, conn, o.Config)
+		return err
+	})
+	return s, err
+}
+
+// ShadowBuildError means the migrations do not rebuild the live version
+// from an empty database (exit 1 through the wrapped migration error).
+type ShadowBuildError struct{ Err error }
+
+func (e *ShadowBuildError) Error() string { return "shadow database: " + e.Err.Error() }
+func (e *ShadowBuildError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *ShadowBuildError) Hint() string {
+	return "the migrations no longer build the schema from an empty database (was an applied migration edited?); fix the file, then run: dbguard verify --shadow"
+}
+
+// ShadowError means the shadow database could not be created.
+type ShadowError struct{ Err error }
+
+func (e *ShadowError) Error() string { return "cannot create the shadow database: " + e.Err.Error() }
+func (e *ShadowError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *ShadowError) Hint() string {
+	return "give the role CREATEDB, or set schema.shadow_url in dbguard.yaml to a server where it may create databases"
+}
