@@ -199,3 +199,50 @@ func TestLockTimeoutFlag(t *testing.T) {
 	}
 	noPassword(t, out.String())
 }
+
+// Ctrl-C while verify --shadow builds its database: the shadow database is
+// still dropped.
+func TestInterruptedShadowIsDropped(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, slowMigrations(4, 0.4))
+	up, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := up.Run(); err != nil {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	shadows := func() int {
+		var n int
+		if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	cmd, out := dbguardProcess(t, dir, "verify", "--shadow")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for shadows() == 0 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no shadow database appeared:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // into the first slow migration
+	cmd.Process.Signal(syscall.SIGINT)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v, want 130\n%s", err, out)
+	}
+	if n := shadows(); n != 0 {
+		t.Errorf("%d shadow databases left after Ctrl-C:\n%s", n, out)
+	}
+	noPassword(t, out.String())
+}
