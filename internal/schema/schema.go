@@ -86,11 +86,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		       CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) ELSE '' END
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.oid IN (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTable)
-	b.Queue(`SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+	// No ORDER BY: on a large catalog the sort spills to disk; the
+	// attnum order is restored below.
+	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
 		       coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attidentity::text, a.attgenerated::text
 		FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-		WHERE a.attrelid IN (`+rels+`) AND a.attnum > 0 AND NOT a.attisdropped
-		ORDER BY a.attrelid, a.attnum`, schemas, o.ExcludeSchema, o.ExcludeTable)
+		WHERE a.attrelid IN (`+rels+`) AND a.attnum > 0 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTable)
 	b.Queue(`SELECT conrelid, conname, contype::text, pg_get_constraintdef(oid)
 		FROM pg_constraint WHERE conrelid IN (`+rels+`) AND contype IN ('p','u','f','c','x')`, schemas, o.ExcludeSchema, o.ExcludeTable)
 	b.Queue(`SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid)
@@ -126,13 +127,16 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
 	}
+	attnum := map[*Column]int16{}
 	for rows.Next() {
 		var oid uint32
+		var num int16
 		var name, identity, generated string
 		c := &Column{}
-		if err := rows.Scan(&oid, &name, &c.Type, &c.NotNull, &c.Default, &identity, &generated); err != nil {
+		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &c.Default, &identity, &generated); err != nil {
 			return nil, err
 		}
+		attnum[c] = num
 		switch identity {
 		case "a":
 			c.Identity = "always"
@@ -149,6 +153,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
+	}
+	for _, t := range s.Tables {
+		sort.Slice(t.Order, func(i, j int) bool { return attnum[t.Columns[t.Order[i]]] < attnum[t.Columns[t.Order[j]]] })
 	}
 	rows, err = br.Query()
 	if err != nil {

@@ -242,3 +242,49 @@ func TestExpectUnknownTypes(t *testing.T) {
 		}
 	}
 }
+
+// countingTracer counts the queries and batches a connection sends.
+type countingTracer struct{ queries, batches int }
+
+func (c *countingTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	c.queries++
+	return ctx
+}
+func (c *countingTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (c *countingTracer) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	c.batches++
+	return ctx
+}
+func (c *countingTracer) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (c *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// Introspection is one batch however many tables there are.
+func TestIntrospectRoundTripsDoNotGrow(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{1, 50} {
+		cfg, err := pgx.ParseConfig(pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &countingTracer{}
+		cfg.Tracer = tr
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < n; i++ {
+			if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE TABLE t%d (id int PRIMARY KEY, v text DEFAULT 'x')", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := *tr
+		s, err := Introspect(ctx, conn, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close(ctx)
+		if len(s.Tables) != n || tr.batches-before.batches != 1 || tr.queries != before.queries {
+			t.Errorf("%d tables: %d batches and %d queries to introspect, want 1 batch", len(s.Tables), tr.batches-before.batches, tr.queries-before.queries)
+		}
+	}
+}

@@ -10,7 +10,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,7 +106,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, err := schema.ReadSnapshot(o.Config.SnapshotPath())
+	snap, data, err := readSnapshot(o.Config.SnapshotPath())
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +114,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		switch {
 		case snap.MigrationVersion == r.MigrationVersion:
 			r.Sources = append(r.Sources, "snapshot")
-			r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "snapshot", Schema: snap.Schema}, schema.Side{Name: "live database", Schema: live})...)
+			if !schema.SnapshotMatches(data, live, r.MigrationVersion) {
+				full, err := schema.ParseSnapshot(o.SnapshotPath, data)
+				if err != nil {
+					return nil, err
+				}
+				r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "snapshot", Schema: full.Schema}, schema.Side{Name: "live database", Schema: live})...)
+			}
 		case o.Partial:
 			r.Notes = append(r.Notes, fmt.Sprintf("%s is of migration version %d and the database is now at %d: not compared", o.SnapshotPath, snap.MigrationVersion, r.MigrationVersion))
 		default:
@@ -132,6 +142,29 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "shadow", Schema: shadow}, schema.Side{Name: "live database", Schema: live})...)
 	}
 	return r, nil
+}
+
+// snapshotVersionRE reads the version line without decoding the file.
+var snapshotVersionRE = regexp.MustCompile(`(?m)^migration_version: (-?\d+)$`)
+
+// readSnapshot reads the snapshot file's bytes and its migration version;
+// the YAML itself is decoded only when the fast comparison fails. A
+// missing file is nil, nil, nil.
+func readSnapshot(path string) (*schema.Snapshot, []byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, &schema.SnapshotError{File: output.RelPath(path), Msg: err.Error()}
+	}
+	m := snapshotVersionRE.FindSubmatch(data)
+	if m == nil {
+		snap, err := schema.ParseSnapshot(output.RelPath(path), data)
+		return snap, data, err
+	}
+	v, _ := strconv.Atoi(string(m[1]))
+	return &schema.Snapshot{MigrationVersion: v}, data, nil
 }
 
 func configFile(c *config.Config) string {
