@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/verify"
 )
@@ -37,6 +38,7 @@ func exitCode(err error) int {
 		pending     *migrate.PendingError
 		unreachable *migrate.UnreachableError
 		drift       *verify.DiffError
+		blocked     *hooks.BlockedError
 		child       childExitError
 	)
 	switch {
@@ -51,7 +53,7 @@ func exitCode(err error) int {
 	case errors.As(err, &conflict), errors.As(err, &strict),
 		errors.As(err, &dirty), errors.As(err, &failed), errors.As(err, &lock),
 		errors.As(err, &missing), errors.As(err, &pending), errors.Is(err, declinedError{}),
-		errors.As(err, &drift):
+		errors.As(err, &drift), errors.As(err, &blocked):
 		return exitCheckFailed
 	default:
 		// Configuration, usage and malformed input: config.Error,

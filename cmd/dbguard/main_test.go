@@ -43,6 +43,25 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
+			// git for the hook scripts: an identity, no user or system config.
+			home := filepath.Join(env.WorkDir, ".home")
+			for k, v := range map[string]string{"HOME": home, "GIT_CONFIG_NOSYSTEM": "1",
+				"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"} {
+				env.Setenv(k, v)
+			}
+			if err := os.Mkdir(home, 0o755); err != nil {
+				return err
+			}
+			// What git runs (the pre-commit hook) finds "dbguard" on PATH;
+			// in scripts the dbguard command is cmdDbguard.
+			bin := filepath.Join(env.WorkDir, ".bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte("#!/bin/sh\nexec dbguard-bin \"$@\"\n"), 0o755); err != nil {
+				return err
+			}
+			env.Setenv("PATH", bin+string(os.PathListSeparator)+env.Getenv("PATH"))
 			// Stop config discovery at $WORK, as a git root would.
 			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},

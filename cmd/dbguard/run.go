@@ -90,6 +90,7 @@ Examples:
 			waitCommand(),
 			verifyCommand(),
 			schemaCommand(),
+			hookCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.

@@ -48,6 +48,7 @@ type Config struct {
 	Poolers    []Pooler   `yaml:"poolers"`
 	Migrations Migrations `yaml:"migrations"`
 	Schema     Schema     `yaml:"schema"`
+	Hook       Hook       `yaml:"hook"`
 	// Expect is the raw expect: mapping; Expectations is it parsed.
 	Expect       yaml.Node     `yaml:"expect"`
 	Expectations []ExpectTable `yaml:"-"`
@@ -71,6 +72,13 @@ type Schema struct {
 	Snapshot  string   `yaml:"snapshot"`   // default dbguard.schema.yaml, relative to the root
 	ShadowURL string   `yaml:"shadow_url"` // where --shadow builds its database; default: the live server
 	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
+}
+
+// Hook configures the pre-commit hook.
+type Hook struct {
+	// Allow lists globs of files whose database URLs are never reported
+	// as credentials (fixtures, docs with fake passwords).
+	Allow []string `yaml:"allow"`
 }
 
 // Default schema settings.
@@ -350,7 +358,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {
@@ -424,6 +432,11 @@ func (c *Config) validate() error {
 	for i, f := range c.Env.Files {
 		if f == "" {
 			return bad("empty file name", "env", "files", i)
+		}
+	}
+	for i, p := range c.Hook.Allow {
+		if _, err := path.Match(p, ""); err != nil {
+			return bad(fmt.Sprintf("hook.allow pattern %q is not a valid glob", p), "hook", "allow", i)
 		}
 	}
 	for i, p := range c.Env.Exclude {

@@ -151,14 +151,42 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			return nil, err
 		}
 	}
+	sortFiles(files)
+	return files, nil
+}
+
+// classifyAll turns a set of paths into env files, as discovery would,
+// sorted the same way.
+func classifyAll(contents map[string][]byte, mode string) []EnvFile {
+	var files []EnvFile
+	for p := range contents {
+		if f, ok := classify(path.Base(p), mode); ok {
+			f.Path = p
+			files = append(files, f)
+		}
+	}
+	sortFiles(files)
+	return files
+}
+
+// IsEnvFile reports whether a file name is an env file dbguard reads
+// (templates included), and whether it is a template.
+func IsEnvFile(name string) (env, template bool) {
+	f, ok := classify(path.Base(name), "")
+	return ok, ok && f.Status == Template
+}
+
+func sortFiles(files []EnvFile) {
 	sort.SliceStable(files, func(i, j int) bool {
 		a, b := files[i], files[j]
 		if a.Dir() != b.Dir() {
 			return dirLess(a.Dir(), b.Dir())
 		}
-		return a.rank < b.rank
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		return a.Path < b.Path
 	})
-	return files, nil
 }
 
 // dirLess orders shallow directories first, then by name.
@@ -202,17 +230,17 @@ func (e *MissingFileError) Hint() string {
 
 func excluded(patterns []string, rel string) bool {
 	for _, p := range patterns {
-		if matchGlob(p, rel) {
+		if MatchGlob(p, rel) {
 			return true
 		}
 	}
 	return false
 }
 
-// matchGlob matches a slash path against a glob in which "**" stands for
+// MatchGlob matches a slash path against a glob in which "**" stands for
 // any number of directories (zero included) and other segments follow
 // path.Match. A pattern without a slash matches the base name anywhere.
-func matchGlob(pattern, name string) bool {
+func MatchGlob(pattern, name string) bool {
 	pattern = strings.TrimPrefix(pattern, "./")
 	if !strings.Contains(pattern, "/") {
 		ok, _ := path.Match(pattern, path.Base(name))

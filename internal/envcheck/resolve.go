@@ -31,6 +31,10 @@ type Options struct {
 	Exclude    []string // globs left out of discovery
 	Environ    []string // the process environment, as os.Environ returns it
 	Rules      []dburl.Rule
+	// Contents, when set, replaces the disk: these env files (slash paths
+	// relative to Root) with these contents are all there is. The
+	// pre-commit hook passes the index's.
+	Contents map[string][]byte
 }
 
 // Source is one definition of a URL variable, judged.
@@ -171,8 +175,11 @@ func (e *ValueError) Hint() string {
 // input is an error; disagreement is in the report (see [Report.Err]).
 func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
-	files, err := discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
-	if err != nil {
+	var files []EnvFile
+	var err error
+	if o.Contents != nil {
+		files = classifyAll(o.Contents, o.Mode)
+	} else if files, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
 		return nil, err
 	}
 	r.Files = files
@@ -215,9 +222,11 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		if f.Status != InEffect {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f.Path)))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+		data, ok := o.Contents[f.Path]
+		if !ok {
+			if data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f.Path))); err != nil {
+				return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+			}
 		}
 		defs, err := ParseFile(f.Path, data)
 		if err != nil {

@@ -370,8 +370,8 @@ func TestMatchGlob(t *testing.T) {
 		{"a/*/c", "a/b/b/c", false},
 	}
 	for _, tt := range tests {
-		if got := matchGlob(tt.pattern, tt.name); got != tt.want {
-			t.Errorf("matchGlob(%q, %q) = %v", tt.pattern, tt.name, got)
+		if got := MatchGlob(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("MatchGlob(%q, %q) = %v", tt.pattern, tt.name, got)
 		}
 	}
 }

@@ -1,0 +1,200 @@
+package hooks
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"strconv"
+	"strings"
+)
+
+// Git runs git in a repository. It reads the index through the git CLI, so
+// GIT_INDEX_FILE (set by git for commit -a and commit <path>) is honoured.
+type Git struct {
+	Dir string
+}
+
+// GitError is a git command that failed.
+type GitError struct {
+	Args   []string
+	Err    error
+	Stderr string
+}
+
+func (e *GitError) Error() string {
+	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, strings.TrimSpace(e.Stderr))
+}
+
+func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = g.Dir
+	cmd.Stdin = stdin
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, &GitError{Args: args, Err: err, Stderr: errb.String()}
+	}
+	return out.Bytes(), nil
+}
+
+// Output runs git and returns its standard output, trimmed.
+func (g Git) Output(ctx context.Context, args ...string) (string, error) {
+	out, err := g.run(ctx, nil, args...)
+	return strings.TrimSpace(string(out)), err
+}
+
+// StagedFile is one file of the staged change.
+type StagedFile struct {
+	Path    string
+	New     bool // added to the index by this commit
+	Deleted bool
+	Binary  bool
+	Added   []AddedLine
+}
+
+// AddedLine is a line the commit adds, with its line number in the new file.
+type AddedLine struct {
+	Line int
+	Text string
+}
+
+// Staged returns the staged change against HEAD (or the empty tree before
+// the first commit), in one git call: paths, new files and added lines.
+func (g Git) Staged(ctx context.Context) ([]StagedFile, error) {
+	out, err := g.run(ctx, nil, "-c", "core.quotepath=false", "diff", "--cached", "-U0", "--no-color", "--no-ext-diff",
+		"--no-renames", "--no-textconv", "--src-prefix=a/", "--dst-prefix=b/")
+	if err != nil {
+		return nil, err
+	}
+	return parseDiff(out), nil
+}
+
+// parseDiff reads git's unified diff with no context lines.
+func parseDiff(out []byte) []StagedFile {
+	var files []StagedFile
+	var cur *StagedFile
+	line := 0
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
+	for sc.Scan() {
+		t := sc.Text()
+		switch {
+		case strings.HasPrefix(t, "diff --git "):
+			files = append(files, StagedFile{})
+			cur = &files[len(files)-1]
+		case cur == nil:
+		case strings.HasPrefix(t, "new file mode"):
+			cur.New = true
+		case strings.HasPrefix(t, "deleted file mode"):
+			cur.Deleted = true
+		case strings.HasPrefix(t, "Binary files "):
+			cur.Binary = true
+			if cur.Path == "" {
+				// "Binary files a/x and b/y differ": take the new side.
+				if i := strings.LastIndex(t, " and "); i >= 0 {
+					cur.Path = diffPath(strings.TrimSuffix(t[i+5:], " differ"))
+				}
+			}
+		case strings.HasPrefix(t, "--- "):
+			if p := diffPath(t[4:]); p != "" {
+				cur.Path = p
+			}
+		case strings.HasPrefix(t, "+++ "):
+			if p := diffPath(t[4:]); p != "" {
+				cur.Path = p
+			}
+		case strings.HasPrefix(t, "@@ "):
+			// @@ -a,b +c,d @@
+			if i := strings.Index(t, " +"); i >= 0 {
+				rest := t[i+2:]
+				if j := strings.IndexAny(rest, ", "); j >= 0 {
+					rest = rest[:j]
+				}
+				line, _ = strconv.Atoi(rest)
+			}
+		case strings.HasPrefix(t, "+"):
+			cur.Added = append(cur.Added, AddedLine{Line: line, Text: t[1:]})
+			line++
+		}
+	}
+	return files
+}
+
+// diffPath turns "b/path", "a/path" or a C-quoted "\"b/pa th\"" into a
+// path; /dev/null is "".
+func diffPath(s string) string {
+	s = strings.TrimSuffix(s, "\t")
+	if s == "/dev/null" {
+		return ""
+	}
+	if strings.HasPrefix(s, `"`) {
+		if u, err := strconv.Unquote(s); err == nil {
+			s = u
+		}
+	}
+	if len(s) > 2 && (s[:2] == "a/" || s[:2] == "b/") {
+		return s[2:]
+	}
+	return s
+}
+
+// IndexFiles returns the paths in the index that match the pathspecs.
+func (g Git) IndexFiles(ctx context.Context, pathspecs ...string) ([]string, error) {
+	out, err := g.run(ctx, nil, append([]string{"ls-files", "-z", "--cached", "--"}, pathspecs...)...)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, p := range bytes.Split(out, []byte{0}) {
+		if len(p) > 0 {
+			paths = append(paths, string(p))
+		}
+	}
+	return paths, nil
+}
+
+// IndexContents reads the staged content of paths in one git cat-file.
+func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]byte, error) {
+	contents := map[string][]byte{}
+	if len(paths) == 0 {
+		return contents, nil
+	}
+	var in bytes.Buffer
+	for _, p := range paths {
+		in.WriteString(":" + p + "\n")
+	}
+	out, err := g.run(ctx, &in, "cat-file", "--batch")
+	if err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(bytes.NewReader(out))
+	for _, p := range paths {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file: short output for %s", p)
+		}
+		f := strings.Fields(header)
+		if len(f) == 2 && f[1] == "missing" {
+			continue
+		}
+		if len(f) != 3 {
+			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
+		}
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, err
+		}
+		if _, err := r.ReadByte(); err != nil { // the newline after the content
+			return nil, err
+		}
+		contents[p] = data
+	}
+	return contents, nil
+}

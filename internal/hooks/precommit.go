@@ -1,0 +1,329 @@
+// Package hooks is dbguard's git pre-commit hook: it judges what is being
+// committed (the index, through the git CLI), never connects to a database
+// and never reads history. It also installs and removes itself.
+package hooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envcheck"
+)
+
+// Finding is one thing the hook found.
+type Finding struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Kind    string `json:"kind"` // conflict, credential, env-file, template, local-env
+	Block   bool   `json:"block"`
+	Message string `json:"message"`
+}
+
+// Location is file:line, or the file alone.
+func (f Finding) Location() string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	return f.File
+}
+
+// Options for PreCommit.
+type Options struct {
+	Repo   string // the repository's top level (git runs hooks there)
+	Config *config.Config
+	Mode   string
+}
+
+// Report is what PreCommit found.
+type Report struct {
+	Findings []Finding
+}
+
+// Blocked reports whether any finding blocks the commit.
+func (r *Report) Blocked() int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.Block {
+			n++
+		}
+	}
+	return n
+}
+
+// BlockedError means the commit is refused (exit 1).
+type BlockedError struct{ Count int }
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("commit blocked: %d problem(s) in what is staged", e.Count)
+}
+
+// Hint names the next step.
+func (e *BlockedError) Hint() string {
+	return "fix what is listed above and stage it again; to commit anyway (the CI gate still checks): git commit --no-verify"
+}
+
+// Err is the verdict.
+func (r *Report) Err() error {
+	if n := r.Blocked(); n > 0 {
+		return &BlockedError{Count: n}
+	}
+	return nil
+}
+
+// envPathspecs select env files (and their templates) at any depth.
+var envPathspecs = []string{":(glob)**/.env", ":(glob)**/.env.*"}
+
+// PreCommit checks the staged change.
+func PreCommit(ctx context.Context, o Options) (*Report, error) {
+	g := Git{Dir: o.Repo}
+	staged, err := g.Staged(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{}
+	envStaged := false
+	for _, f := range staged {
+		if f.Deleted || f.Binary || f.Path == "" {
+			continue
+		}
+		env, template := envcheck.IsEnvFile(f.Path)
+		flagged := false
+		if env && !template {
+			envStaged = true
+			if f.New {
+				flagged = r.checkNewEnvFile(f)
+			}
+		}
+		// A new env file already refused whole needs no line-by-line report.
+		if !flagged && !allowed(o.Config.Hook.Allow, f.Path) {
+			r.scanCredentials(f)
+		}
+	}
+	if envStaged {
+		if err := r.checkEnvFiles(ctx, g, o); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(r.Findings, func(i, j int) bool {
+		a, b := r.Findings[i], r.Findings[j]
+		if a.Block != b.Block {
+			return a.Block
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	return r, nil
+}
+
+func allowed(globs []string, p string) bool {
+	for _, g := range globs {
+		if envcheck.MatchGlob(g, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// credentialURL finds database URLs with a password in any text.
+var credentialURL = regexp.MustCompile(`(?i)\b(?:postgres(?:ql)?(?:\+[a-z0-9]+)?)://([^\s:/@'"` + "`" + `]*):([^\s@'"` + "`" + `]*)@([^\s/:?'"` + "`" + `,;)]+)`)
+
+// placeholders are passwords that are not secrets.
+var placeholders = map[string]bool{
+	"": true, "password": true, "postgres": true, "changeme": true, "change_me": true, "change-me": true, "secret": true,
+	"pass": true, "passwd": true, "example": true, "test": true, "user": true, "root": true, "admin": true,
+	"pw": true, "pwd": true, "yourpassword": true, "your_password": true, "mypassword": true, "dbpassword": true,
+}
+
+// isPlaceholder reports whether a password is obviously not a real one.
+func isPlaceholder(pw string) bool {
+	if d, err := url.PathUnescape(pw); err == nil {
+		pw = d
+	}
+	lower := strings.ToLower(pw)
+	switch {
+	case placeholders[lower]:
+		return true
+	case strings.HasPrefix(pw, "<") && strings.HasSuffix(pw, ">"),
+		strings.HasPrefix(pw, "${") || strings.HasPrefix(pw, "$"),
+		strings.Contains(pw, "{{"), strings.HasPrefix(pw, "%"):
+		return true
+	case strings.Trim(pw, "*") == "", strings.Trim(lower, "x") == "", strings.Trim(pw, ".") == "":
+		return true
+	}
+	return false
+}
+
+func isLoopback(host string) bool {
+	h := strings.ToLower(strings.Trim(host, "[]"))
+	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" || h == "0.0.0.0" || strings.HasSuffix(h, ".localhost")
+}
+
+// scanCredentials reports added lines that carry a real database password.
+func (r *Report) scanCredentials(f StagedFile) {
+	for _, l := range f.Added {
+		if strings.Contains(l.Text, "dbguard:allow") {
+			continue
+		}
+		for _, m := range credentialURL.FindAllStringSubmatch(l.Text, -1) {
+			if isPlaceholder(m[2]) || isLoopback(m[3]) {
+				continue
+			}
+			r.Findings = append(r.Findings, Finding{File: f.Path, Line: l.Line, Kind: "credential", Block: true,
+				Message: fmt.Sprintf("a real database password is being committed: %s (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)", dburl.RedactText(m[0]))})
+		}
+	}
+}
+
+// secretKey names variables whose values are credentials.
+var secretKey = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
+
+// checkNewEnvFile blocks adding a non-template env file holding
+// credentials to git at all. It reports whether it did.
+func (r *Report) checkNewEnvFile(f StagedFile) bool {
+	var text strings.Builder
+	for _, l := range f.Added {
+		text.WriteString(l.Text + "\n")
+	}
+	defs, err := envcheck.ParseFile(f.Path, []byte(text.String()))
+	if err != nil {
+		return false // reported by the env check, with its line
+	}
+	for _, d := range defs {
+		secret := false
+		if m := credentialURL.FindStringSubmatch(d.Value); m != nil && !isPlaceholder(m[2]) && !isLoopback(m[3]) {
+			secret = true
+		} else if secretKey.MatchString(d.Key) && !isPlaceholder(d.Value) {
+			secret = true
+		}
+		if secret {
+			r.Findings = append(r.Findings, Finding{File: f.Path, Line: d.Line, Kind: "env-file", Block: true,
+				Message: fmt.Sprintf("%s holds credentials (%s) and is being added to git; keep it out: echo '%s' >> .gitignore && git rm --cached '%s' (and commit a template such as %s.example instead)",
+					f.Path, d.Key, f.Path, f.Path, path.Base(f.Path))})
+			return true
+		}
+	}
+	return false
+}
+
+// checkEnvFiles runs the env guard over the index content of the tracked
+// env files, compares templates with them, and warns about env files on
+// disk that are not committed but are in effect locally.
+func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
+	paths, err := g.IndexFiles(ctx, envPathspecs...)
+	if err != nil {
+		return err
+	}
+	contents, err := g.IndexContents(ctx, paths)
+	if err != nil {
+		return err
+	}
+	eo := envcheck.OptionsFor(o.Config, o.Mode, nil)
+	eo.Root, eo.Contents = o.Repo, contents
+	rep, err := envcheck.Resolve(ctx, eo)
+	if err != nil {
+		var pe *envcheck.ParseError
+		var ve *envcheck.ValueError
+		if errors.As(err, &pe) {
+			r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: "malformed env file: " + pe.Msg})
+			return nil
+		}
+		if errors.As(err, &ve) {
+			r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: ve.Error()})
+			return nil
+		}
+		return err
+	}
+	if len(rep.Databases) > 1 {
+		for i, db := range rep.Databases {
+			for _, s := range db.Sources {
+				r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "conflict", Block: true,
+					Message: fmt.Sprintf("%s names database %d of %d: %s (%s); the staged env files must all name one database", s.Var, i+1, len(rep.Databases), db.ID, s.URL.Redacted())})
+			}
+		}
+	}
+	r.checkTemplates(contents, o.Mode)
+	return r.checkLocal(ctx, o, rep, contents)
+}
+
+// checkTemplates warns when a template lacks keys its directory's env
+// files define.
+func (r *Report) checkTemplates(contents map[string][]byte, mode string) {
+	keys := map[string]map[string]bool{} // dir -> keys defined by env files
+	var templates []string
+	for p, data := range contents {
+		env, template := envcheck.IsEnvFile(p)
+		if !env {
+			continue
+		}
+		if template {
+			templates = append(templates, p)
+			continue
+		}
+		defs, err := envcheck.ParseFile(p, data)
+		if err != nil {
+			continue
+		}
+		dir := path.Dir(p)
+		if keys[dir] == nil {
+			keys[dir] = map[string]bool{}
+		}
+		for _, d := range defs {
+			keys[dir][d.Key] = true
+		}
+	}
+	sort.Strings(templates)
+	for _, t := range templates {
+		defs, err := envcheck.ParseFile(t, contents[t])
+		if err != nil {
+			continue
+		}
+		has := map[string]bool{}
+		for _, d := range defs {
+			has[d.Key] = true
+		}
+		var missing []string
+		for k := range keys[path.Dir(t)] {
+			if !has[k] {
+				missing = append(missing, k)
+			}
+		}
+		if len(missing) > 0 {
+			sort.Strings(missing)
+			r.Findings = append(r.Findings, Finding{File: t, Kind: "template",
+				Message: fmt.Sprintf("template lacks %s, defined by the env files beside it; add them with placeholder values", strings.Join(missing, ", "))})
+		}
+	}
+}
+
+// checkLocal warns about env files on disk that git does not have (new or
+// ignored) and that name a database the committed ones do not.
+func (r *Report) checkLocal(ctx context.Context, o Options, committed *envcheck.Report, contents map[string][]byte) error {
+	eo := envcheck.OptionsFor(o.Config, o.Mode, nil)
+	eo.Root = o.Repo
+	disk, err := envcheck.Resolve(ctx, eo)
+	if err != nil {
+		return nil // a problem on disk that is not being committed is not the hook's to block
+	}
+	known := map[dburl.Identity]bool{}
+	for _, db := range committed.Databases {
+		known[db.ID] = true
+	}
+	for _, s := range disk.Sources {
+		if _, tracked := contents[s.Def.File]; tracked || !s.InEffect || known[s.ID] {
+			continue
+		}
+		r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "local-env",
+			Message: fmt.Sprintf("not committed (untracked or ignored) but in effect here: %s names %s, which no committed env file names", s.Var, s.ID)})
+	}
+	return nil
+}
