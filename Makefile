@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench-migrate bench-schema clean
+.PHONY: build test vet fuzz demo bench-migrate bench-schema bench-hook clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/dbguard
@@ -33,6 +33,10 @@ bench-migrate:
 # 5,000 tables of 10 columns: snapshot and verify vs pg_dump --schema-only.
 bench-schema:
 	./bench/schema.sh $(RUNS) 5000
+
+# The pre-commit hook on 20,000 tracked files vs git status --porcelain.
+bench-hook:
+	./bench/hook.sh 9 20000
 
 demo: build
 	./scripts/demo.sh $(BIN)
