@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -39,6 +40,7 @@ func exitCode(err error) int {
 		unreachable *migrate.UnreachableError
 		drift       *verify.DiffError
 		blocked     *hooks.BlockedError
+		gateErr     *gate.GateError
 		child       childExitError
 	)
 	switch {
@@ -48,6 +50,8 @@ func exitCode(err error) int {
 		return child.code
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.As(err, &gateErr):
+		return map[gate.Status]int{gate.Fail: exitCheckFailed, gate.Error: exitUsage, gate.Unreachable: exitUnreachable}[gateErr.Status]
 	case errors.As(err, &unreachable):
 		return exitUnreachable
 	case errors.As(err, &conflict), errors.As(err, &strict),

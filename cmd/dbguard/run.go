@@ -91,6 +91,7 @@ Examples:
 			verifyCommand(),
 			schemaCommand(),
 			hookCommand(),
+			ciCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os/exec"
@@ -197,4 +198,34 @@ func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]by
 		contents[p] = data
 	}
 	return contents, nil
+}
+
+// GrepLine is one line git grep found.
+type GrepLine struct {
+	Path string
+	Line int
+	Text string
+}
+
+// Grep runs git grep (tracked files, working tree, text only) for an
+// extended regular expression, case-insensitively. No match is no error.
+func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
+	out, err := g.run(ctx, nil, "grep", "-I", "-n", "-i", "-z", "-E", pattern)
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && ge.Stderr == "" {
+			return nil, nil // exit 1: nothing found
+		}
+		return nil, err
+	}
+	var lines []GrepLine
+	for _, rec := range bytes.Split(out, []byte("\n")) {
+		parts := bytes.SplitN(rec, []byte{0}, 3)
+		if len(parts) != 3 {
+			continue
+		}
+		n, _ := strconv.Atoi(string(parts[1]))
+		lines = append(lines, GrepLine{Path: string(parts[0]), Line: n, Text: string(parts[2])})
+	}
+	return lines, nil
 }

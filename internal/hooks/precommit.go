@@ -168,20 +168,54 @@ func isLoopback(host string) bool {
 	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" || h == "0.0.0.0" || strings.HasSuffix(h, ".localhost")
 }
 
+// Credentials returns, redacted, the database URLs in a line of text that
+// carry a real password: not a placeholder, not a loopback host, not on a
+// line marked dbguard:allow.
+func Credentials(line string) []string {
+	if strings.Contains(line, "dbguard:allow") {
+		return nil
+	}
+	var out []string
+	for _, m := range credentialURL.FindAllStringSubmatch(line, -1) {
+		if !isPlaceholder(m[2]) && !isLoopback(m[3]) {
+			out = append(out, dburl.RedactText(m[0]))
+		}
+	}
+	return out
+}
+
+// CredentialMessage describes a credential found in a file.
+func CredentialMessage(redacted, verb string) string {
+	return fmt.Sprintf("a real database password is %s: %s (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)", verb, redacted)
+}
+
 // scanCredentials reports added lines that carry a real database password.
 func (r *Report) scanCredentials(f StagedFile) {
 	for _, l := range f.Added {
-		if strings.Contains(l.Text, "dbguard:allow") {
-			continue
-		}
-		for _, m := range credentialURL.FindAllStringSubmatch(l.Text, -1) {
-			if isPlaceholder(m[2]) || isLoopback(m[3]) {
-				continue
-			}
+		for _, u := range Credentials(l.Text) {
 			r.Findings = append(r.Findings, Finding{File: f.Path, Line: l.Line, Kind: "credential", Block: true,
-				Message: fmt.Sprintf("a real database password is being committed: %s (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)", dburl.RedactText(m[0]))})
+				Message: CredentialMessage(u, "being committed")})
 		}
 	}
+}
+
+// ScanTracked reports the real database passwords in tracked files (the
+// working tree, as CI checks it out), hook.allow honoured.
+func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
+	lines, err := Git{Dir: repo}.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://`)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	for _, l := range lines {
+		if allowed(allow, l.Path) {
+			continue
+		}
+		for _, u := range Credentials(l.Text) {
+			out = append(out, Finding{File: l.Path, Line: l.Line, Kind: "credential", Block: true, Message: CredentialMessage(u, "committed")})
+		}
+	}
+	return out, nil
 }
 
 // secretKey names variables whose values are credentials.

@@ -1,0 +1,297 @@
+// Package gate is dbguard's CI gate: every check in one run (the env
+// guard, the committed credentials, the connection, the migration state,
+// the schema), reported in formats CI systems read.
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/hooks"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/verify"
+)
+
+// Status of one check, or of the whole run.
+type Status string
+
+const (
+	Pass        Status = "pass"
+	Fail        Status = "fail"
+	Skip        Status = "skip"
+	Error       Status = "error"       // configuration or input problem (exit 2)
+	Unreachable Status = "unreachable" // the database could not be reached (exit 3)
+)
+
+// Finding is one problem a check found.
+type Finding struct {
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+	Severity string `json:"severity"` // error or warning
+	Message  string `json:"message"`
+}
+
+// Check is the outcome of one check. Its JSON shape is documented in the
+// README.
+type Check struct {
+	Name     string    `json:"name"`
+	Title    string    `json:"title"`
+	Status   Status    `json:"status"`
+	Summary  string    `json:"summary"`
+	Findings []Finding `json:"findings"`
+	err      error
+}
+
+// Report is the whole run.
+type Report struct {
+	Version int     `json:"version"`
+	Status  Status  `json:"status"`
+	Checks  []Check `json:"checks"`
+}
+
+// Options for Run.
+type Options struct {
+	Config       *config.Config
+	Guard        guard.Options
+	Connect      func(*guard.Target) migrate.ConnectOptions
+	Repo         string // for the credential scan (git)
+	Offline      bool   // static checks only: no connection
+	AllowPending bool
+	Shadow       bool
+}
+
+// Run runs every check. A check that cannot run because an earlier one
+// failed (no database in effect, unreachable) is skipped, saying why.
+func Run(ctx context.Context, o Options) *Report {
+	r := &Report{Version: 1}
+	target, envCheck := checkEnv(ctx, o)
+	r.Checks = append(r.Checks, envCheck, checkCredentials(ctx, o))
+	if o.Offline {
+		for _, name := range []string{"connection", "migrations", "schema"} {
+			r.Checks = append(r.Checks, Check{Name: name, Title: titles[name], Status: Skip, Summary: "--offline", Findings: []Finding{}})
+		}
+		r.Status = overall(r.Checks)
+		return r
+	}
+	conn := Check{Name: "connection", Title: titles["connection"], Findings: []Finding{}}
+	var runner *migrate.Runner
+	switch {
+	case target == nil:
+		conn.Status, conn.Summary = Skip, "no single database in effect (see the env check)"
+	default:
+		var err error
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect(target), Dir: o.Config.MigrationsDir(),
+			Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+		if err != nil {
+			conn.fail(err)
+		} else {
+			defer runner.Close()
+			conn.Status, conn.Summary = Pass, "connected to "+migrate.Target(target.URL)
+		}
+	}
+	r.Checks = append(r.Checks, conn)
+	if runner == nil {
+		for _, name := range []string{"migrations", "schema"} {
+			r.Checks = append(r.Checks, Check{Name: name, Title: titles[name], Status: Skip, Summary: "no connection", Findings: []Finding{}})
+		}
+		r.Status = overall(r.Checks)
+		return r
+	}
+	r.Checks = append(r.Checks, checkMigrations(runner, o), checkSchema(ctx, o, target))
+	r.Status = overall(r.Checks)
+	return r
+}
+
+var titles = map[string]string{
+	"env":         "one database in effect across the environment and the env files",
+	"credentials": "no real database password in tracked files",
+	"connection":  "the database is reachable on its direct endpoint",
+	"migrations":  "migrations applied, none dirty or missing",
+	"schema":      "the live schema matches what the project expects",
+}
+
+// fail records an error as the check's outcome, choosing the status the
+// exit code follows.
+func (c *Check) fail(err error) {
+	c.err = err
+	c.Summary = err.Error()
+	var unreachable *migrate.UnreachableError
+	var conflict *envcheck.ConflictError
+	var strict *envcheck.StrictError
+	var dirty *migrate.DirtyError
+	var missing *migrate.MissingVersionError
+	var pending *migrate.PendingError
+	var drift *verify.DiffError
+	var failed *migrate.MigrationError
+	switch {
+	case errors.As(err, &unreachable):
+		c.Status = Unreachable
+	case errors.As(err, &conflict), errors.As(err, &strict), errors.As(err, &dirty), errors.As(err, &missing),
+		errors.As(err, &pending), errors.As(err, &drift), errors.As(err, &failed):
+		c.Status = Fail
+	default:
+		c.Status = Error
+	}
+	if !c.hasErrors() {
+		f := Finding{Severity: "error", Message: err.Error()}
+		var h interface{ Hint() string }
+		if errors.As(err, &h) {
+			f.Message += " (" + h.Hint() + ")"
+		}
+		c.Findings = append(c.Findings, f)
+	}
+}
+
+func (c *Check) hasErrors() bool {
+	for _, f := range c.Findings {
+		if f.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {
+	c := Check{Name: "env", Title: titles["env"], Findings: []Finding{}}
+	t, err := guard.Resolve(ctx, o.Guard)
+	if t != nil {
+		for _, w := range t.Report.Warnings {
+			file, line := splitLocation(w.Location)
+			c.Findings = append(c.Findings, Finding{File: file, Line: line, Severity: "warning", Message: w.Message})
+		}
+		for i, db := range t.Report.Databases {
+			if len(t.Report.Databases) < 2 {
+				break
+			}
+			for _, s := range db.Sources {
+				c.Findings = append(c.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Severity: "error",
+					Message: fmt.Sprintf("%s names database %d of %d: %s", s.Var, i+1, len(t.Report.Databases), db.ID)})
+			}
+		}
+	}
+	if err != nil {
+		c.fail(err)
+		return nil, c
+	}
+	c.Status, c.Summary = Pass, "one database in effect: "+t.URL.Identity().String()
+	return t, c
+}
+
+func splitLocation(loc string) (string, int) {
+	i := strings.LastIndexByte(loc, ':')
+	if i < 0 {
+		return loc, 0
+	}
+	var n int
+	if _, err := fmt.Sscanf(loc[i+1:], "%d", &n); err != nil {
+		return loc, 0
+	}
+	return loc[:i], n
+}
+
+func checkCredentials(ctx context.Context, o Options) Check {
+	c := Check{Name: "credentials", Title: titles["credentials"], Findings: []Finding{}}
+	found, err := hooks.ScanTracked(ctx, o.Repo, o.Config.Hook.Allow)
+	if err != nil {
+		c.fail(err)
+		return c
+	}
+	for _, f := range found {
+		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: f.Message})
+	}
+	if len(found) > 0 {
+		c.Status, c.Summary = Fail, fmt.Sprintf("%d real database password(s) in tracked files", len(found))
+		return c
+	}
+	c.Status, c.Summary = Pass, "no real database password in tracked files"
+	return c
+}
+
+func checkMigrations(r *migrate.Runner, o Options) Check {
+	c := Check{Name: "migrations", Title: titles["migrations"], Findings: []Finding{}}
+	st, err := r.Status()
+	if err != nil {
+		c.fail(err)
+		return c
+	}
+	if err := st.Err(o.AllowPending, r.Source()); err != nil {
+		var dirty *migrate.DirtyError
+		if errors.As(err, &dirty) && dirty.File != "" {
+			c.Findings = append(c.Findings, Finding{File: dirty.File, Severity: "error", Message: err.Error() + " (" + dirty.Hint() + ")"})
+		}
+		c.fail(err)
+		return c
+	}
+	c.Status = Pass
+	c.Summary = fmt.Sprintf("at version %d, %d pending", st.Version, st.Pending)
+	return c
+}
+
+func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
+	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
+	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect(t), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+		SnapshotPath: o.Config.Schema.Snapshot, Shadow: o.Shadow || o.Config.Schema.Shadow})
+	if err != nil {
+		c.fail(err)
+		return c
+	}
+	if !rep.HasSources() {
+		c.Status, c.Summary = Skip, "nothing to verify: no expect:, no snapshot, no --shadow"
+		return c
+	}
+	for _, d := range rep.Differences {
+		c.Findings = append(c.Findings, Finding{File: d.File, Line: d.Line, Severity: "error", Message: d.Message})
+	}
+	if err := rep.Err(); err != nil {
+		c.Status, c.Summary, c.err = Fail, err.Error(), err
+		return c
+	}
+	c.Status, c.Summary = Pass, "matches "+strings.Join(rep.Sources, ", ")
+	return c
+}
+
+// overall is the run's status: the worst of its checks.
+func overall(checks []Check) Status {
+	rank := map[Status]int{Pass: 0, Skip: 0, Fail: 1, Error: 2, Unreachable: 3}
+	s := Pass
+	for _, c := range checks {
+		if rank[c.Status] > rank[s] {
+			s = c.Status
+		}
+	}
+	return s
+}
+
+// Err is the run's verdict as an error carrying the exit code's meaning.
+func (r *Report) Err() error {
+	if r.Status == Pass {
+		return nil
+	}
+	var failed []string
+	for _, c := range r.Checks {
+		if c.Status != Pass && c.Status != Skip {
+			failed = append(failed, c.Name)
+		}
+	}
+	return &GateError{Status: r.Status, Checks: failed}
+}
+
+// GateError is a failed gate; Status says which exit code it means.
+type GateError struct {
+	Status Status
+	Checks []string
+}
+
+func (e *GateError) Error() string {
+	return fmt.Sprintf("CI gate %s: %s", e.Status, strings.Join(e.Checks, ", "))
+}
+
+// Hint names the next step.
+func (e *GateError) Hint() string {
+	return "run the failing checks locally for details: dbguard env, dbguard migrate status, dbguard verify"
+}
