@@ -42,12 +42,15 @@ func exitCode(err error) int {
 		blocked     *hooks.BlockedError
 		gateErr     *gate.GateError
 		child       childExitError
+		doc         doctorExitError
 	)
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &child):
 		return child.code
+	case errors.As(err, &doc):
+		return doc.code
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &gateErr):

@@ -38,14 +38,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}()
 
 	app := newApp(stdin, out, errOut)
+	// The writers are redactors; whether the real stdout is a terminal
+	// (for colour) is known only here.
+	f, ok := stdout.(*os.File)
+	app.Metadata = map[string]any{"tty": ok && isTerminal(f)}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(err)
 	var child childExitError
-	if errors.As(err, &child) {
-		return code // the child has said what went wrong
+	var doc doctorExitError
+	if errors.As(err, &child) || errors.As(err, &doc) {
+		return code // the child, or the doctor's report, has said what went wrong
 	}
 	talk.Errorf("%s", err)
 	var h interface{ Hint() string }
@@ -92,6 +97,7 @@ Examples:
 			schemaCommand(),
 			hookCommand(),
 			ciCommand(),
+			doctorCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.

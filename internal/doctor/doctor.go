@@ -1,0 +1,227 @@
+// Package doctor is the incident's whole diagnosis in one command, for a
+// person at a terminal: where every DATABASE_URL comes from and which one
+// wins, the pooled and the direct endpoint side by side (and whether they
+// are really one database), the migration state and the schema, with a
+// hint per problem.
+package doctor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/verify"
+)
+
+// Options for Run.
+type Options struct {
+	Config  *config.Config
+	Env     envcheck.Options
+	Connect func(u *dburl.URL, pooled bool) migrate.ConnectOptions
+}
+
+// Endpoint is what one connection found.
+type Endpoint struct {
+	Label     string // "pooled" or "direct"
+	URL       string // redacted
+	Err       error
+	Latency   time.Duration
+	Version   string
+	Database  string
+	OID       uint32
+	SystemID  string // pg_control_system().system_identifier, "" when not readable
+	Timeline  string // Neon's neon.timeline_id, "" elsewhere
+	connected bool
+}
+
+// Problem is one thing to fix, with its hint.
+type Problem struct {
+	Text string
+	Hint string
+	Code int // the exit code it would mean: 1 check failed, 2 config, 3 unreachable
+}
+
+// Report is the diagnosis.
+type Report struct {
+	Env       *envcheck.Report
+	EnvErr    error
+	Endpoints []*Endpoint
+	Same      string // verdict on pooled vs direct: "", "same database", "DIFFERENT databases", "cannot tell"
+	Migration *migrate.Status
+	MigErr    error
+	Schema    *verify.Report
+	SchemaErr error
+	Problems  []Problem
+}
+
+func (r *Report) problem(code int, text, hint string) {
+	r.Problems = append(r.Problems, Problem{Text: text, Hint: hint, Code: code})
+}
+
+func (r *Report) problemFrom(err error) {
+	code := 1
+	var ue *migrate.UnreachableError
+	if errors.As(err, &ue) {
+		code = 3
+	}
+	hint := ""
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		hint = h.Hint()
+	}
+	r.problem(code, err.Error(), hint)
+}
+
+// Run diagnoses; it returns an error only for input it cannot read at all.
+func Run(ctx context.Context, o Options) *Report {
+	r := &Report{}
+	rep, err := envcheck.Resolve(ctx, o.Env)
+	r.Env, r.EnvErr = rep, err
+	if err != nil {
+		r.problemFrom(err)
+		return r
+	}
+	if verdict := rep.Err(false); verdict != nil {
+		r.problemFrom(verdict)
+	}
+	for _, w := range rep.Warnings {
+		r.problem(0, w.Location+": "+w.Message, "")
+	}
+	eff := rep.Effective
+	if eff == nil || rep.Conflict() {
+		return r
+	}
+	if eff.Endpoint.Kind != dburl.Direct {
+		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect(eff.URL, true)))
+	}
+	if rep.MigrateURL != nil {
+		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, o.Connect(rep.MigrateURL, false)))
+	}
+	for _, e := range r.Endpoints {
+		if e.Err != nil {
+			r.problemFrom(e.Err)
+		}
+	}
+	if len(r.Endpoints) == 2 {
+		r.Same = sameDatabase(r.Endpoints[0], r.Endpoints[1])
+		if strings.HasPrefix(r.Same, "DIFFERENT") {
+			r.problem(1, "the pooled and the direct endpoint reach different databases: "+r.Same,
+				"fix the direct URL ("+strings.Join(o.Env.DirectVars, ", ")+") or the poolers rule in dbguard.yaml so both name one database")
+		}
+	}
+	if rep.MigrateURL == nil {
+		r.problem(2, "no direct URL is known for the pooled "+rep.URLVar, "set "+firstOr(o.Env.DirectVars, "DIRECT_URL")+" or add a poolers rule to dbguard.yaml")
+		return r
+	}
+	direct := r.Endpoints[len(r.Endpoints)-1]
+	if !direct.connected {
+		return r
+	}
+	co := o.Connect(rep.MigrateURL, false)
+	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	if err != nil {
+		r.MigErr = err
+		r.problemFrom(err)
+	} else {
+		st, err := runner.Status()
+		runner.Close()
+		r.Migration, r.MigErr = st, err
+		if err != nil {
+			r.problemFrom(err)
+		} else if err := st.Err(false, runner.Source()); err != nil {
+			r.problemFrom(err)
+		}
+	}
+	sr, err := verify.Run(ctx, verify.Options{Connect: co, Config: o.Config, MigrationsDir: o.Config.MigrationsDir(), SnapshotPath: o.Config.Schema.Snapshot})
+	r.Schema, r.SchemaErr = sr, err
+	switch {
+	case err != nil:
+		r.problemFrom(err)
+	case sr.Err() != nil:
+		r.problemFrom(sr.Err())
+	}
+	return r
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
+
+// probe connects to one endpoint and reads who it is.
+func probe(ctx context.Context, label string, u *dburl.URL, co migrate.ConnectOptions) *Endpoint {
+	e := &Endpoint{Label: label, URL: u.Redacted()}
+	start := time.Now()
+	db, _, err := migrate.Connect(ctx, co)
+	if err != nil {
+		e.Err = err
+		return e
+	}
+	defer db.Close()
+	e.Latency = time.Since(start)
+	e.Err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
+		if err := conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_database(),
+			(SELECT oid FROM pg_database WHERE datname = current_database()), coalesce(current_setting('neon.timeline_id', true), '')`,
+			pgx.QueryExecModeSimpleProtocol).Scan(&e.Version, &e.Database, &e.OID, &e.Timeline); err != nil {
+			return err
+		}
+		// Readable only with the right grants; a failure says nothing.
+		var sysid string
+		if conn.QueryRow(ctx, "SELECT system_identifier::text FROM pg_control_system()", pgx.QueryExecModeSimpleProtocol).Scan(&sysid) == nil {
+			e.SystemID = sysid
+		}
+		return nil
+	})
+	e.connected = e.Err == nil
+	return e
+}
+
+// sameDatabase compares what two endpoints reported: the server's system
+// identifier and Neon's timeline where both have them, then the database
+// name and oid.
+func sameDatabase(a, b *Endpoint) string {
+	if !a.connected || !b.connected {
+		return "cannot tell (an endpoint did not answer)"
+	}
+	var evidence []string
+	switch {
+	case a.SystemID != "" && b.SystemID != "" && a.SystemID != b.SystemID:
+		return "DIFFERENT databases (different servers: system_identifier " + a.SystemID + " vs " + b.SystemID + ")"
+	case a.SystemID != "" && b.SystemID != "":
+		evidence = append(evidence, "system_identifier")
+	}
+	switch {
+	case a.Timeline != "" && b.Timeline != "" && a.Timeline != b.Timeline:
+		return "DIFFERENT databases (different Neon timelines " + a.Timeline + " vs " + b.Timeline + ")"
+	case a.Timeline != "" && b.Timeline != "":
+		evidence = append(evidence, "neon.timeline_id")
+	}
+	if a.Database != b.Database || a.OID != b.OID {
+		return fmt.Sprintf("DIFFERENT databases (%s oid %d vs %s oid %d)", a.Database, a.OID, b.Database, b.OID)
+	}
+	evidence = append(evidence, "current_database()", "database oid")
+	return "same database (" + strings.Join(evidence, ", ") + " agree)"
+}
+
+// ExitCode is the worst problem's exit code (0 when there is none that
+// fails: warnings do not).
+func (r *Report) ExitCode() int {
+	code := 0
+	for _, p := range r.Problems {
+		if p.Code > code {
+			code = p.Code
+		}
+	}
+	return code
+}

@@ -1,0 +1,52 @@
+package doctor
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestSameDatabase(t *testing.T) {
+	ep := func(db string, oid uint32, sys, tl string) *Endpoint {
+		return &Endpoint{Database: db, OID: oid, SystemID: sys, Timeline: tl, connected: true}
+	}
+	tests := []struct {
+		a, b *Endpoint
+		want string
+	}{
+		{ep("app", 5, "", ""), ep("app", 5, "", ""), "same database (current_database(), database oid agree)"},
+		{ep("app", 5, "1", "t1"), ep("app", 5, "1", "t1"), "same database (system_identifier, neon.timeline_id, current_database(), database oid agree)"},
+		{ep("app", 5, "1", ""), ep("app", 5, "2", ""), "DIFFERENT databases (different servers: system_identifier 1 vs 2)"},
+		{ep("neondb", 5, "", "t1"), ep("neondb", 5, "", "t2"), "DIFFERENT databases (different Neon timelines t1 vs t2)"},
+		{ep("app", 5, "", ""), ep("app", 6, "", ""), "DIFFERENT databases (app oid 5 vs app oid 6)"},
+		{ep("app", 5, "", ""), &Endpoint{}, "cannot tell (an endpoint did not answer)"},
+	}
+	for _, tt := range tests {
+		if got := sameDatabase(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameDatabase = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestTextIs80ColumnsAndColourOnlyWhenAsked(t *testing.T) {
+	r := &Report{EnvErr: errors.New(strings.Repeat("a long explanation of what went wrong ", 8))}
+	r.problem(1, strings.Repeat("word ", 40), strings.Repeat("hint ", 40))
+	for _, colour := range []bool{false, true} {
+		var b strings.Builder
+		if err := r.WriteText(&b, colour); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.Contains(out, "\x1b[") != colour {
+			t.Errorf("colour=%v but escape codes present=%v", colour, !colour)
+		}
+		if colour {
+			continue
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if len(line) > 80 {
+				t.Errorf("line of %d columns: %q", len(line), line)
+			}
+		}
+	}
+}

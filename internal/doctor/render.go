@@ -1,0 +1,182 @@
+package doctor
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// style colours words on a terminal; without colour it is the identity.
+type style bool
+
+func (s style) paint(code, text string) string {
+	if !s {
+		return text
+	}
+	return "\x1b[" + code + "m" + text + "\x1b[0m"
+}
+
+func (s style) ok(t string) string   { return s.paint("32", t) }
+func (s style) bad(t string) string  { return s.paint("31;1", t) }
+func (s style) warn(t string) string { return s.paint("33", t) }
+func (s style) head(t string) string { return s.paint("1", t) }
+
+// width is what doctor's lines are wrapped to.
+const width = 80
+
+// wrap folds text to width, indenting continuation lines.
+func wrap(text, indent string) string {
+	words := strings.Fields(text)
+	var b strings.Builder
+	line := 0
+	for i, w := range words {
+		if i > 0 && line+1+len(w) > width-len(indent) {
+			b.WriteString("\n" + indent)
+			line = 0
+		} else if i > 0 {
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += len(w)
+	}
+	return b.String()
+}
+
+// WriteText writes the diagnosis in 80 columns; colour only when asked
+// (a terminal, and NO_COLOR unset: the caller decides).
+func (r *Report) WriteText(w io.Writer, colour bool) error {
+	s := style(colour)
+	var b strings.Builder
+	line := func(format string, args ...any) { b.WriteString(fmt.Sprintf(format, args...) + "\n") }
+
+	line("%s", s.head("Where DATABASE_URL comes from"))
+	if r.Env == nil {
+		line("  %s", wrap(r.EnvErr.Error(), "  "))
+	} else {
+		if len(r.Env.Sources) == 0 {
+			line("  (not defined anywhere)")
+		}
+		for _, src := range r.Env.Sources {
+			mark := "  "
+			if src == r.Env.Effective {
+				mark = s.ok("> ")
+			} else if !src.InEffect {
+				mark = "- "
+			}
+			kind := string(src.Endpoint.Kind)
+			if src.Endpoint.Provider != "" {
+				kind += " (" + src.Endpoint.Provider + ")"
+			}
+			line("%s%s %s, %s", mark, src.Def.Location(), src.Var, kind)
+			line("    %s", src.URL.Redacted())
+		}
+		if r.Env.Effective != nil && !r.Env.Conflict() {
+			line("  %s %s", s.ok("in effect:"), wrap(r.Env.Effective.Def.Location()+" -> "+r.Env.Effective.ID.String(), "    "))
+		}
+		if r.Env.Conflict() {
+			line("  %s %d databases:", s.bad("CONFLICT:"), len(r.Env.Databases))
+			for i, db := range r.Env.Databases {
+				var locs []string
+				for _, src := range db.Sources {
+					locs = append(locs, src.Def.Location())
+				}
+				line("    %d) %s", i+1, wrap(db.ID.String()+" from "+strings.Join(locs, ", "), "       "))
+			}
+		}
+	}
+
+	if len(r.Endpoints) > 0 {
+		line("")
+		line("%s", s.head("Endpoints"))
+		for _, e := range r.Endpoints {
+			line("  %s  %s", e.Label, e.URL)
+			if e.Err != nil {
+				line("    %s %s", s.bad("unreachable:"), wrap(e.Err.Error(), "    "))
+				continue
+			}
+			line("    %s in %s, PostgreSQL %s", s.ok("connected"), e.Latency.Round(1e6), strings.Fields(e.Version + " ")[0])
+			id := fmt.Sprintf("database %s (oid %d)", e.Database, e.OID)
+			if e.SystemID != "" {
+				id += ", system " + e.SystemID
+			}
+			if e.Timeline != "" {
+				id += ", Neon timeline " + e.Timeline
+			}
+			line("    %s", wrap(id, "    "))
+		}
+		if r.Same != "" {
+			verdict := s.ok(r.Same)
+			if !strings.HasPrefix(r.Same, "same") {
+				verdict = s.bad(r.Same)
+			}
+			line("  pooled vs direct: %s", verdict)
+		}
+	}
+
+	if r.Migration != nil || r.MigErr != nil {
+		line("")
+		line("%s", s.head("Migrations"))
+		if r.MigErr != nil {
+			line("  %s", wrap(r.MigErr.Error(), "  "))
+		} else {
+			m := r.Migration
+			v := "none applied"
+			if m.Version >= 0 {
+				v = fmt.Sprintf("version %d", m.Version)
+			}
+			state := s.ok("clean")
+			if m.Dirty {
+				state = s.bad("DIRTY")
+			}
+			pending := s.ok("0 pending")
+			if m.Pending > 0 {
+				pending = s.warn(fmt.Sprintf("%d pending", m.Pending))
+			}
+			line("  %s, %s, %s (%d in %s)", v, state, pending, len(m.Migrations), m.Dir)
+		}
+	}
+
+	if r.Schema != nil || r.SchemaErr != nil {
+		line("")
+		line("%s", s.head("Schema"))
+		switch {
+		case r.SchemaErr != nil:
+			line("  %s", wrap(r.SchemaErr.Error(), "  "))
+		case !r.Schema.HasSources():
+			line("  nothing to compare with (no expect:, no snapshot)")
+		case len(r.Schema.Differences) == 0:
+			line("  %s %s", s.ok("matches"), strings.Join(r.Schema.Sources, ", "))
+		default:
+			line("  %s", s.bad(fmt.Sprintf("%d difference(s) against %s", len(r.Schema.Differences), strings.Join(r.Schema.Sources, ", "))))
+			for i, d := range r.Schema.Differences {
+				if i == 5 {
+					line("    ... and %d more (dbguard verify lists them all)", len(r.Schema.Differences)-5)
+					break
+				}
+				line("    %s", wrap(d.Message, "      "))
+			}
+		}
+	}
+
+	line("")
+	if len(r.Problems) == 0 {
+		line("%s", s.ok("No problems found."))
+	} else {
+		line("%s", s.head(fmt.Sprintf("Problems (%d)", len(r.Problems))))
+		for i, p := range r.Problems {
+			tag := s.bad("!")
+			if p.Code == 0 {
+				tag = s.warn("?")
+			}
+			line("%s %d. %s", tag, i+1, wrap(p.Text, "     "))
+			if p.Hint != "" {
+				line("     %s %s", s.head("fix:"), wrap(p.Hint, "          "))
+			}
+		}
+	}
+	_, err := io.WriteString(w, dburl.RedactText(b.String()))
+	return err
+}
