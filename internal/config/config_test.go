@@ -252,3 +252,26 @@ func TestExpectErrors(t *testing.T) {
 		}
 	}
 }
+
+func FuzzTypeSpec(f *testing.F) {
+	for _, s := range []string{"varchar(255) not null", "integer", "timestamptz null", "numeric(12, 2)", "text[]", "serial", "timestamp(3) with time zone", "public.mood[][]", "not null"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		s, err := ParseTypeSpec(text)
+		if err != nil {
+			return
+		}
+		if s.Base == "" || strings.ContainsAny(s.Base, "()[]") {
+			t.Fatalf("ParseTypeSpec(%q): base %q", text, s.Base)
+		}
+		if s.Serial && (s.Nullable != nil && *s.Nullable || len(s.Mods) > 0 || s.Dims > 0) {
+			t.Fatalf("ParseTypeSpec(%q): a nullable or modified serial: %+v", text, s)
+		}
+		for _, m := range s.Mods {
+			if m == "" || strings.ContainsAny(m, " ,()") {
+				t.Fatalf("ParseTypeSpec(%q): modifier %q", text, m)
+			}
+		}
+	})
+}
