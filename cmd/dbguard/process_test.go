@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -245,4 +246,9 @@ func TestInterruptedShadowIsDropped(t *testing.T) {
 		t.Errorf("%d shadow databases left after Ctrl-C:\n%s", n, out)
 	}
 	noPassword(t, out.String())
+}
+
+// matches reports whether out has a line matching the regular expression.
+func matches(out, re string) bool {
+	return regexp.MustCompile("(?m)" + re).MatchString(out)
 }

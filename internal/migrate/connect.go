@@ -43,9 +43,13 @@ type UnreachableError struct {
 	Target string // host:port/db, no credentials
 	Err    error
 	Waited time.Duration
+	During string // set when an open connection was lost, e.g. "the migration run"
 }
 
 func (e *UnreachableError) Error() string {
+	if e.During != "" {
+		return fmt.Sprintf("lost the connection to %s during %s: %v", e.Target, e.During, shortErr(e.Err))
+	}
 	msg := fmt.Sprintf("cannot reach %s: %v", e.Target, shortErr(e.Err))
 	if e.Waited > 0 {
 		msg += fmt.Sprintf(" (retried for %s)", e.Waited.Round(time.Second))
@@ -57,6 +61,9 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // Hint names the next step.
 func (e *UnreachableError) Hint() string {
+	if e.During != "" {
+		return "once the database is back, run: dbguard migrate status (it names a migration left dirty, and how to recover; each file runs in one transaction, so its changes were rolled back)"
+	}
 	if e.Waited > 0 {
 		return "check that the server is running and reachable from here, then run the command again"
 	}

@@ -7,14 +7,18 @@
 package migrate
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	gomigrate "github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
@@ -212,9 +216,16 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err := r.check(); err != nil {
 		return err
 	}
+	cur, _, err := r.Version()
+	if err != nil {
+		return err
+	}
+	if err := r.checkFiles(direction, cur); err != nil {
+		return err
+	}
 	r.drv.ctx = ctx
 	defer func() { r.drv.ctx = nil }()
-	err := op()
+	err = op()
 	if errors.Is(err, gomigrate.ErrNoChange) {
 		err = nil
 	}
@@ -235,6 +246,45 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	return r.explain(err, direction)
 }
 
+// checkFiles reads every file the run may execute, from the version it
+// starts at, and refuses one that cannot be read or is not UTF-8 before
+// anything runs: golang-migrate would find out only after marking the
+// version dirty, and PostgreSQL rejects invalid UTF-8.
+func (r *Runner) checkFiles(direction string, cur int) error {
+	for _, m := range r.src.Migrations {
+		name := ""
+		switch {
+		case direction == "up" && int(m.Version) > cur:
+			name = m.Up
+		case direction == "down" && int(m.Version) <= cur:
+			name = m.Down
+		}
+		if name == "" {
+			continue
+		}
+		p := r.src.Path(name)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return &SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
+		}
+		if !utf8.Valid(data) {
+			at := 0
+			for i := 0; i < len(data); {
+				c, size := utf8.DecodeRune(data[i:])
+				if c == utf8.RuneError && size == 1 {
+					at = i
+					break
+				}
+				i += size
+			}
+			line := bytes.Count(data[:at], []byte("\n")) + 1
+			return &SourceError{Path: fmt.Sprintf("%s:%d", p, line), Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x); PostgreSQL would reject it, after golang-migrate had marked the version dirty", data[at]),
+				Fix: "save the file as UTF-8 (for example: iconv -f LATIN1 -t UTF-8), then run the command again; nothing was run"}
+		}
+	}
+	return nil
+}
+
 // explain turns golang-migrate's and the driver's errors into ones that say
 // where and what to do.
 func (r *Runner) explain(err error, direction string) error {
@@ -252,6 +302,9 @@ func (r *Runner) explain(err error, direction string) error {
 	if errors.Is(err, gomigrate.ErrLockTimeout) {
 		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
 	}
+	if connectionLost(err, pgErr, dbErr) {
+		return &UnreachableError{Target: r.target, Err: err, During: "the migration run"}
+	}
 	if pgErr != nil && dbErr != nil && direction != "" {
 		return r.migrationError(direction, dbErr, pgErr)
 	}
@@ -259,6 +312,21 @@ func (r *Runner) explain(err error, direction string) error {
 		return fmt.Errorf("%s: %w", dbErr.Err, dbErr.OrigErr)
 	}
 	return err
+}
+
+// connectionLost reports whether err means the connection went away (the
+// server restarted, the backend was terminated, the network dropped)
+// rather than that a statement was wrong.
+func connectionLost(err error, pgErr *pgconn.PgError, dbErr *database.Error) bool {
+	if pgErr != nil {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	if dbErr != nil && dbErr.OrigErr != nil {
+		err = dbErr.OrigErr
+	}
+	var netErr net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
+		errors.As(err, &netErr) || strings.Contains(err.Error(), "conn closed")
 }
 
 // driverError digs the driver's database.Error and the server's error out

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// The worst five minutes: faults in the middle of a run. Each test checks
+// what the next run says, and that no output shows a password.
+
+func exitCodeOf(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// waitFor polls until cond holds, failing the test after 20 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+}
+
+func migrationRunning(ctx context.Context, dbURL string, v int) func() bool {
+	return func() bool {
+		cur, dirty, err := recordedVersion(ctx, dbURL)
+		return err == nil && cur == v && dirty
+	}
+}
+
+// kill -9 in the middle of a long migration: the next run reports the dirty
+// version, its file and the way out, and nothing of it was applied.
+func TestKill9MidMigration(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{
+		"000001_a.up.sql":    "CREATE TABLE a (id int);",
+		"000002_long.up.sql": "CREATE TABLE half (id int); SELECT pg_sleep(30);",
+	})
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "migration 2 to start", migrationRunning(ctx, dbURL, 2))
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	next, nout := dbguardProcess(t, dir, "migrate", "status")
+	err := next.Run()
+	if code := exitCodeOf(err); code != 1 {
+		t.Fatalf("status after kill -9: exit %d\n%s", code, nout)
+	}
+	for _, want := range []string{"dirty +2 +000002_long.up.sql", "the database is dirty at version 2: migrations/000002_long.up.sql failed part-way", "dbguard migrate force 1 && dbguard migrate up"} {
+		if !matches(nout.String(), want) {
+			t.Errorf("status does not say %q:\n%s", want, nout)
+		}
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var half *string
+	conn.QueryRow(ctx, "SELECT to_regclass('half')::text").Scan(&half)
+	if half != nil {
+		t.Error("the killed migration was half applied: table half exists")
+	}
+	noPassword(t, out.String()+nout.String())
+}
+
+// The backend terminated mid-run (the connection dropped, a server
+// restart): exit 3, the next run names the dirty version, and the way out
+// works.
+func TestConnectionDroppedMidMigration(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{
+		"000001_a.up.sql":    "CREATE TABLE a (id int);",
+		"000002_long.up.sql": "SELECT pg_sleep(30); CREATE TABLE b (id int);",
+	})
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "migration 2 to start", migrationRunning(ctx, dbURL, 2))
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbguard' AND query LIKE '%pg_sleep%'"); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	if code := exitCodeOf(err); code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, out)
+	}
+	if !strings.Contains(out.String(), "lost the connection to 127.0.0.1:") || !strings.Contains(out.String(), "run: dbguard migrate status") {
+		t.Errorf("message:\n%s", out)
+	}
+	next, nout := dbguardProcess(t, dir, "migrate", "version")
+	if code := exitCodeOf(next.Run()); code != 1 || !strings.Contains(nout.String(), "dirty at version 2") {
+		t.Errorf("next run: exit %d\n%s", code, nout)
+	}
+	fix, fout := dbguardProcess(t, dir, "migrate", "force", "1")
+	if err := fix.Run(); err != nil {
+		t.Fatalf("force 1: %v\n%s", err, fout)
+	}
+	noPassword(t, out.String()+nout.String()+fout.String())
+}
+
+// The whole server restarted mid-run.
+func TestServerRestartMidMigration(t *testing.T) {
+	ctx := context.Background()
+	s := pgtest.Must(t)
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{"000001_long.up.sql": "SELECT pg_sleep(30); CREATE TABLE b (id int);"})
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "migration 1 to start", migrationRunning(ctx, dbURL, 1))
+	if err := s.Halt(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		cmd.Process.Kill()
+		t.Skipf("cannot restart this server: %v", err)
+	}
+	err := cmd.Wait()
+	if rerr := s.Run(); rerr != nil {
+		t.Fatalf("restarting the server: %v", rerr)
+	}
+	if code := exitCodeOf(err); code != 3 {
+		t.Fatalf("exit %d, want 3\n%s", code, out)
+	}
+	next, nout := dbguardProcess(t, dir, "migrate", "version", "--wait", "20s")
+	if code := exitCodeOf(next.Run()); code != 1 || !strings.Contains(nout.String(), "dirty at version 1") {
+		t.Errorf("after the restart: exit %d\n%s", code, nout)
+	}
+	noPassword(t, out.String()+nout.String())
+}
+
+// A migration that is not UTF-8 is refused before anything runs, with its
+// file:line; the database is not left dirty.
+func TestMigrationNotUTF8(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{
+		"000001_a.up.sql":      "CREATE TABLE a (id int);",
+		"000002_latin1.up.sql": "CREATE TABLE b (id int);\nCOMMENT ON TABLE b IS 'caf\xe9';\n",
+	})
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if code := exitCodeOf(cmd.Run()); code != 2 {
+		t.Fatalf("exit %d, want 2\n%s", code, out)
+	}
+	if !strings.Contains(out.String(), "migrations/000002_latin1.up.sql:2: not valid UTF-8 (byte 0xe9)") || !strings.Contains(out.String(), "iconv") {
+		t.Errorf("message:\n%s", out)
+	}
+	if v, dirty, err := recordedVersion(context.Background(), dbURL); err == nil && (v != -1 || dirty) {
+		t.Errorf("something ran: version %d dirty=%v", v, dirty)
+	}
+}
+
+// The migrations folder cannot be read: a clear error before connecting.
+func TestMigrationsFolderUnreadable(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, nil)
+	if err := os.WriteFile(filepath.Join(dir, "migrations"), []byte("not a folder"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if code := exitCodeOf(cmd.Run()); code != 2 || !strings.Contains(out.String(), "migrations: cannot read the migrations folder") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+	// A migration that is a dangling link: named, before anything runs.
+	os.Remove(filepath.Join(dir, "migrations"))
+	os.Mkdir(filepath.Join(dir, "migrations"), 0o755)
+	os.Symlink("/nonexistent/file.sql", filepath.Join(dir, "migrations", "000001_gone.up.sql"))
+	cmd, out = dbguardProcess(t, dir, "migrate", "up")
+	if code := exitCodeOf(cmd.Run()); code != 2 || !strings.Contains(out.String(), "migrations/000001_gone.up.sql: cannot read it") {
+		t.Errorf("dangling link: exit %d\n%s", code, out)
+	}
+}
+
+// A 50 MB migration applies.
+func TestFiftyMegabyteMigration(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	var b strings.Builder
+	b.WriteString("CREATE TABLE big (id int, pad text);\nINSERT INTO big VALUES\n")
+	pad := strings.Repeat("x", 1000)
+	rows := 50 * 1024 * 1024 / 1010
+	for i := 0; i < rows; i++ {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		fmt.Fprintf(&b, "(%d,'%s')", i, pad)
+	}
+	b.WriteString(";\n")
+	dir := project(t, dbURL, map[string]string{"000001_big.up.sql": b.String()})
+	cmd, out := dbguardProcess(t, dir, "migrate", "up", "--no-verify")
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("50 MB migration: %v\n%s", err, out)
+	}
+	conn, err := pgx.Connect(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var n int
+	if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM big").Scan(&n); err != nil || n != rows {
+		t.Errorf("%d rows (%v), want %d", n, err, rows)
+	}
+}
