@@ -5,8 +5,12 @@ BIN      := bin/dbguard
 
 .PHONY: build test vet fuzz demo bench-migrate bench-schema bench-hook clean
 
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/dbguard
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dbguard
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -64,15 +64,21 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "dbguard",
 		Usage:   "prove one database is in effect before anything touches it",
-		Version: version,
+		Version: versionString(),
+		// Completion: dbguard completion bash|zsh prints the scripts.
+		EnableBashCompletion: true,
 		Description: `dbguard finds every DATABASE_URL in the process environment and in every
 .env file of a project, proves they name one database, and rewrites pooled
 endpoints (Neon -pooler, Supabase pooler, your own rules) to direct ones.
 
 Examples:
    dbguard env                     show every definition and the verdict
-   dbguard env --format json       the same as a stable JSON object
-   dbguard env --mode test         judge the files a test run loads`,
+   dbguard migrate up              guard, rewrite a pooled URL, migrate, verify
+   dbguard verify --shadow         live schema vs expect:, snapshot, migrations
+   dbguard hook install            refuse commits with divergent env files or passwords
+   dbguard ci --wait 60s           every check in one run, for a pipeline
+   dbguard doctor                  the whole diagnosis, with a fix per problem
+   dbguard exec -- alembic upgrade head   another tool behind the same guard`,
 		Reader:          stdin,
 		Writer:          stdout,
 		ErrWriter:       stderr,
@@ -98,6 +104,7 @@ Examples:
 			hookCommand(),
 			ciCommand(),
 			doctorCommand(),
+			completionCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.

@@ -275,3 +275,21 @@ func FuzzTypeSpec(f *testing.F) {
 		}
 	})
 }
+
+// The examples in examples/ load as they are.
+func TestExamplesLoad(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*/dbguard.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("examples: %v %v", files, err)
+	}
+	for _, f := range files {
+		c, err := Load(f)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if len(c.Expectations) == 0 {
+			t.Errorf("%s: no expect: entries", f)
+		}
+	}
+}
