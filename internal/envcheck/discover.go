@@ -176,6 +176,13 @@ func IsEnvFile(name string) (env, template bool) {
 	return ok, ok && f.Status == Template
 }
 
+// ModeOf returns the mode an env file's name belongs to (production for
+// .env.production and .env.production.local), "" for .env and .env.local.
+func ModeOf(name string) string {
+	f, _ := classify(path.Base(name), "")
+	return f.Mode
+}
+
 func sortFiles(files []EnvFile) {
 	sort.SliceStable(files, func(i, j int) bool {
 		a, b := files[i], files[j]

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -261,37 +262,62 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	if err != nil {
 		return err
 	}
-	eo := envcheck.OptionsFor(o.Config, o.Mode, nil)
-	eo.Root, eo.Contents = o.Repo, contents
-	rep, err := envcheck.Resolve(ctx, eo)
-	if err != nil {
-		var pe *envcheck.ParseError
-		var ve *envcheck.ValueError
-		if errors.As(err, &pe) {
-			r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: "malformed env file: " + pe.Msg})
-			return nil
-		}
-		if errors.As(err, &ve) {
-			r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: ve.Error()})
-			return nil
-		}
-		return err
+	// Every mode the committed files are for: .env.production files must
+	// agree with each other as much as the development ones do.
+	mode := o.Mode
+	if mode == "" {
+		mode = o.Config.Env.Mode
 	}
-	if len(rep.Databases) > 1 {
-		for i, db := range rep.Databases {
+	modes := []string{mode}
+	for p := range contents {
+		if m := envcheck.ModeOf(p); m != "" && !slices.Contains(modes, m) {
+			modes = append(modes, m)
+		}
+	}
+	sort.Strings(modes[1:])
+	var rep *envcheck.Report
+	reported := map[string]bool{}
+	for _, m := range modes {
+		eo := envcheck.OptionsFor(o.Config, m, nil)
+		eo.Root, eo.Contents = o.Repo, contents
+		mrep, err := envcheck.Resolve(ctx, eo)
+		if err != nil {
+			var pe *envcheck.ParseError
+			var ve *envcheck.ValueError
+			switch {
+			case errors.As(err, &pe):
+				r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: "malformed env file: " + pe.Msg})
+			case errors.As(err, &ve):
+				r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: ve.Error()})
+			default:
+				return err
+			}
+			return nil
+		}
+		if m == mode {
+			rep = mrep
+		}
+		if len(mrep.Databases) < 2 {
+			continue
+		}
+		for i, db := range mrep.Databases {
 			for _, s := range db.Sources {
+				if reported[s.Def.Location()] {
+					continue
+				}
+				reported[s.Def.Location()] = true
 				r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "conflict", Block: true,
-					Message: fmt.Sprintf("%s names database %d of %d: %s (%s); the staged env files must all name one database", s.Var, i+1, len(rep.Databases), db.ID, s.URL.Redacted())})
+					Message: fmt.Sprintf("%s names database %d of %d in mode %s: %s (%s); the staged env files must all name one database", s.Var, i+1, len(mrep.Databases), m, db.ID, s.URL.Redacted())})
 			}
 		}
 	}
-	r.checkTemplates(contents, o.Mode)
+	r.checkTemplates(contents)
 	return r.checkLocal(ctx, o, rep, contents)
 }
 
 // checkTemplates warns when a template lacks keys its directory's env
 // files define.
-func (r *Report) checkTemplates(contents map[string][]byte, mode string) {
+func (r *Report) checkTemplates(contents map[string][]byte) {
 	keys := map[string]map[string]bool{} // dir -> keys defined by env files
 	var templates []string
 	for p, data := range contents {
