@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 5s
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench-migrate bench-schema bench-hook clean
+.PHONY: build test vet fuzz demo bench bench-migrate bench-schema bench-hook clean
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
@@ -30,18 +30,17 @@ test: vet
 	$(GO) test -race -count=1 ./...
 	$(MAKE) --no-print-directory fuzz
 
-# 300 migrations: dbguard migrate up vs golang-migrate's CLI (RUNS=9 for less noise).
+# The performance page: every benchmark on one throwaway server, one
+# Markdown table (RUNS=7 by default). Or one section at a time.
 RUNS ?= 7
+bench:
+	RUNS=$(RUNS) ./bench/bench.sh
 bench-migrate:
-	./bench/migrate.sh $(RUNS) 300
-
-# 5,000 tables of 10 columns: snapshot and verify vs pg_dump --schema-only.
+	RUNS=$(RUNS) ./bench/bench.sh migrate
 bench-schema:
-	./bench/schema.sh $(RUNS) 5000
-
-# The pre-commit hook on 20,000 tracked files vs git status --porcelain.
+	RUNS=$(RUNS) ./bench/bench.sh schema
 bench-hook:
-	./bench/hook.sh 9 20000
+	RUNS=$(RUNS) ./bench/bench.sh hook
 
 demo: build
 	./scripts/demo.sh $(BIN)

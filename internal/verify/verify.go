@@ -79,12 +79,18 @@ func (r *Report) HasSources() bool { return len(r.Sources) > 0 }
 // Run connects to the live database, introspects it once and compares it
 // with each expectation source.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	r := &Report{Database: migrate.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
+	// Nothing to compare with: say so without connecting (verify runs after
+	// every migration, and most projects start with no source at all).
+	if _, err := os.Stat(o.Config.SnapshotPath()); len(o.Config.Expectations) == 0 && !o.Shadow && errors.Is(err, fs.ErrNotExist) {
+		r.MigrationVersion = -1
+		return r, nil
+	}
 	db, _, err := migrate.Connect(ctx, o.Connect)
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	r := &Report{Database: migrate.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
 	var live *schema.Schema
 	var dirty bool
 	err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {

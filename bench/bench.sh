@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# dbguard's performance page: each operation beside its peer on the same
+# data in the same run, on a throwaway PostgreSQL (in memory where /dev/shm
+# allows), median wall time of RUNS runs and the peak memory of the
+# median-or-worst run, as one Markdown table.
+#
+#   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5)
+#   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
+#   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
+#   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
+#
+# Usage: bench/bench.sh [SECTION...]     (make bench; RUNS=7 by default)
+set -euo pipefail
+
+runs=${RUNS:-7}
+sections=("$@")
+[ ${#sections[@]} -gt 0 ] || sections=(migrate schema hook env)
+here=$(cd "$(dirname "$0")/.." && pwd)
+measure="$here/bench/measure.py"
+shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+work=$(mktemp -d "$shm/dbguard-bench.XXXXXX")
+bindir=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+as_pg=()
+if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); chmod 755 "$work"; fi
+cleanup() {
+  "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+say() { echo "bench: $*" >&2; }
+
+say "building dbguard..."
+(cd "$here" && go build -o "$work/dbguard" ./cmd/dbguard)
+dbguard="$work/dbguard"
+
+say "starting a throwaway PostgreSQL..."
+mkdir -p "$work/pg"; [ ${#as_pg[@]} -gt 0 ] && chown postgres "$work/pg"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"${as_pg[@]}" "$bindir/initdb" -D "$work/data" -U postgres --auth=trust --no-sync >/dev/null 2>&1 ||
+  { [ ${#as_pg[@]} -gt 0 ] && chown postgres "$work" && "${as_pg[@]}" "$bindir/initdb" -D "$work/data" -U postgres --auth=trust --no-sync >/dev/null; }
+"${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -l "$work/server.log" -w \
+  -o "-p $port -k $work/pg -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_locks_per_transaction=1024" start >/dev/null
+psql_() { psql -X -q -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 "$@"; }
+url() { echo "postgres://postgres@127.0.0.1:$port/$1?sslmode=disable"; }
+
+median() { sort -n | awk '{a[NR]=$1} END {m=(NR+1)/2; if (NR%2) print a[m]; else print (a[m-0.5]+a[m+0.5])/2}'; }
+maxof() { sort -n | tail -1; }
+rows=()
+# row NAME PEER DG_MS... -- PEER_MS... with DG_KB and PEER_KB arrays set by the caller
+row() {
+  local name=$1 peer=$2 dm pm dk pk ratio
+  dm=$(printf '%s\n' "${dg_ms[@]}" | median); dk=$(printf '%s\n' "${dg_kb[@]}" | maxof)
+  if [ ${#peer_ms[@]} -gt 0 ]; then
+    pm=$(printf '%s\n' "${peer_ms[@]}" | median); pk=$(printf '%s\n' "${peer_kb[@]}" | maxof)
+    ratio=$(awk -v a="$dm" -v b="$pm" 'BEGIN {printf "%.2fx", a/b}')
+    rows+=("| $name | $dm ms | $peer | $pm ms | $ratio | $((dk / 1024)) MiB | $((pk / 1024)) MiB |")
+  else
+    rows+=("| $name | $dm ms | $peer | | | $((dk / 1024)) MiB | |")
+  fi
+}
+# run_into MSVAR KBVAR CMD...: measure one run
+run_into() {
+  local -n ms=$1 kb=$2; shift 2
+  local out; out=$("$measure" "$@")
+  ms+=("${out% *}"); kb+=("${out#* }")
+}
+
+bench_migrate() {
+  say "migrate: 300 migrations, golang-migrate's CLI..."
+  GOBIN="$work/bin" GOFLAGS=-mod=mod go install -tags pgx5 github.com/golang-migrate/migrate/v4/cmd/migrate@v4.20.1
+  local p="$work/mig"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
+  for i in $(seq 1 300); do
+    v=$(printf '%06d' "$i")
+    printf 'CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, ref bigint, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t_%d_name ON t_%d (name);\n' "$i" "$i" "$i" >"$p/migrations/${v}_t${i}.up.sql"
+  done
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  for r in $(seq 1 "$runs"); do
+    psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r"
+    echo "DATABASE_URL=$(url "dg_$r")" >"$p/.env"
+    # Alternate which goes first, so drift over the run favours neither.
+    if [ $((r % 2)) = 1 ]; then
+      run_into peer_ms peer_kb "$work/bin/migrate" -path "$p/migrations" -database "$(url "raw_$r" | sed 's/^postgres/pgx5/')" up
+      run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate up
+    else
+      run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate up
+      run_into peer_ms peer_kb "$work/bin/migrate" -path "$p/migrations" -database "$(url "raw_$r" | sed 's/^postgres/pgx5/')" up
+    fi
+    [ "$(psql_ -At -d "dg_$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")" = 300 ] ||
+      { say "dbguard did not apply 300 migrations"; exit 1; }
+    psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r"
+  done
+  row "migrate up, 300 migrations" "golang-migrate up"
+}
+
+bench_schema() {
+  say "schema: 5,000 tables of 10 columns..."
+  psql_ -d postgres -c "CREATE DATABASE wide"
+  awk 'BEGIN { print "BEGIN;"; for (i = 1; i <= 5000; i++) printf "CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, email varchar(255), total numeric(12,2) DEFAULT 0, qty integer, flag boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now(), ref bigint, tags text[], note text);\n", i; print "COMMIT;" }' | psql_ -d wide >/dev/null
+  local p="$work/wide"; mkdir -p "$p"; (cd "$p" && git init -q .)
+  echo "DATABASE_URL=$(url wide)" >"$p/.env"
+  local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=()
+  for r in $(seq 1 "$runs"); do
+    run_into snap_ms snap_kb --cwd "$p" "$dbguard" schema snapshot
+    run_into ver_ms ver_kb --cwd "$p" "$dbguard" verify
+    run_into dump_ms dump_kb "$bindir/pg_dump" --schema-only -h 127.0.0.1 -p "$port" -U postgres -f "$work/dump.sql" wide
+  done
+  dg_ms=("${snap_ms[@]}") dg_kb=("${snap_kb[@]}") peer_ms=("${dump_ms[@]}") peer_kb=("${dump_kb[@]}")
+  row "schema snapshot, 5,000 tables" "pg_dump --schema-only"
+  dg_ms=("${ver_ms[@]}") dg_kb=("${ver_kb[@]}")
+  row "verify (snapshot), 5,000 tables" "pg_dump --schema-only"
+}
+
+bench_hook() {
+  say "hook: 20,000 tracked files and 40 env files..."
+  local p="$work/repo"; mkdir -p "$p"
+  (cd "$p" && git init -q . && git config user.email b@example.com && git config user.name b && git config commit.gpgsign false)
+  awk -v repo="$p" 'BEGIN { for (i = 0; i < 20000; i++) { d = sprintf("%s/src/pkg%03d", repo, i % 400); if (i < 400) system("mkdir -p " d); f = sprintf("%s/file%05d.py", d, i); printf "def f%d():\n    return %d\n", i, i > f; close(f) } }'
+  for i in $(seq 1 20); do
+    mkdir -p "$p/services/svc$i"
+    printf 'DATABASE_URL=postgres://app:${DB_PASSWORD}@db.internal:5432/app\nPORT=%d\n' $((3000 + i)) >"$p/services/svc$i/.env"
+    printf 'DATABASE_URL=postgres://user:password@localhost/app\nPORT=3000\n' >"$p/services/svc$i/.env.example"
+  done
+  (cd "$p" && git add -A && git commit -q -m base)
+  for scenario in code env; do
+    if [ $scenario = code ]; then
+      echo 'def changed(): pass' >>"$p/src/pkg001/file00001.py"; (cd "$p" && git add src/pkg001/file00001.py)
+    else
+      echo 'LOG_LEVEL=debug' >>"$p/services/svc3/.env"; (cd "$p" && git add services/svc3/.env)
+    fi
+    dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+    for r in $(seq 1 "$runs"); do
+      run_into peer_ms peer_kb --cwd "$p" git status --porcelain
+      run_into dg_ms dg_kb --cwd "$p" "$dbguard" hook pre-commit
+    done
+    if [ $scenario = code ]; then
+      row "hook pre-commit, a code file staged (20,000 files)" "git status --porcelain"
+    else
+      row "hook pre-commit, an env file staged (20,000 files)" "git status --porcelain"
+    fi
+  done
+}
+
+bench_env() {
+  say "env: 1,000 env files in 500 folders..."
+  local p="$work/envtree"; mkdir -p "$p"; (cd "$p" && git init -q .)
+  for i in $(seq 1 500); do
+    d="$p/services/s$i/app"; mkdir -p "$d"
+    printf 'PORT=%d\nDATABASE_URL=postgres://app:pw@db.internal:5432/app\nDIRECT_URL=postgres://app:pw@db.internal:5432/app\n' $((3000 + i)) >"$d/.env"
+    echo 'DATABASE_URL=postgres://app:pw@DB.internal/app' >"$d/.env.local"
+  done
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  for r in $(seq 1 "$runs"); do
+    run_into dg_ms dg_kb --cwd "$p" "$dbguard" env
+    run_into peer_ms peer_kb find "$p" -name '.env*'
+  done
+  row "env (the guard), 1,000 env files" "find -name '.env*'"
+}
+
+for s in "${sections[@]}"; do "bench_$s"; done
+
+cat <<EOF
+
+$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, PostgreSQL $(psql_ -d postgres -At -c 'SHOW server_version' | cut -d' ' -f1) (fsync off, in $shm), $(git --version), median of $runs runs
+
+| operation | dbguard | peer | peer time | ratio | dbguard peak RSS | peer peak RSS |
+|---|---|---|---|---|---|---|
+EOF
+printf '%s\n' "${rows[@]}"
