@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// TestPasswordSweep runs every command in every failure mode and checks
+// that no password reaches stdout, stderr, or a report file (JSON, JUnit,
+// SARIF, snapshot). It runs dbguard in-process, so it is fast enough to
+// cover the whole matrix.
+func TestPasswordSweep(t *testing.T) {
+	const fake = "npg_SweepS3cretPw"
+	dbURL, dirtyURL := pgtest.DB(t), pgtest.DB(t)
+	passwords := []string{pgtest.Password, fake}
+
+	modes := map[string]map[string]string{
+		"healthy": {
+			".env":                       "DATABASE_URL=" + dbURL + "\n",
+			"migrations/000001_a.up.sql": "CREATE TABLE a (id int);",
+			"dbguard.yaml":               "version: 1\nexpect:\n  a:\n    id: integer\n    gone: text\n",
+		},
+		"unreachable": {".env": "DATABASE_URL=postgres://app:" + fake + "@127.0.0.1:1/app?connect_timeout=1\n"},
+		"conflict": {
+			".env":         "DATABASE_URL=postgres://app:" + fake + "@db1.internal/app\n",
+			"backend/.env": "DATABASE_URL=postgres://app:" + fake + "@db2.internal/app\n",
+		},
+		"malformed-env":  {".env": "DATABASE_URL=\"postgres://app:" + fake + "@db/app\n"},
+		"malformed-url":  {".env": "DATABASE_URL=postgres://app:" + fake + "\n"},
+		"pooled-unknown": {".env": "DATABASE_URL=postgres://app:" + fake + "@pool.internal:6543/app\n"},
+		"wrong-password": {".env": "DATABASE_URL=" + strings.Replace(dbURL, pgtest.Password, fake, 1) + "\n"},
+		"bad-config":     {".env": "DATABASE_URL=" + dbURL + "\n", "dbguard.yaml": "version: 1\nexpect:\n  a:\n    id: integr\n"},
+		"dirty": {
+			".env":                         "DATABASE_URL=" + dirtyURL + "\n",
+			"migrations/000001_a.up.sql":   "CREATE TABLE IF NOT EXISTS a (id int);",
+			"migrations/000002_b.up.sql":   "SELEC 1;",
+			"leak.py":                      "DB = 'postgres://svc:" + fake + "@db.prod.internal/app'\n",
+			"migrations/000001_a.down.sql": "SELECT 1;",
+		},
+	}
+	commands := [][]string{
+		{"env"}, {"env", "--format", "json"}, {"env", "--strict"},
+		{"migrate", "up"}, {"migrate", "status"}, {"migrate", "status", "--format", "json"}, {"migrate", "version"},
+		{"migrate", "down", "1", "--yes"}, {"migrate", "goto", "1"}, {"migrate", "force", "1"},
+		{"verify"}, {"verify", "--format", "json"}, {"verify", "--shadow"},
+		{"schema", "snapshot", "--output", "snap.yaml"}, {"schema", "diff", ".env", ".env"},
+		{"ci"}, {"ci", "--format", "json"}, {"ci", "--format", "github"},
+		{"ci", "--format", "junit", "--output", "ci.xml"}, {"ci", "--format", "sarif", "--output", "ci.sarif"},
+		{"doctor"}, {"wait", "--timeout", "1s"}, {"exec", "--", "sh", "-c", "echo $DATABASE_URL; exit 3"},
+		{"hook", "pre-commit"},
+	}
+	for name, files := range modes {
+		dir := t.TempDir()
+		for p, body := range files {
+			full := filepath.Join(dir, filepath.FromSlash(p))
+			os.MkdirAll(filepath.Dir(full), 0o755)
+			if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		git := exec.Command("sh", "-c", "git init -q && git add -A")
+		git.Dir = dir
+		if out, err := git.CombinedOutput(); err != nil {
+			t.Fatalf("git: %v %s", err, out)
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Chdir(dir)
+			for _, args := range commands {
+				var stdout, stderr bytes.Buffer
+				code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
+				all := stdout.String() + stderr.String()
+				for _, f := range []string{"snap.yaml", "ci.xml", "ci.sarif"} {
+					if b, err := os.ReadFile(f); err == nil {
+						all += string(b)
+						os.Remove(f)
+					}
+				}
+				for _, pw := range passwords {
+					if strings.Contains(all, pw) {
+						t.Errorf("dbguard %s (exit %d) printed a password:\n%s", strings.Join(args, " "), code, all)
+					}
+				}
+				if code < 0 || code > 3 && code != 130 {
+					// exec passes its child's code through.
+					if args[0] != "exec" {
+						t.Errorf("dbguard %s: exit %d is not one of dbguard's codes", strings.Join(args, " "), code)
+					}
+				}
+			}
+		})
+	}
+}
