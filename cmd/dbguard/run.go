@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -21,11 +22,20 @@ var version = "dev"
 
 // run builds the command-line app, runs it and returns the exit code. It
 // never calls os.Exit, so tests can run it in-process.
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	out, errOut := output.NewRedactor(stdout), output.NewRedactor(stderr)
 	defer out.Flush()
 	defer errOut.Flush()
 	talk := output.Talk{W: errOut}
+	// A panic is a bug, but its message and stack still go through the
+	// redacting writer rather than straight to the terminal.
+	defer func() {
+		if p := recover(); p != nil {
+			talk.Errorf("internal error, a bug in dbguard (please report it with the lines below): %v", p)
+			errOut.Write(debug.Stack())
+			code = exitUsage
+		}
+	}()
 
 	// The first Ctrl-C or SIGTERM cancels ctx (migrations stop after the one
 	// in flight); restoring the default handler then lets a second one end
@@ -46,7 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	code := exitCode(err)
+	code = exitCode(err)
 	var child childExitError
 	var doc doctorExitError
 	if errors.As(err, &child) || errors.As(err, &doc) {
