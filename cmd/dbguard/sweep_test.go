@@ -96,3 +96,25 @@ func TestPasswordSweep(t *testing.T) {
 		})
 	}
 }
+
+// panicky panics on its first write with a message holding a password.
+type panicky struct{ done bool }
+
+func (p *panicky) Write(b []byte) (int, error) {
+	if !p.done {
+		p.done = true
+		panic("boom: postgres://app:npg_PanicS3cret@db.internal/app")
+	}
+	return len(b), nil
+}
+
+func TestPanicIsRedacted(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run([]string{"dbguard", "--help"}, strings.NewReader(""), &panicky{}, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "internal error, a bug in dbguard") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	if strings.Contains(stderr.String(), "npg_PanicS3cret") || !strings.Contains(stderr.String(), "postgres://app:****@db.internal/app") {
+		t.Errorf("panic message not redacted:\n%s", stderr.String())
+	}
+}
