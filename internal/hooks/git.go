@@ -29,6 +29,14 @@ func (e *GitError) Error() string {
 	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, strings.TrimSpace(e.Stderr))
 }
 
+// Hint names the next step.
+func (e *GitError) Hint() string {
+	if strings.Contains(e.Stderr, "not a git repository") {
+		return "run it from inside the git repository (it reads the index and the tracked files)"
+	}
+	return "check that git works here: git status"
+}
+
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = g.Dir
