@@ -26,12 +26,14 @@ type GitError struct {
 }
 
 func (e *GitError) Error() string {
-	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, strings.TrimSpace(e.Stderr))
+	first, _, _ := strings.Cut(strings.TrimSpace(e.Stderr), "\n") // not git's whole usage text
+	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, first)
 }
 
 // Hint names the next step.
 func (e *GitError) Hint() string {
-	if strings.Contains(e.Stderr, "not a git repository") {
+	// Outside a repository git diff falls back to --no-index and rejects --cached.
+	if strings.Contains(e.Stderr, "not a git repository") || strings.Contains(e.Stderr, "--no-index") {
 		return "run it from inside the git repository (it reads the index and the tracked files)"
 	}
 	return "check that git works here: git status"
