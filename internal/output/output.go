@@ -50,18 +50,33 @@ type Redactor struct {
 // NewRedactor wraps w.
 func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 
-// Write buffers p and writes every complete line, redacted.
+// Write buffers p and writes every complete line, redacted. Of a partial
+// line it also writes what ends in white space, so a prompt ("Name: ")
+// shows before its answer is typed: a URL has no white space, so no URL
+// is cut in two. A partial line with a password= in it waits for its end.
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.buf.Write(p)
-	if i := bytes.LastIndexByte(r.buf.Bytes(), '\n'); i >= 0 {
-		lines := string(r.buf.Next(i + 1))
-		if _, err := io.WriteString(r.w, dburl.RedactText(lines)); err != nil {
+	n := bytes.LastIndexByte(r.buf.Bytes(), '\n') + 1
+	rest := r.buf.Bytes()[n:]
+	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !passwordPending(rest) {
+		n += i + 1
+	}
+	if n > 0 {
+		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {
 			return len(p), err
 		}
 	}
 	return len(p), nil
+}
+
+// passwordPending reports whether a partial line may be in the middle of a
+// password=value, which can hold white space when quoted.
+func passwordPending(partial []byte) bool {
+	lower := bytes.ToLower(partial)
+	i := bytes.Index(lower, []byte("password"))
+	return i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0
 }
 
 // Flush writes what is left in the buffer.

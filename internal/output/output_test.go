@@ -11,16 +11,20 @@ func TestRedactorMasksAcrossWrites(t *testing.T) {
 	r := NewRedactor(&b)
 	// A URL split over two writes is still masked: lines are redacted whole.
 	r.Write([]byte("connecting to postgres://app:hun"))
-	r.Write([]byte("ter2@db/app\nnext line "))
-	if strings.Contains(b.String(), "next") {
-		t.Errorf("an incomplete line was written before Flush: %q", b.String())
+	if b.String() != "connecting to " {
+		t.Errorf("a partial line should be written up to its last space only: %q", b.String())
 	}
-	r.Write([]byte("password=hunter2"))
+	r.Write([]byte("ter2@db/app\nnext line "))
+	if !strings.HasSuffix(b.String(), "next line ") {
+		t.Errorf("a prompt ending in a space should show at once: %q", b.String())
+	}
+	r.Write([]byte("password = 'hun "))
+	r.Write([]byte("ter2'"))
 	if err := r.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	got := b.String()
-	want := "connecting to postgres://app:****@db/app\nnext line password=****"
+	want := "connecting to postgres://app:****@db/app\nnext line password = ****"
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
