@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -155,11 +156,18 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 	return files, nil
 }
 
-// classifyAll turns a set of paths into env files, as discovery would,
-// sorted the same way.
-func classifyAll(contents map[string][]byte, mode string) []EnvFile {
+// classifyAll turns a set of paths into env files, as discovery would:
+// the explicit list when there is one, else leaving out what discovery
+// skips (dependencies, build output, env.exclude); sorted the same way.
+func classifyAll(contents map[string][]byte, mode string, explicit, exclude []string) []EnvFile {
 	var files []EnvFile
 	for p := range contents {
+		if len(explicit) > 0 && !slices.Contains(explicit, p) {
+			continue
+		}
+		if len(explicit) == 0 && (excluded(exclude, p) || inSkippedDir(p)) {
+			continue
+		}
 		if f, ok := classify(path.Base(p), mode); ok {
 			f.Path = p
 			files = append(files, f)
@@ -174,6 +182,16 @@ func classifyAll(contents map[string][]byte, mode string) []EnvFile {
 func IsEnvFile(name string) (env, template bool) {
 	f, ok := classify(path.Base(name), "")
 	return ok, ok && f.Status == Template
+}
+
+// inSkippedDir reports whether a path lies in a folder discovery skips.
+func inSkippedDir(p string) bool {
+	for _, dir := range strings.Split(path.Dir(p), "/") {
+		if skipDirs[dir] {
+			return true
+		}
+	}
+	return false
 }
 
 // ModeOf returns the mode an env file's name belongs to (production for

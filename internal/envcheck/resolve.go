@@ -178,7 +178,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	var files []EnvFile
 	var err error
 	if o.Contents != nil {
-		files = classifyAll(o.Contents, o.Mode)
+		files = classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
 	} else if files, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
 		return nil, err
 	}

@@ -375,3 +375,27 @@ func TestMatchGlob(t *testing.T) {
 		}
 	}
 }
+
+// Contents (the hook's index) are filtered as discovery filters the disk.
+func TestContentsHonourExcludeAndSkips(t *testing.T) {
+	contents := map[string][]byte{
+		".env":                      []byte("DATABASE_URL=postgres://u@localhost/app\n"),
+		"fixtures/a/.env":           []byte("DATABASE_URL=postgres://u@elsewhere/other\n"),
+		"node_modules/pkg/.env":     []byte("DATABASE_URL=postgres://u@third/db\n"),
+		"services/api/.env.example": []byte("DATABASE_URL=postgres://u@h/x\n"),
+	}
+	o := OptionsFor(config.Default(t.TempDir()), "", nil)
+	o.Contents, o.Exclude = contents, []string{"fixtures/**"}
+	r, err := Resolve(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Err(false); err != nil {
+		t.Errorf("excluded and skipped files were judged: %v (%d files)", err, len(r.Files))
+	}
+	o.Exclude, o.Files = nil, []string{"fixtures/a/.env"}
+	r, err = Resolve(context.Background(), o)
+	if err != nil || len(r.Files) != 1 || r.Effective.ID.Host != "elsewhere" {
+		t.Errorf("explicit files: %v, %+v", err, r.Files)
+	}
+}
