@@ -611,11 +611,23 @@ func (u *URL) DriverString() string {
 	if c.form == FormURL {
 		c.scheme = "postgres"
 	}
+	_, hasSSLMode := c.lookup("sslmode")
 	kept := c.params[:0]
 	for _, p := range c.params {
 		k := c.decodeKey(p.key)
 		if clientOnlyParams[k] || strings.HasPrefix(k, "x-") {
 			continue
+		}
+		// asyncpg (SQLAlchemy's postgresql+asyncpg://) spells sslmode "ssl".
+		if k == "ssl" && c.form == FormURL {
+			if hasSSLMode {
+				continue
+			}
+			mode := map[string]string{"true": "require", "1": "require", "false": "disable", "0": "disable"}[strings.ToLower(c.decodeValue(p.value))]
+			if mode == "" {
+				mode = c.decodeValue(p.value)
+			}
+			p = param{key: "sslmode", value: url.QueryEscape(mode)}
 		}
 		kept = append(kept, p)
 	}

@@ -233,6 +233,15 @@ func TestDriverString(t *testing.T) {
 	if got := mustParse(t, "postgres://db/app?pgbouncer=true").DriverString(); got != "postgres://db/app" {
 		t.Errorf("DriverString() = %q", got)
 	}
+	for in, want := range map[string]string{
+		"postgresql+asyncpg://u:pw@h/db?ssl=require":                     "postgres://u:pw@h/db?sslmode=require",
+		"postgresql+asyncpg://u:pw@h/db?ssl=true":                        "postgres://u:pw@h/db?sslmode=require",
+		"postgresql+asyncpg://u:pw@h/db?ssl=require&sslmode=verify-full": "postgres://u:pw@h/db?sslmode=verify-full",
+	} {
+		if got := mustParse(t, in).DriverString(); got != want {
+			t.Errorf("DriverString(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if u.String() != "postgresql+asyncpg://app:pw@db/app?sslmode=require&pgbouncer=true&x-migrations-table=m&connection_limit=1" {
 		t.Errorf("DriverString changed its URL: %q", u.String())
 	}
