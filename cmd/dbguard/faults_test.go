@@ -232,3 +232,31 @@ func TestFiftyMegabyteMigration(t *testing.T) {
 		t.Errorf("%d rows (%v), want %d", n, err, rows)
 	}
 }
+
+// A server that comes up a few seconds after dbguard migrate up --wait 30s
+// began: it retries until it can connect, then migrates.
+func TestMigrateWaitsForServer(t *testing.T) {
+	s := pgtest.Must(t)
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
+	if err := s.Halt(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skipf("cannot restart this server: %v", err)
+	}
+	restarted := make(chan error, 1)
+	time.AfterFunc(3*time.Second, func() { restarted <- s.Run() })
+	cmd, out := dbguardProcess(t, dir, "migrate", "up", "--wait", "30s")
+	err := cmd.Run()
+	if rerr := <-restarted; rerr != nil {
+		t.Fatalf("restarting the server: %v", rerr)
+	}
+	if err != nil {
+		t.Fatalf("migrate up --wait 30s: %v\n%s", err, out)
+	}
+	if !strings.Contains(out.String(), "dbguard: waiting for 127.0.0.1:") || !strings.Contains(out.String(), "migrated 1/u a") {
+		t.Errorf("output:\n%s", out)
+	}
+	noPassword(t, out.String())
+}
