@@ -12,11 +12,6 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 )
 
-// doctorExitError carries doctor's exit code; the report said it all.
-type doctorExitError struct{ code int }
-
-func (e doctorExitError) Error() string { return "problems found" }
-
 func doctorCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "doctor",
@@ -49,7 +44,7 @@ Example:
 				return err
 			}
 			if code := rep.ExitCode(); code != 0 {
-				return doctorExitError{code}
+				return exitStatus(code)
 			}
 			return nil
 		},

@@ -12,11 +12,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// childExitError carries a child process's exit code through unchanged.
-type childExitError struct{ code int }
-
-func (e childExitError) Error() string { return fmt.Sprintf("the command exited %d", e.code) }
-
 func execCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "exec",
@@ -88,7 +83,7 @@ Examples:
 				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 					code = 128 + int(ws.Signal())
 				}
-				return childExitError{code}
+				return exitStatus(code)
 			}
 			return err
 		},

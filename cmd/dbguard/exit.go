@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/gate"
@@ -20,6 +21,12 @@ const (
 	exitUnreachable = 3   // the database could not be reached
 	exitInterrupted = 130 // Ctrl-C or SIGTERM
 )
+
+// exitStatus ends the command with this code and no message: what went
+// wrong is already on the screen (exec's child, doctor's report).
+type exitStatus int
+
+func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // usageError marks a mistake on the command line.
 type usageError struct{ err error }
@@ -41,16 +48,13 @@ func exitCode(err error) int {
 		drift       *verify.DiffError
 		blocked     *hooks.BlockedError
 		gateErr     *gate.GateError
-		child       childExitError
-		doc         doctorExitError
+		status      exitStatus
 	)
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &child):
-		return child.code
-	case errors.As(err, &doc):
-		return doc.code
+	case errors.As(err, &status):
+		return int(status)
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
 	case errors.As(err, &gateErr):

@@ -57,9 +57,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return exitOK
 	}
 	code = exitCode(err)
-	var child childExitError
-	var doc doctorExitError
-	if errors.As(err, &child) || errors.As(err, &doc) {
+	var status exitStatus
+	if errors.As(err, &status) {
 		return code // the child, or the doctor's report, has said what went wrong
 	}
 	talk.Errorf("%s", err)

@@ -44,7 +44,6 @@ type Check struct {
 	Status   Status    `json:"status"`
 	Summary  string    `json:"summary"`
 	Findings []Finding `json:"findings"`
-	err      error
 }
 
 // Report is the whole run.
@@ -118,7 +117,6 @@ var titles = map[string]string{
 // fail records an error as the check's outcome, choosing the status the
 // exit code follows.
 func (c *Check) fail(err error) {
-	c.err = err
 	c.Summary = err.Error()
 	var unreachable *migrate.UnreachableError
 	var conflict *envcheck.ConflictError
@@ -248,7 +246,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 		c.Findings = append(c.Findings, Finding{File: d.File, Line: d.Line, Severity: "error", Message: d.Message})
 	}
 	if err := rep.Err(); err != nil {
-		c.Status, c.Summary, c.err = Fail, err.Error(), err
+		c.Status, c.Summary = Fail, err.Error()
 		return c
 	}
 	c.Status, c.Summary = Pass, "matches "+strings.Join(rep.Sources, ", ")
