@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/guard"
@@ -93,7 +94,9 @@ Examples:
 				return err
 			}
 			if dest := c.String("output"); dest != "" {
-				if err := os.WriteFile(dest, buf.Bytes(), 0o644); err != nil {
+				// A file does not pass through the redacting writers: the
+				// same redaction, applied here.
+				if err := os.WriteFile(dest, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
 					return err
 				}
 				output.Talk{W: c.App.ErrWriter}.Infof("wrote %s (%s): CI gate %s", dest, f, rep.Status)
