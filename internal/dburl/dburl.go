@@ -375,7 +375,7 @@ func (u *URL) setParam(key, value string) bool {
 	for i, p := range u.params {
 		if u.decodeKey(p.key) == key {
 			if u.form == FormURL {
-				u.params[i].value = url.QueryEscape(value)
+				u.params[i].value = escapeComponent(value, queryKeep)
 				u.params[i].noEq = false
 			} else {
 				u.params[i].value = value
@@ -425,17 +425,39 @@ func (u *URL) Hosts() []Host {
 	return hosts
 }
 
-// portList returns the port parameter split on commas, nil if absent.
+// portList returns the ports in effect, one for every host or one per host,
+// as pgx reads them: the port parameter (even empty, which means 5432), else
+// the ports written after the hosts (postgres://a,b has two empty ones);
+// nil if neither.
 func (u *URL) portList() []string {
-	if v, ok := u.lookup("port"); ok && v != "" {
+	if v, ok := u.lookup("port"); ok {
 		return strings.Split(v, ",")
+	}
+	if len(u.hosts) > 1 || len(u.hosts) == 1 && u.hosts[0].Port != "" {
+		ports := make([]string, len(u.hosts))
+		for i, h := range u.hosts {
+			ports[i] = h.Port
+		}
+		return ports
 	}
 	return nil
 }
 
 // Database returns the database name in effect, or "" for libpq's default
-// (the user name).
-func (u *URL) Database() string { return u.paramOr("dbname", u.rawPath) }
+// (the user name). pgx reads a database parameter as dbname.
+func (u *URL) Database() string {
+	val, found := "", false
+	for _, p := range u.params {
+		if k := u.decodeKey(p.key); k == "dbname" || k == "database" {
+			val, found = u.decodeValue(p.value), true
+		}
+	}
+	if found {
+		return val
+	}
+	s, _ := url.PathUnescape(u.rawPath)
+	return s
+}
 
 // String returns the connection string, password included. It is for
 // connecting; never print it.
@@ -453,7 +475,7 @@ func (u *URL) format(redact bool) string {
 				b.WriteByte(' ')
 			}
 			v := p.value
-			if redact && p.key == "password" {
+			if redact && secretKeys[p.key] {
 				v = Mask
 			}
 			b.WriteString(p.key)
@@ -493,7 +515,7 @@ func (u *URL) format(redact bool) string {
 				b.WriteByte('&')
 			}
 			b.WriteString(p.key)
-			if redact && unescape(p.key) == "password" {
+			if redact && secretKeys[unescape(p.key)] {
 				b.WriteString("=" + Mask)
 				continue
 			}
@@ -512,7 +534,9 @@ func (u *URL) format(redact bool) string {
 func formatHost(h Host) string {
 	name := h.Name
 	if strings.Contains(name, ":") {
-		name = "[" + name + "]"
+		// pgx and Parse percent-decode inside the brackets too, and Parse
+		// looks for a fragment's '#' first.
+		name = "[" + escapeComponent(name, ":") + "]"
 	} else {
 		var b strings.Builder
 		for i := 0; i < len(name); i++ {
@@ -641,13 +665,42 @@ func (u *URL) DriverString() string {
 // WithDatabase returns a copy of u naming database name instead.
 func (u *URL) WithDatabase(name string) *URL {
 	c := u.Clone()
-	if c.setParam("dbname", name) {
-		return c
-	}
-	if c.form == FormURL {
-		c.hasPath, c.rawPath = true, url.PathEscape(name)
-		return c
-	}
-	c.addParam("dbname", name)
+	c.setDatabase(name)
 	return c
+}
+
+// setDatabase writes name where pgx reads the database: the dbname (or
+// database) parameter if there is one, else the URL's path or a new dbname.
+func (u *URL) setDatabase(name string) {
+	set := u.setParam("dbname", name)
+	if u.setParam("database", name) || set {
+		return
+	}
+	// An empty path is no database; an empty parameter hides PGDATABASE.
+	if u.form == FormURL && name != "" {
+		u.hasPath, u.rawPath = true, escapeComponent(name, "")
+		return
+	}
+	u.addParam("dbname", name)
+}
+
+// queryKeep is what escapeComponent leaves as it is in a query value:
+// characters that neither pgx, libpq nor Parse split a URL on.
+const queryKeep = "/:,"
+
+// escapeComponent percent-encodes s for a URL's user name, password, path
+// or query value: everything but letters, digits, "-._~" and the bytes in
+// keep. A space becomes %20, never '+', which libpq and pgx read as '+'.
+func escapeComponent(s, keep string) string {
+	keep += "-._~"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -259,3 +259,46 @@ func TestWithDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestReadsAsPgx pins down readings where pgx, the driver dbguard hands the
+// string to, is the reference.
+func TestReadsAsPgx(t *testing.T) {
+	for in, want := range map[string]string{
+		// A host parameter replaces the hosts, not the ports after them.
+		"postgres://u@a:5433/db?host=b": "b:5433/db",
+		// An empty port parameter is 5432, whatever the URL says.
+		"postgres://u@h:5433/db?port=": "h:5432/db",
+		// pgx reads database= as dbname=.
+		"postgres://u@h/x?database=y":          "h:5432/y",
+		"host=h dbname=x database=y":           "h:5432/y",
+		"postgres://u@h/x?database=y&dbname=z": "h:5432/z",
+	} {
+		if got := mustParse(t, in).Identity().String(); got != want {
+			t.Errorf("Identity(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if _, err := Parse("postgres://a,b/db?host=c"); err == nil {
+		t.Errorf("two ports (both empty) for one host parse; pgx refuses them")
+	}
+}
+
+// TestRewritesReadBack: what dbguard writes into a URL, pgx and Parse read
+// back as written.
+func TestRewritesReadBack(t *testing.T) {
+	for _, name := range []string{"a@b", "a b+c", "x?y#z", "ü/%"} {
+		u := mustParse(t, "postgres://u@h/old").WithDatabase(name)
+		if got := mustParse(t, u.String()).Database(); got != name {
+			t.Errorf("WithDatabase(%q) = %q reads back as %q", name, u.String(), got)
+		}
+		if strings.Contains(u.String(), "+") {
+			t.Errorf("WithDatabase(%q) = %q: libpq and pgx read '+' as '+', not a space", name, u.String())
+		}
+	}
+	if got := formatHost(Host{Name: "fe80::1%eth0", Port: "5432"}); got != "[fe80::1%25eth0]:5432" {
+		t.Errorf("formatHost of a zoned IPv6 address = %q", got)
+	}
+	u := mustParse(t, "postgres://h/db?sslpassword=Ssl-Secr3t")
+	if strings.Contains(u.Redacted(), "Ssl-Secr3t") || strings.Contains(RedactText("PGSSLPASSWORD=Ssl-Secr3t"), "Ssl-Secr3t") {
+		t.Errorf("an sslpassword is shown: %q", u.Redacted())
+	}
+}

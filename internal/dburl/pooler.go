@@ -1,7 +1,6 @@
 package dburl
 
 import (
-	"net/url"
 	"path"
 	"strings"
 )
@@ -235,7 +234,7 @@ func (u *URL) mapHosts(f func(Host) Host) {
 func (u *URL) addParam(key, value string) {
 	if u.form == FormURL {
 		u.hasQuery = true
-		value = url.QueryEscape(value)
+		key, value = escapeComponent(key, ""), escapeComponent(value, queryKeep)
 	}
 	u.params = append(u.params, param{key: key, value: value})
 }
@@ -246,7 +245,7 @@ func (u *URL) setUser(name string) {
 	}
 	if u.form == FormURL {
 		u.hasUserinfo = true
-		u.rawUser = url.PathEscape(name)
+		u.rawUser = escapeComponent(name, "")
 		return
 	}
 	u.addParam("user", name)

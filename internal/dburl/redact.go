@@ -10,10 +10,14 @@ var (
 	// part is greedy up to the last '@' before white space, so a password
 	// with a raw '@' in it is masked whole rather than in part.
 	userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/?#@]*):\S*@`)
-	// passwordRE finds password=... in keyword/value strings, URL query
-	// strings and PGPASSWORD=... assignments.
-	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	// passwordRE finds password=... and sslpassword=... in keyword/value
+	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
+	// assignments.
+	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
 )
+
+// secretKeys are the keywords whose values are never shown.
+var secretKeys = map[string]bool{"password": true, "sslpassword": true}
 
 // RedactText masks every password it can find in free text: URL userinfo,
 // password= keywords and parameters. It is for text dbguard did not build
