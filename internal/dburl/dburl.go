@@ -6,6 +6,11 @@
 // is also where passwords are redacted: every URL that reaches an output goes
 // through [URL.Redacted] or [RedactText]. The pooled-to-direct rewrite rules
 // live in pooler.go, beside the parser they depend on.
+//
+// A string names its database only together with what the driver fills in
+// from outside it: [URL.Complete] adds what pgx takes from the PG* variables,
+// a pg_service.conf service and its defaults, and says where each part came
+// from (complete.go, servicefile.go).
 package dburl
 
 import (
