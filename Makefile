@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20000x
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench bench-migrate bench-schema bench-hook clean
+.PHONY: build test vet fuzz demo bench bench-migrate bench-schema bench-hook conformance clean
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
@@ -22,7 +22,10 @@ vet:
 # is being minimised fails the run with "context deadline exceeded" (seen in CI).
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
+	$(GO) test -run '^$$' -fuzz '^FuzzComplete$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
+	$(GO) test -run '^$$' -fuzz '^FuzzServiceFileAgreesWithPgx$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
+	$(GO) test -run '^$$' -fuzz '^FuzzPlainFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzTypeSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
@@ -46,6 +49,12 @@ bench-hook:
 
 demo: build
 	./scripts/demo.sh $(BIN)
+
+# Rewrite internal/envload/testdata/conformance/golden from real dotenv loaders
+# (Node, Python, Go) run over the cases there. Needs npm and apt; CASES=name
+# runs only those cases.
+conformance:
+	bash scripts/conformance.sh $(CASES)
 
 clean:
 	rm -rf bin

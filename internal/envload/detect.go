@@ -1,0 +1,76 @@
+package envload
+
+import (
+	"bytes"
+	"encoding/json"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// IsManifest reports whether a file name is a manifest Detect reads.
+func IsManifest(name string) bool {
+	switch name {
+	case "package.json", "pyproject.toml", "Pipfile", "setup.cfg", "go.mod",
+		"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
+		return true
+	}
+	return strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt")
+}
+
+// npmLoaders maps npm packages to the loader they bring. Prisma's CLI
+// reads .env with dotenv and dotenv-expand.
+var npmLoaders = map[string]string{
+	"dotenv": "dotenv", "dotenv-expand": "dotenv-expand", "dotenv-flow": "dotenv-flow",
+	"next": "next", "@next/env": "next", "vite": "vite",
+	"prisma": "dotenv-expand", "@prisma/client": "dotenv-expand",
+}
+
+// pyLoaders matches Python requirements naming a loader; pydantic-settings
+// reads .env through python-dotenv's dotenv_values.
+var pyLoaders = []struct {
+	re     *regexp.Regexp
+	loader string
+}{
+	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
+	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "python-dotenv-values"},
+}
+
+// Detect returns the loaders a manifest names (by the file's base name),
+// sorted, without duplicates. A package.json that is not JSON names none.
+func Detect(name string, data []byte) []string {
+	var out []string
+	base := path.Base(name)
+	switch {
+	case base == "package.json":
+		var pkg struct {
+			Deps    map[string]any `json:"dependencies"`
+			DevDeps map[string]any `json:"devDependencies"`
+		}
+		if json.Unmarshal(data, &pkg) != nil {
+			return nil
+		}
+		for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
+			for dep := range deps {
+				if l, ok := npmLoaders[dep]; ok {
+					out = append(out, l)
+				}
+			}
+		}
+	case base == "go.mod":
+		if bytes.Contains(data, []byte("github.com/joho/godotenv")) {
+			out = append(out, "godotenv")
+		}
+	case strings.Contains(base, "compose"):
+		out = append(out, "compose")
+	default:
+		for _, p := range pyLoaders {
+			if p.re.Match(data) {
+				out = append(out, p.loader)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,81 @@
+package envload
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestDetect(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       []string
+	}{
+		{"package.json", `{"dependencies": {"next": "16", "react": "19"}, "devDependencies": {"prisma": "6"}}`, []string{"dotenv-expand", "next"}},
+		{"package.json", `{"devDependencies": {"vite": "8", "dotenv": "17"}}`, []string{"dotenv", "vite"}},
+		{"package.json", `{"dependencies": {"@next/env": "16", "dotenv-flow": "4"}}`, []string{"dotenv-flow", "next"}},
+		{"package.json", `not json`, nil},
+		{"package.json", `{"dependencies": {"express": "5"}}`, nil},
+		{"requirements.txt", "fastapi==0.1\npython-dotenv>=1.0\n", []string{"python-dotenv"}},
+		{"requirements-dev.txt", "python_dotenv\n", []string{"python-dotenv"}},
+		{"pyproject.toml", "[project]\ndependencies = [\"pydantic-settings>=2\", \"python-dotenv\"]\n", []string{"python-dotenv", "python-dotenv-values"}},
+		{"Pipfile", "[packages]\nnot-python-dotenv-x = \"*\"\n", nil},
+		{"go.mod", "module x\nrequire github.com/joho/godotenv v1.5.1\n", []string{"godotenv"}},
+		{"docker-compose.yml", "services: {}\n", []string{"compose"}},
+		{"compose.yaml", "services: {}\n", []string{"compose"}},
+	}
+	for _, tt := range tests {
+		if got := Detect(tt.name, []byte(tt.data)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Detect(%s, %q) = %v, want %v", tt.name, tt.data, got, tt.want)
+		}
+		if !IsManifest(tt.name) {
+			t.Errorf("IsManifest(%s) = false", tt.name)
+		}
+	}
+	for _, n := range []string{".env", "main.go", "package-lock.json", "requirements.in"} {
+		if IsManifest(n) {
+			t.Errorf("IsManifest(%s) = true", n)
+		}
+	}
+}
+
+// Parse errors name file, line and key, never the value.
+func TestParseErrorsHoldNoValue(t *testing.T) {
+	const secret = "Zm9vYmFyc2VjcmV0"
+	files := []string{
+		"POSTGRES_PASSWORD: " + secret + "=\n",
+		"A=1\nDATABASE_URL=\"postgres://app:" + secret + "@db/app\n",
+		"DATABASE_URL postgres://app:" + secret + "=@h/db\n",
+		"\uFEFFDATABASE_URL=postgres://app:" + secret + "@db/app\n",
+		"my-key=" + secret + "\n",
+		"A=${B:?" + secret + "}\n",
+	}
+	for _, data := range files {
+		in := &Input{Environ: map[string]string{}}
+		for _, d := range dialects {
+			_, _, err := d.parse(in, "backend/.env", []byte(data))
+			if err == nil {
+				continue
+			}
+			pe, ok := err.(*ParseError)
+			if !ok {
+				t.Errorf("%s: %T %v, want a *ParseError", d.name, err, err)
+				continue
+			}
+			if pe.File != "backend/.env" || pe.Line < 1 {
+				t.Errorf("%s: error at %s:%d", d.name, pe.File, pe.Line)
+			}
+			if msg := pe.Error() + pe.Hint(); contains(msg, secret) {
+				t.Errorf("%s on %q: error shows the value: %s", d.name, data, msg)
+			}
+		}
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,469 @@
+// Package envload models how real .env loaders read a project, one loader
+// at a time: its line syntax, its variable expansion, which files it reads
+// for a mode and in what order, where it looks for them, and whether the
+// process environment wins. Each loader is a small definition in
+// loaders.go; the parsers beside it are ports of the loaders' own parsers
+// that keep the line of every definition. The conformance suite
+// (testdata/conformance) holds what the real loaders read for each case,
+// recorded by scripts/conformance.sh, and the tests compare against it.
+package envload
+
+import (
+	"bytes"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Def is one KEY=value a loader's parser read from a file.
+type Def struct {
+	Key   string
+	Value string // as the parser reads it: unquoted, escapes decoded
+	File  string // slash path relative to the project root
+	Line  int
+	Quote byte // the opening quote, 0 when unquoted
+	// NoValue marks a bare KEY with no '=' (python-dotenv records it).
+	NoValue bool
+	// Expanded marks a value the parser has already expanded (godotenv,
+	// docker compose expand while they parse).
+	Expanded bool
+}
+
+// Location is file:line.
+func (d *Def) Location() string { return fmt.Sprintf("%s:%d", d.File, d.Line) }
+
+// Value is what a loader hands the application for one variable.
+type Value struct {
+	Value string
+	// Def is the definition it came from; nil when it is the process
+	// environment's.
+	Def *Def
+	// Refs are the variables its text referenced ($NAME, ${NAME}), in
+	// order, whether or not they were defined.
+	Refs []string
+	// Command marks a value with $(...) that the loader runs as a command
+	// (dotenv-expand 1000+): what it reads cannot be known without running it.
+	Command bool
+}
+
+// FromEnvironment reports whether the value is the process environment's.
+func (v Value) FromEnvironment() bool { return v.Def == nil }
+
+// Location is file:line, or "environment".
+func (v Value) Location() string {
+	if v.Def == nil {
+		return "environment"
+	}
+	return v.Def.Location()
+}
+
+// Reading is what one loader, started in one folder, hands the application.
+type Reading struct {
+	Loader *Loader
+	Dir    string // the working directory it runs in, "." for the root
+	Caller string // python-dotenv: the folder of the calling script
+	Mode   string
+	Files  []string         // the files it read, in the order it read them
+	Vars   map[string]Value // every variable the application then sees
+	// Err is why the loader fails on these files (a *ParseError, never
+	// holding a value); Vars then holds what it still sets, if anything.
+	Err error
+	// Skipped are the lines it passes over without a word.
+	Skipped []Skip
+	// Defs are every definition in the files it read, used or not.
+	Defs []Def
+	// Same is an earlier reading this one is known to equal (plain files
+	// read in the same order with the same precedence), or nil. Vars and
+	// Defs are then that reading's: read-only.
+	Same *Reading
+}
+
+// Skip is a line a loader ignores.
+type Skip struct {
+	File   string
+	Line   int
+	Key    string // when the line starts with a usable variable name
+	Reason string
+}
+
+// Location is file:line.
+func (s Skip) Location() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+
+// ParseError is a file a loader refuses. It never holds any part of a value.
+type ParseError struct {
+	Loader string
+	File   string
+	Line   int
+	Key    string // the variable being read, when its name is valid
+	Msg    string
+}
+
+func (e *ParseError) Error() string {
+	key := ""
+	if e.Key != "" {
+		key = " (" + e.Key + ")"
+	}
+	return fmt.Sprintf("%s:%d: %s cannot read this line%s: %s", e.File, e.Line, e.Loader, key, e.Msg)
+}
+
+// Hint names the next step.
+func (e *ParseError) Hint() string {
+	return fmt.Sprintf("fix line %d of %s (KEY=value; quote values with spaces, '#' or '$'), then run: dbguard env", e.Line, e.File)
+}
+
+// Where is how a loader finds its files.
+type Where int
+
+const (
+	// InDir reads the files from the working directory only.
+	InDir Where = iota
+	// Upward reads the first .env found from the caller's folder up to the
+	// filesystem root (python-dotenv's find_dotenv).
+	Upward
+)
+
+// Files gives a reader the bytes of a project file, by slash path relative
+// to the project root; ok is false when there is no such file.
+type Files func(rel string) (data []byte, ok bool, err error)
+
+// Input is what a loader reads: the project's files and the process
+// environment it starts with.
+type Input struct {
+	Files   Files
+	Environ map[string]string
+	Mode    string
+	// cache holds each file parsed once per dialect; raw its bytes.
+	cache map[cacheKey]parsed
+	raw   map[string]rawFile
+	// memo holds readings of plain files by what decides them (see
+	// Read): most loaders in most folders read the same thing.
+	memo      map[string]*Reading
+	emptyEnvs int // -1: not counted yet
+}
+
+type rawFile struct {
+	data  []byte
+	ok    bool
+	err   error
+	plain bool
+}
+
+type cacheKey struct {
+	dialect string
+	file    string
+}
+
+type parsed struct {
+	ok   bool
+	defs []Def
+	skip []Skip
+	err  error
+}
+
+// parse reads a file with a dialect, once per input.
+func (in *Input) parse(d *dialect, file string) parsed {
+	k := cacheKey{d.name, file}
+	if p, ok := in.cache[k]; ok {
+		return p
+	}
+	if in.cache == nil {
+		in.cache = map[cacheKey]parsed{}
+	}
+	f := in.file(file)
+	if f.plain {
+		// Every dialect reads a plain file alike: parse it once.
+		pk := cacheKey{"plain", file}
+		if p, ok := in.cache[pk]; ok {
+			in.cache[k] = p
+			return p
+		}
+		k = pk
+	}
+	var p parsed
+	switch {
+	case f.err != nil:
+		p.err = fmt.Errorf("reading %s: %w", file, f.err)
+	case f.ok:
+		p.ok = true
+		p.defs, p.skip, p.err = d.parse(in, file, f.data)
+	}
+	in.cache[k] = p
+	return p
+}
+
+// file reads a file once.
+func (in *Input) file(name string) rawFile {
+	f, seen := in.raw[name]
+	if !seen {
+		if in.raw == nil {
+			in.raw = map[string]rawFile{}
+		}
+		f.data, f.ok, f.err = in.Files(name)
+		f.plain = f.ok && f.err == nil && plainFile(f.data)
+		in.raw[name] = f
+	}
+	return f
+}
+
+// plainFile reports whether every dialect reads data the same way: each
+// line blank, a comment starting with '#', or NAME=value with a plain
+// name and a value of printable ASCII that holds no quote, '#', '$', '\',
+// backtick or surrounding space; the last line ends in a newline. The
+// conformance suite checks the claim (TestPlainFilesAgree).
+func plainFile(data []byte) bool {
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		return false
+	}
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, '\n')
+		line := data[:i]
+		data = data[i+1:]
+		if len(line) == 0 || line[0] == '#' && bytes.IndexByte(line, '=') < 0 && asciiPrintable(line) {
+			continue
+		}
+		eq := bytes.IndexByte(line, '=')
+		if eq <= 0 || !plainName(line[:eq]) {
+			return false
+		}
+		v := line[eq+1:]
+		if !asciiPrintable(v) || len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ') || bytes.ContainsAny(v, "'\"`#$\\") {
+			return false
+		}
+	}
+	return true
+}
+
+func plainName(b []byte) bool {
+	if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
+		return false
+	}
+	for _, c := range b {
+		if !isWord(c) {
+			return false
+		}
+	}
+	return string(b) != "export"
+}
+
+func asciiPrintable(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Read runs a loader from a folder (caller: python-dotenv's script folder,
+// "" for the same folder) and returns what it hands the application.
+func Read(l *Loader, in *Input, dir, caller string) *Reading {
+	if caller == "" {
+		caller = dir
+	}
+	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: in.Mode}
+	sig, files := in.plainSignature(l, dir, caller)
+	if m := in.memo[sig]; sig != "" && m != nil {
+		r.Dir, r.Files, r.Vars, r.Defs, r.Same = m.Dir, files, m.Vars, m.Defs, m
+		return r
+	}
+	r.Vars = make(map[string]Value, len(in.Environ))
+	for k, v := range in.Environ {
+		r.Vars[k] = Value{Value: v}
+	}
+	l.read(&readCtx{in: in, r: r, l: l})
+	if sig != "" {
+		if in.memo == nil {
+			in.memo = map[string]*Reading{}
+		}
+		in.memo[sig] = r
+	}
+	return r
+}
+
+// plainSignature is what decides a loader's reading when every file it
+// reads is plain (see plainFile) and no environment variable is empty:
+// the files in ascending precedence and whether they beat the
+// environment. Syntax, expansion and the way values are set make no
+// difference then, so loaders with one signature read the same; "" when
+// the shortcut does not apply. files are the files it reads, in its order.
+func (in *Input) plainSignature(l *Loader, dir, caller string) (sig string, files []string) {
+	if l.ascending == nil {
+		return "", nil
+	}
+	if in.emptyEnvs == 0 {
+		in.emptyEnvs = -1
+		for _, v := range in.Environ {
+			if v == "" {
+				in.emptyEnvs = 1
+			}
+		}
+	}
+	if in.emptyEnvs > 0 {
+		return "", nil
+	}
+	var b strings.Builder
+	if l.overrides {
+		b.WriteString("override")
+	}
+	if l.where == Upward {
+		for d := caller; ; d = path.Dir(d) {
+			rel := join(d, ".env")
+			if f := in.file(rel); f.ok {
+				if !f.plain {
+					return "", nil
+				}
+				b.WriteString("|" + rel)
+				return b.String(), []string{rel}
+			}
+			if d == "." || d == "/" || d == "" {
+				return b.String() + "|", nil
+			}
+		}
+	}
+	for _, name := range l.ascending(in.Mode) {
+		rel := join(dir, name)
+		f := in.file(rel)
+		if f.err != nil || f.ok && !f.plain {
+			return "", nil
+		}
+		if f.ok {
+			b.WriteString("|" + rel)
+		}
+	}
+	for _, name := range l.Files(in.Mode) {
+		if rel := join(dir, name); in.file(rel).ok {
+			files = append(files, rel)
+		}
+	}
+	return b.String(), files
+}
+
+type readCtx struct {
+	in *Input
+	r  *Reading
+	l  *Loader
+}
+
+// file parses one file of the run folder (name relative to it) with the
+// loader's dialect; ok is false when it does not exist or cannot be read.
+func (c *readCtx) file(name string) ([]Def, bool) {
+	rel := join(c.r.Dir, name)
+	p := c.in.parse(c.l.dialect, rel)
+	if !p.ok && p.err == nil {
+		return nil, false
+	}
+	c.r.Files = append(c.r.Files, rel)
+	c.r.Skipped = append(c.r.Skipped, p.skip...)
+	c.r.Defs = append(c.r.Defs, p.defs...)
+	if p.err != nil && c.r.Err == nil {
+		c.r.Err = p.err
+		if pe, ok := p.err.(*ParseError); ok {
+			cp := *pe
+			cp.Loader = c.l.Name
+			c.r.Err = &cp
+		}
+	}
+	return p.defs, true
+}
+
+// set gives a variable its value from a definition, as the loader's way
+// of setting it allows: a process environment holds no NUL byte and no
+// empty or '='-bearing name. It returns false when the loader stops there
+// (python raises).
+func (c *readCtx) set(d *Def, value string) bool {
+	bad := d.Key == "" || strings.ContainsAny(d.Key, "=\x00")
+	switch c.l.setenv {
+	case setNode:
+		value, _, _ = strings.Cut(value, "\x00")
+	case setGo:
+		if bad || strings.Contains(value, "\x00") {
+			return true // os.Setenv fails; godotenv ignores the error
+		}
+	case setPython:
+		if bad || strings.Contains(value, "\x00") {
+			if c.r.Err == nil {
+				c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(d.Key), Msg: "os.environ refuses it (a NUL byte or an empty name): load_dotenv raises ValueError"}
+			}
+			return false
+		}
+	}
+	c.r.Vars[d.Key] = Value{Value: value, Def: d, Refs: refs(d.Value), Command: strings.Contains(d.Value, "$(") && c.l.commands}
+	return true
+}
+
+// How a loader hands values over.
+type setenvKind int
+
+const (
+	setMap    setenvKind = iota // a map the application reads: anything goes
+	setNode                     // process.env: a NUL byte ends the value
+	setGo                       // os.Setenv: refused values are dropped
+	setPython                   // os.environ: a refused value raises
+)
+
+// env reports whether the process environment sets a variable (empty
+// counts as set).
+func (c *readCtx) env(k string) (string, bool) {
+	v, ok := c.in.Environ[k]
+	return v, ok
+}
+
+// refs lists the variables a value's text names as $NAME or ${NAME...}.
+func refs(s string) []string {
+	var out []string
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i+1 >= len(s) {
+			continue
+		}
+		j := i + 1
+		if s[j] == '{' {
+			j++
+		}
+		k := j
+		for k < len(s) && isWord(s[k]) {
+			k++
+		}
+		if k > j {
+			out = append(out, s[j:k])
+		}
+	}
+	return out
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// lastWins turns definitions into one per key, the last one winning, in
+// the order each key first appears (as a JavaScript object keeps them).
+func lastWins(defs []Def) (keys []string, byKey map[string]*Def) {
+	byKey = map[string]*Def{}
+	for i := range defs {
+		d := &defs[i]
+		if _, seen := byKey[d.Key]; !seen {
+			keys = append(keys, d.Key)
+		}
+		byKey[d.Key] = d
+	}
+	return keys, byKey
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// join is path.Join for a clean folder and a file name, without the
+// cleaning that costs a monorepo's worth of allocations.
+func join(dir, name string) string {
+	if dir == "." || dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}

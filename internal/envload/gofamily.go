@@ -1,0 +1,411 @@
+package envload
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/hashicorp/go-envparse"
+)
+
+// parseGodotenv is github.com/joho/godotenv 1.5's parser (parser.go),
+// ported to keep lines. It expands $NAME and ${NAME} while it parses, from
+// the file's own earlier values only (never the process environment), and
+// any line it cannot read fails the whole file: Load then sets nothing.
+func parseGodotenv(file string, data []byte) ([]Def, []Skip, error) {
+	src := bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	lines := newLineIndex(string(src))
+	out := map[string]string{}
+	var defs []Def
+	cutset := src
+	for {
+		cutset = godotenvStatementStart(cutset)
+		if cutset == nil {
+			break
+		}
+		at := len(src) - len(cutset)
+		key, left, err := godotenvKey(cutset)
+		if err != nil {
+			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: nameOnly(leadingName(string(cutset))), Msg: err.Error()}
+		}
+		value, quote, left, err := godotenvValue(left, out)
+		if err != nil {
+			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: nameOnly(key), Msg: err.Error()}
+		}
+		out[key] = value
+		defs = append(defs, Def{Key: key, Value: value, File: file, Line: lines.of(at + keyOffset(cutset, key)), Quote: quote, Expanded: true})
+		cutset = left
+	}
+	return defs, nil, nil
+}
+
+// keyOffset is where key starts within a statement (after "export ").
+func keyOffset(stmt []byte, key string) int {
+	if i := bytes.Index(stmt, []byte(key)); i >= 0 && key != "" {
+		return i
+	}
+	return 0
+}
+
+// nameOnly keeps a key for an error only when it is a plain variable name,
+// so that a mangled line never puts part of a value in a message.
+func nameOnly(k string) string {
+	if k == "" || k[0] >= '0' && k[0] <= '9' {
+		return ""
+	}
+	for i := 0; i < len(k); i++ {
+		if !isWord(k[i]) {
+			return ""
+		}
+	}
+	return k
+}
+
+func godotenvStatementStart(src []byte) []byte {
+	for {
+		pos := bytes.IndexFunc(src, func(r rune) bool { return !unicode.IsSpace(r) })
+		if pos == -1 {
+			return nil
+		}
+		src = src[pos:]
+		if src[0] != '#' {
+			return src
+		}
+		pos = bytes.IndexByte(src, '\n')
+		if pos == -1 {
+			return nil
+		}
+		src = src[pos:]
+	}
+}
+
+func godotenvKey(src []byte) (string, []byte, error) {
+	src = bytes.TrimLeftFunc(src, goSpace)
+	if bytes.HasPrefix(src, []byte("export")) {
+		trimmed := bytes.TrimPrefix(src, []byte("export"))
+		if bytes.IndexFunc(trimmed, goSpace) == 0 {
+			src = bytes.TrimLeftFunc(trimmed, goSpace)
+		}
+	}
+	key, offset := "", 0
+loop:
+	for i, char := range src {
+		r := rune(char)
+		if goSpace(r) {
+			continue
+		}
+		switch char {
+		case '=', ':':
+			key, offset = string(src[:i]), i+1
+			break loop
+		case '_':
+		default:
+			if unicode.IsLetter(r) || unicode.IsNumber(r) || r == '.' {
+				continue
+			}
+			return "", nil, fmt.Errorf("unexpected character %q in variable name", string(char))
+		}
+	}
+	if len(src) == 0 {
+		return "", nil, errors.New("zero length string")
+	}
+	key = strings.TrimRightFunc(key, unicode.IsSpace)
+	return key, bytes.TrimLeftFunc(src[offset:], goSpace), nil
+}
+
+var (
+	godotenvEscape   = regexp.MustCompile(`\\.`)
+	godotenvVar      = regexp.MustCompile(`(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?`)
+	godotenvUnescape = regexp.MustCompile(`\\([^$])`)
+)
+
+func godotenvValue(src []byte, vars map[string]string) (string, byte, []byte, error) {
+	if len(src) == 0 || src[0] != '"' && src[0] != '\'' {
+		end := bytes.IndexFunc(src, func(r rune) bool { return r == '\n' || r == '\r' })
+		if end == -1 {
+			end = len(src)
+			if end == 0 {
+				return "", 0, nil, nil
+			}
+		}
+		line := []rune(string(src[:end]))
+		endOfVar := len(line)
+		if endOfVar == 0 {
+			return "", 0, src[end:], nil
+		}
+		for i := endOfVar - 1; i >= 0; i-- {
+			if line[i] == '#' && i > 0 && goSpace(line[i-1]) {
+				endOfVar = i
+				break
+			}
+		}
+		return godotenvExpand(strings.TrimFunc(string(line[:endOfVar]), goSpace), vars), 0, src[end:], nil
+	}
+	quote := src[0]
+	for i := 1; i < len(src); i++ {
+		if src[i] != quote || src[i-1] == '\\' {
+			continue
+		}
+		trim := func(r rune) bool { return r == rune(quote) }
+		value := string(bytes.TrimLeftFunc(bytes.TrimRightFunc(src[:i], trim), trim))
+		if quote == '"' {
+			value = godotenvExpand(godotenvEscapes(value), vars)
+		}
+		return value, quote, src[i+1:], nil
+	}
+	return "", 0, nil, errors.New("unterminated quoted value")
+}
+
+func godotenvEscapes(s string) string {
+	out := godotenvEscape.ReplaceAllStringFunc(s, func(m string) string {
+		switch m[1:] {
+		case "n":
+			return "\n"
+		case "r":
+			return "\r"
+		}
+		return m
+	})
+	return godotenvUnescape.ReplaceAllString(out, "$1")
+}
+
+func godotenvExpand(v string, m map[string]string) string {
+	return godotenvVar.ReplaceAllStringFunc(v, func(s string) string {
+		sub := godotenvVar.FindStringSubmatch(s)
+		// sub[2] is the '$' itself, so "$(" is never passed over as the
+		// comment in godotenv means; it is kept as written.
+		if sub[1] == `\` || sub[2] == "(" {
+			return sub[0][1:]
+		}
+		if sub[4] != "" {
+			return m[sub[4]]
+		}
+		return s
+	})
+}
+
+// goSpace is godotenv's (and compose-go's) isSpace: white space but not a
+// line break.
+func goSpace(r rune) bool {
+	switch r {
+	case '\t', '\v', '\f', '\r', ' ', 0x85, 0xA0:
+		return true
+	}
+	return false
+}
+
+// parseCompose is docker compose's reading of an env file
+// (compose-go/v2/dotenv, which compose itself calls), ported to keep
+// lines; interpolation is compose-go's own template.Substitute, so
+// ${VAR:-default}, ${VAR:?error}, $$ and the rest behave exactly as in
+// compose. lookup is the process environment, which compose consults
+// before the file's earlier values.
+func parseCompose(file string, data []byte, lookup func(string) (string, bool)) ([]Def, error) {
+	src := string(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
+	lines := newLineIndex(src)
+	out := map[string]string{}
+	var defs []Def
+	cutset := src
+	for {
+		cutset = composeStatementStart(cutset)
+		if cutset == "" {
+			break
+		}
+		at := len(src) - len(cutset)
+		bad := func(key, msg string) error {
+			return &ParseError{File: file, Line: lines.of(at), Key: nameOnly(key), Msg: msg}
+		}
+		key, left, inherited, err := composeKey(cutset)
+		if err != nil {
+			return defs, bad(leadingName(cutset), err.Error())
+		}
+		if strings.Contains(key, " ") {
+			return defs, bad("", "key cannot contain a space")
+		}
+		line := lines.of(at + strings.Index(cutset, key))
+		if inherited {
+			if v, ok := lookup(key); ok {
+				out[key] = v
+				defs = append(defs, Def{Key: key, Value: v, File: file, Line: line, NoValue: true, Expanded: true})
+			}
+			cutset = left
+			continue
+		}
+		value, quote, rest, err := composeValue(left, out, lookup)
+		if err != nil {
+			return defs, bad(key, composeMessage(err))
+		}
+		out[key] = value
+		defs = append(defs, Def{Key: key, Value: value, File: file, Line: line, Quote: quote, Expanded: true})
+		cutset = rest
+	}
+	return defs, nil
+}
+
+func composeStatementStart(src string) string {
+	for {
+		pos := strings.IndexFunc(src, func(r rune) bool { return !unicode.IsSpace(r) })
+		if pos == -1 {
+			return ""
+		}
+		src = src[pos:]
+		if src[0] != '#' {
+			return src
+		}
+		pos = strings.IndexByte(src, '\n')
+		if pos == -1 {
+			return ""
+		}
+		src = src[pos:]
+	}
+}
+
+var composeExport = regexp.MustCompile(`^export\s+`)
+
+func composeKey(src string) (key, rest string, inherited bool, err error) {
+	if composeExport.MatchString(src) {
+		src = strings.TrimLeftFunc(strings.TrimPrefix(src, "export"), goSpace)
+	}
+	offset := 0
+loop:
+	for i, r := range src {
+		if goSpace(r) {
+			continue
+		}
+		switch r {
+		case '=', ':', '\n':
+			key, offset, inherited = src[:i], i+1, r == '\n'
+			break loop
+		case '_', '.', '-', '[', ']':
+		default:
+			if unicode.IsLetter(r) || unicode.IsNumber(r) {
+				continue
+			}
+			return "", "", false, fmt.Errorf("unexpected character %q in variable name", string(r))
+		}
+	}
+	if src == "" {
+		return "", "", false, errors.New("zero length string")
+	}
+	key = strings.TrimRightFunc(key, unicode.IsSpace)
+	return key, strings.TrimLeftFunc(src[offset:], goSpace), inherited, nil
+}
+
+func composeValue(src string, vars map[string]string, lookup func(string) (string, bool)) (string, byte, string, error) {
+	expand := func(v string) (string, error) {
+		return template.SubstituteWithOptions(v, func(k string) (string, bool) {
+			if v, ok := lookup(k); ok {
+				return v, true
+			}
+			v, ok := vars[k]
+			return v, ok
+		}, template.WithoutLogging)
+	}
+	if src == "" || src[0] != '"' && src[0] != '\'' {
+		value, rest, _ := strings.Cut(src, "\n")
+		value, _, _ = strings.Cut(value, " #")
+		value = strings.TrimRightFunc(value, unicode.IsSpace)
+		v, err := expand(value)
+		return v, 0, rest, err
+	}
+	quote := src[0]
+	escaped := false
+	var chars []byte
+	for i := 1; i < len(src); i++ {
+		c := src[i]
+		if c != quote {
+			if !escaped && c == '\\' {
+				escaped = true
+				continue
+			}
+			if escaped {
+				escaped = false
+				chars = append(chars, '\\')
+			}
+			chars = append(chars, c)
+			continue
+		}
+		if escaped {
+			escaped = false
+			chars = append(chars, c)
+			continue
+		}
+		value := string(chars)
+		if quote == '"' {
+			v, err := expand(composeEscapes(value))
+			if err != nil {
+				return "", quote, "", err
+			}
+			value = v
+		}
+		return value, quote, src[i+1:], nil
+	}
+	return "", quote, "", errors.New("unterminated quoted value")
+}
+
+var composeEscapeSeq = regexp.MustCompile(`(\\(?:[abcfnrtv$"\\]|0\d{0,3}))`)
+
+func composeEscapes(s string) string {
+	return composeEscapeSeq.ReplaceAllStringFunc(s, func(m string) string {
+		if m == `\$` {
+			return "$$"
+		}
+		if strings.HasPrefix(m, `\0`) {
+			m = strings.Replace(m, `\0`, `\`, 1)
+		}
+		v, _, _, err := strconv.UnquoteChar(m, '"')
+		if err != nil {
+			return m
+		}
+		return string(v)
+	})
+}
+
+// parseEnvparse is github.com/hashicorp/go-envparse itself, one line at a
+// time (it has no multi-line values) so that every definition keeps its
+// line. Any line it refuses fails the file.
+func parseEnvparse(file string, data []byte) ([]Def, []Skip, error) {
+	var defs []Def
+	for i, line := range strings.Split(string(data), "\n") {
+		env, err := envparse.Parse(strings.NewReader(line))
+		if err != nil {
+			msg := "malformed line"
+			var pe *envparse.ParseError
+			if errors.As(err, &pe) {
+				msg = pe.Err.Error()
+			}
+			return defs, nil, &ParseError{File: file, Line: i + 1, Key: nameOnly(leadingName(strings.TrimSpace(line))), Msg: msg}
+		}
+		for k, v := range env {
+			var q byte
+			if j := strings.IndexByte(line, '='); j >= 0 {
+				if t := strings.TrimLeft(line[j+1:], " \t"); t != "" && (t[0] == '"' || t[0] == '\'') {
+					q = t[0]
+				}
+			}
+			defs = append(defs, Def{Key: k, Value: v, File: file, Line: i + 1, Quote: q})
+		}
+	}
+	return defs, nil, nil
+}
+
+// composeMessage says what compose-go refuses without its text, which
+// quotes the value (an invalid template) or the ${VAR:?message}.
+func composeMessage(err error) string {
+	var missing *template.MissingRequiredError
+	var invalid *template.InvalidTemplateError
+	switch {
+	case errors.As(err, &missing):
+		return fmt.Sprintf("required variable %s is missing a value (${%s:?...}): docker compose stops", nameOnly(missing.Variable), nameOnly(missing.Variable))
+	case errors.As(err, &invalid):
+		return "invalid interpolation (a '${' without its '}', or a name that is not one): docker compose stops"
+	case strings.Contains(err.Error(), "unterminated quoted value"):
+		return "unterminated quoted value"
+	}
+	return "docker compose cannot read this line"
+}

@@ -1,0 +1,365 @@
+package envload
+
+import (
+	"errors"
+	"path"
+)
+
+// dialect is one loader family's line syntax.
+type dialect struct {
+	name  string
+	parse func(in *Input, file string, data []byte) ([]Def, []Skip, error)
+}
+
+func plain(name string, f func(string, []byte) ([]Def, []Skip, error)) *dialect {
+	return &dialect{name, func(_ *Input, file string, data []byte) ([]Def, []Skip, error) { return f(file, data) }}
+}
+
+var (
+	dialectDotenv   = plain("dotenv", parseDotenvJS)
+	dialectNode     = plain("node", parseNodeNative)
+	dialectPython   = plain("python-dotenv", parsePython)
+	dialectGodotenv = plain("godotenv", parseGodotenv)
+	dialectEnvparse = plain("go-envparse", parseEnvparse)
+	dialectCompose  = &dialect{"compose", func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
+		defs, err := parseCompose(file, data, func(k string) (string, bool) { v, ok := in.Environ[k]; return v, ok })
+		return defs, nil, err
+	}}
+)
+
+// Loader is one real loader as an application calls it.
+type Loader struct {
+	Name string
+	// Call is how the application calls it, for people.
+	Call string
+	// Application loaders are assumed when a project names none; the
+	// others (go-envparse, the overriding variants) only when configured.
+	Application bool
+	// Modes reports whether the loader has a meaning for a mode (Next.js
+	// knows only development, production and test); nil means every mode.
+	Modes func(mode string) bool
+	// Files lists the file names it may read for a mode, for reports.
+	Files func(mode string) []string
+
+	dialect  *dialect
+	read     func(c *readCtx)
+	setenv   setenvKind
+	commands bool // runs $(...) as a command
+	// For plain files (see Input.plainSignature): the files in ascending
+	// precedence, whether they beat the environment, and where they are
+	// looked for. ascending nil: no shortcut.
+	ascending func(mode string) []string
+	overrides bool
+	where     Where
+}
+
+// Applies reports whether the loader has a meaning in a mode.
+func (l *Loader) Applies(mode string) bool { return l.Modes == nil || l.Modes(mode) }
+
+func only(names ...string) func(string) []string {
+	return func(string) []string { return names }
+}
+
+// Loaders are every loader dbguard models, in the order reports list them.
+var Loaders = []*Loader{
+	{Name: "dotenv", ascending: only(".env"), setenv: setNode, Call: "require('dotenv').config()", Application: true, Files: only(".env"),
+		dialect: dialectDotenv, read: readDotenv(false)},
+	{Name: "dotenv-expand", ascending: only(".env"), setenv: setNode, Call: "dotenvExpand.expand(dotenv.config())", Application: true, Files: only(".env"),
+		dialect: dialectDotenv, read: readDotenv(true), commands: true},
+	{Name: "dotenv-flow", ascending: flowFiles, setenv: setNode, Call: "require('dotenv-flow').config()", Application: true, Files: flowFiles,
+		dialect: dialectDotenv, read: readFlow},
+	{Name: "next", ascending: func(m string) []string { return reversed(nextFiles(m)) }, setenv: setNode, Call: "@next/env loadEnvConfig (Next.js)", Application: true, Files: nextFiles,
+		Modes:   func(m string) bool { return m == "development" || m == "production" || m == "test" },
+		dialect: dialectDotenv, read: readNext},
+	{Name: "vite", ascending: viteFiles, Call: "vite loadEnv(mode, root, '')", Application: true, Files: viteFiles,
+		dialect: dialectNode, read: readVite},
+	{Name: "python-dotenv", ascending: only(".env"), where: Upward, setenv: setPython, Call: "load_dotenv() (python-dotenv)", Application: true, Files: only(".env"),
+		dialect: dialectPython, read: readPython(false)},
+	{Name: "python-dotenv-values", Call: "dotenv_values() (python-dotenv)", Files: only(".env"),
+		dialect: dialectPython, read: readPython(true)},
+	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
+		dialect: dialectGodotenv, read: readGodotenv(false)},
+	{Name: "godotenv-overload", ascending: only(".env"), overrides: true, setenv: setGo, Call: "godotenv.Overload()", Files: only(".env"),
+		dialect: dialectGodotenv, read: readGodotenv(true)},
+	{Name: "compose", ascending: only(".env"), Call: "docker compose (project .env)", Application: true, Files: only(".env"),
+		dialect: dialectCompose, read: readCompose},
+	{Name: "go-envparse", ascending: only(".env"), overrides: true, Call: "envparse.Parse(.env) (HashiCorp go-envparse)", Files: only(".env"),
+		dialect: dialectEnvparse, read: readEnvparse},
+}
+
+// LoaderNamed returns the loader of that name, or nil.
+func LoaderNamed(name string) *Loader {
+	for _, l := range Loaders {
+		if l.Name == name {
+			return l
+		}
+	}
+	return nil
+}
+
+func readDotenv(expand bool) func(c *readCtx) {
+	return func(c *readCtx) {
+		defs, ok := c.file(".env")
+		if !ok {
+			return
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			if _, set := c.env(k); !set {
+				c.set(by[k], by[k].Value)
+			}
+		}
+		if !expand {
+			return
+		}
+		processEnv := c.values()
+		parsed := map[string]string{}
+		for _, k := range keys {
+			parsed[k] = by[k].Value
+		}
+		if k := expandV12(keys, parsed, processEnv, false, true); k != "" {
+			d := by[k]
+			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenv-expand never finishes expanding this value (it refers to itself): the application hangs at start"}
+			return
+		}
+		for _, k := range keys {
+			if ev, set := c.env(k); set && ev != "" && ev != by[k].Value {
+				continue
+			}
+			c.set(by[k], parsed[k])
+		}
+	}
+}
+
+// values is the reading so far as a plain map.
+func (c *readCtx) values() map[string]string {
+	m := make(map[string]string, len(c.r.Vars))
+	for k, v := range c.r.Vars {
+		m[k] = v.Value
+	}
+	return m
+}
+
+func flowFiles(mode string) []string {
+	files := []string{".env.defaults", ".env"}
+	if mode != "test" {
+		files = append(files, ".env.local")
+	}
+	return append(files, ".env."+mode, ".env."+mode+".local")
+}
+
+// readFlow is dotenv-flow 4: the files merged in order, the later winning,
+// then set where the environment has nothing. No expansion.
+func readFlow(c *readCtx) {
+	var all []Def
+	for _, name := range flowFiles(c.r.Mode) {
+		defs, _ := c.file(name)
+		all = append(all, defs...)
+	}
+	keys, by := lastWins(all)
+	for _, k := range keys {
+		if _, set := c.env(k); !set {
+			c.set(by[k], by[k].Value)
+		}
+	}
+}
+
+func nextFiles(mode string) []string {
+	files := []string{".env." + mode + ".local"}
+	if mode != "test" {
+		files = append(files, ".env.local")
+	}
+	return append(files, ".env."+mode, ".env")
+}
+
+// readNext is @next/env's loadEnvConfig: the files from the highest
+// priority down, each parsed and expanded on its own against the
+// environment (which by then holds the files before it); a key keeps the
+// first file's value and never replaces the initial environment's.
+func readNext(c *readCtx) {
+	environment := c.values()
+	taken := map[string]bool{}
+	for _, name := range nextFiles(c.r.Mode) {
+		defs, ok := c.file(name)
+		if !ok {
+			continue
+		}
+		keys, by := lastWins(defs)
+		parsed := map[string]string{}
+		for _, k := range keys {
+			parsed[k] = by[k].Value
+		}
+		if !expandNext(keys, parsed, environment) {
+			c.r.Skipped = append(c.r.Skipped, Skip{File: by[keys[0]].File, Line: 1, Reason: "Next.js fails to load this file (a variable that refers to itself) and skips all of it"})
+			continue
+		}
+		for _, k := range keys {
+			if _, set := c.env(k); set || taken[k] {
+				continue
+			}
+			taken[k] = true
+			c.set(by[k], parsed[k])
+		}
+	}
+}
+
+func viteFiles(mode string) []string {
+	return []string{".env", ".env.local", ".env." + mode, ".env." + mode + ".local"}
+}
+
+// readVite is Vite's loadEnv(mode, dir, ”): the four files merged in
+// order (the mode file beats .env.local, and .env.local counts in mode test
+// too), read with Node's own parser, expanded by the dotenv-expand it
+// bundles, then every variable of the process environment on top.
+func readVite(c *readCtx) {
+	if c.r.Mode == "local" {
+		c.r.Err = errors.New(`vite refuses the mode "local": it conflicts with the .local suffix of env files`)
+		return
+	}
+	var all []Def
+	for _, name := range viteFiles(c.r.Mode) {
+		defs, _ := c.file(name)
+		all = append(all, defs...)
+	}
+	keys, by := lastWins(all)
+	parsed := map[string]string{}
+	for _, k := range keys {
+		parsed[k] = by[k].Value
+	}
+	if k := expandV12(keys, parsed, c.values(), true, false); k != "" {
+		d := by[k]
+		c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "Vite never finishes expanding this value"}
+		return
+	}
+	for _, k := range keys {
+		if _, set := c.env(k); !set {
+			c.set(by[k], parsed[k])
+		}
+	}
+}
+
+// readPython is python-dotenv: the first .env from the caller's folder
+// upwards; ${VAR} interpolation in file order; load_dotenv leaves what the
+// environment sets, dotenv_values returns the file alone.
+func readPython(values bool) func(c *readCtx) {
+	return func(c *readCtx) {
+		if values {
+			c.r.Vars = map[string]Value{}
+		}
+		var defs []Def
+		for d := c.r.Caller; ; d = path.Dir(d) {
+			c.r.Dir = d // python reads from where it finds the file
+			if found, ok := c.file(".env"); ok {
+				defs = found
+				break
+			}
+			if d == "." || d == "/" || d == "" {
+				c.r.Dir = c.r.Caller
+				return
+			}
+		}
+		if c.r.Err != nil {
+			return
+		}
+		type nv struct {
+			v    string
+			none bool
+		}
+		newValues := map[string]nv{}
+		lookup := func(k string) (string, bool) {
+			fromFile := func() (string, bool) {
+				if v, ok := newValues[k]; ok {
+					return v.v, true
+				}
+				return "", false
+			}
+			if values {
+				if v, ok := fromFile(); ok {
+					return v, true
+				}
+				return c.env(k)
+			}
+			if v, ok := c.env(k); ok {
+				return v, true
+			}
+			return fromFile()
+		}
+		keys, by := []string{}, map[string]*Def{}
+		result := map[string]nv{}
+		for i := range defs {
+			d := &defs[i]
+			r := nv{none: d.NoValue}
+			if !d.NoValue {
+				r.v = interpolatePython(d.Value, lookup)
+			}
+			newValues[d.Key] = r
+			if _, seen := by[d.Key]; !seen {
+				keys = append(keys, d.Key)
+			}
+			by[d.Key], result[d.Key] = d, r
+		}
+		for _, k := range keys {
+			r := result[k]
+			if r.none {
+				continue
+			}
+			if _, set := c.env(k); set && !values {
+				continue
+			}
+			if !c.set(by[k], r.v) {
+				return
+			}
+		}
+	}
+}
+
+func readGodotenv(overload bool) func(c *readCtx) {
+	return func(c *readCtx) {
+		defs, ok := c.file(".env")
+		if !ok || c.r.Err != nil {
+			return
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			if _, set := c.env(k); !set || overload {
+				c.set(by[k], by[k].Value)
+			}
+		}
+	}
+}
+
+// readCompose is docker compose's project environment: the .env file
+// interpolated against the process environment, which wins.
+func readCompose(c *readCtx) {
+	defs, ok := c.file(".env")
+	if !ok || c.r.Err != nil {
+		return
+	}
+	keys, by := lastWins(defs)
+	for _, k := range keys {
+		if _, set := c.env(k); !set {
+			c.set(by[k], by[k].Value)
+		}
+	}
+}
+
+// readEnvparse is go-envparse's map: the file's values, no expansion; the
+// application sees them over its environment.
+func readEnvparse(c *readCtx) {
+	defs, ok := c.file(".env")
+	if !ok || c.r.Err != nil {
+		return
+	}
+	keys, by := lastWins(defs)
+	for _, k := range keys {
+		c.set(by[k], by[k].Value)
+	}
+}
+
+func reversed(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}

@@ -1,0 +1,512 @@
+package envload
+
+import (
+	"regexp"
+	"strings"
+)
+
+// jsSpace is JavaScript's \s: what Node's dotenv skips around a line,
+// including the byte-order mark U+FEFF.
+const jsSpace = `[\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}\x{feff}]`
+
+// dotenvLine is dotenv's LINE expression (lib/main.js, unchanged from 16.x
+// to 18.x and in the copies Next.js and dotenv-flow carry), with \s spelled
+// out as JavaScript means it. Go's regexp picks the same leftmost-first
+// match a backtracking engine does.
+var dotenvLine = regexp.MustCompile(strings.NewReplacer(`\s`, jsSpace).Replace(
+	`(?m)^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?$`))
+
+// parseDotenvJS is Node dotenv's parse: every match of LINE, anywhere; lines
+// it does not match are skipped silently. It never fails.
+func parseDotenvJS(file string, data []byte) ([]Def, []Skip, error) {
+	src := strings.ReplaceAll(string(data), "\r\n", "\n")
+	src = strings.ReplaceAll(src, "\r", "\n")
+	lines := newLineIndex(src)
+	var defs []Def
+	covered := make([]bool, lines.count()+1)
+	for _, m := range dotenvLine.FindAllStringSubmatchIndex(src, -1) {
+		key := src[m[2]:m[3]]
+		value := ""
+		if m[4] >= 0 {
+			value = src[m[4]:m[5]]
+		}
+		value = strings.TrimFunc(value, isJSSpace)
+		var quote byte
+		if value != "" {
+			quote = value[0]
+		}
+		value = stripJSQuotes(value)
+		if quote == '"' {
+			value = strings.ReplaceAll(value, `\n`, "\n")
+			value = strings.ReplaceAll(value, `\r`, "\r")
+		}
+		if quote != '"' && quote != '\'' && quote != '`' {
+			quote = 0
+		}
+		line := lines.of(m[2])
+		for l := line; l <= lines.of(m[1]); l++ {
+			covered[l] = true
+		}
+		defs = append(defs, Def{Key: key, Value: value, File: file, Line: line, Quote: quote})
+	}
+	return defs, lines.uncovered(src, covered, file), nil
+}
+
+// stripJSQuotes is value.replace(/^(['"`])([\s\S]*)\1$/mg, '$2'): at each
+// line start, a quote and the last matching quote that ends a line.
+func stripJSQuotes(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		if i == 0 || v[i-1] == '\n' {
+			if q := v[i]; q == '\'' || q == '"' || q == '`' {
+				end := -1
+				for j := len(v) - 1; j > i; j-- {
+					if v[j] == q && (j+1 == len(v) || v[j+1] == '\n') {
+						end = j
+						break
+					}
+				}
+				if end > 0 {
+					b.WriteString(v[i+1 : end])
+					i = end + 1
+					continue
+				}
+			}
+		}
+		b.WriteByte(v[i])
+		i++
+	}
+	return b.String()
+}
+
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff:
+		return true
+	}
+	return r >= 0x2000 && r <= 0x200a
+}
+
+// parseNodeNative is Node's own parser (util.parseEnv, node --env-file;
+// src/node_dotenv.cc as shipped in Node 20.20), which Vite 6+ uses. It
+// removes every '\r', trims only spaces, takes a key up to the next '='
+// wherever it is (a line without one joins the next), and keeps a
+// byte-order mark as part of the first key.
+func parseNodeNative(file string, data []byte) ([]Def, []Skip, error) {
+	src := strings.ReplaceAll(string(data), "\r", "")
+	lines := newLineIndex(src)
+	var defs []Def
+	covered := make([]bool, lines.count()+1)
+	pos := 0 // offset of content in src
+	content := src
+	advance := func(n int) { content = content[n:]; pos += n }
+	trimLeft := func() {
+		t := strings.TrimLeft(content, " ")
+		advance(len(content) - len(t))
+	}
+	trimLeft()
+	content = strings.TrimRight(content, " ")
+	for content != "" {
+		if content[0] == '\n' || content[0] == '#' {
+			if nl := strings.IndexByte(content, '\n'); nl >= 0 {
+				advance(nl + 1)
+				continue
+			}
+		}
+		eq := strings.IndexByte(content, '=')
+		if eq < 0 {
+			break
+		}
+		keyStart := pos
+		key := strings.Trim(content[:eq], " ")
+		if key != "" {
+			keyStart = pos + strings.Index(content[:eq], key)
+		}
+		advance(eq + 1)
+		trimLeft()
+		if key == "" {
+			break
+		}
+		key = strings.TrimPrefix(key, "export ")
+		line := lines.of(keyStart)
+		store := func(v string, q byte) {
+			defs = append(defs, Def{Key: key, Value: v, File: file, Line: line, Quote: q})
+			for l := line; l <= lines.of(pos); l++ {
+				covered[l] = true
+			}
+		}
+		if content == "" {
+			store("", 0)
+			break
+		}
+		if content[0] == '"' {
+			if end := strings.IndexByte(content[1:], '"'); end >= 0 {
+				store(strings.ReplaceAll(content[1:end+1], `\n`, "\n"), '"')
+				if nl := strings.IndexByte(content[end+2:], '\n'); nl >= 0 {
+					advance(end + 2 + nl)
+				} else {
+					content = ""
+				}
+				continue
+			}
+		}
+		if q := content[0]; q == '\'' || q == '"' || q == '`' {
+			end := strings.IndexByte(content[1:], q)
+			if end < 0 {
+				nl := strings.IndexByte(content, '\n')
+				if nl < 0 {
+					break // nothing stored: the quote never closes
+				}
+				store(content[:nl], 0)
+				advance(nl)
+				continue
+			}
+			store(content[1:end+1], q)
+			if nl := strings.IndexByte(content[end+2:], '\n'); nl >= 0 {
+				advance(end + 2 + nl)
+			} else {
+				content = ""
+			}
+			continue
+		}
+		v := content
+		nl := strings.IndexByte(content, '\n')
+		if nl >= 0 {
+			v = content[:nl]
+		}
+		if h := strings.IndexByte(v, '#'); h >= 0 {
+			v = v[:h]
+		}
+		store(strings.Trim(v, " "), 0)
+		if nl < 0 {
+			break
+		}
+		advance(nl)
+	}
+	return defs, lines.uncovered(src, covered, file), nil
+}
+
+// The expansions of dotenv-expand. Each is a port of the version named,
+// checked against the real one by the conformance suite.
+
+// expandV12 is dotenv-expand 12's expand (bundled by Vite): every key of
+// parsed in order, a value the process environment already holds (and
+// that differs) taken from it, else expanded against the running parsed
+// values overlaid by the process environment; finally every key written
+// into processEnv.
+//
+// v1000 is dotenv-expand 1000's change to it: "-" and "+" test whether a
+// variable is set rather than non-empty, and a value that refers to itself
+// is left as written.
+//
+// It returns the first key whose expansion never ends (dotenv-expand 1000
+// hangs on ${A}x in A), or "".
+func expandV12(keys []string, parsed map[string]string, processEnv map[string]string, runningIsParsed, v1000 bool) (hangs string) {
+	running := map[string]string{}
+	if runningIsParsed {
+		running = parsed
+	}
+	for _, k := range keys {
+		v := parsed[k]
+		if pv := processEnv[k]; pv != "" && pv != v {
+			v = pv
+		} else {
+			var ok bool
+			if v, ok = expandValueV12(v, processEnv, running, v1000); !ok {
+				return k
+			}
+		}
+		v = strings.ReplaceAll(v, `\$`, "$")
+		parsed[k] = v
+		if !runningIsParsed {
+			running[k] = v
+		}
+	}
+	for _, k := range keys {
+		processEnv[k] = parsed[k]
+	}
+	return ""
+}
+
+// maxExpansions bounds the replacements in one value: past it the real
+// loader is looping for ever (or until memory runs out).
+const maxExpansions = 1000
+
+func expandValueV12(value string, processEnv, running map[string]string, v1000 bool) (string, bool) {
+	get := func(k string) (string, bool) {
+		if v, ok := processEnv[k]; ok {
+			return v, true
+		}
+		v, ok := running[k]
+		return v, ok
+	}
+	result := value
+	seen := map[string]bool{}
+	for n := 0; ; n++ {
+		if n == maxExpansions {
+			return result, false
+		}
+		start, end, expr := nextDollarV12(result)
+		if start < 0 {
+			break
+		}
+		template := result[start:end]
+		seen[result] = true
+		splitter := ""
+		for i := 0; i < len(expr) && splitter == ""; i++ {
+			for _, op := range []string{":+", "+", ":-", "-"} {
+				if strings.HasPrefix(expr[i:], op) {
+					splitter = op
+					break
+				}
+			}
+		}
+		sep := splitter
+		if sep == "" {
+			sep = "null" // String.prototype.split(null) splits on "null"
+		}
+		parts := strings.Split(expr, sep)
+		key := parts[0]
+		rest := strings.Join(parts[1:], sep)
+		var def, val string
+		v, set := get(key)
+		if !v1000 || splitter != "-" && splitter != "+" {
+			set = v != "" // JavaScript truthiness
+		}
+		if splitter == ":+" || splitter == "+" {
+			if set {
+				def = rest
+			}
+		} else {
+			def = rest
+			val = v
+		}
+		switch {
+		case v1000 && set && splitter == "-":
+			result = jsReplace(result, template, val)
+		case val != "" && seen[val] && !v1000:
+			result = jsReplace(result, template, def)
+		case val != "":
+			result = jsReplace(result, template, val)
+		default:
+			result = jsReplace(result, template, def)
+		}
+		if v1000 && seen[result] {
+			break // 1000 stops when a replacement comes back to a text it had
+		}
+		if rv, ok := running[key]; ok && result == rv {
+			break
+		}
+	}
+	return result, true
+}
+
+// nextDollarV12 finds the first match of
+// /(?<!\\)\${([^{}]+)}|(?<!\\)\$([A-Za-z_][A-Za-z0-9_]*)/.
+func nextDollarV12(s string) (start, end int, expr string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] != '$' || i > 0 && s[i-1] == '\\' {
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '{' {
+			j := i + 2
+			for j < len(s) && s[j] != '{' && s[j] != '}' {
+				j++
+			}
+			if j < len(s) && s[j] == '}' && j > i+2 {
+				return i, j + 1, s[i+2 : j]
+			}
+		}
+		if i+1 < len(s) && (s[i+1] == '_' || isLetter(s[i+1])) {
+			j := i + 2
+			for j < len(s) && isWord(s[j]) {
+				j++
+			}
+			return i, j, s[i+1 : j]
+		}
+	}
+	return -1, -1, ""
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// jsReplace is String.prototype.replace with a string pattern: the first
+// occurrence only, and the replacement's $$, $&, $` and $' patterns.
+func jsReplace(s, pattern, repl string) string {
+	i := strings.Index(s, pattern)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.WriteString(s[:i])
+	for j := 0; j < len(repl); j++ {
+		if repl[j] == '$' && j+1 < len(repl) {
+			switch repl[j+1] {
+			case '$':
+				b.WriteByte('$')
+				j++
+				continue
+			case '&':
+				b.WriteString(pattern)
+				j++
+				continue
+			case '`':
+				b.WriteString(s[:i])
+				j++
+				continue
+			case '\'':
+				b.WriteString(s[i+len(pattern):])
+				j++
+				continue
+			}
+		}
+		b.WriteByte(repl[j])
+	}
+	b.WriteString(s[i+len(pattern):])
+	return b.String()
+}
+
+// expandNext is the dotenv-expand that @next/env bundles (10.x): values
+// are expanded from the rightmost unescaped '$' leftwards, each reference
+// taken from the environment (which holds the files read before), else
+// its :- default, else this file's parsed value; every key is then
+// written into the environment.
+//
+// It returns false where Next.js's recursion never ends (a value that
+// refers to itself): Next.js then logs "Failed to load env" and skips the
+// whole file.
+func expandNext(keys []string, parsed map[string]string, environment map[string]string) bool {
+	for _, k := range keys {
+		v, ok := environment[k]
+		if !ok {
+			v = parsed[k]
+		}
+		x, ok := interpolateNext(v, environment, parsed, 0)
+		if !ok {
+			return false
+		}
+		parsed[k] = strings.ReplaceAll(x, `\$`, "$")
+	}
+	for _, k := range keys {
+		environment[k] = parsed[k]
+	}
+	return true
+}
+
+func interpolateNext(v string, environment, parsed map[string]string, depth int) (string, bool) {
+	if depth > 1000 {
+		return v, false
+	}
+	last := -1
+	for i := 0; i < len(v); i++ {
+		if v[i] == '$' && (i == 0 || v[i-1] != '\\') {
+			last = i
+		}
+	}
+	if last < 0 {
+		return v, true
+	}
+	// /((?!(?<=\\))\${?([\w]+)(?::-([^}\\]*))?}?)/ on the rightmost group.
+	right := v[last:]
+	for s := 0; s < len(right); s++ {
+		if right[s] != '$' || s > 0 && right[s-1] == '\\' {
+			continue
+		}
+		j := s + 1
+		if j < len(right) && right[j] == '{' {
+			j++
+		}
+		k := j
+		for k < len(right) && isWord(right[k]) {
+			k++
+		}
+		if k == j {
+			continue
+		}
+		name := right[j:k]
+		def := ""
+		if strings.HasPrefix(right[k:], ":-") {
+			d := k + 2
+			for d < len(right) && right[d] != '}' && right[d] != '\\' {
+				d++
+			}
+			def = right[k+2 : d]
+			k = d
+		}
+		if k < len(right) && right[k] == '}' {
+			k++
+		}
+		group := right[s:k]
+		repl := environment[name]
+		if repl == "" {
+			repl = def
+		}
+		if repl == "" {
+			repl = parsed[name]
+		}
+		return interpolateNext(jsReplace(v, group, repl), environment, parsed, depth+1)
+	}
+	return v, true
+}
+
+// lineIndex maps offsets to 1-based line numbers.
+type lineIndex struct{ starts []int }
+
+func newLineIndex(s string) lineIndex {
+	starts := []int{0}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return lineIndex{starts}
+}
+
+func (x lineIndex) count() int { return len(x.starts) }
+
+func (x lineIndex) of(off int) int {
+	lo, hi := 0, len(x.starts)-1
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if x.starts[mid] <= off {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo + 1
+}
+
+// uncovered lists the lines with content that no definition covered and
+// that are not comments: the lines a loader skipped.
+func (x lineIndex) uncovered(src string, covered []bool, file string) []Skip {
+	var out []Skip
+	for i, st := range x.starts {
+		end := len(src)
+		if i+1 < len(x.starts) {
+			end = x.starts[i+1] - 1
+		}
+		text := strings.TrimSpace(src[st:end])
+		text = strings.TrimPrefix(text, "\uFEFF")
+		if text == "" || text[0] == '#' || covered[i+1] {
+			continue
+		}
+		out = append(out, Skip{File: file, Line: i + 1, Key: leadingName(text), Reason: "not read"})
+	}
+	return out
+}
+
+// leadingName is the variable name a line starts with ("export " aside),
+// or "" when it does not start with one.
+func leadingName(text string) string {
+	text = strings.TrimPrefix(text, "export ")
+	text = strings.TrimLeft(text, " \t")
+	n := 0
+	for n < len(text) && (isWord(text[n])) {
+		n++
+	}
+	if n == 0 || text[0] >= '0' && text[0] <= '9' {
+		return ""
+	}
+	return text[:n]
+}

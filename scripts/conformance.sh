@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Differential conformance harness: run real dotenv loaders over the cases in
+# internal/envload/testdata/conformance/cases/*.txtar and record what each one
+# reads as internal/envload/testdata/conformance/golden/NAME.json.
+#
+#   scripts/conformance.sh            # every case (goldens of deleted cases are removed)
+#   scripts/conformance.sh seed-bom   # only the named cases
+#   make conformance
+#
+# Loaders are installed into $CONFORMANCE_DIR (default /tmp/dbguard-conformance):
+# the npm packages at the pinned versions below, Debian's python3-dotenv, and
+# the Go runner (scripts/conformance/gorunner, its own module) built from a
+# copy, so the repository's go.mod files are never touched. Override a
+# version with the variables below, e.g. VITE_VERSION=7.1.0 scripts/conformance.sh.
+set -euo pipefail
+
+DOTENV_VERSION=${DOTENV_VERSION:-18.0.10}
+DOTENV_EXPAND_VERSION=${DOTENV_EXPAND_VERSION:-1000.0.0}
+DOTENV_FLOW_VERSION=${DOTENV_FLOW_VERSION:-4.1.0}
+NEXT_ENV_VERSION=${NEXT_ENV_VERSION:-16.4.6}
+VITE_VERSION=${VITE_VERSION:-8.3.8}
+# Empty: the versions pinned in scripts/conformance/gorunner/go.mod.
+GODOTENV_VERSION=${GODOTENV_VERSION:-}
+COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-}
+GO_ENVPARSE_VERSION=${GO_ENVPARSE_VERSION:-}
+PYTHON=${PYTHON:-/usr/bin/python3} # Debian's, where python3-dotenv lives
+NODE=${NODE:-node}
+GO=${GO:-go}
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+src=$repo/scripts/conformance
+data=$repo/internal/envload/testdata/conformance
+dir=${CONFORMANCE_DIR:-/tmp/dbguard-conformance}
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+
+log() { printf 'conformance: %s\n' "$*" >&2; }
+
+# --- Node loaders -----------------------------------------------------------
+mkdir -p "$dir/node"
+pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@next/env":"%s","dotenv":"%s","dotenv-expand":"%s","dotenv-flow":"%s","vite":"%s"}}' \
+	"$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$VITE_VERSION")
+if [[ ! -d $dir/node/node_modules || "$(cat "$dir/node/.installed" 2>/dev/null)" != "$pkg" ]]; then
+	log "npm install into $dir/node"
+	printf '%s\n' "$pkg" >"$dir/node/package.json"
+	rm -f "$dir/node/.installed"
+	(cd "$dir/node" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+	printf '%s' "$pkg" >"$dir/node/.installed"
+fi
+# Beside node_modules, so require('dotenv') and import('vite') resolve there.
+cp "$src/run.cjs" "$dir/node/run.cjs"
+
+# --- python-dotenv (Debian) -------------------------------------------------
+if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
+	log "apt-get install python3-dotenv"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get install -y -qq python3-dotenv >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv >&2; }
+fi
+
+# --- Go runner (godotenv, compose-go, go-envparse) ----------------------------
+rm -rf "$dir/gorunner-src"
+cp -r "$src/gorunner" "$dir/gorunner-src"
+gets=()
+[[ -n $GODOTENV_VERSION ]] && gets+=("github.com/joho/godotenv@$GODOTENV_VERSION")
+[[ -n $COMPOSE_GO_VERSION ]] && gets+=("github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION")
+[[ -n $GO_ENVPARSE_VERSION ]] && gets+=("github.com/hashicorp/go-envparse@$GO_ENVPARSE_VERSION")
+if ((${#gets[@]})); then
+	(cd "$dir/gorunner-src" && "$GO" get "${gets[@]}" >&2 && "$GO" mod tidy >&2)
+fi
+(cd "$dir/gorunner-src" && "$GO" build -o "$dir/bin/gorunner" .)
+
+# --- Run --------------------------------------------------------------------
+mkdir -p "$dir/work"
+start=$(date +%s)
+"$dir/bin/gorunner" \
+	-cases "$data/cases" -golden "$data/golden" -work "$dir/work" \
+	-node "$NODE" -node-runner "$dir/node/run.cjs" \
+	-python "$PYTHON" -py-runner "$src/run.py" \
+	"$@"
+log "done in $(($(date +%s) - start))s"

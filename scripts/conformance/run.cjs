@@ -1,0 +1,133 @@
+'use strict';
+// Node side of the dotenv conformance harness (see scripts/conformance.sh).
+// Usage: node run.cjs MANIFEST.json OUT.json [LOADER]
+//
+// conformance.sh copies this file beside the node_modules that hold the JS
+// loaders, so require()/import() find them. One process per case: every run
+// folder and every loader runs in turn, with process.env and the working
+// directory reset before each, and @next/env (which caches module-level
+// state) required afresh for each call. With LOADER, only that loader runs:
+// gorunner falls back to one process per loader when a loader hangs or crashes
+// the process, so the others still get their results.
+
+const fs = require('fs');
+const path = require('path');
+
+const BOOKKEEPING = new Set(['__NEXT_PROCESSED_ENV']); // set by @next/env for itself
+
+function pkgVersion(name) {
+  return require(`${name}/package.json`).version;
+}
+
+// dotenv-flow parses with its own copy of dotenv, not the top-level one.
+function flowDotenvVersion() {
+  const flowDir = path.dirname(require.resolve('dotenv-flow/package.json'));
+  return require(require.resolve('dotenv/package.json', { paths: [flowDir] })).version;
+}
+
+function resetEnv(start) {
+  for (const k of Object.keys(process.env)) delete process.env[k];
+  Object.assign(process.env, start);
+}
+
+// What the application sees beyond the runner's baseline: every key the case's
+// env: lines set, and every key that is new or changed since the start.
+function diff(got, start, caseEnv) {
+  const vars = {};
+  for (const [k, v] of Object.entries(got)) {
+    if (v === undefined || BOOKKEEPING.has(k)) continue;
+    if (k in caseEnv || !(k in start) || start[k] !== v) vars[k] = String(v);
+  }
+  return vars;
+}
+
+function firstLine(e) {
+  const msg = e && e.message !== undefined ? e.message : String(e);
+  return String(msg).trim().split('\n')[0];
+}
+
+function freshNextEnv() {
+  const file = require.resolve('@next/env');
+  delete require.cache[file];
+  return require(file);
+}
+
+async function main() {
+  const [manifestPath, outPath, only] = process.argv.slice(2);
+  const m = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  const base = { ...process.env };
+  delete base.PWD;
+
+  const dotenv = require('dotenv');
+  const { expand } = require('dotenv-expand');
+  const dotenvFlow = require('dotenv-flow');
+  const vite = await import('vite');
+  const silent = { info() {}, warn() {}, error() {}, log() {} };
+
+  const loaders = {
+    dotenv: () => {
+      const r = dotenv.config({ quiet: true });
+      if (r.error) throw r.error;
+      return process.env;
+    },
+    'dotenv-expand': () => {
+      const r = expand(dotenv.config({ quiet: true }));
+      if (r && r.error) throw r.error;
+      return process.env;
+    },
+    'dotenv-flow': () => {
+      const r = dotenvFlow.config({ node_env: m.mode, silent: true });
+      if (r && r.error) throw r.error;
+      return process.env;
+    },
+    next: (dir, start) => {
+      if (m.mode === 'test') {
+        process.env.NODE_ENV = 'test';
+        start.NODE_ENV = 'test'; // the runner's doing, not the loader's
+      }
+      freshNextEnv().loadEnvConfig(dir, m.mode === 'development', silent, true);
+      return process.env;
+    },
+    vite: (dir) => vite.loadEnv(m.mode, dir, ''),
+  };
+  const versions = {
+    dotenv: pkgVersion('dotenv'),
+    'dotenv-expand': pkgVersion('dotenv-expand'),
+    'dotenv-flow': `${pkgVersion('dotenv-flow')} (dotenv ${flowDotenvVersion()})`,
+    next: pkgVersion('@next/env'),
+    vite: `${pkgVersion('vite')} (node ${process.version})`,
+  };
+  if (!m.next) {
+    delete loaders.next;
+    delete versions.next;
+  }
+  if (only) {
+    for (const name of Object.keys(loaders)) if (name !== only) delete loaders[name];
+  }
+
+  const results = {};
+  for (const name of Object.keys(loaders)) results[name] = {};
+  for (const run of m.runs) {
+    const dir = path.join(m.root, run);
+    for (const [name, load] of Object.entries(loaders)) {
+      const start = { ...base, PWD: dir };
+      resetEnv(start);
+      let res;
+      try {
+        process.chdir(dir);
+        const got = { ...load(dir, start) };
+        res = { vars: diff(got, start, m.env) };
+      } catch (e) {
+        res = { error: firstLine(e) };
+      }
+      results[name][run] = res;
+    }
+  }
+  resetEnv(base);
+  fs.writeFileSync(outPath, JSON.stringify({ versions, results }));
+}
+
+main().catch((e) => {
+  console.error(e && e.stack ? e.stack : e);
+  process.exit(1);
+});

@@ -1,0 +1,94 @@
+"""Python side of the dotenv conformance harness (see scripts/conformance.sh).
+
+Usage: /usr/bin/python3 run.py MANIFEST.json OUT.json [LOADER]
+
+Runs python-dotenv's load_dotenv() and dotenv_values() for every run folder
+of one case. Both are called with no arguments, so they find .env the way an
+application's would: find_dotenv() walks up from the folder of the file that
+calls it. That calling file is simulated by compiling the call with a file
+name in the case's caller folder (default: the run folder); nothing is written
+there. The working directory is the run folder, and os.environ is reset
+before each call. With LOADER, only that loader runs (gorunner's fallback when
+a loader hangs or crashes the process).
+"""
+
+import json
+import os
+import sys
+from importlib import metadata
+
+import dotenv
+
+
+def reset_env(start):
+    os.environ.clear()
+    os.environ.update(start)
+
+
+def diff(got, start, case_env):
+    """Every key the case's env: lines set, and every key new or changed since the start."""
+    return {
+        k: v
+        for k, v in got.items()
+        if k in case_env or k not in start or start[k] != v
+    }
+
+
+def call_from(caller_dir, src):
+    """Run src as if it were the body of caller_dir/app.py; return its `result`."""
+    scope = {"__name__": "__conformance_app__", "dotenv": dotenv}
+    code = compile(src, os.path.join(caller_dir, "app.py"), "exec")
+    exec(code, scope)
+    return scope["result"]
+
+
+def load_dotenv(caller_dir, start, case_env):
+    call_from(caller_dir, "from dotenv import load_dotenv\nresult = load_dotenv()\n")
+    return diff(dict(os.environ), start, case_env)
+
+
+def dotenv_values(caller_dir, start, case_env):
+    # The returned dict alone: no process environment merged in. Keys with no
+    # '=' map to None (JSON null).
+    return dict(call_from(caller_dir, "from dotenv import dotenv_values\nresult = dotenv_values()\n"))
+
+
+LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values)]
+
+
+def first_line(e):
+    msg = str(e).strip().split("\n")[0]
+    return f"{type(e).__name__}: {msg}" if msg else type(e).__name__
+
+
+def main():
+    manifest_path, out_path = sys.argv[1:3]
+    only = sys.argv[3] if len(sys.argv) > 3 else None
+    loaders = [(name, load) for name, load in LOADERS if only in (None, name)]
+    with open(manifest_path, encoding="utf-8") as f:
+        m = json.load(f)
+    base = dict(os.environ)
+    base.pop("PWD", None)
+    case_env = m["env"]
+    version = metadata.version("python-dotenv")
+
+    results = {name: {} for name, _ in loaders}
+    for run in m["runs"]:
+        run_dir = os.path.normpath(os.path.join(m["root"], run))
+        caller_dir = os.path.normpath(os.path.join(m["root"], m["caller"] or run))
+        for name, load in loaders:
+            start = dict(base, PWD=run_dir)
+            reset_env(start)
+            try:
+                os.chdir(run_dir)
+                res = {"vars": load(caller_dir, start, case_env)}
+            except Exception as e:  # a loader failure is a result, not a crash
+                res = {"error": first_line(e)}
+            results[name][run] = res
+    reset_env(base)
+    with open(out_path, "w", encoding="utf-8") as f:
+        json.dump({"versions": {name: version for name, _ in LOADERS}, "results": results}, f, ensure_ascii=False)
+
+
+if __name__ == "__main__":
+    main()
