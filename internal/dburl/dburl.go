@@ -257,6 +257,11 @@ func parseKeyValue(s string) (*URL, error) {
 		if key == "" {
 			return nil, parseErr("missing keyword before '=' in keyword/value string")
 		}
+		if !isKeyword(key) {
+			// "postgres://... with a stray quote, or a password's
+			// remains: libpq knows no such keyword. Never quoted.
+			return nil, parseErr("neither a postgres:// URL nor a keyword=value string (a keyword is letters, digits and '_')")
+		}
 		i++
 		skipSpace()
 		var b strings.Builder
@@ -298,6 +303,18 @@ func parseKeyValue(s string) (*URL, error) {
 		return nil, err
 	}
 	return u, nil
+}
+
+// isKeyword reports whether k can be a libpq keyword.
+func isKeyword(k string) bool {
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9' {
+			continue
+		}
+		return false
+	}
+	return k != ""
 }
 
 func isSpace(c byte) bool {

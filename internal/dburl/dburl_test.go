@@ -152,6 +152,9 @@ func TestParseErrors(t *testing.T) {
 		{"postgres://app:pw%zz@host/db", "bad percent-encoding in the password", false},
 		{"host=a password='hunter2", "unterminated quoted value", false},
 		{"host=a hunter2", "missing '='", false},
+		// An env file's unclosed quote: the rest is not a keyword.
+		{`"postgres://app:hunter2@db/app?sslmode=require`, "neither a postgres:// URL nor a keyword=value string", false},
+		{"host=db pass-word=hunter2", "neither a postgres:// URL nor a keyword=value string", false},
 		{"postgres://h1,h2/db?port=1,2,3", "3 ports given for 2 hosts", false},
 	}
 	for _, tt := range tests {
