@@ -6,6 +6,8 @@
 package config
 
 import (
+	"github.com/dbguard/dbguard/internal/envload"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -122,11 +124,23 @@ type Database struct {
 	DirectURLVars []string `yaml:"direct_url_vars"`
 }
 
-// Env says which env files count.
+// Env says which env files count and which loaders read them.
 type Env struct {
 	Files   []string `yaml:"files"`
 	Exclude []string `yaml:"exclude"`
 	Mode    string   `yaml:"mode"`
+	// Loaders, when set, replaces detection: each entry is one loader the
+	// project runs and the folder it runs from.
+	Loaders []LoaderRun `yaml:"loaders"`
+}
+
+// LoaderRun is one loader a project runs: its name (see envload.Loaders),
+// the folder it starts in, and for python-dotenv the folder of the script
+// that calls load_dotenv().
+type LoaderRun struct {
+	Loader string `yaml:"loader"`
+	Dir    string `yaml:"dir"`
+	Caller string `yaml:"caller"`
 }
 
 // Pooler is a user rule: a connection to Match goes to Direct instead.
@@ -358,7 +372,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {
@@ -432,6 +446,20 @@ func (c *Config) validate() error {
 	for i, f := range c.Env.Files {
 		if f == "" {
 			return bad("empty file name", "env", "files", i)
+		}
+	}
+	for i, l := range c.Env.Loaders {
+		if envload.LoaderNamed(l.Loader) == nil {
+			var names []string
+			for _, k := range envload.Loaders {
+				names = append(names, k.Name)
+			}
+			return bad(fmt.Sprintf("unknown loader %q (known: %s)", l.Loader, strings.Join(names, ", ")), "env", "loaders", i, "loader")
+		}
+		for _, d := range []string{l.Dir, l.Caller} {
+			if path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+				return bad(fmt.Sprintf("loader folder %q must be relative to the project root, inside it", d), "env", "loaders", i)
+			}
 		}
 	}
 	for i, p := range c.Hook.Allow {

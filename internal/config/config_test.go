@@ -79,6 +79,9 @@ func TestParseErrors(t *testing.T) {
 		{"poolers:\n  - name: a\n    match: {port: 1}\n    direct: {host: '*.x'}\n", "dbguard.yaml:4: pooler rule \"a\": direct host"},
 		{"migrations:\n  lock_timeout: soon\n", `dbguard.yaml:2: want a duration such as 15s or 2m, got "soon"`},
 		{"migrations:\n  table: 'a\"b'\n", `dbguard.yaml:2: migrations table`},
+		{"env:\n  loaders:\n    - loader: nextjs\n", `dbguard.yaml:3: unknown loader "nextjs" (known: dotenv, dotenv-expand, dotenv-flow, next, vite,`},
+		{"env:\n  loaders:\n    - loader: vite\n      dir: ../other\n", `dbguard.yaml:3: loader folder "../other" must be relative to the project root`},
+		{"env:\n  loaders:\n    - loadr: vite\n", `dbguard.yaml:3: unknown key "loadr" (did you mean "loader"?)`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("dbguard.yaml", []byte(tt.text))
@@ -92,6 +95,17 @@ func TestParseErrors(t *testing.T) {
 		if strings.Contains(err.Error(), "config.") || strings.Contains(err.Error(), "struct {") {
 			t.Errorf("error leaks Go type names: %q", err)
 		}
+	}
+}
+
+func TestLoaders(t *testing.T) {
+	c, err := Parse("dbguard.yaml", []byte("env:\n  loaders:\n    - loader: next\n      dir: apps/web\n    - loader: python-dotenv\n      caller: backend/app\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []LoaderRun{{Loader: "next", Dir: "apps/web"}, {Loader: "python-dotenv", Caller: "backend/app"}}
+	if !reflect.DeepEqual(c.Env.Loaders, want) {
+		t.Errorf("loaders = %+v", c.Env.Loaders)
 	}
 }
 
