@@ -31,7 +31,22 @@ func TestPasswordSweep(t *testing.T) {
 			".env":         "DATABASE_URL=postgres://app:" + fake + "@db1.internal/app\n",
 			"backend/.env": "DATABASE_URL=postgres://app:" + fake + "@db2.internal/app\n",
 		},
-		"malformed-env":  {".env": "DATABASE_URL=\"postgres://app:" + fake + "@db/app\n"},
+		"malformed-env": {".env": "DATABASE_URL=\"postgres://app:" + fake + "@db/app\n"},
+		// The loader-model error paths: a loader in use refusing a line that
+		// holds a secret (godotenv quotes the whole rest of the file in its
+		// own error), a key-less secret line, a value cut at '#' for some
+		// loaders, a composed URL, a BOM.
+		"loader-refuses": {
+			".env":   "POSTGRES_PASSWORD: " + fake + "=\nDATABASE_URL=\"postgres://app:" + fake + "@db/app\n",
+			"go.mod": "module x\nrequire github.com/joho/godotenv v1.5.1\n",
+		},
+		"space-not-equals": {".env": "DATABASE_URL postgres://app:" + fake + "=@db/app\n", "go.mod": "module x\nrequire github.com/joho/godotenv v1.5.1\n"},
+		"hash-cut":         {".env": "DATABASE_URL=postgres://app:" + fake + "#x@db.internal/app\n"},
+		"composed": {
+			".env":         "POSTGRES_PASSWORD=" + fake + "\nPOSTGRES_HOST=db1.internal\nDATABASE_URL=postgres://app:${POSTGRES_PASSWORD}@${POSTGRES_HOST}/app\n",
+			"backend/.env": "POSTGRES_PASSWORD=" + fake + "\nPOSTGRES_HOST=db2.internal\nDATABASE_URL=postgres://app:${POSTGRES_PASSWORD}@${POSTGRES_HOST}/app\n",
+		},
+		"bom":            {".env": "\uFEFFDATABASE_URL=postgres://app:" + fake + "@db.internal/app\n"},
 		"malformed-url":  {".env": "DATABASE_URL=postgres://app:" + fake + "\n"},
 		"pooled-unknown": {".env": "DATABASE_URL=postgres://app:" + fake + "@pool.internal:6543/app\n"},
 		"wrong-password": {".env": "DATABASE_URL=" + strings.Replace(dbURL, pgtest.Password, fake, 1) + "\n"},

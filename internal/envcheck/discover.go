@@ -11,6 +11,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/envload"
 )
 
 // Status says whether an env file is loaded in the current mode.
@@ -21,6 +23,7 @@ const (
 	Template  Status = "template"   // .env.example and friends: never loaded
 	OtherMode Status = "other-mode" // .env.production in mode development
 	TestLocal Status = "skipped-in-test"
+	NotRead   Status = "not-read" // no loader this project runs reads it
 )
 
 // EnvFile is one env file found under the project root.
@@ -28,6 +31,8 @@ type EnvFile struct {
 	Path   string `json:"path"` // slash path relative to the root
 	Status Status `json:"status"`
 	Mode   string `json:"mode,omitempty"` // the mode in its name, if any
+	// ReadBy are the loaders that read it.
+	ReadBy []string `json:"read_by,omitempty"`
 	// rank orders the files of one directory, lowest to highest priority:
 	// .env, .env.<mode>, .env.local, .env.<mode>.local (dotenv-flow, Vite).
 	rank int
@@ -87,8 +92,9 @@ var skipDirs = map[string]bool{
 
 // discover lists the env files under root, or the explicit ones, sorted by
 // directory and then by priority.
-func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, error) {
+func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, []string, error) {
 	var files []EnvFile
+	var manifests []string
 	add := func(rel string) {
 		if f, ok := classify(path.Base(rel), mode); ok {
 			f.Path = rel
@@ -101,12 +107,12 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			if filepath.IsAbs(p) {
 				r, err := filepath.Rel(root, p)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				rel = filepath.ToSlash(r)
 			}
 			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
-				return nil, &MissingFileError{Path: rel, Err: err}
+				return nil, nil, &MissingFileError{Path: rel, Err: err}
 			}
 			if _, ok := classify(path.Base(rel), mode); !ok {
 				// An explicit file with another name (prod.env) is loaded
@@ -138,6 +144,10 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			if excluded(exclude, rel) {
 				return nil
 			}
+			if envload.IsManifest(d.Name()) {
+				manifests = append(manifests, rel)
+				return nil
+			}
 			if d.Type()&fs.ModeSymlink != 0 {
 				if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 					return nil
@@ -149,19 +159,26 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	sortFiles(files)
-	return files, nil
+	return files, manifests, nil
 }
 
 // classifyAll turns a set of paths into env files, as discovery would:
 // the explicit list when there is one, else leaving out what discovery
 // skips (dependencies, build output, env.exclude); sorted the same way.
-func classifyAll(contents map[string][]byte, mode string, explicit, exclude []string) []EnvFile {
+func classifyAll(contents map[string][]byte, mode string, explicit, exclude []string) ([]EnvFile, []string) {
 	var files []EnvFile
+	var manifests []string
 	for p := range contents {
+		if envload.IsManifest(path.Base(p)) {
+			if !excluded(exclude, p) && !inSkippedDir(p) {
+				manifests = append(manifests, p)
+			}
+			continue
+		}
 		if len(explicit) > 0 && !slices.Contains(explicit, p) {
 			continue
 		}
@@ -174,7 +191,8 @@ func classifyAll(contents map[string][]byte, mode string, explicit, exclude []st
 		}
 	}
 	sortFiles(files)
-	return files
+	sort.Strings(manifests)
+	return files, manifests
 }
 
 // IsEnvFile reports whether a file name is an env file dbguard reads

@@ -16,8 +16,7 @@ type Definition struct {
 	Value string // as go-envparse reads it
 	File  string // slash path relative to the project root
 	Line  int
-	Quote byte   // '"' or '\'' when the value was quoted, else 0
-	raw   string // the value text as written, for the lint checks
+	Quote byte // '"' or '\'' when the value was quoted, else 0
 }
 
 // Location is file:line, or "environment" for the process environment.
@@ -110,24 +109,33 @@ func ParseFile(name string, data []byte) ([]Definition, error) {
 		if quote == '\'' {
 			v = strings.ReplaceAll(v, singleQuoteNewline, "\n")
 		}
-		defs = append(defs, Definition{Key: key, Value: v, File: name, Line: lineNo, Quote: quote, raw: value})
+		defs = append(defs, Definition{Key: key, Value: v, File: name, Line: lineNo, Quote: quote})
 	}
 	return defs, nil
 }
 
 // checkKey returns why key is not a usable variable name, or "". go-envparse
 // also lets '.' and '/' through; no shell or process environment can hold
-// such a name, so a line using one is a mistake worth stopping on.
+// such a name, so a line using one is a mistake worth stopping on. The
+// text before '=' may hold a secret (KEY: value, KEY value), so the message
+// names at most the leading variable name, never the rest.
 func checkKey(key string) string {
 	for i, c := range key {
 		letter := c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z'
 		if letter || i > 0 && c >= '0' && c <= '9' {
 			continue
 		}
-		if c == ' ' || c == '\t' {
-			return fmt.Sprintf("space in the name %q (want KEY=value)", key)
+		after := "at the start of the line"
+		if i > 0 {
+			after = "after " + key[:i]
 		}
-		return fmt.Sprintf("%q is not a variable name: %q at position %d (use letters, digits and '_', not starting with a digit)", key, c, i+1)
+		switch {
+		case c == ' ' || c == '\t':
+			return fmt.Sprintf("a space %s, before '=' (want KEY=value)", after)
+		case c == ':':
+			return fmt.Sprintf("':' %s: write KEY=value, not KEY: value", after)
+		}
+		return fmt.Sprintf("the name before '=' is not a variable name: an unexpected character %s (use letters, digits and '_', not starting with a digit)", after)
 	}
 	return ""
 }
@@ -144,39 +152,4 @@ func closesQuote(s string) bool {
 		}
 	}
 	return false
-}
-
-// lint returns what a loader other than go-envparse would read differently
-// in a connection-string definition.
-func (d *Definition) lint() []string {
-	var out []string
-	if d.Quote == 0 {
-		if i := strings.IndexByte(d.raw, '#'); i > 0 && d.raw[i-1] != ' ' && d.raw[i-1] != '\t' {
-			out = append(out, "unquoted '#' inside the value: go-envparse and Node's dotenv end the value there, python-dotenv and docker compose keep it; put the value in single quotes")
-		}
-	}
-	if d.Quote != '\'' && strings.Contains(d.raw, "$") {
-		out = append(out, "'$' in the value: Vite, dotenv-expand, python-dotenv and docker compose expand $NAME and ${NAME}, Node's dotenv and go-envparse do not; use single quotes to keep it literal")
-	}
-	if strings.TrimSpace(d.Value) == "" {
-		out = append(out, "empty value: some loaders treat it as unset and fall back to another file, others set the variable to \"\"")
-	}
-	return out
-}
-
-// fullValue is the value as loaders that keep an unquoted '#' read it (up
-// to a '#' preceded by white space). dbguard judges the database by it: a
-// URL cut at '#' is broken for everyone, and the lint warning says so.
-func (d *Definition) fullValue() string {
-	if d.Quote != 0 || !strings.Contains(d.raw, "#") {
-		return d.Value
-	}
-	v := d.raw
-	for i := 1; i < len(v); i++ {
-		if v[i] == '#' && (v[i-1] == ' ' || v[i-1] == '\t') {
-			v = v[:i]
-			break
-		}
-	}
-	return strings.TrimSpace(v)
 }

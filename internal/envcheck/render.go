@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -26,6 +27,23 @@ type JSONReport struct {
 	Effective     *JSONDefinition  `json:"effective"`
 	Migrate       *JSONMigrate     `json:"migrate"`
 	Warnings      []Warning        `json:"warnings"`
+	Loaders       []JSONLoader     `json:"loaders"`
+}
+
+// JSONLoader is what one loader, run in one folder, reads.
+type JSONLoader struct {
+	Loader string   `json:"loader"`
+	Call   string   `json:"call"`
+	Dir    string   `json:"dir"`
+	Caller string   `json:"caller,omitempty"`
+	InUse  bool     `json:"in_use"` // configured or detected, not assumed
+	Why    string   `json:"why"`
+	Files  []string `json:"files"`
+	// Reads are the URL variables it reads, as definitions.
+	Reads map[string]JSONDefinition `json:"reads"`
+	// Empty are the URL variables it reads as empty, with where from.
+	Empty map[string]string `json:"empty,omitempty"`
+	Error string            `json:"error,omitempty"`
 }
 
 // JSONDefinition is one definition of a URL variable.
@@ -42,6 +60,11 @@ type JSONDefinition struct {
 	DirectURL string         `json:"direct_url,omitempty"`
 	Database  dburl.Identity `json:"database"`
 	InEffect  bool           `json:"in_effect"`
+	// ReadBy are the loaders that read it ("vite in backend/"); Via the
+	// variables it was expanded from; Completed what the driver fills in.
+	ReadBy    []string           `json:"read_by"`
+	Via       []string           `json:"via,omitempty"`
+	Completed []dburl.Completion `json:"completed,omitempty"`
 }
 
 // JSONDatabase is one distinct database and who names it.
@@ -82,6 +105,7 @@ func jsonDef(s *Source) JSONDefinition {
 		Var: s.Var, Source: "file", File: s.Def.File, Line: s.Def.Line, Location: s.Def.Location(),
 		URL: s.URL.Redacted(), Kind: s.Endpoint.Kind, Provider: s.Endpoint.Provider, Reason: s.Endpoint.Reason,
 		Database: s.ID, InEffect: s.InEffect,
+		ReadBy: append([]string{}, s.Readers...), Via: s.Via, Completed: s.Completed,
 	}
 	if s.FromEnvironment() {
 		d.Source = "environment"
@@ -119,6 +143,21 @@ func (r *Report) JSON(verdict error) JSONReport {
 		d := jsonDef(r.Effective)
 		j.Effective = &d
 	}
+	j.Loaders = []JSONLoader{}
+	for _, lr := range r.Readings {
+		jl := JSONLoader{Loader: lr.Loader, Call: lr.Call, Dir: lr.Dir, InUse: lr.InUse, Why: lr.Why,
+			Files: append([]string{}, lr.Files...), Reads: map[string]JSONDefinition{}, Empty: lr.Empty}
+		if lr.Caller != lr.Dir {
+			jl.Caller = lr.Caller
+		}
+		for v, s := range lr.Reads {
+			jl.Reads[v] = jsonDef(s)
+		}
+		if lr.Err != nil {
+			jl.Error = lr.Err.Error()
+		}
+		j.Loaders = append(j.Loaders, jl)
+	}
 	if r.MigrateURL != nil {
 		j.Migrate = &JSONMigrate{Location: r.Migrate.Def.Location(), Var: r.Migrate.Var, URL: r.MigrateURL.Redacted(), Rewritten: r.Migrate.Endpoint.Rewritten()}
 	}
@@ -151,6 +190,7 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 			Template:  "template, never loaded",
 			OtherMode: "mode " + f.Mode + ", not loaded",
 			TestLocal: "not loaded in mode test",
+			NotRead:   "not read by the loaders in use",
 		}[f.Status]
 		fmt.Fprintf(tw, "  %s\t%s\n", f.Path, status)
 	}
@@ -165,6 +205,7 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s%s\n", s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted(), note)
 	}
+	r.writeLoaders(tw)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -176,11 +217,21 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 		if len(set.dbs) < 2 {
 			continue
 		}
-		fmt.Fprintf(&b, "\nconflict: the %s name %d databases\n", set.what, len(set.dbs))
+		what := set.what
+		if set.what == "env files" && len(r.EnvDatabases) > 0 {
+			what = "env files and the process environment"
+		}
+		fmt.Fprintf(&b, "\nconflict: the %s name %d databases\n", what, len(set.dbs))
 		for i, db := range set.dbs {
 			fmt.Fprintf(&b, "  %d) %s\n", i+1, db.ID)
 			for _, s := range db.Sources {
 				fmt.Fprintf(&b, "       %s %s = %s\n", s.Def.Location(), s.Var, s.URL.Redacted())
+				for _, v := range s.Via {
+					fmt.Fprintf(&b, "         via %s\n", v)
+				}
+				for _, c := range s.CompletedFrom {
+					fmt.Fprintf(&b, "         the driver adds %s\n", c)
+				}
 			}
 			for _, reader := range db.Readers {
 				fmt.Fprintf(&b, "       read by %s\n", reader)
@@ -191,7 +242,11 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 	b.WriteString("\n")
 	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	if r.Effective != nil && !r.Conflict() {
-		fmt.Fprintf(tw, "database\t%s\t(%s)\n", r.Effective.ID, r.Effective.Def.Location())
+		note := ""
+		if len(r.Effective.CompletedFrom) > 0 {
+			note = "; the driver adds " + strings.Join(r.Effective.CompletedFrom, ", ")
+		}
+		fmt.Fprintf(tw, "database\t%s\t(%s%s)\n", r.Effective.ID, r.Effective.Def.Location(), note)
 		switch {
 		case r.MigrateURL == nil:
 			fmt.Fprintf(tw, "migrations use\tunknown: %s is pooled and has no known direct URL\n", r.URLVar)
@@ -220,4 +275,49 @@ func verdictLine(r *Report, verdict error) string {
 		return fmt.Sprintf("failed: one database in effect, but %d warning(s) under --strict", len(r.Warnings))
 	}
 	return "failed: " + verdict.Error()
+}
+
+// writeLoaders lists, per folder, which value of the URL variable each
+// loader reads, loaders reading the same thing on one line: the heart of
+// the verdict.
+func (r *Report) writeLoaders(tw io.Writer) {
+	fmt.Fprintf(tw, "\nloaders (mode %s)\n", r.Mode)
+	type row struct {
+		what, db, why string
+		lrs           []*LoaderReading
+	}
+	var rows []*row
+	for _, lr := range r.Readings {
+		if len(lr.Files) == 0 && lr.Err == nil && !lr.configured && lr.Reads[r.URLVar] == nil {
+			continue // nothing there for it to read
+		}
+		what, db := "no "+r.URLVar, ""
+		switch s := lr.Reads[r.URLVar]; {
+		case s != nil:
+			what, db = s.Def.Location(), s.ID.String()
+		case lr.Err != nil:
+			what = "cannot read " + errLocation(lr.Err)
+		case lr.Empty[r.URLVar] != "":
+			what = "empty at " + lr.Empty[r.URLVar]
+		case slices.Contains(lr.unusable, r.URLVar):
+			what = "an unusable " + r.URLVar
+		}
+		var found *row
+		for _, x := range rows {
+			if x.what == what && x.db == db && x.why == lr.Why && x.lrs[0].Dir == lr.Dir {
+				found = x
+			}
+		}
+		if found == nil {
+			found = &row{what: what, db: db, why: lr.Why}
+			rows = append(rows, found)
+		}
+		found.lrs = append(found.lrs, lr)
+	}
+	for _, x := range rows {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t(%s)\n", labels(x.lrs), x.what, x.db, x.why)
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(tw, "  (none reads a file)\n")
+	}
 }

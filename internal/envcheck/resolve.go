@@ -1,24 +1,26 @@
-// Package envcheck finds every place a database URL is defined (the process
-// environment and every env file under the project root) and proves that
-// they name one database.
-//
-// Within one directory the files cascade as dotenv-flow and Vite load them:
-// .env, .env.<mode>, .env.local (not in mode test), .env.<mode>.local, the
-// later winning. Across directories nothing cascades: each directory is what
-// a process started there reads, so two directories naming two databases is
-// a conflict, the incident dbguard exists to prevent.
+// Package envcheck proves that exactly one database is in effect: it reads
+// the project as each loader in use reads it (internal/envload: its syntax,
+// expansion, files and order), from every folder a process may start in,
+// with the process environment, completes each URL as the driver will, and
+// judges the databases they name. Two loaders, or two folders, reading two
+// databases is a conflict: the incident dbguard exists to prevent.
 package envcheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envload"
 )
 
 // Options says where to look and what for.
@@ -31,21 +33,50 @@ type Options struct {
 	Exclude    []string // globs left out of discovery
 	Environ    []string // the process environment, as os.Environ returns it
 	Rules      []dburl.Rule
-	// Contents, when set, replaces the disk: these env files (slash paths
-	// relative to Root) with these contents are all there is. The
-	// pre-commit hook passes the index's.
+	// Contents, when set, replaces the disk: these env files and manifests
+	// (slash paths relative to Root) with these contents are all there is.
+	// The pre-commit hook passes the index's.
 	Contents map[string][]byte
+	// Loaders, when set, are the loaders the project runs (env.loaders);
+	// else they are detected from manifests.
+	Loaders []config.LoaderRun
+	// DriverDefaults lets the driver's completion use this machine's
+	// defaults (the OS user, the Unix-socket directory), as connecting
+	// would; off, they are unknown (the hook, tests).
+	DriverDefaults bool
 }
 
-// Source is one definition of a URL variable, judged.
+// driverEnvironment is what the driver reads besides the URL.
+func (o Options) driverEnvironment() dburl.Environment {
+	e := dburl.Environment{Vars: o.Environ}
+	if o.DriverDefaults {
+		p := dburl.ProcessEnvironment()
+		e.OSUser, e.Exists = p.OSUser, p.Exists
+	}
+	return e
+}
+
+// Source is one value of a URL variable, judged: where it is defined, what
+// the loaders that read it make of it, the database it names.
 type Source struct {
 	Var      string
-	Def      Definition
-	Dir      string         // directory relative to the root; "" for the environment
-	URL      *dburl.URL     // nil when the value is empty
+	Def      Definition // Value is what the loaders read, expanded
+	Dir      string     // the folder of the loaders that read it
+	URL      *dburl.URL
 	Endpoint dburl.Endpoint // pooled or direct, and the direct URL
-	ID       dburl.Identity // the database it names, after de-pooling
-	InEffect bool           // not shadowed by a later file or line
+	// ID is the database it names, after de-pooling, as the driver
+	// completes it (PGHOST, PGDATABASE, a service file, libpq's defaults).
+	ID       dburl.Identity
+	InEffect bool // some loader reads it
+	// Readers are the loaders that read it: "vite in backend/".
+	Readers []string
+	// Via are the variables its value was expanded from, with where each
+	// came from: "POSTGRES_HOST from backend/.env:2".
+	Via []string
+	// Completed are the parts the driver fills in; CompletedFrom the host,
+	// port and database among them, for people.
+	Completed     []dburl.Completion
+	CompletedFrom []string
 }
 
 // FromEnvironment reports whether the source is the process environment.
@@ -82,6 +113,8 @@ type Report struct {
 	EnvDatabases []Database
 	// Effective is the URL variable's definition in effect, nil if none.
 	Effective *Source
+	// Readings are what each loader, in each folder, reads.
+	Readings []*LoaderReading
 	// Migrate is the definition migrations use; MigrateURL its direct URL,
 	// nil when the endpoint is pooled and no direct form is known.
 	Migrate    *Source
@@ -170,143 +203,439 @@ func (e *ValueError) Hint() string {
 	return "write it as postgres://user:password@host:port/dbname (percent-encode special characters in the password), then run: dbguard env"
 }
 
-// Resolve reads every env file in effect and the process environment and
-// judges each definition of the URL variables. Only unreadable or malformed
-// input is an error; disagreement is in the report (see [Report.Err]).
+// Resolve reads the project as every loader in use reads it (see
+// planRuns), and the process environment, and judges each value of the URL
+// variables. Only unreadable or malformed input is an error; disagreement
+// is in the report (see [Report.Err]).
 func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
 	var files []EnvFile
+	var manifestPaths []string
 	var err error
 	if o.Contents != nil {
-		files = classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
-	} else if files, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
+		files, manifestPaths = classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
+	} else if files, manifestPaths, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
 		return nil, err
 	}
-	r.Files = files
-	vars := append([]string{o.URLVar}, o.DirectVars...)
-	isVar := map[string]bool{}
-	for _, v := range vars {
-		isVar[v] = true
-	}
-
-	// The process environment.
 	env := map[string]string{}
 	for _, kv := range o.Environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			env[k] = v
 		}
 	}
-	var envSources []*Source
-	for _, v := range vars {
-		val, ok := env[v]
-		if !ok {
-			continue
-		}
-		if strings.TrimSpace(val) == "" {
-			r.warn("empty-env", "environment", fmt.Sprintf("%s is set but empty in the process environment; dotenv and most loaders then keep it empty instead of reading the env files", v))
-			continue
-		}
-		s, err := judge(v, Definition{Key: v, Value: val}, "", o.Rules)
-		if err != nil {
+	in := &envload.Input{Files: o.fileReader(files), Environ: env, Mode: o.Mode}
+	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
+	vars := append([]string{o.URLVar}, o.DirectVars...)
+	readBy := map[string][]string{}
+	done := map[*envload.Reading]*LoaderReading{}
+	for _, run := range planRuns(o, files, readManifests(o, manifestPaths)) {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s.InEffect = true
-		envSources = append(envSources, s)
-	}
-
-	// The env files in effect, one directory at a time.
-	var fileSources []*Source
-	byDir := map[string][]*Source{}
-	var dirs []string
-	for _, f := range files {
-		if f.Status != InEffect {
+		rd := envload.Read(run.loader, in, run.dir, run.caller)
+		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
+			Files: rd.Files, Reads: map[string]*Source{}, Empty: map[string]string{}, Err: rd.Err, reading: rd, configured: len(o.Loaders) > 0}
+		if rd.Err != nil {
+			if run.inUse {
+				return nil, rd.Err
+			}
+			r.warn("loader-error", errLocation(rd.Err), fmt.Sprintf("%s (assumed: no manifest names it) cannot read this file: %v", lr.Label(), errMessage(rd.Err)))
+		}
+		for _, f := range rd.Files {
+			if !slices.Contains(readBy[f], lr.Loader) {
+				readBy[f] = append(readBy[f], lr.Loader)
+			}
+		}
+		if prev := done[rd.Same]; rd.Same != nil && prev != nil {
+			// It reads what an earlier loader read: the same sources.
+			lr.Empty, lr.unusable, lr.badKeys = prev.Empty, prev.unusable, prev.badKeys
+			for _, k := range lr.badKeys {
+				j.badBy[k] = append(j.badBy[k], lr)
+			}
+			for v, s := range prev.Reads {
+				lr.Reads[v] = s
+				s.addReader(lr)
+			}
+			r.Readings = append(r.Readings, lr)
 			continue
 		}
-		data, ok := o.Contents[f.Path]
-		if !ok {
-			if data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(f.Path))); err != nil {
-				return nil, fmt.Errorf("reading %s: %w", f.Path, err)
-			}
-		}
-		defs, err := ParseFile(f.Path, data)
-		if err != nil {
-			return nil, err
-		}
-		dir := f.Dir()
-		if _, seen := byDir[dir]; !seen {
-			dirs = append(dirs, dir)
-			byDir[dir] = nil
-		}
-		for _, d := range defs {
-			if !isVar[d.Key] {
-				continue
-			}
-			for _, msg := range d.lint() {
-				r.warn("lint", d.Location(), d.Key+": "+msg)
-			}
-			if strings.TrimSpace(d.fullValue()) == "" {
-				continue
-			}
-			s, err := judge(d.Key, d, dir, o.Rules)
-			if err != nil {
-				return nil, err
-			}
-			for _, msg := range s.URL.Lint() {
-				r.warn("lint", d.Location(), d.Key+": "+msg)
-			}
-			byDir[dir] = append(byDir[dir], s)
-			fileSources = append(fileSources, s)
-		}
-	}
-	r.Sources = append(append([]*Source{}, envSources...), fileSources...)
-
-	// Within a directory the last definition of a variable wins.
-	var inEffect []*Source
-	for _, dir := range dirs {
+		done[rd] = lr
 		for _, v := range vars {
-			var winner *Source
-			for _, s := range byDir[dir] {
-				if s.Var == v {
-					winner = s
+			val, ok := rd.Vars[v]
+			switch {
+			case !ok:
+			case strings.TrimSpace(val.Value) == "":
+				lr.Empty[v] = val.Location()
+			default:
+				s, err := j.source(v, val, lr)
+				if err != nil {
+					return nil, err
 				}
-			}
-			if winner == nil {
-				continue
-			}
-			winner.InEffect = true
-			inEffect = append(inEffect, winner)
-			for _, s := range byDir[dir] {
-				if s.Var == v && s != winner && !sameDatabase(s, winner) {
-					r.warn("shadowed", s.Def.Location(), fmt.Sprintf("%s here names %s, but %s (loaded later in mode %s) names %s; loaders that read only .env still use this one",
-						v, s.ID, winner.Def.Location(), o.Mode, winner.ID))
+				if s != nil {
+					lr.Reads[v] = s
 				}
 			}
 		}
+		r.Readings = append(r.Readings, lr)
 	}
-
+	if err := j.failures(vars); err != nil {
+		return nil, err
+	}
+	r.Files = markRead(files, readBy)
+	j.shadowed(vars)
+	r.Sources = j.ordered()
+	var inEffect, envSources []*Source
+	for _, s := range r.Sources {
+		if s.InEffect {
+			inEffect = append(inEffect, s)
+			if s.FromEnvironment() {
+				envSources = append(envSources, s)
+			}
+		}
+	}
 	r.Databases = r.group(inEffect)
 	r.EnvDatabases = r.group(envSources)
-	r.explainReaders(byDir, dirs)
-
-	// What is in effect: the environment wins over every file.
-	r.Effective = firstOf(envSources, o.URLVar)
-	if r.Effective != nil {
-		for _, db := range r.Databases {
-			if !sameDatabase(r.Effective, db.Sources[0]) {
-				r.warn("env-override", "environment", fmt.Sprintf("%s in the process environment names %s, but %s names %s; loaders that do not override the environment (dotenv, python-dotenv, Vite, godotenv.Load) use the environment's",
-					o.URLVar, r.Effective.ID, db.Sources[0].Def.Location(), db.ID))
+	dbOf := map[*Source]int{}
+	for i, db := range r.Databases {
+		for _, s := range db.Sources {
+			dbOf[s] = i
+		}
+	}
+	readersOf := make([][]*LoaderReading, len(r.Databases))
+	for _, lr := range r.Readings {
+		seen := -1
+		for _, v := range vars {
+			if i, ok := dbOf[lr.Reads[v]]; ok && i != seen {
+				readersOf[i], seen = append(readersOf[i], lr), i
 			}
 		}
-	} else {
-		r.Effective = firstOf(inEffect, o.URLVar)
 	}
-	r.chooseMigrate(envSources, inEffect)
+	for i := range r.Databases {
+		r.Databases[i].Readers = strings.Split(labels(readersOf[i]), "; ")
+	}
+	r.Effective = r.effective()
+	r.readingWarnings(vars)
+	r.chooseMigrate()
 	return r, nil
+}
+
+// fileReader serves the loaders the env files discovery found (or the
+// explicit ones), from Contents or the disk; nothing else. An explicit
+// file with another name (deploy/prod.env) is what loaders in its folder
+// read as .env.
+func (o Options) fileReader(files []EnvFile) envload.Files {
+	served := map[string]string{}
+	for _, f := range files {
+		served[f.Path] = f.Path
+	}
+	for _, f := range files {
+		if _, ok := classify(path.Base(f.Path), ""); !ok {
+			if alias := path.Join(f.Dir(), ".env"); served[alias] == "" {
+				served[alias] = f.Path
+			}
+		}
+	}
+	return func(rel string) ([]byte, bool, error) {
+		p, ok := served[rel]
+		if !ok {
+			return nil, false, nil
+		}
+		if data, ok := o.Contents[p]; ok {
+			return data, true, nil
+		}
+		data, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("reading %s: %w", p, err)
+		}
+		return data, true, nil
+	}
+}
+
+// markRead records which loaders read each file; a loadable file that no
+// loader in this project reads says so.
+func markRead(files []EnvFile, readBy map[string][]string) []EnvFile {
+	for i := range files {
+		f := &files[i]
+		f.ReadBy = readBy[f.Path]
+		switch {
+		case len(f.ReadBy) > 0:
+			f.Status = InEffect
+		case f.Status == InEffect || f.Status == TestLocal:
+			f.Status = NotRead
+		}
+	}
+	return files
+}
+
+// judging collects sources across readings: one per variable, location
+// and value.
+type judging struct {
+	o       Options
+	r       *Report
+	driver  dburl.Environment
+	sources map[sourceKey]*Source
+	order   []*Source
+	// bad are values that are not connection strings as some loaders read
+	// them, by key, and who reads them so.
+	bad   map[sourceKey]*ValueError
+	badBy map[sourceKey][]*LoaderReading
+}
+
+// sourceKey is one value of one variable at one place ("" and 0 for the
+// process environment).
+type sourceKey struct {
+	v, file, value string
+	line           int
+}
+
+func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
+	key := sourceKey{v: v, value: val.Value}
+	if val.Def != nil {
+		key.file, key.line = val.Def.File, val.Def.Line
+	}
+	if s, ok := j.sources[key]; ok {
+		s.addReader(lr)
+		return s, nil
+	}
+	if val.Command {
+		j.r.warn("command", val.Location(), fmt.Sprintf("%s: %s runs the $(...) in this value as a shell command; dbguard never runs what an env file says, so it cannot tell which database this names", v, lr.Label()))
+		return nil, nil
+	}
+	d := Definition{Key: v, Value: val.Value}
+	if val.Def != nil {
+		d.File, d.Line, d.Quote = val.Def.File, val.Def.Line, val.Def.Quote
+	}
+	s, err := judge(v, d, lr.Dir, j.o.Rules)
+	if err == nil && unexpanded(val) {
+		err = &ValueError{Location: d.Location(), Var: v, Err: fmt.Errorf("%s does not expand $VAR or ${VAR}: the application gets the text as written", lr.Loader)}
+	}
+	if err != nil {
+		var ve *ValueError
+		if errors.As(err, &ve) {
+			if j.bad == nil {
+				j.bad = map[sourceKey]*ValueError{}
+				j.badBy = map[sourceKey][]*LoaderReading{}
+			}
+			j.bad[key] = ve
+			j.badBy[key] = append(j.badBy[key], lr)
+			lr.unusable = append(lr.unusable, v)
+			lr.badKeys = append(lr.badKeys, key)
+			return nil, nil
+		}
+		return nil, err
+	}
+	if !s.FromEnvironment() || val.Def == nil {
+		s.Dir = lr.Dir
+	}
+	for _, ref := range val.Refs {
+		from := "unset"
+		if rv, ok := lr.reading.Vars[ref]; ok {
+			from = rv.Location()
+		}
+		s.Via = append(s.Via, ref+" from "+from)
+	}
+	j.complete(s)
+	for _, msg := range s.URL.Lint() {
+		j.r.warn("lint", s.Def.Location(), s.Var+": "+msg)
+	}
+	s.InEffect = true
+	s.addReader(lr)
+	j.sources[key] = s
+	j.order = append(j.order, s)
+	return s, nil
+}
+
+// unexpanded reports whether a value still holds the variable references
+// it was written with: the loader handed them over as text.
+func unexpanded(val envload.Value) bool {
+	for _, ref := range val.Refs {
+		if strings.Contains(val.Value, "${"+ref) || strings.Contains(val.Value, "$"+ref) {
+			return true
+		}
+	}
+	return false
+}
+
+// complete fills in what the driver takes from PG* variables, a service
+// file and libpq's defaults, and identifies the database by it.
+func (j *judging) complete(s *Source) {
+	u, done, err := s.URL.Complete(j.driver)
+	if err != nil {
+		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver cannot complete this connection string: %v", s.Var, err))
+		return
+	}
+	s.Completed = done
+	target := u
+	if s.Endpoint.Direct != nil {
+		if du, _, err := s.Endpoint.Direct.Complete(j.driver); err == nil {
+			target = du
+		}
+	}
+	s.ID = target.Identity()
+	for _, c := range done {
+		if c.FromDefault() {
+			continue // port 5432, the OS user: they surprise nobody
+		}
+		if c.Part == "host" || c.Part == "port" || c.Part == "database" || c.Part == "user" {
+			s.CompletedFrom = append(s.CompletedFrom, c.String())
+		}
+	}
+}
+
+// failures returns an error when no loader reads a usable connection
+// string from a definition some loader reads as a broken one, or when
+// nothing usable is read at all and some loader cannot read its files: the
+// file is wrong for everyone. Otherwise each broken reading is a warning
+// naming the loaders that read it so.
+func (j *judging) failures(vars []string) error {
+	keys := make([]sourceKey, 0, len(j.bad))
+	for k := range j.bad {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		x, y := keys[a], keys[b]
+		if x.file != y.file {
+			return x.file < y.file
+		}
+		if x.line != y.line {
+			return x.line < y.line
+		}
+		return x.v+x.value < y.v+y.value
+	})
+	for _, k := range keys {
+		ve := j.bad[k]
+		fine := false
+		for _, s := range j.order {
+			if s.Var == ve.Var && s.Def.Location() == ve.Location {
+				fine = true
+			}
+		}
+		if !fine {
+			// A loader that refuses the line says best what is wrong.
+			for _, lr := range j.r.Readings {
+				if lr.Err != nil && errLocation(lr.Err) == ve.Location {
+					return lr.Err
+				}
+			}
+			return ve
+		}
+	}
+	for _, k := range keys {
+		ve := j.bad[k]
+		j.r.warn("unusable", ve.Location, fmt.Sprintf("%s reads %s here as a value that is not a usable PostgreSQL connection string (%v), while other loaders read it whole",
+			labels(j.badBy[k]), ve.Var, ve.Err))
+	}
+	if len(j.order) == 0 {
+		for _, lr := range j.r.Readings {
+			if lr.Err != nil {
+				return lr.Err
+			}
+		}
+	}
+	return nil
+}
+
+// labels names loaders for people, grouped by folder: "dotenv, vite in
+// the project root; godotenv in backend/".
+func labels(lrs []*LoaderReading) string {
+	var dirs []string
+	by := map[string][]string{}
+	for _, lr := range lrs {
+		if _, ok := by[lr.Dir]; !ok {
+			dirs = append(dirs, lr.Dir)
+		}
+		if !slices.Contains(by[lr.Dir], lr.Loader) {
+			by[lr.Dir] = append(by[lr.Dir], lr.Loader)
+		}
+	}
+	var parts []string
+	for _, d := range dirs {
+		parts = append(parts, strings.Join(by[d], ", ")+" in "+where(d))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shadowed adds the definitions of URL variables that loaders read past
+// (a later file, the environment) and that name another database.
+func (j *judging) shadowed(vars []string) {
+	type at struct {
+		v, file string
+		line    int
+	}
+	used := map[at]bool{}
+	for _, s := range j.order {
+		used[at{s.Var, s.Def.File, s.Def.Line}] = true
+	}
+	readers := map[string][]*LoaderReading{} // by file
+	for _, lr := range j.r.Readings {
+		for _, f := range lr.Files {
+			readers[f] = append(readers[f], lr)
+		}
+	}
+	seen := map[at]bool{}
+	for _, lr := range j.r.Readings {
+		for _, d := range lr.reading.Defs {
+			if !slices.Contains(vars, d.Key) || strings.TrimSpace(d.Value) == "" {
+				continue
+			}
+			k := at{d.Key, d.File, d.Line}
+			if used[k] || seen[k] {
+				continue
+			}
+			seen[k] = true
+			s, err := judge(d.Key, Definition{Key: d.Key, Value: d.Value, File: d.File, Line: d.Line, Quote: d.Quote}, lr.Dir, j.o.Rules)
+			if err != nil {
+				continue // not in effect anywhere: nothing connects with it
+			}
+			j.complete(s)
+			j.order = append(j.order, s)
+			for _, lr2 := range readers[d.File] {
+				if w, ok := lr2.Reads[d.Key]; ok && !sameDatabase(s, w) {
+					j.r.warn("shadowed", d.Location(), fmt.Sprintf("%s here names %s, but %s reads %s from %s; a loader that reads only this file still uses this one",
+						d.Key, s.ID, lr2.Label(), w.ID, w.Def.Location()))
+					break
+				}
+			}
+		}
+	}
+}
+
+// ordered lists the environment's sources first, then the files' by path
+// and line.
+func (j *judging) ordered() []*Source {
+	out := append([]*Source{}, j.order...)
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if x.FromEnvironment() != y.FromEnvironment() {
+			return x.FromEnvironment()
+		}
+		if x.Def.File != y.Def.File {
+			return fileLess(x.Def.File, y.Def.File)
+		}
+		return x.Def.Line < y.Def.Line
+	})
+	return out
+}
+
+func fileLess(a, b string) bool {
+	if da, db := path.Dir(a), path.Dir(b); da != db {
+		return dirLess(da, db)
+	}
+	return a < b
+}
+
+func (s *Source) addReader(lr *LoaderReading) {
+	if l := lr.Label(); len(s.Readers) == 0 || s.Readers[len(s.Readers)-1] != l {
+		s.Readers = append(s.Readers, l)
+	}
 }
 
 // judge parses a definition and works out the database it names.
 func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, error) {
-	u, err := dburl.Parse(d.fullValue())
+	u, err := dburl.Parse(d.Value)
 	if err != nil {
 		return nil, &ValueError{Location: d.Location(), Var: v, Err: err}
 	}
@@ -320,7 +649,140 @@ func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, err
 }
 
 func (r *Report) warn(code, loc, msg string) {
+	for _, w := range r.Warnings {
+		if w.Code == code && w.Location == loc && w.Message == msg {
+			return
+		}
+	}
 	r.Warnings = append(r.Warnings, Warning{Code: code, Location: loc, Message: msg})
+}
+
+func errLocation(err error) string {
+	var pe *envload.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s:%d", pe.File, pe.Line)
+	}
+	return ""
+}
+
+func errMessage(err error) string {
+	var pe *envload.ParseError
+	if errors.As(err, &pe) {
+		if pe.Key != "" {
+			return pe.Key + ": " + pe.Msg
+		}
+		return pe.Msg
+	}
+	return err.Error()
+}
+
+// effective is the URL variable's value dbguard itself goes by: the
+// process environment's, else the first loader in use at the root, else
+// any loader's.
+func (r *Report) effective() *Source {
+	var best *Source
+	score := -1
+	for _, lr := range r.Readings {
+		s := lr.Reads[r.URLVar]
+		if s == nil {
+			continue
+		}
+		sc := 0
+		switch {
+		case s.FromEnvironment():
+			sc = 3
+		case lr.Dir == "." && lr.InUse:
+			sc = 2
+		case lr.Dir == ".":
+			sc = 1
+		}
+		if sc > score {
+			best, score = s, sc
+		}
+	}
+	return best
+}
+
+// readingWarnings: the loaders that read nothing usable where others read
+// a URL (grouped by cause), the same database read with other passwords,
+// a process environment that hides what the files say, and parts of the
+// URL the driver takes from the environment.
+func (r *Report) readingWarnings(vars []string) {
+	for _, v := range vars {
+		var reader *LoaderReading
+		for _, lr := range r.Readings {
+			if lr.Reads[v] != nil {
+				reader = lr
+				break
+			}
+		}
+		if reader == nil {
+			continue
+		}
+		causes, byCause := []string{}, map[string][]*LoaderReading{}
+		locs := map[string]string{}
+		for _, lr := range r.Readings {
+			if lr.Reads[v] != nil || slices.Contains(lr.unusable, v) || v != r.URLVar && lr.Empty[v] == "" {
+				continue
+			}
+			if len(lr.Files) == 0 && lr.Err == nil && !lr.configured {
+				continue // nothing here for it to read: no app starts here
+			}
+			loc, cause := lr.explainMissing(v)
+			k := loc + "\x00" + cause
+			if _, ok := byCause[k]; !ok {
+				causes = append(causes, k)
+				locs[k] = loc
+			}
+			byCause[k] = append(byCause[k], lr)
+		}
+		for _, k := range causes {
+			_, cause, _ := strings.Cut(k, "\x00")
+			r.warn("reads-nothing", locs[k], fmt.Sprintf("%s %s, while %s reads %s from %s", labels(byCause[k]), cause, reader.Label(), v, reader.Reads[v].Def.Location()))
+		}
+	}
+	var inEffect []*Source
+	for _, s := range r.Sources {
+		if s.InEffect {
+			inEffect = append(inEffect, s)
+		}
+	}
+	// One database and user, another password: one of them fails to log in.
+	// (Grouped by database and user first: a monorepo has a thousand.)
+	type login struct {
+		db   dburl.Identity
+		user string
+	}
+	first := map[login]*Source{}
+	for _, s := range inEffect {
+		k := login{s.ID, s.URL.User()}
+		if s.Endpoint.Kind == dburl.PooledUnknown {
+			k.db = dburl.Identity{Database: s.ID.Database}
+		}
+		a, seen := first[k]
+		if !seen {
+			first[k] = s
+			continue
+		}
+		if a.URL.Password() != s.URL.Password() {
+			r.warn("password-differs", s.Def.Location(), fmt.Sprintf("%s (%s) and %s (%s) name the same database %s as user %q with different passwords: one of them fails to log in",
+				a.Def.Location(), strings.Join(a.Readers, ", "), s.Def.Location(), strings.Join(s.Readers, ", "), a.ID, k.user))
+		}
+	}
+	if r.Effective != nil && r.Effective.FromEnvironment() {
+		for _, s := range r.Sources {
+			if !s.FromEnvironment() && s.Var == r.URLVar && !sameDatabase(s, r.Effective) {
+				r.warn("env-override", "environment", fmt.Sprintf("%s in the process environment names %s, but %s names %s; loaders that do not override the environment (dotenv, python-dotenv, Vite, godotenv.Load) use the environment's",
+					r.URLVar, r.Effective.ID, s.Def.Location(), s.ID))
+				break
+			}
+		}
+	}
+	for _, s := range inEffect {
+		if len(s.CompletedFrom) > 0 {
+			r.warn("driver-completes", s.Def.Location(), fmt.Sprintf("%s leaves out what the driver then takes from the environment: %s", s.Var, strings.Join(s.CompletedFrom, ", ")))
+		}
+	}
 }
 
 func firstOf(sources []*Source, v string) *Source {
@@ -368,90 +830,31 @@ func (r *Report) group(sources []*Source) []Database {
 	return dbs
 }
 
-// explainReaders records, for each database, which loaders started in which
-// directory read it: the cascade (dotenv-flow, Vite, Next.js), .env alone
-// (dotenv, godotenv, docker compose), and the nearest .env upwards
-// (python-dotenv's find_dotenv).
-func (r *Report) explainReaders(byDir map[string][]*Source, dirs []string) {
-	dotenvOnly := func(dir string) *Source {
-		var last *Source
-		for _, s := range byDir[dir] {
-			if s.Var == r.URLVar && path.Base(s.Def.File) == ".env" {
-				last = s
-			}
-		}
-		return last
-	}
-	for _, dir := range dirs {
-		picks := []struct {
-			who string
-			s   *Source
-		}{
-			{"dotenv-flow/Vite/Next.js (mode " + r.Mode + ")", nil},
-			{"dotenv/godotenv/docker compose", dotenvOnly(dir)},
-			{"python-dotenv", nil},
-		}
-		for _, s := range byDir[dir] {
-			if s.Var == r.URLVar && s.InEffect {
-				picks[0].s = s
-			}
-		}
-		for d := dir; ; d = path.Dir(d) {
-			if s := dotenvOnly(d); s != nil {
-				picks[2].s = s
-				break
-			}
-			if d == "." {
-				break
-			}
-		}
-		where := "the project root"
-		if dir != "." {
-			where = dir + "/"
-		}
-		// One line per database a directory's loaders read, naming them all.
-		for i := range r.Databases {
-			var who []string
-			for _, p := range picks {
-				for _, s := range r.Databases[i].Sources {
-					if p.s == s {
-						who = append(who, p.who)
-					}
-				}
-			}
-			if len(who) > 0 {
-				r.Databases[i].Readers = append(r.Databases[i].Readers, fmt.Sprintf("%s run in %s", strings.Join(who, ", "), where))
-			}
-		}
-	}
-}
-
 // chooseMigrate picks the URL migrations use: a direct-URL variable naming
-// the database in effect (the environment's first), else the database URL
+// the database in effect, read by the same loaders, else the database URL
 // itself, rewritten to its direct endpoint.
-func (r *Report) chooseMigrate(envSources, fileSources []*Source) {
+func (r *Report) chooseMigrate() {
 	if r.Effective == nil {
 		return
 	}
-	candidates := envSources
-	if !r.Effective.FromEnvironment() {
-		candidates = fileSources
+	var from *LoaderReading
+	for _, lr := range r.Readings {
+		if lr.Reads[r.URLVar] == r.Effective {
+			from = lr
+			break
+		}
 	}
 	for _, v := range r.DirectVars {
-		for _, s := range candidates {
-			if s.Var != v || !s.InEffect {
-				continue
-			}
-			if !sameDatabase(s, r.Effective) {
-				continue // a conflict, or an env override: reported already
-			}
-			if s.Endpoint.Direct == nil {
-				r.warn("pooled-direct-var", s.Def.Location(), fmt.Sprintf("%s should hold the direct URL, but it looks pooled (%s)", v, s.Endpoint.Reason))
-				continue
-			}
-			r.Migrate, r.MigrateURL = s, s.Endpoint.Direct
-			return
+		s := from.Reads[v]
+		if s == nil || !sameDatabase(s, r.Effective) {
+			continue // a conflict: reported already
 		}
+		if s.Endpoint.Direct == nil {
+			r.warn("pooled-direct-var", s.Def.Location(), fmt.Sprintf("%s should hold the direct URL, but it looks pooled (%s)", v, s.Endpoint.Reason))
+			continue
+		}
+		r.Migrate, r.MigrateURL = s, s.Endpoint.Direct
+		return
 	}
 	r.Migrate, r.MigrateURL = r.Effective, r.Effective.Endpoint.Direct
 	if r.MigrateURL == nil {
@@ -482,5 +885,8 @@ func OptionsFor(cfg *config.Config, mode string, environ []string) Options {
 		Exclude:    cfg.Env.Exclude,
 		Environ:    environ,
 		Rules:      cfg.Rules(),
+		Loaders:    cfg.Env.Loaders,
+		// The process environment means a real connection follows.
+		DriverDefaults: environ != nil,
 	}
 }

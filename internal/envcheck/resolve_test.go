@@ -3,6 +3,7 @@ package envcheck
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ var (
 	neonDirect = "postgresql://app:" + rootPW + "@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require"
 	neonOther  = "postgresql://app:" + backPW + "@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require&channel_binding=require"
 	// neonOtherDirect is the direct endpoint of neonOther.
-	neonOtherDirect = "postgresql://app:" + rootPW + "@ep-old-lake-ahgffap2.us-east-1.aws.neon.tech/neondb?sslmode=require"
+	neonOtherDirect = "postgresql://app:" + backPW + "@ep-old-lake-ahgffap2.us-east-1.aws.neon.tech/neondb?sslmode=require"
 )
 
 // tree writes files (slash paths) under a fresh directory.
@@ -153,12 +154,16 @@ func TestPooledAndDirectOfOneDatabase(t *testing.T) {
 	}
 }
 
+// nextApp is a package.json that makes Next.js the loader in use.
+const nextApp = `{"dependencies": {"next": "16.0.0"}}`
+
 func TestShadowingLocalFile(t *testing.T) {
-	root := tree(t, map[string]string{
-		".env":       "DATABASE_URL=" + neonDirect + "\n",
-		".env.local": "DATABASE_URL=postgres://me:" + backPW + "@localhost/app_dev\n",
-	})
-	r := mustResolve(t, root, nil)
+	files := map[string]string{
+		".env":         "DATABASE_URL=" + neonDirect + "\n",
+		".env.local":   "DATABASE_URL=postgres://me:" + backPW + "@localhost/app_dev\n",
+		"package.json": nextApp,
+	}
+	r := mustResolve(t, tree(t, files), nil)
 	if err := r.Err(false); err != nil {
 		t.Fatalf("a shadowed definition is not a conflict: %v", err)
 	}
@@ -172,6 +177,16 @@ func TestShadowingLocalFile(t *testing.T) {
 	if err := r.Err(true); !errors.As(err, &strict) {
 		t.Errorf("--strict: %v", err)
 	}
+	// With no manifest, every application loader is assumed, and dotenv,
+	// python-dotenv, godotenv and compose read .env alone: a conflict.
+	delete(files, "package.json")
+	r = mustResolve(t, tree(t, files), nil)
+	if !r.Conflict() {
+		t.Fatalf("assumed loaders read two databases, but no conflict: %v", r.Databases)
+	}
+	if got := strings.Join(r.Databases[0].Readers, ","); !strings.Contains(got, "python-dotenv, godotenv, compose in the project root") || strings.Contains(got, "next") {
+		t.Errorf(".env:1 is read by %s", got)
+	}
 }
 
 func TestModeOrder(t *testing.T) {
@@ -183,11 +198,12 @@ func TestModeOrder(t *testing.T) {
 		".env.test":              "DATABASE_URL=postgres://u@localhost/test\n",
 		".env.example":           "DATABASE_URL=postgres://u@localhost/example\n",
 		".env.production":        "DATABASE_URL=not even a url\n",
+		"package.json":           `{"devDependencies": {"vite": "8", "dotenv-flow": "4"}}`,
 	}
 	root := tree(t, files)
 	for _, tt := range []struct{ mode, db string }{
 		{"development", "devlocal"},
-		{"test", "test"}, // .env.local is not loaded in mode test
+		{"test", "test"}, // Vite still reads .env.local, but .env.test outranks it
 		{"staging", "local"},
 	} {
 		r := mustResolve(t, root, func(o *Options) { o.Mode = tt.mode })
@@ -201,8 +217,8 @@ func TestModeOrder(t *testing.T) {
 			if f.Path == ".env.example" && f.Status != Template {
 				t.Errorf(".env.example status %s", f.Status)
 			}
-			if f.Path == ".env.local" && tt.mode == "test" && f.Status != TestLocal {
-				t.Errorf(".env.local in mode test: %s", f.Status)
+			if f.Path == ".env.local" && tt.mode == "test" && strings.Join(f.ReadBy, ",") != "vite" {
+				t.Errorf(".env.local in mode test is read by %v, want vite alone", f.ReadBy)
 			}
 		}
 	}
@@ -313,10 +329,13 @@ func TestMalformedInput(t *testing.T) {
 		files map[string]string
 		want  string
 	}{
-		{map[string]string{"backend/.env": "OK=1\nDATABASE_URL=\"" + neonOther + "\n"}, "backend/.env:2: value of DATABASE_URL: unmatched"},
+		// An unclosed quote: no loader reads a usable URL.
+		{map[string]string{"backend/.env": "OK=1\nDATABASE_URL=\"" + neonOther + "\n"}, "backend/.env:2"},
+		// A loader in use (godotenv, from go.mod) refuses the file.
+		{map[string]string{".env": "OK=1\nDATABASE_URL=\"" + neonOther + "\n", "go.mod": "module x\nrequire github.com/joho/godotenv v1.5.1\n"},
+			".env:2: godotenv cannot read this line (DATABASE_URL): unterminated quoted value"},
 		{map[string]string{".env": "DATABASE_URL=mysql://root:" + rootPW + "@db/app\n"}, `.env:1: DATABASE_URL is not a usable PostgreSQL connection string: scheme "mysql"`},
 		{map[string]string{".env": "DATABASE_URL=postgres://app:" + rootPW + "\n"}, ".env:1: DATABASE_URL is not a usable PostgreSQL connection string: invalid port"},
-		{map[string]string{".env.local": "A=1\nB C\n"}, ".env.local:2: no '='"},
 	}
 	for _, tt := range tests {
 		_, err := resolve(t, tree(t, tt.files), nil)
@@ -349,8 +368,10 @@ func TestHashInPassword(t *testing.T) {
 	if r.Err(false) != nil || r.Effective.ID.String() != "db.example.com:5432/app" {
 		t.Fatalf("Err = %v, id %v", r.Err(false), r.Effective.ID)
 	}
-	if !hasWarning(r, "lint", ".env:1") {
-		t.Errorf("no lint warning for an unquoted '#': %v", r.Warnings)
+	// Node's dotenv and Vite end the value at '#'; python-dotenv, godotenv
+	// and compose keep it.
+	if !hasWarning(r, "unusable", ".env:1") {
+		t.Errorf("no warning for a URL cut at '#': %v", r.Warnings)
 	}
 }
 
@@ -397,5 +418,72 @@ func TestContentsHonourExcludeAndSkips(t *testing.T) {
 	r, err = Resolve(context.Background(), o)
 	if err != nil || len(r.Files) != 1 || r.Effective.ID.Host != "elsewhere" {
 		t.Errorf("explicit files: %v, %+v", err, r.Files)
+	}
+}
+
+// The trees issue 9 found passing while a real loader connects elsewhere.
+func TestLoaderModelScenarios(t *testing.T) {
+	composed := "POSTGRES_USER=app\nPOSTGRES_PASSWORD=" + rootPW + "\nPOSTGRES_HOST=%s\nDATABASE_URL=postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_HOST}:5432/app\n"
+	abc := map[string]string{
+		".env":             "DATABASE_URL=postgres://u@db-a/app\n",
+		".env.development": "DATABASE_URL=postgres://u@db-b/app\n",
+		".env.local":       "DATABASE_URL=postgres://u@db-c/app\n",
+	}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for a, b := range m {
+			out[a] = b
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		files   map[string]string
+		mutate  func(*Options)
+		dbs     []string // hosts/databases, in order
+		warning string   // a warning code that must be there
+	}{
+		{"composed URLs, two hosts", map[string]string{".env": fmt.Sprintf(composed, "db-a"), "backend/.env": fmt.Sprintf(composed, "db-b")}, nil,
+			[]string{"db-a:5432/app", "db-b:5432/app"}, ""},
+		{"composed URL, one host", map[string]string{".env": fmt.Sprintf(composed, "db-a"), "backend/.env": fmt.Sprintf(composed, "db-a")}, nil,
+			[]string{"db-a:5432/app"}, "unusable"}, // dotenv hands over ${...} as text
+		{"order, every loader assumed", abc, nil, []string{"db-a:5432/app", "db-b:5432/app", "db-c:5432/app"}, ""},
+		{"order, Next.js", with(abc, "package.json", `{"dependencies":{"next":"16"}}`), nil, []string{"db-c:5432/app"}, "shadowed"},
+		{"order, Vite", with(abc, "package.json", `{"devDependencies":{"vite":"8"}}`), nil, []string{"db-b:5432/app"}, "shadowed"},
+		{"empty after a value", map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\nDATABASE_URL=\n"}, nil, nil, ""},
+		{"empty .env.local in Next.js", map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\n", ".env.local": "DATABASE_URL=\n", "package.json": `{"dependencies":{"next":"16"}}`}, nil, nil, ""},
+		{"DIRECT_URL in the environment", map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\n"},
+			func(o *Options) { o.Environ = []string{"DIRECT_URL=postgres://u@db-z/app"} }, []string{"db-z:5432/app", "db-a:5432/app"}, ""},
+		{"python-dotenv called from backend/app", map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\n", "backend/.env": "DATABASE_URL=postgres://u@db-b/app\n"},
+			func(o *Options) {
+				o.Loaders = []config.LoaderRun{{Loader: "python-dotenv", Dir: ".", Caller: "backend/app"}}
+			}, []string{"db-b:5432/app"}, ""},
+		{"PGDATABASE completes the URL", map[string]string{".env": "DATABASE_URL=postgres://u@db-a:5432\n"},
+			func(o *Options) { o.Environ = []string{"PGDATABASE=other"} }, []string{"db-a:5432/other"}, "driver-completes"},
+		{"a BOM hides the first name from Vite and python-dotenv", map[string]string{".env": "\uFEFFDATABASE_URL=postgres://u@db-a/app\n"}, nil,
+			[]string{"db-a:5432/app"}, "reads-nothing"},
+		{"same database, two passwords", map[string]string{".env": "DATABASE_URL=postgres://u:" + rootPW + "@db-a/app\n", "backend/.env": "DATABASE_URL=postgres://u:" + backPW + "@db-a/app\n"}, nil,
+			[]string{"db-a:5432/app"}, "password-differs"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustResolve(t, tree(t, tt.files), tt.mutate)
+			var got []string
+			for _, db := range r.Databases {
+				got = append(got, db.ID.String())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.dbs, " ") {
+				t.Errorf("databases %v, want %v (warnings %v)", got, tt.dbs, r.Warnings)
+			}
+			if tt.warning != "" && !hasWarning(r, tt.warning, "") {
+				t.Errorf("no %s warning: %v", tt.warning, r.Warnings)
+			}
+			if len(tt.dbs) == 0 {
+				var none *NoURLError
+				if err := r.Err(false); !errors.As(err, &none) {
+					t.Errorf("Err = %v, want none in effect", err)
+				}
+			}
+		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/envload"
 )
 
 // Finding is one thing the hook found.
@@ -81,6 +82,11 @@ func (r *Report) Err() error {
 
 // envPathspecs select env files (and their templates) at any depth.
 var envPathspecs = []string{":(glob)**/.env", ":(glob)**/.env.*"}
+
+// manifestPathspecs select the manifests that say which loaders a folder
+// runs (see envload.Detect), read in the same git calls.
+var manifestPathspecs = []string{":(glob)**/package.json", ":(glob)**/pyproject.toml", ":(glob)**/requirements*.txt",
+	":(glob)**/Pipfile", ":(glob)**/setup.cfg", ":(glob)**/go.mod", ":(glob)**/compose.y*ml", ":(glob)**/docker-compose.y*ml"}
 
 // PreCommit checks the staged change.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
@@ -254,13 +260,20 @@ func (r *Report) checkNewEnvFile(f StagedFile) bool {
 // env files, compares templates with them, and warns about env files on
 // disk that are not committed but are in effect locally.
 func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
-	paths, err := g.IndexFiles(ctx, envPathspecs...)
+	paths, err := g.IndexFiles(ctx, append(append([]string{}, envPathspecs...), manifestPathspecs...)...)
 	if err != nil {
 		return err
 	}
-	contents, err := g.IndexContents(ctx, paths)
+	all, err := g.IndexContents(ctx, paths)
 	if err != nil {
 		return err
+	}
+	// The env files are judged; the manifests only say who reads them.
+	contents := map[string][]byte{}
+	for p, data := range all {
+		if env, _ := envcheck.IsEnvFile(p); env {
+			contents[p] = data
+		}
 	}
 	// Every mode the committed files are for: .env.production files must
 	// agree with each other as much as the development ones do.
@@ -279,14 +292,17 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	reported := map[string]bool{}
 	for _, m := range modes {
 		eo := envcheck.OptionsFor(o.Config, m, nil)
-		eo.Root, eo.Contents = o.Repo, contents
+		eo.Root, eo.Contents = o.Repo, all
 		mrep, err := envcheck.Resolve(ctx, eo)
 		if err != nil {
 			var pe *envcheck.ParseError
+			var le *envload.ParseError
 			var ve *envcheck.ValueError
 			switch {
 			case errors.As(err, &pe):
 				r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: "malformed env file: " + pe.Msg})
+			case errors.As(err, &le):
+				r.Findings = append(r.Findings, Finding{File: le.File, Line: le.Line, Kind: "conflict", Block: true, Message: fmt.Sprintf("malformed env file: %s cannot read it: %s", le.Loader, le.Msg)})
 			case errors.As(err, &ve):
 				r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: ve.Error()})
 			default:

@@ -1,0 +1,176 @@
+package envcheck
+
+import (
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/envload"
+)
+
+// run is one loader started in one folder.
+type run struct {
+	loader *envload.Loader
+	dir    string
+	caller string
+	// inUse: configured or detected; a loader merely assumed (nothing was
+	// detected) that cannot read a file is a warning, not an error.
+	inUse bool
+	// why says how dbguard knows the loader runs there.
+	why string
+}
+
+// planRuns decides which loaders run where: the configured ones, else the
+// ones each folder's nearest manifest names, else every application loader.
+// Every folder with an env file, every manifest folder and the root is a
+// place a process may start.
+func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
+	var runs []run
+	if len(o.Loaders) > 0 {
+		for _, lr := range o.Loaders {
+			l := envload.LoaderNamed(lr.Loader)
+			if l == nil || !l.Applies(o.Mode) {
+				continue
+			}
+			dir := cleanDir(lr.Dir)
+			runs = append(runs, run{loader: l, dir: dir, caller: cleanDir(lr.Caller), inUse: true, why: "env.loaders in dbguard.yaml"})
+		}
+		return runs
+	}
+	dirs := []string{"."}
+	for _, f := range files {
+		dirs = append(dirs, f.Dir())
+	}
+	for d := range manifests {
+		dirs = append(dirs, d)
+	}
+	sort.Slice(dirs, func(i, j int) bool { return dirLess(dirs[i], dirs[j]) })
+	dirs = slices.Compact(dirs)
+	for _, dir := range dirs {
+		names, from := detectedFor(dir, manifests)
+		inUse := len(names) > 0
+		why := "detected in " + from
+		if !inUse {
+			why = "assumed: no manifest names a loader"
+			for _, l := range envload.Loaders {
+				if l.Application {
+					names = append(names, l.Name)
+				}
+			}
+		}
+		for _, l := range envload.Loaders {
+			if slices.Contains(names, l.Name) && l.Applies(o.Mode) {
+				runs = append(runs, run{loader: l, dir: dir, caller: dir, inUse: inUse, why: why})
+			}
+		}
+	}
+	return runs
+}
+
+// detectedFor returns the loaders of the nearest folder, dir or above,
+// whose manifests name any, and that manifest folder.
+func detectedFor(dir string, manifests map[string][]string) ([]string, string) {
+	for d := dir; ; d = path.Dir(d) {
+		if names := manifests[d]; len(names) > 0 {
+			return names, where(d)
+		}
+		if d == "." {
+			return nil, ""
+		}
+	}
+}
+
+func cleanDir(d string) string {
+	if d == "" {
+		return "."
+	}
+	return path.Clean(filepath.ToSlash(d))
+}
+
+// where names a folder for people: "the project root" or "backend/".
+func where(dir string) string {
+	if dir == "." || dir == "" {
+		return "the project root"
+	}
+	return dir + "/"
+}
+
+// readManifests detects the loaders each manifest folder names.
+func readManifests(o Options, paths []string) map[string][]string {
+	out := map[string][]string{}
+	for _, p := range paths {
+		data, ok := o.Contents[p]
+		if !ok {
+			var err error
+			if data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(p))); err != nil {
+				continue // an unreadable manifest names nothing
+			}
+		}
+		if names := envload.Detect(p, data); len(names) > 0 {
+			d := path.Dir(p)
+			out[d] = append(out[d], names...)
+			slices.Sort(out[d])
+			out[d] = slices.Compact(out[d])
+		}
+	}
+	return out
+}
+
+// LoaderReading is what one loader, run in one folder, reads.
+type LoaderReading struct {
+	Loader string
+	Call   string
+	Dir    string
+	Caller string // python-dotenv: where load_dotenv() is called from
+	InUse  bool
+	Why    string
+	Files  []string
+	// Reads are its values of the URL variables, by variable.
+	Reads map[string]*Source
+	// Empty are the URL variables it reads as empty, with where from.
+	Empty map[string]string
+	Err   error
+	// reading is the model's whole answer; unusable the URL variables it
+	// reads as something that is not a connection string.
+	reading    *envload.Reading
+	unusable   []string
+	configured bool
+	label      string
+	badKeys    []sourceKey
+}
+
+// Label is "vite in backend/".
+func (lr *LoaderReading) Label() string {
+	if lr.label == "" {
+		lr.label = lr.Loader + " in " + where(lr.Dir)
+	}
+	return lr.label
+}
+
+// explainMissing says where and why a loader reads no usable URL
+// variable v (the loader itself is named by the caller).
+func (lr *LoaderReading) explainMissing(v string) (loc, cause string) {
+	rd := lr.reading
+	if loc, ok := lr.Empty[v]; ok {
+		return loc, fmt.Sprintf("read %s as empty", v)
+	}
+	if val, ok := rd.Vars["\uFEFF"+v]; ok {
+		return val.Location(), fmt.Sprintf("read no %s: a byte-order mark (U+FEFF) before it becomes part of the name; save the file as UTF-8 without BOM", v)
+	}
+	for _, s := range rd.Skipped {
+		if s.Key == v {
+			return s.Location(), fmt.Sprintf("skip this line (%s)", s.Reason)
+		}
+	}
+	if lr.Err != nil {
+		return errLocation(lr.Err), fmt.Sprintf("cannot read the file: %s", errMessage(lr.Err))
+	}
+	if len(lr.Files) == 0 {
+		return where(lr.Dir), fmt.Sprintf("find none of their files there (%s)", strings.Join(rd.Loader.Files(rd.Mode), ", "))
+	}
+	return where(lr.Dir), fmt.Sprintf("find no %s in %s", v, strings.Join(lr.Files, ", "))
+}
