@@ -409,7 +409,10 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 		d.File, d.Line, d.Quote = val.Def.File, val.Def.Line, val.Def.Quote
 	}
 	s, err := judge(v, d, lr.Dir, j.o.Rules)
-	if err == nil && unexpanded(val) {
+	if err == nil && unexpanded(val) && (strings.Contains(s.ID.String(), "$") || strings.Contains(s.URL.User(), "$")) {
+		// A literal ${...} in the host, port, database or user names no
+		// database; in the password it is a wrong password, which
+		// password-differs reports.
 		err = &ValueError{Location: d.Location(), Var: v, Err: fmt.Errorf("%s does not expand $VAR or ${VAR}: the application gets the text as written", lr.Loader)}
 	}
 	if err != nil {
@@ -783,15 +786,6 @@ func (r *Report) readingWarnings(vars []string) {
 			r.warn("driver-completes", s.Def.Location(), fmt.Sprintf("%s leaves out what the driver then takes from the environment: %s", s.Var, strings.Join(s.CompletedFrom, ", ")))
 		}
 	}
-}
-
-func firstOf(sources []*Source, v string) *Source {
-	for _, s := range sources {
-		if s.Var == v {
-			return s
-		}
-	}
-	return nil
 }
 
 // sameDatabase compares two definitions. When one goes through a pooler

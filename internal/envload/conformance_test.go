@@ -3,8 +3,10 @@ package envload
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -111,13 +113,13 @@ func TestConformance(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		shared := c.input()
-		for _, name := range sortedKeys(g.Loaders) {
+		for _, name := range slices.Sorted(maps.Keys(g.Loaders)) {
 			l := LoaderNamed(name)
 			if l == nil {
 				t.Errorf("%s: golden names unknown loader %q", c.name, name)
 				continue
 			}
-			for _, dir := range sortedKeys(g.Loaders[name].Runs) {
+			for _, dir := range slices.Sorted(maps.Keys(g.Loaders[name].Runs)) {
 				want := g.Loaders[name].Runs[dir]
 				total[name]++
 				r := Read(l, c.input(), dir, c.caller)
@@ -148,7 +150,7 @@ func TestConformance(t *testing.T) {
 	for _, f := range failures {
 		t.Error(f)
 	}
-	for _, name := range sortedKeys(total) {
+	for _, name := range slices.Sorted(maps.Keys(total)) {
 		t.Logf("%-22s %3d/%3d runs agree", name, agree[name], total[name])
 	}
 }
@@ -198,7 +200,7 @@ func missingFile(msg string) bool {
 
 func showVars(m map[string]Value) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%s=%q", k, m[k].Value))
 	}
 	return "{" + strings.Join(parts, " ") + "}"
@@ -206,7 +208,7 @@ func showVars(m map[string]Value) string {
 
 func showWant(m map[string]*string) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if m[k] != nil {
 			parts = append(parts, fmt.Sprintf("%s=%q", k, *m[k]))
 		}

@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"sort"
 	"strings"
 )
 
@@ -447,16 +446,6 @@ func lastWins(defs []Def) (keys []string, byKey map[string]*Def) {
 		byKey[d.Key] = d
 	}
 	return keys, byKey
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // join is path.Join for a clean folder and a file name, without the

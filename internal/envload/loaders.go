@@ -78,13 +78,13 @@ var Loaders = []*Loader{
 	{Name: "python-dotenv-values", Call: "dotenv_values() (python-dotenv)", Files: only(".env"),
 		dialect: dialectPython, read: readPython(true)},
 	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
-		dialect: dialectGodotenv, read: readGodotenv(false)},
+		dialect: dialectGodotenv, read: readGoFile(false)},
 	{Name: "godotenv-overload", ascending: only(".env"), overrides: true, setenv: setGo, Call: "godotenv.Overload()", Files: only(".env"),
-		dialect: dialectGodotenv, read: readGodotenv(true)},
+		dialect: dialectGodotenv, read: readGoFile(true)},
 	{Name: "compose", ascending: only(".env"), Call: "docker compose (project .env)", Application: true, Files: only(".env"),
-		dialect: dialectCompose, read: readCompose},
+		dialect: dialectCompose, read: readGoFile(false)},
 	{Name: "go-envparse", ascending: only(".env"), overrides: true, Call: "envparse.Parse(.env) (HashiCorp go-envparse)", Files: only(".env"),
-		dialect: dialectEnvparse, read: readEnvparse},
+		dialect: dialectEnvparse, read: readGoFile(true)},
 }
 
 // LoaderNamed returns the loader of that name, or nil.
@@ -313,7 +313,11 @@ func readPython(values bool) func(c *readCtx) {
 	}
 }
 
-func readGodotenv(overload bool) func(c *readCtx) {
+// readGoFile is the Go loaders' way (godotenv, compose, go-envparse): ./.env
+// parsed whole, any line it cannot read failing the file so that nothing is
+// set, each value set unless the environment has it and the loader does not
+// override.
+func readGoFile(override bool) func(c *readCtx) {
 	return func(c *readCtx) {
 		defs, ok := c.file(".env")
 		if !ok || c.r.Err != nil {
@@ -321,38 +325,10 @@ func readGodotenv(overload bool) func(c *readCtx) {
 		}
 		keys, by := lastWins(defs)
 		for _, k := range keys {
-			if _, set := c.env(k); !set || overload {
+			if _, set := c.env(k); !set || override {
 				c.set(by[k], by[k].Value)
 			}
 		}
-	}
-}
-
-// readCompose is docker compose's project environment: the .env file
-// interpolated against the process environment, which wins.
-func readCompose(c *readCtx) {
-	defs, ok := c.file(".env")
-	if !ok || c.r.Err != nil {
-		return
-	}
-	keys, by := lastWins(defs)
-	for _, k := range keys {
-		if _, set := c.env(k); !set {
-			c.set(by[k], by[k].Value)
-		}
-	}
-}
-
-// readEnvparse is go-envparse's map: the file's values, no expansion; the
-// application sees them over its environment.
-func readEnvparse(c *readCtx) {
-	defs, ok := c.file(".env")
-	if !ok || c.r.Err != nil {
-		return
-	}
-	keys, by := lastWins(defs)
-	for _, k := range keys {
-		c.set(by[k], by[k].Value)
 	}
 }
 
