@@ -277,9 +277,10 @@ func verdictLine(r *Report, verdict error) string {
 	return "failed: " + verdict.Error()
 }
 
-// writeLoaders lists, per folder, which value of the URL variable each
-// loader reads, loaders reading the same thing on one line: the heart of
-// the verdict.
+// writeLoaders lists which value of the URL variable each loader reads,
+// loaders reading the same thing in one folder on one line: the heart of
+// the verdict. Where many folders read alike (a monorepo), they share one
+// line naming the first and how many more.
 func (r *Report) writeLoaders(tw io.Writer) {
 	fmt.Fprintf(tw, "\nloaders (mode %s)\n", r.Mode)
 	type row struct {
@@ -287,6 +288,7 @@ func (r *Report) writeLoaders(tw io.Writer) {
 		lrs           []*LoaderReading
 	}
 	var rows []*row
+	byKey := map[[4]string]*row{}
 	for _, lr := range r.Readings {
 		if len(lr.Files) == 0 && lr.Err == nil && !lr.configured && lr.Reads[r.URLVar] == nil {
 			continue // nothing there for it to read
@@ -302,20 +304,40 @@ func (r *Report) writeLoaders(tw io.Writer) {
 		case slices.Contains(lr.unusable, r.URLVar):
 			what = "an unusable " + r.URLVar
 		}
-		var found *row
-		for _, x := range rows {
-			if x.what == what && x.db == db && x.why == lr.Why && x.lrs[0].Dir == lr.Dir {
-				found = x
-			}
-		}
+		k := [4]string{what, db, lr.Why, lr.Dir}
+		found := byKey[k]
 		if found == nil {
 			found = &row{what: what, db: db, why: lr.Why}
 			rows = append(rows, found)
+			byKey[k] = found
 		}
 		found.lrs = append(found.lrs, lr)
 	}
+	// Folders whose rows say the same but for the folder share a line.
+	type rowShape struct{ loaders, db, why, what string }
+	var shapes []rowShape
+	groups := map[rowShape][]*row{}
 	for _, x := range rows {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t(%s)\n", labels(x.lrs), x.what, x.db, x.why)
+		loaders := x.lrs[0].Loader
+		for _, lr := range x.lrs[1:] {
+			loaders += "," + lr.Loader
+		}
+		shape := rowShape{loaders, x.db, x.why, strings.TrimPrefix(x.what, x.lrs[0].Dir+"/")}
+		if _, ok := groups[shape]; !ok {
+			shapes = append(shapes, shape)
+		}
+		groups[shape] = append(groups[shape], x)
+	}
+	for _, shape := range shapes {
+		g := groups[shape]
+		if len(g) <= 3 {
+			for _, x := range g {
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t(%s)\n", labels(x.lrs), x.what, x.db, x.why)
+			}
+			continue
+		}
+		x := g[0]
+		fmt.Fprintf(tw, "  %s and %d more folders alike\t%s and %d more\t%s\t(%s)\n", labels(x.lrs), len(g)-1, x.what, len(g)-1, x.db, x.why)
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(tw, "  (none reads a file)\n")

@@ -14,9 +14,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -223,16 +225,17 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			env[k] = v
 		}
 	}
-	in := &envload.Input{Files: o.fileReader(files), Environ: env, Mode: o.Mode}
+	runs := planRuns(o, files, readManifests(o, manifestPaths))
+	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode)
+	if err != nil {
+		return nil, err
+	}
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	readBy := map[string][]string{}
 	done := map[*envload.Reading]*LoaderReading{}
-	for _, run := range planRuns(o, files, readManifests(o, manifestPaths)) {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		rd := envload.Read(run.loader, in, run.dir, run.caller)
+	for i, run := range runs {
+		rd := readings[i]
 		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
 			Files: rd.Files, Reads: map[string]*Source{}, Empty: map[string]string{}, Err: rd.Err, reading: rd, configured: len(o.Loaders) > 0}
 		if rd.Err != nil {
@@ -261,7 +264,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 		done[rd] = lr
 		for _, v := range vars {
-			val, ok := rd.Vars[v]
+			val, ok := rd.Lookup(v)
 			switch {
 			case !ok:
 			case strings.TrimSpace(val.Value) == "":
@@ -319,6 +322,48 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	return r, nil
 }
 
+// readAll runs every loader, the folders shared out among the cores: in a
+// monorepo that is most of the work. Each worker has its own Input (its
+// own caches); the files are read-only.
+func readAll(ctx context.Context, runs []run, files envload.Files, env map[string]string, mode string) ([]*envload.Reading, error) {
+	out := make([]*envload.Reading, len(runs))
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	if len(runs) < 64 {
+		workers = 1
+	}
+	// One folder's loaders stay on one worker, so that those reading the
+	// same plain files share one reading (envload.Input's memo).
+	worker := make([]int, len(runs))
+	dirs := map[string]int{}
+	for i, run := range runs {
+		n, ok := dirs[run.dir]
+		if !ok {
+			n = len(dirs)
+			dirs[run.dir] = n
+		}
+		worker[i] = n % workers
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := &envload.Input{Files: files, Environ: env, Mode: mode}
+			for i, run := range runs {
+				if worker[i] != w {
+					continue
+				}
+				if ctx.Err() != nil {
+					return
+				}
+				out[i] = envload.Read(run.loader, in, run.dir, run.caller)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
 // fileReader serves the loaders the env files discovery found (or the
 // explicit ones), from Contents or the disk; nothing else. An explicit
 // file with another name (deploy/prod.env) is what loaders in its folder
@@ -335,12 +380,16 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 			}
 		}
 	}
+	contents := o.Contents
+	if contents == nil {
+		contents = prefetch(o.Root, files)
+	}
 	return func(rel string) ([]byte, bool, error) {
 		p, ok := served[rel]
 		if !ok {
 			return nil, false, nil
 		}
-		if data, ok := o.Contents[p]; ok {
+		if data, ok := contents[p]; ok {
 			return data, true, nil
 		}
 		data, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(p)))
@@ -352,6 +401,44 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 		}
 		return data, true, nil
 	}
+}
+
+// prefetch reads, a few at a time, the env files some loader may read in
+// this mode (the rest is read on demand): in a monorepo of a thousand
+// folders the reading is most of the work, and it waits on the disk.
+func prefetch(root string, files []EnvFile) map[string][]byte {
+	var paths []string
+	for _, f := range files {
+		if f.Status == InEffect || f.Status == TestLocal || path.Base(f.Path) == ".env.defaults" {
+			paths = append(paths, f.Path)
+		}
+	}
+	out := make(map[string][]byte, len(paths))
+	if len(paths) < 16 {
+		return out
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p))); err == nil {
+					mu.Lock()
+					out[p] = data
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, p := range paths {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // markRead records which loaders read each file; a loadable file that no
@@ -373,11 +460,12 @@ func markRead(files []EnvFile, readBy map[string][]string) []EnvFile {
 // judging collects sources across readings: one per variable, location
 // and value.
 type judging struct {
-	o       Options
-	r       *Report
-	driver  dburl.Environment
-	sources map[sourceKey]*Source
-	order   []*Source
+	o           Options
+	r           *Report
+	driver      dburl.Environment
+	sources     map[sourceKey]*Source
+	order       []*Source
+	completions map[string]completed
 	// bad are values that are not connection strings as some loaders read
 	// them, by key, and who reads them so.
 	bad   map[sourceKey]*ValueError
@@ -435,7 +523,7 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 	}
 	for _, ref := range val.Refs {
 		from := "unset"
-		if rv, ok := lr.reading.Vars[ref]; ok {
+		if rv, ok := lr.reading.Lookup(ref); ok {
 			from = rv.Location()
 		}
 		s.Via = append(s.Via, ref+" from "+from)
@@ -465,19 +553,20 @@ func unexpanded(val envload.Value) bool {
 // complete fills in what the driver takes from PG* variables, a service
 // file and libpq's defaults, and identifies the database by it.
 func (j *judging) complete(s *Source) {
-	u, done, err := s.URL.Complete(j.driver)
-	if err != nil {
-		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver cannot complete this connection string: %v", s.Var, err))
+	c := j.completion(s.URL, s.Def.Value)
+	if c.err != nil {
+		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver cannot complete this connection string: %v", s.Var, c.err))
 		return
 	}
+	done := c.done
 	s.Completed = done
-	target := u
+	target := c.id
 	if s.Endpoint.Direct != nil {
-		if du, _, err := s.Endpoint.Direct.Complete(j.driver); err == nil {
-			target = du
+		if dc := j.completion(s.Endpoint.Direct, "direct\x00"+s.Def.Value); dc.err == nil {
+			target = dc.id
 		}
 	}
-	s.ID = target.Identity()
+	s.ID = target
 	for _, c := range done {
 		if c.FromDefault() {
 			continue // port 5432, the OS user: they surprise nobody
@@ -486,6 +575,32 @@ func (j *judging) complete(s *Source) {
 			s.CompletedFrom = append(s.CompletedFrom, c.String())
 		}
 	}
+}
+
+// completed is what the driver makes of one connection string.
+type completed struct {
+	id   dburl.Identity
+	done []dburl.Completion
+	err  error
+}
+
+// completion completes a URL once per spelling (key: the text it was
+// parsed from): a monorepo writes the same one in a thousand files, and
+// the environment does not change.
+func (j *judging) completion(u *dburl.URL, key string) completed {
+	if c, ok := j.completions[key]; ok {
+		return c
+	}
+	var c completed
+	var full *dburl.URL
+	if full, c.done, c.err = u.Complete(j.driver); c.err == nil {
+		c.id = full.Identity()
+	}
+	if j.completions == nil {
+		j.completions = map[string]completed{}
+	}
+	j.completions[key] = c
+	return c
 }
 
 // failures returns an error when no loader reads a usable connection
@@ -580,6 +695,9 @@ func (j *judging) shadowed(vars []string) {
 	}
 	seen := map[at]bool{}
 	for _, lr := range j.r.Readings {
+		if lr.reading.Same != nil {
+			continue // the same definitions as the reading it shares
+		}
 		for _, d := range lr.reading.Defs {
 			if !slices.Contains(vars, d.Key) || strings.TrimSpace(d.Value) == "" {
 				continue

@@ -158,7 +158,7 @@ func (lr *LoaderReading) explainMissing(v string) (loc, cause string) {
 	if loc, ok := lr.Empty[v]; ok {
 		return loc, fmt.Sprintf("read %s as empty", v)
 	}
-	if val, ok := rd.Vars["\uFEFF"+v]; ok {
+	if val, ok := rd.Lookup("\uFEFF" + v); ok {
 		return val.Location(), fmt.Sprintf("read no %s: a byte-order mark (U+FEFF) before it becomes part of the name; save the file as UTF-8 without BOM", v)
 	}
 	for _, s := range rd.Skipped {

@@ -166,7 +166,7 @@ func compareReading(r *Reading, want map[string]*string, wantErr string) string 
 	}
 	if wantErr != "" {
 		if r.Err == nil {
-			return fmt.Sprintf("the real loader fails (%.60s) but the model reads %s", wantErr, showVars(r.Vars))
+			return fmt.Sprintf("the real loader fails (%.60s) but the model reads %s", wantErr, showVars(r.All()))
 		}
 		return ""
 	}
@@ -174,8 +174,9 @@ func compareReading(r *Reading, want map[string]*string, wantErr string) string 
 		return fmt.Sprintf("the model fails (%v) but the real loader reads %s", r.Err, showWant(want))
 	}
 	var out []string
+	all := r.All()
 	for k, w := range want {
-		got, ok := r.Vars[k]
+		got, ok := all[k]
 		switch {
 		case w == nil:
 			continue // python-dotenv-values' None: not an environment value
@@ -185,7 +186,7 @@ func compareReading(r *Reading, want map[string]*string, wantErr string) string 
 			out = append(out, fmt.Sprintf("%s: real %q, model %q", k, *w, got.Value))
 		}
 	}
-	for k, v := range r.Vars {
+	for k, v := range all {
 		if _, ok := want[k]; !ok {
 			out = append(out, fmt.Sprintf("%s: real unset, model %q", k, v.Value))
 		}

@@ -49,6 +49,31 @@ type Value struct {
 // FromEnvironment reports whether the value is the process environment's.
 func (v Value) FromEnvironment() bool { return v.Def == nil }
 
+// Lookup is what the application sees for one variable.
+func (r *Reading) Lookup(k string) (Value, bool) {
+	if v, ok := r.Vars[k]; ok {
+		return v, true
+	}
+	if ev, ok := r.env[k]; ok && !r.NoEnv {
+		return Value{Value: ev}, true
+	}
+	return Value{}, false
+}
+
+// All is every variable the application sees.
+func (r *Reading) All() map[string]Value {
+	out := map[string]Value{}
+	if !r.NoEnv {
+		for k, v := range r.env {
+			out[k] = Value{Value: v}
+		}
+	}
+	for k, v := range r.Vars {
+		out[k] = v
+	}
+	return out
+}
+
 // Location is file:line, or "environment".
 func (v Value) Location() string {
 	if v.Def == nil {
@@ -63,8 +88,12 @@ type Reading struct {
 	Dir    string // the working directory it runs in, "." for the root
 	Caller string // python-dotenv: the folder of the calling script
 	Mode   string
-	Files  []string         // the files it read, in the order it read them
-	Vars   map[string]Value // every variable the application then sees
+	Files  []string // the files it read, in the order it read them
+	// Vars are the variables loading set; with the environment (unless
+	// NoEnv) they are what the application sees: see Lookup and All.
+	Vars  map[string]Value
+	NoEnv bool // the application sees the file's map alone (dotenv_values)
+	env   map[string]string
 	// Err is why the loader fails on these files (a *ParseError, never
 	// holding a value); Vars then holds what it still sets, if anything.
 	Err error
@@ -137,8 +166,11 @@ type Input struct {
 	raw   map[string]rawFile
 	// memo holds readings of plain files by what decides them (see
 	// Read): most loaders in most folders read the same thing.
-	memo      map[string]*Reading
-	emptyEnvs int // -1: not counted yet
+	memo     map[string]*Reading
+	sigBuf   []byte
+	emptyEnv map[string]bool // the environment's empty variables
+	dirs     map[string]map[string]string
+	names    map[*Loader]fileLists
 }
 
 type rawFile struct {
@@ -183,6 +215,9 @@ func (in *Input) parse(d *dialect, file string) parsed {
 	switch {
 	case f.err != nil:
 		p.err = fmt.Errorf("reading %s: %w", file, f.err)
+	case f.ok && f.plain:
+		p.ok = true
+		p.defs = parsePlain(file, f.data)
 	case f.ok:
 		p.ok = true
 		p.defs, p.skip, p.err = d.parse(in, file, f.data)
@@ -233,6 +268,22 @@ func plainFile(data []byte) bool {
 	return true
 }
 
+// parsePlain reads a plain file (see plainFile) as every dialect does.
+func parsePlain(file string, data []byte) []Def {
+	defs := make([]Def, 0, bytes.Count(data, []byte("=")))
+	for line := 1; len(data) > 0; line++ {
+		i := bytes.IndexByte(data, '\n')
+		text := data[:i]
+		data = data[i+1:]
+		if len(text) == 0 || text[0] == '#' {
+			continue
+		}
+		eq := bytes.IndexByte(text, '=')
+		defs = append(defs, Def{Key: string(text[:eq]), Value: string(text[eq+1:]), File: file, Line: line})
+	}
+	return defs
+}
+
 func plainName(b []byte) bool {
 	if len(b) == 0 || b[0] >= '0' && b[0] <= '9' {
 		return false
@@ -260,82 +311,130 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	if caller == "" {
 		caller = dir
 	}
-	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: in.Mode}
+	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: in.Mode, env: in.Environ}
 	sig, files := in.plainSignature(l, dir, caller)
-	if m := in.memo[sig]; sig != "" && m != nil {
-		r.Dir, r.Files, r.Vars, r.Defs, r.Same = m.Dir, files, m.Vars, m.Defs, m
+	if m := in.memo[string(sig)]; sig != nil && m != nil {
+		r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv, r.Same = m.Dir, files, m.Vars, m.Defs, m.NoEnv, m
 		return r
 	}
-	r.Vars = make(map[string]Value, len(in.Environ))
-	for k, v := range in.Environ {
-		r.Vars[k] = Value{Value: v}
-	}
+	r.Vars = map[string]Value{}
 	l.read(&readCtx{in: in, r: r, l: l})
-	if sig != "" {
+	if sig != nil {
 		if in.memo == nil {
 			in.memo = map[string]*Reading{}
 		}
-		in.memo[sig] = r
+		in.memo[string(sig)] = r
 	}
 	return r
 }
 
 // plainSignature is what decides a loader's reading when every file it
-// reads is plain (see plainFile) and no environment variable is empty:
-// the files in ascending precedence and whether they beat the
+// reads is plain (see plainFile) and none sets a variable the environment
+// holds empty: the files in ascending precedence and whether they beat the
 // environment. Syntax, expansion and the way values are set make no
 // difference then, so loaders with one signature read the same; "" when
 // the shortcut does not apply. files are the files it reads, in its order.
-func (in *Input) plainSignature(l *Loader, dir, caller string) (sig string, files []string) {
+// sig is only valid until the next call (it is the input's buffer).
+func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, files []string) {
 	if l.ascending == nil {
-		return "", nil
+		return nil, nil
 	}
-	if in.emptyEnvs == 0 {
-		in.emptyEnvs = -1
-		for _, v := range in.Environ {
-			if v == "" {
-				in.emptyEnvs = 1
-			}
-		}
-	}
-	if in.emptyEnvs > 0 {
-		return "", nil
-	}
-	var b strings.Builder
+	b := in.sigBuf[:0]
+	defer func() { in.sigBuf = b[:0] }()
 	if l.overrides {
-		b.WriteString("override")
+		b = append(b, "override"...)
+	}
+	add := func(rel string, f rawFile) bool {
+		if f.err != nil || !f.plain || in.setsEmptyEnv(rel) {
+			return false
+		}
+		b = append(b, '|')
+		b = append(b, rel...)
+		return true
 	}
 	if l.where == Upward {
 		for d := caller; ; d = path.Dir(d) {
-			rel := join(d, ".env")
-			if f := in.file(rel); f.ok {
-				if !f.plain {
-					return "", nil
+			if rel, f := in.at(d, ".env"); f.ok {
+				if !add(rel, f) {
+					return nil, nil
 				}
-				b.WriteString("|" + rel)
-				return b.String(), []string{rel}
+				return b, []string{rel}
 			}
 			if d == "." || d == "/" || d == "" {
-				return b.String() + "|", nil
+				return append(b, '|'), nil
 			}
 		}
 	}
-	for _, name := range l.ascending(in.Mode) {
-		rel := join(dir, name)
-		f := in.file(rel)
-		if f.err != nil || f.ok && !f.plain {
-			return "", nil
-		}
-		if f.ok {
-			b.WriteString("|" + rel)
+	lists := in.lists(l)
+	for _, name := range lists.ascending {
+		if rel, f := in.at(dir, name); f.ok || f.err != nil {
+			if !add(rel, f) {
+				return nil, nil
+			}
 		}
 	}
-	for _, name := range l.Files(in.Mode) {
-		if rel := join(dir, name); in.file(rel).ok {
+	for _, name := range lists.files {
+		if rel, f := in.at(dir, name); f.ok {
 			files = append(files, rel)
 		}
 	}
-	return b.String(), files
+	return append(b, '|'), files
+}
+
+// at is file(join(dir, name)), without building the path twice.
+func (in *Input) at(dir, name string) (string, rawFile) {
+	names := in.dirs[dir]
+	if names == nil {
+		if in.dirs == nil {
+			in.dirs = map[string]map[string]string{}
+		}
+		names = map[string]string{}
+		in.dirs[dir] = names
+	}
+	rel, ok := names[name]
+	if !ok {
+		rel = join(dir, name)
+		names[name] = rel
+	}
+	return rel, in.file(rel)
+}
+
+type fileLists struct{ ascending, files []string }
+
+// lists are a loader's file names for the input's mode, built once.
+func (in *Input) lists(l *Loader) fileLists {
+	if fl, ok := in.names[l]; ok {
+		return fl
+	}
+	if in.names == nil {
+		in.names = map[*Loader]fileLists{}
+	}
+	fl := fileLists{l.ascending(in.Mode), l.Files(in.Mode)}
+	in.names[l] = fl
+	return fl
+}
+
+// setsEmptyEnv reports whether a plain file defines a variable the process
+// environment holds empty: loaders treat that differently (dotenv keeps
+// the empty value, dotenv-expand replaces it), so no shortcut.
+func (in *Input) setsEmptyEnv(rel string) bool {
+	if in.emptyEnv == nil {
+		in.emptyEnv = map[string]bool{}
+		for k, v := range in.Environ {
+			if v == "" {
+				in.emptyEnv[k] = true
+			}
+		}
+	}
+	if len(in.emptyEnv) == 0 {
+		return false
+	}
+	for _, d := range in.parse(dialectDotenv, rel).defs {
+		if in.emptyEnv[d.Key] {
+			return true
+		}
+	}
+	return false
 }
 
 type readCtx struct {

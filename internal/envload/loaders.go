@@ -133,8 +133,9 @@ func readDotenv(expand bool) func(c *readCtx) {
 
 // values is the reading so far as a plain map.
 func (c *readCtx) values() map[string]string {
-	m := make(map[string]string, len(c.r.Vars))
-	for k, v := range c.r.Vars {
+	all := c.r.All()
+	m := make(map[string]string, len(all))
+	for k, v := range all {
 		m[k] = v.Value
 	}
 	return m
@@ -244,7 +245,7 @@ func readVite(c *readCtx) {
 func readPython(values bool) func(c *readCtx) {
 	return func(c *readCtx) {
 		if values {
-			c.r.Vars = map[string]Value{}
+			c.r.NoEnv = true
 		}
 		var defs []Def
 		for d := c.r.Caller; ; d = path.Dir(d) {
