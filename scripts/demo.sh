@@ -60,7 +60,7 @@ EOF
 expect 1 "$dbguard" env
 
 step "   The fix: both name one endpoint (the root the direct, backend/ the pooled one)"
-sed -i 's/ep-mute-moon-a4ueuef7/ep-old-lake-ahgffap2/' .env
+sed -i -e 's/ep-mute-moon-a4ueuef7/ep-old-lake-ahgffap2/' -e 's/npg_demoRootPassword/npg_demoBackendPassword/' .env
 expect 0 "$dbguard" env
 
 step "2. A throwaway PostgreSQL, and a PgBouncer in transaction mode in front of it"
