@@ -237,7 +237,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	for i, run := range runs {
 		rd := readings[i]
 		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
-			Files: rd.Files, Reads: map[string]*Source{}, Empty: map[string]string{}, Err: rd.Err, reading: rd, configured: len(o.Loaders) > 0}
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(o.Loaders) > 0}
 		if rd.Err != nil {
 			if run.inUse {
 				return nil, rd.Err
@@ -251,12 +251,12 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 		if prev := done[rd.Same]; rd.Same != nil && prev != nil {
 			// It reads what an earlier loader read: the same sources.
-			lr.Empty, lr.unusable, lr.badKeys = prev.Empty, prev.unusable, prev.badKeys
+			// Its maps are that reading's, never written again.
+			lr.Reads, lr.Empty, lr.unusable, lr.badKeys = prev.Reads, prev.Empty, prev.unusable, prev.badKeys
 			for _, k := range lr.badKeys {
 				j.badBy[k] = append(j.badBy[k], lr)
 			}
-			for v, s := range prev.Reads {
-				lr.Reads[v] = s
+			for _, s := range prev.Reads {
 				s.addReader(lr)
 			}
 			r.Readings = append(r.Readings, lr)
@@ -268,6 +268,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			switch {
 			case !ok:
 			case strings.TrimSpace(val.Value) == "":
+				if lr.Empty == nil {
+					lr.Empty = map[string]string{}
+				}
 				lr.Empty[v] = val.Location()
 			default:
 				s, err := j.source(v, val, lr)
@@ -275,6 +278,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 					return nil, err
 				}
 				if s != nil {
+					if lr.Reads == nil {
+						lr.Reads = map[string]*Source{}
+					}
 					lr.Reads[v] = s
 				}
 			}
