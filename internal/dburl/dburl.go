@@ -656,6 +656,15 @@ func (u *URL) DriverString() string {
 	c := u.Clone()
 	if c.form == FormURL {
 		c.scheme = "postgres"
+		// The user and password as dbguard read them, percent-encoded, so
+		// that pgx reads them the same: pgx splits a raw '@' elsewhere and
+		// would take part of the password for the host (and print it).
+		if c.hasUserinfo {
+			c.rawUser = escapeComponent(unescape(c.rawUser), "")
+			if c.hasPassword {
+				c.rawPassword = escapeComponent(unescape(c.rawPassword), "")
+			}
+		}
 	}
 	_, hasSSLMode := c.lookup("sslmode")
 	kept := c.params[:0]

@@ -1,0 +1,46 @@
+package dburl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// A raw '@', '/', '?' or '#' in a password: what dbguard hands pgx reads
+// as dbguard read it, host and password alike.
+func TestDriverStringRawReserved(t *testing.T) {
+	for _, s := range []string{
+		"postgres://u:Hunter2x@ZZtop99secret@127.0.0.1:5432/db",
+		"postgres://u:pa/ss@127.0.0.1:5432/db",
+		"postgres://u:pa#ss@127.0.0.1:5432/db",
+		"postgres://u@x:p%40ss@127.0.0.1:5432/db",
+		"postgres://u:p%40ss@127.0.0.1:5432/db?sslmode=disable",
+	} {
+		u, err := Parse(s)
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", s, err)
+		}
+		cfg, err := pgconn.ParseConfig(u.DriverString())
+		if err != nil {
+			t.Errorf("pgx cannot parse the driver string of %q: %v", Redact(s), err)
+			continue
+		}
+		if cfg.Host != u.Hosts()[0].Name || cfg.Password != u.Password() || cfg.User != u.User() || cfg.Database != u.Database() {
+			t.Errorf("%q: pgx reads host %q user %q db %q (password equal: %v); dbguard host %q user %q db %q",
+				Redact(s), cfg.Host, cfg.User, cfg.Database, cfg.Password == u.Password(), u.Hosts()[0].Name, u.User(), u.Database())
+		}
+	}
+}
+
+// A raw '?' ends the authority for every URL parser: refused, and the error
+// shows none of it.
+func TestRawQuestionMarkRefused(t *testing.T) {
+	_, err := Parse("postgres://u:pa?ssSecret9@127.0.0.1:5432/db")
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if s := err.Error(); strings.Contains(s, "ssSecret9") || strings.Contains(s, "pa?") {
+		t.Errorf("error quotes the password: %s", s)
+	}
+}
