@@ -88,9 +88,18 @@ func ParseFile(name string, data []byte) ([]Definition, error) {
 			if quote == '\'' {
 				sep = singleQuoteNewline
 			}
-			for !closesQuote(value) && i+1 < len(lines) {
-				i++
-				value += sep + strings.TrimSuffix(lines[i], "\r")
+			// Linear: each line is scanned once, and joined once.
+			if !closesQuote(value) {
+				parts := []string{value}
+				for i+1 < len(lines) {
+					i++
+					line := strings.TrimSuffix(lines[i], "\r")
+					parts = append(parts, line)
+					if closesQuote(string(quote) + line) {
+						break
+					}
+				}
+				value = strings.Join(parts, sep)
 			}
 		}
 		env, err := envparse.Parse(strings.NewReader(key + "=" + value))

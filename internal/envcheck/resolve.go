@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -230,6 +231,12 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, rd := range readings {
+		var big *TooLargeError
+		if errors.As(rd.Err, &big) {
+			return nil, big // whoever reads it: refused for all
+		}
+	}
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	readBy := map[string][]string{}
@@ -396,17 +403,61 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 			return nil, false, nil
 		}
 		if data, ok := contents[p]; ok {
+			if len(data) > MaxEnvFileSize {
+				return nil, false, &TooLargeError{Path: p, Size: int64(len(data))}
+			}
 			return data, true, nil
 		}
-		data, err := os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(p)))
+		data, err := readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}
 		if err != nil {
-			return nil, false, fmt.Errorf("reading %s: %w", p, err)
+			return nil, false, err
 		}
 		return data, true, nil
 	}
+}
+
+// MaxEnvFileSize bounds what dbguard reads as an env file: real ones are a
+// few kilobytes, and every loader's parser is linear, but a generated or
+// mistaken file of gigabytes would still hold the guard up.
+const MaxEnvFileSize = 1 << 20
+
+// TooLargeError is an env file over [MaxEnvFileSize].
+type TooLargeError struct {
+	Path string
+	Size int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is %.1f MiB; env files over %d MiB are refused (no loader is meant to read that)", e.Path, float64(e.Size)/(1<<20), MaxEnvFileSize>>20)
+}
+
+// Hint names the next step.
+func (e *TooLargeError) Hint() string {
+	return fmt.Sprintf("if %s is not an env file, leave it out with env.exclude in dbguard.yaml; then run: dbguard env", e.Path)
+}
+
+// readLimited reads a file, refusing it past MaxEnvFileSize without
+// reading it all.
+func readLimited(name, rel string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > MaxEnvFileSize {
+		return nil, &TooLargeError{Path: rel, Size: st.Size()}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxEnvFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rel, err)
+	}
+	if len(data) > MaxEnvFileSize {
+		return nil, &TooLargeError{Path: rel, Size: int64(len(data))}
+	}
+	return data, nil
 }
 
 // prefetch reads, a few at a time, the env files some loader may read in
@@ -431,7 +482,7 @@ func prefetch(root string, files []EnvFile) map[string][]byte {
 		go func() {
 			defer wg.Done()
 			for p := range next {
-				if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(p))); err == nil {
+				if data, err := readLimited(filepath.Join(root, filepath.FromSlash(p)), p); err == nil {
 					mu.Lock()
 					out[p] = data
 					mu.Unlock()

@@ -487,3 +487,24 @@ func TestLoaderModelScenarios(t *testing.T) {
 		})
 	}
 }
+
+// A file past MaxEnvFileSize is refused, naming it, before any loader
+// reads it; a real one just under is fine.
+func TestTooLargeEnvFile(t *testing.T) {
+	big := "DATABASE_URL=postgres://u@db-a/app\n" + strings.Repeat("# padding\n", MaxEnvFileSize/10+1)
+	for _, contents := range []bool{false, true} {
+		o := OptionsFor(config.Default(tree(t, map[string]string{"backend/.env": big})), "", nil)
+		if contents {
+			o.Contents = map[string][]byte{"backend/.env": []byte(big)}
+		}
+		_, err := Resolve(context.Background(), o)
+		var tl *TooLargeError
+		if !errors.As(err, &tl) || tl.Path != "backend/.env" || !strings.Contains(err.Error(), "backend/.env is 1.0 MiB") {
+			t.Errorf("contents %v: %v, want a TooLargeError naming backend/.env", contents, err)
+		}
+	}
+	r := mustResolve(t, tree(t, map[string]string{".env": big[:MaxEnvFileSize-100] + "\n"}), nil)
+	if r.Effective == nil {
+		t.Errorf("a file just under the limit: %v", r.Err(false))
+	}
+}
