@@ -193,6 +193,11 @@ func diffSide(cfg *config.Config, arg string) (*dburl.URL, string, error) {
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {
+		if strings.ContainsAny(arg, ":@=") {
+			// A mistyped URL (postgres:/...) is no file name: it may
+			// hold a password, so neither it nor the open error is shown.
+			return nil, "", usageError{fmt.Errorf("%s is neither a connection string nor a readable env file (write postgres://user:password@host/db, or name an env file)", dburl.Redact(arg))}
+		}
 		return nil, "", usageError{fmt.Errorf("%s is neither a connection string nor a readable env file: %v", arg, err)}
 	}
 	defs, err := envcheck.ParseFile(arg, data)

@@ -262,6 +262,11 @@ func parseKeyValue(s string) (*URL, error) {
 			// remains: libpq knows no such keyword. Never quoted.
 			return nil, parseErr("neither a postgres:// URL nor a keyword=value string (a keyword is letters, digits and '_')")
 		}
+		if !secretKeys[key] && looksSecret(key) {
+			// passwd=, pwd=: libpq refuses them, pgx would send them to
+			// the server as settings, and the password would be missing.
+			return nil, parseErr("unknown keyword %q in keyword/value string: did you mean password? (the value is not shown)", key)
+		}
 		i++
 		skipSpace()
 		var b strings.Builder
@@ -497,7 +502,7 @@ func (u *URL) format(redact bool) string {
 				b.WriteByte(' ')
 			}
 			v := p.value
-			if redact && secretKeys[p.key] {
+			if redact && isSecretKey(p.key) {
 				v = Mask
 			}
 			b.WriteString(p.key)
@@ -537,7 +542,7 @@ func (u *URL) format(redact bool) string {
 				b.WriteByte('&')
 			}
 			b.WriteString(p.key)
-			if redact && secretKeys[unescape(p.key)] {
+			if redact && isSecretKey(unescape(p.key)) {
 				b.WriteString("=" + Mask)
 				continue
 			}

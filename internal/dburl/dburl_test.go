@@ -155,6 +155,10 @@ func TestParseErrors(t *testing.T) {
 		// An env file's unclosed quote: the rest is not a keyword.
 		{`"postgres://app:hunter2@db/app?sslmode=require`, "neither a postgres:// URL nor a keyword=value string", false},
 		{"host=db pass-word=hunter2", "neither a postgres:// URL nor a keyword=value string", false},
+		// A misspelled password keyword: libpq refuses it, pgx would send
+		// it to the server as a setting; never shown.
+		{"host=db passwd=hunter2 dbname=x", `unknown keyword "passwd" in keyword/value string: did you mean password?`, false},
+		{"host=db pwd='hunter2' dbname=x", `unknown keyword "pwd"`, false},
 		{"postgres://h1,h2/db?port=1,2,3", "3 ports given for 2 hosts", false},
 	}
 	for _, tt := range tests {

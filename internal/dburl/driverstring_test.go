@@ -44,3 +44,20 @@ func TestRawQuestionMarkRefused(t *testing.T) {
 		t.Errorf("error quotes the password: %s", s)
 	}
 }
+
+// Values of keys meant for secrets are masked even when libpq does not
+// know the key, in parsed URLs and in free text.
+func TestSecretLookingKeysMasked(t *testing.T) {
+	u, err := Parse("postgres://u@h/db?db_password=hunter2&token=hunter2&sslmode=require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := u.Redacted(); strings.Contains(r, "hunter2") || !strings.Contains(r, "sslmode=require") {
+		t.Errorf("Redacted() = %s", r)
+	}
+	for _, s := range []string{"host=h passwd=hunter2 x", "PWD=hunter2", "pass = 'hunter2'"} {
+		if r := RedactText(s); strings.Contains(r, "hunter2") {
+			t.Errorf("RedactText(%q) = %q", s, r)
+		}
+	}
+}

@@ -13,11 +13,28 @@ var (
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
 	// assignments.
-	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?(?:ssl)?password\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.
 var secretKeys = map[string]bool{"password": true, "sslpassword": true}
+
+// looksSecret reports whether a keyword or parameter that libpq does not
+// know is one a person meant for a secret (passwd=, pwd=, db_password=,
+// token=): its value is not shown either, and Parse refuses the keyword
+// form of a misspelled password.
+func looksSecret(key string) bool {
+	k := strings.ToLower(key)
+	for _, s := range []string{"pass", "pwd", "secret", "token"} {
+		if strings.Contains(k, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSecretKey reports whether a keyword's value is never shown.
+func isSecretKey(key string) bool { return secretKeys[key] || looksSecret(key) }
 
 // RedactText masks every password it can find in free text: URL userinfo,
 // password= keywords and parameters. It is for text dbguard did not build
