@@ -92,9 +92,10 @@ var skipDirs = map[string]bool{
 
 // discover lists the env files under root, or the explicit ones, sorted by
 // directory and then by priority.
-func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, []string, error) {
+func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, []string, []*UnreadableError, error) {
 	var files []EnvFile
 	var manifests []string
+	var unreadable []*UnreadableError
 	add := func(rel string) {
 		if f, ok := classify(path.Base(rel), mode); ok {
 			f.Path = rel
@@ -107,12 +108,12 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			if filepath.IsAbs(p) {
 				r, err := filepath.Rel(root, p)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				rel = filepath.ToSlash(r)
 			}
 			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(rel))); err != nil {
-				return nil, nil, &MissingFileError{Path: rel, Err: err}
+				return nil, nil, nil, &MissingFileError{Path: rel, Err: err}
 			}
 			if _, ok := classify(path.Base(rel), mode); !ok {
 				// An explicit file with another name (prod.env) is loaded
@@ -123,12 +124,26 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			add(rel)
 		}
 	} else {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		err := walkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if p == root {
 					return err
 				}
-				return nil // an unreadable corner of the tree holds nothing we could read
+				rel, _ := filepath.Rel(root, p)
+				rel = filepath.ToSlash(rel)
+				if excluded(exclude, rel) || inSkippedDir(rel+"/x") {
+					if d != nil && d.IsDir() {
+						return filepath.SkipDir
+					}
+					return nil // left out anyway
+				}
+				// An env file in there would go unjudged: say so rather than
+				// report one database in effect as if it were not there.
+				if d == nil || d.IsDir() {
+					unreadable = append(unreadable, &UnreadableError{Path: rel, Err: err})
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			if err := ctx.Err(); err != nil {
 				return err
@@ -159,11 +174,11 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			return nil
 		})
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	sortFiles(files)
-	return files, manifests, nil
+	return files, manifests, unreadable, nil
 }
 
 // classifyAll turns a set of paths into env files, as discovery would:
@@ -251,6 +266,27 @@ func depth(dir string) int {
 func isVirtualenv(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, "pyvenv.cfg"))
 	return err == nil
+}
+
+// walkDir is filepath.WalkDir; tests replace it to stand for a folder that
+// cannot be read (they run as root, who can read them all).
+var walkDir = filepath.WalkDir
+
+// UnreadableError is a folder under the root discovery cannot read.
+type UnreadableError struct {
+	Path string
+	Err  error
+}
+
+func (e *UnreadableError) Error() string {
+	return fmt.Sprintf("cannot read %s/ (%v): an env file in it would go unjudged; make it readable or add it to env.exclude", e.Path, errors.Unwrap(e.Err))
+}
+
+func (e *UnreadableError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *UnreadableError) Hint() string {
+	return fmt.Sprintf("make %s readable, or leave it out with env.exclude in dbguard.yaml; then run: dbguard env", e.Path)
 }
 
 // MissingFileError is an env.files entry that does not exist.

@@ -214,11 +214,15 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
 	var files []EnvFile
 	var manifestPaths []string
+	var unreadable []*UnreadableError
 	var err error
 	if o.Contents != nil {
 		files, manifestPaths = classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
-	} else if files, manifestPaths, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
+	} else if files, manifestPaths, unreadable, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
 		return nil, err
+	}
+	for _, u := range unreadable {
+		r.warn("unreadable", u.Path+"/", u.Error())
 	}
 	env := map[string]string{}
 	for _, kv := range o.Environ {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -506,5 +507,33 @@ func TestTooLargeEnvFile(t *testing.T) {
 	r := mustResolve(t, tree(t, map[string]string{".env": big[:MaxEnvFileSize-100] + "\n"}), nil)
 	if r.Effective == nil {
 		t.Errorf("a file just under the limit: %v", r.Err(false))
+	}
+}
+
+// A folder discovery cannot read is a warning (a failure under --strict),
+// not a silent skip: an env file in it could name another database. (Tests
+// run as root, who reads every folder, so the walk is made to fail.)
+func TestUnreadableFolder(t *testing.T) {
+	root := tree(t, map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\n", "secret/.env": "DATABASE_URL=postgres://u@db-b/app\n", "node_modules/x/.env": "A=1\n"})
+	defer func(w func(string, fs.WalkDirFunc) error) { walkDir = w }(walkDir)
+	walkDir = func(r string, fn fs.WalkDirFunc) error {
+		return filepath.WalkDir(r, func(p string, d fs.DirEntry, err error) error {
+			if d != nil && d.IsDir() && (d.Name() == "secret" || d.Name() == "node_modules") {
+				return fn(p, d, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission})
+			}
+			return fn(p, d, err)
+		})
+	}
+	r := mustResolve(t, root, nil)
+	if !hasWarning(r, "unreadable", "secret/") || hasWarning(r, "unreadable", "node_modules/") {
+		t.Fatalf("warnings %v, want one for secret/ alone", r.Warnings)
+	}
+	var strict *StrictError
+	if err := r.Err(true); !errors.As(err, &strict) {
+		t.Errorf("--strict: %v", err)
+	}
+	// A folder left out anyway is no warning.
+	if r := mustResolve(t, root, func(o *Options) { o.Exclude = []string{"secret"} }); len(r.Warnings) != 0 {
+		t.Errorf("excluded: %v", r.Warnings)
 	}
 }
