@@ -34,6 +34,7 @@ Example:
 			rep := doctor.Run(c.Context, doctor.Options{
 				Config: cfg,
 				Env:    envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()),
+				Strict: c.Bool("strict"),
 				Connect: func(u *dburl.URL, pooled bool) migrate.ConnectOptions {
 					return connectOptions(c, cfg, &guard.Target{URL: u, ThroughPooler: pooled})
 				},

@@ -27,6 +27,8 @@ type Options struct {
 	Config  *config.Config
 	Env     envcheck.Options
 	Connect func(u *dburl.URL, pooled bool) migrate.ConnectOptions
+	// Strict makes every env warning a problem (exit 1), as in env and ci.
+	Strict bool
 }
 
 // Endpoint is what one connection found.
@@ -90,11 +92,15 @@ func Run(ctx context.Context, o Options) *Report {
 		r.problemFrom(err)
 		return r
 	}
-	if verdict := rep.Err(false); verdict != nil {
+	if verdict := rep.Err(o.Strict); verdict != nil {
 		r.problemFrom(verdict)
 	}
+	code := 0 // a warning is no problem unless --strict says it is
+	if o.Strict {
+		code = 1
+	}
 	for _, w := range rep.Warnings {
-		r.problem(0, w.Location+": "+w.Message, "")
+		r.problem(code, w.Location+": "+w.Message, "")
 	}
 	eff := rep.Effective
 	if eff == nil || rep.Conflict() {

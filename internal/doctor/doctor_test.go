@@ -1,9 +1,18 @@
 package doctor
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/migrate"
 )
 
 func TestSameDatabase(t *testing.T) {
@@ -47,6 +56,36 @@ func TestTextIs80ColumnsAndColourOnlyWhenAsked(t *testing.T) {
 			if len(line) > 80 {
 				t.Errorf("line of %d columns: %q", len(line), line)
 			}
+		}
+	}
+}
+
+// --strict makes env warnings problems, as in env and ci: it used to be
+// accepted and ignored.
+func TestStrict(t *testing.T) {
+	root := t.TempDir()
+	// A raw '@' in the password: a lint warning, one database.
+	if err := os.WriteFile(filepath.Join(root, ".env"), []byte("DATABASE_URL=postgres://u:p@ss@db.invalid/app?connect_timeout=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Default(root)
+	for _, strict := range []bool{false, true} {
+		o := Options{Config: cfg, Env: envcheck.OptionsFor(cfg, "", nil), Strict: strict,
+			Connect: func(u *dburl.URL, pooled bool) migrate.ConnectOptions {
+				return migrate.ConnectOptions{URL: u, ConnectTimeout: 50 * time.Millisecond}
+			}}
+		r := Run(context.Background(), o)
+		warned := false
+		for _, p := range r.Problems {
+			if strings.Contains(p.Text, "raw \"@\"") {
+				warned = true
+				if (p.Code == 1) != strict {
+					t.Errorf("strict=%v: the warning has code %d", strict, p.Code)
+				}
+			}
+		}
+		if !warned {
+			t.Errorf("strict=%v: no warning among %+v", strict, r.Problems)
 		}
 	}
 }
