@@ -9,6 +9,7 @@ import (
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -46,6 +47,7 @@ func exitCode(err error) int {
 		pending     *migrate.PendingError
 		unreachable *migrate.UnreachableError
 		drift       *verify.DiffError
+		schemaDiff  *schema.DiffError
 		blocked     *hooks.BlockedError
 		gateErr     *gate.GateError
 		status      exitStatus
@@ -64,7 +66,7 @@ func exitCode(err error) int {
 	case errors.As(err, &conflict), errors.As(err, &strict),
 		errors.As(err, &dirty), errors.As(err, &failed), errors.As(err, &lock),
 		errors.As(err, &missing), errors.As(err, &pending), errors.Is(err, declinedError{}),
-		errors.As(err, &drift), errors.As(err, &blocked):
+		errors.As(err, &drift), errors.As(err, &schemaDiff), errors.As(err, &blocked):
 		return exitCheckFailed
 	default:
 		// Configuration, usage and malformed input: config.Error,

@@ -264,7 +264,7 @@ func schemaDiff(c *cli.Context, cfg *config.Config, a, b string) error {
 		fmt.Fprintln(c.App.Writer, d.Message)
 	}
 	if len(diffs) > 0 {
-		return &verify.DiffError{Count: len(diffs), Sources: []string{sides[0].Name}}
+		return &schema.DiffError{Count: len(diffs), A: sides[0].Name, B: sides[1].Name}
 	}
 	talk.Infof("the schemas match (%d tables)", len(sides[0].Schema.Tables))
 	return nil

@@ -156,3 +156,19 @@ func union(a, b []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// DiffError is schema diff's verdict: two databases' schemas differ.
+type DiffError struct {
+	Count int
+	A, B  string // what was compared, for people (no passwords)
+}
+
+func (e *DiffError) Error() string {
+	return fmt.Sprintf("%d schema difference(s) between %s and %s", e.Count, e.A, e.B)
+}
+
+// Hint names the next step: comparing two databases, the one behind is
+// usually missing migrations.
+func (e *DiffError) Hint() string {
+	return "see which one is behind with dbguard migrate status against each, then run dbguard migrate up there"
+}
