@@ -33,6 +33,8 @@ fuzz:
 
 test: vet
 	$(GO) test -race -count=1 ./...
+	# Once per CI run: the pre-commit framework builds dbguard itself (~30 s).
+	$(GO) test -count=1 -tags framework -run '^TestPreCommitFrameworkBuild$$' ./internal/hooks
 	$(MAKE) --no-print-directory fuzz
 
 # The performance page: every benchmark on one throwaway server, one
