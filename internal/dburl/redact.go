@@ -1,8 +1,13 @@
 package dburl
 
 import (
+	"fmt"
+	"net/url"
 	"regexp"
+	"sort"
 	"strings"
+	"sync"
+	"unicode/utf16"
 )
 
 var (
@@ -36,11 +41,13 @@ func looksSecret(key string) bool {
 // isSecretKey reports whether a keyword's value is never shown.
 func isSecretKey(key string) bool { return secretKeys[key] || looksSecret(key) }
 
-// RedactText masks every password it can find in free text: URL userinfo,
-// password= keywords and parameters. It is for text dbguard did not build
-// itself, such as error messages from drivers and child processes; for a
-// parsed connection string use [URL.Redacted].
+// RedactText masks every password it can find in free text: the passwords
+// registered with [AddSecret], in any form, then URL userinfo, password=
+// keywords and parameters. It is for text dbguard did not build itself, such
+// as error messages from drivers and child processes; for a parsed
+// connection string use [URL.Redacted].
 func RedactText(s string) string {
+	s = redactSecrets(s)
 	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
 	return passwordRE.ReplaceAllString(s, "${1}"+Mask)
 }
@@ -55,4 +62,194 @@ func Redact(s string) string {
 		return s[:i] + "://" + Mask + " (unparsable, hidden)"
 	}
 	return Mask + " (unparsable, hidden)"
+}
+
+// MinSecretLen is the shortest password RedactText masks as a literal. A
+// shorter one ("pw", "abc") would mask those letters in every word of every
+// line; it is still masked where a pattern shows it (a URL, password=).
+const MinSecretLen = 4
+
+// secrets are the passwords dbguard has read, in every form a program may
+// print them. They are process-wide: one run of dbguard is one process, and
+// a secret learnt anywhere must be masked everywhere, including text that
+// reaches a file through RedactText without passing a writer.
+var secrets struct {
+	sync.RWMutex
+	known    map[string]bool // the passwords, as registered
+	forms    []string        // every form of every password, longest first
+	replacer *strings.Replacer
+}
+
+// AddSecret makes RedactText mask secret wherever it appears, not only where
+// a pattern finds it: bare, percent-encoded (upper- or lower-case hex, '+'
+// or %20 for a space), JSON-escaped, or backslash-quoted as in a keyword/
+// value string. shownWith are the names dbguard shows next to it, such as
+// its URL's user name: a password equal to one of them is given away by the
+// name anyway, and masking it as a literal would mask the name everywhere
+// ("postgres" in postgres://postgres:****@...), so it is left to the
+// patterns, as is one shorter than MinSecretLen.
+func AddSecret(secret string, shownWith ...string) {
+	if len(secret) < MinSecretLen {
+		return
+	}
+	for _, name := range shownWith {
+		if strings.EqualFold(secret, name) {
+			return
+		}
+	}
+	secrets.Lock()
+	defer secrets.Unlock()
+	if secrets.known[secret] {
+		return
+	}
+	if secrets.known == nil {
+		secrets.known = map[string]bool{}
+	}
+	secrets.known[secret] = true
+	seen := map[string]bool{}
+	for _, f := range secrets.forms {
+		seen[f] = true
+	}
+	for _, f := range secretForms(secret) {
+		if !seen[f] {
+			seen[f] = true
+			secrets.forms = append(secrets.forms, f)
+		}
+	}
+	// Longest first: strings.Replacer tries its pairs in order, so of two
+	// forms starting at the same byte the longer one is masked whole.
+	sort.SliceStable(secrets.forms, func(i, j int) bool { return len(secrets.forms[i]) > len(secrets.forms[j]) })
+	pairs := make([]string, 0, 2*len(secrets.forms))
+	for _, f := range secrets.forms {
+		pairs = append(pairs, f, Mask)
+	}
+	secrets.replacer = strings.NewReplacer(pairs...)
+}
+
+// AddURLSecrets registers u's password and sslpassword with AddSecret,
+// next to its user name and database name.
+func AddURLSecrets(u *URL) {
+	if u == nil {
+		return
+	}
+	AddSecret(u.Password(), u.User(), u.Database())
+	AddSecret(u.Param("sslpassword"), u.User(), u.Database())
+}
+
+// secretForms are the ways s may be printed by dbguard, a driver, or a
+// program it runs.
+func secretForms(s string) []string {
+	var out []string
+	add := func(f string) {
+		out = append(out, f)
+		if l := lowerHex(f); l != f {
+			out = append(out, l)
+		}
+	}
+	add(s)
+	add(url.PathEscape(s))
+	add(url.QueryEscape(s))
+	add(escapeComponent(s, ""))
+	add(escapeComponent(s, queryKeep))
+	for _, html := range []bool{false, true} {
+		for _, ascii := range []bool{false, true} {
+			for _, slash := range []bool{false, true} {
+				add(jsonEscape(s, html, ascii, slash))
+			}
+		}
+	}
+	add(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s))
+	return out
+}
+
+// lowerHex rewrites the hex digits of every %XX and \uXXXX escape in lower
+// case; the forms above write them in upper case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); i++ {
+		n := 0
+		switch {
+		case b[i] == '%':
+			n = 2
+		case b[i] == '\\' && i+1 < len(b) && b[i+1] == 'u':
+			n, i = 4, i+1
+		}
+		for j := i + 1; j <= i+n && j < len(b); j++ {
+			if b[j] >= 'A' && b[j] <= 'F' {
+				b[j] += 'a' - 'A'
+			}
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// jsonEscape writes s as it appears inside a JSON string: by Go's encoder
+// (html: <, > and & as \u003c...), by JavaScript's JSON.stringify (neither),
+// by Python's json.dumps (ascii: all non-ASCII as \uXXXX), or by encoders
+// that write '/' as \/ (slash).
+func jsonEscape(s string, html, ascii, slash bool) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '/' && slash:
+			b.WriteString(`\/`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || html && (r == '<' || r == '>' || r == '&') || r == '\u2028' || r == '\u2029':
+			fmt.Fprintf(&b, `\u%04X`, r)
+		case r >= 0x80 && ascii:
+			for _, c := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, `\u%04X`, c)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// redactSecrets masks every registered secret in s.
+func redactSecrets(s string) string {
+	secrets.RLock()
+	r := secrets.replacer
+	secrets.RUnlock()
+	if r == nil {
+		return s
+	}
+	return r.Replace(s)
+}
+
+// SafeCut returns the largest m <= n at which s can be cut, the part before
+// m redacted and written, and the rest kept for later: no registered secret,
+// in any of its forms, starts before m and ends after it, or could, once
+// more text follows s. A writer that holds back s[m:] never writes a secret
+// in two pieces; it holds back at most the longest form's length less one
+// byte more than it would have anyway.
+func SafeCut(s []byte, n int) int {
+	secrets.RLock()
+	forms := secrets.forms
+	secrets.RUnlock()
+	m := n
+	for moved := true; moved; {
+		moved = false
+		for _, f := range forms {
+			for i := max(0, m-len(f)+1); i < m; i++ {
+				// A form starting at i covers m if it is there whole, or
+				// if s ends with its beginning.
+				if rest := s[i:]; len(rest) >= len(f) && string(rest[:len(f)]) == f || len(rest) < len(f) && string(rest) == f[:len(rest)] {
+					m, moved = i, true
+					break
+				}
+			}
+		}
+	}
+	return m
 }

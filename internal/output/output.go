@@ -3,7 +3,9 @@
 // Talk lines start with "dbguard: " and a level (error, warning, hint), lower
 // case, no trailing period. Both streams pass through a redacting writer, so
 // a password that slipped past the structured redaction in dburl is still
-// masked before it reaches a terminal, a CI log or a file.
+// masked before it reaches a terminal, a CI log or a file: by pattern (a
+// URL, password=), and as the literal text of every password dbguard has
+// read, whatever prints it (an exec child, a server's RAISE message).
 package output
 
 import (
@@ -53,7 +55,10 @@ func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 // Write buffers p and writes every complete line, redacted. Of a partial
 // line it also writes what ends in white space, so a prompt ("Name: ")
 // shows before its answer is typed: a URL has no white space, so no URL
-// is cut in two. A partial line with a password= in it waits for its end.
+// is cut in two. A partial line with a password= in it waits for its end,
+// and so does the beginning of a known password (see [dburl.AddSecret]),
+// which may hold white space: a password cut across two writes is still
+// masked whole, and a prompt waits only if it ends with one's first bytes.
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -62,6 +67,9 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	rest := r.buf.Bytes()[n:]
 	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !passwordPending(rest) {
 		n += i + 1
+	}
+	if n > 0 {
+		n = dburl.SafeCut(r.buf.Bytes(), n)
 	}
 	if n > 0 {
 		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
 
 func TestRedactorMasksAcrossWrites(t *testing.T) {
@@ -68,5 +70,94 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("xml", Text, JSON); err == nil || !strings.Contains(err.Error(), "want text, json") {
 		t.Errorf("xml: %v", err)
+	}
+}
+
+// The passwords dbguard has read are masked as literals, in every form a
+// program prints them, not only where a pattern shows them.
+func TestRedactorMasksKnownSecrets(t *testing.T) {
+	dburl.AddSecret(`Forms S3cret"/é<x`)
+	for _, line := range []string{
+		`bare Forms S3cret"/é<x`,
+		`go json {"password":"Forms S3cret\"/é\u003cx"}`,
+		`js json {"password":"Forms S3cret\"/é<x"}`,
+		`python json {"password": "Forms S3cret\"/\u00e9<x"}`,
+		`php json {"password":"Forms S3cret\"\/é<x"}`,
+		`path Forms%20S3cret%22%2F%C3%A9%3Cx`,
+		`lower Forms%20S3cret%22%2f%c3%a9%3cx`,
+		`query Forms+S3cret%22%2F%C3%A9%3Cx`,
+		`keyword password='Forms S3cret"/é<x'`,
+	} {
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.Write([]byte(line + "\n"))
+		r.Flush()
+		if strings.Contains(b.String(), "S3cret") || !strings.Contains(b.String(), dburl.Mask) {
+			t.Errorf("%s\n -> %s", line, b.String())
+		}
+	}
+}
+
+// A password cut across two writes, at any byte, is masked whole; the
+// writer holds back no more than the password's beginning.
+func TestRedactorSecretAcrossWrites(t *testing.T) {
+	const pw = "Split S3cret pw"
+	dburl.AddSecret(pw)
+	text := "the password is " + pw + " ok\n"
+	for i := 1; i < len(text); i++ {
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.Write([]byte(text[:i]))
+		// Up to its last space, as without passwords, but not into one.
+		before := text[:min(i, len("the password is "))]
+		want := before[:strings.LastIndexByte(before, ' ')+1]
+		if i > len("the password is "+pw) {
+			want = "the password is **** "
+		}
+		if got := b.String(); got != want {
+			t.Errorf("cut at %d: first write shows %q, want %q", i, got, want)
+		}
+		r.Write([]byte(text[i:]))
+		r.Flush()
+		if got, want := b.String(), "the password is **** ok\n"; got != want {
+			t.Errorf("cut at %d: got %q, want %q", i, got, want)
+		}
+	}
+}
+
+// A prompt still shows at once; only one ending with the beginning of a
+// known password waits, for its next write or Flush.
+func TestRedactorPromptWithSecrets(t *testing.T) {
+	dburl.AddSecret("Prompt S3cret")
+	var b strings.Builder
+	r := NewRedactor(&b)
+	r.Write([]byte("Roll back 2 migrations? [y/N] "))
+	if b.String() != "Roll back 2 migrations? [y/N] " {
+		t.Errorf("prompt held back: %q", b.String())
+	}
+	r.Write([]byte("\nsay Prompt "))
+	if !strings.HasSuffix(b.String(), "\nsay ") {
+		t.Errorf("the beginning of a password should wait: %q", b.String())
+	}
+	r.Flush()
+	if !strings.HasSuffix(b.String(), "\nsay Prompt ") {
+		t.Errorf("Flush should write what waited: %q", b.String())
+	}
+}
+
+// A password shorter than dburl.MinSecretLen, or equal to the user name
+// shown next to it, is masked only where a pattern finds it; the longer of
+// two passwords starting alike is masked whole.
+func TestRedactorSecretLimits(t *testing.T) {
+	dburl.AddSecret("abc")
+	dburl.AddSecret("apprentice", "apprentice", "db")
+	dburl.AddSecret("Limit-S3c")
+	dburl.AddSecret("Limit-S3cret")
+	var b strings.Builder
+	r := NewRedactor(&b)
+	r.Write([]byte("abc apprentice postgres://apprentice:apprentice@h/db Limit-S3cret Limit-S3c.\n"))
+	r.Flush()
+	if want := "abc apprentice postgres://apprentice:****@h/db **** ****.\n"; b.String() != want {
+		t.Errorf("got  %q\nwant %q", b.String(), want)
 	}
 }
