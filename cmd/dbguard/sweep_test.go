@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,10 @@ func TestPasswordSweep(t *testing.T) {
 	const fake = "npg_SweepS3cretPw"
 	dbURL, dirtyURL := pgtest.DB(t), pgtest.DB(t)
 	passwords := []string{pgtest.Password, fake}
+	raiseURL := pgtest.DB(t)
+	raisePW := sweepPassword(t, raiseURL)
+	const special, specialEncoded = `Sweep Sp3cial"/pw`, "Sweep%20Sp3cial%22%2Fpw"
+	passwords = append(passwords, raisePW, special, specialEncoded)
 
 	modes := map[string]map[string]string{
 		"healthy": {
@@ -58,6 +63,14 @@ func TestPasswordSweep(t *testing.T) {
 			"leak.py":                      "DB = 'postgres://svc:" + fake + "@db.prod.internal/app'\n",
 			"migrations/000001_a.down.sql": "SELECT 1;",
 		},
+		// The password as a literal, where no pattern finds it: a migration
+		// RAISEs it (the error quotes the message and the SQL line), and
+		// an exec child prints it bare, as JSON and cut across writes.
+		"raise": {
+			".env":                          "DATABASE_URL=" + raiseURL + "\n",
+			"migrations/000001_leak.up.sql": "DO $$ BEGIN RAISE EXCEPTION 'pw is %', '" + raisePW + "'; END $$;",
+		},
+		"special-password": {".env": "DATABASE_URL=postgres://app:" + specialEncoded + "@127.0.0.1:1/app?connect_timeout=1\n"},
 	}
 	commands := [][]string{
 		{"env"}, {"env", "--format", "json"}, {"env", "--strict"},
@@ -69,6 +82,7 @@ func TestPasswordSweep(t *testing.T) {
 		{"ci", "--format", "junit", "--output", "ci.xml"}, {"ci", "--format", "sarif", "--output", "ci.sarif"},
 		{"doctor"}, {"wait", "--timeout", "1s"}, {"exec", "--", "sh", "-c", "echo $DATABASE_URL; exit 3"},
 		{"hook", "pre-commit"},
+		{"exec", "--", "sh", "-c", printsPassword},
 	}
 	for name, files := range modes {
 		dir := t.TempDir()
@@ -110,6 +124,24 @@ func TestPasswordSweep(t *testing.T) {
 			}
 		})
 	}
+}
+
+// printsPassword is an exec child that prints its URL's password in the
+// ways a tool might: percent-encoded as it got it, decoded, in JSON, and
+// cut across two writes at a space.
+const printsPassword = `p=${DATABASE_URL#*://*:}; p=${p%%@*}
+raw=$(printf '%s' "$p" | sed 's/%20/ /g; s/%22/"/g; s/%2F/\//g')
+printf 'encoded %s\nbare %s\n' "$p" "$raw"
+printf '{"password": "%s"}\n' "$(printf '%s' "$raw" | sed 's/"/\\"/g')"
+printf 'split %s ' "${raw%% *}"; sleep 0.1; printf '%s end\n' "${raw#* }"`
+
+func sweepPassword(t *testing.T, dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := u.User.Password()
+	return pw
 }
 
 // panicky panics on its first write with a message holding a password.
