@@ -656,6 +656,7 @@ func (j *judging) completion(u *dburl.URL, key string) completed {
 	var full *dburl.URL
 	if full, c.done, c.err = u.Complete(j.driver); c.err == nil {
 		c.id = full.Identity()
+		dburl.AddURLSecrets(full) // PGPASSWORD, a service file's password
 	}
 	if j.completions == nil {
 		j.completions = map[string]completed{}
@@ -822,6 +823,10 @@ func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, err
 		return nil, &ValueError{Location: d.Location(), Var: v, Err: err}
 	}
 	s := &Source{Var: v, Def: d, Dir: dir, URL: u, Endpoint: dburl.Classify(u, rules)}
+	// Every password dbguard reads is masked as literal text from here on
+	// (output's safety net), wherever it would be printed.
+	dburl.AddURLSecrets(u)
+	dburl.AddURLSecrets(s.Endpoint.Direct)
 	if s.Endpoint.Direct != nil {
 		s.ID = s.Endpoint.Direct.Identity()
 	} else {
@@ -977,19 +982,29 @@ func sameDatabase(a, b *Source) bool {
 }
 
 // group sorts definitions into distinct databases, in order of appearance.
+// Those whose database is known are grouped by it first; one behind a
+// pooler whose direct endpoint is unknown (known only by its database name)
+// then joins a group of that name. Grouping it first would let it join two
+// hosts into one database.
 func (r *Report) group(sources []*Source) []Database {
 	var dbs []Database
-	for _, s := range sources {
-		placed := false
+	place := func(s *Source, same func(a, b *Source) bool) {
 		for i := range dbs {
-			if sameDatabase(s, dbs[i].Sources[0]) {
+			if same(s, dbs[i].Sources[0]) {
 				dbs[i].Sources = append(dbs[i].Sources, s)
-				placed = true
-				break
+				return
 			}
 		}
-		if !placed {
-			dbs = append(dbs, Database{ID: s.ID, Sources: []*Source{s}})
+		dbs = append(dbs, Database{ID: s.ID, Sources: []*Source{s}})
+	}
+	for _, s := range sources {
+		if s.Endpoint.Kind != dburl.PooledUnknown {
+			place(s, func(a, b *Source) bool { return a.ID == b.ID })
+		}
+	}
+	for _, s := range sources {
+		if s.Endpoint.Kind == dburl.PooledUnknown {
+			place(s, sameDatabase)
 		}
 	}
 	for _, db := range dbs {

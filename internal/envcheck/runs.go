@@ -45,8 +45,10 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 	for _, f := range files {
 		dirs = append(dirs, f.Dir())
 	}
-	for d := range manifests {
-		dirs = append(dirs, d)
+	for d, names := range manifests {
+		if len(names) > 0 {
+			dirs = append(dirs, d)
+		}
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirLess(dirs[i], dirs[j]) })
 	dirs = slices.Compact(dirs)
@@ -71,11 +73,12 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 	return runs
 }
 
-// detectedFor returns the loaders of the nearest folder, dir or above,
-// whose manifests name any, and that manifest folder.
+// detectedFor returns the loaders the nearest manifest folder, dir or
+// above, names (none: assume them all), and that folder. A folder's own
+// package.json naming only astro is not overruled by the root's dotenv.
 func detectedFor(dir string, manifests map[string][]string) ([]string, string) {
 	for d := dir; ; d = path.Dir(d) {
-		if names := manifests[d]; len(names) > 0 {
+		if names, ok := manifests[d]; ok {
 			return names, where(d)
 		}
 		if d == "." {
@@ -110,12 +113,10 @@ func readManifests(o Options, paths []string) map[string][]string {
 				continue // an unreadable manifest names nothing
 			}
 		}
-		if names := envload.Detect(p, data); len(names) > 0 {
-			d := path.Dir(p)
-			out[d] = append(out[d], names...)
-			slices.Sort(out[d])
-			out[d] = slices.Compact(out[d])
-		}
+		d := path.Dir(p)
+		out[d] = append(out[d], envload.Detect(p, data)...) // a manifest naming none still counts
+		slices.Sort(out[d])
+		out[d] = slices.Compact(out[d])
 	}
 	return out
 }

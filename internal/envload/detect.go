@@ -24,6 +24,8 @@ func IsManifest(name string) bool {
 var npmLoaders = map[string]string{
 	"dotenv": "dotenv", "dotenv-expand": "dotenv-expand", "dotenv-flow": "dotenv-flow",
 	"next": "next", "@next/env": "next", "vite": "vite",
+	// Frameworks that load env files through Vite's loadEnv.
+	"astro": "vite", "@sveltejs/kit": "vite", "vitest": "vite", "@remix-run/dev": "vite", "@react-router/dev": "vite",
 	"prisma": "dotenv-expand", "@prisma/client": "dotenv-expand",
 }
 

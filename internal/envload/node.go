@@ -1,6 +1,7 @@
 package envload
 
 import (
+	"hash/maphash"
 	"regexp"
 	"strings"
 )
@@ -228,9 +229,23 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 	return ""
 }
 
-// maxExpansions bounds the replacements in one value: past it the real
-// loader is looping for ever (or until memory runs out).
-const maxExpansions = 1000
+// maxExpansions and maxExpandedLen bound the work on one value: past
+// them the real loader is looping for ever, or until memory runs out. (A
+// chain of a thousand references the real one follows for half a minute.)
+const (
+	maxExpansions  = 20000
+	maxExpandedLen = 1 << 20
+	maxExpandWork  = 64 << 20 // bytes scanned over all replacements
+)
+
+var seenSeed = maphash.MakeSeed()
+
+// seenSet remembers texts by hash: the texts themselves grow with each
+// replacement, and keeping them all is quadratic.
+type seenSet map[uint64]struct{}
+
+func (s seenSet) add(v string)           { s[maphash.String(seenSeed, v)] = struct{}{} }
+func (s seenSet) has(v string) (ok bool) { _, ok = s[maphash.String(seenSeed, v)]; return ok }
 
 func expandValueV12(value string, processEnv, running map[string]string, v1000 bool) (string, bool) {
 	get := func(k string) (string, bool) {
@@ -241,9 +256,10 @@ func expandValueV12(value string, processEnv, running map[string]string, v1000 b
 		return v, ok
 	}
 	result := value
-	seen := map[string]bool{}
+	seen := seenSet{}
+	work := 0
 	for n := 0; ; n++ {
-		if n == maxExpansions {
+		if work += len(result); n == maxExpansions || len(result) > maxExpandedLen || work > maxExpandWork {
 			return result, false
 		}
 		start, end, expr := nextDollarV12(result)
@@ -251,7 +267,7 @@ func expandValueV12(value string, processEnv, running map[string]string, v1000 b
 			break
 		}
 		template := result[start:end]
-		seen[result] = true
+		seen.add(result)
 		splitter := ""
 		for i := 0; i < len(expr) && splitter == ""; i++ {
 			for _, op := range []string{":+", "+", ":-", "-"} {
@@ -281,17 +297,20 @@ func expandValueV12(value string, processEnv, running map[string]string, v1000 b
 			def = rest
 			val = v
 		}
+		if v1000 && val != template && strings.Contains(val, template) {
+			return result, false // it brings itself back, longer each time
+		}
 		switch {
 		case v1000 && set && splitter == "-":
 			result = jsReplace(result, template, val)
-		case val != "" && seen[val] && !v1000:
+		case val != "" && seen.has(val) && !v1000:
 			result = jsReplace(result, template, def)
 		case val != "":
 			result = jsReplace(result, template, val)
 		default:
 			result = jsReplace(result, template, def)
 		}
-		if v1000 && seen[result] {
+		if v1000 && seen.has(result) {
 			break // 1000 stops when a replacement comes back to a text it had
 		}
 		if rv, ok := running[key]; ok && result == rv {
@@ -394,8 +413,8 @@ func expandNext(keys []string, parsed map[string]string, environment map[string]
 }
 
 func interpolateNext(v string, environment, parsed map[string]string, depth int) (string, bool) {
-	if depth > 1000 {
-		return v, false
+	if depth > maxExpansions || len(v) > maxExpandedLen || depth*len(v) > maxExpandWork {
+		return v, false // JavaScript's stack overflows first: Next skips the file
 	}
 	last := -1
 	for i := 0; i < len(v); i++ {
