@@ -88,12 +88,15 @@ func TestPlaceholdersAndLoopback(t *testing.T) {
 			t.Errorf("%q should count as a real password", pw)
 		}
 	}
-	for _, h := range []string{"localhost", "127.0.0.1", "[::1]", "db.localhost"} {
+	for _, h := range []string{"localhost", "127.0.0.1", "[::1]", "/var/run/postgresql"} {
 		if !isLoopback(h) {
 			t.Errorf("%q should be loopback", h)
 		}
 	}
-	if isLoopback("db.prod.internal") {
-		t.Error("db.prod.internal is not loopback")
+	// Names under localhost resolve through DNS like any other.
+	for _, h := range []string{"db.prod.internal", "db.localhost", "localhost.evil.com", "127.0.0.1.nip.io"} {
+		if isLoopback(h) {
+			t.Errorf("%q is not loopback", h)
+		}
 	}
 }

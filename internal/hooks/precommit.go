@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path"
 	"regexp"
 	"slices"
@@ -141,56 +140,6 @@ func allowed(globs []string, p string) bool {
 	return false
 }
 
-// credentialURL finds database URLs with a password in any text.
-var credentialURL = regexp.MustCompile(`(?i)\b(?:postgres(?:ql)?(?:\+[a-z0-9]+)?)://([^\s:/@'"` + "`" + `]*):([^\s@'"` + "`" + `]*)@([^\s/:?'"` + "`" + `,;)]+)`)
-
-// placeholders are passwords that are not secrets.
-var placeholders = map[string]bool{
-	"": true, "password": true, "postgres": true, "changeme": true, "change_me": true, "change-me": true, "secret": true,
-	"pass": true, "passwd": true, "example": true, "test": true, "user": true, "root": true, "admin": true,
-	"pw": true, "pwd": true, "yourpassword": true, "your_password": true, "mypassword": true, "dbpassword": true,
-}
-
-// isPlaceholder reports whether a password is obviously not a real one.
-func isPlaceholder(pw string) bool {
-	if d, err := url.PathUnescape(pw); err == nil {
-		pw = d
-	}
-	lower := strings.ToLower(pw)
-	switch {
-	case placeholders[lower]:
-		return true
-	case strings.HasPrefix(pw, "<") && strings.HasSuffix(pw, ">"),
-		strings.HasPrefix(pw, "${") || strings.HasPrefix(pw, "$"),
-		strings.Contains(pw, "{{"), strings.HasPrefix(pw, "%"):
-		return true
-	case strings.Trim(pw, "*") == "", strings.Trim(lower, "x") == "", strings.Trim(pw, ".") == "":
-		return true
-	}
-	return false
-}
-
-func isLoopback(host string) bool {
-	h := strings.ToLower(strings.Trim(host, "[]"))
-	return h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" || h == "0.0.0.0" || strings.HasSuffix(h, ".localhost")
-}
-
-// Credentials returns, redacted, the database URLs in a line of text that
-// carry a real password: not a placeholder, not a loopback host, not on a
-// line marked dbguard:allow.
-func Credentials(line string) []string {
-	if strings.Contains(line, "dbguard:allow") {
-		return nil
-	}
-	var out []string
-	for _, m := range credentialURL.FindAllStringSubmatch(line, -1) {
-		if !isPlaceholder(m[2]) && !isLoopback(m[3]) {
-			out = append(out, dburl.RedactText(m[0]))
-		}
-	}
-	return out
-}
-
 // CredentialMessage describes a credential found in a file.
 func CredentialMessage(redacted, verb string) string {
 	return fmt.Sprintf("a real database password is %s: %s (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)", verb, redacted)
@@ -209,7 +158,9 @@ func (r *Report) scanCredentials(f StagedFile) {
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
-	lines, err := Git{Dir: repo}.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://`)
+	// Every line Credentials could judge: URLs, JDBC's among them, and
+	// libpq keyword strings.
+	lines, err := Git{Dir: repo}.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://|password[[:space:]]*=`)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +192,7 @@ func (r *Report) checkNewEnvFile(f StagedFile) bool {
 	}
 	for _, d := range defs {
 		secret := false
-		if m := credentialURL.FindStringSubmatch(d.Value); m != nil && !isPlaceholder(m[2]) && !isLoopback(m[3]) {
+		if len(Credentials(d.Value)) > 0 {
 			secret = true
 		} else if secretKey.MatchString(d.Key) && !isPlaceholder(d.Value) {
 			secret = true
