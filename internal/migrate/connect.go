@@ -44,11 +44,16 @@ type UnreachableError struct {
 	Err    error
 	Waited time.Duration
 	During string // set when an open connection was lost, e.g. "the migration run"
+	File   string // the migration running when it was lost, if known
 }
 
 func (e *UnreachableError) Error() string {
 	if e.During != "" {
-		return fmt.Sprintf("lost the connection to %s during %s: %v", e.Target, e.During, shortErr(e.Err))
+		during := e.During
+		if e.File != "" {
+			during += ", in " + e.File
+		}
+		return fmt.Sprintf("lost the connection to %s during %s: %v", e.Target, during, shortErr(e.Err))
 	}
 	msg := fmt.Sprintf("cannot reach %s: %v", e.Target, shortErr(e.Err))
 	if e.Waited > 0 {
@@ -95,7 +100,7 @@ func shortErr(err error) string {
 	if i := strings.Index(s, "`: "); i >= 0 && strings.HasPrefix(s, "failed to connect to `") {
 		s = s[i+3:]
 	}
-	return s
+	return clip(s, maxMessage)
 }
 
 // Config builds the pgx configuration for u, applying the options.

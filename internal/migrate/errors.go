@@ -113,18 +113,75 @@ func (e *MigrationError) Error() string {
 	if line > 0 {
 		loc = fmt.Sprintf("%s:%d:%d", loc, line, col)
 	}
-	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, e.PgErr.Message, e.PgErr.Code)
+	// The server's words quote the file (an unterminated string runs to
+	// its end), so they are cut like the excerpt.
+	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
 	if e.PgErr.Detail != "" {
-		fmt.Fprintf(&b, "\n    detail: %s", e.PgErr.Detail)
+		fmt.Fprintf(&b, "\n    detail: %s", clip(e.PgErr.Detail, maxMessage))
 	}
 	if e.PgErr.Hint != "" {
-		fmt.Fprintf(&b, "\n    server hint: %s", e.PgErr.Hint)
+		fmt.Fprintf(&b, "\n    server hint: %s", clip(e.PgErr.Hint, maxMessage))
 	}
 	if line > 0 {
+		shown, caret := window(text, col-1, excerptWidth)
 		prefix := fmt.Sprintf("    %d | ", line)
-		fmt.Fprintf(&b, "\n%s%s\n%s^", prefix, text, strings.Repeat(" ", len(prefix)-2)+"| "+strings.Repeat(" ", max(col-1, 0)))
+		fmt.Fprintf(&b, "\n%s%s\n%s^", prefix, shown, strings.Repeat(" ", len(prefix)-2)+"| "+strings.Repeat(" ", caret))
 	}
 	return b.String()
+}
+
+// What an error may quote of a migration file: one line, cut to
+// excerptWidth characters around the failing column, and the server's
+// message cut to maxMessage bytes. A migration can be 50 MB on one line, or
+// a file that was never meant to be sent (see regular).
+const (
+	excerptWidth = 100
+	maxMessage   = 300
+)
+
+// clip makes s one line of at most n bytes (plus a note of what was cut):
+// line breaks show as \n, so a quoted file cannot add lines to the output.
+func clip(s string, n int) string {
+	s = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`).Replace(s)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
+}
+
+// window returns at most width characters of line around the character at
+// index at (0-based), marking cut ends with "...", and where at now falls.
+func window(line string, at, width int) (string, int) {
+	n := utf8.RuneCountInString(line)
+	if n <= width {
+		return line, max(at, 0)
+	}
+	start := max(0, min(at-width/3, n-width))
+	end := start + width
+	var b strings.Builder
+	caret := at - start
+	if start > 0 {
+		b.WriteString("...")
+		caret += 3
+	}
+	i := 0
+	for _, r := range line {
+		if i >= end {
+			break
+		}
+		if i >= start {
+			b.WriteRune(r)
+		}
+		i++
+	}
+	if end < n {
+		b.WriteString("...")
+	}
+	return b.String(), max(caret, 0)
 }
 
 // position turns the server's character position into line, column and the

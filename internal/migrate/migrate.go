@@ -1,13 +1,15 @@
 // Package migrate runs golang-migrate (pgx/v5 database driver, file source)
 // with the guard rails raw migration tools lack: a lock wait the server
 // enforces, dirty state reported with the failed file and the fix, a failing
-// statement shown with its file:line, a recorded version whose file is gone
-// caught before anything runs, and Ctrl-C that stops after the migration in
-// flight.
+// statement shown with its file:line (and no more of the file than a line),
+// a recorded version whose file is gone and a file that is a link, not UTF-8
+// or holds a NUL caught before anything runs, and Ctrl-C that stops after the
+// migration in flight.
 package migrate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -41,6 +43,7 @@ type Options struct {
 type Runner struct {
 	o      Options
 	src    *Source
+	root   *os.Root // the migrations folder: nothing read through it leaves it
 	db     *sql.DB
 	drv    *lockingDriver
 	m      *gomigrate.Migrate
@@ -57,16 +60,22 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if o.Table == "" {
 		o.Table = pgxdriver.DefaultMigrationsTable
 	}
+	root, err := os.OpenRoot(o.Dir)
+	if err != nil {
+		return nil, &SourceError{Path: o.Dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err), Fix: "check the folder's permissions"}
+	}
 	o.Connect.LockTimeout = o.LockTimeout
 	db, injected, err := Connect(ctx, o.Connect)
 	if err != nil {
+		root.Close()
 		return nil, err
 	}
-	r := &Runner{o: o, src: src, db: db, target: Target(o.Connect.URL)}
+	r := &Runner{o: o, src: src, root: root, db: db, target: Target(o.Connect.URL)}
 	inner, err := pgxdriver.WithInstance(db, &pgxdriver.Config{MigrationsTable: o.Table, StatementTimeout: o.StatementTimeout})
 	if err != nil {
 		err = r.explain(err, "") // before Close: it may ask who holds the lock
 		db.Close()
+		root.Close()
 		return nil, err
 	}
 	reset := "SET lock_timeout TO DEFAULT"
@@ -76,24 +85,27 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	var dbName, schema string
 	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&dbName, &schema); err != nil {
 		inner.Close()
+		root.Close()
 		return nil, err
 	}
 	key, _ := database.GenerateAdvisoryLockId(dbName, schema, o.Table)
-	r.drv = &lockingDriver{Driver: inner, key: key, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol}
+	r.drv = &lockingDriver{Driver: inner, key: key, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol, inflight: -2}
 	if !r.drv.none {
 		if err := inner.Run(strings.NewReader(reset)); err != nil {
 			inner.Close()
 			return nil, err
 		}
 	}
-	fsrc, err := iofs.New(os.DirFS(o.Dir), ".")
+	fsrc, err := iofs.New(root.FS(), ".")
 	if err != nil {
 		inner.Close()
+		root.Close()
 		return nil, err
 	}
 	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", r.drv)
 	if err != nil {
 		inner.Close()
+		root.Close()
 		return nil, err
 	}
 	// The server enforces the lock wait; the client-side timer is only a
@@ -112,7 +124,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 // Close ends the session.
 func (r *Runner) Close() error {
 	srcErr, dbErr := r.m.Close()
-	return errors.Join(srcErr, dbErr)
+	return errors.Join(srcErr, dbErr, r.root.Close())
 }
 
 // Source returns the checked migrations folder.
@@ -223,7 +235,7 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err := r.checkFiles(direction, cur); err != nil {
 		return err
 	}
-	r.drv.ctx = ctx
+	r.drv.ctx, r.drv.inflight = ctx, -2
 	defer func() { r.drv.ctx = nil }()
 	err = op()
 	if errors.Is(err, gomigrate.ErrNoChange) {
@@ -247,9 +259,9 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 }
 
 // checkFiles reads every file the run may execute, from the version it
-// starts at, and refuses one that cannot be read or is not UTF-8 before
-// anything runs: golang-migrate would find out only after marking the
-// version dirty, and PostgreSQL rejects invalid UTF-8.
+// starts at, and refuses one that cannot be read, is a link, or is not
+// text PostgreSQL takes, before anything runs: golang-migrate would find out
+// only after marking the version dirty.
 func (r *Runner) checkFiles(direction string, cur int) error {
 	for _, m := range r.src.Migrations {
 		name := ""
@@ -263,26 +275,65 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 			continue
 		}
 		p := r.src.Path(name)
-		data, err := os.ReadFile(p)
+		// The folder was checked when it was read; a file swapped for a
+		// link since is caught here, and by the root golang-migrate reads
+		// through.
+		fi, err := r.root.Lstat(name)
+		if err == nil {
+			err = regular(r.src.Dir, name, fi.Mode().Type())
+			if err != nil {
+				return err
+			}
+		}
+		var data []byte
+		if err == nil {
+			data, err = r.root.ReadFile(name)
+		}
 		if err != nil {
 			return &SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
 		}
-		if !utf8.Valid(data) {
-			at := 0
-			for i := 0; i < len(data); {
-				c, size := utf8.DecodeRune(data[i:])
-				if c == utf8.RuneError && size == 1 {
-					at = i
-					break
-				}
-				i += size
-			}
-			line := bytes.Count(data[:at], []byte("\n")) + 1
-			return &SourceError{Path: fmt.Sprintf("%s:%d", p, line), Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x); PostgreSQL would reject it, after golang-migrate had marked the version dirty", data[at]),
-				Fix: "save the file as UTF-8 (for example: iconv -f LATIN1 -t UTF-8), then run the command again; nothing was run"}
+		if err := checkText(p, data); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// checkText refuses what PostgreSQL would reject as query text only once
+// golang-migrate had marked the version dirty: bytes that are not UTF-8,
+// and NUL, which ends a query string on the wire (the server then reports a
+// protocol violation, which reads as a lost connection).
+func checkText(p string, data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return &SourceError{Path: p + ":1", Msg: "UTF-16 text (it starts with a UTF-16 byte order mark); PostgreSQL takes UTF-8",
+			Fix: "save the file as UTF-8 (for example: iconv -f UTF-16 -t UTF-8), then run the command again; nothing was run"}
+	}
+	for i := 0; i < len(data); {
+		c, size := utf8.DecodeRune(data[i:])
+		if c == utf8.RuneError && size == 1 || c == 0 {
+			return textError(p, data, i)
+		}
+		i += size
+	}
+	return nil
+}
+
+func textError(p string, data []byte, at int) error {
+	line := bytes.Count(data[:at], []byte("\n")) + 1
+	loc := fmt.Sprintf("%s:%d", p, line)
+	if data[at] != 0 {
+		return &SourceError{Path: loc, Msg: fmt.Sprintf("not valid UTF-8 (byte 0x%02x); PostgreSQL would reject it, after golang-migrate had marked the version dirty", data[at]),
+			Fix: "save the file as UTF-8 (for example: iconv -f LATIN1 -t UTF-8), then run the command again; nothing was run"}
+	}
+	col := utf8.RuneCount(data[bytes.LastIndexByte(data[:at], '\n')+1:at]) + 1
+	e := &SourceError{Path: loc, Msg: fmt.Sprintf("a NUL byte (column %d): PostgreSQL cannot take one in a query, and would refuse the file after golang-migrate had marked the version dirty", col),
+		Fix: "remove it (a stray byte from an editor or a binary paste), then run the command again; nothing was run"}
+	if len(data) > 1 && (data[0] == 0) != (data[1] == 0) {
+		// ASCII as UTF-16 has a NUL beside every character.
+		e.Msg += "; the file looks like UTF-16 without a byte order mark"
+		e.Fix = "save the file as UTF-8 (for example: iconv -f UTF-16LE -t UTF-8), then run the command again; nothing was run"
+	}
+	return e
 }
 
 // explain turns golang-migrate's and the driver's errors into ones that say
@@ -303,16 +354,43 @@ func (r *Runner) explain(err error, direction string) error {
 		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
 	}
 	if connectionLost(err, pgErr, dbErr) {
-		return &UnreachableError{Target: r.target, Err: err, During: "the migration run"}
+		// Not err itself: golang-migrate's database.Error prints the whole
+		// migration (52 MB for a 50 MB file).
+		cause := err
+		if dbErr != nil && dbErr.OrigErr != nil {
+			cause = dbErr.OrigErr
+		}
+		e := &UnreachableError{Target: r.target, Err: cause, During: "the migration run"}
+		if direction != "" && r.drv != nil && r.drv.inflight > -2 {
+			e.File, _ = r.fileOf(direction, r.drv.inflight)
+		}
+		return e
 	}
 	if pgErr != nil && dbErr != nil && direction != "" {
 		return r.migrationError(direction, dbErr, pgErr)
 	}
 	if dbErr != nil && dbErr.OrigErr != nil {
-		return fmt.Errorf("%s: %w", dbErr.Err, dbErr.OrigErr)
+		return bounded{fmt.Sprintf("%s: %v", dbErr.Err, dbErr.OrigErr), dbErr.OrigErr}
+	}
+	if dbErr != nil {
+		return bounded{fmt.Sprintf("%s in line %d", cmp.Or(dbErr.Err, "the database driver failed"), dbErr.Line), nil}
+	}
+	if len(err.Error()) > maxMessage {
+		return bounded{err.Error(), err}
 	}
 	return err
 }
+
+// bounded is an error whose text is cut to maxMessage bytes: whatever the
+// libraries underneath put in their errors (golang-migrate puts the whole
+// migration), at most that reaches the screen.
+type bounded struct {
+	msg string
+	err error
+}
+
+func (e bounded) Error() string { return clip(e.msg, maxMessage) }
+func (e bounded) Unwrap() error { return e.err }
 
 // connectionLost reports whether err means the connection went away (the
 // server restarted, the backend was terminated, the network dropped)
@@ -358,18 +436,9 @@ func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *
 	v, _, verr := r.drv.Version()
 	if verr == nil {
 		e.Version, e.Failed = v, v
-		switch direction {
-		case "up":
-			if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
-				e.File = r.src.Path(m.Up)
-			}
-		case "down":
-			for _, m := range r.src.Migrations {
-				if int(m.Version) > v {
-					e.File, e.Failed = r.src.Path(m.Down), int(m.Version)
-					break
-				}
-			}
+		var failed int
+		if e.File, failed = r.fileOf(direction, v); e.File != "" {
+			e.Failed = failed
 		}
 		e.Prev = -1
 		if e.Failed >= 0 {
@@ -377,6 +446,25 @@ func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *
 		}
 	}
 	return e
+}
+
+// fileOf names the file golang-migrate runs when it records version v as
+// dirty, and that file's version: going up, the up file of v; going down,
+// the down file of the migration above v.
+func (r *Runner) fileOf(direction string, v int) (string, int) {
+	switch direction {
+	case "up":
+		if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
+			return r.src.Path(m.Up), v
+		}
+	case "down":
+		for _, m := range r.src.Migrations {
+			if int(m.Version) > v {
+				return r.src.Path(m.Down), int(m.Version)
+			}
+		}
+	}
+	return "", v
 }
 
 // lockHolder describes the session holding the migration lock, if any can
@@ -420,6 +508,9 @@ type lockingDriver struct {
 	reset   string // restores the session's lock_timeout for the migrations
 	none    bool
 	ctx     context.Context // the current run's; nil between runs
+	// inflight is the version last recorded dirty (a migration started),
+	// -2 for none yet: what was running if the connection is lost.
+	inflight int
 }
 
 // errStopped ends a run between two migrations once its context is done.
@@ -432,6 +523,9 @@ var errStopped = errors.New("stopped between migrations")
 func (d *lockingDriver) SetVersion(version int, dirty bool) error {
 	if dirty && d.ctx != nil && d.ctx.Err() != nil {
 		return errStopped
+	}
+	if dirty {
+		d.inflight = version
 	}
 	return d.Driver.SetVersion(version, dirty)
 }

@@ -88,11 +88,50 @@ func Scan(dir string) (*Source, error) {
 	}
 	var names []string
 	for _, e := range entries {
+		if _, err := source.Parse(e.Name()); err == nil && !strings.HasPrefix(e.Name(), ".") {
+			if err := regular(dir, e.Name(), e.Type()); err != nil {
+				return nil, err
+			}
+		}
 		if !e.IsDir() {
 			names = append(names, e.Name())
 		}
 	}
 	return scan(dir, names)
+}
+
+// regular refuses a migration that is not a regular file. A symbolic link
+// is the attack: git stores links, so a pull request can link a migration
+// to a file outside the project (~/.pgpass, /etc/shadow), which
+// golang-migrate would send to the server and the syntax error would quote.
+// A link within the folder is refused too: the file that runs must be the
+// file that was reviewed.
+func regular(dir, name string, mode fs.FileMode) error {
+	p := filepath.Join(dir, name)
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		target, _ := os.Readlink(p)
+		return &SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: a symbolic link (to %q); a migration must be a regular file in the migrations folder, or a link could send any file on this machine to the server", target),
+			Fix: "replace the link with a copy of the file it points to (after reading it); nothing was run"}
+	case !mode.IsRegular():
+		return &SourceError{Path: p, Msg: fmt.Sprintf("not a regular file (%s); golang-migrate would skip or block on it", kind(mode)),
+			Fix: "move it out of the migrations folder, or rename it; nothing was run"}
+	}
+	return nil
+}
+
+func kind(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a folder"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return mode.Type().String()
 }
 
 // scan checks the file names of a migrations folder.

@@ -1,0 +1,255 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// Attacks from the hardening issue that once got through. Each test failed
+// before its fix; the symlink attack is also run end to end by
+// cmd/dbguard/testdata/migrate_attack_symlink.txtar.
+
+// maxErrorBytes bounds what any error of a run may print, whatever the size
+// of the migration: a few excerpt lines, the server's message, the hint.
+const maxErrorBytes = 4096
+
+// errorText is everything the command line would print for err.
+func errorText(err error) string {
+	s := err.Error()
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		s += "\n" + h.Hint()
+	}
+	return s
+}
+
+// A symlinked migration is refused by Scan, before any connection, and so
+// by every command; the one with the password in it is never read.
+func TestAttackSymlinkedMigration(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), ".pgpass")
+	if err := os.WriteFile(outside, []byte("db.example.com:5432:app:app:hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{outside, "/etc/shadow", "000001_a.up.sql", "/nonexistent.sql"} {
+		dir := files(t, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
+		if err := os.Symlink(target, filepath.Join(dir, "000002_b.up.sql")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Scan(dir)
+		var se *SourceError
+		if !errors.As(err, &se) || se.Path != filepath.Join(dir, "000002_b.up.sql") || !strings.Contains(se.Msg, "symbolic link") {
+			t.Errorf("link to %s: Scan = %v, want a *SourceError naming the link", target, err)
+			continue
+		}
+		if strings.Contains(errorText(err), "hunter2") || se.Hint() == "" {
+			t.Errorf("link to %s: %s", target, errorText(err))
+		}
+	}
+	// Neither may a migration be a folder, a FIFO or a device.
+	dir := files(t, map[string]string{"000001_a.up.sql": "SELECT 1;"})
+	if err := os.Mkdir(filepath.Join(dir, "000002_b.up.sql"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var se *SourceError
+	if _, err := Scan(dir); !errors.As(err, &se) || !strings.Contains(se.Msg, "not a regular file") {
+		t.Errorf("a folder named as a migration: %v", err)
+	}
+}
+
+// Should a link appear after the check, golang-migrate still cannot
+// follow it out of the folder: it reads through an os.Root.
+func TestAttackSymlinkAfterScan(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	outside := filepath.Join(t.TempDir(), "shadow")
+	if err := os.WriteFile(outside, []byte("root:$6$hash-secret:19000:0:99999:7:::\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := files(t, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
+	r := open(t, dbURL, dir, nil)
+	os.Remove(filepath.Join(dir, "000001_a.up.sql"))
+	if err := os.Symlink(outside, filepath.Join(dir, "000001_a.up.sql")); err != nil {
+		t.Fatal(err)
+	}
+	err := r.Up(context.Background(), 0)
+	if err == nil || strings.Contains(errorText(err), "hash-secret") {
+		t.Fatalf("Up through a swapped-in link = %v", err)
+	}
+}
+
+// The excerpt of a failing file is one line, cut to a bounded width, and
+// the server's own message (which quotes the file: an unterminated string
+// runs to its end) is cut too.
+func TestAttackErrorExcerptIsBounded(t *testing.T) {
+	ctx := context.Background()
+	var tail strings.Builder
+	for i := 1; i <= 5000; i++ {
+		fmt.Fprintf(&tail, "line %d secret-%d\n", i, i)
+	}
+	long := strings.Repeat("x", 1<<20)
+	for name, body := range map[string]string{
+		"unterminated": "SELECT 1;\nSELECT 'never closed\n" + tail.String(),
+		"long line":    "SELECT 1, '" + long + "', nosuchcolumn FROM (SELECT 1) s, '" + long + "';\n" + tail.String(),
+		"long message": "SELECT 1 + '" + long + "'::int;\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dbURL := pgtest.DB(t)
+			r := open(t, dbURL, files(t, map[string]string{"000001_bad.up.sql": body}), nil)
+			err := r.Up(ctx, 0)
+			var me *MigrationError
+			if !errors.As(err, &me) {
+				t.Fatalf("Up = %v, want a *MigrationError", truncate(fmt.Sprint(err), 500))
+			}
+			text := errorText(err)
+			if len(text) > maxErrorBytes || strings.Count(text, "\n") > 8 || strings.Contains(text, "secret-50") {
+				t.Errorf("%d bytes, %d lines:\n%s", len(text), strings.Count(text, "\n")+1, truncate(text, 2000))
+			}
+			if !strings.Contains(text, "000001_bad.up.sql:") {
+				t.Errorf("the file is not named:\n%s", truncate(text, 2000))
+			}
+		})
+	}
+}
+
+// A caret under a column far into a long line still points at the right
+// character of what is shown.
+func TestAttackExcerptCaretInLongLine(t *testing.T) {
+	line := strings.Repeat("a", 5000) + "BAD" + strings.Repeat("b", 5000)
+	e := &MigrationError{File: "m.up.sql", Query: "SELECT 1;\n" + line, PgErr: &pgconn.PgError{Message: "boom", Code: "42601", Position: int32(len("SELECT 1;\n") + 5001)}}
+	got := e.Error()
+	lines := strings.Split(got, "\n")
+	if len(got) > 600 || len(lines) != 3 {
+		t.Fatalf("%d bytes:\n%s", len(got), got)
+	}
+	if !strings.HasPrefix(got, "m.up.sql:2:5001: boom") {
+		t.Errorf("location: %s", lines[0])
+	}
+	caret := strings.IndexByte(lines[2], '^')
+	if caret < 0 || caret+3 > len(lines[1]) || lines[1][caret:caret+3] != "BAD" {
+		t.Errorf("caret not under BAD:\n%s\n%s", lines[1], lines[2])
+	}
+}
+
+// The connection dropped during a 50 MB migration: exit 3's error, with no
+// more than a bounded excerpt (it once printed the whole file, 52 MB).
+func TestAttackDroppedConnectionBigMigration(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	var b strings.Builder
+	b.WriteString("SELECT pg_sleep(30);\n")
+	pad := "-- " + strings.Repeat("x", 1000) + "\n"
+	for b.Len() < 50<<20 {
+		b.WriteString(pad)
+	}
+	b.WriteString("CREATE TABLE big (id int);\n")
+	r := open(t, dbURL, files(t, map[string]string{"000001_big.up.sql": b.String()}), nil)
+	done := make(chan error, 1)
+	go func() { done <- r.Up(ctx, 0) }()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the migration did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%'"); err != nil {
+		t.Fatal(err)
+	}
+	err = <-done
+	var ue *UnreachableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("Up = %T %s, want an *UnreachableError", err, truncate(fmt.Sprint(err), 500))
+	}
+	if text := errorText(err); len(text) > maxErrorBytes {
+		t.Errorf("the error is %d bytes:\n%s", len(text), truncate(text, 2000))
+	}
+	if !strings.Contains(err.Error(), "000001_big.up.sql") {
+		t.Errorf("the file in flight is not named: %s", truncate(err.Error(), 2000))
+	}
+}
+
+// A NUL byte in a migration is refused before anything runs, with its
+// file:line, as a problem in the file (it once read as a lost connection,
+// exit 3, after the version had been marked dirty).
+func TestAttackNULByte(t *testing.T) {
+	ctx := context.Background()
+	utf16 := func(s string) string {
+		var b bytes.Buffer
+		for _, c := range s {
+			b.WriteByte(byte(c))
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	for name, tt := range map[string]struct{ body, where, want, hint string }{
+		"NUL":                {"CREATE TABLE b (id int);\nSELECT 'a\x00b';\n", ":2", "NUL byte (column 10)", "remove it"},
+		"UTF-16 without BOM": {utf16("CREATE TABLE b (id int);\n"), ":1", "NUL byte (column 2)", "iconv -f UTF-16"},
+		"UTF-16 with BOM":    {"\xff\xfe" + utf16("CREATE TABLE b (id int);\n"), ":1", "UTF-16", "iconv -f UTF-16"},
+		"NUL in a down file": {"", ":3", "NUL byte", "remove it"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dbURL := pgtest.DB(t)
+			fs := map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);", "000001_a.down.sql": "DROP TABLE a;"}
+			file := "000002_b.up.sql"
+			if tt.body == "" {
+				fs["000002_b.up.sql"], fs["000002_b.down.sql"] = "SELECT 1;", "\n\nDROP TABLE\x00 b;"
+				file = "000002_b.down.sql"
+			} else {
+				fs[file] = tt.body
+			}
+			dir := files(t, fs)
+			r := open(t, dbURL, dir, nil)
+			err := r.Up(ctx, 0)
+			if tt.body == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = r.Down(ctx, 1, false)
+			}
+			var se *SourceError
+			if !errors.As(err, &se) {
+				t.Fatalf("= %T %v, want a *SourceError", err, err)
+			}
+			if se.Path != filepath.Join(dir, file)+tt.where || !strings.Contains(se.Msg, tt.want) || !strings.Contains(se.Hint(), tt.hint) {
+				t.Errorf("%v\n%s", err, se.Hint())
+			}
+			want := -1
+			if tt.body == "" {
+				want = 2
+			}
+			if v, dirty := version(t, r); v != want || dirty {
+				t.Errorf("something ran: version %d dirty=%v", v, dirty)
+			}
+		})
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + fmt.Sprintf("... (%d bytes)", len(s))
+	}
+	return s
+}
