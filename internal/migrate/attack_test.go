@@ -18,8 +18,8 @@ import (
 )
 
 // Attacks from the hardening issue that once got through. Each test failed
-// before its fix; the symlink attack is also run end to end by
-// cmd/dbguard/testdata/migrate_attack_symlink.txtar.
+// before its fix; the symlink and status-during-a-migration attacks are also
+// run end to end by cmd/dbguard/testdata/migrate_attack_*.txtar.
 
 // maxErrorBytes bounds what any error of a run may print, whatever the size
 // of the migration: a few excerpt lines, the server's message, the hint.
@@ -33,6 +33,19 @@ func errorText(err error) string {
 		s += "\n" + h.Hint()
 	}
 	return s
+}
+
+func execSQL(t *testing.T, dbURL, sql string, args ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql, args...); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A symlinked migration is refused by Scan, before any connection, and so
@@ -244,6 +257,92 @@ func TestAttackNULByte(t *testing.T) {
 				t.Errorf("something ran: version %d dirty=%v", v, dirty)
 			}
 		})
+	}
+}
+
+// dirtyAt records version v as dirty, as a run in flight (or a failed one)
+// leaves it.
+func dirtyAt(t *testing.T, dbURL string, v int) {
+	t.Helper()
+	execSQL(t, dbURL, "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)")
+	execSQL(t, dbURL, "INSERT INTO schema_migrations VALUES ($1, true)", v)
+}
+
+// Status while another session migrates takes no lock: it returns at once
+// and names the migration in flight and who applies it (it once waited for
+// the lock timeout, then failed).
+func TestAttackStatusDuringMigration(t *testing.T) {
+	name, dbURL := pgtest.NamedDB(t)
+	dir := files(t, threeMigrations)
+	dirtyAt(t, dbURL, 2)
+	pgtest.HoldMigrationLock(t, name, dbURL, "deploy-job")
+	start := time.Now()
+	r := open(t, dbURL, dir, func(o *Options) { o.LockTimeout = time.Minute })
+	st, err := r.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if elapsed := time.Since(start); elapsed > 5*time.Second {
+		t.Errorf("status took %s", elapsed)
+	}
+	if !st.Dirty || st.Version != 2 || !strings.Contains(st.InProgress, "deploy-job") {
+		t.Errorf("status: %+v", st)
+	}
+	var dirty *DirtyError
+	if err := st.Err(true, r.Source()); !errors.As(err, &dirty) || !strings.Contains(err.Error(), "version 2 is being applied right now by pid") {
+		t.Errorf("verdict: %v", err)
+	}
+	var text bytes.Buffer
+	st.WriteText(&text)
+	if !strings.Contains(text.String(), "2 (being applied now by pid") {
+		t.Errorf("text:\n%s", text.String())
+	}
+}
+
+// Between two migrations of a run the version is clean, but the run holds
+// the lock: status says a run is in progress rather than "apply them".
+func TestAttackStatusBetweenMigrations(t *testing.T) {
+	name, dbURL := pgtest.NamedDB(t)
+	r := open(t, dbURL, files(t, threeMigrations), nil)
+	if err := r.Up(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.HoldMigrationLock(t, name, dbURL, "deploy-job")
+	st, err := r.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Dirty || !strings.Contains(st.InProgress, "deploy-job") {
+		t.Errorf("status: %+v", st)
+	}
+	var pending *PendingError
+	if err := st.Err(false, r.Source()); !errors.As(err, &pending) || !strings.Contains(err.Error(), "a migration run is in progress") || !strings.Contains(pending.Hint(), "wait for it") {
+		t.Errorf("verdict: %v", err)
+	}
+}
+
+// Only golang-migrate's lock (its key) means a migration in progress: an
+// application's own advisory lock on the same database does not.
+func TestAttackStatusIgnoresOtherAdvisoryLocks(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dirtyAt(t, dbURL, 2)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock(42)"); err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, dbURL, files(t, threeMigrations), nil)
+	st, err := r.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirty *DirtyError
+	if st.InProgress != "" || !errors.As(st.Err(true, r.Source()), &dirty) || dirty.InProgress != "" {
+		t.Errorf("an unrelated advisory lock reads as a migration in progress: %+v", st)
 	}
 }
 

@@ -251,11 +251,24 @@ func (e *InterruptedError) Unwrap() error { return e.Err }
 func (e *InterruptedError) Hint() string { return "run the same command again to continue" }
 
 // PendingError means migrations are waiting (dbguard migrate status).
-type PendingError struct{ Count int }
+type PendingError struct {
+	Count int
+	// InProgress names the session of a migration run holding the lock
+	// right now, between two of its migrations: they are being applied.
+	InProgress string
+}
 
-func (e *PendingError) Error() string { return fmt.Sprintf("%d migration(s) pending", e.Count) }
+func (e *PendingError) Error() string {
+	if e.InProgress != "" {
+		return fmt.Sprintf("%d migration(s) pending, and a migration run is in progress: %s holds the migration lock", e.Count, e.InProgress)
+	}
+	return fmt.Sprintf("%d migration(s) pending", e.Count)
+}
 
 // Hint names the next step.
 func (e *PendingError) Hint() string {
+	if e.InProgress != "" {
+		return "wait for it to finish, then check again with: dbguard migrate status"
+	}
 	return "apply them with: dbguard migrate up (or pass --allow-pending)"
 }

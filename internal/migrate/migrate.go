@@ -3,8 +3,9 @@
 // enforces, dirty state reported with the failed file and the fix, a failing
 // statement shown with its file:line (and no more of the file than a line),
 // a recorded version whose file is gone and a file that is a link, not UTF-8
-// or holds a NUL caught before anything runs, and Ctrl-C that stops after the
-// migration in flight.
+// or holds a NUL caught before anything runs, a status that reads the state
+// beside a run in progress instead of waiting for its lock, and Ctrl-C that
+// stops after the migration in flight.
 package migrate
 
 import (
@@ -18,6 +19,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +28,7 @@ import (
 	"github.com/golang-migrate/migrate/v4/database"
 	pgxdriver "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -45,24 +48,34 @@ type Runner struct {
 	src    *Source
 	root   *os.Root // the migrations folder: nothing read through it leaves it
 	db     *sql.DB
-	drv    *lockingDriver
-	m      *gomigrate.Migrate
 	target string
+	schema string // current_schema(), where golang-migrate keeps its table
+	key    string // golang-migrate's advisory lock key
+	reset  string // restores lock_timeout once the lock is held
+
+	// golang-migrate, set up by the first command that changes something:
+	// its driver takes the migration lock just to create its table, and
+	// reading the state (status, version) must not wait for a migration
+	// that is running.
+	inner database.Driver
+	drv   *lockingDriver
+	m     *gomigrate.Migrate
 }
 
-// Open checks the migrations folder, connects and prepares golang-migrate.
-// The folder is checked first, so a bad file name costs no connection.
+// Open checks the migrations folder and connects. The folder is checked
+// first, so a bad file costs no connection. It takes no lock: status and
+// version read the state beside a run in progress.
 func Open(ctx context.Context, o Options) (*Runner, error) {
 	src, err := Scan(o.Dir)
 	if err != nil {
 		return nil, err
 	}
-	if o.Table == "" {
-		o.Table = pgxdriver.DefaultMigrationsTable
-	}
 	root, err := os.OpenRoot(o.Dir)
 	if err != nil {
 		return nil, &SourceError{Path: o.Dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err), Fix: "check the folder's permissions"}
+	}
+	if o.Table == "" {
+		o.Table = pgxdriver.DefaultMigrationsTable
 	}
 	o.Connect.LockTimeout = o.LockTimeout
 	db, injected, err := Connect(ctx, o.Connect)
@@ -70,61 +83,71 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		root.Close()
 		return nil, err
 	}
-	r := &Runner{o: o, src: src, root: root, db: db, target: Target(o.Connect.URL)}
-	inner, err := pgxdriver.WithInstance(db, &pgxdriver.Config{MigrationsTable: o.Table, StatementTimeout: o.StatementTimeout})
-	if err != nil {
-		err = r.explain(err, "") // before Close: it may ask who holds the lock
-		db.Close()
-		root.Close()
-		return nil, err
-	}
-	reset := "SET lock_timeout TO DEFAULT"
+	r := &Runner{o: o, src: src, root: root, db: db, target: Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
 	if injected {
-		reset = "SET lock_timeout = 0" // the injected value was only for the lock
+		r.reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
-	var dbName, schema string
-	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&dbName, &schema); err != nil {
-		inner.Close()
-		root.Close()
+	var dbName string
+	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&dbName, &r.schema); err != nil {
+		r.Close()
 		return nil, err
 	}
-	key, _ := database.GenerateAdvisoryLockId(dbName, schema, o.Table)
-	r.drv = &lockingDriver{Driver: inner, key: key, timeout: o.LockTimeout, reset: reset, none: o.Connect.SimpleProtocol, inflight: -2}
-	if !r.drv.none {
-		if err := inner.Run(strings.NewReader(reset)); err != nil {
-			inner.Close()
-			return nil, err
+	r.key, _ = database.GenerateAdvisoryLockId(dbName, r.schema, o.Table)
+	return r, nil
+}
+
+// migrator sets up golang-migrate on first use. Its driver creates the
+// version table under the migration lock, so this can wait for the lock
+// (bounded by lock_timeout).
+func (r *Runner) migrator() error {
+	if r.m != nil {
+		return nil
+	}
+	inner, err := pgxdriver.WithInstance(r.db, &pgxdriver.Config{MigrationsTable: r.o.Table, StatementTimeout: r.o.StatementTimeout})
+	if err != nil {
+		return r.explain(err, "")
+	}
+	r.inner = inner
+	drv := &lockingDriver{Driver: inner, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol, inflight: -2}
+	if !drv.none {
+		if err := inner.Run(strings.NewReader(r.reset)); err != nil {
+			return r.explain(err, "")
 		}
 	}
-	fsrc, err := iofs.New(root.FS(), ".")
+	fsrc, err := iofs.New(r.root.FS(), ".")
 	if err != nil {
-		inner.Close()
-		root.Close()
-		return nil, err
+		return err
 	}
-	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", r.drv)
+	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", drv)
 	if err != nil {
-		inner.Close()
-		root.Close()
-		return nil, err
+		return err
 	}
 	// The server enforces the lock wait; the client-side timer is only a
 	// backstop in case the server's answer never comes.
 	m.LockTimeout = 24 * time.Hour
-	if o.LockTimeout > 0 {
-		m.LockTimeout = o.LockTimeout + 10*time.Second
+	if r.o.LockTimeout > 0 {
+		m.LockTimeout = r.o.LockTimeout + 10*time.Second
 	}
-	if o.Log != nil {
-		m.Log = logger{o.Log}
+	if r.o.Log != nil {
+		m.Log = logger{r.o.Log}
 	}
-	r.m = m
-	return r, nil
+	r.drv, r.m = drv, m
+	return nil
 }
 
 // Close ends the session.
 func (r *Runner) Close() error {
-	srcErr, dbErr := r.m.Close()
-	return errors.Join(srcErr, dbErr, r.root.Close())
+	var err error
+	switch {
+	case r.m != nil:
+		srcErr, dbErr := r.m.Close() // the driver closes r.db
+		err = errors.Join(srcErr, dbErr)
+	case r.inner != nil:
+		err = r.inner.Close()
+	default:
+		err = r.db.Close()
+	}
+	return errors.Join(err, r.root.Close())
 }
 
 // Source returns the checked migrations folder.
@@ -137,10 +160,25 @@ func (l logger) Printf(format string, v ...any) {
 }
 func (l logger) Verbose() bool { return false }
 
-// Version returns the recorded version (-1 for none) and whether it is dirty.
+// Version returns the recorded version (-1 for none) and whether it is
+// dirty. It reads the version table without the lock, as golang-migrate's
+// driver does, so it also sees a migration that is running.
 func (r *Runner) Version() (int, bool, error) {
-	v, dirty, err := r.drv.Version()
-	if err != nil {
+	if r.drv != nil {
+		v, dirty, err := r.drv.Version()
+		if err != nil {
+			return 0, false, r.explain(err, "")
+		}
+		return v, dirty, nil
+	}
+	var v int
+	var dirty bool
+	err := r.db.QueryRow("SELECT version, dirty FROM "+pgx.Identifier{r.schema, r.o.Table}.Sanitize()+" LIMIT 1").Scan(&v, &dirty)
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.Is(err, sql.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // no table yet
+		return -1, false, nil
+	case err != nil:
 		return 0, false, r.explain(err, "")
 	}
 	return v, dirty, nil
@@ -177,13 +215,13 @@ func (r *Runner) Up(ctx context.Context, n int) error {
 	if n > 0 {
 		return r.run(ctx, "up", func() error { return r.m.Steps(n) })
 	}
-	return r.run(ctx, "up", r.m.Up)
+	return r.run(ctx, "up", func() error { return r.m.Up() })
 }
 
 // Down rolls back n migrations, or all of them when all is set.
 func (r *Runner) Down(ctx context.Context, n int, all bool) error {
 	if all {
-		return r.run(ctx, "down", r.m.Down)
+		return r.run(ctx, "down", func() error { return r.m.Down() })
 	}
 	if n <= 0 {
 		return errors.New("down needs a number of migrations to roll back (or --all)")
@@ -218,6 +256,9 @@ func (r *Runner) Force(v int) error {
 			return &NoSuchVersionError{Version: v, Dir: r.src.Dir}
 		}
 	}
+	if err := r.migrator(); err != nil {
+		return err
+	}
 	return r.explain(r.m.Force(v), "")
 }
 
@@ -233,6 +274,9 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 		return err
 	}
 	if err := r.checkFiles(direction, cur); err != nil {
+		return err
+	}
+	if err := r.migrator(); err != nil {
 		return err
 	}
 	r.drv.ctx, r.drv.inflight = ctx, -2
@@ -467,27 +511,47 @@ func (r *Runner) fileOf(direction string, v int) (string, int) {
 	return "", v
 }
 
-// lockHolder describes the session holding the migration lock, if any can
-// be seen.
-func (r *Runner) lockHolder() string {
+// lockHolder describes the session holding golang-migrate's lock, if any
+// can be seen: a migration run in progress.
+func (r *Runner) lockHolder() string { return r.holder().desc }
+
+// lockSession is the session holding golang-migrate's lock.
+type lockSession struct {
+	desc   string // "" when no session holds it
+	active bool   // running a statement
+}
+
+// holder finds the session holding golang-migrate's lock. The lock is an
+// advisory lock on one bigint key, which pg_locks splits into classid (high
+// half) and objid (low half), with objsubid 1; other advisory locks are the
+// application's.
+func (r *Runner) holder() lockSession {
+	key, err := strconv.ParseInt(r.key, 10, 64)
+	if err != nil {
+		return lockSession{}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	var pid int
 	var app, state string
 	var since time.Time
-	err := r.db.QueryRowContext(ctx, `
+	err = r.db.QueryRowContext(ctx, `
 		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, now())
 		FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+		  AND l.objsubid = 1 AND (l.classid::bigint << 32 | l.objid::bigint) = $1
 		  AND a.pid <> pg_backend_pid()
-		ORDER BY a.backend_start LIMIT 1`).Scan(&pid, &app, &state, &since)
+		ORDER BY a.backend_start LIMIT 1`, key).Scan(&pid, &app, &state, &since)
 	if err != nil {
-		return ""
+		return lockSession{}
 	}
 	if app == "" {
 		app = "unnamed client"
 	}
-	return fmt.Sprintf("pid %d (%s, %s, connected %s ago)", pid, app, state, time.Since(since).Round(time.Second))
+	return lockSession{
+		desc:   fmt.Sprintf("pid %d (%s, %s, connected %s ago)", pid, app, state, time.Since(since).Round(time.Second)),
+		active: state == "active",
+	}
 }
 
 // lockingDriver replaces golang-migrate's blocking pg_advisory_lock with

@@ -346,17 +346,21 @@ func TestLockTimeout(t *testing.T) {
 	}
 }
 
-// The lock timeout also bounds the first connection, when golang-migrate
-// takes the lock to create its version table.
+// The lock timeout also bounds the first use, when golang-migrate takes
+// the lock to create its version table. Open itself takes no lock.
 func TestLockTimeoutOnFirstUse(t *testing.T) {
 	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
 	pgtest.HoldMigrationLock(t, name, dbURL, "")
 	u, _ := dburl.Parse(dbURL)
-	_, err := Open(ctx, Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
+	r, err := Open(ctx, Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("Open = %v", err)
+	}
+	defer r.Close()
 	var lt *LockTimeoutError
-	if !errors.As(err, &lt) {
-		t.Fatalf("Open = %v, want a *LockTimeoutError", err)
+	if err := r.Up(ctx, 0); !errors.As(err, &lt) {
+		t.Fatalf("Up = %v, want a *LockTimeoutError", err)
 	}
 }
 

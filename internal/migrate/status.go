@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
+	"time"
 )
 
 // State is where one migration stands.
@@ -32,29 +33,48 @@ type Status struct {
 	Version  int    `json:"version"` // -1: none applied
 	Dirty    bool   `json:"dirty"`
 	Missing  bool   `json:"missing"` // the recorded version has no file
-	// InProgress names the session holding the migration lock when the
-	// version is dirty because a migration is running right now.
+	// InProgress names the session holding golang-migrate's lock: a
+	// migration run in progress. With Dirty, Version is the migration it
+	// is applying right now; without, it is between two migrations.
 	InProgress string            `json:"in_progress,omitempty"`
 	Pending    int               `json:"pending"`
 	Migrations []MigrationStatus `json:"migrations"`
 }
 
+// settleTime is how long Status waits for a migration's statement to end
+// when the migration lock's session is running one: the server's
+// client_connection_check_interval (see checkClientConnection) and a margin.
+const settleTime = 3 * time.Second
+
 // Status reads the recorded version and lines it up with the folder.
 // golang-migrate records only the newest version, so every file at or below
-// it counts as applied.
+// it counts as applied. It takes no lock, so a migration in progress
+// elsewhere is reported, not waited for.
 func (r *Runner) Status() (*Status, error) {
 	v, dirty, err := r.Version()
 	if err != nil {
 		return nil, err
+	}
+	h := r.holder()
+	if dirty && h.active {
+		// A client killed mid-migration (kill -9, a second Ctrl-C) leaves
+		// its statement running, lock held, until the server notices:
+		// within client_connection_check_interval, 2 s for dbguard's own
+		// sessions. Give it that long, so a dead run reads as failed.
+		for deadline := time.Now().Add(settleTime); h.active && time.Now().Before(deadline); {
+			time.Sleep(100 * time.Millisecond)
+			h = r.holder()
+		}
+		if v, dirty, err = r.Version(); err != nil {
+			return nil, err
+		}
 	}
 	s := &Status{Database: r.target, Dir: r.src.Dir, Version: v, Dirty: dirty, Migrations: []MigrationStatus{}}
 	if v >= 0 {
 		_, ok := r.src.Get(uint(v))
 		s.Missing = !ok
 	}
-	if dirty {
-		s.InProgress = r.lockHolder()
-	}
+	s.InProgress = h.desc
 	for _, m := range r.src.Migrations {
 		st := MigrationStatus{Version: m.Version, Name: m.Name, Up: m.Up, Down: m.Down, State: Pending}
 		switch {
@@ -82,7 +102,7 @@ func (s *Status) Err(allowPending bool, src *Source) error {
 		}
 		return e
 	case s.Pending > 0 && !allowPending:
-		return &PendingError{Count: s.Pending}
+		return &PendingError{Count: s.Pending, InProgress: s.InProgress}
 	}
 	return nil
 }
@@ -96,7 +116,7 @@ func (s *Status) WriteText(w io.Writer) error {
 	if s.Version >= 0 {
 		ver = fmt.Sprint(s.Version)
 		switch {
-		case s.InProgress != "":
+		case s.InProgress != "" && s.Dirty:
 			ver += " (being applied now by " + s.InProgress + ")"
 		case s.Dirty:
 			ver += " (dirty)"
@@ -104,6 +124,9 @@ func (s *Status) WriteText(w io.Writer) error {
 		if s.Missing {
 			ver += " (no file for it)"
 		}
+	}
+	if s.InProgress != "" && !s.Dirty {
+		ver += " (a migration run is in progress: " + s.InProgress + " holds the lock)"
 	}
 	fmt.Fprintf(tw, "version\t%s\n\n", ver)
 	for _, m := range s.Migrations {
