@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -27,6 +28,11 @@ func Credentials(line string) []string {
 	}
 	if strings.Contains(line, "password") {
 		out = keywordCredentials(line, out)
+	}
+	for i, s := range out {
+		if !printable(s) {
+			out[i] = strconv.Quote(s) // one line, and no escape sequence reaches a terminal
+		}
 	}
 	return out
 }

@@ -48,6 +48,8 @@ func TestAttackCredentials(t *testing.T) {
 		{"libpq keyword string hostaddr", `hostaddr=10.0.0.5 user=app password=S3cr3t`, true},
 		{"libpq keyword string sslpassword", `host=db.prod.internal sslcert=app.crt sslpassword=S3cr3t`, true},
 		{"libpq keyword string loopback lookalike", `host=127.0.0.1.nip.io user=app password=S3cr3t`, true},
+		{"terminal escape after the url", "postgres://svc:S3cr3t@db.prod.internal/app\x1b[2J\x1b]0;pwned\x07", true},
+		{"terminal escape in a libpq value", "host=db.prod.internal dbname=\x1b[2J password=S3cr3t", true},
 		{"dollar-led password", `postgres://app:$3cr3t@db.prod.internal/app`, true},
 		{"dollar-led password in the query", `postgres://app@db.prod.internal/app?password=$3cr3t`, true},
 		{"dollar-led password in a libpq string", `host=db.prod.internal user=app password=$3cr3t`, true},
@@ -107,6 +109,9 @@ func TestAttackCredentials(t *testing.T) {
 				t.Errorf("Credentials(%q) = %q, want block=%v", tc.line, got, tc.block)
 			}
 			for _, g := range got {
+				if !printable(g) {
+					t.Errorf("finding %q would write control characters to the terminal", g)
+				}
 				for _, s := range attackSecrets {
 					if strings.Contains(g, s) {
 						t.Errorf("finding %q shows the password", g)

@@ -83,11 +83,15 @@ func (g Git) Staged(ctx context.Context) ([]StagedFile, error) {
 	return parseDiff(out), nil
 }
 
-// parseDiff reads git's unified diff with no context lines.
+// parseDiff reads git's unified diff with no context lines. Header lines
+// ("--- a/x", "+++ b/x", "new file mode") are only read before a file's
+// first hunk: inside one, a line is content however it starts, so an added
+// "++ b/other" is an added line, not a file name.
 func parseDiff(out []byte) []StagedFile {
 	var files []StagedFile
 	var cur *StagedFile
 	line := 0
+	inHunk := false
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
 	for sc.Scan() {
@@ -96,7 +100,23 @@ func parseDiff(out []byte) []StagedFile {
 		case strings.HasPrefix(t, "diff --git "):
 			files = append(files, StagedFile{})
 			cur = &files[len(files)-1]
+			inHunk = false
 		case cur == nil:
+		case strings.HasPrefix(t, "@@ "):
+			inHunk = true
+			// @@ -a,b +c,d @@
+			if i := strings.Index(t, " +"); i >= 0 {
+				rest := t[i+2:]
+				if j := strings.IndexAny(rest, ", "); j >= 0 {
+					rest = rest[:j]
+				}
+				line, _ = strconv.Atoi(rest)
+			}
+		case inHunk:
+			if strings.HasPrefix(t, "+") {
+				cur.Added = append(cur.Added, AddedLine{Line: line, Text: t[1:]})
+				line++
+			}
 		case strings.HasPrefix(t, "new file mode"):
 			cur.New = true
 		case strings.HasPrefix(t, "deleted file mode"):
@@ -109,32 +129,16 @@ func parseDiff(out []byte) []StagedFile {
 					cur.Path = diffPath(strings.TrimSuffix(t[i+5:], " differ"))
 				}
 			}
-		case strings.HasPrefix(t, "--- "):
+		case strings.HasPrefix(t, "--- "), strings.HasPrefix(t, "+++ "):
 			if p := diffPath(t[4:]); p != "" {
 				cur.Path = p
 			}
-		case strings.HasPrefix(t, "+++ "):
-			if p := diffPath(t[4:]); p != "" {
-				cur.Path = p
-			}
-		case strings.HasPrefix(t, "@@ "):
-			// @@ -a,b +c,d @@
-			if i := strings.Index(t, " +"); i >= 0 {
-				rest := t[i+2:]
-				if j := strings.IndexAny(rest, ", "); j >= 0 {
-					rest = rest[:j]
-				}
-				line, _ = strconv.Atoi(rest)
-			}
-		case strings.HasPrefix(t, "+"):
-			cur.Added = append(cur.Added, AddedLine{Line: line, Text: t[1:]})
-			line++
 		}
 	}
 	return files
 }
 
-// diffPath turns "b/path", "a/path" or a C-quoted "\"b/pa th\"" into a
+// diffPath turns "b/path", "a/path" or a C-quoted "\"b/pa\tth\"" into a
 // path; /dev/null is "".
 func diffPath(s string) string {
 	s = strings.TrimSuffix(s, "\t")
@@ -142,7 +146,7 @@ func diffPath(s string) string {
 		return ""
 	}
 	if strings.HasPrefix(s, `"`) {
-		if u, err := strconv.Unquote(s); err == nil {
+		if u, ok := cUnquote(s); ok {
 			s = u
 		}
 	}
@@ -150,6 +154,58 @@ func diffPath(s string) string {
 		return s[2:]
 	}
 	return s
+}
+
+// cUnquote undoes git's C-style quoting of a path byte for byte: with
+// core.quotepath=false, bytes that are not UTF-8 stay raw inside the quotes
+// (strconv.Unquote would turn them into U+FFFD).
+func cUnquote(s string) (string, bool) {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return "", false
+	}
+	s = s[1 : len(s)-1]
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		if i++; i >= len(s) {
+			return "", false
+		}
+		switch c = s[i]; c {
+		case 'a':
+			b.WriteByte('\a')
+		case 'b':
+			b.WriteByte('\b')
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'v':
+			b.WriteByte('\v')
+		case 'f':
+			b.WriteByte('\f')
+		case 'r':
+			b.WriteByte('\r')
+		case '"', '\\':
+			b.WriteByte(c)
+		case '0', '1', '2', '3':
+			if i+2 >= len(s) {
+				return "", false
+			}
+			n, err := strconv.ParseUint(s[i:i+3], 8, 8)
+			if err != nil {
+				return "", false
+			}
+			b.WriteByte(byte(n))
+			i += 2
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // IndexFiles returns the paths in the index that match the pathspecs.
@@ -173,9 +229,20 @@ func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]by
 	if len(paths) == 0 {
 		return contents, nil
 	}
+	// cat-file reads one name a line: ":0:path" (":0:" so that a path
+	// such as "1:x" is not read as a stage), or, for a path with a newline
+	// in it, the blob's id.
+	ids, err := g.blobIDs(ctx, paths)
+	if err != nil {
+		return nil, err
+	}
 	var in bytes.Buffer
 	for _, p := range paths {
-		in.WriteString(":" + p + "\n")
+		if id, ok := ids[p]; ok {
+			in.WriteString(id + "\n")
+		} else {
+			in.WriteString(":0:" + p + "\n")
+		}
 	}
 	out, err := g.run(ctx, &in, "cat-file", "--batch")
 	if err != nil {
@@ -210,6 +277,33 @@ func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]by
 	return contents, nil
 }
 
+// blobIDs returns the index's blob ids of the paths that have a newline
+// in their name, in one git ls-files (none when no path has one).
+func (g Git) blobIDs(ctx context.Context, paths []string) (map[string]string, error) {
+	args := []string{"ls-files", "-z", "--stage", "--"}
+	for _, p := range paths {
+		if strings.ContainsRune(p, '\n') {
+			args = append(args, ":(literal)"+p)
+		}
+	}
+	ids := map[string]string{}
+	if len(args) == 4 {
+		return ids, nil
+	}
+	out, err := g.run(ctx, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		// <mode> SP <id> SP <stage> TAB <path>
+		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		if f := strings.Fields(string(meta)); ok && len(f) == 3 && f[2] == "0" {
+			ids[string(p)] = f[1]
+		}
+	}
+	return ids, nil
+}
+
 // GrepLine is one line git grep found.
 type GrepLine struct {
 	Path string
@@ -228,14 +322,27 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 		}
 		return nil, err
 	}
+	return parseGrep(out), nil
+}
+
+// parseGrep reads git grep -n -z: path NUL line NUL text NL. The path may
+// hold a newline (git does not quote it under -z), the text cannot, so a
+// record is split at its NULs first and ends at the newline after them.
+func parseGrep(out []byte) []GrepLine {
 	var lines []GrepLine
-	for _, rec := range bytes.Split(out, []byte("\n")) {
-		parts := bytes.SplitN(rec, []byte{0}, 3)
-		if len(parts) != 3 {
-			continue
+	for len(out) > 0 {
+		p, rest, ok := bytes.Cut(out, []byte{0})
+		if !ok {
+			break
 		}
-		n, _ := strconv.Atoi(string(parts[1]))
-		lines = append(lines, GrepLine{Path: string(parts[0]), Line: n, Text: string(parts[2])})
+		num, rest, ok := bytes.Cut(rest, []byte{0})
+		if !ok {
+			break
+		}
+		text, rest, _ := bytes.Cut(rest, []byte{'\n'})
+		n, _ := strconv.Atoi(string(num))
+		lines = append(lines, GrepLine{Path: string(p), Line: n, Text: string(text)})
+		out = rest
 	}
-	return lines, nil
+	return lines
 }

@@ -31,9 +31,9 @@ type Finding struct {
 // Location is file:line, or the file alone.
 func (f Finding) Location() string {
 	if f.Line > 0 {
-		return fmt.Sprintf("%s:%d", f.File, f.Line)
+		return fmt.Sprintf("%s:%d", displayPath(f.File), f.Line)
 	}
-	return f.File
+	return displayPath(f.File)
 }
 
 // Options for PreCommit.
@@ -199,8 +199,8 @@ func (r *Report) checkNewEnvFile(f StagedFile) bool {
 		}
 		if secret {
 			r.Findings = append(r.Findings, Finding{File: f.Path, Line: d.Line, Kind: "env-file", Block: true,
-				Message: fmt.Sprintf("%s holds credentials (%s) and is being added to git; keep it out: echo '%s' >> .gitignore && git rm --cached '%s' (and commit a template such as %s.example instead)",
-					f.Path, d.Key, f.Path, f.Path, path.Base(f.Path))})
+				Message: fmt.Sprintf("%s holds credentials (%s) and is being added to git; keep it out: echo %s >> .gitignore && git rm --cached %s (and commit a template such as %s.example instead)",
+					displayPath(f.Path), d.Key, shellQuote(ignoreLine(f.Path)), shellQuote(f.Path), displayPath(path.Base(f.Path)))})
 			return true
 		}
 	}
