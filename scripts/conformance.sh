@@ -50,11 +50,11 @@ fi
 # Beside node_modules, so require('dotenv') and import('vite') resolve there.
 cp "$src/run.cjs" "$dir/node/run.cjs"
 
-# --- python-dotenv (Debian) -------------------------------------------------
-if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
-	log "apt-get install python3-dotenv"
+# --- python-dotenv and pydantic's BaseSettings (Debian) --------------------
+if ! "$PYTHON" -c 'import dotenv, pydantic' 2>/dev/null; then
+	log "apt-get install python3-dotenv python3-pydantic"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq python3-dotenv >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv >&2; }
+	apt-get install -y -qq python3-dotenv python3-pydantic >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv python3-pydantic >&2; }
 fi
 
 # --- Go runner (godotenv, compose-go, go-envparse) ----------------------------

@@ -534,14 +534,15 @@ type judging struct {
 }
 
 // sourceKey is one value of one variable at one place ("" and 0 for the
-// process environment).
+// process environment), with the PG* variables the loader set beside it:
+// the driver completes the URL from them.
 type sourceKey struct {
-	v, file, value string
-	line           int
+	v, file, value, pg string
+	line               int
 }
 
 func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
-	key := sourceKey{v: v, value: val.Value}
+	key := sourceKey{v: v, value: val.Value, pg: lr.pgSig()}
 	if val.Def != nil {
 		key.file, key.line = val.Def.File, val.Def.Line
 	}
@@ -589,7 +590,7 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 		}
 		s.Via = append(s.Via, ref+" from "+from)
 	}
-	j.complete(s)
+	j.complete(s, lr)
 	for _, msg := range s.URL.Lint() {
 		j.r.warn("lint", s.Def.Location(), s.Var+": "+msg)
 	}
@@ -613,8 +614,17 @@ func unexpanded(val envload.Value) bool {
 
 // complete fills in what the driver takes from PG* variables, a service
 // file and libpq's defaults, and identifies the database by it.
-func (j *judging) complete(s *Source) {
-	c := j.completion(s.URL, s.Def.Value)
+//
+// The driver reads the environment the application has after loading: a
+// PGHOST an env file sets beside a URL without a host counts (lr, when
+// known).
+func (j *judging) complete(s *Source, lr *LoaderReading) {
+	driver, pg := j.driver, ""
+	if lr != nil && len(lr.pgEnv()) > 0 {
+		driver.Vars = append(append([]string{}, j.driver.Vars...), lr.pgEnv()...)
+		pg = "\x00" + lr.pgSig()
+	}
+	c := j.completion(s.URL, s.Def.Value+pg, driver)
 	if c.err != nil {
 		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver cannot complete this connection string: %v", s.Var, c.err))
 		return
@@ -623,7 +633,7 @@ func (j *judging) complete(s *Source) {
 	s.Completed = done
 	target := c.id
 	if s.Endpoint.Direct != nil {
-		if dc := j.completion(s.Endpoint.Direct, "direct\x00"+s.Def.Value); dc.err == nil {
+		if dc := j.completion(s.Endpoint.Direct, "direct\x00"+s.Def.Value+pg, driver); dc.err == nil {
 			target = dc.id
 		}
 	}
@@ -648,13 +658,13 @@ type completed struct {
 // completion completes a URL once per spelling (key: the text it was
 // parsed from): a monorepo writes the same one in a thousand files, and
 // the environment does not change.
-func (j *judging) completion(u *dburl.URL, key string) completed {
+func (j *judging) completion(u *dburl.URL, key string, driver dburl.Environment) completed {
 	if c, ok := j.completions[key]; ok {
 		return c
 	}
 	var c completed
 	var full *dburl.URL
-	if full, c.done, c.err = u.Complete(j.driver); c.err == nil {
+	if full, c.done, c.err = u.Complete(driver); c.err == nil {
 		c.id = full.Identity()
 		dburl.AddURLSecrets(full) // PGPASSWORD, a service file's password
 	}
@@ -761,8 +771,8 @@ func (j *judging) shadowed(vars []string) {
 			continue // the same definitions as the reading it shares
 		}
 		for _, d := range lr.reading.Defs {
-			if !slices.Contains(vars, d.Key) || strings.TrimSpace(d.Value) == "" {
-				continue
+			if !slices.Contains(vars, d.Key) || strings.TrimSpace(d.Value) == "" || !d.Expanded && strings.Contains(d.Value, "$") {
+				continue // unexpanded: what it names depends on a loader none uses here
 			}
 			k := at{d.Key, d.File, d.Line}
 			if used[k] || seen[k] {
@@ -773,11 +783,11 @@ func (j *judging) shadowed(vars []string) {
 			if err != nil {
 				continue // not in effect anywhere: nothing connects with it
 			}
-			j.complete(s)
+			j.complete(s, nil)
 			j.order = append(j.order, s)
 			for _, lr2 := range readers[d.File] {
 				if w, ok := lr2.Reads[d.Key]; ok && !sameDatabase(s, w) {
-					j.r.warn("shadowed", d.Location(), fmt.Sprintf("%s here names %s, but %s reads %s from %s; a loader that reads only this file still uses this one",
+					j.r.warn("shadowed", d.Location(), fmt.Sprintf("%s here names %s, but %s reads %s from %s; a tool that reads only this file would still use this line",
 						d.Key, s.ID, lr2.Label(), w.ID, w.Def.Location()))
 					break
 				}

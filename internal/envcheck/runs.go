@@ -142,7 +142,26 @@ type LoaderReading struct {
 	configured bool
 	label      string
 	badKeys    []sourceKey
+	pg         *[]string // the PG* variables loading set, KEY=value, sorted
 }
+
+// pgEnv are the PG* variables the loader set from files (PGHOST=...,
+// sorted): the driver reads them as it reads the process environment.
+func (lr *LoaderReading) pgEnv() []string {
+	if lr.pg == nil {
+		var out []string
+		for k, v := range lr.reading.Vars {
+			if strings.HasPrefix(k, "PG") {
+				out = append(out, k+"="+v.Value)
+			}
+		}
+		slices.Sort(out)
+		lr.pg = &out
+	}
+	return *lr.pg
+}
+
+func (lr *LoaderReading) pgSig() string { return strings.Join(lr.pgEnv(), "\x00") }
 
 // Label is "vite in backend/".
 func (lr *LoaderReading) Label() string {

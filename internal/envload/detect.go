@@ -30,13 +30,13 @@ var npmLoaders = map[string]string{
 }
 
 // pyLoaders matches Python requirements naming a loader; pydantic-settings
-// reads .env through python-dotenv's dotenv_values.
+// reads .env through python-dotenv's dotenv_values, the environment winning.
 var pyLoaders = []struct {
 	re     *regexp.Regexp
 	loader string
 }{
 	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
-	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "python-dotenv-values"},
+	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
 }
 
 // Detect returns the loaders a manifest names (by the file's base name),

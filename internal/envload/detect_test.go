@@ -17,7 +17,7 @@ func TestDetect(t *testing.T) {
 		{"package.json", `{"dependencies": {"express": "5"}}`, nil},
 		{"requirements.txt", "fastapi==0.1\npython-dotenv>=1.0\n", []string{"python-dotenv"}},
 		{"requirements-dev.txt", "python_dotenv\n", []string{"python-dotenv"}},
-		{"pyproject.toml", "[project]\ndependencies = [\"pydantic-settings>=2\", \"python-dotenv\"]\n", []string{"python-dotenv", "python-dotenv-values"}},
+		{"pyproject.toml", "[project]\ndependencies = [\"pydantic-settings>=2\", \"python-dotenv\"]\n", []string{"pydantic-settings", "python-dotenv"}},
 		{"Pipfile", "[packages]\nnot-python-dotenv-x = \"*\"\n", nil},
 		{"go.mod", "module x\nrequire github.com/joho/godotenv v1.5.1\n", []string{"godotenv"}},
 		{"docker-compose.yml", "services: {}\n", []string{"compose"}},
@@ -48,6 +48,11 @@ func TestParseErrorsHoldNoValue(t *testing.T) {
 		"\uFEFFDATABASE_URL=postgres://app:" + secret + "@db/app\n",
 		"my-key=" + secret + "\n",
 		"A=${B:?" + secret + "}\n",
+		// A quote inside the password: the rest of the value is read as the
+		// next statement's name by godotenv and compose.
+		"DATABASE_URL=\"postgres://app:Xy\"" + secret + "!Lw@db/app\"\n",
+		"DATABASE_URL=\"postgres://app:Xy\"" + secret + "\n",
+		secret + "!x\n",
 	}
 	for _, data := range files {
 		in := &Input{Environ: map[string]string{}}

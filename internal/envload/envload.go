@@ -10,6 +10,7 @@ package envload
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -311,7 +312,13 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	if caller == "" {
 		caller = dir
 	}
-	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: in.Mode, env: in.Environ}
+	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: l.mode(in), env: in.Environ}
+	if l.refuse != nil {
+		if msg := l.refuse(r.Mode); msg != "" {
+			r.Err, r.Vars = errors.New(msg), map[string]Value{}
+			return r // before any shortcut: whatever the files say
+		}
+	}
 	sig, files := in.plainSignature(l, dir, caller)
 	if m := in.memo[string(sig)]; sig != nil && m != nil {
 		r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv, r.Same = m.Dir, files, m.Vars, m.Defs, m.NoEnv, m
@@ -365,7 +372,7 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 			}
 		}
 	}
-	lists := in.lists(l)
+	lists := in.lists(l, l.mode(in))
 	for _, name := range lists.ascending {
 		if rel, f := in.at(dir, name); f.ok || f.err != nil {
 			if !add(rel, f) {
@@ -402,14 +409,14 @@ func (in *Input) at(dir, name string) (string, rawFile) {
 type fileLists struct{ ascending, files []string }
 
 // lists are a loader's file names for the input's mode, built once.
-func (in *Input) lists(l *Loader) fileLists {
+func (in *Input) lists(l *Loader, mode string) fileLists {
 	if fl, ok := in.names[l]; ok {
 		return fl
 	}
 	if in.names == nil {
 		in.names = map[*Loader]fileLists{}
 	}
-	fl := fileLists{l.ascending(in.Mode), l.Files(in.Mode)}
+	fl := fileLists{l.ascending(mode), l.Files(mode)}
 	in.names[l] = fl
 	return fl
 }

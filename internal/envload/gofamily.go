@@ -31,11 +31,11 @@ func parseGodotenv(file string, data []byte) ([]Def, []Skip, error) {
 		at := len(src) - len(cutset)
 		key, left, err := godotenvKey(cutset)
 		if err != nil {
-			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: nameOnly(leadingName(string(cutset))), Msg: err.Error()}
+			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: keyAtLineStart(src, at, assignedName(firstLine(string(cutset)))), Msg: err.Error()}
 		}
 		value, quote, left, err := godotenvValue(left, out)
 		if err != nil {
-			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: nameOnly(key), Msg: err.Error()}
+			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: keyAtLineStart(src, at, key), Msg: err.Error()}
 		}
 		out[key] = value
 		defs = append(defs, Def{Key: key, Value: value, File: file, Line: lines.of(at + keyOffset(cutset, key)), Quote: quote, Expanded: true})
@@ -50,6 +50,38 @@ func keyOffset(stmt []byte, key string) int {
 		return i
 	}
 	return 0
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// assignedName is the name a line assigns (NAME= or NAME: after an
+// optional export), or "": a line with no assignment may be a secret alone.
+func assignedName(line string) string {
+	t := strings.TrimLeft(line, " \t")
+	t = strings.TrimPrefix(t, "export ")
+	name := leadingName(t)
+	rest := strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(t, " \t"), name), " \t")
+	if name == "" || rest == "" || rest[0] != '=' && rest[0] != ':' {
+		return ""
+	}
+	return nameOnly(name)
+}
+
+// keyAtLineStart is nameOnly(key) when the statement starts its line;
+// else (text after a closing quote on the same line) it is the rest of a
+// value and not shown.
+func keyAtLineStart(src []byte, at int, key string) string {
+	i := at
+	for i > 0 && (src[i-1] == ' ' || src[i-1] == '\t') {
+		i--
+	}
+	if i > 0 && src[i-1] != '\n' {
+		return ""
+	}
+	return nameOnly(key)
 }
 
 // nameOnly keeps a key for an error only when it is a plain variable name,
@@ -108,7 +140,9 @@ loop:
 			if unicode.IsLetter(r) || unicode.IsNumber(r) || r == '.' {
 				continue
 			}
-			return "", nil, fmt.Errorf("unexpected character %q in variable name", string(char))
+			// The character itself is not shown: after a closing quote this
+			// "name" is the rest of a value, a password's perhaps.
+			return "", nil, errors.New("an unexpected character where a variable name should be (text after a closing quote, or a name with '-' or ' ')")
 		}
 	}
 	if len(src) == 0 {
@@ -218,11 +252,11 @@ func parseCompose(file string, data []byte, lookup func(string) (string, bool)) 
 		}
 		at := len(src) - len(cutset)
 		bad := func(key, msg string) error {
-			return &ParseError{File: file, Line: lines.of(at), Key: nameOnly(key), Msg: msg}
+			return &ParseError{File: file, Line: lines.of(at), Key: keyAtLineStart([]byte(src), at, key), Msg: msg}
 		}
 		key, left, inherited, err := composeKey(cutset)
 		if err != nil {
-			return defs, bad(leadingName(cutset), err.Error())
+			return defs, bad(assignedName(firstLine(cutset)), err.Error())
 		}
 		if strings.Contains(key, " ") {
 			return defs, bad("", "key cannot contain a space")
@@ -286,7 +320,7 @@ loop:
 			if unicode.IsLetter(r) || unicode.IsNumber(r) {
 				continue
 			}
-			return "", "", false, fmt.Errorf("unexpected character %q in variable name", string(r))
+			return "", "", false, errors.New("an unexpected character where a variable name should be (text after a closing quote, or a name with a character compose does not take)")
 		}
 	}
 	if src == "" {
@@ -377,9 +411,14 @@ func parseEnvparse(file string, data []byte) ([]Def, []Skip, error) {
 			msg := "malformed line"
 			var pe *envparse.ParseError
 			if errors.As(err, &pe) {
-				msg = pe.Err.Error()
+				// go-envparse quotes the character it stumbled on: cut it.
+				msg, _, _ = strings.Cut(pe.Err.Error(), " but found")
+				msg, _, _ = strings.Cut(msg, ": ")
+				if strings.HasPrefix(msg, "0x") {
+					msg = "a control character in the value"
+				}
 			}
-			return defs, nil, &ParseError{File: file, Line: i + 1, Key: nameOnly(leadingName(strings.TrimSpace(line))), Msg: msg}
+			return defs, nil, &ParseError{File: file, Line: i + 1, Key: assignedName(line), Msg: msg}
 		}
 		for k, v := range env {
 			var q byte

@@ -1,7 +1,6 @@
 package envload
 
 import (
-	"errors"
 	"path"
 )
 
@@ -51,6 +50,21 @@ type Loader struct {
 	ascending func(mode string) []string
 	overrides bool
 	where     Where
+	// modeVar names the environment variable that sets the loader's mode
+	// when the application sets none (dotenv-flow's config() reads
+	// NODE_ENV); "" for loaders whose mode only the command gives.
+	modeVar string
+	// refuse says why the loader refuses a mode outright, or "".
+	refuse func(mode string) string
+}
+
+// mode is the mode the loader runs in: its mode variable's value when the
+// environment sets one, else the input's.
+func (l *Loader) mode(in *Input) string {
+	if v := in.Environ[l.modeVar]; l.modeVar != "" && v != "" {
+		return v
+	}
+	return in.Mode
 }
 
 // Applies reports whether the loader has a meaning in a mode.
@@ -66,17 +80,19 @@ var Loaders = []*Loader{
 		dialect: dialectDotenv, read: readDotenv(false)},
 	{Name: "dotenv-expand", ascending: only(".env"), setenv: setNode, Call: "dotenvExpand.expand(dotenv.config())", Application: true, Files: only(".env"),
 		dialect: dialectDotenv, read: readDotenv(true), commands: true},
-	{Name: "dotenv-flow", ascending: flowFiles, setenv: setNode, Call: "require('dotenv-flow').config()", Application: true, Files: flowFiles,
+	{Name: "dotenv-flow", ascending: flowFiles, modeVar: "NODE_ENV", setenv: setNode, Call: "require('dotenv-flow').config()", Application: true, Files: flowFiles,
 		dialect: dialectDotenv, read: readFlow},
 	{Name: "next", ascending: func(m string) []string { return reversed(nextFiles(m)) }, setenv: setNode, Call: "@next/env loadEnvConfig (Next.js)", Application: true, Files: nextFiles,
 		Modes:   func(m string) bool { return m == "development" || m == "production" || m == "test" },
 		dialect: dialectDotenv, read: readNext},
-	{Name: "vite", ascending: viteFiles, Call: "vite loadEnv(mode, root, '')", Application: true, Files: viteFiles,
+	{Name: "vite", ascending: viteFiles, refuse: viteRefuses, Call: "vite loadEnv(mode, root, '')", Application: true, Files: viteFiles,
 		dialect: dialectNode, read: readVite},
 	{Name: "python-dotenv", ascending: only(".env"), where: Upward, setenv: setPython, Call: "load_dotenv() (python-dotenv)", Application: true, Files: only(".env"),
 		dialect: dialectPython, read: readPython(false)},
 	{Name: "python-dotenv-values", Call: "dotenv_values() (python-dotenv)", Files: only(".env"),
 		dialect: dialectPython, read: readPython(true)},
+	{Name: "pydantic-settings", Call: "BaseSettings with env_file='.env' (pydantic-settings)", Files: only(".env"),
+		dialect: dialectPython, read: readPydantic},
 	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
 		dialect: dialectGodotenv, read: readGoFile(false)},
 	{Name: "godotenv-overload", ascending: only(".env"), overrides: true, setenv: setGo, Call: "godotenv.Overload()", Files: only(".env"),
@@ -212,11 +228,14 @@ func viteFiles(mode string) []string {
 // order (the mode file beats .env.local, and .env.local counts in mode test
 // too), read with Node's own parser, expanded by the dotenv-expand it
 // bundles, then every variable of the process environment on top.
-func readVite(c *readCtx) {
-	if c.r.Mode == "local" {
-		c.r.Err = errors.New(`vite refuses the mode "local": it conflicts with the .local suffix of env files`)
-		return
+func viteRefuses(mode string) string {
+	if mode == "local" {
+		return `vite refuses the mode "local": it conflicts with the .local suffix of env files`
 	}
+	return ""
+}
+
+func readVite(c *readCtx) {
 	var all []Def
 	for _, name := range viteFiles(c.r.Mode) {
 		defs, _ := c.file(name)
@@ -311,6 +330,37 @@ func readPython(values bool) func(c *readCtx) {
 				return
 			}
 		}
+	}
+}
+
+// readPydantic is a pydantic settings class with env_file=".env": the file
+// in the working directory read with dotenv_values (interpolated, the file
+// winning), then the environment over it.
+func readPydantic(c *readCtx) {
+	defs, ok := c.file(".env")
+	if !ok || c.r.Err != nil {
+		return
+	}
+	values := map[string]string{}
+	lookup := func(k string) (string, bool) {
+		if v, ok := values[k]; ok {
+			return v, true
+		}
+		return c.env(k)
+	}
+	for i := range defs {
+		if !defs[i].NoValue {
+			values[defs[i].Key] = interpolatePython(defs[i].Value, lookup)
+		}
+	}
+	keys, by := lastWins(defs)
+	for _, k := range keys {
+		// A settings class has a field only for a Python name: a key
+		// with a dash, a dot or a byte-order mark reaches no field.
+		if _, set := c.env(k); set || by[k].NoValue || nameOnly(k) == "" || k[0] == '_' {
+			continue
+		}
+		c.set(by[k], values[k])
 	}
 }
 

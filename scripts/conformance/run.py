@@ -53,7 +53,28 @@ def dotenv_values(caller_dir, start, case_env):
     return dict(call_from(caller_dir, "from dotenv import dotenv_values\nresult = dotenv_values()\n"))
 
 
-LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values)]
+def pydantic_settings(caller_dir, start, case_env):
+    # A settings class as a FastAPI app declares one, env_file=".env" (read
+    # from the working directory), with a field for every name the file or
+    # the environment could give: pydantic's BaseSettings (1.10, Debian;
+    # pydantic-settings 2 keeps its precedence: environment over env file).
+    import pydantic
+
+    names = set(dotenv.dotenv_values(".env")) if os.path.isfile(".env") else set()
+    names |= set(case_env)
+    names = sorted(n for n in names if n and n.isidentifier() and not n.startswith("_"))
+    fields = {n: (str, None) for n in names}
+
+    class Base(pydantic.BaseSettings):
+        class Config:
+            env_file = ".env"
+            case_sensitive = True
+
+    Settings = pydantic.create_model("Settings", __base__=Base, **fields)
+    return {k: v for k, v in Settings().dict().items() if v is not None}
+
+
+LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values), ("pydantic-settings", pydantic_settings)]
 
 
 def first_line(e):
@@ -70,7 +91,8 @@ def main():
     base = dict(os.environ)
     base.pop("PWD", None)
     case_env = m["env"]
-    version = metadata.version("python-dotenv")
+    versions = {"python-dotenv": metadata.version("python-dotenv"), "python-dotenv-values": metadata.version("python-dotenv")}
+    versions["pydantic-settings"] = "pydantic " + metadata.version("pydantic") + " BaseSettings"
 
     results = {name: {} for name, _ in loaders}
     for run in m["runs"]:
@@ -87,7 +109,7 @@ def main():
             results[name][run] = res
     reset_env(base)
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"versions": {name: version for name, _ in LOADERS}, "results": results}, f, ensure_ascii=False)
+        json.dump({"versions": {name: versions[name] for name, _ in loaders}, "results": results}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":
