@@ -18,8 +18,8 @@ import (
 )
 
 // Attacks from the hardening issue that once got through. Each test failed
-// before its fix; the symlink and status-during-a-migration attacks are also
-// run end to end by cmd/dbguard/testdata/migrate_attack_*.txtar.
+// before its fix; the symlink, "up N" and status-during-a-migration attacks
+// are also run end to end by cmd/dbguard/testdata/migrate_attack_*.txtar.
 
 // maxErrorBytes bounds what any error of a run may print, whatever the size
 // of the migration: a few excerpt lines, the server's message, the hint.
@@ -257,6 +257,34 @@ func TestAttackNULByte(t *testing.T) {
 				t.Errorf("something ran: version %d dirty=%v", v, dirty)
 			}
 		})
+	}
+}
+
+// "up 7" with nothing pending, "down 3" with nothing applied: nothing to
+// do, no error (it once was golang-migrate's "file does not exist").
+func TestAttackStepsWithNothingToDo(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	var log bytes.Buffer
+	r := open(t, dbURL, files(t, threeMigrations), func(o *Options) { o.Log = &log })
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Up(ctx, 7); err != nil {
+		t.Errorf("up 7 with nothing pending: %v", err)
+	}
+	if !strings.Contains(log.String(), "dbguard: nothing to migrate: the database is already at version 3, the newest in ") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if err := r.Down(ctx, 0, true); err != nil {
+		t.Fatal(err)
+	}
+	log.Reset()
+	if err := r.Down(ctx, 3, false); err != nil {
+		t.Errorf("down 3 with nothing applied: %v", err)
+	}
+	if !strings.Contains(log.String(), "dbguard: nothing to roll back: no migration is applied") {
+		t.Errorf("log:\n%s", log.String())
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"strconv"
@@ -213,20 +214,50 @@ func (r *Runner) dirtyError(v int) error {
 // Up applies all pending migrations, or the next n when n > 0.
 func (r *Runner) Up(ctx context.Context, n int) error {
 	if n > 0 {
-		return r.run(ctx, "up", func() error { return r.m.Steps(n) })
+		return r.run(ctx, "up", func() error { return r.nothingToDo("up", r.m.Steps(n)) })
 	}
-	return r.run(ctx, "up", func() error { return r.m.Up() })
+	return r.run(ctx, "up", func() error { return r.nothingToDo("up", r.m.Up()) })
 }
 
 // Down rolls back n migrations, or all of them when all is set.
 func (r *Runner) Down(ctx context.Context, n int, all bool) error {
 	if all {
-		return r.run(ctx, "down", func() error { return r.m.Down() })
+		return r.run(ctx, "down", func() error { return r.nothingToDo("down", r.m.Down()) })
 	}
 	if n <= 0 {
 		return errors.New("down needs a number of migrations to roll back (or --all)")
 	}
-	return r.run(ctx, "down", func() error { return r.m.Steps(-n) })
+	return r.run(ctx, "down", func() error { return r.nothingToDo("down", r.m.Steps(-n)) })
+}
+
+// nothingToDo turns golang-migrate's answers to "up N" with nothing pending
+// and "down N" with nothing applied (a bare os.ErrNotExist, printed as
+// "file does not exist") into what plain "up" does: nothing, successfully,
+// saying where the database is.
+func (r *Runner) nothingToDo(direction string, err error) error {
+	if !errors.Is(err, gomigrate.ErrNoChange) && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	v, dirty, verr := r.drv.Version()
+	if verr != nil || dirty {
+		return err
+	}
+	var msg string
+	switch {
+	case direction == "up" && v >= r.src.Last():
+		msg = fmt.Sprintf("nothing to migrate: the database is already at version %d, the newest in %s", v, r.src.Dir)
+		if v < 0 {
+			msg = fmt.Sprintf("nothing to migrate: %s has no migrations", r.src.Dir)
+		}
+	case direction == "down" && v < 0:
+		msg = "nothing to roll back: no migration is applied"
+	default:
+		return err
+	}
+	if r.o.Log != nil {
+		fmt.Fprintf(r.o.Log, "dbguard: %s\n", msg)
+	}
+	return nil
 }
 
 // Goto migrates up or down to version v.
