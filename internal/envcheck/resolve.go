@@ -143,18 +143,26 @@ func (e *ConflictError) Hint() string {
 	return "make every env file name the same database (or delete the stale ones), then run: dbguard env"
 }
 
-// NoURLError means the URL variable is defined nowhere.
+// NoURLError means no loader reads a value for the URL variable.
 type NoURLError struct {
 	Var, Root, Mode string
+	// Empty is where it is set, but empty, when it is.
+	Empty string
 }
 
 func (e *NoURLError) Error() string {
+	if e.Empty != "" {
+		return fmt.Sprintf("%s is set but empty (%s), and no loader reads another value for it (mode %s)", e.Var, e.Empty, e.Mode)
+	}
 	return fmt.Sprintf("%s is not set in the environment nor in any env file in effect under %s (mode %s)", e.Var, e.Root, e.Mode)
 }
 
 // Hint names the next step.
 func (e *NoURLError) Hint() string {
-	return fmt.Sprintf("add %s=postgres://... to %s/.env, or check --mode and env.files in dbguard.yaml", e.Var, e.Root)
+	if e.Empty != "" {
+		return fmt.Sprintf("give %s a value there (or unset it: an empty variable still hides the env files from most loaders), then run: dbguard env", e.Var)
+	}
+	return fmt.Sprintf("add %s=postgres://... to %s/.env, or check --mode, env.files and env.loaders in dbguard.yaml", e.Var, e.Root)
 }
 
 // StrictError means warnings were found under --strict.
@@ -180,7 +188,13 @@ func (r *Report) Err(strict bool) error {
 		return &ConflictError{Var: r.URLVar, Count: n}
 	}
 	if r.Effective == nil {
-		return &NoURLError{Var: r.URLVar, Root: r.Root, Mode: r.Mode}
+		e := &NoURLError{Var: r.URLVar, Root: r.Root, Mode: r.Mode}
+		for _, lr := range r.Readings {
+			if loc := lr.Empty[r.URLVar]; loc != "" && e.Empty == "" {
+				e.Empty = loc
+			}
+		}
+		return e
 	}
 	if strict && len(r.Warnings) > 0 {
 		return &StrictError{Count: len(r.Warnings)}
