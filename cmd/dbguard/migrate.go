@@ -14,6 +14,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
@@ -326,6 +327,9 @@ func withRunner(c *cli.Context, f func(*migrate.Runner) error, then after) error
 type declinedError struct{}
 
 func (declinedError) Error() string { return "not confirmed; nothing was changed" }
+
+// ExitCode is 1: a check (the confirmation) failed.
+func (declinedError) ExitCode() int { return exitcode.CheckFailed }
 
 // confirm asks for the database name before a destructive action; without
 // a terminal it refuses unless --yes.

@@ -6,8 +6,6 @@
 package config
 
 import (
-	"github.com/dbguard/dbguard/internal/envload"
-
 	"bytes"
 	"errors"
 	"fmt"
@@ -26,6 +24,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envload"
 )
 
 // FileName is the configuration file dbguard looks for.

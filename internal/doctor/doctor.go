@@ -17,6 +17,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -70,11 +71,7 @@ func (r *Report) problem(code int, text, hint string) {
 }
 
 func (r *Report) problemFrom(err error) {
-	code := 1
-	var ue *migrate.UnreachableError
-	if errors.As(err, &ue) {
-		code = 3
-	}
+	code := exitcode.Of(err) // as the command that checks it alone would exit
 	hint := ""
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {

@@ -24,6 +24,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // Options says where to look and what for.
@@ -134,6 +135,9 @@ type ConflictError struct {
 	Count int
 }
 
+// ExitCode is 1: more than one database is in effect.
+func (e *ConflictError) ExitCode() int { return exitcode.CheckFailed }
+
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("conflict: %s names %d different databases", e.Var, e.Count)
 }
@@ -167,6 +171,9 @@ func (e *NoURLError) Hint() string {
 
 // StrictError means warnings were found under --strict.
 type StrictError struct{ Count int }
+
+// ExitCode is 1: warnings under --strict.
+func (e *StrictError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *StrictError) Error() string {
 	return fmt.Sprintf("%d warning(s) and --strict is set", e.Count)

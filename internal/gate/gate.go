@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
-	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
@@ -118,19 +118,10 @@ var titles = map[string]string{
 // exit code follows.
 func (c *Check) fail(err error) {
 	c.Summary = err.Error()
-	var unreachable *migrate.UnreachableError
-	var conflict *envcheck.ConflictError
-	var strict *envcheck.StrictError
-	var dirty *migrate.DirtyError
-	var missing *migrate.MissingVersionError
-	var pending *migrate.PendingError
-	var drift *verify.DiffError
-	var failed *migrate.MigrationError
-	switch {
-	case errors.As(err, &unreachable):
+	switch exitcode.Of(err) {
+	case exitcode.Unreachable:
 		c.Status = Unreachable
-	case errors.As(err, &conflict), errors.As(err, &strict), errors.As(err, &dirty), errors.As(err, &missing),
-		errors.As(err, &pending), errors.As(err, &drift), errors.As(err, &failed):
+	case exitcode.CheckFailed:
 		c.Status = Fail
 	default:
 		c.Status = Error
@@ -287,6 +278,11 @@ type GateError struct {
 
 func (e *GateError) Error() string {
 	return fmt.Sprintf("CI gate %s: %s", e.Status, strings.Join(e.Checks, ", "))
+}
+
+// ExitCode is the worst check's.
+func (e *GateError) ExitCode() int {
+	return map[Status]int{Fail: exitcode.CheckFailed, Error: exitcode.Usage, Unreachable: exitcode.Unreachable}[e.Status]
 }
 
 // Hint names the next step.

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // ConnectOptions says how to reach the database.
@@ -46,6 +47,9 @@ type UnreachableError struct {
 	During string // set when an open connection was lost, e.g. "the migration run"
 	File   string // the migration running when it was lost, if known
 }
+
+// ExitCode is 3.
+func (e *UnreachableError) ExitCode() int { return exitcode.Unreachable }
 
 func (e *UnreachableError) Error() string {
 	if e.During != "" {

@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // versionArg prints a version as the force command takes it.
@@ -22,6 +24,9 @@ type DirtyError struct {
 	// one failed.
 	InProgress string
 }
+
+// ExitCode is 1: the state needs a person.
+func (e *DirtyError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *DirtyError) Error() string {
 	if e.InProgress != "" {
@@ -48,6 +53,9 @@ type MissingVersionError struct {
 	Dir     string
 	Below   int // the newest version the folder has below it, -1 for none
 }
+
+// ExitCode is 1: the database is at a version the folder lacks.
+func (e *MissingVersionError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *MissingVersionError) Error() string {
 	return fmt.Sprintf("the database is at version %d, but %s has no migration %d (a branch switch, or a deleted file?)", e.Version, e.Dir, e.Version)
@@ -78,6 +86,9 @@ type LockTimeoutError struct {
 	Holder  string
 }
 
+// ExitCode is 1: another migration holds the lock, in every command.
+func (e *LockTimeoutError) ExitCode() int { return exitcode.CheckFailed }
+
 func (e *LockTimeoutError) Error() string {
 	msg := fmt.Sprintf("another migration holds the lock on %s; gave up after %s", e.Target, e.Timeout)
 	if e.Holder != "" {
@@ -102,6 +113,9 @@ type MigrationError struct {
 	Query     string // the file's text as sent
 	PgErr     *pgconn.PgError
 }
+
+// ExitCode is 1: a migration failed.
+func (e *MigrationError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *MigrationError) Error() string {
 	var b strings.Builder
@@ -257,6 +271,9 @@ type PendingError struct {
 	// right now, between two of its migrations: they are being applied.
 	InProgress string
 }
+
+// ExitCode is 1: migrations are pending.
+func (e *PendingError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *PendingError) Error() string {
 	if e.InProgress != "" {

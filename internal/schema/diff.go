@@ -3,6 +3,8 @@ package schema
 import (
 	"fmt"
 	"sort"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // Difference is one way the live schema differs from what was expected.
@@ -162,6 +164,9 @@ type DiffError struct {
 	Count int
 	A, B  string // what was compared, for people (no passwords)
 }
+
+// ExitCode is 1: the two schemas differ.
+func (e *DiffError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *DiffError) Error() string {
 	return fmt.Sprintf("%d schema difference(s) between %s and %s", e.Count, e.A, e.B)

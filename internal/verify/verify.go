@@ -22,6 +22,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/schema"
@@ -55,6 +56,9 @@ type DiffError struct {
 	Count   int
 	Sources []string
 }
+
+// ExitCode is 1: the schema drifted.
+func (e *DiffError) ExitCode() int { return exitcode.CheckFailed }
 
 func (e *DiffError) Error() string {
 	return fmt.Sprintf("%d schema difference(s) against %s", e.Count, strings.Join(e.Sources, ", "))
