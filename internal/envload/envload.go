@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strings"
 )
 
@@ -561,4 +562,29 @@ func join(dir, name string) string {
 		return name
 	}
 	return dir + "/" + name
+}
+
+// Definitions are the definitions any loader reads in a file, each once
+// (by line, key and value): what a secret scan or a template check must
+// see. A loader that refuses the file still contributes the lines before
+// the one it refuses; none of them is an error here.
+func Definitions(file string, data []byte) []Def {
+	in := &Input{Environ: map[string]string{}}
+	type at struct {
+		line       int
+		key, value string
+	}
+	seen := map[at]bool{}
+	var out []Def
+	for _, d := range []*dialect{dialectDotenv, dialectNode, dialectPython, dialectGodotenv, dialectCompose, dialectEnvparse} {
+		defs, _, _ := d.parse(in, file, data)
+		for _, def := range defs {
+			if k := (at{def.Line, def.Key, def.Value}); !seen[k] {
+				seen[k] = true
+				out = append(out, def)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
 }

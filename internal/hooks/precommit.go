@@ -186,11 +186,9 @@ func (r *Report) checkNewEnvFile(f StagedFile) bool {
 	for _, l := range f.Added {
 		text.WriteString(l.Text + "\n")
 	}
-	defs, err := envcheck.ParseFile(f.Path, []byte(text.String()))
-	if err != nil {
-		return false // reported by the env check, with its line
-	}
-	for _, d := range defs {
+	// Every line any loader reads: one that go-envparse refuses (NOTE=it's)
+	// must not hide the secret beside it.
+	for _, d := range envload.Definitions(f.Path, []byte(text.String())) {
 		secret := false
 		if len(Credentials(d.Value)) > 0 {
 			secret = true
@@ -296,10 +294,7 @@ func (r *Report) checkTemplates(contents map[string][]byte) {
 			templates = append(templates, p)
 			continue
 		}
-		defs, err := envcheck.ParseFile(p, data)
-		if err != nil {
-			continue
-		}
+		defs := envload.Definitions(p, data)
 		dir := path.Dir(p)
 		if keys[dir] == nil {
 			keys[dir] = map[string]bool{}
@@ -310,10 +305,7 @@ func (r *Report) checkTemplates(contents map[string][]byte) {
 	}
 	sort.Strings(templates)
 	for _, t := range templates {
-		defs, err := envcheck.ParseFile(t, contents[t])
-		if err != nil {
-			continue
-		}
+		defs := envload.Definitions(t, contents[t])
 		has := map[string]bool{}
 		for _, d := range defs {
 			has[d.Key] = true
