@@ -233,17 +233,9 @@ func (e *ValueError) Hint() string {
 // is in the report (see [Report.Err]).
 func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
-	var files []EnvFile
-	var manifestPaths []string
-	var unreadable []*UnreadableError
-	var err error
-	if o.Contents != nil {
-		files, manifestPaths = classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
-	} else if files, manifestPaths, unreadable, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude); err != nil {
+	files, manifestPaths, err := r.findFiles(ctx, o)
+	if err != nil {
 		return nil, err
-	}
-	for _, u := range unreadable {
-		r.warn("unreadable", u.Path+"/", u.Error())
 	}
 	env := map[string]string{}
 	for _, kv := range o.Environ {
@@ -256,20 +248,57 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
+	vars := append([]string{o.URLVar}, o.DirectVars...)
+	readBy, err := j.judgeReadings(runs, readings, vars)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.failures(vars); err != nil {
+		return nil, err
+	}
+	r.Files = markRead(files, readBy)
+	j.shadowed(vars)
+	r.Sources = j.ordered()
+	r.groupDatabases(vars)
+	r.Effective = r.effective()
+	r.readingWarnings(vars)
+	r.chooseMigrate()
+	return r, nil
+}
+
+// findFiles lists the env files and manifests: the hook's index contents,
+// else discovery on disk (an unreadable folder is a warning).
+func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string, error) {
+	if o.Contents != nil {
+		files, manifests := classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
+		return files, manifests, nil
+	}
+	files, manifests, unreadable, err := discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	for _, u := range unreadable {
+		r.warn("unreadable", u.Path+"/", u.Error())
+	}
+	return files, manifests, err
+}
+
+// judgeReadings turns every loader's reading into the report's readings
+// and their sources, and returns which loaders read each file. A file too
+// large for anyone, or one a loader in use cannot read, is an error; one
+// an assumed loader cannot read is a warning.
+func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []string) (map[string][]string, error) {
+	r := j.r
 	for _, rd := range readings {
 		var big *TooLargeError
 		if errors.As(rd.Err, &big) {
 			return nil, big // whoever reads it: refused for all
 		}
 	}
-	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
-	vars := append([]string{o.URLVar}, o.DirectVars...)
 	readBy := map[string][]string{}
 	done := map[*envload.Reading]*LoaderReading{}
 	for i, run := range runs {
 		rd := readings[i]
 		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
-			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(o.Loaders) > 0}
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0}
 		if rd.Err != nil {
 			if run.inUse {
 				return nil, rd.Err
@@ -281,50 +310,62 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 				readBy[f] = append(readBy[f], lr.Loader)
 			}
 		}
+		r.Readings = append(r.Readings, lr)
 		if prev := done[rd.Same]; rd.Same != nil && prev != nil {
-			// It reads what an earlier loader read: the same sources.
-			// Its maps are that reading's, never written again.
-			lr.Reads, lr.Empty, lr.unusable, lr.badKeys = prev.Reads, prev.Empty, prev.unusable, prev.badKeys
-			for _, k := range lr.badKeys {
-				j.badBy[k] = append(j.badBy[k], lr)
-			}
-			for _, s := range prev.Reads {
-				s.addReader(lr)
-			}
-			r.Readings = append(r.Readings, lr)
+			j.share(lr, prev)
 			continue
 		}
 		done[rd] = lr
-		for _, v := range vars {
-			val, ok := rd.Lookup(v)
-			switch {
-			case !ok:
-			case strings.TrimSpace(val.Value) == "":
-				if lr.Empty == nil {
-					lr.Empty = map[string]string{}
+		if err := j.judgeReading(lr, vars); err != nil {
+			return nil, err
+		}
+	}
+	return readBy, nil
+}
+
+// share gives a reading the sources of the earlier one it equals (same
+// plain files, same order); the maps are that reading's, never written
+// again.
+func (j *judging) share(lr, prev *LoaderReading) {
+	lr.Reads, lr.Empty, lr.unusable, lr.badKeys = prev.Reads, prev.Empty, prev.unusable, prev.badKeys
+	for _, k := range lr.badKeys {
+		j.badBy[k] = append(j.badBy[k], lr)
+	}
+	for _, s := range prev.Reads {
+		s.addReader(lr)
+	}
+}
+
+// judgeReading judges what one loader reads for each URL variable.
+func (j *judging) judgeReading(lr *LoaderReading, vars []string) error {
+	for _, v := range vars {
+		val, ok := lr.reading.Lookup(v)
+		switch {
+		case !ok:
+		case strings.TrimSpace(val.Value) == "":
+			if lr.Empty == nil {
+				lr.Empty = map[string]string{}
+			}
+			lr.Empty[v] = val.Location()
+		default:
+			s, err := j.source(v, val, lr)
+			if err != nil {
+				return err
+			}
+			if s != nil {
+				if lr.Reads == nil {
+					lr.Reads = map[string]*Source{}
 				}
-				lr.Empty[v] = val.Location()
-			default:
-				s, err := j.source(v, val, lr)
-				if err != nil {
-					return nil, err
-				}
-				if s != nil {
-					if lr.Reads == nil {
-						lr.Reads = map[string]*Source{}
-					}
-					lr.Reads[v] = s
-				}
+				lr.Reads[v] = s
 			}
 		}
-		r.Readings = append(r.Readings, lr)
 	}
-	if err := j.failures(vars); err != nil {
-		return nil, err
-	}
-	r.Files = markRead(files, readBy)
-	j.shadowed(vars)
-	r.Sources = j.ordered()
+	return nil
+}
+
+// groupDatabases sorts the sources in effect into databases and names,
+// for each, the loaders that read it.
+func (r *Report) groupDatabases(vars []string) {
 	var inEffect, envSources []*Source
 	for _, s := range r.Sources {
 		if s.InEffect {
@@ -354,10 +395,6 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	for i := range r.Databases {
 		r.Databases[i].Readers = strings.Split(labels(readersOf[i]), "; ")
 	}
-	r.Effective = r.effective()
-	r.readingWarnings(vars)
-	r.chooseMigrate()
-	return r, nil
 }
 
 // readAll runs every loader, the folders shared out among the cores: in a
