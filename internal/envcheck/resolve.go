@@ -958,11 +958,30 @@ func (r *Report) effective() *Source {
 	return best
 }
 
+// inEffect are the sources some loader reads.
+func (r *Report) inEffect() []*Source {
+	var out []*Source
+	for _, s := range r.Sources {
+		if s.InEffect {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // readingWarnings: the loaders that read nothing usable where others read
 // a URL (grouped by cause), the same database read with other passwords,
 // a process environment that hides what the files say, and parts of the
 // URL the driver takes from the environment.
 func (r *Report) readingWarnings(vars []string) {
+	r.readsNothingWarnings(vars)
+	r.passwordWarnings()
+	r.environmentWarnings()
+}
+
+// readsNothingWarnings: the loaders that read nothing usable where others
+// read a URL, grouped by cause.
+func (r *Report) readsNothingWarnings(vars []string) {
 	for _, v := range vars {
 		var reader *LoaderReading
 		for _, lr := range r.Readings {
@@ -996,12 +1015,12 @@ func (r *Report) readingWarnings(vars []string) {
 			r.warn("reads-nothing", locs[k], fmt.Sprintf("%s %s, while %s reads %s from %s", labels(byCause[k]), cause, reader.Label(), v, reader.Reads[v].Def.Location()))
 		}
 	}
-	var inEffect []*Source
-	for _, s := range r.Sources {
-		if s.InEffect {
-			inEffect = append(inEffect, s)
-		}
-	}
+}
+
+// passwordWarnings: one database and user, another password: one of them
+// fails to log in.
+func (r *Report) passwordWarnings() {
+	inEffect := r.inEffect()
 	// One database and user, another password: one of them fails to log in.
 	// (Grouped by database and user first: a monorepo has a thousand.)
 	type login struct {
@@ -1024,6 +1043,12 @@ func (r *Report) readingWarnings(vars []string) {
 				a.Def.Location(), strings.Join(a.Readers, ", "), s.Def.Location(), strings.Join(s.Readers, ", "), a.ID, k.user))
 		}
 	}
+}
+
+// environmentWarnings: a process environment that hides what the files
+// say, and parts of a URL the driver takes from the environment.
+func (r *Report) environmentWarnings() {
+	inEffect := r.inEffect()
 	if r.Effective != nil && r.Effective.FromEnvironment() {
 		for _, s := range r.Sources {
 			if !s.FromEnvironment() && s.Var == r.URLVar && !sameDatabase(s, r.Effective) {
