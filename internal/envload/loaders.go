@@ -165,15 +165,21 @@ func flowFiles(mode string) []string {
 	return append(files, ".env."+mode, ".env."+mode+".local")
 }
 
-// readFlow is dotenv-flow 4: the files merged in order, the later winning,
-// then set where the environment has nothing. No expansion.
-func readFlow(c *readCtx) {
+// merged reads files in order into one set of definitions, the later
+// winning (Object.assign over each file's parse).
+func (c *readCtx) merged(names []string) ([]string, map[string]*Def) {
 	var all []Def
-	for _, name := range flowFiles(c.r.Mode) {
+	for _, name := range names {
 		defs, _ := c.file(name)
 		all = append(all, defs...)
 	}
-	keys, by := lastWins(all)
+	return lastWins(all)
+}
+
+// readFlow is dotenv-flow 4: the files merged in order, the later winning,
+// then set where the environment has nothing. No expansion.
+func readFlow(c *readCtx) {
+	keys, by := c.merged(flowFiles(c.r.Mode))
 	for _, k := range keys {
 		if _, set := c.env(k); !set {
 			c.set(by[k], by[k].Value)
@@ -236,12 +242,7 @@ func viteRefuses(mode string) string {
 }
 
 func readVite(c *readCtx) {
-	var all []Def
-	for _, name := range viteFiles(c.r.Mode) {
-		defs, _ := c.file(name)
-		all = append(all, defs...)
-	}
-	keys, by := lastWins(all)
+	keys, by := c.merged(viteFiles(c.r.Mode))
 	parsed := map[string]string{}
 	for _, k := range keys {
 		parsed[k] = by[k].Value
