@@ -152,7 +152,7 @@ func TestDiscover(t *testing.T) {
 }
 
 // TestExampleDocumentsEveryKey keeps the commented example at the repository
-// root complete and valid.
+// root complete and valid, and the configuration reference complete.
 func TestExampleDocumentsEveryKey(t *testing.T) {
 	data, err := os.ReadFile("../../dbguard.yaml")
 	if err != nil {
@@ -161,7 +161,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 	if _, err := Parse("dbguard.yaml", data); err != nil {
 		t.Fatalf("the example dbguard.yaml does not load: %v", err)
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/configuration.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 			t.Errorf("example dbguard.yaml does not show key %s", key)
 		}
 		if !strings.Contains(string(readme), leaf) {
-			t.Errorf("README does not document key %s", key)
+			t.Errorf("docs/configuration.md does not document key %s", key)
 		}
 	}
 }
