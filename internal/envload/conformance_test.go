@@ -87,7 +87,7 @@ type golden struct {
 }
 
 // knownDifferences are the readings dbguard deliberately models otherwise
-// than the real loader, each with its reason (listed in the README).
+// than the real loader, each with its reason (listed in docs/env.md).
 var knownDifferences = map[string]string{
 	"expand-command-substitution/dotenv-expand": "dotenv-expand 1000 runs $(...) as a shell command; dbguard never runs what an env file says, and reports such a value as unknowable",
 }

@@ -35,7 +35,7 @@ func TestPreCommitFramework(t *testing.T) {
 	}
 	h := manifest[0]
 	if h.Language != "golang" || h.PassFilenames == nil || *h.PassFilenames || !h.AlwaysRun || !strings.HasPrefix(h.Entry, "dbguard ") {
-		t.Fatalf("the hook manifest changed: %+v (update this test and the README)", h)
+		t.Fatalf("the hook manifest changed: %+v (update this test and docs/hook.md)", h)
 	}
 	bin := filepath.Join(t.TempDir(), "dbguard")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/dbguard").CombinedOutput(); err != nil {
