@@ -12,7 +12,7 @@ import (
 // guardFlags are shared by every command that resolves the database URL.
 var guardFlags = []cli.Flag{
 	configFlag,
-	&cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local); default: env.mode, else development"},
+	&cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local)", DefaultText: "env.mode, else development"},
 	&cli.BoolFlag{Name: "strict", Usage: "fail on warnings too (shadowed definitions, loader differences, environment overrides)"},
 }
 
@@ -33,7 +33,7 @@ Examples:
    dbguard env --format json | jq .verdict
    dbguard env --mode production --strict`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "`text` or json"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 		}, guardFlags...),
 		Action: func(c *cli.Context) error {
 			f, err := format(c, output.Text, output.JSON)

@@ -23,8 +23,8 @@ import (
 // connectFlags are shared by every command that connects.
 var connectFlags = []cli.Flag{
 	&cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"},
-	&cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting); default: one attempt"},
-	&cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION` (default: migrations.connect_timeout, the URL's connect_timeout, else 10s)"},
+	&cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting)", DefaultText: "one attempt"},
+	&cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout, else 10s"},
 }
 
 // noVerifyFlag skips the schema check after up, down and goto.
@@ -32,8 +32,8 @@ var noVerifyFlag = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard v
 
 // migrateFlags are shared by the migrate subcommands that take the lock.
 var migrateFlags = []cli.Flag{
-	&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` (default: migrations.dir, else migrations)"},
-	&cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION` (default: migrations.lock_timeout, else 15s)"},
+	&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"},
+	&cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION`", DefaultText: "migrations.lock_timeout, else 15s"},
 }
 
 func withFlags(groups ...[]cli.Flag) []cli.Flag {
@@ -141,7 +141,7 @@ Examples:
 			{
 				Name: "status", Usage: "list applied and pending migrations (exit 1 when pending, dirty or a file is missing)",
 				Flags: withFlags(runnerFlags, []cli.Flag{
-					&cli.StringFlag{Name: "format", Value: "text", Usage: "`text` or json"},
+					&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
 					&cli.BoolFlag{Name: "allow-pending", Usage: "exit 0 when migrations are pending"},
 				}),
 				Action: func(c *cli.Context) error {
@@ -170,9 +170,9 @@ Examples:
 				Name: "create", Usage: "write an empty up and down migration", ArgsUsage: "NAME",
 				Flags: []cli.Flag{
 					configFlag,
-					&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` (default: migrations.dir)"},
+					&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"},
 					&cli.BoolFlag{Name: "seq", Usage: "number with a sequence (000001) instead of a UTC timestamp; kept automatically when the folder already does"},
-					&cli.IntFlag{Name: "digits", Value: 6, Usage: "width of a sequence number"},
+					&cli.IntFlag{Name: "digits", Value: 6, Usage: "width `N` of a sequence number"},
 				},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
@@ -364,9 +364,12 @@ func waitCommand() *cli.Command {
 		Usage: "wait until the guarded database accepts connections (exit 3 if it never does)",
 		Description: `Examples:
    dbguard wait                      one attempt, with the connect timeout
-   dbguard wait --timeout 60s        retry with backoff for up to a minute (CI, docker compose)`,
+   dbguard wait --wait 60s           retry with backoff for up to a minute (CI, docker compose)`,
 		Flags: withFlags(guardFlags, connectFlags[:1], connectFlags[2:], []cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 30 * time.Second, Usage: "keep retrying for up to `DURATION`"},
+			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "keep retrying for up to `DURATION`"},
+			// --timeout was wait's name for --wait before every command
+			// agreed on one; it still works, unlisted.
+			&cli.DurationFlag{Name: "timeout", Hidden: true, Usage: "deprecated: use --wait"},
 		}),
 		Action: func(c *cli.Context) error {
 			t, cfg, err := guardTarget(c)
@@ -374,7 +377,10 @@ func waitCommand() *cli.Command {
 				return err
 			}
 			o := connectOptions(c, cfg, t)
-			o.Wait = c.Duration("timeout")
+			if c.IsSet("timeout") && !c.IsSet("wait") {
+				output.Talk{W: c.App.ErrWriter}.Warnf("--timeout is deprecated; use --wait")
+				o.Wait = c.Duration("timeout")
+			}
 			if err := migrate.Wait(c.Context, o); err != nil {
 				return err
 			}

@@ -36,8 +36,8 @@ Examples:
    dbguard verify --format json`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			&cli.BoolFlag{Name: "shadow", Usage: "also build a shadow database from the migrations and compare"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "`text` or json"},
-			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow (default: migrations.dir)"},
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
+			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow", DefaultText: "migrations.dir, else migrations"},
 		}),
 		Action: func(c *cli.Context) error {
 			f, err := format(c, output.Text, output.JSON)
@@ -110,7 +110,7 @@ then requires the live schema to match it exactly.
 Example:
    dbguard migrate up && dbguard schema snapshot && git add dbguard.schema.yaml`,
 				Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
-					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (- for stdout) instead of schema.snapshot"},
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (- for stdout)", DefaultText: "schema.snapshot, else dbguard.schema.yaml"},
 				}),
 				Action: func(c *cli.Context) error {
 					t, cfg, err := guardTarget(c)
