@@ -25,7 +25,7 @@ NO_COLOR. Exit 0 with no problem, else the worst problem's exit code.
 
 Example:
    dbguard doctor`,
-		Flags: withFlags(guardFlags, connectFlags[1:]),
+		Flags: withFlags(guardFlags, retryFlags),
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)
 			if err != nil {

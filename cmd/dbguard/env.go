@@ -9,13 +9,6 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 )
 
-// guardFlags are shared by every command that resolves the database URL.
-var guardFlags = []cli.Flag{
-	configFlag,
-	&cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local)", DefaultText: "env.mode, else development"},
-	&cli.BoolFlag{Name: "strict", Usage: "fail on warnings too (shadowed definitions, loader differences, environment overrides)"},
-}
-
 func envCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "env",
@@ -32,9 +25,7 @@ Examples:
    dbguard env
    dbguard env --format json | jq .verdict
    dbguard env --mode production --strict`,
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
-		}, guardFlags...),
+		Flags: withFlags([]cli.Flag{flagFormat}, guardFlags),
 		Action: func(c *cli.Context) error {
 			f, err := format(c, output.Text, output.JSON)
 			if err != nil {

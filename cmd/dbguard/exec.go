@@ -26,7 +26,7 @@ Examples:
    dbguard exec -- alembic upgrade head
    dbguard exec -- npx prisma migrate deploy
    dbguard exec -- dbmate up`,
-		Flags: withFlags(guardFlags, connectFlags[:1]),
+		Flags: withFlags(guardFlags, []cli.Flag{flagAllowPooler}),
 		Action: func(c *cli.Context) error {
 			args := c.Args().Slice()
 			if len(args) > 0 && args[0] == "--" {

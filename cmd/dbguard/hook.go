@@ -26,7 +26,7 @@ being added. Warns about templates missing keys and about uncommitted env
 files in effect locally. Never connects to a database.
 
 Skip once: git commit --no-verify, or DBGUARD_SKIP=1 git commit.`,
-				Flags: []cli.Flag{configFlag, &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE`", DefaultText: "env.mode, else development"}},
+				Flags: []cli.Flag{flagConfig, &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE`", DefaultText: "env.mode, else development"}},
 				Action: func(c *cli.Context) error {
 					talk := output.Talk{W: c.App.ErrWriter}
 					if os.Getenv("DBGUARD_SKIP") == "1" {

@@ -20,32 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 )
 
-// connectFlags are shared by every command that connects.
-var connectFlags = []cli.Flag{
-	&cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"},
-	&cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting)", DefaultText: "one attempt"},
-	&cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout, else 10s"},
-}
-
-// noVerifyFlag skips the schema check after up, down and goto.
-var noVerifyFlag = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard verify afterwards"}
-
-// migrateFlags are shared by the migrate subcommands that take the lock.
-var migrateFlags = []cli.Flag{
-	&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"},
-	&cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION`", DefaultText: "migrations.lock_timeout, else 15s"},
-}
-
-func withFlags(groups ...[]cli.Flag) []cli.Flag {
-	var out []cli.Flag
-	for _, g := range groups {
-		out = append(out, g...)
-	}
-	return out
-}
-
 func migrateCommand(stdin io.Reader) *cli.Command {
-	runnerFlags := withFlags(guardFlags, connectFlags, migrateFlags)
 	return &cli.Command{
 		Name:  "migrate",
 		Usage: "run golang-migrate migrations behind the guard, on the direct endpoint",
@@ -63,7 +38,7 @@ Examples:
 		Subcommands: []*cli.Command{
 			{
 				Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
-				Flags: withFlags(runnerFlags, []cli.Flag{noVerifyFlag}),
+				Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify}),
 				Action: func(c *cli.Context) error {
 					n, err := optionalCount(c)
 					if err != nil {
@@ -75,7 +50,7 @@ Examples:
 			{
 				Name: "down", Usage: "roll back N migrations, or all with --all (asks first), then verify the schema", ArgsUsage: "N | --all",
 				Flags: withFlags(runnerFlags, []cli.Flag{
-					noVerifyFlag,
+					flagNoVerify,
 					&cli.BoolFlag{Name: "all", Usage: "roll back every migration"},
 					&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 				}),
@@ -100,7 +75,7 @@ Examples:
 			},
 			{
 				Name: "goto", Usage: "migrate up or down to version V, then verify the schema", ArgsUsage: "V",
-				Flags: withFlags(runnerFlags, []cli.Flag{noVerifyFlag}),
+				Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify}),
 				Action: func(c *cli.Context) error {
 					v, err := versionArg(c, false)
 					if err != nil {
@@ -141,7 +116,7 @@ Examples:
 			{
 				Name: "status", Usage: "list applied and pending migrations (exit 1 when pending, dirty or a file is missing)",
 				Flags: withFlags(runnerFlags, []cli.Flag{
-					&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
+					flagFormat,
 					&cli.BoolFlag{Name: "allow-pending", Usage: "exit 0 when migrations are pending"},
 				}),
 				Action: func(c *cli.Context) error {
@@ -169,8 +144,8 @@ Examples:
 			{
 				Name: "create", Usage: "write an empty up and down migration", ArgsUsage: "NAME",
 				Flags: []cli.Flag{
-					configFlag,
-					&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"},
+					flagConfig,
+					flagDir,
 					&cli.BoolFlag{Name: "seq", Usage: "number with a sequence (000001) instead of a UTC timestamp; kept automatically when the folder already does"},
 					&cli.IntFlag{Name: "digits", Value: 6, Usage: "width `N` of a sequence number"},
 				},
@@ -365,7 +340,9 @@ func waitCommand() *cli.Command {
 		Description: `Examples:
    dbguard wait                      one attempt, with the connect timeout
    dbguard wait --wait 60s           retry with backoff for up to a minute (CI, docker compose)`,
-		Flags: withFlags(guardFlags, connectFlags[:1], connectFlags[2:], []cli.Flag{
+		Flags: withFlags(guardFlags, []cli.Flag{
+			flagAllowPooler,
+			flagConnectTimeout,
 			&cli.DurationFlag{Name: "wait", Value: 30 * time.Second, Usage: "keep retrying for up to `DURATION`"},
 			// --timeout was wait's name for --wait before every command
 			// agreed on one; it still works, unlisted.

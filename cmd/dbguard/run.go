@@ -103,7 +103,7 @@ Examples:
 		// urfave/cli calls os.Exit itself unless this is set; run owns the
 		// exit codes instead.
 		ExitErrHandler: func(*cli.Context, error) {},
-		Flags:          []cli.Flag{configFlag},
+		Flags:          []cli.Flag{flagConfig},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageError{fmt.Errorf("unknown command %q (run: dbguard --help)", c.Args().First())}
@@ -240,12 +240,6 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		name += " " + c.Command.Name
 	}
 	return usageError{fmt.Errorf("%w (run: %s --help)", err, name)}
-}
-
-var configFlag = &cli.StringFlag{
-	Name:    "config",
-	Usage:   "read `FILE` instead of the nearest dbguard.yaml",
-	EnvVars: []string{"DBGUARD_CONFIG"},
 }
 
 // loadConfig finds the configuration from the working directory.

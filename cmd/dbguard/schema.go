@@ -36,7 +36,7 @@ Examples:
    dbguard verify --format json`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			&cli.BoolFlag{Name: "shadow", Usage: "also build a shadow database from the migrations and compare"},
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"},
+			flagFormat,
 			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow", DefaultText: "migrations.dir, else migrations"},
 		}),
 		Action: func(c *cli.Context) error {
@@ -131,7 +131,7 @@ its direct endpoint. Exit 0 when the schemas match, 1 when they differ.
 Examples:
    dbguard schema diff .env backend/.env
    dbguard schema diff "$STAGING_URL" "$PROD_URL"`,
-				Flags: withFlags([]cli.Flag{configFlag}, connectFlags[1:]),
+				Flags: withFlags([]cli.Flag{flagConfig}, retryFlags),
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 2 {
 						return usageError{errors.New("schema diff needs two databases: A B (URLs or env files)")}

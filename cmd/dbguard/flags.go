@@ -1,0 +1,44 @@
+package main
+
+import "github.com/urfave/cli/v2"
+
+// The flags more than one command takes, each defined once. The help shows
+// a default that is not a literal value (it comes from dbguard.yaml, or the
+// URL) through DefaultText, so it is shown once and true.
+var (
+	flagConfig = &cli.StringFlag{
+		Name:    "config",
+		Usage:   "read `FILE` instead of the nearest dbguard.yaml",
+		EnvVars: []string{"DBGUARD_CONFIG"},
+	}
+	flagMode           = &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local)", DefaultText: "env.mode, else development"}
+	flagStrict         = &cli.BoolFlag{Name: "strict", Usage: "fail on warnings too (shadowed definitions, loader differences, environment overrides)"}
+	flagAllowPooler    = &cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"}
+	flagWait           = &cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting)", DefaultText: "one attempt"}
+	flagConnectTimeout = &cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout, else 10s"}
+	flagDir            = &cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"}
+	flagLockTimeout    = &cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION`", DefaultText: "migrations.lock_timeout, else 15s"}
+	flagNoVerify       = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard verify afterwards"}
+	flagFormat         = &cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"}
+)
+
+var (
+	// guardFlags: every command that resolves the database URL.
+	guardFlags = []cli.Flag{flagConfig, flagMode, flagStrict}
+	// retryFlags: how long to try to reach a server.
+	retryFlags = []cli.Flag{flagWait, flagConnectTimeout}
+	// connectFlags: every command that connects to the guarded database.
+	connectFlags = withFlags([]cli.Flag{flagAllowPooler}, retryFlags)
+	// lockFlags: the migrate subcommands that take the migration lock.
+	lockFlags = []cli.Flag{flagDir, flagLockTimeout}
+	// runnerFlags: every migrate subcommand that opens a migration session.
+	runnerFlags = withFlags(guardFlags, connectFlags, lockFlags)
+)
+
+func withFlags(groups ...[]cli.Flag) []cli.Flag {
+	var out []cli.Flag
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
