@@ -10,8 +10,8 @@ import (
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/guard"
-	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 // Formats of dbguard ci beyond text and json.
@@ -71,7 +71,7 @@ Examples:
 			rep := gate.Run(c.Context, gate.Options{
 				Config:       cfg,
 				Guard:        guard.Options{Env: envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()), Strict: c.Bool("strict"), AllowPooler: c.Bool("allow-pooler")},
-				Connect:      func(t *guard.Target) migrate.ConnectOptions { return connectOptions(c, cfg, t) },
+				Connect:      func(t *guard.Target) pg.ConnectOptions { return connectOptions(c, cfg, t) },
 				Repo:         repo,
 				Offline:      c.Bool("offline"),
 				AllowPending: c.Bool("allow-pending"),

@@ -9,7 +9,7 @@ import (
 	"github.com/dbguard/dbguard/internal/doctor"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/guard"
-	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 func doctorCommand() *cli.Command {
@@ -35,7 +35,7 @@ Example:
 				Config: cfg,
 				Env:    envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()),
 				Strict: c.Bool("strict"),
-				Connect: func(u *dburl.URL, pooled bool) migrate.ConnectOptions {
+				Connect: func(u *dburl.URL, pooled bool) pg.ConnectOptions {
 					return connectOptions(c, cfg, &guard.Target{URL: u, ThroughPooler: pooled})
 				},
 			})

@@ -18,6 +18,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 func migrateCommand(stdin io.Reader) *cli.Command {
@@ -245,12 +246,12 @@ func guardTarget(c *cli.Context) (*guard.Target, *config.Config, error) {
 	return t, cfg, nil
 }
 
-func connectOptions(c *cli.Context, cfg *config.Config, t *guard.Target) migrate.ConnectOptions {
+func connectOptions(c *cli.Context, cfg *config.Config, t *guard.Target) pg.ConnectOptions {
 	ct := cfg.Migrations.ConnectTimeout.D()
 	if c.IsSet("connect-timeout") {
 		ct = c.Duration("connect-timeout")
 	}
-	return migrate.ConnectOptions{URL: t.URL, ConnectTimeout: ct, Wait: c.Duration("wait"), SimpleProtocol: t.ThroughPooler, Log: c.App.ErrWriter}
+	return pg.ConnectOptions{URL: t.URL, ConnectTimeout: ct, Wait: c.Duration("wait"), SimpleProtocol: t.ThroughPooler, Log: c.App.ErrWriter}
 }
 
 // after says what withRunner does once f has succeeded.
@@ -358,10 +359,10 @@ func waitCommand() *cli.Command {
 				output.Talk{W: c.App.ErrWriter}.Warnf("--timeout is deprecated; use --wait")
 				o.Wait = c.Duration("timeout")
 			}
-			if err := migrate.Wait(c.Context, o); err != nil {
+			if err := pg.Wait(c.Context, o); err != nil {
 				return err
 			}
-			output.Talk{W: c.App.ErrWriter}.Infof("%s accepts connections", migrate.Target(t.URL))
+			output.Talk{W: c.App.ErrWriter}.Infof("%s accepts connections", pg.Target(t.URL))
 			return nil
 		},
 	}

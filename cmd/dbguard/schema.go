@@ -7,15 +7,14 @@ import (
 	"os"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/guard"
-	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/verify"
 )
@@ -148,23 +147,12 @@ Examples:
 }
 
 func writeSnapshot(c *cli.Context, cfg *config.Config, t *guard.Target) error {
-	db, _, err := migrate.Connect(c.Context, connectOptions(c, cfg, t))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var s *schema.Schema
-	var version int
-	err = migrate.WithPgx(c.Context, db, func(conn *pgx.Conn) error {
-		var err error
-		s, version, _, err = verify.Introspect(c.Context, conn, cfg)
-		return err
-	})
+	s, version, _, err := verify.Load(c.Context, connectOptions(c, cfg, t), cfg)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := schema.WriteSnapshot(&buf, s, version, migrate.Target(t.URL)); err != nil {
+	if err := schema.WriteSnapshot(&buf, s, version, pg.Target(t.URL)); err != nil {
 		return err
 	}
 	dest := c.String("output")
@@ -242,16 +230,8 @@ func schemaDiff(c *cli.Context, cfg *config.Config, a, b string) error {
 		ids[i] = u.Identity()
 		talk.Infof("%s: %s: %s", string(rune('A'+i)), label, u.Redacted())
 		co := connectOptions(c, cfg, &guard.Target{URL: u, ThroughPooler: pooled})
-		db, _, err := migrate.Connect(c.Context, co)
-		if err != nil {
-			return err
-		}
-		err = migrate.WithPgx(c.Context, db, func(conn *pgx.Conn) error {
-			s, _, _, err := verify.Introspect(c.Context, conn, cfg)
-			sides[i] = schema.Side{Name: label, Schema: s}
-			return err
-		})
-		db.Close()
+		s, _, _, err := verify.Load(c.Context, co, cfg)
+		sides[i] = schema.Side{Name: label, Schema: s}
 		if err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -27,7 +28,7 @@ import (
 type Options struct {
 	Config  *config.Config
 	Env     envcheck.Options
-	Connect func(u *dburl.URL, pooled bool) migrate.ConnectOptions
+	Connect func(u *dburl.URL, pooled bool) pg.ConnectOptions
 	// Strict makes every env warning a problem (exit 1), as in env and ci.
 	Strict bool
 }
@@ -163,17 +164,17 @@ func firstOr(list []string, def string) string {
 }
 
 // probe connects to one endpoint and reads who it is.
-func probe(ctx context.Context, label string, u *dburl.URL, co migrate.ConnectOptions) *Endpoint {
+func probe(ctx context.Context, label string, u *dburl.URL, co pg.ConnectOptions) *Endpoint {
 	e := &Endpoint{Label: label, URL: u.Redacted()}
 	start := time.Now()
-	db, _, err := migrate.Connect(ctx, co)
+	db, _, err := pg.Connect(ctx, co)
 	if err != nil {
 		e.Err = err
 		return e
 	}
 	defer db.Close()
 	e.Latency = time.Since(start)
-	e.Err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
+	e.Err = pg.WithPgx(ctx, db, func(conn *pgx.Conn) error {
 		if err := conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_database(),
 			(SELECT oid FROM pg_database WHERE datname = current_database()), coalesce(current_setting('neon.timeline_id', true), '')`,
 			pgx.QueryExecModeSimpleProtocol).Scan(&e.Version, &e.Database, &e.OID, &e.Timeline); err != nil {

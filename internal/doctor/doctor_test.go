@@ -12,7 +12,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
-	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 func TestSameDatabase(t *testing.T) {
@@ -71,8 +71,8 @@ func TestStrict(t *testing.T) {
 	cfg := config.Default(root)
 	for _, strict := range []bool{false, true} {
 		o := Options{Config: cfg, Env: envcheck.OptionsFor(cfg, "", nil), Strict: strict,
-			Connect: func(u *dburl.URL, pooled bool) migrate.ConnectOptions {
-				return migrate.ConnectOptions{URL: u, ConnectTimeout: 50 * time.Millisecond}
+			Connect: func(u *dburl.URL, pooled bool) pg.ConnectOptions {
+				return pg.ConnectOptions{URL: u, ConnectTimeout: 50 * time.Millisecond}
 			}}
 		r := Run(context.Background(), o)
 		warned := false

@@ -15,6 +15,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/verify"
 )
@@ -38,7 +39,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&verify.DiffError{}, exitcode.CheckFailed},
 		{&schema.DiffError{}, exitcode.CheckFailed},
 		{&hooks.BlockedError{}, exitcode.CheckFailed},
-		{&migrate.UnreachableError{}, exitcode.Unreachable},
+		{&pg.UnreachableError{}, exitcode.Unreachable},
 		{&gate.GateError{Status: gate.Fail}, exitcode.CheckFailed},
 		{&gate.GateError{Status: gate.Unreachable}, exitcode.Unreachable},
 		{&gate.GateError{Status: gate.Error}, exitcode.Usage},
@@ -56,7 +57,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&dburl.ServiceError{}, exitcode.Usage},
 		{&guard.PoolerError{}, exitcode.Usage},
 		{&migrate.SourceError{}, exitcode.Usage},
-		{&migrate.RejectedError{}, exitcode.Usage},
+		{&pg.RejectedError{}, exitcode.Usage},
 		{&migrate.NoSuchVersionError{}, exitcode.Usage},
 		{&schema.ExpectError{}, exitcode.Usage},
 		{&schema.SnapshotError{}, exitcode.Usage},

@@ -14,6 +14,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -57,7 +58,7 @@ type Report struct {
 type Options struct {
 	Config       *config.Config
 	Guard        guard.Options
-	Connect      func(*guard.Target) migrate.ConnectOptions
+	Connect      func(*guard.Target) pg.ConnectOptions
 	Repo         string // for the credential scan (git)
 	Offline      bool   // static checks only: no connection
 	AllowPending bool
@@ -90,7 +91,7 @@ func Run(ctx context.Context, o Options) *Report {
 			conn.fail(err)
 		} else {
 			defer runner.Close()
-			conn.Status, conn.Summary = Pass, "connected to "+migrate.Target(target.URL)
+			conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
 		}
 	}
 	r.Checks = append(r.Checks, conn)

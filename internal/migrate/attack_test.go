@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
@@ -192,9 +193,9 @@ func TestAttackDroppedConnectionBigMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = <-done
-	var ue *UnreachableError
+	var ue *pg.UnreachableError
 	if !errors.As(err, &ue) {
-		t.Fatalf("Up = %T %s, want an *UnreachableError", err, truncate(fmt.Sprint(err), 500))
+		t.Fatalf("Up = %T %s, want an *pg.UnreachableError", err, truncate(fmt.Sprint(err), 500))
 	}
 	if text := errorText(err); len(text) > maxErrorBytes {
 		t.Errorf("the error is %d bytes:\n%s", len(text), truncate(text, 2000))

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // versionArg prints a version as the force command takes it.
@@ -129,12 +130,12 @@ func (e *MigrationError) Error() string {
 	}
 	// The server's words quote the file (an unterminated string runs to
 	// its end), so they are cut like the excerpt.
-	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
+	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, output.Clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
 	if e.PgErr.Detail != "" {
-		fmt.Fprintf(&b, "\n    detail: %s", clip(e.PgErr.Detail, maxMessage))
+		fmt.Fprintf(&b, "\n    detail: %s", output.Clip(e.PgErr.Detail, maxMessage))
 	}
 	if e.PgErr.Hint != "" {
-		fmt.Fprintf(&b, "\n    server hint: %s", clip(e.PgErr.Hint, maxMessage))
+		fmt.Fprintf(&b, "\n    server hint: %s", output.Clip(e.PgErr.Hint, maxMessage))
 	}
 	if line > 0 {
 		shown, caret := window(text, col-1, excerptWidth)
@@ -152,20 +153,6 @@ const (
 	excerptWidth = 100
 	maxMessage   = 300
 )
-
-// clip makes s one line of at most n bytes (plus a note of what was cut):
-// line breaks show as \n, so a quoted file cannot add lines to the output.
-func clip(s string, n int) string {
-	s = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`).Replace(s)
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
-}
 
 // window returns at most width characters of line around the character at
 // index at (0-based), marking cut ends with "...", and where at now falls.

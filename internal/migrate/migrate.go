@@ -31,11 +31,14 @@ import (
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 // Options says what to migrate and how.
 type Options struct {
-	Connect          ConnectOptions
+	Connect          pg.ConnectOptions
 	Dir              string // the migrations folder
 	Table            string // the version table; default schema_migrations
 	LockTimeout      time.Duration
@@ -79,12 +82,12 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		o.Table = pgxdriver.DefaultMigrationsTable
 	}
 	o.Connect.LockTimeout = o.LockTimeout
-	db, injected, err := Connect(ctx, o.Connect)
+	db, injected, err := pg.Connect(ctx, o.Connect)
 	if err != nil {
 		root.Close()
 		return nil, err
 	}
-	r := &Runner{o: o, src: src, root: root, db: db, target: Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
+	r := &Runner{o: o, src: src, root: root, db: db, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
 	if injected {
 		r.reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
@@ -435,7 +438,7 @@ func (r *Runner) explain(err error, direction string) error {
 		if dbErr != nil && dbErr.OrigErr != nil {
 			cause = dbErr.OrigErr
 		}
-		e := &UnreachableError{Target: r.target, Err: cause, During: "the migration run"}
+		e := &pg.UnreachableError{Target: r.target, Err: cause, During: "the migration run"}
 		if direction != "" && r.drv != nil && r.drv.inflight > -2 {
 			e.File, _ = r.fileOf(direction, r.drv.inflight)
 		}
@@ -464,7 +467,7 @@ type bounded struct {
 	err error
 }
 
-func (e bounded) Error() string { return clip(e.msg, maxMessage) }
+func (e bounded) Error() string { return output.Clip(e.msg, maxMessage) }
 func (e bounded) Unwrap() error { return e.err }
 
 // connectionLost reports whether err means the connection went away (the
@@ -638,13 +641,4 @@ func (d *lockingDriver) Unlock() error {
 		return nil
 	}
 	return d.Driver.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))
-}
-
-// Wait connects (retrying for o.Wait) and disconnects: dbguard wait.
-func Wait(ctx context.Context, o ConnectOptions) error {
-	db, _, err := Connect(ctx, o)
-	if err != nil {
-		return err
-	}
-	return db.Close()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
@@ -46,7 +47,7 @@ func open(t *testing.T, dbURL, dir string, tweak func(*Options)) *Runner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Connect: ConnectOptions{URL: u}, Dir: dir, LockTimeout: 15 * time.Second}
+	o := Options{Connect: pg.ConnectOptions{URL: u}, Dir: dir, LockTimeout: 15 * time.Second}
 	if tweak != nil {
 		tweak(&o)
 	}
@@ -284,7 +285,7 @@ func TestConcurrentUp(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			u, _ := dburl.Parse(dbURL)
-			r, err := Open(context.Background(), Options{Connect: ConnectOptions{URL: u}, Dir: dir, LockTimeout: time.Minute})
+			r, err := Open(context.Background(), Options{Connect: pg.ConnectOptions{URL: u}, Dir: dir, LockTimeout: time.Minute})
 			if err != nil {
 				errs[i] = err
 				return
@@ -353,7 +354,7 @@ func TestLockTimeoutOnFirstUse(t *testing.T) {
 	name, dbURL := pgtest.NamedDB(t)
 	pgtest.HoldMigrationLock(t, name, dbURL, "")
 	u, _ := dburl.Parse(dbURL)
-	r, err := Open(ctx, Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
+	r, err := Open(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Dir: files(t, threeMigrations), LockTimeout: time.Second})
 	if err != nil {
 		t.Fatalf("Open = %v", err)
 	}
@@ -393,10 +394,10 @@ func TestUnreachable(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := dburl.Parse("postgres://app:" + pgtest.Password + "@127.0.0.1:" + port + "/app?connect_timeout=2")
-	_, err = Open(context.Background(), Options{Connect: ConnectOptions{URL: u}, Dir: files(t, threeMigrations)})
-	var ue *UnreachableError
+	_, err = Open(context.Background(), Options{Connect: pg.ConnectOptions{URL: u}, Dir: files(t, threeMigrations)})
+	var ue *pg.UnreachableError
 	if !errors.As(err, &ue) {
-		t.Fatalf("Open = %v, want an *UnreachableError", err)
+		t.Fatalf("Open = %v, want an *pg.UnreachableError", err)
 	}
 	if !strings.Contains(ue.Error(), "127.0.0.1:"+port+"/app") || strings.Contains(ue.Error(), pgtest.Password) {
 		t.Errorf("error: %v", ue)
@@ -404,8 +405,8 @@ func TestUnreachable(t *testing.T) {
 	// A wrong password is not unreachable: the configuration is wrong.
 	s := pgtest.Must(t)
 	bad, _ := dburl.Parse(strings.Replace(s.URL("postgres"), pgtest.Password, "wrong-S3cret", 1))
-	_, err = Open(context.Background(), Options{Connect: ConnectOptions{URL: bad}, Dir: files(t, threeMigrations)})
-	var re *RejectedError
+	_, err = Open(context.Background(), Options{Connect: pg.ConnectOptions{URL: bad}, Dir: files(t, threeMigrations)})
+	var re *pg.RejectedError
 	if !errors.As(err, &re) || strings.Contains(err.Error(), "wrong-S3cret") {
 		t.Fatalf("wrong password: %v", err)
 	}
@@ -428,7 +429,7 @@ func TestWaitForServer(t *testing.T) {
 	restarted := make(chan error, 1)
 	time.AfterFunc(2*time.Second, func() { restarted <- s.Run() })
 	u, _ := dburl.Parse(dbURL)
-	r, err := Open(context.Background(), Options{Connect: ConnectOptions{URL: u, Wait: 30 * time.Second}, Dir: files(t, threeMigrations), LockTimeout: 15 * time.Second})
+	r, err := Open(context.Background(), Options{Connect: pg.ConnectOptions{URL: u, Wait: 30 * time.Second}, Dir: files(t, threeMigrations), LockTimeout: 15 * time.Second})
 	if rerr := <-restarted; rerr != nil {
 		t.Fatalf("restarting the server: %v", rerr)
 	}

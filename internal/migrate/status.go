@@ -43,7 +43,7 @@ type Status struct {
 
 // settleTime is how long Status waits for a migration's statement to end
 // when the migration lock's session is running one: the server's
-// client_connection_check_interval (see checkClientConnection) and a margin.
+// client_connection_check_interval (see pg's checkClientConnection) and a margin.
 const settleTime = 3 * time.Second
 
 // Status reads the recorded version and lines it up with the folder.

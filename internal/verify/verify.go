@@ -25,12 +25,13 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
 )
 
 // Options says what to verify.
 type Options struct {
-	Connect       migrate.ConnectOptions // the live database
+	Connect       pg.ConnectOptions // the live database
 	Config        *config.Config
 	MigrationsDir string
 	SnapshotPath  string // shown in messages as given
@@ -83,21 +84,16 @@ func (r *Report) HasSources() bool { return len(r.Sources) > 0 }
 // Run connects to the live database, introspects it once and compares it
 // with each expectation source.
 func Run(ctx context.Context, o Options) (*Report, error) {
-	r := &Report{Database: migrate.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
+	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
 	// Nothing to compare with: say so without connecting (verify runs after
 	// every migration, and most projects start with no source at all).
 	if _, err := os.Stat(o.Config.SnapshotPath()); len(o.Config.Expectations) == 0 && !o.Shadow && errors.Is(err, fs.ErrNotExist) {
 		r.MigrationVersion = -1
 		return r, nil
 	}
-	db, _, err := migrate.Connect(ctx, o.Connect)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
 	var live *schema.Schema
 	var dirty bool
-	err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
+	err := pg.WithConn(ctx, o.Connect, func(conn *pgx.Conn) error {
 		var err error
 		live, r.MigrationVersion, dirty, err = Introspect(ctx, conn, o.Config)
 		if err != nil {
@@ -203,6 +199,16 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 	return s, version, dirty, err
 }
 
+// Load connects with co and reads the schema and the migration version, as
+// Introspect does.
+func Load(ctx context.Context, co pg.ConnectOptions, cfg *config.Config) (s *schema.Schema, version int, dirty bool, err error) {
+	err = pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
+		s, version, dirty, err = Introspect(ctx, conn, cfg)
+		return err
+	})
+	return s, version, dirty, err
+}
+
 // schemas are the configured schemas plus any an expect: table names.
 func schemas(cfg *config.Config) []string {
 	out := append([]string(nil), cfg.Schema.Schemas...)
@@ -230,7 +236,7 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 	name := "dbguard_shadow_" + hex.EncodeToString(b)
 	adminOpts := o.Connect
 	adminOpts.URL = admin
-	adminDB, _, err := migrate.Connect(ctx, adminOpts)
+	adminDB, _, err := pg.Connect(ctx, adminOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -248,7 +254,7 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 	}()
 	shadowURL := admin.WithDatabase(name)
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "dbguard: building shadow database %s from %s up to version %d\n", migrate.Target(shadowURL), o.MigrationsDir, version)
+		fmt.Fprintf(o.Log, "dbguard: building shadow database %s from %s up to version %d\n", pg.Target(shadowURL), o.MigrationsDir, version)
 	}
 	co := o.Connect
 	co.URL, co.Wait = shadowURL, 0
@@ -262,17 +268,7 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 			return nil, &ShadowBuildError{Err: err}
 		}
 	}
-	db, _, err := migrate.Connect(ctx, co)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	var s *schema.Schema
-	err = migrate.WithPgx(ctx, db, func(conn *pgx.Conn) error {
-		var err error
-		s, _, _, err = Introspect(ctx, conn, o.Config)
-		return err
-	})
+	s, _, _, err := Load(ctx, co, o.Config)
 	return s, err
 }
 

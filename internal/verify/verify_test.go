@@ -15,6 +15,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/schema"
 )
@@ -58,7 +59,7 @@ CREATE TABLE "user" (id serial PRIMARY KEY, email email NOT NULL UNIQUE, created
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := migrate.Open(ctx, migrate.Options{Connect: migrate.ConnectOptions{URL: u}, Dir: dir, LockTimeout: time.Minute})
+	r, err := migrate.Open(ctx, migrate.Options{Connect: pg.ConnectOptions{URL: u}, Dir: dir, LockTimeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ CREATE TABLE "user" (id serial PRIMARY KEY, email email NOT NULL UNIQUE, created
 	if err := os.WriteFile(cfg.SnapshotPath(), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(ctx, Options{Connect: migrate.ConnectOptions{URL: u}, Config: cfg, MigrationsDir: dir, SnapshotPath: "dbguard.schema.yaml", Shadow: true})
+	rep, err := Run(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Config: cfg, MigrationsDir: dir, SnapshotPath: "dbguard.schema.yaml", Shadow: true})
 	if err != nil {
 		t.Fatal(err)
 	}

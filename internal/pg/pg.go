@@ -1,4 +1,8 @@
-package migrate
+// Package pg connects to PostgreSQL for every command: it applies the
+// connect timeout, retries for a server still starting, tells a server
+// that refused us from one that cannot be reached (exit 2 and exit 3), and
+// runs work on one connection.
+package pg
 
 import (
 	"context"
@@ -15,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/dburl"
-	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // ConnectOptions says how to reach the database.
@@ -31,7 +34,7 @@ type ConnectOptions struct {
 	// collide there, SQLSTATE 42P05) and no session state.
 	SimpleProtocol bool
 	// LockTimeout, when set, becomes the session's lock_timeout until the
-	// migration lock is held (see lockingDriver).
+	// migration lock is held (see migrate's lockingDriver).
 	LockTimeout time.Duration
 	Log         io.Writer // retry messages; nil for none
 }
@@ -39,75 +42,7 @@ type ConnectOptions struct {
 // DefaultConnectTimeout applies when neither the options nor the URL say.
 const DefaultConnectTimeout = 10 * time.Second
 
-// UnreachableError means no connection could be made (exit 3).
-type UnreachableError struct {
-	Target string // host:port/db, no credentials
-	Err    error
-	Waited time.Duration
-	During string // set when an open connection was lost, e.g. "the migration run"
-	File   string // the migration running when it was lost, if known
-}
-
-// ExitCode is 3.
-func (e *UnreachableError) ExitCode() int { return exitcode.Unreachable }
-
-func (e *UnreachableError) Error() string {
-	if e.During != "" {
-		during := e.During
-		if e.File != "" {
-			during += ", in " + e.File
-		}
-		return fmt.Sprintf("lost the connection to %s during %s: %v", e.Target, during, shortErr(e.Err))
-	}
-	msg := fmt.Sprintf("cannot reach %s: %v", e.Target, shortErr(e.Err))
-	if e.Waited > 0 {
-		msg += fmt.Sprintf(" (retried for %s)", e.Waited.Round(time.Second))
-	}
-	return msg
-}
-
-func (e *UnreachableError) Unwrap() error { return e.Err }
-
-// Hint names the next step.
-func (e *UnreachableError) Hint() string {
-	if e.During != "" {
-		return "once the database is back, run: dbguard migrate status (it names a migration left dirty, and how to recover; each file runs in one transaction, so its changes were rolled back)"
-	}
-	if e.Waited > 0 {
-		return "check that the server is running and reachable from here, then run the command again"
-	}
-	return "check that the server is running; for a server still starting, retry with --wait 30s"
-}
-
-// RejectedError means the server answered but refused us: a wrong password
-// or a database that does not exist (exit 2: the configuration is wrong).
-type RejectedError struct {
-	Target string
-	Err    *pgconn.PgError
-}
-
-func (e *RejectedError) Error() string {
-	return fmt.Sprintf("%s refused the connection: %s (SQLSTATE %s)", e.Target, e.Err.Message, e.Err.Code)
-}
-
-// Hint names the next step.
-func (e *RejectedError) Hint() string {
-	if e.Err.Code == "3D000" {
-		return "create the database or fix its name in the URL, then check with: dbguard env"
-	}
-	return "fix the user or password in the URL (see: dbguard env for where it is defined)"
-}
-
-func shortErr(err error) string {
-	s := err.Error()
-	// pgx: "failed to connect to `user=app database=db`: 127.0.0.1:1 (localhost): dial error: ..."
-	if i := strings.Index(s, "`: "); i >= 0 && strings.HasPrefix(s, "failed to connect to `") {
-		s = s[i+3:]
-	}
-	return clip(s, maxMessage)
-}
-
-// Config builds the pgx configuration for u, applying the options.
+// config builds the pgx configuration for o.URL, applying the options.
 func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	cfg, err := pgx.ParseConfig(o.URL.DriverString())
 	if err != nil {
@@ -211,4 +146,24 @@ func WithPgx(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
+}
+
+// WithConn connects with o, runs f on one pgx connection and disconnects:
+// for a command that reads the database once (introspection, a probe).
+func WithConn(ctx context.Context, o ConnectOptions, f func(*pgx.Conn) error) error {
+	db, _, err := Connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return WithPgx(ctx, db, f)
+}
+
+// Wait connects (retrying for o.Wait) and disconnects: dbguard wait.
+func Wait(ctx context.Context, o ConnectOptions) error {
+	db, _, err := Connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	return db.Close()
 }

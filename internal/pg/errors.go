@@ -1,0 +1,83 @@
+package pg
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// maxMessage is what an error may quote of a driver's message, in bytes.
+const maxMessage = 300
+
+// UnreachableError means no connection could be made (exit 3).
+type UnreachableError struct {
+	Target string // host:port/db, no credentials
+	Err    error
+	Waited time.Duration
+	During string // set when an open connection was lost, e.g. "the migration run"
+	File   string // the migration running when it was lost, if known
+}
+
+// ExitCode is 3.
+func (e *UnreachableError) ExitCode() int { return exitcode.Unreachable }
+
+func (e *UnreachableError) Error() string {
+	if e.During != "" {
+		during := e.During
+		if e.File != "" {
+			during += ", in " + e.File
+		}
+		return fmt.Sprintf("lost the connection to %s during %s: %v", e.Target, during, shortErr(e.Err))
+	}
+	msg := fmt.Sprintf("cannot reach %s: %v", e.Target, shortErr(e.Err))
+	if e.Waited > 0 {
+		msg += fmt.Sprintf(" (retried for %s)", e.Waited.Round(time.Second))
+	}
+	return msg
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *UnreachableError) Hint() string {
+	if e.During != "" {
+		return "once the database is back, run: dbguard migrate status (it names a migration left dirty, and how to recover; each file runs in one transaction, so its changes were rolled back)"
+	}
+	if e.Waited > 0 {
+		return "check that the server is running and reachable from here, then run the command again"
+	}
+	return "check that the server is running; for a server still starting, retry with --wait 30s"
+}
+
+// RejectedError means the server answered but refused us: a wrong password
+// or a database that does not exist (exit 2: the configuration is wrong).
+type RejectedError struct {
+	Target string
+	Err    *pgconn.PgError
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("%s refused the connection: %s (SQLSTATE %s)", e.Target, e.Err.Message, e.Err.Code)
+}
+
+// Hint names the next step.
+func (e *RejectedError) Hint() string {
+	if e.Err.Code == "3D000" {
+		return "create the database or fix its name in the URL, then check with: dbguard env"
+	}
+	return "fix the user or password in the URL (see: dbguard env for where it is defined)"
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	// pgx: "failed to connect to `user=app database=db`: 127.0.0.1:1 (localhost): dial error: ..."
+	if i := strings.Index(s, "`: "); i >= 0 && strings.HasPrefix(s, "failed to connect to `") {
+		s = s[i+3:]
+	}
+	return output.Clip(s, maxMessage)
+}
