@@ -1,24 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"os"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dbguard/dbguard/internal/dburl"
-	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/gate"
-	"github.com/dbguard/dbguard/internal/guard"
-	"github.com/dbguard/dbguard/internal/output"
-	"github.com/dbguard/dbguard/internal/pg"
-)
-
-// Formats of dbguard ci beyond text and json.
-const (
-	formatGitHub output.Format = "github"
-	formatJUnit  output.Format = "junit"
-	formatSARIF  output.Format = "sarif"
 )
 
 func ciCommand() *cli.Command {
@@ -47,63 +34,45 @@ Examples:
 			&cli.BoolFlag{Name: "shadow", Usage: "also compare with a shadow database built from the migrations"},
 		}),
 		Action: func(c *cli.Context) error {
-			if !c.IsSet("format") {
-				def := "text"
-				if os.Getenv("GITHUB_ACTIONS") == "true" {
-					def = "github"
-				}
-				if err := c.Set("format", def); err != nil {
-					return err
-				}
-			}
-			f, err := format(c, output.Text, output.JSON, formatGitHub, formatJUnit, formatSARIF)
+			o, ro, err := ciOptions(c)
 			if err != nil {
 				return err
 			}
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
-			repo, err := os.Getwd()
-			if err != nil {
-				return err
-			}
-			rep := gate.Run(c.Context, gate.Options{
-				Config:       cfg,
-				Guard:        guard.Options{Env: envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()), Strict: c.Bool("strict"), AllowPooler: c.Bool("allow-pooler")},
-				Connect:      func(t *guard.Target) pg.ConnectOptions { return connectOptions(c, cfg, t) },
-				Repo:         repo,
-				Offline:      c.Bool("offline"),
-				AllowPending: c.Bool("allow-pending"),
-				Shadow:       c.Bool("shadow"),
-			})
-			var buf bytes.Buffer
-			switch f {
-			case output.JSON:
-				err = output.WriteJSON(&buf, rep)
-			case formatGitHub:
-				err = rep.WriteGitHub(&buf)
-			case formatJUnit:
-				err = rep.WriteJUnit(&buf)
-			case formatSARIF:
-				err = rep.WriteSARIF(&buf)
-			default:
-				err = rep.WriteText(&buf)
-			}
-			if err != nil {
-				return err
-			}
-			if dest := c.String("output"); dest != "" {
-				// A file does not pass through the redacting writers: the
-				// same redaction, applied here.
-				if err := os.WriteFile(dest, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
-					return err
-				}
-				output.Talk{W: c.App.ErrWriter}.Infof("wrote %s (%s): CI gate %s", dest, f, rep.Status)
-			} else if _, err := c.App.Writer.Write(buf.Bytes()); err != nil {
-				return err
-			}
-			return rep.Err()
+			return gate.Enforce(c.Context, o, ro)
 		},
 	}
+}
+
+// ciOptions reads the flags of dbguard ci.
+func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
+	name := c.String("format")
+	if !c.IsSet("format") {
+		name = "text"
+		if os.Getenv("GITHUB_ACTIONS") == "true" {
+			name = "github"
+		}
+	}
+	f, err := parseFormat(name, gate.Formats...)
+	if err != nil {
+		return gate.Options{}, gate.ReportOptions{}, err
+	}
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return gate.Options{}, gate.ReportOptions{}, err
+	}
+	repo, err := os.Getwd()
+	if err != nil {
+		return gate.Options{}, gate.ReportOptions{}, err
+	}
+	return gate.Options{
+			Config:       cfg,
+			Guard:        guardOptions(c, cfg),
+			Connect:      connectOptions(c, cfg),
+			Repo:         repo,
+			Offline:      c.Bool("offline"),
+			AllowPending: c.Bool("allow-pending"),
+			Shadow:       c.Bool("shadow"),
+		},
+		gate.ReportOptions{Format: f, File: c.String("output"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
+		nil
 }

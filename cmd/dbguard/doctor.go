@@ -1,15 +1,9 @@
 package main
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
-	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/doctor"
-	"github.com/dbguard/dbguard/internal/envcheck"
-	"github.com/dbguard/dbguard/internal/guard"
-	"github.com/dbguard/dbguard/internal/pg"
 )
 
 func doctorCommand() *cli.Command {
@@ -31,23 +25,8 @@ Example:
 			if err != nil {
 				return err
 			}
-			rep := doctor.Run(c.Context, doctor.Options{
-				Config: cfg,
-				Env:    envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()),
-				Strict: c.Bool("strict"),
-				Connect: func(u *dburl.URL, pooled bool) pg.ConnectOptions {
-					return connectOptions(c, cfg, &guard.Target{URL: u, ThroughPooler: pooled})
-				},
-			})
-			tty, _ := c.App.Metadata["tty"].(bool)
-			colour := tty && os.Getenv("NO_COLOR") == ""
-			if err := rep.WriteText(c.App.Writer, colour); err != nil {
-				return err
-			}
-			if code := rep.ExitCode(); code != 0 {
-				return exitStatus(code)
-			}
-			return nil
+			o := doctor.Options{Config: cfg, Env: envOptions(c, cfg), Strict: c.Bool("strict"), Connect: connectOptions(c, cfg)}
+			return exitWith(doctor.Diagnose(c.Context, o, c.App.Writer, colour(c)))
 		},
 	}
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"os"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
@@ -35,31 +33,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			rep, err := envcheck.Resolve(c.Context, envcheck.OptionsFor(cfg, c.String("mode"), os.Environ()))
-			if err != nil {
-				return err
-			}
-			return writeEnvReport(c, f, rep)
+			return envcheck.Show(c.Context, envOptions(c, cfg), envcheck.ShowOptions{Strict: c.Bool("strict"), Format: f, Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
 		},
 	}
-}
-
-// writeEnvReport prints the report (data on stdout, warnings on stderr) and
-// returns its verdict.
-func writeEnvReport(c *cli.Context, f output.Format, rep *envcheck.Report) error {
-	verdict := rep.Err(c.Bool("strict"))
-	talk := output.Talk{W: c.App.ErrWriter}
-	for _, w := range rep.Warnings {
-		talk.Warnf("%s: %s", w.Location, w.Message)
-	}
-	var err error
-	if f == output.JSON {
-		err = output.WriteJSON(c.App.Writer, rep.JSON(verdict))
-	} else {
-		err = rep.WriteText(c.App.Writer, verdict)
-	}
-	if err != nil {
-		return err
-	}
-	return verdict
 }

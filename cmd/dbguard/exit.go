@@ -34,6 +34,18 @@ func (e usageError) Unwrap() error { return e.err }
 // ExitCode is 2, whatever it wraps.
 func (e usageError) ExitCode() int { return exitcode.Usage }
 
+// exitWith ends a command that reports its own outcome (exec's child,
+// doctor's report) with code, unless err.
+func exitWith(code int, err error) error {
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitStatus(code)
+	}
+	return nil
+}
+
 // exitCode maps an error to the exit code a script can rely on: the one
 // the error carries (exitcode.Of), the same in every command, ci and doctor.
 func exitCode(err error) int { return exitcode.Of(err) }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/output"
@@ -57,8 +56,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	app := newApp(stdin, out, errOut)
 	// The writers are redactors; whether the real stdout is a terminal
 	// (for colour) is known only here.
-	f, ok := stdout.(*os.File)
-	app.Metadata = map[string]any{"tty": ok && isTerminal(f)}
+	app.Metadata = map[string]any{"tty": output.IsTerminal(stdout)}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -76,14 +74,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	return code
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	app := &cli.App{
-		Name:    "dbguard",
-		Usage:   "prove one database is in effect before anything touches it",
-		Version: versionString(),
-		// Completion: dbguard completion bash|zsh prints the scripts.
-		EnableBashCompletion: true,
-		Description: `dbguard finds every DATABASE_URL in the process environment and in every
+const appDescription = `dbguard finds every DATABASE_URL in the process environment and in every
 .env file of a project, proves they name one database, and rewrites pooled
 endpoints (Neon -pooler, Supabase pooler, your own rules) to direct ones.
 
@@ -94,12 +85,21 @@ Examples:
    dbguard hook install            refuse commits with divergent env files or passwords
    dbguard ci --wait 60s           every check in one run, for a pipeline
    dbguard doctor                  the whole diagnosis, with a fix per problem
-   dbguard exec -- alembic upgrade head   another tool behind the same guard`,
-		Reader:          stdin,
-		Writer:          stdout,
-		ErrWriter:       stderr,
-		HideHelpCommand: true,
-		Suggest:         true,
+   dbguard exec -- alembic upgrade head   another tool behind the same guard`
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:    "dbguard",
+		Usage:   "prove one database is in effect before anything touches it",
+		Version: versionString(),
+		// Completion: dbguard completion bash|zsh prints the scripts.
+		EnableBashCompletion: true,
+		Description:          appDescription,
+		Reader:               stdin,
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		HideHelpCommand:      true,
+		Suggest:              true,
 		// urfave/cli calls os.Exit itself unless this is set; run owns the
 		// exit codes instead.
 		ExitErrHandler: func(*cli.Context, error) {},
@@ -112,7 +112,7 @@ Examples:
 		},
 		Commands: []*cli.Command{
 			envCommand(),
-			migrateCommand(stdin),
+			migrateCommand(),
 			execCommand(),
 			waitCommand(),
 			verifyCommand(),
@@ -125,17 +125,19 @@ Examples:
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.
 	app.OnUsageError = onUsageError
-	var setUsage func(cmds []*cli.Command)
-	setUsage = func(cmds []*cli.Command) {
-		for _, cmd := range cmds {
-			cmd.OnUsageError = onUsageError
-			cmd.HideHelpCommand = true
-			setUsage(cmd.Subcommands)
-		}
-	}
 	setUsage(app.Commands)
 	learnFirst(app.Commands)
 	return app
+}
+
+// setUsage gives every command the one-line usage error and no help
+// subcommand.
+func setUsage(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		cmd.OnUsageError = onUsageError
+		cmd.HideHelpCommand = true
+		setUsage(cmd.Subcommands)
+	}
 }
 
 // learnFirst makes every command that reads the project learn its
@@ -240,31 +242,4 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 		name += " " + c.Command.Name
 	}
 	return usageError{fmt.Errorf("%w (run: %s --help)", err, name)}
-}
-
-// loadConfig finds the configuration from the working directory.
-func loadConfig(c *cli.Context) (*config.Config, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	// --config may come before the command or after it; urfave/cli reads
-	// only the innermost definition of a flag, so look at each level.
-	file := ""
-	for _, ctx := range c.Lineage() {
-		if ctx.IsSet("config") {
-			file = ctx.String("config")
-			break
-		}
-	}
-	return config.Discover(wd, file)
-}
-
-// format reads --format, allowing only what the command supports.
-func format(c *cli.Context, supported ...output.Format) (output.Format, error) {
-	f, err := output.ParseFormat(strings.ToLower(c.String("format")), supported...)
-	if err != nil {
-		return "", usageError{err}
-	}
-	return f, nil
 }

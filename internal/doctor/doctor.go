@@ -26,9 +26,10 @@ import (
 
 // Options for Run.
 type Options struct {
-	Config  *config.Config
-	Env     envcheck.Options
-	Connect func(u *dburl.URL, pooled bool) pg.ConnectOptions
+	Config *config.Config
+	Env    envcheck.Options
+	// Connect says how to connect; doctor points it at each endpoint.
+	Connect pg.ConnectOptions
 	// Strict makes every env warning a problem (exit 1), as in env and ci.
 	Strict bool
 }
@@ -105,10 +106,10 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	if eff.Endpoint.Kind != dburl.Direct {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect(eff.URL, true)))
+		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect.To(eff.URL, true)))
 	}
 	if rep.MigrateURL != nil {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, o.Connect(rep.MigrateURL, false)))
+		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, o.Connect.To(rep.MigrateURL, false)))
 	}
 	for _, e := range r.Endpoints {
 		if e.Err != nil {
@@ -130,7 +131,7 @@ func Run(ctx context.Context, o Options) *Report {
 	if !direct.connected {
 		return r
 	}
-	co := o.Connect(rep.MigrateURL, false)
+	co := o.Connect.To(rep.MigrateURL, false)
 	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 	if err != nil {
 		r.MigErr = err

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
-	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/pg"
 )
@@ -71,9 +70,7 @@ func TestStrict(t *testing.T) {
 	cfg := config.Default(root)
 	for _, strict := range []bool{false, true} {
 		o := Options{Config: cfg, Env: envcheck.OptionsFor(cfg, "", nil), Strict: strict,
-			Connect: func(u *dburl.URL, pooled bool) pg.ConnectOptions {
-				return pg.ConnectOptions{URL: u, ConnectTimeout: 50 * time.Millisecond}
-			}}
+			Connect: pg.ConnectOptions{ConnectTimeout: 50 * time.Millisecond}}
 		r := Run(context.Background(), o)
 		warned := false
 		for _, p := range r.Problems {

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -179,4 +180,14 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 	}
 	_, err := io.WriteString(w, dburl.RedactText(b.String()))
 	return err
+}
+
+// Diagnose runs the diagnosis, writes it to w (in colour when colour is
+// set) and returns the worst problem's exit code.
+func Diagnose(ctx context.Context, o Options, w io.Writer, colour bool) (int, error) {
+	r := Run(ctx, o)
+	if err := r.WriteText(w, colour); err != nil {
+		return 0, err
+	}
+	return r.ExitCode(), nil
 }

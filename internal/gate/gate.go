@@ -58,9 +58,9 @@ type Report struct {
 type Options struct {
 	Config       *config.Config
 	Guard        guard.Options
-	Connect      func(*guard.Target) pg.ConnectOptions
-	Repo         string // for the credential scan (git)
-	Offline      bool   // static checks only: no connection
+	Connect      pg.ConnectOptions // how to connect; the guard's target says where
+	Repo         string            // for the credential scan (git)
+	Offline      bool              // static checks only: no connection
 	AllowPending bool
 	Shadow       bool
 }
@@ -85,7 +85,7 @@ func Run(ctx context.Context, o Options) *Report {
 		conn.Status, conn.Summary = Skip, "no single database in effect (see the env check)"
 	default:
 		var err error
-		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect(target), Dir: o.Config.MigrationsDir(),
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect.To(target.URL, target.ThroughPooler), Dir: o.Config.MigrationsDir(),
 			Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 		if err != nil {
 			conn.fail(err)
@@ -224,7 +224,7 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
-	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect(t), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
 		SnapshotPath: o.Config.Schema.Snapshot, Shadow: o.Shadow || o.Config.Schema.Shadow})
 	if err != nil {
 		c.fail(err)

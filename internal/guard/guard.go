@@ -1,6 +1,8 @@
 // Package guard is what runs before dbguard lets anything touch a database:
 // the env check (exactly one database in effect), the pooled-to-direct
-// rewrite, and the one line that says which database will be touched.
+// rewrite, and the one line that says which database will be touched. It
+// also runs another tool behind the guard (dbguard exec), with the guarded
+// URL in that tool's environment only.
 package guard
 
 import (

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"regexp"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Finding is one thing the hook found.
@@ -86,6 +88,24 @@ var envPathspecs = []string{":(glob)**/.env", ":(glob)**/.env.*"}
 // runs (see envload.Detect), read in the same git calls.
 var manifestPathspecs = []string{":(glob)**/package.json", ":(glob)**/pyproject.toml", ":(glob)**/requirements*.txt",
 	":(glob)**/Pipfile", ":(glob)**/setup.cfg", ":(glob)**/go.mod", ":(glob)**/compose.y*ml", ":(glob)**/docker-compose.y*ml"}
+
+// Check runs PreCommit and says each finding on log, as an error when it
+// blocks the commit, else as a warning; it returns the verdict.
+func Check(ctx context.Context, o Options, log io.Writer) error {
+	rep, err := PreCommit(ctx, o)
+	if err != nil {
+		return err
+	}
+	talk := output.Talk{W: log}
+	for _, f := range rep.Findings {
+		if f.Block {
+			talk.Errorf("%s: %s", f.Location(), f.Message)
+		} else {
+			talk.Warnf("%s: %s", f.Location(), f.Message)
+		}
+	}
+	return rep.Err()
+}
 
 // PreCommit checks the staged change.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {

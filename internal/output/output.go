@@ -153,3 +153,14 @@ func Clip(s string, n int) string {
 	}
 	return fmt.Sprintf("%s... (%d more bytes)", s[:cut], len(s)-cut)
 }
+
+// IsTerminal reports whether v is a file open on a terminal (for colour,
+// and for asking before a destructive action).
+func IsTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -167,3 +167,10 @@ func Wait(ctx context.Context, o ConnectOptions) error {
 	}
 	return db.Close()
 }
+
+// To is o, as a template, pointed at the database at u; pooled is a
+// connection through a transaction pooler (see SimpleProtocol).
+func (o ConnectOptions) To(u *dburl.URL, pooled bool) ConnectOptions {
+	o.URL, o.SimpleProtocol = u, pooled
+	return o
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/guarded"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
+)
+
+// Each command reads its flags once, here, into the options of the one
+// function it calls; nothing below an action sees a *cli.Context.
+
+// loadConfig finds the configuration from the working directory.
+func loadConfig(c *cli.Context) (*config.Config, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	// --config may come before the command or after it; urfave/cli reads
+	// only the innermost definition of a flag, so look at each level.
+	file := ""
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet("config") {
+			file = ctx.String("config")
+			break
+		}
+	}
+	return config.Discover(wd, file)
+}
+
+// format reads --format, allowing only what the command supports.
+func format(c *cli.Context, supported ...output.Format) (output.Format, error) {
+	return parseFormat(c.String("format"), supported...)
+}
+
+func parseFormat(name string, supported ...output.Format) (output.Format, error) {
+	f, err := output.ParseFormat(strings.ToLower(name), supported...)
+	if err != nil {
+		return "", usageError{err}
+	}
+	return f, nil
+}
+
+// envOptions reads --mode: which env files to judge.
+func envOptions(c *cli.Context, cfg *config.Config) envcheck.Options {
+	return envcheck.OptionsFor(cfg, c.String("mode"), os.Environ())
+}
+
+// guardOptions reads guardFlags and --allow-pooler.
+func guardOptions(c *cli.Context, cfg *config.Config) guard.Options {
+	return guard.Options{Env: envOptions(c, cfg), Strict: c.Bool("strict"), AllowPooler: c.Bool("allow-pooler")}
+}
+
+// connectOptions reads retryFlags: how to connect, wherever to.
+func connectOptions(c *cli.Context, cfg *config.Config) pg.ConnectOptions {
+	ct := cfg.Migrations.ConnectTimeout.D()
+	if c.IsSet("connect-timeout") {
+		ct = c.Duration("connect-timeout")
+	}
+	return pg.ConnectOptions{ConnectTimeout: ct, Wait: c.Duration("wait"), Log: c.App.ErrWriter}
+}
+
+// guardedOptions reads the flags of a command that connects to the
+// guarded database.
+func guardedOptions(c *cli.Context) (guarded.Options, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return guarded.Options{}, err
+	}
+	return guarded.Options{Config: cfg, Guard: guardOptions(c, cfg), Connect: connectOptions(c, cfg), Stdout: c.App.Writer, Stderr: c.App.ErrWriter}, nil
+}
+
+// migrateOptions reads runnerFlags and those of down and up.
+func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
+	o, err := guardedOptions(c)
+	if err != nil {
+		return guarded.MigrateOptions{}, err
+	}
+	lt := o.Config.Migrations.LockTimeout.D()
+	if c.IsSet("lock-timeout") {
+		lt = c.Duration("lock-timeout")
+	}
+	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
+		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader}, nil
+}
+
+// migrationsDir is --dir, else the configured folder, shown relative to the
+// working directory when it is below it (messages name files by it).
+func migrationsDir(c *cli.Context, cfg *config.Config) string {
+	if d := c.String("dir"); d != "" {
+		return d
+	}
+	return output.RelPath(cfg.MigrationsDir())
+}
+
+// colour is whether talk to a person may be coloured: on a terminal,
+// without NO_COLOR.
+func colour(c *cli.Context) bool {
+	tty, _ := c.App.Metadata["tty"].(bool)
+	return tty && os.Getenv("NO_COLOR") == ""
+}

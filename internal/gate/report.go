@@ -1,0 +1,66 @@
+package gate
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// The formats the gate writes beyond text and json.
+const (
+	GitHub output.Format = "github"
+	JUnit  output.Format = "junit"
+	SARIF  output.Format = "sarif"
+)
+
+// Formats are every format the gate writes.
+var Formats = []output.Format{output.Text, output.JSON, GitHub, JUnit, SARIF}
+
+// ReportOptions says where the report goes.
+type ReportOptions struct {
+	Format output.Format
+	File   string    // write the report here instead of Stdout
+	Stdout io.Writer // the report, unless File
+	Stderr io.Writer // the line that says where the report went
+}
+
+// Enforce runs every check, writes the report and returns the verdict.
+func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
+	rep := Run(ctx, o)
+	var buf bytes.Buffer
+	if err := rep.Write(&buf, ro.Format); err != nil {
+		return err
+	}
+	if ro.File == "" {
+		if _, err := ro.Stdout.Write(buf.Bytes()); err != nil {
+			return err
+		}
+		return rep.Err()
+	}
+	// A file does not pass through the redacting writers: the same
+	// redaction, applied here.
+	if err := os.WriteFile(ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
+		return err
+	}
+	output.Talk{W: ro.Stderr}.Infof("wrote %s (%s): CI gate %s", ro.File, ro.Format, rep.Status)
+	return rep.Err()
+}
+
+// Write writes the report in format f.
+func (r *Report) Write(w io.Writer, f output.Format) error {
+	switch f {
+	case output.JSON:
+		return output.WriteJSON(w, r)
+	case GitHub:
+		return r.WriteGitHub(w)
+	case JUnit:
+		return r.WriteJUnit(w)
+	case SARIF:
+		return r.WriteSARIF(w)
+	}
+	return r.WriteText(w)
+}

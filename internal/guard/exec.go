@@ -1,0 +1,91 @@
+package guard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+)
+
+// ExecOptions says what dbguard exec runs behind the guard.
+type ExecOptions struct {
+	Guard  Options
+	Vars   []string // the variables the command finds set to the guarded URL
+	Args   []string // the command and its arguments
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer // also the guard's talk
+}
+
+// Exec runs the guard, then the command with Vars set to the guarded URL
+// in its environment only, never on its command line. It returns the
+// command's exit code, 128+N when signal N ended it.
+func Exec(ctx context.Context, o ExecOptions) (int, error) {
+	t, err := Check(ctx, o.Guard, o.Stderr)
+	if err != nil {
+		return 0, err
+	}
+	path, err := exec.LookPath(o.Args[0])
+	if err != nil {
+		return 0, fmt.Errorf("cannot run %s: %w", o.Args[0], err)
+	}
+	cmd := exec.Command(path, o.Args[1:]...)
+	cmd.Env = t.Environ(os.Environ(), o.Vars)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	return runForwarding(cmd, o.Args[0])
+}
+
+// Environ is environ with each of vars set to the guarded URL, and no
+// other definition of them.
+func (t *Target) Environ(environ, vars []string) []string {
+	env := []string{}
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if !slices.Contains(vars, k) {
+			env = append(env, kv)
+		}
+	}
+	for _, v := range vars {
+		env = append(env, v+"="+t.URL.String())
+	}
+	return env
+}
+
+// runForwarding runs cmd to its end. The terminal sends Ctrl-C to the
+// child itself; a SIGTERM or SIGHUP sent to dbguard alone is passed on.
+func runForwarding(cmd *exec.Cmd, name string) (int, error) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("cannot run %s: %w", name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+		return code, nil
+	}
+	return 0, err
+}

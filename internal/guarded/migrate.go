@@ -1,0 +1,174 @@
+package guarded
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// MigrateOptions says how the migrate subcommands run.
+type MigrateOptions struct {
+	Options
+	Dir         string // the migrations folder, as messages show it
+	LockTimeout time.Duration
+	NoVerify    bool      // up, down, goto: no dbguard verify afterwards
+	Yes         bool      // down --all: do not ask first
+	Stdin       io.Reader // where down --all reads the confirmation
+}
+
+// Up applies every pending migration, or the next n, then verifies.
+func Up(ctx context.Context, o MigrateOptions, n int) error {
+	return o.run(ctx, func(r *migrate.Runner) error { return r.Up(ctx, n) }, afterVerify)
+}
+
+// Down rolls back n migrations, or every one when all is set (after
+// asking, unless o.Yes), then verifies.
+func Down(ctx context.Context, o MigrateOptions, n int, all bool) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		if all {
+			if err := o.confirm("roll back EVERY migration on", r); err != nil {
+				return err
+			}
+		}
+		return r.Down(ctx, n, all)
+	}, afterVerify)
+}
+
+// Goto migrates up or down to version v, then verifies.
+func Goto(ctx context.Context, o MigrateOptions, v int) error {
+	return o.run(ctx, func(r *migrate.Runner) error { return r.Goto(ctx, uint(v)) }, afterVerify)
+}
+
+// Force records version v (-1: none) as clean without running anything.
+func Force(ctx context.Context, o MigrateOptions, v int) error {
+	return o.run(ctx, func(r *migrate.Runner) error { return r.Force(v) }, afterReport)
+}
+
+// Version prints the recorded version ("none" for none); a dirty one is an
+// error.
+func Version(ctx context.Context, o MigrateOptions) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		st, err := r.Status()
+		if err != nil {
+			return err
+		}
+		if st.Version < 0 {
+			fmt.Fprintln(o.Stdout, "none")
+		} else {
+			fmt.Fprintln(o.Stdout, st.Version)
+		}
+		return st.Err(true, r.Source())
+	}, afterNothing)
+}
+
+// Status lists applied and pending migrations in format f; pending ones
+// are an error unless allowPending.
+func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending bool) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		st, err := r.Status()
+		if err != nil {
+			return err
+		}
+		if f == output.JSON {
+			err = output.WriteJSON(o.Stdout, st)
+		} else {
+			err = st.WriteText(o.Stdout)
+		}
+		if err != nil {
+			return err
+		}
+		return st.Err(allowPending, r.Source())
+	}, afterNothing)
+}
+
+// after says what run does once its work has succeeded.
+type after int
+
+const (
+	afterNothing after = iota
+	afterReport        // say which version the database is at
+	afterVerify        // that, then dbguard verify unless NoVerify
+)
+
+// run guards, opens a migration session and runs f in it.
+func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, then after) error {
+	co, err := o.connect(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := migrate.Open(ctx, migrate.Options{
+		Connect:          co,
+		Dir:              o.Dir,
+		Table:            o.Config.Migrations.Table,
+		LockTimeout:      o.LockTimeout,
+		StatementTimeout: o.Config.Migrations.StatementTimeout.D(),
+		Log:              o.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	err = f(r)
+	v := -1
+	if err == nil && then >= afterReport {
+		v, err = o.reportVersion(r)
+	}
+	last := r.Source().Last()
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || then < afterVerify || o.NoVerify {
+		return err
+	}
+	return check(ctx, co, VerifyOptions{Options: o.Options, Dir: o.Dir, Format: output.Text, Shadow: o.Config.Schema.Shadow}, v != last, false)
+}
+
+// reportVersion says where a successful run left the database.
+func (o MigrateOptions) reportVersion(r *migrate.Runner) (int, error) {
+	v, _, err := r.Version()
+	if err != nil {
+		return 0, err
+	}
+	at := "no migration applied"
+	if v >= 0 {
+		at = fmt.Sprintf("at version %d", v)
+	}
+	output.Talk{W: o.Stderr}.Infof("done: the database is %s", at)
+	return v, nil
+}
+
+// declinedError means the person did not confirm a destructive action.
+type declinedError struct{}
+
+func (declinedError) Error() string { return "not confirmed; nothing was changed" }
+
+// ExitCode is 1: a check (the confirmation) failed.
+func (declinedError) ExitCode() int { return exitcode.CheckFailed }
+
+// confirm asks for the database name before a destructive action; without
+// a terminal it refuses unless o.Yes.
+func (o MigrateOptions) confirm(action string, r *migrate.Runner) error {
+	if o.Yes {
+		return nil
+	}
+	st, err := r.Status()
+	if err != nil {
+		return err
+	}
+	if !output.IsTerminal(o.Stdin) {
+		return fmt.Errorf("refusing to %s %s without a terminal to confirm on; pass --yes", action, st.Database)
+	}
+	name := st.Database[strings.LastIndexByte(st.Database, '/')+1:]
+	fmt.Fprintf(o.Stderr, "dbguard: about to %s %s (at version %d)\ndbguard: type the database name (%s) to go on: ", action, st.Database, st.Version, name)
+	line, _ := bufio.NewReader(o.Stdin).ReadString('\n')
+	if strings.TrimSpace(line) != name {
+		return declinedError{}
+	}
+	return nil
+}
