@@ -14,7 +14,7 @@ func waitCommand() *cli.Command {
 		Name:  "wait",
 		Usage: "wait until the guarded database accepts connections (exit 3 if it never does)",
 		Description: `Examples:
-   dbguard wait                      one attempt, with the connect timeout
+   dbguard wait                      retry with backoff for up to 30s
    dbguard wait --wait 60s           retry with backoff for up to a minute (CI, docker compose)`,
 		Flags: withFlags(guardFlags, []cli.Flag{
 			flagAllowPooler,
