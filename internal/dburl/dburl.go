@@ -269,37 +269,12 @@ func parseKeyValue(s string) (*URL, error) {
 		}
 		i++
 		skipSpace()
-		var b strings.Builder
-		if i < len(s) && s[i] == '\'' {
-			i++
-			closed := false
-			for i < len(s) {
-				c := s[i]
-				if c == '\\' && i+1 < len(s) {
-					b.WriteByte(s[i+1])
-					i += 2
-					continue
-				}
-				i++
-				if c == '\'' {
-					closed = true
-					break
-				}
-				b.WriteByte(c)
-			}
-			if !closed {
-				return nil, parseErr("unterminated quoted value in keyword/value string")
-			}
-		} else {
-			for i < len(s) && !isSpace(s[i]) {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				b.WriteByte(s[i])
-				i++
-			}
+		value, n, _, closed := ReadKeywordValue(s[i:], 0)
+		i += n
+		if !closed {
+			return nil, parseErr("unterminated quoted value in keyword/value string")
 		}
-		u.params = append(u.params, param{key: key, value: b.String()})
+		u.params = append(u.params, param{key: key, value: value})
 	}
 	if len(u.params) == 0 {
 		return nil, parseErr("empty keyword/value string")
@@ -308,6 +283,40 @@ func parseKeyValue(s string) (*URL, error) {
 		return nil, err
 	}
 	return u, nil
+}
+
+// ReadKeywordValue reads the value at the start of s as libpq reads one in
+// a keyword/value string: between single quotes, or up to white space or
+// stop (0: none), a backslash escaping the next byte either way. It
+// returns the value, how many bytes of s it took, whether it was quoted,
+// and closed false for a quoted value that never ends.
+func ReadKeywordValue(s string, stop byte) (value string, n int, quoted, closed bool) {
+	var b strings.Builder
+	i := 0
+	if len(s) > 0 && s[0] == '\'' {
+		for i = 1; i < len(s); {
+			c := s[i]
+			if c == '\\' && i+1 < len(s) {
+				b.WriteByte(s[i+1])
+				i += 2
+				continue
+			}
+			i++
+			if c == '\'' {
+				return b.String(), i, true, true
+			}
+			b.WriteByte(c)
+		}
+		return b.String(), i, true, false
+	}
+	for i < len(s) && !isSpace(s[i]) && (stop == 0 || s[i] != stop) {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String(), i, false, true
 }
 
 // isKeyword reports whether k can be a libpq keyword.

@@ -325,43 +325,19 @@ func parseKeywordRun(s string, delim byte) ([]kvPair, int) {
 		for i < len(s) && isSpace(s[i]) {
 			i++
 		}
-		var v strings.Builder
-		quoted := i < len(s) && s[i] == '\''
-		if quoted {
-			i++
-			for {
-				if i >= len(s) {
-					return pairs, len(s) // unterminated: not libpq
-				}
-				c := s[i]
-				if c == '\\' && i+1 < len(s) {
-					v.WriteByte(s[i+1])
-					i += 2
-					continue
-				}
-				i++
-				if c == '\'' {
-					break
-				}
-				v.WriteByte(c)
-			}
-		} else {
-			for i < len(s) && !isSpace(s[i]) && (delim == 0 || s[i] != delim) {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				v.WriteByte(s[i])
-				i++
-			}
+		v, n, quoted, closed := dburl.ReadKeywordValue(s[i:], delim)
+		if !closed {
+			return pairs, len(s) // unterminated: not libpq
 		}
+		i += n
 		atEnd := i >= len(s) || delim != 0 && s[i] == delim
 		if !atEnd && !isSpace(s[i]) {
 			return pairs, start
 		}
-		if !quoted && !atEnd && strings.HasSuffix(v.String(), ",") {
+		if !quoted && !atEnd && strings.HasSuffix(v, ",") {
 			return nil, i
 		}
-		pairs = append(pairs, kvPair{key, v.String()})
+		pairs = append(pairs, kvPair{key, v})
 		for i < len(s) && isSpace(s[i]) {
 			i++
 		}
