@@ -52,7 +52,17 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 	s := style(colour)
 	var b strings.Builder
 	line := func(format string, args ...any) { b.WriteString(fmt.Sprintf(format, args...) + "\n") }
+	r.writeEnv(line, s)
+	r.writeEndpoints(line, s)
+	r.writeMigrations(line, s)
+	r.writeSchema(line, s)
+	r.writeProblems(line, s)
+	_, err := io.WriteString(w, dburl.RedactText(b.String()))
+	return err
+}
 
+// writeEnv: every source of the URL variable and the one in effect, or the conflict.
+func (r *Report) writeEnv(line func(string, ...any), s style) {
 	line("%s", s.head("Where DATABASE_URL comes from"))
 	if r.Env == nil {
 		line("  %s", wrap(r.EnvErr.Error(), "  "))
@@ -88,7 +98,10 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 			}
 		}
 	}
+}
 
+// writeEndpoints: each endpoint reached, and whether pooled and direct are one database.
+func (r *Report) writeEndpoints(line func(string, ...any), s style) {
 	if len(r.Endpoints) > 0 {
 		line("")
 		line("%s", s.head("Endpoints"))
@@ -116,7 +129,10 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 			line("  pooled vs direct: %s", verdict)
 		}
 	}
+}
 
+// writeMigrations: the version, dirty or clean, and what is pending.
+func (r *Report) writeMigrations(line func(string, ...any), s style) {
 	if r.Migration != nil || r.MigErr != nil {
 		line("")
 		line("%s", s.head("Migrations"))
@@ -139,7 +155,10 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 			line("  %s, %s, %s (%d in %s)", v, state, pending, len(m.Migrations), m.Dir)
 		}
 	}
+}
 
+// writeSchema: the schema check, the first few differences.
+func (r *Report) writeSchema(line func(string, ...any), s style) {
 	if r.Schema != nil || r.SchemaErr != nil {
 		line("")
 		line("%s", s.head("Schema"))
@@ -161,7 +180,10 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 			}
 		}
 	}
+}
 
+// writeProblems: every problem with its fix.
+func (r *Report) writeProblems(line func(string, ...any), s style) {
 	line("")
 	if len(r.Problems) == 0 {
 		line("%s", s.ok("No problems found."))
@@ -178,8 +200,6 @@ func (r *Report) WriteText(w io.Writer, colour bool) error {
 			}
 		}
 	}
-	_, err := io.WriteString(w, dburl.RedactText(b.String()))
-	return err
 }
 
 // Diagnose runs the diagnosis, writes it to w (in colour when colour is
