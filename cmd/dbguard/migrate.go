@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+
 	"errors"
 	"fmt"
 	"strconv"
@@ -85,36 +87,32 @@ func migrateDownCommand() *cli.Command {
 func migrateGotoCommand() *cli.Command {
 	return &cli.Command{
 		Name: "goto", Usage: "migrate up or down to version V, then verify the schema", ArgsUsage: "V",
-		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify}),
-		Action: func(c *cli.Context) error {
-			v, err := versionArg(c, false)
-			if err != nil {
-				return err
-			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
-			return guarded.Goto(c.Context, o, v)
-		},
+		Flags:  withFlags(runnerFlags, []cli.Flag{flagNoVerify}),
+		Action: versionAction(false, guarded.Goto),
 	}
 }
 
 func migrateForceCommand() *cli.Command {
 	return &cli.Command{
 		Name: "force", Usage: "record version V (-1: none) as clean without running anything", ArgsUsage: "V",
-		Flags: runnerFlags,
-		Action: func(c *cli.Context) error {
-			v, err := versionArg(c, true)
-			if err != nil {
-				return err
-			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
-			return guarded.Force(c.Context, o, v)
-		},
+		Flags:  runnerFlags,
+		Action: versionAction(true, guarded.Force),
+	}
+}
+
+// versionAction is goto's and force's action: a version V (-1 for none
+// when allowNone) and the migrate options, handed to run.
+func versionAction(allowNone bool, run func(context.Context, guarded.MigrateOptions, int) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		v, err := versionArg(c, allowNone)
+		if err != nil {
+			return err
+		}
+		o, err := migrateOptions(c)
+		if err != nil {
+			return err
+		}
+		return run(c.Context, o, v)
 	}
 }
 
