@@ -284,11 +284,6 @@ func (e *UnreadableError) Error() string {
 
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
-// Hint names the next step.
-func (e *UnreadableError) Hint() string {
-	return fmt.Sprintf("make %s readable, or leave it out with env.exclude in dbguard.yaml; then run: dbguard env", e.Path)
-}
-
 // MissingFileError is an env.files entry that does not exist.
 type MissingFileError struct {
 	Path string

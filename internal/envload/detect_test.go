@@ -1,6 +1,7 @@
 package envload
 
 import (
+	"errors"
 	"reflect"
 	"testing"
 )
@@ -83,4 +84,21 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Vite refuses the mode "local" with an error that says what to run next,
+// even when another loader's reading of the same plain files is shared.
+func TestViteRefusesModeLocal(t *testing.T) {
+	in := &Input{Mode: "local", Environ: map[string]string{}, Files: func(rel string) ([]byte, bool, error) {
+		if rel == ".env" {
+			return []byte("DATABASE_URL=postgres://u@db/app\n"), true, nil
+		}
+		return nil, false, nil
+	}}
+	Read(LoaderNamed("dotenv"), in, ".", "")
+	r := Read(LoaderNamed("vite"), in, ".", "")
+	var me *ModeError
+	if !errors.As(r.Err, &me) || !contains(me.Hint(), "--mode") {
+		t.Fatalf("vite in mode local: %v", r.Err)
+	}
 }

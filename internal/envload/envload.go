@@ -10,7 +10,6 @@ package envload
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -140,6 +139,18 @@ func (e *ParseError) Error() string {
 // Hint names the next step.
 func (e *ParseError) Hint() string {
 	return fmt.Sprintf("fix line %d of %s (KEY=value; quote values with spaces, '#' or '$'), then run: dbguard env", e.Line, e.File)
+}
+
+// ModeError is a mode a loader refuses outright, whatever the files say.
+type ModeError struct {
+	Loader, Mode, Reason string
+}
+
+func (e *ModeError) Error() string { return e.Reason }
+
+// Hint names the next step.
+func (e *ModeError) Hint() string {
+	return fmt.Sprintf("%s cannot run in mode %q: name the mode the app runs in, e.g. dbguard env --mode development", e.Loader, e.Mode)
 }
 
 // Where is how a loader finds its files.
@@ -316,7 +327,7 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: l.mode(in), env: in.Environ}
 	if l.refuse != nil {
 		if msg := l.refuse(r.Mode); msg != "" {
-			r.Err, r.Vars = errors.New(msg), map[string]Value{}
+			r.Err, r.Vars = &ModeError{Loader: l.Name, Mode: r.Mode, Reason: msg}, map[string]Value{}
 			return r // before any shortcut: whatever the files say
 		}
 	}
