@@ -3,6 +3,7 @@ package envload
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -70,20 +71,11 @@ func TestParseErrorsHoldNoValue(t *testing.T) {
 			if pe.File != "backend/.env" || pe.Line < 1 {
 				t.Errorf("%s: error at %s:%d", d.name, pe.File, pe.Line)
 			}
-			if msg := pe.Error() + pe.Hint(); contains(msg, secret) {
+			if msg := pe.Error() + pe.Hint(); strings.Contains(msg, secret) {
 				t.Errorf("%s on %q: error shows the value: %s", d.name, data, msg)
 			}
 		}
 	}
-}
-
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
-		}
-	}
-	return false
 }
 
 // Vite refuses the mode "local" with an error that says what to run next,
@@ -98,7 +90,7 @@ func TestViteRefusesModeLocal(t *testing.T) {
 	Read(LoaderNamed("dotenv"), in, ".", "")
 	r := Read(LoaderNamed("vite"), in, ".", "")
 	var me *ModeError
-	if !errors.As(r.Err, &me) || !contains(me.Hint(), "--mode") {
+	if !errors.As(r.Err, &me) || !strings.Contains(me.Hint(), "--mode") {
 		t.Fatalf("vite in mode local: %v", r.Err)
 	}
 }
