@@ -27,7 +27,13 @@ Examples:
    dbguard migrate up
    dbguard migrate status --format json
    dbguard migrate down 1
-   dbguard migrate force 3            after fixing a failed migration by hand`,
+   dbguard migrate recover            after a migration failed: put the version back
+   dbguard migrate history            what ran when, by whom, with which checksum
+
+dbguard keeps a ledger (migrations.ledger, default dbguard_migrations) beside
+golang-migrate's version table: the checksum of every file applied, and the
+migration in flight, so an edited or late-merged file is caught and a failed
+one is explained exactly.`,
 		Subcommands: []*cli.Command{
 			migrateUpCommand(),
 			migrateDownCommand(),
@@ -35,6 +41,9 @@ Examples:
 			migrateForceCommand(),
 			migrateVersionCommand(),
 			migrateStatusCommand(),
+			migrateHistoryCommand(),
+			migrateRecoverCommand(),
+			migrateAcceptCommand(),
 			migrateCreateCommand(),
 		},
 	}
@@ -43,7 +52,8 @@ Examples:
 func migrateUpCommand() *cli.Command {
 	return &cli.Command{
 		Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
-		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify}),
+		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify,
+			&cli.BoolFlag{Name: "allow-out-of-order", Usage: "first apply migrations merged below the database's version (recorded as out of order)"}}),
 		Action: func(c *cli.Context) error {
 			n, err := optionalCount(c)
 			if err != nil {
@@ -93,7 +103,7 @@ func migrateGotoCommand() *cli.Command {
 
 func migrateForceCommand() *cli.Command {
 	return &cli.Command{
-		Name: "force", Usage: "record version V (-1: none) as clean without running anything", ArgsUsage: "V",
+		Name: "force", Usage: "record version V (-1 or none: no version) as clean without running anything", ArgsUsage: "V",
 		Flags:  runnerFlags,
 		Action: versionAction(true, guarded.Force),
 	}
@@ -150,6 +160,55 @@ func migrateStatusCommand() *cli.Command {
 	}
 }
 
+func migrateHistoryCommand() *cli.Command {
+	return &cli.Command{
+		Name: "history", Usage: "list the ledger: what ran when, by whom, how long, with which checksum",
+		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir, flagFormat}),
+		Action: func(c *cli.Context) error {
+			f, err := format(c, output.Text, output.JSON)
+			if err != nil {
+				return err
+			}
+			o, err := migrateOptions(c)
+			if err != nil {
+				return err
+			}
+			return guarded.History(c.Context, o, f)
+		},
+	}
+}
+
+func migrateRecoverCommand() *cli.Command {
+	return &cli.Command{
+		Name: "recover", Usage: "after a failed migration, put the version back to where it was before it (as the ledger recorded)",
+		Description: `Under the migration lock, reads the ledger's record of the migration in
+flight and checks it still describes the dirty version. A file that ran as
+one transaction was rolled back by PostgreSQL: the version goes back to where
+it was before it. A file that did not (its own COMMIT, CREATE INDEX
+CONCURRENTLY) may have left work behind: recover shows which statements and
+goes on only with --yes. A file whose transaction had committed before its
+client died is recorded as applied.`,
+		Flags: withFlags(runnerFlags, []cli.Flag{
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "go on for a file that did not run as one transaction, after checking what it left"},
+		}),
+		Action: func(c *cli.Context) error {
+			o, err := migrateOptions(c)
+			if err != nil {
+				return err
+			}
+			return guarded.Recover(c.Context, o)
+		},
+	}
+}
+
+func migrateAcceptCommand() *cli.Command {
+	return &cli.Command{
+		Name: "accept", Usage: "record an applied migration's edited file as what was applied (an edit that needs no re-run)", ArgsUsage: "V",
+		Flags:  runnerFlags,
+		Action: versionAction(false, guarded.Accept),
+	}
+}
+
 func migrateCreateCommand() *cli.Command {
 	return &cli.Command{
 		Name: "create", Usage: "write an empty up and down migration", ArgsUsage: "NAME",
@@ -194,7 +253,11 @@ func versionArg(c *cli.Context, allowNone bool) (int, error) {
 	if c.NArg() != 1 {
 		return 0, usageError{fmt.Errorf("%s needs exactly one version", c.Command.Name)}
 	}
-	v, err := strconv.Atoi(c.Args().First())
+	arg := c.Args().First()
+	if arg == "none" && allowNone {
+		arg = "-1"
+	}
+	v, err := strconv.Atoi(arg)
 	if err != nil || v < -1 || (v == -1 && !allowNone) {
 		return 0, usageError{fmt.Errorf("%q is not a migration version", c.Args().First())}
 	}

@@ -88,7 +88,8 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 		lt = c.Duration("lock-timeout")
 	}
 	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
-		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader}, nil
+		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader,
+		AllowOutOfOrder: c.Bool("allow-out-of-order"), Tool: c.App.Version}, nil
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the

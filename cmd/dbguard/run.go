@@ -57,7 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	// The writers are redactors; whether the real stdout is a terminal
 	// (for colour) is known only here.
 	app.Metadata = map[string]any{"tty": output.IsTerminal(stdout)}
-	err := app.RunContext(ctx, args)
+	err := app.RunContext(ctx, noneVersion(args))
 	if err == nil {
 		return exitOK
 	}
@@ -72,6 +72,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		talk.Hintf("%s", h.Hint())
 	}
 	return code
+}
+
+// noneVersion lets "migrate force -1" (golang-migrate's way to say no
+// version) through the flag parser, which would read -1 as a flag.
+func noneVersion(args []string) []string {
+	for i := 2; i+1 < len(args); i++ {
+		if args[i] == "force" && args[i-1] == "migrate" && args[i+1] == "-1" {
+			out := append([]string{}, args...)
+			out[i+1] = "none"
+			return out
+		}
+	}
+	return args
 }
 
 const appDescription = `dbguard finds every DATABASE_URL in the process environment and in every

@@ -62,6 +62,7 @@ type Config struct {
 type Migrations struct {
 	Dir              string   `yaml:"dir"`               // relative to the project root
 	Table            string   `yaml:"table"`             // golang-migrate's version table
+	Ledger           string   `yaml:"ledger"`            // dbguard's history table beside it
 	LockTimeout      Duration `yaml:"lock_timeout"`      // how long to wait for another migration
 	StatementTimeout Duration `yaml:"statement_timeout"` // 0: none
 	ConnectTimeout   Duration `yaml:"connect_timeout"`   // 0: the URL's connect_timeout, else 10s
@@ -113,6 +114,7 @@ func (d Duration) D() time.Duration { return time.Duration(d) }
 const (
 	DefaultMigrationsDir   = "migrations"
 	DefaultMigrationsTable = "schema_migrations"
+	DefaultLedgerTable     = "dbguard_migrations"
 	DefaultLockTimeout     = 15 * time.Second
 	DefaultConnectTimeout  = 10 * time.Second
 )
@@ -200,6 +202,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Migrations.Table == "" {
 		c.Migrations.Table = DefaultMigrationsTable
+	}
+	if c.Migrations.Ledger == "" {
+		c.Migrations.Ledger = DefaultLedgerTable
 	}
 	if c.Migrations.LockTimeout == 0 {
 		c.Migrations.LockTimeout = Duration(DefaultLockTimeout)

@@ -132,7 +132,7 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	co := o.Connect.To(rep.MigrateURL, false)
-	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 	if err != nil {
 		r.MigErr = err
 		r.problemFrom(err)

@@ -86,7 +86,7 @@ func Run(ctx context.Context, o Options) *Report {
 	default:
 		var err error
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect.To(target.URL, target.ThroughPooler), Dir: o.Config.MigrationsDir(),
-			Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 		if err != nil {
 			conn.fail(err)
 		} else {
@@ -118,7 +118,8 @@ var titles = map[string]string{
 // fail records an error as the check's outcome, choosing the status the
 // exit code follows.
 func (c *Check) fail(err error) {
-	c.Summary = err.Error()
+	// The first line: the rest of a long explanation is in the finding.
+	c.Summary, _, _ = strings.Cut(err.Error(), "\n")
 	switch exitcode.Of(err) {
 	case exitcode.Unreachable:
 		c.Status = Unreachable
@@ -210,9 +211,13 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 		return c
 	}
 	if err := st.Err(o.AllowPending, r.Source()); err != nil {
-		var dirty *migrate.DirtyError
-		if errors.As(err, &dirty) && dirty.File != "" {
-			c.Findings = append(c.Findings, Finding{File: dirty.File, Severity: "error", Message: err.Error() + " (" + dirty.Hint() + ")"})
+		// Dirty, edited, late or failed: the file it is about.
+		var at interface {
+			Where() string
+			Hint() string
+		}
+		if errors.As(err, &at) && at.Where() != "" {
+			c.Findings = append(c.Findings, Finding{File: at.Where(), Severity: "error", Message: err.Error() + " (" + at.Hint() + ")"})
 		}
 		c.fail(err)
 		return c

@@ -19,8 +19,11 @@ type MigrateOptions struct {
 	Dir         string // the migrations folder, as messages show it
 	LockTimeout time.Duration
 	NoVerify    bool      // up, down, goto: no dbguard verify afterwards
-	Yes         bool      // down --all: do not ask first
+	Yes         bool      // down --all: do not ask first; recover: go on for a file that was not one transaction
 	Stdin       io.Reader // where down --all reads the confirmation
+	// AllowOutOfOrder: up applies migrations merged below the version.
+	AllowOutOfOrder bool
+	Tool            string // dbguard's version, for the ledger
 }
 
 // Up applies every pending migration, or the next n, then verifies.
@@ -64,8 +67,74 @@ func Version(ctx context.Context, o MigrateOptions) error {
 		} else {
 			fmt.Fprintln(o.Stdout, st.Version)
 		}
-		return st.Err(true, r.Source())
+		return st.DirtyErr(r.Source())
 	}, afterNothing)
+}
+
+// Recover puts a dirty database back where it was before the migration
+// that failed, as the ledger recorded it.
+func Recover(ctx context.Context, o MigrateOptions) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		rec, err := r.Recover(ctx, o.Yes)
+		if err != nil {
+			return err
+		}
+		talk := output.Talk{W: o.Stderr}
+		switch {
+		case rec.Nothing:
+			talk.Infof("nothing to recover: the database is clean at version %s", versionText(rec.Version))
+		case rec.Completed:
+			talk.Infof("recovered: %s had committed on the server; recorded it as applied (version %s)", rec.File, versionText(rec.Version))
+		default:
+			talk.Infof("recovered: %s had failed going %s; the database is clean at version %s again", rec.File, rec.Entry.Direction, versionText(rec.Version))
+			next := "dbguard migrate up"
+			if rec.Entry.Direction == migrate.DirDown {
+				next = "dbguard migrate down 1"
+			}
+			talk.Infof("next: fix the file, then run: %s", next)
+		}
+		return nil
+	}, afterNothing)
+}
+
+// Accept records an applied migration's edited file as what was applied.
+func Accept(ctx context.Context, o MigrateOptions, v int) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		old, err := r.Accept(ctx, v)
+		if err != nil {
+			return err
+		}
+		m, _ := r.Source().Get(uint(v))
+		output.Talk{W: o.Stderr}.Infof("accepted %s as applied (sha256 was %.12s)", r.Source().Path(m.Up), old)
+		return nil
+	}, afterNothing)
+}
+
+// History prints the ledger in format f.
+func History(ctx context.Context, o MigrateOptions, f output.Format) error {
+	return o.run(ctx, func(r *migrate.Runner) error {
+		entries, exists, err := r.History(ctx)
+		if err != nil {
+			return err
+		}
+		if f == output.JSON {
+			return output.WriteJSON(o.Stdout, struct {
+				Ledger  bool            `json:"ledger"`
+				Entries []migrate.Entry `json:"entries"`
+			}{exists, entries})
+		}
+		if !exists {
+			output.Talk{W: o.Stderr}.Infof("no ledger yet: the next dbguard migrate up starts it")
+		}
+		return migrate.WriteHistory(o.Stdout, entries)
+	}, afterNothing)
+}
+
+func versionText(v int) string {
+	if v < 0 {
+		return "none (-1)"
+	}
+	return fmt.Sprint(v)
 }
 
 // Status lists applied and pending migrations in format f; pending ones
@@ -110,6 +179,9 @@ func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, 
 		LockTimeout:      o.LockTimeout,
 		StatementTimeout: o.Config.Migrations.StatementTimeout.D(),
 		Log:              o.Stderr,
+		Ledger:           o.Config.Migrations.Ledger,
+		Tool:             o.Tool,
+		AllowOutOfOrder:  o.AllowOutOfOrder,
 	})
 	if err != nil {
 		return err

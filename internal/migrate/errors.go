@@ -15,38 +15,207 @@ import (
 // versionArg prints a version as the force command takes it.
 func versionArg(v int) string { return fmt.Sprint(v) }
 
-// DirtyError is a database whose last migration failed part-way.
+// DirtyError is a database whose last migration failed part-way (or whose
+// client died during it). Every command that finds one builds it the same
+// way (Runner.explainDirty), so status, version, up, ci and doctor say the
+// same thing.
 type DirtyError struct {
 	Version int
 	File    string // the migration that failed, if known
-	Prev    int    // the version before it, -1 for none
+	Prev    int    // the clean version to go back to, -1 for none
 	// InProgress names the session applying it right now, if any: then
 	// the version is dirty because a migration is running, not because
 	// one failed.
 	InProgress string
+	// Entry is the ledger's record of the migration in flight; nil when
+	// the ledger has none (it failed under raw golang-migrate, or before
+	// dbguard kept a ledger).
+	Entry *Entry
+	// Why the file does not run as one transaction, and the statements
+	// that may have taken effect.
+	Why        string
+	MayHaveRun []string
+	// Without a record, golang-migrate's dirty number means either the up
+	// file of Version failed, or the down file of OtherVersion (Other).
+	Other        string
+	OtherVersion int
 }
 
 // ExitCode is 1: the state needs a person.
 func (e *DirtyError) ExitCode() int { return exitcode.CheckFailed }
 
+// Where is the failed file, for annotations.
+func (e *DirtyError) Where() string { return e.File }
+
 func (e *DirtyError) Error() string {
 	if e.InProgress != "" {
 		return fmt.Sprintf("version %d is being applied right now by %s", e.Version, e.InProgress)
 	}
-	if e.File == "" {
-		return fmt.Sprintf("the database is dirty at version %d: a migration failed part-way", e.Version)
+	f := e.Entry
+	if f == nil {
+		switch {
+		case e.File == "":
+			return fmt.Sprintf("the database is dirty at version %d: a migration failed part-way", e.Version)
+		case e.Other != "":
+			return fmt.Sprintf("the database is dirty at version %d: %s failed part-way going up, or %s going down (golang-migrate records only the number, and dbguard's ledger has no record of that run)", e.Version, e.File, e.Other)
+		}
+		return fmt.Sprintf("the database is dirty at version %d: %s failed part-way", e.Version, e.File)
 	}
-	return fmt.Sprintf("the database is dirty at version %d: %s failed part-way", e.Version, e.File)
+	var b strings.Builder
+	what := fmt.Sprintf("migration %d", f.Version)
+	if e.File != "" {
+		what = e.File
+	}
+	order := ""
+	if f.OutOfOrder {
+		order = " (out of order)"
+	}
+	if f.Error != "" {
+		at := ""
+		if f.ErrorLine > 0 {
+			at = fmt.Sprintf(" at line %d", f.ErrorLine)
+		}
+		fmt.Fprintf(&b, "the database is dirty at version %d: %s failed going %s%s%s: %s", e.Version, what, f.Direction, order, at, f.Error)
+	} else {
+		fmt.Fprintf(&b, "the database is dirty at version %d: %s stopped going %s%s before it was recorded (its client died or lost the connection)", e.Version, what, f.Direction, order)
+	}
+	fmt.Fprintf(&b, "; started %s by %s", f.StartedAt.UTC().Format(time.RFC3339), who(*f))
+	switch {
+	case f.Committed != nil:
+		fmt.Fprintf(&b, "\n    its transaction committed on the server at %s: the migration is fully applied, only the record is missing", f.Committed.UTC().Format(time.RFC3339))
+	case f.Transactional:
+		b.WriteString("\n    it ran as one transaction, so PostgreSQL rolled all of it back: nothing of it was applied")
+	default:
+		fmt.Fprintf(&b, "\n    it does not run as one transaction (%s), so part of it may have taken effect", e.Why)
+		if len(e.MayHaveRun) == 0 {
+			b.WriteString("; no statement before the failure")
+		}
+		for _, s := range e.MayHaveRun {
+			b.WriteString("\n      may have run: " + s)
+		}
+	}
+	return b.String()
 }
 
-// Hint names the next step.
+// Hint names the next step; every command in it runs as printed.
 func (e *DirtyError) Hint() string {
 	if e.InProgress != "" {
 		return "wait for it to finish, then run the command again"
 	}
-	return fmt.Sprintf("check what the failed migration left behind and undo it, then mark the version before it clean and retry: dbguard migrate force %s && dbguard migrate up (or, if you completed it by hand: dbguard migrate force %d)",
-		versionArg(e.Prev), e.Version)
+	f := e.Entry
+	if f == nil {
+		h := fmt.Sprintf("check what the failed migration left behind and undo it, then mark the version before it clean and retry: dbguard migrate force %s && dbguard migrate up", versionArg(e.Prev))
+		if e.Other != "" {
+			h += fmt.Sprintf("; if it was %s that failed: dbguard migrate force %d && dbguard migrate down 1", e.Other, e.OtherVersion)
+		}
+		return h + fmt.Sprintf(" (or, if you completed it by hand: dbguard migrate force %d)", e.Version)
+	}
+	retry := "dbguard migrate up"
+	if f.Direction == DirDown {
+		retry = "dbguard migrate down 1"
+	}
+	switch {
+	case f.Committed != nil:
+		return fmt.Sprintf("record it as applied: dbguard migrate recover (the version becomes %d)", f.VersionDirty)
+	case f.Transactional:
+		return fmt.Sprintf("put the version back to %s: dbguard migrate recover; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
+	}
+	return fmt.Sprintf("check what those statements left behind and undo it, then put the version back to %s: dbguard migrate recover --yes; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
 }
+
+// NoRecordError is recover on a dirty database the ledger has no record
+// of: only a person can say what the failed migration left.
+type NoRecordError struct{ Dirty *DirtyError }
+
+// ExitCode is 1: the state needs a person.
+func (e *NoRecordError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *NoRecordError) Error() string {
+	return "cannot recover by itself: " + e.Dirty.Error()
+}
+
+// Hint names the next step.
+func (e *NoRecordError) Hint() string { return e.Dirty.Hint() }
+
+// ConfirmError is recover on a file that did not run as one transaction:
+// what may have run is shown, and --yes is needed.
+type ConfirmError struct{ Dirty *DirtyError }
+
+// ExitCode is 1: a person must check first.
+func (e *ConfirmError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *ConfirmError) Error() string { return "not recovered: " + e.Dirty.Error() }
+
+// Hint names the next step.
+func (e *ConfirmError) Hint() string { return e.Dirty.Hint() }
+
+// EditedError is applied migrations whose files changed since.
+type EditedError struct{ Edited []Edited }
+
+// ExitCode is 1: the folder no longer says what the database ran.
+func (e *EditedError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the first edited file, for annotations.
+func (e *EditedError) Where() string { return e.Edited[0].File }
+
+func (e *EditedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d applied migration file(s) changed since they ran:", len(e.Edited))
+	for _, x := range e.Edited {
+		how := "applied"
+		if x.Adopted {
+			how = "found applied (ledger adopted it)"
+		}
+		fmt.Fprintf(&b, "\n    %s: %s %s by %s with sha256 %s; the file is now %s", x.File, how,
+			x.AppliedAt.UTC().Format(time.RFC3339), x.AppliedBy, shortSum(x.Applied), shortSum(x.Current))
+	}
+	return b.String()
+}
+
+// Hint names the next step.
+func (e *EditedError) Hint() string {
+	x := e.Edited[0]
+	return fmt.Sprintf("undo the edit (git log -p -- %s shows it) and put the change in a new migration: dbguard migrate create NAME; if the edit changes nothing that must run again (a comment, whitespace), accept it: dbguard migrate accept %d", x.File, x.Version)
+}
+
+// LateError is migrations below the recorded version that were never
+// applied: merged after a newer one ran, golang-migrate skips them forever.
+type LateError struct {
+	Files   []string
+	Current int
+}
+
+// ExitCode is 1: migrations would be skipped.
+func (e *LateError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the first late file, for annotations.
+func (e *LateError) Where() string { return e.Files[0] }
+
+func (e *LateError) Error() string {
+	return fmt.Sprintf("%d migration(s) below the database's version %d were never applied (merged late), and golang-migrate would skip them forever: %s",
+		len(e.Files), e.Current, strings.Join(e.Files, ", "))
+}
+
+// Hint names the next step.
+func (e *LateError) Hint() string {
+	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or renumber them above the newest (dbguard migrate create NAME gives the next version) if they depend on it"
+}
+
+// NotAppliedError is accept on a version the ledger has not applied.
+type NotAppliedError struct {
+	Version int
+	File    string
+}
+
+// ExitCode is 1: nothing to accept.
+func (e *NotAppliedError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *NotAppliedError) Error() string {
+	return fmt.Sprintf("migration %d (%s) is not applied, so there is no checksum to accept", e.Version, e.File)
+}
+
+// Hint names the next step.
+func (e *NotAppliedError) Hint() string { return "see what is applied with: dbguard migrate status" }
 
 // MissingVersionError is a recorded version with no file in the folder.
 type MissingVersionError struct {
@@ -113,6 +282,11 @@ type MigrationError struct {
 	Line      int    // line within the file, from the server's position
 	Query     string // the file's text as sent
 	PgErr     *pgconn.PgError
+	// From the ledger's entry in flight, when there is one (Ledger).
+	Ledger        bool
+	OutOfOrder    bool
+	Transactional bool
+	Why           string // why it does not run as one transaction
 }
 
 // ExitCode is 1: a migration failed.
@@ -222,9 +396,22 @@ func (e *MigrationError) position() (line, col int, text string) {
 
 // Hint names the next step.
 func (e *MigrationError) Hint() string {
-	return fmt.Sprintf("fix the file (PostgreSQL ran it as one transaction, so unless it has its own COMMIT nothing of it was applied); the database is marked dirty at version %d, so then run: dbguard migrate force %s && dbguard migrate %s",
-		e.Version, versionArg(e.stateBefore()), e.Direction)
+	retry := "dbguard migrate up"
+	if e.Direction == "down" {
+		retry = "dbguard migrate down 1"
+	}
+	switch {
+	case e.Ledger && e.Transactional:
+		return fmt.Sprintf("PostgreSQL ran it as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then fix the file and run: %s", retry)
+	case e.Ledger:
+		return fmt.Sprintf("it does not run as one transaction (%s), so what ran before the failure stays: check it (dbguard migrate status lists it), undo it, then: dbguard migrate recover --yes; then fix the file and run: %s", e.Why, retry)
+	}
+	return fmt.Sprintf("fix the file (PostgreSQL ran it as one transaction, so unless it has its own COMMIT nothing of it was applied); the database is marked dirty at version %d, so then run: dbguard migrate force %s && %s",
+		e.Version, versionArg(e.stateBefore()), retry)
 }
+
+// Where is the failed file, for annotations.
+func (e *MigrationError) Where() string { return e.File }
 
 // stateBefore is the clean version to force before retrying: below the
 // failed migration going up, the failed migration itself going down.

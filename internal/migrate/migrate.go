@@ -34,6 +34,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
 // Options says what to migrate and how.
@@ -44,6 +45,14 @@ type Options struct {
 	LockTimeout      time.Duration
 	StatementTimeout time.Duration
 	Log              io.Writer // one line per migration applied; nil for none
+	// Ledger is dbguard's history table beside the version table; default
+	// dbguard_migrations.
+	Ledger string
+	// Tool is dbguard's version, recorded in the ledger.
+	Tool string
+	// AllowOutOfOrder lets up apply migrations merged below the recorded
+	// version (golang-migrate would skip them forever).
+	AllowOutOfOrder bool
 }
 
 // Runner is an open migration session on one database.
@@ -64,6 +73,17 @@ type Runner struct {
 	inner database.Driver
 	drv   *lockingDriver
 	m     *gomigrate.Migrate
+
+	ledger *ledger
+	files  map[string]fileInfo // what checkFiles read: checksum and shape
+	clean  int                 // the version before the migration in flight
+	flight *flight             // the migration in flight, as the ledger has it
+}
+
+// flight is the ledger entry of the migration running now.
+type flight struct {
+	id    int64
+	entry Entry
 }
 
 // Open checks the migrations folder and connects. The folder is checked
@@ -81,6 +101,9 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if o.Table == "" {
 		o.Table = pgxdriver.DefaultMigrationsTable
 	}
+	if o.Ledger == "" {
+		o.Ledger = DefaultLedgerTable
+	}
 	o.Connect.LockTimeout = o.LockTimeout
 	db, injected, err := pg.Connect(ctx, o.Connect)
 	if err != nil {
@@ -97,6 +120,8 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		return nil, err
 	}
 	r.key, _ = database.GenerateAdvisoryLockId(dbName, r.schema, o.Table)
+	r.ledger = newLedger(db, r.schema, o.Ledger, o.Tool)
+	r.files = map[string]fileInfo{}
 	return r, nil
 }
 
@@ -112,7 +137,7 @@ func (r *Runner) migrator() error {
 		return r.explain(err, "")
 	}
 	r.inner = inner
-	drv := &lockingDriver{Driver: inner, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol, inflight: -2}
+	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol, inflight: -2}
 	if !drv.none {
 		if err := inner.Run(strings.NewReader(r.reset)); err != nil {
 			return r.explain(err, "")
@@ -177,7 +202,7 @@ func (r *Runner) Version() (int, bool, error) {
 	}
 	var v int
 	var dirty bool
-	err := r.db.QueryRow("SELECT version, dirty FROM "+pgx.Identifier{r.schema, r.o.Table}.Sanitize()+" LIMIT 1").Scan(&v, &dirty)
+	err := r.db.QueryRow("SELECT version, dirty FROM "+r.versionTable()+" LIMIT 1").Scan(&v, &dirty)
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // no table yet
@@ -187,6 +212,9 @@ func (r *Runner) Version() (int, bool, error) {
 	}
 	return v, dirty, nil
 }
+
+// versionTable is golang-migrate's table, quoted.
+func (r *Runner) versionTable() string { return pgx.Identifier{r.schema, r.o.Table}.Sanitize() }
 
 // check refuses to work on a database whose recorded version has no file,
 // before golang-migrate takes the lock and fails less helpfully. (Dirty
@@ -205,13 +233,14 @@ func (r *Runner) check() error {
 	return nil
 }
 
+// dirtyError explains a dirty version with the ledger's record of the
+// migration in flight, when it has one.
 func (r *Runner) dirtyError(v int) error {
-	e := &DirtyError{Version: v, Prev: -1}
-	if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
-		e.File = r.src.Path(m.Up)
-		e.Prev = r.src.Prev(uint(v))
+	entries, _, err := r.ledger.read(context.Background())
+	if err != nil {
+		entries = nil
 	}
-	return e
+	return r.explainDirty(v, inFlight(entries), "")
 }
 
 // Up applies all pending migrations, or the next n when n > 0.
@@ -293,6 +322,18 @@ func (r *Runner) Force(v int) error {
 	if err := r.migrator(); err != nil {
 		return err
 	}
+	if err := r.drv.Lock(); err != nil {
+		return r.explain(err, "")
+	}
+	defer r.drv.Unlock()
+	cur, _, err := r.drv.Version()
+	if err != nil {
+		return r.explain(err, "")
+	}
+	if err := r.ledger.ensure(context.Background()); err != nil {
+		return r.explain(err, "")
+	}
+	r.clean, r.flight = cur, nil
 	return r.explain(r.m.Force(v), "")
 }
 
@@ -313,8 +354,21 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err := r.migrator(); err != nil {
 		return err
 	}
+	// The lock covers the ledger's checks and the run: golang-migrate
+	// takes it again inside (advisory locks nest in a session).
+	if err := r.drv.Lock(); err != nil {
+		return r.explain(err, "")
+	}
+	defer r.drv.Unlock()
 	r.drv.ctx, r.drv.inflight = ctx, -2
 	defer func() { r.drv.ctx = nil }()
+	late, err := r.prepare(ctx, direction)
+	if err != nil {
+		return err
+	}
+	if err := r.applyLate(ctx, late); err != nil {
+		return err
+	}
 	err = op()
 	if errors.Is(err, gomigrate.ErrNoChange) {
 		err = nil
@@ -373,8 +427,37 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		if err := checkText(p, data); err != nil {
 			return err
 		}
+		sh := sqlscan.Analyze(string(data))
+		r.files[name] = fileInfo{sum: checksum(data), shape: &sh}
 	}
 	return nil
+}
+
+// fileInfo is what the ledger records of a file: its checksum, and (for a
+// file about to run) whether it runs as one transaction.
+type fileInfo struct {
+	sum   string
+	shape *sqlscan.Shape
+}
+
+// file returns a file's checksum and shape, reading it (through the root)
+// the first time.
+func (r *Runner) file(name string, shape bool) (fileInfo, error) {
+	fi, ok := r.files[name]
+	if ok && (fi.shape != nil || !shape) {
+		return fi, nil
+	}
+	data, err := r.root.ReadFile(name)
+	if err != nil {
+		return fi, &SourceError{Path: r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+	}
+	fi.sum = checksum(data)
+	if shape {
+		sh := sqlscan.Analyze(string(data))
+		fi.shape = &sh
+	}
+	r.files[name] = fi
+	return fi, nil
 }
 
 // checkText refuses what PostgreSQL would reject as query text only once
@@ -511,6 +594,14 @@ func driverError(err error) (*pgconn.PgError, *database.Error) {
 // migration; going down it is the one below the migration rolled back.
 func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *pgconn.PgError) error {
 	e := &MigrationError{PgErr: pgErr, Line: int(dbErr.Line), Query: string(dbErr.Query), Direction: direction}
+	if f := r.flight; f != nil {
+		// The ledger knows exactly what ran (also out of order, when the
+		// version table's number names another file).
+		e.Version, e.Failed, e.File, e.Direction = f.entry.VersionDirty, f.entry.Version, r.src.Path(f.entry.File), f.entry.Direction
+		e.Prev, e.Ledger, e.OutOfOrder = f.entry.VersionBefore, true, f.entry.OutOfOrder
+		e.Transactional, e.Why = f.entry.Transactional, r.whyNot(f.entry.File)
+		return e
+	}
 	v, _, verr := r.drv.Version()
 	if verr == nil {
 		e.Version, e.Failed = v, v
@@ -601,7 +692,8 @@ func (r *Runner) holder() lockSession {
 // blocking strangers, while the unlock may run on another.
 type lockingDriver struct {
 	database.Driver
-	key     string // golang-migrate's advisory lock key
+	r       *Runner // keeps the ledger beside the version table
+	key     string  // golang-migrate's advisory lock key
 	timeout time.Duration
 	reset   string // restores the session's lock_timeout for the migrations
 	none    bool
@@ -625,8 +717,12 @@ func (d *lockingDriver) SetVersion(version int, dirty bool) error {
 	if dirty {
 		d.inflight = version
 	}
-	return d.Driver.SetVersion(version, dirty)
+	return d.r.record(version, dirty)
 }
+
+// Run runs one migration file, in a transaction of dbguard's when the file
+// runs as one anyway (see Runner.runBody).
+func (d *lockingDriver) Run(body io.Reader) error { return d.r.runBody(body) }
 
 func (d *lockingDriver) Lock() error {
 	if d.none {

@@ -200,7 +200,7 @@ func TestFailingMigrationLeavesDirtyState(t *testing.T) {
 	if !strings.Contains(me.Error(), "    3 |   ADD COLUMN age integr NOT NULL;\n      |                  ^") {
 		t.Errorf("no caret under the failing token:\n%s", me.Error())
 	}
-	if !strings.Contains(me.Hint(), "dbguard migrate force 1 && dbguard migrate up") {
+	if !me.Transactional || !strings.Contains(me.Hint(), "nothing of it was applied; put the version back with: dbguard migrate recover; then fix the file and run: dbguard migrate up") {
 		t.Errorf("hint: %s", me.Hint())
 	}
 	// The file ran as one transaction: nothing of it is left.
@@ -226,12 +226,18 @@ func TestFailingMigrationLeavesDirtyState(t *testing.T) {
 	if st.Migrations[1].State != Failed {
 		t.Errorf("status rows: %+v", st.Migrations)
 	}
+	// The ledger knows which file failed and that it was rolled back.
+	if dirty.Entry == nil || dirty.Entry.Direction != DirUp || !strings.Contains(dirty.Error(), "rolled all of it back") ||
+		!strings.Contains(dirty.Error(), `failed going up at line 3: type "integr" does not exist (SQLSTATE 42704)`) || !strings.Contains(dirty.Hint(), "dbguard migrate recover;") {
+		t.Errorf("dirty: %v\nhint: %s", dirty, dirty.Hint())
+	}
 	// The way out the hint names.
 	if err := os.WriteFile(filepath.Join(dir, "000002_bad.up.sql"), []byte(`ALTER TABLE "user" ADD COLUMN age integer;`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := r2.Force(1); err != nil {
-		t.Fatal(err)
+	rec, err := r2.Recover(ctx, false)
+	if err != nil || rec.Version != 1 || rec.Completed {
+		t.Fatalf("recover = %+v, %v", rec, err)
 	}
 	r3 := open(t, dbURL, dir, nil)
 	if err := r3.Up(ctx, 0); err != nil {

@@ -24,7 +24,11 @@ type Migration struct {
 type Source struct {
 	Dir        string // as given (for messages)
 	Migrations []Migration
-	byVersion  map[uint]int
+	// Warnings: what golang-migrate accepts but a person may not mean
+	// (up and down files of one version named differently, a backup copy
+	// that golang-migrate would run).
+	Warnings  []string
+	byVersion map[uint]int
 }
 
 // Get returns the migration of a version.
@@ -74,8 +78,10 @@ func (e *SourceError) Hint() string { return e.Fix }
 
 // Scan reads and checks a migrations folder: every .sql file must be named
 // VERSION_name.up.sql or VERSION_name.down.sql, no version may appear twice
-// in one direction, up and down files of a version must share a name, and
-// every version needs an up file.
+// in one direction, and every version needs an up file. What golang-migrate
+// accepts is accepted: up and down files of one version named differently,
+// and VERSION_name.up.EXT of any extension (which golang-migrate runs), are
+// warnings.
 func Scan(dir string) (*Source, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -156,13 +162,12 @@ func scan(dir string, names []string) (*Source, error) {
 			s.Migrations = append(s.Migrations, Migration{Version: m.Version, Name: m.Identifier})
 		}
 		mig := &s.Migrations[i]
-		if mig.Name != m.Identifier {
-			other := mig.Up
-			if other == "" {
-				other = mig.Down
-			}
-			return nil, &SourceError{Path: filepath.Join(dir, name), Msg: fmt.Sprintf("version %d is also used by %s", m.Version, other),
-				Fix: "give each migration its own version: dbguard migrate create NAME picks the next free one"}
+		if !strings.HasSuffix(name, ".sql") {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: golang-migrate runs it as the %s migration of version %d (it takes any VERSION_name.%s.* file); rename or move it if it is a copy",
+				filepath.Join(dir, name), m.Direction, m.Version, m.Direction))
+		}
+		if m.Direction == source.Up {
+			mig.Name = m.Identifier
 		}
 		slot := &mig.Up
 		if m.Direction == source.Down {
@@ -181,8 +186,22 @@ func scan(dir string, names []string) (*Source, error) {
 			return nil, &SourceError{Path: filepath.Join(dir, m.Down), Msg: fmt.Sprintf("version %d has a down file but no up file", m.Version),
 				Fix: fmt.Sprintf("add %d_%s.up.sql", m.Version, m.Name)}
 		}
+		if m.Down != "" && stem(m.Down) != stem(m.Up) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("version %d: the up and down files are named differently (%s, %s); golang-migrate pairs them by version, so they run as one migration",
+				m.Version, m.Up, m.Down))
+		}
 	}
+	sort.Strings(s.Warnings)
 	return s, nil
+}
+
+// stem is a migration file's name without its direction and extension.
+func stem(name string) string {
+	m, err := source.Parse(name)
+	if err != nil {
+		return name
+	}
+	return m.Identifier
 }
 
 func suggestName(name string) string {

@@ -39,7 +39,6 @@ func TestScanErrors(t *testing.T) {
 	}{
 		{map[string]string{"001-init.up.sql": ""}, "001-init.up.sql", "golang-migrate would silently skip it"},
 		{map[string]string{"1_a.up.sql": "", "01_a.up.sql": ""}, "", "has two up files"},
-		{map[string]string{"1_a.up.sql": "", "1_b.down.sql": ""}, "", "version 1 is also used by 1_a.up.sql"},
 		{map[string]string{"1_a.down.sql": ""}, "1_a.down.sql", "has a down file but no up file"},
 	}
 	for _, tt := range tests {
@@ -55,6 +54,20 @@ func TestScanErrors(t *testing.T) {
 		}
 		if se.Hint() == "" {
 			t.Errorf("no hint for %v", err)
+		}
+	}
+	// What golang-migrate accepts is accepted, with a warning naming it.
+	for names, want := range map[string]string{
+		"1_a.up.sql 1_b.down.sql": "version 1: the up and down files are named differently (1_a.up.sql, 1_b.down.sql)",
+		"1_a.up.sql.bak":          "1_a.up.sql.bak: golang-migrate runs it as the up migration of version 1",
+	} {
+		m := map[string]string{}
+		for _, f := range strings.Fields(names) {
+			m[f] = ""
+		}
+		src, err := Scan(files(t, m))
+		if err != nil || len(src.Warnings) != 1 || !strings.Contains(src.Warnings[0], want) {
+			t.Errorf("Scan(%s) = %v %q, want one warning %q", names, err, src.Warnings, want)
 		}
 	}
 	_, err := Scan(filepath.Join(t.TempDir(), "nope"))

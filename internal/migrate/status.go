@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -13,7 +14,9 @@ type State string
 const (
 	Applied State = "applied"
 	Pending State = "pending"
-	Failed  State = "dirty" // the recorded version, whose migration failed part-way
+	Failed  State = "dirty"  // the recorded version, whose migration failed part-way
+	Late    State = "late"   // below the recorded version, never applied (merged late)
+	Changed State = "edited" // applied, and its file changed since
 )
 
 // MigrationStatus is one row of dbguard migrate status.
@@ -23,6 +26,10 @@ type MigrationStatus struct {
 	Up      string `json:"up_file"`
 	Down    string `json:"down_file,omitempty"`
 	State   State  `json:"state"`
+	// From the ledger, for an applied migration.
+	Checksum  string     `json:"checksum,omitempty"`
+	AppliedAt *time.Time `json:"applied_at,omitempty"`
+	AppliedBy string     `json:"applied_by,omitempty"`
 }
 
 // Status is the state of a database against its migrations folder. Its JSON
@@ -39,6 +46,13 @@ type Status struct {
 	InProgress string            `json:"in_progress,omitempty"`
 	Pending    int               `json:"pending"`
 	Migrations []MigrationStatus `json:"migrations"`
+	// Integrity is what dbguard's ledger says: edited files, late merges,
+	// versions it has no record of, and the migration in flight.
+	Integrity Integrity `json:"integrity"`
+	// Warnings about the folder that golang-migrate accepts.
+	Warnings []string `json:"warnings"`
+
+	dirty *DirtyError // the explanation of a dirty version
 }
 
 // settleTime is how long Status waits for a migration's statement to end
@@ -69,21 +83,62 @@ func (r *Runner) Status() (*Status, error) {
 			return nil, err
 		}
 	}
-	s := &Status{Database: r.target, Dir: r.src.Dir, Version: v, Dirty: dirty, Migrations: []MigrationStatus{}}
+	s := &Status{Database: r.target, Dir: r.src.Dir, Version: v, Dirty: dirty, Migrations: []MigrationStatus{}, Warnings: r.src.Warnings}
+	if s.Warnings == nil {
+		s.Warnings = []string{}
+	}
 	if v >= 0 {
 		_, ok := r.src.Get(uint(v))
 		s.Missing = !ok
 	}
 	s.InProgress = h.desc
+	entries, exists, err := r.ledger.read(context.Background())
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	// Dirty, the version is the migration in flight's; the integrity of
+	// the folder is judged at the clean version before it.
+	clean := v
+	if f := inFlight(entries); dirty && f != nil && f.VersionDirty == v {
+		clean = f.VersionBefore
+	} else if dirty {
+		clean = r.src.Prev(uint(max(v, 0)))
+	}
+	if s.Integrity, err = integrity(entries, r.src, clean, r.sum); err != nil {
+		return nil, err
+	}
+	s.Integrity.Ledger = exists
+	if dirty {
+		s.dirty = r.explainDirty(v, s.Integrity.InFlight, s.InProgress)
+	}
+	set := applied(entries)
+	late := map[int]bool{}
+	for _, l := range s.Integrity.Late {
+		late[l] = true
+	}
+	edited := map[int]bool{}
+	for _, x := range s.Integrity.Edited {
+		edited[int(x.Version)] = true
+	}
 	for _, m := range r.src.Migrations {
+		ver := int(m.Version)
 		st := MigrationStatus{Version: m.Version, Name: m.Name, Up: m.Up, Down: m.Down, State: Pending}
 		switch {
-		case int(m.Version) == v && dirty:
+		case s.dirty != nil && s.dirty.Entry != nil && s.dirty.Entry.Version == ver,
+			s.dirty != nil && s.dirty.Entry == nil && ver == v:
 			st.State = Failed
-		case int(m.Version) <= v:
+		case late[ver]:
+			st.State = Late
+		case edited[ver]:
+			st.State = Changed
+		case ver <= v:
 			st.State = Applied
 		default:
 			s.Pending++
+		}
+		if e, ok := set[ver]; ok && st.State != Pending {
+			at := e.StartedAt
+			st.Checksum, st.AppliedAt, st.AppliedBy = e.Checksum, &at, who(e)
 		}
 		s.Migrations = append(s.Migrations, st)
 	}
@@ -96,13 +151,26 @@ func (s *Status) Err(allowPending bool, src *Source) error {
 	case s.Missing:
 		return &MissingVersionError{Version: s.Version, Dir: s.Dir, Below: src.Prev(uint(s.Version))}
 	case s.Dirty:
-		e := &DirtyError{Version: s.Version, Prev: src.Prev(uint(max(s.Version, 0))), InProgress: s.InProgress}
-		if m, ok := src.Get(uint(max(s.Version, 0))); ok {
-			e.File = src.Path(m.Up)
+		return s.dirty
+	case len(s.Integrity.Edited) > 0:
+		return &EditedError{Edited: s.Integrity.Edited}
+	case len(s.Integrity.Late) > 0:
+		e := &LateError{Current: s.Version}
+		for _, v := range s.Integrity.Late {
+			m, _ := src.Get(uint(v))
+			e.Files = append(e.Files, src.Path(m.Up))
 		}
 		return e
 	case s.Pending > 0 && !allowPending:
 		return &PendingError{Count: s.Pending, InProgress: s.InProgress}
+	}
+	return nil
+}
+
+// DirtyErr is the verdict on the version alone: dirty, or a missing file.
+func (s *Status) DirtyErr(src *Source) error {
+	if s.Missing || s.Dirty {
+		return s.Err(true, src)
 	}
 	return nil
 }
@@ -136,5 +204,46 @@ func (s *Status) WriteText(w io.Writer) error {
 		fmt.Fprintln(tw)
 	}
 	fmt.Fprintf(tw, "pending\t%d\n", s.Pending)
+	in := s.Integrity
+	switch {
+	case !in.Ledger && len(in.Unrecorded) > 0:
+		fmt.Fprintf(tw, "ledger\tnone yet: the next dbguard migrate up records the %d applied migration(s) as found\n", len(in.Unrecorded))
+	case !in.Ledger:
+		fmt.Fprintf(tw, "ledger\tnone yet\n")
+	case len(in.Unrecorded) > 0:
+		fmt.Fprintf(tw, "ledger\t%d applied migration(s) outside dbguard (%s); recorded as found by the next dbguard migrate up\n", len(in.Unrecorded), joinInts(in.Unrecorded))
+	default:
+		fmt.Fprintf(tw, "ledger\tevery applied migration recorded, %d edited, %d late\n", len(in.Edited), len(in.Late))
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(tw, "warning\t%s\n", w)
+	}
+	return tw.Flush()
+}
+
+// WriteHistory prints the ledger for a person, oldest first.
+func WriteHistory(w io.Writer, entries []Entry) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED (UTC)\tWHAT\tVERSION\tFILE\tSTATE\tTOOK\tBY\tSHA256")
+	for _, e := range entries {
+		what := e.Direction
+		if e.OutOfOrder {
+			what += " (out of order)"
+		}
+		took := "-"
+		if d := e.Duration(); d > 0 {
+			took = d.Round(time.Millisecond).String()
+		}
+		file := e.File
+		if file == "" {
+			file = e.Name
+		}
+		state := e.State
+		if e.Error != "" {
+			state += ": " + e.Error
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), what, e.Version,
+			file, state, took, who(e), shortSum(e.Checksum))
+	}
 	return tw.Flush()
 }

@@ -60,8 +60,10 @@ func (t *Table) Key() string { return Key(t.Schema, t.Name) }
 // Options says what to introspect.
 type Options struct {
 	Schemas []string // default public
-	// Exclude is the migrations table (schema.table or table in public).
-	ExcludeSchema, ExcludeTable string
+	// Exclude: the migration tables (golang-migrate's and dbguard's
+	// ledger) in the schema that holds them.
+	ExcludeSchema string
+	ExcludeTables []string
 }
 
 var relkinds = map[string]string{"r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table"}
@@ -80,12 +82,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	rels := `
 		SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = ANY($1) AND c.relkind IN ('r','p','v','m','f')
-		  AND NOT (n.nspname = $2 AND c.relname = $3)`
+		  AND NOT (n.nspname = $2 AND c.relname = ANY($3))`
 	b := &pgx.Batch{}
 	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::text,
 		       CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) ELSE '' END
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid IN (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTable)
+		WHERE c.oid IN (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
 	// attnum order is restored below. A default cannot refer to a column,
 	// so it is deparsed without its relation (pg_get_expr(adbin, 0)),
@@ -95,14 +97,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		       coalesce(CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END, ''),
 		       a.attidentity::text, a.attgenerated::text
 		FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-		WHERE a.attrelid IN (`+rels+`) AND a.attnum > 0 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTable)
+		WHERE a.attrelid IN (`+rels+`) AND a.attnum > 0 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(`SELECT conrelid, conname, contype::text, pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE conrelid IN (`+rels+`) AND contype IN ('p','u','f','c','x')`, schemas, o.ExcludeSchema, o.ExcludeTable)
+		FROM pg_constraint WHERE conrelid IN (`+rels+`) AND contype IN ('p','u','f','c','x')`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(`SELECT i.indrelid, ic.relname, pg_get_indexdef(i.indexrelid)
 		FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 		WHERE i.indrelid IN (`+rels+`)
 		  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p','u','x'))`,
-		schemas, o.ExcludeSchema, o.ExcludeTable)
+		schemas, o.ExcludeSchema, o.ExcludeTables)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
 

@@ -35,7 +35,7 @@ func connect(t *testing.T, sql ...string) *pgx.Conn {
 
 func introspect(t *testing.T, conn *pgx.Conn) *Schema {
 	t.Helper()
-	s, err := Introspect(context.Background(), conn, Options{Schemas: []string{"public"}, ExcludeSchema: "public", ExcludeTable: "schema_migrations"})
+	s, err := Introspect(context.Background(), conn, Options{Schemas: []string{"public"}, ExcludeSchema: "public", ExcludeTables: []string{"schema_migrations", "dbguard_migrations"}})
 	if err != nil {
 		t.Fatal(err)
 	}

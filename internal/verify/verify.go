@@ -195,7 +195,7 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 			return nil, 0, false, fmt.Errorf("reading the migration version: %w", err)
 		}
 	}
-	s, err := schema.Introspect(ctx, conn, schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTable: cfg.Migrations.Table})
+	s, err := schema.Introspect(ctx, conn, schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTables: []string{cfg.Migrations.Table, cfg.Migrations.Ledger}})
 	return s, version, dirty, err
 }
 
@@ -258,7 +258,7 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 	}
 	co := o.Connect
 	co.URL, co.Wait = shadowURL, 0
-	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 	if err != nil {
 		return nil, err
 	}

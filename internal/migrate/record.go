@@ -1,0 +1,464 @@
+package migrate
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4/database"
+
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+)
+
+// prepare runs under the migration lock before a run: it creates the
+// ledger, adopts what golang-migrate counts as applied but the ledger has
+// no entry for, and, going up, refuses edited files and migrations merged
+// late (or returns the late ones when they may run out of order).
+func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, error) {
+	if err := r.ledger.ensure(ctx); err != nil {
+		return nil, r.explain(err, "")
+	}
+	cur, dirty, err := r.drv.Version()
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	r.clean, r.flight = cur, nil
+	if dirty {
+		return nil, nil // golang-migrate refuses, and dirtyError explains
+	}
+	entries, _, err := r.ledger.read(ctx)
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	in, err := integrity(entries, r.src, cur, r.sum)
+	if err != nil {
+		return nil, err
+	}
+	if len(in.Unrecorded) > 0 {
+		if err := r.adopt(ctx, in.Unrecorded, cur); err != nil {
+			return nil, r.explain(err, "")
+		}
+	}
+	if direction != "up" {
+		return nil, nil
+	}
+	if len(in.Edited) > 0 {
+		return nil, &EditedError{Edited: in.Edited}
+	}
+	if len(in.Late) == 0 {
+		return nil, nil
+	}
+	if !r.o.AllowOutOfOrder {
+		return nil, r.lateError(in.Late, cur)
+	}
+	var late []Migration
+	for _, v := range in.Late {
+		m, _ := r.src.Get(uint(v))
+		late = append(late, m)
+	}
+	return late, nil
+}
+
+func (r *Runner) lateError(versions []int, cur int) *LateError {
+	e := &LateError{Current: cur}
+	for _, v := range versions {
+		m, _ := r.src.Get(uint(v))
+		e.Files = append(e.Files, r.src.Path(m.Up))
+	}
+	return e
+}
+
+func (r *Runner) sum(name string) (string, error) {
+	fi, err := r.file(name, false)
+	return fi.sum, err
+}
+
+// adopt records versions applied outside dbguard, as their files are now.
+func (r *Runner) adopt(ctx context.Context, versions []int, cur int) error {
+	err := r.ledger.write(ctx, func(tx *sql.Tx) error {
+		for _, v := range versions {
+			m, _ := r.src.Get(uint(v))
+			sum, err := r.sum(m.Up)
+			if err != nil {
+				return err
+			}
+			after := cur
+			if _, err := r.ledger.insert(ctx, tx, &Entry{Version: v, Name: m.Name, Direction: DirAdopt, File: m.Up, Checksum: sum,
+				Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && r.o.Log != nil {
+		fmt.Fprintf(r.o.Log, "dbguard: ledger: recorded %d migration(s) applied before dbguard kept a ledger (%s), with their files' checksums as found now\n",
+			len(versions), joinInts(versions))
+	}
+	return err
+}
+
+// applyLate runs migrations merged below the recorded version, oldest
+// first, before the pending ones. golang-migrate's version stays where it
+// is, marked dirty while each runs, so a failure stops every migrator as
+// any failure does, and recover knows what to put back.
+func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
+	for _, m := range late {
+		if ctx.Err() != nil {
+			return &InterruptedError{Version: r.clean, Err: ctx.Err()}
+		}
+		fi, err := r.file(m.Up, true)
+		if err != nil {
+			return err
+		}
+		cur := r.clean
+		e := Entry{Version: int(m.Version), Name: m.Name, Direction: DirUp, File: m.Up, Checksum: fi.sum, Transactional: fi.shape.Transactional,
+			OutOfOrder: true, VersionBefore: cur, VersionDirty: cur, State: StateRunning}
+		if err := r.begin(cur, e); err != nil {
+			return r.explain(err, "")
+		}
+		data, err := r.root.ReadFile(m.Up)
+		if err == nil {
+			err = r.runBody(bytes.NewReader(data))
+		}
+		if err != nil {
+			return r.explain(err, "up")
+		}
+		if err := r.record(cur, false); err != nil {
+			return r.explain(err, "")
+		}
+		if r.o.Log != nil {
+			fmt.Fprintf(r.o.Log, "dbguard: migrated %d/u %s out of order (below version %d)\n", m.Version, m.Name, cur)
+		}
+	}
+	return nil
+}
+
+// begin marks version dirty and records e in flight, in one transaction.
+func (r *Runner) begin(version int, e Entry) error {
+	ctx := context.Background()
+	return r.ledger.setVersion(ctx, r.versionTable(), version, true, func(tx *sql.Tx) error {
+		id, err := r.ledger.insert(ctx, tx, &e)
+		if err == nil {
+			r.flight = &flight{id: id, entry: e}
+		}
+		return err
+	})
+}
+
+// record is golang-migrate's SetVersion, with the ledger written in the
+// same transaction: dirty starts a migration, clean finishes it (or, with
+// none in flight, is a force).
+func (r *Runner) record(version int, dirty bool) error {
+	ctx := context.Background()
+	switch {
+	case dirty:
+		e, err := r.entryFor(version)
+		if err != nil {
+			return err
+		}
+		return r.begin(version, e)
+	case r.flight != nil:
+		f := r.flight
+		err := r.ledger.setVersion(ctx, r.versionTable(), version, false, func(tx *sql.Tx) error {
+			return r.ledger.finish(ctx, tx, f.id, StateDone, version)
+		})
+		if err == nil {
+			r.flight, r.clean = nil, version
+		}
+		return err
+	}
+	name := ""
+	if m, ok := r.src.Get(uint(max(version, 0))); ok && version >= 0 {
+		name = m.Name
+	}
+	after := version
+	e := Entry{Version: version, Name: name, Direction: DirForce, Transactional: true, VersionBefore: r.clean, VersionDirty: version, VersionAfter: &after, State: StateDone}
+	return r.ledger.setVersion(ctx, r.versionTable(), version, false, func(tx *sql.Tx) error {
+		if err := r.ledger.closeOpen(ctx, tx, StateForced, version); err != nil {
+			return err
+		}
+		_, err := r.ledger.insert(ctx, tx, &e)
+		return err
+	})
+}
+
+// entryFor is the ledger entry of the migration golang-migrate starts when
+// it marks version dirty: going up, the up file of version; going down,
+// the down file of the version it leaves.
+func (r *Runner) entryFor(version int) (Entry, error) {
+	cur := r.clean
+	dir, v := DirUp, version
+	if version <= cur {
+		dir, v = DirDown, cur
+	}
+	m, ok := r.src.Get(uint(max(v, 0)))
+	if !ok || v < 0 {
+		return Entry{}, fmt.Errorf("golang-migrate started version %d, which %s does not have", v, r.src.Dir)
+	}
+	name := m.Up
+	if dir == DirDown {
+		name = m.Down
+	}
+	e := Entry{Version: v, Name: m.Name, Direction: dir, File: name, Transactional: true, VersionBefore: cur, VersionDirty: version, State: StateRunning}
+	if name != "" {
+		fi, err := r.file(name, true)
+		if err != nil {
+			return Entry{}, err
+		}
+		e.Checksum, e.Transactional = fi.sum, fi.shape.Transactional
+	}
+	return e, nil
+}
+
+// runBody runs a migration file. A file that runs as one transaction
+// anyway runs inside one of dbguard's whose first statement marks the
+// ledger entry committed: the mark commits exactly when the file's work
+// does, so a client that dies after the server committed is told apart
+// from one whose work was rolled back. After a failure the session's
+// transaction is rolled back (a file with its own BEGIN leaves it aborted)
+// and the failure is recorded.
+func (r *Runner) runBody(body io.Reader) error {
+	inner, f := r.drv.Driver, r.flight
+	if f == nil {
+		return inner.Run(body)
+	}
+	wrap := f.entry.Transactional
+	var err error
+	if wrap {
+		err = inner.Run(strings.NewReader("BEGIN; " + r.ledger.commitMark(f.id)))
+	}
+	if err == nil {
+		err = inner.Run(body)
+	}
+	if err == nil && wrap {
+		if err = inner.Run(strings.NewReader("COMMIT")); err != nil {
+			err = database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
+		}
+	}
+	if err != nil {
+		_ = inner.Run(strings.NewReader("ROLLBACK"))
+		msg, line := failure(err)
+		r.ledger.fail(f.id, msg, line)
+	}
+	return err
+}
+
+// failure is what the ledger keeps of an error: the server's message and
+// SQLSTATE, and the line in the file.
+func failure(err error) (string, int) {
+	pgErr, dbErr := driverError(err)
+	line := 0
+	if dbErr != nil {
+		line = int(dbErr.Line)
+	}
+	if pgErr != nil {
+		return output.Clip(fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code), maxMessage), line
+	}
+	if dbErr != nil && dbErr.OrigErr != nil {
+		err = dbErr.OrigErr
+	}
+	return output.Clip(err.Error(), maxMessage), line
+}
+
+// whyNot says why a file does not run as one transaction ("" when it does).
+func (r *Runner) whyNot(name string) string {
+	if name == "" {
+		return ""
+	}
+	fi, err := r.file(name, true)
+	if err != nil {
+		return ""
+	}
+	return fi.shape.Why
+}
+
+// explainDirty builds the one explanation of a dirty version that every
+// command gives: with the ledger's entry in flight, which file failed,
+// which way, and what it left behind; without, what golang-migrate's number
+// allows.
+func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
+	e := &DirtyError{Version: v, Prev: -1, InProgress: inProgress}
+	if f != nil && f.VersionDirty == v {
+		e.Entry = f
+		e.File = r.src.Path(f.File)
+		if f.File == "" {
+			e.File = ""
+		}
+		e.Prev = f.VersionBefore
+		if !f.Transactional && f.Committed == nil && f.File != "" {
+			e.Why = r.whyNot(f.File)
+			e.MayHaveRun = r.mayHaveRun(f)
+		}
+		return e
+	}
+	if m, ok := r.src.Get(uint(max(v, 0))); ok && v >= 0 {
+		e.File = r.src.Path(m.Up)
+		e.Prev = r.src.Prev(uint(v))
+	}
+	for _, m := range r.src.Migrations {
+		if int(m.Version) > v {
+			if m.Down != "" {
+				e.Other = r.src.Path(m.Down)
+			}
+			e.OtherVersion = int(m.Version)
+			break
+		}
+	}
+	return e
+}
+
+// mayHaveRun lists the statements of a file that does not run as one
+// transaction that may have taken effect before it failed: up to the last
+// COMMIT before the failing line, or every statement up to it when the
+// file holds no COMMIT (a statement run outside a transaction).
+func (r *Runner) mayHaveRun(f *Entry) []string {
+	data, err := r.root.ReadFile(f.File)
+	if err != nil {
+		return nil
+	}
+	stmts := sqlscan.Split(string(data))
+	upto := len(stmts)
+	if f.ErrorLine > 0 {
+		upto = 0
+		for i, st := range stmts {
+			if st.Line <= f.ErrorLine {
+				upto = i + 1
+			}
+		}
+	}
+	lastCommit := -1
+	for i, st := range stmts[:upto] {
+		if len(st.Words) > 0 && (st.Words[0] == "COMMIT" || st.Words[0] == "END") {
+			lastCommit = i
+		}
+	}
+	ran := stmts[:upto]
+	if lastCommit >= 0 && f.ErrorLine > 0 {
+		ran = stmts[:lastCommit+1]
+	}
+	var out []string
+	for _, st := range ran {
+		if len(st.Words) > 0 && (st.Words[0] == "BEGIN" || st.Words[0] == "COMMIT" || st.Words[0] == "END" || st.Words[0] == "START") {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s:%d: %s", r.src.Path(f.File), st.Line, st.Head(80)))
+	}
+	return out
+}
+
+// Recovery is what recover did.
+type Recovery struct {
+	Nothing bool   // the database was clean
+	Version int    // the version it is at now
+	File    string // the file that had failed
+	Entry   *Entry
+	// Completed: the file's transaction had committed; it is recorded as
+	// applied rather than undone.
+	Completed bool
+}
+
+// Recover puts a dirty database back where it was before the migration
+// that failed, under the lock, after checking the ledger's entry in flight
+// still describes the version table. A file that ran as one transaction was
+// rolled back by PostgreSQL, so this is safe; one that did not needs yes
+// (the caller shows what may have run first). A file whose transaction had
+// committed before the client died is recorded as applied instead.
+func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
+	if err := r.migrator(); err != nil {
+		return nil, err
+	}
+	if err := r.drv.Lock(); err != nil {
+		return nil, r.explain(err, "")
+	}
+	defer r.drv.Unlock()
+	if err := r.ledger.ensure(ctx); err != nil {
+		return nil, r.explain(err, "")
+	}
+	v, dirty, err := r.drv.Version()
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	if !dirty {
+		return &Recovery{Nothing: true, Version: v}, nil
+	}
+	entries, _, err := r.ledger.read(ctx)
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	f := inFlight(entries)
+	de := r.explainDirty(v, f, "")
+	if de.Entry == nil {
+		return nil, &NoRecordError{Dirty: de}
+	}
+	after, state := f.VersionBefore, StateRecovered
+	if f.Committed != nil {
+		after, state = f.VersionDirty, StateDone
+	} else if !f.Transactional && !yes {
+		return nil, &ConfirmError{Dirty: de}
+	}
+	err = r.ledger.setVersion(ctx, r.versionTable(), after, false, func(tx *sql.Tx) error {
+		return r.ledger.finish(ctx, tx, f.ID, state, after)
+	})
+	if err != nil {
+		return nil, r.explain(err, "")
+	}
+	return &Recovery{Version: after, File: de.File, Entry: f, Completed: f.Committed != nil}, nil
+}
+
+// Accept records the current content of an applied migration's file as
+// what was applied: for an edit that changes nothing that must run again.
+func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
+	m, ok := r.src.Get(uint(max(v, 0)))
+	if !ok || v < 0 {
+		return "", &NoSuchVersionError{Version: v, Dir: r.src.Dir}
+	}
+	if err := r.migrator(); err != nil {
+		return "", err
+	}
+	if err := r.drv.Lock(); err != nil {
+		return "", r.explain(err, "")
+	}
+	defer r.drv.Unlock()
+	if err := r.ledger.ensure(ctx); err != nil {
+		return "", r.explain(err, "")
+	}
+	cur, _, err := r.drv.Version()
+	if err != nil {
+		return "", r.explain(err, "")
+	}
+	entries, _, err := r.ledger.read(ctx)
+	if err != nil {
+		return "", r.explain(err, "")
+	}
+	e, ok := applied(entries)[v]
+	if !ok {
+		return "", &NotAppliedError{Version: v, File: r.src.Path(m.Up)}
+	}
+	sum, err := r.sum(m.Up)
+	if err != nil || sum == e.Checksum {
+		return e.Checksum, err
+	}
+	after := cur
+	return e.Checksum, r.ledger.write(ctx, func(tx *sql.Tx) error {
+		_, err := r.ledger.insert(ctx, tx, &Entry{Version: v, Name: m.Name, Direction: DirAccept, File: m.Up, Checksum: sum,
+			Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone})
+		return err
+	})
+}
+
+// History returns the ledger, oldest first; exists is false when the
+// database has none yet.
+func (r *Runner) History(ctx context.Context) (entries []Entry, exists bool, err error) {
+	entries, exists, err = r.ledger.read(ctx)
+	if err != nil {
+		return nil, false, r.explain(err, "")
+	}
+	if entries == nil {
+		entries = []Entry{}
+	}
+	return entries, exists, nil
+}
