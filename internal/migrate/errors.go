@@ -198,7 +198,7 @@ func (e *LateError) Error() string {
 
 // Hint names the next step.
 func (e *LateError) Hint() string {
-	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or renumber them above the newest (dbguard migrate create NAME gives the next version) if they depend on it"
+	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create NAME"
 }
 
 // NotAppliedError is accept on a version the ledger has not applied.
@@ -404,7 +404,7 @@ func (e *MigrationError) Hint() string {
 	case e.Ledger && e.Transactional:
 		return fmt.Sprintf("PostgreSQL ran it as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then fix the file and run: %s", retry)
 	case e.Ledger:
-		return fmt.Sprintf("it does not run as one transaction (%s), so what ran before the failure stays: check it (dbguard migrate status lists it), undo it, then: dbguard migrate recover --yes; then fix the file and run: %s", e.Why, retry)
+		return fmt.Sprintf("it does not run as one transaction (%s), so what ran before the failure stays: check it (listed by: dbguard migrate status), undo it, then: dbguard migrate recover --yes; then fix the file and run: %s", e.Why, retry)
 	}
 	return fmt.Sprintf("fix the file (PostgreSQL ran it as one transaction, so unless it has its own COMMIT nothing of it was applied); the database is marked dirty at version %d, so then run: dbguard migrate force %s && %s",
 		e.Version, versionArg(e.stateBefore()), retry)

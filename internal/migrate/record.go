@@ -252,8 +252,8 @@ func (r *Runner) runBody(body io.Reader) error {
 func failure(err error) (string, int) {
 	pgErr, dbErr := driverError(err)
 	line := 0
-	if dbErr != nil {
-		line = int(dbErr.Line)
+	if dbErr != nil && pgErr != nil && pgErr.Position > 0 {
+		line = int(dbErr.Line) // golang-migrate says line 1 when the server gives no position
 	}
 	if pgErr != nil {
 		return output.Clip(fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code), maxMessage), line
@@ -312,16 +312,18 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 }
 
 // mayHaveRun lists the statements of a file that does not run as one
-// transaction that may have taken effect before it failed: up to the last
-// COMMIT before the failing line, or every statement up to it when the
-// file holds no COMMIT (a statement run outside a transaction).
+// transaction that may have taken effect. In one simple query, a failure
+// rolls back everything since the last COMMIT (an implicit block or a BEGIN
+// alike), so what stays is what ran up to that COMMIT, plus a statement
+// that runs outside any transaction. Without a recorded failure (the
+// client died), any statement may have run.
 func (r *Runner) mayHaveRun(f *Entry) []string {
 	data, err := r.root.ReadFile(f.File)
 	if err != nil {
 		return nil
 	}
 	stmts := sqlscan.Split(string(data))
-	upto := len(stmts)
+	upto, lastCommit := len(stmts), -1
 	if f.ErrorLine > 0 {
 		upto = 0
 		for i, st := range stmts {
@@ -330,22 +332,17 @@ func (r *Runner) mayHaveRun(f *Entry) []string {
 			}
 		}
 	}
-	lastCommit := -1
 	for i, st := range stmts[:upto] {
-		if len(st.Words) > 0 && (st.Words[0] == "COMMIT" || st.Words[0] == "END") {
+		if st.Commits() {
 			lastCommit = i
 		}
 	}
-	ran := stmts[:upto]
-	if lastCommit >= 0 && f.ErrorLine > 0 {
-		ran = stmts[:lastCommit+1]
-	}
 	var out []string
-	for _, st := range ran {
-		if len(st.Words) > 0 && (st.Words[0] == "BEGIN" || st.Words[0] == "COMMIT" || st.Words[0] == "END" || st.Words[0] == "START") {
-			continue
+	for i, st := range stmts[:upto] {
+		stays := f.Error == "" || i < lastCommit || st.NoTransaction() != ""
+		if stays && !st.Control() {
+			out = append(out, fmt.Sprintf("%s:%d: %s", r.src.Path(f.File), st.Line, st.Head(80)))
 		}
-		out = append(out, fmt.Sprintf("%s:%d: %s", r.src.Path(f.File), st.Line, st.Head(80)))
 	}
 	return out
 }

@@ -244,22 +244,23 @@ type Shape struct {
 func Analyze(text string) Shape {
 	sh := Shape{Statements: Split(text), Transactional: true}
 	for _, st := range sh.Statements {
-		if control(st.Words) {
+		if st.Control() {
 			sh.Control = append(sh.Control, st)
 			if sh.Transactional {
 				sh.Transactional, sh.Why = false, fmt.Sprintf("line %d: %s: the file controls its own transactions", st.Line, strings.Join(st.Words[:min(len(st.Words), 2)], " "))
 			}
 			continue
 		}
-		if why := outsideTransaction(st.Words); why != "" && sh.Transactional {
+		if why := st.NoTransaction(); why != "" && sh.Transactional {
 			sh.Transactional, sh.Why = false, fmt.Sprintf("line %d: %s", st.Line, why)
 		}
 	}
 	return sh
 }
 
-// control reports a transaction-control statement.
-func control(w []string) bool {
+// Control reports a transaction-control statement (BEGIN, COMMIT, ...).
+func (s Statement) Control() bool {
+	w := s.Words
 	if len(w) == 0 {
 		return false
 	}
@@ -274,10 +275,17 @@ func control(w []string) bool {
 	return false
 }
 
-// outsideTransaction names a statement PostgreSQL refuses inside a
-// transaction block, so golang-migrate's implicit transaction cannot cover
-// it: a failure can leave its work (an INVALID index) behind.
-func outsideTransaction(w []string) string {
+// Commits reports COMMIT or END: what it ran before stays.
+func (s Statement) Commits() bool {
+	return len(s.Words) > 0 && (s.Words[0] == "COMMIT" || s.Words[0] == "END")
+}
+
+// NoTransaction says why PostgreSQL refuses the statement inside a
+// transaction block ("" when it does not), so golang-migrate's implicit
+// transaction cannot cover it: a failure can leave its work (an INVALID
+// index) behind.
+func (s Statement) NoTransaction() string {
+	w := s.Words
 	if len(w) == 0 {
 		return ""
 	}
