@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20000x
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench bench-migrate bench-schema bench-hook conformance clean
+.PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook conformance clean
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
@@ -28,6 +28,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzTypeSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
+	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 
@@ -44,6 +45,8 @@ bench:
 	RUNS=$(RUNS) ./bench/bench.sh
 bench-migrate:
 	RUNS=$(RUNS) ./bench/bench.sh migrate
+bench-ledger:
+	RUNS=$(RUNS) ./bench/bench.sh ledger
 bench-schema:
 	RUNS=$(RUNS) ./bench/bench.sh schema
 bench-hook:

@@ -5,6 +5,8 @@
 # median-or-worst run, as one Markdown table.
 #
 #   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5)
+#   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
+#            commit before the ledger), what the ledger costs
 #   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
@@ -14,7 +16,7 @@ set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate schema hook env)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -91,6 +93,44 @@ bench_migrate() {
     psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r"
   done
   row "migrate up, 300 migrations" "golang-migrate up"
+}
+
+# The ledger's cost: the same 300 migrations applied by this dbguard and by
+# the one before the ledger, built from LEDGER_BASE; then status with 300
+# applied (it reads the ledger and checksums every applied file).
+bench_ledger() {
+  local base=${LEDGER_BASE:-2e89caf}
+  say "ledger: building dbguard at $base..."
+  mkdir -p "$work/base"
+  git -C "$here" archive "$base" | tar -x -C "$work/base"
+  (cd "$work/base" && go build -o "$work/dbguard-base" ./cmd/dbguard)
+  local p="$work/led"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
+  for i in $(seq 1 300); do
+    v=$(printf '%06d' "$i")
+    printf 'CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, ref bigint, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t_%d_name ON t_%d (name);\n' "$i" "$i" "$i" >"$p/migrations/${v}_t${i}.up.sql"
+  done
+  local up_ms=() up_kb=() bup_ms=() bup_kb=() st_ms=() st_kb=() bst_ms=() bst_kb=()
+  for r in $(seq 1 "$runs"); do
+    psql_ -d postgres -c "CREATE DATABASE led_$r" -c "CREATE DATABASE base_$r"
+    if [ $((r % 2)) = 1 ]; then order="base led"; else order="led base"; fi
+    for who in $order; do
+      echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = led ]; then
+        run_into up_ms up_kb --cwd "$p" "$dbguard" migrate up --no-verify
+        run_into st_ms st_kb --cwd "$p" "$dbguard" migrate status
+      else
+        run_into bup_ms bup_kb --cwd "$p" "$work/dbguard-base" migrate up --no-verify
+        run_into bst_ms bst_kb --cwd "$p" "$work/dbguard-base" migrate status
+      fi
+    done
+    [ "$(psql_ -At -d "led_$r" -c "SELECT count(*) FROM dbguard_migrations WHERE state = 'done'")" = 300 ] ||
+      { say "the ledger did not record 300 migrations"; exit 1; }
+    psql_ -d postgres -c "DROP DATABASE led_$r" -c "DROP DATABASE base_$r"
+  done
+  dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${bup_ms[@]}") peer_kb=("${bup_kb[@]}")
+  row "migrate up, 300 migrations, with the ledger" "dbguard $base (no ledger)"
+  dg_ms=("${st_ms[@]}") dg_kb=("${st_kb[@]}") peer_ms=("${bst_ms[@]}") peer_kb=("${bst_kb[@]}")
+  row "migrate status, 300 applied, with the ledger" "dbguard $base (no ledger)"
 }
 
 bench_schema() {

@@ -186,6 +186,9 @@ func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, 
 	if err != nil {
 		return err
 	}
+	for _, w := range r.Source().Warnings {
+		output.Talk{W: o.Stderr}.Warnf("%s", w)
+	}
 	err = f(r)
 	v := -1
 	if err == nil && then >= afterReport {
