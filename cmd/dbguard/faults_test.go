@@ -71,11 +71,19 @@ func TestKill9MidMigration(t *testing.T) {
 	if code := exitCodeOf(err); code != 1 {
 		t.Fatalf("status after kill -9: exit %d\n%s", code, nout)
 	}
-	for _, want := range []string{"dirty +2 +000002_long.up.sql", "the database is dirty at version 2: migrations/000002_long.up.sql failed part-way", "dbguard migrate force 1 && dbguard migrate up"} {
+	for _, want := range []string{"dirty +2 +000002_long.up.sql",
+		`the database is dirty at version 2: migrations/000002_long.up.sql stopped going up before it was recorded \(its client died or lost the connection\)`,
+		"it ran as one transaction, so PostgreSQL rolled all of it back", "put the version back to 1: dbguard migrate recover;"} {
 		if !matches(nout.String(), want) {
 			t.Errorf("status does not say %q:\n%s", want, nout)
 		}
 	}
+	// The way out the ledger knows: recover, then up again.
+	rec, rout := dbguardProcess(t, dir, "migrate", "recover")
+	if err := rec.Run(); err != nil || !matches(rout.String(), "the database is clean at version 1 again") {
+		t.Errorf("recover after kill -9: %v\n%s", err, rout)
+	}
+	nout.WriteString(rout.String())
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)

@@ -85,18 +85,23 @@ type ledger struct {
 	table string // quoted schema.table
 	tool  string // dbguard's version, recorded with each entry
 	host  string // this machine's name
+	// next is the id of the next entry. Every writer holds the migration
+	// lock, so ids are handed out here rather than by a sequence: the
+	// statements that record a migration then need no answer back, and go
+	// in one round trip with the version write.
+	next int64
 }
 
 func newLedger(db *sql.DB, schema, table, tool string) *ledger {
 	host, _ := os.Hostname()
-	return &ledger{db: db, table: pgx.Identifier{schema, table}.Sanitize(), tool: tool, host: host}
+	return &ledger{db: db, table: pgx.Identifier{schema, table}.Sanitize(), tool: tool, host: host, next: 1}
 }
 
 // ensure creates the table. It runs under the migration lock, so two
 // dbguards never race to create it.
 func (l *ledger) ensure(ctx context.Context) error {
 	_, err := l.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+l.table+` (
-	id              bigserial PRIMARY KEY,
+	id              bigint PRIMARY KEY,
 	version         bigint NOT NULL,
 	name            text NOT NULL,
 	direction       text NOT NULL CHECK (direction IN ('up', 'down', 'adopt', 'force', 'accept')),
@@ -149,85 +154,52 @@ func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 			e.VersionAfter = &v
 		}
 		out = append(out, e)
+		l.next = max(l.next, e.ID+1)
 	}
 	return out, true, rows.Err()
 }
 
-// setVersion writes golang-migrate's version table as its driver does
-// (TRUNCATE, then one row) and the ledger change in the same transaction,
-// so the two never disagree.
-func (l *ledger) setVersion(ctx context.Context, versionTable string, version int, dirty bool, change func(*sql.Tx) error) error {
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+// insertSQL is the statement that adds e with the next id (taking it).
+// Its values are literals: it is sent with the version write in one simple
+// query.
+func (l *ledger) insertSQL(e *Entry) string {
+	e.ID = l.next
+	l.next++
+	after, finished := "NULL", "NULL"
+	if e.VersionAfter != nil {
+		after = fmt.Sprint(*e.VersionAfter)
 	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, "TRUNCATE "+versionTable); err != nil {
-		return err
+	if e.State != StateRunning {
+		finished = "clock_timestamp()"
 	}
-	// As golang-migrate: a dirty -1 is written too (a failed down of the
-	// first migration), a clean -1 is an empty table.
-	if version >= 0 || dirty {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO "+versionTable+" (version, dirty) VALUES ($1, $2)", version, dirty); err != nil {
-			return err
-		}
-	}
-	if err := change(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// write runs change in a transaction of its own.
-func (l *ledger) write(ctx context.Context, change func(*sql.Tx) error) error {
-	tx, err := l.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := change(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
-}
-
-// insert adds e and returns its id.
-func (l *ledger) insert(ctx context.Context, tx *sql.Tx, e *Entry) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO `+l.table+` (version, name, direction, file, checksum, transactional, out_of_order,
+	return fmt.Sprintf(`INSERT INTO %s (id, version, name, direction, file, checksum, transactional, out_of_order,
 	version_before, version_dirty, version_after, state, finished_at, client_host, dbguard_version)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, CASE WHEN $11 = 'running' THEN NULL ELSE clock_timestamp() END, $12, $13)
-	RETURNING id`,
-		e.Version, e.Name, e.Direction, e.File, e.Checksum, e.Transactional, e.OutOfOrder,
-		e.VersionBefore, e.VersionDirty, e.VersionAfter, e.State, l.host, l.tool).Scan(&id)
-	return id, err
+	VALUES (%d, %d, %s, %s, %s, %s, %t, %t, %d, %d, %s, %s, %s, %s, %s)`, l.table,
+		e.ID, e.Version, lit(e.Name), lit(e.Direction), lit(e.File), lit(e.Checksum), e.Transactional, e.OutOfOrder,
+		e.VersionBefore, e.VersionDirty, after, lit(e.State), finished, lit(l.host), lit(l.tool))
 }
 
-// finish closes an entry in flight with state and the version it left.
-func (l *ledger) finish(ctx context.Context, tx *sql.Tx, id int64, state string, after int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE `+l.table+` SET state = $2, version_after = $3, finished_at = clock_timestamp() WHERE id = $1`, id, state, after)
-	return err
+// finishSQL closes entry id with state and the version it left.
+func (l *ledger) finishSQL(id int64, state string, after int) string {
+	return fmt.Sprintf("UPDATE %s SET state = %s, version_after = %d, finished_at = clock_timestamp() WHERE id = %d", l.table, lit(state), after, id)
 }
 
-// closeOpen closes every entry still in flight (force moves on from them).
-func (l *ledger) closeOpen(ctx context.Context, tx *sql.Tx, state string, after int) error {
-	_, err := tx.ExecContext(ctx, `UPDATE `+l.table+` SET state = $1, version_after = $2, finished_at = clock_timestamp() WHERE finished_at IS NULL`, state, after)
-	return err
+// versionSQL writes golang-migrate's version table as its driver does:
+// TRUNCATE, then one row (a dirty -1 too: a failed down of the first
+// migration; a clean -1 is an empty table).
+func versionSQL(table string, version int, dirty bool) string {
+	q := "TRUNCATE " + table
+	if version >= 0 || dirty {
+		q += fmt.Sprintf("; INSERT INTO %s (version, dirty) VALUES (%d, %t)", table, version, dirty)
+	}
+	return q
 }
 
-// commitMark is the statement run inside a transactional file's own
-// transaction, first, before the file can change the role or search_path:
-// it commits if and only if the file's work does.
-func (l *ledger) commitMark(id int64) string {
-	return fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", l.table, id)
-}
-
-// fail records why an entry in flight failed. Best effort: when the
-// connection is gone, the entry stays running, which reads the same.
-func (l *ledger) fail(id int64, msg string, line int) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	_, _ = l.db.ExecContext(ctx, `UPDATE `+l.table+` SET state = 'failed', error = $2, error_line = $3 WHERE id = $1 AND finished_at IS NULL`, id, msg, line)
+// lit is s as an SQL string literal, read the same whatever
+// standard_conforming_strings says.
+func lit(s string) string {
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "?")
+	return "E'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
 }
 
 // checksum is the SHA-256 of a file's bytes, in hex.

@@ -84,6 +84,7 @@ type Runner struct {
 type flight struct {
 	id    int64
 	entry Entry
+	open  bool // dbguard's transaction for the file is open
 }
 
 // Open checks the migrations folder and connects. The folder is checked
@@ -331,6 +332,9 @@ func (r *Runner) Force(v int) error {
 		return r.explain(err, "")
 	}
 	if err := r.ledger.ensure(context.Background()); err != nil {
+		return r.explain(err, "")
+	}
+	if _, _, err := r.ledger.read(context.Background()); err != nil { // the next id
 		return r.explain(err, "")
 	}
 	r.clean, r.flight = cur, nil

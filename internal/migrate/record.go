@@ -3,7 +3,6 @@ package migrate
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"strings"
@@ -79,21 +78,18 @@ func (r *Runner) sum(name string) (string, error) {
 
 // adopt records versions applied outside dbguard, as their files are now.
 func (r *Runner) adopt(ctx context.Context, versions []int, cur int) error {
-	err := r.ledger.write(ctx, func(tx *sql.Tx) error {
-		for _, v := range versions {
-			m, _ := r.src.Get(uint(v))
-			sum, err := r.sum(m.Up)
-			if err != nil {
-				return err
-			}
-			after := cur
-			if _, err := r.ledger.insert(ctx, tx, &Entry{Version: v, Name: m.Name, Direction: DirAdopt, File: m.Up, Checksum: sum,
-				Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}); err != nil {
-				return err
-			}
+	q := []string{"BEGIN"}
+	for _, v := range versions {
+		m, _ := r.src.Get(uint(v))
+		sum, err := r.sum(m.Up)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+		after := cur
+		q = append(q, r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAdopt, File: m.Up, Checksum: sum,
+			Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}))
+	}
+	err := r.exec(append(q, "COMMIT")...)
 	if err == nil && r.o.Log != nil {
 		fmt.Fprintf(r.o.Log, "dbguard: ledger: recorded %d migration(s) applied before dbguard kept a ledger (%s), with their files' checksums as found now\n",
 			len(versions), joinInts(versions))
@@ -137,23 +133,39 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 	return nil
 }
 
-// begin marks version dirty and records e in flight, in one transaction.
+// exec runs statements on the migration session (the one holding the
+// lock) in one round trip, as one simple query; after an error it rolls
+// back whatever they left open.
+func (r *Runner) exec(stmts ...string) error {
+	err := r.inner.Run(strings.NewReader(strings.Join(stmts, ";\n")))
+	if err != nil {
+		_ = r.inner.Run(strings.NewReader("ROLLBACK"))
+	}
+	return err
+}
+
+// begin marks version dirty and records e in flight, in one transaction
+// and one round trip. For a file that runs as one transaction anyway, the
+// same round trip opens the transaction the file will run in, and marks the
+// entry committed inside it: the mark commits exactly when the file's work
+// does.
 func (r *Runner) begin(version int, e Entry) error {
-	ctx := context.Background()
-	return r.ledger.setVersion(ctx, r.versionTable(), version, true, func(tx *sql.Tx) error {
-		id, err := r.ledger.insert(ctx, tx, &e)
-		if err == nil {
-			r.flight = &flight{id: id, entry: e}
-		}
+	q := []string{"BEGIN", versionSQL(r.versionTable(), version, true), r.ledger.insertSQL(&e), "COMMIT"}
+	if e.Transactional {
+		q = append(q, "BEGIN", fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
+	}
+	if err := r.exec(q...); err != nil {
 		return err
-	})
+	}
+	r.flight = &flight{id: e.ID, entry: e, open: e.Transactional}
+	return nil
 }
 
 // record is golang-migrate's SetVersion, with the ledger written in the
-// same transaction: dirty starts a migration, clean finishes it (or, with
-// none in flight, is a force).
+// same transaction: dirty starts a migration, clean finishes it (committing
+// the file's transaction first, when dbguard opened one), or, with none in
+// flight, is a force.
 func (r *Runner) record(version int, dirty bool) error {
-	ctx := context.Background()
 	switch {
 	case dirty:
 		e, err := r.entryFor(version)
@@ -163,13 +175,23 @@ func (r *Runner) record(version int, dirty bool) error {
 		return r.begin(version, e)
 	case r.flight != nil:
 		f := r.flight
-		err := r.ledger.setVersion(ctx, r.versionTable(), version, false, func(tx *sql.Tx) error {
-			return r.ledger.finish(ctx, tx, f.id, StateDone, version)
-		})
-		if err == nil {
-			r.flight, r.clean = nil, version
+		var q []string
+		if f.open {
+			q = append(q, "COMMIT")
 		}
-		return err
+		q = append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
+		if err := r.exec(q...); err != nil {
+			if f.open {
+				// The file's own transaction failed to commit (a deferred
+				// constraint): that is the migration failing.
+				f.open = false
+				r.failed(err)
+				return database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
+			}
+			return err
+		}
+		r.flight, r.clean = nil, version
+		return nil
 	}
 	name := ""
 	if m, ok := r.src.Get(uint(max(version, 0))); ok && version >= 0 {
@@ -177,13 +199,9 @@ func (r *Runner) record(version int, dirty bool) error {
 	}
 	after := version
 	e := Entry{Version: version, Name: name, Direction: DirForce, Transactional: true, VersionBefore: r.clean, VersionDirty: version, VersionAfter: &after, State: StateDone}
-	return r.ledger.setVersion(ctx, r.versionTable(), version, false, func(tx *sql.Tx) error {
-		if err := r.ledger.closeOpen(ctx, tx, StateForced, version); err != nil {
-			return err
-		}
-		_, err := r.ledger.insert(ctx, tx, &e)
-		return err
-	})
+	return r.exec("BEGIN", versionSQL(r.versionTable(), version, false),
+		fmt.Sprintf("UPDATE %s SET state = 'forced', version_after = %d, finished_at = clock_timestamp() WHERE finished_at IS NULL", r.ledger.table, version),
+		r.ledger.insertSQL(&e), "COMMIT")
 }
 
 // entryFor is the ledger entry of the migration golang-migrate starts when
@@ -214,37 +232,26 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 	return e, nil
 }
 
-// runBody runs a migration file. A file that runs as one transaction
-// anyway runs inside one of dbguard's whose first statement marks the
-// ledger entry committed: the mark commits exactly when the file's work
-// does, so a client that dies after the server committed is told apart
-// from one whose work was rolled back. After a failure the session's
-// transaction is rolled back (a file with its own BEGIN leaves it aborted)
-// and the failure is recorded.
+// runBody runs a migration file (in the transaction begin opened, for a
+// file that runs as one). After a failure the session's transaction is
+// rolled back (a file with its own BEGIN leaves it aborted) and the failure
+// is recorded.
 func (r *Runner) runBody(body io.Reader) error {
-	inner, f := r.drv.Driver, r.flight
-	if f == nil {
-		return inner.Run(body)
-	}
-	wrap := f.entry.Transactional
-	var err error
-	if wrap {
-		err = inner.Run(strings.NewReader("BEGIN; " + r.ledger.commitMark(f.id)))
-	}
-	if err == nil {
-		err = inner.Run(body)
-	}
-	if err == nil && wrap {
-		if err = inner.Run(strings.NewReader("COMMIT")); err != nil {
-			err = database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
-		}
-	}
-	if err != nil {
-		_ = inner.Run(strings.NewReader("ROLLBACK"))
-		msg, line := failure(err)
-		r.ledger.fail(f.id, msg, line)
+	err := r.inner.Run(body)
+	if err != nil && r.flight != nil {
+		r.flight.open = false
+		r.failed(err)
 	}
 	return err
+}
+
+// failed rolls back and records why the migration in flight failed. Best
+// effort: when the connection is gone, the entry stays running, which
+// reads the same (the client died).
+func (r *Runner) failed(err error) {
+	msg, line := failure(err)
+	_ = r.exec("ROLLBACK", fmt.Sprintf("UPDATE %s SET state = 'failed', error = %s, error_line = %d WHERE id = %d AND finished_at IS NULL",
+		r.ledger.table, lit(msg), line, r.flight.id))
 }
 
 // failure is what the ledger keeps of an error: the server's message and
@@ -397,10 +404,7 @@ func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
 	} else if !f.Transactional && !yes {
 		return nil, &ConfirmError{Dirty: de}
 	}
-	err = r.ledger.setVersion(ctx, r.versionTable(), after, false, func(tx *sql.Tx) error {
-		return r.ledger.finish(ctx, tx, f.ID, state, after)
-	})
-	if err != nil {
+	if err := r.exec("BEGIN", versionSQL(r.versionTable(), after, false), r.ledger.finishSQL(f.ID, state, after), "COMMIT"); err != nil {
 		return nil, r.explain(err, "")
 	}
 	return &Recovery{Version: after, File: de.File, Entry: f, Completed: f.Committed != nil}, nil
@@ -440,11 +444,8 @@ func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
 		return e.Checksum, err
 	}
 	after := cur
-	return e.Checksum, r.ledger.write(ctx, func(tx *sql.Tx) error {
-		_, err := r.ledger.insert(ctx, tx, &Entry{Version: v, Name: m.Name, Direction: DirAccept, File: m.Up, Checksum: sum,
-			Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone})
-		return err
-	})
+	return e.Checksum, r.exec(r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAccept, File: m.Up, Checksum: sum,
+		Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}))
 }
 
 // History returns the ledger, oldest first; exists is false when the
