@@ -44,7 +44,7 @@ Skip once: git commit --no-verify, or DBGUARD_SKIP=1 git commit.
 
 Examples:
    dbguard hook pre-commit
-   dbguard hook pre-commit $(git ls-files)`,
+   git ls-files -z | xargs -0 dbguard hook pre-commit`,
 		Flags: []cli.Flag{flagConfig, &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE`", DefaultText: "env.mode, else development"}},
 		Action: func(c *cli.Context) error {
 			if os.Getenv("DBGUARD_SKIP") == "1" {
