@@ -66,12 +66,13 @@ func TestScripts(t *testing.T) {
 			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"dbguard":   cmdDbguard,
-			"exitcode":  cmdExitcode,
-			"pgdb":      cmdPgdb,
-			"pgbouncer": cmdPgbouncer,
-			"envfile":   cmdEnvfile,
-			"psql":      cmdPsql,
+			"dbguard":    cmdDbguard,
+			"exitcode":   cmdExitcode,
+			"pgdb":       cmdPgdb,
+			"pgbouncer":  cmdPgbouncer,
+			"envfile":    cmdEnvfile,
+			"psql":       cmdPsql,
+			"sarifvalid": cmdSarifValid,
 		},
 	})
 }
