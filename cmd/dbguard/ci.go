@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/gate"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 func ciCommand() *cli.Command {
@@ -19,7 +20,10 @@ credentials), for pull requests without database access.
 
 Formats: text; json (stable, documented); github (workflow commands that
 annotate the pull request; the default when GITHUB_ACTIONS=true); junit (XML,
-one test case per check); sarif (SARIF 2.1.0 for code scanning).
+one test case per check); sarif (SARIF 2.1.0 for code scanning). With
+--output the report goes to the file and stdout still gets the log: github
+annotations on GitHub Actions, else text. Files are named from the
+repository root.
 
 Examples:
    dbguard ci --wait 60s
@@ -28,7 +32,7 @@ Examples:
    dbguard ci --format sarif --output dbguard.sarif`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text, json, github, junit or sarif", DefaultText: "github on GitHub Actions, else text"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE` instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`; stdout still gets the log (annotations on GitHub Actions)"},
 			&cli.BoolFlag{Name: "offline", Usage: "only the checks that need no database"},
 			&cli.BoolFlag{Name: "allow-pending", Usage: "pending migrations do not fail the gate"},
 			&cli.BoolFlag{Name: "shadow", Usage: "also compare with a shadow database built from the migrations"},
@@ -45,12 +49,13 @@ Examples:
 
 // ciOptions reads the flags of dbguard ci.
 func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
+	log := "text"
+	if os.Getenv("GITHUB_ACTIONS") == "true" {
+		log = "github"
+	}
 	name := c.String("format")
 	if !c.IsSet("format") {
-		name = "text"
-		if os.Getenv("GITHUB_ACTIONS") == "true" {
-			name = "github"
-		}
+		name = log
 	}
 	f, err := parseFormat(name, gate.Formats...)
 	if err != nil {
@@ -72,7 +77,8 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			Offline:      c.Bool("offline"),
 			AllowPending: c.Bool("allow-pending"),
 			Shadow:       c.Bool("shadow"),
+			Version:      version,
 		},
-		gate.ReportOptions{Format: f, File: c.String("output"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
+		gate.ReportOptions{Format: f, File: c.String("output"), Log: output.Format(log), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
 		nil
 }

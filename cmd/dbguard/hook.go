@@ -24,8 +24,9 @@ func hookCommand() *cli.Command {
 
 func hookPreCommitCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "pre-commit",
-		Usage: "check what is staged: env files naming different databases, real database passwords",
+		Name:      "pre-commit",
+		Usage:     "check what is staged: env files naming different databases, real database passwords",
+		ArgsUsage: "[FILE...]",
 		Description: `Reads the index through git (GIT_INDEX_FILE is honoured, so commit -a and
 commit <path> are judged by what they commit) and blocks (exit 1) when the
 staged env files name more than one database, when an added line carries a
@@ -33,7 +34,17 @@ real database password, or when a non-template env file with credentials is
 being added. Warns about templates missing keys and about uncommitted env
 files in effect locally. Never connects to a database.
 
-Skip once: git commit --no-verify, or DBGUARD_SKIP=1 git commit.`,
+Given FILE names (pre-commit passes them, every tracked file under
+--all-files; lefthook's {staged_files} or {all_files}), it judges each
+named file whole as the index holds it, not only the lines the commit adds:
+every line for passwords, a tracked env file with credentials, and the
+tracked env files for a conflict. A name the index lacks is not judged.
+
+Skip once: git commit --no-verify, or DBGUARD_SKIP=1 git commit.
+
+Examples:
+   dbguard hook pre-commit
+   git ls-files -z | xargs -0 dbguard hook pre-commit`,
 		Flags: []cli.Flag{flagConfig, &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE`", DefaultText: "env.mode, else development"}},
 		Action: func(c *cli.Context) error {
 			if os.Getenv("DBGUARD_SKIP") == "1" {
@@ -48,7 +59,7 @@ Skip once: git commit --no-verify, or DBGUARD_SKIP=1 git commit.`,
 			if err != nil {
 				return err
 			}
-			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode")}, c.App.ErrWriter)
+			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice()}, c.App.ErrWriter)
 		},
 	}
 }
@@ -57,19 +68,29 @@ func hookInstallCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "install",
 		Usage: "install the pre-commit hook where git runs hooks (core.hooksPath honoured); an existing hook keeps running",
+		Description: `Writes hooks/pre-commit where git runs hooks. When husky or lefthook owns
+the hooks it writes nothing: if .husky/pre-commit or a lefthook config file
+(lefthook.yml, .lefthook.yml, lefthook.yaml, .lefthook.yaml, .config/,
+-local, .json and .toml variants) already runs dbguard hook pre-commit, the
+hook is installed; otherwise it says what line to add (exit 2).`,
 		Action: func(c *cli.Context) error {
 			repo, err := os.Getwd()
 			if err != nil {
 				return err
 			}
-			path, chained, err := hooks.Install(c.Context, repo)
+			in, err := hooks.Install(c.Context, repo)
 			if err != nil {
 				return err
 			}
 			talk := output.Talk{W: c.App.ErrWriter}
-			talk.Infof("installed %s", path)
-			if chained {
-				talk.Infof("the hook that was there now runs first, from %s.dbguard-chained", path)
+			switch {
+			case in.Manager != "":
+				talk.Infof("installed: %s runs dbguard hook pre-commit (%s); nothing to write", in.Manager, in.Path)
+			default:
+				talk.Infof("installed %s", in.Path)
+			}
+			if in.Chained {
+				talk.Infof("the hook that was there now runs first, from %s.dbguard-chained", in.Path)
 			}
 			return nil
 		},

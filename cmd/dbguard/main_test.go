@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -66,12 +67,14 @@ func TestScripts(t *testing.T) {
 			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"dbguard":   cmdDbguard,
-			"exitcode":  cmdExitcode,
-			"pgdb":      cmdPgdb,
-			"pgbouncer": cmdPgbouncer,
-			"envfile":   cmdEnvfile,
-			"psql":      cmdPsql,
+			"dbguard":    cmdDbguard,
+			"exitcode":   cmdExitcode,
+			"pgdb":       cmdPgdb,
+			"pgbouncer":  cmdPgbouncer,
+			"envfile":    cmdEnvfile,
+			"psql":       cmdPsql,
+			"sarifvalid": cmdSarifValid,
+			"jsonobject": cmdJSONObject,
 		},
 	})
 }
@@ -225,5 +228,35 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got := ts.Getenv("EXIT"); got != args[0] {
 		ts.Fatalf("exit code %s, want %s", got, args[0])
+	}
+}
+
+// cmdJSONObject checks that stdout is exactly one JSON object, and that
+// each KEY=VALUE holds (KEY a dotted path; VALUE compared as JSON text).
+func cmdJSONObject(ts *testscript.TestScript, neg bool, args []string) {
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile("stdout")))
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		ts.Fatalf("stdout is not a JSON object: %v", err)
+	}
+	if dec.More() {
+		ts.Fatalf("stdout holds more than one JSON value")
+	}
+	for _, kv := range args {
+		path, want, _ := strings.Cut(kv, "=")
+		var v any = obj
+		for _, k := range strings.Split(path, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				ts.Fatalf("%s: not an object at %s", path, k)
+			}
+			if v, ok = m[k]; !ok {
+				ts.Fatalf("%s: no member %s", path, k)
+			}
+		}
+		got, _ := json.Marshal(v)
+		if want != "" && string(got) != want {
+			ts.Fatalf("%s = %s, want %s", path, got, want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,11 +54,24 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		stop()
 	}()
 
-	app := newApp(stdin, out, errOut)
+	// With --format json, stdout is one JSON object whatever happens: what
+	// the command prints is held until it ends, to add the error to it.
+	var appOut io.Writer = out
+	var held bytes.Buffer
+	asJSON := wantsJSON(args[1:])
+	if asJSON {
+		appOut = &held
+	}
+	app := newApp(stdin, appOut, errOut)
 	// The writers are redactors; whether the real stdout is a terminal
 	// (for colour) is known only here.
 	app.Metadata = map[string]any{"tty": output.IsTerminal(stdout)}
 	err := app.RunContext(ctx, noneVersion(args))
+	if asJSON {
+		if werr := writeJSONResult(out, held.Bytes(), err); werr != nil && err == nil {
+			err = werr
+		}
+	}
 	if err == nil {
 		return exitOK
 	}

@@ -1,11 +1,15 @@
 package gate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Location is file:line, the file alone, or "".
@@ -63,7 +67,9 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 			props = append(props, "title="+ghProperty("dbguard "+c.Name))
 			fmt.Fprintf(&b, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(f.Message))
 		}
-		fmt.Fprintf(&b, "dbguard %s: %s: %s\n", c.Name, c.Status, c.Summary)
+		// A plain log line too must stay one line: a summary quoting a
+		// file name with a newline must not start a workflow command.
+		fmt.Fprintf(&b, "dbguard %s: %s: %s\n", c.Name, c.Status, ghData(c.Summary))
 	}
 	fmt.Fprintf(&b, "dbguard CI gate: %s\n", r.Status)
 	_, err := io.WriteString(w, b.String())
@@ -80,27 +86,72 @@ func ghProperty(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
+// rules describe each check for the SARIF report: what it guards, how to
+// fix a finding, and the page of the docs that explains it.
+var rules = map[string]struct{ full, help, doc string }{
+	"env": {"Every DATABASE_URL the process environment and the env files define, as each loader in use reads them, must name one database.",
+		"Make every env file name the same database, or delete the stale ones; run dbguard env to see each definition at file:line and which loader reads it.",
+		"docs/env.md"},
+	"credentials": {"No tracked file may carry a real PostgreSQL password: in a URL, a JDBC URL or a libpq keyword string. Placeholders, templates and this machine's hosts do not count.",
+		"Move the password to an ignored .env file or a secret store and rotate it; a false positive can carry the comment dbguard:allow, or a file can be listed in hook.allow in dbguard.yaml.",
+		"docs/hook.md"},
+	"connection": {"The database in effect must accept connections on its direct endpoint.",
+		"Check that the server runs and the URL in effect is right (dbguard doctor); in CI, give a starting server time with --wait.",
+		"docs/ci.md"},
+	"migrations": {"The database must be at the newest migration: none pending, none dirty, and a file for the recorded version.",
+		"Run dbguard migrate up; after a failed migration fix the database by hand and run dbguard migrate force VERSION; dbguard migrate status lists each migration.",
+		"docs/migrate.md"},
+	"schema": {"The live schema must match what the project expects: expect: in dbguard.yaml, the snapshot file, and with --shadow a database built from the migrations.",
+		"Apply the missing migration, or if the change is intended update expect: in dbguard.yaml or take the snapshot again with dbguard schema snapshot.",
+		"docs/schema.md"},
+}
+
+// docsBase is where helpUri points: the docs in the repository.
+const docsBase = "https://github.com/dbguard/dbguard/blob/main/"
+
 type junitSuites struct {
 	XMLName xml.Name   `xml:"testsuites"`
 	Suites  []junitSet `xml:"testsuite"`
 }
 
+// junitSet is a test suite as Ant's JUnit task writes it: the stricter Ant
+// schema requires name, timestamp (no time zone), hostname, tests,
+// failures, errors and time, then properties, the test cases, system-out
+// and system-err, in that order; inside testsuites also package and id.
 type junitSet struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Cases    []junitCase `xml:"testcase"`
+	Name       string          `xml:"name,attr"`
+	Package    string          `xml:"package,attr"`
+	ID         int             `xml:"id,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Hostname   string          `xml:"hostname,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr,omitempty"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out"`
+	SystemErr  string          `xml:"system-err"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
 	Name      string        `xml:"name,attr"`
 	Classname string        `xml:"classname,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
+	Time      string        `xml:"time,attr"`
+	Skipped   *junitSkip    `xml:"skipped,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
+	Failure   *junitProblem `xml:"failure,omitempty"`
+}
+
+// junitSkip says why in its text: Jenkins' schema allows no attribute.
+type junitSkip struct {
+	Text string `xml:",chardata"`
 }
 
 type junitProblem struct {
@@ -110,11 +161,25 @@ type junitProblem struct {
 }
 
 // WriteJUnit writes a JUnit XML report: one test case per check, for CI
-// test report views.
+// test report views. A check's findings are the text of its failure or
+// error, one "severity: file:line: message" line each.
 func (r *Report) WriteJUnit(w io.Writer) error {
-	set := junitSet{Name: "dbguard"}
+	started := r.started
+	if started.IsZero() {
+		started = time.Now()
+	}
+	host := r.hostname
+	if host == "" {
+		host = "localhost" // what the Ant schema asks for when unknown
+	}
+	set := junitSet{Name: "dbguard", Package: "dbguard", Timestamp: started.UTC().Format("2006-01-02T15:04:05"), Hostname: host,
+		Time: seconds(r.elapsed), Properties: []junitProperty{{Name: "dbguard.version", Value: r.toolVersion()}}}
+	var out strings.Builder
 	for _, c := range r.Checks {
-		tc := junitCase{Name: c.Name, Classname: "dbguard", SystemOut: c.Title}
+		set.Properties = append(set.Properties, junitProperty{Name: "dbguard.check." + c.Name, Value: c.Title})
+		fmt.Fprintf(&out, "%s %s: %s\n", c.Name, c.Status, c.Summary)
+		// The checks run in one pass; each case's own time is not measured.
+		tc := junitCase{Name: c.Name, Classname: "dbguard." + c.Name, Time: "0"}
 		var details []string
 		for _, f := range c.Findings {
 			details = append(details, fmt.Sprintf("%s: %s: %s", f.Severity, f.Location(), f.Message))
@@ -128,12 +193,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			tc.Error = p
 			set.Errors++
 		case Skip:
-			tc.Skipped = &junitProblem{Message: c.Summary}
+			tc.Skipped = &junitSkip{Text: c.Summary}
 			set.Skipped++
 		}
 		set.Tests++
 		set.Cases = append(set.Cases, tc)
 	}
+	fmt.Fprintf(&out, "CI gate: %s\n", r.Status)
+	set.SystemOut = out.String()
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -146,52 +213,89 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	return err
 }
 
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', 3, 64)
+}
+
+func (r *Report) toolVersion() string {
+	if r.tool == "" {
+		return "dev"
+	}
+	return r.tool
+}
+
+// SARIF 2.1.0, as GitHub code scanning reads it: every result with a
+// location relative to the repository root and a partial fingerprint,
+// every rule with descriptions, help and a link to the docs.
+type (
+	sarifText struct {
+		Text string `json:"text"`
+	}
+	sarifHelp struct {
+		Text     string `json:"text"`
+		Markdown string `json:"markdown"`
+	}
+	sarifRule struct {
+		ID                   string    `json:"id"`
+		Name                 string    `json:"name"`
+		ShortDescription     sarifText `json:"shortDescription"`
+		FullDescription      sarifText `json:"fullDescription"`
+		Help                 sarifHelp `json:"help"`
+		HelpURI              string    `json:"helpUri"`
+		DefaultConfiguration struct {
+			Level string `json:"level"`
+		} `json:"defaultConfiguration"`
+	}
+	sarifArtifact struct {
+		URI       string `json:"uri"`
+		URIBaseID string `json:"uriBaseId"`
+	}
+	sarifRegion struct {
+		StartLine int `json:"startLine"`
+	}
+	sarifPhysical struct {
+		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
+	}
+	sarifLocation struct {
+		PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	}
+	sarifResult struct {
+		RuleID              string            `json:"ruleId"`
+		RuleIndex           int               `json:"ruleIndex"`
+		Level               string            `json:"level"`
+		Message             sarifText         `json:"message"`
+		Locations           []sarifLocation   `json:"locations"`
+		PartialFingerprints map[string]string `json:"partialFingerprints"`
+	}
+)
+
 // WriteSARIF writes a SARIF 2.1.0 log, for code scanning: one rule per
 // check, one result per finding.
 func (r *Report) WriteSARIF(w io.Writer) error {
-	type region struct {
-		StartLine int `json:"startLine"`
-	}
-	type physical struct {
-		ArtifactLocation struct {
-			URI string `json:"uri"`
-		} `json:"artifactLocation"`
-		Region *region `json:"region,omitempty"`
-	}
-	type location struct {
-		PhysicalLocation physical `json:"physicalLocation"`
-	}
-	type message struct {
-		Text string `json:"text"`
-	}
-	type result struct {
-		RuleID    string     `json:"ruleId"`
-		Level     string     `json:"level"`
-		Message   message    `json:"message"`
-		Locations []location `json:"locations,omitempty"`
-	}
-	type rule struct {
-		ID               string  `json:"id"`
-		Name             string  `json:"name"`
-		ShortDescription message `json:"shortDescription"`
-	}
-	var rules []rule
-	results := []result{}
-	for _, c := range r.Checks {
-		rules = append(rules, rule{ID: "dbguard/" + c.Name, Name: c.Name, ShortDescription: message{c.Title}})
+	sarifRules := []sarifRule{}
+	results := []sarifResult{}
+	for i, c := range r.Checks {
+		meta := rules[c.Name]
+		rule := sarifRule{ID: "dbguard/" + c.Name, Name: c.Name, ShortDescription: sarifText{c.Title}, FullDescription: sarifText{meta.full},
+			Help:    sarifHelp{Text: meta.help + " See " + meta.doc + ".", Markdown: meta.help + " See [" + meta.doc + "](" + docsBase + meta.doc + ")."},
+			HelpURI: docsBase + meta.doc}
+		rule.DefaultConfiguration.Level = "error"
+		sarifRules = append(sarifRules, rule)
 		for _, f := range c.Findings {
-			res := result{RuleID: "dbguard/" + c.Name, Level: "error", Message: message{f.Message}}
+			res := sarifResult{RuleID: rule.ID, RuleIndex: i, Level: "error", Message: sarifText{f.Message}}
 			if f.Severity == "warning" {
 				res.Level = "warning"
 			}
-			if f.File != "" {
-				var p physical
-				p.ArtifactLocation.URI = f.File
-				if f.Line > 0 {
-					p.Region = &region{StartLine: f.Line}
-				}
-				res.Locations = []location{{PhysicalLocation: p}}
+			p := sarifPhysical{ArtifactLocation: sarifArtifact{URI: uriPath(f.File), URIBaseID: "%SRCROOT%"}}
+			if f.Line > 0 {
+				p.Region = &sarifRegion{StartLine: f.Line}
 			}
+			res.Locations = []sarifLocation{{PhysicalLocation: p}}
+			// Stable across runs and line moves: the rule, the file and
+			// what was found.
+			sum := sha256.Sum256([]byte(rule.ID + "\x00" + f.File + "\x00" + f.Message))
+			res.PartialFingerprints = map[string]string{"dbguardFinding/v1": hex.EncodeToString(sum[:16])}
 			results = append(results, res)
 		}
 	}
@@ -200,12 +304,30 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 		"version": "2.1.0",
 		"runs": []any{map[string]any{
 			"tool": map[string]any{"driver": map[string]any{
-				"name": "dbguard", "informationUri": "https://github.com/dbguard/dbguard", "rules": rules,
+				"name": "dbguard", "version": r.toolVersion(), "informationUri": "https://github.com/dbguard/dbguard", "rules": sarifRules,
 			}},
 			"results": results,
 		}},
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(log)
+}
+
+// uriPath writes a relative path as a URI reference: every byte but
+// letters, digits, "-._~" and "/" percent-encoded, so a space, a newline
+// or a colon in a name (which would read as a scheme) cannot change what
+// the reference means.
+func uriPath(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
 }

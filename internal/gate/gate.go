@@ -7,9 +7,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
@@ -29,7 +35,9 @@ const (
 	Unreachable Status = "unreachable" // the database could not be reached (exit 3)
 )
 
-// Finding is one problem a check found.
+// Finding is one problem a check found. File is relative to the
+// repository root (git's top level), and always set: a problem with no
+// file of its own is placed where a person would fix it (see locate).
 type Finding struct {
 	File     string `json:"file,omitempty"`
 	Line     int    `json:"line,omitempty"`
@@ -45,6 +53,10 @@ type Check struct {
 	Status   Status    `json:"status"`
 	Summary  string    `json:"summary"`
 	Findings []Finding `json:"findings"`
+	// home is where a finding of this check with no file of its own is
+	// placed (absolute): the newest pending migration, the snapshot, the
+	// definition in effect.
+	home string
 }
 
 // Report is the whole run.
@@ -52,6 +64,12 @@ type Report struct {
 	Version int     `json:"version"`
 	Status  Status  `json:"status"`
 	Checks  []Check `json:"checks"`
+
+	// For the report formats: who ran, where and when.
+	tool     string // dbguard's version
+	started  time.Time
+	elapsed  time.Duration
+	hostname string
 }
 
 // Options for Run.
@@ -63,12 +81,18 @@ type Options struct {
 	Offline      bool              // static checks only: no connection
 	AllowPending bool
 	Shadow       bool
+	Version      string // dbguard's version, for the SARIF and JUnit reports
 }
 
 // Run runs every check. A check that cannot run because an earlier one
 // failed (no database in effect, unreachable) is skipped, saying why.
 func Run(ctx context.Context, o Options) *Report {
-	r := &Report{Version: 1}
+	r := &Report{Version: 1, tool: o.Version, started: time.Now()}
+	r.hostname, _ = os.Hostname()
+	defer func() {
+		r.elapsed = time.Since(r.started)
+		r.locate(ctx, o)
+	}()
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck, checkCredentials(ctx, o))
 	if o.Offline {
@@ -92,6 +116,9 @@ func Run(ctx context.Context, o Options) *Report {
 		} else {
 			defer runner.Close()
 			conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
+		}
+		if e := target.Report.Effective; e != nil && !e.FromEnvironment() {
+			conn.home = filepath.Join(o.Config.Root, e.Def.File)
 		}
 	}
 	r.Checks = append(r.Checks, conn)
@@ -153,6 +180,9 @@ func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {
 	if t != nil {
 		for _, w := range t.Report.Warnings {
 			file, line := splitLocation(w.Location)
+			if file == "environment" {
+				file = ""
+			}
 			c.Findings = append(c.Findings, Finding{File: file, Line: line, Severity: "warning", Message: w.Message})
 		}
 		for i, db := range t.Report.Databases {
@@ -166,6 +196,15 @@ func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {
 		}
 	}
 	if err != nil {
+		// A malformed env file is placed at its line.
+		var pe *envcheck.ParseError
+		var le *envload.ParseError
+		switch {
+		case errors.As(err, &pe):
+			c.home = filepath.Join(o.Config.Root, pe.File)
+		case errors.As(err, &le):
+			c.home = filepath.Join(o.Config.Root, le.File)
+		}
 		c.fail(err)
 		return nil, c
 	}
@@ -210,6 +249,11 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 		c.fail(err)
 		return c
 	}
+	// Pending migrations are placed at the newest pending file, which is
+	// the newest file; a problem of the folder there too.
+	if n := len(st.Migrations); n > 0 {
+		c.home, _ = filepath.Abs(r.Source().Path(st.Migrations[n-1].Up))
+	}
 	if err := st.Err(o.AllowPending, r.Source()); err != nil {
 		// Dirty, edited, late or failed: the file it is about.
 		var at interface {
@@ -229,18 +273,25 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
+	snapshot := o.Config.SnapshotPath()
 	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
-		SnapshotPath: o.Config.Schema.Snapshot, Shadow: o.Shadow || o.Config.Schema.Shadow})
+		SnapshotPath: relPath(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow})
 	if err != nil {
 		c.fail(err)
 		return c
 	}
+	c.home = snapshot
 	if !rep.HasSources() {
 		c.Status, c.Summary = Skip, "nothing to verify: no expect:, no snapshot, no --shadow"
 		return c
 	}
 	for _, d := range rep.Differences {
-		c.Findings = append(c.Findings, Finding{File: d.File, Line: d.Line, Severity: "error", Message: d.Message})
+		f := Finding{File: d.File, Line: d.Line, Severity: "error", Message: d.Message}
+		if f.File == "" && d.Source != "snapshot" {
+			// A drift from the migrations: placed at the newest one.
+			f.File = newestMigration(o.Config.MigrationsDir())
+		}
+		c.Findings = append(c.Findings, f)
 	}
 	if err := rep.Err(); err != nil {
 		c.Status, c.Summary = Fail, err.Error()
@@ -294,4 +345,76 @@ func (e *GateError) ExitCode() int {
 // Hint names the next step.
 func (e *GateError) Hint() string {
 	return "run the failing checks locally for details: dbguard env, dbguard migrate status, dbguard verify"
+}
+
+// locate makes every finding's file relative to the repository root (git's
+// top level, else the project root), never absolute, and places a finding
+// with no file of its own at its check's home, else at dbguard.yaml, else
+// at the root .env: where a person fixes it, and where code scanning and
+// annotations can show it.
+func (r *Report) locate(ctx context.Context, o Options) {
+	root := o.Config.Root
+	if out, err := exec.CommandContext(ctx, "git", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
+		root = strings.TrimRight(string(out), "\n")
+	}
+	project := filepath.Join(o.Config.Root, ".env")
+	if o.Config.Path != "" {
+		project = o.Config.Path
+	}
+	for i := range r.Checks {
+		c := &r.Checks[i]
+		// The env guard names files from the project root, the other
+		// checks from the working directory.
+		base := o.Repo
+		if c.Name == "env" {
+			base = o.Config.Root
+		}
+		for j := range c.Findings {
+			f := &c.Findings[j]
+			switch {
+			case f.File == "" && c.home != "":
+				f.File = c.home
+			case f.File == "":
+				f.File = project
+			case !filepath.IsAbs(f.File):
+				f.File = filepath.Join(base, f.File)
+			}
+			f.File = repoPath(root, f.File)
+		}
+	}
+}
+
+// repoPath is p (absolute) relative to root, with forward slashes.
+func repoPath(root, p string) string {
+	rel, err := filepath.Rel(root, p)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		// The root as git reports it has its symbolic links resolved.
+		if real, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+			if r2, err := filepath.Rel(root, filepath.Join(real, filepath.Base(p))); err == nil {
+				rel = r2
+			}
+		}
+	}
+	if rel == "" {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// relPath is p relative to dir when below it, as messages show it.
+func relPath(dir, p string) string {
+	if rel, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
+
+// newestMigration is the newest migration's up file in dir, or "".
+func newestMigration(dir string) string {
+	src, err := migrate.Scan(dir)
+	if err != nil || src.Last() < 0 {
+		return ""
+	}
+	m, _ := src.Get(uint(src.Last()))
+	return src.Path(m.Up)
 }

@@ -23,9 +23,10 @@ var Formats = []output.Format{output.Text, output.JSON, GitHub, JUnit, SARIF}
 // ReportOptions says where the report goes.
 type ReportOptions struct {
 	Format output.Format
-	File   string    // write the report here instead of Stdout
-	Stdout io.Writer // the report, unless File
-	Stderr io.Writer // the line that says where the report went
+	File   string        // write the report here; Stdout then gets the log
+	Log    output.Format // the log's format with File: github on GitHub Actions, else text
+	Stdout io.Writer     // the report, or with File the log
+	Stderr io.Writer     // the line that says where the report went
 }
 
 // Enforce runs every check, writes the report and returns the verdict.
@@ -44,6 +45,14 @@ func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
 	// A file does not pass through the redacting writers: the same
 	// redaction, applied here.
 	if err := os.WriteFile(ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
+		return err
+	}
+	// The log still shows every finding (as annotations on GitHub), so
+	// one run gives both the report file and the log.
+	if ro.Log == "" {
+		ro.Log = output.Text
+	}
+	if err := rep.Write(ro.Stdout, ro.Log); err != nil {
 		return err
 	}
 	output.Talk{W: ro.Stderr}.Infof("wrote %s (%s): CI gate %s", ro.File, ro.Format, rep.Status)

@@ -51,7 +51,7 @@ func TestPreCommitFrameworkBuild(t *testing.T) {
 	}
 	write("DB = \"postgres://svc:hunter2S3cret@db.prod.internal/app\"\n")
 	out, err := tryRepo()
-	if err == nil || !strings.Contains(out, "app.py:1: a real database password is being committed") {
+	if err == nil || !strings.Contains(out, "app.py:1: a real database password is committed") {
 		t.Fatalf("the framework run did not block the leak: %v\n%s", err, out)
 	}
 	if strings.Contains(out, "hunter2S3cret") {

@@ -346,3 +346,66 @@ func parseGrep(out []byte) []GrepLine {
 	}
 	return lines
 }
+
+// IndexBlobs returns every path in the index (stage 0) with its blob id, in
+// one git ls-files: the whole index is listed and filtered by the caller,
+// so no path list ever meets a command-line length limit.
+func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
+	out, err := g.run(ctx, nil, "ls-files", "-z", "--stage")
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		// <mode> SP <id> SP <stage> TAB <path>
+		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		f := strings.Fields(string(meta))
+		// 160000 is a submodule: a commit, not a file.
+		if ok && len(f) == 3 && f[2] == "0" && f[0] != "160000" {
+			ids[string(p)] = f[1]
+		}
+	}
+	return ids, nil
+}
+
+// Blobs reads the blobs with these ids in one git cat-file, in order.
+func (g Git) Blobs(ctx context.Context, ids []string) ([][]byte, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var in bytes.Buffer
+	for _, id := range ids {
+		in.WriteString(id + "\n")
+	}
+	out, err := g.run(ctx, &in, "cat-file", "--batch")
+	if err != nil {
+		return nil, err
+	}
+	r := bufio.NewReader(bytes.NewReader(out))
+	blobs := make([][]byte, len(ids))
+	for i, id := range ids {
+		header, err := r.ReadString('\n')
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file: short output for %s", id)
+		}
+		f := strings.Fields(header)
+		if len(f) == 2 && f[1] == "missing" {
+			continue
+		}
+		if len(f) != 3 {
+			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
+		}
+		blobs[i] = make([]byte, size)
+		if _, err := io.ReadFull(r, blobs[i]); err != nil {
+			return nil, err
+		}
+		if _, err := r.ReadByte(); err != nil { // the newline after the content
+			return nil, err
+		}
+	}
+	return blobs, nil
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -37,9 +38,36 @@ func (e *ManagerError) Error() string {
 // Hint names the next step.
 func (e *ManagerError) Hint() string { return e.How }
 
+// lefthookConfigs are every file lefthook reads its configuration from, in
+// the repository's top level: lefthook.yml and its siblings, their
+// -local variants, with any of the four extensions lefthook parses (as
+// lefthook 1.13's internal/config/load.go lists them).
+var lefthookConfigs = func() []string {
+	var names []string
+	for _, ext := range []string{".yml", ".yaml", ".json", ".toml"} {
+		for _, base := range []string{"lefthook", ".lefthook", ".config/lefthook", "lefthook-local", ".lefthook-local", ".config/lefthook-local"} {
+			names = append(names, base+ext)
+		}
+	}
+	return names
+}()
+
+// runsDbguard matches a line, not a comment, that runs the hook.
+var runsDbguard = regexp.MustCompile(`(?m)^[^#\n]*\bdbguard\s+hook\s+pre-commit\b`)
+
+// manager is a hook manager that owns the repository's hooks: dbguard
+// joins it rather than writing over what it installed.
+type manager struct {
+	Name    string
+	File    string // the file where dbguard's line goes
+	Shown   string // File as a person finds it: from the top level
+	Present bool   // that file already runs dbguard hook pre-commit
+	How     string // how to add dbguard
+}
+
 // hooksDir is the directory git really runs hooks from (core.hooksPath
 // honoured), and the manager that owns it, if any.
-func hooksDir(ctx context.Context, repo string) (string, *ManagerError, error) {
+func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 	g := Git{Dir: repo}
 	dir, err := g.Output(ctx, "rev-parse", "--git-path", "hooks")
 	if err != nil {
@@ -48,16 +76,53 @@ func hooksDir(ctx context.Context, repo string) (string, *ManagerError, error) {
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(repo, dir)
 	}
+	top, err := g.Output(ctx, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return "", nil, err
+	}
 	hooksPath, _ := g.Output(ctx, "config", "core.hooksPath")
-	switch {
-	case strings.Contains(hooksPath, ".husky"):
-		return dir, &ManagerError{Manager: "husky", Dir: hooksPath,
-			How: "add a line to .husky/pre-commit: dbguard hook pre-commit"}, nil
-	case fileExists(filepath.Join(repo, "lefthook.yml")) || fileExists(filepath.Join(repo, ".lefthook.yml")):
-		return dir, &ManagerError{Manager: "lefthook", Dir: "lefthook.yml",
-			How: "add to lefthook.yml under pre-commit: commands: { dbguard: { run: dbguard hook pre-commit } }, then run: lefthook install"}, nil
+	if strings.Contains(hooksPath, ".husky") {
+		// husky 9 sets core.hooksPath to .husky/_ and runs .husky/pre-commit
+		// from there; husky 4 to 8 ran .husky itself.
+		userDir := strings.TrimSuffix(strings.TrimSuffix(filepath.ToSlash(hooksPath), "/"), "/_")
+		if !filepath.IsAbs(userDir) {
+			userDir = filepath.Join(top, userDir)
+		}
+		file := filepath.Join(userDir, "pre-commit")
+		return dir, &manager{Name: "husky", File: file, Shown: relTo(top, file), Present: mentions(file),
+			How: "add a line to " + relTo(top, file) + ": dbguard hook pre-commit"}, nil
+	}
+	for _, name := range lefthookConfigs {
+		file := filepath.Join(top, filepath.FromSlash(name))
+		if fileExists(file) {
+			return dir, &manager{Name: "lefthook", File: file, Shown: name, Present: lefthookRuns(top),
+				How: "add to " + name + " under pre-commit: commands: { dbguard: { run: dbguard hook pre-commit } }, then run: lefthook install"}, nil
+		}
 	}
 	return dir, nil, nil
+}
+
+// lefthookRuns reports whether any of lefthook's configuration files runs
+// dbguard (the main file or a -local one: lefthook merges them).
+func lefthookRuns(top string) bool {
+	for _, name := range lefthookConfigs {
+		if mentions(filepath.Join(top, filepath.FromSlash(name))) {
+			return true
+		}
+	}
+	return false
+}
+
+func mentions(file string) bool {
+	data, err := os.ReadFile(file)
+	return err == nil && runsDbguard.Match(data)
+}
+
+func relTo(base, p string) string {
+	if rel, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }
 
 func fileExists(p string) bool {
@@ -65,18 +130,35 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
+// Installed says what Install did.
+type Installed struct {
+	Path    string // the hook file dbguard wrote, or the manager's file that runs it
+	Chained bool   // a foreign hook was kept, to run first
+	Manager string // husky or lefthook when their configuration already runs dbguard
+}
+
 // Install writes the hook. A foreign hook already there is kept: renamed
 // to pre-commit.dbguard-chained, which the script runs first. Installing
-// again only refreshes the script. It returns the hook's path and whether
-// a foreign hook was chained.
-func Install(ctx context.Context, repo string) (string, bool, error) {
+// again only refreshes the script. When husky or lefthook owns the hooks,
+// it writes nothing: their configuration already running dbguard is the
+// hook installed, else a ManagerError says how to add it.
+func Install(ctx context.Context, repo string) (Installed, error) {
 	dir, mgr, err := hooksDir(ctx, repo)
 	if err != nil {
-		return "", false, err
+		return Installed{}, err
 	}
 	if mgr != nil {
-		return "", false, mgr
+		if mgr.Present {
+			return Installed{Path: mgr.Shown, Manager: mgr.Name}, nil
+		}
+		return Installed{}, &ManagerError{Manager: mgr.Name, Dir: mgr.Shown, How: mgr.How}
 	}
+	path, chained, err := writeHook(dir)
+	return Installed{Path: path, Chained: chained}, err
+}
+
+// writeHook writes the script as dir/pre-commit, chaining a foreign hook.
+func writeHook(dir string) (string, bool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, err
 	}

@@ -4,6 +4,7 @@
 package hooks
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,13 @@ type Options struct {
 	Repo   string // the repository's top level (git runs hooks there)
 	Config *config.Config
 	Mode   string
+	// Files, when set, are judged whole as the index holds them (what
+	// would be committed), not only the lines the staged diff adds: the
+	// file names pre-commit passes (every tracked file under --all-files)
+	// or lefthook's {staged_files} and {all_files}. A named file the
+	// index does not hold (untracked, deleted) would not be committed and
+	// is not judged.
+	Files []string
 }
 
 // Report is what PreCommit found.
@@ -107,31 +115,20 @@ func Check(ctx context.Context, o Options, log io.Writer) error {
 	return rep.Err()
 }
 
-// PreCommit checks the staged change.
+// PreCommit checks the staged change, or with o.Files those files as the
+// index holds them.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
 	g := Git{Dir: o.Repo}
-	staged, err := g.Staged(ctx)
+	r := &Report{}
+	var envStaged bool
+	var err error
+	if len(o.Files) > 0 {
+		envStaged, err = r.judgeFiles(ctx, g, o)
+	} else {
+		envStaged, err = r.judgeStaged(ctx, g, o)
+	}
 	if err != nil {
 		return nil, err
-	}
-	r := &Report{}
-	envStaged := false
-	for _, f := range staged {
-		if f.Deleted || f.Binary || f.Path == "" {
-			continue
-		}
-		env, template := envcheck.IsEnvFile(f.Path)
-		flagged := false
-		if env && !template {
-			envStaged = true
-			if f.New {
-				flagged = r.checkNewEnvFile(f)
-			}
-		}
-		// A new env file already refused whole needs no line-by-line report.
-		if !flagged && !allowed(o.Config.Hook.Allow, f.Path) {
-			r.scanCredentials(f)
-		}
 	}
 	if envStaged {
 		if err := r.checkEnvFiles(ctx, g, o); err != nil {
@@ -149,6 +146,94 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 		return a.Line < b.Line
 	})
 	return r, nil
+}
+
+// judgeStaged scans the lines the staged diff adds, and refuses a new env
+// file with credentials. It reports whether an env file is staged.
+func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error) {
+	staged, err := g.Staged(ctx)
+	if err != nil {
+		return false, err
+	}
+	envStaged := false
+	for _, f := range staged {
+		if f.Deleted || f.Binary || f.Path == "" {
+			continue
+		}
+		env, template := envcheck.IsEnvFile(f.Path)
+		flagged := false
+		if env && !template {
+			envStaged = true
+			if f.New {
+				flagged = r.checkEnvFileCredentials(f.Path, addedText(f), "is being added to git")
+			}
+		}
+		// A new env file already refused whole needs no line-by-line report.
+		if !flagged && !allowed(o.Config.Hook.Allow, f.Path) {
+			r.scanCredentials(f)
+		}
+	}
+	return envStaged, nil
+}
+
+// judgeFiles judges the named files whole, as the index holds them: every
+// line is scanned for passwords, and a tracked non-template env file with
+// credentials is refused, however long it has been committed. It reports
+// whether a named file is an env file.
+func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error) {
+	index, err := g.IndexBlobs(ctx)
+	if err != nil {
+		return false, err
+	}
+	var paths, ids []string
+	seen := map[string]bool{}
+	for _, f := range o.Files {
+		p := path.Clean(f)
+		if id, ok := index[p]; ok && !seen[p] {
+			seen[p] = true
+			paths, ids = append(paths, p), append(ids, id)
+		}
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return false, err
+	}
+	envNamed := false
+	for i, p := range paths {
+		data := blobs[i]
+		if isBinary(data) {
+			continue
+		}
+		env, template := envcheck.IsEnvFile(p)
+		flagged := false
+		if env && !template {
+			envNamed = true
+			flagged = r.checkEnvFileCredentials(p, data, "is tracked by git")
+		}
+		if flagged || allowed(o.Config.Hook.Allow, p) {
+			continue
+		}
+		for n, line := range strings.Split(string(data), "\n") {
+			for _, u := range Credentials(strings.TrimSuffix(line, "\r")) {
+				r.Findings = append(r.Findings, Finding{File: p, Line: n + 1, Kind: "credential", Block: true,
+					Message: CredentialMessage(u, "committed")})
+			}
+		}
+	}
+	return envNamed, nil
+}
+
+// isBinary is git's test: a NUL byte in the first 8000.
+func isBinary(data []byte) bool {
+	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
+}
+
+func addedText(f StagedFile) []byte {
+	var text bytes.Buffer
+	for _, l := range f.Added {
+		text.WriteString(l.Text + "\n")
+	}
+	return text.Bytes()
 }
 
 func allowed(globs []string, p string) bool {
@@ -199,16 +284,13 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 // secretKey names variables whose values are credentials.
 var secretKey = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
 
-// checkNewEnvFile blocks adding a non-template env file holding
-// credentials to git at all. It reports whether it did.
-func (r *Report) checkNewEnvFile(f StagedFile) bool {
-	var text strings.Builder
-	for _, l := range f.Added {
-		text.WriteString(l.Text + "\n")
-	}
+// checkEnvFileCredentials blocks a non-template env file holding
+// credentials from git at all (state says how it is in git: being added,
+// or tracked). It reports whether it did.
+func (r *Report) checkEnvFileCredentials(p string, data []byte, state string) bool {
 	// Every line any loader reads: one that go-envparse refuses (NOTE=it's)
 	// must not hide the secret beside it.
-	for _, d := range envload.Definitions(f.Path, []byte(text.String())) {
+	for _, d := range envload.Definitions(p, data) {
 		secret := false
 		if len(Credentials(d.Value)) > 0 {
 			secret = true
@@ -216,9 +298,9 @@ func (r *Report) checkNewEnvFile(f StagedFile) bool {
 			secret = true
 		}
 		if secret {
-			r.Findings = append(r.Findings, Finding{File: f.Path, Line: d.Line, Kind: "env-file", Block: true,
-				Message: fmt.Sprintf("%s holds credentials (%s) and is being added to git; keep it out: echo %s >> .gitignore && git rm --cached %s (and commit a template such as %s.example instead)",
-					displayPath(f.Path), d.Key, shellQuote(ignoreLine(f.Path)), shellQuote(f.Path), displayPath(path.Base(f.Path)))})
+			r.Findings = append(r.Findings, Finding{File: p, Line: d.Line, Kind: "env-file", Block: true,
+				Message: fmt.Sprintf("%s holds credentials (%s) and %s; keep it out: echo %s >> .gitignore && git rm --cached %s (and commit a template such as %s.example instead)",
+					displayPath(p), d.Key, state, shellQuote(ignoreLine(p)), shellQuote(p), displayPath(path.Base(p)))})
 			return true
 		}
 	}

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -143,6 +144,20 @@ func (r *Runner) Status() (*Status, error) {
 		s.Migrations = append(s.Migrations, st)
 	}
 	return s, nil
+}
+
+// MarshalJSON writes in_progress always, as docs/json.md documents it: the
+// session holding the migration lock, or null when none does.
+func (s *Status) MarshalJSON() ([]byte, error) {
+	type plain Status
+	var ip *string
+	if s.InProgress != "" {
+		ip = &s.InProgress
+	}
+	return json.Marshal(struct {
+		*plain
+		InProgress *string `json:"in_progress"`
+	}{(*plain)(s), ip})
 }
 
 // Err is the verdict: dirty, missing file, or (unless allowed) pending.

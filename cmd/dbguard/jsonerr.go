@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// A command run with --format json prints one JSON object on stdout,
+// whatever happens: its report, or on a failure the report with an "error"
+// member, or when it failed before any report (a bad flag, no
+// DATABASE_URL, an unreachable database) an object holding only "error".
+// docs/json.md documents the shape.
+
+// jsonError is the "error" member.
+type jsonError struct {
+	Class    string `json:"class"` // check_failed, usage, unreachable, interrupted
+	Message  string `json:"message"`
+	Hint     string `json:"hint,omitempty"`
+	ExitCode int    `json:"exit_code"`
+}
+
+var errorClasses = map[int]string{
+	exitcode.CheckFailed: "check_failed",
+	exitcode.Usage:       "usage",
+	exitcode.Unreachable: "unreachable",
+	exitcode.Interrupted: "interrupted",
+}
+
+// wantsJSON reports whether the command line asks for JSON on stdout:
+// --format json before any "--", and no --output (dbguard ci then writes
+// the report to the file and its log to stdout).
+func wantsJSON(args []string) bool {
+	json, file := false, false
+	for i, a := range args {
+		if a == "--" {
+			break
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !strings.HasPrefix(a, "-") {
+			continue
+		}
+		if !hasValue && i+1 < len(args) {
+			value = args[i+1]
+		}
+		switch name {
+		case "format":
+			json = strings.EqualFold(value, "json")
+		case "output", "o":
+			file = true
+		}
+	}
+	return json && !file
+}
+
+// writeJSONResult writes what the command printed, adding the error.
+func writeJSONResult(w io.Writer, printed []byte, err error) error {
+	if err == nil {
+		_, werr := w.Write(printed)
+		return werr
+	}
+	code := exitcode.Of(err)
+	je := jsonError{Class: errorClasses[code], Message: err.Error(), ExitCode: code}
+	if je.Class == "" {
+		je.Class = "check_failed"
+	}
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		je.Hint = h.Hint()
+	}
+	member, merr := json.MarshalIndent(je, "  ", "  ")
+	if merr != nil {
+		return merr
+	}
+	body := bytes.TrimSpace(printed)
+	var obj map[string]json.RawMessage
+	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &obj) == nil {
+		if _, has := obj["error"]; !has {
+			// The report, its last member followed by "error".
+			body = bytes.TrimSpace(body[:len(body)-1])
+			var b bytes.Buffer
+			b.Write(body)
+			if len(obj) > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("\n  \"error\": ")
+			b.Write(member)
+			b.WriteString("\n}\n")
+			_, werr := w.Write(b.Bytes())
+			return werr
+		}
+	}
+	if len(body) > 0 {
+		if _, werr := w.Write(printed); werr != nil {
+			return werr
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString("{\n  \"error\": ")
+	b.Write(member)
+	b.WriteString("\n}\n")
+	_, werr := w.Write(b.Bytes())
+	return werr
+}
