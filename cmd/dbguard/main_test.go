@@ -66,6 +66,7 @@ func TestScripts(t *testing.T) {
 			// Stop config discovery at $WORK, as a git root would.
 			return os.Mkdir(filepath.Join(env.WorkDir, ".git"), 0o755)
 		},
+		Condition: toolCondition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"dbguard":    cmdDbguard,
 			"exitcode":   cmdExitcode,
@@ -130,6 +131,26 @@ func cmdPgdb(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv("DBURL", url)
 	ts.Setenv("DBNAME", name)
 	ts.Setenv("PGPORT", s.Port)
+	// The same database as SQLAlchemy writes it, and one that is not it.
+	ts.Setenv("DBURL_PSYCOPG2", strings.Replace(url, "postgres://", "postgresql+psycopg2://", 1))
+	ts.Setenv("DBURL_OTHER", strings.Replace(url, "/"+name+"?", "/"+name+"_other?", 1))
+}
+
+// toolCondition is the scripts' [tool:PROGRAM] condition: whether a
+// migration tool is installed. In CI (CI=true) a missing one fails the
+// script instead: .ci/run installs every tool the scripts use.
+func toolCondition(cond string) (bool, error) {
+	name, ok := strings.CutPrefix(cond, "tool:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(name); err != nil {
+		if os.Getenv("CI") == "true" {
+			return false, fmt.Errorf("%s is not installed; .ci/run installs it", name)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // cmdPgbouncer starts a PgBouncer in transaction mode in front of the test

@@ -11,6 +11,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guarded"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
 )
 
 func migrateCommand() *cli.Command {
@@ -224,6 +225,12 @@ func migrateCreateCommand() *cli.Command {
 			}
 			cfg, err := loadConfig(c)
 			if err != nil {
+				return err
+			}
+			if proj, err := tool.Resolve(cfg); err != nil || proj.Kind != tool.GolangMigrate {
+				if err == nil {
+					err = &tool.UnsupportedError{Kind: proj.Kind, Command: "create", Instead: fmt.Sprintf("create it with %s itself", proj.Kind)}
+				}
 				return err
 			}
 			paths, err := migrate.Create(migrate.CreateOptions{Dir: migrationsDir(c, cfg), Name: c.Args().First(), Seq: c.Bool("seq"), Digits: c.Int("digits")})

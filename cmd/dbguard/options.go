@@ -12,6 +12,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guarded"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/tool"
 )
 
 // Each command reads its flags once, here, into the options of the one
@@ -87,9 +88,13 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 	if c.IsSet("lock-timeout") {
 		lt = c.Duration("lock-timeout")
 	}
+	proj, err := tool.Resolve(o.Config)
+	if err != nil {
+		return guarded.MigrateOptions{}, err
+	}
 	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
 		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader,
-		AllowOutOfOrder: c.Bool("allow-out-of-order"), Tool: c.App.Version}, nil
+		AllowOutOfOrder: c.Bool("allow-out-of-order"), Version: c.App.Version, Tool: proj}, nil
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the

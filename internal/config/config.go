@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,12 +55,20 @@ type Config struct {
 	Expect       yaml.Node     `yaml:"expect"`
 	Expectations []ExpectTable `yaml:"-"`
 	Path         string        `yaml:"-"` // the file it came from; "" when defaults only
+	DirGiven     bool          `yaml:"-"` // migrations.dir was set (a tool's own default applies otherwise)
 	Root         string        `yaml:"-"` // the project root: the file's directory, else the git root
 	nodes        *yaml.Node
 }
 
 // Migrations configures dbguard migrate.
 type Migrations struct {
+	// Tool runs the migrations: golang-migrate (built in), alembic,
+	// prisma, dbmate, goose or command; detected when empty.
+	Tool string `yaml:"tool"`
+	// Workdir is where the tool runs, relative to the project root.
+	Workdir string `yaml:"workdir"`
+	// Command is tool: command's own command lines.
+	Command          Commands `yaml:"command"`
 	Dir              string   `yaml:"dir"`               // relative to the project root
 	Table            string   `yaml:"table"`             // golang-migrate's version table
 	Ledger           string   `yaml:"ledger"`            // dbguard's history table beside it
@@ -67,6 +76,17 @@ type Migrations struct {
 	StatementTimeout Duration `yaml:"statement_timeout"` // 0: none
 	ConnectTimeout   Duration `yaml:"connect_timeout"`   // 0: the URL's connect_timeout, else 10s
 }
+
+// Commands are shell command lines (run with sh -c in migrations.workdir,
+// the guarded URL in the URL variables) for tool: command.
+type Commands struct {
+	Up     string `yaml:"up"`
+	Down   string `yaml:"down"`   // run once per migration to roll back
+	Status string `yaml:"status"` // exit 0 when nothing is pending
+}
+
+// Tools are the migration tools migrations.tool names.
+var Tools = []string{"golang-migrate", "alembic", "prisma", "dbmate", "goose", "command"}
 
 // Schema configures introspection and the expectation sources.
 type Schema struct {
@@ -197,6 +217,7 @@ func (c *Config) fillDefaults() {
 	if c.Env.Mode == "" {
 		c.Env.Mode = DefaultMode
 	}
+	c.DirGiven = c.Migrations.Dir != ""
 	if c.Migrations.Dir == "" {
 		c.Migrations.Dir = DefaultMigrationsDir
 	}
@@ -215,6 +236,12 @@ func (c *Config) fillDefaults() {
 	if c.Schema.Snapshot == "" {
 		c.Schema.Snapshot = DefaultSnapshot
 	}
+}
+
+// Workdir is the absolute folder migrations.workdir names (the root when
+// unset).
+func (c *Config) Workdir() string {
+	return filepath.Join(c.Root, filepath.FromSlash(c.Migrations.Workdir))
 }
 
 // MigrationsDir is the absolute migrations directory.
@@ -475,6 +502,18 @@ func (c *Config) validate() error {
 		if _, err := path.Match(p, ""); err != nil {
 			return bad(fmt.Sprintf("exclude pattern %q is not a valid glob", p), "env", "exclude", i)
 		}
+	}
+	if t := c.Migrations.Tool; t != "" && !slices.Contains(Tools, t) {
+		return bad(fmt.Sprintf("unknown migration tool %q (known: %s)", t, strings.Join(Tools, ", ")), "migrations", "tool")
+	}
+	if t := c.Migrations.Tool; t == "command" && strings.TrimSpace(c.Migrations.Command.Up) == "" {
+		return bad("tool: command needs command.up, the command line that applies the migrations", "migrations", "tool")
+	}
+	if t := c.Migrations.Tool; t != "command" && t != "" && c.Migrations.Command != (Commands{}) {
+		return bad(fmt.Sprintf("command: is for tool: command, not %s", t), "migrations", "command")
+	}
+	if d := c.Migrations.Workdir; path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+		return bad(fmt.Sprintf("workdir %q must be relative to the project root, inside it", d), "migrations", "workdir")
 	}
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
 		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")

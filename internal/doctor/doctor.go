@@ -21,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -62,6 +63,7 @@ type Report struct {
 	Endpoints []*Endpoint
 	Same      string // verdict on pooled vs direct: "", "same database", "DIFFERENT databases", "cannot tell"
 	Migration *migrate.Status
+	ToolState *tool.State // when another tool runs the migrations
 	MigErr    error
 	Schema    *verify.Report
 	SchemaErr error
@@ -132,6 +134,13 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	co := o.Connect.To(rep.MigrateURL, false)
+	if proj, err := tool.Resolve(o.Config); err != nil {
+		r.problemFrom(err)
+	} else if proj.Kind != tool.GolangMigrate {
+		r.toolMigrations(ctx, co, proj)
+		r.schema(ctx, o, co)
+		return r
+	}
 	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 	if err != nil {
 		r.MigErr = err
@@ -146,6 +155,12 @@ func Run(ctx context.Context, o Options) *Report {
 			r.problemFrom(err)
 		}
 	}
+	r.schema(ctx, o, co)
+	return r
+}
+
+// schema compares the live schema with what the project expects.
+func (r *Report) schema(ctx context.Context, o Options, co pg.ConnectOptions) {
 	sr, err := verify.Run(ctx, verify.Options{Connect: co, Config: o.Config, MigrationsDir: o.Config.MigrationsDir(), SnapshotPath: o.Config.Schema.Snapshot})
 	r.Schema, r.SchemaErr = sr, err
 	switch {
@@ -154,7 +169,31 @@ func Run(ctx context.Context, o Options) *Report {
 	case sr.Err() != nil:
 		r.problemFrom(sr.Err())
 	}
-	return r
+}
+
+// toolMigrations reads the version table of the tool that runs the
+// migrations (Alembic, Prisma, dbmate, goose).
+func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *tool.Project) {
+	if p.Kind == tool.Command {
+		return
+	}
+	db, _, err := pg.Connect(ctx, co)
+	if err != nil {
+		r.MigErr = err
+		r.problemFrom(err)
+		return
+	}
+	defer db.Close()
+	st, err := tool.Read(ctx, db, p)
+	if err == nil {
+		st.Dir = output.RelPath(st.Dir)
+		err = st.Err(false)
+		r.ToolState = st
+	}
+	if err != nil {
+		r.MigErr = err
+		r.problemFrom(err)
+	}
 }
 
 func firstOr(list []string, def string) string {

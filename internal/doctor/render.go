@@ -133,6 +133,20 @@ func (r *Report) writeEndpoints(line func(string, ...any), s style) {
 
 // writeMigrations: the version, dirty or clean, and what is pending.
 func (r *Report) writeMigrations(line func(string, ...any), s style) {
+	if t := r.ToolState; t != nil {
+		line("")
+		line("%s", s.head("Migrations"))
+		v := t.Version
+		if v == "" {
+			v = "none applied"
+		}
+		pending := s.ok("0 pending")
+		if n := len(t.Pending); n > 0 {
+			pending = s.warn(fmt.Sprintf("%d pending", n))
+		}
+		line("  %s (%s): %s, %s (%d in %s)", t.Tool, t.Table, v, pending, t.Files, t.Dir)
+		return
+	}
 	if r.Migration != nil || r.MigErr != nil {
 		line("")
 		line("%s", s.head("Migrations"))

@@ -1171,3 +1171,36 @@ func OptionsFor(cfg *config.Config, mode string, environ []string) Options {
 		DriverDefaults: environ != nil,
 	}
 }
+
+// MigrateURLIn is the direct URL as the loaders in dir (relative to the
+// root) write it: the scheme, driver suffix (postgresql+asyncpg) and
+// parameters of that folder's own definition, with only the endpoint made
+// direct. A tool run in backend/ then gets backend/.env's URL, not the root
+// one that differs by driver. It is MigrateURL when dir's loaders read no
+// definition of the same database, or no direct form of it is known.
+func (r *Report) MigrateURLIn(dir string) *dburl.URL {
+	if r.MigrateURL == nil || r.Migrate == nil || r.Migrate.FromEnvironment() {
+		return r.MigrateURL
+	}
+	dir = filepath.ToSlash(filepath.Clean(dir))
+	var found *dburl.URL
+	for _, lr := range r.Readings {
+		if lr.Dir != dir {
+			continue
+		}
+		s := lr.Reads[r.URLVar]
+		if s == nil || s == r.Migrate || s.FromEnvironment() || !sameDatabase(s, r.Migrate) || s.Endpoint.Direct == nil {
+			continue
+		}
+		if lr.InUse {
+			return s.Endpoint.Direct // the loader a manifest names there
+		}
+		if found == nil {
+			found = s.Endpoint.Direct // the loaders assumed there
+		}
+	}
+	if found != nil {
+		return found
+	}
+	return r.MigrateURL
+}

@@ -5,6 +5,7 @@ package gate
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -104,9 +106,25 @@ func Run(ctx context.Context, o Options) *Report {
 	}
 	conn := Check{Name: "connection", Title: titles["connection"], Findings: []Finding{}}
 	var runner *migrate.Runner
+	proj, perr := tool.Resolve(o.Config)
 	switch {
 	case target == nil:
 		conn.Status, conn.Summary = Skip, "no single database in effect (see the env check)"
+	case perr != nil:
+		conn.fail(perr)
+	case proj.Kind != tool.GolangMigrate:
+		// Another tool runs the migrations: its own table says where they
+		// stand, read directly.
+		db, _, err := pg.Connect(ctx, o.Connect.To(target.URL, target.ThroughPooler))
+		if err != nil {
+			conn.fail(err)
+			break
+		}
+		defer db.Close()
+		conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
+		r.Checks = append(r.Checks, conn, checkToolMigrations(ctx, db, proj, o), checkSchema(ctx, o, target))
+		r.Status = overall(r.Checks)
+		return r
 	default:
 		var err error
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect.To(target.URL, target.ThroughPooler), Dir: o.Config.MigrationsDir(),
@@ -268,6 +286,34 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 	}
 	c.Status = Pass
 	c.Summary = fmt.Sprintf("at version %d, %d pending", st.Version, st.Pending)
+	return c
+}
+
+// checkToolMigrations reads the version table of the tool that runs the
+// migrations (Alembic, Prisma, dbmate, goose).
+func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Options) Check {
+	c := Check{Name: "migrations", Title: titles["migrations"], Findings: []Finding{}}
+	if p.Kind == tool.Command {
+		c.Status, c.Summary = Skip, "migrations run by your own commands (migrations.command); dbguard cannot read their state"
+		return c
+	}
+	st, err := tool.Read(ctx, db, p)
+	if err != nil {
+		c.fail(err)
+		return c
+	}
+	if n := len(st.Pending); n > 0 {
+		c.home = p.Dir
+	}
+	if err := st.Err(o.AllowPending); err != nil {
+		c.fail(err)
+		return c
+	}
+	v := st.Version
+	if v == "" {
+		v = "none"
+	}
+	c.Status, c.Summary = Pass, fmt.Sprintf("%s at %s, %d pending", p.Kind, v, len(st.Pending))
 	return c
 }
 

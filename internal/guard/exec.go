@@ -8,9 +8,12 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
 
 // ExecOptions says what dbguard exec runs behind the guard.
@@ -36,9 +39,34 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 		return 0, fmt.Errorf("cannot run %s: %w", o.Args[0], err)
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
+	if wd, err := os.Getwd(); err == nil {
+		// The URL as this folder's own env files write it (driver suffix
+		// included), only the endpoint made direct.
+		t = &Target{URL: t.URLIn(wd), Report: t.Report, ThroughPooler: t.ThroughPooler}
+	}
 	cmd.Env = t.Environ(os.Environ(), o.Vars)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
 	return runForwarding(cmd, o.Args[0])
+}
+
+// URLIn is the guarded URL as the loaders of dir (absolute, or relative
+// to the project root) write it (see envcheck.Report.MigrateURLIn): for a
+// child run there. Through an allowed pooler, the URL itself.
+func (t *Target) URLIn(dir string) *dburl.URL {
+	if t.ThroughPooler || t.Report == nil {
+		return t.URL
+	}
+	if filepath.IsAbs(dir) {
+		rel, err := filepath.Rel(t.Report.Root, dir)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			return t.URL
+		}
+		dir = rel
+	}
+	if u := t.Report.MigrateURLIn(dir); u != nil {
+		return u
+	}
+	return t.URL
 }
 
 // Environ is environ with each of vars set to the guarded URL, and no

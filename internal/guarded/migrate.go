@@ -11,6 +11,7 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
 )
 
 // MigrateOptions says how the migrate subcommands run.
@@ -23,17 +24,38 @@ type MigrateOptions struct {
 	Stdin       io.Reader // where down --all reads the confirmation
 	// AllowOutOfOrder: up applies migrations merged below the version.
 	AllowOutOfOrder bool
-	Tool            string // dbguard's version, for the ledger
+	Version         string        // dbguard's version, for the ledger
+	Tool            *tool.Project // the tool that runs the migrations
 }
 
 // Up applies every pending migration, or the next n, then verifies.
 func Up(ctx context.Context, o MigrateOptions, n int) error {
+	if o.other() {
+		if n > 0 {
+			return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "up N", Instead: "run all pending migrations: dbguard migrate up"}
+		}
+		steps, err := o.Tool.UpSteps()
+		if err != nil {
+			return err
+		}
+		return o.toolRun(ctx, "up", steps)
+	}
 	return o.run(ctx, func(r *migrate.Runner) error { return r.Up(ctx, n) }, afterVerify)
 }
 
 // Down rolls back n migrations, or every one when all is set (after
 // asking, unless o.Yes), then verifies.
 func Down(ctx context.Context, o MigrateOptions, n int, all bool) error {
+	if o.other() {
+		if all {
+			return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "down --all", Instead: "roll back a number of migrations: dbguard migrate down N"}
+		}
+		steps, err := o.Tool.DownSteps(n)
+		if err != nil {
+			return err
+		}
+		return o.toolRun(ctx, "down", steps)
+	}
 	return o.run(ctx, func(r *migrate.Runner) error {
 		if all {
 			if err := o.confirm("roll back EVERY migration on", r); err != nil {
@@ -57,6 +79,9 @@ func Force(ctx context.Context, o MigrateOptions, v int) error {
 // Version prints the recorded version ("none" for none); a dirty one is an
 // error.
 func Version(ctx context.Context, o MigrateOptions) error {
+	if o.other() {
+		return o.toolStatus(ctx, output.Text, true, true)
+	}
 	return o.run(ctx, func(r *migrate.Runner) error {
 		st, err := r.Status()
 		if err != nil {
@@ -140,6 +165,9 @@ func versionText(v int) string {
 // Status lists applied and pending migrations in format f; pending ones
 // are an error unless allowPending.
 func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending bool) error {
+	if o.other() {
+		return o.toolStatus(ctx, f, allowPending, false)
+	}
 	return o.run(ctx, func(r *migrate.Runner) error {
 		st, err := r.Status()
 		if err != nil {
@@ -168,6 +196,10 @@ const (
 
 // run guards, opens a migration session and runs f in it.
 func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, then after) error {
+	if o.other() {
+		return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "this command",
+			Instead: fmt.Sprintf("run %s's own command behind the guard: dbguard exec -- %s ...", o.Tool.Kind, o.Tool.Kind)}
+	}
 	co, err := o.connect(ctx)
 	if err != nil {
 		return err
@@ -180,7 +212,7 @@ func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, 
 		StatementTimeout: o.Config.Migrations.StatementTimeout.D(),
 		Log:              o.Stderr,
 		Ledger:           o.Config.Migrations.Ledger,
-		Tool:             o.Tool,
+		Tool:             o.Version,
 		AllowOutOfOrder:  o.AllowOutOfOrder,
 	})
 	if err != nil {

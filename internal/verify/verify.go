@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -180,8 +181,13 @@ func configFile(c *config.Config) string {
 	return output.RelPath(c.Path)
 }
 
+// toolTables are the version tables of the migration tools dbguard runs
+// (Alembic, Prisma, goose; dbmate's is schema_migrations): bookkeeping, not
+// the application's schema.
+var toolTables = []string{"alembic_version", "_prisma_migrations", "goose_db_version"}
+
 // Introspect reads the schema of the configured schemas, leaving out the
-// migrations table, and the recorded migration version (-1: none).
+// migration tools' tables, and the recorded migration version (-1: none).
 func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schema.Schema, int, bool, error) {
 	var current string
 	version, dirty := -1, false
@@ -191,11 +197,17 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 	}
 	if table != nil {
 		err := conn.QueryRow(ctx, "SELECT version, dirty FROM "+pgx.Identifier{current, cfg.Migrations.Table}.Sanitize()+" LIMIT 1").Scan(&version, &dirty)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "42703" || pgErr.Code == "22P02") {
+			// dbmate's schema_migrations: a table of the same name, its
+			// own columns. Its version is not golang-migrate's.
+			err = nil
+		}
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return nil, 0, false, fmt.Errorf("reading the migration version: %w", err)
 		}
 	}
-	s, err := schema.Introspect(ctx, conn, schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTables: []string{cfg.Migrations.Table, cfg.Migrations.Ledger}})
+	s, err := schema.Introspect(ctx, conn, schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTables: append([]string{cfg.Migrations.Table, cfg.Migrations.Ledger}, toolTables...)})
 	return s, version, dirty, err
 }
 

@@ -1,0 +1,181 @@
+package guarded
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/tool"
+)
+
+// other reports whether another tool than golang-migrate runs the
+// migrations.
+func (o MigrateOptions) other() bool { return o.Tool != nil && o.Tool.Kind != tool.GolangMigrate }
+
+// toolRun guards, runs the tool's steps with the guarded URL in its
+// environment, then proves the migrations landed in the guarded database
+// (its version table moved when something was pending) and verifies.
+func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []tool.Step) error {
+	p := o.Tool
+	if traps := p.Traps(); len(traps) > 0 {
+		return &tool.TrapError{Kind: p.Kind, Traps: traps}
+	}
+	t, err := guard.Check(ctx, o.Guard, o.Stderr)
+	if err != nil {
+		return err
+	}
+	co := o.Connect.To(t.URL, t.ThroughPooler)
+	db, _, err := pg.Connect(ctx, co)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	before, err := o.readState(ctx, db)
+	if err != nil {
+		return err
+	}
+	talk := output.Talk{W: o.Stderr}
+	u := t.URLIn(p.Workdir)
+	env := p.Environ(os.Environ(), o.Config.URLVars(), u.String())
+	for _, s := range steps {
+		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
+		if err := runStep(ctx, s, p.Workdir, env, o); err != nil {
+			return err
+		}
+	}
+	after, err := o.readState(ctx, db)
+	if err != nil {
+		return err
+	}
+	if before != nil && after != nil {
+		moved := !slices.Equal(before.Applied, after.Applied)
+		if direction == "up" && len(before.Pending) > 0 && !moved {
+			return &tool.NotLandedError{Kind: p.Kind, Database: pg.Target(t.URL), Table: p.Table, Pending: len(after.Pending)}
+		}
+		v := after.Version
+		if v == "" {
+			v = "none"
+		}
+		talk.Infof("done: %s records %s at %s, %d pending", pg.Target(t.URL), p.Kind, v, len(after.Pending))
+	}
+	if o.NoVerify {
+		return nil
+	}
+	return check(ctx, co, VerifyOptions{Options: o.Options, Dir: o.Dir, Format: output.Text}, true, false)
+}
+
+// readState reads the tool's table; nil for tool: command, which has none.
+func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State, error) {
+	if o.Tool.Kind == tool.Command {
+		return nil, nil
+	}
+	return tool.Read(ctx, db, o.Tool)
+}
+
+// runStep runs one of the tool's commands; a non-zero exit is the tool's
+// failure, reported with its exit code (its own output said why).
+func runStep(ctx context.Context, s tool.Step, dir string, env []string, o MigrateOptions) error {
+	path, err := exec.LookPath(s.Args[0])
+	if err != nil {
+		return &ToolMissingError{Program: s.Args[0], Err: err}
+	}
+	// Not CommandContext: Ctrl-C reaches the tool from the terminal, and
+	// killing a migration tool mid-file is the one thing not to do.
+	cmd := exec.Command(path, s.Args[1:]...)
+	cmd.Dir, cmd.Env = dir, env
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stderr, o.Stderr
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &ToolFailedError{Step: s.String(), Err: err}
+	}
+	return nil
+}
+
+// toolStatus prints the tool's state read from its own table.
+func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPending, versionOnly bool) error {
+	t, err := guard.Check(ctx, o.Guard, o.Stderr)
+	if err != nil {
+		return err
+	}
+	if o.Tool.Kind == tool.Command {
+		if strings.TrimSpace(o.Tool.Commands.Status) == "" {
+			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
+		}
+		env := o.Tool.Environ(os.Environ(), o.Config.URLVars(), t.URLIn(o.Tool.Workdir).String())
+		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, env, o)
+	}
+	db, _, err := pg.Connect(ctx, o.Connect.To(t.URL, t.ThroughPooler))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := tool.Read(ctx, db, o.Tool)
+	if err != nil {
+		return err
+	}
+	st.Database, st.Dir = pg.Target(t.URL), output.RelPath(st.Dir)
+	switch {
+	case versionOnly:
+		v := st.Version
+		if v == "" {
+			v = "none"
+		}
+		fmt.Fprintln(o.Stdout, v)
+		if len(st.Failed) > 0 || len(st.Unknown) > 0 {
+			return st.Err(true)
+		}
+		return nil
+	case f == output.JSON:
+		err = output.WriteJSON(o.Stdout, st)
+	default:
+		err = st.WriteText(o.Stdout)
+	}
+	if err != nil {
+		return err
+	}
+	return st.Err(allowPending)
+}
+
+// ToolMissingError is a migration tool that is not installed here.
+type ToolMissingError struct {
+	Program string
+	Err     error
+}
+
+// ExitCode is 2: the environment is not set up.
+func (e *ToolMissingError) ExitCode() int { return exitcode.Usage }
+
+func (e *ToolMissingError) Error() string {
+	return fmt.Sprintf("cannot run %s: %v", e.Program, e.Err)
+}
+
+// Hint names the next step.
+func (e *ToolMissingError) Hint() string {
+	return fmt.Sprintf("install %s (or activate the environment that has it); dbguard migrate status reads its table without it", e.Program)
+}
+
+// ToolFailedError is the tool exiting non-zero.
+type ToolFailedError struct {
+	Step string
+	Err  error
+}
+
+// ExitCode is 1: the migration failed (the tool said why above).
+func (e *ToolFailedError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *ToolFailedError) Error() string { return fmt.Sprintf("%s failed: %v", e.Step, e.Err) }
+
+// Hint names the next step.
+func (e *ToolFailedError) Hint() string {
+	return "its own output above says what went wrong; then check where the database stands: dbguard migrate status"
+}

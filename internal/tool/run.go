@@ -1,0 +1,211 @@
+package tool
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// Step is one command line a tool runs, in its working folder.
+type Step struct {
+	Args []string // Args[0] is the program; for command: sh -c LINE
+}
+
+func (s Step) String() string { return strings.Join(s.Args, " ") }
+
+// UpSteps are the commands that apply the pending migrations.
+func (p *Project) UpSteps() ([]Step, error) {
+	switch p.Kind {
+	case Alembic:
+		return []Step{{[]string{"alembic", "upgrade", "head"}}}, nil
+	case Prisma:
+		return []Step{{[]string{"npx", "prisma", "migrate", "deploy"}}}, nil
+	case Dbmate:
+		return []Step{{[]string{"dbmate", "--no-dump-schema", "--migrations-dir", p.Dir, "up"}}}, nil
+	case Goose:
+		return []Step{{[]string{"goose", "up"}}}, nil
+	case Command:
+		return []Step{{[]string{"sh", "-c", p.Commands.Up}}}, nil
+	}
+	return nil, fmt.Errorf("%s has no up command", p.Kind)
+}
+
+// DownSteps are the commands that roll back n migrations.
+func (p *Project) DownSteps(n int) ([]Step, error) {
+	repeat := func(s Step) []Step {
+		out := make([]Step, n)
+		for i := range out {
+			out[i] = s
+		}
+		return out
+	}
+	switch p.Kind {
+	case Alembic:
+		return []Step{{[]string{"alembic", "downgrade", "-" + strconv.Itoa(n)}}}, nil
+	case Dbmate:
+		return repeat(Step{[]string{"dbmate", "--no-dump-schema", "--migrations-dir", p.Dir, "rollback"}}), nil
+	case Goose:
+		return repeat(Step{[]string{"goose", "down"}}), nil
+	case Command:
+		if strings.TrimSpace(p.Commands.Down) == "" {
+			return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "set migrations.command.down in dbguard.yaml (run once per migration to roll back)"}
+		}
+		return repeat(Step{[]string{"sh", "-c", p.Commands.Down}}), nil
+	case Prisma:
+		return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "Prisma has no down migrations: write a new migration that undoes the change (npx prisma migrate dev --create-only), then run: dbguard migrate up"}
+	}
+	return nil, fmt.Errorf("%s has no down command", p.Kind)
+}
+
+// Environ is the tool's environment: environ with the URL variables
+// (vars, plus the tool's own) set to url, and the tool's settings.
+func (p *Project) Environ(environ []string, vars []string, url string) []string {
+	vars = append(slices.Clone(vars), p.Vars...)
+	set := map[string]string{}
+	for _, v := range vars {
+		set[v] = url
+	}
+	if p.Kind == Goose {
+		set["GOOSE_DRIVER"] = "postgres"
+		set["GOOSE_MIGRATION_DIR"] = p.Dir
+	}
+	if p.Kind == Dbmate {
+		set["DBMATE_MIGRATIONS_DIR"] = p.Dir
+	}
+	env := []string{}
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := set[k]; !ok {
+			env = append(env, kv)
+		}
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+set[k])
+	}
+	return env
+}
+
+// Trap is something in the project that would make the tool connect
+// somewhere other than the URL dbguard hands it.
+type Trap struct {
+	File string // file:line
+	What string
+	Fix  string
+}
+
+var (
+	overrideTrue = regexp.MustCompile(`load_dotenv\([^)]*override\s*=\s*True`)
+	iniURL       = regexp.MustCompile(`^\s*sqlalchemy\.url\s*=\s*(\S.*?)\s*$`)
+	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|config\(`)
+)
+
+// Traps reads the tool's own configuration for what would send it
+// elsewhere. For Alembic: env.py loading .env with override=True (it
+// replaces the URL dbguard set), and a literal URL in alembic.ini that
+// env.py never replaces.
+func (p *Project) Traps() []Trap {
+	if p.Kind != Alembic {
+		return nil
+	}
+	var traps []Trap
+	envPy := filepath.Join(filepath.Dir(p.Dir), "env.py")
+	envReads := false
+	scanLines(envPy, func(n int, line string) {
+		code, _, _ := strings.Cut(line, "#")
+		if overrideTrue.MatchString(code) {
+			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", rel(p.Workdir, envPy), n),
+				What: "load_dotenv(override=True) replaces the URL dbguard gives Alembic with whatever the .env file says (a pooled URL, another database)",
+				Fix:  "drop override=True (the variables dbguard sets then win), then run the command again"})
+		}
+		if readsEnv.MatchString(code) {
+			envReads = true
+		}
+	})
+	ini := filepath.Join(p.Workdir, "alembic.ini")
+	scanLines(ini, func(n int, line string) {
+		m := iniURL.FindStringSubmatch(line)
+		if m == nil || envReads || strings.HasPrefix(m[1], "driver://") || strings.Contains(m[1], "%(") {
+			return
+		}
+		if strings.Contains(m[1], "://") {
+			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", rel(p.Workdir, ini), n),
+				What: "sqlalchemy.url is a literal URL and env.py never reads the environment, so Alembic connects there whatever dbguard says",
+				Fix:  "make env.py read it: config.set_main_option(\"sqlalchemy.url\", os.environ[\"DATABASE_URL\"]), then run the command again"})
+		}
+	})
+	return traps
+}
+
+func scanLines(path string, f func(int, string)) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer fh.Close()
+	sc := bufio.NewScanner(fh)
+	for n := 1; sc.Scan(); n++ {
+		f(n, sc.Text())
+	}
+}
+
+func rel(base, p string) string {
+	if r, err := filepath.Rel(base, p); err == nil {
+		return r
+	}
+	return p
+}
+
+// TrapError refuses to run a tool that would connect elsewhere.
+type TrapError struct {
+	Kind  Kind
+	Traps []Trap
+}
+
+// ExitCode is 1: a check failed before anything ran.
+func (e *TrapError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *TrapError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s would not use the database dbguard guarded; nothing was run:", e.Kind)
+	for _, t := range e.Traps {
+		fmt.Fprintf(&b, "\n    %s: %s", t.File, t.What)
+	}
+	return b.String()
+}
+
+// Hint names the next step.
+func (e *TrapError) Hint() string { return e.Traps[0].Fix }
+
+// NotLandedError is a tool that said it applied migrations while the
+// guarded database's version table did not move: it connected elsewhere.
+type NotLandedError struct {
+	Kind     Kind
+	Database string
+	Table    string
+	Pending  int
+}
+
+// ExitCode is 1: the migration did not land where it was guarded.
+func (e *NotLandedError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *NotLandedError) Error() string {
+	return fmt.Sprintf("%s exited 0, but %s on %s did not move (%d migration(s) still pending there): it migrated another database",
+		e.Kind, e.Table, e.Database, e.Pending)
+}
+
+// Hint names the next step.
+func (e *NotLandedError) Hint() string {
+	return "find where the tool takes its URL (a hard-coded URL, an env file loaded with override, its own config), make it read the environment, then run: dbguard migrate up"
+}

@@ -1,0 +1,353 @@
+package tool
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/migrate"
+)
+
+// State is where a database stands for a tool: its version table against
+// its migrations folder. Its JSON shape is documented in docs/json.md.
+type State struct {
+	Database string   `json:"database"`
+	Tool     Kind     `json:"tool"`
+	Dir      string   `json:"dir"`
+	Table    string   `json:"table"`
+	Exists   bool     `json:"table_exists"`
+	Version  string   `json:"version"` // the newest applied, "" for none (Alembic: the recorded head)
+	Applied  []string `json:"applied"` // applied, oldest first
+	Pending  []string `json:"pending"` // in the folder, not applied, in order
+	Unknown  []string `json:"unknown"` // applied, but the folder lacks them
+	Failed   []string `json:"failed"`  // started and never finished (Prisma)
+	Files    int      `json:"files"`
+}
+
+// Read reads the tool's version table and its folder. A table that does
+// not exist is a database the tool has not migrated: everything pending.
+func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
+	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}}
+	files, err := p.files()
+	if err != nil {
+		return nil, err
+	}
+	st.Files = len(files)
+	if p.Table == "" {
+		return st, nil
+	}
+	var reg *string
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", pgx.Identifier{p.Table}.Sanitize()).Scan(&reg); err != nil {
+		return nil, err
+	}
+	st.Exists = reg != nil
+	if st.Exists {
+		if err := p.readTable(ctx, db, st); err != nil {
+			return nil, fmt.Errorf("reading %s's table %s: %w", p.Kind, p.Table, err)
+		}
+	}
+	applied := map[string]bool{}
+	for _, a := range st.Applied {
+		applied[a] = true
+	}
+	if p.Kind == Alembic {
+		applied = alembicApplied(files, st.Applied)
+	}
+	known := map[string]bool{}
+	for _, f := range files {
+		known[f.id] = true
+		if !applied[f.id] {
+			st.Pending = append(st.Pending, f.id)
+		}
+	}
+	for _, a := range st.Applied {
+		if !known[a] {
+			st.Unknown = append(st.Unknown, a)
+		}
+	}
+	if n := len(st.Applied); n > 0 && st.Version == "" {
+		st.Version = st.Applied[n-1]
+	}
+	return st, nil
+}
+
+// readTable reads the applied migrations from the tool's own table.
+func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
+	table := pgx.Identifier{p.Table}.Sanitize()
+	var q string
+	switch p.Kind {
+	case Alembic:
+		q = "SELECT version_num, true, false FROM " + table + " ORDER BY version_num"
+	case Dbmate:
+		q = "SELECT version::text, true, false FROM " + table + " ORDER BY version"
+	case Goose:
+		q = "SELECT version_id::text, is_applied, false FROM " + table + " WHERE version_id > 0 ORDER BY id"
+	case Prisma:
+		q = "SELECT migration_name, finished_at IS NOT NULL AND rolled_back_at IS NULL, finished_at IS NULL AND rolled_back_at IS NULL FROM " + table + " ORDER BY started_at, migration_name"
+	default:
+		return nil
+	}
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var ok, failed bool
+		if err := rows.Scan(&id, &ok, &failed); err != nil {
+			return err
+		}
+		switch {
+		case failed:
+			st.Failed = append(st.Failed, id)
+		case p.Kind == Goose:
+			// goose appends a row per up and down: the last one counts.
+			st.Applied = slices.DeleteFunc(st.Applied, func(a string) bool { return a == id })
+			if ok {
+				st.Applied = append(st.Applied, id)
+			}
+		case ok:
+			st.Applied = append(st.Applied, id)
+		}
+	}
+	if p.Kind == Alembic {
+		st.Version = strings.Join(st.Applied, ",")
+	}
+	if p.Kind == Goose || p.Kind == Dbmate {
+		sortNumeric(st.Applied)
+	}
+	return rows.Err()
+}
+
+func sortNumeric(ids []string) {
+	sort.SliceStable(ids, func(i, j int) bool {
+		a, _ := strconv.ParseUint(ids[i], 10, 64)
+		b, _ := strconv.ParseUint(ids[j], 10, 64)
+		return a < b
+	})
+}
+
+// file is one migration of a tool's folder.
+type file struct {
+	id   string
+	name string
+	down string // Alembic: the revision(s) it follows, comma-separated
+}
+
+var (
+	versionFile   = regexp.MustCompile(`^(\d+)_[^/]*\.(sql|go)$`)
+	alembicRev    = regexp.MustCompile(`(?m)^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]`)
+	alembicDown   = regexp.MustCompile(`(?m)^down_revision\s*(?::[^=]+)?=\s*(.+)$`)
+	alembicQuoted = regexp.MustCompile(`['"]([^'"]+)['"]`)
+)
+
+// files lists the folder's migrations in order.
+func (p *Project) files() ([]file, error) {
+	if p.Kind == Command || p.Dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(p.Dir)
+	if os.IsNotExist(err) {
+		return nil, &FolderError{Kind: p.Kind, Dir: p.Dir}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []file
+	for _, e := range entries {
+		name := e.Name()
+		switch p.Kind {
+		case Prisma:
+			if e.IsDir() && exists(filepath.Join(p.Dir, name, "migration.sql")) {
+				out = append(out, file{id: name, name: name})
+			}
+		case Alembic:
+			if e.IsDir() || !strings.HasSuffix(name, ".py") {
+				continue
+			}
+			data, err := os.ReadFile(filepath.Join(p.Dir, name))
+			if err != nil {
+				return nil, err
+			}
+			rev := alembicRev.FindSubmatch(data)
+			if rev == nil {
+				continue
+			}
+			f := file{id: string(rev[1]), name: name}
+			if d := alembicDown.FindSubmatch(data); d != nil {
+				var downs []string
+				for _, q := range alembicQuoted.FindAllSubmatch(d[1], -1) {
+					downs = append(downs, string(q[1]))
+				}
+				f.down = strings.Join(downs, ",")
+			}
+			out = append(out, f)
+		case Dbmate, Goose:
+			if m := versionFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
+				id := m[1]
+				if p.Kind == Goose {
+					n, _ := strconv.ParseUint(id, 10, 64)
+					id = strconv.FormatUint(n, 10)
+				}
+				out = append(out, file{id: id, name: name})
+			}
+		}
+	}
+	if p.Kind == Alembic {
+		return alembicOrder(out), nil
+	}
+	return out, nil
+}
+
+// alembicOrder sorts revisions so each follows the ones it revises.
+func alembicOrder(fs []file) []file {
+	byID := map[string]file{}
+	for _, f := range fs {
+		byID[f.id] = f
+	}
+	var out []file
+	seen := map[string]bool{}
+	var visit func(f file)
+	visit = func(f file) {
+		if seen[f.id] {
+			return
+		}
+		seen[f.id] = true
+		for _, d := range strings.Split(f.down, ",") {
+			if parent, ok := byID[d]; ok {
+				visit(parent)
+			}
+		}
+		out = append(out, f)
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].id < fs[j].id })
+	for _, f := range fs {
+		visit(f)
+	}
+	return out
+}
+
+// alembicApplied is every revision at or below the recorded heads.
+func alembicApplied(fs []file, heads []string) map[string]bool {
+	byID := map[string]file{}
+	for _, f := range fs {
+		byID[f.id] = f
+	}
+	applied := map[string]bool{}
+	var walk func(id string)
+	walk = func(id string) {
+		if id == "" || applied[id] {
+			return
+		}
+		applied[id] = true
+		for _, d := range strings.Split(byID[id].down, ",") {
+			walk(d)
+		}
+	}
+	for _, h := range heads {
+		walk(h)
+	}
+	return applied
+}
+
+// Err is the verdict: a failed migration, an applied one the folder lacks,
+// or (unless allowed) pending ones.
+func (s *State) Err(allowPending bool) error {
+	switch {
+	case len(s.Failed) > 0:
+		return &FailedError{Tool: s.Tool, IDs: s.Failed}
+	case len(s.Unknown) > 0:
+		return &UnknownError{Tool: s.Tool, IDs: s.Unknown, Dir: s.Dir}
+	case len(s.Pending) > 0 && !allowPending:
+		return &migrate.PendingError{Count: len(s.Pending)}
+	}
+	return nil
+}
+
+// WriteText prints the state for a person.
+func (s *State) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "database\t%s\n", s.Database)
+	fmt.Fprintf(tw, "tool\t%s (table %s)\n", s.Tool, s.Table)
+	fmt.Fprintf(tw, "migrations\t%s (%d)\n", s.Dir, s.Files)
+	v := s.Version
+	if v == "" {
+		v = "none applied"
+	}
+	fmt.Fprintf(tw, "version\t%s\n", v)
+	fmt.Fprintf(tw, "applied\t%d\n", len(s.Applied))
+	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), strings.Join(s.Pending, " "))
+	if len(s.Unknown) > 0 {
+		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", strings.Join(s.Unknown, " "))
+	}
+	if len(s.Failed) > 0 {
+		fmt.Fprintf(tw, "failed\t%s\n", strings.Join(s.Failed, " "))
+	}
+	return tw.Flush()
+}
+
+// FolderError is a tool's migrations folder that does not exist.
+type FolderError struct {
+	Kind Kind
+	Dir  string
+}
+
+// ExitCode is 2: configuration.
+func (e *FolderError) ExitCode() int { return exitcode.Usage }
+
+func (e *FolderError) Error() string {
+	return fmt.Sprintf("%s's migrations folder %s does not exist", e.Kind, e.Dir)
+}
+
+// Hint names the next step.
+func (e *FolderError) Hint() string {
+	return "set migrations.workdir (where the tool runs) or migrations.dir in dbguard.yaml"
+}
+
+// FailedError is a migration the tool started and never finished.
+type FailedError struct {
+	Tool Kind
+	IDs  []string
+}
+
+// ExitCode is 1: the state needs a person.
+func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%s recorded a migration that started and never finished: %s", e.Tool, strings.Join(e.IDs, ", "))
+}
+
+// Hint names the next step.
+func (e *FailedError) Hint() string {
+	return fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s", e.IDs[0])
+}
+
+// UnknownError is an applied migration the folder lacks.
+type UnknownError struct {
+	Tool Kind
+	IDs  []string
+	Dir  string
+}
+
+// ExitCode is 1: the database is ahead of the folder.
+func (e *UnknownError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("the database has %s migration(s) %s applied that %s lacks (a branch switch, or a deleted file?)", e.Tool, strings.Join(e.IDs, ", "), e.Dir)
+}
+
+// Hint names the next step.
+func (e *UnknownError) Hint() string { return "check out the branch that has them" }

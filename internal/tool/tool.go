@@ -1,0 +1,250 @@
+// Package tool runs the migration tools other than golang-migrate behind
+// the guard (Alembic, Prisma, dbmate, goose, or a project's own commands),
+// and reads each tool's own version table directly, so status, version, ci
+// and doctor work without the tool installed and a project whose
+// migrations another tool runs never gets golang-migrate's advice.
+package tool
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// Kind names a migration tool, as migrations.tool does.
+type Kind string
+
+// The tools.
+const (
+	GolangMigrate Kind = "golang-migrate"
+	Alembic       Kind = "alembic"
+	Prisma        Kind = "prisma"
+	Dbmate        Kind = "dbmate"
+	Goose         Kind = "goose"
+	Command       Kind = "command"
+)
+
+// Project is the migration tool of a project and where it works.
+type Project struct {
+	Kind     Kind
+	Workdir  string // absolute: where the tool runs
+	Dir      string // absolute: its migrations folder ("" for command)
+	Table    string // its version table ("" for command)
+	Commands config.Commands
+	// Vars are the variables the tool reads its URL from, beyond the
+	// project's URL variables (Prisma's directUrl, goose's GOOSE_DBSTRING).
+	Vars []string
+	// Detected says how the tool was found, for messages ("" when
+	// configured).
+	Detected string
+}
+
+// Resolve returns the project's migration tool: migrations.tool, else the
+// one tool whose marks the root (or migrations.workdir) holds, else
+// golang-migrate.
+func Resolve(cfg *config.Config) (*Project, error) {
+	kind := Kind(cfg.Migrations.Tool)
+	workdir := cfg.Workdir()
+	detected := ""
+	if kind == "" {
+		found, err := detect(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if found == nil {
+			return &Project{Kind: GolangMigrate, Workdir: workdir, Dir: cfg.MigrationsDir(), Table: cfg.Migrations.Table}, nil
+		}
+		kind, workdir, detected = found.kind, found.dir, found.why
+	}
+	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command}
+	dir := func(def string) string {
+		if cfg.DirGiven {
+			return cfg.MigrationsDir()
+		}
+		return filepath.Join(workdir, def)
+	}
+	switch kind {
+	case GolangMigrate:
+		p.Dir, p.Table = cfg.MigrationsDir(), cfg.Migrations.Table
+	case Alembic:
+		p.Dir, p.Table = alembicVersions(workdir), "alembic_version"
+	case Prisma:
+		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
+		p.Vars = prismaVars(filepath.Join(workdir, "prisma", "schema.prisma"))
+	case Dbmate:
+		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), "schema_migrations"
+	case Goose:
+		p.Dir, p.Table = dir("migrations"), "goose_db_version"
+		p.Vars = []string{"GOOSE_DBSTRING"}
+	}
+	return p, nil
+}
+
+// found is a tool detected in a folder.
+type found struct {
+	kind Kind
+	dir  string
+	why  string
+}
+
+// detect looks for each tool's marks in migrations.workdir (or the root),
+// and in the root's direct subfolders when no workdir is set (a backend/
+// beside a frontend/). More than one tool is an error: the user says which.
+func detect(cfg *config.Config) (*found, error) {
+	dirs := []string{cfg.Workdir()}
+	if cfg.Migrations.Workdir == "" {
+		entries, _ := os.ReadDir(cfg.Root)
+		for _, e := range entries {
+			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "node_modules" && e.Name() != "vendor" {
+				dirs = append(dirs, filepath.Join(cfg.Root, e.Name()))
+			}
+		}
+	}
+	var all []found
+	for _, d := range dirs {
+		all = append(all, marks(d, cfg)...)
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	if len(all) > 1 {
+		var names []string
+		for _, f := range all {
+			names = append(names, fmt.Sprintf("%s (%s)", f.kind, f.why))
+		}
+		sort.Strings(names)
+		return nil, &AmbiguousError{Found: names}
+	}
+	return &all[0], nil
+}
+
+var (
+	dbmateMark = regexp.MustCompile(`(?m)^--\s*migrate:up`)
+	gooseMark  = regexp.MustCompile(`(?m)^--\s*\+goose\s+Up`)
+)
+
+// marks lists the tools whose marks dir holds.
+func marks(dir string, cfg *config.Config) []found {
+	var out []found
+	rel := func(p string) string {
+		if r, err := filepath.Rel(cfg.Root, p); err == nil {
+			return filepath.ToSlash(r)
+		}
+		return p
+	}
+	if p := filepath.Join(dir, "alembic.ini"); exists(p) {
+		out = append(out, found{Alembic, dir, rel(p)})
+	}
+	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
+		out = append(out, found{Prisma, dir, rel(p)})
+	}
+	if p := filepath.Join(dir, "db", "migrations"); anyFile(p, dbmateMark) {
+		out = append(out, found{Dbmate, dir, rel(p) + " with -- migrate:up"})
+	}
+	gooseDir := filepath.Join(dir, "migrations")
+	if cfg.DirGiven {
+		gooseDir = cfg.MigrationsDir()
+	}
+	if anyFile(gooseDir, gooseMark) {
+		out = append(out, found{Goose, dir, rel(gooseDir) + " with -- +goose Up"})
+	}
+	return out
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// anyFile reports whether a .sql file in dir matches re (read up to 4 KiB).
+func anyFile(dir string, re *regexp.Regexp) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue
+		}
+		buf := make([]byte, 4096)
+		n, _ := f.Read(buf)
+		f.Close()
+		if re.Match(buf[:n]) {
+			return true
+		}
+	}
+	return false
+}
+
+// AmbiguousError is more than one migration tool found in a project.
+type AmbiguousError struct{ Found []string }
+
+// ExitCode is 2: the configuration must say which.
+func (e *AmbiguousError) ExitCode() int { return exitcode.Usage }
+
+func (e *AmbiguousError) Error() string {
+	return "more than one migration tool here: " + strings.Join(e.Found, ", ")
+}
+
+// Hint names the next step.
+func (e *AmbiguousError) Hint() string {
+	return "say which runs the migrations in dbguard.yaml: migrations: {tool: NAME, workdir: FOLDER}"
+}
+
+// UnsupportedError is a migrate subcommand a tool has no equivalent for.
+type UnsupportedError struct {
+	Kind    Kind
+	Command string
+	Instead string
+}
+
+// ExitCode is 2: a usage error.
+func (e *UnsupportedError) ExitCode() int { return exitcode.Usage }
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("dbguard migrate %s is golang-migrate's; this project's migrations run with %s", e.Command, e.Kind)
+}
+
+// Hint names the next step.
+func (e *UnsupportedError) Hint() string { return e.Instead }
+
+
+// alembicVersions is the versions folder of the Alembic project in
+// workdir: script_location from alembic.ini (%(here)s is workdir), then
+// versions/.
+func alembicVersions(workdir string) string {
+	loc := "alembic"
+	if data, err := os.ReadFile(filepath.Join(workdir, "alembic.ini")); err == nil {
+		if m := regexp.MustCompile(`(?m)^\s*script_location\s*=\s*(.+?)\s*$`).FindSubmatch(data); m != nil {
+			loc = strings.ReplaceAll(string(m[1]), "%(here)s", workdir)
+		}
+	}
+	if !filepath.IsAbs(loc) {
+		loc = filepath.Join(workdir, loc)
+	}
+	return filepath.Join(loc, "versions")
+}
+
+// prismaVars are the variables schema.prisma reads its URLs from:
+// url = env("DATABASE_URL"), directUrl = env("DIRECT_URL").
+func prismaVars(schema string) []string {
+	data, err := os.ReadFile(schema)
+	if err != nil {
+		return nil
+	}
+	var vars []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*(?:url|directUrl)\s*=\s*env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`).FindAllSubmatch(data, -1) {
+		vars = append(vars, string(m[1]))
+	}
+	return vars
+}
