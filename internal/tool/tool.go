@@ -218,7 +218,6 @@ func (e *UnsupportedError) Error() string {
 // Hint names the next step.
 func (e *UnsupportedError) Hint() string { return e.Instead }
 
-
 // alembicVersions is the versions folder of the Alembic project in
 // workdir: script_location from alembic.ini (%(here)s is workdir), then
 // versions/.
