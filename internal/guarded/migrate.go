@@ -197,8 +197,11 @@ const (
 // run guards, opens a migration session and runs f in it.
 func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, then after) error {
 	if o.other() {
-		return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "this command",
-			Instead: fmt.Sprintf("run %s's own command behind the guard: dbguard exec -- %s ...", o.Tool.Kind, o.Tool.Kind)}
+		instead := fmt.Sprintf("run %s's own command behind the guard: dbguard exec -- %s ARGS", o.Tool.Kind, o.Tool.Kind)
+		if o.Tool.Kind == tool.Command {
+			instead = "run your own command behind the guard: dbguard exec -- COMMAND"
+		}
+		return &tool.UnsupportedError{Kind: o.Tool.Kind, Instead: instead}
 	}
 	co, err := o.connect(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -47,7 +48,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	env := p.Environ(os.Environ(), o.Config.URLVars(), u.String())
 	for _, s := range steps {
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
-		if err := runStep(ctx, s, p.Workdir, env, o); err != nil {
+		if err := runStep(ctx, s, p.Workdir, env, o, o.Stderr); err != nil {
 			return err
 		}
 	}
@@ -80,9 +81,10 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 	return tool.Read(ctx, db, o.Tool)
 }
 
-// runStep runs one of the tool's commands; a non-zero exit is the tool's
-// failure, reported with its exit code (its own output said why).
-func runStep(ctx context.Context, s tool.Step, dir string, env []string, o MigrateOptions) error {
+// runStep runs one of the tool's commands, its output to out (stderr: talk,
+// for a migration run); a non-zero exit is the tool's failure, reported
+// with its exit code (its own output said why).
+func runStep(ctx context.Context, s tool.Step, dir string, env []string, o MigrateOptions, out io.Writer) error {
 	path, err := exec.LookPath(s.Args[0])
 	if err != nil {
 		return &ToolMissingError{Program: s.Args[0], Err: err}
@@ -91,7 +93,7 @@ func runStep(ctx context.Context, s tool.Step, dir string, env []string, o Migra
 	// killing a migration tool mid-file is the one thing not to do.
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir, cmd.Env = dir, env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stderr, o.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -112,7 +114,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
 		}
 		env := o.Tool.Environ(os.Environ(), o.Config.URLVars(), t.URLIn(o.Tool.Workdir).String())
-		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, env, o)
+		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, env, o, o.Stdout)
 	}
 	db, _, err := pg.Connect(ctx, o.Connect.To(t.URL, t.ThroughPooler))
 	if err != nil {

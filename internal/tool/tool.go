@@ -212,7 +212,10 @@ type UnsupportedError struct {
 func (e *UnsupportedError) ExitCode() int { return exitcode.Usage }
 
 func (e *UnsupportedError) Error() string {
-	return fmt.Sprintf("dbguard migrate %s is golang-migrate's; this project's migrations run with %s", e.Command, e.Kind)
+	if e.Command == "" {
+		return fmt.Sprintf("this dbguard migrate subcommand works with golang-migrate only; this project's migrations run with %s", e.Kind)
+	}
+	return fmt.Sprintf("dbguard migrate %s is not available with %s", e.Command, e.Kind)
 }
 
 // Hint names the next step.

@@ -1,0 +1,199 @@
+package tool
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+func tree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func cfgAt(root string, tweak func(*config.Migrations)) *config.Config {
+	c := &config.Config{Root: root}
+	if tweak != nil {
+		tweak(&c.Migrations)
+	}
+	c.DirGiven = c.Migrations.Dir != ""
+	if c.Migrations.Dir == "" {
+		c.Migrations.Dir = config.DefaultMigrationsDir
+	}
+	if c.Migrations.Table == "" {
+		c.Migrations.Table = config.DefaultMigrationsTable
+	}
+	return c
+}
+
+func TestResolveDetects(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		files   map[string]string
+		kind    Kind
+		workdir string
+	}{
+		{"golang-migrate by default", map[string]string{"migrations/1_a.up.sql": "SELECT 1;"}, GolangMigrate, "."},
+		{"alembic in a subfolder", map[string]string{"backend/alembic.ini": "[alembic]\n", "frontend/package.json": "{}"}, Alembic, "backend"},
+		{"prisma", map[string]string{"prisma/schema.prisma": "datasource db {\n  url = env(\"DATABASE_URL\")\n  directUrl = env(\"DIRECT_URL\")\n}\n"}, Prisma, "."},
+		{"dbmate", map[string]string{"db/migrations/20240101_a.sql": "-- migrate:up\nSELECT 1;\n"}, Dbmate, "."},
+		{"goose", map[string]string{"migrations/00001_a.sql": "-- +goose Up\nSELECT 1;\n"}, Goose, "."},
+		{"goose-looking text that is golang-migrate", map[string]string{"migrations/1_a.up.sql": "SELECT '-- +goose Up';"}, GolangMigrate, "."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := tree(t, tc.files)
+			p, err := Resolve(cfgAt(root, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rel, _ := filepath.Rel(root, p.Workdir); p.Kind != tc.kind || rel != tc.workdir {
+				t.Errorf("Resolve = %s in %s, want %s in %s", p.Kind, rel, tc.kind, tc.workdir)
+			}
+			if tc.kind == Prisma && strings.Join(p.Vars, ",") != "DATABASE_URL,DIRECT_URL" {
+				t.Errorf("prisma vars %v", p.Vars)
+			}
+		})
+	}
+	root := tree(t, map[string]string{"alembic.ini": "", "prisma/schema.prisma": ""})
+	var amb *AmbiguousError
+	if _, err := Resolve(cfgAt(root, nil)); !errors.As(err, &amb) || exitcode.Of(err) != exitcode.Usage ||
+		!strings.Contains(err.Error(), "alembic (alembic.ini), prisma (prisma/schema.prisma)") {
+		t.Errorf("two tools: %v", err)
+	}
+	if p, err := Resolve(cfgAt(root, func(m *config.Migrations) { m.Tool = "prisma" })); err != nil || p.Kind != Prisma {
+		t.Errorf("configured tool: %v %v", p, err)
+	}
+}
+
+func TestAlembicOrderAndApplied(t *testing.T) {
+	rev := func(id, down string) string {
+		return "revision = '" + id + "'\ndown_revision = " + down + "\n"
+	}
+	root := tree(t, map[string]string{
+		"alembic.ini":              "[alembic]\nscript_location = %(here)s/db\n",
+		"db/versions/c.py":         rev("c3", "('b2', 'x9')"),
+		"db/versions/a.py":         rev("a1", "None"),
+		"db/versions/b.py":         rev("b2", "'a1'"),
+		"db/versions/x.py":         rev("x9", "'a1'"),
+		"db/versions/__init__.py":  "",
+		"db/versions/README.md":    "",
+		"db/versions/typed.py.bak": rev("zz", "'c3'"),
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil || p.Kind != Alembic || p.Dir != filepath.Join(root, "db", "versions") {
+		t.Fatalf("Resolve = %+v %v", p, err)
+	}
+	fs, err := p.files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.id)
+	}
+	if got := strings.Join(ids, " "); got != "a1 b2 x9 c3" {
+		t.Errorf("order %q", got)
+	}
+	applied := alembicApplied(fs, []string{"b2"})
+	if !applied["a1"] || !applied["b2"] || applied["x9"] || applied["c3"] {
+		t.Errorf("applied below b2: %v", applied)
+	}
+}
+
+func TestTraps(t *testing.T) {
+	root := tree(t, map[string]string{
+		"alembic.ini":       "[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://app:pw@prod/app\n",
+		"alembic/env.py":    "from dotenv import load_dotenv\n# load_dotenv(override=True)\nload_dotenv(override = True)\n",
+		"alembic/versions/": "",
+	})
+	p, _ := Resolve(cfgAt(root, nil))
+	traps := p.Traps()
+	if len(traps) != 2 || traps[0].File != "alembic/env.py:3" || traps[1].File != "alembic.ini:3" {
+		t.Fatalf("traps %+v", traps)
+	}
+	// env.py that reads the environment makes the ini URL harmless.
+	os.WriteFile(filepath.Join(root, "alembic", "env.py"), []byte("import os\nurl = os.environ['DATABASE_URL']\n"), 0o644)
+	if traps := p.Traps(); len(traps) != 0 {
+		t.Errorf("traps %+v", traps)
+	}
+}
+
+func TestEnviron(t *testing.T) {
+	p := &Project{Kind: Goose, Dir: "/p/migrations", Vars: []string{"GOOSE_DBSTRING"}}
+	env := p.Environ([]string{"PATH=/bin", "DATABASE_URL=old", "GOOSE_DBSTRING=old"}, []string{"DATABASE_URL"}, "postgres://x")
+	want := "PATH=/bin DATABASE_URL=postgres://x GOOSE_DBSTRING=postgres://x GOOSE_DRIVER=postgres GOOSE_MIGRATION_DIR=/p/migrations"
+	if got := strings.Join(env, " "); got != want {
+		t.Errorf("Environ =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Prisma's table, as prisma migrate deploy writes it, read without Prisma:
+// applied, rolled back, and one that started and never finished.
+func TestReadPrismaTable(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE _prisma_migrations (
+		id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
+		logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0);
+	INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at) VALUES
+		('1', 'c', now(), '20240101_init', NULL, now() - interval '3 hours'),
+		('2', 'c', NULL, '20240102_bad', now(), now() - interval '2 hours'),
+		('3', 'c', now(), '20240102_bad', NULL, now() - interval '1 hour')`); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{
+		"prisma/schema.prisma":                          "",
+		"prisma/migrations/20240101_init/migration.sql": "",
+		"prisma/migrations/20240102_bad/migration.sql":  "",
+		"prisma/migrations/20240103_new/migration.sql":  "",
+		"prisma/migrations/migration_lock.toml":         "",
+	})
+	p, _ := Resolve(cfgAt(root, nil))
+	st, err := Read(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(st.Applied, " ") != "20240101_init 20240102_bad" || strings.Join(st.Pending, " ") != "20240103_new" || len(st.Failed) != 0 {
+		t.Errorf("state %+v", st)
+	}
+	var pending *migrate.PendingError
+	if err := st.Err(false); !errors.As(err, &pending) || pending.Count != 1 {
+		t.Errorf("Err = %v", err)
+	}
+	db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ('4', 'c', '20240103_new')`)
+	st, _ = Read(ctx, db, p)
+	var failed *FailedError
+	if err := st.Err(true); !errors.As(err, &failed) || !strings.Contains(failed.Hint(), "npx prisma migrate resolve --rolled-back 20240103_new") {
+		t.Errorf("Err = %v", err)
+	}
+	if _, err := p.DownSteps(1); exitcode.Of(err) != exitcode.Usage {
+		t.Errorf("prisma down: %v", err)
+	}
+}
