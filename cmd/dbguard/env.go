@@ -24,16 +24,12 @@ Examples:
    dbguard env --format json | jq .verdict
    dbguard env --mode production --strict`,
 		Flags: withFlags([]cli.Flag{flagFormat}, guardFlags),
-		Action: func(c *cli.Context) error {
-			f, err := format(c, output.Text, output.JSON)
-			if err != nil {
-				return err
-			}
+		Action: formatted(func(c *cli.Context, f output.Format) error {
 			cfg, err := loadConfig(c)
 			if err != nil {
 				return err
 			}
 			return envcheck.Show(c.Context, envOptions(c, cfg), envcheck.ShowOptions{Strict: c.Bool("strict"), Format: f, Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
-		},
+		}),
 	}
 }

@@ -1,6 +1,10 @@
 package main
 
-import "github.com/urfave/cli/v2"
+import (
+	"github.com/urfave/cli/v2"
+
+	"github.com/dbguard/dbguard/internal/output"
+)
 
 // The flags more than one command takes, each defined once. The help shows
 // a default that is not a literal value (it comes from dbguard.yaml, or the
@@ -34,6 +38,22 @@ var (
 	// runnerFlags: every migrate subcommand that opens a migration session.
 	runnerFlags = withFlags(guardFlags, connectFlags, lockFlags)
 )
+
+// formatted reads --format (text or json), then runs the action with it.
+func formatted(run func(*cli.Context, output.Format) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		f, err := format(c, output.Text, output.JSON)
+		if err != nil {
+			return err
+		}
+		return run(c, f)
+	}
+}
+
+// group is a command that only holds subcommands.
+func group(name, usage string, subs ...*cli.Command) *cli.Command {
+	return &cli.Command{Name: name, Usage: usage, Subcommands: subs}
+}
 
 func withFlags(groups ...[]cli.Flag) []cli.Flag {
 	var out []cli.Flag

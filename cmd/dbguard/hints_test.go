@@ -46,7 +46,6 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.MissingVersionError{Version: 7, Below: -1},
 		&migrate.EditedError{Edited: []migrate.Edited{{Version: 1, File: "m/000001_a.up.sql"}}},
 		&migrate.LateError{Files: []string{"m/000002_b.up.sql"}, Current: 3},
-		&migrate.NotAppliedError{Version: 3},
 		&migrate.NoSuchVersionError{Version: 9},
 		&migrate.PendingError{Count: 1},
 		&migrate.InterruptedError{},

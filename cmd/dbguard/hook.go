@@ -11,15 +11,8 @@ import (
 )
 
 func hookCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "hook",
-		Usage: "the git pre-commit hook: run it, install it, remove it",
-		Subcommands: []*cli.Command{
-			hookPreCommitCommand(),
-			hookInstallCommand(),
-			hookUninstallCommand(),
-		},
-	}
+	return group("hook", "the git pre-commit hook: run it, install it, remove it",
+		hookPreCommitCommand(), hookInstallCommand(), hookUninstallCommand())
 }
 
 func hookPreCommitCommand() *cli.Command {

@@ -55,17 +55,13 @@ func migrateUpCommand() *cli.Command {
 		Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
 		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify,
 			&cli.BoolFlag{Name: "allow-out-of-order", Usage: "first apply migrations merged below the database's version (recorded as out of order)"}}),
-		Action: func(c *cli.Context) error {
+		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
 			n, err := optionalCount(c)
 			if err != nil {
 				return err
 			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
 			return guarded.Up(c.Context, o, n)
-		},
+		}),
 	}
 }
 
@@ -77,7 +73,7 @@ func migrateDownCommand() *cli.Command {
 			&cli.BoolFlag{Name: "all", Usage: "roll back every migration"},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation"},
 		}),
-		Action: func(c *cli.Context) error {
+		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
 			n, err := optionalCount(c)
 			if err != nil {
 				return err
@@ -85,12 +81,8 @@ func migrateDownCommand() *cli.Command {
 			if c.Bool("all") == (n > 0) {
 				return usageError{errors.New("down needs a number of migrations to roll back, or --all")}
 			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
 			return guarded.Down(c.Context, o, n, c.Bool("all"))
-		},
+		}),
 	}
 }
 
@@ -110,33 +102,41 @@ func migrateForceCommand() *cli.Command {
 	}
 }
 
-// versionAction is goto's and force's action: a version V (-1 for none
-// when allowNone) and the migrate options, handed to run.
-func versionAction(allowNone bool, run func(context.Context, guarded.MigrateOptions, int) error) cli.ActionFunc {
+// migrateAction reads the migrate options, then runs the action with them.
+func migrateAction(run func(*cli.Context, guarded.MigrateOptions) error) cli.ActionFunc {
 	return func(c *cli.Context) error {
-		v, err := versionArg(c, allowNone)
-		if err != nil {
-			return err
-		}
 		o, err := migrateOptions(c)
 		if err != nil {
 			return err
 		}
-		return run(c.Context, o, v)
+		return run(c, o)
 	}
+}
+
+// formatAction is migrateAction for a command with --format text|json.
+func formatAction(run func(*cli.Context, guarded.MigrateOptions, output.Format) error) cli.ActionFunc {
+	return formatted(func(c *cli.Context, f output.Format) error {
+		return migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error { return run(c, o, f) })(c)
+	})
+}
+
+// versionAction is goto's and force's action: a version V (-1 for none
+// when allowNone) and the migrate options, handed to run.
+func versionAction(allowNone bool, run func(context.Context, guarded.MigrateOptions, int) error) cli.ActionFunc {
+	return migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
+		v, err := versionArg(c, allowNone)
+		if err != nil {
+			return err
+		}
+		return run(c.Context, o, v)
+	})
 }
 
 func migrateVersionCommand() *cli.Command {
 	return &cli.Command{
 		Name: "version", Usage: "print the recorded version (exit 1 when dirty)",
-		Flags: runnerFlags,
-		Action: func(c *cli.Context) error {
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
-			return guarded.Version(c.Context, o)
-		},
+		Flags:  runnerFlags,
+		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error { return guarded.Version(c.Context, o) }),
 	}
 }
 
@@ -147,17 +147,9 @@ func migrateStatusCommand() *cli.Command {
 			flagFormat,
 			&cli.BoolFlag{Name: "allow-pending", Usage: "exit 0 when migrations are pending"},
 		}),
-		Action: func(c *cli.Context) error {
-			f, err := format(c, output.Text, output.JSON)
-			if err != nil {
-				return err
-			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
+		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
 			return guarded.Status(c.Context, o, f, c.Bool("allow-pending"))
-		},
+		}),
 	}
 }
 
@@ -165,17 +157,9 @@ func migrateHistoryCommand() *cli.Command {
 	return &cli.Command{
 		Name: "history", Usage: "list the ledger: what ran when, by whom, how long, with which checksum",
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir, flagFormat}),
-		Action: func(c *cli.Context) error {
-			f, err := format(c, output.Text, output.JSON)
-			if err != nil {
-				return err
-			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
+		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
 			return guarded.History(c.Context, o, f)
-		},
+		}),
 	}
 }
 
@@ -192,13 +176,7 @@ client died is recorded as applied.`,
 		Flags: withFlags(runnerFlags, []cli.Flag{
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "go on for a file that did not run as one transaction, after checking what it left"},
 		}),
-		Action: func(c *cli.Context) error {
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
-			return guarded.Recover(c.Context, o)
-		},
+		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error { return guarded.Recover(c.Context, o) }),
 	}
 }
 

@@ -29,29 +29,18 @@ Examples:
 			flagFormat,
 			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow", DefaultText: "migrations.dir, else migrations"},
 		}),
-		Action: func(c *cli.Context) error {
-			f, err := format(c, output.Text, output.JSON)
-			if err != nil {
-				return err
-			}
+		Action: formatted(func(c *cli.Context, f output.Format) error {
 			o, err := guardedOptions(c)
 			if err != nil {
 				return err
 			}
 			return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: migrationsDir(c, o.Config), Format: f, Shadow: c.Bool("shadow")})
-		},
+		}),
 	}
 }
 
 func schemaCommand() *cli.Command {
-	return &cli.Command{
-		Name:  "schema",
-		Usage: "take a schema snapshot, or compare two databases",
-		Subcommands: []*cli.Command{
-			schemaSnapshotCommand(),
-			schemaDiffCommand(),
-		},
-	}
+	return group("schema", "take a schema snapshot, or compare two databases", schemaSnapshotCommand(), schemaDiffCommand())
 }
 
 func schemaSnapshotCommand() *cli.Command {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/go-envparse"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Definition is one KEY=value line of an env file, or one variable of the
@@ -28,13 +30,7 @@ func (d *Definition) Location() string {
 }
 
 // ParseError is a malformed env file line.
-type ParseError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+type ParseError struct{ output.At }
 
 // Hint names the next step.
 func (e *ParseError) Hint() string {
@@ -59,7 +55,7 @@ func ParseFile(name string, data []byte) ([]Definition, error) {
 	for i := 0; i < len(lines); i++ {
 		lineNo := i + 1
 		bad := func(format string, args ...any) error {
-			return &ParseError{File: name, Line: lineNo, Msg: fmt.Sprintf(format, args...)}
+			return &ParseError{output.At{File: name, Line: lineNo, Msg: fmt.Sprintf(format, args...)}}
 		}
 		text := strings.TrimSpace(strings.TrimSuffix(lines[i], "\r"))
 		if text == "" || text[0] == '#' {

@@ -37,3 +37,20 @@ func Of(err error) int {
 	}
 	return Usage
 }
+
+// Advice is an error that is only its words: what is wrong, its exit
+// code, and the next step. For errors a caller never inspects beyond that,
+// instead of a type each.
+type Advice struct {
+	Code int
+	Msg  string
+	Next string
+}
+
+func (e *Advice) Error() string { return e.Msg }
+
+// ExitCode is the class the error was given.
+func (e *Advice) ExitCode() int { return e.Code }
+
+// Hint names the next step.
+func (e *Advice) Hint() string { return e.Next }

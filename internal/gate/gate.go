@@ -21,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -321,7 +322,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
 	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
-		SnapshotPath: relPath(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow})
+		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow})
 	if err != nil {
 		c.fail(err)
 		return c
@@ -445,14 +446,6 @@ func repoPath(root, p string) string {
 		return filepath.ToSlash(p)
 	}
 	return filepath.ToSlash(rel)
-}
-
-// relPath is p relative to dir when below it, as messages show it.
-func relPath(dir, p string) string {
-	if rel, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
-	}
-	return p
 }
 
 // newestMigration is the newest migration's up file in dir, or "".

@@ -87,7 +87,8 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 func runStep(ctx context.Context, s tool.Step, dir string, env []string, o MigrateOptions, out io.Writer) error {
 	path, err := exec.LookPath(s.Args[0])
 	if err != nil {
-		return &ToolMissingError{Program: s.Args[0], Err: err}
+		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
+			Next: fmt.Sprintf("install %s (or activate the environment that has it); dbguard migrate status reads its table without it", s.Args[0])}
 	}
 	// Not CommandContext: Ctrl-C reaches the tool from the terminal, and
 	// killing a migration tool mid-file is the one thing not to do.
@@ -98,7 +99,8 @@ func runStep(ctx context.Context, s tool.Step, dir string, env []string, o Migra
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return &ToolFailedError{Step: s.String(), Err: err}
+		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("%s failed: %v", s, err),
+			Next: "its own output above says what went wrong; then check where the database stands: dbguard migrate status"}
 	}
 	return nil
 }
@@ -146,38 +148,4 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		return err
 	}
 	return st.Err(allowPending)
-}
-
-// ToolMissingError is a migration tool that is not installed here.
-type ToolMissingError struct {
-	Program string
-	Err     error
-}
-
-// ExitCode is 2: the environment is not set up.
-func (e *ToolMissingError) ExitCode() int { return exitcode.Usage }
-
-func (e *ToolMissingError) Error() string {
-	return fmt.Sprintf("cannot run %s: %v", e.Program, e.Err)
-}
-
-// Hint names the next step.
-func (e *ToolMissingError) Hint() string {
-	return fmt.Sprintf("install %s (or activate the environment that has it); dbguard migrate status reads its table without it", e.Program)
-}
-
-// ToolFailedError is the tool exiting non-zero.
-type ToolFailedError struct {
-	Step string
-	Err  error
-}
-
-// ExitCode is 1: the migration failed (the tool said why above).
-func (e *ToolFailedError) ExitCode() int { return exitcode.CheckFailed }
-
-func (e *ToolFailedError) Error() string { return fmt.Sprintf("%s failed: %v", e.Step, e.Err) }
-
-// Hint names the next step.
-func (e *ToolFailedError) Hint() string {
-	return "its own output above says what went wrong; then check where the database stands: dbguard migrate status"
 }

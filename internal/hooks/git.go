@@ -236,43 +236,21 @@ func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]by
 	if err != nil {
 		return nil, err
 	}
-	var in bytes.Buffer
-	for _, p := range paths {
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		names[i] = ":0:" + p
 		if id, ok := ids[p]; ok {
-			in.WriteString(id + "\n")
-		} else {
-			in.WriteString(":0:" + p + "\n")
+			names[i] = id
 		}
 	}
-	out, err := g.run(ctx, &in, "cat-file", "--batch")
+	blobs, err := g.catFile(ctx, names)
 	if err != nil {
 		return nil, err
 	}
-	r := bufio.NewReader(bytes.NewReader(out))
-	for _, p := range paths {
-		header, err := r.ReadString('\n')
-		if err != nil {
-			return nil, fmt.Errorf("git cat-file: short output for %s", p)
+	for i, p := range paths {
+		if blobs[i] != nil {
+			contents[p] = blobs[i]
 		}
-		f := strings.Fields(header)
-		if len(f) == 2 && f[1] == "missing" {
-			continue
-		}
-		if len(f) != 3 {
-			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
-		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil {
-			return nil, fmt.Errorf("git cat-file: unexpected header %q", header)
-		}
-		data := make([]byte, size)
-		if _, err := io.ReadFull(r, data); err != nil {
-			return nil, err
-		}
-		if _, err := r.ReadByte(); err != nil { // the newline after the content
-			return nil, err
-		}
-		contents[p] = data
 	}
 	return contents, nil
 }
@@ -373,20 +351,26 @@ func (g Git) Blobs(ctx context.Context, ids []string) ([][]byte, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	return g.catFile(ctx, ids)
+}
+
+// catFile reads objects by name (a blob id, or ":0:path" for the index's
+// copy) in one git cat-file --batch; a missing one is nil.
+func (g Git) catFile(ctx context.Context, names []string) ([][]byte, error) {
 	var in bytes.Buffer
-	for _, id := range ids {
-		in.WriteString(id + "\n")
+	for _, n := range names {
+		in.WriteString(n + "\n")
 	}
 	out, err := g.run(ctx, &in, "cat-file", "--batch")
 	if err != nil {
 		return nil, err
 	}
 	r := bufio.NewReader(bytes.NewReader(out))
-	blobs := make([][]byte, len(ids))
-	for i, id := range ids {
+	blobs := make([][]byte, len(names))
+	for i, n := range names {
 		header, err := r.ReadString('\n')
 		if err != nil {
-			return nil, fmt.Errorf("git cat-file: short output for %s", id)
+			return nil, fmt.Errorf("git cat-file: short output for %s", n)
 		}
 		f := strings.Fields(header)
 		if len(f) == 2 && f[1] == "missing" {

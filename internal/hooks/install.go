@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Script is the pre-commit hook dbguard installs (hooks/pre-commit in the
@@ -89,8 +91,8 @@ func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 			userDir = filepath.Join(top, userDir)
 		}
 		file := filepath.Join(userDir, "pre-commit")
-		return dir, &manager{Name: "husky", File: file, Shown: relTo(top, file), Present: mentions(file),
-			How: "add a line to " + relTo(top, file) + ": dbguard hook pre-commit"}, nil
+		return dir, &manager{Name: "husky", File: file, Shown: output.RelTo(top, file), Present: mentions(file),
+			How: "add a line to " + output.RelTo(top, file) + ": dbguard hook pre-commit"}, nil
 	}
 	for _, name := range lefthookConfigs {
 		file := filepath.Join(top, filepath.FromSlash(name))
@@ -116,13 +118,6 @@ func lefthookRuns(top string) bool {
 func mentions(file string) bool {
 	data, err := os.ReadFile(file)
 	return err == nil && runsDbguard.Match(data)
-}
-
-func relTo(base, p string) string {
-	if rel, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
-	}
-	return p
 }
 
 func fileExists(p string) bool {

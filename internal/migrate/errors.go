@@ -201,21 +201,11 @@ func (e *LateError) Hint() string {
 	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create NAME"
 }
 
-// NotAppliedError is accept on a version the ledger has not applied.
-type NotAppliedError struct {
-	Version int
-	File    string
+// notApplied is accept on a version the ledger has not applied.
+func notApplied(v int, file string) error {
+	return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("migration %d (%s) is not applied, so there is no checksum to accept", v, file),
+		Next: "see what is applied with: dbguard migrate status"}
 }
-
-// ExitCode is 1: nothing to accept.
-func (e *NotAppliedError) ExitCode() int { return exitcode.CheckFailed }
-
-func (e *NotAppliedError) Error() string {
-	return fmt.Sprintf("migration %d (%s) is not applied, so there is no checksum to accept", e.Version, e.File)
-}
-
-// Hint names the next step.
-func (e *NotAppliedError) Hint() string { return "see what is applied with: dbguard migrate status" }
 
 // MissingVersionError is a recorded version with no file in the folder.
 type MissingVersionError struct {

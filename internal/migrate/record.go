@@ -437,7 +437,7 @@ func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
 	}
 	e, ok := applied(entries)[v]
 	if !ok {
-		return "", &NotAppliedError{Version: v, File: r.src.Path(m.Up)}
+		return "", notApplied(v, r.src.Path(m.Up))
 	}
 	sum, err := r.sum(m.Up)
 	if err != nil || sum == e.Checksum {

@@ -164,3 +164,21 @@ func IsTerminal(v any) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
+
+// RelTo is p relative to base when it is below it, else p as it is.
+func RelTo(base, p string) string {
+	if rel, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
+}
+
+// At is a message about a line of a file, printed FILE:LINE: MSG: the
+// base of the errors that point into a file.
+type At struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (a At) Error() string { return fmt.Sprintf("%s:%d: %s", a.File, a.Line, a.Msg) }

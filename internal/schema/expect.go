@@ -8,17 +8,12 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // ExpectError is an expect: entry the server cannot make sense of, such as
 // an unknown type. It names the dbguard.yaml line.
-type ExpectError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ExpectError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
+type ExpectError struct{ output.At }
 
 // Hint names the next step.
 func (e *ExpectError) Hint() string {
@@ -86,11 +81,11 @@ func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 	for _, s := range specs {
 		c := found[s.Base]
 		if c.oid == 0 {
-			return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %q does not exist in the database (check the spelling, or create the enum/domain in a migration)", s.Base)}
+			return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %q does not exist in the database (check the spelling, or create the enum/domain in a migration)", s.Base)}}
 		}
 		if len(s.Mods) > 0 {
 			if c.typmodin == "-" {
-				return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %s takes no modifiers, got (%s)", c.name, strings.Join(s.Mods, ","))}
+				return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %s takes no modifiers, got (%s)", c.name, strings.Join(s.Mods, ","))}}
 			}
 			withMods = append(withMods, s)
 			continue
@@ -103,7 +98,7 @@ func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 		var name string
 		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT format_type($1::oid, %s($2::cstring[]))", c.typmodin), c.oid, s.Mods).Scan(&name)
 		if err != nil {
-			return nil, &ExpectError{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: %s: %v", s.Text, serverMessage(err))}
+			return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: %s: %v", s.Text, serverMessage(err))}}
 		}
 		out[s] = name + strings.Repeat("[]", s.Dims)
 	}

@@ -161,7 +161,8 @@ func (p *Project) files() ([]file, error) {
 	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
-		return nil, &FolderError{Kind: p.Kind, Dir: p.Dir}
+		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, p.Dir),
+			Next: "set migrations.workdir (where the tool runs) or migrations.dir in dbguard.yaml"}
 	}
 	if err != nil {
 		return nil, err
@@ -268,9 +269,13 @@ func alembicApplied(fs []file, heads []string) map[string]bool {
 func (s *State) Err(allowPending bool) error {
 	switch {
 	case len(s.Failed) > 0:
-		return &FailedError{Tool: s.Tool, IDs: s.Failed}
+		return &exitcode.Advice{Code: exitcode.CheckFailed,
+			Msg:  fmt.Sprintf("%s recorded a migration that started and never finished: %s", s.Tool, strings.Join(s.Failed, ", ")),
+			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s", s.Failed[0])}
 	case len(s.Unknown) > 0:
-		return &UnknownError{Tool: s.Tool, IDs: s.Unknown, Dir: s.Dir}
+		return &exitcode.Advice{Code: exitcode.CheckFailed,
+			Msg:  fmt.Sprintf("the database has %s migration(s) %s applied that %s lacks (a branch switch, or a deleted file?)", s.Tool, strings.Join(s.Unknown, ", "), s.Dir),
+			Next: "check out the branch that has them"}
 	case len(s.Pending) > 0 && !allowPending:
 		return &migrate.PendingError{Count: len(s.Pending)}
 	}
@@ -298,56 +303,3 @@ func (s *State) WriteText(w io.Writer) error {
 	}
 	return tw.Flush()
 }
-
-// FolderError is a tool's migrations folder that does not exist.
-type FolderError struct {
-	Kind Kind
-	Dir  string
-}
-
-// ExitCode is 2: configuration.
-func (e *FolderError) ExitCode() int { return exitcode.Usage }
-
-func (e *FolderError) Error() string {
-	return fmt.Sprintf("%s's migrations folder %s does not exist", e.Kind, e.Dir)
-}
-
-// Hint names the next step.
-func (e *FolderError) Hint() string {
-	return "set migrations.workdir (where the tool runs) or migrations.dir in dbguard.yaml"
-}
-
-// FailedError is a migration the tool started and never finished.
-type FailedError struct {
-	Tool Kind
-	IDs  []string
-}
-
-// ExitCode is 1: the state needs a person.
-func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
-
-func (e *FailedError) Error() string {
-	return fmt.Sprintf("%s recorded a migration that started and never finished: %s", e.Tool, strings.Join(e.IDs, ", "))
-}
-
-// Hint names the next step.
-func (e *FailedError) Hint() string {
-	return fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s", e.IDs[0])
-}
-
-// UnknownError is an applied migration the folder lacks.
-type UnknownError struct {
-	Tool Kind
-	IDs  []string
-	Dir  string
-}
-
-// ExitCode is 1: the database is ahead of the folder.
-func (e *UnknownError) ExitCode() int { return exitcode.CheckFailed }
-
-func (e *UnknownError) Error() string {
-	return fmt.Sprintf("the database has %s migration(s) %s applied that %s lacks (a branch switch, or a deleted file?)", e.Tool, strings.Join(e.IDs, ", "), e.Dir)
-}
-
-// Hint names the next step.
-func (e *UnknownError) Hint() string { return "check out the branch that has them" }

@@ -189,8 +189,8 @@ func TestReadPrismaTable(t *testing.T) {
 	}
 	db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ('4', 'c', '20240103_new')`)
 	st, _ = Read(ctx, db, p)
-	var failed *FailedError
-	if err := st.Err(true); !errors.As(err, &failed) || !strings.Contains(failed.Hint(), "npx prisma migrate resolve --rolled-back 20240103_new") {
+	var failed *exitcode.Advice
+	if err := st.Err(true); !errors.As(err, &failed) || exitcode.Of(err) != exitcode.CheckFailed || !strings.Contains(failed.Hint(), "npx prisma migrate resolve --rolled-back 20240103_new") {
 		t.Errorf("Err = %v", err)
 	}
 	if _, err := p.DownSteps(1); exitcode.Of(err) != exitcode.Usage {
