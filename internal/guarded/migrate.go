@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -24,10 +25,18 @@ type MigrateOptions struct {
 	// AllowOutOfOrder: up applies migrations merged below the version.
 	AllowOutOfOrder bool
 	Tool            string // dbguard's version, for the ledger
+	// Plan: up first runs dbguard migrate plan and stops on a danger
+	// finding, before taking the migration lock.
+	Plan bool
 }
 
 // Up applies every pending migration, or the next n, then verifies.
 func Up(ctx context.Context, o MigrateOptions, n int) error {
+	if o.Plan {
+		if err := Plan(ctx, PlanOptions{MigrateOptions: o, Format: output.Text, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), Limit: n}); err != nil {
+			return err
+		}
+	}
 	return o.run(ctx, func(r *migrate.Runner) error { return r.Up(ctx, n) }, afterVerify)
 }
 

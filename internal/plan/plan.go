@@ -31,6 +31,7 @@ type Options struct {
 	Config  *config.Config
 	Dir     string    // the migrations folder, as messages show it
 	Log     io.Writer // talk: the shadow being built; nil for none
+	Limit   int       // plan only the next Limit pending migrations (up N); 0: all
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -174,7 +175,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep := &Report{Database: st.Database, Version: st.Version, TargetVersion: st.Version, Status: "pass", Files: []File{}, Findings: []Finding{}, Notes: []string{}}
 	var pending []pendingFile
 	for _, m := range st.Migrations {
-		if m.State != migrate.Pending {
+		if m.State != migrate.Pending || o.Limit > 0 && len(pending) == o.Limit {
 			continue
 		}
 		p := src.Path(m.Up)
