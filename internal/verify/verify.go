@@ -247,7 +247,9 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "dbguard_shadow_" + hex.EncodeToString(b)
+	// The live database's name at the end says whose shadow it is (a
+	// person finding one left over, and tests running side by side).
+	name := "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
 	adminOpts := o.Connect
 	adminOpts.URL = admin
 	adminDB, _, err := pg.Connect(ctx, adminOpts)
@@ -286,6 +288,21 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		}
 	}
 	return f(co)
+}
+
+// shadowSuffix is a database name cut to fit a shadow's name (63 bytes),
+// letters, digits and _ only.
+func shadowSuffix(db string) string {
+	var b strings.Builder
+	for _, c := range db {
+		if b.Len() >= 34 {
+			break
+		}
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // ShadowBuildError means the migrations do not rebuild the live version
