@@ -3,7 +3,7 @@ GO       ?= go
 FUZZTIME ?= 20000x
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook conformance clean
+.PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook bench-plan conformance clean
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
@@ -51,6 +51,8 @@ bench-schema:
 	RUNS=$(RUNS) ./bench/bench.sh schema
 bench-hook:
 	RUNS=$(RUNS) ./bench/bench.sh hook
+bench-plan:
+	RUNS=$(RUNS) ./bench/bench.sh plan
 
 demo: build
 	./scripts/demo.sh $(BIN)

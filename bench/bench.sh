@@ -10,13 +10,15 @@
 #   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
+#   plan     300 migrations all pending on an empty database: migrate plan vs
+#            migrate up of the same files (the plan must stay under 3x)
 #
 # Usage: bench/bench.sh [SECTION...]     (make bench; RUNS=7 by default)
 set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -195,6 +197,45 @@ bench_env() {
     run_into peer_ms peer_kb find "$p" -name '.env*'
   done
   row "env (the guard), 1,000 env files" "find -name '.env*'"
+}
+
+# migrate plan on 300 pending migrations of an empty database: a shadow
+# database, then every file in it, against migrate up of the same files. Each
+# file also alters the table the one before created, so later files touch
+# relations the run made (new to everyone: no lock findings, no danger).
+bench_plan() {
+  say "plan: 300 pending migrations on an empty database..."
+  local p="$work/plan"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
+  for i in $(seq 1 300); do
+    v=$(printf '%06d' "$i")
+    {
+      printf 'CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, ref bigint, created_at timestamptz NOT NULL DEFAULT now());\n' "$i"
+      printf 'CREATE INDEX t_%d_name ON t_%d (name);\n' "$i" "$i"
+      if [ "$i" -gt 1 ]; then
+        printf 'ALTER TABLE t_%d ADD COLUMN note text;\n' $((i - 1))
+        printf 'ALTER TABLE t_%d ADD CONSTRAINT t_%d_ref FOREIGN KEY (ref) REFERENCES t_%d (id);\n' "$i" "$i" $((i - 1))
+      fi
+    } >"$p/migrations/${v}_t${i}.up.sql"
+  done
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  for r in $(seq 1 "$runs"); do
+    psql_ -d postgres -c "CREATE DATABASE plan_$r" -c "CREATE DATABASE up_$r"
+    if [ $((r % 2)) = 1 ]; then order="plan up"; else order="up plan"; fi
+    for who in $order; do
+      echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ]; then
+        run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
+        echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
+      else
+        run_into peer_ms peer_kb --cwd "$p" "$dbguard" migrate up --no-verify
+      fi
+    done
+    [ "$(psql_ -At -d "plan_$r" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ] ||
+      { say "the plan changed the live database"; exit 1; }
+    psql_ -d postgres -c "DROP DATABASE plan_$r" -c "DROP DATABASE up_$r"
+  done
+  row "migrate plan, 300 pending migrations" "dbguard migrate up"
 }
 
 for s in "${sections[@]}"; do "bench_$s"; done

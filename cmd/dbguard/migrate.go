@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/urfave/cli/v2"
@@ -11,6 +12,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guarded"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/plan"
 	"github.com/dbguard/dbguard/internal/tool"
 )
 
@@ -27,6 +29,7 @@ Examples:
    dbguard migrate create add_password_hash
    dbguard migrate up
    dbguard migrate status --format json
+   dbguard migrate plan               what the pending migrations will lock, rewrite and break
    dbguard migrate down 1
    dbguard migrate recover            after a migration failed: put the version back
    dbguard migrate history            what ran when, by whom, with which checksum
@@ -42,6 +45,7 @@ one is explained exactly.`,
 			migrateForceCommand(),
 			migrateVersionCommand(),
 			migrateStatusCommand(),
+			migratePlanCommand(),
 			migrateHistoryCommand(),
 			migrateRecoverCommand(),
 			migrateAcceptCommand(),
@@ -54,7 +58,8 @@ func migrateUpCommand() *cli.Command {
 	return &cli.Command{
 		Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
 		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify,
-			&cli.BoolFlag{Name: "allow-out-of-order", Usage: "first apply migrations merged below the database's version (recorded as out of order)"}}),
+			&cli.BoolFlag{Name: "allow-out-of-order", Usage: "first apply migrations merged below the database's version (recorded as out of order)"},
+			&cli.BoolFlag{Name: "plan", Usage: "first run dbguard migrate plan; stop on a danger finding"}}),
 		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
 			n, err := optionalCount(c)
 			if err != nil {
@@ -150,6 +155,42 @@ func migrateStatusCommand() *cli.Command {
 		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
 			return guarded.Status(c.Context, o, f, c.Bool("allow-pending"))
 		}),
+	}
+}
+
+func migratePlanCommand() *cli.Command {
+	return &cli.Command{
+		Name: "plan", Usage: "trace the pending migrations in a shadow database: what they lock, rewrite and break (exit 1 on danger)",
+		Description: `Builds a shadow database at the live version from the migration files (no
+data is copied; the live database is only read; the shadow is always
+dropped), runs each pending migration there statement by statement inside
+its transaction, and reads what PostgreSQL did: the locks it took on tables
+that exist in the live database (and what they block), rewrites, index
+builds without CONCURRENTLY, constraints validated in place, SET NOT NULL
+scans, type changes, strong locks with no lock_timeout, and expect: columns
+dropped, renamed or retyped. Sizes come from the live pg_class. Rules and
+their fixes: docs/plan.md. plan.severity in dbguard.yaml changes a rule's
+severity; a comment "-- dbguard:allow RULE reason" above a statement accepts
+it. With --format markdown (a pull-request comment), and on GitHub Actions,
+the markdown report is also appended to $GITHUB_STEP_SUMMARY.
+
+Examples:
+   dbguard migrate plan
+   dbguard migrate plan --format markdown > plan.md
+   dbguard migrate up --plan          plan first, migrate only without danger`,
+		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir,
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or markdown"}}),
+		Action: func(c *cli.Context) error {
+			f, err := format(c, plan.Formats...)
+			if err != nil {
+				return err
+			}
+			o, err := migrateOptions(c)
+			if err != nil {
+				return err
+			}
+			return guarded.Plan(c.Context, guarded.PlanOptions{MigrateOptions: o, Format: f, Summary: os.Getenv("GITHUB_STEP_SUMMARY")})
+		},
 	}
 }
 

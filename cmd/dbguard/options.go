@@ -94,7 +94,7 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 	}
 	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
 		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader,
-		AllowOutOfOrder: c.Bool("allow-out-of-order"), Version: c.App.Version, Tool: proj}, nil
+		AllowOutOfOrder: c.Bool("allow-out-of-order"), Version: c.App.Version, Tool: proj, Plan: c.Bool("plan")}, nil
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the

@@ -51,6 +51,7 @@ type Config struct {
 	Migrations Migrations `yaml:"migrations"`
 	Schema     Schema     `yaml:"schema"`
 	Hook       Hook       `yaml:"hook"`
+	Plan       Plan       `yaml:"plan"`
 	// Expect is the raw expect: mapping; Expectations is it parsed.
 	Expect       yaml.Node     `yaml:"expect"`
 	Expectations []ExpectTable `yaml:"-"`
@@ -102,6 +103,16 @@ type Hook struct {
 	// as credentials (fixtures, docs with fake passwords).
 	Allow []string `yaml:"allow"`
 }
+
+// Plan configures dbguard migrate plan.
+type Plan struct {
+	// Severity changes a rule's severity: rule id -> danger, warning,
+	// info or off. The ids are the plan package's; it checks them.
+	Severity map[string]string `yaml:"severity"`
+}
+
+// Severities are the values plan.severity takes.
+var Severities = []string{"danger", "warning", "info", "off"}
 
 // Default schema settings.
 const DefaultSnapshot = "dbguard.schema.yaml"
@@ -403,7 +414,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}, Plan{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {
@@ -521,6 +532,11 @@ func (c *Config) validate() error {
 	for i, n := range c.Schema.Schemas {
 		if !identRE.MatchString(n) {
 			return bad(fmt.Sprintf("schema name %q: use a plain identifier", n), "schema", "schemas", i)
+		}
+	}
+	for id, sev := range c.Plan.Severity {
+		if !slices.Contains(Severities, sev) {
+			return bad(fmt.Sprintf("plan.severity of %s: %q is not a severity (want %s)", id, sev, strings.Join(Severities, ", ")), "plan", "severity", id)
 		}
 	}
 	exp, err := parseExpect(c.Path, &c.Expect)

@@ -23,6 +23,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/plan"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
 )
@@ -99,7 +100,7 @@ func Run(ctx context.Context, o Options) *Report {
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck, checkCredentials(ctx, o))
 	if o.Offline {
-		for _, name := range []string{"connection", "migrations", "schema"} {
+		for _, name := range []string{"connection", "migrations", "schema", "plan"} {
 			r.Checks = append(r.Checks, Check{Name: name, Title: titles[name], Status: Skip, Summary: "--offline", Findings: []Finding{}})
 		}
 		r.Status = overall(r.Checks)
@@ -123,7 +124,8 @@ func Run(ctx context.Context, o Options) *Report {
 		}
 		defer db.Close()
 		conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
-		r.Checks = append(r.Checks, conn, checkToolMigrations(ctx, db, proj, o), checkSchema(ctx, o, target))
+		r.Checks = append(r.Checks, conn, checkToolMigrations(ctx, db, proj, o), checkSchema(ctx, o, target),
+			Check{Name: "plan", Title: titles["plan"], Status: Skip, Summary: "plan traces golang-migrate files; migrations run with " + string(proj.Kind), Findings: []Finding{}})
 		r.Status = overall(r.Checks)
 		return r
 	default:
@@ -142,13 +144,14 @@ func Run(ctx context.Context, o Options) *Report {
 	}
 	r.Checks = append(r.Checks, conn)
 	if runner == nil {
-		for _, name := range []string{"migrations", "schema"} {
+		for _, name := range []string{"migrations", "schema", "plan"} {
 			r.Checks = append(r.Checks, Check{Name: name, Title: titles[name], Status: Skip, Summary: "no connection", Findings: []Finding{}})
 		}
 		r.Status = overall(r.Checks)
 		return r
 	}
-	r.Checks = append(r.Checks, checkMigrations(runner, o), checkSchema(ctx, o, target))
+	migrations := checkMigrations(runner, o)
+	r.Checks = append(r.Checks, migrations, checkSchema(ctx, o, target), checkPlan(ctx, o, target, migrations))
 	r.Status = overall(r.Checks)
 	return r
 }
@@ -159,6 +162,7 @@ var titles = map[string]string{
 	"connection":  "the database is reachable on its direct endpoint",
 	"migrations":  "migrations applied, none dirty or missing",
 	"schema":      "the live schema matches what the project expects",
+	"plan":        "the pending migrations take no dangerous lock, rewrite or contract break (dbguard migrate plan)",
 }
 
 // fail records an error as the check's outcome, choosing the status the
@@ -345,6 +349,52 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 		return c
 	}
 	c.Status, c.Summary = Pass, "matches "+strings.Join(rep.Sources, ", ")
+	return c
+}
+
+// checkPlan runs dbguard migrate plan on the pending migrations: its
+// findings at the migration's file:line, danger as errors. Nothing pending
+// costs no shadow database.
+func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
+	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
+	rep, err := plan.Run(ctx, plan.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir())})
+	if err != nil {
+		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
+			// Dirty, edited, late: the migrations check says so.
+			c.Status, c.Summary = Skip, "see the migrations check"
+			return c
+		}
+		var shadow *verify.ShadowError
+		if errors.As(err, &shadow) {
+			// A CI role without CREATEDB: the plan cannot run, which is
+			// not the migrations' fault. Said, not failed.
+			c.Status, c.Summary = Skip, "no shadow database could be created: "+shadow.Hint()
+			return c
+		}
+		var fe *plan.FailedError
+		if errors.As(err, &fe) {
+			c.Findings = append(c.Findings, Finding{File: fe.File, Line: fe.Line, Severity: "error", Message: err.Error() + " (" + fe.Hint() + ")"})
+		}
+		c.fail(err)
+		return c
+	}
+	if len(rep.Files) == 0 {
+		c.Status, c.Summary = Pass, "nothing pending"
+		return c
+	}
+	for _, f := range rep.Findings {
+		sev := map[plan.Severity]string{plan.Danger: "error", plan.Warning: "warning"}[f.Severity]
+		if sev == "" || f.Allowed != "" {
+			continue
+		}
+		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"})
+	}
+	summary := fmt.Sprintf("%d pending migration(s): %d danger, %d warning(s)", len(rep.Files), rep.Danger, rep.Warnings)
+	if rep.Err() != nil {
+		c.Status, c.Summary = Fail, summary
+		return c
+	}
+	c.Status, c.Summary = Pass, summary
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -26,10 +27,18 @@ type MigrateOptions struct {
 	AllowOutOfOrder bool
 	Version         string        // dbguard's version, for the ledger
 	Tool            *tool.Project // the tool that runs the migrations
+	// Plan: up first runs dbguard migrate plan and stops on a danger
+	// finding, before taking the migration lock.
+	Plan bool
 }
 
 // Up applies every pending migration, or the next n, then verifies.
 func Up(ctx context.Context, o MigrateOptions, n int) error {
+	if o.Plan {
+		if err := Plan(ctx, PlanOptions{MigrateOptions: o, Format: output.Text, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), Limit: n}); err != nil {
+			return err
+		}
+	}
 	if o.other() {
 		if n > 0 {
 			return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "up N", Instead: "run all pending migrations: dbguard migrate up"}

@@ -37,6 +37,10 @@ type ConnectOptions struct {
 	// migration lock is held (see migrate's lockingDriver).
 	LockTimeout time.Duration
 	Log         io.Writer // retry messages; nil for none
+	// OnNotice, when set, receives the server's notices (and, with
+	// client_min_messages lowered, its debug messages): dbguard migrate
+	// plan reads "rewriting table" and "verifying table" from them.
+	OnNotice func(*pgconn.Notice)
 }
 
 // DefaultConnectTimeout applies when neither the options nor the URL say.
@@ -63,6 +67,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if o.LockTimeout > 0 && !o.SimpleProtocol && cfg.RuntimeParams["lock_timeout"] == "" && !strings.Contains(cfg.RuntimeParams["options"], "lock_timeout") {
 		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 		injected = true
+	}
+	if o.OnNotice != nil {
+		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.OnNotice(n) }
 	}
 	if o.SimpleProtocol {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol

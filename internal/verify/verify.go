@@ -236,25 +236,41 @@ func schemas(cfg *config.Config) []string {
 // on the live server, or the one schema.shadow_url names — introspects it
 // and drops it, whatever happens in between (a failing migration, Ctrl-C).
 func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, error) {
+	var s *schema.Schema
+	err := WithShadow(ctx, o, version, func(co pg.ConnectOptions) error {
+		var err error
+		s, _, _, err = Load(ctx, co, o.Config)
+		return err
+	})
+	return s, err
+}
+
+// WithShadow builds a shadow database at version (as BuildShadow does),
+// hands its connection options to f, and drops it when f returns, whatever
+// happens in between (a failing migration, Ctrl-C). dbguard migrate plan
+// runs the pending migrations in it.
+func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
 	admin := o.Connect.URL
 	if u := o.Config.Schema.ShadowURL; u != "" {
 		var err error
 		if admin, err = dburl.Parse(u); err != nil {
-			return nil, fmt.Errorf("schema.shadow_url: %w", err)
+			return fmt.Errorf("schema.shadow_url: %w", err)
 		}
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "dbguard_shadow_" + hex.EncodeToString(b)
+	// The live database's name at the end says whose shadow it is (a
+	// person finding one left over, and tests running side by side).
+	name := "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
 	adminOpts := o.Connect
 	adminOpts.URL = admin
 	adminDB, _, err := pg.Connect(ctx, adminOpts)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer adminDB.Close()
 	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return nil, &ShadowError{Err: err}
+		return &ShadowError{Err: err}
 	}
 	defer func() {
 		// Not ctx: it may be cancelled (Ctrl-C), and the drop must happen.
@@ -270,18 +286,35 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 	}
 	co := o.Connect
 	co.URL, co.Wait = shadowURL, 0
-	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
 	if version >= 0 {
-		if err := r.Goto(ctx, uint(version)); err != nil {
-			return nil, &ShadowBuildError{Err: err}
+		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+		if err != nil {
+			return err
+		}
+		err = r.Goto(ctx, uint(version))
+		if cerr := r.Close(); err == nil && cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			return &ShadowBuildError{Err: err}
 		}
 	}
-	s, _, _, err := Load(ctx, co, o.Config)
-	return s, err
+	return f(co)
+}
+
+// shadowSuffix is a database name cut to fit a shadow's name (63 bytes),
+// letters, digits and _ only.
+func shadowSuffix(db string) string {
+	var b strings.Builder
+	for _, c := range db {
+		if b.Len() >= 34 {
+			break
+		}
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // ShadowBuildError means the migrations do not rebuild the live version

@@ -1,0 +1,326 @@
+// Package plan is dbguard migrate plan: it runs the pending migrations of a
+// database in a shadow database built at the live version, statement by
+// statement inside each file's transaction, and reads what PostgreSQL
+// actually did (pg_locks of its own session, relfilenode changes, the
+// server's debug messages for rewrites and scans), then judges that against
+// rules, the live table sizes and the expect: contract. The live database
+// is only read; the shadow is always dropped.
+package plan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/schema"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+	"github.com/dbguard/dbguard/internal/verify"
+)
+
+// Options says which database to plan for.
+type Options struct {
+	Connect pg.ConnectOptions // the live database, only read
+	Config  *config.Config
+	Dir     string    // the migrations folder, as messages show it
+	Log     io.Writer // talk: the shadow being built; nil for none
+	Limit   int       // plan only the next Limit pending migrations (up N); 0: all
+}
+
+// Report is the plan. Its JSON shape is documented in docs/plan.md.
+type Report struct {
+	Database      string    `json:"database"`
+	Version       int       `json:"version"`        // the live version (-1: none)
+	TargetVersion int       `json:"target_version"` // after the pending migrations
+	Status        string    `json:"status"`         // pass, or fail on a danger finding
+	Files         []File    `json:"files"`
+	Findings      []Finding `json:"findings"`
+	Danger        int       `json:"danger"`
+	Warnings      int       `json:"warnings"`
+	Notes         []string  `json:"notes"`
+}
+
+// File is one pending migration as the plan ran it.
+type File struct {
+	Version uint   `json:"version"`
+	File    string `json:"file"`
+	// Traced: run statement by statement in one transaction, pg_locks read
+	// after each. A file that cannot run in a transaction runs whole, as
+	// golang-migrate sends it, and only its rewrites are seen.
+	Traced     bool        `json:"traced"`
+	Statements []Statement `json:"statements"`
+	// Locks are the strongest lock per pre-existing table the file holds
+	// until it commits.
+	Locks []Lock `json:"locks"`
+}
+
+// Statement is one statement of a traced file.
+type Statement struct {
+	Line  int    `json:"line"`
+	SQL   string `json:"sql"`   // its first line
+	Locks []Lock `json:"locks"` // taken by it on tables that existed before the file
+}
+
+// Lock is one lock on a table that existed before the file.
+type Lock struct {
+	Relation string `json:"relation"`
+	Mode     string `json:"mode"`   // AccessExclusiveLock, ShareLock, ...
+	Blocks   string `json:"blocks"` // reads and writes, writes, nothing
+	Size
+}
+
+// Size is the live table's row estimate and size, when it exists there.
+type Size struct {
+	Rows  *int64 `json:"rows,omitempty"`  // pg_class.reltuples; absent when never analyzed
+	Bytes *int64 `json:"bytes,omitempty"` // pg_total_relation_size
+}
+
+// Finding is a rule's verdict on a statement.
+type Finding struct {
+	Rule     string   `json:"rule"`
+	Severity Severity `json:"severity"`
+	File     string   `json:"file"`
+	Line     int      `json:"line"`
+	Relation string   `json:"relation,omitempty"`
+	Message  string   `json:"message"`
+	Why      string   `json:"why"`
+	Fix      string   `json:"fix"`
+	Size
+	// Allowed is the reason of the -- dbguard:allow comment that accepted
+	// it; an accepted finding does not count.
+	Allowed string `json:"allowed,omitempty"`
+}
+
+// Where is the finding's file:line.
+func (f Finding) Where() string { return fmt.Sprintf("%s:%d", f.File, f.Line) }
+
+// DangerError means the plan has danger findings (exit 1).
+type DangerError struct{ Count int }
+
+func (e *DangerError) Error() string {
+	return fmt.Sprintf("the plan has %d danger finding(s)", e.Count)
+}
+
+// ExitCode is 1: a check failed.
+func (e *DangerError) ExitCode() int { return exitcode.CheckFailed }
+
+// Hint names the next step.
+func (e *DangerError) Hint() string {
+	return "rewrite the migration the safer way each finding names, or accept one with a comment above the statement: -- dbguard:allow RULE reason; then run: dbguard migrate plan"
+}
+
+// Err is the verdict: a danger finding fails the plan.
+func (r *Report) Err() error {
+	if r.Danger > 0 {
+		return &DangerError{Count: r.Danger}
+	}
+	return nil
+}
+
+// FailedError is a pending migration that fails in the shadow: migrate up
+// would fail there too (exit 1).
+type FailedError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *FailedError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+func (e *FailedError) Unwrap() error { return e.Err }
+
+// ExitCode is 1: the migration would fail.
+func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
+
+// Hint names the next step.
+func (e *FailedError) Hint() string {
+	return "dbguard migrate up would fail here too; fix the file, then run: dbguard migrate plan"
+}
+
+// pendingFile is a pending migration read for planning.
+type pendingFile struct {
+	version uint
+	path    string
+	text    string
+	shape   sqlscan.Shape
+}
+
+// Run plans the pending migrations of the database o.Connect names.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	sev, err := severities(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	r, err := migrate.Open(ctx, migrate.Options{Connect: o.Connect, Dir: o.Dir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
+	if err != nil {
+		return nil, err
+	}
+	st, err := r.Status()
+	if err == nil {
+		err = st.Err(true, r.Source())
+	}
+	src := r.Source()
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Database: st.Database, Version: st.Version, TargetVersion: st.Version, Status: "pass", Files: []File{}, Findings: []Finding{}, Notes: []string{}}
+	var pending []pendingFile
+	for _, m := range st.Migrations {
+		if m.State != migrate.Pending || o.Limit > 0 && len(pending) == o.Limit {
+			continue
+		}
+		p := src.Path(m.Up)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		pending = append(pending, pendingFile{version: m.Version, path: p, text: string(data), shape: sqlscan.Analyze(string(data))})
+		rep.TargetVersion = int(m.Version)
+	}
+	if len(pending) == 0 {
+		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
+		return rep, nil
+	}
+	// The live side, read once: sizes, the lock_timeout a migration session
+	// starts with, and the schema the shadow must match.
+	var live liveInfo
+	var liveSchema *schema.Schema
+	err = pg.WithConn(ctx, o.Connect, func(conn *pgx.Conn) error {
+		var err error
+		if live, err = readLive(ctx, conn); err != nil {
+			return err
+		}
+		liveSchema, _, _, err = verify.Introspect(ctx, conn, o.Config)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t := &tracer{cfg: o.Config, live: live, report: rep}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	err = verify.WithShadow(ctx, vo, st.Version, func(co pg.ConnectOptions) error {
+		co.OnNotice = t.notice
+		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
+			t.conn = conn
+			return t.run(ctx, pending, liveSchema)
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.judge(sev, pending)
+	return rep, nil
+}
+
+// liveInfo is what the plan reads from the live database.
+type liveInfo struct {
+	sizes       map[string]Size // by schema.Key
+	lockTimeout string
+}
+
+func readLive(ctx context.Context, conn *pgx.Conn) (liveInfo, error) {
+	li := liveInfo{sizes: map[string]Size{}}
+	if err := conn.QueryRow(ctx, "SELECT current_setting('lock_timeout')").Scan(&li.lockTimeout); err != nil {
+		return li, fmt.Errorf("reading the live database: %w", err)
+	}
+	rows, err := conn.Query(ctx, `SELECT n.nspname, c.relname, c.reltuples::int8, pg_total_relation_size(c.oid)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('r','p','m') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\_%'`)
+	if err != nil {
+		return li, fmt.Errorf("reading the live table sizes: %w", err)
+	}
+	for rows.Next() {
+		var ns, name string
+		var tuples, bytes int64
+		if err := rows.Scan(&ns, &name, &tuples, &bytes); err != nil {
+			rows.Close()
+			return li, err
+		}
+		s := Size{Bytes: &bytes}
+		if tuples >= 0 { // -1: never vacuumed or analyzed (PostgreSQL 14+)
+			s.Rows = &tuples
+		}
+		li.sizes[schema.Key(ns, name)] = s
+	}
+	return li, rows.Err()
+}
+
+// judge applies severities and dbguard:allow comments, and counts.
+func (r *Report) judge(sev map[string]Severity, files []pendingFile) {
+	lines := map[string][]string{}
+	stmts := map[string][]sqlscan.Statement{}
+	for _, f := range files {
+		lines[f.path] = strings.Split(f.text, "\n")
+		stmts[f.path] = f.shape.Statements
+	}
+	out := r.Findings[:0]
+	for _, f := range r.Findings {
+		f.Severity = sev[f.Rule]
+		if f.Severity == Off {
+			continue
+		}
+		from, to := allowRange(stmts[f.File], f.Line)
+		for _, a := range allowsAbove(lines[f.File], from, to) {
+			switch {
+			case a.rule != f.Rule:
+			case a.reason == "":
+				r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: dbguard:allow %s needs a reason after the rule; not accepted", f.File, a.line, a.rule))
+			default:
+				f.Allowed = a.reason
+			}
+		}
+		for _, a := range allowsAbove(lines[f.File], from, to) {
+			if _, ok := RuleByID(a.rule); !ok {
+				r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: dbguard:allow names no rule %q (rules: %s)", f.File, a.line, a.rule, ruleIDs()))
+			}
+		}
+		if f.Allowed == "" {
+			switch f.Severity {
+			case Danger:
+				r.Danger++
+			case Warning:
+				r.Warnings++
+			}
+		}
+		out = append(out, f)
+	}
+	r.Findings = out
+	r.Notes = dedupe(r.Notes)
+	if r.Danger > 0 {
+		r.Status = "fail"
+	}
+}
+
+// allowRange is the lines where a dbguard:allow for the statement at line
+// may stand: after the previous statement's last line, through its first.
+func allowRange(stmts []sqlscan.Statement, line int) (int, int) {
+	from := 1
+	for _, s := range stmts {
+		if s.Line >= line {
+			break
+		}
+		from = s.Line + strings.Count(s.Text, "\n") + 1
+	}
+	return from, line
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	out := s[:0]
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// Markdown is the pull-request comment format.
+const Markdown output.Format = "markdown"
+
+// Formats are the formats dbguard migrate plan writes.
+var Formats = []output.Format{output.Text, output.JSON, Markdown}
+
+// Write writes the report in format f.
+func (r *Report) Write(w io.Writer, f output.Format) error {
+	switch f {
+	case output.JSON:
+		return output.WriteJSON(w, r)
+	case Markdown:
+		return r.WriteMarkdown(w)
+	}
+	return r.WriteText(w)
+}
+
+func (r *Report) versions() string {
+	return fmt.Sprintf("version %s -> %s", versionText(r.Version), versionText(r.TargetVersion))
+}
+
+func versionText(v int) string {
+	if v < 0 {
+		return "none"
+	}
+	return fmt.Sprint(v)
+}
+
+// verdict is the one-line outcome.
+func (r *Report) verdict() string {
+	return fmt.Sprintf("%s: %d danger, %d warning(s)", r.Status, r.Danger, r.Warnings)
+}
+
+// WriteText writes the plan for a person: per file, each statement and the
+// locks it takes on tables that existed before; then the findings with
+// their why and fix.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "plan for %s: %d pending migration(s), %s\n", r.Database, len(r.Files), r.versions())
+	for _, f := range r.Files {
+		fmt.Fprintf(tw, "\n%s\n", f.File)
+		if !f.Traced {
+			fmt.Fprintf(tw, "  (cannot run in a transaction: run whole, as golang-migrate sends it; locks not traced)\n")
+		}
+		for _, s := range f.Statements {
+			fmt.Fprintf(tw, "  line %d\t%s\n", s.Line, s.SQL)
+			for _, l := range s.Locks {
+				fmt.Fprintf(tw, "  \t  %s on %s\tblocks %s\t%s\n", l.Mode, l.Relation, l.Blocks, liveText(l.Size, l.Relation != ""))
+			}
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(r.Findings) > 0 {
+		fmt.Fprintf(w, "\nfindings\n")
+	}
+	for _, f := range r.Findings {
+		label := string(f.Severity)
+		if f.Allowed != "" {
+			label = "allowed"
+		}
+		fmt.Fprintf(w, "  %-8s %s  %s  %s\n", label, f.Rule, f.Where(), f.Message)
+		if f.Allowed != "" {
+			fmt.Fprintf(w, "           accepted: %s\n", f.Allowed)
+			continue
+		}
+		fmt.Fprintf(w, "           why: %s\n", f.Why)
+		fmt.Fprintf(w, "           fix: %s\n", f.Fix)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\nnote: %s\n", n)
+	}
+	_, err := fmt.Fprintf(w, "\nplan: %s\n", r.verdict())
+	return err
+}
+
+func liveText(s Size, ok bool) string {
+	if s.Bytes == nil || !ok {
+		return "not in the live database"
+	}
+	return "live: " + s.Text()
+}
+
+// WriteMarkdown writes the plan as a pull-request comment (and a GitHub
+// Actions job summary).
+func (r *Report) WriteMarkdown(w io.Writer) error {
+	var b strings.Builder
+	mark := "passes"
+	if r.Status != "pass" {
+		mark = "fails"
+	}
+	fmt.Fprintf(&b, "### dbguard migrate plan %s: %d danger, %d warning(s)\n\n", mark, r.Danger, r.Warnings)
+	fmt.Fprintf(&b, "`%s`, %s, %d pending migration(s), traced in a shadow database (no data: locks and rewrites, not durations).\n\n", r.Database, r.versions(), len(r.Files))
+	if len(r.Findings) > 0 {
+		b.WriteString("| severity | rule | where | what |\n|---|---|---|---|\n")
+		for _, f := range r.Findings {
+			sev := "**" + string(f.Severity) + "**"
+			if f.Allowed != "" {
+				sev = "allowed: " + cell(f.Allowed)
+			}
+			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", sev, f.Rule, f.Where(), cell(f.Message))
+		}
+		b.WriteString("\n<details><summary>Why, and the safer pattern</summary>\n\n")
+		seen := map[string]bool{}
+		for _, f := range r.Findings {
+			if seen[f.Rule] {
+				continue
+			}
+			seen[f.Rule] = true
+			fmt.Fprintf(&b, "- **`%s`**: %s. *Instead:* %s.\n", f.Rule, f.Why, f.Fix)
+		}
+		b.WriteString("\n</details>\n\n")
+	} else {
+		b.WriteString("No findings.\n\n")
+	}
+	locks := false
+	for _, f := range r.Files {
+		locks = locks || len(f.Locks) > 0
+	}
+	if locks {
+		b.WriteString("| migration | table | lock held until commit | blocks | live size |\n|---|---|---|---|---|\n")
+		for _, f := range r.Files {
+			for _, l := range f.Locks {
+				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", f.File, l.Relation, l.Mode, l.Blocks, cell(liveText(l.Size, true)))
+			}
+		}
+		b.WriteString("\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> %s\n\n", cell(n))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// cell makes text safe inside a markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

@@ -1,0 +1,117 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+)
+
+// Severity is how much a finding matters. A danger finding fails the plan.
+type Severity string
+
+const (
+	Danger  Severity = "danger"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+	Off     Severity = "off" // the rule does not report
+)
+
+// Rule is one thing the plan looks for. Its ID is stable: dbguard.yaml's
+// plan.severity and -- dbguard:allow comments name it.
+type Rule struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"` // the default
+	Why      string   `json:"why"`      // one line: what goes wrong in production
+	Fix      string   `json:"fix"`      // the safer pattern
+}
+
+// Rules are every rule, in the order reports list them.
+var Rules = []Rule{
+	{ID: "table-rewrite", Severity: Danger,
+		Why: "PostgreSQL copies every row (and rebuilds every index) into new files under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole copy",
+		Fix: "add a new column, backfill it in batches, switch the code, then drop the old column; for a type change, prefer a binary-compatible type (varchar(n) to varchar(m>n) or text)"},
+	{ID: "index-not-concurrent", Severity: Danger,
+		Why: "building an index without CONCURRENTLY holds a lock that blocks every write to the table (ADD PRIMARY KEY/UNIQUE: reads too) for the whole build",
+		Fix: "CREATE INDEX CONCURRENTLY, alone in its own migration file; for a constraint, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX"},
+	{ID: "constraint-validated", Severity: Danger,
+		Why: "adding a CHECK or FOREIGN KEY without NOT VALID scans the whole table while holding a lock that blocks writes (CHECK: reads too)",
+		Fix: "ADD CONSTRAINT ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later migration (SHARE UPDATE EXCLUSIVE: reads and writes go on)"},
+	{ID: "set-not-null-scan", Severity: Danger,
+		Why: "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock unless a validated CHECK (col IS NOT NULL) already proves it",
+		Fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c in a later migration; then SET NOT NULL (PostgreSQL 12+ skips the scan) and DROP CONSTRAINT c"},
+	{ID: "column-type-change", Severity: Warning,
+		Why: "the deployed code still reads the old type, and a type that is not binary compatible rewrites the table (see table-rewrite)",
+		Fix: "add a column of the new type, write both, backfill in batches, switch reads, then drop the old column"},
+	{ID: "lock-timeout-missing", Severity: Warning,
+		Why: "a statement waiting for a strong lock queues every later query on the table behind it: one long transaction elsewhere stalls the application",
+		Fix: "SET lock_timeout = '5s' at the top of the file (or for the migration role), and run the migration again when it times out"},
+	{ID: "expect-broken", Severity: Danger,
+		Why: "after this migration the schema no longer has what expect: in dbguard.yaml says the deployed code reads",
+		Fix: "expand, then contract: first deploy code that no longer reads it and update expect:, then drop, rename or retype it in a later migration"},
+	{ID: "shadow-drift", Severity: Warning,
+		Why: "the migrations up to the live version do not rebuild the live schema, so the plan traced a schema other than the live one",
+		Fix: "run dbguard verify --shadow and bring the migrations and the live schema back in line"},
+}
+
+// RuleByID returns the rule with an id.
+func RuleByID(id string) (Rule, bool) {
+	for _, r := range Rules {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// ruleIDs lists the ids, for messages.
+func ruleIDs() string {
+	ids := make([]string, len(Rules))
+	for i, r := range Rules {
+		ids[i] = r.ID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// severities resolves each rule's severity from dbguard.yaml's
+// plan.severity, refusing an unknown rule id at its line.
+func severities(cfg *config.Config) (map[string]Severity, error) {
+	out := map[string]Severity{}
+	for _, r := range Rules {
+		out[r.ID] = r.Severity
+	}
+	for id, sev := range cfg.Plan.Severity {
+		if _, ok := RuleByID(id); !ok {
+			file := cfg.Path
+			if file == "" {
+				file = config.FileName
+			}
+			return nil, &config.Error{File: file, Line: cfg.Line("plan", "severity", id), Msg: fmt.Sprintf("plan.severity: no rule %q (rules: %s)", id, ruleIDs())}
+		}
+		out[id] = Severity(sev)
+	}
+	return out, nil
+}
+
+// allowRE is the comment that accepts a finding: -- dbguard:allow RULE reason.
+var allowRE = regexp.MustCompile(`--\s*dbguard:allow\s+([a-z0-9-]+)\s*(.*)$`)
+
+// allow is one -- dbguard:allow comment.
+type allow struct {
+	rule, reason string
+	line         int
+}
+
+// allowsAbove returns the dbguard:allow comments on lines from..to (1-based,
+// inclusive) of lines: those between the previous statement and this one,
+// and on its first line.
+func allowsAbove(lines []string, from, to int) []allow {
+	var out []allow
+	for n := max(from, 1); n <= to && n <= len(lines); n++ {
+		if m := allowRE.FindStringSubmatch(lines[n-1]); m != nil {
+			out = append(out, allow{rule: m[1], reason: strings.TrimSpace(m[2]), line: n})
+		}
+	}
+	return out
+}

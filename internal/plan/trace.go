@@ -1,0 +1,615 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/schema"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+	"github.com/dbguard/dbguard/internal/verify"
+)
+
+// tracer runs pending files in the shadow and records what they did.
+type tracer struct {
+	cfg    *config.Config
+	live   liveInfo
+	report *Report
+	conn   *pgx.Conn
+
+	// baseline: the relations of the shadow at the live version. Only
+	// these can have readers and writers waiting; a table a pending
+	// migration creates is new to everyone.
+	baseline map[int64]bool
+
+	mu      sync.Mutex
+	notices []string // the server's messages during the statement in flight
+}
+
+// notice receives the shadow session's notices and debug messages.
+func (t *tracer) notice(n *pgconn.Notice) {
+	t.mu.Lock()
+	t.notices = append(t.notices, n.Message)
+	t.mu.Unlock()
+}
+
+func (t *tracer) takeNotices() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.notices
+	t.notices = nil
+	return n
+}
+
+// rel is a relation of the shadow before a file ran.
+type rel struct {
+	filenode int64
+	kind     string // pg_class.relkind
+	key      string // schema.Key
+	name     string // relname, as the server's messages name it
+	table    int64  // an index's table
+}
+
+// relationsSQL lists the user relations of the shadow.
+const relationsSQL = `SELECT c.oid::int8, c.relfilenode::int8, c.relkind::text, n.nspname, c.relname, coalesce(i.indrelid, 0)::int8
+	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
+	WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
+
+// locksSQL is run after each statement, in the same round trip: the
+// session's relation locks with their relfilenode, and the lock_timeout in
+// effect (the row with oid 0).
+const locksSQL = `SELECT c.oid::int8, c.relfilenode::int8, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+	WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+	UNION ALL SELECT 0, 0, current_setting('lock_timeout')`
+
+func (t *tracer) relations(ctx context.Context) (map[int64]rel, error) {
+	rows, err := t.conn.Query(ctx, relationsSQL)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]rel{}
+	for rows.Next() {
+		var oid int64
+		var r rel
+		var ns string
+		if err := rows.Scan(&oid, &r.filenode, &r.kind, &ns, &r.name, &r.table); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.key = schema.Key(ns, r.name)
+		out[oid] = r
+	}
+	return out, rows.Err()
+}
+
+// run plans every pending file in order, after checking the shadow against
+// the live schema.
+func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Schema) error {
+	shadow, _, _, err := verify.Introspect(ctx, t.conn, t.cfg)
+	if err != nil {
+		return err
+	}
+	if diffs := schema.Compare(schema.Side{Name: "shadow", Schema: shadow}, schema.Side{Name: "live database", Schema: live}); len(diffs) > 0 {
+		t.add(Finding{Rule: "shadow-drift", File: files[0].path, Line: firstLine(files[0].shape),
+			Message: fmt.Sprintf("the migrations up to version %d do not rebuild the live schema (%d difference(s), first: %s): the plan below traced the migrations' schema", t.report.Version, len(diffs), diffs[0].Message)})
+	}
+	// A migration session starts with the live lock_timeout; the server's
+	// debug messages say when a statement rewrites or scans a table.
+	if _, err := t.conn.Exec(ctx, "SET client_min_messages = debug1; SET lock_timeout = "+quote(t.live.lockTimeout)); err != nil {
+		return err
+	}
+	rels, err := t.relations(ctx)
+	if err != nil {
+		return err
+	}
+	t.baseline = map[int64]bool{}
+	for oid := range rels {
+		t.baseline[oid] = true
+	}
+	var expected map[string]schema.Difference
+	if len(t.cfg.Expectations) > 0 {
+		expected, _ = t.expectDiffs(ctx)
+	}
+	for _, f := range files {
+		if err := t.file(ctx, f); err != nil {
+			return err
+		}
+		if expected != nil && mentionsExpected(f.text, t.cfg.Expectations) {
+			after, ok := t.expectDiffs(ctx)
+			if !ok {
+				continue
+			}
+			for k, d := range after {
+				if _, before := expected[k]; !before {
+					t.expectBroken(f, d)
+				}
+			}
+			expected = after
+		}
+	}
+	return nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func firstLine(sh sqlscan.Shape) int {
+	if len(sh.Statements) > 0 {
+		return sh.Statements[0].Line
+	}
+	return 1
+}
+
+// file runs one pending file in the shadow.
+func (t *tracer) file(ctx context.Context, f pendingFile) error {
+	before := map[int64]rel{}
+	if len(t.baseline) > 0 {
+		all, err := t.relations(ctx)
+		if err != nil {
+			return err
+		}
+		for oid, r := range all {
+			if t.baseline[oid] {
+				before[oid] = r
+			}
+		}
+	}
+	pf := File{Version: f.version, File: f.path, Traced: f.shape.Transactional, Statements: []Statement{}, Locks: []Lock{}}
+	defer func() { t.report.Files = append(t.report.Files, pf) }()
+	if !f.shape.Transactional || len(before) == 0 {
+		// Nothing here existed in the live database: no lock can make
+		// anyone wait. Run it as golang-migrate would, in one query.
+		return t.whole(ctx, f, before)
+	}
+	cur := map[int64]int64{} // relfilenode after the last statement
+	held := map[int64]string{}
+	t.takeNotices()
+	for i, st := range f.shape.Statements {
+		prefix := ""
+		if i == 0 {
+			prefix = "BEGIN;\n"
+		}
+		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+locksSQL).ReadAll()
+		if err == nil {
+			for _, r := range results {
+				if r.Err != nil {
+					err = r.Err
+					break
+				}
+			}
+		}
+		notices := t.takeNotices()
+		if err != nil {
+			t.rollback()
+			return t.failed(f, st, len(prefix), err)
+		}
+		rows := results[len(results)-1].Rows
+		ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
+		timeout := ""
+		now := map[int64]string{} // strongest mode per pre-existing relation
+		rewritten := map[int64]bool{}
+		for _, row := range rows {
+			oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
+			node, _ := strconv.ParseInt(string(row[1]), 10, 64)
+			mode := string(row[2])
+			if oid == 0 {
+				timeout = mode
+				continue
+			}
+			b, ok := before[oid]
+			if !ok {
+				continue // created in this file: nobody else can be waiting for it
+			}
+			prev, seen := cur[oid]
+			if !seen {
+				prev = b.filenode
+			}
+			if node != prev && b.filenode != 0 {
+				rewritten[oid] = true
+			}
+			cur[oid] = node
+			if strength(mode) > strength(now[oid]) {
+				now[oid] = mode
+			}
+		}
+		heldBefore := maps.Clone(held)
+		// The locks this statement added: a stronger mode than held so far.
+		var strong []string
+		for oid, mode := range now {
+			b := before[oid]
+			if !isTable(b.kind) || strength(mode) <= strength(held[oid]) {
+				continue
+			}
+			held[oid] = mode
+			ps.Locks = append(ps.Locks, t.lock(b.key, mode))
+			if strength(mode) >= strength("ShareLock") {
+				strong = append(strong, b.key)
+			}
+		}
+		slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
+		pf.Statements = append(pf.Statements, ps)
+		t.statementFindings(f, st, before, heldBefore, now, rewritten, notices)
+		if len(strong) > 0 && (timeout == "0" || timeout == "") {
+			slices.Sort(strong)
+			t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
+				Message: fmt.Sprintf("takes %s on %s with no lock_timeout set: while it waits for the lock, every query on the table queues behind it", strongest(now, before, strong), strings.Join(strong, ", "))})
+		}
+	}
+	if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
+		return t.failed(f, f.shape.Statements[len(f.shape.Statements)-1], 0, err)
+	}
+	for oid, mode := range held {
+		pf.Locks = append(pf.Locks, t.lock(before[oid].key, mode))
+	}
+	slices.SortFunc(pf.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
+	return nil
+}
+
+// rollback ends a failed file's transaction; the plan stops there.
+func (t *tracer) rollback() {
+	_, _ = t.conn.Exec(context.Background(), "ROLLBACK")
+}
+
+// whole runs a file that cannot run in one transaction as golang-migrate
+// sends it (one simple query), and compares relfilenodes afterwards.
+func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel) error {
+	t.takeNotices()
+	_, err := t.conn.PgConn().Exec(ctx, f.text).ReadAll()
+	notices := t.takeNotices()
+	if err != nil {
+		return t.failed(f, sqlscan.Statement{Line: 1, Text: f.text}, 0, err)
+	}
+	if len(before) == 0 {
+		return nil
+	}
+	after, err := t.relations(ctx)
+	if err != nil {
+		return err
+	}
+	rewritten := map[int64]bool{}
+	for oid, b := range before {
+		if a, ok := after[oid]; ok && a.filenode != b.filenode && b.filenode != 0 {
+			rewritten[oid] = true
+		}
+	}
+	concurrently := false
+	for _, st := range f.shape.Statements {
+		concurrently = concurrently || slices.Contains(st.Words, "CONCURRENTLY")
+	}
+	for oid := range rewritten {
+		b := before[oid]
+		if isTable(b.kind) || b.kind == "i" && !rewritten[b.table] {
+			t.add(Finding{Rule: "table-rewrite", File: f.path, Line: lineMentioning(f.shape, b.name), Relation: b.key, Size: t.size(tableKey(before, b)),
+				Message: fmt.Sprintf("rewrites %s (a new relfilenode)", b.key)})
+		}
+	}
+	if !concurrently {
+		for _, n := range notices {
+			if m := buildingRE.FindStringSubmatch(n); m != nil {
+				if b, ok := byName(before, m[2]); ok {
+					t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: lineMentioning(f.shape, m[1]), Relation: b.key, Size: t.size(b.key),
+						Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY", m[1], b.key)})
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// failed explains a statement that fails in the shadow, at its line.
+func (t *tracer) failed(f pendingFile, st sqlscan.Statement, prefix int, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	line := st.Line
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Position > 0 {
+		if at := int(pgErr.Position) - 1 - prefix; at > 0 && at <= len(st.Text) {
+			line += strings.Count(st.Text[:at], "\n")
+		}
+	}
+	return &FailedError{File: f.path, Line: line, Err: err}
+}
+
+var (
+	buildingRE  = regexp.MustCompile(`^building index "(.+)" on table "(.+)"`)
+	verifyingRE = regexp.MustCompile(`^verifying table "(.+)"`)
+	fkRE        = regexp.MustCompile(`^validating foreign key constraint "(.+)"`)
+	spaceRE     = regexp.MustCompile(`\s+`)
+	typeRE      = regexp.MustCompile(`\bALTER\s+(COLUMN\s+)?("[^"]+"|\S+)\s+(SET\s+DATA\s+)?TYPE\b`)
+	addCheckRE  = regexp.MustCompile(`\bADD\b.*\b(CHECK|FOREIGN\s+KEY|REFERENCES)\b`)
+)
+
+// statementFindings applies the rules to one traced statement.
+func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten map[int64]bool, notices []string) {
+	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
+	add := func(rule string, b rel, msg string) {
+		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key), Message: msg})
+	}
+	for oid := range rewritten {
+		b := before[oid]
+		switch {
+		case isTable(b.kind):
+			add("table-rewrite", b, fmt.Sprintf("rewrites %s under %s: every row is copied and every index rebuilt%s", b.key, locks[oid], t.costs(b.key)))
+		case b.kind == "i" && !rewritten[b.table]:
+			tb := before[b.table]
+			t.add(Finding{Rule: "table-rewrite", File: f.path, Line: st.Line, Relation: b.key, Size: t.size(tb.key),
+				Message: fmt.Sprintf("rebuilds index %s of %s under %s%s", b.key, tb.key, locks[b.table], t.costs(tb.key))})
+		}
+	}
+	// Only tables this statement locked: the messages name relations
+	// without their schema.
+	locked := map[int64]rel{}
+	for oid := range locks {
+		locked[oid] = before[oid]
+	}
+	concurrently := strings.Contains(text, " CONCURRENTLY ")
+	for _, n := range notices {
+		switch {
+		case buildingRE.MatchString(n) && !concurrently:
+			m := buildingRE.FindStringSubmatch(n)
+			if oid, b, ok := named(locked, m[2]); ok && !rewritten[oid] && isTable(b.kind) {
+				add("index-not-concurrent", b, fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s", m[1], b.key, locks[oid], blocks(locks[oid]), t.costs(b.key)))
+			}
+		case strings.Contains(text, "VALIDATE CONSTRAINT") && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
+			// VALIDATE takes SHARE UPDATE EXCLUSIVE, but in the same
+			// transaction as the ADD ... NOT VALID it scans under the
+			// stronger lock that one took.
+			if oid, b, ok := alteredTable(text, locked, held); ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
+				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", b.key, held[oid], t.costs(b.key)))
+			}
+		case verifyingRE.MatchString(n):
+			m := verifyingRE.FindStringSubmatch(n)
+			oid, b, ok := named(locked, m[1])
+			if !ok || !isTable(b.kind) {
+				continue
+			}
+			if strings.Contains(text, "SET NOT NULL") {
+				add("set-not-null-scan", b, fmt.Sprintf("SET NOT NULL scans %s under %s (no validated CHECK (col IS NOT NULL) proves it)%s", b.key, locks[oid], t.costs(b.key)))
+			}
+			if addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID") {
+				add("constraint-validated", b, fmt.Sprintf("adds a CHECK constraint without NOT VALID: scans %s under %s%s", b.key, locks[oid], t.costs(b.key)))
+			}
+		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID"):
+			m := fkRE.FindStringSubmatch(n)
+			if oid, b, ok := t.constraintTable(m[1], locked); ok {
+				add("constraint-validated", b, fmt.Sprintf("adds FOREIGN KEY %s without NOT VALID: scans %s under %s%s", m[1], b.key, locks[oid], t.costs(b.key)))
+			}
+		}
+	}
+	if m := typeRE.FindStringIndex(text); m != nil {
+		if oid, b, ok := alteredTable(text, locked, locks); ok {
+			how := "without a rewrite (binary compatible)"
+			if rewritten[oid] {
+				how = "with a rewrite (see table-rewrite)"
+			}
+			add("column-type-change", b, fmt.Sprintf("changes a column's type on %s %s: %s", b.key, how, spaceRE.ReplaceAllString(stripComments(st.Text), " ")[m[0]:m[1]]))
+		}
+	}
+}
+
+// constraintTable finds the locked, pre-existing table a constraint of
+// that name is on.
+func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
+	rows, err := t.conn.Query(context.Background(), "SELECT conrelid::int8 FROM pg_constraint WHERE conname = $1", name)
+	if err != nil {
+		return 0, rel{}, false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid int64
+		if rows.Scan(&oid) == nil {
+			if b, ok := locked[oid]; ok && isTable(b.kind) {
+				return oid, b, true
+			}
+		}
+	}
+	return 0, rel{}, false
+}
+
+// alteredTable is the pre-existing table an ALTER TABLE statement names,
+// among those it took ACCESS EXCLUSIVE on.
+func alteredTable(text string, locked map[int64]rel, locks map[int64]string) (int64, rel, bool) {
+	for oid, b := range locked {
+		if isTable(b.kind) && strength(locks[oid]) >= strength("ShareRowExclusiveLock") && strings.Contains(text, strings.ToUpper(b.name)) {
+			return oid, b, true
+		}
+	}
+	return 0, rel{}, false
+}
+
+func named(rels map[int64]rel, name string) (int64, rel, bool) {
+	for oid, r := range rels {
+		if r.name == name {
+			return oid, r, true
+		}
+	}
+	return 0, rel{}, false
+}
+
+func byName(rels map[int64]rel, name string) (rel, bool) {
+	_, r, ok := named(rels, name)
+	return r, ok && isTable(r.kind)
+}
+
+func tableKey(before map[int64]rel, b rel) string {
+	if b.kind == "i" {
+		return before[b.table].key
+	}
+	return b.key
+}
+
+// lineMentioning is the line of the first statement that names name, else
+// the file's first statement.
+func lineMentioning(sh sqlscan.Shape, name string) int {
+	for _, st := range sh.Statements {
+		if strings.Contains(strings.ToLower(st.Text), strings.ToLower(name)) {
+			return st.Line
+		}
+	}
+	return firstLine(sh)
+}
+
+// stripComments drops -- and /* */ comments, for matching a statement's
+// words (quotes are rare enough in DDL to be ignored).
+func stripComments(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '-' && i+1 < len(s) && s[i+1] == '-':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+			b.WriteByte('\n')
+		case s[i] == '/' && i+1 < len(s) && s[i+1] == '*':
+			end := strings.Index(s[i+2:], "*/")
+			if end < 0 {
+				return b.String()
+			}
+			i += end + 3
+			b.WriteByte(' ')
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+func isTable(kind string) bool { return kind == "r" || kind == "p" || kind == "m" }
+
+// strength orders lock modes from weakest to strongest.
+func strength(mode string) int {
+	return slices.Index([]string{"AccessShareLock", "RowShareLock", "RowExclusiveLock", "ShareUpdateExclusiveLock",
+		"ShareLock", "ShareRowExclusiveLock", "ExclusiveLock", "AccessExclusiveLock"}, mode) + 1
+}
+
+// blocks says what an application's queries cannot do while mode is held:
+// SELECT takes ACCESS SHARE, INSERT/UPDATE/DELETE take ROW EXCLUSIVE.
+func blocks(mode string) string {
+	switch {
+	case mode == "AccessExclusiveLock":
+		return "reads and writes"
+	case strength(mode) >= strength("ShareLock"):
+		return "writes"
+	}
+	return "nothing"
+}
+
+func strongest(now map[int64]string, before map[int64]rel, keys []string) string {
+	best := ""
+	for oid, mode := range now {
+		if slices.Contains(keys, before[oid].key) && strength(mode) > strength(best) {
+			best = mode
+		}
+	}
+	return best
+}
+
+func (t *tracer) lock(key, mode string) Lock {
+	return Lock{Relation: key, Mode: mode, Blocks: blocks(mode), Size: t.size(key)}
+}
+
+func (t *tracer) size(key string) Size { return t.live.sizes[key] }
+
+// costs says how big the live table is, for a finding's message.
+func (t *tracer) costs(key string) string {
+	s, ok := t.live.sizes[key]
+	if !ok {
+		return " (not in the live database)"
+	}
+	return " (live: " + s.Text() + ")"
+}
+
+// Text is "~12,000 rows, 1.2 MB".
+func (s Size) Text() string {
+	rows := "row count unknown (never analyzed)"
+	if s.Rows != nil {
+		rows = "~" + thousands(*s.Rows) + " rows"
+	}
+	if s.Bytes == nil {
+		return rows
+	}
+	return rows + ", " + bytesText(*s.Bytes)
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f kB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func (t *tracer) add(f Finding) {
+	r, _ := RuleByID(f.Rule)
+	f.Why, f.Fix, f.Severity = r.Why, r.Fix, r.Severity
+	t.report.Findings = append(t.report.Findings, f)
+}
+
+// expectDiffs checks the shadow against expect:, keyed by what differs;
+// false when the check cannot run yet (a type a later migration creates).
+func (t *tracer) expectDiffs(ctx context.Context) (map[string]schema.Difference, bool) {
+	file := t.cfg.Path
+	if file == "" {
+		file = config.FileName
+	}
+	file = output.RelPath(file)
+	types, err := schema.Canonicalize(ctx, t.conn, file, t.cfg.Expectations)
+	if err != nil {
+		return nil, false
+	}
+	s, _, _, err := verify.Introspect(ctx, t.conn, t.cfg)
+	if err != nil {
+		return nil, false
+	}
+	out := map[string]schema.Difference{}
+	for _, d := range schema.CheckExpect(file, t.cfg.Expectations, types, t.cfg.Schema.Schemas[0], s) {
+		out[d.Object+"\x00"+d.Kind+"\x00"+d.Expected] = d
+	}
+	return out, true
+}
+
+// expectBroken reports an expect: difference a file introduced.
+func (t *tracer) expectBroken(f pendingFile, d schema.Difference) {
+	col := d.Object[strings.LastIndexByte(d.Object, '.')+1:]
+	rel := d.Object
+	if i := strings.LastIndexByte(d.Object, '.'); i > 0 {
+		rel = d.Object[:i]
+	}
+	t.add(Finding{Rule: "expect-broken", File: f.path, Line: lineMentioning(f.shape, col), Relation: rel, Size: t.size(rel),
+		Message: fmt.Sprintf("breaks the contract: after it, %s (expect: at %s:%d)", strings.Replace(d.Message, " in live database", "", 1), d.File, d.Line)})
+}
+
+// mentionsExpected reports whether a file's text names an expected table:
+// only then can it break the contract, and only then is it checked.
+func mentionsExpected(text string, tables []config.ExpectTable) bool {
+	low := strings.ToLower(text)
+	for _, t := range tables {
+		if strings.Contains(low, strings.ToLower(t.Name)) {
+			return true
+		}
+	}
+	return false
+}
