@@ -60,7 +60,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		app := newApp(stdin, out, errOut)
 		// The writers are redactors; whether the real stdout is a terminal
 		// (for colour) is known only here.
-		app.Metadata = map[string]any{"tty": output.IsTerminal(stdout)}
+		app.Metadata = map[string]any{"tty": isTerminal(stdout)}
 		return app.RunContext(ctx, args)
 	}
 	err := runApp(args)

@@ -21,6 +21,7 @@ type MigrateOptions struct {
 	NoVerify    bool      // up, down, goto: no dbguard verify afterwards
 	Yes         bool      // down --all: do not ask first
 	Stdin       io.Reader // where down --all reads the confirmation
+	Terminal    bool      // Stdin is a terminal a person answers on (not /dev/null, a pipe, a file)
 }
 
 // Up applies every pending migration, or the next n, then verifies.
@@ -161,7 +162,7 @@ func (o MigrateOptions) confirm(action string, r *migrate.Runner) error {
 	if err != nil {
 		return err
 	}
-	if !output.IsTerminal(o.Stdin) {
+	if !o.Terminal {
 		return fmt.Errorf("refusing to %s %s without a terminal to confirm on; pass --yes", action, st.Database)
 	}
 	name := st.Database[strings.LastIndexByte(st.Database, '/')+1:]
