@@ -294,7 +294,13 @@ func TestAction(t *testing.T) {
 
 	// The same as a release: the binary built above, packed and summed as
 	// .goreleaser.yaml does, served locally.
-	archive := tarGz(t, "dbguard", buildDbguard(t))
+	built := filepath.Join(t.TempDir(), "dbguard")
+	buildDbguard(t, built)
+	data, err := os.ReadFile(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := tarGz(t, "dbguard", data)
 	// v0.3.1's checksums.txt names another SHA-256 for the archive.
 	files := map[string][]byte{}
 	for v, sum := range map[string][32]byte{"0.3.0": sha256.Sum256(archive), "0.3.1": sha256.Sum256([]byte("another archive"))} {
@@ -330,21 +336,14 @@ func TestAction(t *testing.T) {
 	}
 }
 
-// buildDbguard builds this command, as a release would, into a temporary
-// folder.
-func buildDbguard(t *testing.T) []byte {
+// buildDbguard builds this command, static as a release is, to out.
+func buildDbguard(t *testing.T, out string) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "dbguard")
 	cmd := exec.Command("go", "build", "-o", out, ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, b)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func tarGz(t *testing.T, name string, data []byte) []byte {

@@ -32,15 +32,13 @@ func needTool(t *testing.T, name string) string {
 	return p
 }
 
-// dbguardOnPath is a folder with a "dbguard" that runs this test binary as
-// dbguard (testscript.Main put dbguard-bin on PATH).
+// dbguardOnPath is a folder with dbguard in it, built from this package
+// with go build: the shells start it for every Tab, and the test binary
+// (under -race, as make test runs it) takes a second to start each time.
 func dbguardOnPath(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	script := "#!/bin/sh\nexec dbguard-bin \"$@\"\n"
-	if err := os.WriteFile(filepath.Join(dir, "dbguard"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	buildDbguard(t, filepath.Join(dir, "dbguard"))
 	return dir
 }
 
@@ -163,8 +161,12 @@ func zshValue(entry string) string {
 }
 
 func shellEnv(t *testing.T, home string) []string {
+	return shellEnvWith(dbguardOnPath(t), home)
+}
+
+func shellEnvWith(bin, home string) []string {
 	return []string{
-		"PATH=" + dbguardOnPath(t) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
 		"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_DATA_HOME=" + filepath.Join(home, ".local"),
 		"GIT_CONFIG_NOSYSTEM=1", "TERM=dumb", "LANG=C.UTF-8",
 	}
@@ -297,7 +299,8 @@ func TestCompletionCannotAct(t *testing.T) {
 
 	repo := t.TempDir()
 	home := t.TempDir()
-	env := shellEnv(t, home)
+	bin := dbguardOnPath(t)
+	env := shellEnvWith(bin, home)
 	url := fmt.Sprintf("postgres://app:s3cret@%s/app?sslmode=disable&connect_timeout=2", ln.Addr())
 	for name, body := range map[string]string{
 		".env":                            "DATABASE_URL=" + url + "\n",
@@ -337,7 +340,7 @@ func TestCompletionCannotAct(t *testing.T) {
 			if line[len(line)-1] == "" {
 				args = append(slices.Clone(line[:len(line)-1]), legacyCompletionFlag)
 			}
-			cmd := exec.Command("dbguard-bin", args...)
+			cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
 			cmd.Dir, cmd.Env = repo, env
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -358,7 +361,7 @@ func TestCompletionCannotAct(t *testing.T) {
 
 	// The detectors work: the commands themselves, run, do act.
 	for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
-		cmd := exec.Command("dbguard-bin", args...)
+		cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
 		cmd.Dir, cmd.Env = repo, env
 		cmd.Run() // wait fails: the listener is no server
 	}
