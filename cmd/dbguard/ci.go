@@ -31,7 +31,7 @@ Examples:
    dbguard ci --format junit --output dbguard-junit.xml
    dbguard ci --format sarif --output dbguard.sarif`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
-			&cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text, json, github, junit or sarif", DefaultText: "github on GitHub Actions, else text"},
+			flagCIFormat,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`; stdout still gets the log (annotations on GitHub Actions)"},
 			&cli.BoolFlag{Name: "offline", Usage: "only the checks that need no database"},
 			&cli.BoolFlag{Name: "allow-pending", Usage: "pending migrations do not fail the gate"},

@@ -24,6 +24,7 @@ var (
 	flagLockTimeout    = &cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION`", DefaultText: "migrations.lock_timeout, else 15s"}
 	flagNoVerify       = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard verify afterwards"}
 	flagFormat         = &cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text or json"}
+	flagCIFormat       = &cli.StringFlag{Name: "format", Usage: "output `FORMAT`: text, json, github, junit or sarif", DefaultText: "github on GitHub Actions, else text"}
 )
 
 var (

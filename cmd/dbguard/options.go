@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
@@ -93,8 +94,16 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 		return guarded.MigrateOptions{}, err
 	}
 	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
-		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader,
+		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader, Terminal: isTerminal(c.App.Reader),
 		AllowOutOfOrder: c.Bool("allow-out-of-order"), Version: c.App.Version, Tool: proj, Plan: c.Bool("plan")}, nil
+}
+
+// isTerminal reports whether v is a terminal a person types on. /dev/null
+// is a character device but no terminal: down --all </dev/null asked, read
+// nothing and exited 1 instead of refusing with exit 2.
+func isTerminal(v any) bool {
+	f, ok := v.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -302,4 +303,61 @@ func TestInterruptedPlanDropsShadow(t *testing.T) {
 		t.Errorf("live version %d (%v), want 1", v, err)
 	}
 	noPassword(t, out.String())
+}
+
+// down --all needs a person to type the database name. With stdin on
+// /dev/null (a character device, but no terminal) or a pipe there is no
+// one: exit 2 (a usage error: pass --yes), nothing asked, nothing rolled
+// back. On a real terminal (tmux) it still asks.
+func TestDownAllWithoutTerminal(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);", "000001_a.down.sql": "DROP TABLE a;"})
+	up, out := dbguardProcess(t, dir, "migrate", "up", "--no-verify")
+	if err := up.Run(); err != nil {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devnull.Close()
+	for name, stdin := range map[string]io.Reader{"/dev/null": devnull, "a pipe": strings.NewReader("")} {
+		cmd, out := dbguardProcess(t, dir, "migrate", "down", "--all", "--no-verify")
+		cmd.Stdin = stdin
+		if code := exitCodeOf(cmd.Run()); code != 2 {
+			t.Errorf("stdin %s: exit %d, want 2\n%s", name, code, out)
+		}
+		if !strings.Contains(out.String(), "without a terminal to confirm on; pass --yes") || strings.Contains(out.String(), "type the database name") {
+			t.Errorf("stdin %s: want the refusal, no question:\n%s", name, out)
+		}
+		noPassword(t, out.String())
+		if v, _, err := recordedVersion(ctx, dbURL); err != nil || v != 1 {
+			t.Fatalf("stdin %s: version %d (%v), want 1: nothing rolled back", name, v, err)
+		}
+	}
+
+	tmux := needTool(t, "tmux")
+	bin := filepath.Join(t.TempDir(), "dbguard-bin")
+	if err := os.Symlink(os.Args[0], bin); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "tmux.sock")
+	tm := func(args ...string) string {
+		out, err := exec.Command(tmux, append([]string{"-S", sock, "-f", os.DevNull}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	script := fmt.Sprintf("cd %q && HOME=%q %q migrate down --all --no-verify; echo EXIT=$?; sleep 30", dir, dir, bin)
+	tm("new-session", "-d", "-x", "200", "-y", "40", "sh", "-c", script)
+	defer exec.Command(tmux, "-S", sock, "kill-server").Run()
+	screen := func() string { return tm("capture-pane", "-p", "-J") }
+	waitFor(t, "the question on the terminal", func() bool { return strings.Contains(screen(), "type the database name") })
+	tm("send-keys", "not-the-name", "Enter")
+	waitFor(t, "the exit code", func() bool { return strings.Contains(screen(), "EXIT=") })
+	if s := screen(); !strings.Contains(s, "not confirmed") || !strings.Contains(s, "EXIT=1") {
+		t.Errorf("on a terminal, a wrong name: want 'not confirmed' and exit 1:\n%s", s)
+	}
 }

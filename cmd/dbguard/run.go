@@ -20,9 +20,6 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 )
 
-// version is set at build time: -ldflags "-X main.version=v1.2.3".
-var version = "dev"
-
 // run builds the command-line app, runs it and returns the exit code. It
 // never calls os.Exit, so tests can run it in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
@@ -54,6 +51,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		stop()
 	}()
 
+	// A completion request is answered here, before the app parses a word,
+	// so that it cannot reach an action.
+	if shell, words, ok := completionRequest(args); ok {
+		writeCompletions(out, newApp(stdin, out, errOut), shell, words)
+		return exitOK
+	}
 	// With --format json, stdout is one JSON object whatever happens: what
 	// the command prints is held until it ends, to add the error to it.
 	var appOut io.Writer = out
@@ -62,11 +65,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	if asJSON {
 		appOut = &held
 	}
-	app := newApp(stdin, appOut, errOut)
-	// The writers are redactors; whether the real stdout is a terminal
-	// (for colour) is known only here.
-	app.Metadata = map[string]any{"tty": output.IsTerminal(stdout)}
-	err := app.RunContext(ctx, noneVersion(args))
+	runApp := func(args []string) error {
+		app := newApp(stdin, appOut, errOut)
+		// The writers are redactors; whether the real stdout is a terminal
+		// (for colour) is known only here.
+		app.Metadata = map[string]any{"tty": isTerminal(stdout)}
+		return app.RunContext(ctx, noneVersion(args))
+	}
+	err := runApp(args)
+	var help helpRequest
+	if errors.As(err, &help) {
+		// dbguard help migrate up: as dbguard migrate up --help.
+		err = runApp(append(append([]string{args[0]}, help...), "--help"))
+	}
 	if asJSON {
 		if werr := writeJSONResult(out, held.Bytes(), err); werr != nil && err == nil {
 			err = werr
@@ -119,8 +130,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Name:    "dbguard",
 		Usage:   "prove one database is in effect before anything touches it",
 		Version: versionString(),
-		// Completion: dbguard completion bash|zsh prints the scripts.
-		EnableBashCompletion: true,
+		// Completion is not urfave/cli's (it runs the action after a "--"):
+		// run answers "dbguard __complete" itself (completion.go).
+		EnableBashCompletion: false,
 		Description:          appDescription,
 		Reader:               stdin,
 		Writer:               stdout,
@@ -130,7 +142,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		// urfave/cli calls os.Exit itself unless this is set; run owns the
 		// exit codes instead.
 		ExitErrHandler: func(*cli.Context, error) {},
-		Flags:          []cli.Flag{flagConfig},
+		// --help named here: urfave/cli adds it only when no command is
+		// named help, and dbguard help is one (helpCommand).
+		Flags: []cli.Flag{flagConfig, cli.HelpFlag},
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usageError{fmt.Errorf("unknown command %q (run: dbguard --help)", c.Args().First())}
@@ -148,6 +162,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			ciCommand(),
 			doctorCommand(),
 			completionCommand(),
+			helpCommand(),
 		},
 	}
 	// A usage mistake gets one error line and a hint, not a page of help.
@@ -158,11 +173,20 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 }
 
 // setUsage gives every command the one-line usage error and no help
-// subcommand.
+// subcommand, and every command with subcommands an unknown-subcommand
+// error (urfave/cli's is "No help topic", with exit code 3: unreachable).
 func setUsage(cmds []*cli.Command) {
 	for _, cmd := range cmds {
 		cmd.OnUsageError = onUsageError
 		cmd.HideHelpCommand = true
+		if len(cmd.Subcommands) > 0 && cmd.Action == nil {
+			cmd.Action = func(c *cli.Context) error {
+				if c.Args().Present() {
+					return usageError{fmt.Errorf("unknown command \"%s %s\" (run: dbguard %s --help)", c.Command.Name, c.Args().First(), c.Command.Name)}
+				}
+				return cli.ShowSubcommandHelp(c)
+			}
+		}
 		setUsage(cmd.Subcommands)
 	}
 }
@@ -262,6 +286,21 @@ func learnURL(u *dburl.URL) {
 		dburl.AddURLSecrets(full)
 	}
 }
+
+// helpCommand is dbguard help [COMMAND...]. urfave/cli's own help command
+// shows only the first level (dbguard help migrate up showed migrate's).
+func helpCommand() *cli.Command {
+	return &cli.Command{
+		Name: "help", Usage: "show the help of dbguard or of a command", ArgsUsage: "[COMMAND...]",
+		SkipFlagParsing: true,
+		Action:          func(c *cli.Context) error { return helpRequest(c.Args().Slice()) },
+	}
+}
+
+// helpRequest asks run to show the help of the command named by its words.
+type helpRequest []string
+
+func (h helpRequest) Error() string { return "help requested" }
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
 	name := "dbguard"

@@ -265,7 +265,8 @@ func (c *Config) MigrationsDir() string {
 
 // Find looks for dbguard.yaml in dir and its parents, stopping at the git
 // root (the first directory holding .git). It returns the path found, or ""
-// and the git root ("" if none) when there is no file.
+// and the git root ("" if none) when there is no file, or a *MisnamedError
+// when a directory it looks in has dbguard.yml or .dbguard.yaml instead.
 func Find(dir string) (file, gitRoot string, err error) {
 	dir, err = filepath.Abs(dir)
 	if err != nil {
@@ -278,6 +279,11 @@ func Find(dir string) (file, gitRoot string, err error) {
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return "", "", err
 		}
+		for _, name := range misnamed {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				return "", "", &MisnamedError{File: filepath.Join(dir, name)}
+			}
+		}
 		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
 			return "", dir, nil
 		}
@@ -287,6 +293,23 @@ func Find(dir string) (file, gitRoot string, err error) {
 		}
 		dir = parent
 	}
+}
+
+// misnamed are the names other tools would accept (sqlc reads sqlc.yml,
+// many read a dotfile) and dbguard does not: rather than ignore one
+// silently and run on defaults, Find refuses.
+var misnamed = []string{"dbguard.yml", ".dbguard.yaml", ".dbguard.yml"}
+
+// MisnamedError is a configuration file under a name dbguard does not read.
+type MisnamedError struct{ File string }
+
+func (e *MisnamedError) Error() string {
+	return fmt.Sprintf("%s: dbguard reads only %s; this file would be ignored", e.File, FileName)
+}
+
+// Hint names the rename.
+func (e *MisnamedError) Hint() string {
+	return fmt.Sprintf("rename it to %s: mv %s %s", FileName, e.File, filepath.Join(filepath.Dir(e.File), FileName))
 }
 
 // Discover finds the configuration for work in dir: the file named by

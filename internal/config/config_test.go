@@ -307,3 +307,40 @@ func TestExamplesLoad(t *testing.T) {
 		}
 	}
 }
+
+// dbguard.yml, .dbguard.yaml, .dbguard.yml: refused with the rename to make,
+// not ignored (the project would run on defaults).
+func TestDiscoverMisnamed(t *testing.T) {
+	for _, name := range []string{"dbguard.yml", ".dbguard.yaml", ".dbguard.yml"} {
+		root := t.TempDir()
+		sub := filepath.Join(root, "app")
+		if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(root, name)
+		if err := os.WriteFile(file, []byte("version: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Discover(sub, "")
+		var m *MisnamedError
+		if !errors.As(err, &m) || m.File != file {
+			t.Fatalf("%s: %v, want a MisnamedError for %s", name, err, file)
+		}
+		if want := "mv " + file + " " + filepath.Join(root, FileName); !strings.Contains(m.Hint(), want) {
+			t.Errorf("%s: hint %q, want %q", name, m.Hint(), want)
+		}
+		// Named explicitly, it is read; next to a dbguard.yaml, that one is.
+		if _, err := Discover(sub, file); err != nil {
+			t.Errorf("%s with --config: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(root, FileName), []byte("version: 1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := Discover(sub, ""); err != nil || c.Path != filepath.Join(root, FileName) {
+			t.Errorf("%s beside dbguard.yaml: %v", name, err)
+		}
+	}
+}

@@ -29,7 +29,8 @@ type MigrateOptions struct {
 	Tool            *tool.Project // the tool that runs the migrations
 	// Plan: up first runs dbguard migrate plan and stops on a danger
 	// finding, before taking the migration lock.
-	Plan bool
+	Plan     bool
+	Terminal bool // Stdin is a terminal a person answers on (not /dev/null, a pipe, a file)
 }
 
 // Up applies every pending migration, or the next n, then verifies.
@@ -280,7 +281,7 @@ func (o MigrateOptions) confirm(action string, r *migrate.Runner) error {
 	if err != nil {
 		return err
 	}
-	if !output.IsTerminal(o.Stdin) {
+	if !o.Terminal {
 		return fmt.Errorf("refusing to %s %s without a terminal to confirm on; pass --yes", action, st.Database)
 	}
 	name := st.Database[strings.LastIndexByte(st.Database, '/')+1:]

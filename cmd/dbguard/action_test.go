@@ -1,0 +1,361 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// The GitHub Action (action.yml at the repository root), run as a runner
+// runs a composite action: each step's run: script written to a file and
+// run with bash --noprofile --norc -eo pipefail, in GITHUB_WORKSPACE joined
+// with its working-directory, with its env: and the GITHUB_* variables a
+// runner sets, GITHUB_PATH's folders on the PATH of the steps after it.
+
+type actionFile struct {
+	Inputs map[string]struct {
+		Default string `yaml:"default"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Value string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string `yaml:"using"`
+		Steps []struct {
+			ID               string            `yaml:"id"`
+			Name             string            `yaml:"name"`
+			Shell            string            `yaml:"shell"`
+			Run              string            `yaml:"run"`
+			Uses             string            `yaml:"uses"`
+			Env              map[string]string `yaml:"env"`
+			WorkingDirectory string            `yaml:"working-directory"`
+		} `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+// actionRun is one run of the action: what it left where a runner looks.
+type actionRun struct {
+	failedStep string // the step that exited non-zero, "" if none
+	exitCode   int
+	log        string            // every step's stdout and stderr
+	summary    string            // $GITHUB_STEP_SUMMARY
+	outputs    map[string]string // the action's outputs
+}
+
+var exprRE = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
+
+// runAction runs action.yml's steps with inputs in workspace.
+func runAction(t *testing.T, workspace string, inputs, env map[string]string) actionRun {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a actionFile
+	if err := yaml.Unmarshal(data, &a); err != nil {
+		t.Fatalf("action.yml: %v", err)
+	}
+	if a.Runs.Using != "composite" {
+		t.Fatalf("action.yml runs.using %q, want composite", a.Runs.Using)
+	}
+	for name := range inputs {
+		if _, ok := a.Inputs[name]; !ok {
+			t.Fatalf("action.yml has no input %q", name)
+		}
+	}
+	input := func(name string) string {
+		if v, ok := inputs[name]; ok {
+			return v
+		}
+		return a.Inputs[name].Default
+	}
+	stepOutputs := map[string]map[string]string{}
+	expand := func(s string) string {
+		return exprRE.ReplaceAllStringFunc(s, func(m string) string {
+			e := exprRE.FindStringSubmatch(m)[1]
+			if name, ok := strings.CutPrefix(e, "inputs."); ok {
+				return input(name)
+			}
+			if rest, ok := strings.CutPrefix(e, "steps."); ok {
+				id, out, _ := strings.Cut(rest, ".outputs.")
+				return stepOutputs[id][out]
+			}
+			t.Fatalf("action.yml: expression %s is not one this test evaluates", m)
+			return ""
+		})
+	}
+
+	temp := t.TempDir()
+	files := map[string]string{}
+	for _, name := range []string{"GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_ENV"} {
+		files[name] = filepath.Join(temp, strings.ToLower(name))
+		if err := os.WriteFile(files[name], nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runnerTemp := filepath.Join(temp, "runner-temp")
+	if err := os.Mkdir(runnerTemp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(temp, "home")
+	if err := os.Mkdir(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := os.Getenv("PATH")
+	base := map[string]string{
+		"CI": "true", "GITHUB_ACTIONS": "true", "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64",
+		"GITHUB_WORKSPACE": workspace, "GITHUB_ACTION_PATH": root, "RUNNER_TEMP": runnerTemp,
+		"GITHUB_REPOSITORY": "acme/app", "GITHUB_SHA": strings.Repeat("0", 40), "GITHUB_EVENT_NAME": "pull_request",
+		"HOME": home, "GOPATH": os.Getenv("GOPATH"), "GOCACHE": goEnv(t, "GOCACHE"), "GOMODCACHE": goEnv(t, "GOMODCACHE"),
+		"GOFLAGS": os.Getenv("GOFLAGS"), "GOPROXY": os.Getenv("GOPROXY"), "GOTOOLCHAIN": "local", "GIT_CONFIG_NOSYSTEM": "1",
+	}
+	for k, v := range files {
+		base[k] = v
+	}
+	for k, v := range env {
+		base[k] = v
+	}
+
+	run := actionRun{outputs: map[string]string{}}
+	var log bytes.Buffer
+	for i, step := range a.Runs.Steps {
+		if step.Uses != "" || step.Run == "" || step.Shell != "bash" {
+			t.Fatalf("step %d (%s): only run: steps with shell: bash are run here", i, step.Name)
+		}
+		script := filepath.Join(temp, fmt.Sprintf("step%d.sh", i))
+		if err := os.WriteFile(script, []byte(expand(step.Run)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", script)
+		cmd.Dir = filepath.Join(workspace, expand(step.WorkingDirectory))
+		vars := map[string]string{}
+		for k, v := range base {
+			vars[k] = v
+		}
+		for k, v := range step.Env {
+			vars[k] = expand(v)
+		}
+		// The folders earlier steps added, first.
+		added, _ := os.ReadFile(files["GITHUB_PATH"])
+		lines := strings.Fields(string(added))
+		for j := len(lines) - 1; j >= 0; j-- {
+			path = lines[j] + string(os.PathListSeparator) + path
+		}
+		os.WriteFile(files["GITHUB_PATH"], nil, 0o644)
+		vars["PATH"] = path
+		for k, v := range vars {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+		os.WriteFile(files["GITHUB_OUTPUT"], nil, 0o644)
+		cmd.Stdout, cmd.Stderr = &log, &log
+		err := cmd.Run()
+		outs, _ := os.ReadFile(files["GITHUB_OUTPUT"])
+		stepOutputs[step.ID] = map[string]string{}
+		for _, line := range strings.Split(string(outs), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				stepOutputs[step.ID][k] = v
+			}
+		}
+		if err != nil {
+			run.failedStep, run.exitCode = step.Name, exitCodeOf(err)
+			break
+		}
+	}
+	for name, o := range a.Outputs {
+		run.outputs[name] = expand(o.Value)
+	}
+	summary, _ := os.ReadFile(files["GITHUB_STEP_SUMMARY"])
+	run.log, run.summary = log.String(), string(summary)
+	for what, text := range map[string]string{"log": run.log, "summary": run.summary} {
+		if secretRE.MatchString(text) || strings.Contains(text, pgtest.Password) {
+			t.Errorf("the action's %s shows a password:\n%s", what, text)
+		}
+	}
+	return run
+}
+
+func goEnv(t *testing.T, name string) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		t.Fatalf("go env %s: %v", name, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// workspace is a checked-out repository: files committed with git.
+func workspace(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{{"init", "-q"}, {"add", "-A"}, {"-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "app"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	return dir
+}
+
+// TestAction runs the action from source (version empty: make build in
+// the action's checkout), then as a release download from a local server,
+// against a repository whose env files conflict and one whose database (a
+// real PostgreSQL) is in order.
+func TestAction(t *testing.T) {
+	needTool(t, "jq")
+	needTool(t, "make")
+	needTool(t, "git")
+
+	// A conflict, offline: annotations, a summary, exit 1.
+	conflict := workspace(t, map[string]string{
+		"app/.env":         "DATABASE_URL=postgres://app@db1.example.com/app\n",
+		"app/backend/.env": "DATABASE_URL=postgres://app@db2.example.com/app\n",
+	})
+	r := runAction(t, conflict, map[string]string{"args": "--offline", "working-directory": "app"}, nil)
+	if r.failedStep != "dbguard ci" || r.exitCode != 1 {
+		t.Fatalf("failed step %q exit %d, want dbguard ci with 1:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+	for _, want := range []string{
+		"dbguard version ",
+		"::error file=app/.env,line=1,title=dbguard env::",
+		"::error file=app/backend/.env,line=1,title=dbguard env::", // relative to the repository root
+	} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.log)
+		}
+	}
+	for _, want := range []string{
+		"## dbguard ci: ❌ fail\n",
+		"| env | ❌ fail | conflict: DATABASE_URL names 2 different databases |",
+		"| connection | ⏭️ skip | --offline |",
+		"- **env** `app/backend/.env:1` DATABASE_URL names database 2 of 2",
+	} {
+		if !strings.Contains(r.summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.summary)
+		}
+	}
+	if r.outputs["status"] != "fail" || r.outputs["exit-code"] != "1" {
+		t.Errorf("outputs %v, want status fail, exit-code 1", r.outputs)
+	}
+
+	// A database in order (the real server), the format asked for.
+	dbURL := pgtest.DB(t)
+	ok := workspace(t, map[string]string{
+		".gitignore":                    ".env\n",
+		"migrations/000001_a.up.sql":    "CREATE TABLE a (id int);\n",
+		"migrations/000001_a.down.sql":  "DROP TABLE a;\n",
+		"dbguard.yaml":                  "version: 1\n",
+		"docs/unrelated-notes-file.txt": "\n",
+	})
+	if err := os.WriteFile(filepath.Join(ok, ".env"), []byte("DATABASE_URL="+dbURL+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up, out := dbguardProcess(t, ok, "migrate", "up", "--no-verify")
+	if err := up.Run(); err != nil {
+		t.Fatalf("migrate up: %v\n%s", err, out)
+	}
+	r = runAction(t, ok, map[string]string{"args": "--wait 10s", "format": "text"}, nil)
+	if r.failedStep != "" {
+		t.Fatalf("step %q exited %d:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+	if !strings.Contains(r.log, "CI gate: pass") || !strings.Contains(r.summary, "## dbguard ci: ✅ pass") || strings.Contains(r.summary, "### Findings") {
+		t.Errorf("want a pass in the log and the summary:\n%s\n%s", r.log, r.summary)
+	}
+	if r.outputs["status"] != "pass" || r.outputs["exit-code"] != "0" {
+		t.Errorf("outputs %v, want status pass, exit-code 0", r.outputs)
+	}
+
+	// The same as a release: the binary built above, packed and summed as
+	// .goreleaser.yaml does, served locally.
+	built := filepath.Join(t.TempDir(), "dbguard")
+	buildDbguard(t, built)
+	data, err := os.ReadFile(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := tarGz(t, "dbguard", data)
+	// v0.3.1's checksums.txt names another SHA-256 for the archive.
+	files := map[string][]byte{}
+	for v, sum := range map[string][32]byte{"0.3.0": sha256.Sum256(archive), "0.3.1": sha256.Sum256([]byte("another archive"))} {
+		name := "dbguard_" + v + "_linux_" + goEnv(t, "GOARCH") + ".tar.gz"
+		files["/v"+v+"/"+name] = archive
+		files["/v"+v+"/checksums.txt"] = fmt.Appendf(nil, "%x  dbguard_%s_darwin_arm64.tar.gz\n%x  %s\n", sha256.Sum256(nil), v, sum, name)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if data, ok := files[req.URL.Path]; ok {
+			w.Write(data)
+			return
+		}
+		http.NotFound(w, req)
+	}))
+	defer srv.Close()
+	rel := map[string]string{"DBGUARD_RELEASE_URL": srv.URL}
+	r = runAction(t, conflict, map[string]string{"version": "v0.3.0", "args": "--offline", "working-directory": "app"}, rel)
+	if r.failedStep != "dbguard ci" || r.exitCode != 1 || !strings.Contains(r.summary, "## dbguard ci: ❌ fail") {
+		t.Errorf("release v0.3.0: failed step %q exit %d, want dbguard ci with 1, and the summary:\n%s\n%s", r.failedStep, r.exitCode, r.log, r.summary)
+	}
+	// A download whose SHA-256 is not the release's is not installed.
+	r = runAction(t, conflict, map[string]string{"version": "v0.3.1"}, rel)
+	if r.failedStep != "Install dbguard" || r.exitCode != 1 || !strings.Contains(r.log, "does not match the release's checksums.txt") {
+		t.Errorf("a bad checksum: failed step %q exit %d:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+	// A version that is no tag is refused before any download.
+	r = runAction(t, conflict, map[string]string{"version": "latest; touch pwned"}, rel)
+	if r.failedStep != "Install dbguard" || r.exitCode != 2 || !strings.Contains(r.log, "is not a release tag like v0.3.0") {
+		t.Errorf("version latest: failed step %q exit %d:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+	if _, err := os.Stat(filepath.Join(conflict, "pwned")); err == nil {
+		t.Error("an input ran as a command")
+	}
+}
+
+// buildDbguard builds this command, static as a release is, to out.
+func buildDbguard(t *testing.T, out string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, b)
+	}
+}
+
+func tarGz(t *testing.T, name string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o755, Size: int64(len(data))}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(data)
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}

@@ -1,0 +1,446 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// These tests source the real completion scripts in real shells (bash,
+// zsh, fish) and ask them to complete command lines, with dbguard on PATH.
+
+// needTool finds a program the test needs. CI (CI=true) installs every one
+// (.ci/run), so there a missing one fails the test instead of skipping it.
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed (.ci/run installs it)", name)
+		}
+		t.Skipf("%s is not installed (.ci/run installs it): skipped", name)
+	}
+	return p
+}
+
+// dbguardOnPath is a folder with dbguard in it, built from this package
+// with go build: the shells start it for every Tab, and the test binary
+// (under -race, as make test runs it) takes a second to start each time.
+func dbguardOnPath(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	buildDbguard(t, filepath.Join(dir, "dbguard"))
+	return dir
+}
+
+// Each driver reads one case a line (the words after "dbguard", the last
+// one being completed, each followed by \x1f), completes it as the shell
+// does on Tab, and prints a \x1e line after each case's candidates.
+var completionDrivers = map[string][]string{
+	// bash: COMP_WORDS and COMP_CWORD as bash sets them, then the
+	// function "complete -p dbguard" names.
+	"bash": {"bash", "--norc", "--noprofile", "-c", `
+source <(dbguard completion bash) || exit 1
+spec=$(complete -p dbguard) || exit 1
+fn=${spec#*-F }; fn=${fn%% *}
+while IFS= read -r line; do
+  IFS=$'\x1f' read -ra w <<< "$line"
+  unset 'w[-1]'
+  COMP_WORDS=(dbguard "${w[@]}"); COMP_CWORD=${#w[@]}
+  COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+  COMPREPLY=()
+  "$fn" dbguard "${w[-1]}" "${COMP_WORDS[COMP_CWORD-1]}"
+  printf '%s\n' "${COMPREPLY[@]}"
+  printf '\x1e\n'
+done`},
+	// zsh: the completion system loaded (compinit), words and CURRENT as
+	// zsh sets them, and its two output functions recording what they get.
+	"zsh": {"zsh", "-f", "-c", `
+autoload -U compinit && compinit -u -D || exit 1
+source <(dbguard completion zsh) || exit 1
+[[ $_comps[dbguard] == _dbguard ]] || { print "compdef did not register _dbguard"; exit 1 }
+_describe() { print -rl -- "${(@P)4}" }
+_files() { print -r -- "(files)" }
+while IFS= read -r line; do
+  w=("${(@ps:\x1f:)line}")
+  words=(dbguard "${(@)w[1,-2]}"); CURRENT=${#words}
+  _dbguard
+  print $'\x1e'
+done`},
+	// fish: its own completion machinery, complete -C on the command line.
+	"fish": {"fish", "--no-config", "-c", `
+dbguard completion fish | source; or exit 1
+while read -l --delimiter \x1f -a w
+  set -e w[-1]
+  complete -C"dbguard $w"
+  printf '\x1e\n'
+end`},
+}
+
+// shellComplete completes each case (the words after "dbguard") in shell,
+// in dir, and returns each case's candidates.
+func shellComplete(t *testing.T, shell, dir string, env []string, cases [][]string) [][]string {
+	t.Helper()
+	needTool(t, shell)
+	if shell == "bash" {
+		// bash splits --flag=value at "=" (COMP_WORDBREAKS).
+		split := make([][]string, len(cases))
+		for i, c := range cases {
+			for _, w := range c {
+				if name, value, ok := strings.Cut(w, "="); ok && strings.HasPrefix(w, "-") {
+					split[i] = append(split[i], name, "=")
+					if value != "" {
+						split[i] = append(split[i], value)
+					}
+					continue
+				}
+				split[i] = append(split[i], w)
+			}
+		}
+		cases = split
+	}
+	var in strings.Builder
+	for _, c := range cases {
+		for _, w := range c {
+			in.WriteString(w + "\x1f")
+		}
+		in.WriteString(".\n")
+	}
+	d := completionDrivers[shell]
+	cmd := exec.Command(d[0], d[1:]...)
+	cmd.Dir, cmd.Env, cmd.Stdin = dir, env, strings.NewReader(in.String())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s: %v\n%s%s", shell, err, stdout.String(), stderr.String())
+	}
+	parts := strings.Split(stdout.String(), "\x1e\n")
+	if len(parts) != len(cases)+1 {
+		t.Fatalf("%s answered %d cases, want %d:\n%s\n%s", shell, len(parts)-1, len(cases), stdout.String(), stderr.String())
+	}
+	out := make([][]string, len(cases))
+	for i, p := range parts[:len(cases)] {
+		for _, line := range strings.Split(strings.TrimRight(p, "\n"), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				value, _, _ := strings.Cut(line, "\t") // fish: value TAB description
+				if shell == "zsh" {
+					value = zshValue(value)
+				}
+				out[i] = append(out[i], value)
+			}
+		}
+	}
+	return out
+}
+
+// zshValue is the value of a _describe entry: up to the first colon not
+// escaped, unescaped.
+func zshValue(entry string) string {
+	var b strings.Builder
+	for i := 0; i < len(entry); i++ {
+		switch {
+		case entry[i] == '\\' && i+1 < len(entry) && entry[i+1] == ':':
+			b.WriteByte(':')
+			i++
+		case entry[i] == ':':
+			return b.String()
+		default:
+			b.WriteByte(entry[i])
+		}
+	}
+	return b.String()
+}
+
+func shellEnv(t *testing.T, home string) []string {
+	return shellEnvWith(dbguardOnPath(t), home)
+}
+
+func shellEnvWith(bin, home string) []string {
+	return []string{
+		"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"), "XDG_DATA_HOME=" + filepath.Join(home, ".local"),
+		"GIT_CONFIG_NOSYSTEM=1", "TERM=dumb", "LANG=C.UTF-8",
+	}
+}
+
+func TestCompletionInShells(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{".env", ".env.staging", ".env.staging.local", ".env.example", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type want struct {
+		words []string
+		// has must all be offered; not must not be. In bash a completed
+		// --flag=value offers the value alone, as bash replaces only it.
+		has, bashHas, not []string
+	}
+	cases := []want{
+		{words: []string{"mi"}, has: []string{"migrate"}, not: []string{"env"}},
+		{words: []string{""}, has: []string{"env", "migrate", "ci", "completion", "help"}},
+		{words: []string{"migrate", ""}, has: []string{"up", "down", "create", "status"}},
+		{words: []string{"migrate", "create", "--"}, has: []string{"--seq", "--digits", "--dir", "--help"}, not: []string{"--wait"}},
+		{words: []string{"--"}, has: []string{"--config", "--version", "--help"}},
+		{words: []string{"ci", "--format", ""}, has: []string{"text", "json", "github", "junit", "sarif"}},
+		{words: []string{"ci", "--format="}, has: []string{"--format=github", "--format=sarif"}, bashHas: []string{"github", "sarif"}},
+		{words: []string{"ci", "--format=s"}, has: []string{"--format=sarif"}, bashHas: []string{"sarif"}, not: []string{"--format=github", "github"}},
+		{words: []string{"env", "--format", ""}, has: []string{"text", "json"}, not: []string{"sarif"}},
+		{words: []string{"migrate", "status", "--format", "j"}, has: []string{"json"}, not: []string{"text"}},
+		{words: []string{"env", "--mode", ""}, has: []string{"development", "test", "production", "staging"}, not: []string{"example", "local"}},
+		{words: []string{"hook", "pre-commit", "--mode", "st"}, has: []string{"staging"}},
+		{words: []string{"completion", ""}, has: []string{"bash", "zsh", "fish"}},
+		{words: []string{"help", "mig"}, has: []string{"migrate"}},
+		{words: []string{"help", "migrate", "cr"}, has: []string{"create"}},
+		{words: []string{"--config", "dbguard.yaml", "mi"}, has: []string{"migrate"}},
+		{words: []string{"migrate", "up", "--dir", "x", "--l"}, has: []string{"--lock-timeout"}},
+	}
+	// After "--", and for a FILE value, zsh and fish offer file names.
+	files := []want{
+		{words: []string{"exec", "--", ""}},
+		{words: []string{"--config", ""}},
+		{words: []string{"schema", "snapshot", "--output", "no"}},
+	}
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			var words [][]string
+			for _, c := range slices.Concat(cases, files) {
+				words = append(words, c.words)
+			}
+			got := shellComplete(t, shell, dir, shellEnv(t, t.TempDir()), words)
+			for i, c := range cases {
+				has := c.has
+				if shell == "bash" && c.bashHas != nil {
+					has = c.bashHas
+				}
+				for _, h := range has {
+					if !slices.Contains(got[i], h) {
+						t.Errorf("dbguard %s<Tab>: %q not offered; got %q", strings.Join(c.words, " "), h, got[i])
+					}
+				}
+				for _, n := range c.not {
+					if slices.Contains(got[i], n) {
+						t.Errorf("dbguard %s<Tab>: %q offered; got %q", strings.Join(c.words, " "), n, got[i])
+					}
+				}
+			}
+			for i, c := range files {
+				g := got[len(cases)+i]
+				switch shell {
+				case "bash": // nothing: complete -o default then offers files
+					if len(g) != 0 {
+						t.Errorf("dbguard %s<Tab>: got %q, want nothing (bash's file names)", strings.Join(c.words, " "), g)
+					}
+				case "zsh":
+					if !slices.Equal(g, []string{"(files)"}) {
+						t.Errorf("dbguard %s<Tab>: got %q, want _files", strings.Join(c.words, " "), g)
+					}
+				case "fish":
+					if !slices.ContainsFunc(g, func(s string) bool { return strings.HasPrefix(s, "no") || s == ".env" }) {
+						t.Errorf("dbguard %s<Tab>: got %q, want file names", strings.Join(c.words, " "), g)
+					}
+				}
+			}
+		})
+	}
+}
+
+// actingLines are command lines, cursor at the end, whose command writes
+// files, installs a hook, connects or runs a program when it runs. Tab
+// there must do none of it; "--" is the case urfave/cli's completion ran.
+var actingLines = [][]string{
+	{"hook", "install", "--"}, {"hook", "install", "--", ""}, {"hook", "install", ""}, {"hook", "install", "-"},
+	{"hook", "uninstall", "--"}, {"hook", "pre-commit", "--"},
+	{"schema", "snapshot", "--"}, {"schema", "snapshot", "--", ""}, {"schema", "snapshot", "-o", ""},
+	{"schema", "diff", ".env", ".env", "--"},
+	{"ci", "--"}, {"ci", "--", ""}, {"ci", "--format", ""}, {"ci", "--format=s"}, {"ci", "--output", "report", "--"},
+	{"migrate", "create", "--"}, {"migrate", "create", "--", ""}, {"migrate", "create", "x", "--"}, {"migrate", "create", "--", "x", ""},
+	{"migrate", "up", "--"}, {"migrate", "up", "--", ""}, {"migrate", "down", "--all", "--"}, {"migrate", "down", "--all", "--yes", "--", ""},
+	{"migrate", "goto", "1", "--"}, {"migrate", "force", "1", "--"}, {"migrate", "status", "--"}, {"migrate", "version", "--"},
+	{"exec", "--", ""}, {"exec", "--", "touch", "pwned", ""}, {"exec", "touch", "pwned", "--"},
+	{"wait", "--"}, {"verify", "--"}, {"verify", "--shadow", "--", ""}, {"doctor", "--"}, {"env", "--"},
+	{"--config", "dbguard.yaml", "hook", "install", "--"},
+}
+
+// TestCompletionCannotAct completes every acting line in bash, zsh and
+// fish, and through urfave/cli's old request (the line, then
+// --generate-bash-completion: what a script sourced from an older dbguard
+// sends), in a git repository whose DATABASE_URL points at a listener. Then
+// nothing in the repository may have changed (no hook, no snapshot, no
+// migration file, no "pwned"), and nothing may have connected. The same
+// detectors then see the real commands act.
+func TestCompletionCannotAct(t *testing.T) {
+	git := needTool(t, "git")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var contacts atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			contacts.Add(1)
+			c.Close()
+		}
+	}()
+
+	repo := t.TempDir()
+	home := t.TempDir()
+	bin := dbguardOnPath(t)
+	env := shellEnvWith(bin, home)
+	url := fmt.Sprintf("postgres://app:s3cret@%s/app?sslmode=disable&connect_timeout=2", ln.Addr())
+	for name, body := range map[string]string{
+		".env":                            "DATABASE_URL=" + url + "\n",
+		"migrations/000001_init.up.sql":   "CREATE TABLE t (id int);\n",
+		"migrations/000001_init.down.sql": "DROP TABLE t;\n",
+		"dbguard.yaml":                    "version: 1\n",
+		"dbguard.schema.yaml":             "# the committed snapshot\n",
+	} {
+		p := filepath.Join(repo, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command(git, "-C", repo, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	before := treeState(t, repo)
+
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			got := shellComplete(t, shell, repo, env, actingLines)
+			for i, g := range got {
+				for _, c := range g {
+					if secretRE.MatchString(c) {
+						t.Errorf("dbguard %s<Tab> offered a password: %q", strings.Join(actingLines[i], " "), c)
+					}
+				}
+			}
+		})
+	}
+	t.Run("generate-bash-completion", func(t *testing.T) {
+		for _, line := range actingLines {
+			args := append(slices.Clone(line), legacyCompletionFlag)
+			if line[len(line)-1] == "" {
+				args = append(slices.Clone(line[:len(line)-1]), legacyCompletionFlag)
+			}
+			cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
+			cmd.Dir, cmd.Env = repo, env
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Errorf("dbguard %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+			if secretRE.Match(out) {
+				t.Errorf("dbguard %s printed a password", strings.Join(args, " "))
+			}
+		}
+	})
+
+	if n := contacts.Load(); n != 0 {
+		t.Errorf("completion connected to the database %d time(s)", n)
+	}
+	if diff := diffTrees(before, treeState(t, repo)); diff != "" {
+		t.Errorf("completion changed the repository:\n%s", diff)
+	}
+
+	// The detectors work: the commands themselves, run, do act.
+	for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
+		cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
+		cmd.Dir, cmd.Env = repo, env
+		cmd.Run() // wait fails: the listener is no server
+	}
+	if diffTrees(before, treeState(t, repo)) == "" || contacts.Load() == 0 {
+		t.Fatalf("the detectors missed the real commands: changes %q, contacts %d", diffTrees(before, treeState(t, repo)), contacts.Load())
+	}
+}
+
+// treeState is every path under dir with its mode and content hash.
+func treeState(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	state := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		s := info.Mode().String()
+		if info.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			s += fmt.Sprintf(" %x %d", sha256.Sum256(data), info.ModTime().UnixNano())
+		}
+		state[rel] = s
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state
+}
+
+func diffTrees(a, b map[string]string) string {
+	var out []string
+	for p, s := range b {
+		if a[p] != s {
+			out = append(out, "changed or added: "+p)
+		}
+	}
+	for p := range a {
+		if _, ok := b[p]; !ok {
+			out = append(out, "removed: "+p)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
+}
+
+// The pure completer, without a shell: the walk over flags that take values.
+func TestCompleteWords(t *testing.T) {
+	app := newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	for _, tc := range []struct {
+		words []string
+		want  []string
+	}{
+		{[]string{"ci", "--format", "j"}, []string{"json", "junit"}},
+		{[]string{"ci", "--format=j"}, []string{"--format=json", "--format=junit"}},
+		{[]string{"ci", "-o", "mi"}, nil},                                // -o FILE: files
+		{[]string{"ci", "--offline", "--format", "t"}, []string{"text"}}, // a bool flag takes no value
+		{[]string{"migrate", "create", "--dir", "migrate", ""}, nil},     // NAME: nothing to offer
+		{[]string{"--config", "migrate", "mi"}, []string{"migrate"}},     // --config's value is no command
+		{[]string{"completion", "z"}, []string{"zsh"}},                   //
+		{[]string{"completion", "zsh", ""}, nil},                         // one argument only
+		{[]string{"wait", "--timeout", "1s", "--ti"}, nil},               // hidden flags stay hidden
+		{[]string{"bogus", ""}, nil},                                     //
+		{[]string{"exec", "--", "dbguard", "mi"}, nil},                   // after --: the child's words
+	} {
+		var got []string
+		for _, c := range complete(app, tc.words) {
+			got = append(got, c.value)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("complete(%q) = %q, want %q", tc.words, got, tc.want)
+		}
+	}
+}
