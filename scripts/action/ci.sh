@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
-# The Action's gate step: dbguard ci in the report format asked for (its
-# exit code is the step's), then the same checks as JSON for the job
-# summary: one run writes one format, and dbguard ci has no Markdown.
+# The Action's gate step: dbguard ci (its exit code is the step's), its
+# annotations on stdout and its JSON report in a file for the job summary.
+# With github (the default) that is one run: --output writes the report and
+# stdout keeps the annotations. Another format printed on stdout takes a
+# second run for the JSON.
 #   DBGUARD_ARGS    more arguments, split at spaces
 #   DBGUARD_FORMAT  github (default), text, json, junit or sarif
 set -uo pipefail
 
 read -ra args <<< "${DBGUARD_ARGS:-}"
-dbguard ci "${args[@]}" --format "${DBGUARD_FORMAT:-github}"
-code=$?
-
 # The later --format and --output win over any in args.
 report="$RUNNER_TEMP/dbguard-ci.json"
 rm -f "$report"
-dbguard ci "${args[@]}" --format json --output "$report" >/dev/null 2>&1
+if [ "${DBGUARD_FORMAT:-github}" = github ]; then
+  GITHUB_ACTIONS=true dbguard ci "${args[@]}" --format json --output "$report"
+  code=$?
+else
+  dbguard ci "${args[@]}" --format "$DBGUARD_FORMAT"
+  code=$?
+  dbguard ci "${args[@]}" --format json --output "$report" >/dev/null 2>&1
+fi
 
 status=none
 if [ -s "$report" ] && status="$(jq -r .status "$report" 2>/dev/null)"; then
