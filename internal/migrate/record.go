@@ -106,6 +106,15 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 		if ctx.Err() != nil {
 			return &InterruptedError{Version: r.clean, Err: ctx.Err()}
 		}
+		// checkFiles read only the files above the version: check this one
+		// the same way before anything is recorded.
+		data, err := r.root.ReadFile(m.Up)
+		if err != nil {
+			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
+		}
+		if err := checkText(r.src.Path(m.Up), data); err != nil {
+			return err
+		}
 		fi, err := r.file(m.Up, true)
 		if err != nil {
 			return err
@@ -116,11 +125,7 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 		if err := r.begin(cur, e); err != nil {
 			return r.explain(err, "")
 		}
-		data, err := r.root.ReadFile(m.Up)
-		if err == nil {
-			err = r.runBody(bytes.NewReader(data))
-		}
-		if err != nil {
+		if err := r.runBody(bytes.NewReader(data)); err != nil {
 			return r.explain(err, "up")
 		}
 		if err := r.record(cur, false); err != nil {
