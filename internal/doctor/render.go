@@ -29,6 +29,9 @@ const width = 80
 
 // wrap folds text to width, indenting continuation lines.
 func wrap(text, indent string) string {
+	// An error's own continuation lines ("\n    it ran as one transaction")
+	// become clauses of the paragraph.
+	text = strings.ReplaceAll(text, "\n", "; ")
 	words := strings.Fields(text)
 	var b strings.Builder
 	line := 0
