@@ -127,16 +127,7 @@ func complete(app *cli.App, words []string) []candidate {
 	cur := words[len(words)-1]
 	before := words[:len(words)-1]
 	if len(before) > 0 && before[0] == "help" {
-		// dbguard help COMMAND...: command names only.
-		cmds := app.Commands
-		for _, w := range before[1:] {
-			cmd := findCommand(cmds, w)
-			if cmd == nil {
-				return nil
-			}
-			cmds = cmd.Subcommands
-		}
-		return commandCandidates(cmds, cur)
+		return helpCandidates(app, before[1:], cur)
 	}
 
 	var cmd *cli.Command // nil: the app itself
@@ -184,6 +175,19 @@ func complete(app *cli.App, words []string) []candidate {
 		return prefixed(argChoices[cmd.Name], cur)
 	}
 	return nil
+}
+
+// helpCandidates completes dbguard help COMMAND...: command names only.
+func helpCandidates(app *cli.App, path []string, cur string) []candidate {
+	cmds := app.Commands
+	for _, w := range path {
+		cmd := findCommand(cmds, w)
+		if cmd == nil {
+			return nil
+		}
+		cmds = cmd.Subcommands
+	}
+	return commandCandidates(cmds, cur)
 }
 
 func commandCandidates(cmds []*cli.Command, cur string) []candidate {

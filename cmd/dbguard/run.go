@@ -57,36 +57,48 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		writeCompletions(out, newApp(stdin, out, errOut), shell, words)
 		return exitOK
 	}
-	// With --format json, stdout is one JSON object whatever happens: what
-	// the command prints is held until it ends, to add the error to it.
+	err := runApp(ctx, args, stdin, out, errOut, isTerminal(stdout))
+	if err == nil {
+		return exitOK
+	}
+	return explainFailure(talk, err)
+}
+
+// runApp runs the command line. With --format json, stdout is one JSON
+// object whatever happens: what the command prints is held until it ends,
+// to add the error to it. "dbguard help migrate up" runs as "dbguard
+// migrate up --help".
+func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.Writer, tty bool) error {
 	var appOut io.Writer = out
 	var held bytes.Buffer
 	asJSON := wantsJSON(args[1:])
 	if asJSON {
 		appOut = &held
 	}
-	runApp := func(args []string) error {
+	runOnce := func(args []string) error {
 		app := newApp(stdin, appOut, errOut)
 		// The writers are redactors; whether the real stdout is a terminal
-		// (for colour) is known only here.
-		app.Metadata = map[string]any{"tty": isTerminal(stdout)}
+		// (for colour) is known only to run.
+		app.Metadata = map[string]any{"tty": tty}
 		return app.RunContext(ctx, noneVersion(args))
 	}
-	err := runApp(args)
+	err := runOnce(args)
 	var help helpRequest
 	if errors.As(err, &help) {
-		// dbguard help migrate up: as dbguard migrate up --help.
-		err = runApp(append(append([]string{args[0]}, help...), "--help"))
+		err = runOnce(append(append([]string{args[0]}, help...), "--help"))
 	}
 	if asJSON {
 		if werr := writeJSONResult(out, held.Bytes(), err); werr != nil && err == nil {
 			err = werr
 		}
 	}
-	if err == nil {
-		return exitOK
-	}
-	code = exitCode(err)
+	return err
+}
+
+// explainFailure says what went wrong and what to do next, and returns
+// the exit code the error means.
+func explainFailure(talk output.Talk, err error) int {
+	code := exitCode(err)
 	var status exitStatus
 	if errors.As(err, &status) {
 		return code // the child, or the doctor's report, has said what went wrong
