@@ -70,6 +70,15 @@ run_into() {
   ms+=("${out% *}"); kb+=("${out#* }")
 }
 
+# pair A B R: create the databases A_R and B_R for run R, and print the
+# order to measure them in, alternating with R so that drift over the run
+# favours neither. unpair A B R drops them.
+pair() {
+  psql_ -d postgres -c "CREATE DATABASE $1_$3" -c "CREATE DATABASE $2_$3"
+  if [ $(($3 % 2)) = 1 ]; then echo "$1 $2"; else echo "$2 $1"; fi
+}
+unpair() { psql_ -d postgres -c "DROP DATABASE $1_$3" -c "DROP DATABASE $2_$3"; }
+
 bench_migrate() {
   say "migrate: 300 migrations, golang-migrate's CLI..."
   GOBIN="$work/bin" GOFLAGS=-mod=mod go install -tags pgx5 github.com/golang-migrate/migrate/v4/cmd/migrate@v4.20.1
@@ -113,9 +122,7 @@ bench_ledger() {
   done
   local up_ms=() up_kb=() bup_ms=() bup_kb=() st_ms=() st_kb=() bst_ms=() bst_kb=()
   for r in $(seq 1 "$runs"); do
-    psql_ -d postgres -c "CREATE DATABASE led_$r" -c "CREATE DATABASE base_$r"
-    if [ $((r % 2)) = 1 ]; then order="base led"; else order="led base"; fi
-    for who in $order; do
+    for who in $(pair base led "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
       if [ "$who" = led ]; then
         run_into up_ms up_kb --cwd "$p" "$dbguard" migrate up --no-verify
@@ -127,7 +134,7 @@ bench_ledger() {
     done
     [ "$(psql_ -At -d "led_$r" -c "SELECT count(*) FROM dbguard_migrations WHERE state = 'done'")" = 300 ] ||
       { say "the ledger did not record 300 migrations"; exit 1; }
-    psql_ -d postgres -c "DROP DATABASE led_$r" -c "DROP DATABASE base_$r"
+    unpair base led "$r"
   done
   dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${bup_ms[@]}") peer_kb=("${bup_kb[@]}")
   row "migrate up, 300 migrations, with the ledger" "dbguard $base (no ledger)"
@@ -219,9 +226,7 @@ bench_plan() {
   done
   dg_ms=() dg_kb=() peer_ms=() peer_kb=()
   for r in $(seq 1 "$runs"); do
-    psql_ -d postgres -c "CREATE DATABASE plan_$r" -c "CREATE DATABASE up_$r"
-    if [ $((r % 2)) = 1 ]; then order="plan up"; else order="up plan"; fi
-    for who in $order; do
+    for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
@@ -233,7 +238,7 @@ bench_plan() {
     done
     [ "$(psql_ -At -d "plan_$r" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ] ||
       { say "the plan changed the live database"; exit 1; }
-    psql_ -d postgres -c "DROP DATABASE plan_$r" -c "DROP DATABASE up_$r"
+    unpair plan up "$r"
   done
   row "migrate plan, 300 pending migrations" "dbguard migrate up"
 }

@@ -61,15 +61,5 @@ func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
 
 // Write writes the report in format f.
 func (r *Report) Write(w io.Writer, f output.Format) error {
-	switch f {
-	case output.JSON:
-		return output.WriteJSON(w, r)
-	case GitHub:
-		return r.WriteGitHub(w)
-	case JUnit:
-		return r.WriteJUnit(w)
-	case SARIF:
-		return r.WriteSARIF(w)
-	}
-	return r.WriteText(w)
+	return output.Render(w, f, r, map[output.Format]func(io.Writer) error{GitHub: r.WriteGitHub, JUnit: r.WriteJUnit, SARIF: r.WriteSARIF}, r.WriteText)
 }

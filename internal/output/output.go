@@ -182,3 +182,15 @@ type At struct {
 }
 
 func (a At) Error() string { return fmt.Sprintf("%s:%d: %s", a.File, a.Line, a.Msg) }
+
+// Render writes v in format f: JSON as WriteJSON does, a format named in
+// writers by its writer, anything else by text.
+func Render(w io.Writer, f Format, v any, writers map[Format]func(io.Writer) error, text func(io.Writer) error) error {
+	if f == JSON {
+		return WriteJSON(w, v)
+	}
+	if write, ok := writers[f]; ok {
+		return write(w)
+	}
+	return text(w)
+}

@@ -17,13 +17,7 @@ var Formats = []output.Format{output.Text, output.JSON, Markdown}
 
 // Write writes the report in format f.
 func (r *Report) Write(w io.Writer, f output.Format) error {
-	switch f {
-	case output.JSON:
-		return output.WriteJSON(w, r)
-	case Markdown:
-		return r.WriteMarkdown(w)
-	}
-	return r.WriteText(w)
+	return output.Render(w, f, r, map[output.Format]func(io.Writer) error{Markdown: r.WriteMarkdown}, r.WriteText)
 }
 
 func (r *Report) versions() string {
