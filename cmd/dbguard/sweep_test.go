@@ -76,6 +76,8 @@ func TestPasswordSweep(t *testing.T) {
 		{"env"}, {"env", "--format", "json"}, {"env", "--strict"},
 		{"migrate", "up"}, {"migrate", "status"}, {"migrate", "status", "--format", "json"}, {"migrate", "version"},
 		{"migrate", "down", "1", "--yes"}, {"migrate", "goto", "1"}, {"migrate", "force", "1"},
+		{"migrate", "history"}, {"migrate", "history", "--format", "json"}, {"migrate", "recover", "--yes"},
+		{"migrate", "accept", "1"}, {"migrate", "plan"}, {"migrate", "plan", "--format", "markdown"},
 		{"verify"}, {"verify", "--format", "json"}, {"verify", "--shadow"},
 		{"schema", "snapshot", "--output", "snap.yaml"}, {"schema", "diff", ".env", ".env"},
 		{"ci"}, {"ci", "--format", "json"}, {"ci", "--format", "github"},
