@@ -40,14 +40,30 @@ var (
 	runnerFlags = withFlags(guardFlags, connectFlags, lockFlags)
 )
 
-// formatted reads --format (text or json), then runs the action with it.
-func formatted(run func(*cli.Context, output.Format) error) cli.ActionFunc {
+// formatted reads --format (text or json, unless formats says which), then
+// runs the action with it.
+func formatted(run func(*cli.Context, output.Format) error, formats ...output.Format) cli.ActionFunc {
+	if len(formats) == 0 {
+		formats = []output.Format{output.Text, output.JSON}
+	}
 	return func(c *cli.Context) error {
-		f, err := format(c, output.Text, output.JSON)
+		f, err := format(c, formats...)
 		if err != nil {
 			return err
 		}
 		return run(c, f)
+	}
+}
+
+// withOptions reads a command's options with read, then runs the action
+// with them: each action reads its flags once.
+func withOptions[O any](read func(*cli.Context) (O, error), run func(*cli.Context, O) error) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		o, err := read(c)
+		if err != nil {
+			return err
+		}
+		return run(c, o)
 	}
 }
 

@@ -109,20 +109,15 @@ func migrateForceCommand() *cli.Command {
 
 // migrateAction reads the migrate options, then runs the action with them.
 func migrateAction(run func(*cli.Context, guarded.MigrateOptions) error) cli.ActionFunc {
-	return func(c *cli.Context) error {
-		o, err := migrateOptions(c)
-		if err != nil {
-			return err
-		}
-		return run(c, o)
-	}
+	return withOptions(migrateOptions, run)
 }
 
-// formatAction is migrateAction for a command with --format text|json.
-func formatAction(run func(*cli.Context, guarded.MigrateOptions, output.Format) error) cli.ActionFunc {
+// formatAction is migrateAction for a command with --format (text or
+// json, unless formats says which).
+func formatAction(run func(*cli.Context, guarded.MigrateOptions, output.Format) error, formats ...output.Format) cli.ActionFunc {
 	return formatted(func(c *cli.Context, f output.Format) error {
 		return migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error { return run(c, o, f) })(c)
-	})
+	}, formats...)
 }
 
 // versionAction is goto's and force's action: a version V (-1 for none
@@ -180,17 +175,9 @@ Examples:
    dbguard migrate up --plan          plan first, migrate only without danger`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir,
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or markdown"}}),
-		Action: func(c *cli.Context) error {
-			f, err := format(c, plan.Formats...)
-			if err != nil {
-				return err
-			}
-			o, err := migrateOptions(c)
-			if err != nil {
-				return err
-			}
+		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
 			return guarded.Plan(c.Context, guarded.PlanOptions{MigrateOptions: o, Format: f, Summary: os.Getenv("GITHUB_STEP_SUMMARY")})
-		},
+		}, plan.Formats...),
 	}
 }
 
@@ -239,10 +226,7 @@ func migrateCreateCommand() *cli.Command {
 			&cli.IntFlag{Name: "digits", Value: 6, Usage: "width `N` of a sequence number"},
 		},
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 1 {
-				return usageError{errors.New("create needs exactly one NAME, e.g. dbguard migrate create add_users")}
-			}
-			cfg, err := loadConfig(c)
+			cfg, err := configWithArgs(c, 1, "create needs exactly one NAME, e.g. dbguard migrate create add_users")
 			if err != nil {
 				return err
 			}

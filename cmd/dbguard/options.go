@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"strings"
 
@@ -71,6 +72,15 @@ func connectOptions(c *cli.Context, cfg *config.Config) pg.ConnectOptions {
 
 // guardedOptions reads the flags of a command that connects to the
 // guarded database.
+// configWithArgs checks the command got n arguments (else a usage error
+// saying usage), then loads the configuration.
+func configWithArgs(c *cli.Context, n int, usage string) (*config.Config, error) {
+	if c.NArg() != n {
+		return nil, usageError{errors.New(usage)}
+	}
+	return loadConfig(c)
+}
+
 func guardedOptions(c *cli.Context) (guarded.Options, error) {
 	cfg, err := loadConfig(c)
 	if err != nil {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/guarded"
@@ -30,11 +28,9 @@ Examples:
 			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow", DefaultText: "migrations.dir, else migrations"},
 		}),
 		Action: formatted(func(c *cli.Context, f output.Format) error {
-			o, err := guardedOptions(c)
-			if err != nil {
-				return err
-			}
-			return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: migrationsDir(c, o.Config), Format: f, Shadow: c.Bool("shadow")})
+			return withOptions(guardedOptions, func(c *cli.Context, o guarded.Options) error {
+				return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: migrationsDir(c, o.Config), Format: f, Shadow: c.Bool("shadow")})
+			})(c)
 		}),
 	}
 }
@@ -57,13 +53,9 @@ Example:
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `FILE` (- for stdout)", DefaultText: "schema.snapshot, else dbguard.schema.yaml"},
 		}),
-		Action: func(c *cli.Context) error {
-			o, err := guardedOptions(c)
-			if err != nil {
-				return err
-			}
+		Action: withOptions(guardedOptions, func(c *cli.Context, o guarded.Options) error {
 			return guarded.Snapshot(c.Context, o, c.String("output"))
-		},
+		}),
 	}
 }
 
@@ -81,10 +73,7 @@ Examples:
    dbguard schema diff "$STAGING_URL" "$PROD_URL"`,
 		Flags: withFlags([]cli.Flag{flagConfig}, retryFlags),
 		Action: func(c *cli.Context) error {
-			if c.NArg() != 2 {
-				return usageError{errors.New("schema diff needs two databases: A B (URLs or env files)")}
-			}
-			cfg, err := loadConfig(c)
+			cfg, err := configWithArgs(c, 2, "schema diff needs two databases: A B (URLs or env files)")
 			if err != nil {
 				return err
 			}
