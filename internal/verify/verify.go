@@ -139,7 +139,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	if o.Shadow {
 		if dirty {
-			return nil, &migrate.DirtyError{Version: r.MigrationVersion, Prev: -1}
+			return nil, liveDirty(ctx, o, r.MigrationVersion)
 		}
 		shadow, err := BuildShadow(ctx, o, r.MigrationVersion)
 		if err != nil {
@@ -149,6 +149,26 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.Differences = append(r.Differences, schema.Compare(schema.Side{Name: "shadow", Schema: shadow}, schema.Side{Name: "live database", Schema: live})...)
 	}
 	return r, nil
+}
+
+// liveDirty explains a dirty live database as migrate status does, from
+// the ledger's record of the migration in flight: a shadow built "up to
+// the live version" would build the failed migration too.
+func liveDirty(ctx context.Context, o Options, v int) error {
+	fallback := &migrate.DirtyError{Version: v, Prev: -1}
+	run, err := migrate.Open(ctx, migrate.Options{Connect: o.Connect, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
+	if err != nil {
+		return fallback
+	}
+	defer run.Close()
+	st, err := run.Status()
+	if err != nil {
+		return fallback
+	}
+	if err := st.DirtyErr(run.Source()); err != nil {
+		return err
+	}
+	return fallback
 }
 
 // snapshotVersionRE reads the version line without decoding the file.
