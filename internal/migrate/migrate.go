@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/sqlscan"
@@ -46,7 +47,7 @@ type Options struct {
 	StatementTimeout time.Duration
 	Log              io.Writer // one line per migration applied; nil for none
 	// Ledger is dbguard's history table beside the version table; default
-	// dbguard_migrations.
+	// config.LedgerTableFor(Table).
 	Ledger string
 	// Tool is dbguard's version, recorded in the ledger.
 	Tool string
@@ -103,7 +104,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		o.Table = pgxdriver.DefaultMigrationsTable
 	}
 	if o.Ledger == "" {
-		o.Ledger = DefaultLedgerTable
+		o.Ledger = config.LedgerTableFor(o.Table)
 	}
 	o.Connect.LockTimeout = o.LockTimeout
 	db, injected, err := pg.Connect(ctx, o.Connect)

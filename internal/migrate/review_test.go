@@ -1,0 +1,75 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// A migration without a down file is one golang-migrate rolls back by
+// moving the version alone (an "empty" migration: no dirty mark). That is
+// not a force: the ledger must record it as a down, and the next file's
+// entry must start from the version it left.
+func TestReviewDownWithoutDownFile(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);", "1_a.down.sql": "DROP TABLE a;\nDROP TABLE nosuch;",
+		"2_b.up.sql": "CREATE TABLE b (id int);",
+	})
+	r := open(t, dbURL, dir, nil)
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	var me *MigrationError
+	if err := r.Down(ctx, 0, true); !errors.As(err, &me) || me.File != filepath.Join(dir, "1_a.down.sql") || me.Failed != 1 || me.Prev != 1 {
+		t.Fatalf("down --all = %v (%+v)", err, me)
+	}
+	r = open(t, dbURL, dir, nil)
+	var dirty *DirtyError
+	if err := status(t, r).Err(true, r.Source()); !errors.As(err, &dirty) || dirty.File != filepath.Join(dir, "1_a.down.sql") {
+		t.Fatalf("status = %v", err)
+	}
+	rec, err := r.Recover(ctx, false)
+	if err != nil || rec.Version != 1 {
+		t.Fatalf("recover = %+v %v, want version 1 (where it was before 1_a.down.sql)", rec, err)
+	}
+	var got []string
+	for _, e := range history(t, r) {
+		got = append(got, e.Direction+" "+e.File+" "+e.State)
+	}
+	if want := "up 1_a.up.sql done|up 2_b.up.sql done|down  done|down 1_a.down.sql recovered"; strings.Join(got, "|") != want {
+		t.Errorf("history %q, want %q", strings.Join(got, "|"), want)
+	}
+}
+
+// Two services share one database, each with its own golang-migrate table
+// (migrations.table) and no migrations.ledger of its own: each one's
+// ledger must describe its own folder only, or the second service's first
+// up is refused for "edited" files it never applied.
+func TestReviewTwoVersionTablesOneDatabase(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	billing := files(t, map[string]string{"1_invoices.up.sql": "CREATE TABLE invoices (id int);", "2_lines.up.sql": "CREATE TABLE lines (id int);"})
+	auth := files(t, map[string]string{"1_users.up.sql": "CREATE TABLE users (id int);"})
+	rb := open(t, dbURL, billing, func(o *Options) { o.Table = "billing_migrations" })
+	if err := rb.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	ra := open(t, dbURL, auth, func(o *Options) { o.Table = "auth_migrations" })
+	if err := status(t, ra).Err(false, ra.Source()); err == nil || !strings.Contains(err.Error(), "pending") {
+		t.Errorf("auth status = %v, want 1 pending and nothing else", err)
+	}
+	if err := ra.Up(ctx, 0); err != nil {
+		t.Fatalf("auth up = %v", err)
+	}
+	for _, r := range []*Runner{open(t, dbURL, billing, func(o *Options) { o.Table = "billing_migrations" }), open(t, dbURL, auth, func(o *Options) { o.Table = "auth_migrations" })} {
+		if err := status(t, r).Err(false, r.Source()); err != nil {
+			t.Errorf("%s: status = %v", r.Source().Dir, err)
+		}
+	}
+}
