@@ -191,6 +191,12 @@ func (r *Runner) record(version int, dirty bool) error {
 				// constraint): that is the migration failing.
 				f.open = false
 				r.failed(err)
+				// The server's error, not the driver's: that one quotes
+				// the ledger's statements and hides the server's from
+				// explain, which then could not name the file.
+				if pgErr, _ := driverError(err); pgErr != nil {
+					err = pgErr
+				}
 				return database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
 			}
 			return err

@@ -73,3 +73,33 @@ func TestReviewTwoVersionTablesOneDatabase(t *testing.T) {
 		}
 	}
 }
+
+// A deferred constraint fails at COMMIT, which dbguard sends with the
+// version write: the migration failed, was rolled back whole, and recover
+// puts the version back.
+func TestReviewDeferredConstraintAtCommit(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE p (id int PRIMARY KEY);",
+		"2_b.up.sql": "CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO c VALUES (1);\n",
+	})
+	r := open(t, dbURL, dir, nil)
+	var me *MigrationError
+	if err := r.Up(ctx, 0); !errors.As(err, &me) || me.File != filepath.Join(dir, "2_b.up.sql") || !me.Transactional ||
+		!strings.Contains(errorText(err), "violates foreign key constraint") || !strings.Contains(me.Hint(), "dbguard migrate recover") {
+		t.Fatalf("up = %v", err)
+	}
+	if cols := columns(t, dbURL, "c"); len(cols) != 0 {
+		t.Fatalf("c was committed: %v", cols)
+	}
+	r = open(t, dbURL, dir, nil)
+	var dirty *DirtyError
+	if err := status(t, r).Err(true, r.Source()); !errors.As(err, &dirty) || dirty.Entry == nil || dirty.Entry.State != StateFailed ||
+		!strings.Contains(dirty.Error(), "violates foreign key constraint") {
+		t.Fatalf("status = %v (%+v)", err, dirty)
+	}
+	if rec, err := r.Recover(ctx, false); err != nil || rec.Version != 1 || rec.Completed {
+		t.Fatalf("recover = %+v %v", rec, err)
+	}
+}
