@@ -277,6 +277,9 @@ type MigrationError struct {
 	OutOfOrder    bool
 	Transactional bool
 	Why           string // why it does not run as one transaction
+	// Committed: the file's transaction committed; what failed is the
+	// version write after it (PgErr is that failure).
+	Committed bool
 }
 
 // ExitCode is 1: a migration failed.
@@ -294,7 +297,15 @@ func (e *MigrationError) Error() string {
 	}
 	// The server's words quote the file (an unterminated string runs to
 	// its end), so they are cut like the excerpt.
-	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, output.Clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
+	if e.Committed {
+		fmt.Fprintf(&b, "%s: applied and committed, but recording the version after it failed: ", loc)
+		loc = "" // the position is not in the file
+		line = 0
+	}
+	if loc != "" {
+		loc += ": "
+	}
+	fmt.Fprintf(&b, "%s%s (SQLSTATE %s)", loc, output.Clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
 	if e.PgErr.Detail != "" {
 		fmt.Fprintf(&b, "\n    detail: %s", output.Clip(e.PgErr.Detail, maxMessage))
 	}
@@ -391,6 +402,8 @@ func (e *MigrationError) Hint() string {
 		retry = "dbguard migrate down 1"
 	}
 	switch {
+	case e.Committed:
+		return "the migration is fully applied, only its record is missing (a file that changes the session, such as SET ROLE, must undo it at its end: RESET ROLE); record it with: dbguard migrate recover"
 	case e.Ledger && e.Transactional:
 		return fmt.Sprintf("PostgreSQL ran it as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then fix the file and run: %s", retry)
 	case e.Ledger:

@@ -86,6 +86,9 @@ type flight struct {
 	id    int64
 	entry Entry
 	open  bool // dbguard's transaction for the file is open
+	// committed: the file's transaction committed, and recording the
+	// version after it failed.
+	committed bool
 }
 
 // Open checks the migrations folder and connects. The folder is checked
@@ -605,6 +608,7 @@ func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *
 		e.Version, e.Failed, e.File, e.Direction = f.entry.VersionDirty, f.entry.Version, r.src.Path(f.entry.File), f.entry.Direction
 		e.Prev, e.Ledger, e.OutOfOrder = f.entry.VersionBefore, true, f.entry.OutOfOrder
 		e.Transactional, e.Why = f.entry.Transactional, r.whyNot(f.entry.File)
+		e.Committed = f.committed
 		return e
 	}
 	v, _, verr := r.drv.Version()

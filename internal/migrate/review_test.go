@@ -103,3 +103,35 @@ func TestReviewDeferredConstraintAtCommit(t *testing.T) {
 		t.Fatalf("recover = %+v %v", rec, err)
 	}
 }
+
+// A migration that ends in SET ROLE (to create objects as their owner)
+// commits its work; the version write after it then runs as that role and
+// may be refused. The error must not say the work was rolled back, and
+// recover must record it as applied.
+func TestReviewSetRoleAfterCommit(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	role := "dbguard_review_owner"
+	exec(t, dbURL, "DROP ROLE IF EXISTS "+role+"; CREATE ROLE "+role+" NOLOGIN; GRANT CREATE ON SCHEMA public TO "+role)
+	t.Cleanup(func() { exec(t, dbURL, "DROP OWNED BY "+role+"; DROP ROLE "+role) })
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "SET ROLE " + role + ";\nCREATE TABLE b (id int);\n",
+	})
+	r := open(t, dbURL, dir, nil)
+	err := r.Up(ctx, 0)
+	if err == nil {
+		t.Fatal("up succeeded as a role that cannot write the version table")
+	}
+	if len(columns(t, dbURL, "b")) != 1 {
+		t.Fatalf("b not committed; up = %v", err)
+	}
+	if txt := errorText(err); strings.Contains(txt, "nothing of it was applied") || strings.Contains(txt, "failed to commit") ||
+		!strings.Contains(txt, "2_b.up.sql") || !strings.Contains(txt, "dbguard migrate recover") {
+		t.Errorf("up = %s", txt)
+	}
+	r = open(t, dbURL, dir, nil)
+	if rec, err := r.Recover(ctx, false); err != nil || rec.Version != 2 || !rec.Completed {
+		t.Fatalf("recover = %+v %v", rec, err)
+	}
+}
