@@ -62,6 +62,10 @@ func TestResolveDetects(t *testing.T) {
 		{"dbmate", map[string]string{"db/migrations/20240101_a.sql": "-- migrate:up\nSELECT 1;\n"}, Dbmate, "."},
 		{"goose", map[string]string{"migrations/00001_a.sql": "-- +goose Up\nSELECT 1;\n"}, Goose, "."},
 		{"goose-looking text that is golang-migrate", map[string]string{"migrations/1_a.up.sql": "SELECT '-- +goose Up';"}, GolangMigrate, "."},
+		// Another tool's marks in a subfolder of a golang-migrate project
+		// are an example or docs, not the project's tool.
+		{"golang-migrate with an alembic.ini in docs", map[string]string{"migrations/1_a.up.sql": "SELECT 1;", "docs/alembic.ini": "[alembic]\n"}, GolangMigrate, "."},
+		{"golang-migrate with a prisma example", map[string]string{"migrations/000001_a.up.sql": "SELECT 1;", "examples/prisma/schema.prisma": ""}, GolangMigrate, "."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := tree(t, tc.files)
