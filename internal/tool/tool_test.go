@@ -138,6 +138,23 @@ func TestTraps(t *testing.T) {
 	if len(traps) != 2 || traps[0].File != "alembic/env.py:3" || traps[1].File != "alembic.ini:3" {
 		t.Fatalf("traps %+v", traps)
 	}
+	// The env.py alembic init writes reads the ini's URL: engine_from_config
+	// is not python-decouple's config(), so the literal URL is a trap.
+	os.WriteFile(filepath.Join(root, "alembic", "env.py"), []byte(`from alembic import context
+from sqlalchemy import engine_from_config, pool
+config = context.config
+def run_migrations_offline():
+    url = config.get_main_option("sqlalchemy.url")
+def run_migrations_online():
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+`), 0o644)
+	if traps := p.Traps(); len(traps) != 1 || traps[0].File != "alembic.ini:3" {
+		t.Errorf("stock env.py: traps %+v", traps)
+	}
 	// env.py that reads the environment makes the ini URL harmless.
 	os.WriteFile(filepath.Join(root, "alembic", "env.py"), []byte("import os\nurl = os.environ['DATABASE_URL']\n"), 0o644)
 	if traps := p.Traps(); len(traps) != 0 {
