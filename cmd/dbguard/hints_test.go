@@ -50,6 +50,8 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.NoSuchVersionError{Version: 9},
 		&migrate.PendingError{Count: 1},
 		&migrate.InterruptedError{},
+		&migrate.StatementTimeoutError{Transactional: true},
+		&migrate.StatementTimeoutError{},
 		&migrate.LockTimeoutError{},
 	}
 	var commands []string

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -427,6 +428,33 @@ func (e *MigrationError) stateBefore() int {
 
 // InterruptedError means Ctrl-C or SIGTERM stopped the run between two
 // migrations; the database is clean.
+// StatementTimeoutError is a migration cut by migrations.statement_timeout.
+// golang-migrate enforces it on the client, by cancelling the query and
+// closing the connection, so the server rolled back what was not committed.
+type StatementTimeoutError struct {
+	File          string
+	Timeout       time.Duration
+	Transactional bool
+}
+
+// ExitCode is 1: the migration failed.
+func (e *StatementTimeoutError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the file that ran too long.
+func (e *StatementTimeoutError) Where() string { return e.File }
+
+func (e *StatementTimeoutError) Error() string {
+	return fmt.Sprintf("%s: a statement ran longer than migrations.statement_timeout (%s) and was cancelled; the database is marked dirty", cmp.Or(e.File, "migration"), e.Timeout)
+}
+
+// Hint names the next step.
+func (e *StatementTimeoutError) Hint() string {
+	if e.Transactional {
+		return "it ran as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then raise migrations.statement_timeout in dbguard.yaml (or split the file) and run: dbguard migrate up"
+	}
+	return "it does not run as one transaction, so part of it may have run: see what with: dbguard migrate status; then raise migrations.statement_timeout in dbguard.yaml and recover"
+}
+
 type InterruptedError struct {
 	Version int
 	Err     error

@@ -522,6 +522,9 @@ func (r *Runner) explain(err error, direction string) error {
 	if errors.Is(err, gomigrate.ErrLockTimeout) {
 		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
 	}
+	if to := r.timedOut(err, dbErr); to != nil {
+		return to
+	}
 	if connectionLost(err, pgErr, dbErr) {
 		// Not err itself: golang-migrate's database.Error prints the whole
 		// migration (52 MB for a 50 MB file).
@@ -548,6 +551,23 @@ func (r *Runner) explain(err error, direction string) error {
 		return bounded{err.Error(), err}
 	}
 	return err
+}
+
+// timedOut is the explanation of a migration statement cut by
+// migrations.statement_timeout (golang-migrate's context deadline, which
+// pgx enforces by closing the connection): not a lost database.
+func (r *Runner) timedOut(err error, dbErr *database.Error) error {
+	if r.o.StatementTimeout <= 0 || r.flight == nil {
+		return nil
+	}
+	if dbErr != nil && dbErr.OrigErr != nil {
+		err = dbErr.OrigErr
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || r.drv != nil && r.drv.ctx != nil && r.drv.ctx.Err() != nil {
+		return nil
+	}
+	f := r.flight.entry
+	return &StatementTimeoutError{File: r.src.Path(f.File), Timeout: r.o.StatementTimeout, Transactional: f.Transactional}
 }
 
 // bounded is an error whose text is cut to maxMessage bytes: whatever the

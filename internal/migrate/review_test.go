@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
@@ -132,6 +133,34 @@ func TestReviewSetRoleAfterCommit(t *testing.T) {
 	}
 	r = open(t, dbURL, dir, nil)
 	if rec, err := r.Recover(ctx, false); err != nil || rec.Version != 2 || !rec.Completed {
+		t.Fatalf("recover = %+v %v", rec, err)
+	}
+}
+
+// A migration cut by migrations.statement_timeout is a failed migration
+// like any other: named, rolled back, recorded, recoverable.
+func TestReviewStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);\nSELECT pg_sleep(5);\n",
+	})
+	r := open(t, dbURL, dir, func(o *Options) { o.StatementTimeout = 300 * time.Millisecond })
+	var te *StatementTimeoutError
+	if err := r.Up(ctx, 0); !errors.As(err, &te) || te.File != filepath.Join(dir, "2_b.up.sql") || !te.Transactional ||
+		!strings.Contains(errorText(err), "longer than migrations.statement_timeout (300ms)") || strings.Contains(errorText(err), "lost the connection") {
+		t.Fatalf("up = %v", errorText(err))
+	}
+	if len(columns(t, dbURL, "b")) != 0 {
+		t.Fatal("b committed")
+	}
+	r = open(t, dbURL, dir, nil)
+	var dirty *DirtyError
+	if err := status(t, r).Err(true, r.Source()); !errors.As(err, &dirty) || dirty.Entry == nil {
+		t.Fatalf("status = %v", err)
+	}
+	if rec, err := r.Recover(ctx, false); err != nil || rec.Version != 1 {
 		t.Fatalf("recover = %+v %v", rec, err)
 	}
 }
