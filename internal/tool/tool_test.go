@@ -127,6 +127,33 @@ func TestAlembicOrderAndApplied(t *testing.T) {
 	}
 }
 
+// Revision files as newer Alembic templates and formatters write them:
+// typed assignments, a merge's parents wrapped over lines (black wraps a
+// long tuple), and a comment that quotes another revision.
+func TestAlembicRevisionForms(t *testing.T) {
+	root := tree(t, map[string]string{
+		"alembic.ini": "[alembic]\nscript_location = alembic\n",
+		"alembic/versions/a.py": "from typing import Sequence, Union\nrevision: str = \"a1\"\n" +
+			"down_revision: Union[str, None] = None  # squashed from 'old0'\n",
+		"alembic/versions/b.py": "revision: str = 'b2'\ndown_revision: Union[str, None] = 'a1'\n",
+		"alembic/versions/x.py": "revision: str = 'x9'\ndown_revision: Union[str, None] = 'a1'\n",
+		"alembic/versions/c.py": "revision: str = \"c3\"\ndown_revision: Union[str, Sequence[str], None] = (\n    \"b2\",\n    \"x9\",\n)\nbranch_labels = None\n",
+		"alembic/versions/o.py": "revision = 'old0'\ndown_revision = None\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := p.files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := alembicApplied(fs, []string{"c3"})
+	if !applied["a1"] || !applied["b2"] || !applied["x9"] || !applied["c3"] || applied["old0"] {
+		t.Errorf("applied below c3: %v", applied)
+	}
+}
+
 func TestTraps(t *testing.T) {
 	root := tree(t, map[string]string{
 		"alembic.ini":       "[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://app:pw@prod/app\n",
