@@ -164,3 +164,19 @@ func TestReviewStatementTimeout(t *testing.T) {
 		t.Fatalf("recover = %+v %v", rec, err)
 	}
 }
+
+// A file that is one CALL of a procedure that commits in batches runs
+// under golang-migrate (one statement, outside any transaction block); it
+// must under dbguard too, which must not wrap it in a transaction.
+func TestReviewCallThatCommits(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	exec(t, dbURL, "CREATE TABLE t (id int); CREATE PROCEDURE batch() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMMIT; INSERT INTO t VALUES (2); END $$")
+	dir := files(t, map[string]string{"1_a.up.sql": "CALL batch();"})
+	r := open(t, dbURL, dir, nil)
+	if err := r.Up(context.Background(), 0); err != nil {
+		t.Fatal(errorText(err))
+	}
+	if h := history(t, r); len(h) != 1 || h[0].Transactional || h[0].State != StateDone {
+		t.Errorf("history %+v", h)
+	}
+}
