@@ -42,6 +42,7 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.MigrationError{Version: 2, Failed: 2, Prev: -1, Direction: "up"},
 		&migrate.MigrationError{Version: 1, Failed: 2, Prev: 1, Direction: "down"},
 		&migrate.MigrationError{Ledger: true, Transactional: true, Direction: "up"},
+		&migrate.MigrationError{Ledger: true, Transactional: true, Committed: true, Direction: "up"},
 		&migrate.MigrationError{Ledger: true, Direction: "down", Why: "line 2: COMMIT"},
 		&migrate.MissingVersionError{Version: 7, Below: -1},
 		&migrate.EditedError{Edited: []migrate.Edited{{Version: 1, File: "m/000001_a.up.sql"}}},
@@ -49,6 +50,8 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.NoSuchVersionError{Version: 9},
 		&migrate.PendingError{Count: 1},
 		&migrate.InterruptedError{},
+		&migrate.StatementTimeoutError{Transactional: true},
+		&migrate.StatementTimeoutError{},
 		&migrate.LockTimeoutError{},
 	}
 	var commands []string

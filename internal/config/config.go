@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -138,6 +139,24 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// LedgerTableFor is the default ledger beside golang-migrate's version
+// table: dbguard_migrations beside schema_migrations, dbguard_<table>
+// beside any other. Services sharing a database each keep their own
+// version table; one ledger for all of them would hold the others'
+// migrations as this folder's (edited files, late merges) and hand out
+// the same ids under different locks. The name is cut to PostgreSQL's 63
+// bytes, as the server would cut it.
+func LedgerTableFor(table string) string {
+	if table == "" || table == DefaultMigrationsTable {
+		return DefaultLedgerTable
+	}
+	name := "dbguard_" + table
+	for len(name) > 63 || !utf8.ValidString(name) {
+		name = name[:len(name)-1]
+	}
+	return name
+}
+
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
@@ -236,7 +255,7 @@ func (c *Config) fillDefaults() {
 		c.Migrations.Table = DefaultMigrationsTable
 	}
 	if c.Migrations.Ledger == "" {
-		c.Migrations.Ledger = DefaultLedgerTable
+		c.Migrations.Ledger = LedgerTableFor(c.Migrations.Table)
 	}
 	if c.Migrations.LockTimeout == 0 {
 		c.Migrations.LockTimeout = Duration(DefaultLockTimeout)

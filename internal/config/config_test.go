@@ -344,3 +344,17 @@ func TestDiscoverMisnamed(t *testing.T) {
 		}
 	}
 }
+
+func TestLedgerTableFor(t *testing.T) {
+	long := strings.Repeat("é", 40) // 80 bytes
+	for table, want := range map[string]string{
+		"":                   "dbguard_migrations",
+		"schema_migrations":  "dbguard_migrations",
+		"billing_migrations": "dbguard_billing_migrations",
+		long:                 "dbguard_" + strings.Repeat("é", 27), // 62 bytes: a whole rune under 63
+	} {
+		if got := LedgerTableFor(table); got != want {
+			t.Errorf("LedgerTableFor(%q) = %q, want %q", table, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -277,6 +278,9 @@ type MigrationError struct {
 	OutOfOrder    bool
 	Transactional bool
 	Why           string // why it does not run as one transaction
+	// Committed: the file's transaction committed; what failed is the
+	// version write after it (PgErr is that failure).
+	Committed bool
 }
 
 // ExitCode is 1: a migration failed.
@@ -294,7 +298,15 @@ func (e *MigrationError) Error() string {
 	}
 	// The server's words quote the file (an unterminated string runs to
 	// its end), so they are cut like the excerpt.
-	fmt.Fprintf(&b, "%s: %s (SQLSTATE %s)", loc, output.Clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
+	if e.Committed {
+		fmt.Fprintf(&b, "%s: applied and committed, but recording the version after it failed: ", loc)
+		loc = "" // the position is not in the file
+		line = 0
+	}
+	if loc != "" {
+		loc += ": "
+	}
+	fmt.Fprintf(&b, "%s%s (SQLSTATE %s)", loc, output.Clip(e.PgErr.Message, maxMessage), e.PgErr.Code)
 	if e.PgErr.Detail != "" {
 		fmt.Fprintf(&b, "\n    detail: %s", output.Clip(e.PgErr.Detail, maxMessage))
 	}
@@ -391,6 +403,8 @@ func (e *MigrationError) Hint() string {
 		retry = "dbguard migrate down 1"
 	}
 	switch {
+	case e.Committed:
+		return "the migration is fully applied, only its record is missing (a file that changes the session, such as SET ROLE, must undo it at its end: RESET ROLE); record it with: dbguard migrate recover"
 	case e.Ledger && e.Transactional:
 		return fmt.Sprintf("PostgreSQL ran it as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then fix the file and run: %s", retry)
 	case e.Ledger:
@@ -414,6 +428,33 @@ func (e *MigrationError) stateBefore() int {
 
 // InterruptedError means Ctrl-C or SIGTERM stopped the run between two
 // migrations; the database is clean.
+// StatementTimeoutError is a migration cut by migrations.statement_timeout.
+// golang-migrate enforces it on the client, by cancelling the query and
+// closing the connection, so the server rolled back what was not committed.
+type StatementTimeoutError struct {
+	File          string
+	Timeout       time.Duration
+	Transactional bool
+}
+
+// ExitCode is 1: the migration failed.
+func (e *StatementTimeoutError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the file that ran too long.
+func (e *StatementTimeoutError) Where() string { return e.File }
+
+func (e *StatementTimeoutError) Error() string {
+	return fmt.Sprintf("%s: a statement ran longer than migrations.statement_timeout (%s) and was cancelled; the database is marked dirty", cmp.Or(e.File, "migration"), e.Timeout)
+}
+
+// Hint names the next step.
+func (e *StatementTimeoutError) Hint() string {
+	if e.Transactional {
+		return "it ran as one transaction, so nothing of it was applied; put the version back with: dbguard migrate recover; then raise migrations.statement_timeout in dbguard.yaml (or split the file) and run: dbguard migrate up"
+	}
+	return "it does not run as one transaction, so part of it may have run: see what with: dbguard migrate status; then raise migrations.statement_timeout in dbguard.yaml and recover"
+}
+
 type InterruptedError struct {
 	Version int
 	Err     error

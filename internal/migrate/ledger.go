@@ -14,11 +14,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dbguard/dbguard/internal/config"
 )
 
 // DefaultLedgerTable is where dbguard keeps its history of migrations, in
-// the schema of golang-migrate's version table.
-const DefaultLedgerTable = "dbguard_migrations"
+// the schema of golang-migrate's version table, when that is the default
+// schema_migrations (see config.LedgerTableFor).
+const DefaultLedgerTable = config.DefaultLedgerTable
 
 // The kinds of ledger entries.
 const (

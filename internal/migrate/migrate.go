@@ -32,6 +32,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/sqlscan"
@@ -46,7 +47,7 @@ type Options struct {
 	StatementTimeout time.Duration
 	Log              io.Writer // one line per migration applied; nil for none
 	// Ledger is dbguard's history table beside the version table; default
-	// dbguard_migrations.
+	// config.LedgerTableFor(Table).
 	Ledger string
 	// Tool is dbguard's version, recorded in the ledger.
 	Tool string
@@ -85,6 +86,9 @@ type flight struct {
 	id    int64
 	entry Entry
 	open  bool // dbguard's transaction for the file is open
+	// committed: the file's transaction committed, and recording the
+	// version after it failed.
+	committed bool
 }
 
 // Open checks the migrations folder and connects. The folder is checked
@@ -103,7 +107,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		o.Table = pgxdriver.DefaultMigrationsTable
 	}
 	if o.Ledger == "" {
-		o.Ledger = DefaultLedgerTable
+		o.Ledger = config.LedgerTableFor(o.Table)
 	}
 	o.Connect.LockTimeout = o.LockTimeout
 	db, injected, err := pg.Connect(ctx, o.Connect)
@@ -518,6 +522,9 @@ func (r *Runner) explain(err error, direction string) error {
 	if errors.Is(err, gomigrate.ErrLockTimeout) {
 		return &LockTimeoutError{Target: r.target, Timeout: r.o.LockTimeout, Holder: r.lockHolder()}
 	}
+	if to := r.timedOut(err, dbErr); to != nil {
+		return to
+	}
 	if connectionLost(err, pgErr, dbErr) {
 		// Not err itself: golang-migrate's database.Error prints the whole
 		// migration (52 MB for a 50 MB file).
@@ -544,6 +551,23 @@ func (r *Runner) explain(err error, direction string) error {
 		return bounded{err.Error(), err}
 	}
 	return err
+}
+
+// timedOut is the explanation of a migration statement cut by
+// migrations.statement_timeout (golang-migrate's context deadline, which
+// pgx enforces by closing the connection): not a lost database.
+func (r *Runner) timedOut(err error, dbErr *database.Error) error {
+	if r.o.StatementTimeout <= 0 || r.flight == nil {
+		return nil
+	}
+	if dbErr != nil && dbErr.OrigErr != nil {
+		err = dbErr.OrigErr
+	}
+	if !errors.Is(err, context.DeadlineExceeded) || r.drv != nil && r.drv.ctx != nil && r.drv.ctx.Err() != nil {
+		return nil
+	}
+	f := r.flight.entry
+	return &StatementTimeoutError{File: r.src.Path(f.File), Timeout: r.o.StatementTimeout, Transactional: f.Transactional}
 }
 
 // bounded is an error whose text is cut to maxMessage bytes: whatever the
@@ -604,6 +628,7 @@ func (r *Runner) migrationError(direction string, dbErr *database.Error, pgErr *
 		e.Version, e.Failed, e.File, e.Direction = f.entry.VersionDirty, f.entry.Version, r.src.Path(f.entry.File), f.entry.Direction
 		e.Prev, e.Ledger, e.OutOfOrder = f.entry.VersionBefore, true, f.entry.OutOfOrder
 		e.Transactional, e.Why = f.entry.Transactional, r.whyNot(f.entry.File)
+		e.Committed = f.committed
 		return e
 	}
 	v, _, verr := r.drv.Version()

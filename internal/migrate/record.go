@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/golang-migrate/migrate/v4/database"
 
@@ -186,11 +187,28 @@ func (r *Runner) record(version int, dirty bool) error {
 		}
 		q = append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
 		if err := r.exec(q...); err != nil {
+			if f.open && r.committed(f.id) {
+				// The COMMIT went through and the version write after it
+				// failed: the file changed the session (SET ROLE to a role
+				// that cannot write the version table). Its work is in;
+				// recover records it as applied.
+				f.open, f.committed = false, true
+				if pgErr, _ := driverError(err); pgErr != nil {
+					err = pgErr
+				}
+				return database.Error{OrigErr: err, Err: "the migration committed, recording its version failed", Query: []byte("COMMIT")}
+			}
 			if f.open {
 				// The file's own transaction failed to commit (a deferred
 				// constraint): that is the migration failing.
 				f.open = false
 				r.failed(err)
+				// The server's error, not the driver's: that one quotes
+				// the ledger's statements and hides the server's from
+				// explain, which then could not name the file.
+				if pgErr, _ := driverError(err); pgErr != nil {
+					err = pgErr
+				}
 				return database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
 			}
 			return err
@@ -207,6 +225,17 @@ func (r *Runner) record(version int, dirty bool) error {
 	return r.exec("BEGIN", versionSQL(r.versionTable(), version, false),
 		fmt.Sprintf("UPDATE %s SET state = 'forced', version_after = %d, finished_at = clock_timestamp() WHERE finished_at IS NULL", r.ledger.table, version),
 		r.ledger.insertSQL(&e), "COMMIT")
+}
+
+// committed reports whether the transaction that ran entry id's file
+// committed: its first statement set committed_at. Read on a connection of
+// its own, as the migration's session may be in no state to ask.
+func (r *Runner) committed(id int64) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var done bool
+	err := r.db.QueryRowContext(ctx, "SELECT committed_at IS NOT NULL FROM "+r.ledger.table+" WHERE id = $1", id).Scan(&done)
+	return err == nil && done
 }
 
 // entryFor is the ledger entry of the migration golang-migrate starts when

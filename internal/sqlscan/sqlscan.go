@@ -7,6 +7,7 @@ package sqlscan
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -255,8 +256,23 @@ func Analyze(text string) Shape {
 			sh.Transactional, sh.Why = false, fmt.Sprintf("line %d: %s", st.Line, why)
 		}
 	}
+	// One statement alone runs outside any transaction block, so a
+	// procedure it calls, or a DO block, may COMMIT: golang-migrate runs
+	// such a file, and wrapping it in a transaction would make it fail.
+	if len(sh.Statements) == 1 && sh.Transactional {
+		st := sh.Statements[0]
+		switch {
+		case len(st.Words) > 0 && st.Words[0] == "CALL":
+			sh.Transactional, sh.Why = false, fmt.Sprintf("line %d: CALL runs alone, outside a transaction, so the procedure may COMMIT", st.Line)
+		case len(st.Words) > 0 && st.Words[0] == "DO" && bodyCommits.MatchString(st.Text):
+			sh.Transactional, sh.Why = false, fmt.Sprintf("line %d: DO commits inside its body", st.Line)
+		}
+	}
 	return sh
 }
+
+// bodyCommits finds transaction control in a DO block's body.
+var bodyCommits = regexp.MustCompile(`(?i)\b(COMMIT|ROLLBACK)\b`)
 
 // Control reports a transaction-control statement (BEGIN, COMMIT, ...).
 func (s Statement) Control() bool {

@@ -43,7 +43,14 @@ func TestAnalyze(t *testing.T) {
 		why  string
 	}{
 		{"CREATE TABLE a (id int); ALTER TABLE a ADD COLUMN b text;", true, ""},
-		{"DO $$ BEGIN COMMIT; END $$;", true, ""},
+		// Alone in a file, CALL and DO run outside any transaction (one
+		// statement in a simple query), so a procedure or block may COMMIT;
+		// beside others they are in the implicit transaction and may not.
+		{"SELECT 1; DO $$ BEGIN COMMIT; END $$;", true, ""},
+		{"DO $$ BEGIN PERFORM 1; END $$;", true, ""},
+		{"DO $$ BEGIN COMMIT; END $$;", false, "line 1: DO commits inside its body"},
+		{"-- backfill in batches\nCALL backfill(1000);", false, "line 2: CALL runs alone, outside a transaction, so the procedure may COMMIT"},
+		{"CALL backfill(1000); SELECT 1;", true, ""},
 		{"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS 'BEGIN END';", true, ""},
 		{"REFRESH MATERIALIZED VIEW CONCURRENTLY v;", true, ""},
 		{"BEGIN;\nCREATE TABLE a (id int);\nCOMMIT;", false, "line 1: BEGIN: the file controls its own transactions"},

@@ -108,7 +108,7 @@ type Trap struct {
 var (
 	overrideTrue = regexp.MustCompile(`load_dotenv\([^)]*override\s*=\s*True`)
 	iniURL       = regexp.MustCompile(`^\s*sqlalchemy\.url\s*=\s*(\S.*?)\s*$`)
-	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|config\(`)
+	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
 )
 
 // Traps reads the tool's own configuration for what would send it

@@ -187,15 +187,7 @@ func (p *Project) files() ([]file, error) {
 			if rev == nil {
 				continue
 			}
-			f := file{id: string(rev[1]), name: name}
-			if d := alembicDown.FindSubmatch(data); d != nil {
-				var downs []string
-				for _, q := range alembicQuoted.FindAllSubmatch(d[1], -1) {
-					downs = append(downs, string(q[1]))
-				}
-				f.down = strings.Join(downs, ",")
-			}
-			out = append(out, f)
+			out = append(out, file{id: string(rev[1]), name: name, down: alembicDowns(data)})
 		case Dbmate, Goose:
 			if m := versionFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
 				id := m[1]
@@ -211,6 +203,31 @@ func (p *Project) files() ([]file, error) {
 		return alembicOrder(out), nil
 	}
 	return out, nil
+}
+
+// alembicDowns is the revisions a revision file's down_revision names,
+// comma-separated: one, None, or a merge's tuple, which a formatter may
+// wrap over lines; a comment after it is not part of it.
+func alembicDowns(data []byte) string {
+	loc := alembicDown.FindSubmatchIndex(data)
+	if loc == nil {
+		return ""
+	}
+	var value strings.Builder
+	depth := 0
+	for _, line := range strings.SplitAfter(string(data[loc[2]:]), "\n") {
+		code, _, _ := strings.Cut(line, "#") // revision ids hold no #
+		value.WriteString(code)
+		depth += strings.Count(code, "(") + strings.Count(code, "[") - strings.Count(code, ")") - strings.Count(code, "]")
+		if depth <= 0 {
+			break
+		}
+	}
+	var downs []string
+	for _, q := range alembicQuoted.FindAllStringSubmatch(value.String(), -1) {
+		downs = append(downs, q[1])
+	}
+	return strings.Join(downs, ",")
 }
 
 // alembicOrder sorts revisions so each follows the ones it revises.

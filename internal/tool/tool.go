@@ -96,19 +96,20 @@ type found struct {
 // detect looks for each tool's marks in migrations.workdir (or the root),
 // and in the root's direct subfolders when no workdir is set (a backend/
 // beside a frontend/). More than one tool is an error: the user says which.
+//
+// Marks in the root win over the subfolders', and so do golang-migrate's
+// own files (*.up.sql in the migrations folder): an alembic.ini in docs/
+// or a Prisma schema in examples/ of a golang-migrate project is not the
+// tool that runs its migrations.
 func detect(cfg *config.Config) (*found, error) {
-	dirs := []string{cfg.Workdir()}
-	if cfg.Migrations.Workdir == "" {
+	all := marks(cfg.Workdir(), cfg)
+	if len(all) == 0 && cfg.Migrations.Workdir == "" && !anyName(cfg.MigrationsDir(), ".up.sql") {
 		entries, _ := os.ReadDir(cfg.Root)
 		for _, e := range entries {
 			if e.IsDir() && !strings.HasPrefix(e.Name(), ".") && e.Name() != "node_modules" && e.Name() != "vendor" {
-				dirs = append(dirs, filepath.Join(cfg.Root, e.Name()))
+				all = append(all, marks(filepath.Join(cfg.Root, e.Name()), cfg)...)
 			}
 		}
-	}
-	var all []found
-	for _, d := range dirs {
-		all = append(all, marks(d, cfg)...)
 	}
 	if len(all) == 0 {
 		return nil, nil
@@ -160,6 +161,20 @@ func marks(dir string, cfg *config.Config) []found {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// anyName reports whether dir holds a file whose name ends in suffix.
+func anyName(dir, suffix string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // anyFile reports whether a .sql file in dir matches re (read up to 4 KiB).

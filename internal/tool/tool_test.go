@@ -62,6 +62,10 @@ func TestResolveDetects(t *testing.T) {
 		{"dbmate", map[string]string{"db/migrations/20240101_a.sql": "-- migrate:up\nSELECT 1;\n"}, Dbmate, "."},
 		{"goose", map[string]string{"migrations/00001_a.sql": "-- +goose Up\nSELECT 1;\n"}, Goose, "."},
 		{"goose-looking text that is golang-migrate", map[string]string{"migrations/1_a.up.sql": "SELECT '-- +goose Up';"}, GolangMigrate, "."},
+		// Another tool's marks in a subfolder of a golang-migrate project
+		// are an example or docs, not the project's tool.
+		{"golang-migrate with an alembic.ini in docs", map[string]string{"migrations/1_a.up.sql": "SELECT 1;", "docs/alembic.ini": "[alembic]\n"}, GolangMigrate, "."},
+		{"golang-migrate with a prisma example", map[string]string{"migrations/000001_a.up.sql": "SELECT 1;", "examples/prisma/schema.prisma": ""}, GolangMigrate, "."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := tree(t, tc.files)
@@ -123,6 +127,33 @@ func TestAlembicOrderAndApplied(t *testing.T) {
 	}
 }
 
+// Revision files as newer Alembic templates and formatters write them:
+// typed assignments, a merge's parents wrapped over lines (black wraps a
+// long tuple), and a comment that quotes another revision.
+func TestAlembicRevisionForms(t *testing.T) {
+	root := tree(t, map[string]string{
+		"alembic.ini": "[alembic]\nscript_location = alembic\n",
+		"alembic/versions/a.py": "from typing import Sequence, Union\nrevision: str = \"a1\"\n" +
+			"down_revision: Union[str, None] = None  # squashed from 'old0'\n",
+		"alembic/versions/b.py": "revision: str = 'b2'\ndown_revision: Union[str, None] = 'a1'\n",
+		"alembic/versions/x.py": "revision: str = 'x9'\ndown_revision: Union[str, None] = 'a1'\n",
+		"alembic/versions/c.py": "revision: str = \"c3\"\ndown_revision: Union[str, Sequence[str], None] = (\n    \"b2\",\n    \"x9\",\n)\nbranch_labels = None\n",
+		"alembic/versions/o.py": "revision = 'old0'\ndown_revision = None\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := p.files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied := alembicApplied(fs, []string{"c3"})
+	if !applied["a1"] || !applied["b2"] || !applied["x9"] || !applied["c3"] || applied["old0"] {
+		t.Errorf("applied below c3: %v", applied)
+	}
+}
+
 func TestTraps(t *testing.T) {
 	root := tree(t, map[string]string{
 		"alembic.ini":       "[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://app:pw@prod/app\n",
@@ -133,6 +164,23 @@ func TestTraps(t *testing.T) {
 	traps := p.Traps()
 	if len(traps) != 2 || traps[0].File != "alembic/env.py:3" || traps[1].File != "alembic.ini:3" {
 		t.Fatalf("traps %+v", traps)
+	}
+	// The env.py alembic init writes reads the ini's URL: engine_from_config
+	// is not python-decouple's config(), so the literal URL is a trap.
+	os.WriteFile(filepath.Join(root, "alembic", "env.py"), []byte(`from alembic import context
+from sqlalchemy import engine_from_config, pool
+config = context.config
+def run_migrations_offline():
+    url = config.get_main_option("sqlalchemy.url")
+def run_migrations_online():
+    connectable = engine_from_config(
+        config.get_section(config.config_ini_section, {}),
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
+    )
+`), 0o644)
+	if traps := p.Traps(); len(traps) != 1 || traps[0].File != "alembic.ini:3" {
+		t.Errorf("stock env.py: traps %+v", traps)
 	}
 	// env.py that reads the environment makes the ini URL harmless.
 	os.WriteFile(filepath.Join(root, "alembic", "env.py"), []byte("import os\nurl = os.environ['DATABASE_URL']\n"), 0o644)
