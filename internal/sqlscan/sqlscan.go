@@ -324,6 +324,10 @@ func (s Statement) NoTransaction() string {
 		return head + " cannot run inside a transaction"
 	case w[0] == "REINDEX" && len(w) > 1 && (w[1] == "SYSTEM" || w[1] == "DATABASE"):
 		return head + " cannot run inside a transaction"
+	case head == "DISCARD ALL":
+		return "DISCARD ALL cannot run inside a transaction"
+	case head == "ALTER DATABASE" && len(w) >= 6 && w[3] == "SET" && w[4] == "TABLESPACE":
+		return "ALTER DATABASE ... SET TABLESPACE cannot run inside a transaction"
 	}
 	return ""
 }

@@ -60,6 +60,10 @@ func TestAnalyze(t *testing.T) {
 		{"\n\nDROP INDEX CONCURRENTLY i;", false, "line 3: DROP INDEX CONCURRENTLY"},
 		{"VACUUM t;", false, "VACUUM cannot"},
 		{"ALTER SYSTEM SET work_mem = '8MB';", false, "ALTER SYSTEM"},
+		{"discard all;", false, "DISCARD ALL cannot"},
+		{"DISCARD PLANS;", true, ""},
+		{"ALTER DATABASE app SET TABLESPACE fast;", false, "SET TABLESPACE cannot"},
+		{"ALTER DATABASE app SET work_mem = '8MB';", true, ""},
 		{"-- BEGIN;\nSELECT 'COMMIT';", true, ""},
 	} {
 		sh := Analyze(tc.text)
