@@ -131,6 +131,13 @@ func TestConnectionDroppedMidMigration(t *testing.T) {
 	if code := exitCodeOf(next.Run()); code != 1 || !strings.Contains(nout.String(), "dirty at version 2") {
 		t.Errorf("next run: exit %d\n%s", code, nout)
 	}
+	// The ledger recorded why, over another connection, and that the
+	// file's transaction was rolled back.
+	for _, want := range []string{"000002_long.up.sql failed going up: terminating connection due to administrator command", "rolled all of it back"} {
+		if !strings.Contains(nout.String(), want) {
+			t.Errorf("next run does not say %q:\n%s", want, nout)
+		}
+	}
 	fix, fout := dbguardProcess(t, dir, "migrate", "force", "1")
 	if err := fix.Run(); err != nil {
 		t.Fatalf("force 1: %v\n%s", err, fout)

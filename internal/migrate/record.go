@@ -284,8 +284,17 @@ func (r *Runner) runBody(body io.Reader) error {
 // reads the same (the client died).
 func (r *Runner) failed(err error) {
 	msg, line := failure(err)
-	_ = r.exec("ROLLBACK", fmt.Sprintf("UPDATE %s SET state = 'failed', error = %s, error_line = %d WHERE id = %d AND finished_at IS NULL",
-		r.ledger.table, lit(msg), line, r.flight.id))
+	update := fmt.Sprintf("UPDATE %s SET state = 'failed', error = %s, error_line = %d WHERE id = %d AND finished_at IS NULL",
+		r.ledger.table, lit(msg), line, r.flight.id)
+	if r.exec("ROLLBACK", update) == nil {
+		return
+	}
+	// The migration's session is gone (terminated, timed out): another
+	// connection may still reach the server, so the next status can say
+	// what happened rather than "its client died".
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = r.db.ExecContext(ctx, update)
 }
 
 // failure is what the ledger keeps of an error: the server's message and

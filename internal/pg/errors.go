@@ -46,7 +46,7 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // Hint names the next step.
 func (e *UnreachableError) Hint() string {
 	if e.During != "" {
-		return "once the database is back, run: dbguard migrate status (it names a migration left dirty, and how to recover; each file runs in one transaction, so its changes were rolled back)"
+		return "once the database is back, run: dbguard migrate status (it names the migration left dirty, whether its work was rolled back, and how to recover)"
 	}
 	if e.Waited > 0 {
 		return "check that the server is running and reachable from here, then run the command again"
