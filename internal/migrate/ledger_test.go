@@ -39,6 +39,19 @@ func history(t *testing.T, r *Runner) []Entry {
 	return h
 }
 
+// migrated applies files to a fresh database: its URL, the folder and the
+// runner that applied them.
+func migrated(t *testing.T, fs map[string]string) (string, string, *Runner) {
+	t.Helper()
+	dbURL := pgtest.DB(t)
+	dir := files(t, fs)
+	r := open(t, dbURL, dir, nil)
+	if err := r.Up(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	return dbURL, dir, r
+}
+
 func status(t *testing.T, r *Runner) *Status {
 	t.Helper()
 	st, err := r.Status()
@@ -111,12 +124,7 @@ func TestLedgerAdoptsRawGolangMigrate(t *testing.T) {
 // records the new content.
 func TestLedgerEditedAfterApply(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
-	r := open(t, dbURL, dir, nil)
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id bigint);")
 	r = open(t, dbURL, dir, nil)
 	var edited *EditedError
@@ -153,12 +161,7 @@ func TestLedgerEditedAfterApply(t *testing.T) {
 // out of order with the flag, and recorded so.
 func TestLedgerLateMerge(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "3_c.up.sql": "CREATE TABLE c (id int);"})
-	r := open(t, dbURL, dir, nil)
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "3_c.up.sql": "CREATE TABLE c (id int);"})
 	write(t, dir, "2_b.up.sql", "CREATE TABLE b (id int);")
 	r = open(t, dbURL, dir, nil)
 	st := status(t, r)
@@ -296,12 +299,7 @@ func TestLedgerOwnTransactionFails(t *testing.T) {
 // there, and recover records it as applied instead of undoing it.
 func TestLedgerCommittedBeforeRecorded(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
-	r := open(t, dbURL, dir, nil)
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	h := history(t, r)
 	if h[1].Committed == nil {
 		t.Fatalf("no commit mark on %+v", h[1])
