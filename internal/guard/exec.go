@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -46,7 +47,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	cmd.Env = t.Environ(os.Environ(), o.Vars)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return runForwarding(cmd, o.Args[0])
+	return Run(cmd, o.Args[0])
 }
 
 // URLIn is the guarded URL as the loaders of dir (absolute, or relative
@@ -72,22 +73,35 @@ func (t *Target) URLIn(dir string) *dburl.URL {
 // Environ is environ with each of vars set to the guarded URL, and no
 // other definition of them.
 func (t *Target) Environ(environ, vars []string) []string {
+	set := map[string]string{}
+	for _, v := range vars {
+		set[v] = t.URL.String()
+	}
+	return SetEnv(environ, set)
+}
+
+// SetEnv is environ with each variable of set given its value and no
+// other definition of it; those come last, sorted by name.
+func SetEnv(environ []string, set map[string]string) []string {
 	env := []string{}
 	for _, kv := range environ {
 		k, _, _ := strings.Cut(kv, "=")
-		if !slices.Contains(vars, k) {
+		if _, ok := set[k]; !ok {
 			env = append(env, kv)
 		}
 	}
-	for _, v := range vars {
-		env = append(env, v+"="+t.URL.String())
+	keys := slices.Sorted(maps.Keys(set))
+	for _, k := range keys {
+		env = append(env, k+"="+set[k])
 	}
 	return env
 }
 
-// runForwarding runs cmd to its end. The terminal sends Ctrl-C to the
-// child itself; a SIGTERM or SIGHUP sent to dbguard alone is passed on.
-func runForwarding(cmd *exec.Cmd, name string) (int, error) {
+// Run runs a child of dbguard's (exec's command, a migration tool) to its
+// end and returns its exit code, 128+N when signal N ended it. The
+// terminal sends Ctrl-C to the child itself; a SIGTERM or SIGHUP sent to
+// dbguard alone is passed on.
+func Run(cmd *exec.Cmd, name string) (int, error) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)

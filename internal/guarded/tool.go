@@ -44,8 +44,11 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 		return err
 	}
 	talk := output.Talk{W: o.Stderr}
+	if p.Detected != "" {
+		talk.Infof("the migrations run with %s (found %s; migrations.tool in dbguard.yaml says otherwise)", p.Kind, p.Detected)
+	}
 	u := t.URLIn(p.Workdir)
-	env := p.Environ(os.Environ(), o.Config.URLVars(), u.String())
+	env := guard.SetEnv(os.Environ(), p.Env(o.Config.URLVars(), u.String()))
 	for _, s := range steps {
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
 		if err := runStep(ctx, s, p.Workdir, env, o, o.Stderr); err != nil {
@@ -90,16 +93,20 @@ func runStep(ctx context.Context, s tool.Step, dir string, env []string, o Migra
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
 			Next: fmt.Sprintf("install %s (or activate the environment that has it); dbguard migrate status reads its table without it", s.Args[0])}
 	}
-	// Not CommandContext: Ctrl-C reaches the tool from the terminal, and
-	// killing a migration tool mid-file is the one thing not to do.
+	// Not CommandContext: Ctrl-C reaches the tool from the terminal (and
+	// guard.Run passes on a SIGTERM), and killing a migration tool
+	// mid-file is the one thing not to do.
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir, cmd.Env = dir, env
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	if err := cmd.Run(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("%s failed: %v", s, err),
+	code, err := guard.Run(cmd, s.Args[0])
+	switch {
+	case err != nil:
+		return err
+	case code != 0 && ctx.Err() != nil:
+		return ctx.Err()
+	case code != 0:
+		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("%s failed: exit status %d", s, code),
 			Next: "its own output above says what went wrong; then check where the database stands: dbguard migrate status"}
 	}
 	return nil
@@ -115,7 +122,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		if strings.TrimSpace(o.Tool.Commands.Status) == "" {
 			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
 		}
-		env := o.Tool.Environ(os.Environ(), o.Config.URLVars(), t.URLIn(o.Tool.Workdir).String())
+		env := guard.SetEnv(os.Environ(), o.Tool.Env(o.Config.URLVars(), t.URLIn(o.Tool.Workdir).String()))
 		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, env, o, o.Stdout)
 	}
 	db, _, err := pg.Connect(ctx, o.Connect.To(t.URL, t.ThroughPooler))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Step is one command line a tool runs, in its working folder.
@@ -64,37 +65,21 @@ func (p *Project) DownSteps(n int) ([]Step, error) {
 	return nil, fmt.Errorf("%s has no down command", p.Kind)
 }
 
-// Environ is the tool's environment: environ with the URL variables
+// Env is what the tool finds set in its environment: the URL variables
 // (vars, plus the tool's own) set to url, and the tool's settings.
-func (p *Project) Environ(environ []string, vars []string, url string) []string {
-	vars = append(slices.Clone(vars), p.Vars...)
+func (p *Project) Env(vars []string, url string) map[string]string {
 	set := map[string]string{}
-	for _, v := range vars {
+	for _, v := range append(slices.Clone(vars), p.Vars...) {
 		set[v] = url
 	}
-	if p.Kind == Goose {
+	switch p.Kind {
+	case Goose:
 		set["GOOSE_DRIVER"] = "postgres"
 		set["GOOSE_MIGRATION_DIR"] = p.Dir
-	}
-	if p.Kind == Dbmate {
+	case Dbmate:
 		set["DBMATE_MIGRATIONS_DIR"] = p.Dir
 	}
-	env := []string{}
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
-		if _, ok := set[k]; !ok {
-			env = append(env, kv)
-		}
-	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		env = append(env, k+"="+set[k])
-	}
-	return env
+	return set
 }
 
 // Trap is something in the project that would make the tool connect
@@ -125,7 +110,7 @@ func (p *Project) Traps() []Trap {
 	scanLines(envPy, func(n int, line string) {
 		code, _, _ := strings.Cut(line, "#")
 		if overrideTrue.MatchString(code) {
-			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", rel(p.Workdir, envPy), n),
+			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", output.RelTo(p.Workdir, envPy), n),
 				What: "load_dotenv(override=True) replaces the URL dbguard gives Alembic with whatever the .env file says (a pooled URL, another database)",
 				Fix:  "drop override=True (the variables dbguard sets then win), then run the command again"})
 		}
@@ -140,7 +125,7 @@ func (p *Project) Traps() []Trap {
 			return
 		}
 		if strings.Contains(m[1], "://") {
-			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", rel(p.Workdir, ini), n),
+			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", output.RelTo(p.Workdir, ini), n),
 				What: "sqlalchemy.url is a literal URL and env.py never reads the environment, so Alembic connects there whatever dbguard says",
 				Fix:  "make env.py read it: config.set_main_option(\"sqlalchemy.url\", os.environ[\"DATABASE_URL\"]), then run the command again"})
 		}
@@ -158,13 +143,6 @@ func scanLines(path string, f func(int, string)) {
 	for n := 1; sc.Scan(); n++ {
 		f(n, sc.Text())
 	}
-}
-
-func rel(base, p string) string {
-	if r, err := filepath.Rel(base, p); err == nil {
-		return r
-	}
-	return p
 }
 
 // TrapError refuses to run a tool that would connect elsewhere.

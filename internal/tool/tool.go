@@ -15,6 +15,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Kind names a migration tool, as migrations.tool does.
@@ -133,12 +134,7 @@ var (
 // marks lists the tools whose marks dir holds.
 func marks(dir string, cfg *config.Config) []found {
 	var out []found
-	rel := func(p string) string {
-		if r, err := filepath.Rel(cfg.Root, p); err == nil {
-			return filepath.ToSlash(r)
-		}
-		return p
-	}
+	rel := func(p string) string { return filepath.ToSlash(output.RelTo(cfg.Root, p)) }
 	if p := filepath.Join(dir, "alembic.ini"); exists(p) {
 		out = append(out, found{Alembic, dir, rel(p)})
 	}
@@ -178,16 +174,19 @@ func anyName(dir, suffix string) bool {
 }
 
 // anyFile reports whether a .sql file in dir matches re (read up to 4 KiB).
+// golang-migrate's files (*.up.sql, *.down.sql) are neither tool's, so a
+// golang-migrate folder of hundreds of files costs no reads.
 func anyFile(dir string, re *regexp.Regexp) bool {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return false
 	}
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".sql") || strings.HasSuffix(name, ".up.sql") || strings.HasSuffix(name, ".down.sql") {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, e.Name()))
+		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			continue
 		}

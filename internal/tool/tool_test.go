@@ -13,6 +13,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
@@ -191,7 +192,7 @@ def run_migrations_online():
 
 func TestEnviron(t *testing.T) {
 	p := &Project{Kind: Goose, Dir: "/p/migrations", Vars: []string{"GOOSE_DBSTRING"}}
-	env := p.Environ([]string{"PATH=/bin", "DATABASE_URL=old", "GOOSE_DBSTRING=old"}, []string{"DATABASE_URL"}, "postgres://x")
+	env := guard.SetEnv([]string{"PATH=/bin", "DATABASE_URL=old", "GOOSE_DBSTRING=old"}, p.Env([]string{"DATABASE_URL"}, "postgres://x"))
 	want := "PATH=/bin DATABASE_URL=postgres://x GOOSE_DBSTRING=postgres://x GOOSE_DRIVER=postgres GOOSE_MIGRATION_DIR=/p/migrations"
 	if got := strings.Join(env, " "); got != want {
 		t.Errorf("Environ =\n%s\nwant\n%s", got, want)
