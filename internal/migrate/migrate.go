@@ -142,7 +142,7 @@ func (r *Runner) migrator() error {
 		return r.explain(err, "")
 	}
 	r.inner = inner
-	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol, inflight: -2}
+	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol}
 	if !drv.none {
 		if err := inner.Run(strings.NewReader(r.reset)); err != nil {
 			return r.explain(err, "")
@@ -368,7 +368,7 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 		return r.explain(err, "")
 	}
 	defer r.drv.Unlock()
-	r.drv.ctx, r.drv.inflight = ctx, -2
+	r.drv.ctx = ctx
 	defer func() { r.drv.ctx = nil }()
 	late, err := r.prepare(ctx, direction)
 	if err != nil {
@@ -533,8 +533,8 @@ func (r *Runner) explain(err error, direction string) error {
 			cause = dbErr.OrigErr
 		}
 		e := &pg.UnreachableError{Target: r.target, Err: cause, During: "the migration run"}
-		if direction != "" && r.drv != nil && r.drv.inflight > -2 {
-			e.File, _ = r.fileOf(direction, r.drv.inflight)
+		if f := r.flight; direction != "" && f != nil && f.entry.File != "" {
+			e.File = r.src.Path(f.entry.File) // what was running when it went
 		}
 		return e
 	}
@@ -727,9 +727,6 @@ type lockingDriver struct {
 	reset   string // restores the session's lock_timeout for the migrations
 	none    bool
 	ctx     context.Context // the current run's; nil between runs
-	// inflight is the version last recorded dirty (a migration started),
-	// -2 for none yet: what was running if the connection is lost.
-	inflight int
 }
 
 // errStopped ends a run between two migrations once its context is done.
@@ -742,9 +739,6 @@ var errStopped = errors.New("stopped between migrations")
 func (d *lockingDriver) SetVersion(version int, dirty bool) error {
 	if dirty && d.ctx != nil && d.ctx.Err() != nil {
 		return errStopped
-	}
-	if dirty {
-		d.inflight = version
 	}
 	return d.r.record(version, dirty)
 }
