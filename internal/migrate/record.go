@@ -333,12 +333,10 @@ func (r *Runner) whyNot(name string) string {
 func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 	e := &DirtyError{Version: v, Prev: -1, InProgress: inProgress}
 	if f != nil && f.VersionDirty == v {
-		e.Entry = f
-		e.File = r.src.Path(f.File)
-		if f.File == "" {
-			e.File = ""
+		e.Entry, e.Prev = f, f.VersionBefore
+		if f.File != "" {
+			e.File = r.src.Path(f.File)
 		}
-		e.Prev = f.VersionBefore
 		if !f.Transactional && f.Committed == nil && f.File != "" {
 			e.Why = r.whyNot(f.File)
 			e.MayHaveRun = r.mayHaveRun(f)

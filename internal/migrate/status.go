@@ -119,7 +119,7 @@ func (r *Runner) Status() (*Status, error) {
 	}
 	edited := map[int]bool{}
 	for _, x := range s.Integrity.Edited {
-		edited[int(x.Version)] = true
+		edited[x.Version] = true
 	}
 	for _, m := range r.src.Migrations {
 		ver := int(m.Version)
