@@ -197,8 +197,14 @@ func (s *scanner) quoted(q byte, backslash bool) {
 		case c == '\n':
 			s.line++
 		case backslash && c == '\\':
+			// A backslash escapes the next byte; at the very end of the
+			// text there is none, and the string runs to the end.
+			if s.i+1 >= len(s.src) {
+				s.i = len(s.src)
+				return
+			}
 			s.i++
-			if s.i < len(s.src) && s.src[s.i] == '\n' {
+			if s.src[s.i] == '\n' {
 				s.line++
 			}
 		case c == q && s.peek(1) == q:
