@@ -1,6 +1,7 @@
 # Build, test and demo dbguard. `make test` is what CI runs (.ci/run).
 GO       ?= go
-FUZZTIME ?= 20000x
+SHELL    := /bin/bash
+FUZZTIME ?= 300000x
 BIN      := bin/dbguard
 
 .PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook bench-plan conformance release-snapshot clean
@@ -17,7 +18,8 @@ vet:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Every fuzz target, briefly: a crash found becomes a test case in testdata/fuzz.
+# Every fuzz target, open-ended (not part of `make test` or CI): run it before
+# a stop and commit what it finds, a crash becomes a test case in testdata/fuzz.
 # A count, not a duration: a -fuzztime deadline that expires while a new input
 # is being minimised fails the run with "context deadline exceeded" (seen in CI).
 fuzz:
@@ -32,11 +34,18 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 
+# Deterministic: every test, every fuzz target's seed corpus and every saved
+# crasher in testdata/fuzz run as ordinary tests; nothing is time-boxed.
+# Open-ended fuzzing is `make fuzz`, run by hand before a stop. testsum
+# prints each package, the output of failed tests and the count; TALLY sums
+# the counts of every `go test` in one CI run.
+TALLY   ?= $(CURDIR)/.cache/test-tally.json
+TESTSUM := $(GO) run ./scripts/testsum -tally $(TALLY)
 test: vet
-	$(GO) test -race -count=1 ./...
+	@mkdir -p $(dir $(TALLY))
+	set -o pipefail; $(GO) test -race -count=1 -json ./... | $(TESTSUM)
 	# Once per CI run: the pre-commit framework builds dbguard itself (~30 s).
-	$(GO) test -count=1 -tags framework -run '^TestPreCommitFrameworkBuild$$' ./internal/hooks
-	$(MAKE) --no-print-directory fuzz
+	set -o pipefail; $(GO) test -count=1 -json -tags framework -run '^TestPreCommitFrameworkBuild$$' ./internal/hooks | $(TESTSUM)
 
 # The performance page: every benchmark on one throwaway server, one
 # Markdown table (RUNS=7 by default). Or one section at a time.
@@ -62,7 +71,8 @@ GORELEASER_VERSION ?= v2.15.1
 release-snapshot:
 	@command -v goreleaser >/dev/null 2>&1 || [ -x "$$($(GO) env GOPATH)/bin/goreleaser" ] || \
 	  $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
-	$(GO) test -count=1 -tags goreleaser -timeout 30m -run '^TestGoreleaserSnapshot$$' ./cmd/dbguard
+	@mkdir -p $(dir $(TALLY))
+	set -o pipefail; $(GO) test -count=1 -json -tags goreleaser -timeout 30m -run '^TestGoreleaserSnapshot$$' ./cmd/dbguard | $(TESTSUM)
 
 demo: build
 	./scripts/demo.sh $(BIN)
