@@ -94,7 +94,7 @@ var Tools = []string{"golang-migrate", "alembic", "prisma", "dbmate", "goose", "
 type Schema struct {
 	Schemas   []string `yaml:"schemas"`    // default [public]
 	Snapshot  string   `yaml:"snapshot"`   // default dbguard.schema.yaml, relative to the root
-	ShadowURL string   `yaml:"shadow_url"` // where --shadow builds its database; default: the live server
+	ShadowURL string   `yaml:"shadow_url"` // a dedicated server for every shadow database; default: a throwaway sandbox (plan.shadow)
 	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
 }
 
@@ -110,7 +110,19 @@ type Plan struct {
 	// Severity changes a rule's severity: rule id -> danger, warning,
 	// info or off. The ids are the plan package's; it checks them.
 	Severity map[string]string `yaml:"severity"`
+	// Shadow is where every preview (plan, up --plan, the ci plan check,
+	// verify --shadow) runs the migration files: sandbox, a throwaway
+	// server dbguard starts and deletes (the default), or live, a database
+	// on the live server, allowed only for files with no statement that
+	// can act beyond that database. schema.shadow_url, when set, wins.
+	Shadow string `yaml:"shadow"`
 }
+
+// Shadow places (plan.shadow).
+const (
+	ShadowSandbox = "sandbox"
+	ShadowLive    = "live"
+)
 
 // Severities are the values plan.severity takes.
 var Severities = []string{"danger", "warning", "info", "off"}
@@ -246,6 +258,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Env.Mode == "" {
 		c.Env.Mode = DefaultMode
+	}
+	if c.Plan.Shadow == "" {
+		c.Plan.Shadow = ShadowSandbox
 	}
 	c.DirGiven = c.Migrations.Dir != ""
 	if c.Migrations.Dir == "" {
@@ -575,6 +590,11 @@ func (c *Config) validate() error {
 		if !identRE.MatchString(n) {
 			return bad(fmt.Sprintf("schema name %q: use a plain identifier", n), "schema", "schemas", i)
 		}
+	}
+	switch c.Plan.Shadow {
+	case "", ShadowSandbox, ShadowLive:
+	default:
+		return bad(fmt.Sprintf("plan.shadow: %q is not a place for the shadow database (want %s or %s)", c.Plan.Shadow, ShadowSandbox, ShadowLive), "plan", "shadow")
 	}
 	for id, sev := range c.Plan.Severity {
 		if !slices.Contains(Severities, sev) {

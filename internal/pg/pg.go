@@ -41,6 +41,11 @@ type ConnectOptions struct {
 	// client_min_messages lowered, its debug messages): dbguard migrate
 	// plan reads "rewriting table" and "verifying table" from them.
 	OnNotice func(*pgconn.Notice)
+	// ReadOnly makes every transaction of the session read-only
+	// (default_transaction_read_only, a startup parameter the session
+	// cannot be talked out of by accident): a preview's connections to the
+	// live server. Not through a pooler, which rejects the parameter.
+	ReadOnly bool
 }
 
 // DefaultConnectTimeout applies when neither the options nor the URL say.
@@ -67,6 +72,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if o.LockTimeout > 0 && !o.SimpleProtocol && cfg.RuntimeParams["lock_timeout"] == "" && !strings.Contains(cfg.RuntimeParams["options"], "lock_timeout") {
 		cfg.RuntimeParams["lock_timeout"] = fmt.Sprint(o.LockTimeout.Milliseconds())
 		injected = true
+	}
+	if o.ReadOnly && !o.SimpleProtocol {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
 	}
 	if o.OnNotice != nil {
 		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.OnNotice(n) }

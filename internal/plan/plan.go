@@ -9,6 +9,7 @@ package plan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/sqlscan"
@@ -157,6 +159,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The live server is only read: every session to it is read-only, and
+	// no statement of a migration file is sent to it (the shadow is a
+	// sandbox unless configured otherwise; see verify.WithShadow).
+	o.Connect.ReadOnly = true
 	r, err := migrate.Open(ctx, migrate.Options{Connect: o.Connect, Dir: o.Dir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 	if err != nil {
 		return nil, err
@@ -190,6 +196,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
 	}
+	// What can act beyond one database is found in the text, before
+	// anything runs, whatever the shadow later makes of it.
+	for _, f := range pending {
+		for _, a := range sqlscan.Reach(f.text) {
+			if a.Dynamic {
+				continue
+			}
+			rep.Findings = append(rep.Findings, Finding{Rule: "beyond-database", File: f.path, Line: a.Line,
+				Message: fmt.Sprintf("%s %s: migrate up would do that on the live server", a.What, a.Why)})
+		}
+	}
+	beyond := len(rep.Findings)
 	// The live side, read once: sizes, the lock_timeout a migration session
 	// starts with, and the schema the shadow must match.
 	var live liveInfo
@@ -214,6 +232,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return t.run(ctx, pending, liveSchema)
 		})
 	})
+	var failed *FailedError
+	if err != nil && beyond > 0 && errors.As(err, &failed) {
+		// The sandbox refused what the text already shows acts beyond the
+		// database (CREATE ROLE without the right to): the findings are
+		// the verdict, the failure a note.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("the shadow stopped at %s:%d: %s", failed.File, failed.Line, output.Clip(failed.Err.Error(), 300)))
+		err = nil
+	}
 	if err != nil {
 		return nil, err
 	}

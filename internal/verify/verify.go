@@ -5,8 +5,6 @@ package verify
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,13 +14,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/config"
-	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
@@ -85,6 +81,10 @@ func (r *Report) HasSources() bool { return len(r.Sources) > 0 }
 // Run connects to the live database, introspects it once and compares it
 // with each expectation source.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Shadow {
+		// A preview: the live server is only read (see WithShadow).
+		o.Connect.ReadOnly = true
+	}
 	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
 	// Nothing to compare with: say so without connecting (verify runs after
 	// every migration, and most projects start with no source at all).
@@ -252,9 +252,10 @@ func schemas(cfg *config.Config) []string {
 	return out
 }
 
-// BuildShadow applies the migrations up to version into a new database —
-// on the live server, or the one schema.shadow_url names — introspects it
-// and drops it, whatever happens in between (a failing migration, Ctrl-C).
+// BuildShadow applies the migrations up to version into a new database (in
+// the sandbox, on the server schema.shadow_url names, or with plan.shadow:
+// live on the live server), introspects it and drops it, whatever happens
+// in between (a failing migration, Ctrl-C).
 func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, error) {
 	var s *schema.Schema
 	err := WithShadow(ctx, o, version, func(co pg.ConnectOptions) error {
@@ -263,63 +264,6 @@ func BuildShadow(ctx context.Context, o Options, version int) (*schema.Schema, e
 		return err
 	})
 	return s, err
-}
-
-// WithShadow builds a shadow database at version (as BuildShadow does),
-// hands its connection options to f, and drops it when f returns, whatever
-// happens in between (a failing migration, Ctrl-C). dbguard migrate plan
-// runs the pending migrations in it.
-func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
-	admin := o.Connect.URL
-	if u := o.Config.Schema.ShadowURL; u != "" {
-		var err error
-		if admin, err = dburl.Parse(u); err != nil {
-			return fmt.Errorf("schema.shadow_url: %w", err)
-		}
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	// The live database's name at the end says whose shadow it is (a
-	// person finding one left over, and tests running side by side).
-	name := "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
-	adminOpts := o.Connect
-	adminOpts.URL = admin
-	adminDB, _, err := pg.Connect(ctx, adminOpts)
-	if err != nil {
-		return err
-	}
-	defer adminDB.Close()
-	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return &ShadowError{Err: err}
-	}
-	defer func() {
-		// Not ctx: it may be cancelled (Ctrl-C), and the drop must happen.
-		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := adminDB.ExecContext(dctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil && o.Log != nil {
-			fmt.Fprintf(o.Log, "dbguard: warning: could not drop the shadow database %s: %v; drop it with: DROP DATABASE %s\n", name, err, name)
-		}
-	}()
-	shadowURL := admin.WithDatabase(name)
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, "dbguard: building shadow database %s from %s up to version %d\n", pg.Target(shadowURL), o.MigrationsDir, version)
-	}
-	co := o.Connect
-	co.URL, co.Wait = shadowURL, 0
-	if version >= 0 {
-		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
-		if err != nil {
-			return err
-		}
-		err = r.Goto(ctx, uint(version))
-		if cerr := r.Close(); err == nil && cerr != nil {
-			return cerr
-		}
-		if err != nil {
-			return &ShadowBuildError{Err: err}
-		}
-	}
-	return f(co)
 }
 
 // shadowSuffix is a database name cut to fit a shadow's name (63 bytes),

@@ -1,0 +1,185 @@
+// Package sandbox starts a throwaway PostgreSQL server for the previews
+// (migrate plan, up --plan, the ci plan check, verify --shadow): the
+// migration files of a branch under review run there, never on the live
+// server, so a DROP DATABASE, a CREATE ROLE or a COPY ... TO PROGRAM in a
+// pull request acts on a server dbguard created and deletes.
+//
+// The server is a fresh initdb in a private temporary folder (mode 0700),
+// reached only through a Unix socket in that folder (no TCP listener), with
+// fsync off. It is stopped and its folder removed by Close on every exit
+// path; a parent killed with -9 takes the server with it (Linux: the parent
+// death signal), and the folder a killed run leaves is removed by the next
+// run's Sweep.
+//
+// Migrations run there as a role named like the live migration role, which
+// is neither a superuser nor able to create roles: a superuser (or a
+// PostgreSQL 15 CREATEROLE role, which can grant itself
+// pg_execute_server_program) could run programs on this machine with
+// COPY ... TO PROGRAM.
+package sandbox
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// EnvBinDir names a folder of PostgreSQL server binaries to use first. It is
+// read from the process environment only: nothing in a repository (env
+// files, dbguard.yaml) can choose the programs dbguard starts.
+const EnvBinDir = "DBGUARD_PG_BINDIR"
+
+// prefix starts the name of every sandbox folder, so Sweep can find them.
+const prefix = "dbguard-sandbox-"
+
+// Superuser is the sandbox's bootstrap superuser. dbguard uses it only to
+// set the sandbox up; migrations never run as it.
+const Superuser = "dbguard_sandbox"
+
+// Binaries is one installation of the server programs.
+type Binaries struct {
+	Dir   string // holds initdb and postgres
+	Major int    // 15 for PostgreSQL 15.x
+	Full  string // "15.18", as initdb --version prints it
+}
+
+// Find lists the server installations on this machine, newest first:
+// $DBGUARD_PG_BINDIR, pg_config --bindir, Debian's /usr/lib/postgresql/N/bin,
+// Homebrew's postgresql@N, Postgres.app, and initdb on PATH.
+func Find() []Binaries {
+	var dirs []string
+	if d := os.Getenv(EnvBinDir); d != "" {
+		dirs = append(dirs, d)
+	}
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		dirs = append(dirs, strings.TrimSpace(string(out)))
+	}
+	for _, pattern := range []string{
+		"/usr/lib/postgresql/*/bin",                          // Debian, Ubuntu
+		"/usr/pgsql-*/bin",                                   // RHEL, Fedora (PGDG)
+		"/opt/homebrew/opt/postgresql@*/bin",                 // Homebrew, Apple silicon
+		"/usr/local/opt/postgresql@*/bin",                    // Homebrew, Intel
+		"/opt/homebrew/opt/postgresql/bin",                   // Homebrew's unversioned formula
+		"/usr/local/opt/postgresql/bin",                      //
+		"/Applications/Postgres.app/Contents/Versions/*/bin", // Postgres.app
+	} {
+		m, _ := filepath.Glob(pattern)
+		dirs = append(dirs, m...)
+	}
+	if p, err := exec.LookPath("initdb"); err == nil {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	var out []Binaries
+	seen := map[string]bool{}
+	for _, d := range dirs {
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			d = real
+		}
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		b, ok := probe(d)
+		if ok {
+			out = append(out, b)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Major > out[j].Major })
+	return out
+}
+
+// probe reads the version of the installation in dir.
+func probe(dir string) (Binaries, bool) {
+	initdb := filepath.Join(dir, exe("initdb"))
+	if _, err := os.Stat(filepath.Join(dir, exe("postgres"))); err != nil {
+		return Binaries{}, false
+	}
+	out, err := exec.Command(initdb, "--version").Output()
+	if err != nil {
+		return Binaries{}, false
+	}
+	// "initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+	f := strings.Fields(string(out))
+	if len(f) < 3 {
+		return Binaries{}, false
+	}
+	full := f[2]
+	major, err := strconv.Atoi(strings.SplitN(full, ".", 2)[0])
+	if err != nil {
+		return Binaries{}, false
+	}
+	return Binaries{Dir: dir, Major: major, Full: full}, true
+}
+
+func exe(name string) string {
+	if runtime.GOOS == "windows" {
+		return name + ".exe"
+	}
+	return name
+}
+
+// Choose picks the installation for a live server of major version want
+// (0: unknown): the same major when there is one, else the newest. The note
+// says what differs, "" when nothing does.
+func Choose(found []Binaries, want int) (Binaries, string, error) {
+	if len(found) == 0 {
+		return Binaries{}, "", &MissingError{}
+	}
+	if want == 0 {
+		return found[0], "", nil
+	}
+	if i := slices.IndexFunc(found, func(b Binaries) bool { return b.Major == want }); i >= 0 {
+		return found[i], "", nil
+	}
+	b := found[0]
+	return b, fmt.Sprintf("the sandbox runs PostgreSQL %d (no PostgreSQL %d server binaries here): locks, rewrites and errors are those of %d and may differ from the live server's; install PostgreSQL %d's server package, or set schema.shadow_url to a PostgreSQL %d server",
+		b.Major, want, b.Major, want, want), nil
+}
+
+// MissingError means no server binaries were found (exit 2: set up the
+// machine or the configuration).
+type MissingError struct{}
+
+func (e *MissingError) Error() string {
+	return "no PostgreSQL server binaries found for the preview's sandbox (looked for initdb in $" + EnvBinDir + ", pg_config --bindir, /usr/lib/postgresql/*/bin, Homebrew, Postgres.app and PATH); the migrations under review run only on a throwaway server, never on the live one"
+}
+
+// ExitCode is 2: the machine or the configuration needs a change.
+func (e *MissingError) ExitCode() int { return exitcode.Usage }
+
+// Hint names the fix.
+func (e *MissingError) Hint() string {
+	return "install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or set schema.shadow_url in dbguard.yaml to a server where dbguard may create databases"
+}
+
+// StartError means the sandbox server did not start (exit 2).
+type StartError struct {
+	Step string
+	Err  error
+	Log  string // the tail of the server's log
+}
+
+func (e *StartError) Error() string {
+	msg := fmt.Sprintf("the preview's sandbox server did not start (%s): %v", e.Step, e.Err)
+	if e.Log != "" {
+		msg += "; server log: " + e.Log
+	}
+	return msg
+}
+func (e *StartError) Unwrap() error { return e.Err }
+
+// ExitCode is 2: the machine needs a change.
+func (e *StartError) ExitCode() int { return exitcode.Usage }
+
+// Hint names the fix.
+func (e *StartError) Hint() string {
+	return "check that the PostgreSQL server package is complete and the temporary folder is writable, or set schema.shadow_url in dbguard.yaml to a server where dbguard may create databases"
+}

@@ -1,0 +1,198 @@
+//go:build !windows
+
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// The helper process: started by TestKilledParentLeavesNothing, it starts a
+// sandbox, says where, and waits to be killed.
+func TestMain(m *testing.M) {
+	if os.Getenv("SANDBOX_HELPER") == "1" {
+		s, err := Start(context.Background(), Options{})
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("dir=%s pid=%d\n", s.dir, s.cmd.Process.Pid)
+		time.Sleep(time.Hour)
+	}
+	os.Exit(m.Run())
+}
+
+func mustFind(t *testing.T) {
+	t.Helper()
+	if len(Find()) == 0 {
+		t.Fatalf("no PostgreSQL server binaries: %v", (&MissingError{}).Hint())
+	}
+}
+
+// TestStartClose: the sandbox is a real server, reachable only through a
+// socket in a private folder, and nothing of it is left after Close.
+func TestStartClose(t *testing.T) {
+	mustFind(t)
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(s.dir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the sandbox folder %s is %v (%v), want 0700", s.dir, fi.Mode(), err)
+	}
+	conn, err := pgx.Connect(ctx, s.AdminURL().DriverString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listen, fsync string
+	if err := conn.QueryRow(ctx, "SELECT current_setting('listen_addresses'), current_setting('fsync')").Scan(&listen, &fsync); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	if listen != "" || fsync != "off" {
+		t.Errorf("listen_addresses=%q fsync=%s: want no TCP listener and fsync off", listen, fsync)
+	}
+	pid := s.cmd.Process.Pid
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sandbox folder is still there: %v", err)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("the server (pid %d) still runs after Close", pid)
+	}
+}
+
+// TestKilledParentLeavesNothing: dbguard killed with -9 while a sandbox
+// runs. The server goes with it (the parent death signal), and the next
+// run's Sweep removes the folder; a live run's sandbox is left alone.
+func TestKilledParentLeavesNothing(t *testing.T) {
+	mustFind(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "SANDBOX_HELPER=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, _ := out.Read(buf)
+	line := strings.TrimSpace(string(buf[:n]))
+	var dir string
+	var pid int
+	if _, err := fmt.Sscanf(strings.ReplaceAll(line, "=", " "), "dir %s pid %d", &dir, &pid); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("helper said %q: %v", line, err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+
+	// A sandbox whose owner runs is not swept.
+	for _, d := range Sweep() {
+		if d == dir {
+			t.Fatalf("Sweep removed the sandbox of a running owner")
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+		if i == 600 {
+			t.Fatalf("the server (pid %d) outlived its killed parent by 30 s", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("expected the killed run's folder to be left for Sweep: %v", err)
+	}
+	removed := Sweep()
+	found := false
+	for _, d := range removed {
+		found = found || d == dir
+	}
+	if !found {
+		t.Errorf("Sweep removed %v, not the killed run's %s", removed, dir)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed run's folder is still there: %v", err)
+	}
+}
+
+// TestSweepStopsALeftoverServer: a leftover whose server still runs (no
+// parent death signal: macOS) is stopped, but only when the pid file names
+// a postgres of that very folder.
+func TestSweepStopsALeftoverServer(t *testing.T) {
+	mustFind(t)
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := s.cmd.Process.Pid
+	// Its owner is now someone long gone.
+	if err := os.WriteFile(filepath.Join(s.dir, "owner"), []byte("999999999 1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	Sweep()
+	select {
+	case <-s.done:
+	case <-time.After(30 * time.Second):
+		t.Errorf("Sweep did not stop the leftover server (pid %d)", pid)
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Sweep left the folder: %v", err)
+	}
+
+	// A planted folder whose pid file names another process: not killed.
+	planted, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(planted, "data"), 0o700)
+	victim := exec.Command("sleep", "60")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Process.Kill()
+	os.WriteFile(filepath.Join(planted, "data", "postmaster.pid"), []byte(strconv.Itoa(victim.Process.Pid)+"\n"), 0o600)
+	os.WriteFile(filepath.Join(planted, "owner"), []byte("999999999 1"), 0o600)
+	Sweep()
+	if err := victim.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Errorf("Sweep signalled a process that is not the leftover's server: %v", err)
+	}
+}
+
+// TestChoose: the live server's major when installed; otherwise the newest,
+// with a note saying what that can change; none at all is exit 2 with the fix.
+func TestChoose(t *testing.T) {
+	found := []Binaries{{Dir: "/a", Major: 17, Full: "17.2"}, {Dir: "/b", Major: 15, Full: "15.8"}}
+	if b, note, err := Choose(found, 15); err != nil || b.Dir != "/b" || note != "" {
+		t.Errorf("Choose(15) = %+v %q %v", b, note, err)
+	}
+	b, note, err := Choose(found, 16)
+	if err != nil || b.Dir != "/a" || !strings.Contains(note, "PostgreSQL 17") || !strings.Contains(note, "no PostgreSQL 16") {
+		t.Errorf("Choose(16) = %+v %q %v", b, note, err)
+	}
+	_, _, err = Choose(nil, 15)
+	var me *MissingError
+	if !errors.As(err, &me) || exitcode.Of(err) != exitcode.Usage || !strings.Contains(me.Hint(), "apt-get install -y postgresql") || !strings.Contains(me.Hint(), "schema.shadow_url") {
+		t.Errorf("Choose(nil) = %v", err)
+	}
+}

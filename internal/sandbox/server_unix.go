@@ -1,0 +1,360 @@
+//go:build !windows
+
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// Server is a running sandbox.
+type Server struct {
+	Binaries
+	Note  string // what differs from the live server; "" when nothing
+	dir   string // the private folder: data/, the socket, the log
+	port  int
+	cmd   *exec.Cmd
+	done  chan struct{} // closed when the server process has exited
+	runAs *syscall.Credential
+}
+
+// Options says what sandbox to start.
+type Options struct {
+	// Major is the live server's major version (0: unknown).
+	Major int
+	// Log receives one line saying which server was started; nil for none.
+	Log io.Writer
+}
+
+// Start sweeps the leftovers of killed runs, then initialises and starts a
+// sandbox server. Close it when done.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	Sweep()
+	bin, note, err := Choose(Find(), o.Major)
+	if err != nil {
+		return nil, err
+	}
+	var runAs *syscall.Credential
+	if os.Geteuid() == 0 {
+		// initdb and postgres refuse to run as root.
+		if runAs, err = serverUser(); err != nil {
+			return nil, &StartError{Step: "finding the postgres user to run it as (dbguard runs as root)", Err: err}
+		}
+	}
+	dir, err := os.MkdirTemp(baseDir(runAs), prefix)
+	if err != nil {
+		return nil, &StartError{Step: "creating its folder", Err: err}
+	}
+	s := &Server{Binaries: bin, Note: note, dir: dir, done: make(chan struct{}), runAs: runAs}
+	if err := s.start(ctx); err != nil {
+		s.remove()
+		return nil, err
+	}
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", bin.Full)
+	}
+	return s, nil
+}
+
+func (s *Server) start(ctx context.Context) error {
+	// The owner file lets Sweep tell a live run's sandbox from a leftover.
+	if err := os.WriteFile(filepath.Join(s.dir, "owner"), []byte(ownerID(os.Getpid())), 0o600); err != nil {
+		return &StartError{Step: "writing its folder", Err: err}
+	}
+	if s.runAs != nil {
+		if err := os.Chown(s.dir, int(s.runAs.Uid), int(s.runAs.Gid)); err != nil {
+			return &StartError{Step: "handing its folder to the postgres user", Err: err}
+		}
+	}
+	initdb := s.command(ctx, "initdb", "-D", s.dataDir(), "-U", Superuser, "--auth=trust",
+		"-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions")
+	if out, err := initdb.CombinedOutput(); err != nil {
+		return &StartError{Step: "initdb", Err: err, Log: tail(string(out), 600)}
+	}
+	// A port number only names the socket file: there is no TCP listener,
+	// and the folder is private, so no other user can connect.
+	s.port = 5432
+	logf, err := os.OpenFile(filepath.Join(s.dir, "server.log"), os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return &StartError{Step: "creating its log", Err: err}
+	}
+	defer logf.Close()
+	s.cmd = s.command(context.Background(), "postgres", "-D", s.dataDir(), "-k", s.dir, "-p", strconv.Itoa(s.port),
+		"-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "max_connections=20", "-c", "shared_buffers=32MB", "-c", "max_wal_size=1GB",
+		"-c", "autovacuum=off", "-c", "jit=off", "-c", "unix_socket_permissions=0700")
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	detach(s.cmd)
+	if err := s.cmd.Start(); err != nil {
+		return &StartError{Step: "starting postgres", Err: err}
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	// Ready when it accepts a connection.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		conn, err := pgx.Connect(cctx, s.AdminURL().DriverString())
+		cancel()
+		if err == nil {
+			conn.Close(context.Background())
+			return nil
+		}
+		select {
+		case <-s.done:
+			return &StartError{Step: "postgres exited", Err: errors.New("the server stopped while starting"), Log: s.logTail()}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return &StartError{Step: "waiting for it to accept connections", Err: err, Log: s.logTail()}
+		}
+	}
+}
+
+// command runs a server program of the chosen installation, as the postgres
+// user when dbguard runs as root.
+func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(s.Dir, exe(name)), args...)
+	cmd.Dir = s.dir
+	// The server gets a small, fixed environment: none of the guarded
+	// project's variables (PG*, DATABASE_URL) reach it.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LC_ALL=C", "TZ=UTC", "HOME=" + s.dir}
+	if s.runAs != nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: s.runAs}
+	}
+	return cmd
+}
+
+// baseDir is the folder the sandbox folder goes in: the temporary folder,
+// unless the server's user (postgres, when dbguard runs as root) cannot
+// reach it (a TMPDIR inside root's home), then /tmp.
+func baseDir(runAs *syscall.Credential) string {
+	tmp := os.TempDir()
+	if runAs == nil || reachable(tmp, runAs.Uid) {
+		return tmp
+	}
+	return "/tmp"
+}
+
+// bases are the folders Sweep looks in.
+func bases() []string {
+	if os.TempDir() == "/tmp" {
+		return []string{"/tmp"}
+	}
+	return []string{os.TempDir(), "/tmp"}
+}
+
+// reachable reports whether user uid may enter dir: every folder on the way
+// lets others (or uid, its owner) search it.
+func reachable(dir string, uid uint32) bool {
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return false
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return false
+		}
+		if st.Uid == uid && fi.Mode().Perm()&0o100 == 0 || st.Uid != uid && fi.Mode().Perm()&0o001 == 0 {
+			return false
+		}
+		if d == filepath.Dir(d) {
+			return true
+		}
+	}
+}
+
+func serverUser() (*syscall.Credential, error) {
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, fmt.Errorf("%w (the server package creates it)", err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+}
+
+func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
+
+// AdminURL is the sandbox superuser's URL to its maintenance database. It
+// has no password: the socket is in a folder only dbguard can enter.
+func (s *Server) AdminURL() *dburl.URL {
+	return s.URL(Superuser, "postgres")
+}
+
+// URL is user's URL to database db on the sandbox.
+func (s *Server) URL(user, db string) *dburl.URL {
+	u, err := dburl.Parse(fmt.Sprintf("host=%s port=%d user=%s dbname=%s sslmode=disable",
+		quoteKV(s.dir), s.port, quoteKV(user), quoteKV(db)))
+	if err != nil {
+		// The folder name comes from os.MkdirTemp and the names from
+		// dbguard; a parse failure is a bug.
+		panic(fmt.Sprintf("sandbox: building its URL: %v", err))
+	}
+	return u
+}
+
+func quoteKV(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+// Close stops the server and removes its folder.
+func (s *Server) Close() error {
+	if s.cmd != nil && s.cmd.Process != nil {
+		// SIGQUIT: immediate shutdown; the data is thrown away anyway.
+		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-s.done
+		}
+	}
+	return s.remove()
+}
+
+func (s *Server) remove() error {
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("removing the sandbox folder %s: %w", s.dir, err)
+	}
+	return nil
+}
+
+func (s *Server) logTail() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
+	return tail(string(b), 600)
+}
+
+func tail(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
+}
+
+// ownerID is "pid start-time": a pid alone may have been reused.
+func ownerID(pid int) string {
+	return strconv.Itoa(pid) + " " + startTime(pid)
+}
+
+// startTime is the process's start time in clock ticks since boot (Linux
+// /proc/PID/stat field 22); "" where there is no /proc.
+func startTime(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// The command name (field 2) may hold spaces and parentheses: the
+	// fields after it start at the last ')'.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return ""
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 20 {
+		return ""
+	}
+	return f[19]
+}
+
+// alive reports whether the owner recorded in a sandbox folder still runs.
+func alive(owner string) bool {
+	f := strings.Fields(owner)
+	if len(f) == 0 {
+		return false
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
+		return false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	return len(f) < 2 || startTime(pid) == f[1]
+}
+
+// Sweep stops and removes the sandboxes of runs that were killed before
+// they could (kill -9 of dbguard, a CI runner cancelled): every
+// dbguard-sandbox-* folder in the temporary folder that belongs to this
+// user (or, as root, to the postgres user) and whose owner process is gone.
+// It returns the folders it removed.
+func Sweep() []string {
+	var matches []string
+	for _, b := range bases() {
+		m, _ := filepath.Glob(filepath.Join(b, prefix+"*"))
+		matches = append(matches, m...)
+	}
+	var removed []string
+	for _, dir := range matches {
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() || !ownedByUs(fi) {
+			continue
+		}
+		owner, err := os.ReadFile(filepath.Join(dir, "owner"))
+		if err == nil && alive(string(owner)) {
+			continue
+		}
+		if err != nil && time.Since(fi.ModTime()) < time.Minute {
+			continue // being set up right now by another run
+		}
+		stopLeftover(dir)
+		if os.RemoveAll(dir) == nil {
+			removed = append(removed, dir)
+		}
+	}
+	return removed
+}
+
+// stopLeftover stops the server of a leftover sandbox, if one still runs:
+// the pid in its postmaster.pid, only when that process is a postgres whose
+// command line names this data folder (a pid file can be stale or planted).
+func stopLeftover(dir string) {
+	data := filepath.Join(dir, "data")
+	f, err := os.Open(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	if !sc.Scan() {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(sc.Text()))
+	if err != nil || pid <= 1 {
+		return
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil || !slices.Contains(strings.Split(string(cmdline), "\x00"), data) {
+		return
+	}
+	if syscall.Kill(pid, syscall.SIGQUIT) != nil {
+		return
+	}
+	for i := 0; i < 100; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+}

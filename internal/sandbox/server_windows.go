@@ -1,0 +1,39 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+)
+
+// Server is a running sandbox; on Windows there is none (see Start).
+type Server struct {
+	Binaries
+	Note string
+}
+
+// Options says what sandbox to start.
+type Options struct {
+	Major int
+	Log   io.Writer
+}
+
+// Start refuses on Windows: the sandbox relies on Unix sockets in a private
+// folder and process groups. Set schema.shadow_url to a dedicated server.
+func Start(ctx context.Context, o Options) (*Server, error) {
+	return nil, &StartError{Step: "Windows", Err: errors.New("the throwaway sandbox server is not supported on Windows yet")}
+}
+
+// AdminURL is never reached on Windows.
+func (s *Server) AdminURL() *dburl.URL { return nil }
+
+// URL is never reached on Windows.
+func (s *Server) URL(user, db string) *dburl.URL { return nil }
+
+// Close does nothing on Windows.
+func (s *Server) Close() error { return nil }
+
+// Sweep does nothing on Windows.
+func Sweep() []string { return nil }

@@ -1,0 +1,392 @@
+package sqlscan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Act is a statement, or a part of one, that can act beyond the database it
+// runs in: on other databases of the server, its roles and settings, its
+// files, or the machine the server runs on. A preview must never send one
+// to the live server.
+type Act struct {
+	Line int    // 1-based, in the text given to Reach
+	What string // the statement or call, as PostgreSQL names it: "DROP DATABASE", "COPY ... TO PROGRAM", "dblink_exec()"
+	Why  string // what it can do beyond the database
+	// Dynamic is SQL built at run time (EXECUTE of an expression in a DO
+	// block or a function body): it cannot be judged before it runs.
+	Dynamic bool
+}
+
+// Where is "line N: WHAT", for messages.
+func (a Act) String() string { return fmt.Sprintf("line %d: %s", a.Line, a.What) }
+
+// Reach lists what in text can act beyond its database, in order. It reads
+// statements the way Split does, and looks inside the bodies PostgreSQL
+// runs at once or later (DO blocks, function and procedure bodies), and
+// into EXECUTE of a literal string there.
+//
+// It is a classifier over PostgreSQL's tokens, not a parser: it errs
+// towards reporting. What no reading of the text can settle (EXECUTE of a
+// string built at run time) is reported as Dynamic.
+func Reach(text string) []Act {
+	var out []Act
+	for _, st := range Split(text) {
+		out = append(out, reachStatement(st.Text, st.Line, 0)...)
+	}
+	return out
+}
+
+// maxBodyDepth bounds the recursion into bodies and EXECUTE strings.
+const maxBodyDepth = 4
+
+// token is one token of a statement.
+type token struct {
+	text  string
+	upper string // for words: upper-cased; else the text
+	line  int
+	pos   int // byte offset in the text tokenized
+	word  bool
+}
+
+func (t token) isString() bool {
+	c := t.text[0]
+	return c == '\'' || c == '$' || (c == 'E' || c == 'e') && len(t.text) > 1 && t.text[1] == '\''
+}
+
+// name is a word or a quoted identifier, as PostgreSQL folds it.
+func (t token) name() string {
+	switch {
+	case t.word:
+		return strings.ToLower(t.text)
+	case t.text[0] == '"':
+		return strings.ReplaceAll(strings.Trim(t.text, `"`), `""`, `"`)
+	}
+	return ""
+}
+
+func tokens(text string, line int) []token {
+	s := scanner{src: text, line: line}
+	var out []token
+	for {
+		tok, pos, l := s.next()
+		if tok == "" {
+			return out
+		}
+		t := token{text: tok, upper: tok, line: l, pos: pos, word: isWord(tok)}
+		if t.word {
+			t.upper = strings.ToUpper(tok)
+		}
+		out = append(out, t)
+	}
+}
+
+// stringBody returns the content of a string literal token and the line
+// it starts on: what a DO block or a function runs.
+func stringBody(t token) (string, bool) {
+	s := t.text
+	switch {
+	case s[0] == '$':
+		end := strings.IndexByte(s[1:], '$')
+		if end < 0 {
+			return "", false
+		}
+		tag := s[:end+2]
+		if len(s) < 2*len(tag) || !strings.HasSuffix(s, tag) {
+			return "", false
+		}
+		return s[len(tag) : len(s)-len(tag)], true
+	case s[0] == '\'':
+		if len(s) < 2 || s[len(s)-1] != '\'' {
+			return "", false
+		}
+		return strings.ReplaceAll(s[1:len(s)-1], "''", "'"), true
+	case (s[0] == 'E' || s[0] == 'e') && len(s) > 2 && s[len(s)-1] == '\'':
+		// Escapes are left as written: the words that matter have none.
+		return strings.ReplaceAll(s[2:len(s)-1], "''", "'"), true
+	}
+	return "", false
+}
+
+// Functions that read or write the server's files, signal other sessions
+// or connect to other databases.
+var reachFuncs = map[string]string{
+	"pg_read_file":             "reads files on the database server",
+	"pg_read_binary_file":      "reads files on the database server",
+	"pg_stat_file":             "reads files on the database server",
+	"pg_ls_dir":                "lists folders on the database server",
+	"pg_ls_logdir":             "lists folders on the database server",
+	"pg_ls_waldir":             "lists folders on the database server",
+	"pg_ls_tmpdir":             "lists folders on the database server",
+	"pg_ls_archive_statusdir":  "lists folders on the database server",
+	"pg_file_write":            "writes files on the database server",
+	"pg_file_rename":           "writes files on the database server",
+	"pg_file_unlink":           "writes files on the database server",
+	"lo_import":                "reads files on the database server",
+	"lo_export":                "writes files on the database server",
+	"pg_terminate_backend":     "ends other sessions of the server, of any database",
+	"pg_cancel_backend":        "cancels other sessions' queries, of any database",
+	"pg_reload_conf":           "reloads the server's configuration",
+	"pg_rotate_logfile":        "acts on the server's log",
+	"pg_promote":               "promotes a standby server",
+	"pg_create_restore_point":  "acts on the server's write-ahead log",
+	"pg_switch_wal":            "acts on the server's write-ahead log",
+	"pg_drop_replication_slot": "acts on the server's replication",
+	"dblink":                   "runs SQL in another database or server",
+	"dblink_exec":              "runs SQL in another database or server",
+	"dblink_connect":           "connects to another database or server",
+	"dblink_connect_u":         "connects to another database or server",
+	"dblink_open":              "runs SQL in another database or server",
+	"dblink_send_query":        "runs SQL in another database or server",
+}
+
+// Extensions whose whole point is reaching outside the database.
+var reachExtensions = map[string]string{
+	"dblink":       "runs SQL in other databases and servers",
+	"postgres_fdw": "reads and writes tables of other databases and servers",
+	"file_fdw":     "reads files on the database server",
+	"adminpack":    "writes files on the database server",
+	"plpython3u":   "runs Python on the database server, outside any sandbox",
+	"plpythonu":    "runs Python on the database server, outside any sandbox",
+	"plperlu":      "runs Perl on the database server, outside any sandbox",
+	"pltclu":       "runs Tcl on the database server, outside any sandbox",
+}
+
+// Untrusted languages, and C: code that runs with the server's rights.
+var untrustedLanguages = map[string]bool{
+	"c": true, "internal": true, "plpython3u": true, "plpythonu": true, "plpython2u": true,
+	"plperlu": true, "pltclu": true, "plsh": true, "plv8u": true,
+}
+
+// reachStatement classifies one statement (or a body's statement) whose
+// text starts on line.
+func reachStatement(text string, line, depth int) []Act {
+	toks := tokens(text, line)
+	if len(toks) == 0 {
+		return nil
+	}
+	var out []Act
+	add := func(t token, what, why string) {
+		out = append(out, Act{Line: t.line, What: what, Why: why})
+	}
+	words := func(from, n int) []string {
+		var w []string
+		for i := from; i < len(toks) && len(w) < n; i++ {
+			if toks[i].word {
+				w = append(w, toks[i].upper)
+			} else {
+				break
+			}
+		}
+		return w
+	}
+	head := words(0, 6)
+	at := func(i int) string {
+		if i < len(head) {
+			return head[i]
+		}
+		return ""
+	}
+	first := toks[0]
+	verb := at(0)
+	obj := at(1)
+	if verb == "CREATE" && obj == "OR" && at(2) == "REPLACE" {
+		obj = at(3)
+	}
+	if (verb == "CREATE" || verb == "DROP") && (obj == "TRUSTED" || obj == "PROCEDURAL") {
+		obj = "LANGUAGE"
+	}
+	switch {
+	case (verb == "CREATE" || verb == "ALTER" || verb == "DROP") && obj == "DATABASE":
+		add(first, verb+" DATABASE", "acts on another database of the server (a preview's shadow is one database; the server holds the live ones)")
+	case (verb == "CREATE" || verb == "ALTER" || verb == "DROP") && (obj == "ROLE" || obj == "GROUP" || obj == "USER" && at(2) != "MAPPING"):
+		add(first, verb+" "+obj, "roles belong to the whole server: every database, the live ones included, sees the change")
+	case (verb == "CREATE" || verb == "ALTER" || verb == "DROP") && obj == "USER" && at(2) == "MAPPING":
+		add(first, verb+" USER MAPPING", "stores credentials for another server")
+	case (verb == "CREATE" || verb == "ALTER" || verb == "DROP") && obj == "TABLESPACE":
+		add(first, verb+" TABLESPACE", "acts on the server's folders")
+	case (verb == "CREATE" || verb == "ALTER") && (obj == "SERVER" || obj == "SUBSCRIPTION"):
+		add(first, verb+" "+obj, "connects to another database or server")
+	case verb == "CREATE" && at(1) == "FOREIGN" && at(2) == "DATA" && at(3) == "WRAPPER":
+		add(first, "CREATE FOREIGN DATA WRAPPER", "reaches outside the database")
+	case verb == "IMPORT" && obj == "FOREIGN":
+		add(first, "IMPORT FOREIGN SCHEMA", "reads another database or server")
+	case verb == "ALTER" && obj == "SYSTEM":
+		add(first, "ALTER SYSTEM", "writes the server's configuration file (postgresql.auto.conf), for every database")
+	case verb == "REASSIGN" && obj == "OWNED":
+		add(first, "REASSIGN OWNED", "hands objects from one role to another")
+	case verb == "LOAD":
+		add(first, "LOAD", "loads a shared library into the server")
+	case verb == "CREATE" && obj == "LANGUAGE":
+		add(first, "CREATE LANGUAGE", "adds a procedural language to the server")
+	case verb == "CREATE" && obj == "EXTENSION":
+		i := 2
+		if at(2) == "IF" && at(3) == "NOT" && at(4) == "EXISTS" {
+			i = 5
+		}
+		if i < len(toks) {
+			if why, ok := reachExtensions[toks[i].name()]; ok {
+				add(first, "CREATE EXTENSION "+toks[i].name(), why)
+			}
+		}
+	case verb == "GRANT" || verb == "REVOKE":
+		out = append(out, reachGrant(toks, verb)...)
+	case verb == "COPY":
+		out = append(out, reachCopy(toks)...)
+	case verb == "SET" && (obj == "SESSION" || obj == "ROLE") || verb == "RESET" && obj == "ROLE":
+		// Within the session; judged by what follows.
+	}
+	// Function calls anywhere in the statement, bodies aside.
+	for i, t := range toks {
+		if i+1 < len(toks) && toks[i+1].text == "(" {
+			if why, ok := reachFuncs[t.name()]; ok {
+				add(t, t.name()+"()", why)
+			}
+		}
+	}
+	// Code that runs with the server's rights.
+	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") {
+		for i, t := range toks {
+			if t.upper == "LANGUAGE" && i+1 < len(toks) {
+				lang := toks[i+1].name()
+				if lang == "" {
+					if b, ok := stringBody(toks[i+1]); ok {
+						lang = strings.ToLower(b)
+					}
+				}
+				if untrustedLanguages[lang] {
+					add(t, "LANGUAGE "+lang, "runs code with the database server's rights, outside any sandbox")
+				}
+			}
+		}
+	}
+	// Bodies: a DO block runs now; a function or procedure body runs when
+	// called, which a later statement or a trigger may do.
+	if depth < maxBodyDepth && (verb == "DO" || verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE")) {
+		for _, t := range toks {
+			if !t.isString() {
+				continue
+			}
+			body, ok := stringBody(t)
+			if !ok {
+				continue
+			}
+			out = append(out, reachBody(body, t.line, depth+1)...)
+		}
+	}
+	return out
+}
+
+// reachBody classifies a PL/pgSQL (or SQL) body: each of its statements,
+// and what its EXECUTEs run.
+func reachBody(body string, line, depth int) []Act {
+	var out []Act
+	for _, st := range Split(body) {
+		toks := tokens(st.Text, st.Line+line-1)
+		out = append(out, reachStatement(st.Text, st.Line+line-1, depth)...)
+		// PL/pgSQL puts a statement after BEGIN, THEN, ELSE or LOOP
+		// ("IF NOT EXISTS (...) THEN CREATE ROLE app; END IF"): judge the
+		// statement that follows the last of them too.
+		last, parens := -1, 0
+		for i, t := range toks {
+			switch {
+			case t.text == "(":
+				parens++
+			case t.text == ")":
+				parens--
+			case parens == 0 && t.word && (t.upper == "BEGIN" || t.upper == "THEN" || t.upper == "ELSE" || t.upper == "LOOP"):
+				last = i
+			}
+		}
+		if last >= 0 && last+1 < len(toks) {
+			tail := toks[last+1]
+			for _, a := range reachStatement(st.Text[tail.pos:], tail.line, depth) {
+				if !slices.Contains(out, a) {
+					out = append(out, a)
+				}
+			}
+		}
+		for i, t := range toks {
+			if t.upper != "EXECUTE" || !t.word {
+				continue
+			}
+			// EXECUTE 'literal' [INTO ...] [USING ...]: the literal is SQL.
+			if i+1 < len(toks) && toks[i+1].isString() && (i+2 == len(toks) || toks[i+2].upper == "INTO" || toks[i+2].upper == "USING") {
+				if s, ok := stringBody(toks[i+1]); ok && depth < maxBodyDepth {
+					for _, inner := range Split(s) {
+						out = append(out, reachStatement(inner.Text, toks[i+1].line+inner.Line-1, depth+1)...)
+					}
+					continue
+				}
+			}
+			if i+1 < len(toks) {
+				out = append(out, Act{Line: t.line, What: "EXECUTE of SQL built at run time", Why: "what it runs cannot be known before it runs", Dynamic: true})
+			}
+		}
+	}
+	return out
+}
+
+// reachGrant reports role membership (GRANT role TO role), grants on the
+// server's shared objects (databases, tablespaces, foreign servers) and on
+// the predefined roles that reach files and programs.
+func reachGrant(toks []token, verb string) []Act {
+	on, to := -1, -1
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case t.text == "(":
+			depth++
+		case t.text == ")":
+			depth--
+		case depth == 0 && t.upper == "ON" && on < 0:
+			on = i
+		case depth == 0 && (t.upper == "TO" || t.upper == "FROM") && to < 0:
+			to = i
+		}
+	}
+	first := toks[0]
+	if on < 0 || to >= 0 && on > to {
+		what := verb + " role"
+		for _, t := range toks[1:max(to, 1)] {
+			if n := t.name(); strings.HasPrefix(n, "pg_") {
+				return []Act{{Line: first.line, What: verb + " " + n, Why: "a predefined role that reaches the server's files, programs or other sessions"}}
+			}
+		}
+		return []Act{{Line: first.line, What: what, Why: "role membership belongs to the whole server: every database sees it"}}
+	}
+	if on+1 < len(toks) {
+		switch toks[on+1].upper {
+		case "DATABASE", "TABLESPACE", "SERVER", "PARAMETER":
+			return []Act{{Line: first.line, What: verb + " ON " + toks[on+1].upper, Why: "a privilege on an object of the whole server"}}
+		case "FOREIGN":
+			return []Act{{Line: first.line, What: verb + " ON FOREIGN", Why: "a privilege to reach another server"}}
+		}
+	}
+	return nil
+}
+
+// reachCopy reports COPY to or from a program or a server-side file; COPY
+// with STDIN or STDOUT stays in the session.
+func reachCopy(toks []token) []Act {
+	depth := 0
+	for i, t := range toks {
+		switch {
+		case t.text == "(":
+			depth++
+		case t.text == ")":
+			depth--
+		case depth == 0 && (t.upper == "TO" || t.upper == "FROM") && i+1 < len(toks):
+			next := toks[i+1]
+			switch {
+			case next.upper == "PROGRAM":
+				return []Act{{Line: toks[0].line, What: "COPY ... " + t.upper + " PROGRAM", Why: "runs a shell command on the database server's machine"}}
+			case next.isString():
+				return []Act{{Line: toks[0].line, What: "COPY ... " + t.upper + " a server file", Why: "reads or writes a file on the database server's machine"}}
+			}
+			return nil
+		}
+	}
+	return nil
+}

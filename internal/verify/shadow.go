@@ -1,0 +1,230 @@
+package verify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/sandbox"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+)
+
+// WithShadow builds a shadow database at version (as BuildShadow does),
+// hands its connection options to f, and removes it when f returns,
+// whatever happens in between (a failing migration, Ctrl-C). dbguard
+// migrate plan runs the pending migrations in it.
+//
+// The migration files may come from a branch under review, so where the
+// shadow lives is the point:
+//   - by default, in a sandbox: a throwaway server dbguard starts and
+//     deletes (internal/sandbox), where the files run as a role that is not
+//     a superuser; the live server is only read, over a read-only session;
+//   - with schema.shadow_url, on that dedicated server;
+//   - with plan.shadow: live, in a new database on the live server, and
+//     only when no file holds a statement that can act beyond that
+//     database (sqlscan.Reach), refused before anything runs.
+func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
+	var (
+		admin   pg.ConnectOptions // creates and drops the shadow database
+		owner   string            // the shadow's owner and the role migrations run as; "": admin's
+		where   string            // for the talk line
+		cleanup = func() {}
+		dbURL   func(name string) *dburl.URL // the shadow database's URL
+	)
+	admin = o.Connect
+	admin.ReadOnly, admin.OnNotice = false, nil
+	switch {
+	case o.Config.Schema.ShadowURL != "":
+		u, err := dburl.Parse(o.Config.Schema.ShadowURL)
+		if err != nil {
+			return fmt.Errorf("schema.shadow_url: %w", err)
+		}
+		admin.URL, admin.SimpleProtocol, admin.Wait = u, false, 0
+		where = "on " + pg.Target(u) + " (schema.shadow_url)"
+	case o.Config.Plan.Shadow == config.ShadowLive:
+		if err := refuseBeyond(o.MigrationsDir); err != nil {
+			return err
+		}
+		where = "on the live server (plan.shadow: live)"
+	default:
+		sb, role, err := startSandbox(ctx, o)
+		if err != nil {
+			return err
+		}
+		cleanup = func() {
+			if err := sb.Close(); err != nil && o.Log != nil {
+				output.Talk{W: o.Log}.Warnf("%v", err)
+			}
+		}
+		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
+		owner = role
+		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
+		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
+	}
+	defer cleanup()
+	if dbURL == nil {
+		dbURL = admin.URL.WithDatabase
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	// The live database's name at the end says whose shadow it is (a
+	// person finding one left over, and tests running side by side).
+	name := "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
+	adminDB, _, err := pg.Connect(ctx, admin)
+	if err != nil {
+		return err
+	}
+	defer adminDB.Close()
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if owner != "" {
+		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
+	}
+	if _, err := adminDB.ExecContext(ctx, create); err != nil {
+		return &ShadowError{Err: err}
+	}
+	defer func() {
+		// Not ctx: it may be cancelled (Ctrl-C), and the drop must happen.
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := adminDB.ExecContext(dctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil && o.Log != nil {
+			fmt.Fprintf(o.Log, "dbguard: warning: could not drop the shadow database %s: %v; drop it with: DROP DATABASE %s\n", name, err, name)
+		}
+	}()
+	co := o.Connect
+	co.URL, co.Wait, co.ReadOnly, co.SimpleProtocol = dbURL(name), 0, false, admin.SimpleProtocol
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
+	}
+	if version >= 0 {
+		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+		if err != nil {
+			return err
+		}
+		err = r.Goto(ctx, uint(version))
+		if cerr := r.Close(); err == nil && cerr != nil {
+			return cerr
+		}
+		if err != nil {
+			return &ShadowBuildError{Err: err}
+		}
+	}
+	return f(co)
+}
+
+// startSandbox starts the sandbox server at the live server's major version
+// and sets its roles up as the live server has them: the migration role
+// (not a superuser, unable to create roles) and, as plain NOLOGIN roles it
+// is a member of, every other role name, so GRANT ... TO app and OWNER TO
+// app resolve. It reads the live server over a read-only session.
+func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, error) {
+	live := o.Connect
+	live.ReadOnly = true
+	var (
+		major int
+		user  string
+		roles []string
+	)
+	err := pg.WithConn(ctx, live, func(conn *pgx.Conn) error {
+		if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000, current_user").Scan(&major, &user); err != nil {
+			return fmt.Errorf("reading the live server: %w", err)
+		}
+		rows, err := conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user ORDER BY 1 LIMIT 10000")
+		if err != nil {
+			return fmt.Errorf("reading the live server's roles: %w", err)
+		}
+		roles, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Major: major, Log: o.Log})
+	if err != nil {
+		return nil, "", err
+	}
+	if sb.Note != "" && o.Log != nil {
+		output.Talk{W: o.Log}.Warnf("%s", sb.Note)
+	}
+	if user == sandbox.Superuser {
+		user = sandbox.Superuser + "_migrator"
+	}
+	err = pg.WithConn(ctx, pg.ConnectOptions{URL: sb.AdminURL()}, func(conn *pgx.Conn) error {
+		var b strings.Builder
+		fmt.Fprintf(&b, "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS;\n", pgx.Identifier{user}.Sanitize())
+		for _, r := range roles {
+			if r == sandbox.Superuser {
+				continue
+			}
+			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
+		}
+		_, err := conn.Exec(ctx, b.String())
+		return err
+	})
+	if err != nil {
+		sb.Close()
+		return nil, "", &sandbox.StartError{Step: "creating the live server's roles", Err: err}
+	}
+	return sb, user, nil
+}
+
+// refuseBeyond reads every up migration and refuses, before anything runs,
+// one that can act beyond the shadow database (plan.shadow: live).
+func refuseBeyond(dir string) error {
+	src, err := migrate.Scan(dir)
+	if err != nil {
+		return err
+	}
+	var found []string
+	for _, m := range src.Migrations {
+		if m.Up == "" {
+			continue
+		}
+		p := src.Path(m.Up)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		for _, a := range sqlscan.Reach(string(data)) {
+			found = append(found, fmt.Sprintf("%s:%d: %s (%s)", p, a.Line, a.What, a.Why))
+		}
+	}
+	if len(found) > 0 {
+		return &LiveRefusedError{Acts: found}
+	}
+	return nil
+}
+
+// LiveRefusedError means plan.shadow: live was asked for migration files
+// that can act beyond the shadow database (exit 1).
+type LiveRefusedError struct{ Acts []string }
+
+func (e *LiveRefusedError) Error() string {
+	const show = 5
+	more := ""
+	acts := e.Acts
+	if len(acts) > show {
+		more = fmt.Sprintf("; and %d more", len(acts)-show)
+		acts = acts[:show]
+	}
+	return "plan.shadow: live: the migrations hold statements that can act beyond the shadow database, on the live server; nothing was run: " + strings.Join(acts, "; ") + more
+}
+
+// ExitCode is 1: the migrations fail the check.
+func (e *LiveRefusedError) ExitCode() int { return exitcode.CheckFailed }
+
+// Hint names the fix.
+func (e *LiveRefusedError) Hint() string {
+	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), or set schema.shadow_url to a dedicated server"
+}
