@@ -28,6 +28,7 @@ repository root.
 Examples:
    dbguard ci --wait 60s
    dbguard ci --offline
+   dbguard ci --strict    # warnings fail too, a plan that could not run among them
    dbguard ci --format junit --output dbguard-junit.xml
    dbguard ci --format sarif --output dbguard.sarif`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
@@ -77,6 +78,7 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			Offline:      c.Bool("offline"),
 			AllowPending: c.Bool("allow-pending"),
 			Shadow:       c.Bool("shadow"),
+			Strict:       c.Bool("strict"),
 			Version:      version,
 		},
 		gate.ReportOptions{Format: f, File: c.String("output"), Log: output.Format(log), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},

@@ -24,6 +24,7 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/plan"
+	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
 )
@@ -85,7 +86,12 @@ type Options struct {
 	Offline      bool              // static checks only: no connection
 	AllowPending bool
 	Shadow       bool
-	Version      string // dbguard's version, for the SARIF and JUnit reports
+	// Strict (--strict, which also makes the guard fail on warnings)
+	// fails a check that should have run but could not (a plan
+	// with no sandbox server and no shadow_url): without it, such a check
+	// is skipped with a warning finding, never silently.
+	Strict  bool
+	Version string // dbguard's version, for the SARIF and JUnit reports
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -364,11 +370,18 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			c.Status, c.Summary = Skip, "see the migrations check"
 			return c
 		}
-		var shadow *verify.ShadowError
-		if errors.As(err, &shadow) {
-			// A CI role without CREATEDB: the plan cannot run, which is
-			// not the migrations' fault. Said, not failed.
-			c.Status, c.Summary = Skip, "no shadow database could be created: "+shadow.Hint()
+		if why, ok := planCannotRun(err); ok {
+			// No sandbox server and no shadow_url (or a shadow_url role
+			// without CREATEDB): the plan cannot run, which is not the
+			// migrations' fault. Skipped, with a warning every format
+			// shows; under --strict, failed.
+			msg := "the plan could not run, so the pending migrations were not previewed: " + why
+			c.Findings = append(c.Findings, Finding{Severity: "warning", Message: msg})
+			c.Status, c.Summary = Skip, msg
+			if o.Strict {
+				c.Findings[len(c.Findings)-1].Severity = "error"
+				c.Status, c.Summary = Fail, msg+" (--strict)"
+			}
 			return c
 		}
 		var fe *plan.FailedError
@@ -396,6 +409,25 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 	}
 	c.Status, c.Summary = Pass, summary
 	return c
+}
+
+// planCannotRun tells an error that keeps the plan from running at all
+// (the machine or the shadow server, not the migrations) and says why.
+func planCannotRun(err error) (string, bool) {
+	var (
+		shadow  *verify.ShadowError
+		missing *sandbox.MissingError
+		start   *sandbox.StartError
+	)
+	switch {
+	case errors.As(err, &missing):
+		return "no PostgreSQL server binaries for the sandbox; " + missing.Hint(), true
+	case errors.As(err, &start):
+		return output.Clip(start.Error(), 300) + "; " + start.Hint(), true
+	case errors.As(err, &shadow):
+		return "no shadow database could be created: " + shadow.Hint(), true
+	}
+	return "", false
 }
 
 // overall is the run's status: the worst of its checks.

@@ -52,12 +52,16 @@ type Binaries struct {
 }
 
 // Find lists the server installations on this machine, newest first:
-// $DBGUARD_PG_BINDIR, pg_config --bindir, Debian's /usr/lib/postgresql/N/bin,
+// only $DBGUARD_PG_BINDIR when it is set, else pg_config --bindir, Debian's /usr/lib/postgresql/N/bin,
 // Homebrew's postgresql@N, Postgres.app, and initdb on PATH.
 func Find() []Binaries {
 	var dirs []string
 	if d := os.Getenv(EnvBinDir); d != "" {
-		dirs = append(dirs, d)
+		// Named: that installation, or none.
+		if b, ok := probe(d); ok {
+			return []Binaries{b}
+		}
+		return nil
 	}
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
 		dirs = append(dirs, strings.TrimSpace(string(out)))
@@ -149,7 +153,10 @@ func Choose(found []Binaries, want int) (Binaries, string, error) {
 type MissingError struct{}
 
 func (e *MissingError) Error() string {
-	return "no PostgreSQL server binaries found for the preview's sandbox (looked for initdb in $" + EnvBinDir + ", pg_config --bindir, /usr/lib/postgresql/*/bin, Homebrew, Postgres.app and PATH); the migrations under review run only on a throwaway server, never on the live one"
+	if d := os.Getenv(EnvBinDir); d != "" {
+		return fmt.Sprintf("no PostgreSQL server binaries (initdb, postgres) in %s=%q for the preview's sandbox; the migrations under review run only on a throwaway server, never on the live one", EnvBinDir, d)
+	}
+	return "no PostgreSQL server binaries found for the preview's sandbox (looked for initdb in pg_config --bindir, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and PATH); the migrations under review run only on a throwaway server, never on the live one"
 }
 
 // ExitCode is 2: the machine or the configuration needs a change.
