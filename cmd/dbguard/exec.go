@@ -35,7 +35,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return exitWith(guard.Exec(c.Context, guard.ExecOptions{Guard: guardOptions(c, cfg), Vars: cfg.URLVars(), Args: args,
+			g, err := guardOptions(c, cfg)
+			if err != nil {
+				return err
+			}
+			return exitWith(guard.Exec(c.Context, guard.ExecOptions{Guard: g, Vars: cfg.URLVars(), Args: args,
 				Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
 		},
 	}

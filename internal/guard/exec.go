@@ -31,6 +31,7 @@ type ExecOptions struct {
 // in its environment only, never on its command line. It returns the
 // command's exit code, 128+N when signal N ended it.
 func Exec(ctx context.Context, o ExecOptions) (int, error) {
+	o.Guard.Mutating = true // a migration tool, or anything else given the URL
 	t, err := Check(ctx, o.Guard, o.Stderr)
 	if err != nil {
 		return 0, err
