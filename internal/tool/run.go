@@ -78,6 +78,9 @@ func (p *Project) Env(vars []string, url string) map[string]string {
 		set["GOOSE_MIGRATION_DIR"] = p.Dir
 	case Dbmate:
 		set["DBMATE_MIGRATIONS_DIR"] = p.Dir
+		// The table dbguard reads, so that both agree whatever an env
+		// file dbmate loads says.
+		set[dbmateTableVar] = p.Table
 	}
 	return set
 }

@@ -79,7 +79,7 @@ func Resolve(cfg *config.Config) (*Project, error) {
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
 		p.Vars = prismaVars(filepath.Join(workdir, "prisma", "schema.prisma"))
 	case Dbmate:
-		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), "schema_migrations"
+		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), dbmateTable(workdir, environMap())
 	case Goose:
 		p.Dir, p.Table = dir("migrations"), "goose_db_version"
 		p.Vars = []string{"GOOSE_DBSTRING"}
