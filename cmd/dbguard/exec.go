@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/guarded"
 )
 
 func execCommand() *cli.Command {
@@ -39,7 +39,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return exitWith(guard.Exec(c.Context, guard.ExecOptions{Guard: g, Vars: cfg.URLVars(), Args: args,
+			return exitWith(guarded.Exec(c.Context, guarded.ExecOptions{Config: cfg, Guard: g, Args: args,
 				Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
 		},
 	}

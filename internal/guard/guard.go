@@ -1,8 +1,8 @@
 // Package guard is what runs before dbguard lets anything touch a database:
 // the env check (exactly one database in effect), the pooled-to-direct
 // rewrite, and the one line that says which database will be touched. It
-// also runs another tool behind the guard (dbguard exec), with the guarded
-// URL in that tool's environment only.
+// also builds the environment of a child handed the guarded URL (dbguard
+// exec, a migration tool) and runs it.
 package guard
 
 import (

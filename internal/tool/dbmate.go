@@ -13,16 +13,25 @@ import (
 	"github.com/dbguard/dbguard/internal/envload"
 )
 
-// dbmateTableVar is where dbmate takes its migrations table from (its
-// --migrations-table flag's environment variable).
-const dbmateTableVar = "DBMATE_MIGRATIONS_TABLE"
+// Where dbmate and goose take their version table from (their
+// --migrations-table and -table flags' environment variables).
+const (
+	dbmateTableVar = "DBMATE_MIGRATIONS_TABLE"
+	gooseTableVar  = "GOOSE_TABLE"
+)
 
 // dbmateTable is the table dbmate records its migrations in when run in
-// workdir with environ: DBMATE_MIGRATIONS_TABLE from the process
-// environment, else from workdir/.env as dbmate loads it (godotenv.Load,
-// which never overrides the environment), else schema_migrations.
+// workdir with environ.
 func dbmateTable(workdir string, environ map[string]string) string {
-	if t := strings.TrimSpace(environ[dbmateTableVar]); t != "" {
+	return envTable(workdir, environ, dbmateTableVar, "schema_migrations")
+}
+
+// envTable is the table a Go tool (dbmate, goose) records its migrations
+// in when run in workdir with environ: the variable v from the process
+// environment, else from workdir/.env as both load it (godotenv.Load,
+// which never overrides the environment), else def.
+func envTable(workdir string, environ map[string]string, v, def string) string {
+	if t := strings.TrimSpace(environ[v]); t != "" {
 		return t
 	}
 	files := func(rel string) ([]byte, bool, error) {
@@ -37,10 +46,10 @@ func dbmateTable(workdir string, environ map[string]string) string {
 	}
 	in := &envload.Input{Files: files, Environ: environ}
 	rd := envload.Read(envload.LoaderNamed("godotenv"), in, ".", "")
-	if v, ok := rd.Lookup(dbmateTableVar); ok && strings.TrimSpace(v.Value) != "" {
-		return strings.TrimSpace(v.Value)
+	if val, ok := rd.Lookup(v); ok && strings.TrimSpace(val.Value) != "" {
+		return strings.TrimSpace(val.Value)
 	}
-	return "schema_migrations"
+	return def
 }
 
 // readSmall reads an env file of at most 1 MiB (the limit envcheck holds
