@@ -66,13 +66,17 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
+	g, err := guardOptions(c, cfg)
+	if err != nil {
+		return gate.Options{}, gate.ReportOptions{}, err
+	}
 	repo, err := os.Getwd()
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
 	return gate.Options{
 			Config:       cfg,
-			Guard:        guardOptions(c, cfg),
+			Guard:        g,
 			Connect:      connectOptions(c, cfg),
 			Repo:         repo,
 			Offline:      c.Bool("offline"),

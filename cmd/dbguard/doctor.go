@@ -19,7 +19,7 @@ NO_COLOR. Exit 0 with no problem, else the worst problem's exit code.
 
 Example:
    dbguard doctor`,
-		Flags: withFlags(guardFlags, retryFlags),
+		Flags: withFlags(judgeFlags, retryFlags),
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)
 			if err != nil {

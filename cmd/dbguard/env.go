@@ -23,7 +23,7 @@ Examples:
    dbguard env
    dbguard env --format json | jq .verdict
    dbguard env --mode production --strict`,
-		Flags: withFlags([]cli.Flag{flagFormat}, guardFlags),
+		Flags: withFlags([]cli.Flag{flagFormat}, judgeFlags),
 		Action: formatted(func(c *cli.Context, f output.Format) error {
 			cfg, err := loadConfig(c)
 			if err != nil {

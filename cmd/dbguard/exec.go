@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/guarded"
 )
 
 func execCommand() *cli.Command {
@@ -35,7 +35,11 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return exitWith(guard.Exec(c.Context, guard.ExecOptions{Guard: guardOptions(c, cfg), Vars: cfg.URLVars(), Args: args,
+			g, err := guardOptions(c, cfg)
+			if err != nil {
+				return err
+			}
+			return exitWith(guarded.Exec(c.Context, guarded.ExecOptions{Config: cfg, Guard: g, Args: args,
 				Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
 		},
 	}

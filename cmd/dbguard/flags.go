@@ -17,6 +17,7 @@ var (
 	}
 	flagMode           = &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local)", DefaultText: "env.mode, else development"}
 	flagStrict         = &cli.BoolFlag{Name: "strict", Usage: "fail on warnings too (shadowed definitions, loader differences, environment overrides)"}
+	flagPrefer         = &cli.StringFlag{Name: "prefer", Usage: "when the process environment and the env files name different databases, `WHICH` wins: env or files (refuse: commands that change a database refuse)", DefaultText: "env.prefer, else refuse"}
 	flagAllowPooler    = &cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"}
 	flagWait           = &cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting)", DefaultText: "one attempt"}
 	flagConnectTimeout = &cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout, else 10s"}
@@ -28,8 +29,10 @@ var (
 )
 
 var (
-	// guardFlags: every command that resolves the database URL.
-	guardFlags = []cli.Flag{flagConfig, flagMode, flagStrict}
+	// judgeFlags: every command that resolves the database URL.
+	judgeFlags = []cli.Flag{flagConfig, flagMode, flagStrict}
+	// guardFlags: every command that resolves it to connect.
+	guardFlags = withFlags(judgeFlags, []cli.Flag{flagPrefer})
 	// retryFlags: how long to try to reach a server.
 	retryFlags = []cli.Flag{flagWait, flagConnectTimeout}
 	// connectFlags: every command that connects to the guarded database.

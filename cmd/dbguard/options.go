@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -57,8 +59,15 @@ func envOptions(c *cli.Context, cfg *config.Config) envcheck.Options {
 }
 
 // guardOptions reads guardFlags and --allow-pooler.
-func guardOptions(c *cli.Context, cfg *config.Config) guard.Options {
-	return guard.Options{Env: envOptions(c, cfg), Strict: c.Bool("strict"), AllowPooler: c.Bool("allow-pooler")}
+func guardOptions(c *cli.Context, cfg *config.Config) (guard.Options, error) {
+	prefer := cfg.Env.Prefer
+	if c.IsSet("prefer") {
+		prefer = c.String("prefer")
+		if !slices.Contains(config.Prefers, prefer) {
+			return guard.Options{}, usageError{fmt.Errorf("--prefer %q: use %s", prefer, strings.Join(config.Prefers, ", "))}
+		}
+	}
+	return guard.Options{Env: envOptions(c, cfg), Strict: c.Bool("strict"), AllowPooler: c.Bool("allow-pooler"), Prefer: prefer}, nil
 }
 
 // connectOptions reads retryFlags: how to connect, wherever to.
@@ -86,7 +95,11 @@ func guardedOptions(c *cli.Context) (guarded.Options, error) {
 	if err != nil {
 		return guarded.Options{}, err
 	}
-	return guarded.Options{Config: cfg, Guard: guardOptions(c, cfg), Connect: connectOptions(c, cfg), Stdout: c.App.Writer, Stderr: c.App.ErrWriter}, nil
+	g, err := guardOptions(c, cfg)
+	if err != nil {
+		return guarded.Options{}, err
+	}
+	return guarded.Options{Config: cfg, Guard: g, Connect: connectOptions(c, cfg), Stdout: c.App.Writer, Stderr: c.App.ErrWriter}, nil
 }
 
 // migrateOptions reads runnerFlags and those of down and up.

@@ -195,7 +195,25 @@ type Env struct {
 	// Loaders, when set, replaces detection: each entry is one loader the
 	// project runs and the folder it runs from.
 	Loaders []LoaderRun `yaml:"loaders"`
+	// Prefer says which wins when the process environment and the env
+	// files name different databases: PreferRefuse, PreferEnv or
+	// PreferFiles.
+	Prefer string `yaml:"prefer"`
 }
+
+// The values of env.prefer (and --prefer).
+const (
+	// PreferRefuse: commands that change a database refuse; the others
+	// go by the environment, with a warning. The default.
+	PreferRefuse = "refuse"
+	// PreferEnv: the process environment wins, as most loaders decide.
+	PreferEnv = "env"
+	// PreferFiles: the env files win, as if the variable were unset.
+	PreferFiles = "files"
+)
+
+// Prefers are the values env.prefer takes.
+var Prefers = []string{PreferRefuse, PreferEnv, PreferFiles}
 
 // LoaderRun is one loader a project runs: its name (see envload.Loaders),
 // the folder it starts in, and for python-dotenv the folder of the script
@@ -261,6 +279,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Plan.Shadow == "" {
 		c.Plan.Shadow = ShadowSandbox
+	}
+	if c.Env.Prefer == "" {
+		c.Env.Prefer = PreferRefuse
 	}
 	c.DirGiven = c.Migrations.Dir != ""
 	if c.Migrations.Dir == "" {
@@ -541,6 +562,9 @@ func (c *Config) validate() error {
 	}
 	if m := c.Env.Mode; m != "" && !modeRE.MatchString(m) {
 		return bad(fmt.Sprintf("mode %q: use letters, digits, '-' and '_'", m), "env", "mode")
+	}
+	if p := c.Env.Prefer; p != "" && !slices.Contains(Prefers, p) {
+		return bad(fmt.Sprintf("prefer %q: use %s", p, strings.Join(Prefers, ", ")), "env", "prefer")
 	}
 	for i, f := range c.Env.Files {
 		if f == "" {

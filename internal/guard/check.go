@@ -27,6 +27,9 @@ func Check(ctx context.Context, o Options, log io.Writer) (*Target, error) {
 		}
 		return nil, err
 	}
+	if t.Overruled != "" {
+		talk.Infof("the env files win over %s in the process environment (prefer: files)", t.Overruled)
+	}
 	talk.Infof("%s", t.Describe())
 	return t, nil
 }

@@ -1,10 +1,8 @@
 package guard
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"os/exec"
@@ -16,39 +14,6 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
-
-// ExecOptions says what dbguard exec runs behind the guard.
-type ExecOptions struct {
-	Guard  Options
-	Vars   []string // the variables the command finds set to the guarded URL
-	Args   []string // the command and its arguments
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer // also the guard's talk
-}
-
-// Exec runs the guard, then the command with Vars set to the guarded URL
-// in its environment only, never on its command line. It returns the
-// command's exit code, 128+N when signal N ended it.
-func Exec(ctx context.Context, o ExecOptions) (int, error) {
-	t, err := Check(ctx, o.Guard, o.Stderr)
-	if err != nil {
-		return 0, err
-	}
-	path, err := exec.LookPath(o.Args[0])
-	if err != nil {
-		return 0, fmt.Errorf("cannot run %s: %w", o.Args[0], err)
-	}
-	cmd := exec.Command(path, o.Args[1:]...)
-	if wd, err := os.Getwd(); err == nil {
-		// The URL as this folder's own env files write it (driver suffix
-		// included), only the endpoint made direct.
-		t = &Target{URL: t.URLIn(wd), Report: t.Report, ThroughPooler: t.ThroughPooler}
-	}
-	cmd.Env = t.Environ(os.Environ(), o.Vars)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return Run(cmd, o.Args[0])
-}
 
 // URLIn is the guarded URL as the loaders of dir (absolute, or relative
 // to the project root) write it (see envcheck.Report.MigrateURLIn): for a
@@ -70,14 +35,36 @@ func (t *Target) URLIn(dir string) *dburl.URL {
 	return t.URL
 }
 
-// Environ is environ with each of vars set to the guarded URL, and no
-// other definition of them.
-func (t *Target) Environ(environ, vars []string) []string {
-	set := map[string]string{}
-	for _, v := range vars {
-		set[v] = t.URL.String()
+// locationVars are the variables a PostgreSQL driver (libpq, pgx, lib/pq,
+// psycopg, asyncpg) reads to choose where it connects when the URL leaves
+// it out.
+var locationVars = []string{"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGSERVICEFILE", "PGOPTIONS"}
+
+// ChildEnv is the environment of a child handed the guarded URL u: environ
+// with set applied, and of the location variables only those the guard
+// completed u from (a URL without a host takes PGHOST). The others could
+// only ever point the child's driver elsewhere (PGHOSTADDR, a PGSERVICE
+// whose file says hostaddr), so they are cleared.
+func ChildEnv(environ []string, set map[string]string, u *dburl.URL) []string {
+	keep := map[string]bool{}
+	if _, done, err := u.Complete(dburl.ProcessEnvironment()); err == nil {
+		for _, c := range done {
+			keep[c.From] = true
+			if strings.HasPrefix(c.From, "service ") {
+				keep["PGSERVICE"], keep["PGSERVICEFILE"] = true, true
+			}
+		}
+	} else {
+		return SetEnv(environ, set) // the guard completed it, or refused
 	}
-	return SetEnv(environ, set)
+	if u.Param("service") != "" {
+		keep["PGSERVICEFILE"] = true
+	}
+	return slices.DeleteFunc(SetEnv(environ, set), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		_, mine := set[k]
+		return !mine && !keep[k] && slices.Contains(locationVars, k)
+	})
 }
 
 // SetEnv is environ with each variable of set given its value and no

@@ -1,14 +1,15 @@
 // Package guard is what runs before dbguard lets anything touch a database:
 // the env check (exactly one database in effect), the pooled-to-direct
 // rewrite, and the one line that says which database will be touched. It
-// also runs another tool behind the guard (dbguard exec), with the guarded
-// URL in that tool's environment only.
+// also builds the environment of a child handed the guarded URL (dbguard
+// exec, a migration tool) and runs it.
 package guard
 
 import (
 	"context"
 	"fmt"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 )
@@ -20,6 +21,13 @@ type Options struct {
 	// AllowPooler connects through a pooler whose direct endpoint is
 	// unknown, without prepared statements.
 	AllowPooler bool
+	// Mutating is set by the commands that change a database (migrate
+	// up, down, goto, force, recover, accept; exec): they refuse a process
+	// environment that names another database than the env files, unless
+	// Prefer says which wins.
+	Mutating bool
+	// Prefer is config.PreferEnv, PreferFiles or PreferRefuse ("" too).
+	Prefer string
 }
 
 // Target is the database a command may touch.
@@ -30,6 +38,9 @@ type Target struct {
 	// connection must not use prepared statements, and session advisory
 	// locks do not protect anything.
 	ThroughPooler bool
+	// Overruled is the process environment's URL variable that Prefer
+	// files set aside.
+	Overruled string
 }
 
 // PoolerError refuses a pooled URL whose direct endpoint is unknown.
@@ -59,6 +70,25 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 	t := &Target{Report: rep}
 	if err := rep.Err(o.Strict); err != nil {
 		return t, err
+	}
+	if o.Prefer != config.PreferEnv && (o.Mutating || o.Prefer == config.PreferFiles) {
+		files, disagree, err := rep.FilesAlone(ctx, o.Env)
+		switch {
+		case err != nil:
+			return t, err
+		case o.Prefer == config.PreferFiles && files != nil:
+			// The files' own report, as if the variable were unset.
+			if disagree != nil {
+				t.Overruled = disagree.Var
+			}
+			rep = files
+			t.Report = rep
+			if err := rep.Err(o.Strict); err != nil {
+				return t, err
+			}
+		case disagree != nil:
+			return t, disagree
+		}
 	}
 	if rep.MigrateURL != nil {
 		t.URL = rep.MigrateURL

@@ -35,6 +35,7 @@ type MigrateOptions struct {
 
 // Up applies every pending migration, or the next n, then verifies.
 func Up(ctx context.Context, o MigrateOptions, n int) error {
+	o.Guard.Mutating = true
 	if o.Plan {
 		if err := Plan(ctx, PlanOptions{MigrateOptions: o, Format: output.Text, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), Limit: n}); err != nil {
 			return err
@@ -56,6 +57,7 @@ func Up(ctx context.Context, o MigrateOptions, n int) error {
 // Down rolls back n migrations, or every one when all is set (after
 // asking, unless o.Yes), then verifies.
 func Down(ctx context.Context, o MigrateOptions, n int, all bool) error {
+	o.Guard.Mutating = true
 	if o.other() {
 		if all {
 			return &tool.UnsupportedError{Kind: o.Tool.Kind, Command: "down --all", Instead: "roll back a number of migrations: dbguard migrate down N"}
@@ -78,11 +80,13 @@ func Down(ctx context.Context, o MigrateOptions, n int, all bool) error {
 
 // Goto migrates up or down to version v, then verifies.
 func Goto(ctx context.Context, o MigrateOptions, v int) error {
+	o.Guard.Mutating = true
 	return o.run(ctx, func(r *migrate.Runner) error { return r.Goto(ctx, uint(v)) }, afterVerify)
 }
 
 // Force records version v (-1: none) as clean without running anything.
 func Force(ctx context.Context, o MigrateOptions, v int) error {
+	o.Guard.Mutating = true
 	return o.run(ctx, func(r *migrate.Runner) error { return r.Force(v) }, afterReport)
 }
 
@@ -109,6 +113,7 @@ func Version(ctx context.Context, o MigrateOptions) error {
 // Recover puts a dirty database back where it was before the migration
 // that failed, as the ledger recorded it.
 func Recover(ctx context.Context, o MigrateOptions) error {
+	o.Guard.Mutating = true
 	return o.run(ctx, func(r *migrate.Runner) error {
 		rec, err := r.Recover(ctx, o.Yes)
 		if err != nil {
@@ -134,6 +139,7 @@ func Recover(ctx context.Context, o MigrateOptions) error {
 
 // Accept records an applied migration's edited file as what was applied.
 func Accept(ctx context.Context, o MigrateOptions, v int) error {
+	o.Guard.Mutating = true
 	return o.run(ctx, func(r *migrate.Runner) error {
 		old, err := r.Accept(ctx, v)
 		if err != nil {

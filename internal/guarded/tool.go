@@ -5,11 +5,11 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"slices"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/output"
@@ -48,10 +48,10 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 		talk.Infof("the migrations run with %s (found %s; migrations.tool in dbguard.yaml says otherwise)", p.Kind, p.Detected)
 	}
 	u := t.URLIn(p.Workdir)
-	env := guard.SetEnv(os.Environ(), p.Env(o.Config.URLVars(), u.String()))
+	set := p.Env(o.Config.URLVars(), u.String())
 	for _, s := range steps {
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
-		if err := runStep(ctx, s, p.Workdir, env, o, o.Stderr); err != nil {
+		if err := runStep(ctx, s, p.Workdir, u, set, o, o.Stderr); err != nil {
 			return err
 		}
 	}
@@ -87,7 +87,7 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 // runStep runs one of the tool's commands, its output to out (stderr: talk,
 // for a migration run); a non-zero exit is the tool's failure, reported
 // with its exit code (its own output said why).
-func runStep(ctx context.Context, s tool.Step, dir string, env []string, o MigrateOptions, out io.Writer) error {
+func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, set map[string]string, o MigrateOptions, out io.Writer) error {
 	path, err := exec.LookPath(s.Args[0])
 	if err != nil {
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
@@ -97,10 +97,12 @@ func runStep(ctx context.Context, s tool.Step, dir string, env []string, o Migra
 	// guard.Run passes on a SIGTERM), and killing a migration tool
 	// mid-file is the one thing not to do.
 	cmd := exec.Command(path, s.Args[1:]...)
-	cmd.Dir, cmd.Env = dir, env
+	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	code, err := guard.Run(cmd, s.Args[0])
+	code, err := runChild(cmd, s.Args[0], u, set, o.Stderr)
 	switch {
+	case errRefused(err):
+		return err
 	case err != nil:
 		return err
 	case code != 0 && ctx.Err() != nil:
@@ -122,8 +124,8 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		if strings.TrimSpace(o.Tool.Commands.Status) == "" {
 			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
 		}
-		env := guard.SetEnv(os.Environ(), o.Tool.Env(o.Config.URLVars(), t.URLIn(o.Tool.Workdir).String()))
-		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, env, o, o.Stdout)
+		u := t.URLIn(o.Tool.Workdir)
+		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, u, o.Tool.Env(o.Config.URLVars(), u.String()), o, o.Stdout)
 	}
 	db, _, err := pg.Connect(ctx, o.Connect.To(t.URL, t.ThroughPooler))
 	if err != nil {

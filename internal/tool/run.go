@@ -76,8 +76,17 @@ func (p *Project) Env(vars []string, url string) map[string]string {
 	case Goose:
 		set["GOOSE_DRIVER"] = "postgres"
 		set["GOOSE_MIGRATION_DIR"] = p.Dir
+		if p.Table != "" {
+			set[gooseTableVar] = p.Table // the table dbguard reads
+		}
 	case Dbmate:
+		set["DATABASE_URL"] = url // dbmate's own variable, whatever url_var says
 		set["DBMATE_MIGRATIONS_DIR"] = p.Dir
+		if p.Table != "" {
+			// The table dbguard reads, so that both agree whatever an env
+			// file dbmate loads says.
+			set[dbmateTableVar] = p.Table
+		}
 	}
 	return set
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 )
@@ -49,7 +47,7 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 		return st, nil
 	}
 	var reg *string
-	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", pgx.Identifier{p.Table}.Sanitize()).Scan(&reg); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", quotedTable(p.Table)).Scan(&reg); err != nil {
 		return nil, err
 	}
 	st.Exists = reg != nil
@@ -85,7 +83,7 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 
 // readTable reads the applied migrations from the tool's own table.
 func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
-	table := pgx.Identifier{p.Table}.Sanitize()
+	table := quotedTable(p.Table)
 	var q string
 	switch p.Kind {
 	case Alembic:

@@ -63,6 +63,21 @@ func Resolve(cfg *config.Config) (*Project, error) {
 		}
 		kind, workdir, detected = found.kind, found.dir, found.why
 	}
+	return project(cfg, kind, workdir, detected), nil
+}
+
+// ResolveKind is the project of a tool dbguard exec runs in workdir: the
+// configured or detected one when it is that tool, else that tool with its
+// defaults there.
+func ResolveKind(cfg *config.Config, kind Kind, workdir string) (*Project, error) {
+	if p, err := Resolve(cfg); err == nil && p.Kind == kind {
+		return p, nil
+	}
+	return project(cfg, kind, workdir, ""), nil
+}
+
+// project is kind's project in workdir.
+func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command}
 	dir := func(def string) string {
 		if cfg.DirGiven {
@@ -79,12 +94,12 @@ func Resolve(cfg *config.Config) (*Project, error) {
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
 		p.Vars = prismaVars(filepath.Join(workdir, "prisma", "schema.prisma"))
 	case Dbmate:
-		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), "schema_migrations"
+		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), dbmateTable(workdir, environMap())
 	case Goose:
-		p.Dir, p.Table = dir("migrations"), "goose_db_version"
+		p.Dir, p.Table = dir("migrations"), envTable(workdir, environMap(), gooseTableVar, "goose_db_version")
 		p.Vars = []string{"GOOSE_DBSTRING"}
 	}
-	return p, nil
+	return p
 }
 
 // found is a tool detected in a folder.

@@ -1,0 +1,112 @@
+package guarded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pyshim"
+	"github.com/dbguard/dbguard/internal/tool"
+)
+
+// ExecOptions says what dbguard exec runs behind the guard.
+type ExecOptions struct {
+	Config *config.Config
+	Guard  guard.Options
+	Args   []string // the command and its arguments
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer // also the guard's talk
+}
+
+// Exec runs the guard, then the command with the guarded URL in its
+// environment only, never on its command line. A migration tool it
+// recognises (alembic, prisma, goose, dbmate) gets what migrate up gives
+// it: the same checks and every variable it reads its database from. Any
+// Python child's connections are checked at connect time (pyshim). It
+// returns the command's exit code, 128+N when signal N ended it.
+func Exec(ctx context.Context, o ExecOptions) (int, error) {
+	o.Guard.Mutating = true // a migration tool, or anything else given the URL
+	wd, err := os.Getwd()
+	if err != nil {
+		return 0, err
+	}
+	var p *tool.Project
+	if kind := tool.KindOf(o.Args); kind != "" {
+		if p, err = tool.ResolveKind(o.Config, kind, wd); err != nil {
+			return 0, err
+		}
+		if err := p.CheckArgs(o.Args); err != nil {
+			return 0, err
+		}
+		if traps := p.Traps(); len(traps) > 0 {
+			return 0, &tool.TrapError{Kind: p.Kind, Traps: traps}
+		}
+	}
+	t, err := guard.Check(ctx, o.Guard, o.Stderr)
+	if err != nil {
+		return 0, err
+	}
+	path, err := exec.LookPath(o.Args[0])
+	if err != nil {
+		return 0, fmt.Errorf("cannot run %s: %w", o.Args[0], err)
+	}
+	// The URL as this folder's own env files write it (driver suffix
+	// included), only the endpoint made direct.
+	u := t.URLIn(wd)
+	set := map[string]string{}
+	for _, v := range o.Config.URLVars() {
+		set[v] = u.String()
+	}
+	if p != nil {
+		set = p.Env(o.Config.URLVars(), u.String())
+	}
+	cmd := exec.Command(path, o.Args[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	return runChild(cmd, o.Args[0], u, set, o.Stderr)
+}
+
+// runChild runs a child handed the guarded URL u (set: its variables)
+// with nothing in its environment that points elsewhere, and Python's
+// connections checked at connect time. A connection the shim refused is
+// the error, whatever the child's exit code.
+func runChild(cmd *exec.Cmd, name string, u *dburl.URL, set map[string]string, log io.Writer) (int, error) {
+	shim, err := pyshim.New(pyshim.TargetOf(u))
+	if err != nil {
+		return 0, err
+	}
+	defer shim.Close()
+	env := guard.ChildEnv(os.Environ(), set, u)
+	cmd.Env = guard.SetEnv(env, shim.Env(env))
+	code, err := guard.Run(cmd, name)
+	if rerr := shim.Err(name); rerr != nil {
+		return code, rerr
+	}
+	if err == nil && code == 0 && isPython(name) {
+		if r, rerr := shim.Result(); rerr == nil && !r.Loaded {
+			output.Talk{W: log}.Warnf("%s ran without dbguard's Python connection guard (python -I or -E ignores PYTHONPATH): where it connected is not proven", name)
+		}
+	}
+	return code, err
+}
+
+// isPython reports whether a child is a Python tool dbguard knows.
+func isPython(name string) bool {
+	name = filepath.Base(name)
+	return name == "alembic" || strings.HasPrefix(name, "python")
+}
+
+// errRefused reports whether err is a connection the shim refused.
+func errRefused(err error) bool {
+	var re *pyshim.RefusedError
+	return errors.As(err, &re)
+}

@@ -1,0 +1,299 @@
+# dbguard's connection guard for Python. dbguard writes this file, as
+# sitecustomize.py, into a private folder it puts first on the child's
+# PYTHONPATH, and removes it when the child ends. It wraps the PostgreSQL
+# drivers' connect functions (psycopg2, psycopg 3, asyncpg, pg8000) and
+# refuses any connection to another database than the one dbguard guarded
+# (DBGUARD_GUARD_TARGET), recording who asked, file:line, in
+# DBGUARD_GUARD_REPORT. Then it runs the sitecustomize it stands in front of.
+
+
+def _dbguard_install():
+    import getpass
+    import importlib.abc
+    import importlib.machinery
+    import json
+    import os
+    import socket
+    import sys
+    import sysconfig
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    target = json.loads(os.environ["DBGUARD_GUARD_TARGET"])
+    report_path = os.environ["DBGUARD_GUARD_REPORT"]
+
+    def report(event, **fields):
+        fields["event"] = event
+        try:
+            with open(report_path, "a", encoding="utf-8") as f:
+                f.write(json.dumps(fields) + "\n")
+        except OSError:
+            pass
+
+    class Refused(Exception):
+        """dbguard refused a connection to another database."""
+
+    # Frames in these folders are the drivers, SQLAlchemy, the tool and
+    # Python itself; the caller is the first frame outside them.
+    skip = {here}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        p = sysconfig.get_paths().get(key)
+        if p:
+            skip.add(os.path.abspath(p))
+
+    def caller():
+        f = sys._getframe(1)
+        outermost = None
+        while f is not None:
+            name = f.f_code.co_filename
+            if not name.startswith("<"):
+                path = os.path.abspath(name)
+                outermost = "%s:%d" % (path, f.f_lineno)
+                inside = any(path == s or path.startswith(s + os.sep) for s in skip)
+                if not inside and os.sep + "site-packages" + os.sep not in path and os.sep + "dist-packages" + os.sep not in path:
+                    return outermost
+            f = f.f_back
+        return outermost or "?"
+
+    def local(h):
+        return h == "" or h.startswith("/") or h.startswith("@")
+
+    def addresses(h, port):
+        try:
+            return {ai[4][0] for ai in socket.getaddrinfo(h, port or 5432, proto=socket.IPPROTO_TCP)}
+        except (OSError, UnicodeError):
+            return set()
+
+    def same_host(a, b, port):
+        a, b = a.lower().rstrip("."), b.lower().rstrip(".")
+        if a == b or (local(a) and local(b) and (a == "" or b == "")):
+            return True
+        if local(a) or local(b):
+            return False
+        return bool(addresses(a, port) & addresses(b, port))
+
+    def allowed(pairs, dbname):
+        if dbname != target["dbname"]:
+            return False
+        for h, p in pairs:
+            if not any(same_host(h, th, p) and str(p) == str(tp) for th, tp in target["hosts"]):
+                return False
+        return True
+
+    def show(pairs, dbname):
+        hosts = ",".join(h or "(local socket)" for h, _ in pairs)
+        ports = ",".join(str(p) for _, p in pairs)
+        return "%s:%s/%s" % (hosts, ports, dbname)
+
+    def libpq_target(params):
+        """Host/port pairs and database as libpq resolves params (a dict
+        of conninfo keywords); None when a service decides them."""
+        env = os.environ
+        if params.get("service") or env.get("PGSERVICE"):
+            return None
+        hosts = params.get("hostaddr") or env.get("PGHOSTADDR") or params.get("host") or env.get("PGHOST") or ""
+        ports = str(params.get("port") or env.get("PGPORT") or "5432")
+        user = params.get("user") or env.get("PGUSER") or getpass.getuser()
+        dbname = params.get("dbname") or env.get("PGDATABASE") or user
+        return pairs_of(hosts.split(","), ports.split(",")), dbname
+
+    def pairs_of(hosts, ports):
+        out = []
+        for i, h in enumerate(hosts):
+            p = ports[0] if len(ports) == 1 else (ports[i] if i < len(ports) else "5432")
+            out.append((h.strip(), (p or "5432").strip()))
+        return out
+
+    def check(driver, resolved):
+        if resolved is None:
+            return
+        pairs, dbname = resolved
+        if allowed(pairs, dbname):
+            return
+        where = caller()
+        got = show(pairs, dbname)
+        report("refused", driver=driver, caller=where, got=got)
+        raise Refused("dbguard refused a %s connection to %s from %s: dbguard guarded %s" % (driver, got, where, target["show"]))
+
+    def check_after(driver, conn, info):
+        """The database libpq actually connected to (a service file, a
+        .pgpass-less default), checked before the connection is used."""
+        try:
+            resolved = info(conn)
+        except Exception:
+            return conn
+        if resolved is not None and not allowed(*resolved):
+            try:
+                conn.close()
+            except Exception:
+                pass
+            check(driver, resolved)
+        report("allowed", driver=driver)
+        return conn
+
+    def libpq_info(conn):
+        i = conn.info
+        host = getattr(i, "hostaddr", "") or i.host or ""
+        return pairs_of(host.split(","), [str(i.port)]), i.dbname
+
+    def patch_psycopg2(mod):
+        orig = mod._connect
+        ext = sys.modules.get("psycopg2.extensions")
+
+        def _connect(dsn, *args, **kwargs):
+            params = ext.parse_dsn(dsn) if ext is not None else {}
+            check("psycopg2", libpq_target(params))
+            return check_after("psycopg2", orig(dsn, *args, **kwargs), libpq_info)
+
+        mod._connect = _connect
+
+    def patch_psycopg(mod):
+        from psycopg import conninfo as ci
+
+        not_conninfo = {"autocommit", "prepare_threshold", "row_factory", "cursor_factory", "context"}
+
+        def params(conninfo, kwargs):
+            kw = {k: v for k, v in kwargs.items() if k not in not_conninfo}
+            return ci.conninfo_to_dict(ci.make_conninfo(conninfo, **kw))
+
+        for cls in (mod.Connection, mod.AsyncConnection):
+            orig = cls.connect.__func__
+            if cls is mod.Connection:
+                def connect(klass, conninfo="", _orig=orig, **kwargs):
+                    check("psycopg", libpq_target(params(conninfo, kwargs)))
+                    return check_after("psycopg", _orig(klass, conninfo, **kwargs), libpq_info)
+            else:
+                async def connect(klass, conninfo="", _orig=orig, **kwargs):
+                    check("psycopg", libpq_target(params(conninfo, kwargs)))
+                    return check_after("psycopg", await _orig(klass, conninfo, **kwargs), libpq_info)
+            cls.connect = classmethod(connect)
+        mod.connect = mod.Connection.connect
+
+    def bound(fn, args, kwargs):
+        import inspect
+        try:
+            b = inspect.signature(fn).bind(*args, **kwargs)
+        except TypeError:
+            return None
+        b.apply_defaults()
+        return b.arguments
+
+    def patch_asyncpg(mod):
+        import urllib.parse
+        orig = mod.connection.connect
+
+        def target_of(a):
+            env = os.environ
+            hosts, ports, user, dbname = a.get("host"), a.get("port"), a.get("user"), a.get("database")
+            if a.get("dsn"):
+                u = urllib.parse.urlsplit(a["dsn"])
+                q = urllib.parse.parse_qs(u.query)
+                netloc = u.netloc.rpartition("@")[2]
+                if netloc:
+                    hs, ps = [], []
+                    for part in netloc.split(","):
+                        h, _, p = part.rpartition(":") if not part.endswith("]") else (part, "", "")
+                        if not h:
+                            h, p = part, ""
+                        hs.append(urllib.parse.unquote(h.strip("[]")))
+                        ps.append(p)
+                    hosts = hosts or hs
+                    ports = ports or (ps if any(ps) else None)
+                if u.username and not user:
+                    user = urllib.parse.unquote(u.username)
+                if u.path.strip("/") and not dbname:
+                    dbname = urllib.parse.unquote(u.path.lstrip("/"))
+                hosts = hosts or (q.get("host", [None])[0] and q["host"][0].split(","))
+                ports = ports or (q.get("port", [None])[0] and q["port"][0].split(","))
+                user = user or q.get("user", [None])[0]
+                dbname = dbname or q.get("dbname", q.get("database", [None]))[0]
+            hosts = hosts or (env.get("PGHOST") or "").split(",")
+            if isinstance(hosts, str):
+                hosts = hosts.split(",")
+            ports = ports or (env.get("PGPORT") or "5432").split(",")
+            if isinstance(ports, (int, str)):
+                ports = str(ports).split(",")
+            user = user or env.get("PGUSER") or getpass.getuser()
+            dbname = dbname or env.get("PGDATABASE") or user
+            return pairs_of([str(h) for h in hosts], [str(p) for p in ports]), dbname
+
+        async def connect(*args, **kwargs):
+            a = bound(orig, args, kwargs)
+            if a is not None:
+                check("asyncpg", target_of(a))
+            return await orig(*args, **kwargs)
+
+        mod.connection.connect = connect
+        mod.connect = connect
+
+    def patch_pg8000(mod):
+        origs = {}
+        for name in ("connect",):
+            origs[name] = getattr(mod, name)
+
+        def target_of(a):
+            if a.get("unix_sock"):
+                return [("/" + a["unix_sock"].lstrip("/"), str(a.get("port") or 5432))], a.get("database") or a.get("user")
+            return [(str(a.get("host") or "localhost"), str(a.get("port") or 5432))], a.get("database") or a.get("user") or getpass.getuser()
+
+        def wrap(orig):
+            def connect(*args, **kwargs):
+                a = bound(orig, args, kwargs)
+                if a is not None:
+                    check("pg8000", target_of(a))
+                return orig(*args, **kwargs)
+            return connect
+
+        mod.connect = wrap(origs["connect"])
+        dbapi = sys.modules.get("pg8000.dbapi")
+        if dbapi is not None and hasattr(dbapi, "connect"):
+            dbapi.connect = wrap(dbapi.connect)
+
+    patches = {"psycopg2": patch_psycopg2, "psycopg": patch_psycopg, "asyncpg": patch_asyncpg, "pg8000": patch_pg8000}
+
+    def patch(name, mod):
+        try:
+            patches[name](mod)
+            report("armed", driver=name)
+        except Exception as e:  # a driver version this shim does not know
+            report("unarmed", driver=name, error="%s: %s" % (type(e).__name__, e))
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname not in patches:
+                return None
+            spec = None
+            for finder in sys.meta_path:
+                if finder is not self and hasattr(finder, "find_spec"):
+                    spec = finder.find_spec(fullname, path, target)
+                    if spec is not None:
+                        break
+            if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+                return spec
+            loader = spec.loader
+            exec_module = loader.exec_module
+
+            def exec_and_patch(module):
+                exec_module(module)
+                patch(fullname, module)
+
+            loader.exec_module = exec_and_patch
+            return spec
+
+    for name in patches:
+        if name in sys.modules:
+            patch(name, sys.modules[name])
+    sys.meta_path.insert(0, Finder())
+    report("loaded", pid=os.getpid())
+
+    # Out of the way: the folder holds nothing else, and the sitecustomize
+    # this one stands in front of (Debian's, a virtualenv's) still runs.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
+    if spec is not None and spec.loader is not None:
+        import importlib.util
+        nxt = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(nxt)
+
+
+_dbguard_install()
+del _dbguard_install
