@@ -31,6 +31,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzTypeSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
+	$(GO) test -run '^$$' -fuzz '^FuzzReach$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 
