@@ -196,3 +196,37 @@ func TestChoose(t *testing.T) {
 		t.Errorf("Choose(nil) = %v", err)
 	}
 }
+
+// TestTemplateCache: the first sandbox of an installation leaves a template
+// cluster in the user's cache; the next starts from a copy of it, and a
+// template that is not initdb's output (a symbolic link in it) is not used.
+func TestTemplateCache(t *testing.T) {
+	mustFind(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	tmpl := templateDir(s.Binaries)
+	if _, err := os.Stat(filepath.Join(tmpl, "PG_VERSION")); err != nil {
+		t.Fatalf("no template cluster after the first start: %v", err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(tmpl, "planted")); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatalf("a start with a spoilt template: %v", err)
+	}
+	defer s2.Close()
+	if _, err := os.Lstat(filepath.Join(s2.dataDir(), "planted")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link in the template was copied: %v", err)
+	}
+	conn, err := pgx.Connect(ctx, s2.AdminURL().DriverString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+}
