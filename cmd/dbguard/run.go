@@ -270,10 +270,14 @@ func learnArgs(args []string) {
 }
 
 // learnEnviron registers the password of every environment variable that
-// holds a connection string, whatever its name.
+// holds a connection string, whatever its name, and the value of every one
+// named as a password (PGPASSWORD), used by a URL or not.
 func learnEnviron(environ []string) {
 	for _, kv := range environ {
-		if _, v, ok := strings.Cut(kv, "="); ok {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			if dburl.SecretVar(k) {
+				dburl.AddSecret(v)
+			}
 			learnString(v)
 		}
 	}

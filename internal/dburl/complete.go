@@ -62,10 +62,13 @@ func (e Environment) lookup(name string) (string, bool) {
 // goos is runtime.GOOS, a variable so that tests can take pgx's Windows path.
 var goos = runtime.GOOS
 
-// envVars are the variables pgx reads (pgconn parseEnvSettings) and the
-// settings they stand for, in the order completions are reported.
+// envVars are the variables pgx reads (pgconn parseEnvSettings), and
+// libpq's PGHOSTADDR, and the settings they stand for, in the order completions are reported.
 var envVars = []struct{ name, key string }{
 	{"PGHOST", "host"},
+	// pgx does not read PGHOSTADDR, libpq does: dbguard connects to it
+	// (internal/pg), as psql and psycopg2 do.
+	{"PGHOSTADDR", "hostaddr"},
 	{"PGPORT", "port"},
 	{"PGDATABASE", "database"},
 	{"PGUSER", "user"},
@@ -131,7 +134,7 @@ func (c Completion) String() string {
 // environment or a service file says.
 func (c Completion) FromDefault() bool {
 	switch c.From {
-	case fromDefaultPort, fromDefaultUser, fromDefaultDB, fromSocketDir, fromLocalhost, fromDefaultServiceFile:
+	case fromDefaultPort, fromDefaultUser, fromDefaultDB, fromSocketDir, fromLocalhost, fromHostAddr, fromDefaultServiceFile:
 		return true
 	}
 	return false
@@ -144,6 +147,7 @@ const (
 	fromDefaultDB   = "libpq's default, the user name"
 	fromSocketDir   = "pgx's default, the first Unix-socket directory that exists"
 	fromLocalhost   = "pgx's default when no Unix-socket directory exists"
+	fromHostAddr    = "libpq's default, the hostaddr"
 	// fromDefaultServiceFile is ~/.pg_service.conf, or its Windows place.
 	fromDefaultServiceFile = "pgx's default service file"
 )
@@ -435,7 +439,11 @@ func (u *URL) driverSettings() map[string]setting {
 func (u *URL) completeHostsPorts(merged map[string]setting, env Environment, report func(part, value, from string)) error {
 	defHost, defHostFrom := env.defaultHost()
 	host, ok := merged["host"]
-	if !ok {
+	if ha := merged["hostaddr"]; !ok && strings.Trim(ha.value, ", ") != "" {
+		// libpq connects to hostaddr over TCP when no host is named;
+		// pgx's default host would be a Unix socket.
+		host, defHost, defHostFrom = setting{ha.value, fromHostAddr}, "", fromHostAddr
+	} else if !ok {
 		host = setting{defHost, defHostFrom}
 	}
 	port, ok := merged["port"]

@@ -115,7 +115,7 @@ func TestComplete(t *testing.T) {
 			in:     "postgres://u@h:5432/db",
 			vars:   []string{"PGSSLMODE=require", "PGAPPNAME=my app", "PGOPTIONS=-c search_path=a+b"},
 			want:   "postgres://u@h:5432/db?application_name=my%20app&options=-c%20search_path%3Da%2Bb&sslmode=require",
-			wantID: "h:5432/db",
+			wantID: "h:5432/db (search_path=a+b)", // a search_path in PGOPTIONS is another target (issue 19)
 			wantC: []string{"application_name my app (from PGAPPNAME)", "options -c search_path=a+b (from PGOPTIONS)",
 				"sslmode require (from PGSSLMODE)"},
 		},

@@ -16,7 +16,9 @@ package dburl
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -608,14 +610,24 @@ func (u *URL) Clone() *URL {
 }
 
 // Identity names a database independently of how a connection string spells
-// it: pooled or direct endpoint, parameters and credentials do not matter.
+// it: pooled or direct endpoint, user and credentials do not matter. What
+// changes the server reached (hostaddr) or what a session sees there
+// (session settings such as search_path) does.
 type Identity struct {
 	Host     string `json:"host"`
 	Port     string `json:"port"`
 	Database string `json:"database"`
+	// HostAddr is libpq's hostaddr, one entry per host ("" for a host that
+	// is looked up): the address connected to instead of the host name's.
+	HostAddr string `json:"hostaddr,omitempty"`
+	// Settings are the session settings from options (-c name=value, also
+	// PGOPTIONS) and a search_path parameter that change what a session
+	// sees, as name=value, sorted (see identitySettings).
+	Settings string `json:"settings,omitempty"`
 }
 
-// String is host:port/database, the form dbguard shows.
+// String is host:port/database, the form dbguard shows, followed by the
+// address and the settings in parentheses when there are any.
 func (id Identity) String() string {
 	host := id.Host
 	if host == "" {
@@ -625,13 +637,25 @@ func (id Identity) String() string {
 	if db == "" {
 		db = "(default)"
 	}
-	return host + ":" + id.Port + "/" + db
+	s := host + ":" + id.Port + "/" + db
+	var extra []string
+	if id.HostAddr != "" {
+		extra = append(extra, "address "+id.HostAddr)
+	}
+	if id.Settings != "" {
+		extra = append(extra, id.Settings)
+	}
+	if len(extra) > 0 {
+		s += " (" + strings.Join(extra, "; ") + ")"
+	}
+	return s
 }
 
 // Identity returns the database this string names as written. Hosts are
 // lower-cased, the port defaults to 5432 and the database to the user name,
 // as libpq does. Call it on the direct URL (see [Classify]) so that a pooled
-// and a direct spelling of one database compare equal.
+// and a direct spelling of one database compare equal, and on a completed
+// one (see [URL.Complete]) so that what the environment adds counts.
 func (u *URL) Identity() Identity {
 	var names, ports []string
 	for _, h := range u.Hosts() {
@@ -649,7 +673,71 @@ func (u *URL) Identity() Identity {
 	if db == "" {
 		db = u.User()
 	}
-	return Identity{Host: strings.Join(names, ","), Port: strings.Join(ports, ","), Database: db}
+	id := Identity{Host: strings.Join(names, ","), Port: strings.Join(ports, ","), Database: db}
+	if addr := strings.TrimSpace(u.Param("hostaddr")); strings.Trim(addr, ", ") != "" {
+		id.HostAddr = strings.ToLower(addr)
+	}
+	id.Settings = u.identitySettings()
+	return id
+}
+
+// harmlessSettings are session settings that change how long a session
+// waits, what it logs or how much memory it uses, never which objects it
+// sees or creates: two URLs differing only in them name one database.
+var harmlessSettings = map[string]bool{
+	"application_name": true, "statement_timeout": true, "lock_timeout": true,
+	"idle_in_transaction_session_timeout": true, "idle_session_timeout": true,
+	"transaction_timeout": true, "client_min_messages": true, "work_mem": true,
+	"maintenance_work_mem": true, "temp_buffers": true, "jit": true,
+	"log_statement": true, "log_min_duration_statement": true, "log_min_messages": true,
+	"client_connection_check_interval": true,
+}
+
+// identitySettings returns the session settings that make a connection see
+// another database than one without them: every -c name=value (or
+// --name=value) in options, and a search_path parameter (pgx sends it as a
+// setting), but those in harmlessSettings and Neon's endpoint=, which only
+// routes to the host already named. Other words of options are kept as
+// they are. Names are lower-cased (PostgreSQL's are case-insensitive).
+func (u *URL) identitySettings() string {
+	set := map[string]string{}
+	var other []string
+	words := strings.Fields(u.Param("options"))
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		var kv string
+		switch {
+		case w == "-c" && i+1 < len(words):
+			i++
+			kv = words[i]
+		case strings.HasPrefix(w, "-c"):
+			kv = w[2:]
+		case strings.HasPrefix(w, "--") && strings.Contains(w, "="):
+			kv = w[2:]
+		case strings.HasPrefix(strings.ToLower(w), "endpoint="):
+			continue
+		default:
+			other = append(other, w)
+			continue
+		}
+		k, v, _ := strings.Cut(kv, "=")
+		set[strings.ReplaceAll(strings.ToLower(k), "-", "_")] = v
+	}
+	if v, ok := u.lookup("search_path"); ok {
+		set["search_path"] = v
+	}
+	if v, ok := set["search_path"]; ok {
+		// "a, b" and "a,b" are one path.
+		set["search_path"] = strings.ReplaceAll(v, " ", "")
+	}
+	var out []string
+	for k, v := range set {
+		if !harmlessSettings[k] && !strings.HasPrefix(k, "log_") {
+			out = append(out, k+"="+v)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(append(out, other...), " ")
 }
 
 // clientOnlyParams are URL parameters that other tools read and PostgreSQL
@@ -660,6 +748,45 @@ var clientOnlyParams = map[string]bool{
 	"statement_cache_size": true, "socket_timeout": true, "sslaccept": true,
 	"pool_max_conns": true, "pool_min_conns": true, "pool_max_conn_lifetime": true,
 	"pool_max_conn_idle_time": true, "pool_health_check_period": true,
+	// libpq's; pgx does not know it, and internal/pg applies it (HostAddrs).
+	"hostaddr": true,
+}
+
+// HostAddrs pairs each host in effect with its hostaddr, as libpq does:
+// the address to connect to instead of the host name's, which is still
+// what TLS verifies. It is nil when no hostaddr is given; a host with an
+// empty entry is looked up as usual.
+func (u *URL) HostAddrs() (map[string]string, error) {
+	v, ok := u.lookup("hostaddr")
+	if !ok || strings.Trim(v, ", ") == "" {
+		return nil, nil
+	}
+	addrs := strings.Split(v, ",")
+	hosts := u.Hosts()
+	if len(hosts) == 0 {
+		hosts = []Host{{}}
+	}
+	if len(addrs) != len(hosts) {
+		return nil, parseErr("%d hostaddr entries for %d hosts (give one address per host)", len(addrs), len(hosts))
+	}
+	m := map[string]string{}
+	for i, h := range hosts {
+		a := strings.TrimSpace(addrs[i])
+		if a == "" {
+			continue
+		}
+		if net.ParseIP(a) == nil {
+			return nil, parseErr("hostaddr %q is not an IP address (a host name goes in host)", a)
+		}
+		if h.Name == "" || strings.HasPrefix(h.Name, "/") {
+			return nil, parseErr("hostaddr %s is given for a Unix-socket host (name the host, or leave host out)", a)
+		}
+		if prev, ok := m[h.Name]; ok && prev != a {
+			return nil, parseErr("host %q is given twice with different hostaddr entries", h.Name)
+		}
+		m[h.Name] = a
+	}
+	return m, nil
 }
 
 // DriverString returns the connection string for a Go PostgreSQL driver

@@ -14,7 +14,8 @@ var (
 	// userinfoRE finds scheme://user:password@ in free text. The password
 	// part is greedy up to the last '@' before white space, so a password
 	// with a raw '@' in it is masked whole rather than in part.
-	userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://[^\s:/?#@]*):\S*@`)
+	// A JSON encoder that escapes '/' writes "postgres:\/\/u:pw@h".
+	userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
 	// assignments.
@@ -48,6 +49,7 @@ func isSecretKey(key string) bool { return secretKeys[key] || looksSecret(key) }
 // connection string use [URL.Redacted].
 func RedactText(s string) string {
 	s = redactSecrets(s)
+	s = redactHexForms(s)
 	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
 	return passwordRE.ReplaceAllString(s, "${1}"+Mask)
 }
@@ -78,6 +80,7 @@ var secrets struct {
 	known    map[string]bool // the passwords, as registered
 	forms    []string        // every form of every password, longest first
 	replacer *strings.Replacer
+	hexRE    *regexp.Regexp // the forms with escapes, hex digits in any case
 }
 
 // AddSecret makes RedactText mask secret wherever it appears, not only where
@@ -124,6 +127,79 @@ func AddSecret(secret string, shownWith ...string) {
 		pairs = append(pairs, f, Mask)
 	}
 	secrets.replacer = strings.NewReplacer(pairs...)
+	// A form with a %XX or \uXXXX escape may be written with hex digits of
+	// either case, mixed too (%2f%3A): those forms are also matched by a
+	// pattern that ignores the case of the hex digits.
+	var hex []string
+	for _, f := range secrets.forms {
+		if p := hexFoldPattern(f); p != "" {
+			hex = append(hex, p)
+		}
+	}
+	secrets.hexRE = nil
+	if len(hex) > 0 {
+		secrets.hexRE = regexp.MustCompile(strings.Join(hex, "|"))
+	}
+}
+
+// hexFoldPattern is a regular expression for f in which the hex digits of
+// every %XX and \uXXXX escape match in either case; "" when f has none.
+func hexFoldPattern(f string) string {
+	var b strings.Builder
+	found := false
+	for i := 0; i < len(f); i++ {
+		n := 0
+		switch {
+		case f[i] == '%':
+			n = 2
+		case f[i] == '\\' && i+1 < len(f) && f[i+1] == 'u':
+			b.WriteString(`\\u`)
+			n, i = 4, i+1
+		}
+		if n == 0 {
+			b.WriteString(regexp.QuoteMeta(f[i : i+1]))
+			continue
+		}
+		if f[i] == '%' {
+			b.WriteByte('%')
+		}
+		for j := i + 1; j <= i+n && j < len(f); j++ {
+			c := f[j]
+			if c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' {
+				found = true
+				fmt.Fprintf(&b, "[%c%c]", c|0x20, c&^0x20)
+			} else {
+				b.WriteString(regexp.QuoteMeta(string(c)))
+			}
+		}
+		i += n
+	}
+	if !found {
+		return ""
+	}
+	return b.String()
+}
+
+// redactHexForms masks the forms of registered secrets whose escapes use
+// hex digits in a case the literal forms do not list.
+func redactHexForms(s string) string {
+	secrets.RLock()
+	re := secrets.hexRE
+	secrets.RUnlock()
+	if re == nil || !strings.ContainsAny(s, "%\\") {
+		return s
+	}
+	return re.ReplaceAllLiteralString(s, Mask)
+}
+
+// SecretVar reports whether an environment variable holds a password by
+// its name: PGPASSWORD and PGSSLPASSWORD, which libpq and pgx read, and
+// names such as POSTGRES_PASSWORD or DB_PASSWD. Its value is registered with
+// [AddSecret] whether or not a connection string uses it: a child process
+// may print it.
+func SecretVar(name string) bool {
+	n := strings.ToUpper(name)
+	return strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") || strings.HasSuffix(n, "_PWD")
 }
 
 // AddURLSecrets registers u's password and sslpassword with AddSecret,
@@ -159,6 +235,16 @@ func secretForms(s string) []string {
 		}
 	}
 	add(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s))
+	// An SQL string literal doubles a quote (a server message quoting a
+	// statement, a log of one).
+	add(strings.ReplaceAll(s, "'", "''"))
+	// Encoded twice: a URL carried inside another URL's parameter, or a
+	// form escaped again by a program that did not know it already was.
+	add(url.QueryEscape(url.QueryEscape(s)))
+	add(escapeComponent(escapeComponent(s, ""), ""))
+	// A GitHub workflow command's message and property escaping.
+	add(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
+	add(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
 	return out
 }
 
@@ -244,7 +330,8 @@ func SafeCut(s []byte, n int) int {
 			for i := max(0, m-len(f)+1); i < m; i++ {
 				// A form starting at i covers m if it is there whole, or
 				// if s ends with its beginning.
-				if rest := s[i:]; len(rest) >= len(f) && string(rest[:len(f)]) == f || len(rest) < len(f) && string(rest) == f[:len(rest)] {
+				// Case-insensitively: a %2f may be written %2F.
+				if rest := s[i:]; len(rest) >= len(f) && strings.EqualFold(string(rest[:len(f)]), f) || len(rest) < len(f) && strings.EqualFold(string(rest), f[:len(rest)]) {
 					m, moved = i, true
 					break
 				}

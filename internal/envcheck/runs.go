@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 )
 
@@ -153,6 +154,11 @@ func (lr *LoaderReading) pgEnv() []string {
 		for k, v := range lr.reading.Vars {
 			if strings.HasPrefix(k, "PG") {
 				out = append(out, k+"="+v.Value)
+			}
+			if dburl.SecretVar(k) {
+				// PGPASSWORD in an env file: masked whether or not a
+				// URL takes it (a child process may print it).
+				dburl.AddSecret(v.Value)
 			}
 		}
 		slices.Sort(out)

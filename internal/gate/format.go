@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
 
 // Location is file:line, the file alone, or "".
@@ -76,14 +78,16 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 	return err
 }
 
-// ghData escapes a workflow command's message.
+// ghData escapes a workflow command's message. It masks passwords first:
+// escaped, a password with a '%' in it is no longer the text the output
+// net knows.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(dburl.RedactText(s))
 }
 
-// ghProperty escapes a workflow command's property value.
+// ghProperty escapes a workflow command's property value, masking first.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(dburl.RedactText(s))
 }
 
 // rules describe each check for the SARIF report: what it guards, how to

@@ -237,7 +237,7 @@ func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {
 		c.fail(err)
 		return nil, c
 	}
-	c.Status, c.Summary = Pass, "one database in effect: "+t.URL.Identity().String()
+	c.Status, c.Summary = Pass, "one database in effect: "+pg.Target(t.URL)
 	return t, c
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 // Options for Resolve.
@@ -119,5 +120,5 @@ func (t *Target) Describe() string {
 	case src.Endpoint.Rewritten():
 		how = "direct, rewritten from pooled (" + src.Endpoint.Provider + ")"
 	}
-	return fmt.Sprintf("database %s [%s] from %s %s: %s", t.URL.Identity(), how, src.Def.Location(), src.Var, t.URL.Redacted())
+	return fmt.Sprintf("database %s [%s] from %s %s: %s", pg.Target(t.URL), how, src.Def.Location(), src.Var, t.URL.Redacted())
 }

@@ -17,31 +17,105 @@ import (
 
 // Credentials returns, redacted, the connection strings in a line of text
 // that carry a real password: not a placeholder, not only for loopback
-// hosts, not on a line marked dbguard:allow.
+// hosts, not on a line whose comment says dbguard:allow.
 func Credentials(line string) []string {
-	if strings.Contains(line, "dbguard:allow") {
-		return nil
-	}
-	var out []string
+	return shown(line, lineSpans(line, nil))
+}
+
+// span is a credential in a line: where it is, and how it is shown.
+type span struct {
+	start, end int
+	shown      string // redacted
+}
+
+// lineSpans appends the credentials any file may hold in line: URLs and
+// libpq keyword strings, PGPASSWORD=... assignments, and URLs hidden in
+// base64 (a Kubernetes Secret's data:).
+func lineSpans(line string, out []span) []span {
 	if strings.Contains(line, "://") {
 		out = urlCredentials(line, out)
 	}
 	if strings.Contains(line, "password") {
 		out = keywordCredentials(line, out)
 	}
-	for i, s := range out {
-		if !printable(s) {
-			out[i] = strconv.Quote(s) // one line, and no escape sequence reaches a terminal
+	// Environment variable names are case-sensitive: libpq reads only
+	// PGPASSWORD.
+	if strings.Contains(line, "PGPASSWORD") || strings.Contains(line, "PGSSLPASSWORD") {
+		out = pgpasswordCredentials(line, out)
+	}
+	if strings.Contains(line, b64Postgres) || strings.Contains(line, b64JDBC) {
+		out = base64Credentials(line, out)
+	}
+	return out
+}
+
+// shown is what the findings of a line show: nothing when a dbguard:allow
+// comment outside every credential marks the line, else each credential,
+// redacted, on one line.
+func shown(line string, spans []span) []string {
+	if len(spans) == 0 || allowMarked(line, spans) {
+		return nil
+	}
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		out[i] = sp.shown
+		if !printable(sp.shown) {
+			out[i] = strconv.Quote(sp.shown) // one line, and no escape sequence reaches a terminal
 		}
 	}
 	return out
+}
+
+// allowMarked reports whether line carries dbguard:allow in a comment: after
+// a comment opener, both outside every credential. A marker inside one (a
+// password ending in "#dbguard:allow") is part of the secret, not a comment.
+func allowMarked(line string, spans []span) bool {
+	outside := []byte(line)
+	for _, sp := range spans {
+		for i := sp.start; i < sp.end && i < len(outside); i++ {
+			outside[i] = 0
+		}
+	}
+	text := string(outside)
+	i := strings.Index(text, "dbguard:allow")
+	if i < 0 {
+		return false
+	}
+	before := text[:i]
+	for _, opener := range []string{"#", "//", "--", "/*", "<!--", ";", "REM ", "rem "} {
+		if strings.Contains(before, opener) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s contains the lower-case ASCII word sub in
+// any case, without allocating.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // urlStart finds PostgreSQL URLs, JDBC's included.
 var urlStart = regexp.MustCompile(`(?i)\b(?:jdbc:)?postgres(?:ql)?(?:\+[a-z0-9]+)?://`)
 
 // urlCredentials appends the URLs in line that carry a real password.
-func urlCredentials(line string, out []string) []string {
+func urlCredentials(line string, out []span) []span {
 	ms := urlStart.FindAllStringIndex(line, -1)
 	for i, m := range ms {
 		next := len(line)
@@ -50,7 +124,7 @@ func urlCredentials(line string, out []string) []string {
 		}
 		end := m[1] + urlEnd(line[m[1]:next], delimiter(line, m[0]))
 		if urlHasCredential(line[m[1]:end]) {
-			out = append(out, redactURL(line[m[0]:m[1]], line[m[1]:end]))
+			out = append(out, span{m[0], end, redactURL(line[m[0]:m[1]], line[m[1]:end])})
 		}
 	}
 	return out
@@ -258,11 +332,12 @@ type kvPair struct{ key, value string }
 // keywordCredentials appends the libpq keyword/value strings in line that
 // carry a real password: runs of at least two keyword=value pairs, one of
 // them a password, separated by white space, as libpq reads them.
-func keywordCredentials(line string, out []string) []string {
+func keywordCredentials(line string, out []span) []span {
 	for i := 0; i < len(line); i++ {
 		if i > 0 && !isKeywordBoundary(line[i-1]) || !isKeywordStart(line[i]) {
 			continue
 		}
+		start := i
 		pairs, end := parseKeywordRun(line[i:], delimiter(line, i))
 		if end > 0 {
 			i += end - 1 // no run starts inside another: linear time
@@ -286,7 +361,7 @@ func keywordCredentials(line string, out []string) []string {
 			}
 		}
 		if hasSecret && judge(secrets, hosts) {
-			out = append(out, redactKeywords(pairs))
+			out = append(out, span{start, start + max(end, 1), redactKeywords(pairs)})
 		}
 	}
 	return out

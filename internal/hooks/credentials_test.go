@@ -2,12 +2,14 @@ package hooks
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // The passwords the attack rows use; no finding may show any of them.
@@ -101,6 +103,26 @@ func TestAttackCredentials(t *testing.T) {
 		{"python percent format", `"postgres://app:%(password)s@db.prod.internal/app"`, false},
 		{"windows variable", `postgres://app:%DB_PASSWORD%@db.prod.internal/app`, false},
 		{"dbguard:allow comment", `DOCS = "postgres://svc:S3cr3t@db.prod.internal/app"  # dbguard:allow`, false},
+		{"dbguard:allow comment after a libpq string", `"host=db.prod.internal password=S3cr3t" // dbguard:allow`, false},
+
+		// Issue 19: what else got through.
+		{"dbguard:allow inside the url password", `postgres://svc:S3cr3t#dbguard:allow@db.prod.internal/app`, true},
+		{"dbguard:allow as the url fragment", `postgres://svc:S3cr3t@db.prod.internal/app#dbguard:allow`, true},
+		{"dbguard:allow inside a libpq password", `host=db.prod.internal user=app password=S3cr3t#dbguard:allow`, true},
+		{"dbguard:allow inside a quoted libpq password", `host=db.prod.internal password='S3cr3t # dbguard:allow'`, true},
+		{"dbguard:allow not in a comment", `postgres://svc:S3cr3t@db.prod.internal/app dbguard:allow`, true},
+		{"PGPASSWORD before psql", `PGPASSWORD=S3cr3t psql -h db.prod.internal -U app app`, true},
+		{"PGPASSWORD exported", `export PGPASSWORD='S3cr3t'`, true},
+		{"PGPASSWORD in a Dockerfile", `ENV PGPASSWORD=S3cr3t`, true},
+		{"PGPASSWORD in os.environ", `os.environ["PGPASSWORD"] = "S3cr3t"`, true},
+		{"PGPASSWORD lower-case host flag lookalike", `PGPASSWORD=S3cr3t psql -h 127.0.0.1.nip.io app`, true},
+		{"base64 URL in a Kubernetes Secret", `  DATABASE_URL: cG9zdGdyZXM6Ly9hcHA6UzNjcjN0QGRiLnByb2QuaW50ZXJuYWwvYXBw`, true},
+		{"base64 JDBC URL", `url: amRiYzpwb3N0Z3Jlc3FsOi8vZGIucHJvZC5pbnRlcm5hbC9hcHA/cGFzc3dvcmQ9UzNjcjN0`, true},
+		{"PGPASSWORD placeholder", `PGPASSWORD="$DB_PASSWORD" psql -h db.prod.internal app`, false},
+		{"PGPASSWORD to loopback", `PGPASSWORD=S3cr3t psql -h localhost -U app app`, false},
+		{"PGPASSWORD compared", `if PGPASSWORD == "": pass`, false},
+		{"base64 URL to loopback", `  DATABASE_URL: cG9zdGdyZXM6Ly9hcHA6UzNjcjN0QGxvY2FsaG9zdC9hcHA=`, false},
+		{"base64 URL without a password", `  DATABASE_URL: cG9zdGdyZXM6Ly9hcHBAZGIucHJvZC5pbnRlcm5hbC9hcHA=`, false},
 		{"not a postgres url", `mysql://svc:S3cr3t@db.prod.internal/app`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,6 +142,91 @@ func TestAttackCredentials(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAttackCredentialFiles: credentials whose form depends on the file
+// they are in (issue 19), each a row with the file's name and text, and
+// the lines that must block.
+func TestAttackCredentialFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, text string
+		lines            []int // the lines that block; none: the file passes
+	}{
+		{".pgpass line", ".pgpass", "# prod\ndb.prod.internal:5432:app:app:S3cr3t\n", []int{2}},
+		{".pgpass wildcard host", "deploy/pgpass", "*:*:*:app:S3cr3t\n", []int{1}},
+		{".pgpass escaped colon in the password", ".pgpass", `db.prod.internal:5432:app:app:S3\:cr3t`, []int{1}},
+		{".pgpass loopback", ".pgpass", "localhost:5432:*:app:S3cr3t\n127.0.0.1:*:*:app:S3cr3t\n", nil},
+		{".pgpass placeholder", ".pgpass", "db.prod.internal:5432:app:app:changeme\n", nil},
+		{"pg_service.conf password", "pg_service.conf", "[prod]\nhost=db.prod.internal\ndbname=app\npassword=S3cr3t\n", []int{4}},
+		{"pg_service.conf host after the password", ".pg_service.conf", "[prod]\npassword=S3cr3t\nhost=db.prod.internal\n[dev]\nhost=localhost\npassword=S3cr3t\n", []int{2}},
+		{"pg_service.conf no host", "pg_service.conf", "[prod]\npassword=S3cr3t\n", []int{1 + 1}},
+		{"pg_service.conf loopback", "pg_service.conf", "[dev]\nhost=localhost\npassword=S3cr3t\n", nil},
+		{"yaml password key", "config/database.yml", "production:\n  host: db.prod.internal\n  password: S3cr3t\n", []int{3}},
+		{"yaml quoted password key", "config.yaml", "db:\n  password: \"S3cr3t\"\n", []int{2}},
+		{"json password key", "appsettings.json", `{"Db": {"User": "app", "Password": "S3cr3t"}}`, []int{1}},
+		{"json password key, one per line", "config.json", "{\n  \"password\": \"S3cr3t\",\n  \"user\": \"app\"\n}\n", []int{2}},
+		{"toml password key", "config.toml", "[database]\npassword = \"S3cr3t\"\n", []int{2}},
+		{"yaml db_password key", "values.yaml", "db_password: S3cr3t\n", []int{1}},
+		{"compose POSTGRES_PASSWORD map", "docker-compose.yml", "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: S3cr3t\n", []int{4}},
+		{"compose POSTGRES_PASSWORD list", "compose.yaml", "services:\n  db:\n    environment:\n      - POSTGRES_PASSWORD=S3cr3t\n", []int{4}},
+		{"compose POSTGRES_PASSWORD letters only", "compose.yaml", "      POSTGRES_PASSWORD: supersecret\n", []int{1}},
+		{"yaml dbguard:allow inside the quoted value", "config.yaml", "password: \"S3cr3t#dbguard:allow\"\n", []int{1}},
+		{"yaml dbguard:allow inside the plain value", "config.yaml", "password: S3cr3t#dbguard:allow\n", []int{1}},
+		{"yaml dbguard:allow comment", "config.yaml", "password: S3cr3t # dbguard:allow\n", nil},
+		{"yaml variable", "config.yaml", "password: ${DB_PASSWORD}\n", nil},
+		{"yaml empty", "config.yaml", "password:\npassword: \"\"\n", nil},
+		{"yaml null", "config.yaml", "password: null\npassword: ~\n", nil},
+		{"yaml template", "config.yaml", "password: \"{{ .Values.password }}\"\n", nil},
+		{"yaml placeholder", "config.yaml", "password: changeme\npassword: <password>\n", nil},
+		{"yaml tag and alias", "config.yaml", "password: !secret db_password\npassword: *pw\n", nil},
+		{"yaml sops", "config.yaml", "password: ENC[AES256_GCM,data:abc,iv:def,tag:ghi,type:str]\n", nil},
+		{"compose default", "compose.yaml", "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}\n", nil},
+		{"i18n label", "locales/de.json", `{"password": "Passwort", "forgot_password": "Passwort vergessen?"}`, nil},
+		{"json schema", "schema.json", `{"password": {"type": "string", "minLength": 12}}`, nil},
+		{"a flag", "settings.yaml", "reset_password: true\nmin_password_length: 12\n", nil},
+		{"password key outside config files", "notes.md", "password: S3cr3t-but-prose\n", nil},
+		{"UTF-16LE file", "notes.txt", "\xff\xfe" + utf16le("DSN=postgres://app:S3cr3t@db.prod.internal/app\n"), []int{1}},
+		{"UTF-16BE file", "notes.txt", "\xfe\xff" + utf16be("x\nhost=db.prod.internal password=S3cr3t\n"), []int{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text := tc.text
+			if d, ok := decodeUTF16([]byte(text)); ok {
+				text = d
+			}
+			found := fileCredentials(tc.file, textLines(text))
+			var lines []int
+			for _, f := range found {
+				lines = append(lines, f.line)
+				if !printable(f.shown) {
+					t.Errorf("finding %q would write control characters to the terminal", f.shown)
+				}
+				for _, s := range attackSecrets {
+					if strings.Contains(f.shown, s) {
+						t.Errorf("finding %q shows the password", f.shown)
+					}
+				}
+			}
+			if fmt.Sprint(lines) != fmt.Sprint(tc.lines) && !(len(lines) == 0 && len(tc.lines) == 0) {
+				t.Errorf("%s: blocked lines %v, want %v (%v)", tc.file, lines, tc.lines, found)
+			}
+		})
+	}
+}
+
+func utf16le(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
+}
+
+func utf16be(s string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u>>8), byte(u))
+	}
+	return string(b)
 }
 
 func BenchmarkCredentials(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -301,6 +302,32 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 		return nil, err
 	}
 	return parseGrep(out), nil
+}
+
+// BOMFiles lists the tracked files (working tree) that start a line with a
+// UTF-16 byte order mark: the candidates for a UTF-16 text file, which git
+// grep -I and git diff take for binary. The caller checks the file starts
+// with one.
+func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "git", "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")
+	cmd.Dir = g.Dir
+	// Raw bytes in the pattern: no locale may read it as UTF-8.
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		if errb.Len() == 0 {
+			return nil, nil // exit 1: none
+		}
+		return nil, &GitError{Args: cmd.Args[1:], Err: err, Stderr: errb.String()}
+	}
+	var paths []string
+	for _, p := range strings.Split(out.String(), "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
 }
 
 // parseGrep reads git grep -n -z: path NUL line NUL text NL. The path may

@@ -156,7 +156,11 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 		return false, err
 	}
 	envStaged := false
+	var binary []string
 	for _, f := range staged {
+		if f.Binary && !f.Deleted && f.Path != "" && !allowed(o.Config.Hook.Allow, f.Path) {
+			binary = append(binary, f.Path)
+		}
 		if f.Deleted || f.Binary || f.Path == "" {
 			continue
 		}
@@ -173,7 +177,47 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 			r.scanCredentials(f)
 		}
 	}
+	// Git calls a UTF-16 file binary: only those are read whole, and only
+	// when one is staged.
+	if len(binary) > 0 {
+		if err := r.scanUTF16(ctx, g, binary, "being committed"); err != nil {
+			return false, err
+		}
+	}
 	return envStaged, nil
+}
+
+// scanUTF16 reads the index's copy of each path and scans the ones that
+// start with a UTF-16 byte order mark, decoded.
+func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb string) error {
+	index, err := g.IndexBlobs(ctx)
+	if err != nil {
+		return err
+	}
+	var ps, ids []string
+	for _, p := range paths {
+		if id, ok := index[p]; ok {
+			ps, ids = append(ps, p), append(ids, id)
+		}
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		if text, ok := decodeUTF16(blobs[i]); ok {
+			r.addFindings(p, fileCredentials(p, textLines(text)), verb)
+		}
+	}
+	return nil
+}
+
+// addFindings reports the credentials found in the file at p.
+func (r *Report) addFindings(p string, found []lineFinding, verb string) {
+	for _, f := range found {
+		r.Findings = append(r.Findings, Finding{File: p, Line: f.line, Kind: "credential", Block: true,
+			Message: CredentialMessage(f.shown, verb)})
+	}
 }
 
 // judgeFiles judges the named files whole, as the index holds them: every
@@ -201,6 +245,12 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 	envNamed := false
 	for i, p := range paths {
 		data := blobs[i]
+		if text, ok := decodeUTF16(data); ok {
+			if !allowed(o.Config.Hook.Allow, p) {
+				r.addFindings(p, fileCredentials(p, textLines(text)), "committed")
+			}
+			continue
+		}
 		if isBinary(data) {
 			continue
 		}
@@ -213,12 +263,7 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 		if flagged || allowed(o.Config.Hook.Allow, p) {
 			continue
 		}
-		for n, line := range strings.Split(string(data), "\n") {
-			for _, u := range Credentials(strings.TrimSuffix(line, "\r")) {
-				r.Findings = append(r.Findings, Finding{File: p, Line: n + 1, Kind: "credential", Block: true,
-					Message: CredentialMessage(u, "committed")})
-			}
-		}
+		r.addFindings(p, fileCredentials(p, textLines(string(data))), "committed")
 	}
 	return envNamed, nil
 }
@@ -252,33 +297,84 @@ func CredentialMessage(redacted, verb string) string {
 
 // scanCredentials reports added lines that carry a real database password.
 func (r *Report) scanCredentials(f StagedFile) {
-	for _, l := range f.Added {
-		for _, u := range Credentials(l.Text) {
-			r.Findings = append(r.Findings, Finding{File: f.Path, Line: l.Line, Kind: "credential", Block: true,
-				Message: CredentialMessage(u, "being committed")})
-		}
-	}
+	r.addFindings(f.Path, fileCredentials(f.Path, f.Added), "being committed")
 }
 
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
-	// Every line Credentials could judge: URLs, JDBC's among them, and
-	// libpq keyword strings.
-	lines, err := Git{Dir: repo}.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://|password[[:space:]]*=`)
+	g := Git{Dir: repo}
+	// Every line the line detectors could judge: URLs, JDBC's among them,
+	// libpq keyword strings, password keys and PGPASSWORD, base64 URLs.
+	lines, err := g.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://|pass(word|wd)|`+b64Postgres+`|`+b64JDBC)
 	if err != nil {
 		return nil, err
 	}
-	var out []Finding
-	for _, l := range lines {
-		if allowed(allow, l.Path) {
-			continue
-		}
-		for _, u := range Credentials(l.Text) {
-			out = append(out, Finding{File: l.Path, Line: l.Line, Kind: "credential", Block: true, Message: CredentialMessage(u, "committed")})
+	// Read whole: .pgpass and pg_service.conf files (a section's host may
+	// be lines away from its password), and UTF-16 files, which git grep
+	// takes for binary.
+	index, err := g.IndexBlobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	whole := map[string]bool{}
+	for p := range index {
+		if k := kindOf(p); k == kindPgpass || k == kindService {
+			whole[p] = true
 		}
 	}
-	return out, nil
+	bom, err := g.BOMFiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range bom {
+		whole[p] = true
+	}
+	r := &Report{}
+	var wp, ids []string
+	for p := range whole {
+		if _, tracked := index[p]; tracked && !allowed(allow, p) {
+			wp = append(wp, p)
+		}
+	}
+	sort.Strings(wp)
+	for _, p := range wp {
+		ids = append(ids, index[p])
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range wp {
+		text, ok := decodeUTF16(blobs[i])
+		if !ok {
+			text = string(blobs[i])
+		}
+		r.addFindings(p, fileCredentials(p, textLines(text)), "committed")
+	}
+	// git grep lists a file's lines together and in order.
+	for i := 0; i < len(lines); {
+		j := i
+		for j < len(lines) && lines[j].Path == lines[i].Path {
+			j++
+		}
+		if p := lines[i].Path; !whole[p] && !allowed(allow, p) {
+			file := make([]AddedLine, 0, j-i)
+			for _, l := range lines[i:j] {
+				file = append(file, AddedLine{Line: l.Line, Text: l.Text})
+			}
+			r.addFindings(p, fileCredentials(p, file), "committed")
+		}
+		i = j
+	}
+	sort.SliceStable(r.Findings, func(a, b int) bool {
+		x, y := r.Findings[a], r.Findings[b]
+		if x.File != y.File {
+			return x.File < y.File
+		}
+		return x.Line < y.Line
+	})
+	return r.Findings, nil
 }
 
 // secretKey names variables whose values are credentials.

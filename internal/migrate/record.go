@@ -10,6 +10,7 @@ import (
 
 	"github.com/golang-migrate/migrate/v4/database"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
@@ -305,13 +306,15 @@ func failure(err error) (string, int) {
 	if dbErr != nil && pgErr != nil && pgErr.Position > 0 {
 		line = int(dbErr.Line) // golang-migrate says line 1 when the server gives no position
 	}
+	// Masked before it is stored: every role that can read the ledger
+	// would read the password a RAISE or a driver put in the message.
 	if pgErr != nil {
-		return output.Clip(fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code), maxMessage), line
+		return output.Clip(dburl.RedactText(fmt.Sprintf("%s (SQLSTATE %s)", pgErr.Message, pgErr.Code)), maxMessage), line
 	}
 	if dbErr != nil && dbErr.OrigErr != nil {
 		err = dbErr.OrigErr
 	}
-	return output.Clip(err.Error(), maxMessage), line
+	return output.Clip(dburl.RedactText(err.Error()), maxMessage), line
 }
 
 // whyNot says why a file does not run as one transaction ("" when it does).

@@ -53,9 +53,25 @@ const DefaultConnectTimeout = 10 * time.Second
 
 // config builds the pgx configuration for o.URL, applying the options.
 func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
-	cfg, err := pgx.ParseConfig(o.URL.DriverString())
+	u := Resolve(o.URL)
+	addrs, err := u.HostAddrs()
 	if err != nil {
 		return nil, false, fmt.Errorf("the database URL is not usable: %w", err)
+	}
+	cfg, err := pgx.ParseConfig(u.DriverString())
+	if err != nil {
+		return nil, false, fmt.Errorf("the database URL is not usable: %w", err)
+	}
+	if addrs != nil {
+		// libpq's hostaddr: connect to the address, and still verify TLS
+		// against the host name (pgx set ServerName from it).
+		lookup := cfg.LookupFunc
+		cfg.LookupFunc = func(ctx context.Context, host string) ([]string, error) {
+			if a, ok := addrs[host]; ok {
+				return []string{a}, nil
+			}
+			return lookup(ctx, host)
+		}
 	}
 	switch {
 	case o.ConnectTimeout > 0:
@@ -94,8 +110,22 @@ func checkClientConnection(ctx context.Context, conn *pgx.Conn) error {
 	return nil
 }
 
-// Target names the database without credentials, for messages.
-func Target(u *dburl.URL) string { return u.Identity().String() }
+// Resolve returns u completed as the driver completes it from this
+// process's environment (PGHOST, PGPORT, PGSERVICE, ...; see
+// [dburl.URL.Complete]): what Connect connects with and Target names, so
+// that the database named is the one connected to. A URL the driver cannot
+// complete is returned as it is, and the driver says why.
+func Resolve(u *dburl.URL) *dburl.URL {
+	full, _, err := u.Complete(dburl.ProcessEnvironment())
+	if err != nil {
+		return u
+	}
+	return full
+}
+
+// Target names the database Connect reaches with u, without credentials,
+// for messages.
+func Target(u *dburl.URL) string { return Resolve(u).Identity().String() }
 
 // Connect opens a database handle and proves it works, retrying for
 // o.Wait. The returned bool says whether lock_timeout was injected.

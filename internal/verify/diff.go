@@ -40,7 +40,7 @@ func Diff(ctx context.Context, o DiffOptions) error {
 		if !pooled {
 			u = ep.Direct
 		}
-		ids[i] = u.Identity()
+		ids[i] = pg.Resolve(u).Identity()
 		talk.Infof("%s: %s: %s", string(rune('A'+i)), label, u.Redacted())
 		s, _, _, err := Load(ctx, o.Connect.To(u, pooled), o.Config)
 		sides[i] = schema.Side{Name: label, Schema: s}
@@ -69,7 +69,7 @@ func diffSide(cfg *config.Config, arg string) (*dburl.URL, string, error) {
 		if err != nil {
 			return nil, "", fmt.Errorf("%s is not a usable connection string: %w", dburl.Redact(arg), err)
 		}
-		return u, u.Identity().String(), nil
+		return u, pg.Target(u), nil
 	}
 	data, err := os.ReadFile(arg)
 	if err != nil {

@@ -1,0 +1,33 @@
+package dburl
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestAttackRedactForms: forms of a known password that got through the
+// literal masking, and a URL whose slashes a JSON encoder escaped.
+func TestAttackRedactForms(t *testing.T) {
+	pw := `Ab/c'd%e:f,g@S3cret-mixed`
+	AddSecret(pw)
+	enc := escapeComponent(pw, "") // Ab%2Fc%27d%25e%3Af%2Cg%40S3cret-mixed
+	mixed := strings.Replace(strings.Replace(enc, "%2F", "%2f", 1), "%3A", "%3a", 1)
+	tests := []struct{ name, text string }{
+		{"mixed-case percent-encoding", "pw=" + mixed + " end"},
+		{"mixed-case, query form", "pw=" + strings.Replace(url.QueryEscape(pw), "%2F", "%2f", 1)},
+		{"SQL literal doubling the quote", `ALTER ROLE app PASSWORD 'Ab/c''d%e:f,g@S3cret-mixed'`},
+		{"percent-encoded twice", "next=" + url.QueryEscape(url.QueryEscape(pw))},
+		{"percent-encoded twice, mixed case", "next=" + strings.Replace(lowerHex(escapeComponent(enc, "")), "%252f", "%252F", 1)},
+		{"JSON with \\/", `{"password":"Ab\/c'd%e:f,g@S3cret-mixed"}`},
+		{"GitHub workflow message escaping", "::error::pw Ab/c'd%25e:f,g@S3cret-mixed"},
+		{"GitHub workflow property escaping", "::error title=Ab/c'd%25e%3Af%2Cg@S3cret-mixed::x"},
+		{"unknown password in a JSON-escaped URL", `{"url":"postgres:\/\/app:Other-S3cret@db\/app"}`},
+	}
+	for _, tt := range tests {
+		got := RedactText(tt.text)
+		if strings.Contains(strings.ToLower(got), "s3cret") {
+			t.Errorf("%s: %q shows the password", tt.name, got)
+		}
+	}
+}
