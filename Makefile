@@ -62,7 +62,7 @@ bench-schema:
 bench-hook:
 	RUNS=$(RUNS) ./bench/bench.sh hook
 bench-plan:
-	RUNS=$(RUNS) ./bench/bench.sh plan
+	RUNS=$(RUNS) ./bench/bench.sh plan plan135
 
 # The release, tried locally: goreleaser release --snapshot on a tagged
 # copy of the working tree (cmd/dbguard/goreleaser_test.go). Not part of

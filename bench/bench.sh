@@ -12,13 +12,16 @@
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
 #   plan     300 migrations all pending on an empty database: migrate plan vs
 #            migrate up of the same files (the plan must stay under 3x)
+#   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
+#            pending that alter its tables (so each is traced): migrate plan,
+#            its sandbox server included, vs migrate up of the same 135 files
 #
 # Usage: bench/bench.sh [SECTION...]     (make bench; RUNS=7 by default)
 set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan plan135)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -242,6 +245,52 @@ bench_plan() {
   done
   row "migrate plan, 300 pending migrations" "dbguard migrate up"
 }
+
+# migrate plan at OpenMeter's scale (issue 20): 269 files, the live database
+# at the 134th with rows, the 135 pending ones altering its tables, so every
+# file is traced statement by statement in the sandbox (a throwaway server
+# started for the run: its start, and the replay of the 134 applied files
+# that builds the shadow, are part of the time), against migrate up of the
+# same 135 files on a copy at the same version.
+bench_plan135() {
+  say "plan135: 135 pending migrations on a database at the 134th..."
+  local p="$work/plan135"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
+  for i in $(seq 1 269); do
+    v=$(printf '%06d' "$i")
+    if [ "$i" -le 134 ]; then
+      printf 'CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t_%d_name ON t_%d (name);\n' "$i" "$i" "$i"
+    else
+      k=$((i - 134))
+      printf "SET lock_timeout = '5s';\nALTER TABLE t_%d ADD COLUMN note text;\nCREATE TABLE u_%d (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_%d_t ON u_%d (t_id);\n" "$k" "$k" "$k" "$k"
+    fi >"$p/migrations/${v}_m${i}.up.sql"
+  done
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  for r in $(seq 1 "$runs"); do
+    for who in $(pair plan up "$r"); do
+      echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      (cd "$p" && "$dbguard" migrate up 134 --no-verify >/dev/null 2>&1) || { say "migrate up 134 failed"; exit 1; }
+      psql_ -d "${who}_$r" -c "INSERT INTO t_1 (name) SELECT 'n' || g FROM generate_series(1, 10000) g" -c "ANALYZE"
+    done
+    for who in $(pair_order plan up "$r"); do
+      echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ]; then
+        run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
+        echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
+        echo "$out" | grep -q '"traced": true' || { say "the plan traced nothing"; exit 1; }
+      else
+        run_into peer_ms peer_kb --cwd "$p" "$dbguard" migrate up --no-verify
+      fi
+    done
+    [ "$(psql_ -At -d "plan_$r" -c "SELECT version FROM schema_migrations")" = 134 ] ||
+      { say "the plan changed the live database"; exit 1; }
+    unpair plan up "$r"
+  done
+  row "migrate plan, 135 pending of 269 (traced, sandbox included)" "dbguard migrate up"
+}
+
+# pair_order A B R: the order pair prints, for databases that exist.
+pair_order() { if [ $(($3 % 2)) = 1 ]; then echo "$1 $2"; else echo "$2 $1"; fi; }
 
 for s in "${sections[@]}"; do "bench_$s"; done
 

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -215,9 +216,78 @@ func TestInterruptedShadowIsDropped(t *testing.T) {
 }
 
 // interruptShadowed runs dbguard with args, sends Ctrl-C once its shadow
-// database exists and settle has passed, and checks it exited 130, left
-// no shadow database and printed no password.
+// database exists in the sandbox and settle has passed, and checks it
+// exited 130, left no sandbox (folder or server) and no shadow database on
+// the live server, and printed no password.
 func interruptShadowed(t *testing.T, dbURL, dir string, settle time.Duration, args ...string) {
+	t.Helper()
+	cmd, out, tmp := sandboxedProcess(t, dbURL, dir, settle, args...)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Errorf("exit: %v, want 130\n%s", err, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*")); len(left) != 0 {
+		t.Errorf("sandbox folders left after Ctrl-C: %v\n%s", left, out)
+	}
+	if n := liveShadows(t, dbURL); n != 0 {
+		t.Errorf("%d shadow databases on the live server:\n%s", n, out)
+	}
+	noPassword(t, out.String())
+}
+
+// sandboxedProcess starts dbguard with args and a temporary folder of its
+// own, and returns once its sandbox server holds a shadow database and
+// settle has passed.
+func sandboxedProcess(t *testing.T, dbURL, dir string, settle time.Duration, args ...string) (*exec.Cmd, *bytes.Buffer, string) {
+	t.Helper()
+	ctx := context.Background()
+	tmp := t.TempDir()
+	// As root the sandbox runs as postgres, which must reach the folder.
+	for d := tmp; d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()+"/"); d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	cmd, out := dbguardProcess(t, dir, args...)
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	shadowInSandbox := func() bool {
+		boxes, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*"))
+		for _, box := range boxes {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			conn, err := pgx.Connect(cctx, fmt.Sprintf("host=%s port=5432 user=dbguard_sandbox dbname=postgres sslmode=disable", box))
+			cancel()
+			if err != nil {
+				continue
+			}
+			var n int
+			err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n)
+			conn.Close(ctx)
+			if err == nil && n > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !shadowInSandbox() {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no shadow database appeared in a sandbox:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := liveShadows(t, dbURL); n != 0 {
+		t.Errorf("%d shadow databases on the live server while the preview runs", n)
+	}
+	time.Sleep(settle)
+	return cmd, out, tmp
+}
+
+// liveShadows counts the shadow databases on the live server.
+func liveShadows(t *testing.T, dbURL string) int {
 	t.Helper()
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, dbURL)
@@ -225,36 +295,59 @@ func interruptShadowed(t *testing.T, dbURL, dir string, settle time.Duration, ar
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	shadows := func() int {
-		var n int
-		if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	cmd, out := dbguardProcess(t, dir, args...)
-	if err := cmd.Start(); err != nil {
+	var n int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for shadows() == 0 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("no shadow database appeared:\n%s", out)
+	return n
+}
+
+// kill -9 during dbguard migrate plan, while a pending migration runs in
+// the sandbox (issue 20): nothing was ever created on the live server, the
+// sandbox server dies with dbguard, and the next preview removes the
+// folder it left.
+func TestKilledPlanLeavesNothing(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, slowMigrations(4, 0.5))
+	up, out := dbguardProcess(t, dir, "migrate", "up", "1")
+	if err := up.Run(); err != nil {
+		t.Fatalf("migrate up 1: %v\n%s", err, out)
+	}
+	cmd, out, tmp := sandboxedProcess(t, dbURL, dir, 1200*time.Millisecond, "migrate", "plan")
+	boxes, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*"))
+	if len(boxes) != 1 {
+		t.Fatalf("sandboxes: %v", boxes)
+	}
+	pidFile := filepath.Join(boxes[0], "data", "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.SplitN(string(b), "\n", 2)[0])
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
+		if i == 600 {
+			t.Fatalf("the sandbox server (pid %d) outlived dbguard's kill -9 by 30 s", pid)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
-	time.Sleep(settle)
-	cmd.Process.Signal(syscall.SIGINT)
-	err = cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Errorf("exit: %v, want 130\n%s", err, out)
+	if n := liveShadows(t, dbURL); n != 0 {
+		t.Errorf("%d shadow databases on the live server after kill -9", n)
 	}
-	if n := shadows(); n != 0 {
-		t.Errorf("%d shadow databases left after Ctrl-C:\n%s", n, out)
+	if v, _, err := recordedVersion(context.Background(), dbURL); err != nil || v != 1 {
+		t.Errorf("live version %d (%v), want 1", v, err)
 	}
-	noPassword(t, out.String())
+	// The next preview sweeps the folder the killed one left.
+	next, nout := dbguardProcess(t, dir, "migrate", "plan")
+	next.Env = append(next.Env, "TMPDIR="+tmp)
+	if err := next.Run(); err != nil {
+		t.Fatalf("the next plan: %v\n%s", err, nout)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*")); len(left) != 0 {
+		t.Errorf("sandbox folders left after the next plan: %v", left)
+	}
+	noPassword(t, out.String()+nout.String())
 }
 
 // matches reports whether out has a line matching the regular expression.
