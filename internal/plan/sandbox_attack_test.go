@@ -84,20 +84,29 @@ func TestAttackPlanCannotActOnLive(t *testing.T) {
 	other.Close(ctx)
 	marker := filepath.Join(srv.Dir(), "PWNED-by-copy-program")
 
-	owner := "plan_owner_" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "_"))[:10]
-	if _, err := admin.Exec(ctx, fmt.Sprintf("DROP ROLE IF EXISTS %s; CREATE ROLE %[1]s LOGIN CREATEDB PASSWORD 'owner-S3cret'", owner)); err != nil {
-		t.Fatal(err)
+	// The owner role Neon gives every project (CREATEDB, not superuser),
+	// and a role without CREATEDB, which used to make the ci plan check
+	// "skipped": the sandbox needs neither.
+	roles := map[string]string{"createdb-owner": "plan_attack_owner", "plain-owner": "plan_attack_plain"}
+	for as, role := range roles {
+		attrs := "LOGIN CREATEDB"
+		if as == "plain-owner" {
+			attrs = "LOGIN NOCREATEDB"
+		}
+		if _, err := admin.Exec(ctx, fmt.Sprintf("DROP ROLE IF EXISTS %s; CREATE ROLE %[1]s %s PASSWORD 'owner-S3cret'", role, attrs)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+role) })
 	}
-	t.Cleanup(func() { _, _ = admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+owner) })
 
-	for _, as := range []string{"superuser", "createdb-owner"} {
+	for _, as := range []string{"superuser", "createdb-owner", "plain-owner"} {
 		t.Run(as, func(t *testing.T) {
 			liveDB, liveURL := pgtest.NamedDB(t)
-			if as == "createdb-owner" {
-				if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", liveDB, owner)); err != nil {
+			if role, ok := roles[as]; ok {
+				if _, err := admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", liveDB, role)); err != nil {
 					t.Fatal(err)
 				}
-				liveURL = fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable", owner, url.PathEscape("owner-S3cret"), srv.Host, srv.Port, liveDB)
+				liveURL = fmt.Sprintf("postgres://%s:%s@%s:%s/%s?sslmode=disable", role, url.PathEscape("owner-S3cret"), srv.Host, srv.Port, liveDB)
 			}
 			dir := t.TempDir()
 			mig := filepath.Join(dir, "migrations")
