@@ -1,13 +1,16 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -37,11 +40,12 @@ import (
 //     database (sqlscan.Reach), refused before anything runs.
 func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
 	var (
-		admin   pg.ConnectOptions // creates and drops the shadow database
-		owner   string            // the shadow's owner and the role migrations run as; "": admin's
-		where   string            // for the talk line
-		cleanup = func() {}
-		dbURL   func(name string) *dburl.URL // the shadow database's URL
+		admin    pg.ConnectOptions // creates and drops the shadow database
+		owner    string            // the shadow's owner and the role migrations run as; "": admin's
+		where    string            // for the talk line
+		cleanup  = func() {}
+		dbURL    func(name string) *dburl.URL // the shadow database's URL
+		strategy string                       // CREATE DATABASE's STRATEGY clause, if any
 	)
 	admin = o.Connect
 	admin.ReadOnly, admin.OnNotice = false, nil
@@ -70,6 +74,11 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		}
 		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
 		owner = role
+		if sb.Major >= 15 {
+			// WAL_LOG, the default, writes the template through the WAL
+			// (about half a second); a file copy is instant with fsync off.
+			strategy = " STRATEGY = FILE_COPY"
+		}
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
 	}
@@ -91,7 +100,7 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	if owner != "" {
 		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
 	}
-	if _, err := adminDB.ExecContext(ctx, create); err != nil {
+	if _, err := adminDB.ExecContext(ctx, create+strategy); err != nil {
 		return &ShadowError{Err: err}
 	}
 	defer func() {
@@ -108,19 +117,114 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
 	}
 	if version >= 0 {
-		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
-		if err != nil {
-			return err
-		}
-		err = r.Goto(ctx, uint(version))
-		if cerr := r.Close(); err == nil && cerr != nil {
-			return cerr
-		}
-		if err != nil {
-			return &ShadowBuildError{Err: err}
+		if !fastBuild(ctx, co, o, version) {
+			// Slowly, file by file through golang-migrate, on a fresh
+			// database: its errors name the file, line and statement.
+			if err := recreate(ctx, adminDB, name, owner); err != nil {
+				return &ShadowError{Err: err}
+			}
+			r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+			if err != nil {
+				return err
+			}
+			err = r.Goto(ctx, uint(version))
+			if cerr := r.Close(); err == nil && cerr != nil {
+				return cerr
+			}
+			if err != nil {
+				return &ShadowBuildError{Err: err}
+			}
 		}
 	}
 	return f(co)
+}
+
+// recreate drops and creates the shadow database again, empty.
+func recreate(ctx context.Context, admin *sql.DB, name, owner string) error {
+	if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if owner != "" {
+		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
+	}
+	_, err := admin.ExecContext(ctx, create)
+	return err
+}
+
+// Batches of the fast build: files sent in one query, at most.
+const (
+	batchFiles = 64
+	batchBytes = 4 << 20
+)
+
+// fastBuild applies the up files through version to the shadow as
+// golang-migrate would run them, but without its version and ledger writes
+// per file (three round trips and a commit each): consecutive files that
+// each run as one transaction go to the server as one query, a file that
+// does not (its own COMMIT, CONCURRENTLY) alone, as golang-migrate sends
+// it. Then it records version in golang-migrate's table. The shadow is
+// only read afterwards, so only the resulting schema matters. It reports
+// false on any failure, and the caller builds the shadow again the slow
+// way, for golang-migrate's exact error.
+func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int) bool {
+	src, err := migrate.Scan(o.MigrationsDir)
+	if err != nil {
+		return false
+	}
+	root, err := os.OpenRoot(o.MigrationsDir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	var batches []string
+	var cur strings.Builder
+	n := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			batches = append(batches, cur.String())
+			cur.Reset()
+			n = 0
+		}
+	}
+	for _, m := range src.Migrations {
+		if int(m.Version) > version {
+			break
+		}
+		if m.Up == "" {
+			return false
+		}
+		data, err := root.ReadFile(m.Up)
+		if err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+			return false
+		}
+		text := string(data)
+		if !sqlscan.Analyze(text).Transactional {
+			flush()
+			batches = append(batches, text)
+			continue
+		}
+		if n == batchFiles || cur.Len()+len(text) > batchBytes {
+			flush()
+		}
+		// A file's last statement may lack its semicolon, and may end in
+		// a line comment.
+		cur.WriteString(text)
+		cur.WriteString("\n;\n")
+		n++
+	}
+	flush()
+	table := pgx.Identifier{o.Config.Migrations.Table}.Sanitize()
+	batches = append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version))
+	err = pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
+		for _, b := range batches {
+			if _, err := conn.PgConn().Exec(ctx, b).ReadAll(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err == nil
 }
 
 // startSandbox starts the sandbox server at the live server's major version
