@@ -53,8 +53,9 @@ type Report struct {
 type File struct {
 	Version uint   `json:"version"`
 	File    string `json:"file"`
-	// Traced: run statement by statement in one transaction, pg_locks read
-	// after each. A file that cannot run in a transaction runs whole, as
+	// Traced: run statement by statement, in one transaction or block by
+	// block between the file's own BEGIN and COMMIT, pg_locks read after
+	// each. A file that cannot run in a transaction runs whole, as
 	// golang-migrate sends it, and only its rewrites are seen.
 	Traced     bool        `json:"traced"`
 	Statements []Statement `json:"statements"`

@@ -67,9 +67,10 @@ const relationsSQL = `SELECT c.oid::int8, c.relfilenode::int8, c.relkind::text, 
 	WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
 
 // locksSQL is run after each statement, in the same round trip: the
-// session's relation locks with their relfilenode, and the lock_timeout in
+// session's relation locks with their relfilenode (-1: the statement
+// dropped it, and holds its lock until commit), and the lock_timeout in
 // effect (the row with oid 0).
-const locksSQL = `SELECT c.oid::int8, c.relfilenode::int8, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+const locksSQL = `SELECT l.relation::int8, coalesce(c.relfilenode::int8, -1), l.mode FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
 	WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 	UNION ALL SELECT 0, 0, current_setting('lock_timeout')`
 
@@ -150,34 +151,58 @@ func firstLine(sh sqlscan.Shape) int {
 	return 1
 }
 
-// file runs one pending file in the shadow.
+// file runs one pending file in the shadow. It is judged as if the
+// database were at the version before it: every relation that exists by
+// then counts, the live ones and those an earlier pending file created
+// (whose live size is unknown), so planning one pending file or many gives
+// it the same findings.
 func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	before := map[int64]rel{}
 	if len(t.baseline) > 0 {
-		all, err := t.relations(ctx)
-		if err != nil {
+		var err error
+		if before, err = t.relations(ctx); err != nil {
 			return err
 		}
-		for oid, r := range all {
-			if t.baseline[oid] {
-				before[oid] = r
-			}
-		}
 	}
-	pf := File{Version: f.version, File: f.path, Traced: f.shape.Transactional, Statements: []Statement{}, Locks: []Lock{}}
+	blocks := traceable(f.shape)
+	pf := File{Version: f.version, File: f.path, Traced: blocks, Statements: []Statement{}, Locks: []Lock{}}
 	defer func() { t.report.Files = append(t.report.Files, pf) }()
-	if !f.shape.Transactional || len(before) == 0 {
+	if !blocks || len(before) == 0 {
 		// Nothing here existed in the live database: no lock can make
 		// anyone wait. Run it as golang-migrate would, in one query.
 		return t.whole(ctx, f, before)
 	}
-	cur := map[int64]int64{} // relfilenode after the last statement
-	held := map[int64]string{}
+	// migrate up of this file alone would start with the live role's
+	// lock_timeout, whatever an earlier file SET.
+	if _, err := t.conn.Exec(ctx, "SET lock_timeout = "+quote(t.live.lockTimeout)); err != nil {
+		return err
+	}
+	cur := map[int64]int64{}   // relfilenode after the last statement
+	held := map[int64]string{} // strongest lock per relation in the open transaction
+	all := map[int64]string{}  // and over the whole file
+	open := false              // a transaction is open: the file's own or the implicit one
 	t.takeNotices()
-	for i, st := range f.shape.Statements {
+	for _, st := range f.shape.Statements {
+		if st.Control() {
+			// The file's own BEGIN/COMMIT: a multi-statement query runs the
+			// statements before a BEGIN in the block it opens, and a
+			// COMMIT ends whichever is open.
+			begins := st.Words[0] == "BEGIN" || st.Words[0] == "START"
+			if begins != open {
+				if _, err := t.conn.PgConn().Exec(ctx, st.Text).ReadAll(); err != nil {
+					t.rollback()
+					return t.failed(f, st, 0, err)
+				}
+				open = begins
+			}
+			held = map[int64]string{}
+			t.takeNotices()
+			pf.Statements = append(pf.Statements, Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}})
+			continue
+		}
 		prefix := ""
-		if i == 0 {
-			prefix = "BEGIN;\n"
+		if !open {
+			prefix, open = "BEGIN;\n", true
 		}
 		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+locksSQL).ReadAll()
 		if err == nil {
@@ -198,6 +223,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		timeout := ""
 		now := map[int64]string{} // strongest mode per pre-existing relation
 		rewritten := map[int64]bool{}
+		dropped := map[int64]bool{}
 		for _, row := range rows {
 			oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
 			node, _ := strconv.ParseInt(string(row[1]), 10, 64)
@@ -214,7 +240,10 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			if !seen {
 				prev = b.filenode
 			}
-			if node != prev && b.filenode != 0 {
+			switch {
+			case node < 0:
+				dropped[oid] = true // locked until commit, gone from pg_class
+			case node != prev && prev > 0:
 				rewritten[oid] = true
 			}
 			cur[oid] = node
@@ -231,6 +260,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 				continue
 			}
 			held[oid] = mode
+			if strength(mode) > strength(all[oid]) {
+				all[oid] = mode
+			}
 			ps.Locks = append(ps.Locks, t.lock(b.key, mode))
 			if strength(mode) >= strength("ShareLock") {
 				strong = append(strong, b.key)
@@ -238,21 +270,41 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		}
 		slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 		pf.Statements = append(pf.Statements, ps)
-		t.statementFindings(f, st, before, heldBefore, now, rewritten, notices)
+		t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, notices)
 		if len(strong) > 0 && (timeout == "0" || timeout == "") {
 			slices.Sort(strong)
 			t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
 				Message: fmt.Sprintf("takes %s on %s with no lock_timeout set: while it waits for the lock, every query on the table queues behind it", strongest(now, before, strong), strings.Join(strong, ", "))})
 		}
 	}
-	if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
-		return t.failed(f, f.shape.Statements[len(f.shape.Statements)-1], 0, err)
+	if open {
+		if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
+			return t.failed(f, f.shape.Statements[len(f.shape.Statements)-1], 0, err)
+		}
 	}
-	for oid, mode := range held {
+	for oid, mode := range all {
 		pf.Locks = append(pf.Locks, t.lock(before[oid].key, mode))
 	}
 	slices.SortFunc(pf.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	return nil
+}
+
+// traceable reports whether a file can be run statement by statement with
+// the same effect as golang-migrate's one query: it runs as one
+// transaction, or its only reason not to is its own BEGIN/COMMIT.
+func traceable(sh sqlscan.Shape) bool {
+	if sh.Transactional {
+		return true
+	}
+	if len(sh.Control) == 0 {
+		return false
+	}
+	for _, st := range sh.Statements {
+		if st.NoTransaction() != "" || st.Control() && st.Words[0] == "PREPARE" {
+			return false
+		}
+	}
+	return true
 }
 
 // rollback ends a failed file's transaction; the plan stops there.
@@ -267,7 +319,11 @@ func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel)
 	_, err := t.conn.PgConn().Exec(ctx, f.text).ReadAll()
 	notices := t.takeNotices()
 	if err != nil {
-		return t.failed(f, sqlscan.Statement{Line: 1, Text: f.text}, 0, err)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Position > 0 {
+			return t.failed(f, sqlscan.Statement{Line: 1, Text: f.text}, 0, err)
+		}
+		return t.failed(f, sqlscan.Statement{Line: lineMentioning(f.shape)}, 0, err)
 	}
 	if len(before) == 0 {
 		return nil
@@ -282,22 +338,36 @@ func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel)
 			rewritten[oid] = true
 		}
 	}
-	concurrently := false
+	concurrently, reindex := false, false
 	for _, st := range f.shape.Statements {
 		concurrently = concurrently || slices.Contains(st.Words, "CONCURRENTLY")
+		reindex = reindex || len(st.Words) > 0 && st.Words[0] == "REINDEX" && !slices.Contains(st.Words, "CONCURRENTLY")
 	}
 	for oid := range rewritten {
 		b := before[oid]
-		if isTable(b.kind) || b.kind == "i" && !rewritten[b.table] {
+		switch {
+		case isTable(b.kind):
+			t.add(Finding{Rule: "table-rewrite", File: f.path, Line: lineMentioning(f.shape, b.name), Relation: b.key, Size: t.size(b.key),
+				Message: fmt.Sprintf("rewrites %s (a new relfilenode)", b.key)})
+		case b.kind != "i" || rewritten[b.table]:
+		case reindex:
+			tb := before[b.table]
+			t.add(Finding{Rule: "reindex-not-concurrent", File: f.path, Line: lineMentioning(f.shape, b.name, tb.name), Relation: tb.key, Size: t.size(tb.key),
+				Message: fmt.Sprintf("REINDEX rebuilds index %s of %s without CONCURRENTLY: reads and writes wait for the whole build", b.key, tb.key)})
+		case concurrently:
+			// REINDEX CONCURRENTLY swaps in a new relfilenode: the safe form.
+		default:
 			t.add(Finding{Rule: "table-rewrite", File: f.path, Line: lineMentioning(f.shape, b.name), Relation: b.key, Size: t.size(tableKey(before, b)),
 				Message: fmt.Sprintf("rewrites %s (a new relfilenode)", b.key)})
 		}
 	}
-	if !concurrently {
+	if !concurrently && !reindex {
 		for _, n := range notices {
 			if m := buildingRE.FindStringSubmatch(n); m != nil {
-				if b, ok := byName(before, m[2]); ok {
-					t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: lineMentioning(f.shape, m[1]), Relation: b.key, Size: t.size(b.key),
+				// An index a table rewrite rebuilds (its primary key) is
+				// part of that rewrite, reported once as table-rewrite.
+				if oid, b, ok := named(before, m[2]); ok && isTable(b.kind) && !rewritten[oid] {
+					t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: lineMentioning(f.shape, m[1], b.name), Relation: b.key, Size: t.size(b.key),
 						Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY", m[1], b.key)})
 				}
 			}
@@ -331,42 +401,77 @@ var (
 )
 
 // statementFindings applies the rules to one traced statement.
-func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten map[int64]bool, notices []string) {
+func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, notices []string) {
 	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
 	add := func(rule string, b rel, msg string) {
 		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key), Message: msg})
 	}
+	verb := ""
+	if len(st.Words) > 0 {
+		verb = st.Words[0]
+	}
+	concurrently := strings.Contains(text, " CONCURRENTLY ")
+	reindexed := map[int64][]string{} // by table
 	for oid := range rewritten {
 		b := before[oid]
 		switch {
+		case verb == "TRUNCATE" && isTable(b.kind):
+			// A new, empty relfilenode: not a copy of the rows, their end.
+			if t.hasRows(b.key) {
+				add("truncate", b, fmt.Sprintf("TRUNCATE deletes every row of %s%s", b.key, t.costs(b.key)))
+			}
+		case verb == "TRUNCATE":
 		case isTable(b.kind):
 			add("table-rewrite", b, fmt.Sprintf("rewrites %s under %s: every row is copied and every index rebuilt%s", b.key, locks[oid], t.costs(b.key)))
+		case b.kind == "i" && !rewritten[b.table] && verb == "REINDEX":
+			if !concurrently {
+				reindexed[b.table] = append(reindexed[b.table], b.key)
+			}
 		case b.kind == "i" && !rewritten[b.table]:
 			tb := before[b.table]
 			t.add(Finding{Rule: "table-rewrite", File: f.path, Line: st.Line, Relation: b.key, Size: t.size(tb.key),
 				Message: fmt.Sprintf("rebuilds index %s of %s under %s%s", b.key, tb.key, locks[b.table], t.costs(tb.key))})
 		}
 	}
+	for oid, idx := range reindexed {
+		tb := before[oid]
+		slices.Sort(idx)
+		add("reindex-not-concurrent", tb, fmt.Sprintf("REINDEX rebuilds %s of %s holding %s on the table and ACCESS EXCLUSIVE on each index, which every query on the table needs: reads and writes wait for the whole build%s", strings.Join(idx, ", "), tb.key, locks[oid], t.costs(tb.key)))
+	}
+	for oid := range dropped {
+		if b := before[oid]; (b.kind == "r" || b.kind == "p") && t.hasRows(b.key) {
+			add("drop-table", b, fmt.Sprintf("drops table %s: its rows are gone for good%s", b.key, t.costs(b.key)))
+		}
+	}
 	// Only tables this statement locked: the messages name relations
 	// without their schema.
 	locked := map[int64]rel{}
 	for oid := range locks {
-		locked[oid] = before[oid]
+		if !dropped[oid] {
+			locked[oid] = before[oid]
+		}
 	}
-	concurrently := strings.Contains(text, " CONCURRENTLY ")
+	alter, isAlter := parseAlter(st.Text)
+	target := func() (int64, rel, bool) {
+		if !isAlter {
+			return 0, rel{}, false
+		}
+		return matchRel(locked, alter.schema, alter.name)
+	}
 	for _, n := range notices {
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
 			m := buildingRE.FindStringSubmatch(n)
-			if oid, b, ok := named(locked, m[2]); ok && !rewritten[oid] && isTable(b.kind) {
+			if oid, b, ok := named(locked, m[2]); ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
 				add("index-not-concurrent", b, fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s", m[1], b.key, locks[oid], blocks(locks[oid]), t.costs(b.key)))
 			}
-		case strings.Contains(text, "VALIDATE CONSTRAINT") && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
+		case isAlter && alter.validated() != "" && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
 			// VALIDATE takes SHARE UPDATE EXCLUSIVE, but in the same
 			// transaction as the ADD ... NOT VALID it scans under the
-			// stronger lock that one took.
-			if oid, b, ok := alteredTable(text, locked, held); ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
-				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", b.key, held[oid], t.costs(b.key)))
+			// stronger lock that one took. The table is the constraint's
+			// own (conrelid), not a name found in the text.
+			if oid, b, ok := t.constraintTable(alter.validated(), locked); ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
+				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT %s scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", alter.validated(), b.key, held[oid], t.costs(b.key)))
 			}
 		case verifyingRE.MatchString(n):
 			m := verifyingRE.FindStringSubmatch(n)
@@ -380,6 +485,9 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID") {
 				add("constraint-validated", b, fmt.Sprintf("adds a CHECK constraint without NOT VALID: scans %s under %s%s", b.key, locks[oid], t.costs(b.key)))
 			}
+			if cols := alter.requiredColumns(); isAlter && len(cols) > 0 && t.hasRows(b.key) {
+				add("add-required-column", b, fmt.Sprintf("adds %s NOT NULL with no default: the server checks %s for NULLs, and every live row has one, so migrate up fails here (column contains null values) and leaves the version dirty%s", strings.Join(cols, ", "), b.key, t.costs(b.key)))
+			}
 		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID"):
 			m := fkRE.FindStringSubmatch(n)
 			if oid, b, ok := t.constraintTable(m[1], locked); ok {
@@ -388,7 +496,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		}
 	}
 	if m := typeRE.FindStringIndex(text); m != nil {
-		if oid, b, ok := alteredTable(text, locked, locks); ok {
+		if oid, b, ok := target(); ok {
 			how := "without a rewrite (binary compatible)"
 			if rewritten[oid] {
 				how = "with a rewrite (see table-rewrite)"
@@ -396,6 +504,73 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			add("column-type-change", b, fmt.Sprintf("changes a column's type on %s %s: %s", b.key, how, spaceRE.ReplaceAllString(stripComments(st.Text), " ")[m[0]:m[1]]))
 		}
 	}
+	// Data loss: the columns dropped that expect: does not list (those it
+	// lists are expect-broken), whole-table writes, explicit locks.
+	if cols := alter.droppedColumns(); isAlter && len(cols) > 0 {
+		if _, b, ok := target(); ok && t.hasRows(b.key) {
+			var lost []string
+			for _, c := range cols {
+				if !t.expected(b.key, c) {
+					lost = append(lost, c)
+				}
+			}
+			if len(lost) > 0 {
+				add("drop-column", b, fmt.Sprintf("drops column %s of %s: its value in every row is gone for good%s", strings.Join(lost, ", "), b.key, t.costs(b.key)))
+			}
+		}
+	}
+	if v, sch, name, where, ok := dmlTarget(st.Text); ok && !where {
+		if _, b, ok := matchRel(locked, sch, name); ok && t.hasRows(b.key) {
+			if v == "UPDATE" {
+				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
+			} else {
+				add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
+			}
+		}
+	}
+	if mode := lockTableMode(st.Text); strength(mode) >= strength("ShareLock") {
+		var names []string
+		var first rel
+		for oid, b := range locked {
+			if isTable(b.kind) && strength(locks[oid]) >= strength("ShareLock") {
+				names = append(names, b.key)
+				if first.key == "" || b.key < first.key {
+					first = b
+				}
+			}
+		}
+		if len(names) > 0 {
+			slices.Sort(names)
+			add("lock-table", first, fmt.Sprintf("LOCK TABLE takes %s on %s: %s wait until the migration commits%s", mode, strings.Join(names, ", "), blocks(mode), t.costs(first.key)))
+		}
+	}
+}
+
+// hasRows reports whether a table may hold rows live: its estimate is
+// above zero, or unknown (never analyzed, or created by an earlier pending
+// migration).
+func (t *tracer) hasRows(key string) bool {
+	s, ok := t.live.sizes[key]
+	return !ok || s.Rows == nil || *s.Rows > 0
+}
+
+// expected reports whether expect: lists a column of a table.
+func (t *tracer) expected(key, col string) bool {
+	for _, e := range t.cfg.Expectations {
+		sch := e.Schema
+		if sch == "" && len(t.cfg.Schema.Schemas) > 0 {
+			sch = t.cfg.Schema.Schemas[0]
+		}
+		if schema.Key(sch, e.Name) != key {
+			continue
+		}
+		for _, c := range e.Columns {
+			if strings.EqualFold(c.Name, col) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // constraintTable finds the locked, pre-existing table a constraint of
@@ -417,17 +592,6 @@ func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel,
 	return 0, rel{}, false
 }
 
-// alteredTable is the pre-existing table an ALTER TABLE statement names,
-// among those it took ACCESS EXCLUSIVE on.
-func alteredTable(text string, locked map[int64]rel, locks map[int64]string) (int64, rel, bool) {
-	for oid, b := range locked {
-		if isTable(b.kind) && strength(locks[oid]) >= strength("ShareRowExclusiveLock") && strings.Contains(text, strings.ToUpper(b.name)) {
-			return oid, b, true
-		}
-	}
-	return 0, rel{}, false
-}
-
 func named(rels map[int64]rel, name string) (int64, rel, bool) {
 	for oid, r := range rels {
 		if r.name == name {
@@ -437,11 +601,6 @@ func named(rels map[int64]rel, name string) (int64, rel, bool) {
 	return 0, rel{}, false
 }
 
-func byName(rels map[int64]rel, name string) (rel, bool) {
-	_, r, ok := named(rels, name)
-	return r, ok && isTable(r.kind)
-}
-
 func tableKey(before map[int64]rel, b rel) string {
 	if b.kind == "i" {
 		return before[b.table].key
@@ -449,11 +608,19 @@ func tableKey(before map[int64]rel, b rel) string {
 	return b.key
 }
 
-// lineMentioning is the line of the first statement that names name, else
-// the file's first statement.
-func lineMentioning(sh sqlscan.Shape, name string) int {
+// lineMentioning is the line of the first statement that names the first
+// of names any statement names, else the file's first statement that is
+// not transaction control.
+func lineMentioning(sh sqlscan.Shape, names ...string) int {
+	for _, name := range names {
+		for _, st := range sh.Statements {
+			if !st.Control() && strings.Contains(strings.ToLower(stripComments(st.Text)), strings.ToLower(name)) {
+				return st.Line
+			}
+		}
+	}
 	for _, st := range sh.Statements {
-		if strings.Contains(strings.ToLower(st.Text), strings.ToLower(name)) {
+		if !st.Control() {
 			return st.Line
 		}
 	}
@@ -525,7 +692,7 @@ func (t *tracer) size(key string) Size { return t.live.sizes[key] }
 func (t *tracer) costs(key string) string {
 	s, ok := t.live.sizes[key]
 	if !ok {
-		return " (not in the live database)"
+		return " (created by an earlier pending migration: live size unknown)"
 	}
 	return " (live: " + s.Text() + ")"
 }

@@ -1,0 +1,269 @@
+package plan
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/schema"
+)
+
+// The rules below the trace read a few statement shapes from the text: the
+// table an ALTER TABLE names, the columns it drops or adds, whether an
+// UPDATE or DELETE has a WHERE, the mode of a LOCK TABLE. The trace says
+// what the server did; the text says what the statement meant by it.
+
+// tokenRE is an identifier (quoted or not), a string literal, or one other
+// character; comments are stripped before.
+var tokenRE = regexp.MustCompile(`"(?:[^"]|"")*"|'(?:[^']|'')*'|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*|\$[A-Za-z_]*\$|\S`)
+
+// tok is one token: its text and, for words, its upper-cased form.
+type tok struct{ text, up string }
+
+func tokens(sql string) []tok {
+	var out []tok
+	for _, s := range tokenRE.FindAllString(stripComments(sql), -1) {
+		t := tok{text: s}
+		if s[0] != '"' && s[0] != '\'' {
+			t.up = strings.ToUpper(s)
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// ident is a token as the catalog spells the name: unquoted folds to lower
+// case, quoted keeps its case.
+func ident(t tok) string {
+	if strings.HasPrefix(t.text, `"`) {
+		return strings.ReplaceAll(t.text[1:len(t.text)-1], `""`, `"`)
+	}
+	return strings.ToLower(t.text)
+}
+
+// qualified reads [schema.]name at ts[i], returning the schema ("" when
+// absent), the name and the index after it.
+func qualified(ts []tok, i int) (string, string, int) {
+	if i >= len(ts) {
+		return "", "", i
+	}
+	if i+2 < len(ts) && ts[i+1].text == "." {
+		return ident(ts[i]), ident(ts[i+2]), i + 3
+	}
+	return "", ident(ts[i]), i + 1
+}
+
+// alterTable is an ALTER TABLE statement: its table and its actions, each
+// the tokens between top-level commas.
+type alterTable struct {
+	schema, name string
+	actions      [][]tok
+}
+
+// parseAlter reads ALTER TABLE [IF EXISTS] [ONLY] name [*] action, ...
+func parseAlter(sql string) (alterTable, bool) {
+	ts := tokens(sql)
+	if len(ts) < 4 || ts[0].up != "ALTER" || ts[1].up != "TABLE" {
+		return alterTable{}, false
+	}
+	i := 2
+	if i+1 < len(ts) && ts[i].up == "IF" && ts[i+1].up == "EXISTS" {
+		i += 2
+	}
+	if i < len(ts) && ts[i].up == "ONLY" {
+		i++
+	}
+	var a alterTable
+	a.schema, a.name, i = qualified(ts, i)
+	if i < len(ts) && ts[i].text == "*" {
+		i++
+	}
+	depth, start := 0, i
+	for j := i; j <= len(ts); j++ {
+		if j == len(ts) || depth == 0 && ts[j].text == "," {
+			if j > start {
+				a.actions = append(a.actions, ts[start:j])
+			}
+			start = j + 1
+			continue
+		}
+		switch ts[j].text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+		}
+	}
+	return a, a.name != ""
+}
+
+// droppedColumns are the columns an ALTER TABLE's DROP [COLUMN] actions
+// remove (not DROP CONSTRAINT, nor ALTER COLUMN ... DROP DEFAULT).
+func (a alterTable) droppedColumns() []string {
+	var out []string
+	for _, act := range a.actions {
+		if len(act) < 2 || act[0].up != "DROP" {
+			continue
+		}
+		i := 1
+		switch act[i].up {
+		case "CONSTRAINT":
+			continue
+		case "COLUMN":
+			i++
+		}
+		if i+1 < len(act) && act[i].up == "IF" && act[i+1].up == "EXISTS" {
+			i += 2
+		}
+		if i < len(act) {
+			out = append(out, ident(act[i]))
+		}
+	}
+	return out
+}
+
+// requiredColumns are the columns an ALTER TABLE adds NOT NULL with
+// nothing to fill the existing rows: no DEFAULT, no identity, not
+// generated, not a serial type.
+func (a alterTable) requiredColumns() []string {
+	var out []string
+	for _, act := range a.actions {
+		if len(act) < 3 || act[0].up != "ADD" {
+			continue
+		}
+		i := 1
+		if act[i].up == "COLUMN" {
+			i++
+		}
+		if i+2 < len(act) && act[i].up == "IF" && act[i+1].up == "NOT" && act[i+2].up == "EXISTS" {
+			i += 3
+		}
+		switch act[i].up {
+		case "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE":
+			continue
+		}
+		name := ident(act[i])
+		notNull, filled := false, false
+		for j := i + 1; j < len(act); j++ {
+			switch act[j].up {
+			case "NOT":
+				if j+1 < len(act) && act[j+1].up == "NULL" {
+					notNull = true
+				}
+			case "PRIMARY":
+				notNull = true // a primary key is NOT NULL too
+			case "DEFAULT", "GENERATED", "SERIAL", "BIGSERIAL", "SMALLSERIAL", "SERIAL4", "SERIAL8", "SERIAL2":
+				filled = true
+			}
+		}
+		if notNull && !filled {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// validated is the constraint a VALIDATE CONSTRAINT action names, or "".
+func (a alterTable) validated() string {
+	for _, act := range a.actions {
+		if len(act) >= 3 && act[0].up == "VALIDATE" && act[1].up == "CONSTRAINT" {
+			return ident(act[2])
+		}
+	}
+	return ""
+}
+
+// dmlTarget reads UPDATE/DELETE FROM [ONLY] name ..., saying whether a
+// WHERE follows at the top level (not inside a subquery).
+func dmlTarget(sql string) (verb, sch, name string, where bool, ok bool) {
+	ts := tokens(sql)
+	if len(ts) < 2 {
+		return "", "", "", false, false
+	}
+	i := 1
+	switch ts[0].up {
+	case "UPDATE":
+	case "DELETE":
+		if ts[1].up != "FROM" {
+			return "", "", "", false, false
+		}
+		i = 2
+	default:
+		return "", "", "", false, false
+	}
+	if i < len(ts) && ts[i].up == "ONLY" {
+		i++
+	}
+	sch, name, i = qualified(ts, i)
+	depth := 0
+	for ; i < len(ts); i++ {
+		switch {
+		case ts[i].text == "(":
+			depth++
+		case ts[i].text == ")":
+			depth--
+		case depth == 0 && ts[i].up == "WHERE":
+			where = true
+		}
+	}
+	return ts[0].up, sch, name, where, name != ""
+}
+
+// lockTableMode is the lock a LOCK [TABLE] statement asks for, as pg_locks
+// names it ("" when it is not one); with no IN ... MODE it is ACCESS
+// EXCLUSIVE.
+func lockTableMode(sql string) string {
+	ts := tokens(sql)
+	if len(ts) < 2 || ts[0].up != "LOCK" {
+		return ""
+	}
+	var words []string
+	in := false
+	for _, t := range ts {
+		switch {
+		case t.up == "IN":
+			in = true
+		case t.up == "MODE":
+			in = false
+		case in:
+			words = append(words, t.up)
+		}
+	}
+	switch strings.Join(words, " ") {
+	case "", "ACCESS EXCLUSIVE":
+		return "AccessExclusiveLock"
+	case "ACCESS SHARE":
+		return "AccessShareLock"
+	case "ROW SHARE":
+		return "RowShareLock"
+	case "ROW EXCLUSIVE":
+		return "RowExclusiveLock"
+	case "SHARE UPDATE EXCLUSIVE":
+		return "ShareUpdateExclusiveLock"
+	case "SHARE":
+		return "ShareLock"
+	case "SHARE ROW EXCLUSIVE":
+		return "ShareRowExclusiveLock"
+	case "EXCLUSIVE":
+		return "ExclusiveLock"
+	}
+	return ""
+}
+
+// matchRel finds, among rels, the table a statement names: by schema and
+// name when qualified, else by name.
+func matchRel(rels map[int64]rel, sch, name string) (int64, rel, bool) {
+	var found int64
+	var fr rel
+	for oid, r := range rels {
+		if !isTable(r.kind) || r.name != name {
+			continue
+		}
+		if sch != "" && r.key != schema.Key(sch, name) {
+			continue
+		}
+		if found == 0 || oid < found {
+			found, fr = oid, r
+		}
+	}
+	return found, fr, found != 0
+}
