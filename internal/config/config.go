@@ -351,7 +351,11 @@ func Discover(dir, explicit string) (*Config, error) {
 			return nil, err
 		}
 	}
-	return Default(gitRoot), nil
+	c := Default(gitRoot)
+	if err := c.checkLinks(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Load reads and validates one configuration file.
@@ -372,7 +376,82 @@ func Load(file string) (*Config, error) {
 		return nil, err
 	}
 	c.Root = filepath.Dir(abs)
+	if err := c.checkLinks(); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// LinkError is a folder the repository names (migrations.dir, workdir, or
+// the default migrations folder) that a symbolic link takes out of the
+// project root: a pull request can commit "migrations -> /elsewhere", and
+// dbguard would read and run what is there.
+type LinkError struct {
+	Key    string // migrations.dir or migrations.workdir
+	Folder string // as configured, relative to the root
+	Target string // where the link leads
+	Root   string
+	File   string // dbguard.yaml, when the key is set there
+	Line   int
+}
+
+func (e *LinkError) Error() string {
+	loc := e.Folder
+	if e.File != "" {
+		loc = e.File
+		if e.Line > 0 {
+			loc += ":" + strconv.Itoa(e.Line)
+		}
+		loc += ": " + e.Key + " " + strconv.Quote(e.Folder)
+	}
+	return fmt.Sprintf("%s: a symbolic link to %s, outside the project root %s; dbguard reads and runs migrations only inside the project", loc, strconv.Quote(e.Target), e.Root)
+}
+
+// Hint names the next step.
+func (e *LinkError) Hint() string {
+	if e.Key == "migrations.dir" {
+		return "replace the link with the folder itself, or name the folder on the command line: --dir " + e.Target
+	}
+	return "replace the link with the folder itself, or set " + e.Key + " to a folder inside " + e.Root
+}
+
+// checkLinks refuses a migrations folder or workdir that resolves, through
+// symbolic links, outside the project root. A link that stays inside (a
+// monorepo's shared folder below the root) is fine. Only the repository's
+// word is checked: --dir, typed by the user, is trusted.
+func (c *Config) checkLinks() error {
+	root, err := filepath.EvalSymlinks(c.Root)
+	if err != nil {
+		return nil // no root: the commands say so
+	}
+	for _, k := range []struct {
+		key, name, rel string
+		set            bool // in dbguard.yaml, not a default
+	}{
+		{"migrations.workdir", "workdir", c.Migrations.Workdir, c.Migrations.Workdir != ""},
+		{"migrations.dir", "dir", c.Migrations.Dir, c.DirGiven},
+	} {
+		if k.rel == "" {
+			continue
+		}
+		p := filepath.Join(c.Root, filepath.FromSlash(k.rel))
+		if filepath.IsAbs(k.rel) {
+			p = k.rel
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue // missing: the reader says so, and reads nothing
+		}
+		if rel, err := filepath.Rel(root, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		e := &LinkError{Key: k.key, Folder: k.rel, Target: real, Root: c.Root}
+		if k.set && c.Path != "" {
+			e.File, e.Line = c.Path, c.Line("migrations", k.name)
+		}
+		return e
+	}
+	return nil
 }
 
 // Parse decodes and validates configuration text; file is used in errors.
@@ -567,6 +646,9 @@ func (c *Config) validate() error {
 	}
 	if d := c.Migrations.Workdir; path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
 		return bad(fmt.Sprintf("workdir %q must be relative to the project root, inside it", d), "migrations", "workdir")
+	}
+	if d := c.Migrations.Dir; path.IsAbs(d) || filepath.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+		return bad(fmt.Sprintf("dir %q must be relative to the project root, inside it (a folder elsewhere: --dir)", d), "migrations", "dir")
 	}
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
 		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")

@@ -47,6 +47,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&migrate.InterruptedError{Err: context.Canceled}, exitcode.Interrupted},
 		// Configuration, usage and malformed input.
 		{&config.Error{}, exitcode.Usage},
+		{&config.LinkError{}, exitcode.Usage},
 		{&envcheck.ParseError{}, exitcode.Usage},
 		{&envload.ParseError{}, exitcode.Usage},
 		{&envcheck.ValueError{}, exitcode.Usage},
