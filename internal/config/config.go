@@ -647,6 +647,9 @@ func (c *Config) validate() error {
 	if d := c.Migrations.Workdir; path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
 		return bad(fmt.Sprintf("workdir %q must be relative to the project root, inside it", d), "migrations", "workdir")
 	}
+	if f := c.Schema.Snapshot; path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../") {
+		return bad(fmt.Sprintf("snapshot %q must be relative to the project root, inside it (a file elsewhere: schema snapshot -o FILE)", f), "schema", "snapshot")
+	}
 	if d := c.Migrations.Dir; path.IsAbs(d) || filepath.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
 		return bad(fmt.Sprintf("dir %q must be relative to the project root, inside it (a folder elsewhere: --dir)", d), "migrations", "dir")
 	}
