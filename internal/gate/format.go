@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Location is file:line, the file alone, or "".
@@ -21,17 +23,19 @@ func (f Finding) Location() string {
 }
 
 // WriteText writes the report for a person: one line per check, its
-// findings indented beneath it.
+// findings indented beneath it. A file name or a message from outside is
+// escaped to one line (output.Escape): the text format is read by CI logs
+// too, where a line starting "::error" is a workflow command.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-5s %-12s %s\n", strings.ToUpper(string(statusWord(c.Status))), c.Name, c.Summary)
+		fmt.Fprintf(&b, "%-5s %-12s %s\n", strings.ToUpper(string(statusWord(c.Status))), c.Name, output.Escape(c.Summary))
 		for _, f := range c.Findings {
-			loc := f.Location()
+			loc := output.Escape(f.Location())
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, f.Message)
+			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, output.Escape(f.Message))
 		}
 	}
 	fmt.Fprintf(&b, "\nCI gate: %s\n", r.Status)
@@ -76,14 +80,17 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 	return err
 }
 
-// ghData escapes a workflow command's message.
+// ghData escapes a workflow command's message: line breaks as the runner
+// reads them (%0A), other control characters as output.Escape shows them.
+// dbguard's own messages are multi-line; text from outside is one line by
+// then (escaped where it was read), so no line break of its own survives.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(output.EscapeLines(s))
 }
 
 // ghProperty escapes a workflow command's property value.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(output.EscapeLines(s))
 }
 
 // rules describe each check for the SARIF report: what it guards, how to
