@@ -409,10 +409,33 @@ func (e *LinkError) Error() string {
 
 // Hint names the next step.
 func (e *LinkError) Hint() string {
-	if e.Key == "migrations.dir" {
+	if e.Key == "migrations.dir" || e.Key == "--dir" {
 		return "replace the link with the folder itself, or name the folder on the command line: --dir " + e.Target
 	}
 	return "replace the link with the folder itself, or set " + e.Key + " to a folder inside " + e.Root
+}
+
+// CheckDirFlag checks a migrations folder typed on the command line
+// (--dir). The user's word is trusted: a folder named outside the project
+// is used as named. But one named inside it must stay inside once its
+// links are resolved: the link is the repository's (db -> /elsewhere).
+func (c *Config) CheckDirFlag(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(c.Root, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil // outside as typed: the user's choice
+	}
+	root, err1 := filepath.EvalSymlinks(c.Root)
+	real, err2 := filepath.EvalSymlinks(abs)
+	if err1 != nil || err2 != nil {
+		return nil // missing: the reader says so
+	}
+	if rel, err := filepath.Rel(root, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	return &LinkError{Key: "--dir", Folder: dir, Target: real, Root: c.Root}
 }
 
 // checkLinks refuses a migrations folder or workdir that resolves, through
