@@ -127,7 +127,7 @@ func migrationsDir(c *cli.Context, cfg *config.Config) (string, error) {
 	if d := c.String("dir"); d != "" {
 		return d, cfg.CheckDirFlag(d)
 	}
-	return output.RelPath(cfg.MigrationsDir()), nil
+	return output.RelPath(cfg.MigrationsDir()), cfg.CheckLinks()
 }
 
 // colour is whether talk to a person may be coloured: on a terminal,

@@ -351,11 +351,7 @@ func Discover(dir, explicit string) (*Config, error) {
 			return nil, err
 		}
 	}
-	c := Default(gitRoot)
-	if err := c.checkLinks(); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return Default(gitRoot), nil
 }
 
 // Load reads and validates one configuration file.
@@ -376,9 +372,6 @@ func Load(file string) (*Config, error) {
 		return nil, err
 	}
 	c.Root = filepath.Dir(abs)
-	if err := c.checkLinks(); err != nil {
-		return nil, err
-	}
 	return c, nil
 }
 
@@ -438,11 +431,12 @@ func (c *Config) CheckDirFlag(dir string) error {
 	return &LinkError{Key: "--dir", Folder: dir, Target: real, Root: c.Root}
 }
 
-// checkLinks refuses a migrations folder or workdir that resolves, through
+// CheckLinks refuses a migrations folder or workdir that resolves, through
 // symbolic links, outside the project root. A link that stays inside (a
-// monorepo's shared folder below the root) is fine. Only the repository's
-// word is checked: --dir, typed by the user, is trusted.
-func (c *Config) checkLinks() error {
+// monorepo's shared folder below the root) is fine. It is checked where
+// migrations are read and run (tool.Resolve), not on load: env and the
+// hook read no migrations, and a commit is not blocked by one.
+func (c *Config) CheckLinks() error {
 	root, err := filepath.EvalSymlinks(c.Root)
 	if err != nil {
 		return nil // no root: the commands say so
