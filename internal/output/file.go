@@ -18,6 +18,7 @@ import (
 type WriteFileError struct {
 	File   string // as given
 	Reason string
+	Folder bool // the folder, not the file, is the link
 }
 
 func (e *WriteFileError) Error() string {
@@ -29,6 +30,9 @@ func (e *WriteFileError) ExitCode() int { return exitcode.Usage }
 
 // Hint names the next step.
 func (e *WriteFileError) Hint() string {
+	if e.Folder {
+		return "write it to a folder of the project that is no link, e.g. " + filepath.Base(e.File)
+	}
 	return "remove " + e.File + " (dbguard writes a new file there) or write elsewhere in the project"
 }
 
@@ -60,7 +64,7 @@ func WriteFile(root, dest string, data []byte, perm os.FileMode) error {
 		realRoot, err1 := filepath.EvalSymlinks(root)
 		realDir, err2 := filepath.EvalSymlinks(dir)
 		if err1 == nil && err2 == nil && !within(realRoot, realDir) {
-			return &WriteFileError{File: dest, Reason: fmt.Sprintf("its folder is a link to %s, outside the project root %s", strconv.Quote(realDir), root)}
+			return &WriteFileError{File: dest, Reason: fmt.Sprintf("its folder is a link to %s, outside the project root %s", strconv.Quote(realDir), root), Folder: true}
 		}
 	}
 	r, err := os.OpenRoot(dir)
