@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -48,7 +49,7 @@ func completionRequest(args []string) (shell string, words []string, ok bool) {
 		if len(words) == 0 || !strings.HasPrefix(words[len(words)-1], "-") {
 			words = append(words, "")
 		}
-		return "bash", words, true
+		return "bash-legacy", words, true
 	}
 	return "", nil, false
 }
@@ -58,8 +59,15 @@ func completionRequest(args []string) (shell string, words []string, ok bool) {
 type candidate struct{ value, desc string }
 
 // writeCompletions answers a completion request on w in the shell's format.
+//
+// A candidate can come from a file name (--mode staging from .env.staging),
+// so it is data no shell may evaluate: "$(...)" in a file name ran when the
+// bash script handed candidates to compgen -W. Each shell gets them in a
+// form it stores as it is: bash one word a line, quoted as bash reads it
+// (COMPREPLY is inserted as typed text); zsh and fish NUL-terminated and
+// raw, which they quote themselves when they insert one.
 func writeCompletions(w io.Writer, app *cli.App, shell string, words []string) {
-	merged := shell == "bash" && splitAtEquals(words)
+	merged := (shell == "bash" || shell == "bash-legacy") && splitAtEquals(words)
 	words = joinEquals(words)
 	for _, c := range complete(app, words) {
 		value := c.value
@@ -69,22 +77,76 @@ func writeCompletions(w io.Writer, app *cli.App, shell string, words []string) {
 		}
 		switch shell {
 		case "zsh":
-			desc := oneLine(c.desc)
-			if desc == "" {
-				fmt.Fprintln(w, strings.ReplaceAll(value, ":", `\:`))
-			} else {
-				fmt.Fprintf(w, "%s:%s\n", strings.ReplaceAll(value, ":", `\:`), desc)
-			}
-		case "fish":
+			value = strings.ReplaceAll(value, ":", `\:`)
 			if desc := oneLine(c.desc); desc != "" {
-				fmt.Fprintf(w, "%s\t%s\n", value, desc)
-			} else {
+				value += ":" + desc
+			}
+			fmt.Fprintf(w, "%s\x00", value)
+		case "fish":
+			if desc := oneLine(c.desc); desc != "" && !strings.Contains(value, "\t") {
+				value += "\t" + desc
+			}
+			fmt.Fprintf(w, "%s\x00", value)
+		case "bash-legacy":
+			// The script of dbguard before 0.2 hands the answer to
+			// compgen -W, which expands it: only plain words go there.
+			if plainWord(value) {
 				fmt.Fprintln(w, value)
 			}
 		default:
-			fmt.Fprintln(w, value)
+			fmt.Fprintln(w, bashQuote(value))
 		}
 	}
+}
+
+// plainWord reports whether s means itself to every shell, unquoted.
+func plainWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/:=@+%", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// bashQuote is s as one bash word that means s: as it is when plain,
+// 'single-quoted' when printable, else $'...' with escapes.
+func bashQuote(s string) string {
+	if plainWord(s) && s != "" {
+		return s
+	}
+	printable := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			printable = false
+			break
+		}
+	}
+	if printable && utf8.ValidString(s) {
+		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	}
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\' || c == '\'':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case c >= 0x80:
+			// bytes, not runes: $'\xHH' in a UTF-8 locale keeps each
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('\'')
+	return b.String()
 }
 
 // splitAtEquals reports whether bash split a --flag=value being completed
@@ -315,12 +377,16 @@ func takesValue(f cli.Flag) bool {
 
 // The scripts ask dbguard itself, with "__complete", and fall back to file
 // names when it offers nothing (after "--", for --config FILE...).
+// No script hands a candidate to anything that expands it: bash reads the
+// lines into COMPREPLY (not compgen -W, which runs "$(...)" in them), zsh
+// and fish split the answer at NUL bytes.
 const bashCompletion = `# dbguard completion for bash: source <(dbguard completion bash)
 _dbguard() {
-  local cur=${COMP_WORDS[COMP_CWORD]}
-  [[ $cur == "=" ]] && cur=""
-  local IFS=$'\n'
-  COMPREPLY=($(compgen -W "$(command "${COMP_WORDS[0]}" __complete bash "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)" -- "$cur"))
+  local line
+  COMPREPLY=()
+  while IFS= read -r line; do
+    COMPREPLY+=("$line")
+  done < <(command "${COMP_WORDS[0]}" __complete bash "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
 }
 complete -o bashdefault -o default -F _dbguard dbguard
 `
@@ -329,7 +395,7 @@ const zshCompletion = `#compdef dbguard
 # dbguard completion for zsh: source <(dbguard completion zsh), after compinit
 _dbguard() {
   local -a cands
-  cands=("${(@f)$(command "${words[1]}" __complete zsh "${(@)words[2,CURRENT]}" 2>/dev/null)}")
+  cands=("${(@0)$(command "${words[1]}" __complete zsh "${(@)words[2,CURRENT]}" 2>/dev/null)}")
   cands=(${cands:#})
   if (( ${#cands} )); then
     _describe -t dbguard dbguard cands
@@ -344,14 +410,14 @@ const fishCompletion = `# dbguard completion for fish: dbguard completion fish |
 function __dbguard_complete
     set -l tokens (commandline -opc)
     set -l cur (commandline -ct)
-    set -l out (command $tokens[1] __complete fish $tokens[2..-1] "$cur" 2>/dev/null)
+    set -l out (command $tokens[1] __complete fish $tokens[2..-1] "$cur" 2>/dev/null | string split0)
     if test (count $out) -gt 0
-        printf '%s\n' $out
+        printf '%s\0' $out
     else
-        __fish_complete_path "$cur"
+        __fish_complete_path "$cur" | string join0
     end
 end
-complete -c dbguard -f -a '(__dbguard_complete)'
+complete -c dbguard -f -a '(__dbguard_complete | string split0)'
 `
 
 var completionScripts = map[string]string{"bash": bashCompletion, "zsh": zshCompletion, "fish": fishCompletion}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // These tests source the real completion scripts in real shells (bash,
@@ -441,6 +443,135 @@ func TestCompleteWords(t *testing.T) {
 		}
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("complete(%q) = %q, want %q", tc.words, got, tc.want)
+		}
+	}
+}
+
+// hostileModes are env files whose names are shell code: --mode offers
+// each (what follows ".env."), and each has its own first letter so that
+// typing it and Tab inserts that one candidate (none is the first letter
+// of development, test or production).
+var hostileModes = []string{
+	"a$(touch${IFS}PWNED_a)",
+	"b`touch${IFS}PWNED_b`",
+	"c;touch PWNED_c",
+	"k$(touch PWNED_k)\nx",
+	"e*",
+	`f'x"y$(touch PWNED_f)`,
+	"g[ab]?{c,d}",
+}
+
+// TestAttackCompletionRunsNothing types "dbguard env --mode X", Tab and
+// Enter in an interactive bash, zsh and fish (in tmux), in a folder whose
+// env files are named as shell code. The Tab must run nothing (no PWNED
+// file), and the command Enter runs must receive the file's mode as it is:
+// the dbguard it runs records its argv. Before the fix bash handed the
+// candidates to compgen -W, which ran "$(...)" on Tab.
+func TestAttackCompletionRunsNothing(t *testing.T) {
+	tmux := needTool(t, "tmux")
+	dir := t.TempDir()
+	for _, m := range hostileModes {
+		if err := os.WriteFile(filepath.Join(dir, ".env."+m), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := treeState(t, dir)
+
+	// dbguard on PATH answers completion requests and records the argv of
+	// any other run, NUL-separated.
+	bin, work := t.TempDir(), t.TempDir()
+	real := filepath.Join(bin, "dbguard-real")
+	buildDbguard(t, real)
+	record := filepath.Join(work, "argv")
+	fake := "#!/bin/sh\ncase $1 in __complete|completion) exec " + real + " \"$@\";; esac\n" +
+		"printf '%s\\0' \"$@\" > " + record + ".tmp && mv " + record + ".tmp " + record + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	socket := filepath.Join(work, "tmux")
+	tm := func(t *testing.T, args ...string) string {
+		t.Helper()
+		out, err := exec.Command(tmux, append([]string{"-S", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	waitFile := func(t *testing.T, p, what, pane string) []byte {
+		t.Helper()
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if b, err := os.ReadFile(p); err == nil {
+				return b
+			}
+		}
+		t.Fatalf("%s: nothing after 20s; the screen:\n%s", what, tm(t, "capture-pane", "-p", "-t", pane))
+		return nil
+	}
+
+	home := t.TempDir()
+	env := append(shellEnvWith(bin, home), "TERM=screen")
+	shells := map[string]struct{ argv, setup string }{
+		"bash": {"bash --norc --noprofile -i", "source <(dbguard completion bash)"},
+		"zsh":  {"zsh -f -i", "autoload -U compinit && compinit -u -D && source <(dbguard completion zsh)"},
+		"fish": {"fish --no-config -i", "dbguard completion fish | source"},
+	}
+	defer exec.Command(tmux, "-S", socket, "kill-server").Run()
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		t.Run(shell, func(t *testing.T) {
+			needTool(t, shell)
+			sh := shells[shell]
+			tm(t, "new-session", "-d", "-s", shell, "-x", "200", "-y", "50", "-c", dir,
+				"env -i "+strings.Join(quoteAll(env), " ")+" "+sh.argv)
+			ready := filepath.Join(work, shell+".ready")
+			tm(t, "send-keys", "-t", shell, "-l", sh.setup+" && touch "+ready)
+			tm(t, "send-keys", "-t", shell, "Enter")
+			waitFile(t, ready, shell+" setup", shell)
+			for _, m := range hostileModes {
+				os.Remove(record)
+				tm(t, "send-keys", "-t", shell, "-l", "dbguard env --mode "+m[:1])
+				tm(t, "send-keys", "-t", shell, "Tab")
+				tm(t, "send-keys", "-t", shell, "Enter")
+				got := strings.Split(strings.TrimSuffix(string(waitFile(t, record, "--mode "+m[:1]+"<Tab><Enter>", shell)), "\x00"), "\x00")
+				if want := []string{"env", "--mode", m}; !slices.Equal(got, want) {
+					t.Errorf("dbguard env --mode %s<Tab><Enter> ran dbguard %q, want %q", m[:1], got, want)
+				}
+			}
+			if diff := diffTrees(before, treeState(t, dir)); diff != "" {
+				t.Errorf("completion in %s ran a file name:\n%s", shell, diff)
+			}
+		})
+	}
+}
+
+func quoteAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return out
+}
+
+// TestAttackLegacyCompletionIsPlain: the bash script of dbguard before 0.2
+// (still sourced in open shells) hands the answer to compgen -W, which
+// expands it; so that request gets plain words only, and the current
+// script's request gets every mode, each quoted as one bash word.
+func TestAttackLegacyCompletionIsPlain(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, m := range append([]string{"staging"}, hostileModes...) {
+		if err := os.WriteFile(".env."+m, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var legacy, current bytes.Buffer
+	run([]string{"dbguard", "env", "--mode=", legacyCompletionFlag}, strings.NewReader(""), &legacy, io.Discard)
+	run([]string{"dbguard", completeCommand, "bash", "env", "--mode", ""}, strings.NewReader(""), &current, io.Discard)
+	if got, want := strings.Fields(legacy.String()), []string{"--mode=development", "--mode=test", "--mode=production", "--mode=staging"}; !slices.Equal(got, want) {
+		t.Errorf("legacy request answered %q, want %q", got, want)
+	}
+	for _, m := range hostileModes {
+		if q := bashQuote(m); !strings.Contains(current.String(), "\n"+q+"\n") {
+			t.Errorf("%q not offered as %s:\n%s", m, q, current.String())
 		}
 	}
 }

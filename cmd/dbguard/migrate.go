@@ -236,7 +236,11 @@ func migrateCreateCommand() *cli.Command {
 				}
 				return err
 			}
-			paths, err := migrate.Create(migrate.CreateOptions{Dir: migrationsDir(c, cfg), Name: c.Args().First(), Seq: c.Bool("seq"), Digits: c.Int("digits")})
+			dir, err := migrationsDir(c, cfg)
+			if err != nil {
+				return err
+			}
+			paths, err := migrate.Create(migrate.CreateOptions{Dir: dir, Name: c.Args().First(), Seq: c.Bool("seq"), Digits: c.Int("digits")})
 			for _, p := range paths {
 				fmt.Fprintln(c.App.Writer, p)
 			}

@@ -116,7 +116,11 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 	if err != nil {
 		return guarded.MigrateOptions{}, err
 	}
-	return guarded.MigrateOptions{Options: o, Dir: migrationsDir(c, o.Config), LockTimeout: lt,
+	dir, err := migrationsDir(c, o.Config)
+	if err != nil {
+		return guarded.MigrateOptions{}, err
+	}
+	return guarded.MigrateOptions{Options: o, Dir: dir, LockTimeout: lt,
 		NoVerify: c.Bool("no-verify"), Yes: c.Bool("yes"), Stdin: c.App.Reader, Terminal: isTerminal(c.App.Reader),
 		AllowOutOfOrder: c.Bool("allow-out-of-order"), Version: c.App.Version, Tool: proj, Plan: c.Bool("plan")}, nil
 }
@@ -130,12 +134,13 @@ func isTerminal(v any) bool {
 }
 
 // migrationsDir is --dir, else the configured folder, shown relative to the
-// working directory when it is below it (messages name files by it).
-func migrationsDir(c *cli.Context, cfg *config.Config) string {
+// working directory when it is below it (messages name files by it). A
+// --dir inside the project that a link takes out of it is refused.
+func migrationsDir(c *cli.Context, cfg *config.Config) (string, error) {
 	if d := c.String("dir"); d != "" {
-		return d
+		return d, cfg.CheckDirFlag(d)
 	}
-	return output.RelPath(cfg.MigrationsDir())
+	return output.RelPath(cfg.MigrationsDir()), cfg.CheckLinks()
 }
 
 // colour is whether talk to a person may be coloured: on a terminal,

@@ -29,7 +29,11 @@ Examples:
 		}),
 		Action: formatted(func(c *cli.Context, f output.Format) error {
 			return withOptions(guardedOptions, func(c *cli.Context, o guarded.Options) error {
-				return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: migrationsDir(c, o.Config), Format: f, Shadow: c.Bool("shadow")})
+				dir, err := migrationsDir(c, o.Config)
+				if err != nil {
+					return err
+				}
+				return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: dir, Format: f, Shadow: c.Bool("shadow")})
 			})(c)
 		}),
 	}

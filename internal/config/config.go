@@ -411,6 +411,102 @@ func Load(file string) (*Config, error) {
 	return c, nil
 }
 
+// LinkError is a folder the repository names (migrations.dir, workdir, or
+// the default migrations folder) that a symbolic link takes out of the
+// project root: a pull request can commit "migrations -> /elsewhere", and
+// dbguard would read and run what is there.
+type LinkError struct {
+	Key    string // migrations.dir or migrations.workdir
+	Folder string // as configured, relative to the root
+	Target string // where the link leads
+	Root   string
+	File   string // dbguard.yaml, when the key is set there
+	Line   int
+}
+
+func (e *LinkError) Error() string {
+	loc := e.Folder
+	if e.File != "" {
+		loc = e.File
+		if e.Line > 0 {
+			loc += ":" + strconv.Itoa(e.Line)
+		}
+		loc += ": " + e.Key + " " + strconv.Quote(e.Folder)
+	}
+	return fmt.Sprintf("%s: a symbolic link to %s, outside the project root %s; dbguard reads and runs migrations only inside the project", loc, strconv.Quote(e.Target), e.Root)
+}
+
+// Hint names the next step.
+func (e *LinkError) Hint() string {
+	if e.Key == "migrations.dir" || e.Key == "--dir" {
+		return "replace the link with the folder itself, or name the folder on the command line: --dir " + e.Target
+	}
+	return "replace the link with the folder itself, or set " + e.Key + " to a folder inside " + e.Root
+}
+
+// CheckDirFlag checks a migrations folder typed on the command line
+// (--dir). The user's word is trusted: a folder named outside the project
+// is used as named. But one named inside it must stay inside once its
+// links are resolved: the link is the repository's (db -> /elsewhere).
+func (c *Config) CheckDirFlag(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	if rel, err := filepath.Rel(c.Root, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil // outside as typed: the user's choice
+	}
+	root, err1 := filepath.EvalSymlinks(c.Root)
+	real, err2 := filepath.EvalSymlinks(abs)
+	if err1 != nil || err2 != nil {
+		return nil // missing: the reader says so
+	}
+	if rel, err := filepath.Rel(root, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	return &LinkError{Key: "--dir", Folder: dir, Target: real, Root: c.Root}
+}
+
+// CheckLinks refuses a migrations folder or workdir that resolves, through
+// symbolic links, outside the project root. A link that stays inside (a
+// monorepo's shared folder below the root) is fine. It is checked where
+// migrations are read and run (tool.Resolve), not on load: env and the
+// hook read no migrations, and a commit is not blocked by one.
+func (c *Config) CheckLinks() error {
+	root, err := filepath.EvalSymlinks(c.Root)
+	if err != nil {
+		return nil // no root: the commands say so
+	}
+	for _, k := range []struct {
+		key, name, rel string
+		set            bool // in dbguard.yaml, not a default
+	}{
+		{"migrations.workdir", "workdir", c.Migrations.Workdir, c.Migrations.Workdir != ""},
+		{"migrations.dir", "dir", c.Migrations.Dir, c.DirGiven},
+	} {
+		if k.rel == "" {
+			continue
+		}
+		p := filepath.Join(c.Root, filepath.FromSlash(k.rel))
+		if filepath.IsAbs(k.rel) {
+			p = k.rel
+		}
+		real, err := filepath.EvalSymlinks(p)
+		if err != nil {
+			continue // missing: the reader says so, and reads nothing
+		}
+		if rel, err := filepath.Rel(root, real); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		e := &LinkError{Key: k.key, Folder: k.rel, Target: real, Root: c.Root}
+		if k.set && c.Path != "" {
+			e.File, e.Line = c.Path, c.Line("migrations", k.name)
+		}
+		return e
+	}
+	return nil
+}
+
 // Parse decodes and validates configuration text; file is used in errors.
 func Parse(file string, data []byte) (*Config, error) {
 	c := &Config{Path: file}
@@ -606,6 +702,12 @@ func (c *Config) validate() error {
 	}
 	if d := c.Migrations.Workdir; path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
 		return bad(fmt.Sprintf("workdir %q must be relative to the project root, inside it", d), "migrations", "workdir")
+	}
+	if f := c.Schema.Snapshot; path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../") {
+		return bad(fmt.Sprintf("snapshot %q must be relative to the project root, inside it (a file elsewhere: schema snapshot -o FILE)", f), "schema", "snapshot")
+	}
+	if d := c.Migrations.Dir; path.IsAbs(d) || filepath.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+		return bad(fmt.Sprintf("dir %q must be relative to the project root, inside it (a folder elsewhere: --dir)", d), "migrations", "dir")
 	}
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
 		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")

@@ -86,3 +86,31 @@ func TestStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackServerTextEscaped: what a server says (its version string, a
+// database's name, an error) reaches the terminal escaped: the only escape
+// sequences doctor prints are its own colours, and none without colour.
+func TestAttackServerTextEscaped(t *testing.T) {
+	r := &Report{EnvErr: errors.New("no env files"), Endpoints: []*Endpoint{
+		{Label: "direct", URL: "postgres://h/d", Version: "16.1\x1b[2J", Database: "app\x1b]0;pwned\x07", connected: true},
+		{Label: "pooled", URL: "postgres://h:6432/d", Err: errors.New("FATAL: no\r\n::error file=app.go::x\x1b[2J")},
+	}}
+	var b strings.Builder
+	if err := r.WriteText(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.ContainsAny(out, "\x1b\r\x07") {
+		t.Errorf("a control character reached the output:\n%q", out)
+	}
+	for _, want := range []string{`16.1\x1b[2J`, `app\x1b]0;pwned\x07`, `no; ::error file=app.go::x\x1b[2J`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("%q not shown escaped:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "::") {
+			t.Errorf("a line starts a workflow command: %q", line)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // style colours words on a terminal; without colour it is the identity.
@@ -27,11 +28,13 @@ func (s style) head(t string) string { return s.paint("1", t) }
 // width is what doctor's lines are wrapped to.
 const width = 80
 
-// wrap folds text to width, indenting continuation lines.
+// wrap folds text to width, indenting continuation lines. The text (a
+// server's error, a database name) is escaped first (output.Escape): the
+// only escape sequences doctor prints are its own colours.
 func wrap(text, indent string) string {
 	// An error's own continuation lines ("\n    it ran as one transaction")
 	// become clauses of the paragraph.
-	text = strings.ReplaceAll(text, "\n", "; ")
+	text = output.Escape(strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(text))
 	words := strings.Fields(text)
 	var b strings.Builder
 	line := 0
@@ -114,7 +117,7 @@ func (r *Report) writeEndpoints(line func(string, ...any), s style) {
 				line("    %s %s", s.bad("unreachable:"), wrap(e.Err.Error(), "    "))
 				continue
 			}
-			line("    %s in %s, PostgreSQL %s", s.ok("connected"), e.Latency.Round(1e6), strings.Fields(e.Version + " ")[0])
+			line("    %s in %s, PostgreSQL %s", s.ok("connected"), e.Latency.Round(1e6), output.Escape(strings.Fields(e.Version + " ")[0]))
 			id := fmt.Sprintf("database %s (oid %d)", e.Database, e.OID)
 			if e.SystemID != "" {
 				id += ", system " + e.SystemID

@@ -26,7 +26,7 @@ func (d *Definition) Location() string {
 	if d.File == "" {
 		return "environment"
 	}
-	return fmt.Sprintf("%s:%d", d.File, d.Line)
+	return fmt.Sprintf("%s:%d", output.Escape(d.File), d.Line)
 }
 
 // ParseError is a malformed env file line.

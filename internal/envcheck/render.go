@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // JSONReport is the stable shape of `dbguard env --format json`, documented
@@ -192,7 +193,7 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 			TestLocal: "not loaded in mode test",
 			NotRead:   "not read by the loaders in use",
 		}[f.Status]
-		fmt.Fprintf(tw, "  %s\t%s\n", f.Path, status)
+		fmt.Fprintf(tw, "  %s\t%s\n", output.Escape(f.Path), status)
 	}
 	fmt.Fprintf(tw, "\ndefinitions\n")
 	if len(r.Sources) == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // run is one loader started in one folder.
@@ -95,12 +96,13 @@ func cleanDir(d string) string {
 	return path.Clean(filepath.ToSlash(d))
 }
 
-// where names a folder for people: "the project root" or "backend/".
+// where names a folder for people: "the project root" or "backend/",
+// escaped (output.Escape): a folder's name is the repository's text.
 func where(dir string) string {
 	if dir == "." || dir == "" {
 		return "the project root"
 	}
-	return dir + "/"
+	return output.Escape(dir) + "/"
 }
 
 // readManifests detects the loaders each manifest folder names.

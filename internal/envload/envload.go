@@ -14,6 +14,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Def is one KEY=value a loader's parser read from a file.
@@ -30,8 +32,9 @@ type Def struct {
 	Expanded bool
 }
 
-// Location is file:line.
-func (d *Def) Location() string { return fmt.Sprintf("%s:%d", d.File, d.Line) }
+// Location is file:line, shown: a control character in the file's name
+// (a folder named "x\n::error ...") is escaped (output.Escape).
+func (d *Def) Location() string { return fmt.Sprintf("%s:%d", output.Escape(d.File), d.Line) }
 
 // Value is what a loader hands the application for one variable.
 type Value struct {
@@ -116,8 +119,8 @@ type Skip struct {
 	Reason string
 }
 
-// Location is file:line.
-func (s Skip) Location() string { return fmt.Sprintf("%s:%d", s.File, s.Line) }
+// Location is file:line, shown (escaped as Def's).
+func (s Skip) Location() string { return fmt.Sprintf("%s:%d", output.Escape(s.File), s.Line) }
 
 // ParseError is a file a loader refuses. It never holds any part of a value.
 type ParseError struct {

@@ -15,6 +15,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -47,6 +48,8 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&migrate.InterruptedError{Err: context.Canceled}, exitcode.Interrupted},
 		// Configuration, usage and malformed input.
 		{&config.Error{}, exitcode.Usage},
+		{&config.LinkError{}, exitcode.Usage},
+		{&output.WriteFileError{}, exitcode.Usage},
 		{&envcheck.ParseError{}, exitcode.Usage},
 		{&envload.ParseError{}, exitcode.Usage},
 		{&envcheck.ValueError{}, exitcode.Usage},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Location is file:line, the file alone, or "".
@@ -23,17 +24,19 @@ func (f Finding) Location() string {
 }
 
 // WriteText writes the report for a person: one line per check, its
-// findings indented beneath it.
+// findings indented beneath it. A file name or a message from outside is
+// escaped to one line (output.Escape): the text format is read by CI logs
+// too, where a line starting "::error" is a workflow command.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-5s %-12s %s\n", strings.ToUpper(string(statusWord(c.Status))), c.Name, c.Summary)
+		fmt.Fprintf(&b, "%-5s %-12s %s\n", strings.ToUpper(string(statusWord(c.Status))), c.Name, output.Escape(c.Summary))
 		for _, f := range c.Findings {
-			loc := f.Location()
+			loc := output.Escape(f.Location())
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, f.Message)
+			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, output.Escape(f.Message))
 		}
 	}
 	fmt.Fprintf(&b, "\nCI gate: %s\n", r.Status)
@@ -78,16 +81,19 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 	return err
 }
 
-// ghData escapes a workflow command's message. It masks passwords first:
-// escaped, a password with a '%' in it is no longer the text the output
-// net knows.
+// ghData escapes a workflow command's message: passwords masked first
+// (escaped, a password with a '%' in it is no longer the text the output
+// net knows), then line breaks as the runner reads them (%0A), other
+// control characters as output.Escape shows them. dbguard's own messages
+// are multi-line; text from outside is one line by then (escaped where it
+// was read), so no line break of its own survives.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(dburl.RedactText(s))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(output.EscapeLines(dburl.RedactText(s)))
 }
 
 // ghProperty escapes a workflow command's property value, masking first.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(dburl.RedactText(s))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(output.EscapeLines(dburl.RedactText(s)))
 }
 
 // rules describe each check for the SARIF report: what it guards, how to

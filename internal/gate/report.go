@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
@@ -44,7 +43,7 @@ func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
 	}
 	// A file does not pass through the redacting writers: the same
 	// redaction, applied here.
-	if err := os.WriteFile(ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
+	if err := output.WriteFile(o.Config.Root, ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
 		return err
 	}
 	// The log still shows every finding (as annotations on GitHub), so

@@ -55,7 +55,10 @@ func Plan(ctx context.Context, o PlanOptions) error {
 
 // appendSummary appends the markdown report to a job summary file. The
 // file does not pass through the redacting writers: the same redaction,
-// applied here.
+// applied here. It is the one file dbguard appends to rather than writes
+// through output.WriteFile: $GITHUB_STEP_SUMMARY is set by the CI runner,
+// not the repository, and names a file outside the project that the runner
+// created for this step and reads after it.
 func appendSummary(path string, rep *plan.Report) error {
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {

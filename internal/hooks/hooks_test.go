@@ -2,8 +2,12 @@ package hooks
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // The script in the repository's hooks/ folder is the one dbguard installs.
@@ -98,5 +102,24 @@ func TestPlaceholdersAndLoopback(t *testing.T) {
 		if isLoopback(h) {
 			t.Errorf("%q is not loopback", h)
 		}
+	}
+}
+
+// TestAttackHookThroughLink: a hooks folder can be a committed one
+// (core.hooksPath .githooks), its pre-commit a dangling link to a file
+// outside the repository. Installing must not create the link's target.
+func TestAttackHookThroughLink(t *testing.T) {
+	dir, outside := t.TempDir(), t.TempDir()
+	target := filepath.Join(outside, "autostart")
+	if err := os.Symlink(target, filepath.Join(dir, "pre-commit")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := writeHook(dir)
+	var we *output.WriteFileError
+	if !errors.As(err, &we) {
+		t.Errorf("writeHook through a dangling link: %v, want a WriteFileError", err)
+	}
+	if _, err := os.Lstat(target); err == nil {
+		t.Errorf("the hook was written through the link to %s", target)
 	}
 }

@@ -174,10 +174,12 @@ func writeHook(dir string) (string, bool, error) {
 		}
 		chained = true
 	}
-	if err := os.WriteFile(hook, Script, 0o755); err != nil {
+	// Not through a link: a hooks folder can be a committed one
+	// (core.hooksPath), its pre-commit a link to any file.
+	if err := output.WriteFile("", hook, Script, 0o755); err != nil {
 		return "", false, err
 	}
-	return hook, chained, os.Chmod(hook, 0o755)
+	return hook, chained, nil
 }
 
 // Uninstall removes dbguard's hook and puts back a hook it had chained. A

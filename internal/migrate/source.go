@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/golang-migrate/migrate/v4/source"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Migration is one version of the migrations folder.
@@ -148,6 +150,13 @@ func scan(dir string, names []string) (*Source, error) {
 			continue
 		}
 		m, err := source.Parse(name)
+		if shown := output.Escape(name); shown != name && (err == nil || strings.HasSuffix(name, ".sql")) {
+			// Every command shows the names: one with a line break or an
+			// escape sequence would add lines to a CI log or rewrite the
+			// terminal.
+			return nil, &SourceError{Path: filepath.Join(dir, shown), Msg: "a control character in the file name (shown escaped); golang-migrate would run it, or skip it for a line break",
+				Fix: "rename it to a plain name, e.g. " + suggestName(name) + "; nothing was run"}
+		}
 		if err != nil {
 			if strings.HasSuffix(name, ".sql") {
 				return nil, &SourceError{Path: filepath.Join(dir, name), Msg: "not a migration file name (want VERSION_name.up.sql or VERSION_name.down.sql); golang-migrate would silently skip it",

@@ -7,6 +7,8 @@ import (
 	"io"
 	"text/tabwriter"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // State is where one migration stands.
@@ -195,12 +197,13 @@ func (s *Status) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "database\t%s\n", s.Database)
 	fmt.Fprintf(tw, "migrations\t%s (%d)\n", s.Dir, len(s.Migrations))
+	inProgress := output.Escape(s.InProgress) // from the ledger
 	ver := "none applied"
 	if s.Version >= 0 {
 		ver = fmt.Sprint(s.Version)
 		switch {
 		case s.InProgress != "" && s.Dirty:
-			ver += " (being applied now by " + s.InProgress + ")"
+			ver += " (being applied now by " + inProgress + ")"
 		case s.Dirty:
 			ver += " (dirty)"
 		}
@@ -209,7 +212,7 @@ func (s *Status) WriteText(w io.Writer) error {
 		}
 	}
 	if s.InProgress != "" && !s.Dirty {
-		ver += " (a migration run is in progress: " + s.InProgress + " holds the lock)"
+		ver += " (a migration run is in progress: " + inProgress + " holds the lock)"
 	}
 	fmt.Fprintf(tw, "version\t%s\n\n", ver)
 	for _, m := range s.Migrations {
@@ -257,8 +260,10 @@ func WriteHistory(w io.Writer, entries []Entry) error {
 		if e.Error != "" {
 			state += ": " + e.Error
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), what, e.Version,
-			file, state, took, who(e), shortSum(e.Checksum))
+		// The ledger is a table anyone with the role can write: its text
+		// is shown escaped, one line a row.
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), output.Escape(what), e.Version,
+			output.Escape(file), output.Escape(state), took, output.Escape(who(e)), output.Escape(shortSum(e.Checksum)))
 	}
 	return tw.Flush()
 }

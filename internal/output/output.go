@@ -103,8 +103,11 @@ func (r *Redactor) Flush() error {
 // Talk writes dbguard's messages to a person, on stderr.
 type Talk struct{ W io.Writer }
 
+// Every control character but the line breaks of dbguard's own multi-line
+// messages is escaped here, whatever the message quotes (a file name, a
+// server's message): no CR or escape sequence reaches the terminal.
 func (t Talk) line(level, format string, args ...any) {
-	msg := strings.TrimSuffix(fmt.Sprintf(format, args...), ".")
+	msg := EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), "."))
 	fmt.Fprintf(t.W, "dbguard: %s%s\n", level, msg)
 }
 
@@ -139,11 +142,11 @@ func WriteJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// Clip makes s one line of at most n bytes (plus a note of what was cut):
-// line breaks show as \n, so quoted text (a migration file, a server's
-// message) cannot add lines to the output.
+// Clip makes s one line of at most n bytes (plus a note of what was cut),
+// escaped as Escape does: quoted text (a migration file, a server's
+// message) cannot add lines to the output or control the terminal.
 func Clip(s string, n int) string {
-	s = strings.NewReplacer("\r\n", `\n`, "\n", `\n`, "\r", `\r`).Replace(s)
+	s = Escape(strings.ReplaceAll(s, "\r\n", "\n"))
 	if len(s) <= n {
 		return s
 	}

@@ -135,7 +135,15 @@ type FailedError struct {
 	Err  error
 }
 
-func (e *FailedError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err) }
+// Error quotes the server's message escaped to one line: a RAISE with
+// "\n::error" in it must not start a line of its own in a CI log.
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("%s:%d: %s", e.File, e.Line, output.Clip(e.Err.Error(), maxMessage))
+}
+
+// maxMessage bounds a server's message quoted in an error, as migrate's.
+const maxMessage = 300
+
 func (e *FailedError) Unwrap() error { return e.Err }
 
 // ExitCode is 1: the migration would fail.

@@ -38,19 +38,23 @@ func (r *Report) verdict() string {
 
 // WriteText writes the plan for a person: per file, each statement and the
 // locks it takes on tables that existed before; then the findings with
-// their why and fix.
+// their why and fix. What comes from the migrations or the server (file
+// names, statements, relation names, messages quoting them) is escaped to
+// one line (output.Escape): an identifier with "\n::error" in it must not
+// start a line of a CI log.
 func (r *Report) WriteText(w io.Writer) error {
+	esc := output.Escape
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "plan for %s: %d pending migration(s), %s\n", r.Database, len(r.Files), r.versions())
 	for _, f := range r.Files {
-		fmt.Fprintf(tw, "\n%s\n", f.File)
+		fmt.Fprintf(tw, "\n%s\n", esc(f.File))
 		if !f.Traced {
 			fmt.Fprintf(tw, "  (cannot run in a transaction: run whole, as golang-migrate sends it; locks not traced)\n")
 		}
 		for _, s := range f.Statements {
-			fmt.Fprintf(tw, "  line %d\t%s\n", s.Line, s.SQL)
+			fmt.Fprintf(tw, "  line %d\t%s\n", s.Line, esc(s.SQL))
 			for _, l := range s.Locks {
-				fmt.Fprintf(tw, "  \t  %s on %s\tblocks %s\t%s\n", l.Mode, l.Relation, l.Blocks, liveText(l.Size, l.Relation != ""))
+				fmt.Fprintf(tw, "  \t  %s on %s\tblocks %s\t%s\n", l.Mode, esc(l.Relation), l.Blocks, liveText(l.Size, l.Relation != ""))
 			}
 		}
 	}
@@ -65,16 +69,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		if f.Allowed != "" {
 			label = "allowed"
 		}
-		fmt.Fprintf(w, "  %-8s %s  %s  %s\n", label, f.Rule, f.Where(), f.Message)
+		fmt.Fprintf(w, "  %-8s %s  %s  %s\n", label, f.Rule, esc(f.Where()), esc(f.Message))
 		if f.Allowed != "" {
-			fmt.Fprintf(w, "           accepted: %s\n", f.Allowed)
+			fmt.Fprintf(w, "           accepted: %s\n", esc(f.Allowed))
 			continue
 		}
 		fmt.Fprintf(w, "           why: %s\n", f.Why)
 		fmt.Fprintf(w, "           fix: %s\n", f.Fix)
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "\nnote: %s\n", n)
+		fmt.Fprintf(w, "\nnote: %s\n", esc(n))
 	}
 	_, err := fmt.Fprintf(w, "\nplan: %s\n", r.verdict())
 	return err
@@ -104,7 +108,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			if f.Allowed != "" {
 				sev = "allowed: " + cell(f.Allowed)
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", sev, f.Rule, f.Where(), cell(f.Message))
+			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", sev, f.Rule, cell(f.Where()), cell(f.Message))
 		}
 		b.WriteString("\n<details><summary>Why, and the safer pattern</summary>\n\n")
 		seen := map[string]bool{}
@@ -127,7 +131,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("| migration | table | lock held until commit | blocks | live size |\n|---|---|---|---|---|\n")
 		for _, f := range r.Files {
 			for _, l := range f.Locks {
-				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", f.File, l.Relation, l.Mode, l.Blocks, cell(liveText(l.Size, true)))
+				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", cell(f.File), cell(l.Relation), l.Mode, l.Blocks, cell(liveText(l.Size, true)))
 			}
 		}
 		b.WriteString("\n")
@@ -140,6 +144,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 // cell makes text safe inside a markdown table cell.
+// cell is s as one table cell: one line, control characters escaped.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return strings.ReplaceAll(output.Escape(strings.ReplaceAll(s, "\n", " ")), "|", `\|`)
 }

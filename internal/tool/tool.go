@@ -50,6 +50,9 @@ type Project struct {
 // one tool whose marks the root (or migrations.workdir) holds, else
 // golang-migrate.
 func Resolve(cfg *config.Config) (*Project, error) {
+	if err := cfg.CheckLinks(); err != nil {
+		return nil, err // the folders lead out of the project
+	}
 	kind := Kind(cfg.Migrations.Tool)
 	workdir := cfg.Workdir()
 	detected := ""

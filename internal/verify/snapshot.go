@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/output"
@@ -41,7 +40,7 @@ func Snapshot(ctx context.Context, o SnapshotOptions) error {
 	if dest == "" {
 		dest = o.Config.SnapshotPath()
 	}
-	if err := os.WriteFile(dest, buf.Bytes(), 0o644); err != nil {
+	if err := output.WriteFile(o.Config.Root, dest, buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	output.Talk{W: o.Stderr}.Infof("wrote %s: %d tables at migration version %d", output.RelPath(dest), len(s.Tables), version)
