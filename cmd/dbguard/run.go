@@ -104,12 +104,22 @@ func explainFailure(talk output.Talk, err error) int {
 	if errors.As(err, &status) {
 		return code // the child, or the doctor's report, has said what went wrong
 	}
-	talk.Errorf("%s", err)
+	talk.Errorf("%s", errorText(err))
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {
 		talk.Hintf("%s", h.Hint())
 	}
 	return code
+}
+
+// errorText is err's message as a user reads it: Go's "context canceled"
+// is what Ctrl-C or SIGTERM did, so it says "interrupted".
+func errorText(err error) string {
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
+	}
+	return msg
 }
 
 // noneVersion lets "migrate force -1" (golang-migrate's way to say no
