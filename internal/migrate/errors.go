@@ -36,6 +36,9 @@ type DirtyError struct {
 	// that may have taken effect.
 	Why        string
 	MayHaveRun []string
+	// InvalidIndexes are the indexes left INVALID (a CREATE INDEX
+	// CONCURRENTLY that failed or was cut): drop them before retrying.
+	InvalidIndexes []string
 	// Without a record, golang-migrate's dirty number means either the up
 	// file of Version failed, or the down file of OtherVersion (Other).
 	Other        string
@@ -94,6 +97,9 @@ func (e *DirtyError) Error() string {
 		for _, s := range e.MayHaveRun {
 			b.WriteString("\n      may have run: " + s)
 		}
+		for _, ix := range e.InvalidIndexes {
+			fmt.Fprintf(&b, "\n    index %s is INVALID (a CREATE INDEX CONCURRENTLY cut short): drop it with DROP INDEX CONCURRENTLY %s;", ix, ix)
+		}
 	}
 	return b.String()
 }
@@ -115,13 +121,23 @@ func (e *DirtyError) Hint() string {
 	if f.Direction == DirDown {
 		retry = "dbguard migrate down 1"
 	}
+	// A run whose client died (kill -9, a lost connection) recorded no
+	// error: nothing is wrong with the file, it only has to run again.
+	next := "then fix the file and run: " + retry
+	if f.Error == "" {
+		next = "then run it again (nothing says the file is wrong; its run was cut): " + retry
+	}
 	switch {
 	case f.Committed != nil:
 		return fmt.Sprintf("record it as applied: dbguard migrate recover (the version becomes %d)", f.VersionDirty)
 	case f.Transactional:
-		return fmt.Sprintf("put the version back to %s: dbguard migrate recover; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
+		return fmt.Sprintf("put the version back to %s: dbguard migrate recover; %s", versionArg(f.VersionBefore), next)
 	}
-	return fmt.Sprintf("check what those statements left behind and undo it, then put the version back to %s: dbguard migrate recover --yes; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
+	undo := "check what those statements left behind and undo it"
+	if len(e.InvalidIndexes) > 0 {
+		undo = "drop the INVALID index(es) named above, check what else those statements left behind and undo it"
+	}
+	return fmt.Sprintf("%s, then put the version back to %s: dbguard migrate recover --yes; %s", undo, versionArg(f.VersionBefore), next)
 }
 
 // NoRecordError is recover on a dirty database the ledger has no record

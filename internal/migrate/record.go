@@ -340,6 +340,7 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 		if !f.Transactional && f.Committed == nil && f.File != "" {
 			e.Why = r.whyNot(f.File)
 			e.MayHaveRun = r.mayHaveRun(f)
+			e.InvalidIndexes = r.invalidIndexes()
 		}
 		return e
 	}
@@ -357,6 +358,32 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 		}
 	}
 	return e
+}
+
+// invalidIndexes lists the indexes PostgreSQL marks INVALID (pg_index.
+// indisvalid false), schema-qualified: what a CREATE INDEX CONCURRENTLY
+// that failed or was cut leaves behind. It is not used for queries, still
+// costs every write, and blocks the same CREATE INDEX from running again.
+func (r *Runner) invalidIndexes() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := r.db.QueryContext(ctx, `
+		SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE NOT i.indisvalid AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast'
+		ORDER BY 1`)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // mayHaveRun lists the statements of a file that does not run as one
