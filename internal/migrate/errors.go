@@ -154,6 +154,27 @@ func (e *NoRecordError) Error() string {
 // Hint names the next step.
 func (e *NoRecordError) Hint() string { return e.Dirty.Hint() }
 
+// StaleRecordError is recover on a ledger record that says the file
+// committed while the catalog lacks what the file creates: something ran
+// after the record (a raw golang-migrate force, then a failed raw up).
+type StaleRecordError struct {
+	Dirty    *DirtyError
+	Missing  string
+	Fallback *DirtyError // the same dirty version explained without the record
+}
+
+// ExitCode is 1: the state needs a person.
+func (e *StaleRecordError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *StaleRecordError) Error() string {
+	f := e.Dirty.Entry
+	return fmt.Sprintf("cannot recover by itself: the ledger says %s committed at %s, but the database lacks what it creates (%s): something ran after that record (a raw golang-migrate force or up?), so it is not recorded as applied",
+		cmp.Or(e.Dirty.File, f.File), f.Committed.UTC().Format(time.RFC3339), e.Missing)
+}
+
+// Hint names the next step.
+func (e *StaleRecordError) Hint() string { return e.Fallback.Hint() }
+
 // ConfirmError is recover on a file that did not run as one transaction:
 // what may have run is shown, and --yes is needed.
 type ConfirmError struct{ Dirty *DirtyError }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -39,9 +40,14 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 		return nil, err
 	}
 	if len(in.Unrecorded) > 0 {
-		if err := r.adopt(ctx, in.Unrecorded, cur); err != nil {
+		never, err := r.adopt(ctx, in.Unrecorded, cur)
+		if err != nil {
 			return nil, r.explain(err, "")
 		}
+		// Below the version golang-migrate recorded, but never run by it:
+		// late, as they are in every run from now on.
+		in.Late = append(in.Late, never...)
+		sort.Ints(in.Late)
 	}
 	if direction != "up" {
 		return nil, nil
@@ -78,24 +84,89 @@ func (r *Runner) sum(name string) (string, error) {
 }
 
 // adopt records versions applied outside dbguard, as their files are now.
-func (r *Runner) adopt(ctx context.Context, versions []int, cur int) error {
+// golang-migrate keeps one number, so a file below it may never have run
+// (merged after a newer one ran under raw golang-migrate): a file whose
+// tables, indexes or columns the catalog lacks (and no later file drops or
+// renames) is not adopted but returned, as late. A file that creates
+// nothing the catalog can confirm is adopted, and the log says unverified.
+func (r *Runner) adopt(ctx context.Context, versions []int, cur int) (never []int, err error) {
 	q := []string{"BEGIN"}
+	var adopted, unverified []int
 	for _, v := range versions {
 		m, _ := r.src.Get(uint(v))
 		sum, err := r.sum(m.Up)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		missing, checked, err := r.checkApplied(v, m.Up, cur)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			never = append(never, v)
+			if r.o.Log != nil {
+				fmt.Fprintf(r.o.Log, "dbguard: ledger: not recording %s as applied: the database is at version %d, but it lacks what the file creates (%s), so golang-migrate never ran it\n",
+					r.src.Path(m.Up), cur, joinObjects(missing))
+			}
+			continue
+		}
+		if !checked {
+			unverified = append(unverified, v)
+		}
+		adopted = append(adopted, v)
 		after := cur
 		q = append(q, r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAdopt, File: m.Up, Checksum: sum,
 			Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}))
 	}
-	err := r.exec(append(q, "COMMIT")...)
+	if len(adopted) == 0 {
+		return never, nil
+	}
+	err = r.exec(append(q, "COMMIT")...)
 	if err == nil && r.o.Log != nil {
 		fmt.Fprintf(r.o.Log, "dbguard: ledger: recorded %d migration(s) applied before dbguard kept a ledger (%s), with their files' checksums as found now\n",
-			len(versions), joinInts(versions))
+			len(adopted), joinInts(adopted))
+		if len(unverified) > 0 {
+			fmt.Fprintf(r.o.Log, "dbguard: ledger: unverified: %s create no table, index or column the catalog could confirm; golang-migrate records only its latest version\n", joinInts(unverified))
+		}
 	}
-	return err
+	return never, err
+}
+
+// checkApplied looks up in the catalog what version v's up file creates:
+// missing is what is absent (and no later applied file, up to cur, drops
+// or renames); checked is false when the file creates nothing to look up.
+func (r *Runner) checkApplied(v int, name string, cur int) (missing []object, checked bool, err error) {
+	data, err := r.root.ReadFile(name)
+	if err != nil {
+		return nil, false, &SourceError{Path: r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+	}
+	var later []string
+	for _, m := range r.src.Migrations {
+		if int(m.Version) > v && int(m.Version) <= cur && m.Up != "" {
+			if text, err := r.root.ReadFile(m.Up); err == nil {
+				later = append(later, string(text))
+			}
+		}
+	}
+	var objs []object
+	for _, o := range createdObjects(string(data)) {
+		if !undoneLater(o, later) {
+			objs = append(objs, o)
+		}
+	}
+	if len(objs) == 0 {
+		return nil, false, nil
+	}
+	missing, err = r.missingObjects(objs)
+	return missing, true, err
+}
+
+func joinObjects(objs []object) string {
+	var s []string
+	for _, o := range objs {
+		s = append(s, o.String())
+	}
+	return strings.Join(s, ", ")
 }
 
 // applyLate runs migrations merged below the recorded version, oldest
@@ -467,6 +538,18 @@ func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
 		return nil, &NoRecordError{Dirty: de}
 	}
 	after, state := f.VersionBefore, StateRecovered
+	if f.Committed != nil && f.Direction == DirUp && f.File != "" {
+		// The record may be stale: a raw golang-migrate force and a failed
+		// raw up since leave the same dirty number. The catalog says
+		// whether the file's work is there.
+		missing, _, err := r.checkApplied(f.Version, f.File, f.VersionDirty)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			return nil, &StaleRecordError{Dirty: de, Missing: joinObjects(missing), Fallback: r.explainDirty(v, nil, "")}
+		}
+	}
 	if f.Committed != nil {
 		after, state = f.VersionDirty, StateDone
 	} else if !f.Transactional && !yes {
