@@ -141,12 +141,12 @@ func Recover(ctx context.Context, o MigrateOptions) error {
 // Accept records an applied migration's edited file as what was applied.
 func Accept(ctx context.Context, o MigrateOptions, v int) error {
 	return o.run(ctx, func(r *migrate.Runner) error {
-		old, err := r.Accept(ctx, v)
+		old, err := r.Accept(ctx, v, o.Yes)
 		if err != nil {
 			return err
 		}
 		m, _ := r.Source().Get(uint(v))
-		output.Talk{W: o.Stderr}.Infof("accepted %s as applied (sha256 was %.12s)", r.Source().Path(m.Up), old)
+		output.Talk{W: o.Stderr}.Infof("accepted %s as applied (sha256 was %.12s); nothing was run on the database", r.Source().Path(m.Up), old)
 		return nil
 	}, afterNothing)
 }

@@ -239,6 +239,50 @@ func (e *LateError) Hint() string {
 	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create NAME"
 }
 
+// AcceptError is accept of an edited file, before anything is recorded:
+// what the file now holds, and that none of it runs.
+type AcceptError struct {
+	Version    int
+	File       string
+	Applied    string // the ledger's checksum of the file as applied
+	Current    string
+	Statements []string // the file's statements now, file:line: text
+	Missing    string   // what the file creates that the database lacks
+}
+
+// ExitCode is 1: a person must look first.
+func (e *AcceptError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the edited file, for annotations.
+func (e *AcceptError) Where() string { return e.File }
+
+func (e *AcceptError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "not accepted: %s was applied with sha256 %s and is now %s; the ledger keeps the checksum, not the old text, so the edit cannot be shown here (git log -p -- %s shows it)",
+		e.File, shortSum(e.Applied), shortSum(e.Current), e.File)
+	b.WriteString("\n    accept runs nothing: if the edit added statements, they are NOT applied to the database. The file now holds:")
+	const most = 20
+	for i, s := range e.Statements {
+		if i == most {
+			fmt.Fprintf(&b, "\n      ... and %d more", len(e.Statements)-most)
+			break
+		}
+		b.WriteString("\n      " + s)
+	}
+	if e.Missing != "" {
+		fmt.Fprintf(&b, "\n    the database lacks what the file now creates (%s): the edit added DDL that never ran", e.Missing)
+	}
+	return b.String()
+}
+
+// Hint names the next step.
+func (e *AcceptError) Hint() string {
+	if e.Missing != "" {
+		return fmt.Sprintf("undo the edit (git checkout -- %s) and put the new SQL in a new migration: dbguard migrate create NAME", e.File)
+	}
+	return fmt.Sprintf("if the edit changes nothing that must run (a comment, whitespace, a reformat), accept it with: dbguard migrate accept --yes %d; otherwise undo it and put the change in a new migration: dbguard migrate create NAME", e.Version)
+}
+
 // notApplied is accept on a version the ledger has not applied.
 func notApplied(v int, file string) error {
 	return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("migration %d (%s) is not applied, so there is no checksum to accept", v, file),

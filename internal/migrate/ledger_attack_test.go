@@ -84,3 +84,34 @@ func TestAttackRecoverTrustsStaleCommittedRecord(t *testing.T) {
 		t.Errorf("recover changed the version: %d %v", v, d)
 	}
 }
+
+// accept of an edit that adds DDL: it used to record the new checksum
+// silently, and the added table never existed. Without --yes it shows
+// the file and says nothing runs; with the table missing from the
+// catalog it refuses even with --yes.
+func TestAttackAcceptAddsDDLSilently(t *testing.T) {
+	ctx := context.Background()
+	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
+	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id int);\nCREATE TABLE secret_audit (id int);")
+	r = open(t, dbURL, dir, nil)
+	for _, yes := range []bool{false, true} {
+		_, err := r.Accept(ctx, 1, yes)
+		var ae *AcceptError
+		if !errors.As(err, &ae) {
+			t.Fatalf("accept (yes=%v) = %v, want a refusal", yes, err)
+		}
+		for _, want := range []string{"NOT applied to the database", "1_a.up.sql:2: CREATE TABLE secret_audit (id int)", "the database lacks what the file now creates (secret_audit)"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("accept (yes=%v) does not say %q:\n%s", yes, want, err)
+			}
+		}
+	}
+	// A comment-only edit: shown and refused without yes, accepted with it.
+	write(t, dir, "1_a.up.sql", "-- the users' accounts\nCREATE TABLE a (id int);")
+	if _, err := r.Accept(ctx, 1, false); err == nil || !strings.Contains(err.Error(), "accept runs nothing") {
+		t.Errorf("accept without yes = %v", err)
+	}
+	if _, err := r.Accept(ctx, 1, true); err != nil {
+		t.Errorf("accept --yes of a comment: %v", err)
+	}
+}

@@ -563,7 +563,13 @@ func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
 
 // Accept records the current content of an applied migration's file as
 // what was applied: for an edit that changes nothing that must run again.
-func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
+//
+// The ledger keeps the applied file's checksum, not its text, so the edit
+// itself cannot be shown: accept shows the file's statements as they are
+// now, says none of them runs, and goes on only with yes. It refuses, even
+// with yes, when the catalog lacks what the file now creates: the edit
+// added DDL the database never ran.
+func (r *Runner) Accept(ctx context.Context, v int, yes bool) (old string, err error) {
 	m, ok := r.src.Get(uint(max(v, 0)))
 	if !ok || v < 0 {
 		return "", &NoSuchVersionError{Version: v, Dir: r.src.Dir}
@@ -593,6 +599,21 @@ func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
 	sum, err := r.sum(m.Up)
 	if err != nil || sum == e.Checksum {
 		return e.Checksum, err
+	}
+	missing, _, err := r.checkApplied(v, m.Up, cur)
+	if err != nil {
+		return "", err
+	}
+	if len(missing) > 0 || !yes {
+		data, err := r.root.ReadFile(m.Up)
+		if err != nil {
+			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		ae := &AcceptError{Version: v, File: r.src.Path(m.Up), Applied: e.Checksum, Current: sum, Missing: joinObjects(missing)}
+		for _, st := range sqlscan.Split(string(data)) {
+			ae.Statements = append(ae.Statements, fmt.Sprintf("%s:%d: %s", ae.File, st.Line, st.Head(80)))
+		}
+		return "", ae
 	}
 	after := cur
 	return e.Checksum, r.exec(r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAccept, File: m.Up, Checksum: sum,
