@@ -31,8 +31,13 @@ func TestAttackAdoptRecordsNeverAppliedLateFile(t *testing.T) {
 	m.Close()
 	write(t, dir, "2_b.up.sql", "CREATE TABLE IF NOT EXISTS public.b (id int);\nCREATE INDEX b_id ON b (id);")
 
+	// Status says so before any guarded run.
+	r := open(t, dbURL, dir, nil)
+	if st := status(t, r); len(st.Integrity.Late) != 1 || st.Integrity.Late[0] != 2 {
+		t.Errorf("status before the first run: late = %v, want [2]", st.Integrity.Late)
+	}
 	var log strings.Builder
-	r := open(t, dbURL, dir, func(o *Options) { o.Log = &log })
+	r = open(t, dbURL, dir, func(o *Options) { o.Log = &log })
 	var late *LateError
 	if err := r.Up(context.Background(), 0); !errors.As(err, &late) || len(late.Files) != 1 || !strings.HasSuffix(late.Files[0], "2_b.up.sql") {
 		t.Fatalf("up = %v, want the late file 2\n%s", err, log.String())

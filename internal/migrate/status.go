@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"text/tabwriter"
 	"time"
 )
@@ -109,6 +110,25 @@ func (r *Runner) Status() (*Status, error) {
 		return nil, err
 	}
 	s.Integrity.Ledger = exists
+	// What the next run would not adopt (its objects are missing) is late
+	// already: status says so before any run records anything.
+	if !dirty && len(s.Integrity.Unrecorded) > 0 {
+		var keep []int
+		for _, uv := range s.Integrity.Unrecorded {
+			m, _ := r.src.Get(uint(uv))
+			missing, _, err := r.checkApplied(uv, m.Up, clean)
+			if err != nil {
+				return nil, err
+			}
+			if len(missing) > 0 {
+				s.Integrity.Late = append(s.Integrity.Late, uv)
+			} else {
+				keep = append(keep, uv)
+			}
+		}
+		s.Integrity.Unrecorded = append([]int{}, keep...)
+		sort.Ints(s.Integrity.Late)
+	}
 	if dirty {
 		s.dirty = r.explainDirty(v, s.Integrity.InFlight, s.InProgress)
 	}
