@@ -31,6 +31,10 @@ var (
 	addColumnRE = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `)`)
 )
 
+// tableConstraint are the words after ADD that start a constraint, not a
+// column.
+var tableConstraint = map[string]bool{"CONSTRAINT": true, "PRIMARY": true, "UNIQUE": true, "FOREIGN": true, "CHECK": true, "EXCLUDE": true}
+
 // createdObjects lists what a migration's text creates that the catalog
 // can confirm. Temporary tables are left out (they end with the session).
 func createdObjects(text string) []object {
@@ -42,27 +46,36 @@ func createdObjects(text string) []object {
 			}
 			continue
 		}
-		if m := addColumnRE.FindStringSubmatch(st.Text); m != nil && !strings.EqualFold(m[2], "CONSTRAINT") {
+		if m := addColumnRE.FindStringSubmatch(st.Text); m != nil && !tableConstraint[strings.ToUpper(m[2])] {
 			out = append(out, object{Rel: m[1], Column: m[2]})
 		}
 	}
 	return out
 }
 
-// undoneLater reports whether a later migration's text may drop or rename
-// o (or its table): then its absence proves nothing.
+// undoing is the part of a migration's text that may undo what an
+// earlier one created: its DROP and RENAME statements, lower-cased.
+func undoing(text string) string {
+	var b strings.Builder
+	for _, st := range sqlscan.Split(text) {
+		t := strings.ToLower(st.Text)
+		if strings.HasPrefix(t, "drop") || strings.Contains(t, "rename") || strings.Contains(t, " drop ") {
+			b.WriteString(t)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// undoneLater reports whether a later migration (later: their undoing
+// texts) may drop or rename o or its table: then its absence proves
+// nothing.
 func undoneLater(o object, later []string) bool {
 	name := strings.ToLower(unquote(lastPart(o.Rel)))
 	col := strings.ToLower(unquote(o.Column))
-	for _, text := range later {
-		for _, st := range sqlscan.Split(text) {
-			t := strings.ToLower(st.Text)
-			if !(strings.HasPrefix(t, "drop") || strings.Contains(t, "rename") || strings.Contains(t, "drop column") || strings.Contains(t, " drop ")) {
-				continue
-			}
-			if strings.Contains(t, name) || (col != "" && strings.Contains(t, col)) {
-				return true
-			}
+	for _, t := range later {
+		if t != "" && (strings.Contains(t, name) || col != "" && strings.Contains(t, col)) {
+			return true
 		}
 	}
 	return false
@@ -92,27 +105,39 @@ func unquote(id string) string {
 }
 
 // missingObjects returns the objects of the list the catalog does not
-// have, as the migration session's search_path resolves them.
+// have, as the migration session's search_path resolves them: one round
+// trip, whatever the count (status checks every unrecorded version).
 func (r *Runner) missingObjects(objs []object) ([]object, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var missing []object
-	for _, o := range objs {
-		rel := regexp.MustCompile(`\s*\.\s*`).ReplaceAllString(o.Rel, ".")
-		var ok bool
-		var err error
-		if o.Column == "" {
-			err = r.db.QueryRowContext(ctx, `SELECT to_regclass($1) IS NOT NULL`, rel).Scan(&ok)
-		} else {
-			err = r.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = $2 AND NOT attisdropped)`,
-				rel, unquote(o.Column)).Scan(&ok)
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			missing = append(missing, o)
+	rels, cols := make([]string, len(objs)), make([]string, len(objs))
+	for i, o := range objs {
+		rels[i] = dotSpace.ReplaceAllString(o.Rel, ".")
+		if o.Column != "" {
+			cols[i] = unquote(o.Column)
 		}
 	}
-	return missing, nil
+	rows, err := r.db.QueryContext(ctx, `
+		SELECT o.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(rel, col, i)
+		WHERE CASE WHEN o.col = '' THEN to_regclass(o.rel) IS NULL
+			ELSE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(o.rel) AND a.attname = o.col AND NOT a.attisdropped) END
+		ORDER BY o.i`, rels, cols)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var missing []object
+	for rows.Next() {
+		var i int
+		if err := rows.Scan(&i); err != nil {
+			return nil, err
+		}
+		missing = append(missing, objs[i-1])
+	}
+	return missing, rows.Err()
 }
+
+var dotSpace = regexp.MustCompile(`\s*\.\s*`)

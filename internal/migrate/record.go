@@ -92,16 +92,17 @@ func (r *Runner) sum(name string) (string, error) {
 func (r *Runner) adopt(ctx context.Context, versions []int, cur int) (never []int, err error) {
 	q := []string{"BEGIN"}
 	var adopted, unverified []int
+	absent, unchecked, err := r.checkAppliedAll(versions, cur)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range versions {
 		m, _ := r.src.Get(uint(v))
 		sum, err := r.sum(m.Up)
 		if err != nil {
 			return nil, err
 		}
-		missing, checked, err := r.checkApplied(v, m.Up, cur)
-		if err != nil {
-			return nil, err
-		}
+		missing, checked := absent[v], !unchecked[v]
 		if len(missing) > 0 {
 			never = append(never, v)
 			if r.o.Log != nil {
@@ -136,29 +137,70 @@ func (r *Runner) adopt(ctx context.Context, versions []int, cur int) (never []in
 // missing is what is absent (and no later applied file, up to cur, drops
 // or renames); checked is false when the file creates nothing to look up.
 func (r *Runner) checkApplied(v int, name string, cur int) (missing []object, checked bool, err error) {
-	data, err := r.root.ReadFile(name)
-	if err != nil {
-		return nil, false, &SourceError{Path: r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+	miss, unchecked, err := r.checkAppliedAll([]int{v}, cur)
+	return miss[v], !unchecked[v], err
+}
+
+// checkAppliedAll is checkApplied for several versions, in one query.
+func (r *Runner) checkAppliedAll(versions []int, cur int) (missing map[int][]object, unchecked map[int]bool, err error) {
+	texts, undo := map[int]string{}, map[int]string{}
+	read := func(v int) (string, error) {
+		if t, ok := texts[v]; ok {
+			return t, nil
+		}
+		m, ok := r.src.Get(uint(v))
+		if !ok || m.Up == "" {
+			return "", nil
+		}
+		data, err := r.root.ReadFile(m.Up)
+		if err != nil {
+			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		texts[v] = string(data)
+		undo[v] = undoing(texts[v])
+		return texts[v], nil
 	}
-	var later []string
-	for _, m := range r.src.Migrations {
-		if int(m.Version) > v && int(m.Version) <= cur && m.Up != "" {
-			if text, err := r.root.ReadFile(m.Up); err == nil {
-				later = append(later, string(text))
+	var all []object
+	var owner []int
+	unchecked = map[int]bool{}
+	for _, v := range versions {
+		text, err := read(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		var later []string
+		for _, m := range r.src.Migrations {
+			if int(m.Version) > v && int(m.Version) <= cur {
+				if _, err := read(int(m.Version)); err != nil {
+					return nil, nil, err
+				}
+				later = append(later, undo[int(m.Version)])
+			}
+		}
+		n := len(all)
+		for _, o := range createdObjects(text) {
+			if !undoneLater(o, later) {
+				all, owner = append(all, o), append(owner, v)
+			}
+		}
+		if len(all) == n {
+			unchecked[v] = true
+		}
+	}
+	miss, err := r.missingObjects(all)
+	if err != nil {
+		return nil, nil, err
+	}
+	missing = map[int][]object{}
+	for _, o := range miss {
+		for i := range all {
+			if all[i] == o {
+				missing[owner[i]] = append(missing[owner[i]], o)
+				break
 			}
 		}
 	}
-	var objs []object
-	for _, o := range createdObjects(string(data)) {
-		if !undoneLater(o, later) {
-			objs = append(objs, o)
-		}
-	}
-	if len(objs) == 0 {
-		return nil, false, nil
-	}
-	missing, err = r.missingObjects(objs)
-	return missing, true, err
+	return missing, unchecked, nil
 }
 
 func joinObjects(objs []object) string {

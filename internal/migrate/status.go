@@ -114,13 +114,12 @@ func (r *Runner) Status() (*Status, error) {
 	// already: status says so before any run records anything.
 	if !dirty && len(s.Integrity.Unrecorded) > 0 {
 		var keep []int
+		absent, _, err := r.checkAppliedAll(s.Integrity.Unrecorded, clean)
+		if err != nil {
+			return nil, err
+		}
 		for _, uv := range s.Integrity.Unrecorded {
-			m, _ := r.src.Get(uint(uv))
-			missing, _, err := r.checkApplied(uv, m.Up, clean)
-			if err != nil {
-				return nil, err
-			}
-			if len(missing) > 0 {
+			if len(absent[uv]) > 0 {
 				s.Integrity.Late = append(s.Integrity.Late, uv)
 			} else {
 				keep = append(keep, uv)
