@@ -151,14 +151,18 @@ func TestAttackKilledConcurrentIndexIsNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "migration 2 to start", migrationRunning(ctx, dbURL, 2))
-	time.Sleep(300 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
 	admin, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
+	// Its index is in the catalog once it waits for the open snapshot.
+	waitFor(t, "CREATE INDEX CONCURRENTLY to wait for the snapshot", func() bool {
+		var n int
+		return admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'").Scan(&n) == nil && n > 0
+	})
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
 	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()"); err != nil {
 		t.Fatal(err)
 	}
