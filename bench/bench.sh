@@ -15,13 +15,17 @@
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
 #            pending that alter its tables (so each is traced): migrate plan,
 #            its sandbox server included, vs migrate up of the same 135 files
+#   memory   peak RSS of dbguard env and the hook (all files staged) on ten 1 MB
+#            env files with an unclosed quote, and on 3,000 env files of 6 KB,
+#            vs dbguard at MEMORY_BASE (before issue 19's fix) and Node's
+#            dotenv.parse of the same files (npm install dotenv@16)
 #
 # Usage: bench/bench.sh [SECTION...]     (make bench; RUNS=7 by default)
 set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan plan135)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan plan135 memory)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -291,6 +295,68 @@ bench_plan135() {
 
 # pair_order A B R: the order pair prints, for databases that exist.
 pair_order() { if [ $(($3 % 2)) = 1 ]; then echo "$1 $2"; else echo "$2 $1"; fi; }
+
+# Issue 19: env parsing held about 400x its input. Two trees: ten 1 MB env
+# files in one folder, each with a double quote near the top that never
+# closes and then 70,000 short lines; 3,000 env files of 6 KB in 300
+# folders. dbguard env and the pre-commit hook with every file staged, each
+# beside dbguard at MEMORY_BASE; Node's dotenv.parse of the same files as
+# the peer (one parser, no loaders), when npm can install it.
+bench_memory() {
+  local base=${MEMORY_BASE:-2ab41f5}
+  say "memory: building dbguard at $base..."
+  mkdir -p "$work/mbase"
+  git -C "$here" archive "$base" | tar -x -C "$work/mbase"
+  (cd "$work/mbase" && go build -o "$work/dbguard-mbase" ./cmd/dbguard)
+  local node_ok=
+  if command -v npm >/dev/null && npm install --silent --prefix "$work/node" dotenv@16 >/dev/null 2>&1; then node_ok=1; fi
+  python3 - "$work/mem" <<'PY'
+import os, sys
+root = sys.argv[1]
+names = [".env", ".env.local", ".env.development", ".env.development.local", ".env.test",
+         ".env.production", ".env.staging", ".env.ci", ".env.preview", ".env.qa"]
+os.makedirs(root + "/quote")
+for n in names:
+    parts, j = ["DATABASE_URL=postgres://app@db.internal:5432/app\nX=\"start\n"], 0
+    size = len(parts[0])
+    while size < 1000 * 1000 - 40:
+        parts.append("K%d=value%d\n" % (j, j)); size += len(parts[-1]); j += 1
+    open(root + "/quote/" + n, "w").write("".join(parts))
+for i in range(3000):
+    d = root + "/many/s%03d" % (i // 10)
+    os.makedirs(d, exist_ok=True)
+    parts, j = ["DATABASE_URL=postgres://app@db.internal:5432/app\n"], 0
+    size = len(parts[0])
+    while size < 6000 - 40:
+        parts.append('VAR_%d="value %d with words and $X"\n' % (j, j)); size += len(parts[-1]); j += 1
+    open(d + "/" + (".env" if i % 10 == 0 else ".env.m%d" % (i % 10)), "w").write("".join(parts))
+PY
+  local t
+  for t in quote many; do
+    (cd "$work/mem/$t" && git init -q . && git add -A)
+    (cd "$work/mem/$t" && find . -name '.env*' -type f) >"$work/mem/$t.files"
+    local env_ms=() env_kb=() benv_ms=() benv_kb=() hook_ms=() hook_kb=() bhook_ms=() bhook_kb=() node_ms=() node_kb=()
+    for r in $(seq 1 "$runs"); do
+      run_into env_ms env_kb --cwd "$work/mem/$t" "$dbguard" env
+      run_into benv_ms benv_kb --cwd "$work/mem/$t" "$work/dbguard-mbase" env
+      run_into hook_ms hook_kb --cwd "$work/mem/$t" "$dbguard" hook pre-commit
+      run_into bhook_ms bhook_kb --cwd "$work/mem/$t" "$work/dbguard-mbase" hook pre-commit
+      if [ -n "$node_ok" ]; then
+        run_into node_ms node_kb --cwd "$work/mem/$t" env NODE_PATH="$work/node/node_modules" node -e \
+          'const d=require("dotenv"),fs=require("fs");for(const f of fs.readFileSync(process.argv[1],"utf8").split("\n"))if(f)d.parse(fs.readFileSync(f))' "$work/mem/$t.files"
+      fi
+    done
+    local what="ten 1 MB env files, unclosed quote"; [ $t = many ] && what="3,000 env files of 6 KB"
+    dg_ms=("${env_ms[@]}") dg_kb=("${env_kb[@]}") peer_ms=("${benv_ms[@]}") peer_kb=("${benv_kb[@]}")
+    row "env, $what" "dbguard $base env"
+    dg_ms=("${hook_ms[@]}") dg_kb=("${hook_kb[@]}") peer_ms=("${bhook_ms[@]}") peer_kb=("${bhook_kb[@]}")
+    row "hook pre-commit, $what staged" "dbguard $base hook"
+    if [ -n "$node_ok" ]; then
+      dg_ms=("${env_ms[@]}") dg_kb=("${env_kb[@]}") peer_ms=("${node_ms[@]}") peer_kb=("${node_kb[@]}")
+      row "env, $what" "node dotenv.parse of each file"
+    fi
+  done
+}
 
 for s in "${sections[@]}"; do "bench_$s"; done
 

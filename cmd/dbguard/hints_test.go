@@ -53,6 +53,9 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.StatementTimeoutError{Transactional: true},
 		&migrate.StatementTimeoutError{},
 		&migrate.LockTimeoutError{},
+		&migrate.AcceptError{Version: 1, File: "m/000001_a.up.sql"},
+		&migrate.AcceptError{Version: 1, File: "m/000001_a.up.sql", Missing: "t"},
+		&migrate.StaleRecordError{Dirty: &migrate.DirtyError{Version: 2, Entry: &committed}, Fallback: &migrate.DirtyError{Version: 2, Prev: 1, File: "m/000002_b.up.sql"}},
 	}
 	var commands []string
 	seen := map[string]bool{}
@@ -65,7 +68,7 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"dbguard migrate force -1", "dbguard migrate recover", "dbguard migrate recover --yes", "dbguard migrate down 1",
-		"dbguard migrate up --allow-out-of-order", "dbguard migrate accept 1", "dbguard migrate status", "dbguard migrate create NAME"} {
+		"dbguard migrate up --allow-out-of-order", "dbguard migrate accept 1", "dbguard migrate accept --yes 1", "dbguard migrate status", "dbguard migrate create NAME"} {
 		if !seen[want] {
 			t.Errorf("no hint prints %q (found %q)", want, commands)
 		}

@@ -64,7 +64,7 @@ func writeJSONResult(w io.Writer, printed []byte, err error) error {
 		return werr
 	}
 	code := exitcode.Of(err)
-	je := jsonError{Class: errorClasses[code], Message: err.Error(), ExitCode: code}
+	je := jsonError{Class: errorClasses[code], Message: errorText(err), ExitCode: code}
 	if je.Class == "" {
 		je.Class = "check_failed"
 	}

@@ -210,8 +210,10 @@ client died is recorded as applied.`,
 
 func migrateAcceptCommand() *cli.Command {
 	return &cli.Command{
-		Name: "accept", Usage: "record an applied migration's edited file as what was applied (an edit that needs no re-run)", ArgsUsage: "V",
-		Flags:  runnerFlags,
+		Name: "accept", Usage: "record an applied migration's edited file as what was applied (an edit that needs no re-run); shows the file first, runs nothing", ArgsUsage: "V",
+		Flags: withFlags(runnerFlags, []cli.Flag{
+			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "record it after reading what the file now holds (none of it is run)"},
+		}),
 		Action: versionAction(false, guarded.Accept),
 	}
 }

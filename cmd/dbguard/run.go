@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -103,12 +104,22 @@ func explainFailure(talk output.Talk, err error) int {
 	if errors.As(err, &status) {
 		return code // the child, or the doctor's report, has said what went wrong
 	}
-	talk.Errorf("%s", err)
+	talk.Errorf("%s", errorText(err))
 	var h interface{ Hint() string }
 	if errors.As(err, &h) {
 		talk.Hintf("%s", h.Hint())
 	}
 	return code
+}
+
+// errorText is err's message as a user reads it: Go's "context canceled"
+// is what Ctrl-C or SIGTERM did, so it says "interrupted".
+func errorText(err error) string {
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		msg = strings.ReplaceAll(msg, context.Canceled.Error(), "interrupted")
+	}
+	return msg
 }
 
 // noneVersion lets "migrate force -1" (golang-migrate's way to say no
@@ -194,13 +205,68 @@ func setUsage(cmds []*cli.Command) {
 		if len(cmd.Subcommands) > 0 && cmd.Action == nil {
 			cmd.Action = func(c *cli.Context) error {
 				if c.Args().Present() {
-					return usageError{fmt.Errorf("unknown command \"%s %s\" (run: dbguard %s --help)", c.Command.Name, c.Args().First(), c.Command.Name)}
+					path := commandPath(c)
+					return usageError{fmt.Errorf("unknown command \"%s %s\" (run: %s --help)", strings.TrimPrefix(path, "dbguard "), c.Args().First(), path)}
 				}
 				return cli.ShowSubcommandHelp(c)
 			}
+		} else if cmd.Action != nil && !cmd.SkipFlagParsing {
+			cmd.Action = checkArgs(cmd, cmd.Action)
 		}
 		setUsage(cmd.Subcommands)
 	}
+}
+
+// checkArgs refuses, before the action runs, what the flag parser lets
+// through: urfave/cli stops reading flags at the first argument, so
+// "goto 3 --wait 1s" silently ignored --wait; a command that takes no
+// argument ignored any; a negative --wait or --lock-timeout meant "none".
+func checkArgs(cmd *cli.Command, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if err := argsError(c, cmd); err != nil {
+			return usageError{fmt.Errorf("%w (run: %s --help)", err, commandPath(c))}
+		}
+		return action(c)
+	}
+}
+
+func argsError(c *cli.Context, cmd *cli.Command) error {
+	args := c.Args().Slice()
+	if cmd.ArgsUsage == "" && len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", commandPath(c), args[0])
+	}
+	// A command taking a list (exec's COMMAND ARGS..., hook's files) reads
+	// whatever follows as its own.
+	if !strings.Contains(cmd.ArgsUsage, "...") {
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") && a != "-" {
+				if _, err := strconv.Atoi(a); err == nil {
+					return fmt.Errorf("%q: a negative number is not a version or a count", a)
+				}
+				return fmt.Errorf("flag %s comes after the arguments, where it is not read: put flags before arguments", a)
+			}
+		}
+	}
+	for _, f := range cmd.Flags {
+		if d, ok := f.(*cli.DurationFlag); ok && c.IsSet(d.Name) && c.Duration(d.Name) < 0 {
+			return fmt.Errorf("--%s %s: a duration cannot be negative", d.Name, c.Duration(d.Name))
+		}
+	}
+	return nil
+}
+
+// commandPath is the command line that names c's command, as a user types
+// it: "dbguard migrate up". urfave/cli names the root command after the
+// app, so c.Command.Name alone printed "dbguard dbguard --help" for a bad
+// top-level flag and "dbguard up --help" for one of migrate up.
+func commandPath(c *cli.Context) string {
+	var names []string
+	for _, ctx := range c.Lineage() {
+		if ctx.Command != nil && ctx.Command.Name != "" && ctx.Command.Name != c.App.Name {
+			names = append([]string{ctx.Command.Name}, names...)
+		}
+	}
+	return strings.Join(append([]string{c.App.Name}, names...), " ")
 }
 
 // learnFirst makes every command that reads the project learn its
@@ -319,9 +385,11 @@ type helpRequest []string
 func (h helpRequest) Error() string { return "help requested" }
 
 func onUsageError(c *cli.Context, err error, _ bool) error {
-	name := "dbguard"
-	if c.Command != nil && c.Command.Name != "" {
-		name += " " + c.Command.Name
+	// "goto -1": the flag parser reads a negative number as a flag.
+	if n, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		if _, aerr := strconv.Atoi(n); aerr == nil {
+			err = fmt.Errorf("%q: a negative number is not a version or a count", "-"+n)
+		}
 	}
-	return usageError{fmt.Errorf("%w (run: %s --help)", err, name)}
+	return usageError{fmt.Errorf("%w (run: %s --help)", err, commandPath(c))}
 }

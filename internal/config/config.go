@@ -712,6 +712,13 @@ func (c *Config) validate() error {
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
 		return bad(fmt.Sprintf("migrations table %q: use a plain identifier of at most 63 characters", t), "migrations", "table")
 	}
+	// Checked here, not only when verify --shadow or plan builds a shadow:
+	// env and ci passed a shadow_url that plan would then fail on.
+	if u := c.Schema.ShadowURL; u != "" {
+		if _, err := dburl.Parse(u); err != nil {
+			return bad(fmt.Sprintf("shadow_url is not a PostgreSQL connection string: %v", err), "schema", "shadow_url")
+		}
+	}
 	for i, n := range c.Schema.Schemas {
 		if !identRE.MatchString(n) {
 			return bad(fmt.Sprintf("schema name %q: use a plain identifier", n), "schema", "schemas", i)

@@ -244,12 +244,12 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	runs := planRuns(o, files, readManifests(o, manifestPaths))
-	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode)
+	vars := append([]string{o.URLVar}, o.DirectVars...)
+	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode, vars)
 	if err != nil {
 		return nil, err
 	}
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
-	vars := append([]string{o.URLVar}, o.DirectVars...)
 	readBy, err := j.judgeReadings(runs, readings, vars)
 	if err != nil {
 		return nil, err
@@ -400,7 +400,7 @@ func (r *Report) groupDatabases(vars []string) {
 // readAll runs every loader, the folders shared out among the cores: in a
 // monorepo that is most of the work. Each worker has its own Input (its
 // own caches); the files are read-only.
-func readAll(ctx context.Context, runs []run, files envload.Files, env map[string]string, mode string) ([]*envload.Reading, error) {
+func readAll(ctx context.Context, runs []run, files envload.Files, env map[string]string, mode string, keep []string) ([]*envload.Reading, error) {
 	out := make([]*envload.Reading, len(runs))
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	if len(runs) < 64 {
@@ -423,7 +423,9 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := &envload.Input{Files: files, Environ: env, Mode: mode}
+			// Keep: a reading holds the URL variables, not every variable
+			// of every file once per loader.
+			in := &envload.Input{Files: files, Environ: env, Mode: mode, Keep: keep}
 			for i, run := range runs {
 				if worker[i] != w {
 					continue

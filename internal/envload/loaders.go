@@ -167,13 +167,23 @@ func flowFiles(mode string) []string {
 
 // merged reads files in order into one set of definitions, the later
 // winning (Object.assign over each file's parse).
+//
+// The definitions are the parsed files' own (read-only), not a copy of
+// all of them: that copy, per loader, was most of what a run held.
 func (c *readCtx) merged(names []string) ([]string, map[string]*Def) {
-	var all []Def
+	var keys []string
+	byKey := map[string]*Def{}
 	for _, name := range names {
 		defs, _ := c.file(name)
-		all = append(all, defs...)
+		for i := range defs {
+			d := &defs[i]
+			if _, seen := byKey[d.Key]; !seen {
+				keys = append(keys, d.Key)
+			}
+			byKey[d.Key] = d
+		}
 	}
-	return lastWins(all)
+	return keys, byKey
 }
 
 // readFlow is dotenv-flow 4: the files merged in order, the later winning,

@@ -126,11 +126,17 @@ func Recover(ctx context.Context, o MigrateOptions) error {
 		case rec.Completed:
 			talk.Infof("recovered: %s had committed on the server; recorded it as applied (version %s)", rec.File, versionText(rec.Version))
 		default:
-			talk.Infof("recovered: %s had failed going %s; the database is clean at version %s again", rec.File, rec.Entry.Direction, versionText(rec.Version))
 			next := "dbguard migrate up"
 			if rec.Entry.Direction == migrate.DirDown {
 				next = "dbguard migrate down 1"
 			}
+			if rec.Entry.Error == "" {
+				// kill -9, a lost connection: no statement failed.
+				talk.Infof("recovered: %s was cut going %s (its client died before it was recorded); the database is clean at version %s again", rec.File, rec.Entry.Direction, versionText(rec.Version))
+				talk.Infof("next: nothing says the file is wrong; run it again: %s", next)
+				return nil
+			}
+			talk.Infof("recovered: %s had failed going %s; the database is clean at version %s again", rec.File, rec.Entry.Direction, versionText(rec.Version))
 			talk.Infof("next: fix the file, then run: %s", next)
 		}
 		return nil
@@ -141,12 +147,12 @@ func Recover(ctx context.Context, o MigrateOptions) error {
 func Accept(ctx context.Context, o MigrateOptions, v int) error {
 	o.Guard.Mutating = true
 	return o.run(ctx, func(r *migrate.Runner) error {
-		old, err := r.Accept(ctx, v)
+		old, err := r.Accept(ctx, v, o.Yes)
 		if err != nil {
 			return err
 		}
 		m, _ := r.Source().Get(uint(v))
-		output.Talk{W: o.Stderr}.Infof("accepted %s as applied (sha256 was %.12s)", r.Source().Path(m.Up), old)
+		output.Talk{W: o.Stderr}.Infof("accepted %s as applied (sha256 was %.12s); nothing was run on the database", r.Source().Path(m.Up), old)
 		return nil
 	}, afterNothing)
 }

@@ -50,6 +50,9 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	u := t.URLIn(p.Workdir)
 	set := p.Env(o.Config.URLVars(), u.String())
 	for _, s := range steps {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
 		if err := runStep(ctx, s, p.Workdir, u, set, o, o.Stderr); err != nil {
 			return err
@@ -105,8 +108,13 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, set map
 		return err
 	case err != nil:
 		return err
-	case code != 0 && ctx.Err() != nil:
-		return ctx.Err()
+	case ctx.Err() != nil:
+		// A SIGINT sent to dbguard alone (not the terminal's Ctrl-C, which
+		// reaches the tool too) let the tool run to its end: whatever it
+		// exited with, the run was interrupted and stops here, exit 130.
+		return &exitcode.Advice{Code: exitcode.Interrupted,
+			Msg:  fmt.Sprintf("interrupted while %s ran (it exited with status %d); nothing after it was run", s, code),
+			Next: "check where the database stands: dbguard migrate status; then run the same command again"}
 	case code != 0:
 		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: fmt.Sprintf("%s failed: exit status %d", s, code),
 			Next: "its own output above says what went wrong; then check where the database stands: dbguard migrate status"}

@@ -36,6 +36,9 @@ type DirtyError struct {
 	// that may have taken effect.
 	Why        string
 	MayHaveRun []string
+	// InvalidIndexes are the indexes left INVALID (a CREATE INDEX
+	// CONCURRENTLY that failed or was cut): drop them before retrying.
+	InvalidIndexes []string
 	// Without a record, golang-migrate's dirty number means either the up
 	// file of Version failed, or the down file of OtherVersion (Other).
 	Other        string
@@ -94,6 +97,9 @@ func (e *DirtyError) Error() string {
 		for _, s := range e.MayHaveRun {
 			b.WriteString("\n      may have run: " + s)
 		}
+		for _, ix := range e.InvalidIndexes {
+			fmt.Fprintf(&b, "\n    index %s is INVALID (a CREATE INDEX CONCURRENTLY cut short): drop it with DROP INDEX CONCURRENTLY %s;", ix, ix)
+		}
 	}
 	return b.String()
 }
@@ -115,13 +121,23 @@ func (e *DirtyError) Hint() string {
 	if f.Direction == DirDown {
 		retry = "dbguard migrate down 1"
 	}
+	// A run whose client died (kill -9, a lost connection) recorded no
+	// error: nothing is wrong with the file, it only has to run again.
+	next := "then fix the file and run: " + retry
+	if f.Error == "" {
+		next = "then run it again (nothing says the file is wrong; its run was cut): " + retry
+	}
 	switch {
 	case f.Committed != nil:
 		return fmt.Sprintf("record it as applied: dbguard migrate recover (the version becomes %d)", f.VersionDirty)
 	case f.Transactional:
-		return fmt.Sprintf("put the version back to %s: dbguard migrate recover; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
+		return fmt.Sprintf("put the version back to %s: dbguard migrate recover; %s", versionArg(f.VersionBefore), next)
 	}
-	return fmt.Sprintf("check what those statements left behind and undo it, then put the version back to %s: dbguard migrate recover --yes; then fix the file and run: %s", versionArg(f.VersionBefore), retry)
+	undo := "check what those statements left behind and undo it"
+	if len(e.InvalidIndexes) > 0 {
+		undo = "drop the INVALID index(es) named above, check what else those statements left behind and undo it"
+	}
+	return fmt.Sprintf("%s, then put the version back to %s: dbguard migrate recover --yes; %s", undo, versionArg(f.VersionBefore), next)
 }
 
 // NoRecordError is recover on a dirty database the ledger has no record
@@ -137,6 +153,27 @@ func (e *NoRecordError) Error() string {
 
 // Hint names the next step.
 func (e *NoRecordError) Hint() string { return e.Dirty.Hint() }
+
+// StaleRecordError is recover on a ledger record that says the file
+// committed while the catalog lacks what the file creates: something ran
+// after the record (a raw golang-migrate force, then a failed raw up).
+type StaleRecordError struct {
+	Dirty    *DirtyError
+	Missing  string
+	Fallback *DirtyError // the same dirty version explained without the record
+}
+
+// ExitCode is 1: the state needs a person.
+func (e *StaleRecordError) ExitCode() int { return exitcode.CheckFailed }
+
+func (e *StaleRecordError) Error() string {
+	f := e.Dirty.Entry
+	return fmt.Sprintf("cannot recover by itself: the ledger says %s committed at %s, but the database lacks what it creates (%s): something ran after that record (a raw golang-migrate force or up?), so it is not recorded as applied",
+		cmp.Or(e.Dirty.File, f.File), f.Committed.UTC().Format(time.RFC3339), e.Missing)
+}
+
+// Hint names the next step.
+func (e *StaleRecordError) Hint() string { return e.Fallback.Hint() }
 
 // ConfirmError is recover on a file that did not run as one transaction:
 // what may have run is shown, and --yes is needed.
@@ -200,6 +237,50 @@ func (e *LateError) Error() string {
 // Hint names the next step.
 func (e *LateError) Hint() string {
 	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create NAME"
+}
+
+// AcceptError is accept of an edited file, before anything is recorded:
+// what the file now holds, and that none of it runs.
+type AcceptError struct {
+	Version    int
+	File       string
+	Applied    string // the ledger's checksum of the file as applied
+	Current    string
+	Statements []string // the file's statements now, file:line: text
+	Missing    string   // what the file creates that the database lacks
+}
+
+// ExitCode is 1: a person must look first.
+func (e *AcceptError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the edited file, for annotations.
+func (e *AcceptError) Where() string { return e.File }
+
+func (e *AcceptError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "not accepted: %s was applied with sha256 %s and is now %s; the ledger keeps the checksum, not the old text, so the edit cannot be shown here (git log -p -- %s shows it)",
+		e.File, shortSum(e.Applied), shortSum(e.Current), e.File)
+	b.WriteString("\n    accept runs nothing: if the edit added statements, they are NOT applied to the database. The file now holds:")
+	const most = 20
+	for i, s := range e.Statements {
+		if i == most {
+			fmt.Fprintf(&b, "\n      ... and %d more", len(e.Statements)-most)
+			break
+		}
+		b.WriteString("\n      " + s)
+	}
+	if e.Missing != "" {
+		fmt.Fprintf(&b, "\n    the database lacks what the file now creates (%s): the edit added DDL that never ran", e.Missing)
+	}
+	return b.String()
+}
+
+// Hint names the next step.
+func (e *AcceptError) Hint() string {
+	if e.Missing != "" {
+		return fmt.Sprintf("undo the edit (git checkout -- %s) and put the new SQL in a new migration: dbguard migrate create NAME", e.File)
+	}
+	return fmt.Sprintf("if the edit changes nothing that must run (a comment, whitespace, a reformat), accept it with: dbguard migrate accept --yes %d; otherwise undo it and put the change in a new migration: dbguard migrate create NAME", e.Version)
 }
 
 // notApplied is accept on a version the ledger has not applied.

@@ -148,7 +148,7 @@ func TestLedgerEditedAfterApply(t *testing.T) {
 	if v, _ := version(t, r); v != 2 {
 		t.Errorf("up ran with an edited file: version %d", v)
 	}
-	if _, err := r.Accept(ctx, 1); err != nil {
+	if _, err := r.Accept(ctx, 1, true); err != nil {
 		t.Fatal(err)
 	}
 	r = open(t, dbURL, dir, nil)

@@ -477,6 +477,14 @@ func checkText(p string, data []byte) error {
 		return &SourceError{Path: p + ":1", Msg: "UTF-16 text (it starts with a UTF-16 byte order mark); PostgreSQL takes UTF-8",
 			Fix: "save the file as UTF-8 (for example: iconv -f UTF-16 -t UTF-8), then run the command again; nothing was run"}
 	}
+	// Refused, not stripped: golang-migrate (and anyone running it without
+	// dbguard) sends the mark, PostgreSQL reads it as part of the first
+	// word and fails after the version is marked dirty. Running a file
+	// other than the one golang-migrate would run hides that from them.
+	if bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}) {
+		return &SourceError{Path: p + ":1", Msg: "it starts with a UTF-8 byte order mark; PostgreSQL reads it as part of the first statement and fails after golang-migrate has marked the version dirty",
+			Fix: fmt.Sprintf("save the file without the mark (for example: sed -i '1s/^\\xEF\\xBB\\xBF//' %s), then run the command again; nothing was run", p)}
+	}
 	for i := 0; i < len(data); {
 		c, size := utf8.DecodeRune(data[i:])
 		if c == utf8.RuneError && size == 1 || c == 0 {

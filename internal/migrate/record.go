@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -40,9 +41,14 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 		return nil, err
 	}
 	if len(in.Unrecorded) > 0 {
-		if err := r.adopt(ctx, in.Unrecorded, cur); err != nil {
+		never, err := r.adopt(ctx, in.Unrecorded, cur)
+		if err != nil {
 			return nil, r.explain(err, "")
 		}
+		// Below the version golang-migrate recorded, but never run by it:
+		// late, as they are in every run from now on.
+		in.Late = append(in.Late, never...)
+		sort.Ints(in.Late)
 	}
 	if direction != "up" {
 		return nil, nil
@@ -79,24 +85,131 @@ func (r *Runner) sum(name string) (string, error) {
 }
 
 // adopt records versions applied outside dbguard, as their files are now.
-func (r *Runner) adopt(ctx context.Context, versions []int, cur int) error {
+// golang-migrate keeps one number, so a file below it may never have run
+// (merged after a newer one ran under raw golang-migrate): a file whose
+// tables, indexes or columns the catalog lacks (and no later file drops or
+// renames) is not adopted but returned, as late. A file that creates
+// nothing the catalog can confirm is adopted, and the log says unverified.
+func (r *Runner) adopt(ctx context.Context, versions []int, cur int) (never []int, err error) {
 	q := []string{"BEGIN"}
+	var adopted, unverified []int
+	absent, unchecked, err := r.checkAppliedAll(versions, cur)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range versions {
 		m, _ := r.src.Get(uint(v))
 		sum, err := r.sum(m.Up)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		missing, checked := absent[v], !unchecked[v]
+		if len(missing) > 0 {
+			never = append(never, v)
+			if r.o.Log != nil {
+				fmt.Fprintf(r.o.Log, "dbguard: ledger: not recording %s as applied: the database is at version %d, but it lacks what the file creates (%s), so golang-migrate never ran it\n",
+					r.src.Path(m.Up), cur, joinObjects(missing))
+			}
+			continue
+		}
+		if !checked {
+			unverified = append(unverified, v)
+		}
+		adopted = append(adopted, v)
 		after := cur
 		q = append(q, r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAdopt, File: m.Up, Checksum: sum,
 			Transactional: true, VersionBefore: cur, VersionDirty: cur, VersionAfter: &after, State: StateDone}))
 	}
-	err := r.exec(append(q, "COMMIT")...)
+	if len(adopted) == 0 {
+		return never, nil
+	}
+	err = r.exec(append(q, "COMMIT")...)
 	if err == nil && r.o.Log != nil {
 		fmt.Fprintf(r.o.Log, "dbguard: ledger: recorded %d migration(s) applied before dbguard kept a ledger (%s), with their files' checksums as found now\n",
-			len(versions), joinInts(versions))
+			len(adopted), joinInts(adopted))
+		if len(unverified) > 0 {
+			fmt.Fprintf(r.o.Log, "dbguard: ledger: unverified: %s create no table, index or column the catalog could confirm; golang-migrate records only its latest version\n", joinInts(unverified))
+		}
 	}
-	return err
+	return never, err
+}
+
+// checkApplied looks up in the catalog what version v's up file creates:
+// missing is what is absent (and no later applied file, up to cur, drops
+// or renames); checked is false when the file creates nothing to look up.
+func (r *Runner) checkApplied(v int, name string, cur int) (missing []object, checked bool, err error) {
+	miss, unchecked, err := r.checkAppliedAll([]int{v}, cur)
+	return miss[v], !unchecked[v], err
+}
+
+// checkAppliedAll is checkApplied for several versions, in one query.
+func (r *Runner) checkAppliedAll(versions []int, cur int) (missing map[int][]object, unchecked map[int]bool, err error) {
+	texts, undo := map[int]string{}, map[int]string{}
+	read := func(v int) (string, error) {
+		if t, ok := texts[v]; ok {
+			return t, nil
+		}
+		m, ok := r.src.Get(uint(v))
+		if !ok || m.Up == "" {
+			return "", nil
+		}
+		data, err := r.root.ReadFile(m.Up)
+		if err != nil {
+			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		texts[v] = string(data)
+		undo[v] = undoing(texts[v])
+		return texts[v], nil
+	}
+	var all []object
+	var owner []int
+	unchecked = map[int]bool{}
+	for _, v := range versions {
+		text, err := read(v)
+		if err != nil {
+			return nil, nil, err
+		}
+		var later []string
+		for _, m := range r.src.Migrations {
+			if int(m.Version) > v && int(m.Version) <= cur {
+				if _, err := read(int(m.Version)); err != nil {
+					return nil, nil, err
+				}
+				later = append(later, undo[int(m.Version)])
+			}
+		}
+		n := len(all)
+		for _, o := range createdObjects(text) {
+			if !undoneLater(o, later) {
+				all, owner = append(all, o), append(owner, v)
+			}
+		}
+		if len(all) == n {
+			unchecked[v] = true
+		}
+	}
+	miss, err := r.missingObjects(all)
+	if err != nil {
+		return nil, nil, err
+	}
+	missing = map[int][]object{}
+	for _, o := range miss {
+		for i := range all {
+			if all[i] == o {
+				missing[owner[i]] = append(missing[owner[i]], o)
+				break
+			}
+		}
+	}
+	return missing, unchecked, nil
+}
+
+func joinObjects(objs []object) string {
+	var s []string
+	for _, o := range objs {
+		s = append(s, o.String())
+	}
+	return strings.Join(s, ", ")
 }
 
 // applyLate runs migrations merged below the recorded version, oldest
@@ -343,6 +456,7 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 		if !f.Transactional && f.Committed == nil && f.File != "" {
 			e.Why = r.whyNot(f.File)
 			e.MayHaveRun = r.mayHaveRun(f)
+			e.InvalidIndexes = r.invalidIndexes()
 		}
 		return e
 	}
@@ -360,6 +474,32 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 		}
 	}
 	return e
+}
+
+// invalidIndexes lists the indexes PostgreSQL marks INVALID (pg_index.
+// indisvalid false), schema-qualified: what a CREATE INDEX CONCURRENTLY
+// that failed or was cut leaves behind. It is not used for queries, still
+// costs every write, and blocks the same CREATE INDEX from running again.
+func (r *Runner) invalidIndexes() []string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rows, err := r.db.QueryContext(ctx, `
+		SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE NOT i.indisvalid AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast'
+		ORDER BY 1`)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // mayHaveRun lists the statements of a file that does not run as one
@@ -443,6 +583,18 @@ func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
 		return nil, &NoRecordError{Dirty: de}
 	}
 	after, state := f.VersionBefore, StateRecovered
+	if f.Committed != nil && f.Direction == DirUp && f.File != "" {
+		// The record may be stale: a raw golang-migrate force and a failed
+		// raw up since leave the same dirty number. The catalog says
+		// whether the file's work is there.
+		missing, _, err := r.checkApplied(f.Version, f.File, f.VersionDirty)
+		if err != nil {
+			return nil, err
+		}
+		if len(missing) > 0 {
+			return nil, &StaleRecordError{Dirty: de, Missing: joinObjects(missing), Fallback: r.explainDirty(v, nil, "")}
+		}
+	}
 	if f.Committed != nil {
 		after, state = f.VersionDirty, StateDone
 	} else if !f.Transactional && !yes {
@@ -456,7 +608,13 @@ func (r *Runner) Recover(ctx context.Context, yes bool) (*Recovery, error) {
 
 // Accept records the current content of an applied migration's file as
 // what was applied: for an edit that changes nothing that must run again.
-func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
+//
+// The ledger keeps the applied file's checksum, not its text, so the edit
+// itself cannot be shown: accept shows the file's statements as they are
+// now, says none of them runs, and goes on only with yes. It refuses, even
+// with yes, when the catalog lacks what the file now creates: the edit
+// added DDL the database never ran.
+func (r *Runner) Accept(ctx context.Context, v int, yes bool) (old string, err error) {
 	m, ok := r.src.Get(uint(max(v, 0)))
 	if !ok || v < 0 {
 		return "", &NoSuchVersionError{Version: v, Dir: r.src.Dir}
@@ -486,6 +644,21 @@ func (r *Runner) Accept(ctx context.Context, v int) (old string, err error) {
 	sum, err := r.sum(m.Up)
 	if err != nil || sum == e.Checksum {
 		return e.Checksum, err
+	}
+	missing, _, err := r.checkApplied(v, m.Up, cur)
+	if err != nil {
+		return "", err
+	}
+	if len(missing) > 0 || !yes {
+		data, err := r.root.ReadFile(m.Up)
+		if err != nil {
+			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+		}
+		ae := &AcceptError{Version: v, File: r.src.Path(m.Up), Applied: e.Checksum, Current: sum, Missing: joinObjects(missing)}
+		for _, st := range sqlscan.Split(string(data)) {
+			ae.Statements = append(ae.Statements, fmt.Sprintf("%s:%d: %s", ae.File, st.Line, st.Head(80)))
+		}
+		return "", ae
 	}
 	after := cur
 	return e.Checksum, r.exec(r.ledger.insertSQL(&Entry{Version: v, Name: m.Name, Direction: DirAccept, File: m.Up, Checksum: sum,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -111,6 +112,24 @@ func (r *Runner) Status() (*Status, error) {
 		return nil, err
 	}
 	s.Integrity.Ledger = exists
+	// What the next run would not adopt (its objects are missing) is late
+	// already: status says so before any run records anything.
+	if !dirty && len(s.Integrity.Unrecorded) > 0 {
+		var keep []int
+		absent, _, err := r.checkAppliedAll(s.Integrity.Unrecorded, clean)
+		if err != nil {
+			return nil, err
+		}
+		for _, uv := range s.Integrity.Unrecorded {
+			if len(absent[uv]) > 0 {
+				s.Integrity.Late = append(s.Integrity.Late, uv)
+			} else {
+				keep = append(keep, uv)
+			}
+		}
+		s.Integrity.Unrecorded = append([]int{}, keep...)
+		sort.Ints(s.Integrity.Late)
+	}
 	if dirty {
 		s.dirty = r.explainDirty(v, s.Integrity.InFlight, s.InProgress)
 	}
