@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/tool"
 )
@@ -56,7 +57,10 @@ type Options struct {
 	// it when Alembic runs the repository's env.py anyway; verify, ci and
 	// doctor only on the user's word (--read-models, DBGUARD_READ_MODELS=1).
 	RunPython bool
-	Log       io.Writer
+	// URL is the guarded database, set in the URL variables for settings
+	// modules that require one; the import still may not connect.
+	URL *dburl.URL
+	Log io.Writer
 }
 
 // Result is every source read, and notes on those not read.
@@ -75,7 +79,7 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 			if !o.RunPython {
 				r.Notes = append(r.Notes, fmt.Sprintf("the SQLAlchemy models (%s) were not read: that imports the repository's Python; to compare them, pass --read-models or set %s=1", src.show(), RunPythonVar))
 			} else {
-				s, err := readSQLAlchemy(ctx, cfg, src)
+				s, err := readSQLAlchemy(ctx, cfg, src, o.URL)
 				if err != nil {
 					return nil, err
 				}

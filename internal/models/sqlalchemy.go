@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/output"
@@ -101,7 +102,7 @@ func (t *Table) UnmarshalJSON(b []byte) error {
 
 // readSQLAlchemy imports the models with the project's Python under the
 // connection guard (every connection refused) and a time limit.
-func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource) (*Set, error) {
+func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u *dburl.URL) (*Set, error) {
 	fail := func(msg, hint string) error { return &ReadError{Source: src.show(), Msg: msg, Hint_: hint} }
 	py, err := python(cfg, src.dir)
 	if err != nil {
@@ -122,7 +123,15 @@ func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource) (*
 	cmd := exec.CommandContext(ctx, py, script, src.mode, src.what, src.dir)
 	cmd.Dir = src.dir
 	cmd.WaitDelay = time.Second
-	env := guard.SetEnv(os.Environ(), shim.Env(os.Environ()))
+	env := os.Environ()
+	if u != nil {
+		set := map[string]string{}
+		for _, v := range cfg.URLVars() {
+			set[v] = u.String()
+		}
+		env = guard.ChildEnv(env, set, u)
+	}
+	env = guard.SetEnv(env, shim.Env(env))
 	// No __pycache__ written into the project.
 	cmd.Env = guard.SetEnv(env, map[string]string{"PYTHONDONTWRITEBYTECODE": "1"})
 	var stdout, stderr bytes.Buffer

@@ -95,7 +95,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Connect.ReadOnly = true
 	}
 	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
-	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, Log: o.Log})
+	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, URL: o.Connect.URL, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
