@@ -30,8 +30,10 @@ type Column struct {
 	Name     string
 	Type     string // as PostgreSQL would spell it in DDL; "" when unknown
 	Nullable bool
-	File     string // absolute
-	Line     int
+	// NullUnknown: the source does not say (a Prisma list column).
+	NullUnknown bool
+	File        string // absolute
+	Line        int
 }
 
 // Table is one model's table.
@@ -112,7 +114,10 @@ func (r *Result) Expect() []config.ExpectTable {
 				ec := config.ExpectColumn{Name: c.Name, Line: c.Line, File: output.RelPath(c.File)}
 				if c.Type != "" {
 					text := c.Type + " not null"
-					if c.Nullable {
+					switch {
+					case c.NullUnknown:
+						text = c.Type
+					case c.Nullable:
 						text = c.Type + " null"
 					}
 					if spec, err := config.ParseTypeSpec(text); err == nil && !spec.Serial {
