@@ -37,6 +37,7 @@ Examples:
 			&cli.BoolFlag{Name: "offline", Usage: "only the checks that need no database"},
 			&cli.BoolFlag{Name: "allow-pending", Usage: "pending migrations do not fail the gate"},
 			&cli.BoolFlag{Name: "shadow", Usage: "also compare with a shadow database built from the migrations"},
+			flagReadModels,
 		}),
 		Action: func(c *cli.Context) error {
 			o, ro, err := ciOptions(c)
@@ -82,6 +83,7 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			Offline:      c.Bool("offline"),
 			AllowPending: c.Bool("allow-pending"),
 			Shadow:       c.Bool("shadow"),
+			ReadModels:   c.Bool("read-models"),
 			Strict:       c.Bool("strict"),
 			Version:      version,
 		},

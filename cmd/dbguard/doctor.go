@@ -19,13 +19,13 @@ NO_COLOR. Exit 0 with no problem, else the worst problem's exit code.
 
 Example:
    dbguard doctor`,
-		Flags: withFlags(judgeFlags, retryFlags),
+		Flags: withFlags(judgeFlags, retryFlags, []cli.Flag{flagReadModels}),
 		Action: func(c *cli.Context) error {
 			cfg, err := loadConfig(c)
 			if err != nil {
 				return err
 			}
-			o := doctor.Options{Config: cfg, Env: envOptions(c, cfg), Strict: c.Bool("strict"), Connect: connectOptions(c, cfg)}
+			o := doctor.Options{Config: cfg, Env: envOptions(c, cfg), Strict: c.Bool("strict"), Connect: connectOptions(c, cfg), ReadModels: c.Bool("read-models")}
 			return exitWith(doctor.Diagnose(c.Context, o, c.App.Writer, colour(c)))
 		},
 	}

@@ -99,7 +99,7 @@ func guardedOptions(c *cli.Context) (guarded.Options, error) {
 	if err != nil {
 		return guarded.Options{}, err
 	}
-	return guarded.Options{Config: cfg, Guard: g, Connect: connectOptions(c, cfg), Stdout: c.App.Writer, Stderr: c.App.ErrWriter}, nil
+	return guarded.Options{Config: cfg, Guard: g, Connect: connectOptions(c, cfg), ReadModels: c.Bool("read-models"), Stdout: c.App.Writer, Stderr: c.App.ErrWriter}, nil
 }
 
 // migrateOptions reads runnerFlags and those of down and up.

@@ -15,7 +15,8 @@ func verifyCommand() *cli.Command {
 		Description: `Reads the live catalog once and compares it with every expectation source
 the project has: expect: in dbguard.yaml (the columns the code relies on), the
 snapshot file (exactly), and with --shadow a throwaway database built from
-the migrations up to the live version (drift). One line per difference;
+the migrations up to the live version (drift), and the application's models
+(schema.prisma; SQLAlchemy/SQLModel with --read-models). One line per difference;
 exit 1 when there is any. With no source at all it says so and exits 0.
 
 Examples:
@@ -24,6 +25,7 @@ Examples:
    dbguard verify --format json`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			&cli.BoolFlag{Name: "shadow", Usage: "also build a shadow database from the migrations and compare"},
+			flagReadModels,
 			flagFormat,
 			&cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR` for --shadow", DefaultText: "migrations.dir, else migrations"},
 		}),

@@ -32,6 +32,9 @@ import (
 // FileName is the configuration file dbguard looks for.
 const FileName = "dbguard.yaml"
 
+// modelAttrRE is a Python module path, a colon and an attribute path.
+var modelAttrRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
 // Defaults for keys that are absent.
 const (
 	DefaultURLVar = "DATABASE_URL"
@@ -53,6 +56,7 @@ type Config struct {
 	Schema     Schema     `yaml:"schema"`
 	Hook       Hook       `yaml:"hook"`
 	Plan       Plan       `yaml:"plan"`
+	Models     Models     `yaml:"models"`
 	// Expect is the raw expect: mapping; Expectations is it parsed.
 	Expect       yaml.Node     `yaml:"expect"`
 	Expectations []ExpectTable `yaml:"-"`
@@ -97,6 +101,26 @@ type Schema struct {
 	ShadowURL string   `yaml:"shadow_url"` // a dedicated server for every shadow database; default: a throwaway sandbox (plan.shadow)
 	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
 }
+
+// Models says where the application's models are, the columns the code
+// expects. Each source is found by its stack's convention when unset, and
+// "off" switches it off.
+type Models struct {
+	// SQLAlchemy is "module:attribute" naming a MetaData, a declarative
+	// base or SQLModel; default: target_metadata in Alembic's env.py.
+	SQLAlchemy string `yaml:"sqlalchemy"`
+	// Prisma is the schema.prisma file (or prismaSchemaFolder folder),
+	// relative to the root; default: prisma/schema.prisma where Prisma runs.
+	Prisma string `yaml:"prisma"`
+	// Timeout bounds reading the SQLAlchemy models; default 30s.
+	Timeout Duration `yaml:"timeout"`
+}
+
+// ModelsOff switches a models source off.
+const ModelsOff = "off"
+
+// DefaultModelsTimeout bounds importing the models.
+const DefaultModelsTimeout = 30 * time.Second
 
 // Hook configures the pre-commit hook.
 type Hook struct {
@@ -295,6 +319,9 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Migrations.LockTimeout == 0 {
 		c.Migrations.LockTimeout = Duration(DefaultLockTimeout)
+	}
+	if c.Models.Timeout == 0 {
+		c.Models.Timeout = Duration(DefaultModelsTimeout)
 	}
 	if len(c.Schema.Schemas) == 0 {
 		c.Schema.Schemas = []string{"public"}
@@ -733,6 +760,15 @@ func (c *Config) validate() error {
 		if !slices.Contains(Severities, sev) {
 			return bad(fmt.Sprintf("plan.severity of %s: %q is not a severity (want %s)", id, sev, strings.Join(Severities, ", ")), "plan", "severity", id)
 		}
+	}
+	if m := c.Models.SQLAlchemy; m != "" && m != ModelsOff && !modelAttrRE.MatchString(m) {
+		return bad(fmt.Sprintf("models.sqlalchemy: %q is not module:attribute (e.g. app.models:SQLModel) or off", m), "models", "sqlalchemy")
+	}
+	if f := c.Models.Prisma; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+		return bad(fmt.Sprintf("models.prisma: %q must be relative to the project root, inside it", f), "models", "prisma")
+	}
+	if c.Models.Timeout < 0 {
+		return bad("models.timeout must be positive", "models", "timeout")
 	}
 	exp, err := parseExpect(c.Path, &c.Expect)
 	if err != nil {

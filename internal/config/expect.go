@@ -14,6 +14,9 @@ type ExpectTable struct {
 	Name    string
 	Line    int
 	Columns []ExpectColumn
+	// File is where the table is declared when not in dbguard.yaml (a
+	// model's source file); "" for dbguard.yaml.
+	File string
 }
 
 // ExpectColumn is one expected column. A nil Spec means presence only (~).
@@ -21,6 +24,7 @@ type ExpectColumn struct {
 	Name string
 	Spec *TypeSpec
 	Line int
+	File string // as ExpectTable.File
 }
 
 // TypeSpec is a parsed column spec such as "varchar(255) not null".

@@ -33,6 +33,8 @@ type Options struct {
 	Connect pg.ConnectOptions
 	// Strict makes every env warning a problem (exit 1), as in env and ci.
 	Strict bool
+	// ReadModels allows importing the SQLAlchemy models (--read-models).
+	ReadModels bool
 }
 
 // Endpoint is what one connection found.
@@ -161,7 +163,7 @@ func Run(ctx context.Context, o Options) *Report {
 
 // schema compares the live schema with what the project expects.
 func (r *Report) schema(ctx context.Context, o Options, co pg.ConnectOptions) {
-	sr, err := verify.Run(ctx, verify.Options{Connect: co, Config: o.Config, MigrationsDir: o.Config.MigrationsDir(), SnapshotPath: o.Config.Schema.Snapshot})
+	sr, err := verify.Run(ctx, verify.Options{Connect: co, Config: o.Config, MigrationsDir: o.Config.MigrationsDir(), SnapshotPath: o.Config.Schema.Snapshot, ReadModels: o.ReadModels})
 	r.Schema, r.SchemaErr = sr, err
 	switch {
 	case err != nil:

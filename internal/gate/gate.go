@@ -86,6 +86,7 @@ type Options struct {
 	Offline      bool              // static checks only: no connection
 	AllowPending bool
 	Shadow       bool
+	ReadModels   bool // import the SQLAlchemy models (--read-models)
 	// Strict (--strict, which also makes the guard fail on warnings)
 	// fails a check that should have run but could not (a plan
 	// with no sandbox server and no shadow_url): without it, such a check
@@ -332,7 +333,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
 	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
-		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow})
+		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow, ReadModels: o.ReadModels})
 	if err != nil {
 		c.fail(err)
 		return c

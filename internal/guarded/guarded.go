@@ -22,8 +22,10 @@ type Options struct {
 	Config  *config.Config
 	Guard   guard.Options
 	Connect pg.ConnectOptions // how to connect; the guard says where
-	Stdout  io.Writer         // data
-	Stderr  io.Writer         // talk
+	// ReadModels allows importing the SQLAlchemy models (--read-models).
+	ReadModels bool
+	Stdout     io.Writer // data
+	Stderr     io.Writer // talk
 }
 
 // connect runs the guard and points o.Connect at its target.
@@ -91,6 +93,7 @@ func check(ctx context.Context, co pg.ConnectOptions, o VerifyOptions, partial, 
 		SnapshotPath:  snapshot,
 		Shadow:        o.Shadow,
 		Partial:       partial,
+		ReadModels:    o.ReadModels,
 		Log:           o.Stderr,
 	})
 	if err != nil {

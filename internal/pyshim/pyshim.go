@@ -81,6 +81,9 @@ func New(t Target) (*Shim, error) {
 	return &Shim{dir: dir, target: t}, nil
 }
 
+// Dir is the shim's private folder, removed by Close.
+func (s *Shim) Dir() string { return s.dir }
+
 // Close removes the folder.
 func (s *Shim) Close() error { return os.RemoveAll(s.dir) }
 

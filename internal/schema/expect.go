@@ -38,6 +38,17 @@ type canonical struct {
 // It returns the canonical type per spec, in one round trip (two with
 // modifiers).
 func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.ExpectTable) (map[*config.TypeSpec]string, error) {
+	return canonicalize(ctx, conn, file, tables, false)
+}
+
+// CanonicalizeModels is Canonicalize for types read from models: a type
+// the server does not know (an enum no migration created) is left out of
+// the map, for CheckModels to report, rather than an error.
+func CanonicalizeModels(ctx context.Context, conn Conn, tables []config.ExpectTable) (map[*config.TypeSpec]string, error) {
+	return canonicalize(ctx, conn, "", tables, true)
+}
+
+func canonicalize(ctx context.Context, conn Conn, file string, tables []config.ExpectTable, lenient bool) (map[*config.TypeSpec]string, error) {
 	var specs []*config.TypeSpec
 	lines := map[*config.TypeSpec]int{}
 	bases := map[string]bool{}
@@ -80,10 +91,16 @@ func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 	var withMods []*config.TypeSpec
 	for _, s := range specs {
 		c := found[s.Base]
+		if c.oid == 0 && lenient {
+			continue
+		}
 		if c.oid == 0 {
 			return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %q does not exist in the database (check the spelling, or create the enum/domain in a migration)", s.Base)}}
 		}
 		if len(s.Mods) > 0 {
+			if c.typmodin == "-" && lenient {
+				continue
+			}
 			if c.typmodin == "-" {
 				return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: type %s takes no modifiers, got (%s)", c.name, strings.Join(s.Mods, ","))}}
 			}
@@ -97,6 +114,9 @@ func Canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 		// typmodin is a regproc read from pg_type, already quoted as needed.
 		var name string
 		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT format_type($1::oid, %s($2::cstring[]))", c.typmodin), c.oid, s.Mods).Scan(&name)
+		if err != nil && lenient {
+			continue
+		}
 		if err != nil {
 			return nil, &ExpectError{output.At{File: file, Line: lines[s], Msg: fmt.Sprintf("expect: %s: %v", s.Text, serverMessage(err))}}
 		}
@@ -115,9 +135,32 @@ func serverMessage(err error) string {
 // check, so other tables and columns may exist. defaultSchema is where a
 // table named without a schema lives.
 func CheckExpect(file string, tables []config.ExpectTable, types map[*config.TypeSpec]string, defaultSchema string, live *Schema) []Difference {
+	return checkSubset("expect", file, tables, types, defaultSchema, live)
+}
+
+// CheckModels is CheckExpect for the columns the application's models
+// declare (tables from CanonicalizeModels): each difference names the
+// model's file:line.
+func CheckModels(tables []config.ExpectTable, types map[*config.TypeSpec]string, defaultSchema string, live *Schema) []Difference {
+	return checkSubset("models", "", tables, types, defaultSchema, live)
+}
+
+func checkSubset(source, file string, tables []config.ExpectTable, types map[*config.TypeSpec]string, defaultSchema string, live *Schema) []Difference {
 	var out []Difference
-	add := func(object, kind, expected, actual string, line int, msg string) {
-		out = append(out, Difference{Source: "expect", Object: object, Kind: kind, Expected: expected, Actual: actual, File: file, Line: line, Message: object + ": " + msg})
+	at := func(f string, line int) string {
+		if f == "" {
+			f = file
+		}
+		return fmt.Sprintf("%s:%d", f, line)
+	}
+	add := func(object, kind, expected, actual, f string, line int, msg string) {
+		if f == "" {
+			f = file
+		}
+		if source == "models" {
+			msg += " (model " + at(f, line) + ")"
+		}
+		out = append(out, Difference{Source: source, Object: object, Kind: kind, Expected: expected, Actual: actual, File: f, Line: line, Message: object + ": " + msg})
 	}
 	for _, et := range tables {
 		schema := et.Schema
@@ -127,32 +170,41 @@ func CheckExpect(file string, tables []config.ExpectTable, types map[*config.Typ
 		key := Key(schema, et.Name)
 		t := live.Tables[key]
 		if t == nil {
-			add(key, "missing", "table", "", et.Line, fmt.Sprintf("table missing in live database (expected by %s:%d)", file, et.Line))
+			if source == "models" {
+				add(key, "missing", "table", "", et.File, et.Line, "table missing in live database")
+			} else {
+				add(key, "missing", "table", "", et.File, et.Line, fmt.Sprintf("table missing in live database (expected by %s)", at(et.File, et.Line)))
+			}
 			continue
 		}
 		for _, ec := range et.Columns {
 			obj := key + "." + ec.Name
 			want := "a column"
-			if ec.Spec != nil {
+			if ec.Spec != nil && types[ec.Spec] == "" {
+				// A model's type the server does not know.
+				want = ec.Spec.Text
+			} else if ec.Spec != nil {
 				want = describeSpec(ec.Spec, types[ec.Spec])
 			}
 			c := t.Columns[ec.Name]
 			if c == nil {
-				add(obj, "missing", want, "", ec.Line, fmt.Sprintf("missing in live database (expected %s)", want))
+				add(obj, "missing", want, "", ec.File, ec.Line, fmt.Sprintf("missing in live database (expected %s)", want))
 				continue
 			}
 			if ec.Spec == nil {
 				continue
 			}
-			if wt := types[ec.Spec]; wt != c.Type {
-				add(obj, "changed", wt, c.Type, ec.Line, fmt.Sprintf("type %s, expected %s", c.Type, wt))
+			if wt := types[ec.Spec]; wt == "" {
+				add(obj, "changed", ec.Spec.Base, c.Type, ec.File, ec.Line, fmt.Sprintf("type %s, expected %s, a type the database does not have", c.Type, ec.Spec.Base))
+			} else if wt != c.Type {
+				add(obj, "changed", wt, c.Type, ec.File, ec.Line, fmt.Sprintf("type %s, expected %s", c.Type, wt))
 			}
 			notNull := ec.Spec.Serial || (ec.Spec.Nullable != nil && !*ec.Spec.Nullable)
 			if (ec.Spec.Nullable != nil || ec.Spec.Serial) && notNull != c.NotNull {
-				add(obj, "changed", nullText(notNull), nullText(c.NotNull), ec.Line, fmt.Sprintf("%s, expected %s", nullText(c.NotNull), nullText(notNull)))
+				add(obj, "changed", nullText(notNull), nullText(c.NotNull), ec.File, ec.Line, fmt.Sprintf("%s, expected %s", nullText(c.NotNull), nullText(notNull)))
 			}
 			if ec.Spec.Serial && !strings.HasPrefix(c.Default, "nextval(") && c.Identity == "" {
-				add(obj, "changed", "default nextval(...)", orNone(c.Default), ec.Line, fmt.Sprintf("default %s, expected a sequence (serial)", orNone(c.Default)))
+				add(obj, "changed", "default nextval(...)", orNone(c.Default), ec.File, ec.Line, fmt.Sprintf("default %s, expected a sequence (serial)", orNone(c.Default)))
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/models"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
@@ -37,7 +38,10 @@ type Options struct {
 	// at the newest version (down, goto, up N): a snapshot of another
 	// version is then skipped with a note rather than a difference.
 	Partial bool
-	Log     io.Writer
+	// ReadModels allows importing the application's SQLAlchemy models
+	// (repository code): see models.Options.RunPython.
+	ReadModels bool
+	Log        io.Writer
 }
 
 // Report is the outcome; its JSON shape is documented in the README.
@@ -64,6 +68,11 @@ func (e *DiffError) Error() string {
 
 // Hint names the next step.
 func (e *DiffError) Hint() string {
+	for _, s := range e.Sources {
+		if strings.Contains(s, " models (") {
+			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only) and run dbguard migrate up, or fix the model it names"
+		}
+	}
 	return "apply the missing migration (dbguard migrate status), or if the change is intended, update expect: in dbguard.yaml or take the snapshot again (dbguard schema snapshot)"
 }
 
@@ -86,15 +95,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Connect.ReadOnly = true
 	}
 	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
+	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, URL: o.Connect.URL, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	r.Notes = append(r.Notes, mr.Notes...)
+	modelTables := mr.Expect()
 	// Nothing to compare with: say so without connecting (verify runs after
 	// every migration, and most projects start with no source at all).
-	if _, err := os.Stat(o.Config.SnapshotPath()); len(o.Config.Expectations) == 0 && !o.Shadow && errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(o.Config.SnapshotPath()); len(o.Config.Expectations) == 0 && len(mr.Sets) == 0 && !o.Shadow && errors.Is(err, fs.ErrNotExist) {
 		r.MigrationVersion = -1
 		return r, nil
 	}
 	var live *schema.Schema
 	var dirty bool
-	err := pg.WithConn(ctx, o.Connect, func(conn *pgx.Conn) error {
+	err = pg.WithConn(ctx, o.Connect, func(conn *pgx.Conn) error {
 		var err error
 		live, r.MigrationVersion, dirty, err = Introspect(ctx, conn, o.Config)
 		if err != nil {
@@ -107,6 +122,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			r.Sources = append(r.Sources, "expect")
 			r.Differences = append(r.Differences, schema.CheckExpect(configFile(o.Config), o.Config.Expectations, types, o.Config.Schema.Schemas[0], live)...)
+		}
+		if len(mr.Sets) > 0 {
+			types, err := schema.CanonicalizeModels(ctx, conn, modelTables)
+			if err != nil {
+				return err
+			}
+			r.Sources = append(r.Sources, mr.Sources()...)
+			r.Differences = append(r.Differences, schema.CheckModels(modelTables, types, o.Config.Schema.Schemas[0], live)...)
 		}
 		return nil
 	})

@@ -1,0 +1,197 @@
+// Package models reads the columns an application's own models declare:
+// SQLAlchemy and SQLModel metadata through the project's Python (Alembic's
+// target_metadata, or a module:attribute in dbguard.yaml), and Prisma's
+// schema.prisma read by dbguard itself. verify compares the live schema
+// with them as it compares expect: entries, a subset check, so each
+// difference names the model's file:line.
+package models
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
+)
+
+// RunPythonVar, set to 1, lets verify, ci and doctor import the models
+// with the project's Python, as --read-models does. dbguard.yaml cannot:
+// the repository under review must not decide to run its own code.
+const RunPythonVar = "DBGUARD_READ_MODELS"
+
+// Column is one column a model declares.
+type Column struct {
+	Name     string
+	Type     string // as PostgreSQL would spell it in DDL; "" when unknown
+	Nullable bool
+	// NullUnknown: the source does not say (a Prisma list column).
+	NullUnknown bool
+	File        string // absolute
+	Line        int
+}
+
+// Table is one model's table.
+type Table struct {
+	Schema  string // "" for the default schema
+	Name    string
+	File    string
+	Line    int
+	Columns []Column
+}
+
+// Set is what one source declares.
+type Set struct {
+	Source string // "sqlalchemy", "prisma"
+	From   string // where it was read, for messages
+	Tables []Table
+}
+
+// Options says which sources to read.
+type Options struct {
+	Config *config.Config
+	// RunPython allows importing the SQLAlchemy models: migrate up sets
+	// it when Alembic runs the repository's env.py anyway; verify, ci and
+	// doctor only on the user's word (--read-models, DBGUARD_READ_MODELS=1).
+	RunPython bool
+	// URL is the guarded database, set in the URL variables for settings
+	// modules that require one; the import still may not connect.
+	URL *dburl.URL
+	Log io.Writer
+}
+
+// Result is every source read, and notes on those not read.
+type Result struct {
+	Sets  []Set
+	Notes []string
+}
+
+// Read reads every models source the project has. A source that is
+// configured or found but cannot be read is an error naming it.
+func Read(ctx context.Context, o Options) (*Result, error) {
+	r := &Result{}
+	cfg := o.Config
+	if cfg.Models.SQLAlchemy != config.ModelsOff {
+		if src := findSQLAlchemy(cfg); src != nil {
+			if !o.RunPython {
+				r.Notes = append(r.Notes, fmt.Sprintf("the SQLAlchemy models (%s) were not read: that imports the repository's Python; to compare them, pass --read-models or set %s=1", src.show(), RunPythonVar))
+			} else {
+				s, err := readSQLAlchemy(ctx, cfg, src, o.URL)
+				if err != nil {
+					return nil, err
+				}
+				if s != nil {
+					r.Sets = append(r.Sets, *s)
+				}
+			}
+		}
+	}
+	if cfg.Models.Prisma != config.ModelsOff {
+		if p := findPrisma(cfg); p != "" {
+			s, err := ReadPrisma(p)
+			if err != nil {
+				return nil, err
+			}
+			r.Sets = append(r.Sets, *s)
+		}
+	}
+	return r, nil
+}
+
+// Expect is the sets as expect: entries, for schema.CheckModels. A type
+// the check cannot parse is presence only.
+func (r *Result) Expect() []config.ExpectTable {
+	var out []config.ExpectTable
+	for _, s := range r.Sets {
+		for _, t := range s.Tables {
+			et := config.ExpectTable{Schema: t.Schema, Name: t.Name, Line: t.Line, File: output.RelPath(t.File)}
+			for _, c := range t.Columns {
+				ec := config.ExpectColumn{Name: c.Name, Line: c.Line, File: output.RelPath(c.File)}
+				if c.Type != "" {
+					text := c.Type + " not null"
+					switch {
+					case c.NullUnknown:
+						text = c.Type
+					case c.Nullable:
+						text = c.Type + " null"
+					}
+					if spec, err := config.ParseTypeSpec(text); err == nil && !spec.Serial {
+						ec.Spec = spec
+					}
+				}
+				et.Columns = append(et.Columns, ec)
+			}
+			out = append(out, et)
+		}
+	}
+	return out
+}
+
+// Sources names the sets read, for the report.
+func (r *Result) Sources() []string {
+	var out []string
+	for _, s := range r.Sets {
+		out = append(out, s.Source+" models ("+s.From+")")
+	}
+	return out
+}
+
+// sqlaSource is where the SQLAlchemy metadata comes from.
+type sqlaSource struct {
+	mode string // alembic or attr
+	what string // env.py's path or module:attribute
+	dir  string // the folder first on sys.path and the working directory
+}
+
+func (s *sqlaSource) show() string {
+	if s.mode == "alembic" {
+		return "target_metadata in " + output.RelPath(s.what)
+	}
+	return s.what + " in dbguard.yaml"
+}
+
+// findSQLAlchemy is models.sqlalchemy, else Alembic's env.py when the
+// migrations run with Alembic; nil when there is neither.
+func findSQLAlchemy(cfg *config.Config) *sqlaSource {
+	p, err := tool.Resolve(cfg)
+	if m := cfg.Models.SQLAlchemy; m != "" {
+		dir := cfg.Workdir()
+		if err == nil && p.Kind == tool.Alembic {
+			dir = p.Workdir
+		}
+		return &sqlaSource{mode: "attr", what: m, dir: dir}
+	}
+	if err != nil || p.Kind != tool.Alembic {
+		return nil
+	}
+	env := filepath.Join(filepath.Dir(p.Dir), "env.py")
+	if _, err := os.Stat(env); err != nil {
+		return nil
+	}
+	return &sqlaSource{mode: "alembic", what: env, dir: p.Workdir}
+}
+
+// findPrisma is models.prisma, else prisma/schema.prisma (or the
+// prisma/schema folder) where the Prisma project is.
+func findPrisma(cfg *config.Config) string {
+	if f := cfg.Models.Prisma; f != "" {
+		return filepath.Join(cfg.Root, filepath.FromSlash(f))
+	}
+	dirs := []string{cfg.Workdir()}
+	if p, err := tool.Resolve(cfg); err == nil && p.Kind == tool.Prisma {
+		dirs = append([]string{p.Workdir}, dirs...)
+	}
+	for _, d := range dirs {
+		for _, c := range []string{filepath.Join(d, "prisma", "schema.prisma"), filepath.Join(d, "prisma", "schema")} {
+			if st, err := os.Stat(c); err == nil && (st.Mode().IsRegular() || st.IsDir() && strings.HasSuffix(c, "schema")) {
+				return c
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,193 @@
+package models
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pyshim"
+)
+
+//go:embed read_sqlalchemy.py
+var sqlaReader []byte
+
+// ReadError is a models source that could not be read: configuration,
+// exit 2, with where and what to do.
+type ReadError struct {
+	Source string // what was read: env.py's target_metadata, module:attribute
+	Msg    string
+	Hint_  string
+}
+
+// ExitCode is 2: the models source is misconfigured or broken.
+func (e *ReadError) ExitCode() int { return exitcode.Usage }
+
+func (e *ReadError) Error() string { return "reading the models (" + e.Source + "): " + e.Msg }
+
+// Hint names the next step.
+func (e *ReadError) Hint() string { return e.Hint_ }
+
+// python is the interpreter that imports the models: the project's
+// virtualenv (.venv or venv, beside alembic.ini or in the root), else the
+// one that runs the alembic on PATH, else python3.
+func python(cfg *config.Config, dir string) (string, error) {
+	for _, d := range []string{dir, cfg.Root} {
+		for _, v := range []string{".venv", "venv"} {
+			p := filepath.Join(d, v, "bin", "python")
+			if st, err := os.Stat(p); err == nil && !st.IsDir() {
+				return p, nil
+			}
+		}
+	}
+	if a, err := exec.LookPath("alembic"); err == nil {
+		if f, err := os.Open(a); err == nil {
+			line, _ := bufio.NewReader(f).ReadString('\n')
+			f.Close()
+			if p, ok := strings.CutPrefix(strings.TrimSpace(line), "#!"); ok {
+				fields := strings.Fields(p)
+				if len(fields) == 1 && strings.Contains(filepath.Base(fields[0]), "python") {
+					if _, err := os.Stat(fields[0]); err == nil {
+						return fields[0], nil
+					}
+				}
+			}
+		}
+	}
+	return exec.LookPath("python3")
+}
+
+// refuseAll is a guard target no connection matches.
+var refuseAll = pyshim.Target{DBName: "\x00", Show: "no database (dbguard is only reading the models)"}
+
+type sqlaOut struct {
+	Error  string  `json:"error"`
+	Where  string  `json:"where"`
+	Tables []Table `json:"tables"`
+	None   string  `json:"none"` // why there is nothing to read
+}
+
+func (t *Table) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Schema, Name, File string
+		Line               int
+		Columns            []struct {
+			Name, Type, File string
+			Nullable         bool
+			Line             int
+		}
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*t = Table{Schema: v.Schema, Name: v.Name, File: v.File, Line: v.Line}
+	for _, c := range v.Columns {
+		t.Columns = append(t.Columns, Column{Name: c.Name, Type: c.Type, Nullable: c.Nullable, File: c.File, Line: c.Line})
+	}
+	return nil
+}
+
+// readSQLAlchemy imports the models with the project's Python under the
+// connection guard (every connection refused) and a time limit.
+func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u *dburl.URL) (*Set, error) {
+	fail := func(msg, hint string) error { return &ReadError{Source: src.show(), Msg: msg, Hint_: hint} }
+	py, err := python(cfg, src.dir)
+	if err != nil {
+		return nil, fail("no Python to import them with: "+err.Error(), "install python3, or create the project's virtualenv (.venv), then run the command again")
+	}
+	shim, err := pyshim.New(refuseAll)
+	if err != nil {
+		return nil, err
+	}
+	defer shim.Close()
+	script := filepath.Join(shim.Dir(), "dbguard_read_models.py")
+	if err := os.WriteFile(script, sqlaReader, 0o600); err != nil {
+		return nil, err
+	}
+	timeout := cfg.Models.Timeout.D()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, py, script, src.mode, src.what, src.dir)
+	cmd.Dir = src.dir
+	cmd.WaitDelay = time.Second
+	env := os.Environ()
+	if u != nil {
+		set := map[string]string{}
+		for _, v := range cfg.URLVars() {
+			set[v] = u.String()
+		}
+		env = guard.ChildEnv(env, set, u)
+	}
+	env = guard.SetEnv(env, shim.Env(env))
+	// No __pycache__ written into the project.
+	cmd.Env = guard.SetEnv(env, map[string]string{"PYTHONDONTWRITEBYTECODE": "1"})
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return nil, fail(fmt.Sprintf("importing them took longer than %s", timeout), "make importing the models quick and free of side effects, or raise models.timeout in dbguard.yaml")
+	}
+	if rerr := shim.Err("reading the models"); rerr != nil {
+		var re *pyshim.RefusedError
+		if errors.As(rerr, &re) {
+			return nil, fail(fmt.Sprintf("%s: importing them opened a %s connection; dbguard refused it (reading the models must not connect)", oneLine(output.RelPath(re.Refusal.Caller)), re.Refusal.Driver),
+				"connect lazily (create_engine does not connect; engine.connect() at import time does), then run the command again")
+		}
+	}
+	var out sqlaOut
+	if jerr := json.Unmarshal(lastLine(stdout.Bytes()), &out); jerr != nil {
+		msg := lastLine(stderr.Bytes())
+		if err == nil {
+			err = jerr
+		}
+		return nil, fail(fmt.Sprintf("%s exited: %v: %s", py, err, oneLine(string(msg))), "run the command again with --verbose, or name the models in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)")
+	}
+	if out.Error != "" {
+		return nil, fail(oneLine(relPaths(out.Error)), "make the models importable from "+output.RelPath(src.dir)+" (its virtualenv: .venv), name them in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)")
+	}
+	if out.None != "" {
+		return nil, nil
+	}
+	return &Set{Source: "sqlalchemy", From: src.show(), Tables: out.Tables}, nil
+}
+
+func lastLine(b []byte) []byte {
+	b = bytes.TrimRight(b, "\n")
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		return b[i+1:]
+	}
+	return b
+}
+
+// relPaths shortens the absolute paths Python reports.
+func relPaths(s string) string {
+	if wd, err := os.Getwd(); err == nil {
+		s = strings.ReplaceAll(s, wd+string(filepath.Separator), "")
+	}
+	return s
+}
+
+func oneLine(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
