@@ -24,6 +24,9 @@ GODOTENV_VERSION=${GODOTENV_VERSION:-}
 COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-}
 GO_ENVPARSE_VERSION=${GO_ENVPARSE_VERSION:-}
 PYTHON=${PYTHON:-/usr/bin/python3} # Debian's, where python3-dotenv lives
+# A Python with pydantic-settings 2 (Debian packages none; its own
+# python-dotenv is the one pydantic-settings then uses).
+PYDANTIC_PYTHON=${PYDANTIC_PYTHON:-python3}
 NODE=${NODE:-node}
 GO=${GO:-go}
 
@@ -50,12 +53,21 @@ fi
 # Beside node_modules, so require('dotenv') and import('vite') resolve there.
 cp "$src/run.cjs" "$dir/node/run.cjs"
 
-# --- python-dotenv and pydantic's BaseSettings (Debian) --------------------
-if ! "$PYTHON" -c 'import dotenv, pydantic' 2>/dev/null; then
-	log "apt-get install python3-dotenv python3-pydantic"
+# --- python-dotenv (Debian) ---------------------------------------------------
+if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
+	log "apt-get install python3-dotenv"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq python3-dotenv python3-pydantic >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv python3-pydantic >&2; }
+	apt-get install -y -qq python3-dotenv >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv >&2; }
 fi
+
+if ! "$PYDANTIC_PYTHON" -c 'import pydantic_settings' 2>/dev/null; then
+	log "$PYDANTIC_PYTHON cannot import pydantic_settings: install pydantic-settings 2 there (pip install pydantic-settings) or set PYDANTIC_PYTHON"
+	exit 1
+fi
+PYDANTIC_PYTHON=$(command -v "$PYDANTIC_PYTHON")
+# pyenv's shim finds its python through PYENV_* and HOME, which the case's
+# environment does not hold: run the interpreter itself.
+PYDANTIC_PYTHON=$("$PYDANTIC_PYTHON" -c 'import sys; print(sys.executable)')
 
 # --- Go runner (godotenv, compose-go, go-envparse) ----------------------------
 rm -rf "$dir/gorunner-src"
@@ -75,6 +87,6 @@ start=$(date +%s)
 "$dir/bin/gorunner" \
 	-cases "$data/cases" -golden "$data/golden" -work "$dir/work" \
 	-node "$NODE" -node-runner "$dir/node/run.cjs" \
-	-python "$PYTHON" -py-runner "$src/run.py" \
+	-python "$PYTHON" -py-runner "$src/run.py" -pydantic-python "$PYDANTIC_PYTHON" \
 	"$@"
 log "done in $(($(date +%s) - start))s"

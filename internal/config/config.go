@@ -196,6 +196,10 @@ func LedgerTableFor(table string) string {
 // D returns the time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
+// DefaultExclude is env.exclude when the configuration does not set it:
+// test fixtures (testdata folders) are not env files any loader reads.
+var DefaultExclude = []string{"**/testdata/**"}
+
 // Default migration settings.
 const (
 	DefaultMigrationsDir   = "migrations"
@@ -300,6 +304,11 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Env.Mode == "" {
 		c.Env.Mode = DefaultMode
+	}
+	// Unset (not an explicit empty list): leave test fixtures out, as
+	// docs/configuration.md and the annotated dbguard.yaml show.
+	if c.Env.Exclude == nil {
+		c.Env.Exclude = append([]string(nil), DefaultExclude...)
 	}
 	if c.Plan.Shadow == "" {
 		c.Plan.Shadow = ShadowSandbox

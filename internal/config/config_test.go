@@ -358,3 +358,32 @@ func TestLedgerTableFor(t *testing.T) {
 		}
 	}
 }
+
+// env.exclude left unset leaves testdata folders out, as the docs show;
+// an explicit empty list turns that off.
+func TestEnvExcludeDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+	}{
+		{"unset", "version: 1\n", []string{"**/testdata/**"}},
+		{"no file", "", []string{"**/testdata/**"}},
+		{"explicit empty", "version: 1\nenv:\n  exclude: []\n", []string{}},
+		{"explicit", "version: 1\nenv:\n  exclude: [\"fixtures/**\"]\n", []string{"fixtures/**"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var c *Config
+			if tc.text == "" {
+				c = Default(t.TempDir())
+			} else {
+				var err error
+				if c, err = Parse("dbguard.yaml", []byte(tc.text)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !reflect.DeepEqual(c.Env.Exclude, tc.want) {
+				t.Errorf("exclude = %#v, want %#v", c.Env.Exclude, tc.want)
+			}
+		})
+	}
+}

@@ -367,7 +367,15 @@ func (u *URL) Lint() []string {
 	var out []string
 	for _, c := range []string{"#", "@", "/", "?"} {
 		if strings.Contains(u.rawUser, c) || strings.Contains(u.rawPassword, c) {
-			out = append(out, fmt.Sprintf("raw %q in the user name or password: percent-encode it as %%%02X; Go's net/url, pgx and Node's URL parser split the URL there, libpq does not", c, c[0]))
+			// libpq's conninfo_uri_parse_options ends the user name and
+			// password at the first '@' or '/': a raw one there leaves
+			// the rest of the password for the host, and no connection
+			// is possible. A raw '#' or '?' it keeps.
+			who := "Go's net/url, pgx and Node's URL parser split the URL there, libpq does not"
+			if c == "@" || c == "/" {
+				who = "libpq, pgx, Go's net/url and Node's URL parser split the URL at the first one (the rest of the password becomes the host: no connection is possible); dbguard reads up to the last '@' only to keep the password out of its output"
+			}
+			out = append(out, fmt.Sprintf("raw %q in the user name or password: percent-encode it as %%%02X; %s", c, c[0], who))
 		}
 	}
 	return out

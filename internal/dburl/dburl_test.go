@@ -227,6 +227,11 @@ func TestLintRawCharacters(t *testing.T) {
 	if l := u.Lint(); len(l) != 1 || !strings.Contains(l[0], "%23") {
 		t.Errorf("Lint() = %q", l)
 	}
+	// libpq splits at the first '@': the warning must not say it reads
+	// the password whole.
+	if l := mustParse(t, "postgres://app:pa@ss@db.example.com/app").Lint(); len(l) != 1 || !strings.Contains(l[0], "%40") || strings.Contains(l[0], "libpq does not") || !strings.Contains(l[0], "first one") {
+		t.Errorf("Lint() of a raw '@' = %q", l)
+	}
 	if l := mustParse(t, "postgres://app:pa%23ss@db/app").Lint(); len(l) != 0 {
 		t.Errorf("Lint() of an encoded password = %q", l)
 	}

@@ -311,7 +311,10 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 			}
 		}
 		r.Readings = append(r.Readings, lr)
-		if prev := done[rd.Same]; rd.Same != nil && prev != nil {
+		// A loader that only returns a map shares no sources with one that
+		// set the file's PG* variables in the environment: their drivers
+		// complete the URL differently.
+		if prev := done[rd.Same]; rd.Same != nil && prev != nil && (prev.reading.Loader.SetsEnviron() == rd.Loader.SetsEnviron() || prev.pgSig() == lr.pgSig()) {
 			j.share(lr, prev)
 			continue
 		}

@@ -424,6 +424,7 @@ func TestContentsHonourExcludeAndSkips(t *testing.T) {
 
 // The trees issue 9 found passing while a real loader connects elsewhere.
 func TestLoaderModelScenarios(t *testing.T) {
+	const dotenvPkg = `{"dependencies":{"dotenv":"16"}}`
 	composed := "POSTGRES_USER=app\nPOSTGRES_PASSWORD=" + rootPW + "\nPOSTGRES_HOST=%s\nDATABASE_URL=postgres://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_HOST}:5432/app\n"
 	abc := map[string]string{
 		".env":             "DATABASE_URL=postgres://u@db-a/app\n",
@@ -465,9 +466,19 @@ func TestLoaderModelScenarios(t *testing.T) {
 			[]string{"db-a:5432/app"}, "reads-nothing"},
 		{"pydantic-settings: the environment beats the file", map[string]string{".env": "DATABASE_URL=postgres://u@db-b/app\n", "requirements.txt": "fastapi\npydantic-settings>=2\n"},
 			func(o *Options) { o.Environ = []string{"DATABASE_URL=postgres://u@db-a/app"} }, []string{"db-a:5432/app"}, "shadowed"},
-		{"PGHOST set in the file completes the URL beside it", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "api/.env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n"}, nil,
+		// (dotenv: it writes the file into process.env, where the driver
+		// reads PGHOST; the assumed Vite and compose would not.)
+		{"PGHOST set in the file completes the URL beside it", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "api/.env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "package.json": dotenvPkg}, nil,
 			[]string{"db-b:5432/app"}, "driver-completes"},
-		{"PGHOST in one folder only: two databases", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "api/.env": "DATABASE_URL=postgres://u@db-a/app\n"}, nil,
+		// Vite's loadEnv returns a map: the file's PGHOST never reaches
+		// process.env, so the driver completes from the real environment.
+		{"a Vite app's PGHOST in .env never reaches the driver", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "package.json": `{"devDependencies":{"vite":"8"}}`},
+			nil, []string{"localhost:5432/app"}, ""},
+		{"PGHOST in .env: dotenv's driver sees it, Vite's does not", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "package.json": `{"dependencies":{"dotenv":"16"},"devDependencies":{"vite":"8"}}`},
+			func(o *Options) { o.Environ = []string{"PGPORT=5432"} }, []string{"db-b:5432/app", "localhost:5432/app"}, ""},
+		{"pydantic-settings' env_file PGHOST is not in os.environ", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "requirements.txt": "fastapi\npydantic-settings>=2\n"},
+			nil, []string{"localhost:5432/app"}, ""},
+		{"PGHOST in one folder only: two databases", map[string]string{".env": "PGHOST=db-b\nDATABASE_URL=postgres://u@/app\n", "api/.env": "DATABASE_URL=postgres://u@db-a/app\n", "package.json": dotenvPkg}, nil,
 			[]string{"db-b:5432/app", "db-a:5432/app"}, ""},
 		{"a pooler known by name only does not join two hosts", map[string]string{".env": "DATABASE_URL=postgres://u@pool.internal:6432/app\n", "backend/.env": "DATABASE_URL=postgres://u@db-a/app\n", "frontend/.env": "DATABASE_URL=postgres://u@db-b/app\n"}, nil,
 			[]string{"db-a:5432/app", "db-b:5432/app"}, ""},

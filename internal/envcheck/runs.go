@@ -148,13 +148,17 @@ type LoaderReading struct {
 	pg         *[]string // the PG* variables loading set, KEY=value, sorted
 }
 
-// pgEnv are the PG* variables the loader set from files (PGHOST=...,
-// sorted): the driver reads them as it reads the process environment.
+// pgEnv are the PG* variables the loader set from files into the process
+// environment (PGHOST=..., sorted): the driver reads them as it reads the
+// process environment. A loader that only returns a map (Vite's loadEnv,
+// dotenv_values, pydantic-settings, compose) sets none: its file's PGHOST
+// never reaches the driver.
 func (lr *LoaderReading) pgEnv() []string {
 	if lr.pg == nil {
 		var out []string
+		sets := lr.reading.Loader.SetsEnviron()
 		for k, v := range lr.reading.Vars {
-			if strings.HasPrefix(k, "PG") {
+			if sets && strings.HasPrefix(k, "PG") {
 				out = append(out, k+"="+v.Value)
 			}
 			if dburl.SecretVar(k) {

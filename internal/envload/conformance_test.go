@@ -82,6 +82,9 @@ type golden struct {
 		Runs    map[string]struct {
 			Vars  map[string]*string `json:"vars"`
 			Error string             `json:"error"`
+			// Driver: the PG* variables in the process environment after
+			// loading, which a driver in that process completes from.
+			Driver *map[string]string `json:"driver"`
 		} `json:"runs"`
 	} `json:"loaders"`
 }
@@ -124,6 +127,9 @@ func TestConformance(t *testing.T) {
 				total[name]++
 				r := Read(l, c.input(), dir, c.caller)
 				diff := compareReading(r, want.Vars, want.Error)
+				if diff == "" && want.Error == "" {
+					diff = compareDriver(r, want.Driver)
+				}
 				if diff == "" {
 					// Again through one input shared by every loader of the
 					// case, as Resolve does: plain files take the shortcut.
@@ -189,6 +195,30 @@ func compareReading(r *Reading, want map[string]*string, wantErr string) string 
 	for k, v := range all {
 		if _, ok := want[k]; !ok {
 			out = append(out, fmt.Sprintf("%s: real unset, model %q", k, v.Value))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, "; ")
+}
+
+// compareDriver compares the PG* variables a driver sees after loading:
+// the file's reach it only through a loader that sets the environment.
+func compareDriver(r *Reading, want *map[string]string) string {
+	if want == nil {
+		return "the golden records no driver environment (run make conformance)"
+	}
+	got := r.DriverEnv("PG")
+	var out []string
+	for k, w := range *want {
+		if g, ok := got[k]; !ok {
+			out = append(out, fmt.Sprintf("driver %s: real %q, model unset", k, w))
+		} else if g != w {
+			out = append(out, fmt.Sprintf("driver %s: real %q, model %q", k, w, g))
+		}
+	}
+	for k, g := range got {
+		if _, ok := (*want)[k]; !ok {
+			out = append(out, fmt.Sprintf("driver %s: real unset, model %q", k, g))
 		}
 	}
 	sort.Strings(out)

@@ -78,6 +78,35 @@ func (r *Reading) All() map[string]Value {
 	return out
 }
 
+// SetsEnviron reports whether the loader writes what it reads into the
+// process environment (process.env, os.environ, os.Setenv), where the
+// driver's PG* completion finds it. A loader that hands the application a
+// map (Vite's loadEnv, dotenv_values, pydantic-settings, compose's
+// interpolation, go-envparse) leaves the environment as it started: a
+// PGHOST in its file never reaches the driver.
+func (l *Loader) SetsEnviron() bool { return l.setenv != setMap }
+
+// DriverEnv is the process environment after loading, as a driver in
+// the same process reads it, for the variables whose names start with
+// prefix: the environment the process started with, and what loading set
+// when the loader sets the environment.
+func (r *Reading) DriverEnv(prefix string) map[string]string {
+	out := map[string]string{}
+	for k, v := range r.env {
+		if strings.HasPrefix(k, prefix) {
+			out[k] = v
+		}
+	}
+	if r.Loader.SetsEnviron() {
+		for k, v := range r.Vars {
+			if strings.HasPrefix(k, prefix) {
+				out[k] = v.Value
+			}
+		}
+	}
+	return out
+}
+
 // Location is file:line, or "environment".
 func (v Value) Location() string {
 	if v.Def == nil {

@@ -2,6 +2,7 @@ package envload
 
 import (
 	"path"
+	"strings"
 )
 
 // dialect is one loader family's line syntax.
@@ -91,7 +92,7 @@ var Loaders = []*Loader{
 		dialect: dialectPython, read: readPython(false)},
 	{Name: "python-dotenv-values", Call: "dotenv_values() (python-dotenv)", Files: only(".env"),
 		dialect: dialectPython, read: readPython(true)},
-	{Name: "pydantic-settings", Call: "BaseSettings with env_file='.env' (pydantic-settings)", Files: only(".env"),
+	{Name: "pydantic-settings", Call: "BaseSettings with env_file='.env' (pydantic-settings 2)", Files: only(".env"),
 		dialect: dialectPython, read: readPydantic},
 	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
 		dialect: dialectGodotenv, read: readGoFile(false)},
@@ -344,9 +345,13 @@ func readPython(values bool) func(c *readCtx) {
 	}
 }
 
-// readPydantic is a pydantic settings class with env_file=".env": the file
-// in the working directory read with dotenv_values (interpolated, the file
-// winning), then the environment over it.
+// readPydantic is a pydantic-settings 2 class with env_file=".env" and its
+// default case_sensitive=False: the file in the working directory read
+// with dotenv_values (interpolated, the file winning), its names folded to
+// one case (database_url in the file is the field DATABASE_URL; of two
+// spellings the later key wins), then the environment over it, matched
+// case-insensitively too. The values land in the settings object only,
+// never in os.environ (the Loader's setenv is setMap).
 func readPydantic(c *readCtx) {
 	defs, ok := c.file(".env")
 	if !ok || c.r.Err != nil {
@@ -365,13 +370,42 @@ func readPydantic(c *readCtx) {
 		}
 	}
 	keys, by := lastWins(defs)
+	var fields []string
+	byField := map[string]*Def{}
 	for _, k := range keys {
 		// A settings class has a field only for a Python name: a key
 		// with a dash, a dot or a byte-order mark reaches no field.
-		if _, set := c.env(k); set || by[k].NoValue || nameOnly(k) == "" || k[0] == '_' {
+		f := strings.ToUpper(k)
+		if by[k].NoValue || nameOnly(k) == "" || k[0] == '_' || strings.HasPrefix(f, "MODEL_") {
 			continue
 		}
-		c.set(by[k], values[k])
+		if _, seen := byField[f]; !seen {
+			fields = append(fields, f)
+		}
+		byField[f] = by[k]
+	}
+	if len(fields) == 0 {
+		return
+	}
+	envFolded := make(map[string]string, len(c.in.Environ))
+	for k, v := range c.in.Environ {
+		envFolded[strings.ToUpper(k)] = v
+	}
+	for _, f := range fields {
+		if ev, set := envFolded[f]; set {
+			if _, exact := c.env(f); !exact {
+				c.r.Vars[f] = Value{Value: ev} // database_url in the environment
+			}
+			continue
+		}
+		d := byField[f]
+		val := values[d.Key]
+		if d.Key != f {
+			cp := *d
+			cp.Key = f
+			d = &cp
+		}
+		c.set(d, val)
 	}
 }
 

@@ -41,6 +41,12 @@ function diff(got, start, caseEnv) {
   return vars;
 }
 
+function pgOnly(vars) {
+  const out = {};
+  for (const [k, v] of Object.entries(vars)) if (k.startsWith('PG')) out[k] = v;
+  return out;
+}
+
 function firstLine(e) {
   const msg = e && e.message !== undefined ? e.message : String(e);
   return String(msg).trim().split('\n')[0];
@@ -116,7 +122,9 @@ async function main() {
       try {
         process.chdir(dir);
         const got = { ...load(dir, start) };
-        res = { vars: diff(got, start, m.env) };
+        // What a driver in this process reads: process.env after loading
+        // (Vite's loadEnv only returns a map), its PG* variables.
+        res = { vars: diff(got, start, m.env), driver: pgOnly(diff({ ...process.env }, start, m.env)) };
       } catch (e) {
         res = { error: firstLine(e) };
       }

@@ -15,6 +15,7 @@ a loader hangs or crashes the process).
 import json
 import os
 import sys
+import typing
 from importlib import metadata
 
 import dotenv
@@ -54,24 +55,30 @@ def dotenv_values(caller_dir, start, case_env):
 
 
 def pydantic_settings(caller_dir, start, case_env):
-    # A settings class as a FastAPI app declares one, env_file=".env" (read
-    # from the working directory), with a field for every name the file or
-    # the environment could give: pydantic's BaseSettings (1.10, Debian;
-    # pydantic-settings 2 keeps its precedence: environment over env file).
+    # A settings class as a FastAPI app declares one with pydantic-settings 2
+    # (run by a Python where it is installed; Debian has no package):
+    # env_file=".env" read from the working directory, the default
+    # case_sensitive=False, and a field for every name the file or the
+    # environment could give, named in lower case. A field is reported under
+    # its name in upper case: database_url as DATABASE_URL. Its precedence:
+    # environment over env file; the file's values never reach os.environ.
     import pydantic
+    import pydantic_settings
 
     names = set(dotenv.dotenv_values(".env")) if os.path.isfile(".env") else set()
     names |= set(case_env)
-    names = sorted(n for n in names if n and n.isidentifier() and not n.startswith("_"))
-    fields = {n: (str, None) for n in names}
+    reserved = set(dir(pydantic_settings.BaseSettings))
+    fields = {}
+    for n in sorted(names):
+        f = (n or "").lower()
+        if f.isidentifier() and not f.startswith("_") and not f.startswith("model_") and f not in reserved:
+            fields[f] = (typing.Optional[str], None)
 
-    class Base(pydantic.BaseSettings):
-        class Config:
-            env_file = ".env"
-            case_sensitive = True
+    class Base(pydantic_settings.BaseSettings):
+        model_config = pydantic_settings.SettingsConfigDict(env_file=".env", extra="ignore")
 
     Settings = pydantic.create_model("Settings", __base__=Base, **fields)
-    return {k: v for k, v in Settings().dict().items() if v is not None}
+    return {k.upper(): v for k, v in Settings().model_dump().items() if v is not None}
 
 
 LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values), ("pydantic-settings", pydantic_settings)]
@@ -84,15 +91,17 @@ def first_line(e):
 
 def main():
     manifest_path, out_path = sys.argv[1:3]
-    only = sys.argv[3] if len(sys.argv) > 3 else None
-    loaders = [(name, load) for name, load in LOADERS if only in (None, name)]
+    only = sys.argv[3].split(",") if len(sys.argv) > 3 else None
+    loaders = [(name, load) for name, load in LOADERS if only is None or name in only]
     with open(manifest_path, encoding="utf-8") as f:
         m = json.load(f)
     base = dict(os.environ)
     base.pop("PWD", None)
     case_env = m["env"]
     versions = {"python-dotenv": metadata.version("python-dotenv"), "python-dotenv-values": metadata.version("python-dotenv")}
-    versions["pydantic-settings"] = "pydantic " + metadata.version("pydantic") + " BaseSettings"
+    if any(name == "pydantic-settings" for name, _ in loaders):
+        versions["pydantic-settings"] = "pydantic-settings %s (pydantic %s, python-dotenv %s)" % (
+            metadata.version("pydantic-settings"), metadata.version("pydantic"), metadata.version("python-dotenv"))
 
     results = {name: {} for name, _ in loaders}
     for run in m["runs"]:
@@ -104,6 +113,10 @@ def main():
             try:
                 os.chdir(run_dir)
                 res = {"vars": load(caller_dir, start, case_env)}
+                # What a driver in this process reads: os.environ after
+                # loading (dotenv_values and pydantic-settings only return
+                # values), its PG* variables.
+                res["driver"] = {k: v for k, v in diff(dict(os.environ), start, case_env).items() if k.startswith("PG")}
             except Exception as e:  # a loader failure is a result, not a crash
                 res = {"error": first_line(e)}
             results[name][run] = res

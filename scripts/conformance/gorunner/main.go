@@ -58,6 +58,9 @@ type manifest struct {
 type result struct {
 	Error string              `json:"error,omitempty"`
 	Vars  *map[string]*string `json:"vars,omitempty"`
+	// Driver are the PG* variables a driver in the same process reads
+	// after loading: the process environment's, not a returned map's.
+	Driver *map[string]*string `json:"driver,omitempty"`
 }
 
 type loaderResult struct {
@@ -81,6 +84,7 @@ type config struct {
 	casesDir, goldenDir, workDir string
 	node, nodeRunner             string
 	python, pyRunner             string
+	pydanticPython               string
 	jobs                         int
 	timeout, loaderTimeout       time.Duration
 }
@@ -94,6 +98,7 @@ func main() {
 	flag.StringVar(&c.nodeRunner, "node-runner", "", "run.cjs, placed beside the node_modules holding the JS loaders")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "python binary with python-dotenv importable")
 	flag.StringVar(&c.pyRunner, "py-runner", "", "run.py")
+	flag.StringVar(&c.pydanticPython, "pydantic-python", "python3", "python binary with pydantic-settings 2 importable")
 	flag.IntVar(&c.jobs, "j", runtime.NumCPU(), "cases run at once")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "time limit for one runner process running all its loaders")
 	flag.DurationVar(&c.loaderTimeout, "loader-timeout", 5*time.Second, "time limit for one loader, once a runner process has failed")
@@ -340,7 +345,8 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 	}
 	children := []child{
 		{c.node, c.nodeRunner, "node", nodeLoaders},
-		{c.python, c.pyRunner, "python", []string{"python-dotenv", "python-dotenv-values", "pydantic-settings"}},
+		{c.python, c.pyRunner, "python", []string{"python-dotenv", "python-dotenv-values"}},
+		{c.pydanticPython, c.pyRunner, "pydantic", []string{"pydantic-settings"}},
 	}
 	outs := make([]runnerOutput, len(children))
 	errs := make([]error, len(children))
@@ -400,7 +406,11 @@ type child struct {
 // error in the golden.
 func runRunner(c config, ch child, mpath, dir string, environ []string) (runnerOutput, error) {
 	out := filepath.Join(dir, ch.tag+".json")
-	o, err := runChild(c.timeout, ch.bin, ch.script, mpath, out, dir, environ, "")
+	first := "" // run.cjs: all of them
+	if ch.tag != "node" {
+		first = strings.Join(ch.loaders, ",") // run.py: the ones this python runs
+	}
+	o, err := runChild(c.timeout, ch.bin, ch.script, mpath, out, dir, environ, first)
 	if err == nil {
 		return o, nil
 	}
@@ -565,6 +575,13 @@ func runGoLoaders(m *manifest, env map[string]string) map[string]map[string]resu
 				}
 				vars := diff(got, start, m.Env)
 				r.Vars = &vars
+				driver := map[string]*string{}
+				for k, v := range diff(environMap(), start, m.Env) {
+					if strings.HasPrefix(k, "PG") {
+						driver[k] = v
+					}
+				}
+				r.Driver = &driver
 			}
 			out[l.name][run] = r
 		}
