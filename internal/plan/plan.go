@@ -217,6 +217,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	beyond := len(rep.Findings)
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
+		// The sandbox starts while the live side is read.
+		vo.Sandbox = verify.StartSandbox(ctx, vo)
+		defer vo.Sandbox.Close()
+	}
 	// The live side, read once: sizes, the lock_timeout a migration session
 	// starts with, and the schema the shadow must match.
 	var live liveInfo
@@ -233,7 +239,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	t := &tracer{cfg: o.Config, live: live, report: rep}
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
 	err = verify.WithShadow(ctx, vo, st.Version, func(co pg.ConnectOptions) error {
 		co.OnNotice = t.notice
 		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {

@@ -64,7 +64,7 @@ type rel struct {
 // relationsSQL lists the user relations of the shadow.
 const relationsSQL = `SELECT c.oid::int8, c.relfilenode::int8, c.relkind::text, n.nspname, c.relname, coalesce(i.indrelid, 0)::int8
 	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
-	WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
+	WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -75,23 +75,37 @@ const locksSQL = `SELECT l.relation::int8, coalesce(c.relfilenode::int8, -1), l.
 	UNION ALL SELECT 0, 0, current_setting('lock_timeout')`
 
 func (t *tracer) relations(ctx context.Context) (map[int64]rel, error) {
-	rows, err := t.conn.Query(ctx, relationsSQL)
+	return t.relationsAfter(ctx, "")
+}
+
+// relationsAfter runs prefix (statements ending in ';', or "") and lists
+// the relations in the same round trip: a file's setup costs one.
+func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]rel, error) {
+	results, err := t.conn.PgConn().Exec(ctx, prefix+relationsSQL).ReadAll()
 	if err != nil {
 		return nil, err
 	}
-	out := map[int64]rel{}
-	for rows.Next() {
-		var oid int64
-		var r rel
-		var ns string
-		if err := rows.Scan(&oid, &r.filenode, &r.kind, &ns, &r.name, &r.table); err != nil {
-			rows.Close()
-			return nil, err
+	for _, r := range results {
+		if r.Err != nil {
+			return nil, r.Err
 		}
-		r.key = schema.Key(ns, r.name)
+	}
+	out := map[int64]rel{}
+	for _, row := range results[len(results)-1].Rows {
+		if len(row) != 6 {
+			return nil, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+		}
+		oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
+		node, err2 := strconv.ParseInt(string(row[1]), 10, 64)
+		table, err3 := strconv.ParseInt(string(row[5]), 10, 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
+			return nil, fmt.Errorf("reading the shadow's relations: %w", err)
+		}
+		r := rel{filenode: node, kind: string(row[2]), name: string(row[4]), table: table}
+		r.key = schema.Key(string(row[3]), r.name)
 		out[oid] = r
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // run plans every pending file in order, after checking the shadow against
@@ -157,12 +171,17 @@ func firstLine(sh sqlscan.Shape) int {
 // (whose live size is unknown), so planning one pending file or many gives
 // it the same findings.
 func (t *tracer) file(ctx context.Context, f pendingFile) error {
+	// migrate up of this file alone would start with the live role's
+	// lock_timeout, whatever an earlier file SET: set in the round trip
+	// that reads the relations.
+	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
 	before := map[int64]rel{}
 	if len(t.baseline) > 0 {
 		var err error
-		if before, err = t.relations(ctx); err != nil {
+		if before, err = t.relationsAfter(ctx, setTimeout); err != nil {
 			return err
 		}
+		setTimeout = ""
 	}
 	blocks := traceable(f.shape)
 	pf := File{Version: f.version, File: f.path, Traced: blocks, Statements: []Statement{}, Locks: []Lock{}}
@@ -172,10 +191,10 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		// anyone wait. Run it as golang-migrate would, in one query.
 		return t.whole(ctx, f, before)
 	}
-	// migrate up of this file alone would start with the live role's
-	// lock_timeout, whatever an earlier file SET.
-	if _, err := t.conn.Exec(ctx, "SET lock_timeout = "+quote(t.live.lockTimeout)); err != nil {
-		return err
+	if setTimeout != "" {
+		if _, err := t.conn.Exec(ctx, setTimeout); err != nil {
+			return err
+		}
 	}
 	cur := map[int64]int64{}   // relfilenode after the last statement
 	held := map[int64]string{} // strongest lock per relation in the open transaction

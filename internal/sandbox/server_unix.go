@@ -65,7 +65,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{Binaries: bin, Note: note, dir: dir, done: make(chan struct{}), runAs: runAs}
 	if err := s.start(ctx); err != nil {
-		s.remove()
+		// The server may be running already (cancelled while waiting
+		// for it): stop it, then remove the folder.
+		s.Close()
 		return nil, err
 	}
 	if o.Log != nil {

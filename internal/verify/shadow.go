@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -63,14 +64,20 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		}
 		where = "on the live server (plan.shadow: live)"
 	default:
-		sb, role, err := startSandbox(ctx, o)
+		if o.Sandbox == nil {
+			o.Sandbox = StartSandbox(ctx, o)
+		}
+		sb, role, err := o.Sandbox.wait()
 		if err != nil {
 			return err
 		}
+		box := o.Sandbox
 		cleanup = func() {
-			if err := sb.Close(); err != nil && o.Log != nil {
-				output.Talk{W: o.Log}.Warnf("%v", err)
-			}
+			box.once.Do(func() {
+				if err := sb.Close(); err != nil && o.Log != nil {
+					output.Talk{W: o.Log}.Warnf("%v", err)
+				}
+			})
 		}
 		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
 		owner = role
@@ -225,6 +232,45 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 		return nil
 	})
 	return err == nil
+}
+
+// Sandbox is a sandbox being started in the background, so that its start
+// overlaps the caller's reading of the live database.
+type Sandbox struct {
+	done chan struct{}
+	sb   *sandbox.Server
+	role string
+	err  error
+	once sync.Once
+}
+
+// StartSandbox starts the sandbox WithShadow would start, in the
+// background. Hand it to WithShadow in Options.Sandbox, which closes it;
+// a caller that ends before calling WithShadow calls Close.
+func StartSandbox(ctx context.Context, o Options) *Sandbox {
+	s := &Sandbox{done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		s.sb, s.role, s.err = startSandbox(ctx, o)
+	}()
+	return s
+}
+
+func (s *Sandbox) wait() (*sandbox.Server, string, error) {
+	<-s.done
+	return s.sb, s.role, s.err
+}
+
+// Close stops the sandbox (after it finished starting), once.
+func (s *Sandbox) Close() {
+	if s == nil {
+		return
+	}
+	s.once.Do(func() {
+		if sb, _, err := s.wait(); err == nil {
+			sb.Close()
+		}
+	})
 }
 
 // startSandbox starts the sandbox server at the live server's major version

@@ -42,6 +42,9 @@ type Options struct {
 	// (repository code): see models.Options.RunPython.
 	ReadModels bool
 	Log        io.Writer
+	// Sandbox, when set, is a sandbox started ahead (StartSandbox) for
+	// WithShadow to use and close.
+	Sandbox *Sandbox
 }
 
 // Report is the outcome; its JSON shape is documented in the README.
