@@ -1,0 +1,5 @@
+//go:build !race
+
+package envcheck
+
+const raceDetector = false
