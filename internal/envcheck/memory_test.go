@@ -132,7 +132,7 @@ func TestAttackEnvMemoryBoundedByInput(t *testing.T) {
 			if held > uint64(size)*maxHeldFactor {
 				t.Errorf("the report of %d bytes of env files holds %d bytes (%.1fx), want at most %dx", size, held, float64(held)/float64(size), maxHeldFactor)
 			}
-			if total > uint64(size)*maxAllocFactor && !raceDetector {
+			if total > uint64(size)*maxAllocFactor {
 				t.Errorf("resolving %d bytes of env files allocated %d bytes (%.0fx), want at most %dx", size, total, float64(total)/float64(size), maxAllocFactor)
 			}
 		})

@@ -1,5 +1,0 @@
-//go:build !race
-
-package envcheck
-
-const raceDetector = false
