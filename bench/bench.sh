@@ -4,7 +4,9 @@
 # allows), median wall time of RUNS runs and the peak memory of the
 # median-or-worst run, as one Markdown table.
 #
-#   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5)
+#   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5),
+#            then again with nothing pending, at 0 and 10 ms round trip
+#            (MIGRATE_RTT; bench/latency delays the bytes)
 #   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
 #            commit before the ledger), what the ledger costs
 #   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
@@ -34,6 +36,7 @@ bindir=$(pg_config --bindir 2>/dev/null || ls -d /usr/lib/postgresql/*/bin | sor
 as_pg=()
 if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); chmod 755 "$work"; fi
 cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
   "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -86,6 +89,20 @@ pair() {
 }
 unpair() { psql_ -d postgres -c "DROP DATABASE $1_$3" -c "DROP DATABASE $2_$3"; }
 
+# latency_port RTT_MS: the port of a proxy (bench/latency) that makes the
+# throwaway server RTT_MS away, started once per RTT; the server's own port
+# for 0.
+latency_port() {
+  if [ "$1" = 0 ]; then echo "$port"; return; fi
+  [ -x "$work/latency" ] || (cd "$here" && go build -o "$work/latency" ./bench/latency)
+  "$work/latency" -to "127.0.0.1:$port" -delay "$(awk -v r="$1" 'BEGIN {print r/2}')ms" >"$work/latency-$1.port" &
+  while [ ! -s "$work/latency-$1.port" ]; do sleep 0.05; done
+  cat "$work/latency-$1.port"
+}
+
+# migrate up of 300 migrations, then again with nothing pending, beside
+# golang-migrate, at each round trip time of MIGRATE_RTT (ms; "0 10" by
+# default: a cloud database is 5-50 ms away).
 bench_migrate() {
   say "migrate: 300 migrations, golang-migrate's CLI..."
   GOBIN="$work/bin" GOFLAGS=-mod=mod go install -tags pgx5 github.com/golang-migrate/migrate/v4/cmd/migrate@v4.20.1
@@ -94,23 +111,36 @@ bench_migrate() {
     v=$(printf '%06d' "$i")
     printf 'CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, ref bigint, created_at timestamptz NOT NULL DEFAULT now());\nCREATE INDEX t_%d_name ON t_%d (name);\n' "$i" "$i" "$i" >"$p/migrations/${v}_t${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
-  for r in $(seq 1 "$runs"); do
-    psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r"
-    echo "DATABASE_URL=$(url "dg_$r")" >"$p/.env"
-    # Alternate which goes first, so drift over the run favours neither.
-    if [ $((r % 2)) = 1 ]; then
-      run_into peer_ms peer_kb "$work/bin/migrate" -path "$p/migrations" -database "$(url "raw_$r" | sed 's/^postgres/pgx5/')" up
-      run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate up
-    else
-      run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate up
-      run_into peer_ms peer_kb "$work/bin/migrate" -path "$p/migrations" -database "$(url "raw_$r" | sed 's/^postgres/pgx5/')" up
-    fi
-    [ "$(psql_ -At -d "dg_$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")" = 300 ] ||
-      { say "dbguard did not apply 300 migrations"; exit 1; }
-    psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r"
+  local rtt pp
+  for rtt in ${MIGRATE_RTT:-0 10}; do
+    pp=$(latency_port "$rtt")
+    say "migrate: $rtt ms round trip (port $pp)"
+    local up_ms=() up_kb=() pup_ms=() pup_kb=() no_ms=() no_kb=() pno_ms=() pno_kb=()
+    for r in $(seq 1 "$runs"); do
+      psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r"
+      echo "DATABASE_URL=postgres://postgres@127.0.0.1:$pp/dg_$r?sslmode=disable" >"$p/.env"
+      local raw="pgx5://postgres@127.0.0.1:$pp/raw_$r?sslmode=disable"
+      # Alternate which goes first, so drift over the run favours neither.
+      if [ $((r % 2)) = 1 ]; then
+        run_into pup_ms pup_kb "$work/bin/migrate" -path "$p/migrations" -database "$raw" up
+        run_into up_ms up_kb --cwd "$p" "$dbguard" migrate up
+        run_into pno_ms pno_kb "$work/bin/migrate" -path "$p/migrations" -database "$raw" up
+        run_into no_ms no_kb --cwd "$p" "$dbguard" migrate up
+      else
+        run_into up_ms up_kb --cwd "$p" "$dbguard" migrate up
+        run_into pup_ms pup_kb "$work/bin/migrate" -path "$p/migrations" -database "$raw" up
+        run_into no_ms no_kb --cwd "$p" "$dbguard" migrate up
+        run_into pno_ms pno_kb "$work/bin/migrate" -path "$p/migrations" -database "$raw" up
+      fi
+      [ "$(psql_ -At -d "dg_$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")" = 300 ] ||
+        { say "dbguard did not apply 300 migrations"; exit 1; }
+      psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r"
+    done
+    dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${pup_ms[@]}") peer_kb=("${pup_kb[@]}")
+    row "migrate up, 300 migrations, $rtt ms round trip" "golang-migrate up"
+    dg_ms=("${no_ms[@]}") dg_kb=("${no_kb[@]}") peer_ms=("${pno_ms[@]}") peer_kb=("${pno_kb[@]}")
+    row "migrate up, nothing pending (300 applied), $rtt ms round trip" "golang-migrate up"
   done
-  row "migrate up, 300 migrations" "golang-migrate up"
 }
 
 # The ledger's cost: the same 300 migrations applied by this dbguard and by

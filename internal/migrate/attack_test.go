@@ -180,7 +180,7 @@ func TestAttackDroppedConnectionBigMigration(t *testing.T) {
 	// reasons of its own). The test binary's -timeout still bounds it.
 	for {
 		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%' AND state = 'active'").Scan(&n); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%SELECT pg_sleep(30);%' AND state = 'active'").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
@@ -192,7 +192,7 @@ func TestAttackDroppedConnectionBigMigration(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'SELECT pg_sleep(30)%'"); err != nil {
+	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%SELECT pg_sleep(30);%'"); err != nil {
 		t.Fatal(err)
 	}
 	err = <-done

@@ -84,15 +84,22 @@ func (e *Entry) open() bool {
 
 // ledger reads and writes the ledger table.
 type ledger struct {
-	db    *sql.DB
-	table string // quoted schema.table
-	tool  string // dbguard's version, recorded with each entry
-	host  string // this machine's name
+	db    querier // the migration session once there is one
+	ready bool    // created under the lock this run
+	table string  // quoted schema.table
+	tool  string  // dbguard's version, recorded with each entry
+	host  string  // this machine's name
 	// next is the id of the next entry. Every writer holds the migration
 	// lock, so ids are handed out here rather than by a sequence: the
 	// statements that record a migration then need no answer back, and go
 	// in one round trip with the version write.
 	next int64
+}
+
+// querier is a database handle or the migration session's connection.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 func newLedger(db *sql.DB, schema, table, tool string) *ledger {
@@ -103,7 +110,16 @@ func newLedger(db *sql.DB, schema, table, tool string) *ledger {
 // ensure creates the table. It runs under the migration lock, so two
 // dbguards never race to create it.
 func (l *ledger) ensure(ctx context.Context) error {
-	_, err := l.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+l.table+` (
+	if l.ready {
+		return nil
+	}
+	_, err := l.db.ExecContext(ctx, l.createSQL())
+	return err
+}
+
+// createSQL creates the ledger table if it does not exist.
+func (l *ledger) createSQL() string {
+	return `CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	id              bigint PRIMARY KEY,
 	version         bigint NOT NULL,
 	name            text NOT NULL,
@@ -125,8 +141,7 @@ func (l *ledger) ensure(ctx context.Context) error {
 	error           text NOT NULL DEFAULT '',
 	error_line      integer NOT NULL DEFAULT 0
 );
-COMMENT ON TABLE `+l.table+` IS 'dbguard''s migration ledger: one row per migration run, beside golang-migrate''s version table (which stays the source of truth for the version)'`)
-	return err
+COMMENT ON TABLE ` + l.table + ` IS 'dbguard''s migration ledger: one row per migration run, beside golang-migrate''s version table (which stays the source of truth for the version)'`
 }
 
 // read returns every entry, oldest first; none when the table does not
@@ -187,11 +202,16 @@ func (l *ledger) finishSQL(id int64, state string, after int) string {
 	return fmt.Sprintf("UPDATE %s SET state = %s, version_after = %d, finished_at = clock_timestamp() WHERE id = %d", l.table, lit(state), after, id)
 }
 
-// versionSQL writes golang-migrate's version table as its driver does:
-// TRUNCATE, then one row (a dirty -1 too: a failed down of the first
-// migration; a clean -1 is an empty table).
+// versionSQL writes golang-migrate's version table as its driver does,
+// one row (a dirty -1 too: a failed down of the first migration; a clean -1
+// is an empty table), but emptied with DELETE: golang-migrate's TRUNCATE
+// costs a new file for the table and a scan of shared_buffers (0.4 ms at
+// 128 MB, 2 ms at 4 GB), twice per migration, where deleting its one row
+// costs 0.09 ms. Other sessions see the same: TRUNCATE's lock made readers
+// wait for the migration's transaction; DELETE lets them read the row as
+// it was.
 func versionSQL(table string, version int, dirty bool) string {
-	q := "TRUNCATE " + table
+	q := "DELETE FROM " + table
 	if version >= 0 || dirty {
 		q += fmt.Sprintf("; INSERT INTO %s (version, dirty) VALUES (%d, %t)", table, version, dirty)
 	}

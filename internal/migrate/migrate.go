@@ -71,7 +71,7 @@ type Runner struct {
 	// its driver takes the migration lock just to create its table, and
 	// reading the state (status, version) must not wait for a migration
 	// that is running.
-	inner database.Driver
+	inner *session
 	drv   *lockingDriver
 	m     *gomigrate.Migrate
 
@@ -79,6 +79,8 @@ type Runner struct {
 	files  map[string]fileInfo // what checkFiles read: checksum and shape
 	clean  int                 // the version before the migration in flight
 	flight *flight             // the migration in flight, as the ledger has it
+	fold   *folded             // its start, held back for its file's round trip
+	done   *int                // the version its file's round trip recorded clean
 }
 
 // flight is the ledger entry of the migration running now.
@@ -137,17 +139,15 @@ func (r *Runner) migrator() error {
 	if r.m != nil {
 		return nil
 	}
-	inner, err := pgxdriver.WithInstance(r.db, &pgxdriver.Config{MigrationsTable: r.o.Table, StatementTimeout: r.o.StatementTimeout})
+	inner, err := newSession(context.Background(), r.db, r.versionTable(), r.o.StatementTimeout)
 	if err != nil {
 		return r.explain(err, "")
 	}
 	r.inner = inner
+	r.ledger.db = inner.conn // one connection: the one holding the lock
 	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol}
-	if !drv.none {
-		if err := inner.Run(strings.NewReader(r.reset)); err != nil {
-			return r.explain(err, "")
-		}
-	}
+	// No reset of lock_timeout here: every caller takes the lock next, in
+	// the same round trip that resets it.
 	fsrc, err := iofs.New(r.root.FS(), ".")
 	if err != nil {
 		return err
@@ -225,17 +225,17 @@ func (r *Runner) versionTable() string { return pgx.Identifier{r.schema, r.o.Tab
 // before golang-migrate takes the lock and fails less helpfully. (Dirty
 // state is golang-migrate's to find, under the lock: outside it, a dirty
 // flag may just be another session's migration in flight.)
-func (r *Runner) check() error {
+func (r *Runner) check() (int, error) {
 	v, _, err := r.Version()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if v >= 0 {
 		if _, ok := r.src.Get(uint(v)); !ok {
-			return &MissingVersionError{Version: v, Dir: r.src.Dir, Below: r.src.Prev(uint(v))}
+			return 0, &MissingVersionError{Version: v, Dir: r.src.Dir, Below: r.src.Prev(uint(v))}
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // dirtyError explains a dirty version with the ledger's record of the
@@ -275,10 +275,9 @@ func (r *Runner) nothingToDo(direction string, err error) error {
 	if !errors.Is(err, gomigrate.ErrNoChange) && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	v, dirty, verr := r.drv.Version()
-	if verr != nil || dirty {
-		return err
-	}
+	// Nothing ran: the version is the one prepare read under the lock
+	// (clean, or golang-migrate would have said dirty).
+	v := r.clean
 	var msg string
 	switch {
 	case direction == "up" && v >= r.src.Last():
@@ -341,7 +340,7 @@ func (r *Runner) Force(v int) error {
 	if _, _, err := r.ledger.read(context.Background()); err != nil { // the next id
 		return r.explain(err, "")
 	}
-	r.clean, r.flight = cur, nil
+	r.clean, r.flight, r.fold, r.done = cur, nil, nil, nil
 	return r.explain(r.m.Force(v), "")
 }
 
@@ -349,10 +348,7 @@ func (r *Runner) Force(v int) error {
 // stops between two migrations when ctx is cancelled (Ctrl-C), and explains
 // whatever went wrong.
 func (r *Runner) run(ctx context.Context, direction string, op func() error) error {
-	if err := r.check(); err != nil {
-		return err
-	}
-	cur, _, err := r.Version()
+	cur, err := r.check()
 	if err != nil {
 		return err
 	}
@@ -735,6 +731,8 @@ type lockingDriver struct {
 	reset   string // restores the session's lock_timeout for the migrations
 	none    bool
 	ctx     context.Context // the current run's; nil between runs
+	held    int             // Lock calls not yet matched by Unlock
+	ready   bool            // the version table and the ledger exist
 }
 
 // errStopped ends a run between two migrations once its context is done.
@@ -755,16 +753,36 @@ func (d *lockingDriver) SetVersion(version int, dirty bool) error {
 // runs as one anyway (see Runner.runBody).
 func (d *lockingDriver) Run(body io.Reader) error { return d.r.runBody(body) }
 
+// Lock takes the lock; golang-migrate's own Lock inside a run that holds
+// it already costs nothing (advisory locks nest, so taking it again would
+// only cost round trips). The first Lock also creates golang-migrate's
+// version table and the ledger, in the same round trip, under the lock.
 func (d *lockingDriver) Lock() error {
-	if d.none {
+	d.held++
+	if d.held > 1 {
 		return nil
 	}
-	q := fmt.Sprintf("SET lock_timeout = %d; SELECT pg_advisory_lock(%s); %s", d.timeout.Milliseconds(), d.key, d.reset)
-	return d.Driver.Run(strings.NewReader(q))
+	q := []string{}
+	if !d.none {
+		q = append(q, fmt.Sprintf("SET lock_timeout = %d; SELECT pg_advisory_lock(%s); %s", d.timeout.Milliseconds(), d.key, d.reset))
+	}
+	if !d.ready {
+		q = append(q, d.r.inner.createSQL(), d.r.ledger.createSQL())
+	}
+	if len(q) == 0 {
+		return nil
+	}
+	if err := d.Driver.Run(strings.NewReader(strings.Join(q, ";\n"))); err != nil {
+		d.held--
+		return err
+	}
+	d.ready, d.r.ledger.ready = true, true
+	return nil
 }
 
 func (d *lockingDriver) Unlock() error {
-	if d.none {
+	d.held = max(d.held-1, 0)
+	if d.none || d.held > 0 {
 		return nil
 	}
 	return d.Driver.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))

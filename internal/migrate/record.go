@@ -28,7 +28,7 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if err != nil {
 		return nil, r.explain(err, "")
 	}
-	r.clean, r.flight = cur, nil
+	r.clean, r.flight, r.fold, r.done = cur, nil, nil, nil
 	if dirty {
 		return nil, nil // golang-migrate refuses, and dirtyError explains
 	}
@@ -264,21 +264,43 @@ func (r *Runner) exec(stmts ...string) error {
 	return err
 }
 
-// begin marks version dirty and records e in flight, in one transaction
-// and one round trip. For a file that runs as one transaction anyway, the
-// same round trip opens the transaction the file will run in, and marks the
-// entry committed inside it: the mark commits exactly when the file's work
-// does.
+// begin marks version dirty and records e in flight, in one transaction.
+// For a file that runs as one transaction anyway, the statements also open
+// the transaction the file will run in, and mark the entry committed inside
+// it: the mark commits exactly when the file's work does. Those are held
+// back to go in the file's own round trip (see runBody); the others go now,
+// in one round trip.
 func (r *Runner) begin(version int, e Entry) error {
 	q := []string{"BEGIN", versionSQL(r.versionTable(), version, true), r.ledger.insertSQL(&e), "COMMIT"}
+	r.done = nil
 	if e.Transactional {
 		q = append(q, "BEGIN", fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
+		r.flight = &flight{id: e.ID, entry: e, open: true}
+		r.fold = &folded{start: q, version: version}
+		return nil
 	}
 	if err := r.exec(q...); err != nil {
 		return err
 	}
-	r.flight = &flight{id: e.ID, entry: e, open: e.Transactional}
+	r.flight = &flight{id: e.ID, entry: e}
 	return nil
+}
+
+// folded is what begin held back for the file's round trip: the statements
+// that start the migration, and the version to record clean after it.
+type folded struct {
+	start   []string
+	version int
+}
+
+// finishSQL is what records the migration in flight as done at version,
+// committing the file's transaction first when dbguard opened one.
+func (r *Runner) finishSQL(f *flight, version int) []string {
+	var q []string
+	if f.open {
+		q = append(q, "COMMIT")
+	}
+	return append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
 }
 
 // record is golang-migrate's SetVersion, with the ledger written in the
@@ -293,39 +315,23 @@ func (r *Runner) record(version int, dirty bool) error {
 			return err
 		}
 		return r.begin(version, e)
+	case r.done != nil && *r.done == version:
+		// Recorded in the file's round trip already.
+		r.done = nil
+		return nil
 	case r.flight != nil:
 		f := r.flight
-		var q []string
-		if f.open {
-			q = append(q, "COMMIT")
+		if r.fold != nil {
+			// No file ran: start it now.
+			q := r.fold.start
+			r.fold = nil
+			if err := r.exec(q...); err != nil {
+				r.flight = nil
+				return err
+			}
 		}
-		q = append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
-		if err := r.exec(q...); err != nil {
-			if f.open && r.committed(f.id) {
-				// The COMMIT went through and the version write after it
-				// failed: the file changed the session (SET ROLE to a role
-				// that cannot write the version table). Its work is in;
-				// recover records it as applied.
-				f.open, f.committed = false, true
-				if pgErr, _ := driverError(err); pgErr != nil {
-					err = pgErr
-				}
-				return database.Error{OrigErr: err, Err: "the migration committed, recording its version failed", Query: []byte("COMMIT")}
-			}
-			if f.open {
-				// The file's own transaction failed to commit (a deferred
-				// constraint): that is the migration failing.
-				f.open = false
-				r.failed(err)
-				// The server's error, not the driver's: that one quotes
-				// the ledger's statements and hides the server's from
-				// explain, which then could not name the file.
-				if pgErr, _ := driverError(err); pgErr != nil {
-					err = pgErr
-				}
-				return database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
-			}
-			return err
+		if err := r.exec(r.finishSQL(f, version)...); err != nil {
+			return r.finishFailed(f, err)
 		}
 		r.flight, r.clean = nil, version
 		return nil
@@ -339,6 +345,36 @@ func (r *Runner) record(version int, dirty bool) error {
 	return r.exec("BEGIN", versionSQL(r.versionTable(), version, false),
 		fmt.Sprintf("UPDATE %s SET state = 'forced', version_after = %d, finished_at = clock_timestamp() WHERE finished_at IS NULL", r.ledger.table, version),
 		r.ledger.insertSQL(&e), "COMMIT")
+}
+
+// finishFailed explains a failure to record the migration in flight done.
+func (r *Runner) finishFailed(f *flight, err error) error {
+	if f.open && r.committed(f.id) {
+		// The COMMIT went through and the version write after it
+		// failed: the file changed the session (SET ROLE to a role
+		// that cannot write the version table). Its work is in;
+		// recover records it as applied.
+		_ = r.inner.Run(strings.NewReader("ROLLBACK"))
+		f.open, f.committed = false, true
+		if pgErr, _ := driverError(err); pgErr != nil {
+			err = pgErr
+		}
+		return database.Error{OrigErr: err, Err: "the migration committed, recording its version failed", Query: []byte("COMMIT")}
+	}
+	if f.open {
+		// The file's own transaction failed to commit (a deferred
+		// constraint): that is the migration failing.
+		f.open = false
+		r.failed(err)
+		// The server's error, not the driver's: that one quotes
+		// the ledger's statements and hides the server's from
+		// explain, which then could not name the file.
+		if pgErr, _ := driverError(err); pgErr != nil {
+			err = pgErr
+		}
+		return database.Error{OrigErr: err, Err: "the migration's transaction failed to commit", Query: []byte("COMMIT")}
+	}
+	return err
 }
 
 // committed reports whether the transaction that ran entry id's file
@@ -384,13 +420,60 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 // file that runs as one). After a failure the session's transaction is
 // rolled back (a file with its own BEGIN leaves it aborted) and the failure
 // is recorded.
+//
+// The file's round trip also carries what begin held back and what records
+// it done: one round trip per migration (see session.run).
 func (r *Runner) runBody(body io.Reader) error {
+	if fo := r.fold; fo != nil && r.flight != nil {
+		r.fold = nil
+		data, err := io.ReadAll(body)
+		if err != nil {
+			r.flight = nil
+			return err
+		}
+		f := r.flight
+		seen, err := r.inner.run(string(data), strings.Join(fo.start, ";\n"), 2, r.finishSQL(f, fo.version))
+		switch {
+		case err == nil:
+			v := fo.version
+			r.flight, r.clean, r.done = nil, v, &v // golang-migrate's SetVersion follows
+			return nil
+		case seen == 2:
+			// The file ran; committing it or recording it failed.
+			return r.finishFailed(f, err)
+		case seen == 0 && isServerError(err):
+			// The server refused the query as a whole (the file does not
+			// parse) or dbguard's statements before the file failed:
+			// nothing ran. Go as golang-migrate goes, a step at a time, so
+			// a file that does not parse is recorded failed, the version
+			// dirty.
+			_ = r.inner.Run(strings.NewReader("ROLLBACK"))
+			if err := r.exec(fo.start...); err != nil {
+				r.flight = nil
+				return err
+			}
+			return r.runBody(bytes.NewReader(data))
+		case seen == 0 && r.committed(f.id):
+			// The connection went after the file committed.
+			return r.finishFailed(f, err)
+		default:
+			f.open = false
+			r.failed(err)
+			return err
+		}
+	}
 	err := r.inner.Run(body)
 	if err != nil && r.flight != nil {
 		r.flight.open = false
 		r.failed(err)
 	}
 	return err
+}
+
+// isServerError reports an error the server sent (the connection is fine).
+func isServerError(err error) bool {
+	pgErr, dbErr := driverError(err)
+	return pgErr != nil && !connectionLost(err, pgErr, dbErr)
 }
 
 // failed rolls back and records why the migration in flight failed. Best
