@@ -384,3 +384,63 @@ func truncate(s string, n int) string {
 	}
 	return s
 }
+
+// A file that ends inside a string literal, sent in one query with
+// dbguard's ledger statements after it, would swallow them up to their
+// first quote. Such a file goes alone (sqlscan's Unterminated): the server
+// rejects it as written, nothing of it stays, the version is dirty and the
+// ledger says failed. (The one-query path's own fallback, a rerun when the
+// server refuses the whole query, also gives this outcome for these
+// files; the rule that nothing follows an open quote does not rely on the
+// combined text failing to parse.)
+func TestUnterminatedFileSwallowsNothing(t *testing.T) {
+	ctx := context.Background()
+	for name, text := range map[string]string{
+		"quote":   "CREATE TABLE a (id int);\nSELECT 'abc",
+		"escape":  "CREATE TABLE a (id int);\nSELECT E'abc\\",
+		"dollar":  "CREATE TABLE a (id int);\nDO $x$ BEGIN",
+		"comment": "CREATE TABLE a (id int);\n/* SELECT 1",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dbURL := pgtest.DB(t)
+			r := open(t, dbURL, files(t, map[string]string{"000001_a.up.sql": text}), nil)
+			err := r.Up(ctx, 0)
+			if err == nil {
+				t.Fatal("an unterminated file migrated")
+			}
+			entries, _, herr := r.History(ctx)
+			r.Close()
+			if herr != nil {
+				t.Fatal(herr)
+			}
+			if len(entries) != 1 || entries[0].State != StateFailed || entries[0].Committed != nil {
+				t.Errorf("ledger: %+v, want one failed entry, never committed (error: %v)", entries, err)
+			}
+			v, dirty, verr := versionOf(ctx, dbURL)
+			if verr != nil || v != 1 || !dirty {
+				t.Errorf("version %d dirty=%v (%v), want 1 dirty", v, dirty, verr)
+			}
+			conn, err := pgx.Connect(ctx, dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+			var n int
+			if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'a'").Scan(&n); err != nil || n != 0 {
+				t.Errorf("table a exists (%d, %v): part of the file committed", n, err)
+			}
+		})
+	}
+}
+
+func versionOf(ctx context.Context, dbURL string) (int, bool, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, false, err
+	}
+	defer conn.Close(ctx)
+	var v int
+	var dirty bool
+	err = conn.QueryRow(ctx, "SELECT version, dirty FROM schema_migrations").Scan(&v, &dirty)
+	return v, dirty, err
+}

@@ -276,8 +276,14 @@ func (r *Runner) begin(version int, e Entry) error {
 	if e.Transactional {
 		q = append(q, "BEGIN", fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
 		r.flight = &flight{id: e.ID, entry: e, open: true}
-		r.fold = &folded{start: q, version: version}
-		return nil
+		if fi, ok := r.files[e.File]; !ok || fi.shape == nil || !fi.shape.Unterminated {
+			r.fold = &folded{start: q, version: version}
+			return nil
+		}
+		// A file that ends inside a quote or a comment would swallow the
+		// statements sent after it in the same query: it goes alone, and
+		// the server rejects it as it is.
+		return r.exec(q...)
 	}
 	if err := r.exec(q...); err != nil {
 		return err

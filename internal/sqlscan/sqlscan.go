@@ -40,6 +40,13 @@ const maxWords = 8
 // Split returns the statements of text in order. Empty statements (a lone
 // semicolon, a file of comments) are left out.
 func Split(text string) []Statement {
+	out, _ := split(text)
+	return out
+}
+
+// split is Split, also reporting whether the text ends inside a quote, a
+// dollar quote or a block comment.
+func split(text string) ([]Statement, bool) {
 	var out []Statement
 	s := scanner{src: text, line: 1}
 	start, startLine := -1, 0
@@ -57,7 +64,7 @@ func Split(text string) []Statement {
 		switch {
 		case tok == "":
 			flush(len(text))
-			return out
+			return out, s.open
 		case tok == ";" && atomic == 0:
 			flush(pos)
 			continue
@@ -96,6 +103,7 @@ type scanner struct {
 	src  string
 	i    int
 	line int
+	open bool // the text ended inside a quote, dollar quote or block comment
 }
 
 // next returns the next token, its byte offset and its line; "" at the end.
@@ -151,6 +159,7 @@ func (s *scanner) skipBlockComment() {
 			s.i++
 		}
 	}
+	s.open = true
 }
 
 func (s *scanner) token() (string, int, int) {
@@ -171,7 +180,7 @@ func (s *scanner) token() (string, int, int) {
 		s.i += len(tag)
 		end := strings.Index(s.src[s.i:], tag)
 		if end < 0 {
-			end = len(s.src) - s.i
+			end, s.open = len(s.src)-s.i, true
 		} else {
 			end += len(tag)
 		}
@@ -200,7 +209,7 @@ func (s *scanner) quoted(q byte, backslash bool) {
 			// A backslash escapes the next byte; at the very end of the
 			// text there is none, and the string runs to the end.
 			if s.i+1 >= len(s.src) {
-				s.i = len(s.src)
+				s.i, s.open = len(s.src), true
 				return
 			}
 			s.i++
@@ -215,6 +224,7 @@ func (s *scanner) quoted(q byte, backslash bool) {
 		}
 		s.i++
 	}
+	s.open = true
 }
 
 // dollarTag returns the $tag$ opening a dollar-quoted string at s.i, or "".
@@ -245,11 +255,16 @@ type Shape struct {
 	Why string
 	// Control lists the file's own transaction statements (BEGIN, COMMIT...).
 	Control []Statement
+	// Unterminated: the text ends inside a quote, a dollar quote or a block
+	// comment. The server rejects it; nothing may be appended to it in the
+	// same query, where it would swallow what follows.
+	Unterminated bool
 }
 
 // Analyze splits text and says whether it runs as one transaction.
 func Analyze(text string) Shape {
-	sh := Shape{Statements: Split(text), Transactional: true}
+	stmts, open := split(text)
+	sh := Shape{Statements: stmts, Transactional: true, Unterminated: open}
 	for _, st := range sh.Statements {
 		if st.Control() {
 			sh.Control = append(sh.Control, st)

@@ -101,3 +101,28 @@ func FuzzSplit(f *testing.F) {
 		Analyze(text)
 	})
 }
+
+// TestUnterminated: a text that ends inside a quote, an identifier, a
+// dollar quote or a block comment says so (migrate then sends nothing
+// after it in the same query); one that ends cleanly, or in a line
+// comment, does not.
+func TestUnterminated(t *testing.T) {
+	for text, want := range map[string]bool{
+		"SELECT 1;":                       false,
+		"SELECT 'a'; -- trailing comment": false,
+		"SELECT $$a$$":                    false,
+		"SELECT 'it''s'":                  false,
+		"/* a /* b */ c */ SELECT 1":      false,
+		"SELECT 'abc":                     true,
+		"INSERT INTO t VALUES (E'\\":      true,
+		"SELECT E'a\\'":                   true,
+		`SELECT "col`:                     true,
+		"DO $body$ BEGIN":                 true,
+		"SELECT 1 /* never closed":        true,
+		"/* a /* b */ c":                  true,
+	} {
+		if got := Analyze(text).Unterminated; got != want {
+			t.Errorf("Analyze(%q).Unterminated = %v, want %v", text, got, want)
+		}
+	}
+}
