@@ -42,17 +42,17 @@ Examples:
    dbguard migrate recover            after a migration failed: put the version back
    dbguard migrate history            what ran when, by whom, with which checksum`,
 		Subcommands: []*cli.Command{
-			migrateUpCommand(),
-			migrateDownCommand(),
-			migrateGotoCommand(),
-			migrateForceCommand(),
-			migrateVersionCommand(),
-			migrateStatusCommand(),
+			withExamples(migrateUpCommand(), "dbguard migrate up", "dbguard migrate up 1", "dbguard migrate up --plan"),
+			withExamples(migrateDownCommand(), "dbguard migrate down 1", "dbguard migrate down --all --yes"),
+			withExamples(migrateGotoCommand(), "dbguard migrate goto 3"),
+			withExamples(migrateForceCommand(), "dbguard migrate force 1", "dbguard migrate force -1"),
+			withExamples(migrateVersionCommand(), "dbguard migrate version"),
+			withExamples(migrateStatusCommand(), "dbguard migrate status", "dbguard migrate status --allow-pending", "dbguard migrate status --format json"),
 			migratePlanCommand(),
-			migrateHistoryCommand(),
-			migrateRecoverCommand(),
-			migrateAcceptCommand(),
-			migrateCreateCommand(),
+			withExamples(migrateHistoryCommand(), "dbguard migrate history", "dbguard migrate history --format json"),
+			withExamples(migrateRecoverCommand(), "dbguard migrate recover", "dbguard migrate recover --yes"),
+			withExamples(migrateAcceptCommand(), "dbguard migrate accept 3"),
+			withExamples(migrateCreateCommand(), "dbguard migrate create add_users", "dbguard migrate create --seq add_users"),
 		},
 	}
 }
