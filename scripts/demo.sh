@@ -132,9 +132,14 @@ printf 'ALTER TABLE "user" ADD COLUMN password_hash varchar(255) NOT NULL;\nALTE
 echo 'ALTER TABLE "user" DROP COLUMN password_hash, DROP COLUMN created_at;' >migrations/000002_add_password_hash.down.sql
 expect 1 "$dbguard" migrate up
 
-step "   A typo in migration 2, named at file:line:column; fix it, force 1, migrate again"
+step "   A typo in migration 2, named at file:line:column; fix it, recover as the hint says, migrate again"
+# The demo follows the hint dbguard printed, not a command of its own.
+grep -q '^dbguard: hint: .*put the version back with: dbguard migrate recover;' "$work/all.log" || {
+  echo "demo: migrate up did not suggest dbguard migrate recover" >&2
+  exit 1
+}
 sed -i 's/timestampz/timestamptz/' migrations/000002_add_password_hash.up.sql
-expect 0 "$dbguard" migrate force 1
+expect 0 "$dbguard" migrate recover
 expect 0 "$dbguard" migrate up
 
 step "   Someone drops a column behind the tool's back: verify names it"

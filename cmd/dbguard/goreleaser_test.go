@@ -7,7 +7,10 @@ package main
 // install on a 2-core machine, and the six cross builds about 5 more.
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bufio"
+	"compress/gzip"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
@@ -39,8 +42,9 @@ func goreleaserBin(t *testing.T) string {
 
 // TestGoreleaserSnapshot runs goreleaser release --snapshot --clean on a
 // copy of the working tree committed and tagged v0.3.0, and checks what a
-// release would publish: six archives, their SHA-256 sums, static linux
-// binaries, and a --version naming the version and the commit. The image
+// release would publish: six archives, each holding the binary, README and
+// LICENSE, their SHA-256 sums, static linux binaries, and a --version
+// naming the version and the commit. The image
 // is skipped (--skip=docker): no container engine here. make build on the
 // same tag reports the tag itself.
 func TestGoreleaserSnapshot(t *testing.T) {
@@ -92,6 +96,28 @@ func TestGoreleaserSnapshot(t *testing.T) {
 	for _, target := range []string{"linux_amd64.tar.gz", "linux_arm64.tar.gz", "darwin_amd64.tar.gz", "darwin_arm64.tar.gz", "windows_amd64.zip", "windows_arm64.zip"} {
 		if name := "dbguard_0.3.1-snapshot_" + target; !archives[name] {
 			t.Errorf("no %s in checksums.txt: %v", name, archives)
+		}
+	}
+
+	// Each archive carries the binary, the README and the LICENSE (MIT asks
+	// that its notice travel with every copy), byte for byte as checked in.
+	license, err := os.ReadFile(filepath.Join(src, "LICENSE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name := range archives {
+		files := archiveFiles(t, filepath.Join(dist, name))
+		bin := "dbguard"
+		if strings.HasSuffix(name, ".zip") {
+			bin = "dbguard.exe"
+		}
+		for _, want := range []string{bin, "README.md", "LICENSE"} {
+			if _, ok := files[want]; !ok {
+				t.Errorf("%s: no %s in the archive (it holds %v)", name, want, keys(files))
+			}
+		}
+		if got, ok := files["LICENSE"]; ok && got != string(license) {
+			t.Errorf("%s: LICENSE differs from the repository's", name)
 		}
 	}
 
@@ -166,6 +192,74 @@ func copyWorkingTree(t *testing.T) string {
 		}
 	}
 	return dst
+}
+
+// archiveFiles reads a .tar.gz or .zip release archive: each regular
+// file's name and, for the small text files, its contents.
+func archiveFiles(t *testing.T, name string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	keep := func(n string, r io.Reader) {
+		data := ""
+		if n == "LICENSE" {
+			b, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatalf("%s: %s: %v", name, n, err)
+			}
+			data = string(b)
+		}
+		files[n] = data
+	}
+	if strings.HasSuffix(name, ".zip") {
+		z, err := zip.OpenReader(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer z.Close()
+		for _, f := range z.File {
+			if f.FileInfo().IsDir() {
+				continue
+			}
+			r, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			keep(f.Name, r)
+			r.Close()
+		}
+		return files
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			keep(h.Name, tr)
+		}
+	}
+	return files
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
 
 func fileSHA256(t *testing.T, name string) string {

@@ -75,3 +75,41 @@ func TestHelpGolden(t *testing.T) {
 		}
 	}
 }
+
+// Every --help ends with an EXAMPLES section, after the options, where a
+// reader who skims to the bottom finds it, and it shows dbguard at work.
+func TestHelpEndsWithExamples(t *testing.T) {
+	var walk func(path []string, cmds []*cli.Command)
+	check := func(path []string) {
+		name := strings.Join(path, " ")
+		var stdout, stderr bytes.Buffer
+		args := append(append([]string{}, path...), "--help")
+		if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+		out := stdout.String()
+		i := strings.LastIndex(out, "\nEXAMPLES:\n")
+		if i < 0 {
+			t.Errorf("%s --help has no EXAMPLES section", name)
+			return
+		}
+		examples := strings.TrimRight(out[i+len("\nEXAMPLES:\n"):], "\n")
+		for _, l := range strings.Split(examples, "\n") {
+			if l != "" && !strings.HasPrefix(l, "   ") {
+				t.Errorf("%s --help: %q follows EXAMPLES (the section must come last)", name, l)
+			}
+		}
+		if !strings.Contains(examples, "dbguard ") {
+			t.Errorf("%s --help: no dbguard command among the examples:\n%s", name, examples)
+		}
+	}
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.Name)
+			check(p)
+			walk(p, c.Subcommands)
+		}
+	}
+	check([]string{"dbguard"})
+	walk([]string{"dbguard"}, newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}).Commands)
+}

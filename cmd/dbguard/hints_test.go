@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pgtest"
@@ -108,5 +111,137 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		if code == exitUsage || strings.Contains(stderr.String(), "flag provided but not defined") {
 			t.Errorf("%s: exit %d, as printed it does not run:\n%s", c, code, stderr.String())
 		}
+	}
+}
+
+// hintRun is a dbguard command a hint names, with file and folder
+// arguments (".env backend/.env") but no placeholder such as COMMAND.
+var hintRun = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait)(?: (?:-?-?[A-Za-z0-9.][A-Za-z0-9./_-]*[A-Za-z0-9]|-?-?[A-Za-z0-9]|-1))*`)
+
+// hintFlag is a flag a hint tells one to add to the command that printed it.
+var hintFlag = regexp.MustCompile(`\b(?:pass|with) (--[a-z][a-z-]*(?: [0-9]+s)?)`)
+
+// Every command any command prints as the next step (a hint, doctor's fix,
+// ci's findings) runs as printed in the state that printed it: it parses
+// (no usage error, exit 2). doctor used to suggest --allow-pending, which
+// it rejects, and the conflict hint named no way to compare the databases.
+func TestEveryCommandHintRuns(t *testing.T) {
+	dbURL := pgtest.DB(t)
+	other := pgtest.DB(t)
+	pooledA := "postgresql://app:npg_hintS3cret@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require"
+	pooledB := "postgresql://app:npg_hintS3cret@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require"
+	type state struct {
+		name  string
+		files map[string]string
+		stage bool // git add -A before running
+		cmds  []string
+		want  []string // hints this state must print, so the test cannot pass on silence
+	}
+	states := []state{
+		{name: "conflict", files: map[string]string{".env": "DATABASE_URL=" + pooledA + "\n", "backend/.env": "DATABASE_URL=" + pooledB + "\n"},
+			cmds: []string{"env", "doctor", "migrate status", "ci --offline --format text"},
+			want: []string{"dbguard schema diff .env backend/.env", "dbguard env"}},
+		{name: "no url", files: map[string]string{"README": "x\n"},
+			cmds: []string{"env", "doctor", "ci --offline --format text"}},
+		{name: "pending", files: map[string]string{".env": "DATABASE_URL=" + dbURL + "\n", "migrations/000001_a.up.sql": "CREATE TABLE hint_p (id int);", "migrations/000001_a.down.sql": "DROP TABLE hint_p;"},
+			cmds: []string{"doctor", "migrate status", "ci --format text", "verify"},
+			want: []string{"dbguard migrate up"}},
+		{name: "plan danger", files: map[string]string{".env": "DATABASE_URL=" + other + "\n", "migrations/000001_a.up.sql": "ALTER TABLE hint_q ALTER COLUMN id TYPE bigint;"},
+			cmds: []string{"migrate plan"},
+			want: []string{"dbguard migrate plan"}},
+		{name: "diff", files: map[string]string{"a.env": "DATABASE_URL=" + dbURL + "\n", "b.env": "DATABASE_URL=" + other + "\n", ".env": "DATABASE_URL=" + other + "\n", "migrations/000001_a.up.sql": "SELECT 1;"},
+			cmds: []string{"schema diff a.env b.env"},
+			want: []string{"dbguard migrate up"}},
+		{name: "hook", files: map[string]string{".env": "DATABASE_URL=" + pooledA + "\n", "backend/.env": "DATABASE_URL=" + pooledB + "\n"}, stage: true,
+			cmds: []string{"hook pre-commit"}},
+	}
+	// One table differs between the two databases, for schema diff.
+	psqlExec(t, dbURL, "CREATE TABLE hint_only_here (id int)")
+	psqlExec(t, other, "CREATE TABLE hint_q (id int)")
+	families := map[string]bool{}
+	for _, s := range states {
+		t.Run(s.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, body := range s.files {
+				p := filepath.Join(dir, filepath.FromSlash(name))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+				t.Fatalf("git init: %v %s", err, out)
+			}
+			if s.stage {
+				if out, err := exec.Command("git", "-C", dir, "add", "-A").CombinedOutput(); err != nil {
+					t.Fatalf("git add: %v %s", err, out)
+				}
+			}
+			t.Chdir(dir)
+			t.Setenv("DATABASE_URL", "")
+			os.Unsetenv("DATABASE_URL")
+			seen := map[string]bool{}
+			var hinted []string
+			stateErrs := map[string]bool{} // what is wrong in this state, as dbguard said it
+			for _, c := range s.cmds {
+				var stdout, stderr bytes.Buffer
+				run(append([]string{"dbguard"}, strings.Fields(c)...), strings.NewReader(""), &stdout, &stderr)
+				for _, l := range strings.Split(stderr.String(), "\n") {
+					if strings.HasPrefix(l, "dbguard: error: ") {
+						stateErrs[l] = true
+					}
+				}
+				families[strings.Fields(c)[0]] = true
+				found := hintRun.FindAllString(stdout.String()+"\n"+stderr.String(), -1)
+				// "pass --allow-pending", "with --wait 30s": a flag for the
+				// command that printed it.
+				for _, m := range hintFlag.FindAllStringSubmatch(stdout.String()+"\n"+stderr.String(), -1) {
+					found = append(found, "dbguard "+c+" "+m[1])
+				}
+				for _, h := range found {
+					if !seen[h] {
+						seen[h] = true
+						hinted = append(hinted, h)
+					}
+				}
+			}
+			for _, w := range s.want {
+				if !seen[w] {
+					t.Errorf("no command printed %q (found %q)", w, hinted)
+				}
+			}
+			for _, h := range hinted {
+				if strings.HasSuffix(h, " hook install") {
+					continue // it would write .git/hooks, which is not the state under test
+				}
+				var stdout, stderr bytes.Buffer
+				code := run(strings.Fields(h), strings.NewReader(""), &stdout, &stderr)
+				// Exit 2 is allowed only for the configuration problem this
+				// state already has (no DATABASE_URL anywhere), never for
+				// the command line as printed.
+				sameProblem := false
+				for _, l := range strings.Split(stderr.String(), "\n") {
+					sameProblem = sameProblem || stateErrs[l]
+				}
+				if code == exitUsage && !sameProblem || strings.Contains(stderr.String(), "flag provided but not defined") {
+					t.Errorf("%s: exit %d, as printed it does not run here:\n%s", h, code, stderr.String())
+				}
+			}
+		})
+	}
+}
+
+// psqlExec runs one statement on the database at url.
+func psqlExec(t *testing.T, url, sql string) {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), sql); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 func hookCommand() *cli.Command {
-	return group("hook", "the git pre-commit hook: run it, install it, remove it",
-		hookPreCommitCommand(), hookInstallCommand(), hookUninstallCommand())
+	return withExamples(group("hook", "the git pre-commit hook: run it, install it, remove it",
+		hookPreCommitCommand(), withExamples(hookInstallCommand(), "dbguard hook install"), withExamples(hookUninstallCommand(), "dbguard hook uninstall")),
+		"dbguard hook install", "dbguard hook pre-commit", "dbguard hook uninstall")
 }
 
 func hookPreCommitCommand() *cli.Command {

@@ -19,37 +19,40 @@ import (
 func migrateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "migrate",
-		Usage: "run golang-migrate migrations behind the guard, on the direct endpoint",
+		Usage: "run the project's migrations behind the guard, on the direct endpoint",
 		Description: `Every subcommand first proves one database is in effect (as dbguard env),
 rewrites a pooled URL to its direct endpoint, and says on stderr which
-database it will touch. Migration files are golang-migrate's:
-VERSION_name.up.sql and VERSION_name.down.sql in migrations.dir.
+database it will touch. The migrations are the project's: golang-migrate's
+files (VERSION_name.up.sql and .down.sql in migrations.dir) by default, or
+Alembic, Prisma, dbmate or goose, detected from the project or named by
+migrations.tool in dbguard.yaml; up and down run that tool, status and
+version read its table (docs/tools.md).
+
+For golang-migrate dbguard keeps a ledger (migrations.ledger, default
+dbguard_migrations) beside its version table: the checksum of every file
+applied, and the migration in flight, so an edited or late-merged file is
+caught and a failed one is explained exactly.
 
 Examples:
-   dbguard migrate create add_password_hash
-   dbguard migrate up
+   dbguard migrate up                 golang-migrate, or alembic upgrade head, prisma migrate deploy, ...
    dbguard migrate status --format json
+   dbguard migrate create add_password_hash
    dbguard migrate plan               what the pending migrations will lock, rewrite and break
    dbguard migrate down 1
    dbguard migrate recover            after a migration failed: put the version back
-   dbguard migrate history            what ran when, by whom, with which checksum
-
-dbguard keeps a ledger (migrations.ledger, default dbguard_migrations) beside
-golang-migrate's version table: the checksum of every file applied, and the
-migration in flight, so an edited or late-merged file is caught and a failed
-one is explained exactly.`,
+   dbguard migrate history            what ran when, by whom, with which checksum`,
 		Subcommands: []*cli.Command{
-			migrateUpCommand(),
-			migrateDownCommand(),
-			migrateGotoCommand(),
-			migrateForceCommand(),
-			migrateVersionCommand(),
-			migrateStatusCommand(),
+			withExamples(migrateUpCommand(), "dbguard migrate up", "dbguard migrate up 1", "dbguard migrate up --plan"),
+			withExamples(migrateDownCommand(), "dbguard migrate down 1", "dbguard migrate down --all --yes"),
+			withExamples(migrateGotoCommand(), "dbguard migrate goto 3"),
+			withExamples(migrateForceCommand(), "dbguard migrate force 1", "dbguard migrate force -1"),
+			withExamples(migrateVersionCommand(), "dbguard migrate version"),
+			withExamples(migrateStatusCommand(), "dbguard migrate status", "dbguard migrate status --allow-pending", "dbguard migrate status --format json"),
 			migratePlanCommand(),
-			migrateHistoryCommand(),
-			migrateRecoverCommand(),
-			migrateAcceptCommand(),
-			migrateCreateCommand(),
+			withExamples(migrateHistoryCommand(), "dbguard migrate history", "dbguard migrate history --format json"),
+			withExamples(migrateRecoverCommand(), "dbguard migrate recover", "dbguard migrate recover --yes"),
+			withExamples(migrateAcceptCommand(), "dbguard migrate accept 3"),
+			withExamples(migrateCreateCommand(), "dbguard migrate create add_users", "dbguard migrate create --seq add_users"),
 		},
 	}
 }

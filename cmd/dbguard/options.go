@@ -116,6 +116,15 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 	if err != nil {
 		return guarded.MigrateOptions{}, err
 	}
+	// --dir is golang-migrate's folder; another tool reads its own, so a
+	// --dir it would silently ignore is refused.
+	if c.IsSet("dir") && proj.Kind != tool.GolangMigrate {
+		where := "its own configuration"
+		if proj.Dir != "" {
+			where = output.RelPath(proj.Dir)
+		}
+		return guarded.MigrateOptions{}, usageError{fmt.Errorf("--dir names golang-migrate's migrations folder, but the migrations here run with %s, which reads %s; drop --dir (or set migrations.tool in dbguard.yaml)", proj.Kind, where)}
+	}
 	dir, err := migrationsDir(c, o.Config)
 	if err != nil {
 		return guarded.MigrateOptions{}, err

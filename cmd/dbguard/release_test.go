@@ -24,6 +24,9 @@ type goreleaserConfig struct {
 		Goarch  []string `yaml:"goarch"`
 		Ldflags []string `yaml:"ldflags"`
 	} `yaml:"builds"`
+	Archives []struct {
+		Files []string `yaml:"files"`
+	} `yaml:"archives"`
 	Checksum struct {
 		Algorithm string `yaml:"algorithm"`
 	} `yaml:"checksum"`
@@ -80,6 +83,18 @@ func TestReleaseConfig(t *testing.T) {
 	}
 	if c.Checksum.Algorithm != "sha256" {
 		t.Errorf("checksum algorithm %q, want sha256", c.Checksum.Algorithm)
+	}
+	// The MIT license asks that its notice travel with every copy.
+	if _, err := os.Stat(filepath.Join("..", "..", "LICENSE")); err != nil {
+		t.Errorf("no LICENSE at the repository root: %v", err)
+	}
+	if len(c.Archives) == 0 {
+		t.Error(".goreleaser.yaml: no archives")
+	}
+	for i, a := range c.Archives {
+		if !slices.Contains(a.Files, "LICENSE") {
+			t.Errorf("archives[%d].files %q: no LICENSE, the archives would ship without it", i, a.Files)
+		}
 	}
 }
 

@@ -141,12 +141,13 @@ endpoints (Neon -pooler, Supabase pooler, your own rules) to direct ones.
 
 Examples:
    dbguard env                     show every definition and the verdict
-   dbguard migrate up              guard, rewrite a pooled URL, migrate, verify
+   dbguard migrate up              guard, rewrite a pooled URL, migrate, verify (golang-migrate,
+                                   or the project's Alembic, Prisma, dbmate or goose)
    dbguard verify --shadow         live schema vs expect:, snapshot, migrations
    dbguard hook install            refuse commits with divergent env files or passwords
    dbguard ci --wait 60s           every check in one run, for a pipeline
    dbguard doctor                  the whole diagnosis, with a fix per problem
-   dbguard exec -- alembic upgrade head   another tool behind the same guard`
+   dbguard exec -- ./seed.sh       any other command behind the same guard`
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{

@@ -42,7 +42,8 @@ Examples:
 }
 
 func schemaCommand() *cli.Command {
-	return group("schema", "take a schema snapshot, or compare two databases", schemaSnapshotCommand(), schemaDiffCommand())
+	return withExamples(group("schema", "take a schema snapshot, or compare two databases", schemaSnapshotCommand(), schemaDiffCommand()),
+		"dbguard schema snapshot", "dbguard schema diff .env backend/.env")
 }
 
 func schemaSnapshotCommand() *cli.Command {

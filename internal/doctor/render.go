@@ -34,7 +34,9 @@ const width = 80
 func wrap(text, indent string) string {
 	// An error's own continuation lines ("\n    it ran as one transaction")
 	// become clauses of the paragraph.
-	text = output.Escape(strings.NewReplacer("\r\n", "; ", "\n", "; ").Replace(text))
+	// A line that ends with a colon introduces the next: "ran: FILE",
+	// not "ran:; FILE".
+	text = output.Escape(strings.NewReplacer(":\r\n", ": ", ":\n", ": ", "\r\n", "; ", "\n", "; ").Replace(text))
 	words := strings.Fields(text)
 	var b strings.Builder
 	line := 0

@@ -133,6 +133,11 @@ func (r *Report) Conflict() bool { return len(r.Databases) > 1 || len(r.EnvDatab
 type ConflictError struct {
 	Var   string
 	Count int
+	// Who says, per database, where it is defined and which loaders read
+	// it: "backend/.env:1 (python-dotenv in backend/)".
+	Who []string
+	// Files are two env files naming different databases, for schema diff.
+	Files []string
 }
 
 // ExitCode is 1: more than one database is in effect.
@@ -144,7 +149,60 @@ func (e *ConflictError) Error() string {
 
 // Hint names the next step.
 func (e *ConflictError) Hint() string {
-	return "make every env file name the same database (or delete the stale ones), then run: dbguard env"
+	h := ""
+	if len(e.Who) > 0 {
+		h = strings.Join(e.Who, ", ") + "; "
+	}
+	if len(e.Files) == 2 {
+		h += "see how their schemas differ with: dbguard schema diff " + e.Files[0] + " " + e.Files[1] + "; "
+	}
+	return h + "make every env file name the same database (or delete the stale ones), then run: dbguard env"
+}
+
+// conflictReaders says, per database in conflict, where the programs that
+// read it start and its first definition: which file the migration tool
+// reads and which the app, as "what runs in backend/ reads backend/.env:1".
+func (r *Report) conflictReaders() []string {
+	dbs := r.Databases
+	if len(r.EnvDatabases) > len(dbs) {
+		dbs = r.EnvDatabases
+	}
+	var out []string
+	for _, d := range dbs {
+		if len(d.Sources) == 0 {
+			continue
+		}
+		var places []string
+		for _, rd := range d.Readers {
+			if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
+				places = append(places, rd[i+4:])
+			}
+		}
+		w := d.Sources[0].Def.Location()
+		if len(places) > 0 {
+			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// conflictFiles names two env files that define different databases, when
+// the conflict is between files (schema diff reads each file's URL).
+func (r *Report) conflictFiles() []string {
+	var out []string
+	for _, d := range r.Databases {
+		for _, s := range d.Sources {
+			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") {
+				out = append(out, s.Def.File)
+				break
+			}
+		}
+		if len(out) == 2 {
+			return out
+		}
+	}
+	return nil
 }
 
 // NoURLError means no loader reads a value for the URL variable.
@@ -192,7 +250,7 @@ func (r *Report) Err(strict bool) error {
 		if len(r.EnvDatabases) > n {
 			n = len(r.EnvDatabases)
 		}
-		return &ConflictError{Var: r.URLVar, Count: n}
+		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.conflictFiles()}
 	}
 	if r.Effective == nil {
 		e := &NoURLError{Var: r.URLVar, Root: r.Root, Mode: r.Mode}

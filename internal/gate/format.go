@@ -36,7 +36,21 @@ func (r *Report) WriteText(w io.Writer) error {
 			if loc != "" {
 				loc += ": "
 			}
-			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, output.Escape(f.Message))
+			// A check that failed as a whole has one error repeating its
+			// summary: say only what the summary does not (the hint). A
+			// warning keeps its words (a skipped plan must show in the
+			// findings of every format).
+			msg := f.Message
+			if rest, ok := strings.CutPrefix(msg, c.Summary); ok && c.Summary != "" && f.Severity == "error" {
+				msg = strings.TrimSpace(rest)
+				if h, ok := strings.CutPrefix(msg, "("); ok && strings.HasSuffix(h, ")") {
+					msg = "fix: " + strings.TrimSuffix(h, ")")
+				}
+				if msg == "" {
+					loc = strings.TrimSuffix(loc, ": ")
+				}
+			}
+			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, output.Escape(msg))
 		}
 	}
 	fmt.Fprintf(&b, "\nCI gate: %s\n", r.Status)

@@ -188,7 +188,13 @@ func (c *Check) fail(err error) {
 	if !c.hasErrors() {
 		f := Finding{Severity: "error", Message: err.Error()}
 		var h interface{ Hint() string }
-		if errors.As(err, &h) {
+		var none *envcheck.NoURLError
+		switch {
+		case errors.As(err, &none) && none.Empty == "":
+			// A CI job gets its URL from the job's settings, never from a
+			// .env file written into the checkout.
+			f.Message += " (set " + none.Var + " in the CI job's environment from a secret or variable, e.g. GitHub Actions: env: " + none.Var + ": ${{ secrets." + none.Var + " }}; then run: dbguard ci)"
+		case errors.As(err, &h):
 			f.Message += " (" + h.Hint() + ")"
 		}
 		c.Findings = append(c.Findings, f)

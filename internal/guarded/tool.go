@@ -45,7 +45,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	}
 	talk := output.Talk{W: o.Stderr}
 	if p.Detected != "" {
-		talk.Infof("the migrations run with %s (found %s; migrations.tool in dbguard.yaml says otherwise)", p.Kind, p.Detected)
+		talk.Infof("the migrations run with %s (found %s; to choose another, set migrations.tool in dbguard.yaml)", p.Kind, p.Detected)
 	}
 	u := t.URLIn(p.Workdir)
 	set := p.Env(o.Config.URLVars(), u.String())

@@ -16,7 +16,7 @@ if [ "${DBGUARD_SKIP:-}" = 1 ]; then
 fi
 if ! command -v dbguard >/dev/null 2>&1; then
   echo "dbguard: error: this repository's pre-commit hook needs dbguard on PATH" >&2
-  echo "dbguard: hint: go install github.com/dbguard/dbguard/cmd/dbguard@latest (or commit once without it: git commit --no-verify)" >&2
+  echo "dbguard: hint: put dbguard on PATH: unpack a release archive (https://github.com/dbguard/dbguard/releases), or build it in a dbguard checkout with: go install ./cmd/dbguard; to commit once without it: git commit --no-verify" >&2
   exit 1
 fi
 exec dbguard hook pre-commit

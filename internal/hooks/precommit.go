@@ -290,9 +290,15 @@ func allowed(globs []string, p string) bool {
 	return false
 }
 
-// CredentialMessage describes a credential found in a file.
+// CredentialMessage describes a credential found in a file. A password
+// already committed is in the history of every clone: moving it is not
+// enough, it must be changed on the server too.
 func CredentialMessage(redacted, verb string) string {
-	return fmt.Sprintf("a real database password is %s: %s (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)", verb, redacted)
+	rotate := ""
+	if verb == "committed" {
+		rotate = " and rotate it: it stays in the git history"
+	}
+	return fmt.Sprintf("a real database password is %s: %s (move it to an ignored .env file or a secret store%s; a false positive can carry the comment dbguard:allow)", verb, redacted, rotate)
 }
 
 // scanCredentials reports added lines that carry a real database password.

@@ -573,5 +573,5 @@ func (e *PendingError) Hint() string {
 	if e.InProgress != "" {
 		return "wait for it to finish, then check again with: dbguard migrate status"
 	}
-	return "apply them with: dbguard migrate up (or pass --allow-pending)"
+	return "apply them with: dbguard migrate up"
 }

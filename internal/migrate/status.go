@@ -261,7 +261,7 @@ func (s *Status) WriteText(w io.Writer) error {
 // WriteHistory prints the ledger for a person, oldest first.
 func WriteHistory(w io.Writer, entries []Entry) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED (UTC)\tWHAT\tVERSION\tFILE\tSTATE\tTOOK\tBY\tSHA256")
+	fmt.Fprintln(tw, "ID\tSTARTED (UTC)\tWHAT\tVERSION\tFILE\tSTATE\tTOOK\tBY\tSHA256  ERROR")
 	for _, e := range entries {
 		what := e.Direction
 		if e.OutOfOrder {
@@ -275,14 +275,16 @@ func WriteHistory(w io.Writer, entries []Entry) error {
 		if file == "" {
 			file = e.Name
 		}
-		state := e.State
+		// The error ends the row, after the last column, so one long error
+		// does not pad every other row to its width.
+		why := ""
 		if e.Error != "" {
-			state += ": " + e.Error
+			why = "  " + e.Error
 		}
 		// The ledger is a table anyone with the role can write: its text
 		// is shown escaped, one line a row.
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), output.Escape(what), e.Version,
-			output.Escape(file), output.Escape(state), took, output.Escape(who(e)), output.Escape(shortSum(e.Checksum)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), output.Escape(what), e.Version,
+			output.Escape(file), output.Escape(e.State), took, output.Escape(who(e)), output.Escape(shortSum(e.Checksum)), output.Escape(why))
 	}
 	return tw.Flush()
 }

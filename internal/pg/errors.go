@@ -1,7 +1,9 @@
 package pg
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -48,10 +50,16 @@ func (e *UnreachableError) Hint() string {
 	if e.During != "" {
 		return "once the database is back, run: dbguard migrate status (it names the migration left dirty, whether its work was rolled back, and how to recover)"
 	}
+	// A name that does not resolve stays unresolved however long one
+	// waits: often a direct host derived from a pooled one by a rule.
+	var dns *net.DNSError
+	if errors.As(e.Err, &dns) && dns.IsNotFound {
+		return "the host name does not resolve: fix the host in the URL, or for a pooled URL set its direct URL (DIRECT_URL) or a poolers rule in dbguard.yaml; see where each is defined with: dbguard env"
+	}
 	if e.Waited > 0 {
 		return "check that the server is running and reachable from here, then run the command again"
 	}
-	return "check that the server is running; for a server still starting, retry with --wait 30s"
+	return "check that the server is running; for a server still starting, run the command again with --wait 30s"
 }
 
 // RejectedError means the server answered but refused us: a wrong password

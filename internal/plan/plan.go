@@ -151,7 +151,7 @@ func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the next step.
 func (e *FailedError) Hint() string {
-	return "dbguard migrate up would fail here too; fix the file, then run: dbguard migrate plan"
+	return "migrate up would fail here too; fix the file, then run: dbguard migrate plan"
 }
 
 // pendingFile is a pending migration read for planning.

@@ -79,7 +79,7 @@ var Rules = []Rule{
 		Fix: "do it outside migrations, by hand or in infrastructure code reviewed by whoever owns the server; if this migration must do it, accept it with -- dbguard:allow beyond-database reason"},
 	{ID: "shadow-drift", Severity: Warning,
 		Why: "the migrations up to the live version do not rebuild the live schema, so the plan traced a schema other than the live one",
-		Fix: "run dbguard verify --shadow and bring the migrations and the live schema back in line"},
+		Fix: "see where they part with: dbguard verify --shadow; then bring the migrations and the live schema back in line"},
 }
 
 // RuleByID returns the rule with an id.

@@ -173,7 +173,8 @@ func (e *DiffError) Error() string {
 }
 
 // Hint names the next step: comparing two databases, the one behind is
-// usually missing migrations.
+// usually missing migrations. It names no command that needs one database
+// in effect: schema diff is what people run while env files disagree.
 func (e *DiffError) Hint() string {
-	return "see which one is behind with dbguard migrate status against each, then run dbguard migrate up there"
+	return "the database missing objects is usually behind on migrations: make every env file name the one you mean to keep (each definition: dbguard env), then run: dbguard migrate up"
 }

@@ -308,7 +308,13 @@ func (s *State) WriteText(w io.Writer) error {
 		v = "none applied"
 	}
 	fmt.Fprintf(tw, "version\t%s\n", v)
-	fmt.Fprintf(tw, "applied\t%d\n", len(s.Applied))
+	applied := len(s.Applied)
+	if s.Tool == Alembic {
+		// Alembic records only its heads: every revision below them is
+		// applied too ("applied 1" at revision 0003 of 3 was wrong).
+		applied = s.Files - len(s.Pending)
+	}
+	fmt.Fprintf(tw, "applied\t%d\n", applied)
 	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), strings.Join(s.Pending, " "))
 	if len(s.Unknown) > 0 {
 		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", strings.Join(s.Unknown, " "))

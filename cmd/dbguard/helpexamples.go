@@ -1,0 +1,73 @@
+package main
+
+import (
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Every --help ends with its examples, after the options, where a reader
+// who skims to the bottom finds them (as git's and gh's pages do). A
+// command's Description keeps them as a paragraph starting "Example:" or
+// "Examples:"; the help printer moves that paragraph to an EXAMPLES section
+// at the end.
+func init() {
+	const examples = `{{with descExamples .Description}}
+
+EXAMPLES:
+{{.}}{{end}}
+`
+	body := func(t string) string {
+		t = strings.ReplaceAll(t, `{{if .Description}}`, `{{if descBody .Description}}`)
+		t = strings.ReplaceAll(t, `{{template "descriptionTemplate" .}}`, `{{wrap (descBody .Description) 3}}`)
+		return strings.TrimSuffix(t, "\n") + examples
+	}
+	cli.AppHelpTemplate = body(cli.AppHelpTemplate)
+	cli.CommandHelpTemplate = body(cli.CommandHelpTemplate)
+	cli.SubcommandHelpTemplate = body(cli.SubcommandHelpTemplate)
+	cli.HelpPrinter = func(w io.Writer, templ string, data interface{}) {
+		cli.HelpPrinterCustom(w, templ, data, map[string]interface{}{"descBody": descBody, "descExamples": descExamples})
+	}
+}
+
+// splitExamples cuts a description into its text and its examples
+// paragraph: the line "Example:" or "Examples:" and the indented lines
+// after it (a blank line inside is kept while indented lines follow).
+func splitExamples(desc string) (body, examples string) {
+	lines := strings.Split(desc, "\n")
+	start := -1
+	for i, l := range lines {
+		if l == "Example:" || l == "Examples:" {
+			start = i
+			break
+		}
+	}
+	if start < 0 {
+		return desc, ""
+	}
+	end := start + 1
+	for end < len(lines) && (strings.HasPrefix(lines[end], " ") || lines[end] == "" && end+1 < len(lines) && strings.HasPrefix(lines[end+1], " ")) {
+		end++
+	}
+	ex := lines[start+1 : end]
+	rest := append(append([]string{}, lines[:start]...), lines[end:]...)
+	body = strings.TrimSpace(strings.Join(rest, "\n"))
+	for strings.Contains(body, "\n\n\n") {
+		body = strings.ReplaceAll(body, "\n\n\n", "\n\n")
+	}
+	return body, strings.Join(ex, "\n")
+}
+
+func descBody(desc string) string { b, _ := splitExamples(desc); return b }
+
+func descExamples(desc string) string { _, e := splitExamples(desc); return e }
+
+// withExamples ends c's description with its examples, one command a line.
+func withExamples(c *cli.Command, examples ...string) *cli.Command {
+	if c.Description != "" {
+		c.Description += "\n\n"
+	}
+	c.Description += "Examples:\n   " + strings.Join(examples, "\n   ")
+	return c
+}
