@@ -1,7 +1,7 @@
 # Build, test and demo dbguard. `make test` is what CI runs (.ci/run).
 GO       ?= go
 SHELL    := /bin/bash
-FUZZTIME ?= 300000x
+FUZZTIME ?= 100000x
 BIN      := bin/dbguard
 
 .PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook bench-plan bench-memory conformance release-snapshot clean
