@@ -509,14 +509,36 @@ func TestAttackCompletionRunsNothing(t *testing.T) {
 		return nil
 	}
 
-	home := t.TempDir()
-	env := append(shellEnvWith(bin, home), "TERM=screen")
+	// The shells' home: fish writes its universal variables there and a
+	// shell may still be exiting after the tmux server is gone, which
+	// raced t.TempDir's removal ("directory not empty"). Removed here,
+	// retrying until the writers are done.
+	home, err := os.MkdirTemp("", "dbguard-completion-home-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for i := 0; i < 50 && os.RemoveAll(home) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+	env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
 	shells := map[string]struct{ argv, setup string }{
 		"bash": {"bash --norc --noprofile -i", "source <(dbguard completion bash)"},
 		"zsh":  {"zsh -f -i", "autoload -U compinit && compinit -u -D && source <(dbguard completion zsh)"},
-		"fish": {"fish --no-config -i", "dbguard completion fish | source"},
+		"fish": {"fish --no-config --private -i", "dbguard completion fish | source"},
 	}
-	defer exec.Command(tmux, "-S", socket, "kill-server").Run()
+	// Registered after the temporary folders, so it runs before their
+	// removal: the shells are gone (the server's socket with them) first.
+	t.Cleanup(func() {
+		_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
+		for i := 0; i < 100; i++ {
+			if _, err := os.Stat(socket); err != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
 			needTool(t, shell)
