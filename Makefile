@@ -66,7 +66,6 @@ bench-hook:
 	RUNS=$(RUNS) ./bench/bench.sh hook
 bench-plan:
 	RUNS=$(RUNS) ./bench/bench.sh plan plan135
-	RUNS=$(RUNS) ./bench/bench.sh plan
 bench-memory:
 	RUNS=$(RUNS) ./bench/bench.sh memory
 
