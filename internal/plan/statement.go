@@ -1,10 +1,10 @@
 package plan
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/schema"
+	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
 // The rules below the trace read a few statement shapes from the text: the
@@ -12,21 +12,22 @@ import (
 // UPDATE or DELETE has a WHERE, the mode of a LOCK TABLE. The trace says
 // what the server did; the text says what the statement meant by it.
 
-// tokenRE is an identifier (quoted or not), a string literal, or one other
-// character; comments are stripped before.
-var tokenRE = regexp.MustCompile(`"(?:[^"]|"")*"|'(?:[^']|'')*'|[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*|\$[A-Za-z_]*\$|\S`)
-
-// tok is one token: its text and, for words, its upper-cased form.
-type tok struct{ text, up string }
+// tok is one token (sqlscan's: strings, dollar-quoted bodies and quoted
+// identifiers whole, comments gone): its text, its parenthesis depth and,
+// but for strings and quoted identifiers, its upper-cased form.
+type tok struct {
+	text, up string
+	depth    int
+}
 
 func tokens(sql string) []tok {
 	var out []tok
-	for _, s := range tokenRE.FindAllString(stripComments(sql), -1) {
-		t := tok{text: s}
-		if s[0] != '"' && s[0] != '\'' {
-			t.up = strings.ToUpper(s)
+	for _, t := range sqlscan.Tokens(sql) {
+		k := tok{text: t.Text, depth: t.Depth}
+		if t.Text[0] != '"' && !t.IsString() {
+			k.up = strings.ToUpper(t.Text)
 		}
-		out = append(out, t)
+		out = append(out, k)
 	}
 	return out
 }
@@ -77,20 +78,13 @@ func parseAlter(sql string) (alterTable, bool) {
 	if i < len(ts) && ts[i].text == "*" {
 		i++
 	}
-	depth, start := 0, i
+	start := i
 	for j := i; j <= len(ts); j++ {
-		if j == len(ts) || depth == 0 && ts[j].text == "," {
+		if j == len(ts) || ts[j].depth == 0 && ts[j].text == "," {
 			if j > start {
 				a.actions = append(a.actions, ts[start:j])
 			}
 			start = j + 1
-			continue
-		}
-		switch ts[j].text {
-		case "(":
-			depth++
-		case ")":
-			depth--
 		}
 	}
 	return a, a.name != ""
@@ -194,14 +188,8 @@ func dmlTarget(sql string) (verb, sch, name string, where bool, ok bool) {
 		i++
 	}
 	sch, name, i = qualified(ts, i)
-	depth := 0
 	for ; i < len(ts); i++ {
-		switch {
-		case ts[i].text == "(":
-			depth++
-		case ts[i].text == ")":
-			depth--
-		case depth == 0 && ts[i].up == "WHERE":
+		if ts[i].depth == 0 && ts[i].up == "WHERE" {
 			where = true
 		}
 	}

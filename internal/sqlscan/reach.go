@@ -41,51 +41,66 @@ func Reach(text string) []Act {
 // maxBodyDepth bounds the recursion into bodies and EXECUTE strings.
 const maxBodyDepth = 4
 
-// token is one token of a statement.
-type token struct {
-	text  string
-	upper string // for words: upper-cased; else the text
-	line  int
-	pos   int // byte offset in the text tokenized
-	word  bool
+// Token is one token of SQL text as Split reads it: a word, a quoted
+// string or identifier, a whole dollar-quoted body, or one other
+// character; comments and space are not tokens.
+type Token struct {
+	Text  string // as written
+	Upper string // a word upper-cased; any other token as written
+	Line  int    // 1-based
+	Pos   int    // byte offset in the text
+	Depth int    // parentheses open before it
+	Word  bool
 }
 
-func (t token) isString() bool {
-	c := t.text[0]
-	return c == '\'' || c == '$' || (c == 'E' || c == 'e') && len(t.text) > 1 && t.text[1] == '\''
+// IsString reports a string literal ('...', E'...', $tag$...$tag$).
+func (t Token) IsString() bool {
+	c := t.Text[0]
+	return c == '\'' || c == '$' || (c == 'E' || c == 'e') && len(t.Text) > 1 && t.Text[1] == '\''
 }
 
-// name is a word or a quoted identifier, as PostgreSQL folds it.
-func (t token) name() string {
+// Name is a word or a quoted identifier as PostgreSQL folds it; "" for
+// any other token.
+func (t Token) Name() string {
 	switch {
-	case t.word:
-		return strings.ToLower(t.text)
-	case t.text[0] == '"':
-		return strings.ReplaceAll(strings.Trim(t.text, `"`), `""`, `"`)
+	case t.Word:
+		return strings.ToLower(t.Text)
+	case t.Text[0] == '"':
+		return strings.ReplaceAll(strings.Trim(t.Text, `"`), `""`, `"`)
 	}
 	return ""
 }
 
-func tokens(text string, line int) []token {
+// Tokens returns the tokens of text, the first line being line 1.
+func Tokens(text string) []Token { return tokens(text, 1) }
+
+func tokens(text string, line int) []Token {
 	s := scanner{src: text, line: line}
-	var out []token
+	var out []Token
+	depth := 0
 	for {
 		tok, pos, l := s.next()
 		if tok == "" {
 			return out
 		}
-		t := token{text: tok, upper: tok, line: l, pos: pos, word: isWord(tok)}
-		if t.word {
-			t.upper = strings.ToUpper(tok)
+		if tok == ")" {
+			depth = max(depth-1, 0)
+		}
+		t := Token{Text: tok, Upper: tok, Line: l, Pos: pos, Depth: depth, Word: isWord(tok)}
+		if t.Word {
+			t.Upper = strings.ToUpper(tok)
+		}
+		if tok == "(" {
+			depth++
 		}
 		out = append(out, t)
 	}
 }
 
-// stringBody returns the content of a string literal token and the line
+// stringBody returns the content of a string literal Token and the line
 // it starts on: what a DO block or a function runs.
-func stringBody(t token) (string, bool) {
-	s := t.text
+func stringBody(t Token) (string, bool) {
+	s := t.Text
 	switch {
 	case s[0] == '$':
 		end := strings.IndexByte(s[1:], '$')
@@ -167,14 +182,14 @@ func reachStatement(text string, line, depth int) []Act {
 		return nil
 	}
 	var out []Act
-	add := func(t token, what, why string) {
-		out = append(out, Act{Line: t.line, What: what, Why: why})
+	add := func(t Token, what, why string) {
+		out = append(out, Act{Line: t.Line, What: what, Why: why})
 	}
 	words := func(from, n int) []string {
 		var w []string
 		for i := from; i < len(toks) && len(w) < n; i++ {
-			if toks[i].word {
-				w = append(w, toks[i].upper)
+			if toks[i].Word {
+				w = append(w, toks[i].Upper)
 			} else {
 				break
 			}
@@ -226,8 +241,8 @@ func reachStatement(text string, line, depth int) []Act {
 			i = 5
 		}
 		if i < len(toks) {
-			if why, ok := reachExtensions[toks[i].name()]; ok {
-				add(first, "CREATE EXTENSION "+toks[i].name(), why)
+			if why, ok := reachExtensions[toks[i].Name()]; ok {
+				add(first, "CREATE EXTENSION "+toks[i].Name(), why)
 			}
 		}
 	case verb == "GRANT" || verb == "REVOKE":
@@ -239,17 +254,17 @@ func reachStatement(text string, line, depth int) []Act {
 	}
 	// Function calls anywhere in the statement, bodies aside.
 	for i, t := range toks {
-		if i+1 < len(toks) && toks[i+1].text == "(" {
-			if why, ok := reachFuncs[t.name()]; ok {
-				add(t, t.name()+"()", why)
+		if i+1 < len(toks) && toks[i+1].Text == "(" {
+			if why, ok := reachFuncs[t.Name()]; ok {
+				add(t, t.Name()+"()", why)
 			}
 		}
 	}
 	// Code that runs with the server's rights.
 	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") {
 		for i, t := range toks {
-			if t.upper == "LANGUAGE" && i+1 < len(toks) {
-				lang := toks[i+1].name()
+			if t.Upper == "LANGUAGE" && i+1 < len(toks) {
+				lang := toks[i+1].Name()
 				if lang == "" {
 					if b, ok := stringBody(toks[i+1]); ok {
 						lang = strings.ToLower(b)
@@ -265,14 +280,14 @@ func reachStatement(text string, line, depth int) []Act {
 	// called, which a later statement or a trigger may do.
 	if depth < maxBodyDepth && (verb == "DO" || verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE")) {
 		for _, t := range toks {
-			if !t.isString() {
+			if !t.IsString() {
 				continue
 			}
 			body, ok := stringBody(t)
 			if !ok {
 				continue
 			}
-			out = append(out, reachBody(body, t.line, depth+1)...)
+			out = append(out, reachBody(body, t.Line, depth+1)...)
 		}
 	}
 	return out
@@ -288,40 +303,35 @@ func reachBody(body string, line, depth int) []Act {
 		// PL/pgSQL puts a statement after BEGIN, THEN, ELSE or LOOP
 		// ("IF NOT EXISTS (...) THEN CREATE ROLE app; END IF"): judge the
 		// statement that follows the last of them too.
-		last, parens := -1, 0
+		last := -1
 		for i, t := range toks {
-			switch {
-			case t.text == "(":
-				parens++
-			case t.text == ")":
-				parens--
-			case parens == 0 && t.word && (t.upper == "BEGIN" || t.upper == "THEN" || t.upper == "ELSE" || t.upper == "LOOP"):
+			if t.Depth == 0 && t.Word && (t.Upper == "BEGIN" || t.Upper == "THEN" || t.Upper == "ELSE" || t.Upper == "LOOP") {
 				last = i
 			}
 		}
 		if last >= 0 && last+1 < len(toks) {
 			tail := toks[last+1]
-			for _, a := range reachStatement(st.Text[tail.pos:], tail.line, depth) {
+			for _, a := range reachStatement(st.Text[tail.Pos:], tail.Line, depth) {
 				if !slices.Contains(out, a) {
 					out = append(out, a)
 				}
 			}
 		}
 		for i, t := range toks {
-			if t.upper != "EXECUTE" || !t.word {
+			if t.Upper != "EXECUTE" || !t.Word {
 				continue
 			}
 			// EXECUTE 'literal' [INTO ...] [USING ...]: the literal is SQL.
-			if i+1 < len(toks) && toks[i+1].isString() && (i+2 == len(toks) || toks[i+2].upper == "INTO" || toks[i+2].upper == "USING") {
+			if i+1 < len(toks) && toks[i+1].IsString() && (i+2 == len(toks) || toks[i+2].Upper == "INTO" || toks[i+2].Upper == "USING") {
 				if s, ok := stringBody(toks[i+1]); ok && depth < maxBodyDepth {
 					for _, inner := range Split(s) {
-						out = append(out, reachStatement(inner.Text, toks[i+1].line+inner.Line-1, depth+1)...)
+						out = append(out, reachStatement(inner.Text, toks[i+1].Line+inner.Line-1, depth+1)...)
 					}
 					continue
 				}
 			}
 			if i+1 < len(toks) {
-				out = append(out, Act{Line: t.line, What: "EXECUTE of SQL built at run time", Why: "what it runs cannot be known before it runs", Dynamic: true})
+				out = append(out, Act{Line: t.Line, What: "EXECUTE of SQL built at run time", Why: "what it runs cannot be known before it runs", Dynamic: true})
 			}
 		}
 	}
@@ -331,18 +341,14 @@ func reachBody(body string, line, depth int) []Act {
 // reachGrant reports role membership (GRANT role TO role), grants on the
 // server's shared objects (databases, tablespaces, foreign servers) and on
 // the predefined roles that reach files and programs.
-func reachGrant(toks []token, verb string) []Act {
+func reachGrant(toks []Token, verb string) []Act {
 	on, to := -1, -1
-	depth := 0
 	for i, t := range toks {
 		switch {
-		case t.text == "(":
-			depth++
-		case t.text == ")":
-			depth--
-		case depth == 0 && t.upper == "ON" && on < 0:
+		case t.Depth > 0:
+		case t.Upper == "ON" && on < 0:
 			on = i
-		case depth == 0 && (t.upper == "TO" || t.upper == "FROM") && to < 0:
+		case (t.Upper == "TO" || t.Upper == "FROM") && to < 0:
 			to = i
 		}
 	}
@@ -350,18 +356,18 @@ func reachGrant(toks []token, verb string) []Act {
 	if on < 0 || to >= 0 && on > to {
 		what := verb + " role"
 		for _, t := range toks[1:max(to, 1)] {
-			if n := t.name(); strings.HasPrefix(n, "pg_") {
-				return []Act{{Line: first.line, What: verb + " " + n, Why: "a predefined role that reaches the server's files, programs or other sessions"}}
+			if n := t.Name(); strings.HasPrefix(n, "pg_") {
+				return []Act{{Line: first.Line, What: verb + " " + n, Why: "a predefined role that reaches the server's files, programs or other sessions"}}
 			}
 		}
-		return []Act{{Line: first.line, What: what, Why: "role membership belongs to the whole server: every database sees it"}}
+		return []Act{{Line: first.Line, What: what, Why: "role membership belongs to the whole server: every database sees it"}}
 	}
 	if on+1 < len(toks) {
-		switch toks[on+1].upper {
+		switch toks[on+1].Upper {
 		case "DATABASE", "TABLESPACE", "SERVER", "PARAMETER":
-			return []Act{{Line: first.line, What: verb + " ON " + toks[on+1].upper, Why: "a privilege on an object of the whole server"}}
+			return []Act{{Line: first.Line, What: verb + " ON " + toks[on+1].Upper, Why: "a privilege on an object of the whole server"}}
 		case "FOREIGN":
-			return []Act{{Line: first.line, What: verb + " ON FOREIGN", Why: "a privilege to reach another server"}}
+			return []Act{{Line: first.Line, What: verb + " ON FOREIGN", Why: "a privilege to reach another server"}}
 		}
 	}
 	return nil
@@ -369,21 +375,16 @@ func reachGrant(toks []token, verb string) []Act {
 
 // reachCopy reports COPY to or from a program or a server-side file; COPY
 // with STDIN or STDOUT stays in the session.
-func reachCopy(toks []token) []Act {
-	depth := 0
+func reachCopy(toks []Token) []Act {
 	for i, t := range toks {
 		switch {
-		case t.text == "(":
-			depth++
-		case t.text == ")":
-			depth--
-		case depth == 0 && (t.upper == "TO" || t.upper == "FROM") && i+1 < len(toks):
+		case t.Depth == 0 && (t.Upper == "TO" || t.Upper == "FROM") && i+1 < len(toks):
 			next := toks[i+1]
 			switch {
-			case next.upper == "PROGRAM":
-				return []Act{{Line: toks[0].line, What: "COPY ... " + t.upper + " PROGRAM", Why: "runs a shell command on the database server's machine"}}
-			case next.isString():
-				return []Act{{Line: toks[0].line, What: "COPY ... " + t.upper + " a server file", Why: "reads or writes a file on the database server's machine"}}
+			case next.Upper == "PROGRAM":
+				return []Act{{Line: toks[0].Line, What: "COPY ... " + t.Upper + " PROGRAM", Why: "runs a shell command on the database server's machine"}}
+			case next.IsString():
+				return []Act{{Line: toks[0].Line, What: "COPY ... " + t.Upper + " a server file", Why: "reads or writes a file on the database server's machine"}}
 			}
 			return nil
 		}
