@@ -237,7 +237,11 @@ func (s *Status) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "version\t%s\n\n", ver)
 	for _, m := range s.Migrations {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\n", m.State, m.Version, m.Up)
+		file := m.Up
+		if m.State == Failed && s.dirty != nil && s.dirty.Entry != nil && s.dirty.Entry.Direction == DirDown && m.Down != "" {
+			file = m.Down // the file that failed: the explanation names it too
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", m.State, m.Version, file)
 	}
 	if len(s.Migrations) > 0 {
 		fmt.Fprintln(tw)
