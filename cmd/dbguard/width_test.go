@@ -11,6 +11,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/urfave/cli/v2"
+
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
@@ -152,4 +154,30 @@ func TestReadmeIncidentIsWhatDbguardPrints(t *testing.T) {
 			t.Errorf("a line of %d columns: %s", utf8.RuneCountInString(l), l)
 		}
 	}
+}
+
+// Every --help fits 100 columns: flag usages are folded in their column
+// (lines of up to 200 columns before), names and descriptions by urfave/cli.
+func TestHelpFitsHundredColumns(t *testing.T) {
+	var walk func(path []string, cmds []*cli.Command)
+	check := func(path []string) {
+		var stdout, stderr bytes.Buffer
+		if code := run(append(append([]string{}, path...), "--help"), strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("%v --help: exit %d: %s", path, code, stderr.String())
+		}
+		for _, l := range strings.Split(stdout.String(), "\n") {
+			if n := utf8.RuneCountInString(l); n > 100 {
+				t.Errorf("%s --help: a line of %d columns:\n%s", strings.Join(path, " "), n, l)
+			}
+		}
+	}
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.Name)
+			check(p)
+			walk(p, c.Subcommands)
+		}
+	}
+	check([]string{"dbguard"})
+	walk([]string{"dbguard"}, newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{}).Commands)
 }
