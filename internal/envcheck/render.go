@@ -270,9 +270,9 @@ func writeLines(b *strings.Builder, lines []string) {
 	}
 }
 
-// fitLast lays rows out as a table; the last column of a row of three or
-// more cells whose line is wider than output.Width goes on a line of its
-// own, indented by indent and four spaces.
+// fitLast lays rows out as a table; a row of three or more cells whose
+// line is wider than output.Width puts its last cells on lines of their
+// own, indented by indent and four spaces, as many as it takes to fit.
 func fitLast(rows [][]string, indent string) []string {
 	var lines []string
 	for i, l := range output.Columns(rows) {
@@ -281,8 +281,16 @@ func fitLast(rows [][]string, indent string) []string {
 			lines = append(lines, l)
 			continue
 		}
-		last := r[len(r)-1]
-		lines = append(lines, strings.TrimRight(strings.TrimSuffix(l, last), " "), output.Wrap(indent+"    "+last, output.Width, indent+"    "))
+		keep := len(r) - 1
+		head := strings.TrimRight(strings.TrimSuffix(l, r[keep]), " ")
+		for keep > 1 && !output.Fits(head) {
+			keep--
+			head = strings.TrimRight(strings.TrimSuffix(head, r[keep]), " ")
+		}
+		lines = append(lines, head)
+		for _, c := range r[keep:] {
+			lines = append(lines, output.Wrap(indent+"    "+c, output.Width, indent+"    "))
+		}
 	}
 	return lines
 }
