@@ -134,7 +134,7 @@ expect 1 "$dbguard" migrate up
 
 step "   A typo in migration 2, named at file:line:column; fix it, recover as the hint says, migrate again"
 # The demo follows the hint dbguard printed, not a command of its own.
-grep -q '^dbguard: hint: .*put the version back with: dbguard migrate recover;' "$work/all.log" || {
+grep -q '^dbguard: hint: .*put the version back with: dbguard migrate recover$' "$work/all.log" || {
   echo "demo: migrate up did not suggest dbguard migrate recover" >&2
   exit 1
 }

@@ -73,7 +73,7 @@ func TestKill9MidMigration(t *testing.T) {
 	}
 	for _, want := range []string{"dirty +2 +000002_long.up.sql",
 		`the database is dirty at version 2: migrations/000002_long.up.sql stopped going up before it was recorded \(its client died or lost the connection\)`,
-		"it ran as one transaction, so PostgreSQL rolled all of it back", "put the version back to 1: dbguard migrate recover;"} {
+		"it ran as one transaction, so PostgreSQL rolled all of it back", "put the version back to 1: dbguard migrate recover\n"} {
 		if !matches(nout.String(), want) {
 			t.Errorf("status does not say %q:\n%s", want, nout)
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Every --help ends with its examples, after the options, where a reader
@@ -26,10 +28,28 @@ EXAMPLES:
 	cli.AppHelpTemplate = body(cli.AppHelpTemplate)
 	cli.CommandHelpTemplate = body(cli.CommandHelpTemplate)
 	cli.SubcommandHelpTemplate = body(cli.SubcommandHelpTemplate)
+	// Help fits 100 columns too: urfave/cli folds names, usage and
+	// descriptions at wrapAt; a flag's usage is folded here, its
+	// continuation lines in the usage column (a tab starts them).
 	cli.HelpPrinter = func(w io.Writer, templ string, data interface{}) {
-		cli.HelpPrinterCustom(w, templ, data, map[string]interface{}{"descBody": descBody, "descExamples": descExamples})
+		cli.HelpPrinterCustom(w, templ, data, map[string]interface{}{"descBody": descBody, "descExamples": descExamples,
+			"wrapAt": func() int { return output.Width }})
+	}
+	flagString := cli.FlagStringer
+	cli.FlagStringer = func(f cli.Flag) string {
+		s := flagString(f)
+		name, usage, ok := strings.Cut(s, "\t")
+		if !ok {
+			return s
+		}
+		return name + "\t" + strings.ReplaceAll(output.Wrap(usage, flagUsageWidth, ""), "\n", "\n\t")
 	}
 }
+
+// flagUsageWidth is the width a flag's usage is folded to: what is left of
+// 100 columns after the indent and the longest flag name dbguard has
+// (--connect-timeout DURATION), so urfave/cli's own fold leaves it alone.
+const flagUsageWidth = 64
 
 // splitExamples cuts a description into its text and its examples
 // paragraph: the line "Example:" or "Examples:" and the indented lines

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +20,7 @@ import (
 
 // hintCommand is a dbguard command inside a hint: words, numbers and flags,
 // up to what ends it (";", ",", "&&", ")" or the end).
-var hintCommand = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: (?:-?-?[A-Za-z0-9][A-Za-z0-9-]*|-1))*`)
+var hintCommand = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: (?:-?-?[A-Za-z0-9][A-Za-z0-9_-]*|-1))*`)
 
 // Every command the migration errors print as the next step runs as
 // printed: it parses (no usage error, exit 2) and does its work on a real
@@ -63,6 +64,9 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 	var commands []string
 	seen := map[string]bool{}
 	for _, e := range errs {
+		if p := placeholder.FindString(e.Hint()); p != "" {
+			t.Errorf("%T: a hint prints a command with a placeholder, which does not run as printed: %q", e, p)
+		}
 		for _, c := range hintCommand.FindAllString(e.Hint(), -1) {
 			if !seen[c] {
 				seen[c] = true
@@ -71,7 +75,7 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"dbguard migrate force -1", "dbguard migrate recover", "dbguard migrate recover --yes", "dbguard migrate down 1",
-		"dbguard migrate up --allow-out-of-order", "dbguard migrate accept 1", "dbguard migrate accept --yes 1", "dbguard migrate status", "dbguard migrate create NAME"} {
+		"dbguard migrate up --allow-out-of-order", "dbguard migrate accept 1", "dbguard migrate accept --yes 1", "dbguard migrate status", "dbguard migrate create a_change", "dbguard migrate create b"} {
 		if !seen[want] {
 			t.Errorf("no hint prints %q (found %q)", want, commands)
 		}
@@ -114,9 +118,14 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 	}
 }
 
+// placeholder is a dbguard command with a word to fill in: NAME, ARGS,
+// <version>, "...". A hint prints none: "migrate create NAME" became a
+// name taken from the file.
+var placeholder = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)\b[^;,()\n]*?(?:\b[A-Z]{2,}\b|<[^>\n]+>|\.\.\.)`)
+
 // hintRun is a dbguard command a hint names, with file and folder
 // arguments (".env backend/.env") but no placeholder such as COMMAND.
-var hintRun = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait)(?: (?:-?-?[A-Za-z0-9.][A-Za-z0-9./_-]*[A-Za-z0-9]|-?-?[A-Za-z0-9]|-1))*`)
+var hintRun = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: (?:-?-?[A-Za-z0-9.][A-Za-z0-9./_-]*[A-Za-z0-9]|-?-?[A-Za-z0-9]|-1|--))*`)
 
 // hintFlag is a flag a hint tells one to add to the command that printed it.
 var hintFlag = regexp.MustCompile(`\b(?:pass|with) (--[a-z][a-z-]*(?: [0-9]+s)?)`)
@@ -128,14 +137,16 @@ var hintFlag = regexp.MustCompile(`\b(?:pass|with) (--[a-z][a-z-]*(?: [0-9]+s)?)
 func TestEveryCommandHintRuns(t *testing.T) {
 	dbURL := pgtest.DB(t)
 	other := pgtest.DB(t)
+	verified, edited, tooled := pgtest.DB(t), pgtest.DB(t), pgtest.DB(t)
 	pooledA := "postgresql://app:npg_hintS3cret@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require"
 	pooledB := "postgresql://app:npg_hintS3cret@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require"
 	type state struct {
-		name  string
-		files map[string]string
-		stage bool // git add -A before running
-		cmds  []string
-		want  []string // hints this state must print, so the test cannot pass on silence
+		name   string
+		files  map[string]string
+		stage  bool               // git add -A before running
+		before func(t *testing.T) // sets the state up, in its folder
+		cmds   []string
+		want   []string // hints this state must print, so the test cannot pass on silence
 	}
 	states := []state{
 		{name: "conflict", files: map[string]string{".env": "DATABASE_URL=" + pooledA + "\n", "backend/.env": "DATABASE_URL=" + pooledB + "\n"},
@@ -154,6 +165,26 @@ func TestEveryCommandHintRuns(t *testing.T) {
 			want: []string{"dbguard migrate up"}},
 		{name: "hook", files: map[string]string{".env": "DATABASE_URL=" + pooledA + "\n", "backend/.env": "DATABASE_URL=" + pooledB + "\n"}, stage: true,
 			cmds: []string{"hook pre-commit"}},
+		{name: "hook credential", files: map[string]string{".env": "DATABASE_URL=" + other + "\n", "app.py": "DB = 'postgres://svc:npg_hintS3cretValue9@db.prod.internal/app'\n"}, stage: true,
+			cmds: []string{"hook pre-commit", "ci --offline --format text"}},
+		{name: "verify", files: map[string]string{".env": "DATABASE_URL=" + verified + "\n", "migrations/000001_a.up.sql": "CREATE TABLE hint_v (id int);",
+			"dbguard.yaml": "version: 1\nexpect:\n  hint_v:\n    id: int\n    email: text not null\n"},
+			cmds: []string{"migrate up", "verify", "schema snapshot", "doctor", "ci --format text"},
+			want: []string{"dbguard verify"}},
+		{name: "edited", files: map[string]string{".env": "DATABASE_URL=" + edited + "\n", "migrations/000001_users.up.sql": "CREATE TABLE hint_e (id int);"},
+			before: func(t *testing.T) {
+				if code := run([]string{"dbguard", "migrate", "up"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
+					t.Fatalf("migrate up: exit %d", code)
+				}
+				if err := os.WriteFile("migrations/000001_users.up.sql", []byte("CREATE TABLE hint_e (id int, extra int);"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			cmds: []string{"migrate status", "migrate up", "migrate accept 1", "ci --format text", "doctor"},
+			want: []string{"dbguard migrate create users_change", "dbguard migrate accept --yes 1"}},
+		{name: "tool", files: map[string]string{".env": "DATABASE_URL=" + tooled + "\n", "db/migrations/20240101000000_a.sql": "-- migrate:up\nCREATE TABLE hint_t (id int);\n-- migrate:down\nDROP TABLE hint_t;\n"},
+			cmds: []string{"migrate goto 1", "migrate history", "exec -- dbmate --url postgres://localhost/other up"},
+			want: []string{"dbguard exec -- dbmate status", "dbguard exec -- dbmate up"}},
 	}
 	// One table differs between the two databases, for schema diff.
 	psqlExec(t, dbURL, "CREATE TABLE hint_only_here (id int)")
@@ -182,6 +213,9 @@ func TestEveryCommandHintRuns(t *testing.T) {
 			t.Chdir(dir)
 			t.Setenv("DATABASE_URL", "")
 			os.Unsetenv("DATABASE_URL")
+			if s.before != nil {
+				s.before(t)
+			}
 			seen := map[string]bool{}
 			var hinted []string
 			stateErrs := map[string]bool{} // what is wrong in this state, as dbguard said it
@@ -194,6 +228,9 @@ func TestEveryCommandHintRuns(t *testing.T) {
 					}
 				}
 				families[strings.Fields(c)[0]] = true
+				if p := placeholder.FindString(stdout.String() + "\n" + stderr.String()); p != "" {
+					t.Errorf("dbguard %s prints a command with a placeholder, which does not run as printed: %q", c, p)
+				}
 				found := hintRun.FindAllString(stdout.String()+"\n"+stderr.String(), -1)
 				// "pass --allow-pending", "with --wait 30s": a flag for the
 				// command that printed it.

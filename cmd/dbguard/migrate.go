@@ -34,7 +34,7 @@ applied, and the migration in flight, so an edited or late-merged file is
 caught and a failed one is explained exactly.
 
 Examples:
-   dbguard migrate up                 golang-migrate, or alembic upgrade head, prisma migrate deploy, ...
+   dbguard migrate up                 golang-migrate, Alembic, Prisma, dbmate or goose
    dbguard migrate status --format json
    dbguard migrate create add_password_hash
    dbguard migrate plan               what the pending migrations will lock, rewrite and break

@@ -37,7 +37,7 @@ func wrap(text, indent string) string {
 	// A line that ends with a colon introduces the next: "ran: FILE",
 	// not "ran:; FILE".
 	text = output.Escape(strings.NewReplacer(":\r\n", ": ", ":\n", ": ", "\r\n", "; ", "\n", "; ").Replace(text))
-	words := strings.Fields(text)
+	words := strings.Fields(output.GlueCommands(text)) // a command is one word
 	var b strings.Builder
 	line := 0
 	for i, w := range words {
@@ -51,7 +51,7 @@ func wrap(text, indent string) string {
 		b.WriteString(w)
 		line += len(w)
 	}
-	return b.String()
+	return output.UnglueCommands(b.String())
 }
 
 // WriteText writes the diagnosis in 80 columns; colour only when asked
@@ -114,7 +114,11 @@ func (r *Report) writeEndpoints(line func(string, ...any), s style) {
 		line("")
 		line("%s", s.head("Endpoints"))
 		for _, e := range r.Endpoints {
-			line("  %s  %s", e.Label, e.URL)
+			if l := fmt.Sprintf("  %s  %s", e.Label, e.URL); output.Fits(l) {
+				line("%s", l)
+			} else {
+				line("  %s\n    %s", e.Label, e.URL) // a URL too long for one line
+			}
 			if e.Err != nil {
 				line("    %s %s", s.bad("unreachable:"), wrap(e.Err.Error(), "    "))
 				continue

@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
@@ -175,16 +174,18 @@ func describeKind(ep dburl.Endpoint) string {
 	return string(ep.Kind)
 }
 
-// WriteText writes the report for a person. verdict is [Report.Err].
+// WriteText writes the report for a person, in lines of at most
+// output.Width columns where the words allow: a table too wide for that
+// puts its long last column on lines of its own. verdict is [Report.Err].
 func (r *Report) WriteText(w io.Writer, verdict error) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, r.Root, r.Mode)
 
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\nenv files\n")
+	b.WriteString("\nenv files\n")
 	if len(r.Files) == 0 {
-		fmt.Fprintf(tw, "  (none found)\n")
+		b.WriteString("  (none found)\n")
 	}
+	var rows [][]string
 	for _, f := range r.Files {
 		status := map[Status]string{
 			InEffect:  "loaded",
@@ -193,23 +194,16 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 			TestLocal: "not loaded in mode test",
 			NotRead:   "not read by the loaders in use",
 		}[f.Status]
-		fmt.Fprintf(tw, "  %s\t%s\n", output.Escape(f.Path), status)
+		rows = append(rows, []string{"  " + output.Escape(f.Path), status})
 	}
-	fmt.Fprintf(tw, "\ndefinitions\n")
+	writeLines(&b, output.Columns(rows))
+
+	b.WriteString("\ndefinitions\n")
 	if len(r.Sources) == 0 {
-		fmt.Fprintf(tw, "  (none)\n")
+		b.WriteString("  (none)\n")
 	}
-	for _, s := range r.Sources {
-		note := ""
-		if !s.InEffect {
-			note = "  (shadowed)"
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s%s\n", s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted(), note)
-	}
-	r.writeLoaders(tw)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	r.writeDefinitions(&b)
+	r.writeLoaders(&b)
 
 	for _, set := range []struct {
 		what string
@@ -226,7 +220,13 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 		for i, db := range set.dbs {
 			fmt.Fprintf(&b, "  %d) %s\n", i+1, db.ID)
 			for _, s := range db.Sources {
-				fmt.Fprintf(&b, "       %s %s = %s\n", s.Def.Location(), s.Var, s.URL.Redacted())
+				// The URL is under definitions too: where it does not fit,
+				// the location says which one.
+				def := fmt.Sprintf("       %s %s = %s", s.Def.Location(), s.Var, s.URL.Redacted())
+				if !output.Fits(def) {
+					def = fmt.Sprintf("       %s %s, %s", s.Def.Location(), s.Var, describeKind(s.Endpoint))
+				}
+				b.WriteString(def + "\n")
 				for _, v := range s.Via {
 					fmt.Fprintf(&b, "         via %s\n", v)
 				}
@@ -235,34 +235,94 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 				}
 			}
 			for _, reader := range db.Readers {
-				fmt.Fprintf(&b, "       read by %s\n", reader)
+				fmt.Fprintf(&b, "%s\n", output.Wrap("       read by "+reader, output.Width, "         "))
 			}
 		}
 	}
 
 	b.WriteString("\n")
-	tw = tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	rows = nil
 	if r.Effective != nil && !r.Conflict() {
 		note := ""
 		if len(r.Effective.CompletedFrom) > 0 {
 			note = "; the driver adds " + strings.Join(r.Effective.CompletedFrom, ", ")
 		}
-		fmt.Fprintf(tw, "database\t%s\t(%s%s)\n", r.Effective.ID, r.Effective.Def.Location(), note)
+		rows = append(rows, []string{"database", r.Effective.ID.String(), fmt.Sprintf("(%s%s)", r.Effective.Def.Location(), note)})
 		switch {
 		case r.MigrateURL == nil:
-			fmt.Fprintf(tw, "migrations use\tunknown: %s is pooled and has no known direct URL\n", r.URLVar)
+			rows = append(rows, []string{"migrations use", fmt.Sprintf("unknown: %s is pooled and has no known direct URL", r.URLVar)})
 		case r.Migrate.Endpoint.Rewritten():
-			fmt.Fprintf(tw, "migrations use\t%s\t(%s %s, rewritten from pooled: %s)\n", r.MigrateURL.Redacted(), r.Migrate.Def.Location(), r.Migrate.Var, r.Migrate.Endpoint.Provider)
+			rows = append(rows, []string{"migrations use", r.MigrateURL.Redacted(), fmt.Sprintf("(%s %s, rewritten from pooled: %s)", r.Migrate.Def.Location(), r.Migrate.Var, r.Migrate.Endpoint.Provider)})
 		default:
-			fmt.Fprintf(tw, "migrations use\t%s\t(%s %s, direct)\n", r.MigrateURL.Redacted(), r.Migrate.Def.Location(), r.Migrate.Var)
+			rows = append(rows, []string{"migrations use", r.MigrateURL.Redacted(), fmt.Sprintf("(%s %s, direct)", r.Migrate.Def.Location(), r.Migrate.Var)})
 		}
 	}
-	fmt.Fprintf(tw, "verdict\t%s\n", verdictLine(r, verdict))
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	rows = append(rows, []string{"verdict", verdictLine(r, verdict)})
+	writeLines(&b, fitLast(rows, ""))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeLines writes each line and a line break.
+func writeLines(b *strings.Builder, lines []string) {
+	for _, l := range lines {
+		b.WriteString(l + "\n")
+	}
+}
+
+// fitLast lays rows out as a table; a row of three or more cells whose
+// line is wider than output.Width puts its last cells on lines of their
+// own, indented by indent and four spaces, as many as it takes to fit.
+func fitLast(rows [][]string, indent string) []string {
+	var lines []string
+	for i, l := range output.Columns(rows) {
+		r := rows[i]
+		if output.Fits(l) || len(r) < 3 {
+			lines = append(lines, l)
+			continue
+		}
+		keep := len(r) - 1
+		head := strings.TrimRight(strings.TrimSuffix(l, r[keep]), " ")
+		for keep > 1 && !output.Fits(head) {
+			keep--
+			head = strings.TrimRight(strings.TrimSuffix(head, r[keep]), " ")
+		}
+		lines = append(lines, head)
+		for _, c := range r[keep:] {
+			lines = append(lines, output.Wrap(indent+"    "+c, output.Width, indent+"    "))
+		}
+	}
+	return lines
+}
+
+// writeDefinitions lists every definition of a URL variable: where, which
+// variable, what kind of endpoint, the URL.
+func (r *Report) writeDefinitions(b *strings.Builder) {
+	var rows [][]string
+	for _, s := range r.Sources {
+		note := ""
+		if !s.InEffect {
+			note = "  (shadowed)"
+		}
+		rows = append(rows, []string{"  " + s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted() + note})
+	}
+	lines := output.Columns(rows)
+	if !output.Fits(lines...) {
+		// The URL on a line of its own; (shadowed) stays with the location.
+		var heads [][]string
+		for _, s := range r.Sources {
+			kind := describeKind(s.Endpoint)
+			if !s.InEffect {
+				kind += "  (shadowed)"
+			}
+			heads = append(heads, []string{"  " + s.Def.Location(), s.Var, kind})
+		}
+		lines = nil
+		for i, l := range output.Columns(heads) {
+			lines = append(lines, l, "    "+r.Sources[i].URL.Redacted())
+		}
+	}
+	writeLines(b, lines)
 }
 
 func verdictLine(r *Report, verdict error) string {
@@ -282,8 +342,8 @@ func verdictLine(r *Report, verdict error) string {
 // loaders reading the same thing in one folder on one line: the heart of
 // the verdict. Where many folders read alike (a monorepo), they share one
 // line naming the first and how many more.
-func (r *Report) writeLoaders(tw io.Writer) {
-	fmt.Fprintf(tw, "\nloaders (mode %s)\n", r.Mode)
+func (r *Report) writeLoaders(b *strings.Builder) {
+	fmt.Fprintf(b, "\nloaders (mode %s)\n", r.Mode)
 	type row struct {
 		what, db, why string
 		lrs           []*LoaderReading
@@ -329,18 +389,37 @@ func (r *Report) writeLoaders(tw io.Writer) {
 		}
 		groups[shape] = append(groups[shape], x)
 	}
+	// One row a line when they fit; else what is read and the database
+	// first, who reads it and why below, wrapped.
+	var table [][]string
+	var who []string
 	for _, shape := range shapes {
 		g := groups[shape]
 		if len(g) <= 3 {
 			for _, x := range g {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t(%s)\n", labels(x.lrs), x.what, x.db, x.why)
+				table = append(table, []string{"  " + labels(x.lrs), x.what, x.db, "(" + x.why + ")"})
+				who = append(who, labels(x.lrs)+" ("+x.why+")")
 			}
 			continue
 		}
 		x := g[0]
-		fmt.Fprintf(tw, "  %s and %d more folders alike\t%s and %d more\t%s\t(%s)\n", labels(x.lrs), len(g)-1, x.what, len(g)-1, x.db, x.why)
+		more := fmt.Sprintf(" and %d more folders alike", len(g)-1)
+		table = append(table, []string{"  " + labels(x.lrs) + more, fmt.Sprintf("%s and %d more", x.what, len(g)-1), x.db, "(" + x.why + ")"})
+		who = append(who, labels(x.lrs)+more+" ("+x.why+")")
 	}
+	lines := output.Columns(table)
+	if !output.Fits(lines...) {
+		var heads [][]string
+		for _, t := range table {
+			heads = append(heads, []string{"  " + t[1], t[2]})
+		}
+		lines = nil
+		for i, l := range output.Columns(heads) {
+			lines = append(lines, strings.TrimRight(l, " "), output.Wrap("    read by "+who[i], output.Width, "    "))
+		}
+	}
+	writeLines(b, lines)
 	if len(rows) == 0 {
-		fmt.Fprintf(tw, "  (none reads a file)\n")
+		b.WriteString("  (none reads a file)\n")
 	}
 }

@@ -151,12 +151,12 @@ func (e *ConflictError) Error() string {
 func (e *ConflictError) Hint() string {
 	h := ""
 	if len(e.Who) > 0 {
-		h = strings.Join(e.Who, ", ") + "; "
+		h = strings.Join(e.Who, "; ") + "; "
 	}
 	if len(e.Files) == 2 {
 		h += "see how their schemas differ with: dbguard schema diff " + e.Files[0] + " " + e.Files[1] + "; "
 	}
-	return h + "make every env file name the same database (or delete the stale ones), then run: dbguard env"
+	return h + "make every env file name one database (or delete the stale ones); then run: dbguard env"
 }
 
 // conflictReaders says, per database in conflict, where the programs that
@@ -179,6 +179,9 @@ func (r *Report) conflictReaders() []string {
 			}
 		}
 		w := d.Sources[0].Def.Location()
+		if len(places) > 3 {
+			places = append(places[:2], fmt.Sprintf("%d more folders", len(places)-2))
+		}
 		if len(places) > 0 {
 			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
 		}
@@ -216,7 +219,19 @@ func (e *NoURLError) Error() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("%s is set but empty (%s), and no loader reads another value for it (mode %s)", e.Var, e.Empty, e.Mode)
 	}
-	return fmt.Sprintf("%s is not set in the environment nor in any env file in effect under %s (mode %s)", e.Var, e.Root, e.Mode)
+	return fmt.Sprintf("no env file under %s nor the environment sets %s (mode %s)", fromHere(e.Root), e.Var, e.Mode)
+}
+
+// fromHere is the folder dir as a person here would type it: relative to
+// the working directory ("." for it), absolute only when no relative path
+// leads there. A CI log then shows no runner's checkout path.
+func fromHere(dir string) string {
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(dir) {
+		if rel, err := filepath.Rel(wd, dir); err == nil {
+			return rel
+		}
+	}
+	return dir
 }
 
 // Hint names the next step.
@@ -224,7 +239,7 @@ func (e *NoURLError) Hint() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("give %s a value there (or unset it: an empty variable still hides the env files from most loaders), then run: dbguard env", e.Var)
 	}
-	return fmt.Sprintf("add %s=postgres://... to %s/.env, or check --mode, env.files and env.loaders in dbguard.yaml", e.Var, e.Root)
+	return fmt.Sprintf("add %s=postgres://... to %s; or check --mode, env.files and env.loaders in dbguard.yaml", e.Var, filepath.Join(fromHere(e.Root), ".env"))
 }
 
 // StrictError means warnings were found under --strict.

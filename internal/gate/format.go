@@ -30,7 +30,10 @@ func (f Finding) Location() string {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for _, c := range r.Checks {
-		fmt.Fprintf(&b, "%-5s %-12s %s\n", strings.ToUpper(string(statusWord(c.Status))), c.Name, output.Escape(c.Summary))
+		// Long lines wrap at spaces (a message from outside is escaped
+		// first, so it has no line breaks of its own to add).
+		head := fmt.Sprintf("%-5s %-12s %s", strings.ToUpper(string(statusWord(c.Status))), c.Name, output.Escape(c.Summary))
+		fmt.Fprintf(&b, "%s\n", output.Wrap(head, output.Width, strings.Repeat(" ", 19)))
 		for _, f := range c.Findings {
 			loc := output.Escape(f.Location())
 			if loc != "" {
@@ -50,7 +53,7 @@ func (r *Report) WriteText(w io.Writer) error {
 					loc = strings.TrimSuffix(loc, ": ")
 				}
 			}
-			fmt.Fprintf(&b, "      %s: %s%s\n", f.Severity, loc, output.Escape(msg))
+			fmt.Fprintf(&b, "%s\n", output.Wrap(fmt.Sprintf("      %s: %s%s", f.Severity, loc, output.Escape(msg)), output.Width, "        "))
 		}
 	}
 	fmt.Fprintf(&b, "\nCI gate: %s\n", r.Status)

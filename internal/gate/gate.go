@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -480,7 +481,21 @@ func (e *GateError) ExitCode() int {
 
 // Hint names the next step.
 func (e *GateError) Hint() string {
-	return "run the failing checks locally for details: dbguard env, dbguard migrate status, dbguard verify"
+	// Only the commands of the checks that failed: each runs in the state
+	// that failed them (migrate status would be a usage error in a project
+	// with no migrations folder, whose gate failed on credentials).
+	local := map[string]string{"env": "dbguard env", "connection": "dbguard doctor", "migrations": "dbguard migrate status",
+		"schema": "dbguard verify", "plan": "dbguard migrate plan"}
+	var cmds []string
+	for _, c := range e.Checks {
+		if cmd := local[c]; cmd != "" && !slices.Contains(cmds, cmd) {
+			cmds = append(cmds, cmd)
+		}
+	}
+	if len(cmds) == 0 {
+		return "fix what the findings above name at file:line, then run the gate again"
+	}
+	return "for details run: " + strings.Join(cmds, ", ")
 }
 
 // locate makes every finding's file relative to the repository root (git's

@@ -12,6 +12,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 )
 
@@ -107,7 +108,8 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 }
 
 // Describe is the line shown before touching the database: which one, and
-// how dbguard got to its URL. It never shows the password.
+// how dbguard got to its URL, the URL on a line of its own when the line
+// would not fit a terminal. It never shows the password.
 func (t *Target) Describe() string {
 	src := t.Report.Migrate
 	if t.ThroughPooler || src == nil {
@@ -120,5 +122,14 @@ func (t *Target) Describe() string {
 	case src.Endpoint.Rewritten():
 		how = "direct, rewritten from pooled (" + src.Endpoint.Provider + ")"
 	}
-	return fmt.Sprintf("database %s [%s] from %s %s: %s", pg.Target(t.URL), how, src.Def.Location(), src.Var, t.URL.Redacted())
+	line := fmt.Sprintf("database %s [%s] from %s %s: %s", pg.Target(t.URL), how, src.Def.Location(), src.Var, t.URL.Redacted())
+	if !output.Fits("dbguard: " + line) {
+		// The URL on a line of its own, so both fit a terminal.
+		line = fmt.Sprintf("database %s [%s] from %s %s:", pg.Target(t.URL), how, src.Def.Location(), src.Var)
+		if !output.Fits("dbguard: " + line) {
+			line = fmt.Sprintf("database %s [%s]\n    from %s %s:", pg.Target(t.URL), how, src.Def.Location(), src.Var)
+		}
+		line += "\n    " + t.URL.Redacted()
+	}
+	return line
 }

@@ -219,9 +219,12 @@ const (
 // run guards, opens a migration session and runs f in it.
 func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, then after) error {
 	if o.other() {
-		instead := fmt.Sprintf("run %s's own command behind the guard: dbguard exec -- %s ARGS", o.Tool.Kind, o.Tool.Kind)
-		if o.Tool.Kind == tool.Command {
-			instead = "run your own command behind the guard: dbguard exec -- COMMAND"
+		// A command that runs as printed: the tool's own status, behind
+		// the guard (dbguard exec sets its URL and folder).
+		status := map[tool.Kind]string{tool.Alembic: "alembic current", tool.Prisma: "prisma migrate status", tool.Dbmate: "dbmate status", tool.Goose: "goose status"}[o.Tool.Kind]
+		instead := fmt.Sprintf("use %s's own commands behind the guard, as: dbguard exec -- %s", o.Tool.Kind, status)
+		if status == "" {
+			instead = "migrations.command in dbguard.yaml runs this project's migrations: dbguard migrate up; dbguard migrate status"
 		}
 		return &tool.UnsupportedError{Kind: o.Tool.Kind, Instead: instead}
 	}

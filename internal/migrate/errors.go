@@ -3,8 +3,10 @@ package migrate
 import (
 	"cmp"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -213,7 +215,7 @@ func (e *EditedError) Error() string {
 // Hint names the next step.
 func (e *EditedError) Hint() string {
 	x := e.Edited[0]
-	return fmt.Sprintf("undo the edit (git log -p -- %s shows it) and put the change in a new migration: dbguard migrate create NAME; if the edit changes nothing that must run again (a comment, whitespace), accept it: dbguard migrate accept %d", x.File, x.Version)
+	return fmt.Sprintf("undo the edit (git log -p -- %s shows it) and put the change in a new migration: dbguard migrate create %s; if the edit changes nothing that must run again (a comment, whitespace), accept it: dbguard migrate accept %d", output.ShellWord(x.File), newName(x.File, "_change"), x.Version)
 }
 
 // LateError is migrations below the recorded version that were never
@@ -236,7 +238,7 @@ func (e *LateError) Error() string {
 
 // Hint names the next step.
 func (e *LateError) Hint() string {
-	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create NAME"
+	return "apply them now, below the newer ones: dbguard migrate up --allow-out-of-order; or, if they depend on the newer ones, move their SQL into a new migration: dbguard migrate create " + newName(e.Files[0], "")
 }
 
 // AcceptError is accept of an edited file, before anything is recorded:
@@ -278,9 +280,9 @@ func (e *AcceptError) Error() string {
 // Hint names the next step.
 func (e *AcceptError) Hint() string {
 	if e.Missing != "" {
-		return fmt.Sprintf("undo the edit (git checkout -- %s) and put the new SQL in a new migration: dbguard migrate create NAME", e.File)
+		return fmt.Sprintf("undo the edit (git checkout -- %s) and put the new SQL in a new migration: dbguard migrate create %s", output.ShellWord(e.File), newName(e.File, "_change"))
 	}
-	return fmt.Sprintf("if the edit changes nothing that must run (a comment, whitespace, a reformat), accept it with: dbguard migrate accept --yes %d; otherwise undo it and put the change in a new migration: dbguard migrate create NAME", e.Version)
+	return fmt.Sprintf("if the edit changes nothing that must run (a comment, whitespace, a reformat), accept it with: dbguard migrate accept --yes %d; otherwise undo it and put the change in a new migration: dbguard migrate create %s", e.Version, newName(e.File, "_change"))
 }
 
 // notApplied is accept on a version the ledger has not applied.
@@ -574,4 +576,26 @@ func (e *PendingError) Hint() string {
 		return "wait for it to finish, then check again with: dbguard migrate status"
 	}
 	return "apply them with: dbguard migrate up"
+}
+
+// newName is a name for a new migration taken from file's ("000003_add_users.up.sql"
+// gives add_users, plus suffix), for a hint that runs as printed: only
+// letters, digits and underscores, since the file name comes from the
+// repository and the hint is pasted into a shell.
+func newName(file, suffix string) string {
+	base := filepath.Base(file)
+	if _, rest, ok := strings.Cut(base, "_"); ok {
+		base = rest
+	}
+	base, _, _ = strings.Cut(base, ".")
+	name := strings.Map(func(r rune) rune {
+		if r == '_' || r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			return r
+		}
+		return -1
+	}, base)
+	if name == "" {
+		return "change"
+	}
+	return name + suffix
 }

@@ -339,11 +339,28 @@ func shortSum(s string) string {
 	return s
 }
 
-// joinInts prints versions for messages.
+// joinInts prints versions for messages, in one short line however many
+// there are: a run of three or more consecutive versions as "first-last",
+// and past eight parts, the first six, how many more, and the last (the
+// JSON of migrate status lists them all).
 func joinInts(vs []int) string {
-	s := make([]string, len(vs))
-	for i, v := range vs {
-		s[i] = fmt.Sprint(v)
+	var parts []string
+	for i := 0; i < len(vs); {
+		j := i
+		for j+1 < len(vs) && vs[j+1] == vs[j]+1 {
+			j++
+		}
+		if j-i >= 2 {
+			parts = append(parts, fmt.Sprintf("%d-%d", vs[i], vs[j]))
+		} else {
+			for k := i; k <= j; k++ {
+				parts = append(parts, fmt.Sprint(vs[k]))
+			}
+		}
+		i = j + 1
 	}
-	return strings.Join(s, ", ")
+	if len(parts) > 8 {
+		parts = append(parts[:6:6], fmt.Sprintf("... (%d more) ...", len(parts)-7), parts[len(parts)-1])
+	}
+	return strings.Join(parts, ", ")
 }

@@ -321,3 +321,26 @@ func TestLedgerCommittedBeforeRecorded(t *testing.T) {
 		t.Errorf("version %d %v", v, d)
 	}
 }
+
+// Adopting 270 migrations used to print 270 versions on one line.
+func TestJoinIntsIsShort(t *testing.T) {
+	var many, stamps []int
+	for v := 1; v <= 270; v++ {
+		many = append(many, v)
+		stamps = append(stamps, 20240000+v*100)
+	}
+	for _, c := range []struct {
+		vs   []int
+		want string
+	}{
+		{[]int{3}, "3"},
+		{[]int{1, 2, 4}, "1, 2, 4"},
+		{[]int{1, 2, 3, 7, 9, 10, 11, 12}, "1-3, 7, 9-12"},
+		{many, "1-270"},
+		{stamps, "20240100, 20240200, 20240300, 20240400, 20240500, 20240600, ... (263 more) ..., 20267000"},
+	} {
+		if got := joinInts(c.vs); got != c.want {
+			t.Errorf("joinInts(%d versions) = %q, want %q", len(c.vs), got, c.want)
+		}
+	}
+}

@@ -89,7 +89,7 @@ func Scan(dir string) (*Source, error) {
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &SourceError{Path: dir, Msg: "no migrations folder here",
-				Fix: "create the first migration with: dbguard migrate create NAME (or set migrations.dir in dbguard.yaml)"}
+				Fix: "create the first migration with: dbguard migrate create init (or set migrations.dir in dbguard.yaml)"}
 		}
 		return nil, &SourceError{Path: dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err),
 			Fix: "check the folder's permissions"}

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dbguard/dbguard/internal/output"
 )
@@ -235,7 +237,11 @@ func (s *Status) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "version\t%s\n\n", ver)
 	for _, m := range s.Migrations {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\n", m.State, m.Version, m.Up)
+		file := m.Up
+		if m.State == Failed && s.dirty != nil && s.dirty.Entry != nil && s.dirty.Entry.Direction == DirDown && m.Down != "" {
+			file = m.Down // the file that failed: the explanation names it too
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\n", m.State, m.Version, file)
 	}
 	if len(s.Migrations) > 0 {
 		fmt.Fprintln(tw)
@@ -258,10 +264,13 @@ func (s *Status) WriteText(w io.Writer) error {
 	return tw.Flush()
 }
 
-// WriteHistory prints the ledger for a person, oldest first.
+// WriteHistory prints the ledger for a person, oldest first, in lines of
+// at most output.Width columns: an error ends its row, cut to what fits
+// (--format json has it whole), or goes on a line of its own below; a
+// table too wide for the file names puts each file on the line below.
 func WriteHistory(w io.Writer, entries []Entry) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTARTED (UTC)\tWHAT\tVERSION\tFILE\tSTATE\tTOOK\tBY\tSHA256  ERROR")
+	head := []string{"ID", "STARTED (UTC)", "WHAT", "VERSION", "FILE", "STATE", "TOOK", "BY", "SHA256"}
+	rows := [][]string{head}
 	for _, e := range entries {
 		what := e.Direction
 		if e.OutOfOrder {
@@ -275,16 +284,56 @@ func WriteHistory(w io.Writer, entries []Entry) error {
 		if file == "" {
 			file = e.Name
 		}
-		// The error ends the row, after the last column, so one long error
-		// does not pad every other row to its width.
-		why := ""
-		if e.Error != "" {
-			why = "  " + e.Error
-		}
 		// The ledger is a table anyone with the role can write: its text
 		// is shown escaped, one line a row.
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s%s\n", e.ID, e.StartedAt.UTC().Format("2006-01-02 15:04:05"), output.Escape(what), e.Version,
-			output.Escape(file), output.Escape(e.State), took, output.Escape(who(e)), output.Escape(shortSum(e.Checksum)), output.Escape(why))
+		rows = append(rows, []string{fmt.Sprint(e.ID), e.StartedAt.UTC().Format("2006-01-02 15:04:05"), output.Escape(what), fmt.Sprint(e.Version),
+			output.Escape(file), output.Escape(e.State), took, output.Escape(who(e)), output.Escape(shortSum(e.Checksum))})
 	}
-	return tw.Flush()
+	lines := output.Columns(rows)
+	fileBelow := !output.Fits(lines...)
+	if fileBelow {
+		for i, r := range rows {
+			rows[i] = append(r[:4:4], r[5:]...)
+		}
+		lines = output.Columns(rows)
+	}
+	var b strings.Builder
+	if fileBelow {
+		b.WriteString(strings.TrimRight(lines[0], " ") + "\n    FILE: ERROR\n")
+	} else {
+		b.WriteString(strings.TrimRight(lines[0], " ") + "  ERROR\n")
+	}
+	for i, e := range entries {
+		line, why := strings.TrimRight(lines[i+1], " "), output.Escape(e.Error)
+		var below string
+		switch {
+		case fileBelow:
+			below = "    " + output.Escape(e.File)
+			if e.File == "" {
+				below = "    " + output.Escape(e.Name)
+			}
+			if why != "" {
+				below = clipTo(below+": "+why, output.Width)
+			}
+		case why != "" && output.Width-len(line)-2 >= 30:
+			line = clipTo(line+"  "+why, output.Width)
+		case why != "":
+			below = clipTo("    "+why, output.Width)
+		}
+		b.WriteString(line + "\n")
+		if below != "" {
+			b.WriteString(below + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// clipTo cuts s to n columns, ending it with "..." when cut.
+func clipTo(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-3]) + "..."
 }

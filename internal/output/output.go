@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -106,9 +107,34 @@ type Talk struct{ W io.Writer }
 // Every control character but the line breaks of dbguard's own multi-line
 // messages is escaped here, whatever the message quotes (a file name, a
 // server's message): no CR or escape sequence reaches the terminal.
+//
+// A hint wider than Width is cut at its "; " into several hint lines, as
+// many clauses a line as fit: a command inside a clause stays whole. A
+// warning wider than Width wraps at spaces, continuation lines indented
+// like an error's.
 func (t Talk) line(level, format string, args ...any) {
 	msg := EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), "."))
-	fmt.Fprintf(t.W, "dbguard: %s%s\n", level, msg)
+	prefix := "dbguard: " + level
+	if level == "warning: " && !strings.Contains(msg, "\n") {
+		msg = Wrap(msg, Width-len(prefix), "    ")
+	}
+	if level != "hint: " || strings.Contains(msg, "\n") || Fits(prefix+msg) {
+		fmt.Fprintf(t.W, "%s%s\n", prefix, msg)
+		return
+	}
+	line := ""
+	for _, part := range clauses(msg) {
+		switch {
+		case line == "":
+			line = part
+		case Fits(prefix + line + "; " + part):
+			line += "; " + part
+		default:
+			fmt.Fprintf(t.W, "%s%s\n", prefix, line)
+			line = part
+		}
+	}
+	fmt.Fprintf(t.W, "%s%s\n", prefix, line)
 }
 
 // Errorf reports a failure.
@@ -196,4 +222,124 @@ func Render(w io.Writer, f Format, v any, writers map[Format]func(io.Writer) err
 		return write(w)
 	}
 	return text(w)
+}
+
+// Width is the widest line dbguard's text output aims for: a terminal of
+// 100 columns shows every line whole. A single word wider than that (a long
+// URL) is never split, so it may still overflow.
+const Width = 100
+
+// Wrap folds text at spaces into lines of at most width columns, starting
+// each continuation line with indent. Words are never split, so a command
+// or a URL inside text stays whole on one line, and so does a dbguard
+// command (GlueCommands). Leading spaces are kept.
+func Wrap(text string, width int, indent string) string {
+	text = GlueCommands(text)
+	var b strings.Builder
+	line, started := 0, false
+	for rest := text; rest != ""; {
+		// The next word and the spaces before it, kept as they are.
+		word := strings.TrimLeft(rest, " ")
+		gap := len(rest) - len(word)
+		if i := strings.IndexByte(word, ' '); i >= 0 {
+			word = word[:i]
+		}
+		rest = rest[gap+len(word):]
+		n := utf8.RuneCountInString(word)
+		if started && word != "" && line+gap+n > width {
+			b.WriteString("\n" + indent)
+			line = utf8.RuneCountInString(indent)
+			gap = 0
+		}
+		b.WriteString(strings.Repeat(" ", gap) + word)
+		line += gap + n
+		started = started || word != ""
+	}
+	return UnglueCommands(b.String())
+}
+
+// command is a dbguard command inside text: its words up to what ends it.
+var command = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: [^\s;,()]+)*`)
+
+// glue stands for a space inside a command while text is folded.
+const glue = "\x00"
+
+// GlueCommands joins the words of every dbguard command in text so that a
+// fold at spaces never cuts one: a hint's command stays on one line, to be
+// copied whole. UnglueCommands undoes it.
+func GlueCommands(text string) string {
+	return command.ReplaceAllStringFunc(text, func(c string) string { return strings.ReplaceAll(c, " ", glue) })
+}
+
+// UnglueCommands puts back the spaces GlueCommands took.
+func UnglueCommands(text string) string { return strings.ReplaceAll(text, glue, " ") }
+
+// Columns lays rows out as a table: each cell but the last padded to its
+// column's widest cell and two spaces, as text/tabwriter does, returning
+// one string per row (so other lines can be put between the rows).
+func Columns(rows [][]string) []string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r[:max(len(r)-1, 0)] {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	out := make([]string, len(rows))
+	for k, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		out[k] = b.String()
+	}
+	return out
+}
+
+// Fits reports whether every line fits in Width columns.
+func Fits(lines ...string) bool {
+	for _, l := range lines {
+		if utf8.RuneCountInString(l) > Width {
+			return false
+		}
+	}
+	return true
+}
+
+// ShellWord is w as a POSIX shell reads it back as one word: as it is when
+// it holds only characters no shell expands, else single-quoted. A hint
+// that names a file from a repository ("git log -p -- FILE") is pasted
+// into a shell: a name like $(rm -rf ~) must stay a name.
+func ShellWord(w string) string {
+	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
+		return w
+	}
+	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+}
+
+// clauses splits a hint at "; ", but not inside a single-quoted word (a
+// file name quoted by ShellWord stays whole) nor inside parentheses.
+func clauses(msg string) []string {
+	var out []string
+	quoted, depth, start := false, 0, 0
+	for i := 0; i < len(msg); i++ {
+		switch {
+		case msg[i] == '\'':
+			quoted = !quoted
+		case !quoted && msg[i] == '(':
+			depth++
+		case !quoted && msg[i] == ')' && depth > 0:
+			depth--
+		case !quoted && depth == 0 && strings.HasPrefix(msg[i:], "; "):
+			out = append(out, msg[start:i])
+			start = i + 2
+			i++
+		}
+	}
+	return append(out, msg[start:])
 }

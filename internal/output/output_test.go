@@ -161,3 +161,43 @@ func TestRedactorSecretLimits(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", b.String(), want)
 	}
 }
+
+func TestWrap(t *testing.T) {
+	for _, c := range []struct {
+		text, indent string
+		width        int
+		want         string
+	}{
+		{"PASS  env  one database", "  ", 100, "PASS  env  one database"},
+		{"  read by a, b, c in the root", "    ", 16, "  read by a, b,\n    c in the\n    root"},
+		{"a https://a-very-long-url.example/x b", "  ", 10, "a\n  https://a-very-long-url.example/x\n  b"},
+		{"ERROR env   x y", "      ", 13, "ERROR env   x\n      y"},
+		{"fix: run dbguard migrate create users_change; then x", "  ", 30, "fix: run\n  dbguard migrate create users_change;\n  then x"},
+	} {
+		if got := Wrap(c.text, c.width, c.indent); got != c.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.text, c.width, got, c.want)
+		}
+	}
+}
+
+// A long hint becomes several hint lines, cut at "; " but never inside a
+// quoted file name, and each fits 100 columns.
+func TestHintLinesFit(t *testing.T) {
+	var b strings.Builder
+	Talk{W: &b}.Hintf("undo the edit (git log -p -- 'm/1_a; b.up.sql' shows it) and put the change in a new migration: dbguard migrate create a_change; if the edit changes nothing, accept it: dbguard migrate accept 1")
+	want := "dbguard: hint: undo the edit (git log -p -- 'm/1_a; b.up.sql' shows it) and put the change in a new migration: dbguard migrate create a_change\n" +
+		"dbguard: hint: if the edit changes nothing, accept it: dbguard migrate accept 1\n"
+	if b.String() != want {
+		t.Errorf("got\n%swant\n%s", b.String(), want)
+	}
+	b.Reset()
+	Talk{W: &b}.Hintf("install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or set schema.shadow_url in dbguard.yaml")
+	if strings.Count(b.String(), "\n") != 1 {
+		t.Errorf("a hint was cut inside parentheses: %q", b.String())
+	}
+	b.Reset()
+	Talk{W: &b}.Hintf("short; and short")
+	if b.String() != "dbguard: hint: short; and short\n" {
+		t.Errorf("a hint that fits was cut: %q", b.String())
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // KindOf is the migration tool a dbguard exec command line runs, "" for
@@ -52,31 +53,37 @@ var gooseDrivers = []string{"postgres", "pgx", "redshift", "mysql", "sqlite3", "
 // (dbmate --url, goose postgres DSN, prisma --url): dbguard would set the
 // guarded URL and the tool would connect to the one on its command line.
 func (p *Project) CheckArgs(args []string) error {
-	own := ""
+	own, at, n := "", 0, 0 // the words args[at:at+n] name the database
 	switch p.Kind {
 	case Dbmate:
-		for _, a := range args[1:] {
-			flag, _, _ := strings.Cut(a, "=")
+		for i, a := range args[1:] {
+			flag, _, hasValue := strings.Cut(a, "=")
 			if slices.Contains([]string{"--url", "-u", "--env", "-e"}, flag) {
-				own = flag
+				own, at, n = flag, i+1, 2
+				if hasValue {
+					n = 1
+				}
 				break
 			}
 		}
 	case Goose:
-		for _, a := range args[1:] {
+		for i, a := range args[1:] {
 			if strings.HasPrefix(a, "-") {
 				continue
 			}
 			if slices.Contains(gooseDrivers, a) {
-				own = a + " DSN"
+				own, at, n = a+" DSN", i+1, 2
 			}
 			break
 		}
 	case Prisma:
-		for _, a := range args[1:] {
-			flag, _, _ := strings.Cut(a, "=")
+		for i, a := range args[1:] {
+			flag, _, hasValue := strings.Cut(a, "=")
 			if strings.HasSuffix(flag, "-url") && strings.HasPrefix(flag, "--") || flag == "--url" {
-				own = flag
+				own, at, n = flag, i+1, 2
+				if hasValue {
+					n = 1
+				}
 				break
 			}
 		}
@@ -84,9 +91,17 @@ func (p *Project) CheckArgs(args []string) error {
 	if own == "" {
 		return nil
 	}
+	// The command as typed without those words: it runs as printed, and
+	// the URL they held is never shown.
+	var rest []string
+	for i, a := range args {
+		if i < at || i >= at+n {
+			rest = append(rest, output.ShellWord(a))
+		}
+	}
 	return &exitcode.Advice{Code: exitcode.Usage,
-		Msg:  fmt.Sprintf("%s on %s's command line names its own database; dbguard exec hands it the guarded one in its environment", own, p.Kind),
-		Next: fmt.Sprintf("drop %s and run: dbguard exec -- %s ARGS (dbguard sets %s)", own, p.Kind, strings.Join(p.urlVarsFor(), ", "))}
+		Msg:  fmt.Sprintf("%s on %s's command line names its own database; exec hands it the guarded one in its environment", own, p.Kind),
+		Next: fmt.Sprintf("drop %s (dbguard sets %s) and run: dbguard exec -- %s", own, strings.Join(p.urlVarsFor(), ", "), strings.Join(rest, " "))}
 }
 
 // urlVarsFor names the variables the tool reads its URL from, for a hint.

@@ -245,7 +245,7 @@ func (e *UnsupportedError) ExitCode() int { return exitcode.Usage }
 
 func (e *UnsupportedError) Error() string {
 	if e.Command == "" {
-		return fmt.Sprintf("this dbguard migrate subcommand works with golang-migrate only; this project's migrations run with %s", e.Kind)
+		return fmt.Sprintf("this migrate subcommand works with golang-migrate only; this project's migrations run with %s", e.Kind)
 	}
 	return fmt.Sprintf("dbguard migrate %s is not available with %s", e.Command, e.Kind)
 }

@@ -73,10 +73,10 @@ func (e *DiffError) Error() string {
 func (e *DiffError) Hint() string {
 	for _, s := range e.Sources {
 		if strings.Contains(s, " models (") {
-			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only) and run dbguard migrate up, or fix the model it names"
+			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only); then run: dbguard migrate up; or fix the model it names"
 		}
 	}
-	return "apply the missing migration (dbguard migrate status), or if the change is intended, update expect: in dbguard.yaml or take the snapshot again (dbguard schema snapshot)"
+	return "apply the missing migration (listed by dbguard migrate status); or, if the change is intended, update expect: in dbguard.yaml or take the snapshot again: dbguard schema snapshot"
 }
 
 // Err is the verdict.
