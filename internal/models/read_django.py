@@ -1,0 +1,138 @@
+# dbguard's reader of Django models. dbguard runs it with the project's
+# Python, its connection guard first on PYTHONPATH, and a time limit.
+# argv: the settings module (manage.py's DJANGO_SETTINGS_MODULE), then the
+# folder of manage.py, first on sys.path. django.setup() imports the
+# models of INSTALLED_APPS; nothing migrates and nothing connects (every
+# socket connect is refused). It prints one JSON document on stdout: each
+# managed model's db_table, its columns with the type as Django's
+# PostgreSQL backend writes it in DDL, null, and the field's file:line;
+# many-to-many through tables Django creates are included.
+import inspect
+import json
+import os
+import re
+import socket
+import sys
+
+
+def _refuse(*args, **kwargs):
+    raise ConnectionRefusedError("dbguard: reading the models must not connect to any database")
+
+
+socket.socket.connect = _refuse
+socket.socket.connect_ex = _refuse
+socket.create_connection = _refuse
+
+
+def fail(msg):
+    json.dump({"error": msg}, sys.stdout)
+    sys.stdout.write("\n")
+    sys.exit(0)
+
+
+def where(e):
+    """The innermost frame of the project for an exception: file:line."""
+    tb = e.__traceback__
+    last = None
+    while tb is not None:
+        f = tb.tb_frame.f_code.co_filename
+        if f.startswith(ROOT + os.sep):
+            last = "%s:%d" % (f, tb.tb_lineno)
+        tb = tb.tb_next
+    return last
+
+
+def postgres_connection(connections):
+    """A PostgreSQL connection object, never opened: the settings'
+    default when it is PostgreSQL, else one built from it, so each
+    field's db_type is what the PostgreSQL backend writes."""
+    for alias in connections:
+        c = connections[alias]
+        if c.vendor == "postgresql":
+            return c
+    from django.db.backends.postgresql.base import DatabaseWrapper
+    settings = dict(connections["default"].settings_dict)
+    settings["ENGINE"] = "django.db.backends.postgresql"
+    return DatabaseWrapper(settings, "dbguard")
+
+
+# serial types are the integer they are (the sequence is not compared)
+SERIAL = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+
+
+def sources(cls):
+    """(file, lines, start) of each class in cls's MRO with a source."""
+    out = []
+    for k in cls.__mro__:
+        if k.__module__ in ("builtins",) or k.__module__.startswith("django."):
+            continue
+        try:
+            lines, start = inspect.getsourcelines(k)
+            out.append((os.path.abspath(inspect.getsourcefile(k)), lines, start))
+        except (OSError, TypeError):
+            continue
+    return out
+
+
+def attr_line(srcs, name):
+    pat = re.compile(r"\s*" + re.escape(name) + r"\s*[:=]")
+    for file, lines, start in srcs:
+        for i, text in enumerate(lines):
+            if pat.match(text):
+                return file, start + i
+    return None, 0
+
+
+def main():
+    global ROOT
+    settings, ROOT = sys.argv[1], os.path.abspath(sys.argv[2])
+    sys.path.insert(0, ROOT)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings
+    try:
+        import django
+    except ImportError as e:
+        fail("Django is not installed for %s: %s" % (sys.executable, e))
+    try:
+        django.setup()
+    except Exception as e:
+        at = where(e)
+        fail("%s%s: %s" % (at + ": " if at else "", type(e).__name__, e))
+    from django.apps import apps
+    from django.db import connections
+    try:
+        conn = postgres_connection(connections)
+    except Exception as e:
+        fail("Django's PostgreSQL backend does not load (%s: %s): install psycopg2 for %s" % (type(e).__name__, e, sys.executable))
+    tables = []
+    for model in apps.get_models(include_auto_created=True):
+        meta = model._meta
+        if not meta.managed or meta.proxy or meta.swapped:
+            continue
+        srcs = sources(model)
+        tfile, tline = (srcs[0][0], srcs[0][2]) if srcs else ("", 0)
+        if meta.auto_created:
+            # A many-to-many through table: the field that declares it.
+            owner = meta.auto_created
+            for f in owner._meta.local_many_to_many:
+                if f.remote_field.through is model:
+                    tfile, tline = attr_line(sources(owner), f.name)
+                    break
+            srcs = []
+        cols = []
+        for f in meta.local_fields:
+            if not f.concrete or f.column is None:
+                continue
+            typ = f.db_type(conn)
+            if typ is None:
+                continue
+            typ = SERIAL.get(typ, typ)
+            cfile, cline = attr_line(srcs, f.name)
+            cols.append({"name": f.column, "type": typ, "nullable": bool(f.null),
+                         "file": cfile or tfile, "line": cline or tline})
+        tables.append({"schema": "", "name": meta.db_table, "file": tfile, "line": tline, "columns": cols})
+    json.dump({"tables": tables}, sys.stdout)
+    sys.stdout.write("\n")
+
+
+ROOT = ""
+main()
