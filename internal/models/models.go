@@ -2,7 +2,7 @@
 // SQLAlchemy and SQLModel metadata through the project's Python (Alembic's
 // target_metadata, or a module:attribute in dbguard.yaml), Django's
 // INSTALLED_APPS through manage.py's settings module, and Prisma's
-// schema.prisma read by dbguard itself. verify compares the live schema
+// schema.prisma and Drizzle's pgTable definitions read by dbguard itself. verify compares the live schema
 // with them as it compares expect: entries, a subset check, so each
 // difference names the model's file:line.
 package models
@@ -48,7 +48,7 @@ type Table struct {
 
 // Set is what one source declares.
 type Set struct {
-	Source string // "sqlalchemy", "django", "prisma"
+	Source string // "sqlalchemy", "django", "prisma", "drizzle"
 	From   string // where it was read, for messages
 	Tables []Table
 }
@@ -105,6 +105,20 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 				}
 				r.Sets = append(r.Sets, *s)
 			}
+		}
+	}
+	if cfg.Models.Drizzle != config.ModelsOff {
+		src, err := findDrizzle(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if src != nil {
+			s, err := ReadDrizzle(cfg.Root, src.files, src.casing)
+			if err != nil {
+				return nil, err
+			}
+			s.From = src.show()
+			r.Sets = append(r.Sets, *s)
 		}
 	}
 	if cfg.Models.Prisma != config.ModelsOff {

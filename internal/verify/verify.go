@@ -76,7 +76,7 @@ func (e *DiffError) Error() string {
 func (e *DiffError) Hint() string {
 	for _, s := range e.Sources {
 		if strings.Contains(s, " models (") {
-			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only) and run dbguard migrate up, or fix the model it names"
+			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only; Drizzle: drizzle-kit generate; Django: python manage.py makemigrations, then sqlmigrate) and run dbguard migrate up, or fix the model it names"
 		}
 	}
 	return "apply the missing migration (dbguard migrate status), or if the change is intended, update expect: in dbguard.yaml or take the snapshot again (dbguard schema snapshot)"
