@@ -7,10 +7,10 @@
 # managed model's db_table, its columns with the type as Django's
 # PostgreSQL backend writes it in DDL, null, and the field's file:line;
 # many-to-many through tables Django creates are included.
+import ast
 import inspect
 import json
 import os
-import re
 import socket
 import sys
 
@@ -60,26 +60,74 @@ def postgres_connection(connections):
 SERIAL = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
 
 
+_files = {}
+
+
+def file_index(path):
+    """qualname -> (the class's first line, {attribute: line}) for every
+    class of a file, from one parse of it: inspect.getsourcelines parses
+    the whole module again for each class (minutes for 200 models)."""
+    idx = _files.get(path)
+    if idx is not None:
+        return idx
+    idx = _files[path] = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return idx
+
+    def walk(body, prefix):
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                attrs = {}
+                for st in node.body:
+                    targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []
+                    for t in targets:
+                        if isinstance(t, ast.Name):
+                            attrs.setdefault(t.id, st.lineno)
+                start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                idx.setdefault(prefix + node.name, (start, attrs))
+                walk(node.body, prefix + node.name + ".")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                walk(node.body, prefix + node.name + ".<locals>.")
+            else:
+                for field in ("body", "orelse", "finalbody", "handlers"):
+                    walk(getattr(node, field, []) or [], prefix)
+
+    walk(tree.body, "")
+    return idx
+
+
+def class_entry(cls):
+    """(file, (start, attrs)) of a class; (None, None) without a source."""
+    try:
+        file = inspect.getsourcefile(cls)
+    except TypeError:
+        return None, None
+    if not file:
+        return None, None
+    file = os.path.abspath(file)
+    entry = file_index(file).get(cls.__qualname__)
+    return (file, entry) if entry else (None, None)
+
+
 def sources(cls):
-    """(file, lines, start) of each class in cls's MRO with a source."""
+    """(file, start, attrs) of each class in cls's MRO with a source."""
     out = []
     for k in cls.__mro__:
-        if k.__module__ in ("builtins",) or k.__module__.startswith("django."):
+        if k.__module__ == "builtins" or k.__module__.startswith("django."):
             continue
-        try:
-            lines, start = inspect.getsourcelines(k)
-            out.append((os.path.abspath(inspect.getsourcefile(k)), lines, start))
-        except (OSError, TypeError):
-            continue
+        file, entry = class_entry(k)
+        if file is not None:
+            out.append((file, entry[0], entry[1]))
     return out
 
 
 def attr_line(srcs, name):
-    pat = re.compile(r"\s*" + re.escape(name) + r"\s*[:=]")
-    for file, lines, start in srcs:
-        for i, text in enumerate(lines):
-            if pat.match(text):
-                return file, start + i
+    for file, start, attrs in srcs:
+        if name in attrs:
+            return file, attrs[name]
     return None, 0
 
 
@@ -109,7 +157,7 @@ def main():
         if not meta.managed or meta.proxy or meta.swapped:
             continue
         srcs = sources(model)
-        tfile, tline = (srcs[0][0], srcs[0][2]) if srcs else ("", 0)
+        tfile, tline = (srcs[0][0], srcs[0][1]) if srcs else ("", 0)
         if meta.auto_created:
             # A many-to-many through table: the field that declares it.
             owner = meta.auto_created
@@ -130,7 +178,7 @@ def main():
             cols.append({"name": f.column, "type": typ, "nullable": bool(f.null),
                          "file": cfile or tfile, "line": cline or tline})
         tables.append({"schema": "", "name": meta.db_table, "file": tfile, "line": tline, "columns": cols})
-    json.dump({"tables": tables}, sys.stdout)
+    sys.stdout.write(json.dumps({"tables": tables}))  # one write: json.dump writes each token
     sys.stdout.write("\n")
 
 
