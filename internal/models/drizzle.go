@@ -306,7 +306,7 @@ func (d *drizzleReader) tables(toks []tsToken) []Table {
 			continue
 		}
 		args := splitArgs(toks, i+1)
-		if len(args) < 2 || len(args[0]) != 1 || args[0][0].kind != 's' {
+		if len(args) < 2 || len(args[0]) != 1 || args[0][0].kind != 's' || args[0][0].text == "" {
 			continue // a table whose name is not a literal: not read
 		}
 		if schema == "public" {
@@ -318,7 +318,7 @@ func (d *drizzleReader) tables(toks []tsToken) []Table {
 		// is a prefix like a namespace import's (t.integer()).
 		if k := indexTok(cols, "=>"); k >= 0 && !cols[0].is('p', "{") {
 			cols = cols[k+1:]
-			for len(cols) > 0 && cols[0].is('p', "(") {
+			for len(cols) >= 2 && cols[0].is('p', "(") {
 				cols = cols[1 : len(cols)-1]
 			}
 		}

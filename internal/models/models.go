@@ -123,7 +123,7 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 	}
 	if cfg.Models.Prisma != config.ModelsOff {
 		if p := findPrisma(cfg); p != "" {
-			s, err := ReadPrisma(p)
+			s, err := ReadPrisma(cfg.Root, p)
 			if err != nil {
 				return nil, err
 			}
