@@ -114,7 +114,8 @@ type prismaSource struct{ file, text string }
 func parsePrisma(path string, srcs []prismaSource) *Set {
 	models := map[string]*prismaModel{}
 	var order []string
-	enums := map[string]string{} // name -> mapped name
+	enums := map[string]string{}       // name -> mapped name
+	enumSchemas := map[string]string{} // name -> @@schema
 	for _, src := range srcs {
 		f, data := src.file, src.text
 		var cur *prismaModel
@@ -147,6 +148,8 @@ func parsePrisma(path string, srcs []prismaSource) *Set {
 			case block == "enum":
 				if m := prismaMMapRE.FindStringSubmatch(line); m != nil && m[1] != "" {
 					enums[enumName] = m[1]
+				} else if m := prismaSchRE.FindStringSubmatch(line); m != nil {
+					enumSchemas[enumName] = m[1]
 				}
 			case block != "model":
 			case strings.HasPrefix(line, "@@"):
@@ -195,9 +198,10 @@ func parsePrisma(path string, srcs []prismaSource) *Set {
 			case prismaScalar[f.typ] != "":
 				col.Type = prismaScalar[f.typ]
 			case enums[f.typ] != "":
-				col.Type = enums[f.typ]
-				if strings.ContainsAny(col.Type, " .\"") || strings.ToLower(col.Type) != col.Type {
-					col.Type = `"` + strings.ReplaceAll(col.Type, `"`, `""`) + `"`
+				col.Type = quoteIdent(enums[f.typ])
+				if s := enumSchemas[f.typ]; s != "" && s != "public" {
+					// multiSchema: the enum lives in its own schema.
+					col.Type = quoteIdent(s) + "." + col.Type
 				}
 			default:
 				if u := prismaUnsupRE.FindStringSubmatch(f.typ); u != nil {

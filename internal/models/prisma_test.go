@@ -112,3 +112,21 @@ func TestAttackPrismaSchemaLinkOut(t *testing.T) {
 		t.Fatalf("read a schema folder outside the project: %+v", s)
 	}
 }
+
+// A multiSchema enum with @@schema lives in that schema: its columns'
+// type is schema-qualified, or the server would look it up on the search
+// path and report "a type the database does not have".
+func TestPrismaEnumInItsSchema(t *testing.T) {
+	dir, _ := filepath.Abs("testdata/prisma/folder")
+	s, err := ReadPrisma(dir, filepath.Join(dir, "schema"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range s.Tables {
+		for _, c := range tab.Columns {
+			if tab.Name == "invoices" && c.Name == "state" && c.Type != "billing.invoice_state" {
+				t.Errorf("invoices.state: type %q, want billing.invoice_state", c.Type)
+			}
+		}
+	}
+}
