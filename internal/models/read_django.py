@@ -43,17 +43,23 @@ def where(e):
 
 
 def postgres_connection(connections):
-    """A PostgreSQL connection object, never opened: the settings'
-    default when it is PostgreSQL, else one built from it, so each
+    """A PostgreSQL connection object, never opened: the settings' first
+    PostgreSQL database, else one built from the default's settings (an
+    sqlite or MySQL project: its own backend is not even loaded), so each
     field's db_type is what the PostgreSQL backend writes."""
-    for alias in connections:
-        c = connections[alias]
-        if c.vendor == "postgresql":
-            return c
+    from django.conf import settings
+    databases = getattr(settings, "DATABASES", {}) or {}
+    for alias, cfg in databases.items():
+        engine = cfg.get("ENGINE", "")
+        if engine.endswith(".postgresql") or engine.endswith(".postgis"):
+            return connections[alias]
     from django.db.backends.postgresql.base import DatabaseWrapper
-    settings = dict(connections["default"].settings_dict)
-    settings["ENGINE"] = "django.db.backends.postgresql"
-    return DatabaseWrapper(settings, "dbguard")
+    cfg = dict(databases.get("default", {}))
+    cfg["ENGINE"] = "django.db.backends.postgresql"
+    for k, v in (("OPTIONS", {}), ("TIME_ZONE", None), ("NAME", ""), ("USER", ""), ("PASSWORD", ""), ("HOST", ""), ("PORT", ""),
+                 ("ATOMIC_REQUESTS", False), ("AUTOCOMMIT", True), ("CONN_MAX_AGE", 0), ("TEST", {})):
+        cfg.setdefault(k, v)
+    return DatabaseWrapper(cfg, "dbguard")
 
 
 # serial types are the integer they are (the sequence is not compared)
