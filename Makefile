@@ -34,6 +34,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReach$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
+	$(GO) test -run '^$$' -fuzz '^FuzzPrisma$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
+	$(GO) test -run '^$$' -fuzz '^FuzzDrizzle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 
 # Deterministic: every test, every fuzz target's seed corpus and every saved
 # crasher in testdata/fuzz run as ordinary tests; nothing is time-boxed.

@@ -16,7 +16,7 @@ var (
 		EnvVars: []string{"DBGUARD_CONFIG"},
 	}
 	flagMode           = &cli.StringFlag{Name: "mode", Usage: "judge the env files of `MODE` (.env.MODE, .env.MODE.local)", DefaultText: "env.mode, else development"}
-	flagReadModels     = &cli.BoolFlag{Name: "read-models", EnvVars: []string{"DBGUARD_READ_MODELS"}, Usage: "import the application's SQLAlchemy/SQLModel models with the project's Python (runs the repository's code, no database connection) and compare the live schema with them"}
+	flagReadModels     = &cli.BoolFlag{Name: "read-models", EnvVars: []string{"DBGUARD_READ_MODELS"}, Usage: "import the application's SQLAlchemy/SQLModel or Django models with the project's Python (runs the repository's code, no database connection) and compare the live schema with them"}
 	flagStrict         = &cli.BoolFlag{Name: "strict", Usage: "fail on warnings too (shadowed definitions, loader differences, environment overrides)"}
 	flagPrefer         = &cli.StringFlag{Name: "prefer", Usage: "when the process environment and the env files name different databases, `WHICH` wins: env or files (refuse: commands that change a database refuse)", DefaultText: "env.prefer, else refuse"}
 	flagAllowPooler    = &cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"}

@@ -165,8 +165,10 @@ dropped), runs each pending migration there statement by statement inside
 its transaction, and reads what PostgreSQL did: the locks it took on tables
 that exist in the live database (and what they block), rewrites, index
 builds without CONCURRENTLY, constraints validated in place, SET NOT NULL
-scans, type changes, strong locks with no lock_timeout, and expect: columns
-dropped, renamed or retyped. Sizes come from the live pg_class. Rules and
+scans, type changes, strong locks with no lock_timeout, expect: columns
+dropped, renamed or retyped, and model columns the schema lacks after them
+(models ahead of migrations; SQLAlchemy and Django models with
+--read-models). Sizes come from the live pg_class. Rules and
 their fixes: docs/plan.md. plan.severity in dbguard.yaml changes a rule's
 severity; a comment "-- dbguard:allow RULE reason" above a statement accepts
 it. With --format markdown (a pull-request comment), and on GitHub Actions,
@@ -176,7 +178,7 @@ Examples:
    dbguard migrate plan
    dbguard migrate plan --format markdown > plan.md
    dbguard migrate up --plan          plan first, migrate only without danger`,
-		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir,
+		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir, flagReadModels,
 			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or markdown"}}),
 		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
 			return guarded.Plan(c.Context, guarded.PlanOptions{MigrateOptions: o, Format: f, Summary: os.Getenv("GITHUB_STEP_SUMMARY")})

@@ -16,8 +16,8 @@ func verifyCommand() *cli.Command {
 the project has: expect: in dbguard.yaml (the columns the code relies on), the
 snapshot file (exactly), and with --shadow a throwaway database built from
 the migrations up to the live version (drift), and the application's models
-(schema.prisma; SQLAlchemy/SQLModel with --read-models). One line per difference;
-exit 1 when there is any. With no source at all it says so and exits 0.
+(schema.prisma; SQLAlchemy/SQLModel and Django with --read-models). One line per
+difference; exit 1 when there is any. With no source at all it says so and exits 0.
 
 Examples:
    dbguard verify

@@ -112,7 +112,15 @@ type Models struct {
 	// Prisma is the schema.prisma file (or prismaSchemaFolder folder),
 	// relative to the root; default: prisma/schema.prisma where Prisma runs.
 	Prisma string `yaml:"prisma"`
-	// Timeout bounds reading the SQLAlchemy models; default 30s.
+	// Django is the project's manage.py, relative to the root, whose
+	// DJANGO_SETTINGS_MODULE names INSTALLED_APPS; default: manage.py in
+	// the migrations' working folder or the root.
+	Django string `yaml:"django"`
+	// Drizzle is the Drizzle schema file or folder (pgTable definitions,
+	// read as text), relative to the root; default: drizzle.config.*'s
+	// schema.
+	Drizzle string `yaml:"drizzle"`
+	// Timeout bounds reading the SQLAlchemy and Django models; default 30s.
 	Timeout Duration `yaml:"timeout"`
 }
 
@@ -775,6 +783,12 @@ func (c *Config) validate() error {
 	}
 	if f := c.Models.Prisma; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
 		return bad(fmt.Sprintf("models.prisma: %q must be relative to the project root, inside it", f), "models", "prisma")
+	}
+	if f := c.Models.Drizzle; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+		return bad(fmt.Sprintf("models.drizzle: %q must be relative to the project root, inside it", f), "models", "drizzle")
+	}
+	if f := c.Models.Django; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+		return bad(fmt.Sprintf("models.django: %q must be relative to the project root, inside it", f), "models", "django")
 	}
 	if c.Models.Timeout < 0 {
 		return bad("models.timeout must be positive", "models", "timeout")

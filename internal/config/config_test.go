@@ -82,6 +82,8 @@ func TestParseErrors(t *testing.T) {
 		{"env:\n  loaders:\n    - loader: nextjs\n", `dbguard.yaml:3: unknown loader "nextjs" (known: dotenv, dotenv-expand, dotenv-flow, next, vite,`},
 		{"env:\n  loaders:\n    - loader: vite\n      dir: ../other\n", `dbguard.yaml:3: loader folder "../other" must be relative to the project root`},
 		{"env:\n  loaders:\n    - loadr: vite\n", `dbguard.yaml:3: unknown key "loadr" (did you mean "loader"?)`},
+		{"models:\n  django: ../other/manage.py\n", `dbguard.yaml:2: models.django: "../other/manage.py" must be relative to the project root, inside it`},
+		{"models:\n  drizzle: /srv/app/schema.ts\n", `dbguard.yaml:2: models.drizzle: "/srv/app/schema.ts" must be relative to the project root, inside it`},
 	}
 	for _, tt := range tests {
 		_, err := Parse("dbguard.yaml", []byte(tt.text))

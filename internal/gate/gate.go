@@ -371,7 +371,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	rep, err := plan.Run(ctx, plan.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir())})
+	rep, err := plan.Run(ctx, plan.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
 	if err != nil {
 		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
 			// Dirty, edited, late: the migrations check says so.

@@ -67,6 +67,9 @@ type VerifyOptions struct {
 	Dir    string // the migrations folder, for the shadow database
 	Format output.Format
 	Shadow bool // also (as schema.shadow does) build a shadow database
+	// ReadAlembicModels allows importing the SQLAlchemy models that
+	// Alembic's env.py names (Alembic has just run env.py).
+	ReadAlembicModels bool
 }
 
 // Verify checks the guarded database's schema against every expectation
@@ -87,14 +90,15 @@ func check(ctx context.Context, co pg.ConnectOptions, o VerifyOptions, partial, 
 	talk := output.Talk{W: o.Stderr}
 	snapshot := output.RelPath(o.Config.SnapshotPath())
 	rep, err := verify.Run(ctx, verify.Options{
-		Connect:       co,
-		Config:        o.Config,
-		MigrationsDir: o.Dir,
-		SnapshotPath:  snapshot,
-		Shadow:        o.Shadow,
-		Partial:       partial,
-		ReadModels:    o.ReadModels,
-		Log:           o.Stderr,
+		Connect:           co,
+		Config:            o.Config,
+		MigrationsDir:     o.Dir,
+		SnapshotPath:      snapshot,
+		Shadow:            o.Shadow,
+		Partial:           partial,
+		ReadModels:        o.ReadModels,
+		ReadAlembicModels: o.ReadAlembicModels,
+		Log:               o.Stderr,
 	})
 	if err != nil {
 		return err

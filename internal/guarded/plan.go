@@ -34,7 +34,7 @@ func Plan(ctx context.Context, o PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit})
+	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit, ReadModels: o.ReadModels})
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	vo := VerifyOptions{Options: o.Options, Dir: o.Dir, Format: output.Text}
 	// Alembic has just run the repository's env.py: importing the models
 	// it names runs no code the migration did not.
-	vo.ReadModels = vo.ReadModels || p.Kind == tool.Alembic
+	vo.ReadAlembicModels = p.Kind == tool.Alembic
 	return check(ctx, co, vo, true, false)
 }
 

@@ -1,7 +1,8 @@
 // Package models reads the columns an application's own models declare:
 // SQLAlchemy and SQLModel metadata through the project's Python (Alembic's
-// target_metadata, or a module:attribute in dbguard.yaml), and Prisma's
-// schema.prisma read by dbguard itself. verify compares the live schema
+// target_metadata, or a module:attribute in dbguard.yaml), Django's
+// INSTALLED_APPS through manage.py's settings module, and Prisma's
+// schema.prisma and Drizzle's pgTable definitions read by dbguard itself. verify compares the live schema
 // with them as it compares expect: entries, a subset check, so each
 // difference names the model's file:line.
 package models
@@ -47,7 +48,7 @@ type Table struct {
 
 // Set is what one source declares.
 type Set struct {
-	Source string // "sqlalchemy", "prisma"
+	Source string // "sqlalchemy", "django", "prisma", "drizzle"
 	From   string // where it was read, for messages
 	Tables []Table
 }
@@ -55,10 +56,12 @@ type Set struct {
 // Options says which sources to read.
 type Options struct {
 	Config *config.Config
-	// RunPython allows importing the SQLAlchemy models: migrate up sets
-	// it when Alembic runs the repository's env.py anyway; verify, ci and
-	// doctor only on the user's word (--read-models, DBGUARD_READ_MODELS=1).
+	// RunPython allows importing the SQLAlchemy and Django models, on
+	// the user's word (--read-models, DBGUARD_READ_MODELS=1).
 	RunPython bool
+	// RunAlembic allows importing the SQLAlchemy models only: migrate up
+	// sets it when Alembic has just run the repository's env.py anyway.
+	RunAlembic bool
 	// URL is the guarded database, set in the URL variables for settings
 	// modules that require one; the import still may not connect.
 	URL *dburl.URL
@@ -78,7 +81,7 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 	cfg := o.Config
 	if cfg.Models.SQLAlchemy != config.ModelsOff {
 		if src := findSQLAlchemy(cfg); src != nil {
-			if !o.RunPython {
+			if !o.RunPython && !o.RunAlembic {
 				r.Notes = append(r.Notes, fmt.Sprintf("the SQLAlchemy models (%s) were not read: that imports the repository's Python; to compare them, pass --read-models or set %s=1", src.show(), RunPythonVar))
 			} else {
 				s, err := readSQLAlchemy(ctx, cfg, src, o.URL)
@@ -91,9 +94,36 @@ func Read(ctx context.Context, o Options) (*Result, error) {
 			}
 		}
 	}
+	if cfg.Models.Django != config.ModelsOff {
+		if src := findDjango(cfg); src != nil {
+			if !o.RunPython {
+				r.Notes = append(r.Notes, fmt.Sprintf("the Django models (%s) were not read: that imports the repository's Python; to compare them, pass --read-models or set %s=1", src.show(), RunPythonVar))
+			} else {
+				s, err := readDjango(ctx, cfg, src, o.URL)
+				if err != nil {
+					return nil, err
+				}
+				r.Sets = append(r.Sets, *s)
+			}
+		}
+	}
+	if cfg.Models.Drizzle != config.ModelsOff {
+		src, err := findDrizzle(cfg)
+		if err != nil {
+			return nil, err
+		}
+		if src != nil {
+			s, err := ReadDrizzle(cfg.Root, src.files, src.casing)
+			if err != nil {
+				return nil, err
+			}
+			s.From = src.show()
+			r.Sets = append(r.Sets, *s)
+		}
+	}
 	if cfg.Models.Prisma != config.ModelsOff {
 		if p := findPrisma(cfg); p != "" {
-			s, err := ReadPrisma(p)
+			s, err := ReadPrisma(cfg.Root, p)
 			if err != nil {
 				return nil, err
 			}

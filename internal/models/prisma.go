@@ -70,8 +70,9 @@ type prismaModel struct {
 // prismaSchemaFolder folder, with no Prisma engine: each model's table
 // (@@map) and its scalar columns (@map), native types (@db.*), optional
 // fields as nullable, enums by their (mapped) name. Relation fields have
-// no column and are skipped, as are @ignore'd fields and views.
-func ReadPrisma(path string) (*Set, error) {
+// no column and are skipped, as are @ignore'd fields and views. Files are
+// opened through an os.Root at root: a link out of the project is refused.
+func ReadPrisma(root, path string) (*Set, error) {
 	var files []string
 	st, err := os.Stat(path)
 	if err != nil {
@@ -91,18 +92,32 @@ func ReadPrisma(path string) (*Set, error) {
 	} else {
 		files = []string{path}
 	}
-	models := map[string]*prismaModel{}
-	var order []string
-	enums := map[string]string{} // name -> mapped name
+	var srcs []prismaSource
 	total := 0
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := readInside(root, f)
 		if err != nil {
-			return nil, err
+			return nil, &ReadError{Source: output.RelPath(f), Msg: err.Error(), Hint_: "keep the Prisma schema inside the project (a real file, not a link out of it), or set models.prisma: off"}
 		}
 		if total += len(data); total > prismaLimit {
 			return nil, &ReadError{Source: output.RelPath(path), Msg: fmt.Sprintf("more than %d MiB of schema", prismaLimit>>20), Hint_: "point models.prisma at the schema file or folder only"}
 		}
+		srcs = append(srcs, prismaSource{file: f, text: string(data)})
+	}
+	return parsePrisma(path, srcs), nil
+}
+
+// prismaSource is one .prisma file's text.
+type prismaSource struct{ file, text string }
+
+// parsePrisma reads the models of the files of one schema.
+func parsePrisma(path string, srcs []prismaSource) *Set {
+	models := map[string]*prismaModel{}
+	var order []string
+	enums := map[string]string{}       // name -> mapped name
+	enumSchemas := map[string]string{} // name -> @@schema
+	for _, src := range srcs {
+		f, data := src.file, src.text
 		var cur *prismaModel
 		var block, enumName string
 		for i, raw := range strings.Split(string(data), "\n") {
@@ -131,12 +146,14 @@ func ReadPrisma(path string) (*Set, error) {
 			}
 			switch {
 			case block == "enum":
-				if m := prismaMMapRE.FindStringSubmatch(line); m != nil {
+				if m := prismaMMapRE.FindStringSubmatch(line); m != nil && m[1] != "" {
 					enums[enumName] = m[1]
+				} else if m := prismaSchRE.FindStringSubmatch(line); m != nil {
+					enumSchemas[enumName] = m[1]
 				}
 			case block != "model":
 			case strings.HasPrefix(line, "@@"):
-				if m := prismaMMapRE.FindStringSubmatch(line); m != nil {
+				if m := prismaMMapRE.FindStringSubmatch(line); m != nil && m[1] != "" {
 					cur.table = m[1]
 				} else if m := prismaSchRE.FindStringSubmatch(line); m != nil {
 					cur.schema = m[1]
@@ -166,7 +183,7 @@ func ReadPrisma(path string) (*Set, error) {
 				continue // a relation: the column is the scalar field it names
 			}
 			col := Column{Name: f.name, Nullable: f.optional, File: m.file, Line: f.line}
-			if mm := prismaMapRE.FindStringSubmatch(f.attrs); mm != nil {
+			if mm := prismaMapRE.FindStringSubmatch(f.attrs); mm != nil && mm[1] != "" {
 				col.Name = mm[1]
 			}
 			switch {
@@ -181,9 +198,10 @@ func ReadPrisma(path string) (*Set, error) {
 			case prismaScalar[f.typ] != "":
 				col.Type = prismaScalar[f.typ]
 			case enums[f.typ] != "":
-				col.Type = enums[f.typ]
-				if strings.ContainsAny(col.Type, " .\"") || strings.ToLower(col.Type) != col.Type {
-					col.Type = `"` + strings.ReplaceAll(col.Type, `"`, `""`) + `"`
+				col.Type = quoteIdent(enums[f.typ])
+				if s := enumSchemas[f.typ]; s != "" && s != "public" {
+					// multiSchema: the enum lives in its own schema.
+					col.Type = quoteIdent(s) + "." + col.Type
 				}
 			default:
 				if u := prismaUnsupRE.FindStringSubmatch(f.typ); u != nil {
@@ -198,7 +216,7 @@ func ReadPrisma(path string) (*Set, error) {
 		}
 		set.Tables = append(set.Tables, t)
 	}
-	return set, nil
+	return set
 }
 
 // stripComment drops a // comment outside a string.

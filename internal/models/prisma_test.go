@@ -3,6 +3,7 @@ package models
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -37,7 +38,7 @@ view Summary {
   id Int @unique
 }
 `)
-	s, err := ReadPrisma(dir)
+	s, err := ReadPrisma(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,5 +75,58 @@ view Summary {
 	}
 	if !tab.Columns[5].NullUnknown {
 		t.Errorf("a list column's nullability is not Prisma's to say: %+v", tab.Columns[5])
+	}
+}
+
+// A schema.prisma that is a link out of the project (or a folder holding
+// one) is refused, not read: a repository must not make dbguard read, and
+// echo in its messages, a file elsewhere on the machine.
+func TestAttackPrismaSchemaLinkOut(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "schema.prisma")
+	if err := os.WriteFile(secret, []byte("model s3cret {\n  id Int @id\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "prisma"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "prisma", "schema.prisma")
+	if err := os.Symlink(secret, link); err != nil {
+		t.Fatal(err)
+	}
+	s, err := ReadPrisma(root, link)
+	if err == nil {
+		t.Fatalf("read a schema outside the project: %+v", s)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the outside file: %v", err)
+	}
+	// The whole prisma folder a link out: nothing outside is read.
+	if err := os.RemoveAll(filepath.Join(root, "prisma")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "prisma")); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := ReadPrisma(root, filepath.Join(root, "prisma")); err == nil && len(s.Tables) > 0 {
+		t.Fatalf("read a schema folder outside the project: %+v", s)
+	}
+}
+
+// A multiSchema enum with @@schema lives in that schema: its columns'
+// type is schema-qualified, or the server would look it up on the search
+// path and report "a type the database does not have".
+func TestPrismaEnumInItsSchema(t *testing.T) {
+	dir, _ := filepath.Abs("testdata/prisma/folder")
+	s, err := ReadPrisma(dir, filepath.Join(dir, "schema"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range s.Tables {
+		for _, c := range tab.Columns {
+			if tab.Name == "invoices" && c.Name == "state" && c.Type != "billing.invoice_state" {
+				t.Errorf("invoices.state: type %q, want billing.invoice_state", c.Type)
+			}
+		}
 	}
 }

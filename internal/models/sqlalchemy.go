@@ -42,9 +42,9 @@ func (e *ReadError) Error() string { return "reading the models (" + e.Source + 
 func (e *ReadError) Hint() string { return e.Hint_ }
 
 // python is the interpreter that imports the models: the project's
-// virtualenv (.venv or venv, beside alembic.ini or in the root), else the
-// one that runs the alembic on PATH, else python3.
-func python(cfg *config.Config, dir string) (string, error) {
+// virtualenv (.venv or venv, in dir or the root), else the one that runs
+// the tool on PATH (alembic, django-admin), else python3.
+func python(cfg *config.Config, dir, tool string) (string, error) {
 	for _, d := range []string{dir, cfg.Root} {
 		for _, v := range []string{".venv", "venv"} {
 			p := filepath.Join(d, v, "bin", "python")
@@ -53,7 +53,7 @@ func python(cfg *config.Config, dir string) (string, error) {
 			}
 		}
 	}
-	if a, err := exec.LookPath("alembic"); err == nil {
+	if a, err := exec.LookPath(tool); err == nil {
 		if f, err := os.Open(a); err == nil {
 			line, _ := bufio.NewReader(f).ReadString('\n')
 			f.Close()
@@ -103,25 +103,54 @@ func (t *Table) UnmarshalJSON(b []byte) error {
 // readSQLAlchemy imports the models with the project's Python under the
 // connection guard (every connection refused) and a time limit.
 func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u *dburl.URL) (*Set, error) {
-	fail := func(msg, hint string) error { return &ReadError{Source: src.show(), Msg: msg, Hint_: hint} }
-	py, err := python(cfg, src.dir)
+	py, err := python(cfg, src.dir, "alembic")
 	if err != nil {
-		return nil, fail("no Python to import them with: "+err.Error(), "install python3, or create the project's virtualenv (.venv), then run the command again")
+		return nil, &ReadError{Source: src.show(), Msg: "no Python to import them with: " + err.Error(), Hint_: "install python3, or create the project's virtualenv (.venv), then run the command again"}
 	}
+	out, err := runReader(ctx, cfg, reader{
+		show: src.show(), py: py, script: sqlaReader, args: []string{src.mode, src.what, src.dir}, dir: src.dir,
+		fix:   "run the command again with --verbose, or name the models in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
+		fixPy: "make the models importable from " + output.RelPath(src.dir) + " (its virtualenv: .venv), name them in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
+	}, u)
+	if err != nil || out.None != "" {
+		return nil, err
+	}
+	return &Set{Source: "sqlalchemy", From: src.show(), Tables: out.Tables}, nil
+}
+
+// reader is one run of a Python reader script.
+type reader struct {
+	show   string // the source, for messages
+	py     string // the interpreter
+	script []byte
+	args   []string
+	dir    string // working directory
+	fix    string // the hint when the script does not answer
+	fixPy  string // the hint when the models do not import
+	// fixConnect is the hint when importing them connects; default:
+	// SQLAlchemy's.
+	fixConnect string
+}
+
+// runReader runs a reader script with the project's Python under the
+// connection guard (every connection refused) and a time limit, and
+// decodes the one JSON line it prints.
+func runReader(ctx context.Context, cfg *config.Config, rd reader, u *dburl.URL) (*sqlaOut, error) {
+	fail := func(msg, hint string) error { return &ReadError{Source: rd.show, Msg: msg, Hint_: hint} }
 	shim, err := pyshim.New(refuseAll)
 	if err != nil {
 		return nil, err
 	}
 	defer shim.Close()
 	script := filepath.Join(shim.Dir(), "dbguard_read_models.py")
-	if err := os.WriteFile(script, sqlaReader, 0o600); err != nil {
+	if err := os.WriteFile(script, rd.script, 0o600); err != nil {
 		return nil, err
 	}
 	timeout := cfg.Models.Timeout.D()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, py, script, src.mode, src.what, src.dir)
-	cmd.Dir = src.dir
+	cmd := exec.CommandContext(ctx, rd.py, append([]string{script}, rd.args...)...)
+	cmd.Dir = rd.dir
 	cmd.WaitDelay = time.Second
 	env := os.Environ()
 	if u != nil {
@@ -143,8 +172,11 @@ func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u 
 	if rerr := shim.Err("reading the models"); rerr != nil {
 		var re *pyshim.RefusedError
 		if errors.As(rerr, &re) {
-			return nil, fail(fmt.Sprintf("%s: importing them opened a %s connection; dbguard refused it (reading the models must not connect)", oneLine(output.RelPath(re.Refusal.Caller)), re.Refusal.Driver),
-				"connect lazily (create_engine does not connect; engine.connect() at import time does), then run the command again")
+			hint := rd.fixConnect
+			if hint == "" {
+				hint = "connect lazily (create_engine does not connect; engine.connect() at import time does), then run the command again"
+			}
+			return nil, fail(fmt.Sprintf("%s: importing them opened a %s connection; dbguard refused it (reading the models must not connect)", oneLine(output.RelPath(re.Refusal.Caller)), re.Refusal.Driver), hint)
 		}
 	}
 	var out sqlaOut
@@ -153,15 +185,12 @@ func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u 
 		if err == nil {
 			err = jerr
 		}
-		return nil, fail(fmt.Sprintf("%s exited: %v: %s", py, err, oneLine(string(msg))), "run the command again with --verbose, or name the models in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)")
+		return nil, fail(fmt.Sprintf("%s exited: %v: %s", rd.py, err, oneLine(string(msg))), rd.fix)
 	}
 	if out.Error != "" {
-		return nil, fail(oneLine(relPaths(out.Error)), "make the models importable from "+output.RelPath(src.dir)+" (its virtualenv: .venv), name them in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)")
+		return nil, fail(oneLine(relPaths(out.Error)), rd.fixPy)
 	}
-	if out.None != "" {
-		return nil, nil
-	}
-	return &Set{Source: "sqlalchemy", From: src.show(), Tables: out.Tables}, nil
+	return &out, nil
 }
 
 func lastLine(b []byte) []byte {

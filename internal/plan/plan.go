@@ -20,6 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/models"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
@@ -34,6 +35,10 @@ type Options struct {
 	Dir     string    // the migrations folder, as messages show it
 	Log     io.Writer // talk: the shadow being built; nil for none
 	Limit   int       // plan only the next Limit pending migrations (up N); 0: all
+	// ReadModels allows importing the application's SQLAlchemy and Django
+	// models (repository code), on the user's word: see
+	// models.Options.RunPython. Prisma's schema is read regardless.
+	ReadModels bool
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -217,6 +222,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	beyond := len(rep.Findings)
+	// The models, compared with the shadow after the pending migrations.
+	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, URL: o.Connect.URL, Log: o.Log})
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = append(rep.Notes, mr.Notes...)
 	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
 	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
 		// The sandbox starts while the live side is read.
@@ -238,7 +249,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &tracer{cfg: o.Config, live: live, report: rep}
+	t := &tracer{cfg: o.Config, live: live, report: rep, models: mr.Expect()}
 	err = verify.WithShadow(ctx, vo, st.Version, func(co pg.ConnectOptions) error {
 		co.OnNotice = t.notice
 		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {

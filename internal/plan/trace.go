@@ -27,6 +27,9 @@ type tracer struct {
 	live   liveInfo
 	report *Report
 	conn   *pgx.Conn
+	// models are the application's models, as expect: entries; nil when
+	// none were read.
+	models []config.ExpectTable
 
 	// baseline: the relations of the shadow at the live version. Only
 	// these can have readers and writers waiting; a table a pending
@@ -136,6 +139,12 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 	if len(t.cfg.Expectations) > 0 {
 		expected, _ = t.expectDiffs(ctx)
 	}
+	var modelsBefore modelCheck
+	if len(t.models) > 0 {
+		if modelsBefore, err = t.modelDiffs(ctx); err != nil {
+			return err
+		}
+	}
 	for _, f := range files {
 		if err := t.file(ctx, f); err != nil {
 			return err
@@ -152,6 +161,13 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 			}
 			expected = after
 		}
+	}
+	if len(t.models) > 0 {
+		after, err := t.modelDiffs(ctx)
+		if err != nil {
+			return err
+		}
+		t.modelsAhead(modelsBefore, after)
 	}
 	return nil
 }

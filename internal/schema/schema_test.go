@@ -231,6 +231,8 @@ func TestExpectUnknownTypes(t *testing.T) {
 		"expect:\n  t:\n    a: integr\n":                  `dbguard.yaml:3: expect: type "integr" does not exist`,
 		"expect:\n  t:\n    a: integer(5)\n":              "dbguard.yaml:3: expect: type integer takes no modifiers",
 		"expect:\n  t:\n    a: text\n    b: varchar(0)\n": "dbguard.yaml:4: expect: varchar(0): length for type varchar must be at least 1",
+		// Many sized types go in one batch; one bad one still names its line.
+		"expect:\n  t:\n    a: numeric(5, 2)\n    b: varchar(9)\n    c: varchar(0)\n": "dbguard.yaml:5: expect: varchar(0): length for type varchar must be at least 1",
 	} {
 		cfg, err := config.Parse("dbguard.yaml", []byte(text))
 		if err != nil {
@@ -285,6 +287,67 @@ func TestIntrospectRoundTripsDoNotGrow(t *testing.T) {
 		conn.Close(ctx)
 		if len(s.Tables) != n || tr.batches-before.batches != 1 || tr.queries != before.queries {
 			t.Errorf("%d tables: %d batches and %d queries to introspect, want 1 batch", len(s.Tables), tr.batches-before.batches, tr.queries-before.queries)
+		}
+	}
+}
+
+// countingConn counts the round trips Canonicalize makes.
+type countingConn struct {
+	*pgx.Conn
+	n int
+}
+
+func (c *countingConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c.n++
+	return c.Conn.Query(ctx, sql, args...)
+}
+
+func (c *countingConn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	c.n++
+	return c.Conn.QueryRow(ctx, sql, args...)
+}
+
+func (c *countingConn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	c.n++
+	return c.Conn.SendBatch(ctx, b)
+}
+
+// Types with modifiers cost one round trip whatever their number (a
+// 200-model project has hundreds), not one per column, and each is
+// spelled as the server does.
+func TestCanonicalizeSizedTypesInOneRoundTrip(t *testing.T) {
+	conn := &countingConn{Conn: connect(t)}
+	var text strings.Builder
+	text.WriteString("expect:\n  t:\n")
+	for i := range 300 {
+		fmt.Fprintf(&text, "    v%d: varchar(%d)\n    n%d: numeric(%d, 2)\n", i, i+1, i, i%30+3)
+	}
+	text.WriteString("    ts: timestamp(3) with time zone not null\n    c: char(4)[]\n")
+	cfg, err := config.Parse("dbguard.yaml", []byte(text.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	types, err := Canonicalize(context.Background(), conn, "dbguard.yaml", cfg.Expectations)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn.n != 2 {
+		t.Errorf("%d round trips, want 2 (the base types, then every modifier)", conn.n)
+	}
+	for _, c := range cfg.Expectations[0].Columns {
+		want := ""
+		switch {
+		case c.Name == "ts":
+			want = "timestamp(3) with time zone"
+		case c.Name == "c":
+			want = "character(4)[]"
+		case c.Name[0] == 'v':
+			want = "character varying(" + c.Spec.Mods[0] + ")"
+		default:
+			want = "numeric(" + c.Spec.Mods[0] + ",2)"
+		}
+		if types[c.Spec] != want {
+			t.Errorf("%s: %q, want %q", c.Name, types[c.Spec], want)
 		}
 	}
 }

@@ -41,7 +41,10 @@ type Options struct {
 	// ReadModels allows importing the application's SQLAlchemy models
 	// (repository code): see models.Options.RunPython.
 	ReadModels bool
-	Log        io.Writer
+	// ReadAlembicModels allows importing only the SQLAlchemy models of
+	// Alembic's target_metadata: migrate up sets it after Alembic ran.
+	ReadAlembicModels bool
+	Log               io.Writer
 	// Sandbox, when set, is a sandbox started ahead (StartSandbox) for
 	// WithShadow to use and close.
 	Sandbox *Sandbox
@@ -73,7 +76,7 @@ func (e *DiffError) Error() string {
 func (e *DiffError) Hint() string {
 	for _, s := range e.Sources {
 		if strings.Contains(s, " models (") {
-			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only); then run: dbguard migrate up; or fix the model it names"
+			return "write the migration the models need (Alembic: alembic revision --autogenerate; Prisma: prisma migrate dev --create-only; Drizzle: drizzle-kit generate; Django: python manage.py makemigrations, then sqlmigrate); then run: dbguard migrate up; or fix the model it names"
 		}
 	}
 	return "apply the missing migration (listed by dbguard migrate status); or, if the change is intended, update expect: in dbguard.yaml or take the snapshot again: dbguard schema snapshot"
@@ -98,7 +101,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Connect.ReadOnly = true
 	}
 	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
-	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, URL: o.Connect.URL, Log: o.Log})
+	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, RunAlembic: o.ReadAlembicModels, URL: o.Connect.URL, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}
