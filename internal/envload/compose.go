@@ -1,0 +1,675 @@
+package envload
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/template"
+	"gopkg.in/yaml.v3"
+
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// What a container receives from docker compose, read the way compose-go's
+// loader resolves a service's environment (types.resolveEnvironment):
+//
+//   - the interpolation environment is the shell's, then the .env beside
+//     the compose file (the shell wins);
+//   - environment: entries (map or list) are interpolated from it; a KEY
+//     with no value takes the interpolation environment's, if any;
+//   - env_file: files (relative to the file that names them) are parsed in
+//     order into one map, ${...} looked up in the interpolation
+//     environment, then the service's environment, then the values read so
+//     far; the shell does not override them;
+//   - environment: beats env_file:, and nothing else reaches the container:
+//     a PGHOST in the shell or the .env is not the container's;
+//   - profiles: (COMPOSE_PROFILES), extends: and include: as compose does.
+//
+// The YAML is read here rather than by compose-go's loader, which opens
+// files with the os package wherever a path points (an env_file of
+// ../../x, a link out of the project, an include from a URL): every file
+// goes through the caller's Files, which keeps to the project. Values are
+// interpolated with compose-go's own template package. docs/env.md says so.
+
+// ComposeFileNames are the files docker compose looks for in a folder, in
+// its order of preference (compose-go cli.DefaultFileNames): it reads the
+// first that exists.
+var ComposeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
+
+// ComposeServiceLoader stands for what docker compose hands a container:
+// its environment is the process environment there, so PG* variables it
+// receives reach the driver and nothing else does.
+var ComposeServiceLoader = &Loader{Name: "compose-service", Call: "docker compose (a service's environment)", Files: only(), dialect: dialectCompose, setenv: setNode}
+
+// Bounds on what one compose project may make dbguard read.
+const (
+	maxComposeFiles = 64 // compose files, included and extended ones too
+	maxComposeDepth = 16 // include and extends chains, YAML merge keys
+)
+
+// ComposeService is one service docker compose would start, with what it
+// receives.
+type ComposeService struct {
+	Name string
+	File string // the compose file that defines it (slash path from the root)
+	Line int
+	// Dir is the folder it is the application of: its build context, or the
+	// compose file's folder when it builds nothing in the project.
+	Dir string
+	// Reading is what the container receives (Vars; NoEnv: nothing else).
+	Reading *Reading
+	// Err is why docker compose would not start it (a required env_file
+	// that is missing); Reading is nil then.
+	Err error
+}
+
+// Label is how reports name the service: "compose service backend (compose.yaml:12)".
+func (s *ComposeService) Label() string {
+	return fmt.Sprintf("compose service %s (%s:%d)", output.Escape(s.Name), output.Escape(s.File), s.Line)
+}
+
+// ComposeError is a compose file dbguard refuses to read on: it cannot
+// say what the containers receive. It never holds a value.
+type ComposeError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ComposeError) Error() string {
+	return fmt.Sprintf("%s:%d: %s", output.Escape(e.File), e.Line, e.Msg)
+}
+
+// Hint names the next step.
+func (e *ComposeError) Hint() string {
+	return fmt.Sprintf("fix line %d of %s, or leave the compose file out with env.exclude in dbguard.yaml; then run: dbguard env", e.Line, output.Escape(e.File))
+}
+
+// ErrOutsideProject is what a Files reader returns for a path that leads
+// out of the project (a link whose target is outside).
+var ErrOutsideProject = errors.New("leads out of the project")
+
+// RefLookup is where a variable a value referred to came from: for a
+// compose service the interpolation environment (shell, .env), else what
+// the loader hands the application.
+func (r *Reading) RefLookup(k string) (Value, bool) {
+	if r.interp != nil {
+		v, ok := r.interp[k]
+		return v, ok
+	}
+	return r.Lookup(k)
+}
+
+type composeLoad struct {
+	files Files
+	shell map[string]string
+	docs  map[string]*yaml.Node
+	read  []string // compose and env files read, in order
+}
+
+// ComposeServices reads a compose file (slash path from the project root)
+// and every file it includes or extends, and returns each service that
+// docker compose started in that folder would run, with the environment
+// it receives. environ is the shell's environment.
+func ComposeServices(files Files, environ map[string]string, composeFile string) ([]*ComposeService, error) {
+	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}}
+	env, err := c.projectEnv(path.Dir(composeFile), nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.project(composeFile, env, 0)
+}
+
+// projectEnv is the interpolation environment of a project in dir: the
+// parent's (an including project's) or the shell's, then dir/.env, which
+// does not override them.
+func (c *composeLoad) projectEnv(dir string, parent map[string]Value) (map[string]Value, error) {
+	env := map[string]Value{}
+	if parent != nil {
+		for k, v := range parent {
+			env[k] = v
+		}
+	} else {
+		for k, v := range c.shell {
+			env[k] = Value{Value: v}
+		}
+	}
+	file := path.Join(dir, ".env")
+	data, ok, err := c.files(file)
+	if err != nil {
+		return nil, &ComposeError{File: file, Line: 1, Msg: "not read: " + readMessage(err)}
+	}
+	if !ok {
+		return env, nil
+	}
+	c.read = append(c.read, file)
+	defs, err := parseCompose(file, data, func(k string) (string, bool) {
+		v, ok := env[k]
+		return v.Value, ok
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range defs {
+		if _, set := env[defs[i].Key]; !set || env[defs[i].Key].Def != nil && env[defs[i].Key].Def.File == file {
+			env[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
+		}
+	}
+	return env, nil
+}
+
+func readMessage(err error) string {
+	if errors.Is(err, ErrOutsideProject) {
+		return "it leads out of the project (a link), and dbguard reads nothing outside it"
+	}
+	return err.Error()
+}
+
+// doc parses a compose file once; from names the line that led to it.
+func (c *composeLoad) doc(file, from string, line int) (*yaml.Node, error) {
+	if d, ok := c.docs[file]; ok {
+		return d, nil
+	}
+	if len(c.docs) >= maxComposeFiles {
+		return nil, &ComposeError{File: from, Line: line, Msg: fmt.Sprintf("more than %d compose files included or extended: not read further", maxComposeFiles)}
+	}
+	data, ok, err := c.files(file)
+	if err != nil {
+		return nil, &ComposeError{File: from, Line: line, Msg: fmt.Sprintf("%s not read: %s", output.Escape(file), readMessage(err))}
+	}
+	if !ok {
+		return nil, &ComposeError{File: from, Line: line, Msg: fmt.Sprintf("%s does not exist: docker compose stops", output.Escape(file))}
+	}
+	c.read = append(c.read, file)
+	var d yaml.Node
+	if err := yaml.Unmarshal(data, &d); err != nil {
+		l := 1
+		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+			fmt.Sscan(m[1], &l)
+		}
+		return nil, &ComposeError{File: file, Line: l, Msg: "not YAML docker compose can read"}
+	}
+	root := &d
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		root = root.Content[0]
+	}
+	if root.Kind != yaml.MappingNode {
+		root = &yaml.Node{Kind: yaml.MappingNode, Line: 1}
+	}
+	c.docs[file] = root
+	return root, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// project returns the services of one compose file and of those it
+// includes.
+func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*ComposeService, error) {
+	root, err := c.doc(file, file, 1)
+	if err != nil {
+		return nil, err
+	}
+	var out []*ComposeService
+	if inc := get(root, "include", 0); inc != nil {
+		for _, item := range items(inc) {
+			paths, err := c.includePaths(file, item, env)
+			if err != nil {
+				return nil, err
+			}
+			if depth >= maxComposeDepth {
+				return nil, &ComposeError{File: file, Line: item.Line, Msg: "includes nest too deep: not read further"}
+			}
+			for _, p := range paths {
+				ienv, err := c.projectEnv(path.Dir(p), env)
+				if err != nil {
+					return nil, err
+				}
+				svcs, err := c.project(p, ienv, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, svcs...)
+			}
+		}
+	}
+	services := get(root, "services", 0)
+	if services == nil {
+		return out, nil
+	}
+	active := profilesOf(env)
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		name := services.Content[i].Value
+		def, err := c.service(file, name, env, 0)
+		if err != nil {
+			return nil, err
+		}
+		if def.skip || !enabled(def.profiles, active) {
+			continue
+		}
+		svc := &ComposeService{Name: name, File: file, Line: services.Content[i].Line, Dir: def.dir}
+		svc.Reading, svc.Err = c.environment(def, env)
+		out = append(out, svc)
+	}
+	return out, nil
+}
+
+// includePaths are the files an include: entry names, inside the project.
+func (c *composeLoad) includePaths(file string, item *yaml.Node, env map[string]Value) ([]string, error) {
+	var nodes []*yaml.Node
+	if item.Kind == yaml.ScalarNode {
+		nodes = []*yaml.Node{item}
+	} else if p := get(item, "path", 0); p != nil {
+		nodes = items(p)
+	}
+	var out []string
+	for _, n := range nodes {
+		p, err := c.inProject(file, n, env, "include")
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// inProject interpolates a path and resolves it against the folder of
+// the file that names it; a path out of the project or a remote one is
+// refused before anything is read.
+func (c *composeLoad) inProject(file string, n *yaml.Node, env map[string]Value, what string) (string, error) {
+	p, err := interpolate(file, n, env)
+	if err != nil {
+		return "", err
+	}
+	if strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
+		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is remote: dbguard reads nothing outside the project", what, output.Escape(p))}
+	}
+	q := path.Clean(path.Join(path.Dir(file), strings.ReplaceAll(p, `\`, "/")))
+	if path.IsAbs(p) || strings.HasPrefix(p, "~") || q == ".." || strings.HasPrefix(q, "../") {
+		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is outside the project: dbguard reads nothing outside it, so it cannot tell what the container receives", what, output.Escape(p))}
+	}
+	return q, nil
+}
+
+// serviceDef is a service's environment as written, extends applied.
+type serviceDef struct {
+	env      []envEntry // in order, one per key
+	envFiles []envFile
+	dir      string
+	dirSet   bool
+	profiles []string
+	skip     bool // not a mapping: nothing to run
+}
+
+type envEntry struct {
+	key   string
+	value *string // nil: KEY alone, taken from the interpolation environment
+	def   Def
+	refs  []string
+}
+
+type envFile struct {
+	path     string
+	required bool
+	file     string // the compose file naming it
+	line     int
+}
+
+// service reads one service of a file, with what it extends.
+func (c *composeLoad) service(file, name string, env map[string]Value, depth int) (*serviceDef, error) {
+	root, err := c.doc(file, file, 1)
+	if err != nil {
+		return nil, err
+	}
+	var node *yaml.Node
+	if services := get(root, "services", 0); services != nil {
+		for i := 0; i+1 < len(services.Content); i += 2 {
+			if services.Content[i].Value == name {
+				node = deref(services.Content[i+1])
+			}
+		}
+	}
+	if node == nil {
+		return nil, &ComposeError{File: file, Line: 1, Msg: fmt.Sprintf("no service %s to extend", output.Escape(name))}
+	}
+	d := &serviceDef{dir: path.Dir(file)}
+	if node.Kind != yaml.MappingNode {
+		d.skip = node.Kind != yaml.ScalarNode || node.Tag != "!!null"
+		return d, nil
+	}
+	if ext := get(node, "extends", 0); ext != nil {
+		if depth >= maxComposeDepth {
+			return nil, &ComposeError{File: file, Line: ext.Line, Msg: "extends nests too deep (a loop?): docker compose stops"}
+		}
+		baseFile, baseName := file, ""
+		if ext.Kind == yaml.ScalarNode {
+			if baseName, err = interpolate(file, ext, env); err != nil {
+				return nil, err
+			}
+		} else {
+			if s := get(ext, "service", 0); s != nil {
+				if baseName, err = interpolate(file, s, env); err != nil {
+					return nil, err
+				}
+			}
+			if f := get(ext, "file", 0); f != nil {
+				if baseFile, err = c.inProject(file, f, env, "extends file"); err != nil {
+					return nil, err
+				}
+				if _, err := c.doc(baseFile, file, f.Line); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if baseFile == file && baseName == name {
+			return nil, &ComposeError{File: file, Line: ext.Line, Msg: fmt.Sprintf("service %s extends itself: docker compose stops", output.Escape(name))}
+		}
+		base, err := c.service(baseFile, baseName, env, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		d.env = slices.Clone(base.env)
+		d.envFiles = slices.Clone(base.envFiles)
+		d.dir, d.dirSet = base.dir, base.dirSet
+		if !base.dirSet {
+			d.dir = path.Dir(file)
+		}
+	}
+	if p := get(node, "profiles", 0); p != nil {
+		d.profiles = nil
+		for _, n := range items(p) {
+			v, err := interpolate(file, n, env)
+			if err != nil {
+				return nil, err
+			}
+			d.profiles = append(d.profiles, v)
+		}
+	}
+	if b := get(node, "build", 0); b != nil {
+		ctxNode := b
+		if b.Kind == yaml.MappingNode {
+			ctxNode = get(b, "context", 0)
+		}
+		d.dir, d.dirSet = path.Dir(file), true
+		if ctxNode != nil && ctxNode.Kind == yaml.ScalarNode {
+			if p, err := c.inProject(file, ctxNode, env, "build context"); err == nil {
+				d.dir = p
+			}
+		}
+	}
+	if f := get(node, "env_file", 0); f != nil {
+		for _, n := range items(f) {
+			ef := envFile{required: true, file: file, line: n.Line}
+			pn := n
+			if n.Kind == yaml.MappingNode {
+				pn = get(n, "path", 0)
+				if r := get(n, "required", 0); r != nil {
+					rv, err := interpolate(file, r, env)
+					if err != nil {
+						return nil, err
+					}
+					ef.required = !(rv == "false" || rv == "False" || rv == "FALSE" || rv == "no")
+				}
+			}
+			if pn == nil || pn.Kind != yaml.ScalarNode {
+				return nil, &ComposeError{File: file, Line: n.Line, Msg: "an env_file entry without a path: docker compose stops"}
+			}
+			if ef.path, err = c.inProject(file, pn, env, "env_file"); err != nil {
+				return nil, err
+			}
+			if !slices.ContainsFunc(d.envFiles, func(o envFile) bool { return o.path == ef.path && o.required == ef.required }) {
+				d.envFiles = append(d.envFiles, ef)
+			}
+		}
+	}
+	if e := get(node, "environment", 0); e != nil {
+		entries, err := envEntries(file, e, env)
+		if err != nil {
+			return nil, err
+		}
+		for _, en := range entries {
+			if i := slices.IndexFunc(d.env, func(o envEntry) bool { return o.key == en.key }); i >= 0 {
+				d.env[i] = en
+			} else {
+				d.env = append(d.env, en)
+			}
+		}
+	}
+	return d, nil
+}
+
+// envEntries reads an environment: block, map or list form.
+func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, error) {
+	var out []envEntry
+	add := func(key string, value *string, n *yaml.Node, raw string) {
+		en := envEntry{key: key, value: value, def: Def{Key: key, File: file, Line: n.Line, Expanded: true}, refs: refsIn(raw)}
+		if value != nil {
+			en.def.Value = *value
+		}
+		out = append(out, en)
+	}
+	switch e.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(e.Content); i += 2 {
+			k, v := e.Content[i], deref(e.Content[i+1])
+			if k.Value == "<<" {
+				continue // merge keys are read by get(); environment maps rarely use them
+			}
+			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+				add(k.Value, nil, k, "")
+				continue
+			}
+			if v.Kind != yaml.ScalarNode {
+				return nil, &ComposeError{File: file, Line: v.Line, Msg: fmt.Sprintf("environment %s is not a string, number or boolean: docker compose stops", nameOnly(k.Value))}
+			}
+			val, err := interpolate(file, v, env)
+			if err != nil {
+				return nil, err
+			}
+			add(k.Value, &val, k, v.Value)
+		}
+	case yaml.SequenceNode:
+		for _, n := range e.Content {
+			n = deref(n)
+			if n.Kind != yaml.ScalarNode {
+				return nil, &ComposeError{File: file, Line: n.Line, Msg: "an environment entry that is not KEY=value: docker compose stops"}
+			}
+			item, err := interpolate(file, n, env)
+			if err != nil {
+				return nil, err
+			}
+			k, v, ok := strings.Cut(item, "=")
+			if k != "" && strings.TrimRight(k, " \t") != k {
+				return nil, &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("environment variable %s is declared with a trailing space: docker compose stops", nameOnly(strings.TrimSpace(k)))}
+			}
+			if !ok {
+				add(k, nil, n, "")
+				continue
+			}
+			_, raw, _ := strings.Cut(n.Value, "=")
+			add(k, &v, n, raw)
+		}
+	case yaml.ScalarNode:
+		if e.Tag != "!!null" {
+			return nil, &ComposeError{File: file, Line: e.Line, Msg: "environment is neither a map nor a list: docker compose stops"}
+		}
+	}
+	return out, nil
+}
+
+// environment resolves what the container receives, as compose-go's
+// resolveEnvironment does.
+func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading, error) {
+	r := &Reading{Loader: ComposeServiceLoader, Dir: d.dir, NoEnv: true, Vars: map[string]Value{}, interp: env}
+	r.Files = slices.Clone(c.read)
+	spec := map[string]*Value{}
+	for _, en := range d.env {
+		if en.value == nil {
+			if v, ok := env[en.key]; ok {
+				spec[en.key] = &Value{Value: v.Value, Def: v.Def}
+			} else {
+				spec[en.key] = nil
+			}
+			continue
+		}
+		def := en.def
+		spec[en.key] = &Value{Value: *en.value, Def: &def, Refs: en.refs}
+	}
+	vars := map[string]string{}
+	for k, v := range spec {
+		if v != nil {
+			vars[k] = v.Value
+			r.Vars[k] = *v
+		}
+	}
+	lookup := func(k string) (string, bool) {
+		if v, ok := env[k]; ok {
+			return v.Value, true
+		}
+		if v, ok := spec[k]; ok && v != nil {
+			return v.Value, true
+		}
+		return "", false
+	}
+	for _, ef := range d.envFiles {
+		data, ok, err := c.files(ef.path)
+		if err != nil {
+			return nil, &ComposeError{File: ef.file, Line: ef.line, Msg: fmt.Sprintf("env_file %s not read: %s", output.Escape(ef.path), readMessage(err))}
+		}
+		if !ok {
+			if ef.required {
+				return nil, &ComposeError{File: ef.file, Line: ef.line, Msg: fmt.Sprintf("env_file %s does not exist: docker compose refuses to start the service (required: false makes it optional)", output.Escape(ef.path))}
+			}
+			continue
+		}
+		if !slices.Contains(r.Files, ef.path) {
+			r.Files = append(r.Files, ef.path)
+		}
+		defs, err := parseComposeInto(ef.path, data, lookup, vars)
+		if err != nil {
+			return nil, err
+		}
+		for i := range defs {
+			r.Vars[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
+			r.Defs = append(r.Defs, defs[i])
+		}
+	}
+	for k, v := range spec {
+		if v == nil {
+			delete(r.Vars, k)
+		} else {
+			r.Vars[k] = *v
+		}
+	}
+	return r, nil
+}
+
+// interpolate is compose's interpolation of one scalar, with its error
+// said without the value.
+func interpolate(file string, n *yaml.Node, env map[string]Value) (string, error) {
+	if n.Kind != yaml.ScalarNode {
+		return "", &ComposeError{File: file, Line: n.Line, Msg: "a string was expected here: docker compose stops"}
+	}
+	v, err := template.SubstituteWithOptions(n.Value, func(k string) (string, bool) {
+		v, ok := env[k]
+		return v.Value, ok
+	}, template.WithoutLogging)
+	if err != nil {
+		return "", &ComposeError{File: file, Line: n.Line, Msg: composeMessage(err)}
+	}
+	return v, nil
+}
+
+var composeRef = regexp.MustCompile(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// refsIn are the variables a value's text interpolates.
+func refsIn(s string) []string {
+	var out []string
+	for _, m := range composeRef.FindAllStringSubmatch(s, -1) {
+		if m[1] != "" && !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// profilesOf are the profiles COMPOSE_PROFILES turns on.
+func profilesOf(env map[string]Value) []string {
+	var out []string
+	for _, p := range strings.Split(env["COMPOSE_PROFILES"].Value, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// enabled: a service without profiles always runs; one with profiles when
+// one of them is on ("*": all).
+func enabled(profiles, active []string) bool {
+	if len(profiles) == 0 || slices.Contains(active, "*") {
+		return true
+	}
+	for _, p := range profiles {
+		if slices.Contains(active, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// deref follows a YAML alias.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < maxComposeDepth; i++ {
+		n = n.Alias
+	}
+	if n == nil || n.Kind == yaml.AliasNode {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null"}
+	}
+	return n
+}
+
+// get is a mapping's value for key, following aliases and merge keys
+// (<<: *base), or nil.
+func get(m *yaml.Node, key string, depth int) *yaml.Node {
+	m = deref(m)
+	if m.Kind != yaml.MappingNode || depth > maxComposeDepth {
+		return nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		switch m.Content[i].Value {
+		case key:
+			return deref(m.Content[i+1])
+		case "<<":
+			merges = append(merges, m.Content[i+1])
+		}
+	}
+	for _, mg := range merges {
+		for _, b := range items(deref(mg)) {
+			if v := get(b, key, depth+1); v != nil {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
+// items are a sequence's elements, or the node alone.
+func items(n *yaml.Node) []*yaml.Node {
+	n = deref(n)
+	if n.Kind == yaml.SequenceNode {
+		out := make([]*yaml.Node, len(n.Content))
+		for i, c := range n.Content {
+			out[i] = deref(c)
+		}
+		return out
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	return []*yaml.Node{n}
+}

@@ -1,0 +1,137 @@
+package envload
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+type composeGolden struct {
+	Case     string `json:"case"`
+	Version  string `json:"version"`
+	File     string `json:"file"`
+	Error    string `json:"error"`
+	Services map[string]struct {
+		Environment map[string]string `json:"environment"`
+		Context     string            `json:"context"`
+	} `json:"services"`
+}
+
+// composeCase reads a case of testdata/compose: its files, the shell
+// (env: lines) and the compose file (file:, default compose.yaml).
+func composeCase(t *testing.T, file string) (Files, map[string]string, string) {
+	t.Helper()
+	a, err := txtar.ParseFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, composeFile := map[string]string{"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/conformance"}, "compose.yaml"
+	for _, line := range strings.Split(string(a.Comment), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		switch {
+		case !ok || strings.HasPrefix(line, "#"):
+		case k == "env":
+			ek, ev, _ := strings.Cut(v, "=")
+			env[ek] = ev
+		case k == "file":
+			composeFile = v
+		}
+	}
+	files := map[string][]byte{}
+	for _, f := range a.Files {
+		files[f.Name] = f.Data
+	}
+	return func(rel string) ([]byte, bool, error) {
+		d, ok := files[rel]
+		return d, ok, nil
+	}, env, composeFile
+}
+
+// TestComposeConformance compares each service's environment, and the
+// folder it is judged as the app of, with what compose-go's loader
+// resolved (testdata/compose/golden, recorded by make conformance).
+func TestComposeConformance(t *testing.T) {
+	cases, err := filepath.Glob("testdata/compose/cases/*.txtar")
+	if err != nil || len(cases) < 12 {
+		t.Fatalf("want at least 12 compose cases, have %d (%v)", len(cases), err)
+	}
+	for _, file := range cases {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata/compose/golden", name+".json"))
+			if err != nil {
+				t.Fatalf("no golden (run make conformance): %v", err)
+			}
+			var g composeGolden
+			if err := json.Unmarshal(data, &g); err != nil {
+				t.Fatal(err)
+			}
+			files, env, composeFile := composeCase(t, file)
+			svcs, err := ComposeServices(files, env, composeFile)
+			if err == nil {
+				for _, s := range svcs {
+					if s.Err != nil {
+						err = s.Err
+					}
+				}
+			}
+			if g.Error != "" {
+				if err == nil {
+					t.Fatalf("compose-go fails (%s) but the model reads %d services", g.Error, len(svcs))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("the model fails (%v) but compose-go reads %d services", err, len(g.Services))
+			}
+			got := map[string]*ComposeService{}
+			for _, s := range svcs {
+				got[s.Name] = s
+			}
+			if w, m := slices.Sorted(maps.Keys(g.Services)), slices.Sorted(maps.Keys(got)); !slices.Equal(w, m) {
+				t.Fatalf("services: compose-go %v, model %v", w, m)
+			}
+			var diffs []string
+			for name, want := range g.Services {
+				s := got[name]
+				dir := want.Context
+				if dir == "" {
+					dir = filepath.ToSlash(filepath.Dir(composeFile))
+				}
+				if s.Dir != dir {
+					diffs = append(diffs, fmt.Sprintf("%s: judged in %q, want %q", name, s.Dir, dir))
+				}
+				for k, w := range want.Environment {
+					if v, ok := s.Reading.Vars[k]; !ok {
+						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go %q, model unset", name, k, w))
+					} else if v.Value != w {
+						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go %q, model %q", name, k, w, v.Value))
+					}
+				}
+				for k, v := range s.Reading.Vars {
+					if _, ok := want.Environment[k]; !ok {
+						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go unset, model %q", name, k, v.Value))
+					}
+				}
+				// Only what the container receives reaches its driver.
+				for k, v := range s.Reading.DriverEnv("PG") {
+					if want.Environment[k] != v {
+						diffs = append(diffs, fmt.Sprintf("%s driver %s: model %q, container %q", name, k, v, want.Environment[k]))
+					}
+				}
+			}
+			sort.Strings(diffs)
+			for _, d := range diffs {
+				t.Error(d)
+			}
+		})
+	}
+}
