@@ -193,7 +193,8 @@ func (r *Report) conflictFiles() []string {
 	var out []string
 	for _, d := range r.Databases {
 		for _, s := range d.Sources {
-			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") {
+			// A compose file's environment: entry is no env file schema diff reads.
+			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
 				out = append(out, s.Def.File)
 				break
 			}
@@ -307,6 +308,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if runs, readings, err = r.withComposeServices(o, runs, readings, manifestPaths, env, vars); err != nil {
+		return nil, err
+	}
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	readBy, err := j.judgeReadings(runs, readings, vars)
 	if err != nil {
@@ -355,8 +359,12 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 	done := map[*envload.Reading]*LoaderReading{}
 	for i, run := range runs {
 		rd := readings[i]
-		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
-			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0}
+		name := run.loader.Name
+		if run.label != "" {
+			name = run.label // "compose service backend (compose.yaml:12)"
+		}
+		lr := &LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container}
 		if rd.Err != nil {
 			if run.inUse {
 				return nil, rd.Err
@@ -706,7 +714,7 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 	}
 	for _, ref := range val.Refs {
 		from := "unset"
-		if rv, ok := lr.reading.Lookup(ref); ok {
+		if rv, ok := lr.reading.RefLookup(ref); ok {
 			from = rv.Location()
 		}
 		s.Via = append(s.Via, ref+" from "+from)
@@ -741,9 +749,13 @@ func unexpanded(val envload.Value) bool {
 // known).
 func (j *judging) complete(s *Source, lr *LoaderReading) {
 	driver, pg := j.driver, ""
+	if lr != nil && lr.container {
+		// A container's driver sees what compose passed, not the shell.
+		driver.Vars, pg = nil, "\x00container"
+	}
 	if lr != nil && len(lr.pgEnv()) > 0 {
-		driver.Vars = append(append([]string{}, j.driver.Vars...), lr.pgEnv()...)
-		pg = "\x00" + lr.pgSig()
+		driver.Vars = append(append([]string{}, driver.Vars...), lr.pgEnv()...)
+		pg += "\x00" + lr.pgSig()
 	}
 	c := j.completion(s.URL, s.Def.Value+pg, driver)
 	if c.err != nil {
