@@ -78,6 +78,9 @@ type ComposeError struct {
 	File string
 	Line int
 	Msg  string
+	// missing: a required env_file is not there; docker compose would
+	// not start that one service (ComposeService.Err), the rest stands.
+	missing bool
 }
 
 func (e *ComposeError) Error() string {
@@ -251,7 +254,12 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 			continue
 		}
 		svc := &ComposeService{Name: name, File: file, Line: services.Content[i].Line, Dir: def.dir}
-		svc.Reading, svc.Err = c.environment(def, env)
+		svc.Reading, err = c.environment(def, env)
+		if ce, ok := err.(*ComposeError); ok && ce.missing {
+			svc.Reading, svc.Err = nil, err
+		} else if err != nil {
+			return nil, err
+		}
 		out = append(out, svc)
 	}
 	return out, nil
@@ -541,7 +549,7 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 		}
 		if !ok {
 			if ef.required {
-				return nil, &ComposeError{File: ef.file, Line: ef.line, Msg: fmt.Sprintf("env_file %s does not exist: docker compose refuses to start the service (required: false makes it optional)", output.Escape(ef.path))}
+				return nil, &ComposeError{File: ef.file, Line: ef.line, Msg: fmt.Sprintf("env_file %s does not exist: docker compose refuses to start the service (required: false makes it optional)", output.Escape(ef.path)), missing: true}
 			}
 			continue
 		}

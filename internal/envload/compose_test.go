@@ -2,6 +2,7 @@ package envload
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -131,6 +132,53 @@ func TestComposeConformance(t *testing.T) {
 			sort.Strings(diffs)
 			for _, d := range diffs {
 				t.Error(d)
+			}
+		})
+	}
+}
+
+// TestAttackComposeReadsNothingOutside: a compose file may name any path;
+// dbguard refuses one that leaves the project (or is remote) before
+// asking for it, whatever the reader would do with it.
+func TestAttackComposeReadsNothingOutside(t *testing.T) {
+	cases := map[string]string{
+		"env_file up":          "services:\n  api:\n    image: x\n    env_file: ../../outside.env\n",
+		"env_file absolute":    "services:\n  api:\n    image: x\n    env_file: [/etc/hostname]\n",
+		"env_file long form":   "services:\n  api:\n    image: x\n    env_file:\n      - path: ${UP:-../..}/outside.env\n        required: false\n",
+		"env_file home":        "services:\n  api:\n    image: x\n    env_file: ~/.env\n",
+		"include up":           "include:\n  - ../../other/compose.yaml\nservices: {}\n",
+		"include long form":    "include:\n  - path: [../../other/compose.yaml]\n",
+		"include remote":       "include:\n  - oci://registry.example/app:latest\n",
+		"include git":          "include:\n  - https://github.com/example/app.git#main\n",
+		"extends file up":      "services:\n  api:\n    extends:\n      file: ../../base.yaml\n      service: base\n",
+		"extends file in base": "services:\n  api:\n    extends:\n      file: base.yaml\n      service: base\n",
+	}
+	base := "services:\n  base:\n    image: x\n    env_file: ../../../outside.env\n"
+	for name, compose := range cases {
+		t.Run(name, func(t *testing.T) {
+			var asked []string
+			files := func(rel string) ([]byte, bool, error) {
+				asked = append(asked, rel)
+				switch rel {
+				case "app/compose.yaml":
+					return []byte(compose), true, nil
+				case "app/base.yaml":
+					return []byte(base), true, nil
+				}
+				return nil, false, nil
+			}
+			_, err := ComposeServices(files, map[string]string{}, "app/compose.yaml")
+			var ce *ComposeError
+			if !errors.As(err, &ce) {
+				t.Fatalf("want a ComposeError, got %v", err)
+			}
+			if !strings.Contains(ce.Msg, "outside the project") && !strings.Contains(ce.Msg, "remote") {
+				t.Errorf("message %q says neither outside nor remote", ce.Msg)
+			}
+			for _, p := range asked {
+				if strings.HasPrefix(p, "../") || strings.HasPrefix(p, "/") || strings.HasPrefix(p, "~") || strings.Contains(p, "://") {
+					t.Errorf("asked the reader for %q", p)
+				}
 			}
 		})
 	}
