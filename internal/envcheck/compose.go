@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 )
 
@@ -66,6 +67,7 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 				r.warn("compose-service", loc, s.Label()+" is not judged: "+msg)
 				continue
 			}
+			maskSecrets(s.Reading)
 			if !receivesAny(s.Reading, vars) {
 				continue
 			}
@@ -75,6 +77,19 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 		}
 	}
 	return runs, readings, replaced, nil
+}
+
+// maskSecrets masks every *PASSWORD* variable a service receives or its
+// compose file is interpolated from (POSTGRES_PASSWORD in the .env), as
+// the loaders' readings do: no other loader may read that file.
+func maskSecrets(r *envload.Reading) {
+	for _, m := range []map[string]envload.Value{r.Vars, r.Interpolated()} {
+		for k, v := range m {
+			if v.Def != nil && dburl.SecretVar(k) {
+				dburl.AddSecret(v.Value)
+			}
+		}
+	}
 }
 
 // receivesAny reports whether a container gets one of the URL variables.

@@ -107,6 +107,11 @@ func (r *Reading) RefLookup(k string) (Value, bool) {
 	return r.Lookup(k)
 }
 
+// Interpolated is, for a compose service, its interpolation environment
+// (the shell and the .env beside the compose file), else nil: a password
+// there is masked even when no container receives it.
+func (r *Reading) Interpolated() map[string]Value { return r.interp }
+
 type composeLoad struct {
 	files Files
 	shell map[string]string
