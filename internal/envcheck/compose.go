@@ -72,7 +72,7 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 				continue
 			}
 			runs = append(runs, run{loader: envload.ComposeServiceLoader, dir: s.Dir, inUse: true, container: true,
-				why: "docker compose passes it the variable", label: s.Label()})
+				why: "docker compose passes it the variable", label: s.Label(), published: s.Published})
 			readings = append(readings, s.Reading)
 		}
 	}
@@ -171,29 +171,79 @@ func (o Options) composeReader() (envload.Files, func(), error) {
 	}, func() { root.Close() }, nil
 }
 
-// withComposeServices adds the compose services that receive a URL
-// variable to the runs and their readings, in place of the compose
-// interpolation runs of the folders whose compose file was read.
-func (r *Report) withComposeServices(o Options, runs []run, readings []*envload.Reading, manifests []string, env map[string]string, vars []string) ([]run, []*envload.Reading, error) {
+// withoutComposeRuns replaces the compose interpolation runs a compose
+// file put in use (each folder with one had it read: the services stand
+// for it) and returns the services that receive a URL variable, to be
+// judged beside the runs. A folder left with no loader a manifest names
+// gets the application loaders assumed, as a folder without a manifest
+// does: the compose file says what containers receive, not what a process
+// started there on the host reads.
+func (r *Report) withoutComposeRuns(o Options, runs []run, manifests []string, env map[string]string, vars []string) ([]run, []run, []*envload.Reading, error) {
 	if len(o.Loaders) > 0 {
-		return runs, readings, nil // env.loaders in dbguard.yaml say what runs
+		return runs, nil, nil, nil // env.loaders in dbguard.yaml say what runs
 	}
 	sruns, sreadings, replaced, err := r.composeRuns(o, manifests, env, vars)
 	if err != nil || len(replaced) == 0 {
-		return runs, readings, err
+		return runs, nil, nil, err
 	}
-	var keptRuns []run
-	var kept []*envload.Reading
-	for i, rn := range runs {
+	var kept []run
+	hosted := map[string]bool{} // folders with a detected loader besides compose
+	var dropped []string
+	for _, rn := range runs {
 		if rn.loader.Name == "compose" && rn.inUse {
+			dropped = append(dropped, rn.dir)
 			continue
 		}
-		keptRuns, kept = append(keptRuns, rn), append(kept, readings[i])
+		if rn.inUse {
+			hosted[rn.dir] = true
+		}
+		kept = append(kept, rn)
 	}
-	return append(keptRuns, sruns...), append(kept, sreadings...), nil
+	for _, dir := range dropped {
+		if hosted[dir] {
+			continue
+		}
+		hosted[dir] = true
+		for _, l := range envload.Loaders {
+			if l.Application && l.Name != "compose" && l.Applies(o.Mode) {
+				kept = append(kept, run{loader: l, dir: dir, caller: dir, why: "assumed: only a compose file here, its services judged on their own"})
+			}
+		}
+	}
+	slices.SortStableFunc(kept, func(a, b run) int {
+		switch {
+		case dirLess(a.dir, b.dir):
+			return -1
+		case dirLess(b.dir, a.dir):
+			return 1
+		}
+		return 0
+	})
+	return kept, sruns, sreadings, nil
 }
 
 // isYAML reports whether a definition is in a compose (YAML) file.
 func isYAML(file string) bool {
 	return strings.HasSuffix(file, ".yaml") || strings.HasSuffix(file, ".yml")
+}
+
+// composeHost names the database a container reaches through another
+// service of its project (postgres://db:5432) as the host reaches it
+// (localhost:5433 when db publishes 5432 there), so that the host's own
+// .env naming localhost:5433 is the same database, not a conflict.
+func composeHost(s *Source, lr *LoaderReading) {
+	if !lr.container || s.ID.HostAddr != "" {
+		return
+	}
+	port := s.ID.Port
+	if port == "" {
+		port = "5432"
+	}
+	hp, ok := lr.published[s.ID.Host+":"+port]
+	if !ok {
+		return
+	}
+	host, p, _ := strings.Cut(hp, ":")
+	s.Via = append(s.Via, fmt.Sprintf("%s:%s: compose service %s, published on %s", s.ID.Host, port, s.ID.Host, hp))
+	s.ID.Host, s.ID.Port = host, p
 }

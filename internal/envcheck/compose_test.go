@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -101,5 +102,66 @@ func TestAttackComposePasswordMasked(t *testing.T) {
 	mustResolve(t, root, nil)
 	if out := dburl.RedactText("server said: " + pw); strings.Contains(out, pw) {
 		t.Errorf("the compose .env's password is not masked: %q", out)
+	}
+}
+
+// A container reaching the project's db service (postgres://db:5432) and
+// the host's .env reaching the port db publishes (localhost:5433) name one
+// database; without a published port they are two.
+func TestComposePublishedPortIsTheHostsDatabase(t *testing.T) {
+	compose := `services:
+  db:
+    image: postgres:15
+    ports:
+      - %s
+  backend:
+    build: ./backend
+    environment:
+      DATABASE_URL: postgres://app@db:5432/app
+`
+	for _, tc := range []struct {
+		ports    string
+		conflict bool
+	}{
+		{`"5433:5432"`, false},
+		{`"127.0.0.1:5433:5432/tcp"`, true}, // 127.0.0.1 is not the .env's "localhost"
+		{"{target: 5432, published: \"5433\"}", false},
+		{`"5432"`, true}, // published at random: the host's 5433 is another server
+	} {
+		root := tree(t, map[string]string{
+			"compose.yaml": fmt.Sprintf(compose, tc.ports),
+			".env":         "DATABASE_URL=postgres://app@localhost:5433/app\n",
+			"backend/x":    "",
+		})
+		r := mustResolve(t, root, nil)
+		if r.Conflict() != tc.conflict {
+			var dbs []string
+			for _, d := range r.Databases {
+				dbs = append(dbs, d.ID.String())
+			}
+			t.Errorf("ports %s: conflict %v, want %v (%v)", tc.ports, r.Conflict(), tc.conflict, dbs)
+		}
+		if r.Effective == nil || r.Effective.Def.File != ".env" {
+			t.Errorf("ports %s: the URL in effect for dbguard is %v, want the host's .env", tc.ports, r.Effective)
+		}
+	}
+}
+
+// A folder whose only manifest is a compose file still has its .env read
+// by the loaders a process started there may use (assumed, as with no
+// manifest): dbguard's own migrations read it.
+func TestComposeOnlyFolderStillReadsItsDotenv(t *testing.T) {
+	root := tree(t, map[string]string{
+		"compose.yaml": "services:\n  db:\n    image: postgres:15\n",
+		".env":         "DATABASE_URL=postgres://app@localhost:5432/app\n",
+	})
+	r := mustResolve(t, root, nil)
+	if r.Effective == nil || r.Effective.Def.Location() != ".env:1" {
+		t.Fatalf("effective %v, want .env:1", r.Effective)
+	}
+	for _, lr := range r.Readings {
+		if lr.Loader == "compose" {
+			t.Errorf("compose's interpolation is judged as a loader: %s", lr.Label())
+		}
 	}
 }

@@ -304,13 +304,15 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	}
 	runs := planRuns(o, files, readManifests(o, manifestPaths))
 	vars := append([]string{o.URLVar}, o.DirectVars...)
+	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)
+	if err != nil {
+		return nil, err
+	}
 	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode, vars)
 	if err != nil {
 		return nil, err
 	}
-	if runs, readings, err = r.withComposeServices(o, runs, readings, manifestPaths, env, vars); err != nil {
-		return nil, err
-	}
+	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	readBy, err := j.judgeReadings(runs, readings, vars)
 	if err != nil {
@@ -364,7 +366,7 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 			name = run.label // "compose service backend (compose.yaml:12)"
 		}
 		lr := &LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
-			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container}
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container, published: run.published}
 		if rd.Err != nil {
 			if run.inUse {
 				return nil, rd.Err
@@ -672,6 +674,10 @@ type sourceKey struct {
 
 func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
 	key := sourceKey{v: v, value: val.Value, pg: lr.pgSig()}
+	if lr.container {
+		// A container completes and reaches hosts otherwise (composeHost).
+		key.pg += "\x00container"
+	}
 	if val.Def != nil {
 		key.file, key.line = val.Def.File, val.Def.Line
 	}
@@ -720,6 +726,7 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 		s.Via = append(s.Via, ref+" from "+from)
 	}
 	j.complete(s, lr)
+	composeHost(s, lr)
 	for _, msg := range s.URL.Lint() {
 		j.r.warn("lint", s.Def.Location(), s.Var+": "+msg)
 	}
@@ -1011,7 +1018,7 @@ func errMessage(err error) string {
 // any loader's.
 func (r *Report) effective() *Source {
 	var best *Source
-	score := -1
+	score := -2
 	for _, lr := range r.Readings {
 		s := lr.Reads[r.URLVar]
 		if s == nil {
@@ -1021,6 +1028,8 @@ func (r *Report) effective() *Source {
 		switch {
 		case s.FromEnvironment():
 			sc = 3
+		case lr.container:
+			sc = -1 // the app's URL inside a container, not dbguard's on the host
 		case lr.Dir == "." && lr.InUse:
 			sc = 2
 		case lr.Dir == ".":
@@ -1260,7 +1269,7 @@ func (r *Report) MigrateURLIn(dir string) *dburl.URL {
 	dir = filepath.ToSlash(filepath.Clean(dir))
 	var found *dburl.URL
 	for _, lr := range r.Readings {
-		if lr.Dir != dir {
+		if lr.Dir != dir || lr.container {
 			continue
 		}
 		s := lr.Reads[r.URLVar]

@@ -28,6 +28,7 @@ type run struct {
 	// sees (not the shell's); label names it in reports.
 	container bool
 	label     string
+	published map[string]string // see envload.ComposeService.Published
 }
 
 // planRuns decides which loaders run where: the configured ones, else the
@@ -151,6 +152,7 @@ type LoaderReading struct {
 	badKeys    []sourceKey
 	pg         *[]string // the PG* variables loading set, KEY=value, sorted
 	container  bool      // a compose service (see run.container)
+	published  map[string]string
 }
 
 // pgEnv are the PG* variables the loader set from files into the process

@@ -65,6 +65,10 @@ type ComposeService struct {
 	// Err is why docker compose would not start it (a required env_file
 	// that is missing); Reading is nil then.
 	Err error
+	// Published maps "service:port", as a container of the project reaches
+	// another (postgres://db:5432), to "localhost:port" where the host
+	// reaches it (ports: "5433:5432"): the same database, seen from outside.
+	Published map[string]string
 }
 
 // Label is how reports name the service: "compose service backend (compose.yaml:12)".
@@ -249,6 +253,7 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 		return out, nil
 	}
 	active := profilesOf(env)
+	published := c.published(file, services, env)
 	for i := 0; i+1 < len(services.Content); i += 2 {
 		name := services.Content[i].Value
 		def, err := c.service(file, name, env, 0)
@@ -258,7 +263,7 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 		if def.skip || !enabled(def.profiles, active) {
 			continue
 		}
-		svc := &ComposeService{Name: name, File: file, Line: services.Content[i].Line, Dir: def.dir}
+		svc := &ComposeService{Name: name, File: file, Line: services.Content[i].Line, Dir: def.dir, Published: published}
 		svc.Reading, err = c.environment(def, env)
 		if ce, ok := err.(*ComposeError); ok && ce.missing {
 			svc.Reading, svc.Err = nil, err
@@ -685,4 +690,63 @@ func items(n *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	return []*yaml.Node{n}
+}
+
+// published maps each service's published ports (ports: "5433:5432",
+// "127.0.0.1:5433:5432", the long form's target/published/host_ip) from
+// "service:5432" to "localhost:5433" (or the host IP it is bound to). A
+// port published at random, a range or one that does not interpolate is
+// left out: where the host reaches it is not written down.
+func (c *composeLoad) published(file string, services *yaml.Node, env map[string]Value) map[string]string {
+	out := map[string]string{}
+	for i := 0; i+1 < len(services.Content); i += 2 {
+		name, svc := services.Content[i].Value, deref(services.Content[i+1])
+		ports := get(svc, "ports", 0)
+		if ports == nil {
+			continue
+		}
+		for _, p := range items(ports) {
+			var hostIP, published, target string
+			if p.Kind == yaml.MappingNode {
+				for key, dst := range map[string]*string{"host_ip": &hostIP, "published": &published, "target": &target} {
+					if n := get(p, key, 0); n != nil && n.Kind == yaml.ScalarNode {
+						*dst, _ = interpolate(file, n, env)
+					}
+				}
+			} else if p.Kind == yaml.ScalarNode {
+				v, err := interpolate(file, p, env)
+				if err != nil {
+					continue
+				}
+				v, _, _ = strings.Cut(v, "/") // 5432/tcp
+				parts := strings.Split(v, ":")
+				switch len(parts) {
+				case 2:
+					published, target = parts[0], parts[1]
+				case 3:
+					hostIP, published, target = parts[0], parts[1], parts[2]
+				}
+			}
+			if !allDigits(published) || !allDigits(target) {
+				continue
+			}
+			if hostIP == "" || hostIP == "0.0.0.0" || hostIP == "::" {
+				hostIP = "localhost"
+			}
+			out[name+":"+target] = hostIP + ":" + published
+		}
+	}
+	return out
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
