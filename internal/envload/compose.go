@@ -49,6 +49,9 @@ var ComposeServiceLoader = &Loader{Name: "compose-service", Call: "docker compos
 const (
 	maxComposeFiles = 64 // compose files, included and extended ones too
 	maxComposeDepth = 16 // include and extends chains, YAML merge keys
+	// maxComposeSteps bounds the mappings looked at through merge keys in
+	// one load: a real compose file needs a few per key.
+	maxComposeSteps = 1_000_000
 )
 
 // ComposeService is one service docker compose would start, with what it
@@ -117,10 +120,12 @@ func (r *Reading) RefLookup(k string) (Value, bool) {
 func (r *Reading) Interpolated() map[string]Value { return r.interp }
 
 type composeLoad struct {
-	files Files
-	shell map[string]string
-	docs  map[string]*yaml.Node
-	read  []string // compose and env files read, in order
+	steps      int
+	tooComplex bool
+	files      Files
+	shell      map[string]string
+	docs       map[string]*yaml.Node
+	read       []string // compose and env files read, in order
 }
 
 // ComposeServices reads a compose file (slash path from the project root)
@@ -133,7 +138,11 @@ func ComposeServices(files Files, environ map[string]string, composeFile string)
 	if err != nil {
 		return nil, err
 	}
-	return c.project(composeFile, env, 0)
+	svcs, err := c.project(composeFile, env, 0)
+	if err == nil && c.tooComplex {
+		err = &ComposeError{File: composeFile, Line: 1, Msg: fmt.Sprintf("its YAML merge keys (<<) lead to more than %d mappings: not read further", maxComposeSteps)}
+	}
+	return svcs, err
 }
 
 // projectEnv is the interpolation environment of a project in dir: the
@@ -226,7 +235,7 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 		return nil, err
 	}
 	var out []*ComposeService
-	if inc := get(root, "include", 0); inc != nil {
+	if inc := c.get(root, "include", 0); inc != nil {
 		for _, item := range items(inc) {
 			paths, err := c.includePaths(file, item, env)
 			if err != nil {
@@ -248,7 +257,7 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 			}
 		}
 	}
-	services := get(root, "services", 0)
+	services := c.get(root, "services", 0)
 	if services == nil {
 		return out, nil
 	}
@@ -280,7 +289,7 @@ func (c *composeLoad) includePaths(file string, item *yaml.Node, env map[string]
 	var nodes []*yaml.Node
 	if item.Kind == yaml.ScalarNode {
 		nodes = []*yaml.Node{item}
-	} else if p := get(item, "path", 0); p != nil {
+	} else if p := c.get(item, "path", 0); p != nil {
 		nodes = items(p)
 	}
 	var out []string
@@ -343,7 +352,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 		return nil, err
 	}
 	var node *yaml.Node
-	if services := get(root, "services", 0); services != nil {
+	if services := c.get(root, "services", 0); services != nil {
 		for i := 0; i+1 < len(services.Content); i += 2 {
 			if services.Content[i].Value == name {
 				node = deref(services.Content[i+1])
@@ -358,7 +367,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 		d.skip = node.Kind != yaml.ScalarNode || node.Tag != "!!null"
 		return d, nil
 	}
-	if ext := get(node, "extends", 0); ext != nil {
+	if ext := c.get(node, "extends", 0); ext != nil {
 		if depth >= maxComposeDepth {
 			return nil, &ComposeError{File: file, Line: ext.Line, Msg: "extends nests too deep (a loop?): docker compose stops"}
 		}
@@ -368,12 +377,12 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 				return nil, err
 			}
 		} else {
-			if s := get(ext, "service", 0); s != nil {
+			if s := c.get(ext, "service", 0); s != nil {
 				if baseName, err = interpolate(file, s, env); err != nil {
 					return nil, err
 				}
 			}
-			if f := get(ext, "file", 0); f != nil {
+			if f := c.get(ext, "file", 0); f != nil {
 				if baseFile, err = c.inProject(file, f, env, "extends file"); err != nil {
 					return nil, err
 				}
@@ -396,7 +405,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			d.dir = path.Dir(file)
 		}
 	}
-	if p := get(node, "profiles", 0); p != nil {
+	if p := c.get(node, "profiles", 0); p != nil {
 		d.profiles = nil
 		for _, n := range items(p) {
 			v, err := interpolate(file, n, env)
@@ -406,10 +415,10 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			d.profiles = append(d.profiles, v)
 		}
 	}
-	if b := get(node, "build", 0); b != nil {
+	if b := c.get(node, "build", 0); b != nil {
 		ctxNode := b
 		if b.Kind == yaml.MappingNode {
-			ctxNode = get(b, "context", 0)
+			ctxNode = c.get(b, "context", 0)
 		}
 		d.dir, d.dirSet = path.Dir(file), true
 		if ctxNode != nil && ctxNode.Kind == yaml.ScalarNode {
@@ -418,13 +427,13 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			}
 		}
 	}
-	if f := get(node, "env_file", 0); f != nil {
+	if f := c.get(node, "env_file", 0); f != nil {
 		for _, n := range items(f) {
 			ef := envFile{required: true, file: file, line: n.Line}
 			pn := n
 			if n.Kind == yaml.MappingNode {
-				pn = get(n, "path", 0)
-				if r := get(n, "required", 0); r != nil {
+				pn = c.get(n, "path", 0)
+				if r := c.get(n, "required", 0); r != nil {
 					rv, err := interpolate(file, r, env)
 					if err != nil {
 						return nil, err
@@ -443,7 +452,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			}
 		}
 	}
-	if e := get(node, "environment", 0); e != nil {
+	if e := c.get(node, "environment", 0); e != nil {
 		entries, err := envEntries(file, e, env)
 		if err != nil {
 			return nil, err
@@ -474,7 +483,7 @@ func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, er
 		for i := 0; i+1 < len(e.Content); i += 2 {
 			k, v := e.Content[i], deref(e.Content[i+1])
 			if k.Value == "<<" {
-				continue // merge keys are read by get(); environment maps rarely use them
+				continue // merge keys are read by c.get(); environment maps rarely use them
 			}
 			if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
 				add(k.Value, nil, k, "")
@@ -651,29 +660,47 @@ func deref(n *yaml.Node) *yaml.Node {
 }
 
 // get is a mapping's value for key, following aliases and merge keys
-// (<<: *base), or nil.
-func get(m *yaml.Node, key string, depth int) *yaml.Node {
-	m = deref(m)
-	if m.Kind != yaml.MappingNode || depth > maxComposeDepth {
-		return nil
-	}
-	var merges []*yaml.Node
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		switch m.Content[i].Value {
-		case key:
-			return deref(m.Content[i+1])
-		case "<<":
-			merges = append(merges, m.Content[i+1])
+// (<<: *base), or nil. Each mapping is looked at once per lookup, however
+// many merge keys lead to it (merges of merges are a YAML bomb), and the
+// whole load has a budget of mappings looked at.
+func (c *composeLoad) get(m *yaml.Node, key string, depth int) *yaml.Node {
+	var seen map[*yaml.Node]bool
+	var walk func(m *yaml.Node, depth int) *yaml.Node
+	walk = func(m *yaml.Node, depth int) *yaml.Node {
+		m = deref(m)
+		if m.Kind != yaml.MappingNode || depth > maxComposeDepth || seen[m] {
+			return nil
 		}
-	}
-	for _, mg := range merges {
-		for _, b := range items(deref(mg)) {
-			if v := get(b, key, depth+1); v != nil {
-				return v
+		if c.steps++; c.steps > maxComposeSteps {
+			c.tooComplex = true
+			return nil
+		}
+		var merges []*yaml.Node
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch m.Content[i].Value {
+			case key:
+				return deref(m.Content[i+1])
+			case "<<":
+				merges = append(merges, m.Content[i+1])
 			}
 		}
+		if len(merges) == 0 {
+			return nil
+		}
+		if seen == nil {
+			seen = map[*yaml.Node]bool{}
+		}
+		seen[m] = true
+		for _, mg := range merges {
+			for _, b := range items(deref(mg)) {
+				if v := walk(b, depth+1); v != nil {
+					return v
+				}
+			}
+		}
+		return nil
 	}
-	return nil
+	return walk(m, depth)
 }
 
 // items are a sequence's elements, or the node alone.
@@ -701,7 +728,7 @@ func (c *composeLoad) published(file string, services *yaml.Node, env map[string
 	out := map[string]string{}
 	for i := 0; i+1 < len(services.Content); i += 2 {
 		name, svc := services.Content[i].Value, deref(services.Content[i+1])
-		ports := get(svc, "ports", 0)
+		ports := c.get(svc, "ports", 0)
 		if ports == nil {
 			continue
 		}
@@ -709,7 +736,7 @@ func (c *composeLoad) published(file string, services *yaml.Node, env map[string
 			var hostIP, published, target string
 			if p.Kind == yaml.MappingNode {
 				for key, dst := range map[string]*string{"host_ip": &hostIP, "published": &published, "target": &target} {
-					if n := get(p, key, 0); n != nil && n.Kind == yaml.ScalarNode {
+					if n := c.get(p, key, 0); n != nil && n.Kind == yaml.ScalarNode {
 						*dst, _ = interpolate(file, n, env)
 					}
 				}

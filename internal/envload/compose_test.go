@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -181,5 +182,41 @@ func TestAttackComposeReadsNothingOutside(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAttackComposeMergeKeyBomb: YAML merge keys that each merge the level
+// below twice, 60 levels deep, make 2^60 paths to walk for a key that is not
+// there, for each of 2,000 services; the reading is bounded by the nodes
+// in the file, not the paths (before: minutes).
+func TestAttackComposeMergeKeyBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-l0: &l0 {image: app}\n")
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&b, "x-l%d: &l%d {<<: [*l%d, *l%d]}\n", i, i, i-1, i-1)
+	}
+	b.WriteString("services:\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&b, "  s%d:\n    <<: *l60\n", i)
+	}
+	data := []byte(b.String())
+	files := func(rel string) ([]byte, bool, error) {
+		if rel == "compose.yaml" {
+			return data, true, nil
+		}
+		return nil, false, nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := ComposeServices(files, nil, "compose.yaml")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Logf("refused: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("reading merge keys is exponential in their nesting")
 	}
 }
