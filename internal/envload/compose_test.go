@@ -220,3 +220,51 @@ func TestAttackComposeMergeKeyBomb(t *testing.T) {
 		t.Fatal("reading merge keys is exponential in their nesting")
 	}
 }
+
+// FuzzComposeServices: any compose file, with a .env and an env_file
+// beside it, is read without a panic, and the reader is never asked for a
+// path outside the project.
+func FuzzComposeServices(f *testing.F) {
+	cases, _ := filepath.Glob("testdata/compose/cases/*.txtar")
+	for _, c := range cases {
+		a, err := txtar.ParseFile(c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range a.Files {
+			if file.Name == "compose.yaml" {
+				f.Add(file.Data, []byte("HOST=db\n"))
+			}
+		}
+	}
+	f.Add([]byte("services:\n  a:\n    env_file: ../x\n"), []byte(""))
+	f.Add([]byte("x: &a {<<: [*a]}\nservices: {s: *a}\n"), []byte(""))
+	f.Fuzz(func(t *testing.T, compose, dotenv []byte) {
+		files := func(rel string) ([]byte, bool, error) {
+			if strings.HasPrefix(rel, "../") || rel == ".." || strings.HasPrefix(rel, "/") {
+				t.Fatalf("asked for %q", rel)
+			}
+			switch rel {
+			case "app/compose.yaml":
+				return compose, true, nil
+			case "app/.env", "app/app.env":
+				return dotenv, true, nil
+			}
+			return nil, false, nil
+		}
+		svcs, err := ComposeServices(files, map[string]string{"HOST": "shell"}, "app/compose.yaml")
+		if err != nil {
+			var ce *ComposeError
+			var pe *ParseError
+			if !errors.As(err, &ce) && !errors.As(err, &pe) {
+				t.Fatalf("an error that is neither a ComposeError nor a ParseError: %T %v", err, err)
+			}
+			return
+		}
+		for _, s := range svcs {
+			if s.Reading == nil && s.Err == nil {
+				t.Fatalf("service %q has neither a reading nor an error", s.Name)
+			}
+		}
+	})
+}
