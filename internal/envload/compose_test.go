@@ -24,6 +24,7 @@ type composeGolden struct {
 	Services map[string]struct {
 		Environment map[string]string `json:"environment"`
 		Context     string            `json:"context"`
+		Published   map[string]string `json:"published"`
 	} `json:"services"`
 }
 
@@ -121,6 +122,16 @@ func TestComposeConformance(t *testing.T) {
 				for k, v := range s.Reading.Vars {
 					if _, ok := want.Environment[k]; !ok {
 						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go unset, model %q", name, k, v.Value))
+					}
+				}
+				for port, w := range want.Published {
+					if m := s.Published[name+":"+port]; m != w {
+						diffs = append(diffs, fmt.Sprintf("%s port %s: compose-go publishes on %q, model %q", name, port, w, m))
+					}
+				}
+				for k, m := range s.Published {
+					if svc, port, _ := strings.Cut(k, ":"); svc == name && want.Published[port] == "" {
+						diffs = append(diffs, fmt.Sprintf("%s port %s: compose-go publishes none, model %q", name, port, m))
 					}
 				}
 				// Only what the container receives reaches its driver.

@@ -31,6 +31,10 @@ type service struct {
 	// Context is the build context relative to the case root, "" when the
 	// service builds nothing.
 	Context string `json:"context,omitempty"`
+	// Published maps each container port published on one host port to
+	// where the host reaches it ("5432": "localhost:5433"; host_ip when
+	// bound to one that is not 0.0.0.0).
+	Published map[string]string `json:"published,omitempty"`
 }
 
 type golden struct {
@@ -166,6 +170,19 @@ func runCase(path, dir string) (*golden, error) {
 					if rel, err := filepath.Rel(root, c); err == nil {
 						out.Context = filepath.ToSlash(rel)
 					}
+				}
+				for _, p := range s.Ports {
+					if p.Published == "" || strings.Contains(p.Published, "-") {
+						continue // random or a range: not one place
+					}
+					ip := p.HostIP
+					if ip == "" || ip == "0.0.0.0" || ip == "::" {
+						ip = "localhost"
+					}
+					if out.Published == nil {
+						out.Published = map[string]string{}
+					}
+					out.Published[fmt.Sprint(p.Target)] = ip + ":" + p.Published
 				}
 				g.Services[name] = out
 			}
