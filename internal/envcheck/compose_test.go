@@ -165,3 +165,24 @@ func TestComposeOnlyFolderStillReadsItsDotenv(t *testing.T) {
 		}
 	}
 }
+
+// compose.override.yaml is merged over compose.yaml, on disk and in the
+// hook's index contents (where only env files and manifests are served).
+func TestComposeOverrideFile(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml":          "services:\n  api:\n    image: app\n    environment:\n      DATABASE_URL: postgres://app@db-a/app\n",
+		"compose.override.yaml": "services:\n  api:\n    environment:\n      DATABASE_URL: postgres://app@db-b/app\n",
+		".env":                  "DATABASE_URL=postgres://app@db-a/app\n",
+	}
+	root := tree(t, files)
+	contents := map[string][]byte{}
+	for k, v := range files {
+		contents[k] = []byte(v)
+	}
+	for name, mutate := range map[string]func(*Options){"disk": nil, "index": func(o *Options) { o.Contents = contents }} {
+		r := mustResolve(t, root, mutate)
+		if !r.Conflict() {
+			t.Errorf("%s: the override's db-b against the .env's db-a: want a conflict", name)
+		}
+	}
+}

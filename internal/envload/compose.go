@@ -40,6 +40,10 @@ import (
 // first that exists.
 var ComposeFileNames = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
 
+// ComposeOverrideNames are the override files docker compose merges over
+// a compose file it found by its default name, in its order of preference.
+var ComposeOverrideNames = []string{"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml"}
+
 // ComposeServiceLoader stands for what docker compose hands a container:
 // its environment is the process environment there, so PG* variables it
 // receives reach the driver and nothing else does.
@@ -138,7 +142,21 @@ func ComposeServices(files Files, environ map[string]string, composeFile string)
 	if err != nil {
 		return nil, err
 	}
-	svcs, err := c.project(composeFile, env, 0)
+	override := ""
+	if slices.Contains(ComposeFileNames, path.Base(composeFile)) {
+		// docker compose reads the first override file beside the one it
+		// found by its default name (compose-go DefaultOverrideFileNames).
+		for _, n := range ComposeOverrideNames {
+			p := path.Join(path.Dir(composeFile), n)
+			if _, ok, err := c.files(p); err != nil {
+				return nil, &ComposeError{File: p, Line: 1, Msg: "not read: " + readMessage(err)}
+			} else if ok {
+				override = p
+				break
+			}
+		}
+	}
+	svcs, err := c.project(composeFile, override, env, 0)
 	if err == nil && c.tooComplex {
 		err = &ComposeError{File: composeFile, Line: 1, Msg: fmt.Sprintf("its YAML merge keys (<<) lead to more than %d mappings: not read further", maxComposeSteps)}
 	}
@@ -229,10 +247,18 @@ var yamlLine = regexp.MustCompile(`line (\d+)`)
 
 // project returns the services of one compose file and of those it
 // includes.
-func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*ComposeService, error) {
+func (c *composeLoad) project(file, override string, env map[string]Value, depth int) ([]*ComposeService, error) {
 	root, err := c.doc(file, file, 1)
 	if err != nil {
 		return nil, err
+	}
+	var over *yaml.Node // the override file's services
+	if override != "" {
+		o, err := c.doc(override, override, 1)
+		if err != nil {
+			return nil, err
+		}
+		over = c.get(o, "services", 0)
 	}
 	var out []*ComposeService
 	if inc := c.get(root, "include", 0); inc != nil {
@@ -249,7 +275,7 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 				if err != nil {
 					return nil, err
 				}
-				svcs, err := c.project(p, ienv, depth+1)
+				svcs, err := c.project(p, "", ienv, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -258,21 +284,51 @@ func (c *composeLoad) project(file string, env map[string]Value, depth int) ([]*
 		}
 	}
 	services := c.get(root, "services", 0)
-	if services == nil {
+	if services == nil && over == nil {
 		return out, nil
 	}
 	active := profilesOf(env)
 	published := c.published(file, services, env)
-	for i := 0; i+1 < len(services.Content); i += 2 {
-		name := services.Content[i].Value
-		def, err := c.service(file, name, env, 0)
-		if err != nil {
-			return nil, err
+	for k, v := range c.published(override, over, env) {
+		published[k] = v
+	}
+	type entry struct {
+		file string
+		key  *yaml.Node
+	}
+	var names []string
+	at := map[string]entry{}
+	for _, layer := range []struct {
+		file     string
+		services *yaml.Node
+	}{{file, services}, {override, over}} {
+		for i := 0; layer.services != nil && i+1 < len(layer.services.Content); i += 2 {
+			k := layer.services.Content[i]
+			if _, ok := at[k.Value]; !ok {
+				names = append(names, k.Value)
+				at[k.Value] = entry{layer.file, k}
+			}
+		}
+	}
+	for _, name := range names {
+		def := &serviceDef{dir: path.Dir(file)}
+		if at[name].file == file {
+			if def, err = c.service(file, name, env, 0); err != nil {
+				return nil, err
+			}
+		}
+		if over != nil {
+			if node := serviceNode(over, name); node != nil && node.Kind == yaml.MappingNode {
+				def.skip = false
+				if err := c.apply(def, override, node, env); err != nil {
+					return nil, err
+				}
+			}
 		}
 		if def.skip || !enabled(def.profiles, active) {
 			continue
 		}
-		svc := &ComposeService{Name: name, File: file, Line: services.Content[i].Line, Dir: def.dir, Published: published}
+		svc := &ComposeService{Name: name, File: at[name].file, Line: at[name].key.Line, Dir: def.dir, Published: published}
 		svc.Reading, err = c.environment(def, env)
 		if ce, ok := err.(*ComposeError); ok && ce.missing {
 			svc.Reading, svc.Err = nil, err
@@ -351,14 +407,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 	if err != nil {
 		return nil, err
 	}
-	var node *yaml.Node
-	if services := c.get(root, "services", 0); services != nil {
-		for i := 0; i+1 < len(services.Content); i += 2 {
-			if services.Content[i].Value == name {
-				node = deref(services.Content[i+1])
-			}
-		}
-	}
+	node := serviceNode(c.get(root, "services", 0), name)
 	if node == nil {
 		return nil, &ComposeError{File: file, Line: 1, Msg: fmt.Sprintf("no service %s to extend", output.Escape(name))}
 	}
@@ -405,12 +454,20 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			d.dir = path.Dir(file)
 		}
 	}
+	return d, c.apply(d, file, node, env)
+}
+
+// apply reads a service's own keys over what it extends (or, for an
+// override file, over the main file's service): profiles and build
+// replace, env_file appends, environment merges by key.
+func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map[string]Value) error {
+	var err error
 	if p := c.get(node, "profiles", 0); p != nil {
 		d.profiles = nil
 		for _, n := range items(p) {
 			v, err := interpolate(file, n, env)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			d.profiles = append(d.profiles, v)
 		}
@@ -436,16 +493,16 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 				if r := c.get(n, "required", 0); r != nil {
 					rv, err := interpolate(file, r, env)
 					if err != nil {
-						return nil, err
+						return err
 					}
 					ef.required = !(rv == "false" || rv == "False" || rv == "FALSE" || rv == "no")
 				}
 			}
 			if pn == nil || pn.Kind != yaml.ScalarNode {
-				return nil, &ComposeError{File: file, Line: n.Line, Msg: "an env_file entry without a path: docker compose stops"}
+				return &ComposeError{File: file, Line: n.Line, Msg: "an env_file entry without a path: docker compose stops"}
 			}
 			if ef.path, err = c.inProject(file, pn, env, "env_file"); err != nil {
-				return nil, err
+				return err
 			}
 			if !slices.ContainsFunc(d.envFiles, func(o envFile) bool { return o.path == ef.path && o.required == ef.required }) {
 				d.envFiles = append(d.envFiles, ef)
@@ -455,7 +512,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 	if e := c.get(node, "environment", 0); e != nil {
 		entries, err := envEntries(file, e, env)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, en := range entries {
 			if i := slices.IndexFunc(d.env, func(o envEntry) bool { return o.key == en.key }); i >= 0 {
@@ -465,7 +522,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 			}
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // envEntries reads an environment: block, map or list form.
@@ -719,6 +776,17 @@ func items(n *yaml.Node) []*yaml.Node {
 	return []*yaml.Node{n}
 }
 
+// serviceNode is a services: mapping's entry for name, or nil.
+func serviceNode(services *yaml.Node, name string) *yaml.Node {
+	var node *yaml.Node
+	for i := 0; services != nil && i+1 < len(services.Content); i += 2 {
+		if services.Content[i].Value == name {
+			node = deref(services.Content[i+1])
+		}
+	}
+	return node
+}
+
 // published maps each service's published ports (ports: "5433:5432",
 // "127.0.0.1:5433:5432", the long form's target/published/host_ip) from
 // "service:5432" to "localhost:5433" (or the host IP it is bound to). A
@@ -726,7 +794,7 @@ func items(n *yaml.Node) []*yaml.Node {
 // left out: where the host reaches it is not written down.
 func (c *composeLoad) published(file string, services *yaml.Node, env map[string]Value) map[string]string {
 	out := map[string]string{}
-	for i := 0; i+1 < len(services.Content); i += 2 {
+	for i := 0; services != nil && i+1 < len(services.Content); i += 2 {
 		name, svc := services.Content[i].Value, deref(services.Content[i+1])
 		ports := c.get(svc, "ports", 0)
 		if ports == nil {

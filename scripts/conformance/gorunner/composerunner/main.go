@@ -2,7 +2,8 @@
 // container, for the compose conformance cases
 // (internal/envload/testdata/compose/cases/NAME.txtar): it unpacks a case,
 // loads its compose file with compose-go's own loader the way docker
-// compose does (cli.NewProjectOptions: the case's env: lines as the shell,
+// compose run in that folder does (cli.NewProjectOptions: the default file
+// names and the override file beside it, the case's env: lines as the shell,
 // the folder's .env, COMPOSE_PROFILES; loader.LoadWithContext resolves
 // environment: and env_file:), and writes golden/NAME.json.
 package main
@@ -143,8 +144,11 @@ func runCase(path, dir string) (*golden, error) {
 		}
 	}
 	composeFile := filepath.Join(root, filepath.FromSlash(g.File))
-	po, err := cli.NewProjectOptions([]string{composeFile},
+	// As docker compose run in the compose file's folder with no -f: the
+	// file found by its default name, and the override file beside it.
+	po, err := cli.NewProjectOptions(nil,
 		cli.WithWorkingDirectory(filepath.Dir(composeFile)),
+		cli.WithDefaultConfigPath,
 		cli.WithEnv(env),
 		cli.WithEnvFiles(),
 		cli.WithDotEnv,
