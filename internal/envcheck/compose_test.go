@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -184,5 +185,25 @@ func TestComposeOverrideFile(t *testing.T) {
 		if !r.Conflict() {
 			t.Errorf("%s: the override's db-b against the .env's db-a: want a conflict", name)
 		}
+	}
+}
+
+// A URL only a container receives is never the one dbguard connects with
+// from the host (postgres://db:5432 does not resolve there): no URL, said
+// so, rather than a migration aimed at the container's name.
+func TestComposeOnlyContainersReadTheURL(t *testing.T) {
+	root := tree(t, map[string]string{
+		"compose.yaml": "services:\n  db:\n    image: postgres\n    ports: [\"5432:5432\"]\n  api:\n    image: app\n    environment:\n      DATABASE_URL: postgres://app@db:5432/app\n",
+	})
+	r := mustResolve(t, root, nil)
+	var nu *NoURLError
+	if err := r.Err(false); !errors.As(err, &nu) {
+		t.Fatalf("want a NoURLError, got %v (migrations use %v)", err, r.MigrateURL)
+	}
+	if !strings.Contains(nu.Error(), "only compose service api (compose.yaml:5)") {
+		t.Errorf("the error does not name the service: %v", nu)
+	}
+	if r.MigrateURL != nil {
+		t.Errorf("migrations would use the container's URL %s", r.MigrateURL.Redacted())
 	}
 }

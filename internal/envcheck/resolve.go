@@ -211,11 +211,17 @@ type NoURLError struct {
 	Var, Root, Mode string
 	// Empty is where it is set, but empty, when it is.
 	Empty string
+	// Container names the compose service that receives it when only
+	// containers do: dbguard connects from the host.
+	Container string
 }
 
 func (e *NoURLError) Error() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("%s is set but empty (%s), and no loader reads another value for it (mode %s)", e.Var, e.Empty, e.Mode)
+	}
+	if e.Container != "" {
+		return fmt.Sprintf("%s is not set in the environment nor in any env file in effect under %s (mode %s); only %s receives it, inside its container, and dbguard connects from the host", e.Var, e.Root, e.Mode, e.Container)
 	}
 	return fmt.Sprintf("%s is not set in the environment nor in any env file in effect under %s (mode %s)", e.Var, e.Root, e.Mode)
 }
@@ -258,6 +264,9 @@ func (r *Report) Err(strict bool) error {
 		for _, lr := range r.Readings {
 			if loc := lr.Empty[r.URLVar]; loc != "" && e.Empty == "" {
 				e.Empty = loc
+			}
+			if lr.container && lr.Reads[r.URLVar] != nil && e.Container == "" {
+				e.Container = lr.Label()
 			}
 		}
 		return e
@@ -1018,7 +1027,7 @@ func errMessage(err error) string {
 // any loader's.
 func (r *Report) effective() *Source {
 	var best *Source
-	score := -2
+	score := -1
 	for _, lr := range r.Readings {
 		s := lr.Reads[r.URLVar]
 		if s == nil {
@@ -1029,7 +1038,7 @@ func (r *Report) effective() *Source {
 		case s.FromEnvironment():
 			sc = 3
 		case lr.container:
-			sc = -1 // the app's URL inside a container, not dbguard's on the host
+			continue // the app's URL inside a container, not dbguard's on the host
 		case lr.Dir == "." && lr.InUse:
 			sc = 2
 		case lr.Dir == ".":
