@@ -49,6 +49,12 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 			}
 		}
 		svcs, err := envload.ComposeServices(read, env, file)
+		var ce *envload.ComposeError
+		if errors.As(err, &ce) && ce.Unset() {
+			r.warn("compose-unset", fmt.Sprintf("%s:%d", ce.File, ce.Line), fmt.Sprintf("%s; its services are not judged in this environment", ce.Msg))
+			replaced[dir] = true
+			continue
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -207,3 +207,24 @@ func TestComposeOnlyContainersReadTheURL(t *testing.T) {
 		t.Errorf("migrations would use the container's URL %s", r.MigrateURL.Redacted())
 	}
 }
+
+// A ${VAR:?...} this shell does not set stops docker compose here, not in
+// the shell it is meant for (CI, a deploy): the file's services are passed
+// over with a warning, the rest of the project is judged.
+func TestComposeRequiredVariableUnset(t *testing.T) {
+	root := tree(t, map[string]string{
+		"compose.yaml": "services:\n  api:\n    image: app\n    environment:\n      DATABASE_URL: postgres://app:${DB_PASSWORD:?set DB_PASSWORD}@db/app\n",
+		".env":         "DATABASE_URL=postgres://app@localhost/app\n",
+	})
+	r := mustResolve(t, root, nil)
+	if err := r.Err(false); err != nil {
+		t.Fatalf("want the .env judged, got %v", err)
+	}
+	if !hasWarning(r, "compose-unset", "compose.yaml:5") {
+		t.Errorf("no compose-unset warning at compose.yaml:5: %+v", r.Warnings)
+	}
+	r = mustResolve(t, root, func(o *Options) { o.Environ = []string{"DB_PASSWORD=" + rootPW} })
+	if !r.Conflict() {
+		t.Errorf("with DB_PASSWORD set, the api's db/app against the .env's localhost/app: want a conflict")
+	}
+}

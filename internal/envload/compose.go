@@ -92,7 +92,15 @@ type ComposeError struct {
 	// missing: a required env_file is not there; docker compose would
 	// not start that one service (ComposeService.Err), the rest stands.
 	missing bool
+	// unset: a ${VAR:?...} this environment does not set (see Unset).
+	unset bool
 }
+
+// Unset reports whether the file cannot be resolved only because a
+// variable it requires (${VAR:?...}) is not set here: docker compose stops
+// too, but in another shell (CI, a deploy) it would run, so the caller
+// may pass over the file with a word rather than refuse the project.
+func (e *ComposeError) Unset() bool { return e.unset }
 
 func (e *ComposeError) Error() string {
 	return fmt.Sprintf("%s:%d: %s", output.Escape(e.File), e.Line, e.Msg)
@@ -662,7 +670,8 @@ func interpolate(file string, n *yaml.Node, env map[string]Value) (string, error
 		return v.Value, ok
 	}, template.WithoutLogging)
 	if err != nil {
-		return "", &ComposeError{File: file, Line: n.Line, Msg: composeMessage(err)}
+		var missing *template.MissingRequiredError
+		return "", &ComposeError{File: file, Line: n.Line, Msg: composeMessage(err), unset: errors.As(err, &missing)}
 	}
 	return v, nil
 }
