@@ -3,6 +3,7 @@ package envload
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"slices"
@@ -387,6 +388,7 @@ func (c *composeLoad) inProject(file string, n *yaml.Node, env map[string]Value,
 
 // serviceDef is a service's environment as written, extends applied.
 type serviceDef struct {
+	files    []string   // the compose files that define it
 	env      []envEntry // in order, one per key
 	envFiles []envFile
 	dir      string
@@ -455,6 +457,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 		if err != nil {
 			return nil, err
 		}
+		d.files = slices.Clone(base.files)
 		d.env = slices.Clone(base.env)
 		d.envFiles = slices.Clone(base.envFiles)
 		d.dir, d.dirSet = base.dir, base.dirSet
@@ -470,6 +473,9 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 // replace, env_file appends, environment merges by key.
 func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map[string]Value) error {
 	var err error
+	if !slices.Contains(d.files, file) {
+		d.files = append(d.files, file)
+	}
 	if p := c.get(node, "profiles", 0); p != nil {
 		d.profiles = nil
 		for _, n := range items(p) {
@@ -596,7 +602,14 @@ func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, er
 // resolveEnvironment does.
 func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading, error) {
 	r := &Reading{Loader: ComposeServiceLoader, Dir: d.dir, NoEnv: true, Vars: map[string]Value{}, interp: env}
-	r.Files = slices.Clone(c.read)
+	// Its files: the compose files that define it, the .env files its
+	// project is interpolated from, then its env_file entries.
+	r.Files = slices.Clone(d.files)
+	for _, f := range c.read {
+		if path.Base(f) == ".env" && !slices.Contains(r.Files, f) && slices.ContainsFunc(slices.Collect(maps.Values(env)), func(v Value) bool { return v.Def != nil && v.Def.File == f }) {
+			r.Files = append(r.Files, f)
+		}
+	}
 	spec := map[string]*Value{}
 	for _, en := range d.env {
 		if en.value == nil {

@@ -279,3 +279,27 @@ func FuzzComposeServices(f *testing.F) {
 		}
 	})
 }
+
+// A service's files are its own: the compose files defining it, the .env
+// its project interpolates from, its env_file entries; not another
+// service's env_file.
+func TestComposeServiceFiles(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "services:\n  a:\n    image: x\n    env_file: a.env\n  b:\n    extends:\n      file: base.yaml\n      service: base\n    env_file: b.env\n",
+		"base.yaml":    "services:\n  base:\n    image: x\n",
+		".env":         "X=1\n", "a.env": "A=1\n", "b.env": "B=1\n",
+	}
+	svcs, err := ComposeServices(func(rel string) ([]byte, bool, error) {
+		d, ok := files[rel]
+		return []byte(d), ok, nil
+	}, nil, "compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "compose.yaml .env a.env", "b": "base.yaml compose.yaml .env b.env"}
+	for _, s := range svcs {
+		if got := strings.Join(s.Reading.Files, " "); got != want[s.Name] {
+			t.Errorf("%s reads %q, want %q", s.Name, got, want[s.Name])
+		}
+	}
+}
