@@ -200,7 +200,7 @@ func (c *composeLoad) projectEnv(dir string, parent map[string]Value) (map[strin
 		return v.Value, ok
 	})
 	if err != nil {
-		return nil, err
+		return nil, composeParseError(err)
 	}
 	for i := range defs {
 		if _, set := env[defs[i].Key]; !set || env[defs[i].Key].Def != nil && env[defs[i].Key].Def.File == file {
@@ -208,6 +208,18 @@ func (c *composeLoad) projectEnv(dir string, parent map[string]Value) (map[strin
 		}
 	}
 	return env, nil
+}
+
+// composeParseError names docker compose as the reader of a file it
+// cannot parse.
+func composeParseError(err error) error {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		cp := *pe
+		cp.Loader = "docker compose"
+		return &cp
+	}
+	return err
 }
 
 func readMessage(err error) string {
@@ -655,7 +667,7 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 		}
 		defs, err := parseComposeInto(ef.path, data, lookup, vars)
 		if err != nil {
-			return nil, err
+			return nil, composeParseError(err)
 		}
 		for i := range defs {
 			r.Vars[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}

@@ -303,3 +303,23 @@ func TestComposeServiceFiles(t *testing.T) {
 		}
 	}
 }
+
+// An env_file docker compose cannot parse fails with its file:line, docker
+// compose named as the reader, and nothing of the value.
+func TestComposeEnvFileParseError(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "services:\n  a:\n    image: x\n    env_file: app.env\n",
+		"app.env":      "OK=1\nDATABASE_URL=\"postgres://app:s3cretValue@db/app\n",
+	}
+	_, err := ComposeServices(func(rel string) ([]byte, bool, error) {
+		d, ok := files[rel]
+		return []byte(d), ok, nil
+	}, nil, "compose.yaml")
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("want a ParseError, got %v", err)
+	}
+	if pe.File != "app.env" || pe.Line != 2 || pe.Loader != "docker compose" || strings.Contains(err.Error(), "s3cretValue") {
+		t.Errorf("got %q (file %s line %d loader %q)", err, pe.File, pe.Line, pe.Loader)
+	}
+}
