@@ -172,15 +172,22 @@ func (r *Report) conflictReaders() []string {
 		if len(d.Sources) == 0 {
 			continue
 		}
-		var places []string
+		var places, services []string
 		for _, rd := range d.Readers {
-			if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
+			i := strings.LastIndex(rd, " in ")
+			switch {
+			case i >= 0 && strings.HasPrefix(rd, "compose service "):
+				services = append(services, rd[:i]) // a container, not a folder
+			case i >= 0 && !slices.Contains(places, rd[i+4:]):
 				places = append(places, rd[i+4:])
 			}
 		}
 		w := d.Sources[0].Def.Location()
-		if len(places) > 0 {
+		switch {
+		case len(places) > 0:
 			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
+		case len(services) > 0:
+			w = strings.Join(services, " and ") + " reads " + w
 		}
 		out = append(out, w)
 	}
