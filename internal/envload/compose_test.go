@@ -323,3 +323,31 @@ func TestComposeEnvFileParseError(t *testing.T) {
 		t.Errorf("got %q (file %s line %d loader %q)", err, pe.File, pe.Line, pe.Loader)
 	}
 }
+
+// TestAttackComposeLoops: extends and include that lead back to
+// themselves end with an error at a line, not a stack overflow.
+func TestAttackComposeLoops(t *testing.T) {
+	for name, files := range map[string]map[string]string{
+		"extends loop": {"compose.yaml": "services:\n  a:\n    extends: b\n  b:\n    extends: a\n"},
+		"extends self": {"compose.yaml": "services:\n  a:\n    extends:\n      service: a\n"},
+		"extends files": {
+			"compose.yaml": "services:\n  a:\n    extends:\n      file: other.yaml\n      service: a\n",
+			"other.yaml":   "services:\n  a:\n    extends:\n      file: compose.yaml\n      service: a\n",
+		},
+		"include loop": {
+			"compose.yaml":     "include:\n  - sub/compose.yaml\nservices: {}\n",
+			"sub/compose.yaml": "include:\n  - ../compose.yaml\nservices: {}\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ComposeServices(func(rel string) ([]byte, bool, error) {
+				d, ok := files[rel]
+				return []byte(d), ok, nil
+			}, nil, "compose.yaml")
+			var ce *ComposeError
+			if !errors.As(err, &ce) || ce.Line < 1 {
+				t.Fatalf("want a ComposeError at a line, got %v", err)
+			}
+		})
+	}
+}
