@@ -8,11 +8,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // composeRuns reads the compose file docker compose picks in each folder
@@ -60,6 +62,9 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 		}
 		replaced[dir] = true
 		for _, s := range svcs {
+			if s.Err != nil && s.Profiles != nil {
+				continue // not started by default either
+			}
 			if s.Err != nil {
 				var ce *envload.ComposeError
 				loc := file
@@ -75,6 +80,18 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 			}
 			maskSecrets(s.Reading)
 			if !receivesAny(s.Reading, vars) {
+				continue
+			}
+			if s.Profiles != nil {
+				// docker compose up leaves it out; --profile starts it
+				// (a migrate service often is one): say how to judge it.
+				msg := fmt.Sprintf("%s receives %s but runs only with its profile (%s), which COMPOSE_PROFILES does not turn on: not judged",
+					s.Label(), strings.Join(receives(s.Reading, vars), ", "), output.Escape(strings.Join(s.Profiles, ", ")))
+				if profileName.MatchString(s.Profiles[0]) {
+					// A name the compose spec allows: safe to paste in a shell.
+					msg += "; to judge it run: COMPOSE_PROFILES=" + s.Profiles[0] + " dbguard env"
+				}
+				r.warn("compose-profile", fmt.Sprintf("%s:%d", output.Escape(s.File), s.Line), msg)
 				continue
 			}
 			runs = append(runs, run{loader: envload.ComposeServiceLoader, dir: s.Dir, inUse: true, container: true,
@@ -96,6 +113,20 @@ func maskSecrets(r *envload.Reading) {
 			}
 		}
 	}
+}
+
+// profileName is a profile name as the compose specification allows it.
+var profileName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// receives are the URL variables a container gets.
+func receives(r *envload.Reading, vars []string) []string {
+	var out []string
+	for _, v := range vars {
+		if _, ok := r.Vars[v]; ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // receivesAny reports whether a container gets one of the URL variables.

@@ -73,6 +73,10 @@ type ComposeService struct {
 	// Err is why docker compose would not start it (a required env_file
 	// that is missing); Reading is nil then.
 	Err error
+	// Profiles, when set, are the service's profiles, none of them on
+	// (COMPOSE_PROFILES): docker compose up does not start it; --profile
+	// or COMPOSE_PROFILES does. Its Reading is what it would receive.
+	Profiles []string
 	// Published maps "service:port", as a container of the project reaches
 	// another (postgres://db:5432), to "localhost:port" where the host
 	// reaches it (ports: "5433:5432"): the same database, seen from outside.
@@ -346,12 +350,15 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 				}
 			}
 		}
-		if def.skip || !enabled(def.profiles, active) {
+		if def.skip {
 			continue
 		}
 		svc := &ComposeService{Name: name, File: at[name].file, Line: at[name].key.Line, Dir: def.dir, Published: published}
+		if !enabled(def.profiles, active) {
+			svc.Profiles = def.profiles
+		}
 		svc.Reading, err = c.environment(def, env)
-		if ce, ok := err.(*ComposeError); ok && ce.missing {
+		if ce, ok := err.(*ComposeError); ok && (ce.missing || svc.Profiles != nil) {
 			svc.Reading, svc.Err = nil, err
 		} else if err != nil {
 			return nil, err
