@@ -151,7 +151,7 @@ type composeLoad struct {
 // it receives. environ is the shell's environment.
 func ComposeServices(files Files, environ map[string]string, composeFile string) ([]*ComposeService, error) {
 	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}}
-	env, err := c.projectEnv(path.Dir(composeFile), nil)
+	env, err := c.projectEnv(path.Dir(composeFile), nil, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -177,9 +177,10 @@ func ComposeServices(files Files, environ map[string]string, composeFile string)
 }
 
 // projectEnv is the interpolation environment of a project in dir: the
-// parent's (an including project's) or the shell's, then dir/.env, which
-// does not override them.
-func (c *composeLoad) projectEnv(dir string, parent map[string]Value) (map[string]Value, error) {
+// parent's (an including project's) or the shell's, then the project's env
+// files (dir/.env when files is nil; an include's env_file: list), which
+// do not override them; a later file overrides an earlier one.
+func (c *composeLoad) projectEnv(dir string, parent map[string]Value, files []string) (map[string]Value, error) {
 	env := map[string]Value{}
 	if parent != nil {
 		for k, v := range parent {
@@ -190,25 +191,39 @@ func (c *composeLoad) projectEnv(dir string, parent map[string]Value) (map[strin
 			env[k] = Value{Value: v}
 		}
 	}
-	file := path.Join(dir, ".env")
-	data, ok, err := c.files(file)
-	if err != nil {
-		return nil, &ComposeError{File: file, Line: 1, Msg: "not read: " + readMessage(err)}
+	fixed := map[string]bool{} // what the parent or the shell sets wins
+	for k := range env {
+		fixed[k] = true
 	}
-	if !ok {
-		return env, nil
+	required := files != nil
+	if files == nil {
+		files = []string{path.Join(dir, ".env")}
 	}
-	c.read = append(c.read, file)
-	defs, err := parseCompose(file, data, func(k string) (string, bool) {
-		v, ok := env[k]
-		return v.Value, ok
-	})
-	if err != nil {
-		return nil, composeParseError(err)
-	}
-	for i := range defs {
-		if _, set := env[defs[i].Key]; !set || env[defs[i].Key].Def != nil && env[defs[i].Key].Def.File == file {
-			env[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
+	for _, file := range files {
+		data, ok, err := c.files(file)
+		if err != nil {
+			return nil, &ComposeError{File: file, Line: 1, Msg: "not read: " + readMessage(err)}
+		}
+		if !ok {
+			if required {
+				return nil, &ComposeError{File: file, Line: 1, Msg: "does not exist: docker compose stops (an include's env_file)"}
+			}
+			continue
+		}
+		if !slices.Contains(c.read, file) {
+			c.read = append(c.read, file)
+		}
+		defs, err := parseCompose(file, data, func(k string) (string, bool) {
+			v, ok := env[k]
+			return v.Value, ok
+		})
+		if err != nil {
+			return nil, composeParseError(err)
+		}
+		for i := range defs {
+			if !fixed[defs[i].Key] {
+				env[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
+			}
 		}
 	}
 	return env, nil
@@ -289,23 +304,43 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 	if inc := c.get(root, "include", 0); inc != nil {
 		for _, item := range items(inc) {
 			paths, err := c.includePaths(file, item, env)
-			if err != nil {
+			if err != nil || len(paths) == 0 {
 				return nil, err
 			}
 			if depth >= maxComposeDepth {
 				return nil, &ComposeError{File: file, Line: item.Line, Msg: "includes nest too deep: not read further"}
 			}
-			for _, p := range paths {
-				ienv, err := c.projectEnv(path.Dir(p), env)
-				if err != nil {
-					return nil, err
+			// env_file: replaces the included folder's .env (paths from
+			// the including file's folder).
+			var envFiles []string
+			if ef := c.get(item, "env_file", 0); ef != nil && item.Kind == yaml.MappingNode {
+				envFiles = []string{}
+				for _, n := range items(ef) {
+					if n.Value == "/dev/null" {
+						continue // compose skips it: no env file at all
+					}
+					p, err := c.inProject(file, n, env, "include env_file")
+					if err != nil {
+						return nil, err
+					}
+					envFiles = append(envFiles, p)
 				}
-				svcs, err := c.project(p, "", ienv, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, svcs...)
 			}
+			ienv, err := c.projectEnv(path.Dir(paths[0]), env, envFiles)
+			if err != nil {
+				return nil, err
+			}
+			// The first path is the included project, a second one its
+			// override (more are not read).
+			over := ""
+			if len(paths) > 1 {
+				over = paths[1]
+			}
+			svcs, err := c.project(paths[0], over, ienv, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, svcs...)
 		}
 	}
 	services := c.get(root, "services", 0)
