@@ -298,14 +298,17 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 		if err != nil {
 			return nil, err
 		}
-		over = c.get(o, "services", 0)
+		over = mapping(c.get(o, "services", 0))
 	}
 	var out []*ComposeService
 	if inc := c.get(root, "include", 0); inc != nil {
 		for _, item := range items(inc) {
 			paths, err := c.includePaths(file, item, env)
-			if err != nil || len(paths) == 0 {
+			if err != nil {
 				return nil, err
+			}
+			if len(paths) == 0 {
+				continue
 			}
 			if depth >= maxComposeDepth {
 				return nil, &ComposeError{File: file, Line: item.Line, Msg: "includes nest too deep: not read further"}
@@ -332,18 +335,18 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 			}
 			// The first path is the included project, a second one its
 			// override (more are not read).
-			over := ""
+			incOverride := ""
 			if len(paths) > 1 {
-				over = paths[1]
+				incOverride = paths[1]
 			}
-			svcs, err := c.project(paths[0], over, ienv, depth+1)
+			svcs, err := c.project(paths[0], incOverride, ienv, depth+1)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, svcs...)
 		}
 	}
-	services := c.get(root, "services", 0)
+	services := mapping(c.get(root, "services", 0))
 	if services == nil && over == nil {
 		return out, nil
 	}
@@ -471,7 +474,7 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 	if err != nil {
 		return nil, err
 	}
-	node := serviceNode(c.get(root, "services", 0), name)
+	node := serviceNode(mapping(c.get(root, "services", 0)), name)
 	if node == nil {
 		return nil, &ComposeError{File: file, Line: 1, Msg: fmt.Sprintf("no service %s to extend", output.Escape(name))}
 	}
@@ -850,6 +853,15 @@ func items(n *yaml.Node) []*yaml.Node {
 		return nil
 	}
 	return []*yaml.Node{n}
+}
+
+// mapping is n when it is a YAML mapping, else nil (services: [] or a
+// string is no services at all to this reading).
+func mapping(n *yaml.Node) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	return n
 }
 
 // serviceNode is a services: mapping's entry for name, or nil.

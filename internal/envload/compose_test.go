@@ -356,3 +356,28 @@ func TestAttackComposeLoops(t *testing.T) {
 		})
 	}
 }
+
+// Odd shapes: services that is a list, an include with no path; what can
+// be read is read.
+func TestComposeOddShapes(t *testing.T) {
+	for name, tc := range map[string]struct {
+		compose string
+		want    int
+	}{
+		"services list":   {"services:\n  - a\n  - b\n", 0},
+		"include no path": {"include:\n  - env_file: x.env\nservices:\n  a:\n    image: x\n", 1},
+		"null service":    {"services:\n  a:\n", 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			svcs, err := ComposeServices(func(rel string) ([]byte, bool, error) {
+				if rel == "compose.yaml" {
+					return []byte(tc.compose), true, nil
+				}
+				return nil, false, nil
+			}, nil, "compose.yaml")
+			if err != nil || len(svcs) != tc.want {
+				t.Fatalf("got %d services (%v), want %d", len(svcs), err, tc.want)
+			}
+		})
+	}
+}
