@@ -53,7 +53,7 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 		svcs, err := envload.ComposeServices(read, env, file)
 		var ce *envload.ComposeError
 		if errors.As(err, &ce) && ce.Unset() {
-			r.warn("compose-unset", fmt.Sprintf("%s:%d", ce.File, ce.Line), fmt.Sprintf("%s; its services are not judged in this environment", ce.Msg))
+			r.warn("compose-unset", fmt.Sprintf("%s:%d", output.Escape(ce.File), ce.Line), fmt.Sprintf("%s; its services are not judged in this environment", ce.Msg))
 			replaced[dir] = true
 			continue
 		}
@@ -67,9 +67,9 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 			}
 			if s.Err != nil {
 				var ce *envload.ComposeError
-				loc := file
+				loc := output.Escape(file)
 				if errors.As(s.Err, &ce) {
-					loc = fmt.Sprintf("%s:%d", ce.File, ce.Line)
+					loc = fmt.Sprintf("%s:%d", output.Escape(ce.File), ce.Line)
 				}
 				msg := s.Err.Error()
 				if ce != nil {

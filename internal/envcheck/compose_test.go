@@ -228,3 +228,27 @@ func TestComposeRequiredVariableUnset(t *testing.T) {
 		t.Errorf("with DB_PASSWORD set, the api's db/app against the .env's localhost/app: want a conflict")
 	}
 }
+
+// TestAttackComposeWarningLocationOneLine: a compose file in a folder whose
+// name holds a line break and a workflow command; its warnings' locations
+// stay one line.
+func TestAttackComposeWarningLocationOneLine(t *testing.T) {
+	dir := "b\n::error file=app.go::x"
+	root := tree(t, map[string]string{
+		dir + "/compose.yaml": "services:\n  api:\n    image: app\n    env_file: missing.env\n    environment:\n      DATABASE_URL: postgres://app@${HOST:?set HOST}/app\n",
+		".env":                "DATABASE_URL=postgres://app@localhost/app\n",
+	})
+	r := mustResolve(t, root, nil)
+	found := false
+	for _, w := range r.Warnings {
+		if strings.HasPrefix(w.Code, "compose") {
+			found = true
+			if strings.ContainsAny(w.Location+w.Message, "\n\r") {
+				t.Errorf("warning %s is not one line: %q %q", w.Code, w.Location, w.Message)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no compose warning: %+v", r.Warnings)
+	}
+}
