@@ -284,3 +284,30 @@ func composeHost(s *Source, lr *LoaderReading) {
 	s.Via = append(s.Via, fmt.Sprintf("%s:%s: compose service %s, published on %s", s.ID.Host, port, s.ID.Host, hp))
 	s.ID.Host, s.ID.Port = host, p
 }
+
+// containerDiffers reports whether a value read in a container names its
+// database otherwise than on the host: the shell's PG* variables do not
+// reach the container, and a host that is a service publishing its port
+// is localhost there. Otherwise the container shares the host's source
+// of the same line (one definition, not two).
+func (j *judging) containerDiffers(value string, lr *LoaderReading) bool {
+	for _, kv := range j.driver.Vars {
+		if strings.HasPrefix(kv, "PG") {
+			return true
+		}
+	}
+	u, err := dburl.Parse(value)
+	if err != nil {
+		return false
+	}
+	for _, h := range u.Hosts() {
+		port := h.Port
+		if port == "" {
+			port = "5432"
+		}
+		if _, ok := lr.published[h.Name+":"+port]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -252,3 +252,19 @@ func TestAttackComposeWarningLocationOneLine(t *testing.T) {
 		t.Fatalf("no compose warning: %+v", r.Warnings)
 	}
 }
+
+// A service whose env_file is the .env the host reads names its database
+// alike: one definition read by both, not the same line twice.
+func TestComposeSharesTheHostsDefinition(t *testing.T) {
+	root := tree(t, map[string]string{
+		"compose.yaml": "services:\n  api:\n    image: app\n    env_file: .env\n",
+		".env":         "DATABASE_URL=postgres://app@localhost:5432/app\n",
+	})
+	r := mustResolve(t, root, nil)
+	if got := locations(r.Sources); len(got) != 1 {
+		t.Errorf("definitions %v, want .env:1 once", got)
+	}
+	if len(r.Databases) != 1 || !strings.Contains(strings.Join(r.Databases[0].Readers, "; "), "compose service api (compose.yaml:2)") {
+		t.Errorf("databases %+v: want one, read by the service too", r.Databases)
+	}
+}

@@ -690,7 +690,7 @@ type sourceKey struct {
 
 func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
 	key := sourceKey{v: v, value: val.Value, pg: lr.pgSig()}
-	if lr.container {
+	if lr.container && j.containerDiffers(val.Value, lr) {
 		// A container completes and reaches hosts otherwise (composeHost).
 		key.pg += "\x00container"
 	}
