@@ -9,8 +9,10 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
@@ -33,24 +35,53 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	if len(byDir) == 0 {
 		return nil, nil, nil, nil
 	}
-	read, closeRoot, err := o.composeReader()
+	read, closeRoot, err := o.composeReader(manifests)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	defer closeRoot()
-	var runs []run
-	var readings []*envload.Reading
-	replaced := map[string]bool{}
-	for _, dir := range sortedKeys(byDir) {
-		names := byDir[dir]
-		file := ""
+	// Each folder's compose project is read on its own, a few at once:
+	// in a monorepo of compose files the opening of files is the work.
+	dirs := sortedKeys(byDir)
+	files := make([]string, len(dirs))
+	type loaded struct {
+		svcs []*envload.ComposeService
+		err  error
+	}
+	results := make([]loaded, len(dirs))
+	for i, dir := range dirs {
 		for _, n := range envload.ComposeFileNames {
-			if slices.Contains(names, n) {
-				file = path.Join(dir, n)
+			if slices.Contains(byDir[dir], n) {
+				files[i] = path.Join(dir, n)
 				break
 			}
 		}
-		svcs, err := envload.ComposeServices(read, env, file)
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	if len(dirs) < 8 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				results[i].svcs, results[i].err = envload.ComposeServices(read, env, files[i])
+			}
+		})
+	}
+	for i := range dirs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var runs []run
+	var readings []*envload.Reading
+	replaced := map[string]bool{}
+	for i, dir := range dirs {
+		file := files[i]
+		svcs, err := results[i].svcs, results[i].err
 		var ce *envload.ComposeError
 		if errors.As(err, &ce) && ce.Unset() {
 			r.warn("compose-unset", fmt.Sprintf("%s:%d", output.Escape(ce.File), ce.Line), fmt.Sprintf("%s; its services are not judged in this environment", ce.Msg))
@@ -161,7 +192,13 @@ func sortedKeys(m map[string][]string) []string {
 // disk through an os.Root at the project, so that a link out of the
 // project is refused rather than followed. Each file is bounded like an
 // env file.
-func (o Options) composeReader() (envload.Files, func(), error) {
+func (o Options) composeReader(manifests []string) (envload.Files, func(), error) {
+	// Discovery lists the override files there are (they are manifests):
+	// the others need not be looked for, four per compose file.
+	found := map[string]bool{}
+	for _, m := range manifests {
+		found[m] = true
+	}
 	if o.Contents != nil {
 		return func(rel string) ([]byte, bool, error) {
 			data, ok := o.Contents[rel]
@@ -176,6 +213,9 @@ func (o Options) composeReader() (envload.Files, func(), error) {
 		return nil, nil, err
 	}
 	return func(rel string) ([]byte, bool, error) {
+		if slices.Contains(envload.ComposeOverrideNames, path.Base(rel)) && !found[rel] {
+			return nil, false, nil
+		}
 		f, err := root.Open(filepath.FromSlash(rel))
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil

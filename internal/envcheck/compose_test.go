@@ -268,3 +268,28 @@ func TestComposeSharesTheHostsDefinition(t *testing.T) {
 		t.Errorf("databases %+v: want one, read by the service too", r.Databases)
 	}
 }
+
+// Many compose folders are read a few at once; the report is the same,
+// in folder order (run with -race).
+func TestComposeManyFolders(t *testing.T) {
+	files := map[string]string{}
+	for i := 0; i < 20; i++ {
+		files[fmt.Sprintf("apps/a%02d/compose.yaml", i)] = fmt.Sprintf("services:\n  web:\n    build: .\n    environment:\n      DATABASE_URL: postgres://app@db-%d/app\n", i%2)
+	}
+	r, err := resolve(t, tree(t, files), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Databases) != 2 {
+		t.Fatalf("databases %d, want 2", len(r.Databases))
+	}
+	var got []string
+	for _, lr := range r.Readings {
+		if strings.HasPrefix(lr.Loader, "compose service") {
+			got = append(got, lr.Dir)
+		}
+	}
+	if len(got) != 20 || got[0] != "apps/a00" || got[19] != "apps/a19" {
+		t.Errorf("service readings in %v", got)
+	}
+}
