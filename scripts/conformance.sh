@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Differential conformance harness: run real dotenv loaders over the cases in
 # internal/envload/testdata/conformance/cases/*.txtar and record what each one
-# reads as internal/envload/testdata/conformance/golden/NAME.json.
+# reads as internal/envload/testdata/conformance/golden/NAME.json; and
+# compose-go's loader over internal/envload/testdata/compose/cases/*.txtar
+# (each service's environment) into internal/envload/testdata/compose/golden.
 #
 #   scripts/conformance.sh            # every case (goldens of deleted cases are removed)
 #   scripts/conformance.sh seed-bom   # only the named cases
@@ -79,7 +81,7 @@ gets=()
 if ((${#gets[@]})); then
 	(cd "$dir/gorunner-src" && "$GO" get "${gets[@]}" >&2 && "$GO" mod tidy >&2)
 fi
-(cd "$dir/gorunner-src" && "$GO" build -o "$dir/bin/gorunner" .)
+(cd "$dir/gorunner-src" && "$GO" build -o "$dir/bin/gorunner" . && "$GO" build -o "$dir/bin/composerunner" ./composerunner)
 
 # --- Run --------------------------------------------------------------------
 mkdir -p "$dir/work"
@@ -89,4 +91,10 @@ start=$(date +%s)
 	-node "$NODE" -node-runner "$dir/node/run.cjs" \
 	-python "$PYTHON" -py-runner "$src/run.py" -pydantic-python "$PYDANTIC_PYTHON" \
 	"$@"
+# Compose services (internal/envload/testdata/compose): what compose-go's
+# loader hands each container. Named cases of the dotenv suite are not
+# compose cases: run them all only when no case is named.
+if (($# == 0)); then
+	"$dir/bin/composerunner" -cases "$data/../compose/cases" -golden "$data/../compose/golden" -work "$dir/work"
+fi
 log "done in $(($(date +%s) - start))s"

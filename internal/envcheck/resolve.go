@@ -172,9 +172,13 @@ func (r *Report) conflictReaders() []string {
 		if len(d.Sources) == 0 {
 			continue
 		}
-		var places []string
+		var places, services []string
 		for _, rd := range d.Readers {
-			if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
+			i := strings.LastIndex(rd, " in ")
+			switch {
+			case i >= 0 && strings.HasPrefix(rd, "compose service "):
+				services = append(services, rd[:i]) // a container, not a folder
+			case i >= 0 && !slices.Contains(places, rd[i+4:]):
 				places = append(places, rd[i+4:])
 			}
 		}
@@ -182,8 +186,11 @@ func (r *Report) conflictReaders() []string {
 		if len(places) > 3 {
 			places = append(places[:2], fmt.Sprintf("%d more folders", len(places)-2))
 		}
-		if len(places) > 0 {
+		switch {
+		case len(places) > 0:
 			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
+		case len(services) > 0:
+			w = strings.Join(services, " and ") + " reads " + w
 		}
 		out = append(out, w)
 	}
@@ -196,7 +203,8 @@ func (r *Report) conflictFiles() []string {
 	var out []string
 	for _, d := range r.Databases {
 		for _, s := range d.Sources {
-			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") {
+			// A compose file's environment: entry is no env file schema diff reads.
+			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
 				out = append(out, s.Def.File)
 				break
 			}
@@ -213,11 +221,17 @@ type NoURLError struct {
 	Var, Root, Mode string
 	// Empty is where it is set, but empty, when it is.
 	Empty string
+	// Container names the compose service that receives it when only
+	// containers do: dbguard connects from the host.
+	Container string
 }
 
 func (e *NoURLError) Error() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("%s is set but empty (%s), and no loader reads another value for it (mode %s)", e.Var, e.Empty, e.Mode)
+	}
+	if e.Container != "" {
+		return fmt.Sprintf("no env file under %s nor the environment sets %s (mode %s); only %s receives it, inside its container, and dbguard connects from the host", fromHere(e.Root), e.Var, e.Mode, e.Container)
 	}
 	return fmt.Sprintf("no env file under %s nor the environment sets %s (mode %s)", fromHere(e.Root), e.Var, e.Mode)
 }
@@ -273,6 +287,9 @@ func (r *Report) Err(strict bool) error {
 			if loc := lr.Empty[r.URLVar]; loc != "" && e.Empty == "" {
 				e.Empty = loc
 			}
+			if lr.container && lr.Reads[r.URLVar] != nil && e.Container == "" {
+				e.Container = lr.Label()
+			}
 		}
 		return e
 	}
@@ -318,10 +335,15 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	}
 	runs := planRuns(o, files, readManifests(o, manifestPaths))
 	vars := append([]string{o.URLVar}, o.DirectVars...)
+	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)
+	if err != nil {
+		return nil, err
+	}
 	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode, vars)
 	if err != nil {
 		return nil, err
 	}
+	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	readBy, err := j.judgeReadings(runs, readings, vars)
 	if err != nil {
@@ -370,8 +392,12 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 	done := map[*envload.Reading]*LoaderReading{}
 	for i, run := range runs {
 		rd := readings[i]
-		lr := &LoaderReading{Loader: run.loader.Name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
-			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0}
+		name := run.loader.Name
+		if run.label != "" {
+			name = run.label // "compose service backend (compose.yaml:12)"
+		}
+		lr := &LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container, published: run.published}
 		if rd.Err != nil {
 			if run.inUse {
 				return nil, rd.Err
@@ -679,6 +705,10 @@ type sourceKey struct {
 
 func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
 	key := sourceKey{v: v, value: val.Value, pg: lr.pgSig()}
+	if lr.container && j.containerDiffers(val.Value, lr) {
+		// A container completes and reaches hosts otherwise (composeHost).
+		key.pg += "\x00container"
+	}
 	if val.Def != nil {
 		key.file, key.line = val.Def.File, val.Def.Line
 	}
@@ -721,12 +751,13 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 	}
 	for _, ref := range val.Refs {
 		from := "unset"
-		if rv, ok := lr.reading.Lookup(ref); ok {
+		if rv, ok := lr.reading.RefLookup(ref); ok {
 			from = rv.Location()
 		}
 		s.Via = append(s.Via, ref+" from "+from)
 	}
 	j.complete(s, lr)
+	composeHost(s, lr)
 	for _, msg := range s.URL.Lint() {
 		j.r.warn("lint", s.Def.Location(), s.Var+": "+msg)
 	}
@@ -756,9 +787,13 @@ func unexpanded(val envload.Value) bool {
 // known).
 func (j *judging) complete(s *Source, lr *LoaderReading) {
 	driver, pg := j.driver, ""
+	if lr != nil && lr.container {
+		// A container's driver sees what compose passed, not the shell.
+		driver.Vars, pg = nil, "\x00container"
+	}
 	if lr != nil && len(lr.pgEnv()) > 0 {
-		driver.Vars = append(append([]string{}, j.driver.Vars...), lr.pgEnv()...)
-		pg = "\x00" + lr.pgSig()
+		driver.Vars = append(append([]string{}, driver.Vars...), lr.pgEnv()...)
+		pg += "\x00" + lr.pgSig()
 	}
 	c := j.completion(s.URL, s.Def.Value+pg, driver)
 	if c.err != nil {
@@ -1024,6 +1059,8 @@ func (r *Report) effective() *Source {
 		switch {
 		case s.FromEnvironment():
 			sc = 3
+		case lr.container:
+			continue // the app's URL inside a container, not dbguard's on the host
 		case lr.Dir == "." && lr.InUse:
 			sc = 2
 		case lr.Dir == ".":
@@ -1263,7 +1300,7 @@ func (r *Report) MigrateURLIn(dir string) *dburl.URL {
 	dir = filepath.ToSlash(filepath.Clean(dir))
 	var found *dburl.URL
 	for _, lr := range r.Readings {
-		if lr.Dir != dir {
+		if lr.Dir != dir || lr.container {
 			continue
 		}
 		s := lr.Reads[r.URLVar]

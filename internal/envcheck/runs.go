@@ -24,6 +24,11 @@ type run struct {
 	inUse bool
 	// why says how dbguard knows the loader runs there.
 	why string
+	// container: a compose service, whose environment is all its driver
+	// sees (not the shell's); label names it in reports.
+	container bool
+	label     string
+	published map[string]string // see envload.ComposeService.Published
 }
 
 // planRuns decides which loaders run where: the configured ones, else the
@@ -146,6 +151,8 @@ type LoaderReading struct {
 	label      string
 	badKeys    []sourceKey
 	pg         *[]string // the PG* variables loading set, KEY=value, sorted
+	container  bool      // a compose service (see run.container)
+	published  map[string]string
 }
 
 // pgEnv are the PG* variables the loader set from files into the process

@@ -13,7 +13,8 @@ import (
 func IsManifest(name string) bool {
 	switch name {
 	case "package.json", "pyproject.toml", "Pipfile", "setup.cfg", "go.mod",
-		"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
+		"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml",
+		"compose.override.yml", "compose.override.yaml", "docker-compose.override.yml", "docker-compose.override.yaml":
 		return true
 	}
 	return strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt")

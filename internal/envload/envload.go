@@ -138,6 +138,9 @@ type Reading struct {
 	// read in the same order with the same precedence), or nil. Vars and
 	// Defs are then that reading's: read-only.
 	Same *Reading
+	// interp, for a compose service, is the interpolation environment its
+	// values' ${...} were taken from (see RefLookup).
+	interp map[string]Value
 }
 
 // Skip is a line a loader ignores.

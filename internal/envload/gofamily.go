@@ -240,9 +240,15 @@ func goSpace(r rune) bool {
 // compose. lookup is the process environment, which compose consults
 // before the file's earlier values.
 func parseCompose(file string, data []byte, lookup func(string) (string, bool)) ([]Def, error) {
+	return parseComposeInto(file, data, lookup, map[string]string{})
+}
+
+// parseComposeInto is parseCompose adding to out, the values read so far:
+// a service's env_file entries see the earlier files' values (compose-go
+// parses them all into one map).
+func parseComposeInto(file string, data []byte, lookup func(string) (string, bool), out map[string]string) ([]Def, error) {
 	src := string(bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF")))
 	lines := newLineIndex(src)
-	out := map[string]string{}
 	var defs []Def
 	cutset := src
 	for {

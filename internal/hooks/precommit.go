@@ -95,7 +95,10 @@ var envPathspecs = []string{":(glob)**/.env", ":(glob)**/.env.*"}
 // manifestPathspecs select the manifests that say which loaders a folder
 // runs (see envload.Detect), read in the same git calls.
 var manifestPathspecs = []string{":(glob)**/package.json", ":(glob)**/pyproject.toml", ":(glob)**/requirements*.txt",
-	":(glob)**/Pipfile", ":(glob)**/setup.cfg", ":(glob)**/go.mod", ":(glob)**/compose.y*ml", ":(glob)**/docker-compose.y*ml"}
+	":(glob)**/Pipfile", ":(glob)**/setup.cfg", ":(glob)**/go.mod", ":(glob)**/compose.y*ml", ":(glob)**/docker-compose.y*ml",
+	":(glob)**/compose.override.y*ml", ":(glob)**/docker-compose.override.y*ml",
+	// A compose service's env_file is often NAME.env (app.env, db.env).
+	":(glob)**/*.env"}
 
 // Check runs PreCommit and says each finding on log, as an error when it
 // blocks the commit, else as a warning; it returns the verdict.
