@@ -122,7 +122,9 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		r.reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
 	var dbName string
-	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()").Scan(&dbName, &r.schema); err != nil {
+	// One round trip each (no statement prepared first), here and in
+	// Version: the no-op path is counted in round trips.
+	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -207,7 +209,7 @@ func (r *Runner) Version() (int, bool, error) {
 	}
 	var v int
 	var dirty bool
-	err := r.db.QueryRow("SELECT version, dirty FROM "+r.versionTable()+" LIMIT 1").Scan(&v, &dirty)
+	err := r.db.QueryRow("SELECT version, dirty FROM "+r.versionTable()+" LIMIT 1", pgx.QueryExecModeSimpleProtocol).Scan(&v, &dirty)
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // no table yet
@@ -699,7 +701,7 @@ func (r *Runner) holder() lockSession {
 		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		  AND l.objsubid = 1 AND (l.classid::bigint << 32 | l.objid::bigint) = $1
 		  AND a.pid <> pg_backend_pid()
-		ORDER BY a.backend_start LIMIT 1`, key).Scan(&pid, &app, &state, &since)
+		ORDER BY a.backend_start LIMIT 1`, pgx.QueryExecModeSimpleProtocol, key).Scan(&pid, &app, &state, &since)
 	if err != nil {
 		return lockSession{}
 	}
@@ -772,7 +774,17 @@ func (d *lockingDriver) Lock() error {
 	if len(q) == 0 {
 		return nil
 	}
-	if err := d.Driver.Run(strings.NewReader(strings.Join(q, ";\n"))); err != nil {
+	// The version, read under the lock in the same round trip: every
+	// caller reads it next.
+	s := d.r.inner
+	q = append(q, s.versionQuery())
+	s.capture = true
+	err := s.Run(strings.NewReader(strings.Join(q, ";\n")))
+	s.capture = false
+	if err == nil {
+		err = s.keepVersion()
+	}
+	if err != nil {
 		d.held--
 		return err
 	}
@@ -785,5 +797,12 @@ func (d *lockingDriver) Unlock() error {
 	if d.none || d.held > 0 {
 		return nil
 	}
-	return d.Driver.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))
+	// Unlocking writes no version: what the run left is still known.
+	s := d.r.inner
+	known := s.known
+	err := s.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))
+	if err == nil {
+		s.known = known
+	}
+	return err
 }
