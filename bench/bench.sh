@@ -10,7 +10,8 @@
 #            floor (bench/floor: one pgx connection, one query per file)
 #   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
 #            commit before the ledger), what the ledger costs
-#   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
+#   schema   5,000 tables of 10 columns, 11,000 indexes (6,000 beside the primary
+#            keys), 1,250 foreign keys: schema snapshot and verify vs pg_dump --schema-only
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
 #   plan     300 migrations all pending on an empty database: migrate plan vs
@@ -185,9 +186,14 @@ bench_ledger() {
 }
 
 bench_schema() {
-  say "schema: 5,000 tables of 10 columns..."
+  say "schema: 5,000 tables of 10 columns, 11,000 indexes, 1,250 foreign keys..."
   psql_ -d postgres -c "CREATE DATABASE wide"
-  awk 'BEGIN { print "BEGIN;"; for (i = 1; i <= 5000; i++) printf "CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, email varchar(255), total numeric(12,2) DEFAULT 0, qty integer, flag boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now(), ref bigint, tags text[], note text);\n", i; print "COMMIT;" }' | psql_ -d wide >/dev/null
+  awk 'BEGIN { print "BEGIN;"; for (i = 1; i <= 5000; i++) {
+    printf "CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, email varchar(255), total numeric(12,2) DEFAULT 0, qty integer, flag boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now(), ref bigint, tags text[], note text);\n", i
+    printf "CREATE INDEX t_%d_ref ON t_%d (ref);\n", i, i
+    if (i % 5 == 0) printf "CREATE INDEX t_%d_name ON t_%d (name, created_at);\n", i, i
+    if (i % 4 == 0) printf "ALTER TABLE t_%d ADD CONSTRAINT t_%d_ref_fk FOREIGN KEY (ref) REFERENCES t_%d (id);\n", i, i, i - 1 }
+    print "COMMIT;" }' | psql_ -d wide >/dev/null
   local p="$work/wide"; mkdir -p "$p"; (cd "$p" && git init -q .)
   echo "DATABASE_URL=$(url wide)" >"$p/.env"
   local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=()
