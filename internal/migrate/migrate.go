@@ -189,6 +189,14 @@ func (r *Runner) Close() error {
 // Source returns the checked migrations folder.
 func (r *Runner) Source() *Source { return r.src }
 
+func init() {
+	// golang-migrate reads ahead up to 10 files with a 100 KB buffer each,
+	// allocated and cleared per file: for 300 small files, a tenth of
+	// migrate up's CPU. The file streams on through its pipe past the
+	// buffer, so a small one reads ahead the same files, less of each.
+	gomigrate.DefaultBufferSize = 8 << 10
+}
+
 type logger struct{ w io.Writer }
 
 func (l logger) Printf(format string, v ...any) {
