@@ -6,10 +6,12 @@
 #
 #   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5),
 #            then again with nothing pending, at 0 and 10 ms round trip
-#            (MIGRATE_RTT; bench/latency delays the bytes)
+#            (MIGRATE_RTT; bench/latency delays the bytes), and up beside the
+#            floor (bench/floor: one pgx connection, one query per file)
 #   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
 #            commit before the ledger), what the ledger costs
-#   schema   5,000 tables of 10 columns: schema snapshot and verify vs pg_dump --schema-only
+#   schema   5,000 tables of 10 columns, 11,000 indexes (6,000 beside the primary
+#            keys), 1,250 foreign keys: schema snapshot and verify vs pg_dump --schema-only
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
 #   plan     300 migrations all pending on an empty database: migrate plan vs
@@ -106,6 +108,7 @@ latency_port() {
 bench_migrate() {
   say "migrate: 300 migrations, golang-migrate's CLI..."
   GOBIN="$work/bin" GOFLAGS=-mod=mod go install -tags pgx5 github.com/golang-migrate/migrate/v4/cmd/migrate@v4.20.1
+  (cd "$here" && go build -o "$work/floor" ./bench/floor)
   local p="$work/mig"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 300); do
     v=$(printf '%06d' "$i")
@@ -115,9 +118,10 @@ bench_migrate() {
   for rtt in ${MIGRATE_RTT:-0 10}; do
     pp=$(latency_port "$rtt")
     say "migrate: $rtt ms round trip (port $pp)"
-    local up_ms=() up_kb=() pup_ms=() pup_kb=() no_ms=() no_kb=() pno_ms=() pno_kb=()
+    local up_ms=() up_kb=() pup_ms=() pup_kb=() no_ms=() no_kb=() pno_ms=() pno_kb=() fl_ms=() fl_kb=()
     for r in $(seq 1 "$runs"); do
-      psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r"
+      psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r" -c "CREATE DATABASE floor_$r"
+      run_into fl_ms fl_kb "$work/floor" -path "$p/migrations" -database "postgres://postgres@127.0.0.1:$pp/floor_$r?sslmode=disable"
       echo "DATABASE_URL=postgres://postgres@127.0.0.1:$pp/dg_$r?sslmode=disable" >"$p/.env"
       local raw="pgx5://postgres@127.0.0.1:$pp/raw_$r?sslmode=disable"
       # Alternate which goes first, so drift over the run favours neither.
@@ -134,10 +138,12 @@ bench_migrate() {
       fi
       [ "$(psql_ -At -d "dg_$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")" = 300 ] ||
         { say "dbguard did not apply 300 migrations"; exit 1; }
-      psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r"
+      psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r" -c "DROP DATABASE floor_$r"
     done
     dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${pup_ms[@]}") peer_kb=("${pup_kb[@]}")
     row "migrate up, 300 migrations, $rtt ms round trip" "golang-migrate up"
+    peer_ms=("${fl_ms[@]}") peer_kb=("${fl_kb[@]}")
+    row "migrate up, 300 migrations, $rtt ms round trip" "the floor: one pgx connection, one query per file"
     dg_ms=("${no_ms[@]}") dg_kb=("${no_kb[@]}") peer_ms=("${pno_ms[@]}") peer_kb=("${pno_kb[@]}")
     row "migrate up, nothing pending (300 applied), $rtt ms round trip" "golang-migrate up"
   done
@@ -180,9 +186,14 @@ bench_ledger() {
 }
 
 bench_schema() {
-  say "schema: 5,000 tables of 10 columns..."
+  say "schema: 5,000 tables of 10 columns, 11,000 indexes, 1,250 foreign keys..."
   psql_ -d postgres -c "CREATE DATABASE wide"
-  awk 'BEGIN { print "BEGIN;"; for (i = 1; i <= 5000; i++) printf "CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, email varchar(255), total numeric(12,2) DEFAULT 0, qty integer, flag boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now(), ref bigint, tags text[], note text);\n", i; print "COMMIT;" }' | psql_ -d wide >/dev/null
+  awk 'BEGIN { print "BEGIN;"; for (i = 1; i <= 5000; i++) {
+    printf "CREATE TABLE t_%d (id bigserial PRIMARY KEY, name text NOT NULL, email varchar(255), total numeric(12,2) DEFAULT 0, qty integer, flag boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now(), ref bigint, tags text[], note text);\n", i
+    printf "CREATE INDEX t_%d_ref ON t_%d (ref);\n", i, i
+    if (i % 5 == 0) printf "CREATE INDEX t_%d_name ON t_%d (name, created_at);\n", i, i
+    if (i % 4 == 0) printf "ALTER TABLE t_%d ADD CONSTRAINT t_%d_ref_fk FOREIGN KEY (ref) REFERENCES t_%d (id);\n", i, i, i - 1 }
+    print "COMMIT;" }' | psql_ -d wide >/dev/null
   local p="$work/wide"; mkdir -p "$p"; (cd "$p" && git init -q .)
   echo "DATABASE_URL=$(url wide)" >"$p/.env"
   local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=()

@@ -50,8 +50,61 @@ func isSecretKey(key string) bool { return secretKeys[key] || looksSecret(key) }
 func RedactText(s string) string {
 	s = redactSecrets(s)
 	s = redactHexForms(s)
-	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
-	return passwordRE.ReplaceAllString(s, "${1}"+Mask)
+	// The patterns run only on text that can hold what they find: most
+	// output (file names, findings, tables) has neither, and two
+	// case-insensitive regular expressions over every line were half of
+	// dbguard env's time.
+	if mayHoldUserinfo(s) {
+		s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
+	}
+	if mayHoldPasswordKeyword(s) {
+		s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
+	}
+	return s
+}
+
+// mayHoldUserinfo reports whether userinfoRE can match s: it needs an
+// '@' and a ":/" (or ":\/", JSON's escaped slash). These are ASCII
+// characters no other character case-folds to.
+func mayHoldUserinfo(s string) bool {
+	return strings.IndexByte(s, '@') >= 0 && (strings.Contains(s, ":/") || strings.Contains(s, `:\/`))
+}
+
+// mayHoldPasswordKeyword reports whether passwordRE can match s: it needs
+// an '=' and one of its keywords, each of which holds "pass" or "pwd",
+// matched as the pattern's (?i) matches them: Unicode simple case folding,
+// under which 's' is also 'ſ' (U+017F, "paſsword"). The other letters
+// fold only to their ASCII other case.
+func mayHoldPasswordKeyword(s string) bool {
+	if strings.IndexByte(s, '=') < 0 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i]|0x20 != 'p' {
+			continue
+		}
+		rest := s[i+1:]
+		if len(rest) >= 2 && rest[0]|0x20 == 'w' && rest[1]|0x20 == 'd' {
+			return true
+		}
+		if len(rest) >= 1 && rest[0]|0x20 == 'a' {
+			if n := foldedS(rest[1:]); n > 0 && foldedS(rest[1+n:]) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foldedS is the length of an 's', 'S' or 'ſ' at the start of s, else 0.
+func foldedS(s string) int {
+	switch {
+	case len(s) >= 1 && s[0]|0x20 == 's':
+		return 1
+	case strings.HasPrefix(s, "ſ"):
+		return len("ſ")
+	}
+	return 0
 }
 
 // Redact parses s and returns its redacted form. A string that cannot be

@@ -148,6 +148,11 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			if name := d.Name(); !d.IsDir() && name != ".env" && !strings.HasPrefix(name, ".env.") && !envload.IsManifest(name) {
+				// Neither an env file nor a manifest: most of a tree. The
+				// name says so before any path is built or matched.
+				return nil
+			}
 			rel, _ := filepath.Rel(root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {

@@ -147,9 +147,13 @@ COMMENT ON TABLE ` + l.table + ` IS 'dbguard''s migration ledger: one row per mi
 // read returns every entry, oldest first; none when the table does not
 // exist (a database dbguard has not migrated yet).
 func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
+	// One round trip (the simple protocol: no statement to prepare
+	// first), so its values come as text: the times in a format fixed
+	// here, whatever the server's DateStyle.
 	rows, err := l.db.QueryContext(ctx, `SELECT id, version, name, direction, file, checksum, transactional, out_of_order,
-	version_before, version_dirty, version_after, state, started_at, finished_at, committed_at, db_user, client_host,
-	dbguard_version, error, error_line FROM `+l.table+` ORDER BY id`)
+	version_before, version_dirty, version_after, state, `+utcText("started_at")+`, `+utcText("finished_at")+`,
+	`+utcText("committed_at")+`, db_user, client_host, dbguard_version, error, error_line FROM `+l.table+` ORDER BY id`,
+		pgx.QueryExecModeSimpleProtocol)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
 		return nil, false, nil
@@ -162,10 +166,28 @@ func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 	for rows.Next() {
 		var e Entry
 		var after sql.NullInt64
+		var started string
+		var finished, committed sql.NullString
 		if err := rows.Scan(&e.ID, &e.Version, &e.Name, &e.Direction, &e.File, &e.Checksum, &e.Transactional, &e.OutOfOrder,
-			&e.VersionBefore, &e.VersionDirty, &after, &e.State, &e.StartedAt, &e.FinishedAt, &e.Committed, &e.DBUser, &e.Host,
+			&e.VersionBefore, &e.VersionDirty, &after, &e.State, &started, &finished, &committed, &e.DBUser, &e.Host,
 			&e.Tool, &e.Error, &e.ErrorLine); err != nil {
 			return nil, true, err
+		}
+		var err error
+		if e.StartedAt, err = parseUTC(started); err != nil {
+			return nil, true, err
+		}
+		for _, t := range []struct {
+			s   sql.NullString
+			out **time.Time
+		}{{finished, &e.FinishedAt}, {committed, &e.Committed}} {
+			if t.s.Valid {
+				v, err := parseUTC(t.s.String)
+				if err != nil {
+					return nil, true, err
+				}
+				*t.out = &v
+			}
 		}
 		if after.Valid {
 			v := int(after.Int64)
@@ -175,6 +197,24 @@ func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 		l.next = max(l.next, e.ID+1)
 	}
 	return out, true, rows.Err()
+}
+
+// utcLayout is how utcText writes a time, in UTC.
+const utcLayout = "2006-01-02T15:04:05.000000"
+
+// utcText is column (a timestamptz) as text in utcLayout.
+func utcText(column string) string {
+	return "to_char(" + column + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`
+}
+
+// parseUTC reads a time utcText wrote, in the local zone (as pgx returns
+// a timestamptz).
+func parseUTC(s string) (time.Time, error) {
+	t, err := time.ParseInLocation(utcLayout, s, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("reading the ledger: %w", err)
+	}
+	return t.Local(), nil
 }
 
 // insertSQL is the statement that adds e with the next id (taking it).
@@ -222,8 +262,11 @@ func versionSQL(table string, version int, dirty bool) string {
 // standard_conforming_strings says.
 func lit(s string) string {
 	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "?")
-	return "E'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(s) + "'"
+	return "E'" + litEscaper.Replace(s) + "'"
 }
+
+// litEscaper is built once: lit runs for every value of every ledger row.
+var litEscaper = strings.NewReplacer(`\`, `\\`, `'`, `''`)
 
 // checksum is the SHA-256 of a file's bytes, in hex.
 func checksum(data []byte) string {

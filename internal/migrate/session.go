@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -8,10 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -28,6 +31,18 @@ type session struct {
 	conn    *sql.Conn
 	table   string // the version table, quoted
 	timeout time.Duration
+	// known is the version table as last read, until the session sends
+	// anything that may write it: golang-migrate asks for the version
+	// again right after dbguard read it under the lock.
+	known *knownVersion
+	// capture keeps the last row of the next query's final result in last.
+	capture bool
+	last    [][]byte
+}
+
+type knownVersion struct {
+	version int
+	dirty   bool
 }
 
 func newSession(ctx context.Context, db *sql.DB, table string, timeout time.Duration) (*session, error) {
@@ -60,10 +75,14 @@ func (s *session) SetVersion(version int, dirty bool) error {
 
 // Version reads the version table (-1 for none).
 func (s *session) Version() (int, bool, error) {
+	if k := s.known; k != nil {
+		return k.version, k.dirty, nil
+	}
 	var v int
 	var dirty bool
-	query := "SELECT version, dirty FROM " + s.table + " LIMIT 1"
-	err := s.conn.QueryRowContext(context.Background(), query).Scan(&v, &dirty)
+	query := s.versionQuery()
+	// One round trip: no statement to prepare first.
+	err := s.conn.QueryRowContext(context.Background(), query, pgx.QueryExecModeSimpleProtocol).Scan(&v, &dirty)
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -73,7 +92,29 @@ func (s *session) Version() (int, bool, error) {
 	case err != nil:
 		return 0, false, &database.Error{OrigErr: err, Query: []byte(query)}
 	}
+	s.known = &knownVersion{v, dirty}
 	return v, dirty, nil
+}
+
+// versionQuery reads the version table.
+func (s *session) versionQuery() string { return "SELECT version, dirty FROM " + s.table + " LIMIT 1" }
+
+// keepVersion records the version table's row as the last query's final
+// result returned it (its versionQuery came last): none is NilVersion.
+func (s *session) keepVersion() error {
+	if s.last == nil {
+		s.known = &knownVersion{database.NilVersion, false}
+		return nil
+	}
+	if len(s.last) != 2 {
+		return fmt.Errorf("reading %s: %d columns", s.table, len(s.last))
+	}
+	v, err := strconv.Atoi(string(s.last[0]))
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", s.table, err)
+	}
+	s.known = &knownVersion{v, string(s.last[1]) == "t"}
+	return nil
 }
 
 // Run runs a migration file (or dbguard's statements) as one simple query,
@@ -97,6 +138,8 @@ func (s *session) Run(body io.Reader) error {
 // connection lost part way sees no marker. With no before and
 // after (marks 0), body alone is sent.
 func (s *session) run(body, before string, marks int, after []string) (int, error) {
+	// Whatever is sent may write the version table.
+	s.known, s.last = nil, nil
 	if strings.TrimSpace(body) == "" && marks == 0 {
 		return 0, nil
 	}
@@ -122,9 +165,17 @@ func (s *session) run(body, before string, marks int, after []string) (int, erro
 		mrr := dc.(*stdlib.Conn).Conn().PgConn().Exec(ctx, query)
 		for mrr.NextResult() {
 			rr := mrr.ResultReader()
+			s.last = nil
 			for rr.NextRow() {
-				if v := rr.Values(); len(v) == 1 && seen < 2 && string(v[0]) == mark[seen] && mark[seen] != "" {
+				v := rr.Values()
+				if len(v) == 1 && seen < 2 && string(v[0]) == mark[seen] && mark[seen] != "" {
 					seen++
+				}
+				if s.capture {
+					s.last = s.last[:0]
+					for _, c := range v {
+						s.last = append(s.last, bytes.Clone(c))
+					}
 				}
 			}
 			if _, err := rr.Close(); err != nil {

@@ -1,0 +1,131 @@
+package migrate
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/url"
+	"sync/atomic"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// roundTrips is a TCP proxy to the test server that counts the server's
+// ReadyForQuery messages: one per round trip a client waits for (the
+// connection's startup is one).
+type roundTrips struct {
+	ln    net.Listener
+	ready atomic.Int64
+}
+
+// countRoundTrips returns dbURL through a counting proxy.
+func countRoundTrips(t *testing.T, dbURL string) (*roundTrips, string) {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	rt := &roundTrips{ln: ln}
+	server := u.Host
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", server)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go func() { _, _ = io.Copy(s, c); s.Close() }()
+			go func() { rt.count(c, s); c.Close() }()
+		}
+	}()
+	u.Host = ln.Addr().String()
+	q := u.Query()
+	q.Set("sslmode", "disable") // the messages must be readable
+	u.RawQuery = q.Encode()
+	return rt, u.String()
+}
+
+// count copies the server's messages to the client, counting 'Z'.
+func (rt *roundTrips) count(client io.Writer, server io.Reader) {
+	var head [5]byte
+	for {
+		if _, err := io.ReadFull(server, head[:]); err != nil {
+			return
+		}
+		n := int64(binary.BigEndian.Uint32(head[1:])) - 4
+		if head[0] == 'Z' {
+			rt.ready.Add(1)
+		}
+		if _, err := client.Write(head[:]); err != nil {
+			return
+		}
+		if _, err := io.CopyN(client, server, n); err != nil {
+			return
+		}
+	}
+}
+
+// TestNoOpRoundTrips: migrate up with nothing pending and status cost the
+// round trips docs/performance.md counts (golang-migrate's up takes 14),
+// (counted with the connection's startup). Before issue 26's second round:
+// 15 and 12.
+func TestNoOpRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	migrations := map[string]string{}
+	for _, n := range []string{"000001_a", "000002_b", "000003_c", "000004_d"} {
+		migrations[n+".up.sql"] = "CREATE TABLE t" + n[len(n)-1:] + " (id int);"
+	}
+	dir := files(t, migrations)
+	dbURL := pgtest.DB(t)
+	r := open(t, dbURL, dir, nil)
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(errorText(err))
+	}
+	r.Close()
+	rt, proxied := countRoundTrips(t, dbURL)
+	for _, c := range []struct {
+		what string
+		max  int64
+		run  func(*Runner) error
+	}{
+		// startup, SET client_connection_check_interval, current_database,
+		// version; lock (with the tables and the version), ledger, unlock;
+		// the report's version is known.
+		{"up, nothing pending", 7, func(r *Runner) error {
+			if err := r.Up(ctx, 0); err != nil {
+				return err
+			}
+			v, _, err := r.Version()
+			if err == nil && v != 4 {
+				err = errors.New("not at version 4")
+			}
+			return err
+		}},
+		// startup, SET, current_database, version, lock holder, ledger.
+		{"status", 6, func(r *Runner) error { _, err := r.Status(); return err }},
+	} {
+		before := rt.ready.Load()
+		r := open(t, proxied, dir, nil)
+		if err := c.run(r); err != nil {
+			t.Fatalf("%s: %v", c.what, errorText(err))
+		}
+		r.Close()
+		if got := rt.ready.Load() - before; got > c.max {
+			t.Errorf("%s: %d round trips, want at most %d", c.what, got, c.max)
+		} else {
+			t.Logf("%s: %d round trips", c.what, got)
+		}
+	}
+}

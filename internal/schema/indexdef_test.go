@@ -1,0 +1,88 @@
+package schema
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestIndexDefinitionsAsPgGetIndexdef: the index definitions Introspect
+// builds in SQL for plain indexes are exactly pg_get_indexdef's, and the
+// others (which it leaves to pg_get_indexdef) are too; read on one
+// connection or with the index query on a second one.
+func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
+	conn := connect(t,
+		`CREATE SCHEMA "Odd Schema"`,
+		`CREATE TABLE t (id bigint, name text, email varchar(255), code text COLLATE "C", tags text[], ts timestamptz, n numeric, "Mixed Case" int, "select" int, j jsonb)`,
+		`CREATE INDEX plain_one ON t (name)`,
+		`CREATE INDEX plain_two ON t (ts, id)`,
+		`CREATE INDEX "Quoted Index" ON t ("Mixed Case", "select")`,
+		`CREATE INDEX on_varchar ON t (email)`,
+		`CREATE INDEX on_numeric ON t (n)`,
+		`CREATE INDEX own_collation ON t (code)`,
+		`CREATE INDEX other_collation ON t (name COLLATE "C")`,
+		`CREATE INDEX descending ON t (ts DESC)`,
+		`CREATE INDEX nulls_first ON t (id NULLS FIRST)`,
+		`CREATE INDEX pattern_ops ON t (name text_pattern_ops)`,
+		`CREATE INDEX expression ON t (lower(name))`,
+		`CREATE INDEX partial ON t (id) WHERE id > 0`,
+		`CREATE INDEX covering ON t (id) INCLUDE (name)`,
+		`CREATE INDEX with_fillfactor ON t (id) WITH (fillfactor = 70)`,
+		`CREATE UNIQUE INDEX unique_index ON t (email)`,
+		`CREATE INDEX hashed ON t USING hash (name)`,
+		`CREATE INDEX gin_tags ON t USING gin (tags)`,
+		`CREATE INDEX gin_json ON t USING gin (j jsonb_path_ops)`,
+		`CREATE INDEX brin_ts ON t USING brin (ts)`,
+		`CREATE TABLE "Odd Schema"."Odd Table" (id int, "Weird col" text)`,
+		`CREATE INDEX "odd index" ON "Odd Schema"."Odd Table" ("Weird col", id)`,
+		`CREATE TABLE parted (id int, at date) PARTITION BY RANGE (at)`,
+		`CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`,
+		`CREATE INDEX parted_at ON parted (at)`,
+		`ALTER TABLE t DROP COLUMN n`, // numeric's index goes with it; attnums keep a gap
+		`CREATE INDEX after_drop ON t ("select", ts)`,
+	)
+	ctx := context.Background()
+	want := map[string]string{}
+	rows, err := conn.Query(ctx, `SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind IN ('i', 'I') AND n.nspname IN ('public', 'Odd Schema')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			t.Fatal(err)
+		}
+		want[name] = def
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	second, err := pgx.ConnectConfig(ctx, conn.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close(ctx)
+	for _, o := range []Options{{}, {IndexConn: second}} {
+		o.Schemas = []string{"public", "Odd Schema"}
+		s, err := Introspect(ctx, conn, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for _, tb := range s.Tables {
+			for name, def := range tb.Indexes {
+				got++
+				if def != want[name] {
+					t.Errorf("index %s (second connection %t):\n got %s\nwant %s", name, o.IndexConn != nil, def, want[name])
+				}
+			}
+		}
+		// Every index of both schemas, parted_2026's own copy of
+		// parted_at included.
+		if got != len(want) {
+			t.Errorf("second connection %t: %d indexes read, %d exist", o.IndexConn != nil, got, len(want))
+		}
+	}
+}
