@@ -185,6 +185,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			hookCommand(),
 			ciCommand(),
 			doctorCommand(),
+			servicesCommand(),
 			completionCommand(),
 			helpCommand(),
 		},

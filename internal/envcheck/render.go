@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -178,7 +179,7 @@ func describeKind(ep dburl.Endpoint) string {
 // WriteText writes the report for a person. verdict is [Report.Err].
 func (r *Report) WriteText(w io.Writer, verdict error) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, r.Root, r.Mode)
+	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, filepath.Join(r.Root, filepath.FromSlash(scopeDir(r.Scope))), r.Mode)
 
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nenv files\n")

@@ -48,6 +48,10 @@ type Options struct {
 	// defaults (the OS user, the Unix-socket directory), as connecting
 	// would; off, they are unknown (the hook, tests).
 	DriverDefaults bool
+	// Scope, when set, is the folder (a slash path relative to Root) of
+	// one service judged on its own; Files, Exclude and Loaders are then
+	// relative to it (see scope.go).
+	Scope string
 }
 
 // driverEnvironment is what the driver reads besides the URL.
@@ -124,6 +128,8 @@ type Report struct {
 	Migrate    *Source
 	MigrateURL *dburl.URL
 	Warnings   []Warning
+	// Scope is the service folder judged (Options.Scope), "" for all.
+	Scope string
 }
 
 // Conflict reports whether more than one database is in effect.
@@ -253,7 +259,7 @@ func (r *Report) Err(strict bool) error {
 		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.conflictFiles()}
 	}
 	if r.Effective == nil {
-		e := &NoURLError{Var: r.URLVar, Root: r.Root, Mode: r.Mode}
+		e := &NoURLError{Var: r.URLVar, Root: filepath.Join(r.Root, filepath.FromSlash(scopeDir(r.Scope))), Mode: r.Mode}
 		for _, lr := range r.Readings {
 			if loc := lr.Empty[r.URLVar]; loc != "" && e.Empty == "" {
 				e.Empty = loc
@@ -290,7 +296,7 @@ func (e *ValueError) Hint() string {
 // variables. Only unreadable or malformed input is an error; disagreement
 // is in the report (see [Report.Err]).
 func Resolve(ctx context.Context, o Options) (*Report, error) {
-	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
+	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars, Scope: o.Scope}
 	files, manifestPaths, err := r.findFiles(ctx, o)
 	if err != nil {
 		return nil, err
@@ -328,11 +334,21 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 // findFiles lists the env files and manifests: the hook's index contents,
 // else discovery on disk (an unreadable folder is a warning).
 func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string, error) {
+	if o.Contents != nil && o.Scope != "" {
+		files, manifests := classifyScope(o.Contents, o)
+		return files, manifests, nil
+	}
 	if o.Contents != nil {
 		files, manifests := classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
 		return files, manifests, nil
 	}
-	files, manifests, unreadable, err := discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	discovered := func() ([]EnvFile, []string, []*UnreadableError, error) {
+		if o.Scope != "" {
+			return discoverScope(ctx, o)
+		}
+		return discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	}
+	files, manifests, unreadable, err := discovered()
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())
 	}
@@ -1009,9 +1025,9 @@ func (r *Report) effective() *Source {
 		switch {
 		case s.FromEnvironment():
 			sc = 3
-		case lr.Dir == "." && lr.InUse:
+		case lr.Dir == scopeDir(r.Scope) && lr.InUse:
 			sc = 2
-		case lr.Dir == ".":
+		case lr.Dir == scopeDir(r.Scope):
 			sc = 1
 		}
 		if sc > score {
