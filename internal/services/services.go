@@ -416,7 +416,10 @@ func parentProject(serviceRoot string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !projectRoot(cfg) {
+	// Only a dbguard.yaml above makes a folder a service when working
+	// inside it: a project whose only dbguard.yaml is below the git root
+	// stays a project of its own there, as it always was.
+	if cfg.Path == "" {
 		return nil, nil
 	}
 	return Load(cfg)
