@@ -91,6 +91,9 @@ func guardedOptions(c *cli.Context) (guarded.Options, error) {
 	if err != nil {
 		return guarded.Options{}, err
 	}
+	if err := needService(c); err != nil {
+		return guarded.Options{}, err
+	}
 	g, err := guardOptions(c, cfg)
 	if err != nil {
 		return guarded.Options{}, err

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/guarded"
 	"github.com/dbguard/dbguard/internal/hooks"
@@ -288,4 +289,30 @@ func doctorAllServices(c *cli.Context) (bool, error) {
 	}
 	c.App.Metadata[unitKey] = units[0]
 	return true, exitWith(worst, nil)
+}
+
+// needService refuses, at the root of a monorepo whose root names no
+// database of its own, a command that acts on one database: it would only
+// say DATABASE_URL is not set, where the user meant a service.
+func needService(c *cli.Context) error {
+	u, err := loadUnit(c)
+	if err != nil || u.Service != nil || len(u.Project.Services) == 0 {
+		return nil
+	}
+	j := services.Judge(c.Context, []*services.Unit{u}, c.String("mode"), os.Environ(), false)[0]
+	if !j.Empty {
+		return nil
+	}
+	var names []string
+	for _, s := range u.Project.Services {
+		names = append(names, s.Name)
+	}
+	first := u.Project.Services[0]
+	hint := fmt.Sprintf("name the service: %s --service %s (or run it in %s/)", commandPath(c), first.Name, output.Escape(first.Path))
+	if c.Command.Name == "up" {
+		hint += "; every service in dependency order: dbguard migrate up --all-services"
+	}
+	return usageError{&exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("no database is named outside the services of this monorepo (%s), and %s acts on one database", strings.Join(names, ", "), commandPath(c)),
+		Next: hint}}
 }
