@@ -281,6 +281,10 @@ func doctorAllServices(c *cli.Context) (bool, error) {
 			fmt.Fprintln(c.App.Writer)
 		}
 		fmt.Fprintf(c.App.Writer, "== %s\n", u.Label())
+		if u.Service == nil && services.Judge(c.Context, []*services.Unit{u}, c.String("mode"), os.Environ(), false)[0].Empty {
+			fmt.Fprintln(c.App.Writer, "no database outside the services (each service is diagnosed on its own)")
+			continue
+		}
 		code, err := diagnose(c)
 		if err != nil {
 			return true, fmt.Errorf("%s: %w", u.Label(), err)
