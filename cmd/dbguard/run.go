@@ -194,6 +194,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app.OnUsageError = onUsageError
 	setUsage(app.Commands)
 	learnFirst(app.Commands)
+	serviceHints(app.Commands)
 	return app
 }
 

@@ -320,3 +320,41 @@ func needService(c *cli.Context) error {
 		Msg:  fmt.Sprintf("no database is named outside the services of this monorepo (%s), and %s acts on one database", strings.Join(names, ", "), commandPath(c)),
 		Next: hint}}
 }
+
+// serviceHints makes the hints of a command run with --service say so:
+// a hint names the next dbguard command as it runs inside the service's
+// folder, and from the root it needs --service too.
+func serviceHints(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		serviceHints(cmd.Subcommands)
+		action := cmd.Action
+		if action == nil || !hasFlag(cmd, "service") {
+			continue
+		}
+		cmd.Action = func(c *cli.Context) error {
+			err := action(c)
+			u, ok := c.App.Metadata[unitKey].(*services.Unit)
+			var h interface{ Hint() string }
+			if err == nil || !ok || u.Service == nil || !c.IsSet("service") || !errors.As(err, &h) || !strings.Contains(h.Hint(), "dbguard ") {
+				return err
+			}
+			return &serviceHint{err: err, unit: u}
+		}
+	}
+}
+
+// serviceHint is an error of a command run with --service.
+type serviceHint struct {
+	err  error
+	unit *services.Unit
+}
+
+func (e *serviceHint) Error() string { return e.err.Error() }
+func (e *serviceHint) Unwrap() error { return e.err }
+
+// Hint is the command's hint, and how its commands reach the service.
+func (e *serviceHint) Hint() string {
+	var h interface{ Hint() string }
+	errors.As(e.err, &h)
+	return fmt.Sprintf("%s (for %s: add --service %s to those commands, or run them in %s/)", h.Hint(), e.unit.Label(), e.unit.Service.Name, output.Escape(e.unit.Service.Path))
+}
