@@ -13,7 +13,7 @@ import (
 )
 
 // tree writes files (slash paths) under a new folder and returns it.
-func tree(t *testing.T, files map[string]string) string {
+func tree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for p, body := range files {
