@@ -53,10 +53,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			scopes, err := hookScopes(c)
-			if err != nil {
-				return err
-			}
+			scopes := func() ([]hooks.Scope, error) { return hookScopes(c) }
 			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes}, c.App.ErrWriter)
 		},
 	}

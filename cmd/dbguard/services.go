@@ -48,7 +48,11 @@ func loadUnit(c *cli.Context) (*services.Unit, error) {
 			name = ctx.String("service")
 		}
 	}
-	u, err := services.Find(wd, file)
+	find := services.Find
+	if c.Command.Name == "pre-commit" && name == "" {
+		find = services.FindLazy // the hook's fast path walks no tree
+	}
+	u, err := find(wd, file)
 	if err != nil {
 		return nil, err
 	}
@@ -113,6 +117,13 @@ func ciAllServices(c *cli.Context, ro gate.ReportOptions) (bool, error) {
 // hookScopes are the units the hook judges at the root of a monorepo,
 // nil for a project of one.
 func hookScopes(c *cli.Context) ([]hooks.Scope, error) {
+	u, err := loadUnit(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := u.Project.Complete(); err != nil {
+		return nil, err
+	}
 	units, err := everyUnit(c)
 	if err != nil || units == nil {
 		return nil, err

@@ -51,10 +51,11 @@ type Options struct {
 	// index does not hold (untracked, deleted) would not be committed and
 	// is not judged.
 	Files []string
-	// Scopes, when set, are the units of a monorepo judged each on its
+	// Scopes, when set, gives the units of a monorepo judged each on its
 	// own (internal/services): the root outside the services, then each
-	// service. Without, the project is one.
-	Scopes []Scope
+	// service; none: the project is one. Called only when env files are
+	// staged (finding the services walks the tree).
+	Scopes func() ([]Scope, error)
 }
 
 // Scope is one unit of a monorepo: its label ("service web (apps/web/)",
@@ -452,7 +453,12 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
-	scopes := o.Scopes
+	var scopes []Scope
+	if o.Scopes != nil {
+		if scopes, err = o.Scopes(); err != nil {
+			return err
+		}
+	}
 	if len(scopes) == 0 {
 		scopes = []Scope{{Options: func(m string) envcheck.Options { return envcheck.OptionsFor(o.Config, m, nil) }}}
 	}

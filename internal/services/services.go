@@ -47,7 +47,23 @@ type Service struct {
 type Project struct {
 	Root     string
 	Config   *config.Config // the root's
-	Services []*Service     // sorted by path
+	Services []*Service     // sorted by path; after Complete when found lazily
+	// pending: found by FindLazy, its services not looked for yet.
+	pending bool
+}
+
+// Complete looks for the services of a project FindLazy found; a no-op
+// otherwise.
+func (p *Project) Complete() error {
+	if !p.pending {
+		return nil
+	}
+	full, err := Load(p.Config)
+	if err != nil {
+		return err
+	}
+	*p = *full
+	return nil
 }
 
 // Unit is what one command acts on: a service, or the root outside every
@@ -367,6 +383,18 @@ func excluded(patterns []string, rel string) bool {
 // dbguard.yaml, which is a service's when a dbguard.yaml further up (or
 // the git root's defaults) lists or finds its folder as one.
 func Find(dir, explicit string) (*Unit, error) {
+	return find(dir, explicit, false)
+}
+
+// FindLazy is Find for a command that may not need the services (the
+// hook with no env file staged): at a project root its services are not
+// looked for until Project.Complete, as walking a large tree costs more
+// than the command itself.
+func FindLazy(dir, explicit string) (*Unit, error) {
+	return find(dir, explicit, true)
+}
+
+func find(dir, explicit string, lazy bool) (*Unit, error) {
 	cfg, err := config.Discover(dir, explicit)
 	if err != nil {
 		return nil, err
@@ -384,6 +412,9 @@ func Find(dir, explicit string) (*Unit, error) {
 	}
 	if !projectRoot(cfg) {
 		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
+	}
+	if lazy {
+		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg, pending: true}}, nil
 	}
 	p, err := Load(cfg)
 	if err != nil {
