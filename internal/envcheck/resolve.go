@@ -342,13 +342,15 @@ func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string,
 		files, manifests := classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
 		return files, manifests, nil
 	}
-	discovered := func() ([]EnvFile, []string, []*UnreadableError, error) {
-		if o.Scope != "" {
-			return discoverScope(ctx, o)
-		}
-		return discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	var files []EnvFile
+	var manifests []string
+	var unreadable []*UnreadableError
+	var err error
+	if o.Scope != "" {
+		files, manifests, unreadable, err = discoverScope(ctx, o)
+	} else {
+		files, manifests, unreadable, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
 	}
-	files, manifests, unreadable, err := discovered()
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())
 	}
