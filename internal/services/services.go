@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -219,6 +220,9 @@ func Load(root *config.Config) (*Project, error) {
 		if s.Name == "" {
 			s.Name = path.Base(rel)
 		}
+		if err := checkNames(s); err != nil {
+			return nil, bad(err.Error())
+		}
 		byPath[rel] = s
 		p.Services = append(p.Services, s)
 	}
@@ -234,6 +238,9 @@ func Load(root *config.Config) (*Project, error) {
 			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: err.Error()}
 		}
 		s := &Service{Name: path.Base(rel), Path: rel}
+		if err := checkNames(s); err != nil {
+			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: err.Error()}
+		}
 		byPath[rel] = s
 		p.Services = append(p.Services, s)
 	}
@@ -254,6 +261,25 @@ func Load(root *config.Config) (*Project, error) {
 		}
 	}
 	return p, p.check()
+}
+
+// safeName is what a service name and each part of its path may hold:
+// they go into CI matrices, and from there into workflow command lines
+// (`dbguard ci --service ${{ matrix.service }}`), where $(...), a quote or
+// a space would be shell syntax.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+
+// checkNames refuses a service name or path a shell could read as syntax.
+func checkNames(s *Service) error {
+	for _, part := range strings.Split(s.Path, "/") {
+		if !safeName.MatchString(part) {
+			return fmt.Errorf("service folder %q: use letters, digits, '.', '_', '-', '@' and '+' in its path (it goes into CI matrices and command lines), or leave the folder out with env.exclude", s.Path)
+		}
+	}
+	if !safeName.MatchString(s.Name) {
+		return fmt.Errorf("service name %q: use letters, digits, '.', '_', '-', '@' and '+' (it goes into CI matrices and command lines)", s.Name)
+	}
+	return nil
 }
 
 // inside checks that the folder rel (relative to root) resolves, through
