@@ -67,6 +67,12 @@ func sharedWarnings(judged []*Judged) {
 				continue
 			}
 			sa, sb := a.Unit.Service, b.Unit.Service
+			if t := sa.Config.Migrations.Table; t == sb.Config.Migrations.Table {
+				// One version table for two folders of migrations: each
+				// would read the other's version as its own.
+				b.Report.Warnings = append(b.Report.Warnings, envcheck.Warning{Code: "services-share-version-table", Location: b.Report.Effective.Def.Location(),
+					Message: fmt.Sprintf("services %s and %s both name %s and both keep their migration version in %s: each would take the other's version for its own; set migrations.table in one of their dbguard.yaml files (e.g. %s_%s)", sa.Name, sb.Name, b.Report.Effective.ID, t, sb.Name, t)})
+			}
 			if slices.Contains(sa.SharesDatabaseWith, sb.Name) || slices.Contains(sb.SharesDatabaseWith, sa.Name) {
 				continue
 			}

@@ -126,13 +126,26 @@ func TestSharedDatabase(t *testing.T) {
 	}
 	p := load(t, tree(t, files))
 	judged := Judge(context.Background(), p.Units(), "", nil, true)
-	if f := Failures(judged); len(f) != 1 || !strings.Contains(judged[2].Report.Warnings[0].Message, "shares_database_with") {
-		t.Fatalf("under --strict one service fails with the shared-database warning, got %v", f)
+	codes := func(j *Judged) string {
+		var out []string
+		for _, w := range j.Report.Warnings {
+			out = append(out, w.Code)
+		}
+		return strings.Join(out, " ")
+	}
+	if f := Failures(judged); len(f) != 1 || codes(judged[2]) != "services-share-version-table services-share-database" {
+		t.Fatalf("under --strict one service fails with the shared-database warnings, got %v (%s)", f, codes(judged[2]))
 	}
 	files["dbguard.yaml"] = "version: 1\nservices:\n  - {name: web, path: apps/web, shares_database_with: [api]}\n  - {name: api, path: apps/api}\n"
 	p = load(t, tree(t, files))
+	judged = Judge(context.Background(), p.Units(), "", nil, false)
+	if got := codes(judged[2]); got != "services-share-version-table" {
+		t.Fatalf("one database, one version table: want that warning alone, got %s", got)
+	}
+	files["apps/api/dbguard.yaml"] = "version: 1\nmigrations:\n  table: api_schema_migrations\n"
+	p = load(t, tree(t, files))
 	if f := Failures(Judge(context.Background(), p.Units(), "", nil, true)); len(f) != 0 {
-		t.Fatalf("shares_database_with: %v", f)
+		t.Fatalf("shares_database_with and a table each: %v", f)
 	}
 }
 
