@@ -232,6 +232,7 @@ func migrateCreateCommand() *cli.Command {
 		Name: "create", Usage: "write an empty up and down migration", ArgsUsage: "NAME",
 		Flags: []cli.Flag{
 			flagConfig,
+			flagService,
 			flagDir,
 			&cli.BoolFlag{Name: "seq", Usage: "number with a sequence (000001) instead of a UTC timestamp; kept automatically when the folder already does"},
 			&cli.IntFlag{Name: "digits", Value: 6, Usage: "width `N` of a sequence number"},
