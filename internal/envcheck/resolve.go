@@ -256,7 +256,7 @@ func (r *Report) Err(strict bool) error {
 		if len(r.EnvDatabases) > n {
 			n = len(r.EnvDatabases)
 		}
-		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.conflictFiles()}
+		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.scopedFiles(r.conflictFiles())}
 	}
 	if r.Effective == nil {
 		e := &NoURLError{Var: r.URLVar, Root: filepath.Join(r.Root, filepath.FromSlash(scopeDir(r.Scope))), Mode: r.Mode}

@@ -138,3 +138,26 @@ func classifyScope(contents map[string][]byte, o Options) ([]EnvFile, []string) 
 // SkippedDir reports whether env discovery skips folders of this name
 // (version control, dependencies, virtualenvs, build output).
 func SkippedDir(name string) bool { return skipDirs[name] }
+
+// scopedFiles makes the files a hint hands to a command (schema diff)
+// relative to the working directory when a service is judged: its files
+// are named from the root, but the command may run in the service's
+// folder, where they would not be found as named.
+func (r *Report) scopedFiles(files []string) []string {
+	if r.Scope == "" || len(files) == 0 {
+		return files
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return files
+	}
+	out := make([]string, len(files))
+	for i, f := range files {
+		rel, err := filepath.Rel(wd, filepath.Join(r.Root, filepath.FromSlash(f)))
+		if err != nil {
+			return files
+		}
+		out[i] = filepath.ToSlash(rel)
+	}
+	return out
+}
