@@ -111,7 +111,31 @@ func ciAllServices(c *cli.Context, ro gate.ReportOptions) (bool, error) {
 		runs = append(runs, o)
 	}
 	c.App.Metadata[unitKey] = units[0]
-	return true, gate.EnforceAll(c.Context, runs, units[0].Project.Root, ro)
+	err = gate.EnforceAll(c.Context, runs, units[0].Project.Root, ro)
+	var ge *gate.GateError
+	if errors.As(err, &ge) {
+		for _, name := range ge.Checks {
+			if service, _, ok := strings.Cut(name, "/"); ok {
+				return true, &serviceGateError{GateError: ge, service: service}
+			}
+		}
+	}
+	return true, err
+}
+
+// serviceGateError is a failed gate at a monorepo's root: its hint names
+// the commands for the first service that failed.
+type serviceGateError struct {
+	*gate.GateError
+	service string
+}
+
+func (e *serviceGateError) Unwrap() error { return e.GateError }
+
+// Hint runs the failing service's checks on their own.
+func (e *serviceGateError) Hint() string {
+	s := " --service " + e.service
+	return "run the failing checks locally for details: dbguard env" + s + ", dbguard migrate status" + s + ", dbguard verify" + s
 }
 
 // hookScopes are the units the hook judges at the root of a monorepo,

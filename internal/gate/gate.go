@@ -479,7 +479,7 @@ func (r *Report) Err() error {
 	var failed []string
 	for _, c := range r.Checks {
 		if c.Status != Pass && c.Status != Skip {
-			failed = append(failed, c.Name)
+			failed = append(failed, c.label())
 		}
 	}
 	return &GateError{Status: r.Status, Checks: failed}
