@@ -14,6 +14,9 @@
 #            keys), 1,250 foreign keys: schema snapshot and verify vs pg_dump --schema-only
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
+#   services 50 services (each a folder with its own dbguard.yaml, a manifest,
+#            two env files and a migrations folder): dbguard env at the root,
+#            every service judged on its own (target: under 300 ms), vs find
 #   plan     300 migrations all pending on an empty database: migrate plan vs
 #            migrate up of the same files (the plan must stay under 3x)
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
@@ -29,7 +32,7 @@ set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env plan plan135 memory)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env services plan plan135 memory)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -252,6 +255,34 @@ bench_env() {
     run_into peer_ms peer_kb find "$p" -name '.env*'
   done
   row "env (the guard), 1,000 env files" "find -name '.env*'"
+}
+
+# dbguard env at the root of a monorepo of 50 services (issue 24: under
+# 300 ms), each its own database, half Next.js apps and half Python workers.
+bench_services() {
+  say "services: dbguard env at the root of 50 services..."
+  local p="$work/monorepo"; mkdir -p "$p"; (cd "$p" && git init -q .)
+  echo 'version: 1' >"$p/dbguard.yaml"
+  for i in $(seq 1 50); do
+    d="$p/apps/svc$i"; mkdir -p "$d/migrations"
+    echo 'version: 1' >"$d/dbguard.yaml"
+    if [ $((i % 2)) = 0 ]; then
+      echo '{"dependencies": {"next": "14.2.5"}}' >"$d/package.json"
+      printf 'DATABASE_URL=postgres://app:pw@db.internal:5432/svc%d\n' "$i" >"$d/.env"
+      printf 'DATABASE_URL=postgres://app:pw@db.internal:5432/svc%d\nNEXT_PUBLIC_X=1\n' "$i" >"$d/.env.local"
+    else
+      echo 'python-dotenv==1.0.1' >"$d/requirements.txt"
+      printf 'DATABASE_URL=postgres://app:pw@db.internal:5432/svc%d\n' "$i" >"$d/.env"
+      mkdir -p "$d/jobs"; printf 'DATABASE_URL=postgres://app:pw@db.internal:5432/svc%d\n' "$i" >"$d/jobs/.env"
+    fi
+    printf 'CREATE TABLE t%d (id int);\n' "$i" >"$d/migrations/000001_t.up.sql"
+  done
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  for r in $(seq 1 "$runs"); do
+    run_into dg_ms dg_kb --cwd "$p" "$dbguard" env
+    run_into peer_ms peer_kb find "$p" -name '.env*'
+  done
+  row "env at the root of 50 services" "find -name '.env*'"
 }
 
 # migrate plan on 300 pending migrations of an empty database: a shadow

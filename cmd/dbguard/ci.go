@@ -44,6 +44,9 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if all, err := ciAllServices(c, ro); all || err != nil {
+				return err
+			}
 			return gate.Enforce(c.Context, o, ro)
 		},
 	}
@@ -75,6 +78,10 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
+	service := ""
+	if u, err := loadUnit(c); err == nil {
+		service = u.Name() // every finding names the service
+	}
 	return gate.Options{
 			Config:       cfg,
 			Guard:        g,
@@ -86,6 +93,7 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			ReadModels:   c.Bool("read-models"),
 			Strict:       c.Bool("strict"),
 			Version:      version,
+			Service:      service,
 		},
 		gate.ReportOptions{Format: f, File: c.String("output"), Log: output.Format(log), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
 		nil

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/gate"
+	"github.com/dbguard/dbguard/internal/services"
 )
 
 // Completion is answered by run before the app parses anything, so a
@@ -307,6 +309,8 @@ func valueCandidates(cmd *cli.Command, f cli.Flag, prefix, cur string) []candida
 		values = []string{"text", "json"}
 	case slices.Contains(f.Names(), "mode"):
 		values = modes()
+	case f == flagService:
+		values = serviceNames()
 	}
 	var out []candidate
 	for _, v := range values {
@@ -348,6 +352,25 @@ func modes() []string {
 			continue
 		}
 		out = append(out, m)
+	}
+	return out
+}
+
+// serviceNames are the names of the services of the project the working
+// directory is in (reading dbguard.yaml files, running nothing); none when
+// it cannot be read.
+func serviceNames() []string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	u, err := services.Find(wd, "")
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range u.Project.Services {
+		out = append(out, s.Name)
 	}
 	return out
 }
@@ -427,7 +450,7 @@ func completionCommand() *cli.Command {
 		Name:      "completion",
 		Usage:     "print a shell completion script (bash, zsh or fish)",
 		ArgsUsage: "bash|zsh|fish",
-		Description: `Completes commands, flags and flag values (--format, --mode). Completing
+		Description: `Completes commands, flags and flag values (--format, --mode, --service). Completing
 never runs a command: the script asks dbguard for candidates only.
 
 Examples:

@@ -181,6 +181,15 @@ func TestCompletionInShells(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A monorepo's services complete --service.
+	for p, body := range map[string]string{"dbguard.yaml": "version: 1\n", "apps/web/dbguard.yaml": "version: 1\n", "apps/worker/dbguard.yaml": "version: 1\n"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, p), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	type want struct {
 		words []string
 		// has must all be offered; not must not be. In bash a completed
@@ -201,6 +210,7 @@ func TestCompletionInShells(t *testing.T) {
 		{words: []string{"env", "--mode", ""}, has: []string{"development", "test", "production", "staging"}, not: []string{"example", "local"}},
 		{words: []string{"hook", "pre-commit", "--mode", "st"}, has: []string{"staging"}},
 		{words: []string{"completion", ""}, has: []string{"bash", "zsh", "fish"}},
+		{words: []string{"migrate", "up", "--service", "w"}, has: []string{"web", "worker"}},
 		{words: []string{"help", "mig"}, has: []string{"migrate"}},
 		{words: []string{"help", "migrate", "cr"}, has: []string{"create"}},
 		{words: []string{"--config", "dbguard.yaml", "mi"}, has: []string{"migrate"}},

@@ -21,12 +21,20 @@ Example:
    dbguard doctor`,
 		Flags: withFlags(judgeFlags, retryFlags, []cli.Flag{flagReadModels}),
 		Action: func(c *cli.Context) error {
-			cfg, err := loadConfig(c)
-			if err != nil {
+			if all, err := doctorAllServices(c); all || err != nil {
 				return err
 			}
-			o := doctor.Options{Config: cfg, Env: envOptions(c, cfg), Strict: c.Bool("strict"), Connect: connectOptions(c, cfg), ReadModels: c.Bool("read-models")}
-			return exitWith(doctor.Diagnose(c.Context, o, c.App.Writer, colour(c)))
+			return exitWith(diagnose(c))
 		},
 	}
+}
+
+// diagnose runs the doctor on the unit the command acts on.
+func diagnose(c *cli.Context) (int, error) {
+	cfg, err := loadConfig(c)
+	if err != nil {
+		return 0, err
+	}
+	o := doctor.Options{Config: cfg, Env: envOptions(c, cfg), Strict: c.Bool("strict"), Connect: connectOptions(c, cfg), ReadModels: c.Bool("read-models")}
+	return doctor.Diagnose(c.Context, o, c.App.Writer, colour(c))
 }

@@ -25,6 +25,9 @@ Examples:
    dbguard env --mode production --strict`,
 		Flags: withFlags([]cli.Flag{flagFormat}, judgeFlags),
 		Action: formatted(func(c *cli.Context, f output.Format) error {
+			if all, err := envAllServices(c, f); all || err != nil {
+				return err
+			}
 			cfg, err := loadConfig(c)
 			if err != nil {
 				return err

@@ -31,7 +31,7 @@ var (
 
 var (
 	// judgeFlags: every command that resolves the database URL.
-	judgeFlags = []cli.Flag{flagConfig, flagMode, flagStrict}
+	judgeFlags = []cli.Flag{flagConfig, flagMode, flagStrict, flagService}
 	// guardFlags: every command that resolves it to connect.
 	guardFlags = withFlags(judgeFlags, []cli.Flag{flagPrefer})
 	// retryFlags: how long to try to reach a server.

@@ -53,7 +53,8 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice()}, c.App.ErrWriter)
+			scopes := func() ([]hooks.Scope, error) { return hookScopes(c) }
+			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes}, c.App.ErrWriter)
 		},
 	}
 }

@@ -42,7 +42,7 @@ Examples:
    dbguard migrate recover            after a migration failed: put the version back
    dbguard migrate history            what ran when, by whom, with which checksum`,
 		Subcommands: []*cli.Command{
-			withExamples(migrateUpCommand(), "dbguard migrate up", "dbguard migrate up 1", "dbguard migrate up --plan"),
+			withExamples(migrateUpCommand(), "dbguard migrate up", "dbguard migrate up 1", "dbguard migrate up --plan", "dbguard migrate up --all-services"),
 			withExamples(migrateDownCommand(), "dbguard migrate down 1", "dbguard migrate down --all --yes"),
 			withExamples(migrateGotoCommand(), "dbguard migrate goto 3"),
 			withExamples(migrateForceCommand(), "dbguard migrate force 1", "dbguard migrate force -1"),
@@ -62,14 +62,20 @@ func migrateUpCommand() *cli.Command {
 		Name: "up", Usage: "apply all pending migrations, or the next N, then verify the schema", ArgsUsage: "[N]",
 		Flags: withFlags(runnerFlags, []cli.Flag{flagNoVerify,
 			&cli.BoolFlag{Name: "allow-out-of-order", Usage: "first apply migrations merged below the database's version (recorded as out of order)"},
-			&cli.BoolFlag{Name: "plan", Usage: "first run dbguard migrate plan; stop on a danger finding"}}),
-		Action: migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
-			n, err := optionalCount(c)
-			if err != nil {
-				return err
+			&cli.BoolFlag{Name: "plan", Usage: "first run dbguard migrate plan; stop on a danger finding"},
+			&cli.BoolFlag{Name: "all-services", Usage: "migrate every monorepo service in dependency order, each behind its own guard, lock and ledger; stop at the first failure"}}),
+		Action: func(c *cli.Context) error {
+			if c.Bool("all-services") {
+				return upAllServices(c)
 			}
-			return guarded.Up(c.Context, o, n)
-		}),
+			return migrateAction(func(c *cli.Context, o guarded.MigrateOptions) error {
+				n, err := optionalCount(c)
+				if err != nil {
+					return err
+				}
+				return guarded.Up(c.Context, o, n)
+			})(c)
+		},
 	}
 }
 
@@ -228,6 +234,7 @@ func migrateCreateCommand() *cli.Command {
 		Name: "create", Usage: "write an empty up and down migration", ArgsUsage: "NAME",
 		Flags: []cli.Flag{
 			flagConfig,
+			flagService,
 			flagDir,
 			&cli.BoolFlag{Name: "seq", Usage: "number with a sequence (000001) instead of a UTC timestamp; kept automatically when the folder already does"},
 			&cli.IntFlag{Name: "digits", Value: 6, Usage: "width `N` of a sequence number"},

@@ -16,28 +16,21 @@ import (
 	"github.com/dbguard/dbguard/internal/guarded"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/services"
 	"github.com/dbguard/dbguard/internal/tool"
 )
 
 // Each command reads its flags once, here, into the options of the one
 // function it calls; nothing below an action sees a *cli.Context.
 
-// loadConfig finds the configuration from the working directory.
+// loadConfig finds the configuration from the working directory: that of
+// the unit the command acts on (loadUnit).
 func loadConfig(c *cli.Context) (*config.Config, error) {
-	wd, err := os.Getwd()
+	u, err := loadUnit(c)
 	if err != nil {
 		return nil, err
 	}
-	// --config may come before the command or after it; urfave/cli reads
-	// only the innermost definition of a flag, so look at each level.
-	file := ""
-	for _, ctx := range c.Lineage() {
-		if ctx.IsSet("config") {
-			file = ctx.String("config")
-			break
-		}
-	}
-	return config.Discover(wd, file)
+	return u.Config(), nil
 }
 
 // format reads --format, allowing only what the command supports.
@@ -55,6 +48,9 @@ func parseFormat(name string, supported ...output.Format) (output.Format, error)
 
 // envOptions reads --mode: which env files to judge.
 func envOptions(c *cli.Context, cfg *config.Config) envcheck.Options {
+	if u, ok := c.App.Metadata[unitKey].(*services.Unit); ok && u.Config() == cfg {
+		return u.EnvOptions(c.String("mode"), os.Environ())
+	}
 	return envcheck.OptionsFor(cfg, c.String("mode"), os.Environ())
 }
 
@@ -93,6 +89,9 @@ func configWithArgs(c *cli.Context, n int, usage string) (*config.Config, error)
 func guardedOptions(c *cli.Context) (guarded.Options, error) {
 	cfg, err := loadConfig(c)
 	if err != nil {
+		return guarded.Options{}, err
+	}
+	if err := needService(c); err != nil {
 		return guarded.Options{}, err
 	}
 	g, err := guardOptions(c, cfg)

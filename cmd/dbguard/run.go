@@ -185,6 +185,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 			hookCommand(),
 			ciCommand(),
 			doctorCommand(),
+			servicesCommand(),
 			completionCommand(),
 			helpCommand(),
 		},
@@ -193,6 +194,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app.OnUsageError = onUsageError
 	setUsage(app.Commands)
 	learnFirst(app.Commands)
+	serviceHints(app.Commands)
 	return app
 }
 

@@ -57,6 +57,10 @@ type Config struct {
 	Hook       Hook       `yaml:"hook"`
 	Plan       Plan       `yaml:"plan"`
 	Models     Models     `yaml:"models"`
+	// Services are the monorepo's applications, each with its own
+	// dbguard.yaml and database (internal/services); folders below the
+	// root with a dbguard.yaml of their own are found without a listing.
+	Services []ServiceEntry `yaml:"services"`
 	// Expect is the raw expect: mapping; Expectations is it parsed.
 	Expect       yaml.Node     `yaml:"expect"`
 	Expectations []ExpectTable `yaml:"-"`
@@ -100,6 +104,19 @@ type Schema struct {
 	Snapshot  string   `yaml:"snapshot"`   // default dbguard.schema.yaml, relative to the root
 	ShadowURL string   `yaml:"shadow_url"` // a dedicated server for every shadow database; default: a throwaway sandbox (plan.shadow)
 	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
+}
+
+// ServiceEntry is one item of services: a folder below the root that is
+// an application of its own, with its own dbguard.yaml (or the defaults).
+type ServiceEntry struct {
+	Name string `yaml:"name"` // default: the folder's name
+	Path string `yaml:"path"` // relative to the root, inside it
+	// DependsOn are services whose migrations run first
+	// (migrate up --all-services).
+	DependsOn []string `yaml:"depends_on"`
+	// SharesDatabaseWith are services that use the same database on
+	// purpose; any other two naming one database is reported.
+	SharesDatabaseWith []string `yaml:"shares_database_with"`
 }
 
 // Models says where the application's models are, the columns the code
@@ -632,7 +649,7 @@ func describeType(t string) string {
 // knownKeys maps yaml.v3's type names ("config.Env") to their keys.
 var knownKeys = func() map[string][]string {
 	m := map[string][]string{}
-	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}, Plan{}} {
+	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}, Plan{}, ServiceEntry{}} {
 		t := reflect.TypeOf(v)
 		var keys []string
 		for i := 0; i < t.NumField(); i++ {

@@ -62,7 +62,7 @@ func TestParseErrors(t *testing.T) {
 	tests := []struct{ text, want string }{
 		{"version: 1\ndatabase:\n  urlvar: X\n", `dbguard.yaml:3: unknown key "urlvar" (did you mean "url_var"?)`},
 		{"version: 1\nenvs: {}\n", `dbguard.yaml:2: unknown key "envs" (did you mean "env"?)`},
-		{"version: 1\nbogus: 1\n", `dbguard.yaml:2: unknown key "bogus" (known keys here: version, database, env, poolers, migrations, schema, hook, plan, models, expect)`},
+		{"version: 1\nbogus: 1\n", `dbguard.yaml:2: unknown key "bogus" (known keys here: version, database, env, poolers, migrations, schema, hook, plan, models, services, expect)`},
 		{"version: two\n", `dbguard.yaml:1: want a whole number, got a string "two"`},
 		{"version: 2\n", "dbguard.yaml:1: version 2 is not supported"},
 		{"env:\n  files: .env\n", `dbguard.yaml:2: want a list, got a string ".env"`},

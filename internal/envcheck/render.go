@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -179,7 +180,7 @@ func describeKind(ep dburl.Endpoint) string {
 // puts its long last column on lines of its own. verdict is [Report.Err].
 func (r *Report) WriteText(w io.Writer, verdict error) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, r.Root, r.Mode)
+	fmt.Fprintf(&b, "%s in %s (mode %s)\n", r.URLVar, filepath.Join(r.Root, filepath.FromSlash(scopeDir(r.Scope))), r.Mode)
 
 	b.WriteString("\nenv files\n")
 	if len(r.Files) == 0 {

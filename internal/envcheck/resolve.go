@@ -48,6 +48,10 @@ type Options struct {
 	// defaults (the OS user, the Unix-socket directory), as connecting
 	// would; off, they are unknown (the hook, tests).
 	DriverDefaults bool
+	// Scope, when set, is the folder (a slash path relative to Root) of
+	// one service judged on its own; Files, Exclude and Loaders are then
+	// relative to it (see scope.go).
+	Scope string
 }
 
 // driverEnvironment is what the driver reads besides the URL.
@@ -124,6 +128,8 @@ type Report struct {
 	Migrate    *Source
 	MigrateURL *dburl.URL
 	Warnings   []Warning
+	// Scope is the service folder judged (Options.Scope), "" for all.
+	Scope string
 }
 
 // Conflict reports whether more than one database is in effect.
@@ -279,10 +285,10 @@ func (r *Report) Err(strict bool) error {
 		if len(r.EnvDatabases) > n {
 			n = len(r.EnvDatabases)
 		}
-		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.conflictFiles()}
+		return &ConflictError{Var: r.URLVar, Count: n, Who: r.conflictReaders(), Files: r.scopedFiles(r.conflictFiles())}
 	}
 	if r.Effective == nil {
-		e := &NoURLError{Var: r.URLVar, Root: r.Root, Mode: r.Mode}
+		e := &NoURLError{Var: r.URLVar, Root: filepath.Join(r.Root, filepath.FromSlash(scopeDir(r.Scope))), Mode: r.Mode}
 		for _, lr := range r.Readings {
 			if loc := lr.Empty[r.URLVar]; loc != "" && e.Empty == "" {
 				e.Empty = loc
@@ -322,7 +328,7 @@ func (e *ValueError) Hint() string {
 // variables. Only unreadable or malformed input is an error; disagreement
 // is in the report (see [Report.Err]).
 func Resolve(ctx context.Context, o Options) (*Report, error) {
-	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars}
+	r := &Report{Root: o.Root, Mode: o.Mode, URLVar: o.URLVar, DirectVars: o.DirectVars, Scope: o.Scope}
 	files, manifestPaths, err := r.findFiles(ctx, o)
 	if err != nil {
 		return nil, err
@@ -365,11 +371,23 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 // findFiles lists the env files and manifests: the hook's index contents,
 // else discovery on disk (an unreadable folder is a warning).
 func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string, error) {
+	if o.Contents != nil && o.Scope != "" {
+		files, manifests := classifyScope(o.Contents, o)
+		return files, manifests, nil
+	}
 	if o.Contents != nil {
 		files, manifests := classifyAll(o.Contents, o.Mode, o.Files, o.Exclude)
 		return files, manifests, nil
 	}
-	files, manifests, unreadable, err := discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	var files []EnvFile
+	var manifests []string
+	var unreadable []*UnreadableError
+	var err error
+	if o.Scope != "" {
+		files, manifests, unreadable, err = discoverScope(ctx, o)
+	} else {
+		files, manifests, unreadable, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+	}
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())
 	}
@@ -1061,9 +1079,9 @@ func (r *Report) effective() *Source {
 			sc = 3
 		case lr.container:
 			continue // the app's URL inside a container, not dbguard's on the host
-		case lr.Dir == "." && lr.InUse:
+		case lr.Dir == scopeDir(r.Scope) && lr.InUse:
 			sc = 2
-		case lr.Dir == ".":
+		case lr.Dir == scopeDir(r.Scope):
 			sc = 1
 		}
 		if sc > score {

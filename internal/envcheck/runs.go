@@ -43,17 +43,19 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 			if l == nil || !l.Applies(o.Mode) {
 				continue
 			}
-			dir := cleanDir(lr.Dir)
-			runs = append(runs, run{loader: l, dir: dir, caller: cleanDir(lr.Caller), inUse: true, why: "env.loaders in dbguard.yaml"})
+			dir := scoped(o.Scope, cleanDir(lr.Dir))
+			runs = append(runs, run{loader: l, dir: dir, caller: scoped(o.Scope, cleanDir(lr.Caller)), inUse: true, why: "env.loaders in dbguard.yaml"})
 		}
 		return runs
 	}
-	dirs := []string{"."}
+	dirs := []string{scopeDir(o.Scope)}
 	for _, f := range files {
-		dirs = append(dirs, f.Dir())
+		if inScope(o.Scope, f.Dir()) {
+			dirs = append(dirs, f.Dir())
+		}
 	}
 	for d, names := range manifests {
-		if len(names) > 0 {
+		if len(names) > 0 && inScope(o.Scope, d) {
 			dirs = append(dirs, d)
 		}
 	}

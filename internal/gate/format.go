@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,24 @@ func (f Finding) Location() string {
 	return f.File
 }
 
+// label is the check's name as the formats show it: "worker/env" for a
+// service's check, so every line and annotation names the service.
+func (c Check) label() string {
+	if c.Service == "" {
+		return c.Name
+	}
+	return c.Service + "/" + c.Name
+}
+
+// inService prefixes a finding's message with its service, for formats
+// that show the message alone (annotations, SARIF results).
+func (f Finding) inService() string {
+	if f.Service == "" {
+		return f.Message
+	}
+	return "service " + f.Service + ": " + f.Message
+}
+
 // WriteText writes the report for a person: one line per check, its
 // findings indented beneath it. A file name or a message from outside is
 // escaped to one line (output.Escape): the text format is read by CI logs
@@ -32,7 +51,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, c := range r.Checks {
 		// Long lines wrap at spaces (a message from outside is escaped
 		// first, so it has no line breaks of its own to add).
-		head := fmt.Sprintf("%-5s %-12s %s", strings.ToUpper(string(statusWord(c.Status))), c.Name, output.Escape(c.Summary))
+		head := fmt.Sprintf("%-5s %-12s %s", strings.ToUpper(string(statusWord(c.Status))), output.Escape(c.label()), output.Escape(c.Summary))
 		fmt.Fprintf(&b, "%s\n", output.Wrap(head, output.Width, strings.Repeat(" ", 19)))
 		for _, f := range c.Findings {
 			loc := output.Escape(f.Location())
@@ -86,12 +105,12 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 					props = append(props, fmt.Sprintf("line=%d", f.Line))
 				}
 			}
-			props = append(props, "title="+ghProperty("dbguard "+c.Name))
-			fmt.Fprintf(&b, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(f.Message))
+			props = append(props, "title="+ghProperty("dbguard "+c.label()))
+			fmt.Fprintf(&b, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(f.inService()))
 		}
 		// A plain log line too must stay one line: a summary quoting a
 		// file name with a newline must not start a workflow command.
-		fmt.Fprintf(&b, "dbguard %s: %s: %s\n", c.Name, c.Status, ghData(c.Summary))
+		fmt.Fprintf(&b, "dbguard %s: %s: %s\n", ghData(c.label()), c.Status, ghData(c.Summary))
 	}
 	fmt.Fprintf(&b, "dbguard CI gate: %s\n", r.Status)
 	_, err := io.WriteString(w, b.String())
@@ -203,13 +222,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		Time: seconds(r.elapsed), Properties: []junitProperty{{Name: "dbguard.version", Value: r.toolVersion()}}}
 	var out strings.Builder
 	for _, c := range r.Checks {
-		set.Properties = append(set.Properties, junitProperty{Name: "dbguard.check." + c.Name, Value: c.Title})
-		fmt.Fprintf(&out, "%s %s: %s\n", c.Name, c.Status, c.Summary)
+		if c.Service == "" || !slices.ContainsFunc(set.Properties, func(p junitProperty) bool { return p.Name == "dbguard.check."+c.Name }) {
+			set.Properties = append(set.Properties, junitProperty{Name: "dbguard.check." + c.Name, Value: c.Title})
+		}
+		fmt.Fprintf(&out, "%s %s: %s\n", c.label(), c.Status, c.Summary)
 		// The checks run in one pass; each case's own time is not measured.
-		tc := junitCase{Name: c.Name, Classname: "dbguard." + c.Name, Time: "0"}
+		tc := junitCase{Name: c.label(), Classname: "dbguard." + strings.ReplaceAll(c.label(), "/", "."), Time: "0"}
 		var details []string
 		for _, f := range c.Findings {
-			details = append(details, fmt.Sprintf("%s: %s: %s", f.Severity, f.Location(), f.Message))
+			details = append(details, fmt.Sprintf("%s: %s: %s", f.Severity, f.Location(), f.inService()))
 		}
 		p := &junitProblem{Message: c.Summary, Type: string(c.Status), Text: strings.Join(details, "\n")}
 		switch c.Status {
@@ -294,6 +315,7 @@ type (
 		Message             sarifText         `json:"message"`
 		Locations           []sarifLocation   `json:"locations"`
 		PartialFingerprints map[string]string `json:"partialFingerprints"`
+		Properties          map[string]string `json:"properties,omitempty"`
 	}
 )
 
@@ -302,15 +324,25 @@ type (
 func (r *Report) WriteSARIF(w io.Writer) error {
 	sarifRules := []sarifRule{}
 	results := []sarifResult{}
-	for i, c := range r.Checks {
+	ruleIndex := map[string]int{}
+	for _, c := range r.Checks {
 		meta := rules[c.Name]
 		rule := sarifRule{ID: "dbguard/" + c.Name, Name: c.Name, ShortDescription: sarifText{c.Title}, FullDescription: sarifText{meta.full},
 			Help:    sarifHelp{Text: meta.help + " See " + meta.doc + ".", Markdown: meta.help + " See [" + meta.doc + "](" + docsBase + meta.doc + ")."},
 			HelpURI: docsBase + meta.doc}
 		rule.DefaultConfiguration.Level = "error"
-		sarifRules = append(sarifRules, rule)
+		// One rule per check, however many services ran it.
+		i, seen := ruleIndex[rule.ID]
+		if !seen {
+			i = len(sarifRules)
+			ruleIndex[rule.ID] = i
+			sarifRules = append(sarifRules, rule)
+		}
 		for _, f := range c.Findings {
-			res := sarifResult{RuleID: rule.ID, RuleIndex: i, Level: "error", Message: sarifText{f.Message}}
+			res := sarifResult{RuleID: rule.ID, RuleIndex: i, Level: "error", Message: sarifText{f.inService()}}
+			if f.Service != "" {
+				res.Properties = map[string]string{"service": f.Service}
+			}
 			if f.Severity == "warning" {
 				res.Level = "warning"
 			}
@@ -322,6 +354,9 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			// Stable across runs and line moves: the rule, the file and
 			// what was found.
 			sum := sha256.Sum256([]byte(rule.ID + "\x00" + f.File + "\x00" + f.Message))
+			if f.Service != "" {
+				sum = sha256.Sum256([]byte(rule.ID + "\x00" + f.Service + "\x00" + f.File + "\x00" + f.Message))
+			}
 			res.PartialFingerprints = map[string]string{"dbguardFinding/v1": hex.EncodeToString(sum[:16])}
 			results = append(results, res)
 		}

@@ -49,6 +49,9 @@ type Finding struct {
 	Line     int    `json:"line,omitempty"`
 	Severity string `json:"severity"` // error or warning
 	Message  string `json:"message"`
+	// Service is the monorepo service the finding is about, "" for the
+	// project root (internal/services).
+	Service string `json:"service,omitempty"`
 }
 
 // Check is the outcome of one check. Its JSON shape is documented in the
@@ -59,6 +62,8 @@ type Check struct {
 	Status   Status    `json:"status"`
 	Summary  string    `json:"summary"`
 	Findings []Finding `json:"findings"`
+	// Service is the monorepo service checked, "" for the project root.
+	Service string `json:"service,omitempty"`
 	// home is where a finding of this check with no file of its own is
 	// placed (absolute): the newest pending migration, the snapshot, the
 	// definition in effect.
@@ -94,6 +99,14 @@ type Options struct {
 	// is skipped with a warning finding, never silently.
 	Strict  bool
 	Version string // dbguard's version, for the SARIF and JUnit reports
+	// Service names the monorepo service checked (internal/services):
+	// every check and finding carries it. NoCredentials leaves out the
+	// credential scan, which covers the whole repository once.
+	Service       string
+	NoCredentials bool
+	// Outside is the root of a monorepo, judged outside its services:
+	// there no URL at all is no failure, the services hold theirs.
+	Outside bool
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -104,9 +117,13 @@ func Run(ctx context.Context, o Options) *Report {
 	defer func() {
 		r.elapsed = time.Since(r.started)
 		r.locate(ctx, o)
+		r.mark(o.Service)
 	}()
 	target, envCheck := checkEnv(ctx, o)
-	r.Checks = append(r.Checks, envCheck, checkCredentials(ctx, o))
+	r.Checks = append(r.Checks, envCheck)
+	if !o.NoCredentials {
+		r.Checks = append(r.Checks, checkCredentials(ctx, o))
+	}
 	if o.Offline {
 		for _, name := range []string{"connection", "migrations", "schema", "plan"} {
 			r.Checks = append(r.Checks, Check{Name: name, Title: titles[name], Status: Skip, Summary: "--offline", Findings: []Finding{}})
@@ -147,7 +164,7 @@ func Run(ctx context.Context, o Options) *Report {
 			conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
 		}
 		if e := target.Report.Effective; e != nil && !e.FromEnvironment() {
-			conn.home = filepath.Join(o.Config.Root, e.Def.File)
+			conn.home = filepath.Join(envRoot(o), e.Def.File)
 		}
 	}
 	r.Checks = append(r.Checks, conn)
@@ -232,15 +249,20 @@ func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {
 			}
 		}
 	}
+	var none *envcheck.NoURLError
+	if o.Outside && errors.As(err, &none) && none.Empty == "" {
+		c.Status, c.Summary = Skip, "no database outside the services (each service is checked on its own)"
+		return nil, c
+	}
 	if err != nil {
 		// A malformed env file is placed at its line.
 		var pe *envcheck.ParseError
 		var le *envload.ParseError
 		switch {
 		case errors.As(err, &pe):
-			c.home = filepath.Join(o.Config.Root, pe.File)
+			c.home = filepath.Join(envRoot(o), pe.File)
 		case errors.As(err, &le):
-			c.home = filepath.Join(o.Config.Root, le.File)
+			c.home = filepath.Join(envRoot(o), le.File)
 		}
 		c.fail(err)
 		return nil, c
@@ -458,7 +480,7 @@ func (r *Report) Err() error {
 	var failed []string
 	for _, c := range r.Checks {
 		if c.Status != Pass && c.Status != Skip {
-			failed = append(failed, c.Name)
+			failed = append(failed, c.label())
 		}
 	}
 	return &GateError{Status: r.Status, Checks: failed}
@@ -518,7 +540,7 @@ func (r *Report) locate(ctx context.Context, o Options) {
 		// checks from the working directory.
 		base := o.Repo
 		if c.Name == "env" {
-			base = o.Config.Root
+			base = envRoot(o)
 		}
 		for j := range c.Findings {
 			f := &c.Findings[j]
@@ -560,4 +582,42 @@ func newestMigration(dir string) string {
 	}
 	m, _ := src.Get(uint(src.Last()))
 	return src.Path(m.Up)
+}
+
+// envRoot is the folder the env guard names files from: the project root
+// (a service's env files are named from it too, internal/services).
+func envRoot(o Options) string {
+	if o.Guard.Env.Root != "" {
+		return o.Guard.Env.Root
+	}
+	return o.Config.Root
+}
+
+// mark names the service on every check and finding.
+func (r *Report) mark(service string) {
+	if service == "" {
+		return
+	}
+	for i := range r.Checks {
+		r.Checks[i].Service = service
+		for j := range r.Checks[i].Findings {
+			r.Checks[i].Findings[j].Service = service
+		}
+	}
+}
+
+// Combine is one report of several runs (the project root and each
+// service): their checks in order, the worst status, the first run's
+// start and the time they took together.
+func Combine(reps []*Report) *Report {
+	if len(reps) == 0 {
+		return &Report{Version: 1, Status: Pass, Checks: []Check{}}
+	}
+	out := &Report{Version: 1, tool: reps[0].tool, started: reps[0].started, hostname: reps[0].hostname, Checks: []Check{}}
+	for _, r := range reps {
+		out.Checks = append(out.Checks, r.Checks...)
+		out.elapsed += r.elapsed
+	}
+	out.Status = overall(out.Checks)
+	return out
 }

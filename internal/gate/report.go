@@ -30,7 +30,22 @@ type ReportOptions struct {
 
 // Enforce runs every check, writes the report and returns the verdict.
 func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
-	rep := Run(ctx, o)
+	return deliver(Run(ctx, o), o.Config.Root, ro)
+}
+
+// EnforceAll runs every check for each of runs (the project root and each
+// service of a monorepo), writes them as one report and returns the
+// verdict. root is the folder --output is written in.
+func EnforceAll(ctx context.Context, runs []Options, root string, ro ReportOptions) error {
+	var reps []*Report
+	for _, o := range runs {
+		reps = append(reps, Run(ctx, o))
+	}
+	return deliver(Combine(reps), root, ro)
+}
+
+// deliver writes the report where ro says and returns its verdict.
+func deliver(rep *Report, root string, ro ReportOptions) error {
 	var buf bytes.Buffer
 	if err := rep.Write(&buf, ro.Format); err != nil {
 		return err
@@ -43,7 +58,7 @@ func Enforce(ctx context.Context, o Options, ro ReportOptions) error {
 	}
 	// A file does not pass through the redacting writers: the same
 	// redaction, applied here.
-	if err := output.WriteFile(o.Config.Root, ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
+	if err := output.WriteFile(root, ro.File, []byte(dburl.RedactText(buf.String())), 0o644); err != nil {
 		return err
 	}
 	// The log still shows every finding (as annotations on GitHub), so

@@ -51,6 +51,18 @@ type Options struct {
 	// index does not hold (untracked, deleted) would not be committed and
 	// is not judged.
 	Files []string
+	// Scopes, when set, gives the units of a monorepo judged each on its
+	// own (internal/services): the root outside the services, then each
+	// service; none: the project is one. Called only when env files are
+	// staged (finding the services walks the tree).
+	Scopes func() ([]Scope, error)
+}
+
+// Scope is one unit of a monorepo: its label ("service web (apps/web/)",
+// "" for the root) and its env options in a mode.
+type Scope struct {
+	Label   string
+	Options func(mode string) envcheck.Options
 }
 
 // Report is what PreCommit found.
@@ -444,11 +456,46 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
+	var scopes []Scope
+	if o.Scopes != nil {
+		if scopes, err = o.Scopes(); err != nil {
+			return err
+		}
+	}
+	if len(scopes) == 0 {
+		scopes = []Scope{{Options: func(m string) envcheck.Options { return envcheck.OptionsFor(o.Config, m, nil) }}}
+	}
+	reps := make([]*envcheck.Report, len(scopes))
+	for si, sc := range scopes {
+		if err := r.checkScope(ctx, sc, all, o.Repo, mode, modes, &reps[si]); err != nil || r.Blocked() > 0 && reps[si] == nil {
+			return err
+		}
+	}
+	r.checkTemplates(contents)
+	for si, sc := range scopes {
+		if reps[si] == nil {
+			continue
+		}
+		if err := r.checkLocal(ctx, o.Repo, sc, reps[si], contents); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkScope judges the staged env files of one unit in every mode; rep
+// is the report in the mode given, nil when a file is malformed (then a
+// blocking finding says so).
+func (r *Report) checkScope(ctx context.Context, sc Scope, all map[string][]byte, repo, mode string, modes []string, out **envcheck.Report) error {
+	prefix := ""
+	if sc.Label != "" {
+		prefix = sc.Label + ": "
+	}
 	var rep *envcheck.Report
 	reported := map[string]bool{}
 	for _, m := range modes {
-		eo := envcheck.OptionsFor(o.Config, m, nil)
-		eo.Root, eo.Contents = o.Repo, all
+		eo := sc.Options(m)
+		eo.Root, eo.Contents = repo, all
 		mrep, err := envcheck.Resolve(ctx, eo)
 		if err != nil {
 			var pe *envcheck.ParseError
@@ -456,11 +503,11 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 			var ve *envcheck.ValueError
 			switch {
 			case errors.As(err, &pe):
-				r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: "malformed env file: " + pe.Msg})
+				r.Findings = append(r.Findings, Finding{File: pe.File, Line: pe.Line, Kind: "conflict", Block: true, Message: prefix + "malformed env file: " + pe.Msg})
 			case errors.As(err, &le):
-				r.Findings = append(r.Findings, Finding{File: le.File, Line: le.Line, Kind: "conflict", Block: true, Message: fmt.Sprintf("malformed env file: %s cannot read it: %s", le.Loader, le.Msg)})
+				r.Findings = append(r.Findings, Finding{File: le.File, Line: le.Line, Kind: "conflict", Block: true, Message: prefix + fmt.Sprintf("malformed env file: %s cannot read it: %s", le.Loader, le.Msg)})
 			case errors.As(err, &ve):
-				r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: ve.Error()})
+				r.Findings = append(r.Findings, Finding{File: strings.SplitN(ve.Location, ":", 2)[0], Kind: "conflict", Block: true, Message: prefix + ve.Error()})
 			default:
 				return err
 			}
@@ -479,12 +526,12 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 				}
 				reported[s.Def.Location()] = true
 				r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "conflict", Block: true,
-					Message: fmt.Sprintf("%s names database %d of %d in mode %s: %s (%s); the staged env files must all name one database", s.Var, i+1, len(mrep.Databases), m, db.ID, s.URL.Redacted())})
+					Message: prefix + fmt.Sprintf("%s names database %d of %d in mode %s: %s (%s); the staged env files must all name one database", s.Var, i+1, len(mrep.Databases), m, db.ID, s.URL.Redacted())})
 			}
 		}
 	}
-	r.checkTemplates(contents)
-	return r.checkLocal(ctx, o, rep, contents)
+	*out = rep
+	return nil
 }
 
 // checkTemplates warns when a template lacks keys its directory's env
@@ -533,9 +580,9 @@ func (r *Report) checkTemplates(contents map[string][]byte) {
 
 // checkLocal warns about env files on disk that git does not have (new or
 // ignored) and that name a database the committed ones do not.
-func (r *Report) checkLocal(ctx context.Context, o Options, committed *envcheck.Report, contents map[string][]byte) error {
-	eo := envcheck.OptionsFor(o.Config, o.Mode, nil)
-	eo.Root = o.Repo
+func (r *Report) checkLocal(ctx context.Context, repo string, sc Scope, committed *envcheck.Report, contents map[string][]byte) error {
+	eo := sc.Options(committed.Mode)
+	eo.Root = repo
 	disk, err := envcheck.Resolve(ctx, eo)
 	if err != nil {
 		return nil // a problem on disk that is not being committed is not the hook's to block
@@ -549,7 +596,14 @@ func (r *Report) checkLocal(ctx context.Context, o Options, committed *envcheck.
 			continue
 		}
 		r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "local-env",
-			Message: fmt.Sprintf("not committed (untracked or ignored) but in effect here: %s names %s, which no committed env file names", s.Var, s.ID)})
+			Message: scopePrefix(sc) + fmt.Sprintf("not committed (untracked or ignored) but in effect here: %s names %s, which no committed env file names", s.Var, s.ID)})
 	}
 	return nil
+}
+
+func scopePrefix(sc Scope) string {
+	if sc.Label == "" {
+		return ""
+	}
+	return sc.Label + ": "
 }

@@ -1,0 +1,483 @@
+// Package services finds the applications of a monorepo and gives each its
+// own configuration and its own env judgement.
+//
+// "Exactly one database in effect" is a promise about one application. A
+// service is a folder below the project root with its own dbguard.yaml, or
+// one listed under services: in the root's. Each service is judged as a
+// project of its own (its env files, loaders, migrations, expectations),
+// with the env files above it that its loaders read upward; the root's own
+// judgement leaves the services' folders out. Two services may name two
+// databases; within one, a second database is still a conflict.
+package services
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// Service is one application of the project.
+type Service struct {
+	Name string
+	// Path is its folder, a slash path relative to the project root.
+	Path string
+	// DependsOn are services migrated before it; SharesDatabaseWith those
+	// that use its database on purpose.
+	DependsOn          []string
+	SharesDatabaseWith []string
+	// Config is its own dbguard.yaml (its Root is the service's folder),
+	// else the defaults rooted there.
+	Config *config.Config
+	// line is where services: lists it in the root's dbguard.yaml (0 when
+	// found by its own dbguard.yaml).
+	line int
+}
+
+// Project is a root and its services.
+type Project struct {
+	Root     string
+	Config   *config.Config // the root's
+	Services []*Service     // sorted by path; after Complete when found lazily
+	// pending: found by FindLazy, its services not looked for yet.
+	pending bool
+}
+
+// Complete looks for the services of a project FindLazy found; a no-op
+// otherwise.
+func (p *Project) Complete() error {
+	if !p.pending {
+		return nil
+	}
+	full, err := Load(p.Config)
+	if err != nil {
+		return err
+	}
+	*p = *full
+	return nil
+}
+
+// Unit is what one command acts on: a service, or the root outside every
+// service (Service nil).
+type Unit struct {
+	Project *Project
+	Service *Service
+}
+
+// Config is the unit's configuration.
+func (u *Unit) Config() *config.Config {
+	if u.Service != nil {
+		return u.Service.Config
+	}
+	return u.Project.Config
+}
+
+// Label names the unit for people: "service web (apps/web)", or "the
+// project root".
+func (u *Unit) Label() string {
+	if u.Service == nil {
+		return "the project root"
+	}
+	return fmt.Sprintf("service %s (%s/)", output.Escape(u.Service.Name), output.Escape(u.Service.Path))
+}
+
+// Name is the service's name, "" for the root.
+func (u *Unit) Name() string {
+	if u.Service == nil {
+		return ""
+	}
+	return u.Service.Name
+}
+
+// EnvOptions are the options of the unit's env judgement: a service's
+// from its own configuration, in its folder and with the files above it
+// its loaders read upward; the root's without the services' folders.
+func (u *Unit) EnvOptions(mode string, environ []string) envcheck.Options {
+	p := u.Project
+	if u.Service == nil {
+		o := envcheck.OptionsFor(p.Config, mode, environ)
+		o.Exclude = append(slices.Clone(o.Exclude), p.below("")...)
+		return o
+	}
+	o := envcheck.OptionsFor(u.Service.Config, mode, environ)
+	o.Root, o.Scope = p.Root, u.Service.Path
+	o.Exclude = append(slices.Clone(o.Exclude), p.below(u.Service.Path)...)
+	return o
+}
+
+// below are exclude patterns, relative to the folder dir, for the
+// services inside it: a service's folder is judged as that service only.
+func (p *Project) below(dir string) []string {
+	var out []string
+	for _, s := range p.Services {
+		switch {
+		case dir == "":
+			out = append(out, s.Path, s.Path+"/**")
+		case strings.HasPrefix(s.Path, dir+"/"):
+			rel := strings.TrimPrefix(s.Path, dir+"/")
+			out = append(out, rel, rel+"/**")
+		}
+	}
+	return out
+}
+
+// Units are every service and, first, the root.
+func (p *Project) Units() []*Unit {
+	out := []*Unit{{Project: p}}
+	for _, s := range p.Services {
+		out = append(out, &Unit{Project: p, Service: s})
+	}
+	return out
+}
+
+// Named finds a service by name, or by its folder (relative to the root,
+// or to wd, the working directory).
+func (p *Project) Named(name, wd string) (*Service, error) {
+	clean := path.Clean(filepath.ToSlash(name))
+	for _, s := range p.Services {
+		if s.Name == name || s.Path == clean {
+			return s, nil
+		}
+	}
+	if abs, err := filepath.Abs(filepath.Join(wd, name)); err == nil {
+		for _, s := range p.Services {
+			if abs == filepath.Join(p.Root, filepath.FromSlash(s.Path)) {
+				return s, nil
+			}
+		}
+	}
+	return nil, &UnknownError{Name: name, Known: p.names()}
+}
+
+func (p *Project) names() []string {
+	var out []string
+	for _, s := range p.Services {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+// UnknownError is a --service that names no service.
+type UnknownError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownError) Error() string {
+	if len(e.Known) == 0 {
+		return fmt.Sprintf("--service %s: this project has no services (a service is a folder below the root with its own %s, or one listed under services: there)", output.Escape(e.Name), config.FileName)
+	}
+	return fmt.Sprintf("--service %s: no such service (services: %s)", output.Escape(e.Name), strings.Join(e.Known, ", "))
+}
+
+// Hint names the next step.
+func (e *UnknownError) Hint() string {
+	return "list them with: dbguard services"
+}
+
+// Load finds the services of the project whose root configuration is
+// root: those listed under services:, then every folder below the root
+// with its own dbguard.yaml. A listed path that leaves the root, as
+// written or through a symbolic link, is refused with its line.
+func Load(root *config.Config) (*Project, error) {
+	p := &Project{Root: root.Root, Config: root}
+	realRoot, err := filepath.EvalSymlinks(root.Root)
+	if err != nil {
+		realRoot = root.Root
+	}
+	byPath := map[string]*Service{}
+	for i, e := range root.Services {
+		bad := func(msg string, key ...any) error {
+			return &config.Error{File: root.Path, Line: root.Line(append([]any{"services", i}, key...)...), Msg: msg}
+		}
+		if e.Path == "" {
+			return nil, bad("a service needs a path: the folder, relative to the root")
+		}
+		rel := path.Clean(filepath.ToSlash(e.Path))
+		if path.IsAbs(rel) || filepath.IsAbs(e.Path) || rel == ".." || strings.HasPrefix(rel, "../") {
+			return nil, bad(fmt.Sprintf("service path %q leaves the project root %s; a service is a folder inside it", e.Path, root.Root), "path")
+		}
+		if rel == "." {
+			return nil, bad(fmt.Sprintf("service path %q is the project root itself; a service is a folder below it", e.Path), "path")
+		}
+		if err := inside(realRoot, root.Root, rel); err != nil {
+			return nil, bad(err.Error(), "path")
+		}
+		if byPath[rel] != nil {
+			return nil, bad(fmt.Sprintf("service path %q is listed twice", e.Path), "path")
+		}
+		s := &Service{Name: e.Name, Path: rel, DependsOn: e.DependsOn, SharesDatabaseWith: e.SharesDatabaseWith, line: root.Line("services", i)}
+		if s.Name == "" {
+			s.Name = path.Base(rel)
+		}
+		if err := checkNames(s); err != nil {
+			return nil, bad(err.Error())
+		}
+		byPath[rel] = s
+		p.Services = append(p.Services, s)
+	}
+	found, err := discover(root)
+	if err != nil {
+		return nil, err
+	}
+	for _, rel := range found {
+		if byPath[rel] != nil {
+			continue
+		}
+		if err := inside(realRoot, root.Root, rel); err != nil {
+			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: err.Error()}
+		}
+		s := &Service{Name: path.Base(rel), Path: rel}
+		if err := checkNames(s); err != nil {
+			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: err.Error()}
+		}
+		byPath[rel] = s
+		p.Services = append(p.Services, s)
+	}
+	sort.Slice(p.Services, func(i, j int) bool { return p.Services[i].Path < p.Services[j].Path })
+	for _, s := range p.Services {
+		dir := filepath.Join(root.Root, filepath.FromSlash(s.Path))
+		file := filepath.Join(dir, config.FileName)
+		if _, err := os.Lstat(file); err == nil {
+			c, err := config.Load(file)
+			if err != nil {
+				return nil, err
+			}
+			s.Config = c
+		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, &config.Error{File: root.Path, Line: s.line, Msg: fmt.Sprintf("service %s: %s is not a folder", output.Escape(s.Name), s.Path)}
+		} else {
+			s.Config = config.Default(dir)
+		}
+	}
+	return p, p.check()
+}
+
+// safeName is what a service name and each part of its path may hold:
+// they go into CI matrices, and from there into workflow command lines
+// (`dbguard ci --service ${{ matrix.service }}`), where $(...), a quote or
+// a space would be shell syntax.
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+
+// checkNames refuses a service name or path a shell could read as syntax.
+func checkNames(s *Service) error {
+	for _, part := range strings.Split(s.Path, "/") {
+		if !safeName.MatchString(part) {
+			return fmt.Errorf("service folder %q: use letters, digits, '.', '_', '-', '@' and '+' in its path (it goes into CI matrices and command lines), or leave the folder out with env.exclude", s.Path)
+		}
+	}
+	if !safeName.MatchString(s.Name) {
+		return fmt.Errorf("service name %q: use letters, digits, '.', '_', '-', '@' and '+' (it goes into CI matrices and command lines)", s.Name)
+	}
+	return nil
+}
+
+// inside checks that the folder rel (relative to root) resolves, through
+// symbolic links, inside the root: a repository may commit
+// "apps/api -> /elsewhere", and dbguard would judge and migrate what is
+// there as the project.
+func inside(realRoot, root, rel string) error {
+	p := filepath.Join(root, filepath.FromSlash(rel))
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil // missing: Load says it is not a folder
+	}
+	if r, err := filepath.Rel(realRoot, real); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && r != "." {
+		if file, err := filepath.EvalSymlinks(filepath.Join(p, config.FileName)); err == nil {
+			if r, err := filepath.Rel(realRoot, file); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("service %s: its %s is a symbolic link to %q, outside the project root %s", rel, config.FileName, file, root)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("service path %q is a symbolic link to %q, outside the project root %s; a service is a folder inside it", rel, real, root)
+}
+
+// check refuses names used twice and depends_on or shares_database_with
+// naming no service, and a dependency cycle.
+func (p *Project) check() error {
+	names := map[string]*Service{}
+	for _, s := range p.Services {
+		if o := names[s.Name]; o != nil {
+			return &config.Error{File: p.Config.Path, Line: s.line, Msg: fmt.Sprintf("two services are named %q (%s and %s); give one a name under services:", s.Name, o.Path, s.Path)}
+		}
+		names[s.Name] = s
+	}
+	for _, s := range p.Services {
+		for _, d := range append(slices.Clone(s.DependsOn), s.SharesDatabaseWith...) {
+			if names[d] == nil {
+				return &config.Error{File: p.Config.Path, Line: s.line, Msg: fmt.Sprintf("service %s names %q, which is no service (services: %s)", s.Name, d, strings.Join(p.names(), ", "))}
+			}
+		}
+	}
+	_, err := p.Ordered()
+	return err
+}
+
+// Ordered are the services in dependency order: each after those it
+// depends on, else by path.
+func (p *Project) Ordered() ([]*Service, error) {
+	byName := map[string]*Service{}
+	for _, s := range p.Services {
+		byName[s.Name] = s
+	}
+	var out []*Service
+	state := map[*Service]int{} // 1 visiting, 2 done
+	var visit func(s *Service, chain []string) error
+	visit = func(s *Service, chain []string) error {
+		switch state[s] {
+		case 2:
+			return nil
+		case 1:
+			return &config.Error{File: p.Config.Path, Line: s.line, Msg: "depends_on makes a cycle: " + strings.Join(append(chain, s.Name), " -> ")}
+		}
+		state[s] = 1
+		for _, d := range s.DependsOn {
+			if byName[d] != nil {
+				if err := visit(byName[d], append(chain, s.Name)); err != nil {
+					return err
+				}
+			}
+		}
+		state[s] = 2
+		out = append(out, s)
+		return nil
+	}
+	for _, s := range p.Services {
+		if err := visit(s, nil); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// discover lists the folders below the root (slash paths) holding a
+// dbguard.yaml, leaving out what env discovery leaves out (dependencies,
+// build output, env.exclude: test fixtures). Symbolic links are not
+// followed.
+func discover(root *config.Config) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == root.Root {
+				return err
+			}
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() || p == root.Root {
+			return nil
+		}
+		rel, _ := filepath.Rel(root.Root, p)
+		rel = filepath.ToSlash(rel)
+		if envcheck.SkippedDir(d.Name()) || excluded(root.Env.Exclude, rel) {
+			return filepath.SkipDir
+		}
+		if _, err := os.Lstat(filepath.Join(p, config.FileName)); err == nil {
+			out = append(out, rel)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+	return out, err
+}
+
+func excluded(patterns []string, rel string) bool {
+	for _, p := range patterns {
+		if envcheck.MatchGlob(p, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+// Find is the project and the unit for work in dir: with explicit (a
+// --config file), that file's project at its root; else the nearest
+// dbguard.yaml, which is a service's when a dbguard.yaml further up (or
+// the git root's defaults) lists or finds its folder as one.
+func Find(dir, explicit string) (*Unit, error) {
+	return find(dir, explicit, false)
+}
+
+// FindLazy is Find for a command that may not need the services (the
+// hook with no env file staged): at a project root its services are not
+// looked for until Project.Complete, as walking a large tree costs more
+// than the command itself.
+func FindLazy(dir, explicit string) (*Unit, error) {
+	return find(dir, explicit, true)
+}
+
+func find(dir, explicit string, lazy bool) (*Unit, error) {
+	cfg, err := config.Discover(dir, explicit)
+	if err != nil {
+		return nil, err
+	}
+	if explicit == "" && cfg.Path != "" {
+		if parent, err := parentProject(cfg.Root); err == nil && parent != nil {
+			for _, s := range parent.Services {
+				if filepath.Join(parent.Root, filepath.FromSlash(s.Path)) == cfg.Root {
+					return &Unit{Project: parent, Service: s}, nil
+				}
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if !projectRoot(cfg) {
+		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
+	}
+	if lazy {
+		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg, pending: true}}, nil
+	}
+	p, err := Load(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Unit{Project: p}, nil
+}
+
+// projectRoot reports whether services are looked for below cfg's root:
+// it has a dbguard.yaml or is a git root (not any folder a command runs
+// in, which may be a home directory).
+func projectRoot(cfg *config.Config) bool {
+	if cfg.Path != "" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(cfg.Root, ".git"))
+	return err == nil
+}
+
+// parentProject is the project above a service's folder, nil when none.
+func parentProject(serviceRoot string) (*Project, error) {
+	if _, err := os.Stat(filepath.Join(serviceRoot, ".git")); err == nil {
+		return nil, nil // a repository of its own
+	}
+	up := filepath.Dir(serviceRoot)
+	if up == serviceRoot {
+		return nil, nil
+	}
+	cfg, err := config.Discover(up, "")
+	if err != nil {
+		return nil, err
+	}
+	// Only a dbguard.yaml above makes a folder a service when working
+	// inside it: a project whose only dbguard.yaml is below the git root
+	// stays a project of its own there, as it always was.
+	if cfg.Path == "" {
+		return nil, nil
+	}
+	return Load(cfg)
+}
