@@ -52,6 +52,8 @@ type manifest struct {
 	Runs   []string          `json:"runs"`
 	Caller string            `json:"caller"`
 	Next   bool              `json:"next"`
+	// Scripts are the package.json scripts to run ("apps/web/package.json dev").
+	Scripts []string `json:"scripts,omitempty"`
 }
 
 // Result is one loader's outcome for one run folder.
@@ -72,6 +74,9 @@ type golden struct {
 	Case    string                  `json:"case"`
 	Loaders map[string]loaderResult `json:"loaders"`
 	Mode    string                  `json:"mode"`
+	// Scripts are what the process a package.json script starts sees,
+	// by "MANIFEST SCRIPT" (see scripts.go).
+	Scripts map[string]scriptResult `json:"scripts,omitempty"`
 }
 
 // RunnerOutput is what run.cjs and run.py write.
@@ -85,6 +90,7 @@ type config struct {
 	node, nodeRunner             string
 	python, pyRunner             string
 	pydanticPython               string
+	nodeBin                      string // node_modules/.bin holding dotenv and dotenvx
 	jobs                         int
 	timeout, loaderTimeout       time.Duration
 }
@@ -99,6 +105,7 @@ func main() {
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "python binary with python-dotenv importable")
 	flag.StringVar(&c.pyRunner, "py-runner", "", "run.py")
 	flag.StringVar(&c.pydanticPython, "pydantic-python", "python3", "python binary with pydantic-settings 2 importable")
+	flag.StringVar(&c.nodeBin, "node-bin", "", "node_modules/.bin with the wrapper CLIs (dotenv-cli, dotenvx) the scripts of script: cases run")
 	flag.IntVar(&c.jobs, "j", runtime.NumCPU(), "cases run at once")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "time limit for one runner process running all its loaders")
 	flag.DurationVar(&c.loaderTimeout, "loader-timeout", 5*time.Second, "time limit for one loader, once a runner process has failed")
@@ -259,6 +266,8 @@ func parseCase(path, root string) (*manifest, error) {
 			m.Caller = d
 		case "quoted":
 			quoted[filepath.ToSlash(filepath.Clean(val))] = true
+		case "script":
+			m.Scripts = append(m.Scripts, val)
 		default:
 			return nil, fmt.Errorf("line %d: unknown directive %q", i+1, key)
 		}
@@ -380,6 +389,11 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 		add(o.Versions, o.Results)
 	}
 	add(goVersions(), goResults)
+	if len(m.Scripts) > 0 {
+		if g.Scripts, err = runScripts(c, m, env, versions); err != nil {
+			return nil, nil, err
+		}
+	}
 	return g, versions, nil
 }
 
