@@ -172,15 +172,20 @@ func (r *Report) conflictReaders() []string {
 		if len(d.Sources) == 0 {
 			continue
 		}
-		var places []string
+		var places, scripts []string
 		for _, rd := range d.Readers {
-			if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
+			if strings.HasPrefix(rd, "npm run ") {
+				scripts = append(scripts, rd) // a package.json script: name it
+			} else if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
 				places = append(places, rd[i+4:])
 			}
 		}
 		w := d.Sources[0].Def.Location()
 		if len(places) > 0 {
-			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
+			scripts = append([]string{"what runs in " + strings.Join(places, " or ")}, scripts...)
+		}
+		if len(scripts) > 0 {
+			w = strings.Join(scripts, " or ") + " reads " + w
 		}
 		out = append(out, w)
 	}
@@ -302,6 +307,8 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	runs := planRuns(o, files, readManifests(o, manifestPaths))
+	scripts, files := r.scriptRuns(o, manifestPaths, files)
+	runs = append(runs, scripts...)
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode, vars)
 	if err != nil {
@@ -508,11 +515,13 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 // read as .env.
 func (o Options) fileReader(files []EnvFile) envload.Files {
 	served := map[string]string{}
+	byScript := map[string]bool{}
 	for _, f := range files {
 		served[f.Path] = f.Path
+		byScript[f.Path] = f.byScript
 	}
 	for _, f := range files {
-		if _, ok := classify(path.Base(f.Path), ""); !ok {
+		if _, ok := classify(path.Base(f.Path), ""); !ok && !f.byScript {
 			if alias := path.Join(f.Dir(), ".env"); served[alias] == "" {
 				served[alias] = f.Path
 			}
@@ -533,7 +542,15 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 			}
 			return data, true, nil
 		}
-		data, err := readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
+		var data []byte
+		var err error
+		if byScript[p] {
+			if data, err = readInRoot(o.Root, p, MaxEnvFileSize); errors.Is(err, errTooLarge) {
+				err = &TooLargeError{Path: p, Size: MaxEnvFileSize + 1}
+			}
+		} else {
+			data, err = readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}

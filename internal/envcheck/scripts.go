@@ -1,0 +1,117 @@
+package envcheck
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+
+	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// scriptRuns reads the scripts of every package.json (see
+// envload.Scripts): each script that starts the app with env files of
+// its choosing is one more way the app starts, judged like a loader in
+// its folder. A script whose files are named for another mode
+// (.env.production) counts in that mode only. It returns the runs, the
+// env files the scripts name that discovery did not list (config/app.env),
+// and warns about scripts it cannot model (a file name the shell builds,
+// a file outside the project).
+func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]run, []EnvFile) {
+	var runs []run
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.Path] = true
+	}
+	read := o.projectReader()
+	for _, m := range manifests {
+		if path.Base(m) != "package.json" {
+			continue
+		}
+		data, ok := read(m)
+		if !ok {
+			continue
+		}
+		scripts, problems := envload.Scripts(m, data, read)
+		for _, p := range problems {
+			r.warn("script", p.At, p.Msg)
+		}
+		for _, s := range scripts {
+			if modes := s.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
+				continue
+			}
+			for _, f := range s.Files {
+				if listed[f.Path] {
+					continue
+				}
+				listed[f.Path] = true
+				if o.Contents == nil {
+					if _, err := readInRoot(o.Root, f.Path, MaxEnvFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errTooLarge) {
+						// A link out of the project, a folder, a device:
+						// not read (it reads as missing).
+						r.warn("script", f.At, fmt.Sprintf("script %q names %s, which dbguard does not read (%v); what it connects to is not judged", s.Name, output.Escape(f.Given), errors.Unwrap(err)))
+						continue
+					}
+				}
+				files = append(files, EnvFile{Path: f.Path, Status: InEffect, Mode: ModeOf(f.Path), byScript: true})
+			}
+			runs = append(runs, run{loader: s.Loader(), dir: s.Dir, caller: s.Dir, inUse: true,
+				why: fmt.Sprintf("script %q in %s", s.Name, s.At())})
+		}
+	}
+	return runs, files
+}
+
+// maxProjectFile bounds a package.json or an entry file read for scripts.
+const maxProjectFile = 1 << 20
+
+// projectReader reads a project file for the scripts (a package.json, the
+// entry file of `node app.js`): from Contents when set (the hook's index),
+// else from the disk inside the root (os.Root: a link out of the project
+// is not followed), at most maxProjectFile bytes.
+func (o Options) projectReader() func(rel string) ([]byte, bool) {
+	if o.Contents != nil {
+		return func(rel string) ([]byte, bool) {
+			data, ok := o.Contents[rel]
+			return data, ok && len(data) <= maxProjectFile
+		}
+	}
+	return func(rel string) ([]byte, bool) {
+		data, err := readInRoot(o.Root, rel, maxProjectFile)
+		return data, err == nil
+	}
+}
+
+// errTooLarge is a file past the limit readInRoot was given.
+var errTooLarge = errors.New("too large")
+
+// readInRoot reads a slash path inside root without leaving it: os.Root
+// refuses ".." and a symbolic link that points out of the root.
+func readInRoot(root, rel string, limit int64) ([]byte, error) {
+	rt, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer rt.Close()
+	f, err := rt.Open(filepath.FromSlash(rel))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errTooLarge
+	}
+	return data, nil
+}

@@ -1,0 +1,123 @@
+package envcheck
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	dbA = "postgres://app:s3cret@db-a.example.com:5432/app"
+	dbB = "postgres://app:s3cret@db-b.example.com:5432/app"
+)
+
+// readersOf lists, per value of DATABASE_URL, the loaders that read it.
+func readersOf(r *Report) map[string][]string {
+	out := map[string][]string{}
+	for _, lr := range r.Readings {
+		if s := lr.Reads["DATABASE_URL"]; s != nil {
+			out[s.Def.Location()] = append(out[s.Def.Location()], lr.Label())
+		}
+	}
+	return out
+}
+
+// TestScriptsDecideTheFiles: the incident's monorepo, where apps/web's
+// dev script is `dotenv -e ../../.env -e .env -- next dev`: dotenv-cli's
+// first file wins, so the app reads the root .env, not apps/web/.env, and
+// the reading says which script it is.
+func TestScriptsDecideTheFiles(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":                  "DATABASE_URL=" + dbA + "\n",
+		"apps/web/.env":         "DATABASE_URL=" + dbB + "\n",
+		"apps/web/package.json": `{"scripts": {"dev": "dotenv -e ../../.env -e .env -- next dev"}, "dependencies": {"next": "16"}}`,
+	})
+	r := mustResolve(t, root, nil)
+	got := readersOf(r)
+	if !strings.Contains(strings.Join(got[".env:1"], ";"), "npm run dev (dotenv-cli) in apps/web/") {
+		t.Errorf("the dev script should read .env:1; readers: %v", got)
+	}
+	if strings.Contains(strings.Join(got["apps/web/.env:1"], ";"), "npm run dev") {
+		t.Errorf("the dev script should not read apps/web/.env:1; readers: %v", got)
+	}
+}
+
+// TestScriptModeFiles: a script whose file is named for a mode
+// (.env.production) counts in that mode only.
+func TestScriptModeFiles(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":            "DATABASE_URL=" + dbA + "\n",
+		".env.production": "DATABASE_URL=" + dbB + "\n",
+		"app.js":          "",
+		"package.json":    `{"scripts": {"start": "dotenvx run -f .env.production -- node app.js"}, "dependencies": {"dotenv": "16"}}`,
+	})
+	r := mustResolve(t, root, func(o *Options) { o.Mode = "development" })
+	if r.Conflict() {
+		t.Errorf("mode development: the production script should not count; readers: %v", readersOf(r))
+	}
+	r = mustResolve(t, root, func(o *Options) { o.Mode = "production" })
+	if !r.Conflict() {
+		t.Errorf("mode production: the start script reads .env.production against dotenv's .env; readers: %v", readersOf(r))
+	}
+}
+
+// TestAttackScriptFileOutsideProject: a script cannot make dbguard read a
+// file outside the project, by a path (../../x.env, /etc/x) or by a link
+// inside the project that points out of it.
+func TestAttackScriptFileOutsideProject(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside.env")
+	if err := os.WriteFile(outside, []byte("DATABASE_URL=postgres://app:s3cret@db-outside.example.com:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "project")
+	for name, body := range map[string]string{
+		".env":         "DATABASE_URL=" + dbA + "\n",
+		"server.js":    "process.loadEnvFile('linked.env')\n",
+		"package.json": `{"scripts": {"a": "dotenv -e ../outside.env -- next dev", "b": "node --env-file=` + outside + ` server.js", "c": "node --env-file=config/app.env server.js", "d": "node server.js"}}`,
+	} {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []string{"config/app.env", "linked.env"} {
+		if err := os.Symlink(outside, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := resolve(t, root, nil)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	for _, s := range r.Sources {
+		if strings.Contains(s.Def.Value, "db-outside") {
+			t.Errorf("read %s from outside the project (%s)", s.Def.Value, s.Def.Location())
+		}
+	}
+	var warned []string
+	for _, w := range r.Warnings {
+		warned = append(warned, w.Location+" "+w.Message)
+	}
+	all := strings.Join(warned, "\n")
+	for _, w := range []string{
+		`script "a": the env file ../outside.env is outside the project`,
+		`script "b": the env file ` + outside + ` is outside the project`,
+		`script "c" names config/app.env, which dbguard does not read (path escapes from parent)`,
+		`server.js:1 script "c" names linked.env, which dbguard does not read`,
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("no warning %q; warnings:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "s3cret") {
+		t.Errorf("a warning shows a password:\n%s", all)
+	}
+}
