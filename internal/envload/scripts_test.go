@@ -153,3 +153,25 @@ func TestScriptsParse(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptDotenvxCommandIsUnknowable: dotenvx runs $(...) in a value
+// as a command; dbguard never does, and marks the value as unknowable.
+func TestScriptDotenvxCommandIsUnknowable(t *testing.T) {
+	files := map[string][]byte{
+		".env":         []byte("DATABASE_URL=$(cat /run/secrets/db)\n"),
+		"package.json": []byte(`{"scripts": {"dev": "dotenvx run -- next dev"}}`),
+	}
+	scripts, problems := Scripts("package.json", files["package.json"], nil)
+	if len(scripts) != 1 || len(problems) > 0 {
+		t.Fatalf("scripts %v, problems %v", scripts, problems)
+	}
+	in := &Input{Mode: "development", Environ: map[string]string{}, Files: func(rel string) ([]byte, bool, error) {
+		d, ok := files[rel]
+		return d, ok, nil
+	}}
+	r := Read(scripts[0].Loader(), in, ".", ".")
+	v, ok := r.Lookup("DATABASE_URL")
+	if !ok || !v.Command {
+		t.Errorf("DATABASE_URL = %+v (set %v), want a value marked Command", v, ok)
+	}
+}
