@@ -28,12 +28,19 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 	for _, f := range files {
 		listed[f.Path] = true
 	}
-	read := o.projectReader()
+	read, done := o.projectReader()
+	defer done()
 	for _, m := range manifests {
 		if path.Base(m) != "package.json" {
 			continue
 		}
-		data, ok := read(m)
+		data, ok := o.Contents[m]
+		if o.Contents == nil {
+			// As readManifests reads it: discovery listed it.
+			var err error
+			data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(m)))
+			ok = err == nil && len(data) <= maxProjectFile
+		}
 		if !ok {
 			continue
 		}
@@ -74,17 +81,22 @@ const maxProjectFile = 1 << 20
 // entry file of `node app.js`): from Contents when set (the hook's index),
 // else from the disk inside the root (os.Root: a link out of the project
 // is not followed), at most maxProjectFile bytes.
-func (o Options) projectReader() func(rel string) ([]byte, bool) {
+// done releases the root.
+func (o Options) projectReader() (read func(rel string) ([]byte, bool), done func()) {
 	if o.Contents != nil {
 		return func(rel string) ([]byte, bool) {
 			data, ok := o.Contents[rel]
 			return data, ok && len(data) <= maxProjectFile
-		}
+		}, func() {}
+	}
+	rt, err := os.OpenRoot(o.Root)
+	if err != nil {
+		return func(string) ([]byte, bool) { return nil, false }, func() {}
 	}
 	return func(rel string) ([]byte, bool) {
-		data, err := readInRoot(o.Root, rel, maxProjectFile)
+		data, err := readFromRoot(rt, rel, maxProjectFile)
 		return data, err == nil
-	}
+	}, func() { rt.Close() }
 }
 
 // errTooLarge is a file past the limit readInRoot was given.
@@ -98,6 +110,10 @@ func readInRoot(root, rel string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	defer rt.Close()
+	return readFromRoot(rt, rel, limit)
+}
+
+func readFromRoot(rt *os.Root, rel string, limit int64) ([]byte, error) {
 	f, err := rt.Open(filepath.FromSlash(rel))
 	if err != nil {
 		return nil, err

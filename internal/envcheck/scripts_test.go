@@ -1,10 +1,14 @@
 package envcheck
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/config"
 )
 
 const (
@@ -119,5 +123,33 @@ func TestAttackScriptFileOutsideProject(t *testing.T) {
 	}
 	if strings.Contains(all, "s3cret") {
 		t.Errorf("a warning shows a password:\n%s", all)
+	}
+}
+
+// BenchmarkResolveScripts500 is BenchmarkResolve1000's tree with a
+// package.json of four scripts in each of the 500 folders (two that wrap
+// the app, one of them `node --env-file=.env server.js`, whose entry file
+// is searched for process.loadEnvFile). Run: go test -bench
+// ResolveScripts ./internal/envcheck
+func BenchmarkResolveScripts500(b *testing.B) {
+	files := map[string]string{}
+	for i := 0; i < 500; i++ {
+		dir := fmt.Sprintf("services/s%03d/app", i)
+		files[dir+"/.env"] = fmt.Sprintf("# service %d\nPORT=%d\nSECRET_KEY=abc%d\nDATABASE_URL=postgres://app:pw@db.internal:5432/app?sslmode=require\nDIRECT_URL=postgres://app:pw@db.internal:5432/app\n", i, 3000+i, i)
+		files[dir+"/.env.local"] = "DATABASE_URL=postgres://app:pw@DB.internal/app\n"
+		files[dir+"/package.json"] = `{"name":"s","scripts":{"build":"tsc -p .","dev":"dotenv -e .env.local -e .env -- next dev","start":"node --env-file=.env server.js","test":"vitest run"},"dependencies":{"next":"16","dotenv-cli":"11"}}`
+		files[dir+"/server.js"] = "const http = require('http')\n"
+	}
+	root := tree(b, files)
+	o := OptionsFor(config.Default(root), "", nil)
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := Resolve(context.Background(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r.Err(false) != nil || len(r.Readings) != 8+3*500 {
+			b.Fatalf("verdict %v, %d readings", r.Err(false), len(r.Readings))
+		}
 	}
 }

@@ -483,6 +483,9 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 		}
 	}
 	lists := in.lists(l, l.mode(in))
+	if l.rooted {
+		dir = "."
+	}
 	for _, name := range lists.ascending {
 		if rel, f := in.at(dir, name); f.ok || f.err != nil {
 			if !add(rel, f) {

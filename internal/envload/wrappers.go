@@ -47,7 +47,37 @@ func (s *Script) Loader() *Loader {
 	default:
 		panic(fmt.Sprintf("envload: script tool %q", s.Tool))
 	}
+	if len(s.Vars) == 0 {
+		// Plain files: what decides the reading is the files in
+		// ascending precedence (see Input.plainSignature), so a script
+		// shares the reading of a loader that ranks its files alike.
+		asc := s.ascending()
+		l.ascending, l.overrides, l.rooted = func(string) []string { return asc }, s.Override, true
+	}
 	return l
+}
+
+// ascending are the script's files from the lowest precedence to the
+// highest.
+func (s *Script) ascending() []string {
+	var options, loads []string
+	for _, f := range s.Files {
+		if f.LoadEnvFile {
+			loads = append(loads, f.Path)
+		} else {
+			options = append(options, f.Path)
+		}
+	}
+	switch {
+	case s.Tool == "node":
+		// The options' files (the later winning) beat the loadEnvFile
+		// calls (the first winning).
+		return append(reversed(loads), options...)
+	case s.Tool == "uv" || s.Override:
+		return options
+	default:
+		return reversed(options) // the first file wins
+	}
 }
 
 // view is what the process holds so far: the environment and what
