@@ -104,6 +104,28 @@ def main():
             metadata.version("pydantic-settings"), metadata.version("pydantic"), metadata.version("python-dotenv"))
 
     results = {name: {} for name, _ in loaders}
+    # pycall: lines (python-dotenv's runner only): each file of the case runs
+    # as the application would run it, under its own path (find_dotenv walks
+    # up from there), in each run folder; os.environ afterwards is recorded.
+    pycalls = {}
+    if any(name == "python-dotenv" for name, _ in loaders):
+        for rel in m.get("pycalls") or []:
+            file = os.path.join(m["root"], rel)
+            with open(file, encoding="utf-8") as f:
+                code = compile(f.read(), file, "exec")
+            pycalls[rel] = {}
+            for run in m["runs"]:
+                run_dir = os.path.normpath(os.path.join(m["root"], run))
+                start = dict(base, PWD=run_dir)
+                reset_env(start)
+                try:
+                    os.chdir(run_dir)
+                    exec(code, {"__name__": "__conformance_app__", "__file__": file})
+                    vars = diff(dict(os.environ), start, case_env)
+                    res = {"vars": vars, "driver": {k: v for k, v in vars.items() if k.startswith("PG")}}
+                except Exception as e:
+                    res = {"error": first_line(e)}
+                pycalls[rel][run] = res
     for run in m["runs"]:
         run_dir = os.path.normpath(os.path.join(m["root"], run))
         caller_dir = os.path.normpath(os.path.join(m["root"], m["caller"] or run))
@@ -122,7 +144,7 @@ def main():
             results[name][run] = res
     reset_env(base)
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"versions": {name: versions[name] for name, _ in loaders}, "results": results}, f, ensure_ascii=False)
+        json.dump({"versions": {name: versions[name] for name, _ in loaders}, "results": results, "pycalls": pycalls}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,9 @@ type manifest struct {
 	Next   bool              `json:"next"`
 	// Scripts are the package.json scripts to run ("apps/web/package.json dev").
 	Scripts []string `json:"scripts,omitempty"`
+	// PyCalls are Python files whose load_dotenv calls run.py executes
+	// (see run.py's pycalls).
+	PyCalls []string `json:"pycalls,omitempty"`
 }
 
 // Result is one loader's outcome for one run folder.
@@ -77,12 +80,16 @@ type golden struct {
 	// Scripts are what the process a package.json script starts sees,
 	// by "MANIFEST SCRIPT" (see scripts.go).
 	Scripts map[string]scriptResult `json:"scripts,omitempty"`
+	// PyCalls are what os.environ holds after running a Python file of the
+	// case (its load_dotenv calls), by file and run folder.
+	PyCalls map[string]map[string]result `json:"pycalls,omitempty"`
 }
 
 // RunnerOutput is what run.cjs and run.py write.
 type runnerOutput struct {
 	Versions map[string]string            `json:"versions"`
 	Results  map[string]map[string]result `json:"results"`
+	PyCalls  map[string]map[string]result `json:"pycalls,omitempty"`
 }
 
 type config struct {
@@ -268,6 +275,12 @@ func parseCase(path, root string) (*manifest, error) {
 			quoted[filepath.ToSlash(filepath.Clean(val))] = true
 		case "script":
 			m.Scripts = append(m.Scripts, val)
+		case "pycall":
+			f, err := relDir(val)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: pycall: %v", i+1, err)
+			}
+			m.PyCalls = append(m.PyCalls, f)
 		default:
 			return nil, fmt.Errorf("line %d: unknown directive %q", i+1, key)
 		}
@@ -387,6 +400,15 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 	}
 	for _, o := range outs {
 		add(o.Versions, o.Results)
+		for file, runs := range o.PyCalls {
+			if g.PyCalls == nil {
+				g.PyCalls = map[string]map[string]result{}
+			}
+			for run, r := range runs {
+				runs[run] = sanitize(r, m.Root)
+			}
+			g.PyCalls[file] = runs
+		}
 	}
 	add(goVersions(), goResults)
 	if len(m.Scripts) > 0 {
