@@ -174,8 +174,8 @@ func (r *Report) conflictReaders() []string {
 		}
 		var places, scripts []string
 		for _, rd := range d.Readers {
-			if strings.HasPrefix(rd, "npm run ") {
-				scripts = append(scripts, rd) // a package.json script: name it
+			if strings.HasPrefix(rd, "npm run ") || strings.HasPrefix(rd, "load_dotenv() at ") {
+				scripts = append(scripts, rd) // a script or a call in the code: name it
 			} else if i := strings.LastIndex(rd, " in "); i >= 0 && !slices.Contains(places, rd[i+4:]) {
 				places = append(places, rd[i+4:])
 			}
@@ -306,7 +306,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			env[k] = v
 		}
 	}
-	runs := planRuns(o, files, readManifests(o, manifestPaths))
+	manifests := readManifests(o, manifestPaths)
+	runs := planRuns(o, files, manifests)
+	runs = r.pythonCallRuns(ctx, o, manifests, runs)
 	scripts, files := r.scriptRuns(o, manifestPaths, files)
 	runs = append(runs, scripts...)
 	vars := append([]string{o.URLVar}, o.DirectVars...)

@@ -153,3 +153,34 @@ func BenchmarkResolveScripts500(b *testing.B) {
 		}
 	}
 }
+
+// TestLoadDotenvCallsReplaceTheAssumption: where the code's load_dotenv
+// calls are found, they replace "load_dotenv() called from the manifest's
+// folder"; a project whose code calls none keeps the assumption.
+func TestLoadDotenvCallsReplaceTheAssumption(t *testing.T) {
+	files := map[string]string{
+		"backend/pyproject.toml":   "[project]\ndependencies = [\"python-dotenv\"]\n",
+		"backend/.env":             "DATABASE_URL=" + dbA + "\n",
+		"backend/app/.env":         "DATABASE_URL=" + dbB + "\n",
+		"backend/app/core/conf.py": "from dotenv import load_dotenv\nload_dotenv(override=True)\n",
+	}
+	r := mustResolve(t, tree(t, files), nil)
+	var labels []string
+	for _, lr := range r.Readings {
+		if strings.Contains(lr.Label(), "backend/") {
+			labels = append(labels, lr.Label())
+		}
+	}
+	got := strings.Join(labels, "; ")
+	if got != "load_dotenv() at backend/app/core/conf.py:2 in backend/" {
+		t.Errorf("readings in backend/: %s", got)
+	}
+	if r.Conflict() || r.Effective == nil || !strings.Contains(r.Effective.Def.Value, "db-b") {
+		t.Errorf("want db-b only (backend/app/.env, found upward from the calling file); readers: %v", readersOf(r))
+	}
+	delete(files, "backend/app/core/conf.py")
+	r = mustResolve(t, tree(t, files), nil)
+	if !r.Conflict() {
+		t.Errorf("no call in the code: python-dotenv from backend/ and backend/app/ read two databases; readers: %v", readersOf(r))
+	}
+}
