@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // Bounds on the Python code read for load_dotenv calls.
@@ -26,25 +27,31 @@ func pyManifest(name string) bool {
 		strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt")
 }
 
-// pythonCallRuns finds the load_dotenv calls in the Python code of the
-// projects whose manifest names python-dotenv, and returns one run per
-// call: started in the manifest's folder (where the app is started from),
-// the call's file deciding where find_dotenv searches. Where calls are
-// found they replace the manifest's assumption (load_dotenv() called from
-// the manifest's folder); where none are, it stays. A call dbguard cannot
-// read (a path computed at run time) is a warning.
-func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[string][]string, runs []run) []run {
+// pythonCallRuns finds the load_dotenv calls and the pydantic-settings
+// classes in the Python code of the projects whose manifest names
+// python-dotenv or pydantic-settings, and returns one run per call and per
+// class that declares a URL variable as a field: started in the manifest's
+// folder (where the app is started from), a call's file deciding where
+// find_dotenv searches. Where calls (classes) are found they replace the
+// manifest's assumption (load_dotenv() called from the manifest's folder, a
+// class with env_file=".env"); where none are, it stays. A call or class
+// dbguard cannot read (a path computed at run time) is a warning.
+//
+// It also returns files with those the calls and classes name by path
+// (load_dotenv("config/app.env"), env_file="settings.env") that discovery
+// did not list, read inside the root only (see addNamedFile).
+func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile) {
 	if o.Contents != nil {
-		return runs // the hook: only staged env files and manifests
+		return runs, files // the hook: only staged env files and manifests
 	}
 	var roots []string
 	for d, names := range manifests {
-		if slices.Contains(names, "python-dotenv") {
+		if slices.Contains(names, "python-dotenv") || slices.Contains(names, "pydantic-settings") {
 			roots = append(roots, d)
 		}
 	}
 	if len(roots) == 0 {
-		return runs
+		return runs, files
 	}
 	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
 	var outer []string
@@ -54,6 +61,8 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 		}
 	}
 	var calls []*envload.PyCall
+	var classes []*envload.Settings
+	urlVars := append([]string{o.URLVar}, o.DirectVars...)
 	seen := 0
 	for _, top := range outer {
 		base := filepath.Join(o.Root, filepath.FromSlash(top))
@@ -86,53 +95,93 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 				return nil
 			}
 			data, err := os.ReadFile(p)
-			if err != nil || !bytes.Contains(data, []byte("load_dotenv")) {
+			if err != nil {
 				return nil
 			}
-			found, problems := envload.PythonCalls(rel, data)
-			for _, pr := range problems {
-				r.warn("load-dotenv", pr.At, pr.Msg)
+			if bytes.Contains(data, []byte("load_dotenv")) {
+				found, problems := envload.PythonCalls(rel, data)
+				for _, pr := range problems {
+					r.warn("load-dotenv", pr.At, pr.Msg)
+				}
+				calls = append(calls, found...)
 			}
-			calls = append(calls, found...)
+			if bytes.Contains(data, []byte("BaseSettings")) {
+				found, problems := envload.PydanticSettings(rel, data)
+				for _, pr := range problems {
+					r.warn("pydantic-settings", pr.At, pr.Msg)
+				}
+				for _, s := range found {
+					if slices.ContainsFunc(s.Fields, func(f envload.SettingsField) bool {
+						return slices.Contains(urlVars, strings.ToUpper(f.Name))
+					}) {
+						classes = append(classes, s)
+					}
+				}
+			}
 			return nil
 		})
 		if err != nil {
-			return runs
+			return runs, files
 		}
 	}
-	if len(calls) == 0 {
-		return runs
+	if len(calls) == 0 && len(classes) == 0 {
+		return runs, files
 	}
-	// The calls replace what the manifest made dbguard assume.
-	replaced := map[string]bool{}
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.Path] = true
+	}
+	named := func(start, name, code, at, who string) {
+		p := path.Clean(path.Join(start, name))
+		if !path.IsAbs(name) && p != ".." && !strings.HasPrefix(p, "../") {
+			files = r.addNamedFile(o, files, listed, p, code, at, who+" names "+output.Escape(name))
+		}
+	}
+	// The calls and classes replace what the manifest made dbguard assume.
+	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}}
 	var out []run
 	for _, c := range calls {
 		if modes := c.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
 			continue
 		}
 		start := pyStart(c.File, manifests)
-		replaced[start] = true
+		replaced["python-dotenv"][start] = true
+		if !c.Upward {
+			named(start, c.Name, "load-dotenv", c.At(), "load_dotenv")
+		}
 		out = append(out, run{loader: c.Loader(), dir: start, caller: c.Dir(), inUse: true,
-			why: "load_dotenv call at " + c.At()})
+			why: "python-dotenv: the call read from the code"})
+	}
+	for _, s := range classes {
+		if modes := s.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
+			continue
+		}
+		start := pyStart(s.File, manifests)
+		replaced["pydantic-settings"][start] = true
+		for _, name := range s.EnvFiles {
+			named(start, name, "pydantic-settings", fmt.Sprintf("%s:%d", output.Escape(s.File), s.Line), "class "+s.Class)
+		}
+		out = append(out, run{loader: s.Loader(), dir: start, caller: start, inUse: true,
+			why: "pydantic-settings: model_config read from the code"})
 	}
 	kept := runs[:0:0]
 	for _, rn := range runs {
-		if rn.loader.Name == "python-dotenv" && rn.inUse && len(o.Loaders) == 0 {
-			if _, from := detectedFrom(rn.dir, manifests); replaced[from] {
+		if by := replaced[rn.loader.Name]; by != nil && rn.inUse && len(o.Loaders) == 0 {
+			if _, from := detectedFrom(rn.dir, manifests); by[from] {
 				continue
 			}
 		}
 		kept = append(kept, rn)
 	}
-	return append(kept, out...)
+	return append(kept, out...), files
 }
 
 // pyStart is the folder a Python file's app is started from: the nearest
-// folder at or above it with a manifest naming python-dotenv, else the
-// root.
+// folder at or above it with a manifest naming python-dotenv or
+// pydantic-settings, else the root.
 func pyStart(file string, manifests map[string][]string) string {
 	for d := path.Dir(file); ; d = path.Dir(d) {
-		if slices.Contains(manifests[d], "python-dotenv") {
+		if slices.Contains(manifests[d], "python-dotenv") || slices.Contains(manifests[d], "pydantic-settings") {
 			return d
 		}
 		if d == "." || d == "/" {

@@ -308,7 +308,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	}
 	manifests := readManifests(o, manifestPaths)
 	runs := planRuns(o, files, manifests)
-	runs = r.pythonCallRuns(ctx, o, manifests, runs)
+	runs, files = r.pythonCallRuns(ctx, o, manifests, runs, files)
 	scripts, files := r.scriptRuns(o, manifestPaths, files)
 	runs = append(runs, scripts...)
 	vars := append([]string{o.URLVar}, o.DirectVars...)

@@ -53,25 +53,31 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 				continue
 			}
 			for _, f := range s.Files {
-				if listed[f.Path] {
-					continue
-				}
-				listed[f.Path] = true
-				if o.Contents == nil {
-					if _, err := readInRoot(o.Root, f.Path, MaxEnvFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errTooLarge) {
-						// A link out of the project, a folder, a device:
-						// not read (it reads as missing).
-						r.warn("script", f.At, fmt.Sprintf("script %q names %s, which dbguard does not read (%v); what it connects to is not judged", s.Name, output.Escape(f.Given), errors.Unwrap(err)))
-						continue
-					}
-				}
-				files = append(files, EnvFile{Path: f.Path, Status: InEffect, Mode: ModeOf(f.Path), byScript: true})
+				files = r.addNamedFile(o, files, listed, f.Path, "script", f.At, fmt.Sprintf("script %q names %s", s.Name, output.Escape(f.Given)))
 			}
 			runs = append(runs, run{loader: s.Loader(), dir: s.Dir, caller: s.Dir, inUse: true,
 				why: fmt.Sprintf("script %q in %s", s.Name, s.At())})
 		}
 	}
 	return runs, files
+}
+
+// addNamedFile adds to files one that the code or a script names
+// (config/app.env) and discovery did not list, to be read inside the root
+// only: a link out of the project, a folder or a device is not read (it
+// reads as missing) and is a warning (code, at: who names it).
+func (r *Report) addNamedFile(o Options, files []EnvFile, listed map[string]bool, rel, code, at, who string) []EnvFile {
+	if listed[rel] {
+		return files
+	}
+	listed[rel] = true
+	if o.Contents == nil {
+		if _, err := readInRoot(o.Root, rel, MaxEnvFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errTooLarge) {
+			r.warn(code, at, fmt.Sprintf("%s, which dbguard does not read (%v); what it connects to is not judged", who, errors.Unwrap(err)))
+			return files
+		}
+	}
+	return append(files, EnvFile{Path: rel, Status: InEffect, Mode: ModeOf(rel), byScript: true})
 }
 
 // maxProjectFile bounds a package.json or an entry file read for scripts.

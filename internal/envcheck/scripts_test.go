@@ -184,3 +184,51 @@ func TestLoadDotenvCallsReplaceTheAssumption(t *testing.T) {
 		t.Errorf("no call in the code: python-dotenv from backend/ and backend/app/ read two databases; readers: %v", readersOf(r))
 	}
 }
+
+// TestAttackCodeNamedFileOutsideProject: a file the Python code names
+// (pydantic-settings env_file, load_dotenv's path) is read inside the
+// project only: a link out of it and a path above it are not read.
+func TestAttackCodeNamedFileOutsideProject(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside.env")
+	if err := os.WriteFile(outside, []byte("DATABASE_URL=postgres://app:s3cret@db-outside.example.com:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "project")
+	for name, body := range map[string]string{
+		".env":                   "DATABASE_URL=" + dbA + "\n",
+		"backend/pyproject.toml": "[project]\ndependencies = [\"pydantic-settings\", \"python-dotenv\"]\n",
+		"backend/app/config.py":  "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\"config/app.env\")\n    database_url: str\n",
+		"backend/app/db.py":      "from dotenv import load_dotenv\nload_dotenv(\"../../outside.env\")\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, "backend/config"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "backend/config/app.env")); err != nil {
+		t.Fatal(err)
+	}
+	r, err := resolve(t, root, nil)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	for _, s := range r.Sources {
+		if strings.Contains(s.Def.Value, "db-outside") {
+			t.Errorf("read %s from outside the project (%s)", s.Def.Value, s.Def.Location())
+		}
+	}
+	var warned []string
+	for _, w := range r.Warnings {
+		warned = append(warned, w.Location+" "+w.Message)
+	}
+	if all := strings.Join(warned, "\n"); !strings.Contains(all, "backend/app/config.py:3 class Settings names config/app.env, which dbguard does not read (path escapes from parent)") {
+		t.Errorf("no warning for the linked env_file; warnings:\n%s", all)
+	}
+}

@@ -94,6 +94,14 @@ func callArgs(b []byte) ([]string, bool) {
 				return nil, false
 			}
 			i += j + 1
+		case '#':
+			// A comment to the end of the line: not part of any argument.
+			j := bytes.IndexByte(b[i:], '\n')
+			if j < 0 {
+				return nil, false
+			}
+			b = append(b[:i:i], b[i+j:]...)
+			i--
 		case '(', '[', '{':
 			depth++
 		case ')', ']', '}':

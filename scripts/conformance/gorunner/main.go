@@ -57,6 +57,8 @@ type manifest struct {
 	// PyCalls are Python files whose load_dotenv calls run.py executes
 	// (see run.py's pycalls).
 	PyCalls []string `json:"pycalls,omitempty"`
+	// Settings are pydantic-settings classes ("FILE CLASS") run.py builds.
+	Settings []string `json:"settings,omitempty"`
 }
 
 // Result is one loader's outcome for one run folder.
@@ -83,6 +85,9 @@ type golden struct {
 	// PyCalls are what os.environ holds after running a Python file of the
 	// case (its load_dotenv calls), by file and run folder.
 	PyCalls map[string]map[string]result `json:"pycalls,omitempty"`
+	// Settings are the fields a settings class of the case holds, by
+	// "FILE CLASS" and run folder.
+	Settings map[string]map[string]result `json:"settings,omitempty"`
 }
 
 // RunnerOutput is what run.cjs and run.py write.
@@ -90,6 +95,7 @@ type runnerOutput struct {
 	Versions map[string]string            `json:"versions"`
 	Results  map[string]map[string]result `json:"results"`
 	PyCalls  map[string]map[string]result `json:"pycalls,omitempty"`
+	Settings map[string]map[string]result `json:"settings,omitempty"`
 }
 
 type config struct {
@@ -281,6 +287,8 @@ func parseCase(path, root string) (*manifest, error) {
 				return nil, fmt.Errorf("line %d: pycall: %v", i+1, err)
 			}
 			m.PyCalls = append(m.PyCalls, f)
+		case "settings":
+			m.Settings = append(m.Settings, val)
 		default:
 			return nil, fmt.Errorf("line %d: unknown directive %q", i+1, key)
 		}
@@ -408,6 +416,15 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 				runs[run] = sanitize(r, m.Root)
 			}
 			g.PyCalls[file] = runs
+		}
+		for spec, runs := range o.Settings {
+			if g.Settings == nil {
+				g.Settings = map[string]map[string]result{}
+			}
+			for run, r := range runs {
+				runs[run] = sanitize(r, m.Root)
+			}
+			g.Settings[spec] = runs
 		}
 	}
 	add(goVersions(), goResults)
