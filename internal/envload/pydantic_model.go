@@ -174,17 +174,17 @@ func (s *Settings) setting(k, v string) string {
 				}
 				lit, ok := pyLiteral(e)
 				if !ok {
-					return "env_file " + output.Escape(v) + " is only known at run time"
+					return "env_file " + shownCode(v) + " is only known at run time"
 				}
 				s.EnvFiles = append(s.EnvFiles, lit)
 			}
 			return ""
 		}
-		return "env_file " + output.Escape(v) + " is only known at run time"
+		return "env_file " + shownCode(v) + " is only known at run time"
 	case "env_prefix":
 		lit, ok := pyLiteral(v)
 		if !ok {
-			return "env_prefix " + output.Escape(v) + " is only known at run time"
+			return "env_prefix " + shownCode(v) + " is only known at run time"
 		}
 		s.Prefix = lit
 	case "case_sensitive":
@@ -194,7 +194,7 @@ func (s *Settings) setting(k, v string) string {
 		case "False":
 			s.CaseSensitive = false
 		default:
-			return "case_sensitive " + output.Escape(v) + " is only known at run time"
+			return "case_sensitive " + shownCode(v) + " is only known at run time"
 		}
 	}
 	return ""

@@ -152,7 +152,7 @@ func (c *PyCall) arguments(args []string) string {
 				c.Override = true
 			case "False":
 			default:
-				return "load_dotenv(override=" + output.Escape(val) + ") is only known at run time"
+				return "load_dotenv(override=" + shownCode(val) + ") is only known at run time"
 			}
 		case "stream":
 			if val != "None" {
@@ -164,7 +164,7 @@ func (c *PyCall) arguments(args []string) string {
 			}
 		case "verbose", "encoding":
 		default:
-			return "a load_dotenv argument dbguard cannot read: " + output.Escape(a)
+			return "a load_dotenv argument dbguard cannot read: " + shownCode(a)
 		}
 	}
 	return ""
@@ -184,7 +184,7 @@ func (c *PyCall) path(val string) string {
 	}
 	m := findDotenvCall.FindStringSubmatch(val)
 	if m == nil {
-		return "load_dotenv with a path computed at run time (" + output.Escape(val) + "): dbguard cannot know the file; pass a literal path, or name the loader in env.loaders"
+		return "load_dotenv with a path computed at run time (" + shownCode(val) + "): dbguard cannot know the file; pass a literal path, or name the loader in env.loaders"
 	}
 	inner, ok := callArgs([]byte(m[1] + ")"))
 	if !ok {
@@ -203,7 +203,7 @@ func (c *PyCall) path(val string) string {
 		case "filename":
 			s, ok := pyLiteral(v)
 			if !ok || s == "" || strings.Contains(s, "/") {
-				return "find_dotenv(" + output.Escape(v) + ") with a name dbguard cannot know"
+				return "find_dotenv(" + shownCode(v) + ") with a name dbguard cannot know"
 			}
 			c.Name = s
 		case "usecwd":
@@ -212,11 +212,11 @@ func (c *PyCall) path(val string) string {
 				c.UseCwd = true
 			case "False":
 			default:
-				return "find_dotenv(usecwd=" + output.Escape(v) + ") is only known at run time"
+				return "find_dotenv(usecwd=" + shownCode(v) + ") is only known at run time"
 			}
 		case "raise_error_if_not_found":
 		default:
-			return "a find_dotenv argument dbguard cannot read: " + output.Escape(a)
+			return "a find_dotenv argument dbguard cannot read: " + shownCode(a)
 		}
 	}
 	return ""

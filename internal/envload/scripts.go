@@ -388,7 +388,7 @@ func (s *Script) dotenvCLI(args []word, at string) string {
 			cascade = true
 			if v, n, ok := flagValue(args, i, "-c"); ok && !strings.HasPrefix(v.text, "-") {
 				if v.dynamic {
-					return "the cascade mode " + output.Escape(v.text) + " is only known when the shell runs the script"
+					return "the cascade mode " + shownCode(v.text) + " is only known when the shell runs the script"
 				}
 				cascadeMode, i = v.text, n
 				continue
@@ -404,7 +404,7 @@ func (s *Script) dotenvCLI(args []word, at string) string {
 			if v, n, ok := flagValue(args, i, "-v"); ok {
 				k, val, found := strings.Cut(v.text, "=")
 				if v.dynamic || !found || k == "" {
-					return "the variable " + output.Escape(v.text) + " is only known when the shell runs the script"
+					return "the variable " + varName(v.text) + " is only known when the shell runs the script"
 				}
 				s.Vars = append(s.Vars, Def{Key: k, Value: val, File: s.Manifest, Line: s.Line})
 				i = n
@@ -458,7 +458,7 @@ func (s *Script) dotenvx(args []word, at string) string {
 		if v, n, ok := flagValue(args, i, "-e", "--env"); ok {
 			k, val, found := strings.Cut(v.text, "=")
 			if v.dynamic || !found || k == "" {
-				return "the variable " + output.Escape(v.text) + " is only known when the shell runs the script"
+				return "the variable " + varName(v.text) + " is only known when the shell runs the script"
 			}
 			s.Vars = append(s.Vars, Def{Key: k, Value: val, File: s.Manifest, Line: s.Line})
 			i = n
@@ -624,4 +624,27 @@ func (s *Script) uv(args []word, at string, envFile *word) string {
 		}
 	}
 	return ""
+}
+
+// shownCode is a piece of a repository's code quoted in a message: one
+// line, at most 60 characters, and never a value that may hold a
+// password (a URL, user@host).
+func shownCode(s string) string {
+	if strings.Contains(s, "://") || strings.Contains(s, "@") {
+		return "(a value with a URL)"
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "..."
+	}
+	return output.Escape(s)
+}
+
+// varName is the name of NAME=value, or "" shown as a placeholder: the
+// value may hold a password.
+func varName(s string) string {
+	k, _, _ := strings.Cut(s, "=")
+	if k == "" {
+		return "(unnamed)"
+	}
+	return shownCode(k)
 }

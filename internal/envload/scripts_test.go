@@ -175,3 +175,27 @@ func TestScriptDotenvxCommandIsUnknowable(t *testing.T) {
 		t.Errorf("DATABASE_URL = %+v (set %v), want a value marked Command", v, ok)
 	}
 }
+
+// TestAttackScriptProblemsShowNoPassword: a script or a call dbguard
+// cannot model is reported without quoting a value that may hold a
+// password.
+func TestAttackScriptProblemsShowNoPassword(t *testing.T) {
+	pkg := `{"scripts": {
+  "a": "dotenv -v \"DATABASE_URL=postgres://app:s3cret@db/$DB\" -- next dev",
+  "b": "dotenvx run -e \"DATABASE_URL=postgres://app:s3cret@db/$DB\" -- next dev"
+}}`
+	_, problems := Scripts("package.json", []byte(pkg), nil)
+	py := "from dotenv import load_dotenv\nload_dotenv(stream=None, dsn='postgres://app:s3cret@db/x')\nload_dotenv(get('postgres://app:s3cret@db/x'))\n"
+	_, pyProblems := PythonCalls("app.py", []byte(py))
+	cls := "class S(BaseSettings):\n    model_config = SettingsConfigDict(env_file=f('postgres://app:s3cret@db/x'))\n    database_url: str\n"
+	_, clsProblems := PydanticSettings("s.py", []byte(cls))
+	all := append(append(problems, pyProblems...), clsProblems...)
+	if len(all) != 5 {
+		t.Errorf("want 5 problems, got %v", all)
+	}
+	for _, p := range all {
+		if strings.Contains(p.Msg, "s3cret") {
+			t.Errorf("%s: %s", p.At, p.Msg)
+		}
+	}
+}
