@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -91,10 +92,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 				r.warn("load-dotenv", where(top), fmt.Sprintf("more than %d Python files: the load_dotenv calls of the rest are not read", maxPyFiles))
 				return fs.SkipAll
 			}
-			if info, err := d.Info(); err != nil || info.Size() > maxPyFileSize {
-				return nil
-			}
-			data, err := os.ReadFile(p)
+			data, err := readSmall(p, maxPyFileSize)
 			if err != nil {
 				return nil
 			}
@@ -174,6 +172,30 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 		kept = append(kept, rn)
 	}
 	return append(kept, out...), files
+}
+
+// readSmall reads a file of at most limit bytes in one read of its size
+// (the code of a large project is thousands of files: each read call
+// counts).
+func readSmall(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, errTooLarge
+	}
+	buf := make([]byte, st.Size())
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return buf[:n], nil
 }
 
 // pyStart is the folder a Python file's app is started from: the nearest

@@ -232,3 +232,43 @@ func TestAttackCodeNamedFileOutsideProject(t *testing.T) {
 		t.Errorf("no warning for the linked env_file; warnings:\n%s", all)
 	}
 }
+
+// BenchmarkResolvePython is a Python project of N modules in N/10
+// packages (each with an env file; one module in 200 calls load_dotenv,
+// one declares a settings class) under a manifest naming python-dotenv and
+// pydantic-settings: the code is read for calls and classes. Run: go test
+// -bench ResolvePython ./internal/envcheck
+func BenchmarkResolvePython(b *testing.B) {
+	for _, n := range []int{200, 2000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			files := map[string]string{
+				"backend/pyproject.toml": "[project]\ndependencies = [\"fastapi\", \"python-dotenv\", \"pydantic-settings\"]\n",
+				"backend/.env":           "DATABASE_URL=postgres://app:pw@db.internal:5432/app\n",
+				"backend/app/config.py":  "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\".env\", extra=\"ignore\")\n    database_url: str\n",
+			}
+			body := strings.Repeat("def handler(request):\n    return {\"ok\": True}\n\n", 40)
+			for i := 0; i < n; i++ {
+				src := body
+				if i%200 == 0 {
+					src = "from dotenv import load_dotenv\nload_dotenv()\n" + body
+				}
+				files[fmt.Sprintf("backend/app/pkg%03d/mod%02d.py", i/10, i%10)] = src
+			}
+			for i := 0; i < n/10; i++ {
+				files[fmt.Sprintf("backend/app/pkg%03d/.env", i)] = "PORT=8000\n"
+			}
+			root := tree(b, files)
+			o := OptionsFor(config.Default(root), "", nil)
+			b.ResetTimer()
+			for b.Loop() {
+				r, err := Resolve(context.Background(), o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if r.Err(false) != nil {
+					b.Fatalf("verdict %v", r.Err(false))
+				}
+			}
+		})
+	}
+}
