@@ -42,8 +42,10 @@ func pyManifest(name string) bool {
 // (load_dotenv("config/app.env"), env_file="settings.env") that discovery
 // did not list, read inside the root only (see addNamedFile).
 func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile) {
-	if o.Contents != nil {
-		return runs, files // the hook: only staged env files and manifests
+	if o.Contents != nil || len(o.Loaders) > 0 {
+		// The hook: only staged env files and manifests. env.loaders:
+		// the user's word replaces what the code suggests.
+		return runs, files
 	}
 	var roots []string
 	for d, names := range manifests {
@@ -164,7 +166,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	}
 	kept := runs[:0:0]
 	for _, rn := range runs {
-		if by := replaced[rn.loader.Name]; by != nil && rn.inUse && len(o.Loaders) == 0 {
+		if by := replaced[rn.loader.Name]; by != nil && rn.inUse {
 			if _, from := detectedFrom(rn.dir, manifests); by[from] {
 				continue
 			}

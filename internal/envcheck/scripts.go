@@ -23,6 +23,9 @@ import (
 // and warns about scripts it cannot model (a file name the shell builds,
 // a file outside the project).
 func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]run, []EnvFile) {
+	if len(o.Loaders) > 0 {
+		return nil, files // env.loaders: the user's word replaces the scripts'
+	}
 	var runs []run
 	listed := map[string]bool{}
 	for _, f := range files {

@@ -272,3 +272,24 @@ func BenchmarkResolvePython(b *testing.B) {
 		})
 	}
 }
+
+// TestConfiguredLoadersReplaceScriptsAndCode: with env.loaders set, the
+// configuration is the user's word: scripts and the code's calls are not
+// added to it.
+func TestConfiguredLoadersReplaceScriptsAndCode(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":                   "DATABASE_URL=" + dbA + "\n",
+		"config/app.env":         "DATABASE_URL=" + dbB + "\n",
+		"package.json":           `{"scripts": {"start": "node --env-file=config/app.env server.js"}}`,
+		"backend/pyproject.toml": "[project]\ndependencies = [\"python-dotenv\"]\n",
+		"backend/app.py":         "from dotenv import load_dotenv\nload_dotenv('../config/app.env')\n",
+	})
+	r := mustResolve(t, root, nil)
+	if !r.Conflict() {
+		t.Errorf("without env.loaders the script and the call read config/app.env; readers: %v", readersOf(r))
+	}
+	r = mustResolve(t, root, func(o *Options) { o.Loaders = []config.LoaderRun{{Loader: "dotenv", Dir: "."}} })
+	if r.Conflict() || len(r.Readings) != 1 {
+		t.Errorf("with env.loaders only the configured dotenv reads; readers: %v", readersOf(r))
+	}
+}
