@@ -74,7 +74,11 @@ func (r *Report) addNamedFile(o Options, files []EnvFile, listed map[string]bool
 		return files
 	}
 	listed[rel] = true
-	if o.Contents == nil {
+	if o.Contents != nil {
+		if _, staged := o.Contents[rel]; !staged {
+			return files // the hook judges what is given, not the work tree
+		}
+	} else {
 		if _, err := readInRoot(o.Root, rel, MaxEnvFileSize); err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errTooLarge) {
 			r.warn(code, at, fmt.Sprintf("%s, which dbguard does not read (%v); what it connects to is not judged", who, errors.Unwrap(err)))
 			return files

@@ -293,3 +293,21 @@ func TestConfiguredLoadersReplaceScriptsAndCode(t *testing.T) {
 		t.Errorf("with env.loaders only the configured dotenv reads; readers: %v", readersOf(r))
 	}
 }
+
+// TestScriptFilesInTheHook: the hook judges the contents it is given; a
+// file a script names that is not among them is not read from the work
+// tree.
+func TestScriptFilesInTheHook(t *testing.T) {
+	pkg := `{"scripts": {"start": "node --env-file=config/app.env server.js"}}`
+	root := tree(t, map[string]string{"config/app.env": "DATABASE_URL=" + dbB + "\n"})
+	contents := map[string][]byte{".env": []byte("DATABASE_URL=" + dbA + "\n"), "package.json": []byte(pkg)}
+	r := mustResolve(t, root, func(o *Options) { o.Contents = contents })
+	if r.Conflict() {
+		t.Errorf("read config/app.env from the work tree; readers: %v", readersOf(r))
+	}
+	contents["config/app.env"] = []byte("DATABASE_URL=" + dbB + "\n")
+	r = mustResolve(t, root, func(o *Options) { o.Contents = contents })
+	if !r.Conflict() {
+		t.Errorf("given config/app.env, the start script reads it; readers: %v", readersOf(r))
+	}
+}
