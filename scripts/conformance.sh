@@ -21,6 +21,9 @@ DOTENV_EXPAND_VERSION=${DOTENV_EXPAND_VERSION:-1000.0.0}
 DOTENV_FLOW_VERSION=${DOTENV_FLOW_VERSION:-4.1.0}
 NEXT_ENV_VERSION=${NEXT_ENV_VERSION:-16.4.6}
 VITE_VERSION=${VITE_VERSION:-8.3.8}
+# The wrappers package.json scripts start apps with (script: cases).
+DOTENV_CLI_VERSION=${DOTENV_CLI_VERSION:-11.0.0}
+DOTENVX_VERSION=${DOTENVX_VERSION:-2.38.2}
 # Empty: the versions pinned in scripts/conformance/gorunner/go.mod.
 GODOTENV_VERSION=${GODOTENV_VERSION:-}
 COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-}
@@ -43,8 +46,8 @@ log() { printf 'conformance: %s\n' "$*" >&2; }
 
 # --- Node loaders -----------------------------------------------------------
 mkdir -p "$dir/node"
-pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@next/env":"%s","dotenv":"%s","dotenv-expand":"%s","dotenv-flow":"%s","vite":"%s"}}' \
-	"$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$VITE_VERSION")
+pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@dotenvx/dotenvx":"%s","@next/env":"%s","dotenv":"%s","dotenv-cli":"%s","dotenv-expand":"%s","dotenv-flow":"%s","vite":"%s"}}' \
+	"$DOTENVX_VERSION" "$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_CLI_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$VITE_VERSION")
 if [[ ! -d $dir/node/node_modules || "$(cat "$dir/node/.installed" 2>/dev/null)" != "$pkg" ]]; then
 	log "npm install into $dir/node"
 	printf '%s\n' "$pkg" >"$dir/node/package.json"
@@ -88,7 +91,7 @@ mkdir -p "$dir/work"
 start=$(date +%s)
 "$dir/bin/gorunner" \
 	-cases "$data/cases" -golden "$data/golden" -work "$dir/work" \
-	-node "$NODE" -node-runner "$dir/node/run.cjs" \
+	-node "$NODE" -node-runner "$dir/node/run.cjs" -node-bin "$dir/node/node_modules/.bin" \
 	-python "$PYTHON" -py-runner "$src/run.py" -pydantic-python "$PYDANTIC_PYTHON" \
 	"$@"
 # Compose services (internal/envload/testdata/compose): what compose-go's

@@ -36,6 +36,9 @@ type EnvFile struct {
 	// rank orders the files of one directory, lowest to highest priority:
 	// .env, .env.<mode>, .env.local, .env.<mode>.local (dotenv-flow, Vite).
 	rank int
+	// byScript: a file only a package.json script names (config/app.env),
+	// read inside the root only (see scriptRuns).
+	byScript bool
 }
 
 // Dir is the file's directory, "." for the root.

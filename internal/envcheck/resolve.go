@@ -178,10 +178,12 @@ func (r *Report) conflictReaders() []string {
 		if len(d.Sources) == 0 {
 			continue
 		}
-		var places, services []string
+		var places, services, scripts []string
 		for _, rd := range d.Readers {
 			i := strings.LastIndex(rd, " in ")
 			switch {
+			case strings.HasPrefix(rd, "npm run ") || strings.HasPrefix(rd, "load_dotenv() at "):
+				scripts = append(scripts, rd) // a script or a call in the code: name it
 			case i >= 0 && strings.HasPrefix(rd, "compose service "):
 				services = append(services, rd[:i]) // a container, not a folder
 			case i >= 0 && !slices.Contains(places, rd[i+4:]):
@@ -192,9 +194,12 @@ func (r *Report) conflictReaders() []string {
 		if len(places) > 3 {
 			places = append(places[:2], fmt.Sprintf("%d more folders", len(places)-2))
 		}
+		if len(places) > 0 {
+			scripts = append([]string{"what runs in " + strings.Join(places, " or ")}, scripts...)
+		}
 		switch {
-		case len(places) > 0:
-			w = "what runs in " + strings.Join(places, " or ") + " reads " + w
+		case len(scripts) > 0:
+			w = strings.Join(scripts, " or ") + " reads " + w
 		case len(services) > 0:
 			w = strings.Join(services, " and ") + " reads " + w
 		}
@@ -339,7 +344,11 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			env[k] = v
 		}
 	}
-	runs := planRuns(o, files, readManifests(o, manifestPaths))
+	manifests := readManifests(o, manifestPaths)
+	runs := planRuns(o, files, manifests)
+	runs, files = r.pythonCallRuns(ctx, o, manifests, runs, files)
+	scripts, files := r.scriptRuns(o, manifestPaths, files)
+	runs = append(runs, scripts...)
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)
 	if err != nil {
@@ -567,11 +576,13 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 // read as .env.
 func (o Options) fileReader(files []EnvFile) envload.Files {
 	served := map[string]string{}
+	byScript := map[string]bool{}
 	for _, f := range files {
 		served[f.Path] = f.Path
+		byScript[f.Path] = f.byScript
 	}
 	for _, f := range files {
-		if _, ok := classify(path.Base(f.Path), ""); !ok {
+		if _, ok := classify(path.Base(f.Path), ""); !ok && !f.byScript {
 			if alias := path.Join(f.Dir(), ".env"); served[alias] == "" {
 				served[alias] = f.Path
 			}
@@ -592,7 +603,15 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 			}
 			return data, true, nil
 		}
-		data, err := readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
+		var data []byte
+		var err error
+		if byScript[p] {
+			if data, err = readInRoot(o.Root, p, MaxEnvFileSize); errors.Is(err, errTooLarge) {
+				err = &TooLargeError{Path: p, Size: MaxEnvFileSize + 1}
+			}
+		} else {
+			data, err = readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}

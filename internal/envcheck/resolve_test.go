@@ -28,7 +28,7 @@ var (
 )
 
 // tree writes files (slash paths) under a fresh directory.
-func tree(t *testing.T, files map[string]string) string {
+func tree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for name, body := range files {

@@ -486,6 +486,9 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 		}
 	}
 	lists := in.lists(l, l.mode(in))
+	if l.rooted {
+		dir = "."
+	}
 	for _, name := range lists.ascending {
 		if rel, f := in.at(dir, name); f.ok || f.err != nil {
 			if !add(rel, f) {
@@ -566,7 +569,12 @@ type readCtx struct {
 // file parses one file of the run folder (name relative to it) with the
 // loader's dialect; ok is false when it does not exist or cannot be read.
 func (c *readCtx) file(name string) ([]Def, bool) {
-	rel := join(c.r.Dir, name)
+	return c.fileAt(join(c.r.Dir, name))
+}
+
+// fileAt is file for a slash path relative to the project root (a
+// script's ../../.env, cleaned).
+func (c *readCtx) fileAt(rel string) ([]Def, bool) {
 	p := c.in.parse(c.l.dialect, rel)
 	if !p.ok && p.err == nil {
 		return nil, false

@@ -51,6 +51,9 @@ type Loader struct {
 	ascending func(mode string) []string
 	overrides bool
 	where     Where
+	// rooted: ascending and Files are paths from the project root, not
+	// names in the run folder (a script's ../../.env).
+	rooted bool
 	// modeVar names the environment variable that sets the loader's mode
 	// when the application sets none (dotenv-flow's config() reads
 	// NODE_ENV); "" for loaders whose mode only the command gives.

@@ -104,6 +104,55 @@ def main():
             metadata.version("pydantic-settings"), metadata.version("pydantic"), metadata.version("python-dotenv"))
 
     results = {name: {} for name, _ in loaders}
+    # settings: lines (the pydantic runner only): the case's class, built in
+    # each run folder as the app builds it; its fields that are not None,
+    # named in upper case.
+    settings = {}
+    if any(name == "pydantic-settings" for name, _ in loaders):
+        for spec in m.get("settings") or []:
+            rel, cls = spec.split(" ", 1)
+            file = os.path.join(m["root"], rel)
+            with open(file, encoding="utf-8") as f:
+                code = compile(f.read(), file, "exec")
+            settings[spec] = {}
+            for run in m["runs"]:
+                run_dir = os.path.normpath(os.path.join(m["root"], run))
+                start = dict(base, PWD=run_dir)
+                reset_env(start)
+                try:
+                    os.chdir(run_dir)
+                    scope = {"__name__": "__conformance_settings__", "__file__": file}
+                    exec(code, scope)
+                    got = scope[cls]().model_dump()
+                    # Text and URL fields (str, PostgresDsn, AnyUrl): what a
+                    # database URL is declared as.
+                    vars = {k.upper(): str(v) for k, v in got.items() if isinstance(v, str) or type(v).__name__.endswith(("Url", "Dsn"))}
+                    res = {"vars": vars, "driver": {k: v for k, v in diff(dict(os.environ), start, case_env).items() if k.startswith("PG")}}
+                except Exception as e:
+                    res = {"error": first_line(e)}
+                settings[spec][run] = res
+    # pycall: lines (python-dotenv's runner only): each file of the case runs
+    # as the application would run it, under its own path (find_dotenv walks
+    # up from there), in each run folder; os.environ afterwards is recorded.
+    pycalls = {}
+    if any(name == "python-dotenv" for name, _ in loaders):
+        for rel in m.get("pycalls") or []:
+            file = os.path.join(m["root"], rel)
+            with open(file, encoding="utf-8") as f:
+                code = compile(f.read(), file, "exec")
+            pycalls[rel] = {}
+            for run in m["runs"]:
+                run_dir = os.path.normpath(os.path.join(m["root"], run))
+                start = dict(base, PWD=run_dir)
+                reset_env(start)
+                try:
+                    os.chdir(run_dir)
+                    exec(code, {"__name__": "__conformance_app__", "__file__": file})
+                    vars = diff(dict(os.environ), start, case_env)
+                    res = {"vars": vars, "driver": {k: v for k, v in vars.items() if k.startswith("PG")}}
+                except Exception as e:
+                    res = {"error": first_line(e)}
+                pycalls[rel][run] = res
     for run in m["runs"]:
         run_dir = os.path.normpath(os.path.join(m["root"], run))
         caller_dir = os.path.normpath(os.path.join(m["root"], m["caller"] or run))
@@ -122,7 +171,7 @@ def main():
             results[name][run] = res
     reset_env(base)
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"versions": {name: versions[name] for name, _ in loaders}, "results": results}, f, ensure_ascii=False)
+        json.dump({"versions": {name: versions[name] for name, _ in loaders}, "results": results, "pycalls": pycalls, "settings": settings}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":

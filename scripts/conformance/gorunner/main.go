@@ -52,6 +52,13 @@ type manifest struct {
 	Runs   []string          `json:"runs"`
 	Caller string            `json:"caller"`
 	Next   bool              `json:"next"`
+	// Scripts are the package.json scripts to run ("apps/web/package.json dev").
+	Scripts []string `json:"scripts,omitempty"`
+	// PyCalls are Python files whose load_dotenv calls run.py executes
+	// (see run.py's pycalls).
+	PyCalls []string `json:"pycalls,omitempty"`
+	// Settings are pydantic-settings classes ("FILE CLASS") run.py builds.
+	Settings []string `json:"settings,omitempty"`
 }
 
 // Result is one loader's outcome for one run folder.
@@ -72,12 +79,23 @@ type golden struct {
 	Case    string                  `json:"case"`
 	Loaders map[string]loaderResult `json:"loaders"`
 	Mode    string                  `json:"mode"`
+	// Scripts are what the process a package.json script starts sees,
+	// by "MANIFEST SCRIPT" (see scripts.go).
+	Scripts map[string]scriptResult `json:"scripts,omitempty"`
+	// PyCalls are what os.environ holds after running a Python file of the
+	// case (its load_dotenv calls), by file and run folder.
+	PyCalls map[string]map[string]result `json:"pycalls,omitempty"`
+	// Settings are the fields a settings class of the case holds, by
+	// "FILE CLASS" and run folder.
+	Settings map[string]map[string]result `json:"settings,omitempty"`
 }
 
 // RunnerOutput is what run.cjs and run.py write.
 type runnerOutput struct {
 	Versions map[string]string            `json:"versions"`
 	Results  map[string]map[string]result `json:"results"`
+	PyCalls  map[string]map[string]result `json:"pycalls,omitempty"`
+	Settings map[string]map[string]result `json:"settings,omitempty"`
 }
 
 type config struct {
@@ -85,6 +103,7 @@ type config struct {
 	node, nodeRunner             string
 	python, pyRunner             string
 	pydanticPython               string
+	nodeBin                      string // node_modules/.bin holding dotenv and dotenvx
 	jobs                         int
 	timeout, loaderTimeout       time.Duration
 }
@@ -99,6 +118,7 @@ func main() {
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "python binary with python-dotenv importable")
 	flag.StringVar(&c.pyRunner, "py-runner", "", "run.py")
 	flag.StringVar(&c.pydanticPython, "pydantic-python", "python3", "python binary with pydantic-settings 2 importable")
+	flag.StringVar(&c.nodeBin, "node-bin", "", "node_modules/.bin with the wrapper CLIs (dotenv-cli, dotenvx) the scripts of script: cases run")
 	flag.IntVar(&c.jobs, "j", runtime.NumCPU(), "cases run at once")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "time limit for one runner process running all its loaders")
 	flag.DurationVar(&c.loaderTimeout, "loader-timeout", 5*time.Second, "time limit for one loader, once a runner process has failed")
@@ -259,6 +279,16 @@ func parseCase(path, root string) (*manifest, error) {
 			m.Caller = d
 		case "quoted":
 			quoted[filepath.ToSlash(filepath.Clean(val))] = true
+		case "script":
+			m.Scripts = append(m.Scripts, val)
+		case "pycall":
+			f, err := relDir(val)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: pycall: %v", i+1, err)
+			}
+			m.PyCalls = append(m.PyCalls, f)
+		case "settings":
+			m.Settings = append(m.Settings, val)
 		default:
 			return nil, fmt.Errorf("line %d: unknown directive %q", i+1, key)
 		}
@@ -378,8 +408,31 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 	}
 	for _, o := range outs {
 		add(o.Versions, o.Results)
+		for file, runs := range o.PyCalls {
+			if g.PyCalls == nil {
+				g.PyCalls = map[string]map[string]result{}
+			}
+			for run, r := range runs {
+				runs[run] = sanitize(r, m.Root)
+			}
+			g.PyCalls[file] = runs
+		}
+		for spec, runs := range o.Settings {
+			if g.Settings == nil {
+				g.Settings = map[string]map[string]result{}
+			}
+			for run, r := range runs {
+				runs[run] = sanitize(r, m.Root)
+			}
+			g.Settings[spec] = runs
+		}
 	}
 	add(goVersions(), goResults)
+	if len(m.Scripts) > 0 {
+		if g.Scripts, err = runScripts(c, m, env, versions); err != nil {
+			return nil, nil, err
+		}
+	}
 	return g, versions, nil
 }
 

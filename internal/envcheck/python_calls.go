@@ -1,0 +1,227 @@
+package envcheck
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// Bounds on the Python code read for load_dotenv calls.
+const (
+	maxPyFiles    = 5000
+	maxPyFileSize = 1 << 20
+)
+
+// pyManifests are the manifests that make a folder a Python project.
+func pyManifest(name string) bool {
+	return name == "pyproject.toml" || name == "Pipfile" || name == "setup.cfg" ||
+		strings.HasPrefix(name, "requirements") && strings.HasSuffix(name, ".txt")
+}
+
+// pythonCallRuns finds the load_dotenv calls and the pydantic-settings
+// classes in the Python code of the projects whose manifest names
+// python-dotenv or pydantic-settings, and returns one run per call and per
+// class that declares a URL variable as a field: started in the manifest's
+// folder (where the app is started from), a call's file deciding where
+// find_dotenv searches. Where calls (classes) are found they replace the
+// manifest's assumption (load_dotenv() called from the manifest's folder, a
+// class with env_file=".env"); where none are, it stays. A call or class
+// dbguard cannot read (a path computed at run time) is a warning.
+//
+// It also returns files with those the calls and classes name by path
+// (load_dotenv("config/app.env"), env_file="settings.env") that discovery
+// did not list, read inside the root only (see addNamedFile).
+func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile) {
+	if o.Contents != nil || len(o.Loaders) > 0 {
+		// The hook: only staged env files and manifests. env.loaders:
+		// the user's word replaces what the code suggests.
+		return runs, files
+	}
+	var roots []string
+	for d, names := range manifests {
+		if slices.Contains(names, "python-dotenv") || slices.Contains(names, "pydantic-settings") {
+			roots = append(roots, d)
+		}
+	}
+	if len(roots) == 0 {
+		return runs, files
+	}
+	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
+	var outer []string
+	for _, d := range roots {
+		if !slices.ContainsFunc(outer, func(o string) bool { return o == "." || strings.HasPrefix(d+"/", o+"/") }) {
+			outer = append(outer, d)
+		}
+	}
+	var calls []*envload.PyCall
+	var classes []*envload.Settings
+	urlVars := append([]string{o.URLVar}, o.DirectVars...)
+	seen := 0
+	for _, top := range outer {
+		base := filepath.Join(o.Root, filepath.FromSlash(top))
+		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if d != nil && d.IsDir() && p != base {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			rel, _ := filepath.Rel(o.Root, p)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() {
+				if p != base && (skipDirs[d.Name()] || isVirtualenv(p) || excluded(o.Exclude, rel)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !strings.HasSuffix(d.Name(), ".py") || !d.Type().IsRegular() || excluded(o.Exclude, rel) {
+				return nil
+			}
+			if seen++; seen > maxPyFiles {
+				r.warn("load-dotenv", where(top), fmt.Sprintf("more than %d Python files: the load_dotenv calls of the rest are not read", maxPyFiles))
+				return fs.SkipAll
+			}
+			data, err := readSmall(p, maxPyFileSize)
+			if err != nil {
+				return nil
+			}
+			if bytes.Contains(data, []byte("load_dotenv")) {
+				found, problems := envload.PythonCalls(rel, data)
+				for _, pr := range problems {
+					r.warn("load-dotenv", pr.At, pr.Msg)
+				}
+				calls = append(calls, found...)
+			}
+			if bytes.Contains(data, []byte("BaseSettings")) {
+				found, problems := envload.PydanticSettings(rel, data)
+				for _, pr := range problems {
+					r.warn("pydantic-settings", pr.At, pr.Msg)
+				}
+				for _, s := range found {
+					if slices.ContainsFunc(s.Fields, func(f envload.SettingsField) bool {
+						return slices.Contains(urlVars, strings.ToUpper(f.Name))
+					}) {
+						classes = append(classes, s)
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return runs, files
+		}
+	}
+	if len(calls) == 0 && len(classes) == 0 {
+		return runs, files
+	}
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.Path] = true
+	}
+	named := func(start, name, code, at, who string) {
+		p := path.Clean(path.Join(start, name))
+		if !path.IsAbs(name) && p != ".." && !strings.HasPrefix(p, "../") {
+			files = r.addNamedFile(o, files, listed, p, code, at, who+" names "+output.Escape(name))
+		}
+	}
+	// The calls and classes replace what the manifest made dbguard assume.
+	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}}
+	var out []run
+	for _, c := range calls {
+		if modes := c.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
+			continue
+		}
+		start := pyStart(c.File, manifests)
+		replaced["python-dotenv"][start] = true
+		if !c.Upward {
+			named(start, c.Name, "load-dotenv", c.At(), "load_dotenv")
+		}
+		out = append(out, run{loader: c.Loader(), dir: start, caller: c.Dir(), inUse: true,
+			why: "python-dotenv: the call read from the code"})
+	}
+	for _, s := range classes {
+		if modes := s.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
+			continue
+		}
+		start := pyStart(s.File, manifests)
+		replaced["pydantic-settings"][start] = true
+		for _, name := range s.EnvFiles {
+			named(start, name, "pydantic-settings", fmt.Sprintf("%s:%d", output.Escape(s.File), s.Line), "class "+s.Class)
+		}
+		out = append(out, run{loader: s.Loader(), dir: start, caller: start, inUse: true,
+			why: "pydantic-settings: model_config read from the code"})
+	}
+	kept := runs[:0:0]
+	for _, rn := range runs {
+		if by := replaced[rn.loader.Name]; by != nil && rn.inUse {
+			if _, from := detectedFrom(rn.dir, manifests); by[from] {
+				continue
+			}
+		}
+		kept = append(kept, rn)
+	}
+	return append(kept, out...), files
+}
+
+// readSmall reads a file of at most limit bytes in one read of its size
+// (the code of a large project is thousands of files: each read call
+// counts).
+func readSmall(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > limit {
+		return nil, errTooLarge
+	}
+	buf := make([]byte, st.Size())
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// pyStart is the folder a Python file's app is started from: the nearest
+// folder at or above it with a manifest naming python-dotenv or
+// pydantic-settings, else the root.
+func pyStart(file string, manifests map[string][]string) string {
+	for d := path.Dir(file); ; d = path.Dir(d) {
+		if slices.Contains(manifests[d], "python-dotenv") || slices.Contains(manifests[d], "pydantic-settings") {
+			return d
+		}
+		if d == "." || d == "/" {
+			return "."
+		}
+	}
+}
+
+// detectedFrom is detectedFor's folder as a path ("." for the root).
+func detectedFrom(dir string, manifests map[string][]string) ([]string, string) {
+	for d := dir; ; d = path.Dir(d) {
+		if names, ok := manifests[d]; ok {
+			return names, d
+		}
+		if d == "." || d == "/" {
+			return nil, ""
+		}
+	}
+}

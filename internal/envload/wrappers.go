@@ -1,0 +1,246 @@
+package envload
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Loader is the script as a loader: its files, read with its tool's
+// parser and precedence, from the script's folder.
+//
+//   - dotenv-cli 11: each -e file with dotenv.config in order, so the
+//     first file wins and the environment beats them all (-o: the last
+//     file wins, over the environment too); then dotenv-expand 12 over the
+//     whole process environment; -v NAME=value over everything.
+//   - dotenvx run: each -f file in order, expanded against the
+//     environment and the files before it; the first file wins and the
+//     environment beats them (--overload: the last wins, over the
+//     environment); $(...) runs a command (dbguard never does: the value
+//     is unknowable); -e NAME=value over everything.
+//   - node --env-file: the files in order, the later winning, the
+//     environment beating them all, no expansion (Node's own parser); then
+//     each process.loadEnvFile call of the entry file, setting only what
+//     is still unset.
+//   - uv run --env-file (from uv's source, uv cannot be installed here):
+//     the later file wins, the environment beats them all; dotenvy's
+//     syntax, modelled with godotenv's (both expand $VAR as they parse).
+//
+// A file that is not there is read as nothing: node and uv then refuse
+// to start, dotenv-cli and dotenvx go on without it; either way it
+// connects nowhere.
+func (s *Script) Loader() *Loader {
+	var paths []string
+	for _, f := range s.Files {
+		paths = append(paths, f.Path)
+	}
+	l := &Loader{Name: s.Label(), Call: s.At() + ": npm run " + s.Name, Application: true,
+		Files: func(string) []string { return paths }}
+	switch s.Tool {
+	case "dotenv-cli":
+		l.dialect, l.setenv, l.read = dialectDotenv, setNode, s.readDotenvCLI
+	case "dotenvx":
+		l.dialect, l.setenv, l.read, l.commands = dialectDotenv, setNode, s.readDotenvx, true
+	case "node":
+		l.dialect, l.setenv, l.read = dialectNode, setNode, s.readNode
+	case "uv":
+		l.dialect, l.setenv, l.read = dialectGodotenv, setGo, s.readUV
+	default:
+		panic(fmt.Sprintf("envload: script tool %q", s.Tool))
+	}
+	if len(s.Vars) == 0 {
+		// Plain files: what decides the reading is the files in
+		// ascending precedence (see Input.plainSignature), so a script
+		// shares the reading of a loader that ranks its files alike.
+		asc := s.ascending()
+		l.ascending, l.overrides, l.rooted = func(string) []string { return asc }, s.Override, true
+	}
+	return l
+}
+
+// ascending are the script's files from the lowest precedence to the
+// highest.
+func (s *Script) ascending() []string {
+	var options, loads []string
+	for _, f := range s.Files {
+		if f.LoadEnvFile {
+			loads = append(loads, f.Path)
+		} else {
+			options = append(options, f.Path)
+		}
+	}
+	switch {
+	case s.Tool == "node":
+		// The options' files (the later winning) beat the loadEnvFile
+		// calls (the first winning).
+		return append(reversed(loads), options...)
+	case s.Tool == "uv" || s.Override:
+		return options
+	default:
+		return reversed(options) // the first file wins
+	}
+}
+
+// view is what the process holds so far: the environment and what
+// loading set.
+func (c *readCtx) view() map[string]string {
+	m := make(map[string]string, len(c.in.Environ)+len(c.r.Vars))
+	for k, v := range c.in.Environ {
+		m[k] = v
+	}
+	for k, v := range c.r.Vars {
+		m[k] = v.Value
+	}
+	return m
+}
+
+func (s *Script) readDotenvCLI(c *readCtx) {
+	var order []string
+	for _, f := range s.Files {
+		defs, ok := c.fileAt(f.Path)
+		if !ok {
+			continue
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			_, inEnv := c.env(k)
+			_, set := c.r.Vars[k]
+			if !s.Override && (inEnv || set) {
+				continue
+			}
+			if !set && !inEnv {
+				order = append(order, k)
+			}
+			c.set(by[k], by[k].Value)
+		}
+	}
+	if !s.NoExpand {
+		// dotenvExpand({parsed: process.env}): every variable of the
+		// process, in its order (the environment's, then the files').
+		all := c.view()
+		keys := slices.Sorted(func(yield func(string) bool) {
+			for k := range c.in.Environ {
+				if !yield(k) {
+					return
+				}
+			}
+		})
+		keys = append(keys, order...)
+		if k := expandV12(keys, all, all, false, false); k != "" {
+			c.r.Err = &ParseError{Loader: c.l.Name, File: s.Manifest, Line: s.Line, Key: nameOnly(k), Msg: "dotenv-cli never finishes expanding this variable (it refers to itself): the script hangs at start"}
+			return
+		}
+		for _, k := range keys {
+			if v, ok := c.r.Vars[k]; ok {
+				if v.Value != all[k] {
+					c.set(v.Def, all[k])
+				}
+			} else if all[k] != c.in.Environ[k] {
+				c.r.Vars[k] = Value{Value: all[k]} // an environment value it expanded
+			}
+		}
+	}
+	s.setVars(c)
+}
+
+// setVars sets the command line's NAME=value pairs over everything.
+func (s *Script) setVars(c *readCtx) {
+	for i := range s.Vars {
+		c.set(&s.Vars[i], s.Vars[i].Value)
+	}
+}
+
+func (s *Script) readDotenvx(c *readCtx) {
+	for _, f := range s.Files {
+		defs, ok := c.fileAt(f.Path)
+		if !ok || c.r.Err != nil {
+			continue
+		}
+		keys, by := lastWins(defs)
+		parsed := make(map[string]string, len(keys))
+		for _, k := range keys {
+			parsed[k] = by[k].Value
+		}
+		env := c.view()
+		if s.Override {
+			for _, k := range keys {
+				delete(env, k)
+			}
+		}
+		if k := expandV12(keys, parsed, env, false, false); k != "" {
+			d := by[k]
+			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenvx never finishes expanding this value (it refers to itself)"}
+			return
+		}
+		for _, k := range keys {
+			_, inEnv := c.env(k)
+			_, set := c.r.Vars[k]
+			if !s.Override && (inEnv || set) {
+				continue
+			}
+			c.set(by[k], parsed[k])
+		}
+	}
+	s.setVars(c)
+}
+
+func (s *Script) readNode(c *readCtx) {
+	var options []string
+	var loads []ScriptFile
+	for _, f := range s.Files {
+		if f.LoadEnvFile {
+			loads = append(loads, f)
+		} else {
+			options = append(options, f.Path)
+		}
+	}
+	keys, by := c.mergedAt(options)
+	for _, k := range keys {
+		if _, inEnv := c.env(k); !inEnv {
+			c.set(by[k], by[k].Value)
+		}
+	}
+	for _, f := range loads {
+		defs, ok := c.fileAt(f.Path)
+		if !ok {
+			continue
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			_, inEnv := c.env(k)
+			if _, set := c.r.Vars[k]; !inEnv && !set {
+				c.set(by[k], by[k].Value)
+			}
+		}
+	}
+}
+
+func (s *Script) readUV(c *readCtx) {
+	var paths []string
+	for _, f := range s.Files {
+		paths = append(paths, f.Path)
+	}
+	keys, by := c.mergedAt(paths)
+	for _, k := range keys {
+		if _, inEnv := c.env(k); !inEnv {
+			c.set(by[k], by[k].Value)
+		}
+	}
+}
+
+// mergedAt is merged for paths relative to the root: the files in order,
+// the later winning.
+func (c *readCtx) mergedAt(paths []string) ([]string, map[string]*Def) {
+	var keys []string
+	byKey := map[string]*Def{}
+	for _, p := range paths {
+		defs, _ := c.fileAt(p)
+		for i := range defs {
+			d := &defs[i]
+			if _, seen := byKey[d.Key]; !seen {
+				keys = append(keys, d.Key)
+			}
+			byKey[d.Key] = d
+		}
+	}
+	return keys, byKey
+}
