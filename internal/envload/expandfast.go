@@ -196,7 +196,16 @@ func (n *nameMemo) get(k memoKey, val string) (*memoEntry, bool) {
 	return e, true
 }
 
-func (n *nameMemo) put(k memoKey, e *memoEntry) { n.entries[b2i(k.nextWord)][b2i(k.edge)] = e }
+// put stores an expansion for its context and for the contexts it also
+// holds in: one computed where a word follows, or at the edge, passed
+// checks the others do not make, and came out the same.
+func (n *nameMemo) put(k memoKey, e *memoEntry) {
+	for nw := 0; nw <= b2i(k.nextWord); nw++ {
+		for edge := 0; edge <= b2i(k.edge); edge++ {
+			n.entries[nw][edge] = e
+		}
+	}
+}
 
 // changed drops every expansion of name, and those built on them.
 func (m *memo) changed(name string) {
