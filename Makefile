@@ -4,7 +4,7 @@ SHELL    := /bin/bash
 FUZZTIME ?= 100000x
 BIN      := bin/dbguard
 
-.PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook bench-plan bench-memory conformance release-snapshot clean
+.PHONY: build test vet fuzz demo bench bench-migrate bench-ledger bench-schema bench-hook bench-plan bench-memory bench-env conformance release-snapshot clean
 
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
@@ -68,6 +68,8 @@ bench-plan:
 	RUNS=$(RUNS) ./bench/bench.sh plan plan135
 bench-memory:
 	RUNS=$(RUNS) ./bench/bench.sh memory
+bench-env:
+	RUNS=$(RUNS) ./bench/bench.sh env chain
 
 # The release, tried locally: goreleaser release --snapshot on a tagged
 # copy of the working tree (cmd/dbguard/goreleaser_test.go). Not part of
