@@ -1,6 +1,7 @@
 package envload
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -23,15 +24,21 @@ import (
 
 // expandBudget is what expanding one reading's values may cost: the bytes
 // the fast paths and the Python and Go loaders produce (all of which a
-// loader holds), at most 16 MiB and 16 times the bytes of its files, and
-// the bytes the ports scan while they rewrite a text (transient), at most
-// twice maxExpandWork, so that a value the ports find looping always gets
-// that verdict first, and 16 times the files. A real loader on a file past
-// it runs for minutes or out of memory: a 1 MiB chain of variables each
-// adding to the one before expands to about a gigabyte.
+// loader holds), at most budgetBase and budgetPerByte times the bytes of
+// its files, and the bytes the ports scan while they rewrite a text
+// (transient), at most twice maxExpandWork, so that a value the ports find
+// looping always gets that verdict first, and 16 times the files. A real
+// loader on a file past it runs for minutes or out of memory: a 1 MiB
+// chain of variables each adding to the one before expands to about a
+// gigabyte. Real env files produce a few kilobytes.
 func expandBudget(input int) *budget {
-	return &budget{left: 16<<20 + 16*input, work: 2*maxExpandWork + 16*input}
+	return &budget{left: budgetBase + budgetPerByte*input, work: 2*maxExpandWork + 16*input}
 }
+
+const (
+	budgetBase    = 4 << 20
+	budgetPerByte = 8
+)
 
 // budget counts down what an expansion may still cost.
 type budget struct{ left, work int }
@@ -62,7 +69,7 @@ func (b *budget) over() bool { return b != nil && (b.left < 0 || b.work < 0) }
 // overBudgetMsg says why a reading stops at the line where the budget ran
 // out. It names no value.
 func overBudgetMsg(loader string) string {
-	return "expanding the variables up to this line costs more than 16 MiB plus 16 times the file's size (each reference copies a value that itself grew): " + loader + " would run for minutes or out of memory, so dbguard stops here"
+	return fmt.Sprintf("expanding the variables up to this line costs more than dbguard's budget (%d MiB and %d times the file's size; each reference copies a value that itself grew): %s would run for minutes or out of memory, so dbguard stops here", budgetBase>>20, budgetPerByte, loader)
 }
 
 // piece is a literal run of text or a reference to a variable.

@@ -170,7 +170,7 @@ func agree(t *testing.T, show func() string, keys []string, parsed, env map[stri
 			if got != want || !maps.Equal(p1, p2) || !maps.Equal(e1, e2) {
 				t.Fatalf("%s: v1000=%v: fast stops at %q with %q, the port at %q with %q", show(), mode.v1000, got, p1, want, p2)
 			}
-			if b.left < 16<<20+16*100 {
+			if b.left < budgetBase+budgetPerByte*100 {
 				*fastUsed++
 			}
 		}
