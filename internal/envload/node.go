@@ -245,9 +245,11 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 	return "", false
 }
 
-// maxExpansions and maxExpandedLen bound the work on one value: past
-// them the real loader is looping for ever, or until memory runs out. (A
-// chain of a thousand references the real one follows for half a minute.)
+// maxExpansions and maxExpandedLen bound the ports' work on one value:
+// past them the real loader is looping for ever, or until memory runs out.
+// (A chain of a thousand references the real one follows for half a
+// minute.) The fast paths need no such bound (each variable is expanded
+// once); what a whole reading may cost is expandBudget.
 const (
 	maxExpansions  = 20000
 	maxExpandedLen = 1 << 20
