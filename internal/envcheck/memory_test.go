@@ -212,10 +212,10 @@ func TestAttackEnvExpansionBudget(t *testing.T) {
 		t.Errorf("hint = %q", hint)
 	}
 	t.Logf("%d bytes: %v; %d bytes allocated (%.0fx)", size, err, total, float64(total)/float64(size))
-	// What one reading may produce (4 MiB and 8x) and scan (128 MiB and
+	// What one reading may produce (8 MiB and 8x) and scan (128 MiB and
 	// 16x, transient), for the few loaders that read the file before the
 	// one in use stops.
-	if limit := uint64(8 * (4<<20 + 8*size)); total > limit {
+	if limit := uint64(8 * (8<<20 + 8*size)); total > limit {
 		t.Errorf("allocated %d bytes, want at most %d", total, limit)
 	}
 }

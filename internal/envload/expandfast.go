@@ -36,7 +36,7 @@ func expandBudget(input int) *budget {
 }
 
 const (
-	budgetBase    = 4 << 20
+	budgetBase    = 8 << 20
 	budgetPerByte = 8
 )
 
@@ -254,6 +254,23 @@ func (f *v12Fast) get(k string) string {
 	return f.running[k]
 }
 
+// seed records key's expansion where later references to it look it up:
+// dotenv-expand 1000 looks a key up by its raw value (processEnv), which
+// expands to what the top of the run just produced for it (at the edge,
+// where no word follows: the strictest context but one). So a chain of
+// values each adding to the one before is held once, not twice.
+func (f *v12Fast) seed(key, raw, text string) {
+	if f.get(key) == raw {
+		f.memo.of(key).put(memoKey{key, false, true}, &memoEntry{val: raw, text: text})
+	}
+}
+
+// plainText reports whether s holds nothing a rewriting reads: no '$' and
+// no backslash (which escapes a '$' after it).
+func plainText(s string) bool {
+	return strings.IndexByte(s, '$') < 0 && strings.IndexByte(s, '\\') < 0
+}
+
 // expand is expandValueV12(value) for key when it returns fastOK. A
 // reference back to key itself is the port's: its text is the first the
 // rewriting has seen.
@@ -307,7 +324,8 @@ func (f *v12Fast) ref(p piece, nextWord, edge bool, by string) (string, int, fai
 		return "", 0, fastNo // a cycle: the "seen" tests decide
 	}
 	val := f.get(p.name)
-	if !f.budget.spend(len(val)) { // the search below, and the copy
+	plain := plainText(val)
+	if !plain && !f.budget.spend(len(val)) { // the search below, and the copy
 		return "", 0, fastOver
 	}
 	if f.v1000 && val != p.text && strings.Contains(val, p.text) {
@@ -329,6 +347,9 @@ func (f *v12Fast) ref(p piece, nextWord, edge bool, by string) (string, int, fai
 		// what it stops with (the value as a replacement pattern, or the
 		// default when the value is a text it has seen) is the port's.
 		return "", 0, fastNo
+	}
+	if plain {
+		return val, 1, fastOK // nothing in it to expand: itself, not a copy
 	}
 	k := memoKey{p.name, nextWord, edge}
 	if e, ok := n.get(k, val); ok {
@@ -433,6 +454,9 @@ func (f *nextFast) ref(name, by string) (string, int, fail) {
 	val := f.get(name)
 	if by != "" {
 		n.users = append(n.users, by)
+	}
+	if plainText(val) {
+		return val, 1, fastOK // the value itself, not a copy
 	}
 	k := memoKey{name: name}
 	if e, ok := n.get(k, val); ok {

@@ -213,14 +213,14 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 	}
 	fast := &v12Fast{processEnv: processEnv, running: running, v1000: v1000, budget: b}
 	for _, k := range keys {
-		v := parsed[k]
+		v, seeded := parsed[k], false
 		if pv := processEnv[k]; pv != "" && pv != v {
 			v = pv
 		} else {
 			x, why := fast.expand(k, v)
 			switch why {
 			case fastOK:
-				v = x
+				v, seeded = x, true
 			case fastOver:
 				return k, true
 			default:
@@ -233,6 +233,9 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 		v = strings.ReplaceAll(v, `\$`, "$")
 		if old, had := running[k]; !had || old != v {
 			fast.memo.changed(k)
+		}
+		if seeded && !runningIsParsed {
+			fast.seed(k, parsed[k], v)
 		}
 		parsed[k] = v
 		if !runningIsParsed {
