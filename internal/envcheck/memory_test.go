@@ -219,3 +219,24 @@ func TestAttackEnvExpansionBudget(t *testing.T) {
 		t.Errorf("allocated %d bytes, want at most %d", total, limit)
 	}
 }
+
+// TestGrowingChainWithinBudget: 2,500 variables each one longer than the
+// one before (60 KB, 3 MB once expanded) is a file the real loaders
+// finish: every loader reads it, none runs out of budget.
+func TestGrowingChainWithinBudget(t *testing.T) {
+	root, _ := chainTree(2500, true)(t)
+	r, err := Resolve(context.Background(), OptionsFor(config.Default(root), "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range r.Warnings {
+		if strings.Contains(w.Message, "budget") || w.Code == "loader-error" {
+			t.Errorf("warning %s at %s: %s", w.Code, w.Location, w.Message)
+		}
+	}
+	for _, lr := range r.Readings {
+		if lr.Err != nil {
+			t.Errorf("%s: %v", lr.Label(), lr.Err)
+		}
+	}
+}
