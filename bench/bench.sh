@@ -22,6 +22,13 @@
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
 #            pending that alter its tables (so each is traced): migrate plan,
 #            its sandbox server included, vs migrate up of the same 135 files
+#   chain    one .env whose variables each name the one before (${V}), the
+#            URL at the end: 2,500 variables (56 KB) and 45,500 (1 MiB), and
+#            1 MiB of variables that each also grow by a character (dbguard
+#            stops at its expansion budget): dbguard env vs python-dotenv's
+#            load_dotenv (which interpolates), Node's dotenv.parse (which does
+#            not; npm install dotenv@16), and dbguard at CHAIN_BASE (before
+#            issue 26) on the 2,500
 #   memory   peak RSS of dbguard env and the hook (all files staged) on ten 1 MB
 #            env files with an unclosed quote, and on 3,000 env files of 6 KB,
 #            vs dbguard at MEMORY_BASE (before issue 19's fix) and Node's
@@ -32,7 +39,7 @@ set -euo pipefail
 
 runs=${RUNS:-7}
 sections=("$@")
-[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env services plan plan135 memory)
+[ ${#sections[@]} -gt 0 ] || sections=(migrate ledger schema hook env chain services plan plan135 memory)
 here=$(cd "$(dirname "$0")/.." && pwd)
 measure="$here/bench/measure.py"
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -283,6 +290,66 @@ bench_services() {
     run_into peer_ms peer_kb find "$p" -name '.env*'
   done
   row "env at the root of 50 services" "find -name '.env*'"
+}
+
+# A chain of ${V} references in one .env (issue 26): each variable names
+# the one before, DATABASE_URL the last. dbguard expands it as dotenv-expand,
+# Vite, Next, python-dotenv, godotenv and compose would; python-dotenv's
+# load_dotenv interpolates it once; Node's dotenv.parse only parses.
+bench_chain() {
+  local base=${CHAIN_BASE:-49fdc8f}
+  say "chain: building dbguard at $base..."
+  mkdir -p "$work/cbase"
+  git -C "$here" archive "$base" | tar -x -C "$work/cbase"
+  (cd "$work/cbase" && go build -o "$work/dbguard-cbase" ./cmd/dbguard)
+  local node_ok= py_ok=
+  if command -v npm >/dev/null && npm install --silent --prefix "$work/node" dotenv@16 >/dev/null 2>&1; then node_ok=1; fi
+  if python3 -c 'import dotenv' 2>/dev/null; then py_ok=1; fi
+  python3 - "$work/chain" <<'PY'
+import os, sys
+root = sys.argv[1]
+for name, n, grow in (("c2500", 2500, ""), ("c1m", 45500, ""), ("g1m", 43600, "x")):
+    os.makedirs(root + "/" + name)
+    lines = ["VAR_00000=s3cret"] + ["VAR_%05d=${VAR_%05d}%s" % (i, i - 1, grow) for i in range(1, n)]
+    lines.append("DATABASE_URL=postgres://app:${VAR_%05d}@db.internal:5432/app" % (n - 1))
+    open(root + "/" + name + "/.env", "w").write("\n".join(lines) + "\n")
+PY
+  local t what
+  for t in c2500 c1m g1m; do
+    (cd "$work/chain/$t" && git init -q .)
+    case $t in
+      c2500) what='a 56 KB .env, a 2,500-variable ${V} chain' ;;
+      c1m) what='a 1 MiB .env, a 45,500-variable ${V} chain' ;;
+      g1m) what='a 1 MiB .env, 43,600 variables each one longer (stops at the budget)' ;;
+    esac
+    local env_ms=() env_kb=() py_ms=() py_kb=() node_ms=() node_kb=() b_ms=() b_kb=()
+    for r in $(seq 1 "$runs"); do
+      run_into env_ms env_kb --cwd "$work/chain/$t" "$dbguard" env
+      if [ -n "$py_ok" ] && [ "$t" != g1m ]; then # g1m: python-dotenv builds its gigabyte
+        run_into py_ms py_kb --cwd "$work/chain/$t" python3 -c 'import dotenv; dotenv.load_dotenv(".env")'
+      fi
+      if [ -n "$node_ok" ]; then
+        run_into node_ms node_kb --cwd "$work/chain/$t" env NODE_PATH="$work/node/node_modules" node -e \
+          'require("dotenv").parse(require("fs").readFileSync(".env"))'
+      fi
+      if [ "$t" = c2500 ]; then # the others took the old dbguard minutes
+        run_into b_ms b_kb --cwd "$work/chain/$t" "$work/dbguard-cbase" env
+      fi
+    done
+    dg_ms=("${env_ms[@]}") dg_kb=("${env_kb[@]}") peer_ms=() peer_kb=()
+    if [ ${#py_ms[@]} -gt 0 ]; then
+      peer_ms=("${py_ms[@]}") peer_kb=("${py_kb[@]}"); row "env, $what" "python-dotenv load_dotenv"
+    fi
+    if [ ${#node_ms[@]} -gt 0 ]; then
+      peer_ms=("${node_ms[@]}") peer_kb=("${node_kb[@]}"); row "env, $what" "node dotenv.parse (no expansion)"
+    fi
+    if [ ${#b_ms[@]} -gt 0 ]; then
+      peer_ms=("${b_ms[@]}") peer_kb=("${b_kb[@]}"); row "env, $what" "dbguard $base env"
+    fi
+    if [ ${#py_ms[@]} -eq 0 ] && [ ${#node_ms[@]} -eq 0 ] && [ ${#b_ms[@]} -eq 0 ]; then
+      peer_ms=() peer_kb=(); row "env, $what" ""
+    fi
+  done
 }
 
 # migrate plan on 300 pending migrations of an empty database: a shadow

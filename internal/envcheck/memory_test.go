@@ -2,14 +2,17 @@ package envcheck
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envload"
 )
 
 // The two shapes of issue 19's memory report: ten env files of 1 MB, each
@@ -62,6 +65,30 @@ func manyFilesTree(tb testing.TB) (string, int64) {
 		total += int64(b.Len())
 	}
 	return root, total
+}
+
+// chainTree is issue 26's chain: one .env of n variables, each ${the one
+// before} (with grow, each also adding a character), and DATABASE_URL
+// taking the last as its password.
+func chainTree(n int, grow bool) func(testing.TB) (string, int64) {
+	return func(tb testing.TB) (string, int64) {
+		tb.Helper()
+		root := tb.TempDir()
+		var b strings.Builder
+		b.WriteString("VAR_00000=s3cret\n")
+		suffix := ""
+		if grow {
+			suffix = "x"
+		}
+		for i := 1; i < n; i++ {
+			fmt.Fprintf(&b, "VAR_%05d=${VAR_%05d}%s\n", i, i-1, suffix)
+		}
+		fmt.Fprintf(&b, "DATABASE_URL=postgres://app:${VAR_%05d}@db.internal:5432/app\n", n-1)
+		if err := os.WriteFile(filepath.Join(root, ".env"), []byte(b.String()), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return root, int64(b.Len())
+	}
 }
 
 func resolveTree(tb testing.TB, root string) {
@@ -118,13 +145,26 @@ func retained(tb testing.TB, root string) (held, total uint64) {
 const (
 	maxHeldFactor  = 2
 	maxAllocFactor = 60
+	// maxAllocFactorTiny is for files of nothing but short variables
+	// (VAR_00001=${VAR_00000}): each loader's maps and definitions cost
+	// about the same per variable whatever its size.
+	maxAllocFactorTiny = 400
 )
 
 func TestAttackEnvMemoryBoundedByInput(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		tree func(testing.TB) (string, int64)
-	}{{"ten 1 MB files with unclosed quotes", unclosedQuoteTree}, {"3,000 files of 6 KB", manyFilesTree}} {
+		name       string
+		tree       func(testing.TB) (string, int64)
+		allocLimit int
+	}{{"ten 1 MB files with unclosed quotes", unclosedQuoteTree, maxAllocFactor}, {"3,000 files of 6 KB", manyFilesTree, maxAllocFactor},
+		// Issue 26: expansion rewrote a value's whole text once per
+		// reference (2,500 variables: 2.4 s and 5,873x the input
+		// allocated; 45,500, about a MiB, minutes). Now each variable
+		// is expanded once; what is left is what every loader's maps
+		// and definitions cost per variable, and these variables are
+		// 23 bytes each (about 250x).
+		{"a chain of 2,500 variables", chainTree(2500, false), maxAllocFactorTiny},
+		{"a chain of 45,500 variables (1 MiB)", chainTree(45500, false), maxAllocFactorTiny}} {
 		t.Run(tc.name, func(t *testing.T) {
 			root, size := tc.tree(t)
 			held, total := retained(t, root)
@@ -132,9 +172,71 @@ func TestAttackEnvMemoryBoundedByInput(t *testing.T) {
 			if held > uint64(size)*maxHeldFactor {
 				t.Errorf("the report of %d bytes of env files holds %d bytes (%.1fx), want at most %dx", size, held, float64(held)/float64(size), maxHeldFactor)
 			}
-			if total > uint64(size)*maxAllocFactor {
-				t.Errorf("resolving %d bytes of env files allocated %d bytes (%.0fx), want at most %dx", size, total, float64(total)/float64(size), maxAllocFactor)
+			if total > uint64(size)*uint64(tc.allocLimit) {
+				t.Errorf("resolving %d bytes of env files allocated %d bytes (%.0fx), want at most %dx", size, total, float64(total)/float64(size), tc.allocLimit)
 			}
 		})
+	}
+}
+
+// TestAttackEnvExpansionBudget: a file of just under 1 MiB whose
+// variables each add a character to the one before expands to about a
+// gigabyte in every expanding loader (and took the ports minutes per
+// value). Each reading stops where its budget runs out, naming the line,
+// and a loader in use makes that an error.
+func TestAttackEnvExpansionBudget(t *testing.T) {
+	root, size := chainTree(43600, true)(t)
+	cfg := config.Default(root)
+	cfg.Env.Loaders = []config.LoaderRun{{Loader: "python-dotenv", Dir: "."}}
+	done := make(chan error, 1)
+	var total uint64
+	go func() {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := Resolve(context.Background(), OptionsFor(cfg, "", nil))
+		runtime.ReadMemStats(&after)
+		total = after.TotalAlloc - before.TotalAlloc
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatal("resolving a 1 MiB chain of growing variables took over 2 minutes")
+	}
+	var pe *envload.ParseError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "more than dbguard's budget") || pe.Line < 2 || pe.Line > 43600 {
+		t.Fatalf("err = %v, want the expansion budget's error at a line of .env", err)
+	}
+	if hint := pe.Hint(); !strings.Contains(hint, "then run: dbguard env") || !strings.Contains(hint, fmt.Sprintf("line %d of .env", pe.Line)) {
+		t.Errorf("hint = %q", hint)
+	}
+	t.Logf("%d bytes: %v; %d bytes allocated (%.0fx)", size, err, total, float64(total)/float64(size))
+	// What one reading may produce (8 MiB and 8x) and scan (128 MiB and
+	// 16x, transient), for the few loaders that read the file before the
+	// one in use stops.
+	if limit := uint64(8 * (8<<20 + 8*size)); total > limit {
+		t.Errorf("allocated %d bytes, want at most %d", total, limit)
+	}
+}
+
+// TestGrowingChainWithinBudget: 2,500 variables each one longer than the
+// one before (60 KB, 3 MB once expanded) is a file the real loaders
+// finish: every loader reads it, none runs out of budget.
+func TestGrowingChainWithinBudget(t *testing.T) {
+	root, _ := chainTree(2500, true)(t)
+	r, err := Resolve(context.Background(), OptionsFor(config.Default(root), "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range r.Warnings {
+		if strings.Contains(w.Message, "budget") || w.Code == "loader-error" {
+			t.Errorf("warning %s at %s: %s", w.Code, w.Location, w.Message)
+		}
+	}
+	for _, lr := range r.Readings {
+		if lr.Err != nil {
+			t.Errorf("%s: %v", lr.Label(), lr.Err)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,6 +162,7 @@ type ParseError struct {
 	Line   int
 	Key    string // the variable being read, when its name is valid
 	Msg    string
+	hint   string // the next step, when not fixing the line's syntax
 }
 
 func (e *ParseError) Error() string {
@@ -173,6 +175,9 @@ func (e *ParseError) Error() string {
 
 // Hint names the next step.
 func (e *ParseError) Hint() string {
+	if e.hint != "" {
+		return e.hint
+	}
 	return fmt.Sprintf("fix line %d of %s (KEY=value; quote values with spaces, '#' or '$'), then run: dbguard env", e.Line, e.File)
 }
 
@@ -380,8 +385,9 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 		return r
 	}
 	r.Vars = map[string]Value{}
-	l.read(&readCtx{in: in, r: r, l: l})
-	in.prune(r)
+	c := &readCtx{in: in, r: r, l: l}
+	l.read(c)
+	in.prune(r, c.others)
 	if sig != nil {
 		if in.memo == nil {
 			in.memo = map[string]*Reading{}
@@ -406,26 +412,55 @@ func (in *Input) keeps(k string) bool {
 }
 
 // prune leaves in a finished reading only what the caller looks at (see
-// Input.Keep): the kept variables, and those their values refer to. The
-// definitions they point at are copied, so that the file's other
-// definitions are not held through them.
-func (in *Input) prune(r *Reading) {
+// Input.Keep): the kept variables, and those their values refer to (the
+// report names where each came from). The definitions they point at are
+// copied, so that the file's other definitions are not held through them.
+// others are the variables set that are not kept (see readCtx.set), the
+// last setting of each winning.
+func (in *Input) prune(r *Reading, others []Value) {
 	if in.Keep == nil {
 		return
 	}
 	vars := map[string]Value{}
+	var other map[string]Value // the referenced ones among others
+	lookup := func(k string) (Value, bool) {
+		if v, ok := r.Vars[k]; ok {
+			return v, true
+		}
+		if other == nil {
+			want := map[string]bool{}
+			for k, v := range r.Vars {
+				if in.keeps(k) {
+					for _, ref := range refs(v.Def.valueOr(v.Value)) {
+						want[ref] = true
+					}
+				}
+			}
+			other = map[string]Value{}
+			for i := len(others) - 1; i >= 0 && len(other) < len(want); i-- {
+				if k := others[i].Def.Key; want[k] {
+					if _, seen := other[k]; !seen {
+						other[k] = others[i]
+					}
+				}
+			}
+		}
+		v, ok := other[k]
+		return v, ok
+	}
 	var add func(k string, depth int)
 	add = func(k string, depth int) {
-		v, ok := r.Vars[k]
+		v, ok := lookup(k)
 		if _, done := vars[k]; !ok || done {
 			return
 		}
 		if v.Def != nil {
-			d := *v.Def
+			d := v.Def.detached()
 			v.Def = &d
 		}
+		v.Value = strings.Clone(v.Value)
 		v.Refs = refs(v.Def.valueOr(v.Value))
-		vars[k] = v
+		vars[strings.Clone(k)] = v
 		if depth == 0 {
 			for _, ref := range v.Refs {
 				add(ref, 1)
@@ -438,6 +473,15 @@ func (in *Input) prune(r *Reading) {
 		}
 	}
 	r.Vars = vars
+}
+
+// detached is a copy of the definition that shares no memory with the
+// file it was parsed from: a key or value is a slice of the parser's text,
+// and one kept definition would otherwise hold the whole file.
+func (d *Def) detached() Def {
+	cp := *d
+	cp.Key, cp.Value = strings.Clone(d.Key), strings.Clone(d.Value)
+	return cp
 }
 
 // valueOr is the definition's text, or v when there is no definition.
@@ -564,6 +608,18 @@ type readCtx struct {
 	in *Input
 	r  *Reading
 	l  *Loader
+	// others are the variables set that the caller does not keep (see
+	// Input.Keep), in the order they were set: kept in a slice rather
+	// than in Vars, a map, which cost more than anything else in reading
+	// a large file. prune picks out the ones kept variables refer to.
+	others []Value
+}
+
+// grow makes room in others for a file's n definitions at once.
+func (c *readCtx) grow(n int) {
+	if c.in.Keep != nil {
+		c.others = slices.Grow(c.others, n)
+	}
 }
 
 // file parses one file of the run folder (name relative to it) with the
@@ -580,18 +636,20 @@ func (c *readCtx) fileAt(rel string) ([]Def, bool) {
 		return nil, false
 	}
 	c.r.Files = append(c.r.Files, rel)
+	c.grow(len(p.defs))
 	if c.in.Keep == nil {
 		c.r.Skipped = append(c.r.Skipped, p.skip...)
 		c.r.Defs = append(c.r.Defs, p.defs...)
 	} else {
 		for _, sk := range p.skip {
 			if sk.Key != "" && c.in.keeps(sk.Key) {
+				sk.Key = strings.Clone(sk.Key)
 				c.r.Skipped = append(c.r.Skipped, sk)
 			}
 		}
 		for _, d := range p.defs {
 			if c.in.keeps(d.Key) {
-				c.r.Defs = append(c.r.Defs, d)
+				c.r.Defs = append(c.r.Defs, d.detached())
 			}
 		}
 	}
@@ -604,6 +662,26 @@ func (c *readCtx) fileAt(rel string) ([]Def, bool) {
 		}
 	}
 	return p.defs, true
+}
+
+// size is the bytes of a file the input has read (0 when it has not).
+func (c *readCtx) size(rel string) int { return len(c.in.raw[rel].data) }
+
+// budget is the expansion budget of the files read so far (see
+// expandBudget).
+func (c *readCtx) budget() *budget {
+	n := 0
+	for _, f := range c.r.Files {
+		n += c.size(f)
+	}
+	return expandBudget(n)
+}
+
+// overBudget is the error of a reading whose expansion ran out of budget
+// at definition d.
+func overBudget(loader string, d *Def) *ParseError {
+	return &ParseError{Loader: loader, File: d.File, Line: d.Line, Key: nameOnly(d.Key), Msg: overBudgetMsg(loader),
+		hint: fmt.Sprintf("line %d of %s ends a chain of references too long to expand: shorten the chain (or remove the variables no one reads), then run: dbguard env", d.Line, d.File)}
 }
 
 // set gives a variable its value from a definition, as the loader's way
@@ -629,11 +707,15 @@ func (c *readCtx) set(d *Def, value string) bool {
 	}
 	// Refs are filled in by prune when the caller keeps only some
 	// variables: most are never looked at.
-	var rs []string
-	if c.in.Keep == nil {
-		rs = refs(d.Value)
+	v := Value{Value: value, Def: d, Command: strings.Contains(d.Value, "$(") && c.l.commands}
+	if c.in.Keep != nil && !c.in.keeps(d.Key) {
+		c.others = append(c.others, v)
+		return true
 	}
-	c.r.Vars[d.Key] = Value{Value: value, Def: d, Refs: rs, Command: strings.Contains(d.Value, "$(") && c.l.commands}
+	if c.in.Keep == nil {
+		v.Refs = refs(d.Value)
+	}
+	c.r.Vars[d.Key] = v
 	return true
 }
 
@@ -683,7 +765,8 @@ func isWord(c byte) bool {
 // lastWins turns definitions into one per key, the last one winning, in
 // the order each key first appears (as a JavaScript object keeps them).
 func lastWins(defs []Def) (keys []string, byKey map[string]*Def) {
-	byKey = map[string]*Def{}
+	byKey = make(map[string]*Def, len(defs))
+	keys = make([]string, 0, len(defs))
 	for i := range defs {
 		d := &defs[i]
 		if _, seen := byKey[d.Key]; !seen {

@@ -23,6 +23,7 @@ func parseGodotenv(file string, data []byte) ([]Def, []Skip, error) {
 	out := map[string]string{}
 	var defs []Def
 	cutset := src
+	b := expandBudget(len(data))
 	for {
 		cutset = godotenvStatementStart(cutset)
 		if cutset == nil {
@@ -33,9 +34,12 @@ func parseGodotenv(file string, data []byte) ([]Def, []Skip, error) {
 		if err != nil {
 			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: keyAtLineStart(src, at, assignedName(firstLine(string(cutset)))), Msg: err.Error()}
 		}
-		value, quote, left, err := godotenvValue(left, out)
+		value, quote, left, err := godotenvValue(left, out, b)
 		if err != nil {
 			return defs, nil, &ParseError{File: file, Line: lines.of(at), Key: keyAtLineStart(src, at, key), Msg: err.Error()}
+		}
+		if b.over() {
+			return defs, nil, overBudget("godotenv", &Def{Key: key, File: file, Line: lines.of(at + keyOffset(cutset, key))})
 		}
 		out[key] = value
 		defs = append(defs, Def{Key: key, Value: value, File: file, Line: lines.of(at + keyOffset(cutset, key)), Quote: quote, Expanded: true})
@@ -158,7 +162,7 @@ var (
 	godotenvUnescape = regexp.MustCompile(`\\([^$])`)
 )
 
-func godotenvValue(src []byte, vars map[string]string) (string, byte, []byte, error) {
+func godotenvValue(src []byte, vars map[string]string, b *budget) (string, byte, []byte, error) {
 	if len(src) == 0 || src[0] != '"' && src[0] != '\'' {
 		end := bytes.IndexFunc(src, func(r rune) bool { return r == '\n' || r == '\r' })
 		if end == -1 {
@@ -178,7 +182,7 @@ func godotenvValue(src []byte, vars map[string]string) (string, byte, []byte, er
 				break
 			}
 		}
-		return godotenvExpand(strings.TrimFunc(string(line[:endOfVar]), goSpace), vars), 0, src[end:], nil
+		return godotenvExpand(strings.TrimFunc(string(line[:endOfVar]), goSpace), vars, b), 0, src[end:], nil
 	}
 	quote := src[0]
 	for i := 1; i < len(src); i++ {
@@ -188,7 +192,7 @@ func godotenvValue(src []byte, vars map[string]string) (string, byte, []byte, er
 		trim := func(r rune) bool { return r == rune(quote) }
 		value := string(bytes.TrimLeftFunc(bytes.TrimRightFunc(src[:i], trim), trim))
 		if quote == '"' {
-			value = godotenvExpand(godotenvEscapes(value), vars)
+			value = godotenvExpand(godotenvEscapes(value), vars, b)
 		}
 		return value, quote, src[i+1:], nil
 	}
@@ -208,7 +212,12 @@ func godotenvEscapes(s string) string {
 	return godotenvUnescape.ReplaceAllString(out, "$1")
 }
 
-func godotenvExpand(v string, m map[string]string) string {
+// Each replacement is charged to b (see expandBudget); past it they are
+// empty, and the caller reports the budget.
+func godotenvExpand(v string, m map[string]string, b *budget) string {
+	if strings.IndexByte(v, '$') < 0 {
+		return v
+	}
 	return godotenvVar.ReplaceAllStringFunc(v, func(s string) string {
 		sub := godotenvVar.FindStringSubmatch(s)
 		// sub[2] is the '$' itself, so "$(" is never passed over as the
@@ -217,6 +226,9 @@ func godotenvExpand(v string, m map[string]string) string {
 			return sub[0][1:]
 		}
 		if sub[4] != "" {
+			if !b.spend(len(m[sub[4]])) {
+				return ""
+			}
 			return m[sub[4]]
 		}
 		return s
@@ -251,6 +263,7 @@ func parseComposeInto(file string, data []byte, lookup func(string) (string, boo
 	lines := newLineIndex(src)
 	var defs []Def
 	cutset := src
+	b := expandBudget(len(data))
 	for {
 		cutset = composeStatementStart(cutset)
 		if cutset == "" {
@@ -276,9 +289,12 @@ func parseComposeInto(file string, data []byte, lookup func(string) (string, boo
 			cutset = left
 			continue
 		}
-		value, quote, rest, err := composeValue(left, out, lookup)
+		value, quote, rest, err := composeValue(left, out, lookup, b)
 		if err != nil {
 			return defs, bad(key, composeMessage(err))
+		}
+		if b.over() {
+			return defs, overBudget("docker compose", &Def{Key: key, File: file, Line: line})
 		}
 		out[key] = value
 		defs = append(defs, Def{Key: key, Value: value, File: file, Line: line, Quote: quote, Expanded: true})
@@ -336,13 +352,21 @@ loop:
 	return key, strings.TrimLeftFunc(src[offset:], goSpace), inherited, nil
 }
 
-func composeValue(src string, vars map[string]string, lookup func(string) (string, bool)) (string, byte, string, error) {
+func composeValue(src string, vars map[string]string, lookup func(string) (string, bool), b *budget) (string, byte, string, error) {
 	expand := func(v string) (string, error) {
+		if strings.IndexByte(v, '$') < 0 {
+			return v, nil
+		}
+		// Each value looked up is charged to b; past it they are empty
+		// and the caller reports the budget.
 		return template.SubstituteWithOptions(v, func(k string) (string, bool) {
-			if v, ok := lookup(k); ok {
-				return v, true
+			v, ok := lookup(k)
+			if !ok {
+				v, ok = vars[k]
 			}
-			v, ok := vars[k]
+			if !b.spend(len(v)) {
+				return "", ok
+			}
 			return v, ok
 		}, template.WithoutLogging)
 	}

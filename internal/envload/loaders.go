@@ -133,13 +133,16 @@ func readDotenv(expand bool) func(c *readCtx) {
 			return
 		}
 		processEnv := c.values()
-		parsed := map[string]string{}
+		parsed := make(map[string]string, len(keys))
 		for _, k := range keys {
 			parsed[k] = by[k].Value
 		}
-		if k := expandV12(keys, parsed, processEnv, false, true); k != "" {
+		if k, over := expandV12(keys, parsed, processEnv, false, true, c.budget()); k != "" {
 			d := by[k]
 			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenv-expand never finishes expanding this value (it refers to itself): the application hangs at start"}
+			if over {
+				c.r.Err = overBudget(c.l.Name, d)
+			}
 			return
 		}
 		for _, k := range keys {
@@ -151,12 +154,20 @@ func readDotenv(expand bool) func(c *readCtx) {
 	}
 }
 
-// values is the reading so far as a plain map.
+// values is the reading so far as a plain map: the environment (unless
+// the application sees the file's map alone) and what loading set.
 func (c *readCtx) values() map[string]string {
-	all := c.r.All()
-	m := make(map[string]string, len(all))
-	for k, v := range all {
+	m := make(map[string]string, len(c.r.env)+len(c.r.Vars)+len(c.others))
+	if !c.r.NoEnv {
+		for k, v := range c.r.env {
+			m[k] = v
+		}
+	}
+	for k, v := range c.r.Vars {
 		m[k] = v.Value
+	}
+	for _, v := range c.others {
+		m[v.Def.Key] = v.Value
 	}
 	return m
 }
@@ -175,10 +186,15 @@ func flowFiles(mode string) []string {
 // The definitions are the parsed files' own (read-only), not a copy of
 // all of them: that copy, per loader, was most of what a run held.
 func (c *readCtx) merged(names []string) ([]string, map[string]*Def) {
-	var keys []string
-	byKey := map[string]*Def{}
+	var all [][]Def
+	n := 0
 	for _, name := range names {
 		defs, _ := c.file(name)
+		all, n = append(all, defs), n+len(defs)
+	}
+	keys := make([]string, 0, n)
+	byKey := make(map[string]*Def, n)
+	for _, defs := range all {
 		for i := range defs {
 			d := &defs[i]
 			if _, seen := byKey[d.Key]; !seen {
@@ -222,11 +238,16 @@ func readNext(c *readCtx) {
 			continue
 		}
 		keys, by := lastWins(defs)
-		parsed := map[string]string{}
+		parsed := make(map[string]string, len(keys))
 		for _, k := range keys {
 			parsed[k] = by[k].Value
 		}
-		if !expandNext(keys, parsed, environment) {
+		ok, over := expandNext(keys, parsed, environment, expandBudget(c.size(join(c.r.Dir, name))))
+		if over != "" {
+			c.r.Err = overBudget(c.l.Name, by[over])
+			return
+		}
+		if !ok {
 			c.r.Skipped = append(c.r.Skipped, Skip{File: by[keys[0]].File, Line: 1, Reason: "Next.js fails to load this file (a variable that refers to itself) and skips all of it"})
 			continue
 		}
@@ -257,13 +278,16 @@ func viteRefuses(mode string) string {
 
 func readVite(c *readCtx) {
 	keys, by := c.merged(viteFiles(c.r.Mode))
-	parsed := map[string]string{}
+	parsed := make(map[string]string, len(keys))
 	for _, k := range keys {
 		parsed[k] = by[k].Value
 	}
-	if k := expandV12(keys, parsed, c.values(), true, false); k != "" {
+	if k, over := expandV12(keys, parsed, c.values(), true, false, c.budget()); k != "" {
 		d := by[k]
 		c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "Vite never finishes expanding this value"}
+		if over {
+			c.r.Err = overBudget(c.l.Name, d)
+		}
 		return
 	}
 	for _, k := range keys {
@@ -300,7 +324,7 @@ func readPython(values bool) func(c *readCtx) {
 			v    string
 			none bool
 		}
-		newValues := map[string]nv{}
+		newValues := make(map[string]nv, len(defs))
 		lookup := func(k string) (string, bool) {
 			fromFile := func() (string, bool) {
 				if v, ok := newValues[k]; ok {
@@ -319,13 +343,18 @@ func readPython(values bool) func(c *readCtx) {
 			}
 			return fromFile()
 		}
-		keys, by := []string{}, map[string]*Def{}
-		result := map[string]nv{}
+		keys, by := make([]string, 0, len(defs)), make(map[string]*Def, len(defs))
+		result := make(map[string]nv, len(defs))
+		b := c.budget()
 		for i := range defs {
 			d := &defs[i]
 			r := nv{none: d.NoValue}
 			if !d.NoValue {
-				r.v = interpolatePython(d.Value, lookup)
+				var ok bool
+				if r.v, ok = interpolatePython(d.Value, lookup, b); !ok {
+					c.r.Err = overBudget(c.l.Name, d)
+					return
+				}
 			}
 			newValues[d.Key] = r
 			if _, seen := by[d.Key]; !seen {
@@ -360,16 +389,22 @@ func readPydantic(c *readCtx) {
 	if !ok || c.r.Err != nil {
 		return
 	}
-	values := map[string]string{}
+	values := make(map[string]string, len(defs))
 	lookup := func(k string) (string, bool) {
 		if v, ok := values[k]; ok {
 			return v, true
 		}
 		return c.env(k)
 	}
+	b := c.budget()
 	for i := range defs {
 		if !defs[i].NoValue {
-			values[defs[i].Key] = interpolatePython(defs[i].Value, lookup)
+			v, ok := interpolatePython(defs[i].Value, lookup, b)
+			if !ok {
+				c.r.Err = overBudget(c.l.Name, &defs[i])
+				return
+			}
+			values[defs[i].Key] = v
 		}
 	}
 	keys, by := lastWins(defs)

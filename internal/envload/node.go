@@ -201,23 +201,42 @@ func parseNodeNative(file string, data []byte) ([]Def, []Skip, error) {
 // is left as written.
 //
 // It returns the first key whose expansion never ends (dotenv-expand 1000
-// hangs on ${A}x in A), or "".
-func expandV12(keys []string, parsed map[string]string, processEnv map[string]string, runningIsParsed, v1000 bool) (hangs string) {
-	running := map[string]string{}
-	if runningIsParsed {
-		running = parsed
+// hangs on ${A}x in A), or "", and over when that key is where the
+// budget ran out instead (see expandBudget).
+//
+// Values whose rewriting is plain substitution are expanded by v12Fast,
+// each variable once per run; the others by expandValueV12.
+func expandV12(keys []string, parsed map[string]string, processEnv map[string]string, runningIsParsed, v1000 bool, b *budget) (stop string, over bool) {
+	running := parsed
+	if !runningIsParsed {
+		running = make(map[string]string, len(keys))
 	}
+	fast := &v12Fast{processEnv: processEnv, running: running, v1000: v1000, budget: b}
 	for _, k := range keys {
-		v := parsed[k]
+		v, seeded := parsed[k], false
 		if pv := processEnv[k]; pv != "" && pv != v {
 			v = pv
 		} else {
-			var ok bool
-			if v, ok = expandValueV12(v, processEnv, running, v1000); !ok {
-				return k
+			x, why := fast.expand(k, v)
+			switch why {
+			case fastOK:
+				v, seeded = x, true
+			case fastOver:
+				return k, true
+			default:
+				var ok bool
+				if v, ok = expandValueV12(v, processEnv, running, v1000, b); !ok {
+					return k, b.over()
+				}
 			}
 		}
 		v = strings.ReplaceAll(v, `\$`, "$")
+		if old, had := running[k]; !had || old != v {
+			fast.memo.changed(k)
+		}
+		if seeded && !runningIsParsed {
+			fast.seed(k, parsed[k], v)
+		}
 		parsed[k] = v
 		if !runningIsParsed {
 			running[k] = v
@@ -226,12 +245,14 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 	for _, k := range keys {
 		processEnv[k] = parsed[k]
 	}
-	return ""
+	return "", false
 }
 
-// maxExpansions and maxExpandedLen bound the work on one value: past
-// them the real loader is looping for ever, or until memory runs out. (A
-// chain of a thousand references the real one follows for half a minute.)
+// maxExpansions and maxExpandedLen bound the ports' work on one value:
+// past them the real loader is looping for ever, or until memory runs out.
+// (A chain of a thousand references the real one follows for half a
+// minute.) The fast paths need no such bound (each variable is expanded
+// once); what a whole reading may cost is expandBudget.
 const (
 	maxExpansions  = 20000
 	maxExpandedLen = 1 << 20
@@ -247,7 +268,7 @@ type seenSet map[uint64]struct{}
 func (s seenSet) add(v string)           { s[maphash.String(seenSeed, v)] = struct{}{} }
 func (s seenSet) has(v string) (ok bool) { _, ok = s[maphash.String(seenSeed, v)]; return ok }
 
-func expandValueV12(value string, processEnv, running map[string]string, v1000 bool) (string, bool) {
+func expandValueV12(value string, processEnv, running map[string]string, v1000 bool, b *budget) (string, bool) {
 	get := func(k string) (string, bool) {
 		if v, ok := processEnv[k]; ok {
 			return v, true
@@ -259,7 +280,7 @@ func expandValueV12(value string, processEnv, running map[string]string, v1000 b
 	seen := seenSet{}
 	work := 0
 	for n := 0; ; n++ {
-		if work += len(result); n == maxExpansions || len(result) > maxExpandedLen || work > maxExpandWork {
+		if work += len(result); n == maxExpansions || len(result) > maxExpandedLen || work > maxExpandWork || !b.scan(len(result)) {
 			return result, false
 		}
 		start, end, expr := nextDollarV12(result)
@@ -392,28 +413,44 @@ func jsReplace(s, pattern, repl string) string {
 // written into the environment.
 //
 // It returns false where Next.js's recursion never ends (a value that
-// refers to itself): Next.js then logs "Failed to load env" and skips the
-// whole file.
-func expandNext(keys []string, parsed map[string]string, environment map[string]string) bool {
+// refers to itself) or its stack overflows: Next.js then logs "Failed to
+// load env" and skips the whole file; over is the key where the budget ran
+// out (see expandBudget). Values whose rewriting is plain substitution are
+// expanded by nextFast, each variable once per file.
+func expandNext(keys []string, parsed map[string]string, environment map[string]string, b *budget) (ok bool, over string) {
+	fast := &nextFast{environment: environment, parsed: parsed, budget: b}
 	for _, k := range keys {
 		v, ok := environment[k]
 		if !ok {
 			v = parsed[k]
 		}
-		x, ok := interpolateNext(v, environment, parsed, 0)
-		if !ok {
-			return false
+		x, ok, why := fast.expand(k, v)
+		switch why {
+		case fastOver:
+			return false, k
+		case fastNo:
+			x, ok = interpolateNext(v, environment, parsed, 0, b)
+			if b.over() {
+				return false, k
+			}
 		}
-		parsed[k] = strings.ReplaceAll(x, `\$`, "$")
+		if !ok {
+			return false, ""
+		}
+		x = strings.ReplaceAll(x, `\$`, "$")
+		if parsed[k] != x {
+			fast.memo.changed(k)
+		}
+		parsed[k] = x
 	}
 	for _, k := range keys {
 		environment[k] = parsed[k]
 	}
-	return true
+	return true, ""
 }
 
-func interpolateNext(v string, environment, parsed map[string]string, depth int) (string, bool) {
-	if depth > maxExpansions || len(v) > maxExpandedLen || depth*len(v) > maxExpandWork {
+func interpolateNext(v string, environment, parsed map[string]string, depth int, b *budget) (string, bool) {
+	if depth > maxExpansions || len(v) > maxExpandedLen || depth*len(v) > maxExpandWork || !b.scan(len(v)) {
 		return v, false // JavaScript's stack overflows first: Next skips the file
 	}
 	last := -1
@@ -463,7 +500,7 @@ func interpolateNext(v string, environment, parsed map[string]string, depth int)
 		if repl == "" {
 			repl = parsed[name]
 		}
-		return interpolateNext(jsReplace(v, group, repl), environment, parsed, depth+1)
+		return interpolateNext(jsReplace(v, group, repl), environment, parsed, depth+1, b)
 	}
 	return v, true
 }

@@ -250,9 +250,15 @@ func (s *Settings) read(c *readCtx) {
 			}
 			return c.env(k)
 		}
+		b := c.budget()
 		for i := range defs {
 			if !defs[i].NoValue {
-				values[defs[i].Key] = interpolatePython(defs[i].Value, lookup)
+				v, ok := interpolatePython(defs[i].Value, lookup, b)
+				if !ok {
+					c.r.Err = overBudget(c.l.Name, &defs[i])
+					return
+				}
+				values[defs[i].Key] = v
 			}
 		}
 		for i := range defs {

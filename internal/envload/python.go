@@ -205,12 +205,24 @@ var pyVariable = regexp.MustCompile(`\$\{([^}:]*)(?::-([^}]*))?\}`)
 // interpolatePython is resolve_variables for one value: env is consulted
 // as python-dotenv builds it (for load_dotenv the process environment
 // overlays the file's earlier values; for dotenv_values the reverse).
-func interpolatePython(v string, lookup func(string) (string, bool)) string {
-	return pyVariable.ReplaceAllStringFunc(v, func(m string) string {
+//
+// Each replacement is charged to b (see expandBudget); past it the
+// replacements are empty and ok is false.
+func interpolatePython(v string, lookup func(string) (string, bool), b *budget) (_ string, ok bool) {
+	if strings.IndexByte(v, '$') < 0 {
+		return v, true
+	}
+	ok = true
+	out := pyVariable.ReplaceAllStringFunc(v, func(m string) string {
 		sub := pyVariable.FindStringSubmatch(m)
-		if val, ok := lookup(sub[1]); ok {
-			return val
+		val, set := lookup(sub[1])
+		if !set {
+			val = sub[2]
 		}
-		return sub[2]
+		if ok = ok && b.spend(len(val)); !ok {
+			return ""
+		}
+		return val
 	})
+	return out, ok
 }

@@ -310,11 +310,16 @@ func setPythonDefs(c *readCtx, defs []Def, override bool) {
 	var keys []string
 	by := map[string]*Def{}
 	result := map[string]nv{}
+	b := c.budget()
 	for i := range defs {
 		d := &defs[i]
 		r := nv{none: d.NoValue}
 		if !d.NoValue {
-			r.v = interpolatePython(d.Value, lookup)
+			var ok bool
+			if r.v, ok = interpolatePython(d.Value, lookup, b); !ok {
+				c.r.Err = overBudget(c.l.Name, d)
+				return
+			}
 		}
 		newValues[d.Key] = r
 		if _, seen := by[d.Key]; !seen {

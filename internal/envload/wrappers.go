@@ -125,8 +125,11 @@ func (s *Script) readDotenvCLI(c *readCtx) {
 			}
 		})
 		keys = append(keys, order...)
-		if k := expandV12(keys, all, all, false, false); k != "" {
+		if k, over := expandV12(keys, all, all, false, false, c.budget()); k != "" {
 			c.r.Err = &ParseError{Loader: c.l.Name, File: s.Manifest, Line: s.Line, Key: nameOnly(k), Msg: "dotenv-cli never finishes expanding this variable (it refers to itself): the script hangs at start"}
+			if over {
+				c.r.Err = &ParseError{Loader: c.l.Name, File: s.Manifest, Line: s.Line, Key: nameOnly(k), Msg: overBudgetMsg(c.l.Name)}
+			}
 			return
 		}
 		for _, k := range keys {
@@ -166,9 +169,12 @@ func (s *Script) readDotenvx(c *readCtx) {
 				delete(env, k)
 			}
 		}
-		if k := expandV12(keys, parsed, env, false, false); k != "" {
+		if k, over := expandV12(keys, parsed, env, false, false, c.budget()); k != "" {
 			d := by[k]
 			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenvx never finishes expanding this value (it refers to itself)"}
+			if over {
+				c.r.Err = overBudget(c.l.Name, d)
+			}
 			return
 		}
 		for _, k := range keys {
