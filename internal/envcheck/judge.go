@@ -1,0 +1,531 @@
+package envcheck
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envload"
+)
+
+// judgeReadings turns every loader's reading into the report's readings
+// and their sources, and returns which loaders read each file. A file too
+// large for anyone, or one a loader in use cannot read, is an error; one
+// an assumed loader cannot read is a warning.
+func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []string) (map[string][]string, error) {
+	r := j.r
+	for _, rd := range readings {
+		var big *TooLargeError
+		if errors.As(rd.Err, &big) {
+			return nil, big // whoever reads it: refused for all
+		}
+	}
+	readBy := map[string][]string{}
+	done := map[*envload.Reading]*LoaderReading{}
+	for i, run := range runs {
+		rd := readings[i]
+		name := run.loader.Name
+		if run.label != "" {
+			name = run.label // "compose service backend (compose.yaml:12)"
+		}
+		lr := &LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
+			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container, published: run.published}
+		if rd.Err != nil {
+			if run.inUse {
+				return nil, rd.Err
+			}
+			r.warn("loader-error", errLocation(rd.Err), fmt.Sprintf("%s (assumed: no manifest names it) cannot read this file: %v", lr.Label(), errMessage(rd.Err)))
+		}
+		for _, f := range rd.Files {
+			if !slices.Contains(readBy[f], lr.Loader) {
+				readBy[f] = append(readBy[f], lr.Loader)
+			}
+		}
+		r.Readings = append(r.Readings, lr)
+		// A loader that only returns a map shares no sources with one that
+		// set the file's PG* variables in the environment: their drivers
+		// complete the URL differently.
+		if prev := done[rd.Same]; rd.Same != nil && prev != nil && (prev.reading.Loader.SetsEnviron() == rd.Loader.SetsEnviron() || prev.pgSig() == lr.pgSig()) {
+			j.share(lr, prev)
+			continue
+		}
+		done[rd] = lr
+		if err := j.judgeReading(lr, vars); err != nil {
+			return nil, err
+		}
+	}
+	return readBy, nil
+}
+
+// share gives a reading the sources of the earlier one it equals (same
+// plain files, same order); the maps are that reading's, never written
+// again.
+func (j *judging) share(lr, prev *LoaderReading) {
+	lr.Reads, lr.Empty, lr.unusable, lr.badKeys = prev.Reads, prev.Empty, prev.unusable, prev.badKeys
+	for _, k := range lr.badKeys {
+		j.badBy[k] = append(j.badBy[k], lr)
+	}
+	for _, s := range prev.Reads {
+		s.addReader(lr)
+	}
+}
+
+// judgeReading judges what one loader reads for each URL variable.
+func (j *judging) judgeReading(lr *LoaderReading, vars []string) error {
+	for _, v := range vars {
+		val, ok := lr.reading.Lookup(v)
+		switch {
+		case !ok:
+		case strings.TrimSpace(val.Value) == "":
+			if lr.Empty == nil {
+				lr.Empty = map[string]string{}
+			}
+			lr.Empty[v] = val.Location()
+		default:
+			s, err := j.source(v, val, lr)
+			if err != nil {
+				return err
+			}
+			if s != nil {
+				if lr.Reads == nil {
+					lr.Reads = map[string]*Source{}
+				}
+				lr.Reads[v] = s
+			}
+		}
+	}
+	return nil
+}
+
+// groupDatabases sorts the sources in effect into databases and names,
+// for each, the loaders that read it.
+func (r *Report) groupDatabases(vars []string) {
+	var inEffect, envSources []*Source
+	for _, s := range r.Sources {
+		if s.InEffect {
+			inEffect = append(inEffect, s)
+			if s.FromEnvironment() {
+				envSources = append(envSources, s)
+			}
+		}
+	}
+	r.Databases = r.group(inEffect)
+	r.EnvDatabases = r.group(envSources)
+	dbOf := map[*Source]int{}
+	for i, db := range r.Databases {
+		for _, s := range db.Sources {
+			dbOf[s] = i
+		}
+	}
+	readersOf := make([][]*LoaderReading, len(r.Databases))
+	for _, lr := range r.Readings {
+		seen := -1
+		for _, v := range vars {
+			if i, ok := dbOf[lr.Reads[v]]; ok && i != seen {
+				readersOf[i], seen = append(readersOf[i], lr), i
+			}
+		}
+	}
+	for i := range r.Databases {
+		r.Databases[i].Readers = strings.Split(labels(readersOf[i]), "; ")
+	}
+}
+
+// judging collects sources across readings: one per variable, location
+// and value.
+type judging struct {
+	o           Options
+	r           *Report
+	driver      dburl.Environment
+	sources     map[sourceKey]*Source
+	order       []*Source
+	completions map[string]completed
+	// bad are values that are not connection strings as some loaders read
+	// them, by key, and who reads them so.
+	bad   map[sourceKey]*ValueError
+	badBy map[sourceKey][]*LoaderReading
+}
+
+// sourceKey is one value of one variable at one place ("" and 0 for the
+// process environment), with the PG* variables the loader set beside it:
+// the driver completes the URL from them.
+type sourceKey struct {
+	v, file, value, pg string
+	line               int
+}
+
+func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Source, error) {
+	key := sourceKey{v: v, value: val.Value, pg: lr.pgSig()}
+	if lr.container && j.containerDiffers(val.Value, lr) {
+		// A container completes and reaches hosts otherwise (composeHost).
+		key.pg += "\x00container"
+	}
+	if val.Def != nil {
+		key.file, key.line = val.Def.File, val.Def.Line
+	}
+	if s, ok := j.sources[key]; ok {
+		s.addReader(lr)
+		return s, nil
+	}
+	if val.Command {
+		j.r.warn("command", val.Location(), fmt.Sprintf("%s: %s runs the $(...) in this value as a shell command; dbguard never runs what an env file says, so it cannot tell which database this names", v, lr.Label()))
+		return nil, nil
+	}
+	d := Definition{Key: v, Value: val.Value}
+	if val.Def != nil {
+		d.File, d.Line, d.Quote = val.Def.File, val.Def.Line, val.Def.Quote
+	}
+	s, err := judge(v, d, lr.Dir, j.o.Rules)
+	if err == nil && unexpanded(val) && (strings.Contains(s.ID.String(), "$") || strings.Contains(s.URL.User(), "$")) {
+		// A literal ${...} in the host, port, database or user names no
+		// database; in the password it is a wrong password, which
+		// password-differs reports.
+		err = &ValueError{Location: d.Location(), Var: v, Err: fmt.Errorf("%s does not expand $VAR or ${VAR}: the application gets the text as written", lr.Loader)}
+	}
+	if err != nil {
+		var ve *ValueError
+		if errors.As(err, &ve) {
+			if j.bad == nil {
+				j.bad = map[sourceKey]*ValueError{}
+				j.badBy = map[sourceKey][]*LoaderReading{}
+			}
+			j.bad[key] = ve
+			j.badBy[key] = append(j.badBy[key], lr)
+			lr.unusable = append(lr.unusable, v)
+			lr.badKeys = append(lr.badKeys, key)
+			return nil, nil
+		}
+		return nil, err
+	}
+	if !s.FromEnvironment() || val.Def == nil {
+		s.Dir = lr.Dir
+	}
+	for _, ref := range val.Refs {
+		from := "unset"
+		if rv, ok := lr.reading.RefLookup(ref); ok {
+			from = rv.Location()
+		}
+		s.Via = append(s.Via, ref+" from "+from)
+	}
+	j.complete(s, lr)
+	composeHost(s, lr)
+	for _, msg := range s.URL.Lint() {
+		j.r.warn("lint", s.Def.Location(), s.Var+": "+msg)
+	}
+	s.InEffect = true
+	s.addReader(lr)
+	j.sources[key] = s
+	j.order = append(j.order, s)
+	return s, nil
+}
+
+// unexpanded reports whether a value still holds the variable references
+// it was written with: the loader handed them over as text.
+func unexpanded(val envload.Value) bool {
+	for _, ref := range val.Refs {
+		if strings.Contains(val.Value, "${"+ref) || strings.Contains(val.Value, "$"+ref) {
+			return true
+		}
+	}
+	return false
+}
+
+// failures returns an error when no loader reads a usable connection
+// string from a definition some loader reads as a broken one, or when
+// nothing usable is read at all and some loader cannot read its files: the
+// file is wrong for everyone. Otherwise each broken reading is a warning
+// naming the loaders that read it so.
+func (j *judging) failures(vars []string) error {
+	keys := make([]sourceKey, 0, len(j.bad))
+	for k := range j.bad {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(a, b int) bool {
+		x, y := keys[a], keys[b]
+		if x.file != y.file {
+			return x.file < y.file
+		}
+		if x.line != y.line {
+			return x.line < y.line
+		}
+		return x.v+x.value < y.v+y.value
+	})
+	for _, k := range keys {
+		ve := j.bad[k]
+		fine := false
+		for _, s := range j.order {
+			if s.Var == ve.Var && s.Def.Location() == ve.Location {
+				fine = true
+			}
+		}
+		if !fine {
+			// A loader that refuses the line says best what is wrong.
+			for _, lr := range j.r.Readings {
+				if lr.Err != nil && errLocation(lr.Err) == ve.Location {
+					return lr.Err
+				}
+			}
+			return ve
+		}
+	}
+	for _, k := range keys {
+		ve := j.bad[k]
+		j.r.warn("unusable", ve.Location, fmt.Sprintf("%s reads %s here as a value that is not a usable PostgreSQL connection string (%v), while other loaders read it whole",
+			labels(j.badBy[k]), ve.Var, ve.Err))
+	}
+	if len(j.order) == 0 {
+		for _, lr := range j.r.Readings {
+			if lr.Err != nil {
+				return lr.Err
+			}
+		}
+	}
+	return nil
+}
+
+// labels names loaders for people, grouped by folder: "dotenv, vite in
+// the project root; godotenv in backend/".
+func labels(lrs []*LoaderReading) string {
+	var dirs []string
+	by := map[string][]string{}
+	for _, lr := range lrs {
+		if _, ok := by[lr.Dir]; !ok {
+			dirs = append(dirs, lr.Dir)
+		}
+		if !slices.Contains(by[lr.Dir], lr.Loader) {
+			by[lr.Dir] = append(by[lr.Dir], lr.Loader)
+		}
+	}
+	var parts []string
+	for _, d := range dirs {
+		parts = append(parts, strings.Join(by[d], ", ")+" in "+where(d))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shadowed adds the definitions of URL variables that loaders read past
+// (a later file, the environment) and that name another database.
+func (j *judging) shadowed(vars []string) {
+	type at struct {
+		v, file string
+		line    int
+	}
+	used := map[at]bool{}
+	for _, s := range j.order {
+		used[at{s.Var, s.Def.File, s.Def.Line}] = true
+	}
+	readers := map[string][]*LoaderReading{} // by file
+	for _, lr := range j.r.Readings {
+		for _, f := range lr.Files {
+			readers[f] = append(readers[f], lr)
+		}
+	}
+	seen := map[at]bool{}
+	for _, lr := range j.r.Readings {
+		if lr.reading.Same != nil {
+			continue // the same definitions as the reading it shares
+		}
+		for _, d := range lr.reading.Defs {
+			if !slices.Contains(vars, d.Key) || strings.TrimSpace(d.Value) == "" || !d.Expanded && strings.Contains(d.Value, "$") {
+				continue // unexpanded: what it names depends on a loader none uses here
+			}
+			k := at{d.Key, d.File, d.Line}
+			if used[k] || seen[k] {
+				continue
+			}
+			seen[k] = true
+			s, err := judge(d.Key, Definition{Key: d.Key, Value: d.Value, File: d.File, Line: d.Line, Quote: d.Quote}, lr.Dir, j.o.Rules)
+			if err != nil {
+				continue // not in effect anywhere: nothing connects with it
+			}
+			j.complete(s, nil)
+			j.order = append(j.order, s)
+			for _, lr2 := range readers[d.File] {
+				if w, ok := lr2.Reads[d.Key]; ok && !sameDatabase(s, w) {
+					j.r.warn("shadowed", d.Location(), fmt.Sprintf("%s here names %s, but %s reads %s from %s; a tool that reads only this file would still use this line",
+						d.Key, s.ID, lr2.Label(), w.ID, w.Def.Location()))
+					break
+				}
+			}
+		}
+	}
+}
+
+// ordered lists the environment's sources first, then the files' by path
+// and line.
+func (j *judging) ordered() []*Source {
+	out := append([]*Source{}, j.order...)
+	sort.SliceStable(out, func(a, b int) bool {
+		x, y := out[a], out[b]
+		if x.FromEnvironment() != y.FromEnvironment() {
+			return x.FromEnvironment()
+		}
+		if x.Def.File != y.Def.File {
+			return fileLess(x.Def.File, y.Def.File)
+		}
+		return x.Def.Line < y.Def.Line
+	})
+	return out
+}
+
+func fileLess(a, b string) bool {
+	if da, db := path.Dir(a), path.Dir(b); da != db {
+		return dirLess(da, db)
+	}
+	return a < b
+}
+
+func (s *Source) addReader(lr *LoaderReading) {
+	if l := lr.Label(); len(s.Readers) == 0 || s.Readers[len(s.Readers)-1] != l {
+		s.Readers = append(s.Readers, l)
+	}
+}
+
+// judge parses a definition and works out the database it names.
+func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, error) {
+	u, err := dburl.Parse(d.Value)
+	if err != nil {
+		return nil, &ValueError{Location: d.Location(), Var: v, Err: err}
+	}
+	s := &Source{Var: v, Def: d, Dir: dir, URL: u, Endpoint: dburl.Classify(u, rules)}
+	// Every password dbguard reads is masked as literal text from here on
+	// (output's safety net), wherever it would be printed.
+	dburl.AddURLSecrets(u)
+	dburl.AddURLSecrets(s.Endpoint.Direct)
+	if s.Endpoint.Direct != nil {
+		s.ID = s.Endpoint.Direct.Identity()
+	} else {
+		s.ID = u.Identity()
+	}
+	return s, nil
+}
+
+// effective is the URL variable's value dbguard itself goes by: the
+// process environment's, else the first loader in use at the root, else
+// any loader's.
+func (r *Report) effective() *Source {
+	var best *Source
+	score := -1
+	for _, lr := range r.Readings {
+		s := lr.Reads[r.URLVar]
+		if s == nil {
+			continue
+		}
+		sc := 0
+		switch {
+		case s.FromEnvironment():
+			sc = 3
+		case lr.container:
+			continue // the app's URL inside a container, not dbguard's on the host
+		case lr.Dir == scopeDir(r.Scope) && lr.InUse:
+			sc = 2
+		case lr.Dir == scopeDir(r.Scope):
+			sc = 1
+		}
+		if sc > score {
+			best, score = s, sc
+		}
+	}
+	return best
+}
+
+// inEffect are the sources some loader reads.
+func (r *Report) inEffect() []*Source {
+	var out []*Source
+	for _, s := range r.Sources {
+		if s.InEffect {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// sameDatabase compares two definitions. When one goes through a pooler
+// whose direct endpoint is unknown, only the database names can be compared.
+func sameDatabase(a, b *Source) bool {
+	if a.Endpoint.Kind == dburl.PooledUnknown || b.Endpoint.Kind == dburl.PooledUnknown {
+		return a.ID.Database == b.ID.Database
+	}
+	return a.ID == b.ID
+}
+
+// group sorts definitions into distinct databases, in order of appearance.
+// Those whose database is known are grouped by it first; one behind a
+// pooler whose direct endpoint is unknown (known only by its database name)
+// then joins a group of that name. Grouping it first would let it join two
+// hosts into one database.
+func (r *Report) group(sources []*Source) []Database {
+	var dbs []Database
+	place := func(s *Source, same func(a, b *Source) bool) {
+		for i := range dbs {
+			if same(s, dbs[i].Sources[0]) {
+				dbs[i].Sources = append(dbs[i].Sources, s)
+				return
+			}
+		}
+		dbs = append(dbs, Database{ID: s.ID, Sources: []*Source{s}})
+	}
+	for _, s := range sources {
+		if s.Endpoint.Kind != dburl.PooledUnknown {
+			place(s, func(a, b *Source) bool { return a.ID == b.ID })
+		}
+	}
+	for _, s := range sources {
+		if s.Endpoint.Kind == dburl.PooledUnknown {
+			place(s, sameDatabase)
+		}
+	}
+	for _, db := range dbs {
+		for _, s := range db.Sources {
+			if s.Endpoint.Kind == dburl.PooledUnknown && len(db.Sources) > 1 {
+				r.warn("unverified-pooler", s.Def.Location(), fmt.Sprintf("%s goes through a pooler (%s) whose direct endpoint dbguard does not know, so only its database name %q could be compared; add a poolers rule to dbguard.yaml",
+					s.Var, s.Endpoint.Reason, s.ID.Database))
+			}
+		}
+	}
+	return dbs
+}
+
+// chooseMigrate picks the URL migrations use: a direct-URL variable naming
+// the database in effect, read by the same loaders, else the database URL
+// itself, rewritten to its direct endpoint.
+func (r *Report) chooseMigrate() {
+	if r.Effective == nil {
+		return
+	}
+	var from *LoaderReading
+	for _, lr := range r.Readings {
+		if lr.Reads[r.URLVar] == r.Effective {
+			from = lr
+			break
+		}
+	}
+	for _, v := range r.DirectVars {
+		s := from.Reads[v]
+		if s == nil || !sameDatabase(s, r.Effective) {
+			continue // a conflict: reported already
+		}
+		if s.Endpoint.Direct == nil {
+			r.warn("pooled-direct-var", s.Def.Location(), fmt.Sprintf("%s should hold the direct URL, but it looks pooled (%s)", v, s.Endpoint.Reason))
+			continue
+		}
+		r.Migrate, r.MigrateURL = s, s.Endpoint.Direct
+		return
+	}
+	r.Migrate, r.MigrateURL = r.Effective, r.Effective.Endpoint.Direct
+	if r.MigrateURL == nil {
+		r.warn("pooled-no-direct", r.Effective.Def.Location(), fmt.Sprintf("%s is pooled (%s) and no direct URL is known; migrations need one: set %s or add a poolers rule to dbguard.yaml",
+			r.URLVar, r.Effective.Endpoint.Reason, firstOr(r.DirectVars, "DIRECT_URL")))
+	}
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
