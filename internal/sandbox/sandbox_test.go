@@ -84,6 +84,19 @@ func TestStartClose(t *testing.T) {
 // run's Sweep removes the folder; a live run's sandbox is left alone.
 func TestKilledParentLeavesNothing(t *testing.T) {
 	mustFind(t)
+	// A temporary folder of its own: the killed run's folder is a real
+	// leftover, and another package's test (go test runs packages at once)
+	// would sweep it from the shared /tmp before this one looks. It must
+	// stay reachable for the postgres user (the server's, as root).
+	tmp, err := os.MkdirTemp("", "sandbox-killed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "SANDBOX_HELPER=1")
 	out, err := cmd.StdoutPipe()
@@ -103,6 +116,9 @@ func TestKilledParentLeavesNothing(t *testing.T) {
 		t.Fatalf("helper said %q: %v", line, err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
+	if filepath.Dir(dir) != tmp {
+		t.Fatalf("the sandbox is in %s, not in the test's own %s", filepath.Dir(dir), tmp)
+	}
 
 	// A sandbox whose owner runs is not swept.
 	for _, d := range Sweep() {
