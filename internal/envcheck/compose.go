@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
@@ -216,7 +217,9 @@ func (o Options) composeReader(manifests []string) (envload.Files, func(), error
 		if slices.Contains(envload.ComposeOverrideNames, path.Base(rel)) && !found[rel] {
 			return nil, false, nil
 		}
-		f, err := root.Open(filepath.FromSlash(rel))
+		// Without blocking: a FIFO would wait for a writer forever (it is
+		// refused below as not a regular file).
+		f, err := root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
 		}

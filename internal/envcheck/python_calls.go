@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
@@ -180,7 +181,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 // (the code of a large project is thousands of files: each read call
 // counts).
 func readSmall(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +189,9 @@ func readSmall(name string, limit int64) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fs.ErrNotExist
 	}
 	if st.Size() > limit {
 		return nil, errTooLarge

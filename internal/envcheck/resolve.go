@@ -18,6 +18,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -255,12 +256,16 @@ func (e *TooLargeError) Hint() string {
 // readLimited reads a file, refusing it past MaxEnvFileSize without
 // reading it all.
 func readLimited(name, rel string) ([]byte, error) {
-	f, err := os.Open(name)
+	// Without blocking: a FIFO put there after discovery looked would wait
+	// for a writer forever.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Size() > MaxEnvFileSize {
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	} else if err == nil && st.Size() > MaxEnvFileSize {
 		return nil, &TooLargeError{Path: rel, Size: st.Size()}
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxEnvFileSize+1))

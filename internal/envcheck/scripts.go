@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
@@ -127,7 +128,9 @@ func readInRoot(root, rel string, limit int64) ([]byte, error) {
 }
 
 func readFromRoot(rt *os.Root, rel string, limit int64) ([]byte, error) {
-	f, err := rt.Open(filepath.FromSlash(rel))
+	// Opened without blocking: a FIFO would otherwise wait for a writer
+	// forever; it is then refused as not a regular file.
+	f, err := rt.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 
@@ -55,7 +56,7 @@ func envTable(workdir string, environ map[string]string, v, def string) string {
 // readSmall reads an env file of at most 1 MiB (the limit envcheck holds
 // every env file to): a bigger one is no env file dbmate is meant to read.
 func readSmall(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
 	if err != nil {
 		return nil, err
 	}

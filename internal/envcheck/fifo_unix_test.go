@@ -1,0 +1,54 @@
+//go:build unix
+
+package envcheck
+
+import (
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestAttackFIFOHangsNothing: a repository puts a named pipe where a
+// package.json script, a compose file, the code's load_dotenv or a
+// pydantic-settings class names a file. Opening a FIFO for reading waits
+// for a writer, forever: env, ci and doctor hung (and caught SIGTERM). Each
+// is now passed over, as the discovered env files always were.
+func TestAttackFIFOHangsNothing(t *testing.T) {
+	env := "DATABASE_URL=" + dbA + "\n"
+	cases := []struct {
+		name  string
+		files map[string]string
+		fifo  string
+	}{
+		{"node entry file", map[string]string{".env": env, "package.json": `{"scripts":{"dev":"node --env-file=.env app.js"}}`}, "app.js"},
+		{"dotenv -e file", map[string]string{".env": env, "package.json": `{"scripts":{"dev":"dotenv -e fifo.env -- node a.js"}}`}, "fifo.env"},
+		{"process.loadEnvFile", map[string]string{".env": env, "package.json": `{"scripts":{"dev":"node app.js"}}`, "app.js": `process.loadEnvFile("fifo.env")` + "\n"}, "fifo.env"},
+		{"compose env_file", map[string]string{".env": env, "compose.yaml": "services:\n  app:\n    build: .\n    env_file: fifo.env\n"}, "fifo.env"},
+		{"compose include", map[string]string{".env": env, "compose.yaml": "include:\n  - inc.yaml\nservices:\n  app:\n    build: .\n"}, "inc.yaml"},
+		{"compose's .env", map[string]string{"compose.yaml": "services:\n  app:\n    build: .\n    environment:\n      DATABASE_URL: ${DATABASE_URL}\n"}, ".env"},
+		{"load_dotenv path", map[string]string{".env": env, "requirements.txt": "python-dotenv\n", "app.py": "from dotenv import load_dotenv\nload_dotenv(\"fifo.env\")\n"}, "fifo.env"},
+		{"pydantic env_file", map[string]string{".env": env, "requirements.txt": "pydantic-settings\n", "config.py": "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\"fifo.env\")\n    database_url: str\n"}, "fifo.env"},
+		{"python module", map[string]string{".env": env, "requirements.txt": "python-dotenv\n", "app.py": "from dotenv import load_dotenv\nload_dotenv()\n"}, "fifo.py"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := tree(t, c.files)
+			if err := syscall.Mkfifo(filepath.Join(root, c.fifo), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() {
+				_, err := resolve(t, root, nil)
+				done <- err
+			}()
+			select {
+			case <-done: // an error or a verdict: either way it returned
+			case <-time.After(60 * time.Second):
+				// Not a speed bound: a FIFO blocks until a writer comes,
+				// which never happens; a minute is a hang on any machine.
+				t.Fatalf("Resolve still waits on the FIFO %s after a minute", c.fifo)
+			}
+		})
+	}
+}
