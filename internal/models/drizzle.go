@@ -454,6 +454,9 @@ func (d *drizzleReader) column(prop []tsToken, pk map[string]bool) (Column, bool
 			name = snakeCase(key)
 		}
 	}
+	if name == "" {
+		return Column{}, false // '': {...} names no column drizzle-kit would create
+	}
 	c := Column{Name: name, Nullable: true, Line: prop[0].line}
 	typ, notNull := d.columnType(fn, opts)
 	dims := 0
