@@ -15,11 +15,11 @@ var (
 	// part is greedy up to the last '@' before white space, so a password
 	// with a raw '@' in it is masked whole rather than in part.
 	// A JSON encoder that escapes '/' writes "postgres:\/\/u:pw@h".
-	userinfoRE = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
+	userinfoRE = regexp.MustCompile(`(?i)([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
 	// assignments.
-	passwordRE = regexp.MustCompile(`(?i)\b((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	passwordRE = regexp.MustCompile(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.

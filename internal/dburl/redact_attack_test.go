@@ -31,3 +31,24 @@ func TestAttackRedactForms(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactGluedForms: a URL or a password keyword glued to what
+// comes before it (a table name a Drizzle schema chose, an environment
+// variable named DB_PASSWORD, a terminal escape) was printed bare: the
+// patterns wanted a word boundary before the scheme and the keyword.
+func TestAttackRedactGluedForms(t *testing.T) {
+	for _, in := range []string{
+		"table _postgres://admin:s3cret@host/db is missing",
+		"table 9postgres://admin:s3cret@host/db is missing",
+		"table \x1b[2Jpostgres://admin:s3cret@host/db is missing",
+		"xpostgresql://admin:s3cret@host/db",
+		"DB_PASSWORD=s3cret",
+		"table DB_PASSWORD=s3cret is missing",
+		"APP_PGPASSWORD=s3cret",
+		"my_db_pwd=s3cret",
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+}
