@@ -472,6 +472,9 @@ func (d *drizzleReader) column(prop []tsToken, pk map[string]bool) (Column, bool
 		}
 		i = closing(expr, i+2)
 	}
+	if strings.IndexFunc(typ, unicode.IsControl) >= 0 {
+		typ = "" // an enum named with a line break: presence only, never a type on two lines
+	}
 	if typ != "" {
 		c.Type = typ
 		if dims > 0 {
