@@ -80,8 +80,24 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	}
 	manifests := readManifests(o, manifestPaths)
 	runs := planRuns(o, files, manifests)
-	runs, files = r.pythonCallRuns(ctx, o, manifests, runs, files)
-	scripts, files := r.scriptRuns(o, manifestPaths, files)
+	// The code and the scripts start processes where their manifest is: in
+	// a service, only its own (the root's scripts are the root's).
+	codeManifests, codePaths := manifests, manifestPaths
+	if o.Scope != "" {
+		codeManifests, codePaths = map[string][]string{}, nil
+		for d, names := range manifests {
+			if inScope(o.Scope, d) {
+				codeManifests[d] = names
+			}
+		}
+		for _, p := range manifestPaths {
+			if inScope(o.Scope, path.Dir(p)) {
+				codePaths = append(codePaths, p)
+			}
+		}
+	}
+	runs, files = r.pythonCallRuns(ctx, o, codeManifests, runs, files)
+	scripts, files := r.scriptRuns(o, codePaths, files)
 	runs = append(runs, scripts...)
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)

@@ -83,3 +83,25 @@ func TestScopeConflictHintRunsInTheService(t *testing.T) {
 		}
 	}
 }
+
+// TestScopeRunsOnlyItsOwnCode: the root's package.json script and Python
+// code start the root's processes, not a service's. A root script loading
+// backend/.env and root code loading web/.env made both services fail
+// with the root's readings (today's review); the root itself is still
+// judged with them.
+func TestScopeRunsOnlyItsOwnCode(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":             "DATABASE_URL=" + dbA + "\n",
+		"package.json":     `{"dependencies":{"dotenv":"1"},"scripts":{"dev":"dotenv -e backend/.env -- node app.js"}}`,
+		"requirements.txt": "python-dotenv\n",
+		"py/app.py":        "from dotenv import load_dotenv\nload_dotenv(\"web/.env\")\n",
+		"backend/.env":     "DATABASE_URL=" + dbB + "\n",
+		"web/.env":         "DATABASE_URL=postgres://app:s3cret@db-c.example.com:5432/app\n",
+	})
+	for _, scope := range []string{"backend", "web"} {
+		r := mustResolve(t, root, func(o *Options) { o.Scope = scope })
+		if r.Conflict() {
+			t.Errorf("service %s: the root's script and code count in it: %v", scope, r.Err(false))
+		}
+	}
+}
