@@ -233,6 +233,55 @@ func TestAttackCodeNamedFileOutsideProject(t *testing.T) {
 	}
 }
 
+// TestAttackCodeNamedFileAbsoluteOrAbove: a load_dotenv call or a
+// pydantic-settings env_file naming a file outside the project (an
+// absolute path, ../..) is what Python reads; dbguard does not read it,
+// and says so at the call's file:line rather than pass in silence.
+func TestAttackCodeNamedFileAbsoluteOrAbove(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside.env")
+	if err := os.WriteFile(outside, []byte("DATABASE_URL=postgres://app:s3cret@db-outside.example.com:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "project")
+	for name, body := range map[string]string{
+		".env":                   "DATABASE_URL=" + dbA + "\n",
+		"backend/pyproject.toml": "[project]\ndependencies = [\"pydantic-settings\", \"python-dotenv\"]\n",
+		"backend/app/config.py":  "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\"" + outside + "\")\n    database_url: str\n",
+		"backend/app/db.py":      "from dotenv import load_dotenv\nload_dotenv(\"../../outside.env\")\n",
+		"backend/app/abs.py":     "from dotenv import load_dotenv\nload_dotenv(\"" + outside + "\")\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := resolve(t, root, nil)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	var warned []string
+	for _, w := range r.Warnings {
+		warned = append(warned, w.Location+" "+w.Message)
+	}
+	all := strings.Join(warned, "\n")
+	for _, w := range []string{
+		"backend/app/db.py:2 load_dotenv names the env file ../../outside.env, which is outside the project",
+		"backend/app/abs.py:2 load_dotenv names the env file " + outside + ", which is outside the project",
+		"backend/app/config.py:3 class Settings names the env file " + outside + ", which is outside the project",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("no warning %q; warnings:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "s3cret") {
+		t.Errorf("a warning shows a password:\n%s", all)
+	}
+}
+
 // BenchmarkResolvePython is a Python project of N modules in N/10
 // packages (each with an env file; one module in 200 calls load_dotenv,
 // one declares a settings class) under a manifest naming python-dotenv and
