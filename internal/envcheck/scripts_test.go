@@ -126,6 +126,60 @@ func TestAttackScriptFileOutsideProject(t *testing.T) {
 	}
 }
 
+// TestAttackScriptInlineVar: a NAME=value a script sets before its tool
+// (a shell prefix, cross-env, env) is the tool's environment, which its
+// env files never override (node --env-file, dotenv-cli and dotenvx
+// without -o/--overload); set in the command the wrapper starts (-- env
+// NAME=value) it beats every file. Either way the app connects where the
+// package.json line says, not where .env does: two databases.
+func TestAttackScriptInlineVar(t *testing.T) {
+	for _, script := range []string{
+		"DATABASE_URL=" + dbB + " node --env-file=.env app.js",
+		"cross-env DATABASE_URL=" + dbB + " node --env-file=.env app.js",
+		"env DATABASE_URL=" + dbB + " dotenv -e .env -- node app.js",
+		"dotenvx run -f .env -- env DATABASE_URL=" + dbB + " node app.js",
+		"dotenv -o -e .env -- env DATABASE_URL=" + dbB + " node app.js",
+		"uv run --env-file .env -- env DATABASE_URL=" + dbB + " python app.py",
+	} {
+		t.Run(script[:20], func(t *testing.T) {
+			root := tree(t, map[string]string{
+				".env":         "DATABASE_URL=" + dbA + "\n",
+				"app.js":       "",
+				"package.json": "{\n  \"scripts\": {\n    \"dev\": \"" + script + "\"\n  }\n}\n",
+			})
+			r := mustResolve(t, root, nil)
+			got := readersOf(r)
+			if !strings.Contains(strings.Join(got["package.json:3"], ";"), "npm run dev") || !r.Conflict() {
+				t.Errorf("%s: the dev script reads package.json:3 against .env:1; readers: %v", script, got)
+			}
+		})
+	}
+	// dotenvx --overload: the file beats an assignment made before it.
+	root := tree(t, map[string]string{
+		".env":         "DATABASE_URL=" + dbA + "\n",
+		"app.js":       "",
+		"package.json": `{"scripts": {"dev": "DATABASE_URL=` + dbB + ` dotenvx run --overload -f .env -- node app.js"}}`,
+	})
+	r := mustResolve(t, root, nil)
+	if got := readersOf(r); !strings.Contains(strings.Join(got[".env:1"], ";"), "npm run dev") || r.Conflict() {
+		t.Errorf("--overload: the dev script reads .env:1; readers: %v", got)
+	}
+	// A value the shell computes is not guessed, but said.
+	root = tree(t, map[string]string{
+		".env":         "DATABASE_URL=" + dbA + "\n",
+		"app.js":       "",
+		"package.json": `{"scripts": {"dev": "DATABASE_URL=$OTHER node --env-file=.env app.js"}}`,
+	})
+	r = mustResolve(t, root, nil)
+	var warned []string
+	for _, w := range r.Warnings {
+		warned = append(warned, w.Location+" "+w.Message)
+	}
+	if all := strings.Join(warned, "\n"); !strings.Contains(all, `package.json:1 script "dev" sets DATABASE_URL to a value the shell computes`) {
+		t.Errorf("no warning for DATABASE_URL=$OTHER; warnings:\n%s", all)
+	}
+}
+
 // BenchmarkResolveScripts500 is BenchmarkResolve1000's tree with a
 // package.json of four scripts in each of the 500 folders (two that wrap
 // the app, one of them `node --env-file=.env server.js`, whose entry file
