@@ -267,6 +267,25 @@ func shellCommands(s string) [][]word {
 				i++
 			}
 			endCmd()
+		case c == '$' && i+1 < len(s) && s[i+1] == '(':
+			// $(...) is one piece of the word, whatever its parentheses
+			// and spaces: the shell runs it, dbguard does not guess it.
+			j, depth := i+1, 0
+			for ; j < len(s); j++ {
+				if s[j] == '(' {
+					depth++
+				} else if s[j] == ')' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			if j >= len(s) {
+				j = len(s) - 1
+			}
+			w.WriteString(s[i : j+1])
+			i = j
+			inWord, dynamic = true, true
 		default:
 			if strings.IndexByte("$`*?[~{", c) >= 0 {
 				dynamic = true
