@@ -86,11 +86,17 @@ func (r *Report) conflictReaders() []string {
 // conflictFiles names two env files that define different databases, when
 // the conflict is between files (schema diff reads each file's URL).
 func (r *Report) conflictFiles() []string {
+	// Only an env file is one schema diff reads: not a compose file's
+	// environment: entry, a package.json script's NAME=value or a Python
+	// default.
+	envFile := make(map[string]bool, len(r.Files))
+	for _, f := range r.Files {
+		envFile[f.Path] = true
+	}
 	var out []string
 	for _, d := range r.Databases {
 		for _, s := range d.Sources {
-			// A compose file's environment: entry is no env file schema diff reads.
-			if s.Def.File != "" && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
+			if envFile[s.Def.File] && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
 				out = append(out, s.Def.File)
 				break
 			}

@@ -134,9 +134,12 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	}
 	named := func(start, name, code, at, who string) {
 		p := path.Clean(path.Join(start, name))
-		if !path.IsAbs(name) && p != ".." && !strings.HasPrefix(p, "../") {
-			files = r.addNamedFile(o, files, listed, p, code, at, who+" names "+output.Escape(name))
+		if path.IsAbs(name) || p == ".." || strings.HasPrefix(p, "../") {
+			// As for a script's file: Python reads it, dbguard does not.
+			r.warn(code, at, fmt.Sprintf("%s names the env file %s, which is outside the project: dbguard reads nothing outside it, so what this code connects to is not judged", who, output.Escape(name)))
+			return
 		}
+		files = r.addNamedFile(o, files, listed, p, code, at, who+" names "+output.Escape(name))
 	}
 	// The calls and classes replace what the manifest made dbguard assume.
 	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}}

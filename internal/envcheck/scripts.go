@@ -59,6 +59,11 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 			for _, f := range s.Files {
 				files = r.addNamedFile(o, files, listed, f.Path, "script", f.At, fmt.Sprintf("script %q names %s", s.Name, output.Escape(f.Given)))
 			}
+			for _, k := range s.Unknown {
+				if k == o.URLVar || slices.Contains(o.DirectVars, k) {
+					r.warn("script", s.At(), fmt.Sprintf("script %q sets %s to a value the shell computes when it runs, which beats its env files: what it connects to is not judged", s.Name, k))
+				}
+			}
 			runs = append(runs, run{loader: s.Loader(), dir: s.Dir, caller: s.Dir, inUse: true,
 				why: fmt.Sprintf("script %q in %s", s.Name, s.At())})
 		}

@@ -126,6 +126,62 @@ func TestAttackScriptFileOutsideProject(t *testing.T) {
 	}
 }
 
+// TestAttackScriptInlineVar: a NAME=value a script sets before its tool
+// (a shell prefix, cross-env, env) is the tool's environment, which its
+// env files never override (node --env-file, dotenv-cli and dotenvx
+// without -o/--overload); set in the command the wrapper starts (-- env
+// NAME=value) it beats every file. Either way the app connects where the
+// package.json line says, not where .env does: two databases.
+func TestAttackScriptInlineVar(t *testing.T) {
+	for _, script := range []string{
+		"DATABASE_URL=" + dbB + " node --env-file=.env app.js",
+		"cross-env DATABASE_URL=" + dbB + " node --env-file=.env app.js",
+		"env DATABASE_URL=" + dbB + " dotenv -e .env -- node app.js",
+		"dotenvx run -f .env -- env DATABASE_URL=" + dbB + " node app.js",
+		"dotenv -o -e .env -- env DATABASE_URL=" + dbB + " node app.js",
+		"uv run --env-file .env -- env DATABASE_URL=" + dbB + " python app.py",
+	} {
+		t.Run(script[:20], func(t *testing.T) {
+			root := tree(t, map[string]string{
+				".env":         "DATABASE_URL=" + dbA + "\n",
+				"app.js":       "",
+				"package.json": "{\n  \"scripts\": {\n    \"dev\": \"" + script + "\"\n  }\n}\n",
+			})
+			r := mustResolve(t, root, nil)
+			got := readersOf(r)
+			if !strings.Contains(strings.Join(got["package.json:3"], ";"), "npm run dev") || !r.Conflict() {
+				t.Errorf("%s: the dev script reads package.json:3 against .env:1; readers: %v", script, got)
+			}
+		})
+	}
+	// dotenvx --overload: the file beats an assignment made before it.
+	root := tree(t, map[string]string{
+		".env":         "DATABASE_URL=" + dbA + "\n",
+		"app.js":       "",
+		"package.json": `{"scripts": {"dev": "DATABASE_URL=` + dbB + ` dotenvx run --overload -f .env -- node app.js"}}`,
+	})
+	r := mustResolve(t, root, nil)
+	if got := readersOf(r); !strings.Contains(strings.Join(got[".env:1"], ";"), "npm run dev") || r.Conflict() {
+		t.Errorf("--overload: the dev script reads .env:1; readers: %v", got)
+	}
+	// A value the shell computes is not guessed, but said.
+	for _, value := range []string{"$OTHER", "$(cat /run/db url)"} {
+		root = tree(t, map[string]string{
+			".env":         "DATABASE_URL=" + dbA + "\n",
+			"app.js":       "",
+			"package.json": `{"scripts": {"dev": "DATABASE_URL=` + value + ` node --env-file=.env app.js"}}`,
+		})
+		r = mustResolve(t, root, nil)
+		var warned []string
+		for _, w := range r.Warnings {
+			warned = append(warned, w.Location+" "+w.Message)
+		}
+		if all := strings.Join(warned, "\n"); !strings.Contains(all, `package.json:1 script "dev" sets DATABASE_URL to a value the shell computes`) {
+			t.Errorf("no warning for DATABASE_URL=%s; warnings:\n%s", value, all)
+		}
+	}
+}
+
 // BenchmarkResolveScripts500 is BenchmarkResolve1000's tree with a
 // package.json of four scripts in each of the 500 folders (two that wrap
 // the app, one of them `node --env-file=.env server.js`, whose entry file
@@ -230,6 +286,55 @@ func TestAttackCodeNamedFileOutsideProject(t *testing.T) {
 	}
 	if all := strings.Join(warned, "\n"); !strings.Contains(all, "backend/app/config.py:3 class Settings names config/app.env, which dbguard does not read (path escapes from parent)") {
 		t.Errorf("no warning for the linked env_file; warnings:\n%s", all)
+	}
+}
+
+// TestAttackCodeNamedFileAbsoluteOrAbove: a load_dotenv call or a
+// pydantic-settings env_file naming a file outside the project (an
+// absolute path, ../..) is what Python reads; dbguard does not read it,
+// and says so at the call's file:line rather than pass in silence.
+func TestAttackCodeNamedFileAbsoluteOrAbove(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside.env")
+	if err := os.WriteFile(outside, []byte("DATABASE_URL=postgres://app:s3cret@db-outside.example.com:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "project")
+	for name, body := range map[string]string{
+		".env":                   "DATABASE_URL=" + dbA + "\n",
+		"backend/pyproject.toml": "[project]\ndependencies = [\"pydantic-settings\", \"python-dotenv\"]\n",
+		"backend/app/config.py":  "from pydantic_settings import BaseSettings, SettingsConfigDict\n\nclass Settings(BaseSettings):\n    model_config = SettingsConfigDict(env_file=\"" + outside + "\")\n    database_url: str\n",
+		"backend/app/db.py":      "from dotenv import load_dotenv\nload_dotenv(\"../../outside.env\")\n",
+		"backend/app/abs.py":     "from dotenv import load_dotenv\nload_dotenv(\"" + outside + "\")\n",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := resolve(t, root, nil)
+	if err != nil {
+		t.Fatalf("Resolve: %v", err)
+	}
+	var warned []string
+	for _, w := range r.Warnings {
+		warned = append(warned, w.Location+" "+w.Message)
+	}
+	all := strings.Join(warned, "\n")
+	for _, w := range []string{
+		"backend/app/db.py:2 load_dotenv names the env file ../../outside.env, which is outside the project",
+		"backend/app/abs.py:2 load_dotenv names the env file " + outside + ", which is outside the project",
+		"backend/app/config.py:3 class Settings names the env file " + outside + ", which is outside the project",
+	} {
+		if !strings.Contains(all, w) {
+			t.Errorf("no warning %q; warnings:\n%s", w, all)
+		}
+	}
+	if strings.Contains(all, "s3cret") {
+		t.Errorf("a warning shows a password:\n%s", all)
 	}
 }
 

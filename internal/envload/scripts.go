@@ -39,8 +39,18 @@ type Script struct {
 	Override bool
 	NoExpand bool // dotenv-cli --no-expand
 	// Vars are KEY=value pairs the command line sets over every file
-	// (dotenv-cli -v, dotenvx -e), at the manifest's line.
+	// (dotenv-cli -v, dotenvx -e, and `env NAME=value` in the command the
+	// wrapper starts: dotenv -e .env -- env NAME=value node app.js), at
+	// the manifest's line.
 	Vars []Def
+	// Env are KEY=value pairs set before the tool starts (a shell prefix
+	// NAME=value, cross-env or env before it): the tool's environment,
+	// which beats its files (node, uv, dotenv-cli, dotenvx) unless the
+	// tool overrides it (dotenv-cli -o, dotenvx --overload).
+	Env []Def
+	// Unknown are the names of such pairs whose value the shell computes
+	// ($VAR, $(...)): set, to a value dbguard does not guess.
+	Unknown []string
 }
 
 // ScriptFile is one env file a script names.
@@ -257,6 +267,25 @@ func shellCommands(s string) [][]word {
 				i++
 			}
 			endCmd()
+		case c == '$' && i+1 < len(s) && s[i+1] == '(':
+			// $(...) is one piece of the word, whatever its parentheses
+			// and spaces: the shell runs it, dbguard does not guess it.
+			j, depth := i+1, 0
+			for ; j < len(s); j++ {
+				if s[j] == '(' {
+					depth++
+				} else if s[j] == ')' {
+					if depth--; depth == 0 {
+						break
+					}
+				}
+			}
+			if j >= len(s) {
+				j = len(s) - 1
+			}
+			w.WriteString(s[i : j+1])
+			i = j
+			inWord, dynamic = true, true
 		default:
 			if strings.IndexByte("$`*?[~{", c) >= 0 {
 				dynamic = true
@@ -277,6 +306,7 @@ func (s *Script) recognise(words []word, at string, read func(string) ([]byte, b
 	// Leading NAME=value words, and the runners that start the next word
 	// as a program (npx dotenv ..., cross-env A=b node ...).
 	var uvEnvFile *word
+	var env []word
 	for len(words) > 0 {
 		w := words[0]
 		switch {
@@ -284,6 +314,8 @@ func (s *Script) recognise(words []word, at string, read func(string) ([]byte, b
 			if strings.HasPrefix(w.text, "UV_ENV_FILE=") {
 				v := word{strings.TrimPrefix(w.text, "UV_ENV_FILE="), w.dynamic}
 				uvEnvFile = &v
+			} else {
+				env = append(env, w)
 			}
 			words = words[1:]
 			continue
@@ -313,17 +345,62 @@ func (s *Script) recognise(words []word, at string, read func(string) ([]byte, b
 	}
 	prog := path.Base(words[0].text)
 	args := words[1:]
+	msg := ""
 	switch {
 	case prog == "dotenv":
-		return s.dotenvCLI(args, at)
+		msg = s.dotenvCLI(args, at)
 	case prog == "dotenvx" && len(args) > 0 && args[0].text == "run":
-		return s.dotenvx(args[1:], at)
+		msg = s.dotenvx(args[1:], at)
 	case prog == "node" || prog == "tsx":
-		return s.node(prog, args, at, read)
+		msg = s.node(prog, args, at, read)
 	case prog == "uv" && len(args) > 0 && args[0].text == "run":
-		return s.uv(args[1:], at, uvEnvFile)
+		msg = s.uv(args[1:], at, uvEnvFile)
+	}
+	if msg != "" || s.Tool == "" {
+		return msg
+	}
+	for _, w := range env {
+		if d, ok := s.assigned(w); ok {
+			s.Env = append(s.Env, d)
+		}
 	}
 	return ""
+}
+
+// assigned is a NAME=value word of the command line as a definition at
+// the manifest's line; a value the shell computes is not guessed (its
+// name goes to Unknown).
+func (s *Script) assigned(w word) (Def, bool) {
+	k, val, _ := strings.Cut(w.text, "=")
+	if w.dynamic {
+		s.Unknown = append(s.Unknown, k)
+		return Def{}, false
+	}
+	return Def{Key: k, Value: val, File: s.Manifest, Line: s.Line}, true
+}
+
+// wrappedVars adds to Vars the NAME=value words that `env` or cross-env
+// set in the command a wrapper starts (dotenv -e .env -- env NAME=value
+// node app.js): they are set after the wrapper loaded its files, so they
+// beat them all. The wrapper starts the command without a shell, so a
+// bare NAME=value there is a program name, not an assignment.
+func (s *Script) wrappedVars(cmd []word) {
+	for len(cmd) > 0 && (cmd[0].text == "npx" || cmd[0].text == "cross-env" || cmd[0].text == "env") {
+		setter := cmd[0].text != "npx"
+		cmd = cmd[1:]
+		for len(cmd) > 0 && strings.HasPrefix(cmd[0].text, "-") && cmd[0].text != "--" {
+			cmd = cmd[1:]
+		}
+		if len(cmd) > 0 && cmd[0].text == "--" {
+			cmd = cmd[1:]
+		}
+		for setter && len(cmd) > 0 && assignment.MatchString(cmd[0].text) {
+			if d, ok := s.assigned(cmd[0]); ok {
+				s.Vars = append(s.Vars, d)
+			}
+			cmd = cmd[1:]
+		}
+	}
 }
 
 // addFile adds a file named on the command line, relative to the
@@ -372,6 +449,7 @@ func (s *Script) dotenvCLI(args []word, at string) string {
 	for i := 0; i < len(args); {
 		a := args[i].text
 		if a == "--" {
+			s.wrappedVars(args[i+1:])
 			break
 		}
 		switch {
@@ -449,6 +527,7 @@ func (s *Script) dotenvx(args []word, at string) string {
 	for i := 0; i < len(args); {
 		a := args[i].text
 		if a == "--" {
+			s.wrappedVars(args[i+1:])
 			break
 		}
 		if v, n, ok := flagValue(args, i, "-f", "--env-file"); ok {
@@ -475,7 +554,9 @@ func (s *Script) dotenvx(args []word, at string) string {
 			s.Override = true
 		}
 		if !strings.HasPrefix(a, "-") {
-			break // the command, without --
+			// The command, without --.
+			s.wrappedVars(args[i:])
+			break
 		}
 		i++
 	}
@@ -592,6 +673,7 @@ func (s *Script) uv(args []word, at string, envFile *word) string {
 	for i := 0; i < len(args); {
 		a := args[i].text
 		if a == "--" {
+			s.wrappedVars(args[i+1:])
 			break
 		}
 		if v, n, ok := flagValue(args, i, "--env-file"); ok {
@@ -607,6 +689,7 @@ func (s *Script) uv(args []word, at string, envFile *word) string {
 			continue
 		}
 		if !strings.HasPrefix(a, "-") {
+			s.wrappedVars(args[i:])
 			break
 		}
 		i++

@@ -25,6 +25,11 @@ import (
 //     the later file wins, the environment beats them all; dotenvy's
 //     syntax, modelled with godotenv's (both expand $VAR as they parse).
 //
+// NAME=value set before the tool (a shell prefix, cross-env, env) is the
+// tool's environment: it beats the files unless -o/--overload; set in the
+// command the tool starts (-- env NAME=value node app.js) it beats them
+// all, as -v does.
+//
 // A file that is not there is read as nothing: node and uv then refuse
 // to start, dotenv-cli and dotenvx go on without it; either way it
 // connects nowhere.
@@ -47,7 +52,7 @@ func (s *Script) Loader() *Loader {
 	default:
 		panic(fmt.Sprintf("envload: script tool %q", s.Tool))
 	}
-	if len(s.Vars) == 0 {
+	if len(s.Vars) == 0 && len(s.Env) == 0 {
 		// Plain files: what decides the reading is the files in
 		// ascending precedence (see Input.plainSignature), so a script
 		// shares the reading of a loader that ranks its files alike.
@@ -94,7 +99,7 @@ func (c *readCtx) view() map[string]string {
 }
 
 func (s *Script) readDotenvCLI(c *readCtx) {
-	var order []string
+	order := s.setEnv(c)
 	for _, f := range s.Files {
 		defs, ok := c.fileAt(f.Path)
 		if !ok {
@@ -145,6 +150,23 @@ func (s *Script) readDotenvCLI(c *readCtx) {
 	s.setVars(c)
 }
 
+// setEnv sets the NAME=value pairs set before the tool starts (a shell
+// prefix, cross-env, env): they are the tool's environment, so a file
+// sets them only when the tool overrides the environment. It returns the
+// names the real environment did not hold, in order.
+func (s *Script) setEnv(c *readCtx) []string {
+	var added []string
+	for i := range s.Env {
+		d := &s.Env[i]
+		_, inEnv := c.env(d.Key)
+		if _, set := c.r.Vars[d.Key]; !inEnv && !set {
+			added = append(added, d.Key)
+		}
+		c.set(d, d.Value)
+	}
+	return added
+}
+
 // setVars sets the command line's NAME=value pairs over everything.
 func (s *Script) setVars(c *readCtx) {
 	for i := range s.Vars {
@@ -153,6 +175,7 @@ func (s *Script) setVars(c *readCtx) {
 }
 
 func (s *Script) readDotenvx(c *readCtx) {
+	s.setEnv(c)
 	for _, f := range s.Files {
 		defs, ok := c.fileAt(f.Path)
 		if !ok || c.r.Err != nil {
@@ -199,9 +222,11 @@ func (s *Script) readNode(c *readCtx) {
 			options = append(options, f.Path)
 		}
 	}
+	s.setEnv(c)
 	keys, by := c.mergedAt(options)
 	for _, k := range keys {
-		if _, inEnv := c.env(k); !inEnv {
+		_, inEnv := c.env(k)
+		if _, set := c.r.Vars[k]; !inEnv && !set {
 			c.set(by[k], by[k].Value)
 		}
 	}
@@ -225,12 +250,15 @@ func (s *Script) readUV(c *readCtx) {
 	for _, f := range s.Files {
 		paths = append(paths, f.Path)
 	}
+	s.setEnv(c)
 	keys, by := c.mergedAt(paths)
 	for _, k := range keys {
-		if _, inEnv := c.env(k); !inEnv {
+		_, inEnv := c.env(k)
+		if _, set := c.r.Vars[k]; !inEnv && !set {
 			c.set(by[k], by[k].Value)
 		}
 	}
+	s.setVars(c)
 }
 
 // mergedAt is merged for paths relative to the root: the files in order,
