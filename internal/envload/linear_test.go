@@ -1,16 +1,22 @@
 package envload
 
-import "time"
+import (
+	"runtime"
+	"time"
+)
 
-// growth is how much longer f takes on 8n than on n (the fastest of three
-// runs of each): about 8 for linear work, 64 for quadratic. A ratio, not a
-// wall-clock bound, so a slow machine does not fail it.
-func growth(f func(n int), n int) float64 {
+// growth is how much longer read takes on input(8n) than on input(n) (the
+// fastest of five runs of each, the input made outside the timing): about
+// 8 for linear work, 64 for quadratic. A ratio, not a wall-clock bound, so
+// a slow machine does not fail it.
+func growth(input func(n int) []byte, read func([]byte), n int) float64 {
 	fastest := func(n int) time.Duration {
+		data := input(n)
 		best := time.Duration(1 << 62)
-		for range 3 {
+		for range 5 {
+			runtime.GC()
 			start := time.Now()
-			f(n)
+			read(data)
 			best = min(best, time.Since(start))
 		}
 		return max(best, time.Microsecond)

@@ -217,7 +217,7 @@ func TestAttackScriptEntriesLinear(t *testing.T) {
 		b.WriteString("\n  }\n}\n")
 		return []byte(b.String())
 	}
-	if r := growth(func(n int) { scriptEntries(manifest(n)) }, 3000); r > 20 {
+	if r := growth(manifest, func(b []byte) { scriptEntries(b) }, 4000); r > 20 {
 		t.Errorf("8 times the scripts take %.0f times as long (linear: about 8)", r)
 	}
 	names, lines, _ := scriptEntries(manifest(1000))
