@@ -143,6 +143,11 @@ type composeLoad struct {
 	shell      map[string]string
 	docs       map[string]*yaml.Node
 	read       []string // compose and env files read, in order
+	// budget is what interpolating the whole load's values may cost,
+	// charged before each value is built: a value of many references to
+	// a long variable, or an anchor repeated over many services, would
+	// otherwise build gigabytes. It grows with each file read.
+	budget *budget
 }
 
 // ComposeServices reads a compose file (slash path from the project root)
@@ -150,7 +155,7 @@ type composeLoad struct {
 // docker compose started in that folder would run, with the environment
 // it receives. environ is the shell's environment.
 func ComposeServices(files Files, environ map[string]string, composeFile string) ([]*ComposeService, error) {
-	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}}
+	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}, budget: expandBudget(0)}
 	env, err := c.projectEnv(path.Dir(composeFile), nil, nil)
 	if err != nil {
 		return nil, err
@@ -212,6 +217,7 @@ func (c *composeLoad) projectEnv(dir string, parent map[string]Value, files []st
 		}
 		if !slices.Contains(c.read, file) {
 			c.read = append(c.read, file)
+			c.budget.left += budgetPerByte * len(data)
 		}
 		defs, err := parseCompose(file, data, func(k string) (string, bool) {
 			v, ok := env[k]
@@ -264,6 +270,7 @@ func (c *composeLoad) doc(file, from string, line int) (*yaml.Node, error) {
 		return nil, &ComposeError{File: from, Line: line, Msg: fmt.Sprintf("%s does not exist: docker compose stops", output.Escape(file))}
 	}
 	c.read = append(c.read, file)
+	c.budget.left += budgetPerByte * len(data)
 	var d yaml.Node
 	if err := yaml.Unmarshal(data, &d); err != nil {
 		l := 1
@@ -429,7 +436,7 @@ func (c *composeLoad) includePaths(file string, item *yaml.Node, env map[string]
 // the file that names it; a path out of the project or a remote one is
 // refused before anything is read.
 func (c *composeLoad) inProject(file string, n *yaml.Node, env map[string]Value, what string) (string, error) {
-	p, err := interpolate(file, n, env)
+	p, err := c.interpolate(file, n, env)
 	if err != nil {
 		return "", err
 	}
@@ -489,12 +496,12 @@ func (c *composeLoad) service(file, name string, env map[string]Value, depth int
 		}
 		baseFile, baseName := file, ""
 		if ext.Kind == yaml.ScalarNode {
-			if baseName, err = interpolate(file, ext, env); err != nil {
+			if baseName, err = c.interpolate(file, ext, env); err != nil {
 				return nil, err
 			}
 		} else {
 			if s := c.get(ext, "service", 0); s != nil {
-				if baseName, err = interpolate(file, s, env); err != nil {
+				if baseName, err = c.interpolate(file, s, env); err != nil {
 					return nil, err
 				}
 			}
@@ -536,7 +543,7 @@ func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map
 	if p := c.get(node, "profiles", 0); p != nil {
 		d.profiles = nil
 		for _, n := range items(p) {
-			v, err := interpolate(file, n, env)
+			v, err := c.interpolate(file, n, env)
 			if err != nil {
 				return err
 			}
@@ -562,7 +569,7 @@ func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map
 			if n.Kind == yaml.MappingNode {
 				pn = c.get(n, "path", 0)
 				if r := c.get(n, "required", 0); r != nil {
-					rv, err := interpolate(file, r, env)
+					rv, err := c.interpolate(file, r, env)
 					if err != nil {
 						return err
 					}
@@ -581,7 +588,7 @@ func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map
 		}
 	}
 	if e := c.get(node, "environment", 0); e != nil {
-		entries, err := envEntries(file, e, env)
+		entries, err := c.envEntries(file, e, env)
 		if err != nil {
 			return err
 		}
@@ -597,7 +604,7 @@ func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map
 }
 
 // envEntries reads an environment: block, map or list form.
-func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, error) {
+func (c *composeLoad) envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, error) {
 	var out []envEntry
 	add := func(key string, value *string, n *yaml.Node, raw string) {
 		en := envEntry{key: key, value: value, def: Def{Key: key, File: file, Line: n.Line, Expanded: true}, refs: refsIn(raw)}
@@ -620,7 +627,7 @@ func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, er
 			if v.Kind != yaml.ScalarNode {
 				return nil, &ComposeError{File: file, Line: v.Line, Msg: fmt.Sprintf("environment %s is not a string, number or boolean: docker compose stops", nameOnly(k.Value))}
 			}
-			val, err := interpolate(file, v, env)
+			val, err := c.interpolate(file, v, env)
 			if err != nil {
 				return nil, err
 			}
@@ -632,7 +639,7 @@ func envEntries(file string, e *yaml.Node, env map[string]Value) ([]envEntry, er
 			if n.Kind != yaml.ScalarNode {
 				return nil, &ComposeError{File: file, Line: n.Line, Msg: "an environment entry that is not KEY=value: docker compose stops"}
 			}
-			item, err := interpolate(file, n, env)
+			item, err := c.interpolate(file, n, env)
 			if err != nil {
 				return nil, err
 			}
@@ -730,10 +737,14 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 }
 
 // interpolate is compose's interpolation of one scalar, with its error
-// said without the value.
-func interpolate(file string, n *yaml.Node, env map[string]Value) (string, error) {
+// said without the value. What it may build is charged to the load's
+// budget first, so that a value past it is never built.
+func (c *composeLoad) interpolate(file string, n *yaml.Node, env map[string]Value) (string, error) {
 	if n.Kind != yaml.ScalarNode {
 		return "", &ComposeError{File: file, Line: n.Line, Msg: "a string was expected here: docker compose stops"}
+	}
+	if !c.budget.spend(interpolatedSize(n.Value, env)) {
+		return "", &ComposeError{File: file, Line: n.Line, Msg: overBudgetMsg("docker compose")}
 	}
 	v, err := template.SubstituteWithOptions(n.Value, func(k string) (string, bool) {
 		v, ok := env[k]
@@ -744,6 +755,33 @@ func interpolate(file string, n *yaml.Node, env map[string]Value) (string, error
 		return "", &ComposeError{File: file, Line: n.Line, Msg: composeMessage(err), unset: errors.As(err, &missing)}
 	}
 	return v, nil
+}
+
+// interpolatedSize bounds the length of s interpolated from env: its own
+// bytes and, for each reference, the referenced value's (a default's text
+// is part of s; a reference to a variable env lacks may still be counted
+// for its default, an overestimate).
+func interpolatedSize(s string, env map[string]Value) int {
+	n := len(s)
+	for rest := s; ; {
+		i := strings.IndexByte(rest, '$')
+		if i < 0 || i+1 >= len(rest) {
+			return n
+		}
+		rest = rest[i+1:]
+		if rest[0] == '$' {
+			rest = rest[1:] // $$ is a literal $
+			continue
+		}
+		name := strings.TrimPrefix(rest, "{")
+		j := 0
+		for j < len(name) && (name[j] == '_' || isLetter(name[j]) || j > 0 && isWord(name[j])) {
+			j++
+		}
+		if j > 0 {
+			n += len(env[name[:j]].Value)
+		}
+	}
 }
 
 var composeRef = regexp.MustCompile(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
@@ -893,11 +931,11 @@ func (c *composeLoad) published(file string, services *yaml.Node, env map[string
 			if p.Kind == yaml.MappingNode {
 				for key, dst := range map[string]*string{"host_ip": &hostIP, "published": &published, "target": &target} {
 					if n := c.get(p, key, 0); n != nil && n.Kind == yaml.ScalarNode {
-						*dst, _ = interpolate(file, n, env)
+						*dst, _ = c.interpolate(file, n, env)
 					}
 				}
 			} else if p.Kind == yaml.ScalarNode {
-				v, err := interpolate(file, p, env)
+				v, err := c.interpolate(file, p, env)
 				if err != nil {
 					continue
 				}

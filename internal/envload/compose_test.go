@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -377,6 +378,59 @@ func TestComposeOddShapes(t *testing.T) {
 			}, nil, "compose.yaml")
 			if err != nil || len(svcs) != tc.want {
 				t.Fatalf("got %d services (%v), want %d", len(svcs), err, tc.want)
+			}
+		})
+	}
+}
+
+// TestAttackComposeEnvironmentBudget: environment: values interpolate a
+// long variable many times over, once in one service and once through an
+// anchor many services share. Each shape would build hundreds of
+// megabytes; the load's budget stops it at the compose file's line first.
+func TestAttackComposeEnvironmentBudget(t *testing.T) {
+	many := func() map[string]string {
+		var c strings.Builder
+		c.WriteString("services:\n  app:\n    image: app\n    environment:\n      DATABASE_URL: postgres://localhost/app\n")
+		for i := 0; i < 300; i++ {
+			fmt.Fprintf(&c, "      BIG%d: \"${A}\"\n", i)
+		}
+		return map[string]string{".env": "A=" + strings.Repeat("x", 500_000) + "\n", "compose.yaml": c.String()}
+	}
+	anchor := func() map[string]string {
+		var c strings.Builder
+		c.WriteString("x-big: &s\n  image: app\n  environment:\n    DATABASE_URL: postgres://localhost/app\n")
+		for i := 0; i < 3000; i++ {
+			fmt.Fprintf(&c, "    V%d: \"${A}${A}${A}${A}\"\n", i)
+		}
+		c.WriteString("services:\n")
+		for i := 0; i < 100; i++ {
+			fmt.Fprintf(&c, "  s%d: *s\n", i)
+		}
+		return map[string]string{".env": "A=" + strings.Repeat("y", 200) + "\n", "compose.yaml": c.String()}
+	}
+	for name, tree := range map[string]func() map[string]string{"many references": many, "anchor": anchor} {
+		t.Run(name, func(t *testing.T) {
+			tree := tree()
+			files := func(rel string) ([]byte, bool, error) {
+				d, ok := tree[rel]
+				return []byte(d), ok, nil
+			}
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := ComposeServices(files, nil, "compose.yaml")
+			runtime.ReadMemStats(&after)
+			var ce *ComposeError
+			if !errors.As(err, &ce) || ce.File != "compose.yaml" || ce.Line < 5 || !strings.Contains(ce.Msg, "budget") {
+				t.Fatalf("want the budget's error at a line of compose.yaml, got %v", err)
+			}
+			if strings.Contains(err.Error(), "xxxx") || strings.Contains(err.Error(), "yyyy") {
+				t.Fatalf("the error shows the value: %v", err)
+			}
+			// Past the budget (8 MiB and 8 times the files) nothing is
+			// built; without it this is 150 and 240 MB.
+			if got := after.TotalAlloc - before.TotalAlloc; got > 80<<20 {
+				t.Fatalf("reading allocated %d MB", got>>20)
 			}
 		})
 	}

@@ -49,64 +49,101 @@ var (
 // maxCallArgs bounds the text read as one call's arguments.
 const maxCallArgs = 2000
 
+// maxCallProblems is how many problems one file reports; the rest are
+// counted in one more.
+const maxCallProblems = 10
+
 // PythonCalls finds the load_dotenv calls of one Python file (file is its
 // slash path relative to the root). A call whose file is computed at run
 // time (Path(__file__).parent / ".env", os.getenv(...)) is a problem:
-// reported, not guessed.
+// reported, not guessed. Its work is linear in the file: lines are counted
+// on from the call before, and each call's arguments read at most
+// maxCallArgs bytes.
 func PythonCalls(file string, data []byte) ([]*PyCall, []ScriptProblem) {
 	var calls []*PyCall
 	var problems []ScriptProblem
+	more, moreAt := 0, ""
+	problem := func(at, msg string) {
+		if len(problems) < maxCallProblems {
+			problems = append(problems, ScriptProblem{At: at, Msg: msg})
+			return
+		}
+		if more++; more == 1 {
+			moreAt = at
+		}
+	}
+	// The line of data[counted], and whether its text before counted holds
+	// a '#', "def " or "import ": a call after one of those is a comment,
+	// the definition or an import. (A segment starts at a call's name, so
+	// neither word runs across two.)
+	line, counted, skip := 1, 0, false
 	for _, m := range loadDotenvCall.FindAllIndex(data, -1) {
 		start := m[1] // after "("
 		name := m[0] + bytes.Index(data[m[0]:m[1]], []byte("load_dotenv"))
-		lineStart := bytes.LastIndexByte(data[:name], '\n') + 1
-		prefix := data[lineStart:name]
-		if bytes.IndexByte(prefix, '#') >= 0 || bytes.Contains(prefix, []byte("def ")) || bytes.Contains(prefix, []byte("import ")) {
+		if name > counted {
+			seg := data[counted:name]
+			if n := bytes.Count(seg, []byte("\n")); n > 0 {
+				line += n
+				seg, skip = seg[bytes.LastIndexByte(seg, '\n')+1:], false
+			}
+			skip = skip || bytes.IndexByte(seg, '#') >= 0 || bytes.Contains(seg, []byte("def ")) || bytes.Contains(seg, []byte("import "))
+			counted = name
+		}
+		if skip {
 			continue // a comment, the definition, an import
 		}
-		line := 1 + bytes.Count(data[:name], []byte("\n"))
 		at := fmt.Sprintf("%s:%d", output.Escape(file), line)
 		args, ok := callArgs(data[start:])
 		if !ok {
-			problems = append(problems, ScriptProblem{At: at, Msg: "a load_dotenv call dbguard cannot read"})
+			problem(at, "a load_dotenv call dbguard cannot read")
 			continue
 		}
 		c := &PyCall{File: file, Line: line, Name: ".env", Upward: true}
 		if msg := c.arguments(args); msg != "" {
-			problems = append(problems, ScriptProblem{At: at, Msg: msg})
+			problem(at, msg)
 			continue
 		}
 		calls = append(calls, c)
+	}
+	if more > 0 {
+		problems = append(problems, ScriptProblem{At: moreAt, Msg: fmt.Sprintf("and %d more load_dotenv calls of this file dbguard cannot read (only the first %d are named)", more, maxCallProblems)})
 	}
 	return calls, problems
 }
 
 // callArgs returns the top-level arguments of a call whose "(" was just
-// read, split at commas outside brackets and strings.
+// read, split at commas outside brackets and strings, comments left out.
+// It reads at most maxCallArgs bytes.
 func callArgs(b []byte) ([]string, bool) {
+	if len(b) > maxCallArgs {
+		b = b[:maxCallArgs]
+	}
 	var args []string
-	depth, startArg := 0, 0
-	for i := 0; i < len(b) && i < maxCallArgs; i++ {
+	var cur []byte // the argument so far, without comments
+	depth := 0
+	for i := 0; i < len(b); i++ {
 		switch c := b[i]; c {
 		case '"', '\'':
 			j := bytes.IndexByte(b[i+1:], c)
 			if j < 0 {
 				return nil, false
 			}
+			cur = append(cur, b[i:i+j+2]...)
 			i += j + 1
+			continue
 		case '#':
 			// A comment to the end of the line: not part of any argument.
 			j := bytes.IndexByte(b[i:], '\n')
 			if j < 0 {
 				return nil, false
 			}
-			b = append(b[:i:i], b[i+j:]...)
-			i--
+			i += j - 1 // the newline is read next
+			continue
 		case '(', '[', '{':
 			depth++
 		case ')', ']', '}':
 			if depth == 0 {
-				if a := strings.TrimSpace(string(b[startArg:i])); a != "" {
+				if a := strings.TrimSpace(string(cur)); a != "" {
 					args = append(args, a)
 				}
 				return args, true
@@ -114,10 +151,12 @@ func callArgs(b []byte) ([]string, bool) {
 			depth--
 		case ',':
 			if depth == 0 {
-				args = append(args, strings.TrimSpace(string(b[startArg:i])))
-				startArg = i + 1
+				args = append(args, strings.TrimSpace(string(cur)))
+				cur = cur[:0]
+				continue
 			}
 		}
+		cur = append(cur, b[i])
 	}
 	return nil, false
 }

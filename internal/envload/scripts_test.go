@@ -2,6 +2,7 @@ package envload
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -197,5 +198,30 @@ func TestAttackScriptProblemsShowNoPassword(t *testing.T) {
 		if strings.Contains(p.Msg, "s3cret") {
 			t.Errorf("%s: %s", p.At, p.Msg)
 		}
+	}
+}
+
+// TestAttackScriptEntriesLinear: a megabyte of short scripts took about a
+// second per package.json, each script's line counted from the top. Now
+// 8 times the scripts take about 8 times as long, and the lines are right.
+func TestAttackScriptEntriesLinear(t *testing.T) {
+	manifest := func(n int) []byte {
+		var b strings.Builder
+		b.WriteString("{\n  \"scripts\": {")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "\n    \"%x\": \"\"", i)
+		}
+		b.WriteString("\n  }\n}\n")
+		return []byte(b.String())
+	}
+	if r := growth(manifest, func(b []byte) { scriptEntries(b) }, 4000); r > 20 {
+		t.Errorf("8 times the scripts take %.0f times as long (linear: about 8)", r)
+	}
+	names, lines, _ := scriptEntries(manifest(1000))
+	if len(names) != 1000 || lines[0] != 3 || lines[999] != 1002 {
+		t.Fatalf("want 1000 scripts on lines 3 to 1002, got %d, first %d, last %d", len(names), lines[0], lines[len(lines)-1])
 	}
 }

@@ -305,14 +305,20 @@ func (d *drizzleReader) tables(toks []tsToken) []Table {
 		default:
 			continue
 		}
-		args := splitArgs(toks, i+1)
+		// A call's tokens are read once: the search for tables goes on
+		// after its closing bracket (a table inside a table's arguments
+		// is not one of the schema), so a file of calls that never close
+		// costs time linear in it, not quadratic.
+		start, end := i, closing(toks, i+1)
+		i = end
+		args := splitTop(toks[start+2:end], ",")
 		if len(args) < 2 || len(args[0]) != 1 || args[0][0].kind != 's' || args[0][0].text == "" {
 			continue // a table whose name is not a literal: not read
 		}
 		if schema == "public" {
 			schema = ""
 		}
-		t := Table{Schema: schema, Name: args[0][0].text, File: toks[i].file, Line: toks[i].line}
+		t := Table{Schema: schema, Name: args[0][0].text, File: toks[start].file, Line: toks[start].line}
 		cols := args[1]
 		// The callback form: (t) => ({ id: t.integer() }); its parameter
 		// is a prefix like a namespace import's (t.integer()).
@@ -331,7 +337,7 @@ func (d *drizzleReader) tables(toks []tsToken) []Table {
 		}
 		for _, prop := range splitTop(cols[1:len(cols)-1], ",") {
 			if c, ok := d.column(prop, pk); ok {
-				c.File = toks[i].file
+				c.File = toks[start].file
 				t.Columns = append(t.Columns, c)
 			}
 		}
@@ -364,6 +370,7 @@ func compositeKeys(toks []tsToken) map[string]bool {
 				out[toks[j+2].text] = true
 			}
 		}
+		i = end // nested calls are read once, with this one
 	}
 	return out
 }
@@ -386,12 +393,6 @@ func closing(toks []tsToken, open int) int {
 		}
 	}
 	return len(toks)
-}
-
-// splitArgs is the arguments of the call whose "(" is at open.
-func splitArgs(toks []tsToken, open int) [][]tsToken {
-	end := closing(toks, open)
-	return splitTop(toks[open+1:end], ",")
 }
 
 // splitTop splits tokens at sep outside brackets, dropping empty parts.
