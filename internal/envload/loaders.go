@@ -320,61 +320,35 @@ func readPython(values bool) func(c *readCtx) {
 		if c.r.Err != nil {
 			return
 		}
-		type nv struct {
-			v    string
-			none bool
+		// dotenv_values looks a name up in the file first, as override does.
+		setPythonDefs(c, defs, values)
+	}
+}
+
+// dotenvValues is python-dotenv's dotenv_values of one file: each value
+// interpolated in file order, a name looked up in the file first, then the
+// environment. It reports false, with c.r.Err set, when the expansion
+// budget runs out.
+func dotenvValues(c *readCtx, defs []Def) (map[string]string, bool) {
+	values := make(map[string]string, len(defs))
+	lookup := func(k string) (string, bool) {
+		if v, ok := values[k]; ok {
+			return v, true
 		}
-		newValues := make(map[string]nv, len(defs))
-		lookup := func(k string) (string, bool) {
-			fromFile := func() (string, bool) {
-				if v, ok := newValues[k]; ok {
-					return v.v, true
-				}
-				return "", false
+		return c.env(k)
+	}
+	b := c.budget()
+	for i := range defs {
+		if !defs[i].NoValue {
+			v, ok := interpolatePython(defs[i].Value, lookup, b)
+			if !ok {
+				c.r.Err = overBudget(c.l.Name, &defs[i])
+				return nil, false
 			}
-			if values {
-				if v, ok := fromFile(); ok {
-					return v, true
-				}
-				return c.env(k)
-			}
-			if v, ok := c.env(k); ok {
-				return v, true
-			}
-			return fromFile()
-		}
-		keys, by := make([]string, 0, len(defs)), make(map[string]*Def, len(defs))
-		result := make(map[string]nv, len(defs))
-		b := c.budget()
-		for i := range defs {
-			d := &defs[i]
-			r := nv{none: d.NoValue}
-			if !d.NoValue {
-				var ok bool
-				if r.v, ok = interpolatePython(d.Value, lookup, b); !ok {
-					c.r.Err = overBudget(c.l.Name, d)
-					return
-				}
-			}
-			newValues[d.Key] = r
-			if _, seen := by[d.Key]; !seen {
-				keys = append(keys, d.Key)
-			}
-			by[d.Key], result[d.Key] = d, r
-		}
-		for _, k := range keys {
-			r := result[k]
-			if r.none {
-				continue
-			}
-			if _, set := c.env(k); set && !values {
-				continue
-			}
-			if !c.set(by[k], r.v) {
-				return
-			}
+			values[defs[i].Key] = v
 		}
 	}
+	return values, true
 }
 
 // readPydantic is a pydantic-settings 2 class with env_file=".env" and its
@@ -389,23 +363,9 @@ func readPydantic(c *readCtx) {
 	if !ok || c.r.Err != nil {
 		return
 	}
-	values := make(map[string]string, len(defs))
-	lookup := func(k string) (string, bool) {
-		if v, ok := values[k]; ok {
-			return v, true
-		}
-		return c.env(k)
-	}
-	b := c.budget()
-	for i := range defs {
-		if !defs[i].NoValue {
-			v, ok := interpolatePython(defs[i].Value, lookup, b)
-			if !ok {
-				c.r.Err = overBudget(c.l.Name, &defs[i])
-				return
-			}
-			values[defs[i].Key] = v
-		}
+	values, ok := dotenvValues(c, defs)
+	if !ok {
+		return
 	}
 	keys, by := lastWins(defs)
 	var fields []string

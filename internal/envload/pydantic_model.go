@@ -243,23 +243,9 @@ func (s *Settings) read(c *readCtx) {
 		if !ok || c.r.Err != nil {
 			continue
 		}
-		values := map[string]string{}
-		lookup := func(k string) (string, bool) {
-			if v, ok := values[k]; ok {
-				return v, true
-			}
-			return c.env(k)
-		}
-		b := c.budget()
-		for i := range defs {
-			if !defs[i].NoValue {
-				v, ok := interpolatePython(defs[i].Value, lookup, b)
-				if !ok {
-					c.r.Err = overBudget(c.l.Name, &defs[i])
-					return
-				}
-				values[defs[i].Key] = v
-			}
+		values, ok := dotenvValues(c, defs)
+		if !ok {
+			return
 		}
 		for i := range defs {
 			d := &defs[i]
