@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,8 +45,13 @@ func (e *GitError) Hint() string {
 	return "check that git works here: git status"
 }
 
+// noCommands are set on every git call: core.fsmonitor names a command git
+// would run to learn what changed (git ls-files and git diff start it too),
+// and the hook runs no command a repository's configuration names.
+var noCommands = []string{"-c", "core.fsmonitor=false"}
+
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
@@ -313,7 +319,7 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 // grep -I and git diff take for binary. The caller checks the file starts
 // with one.
 func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")...)
 	cmd.Dir = g.Dir
 	// Raw bytes in the pattern: no locale may read it as UTF-8.
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -323,7 +329,7 @@ func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
 		if errb.Len() == 0 {
 			return nil, nil // exit 1: none
 		}
-		return nil, &GitError{Args: cmd.Args[1:], Err: err, Stderr: errb.String()}
+		return nil, &GitError{Args: cmd.Args[1+len(noCommands):], Err: err, Stderr: errb.String()}
 	}
 	var paths []string
 	for _, p := range strings.Split(out.String(), "\x00") {
