@@ -55,8 +55,8 @@ type Options struct {
 	// own (internal/services): the root outside the services, then each
 	// service; none: the project is one. Called only when env files are
 	// staged. The listing is the work tree's files from git (see
-	// listWorkTree): the services' dbguard.yaml among them, so that finding
-	// them reads no folder.
+	// workTreeListing): the services' dbguard.yaml among them, so that
+	// finding them reads no folder.
 	Scopes func(*envcheck.Listing) ([]Scope, error)
 }
 
