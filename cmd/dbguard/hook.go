@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/output"
 )
@@ -53,7 +54,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			scopes := func() ([]hooks.Scope, error) { return hookScopes(c) }
+			scopes := func(l *envcheck.Listing) ([]hooks.Scope, error) { return hookScopes(c, l) }
 			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes}, c.App.ErrWriter)
 		},
 	}

@@ -139,13 +139,14 @@ func (e *serviceGateError) Hint() string {
 }
 
 // hookScopes are the units the hook judges at the root of a monorepo,
-// nil for a project of one.
-func hookScopes(c *cli.Context) ([]hooks.Scope, error) {
+// nil for a project of one; the services are found in the hook's listing
+// of the work tree (nil: on the disk).
+func hookScopes(c *cli.Context, l *envcheck.Listing) ([]hooks.Scope, error) {
 	u, err := loadUnit(c)
 	if err != nil {
 		return nil, err
 	}
-	if err := u.Project.Complete(); err != nil {
+	if err := u.Project.CompleteListed(l); err != nil {
 		return nil, err
 	}
 	units, err := everyUnit(c)

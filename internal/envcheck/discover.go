@@ -94,8 +94,8 @@ var skipDirs = map[string]bool{
 }
 
 // discover lists the env files under root, or the explicit ones, sorted by
-// directory and then by priority.
-func discover(ctx context.Context, root, mode string, explicit, exclude []string) ([]EnvFile, []string, []*UnreadableError, error) {
+// directory and then by priority; walk reads the tree (see Options.walker).
+func discover(ctx context.Context, walk func(string, fs.WalkDirFunc) error, root, mode string, explicit, exclude []string) ([]EnvFile, []string, []*UnreadableError, error) {
 	var files []EnvFile
 	var manifests []string
 	var unreadable []*UnreadableError
@@ -127,7 +127,7 @@ func discover(ctx context.Context, root, mode string, explicit, exclude []string
 			add(rel)
 		}
 	} else {
-		err := walkDir(root, func(p string, d fs.DirEntry, err error) error {
+		err := walk(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if p == root {
 					return err
@@ -279,6 +279,15 @@ func isVirtualenv(dir string) bool {
 // walkDir is filepath.WalkDir; tests replace it to stand for a folder that
 // cannot be read (they run as root, who can read them all).
 var walkDir = filepath.WalkDir
+
+// walker is how discovery reads the tree: the caller's Listing when there
+// is one, else the disk.
+func (o Options) walker() func(string, fs.WalkDirFunc) error {
+	if o.Listing != nil {
+		return o.Listing.WalkDir
+	}
+	return walkDir
+}
 
 // UnreadableError is a folder under the root discovery cannot read.
 type UnreadableError struct {

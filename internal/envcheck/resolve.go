@@ -39,6 +39,10 @@ type Options struct {
 	// (slash paths relative to Root) with these contents are all there is.
 	// The pre-commit hook passes the index's.
 	Contents map[string][]byte
+	// Listing, when set, stands for the walk of the disk: discovery
+	// visits the listed files (the hook's list from git) instead of
+	// reading every folder; each is still read from the disk.
+	Listing *Listing
 	// Loaders, when set, are the loaders the project runs (env.loaders);
 	// else they are detected from manifests.
 	Loaders []config.LoaderRun
@@ -145,7 +149,7 @@ func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string,
 	if o.Scope != "" {
 		files, manifests, unreadable, err = discoverScope(ctx, o)
 	} else {
-		files, manifests, unreadable, err = discover(ctx, o.Root, o.Mode, o.Files, o.Exclude)
+		files, manifests, unreadable, err = discover(ctx, o.walker(), o.Root, o.Mode, o.Files, o.Exclude)
 	}
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())

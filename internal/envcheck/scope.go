@@ -59,7 +59,7 @@ func ancestors(scope string) []string {
 // below a root, and directly in the folders above it.
 func discoverScope(ctx context.Context, o Options) ([]EnvFile, []string, []*UnreadableError, error) {
 	s := scopeDir(o.Scope)
-	files, manifests, unreadable, err := discover(ctx, filepath.Join(o.Root, filepath.FromSlash(s)), o.Mode, o.Files, o.Exclude)
+	files, manifests, unreadable, err := discover(ctx, o.walker(), filepath.Join(o.Root, filepath.FromSlash(s)), o.Mode, o.Files, o.Exclude)
 	if err != nil {
 		return nil, nil, nil, err
 	}

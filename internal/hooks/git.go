@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,8 +45,13 @@ func (e *GitError) Hint() string {
 	return "check that git works here: git status"
 }
 
+// noCommands are set on every git call: core.fsmonitor names a command git
+// would run to learn what changed (git ls-files and git diff start it too),
+// and the hook runs no command a repository's configuration names.
+var noCommands = []string{"-c", "core.fsmonitor=false"}
+
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
@@ -213,13 +219,21 @@ func cUnquote(s string) (string, bool) {
 	return b.String(), true
 }
 
-// IndexFiles returns the paths in the index that match the pathspecs.
-func (g Git) IndexFiles(ctx context.Context, pathspecs ...string) ([]string, error) {
-	out, err := g.run(ctx, nil, append([]string{"ls-files", "-z", "--cached", "--"}, pathspecs...)...)
+// WorkTreeFiles lists the files of the work tree git does not track
+// whose names match the pathspecs, ignored ones included (--others without
+// --exclude-standard): an ignored .env is what a loader reads. Folders of
+// the names in prune are not entered, wherever they are. Git does not list
+// the inside of a nested repository or a submodule.
+func (g Git) WorkTreeFiles(ctx context.Context, prune []string, pathspecs ...string) ([]string, error) {
+	args := append([]string{"ls-files", "-z", "--others", "--"}, pathspecs...)
+	for _, name := range prune {
+		args = append(args, ":(exclude,glob)**/"+globQuote(name)+"/**")
+	}
+	out, err := g.run(ctx, nil, args...)
 	if err != nil {
 		return nil, err
 	}
-	var paths []string
+	paths := []string{}
 	for _, p := range bytes.Split(out, []byte{0}) {
 		if len(p) > 0 {
 			paths = append(paths, string(p))
@@ -228,63 +242,16 @@ func (g Git) IndexFiles(ctx context.Context, pathspecs ...string) ([]string, err
 	return paths, nil
 }
 
-// IndexContents reads the staged content of paths in one git cat-file.
-func (g Git) IndexContents(ctx context.Context, paths []string) (map[string][]byte, error) {
-	contents := map[string][]byte{}
-	if len(paths) == 0 {
-		return contents, nil
-	}
-	// cat-file reads one name a line: ":0:path" (":0:" so that a path
-	// such as "1:x" is not read as a stage), or, for a path with a newline
-	// in it, the blob's id.
-	ids, err := g.blobIDs(ctx, paths)
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(paths))
-	for i, p := range paths {
-		names[i] = ":0:" + p
-		if id, ok := ids[p]; ok {
-			names[i] = id
+// globQuote escapes the characters a git glob pathspec reads as pattern.
+func globQuote(name string) string {
+	var b strings.Builder
+	for _, c := range name {
+		if strings.ContainsRune(`*?[]\`, c) {
+			b.WriteByte('\\')
 		}
+		b.WriteRune(c)
 	}
-	blobs, err := g.catFile(ctx, names)
-	if err != nil {
-		return nil, err
-	}
-	for i, p := range paths {
-		if blobs[i] != nil {
-			contents[p] = blobs[i]
-		}
-	}
-	return contents, nil
-}
-
-// blobIDs returns the index's blob ids of the paths that have a newline
-// in their name, in one git ls-files (none when no path has one).
-func (g Git) blobIDs(ctx context.Context, paths []string) (map[string]string, error) {
-	args := []string{"ls-files", "-z", "--stage", "--"}
-	for _, p := range paths {
-		if strings.ContainsRune(p, '\n') {
-			args = append(args, ":(literal)"+p)
-		}
-	}
-	ids := map[string]string{}
-	if len(args) == 4 {
-		return ids, nil
-	}
-	out, err := g.run(ctx, nil, args...)
-	if err != nil {
-		return nil, err
-	}
-	for _, rec := range bytes.Split(out, []byte{0}) {
-		// <mode> SP <id> SP <stage> TAB <path>
-		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
-		if f := strings.Fields(string(meta)); ok && len(f) == 3 && f[2] == "0" {
-			ids[string(p)] = f[1]
-		}
-	}
-	return ids, nil
+	return b.String()
 }
 
 // GrepLine is one line git grep found.
@@ -313,7 +280,7 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 // grep -I and git diff take for binary. The caller checks the file starts
 // with one.
 func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")...)
 	cmd.Dir = g.Dir
 	// Raw bytes in the pattern: no locale may read it as UTF-8.
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
@@ -323,7 +290,7 @@ func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
 		if errb.Len() == 0 {
 			return nil, nil // exit 1: none
 		}
-		return nil, &GitError{Args: cmd.Args[1:], Err: err, Stderr: errb.String()}
+		return nil, &GitError{Args: cmd.Args[1+len(noCommands):], Err: err, Stderr: errb.String()}
 	}
 	var paths []string
 	for _, p := range strings.Split(out.String(), "\x00") {
@@ -360,21 +327,41 @@ func parseGrep(out []byte) []GrepLine {
 // one git ls-files: the whole index is listed and filtered by the caller,
 // so no path list ever meets a command-line length limit.
 func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
+	ids := map[string]string{}
+	err := g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string) { ids[p] = id })
+	return ids, err
+}
+
+// IndexBlobsNamed is IndexBlobs for the paths whose base name keep
+// accepts, in the index's order (sorted by path): the whole index is
+// listed, as git's pathspecs cost more than a test of each name here.
+func (g Git) IndexBlobsNamed(ctx context.Context, keep func(base string) bool) (paths, ids []string, err error) {
+	err = g.indexBlobs(ctx, func(p []byte) bool {
+		return keep(string(p[bytes.LastIndexByte(p, '/')+1:]))
+	}, func(p, id string) { paths, ids = append(paths, p), append(ids, id) })
+	return paths, ids, err
+}
+
+// indexBlobs lists the index's files (stage 0, no submodule) whose path
+// keep accepts, to add.
+func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string)) error {
 	out, err := g.run(ctx, nil, "ls-files", "-z", "--stage")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ids := map[string]string{}
 	for _, rec := range bytes.Split(out, []byte{0}) {
 		// <mode> SP <id> SP <stage> TAB <path>
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		if !ok || !keep(p) {
+			continue
+		}
 		f := strings.Fields(string(meta))
 		// 160000 is a submodule: a commit, not a file.
-		if ok && len(f) == 3 && f[2] == "0" && f[0] != "160000" {
-			ids[string(p)] = f[1]
+		if len(f) == 3 && f[2] == "0" && f[0] != "160000" {
+			add(string(p), f[1])
 		}
 	}
-	return ids, nil
+	return nil
 }
 
 // Blobs reads the blobs with these ids in one git cat-file, in order.

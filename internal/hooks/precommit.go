@@ -54,8 +54,10 @@ type Options struct {
 	// Scopes, when set, gives the units of a monorepo judged each on its
 	// own (internal/services): the root outside the services, then each
 	// service; none: the project is one. Called only when env files are
-	// staged (finding the services walks the tree).
-	Scopes func() ([]Scope, error)
+	// staged. The listing is the work tree's files from git (see
+	// workTreeListing): the services' dbguard.yaml among them, so that
+	// finding them reads no folder.
+	Scopes func(*envcheck.Listing) ([]Scope, error)
 }
 
 // Scope is one unit of a monorepo: its label ("service web (apps/web/)",
@@ -101,16 +103,60 @@ func (r *Report) Err() error {
 	return nil
 }
 
-// envPathspecs select env files (and their templates) at any depth.
-var envPathspecs = []string{":(glob)**/.env", ":(glob)**/.env.*"}
+// envNames are the names of env files (and their templates), as path.Match
+// patterns of a file's base name.
+var envNames = []string{".env", ".env.*"}
 
-// manifestPathspecs select the manifests that say which loaders a folder
-// runs (see envload.Detect), read in the same git calls.
-var manifestPathspecs = []string{":(glob)**/package.json", ":(glob)**/pyproject.toml", ":(glob)**/requirements*.txt",
-	":(glob)**/Pipfile", ":(glob)**/setup.cfg", ":(glob)**/go.mod", ":(glob)**/compose.y*ml", ":(glob)**/docker-compose.y*ml",
-	":(glob)**/compose.override.y*ml", ":(glob)**/docker-compose.override.y*ml",
-	// A compose service's env_file is often NAME.env (app.env, db.env).
-	":(glob)**/*.env"}
+// manifestNames are the manifests envload.IsManifest reads: they say which
+// loaders a folder runs (see envload.Detect).
+var manifestNames = []string{"package.json", "pyproject.toml", "requirements*.txt", "Pipfile", "setup.cfg", "go.mod",
+	"compose.y*ml", "docker-compose.y*ml", "compose.override.y*ml", "docker-compose.override.y*ml"}
+
+// readNames are the files the hook reads from the index: env files,
+// manifests, and a compose service's env_file, often NAME.env (app.env).
+var readNames = slices.Concat(envNames, manifestNames, []string{"*.env"})
+
+// listedNames are the files env discovery and the services' discovery
+// look at by name: env files, manifests, dbguard.yaml.
+var listedNames = slices.Concat(envNames, manifestNames, []string{config.FileName})
+
+// named reports whether a base name matches one of the patterns.
+func named(patterns []string, base string) bool {
+	for _, p := range patterns {
+		if ok, _ := path.Match(p, base); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// untrackedFiles lists the work tree's env files, manifests and
+// dbguard.yaml files that git does not track, ignored ones included (an
+// ignored .env is what a loader reads): with the tracked ones, the
+// listing that stands for two walks of the tree in Go (the services', the
+// env files'), git reading the folders once, beside the index's reading,
+// leaving out those discovery skips. nil (walk the disk) when git cannot.
+func untrackedFiles(ctx context.Context, g Git) []string {
+	pathspecs := make([]string, len(listedNames))
+	for i, n := range listedNames {
+		pathspecs[i] = ":(glob)**/" + n
+	}
+	paths, err := g.WorkTreeFiles(ctx, envcheck.SkippedDirs(), pathspecs...)
+	if err != nil {
+		return nil
+	}
+	return paths
+}
+
+// workTreeListing is the listing of the work tree's files discovery looks
+// at: the index's and those git does not track; nil (walk the disk) when
+// git could not list the latter.
+func workTreeListing(repo string, tracked, untracked []string) *envcheck.Listing {
+	if untracked == nil {
+		return nil
+	}
+	return envcheck.NewListing(repo, append(slices.Clip(tracked), untracked...), envcheck.SkippedDir)
+}
 
 // Check runs PreCommit and says each finding on log, as an error when it
 // blocks the commit, else as a warning; it returns the verdict.
@@ -428,13 +474,29 @@ func (r *Report) checkEnvFileCredentials(p string, data []byte, state string) bo
 // env files, compares templates with them, and warns about env files on
 // disk that are not committed but are in effect locally.
 func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
-	paths, err := g.IndexFiles(ctx, append(append([]string{}, envPathspecs...), manifestPathspecs...)...)
+	// The files git does not track are listed while the index is read.
+	others := make(chan []string, 1)
+	go func() { others <- untrackedFiles(ctx, g) }()
+	tracked, ids, err := g.IndexBlobsNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
 	if err != nil {
 		return err
 	}
-	all, err := g.IndexContents(ctx, paths)
+	// The services' dbguard.yaml files are listed, not read.
+	var read, readIDs []string
+	for i, p := range tracked {
+		if path.Base(p) != config.FileName {
+			read, readIDs = append(read, p), append(readIDs, ids[i])
+		}
+	}
+	blobs, err := g.Blobs(ctx, readIDs)
 	if err != nil {
 		return err
+	}
+	all := make(map[string][]byte, len(read))
+	for i, p := range read {
+		if blobs[i] != nil {
+			all[p] = blobs[i]
+		}
 	}
 	// The env files are judged; the manifests only say who reads them.
 	contents := map[string][]byte{}
@@ -456,9 +518,10 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
+	listing := workTreeListing(o.Repo, tracked, <-others)
 	var scopes []Scope
 	if o.Scopes != nil {
-		if scopes, err = o.Scopes(); err != nil {
+		if scopes, err = o.Scopes(listing); err != nil {
 			return err
 		}
 	}
@@ -476,7 +539,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		if reps[si] == nil {
 			continue
 		}
-		if err := r.checkLocal(ctx, o.Repo, sc, reps[si], contents); err != nil {
+		if err := r.checkLocal(ctx, o.Repo, listing, sc, reps[si], contents); err != nil {
 			return err
 		}
 	}
@@ -580,9 +643,9 @@ func (r *Report) checkTemplates(contents map[string][]byte) {
 
 // checkLocal warns about env files on disk that git does not have (new or
 // ignored) and that name a database the committed ones do not.
-func (r *Report) checkLocal(ctx context.Context, repo string, sc Scope, committed *envcheck.Report, contents map[string][]byte) error {
+func (r *Report) checkLocal(ctx context.Context, repo string, listing *envcheck.Listing, sc Scope, committed *envcheck.Report, contents map[string][]byte) error {
 	eo := sc.Options(committed.Mode)
-	eo.Root = repo
+	eo.Root, eo.Listing = repo, listing
 	disk, err := envcheck.Resolve(ctx, eo)
 	if err != nil {
 		return nil // a problem on disk that is not being committed is not the hook's to block

@@ -56,10 +56,17 @@ type Project struct {
 // Complete looks for the services of a project FindLazy found; a no-op
 // otherwise.
 func (p *Project) Complete() error {
+	return p.CompleteListed(nil)
+}
+
+// CompleteListed is Complete with the folders holding a dbguard.yaml
+// found in a listing of the tree (the hook's, from git) instead of a walk
+// of the disk; nil walks the disk.
+func (p *Project) CompleteListed(l *envcheck.Listing) error {
 	if !p.pending {
 		return nil
 	}
-	full, err := Load(p.Config)
+	full, err := loadFrom(p.Config, l)
 	if err != nil {
 		return err
 	}
@@ -190,6 +197,10 @@ func (e *UnknownError) Hint() string {
 // with its own dbguard.yaml. A listed path that leaves the root, as
 // written or through a symbolic link, is refused with its line.
 func Load(root *config.Config) (*Project, error) {
+	return loadFrom(root, nil)
+}
+
+func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 	p := &Project{Root: root.Root, Config: root}
 	realRoot, err := filepath.EvalSymlinks(root.Root)
 	if err != nil {
@@ -226,7 +237,11 @@ func Load(root *config.Config) (*Project, error) {
 		byPath[rel] = s
 		p.Services = append(p.Services, s)
 	}
-	found, err := discover(root)
+	walk := filepath.WalkDir
+	if l != nil {
+		walk = l.WalkDir
+	}
+	found, err := discover(root, walk)
 	if err != nil {
 		return nil, err
 	}
@@ -364,10 +379,10 @@ func (p *Project) Ordered() ([]*Service, error) {
 // discover lists the folders below the root (slash paths) holding a
 // dbguard.yaml, leaving out what env discovery leaves out (dependencies,
 // build output, env.exclude: test fixtures). Symbolic links are not
-// followed.
-func discover(root *config.Config) ([]string, error) {
+// followed. walk reads the tree: filepath.WalkDir, or a Listing's.
+func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error) ([]string, error) {
 	var out []string
-	err := filepath.WalkDir(root.Root, func(p string, d fs.DirEntry, err error) error {
+	err := walk(root.Root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if p == root.Root {
 				return err
