@@ -66,6 +66,7 @@ type Config struct {
 	Expectations []ExpectTable `yaml:"-"`
 	Path         string        `yaml:"-"` // the file it came from; "" when defaults only
 	DirGiven     bool          `yaml:"-"` // migrations.dir was set (a tool's own default applies otherwise)
+	URLVarGiven  bool          `yaml:"-"` // database.url_var was set (a Prisma schema's url variable applies otherwise)
 	Root         string        `yaml:"-"` // the project root: the file's directory, else the git root
 	nodes        *yaml.Node
 }
@@ -321,6 +322,7 @@ func (c *Config) fillDefaults() {
 	if c.Version == 0 {
 		c.Version = 1
 	}
+	c.URLVarGiven = c.URLVarGiven || c.Database.URLVar != ""
 	if c.Database.URLVar == "" {
 		c.Database.URLVar = DefaultURLVar
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
 )
 
 // Service is one application of the project.
@@ -274,6 +275,9 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 		} else {
 			s.Config = config.Default(dir)
 		}
+		if err := tool.AdoptURLVars(s.Config); err != nil {
+			return nil, err
+		}
 	}
 	return p, p.check()
 }
@@ -438,6 +442,9 @@ func FindLazy(dir, explicit string) (*Unit, error) {
 func find(dir, explicit string, lazy bool) (*Unit, error) {
 	cfg, err := config.Discover(dir, explicit)
 	if err != nil {
+		return nil, err
+	}
+	if err := tool.AdoptURLVars(cfg); err != nil {
 		return nil, err
 	}
 	if explicit == "" && cfg.Path != "" {

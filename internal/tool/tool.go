@@ -41,6 +41,8 @@ type Project struct {
 	// Vars are the variables the tool reads its URL from, beyond the
 	// project's URL variables (Prisma's directUrl, goose's GOOSE_DBSTRING).
 	Vars []string
+	// Datasource is where a Prisma schema reads its URLs from.
+	Datasource *Datasource
 	// Detected says how the tool was found, for messages ("" when
 	// configured).
 	Detected string
@@ -95,7 +97,9 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		p.Dir, p.Table = alembicVersions(workdir), "alembic_version"
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
-		p.Vars = prismaVars(filepath.Join(workdir, "prisma", "schema.prisma"))
+		if p.Datasource = readDatasource(cfg.Root, workdir); p.Datasource != nil {
+			p.Vars = p.Datasource.vars()
+		}
 	case Dbmate:
 		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), dbmateTable(workdir, environMap())
 	case Goose:
@@ -158,6 +162,8 @@ func marks(dir string, cfg *config.Config) []found {
 	}
 	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
 		out = append(out, found{Prisma, dir, rel(p)})
+	} else if p := filepath.Join(dir, "prisma", "schema"); anyName(p, ".prisma") {
+		out = append(out, found{Prisma, dir, rel(p)}) // prismaSchemaFolder
 	}
 	if p := filepath.Join(dir, "db", "migrations"); anyFile(p, dbmateMark) {
 		out = append(out, found{Dbmate, dir, rel(p) + " with -- migrate:up"})
@@ -267,18 +273,4 @@ func alembicVersions(workdir string) string {
 		loc = filepath.Join(workdir, loc)
 	}
 	return filepath.Join(loc, "versions")
-}
-
-// prismaVars are the variables schema.prisma reads its URLs from:
-// url = env("DATABASE_URL"), directUrl = env("DIRECT_URL").
-func prismaVars(schema string) []string {
-	data, err := os.ReadFile(schema)
-	if err != nil {
-		return nil
-	}
-	var vars []string
-	for _, m := range regexp.MustCompile(`(?m)^\s*(?:url|directUrl)\s*=\s*env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`).FindAllSubmatch(data, -1) {
-		vars = append(vars, string(m[1]))
-	}
-	return vars
 }

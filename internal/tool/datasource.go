@@ -1,0 +1,171 @@
+package tool
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/dbguard/dbguard/internal/config"
+)
+
+// Datasource is where a Prisma schema's datasource block reads its URLs
+// from: url = env("POSTGRES_PRISMA_URL"), directUrl = env("...").
+// Prisma Client reads url when the app runs, so that variable, not
+// DATABASE_URL, is the one whose database must be the one migrated.
+type Datasource struct {
+	URLVar     string
+	DirectVar  string
+	File       string // the schema file, relative to the root, slash-separated
+	URLLine    int
+	DirectLine int
+}
+
+// maxSchema bounds what is read of one schema file.
+const maxSchema = 1 << 20
+
+var (
+	datasourceStart = regexp.MustCompile(`^\s*datasource\s+\w+\s*\{`)
+	datasourceURL   = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+)
+
+// readDatasource reads the datasource block of the Prisma schema in
+// workdir: prisma/schema.prisma, or the .prisma files of the prisma/schema
+// folder (prismaSchemaFolder). Files are opened through root, never
+// followed out of it, never waited on (a FIFO), and read up to 1 MiB:
+// the schema is the repository's. It is nil when there is no schema or
+// its datasource names no variable.
+func readDatasource(rootDir, workdir string) *Datasource {
+	root, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return nil
+	}
+	defer root.Close()
+	rel, err := filepath.Rel(rootDir, workdir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil
+	}
+	files := []string{filepath.Join(rel, "prisma", "schema.prisma")}
+	if names, err := listPrisma(root, filepath.Join(rel, "prisma", "schema")); err == nil {
+		files = append(files, names...)
+	}
+	for _, f := range files {
+		if ds := datasourceIn(root, f); ds != nil {
+			return ds
+		}
+	}
+	return nil
+}
+
+// listPrisma lists the .prisma files of a schema folder, sorted.
+func listPrisma(root *os.Root, dir string) ([]string, error) {
+	d, err := root.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(256)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".prisma") {
+			out = append(out, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// datasourceIn reads the first datasource block of one schema file.
+func datasourceIn(root *os.Root, rel string) *Datasource {
+	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	sc := bufio.NewScanner(io.LimitReader(f, maxSchema))
+	sc.Buffer(make([]byte, 0, 64<<10), maxSchema)
+	var ds *Datasource
+	in := false
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.Index(line, "//"); i >= 0 && !strings.Contains(line[:i], `"`) {
+			line = line[:i]
+		}
+		switch {
+		case !in && datasourceStart.MatchString(line):
+			in = true
+			ds = &Datasource{File: filepath.ToSlash(rel)}
+		case in && strings.HasPrefix(strings.TrimSpace(line), "}"):
+			if ds.URLVar == "" && ds.DirectVar == "" {
+				return nil
+			}
+			return ds
+		case in:
+			m := datasourceURL.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if m[1] == "url" {
+				ds.URLVar, ds.URLLine = m[2], n
+			} else {
+				ds.DirectVar, ds.DirectLine = m[2], n
+			}
+		}
+	}
+	return nil
+}
+
+// vars are the variables the datasource reads, url first.
+func (ds *Datasource) vars() []string {
+	var out []string
+	for _, v := range []string{ds.URLVar, ds.DirectVar} {
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// AdoptURLVars makes cfg judge the variables the project's Prisma schema
+// reads its URLs from. With url = env("POSTGRES_PRISMA_URL") the app
+// reads that variable: judging DATABASE_URL instead would pass a project
+// whose app and migrations name two databases. When dbguard.yaml leaves
+// database.url_var unset, the schema's url variable becomes it; when
+// dbguard.yaml names another, that is a configuration error. directUrl's
+// variable is added to the direct-URL variables, first. A project that
+// does not run Prisma, or whose tool cannot be resolved (the command
+// that needs it says why), is left as it is.
+func AdoptURLVars(cfg *config.Config) error {
+	p, err := Resolve(cfg)
+	if err != nil || p.Kind != Prisma || p.Datasource == nil {
+		return nil
+	}
+	ds := p.Datasource
+	db := &cfg.Database
+	if v := ds.URLVar; v != "" && v != db.URLVar {
+		if cfg.URLVarGiven {
+			return &config.Error{File: cfg.Path, Line: cfg.Line("database", "url_var"), Msg: fmt.Sprintf(
+				"database.url_var is %s, but %s:%d reads the app's database URL from %s; dbguard would judge a variable the app does not read. Set url_var: %s (or remove url_var)",
+				db.URLVar, ds.File, ds.URLLine, v, v)}
+		}
+		db.URLVar = v
+		db.DirectURLVars = slices.DeleteFunc(db.DirectURLVars, func(d string) bool { return d == v })
+	}
+	if v := ds.DirectVar; v != "" && v != db.URLVar {
+		db.DirectURLVars = append([]string{v}, slices.DeleteFunc(db.DirectURLVars, func(d string) bool { return d == v })...)
+	}
+	return nil
+}
