@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,8 @@ type flight struct {
 	id    int64
 	entry Entry
 	open  bool // dbguard's transaction for the file is open
+	// merged: the file's transaction also records it done (finishSQL).
+	merged bool
 	// committed: the file's transaction committed, and recording the
 	// version after it failed.
 	committed bool
@@ -452,8 +455,7 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		if err := checkText(p, data); err != nil {
 			return err
 		}
-		sh := sqlscan.Analyze(string(data))
-		r.files[name] = fileInfo{sum: checksum(data), shape: &sh}
+		r.files[name] = analyzed(data)
 	}
 	return nil
 }
@@ -463,7 +465,33 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 type fileInfo struct {
 	sum   string
 	shape *sqlscan.Shape
+	// session: the file may change the session's role or settings, which
+	// statements sent after it in its transaction would run under.
+	session bool
 }
+
+// analyzed is a file's checksum and shape.
+func analyzed(data []byte) fileInfo {
+	sh := sqlscan.Analyze(string(data))
+	return fileInfo{sum: checksum(data), shape: &sh, session: setsSession(&sh)}
+}
+
+// setsSession reports a file with a SET or RESET statement, or a role or
+// setting changed from inside a statement (set_config, a DO block's SET
+// ROLE): after such a file, dbguard's writes in the same transaction could
+// run as a role that may not write the version table, and fail the file's
+// work with them. Erring towards yes costs only a commit.
+func setsSession(sh *sqlscan.Shape) bool {
+	for _, st := range sh.Statements {
+		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || changesSession.MatchString(st.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// changesSession finds a role or a setting changed inside a statement.
+var changesSession = regexp.MustCompile(`(?i)set_config|\b(set|reset)\s+(local\s+|session\s+)?(role|session\s+authorization|transaction|default_transaction)`)
 
 // file returns a file's checksum and shape, reading it (through the root)
 // the first time.
@@ -478,8 +506,7 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 	}
 	fi.sum = checksum(data)
 	if shape {
-		sh := sqlscan.Analyze(string(data))
-		fi.shape = &sh
+		fi = analyzed(data)
 	}
 	r.files[name] = fi
 	return fi, nil
