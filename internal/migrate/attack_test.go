@@ -432,3 +432,38 @@ func TestUnterminatedFileSwallowsNothing(t *testing.T) {
 		})
 	}
 }
+
+// A file changed on disk after dbguard checked it and before golang-migrate
+// read it (a checkout or an editor during the run): golang-migrate ran the
+// new text, which nothing had checked, and the ledger recorded the checksum
+// of the old. The bytes that run are the bytes checked and recorded.
+func TestAttackFileSwappedDuringRun(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);",
+	})
+	r := open(t, dbURL, dir, nil)
+	err := r.run(ctx, "up", func() error {
+		// checkFiles has read both; golang-migrate has read neither.
+		write(t, dir, "2_b.up.sql", "CREATE TABLE swapped (id int);")
+		return r.m.Up()
+	})
+	if err != nil {
+		t.Fatal(errorText(err))
+	}
+	if len(columns(t, dbURL, "swapped")) != 0 || len(columns(t, dbURL, "b")) != 1 {
+		t.Fatalf("the swapped text ran: swapped %v, b %v", columns(t, dbURL, "swapped"), columns(t, dbURL, "b"))
+	}
+	h := history(t, r)
+	if len(h) != 2 || h[1].Checksum != checksum([]byte("CREATE TABLE b (id int);")) {
+		t.Fatalf("history %+v", h)
+	}
+	// The next run sees the edit, as for any applied file changed since.
+	r = open(t, dbURL, dir, nil)
+	var edited *EditedError
+	if err := r.Up(ctx, 0); !errors.As(err, &edited) {
+		t.Fatalf("up after the swap = %v, want the edit refused", err)
+	}
+}

@@ -23,12 +23,14 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	gomigrate "github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	pgxdriver "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -78,10 +80,13 @@ type Runner struct {
 
 	ledger *ledger
 	files  map[string]fileInfo // what checkFiles read: checksum and shape
-	clean  int                 // the version before the migration in flight
-	flight *flight             // the migration in flight, as the ledger has it
-	fold   *folded             // its start, held back for its file's round trip
-	done   *int                // the version its file's round trip recorded clean
+	// checked holds the bytes checkFiles read, which golang-migrate is
+	// given to run (checkedSource), up to maxChecked in all.
+	checked checkedFiles
+	clean   int     // the version before the migration in flight
+	flight  *flight // the migration in flight, as the ledger has it
+	fold    *folded // its start, held back for its file's round trip
+	done    *int    // the version its file's round trip recorded clean
 }
 
 // flight is the ledger entry of the migration running now.
@@ -157,7 +162,7 @@ func (r *Runner) migrator() error {
 	if err != nil {
 		return err
 	}
-	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", drv)
+	m, err := gomigrate.NewWithInstance("iofs", checkedSource{fsrc, r}, "pgx5", drv)
 	if err != nil {
 		return err
 	}
@@ -376,6 +381,7 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err != nil {
 		return err
 	}
+	defer r.checked.reset()
 	if err := r.checkFiles(direction, cur); err != nil {
 		return err
 	}
@@ -456,8 +462,76 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 			return err
 		}
 		r.files[name] = analyzed(data)
+		r.checked.keep(name, data)
 	}
 	return nil
+}
+
+// maxChecked bounds the bytes of checked files kept for golang-migrate
+// to run; a file past it is read again when it runs.
+const maxChecked = 32 << 20
+
+// checkedFiles are the files checkFiles read, as it read them. The
+// golang-migrate goroutine that reads ahead takes them, hence the lock.
+type checkedFiles struct {
+	mu    sync.Mutex
+	data  map[string][]byte
+	total int
+}
+
+func (c *checkedFiles) keep(name string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data == nil {
+		c.data = map[string][]byte{}
+	}
+	if _, ok := c.data[name]; ok || c.total+len(data) > maxChecked {
+		return
+	}
+	c.data[name], c.total = data, c.total+len(data)
+}
+
+func (c *checkedFiles) get(name string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.data[name]
+	return data, ok
+}
+
+// reset lets them go at the end of a run.
+func (c *checkedFiles) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data, c.total = nil, 0
+}
+
+// checkedSource gives golang-migrate the bytes checkFiles read, checked
+// and checksummed: the file that runs is the file the ledger records, even
+// when it is changed on disk during the run, and it is opened and read once
+// per run instead of twice.
+type checkedSource struct {
+	source.Driver
+	r *Runner
+}
+
+func (s checkedSource) ReadUp(v uint) (io.ReadCloser, string, error) {
+	if m, ok := s.r.src.Get(v); ok && m.Up != "" {
+		if data, ok := s.r.checked.get(m.Up); ok {
+			return io.NopCloser(bytes.NewReader(data)), m.Name, nil
+		}
+	}
+	return s.Driver.ReadUp(v)
+}
+
+func (s checkedSource) ReadDown(v uint) (io.ReadCloser, string, error) {
+	if m, ok := s.r.src.Get(v); ok && m.Down != "" {
+		if data, ok := s.r.checked.get(m.Down); ok {
+			if p, err := source.Parse(m.Down); err == nil {
+				return io.NopCloser(bytes.NewReader(data)), p.Identifier, nil
+			}
+		}
+	}
+	return s.Driver.ReadDown(v)
 }
 
 // fileInfo is what the ledger records of a file: its checksum, and (for a
