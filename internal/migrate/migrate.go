@@ -469,7 +469,7 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 
 // maxChecked bounds the bytes of checked files kept for golang-migrate
 // to run; a file past it is read again when it runs.
-const maxChecked = 32 << 20
+const maxChecked = 16 << 20
 
 // checkedFiles are the files checkFiles read, as it read them. The
 // golang-migrate goroutine that reads ahead takes them, hence the lock.
