@@ -31,7 +31,6 @@ import (
 	"github.com/golang-migrate/migrate/v4/database"
 	pgxdriver "github.com/golang-migrate/migrate/v4/database/pgx/v5"
 	"github.com/golang-migrate/migrate/v4/source"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -158,11 +157,7 @@ func (r *Runner) migrator() error {
 	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol}
 	// No reset of lock_timeout here: every caller takes the lock next, in
 	// the same round trip that resets it.
-	fsrc, err := iofs.New(r.root.FS(), ".")
-	if err != nil {
-		return err
-	}
-	m, err := gomigrate.NewWithInstance("iofs", checkedSource{fsrc, r}, "pgx5", drv)
+	m, err := gomigrate.NewWithInstance("dbguard", checkedSource{r}, "pgx5", drv)
 	if err != nil {
 		return err
 	}
@@ -461,34 +456,45 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		if err := checkText(p, data); err != nil {
 			return err
 		}
-		r.files[name] = analyzed(data)
-		r.checked.keep(name, data)
+		info := analyzed(data)
+		r.files[name] = info
+		r.checked.keep(name, data, info.sum)
 	}
 	return nil
 }
 
 // maxChecked bounds the bytes of checked files kept for golang-migrate
-// to run; a file past it is read again when it runs.
-const maxChecked = 16 << 20
+// to run; a file past it is read again when it runs (a variable for the
+// tests).
+var maxChecked = 16 << 20
 
 // checkedFiles are the files checkFiles read, as it read them. The
 // golang-migrate goroutine that reads ahead takes them, hence the lock.
 type checkedFiles struct {
 	mu    sync.Mutex
 	data  map[string][]byte
+	sums  map[string]string // every checked file's checksum, kept or not
 	total int
 }
 
-func (c *checkedFiles) keep(name string, data []byte) {
+func (c *checkedFiles) keep(name string, data []byte, sum string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.data == nil {
-		c.data = map[string][]byte{}
+		c.data, c.sums = map[string][]byte{}, map[string]string{}
 	}
+	c.sums[name] = sum
 	if _, ok := c.data[name]; ok || c.total+len(data) > maxChecked {
 		return
 	}
 	c.data[name], c.total = data, c.total+len(data)
+}
+
+func (c *checkedFiles) sum(name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum, ok := c.sums[name]
+	return sum, ok
 }
 
 func (c *checkedFiles) get(name string) ([]byte, bool) {
@@ -502,36 +508,84 @@ func (c *checkedFiles) get(name string) ([]byte, bool) {
 func (c *checkedFiles) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.data, c.total = nil, 0
+	c.data, c.sums, c.total = nil, nil, 0
 }
 
-// checkedSource gives golang-migrate the bytes checkFiles read, checked
-// and checksummed: the file that runs is the file the ledger records, even
-// when it is changed on disk during the run, and it is opened and read once
-// per run instead of twice.
-type checkedSource struct {
-	source.Driver
-	r *Runner
+// checkedSource is golang-migrate's source: the migrations Scan listed
+// (golang-migrate's own file source would list the folder again, and run a
+// file added since unchecked) and the bytes checkFiles read, checked and
+// checksummed. So the file that runs is the file the ledger records, even
+// when it changes on disk during the run, and it is read once per run
+// instead of twice. A file past maxChecked is read again, and refused if
+// its checksum is not the one checked.
+type checkedSource struct{ r *Runner }
+
+func (s checkedSource) Open(string) (source.Driver, error) {
+	return nil, errors.New("dbguard's migration source is not opened by URL")
+}
+
+func (s checkedSource) Close() error { return nil }
+
+// notExist is the error golang-migrate takes for "no such migration".
+func (s checkedSource) notExist(op string) error {
+	return &fs.PathError{Op: op, Path: s.r.src.Dir, Err: fs.ErrNotExist}
+}
+
+func (s checkedSource) First() (uint, error) {
+	if ms := s.r.src.Migrations; len(ms) > 0 {
+		return ms[0].Version, nil
+	}
+	return 0, s.notExist("first")
+}
+
+func (s checkedSource) Prev(v uint) (uint, error) {
+	if i, ok := s.r.src.byVersion[v]; ok && i > 0 {
+		return s.r.src.Migrations[i-1].Version, nil
+	}
+	return 0, s.notExist("prev for version " + strconv.FormatUint(uint64(v), 10))
+}
+
+func (s checkedSource) Next(v uint) (uint, error) {
+	if i, ok := s.r.src.byVersion[v]; ok && i+1 < len(s.r.src.Migrations) {
+		return s.r.src.Migrations[i+1].Version, nil
+	}
+	return 0, s.notExist("next for version " + strconv.FormatUint(uint64(v), 10))
 }
 
 func (s checkedSource) ReadUp(v uint) (io.ReadCloser, string, error) {
-	if m, ok := s.r.src.Get(v); ok && m.Up != "" {
-		if data, ok := s.r.checked.get(m.Up); ok {
-			return io.NopCloser(bytes.NewReader(data)), m.Name, nil
-		}
+	m, ok := s.r.src.Get(v)
+	if !ok || m.Up == "" {
+		return nil, "", s.notExist("read up for version " + strconv.FormatUint(uint64(v), 10))
 	}
-	return s.Driver.ReadUp(v)
+	return s.read(m.Up, m.Name)
 }
 
 func (s checkedSource) ReadDown(v uint) (io.ReadCloser, string, error) {
-	if m, ok := s.r.src.Get(v); ok && m.Down != "" {
-		if data, ok := s.r.checked.get(m.Down); ok {
-			if p, err := source.Parse(m.Down); err == nil {
-				return io.NopCloser(bytes.NewReader(data)), p.Identifier, nil
-			}
-		}
+	m, ok := s.r.src.Get(v)
+	if !ok || m.Down == "" {
+		return nil, "", s.notExist("read down for version " + strconv.FormatUint(uint64(v), 10))
 	}
-	return s.Driver.ReadDown(v)
+	id := m.Name
+	if p, err := source.Parse(m.Down); err == nil {
+		id = p.Identifier
+	}
+	return s.read(m.Down, id)
+}
+
+// read returns the checked bytes of a file.
+func (s checkedSource) read(name, id string) (io.ReadCloser, string, error) {
+	if data, ok := s.r.checked.get(name); ok {
+		return io.NopCloser(bytes.NewReader(data)), id, nil
+	}
+	data, err := s.r.root.ReadFile(name)
+	if err != nil {
+		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+	}
+	if want, ok := s.r.checked.sum(name); ok && checksum(data) != want {
+		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: "it changed on disk after dbguard checked it, during the run; it was not run",
+			Fix: "run the command again once nothing is writing to the migrations folder"}
+	}
+	return io.NopCloser(bytes.NewReader(data)), id, nil
 }
 
 // fileInfo is what the ledger records of a file: its checksum, and (for a
