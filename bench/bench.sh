@@ -7,7 +7,10 @@
 #   migrate  300 migrations: dbguard migrate up vs golang-migrate v4.20.1 (pgx5),
 #            then again with nothing pending, at 0 and 10 ms round trip
 #            (MIGRATE_RTT; bench/latency delays the bytes), and up beside the
-#            floor (bench/floor: one pgx connection, one query per file)
+#            floor (bench/floor: one pgx connection, one query per file);
+#            with MIGRATE_BASE=COMMIT, also beside dbguard built at COMMIT,
+#            on a third twin database in the same runs (before and after a
+#            change, at the same load)
 #   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
 #            commit before the ledger), what the ledger costs
 #   schema   5,000 tables of 10 columns, 11,000 indexes (6,000 beside the primary
@@ -119,6 +122,13 @@ bench_migrate() {
   say "migrate: 300 migrations, golang-migrate's CLI..."
   GOBIN="$work/bin" GOFLAGS=-mod=mod go install -tags pgx5 github.com/golang-migrate/migrate/v4/cmd/migrate@v4.20.1
   (cd "$here" && go build -o "$work/floor" ./bench/floor)
+  local base=${MIGRATE_BASE:-}
+  if [ -n "$base" ]; then
+    say "migrate: building dbguard at $base..."
+    mkdir -p "$work/mbase"
+    git -C "$here" archive "$base" | tar -x -C "$work/mbase"
+    (cd "$work/mbase" && go build -o "$work/dbguard-mbase" ./cmd/dbguard)
+  fi
   local p="$work/mig"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 300); do
     v=$(printf '%06d' "$i")
@@ -129,9 +139,15 @@ bench_migrate() {
     pp=$(latency_port "$rtt")
     say "migrate: $rtt ms round trip (port $pp)"
     local up_ms=() up_kb=() pup_ms=() pup_kb=() no_ms=() no_kb=() pno_ms=() pno_kb=() fl_ms=() fl_kb=()
+    local bup_ms=() bup_kb=() bno_ms=() bno_kb=()
     for r in $(seq 1 "$runs"); do
-      psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r" -c "CREATE DATABASE floor_$r"
+      psql_ -d postgres -c "CREATE DATABASE raw_$r" -c "CREATE DATABASE dg_$r" -c "CREATE DATABASE floor_$r" -c "CREATE DATABASE mbase_$r"
       run_into fl_ms fl_kb "$work/floor" -path "$p/migrations" -database "postgres://postgres@127.0.0.1:$pp/floor_$r?sslmode=disable"
+      if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
+        echo "DATABASE_URL=postgres://postgres@127.0.0.1:$pp/mbase_$r?sslmode=disable" >"$p/.env"
+        run_into bup_ms bup_kb --cwd "$p" "$work/dbguard-mbase" migrate up
+        run_into bno_ms bno_kb --cwd "$p" "$work/dbguard-mbase" migrate up
+      fi
       echo "DATABASE_URL=postgres://postgres@127.0.0.1:$pp/dg_$r?sslmode=disable" >"$p/.env"
       local raw="pgx5://postgres@127.0.0.1:$pp/raw_$r?sslmode=disable"
       # Alternate which goes first, so drift over the run favours neither.
@@ -146,9 +162,14 @@ bench_migrate() {
         run_into no_ms no_kb --cwd "$p" "$dbguard" migrate up
         run_into pno_ms pno_kb "$work/bin/migrate" -path "$p/migrations" -database "$raw" up
       fi
+      if [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
+        echo "DATABASE_URL=postgres://postgres@127.0.0.1:$pp/mbase_$r?sslmode=disable" >"$p/.env"
+        run_into bup_ms bup_kb --cwd "$p" "$work/dbguard-mbase" migrate up
+        run_into bno_ms bno_kb --cwd "$p" "$work/dbguard-mbase" migrate up
+      fi
       [ "$(psql_ -At -d "dg_$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 't\_%'")" = 300 ] ||
         { say "dbguard did not apply 300 migrations"; exit 1; }
-      psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r" -c "DROP DATABASE floor_$r"
+      psql_ -d postgres -c "DROP DATABASE raw_$r" -c "DROP DATABASE dg_$r" -c "DROP DATABASE floor_$r" -c "DROP DATABASE mbase_$r"
     done
     dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${pup_ms[@]}") peer_kb=("${pup_kb[@]}")
     row "migrate up, 300 migrations, $rtt ms round trip" "golang-migrate up"
@@ -156,6 +177,12 @@ bench_migrate() {
     row "migrate up, 300 migrations, $rtt ms round trip" "the floor: one pgx connection, one query per file"
     dg_ms=("${no_ms[@]}") dg_kb=("${no_kb[@]}") peer_ms=("${pno_ms[@]}") peer_kb=("${pno_kb[@]}")
     row "migrate up, nothing pending (300 applied), $rtt ms round trip" "golang-migrate up"
+    if [ -n "$base" ]; then
+      dg_ms=("${up_ms[@]}") dg_kb=("${up_kb[@]}") peer_ms=("${bup_ms[@]}") peer_kb=("${bup_kb[@]}")
+      row "migrate up, 300 migrations, $rtt ms round trip" "dbguard $base"
+      dg_ms=("${no_ms[@]}") dg_kb=("${no_kb[@]}") peer_ms=("${bno_ms[@]}") peer_kb=("${bno_kb[@]}")
+      row "migrate up, nothing pending (300 applied), $rtt ms round trip" "dbguard $base"
+    fi
   done
 }
 

@@ -24,6 +24,9 @@ import (
 // run builds the command-line app, runs it and returns the exit code. It
 // never calls os.Exit, so tests can run it in-process.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	if startProfile != nil {
+		defer startProfile()()
+	}
 	out, errOut := output.NewRedactor(stdout), output.NewRedactor(stderr)
 	defer out.Flush()
 	defer errOut.Flush()
@@ -64,6 +67,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	}
 	return explainFailure(talk, err)
 }
+
+// startProfile is set only in a binary built with -tags dbguard_profile
+// (profile.go): it starts a CPU profile and returns what stops it.
+var startProfile func() func()
 
 // runApp runs the command line. With --format json, stdout is one JSON
 // object whatever happens: what the command prints is held until it ends,

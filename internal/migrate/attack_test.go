@@ -432,3 +432,95 @@ func TestUnterminatedFileSwallowsNothing(t *testing.T) {
 		})
 	}
 }
+
+// A file changed on disk after dbguard checked it and before golang-migrate
+// read it (a checkout or an editor during the run): golang-migrate ran the
+// new text, which nothing had checked, and the ledger recorded the checksum
+// of the old. The bytes that run are the bytes checked and recorded.
+func TestAttackFileSwappedDuringRun(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);",
+	})
+	r := open(t, dbURL, dir, nil)
+	err := r.run(ctx, "up", func() error {
+		// checkFiles has read both; golang-migrate has read neither.
+		write(t, dir, "2_b.up.sql", "CREATE TABLE swapped (id int);")
+		return r.m.Up()
+	})
+	if err != nil {
+		t.Fatal(errorText(err))
+	}
+	if len(columns(t, dbURL, "swapped")) != 0 || len(columns(t, dbURL, "b")) != 1 {
+		t.Fatalf("the swapped text ran: swapped %v, b %v", columns(t, dbURL, "swapped"), columns(t, dbURL, "b"))
+	}
+	h := history(t, r)
+	if len(h) != 2 || h[1].Checksum != checksum([]byte("CREATE TABLE b (id int);")) {
+		t.Fatalf("history %+v", h)
+	}
+	// The next run sees the edit, as for any applied file changed since.
+	r = open(t, dbURL, dir, nil)
+	var edited *EditedError
+	if err := r.Up(ctx, 0); !errors.As(err, &edited) {
+		t.Fatalf("up after the swap = %v, want the edit refused", err)
+	}
+}
+
+// A file added to the folder after dbguard listed and checked it, before
+// golang-migrate listed it again: golang-migrate started it, unchecked, and
+// only the ledger's lookup stopped the run ("golang-migrate started version
+// 3, which ... does not have"), an error with no advice. A run applies the
+// folder as it was listed and checked; the next run sees the new file.
+func TestAttackFileAddedDuringRun(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);",
+	})
+	r := open(t, dbURL, dir, nil)
+	// After Open's listing; golang-migrate is set up by the run.
+	write(t, dir, "3_c.up.sql", "\xef\xbb\xbfCREATE TABLE c (id int);")
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(errorText(err))
+	}
+	if v, dirty := version(t, r); v != 2 || dirty {
+		t.Fatalf("version %d dirty %v, want 2: the unlisted file ran", v, dirty)
+	}
+	r = open(t, dbURL, dir, nil)
+	var se *SourceError
+	if err := r.Up(ctx, 0); !errors.As(err, &se) || !strings.Contains(se.Path, "3_c.up.sql") {
+		t.Fatalf("the next up = %v, want the byte order mark refused", err)
+	}
+}
+
+// Past the bytes kept for the run, a file is read again when it runs; one
+// changed since it was checked is refused, not run.
+func TestAttackFileSwappedPastTheKeptBytes(t *testing.T) {
+	old := maxChecked
+	maxChecked = 0
+	t.Cleanup(func() { maxChecked = old })
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);",
+	})
+	r := open(t, dbURL, dir, nil)
+	err := r.run(ctx, "up", func() error {
+		write(t, dir, "2_b.up.sql", "CREATE TABLE swapped (id int);")
+		return r.m.Up()
+	})
+	var se *SourceError
+	if !errors.As(err, &se) || !strings.Contains(se.Error(), "changed on disk after dbguard checked it") {
+		t.Fatalf("up = %v, want the changed file refused", err)
+	}
+	if len(columns(t, dbURL, "swapped")) != 0 {
+		t.Fatal("the swapped text ran")
+	}
+	if v, dirty := version(t, r); v != 1 || dirty {
+		t.Errorf("version %d dirty %v, want 1 clean", v, dirty)
+	}
+}

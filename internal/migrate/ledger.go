@@ -242,6 +242,12 @@ func (l *ledger) finishSQL(id int64, state string, after int) string {
 	return fmt.Sprintf("UPDATE %s SET state = %s, version_after = %d, finished_at = clock_timestamp() WHERE id = %d", l.table, lit(state), after, id)
 }
 
+// doneSQL closes entry id as done at version after, in the transaction
+// that ran its file: the commit mark is set with it.
+func (l *ledger) doneSQL(id int64, after int) string {
+	return fmt.Sprintf("UPDATE %s SET state = 'done', version_after = %d, finished_at = clock_timestamp(), committed_at = clock_timestamp() WHERE id = %d", l.table, after, id)
+}
+
 // versionSQL writes golang-migrate's version table as its driver does,
 // one row (a dirty -1 too: a failed down of the first migration; a clean -1
 // is an empty table), but emptied with DELETE: golang-migrate's TRUNCATE

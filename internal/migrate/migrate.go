@@ -20,15 +20,17 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	gomigrate "github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/database"
 	pgxdriver "github.com/golang-migrate/migrate/v4/database/pgx/v5"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -77,10 +79,13 @@ type Runner struct {
 
 	ledger *ledger
 	files  map[string]fileInfo // what checkFiles read: checksum and shape
-	clean  int                 // the version before the migration in flight
-	flight *flight             // the migration in flight, as the ledger has it
-	fold   *folded             // its start, held back for its file's round trip
-	done   *int                // the version its file's round trip recorded clean
+	// checked holds the bytes checkFiles read, which golang-migrate is
+	// given to run (checkedSource), up to maxChecked in all.
+	checked checkedFiles
+	clean   int     // the version before the migration in flight
+	flight  *flight // the migration in flight, as the ledger has it
+	fold    *folded // its start, held back for its file's round trip
+	done    *int    // the version its file's round trip recorded clean
 }
 
 // flight is the ledger entry of the migration running now.
@@ -88,6 +93,8 @@ type flight struct {
 	id    int64
 	entry Entry
 	open  bool // dbguard's transaction for the file is open
+	// merged: the file's transaction also records it done (finishSQL).
+	merged bool
 	// committed: the file's transaction committed, and recording the
 	// version after it failed.
 	committed bool
@@ -150,11 +157,7 @@ func (r *Runner) migrator() error {
 	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol}
 	// No reset of lock_timeout here: every caller takes the lock next, in
 	// the same round trip that resets it.
-	fsrc, err := iofs.New(r.root.FS(), ".")
-	if err != nil {
-		return err
-	}
-	m, err := gomigrate.NewWithInstance("iofs", fsrc, "pgx5", drv)
+	m, err := gomigrate.NewWithInstance("dbguard", checkedSource{r}, "pgx5", drv)
 	if err != nil {
 		return err
 	}
@@ -373,6 +376,7 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err != nil {
 		return err
 	}
+	defer r.checked.reset()
 	if err := r.checkFiles(direction, cur); err != nil {
 		return err
 	}
@@ -452,10 +456,136 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		if err := checkText(p, data); err != nil {
 			return err
 		}
-		sh := sqlscan.Analyze(string(data))
-		r.files[name] = fileInfo{sum: checksum(data), shape: &sh}
+		info := analyzed(data)
+		r.files[name] = info
+		r.checked.keep(name, data, info.sum)
 	}
 	return nil
+}
+
+// maxChecked bounds the bytes of checked files kept for golang-migrate
+// to run; a file past it is read again when it runs (a variable for the
+// tests).
+var maxChecked = 16 << 20
+
+// checkedFiles are the files checkFiles read, as it read them. The
+// golang-migrate goroutine that reads ahead takes them, hence the lock.
+type checkedFiles struct {
+	mu    sync.Mutex
+	data  map[string][]byte
+	sums  map[string]string // every checked file's checksum, kept or not
+	total int
+}
+
+func (c *checkedFiles) keep(name string, data []byte, sum string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data == nil {
+		c.data, c.sums = map[string][]byte{}, map[string]string{}
+	}
+	c.sums[name] = sum
+	if _, ok := c.data[name]; ok || c.total+len(data) > maxChecked {
+		return
+	}
+	c.data[name], c.total = data, c.total+len(data)
+}
+
+func (c *checkedFiles) sum(name string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sum, ok := c.sums[name]
+	return sum, ok
+}
+
+func (c *checkedFiles) get(name string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data, ok := c.data[name]
+	return data, ok
+}
+
+// reset lets them go at the end of a run.
+func (c *checkedFiles) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data, c.sums, c.total = nil, nil, 0
+}
+
+// checkedSource is golang-migrate's source: the migrations Scan listed
+// (golang-migrate's own file source would list the folder again, and run a
+// file added since unchecked) and the bytes checkFiles read, checked and
+// checksummed. So the file that runs is the file the ledger records, even
+// when it changes on disk during the run, and it is read once per run
+// instead of twice. A file past maxChecked is read again, and refused if
+// its checksum is not the one checked.
+type checkedSource struct{ r *Runner }
+
+func (s checkedSource) Open(string) (source.Driver, error) {
+	return nil, errors.New("dbguard's migration source is not opened by URL")
+}
+
+func (s checkedSource) Close() error { return nil }
+
+// notExist is the error golang-migrate takes for "no such migration".
+func (s checkedSource) notExist(op string) error {
+	return &fs.PathError{Op: op, Path: s.r.src.Dir, Err: fs.ErrNotExist}
+}
+
+func (s checkedSource) First() (uint, error) {
+	if ms := s.r.src.Migrations; len(ms) > 0 {
+		return ms[0].Version, nil
+	}
+	return 0, s.notExist("first")
+}
+
+func (s checkedSource) Prev(v uint) (uint, error) {
+	if i, ok := s.r.src.byVersion[v]; ok && i > 0 {
+		return s.r.src.Migrations[i-1].Version, nil
+	}
+	return 0, s.notExist("prev for version " + strconv.FormatUint(uint64(v), 10))
+}
+
+func (s checkedSource) Next(v uint) (uint, error) {
+	if i, ok := s.r.src.byVersion[v]; ok && i+1 < len(s.r.src.Migrations) {
+		return s.r.src.Migrations[i+1].Version, nil
+	}
+	return 0, s.notExist("next for version " + strconv.FormatUint(uint64(v), 10))
+}
+
+func (s checkedSource) ReadUp(v uint) (io.ReadCloser, string, error) {
+	m, ok := s.r.src.Get(v)
+	if !ok || m.Up == "" {
+		return nil, "", s.notExist("read up for version " + strconv.FormatUint(uint64(v), 10))
+	}
+	return s.read(m.Up, m.Name)
+}
+
+func (s checkedSource) ReadDown(v uint) (io.ReadCloser, string, error) {
+	m, ok := s.r.src.Get(v)
+	if !ok || m.Down == "" {
+		return nil, "", s.notExist("read down for version " + strconv.FormatUint(uint64(v), 10))
+	}
+	id := m.Name
+	if p, err := source.Parse(m.Down); err == nil {
+		id = p.Identifier
+	}
+	return s.read(m.Down, id)
+}
+
+// read returns the checked bytes of a file.
+func (s checkedSource) read(name, id string) (io.ReadCloser, string, error) {
+	if data, ok := s.r.checked.get(name); ok {
+		return io.NopCloser(bytes.NewReader(data)), id, nil
+	}
+	data, err := s.r.root.ReadFile(name)
+	if err != nil {
+		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
+	}
+	if want, ok := s.r.checked.sum(name); ok && checksum(data) != want {
+		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: "it changed on disk after dbguard checked it, during the run; it was not run",
+			Fix: "run the command again once nothing is writing to the migrations folder"}
+	}
+	return io.NopCloser(bytes.NewReader(data)), id, nil
 }
 
 // fileInfo is what the ledger records of a file: its checksum, and (for a
@@ -463,7 +593,33 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 type fileInfo struct {
 	sum   string
 	shape *sqlscan.Shape
+	// session: the file may change the session's role or settings, which
+	// statements sent after it in its transaction would run under.
+	session bool
 }
+
+// analyzed is a file's checksum and shape.
+func analyzed(data []byte) fileInfo {
+	sh := sqlscan.Analyze(string(data))
+	return fileInfo{sum: checksum(data), shape: &sh, session: setsSession(&sh)}
+}
+
+// setsSession reports a file with a SET or RESET statement, or a role or
+// setting changed from inside a statement (set_config, a DO block's SET
+// ROLE): after such a file, dbguard's writes in the same transaction could
+// run as a role that may not write the version table, and fail the file's
+// work with them. Erring towards yes costs only a commit.
+func setsSession(sh *sqlscan.Shape) bool {
+	for _, st := range sh.Statements {
+		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || changesSession.MatchString(st.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// changesSession finds a role or a setting changed inside a statement.
+var changesSession = regexp.MustCompile(`(?i)set_config|\b(set|reset)\s+(local\s+|session\s+)?(role|session\s+authorization|transaction|default_transaction)`)
 
 // file returns a file's checksum and shape, reading it (through the root)
 // the first time.
@@ -478,8 +634,7 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 	}
 	fi.sum = checksum(data)
 	if shape {
-		sh := sqlscan.Analyze(string(data))
-		fi.shape = &sh
+		fi = analyzed(data)
 	}
 	r.files[name] = fi
 	return fi, nil

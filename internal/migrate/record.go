@@ -266,17 +266,27 @@ func (r *Runner) exec(stmts ...string) error {
 
 // begin marks version dirty and records e in flight, in one transaction.
 // For a file that runs as one transaction anyway, the statements also open
-// the transaction the file will run in, and mark the entry committed inside
-// it: the mark commits exactly when the file's work does. Those are held
-// back to go in the file's own round trip (see runBody); the others go now,
-// in one round trip.
+// the transaction the file will run in. The clean version and the ledger's
+// finish (with its commit mark) are written in that same transaction after
+// the file (finishSQL), so they commit exactly when the file's work does,
+// with one commit where there were two. A file that may change who the
+// session is (SET ROLE and the like) keeps two: the mark set before it, the
+// version written after its commit, so its work stays committed, as under
+// golang-migrate, when its new role may not write the version. Those
+// statements are held back to go in the file's own round trip (see
+// runBody); the others go now, in one round trip.
 func (r *Runner) begin(version int, e Entry) error {
 	q := []string{"BEGIN", versionSQL(r.versionTable(), version, true), r.ledger.insertSQL(&e), "COMMIT"}
 	r.done = nil
 	if e.Transactional {
-		q = append(q, "BEGIN", fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
-		r.flight = &flight{id: e.ID, entry: e, open: true}
-		if fi, ok := r.files[e.File]; !ok || fi.shape == nil || !fi.shape.Unterminated {
+		fi, ok := r.files[e.File]
+		f := &flight{id: e.ID, entry: e, open: true, merged: ok && !fi.session}
+		q = append(q, "BEGIN")
+		if !f.merged {
+			q = append(q, fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
+		}
+		r.flight = f
+		if !ok || fi.shape == nil || !fi.shape.Unterminated {
 			r.fold = &folded{start: q, version: version}
 			return nil
 		}
@@ -302,6 +312,11 @@ type folded struct {
 // finishSQL is what records the migration in flight as done at version,
 // committing the file's transaction first when dbguard opened one.
 func (r *Runner) finishSQL(f *flight, version int) []string {
+	if f.open && f.merged {
+		// In the file's own transaction: one commit for the file, its
+		// version and its ledger entry.
+		return []string{versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
+	}
 	var q []string
 	if f.open {
 		q = append(q, "COMMIT")
@@ -355,6 +370,12 @@ func (r *Runner) record(version int, dirty bool) error {
 
 // finishFailed explains a failure to record the migration in flight done.
 func (r *Runner) finishFailed(f *flight, err error) error {
+	if f.open && f.merged && r.committed(f.id) {
+		// The file's transaction, which also recorded it done at its
+		// version, committed; the connection went after it.
+		r.flight, r.clean = nil, f.entry.VersionDirty
+		return err
+	}
 	if f.open && r.committed(f.id) {
 		// The COMMIT went through and the version write after it
 		// failed: the file changed the session (SET ROLE to a role

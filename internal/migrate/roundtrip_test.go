@@ -17,8 +17,9 @@ import (
 // ReadyForQuery messages: one per round trip a client waits for (the
 // connection's startup is one).
 type roundTrips struct {
-	ln    net.Listener
-	ready atomic.Int64
+	ln      net.Listener
+	ready   atomic.Int64
+	commits atomic.Int64 // COMMIT command tags: transactions committed
 }
 
 // countRoundTrips returns dbURL through a counting proxy.
@@ -70,6 +71,19 @@ func (rt *roundTrips) count(client io.Writer, server io.Reader) {
 		}
 		if _, err := client.Write(head[:]); err != nil {
 			return
+		}
+		if head[0] == 'C' && n < 64 {
+			tag := make([]byte, n)
+			if _, err := io.ReadFull(server, tag); err != nil {
+				return
+			}
+			if string(tag) == "COMMIT\x00" {
+				rt.commits.Add(1)
+			}
+			if _, err := client.Write(tag); err != nil {
+				return
+			}
+			continue
 		}
 		if _, err := io.CopyN(client, server, n); err != nil {
 			return
@@ -127,5 +141,41 @@ func TestNoOpRoundTrips(t *testing.T) {
 		} else {
 			t.Logf("%s: %d round trips", c.what, got)
 		}
+	}
+}
+
+// TestMigrationCommits: a file that runs as one transaction commits once
+// with its clean version and its ledger entry, after the commit that marks
+// it dirty: two commits per migration (golang-migrate: three; dbguard
+// before issue 26's third round: three). One that may change its session's
+// role keeps three (TestReviewSetRoleAfterCommit says why).
+func TestMigrationCommits(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := files(t, map[string]string{
+		"1_a.up.sql": "CREATE TABLE a (id int);",
+		"2_b.up.sql": "CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);",
+		"3_c.up.sql": "CREATE TABLE c (id int);",
+		"4_d.up.sql": "SET search_path TO public;\nCREATE TABLE d (id int);",
+	})
+	rt, proxied := countRoundTrips(t, dbURL)
+	r := open(t, proxied, dir, nil)
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(errorText(err))
+	}
+	if got, want := rt.commits.Load(), int64(3*2+3); got != want {
+		t.Errorf("%d commits for 3 files and one that sets its session, want %d", got, want)
+	}
+	h := history(t, r)
+	if len(h) != 4 {
+		t.Fatalf("history %+v", h)
+	}
+	for _, e := range h {
+		if e.State != StateDone || e.Committed == nil || e.FinishedAt == nil || e.VersionAfter == nil || *e.VersionAfter != e.Version {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	if v, dirty := version(t, r); v != 4 || dirty {
+		t.Errorf("version %d dirty %v", v, dirty)
 	}
 }
