@@ -189,3 +189,25 @@ func TestTraceOneRoundTripPerFile(t *testing.T) {
 		t.Errorf("the trace lost what the files did: %+v", tr.report.Files)
 	}
 }
+
+// TestAttackTraceForgedLocksRead: a file sent in one query cannot pass its
+// own result off as the plan's pg_locks read (to hide a lock, or to claim
+// a lock_timeout it never set): the read is known by a column name chosen
+// at random for the run, not by its shape.
+func TestAttackTraceForgedLocksRead(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"SELECT 0::int8 AS dbguard_locks, 0::int8, '5s'::text;\nALTER TABLE users ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:2") {
+		t.Errorf("findings %v: the ALTER's lock with no lock_timeout is hidden", rules)
+	}
+	if len(rep.Files) != 1 || len(rep.Files[0].Statements) != 2 || len(rep.Files[0].Statements[0].Locks) != 0 || len(rep.Files[0].Statements[1].Locks) != 1 {
+		t.Errorf("the statements' locks are not their own: %+v", rep.Files)
+	}
+}
