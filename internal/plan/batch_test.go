@@ -211,3 +211,22 @@ func TestAttackTraceForgedLocksRead(t *testing.T) {
 		t.Errorf("the statements' locks are not their own: %+v", rep.Files)
 	}
 }
+
+// TestAttackTraceSearchPathShadowsCatalog: a file cannot hide its locks by
+// putting a view named pg_locks (or pg_class) ahead of pg_catalog in its
+// search_path: the plan's reads name the catalog's own relations,
+// functions, types and operators.
+func TestAttackTraceSearchPathShadowsCatalog(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false;\nSET search_path = public, pg_catalog;\nALTER TABLE users ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:3") {
+		t.Errorf("findings %v: the ALTER's lock is hidden behind public.pg_locks", rules)
+	}
+}

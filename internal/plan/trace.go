@@ -77,17 +77,25 @@ type rel struct {
 }
 
 // relationsSQL lists the user relations of the shadow.
-const relationsSQL = `SELECT c.oid::int8, c.relfilenode::int8, c.relkind::text, n.nspname, c.relname, coalesce(i.indrelid, 0)::int8
-	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
-	WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
+//
+// It and locksSQL run in the session of the files they trace, after a file
+// may have put its own pg_class or = ahead of pg_catalog in search_path
+// (SET search_path = public, pg_catalog): every relation, function, type
+// and operator is the catalog's own.
+const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace LEFT JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid
+	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
 // dropped it, and holds its lock until commit), and the lock_timeout in
 // effect (the row with oid 0).
-const locksSQL = `SELECT l.relation::int8 AS %s, coalesce(c.relfilenode::int8, -1), l.mode FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
-	WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-	UNION ALL SELECT 0, 0, current_setting('lock_timeout')`
+const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
+	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
+	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
+	AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('lock_timeout')`
 
 // locks is locksSQL with its first column named by the marker.
 func (t *tracer) locks() string {
