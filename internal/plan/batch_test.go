@@ -230,3 +230,34 @@ func TestAttackTraceSearchPathShadowsCatalog(t *testing.T) {
 		t.Errorf("findings %v: the ALTER's lock is hidden behind public.pg_locks", rules)
 	}
 }
+
+// TestAttackTraceMarkerFromCurrentQuery: the random name of the plan's
+// locks read is in the query the file runs in, so the file can read it
+// (current_query()) and give a result of its own that name at run time.
+// Taken for the read of the statement it stands for, it would shift the
+// reads by one and hide the ALTER's lock; the plan refuses results out of
+// their places instead.
+func TestAttackTraceMarkerFromCurrentQuery(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
+DECLARE m text := substring(current_query() from 'dbguard_locks_[0-9a-f]+');
+BEGIN
+  EXECUTE format('CREATE TYPE public.forged AS (%I int8, b int8, c text)', m);
+  EXECUTE 'CREATE FUNCTION public.forged() RETURNS SETOF public.forged LANGUAGE sql AS $f$ SELECT 0::int8, 0::int8, ''5s''::text $f$';
+END $$;
+SELECT * FROM public.forged();
+ALTER TABLE users ADD COLUMN z int;
+`)
+	if err != nil {
+		if !strings.Contains(err.Error(), "do not line up") {
+			t.Fatal(err)
+		}
+		return
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:7") {
+		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
+	}
+}

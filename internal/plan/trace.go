@@ -356,10 +356,18 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		last      *pgconn.Result
 		committed bool
 		failed    error
+		// askew: a result out of its place. Each statement gives one
+		// result and each locks read one, in turn, so the reads are
+		// exactly the marked results in the even places: a file's own
+		// result with the marker's name (its column names can be built
+		// at run time from current_query()) cannot take a read's place
+		// without pushing a read into a statement's.
+		askew bool
+		n     = len(f.shape.Statements)
 	)
 	t.takeNotices()
 	mrr := t.conn.PgConn().Exec(ctx, q.String())
-	for mrr.NextResult() {
+	for i := 0; mrr.NextResult(); i++ {
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
 		marked := len(fds) == 3 && fds[0].Name == t.marker
@@ -369,10 +377,16 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			break
 		}
 		switch {
-		case marked && len(stmts) < len(f.shape.Statements):
+		case i == 0 || i > 2*n: // BEGIN; COMMIT, SET, the relations
+			askew = askew || marked
+			if i == 2*n+1 {
+				committed = res.CommandTag.String() == "COMMIT"
+			}
+		case i%2 == 1: // a statement
+			askew = askew || marked
+		default: // its locks read
+			askew = askew || !marked
 			stmts = append(stmts, traced{rows: res.Rows, notices: t.takeNotices()})
-		case len(stmts) == len(f.shape.Statements) && res.CommandTag.String() == "COMMIT":
-			committed = true
 		}
 		last = res
 	}
@@ -387,8 +401,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		t.takeNotices()
 		return false, nil
 	}
-	if !committed || len(stmts) != len(f.shape.Statements) || last == nil {
-		return true, fmt.Errorf("tracing %s in the shadow: %d of %d statements read back", f.path, len(stmts), len(f.shape.Statements))
+	if !committed || askew || len(stmts) != n || last == nil {
+		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, n)
 	}
 	next, err := readRelations(last.Rows)
 	if err != nil {
