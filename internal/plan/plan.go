@@ -4,7 +4,7 @@
 // actually did (pg_locks of its own session, relfilenode changes, the
 // server's debug messages for rewrites and scans), then judges that against
 // rules, the live table sizes and the expect: contract. The live database
-// is only read; the shadow is always dropped.
+// is only read; the shadow is always removed.
 package plan
 
 import (

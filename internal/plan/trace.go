@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -36,6 +39,15 @@ type tracer struct {
 	// migration creates is new to everyone.
 	baseline map[int64]bool
 
+	// marker names the first column of the locks read, so that the
+	// results of a file sent in one query can be told apart: a random
+	// name no migration file can know.
+	marker string
+	// next: the relations after the last file, read in its own query
+	// after its COMMIT, with the live lock_timeout set again; the next
+	// file's before. nil: read them when the file starts.
+	next map[int64]rel
+
 	mu      sync.Mutex
 	notices []string // the server's messages during the statement in flight
 }
@@ -65,17 +77,35 @@ type rel struct {
 }
 
 // relationsSQL lists the user relations of the shadow.
-const relationsSQL = `SELECT c.oid::int8, c.relfilenode::int8, c.relkind::text, n.nspname, c.relname, coalesce(i.indrelid, 0)::int8
-	FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_index i ON i.indexrelid = c.oid
-	WHERE c.relkind IN ('r', 'p', 'm', 'i', 'I') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'`
+//
+// It and locksSQL run in the session of the files they trace, after a file
+// may have put its own pg_class or = ahead of pg_catalog in search_path
+// (SET search_path = public, pg_catalog): every relation, function, type
+// and operator is the catalog's own.
+const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace LEFT JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid
+	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
 // dropped it, and holds its lock until commit), and the lock_timeout in
 // effect (the row with oid 0).
-const locksSQL = `SELECT l.relation::int8, coalesce(c.relfilenode::int8, -1), l.mode FROM pg_locks l LEFT JOIN pg_class c ON c.oid = l.relation
-	WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-	UNION ALL SELECT 0, 0, current_setting('lock_timeout')`
+const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
+	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
+	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
+	AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('lock_timeout')`
+
+// locks is locksSQL with its first column named by the marker.
+func (t *tracer) locks() string {
+	if t.marker == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		t.marker = "dbguard_locks_" + hex.EncodeToString(b)
+	}
+	return fmt.Sprintf(locksSQL, t.marker)
+}
 
 func (t *tracer) relations(ctx context.Context) (map[int64]rel, error) {
 	return t.relationsAfter(ctx, "")
@@ -93,8 +123,13 @@ func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]r
 			return nil, r.Err
 		}
 	}
+	return readRelations(results[len(results)-1].Rows)
+}
+
+// readRelations reads the rows of relationsSQL.
+func readRelations(rows [][][]byte) (map[int64]rel, error) {
 	out := map[int64]rel{}
-	for _, row := range results[len(results)-1].Rows {
+	for _, row := range rows {
 		if len(row) != 6 {
 			return nil, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
 		}
@@ -192,7 +227,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// that reads the relations.
 	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
 	before := map[int64]rel{}
-	if len(t.baseline) > 0 {
+	if t.next != nil {
+		before, t.next, setTimeout = t.next, nil, ""
+	} else if len(t.baseline) > 0 {
 		var err error
 		if before, err = t.relationsAfter(ctx, setTimeout); err != nil {
 			return err
@@ -212,10 +249,17 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			return err
 		}
 	}
-	cur := map[int64]int64{}   // relfilenode after the last statement
-	held := map[int64]string{} // strongest lock per relation in the open transaction
-	all := map[int64]string{}  // and over the whole file
-	open := false              // a transaction is open: the file's own or the implicit one
+	fs := &fileState{pf: &pf, cur: map[int64]int64{}, held: map[int64]string{}, all: map[int64]string{}}
+	if len(f.shape.Control) == 0 && !f.shape.Unterminated {
+		// The usual file: sent in one query, as golang-migrate sends it.
+		if done, err := t.batch(ctx, f, before, fs); done {
+			return err
+		}
+		// A statement failed, and the file's transaction was rolled back:
+		// run it again one statement at a time, which stops at the
+		// statement that fails, with what the ones before it did.
+	}
+	open := false // a transaction is open: the file's own or the implicit one
 	t.takeNotices()
 	for _, st := range f.shape.Statements {
 		if st.Control() {
@@ -230,7 +274,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 				}
 				open = begins
 			}
-			held = map[int64]string{}
+			fs.held = map[int64]string{}
 			t.takeNotices()
 			pf.Statements = append(pf.Statements, Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}})
 			continue
@@ -239,7 +283,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if !open {
 			prefix, open = "BEGIN;\n", true
 		}
-		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+locksSQL).ReadAll()
+		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks()).ReadAll()
 		if err == nil {
 			for _, r := range results {
 				if r.Err != nil {
@@ -253,75 +297,187 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
 		}
-		rows := results[len(results)-1].Rows
-		ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
-		timeout := ""
-		now := map[int64]string{} // strongest mode per pre-existing relation
-		rewritten := map[int64]bool{}
-		dropped := map[int64]bool{}
-		for _, row := range rows {
-			oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
-			node, _ := strconv.ParseInt(string(row[1]), 10, 64)
-			mode := string(row[2])
-			if oid == 0 {
-				timeout = mode
-				continue
-			}
-			b, ok := before[oid]
-			if !ok {
-				continue // created in this file: nobody else can be waiting for it
-			}
-			prev, seen := cur[oid]
-			if !seen {
-				prev = b.filenode
-			}
-			switch {
-			case node < 0:
-				dropped[oid] = true // locked until commit, gone from pg_class
-			case node != prev && prev > 0:
-				rewritten[oid] = true
-			}
-			cur[oid] = node
-			if strength(mode) > strength(now[oid]) {
-				now[oid] = mode
-			}
-		}
-		heldBefore := maps.Clone(held)
-		// The locks this statement added: a stronger mode than held so far.
-		var strong []string
-		for oid, mode := range now {
-			b := before[oid]
-			if !isTable(b.kind) || strength(mode) <= strength(held[oid]) {
-				continue
-			}
-			held[oid] = mode
-			if strength(mode) > strength(all[oid]) {
-				all[oid] = mode
-			}
-			ps.Locks = append(ps.Locks, t.lock(b.key, mode))
-			if strength(mode) >= strength("ShareLock") {
-				strong = append(strong, b.key)
-			}
-		}
-		slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
-		pf.Statements = append(pf.Statements, ps)
-		t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, notices)
-		if len(strong) > 0 && (timeout == "0" || timeout == "") {
-			slices.Sort(strong)
-			t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
-				Message: fmt.Sprintf("takes %s on %s with no lock_timeout set: while it waits for the lock, every query on the table queues behind it", strongest(now, before, strong), strings.Join(strong, ", "))})
-		}
+		t.statement(f, st, before, results[len(results)-1].Rows, notices, fs)
 	}
 	if open {
 		if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
 			return t.failed(f, f.shape.Statements[len(f.shape.Statements)-1], 0, err)
 		}
 	}
-	for oid, mode := range all {
-		pf.Locks = append(pf.Locks, t.lock(before[oid].key, mode))
-	}
-	slices.SortFunc(pf.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
+	fs.fileLocks(t, before)
 	return nil
+}
+
+// fileState is what a traced file did so far.
+type fileState struct {
+	pf   *File
+	cur  map[int64]int64  // relfilenode after the last statement
+	held map[int64]string // strongest lock per relation in the open transaction
+	all  map[int64]string // and over the whole file
+}
+
+// fileLocks lists the strongest lock per table the file held.
+func (fs *fileState) fileLocks(t *tracer, before map[int64]rel) {
+	for oid, mode := range fs.all {
+		fs.pf.Locks = append(fs.pf.Locks, t.lock(before[oid].key, mode))
+	}
+	slices.SortFunc(fs.pf.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
+}
+
+// batch runs a file with no transaction statements of its own in one
+// query: BEGIN, each statement followed by the locks read, COMMIT, then the
+// relations for the next file. Sent one statement per round trip, a file
+// of four statements cost six; on a loaded machine each round trip waits
+// for both processes to be scheduled. The server parses the whole query
+// before running any of it, as it does golang-migrate's one query of the
+// file. The locks reads are told apart from the file's own results by the
+// marker naming their first column; the notices of a statement are those
+// that arrived before its locks read ended.
+//
+// done is false when the file failed before its COMMIT ended (it was
+// rolled back, and nothing of it was recorded): the caller runs it again
+// one statement at a time for the failing statement's place.
+func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel, fs *fileState) (done bool, err error) {
+	var q strings.Builder
+	q.WriteString("BEGIN;\n")
+	for _, st := range f.shape.Statements {
+		q.WriteString(st.Text)
+		q.WriteString("\n;\n")
+		q.WriteString(t.locks())
+		q.WriteString(";\n")
+	}
+	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n" + relationsSQL)
+	type traced struct {
+		rows    [][][]byte
+		notices []string
+	}
+	var (
+		stmts     []traced
+		last      *pgconn.Result
+		committed bool
+		failed    error
+		// askew: a result out of its place. Each statement gives one
+		// result and each locks read one, in turn, so the reads are
+		// exactly the marked results in the even places: a file's own
+		// result with the marker's name (its column names can be built
+		// at run time from current_query()) cannot take a read's place
+		// without pushing a read into a statement's.
+		askew bool
+		n     = len(f.shape.Statements)
+	)
+	t.takeNotices()
+	mrr := t.conn.PgConn().Exec(ctx, q.String())
+	for i := 0; mrr.NextResult(); i++ {
+		rr := mrr.ResultReader()
+		fds := rr.FieldDescriptions()
+		marked := len(fds) == 3 && fds[0].Name == t.marker
+		res := rr.Read()
+		if res.Err != nil {
+			failed = res.Err
+			break
+		}
+		switch {
+		case i == 0 || i > 2*n: // BEGIN; COMMIT, SET, the relations
+			askew = askew || marked
+			if i == 2*n+1 {
+				committed = res.CommandTag.String() == "COMMIT"
+			}
+		case i%2 == 1: // a statement
+			askew = askew || marked
+		default: // its locks read
+			askew = askew || !marked
+			stmts = append(stmts, traced{rows: res.Rows, notices: t.takeNotices()})
+		}
+		last = res
+	}
+	if err := cmp.Or(mrr.Close(), failed); err != nil {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return true, err
+		}
+		if committed {
+			return true, err
+		}
+		t.rollback()
+		t.takeNotices()
+		return false, nil
+	}
+	if !committed || askew || len(stmts) != n || last == nil {
+		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, n)
+	}
+	next, err := readRelations(last.Rows)
+	if err != nil {
+		return true, err
+	}
+	for i, st := range f.shape.Statements {
+		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
+	}
+	fs.fileLocks(t, before)
+	t.next = next
+	return true, nil
+}
+
+// statement records what one statement did, from the locks read after it
+// (rows of locksSQL) and the server's messages while it ran, and applies
+// the rules to it.
+func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64]rel, rows [][][]byte, notices []string, fs *fileState) {
+	cur, held, all := fs.cur, fs.held, fs.all
+	ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
+	timeout := ""
+	now := map[int64]string{} // strongest mode per pre-existing relation
+	rewritten := map[int64]bool{}
+	dropped := map[int64]bool{}
+	for _, row := range rows {
+		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
+		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
+		mode := string(row[2])
+		if oid == 0 {
+			timeout = mode
+			continue
+		}
+		b, ok := before[oid]
+		if !ok {
+			continue // created in this file: nobody else can be waiting for it
+		}
+		prev, seen := cur[oid]
+		if !seen {
+			prev = b.filenode
+		}
+		switch {
+		case node < 0:
+			dropped[oid] = true // locked until commit, gone from pg_class
+		case node != prev && prev > 0:
+			rewritten[oid] = true
+		}
+		cur[oid] = node
+		if strength(mode) > strength(now[oid]) {
+			now[oid] = mode
+		}
+	}
+	heldBefore := maps.Clone(held)
+	// The locks this statement added: a stronger mode than held so far.
+	var strong []string
+	for oid, mode := range now {
+		b := before[oid]
+		if !isTable(b.kind) || strength(mode) <= strength(held[oid]) {
+			continue
+		}
+		held[oid] = mode
+		if strength(mode) > strength(all[oid]) {
+			all[oid] = mode
+		}
+		ps.Locks = append(ps.Locks, t.lock(b.key, mode))
+		if strength(mode) >= strength("ShareLock") {
+			strong = append(strong, b.key)
+		}
+	}
+	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
+	fs.pf.Statements = append(fs.pf.Statements, ps)
+	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, notices)
+	if len(strong) > 0 && (timeout == "0" || timeout == "") {
+		slices.Sort(strong)
+		t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
+			Message: fmt.Sprintf("takes %s on %s with no lock_timeout set: while it waits for the lock, every query on the table queues behind it", strongest(now, before, strong), strings.Join(strong, ", "))})
+	}
 }
 
 // traceable reports whether a file can be run statement by statement with

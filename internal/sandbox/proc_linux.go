@@ -1,9 +1,32 @@
 package sandbox
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
+
+// memBase is where a sandbox may live in memory.
+const memBase = "/dev/shm"
+
+// memRoom is the free space memBase needs: a container's 64 MiB /dev/shm
+// is too small for a server whose WAL alone may reach max_wal_size.
+const memRoom = 2 << 30
+
+// memDir is memBase when it is a tmpfs with memRoom free, shared as /tmp
+// is (sticky, writable by all); else "".
+func memDir() string {
+	const tmpfsMagic = 0x01021994
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(memBase, &st); err != nil || st.Type != tmpfsMagic || uint64(st.Bavail)*uint64(st.Bsize) < memRoom {
+		return ""
+	}
+	fi, err := os.Stat(memBase)
+	if err != nil || !fi.IsDir() || fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm()&0o002 == 0 {
+		return ""
+	}
+	return memBase
+}
 
 // detach puts the server in its own process group, so a Ctrl-C meant for
 // dbguard does not reach it before dbguard can stop it in order, and asks

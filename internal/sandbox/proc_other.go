@@ -17,3 +17,8 @@ func detach(cmd *exec.Cmd) {
 	}
 	cmd.SysProcAttr.Setpgid = true
 }
+
+// memBase: no in-memory folder is used outside Linux.
+const memBase = ""
+
+func memDir() string { return "" }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -245,4 +246,34 @@ func TestTemplateCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	conn.Close(ctx)
+}
+
+// TestSandboxInMemory: with no TMPDIR, the sandbox lives in memory when
+// /dev/shm is a tmpfs with room (else in /tmp), and Sweep looks there; a
+// TMPDIR the user set wins.
+func TestSandboxInMemory(t *testing.T) {
+	mustFind(t)
+	t.Setenv("TMPDIR", "")
+	os.Unsetenv("TMPDIR")
+	want := memDir()
+	if want == "" {
+		want = "/tmp"
+		t.Logf("no tmpfs with %d MiB free at %q: the sandbox goes to /tmp", memRoom>>20, memBase)
+	}
+	s, err := Start(context.Background(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if filepath.Dir(s.dir) != want {
+		t.Errorf("the sandbox is in %s, want %s", filepath.Dir(s.dir), want)
+	}
+	if !slices.Contains(bases(), want) {
+		t.Errorf("Sweep looks in %v, not in %s where sandboxes go", bases(), want)
+	}
+	own := t.TempDir()
+	t.Setenv("TMPDIR", own)
+	if got := baseDir(nil); got != own {
+		t.Errorf("with TMPDIR=%s the sandbox goes to %s", own, got)
+	}
 }

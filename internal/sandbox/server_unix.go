@@ -254,10 +254,18 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 	return cmd
 }
 
-// baseDir is the folder the sandbox folder goes in: the temporary folder,
-// unless the server's user (postgres, when dbguard runs as root) cannot
-// reach it (a TMPDIR inside root's home), then /tmp.
+// baseDir is the folder the sandbox folder goes in: with no TMPDIR set,
+// memory (/dev/shm, see memDir) when it has room; else the temporary
+// folder, unless the server's user (postgres, when dbguard runs as root)
+// cannot reach it (a TMPDIR inside root's home), then /tmp.
+//
+// In memory, creating and removing the relation files of a migration's
+// CREATE TABLE costs no file system journal: the shadow of 134 files was
+// built in 0.3-0.75 s there against 0.9-1.9 s in /tmp on a loaded machine.
 func baseDir(runAs *syscall.Credential) string {
+	if m := memDir(); m != "" && os.Getenv("TMPDIR") == "" && (runAs == nil || reachable(m, runAs.Uid)) {
+		return m
+	}
 	tmp := os.TempDir()
 	if runAs == nil || reachable(tmp, runAs.Uid) {
 		return tmp
@@ -267,10 +275,14 @@ func baseDir(runAs *syscall.Credential) string {
 
 // bases are the folders Sweep looks in.
 func bases() []string {
-	if os.TempDir() == "/tmp" {
-		return []string{"/tmp"}
+	out := []string{"/tmp"}
+	if os.TempDir() != "/tmp" {
+		out = []string{os.TempDir(), "/tmp"}
 	}
-	return []string{os.TempDir(), "/tmp"}
+	if memBase != "" {
+		out = append(out, memBase)
+	}
+	return out
 }
 
 // reachable reports whether user uid may enter dir: every folder on the way

@@ -1,0 +1,263 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+)
+
+// planFiles applies applied to a fresh database, writes pending after it
+// and plans them in the sandbox.
+func planFiles(t *testing.T, applied string, pending ...string) (*Report, error) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	mig := filepath.Join(t.TempDir(), "migrations")
+	if err := os.Mkdir(mig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(mig, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("000001_base.up.sql", applied)
+	u, err := dburl.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := pg.ConnectOptions{URL: u}
+	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 100) g; ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range pending {
+		write(fmt.Sprintf("%06d_p.up.sql", i+2), p)
+	}
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Run(ctx, Options{Connect: co, Config: cfg, Dir: mig})
+}
+
+// A file is sent to the shadow in one query; when one of its statements
+// fails, the plan still names that statement's line and the server's
+// message, as it did sending one statement at a time.
+func TestPlanFailingStatementLine(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
+	for _, c := range []struct {
+		name, sql string
+		line      int
+		msg       string
+	}{
+		{"runtime", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN a int;\n\nALTER TABLE nope ADD COLUMN b int;\nALTER TABLE users ADD COLUMN c int;\n", 4, `relation "nope" does not exist`},
+		// The server parses a whole query before running it: a syntax
+		// error at the end must not be blamed on the file's first line.
+		{"syntax", "ALTER TABLE users ADD COLUMN a int;\nCREATE INDEX users_a ON users (a);\nSELEC 1;\n", 3, `syntax error at or near "SELEC"`},
+		{"multiline", "ALTER TABLE users ADD COLUMN a int;\nUPDATE users\n  SET a = 1\n  WHERE nope = 2;\n", 4, `column "nope" does not exist`},
+		// A deferred constraint fails at COMMIT: the file's last statement.
+		{"commit", "CREATE TABLE p (id int PRIMARY KEY);\nALTER TABLE users ADD COLUMN p int REFERENCES p DEFERRABLE INITIALLY DEFERRED;\nINSERT INTO users (p) VALUES (7);\n", 3, "violates foreign key constraint"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := planFiles(t, applied, c.sql)
+			var fe *FailedError
+			if !errors.As(err, &fe) {
+				t.Fatalf("want a FailedError, got %v", err)
+			}
+			if fe.Line != c.line || !strings.Contains(fe.Error(), c.msg) || !strings.HasSuffix(fe.File, "000002_p.up.sql") {
+				t.Errorf("failed at %s:%d: %v; want line %d and %q", fe.File, fe.Line, fe, c.line, c.msg)
+			}
+		})
+	}
+}
+
+// When the sandbox refuses what the text shows acts beyond the database,
+// the plan reports what the statements before it did in the same file.
+func TestPlanStopsKeepingEarlierStatements(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\nCREATE ROLE dbguard_test_evil;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "index-not-concurrent:2") || !contains(rules, "beyond-database:3") {
+		t.Errorf("findings %v, want index-not-concurrent at line 2 and beyond-database at line 3", rules)
+	}
+}
+
+// countingConn counts the queries a client sends: pgconn writes each one
+// (a simple query, however many statements it holds) in one Write.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
+
+func (c countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// Tracing costs one round trip per file: the statements, the locks read
+// after each, the COMMIT and the relations the next file starts from go
+// in one query. Sent one statement at a time, a file of four statements
+// cost six.
+func TestTraceOneRoundTripPerFile(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	cc, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var writes atomic.Int64
+	dial := cc.DialFunc
+	cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return countingConn{Conn: c, writes: &writes}, nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE TABLE t (id bigserial PRIMARY KEY, name text)"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracer{cfg: cfg, live: liveInfo{sizes: map[string]Size{}, lockTimeout: "0"}, report: &Report{}, conn: conn}
+	rels, err := tr.relations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.baseline = map[int64]bool{}
+	for oid := range rels {
+		tr.baseline[oid] = true
+	}
+	const n = 10
+	for i := range n {
+		text := fmt.Sprintf("SET lock_timeout = '5s';\nALTER TABLE t ADD COLUMN c%d text;\nCREATE TABLE u%[1]d (id int);\nCREATE INDEX ON u%[1]d (id);\n", i)
+		before := writes.Load()
+		if err := tr.file(ctx, pendingFile{version: uint(i + 2), path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {
+			t.Fatal(err)
+		}
+		// The first file reads the relations it starts from first.
+		want := int64(1)
+		if i == 0 {
+			want = 2
+		}
+		if got := writes.Load() - before; got != want {
+			t.Errorf("file %d: %d round trips, want %d", i+1, got, want)
+		}
+	}
+	if len(tr.report.Files) != n || len(tr.report.Files[n-1].Statements) != 4 || len(tr.report.Files[n-1].Locks) != 1 || tr.report.Files[n-1].Locks[0].Mode != "AccessExclusiveLock" {
+		t.Errorf("the trace lost what the files did: %+v", tr.report.Files)
+	}
+}
+
+// TestAttackTraceForgedLocksRead: a file sent in one query cannot pass its
+// own result off as the plan's pg_locks read (to hide a lock, or to claim
+// a lock_timeout it never set): the read is known by a column name chosen
+// at random for the run, not by its shape.
+func TestAttackTraceForgedLocksRead(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"SELECT 0::int8 AS dbguard_locks, 0::int8, '5s'::text;\nALTER TABLE users ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:2") {
+		t.Errorf("findings %v: the ALTER's lock with no lock_timeout is hidden", rules)
+	}
+	if len(rep.Files) != 1 || len(rep.Files[0].Statements) != 2 || len(rep.Files[0].Statements[0].Locks) != 0 || len(rep.Files[0].Statements[1].Locks) != 1 {
+		t.Errorf("the statements' locks are not their own: %+v", rep.Files)
+	}
+}
+
+// TestAttackTraceSearchPathShadowsCatalog: a file cannot hide its locks by
+// putting a view named pg_locks (or pg_class) ahead of pg_catalog in its
+// search_path: the plan's reads name the catalog's own relations,
+// functions, types and operators.
+func TestAttackTraceSearchPathShadowsCatalog(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false;\nSET search_path = public, pg_catalog;\nALTER TABLE users ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:3") {
+		t.Errorf("findings %v: the ALTER's lock is hidden behind public.pg_locks", rules)
+	}
+}
+
+// TestAttackTraceMarkerFromCurrentQuery: the random name of the plan's
+// locks read is in the query the file runs in, so the file can read it
+// (current_query()) and give a result of its own that name at run time.
+// Taken for the read of the statement it stands for, it would shift the
+// reads by one and hide the ALTER's lock; the plan refuses results out of
+// their places instead.
+func TestAttackTraceMarkerFromCurrentQuery(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
+DECLARE m text := substring(current_query() from 'dbguard_locks_[0-9a-f]+');
+BEGIN
+  EXECUTE format('CREATE TYPE public.forged AS (%I int8, b int8, c text)', m);
+  EXECUTE 'CREATE FUNCTION public.forged() RETURNS SETOF public.forged LANGUAGE sql AS $f$ SELECT 0::int8, 0::int8, ''5s''::text $f$';
+END $$;
+SELECT * FROM public.forged();
+ALTER TABLE users ADD COLUMN z int;
+`)
+	if err != nil {
+		if !strings.Contains(err.Error(), "do not line up") {
+			t.Fatal(err)
+		}
+		return
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:7") {
+		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
+	}
+}
