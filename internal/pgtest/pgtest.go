@@ -404,10 +404,31 @@ func (s *Server) CreateDatabase(ctx context.Context, prefix string) (name, dbURL
 		return "", "", fmt.Errorf("pgtest: connecting to the test server: %w", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if fileCopy(conn) {
+		create += " STRATEGY = FILE_COPY"
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
 		return "", "", fmt.Errorf("pgtest: creating database %s: %w", name, err)
 	}
 	return name, s.URL(name), nil
+}
+
+// fileCopy reports whether the server can copy template1's files for a new
+// database (PostgreSQL 15 and later) rather than write every page of it
+// through the WAL, 15's default: with fsync off, a copy costs the server
+// 20-40 ms of CPU where the WAL way costs 60-115 ms, and the suite makes
+// hundreds of databases. The database is the same either way.
+func fileCopy(conn *pgx.Conn) bool {
+	// server_version is reported in the startup ("15.18 (Debian ...)",
+	// "16beta1"); server_version_num is not.
+	v := conn.PgConn().ParameterStatus("server_version")
+	n := 0
+	for n < len(v) && v[n] >= '0' && v[n] <= '9' {
+		n++
+	}
+	major, _ := strconv.Atoi(v[:n])
+	return major >= 15
 }
 
 // DropDatabase drops a database, disconnecting anyone still using it.
