@@ -22,10 +22,13 @@ import (
 )
 
 // withPostgres runs the tests and then stops the throwaway cluster, if one
-// was started.
+// was started, and removes the binary buildDbguard made.
 type withPostgres struct{ m *testing.M }
 
-func (w withPostgres) Run() int { return pgtest.Main(w.m) }
+func (w withPostgres) Run() int {
+	defer removeBuilt()
+	return pgtest.Main(w.m)
+}
 
 func TestMain(m *testing.M) {
 	testscript.Main(withPostgres{m}, map[string]func(){
@@ -40,7 +43,13 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 // TestScripts runs the end-to-end scripts in testdata. In them, "dbguard"
 // runs the real binary, fails the script if any output shows a fixture
 // password, and records the exit code for "exitcode N".
+//
+// It is a parallel test, so the scripts run beside the other parallel tests
+// (the action, the shells) once the serial ones are done. A test that
+// stops or reconfigures its server has one of its own (pgtest.Own): none
+// may stop the shared one under a script.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
