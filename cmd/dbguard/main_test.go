@@ -62,6 +62,9 @@ func TestScripts(t *testing.T) {
 			if err := os.Mkdir(home, 0o755); err != nil {
 				return err
 			}
+			if cache := userCache(); cache != "" {
+				env.Setenv("XDG_CACHE_HOME", cache)
+			}
 			// What git runs (the pre-commit hook) finds "dbguard" on PATH;
 			// in scripts the dbguard command is cmdDbguard.
 			bin := filepath.Join(env.WorkDir, ".bin")
@@ -87,6 +90,19 @@ func TestScripts(t *testing.T) {
 			"jsonobject": cmdJSONObject,
 		},
 	})
+}
+
+// userCache is the test process's own cache folder, for the dbguard runs
+// of scripts and process tests, whose HOME is a folder of their own: there
+// the sandbox's template cluster (internal/sandbox) is made once, as for a
+// user whose runs share a home, rather than by an initdb in every script
+// that previews a migration. "" when there is none.
+func userCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return dir
 }
 
 func cmdDbguard(ts *testscript.TestScript, neg bool, args []string) {
