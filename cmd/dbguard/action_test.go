@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -229,6 +230,7 @@ func workspace(t *testing.T, files map[string]string) string {
 // against a repository whose env files conflict and one whose database (a
 // real PostgreSQL) is in order.
 func TestAction(t *testing.T) {
+	t.Parallel() // its own folders and processes; no shared state
 	needTool(t, "jq")
 	needTool(t, "make")
 	needTool(t, "git")
@@ -336,13 +338,51 @@ func TestAction(t *testing.T) {
 	}
 }
 
-// buildDbguard builds this command, static as a release is, to out.
+// buildDbguard puts this command, built static as a release is, at out.
+// It is built once per test binary (a link takes seconds, and four tests
+// want it) and hard-linked, or copied, to each test's own out.
 func buildDbguard(t *testing.T, out string) {
 	t.Helper()
-	cmd := exec.Command("go", "build", "-o", out, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dbguard-test-build-")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.dir = dir
+		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dbguard"), ".")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			built.err = fmt.Errorf("go build: %v\n%s", err, b)
+		}
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	src := filepath.Join(built.dir, "dbguard")
+	if os.Link(src, out) == nil {
+		return
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// built is the binary buildDbguard made; removeBuilt removes it when the
+// tests end.
+var built struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func removeBuilt() {
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
 	}
 }
 

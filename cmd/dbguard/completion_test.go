@@ -175,6 +175,7 @@ func shellEnvWith(bin, home string) []string {
 }
 
 func TestCompletionInShells(t *testing.T) {
+	t.Parallel() // its own folders and shells
 	dir := t.TempDir()
 	for _, f := range []string{".env", ".env.staging", ".env.staging.local", ".env.example", "notes.txt"} {
 		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
@@ -291,6 +292,7 @@ var actingLines = [][]string{
 // migration file, no "pwned"), and nothing may have connected. The same
 // detectors then see the real commands act.
 func TestCompletionCannotAct(t *testing.T) {
+	t.Parallel() // its own folders, listener and shells
 	git := needTool(t, "git")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -478,6 +480,7 @@ var hostileModes = []string{
 // the dbguard it runs records its argv. Before the fix bash handed the
 // candidates to compgen -W, which ran "$(...)" on Tab.
 func TestAttackCompletionRunsNothing(t *testing.T) {
+	t.Parallel() // its own folders and tmux server
 	tmux := needTool(t, "tmux")
 	dir := t.TempDir()
 	for _, m := range hostileModes {

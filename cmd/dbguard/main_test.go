@@ -22,10 +22,13 @@ import (
 )
 
 // withPostgres runs the tests and then stops the throwaway cluster, if one
-// was started.
+// was started, and removes the binary buildDbguard made.
 type withPostgres struct{ m *testing.M }
 
-func (w withPostgres) Run() int { return pgtest.Main(w.m) }
+func (w withPostgres) Run() int {
+	defer removeBuilt()
+	return pgtest.Main(w.m)
+}
 
 func TestMain(m *testing.M) {
 	testscript.Main(withPostgres{m}, map[string]func(){
@@ -40,7 +43,13 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 // TestScripts runs the end-to-end scripts in testdata. In them, "dbguard"
 // runs the real binary, fails the script if any output shows a fixture
 // password, and records the exit code for "exitcode N".
+//
+// It is a parallel test, so the scripts run beside the other parallel tests
+// (the action, the shells) once the serial ones are done. A test that
+// stops or reconfigures its server has one of its own (pgtest.Own): none
+// may stop the shared one under a script.
 func TestScripts(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -52,6 +61,9 @@ func TestScripts(t *testing.T) {
 			}
 			if err := os.Mkdir(home, 0o755); err != nil {
 				return err
+			}
+			if cache := userCache(); cache != "" {
+				env.Setenv("XDG_CACHE_HOME", cache)
 			}
 			// What git runs (the pre-commit hook) finds "dbguard" on PATH;
 			// in scripts the dbguard command is cmdDbguard.
@@ -78,6 +90,19 @@ func TestScripts(t *testing.T) {
 			"jsonobject": cmdJSONObject,
 		},
 	})
+}
+
+// userCache is the test process's own cache folder, for the dbguard runs
+// of scripts and process tests, whose HOME is a folder of their own: there
+// the sandbox's template cluster (internal/sandbox) is made once, as for a
+// user whose runs share a home, rather than by an initdb in every script
+// that previews a migration. "" when there is none.
+func userCache() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return dir
 }
 
 func cmdDbguard(ts *testscript.TestScript, neg bool, args []string) {

@@ -58,6 +58,9 @@ func dbguardProcess(t *testing.T, dir string, args ...string) (*exec.Cmd, *bytes
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	if cache := userCache(); cache != "" {
+		cmd.Env = append(cmd.Env, "XDG_CACHE_HOME="+cache)
+	}
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	return cmd, &stderr

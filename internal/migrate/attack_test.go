@@ -85,6 +85,7 @@ func TestAttackSymlinkedMigration(t *testing.T) {
 // Should a link appear after the check, golang-migrate still cannot
 // follow it out of the folder: it reads through an os.Root.
 func TestAttackSymlinkAfterScan(t *testing.T) {
+	t.Parallel() // its own database and files
 	dbURL := pgtest.DB(t)
 	outside := filepath.Join(t.TempDir(), "shadow")
 	if err := os.WriteFile(outside, []byte("root:$6$hash-secret:19000:0:99999:7:::\n"), 0o600); err != nil {
@@ -106,6 +107,7 @@ func TestAttackSymlinkAfterScan(t *testing.T) {
 // the server's own message (which quotes the file: an unterminated string
 // runs to its end) is cut too.
 func TestAttackErrorExcerptIsBounded(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	var tail strings.Builder
 	for i := 1; i <= 5000; i++ {
@@ -158,6 +160,7 @@ func TestAttackExcerptCaretInLongLine(t *testing.T) {
 // The connection dropped during a 50 MB migration: exit 3's error, with no
 // more than a bounded excerpt (it once printed the whole file, 52 MB).
 func TestAttackDroppedConnectionBigMigration(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	var b strings.Builder
@@ -212,6 +215,7 @@ func TestAttackDroppedConnectionBigMigration(t *testing.T) {
 // file:line, as a problem in the file (it once read as a lost connection,
 // exit 3, after the version had been marked dirty).
 func TestAttackNULByte(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	utf16 := func(s string) string {
 		var b bytes.Buffer
@@ -394,6 +398,7 @@ func truncate(s string, n int) string {
 // files; the rule that nothing follows an open quote does not rely on the
 // combined text failing to parse.)
 func TestUnterminatedFileSwallowsNothing(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	for name, text := range map[string]string{
 		"quote":   "CREATE TABLE a (id int);\nSELECT 'abc",
