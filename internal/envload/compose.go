@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -13,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -312,7 +312,7 @@ func (c *composeLoad) doc(file, from string, line int) (*yaml.Node, error) {
 	return root, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = lazyre.New(`line (\d+)`)
 
 // project returns the services of one compose file and of those it
 // includes.
@@ -851,7 +851,7 @@ func interpolatedSize(s string, env map[string]Value) int {
 	}
 }
 
-var composeRef = regexp.MustCompile(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+var composeRef = lazyre.New(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // refsIn are the variables a value's text interpolates.
 func refsIn(s string) []string {
