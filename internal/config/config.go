@@ -15,11 +15,11 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,13 +27,14 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // FileName is the configuration file dbguard looks for.
 const FileName = "dbguard.yaml"
 
 // modelAttrRE is a Python module path, a colon and an attribute path.
-var modelAttrRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+var modelAttrRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 
 // Defaults for keys that are absent.
 const (
@@ -592,9 +593,9 @@ func Parse(file string, data []byte) (*Config, error) {
 }
 
 var (
-	lineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-	unknownRE  = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-	mismatchRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+	lineRE     = lazyre.New(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownRE  = lazyre.New(`^field (\S+) not found in type (\S+)$`)
+	mismatchRE = lazyre.New("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 )
 
 // yamlError turns yaml.v3's messages, which name Go types, into ones that
@@ -612,7 +613,7 @@ func yamlError(file string, err error) error {
 	line, _ := strconv.Atoi(m[1])
 	msg := m[2]
 	if u := unknownRE.FindStringSubmatch(msg); u != nil {
-		known := knownKeys[u[2]]
+		known := knownKeys()[u[2]]
 		msg = fmt.Sprintf("unknown key %q", u[1])
 		if s := closest(u[1], known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
@@ -648,8 +649,9 @@ func describeType(t string) string {
 	}
 }
 
-// knownKeys maps yaml.v3's type names ("config.Env") to their keys.
-var knownKeys = func() map[string][]string {
+// knownKeys maps yaml.v3's type names ("config.Env") to their keys. Built
+// on first use (an unknown key), not at every start.
+var knownKeys = sync.OnceValue(func() map[string][]string {
 	m := map[string][]string{}
 	for _, v := range []any{Config{}, Database{}, Env{}, LoaderRun{}, Pooler{}, Endpoint{}, Migrations{}, Schema{}, Hook{}, Plan{}, ServiceEntry{}} {
 		t := reflect.TypeOf(v)
@@ -662,7 +664,7 @@ var knownKeys = func() map[string][]string {
 		m[t.String()] = keys
 	}
 	return m
-}()
+})
 
 // closest returns the known key nearest to s, if it is a plausible typo.
 func closest(s string, known []string) string {
@@ -696,9 +698,9 @@ func editDistance(a, b string) int {
 }
 
 var (
-	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	modeRE    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-	identRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
+	envNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	modeRE    = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	identRE   = lazyre.New(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
 )
 
 func (c *Config) validate() error {

@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // ExpectTable is one table of the expect: mapping.
@@ -44,8 +45,8 @@ type TypeSpec struct {
 }
 
 var (
-	tableNameRE = regexp.MustCompile(`^(?:([A-Za-z_][A-Za-z0-9_$]*)\.)?([A-Za-z_][A-Za-z0-9_$]*)$`)
-	typeRE      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_ ."$]*(?:\(\s*[0-9A-Za-z_]+(?:\s*,\s*[0-9A-Za-z_]+)*\s*\))?[A-Za-z0-9_ ]*((?:\s*\[\s*[0-9]*\s*\])*)$`)
+	tableNameRE = lazyre.New(`^(?:([A-Za-z_][A-Za-z0-9_$]*)\.)?([A-Za-z_][A-Za-z0-9_$]*)$`)
+	typeRE      = lazyre.New(`^[A-Za-z_][A-Za-z0-9_ ."$]*(?:\(\s*[0-9A-Za-z_]+(?:\s*,\s*[0-9A-Za-z_]+)*\s*\))?[A-Za-z0-9_ ]*((?:\s*\[\s*[0-9]*\s*\])*)$`)
 )
 
 // parseExpect reads expect: — table: {column: spec or ~} — keeping lines.

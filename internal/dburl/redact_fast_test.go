@@ -1,6 +1,7 @@
 package dburl
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,66 @@ func FuzzRedactFastPath(f *testing.F) {
 
 func BenchmarkRedactTextPlain(b *testing.B) {
 	line := strings.Repeat("backend/services/api/.env.production:12: DATABASE_URL (direct) -> db.internal:5432/app\n", 40)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		RedactText(line)
+	}
+}
+
+// userinfoWordCases are text where masking word by word could differ
+// from the pattern over the whole text: matches next to each other, white
+// space \s does not include (\v, no-break space), escapes, several '@'.
+var userinfoWordCases = []string{
+	"a postgres://u:pw@h b postgres://v:pw2@h2\n",
+	"x\vpostgres://u:pw@h\fmysql://a:b@c\rp://q:r@s",
+	"postgres://u:pw@h\u00a0postgres://v:p@w@h2 tail@x",
+	"postgres://u:p@ss@h/postgres://v:q@h",
+	`{"a":"postgres:\/\/u:pw@h","b":"postgres:/\/v:pw@h"}`,
+	"1ſk://u:pw@h KK://u:pw@h :// @ ://@ a:/@",
+	"postgres://app:****@db.internal:5432/app  (services/s1/app/.env:2)",
+	"no url here @ but : and /",
+}
+
+// TestRedactUserinfoWordByWord: masking only the words that can hold a
+// URL gives what the pattern over the whole text gives.
+func TestRedactUserinfoWordByWord(t *testing.T) {
+	for _, s := range append(userinfoWordCases, fastPathCases...) {
+		if got, want := redactUserinfo(s), userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@"); got != want {
+			t.Errorf("redactUserinfo(%q) = %q, the pattern gives %q", s, got, want)
+		}
+	}
+	// Text made of the characters the pattern turns on, where random
+	// bytes would seldom spell a URL.
+	alphabet := []string{"a", "Z", "1", "+", ".", "-", ":", "/", "//", "://", `\`, `:\/\/`, "?", "#", "@", "*", "****", " ", "\t", "\v", "ſ", "K", "é"}
+	rng := rand.New(rand.NewPCG(26, 26))
+	for range 200_000 {
+		var b strings.Builder
+		for range rng.IntN(16) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		s := b.String()
+		if got, want := redactUserinfo(s), userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@"); got != want {
+			t.Fatalf("redactUserinfo(%q) = %q, the pattern gives %q", s, got, want)
+		}
+	}
+}
+
+// FuzzRedactUserinfoWords: the same on any text.
+func FuzzRedactUserinfoWords(f *testing.F) {
+	for _, s := range append(userinfoWordCases, fastPathCases...) {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := redactUserinfo(s), userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@"); got != want {
+			t.Fatalf("redactUserinfo(%q) = %q, the pattern gives %q", s, got, want)
+		}
+	})
+}
+
+// BenchmarkRedactTextEnvReport is dbguard env's definitions table: a URL
+// (already masked) on each line among file names and padding.
+func BenchmarkRedactTextEnvReport(b *testing.B) {
+	line := strings.Repeat("  services/s100/app/.env:2        DATABASE_URL  direct  postgres://app:****@db.internal:5432/app\n", 40)
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		RedactText(line)

@@ -67,7 +67,7 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				results[i].svcs, results[i].err = envload.ComposeServices(read, env, files[i])
+				results[i].svcs, results[i].err = envload.ComposeServicesKeeping(read, env, files[i], vars)
 			}
 		})
 	}

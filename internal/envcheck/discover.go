@@ -159,7 +159,7 @@ func discover(ctx context.Context, walk func(string, fs.WalkDirFunc) error, root
 			rel, _ := filepath.Rel(root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {
-				if p != root && (skipDirs[d.Name()] || isVirtualenv(p) || excluded(exclude, rel)) {
+				if p != root && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(exclude, rel)) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -271,14 +271,93 @@ func depth(dir string) int {
 	return strings.Count(dir, "/") + 1
 }
 
-func isVirtualenv(dir string) bool {
+func isVirtualenv(dir string, d fs.DirEntry) bool {
+	// The folder's listing, which the walk reads next anyway, says so
+	// without a stat per folder of the tree; a link named pyvenv.cfg
+	// counts where its target exists, as os.Stat has it.
+	if ld, ok := d.(*listedDir); ok {
+		if entries, err := ld.list(); err == nil {
+			i, found := slices.BinarySearchFunc(entries, "pyvenv.cfg", func(e fs.DirEntry, name string) int { return strings.Compare(e.Name(), name) })
+			if !found {
+				return false
+			}
+			if entries[i].Type()&fs.ModeSymlink == 0 {
+				return true
+			}
+		}
+	}
 	_, err := os.Stat(filepath.Join(dir, "pyvenv.cfg"))
 	return err == nil
 }
 
-// walkDir is filepath.WalkDir; tests replace it to stand for a folder that
-// cannot be read (they run as root, who can read them all).
-var walkDir = filepath.WalkDir
+// walkDir is walkTree; tests replace it to stand for a folder that cannot
+// be read (they run as root, who can read them all).
+var walkDir = walkTree
+
+// walkTree is filepath.WalkDir, but the DirEntry it hands fn for a folder
+// can list the folder (listedDir), and the walk then uses that listing
+// rather than reading the folder again.
+func walkTree(root string, fn fs.WalkDirFunc) error {
+	info, err := os.Lstat(root)
+	if err != nil {
+		err = fn(root, nil, err)
+	} else {
+		err = walkEntry(root, fs.FileInfoToDirEntry(info), fn)
+	}
+	if err == filepath.SkipDir || err == filepath.SkipAll {
+		return nil
+	}
+	return err
+}
+
+func walkEntry(p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
+	if !d.IsDir() {
+		return fn(p, d, nil)
+	}
+	ld := &listedDir{DirEntry: d, path: p}
+	if err := fn(p, ld, nil); err != nil {
+		if err == filepath.SkipDir {
+			err = nil
+		}
+		return err
+	}
+	entries, err := ld.list()
+	if err != nil {
+		if err = fn(p, ld, err); err != nil {
+			if err == filepath.SkipDir {
+				err = nil
+			}
+			return err
+		}
+	}
+	for _, e := range entries {
+		if err := walkEntry(filepath.Join(p, e.Name()), e, fn); err != nil {
+			if err == filepath.SkipDir {
+				break
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// listedDir is a folder's DirEntry that reads the folder once, when first
+// asked.
+type listedDir struct {
+	fs.DirEntry
+	path    string
+	read    bool
+	entries []fs.DirEntry
+	err     error
+}
+
+func (d *listedDir) list() ([]fs.DirEntry, error) {
+	if !d.read {
+		d.read = true
+		d.entries, d.err = os.ReadDir(d.path)
+	}
+	return d.entries, d.err
+}
 
 // walker is how discovery reads the tree: the caller's Listing when there
 // is one, else the disk.

@@ -25,14 +25,18 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 		}
 	}
 	readBy := map[string][]string{}
-	done := map[*envload.Reading]*LoaderReading{}
+	done := make(map[*envload.Reading]*LoaderReading, len(runs))
+	// One allocation for all: a monorepo has thousands of readings.
+	all := make([]LoaderReading, len(runs))
+	r.Readings = slices.Grow(r.Readings, len(runs))
 	for i, run := range runs {
 		rd := readings[i]
 		name := run.loader.Name
 		if run.label != "" {
 			name = run.label // "compose service backend (compose.yaml:12)"
 		}
-		lr := &LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
+		lr := &all[i]
+		*lr = LoaderReading{Loader: name, Call: run.loader.Call, Dir: run.dir, Caller: rd.Caller, InUse: run.inUse, Why: run.why,
 			Files: rd.Files, Err: rd.Err, reading: rd, configured: len(j.o.Loaders) > 0, container: run.container, published: run.published}
 		if rd.Err != nil {
 			if run.inUse {

@@ -91,6 +91,27 @@ func chainTree(n int, grow bool) func(testing.TB) (string, int64) {
 	}
 }
 
+// composeTree: a compose file of 20 services, each receiving DATABASE_URL
+// and every variable of one 500 KB env_file.
+func composeTree(tb testing.TB) (string, int64) {
+	tb.Helper()
+	root := tb.TempDir()
+	var env, compose strings.Builder
+	for j := 0; env.Len() < 500*1000; j++ {
+		fmt.Fprintf(&env, "K%d=value%d\n", j, j)
+	}
+	compose.WriteString("services:\n")
+	for i := range 20 {
+		fmt.Fprintf(&compose, "  s%d:\n    image: app\n    env_file: common.env\n    environment:\n      DATABASE_URL: postgres://u:p@db.internal/app\n", i)
+	}
+	for name, body := range map[string]string{"common.env": env.String(), "compose.yaml": compose.String()} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return root, int64(env.Len() + compose.Len())
+}
+
 func resolveTree(tb testing.TB, root string) {
 	o := OptionsFor(config.Default(root), "", nil)
 	if _, err := Resolve(context.Background(), o); err != nil {
@@ -164,7 +185,14 @@ func TestAttackEnvMemoryBoundedByInput(t *testing.T) {
 		// and definitions cost per variable, and these variables are
 		// 23 bytes each (about 250x).
 		{"a chain of 2,500 variables", chainTree(2500, false), maxAllocFactorTiny},
-		{"a chain of 45,500 variables (1 MiB)", chainTree(45500, false), maxAllocFactorTiny}} {
+		{"a chain of 45,500 variables (1 MiB)", chainTree(45500, false), maxAllocFactorTiny},
+		// A compose service's reading kept every variable it receives:
+		// an env_file named by 20 services was held 20 times (375x the
+		// input). Each service still parses its env_file itself, as
+		// compose-go does (a ${VAR} in it may take the service's own
+		// environment: entry), so what is allocated grows with the
+		// services naming it: about 73x the file per service here.
+		{"20 compose services sharing a 500 KB env_file", composeTree, 20 * 80}} {
 		t.Run(tc.name, func(t *testing.T) {
 			root, size := tc.tree(t)
 			held, total := retained(t, root)

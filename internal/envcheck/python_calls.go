@@ -83,7 +83,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 			rel, _ := filepath.Rel(o.Root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {
-				if p != base && (skipDirs[d.Name()] || isVirtualenv(p) || excluded(o.Exclude, rel)) {
+				if p != base && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(o.Exclude, rel)) {
 					return filepath.SkipDir
 				}
 				return nil

@@ -68,6 +68,10 @@ type Report struct {
 	Warnings   []Warning
 	// Scope is the service folder judged (Options.Scope), "" for all.
 	Scope string
+
+	// warned holds the first nwarned of Warnings, for warn's dedup.
+	warned  map[Warning]struct{}
+	nwarned int
 }
 
 // Conflict reports whether more than one database is in effect.

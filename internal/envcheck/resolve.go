@@ -312,27 +312,33 @@ func prefetch(root string, files []EnvFile) map[string][]byte {
 	if len(paths) < 16 {
 		return out
 	}
-	var mu sync.Mutex
+	// Each reader takes a contiguous share of the paths, so that nothing
+	// is handed from one goroutine to another per file: with the files in
+	// the page cache a read costs less than that hand-off (dbguard env on
+	// 1,000 files made 4,000 futex and 4,000 nanosleep calls).
+	const readers = 8
+	type read struct {
+		data []byte
+		ok   bool
+	}
+	data := make([]read, len(paths))
 	var wg sync.WaitGroup
-	next := make(chan string)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range next {
-				if data, err := readLimited(filepath.Join(root, filepath.FromSlash(p)), p); err == nil {
-					mu.Lock()
-					out[p] = data
-					mu.Unlock()
+	for w := range readers {
+		lo, hi := w*len(paths)/readers, (w+1)*len(paths)/readers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				if d, err := readLimited(filepath.Join(root, filepath.FromSlash(paths[i])), paths[i]); err == nil {
+					data[i] = read{d, true}
 				}
 			}
-		}()
+		})
 	}
-	for _, p := range paths {
-		next <- p
-	}
-	close(next)
 	wg.Wait()
+	for i, p := range paths {
+		if data[i].ok {
+			out[p] = data[i].data
+		}
+	}
 	return out
 }
 

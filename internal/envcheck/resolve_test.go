@@ -559,3 +559,32 @@ func TestUnreadableFolder(t *testing.T) {
 		t.Errorf("excluded: %v", r.Warnings)
 	}
 }
+
+// A virtualenv is known by its pyvenv.cfg, found in the folder's listing;
+// a link named so counts where its target exists (as a stat has it), and
+// a folder with neither is searched.
+func TestDiscoveryVirtualenvByListing(t *testing.T) {
+	other := "DATABASE_URL=postgres://u@elsewhere/db\n"
+	root := tree(t, map[string]string{
+		".env":           "DATABASE_URL=postgres://u@localhost/app\n",
+		"cfg/real.cfg":   "home = /usr/bin\n",
+		"linked/.env":    other,
+		"dangling/.env":  "DATABASE_URL=postgres://u@localhost/app\n",
+		"plain/.env":     "DATABASE_URL=postgres://u@localhost/app\n",
+		"plain/venv.cfg": "not it\n",
+	})
+	if err := os.Symlink(filepath.Join(root, "cfg", "real.cfg"), filepath.Join(root, "linked", "pyvenv.cfg")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(root, "nowhere.cfg"), filepath.Join(root, "dangling", "pyvenv.cfg")); err != nil {
+		t.Fatal(err)
+	}
+	r := mustResolve(t, root, nil)
+	var paths []string
+	for _, f := range r.Files {
+		paths = append(paths, f.Path)
+	}
+	if got, want := strings.Join(paths, " "), ".env dangling/.env plain/.env"; got != want {
+		t.Errorf("files = %s, want %s", got, want)
+	}
+}

@@ -61,6 +61,9 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 	}
 	sort.Slice(dirs, func(i, j int) bool { return dirLess(dirs[i], dirs[j]) })
 	dirs = slices.Compact(dirs)
+	// At most every loader in every folder, in one allocation: appending
+	// run by run copied the growing slice a dozen times.
+	runs = make([]run, 0, len(dirs)*len(envload.Loaders))
 	for _, dir := range dirs {
 		names, from := detectedFor(dir, manifests)
 		inUse := len(names) > 0

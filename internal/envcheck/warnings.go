@@ -10,13 +10,25 @@ import (
 	"github.com/dbguard/dbguard/internal/envload"
 )
 
+// warn adds a warning unless the same one is already there, in the order
+// first given. The set of those given makes each call constant time: a
+// repository can make thousands (a file per warning), and a scan of the
+// list per call made that quadratic. Warnings appended to r.Warnings
+// directly join the set on the next call.
 func (r *Report) warn(code, loc, msg string) {
-	for _, w := range r.Warnings {
-		if w.Code == code && w.Location == loc && w.Message == msg {
-			return
-		}
+	if r.warned == nil {
+		r.warned = make(map[Warning]struct{})
 	}
-	r.Warnings = append(r.Warnings, Warning{Code: code, Location: loc, Message: msg})
+	for ; r.nwarned < len(r.Warnings); r.nwarned++ {
+		r.warned[r.Warnings[r.nwarned]] = struct{}{}
+	}
+	w := Warning{Code: code, Location: loc, Message: msg}
+	if _, ok := r.warned[w]; ok {
+		return
+	}
+	r.warned[w] = struct{}{}
+	r.Warnings = append(r.Warnings, w)
+	r.nwarned++
 }
 
 func errLocation(err error) string {

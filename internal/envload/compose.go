@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/template"
 	"gopkg.in/yaml.v3"
 
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -148,14 +149,35 @@ type composeLoad struct {
 	// a long variable, or an anchor repeated over many services, would
 	// otherwise build gigabytes. It grows with each file read.
 	budget *budget
+	// keep, when set, are the variables a service's reading keeps (see
+	// ComposeServicesKeeping); nil keeps them all.
+	keep map[string]bool
 }
 
 // ComposeServices reads a compose file (slash path from the project root)
 // and every file it includes or extends, and returns each service that
 // docker compose started in that folder would run, with the environment
 // it receives. environ is the shell's environment.
+// Each service's reading keeps every variable it receives: what the
+// conformance suite compares with compose-go's.
 func ComposeServices(files Files, environ map[string]string, composeFile string) ([]*ComposeService, error) {
+	return ComposeServicesKeeping(files, environ, composeFile, nil)
+}
+
+// ComposeServicesKeeping is ComposeServices for a caller that looks only at
+// the variables keep names (the URL variables): a service's reading keeps
+// those, the variables their values refer to, the PG* variables (they
+// reach the driver) and the *PASSWORD* ones (masked in all output), as
+// Input.Keep does for the loaders. A service's env_file of many variables
+// is otherwise held once per service that names it. nil keeps them all.
+func ComposeServicesKeeping(files Files, environ map[string]string, composeFile string, keep []string) ([]*ComposeService, error) {
 	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}, budget: expandBudget(0)}
+	if keep != nil {
+		c.keep = map[string]bool{}
+		for _, k := range keep {
+			c.keep[k], c.keep["\uFEFF"+k] = true, true
+		}
+	}
 	env, err := c.projectEnv(path.Dir(composeFile), nil, nil)
 	if err != nil {
 		return nil, err
@@ -290,7 +312,7 @@ func (c *composeLoad) doc(file, from string, line int) (*yaml.Node, error) {
 	return root, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = lazyre.New(`line (\d+)`)
 
 // project returns the services of one compose file and of those it
 // includes.
@@ -733,7 +755,52 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 			r.Vars[k] = *v
 		}
 	}
+	c.prune(r)
 	return r, nil
+}
+
+// prune leaves in a service's reading what the caller keeps (see
+// ComposeServicesKeeping).
+func (c *composeLoad) prune(r *Reading) {
+	if c.keep == nil {
+		return
+	}
+	keeps := func(k string) bool {
+		return c.keep[k] || strings.HasPrefix(k, "PG") || dburl.SecretVar(k)
+	}
+	want := map[string]bool{}
+	for k, v := range r.Vars {
+		if keeps(k) {
+			want[k] = true
+			for _, ref := range v.Refs {
+				want[ref] = true
+			}
+			for _, ref := range refs(v.Def.valueOr(v.Value)) {
+				want[ref] = true
+			}
+		}
+	}
+	// New map and slice, and the definitions copied: a kept value's Def
+	// points into its file's slice of every definition, which it would
+	// otherwise hold.
+	vars := make(map[string]Value, len(want))
+	for k, v := range r.Vars {
+		if want[k] {
+			if v.Def != nil {
+				d := v.Def.detached()
+				v.Def = &d
+			}
+			vars[k] = v
+		}
+	}
+	r.Vars = vars
+	var defs []Def
+	for _, d := range r.Defs {
+		if want[d.Key] {
+			defs = append(defs, d.detached())
+		}
+	}
+	r.Defs = defs
 }
 
 // interpolate is compose's interpolation of one scalar, with its error
@@ -784,7 +851,7 @@ func interpolatedSize(s string, env map[string]Value) int {
 	}
 }
 
-var composeRef = regexp.MustCompile(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
+var composeRef = lazyre.New(`\$\$|\$\{?([A-Za-z_][A-Za-z0-9_]*)`)
 
 // refsIn are the variables a value's text interpolates.
 func refsIn(s string) []string {

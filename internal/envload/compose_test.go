@@ -435,3 +435,43 @@ func TestAttackComposeEnvironmentBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeKeepingKeepsWhatTheGuardReads: with keep, a service's reading
+// holds the URL variables, what their values refer to, PG* and the
+// *PASSWORD* variables, and none of the rest; without, everything it
+// receives (what the conformance suite compares).
+func TestComposeKeepingKeepsWhatTheGuardReads(t *testing.T) {
+	files := map[string]string{
+		"compose.yaml": "services:\n  a:\n    image: x\n    env_file: a.env\n    environment:\n      DATABASE_URL: postgres://app:${DB_PASSWORD}@db/app\n      PORT: '3000'\n",
+		".env":         "DB_PASSWORD=pw\n",
+		"a.env":        "PGHOST=db\nDB_PASSWORD=pw\nOTHER=1\nDIRECT_URL=$HOST\nHOST=h\n",
+	}
+	read := func(rel string) ([]byte, bool, error) {
+		d, ok := files[rel]
+		return []byte(d), ok, nil
+	}
+	for _, tc := range []struct {
+		keep []string
+		want string
+	}{
+		{nil, "DATABASE_URL DB_PASSWORD DIRECT_URL HOST OTHER PGHOST PORT"},
+		{[]string{"DATABASE_URL", "DIRECT_URL"}, "DATABASE_URL DB_PASSWORD DIRECT_URL PGHOST"},
+	} {
+		svcs, err := ComposeServicesKeeping(read, nil, "compose.yaml", tc.keep)
+		if err != nil || len(svcs) != 1 {
+			t.Fatalf("%v, %d services", err, len(svcs))
+		}
+		got := slices.Sorted(maps.Keys(svcs[0].Reading.Vars))
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("keep %q: reading holds %q, want %q", tc.keep, got, tc.want)
+		}
+		for _, d := range svcs[0].Reading.Defs {
+			if !slices.Contains(got, d.Key) {
+				t.Errorf("keep %q: a definition of %s, which the reading does not hold", tc.keep, d.Key)
+			}
+		}
+		if v := svcs[0].Reading.Vars["DATABASE_URL"].Value; v != "postgres://app:pw@db/app" {
+			t.Errorf("keep %q: DATABASE_URL = %q", tc.keep, v)
+		}
+	}
+}

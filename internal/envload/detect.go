@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // IsManifest reports whether a file name is a manifest Detect reads.
@@ -33,11 +34,11 @@ var npmLoaders = map[string]string{
 // pyLoaders matches Python requirements naming a loader; pydantic-settings
 // reads .env through python-dotenv's dotenv_values, the environment winning.
 var pyLoaders = []struct {
-	re     *regexp.Regexp
+	re     *lazyre.Regexp
 	loader string
 }{
-	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
-	{regexp.MustCompile(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
+	{lazyre.New(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
+	{lazyre.New(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
 }
 
 // Detect returns the loaders a manifest names (by the file's base name),

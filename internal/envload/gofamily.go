@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/hashicorp/go-envparse"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // parseGodotenv is github.com/joho/godotenv 1.5's parser (parser.go),
@@ -157,9 +158,9 @@ loop:
 }
 
 var (
-	godotenvEscape   = regexp.MustCompile(`\\.`)
-	godotenvVar      = regexp.MustCompile(`(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?`)
-	godotenvUnescape = regexp.MustCompile(`\\([^$])`)
+	godotenvEscape   = lazyre.New(`\\.`)
+	godotenvVar      = lazyre.New(`(\\)?(\$)(\()?\{?([A-Z0-9_]+)?\}?`)
+	godotenvUnescape = lazyre.New(`\\([^$])`)
 )
 
 func godotenvValue(src []byte, vars map[string]string, b *budget) (string, byte, []byte, error) {
@@ -321,7 +322,7 @@ func composeStatementStart(src string) string {
 	}
 }
 
-var composeExport = regexp.MustCompile(`^export\s+`)
+var composeExport = lazyre.New(`^export\s+`)
 
 func composeKey(src string) (key, rest string, inherited bool, err error) {
 	if composeExport.MatchString(src) {
@@ -412,7 +413,7 @@ func composeValue(src string, vars map[string]string, lookup func(string) (strin
 	return "", quote, "", errors.New("unterminated quoted value")
 }
 
-var composeEscapeSeq = regexp.MustCompile(`(\\(?:[abcfnrtv$"\\]|0\d{0,3}))`)
+var composeEscapeSeq = lazyre.New(`(\\(?:[abcfnrtv$"\\]|0\d{0,3}))`)
 
 func composeEscapes(s string) string {
 	return composeEscapeSeq.ReplaceAllStringFunc(s, func(m string) string {

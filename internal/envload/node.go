@@ -2,8 +2,9 @@ package envload
 
 import (
 	"hash/maphash"
-	"regexp"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // jsSpace is JavaScript's \s: what Node's dotenv skips around a line,
@@ -14,7 +15,7 @@ const jsSpace = `[\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{2
 // to 18.x and in the copies Next.js and dotenv-flow carry), with \s spelled
 // out as JavaScript means it. Go's regexp picks the same leftmost-first
 // match a backtracking engine does.
-var dotenvLine = regexp.MustCompile(strings.NewReplacer(`\s`, jsSpace).Replace(
+var dotenvLine = lazyre.New(strings.NewReplacer(`\s`, jsSpace).Replace(
 	`(?m)^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?$`))
 
 // parseDotenvJS is Node dotenv's parse: every match of LINE, anywhere; lines

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -47,15 +47,15 @@ func (s *Settings) Label() string {
 }
 
 var (
-	settingsClass = regexp.MustCompile(`(?m)^class\s+(\w+)\s*\(([^)]*BaseSettings[^)]*)\)\s*:`)
-	modelConfig   = regexp.MustCompile(`^model_config\s*(?::\s*[\w\[\], ]+)?=\s*(?:pydantic_settings\.)?SettingsConfigDict\s*\(`)
-	v1Config      = regexp.MustCompile(`^class\s+Config\s*(?:\([^)]*\))?\s*:`)
-	fieldLine     = regexp.MustCompile(`^(\w+)\s*:\s*([^=]+?)\s*(?:=\s*(.+))?$`)
-	v1Setting     = regexp.MustCompile(`^(env_file|env_prefix|case_sensitive)\s*(?::\s*[^=]+)?=\s*(.+)$`)
+	settingsClass = lazyre.New(`(?m)^class\s+(\w+)\s*\(([^)]*BaseSettings[^)]*)\)\s*:`)
+	modelConfig   = lazyre.New(`^model_config\s*(?::\s*[\w\[\], ]+)?=\s*(?:pydantic_settings\.)?SettingsConfigDict\s*\(`)
+	v1Config      = lazyre.New(`^class\s+Config\s*(?:\([^)]*\))?\s*:`)
+	fieldLine     = lazyre.New(`^(\w+)\s*:\s*([^=]+?)\s*(?:=\s*(.+))?$`)
+	v1Setting     = lazyre.New(`^(env_file|env_prefix|case_sensitive)\s*(?::\s*[^=]+)?=\s*(.+)$`)
 	// textField matches the annotations a URL is declared with: str,
 	// Optional[str], str | None, PostgresDsn, AnyUrl, ...
-	textField  = regexp.MustCompile(`\b(str|\w*Dsn|\w*Url)\b`)
-	fieldAlias = regexp.MustCompile(`(?:^|[,(]\s*)(?:alias|validation_alias)\s*=\s*("[^"\\\n]*"|'[^'\\\n]*')`)
+	textField  = lazyre.New(`\b(str|\w*Dsn|\w*Url)\b`)
+	fieldAlias = lazyre.New(`(?:^|[,(]\s*)(?:alias|validation_alias)\s*=\s*("[^"\\\n]*"|'[^'\\\n]*')`)
 )
 
 // PydanticSettings finds the BaseSettings classes of one Python file.

@@ -1,10 +1,11 @@
 package envload
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // parsePython is python-dotenv's parser (dotenv/parser.py, 0.21 to 1.x),
@@ -70,11 +71,11 @@ func (p *pyReader) skip(f func(rune) bool) {
 }
 
 var (
-	pySingleQuoted = regexp.MustCompile(`^'((?:\\'|[^'])*)'`)
-	pyDoubleQuoted = regexp.MustCompile(`^"((?:\\"|[^"])*)"`)
-	pyCommentTail  = regexp.MustCompile(`\s+#.*`)
-	pyDoubleEsc    = regexp.MustCompile(`\\[\\'"abfnrtv]`)
-	pySingleEsc    = regexp.MustCompile(`\\[\\']`)
+	pySingleQuoted = lazyre.New(`^'((?:\\'|[^'])*)'`)
+	pyDoubleQuoted = lazyre.New(`^"((?:\\"|[^"])*)"`)
+	pyCommentTail  = lazyre.New(`\s+#.*`)
+	pyDoubleEsc    = lazyre.New(`\\[\\'"abfnrtv]`)
+	pySingleEsc    = lazyre.New(`\\[\\']`)
 )
 
 // binding is parse_binding: ok is false where python-dotenv raises Error;
@@ -176,7 +177,7 @@ func (p *pyReader) restOfLine() {
 
 // pyUnescape decodes the escapes a pattern finds as codecs' unicode-escape
 // does for each.
-func pyUnescape(re *regexp.Regexp, s string) string {
+func pyUnescape(re *lazyre.Regexp, s string) string {
 	return re.ReplaceAllStringFunc(s, func(m string) string {
 		switch m[1] {
 		case 'a':
@@ -200,7 +201,7 @@ func pyUnescape(re *regexp.Regexp, s string) string {
 
 // pyVariable is python-dotenv's _posix_variable: ${NAME} and
 // ${NAME:-default}, never $NAME.
-var pyVariable = regexp.MustCompile(`\$\{([^}:]*)(?::-([^}]*))?\}`)
+var pyVariable = lazyre.New(`\$\{([^}:]*)(?::-([^}]*))?\}`)
 
 // interpolatePython is resolve_variables for one value: env is consulted
 // as python-dotenv builds it (for load_dotenv the process environment

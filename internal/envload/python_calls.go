@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -40,10 +40,10 @@ func (p *PyCall) At() string { return fmt.Sprintf("%s:%d", output.Escape(p.File)
 func (p *PyCall) Dir() string { return path.Dir(p.File) }
 
 var (
-	loadDotenvCall = regexp.MustCompile(`(?:^|[^\w])load_dotenv\s*\(`)
-	pyString       = regexp.MustCompile(`^[rRbBuU]?(?:"([^"\\\n]*)"|'([^'\\\n]*)')$`)
-	findDotenvCall = regexp.MustCompile(`^(?:dotenv\.)?find_dotenv\s*\((.*)\)$`)
-	keywordArg     = regexp.MustCompile(`^\s*\w+\s*$`)
+	loadDotenvCall = lazyre.New(`(?:^|[^\w])load_dotenv\s*\(`)
+	pyString       = lazyre.New(`^[rRbBuU]?(?:"([^"\\\n]*)"|'([^'\\\n]*)')$`)
+	findDotenvCall = lazyre.New(`^(?:dotenv\.)?find_dotenv\s*\((.*)\)$`)
+	keywordArg     = lazyre.New(`^\s*\w+\s*$`)
 )
 
 // maxCallArgs bounds the text read as one call's arguments.

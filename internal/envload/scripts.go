@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -303,7 +303,7 @@ func shellCommands(s string) [][]word {
 	return cmds
 }
 
-var assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+var assignment = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*=`)
 
 // recognise fills in s from one simple command when it starts a process
 // with env files; it returns why a recognised one cannot be modelled.
@@ -583,7 +583,7 @@ var nodeValueFlags = map[string]bool{
 	"--input-type": true, "--conditions": true, "-C": true, "--title": true, "--stack-size": true,
 }
 
-var loadEnvFileCall = regexp.MustCompile(`process\s*\.\s*loadEnvFile\s*\(\s*(?:(?:'([^'\\\n]*)'|"([^"\\\n]*)"|` + "`([^`\\\\$]*)`" + `)\s*)?(\)|[^)\s])`)
+var loadEnvFileCall = lazyre.New(`process\s*\.\s*loadEnvFile\s*\(\s*(?:(?:'([^'\\\n]*)'|"([^"\\\n]*)"|` + "`([^`\\\\$]*)`" + `)\s*)?(\)|[^)\s])`)
 
 // node reads `node [--env-file[-if-exists]=FILE]... ENTRY`: the files in
 // order, then the entry file's process.loadEnvFile calls. tsx passes node's
