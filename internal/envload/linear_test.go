@@ -1,6 +1,7 @@
 package envload
 
 import (
+	"math"
 	"runtime"
 	"time"
 )
@@ -23,6 +24,15 @@ func growth(input func(n int) []byte, read func([]byte), n int) float64 {
 	}
 	// 50 ms of slack off the larger run, as TestCredentialsLinear allows:
 	// a scheduler's pause on shared cores is no quadratic growth.
-	small := fastest(n)
-	return float64(max(fastest(8*n)-50*time.Millisecond, 0)) / float64(small)
+	// The smallest of three ratios: a quadratic reader fails all three,
+	// a machine busy with other builds for one measurement fails one.
+	r := math.Inf(1)
+	for range 3 {
+		small := fastest(n)
+		r = min(r, float64(max(fastest(8*n)-50*time.Millisecond, 0))/float64(small))
+		if r <= 12 {
+			break
+		}
+	}
+	return r
 }
