@@ -92,3 +92,25 @@ func TestAttackShadowCatalogFormatType(t *testing.T) {
 	}
 	t.Errorf("findings %q: the changed type of users.status is hidden behind public.format_type", rules)
 }
+
+// TestAttackLiveCatalogDatabaseSearchPath: an applied migration that
+// put a public.pg_class showing every table empty ahead of pg_catalog
+// for later connections (ALTER DATABASE ... SET search_path) cannot hide
+// the live rows from the plan's size read: a NOT NULL column with no
+// default is still add-required-column.
+func TestAttackLiveCatalogDatabaseSearchPath(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"+
+		"CREATE VIEW public.pg_class AS SELECT oid, relname, relnamespace, relkind, 0::real AS reltuples FROM pg_catalog.pg_class;\n"+
+		"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$;\n",
+		"SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int NOT NULL;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "add-required-column:2") {
+		t.Errorf("findings %v: the live rows of users are hidden behind public.pg_class", rules)
+	}
+}
