@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
 // fakeAttribute is a pg_attribute that shows a dropped column as the
@@ -113,4 +115,13 @@ func TestAttackLiveCatalogDatabaseSearchPath(t *testing.T) {
 	if !contains(rules, "add-required-column:2") {
 		t.Errorf("findings %v: the live rows of users are hidden behind public.pg_class", rules)
 	}
+}
+
+// TestAttackShadowCatalogTrapSchema: a file that puts a stand-in for
+// every pg_catalog relation, function and operator ahead of pg_catalog
+// (pgtest.CatalogTrapSQL; each raises when used) changes no read of the
+// plan's: the trace, the shadow's schema and the expect: types are all
+// read, and its dropped expected column is still expect-broken.
+func TestAttackShadowCatalogTrapSchema(t *testing.T) {
+	expectBroken(t, pgtest.CatalogTrapSQL+";\nSET search_path = trap, pg_catalog, public;\n")
 }

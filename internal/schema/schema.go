@@ -89,14 +89,21 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// search_path a migration set with ALTER DATABASE/ROLE: a file's own
 	// public.pg_class, temporary pg_attribute or public.format_type would
 	// be found before pg_catalog's. So every relation, function, type and
-	// operator is named in pg_catalog (IN is = ANY), and the session's
-	// search_path is left as it is: it is what format_type and
-	// pg_get_viewdef qualify names against, as the snapshot was written.
+	// operator is named in pg_catalog (IN is = ANY). That is not enough
+	// for pg_get_viewdef: the server reads the view's rule with a query of
+	// its own whose = is looked up in search_path, so a file's
+	// public.=(oid, oid) ran and could write the definition. The batch
+	// therefore puts pg_catalog and pg_temp ahead of the session's
+	// search_path for its duration (catalogPathSQL, restorePathSQL): the
+	// session's schemas stay listed, so format_type and pg_get_viewdef
+	// qualify names as on a connection with the default search_path, as
+	// the snapshot was written.
 	rels := `
 		SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
 		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`
 	b := &pgx.Batch{}
+	b.Queue(catalogPathSQL)
 	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text,
 		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
 		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -116,10 +123,15 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	ib := b
 	if o.IndexConn != nil {
 		ib = &pgx.Batch{}
+		ib.Queue(catalogPathSQL)
 	}
 	ib.Queue(`SELECT k.conrelid, k.conname, k.contype::pg_catalog.text, pg_catalog.pg_get_constraintdef(k.oid)
 		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	ib.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(restorePathSQL)
+	if ib != b {
+		ib.Queue(restorePathSQL)
+	}
 	type def struct {
 		oid             uint32
 		name, typ, text string
@@ -156,7 +168,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		side = make(chan error, 1)
 		go func() {
 			br := o.IndexConn.SendBatch(ctx, ib)
-			err := readDefs(br)
+			_, err := br.Exec()
+			if err == nil {
+				err = readDefs(br)
+			}
 			side <- errors.Join(err, br.Close())
 		}()
 	}
@@ -170,6 +185,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 
 	s := &Schema{Tables: map[string]*Table{}}
 	byOID := map[uint32]*Table{}
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
 	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
@@ -254,6 +272,20 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	return s, br.Close()
 }
+
+// catalogPathSQL puts pg_catalog and pg_temp ahead of the session's
+// search_path until restorePathSQL or the end of the transaction (a
+// batch is one implicit transaction; a failed one takes the change back):
+// the server's own queries inside pg_get_viewdef find pg_catalog's
+// operators first. The session's search_path is kept in
+// dbguard.search_path for as long.
+const catalogPathSQL = `SELECT pg_catalog.set_config('search_path',
+	'pg_catalog, pg_temp, ' OPERATOR(pg_catalog.||) pg_catalog.set_config('dbguard.search_path', pg_catalog.current_setting('search_path'), true), true)`
+
+// restorePathSQL gives the session its search_path back, so that the
+// next migration file in it runs with the search_path it set itself, as
+// under migrate up (within a transaction a file left open too).
+const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('dbguard.search_path'), true)`
 
 // indexQuery lists the indexes of the relations rels selects, but those
 // backing a constraint, each with its definition as pg_get_indexdef writes

@@ -62,3 +62,41 @@ func TestAttackCatalogDatabaseSearchPath(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackCatalogTrapDatabase: a database whose search_path a
+// migration set to a schema of stand-ins for every pg_catalog relation,
+// function and operator (pgtest.CatalogTrapSQL) is read as any other.
+func TestAttackCatalogTrapDatabase(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, q := range []string{
+		"CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE)",
+		"CREATE VIEW emails AS SELECT email FROM users",
+		pgtest.CatalogTrapSQL,
+		"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = trap, pg_catalog, public', current_database()); END $$",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("%.80s: %v", q, err)
+		}
+	}
+	u, err := dburl.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _, _, err := Load(ctx, pg.ConnectOptions{URL: u}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users := s.Tables["users"]; users == nil || len(users.Columns) != 2 || len(users.Unique) != 1 || s.Tables["emails"] == nil {
+		t.Errorf("read %v, users %+v", s.Keys(), users)
+	}
+}
