@@ -949,7 +949,11 @@ func (d *lockingDriver) Lock() error {
 	}
 	q := []string{}
 	if !d.none {
-		q = append(q, fmt.Sprintf("SET lock_timeout = %d; SELECT pg_advisory_lock(%s); %s", d.timeout.Milliseconds(), d.key, d.reset))
+		// pg_catalog's, with the key as its bigint: an applied migration's
+		// public.pg_advisory_lock(integer) is a better match for a small
+		// key than pg_catalog's, and one of any signature wins after ALTER
+		// DATABASE ... SET search_path = public, pg_catalog.
+		q = append(q, fmt.Sprintf("SET lock_timeout = %d; SELECT pg_catalog.pg_advisory_lock(%s::pg_catalog.int8); %s", d.timeout.Milliseconds(), d.key, d.reset))
 	}
 	if !d.ready {
 		q = append(q, d.r.inner.createSQL(), d.r.ledger.createSQL())
@@ -983,7 +987,7 @@ func (d *lockingDriver) Unlock() error {
 	// Unlocking writes no version: what the run left is still known.
 	s := d.r.inner
 	known := s.known
-	err := s.Run(strings.NewReader(fmt.Sprintf("SELECT pg_advisory_unlock(%s)", d.key)))
+	err := s.Run(strings.NewReader(fmt.Sprintf("SELECT pg_catalog.pg_advisory_unlock(%s::pg_catalog.int8)", d.key)))
 	if err == nil {
 		s.known = known
 	}

@@ -25,6 +25,12 @@ import (
 // and plans them in the sandbox.
 func planFiles(t *testing.T, applied string, pending ...string) (*Report, error) {
 	t.Helper()
+	return planFilesWith(t, "version: 1\n", applied, pending...)
+}
+
+// planFilesWith is planFiles with the dbguard.yaml text given.
+func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Report, error) {
+	t.Helper()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	mig := filepath.Join(t.TempDir(), "migrations")
@@ -61,7 +67,7 @@ func planFiles(t *testing.T, applied string, pending ...string) (*Report, error)
 	for i, p := range pending {
 		write(fmt.Sprintf("%06d_p.up.sql", i+2), p)
 	}
-	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	cfg, err := config.Parse("dbguard.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}

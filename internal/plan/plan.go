@@ -280,12 +280,17 @@ type liveInfo struct {
 
 func readLive(ctx context.Context, conn *pgx.Conn) (liveInfo, error) {
 	li := liveInfo{sizes: map[string]Size{}}
-	if err := conn.QueryRow(ctx, "SELECT current_setting('lock_timeout')").Scan(&li.lockTimeout); err != nil {
+	// An applied migration may have set this database's search_path
+	// (ALTER DATABASE/ROLE ... SET search_path = public, pg_catalog) with a
+	// public.pg_class of its own: every name here is pg_catalog's, as in
+	// the trace's reads.
+	if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_setting('lock_timeout')").Scan(&li.lockTimeout); err != nil {
 		return li, fmt.Errorf("reading the live database: %w", err)
 	}
-	rows, err := conn.Query(ctx, `SELECT n.nspname, c.relname, c.reltuples::int8, pg_total_relation_size(c.oid)
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind IN ('r','p','m') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\_%'`)
+	rows, err := conn.Query(ctx, `SELECT n.nspname, c.relname, c.reltuples::pg_catalog.int8, pg_catalog.pg_total_relation_size(c.oid)
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+		AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`)
 	if err != nil {
 		return li, fmt.Errorf("reading the live table sizes: %w", err)
 	}

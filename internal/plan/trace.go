@@ -765,9 +765,10 @@ func (t *tracer) expected(key, col string) bool {
 }
 
 // constraintTable finds the locked, pre-existing table a constraint of
-// that name is on.
+// that name is on. Its read runs in the files' session: named in
+// pg_catalog, like relationsSQL.
 func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	rows, err := t.conn.Query(context.Background(), "SELECT conrelid::int8 FROM pg_constraint WHERE conname = $1", name)
+	rows, err := t.conn.Query(context.Background(), "SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name)
 	if err != nil {
 		return 0, rel{}, false
 	}

@@ -29,7 +29,7 @@ type Conn interface {
 type canonical struct {
 	oid      uint32
 	name     string // format_type(oid, NULL)
-	typmodin string // regproc of the type's modifier input function, "-" for none
+	typmodin string // schema.function of the type's modifier input function, "-" for none
 }
 
 // Canonicalize lets the server spell each spec's type as format_type
@@ -70,8 +70,15 @@ func canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 	if len(specs) == 0 {
 		return out, nil
 	}
-	rows, err := conn.Query(ctx, `SELECT b, coalesce(t.oid, 0), coalesce(format_type(t.oid, NULL), ''), coalesce(t.typmodin::regproc::text, '-')
-		FROM unnest($1::text[]) b LEFT JOIN pg_type t ON t.oid = to_regtype(b)`, baseList)
+	// The spec's own name is resolved by the session's search_path, as
+	// the application's would be; every name of dbguard's is pg_catalog's
+	// (the shadow's session ran the migrations: see Introspect), and the
+	// modifier function is named by its schema, not by regproc's text.
+	rows, err := conn.Query(ctx, `SELECT b, coalesce(t.oid, 0::pg_catalog.oid), coalesce(pg_catalog.format_type(t.oid, NULL), ''),
+		       coalesce((SELECT pg_catalog.quote_ident(pn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(pp.proname)
+		                 FROM pg_catalog.pg_proc pp JOIN pg_catalog.pg_namespace pn ON pn.oid OPERATOR(pg_catalog.=) pp.pronamespace
+		                 WHERE pp.oid OPERATOR(pg_catalog.=) t.typmodin), '-')
+		FROM pg_catalog.unnest($1::pg_catalog.text[]) b LEFT JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) pg_catalog.to_regtype(b)`, baseList)
 	if err != nil {
 		return nil, fmt.Errorf("resolving expected types: %w", err)
 	}
@@ -114,9 +121,9 @@ func canonicalize(ctx context.Context, conn Conn, file string, tables []config.E
 	}
 	for _, s := range withMods {
 		c := found[s.Base]
-		// typmodin is a regproc read from pg_type, already quoted as needed.
+		// typmodin is schema.function, quoted by the server.
 		var name string
-		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT format_type($1::oid, %s($2::cstring[]))", c.typmodin), c.oid, s.Mods).Scan(&name)
+		err := conn.QueryRow(ctx, fmt.Sprintf("SELECT pg_catalog.format_type($1::pg_catalog.oid, %s($2::pg_catalog.cstring[]))", c.typmodin), c.oid, s.Mods).Scan(&name)
 		if err != nil && lenient {
 			continue
 		}
@@ -166,8 +173,8 @@ func canonicalizeMods(ctx context.Context, conn Conn, specs []*config.TypeSpec, 
 		for _, p := range byFn[fn] {
 			oids, mods = append(oids, p.oid), append(mods, p.mods)
 		}
-		// typmodin is a regproc read from pg_type, already quoted as needed.
-		b.Queue(fmt.Sprintf("SELECT o, m, format_type(o, %s(m::cstring[])) FROM unnest($1::oid[], $2::text[]) AS u(o, m)", fn), oids, mods)
+		// typmodin is schema.function, quoted by the server.
+		b.Queue(fmt.Sprintf("SELECT o, m, pg_catalog.format_type(o, %s(m::pg_catalog.cstring[])) FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.text[])) AS u(o, m)", fn), oids, mods)
 	}
 	names := map[pair]string{}
 	res := bq.SendBatch(ctx, b)

@@ -84,34 +84,54 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if len(schemas) == 0 {
 		schemas = []string{"public"}
 	}
+	// Every query here may run in a session a migration ran in (the
+	// shadow of plan and verify --shadow), or on a connection whose
+	// search_path a migration set with ALTER DATABASE/ROLE: a file's own
+	// public.pg_class, temporary pg_attribute or public.format_type would
+	// be found before pg_catalog's. So every relation, function, type and
+	// operator is named in pg_catalog (IN is = ANY). That is not enough
+	// for pg_get_viewdef: the server reads the view's rule with a query of
+	// its own whose = is looked up in search_path, so a file's
+	// public.=(oid, oid) ran and could write the definition. The batch
+	// therefore puts pg_catalog and pg_temp ahead of the session's
+	// search_path for its duration (catalogPathSQL, restorePathSQL): the
+	// session's schemas stay listed, so format_type and pg_get_viewdef
+	// qualify names as on a connection with the default search_path, as
+	// the snapshot was written.
 	rels := `
-		SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = ANY($1) AND c.relkind IN ('r','p','v','m','f')
-		  AND NOT (n.nspname = $2 AND c.relname = ANY($3))`
+		SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
+		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`
 	b := &pgx.Batch{}
-	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::text,
-		       CASE WHEN c.relkind IN ('v','m') THEN pg_get_viewdef(c.oid) ELSE '' END
-		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid IN (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(catalogPathSQL)
+	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text,
+		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE c.oid OPERATOR(pg_catalog.=) ANY (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
 	// attnum order is restored below. A default cannot refer to a column,
 	// so it is deparsed without its relation (pg_get_expr(adbin, 0)),
 	// three to four times faster; only a generated column's expression
 	// needs the relation for its column names.
-	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-		       coalesce(CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, 0) ELSE pg_get_expr(d.adbin, d.adrelid) END, ''),
-		       a.attidentity::text, a.attgenerated::text
-		FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-		WHERE a.attrelid IN (`+rels+`) AND a.attnum > 0 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+		       coalesce(CASE WHEN a.attgenerated OPERATOR(pg_catalog.=) '' THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END, ''),
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text
+		FROM pg_catalog.pg_attribute a LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid AND d.adnum OPERATOR(pg_catalog.=) a.attnum
+		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	// On a second connection, the constraint and index queries run beside
 	// the others (the server works on both at once).
 	ib := b
 	if o.IndexConn != nil {
 		ib = &pgx.Batch{}
+		ib.Queue(catalogPathSQL)
 	}
-	ib.Queue(`SELECT conrelid, conname, contype::text, pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE conrelid IN (`+rels+`) AND contype IN ('p','u','f','c','x')`, schemas, o.ExcludeSchema, o.ExcludeTables)
+	ib.Queue(`SELECT k.conrelid, k.conname, k.contype::pg_catalog.text, pg_catalog.pg_get_constraintdef(k.oid)
+		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	ib.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(restorePathSQL)
+	if ib != b {
+		ib.Queue(restorePathSQL)
+	}
 	type def struct {
 		oid             uint32
 		name, typ, text string
@@ -148,7 +168,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		side = make(chan error, 1)
 		go func() {
 			br := o.IndexConn.SendBatch(ctx, ib)
-			err := readDefs(br)
+			_, err := br.Exec()
+			if err == nil {
+				err = readDefs(br)
+			}
 			side <- errors.Join(err, br.Close())
 		}()
 	}
@@ -162,6 +185,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 
 	s := &Schema{Tables: map[string]*Table{}}
 	byOID := map[uint32]*Table{}
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
 	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
@@ -247,6 +273,20 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	return s, br.Close()
 }
 
+// catalogPathSQL puts pg_catalog and pg_temp ahead of the session's
+// search_path until restorePathSQL or the end of the transaction (a
+// batch is one implicit transaction; a failed one takes the change back):
+// the server's own queries inside pg_get_viewdef find pg_catalog's
+// operators first. The session's search_path is kept in
+// dbguard.search_path for as long.
+const catalogPathSQL = `SELECT pg_catalog.set_config('search_path',
+	'pg_catalog, pg_temp, ' OPERATOR(pg_catalog.||) pg_catalog.set_config('dbguard.search_path', pg_catalog.current_setting('search_path'), true), true)`
+
+// restorePathSQL gives the session its search_path back, so that the
+// next migration file in it runs with the search_path it set itself, as
+// under migrate up (within a transaction a file left open too).
+const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('dbguard.search_path'), true)`
+
 // indexQuery lists the indexes of the relations rels selects, but those
 // backing a constraint, each with its definition as pg_get_indexdef writes
 // it. A plain index (columns only, each ascending with its type's default
@@ -261,28 +301,33 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 // planned as a scan of the table's every column and of pg_opclass for each
 // index): 40% less server time on the bench's catalog.
 func indexQuery(rels string) string {
+	// Named in pg_catalog throughout, as in Introspect.
 	return `SELECT i.indrelid, ic.relname,
-		       CASE WHEN p.plain THEN 'CREATE INDEX ' || quote_ident(ic.relname) || ' ON ' || quote_ident(tn.nspname) || '.' ||
-		            quote_ident(tc.relname) || ' USING ' || quote_ident(am.amname) || ' (' || p.cols || ')'
-		       ELSE pg_get_indexdef(i.indexrelid) END
-		FROM (SELECT i.* FROM pg_index i
-		      WHERE i.indrelid IN (` + rels + `)
-		        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p','u','x'))
+		       CASE WHEN p.plain THEN 'CREATE INDEX ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ic.relname) OPERATOR(pg_catalog.||) ' ON '
+		            OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tc.relname)
+		            OPERATOR(pg_catalog.||) ' USING ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(am.amname) OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||) p.cols OPERATOR(pg_catalog.||) ')'
+		       ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END
+		FROM (SELECT i.* FROM pg_catalog.pg_index i
+		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (` + rels + `)
+		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
+		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
-		JOIN pg_class ic ON ic.oid = i.indexrelid
-		JOIN pg_am am ON am.oid = ic.relam
-		JOIN pg_class tc ON tc.oid = i.indrelid
-		JOIN pg_namespace tn ON tn.oid = tc.relnamespace
+		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
+		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
+		JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
+		JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) tc.relnamespace
 		CROSS JOIN LATERAL (
-			SELECT bool_and(k.attnum > 0 AND k.opt = 0 AND k.coll = a.attcollation AND opc.opcdefault AND opc.opcintype = a.atttypid)
-			         AND NOT i.indisunique AND ic.relkind = 'i' AND i.indnkeyatts = i.indnatts AND i.indexprs IS NULL
-			         AND i.indpred IS NULL AND ic.reloptions IS NULL AND ic.reltablespace = 0 AS plain,
-			       string_agg(quote_ident(a.attname), ', ' ORDER BY k.n) AS cols
-			FROM unnest(i.indkey::int2[], i.indoption::int2[], i.indclass::oid[], i.indcollation::oid[])
+			SELECT pg_catalog.bool_and(k.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND k.opt OPERATOR(pg_catalog.=) 0::pg_catalog.int2
+			                           AND k.coll OPERATOR(pg_catalog.=) a.attcollation AND opc.opcdefault AND opc.opcintype OPERATOR(pg_catalog.=) a.atttypid)
+			         AND NOT i.indisunique AND ic.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND i.indnkeyatts OPERATOR(pg_catalog.=) i.indnatts AND i.indexprs IS NULL
+			         AND i.indpred IS NULL AND ic.reloptions IS NULL AND ic.reltablespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid AS plain,
+			       pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', '::pg_catalog.text ORDER BY k.n) AS cols
+			FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]), pg_catalog.unnest(i.indoption::pg_catalog.int2[]),
+			               pg_catalog.unnest(i.indclass::pg_catalog.oid[]), pg_catalog.unnest(i.indcollation::pg_catalog.oid[]))
 			     WITH ORDINALITY AS k(attnum, opt, cls, coll, n)
-			LEFT JOIN LATERAL (SELECT a.attname, a.attcollation, a.atttypid FROM pg_attribute a
-			                   WHERE a.attrelid = i.indrelid AND a.attnum = k.attnum OFFSET 0) a ON true
-			LEFT JOIN LATERAL (SELECT opc.opcdefault, opc.opcintype FROM pg_opclass opc WHERE opc.oid = k.cls OFFSET 0) opc ON true
+			LEFT JOIN LATERAL (SELECT a.attname, a.attcollation, a.atttypid FROM pg_catalog.pg_attribute a
+			                   WHERE a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum OFFSET 0) a ON true
+			LEFT JOIN LATERAL (SELECT opc.opcdefault, opc.opcintype FROM pg_catalog.pg_opclass opc WHERE opc.oid OPERATOR(pg_catalog.=) k.cls OFFSET 0) opc ON true
 		) p`
 }
 

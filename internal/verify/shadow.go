@@ -284,7 +284,9 @@ func (s *Sandbox) Close() {
 // and sets its roles up as the live server has them: the migration role
 // (not a superuser, unable to create roles) and, as plain NOLOGIN roles it
 // is a member of, every other role name, so GRANT ... TO app and OWNER TO
-// app resolve. It reads the live server over a read-only session.
+// app resolve. It reads the live server over a read-only session, naming
+// pg_catalog's objects (a migration may have set the live database's
+// search_path).
 func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, error) {
 	live := o.Connect
 	live.ReadOnly = true
@@ -294,10 +296,10 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, erro
 		roles []string
 	)
 	err := pg.WithConn(ctx, live, func(conn *pgx.Conn) error {
-		if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int / 10000, current_user").Scan(&major, &user); err != nil {
+		if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog./) 10000, current_user").Scan(&major, &user); err != nil {
 			return fmt.Errorf("reading the live server: %w", err)
 		}
-		rows, err := conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' AND rolname <> current_user ORDER BY 1 LIMIT 10000")
+		rows, err := conn.Query(ctx, "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE NOT pg_catalog.starts_with(r.rolname::pg_catalog.text, 'pg_') AND r.rolname OPERATOR(pg_catalog.<>) current_user ORDER BY 1 LIMIT 10000")
 		if err != nil {
 			return fmt.Errorf("reading the live server's roles: %w", err)
 		}

@@ -242,7 +242,7 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 	version, dirty := -1, false
 	var table *string
 	var indexes int
-	if err := conn.QueryRow(ctx, "SELECT current_schema(), to_regclass(quote_ident(current_schema()) || '.' || quote_ident($1))::text, (SELECT count(*) FROM pg_index)",
+	if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_schema(), pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($1::pg_catalog.text))::pg_catalog.text, (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index)",
 		cfg.Migrations.Table).Scan(&current, &table, &indexes); err != nil {
 		return nil, 0, false, fmt.Errorf("reading the catalog: %w", err)
 	}
