@@ -55,7 +55,7 @@ func split(text string) ([]Statement, bool) {
 	prev := ""
 	flush := func(end int) {
 		if start >= 0 {
-			out = append(out, Statement{Text: strings.TrimSpace(text[start:end]), Line: startLine, Words: words})
+			out = append(out, Statement{Text: strings.Trim(text[start:end], sqlSpace), Line: startLine, Words: words})
 		}
 		start, words, prev = -1, nil, ""
 	}
@@ -90,6 +90,11 @@ func split(text string) ([]Statement, bool) {
 		}
 	}
 }
+
+// sqlSpace is the white space of PostgreSQL's lexer. Not Unicode's: a
+// no-break space (U+00A0) is part of an identifier to the server, so
+// strings.TrimSpace would trim a statement's text to nothing.
+const sqlSpace = " \t\n\r\f\v"
 
 func isWord(tok string) bool {
 	c := tok[0]
