@@ -314,8 +314,13 @@ type folded struct {
 func (r *Runner) finishSQL(f *flight, version int) []string {
 	if f.open && f.merged {
 		// In the file's own transaction: one commit for the file, its
-		// version and its ledger entry.
-		return []string{versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
+		// version and its ledger entry. Written as the session dbguard
+		// opened, whatever the file left it as: changesSession reads
+		// only the file's text, and a function it calls can SET ROLE or
+		// search_path out of its sight. SET LOCAL ends with the
+		// transaction, so the file's own settings hold after it, as
+		// under golang-migrate.
+		return []string{sessionOwnSQL, versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
 	}
 	var q []string
 	if f.open {
@@ -323,6 +328,12 @@ func (r *Runner) finishSQL(f *flight, version int) []string {
 	}
 	return append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
 }
+
+// sessionOwnSQL puts back, for the rest of a transaction, the session
+// authorization and role the connection started with (DEFAULT: its login
+// and its options=-c role or ALTER ROLE ... SET role), and a search_path
+// where pg_catalog's functions and operators come first.
+const sessionOwnSQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL role TO DEFAULT; SET LOCAL search_path TO pg_catalog"
 
 // record is golang-migrate's SetVersion, with the ledger written in the
 // same transaction: dirty starts a migration, clean finishes it (committing
