@@ -223,9 +223,12 @@ func cUnquote(s string) (string, bool) {
 // whose names match the pathspecs, ignored ones included (--others without
 // --exclude-standard): an ignored .env is what a loader reads. Folders of
 // the names in prune are not entered, wherever they are. Git does not list
-// the inside of a nested repository or a submodule.
+// the inside of a repository nested in the work tree; it is listed as its
+// folder, with a slash at the end (":(glob)**/*/" matches only those: git
+// lists no other folder without --directory), for the caller to read.
 func (g Git) WorkTreeFiles(ctx context.Context, prune []string, pathspecs ...string) ([]string, error) {
 	args := append([]string{"ls-files", "-z", "--others", "--"}, pathspecs...)
+	args = append(args, ":(glob)**/*/")
 	for _, name := range prune {
 		args = append(args, ":(exclude,glob)**/"+globQuote(name)+"/**")
 	}
