@@ -89,3 +89,37 @@ func TestAttackNestedRepoEnvFileUnlisted(t *testing.T) {
 		t.Errorf("the listing entered node_modules: %s", listed)
 	}
 }
+
+// A submodule is the same: the index holds it as a commit (a gitlink),
+// ls-files --others does not look inside it, and its .env is what the
+// loaders run in its folder read, which dbguard env's walk finds: the
+// hook must warn of the database it names, as it does for any env file
+// on disk that no committed one agrees with.
+func TestAttackSubmoduleEnvFileUnlisted(t *testing.T) {
+	src, srcGit := gitRepo(t)
+	if err := os.WriteFile(filepath.Join(src, "README"), []byte("lib\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srcGit("add", "-A")
+	srcGit("commit", "-q", "-m", "lib")
+	dir, git := gitRepo(t)
+	git("-c", "protocol.file.allow=always", "submodule", "add", "-q", src, "libs/sub")
+	if err := os.WriteFile(filepath.Join(dir, "libs", "sub", ".env"), []byte("DATABASE_URL=postgres://app@submodule.internal:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("DATABASE_URL=postgres://app@root.internal:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", ".env")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	var said []string
+	for _, f := range rep.Findings {
+		said = append(said, f.Location()+" "+f.Message)
+	}
+	if got := strings.Join(said, "\n"); !strings.Contains(got, "libs/sub/.env") || !strings.Contains(got, "submodule.internal") {
+		t.Errorf("no warning of libs/sub/.env; findings:\n%s", got)
+	}
+}

@@ -477,7 +477,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The files git does not track are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- untrackedFiles(ctx, g) }()
-	tracked, ids, err := g.IndexBlobsNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
+	tracked, ids, submodules, err := g.IndexNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
 	if err != nil {
 		return err
 	}
@@ -518,6 +518,10 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
+	// A submodule's folder is read from the disk, as the walk reads it.
+	for _, p := range submodules {
+		tracked = append(tracked, p+"/")
+	}
 	listing := workTreeListing(o.Repo, tracked, <-others)
 	var scopes []Scope
 	if o.Scopes != nil {
