@@ -127,6 +127,11 @@ func parseDiff(out []byte) []StagedFile {
 			if strings.HasPrefix(t, "+") {
 				cur.Added = append(cur.Added, AddedLine{Line: line, Text: t[1:]})
 				line++
+			} else if strings.HasPrefix(t, " ") {
+				// A context line -U0 still shows when the repository's
+				// diff.interHunkContext joins two hunks: it is in the
+				// new file too.
+				line++
 			}
 		case strings.HasPrefix(t, "new file mode"):
 			cur.New = true
