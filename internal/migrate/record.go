@@ -316,8 +316,8 @@ func (r *Runner) finishSQL(f *flight, version int) []string {
 		// In the file's own transaction: one commit for the file, its
 		// version and its ledger entry. Written as the session dbguard
 		// opened, whatever the file left it as: changesSession reads
-		// only the file's text, and a function it calls can SET ROLE or
-		// search_path out of its sight. SET LOCAL ends with the
+		// only the file's text, and a function it calls can SET ROLE
+		// out of its sight. SET LOCAL ends with the
 		// transaction, so the file's own settings hold after it, as
 		// under golang-migrate.
 		return []string{sessionOwnSQL, versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
@@ -331,9 +331,9 @@ func (r *Runner) finishSQL(f *flight, version int) []string {
 
 // sessionOwnSQL puts back, for the rest of a transaction, the session
 // authorization and role the connection started with (DEFAULT: its login
-// and its options=-c role or ALTER ROLE ... SET role), and a search_path
-// where pg_catalog's functions and operators come first.
-const sessionOwnSQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL role TO DEFAULT; SET LOCAL search_path TO pg_catalog"
+// and its options=-c role or ALTER ROLE ... SET role). The search_path is
+// left as the file set it: dbguard's tables are named with their schema.
+const sessionOwnSQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL role TO DEFAULT"
 
 // record is golang-migrate's SetVersion, with the ledger written in the
 // same transaction: dirty starts a migration, clean finishes it (committing
