@@ -222,18 +222,27 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 			return &InterruptedError{Version: r.clean, Err: ctx.Err()}
 		}
 		// checkFiles read only the files above the version: check this one
-		// the same way before anything is recorded.
-		data, err := r.root.ReadFile(m.Up)
+		// the same way before anything is recorded (a link or a FIFO put
+		// there since the folder was read is refused), and record the
+		// checksum and shape of the bytes that run, not of a second read.
+		fst, err := r.root.Lstat(m.Up)
+		if err == nil {
+			if err := regular(r.src.Dir, m.Up, fst.Mode().Type()); err != nil {
+				return err
+			}
+		}
+		var data []byte
+		if err == nil {
+			data, err = r.root.ReadFile(m.Up)
+		}
 		if err != nil {
 			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
 		}
 		if err := checkText(r.src.Path(m.Up), data); err != nil {
 			return err
 		}
-		fi, err := r.file(m.Up, true)
-		if err != nil {
-			return err
-		}
+		fi := analyzed(data)
+		r.files[m.Up] = fi
 		cur := r.clean
 		e := Entry{Version: int(m.Version), Name: m.Name, Direction: DirUp, File: m.Up, Checksum: fi.sum, Transactional: fi.shape.Transactional,
 			OutOfOrder: true, VersionBefore: cur, VersionDirty: cur, State: StateRunning}
