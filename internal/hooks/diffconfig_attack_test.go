@@ -45,3 +45,35 @@ func TestAttackDiffInterHunkContextLine(t *testing.T) {
 		t.Fatalf("no finding in app.py: %+v", rep.Findings)
 	}
 }
+
+// A repository's .gitattributes can call any file binary ("*.py -diff",
+// as some do for generated or vendored code): git diff then says "Binary
+// files differ" and shows no line, and the hook judged nothing in it, so
+// a password in a Python file went through. A file git's own content test
+// takes for text (no NUL byte in its first 8000) is read and judged.
+func TestAttackDiffAttributeHidesCredential(t *testing.T) {
+	dir, git := gitRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte("*.py -diff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("x = 1\nkey = \"postgres://app:S3cr3t@db.prod.internal/app\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "logo.png"), []byte("\x89PNG\r\n\x1a\n\x00\x00postgres://app:S3cr3t@db.prod.internal/app"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	var at []string
+	for _, f := range rep.Findings {
+		at = append(at, f.Location())
+	}
+	if len(at) != 1 || at[0] != "app.py:2" {
+		t.Errorf("findings at %v, want app.py:2 (and nothing in the real binary)", at)
+	}
+}
