@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,6 +238,7 @@ func validPort(p string) bool {
 func parseKeyValue(s string) (*URL, error) {
 	u := &URL{form: FormKeyValue}
 	i := 0
+	misspelt := "" // the first keyword that looks meant for a password
 	skipSpace := func() {
 		for i < len(s) && isSpace(s[i]) {
 			i++
@@ -264,10 +266,11 @@ func parseKeyValue(s string) (*URL, error) {
 			// remains: libpq knows no such keyword. Never quoted.
 			return nil, parseErr("neither a postgres:// URL nor a keyword=value string (a keyword is letters, digits and '_')")
 		}
-		if !secretKeys[key] && looksSecret(key) {
+		if !secretKeys[key] && looksSecret(key) && misspelt == "" {
 			// passwd=, pwd=: libpq refuses them, pgx would send them to
 			// the server as settings, and the password would be missing.
-			return nil, parseErr("unknown keyword %q in keyword/value string: did you mean password? (the value is not shown)", key)
+			// Said once the string is known to be one (below).
+			misspelt = key
 		}
 		i++
 		skipSpace()
@@ -280,6 +283,17 @@ func parseKeyValue(s string) (*URL, error) {
 	}
 	if len(u.params) == 0 {
 		return nil, parseErr("empty keyword/value string")
+	}
+	if !slices.ContainsFunc(u.params, func(p param) bool { return libpqKeywords[p.key] }) {
+		// A secret ending in base64's "==" reads as "key==": taken for a
+		// connection string, it would be shown in full wherever a URL is
+		// (a schema.prisma or dbguard.yaml can name any variable), or
+		// quoted as a misspelt password keyword. libpq takes no string
+		// without one of its keywords either.
+		return nil, parseErr("neither a postgres:// URL nor a keyword=value string (no libpq keyword such as host= or dbname=; the value is not shown)")
+	}
+	if misspelt != "" {
+		return nil, parseErr("unknown keyword %q in keyword/value string: did you mean password? (the value is not shown)", misspelt)
 	}
 	if err := u.validate(); err != nil {
 		return nil, err
@@ -319,6 +333,20 @@ func ReadKeywordValue(s string, stop byte) (value string, n int, quoted, closed 
 		i++
 	}
 	return b.String(), i, false, true
+}
+
+// libpqKeywords are libpq's connection keywords (PQconndefaults, 15 and
+// 16); a keyword/value string names at least one.
+var libpqKeywords = map[string]bool{
+	"host": true, "hostaddr": true, "port": true, "dbname": true, "user": true, "password": true, "passfile": true,
+	"channel_binding": true, "connect_timeout": true, "client_encoding": true, "options": true,
+	"application_name": true, "fallback_application_name": true, "keepalives": true, "keepalives_idle": true,
+	"keepalives_interval": true, "keepalives_count": true, "tcp_user_timeout": true, "sslmode": true,
+	"requiressl": true, "sslcompression": true, "sslcert": true, "sslkey": true, "sslpassword": true,
+	"sslcertmode": true, "sslrootcert": true, "sslcrl": true, "sslcrldir": true, "sslsni": true,
+	"requirepeer": true, "require_auth": true, "ssl_min_protocol_version": true, "ssl_max_protocol_version": true,
+	"gssencmode": true, "krbsrvname": true, "gsslib": true, "gssdelegation": true, "service": true,
+	"target_session_attrs": true, "load_balance_hosts": true, "replication": true,
 }
 
 // isKeyword reports whether k can be a libpq keyword.

@@ -16,22 +16,29 @@ import (
 // consumer (env discovery, the services' dbguard.yaml). Only the listed
 // paths and their folders are visited; each is looked at on the disk
 // (Lstat), so a listed file that is gone or replaced by a link counts as
-// the walk would count it. What a listing cannot hold (the inside of a
-// nested repository or submodule, which git does not list) is not found.
+// the walk would count it. A path ending in a slash is a folder whose
+// inside the lister could not list (a repository nested in the work
+// tree, which git lists as its folder alone): the walk reads the disk
+// there.
 type Listing struct {
 	root   string              // the absolute folder the paths are relative to
 	kids   map[string][]string // a folder (slash, "." for root) -> its listed names, sorted
 	pruned func(name string) bool
+	disk   map[string]bool // folders (slash) whose inside is read from the disk
 }
 
 // NewListing makes a Listing of slash paths relative to root. pruned
 // names the folders the lister left out wherever they are (git's exclude
 // pathspecs for SkippedDir); a walk that starts inside one reads the disk.
 func NewListing(root string, paths []string, pruned func(name string) bool) *Listing {
-	l := &Listing{root: root, kids: map[string][]string{}, pruned: pruned}
+	l := &Listing{root: root, kids: map[string][]string{}, pruned: pruned, disk: map[string]bool{}}
 	seen := map[string]bool{}
 	for _, p := range paths {
+		opaque := strings.HasSuffix(p, "/")
 		p = path.Clean(p)
+		if opaque && p != "." && !path.IsAbs(p) && p != ".." && !strings.HasPrefix(p, "../") {
+			l.disk[p] = true
+		}
 		if p == "." || path.IsAbs(p) || p == ".." || strings.HasPrefix(p, "../") {
 			continue
 		}
@@ -76,6 +83,9 @@ func (l *Listing) walk(p, rel string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 		}
 		return err
 	}
+	if l.disk[rel] {
+		return l.walkDisk(p, d, fn)
+	}
 	for _, name := range l.kids[rel] {
 		cp := filepath.Join(p, name)
 		info, err := os.Lstat(cp)
@@ -87,6 +97,37 @@ func (l *Listing) walk(p, rel string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 				break // a file's SkipDir skips the rest of its folder
 			}
 			return err
+		}
+	}
+	return nil
+}
+
+// walkDisk walks what folder p (already visited as d) holds on the disk, as
+// filepath.WalkDir would below it; fs.SkipAll ends the whole walk.
+func (l *Listing) walkDisk(p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		if err := fn(p, d, err); err != nil && err != filepath.SkipDir {
+			return err
+		}
+		return nil
+	}
+	for _, e := range entries {
+		cp := filepath.Join(p, e.Name())
+		err := fn(cp, e, nil)
+		if err == filepath.SkipDir {
+			if e.IsDir() {
+				continue
+			}
+			return nil // a file's SkipDir skips the rest of its folder
+		}
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if err := l.walkDisk(cp, e, fn); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -127,6 +127,11 @@ func parseDiff(out []byte) []StagedFile {
 			if strings.HasPrefix(t, "+") {
 				cur.Added = append(cur.Added, AddedLine{Line: line, Text: t[1:]})
 				line++
+			} else if strings.HasPrefix(t, " ") {
+				// A context line -U0 still shows when the repository's
+				// diff.interHunkContext joins two hunks: it is in the
+				// new file too.
+				line++
 			}
 		case strings.HasPrefix(t, "new file mode"):
 			cur.New = true
@@ -223,9 +228,12 @@ func cUnquote(s string) (string, bool) {
 // whose names match the pathspecs, ignored ones included (--others without
 // --exclude-standard): an ignored .env is what a loader reads. Folders of
 // the names in prune are not entered, wherever they are. Git does not list
-// the inside of a nested repository or a submodule.
+// the inside of a repository nested in the work tree; it is listed as its
+// folder, with a slash at the end (":(glob)**/*/" matches only those: git
+// lists no other folder without --directory), for the caller to read.
 func (g Git) WorkTreeFiles(ctx context.Context, prune []string, pathspecs ...string) ([]string, error) {
 	args := append([]string{"ls-files", "-z", "--others", "--"}, pathspecs...)
+	args = append(args, ":(glob)**/*/")
 	for _, name := range prune {
 		args = append(args, ":(exclude,glob)**/"+globQuote(name)+"/**")
 	}
@@ -328,7 +336,7 @@ func parseGrep(out []byte) []GrepLine {
 // so no path list ever meets a command-line length limit.
 func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
 	ids := map[string]string{}
-	err := g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string) { ids[p] = id })
+	err := g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string) { ids[p] = id }, nil)
 	return ids, err
 }
 
@@ -336,15 +344,24 @@ func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
 // accepts, in the index's order (sorted by path): the whole index is
 // listed, as git's pathspecs cost more than a test of each name here.
 func (g Git) IndexBlobsNamed(ctx context.Context, keep func(base string) bool) (paths, ids []string, err error) {
-	err = g.indexBlobs(ctx, func(p []byte) bool {
-		return keep(string(p[bytes.LastIndexByte(p, '/')+1:]))
-	}, func(p, id string) { paths, ids = append(paths, p), append(ids, id) })
+	paths, ids, _, err = g.IndexNamed(ctx, keep)
 	return paths, ids, err
 }
 
+// IndexNamed is IndexBlobsNamed, and the paths of the index's submodules
+// (whatever their names), from the same git call: git lists no file
+// inside a submodule's folder, which a loader run there reads.
+func (g Git) IndexNamed(ctx context.Context, keep func(base string) bool) (paths, ids, submodules []string, err error) {
+	err = g.indexBlobs(ctx, func(p []byte) bool {
+		return keep(string(p[bytes.LastIndexByte(p, '/')+1:]))
+	}, func(p, id string) { paths, ids = append(paths, p), append(ids, id) },
+		func(p string) { submodules = append(submodules, p) })
+	return paths, ids, submodules, err
+}
+
 // indexBlobs lists the index's files (stage 0, no submodule) whose path
-// keep accepts, to add.
-func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string)) error {
+// keep accepts, to add, and its submodules to link (when not nil).
+func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string), link func(path string)) error {
 	out, err := g.run(ctx, nil, "ls-files", "-z", "--stage")
 	if err != nil {
 		return err
@@ -352,11 +369,18 @@ func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add fu
 	for _, rec := range bytes.Split(out, []byte{0}) {
 		// <mode> SP <id> SP <stage> TAB <path>
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
-		if !ok || !keep(p) {
+		if !ok {
+			continue
+		}
+		// 160000 is a submodule: a commit, not a file.
+		if link != nil && bytes.HasPrefix(meta, []byte("160000 ")) {
+			link(string(p))
+			continue
+		}
+		if !keep(p) {
 			continue
 		}
 		f := strings.Fields(string(meta))
-		// 160000 is a submodule: a commit, not a file.
 		if len(f) == 3 && f[2] == "0" && f[0] != "160000" {
 			add(string(p), f[1])
 		}

@@ -238,8 +238,8 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 			r.scanCredentials(f)
 		}
 	}
-	// Git calls a UTF-16 file binary: only those are read whole, and only
-	// when one is staged.
+	// Git calls a UTF-16 file binary, and any file a .gitattributes marks
+	// -diff: those are read whole, and only when one is staged.
 	if len(binary) > 0 {
 		if err := r.scanUTF16(ctx, g, binary, "being committed"); err != nil {
 			return false, err
@@ -249,7 +249,8 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 }
 
 // scanUTF16 reads the index's copy of each path and scans the ones that
-// start with a UTF-16 byte order mark, decoded.
+// start with a UTF-16 byte order mark, decoded, and the ones that are text
+// by git's own content test (called binary by an attribute).
 func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb string) error {
 	index, err := g.IndexBlobs(ctx)
 	if err != nil {
@@ -268,6 +269,10 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb stri
 	for i, p := range ps {
 		if text, ok := decodeUTF16(blobs[i]); ok {
 			r.addFindings(p, fileCredentials(p, textLines(text)), verb)
+		} else if !isBinary(blobs[i]) {
+			// Text that a .gitattributes calls binary (-diff, binary):
+			// the diff showed none of its lines, so all are judged.
+			r.addFindings(p, fileCredentials(p, textLines(string(blobs[i]))), verb)
 		}
 	}
 	return nil
@@ -477,7 +482,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The files git does not track are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- untrackedFiles(ctx, g) }()
-	tracked, ids, err := g.IndexBlobsNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
+	tracked, ids, submodules, err := g.IndexNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
 	if err != nil {
 		return err
 	}
@@ -518,6 +523,10 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
+	// A submodule's folder is read from the disk, as the walk reads it.
+	for _, p := range submodules {
+		tracked = append(tracked, p+"/")
+	}
 	listing := workTreeListing(o.Repo, tracked, <-others)
 	var scopes []Scope
 	if o.Scopes != nil {

@@ -424,6 +424,7 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 // text PostgreSQL takes, before anything runs: golang-migrate would find out
 // only after marking the version dirty.
 func (r *Runner) checkFiles(direction string, cur int) error {
+	r.checked.begin()
 	for _, m := range r.src.Migrations {
 		name := ""
 		switch {
@@ -488,6 +489,22 @@ func (c *checkedFiles) keep(name string, data []byte, sum string) {
 		return
 	}
 	c.data[name], c.total = data, c.total+len(data)
+}
+
+// begin starts a run's checked files: none yet.
+func (c *checkedFiles) begin() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.data, c.sums, c.total = map[string][]byte{}, map[string]string{}, 0
+}
+
+// unchecked reports a file a run is about to start that checkFiles did
+// not read (false outside a run).
+func (c *checkedFiles) unchecked(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.sums[name]
+	return c.sums != nil && !ok
 }
 
 func (c *checkedFiles) sum(name string) (string, bool) {

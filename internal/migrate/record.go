@@ -222,18 +222,27 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 			return &InterruptedError{Version: r.clean, Err: ctx.Err()}
 		}
 		// checkFiles read only the files above the version: check this one
-		// the same way before anything is recorded.
-		data, err := r.root.ReadFile(m.Up)
+		// the same way before anything is recorded (a link or a FIFO put
+		// there since the folder was read is refused), and record the
+		// checksum and shape of the bytes that run, not of a second read.
+		fst, err := r.root.Lstat(m.Up)
+		if err == nil {
+			if err := regular(r.src.Dir, m.Up, fst.Mode().Type()); err != nil {
+				return err
+			}
+		}
+		var data []byte
+		if err == nil {
+			data, err = r.root.ReadFile(m.Up)
+		}
 		if err != nil {
 			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
 		}
 		if err := checkText(r.src.Path(m.Up), data); err != nil {
 			return err
 		}
-		fi, err := r.file(m.Up, true)
-		if err != nil {
-			return err
-		}
+		fi := analyzed(data)
+		r.files[m.Up] = fi
 		cur := r.clean
 		e := Entry{Version: int(m.Version), Name: m.Name, Direction: DirUp, File: m.Up, Checksum: fi.sum, Transactional: fi.shape.Transactional,
 			OutOfOrder: true, VersionBefore: cur, VersionDirty: cur, State: StateRunning}
@@ -314,8 +323,13 @@ type folded struct {
 func (r *Runner) finishSQL(f *flight, version int) []string {
 	if f.open && f.merged {
 		// In the file's own transaction: one commit for the file, its
-		// version and its ledger entry.
-		return []string{versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
+		// version and its ledger entry. Written as the session dbguard
+		// opened, whatever the file left it as: changesSession reads
+		// only the file's text, and a function it calls can SET ROLE
+		// out of its sight. SET LOCAL ends with the
+		// transaction, so the file's own settings hold after it, as
+		// under golang-migrate.
+		return []string{sessionOwnSQL, versionSQL(r.versionTable(), version, false), r.ledger.doneSQL(f.id, version), "COMMIT"}
 	}
 	var q []string
 	if f.open {
@@ -323,6 +337,12 @@ func (r *Runner) finishSQL(f *flight, version int) []string {
 	}
 	return append(q, "BEGIN", versionSQL(r.versionTable(), version, false), r.ledger.finishSQL(f.id, StateDone, version), "COMMIT")
 }
+
+// sessionOwnSQL puts back, for the rest of a transaction, the session
+// authorization and role the connection started with (DEFAULT: its login
+// and its options=-c role or ALTER ROLE ... SET role). The search_path is
+// left as the file set it: dbguard's tables are named with their schema.
+const sessionOwnSQL = "SET LOCAL SESSION AUTHORIZATION DEFAULT; SET LOCAL role TO DEFAULT"
 
 // record is golang-migrate's SetVersion, with the ledger written in the
 // same transaction: dirty starts a migration, clean finishes it (committing
@@ -433,6 +453,13 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 		name = m.Down
 	}
 	e := Entry{Version: v, Name: m.Name, Direction: dir, File: name, Transactional: true, VersionBefore: cur, VersionDirty: version, State: StateRunning}
+	if name != "" && r.checked.unchecked(name) {
+		// checkFiles went by the version read before the lock; another
+		// run holding it moved the version since. Refused before the
+		// dirty mark: nothing is recorded, nothing runs.
+		return Entry{}, &SourceError{Path: r.src.Path(name), Msg: "dbguard did not check it before the run: another run moved the version while this one waited for the lock; it was not run",
+			Fix: "see where the database is with: dbguard migrate status; then run the command again"}
+	}
 	if name != "" {
 		fi, err := r.file(name, true)
 		if err != nil {

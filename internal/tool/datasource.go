@@ -71,14 +71,21 @@ func listPrisma(root *os.Root, dir string) ([]string, error) {
 		return nil, err
 	}
 	defer d.Close()
-	entries, err := d.ReadDir(256)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
+	// All of it, a batch at a time (the names kept are the input's): a
+	// folder's first entries in its own order are not the schema.
 	var out []string
-	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".prisma") {
-			out = append(out, filepath.Join(dir, e.Name()))
+	for {
+		entries, err := d.ReadDir(256)
+		for _, e := range entries {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".prisma") {
+				out = append(out, filepath.Join(dir, e.Name()))
+			}
+		}
+		if errors.Is(err, io.EOF) || err == nil && len(entries) == 0 {
+			break
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	sort.Strings(out)

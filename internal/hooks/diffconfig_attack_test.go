@@ -1,0 +1,79 @@
+package hooks
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/config"
+)
+
+// A repository's .git/config is the repository's: diff.interHunkContext
+// there makes git diff -U0 join two hunks with the unchanged lines between
+// them, which the hook counted as nothing, so a committed password was
+// reported lines above where it is (app.py:2 for app.py:4), a location
+// that sends the user to the wrong line.
+func TestAttackDiffInterHunkContextLine(t *testing.T) {
+	dir, git := gitRepo(t)
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a = 1\nb = 2\nc = 3\nd = 4\ne = 5\n")
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	write("a = 0\nb = 2\nc = 3\nkey = \"postgres://app:S3cr3t@db.prod.internal/app\"\nd = 4\ne = 5\n")
+	git("add", "-A")
+	git("config", "diff.interHunkContext", "10")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		if f.File == "app.py" {
+			found = true
+			if f.Location() != "app.py:4" {
+				t.Errorf("finding at %s, want app.py:4: %s", f.Location(), f.Message)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no finding in app.py: %+v", rep.Findings)
+	}
+}
+
+// A repository's .gitattributes can call any file binary ("*.py -diff",
+// as some do for generated or vendored code): git diff then says "Binary
+// files differ" and shows no line, and the hook judged nothing in it, so
+// a password in a Python file went through. A file git's own content test
+// takes for text (no NUL byte in its first 8000) is read and judged.
+func TestAttackDiffAttributeHidesCredential(t *testing.T) {
+	dir, git := gitRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte("*.py -diff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	if err := os.WriteFile(filepath.Join(dir, "app.py"), []byte("x = 1\nkey = \"postgres://app:S3cr3t@db.prod.internal/app\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "logo.png"), []byte("\x89PNG\r\n\x1a\n\x00\x00postgres://app:S3cr3t@db.prod.internal/app"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	var at []string
+	for _, f := range rep.Findings {
+		at = append(at, f.Location())
+	}
+	if len(at) != 1 || at[0] != "app.py:2" {
+		t.Errorf("findings at %v, want app.py:2 (and nothing in the real binary)", at)
+	}
+}
