@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -75,5 +76,37 @@ func TestAttackDiffAttributeHidesCredential(t *testing.T) {
 	}
 	if len(at) != 1 || at[0] != "app.py:2" {
 		t.Errorf("findings at %v, want app.py:2 (and nothing in the real binary)", at)
+	}
+}
+
+// The same attribute hid a committed password from dbguard ci's scan:
+// git grep -I passes over a file a .gitattributes calls binary. Text
+// files among those are read whole; a real binary is still passed over.
+func TestAttackScanAttributeHidesCredential(t *testing.T) {
+	dir, git := gitRepo(t)
+	files := map[string]string{
+		".gitattributes": "*.py -diff\n*.cfg binary\n",
+		"app.py":         "x = 1\nkey = \"postgres://app:S3cr3t@db.prod.internal/app\"\n",
+		"db.cfg":         "[db]\ndsn = host=db.prod.internal user=app password=S3cr3t dbname=app\n",
+		"logo.png":       "\x89PNG\r\n\x1a\n\x00\x00postgres://app:S3cr3t@db.prod.internal/app",
+		"plain.go":       "var u = \"postgres://app:S3cr3t@db.prod.internal/app\"\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "all")
+	found, err := ScanTracked(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, f := range found {
+		at = append(at, f.Location())
+	}
+	if want := "[app.py:2 db.cfg:2 plain.go:1]"; fmt.Sprint(at) != want {
+		t.Errorf("ScanTracked found %v, want %s (and nothing in the real binary)", at, want)
 	}
 }

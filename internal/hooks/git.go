@@ -283,6 +283,27 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 	return parseGrep(out), nil
 }
 
+// GrepFiles lists the tracked files (working tree) with a line matching
+// pattern, binary ones included (-a): with Grep's, those git grep -I
+// passed over.
+func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
+	out, err := g.run(ctx, nil, "grep", "-a", "-l", "-i", "-z", "-E", pattern)
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && ge.Stderr == "" {
+			return nil, nil // exit 1: nothing found
+		}
+		return nil, err
+	}
+	var paths []string
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
+}
+
 // BOMFiles lists the tracked files (working tree) that start a line with a
 // UTF-16 byte order mark: the candidates for a UTF-16 text file, which git
 // grep -I and git diff take for binary. The caller checks the file starts

@@ -378,9 +378,28 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	g := Git{Dir: repo}
 	// Every line the line detectors could judge: URLs, JDBC's among them,
 	// libpq keyword strings, password keys and PGPASSWORD, base64 URLs.
-	lines, err := g.Grep(ctx, `postgres(ql)?(\+[a-z0-9]+)?://|pass(word|wd)|`+b64Postgres+`|`+b64JDBC)
+	pattern := `postgres(ql)?(\+[a-z0-9]+)?://|pass(word|wd)|` + b64Postgres + `|` + b64JDBC
+	lines, err := g.Grep(ctx, pattern)
 	if err != nil {
 		return nil, err
+	}
+	// git grep -I also passes over a text file a .gitattributes calls
+	// binary (*.py -diff): the files that match with -a and are missing
+	// from the lines are read whole below, unless git's own content test
+	// (a NUL in the first 8000 bytes) calls them binary.
+	matching, err := g.GrepFiles(ctx, pattern)
+	if err != nil {
+		return nil, err
+	}
+	inLines := map[string]bool{}
+	for _, l := range lines {
+		inLines[l.Path] = true
+	}
+	var attrBinary []string
+	for _, p := range matching {
+		if !inLines[p] {
+			attrBinary = append(attrBinary, p)
+		}
 	}
 	// Read whole: .pgpass and pg_service.conf files (a section's host may
 	// be lines away from its password), and UTF-16 files, which git grep
@@ -404,6 +423,12 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	}
 	r := &Report{}
 	var wp, ids []string
+	textual := map[string]bool{} // called binary by an attribute only
+	for _, p := range attrBinary {
+		if !whole[p] {
+			whole[p], textual[p] = true, true
+		}
+	}
 	for p := range whole {
 		if _, tracked := index[p]; tracked && !allowed(allow, p) {
 			wp = append(wp, p)
@@ -418,6 +443,9 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		return nil, err
 	}
 	for i, p := range wp {
+		if textual[p] && isBinary(blobs[i]) {
+			continue // a real binary, as git grep -I judges it
+		}
 		text, ok := decodeUTF16(blobs[i])
 		if !ok {
 			text = string(blobs[i])
