@@ -449,7 +449,7 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		}
 		var data []byte
 		if err == nil {
-			data, err = r.root.ReadFile(name)
+			data, err = readFile(r.root, name)
 		}
 		if err != nil {
 			return &SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
@@ -594,7 +594,7 @@ func (s checkedSource) read(name, id string) (io.ReadCloser, string, error) {
 	if data, ok := s.r.checked.get(name); ok {
 		return io.NopCloser(bytes.NewReader(data)), id, nil
 	}
-	data, err := s.r.root.ReadFile(name)
+	data, err := readFile(s.r.root, name)
 	if err != nil {
 		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 	}
@@ -645,7 +645,7 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 	if ok && (fi.shape != nil || !shape) {
 		return fi, nil
 	}
-	data, err := r.root.ReadFile(name)
+	data, err := readFile(r.root, name)
 	if err != nil {
 		return fi, &SourceError{Path: r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 	}

@@ -153,7 +153,7 @@ func (r *Runner) checkAppliedAll(versions []int, cur int) (missing map[int][]obj
 		if !ok || m.Up == "" {
 			return "", nil
 		}
-		data, err := r.root.ReadFile(m.Up)
+		data, err := readFile(r.root, m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
@@ -233,7 +233,7 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 		}
 		var data []byte
 		if err == nil {
-			data, err = r.root.ReadFile(m.Up)
+			data, err = readFile(r.root, m.Up)
 		}
 		if err != nil {
 			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
@@ -646,7 +646,7 @@ func (r *Runner) invalidIndexes() []string {
 // that runs outside any transaction. Without a recorded failure (the
 // client died), any statement may have run.
 func (r *Runner) mayHaveRun(f *Entry) []string {
-	data, err := r.root.ReadFile(f.File)
+	data, err := readFile(r.root, f.File)
 	if err != nil {
 		return nil
 	}
@@ -787,7 +787,7 @@ func (r *Runner) Accept(ctx context.Context, v int, yes bool) (old string, err e
 		return "", err
 	}
 	if len(missing) > 0 || !yes {
-		data, err := r.root.ReadFile(m.Up)
+		data, err := readFile(r.root, m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}

@@ -3,11 +3,13 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/golang-migrate/migrate/v4/source"
 
@@ -126,6 +128,26 @@ func regular(dir, name string, mode fs.FileMode) error {
 			Fix: "move it out of the migrations folder, or rename it; nothing was run"}
 	}
 	return nil
+}
+
+// readFile reads a migration through the folder's root without waiting
+// on it: a file swapped for a FIFO after the folder was read would block
+// a plain read until some process wrote to it. Anything but a regular file
+// is refused.
+func readFile(root *os.Root, name string) ([]byte, error) {
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", kind(st.Mode()))
+	}
+	return io.ReadAll(f)
 }
 
 func kind(mode fs.FileMode) string {
