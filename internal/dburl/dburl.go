@@ -22,6 +22,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Mask replaces a password wherever dbguard shows a connection string.
@@ -600,7 +601,19 @@ func (u *URL) format(redact bool) string {
 		}
 	}
 	b.WriteString(u.fragment)
-	return b.String()
+	// Parse trims white space around the whole string: a URL whose last
+	// query parameter ends in it ("?a &" once the empty one after the '&'
+	// is gone) would lose it when read again. Encoded, it stays.
+	out := b.String()
+	if t := strings.TrimRightFunc(out, unicode.IsSpace); len(t) < len(out) {
+		var e strings.Builder
+		e.WriteString(t)
+		for i := len(t); i < len(out); i++ {
+			fmt.Fprintf(&e, "%%%02X", out[i])
+		}
+		out = e.String()
+	}
+	return out
 }
 
 // formatHost writes a rewritten host entry for the URL form: IPv6 literals
