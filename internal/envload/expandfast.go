@@ -291,7 +291,10 @@ func (f *v12Fast) expand(key, value string) (string, fail) {
 			continue
 		}
 		edge := rest == "" && b.Len() == 0
-		t, _, why := f.ref(p, startsWord(rest), edge, "")
+		// key is recorded as a user of what it refers to: seed keeps
+		// key's expansion, which a later change to one of them (A taking
+		// the environment's value after B = ${A} was expanded) must drop.
+		t, _, why := f.ref(p, startsWord(rest), edge, key)
 		if why == fastOK && !f.budget.spend(len(t)) {
 			why = fastOver
 		}
