@@ -22,8 +22,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -37,6 +35,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/sandbox"
 
 	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/jackc/pgx/v5"
@@ -181,7 +181,7 @@ var initArgs = []string{"-U", "postgres", "--auth-local=trust", "--auth-host=scr
 func (s *Server) initdb() error {
 	tmpl := templateDir(s.BinDir)
 	if tmpl != "" {
-		if err := copyTree(tmpl, s.DataDir()); err == nil {
+		if err := sandbox.CopyCluster(tmpl, s.DataDir(), nil); err == nil {
 			if s.asUser == "" {
 				return nil
 			}
@@ -236,54 +236,9 @@ func saveTemplate(data, tmpl string) {
 	}
 	defer os.RemoveAll(tmp)
 	dst := filepath.Join(tmp, "data")
-	if copyTree(data, dst) == nil {
+	if sandbox.CopyCluster(data, dst, nil) == nil {
 		_ = os.Rename(dst, tmpl)
 	}
-}
-
-// copyTree copies a cluster's data directory: folders and regular files
-// with their modes (PostgreSQL wants 0700 and 0600). Anything else is an
-// error: a template is initdb's output and nothing else.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			return os.Mkdir(target, info.Mode().Perm())
-		case info.Mode().IsRegular():
-			return copyFile(p, target, info.Mode().Perm())
-		default:
-			return fmt.Errorf("%s: not a regular file or folder", p)
-		}
-	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // Run starts the server process of a cluster initialised by Start. Tests

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/user"
@@ -140,7 +139,7 @@ var initArgs = []string{"-U", Superuser, "--auth=trust", "-E", "UTF8", "--locale
 func (s *Server) initdb(ctx context.Context) error {
 	tmpl := templateDir(s.Binaries)
 	if tmpl != "" {
-		if err := copyTree(tmpl, s.dataDir(), s.runAs); err == nil {
+		if err := CopyCluster(tmpl, s.dataDir(), chownTo(s.runAs)); err == nil {
 			return nil
 		}
 		os.RemoveAll(s.dataDir())
@@ -179,65 +178,11 @@ func saveTemplate(data, tmpl string) {
 		return
 	}
 	dst := filepath.Join(tmp, "data")
-	if copyTree(data, dst, nil) != nil || os.Rename(dst, tmpl) != nil {
+	if CopyCluster(data, dst, nil) != nil || os.Rename(dst, tmpl) != nil {
 		os.RemoveAll(tmp)
 		return
 	}
 	os.RemoveAll(tmp)
-}
-
-// copyTree copies a cluster's folder: folders, regular files and their
-// modes (PostgreSQL wants 0700 and 0600), owned by cred when set. A
-// symbolic link or any other kind of file is an error: a template is
-// initdb's output and nothing else.
-func copyTree(src, dst string, cred *syscall.Credential) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			if err := os.Mkdir(target, info.Mode().Perm()); err != nil {
-				return err
-			}
-		case info.Mode().IsRegular():
-			if err := copyFile(p, target, info.Mode().Perm()); err != nil {
-				return err
-			}
-		default:
-			return fmt.Errorf("%s: not a regular file or folder", p)
-		}
-		if cred != nil {
-			return os.Lchown(target, int(cred.Uid), int(cred.Gid))
-		}
-		return nil
-	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // command runs a server program of the chosen installation, as the postgres
@@ -481,4 +426,12 @@ func stopLeftover(dir string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	_ = syscall.Kill(pid, syscall.SIGKILL)
+}
+
+// chownTo gives a copied file to cred's user; nil when cred is.
+func chownTo(cred *syscall.Credential) func(string) error {
+	if cred == nil {
+		return nil
+	}
+	return func(p string) error { return os.Lchown(p, int(cred.Uid), int(cred.Gid)) }
 }
