@@ -2,6 +2,7 @@ package envcheck
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/debug"
 	"syscall"
@@ -64,10 +65,18 @@ func TestAttackWarningsDedupLinear(t *testing.T) {
 		}
 		return max(best, time.Millisecond)
 	}
-	warnSmall, mapSmall := cost(n, false), cost(n, true)
-	warnLarge, mapLarge := cost(8*n, false), cost(8*n, true)
-	growth := (float64(warnLarge) / float64(warnSmall)) / (float64(mapLarge) / float64(mapSmall))
-	t.Logf("8 reports of %d: %v (a map: %v); one of %d: %v (a map: %v); %.1fx", n, warnSmall, mapSmall, 8*n, warnLarge, mapLarge, growth)
+	// The smallest growth of three measurements: quadratic dedup gives
+	// about 8x (13x measured) every time, a busy machine one high ratio.
+	growth := math.Inf(1)
+	for range 3 {
+		warnSmall, mapSmall := cost(n, false), cost(n, true)
+		warnLarge, mapLarge := cost(8*n, false), cost(8*n, true)
+		g := (float64(warnLarge) / float64(warnSmall)) / (float64(mapLarge) / float64(mapSmall))
+		t.Logf("8 reports of %d: %v (a map: %v); one of %d: %v (a map: %v); %.1fx", n, warnSmall, mapSmall, 8*n, warnLarge, mapLarge, g)
+		if growth = min(growth, g); growth <= 3 {
+			break
+		}
+	}
 	if growth > 3 {
 		t.Fatalf("one report of %d warnings costs %.1fx eight of %d, beyond what a map's growth costs: warn is not linear", 8*n, growth, n)
 	}
