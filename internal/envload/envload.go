@@ -239,6 +239,7 @@ type rawFile struct {
 	ok    bool
 	err   error
 	plain bool
+	refs  bool // plain but for ${NAME} references (see plainRefsFile)
 }
 
 type cacheKey struct {
@@ -263,8 +264,18 @@ func (in *Input) parse(d *dialect, file string) parsed {
 		in.cache = map[cacheKey]parsed{}
 	}
 	f := in.file(file)
-	if f.plain {
-		// Every dialect reads a plain file alike: parse it once.
+	if f.refs && d.plainRefs != nil {
+		// A dialect that expands while it parses: its own reading of the
+		// plain definitions (see plainRefsFile).
+		plain := in.parse(dialectDotenv, file)
+		p := parsed{ok: true}
+		p.defs, p.err = d.plainRefs(in, file, f.data, plain.defs)
+		in.cache[k] = p
+		return p
+	}
+	if f.plain || f.refs {
+		// Every dialect reads a plain file alike, and those that read
+		// values as written a plain-refs file: parse it once.
 		pk := cacheKey{"plain", file}
 		if p, ok := in.cache[pk]; ok {
 			in.cache[k] = p
@@ -276,7 +287,7 @@ func (in *Input) parse(d *dialect, file string) parsed {
 	switch {
 	case f.err != nil:
 		p.err = fmt.Errorf("reading %s: %w", file, f.err)
-	case f.ok && f.plain:
+	case f.ok && (f.plain || f.refs):
 		p.ok = true
 		p.defs = parsePlain(file, f.data)
 	case f.ok:
@@ -296,6 +307,7 @@ func (in *Input) file(name string) rawFile {
 		}
 		f.data, f.ok, f.err = in.Files(name)
 		f.plain = f.ok && f.err == nil && plainFile(f.data)
+		f.refs = f.ok && f.err == nil && !f.plain && plainRefsFile(f.data)
 		in.raw[name] = f
 	}
 	return f
@@ -306,7 +318,11 @@ func (in *Input) file(name string) rawFile {
 // name and a value of printable ASCII that holds no quote, '#', '$', '\',
 // backtick or surrounding space; the last line ends in a newline. The
 // conformance suite checks the claim (TestPlainFilesAgree).
-func plainFile(data []byte) bool {
+func plainFile(data []byte) bool { return plainLines(data, false) }
+
+// plainLines is plainFile, with refs also taking values whose every '$'
+// starts a ${NAME} reference (see plainRefsFile).
+func plainLines(data []byte, refs bool) bool {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return false
 	}
@@ -322,7 +338,10 @@ func plainFile(data []byte) bool {
 			return false
 		}
 		v := line[eq+1:]
-		if !asciiPrintable(v) || len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ') || bytes.ContainsAny(v, "'\"`#$\\") {
+		if !asciiPrintable(v) || len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ') || bytes.ContainsAny(v, "'\"`#\\") {
+			return false
+		}
+		if bytes.IndexByte(v, '$') >= 0 && (!refs || !onlyPlainRefs(v)) {
 			return false
 		}
 	}

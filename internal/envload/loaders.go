@@ -9,21 +9,30 @@ import (
 type dialect struct {
 	name  string
 	parse func(in *Input, file string, data []byte) ([]Def, []Skip, error)
+	// plainRefs, for a dialect that expands while it parses, reads a file
+	// plain but for ${NAME} references from parsePlain's definitions of
+	// it (see plainRefsFile); nil for one that reads them as written.
+	plainRefs func(in *Input, file string, data []byte, defs []Def) ([]Def, error)
 }
 
 func plain(name string, f func(string, []byte) ([]Def, []Skip, error)) *dialect {
-	return &dialect{name, func(_ *Input, file string, data []byte) ([]Def, []Skip, error) { return f(file, data) }}
+	return &dialect{name: name, parse: func(_ *Input, file string, data []byte) ([]Def, []Skip, error) { return f(file, data) }}
 }
 
 var (
 	dialectDotenv   = plain("dotenv", parseDotenvJS)
 	dialectNode     = plain("node", parseNodeNative)
 	dialectPython   = plain("python-dotenv", parsePython)
-	dialectGodotenv = plain("godotenv", parseGodotenv)
+	dialectGodotenv = &dialect{name: "godotenv", parse: plain("godotenv", parseGodotenv).parse,
+		plainRefs: func(_ *Input, file string, data []byte, defs []Def) ([]Def, error) {
+			return expandPlainRefs("godotenv", file, data, defs, nil)
+		}}
 	dialectEnvparse = plain("go-envparse", parseEnvparse)
-	dialectCompose  = &dialect{"compose", func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
+	dialectCompose  = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
 		defs, err := parseCompose(file, data, func(k string) (string, bool) { v, ok := in.Environ[k]; return v, ok })
 		return defs, nil, err
+	}, plainRefs: func(in *Input, file string, data []byte, defs []Def) ([]Def, error) {
+		return expandPlainRefs("docker compose", file, data, defs, in.Environ)
 	}}
 )
 

@@ -96,6 +96,7 @@ func FuzzPlainFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		agreeOnPlain(t, data)
+		agreeOnPlainRefs(t, data, map[string]string{})
 		// No parser may panic on anything.
 		in := &Input{Environ: map[string]string{}}
 		for _, d := range dialects {
