@@ -146,7 +146,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 		for _, k := range keys {
 			parsed[k] = by[k].Value
 		}
-		if k, over := expandV12(keys, parsed, processEnv, false, true, c.budget()); k != "" {
+		if k, over := expandV12Parsed(keys, parsed, processEnv, false, true, c.budget()); k != "" {
 			d := by[k]
 			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenv-expand never finishes expanding this value (it refers to itself): the application hangs at start"}
 			if over {
@@ -154,6 +154,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 			}
 			return
 		}
+		c.grow(len(keys)) // each variable is set again
 		for _, k := range keys {
 			if ev, set := c.env(k); set && ev != "" && ev != by[k].Value {
 				continue
@@ -175,8 +176,8 @@ func (c *readCtx) values() map[string]string {
 	for k, v := range c.r.Vars {
 		m[k] = v.Value
 	}
-	for _, v := range c.others {
-		m[v.Def.Key] = v.Value
+	for _, o := range c.others {
+		m[o.def.Key] = o.value
 	}
 	return m
 }
@@ -291,7 +292,7 @@ func readVite(c *readCtx) {
 	for _, k := range keys {
 		parsed[k] = by[k].Value
 	}
-	if k, over := expandV12(keys, parsed, c.values(), true, false, c.budget()); k != "" {
+	if k, over := expandV12Parsed(keys, parsed, c.values(), true, false, c.budget()); k != "" {
 		d := by[k]
 		c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "Vite never finishes expanding this value"}
 		if over {
