@@ -232,6 +232,15 @@ type Input struct {
 	keep     map[string]bool // Keep, and each one's byte-order-marked twin
 	dirs     map[string]map[string]string
 	names    map[*Loader]fileLists
+	won      lastWon // the last lastWins (see readCtx.lastWins)
+}
+
+// lastWon is lastWins of one parsed file's definitions.
+type lastWon struct {
+	first *Def // the definitions' first, and how many
+	n     int
+	keys  []string
+	by    map[string]*Def
 }
 
 type rawFile struct {
@@ -802,6 +811,24 @@ func lastWins(defs []Def) (keys []string, byKey map[string]*Def) {
 		byKey[d.Key] = d
 	}
 	return keys, byKey
+}
+
+// lastWins is lastWins(defs) for a loader, shared with the loader before
+// it when both read the same parsed definitions (most loaders of a folder
+// read one .env, and a plain one with the same parse): one map of a
+// file's keys instead of one per loader. Only the last is kept, so a
+// tree's worth of maps is not. keys and by are read-only.
+func (c *readCtx) lastWins(defs []Def) ([]string, map[string]*Def) {
+	if len(defs) == 0 {
+		return lastWins(defs)
+	}
+	if w := &c.in.won; w.first == &defs[0] && w.n == len(defs) {
+		return w.keys, w.by
+	}
+	keys, by := lastWins(defs)
+	keys = keys[:len(keys):len(keys)] // an append copies
+	c.in.won = lastWon{&defs[0], len(defs), keys, by}
+	return keys, by
 }
 
 // join is path.Join for a clean folder and a file name, without the

@@ -212,6 +212,11 @@ type nameMemo struct {
 type memo struct {
 	names map[string]*nameMemo
 	slab  []nameMemo // records not yet handed out: one allocation for many
+	// The record looked up last: a run looks each variable up several
+	// times in a row (expanded, marked changed, seeded, then referenced
+	// by the next one in a chain), each a hash of its name otherwise.
+	lastName string
+	last     *nameMemo
 }
 
 // sized makes room for n variables' records at once.
@@ -228,7 +233,7 @@ func b2i(b bool) int {
 
 // of is name's record, made on first use.
 func (m *memo) of(name string) *nameMemo {
-	n := m.names[name]
+	n := m.find(name)
 	if n == nil {
 		if m.names == nil {
 			m.names = map[string]*nameMemo{}
@@ -239,6 +244,19 @@ func (m *memo) of(name string) *nameMemo {
 		n = &m.slab[0]
 		m.slab = m.slab[1:]
 		m.names[name] = n
+		m.lastName, m.last = name, n
+	}
+	return n
+}
+
+// find is name's record, or nil.
+func (m *memo) find(name string) *nameMemo {
+	if m.last != nil && m.lastName == name {
+		return m.last
+	}
+	n := m.names[name]
+	if n != nil {
+		m.lastName, m.last = name, n
 	}
 	return n
 }
@@ -273,12 +291,12 @@ func (n *nameMemo) addUser(by string) {
 
 // changed drops every expansion of name, and those built on them.
 func (m *memo) changed(name string) {
-	if n := m.names[name]; n == nil || n.user == "" && n.users == nil && n.entries == [2][2]*memoEntry{} {
+	if n := m.find(name); n == nil || n.user == "" && n.users == nil && n.entries == [2][2]*memoEntry{} {
 		return // nothing built on it yet: each variable's first value
 	}
 	stack := []string{name}
 	for len(stack) > 0 {
-		n := m.names[stack[len(stack)-1]]
+		n := m.find(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
 		if n == nil {
 			continue

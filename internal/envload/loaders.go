@@ -132,7 +132,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 		if !ok {
 			return
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		for _, k := range keys {
 			if _, set := c.env(k); !set {
 				c.set(by[k], by[k].Value)
@@ -247,7 +247,7 @@ func readNext(c *readCtx) {
 		if !ok {
 			continue
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		parsed := make(map[string]string, len(keys))
 		for _, k := range keys {
 			parsed[k] = by[k].Value
@@ -377,7 +377,7 @@ func readPydantic(c *readCtx) {
 	if !ok {
 		return
 	}
-	keys, by := lastWins(defs)
+	keys, by := c.lastWins(defs)
 	var fields []string
 	byField := map[string]*Def{}
 	for _, k := range keys {
@@ -427,7 +427,7 @@ func readGoFile(override bool) func(c *readCtx) {
 		if !ok || c.r.Err != nil {
 			return
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		for _, k := range keys {
 			if _, set := c.env(k); !set || override {
 				c.set(by[k], by[k].Value)

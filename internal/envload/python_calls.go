@@ -360,7 +360,7 @@ func setPythonDefs(c *readCtx, defs []Def, override bool) {
 		newValues[d.Key] = r
 	}
 	// newValues now holds each key's last value: the result.
-	keys, by := lastWins(defs)
+	keys, by := c.lastWins(defs)
 	for _, k := range keys {
 		r := newValues[k]
 		if r.none {
