@@ -16,8 +16,8 @@ import (
 // their loaders expand later, each in its own way) then read the file as
 // parsePlain does, and the two that expand while they parse (godotenv,
 // compose) replace each ${NAME} by a plain lookup: that is all their
-// patterns match in such a value. The ports spent most of a 1 MiB chain's
-// time on their regular expressions, once per dialect.
+// patterns match in such a value. Parsing, once per dialect and mostly
+// in regular expressions, was about 40% of resolving a 1 MiB chain.
 // TestPlainRefsFilesAgree checks the claim against the ports.
 
 // plainRefsFile reports whether data is a plain file (see plainFile) but
