@@ -31,7 +31,8 @@
 #            stops at its expansion budget): dbguard env vs python-dotenv's
 #            load_dotenv (which interpolates), Node's dotenv.parse (which does
 #            not; npm install dotenv@16), and dbguard at CHAIN_BASE (before
-#            issue 26) on the 2,500
+#            issue 26) on the 2,500 (on the cases CHAIN_BASE_ON names:
+#            CHAIN_BASE_ON="c2500 c1m g1m" for a later base)
 #   memory   peak RSS of dbguard env and the hook (all files staged) on ten 1 MB
 #            env files with an unclosed quote, and on 3,000 env files of 6 KB,
 #            vs dbguard at MEMORY_BASE (before issue 19's fix) and Node's
@@ -359,9 +360,11 @@ PY
         run_into node_ms node_kb --cwd "$work/chain/$t" env NODE_PATH="$work/node/node_modules" node -e \
           'require("dotenv").parse(require("fs").readFileSync(".env"))'
       fi
-      if [ "$t" = c2500 ]; then # the others took the old dbguard minutes
-        run_into b_ms b_kb --cwd "$work/chain/$t" "$work/dbguard-cbase" env
-      fi
+      # CHAIN_BASE_ON: the cases the base runs (c2500 only by default:
+      # the others took 49fdc8f minutes)
+      case " ${CHAIN_BASE_ON:-c2500} " in *" $t "*)
+        run_into b_ms b_kb --cwd "$work/chain/$t" "$work/dbguard-cbase" env ;;
+      esac
     done
     dg_ms=("${env_ms[@]}") dg_kb=("${env_kb[@]}") peer_ms=() peer_kb=()
     if [ ${#py_ms[@]} -gt 0 ]; then

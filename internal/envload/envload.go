@@ -232,6 +232,15 @@ type Input struct {
 	keep     map[string]bool // Keep, and each one's byte-order-marked twin
 	dirs     map[string]map[string]string
 	names    map[*Loader]fileLists
+	won      lastWon // the last lastWins (see readCtx.lastWins)
+}
+
+// lastWon is lastWins of one parsed file's definitions.
+type lastWon struct {
+	first *Def // the definitions' first, and how many
+	n     int
+	keys  []string
+	by    map[string]*Def
 }
 
 type rawFile struct {
@@ -239,6 +248,7 @@ type rawFile struct {
 	ok    bool
 	err   error
 	plain bool
+	refs  bool // plain but for ${NAME} references (see plainRefsFile)
 }
 
 type cacheKey struct {
@@ -263,8 +273,18 @@ func (in *Input) parse(d *dialect, file string) parsed {
 		in.cache = map[cacheKey]parsed{}
 	}
 	f := in.file(file)
-	if f.plain {
-		// Every dialect reads a plain file alike: parse it once.
+	if f.refs && d.plainRefs != nil {
+		// A dialect that expands while it parses: its own reading of the
+		// plain definitions (see plainRefsFile).
+		plain := in.parse(dialectDotenv, file)
+		p := parsed{ok: true}
+		p.defs, p.err = d.plainRefs(in, file, f.data, plain.defs)
+		in.cache[k] = p
+		return p
+	}
+	if f.plain || f.refs {
+		// Every dialect reads a plain file alike, and those that read
+		// values as written a plain-refs file: parse it once.
 		pk := cacheKey{"plain", file}
 		if p, ok := in.cache[pk]; ok {
 			in.cache[k] = p
@@ -276,7 +296,7 @@ func (in *Input) parse(d *dialect, file string) parsed {
 	switch {
 	case f.err != nil:
 		p.err = fmt.Errorf("reading %s: %w", file, f.err)
-	case f.ok && f.plain:
+	case f.ok && (f.plain || f.refs):
 		p.ok = true
 		p.defs = parsePlain(file, f.data)
 	case f.ok:
@@ -296,6 +316,7 @@ func (in *Input) file(name string) rawFile {
 		}
 		f.data, f.ok, f.err = in.Files(name)
 		f.plain = f.ok && f.err == nil && plainFile(f.data)
+		f.refs = f.ok && f.err == nil && !f.plain && plainRefsFile(f.data)
 		in.raw[name] = f
 	}
 	return f
@@ -306,7 +327,11 @@ func (in *Input) file(name string) rawFile {
 // name and a value of printable ASCII that holds no quote, '#', '$', '\',
 // backtick or surrounding space; the last line ends in a newline. The
 // conformance suite checks the claim (TestPlainFilesAgree).
-func plainFile(data []byte) bool {
+func plainFile(data []byte) bool { return plainLines(data, false) }
+
+// plainLines is plainFile, with refs also taking values whose every '$'
+// starts a ${NAME} reference (see plainRefsFile).
+func plainLines(data []byte, refs bool) bool {
 	if len(data) > 0 && data[len(data)-1] != '\n' {
 		return false
 	}
@@ -322,7 +347,10 @@ func plainFile(data []byte) bool {
 			return false
 		}
 		v := line[eq+1:]
-		if !asciiPrintable(v) || len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ') || bytes.ContainsAny(v, "'\"`#$\\") {
+		if !asciiPrintable(v) || len(v) > 0 && (v[0] == ' ' || v[len(v)-1] == ' ') || bytes.ContainsAny(v, "'\"`#\\") {
+			return false
+		}
+		if bytes.IndexByte(v, '$') >= 0 && (!refs || !onlyPlainRefs(v)) {
 			return false
 		}
 	}
@@ -417,7 +445,7 @@ func (in *Input) keeps(k string) bool {
 // copied, so that the file's other definitions are not held through them.
 // others are the variables set that are not kept (see readCtx.set), the
 // last setting of each winning.
-func (in *Input) prune(r *Reading, others []Value) {
+func (in *Input) prune(r *Reading, others []setting) {
 	if in.Keep == nil {
 		return
 	}
@@ -438,9 +466,9 @@ func (in *Input) prune(r *Reading, others []Value) {
 			}
 			other = map[string]Value{}
 			for i := len(others) - 1; i >= 0 && len(other) < len(want); i-- {
-				if k := others[i].Def.Key; want[k] {
-					if _, seen := other[k]; !seen {
-						other[k] = others[i]
+				if o := others[i]; want[o.def.Key] {
+					if _, seen := other[o.def.Key]; !seen {
+						other[o.def.Key] = Value{Value: o.value, Def: o.def, Command: strings.Contains(o.def.Value, "$(") && r.Loader.commands}
 					}
 				}
 			}
@@ -612,7 +640,15 @@ type readCtx struct {
 	// Input.Keep), in the order they were set: kept in a slice rather
 	// than in Vars, a map, which cost more than anything else in reading
 	// a large file. prune picks out the ones kept variables refer to.
-	others []Value
+	others []setting
+}
+
+// setting is one variable set that the caller does not keep: what set
+// would have put in Vars, in a third of a Value's bytes (a 1 MiB file
+// has about 45,000 of them, per loader).
+type setting struct {
+	def   *Def
+	value string
 }
 
 // grow makes room in others for a file's n definitions at once.
@@ -707,11 +743,11 @@ func (c *readCtx) set(d *Def, value string) bool {
 	}
 	// Refs are filled in by prune when the caller keeps only some
 	// variables: most are never looked at.
-	v := Value{Value: value, Def: d, Command: strings.Contains(d.Value, "$(") && c.l.commands}
 	if c.in.Keep != nil && !c.in.keeps(d.Key) {
-		c.others = append(c.others, v)
+		c.others = append(c.others, setting{d, value})
 		return true
 	}
+	v := Value{Value: value, Def: d, Command: strings.Contains(d.Value, "$(") && c.l.commands}
 	if c.in.Keep == nil {
 		v.Refs = refs(d.Value)
 	}
@@ -775,6 +811,24 @@ func lastWins(defs []Def) (keys []string, byKey map[string]*Def) {
 		byKey[d.Key] = d
 	}
 	return keys, byKey
+}
+
+// lastWins is lastWins(defs) for a loader, shared with the loader before
+// it when both read the same parsed definitions (most loaders of a folder
+// read one .env, and a plain one with the same parse): one map of a
+// file's keys instead of one per loader. Only the last is kept, so a
+// tree's worth of maps is not. keys and by are read-only.
+func (c *readCtx) lastWins(defs []Def) ([]string, map[string]*Def) {
+	if len(defs) == 0 {
+		return lastWins(defs)
+	}
+	if w := &c.in.won; w.first == &defs[0] && w.n == len(defs) {
+		return w.keys, w.by
+	}
+	keys, by := lastWins(defs)
+	keys = keys[:len(keys):len(keys)] // an append copies
+	c.in.won = lastWon{&defs[0], len(defs), keys, by}
+	return keys, by
 }
 
 // join is path.Join for a clean folder and a file name, without the

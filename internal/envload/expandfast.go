@@ -161,10 +161,48 @@ type memoEntry struct {
 	steps int    // references replaced on the way, its own included
 }
 
+// joiner builds a text from pieces, as a strings.Builder does, but hands
+// back a text of one piece as it is: in a chain each value is a lone
+// reference whose expansion would otherwise be copied once per variable.
+type joiner struct {
+	b    strings.Builder
+	lone string
+	n    int
+}
+
+func (j *joiner) add(s string) {
+	switch j.n {
+	case 0:
+		j.lone = s
+	case 1:
+		j.b.Grow(len(j.lone) + len(s))
+		j.b.WriteString(j.lone)
+		fallthrough
+	default:
+		j.b.WriteString(s)
+	}
+	j.n++
+}
+
+func (j *joiner) len() int {
+	if j.n <= 1 {
+		return len(j.lone)
+	}
+	return j.b.Len()
+}
+
+func (j *joiner) String() string {
+	if j.n <= 1 {
+		return j.lone
+	}
+	return j.b.String()
+}
+
 // nameMemo is what the memo knows of one variable.
 type nameMemo struct {
 	entries [2][2]*memoEntry // by nextWord, edge
-	users   []string         // variables whose expansions looked it up
+	user    string           // the first variable whose expansion looked it up
+	users   []string         // the others
 	busy    bool             // being expanded (a reference back is a cycle)
 }
 
@@ -173,6 +211,17 @@ type nameMemo struct {
 // parsed map as each key is expanded) drops every expansion built on it.
 type memo struct {
 	names map[string]*nameMemo
+	slab  []nameMemo // records not yet handed out: one allocation for many
+	// The record looked up last: a run looks each variable up several
+	// times in a row (expanded, marked changed, seeded, then referenced
+	// by the next one in a chain), each a hash of its name otherwise.
+	lastName string
+	last     *nameMemo
+}
+
+// sized makes room for n variables' records at once.
+func (m *memo) sized(n int) {
+	m.names = make(map[string]*nameMemo, n)
 }
 
 func b2i(b bool) int {
@@ -184,13 +233,30 @@ func b2i(b bool) int {
 
 // of is name's record, made on first use.
 func (m *memo) of(name string) *nameMemo {
-	n := m.names[name]
+	n := m.find(name)
 	if n == nil {
 		if m.names == nil {
 			m.names = map[string]*nameMemo{}
 		}
-		n = &nameMemo{}
+		if len(m.slab) == 0 {
+			m.slab = make([]nameMemo, 256)
+		}
+		n = &m.slab[0]
+		m.slab = m.slab[1:]
 		m.names[name] = n
+		m.lastName, m.last = name, n
+	}
+	return n
+}
+
+// find is name's record, or nil.
+func (m *memo) find(name string) *nameMemo {
+	if m.last != nil && m.lastName == name {
+		return m.last
+	}
+	n := m.names[name]
+	if n != nil {
+		m.lastName, m.last = name, n
 	}
 	return n
 }
@@ -214,18 +280,33 @@ func (n *nameMemo) put(k memoKey, e *memoEntry) {
 	}
 }
 
+// addUser records that by's expansion looked n up.
+func (n *nameMemo) addUser(by string) {
+	if n.user == "" {
+		n.user = by
+		return
+	}
+	n.users = append(n.users, by)
+}
+
 // changed drops every expansion of name, and those built on them.
 func (m *memo) changed(name string) {
+	if n := m.find(name); n == nil || n.user == "" && n.users == nil && n.entries == [2][2]*memoEntry{} {
+		return // nothing built on it yet: each variable's first value
+	}
 	stack := []string{name}
 	for len(stack) > 0 {
-		n := m.names[stack[len(stack)-1]]
+		n := m.find(stack[len(stack)-1])
 		stack = stack[:len(stack)-1]
 		if n == nil {
 			continue
 		}
 		n.entries = [2][2]*memoEntry{}
+		if n.user != "" {
+			stack = append(stack, n.user)
+		}
 		stack = append(stack, n.users...)
-		n.users = nil
+		n.user, n.users = "", nil
 	}
 }
 
@@ -284,13 +365,13 @@ func (f *v12Fast) expand(key, value string) (string, fail) {
 	n := f.memo.of(key)
 	n.busy = true
 	defer func() { n.busy = false }()
-	var b strings.Builder
+	var b joiner
 	for p, rest := range pieces(value) {
 		if p.name == "" {
-			b.WriteString(p.text)
+			b.add(p.text)
 			continue
 		}
-		edge := rest == "" && b.Len() == 0
+		edge := rest == "" && b.len() == 0
 		// key is recorded as a user of what it refers to: seed keeps
 		// key's expansion, which a later change to one of them (A taking
 		// the environment's value after B = ${A} was expanded) must drop.
@@ -301,7 +382,7 @@ func (f *v12Fast) expand(key, value string) (string, fail) {
 		if why != fastOK {
 			return "", why
 		}
-		b.WriteString(t)
+		b.add(t)
 	}
 	return b.String(), fastOK
 }
@@ -340,7 +421,7 @@ func (f *v12Fast) ref(p piece, nextWord, edge bool, by string) (string, int, fai
 		return "", 0, fastNo
 	}
 	if by != "" {
-		n.users = append(n.users, by)
+		n.addUser(by)
 	}
 	if val == "" {
 		return "", 1, fastOK
@@ -363,11 +444,11 @@ func (f *v12Fast) ref(p piece, nextWord, edge bool, by string) (string, int, fai
 	}
 	n.busy = true
 	defer func() { n.busy = false }()
-	var b strings.Builder
+	var b joiner
 	steps := 1
 	for q, rest := range pieces(val) {
 		if q.name == "" {
-			b.WriteString(q.text)
+			b.add(q.text)
 			continue
 		}
 		last := rest == ""
@@ -375,14 +456,14 @@ func (f *v12Fast) ref(p piece, nextWord, edge bool, by string) (string, int, fai
 		if !last {
 			nw = startsWord(rest)
 		}
-		t, m, why := f.ref(q, nw, edge && last && b.Len() == 0, p.name)
+		t, m, why := f.ref(q, nw, edge && last && b.len() == 0, p.name)
 		if why == fastOK && !f.budget.spend(len(t)) {
 			why = fastOver
 		}
 		if why != fastOK {
 			return "", 0, why
 		}
-		b.WriteString(t)
+		b.add(t)
 		steps += m
 	}
 	e := &memoEntry{val: val, text: b.String(), steps: steps}
@@ -421,11 +502,11 @@ func (f *nextFast) expand(key, v string) (out string, ok bool, why fail) {
 	n := f.memo.of(key)
 	n.busy = true
 	defer func() { n.busy = false }()
-	var b strings.Builder
+	var b joiner
 	steps := 0
 	for p := range pieces(v) {
 		if p.name == "" {
-			b.WriteString(p.text)
+			b.add(p.text)
 			continue
 		}
 		t, m, why := f.ref(p.name, "")
@@ -435,10 +516,10 @@ func (f *nextFast) expand(key, v string) (out string, ok bool, why fail) {
 		if why != fastOK {
 			return "", false, why
 		}
-		b.WriteString(t)
+		b.add(t)
 		steps += m
 	}
-	if steps > maxExpansions || b.Len() > maxExpandedLen {
+	if steps > maxExpansions || b.len() > maxExpandedLen {
 		return "", false, fastOK // JavaScript's stack overflows first
 	}
 	return b.String(), true, fastOK
@@ -456,7 +537,7 @@ func (f *nextFast) ref(name, by string) (string, int, fail) {
 	}
 	val := f.get(name)
 	if by != "" {
-		n.users = append(n.users, by)
+		n.addUser(by)
 	}
 	if plainText(val) {
 		return val, 1, fastOK // the value itself, not a copy
@@ -470,11 +551,11 @@ func (f *nextFast) ref(name, by string) (string, int, fail) {
 	}
 	n.busy = true
 	defer func() { n.busy = false }()
-	var b strings.Builder
+	var b joiner
 	steps := 1
 	for q := range pieces(val) {
 		if q.name == "" {
-			b.WriteString(q.text)
+			b.add(q.text)
 			continue
 		}
 		t, m, why := f.ref(q.name, name)
@@ -484,7 +565,7 @@ func (f *nextFast) ref(name, by string) (string, int, fail) {
 		if why != fastOK {
 			return "", 0, why
 		}
-		b.WriteString(t)
+		b.add(t)
 		steps = min(steps+m, maxExpansions+1) // saturate: past it the value is skipped anyway
 	}
 	e := &memoEntry{val: val, text: b.String(), steps: steps}

@@ -9,21 +9,30 @@ import (
 type dialect struct {
 	name  string
 	parse func(in *Input, file string, data []byte) ([]Def, []Skip, error)
+	// plainRefs, for a dialect that expands while it parses, reads a file
+	// plain but for ${NAME} references from parsePlain's definitions of
+	// it (see plainRefsFile); nil for one that reads them as written.
+	plainRefs func(in *Input, file string, data []byte, defs []Def) ([]Def, error)
 }
 
 func plain(name string, f func(string, []byte) ([]Def, []Skip, error)) *dialect {
-	return &dialect{name, func(_ *Input, file string, data []byte) ([]Def, []Skip, error) { return f(file, data) }}
+	return &dialect{name: name, parse: func(_ *Input, file string, data []byte) ([]Def, []Skip, error) { return f(file, data) }}
 }
 
 var (
 	dialectDotenv   = plain("dotenv", parseDotenvJS)
 	dialectNode     = plain("node", parseNodeNative)
 	dialectPython   = plain("python-dotenv", parsePython)
-	dialectGodotenv = plain("godotenv", parseGodotenv)
+	dialectGodotenv = &dialect{name: "godotenv", parse: plain("godotenv", parseGodotenv).parse,
+		plainRefs: func(_ *Input, file string, data []byte, defs []Def) ([]Def, error) {
+			return expandPlainRefs("godotenv", file, data, defs, nil)
+		}}
 	dialectEnvparse = plain("go-envparse", parseEnvparse)
-	dialectCompose  = &dialect{"compose", func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
+	dialectCompose  = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
 		defs, err := parseCompose(file, data, func(k string) (string, bool) { v, ok := in.Environ[k]; return v, ok })
 		return defs, nil, err
+	}, plainRefs: func(in *Input, file string, data []byte, defs []Def) ([]Def, error) {
+		return expandPlainRefs("docker compose", file, data, defs, in.Environ)
 	}}
 )
 
@@ -123,7 +132,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 		if !ok {
 			return
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		for _, k := range keys {
 			if _, set := c.env(k); !set {
 				c.set(by[k], by[k].Value)
@@ -137,7 +146,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 		for _, k := range keys {
 			parsed[k] = by[k].Value
 		}
-		if k, over := expandV12(keys, parsed, processEnv, false, true, c.budget()); k != "" {
+		if k, over := expandV12Parsed(keys, parsed, processEnv, false, true, c.budget()); k != "" {
 			d := by[k]
 			c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "dotenv-expand never finishes expanding this value (it refers to itself): the application hangs at start"}
 			if over {
@@ -145,6 +154,7 @@ func readDotenv(expand bool) func(c *readCtx) {
 			}
 			return
 		}
+		c.grow(len(keys)) // each variable is set again
 		for _, k := range keys {
 			if ev, set := c.env(k); set && ev != "" && ev != by[k].Value {
 				continue
@@ -166,8 +176,8 @@ func (c *readCtx) values() map[string]string {
 	for k, v := range c.r.Vars {
 		m[k] = v.Value
 	}
-	for _, v := range c.others {
-		m[v.Def.Key] = v.Value
+	for _, o := range c.others {
+		m[o.def.Key] = o.value
 	}
 	return m
 }
@@ -237,7 +247,7 @@ func readNext(c *readCtx) {
 		if !ok {
 			continue
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		parsed := make(map[string]string, len(keys))
 		for _, k := range keys {
 			parsed[k] = by[k].Value
@@ -282,7 +292,7 @@ func readVite(c *readCtx) {
 	for _, k := range keys {
 		parsed[k] = by[k].Value
 	}
-	if k, over := expandV12(keys, parsed, c.values(), true, false, c.budget()); k != "" {
+	if k, over := expandV12Parsed(keys, parsed, c.values(), true, false, c.budget()); k != "" {
 		d := by[k]
 		c.r.Err = &ParseError{Loader: c.l.Name, File: d.File, Line: d.Line, Key: nameOnly(k), Msg: "Vite never finishes expanding this value"}
 		if over {
@@ -367,7 +377,7 @@ func readPydantic(c *readCtx) {
 	if !ok {
 		return
 	}
-	keys, by := lastWins(defs)
+	keys, by := c.lastWins(defs)
 	var fields []string
 	byField := map[string]*Def{}
 	for _, k := range keys {
@@ -417,7 +427,7 @@ func readGoFile(override bool) func(c *readCtx) {
 		if !ok || c.r.Err != nil {
 			return
 		}
-		keys, by := lastWins(defs)
+		keys, by := c.lastWins(defs)
 		for _, k := range keys {
 			if _, set := c.env(k); !set || override {
 				c.set(by[k], by[k].Value)

@@ -208,11 +208,25 @@ func parseNodeNative(file string, data []byte) ([]Def, []Skip, error) {
 // Values whose rewriting is plain substitution are expanded by v12Fast,
 // each variable once per run; the others by expandValueV12.
 func expandV12(keys []string, parsed map[string]string, processEnv map[string]string, runningIsParsed, v1000 bool, b *budget) (stop string, over bool) {
+	if stop, over = expandV12Parsed(keys, parsed, processEnv, runningIsParsed, v1000, b); stop != "" {
+		return stop, over
+	}
+	for _, k := range keys {
+		processEnv[k] = parsed[k]
+	}
+	return "", false
+}
+
+// expandV12Parsed is expandV12 but for its last step, copying the
+// expanded values into processEnv: for a caller that reads only parsed
+// afterwards, a file's worth of writes to a large map saved.
+func expandV12Parsed(keys []string, parsed map[string]string, processEnv map[string]string, runningIsParsed, v1000 bool, b *budget) (stop string, over bool) {
 	running := parsed
 	if !runningIsParsed {
 		running = make(map[string]string, len(keys))
 	}
 	fast := &v12Fast{processEnv: processEnv, running: running, v1000: v1000, budget: b}
+	fast.memo.sized(len(keys))
 	for _, k := range keys {
 		v, seeded := parsed[k], false
 		if pv := processEnv[k]; pv != "" && pv != v {
@@ -242,9 +256,6 @@ func expandV12(keys []string, parsed map[string]string, processEnv map[string]st
 		if !runningIsParsed {
 			running[k] = v
 		}
-	}
-	for _, k := range keys {
-		processEnv[k] = parsed[k]
 	}
 	return "", false
 }
@@ -420,6 +431,7 @@ func jsReplace(s, pattern, repl string) string {
 // expanded by nextFast, each variable once per file.
 func expandNext(keys []string, parsed map[string]string, environment map[string]string, b *budget) (ok bool, over string) {
 	fast := &nextFast{environment: environment, parsed: parsed, budget: b}
+	fast.memo.sized(len(keys))
 	for _, k := range keys {
 		v, ok := environment[k]
 		if !ok {

@@ -91,11 +91,12 @@ func TestPlainFilesAgree(t *testing.T) {
 }
 
 func FuzzPlainFile(f *testing.F) {
-	for _, s := range []string{"A=1\n", "# c\nB=postgres://u:p@h/db\n", "A=\nA=2\n"} {
+	for _, s := range []string{"A=1\n", "# c\nB=postgres://u:p@h/db\n", "A=\nA=2\n", "B=1\nA=x${B}y\nC=${C}\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		agreeOnPlain(t, data)
+		agreeOnPlainRefs(t, data, map[string]string{})
 		// No parser may panic on anything.
 		in := &Input{Environ: map[string]string{}}
 		for _, d := range dialects {

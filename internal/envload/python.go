@@ -199,31 +199,77 @@ func pyUnescape(re *lazyre.Regexp, s string) string {
 	})
 }
 
-// pyVariable is python-dotenv's _posix_variable: ${NAME} and
-// ${NAME:-default}, never $NAME.
-var pyVariable = lazyre.New(`\$\{([^}:]*)(?::-([^}]*))?\}`)
-
 // interpolatePython is resolve_variables for one value: env is consulted
 // as python-dotenv builds it (for load_dotenv the process environment
 // overlays the file's earlier values; for dotenv_values the reverse).
+// Each match of python-dotenv's _posix_variable,
+// \$\{([^}:]*)(?::-([^}]*))?\} (${NAME} and ${NAME:-default}, never $NAME),
+// is replaced, found by hand: the regular expression cost more than the
+// rest of reading a large file (TestInterpolatePythonAgrees checks the
+// two match alike).
 //
 // Each replacement is charged to b (see expandBudget); past it the
 // replacements are empty and ok is false.
 func interpolatePython(v string, lookup func(string) (string, bool), b *budget) (_ string, ok bool) {
-	if strings.IndexByte(v, '$') < 0 {
+	i := strings.IndexByte(v, '$')
+	if i < 0 {
 		return v, true
 	}
 	ok = true
-	out := pyVariable.ReplaceAllStringFunc(v, func(m string) string {
-		sub := pyVariable.FindStringSubmatch(m)
-		val, set := lookup(sub[1])
+	var out strings.Builder
+	last := 0
+	for i >= 0 {
+		end, name, def, matched := pyVariableAt(v, i)
+		if !matched {
+			i = nextDollar(v, i+1)
+			continue
+		}
+		val, set := lookup(name)
 		if !set {
-			val = sub[2]
+			val = def
 		}
 		if ok = ok && b.spend(len(val)); !ok {
-			return ""
+			val = ""
 		}
-		return val
-	})
-	return out, ok
+		out.WriteString(v[last:i])
+		out.WriteString(val)
+		last = end
+		i = nextDollar(v, end)
+	}
+	if last == 0 {
+		return v, ok
+	}
+	out.WriteString(v[last:])
+	return out.String(), ok
+}
+
+// nextDollar is the index of the first '$' in s at or after i, or -1.
+func nextDollar(s string, i int) int {
+	if j := strings.IndexByte(s[i:], '$'); j >= 0 {
+		return i + j
+	}
+	return -1
+}
+
+// pyVariableAt matches _posix_variable at s[i] (a '$'): the match's end,
+// the name and the default ("" when there is none).
+func pyVariableAt(s string, i int) (end int, name, def string, ok bool) {
+	if i+1 >= len(s) || s[i+1] != '{' {
+		return 0, "", "", false
+	}
+	j := i + 2
+	for j < len(s) && s[j] != '}' && s[j] != ':' {
+		j++
+	}
+	switch {
+	case j == len(s):
+		return 0, "", "", false
+	case s[j] == '}':
+		return j + 1, s[i+2 : j], "", true
+	case j+1 < len(s) && s[j+1] == '-':
+		if k := strings.IndexByte(s[j+2:], '}'); k >= 0 {
+			return j + 2 + k + 1, s[i+2 : j], s[j+2 : j+2+k], true
+		}
+	}
+	return 0, "", "", false
 }

@@ -330,7 +330,7 @@ func setPythonDefs(c *readCtx, defs []Def, override bool) {
 		v    string
 		none bool
 	}
-	newValues := map[string]nv{}
+	newValues := make(map[string]nv, len(defs))
 	lookup := func(k string) (string, bool) {
 		if override {
 			if v, ok := newValues[k]; ok {
@@ -346,9 +346,6 @@ func setPythonDefs(c *readCtx, defs []Def, override bool) {
 		}
 		return "", false
 	}
-	var keys []string
-	by := map[string]*Def{}
-	result := map[string]nv{}
 	b := c.budget()
 	for i := range defs {
 		d := &defs[i]
@@ -361,13 +358,11 @@ func setPythonDefs(c *readCtx, defs []Def, override bool) {
 			}
 		}
 		newValues[d.Key] = r
-		if _, seen := by[d.Key]; !seen {
-			keys = append(keys, d.Key)
-		}
-		by[d.Key], result[d.Key] = d, r
 	}
+	// newValues now holds each key's last value: the result.
+	keys, by := c.lastWins(defs)
 	for _, k := range keys {
-		r := result[k]
+		r := newValues[k]
 		if r.none {
 			continue
 		}
