@@ -154,7 +154,35 @@ func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string,
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())
 	}
+	if err == nil && len(o.Files) > 0 {
+		// env.files is the repository's word (dbguard.yaml): a file it
+		// lists that is above the project root, absolute outside it, or
+		// behind a link leading out of it is not read.
+		for _, f := range files {
+			if f.Path == ".." || strings.HasPrefix(f.Path, "../") || !insideRoot(o.Root, f.Path) {
+				return nil, nil, &MissingFileError{Path: f.Path, Err: errOutside}
+			}
+		}
+	}
 	return files, manifests, err
+}
+
+// errOutside is an env.files entry outside the project.
+var errOutside = errors.New("it is outside the project (or a link takes it out), and dbguard reads nothing outside it")
+
+// insideRoot reports whether rel below root, its links resolved, is
+// still inside root.
+func insideRoot(root, rel string) bool {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	r, err := filepath.Rel(realRoot, real)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 // readAll runs every loader, the folders shared out among the cores: in a
