@@ -3,8 +3,10 @@ package tool
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -177,7 +179,10 @@ func (p *Project) files() ([]file, error) {
 			if e.IsDir() || !strings.HasSuffix(name, ".py") {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(p.Dir, name))
+			data, err := readSmall(filepath.Join(p.Dir, name)) // a FIFO never blocks
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // not a regular file: no script Alembic runs
+			}
 			if err != nil {
 				return nil, err
 			}

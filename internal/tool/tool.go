@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -210,12 +211,15 @@ func anyFile(dir string, re *regexp.Regexp) bool {
 		if e.IsDir() || !strings.HasSuffix(name, ".sql") || strings.HasSuffix(name, ".up.sql") || strings.HasSuffix(name, ".down.sql") {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, name))
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
 		if err != nil {
 			continue
 		}
 		buf := make([]byte, 4096)
-		n, _ := f.Read(buf)
+		n := 0
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			n, _ = f.Read(buf)
+		}
 		f.Close()
 		if re.Match(buf[:n]) {
 			return true
@@ -264,7 +268,7 @@ func (e *UnsupportedError) Hint() string { return e.Instead }
 // versions/.
 func alembicVersions(workdir string) string {
 	loc := "alembic"
-	if data, err := os.ReadFile(filepath.Join(workdir, "alembic.ini")); err == nil {
+	if data, err := readSmall(filepath.Join(workdir, "alembic.ini")); err == nil {
 		if m := regexp.MustCompile(`(?m)^\s*script_location\s*=\s*(.+?)\s*$`).FindSubmatch(data); m != nil {
 			loc = strings.ReplaceAll(string(m[1]), "%(here)s", workdir)
 		}
