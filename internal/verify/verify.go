@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -206,8 +207,12 @@ var snapshotVersionRE = regexp.MustCompile(`(?m)^migration_version: (-?\d+)$`)
 // readSnapshot reads the snapshot file's bytes and its migration version;
 // the YAML itself is decoded only when the fast comparison fails. A
 // missing file is nil, nil, nil.
+//
+// It is opened without blocking and read only when it is a regular file:
+// schema.snapshot names it in the repository's dbguard.yaml, and a FIFO
+// there would make verify and ci wait for a writer.
 func readSnapshot(path string) (*schema.Snapshot, []byte, error) {
-	data, err := os.ReadFile(path)
+	data, err := readRegular(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -221,6 +226,22 @@ func readSnapshot(path string) (*schema.Snapshot, []byte, error) {
 	}
 	v, _ := strconv.Atoi(string(m[1]))
 	return &schema.Snapshot{MigrationVersion: v}, data, nil
+}
+
+// readRegular reads the file at path if it is a regular file, never
+// waiting on a FIFO.
+func readRegular(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return io.ReadAll(f)
 }
 
 func configFile(c *config.Config) string {
