@@ -159,6 +159,9 @@ func (p *Project) files() ([]file, error) {
 	if p.Kind == Command || p.Dir == "" {
 		return nil, nil
 	}
+	if p.outside != nil {
+		return nil, p.outside
+	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
 		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, p.Dir),
