@@ -15,7 +15,8 @@ import (
 // verify and ci's schema check wait for a writer forever. It is refused
 // as not a regular file instead.
 func TestAttackSnapshotFIFO(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "dbguard.schema.yaml")
+	root := t.TempDir()
+	fifo := filepath.Join(root, "dbguard.schema.yaml")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func TestAttackSnapshotFIFO(t *testing.T) {
 	})
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := readSnapshot(fifo)
+		_, _, err := readSnapshot(root, fifo)
 		done <- err
 	}()
 	select {
@@ -36,5 +37,25 @@ func TestAttackSnapshotFIFO(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("still waiting for a writer to the snapshot FIFO after 5 s")
+	}
+}
+
+// TestAttackSnapshotLinkOut: a dbguard.schema.yaml that is a link out of
+// the project was read, and the YAML error quoted the start of the file
+// it leads to ("cannot unmarshal !!str `TOPSECR...`", seen with the built
+// binary). It is not read.
+func TestAttackSnapshotLinkOut(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	secret := filepath.Join(outside, "secret.txt")
+	if err := os.WriteFile(secret, []byte("TOPSECRET_LINE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "dbguard.schema.yaml")
+	if err := os.Symlink(secret, link); err != nil {
+		t.Fatal(err)
+	}
+	snap, data, err := readSnapshot(root, link)
+	if err == nil || snap != nil || data != nil || strings.Contains(err.Error(), "TOPSECR") {
+		t.Errorf("snapshot %v, %d bytes, error %v: want the link out of the project refused unread", snap, len(data), err)
 	}
 }
