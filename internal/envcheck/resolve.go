@@ -326,6 +326,23 @@ func readLimited(name, rel string) ([]byte, error) {
 	return data, nil
 }
 
+// readRegularFile reads a file discovery listed (a manifest), without
+// blocking: the walk lists a FIFO named package.json or requirements.txt
+// too, and reading it would wait for a writer forever.
+func readRegularFile(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	return io.ReadAll(f)
+}
+
 // prefetch reads, a few at a time, the env files some loader may read in
 // this mode (the rest is read on demand): in a monorepo of a thousand
 // folders the reading is most of the work, and it waits on the disk.
