@@ -26,7 +26,7 @@ func (j *judging) complete(s *Source, lr *LoaderReading) {
 		driver.Vars = append(append([]string{}, driver.Vars...), lr.pgEnv()...)
 		pg += "\x00" + lr.pgSig()
 	}
-	if f, from := repoServiceFile(s.URL, lr); f != "" && !j.insideProject(f) {
+	if f, from := repoServiceFile(s.URL, lr); f != "" && usesService(s.URL, driver) && !j.insideProject(f) {
 		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver reads the service file %s (from %s), outside the project; dbguard reads nothing outside it for a repository, so the service's settings are not judged", s.Var, f, from))
 		return
 	}
@@ -95,6 +95,20 @@ func repoServiceFile(u *dburl.URL, lr *LoaderReading) (string, string) {
 		}
 	}
 	return "", ""
+}
+
+// usesService reports whether the driver looks a service up for u (the
+// service parameter, else PGSERVICE): only then does it read the file.
+func usesService(u *dburl.URL, driver dburl.Environment) bool {
+	if u.Param("service") != "" {
+		return true
+	}
+	for _, kv := range driver.Vars {
+		if v, ok := strings.CutPrefix(kv, "PGSERVICE="); ok && v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // insideProject reports whether the file at p (relative to the working
