@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -436,7 +437,7 @@ func (e *MisnamedError) Hint() string {
 // git root (or dir itself outside git).
 func Discover(dir, explicit string) (*Config, error) {
 	if explicit != "" {
-		return Load(explicit)
+		return load(explicit, false) // the user's: <(...) is a pipe
 	}
 	file, gitRoot, err := Find(dir)
 	if err != nil {
@@ -454,9 +455,14 @@ func Discover(dir, explicit string) (*Config, error) {
 	return Default(gitRoot), nil
 }
 
-// Load reads and validates one configuration file.
-func Load(file string) (*Config, error) {
-	data, err := os.ReadFile(file)
+// Load reads and validates one configuration file found in a repository:
+// it is opened without blocking and must be a regular file, so a FIFO
+// named dbguard.yaml (in the root or a service's folder) cannot make every
+// command wait for a writer.
+func Load(file string) (*Config, error) { return load(file, true) }
+
+func load(file string, regular bool) (*Config, error) {
+	data, err := readConfig(file, regular)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{File: file, Msg: "no such configuration file"}
@@ -473,6 +479,26 @@ func Load(file string) (*Config, error) {
 	}
 	c.Root = filepath.Dir(abs)
 	return c, nil
+}
+
+// readConfig reads file without blocking on a FIFO; unless regular is
+// false (a file the user named), it must be a regular file.
+func readConfig(file string, regular bool) ([]byte, error) {
+	flag := os.O_RDONLY
+	if regular {
+		flag |= syscall.O_NONBLOCK
+	}
+	f, err := os.OpenFile(file, flag, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if regular && !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return io.ReadAll(f)
 }
 
 // LinkError is a folder the repository names (migrations.dir, workdir, or

@@ -9,7 +9,11 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 )
+
+// errNotRegular is a service file that is a FIFO, a device or a folder.
+var errNotRegular = errors.New("not a regular file")
 
 // serviceFile is a parsed pg_service.conf. It follows the parser pgx uses
 // (github.com/jackc/pgservicefile) rule for rule, and keeps the line of every
@@ -31,12 +35,20 @@ type serviceSetting struct {
 
 // readServiceFile reads and parses the file at path. Like pgx, it rejects
 // the whole file when any line is malformed, whichever service is asked for.
+// The file is opened without blocking and must be a regular file: a
+// repository's env file can name it (servicefile=, PGSERVICEFILE), and a
+// FIFO or /dev/stdin there would make dbguard wait for a writer.
 func readServiceFile(path string) (*serviceFile, error) {
-	f, err := os.Open(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
 	return parseServiceFile(path, f)
 }
 

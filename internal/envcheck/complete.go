@@ -1,7 +1,11 @@
 package envcheck
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
@@ -21,6 +25,10 @@ func (j *judging) complete(s *Source, lr *LoaderReading) {
 	if lr != nil && len(lr.pgEnv()) > 0 {
 		driver.Vars = append(append([]string{}, driver.Vars...), lr.pgEnv()...)
 		pg += "\x00" + lr.pgSig()
+	}
+	if f, from := repoServiceFile(s.URL, lr); f != "" && usesService(s.URL, driver) && !j.insideProject(f) {
+		j.r.warn("driver", s.Def.Location(), fmt.Sprintf("%s: the driver reads the service file %s (from %s), outside the project; dbguard reads nothing outside it for a repository, so the service's settings are not judged", s.Var, f, from))
+		return
 	}
 	c := j.completion(s.URL, s.Def.Value+pg, driver)
 	if c.err != nil {
@@ -71,4 +79,56 @@ func (j *judging) completion(u *dburl.URL, key string, driver dburl.Environment)
 	}
 	j.completions[key] = c
 	return c
+}
+
+// repoServiceFile is the service file the repository names for u, and
+// where: the connection string's servicefile, else a PGSERVICEFILE an env
+// file sets beside it; "" when the repository names none (the user's
+// PGSERVICEFILE or ~/.pg_service.conf is the user's word).
+func repoServiceFile(u *dburl.URL, lr *LoaderReading) (string, string) {
+	if f := u.Param("servicefile"); f != "" {
+		return f, "the connection string"
+	}
+	if lr != nil && lr.reading.Loader.SetsEnviron() {
+		if v, ok := lr.reading.Vars["PGSERVICEFILE"]; ok && v.Def != nil && v.Value != "" {
+			return v.Value, v.Def.Location()
+		}
+	}
+	return "", ""
+}
+
+// usesService reports whether the driver looks a service up for u (the
+// service parameter, else PGSERVICE): only then does it read the file.
+func usesService(u *dburl.URL, driver dburl.Environment) bool {
+	if u.Param("service") != "" {
+		return true
+	}
+	for _, kv := range driver.Vars {
+		if v, ok := strings.CutPrefix(kv, "PGSERVICE="); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// insideProject reports whether the file at p (relative to the working
+// directory, as the driver opens it), its links resolved, is inside the
+// project root. A file that does not exist is read by no one.
+func (j *judging) insideProject(p string) bool {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	} else if err != nil {
+		return false
+	}
+	root, err := filepath.EvalSymlinks(j.o.Root)
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(root, real)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

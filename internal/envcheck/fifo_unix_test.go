@@ -3,6 +3,7 @@
 package envcheck
 
 import (
+	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -48,6 +49,42 @@ func TestAttackFIFOHangsNothing(t *testing.T) {
 				// Not a speed bound: a FIFO blocks until a writer comes,
 				// which never happens; a minute is a hang on any machine.
 				t.Fatalf("Resolve still waits on the FIFO %s after a minute", c.fifo)
+			}
+		})
+	}
+}
+
+// TestAttackManifestFIFOHangsNothing: the walk lists a FIFO named like a
+// manifest (package.json, requirements.txt, pyproject.toml) as it lists a
+// regular one, and the manifests were read with os.ReadFile: dbguard env,
+// ci and doctor waited for a writer forever (seen with the built binary).
+// A manifest is read without blocking, and only when regular.
+func TestAttackManifestFIFOHangsNothing(t *testing.T) {
+	env := "DATABASE_URL=" + dbA + "\n"
+	for _, fifo := range []string{"package.json", "web/requirements.txt", "web/pyproject.toml"} {
+		t.Run(fifo, func(t *testing.T) {
+			root := tree(t, map[string]string{".env": env, "web/app.py": "x = 1\n"})
+			path := filepath.Join(root, filepath.FromSlash(fifo))
+			if err := syscall.Mkfifo(path, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				// Let a reader still waiting go (the test has failed then).
+				for range 4 {
+					if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+						f.Close()
+					}
+				}
+			})
+			done := make(chan error, 1)
+			go func() {
+				_, err := resolve(t, root, nil)
+				done <- err
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Errorf("Resolve still waits on the FIFO %s after 10 s", fifo)
 			}
 		})
 	}

@@ -154,7 +154,35 @@ func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string,
 	for _, u := range unreadable {
 		r.warn("unreadable", u.Path+"/", u.Error())
 	}
+	if err == nil && len(o.Files) > 0 {
+		// env.files is the repository's word (dbguard.yaml): a file it
+		// lists that is above the project root, absolute outside it, or
+		// behind a link leading out of it is not read.
+		for _, f := range files {
+			if f.Path == ".." || strings.HasPrefix(f.Path, "../") || !insideRoot(o.Root, f.Path) {
+				return nil, nil, &MissingFileError{Path: f.Path, Err: errOutside}
+			}
+		}
+	}
 	return files, manifests, err
+}
+
+// errOutside is an env.files entry outside the project.
+var errOutside = errors.New("it is outside the project (or a link takes it out), and dbguard reads nothing outside it")
+
+// insideRoot reports whether rel below root, its links resolved, is
+// still inside root.
+func insideRoot(root, rel string) bool {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return false
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return false
+	}
+	r, err := filepath.Rel(realRoot, real)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
 
 // readAll runs every loader, the folders shared out among the cores: in a
@@ -296,6 +324,23 @@ func readLimited(name, rel string) ([]byte, error) {
 		return nil, &TooLargeError{Path: rel, Size: int64(len(data))}
 	}
 	return data, nil
+}
+
+// readRegularFile reads a file discovery listed (a manifest), without
+// blocking: the walk lists a FIFO named package.json or requirements.txt
+// too, and reading it would wait for a writer forever.
+func readRegularFile(name string) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	return io.ReadAll(f)
 }
 
 // prefetch reads, a few at a time, the env files some loader may read in

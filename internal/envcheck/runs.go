@@ -2,7 +2,6 @@ package envcheck
 
 import (
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -122,7 +121,7 @@ func readManifests(o Options, paths []string) map[string][]string {
 		data, ok := o.Contents[p]
 		if !ok {
 			var err error
-			if data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(p))); err != nil {
+			if data, err = readRegularFile(filepath.Join(o.Root, filepath.FromSlash(p))); err != nil {
 				continue // an unreadable manifest names nothing
 			}
 		}

@@ -42,7 +42,7 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 		if o.Contents == nil {
 			// As readManifests reads it: discovery listed it.
 			var err error
-			data, err = os.ReadFile(filepath.Join(o.Root, filepath.FromSlash(m)))
+			data, err = readRegularFile(filepath.Join(o.Root, filepath.FromSlash(m)))
 			ok = err == nil && len(data) <= maxProjectFile
 		}
 		if !ok {

@@ -47,7 +47,9 @@ func (e *GitError) Hint() string {
 
 // noCommands are set on every git call: core.fsmonitor names a command git
 // would run to learn what changed (git ls-files and git diff start it too),
-// and the hook runs no command a repository's configuration names.
+// and the hook runs no command a repository's configuration names. (Every
+// git grep also says --no-color: color.grep = always would put escape
+// sequences around the names and lines dbguard reads.)
 var noCommands = []string{"-c", "core.fsmonitor=false"}
 
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
@@ -272,7 +274,7 @@ type GrepLine struct {
 // Grep runs git grep (tracked files, working tree, text only) for an
 // extended regular expression, case-insensitively. No match is no error.
 func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
-	out, err := g.run(ctx, nil, "grep", "-I", "-n", "-i", "-z", "-E", pattern)
+	out, err := g.run(ctx, nil, "grep", "--no-color", "-I", "-n", "-i", "-z", "-E", pattern)
 	if err != nil {
 		var ge *GitError
 		if errors.As(err, &ge) && ge.Stderr == "" {
@@ -287,7 +289,7 @@ func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
 // pattern, binary ones included (-a): with Grep's, those git grep -I
 // passed over.
 func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
-	out, err := g.run(ctx, nil, "grep", "-a", "-l", "-i", "-z", "-E", pattern)
+	out, err := g.run(ctx, nil, "grep", "--no-color", "-a", "-l", "-i", "-z", "-E", pattern)
 	if err != nil {
 		var ge *GitError
 		if errors.As(err, &ge) && ge.Stderr == "" {
@@ -309,7 +311,7 @@ func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
 // grep -I and git diff take for binary. The caller checks the file starts
 // with one.
 func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), "grep", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")...)
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), "grep", "--no-color", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")...)
 	cmd.Dir = g.Dir
 	// Raw bytes in the pattern: no locale may read it as UTF-8.
 	cmd.Env = append(os.Environ(), "LC_ALL=C")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // ConnectOptions says how to reach the database.
@@ -58,6 +61,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	addrs, err := u.HostAddrs()
 	if err != nil {
 		return nil, false, fmt.Errorf("the database URL is not usable: %w", err)
+	}
+	if err := checkSettingFiles(u); err != nil {
+		return nil, false, err
 	}
 	cfg, err := pgx.ParseConfig(u.DriverString())
 	if err != nil {
@@ -100,6 +106,40 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
 	return cfg, injected, nil
+}
+
+// settingFiles are the settings whose file pgx's ParseConfig reads
+// (servicefile, passfile, sslrootcert, sslcert, sslkey), with the variable
+// it reads each from when the connection string does not say.
+var settingFiles = []struct{ key, env string }{
+	{"servicefile", "PGSERVICEFILE"},
+	{"passfile", "PGPASSFILE"},
+	{"sslrootcert", "PGSSLROOTCERT"},
+	{"sslcert", "PGSSLCERT"},
+	{"sslkey", "PGSSLKEY"},
+}
+
+// checkSettingFiles refuses a file setting that names a FIFO, a device or
+// a folder: pgx opens it blocking, so servicefile=./fifo or
+// sslrootcert=/dev/stdin in a repository's env file would make every
+// command that connects wait for a writer, deaf to SIGTERM. A stat does not
+// block; a file that does not exist is left for pgx to report.
+func checkSettingFiles(u *dburl.URL) error {
+	for _, s := range settingFiles {
+		path, from := u.Param(s.key), "the connection string"
+		if path == "" {
+			path, from = os.Getenv(s.env), s.env
+		}
+		if path == "" || s.key == "sslrootcert" && path == "system" {
+			continue
+		}
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("the database URL is not usable: %s %s (from %s) is not a regular file, and the driver would wait on it", s.key, output.Escape(path), from),
+				Next: fmt.Sprintf("point %s at a regular file, or remove it from %s", s.key, from)}
+		}
+	}
+	return nil
 }
 
 // checkClientConnection asks the server (PostgreSQL 14+) to notice within

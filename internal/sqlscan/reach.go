@@ -148,12 +148,37 @@ var reachFuncs = map[string]string{
 	"pg_create_restore_point":  "acts on the server's write-ahead log",
 	"pg_switch_wal":            "acts on the server's write-ahead log",
 	"pg_drop_replication_slot": "acts on the server's replication",
-	"dblink":                   "runs SQL in another database or server",
-	"dblink_exec":              "runs SQL in another database or server",
-	"dblink_connect":           "connects to another database or server",
-	"dblink_connect_u":         "connects to another database or server",
-	"dblink_open":              "runs SQL in another database or server",
-	"dblink_send_query":        "runs SQL in another database or server",
+	// A slot outlives the transaction that made it (a ROLLBACK keeps it),
+	// and holds the server's write-ahead log until its disk is full.
+	"pg_create_physical_replication_slot": "creates a replication slot, which outlives a rollback and holds the server's write-ahead log",
+	"pg_create_logical_replication_slot":  "creates a replication slot, which outlives a rollback and holds the server's write-ahead log",
+	"pg_copy_physical_replication_slot":   "creates a replication slot, which outlives a rollback and holds the server's write-ahead log",
+	"pg_copy_logical_replication_slot":    "creates a replication slot, which outlives a rollback and holds the server's write-ahead log",
+	"pg_replication_slot_advance":         "moves a replication slot: its consumer loses changes",
+	"pg_logical_slot_get_changes":         "consumes a replication slot: its consumer loses changes",
+	"pg_logical_slot_get_binary_changes":  "consumes a replication slot: its consumer loses changes",
+	"pg_replication_origin_create":        "acts on the server's replication",
+	"pg_replication_origin_drop":          "acts on the server's replication",
+	"pg_replication_origin_advance":       "acts on the server's replication",
+	"pg_stat_reset_shared":                "resets the whole server's statistics",
+	"pg_stat_reset_slru":                  "resets the whole server's statistics",
+	"pg_stat_reset_replication_slot":      "resets the whole server's statistics",
+	"pg_backup_start":                     "puts the whole server in backup mode",
+	"pg_backup_stop":                      "acts on the whole server's backup",
+	"pg_start_backup":                     "puts the whole server in backup mode",
+	"pg_stop_backup":                      "acts on the whole server's backup",
+	"pg_log_backend_memory_contexts":      "acts on other sessions of the server",
+	"pg_wal_replay_pause":                 "pauses a standby server's replay",
+	"pg_wal_replay_resume":                "acts on a standby server's replay",
+	"pg_ls_replslotdir":                   "lists folders on the database server",
+	"pg_ls_logicalsnapdir":                "lists folders on the database server",
+	"pg_ls_logicalmapdir":                 "lists folders on the database server",
+	"dblink":                              "runs SQL in another database or server",
+	"dblink_exec":                         "runs SQL in another database or server",
+	"dblink_connect":                      "connects to another database or server",
+	"dblink_connect_u":                    "connects to another database or server",
+	"dblink_open":                         "runs SQL in another database or server",
+	"dblink_send_query":                   "runs SQL in another database or server",
 }
 
 // Extensions whose whole point is reaching outside the database.
@@ -231,6 +256,8 @@ func reachStatement(text string, line, depth int) []Act {
 		add(first, "ALTER SYSTEM", "writes the server's configuration file (postgresql.auto.conf), for every database")
 	case verb == "REASSIGN" && obj == "OWNED":
 		add(first, "REASSIGN OWNED", "hands objects from one role to another")
+	case verb == "CHECKPOINT":
+		add(first, "CHECKPOINT", "writes every database's changed pages to disk: the whole server's I/O")
 	case verb == "LOAD":
 		add(first, "LOAD", "loads a shared library into the server")
 	case verb == "CREATE" && obj == "LANGUAGE":
@@ -252,12 +279,20 @@ func reachStatement(text string, line, depth int) []Act {
 	case verb == "SET" && (obj == "SESSION" || obj == "ROLE") || verb == "RESET" && obj == "ROLE":
 		// Within the session; judged by what follows.
 	}
-	// Function calls anywhere in the statement, bodies aside.
+	// Function calls anywhere in the statement, bodies aside. A function
+	// named without a call is called too: an operator's FUNCTION = (then
+	// `pid ~~~ 0`), an aggregate's SFUNC =; so a name after '=' counts.
 	for i, t := range toks {
-		if i+1 < len(toks) && toks[i+1].Text == "(" {
-			if why, ok := reachFuncs[t.Name()]; ok {
-				add(t, t.Name()+"()", why)
-			}
+		why, ok := reachFuncs[t.Name()]
+		if !ok {
+			continue
+		}
+		j := i - 1
+		for j >= 1 && toks[j].Text == "." { // pg_catalog.name
+			j -= 2
+		}
+		if i+1 < len(toks) && toks[i+1].Text == "(" || j >= 0 && toks[j].Text == "=" {
+			add(t, t.Name()+"()", why)
 		}
 	}
 	// Code that runs with the server's rights.

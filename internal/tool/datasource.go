@@ -2,6 +2,7 @@ package tool
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/dbguard/dbguard/internal/config"
 )
@@ -32,9 +34,43 @@ type Datasource struct {
 const maxSchema = 1 << 20
 
 var (
-	datasourceStart = regexp.MustCompile(`^\s*datasource\s+\w+\s*\{`)
-	datasourceURL   = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*env\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+	// Prisma's identifiers may hold '-', and its function calls may have
+	// white space before '(' (prisma-engines' datamodel.pest).
+	datasourceStart = regexp.MustCompile(`^\s*datasource\s+[A-Za-z0-9][A-Za-z0-9_-]*\s*\{`)
+	datasourceURL   = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*env\s*\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
 )
+
+// prismaLines splits as Prisma's grammar does: a line ends at "\n",
+// "\r\n" or a lone "\r" (an old Mac file is one line to bufio.ScanLines).
+func prismaLines(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		if data[i] == '\n' {
+			return i + 1, data[:i], nil
+		}
+		if i+1 < len(data) || atEOF {
+			if i+1 < len(data) && data[i+1] == '\n' {
+				return i + 2, data[:i], nil
+			}
+			return i + 1, data[:i], nil
+		}
+		return 0, nil, nil // a "\r" at the end of the buffer: is "\n" next?
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// prismaSpaces makes Prisma's white space (a tab or any Unicode space
+// separator: U+00A0, U+3000, ...) the ASCII space the patterns match.
+func prismaSpaces(line string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.Is(unicode.Zs, r) {
+			return ' '
+		}
+		return r
+	}, line)
+}
 
 // readDatasource reads the datasource block of the Prisma schema in
 // workdir: prisma/schema.prisma, or the .prisma files of the prisma/schema
@@ -104,10 +140,11 @@ func datasourceIn(root *os.Root, rel string) *Datasource {
 	}
 	sc := bufio.NewScanner(io.LimitReader(f, maxSchema))
 	sc.Buffer(make([]byte, 0, 64<<10), maxSchema)
+	sc.Split(prismaLines)
 	var ds *Datasource
 	in := false
 	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
+		line := prismaSpaces(sc.Text())
 		if i := strings.Index(line, "//"); i >= 0 && !strings.Contains(line[:i], `"`) {
 			line = line[:i]
 		}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
@@ -23,6 +24,9 @@ func (s Step) String() string { return strings.Join(s.Args, " ") }
 
 // UpSteps are the commands that apply the pending migrations.
 func (p *Project) UpSteps() ([]Step, error) {
+	if p.outside != nil {
+		return nil, p.outside
+	}
 	switch p.Kind {
 	case Alembic:
 		return []Step{{[]string{"alembic", "upgrade", "head"}}}, nil
@@ -40,6 +44,9 @@ func (p *Project) UpSteps() ([]Step, error) {
 
 // DownSteps are the commands that roll back n migrations.
 func (p *Project) DownSteps(n int) ([]Step, error) {
+	if p.outside != nil {
+		return nil, p.outside
+	}
 	repeat := func(s Step) []Step {
 		out := make([]Step, n)
 		for i := range out {
@@ -110,7 +117,7 @@ var (
 // replaces the URL dbguard set), and a literal URL in alembic.ini that
 // env.py never replaces.
 func (p *Project) Traps() []Trap {
-	if p.Kind != Alembic {
+	if p.Kind != Alembic || p.outside != nil {
 		return nil
 	}
 	var traps []Trap
@@ -143,11 +150,14 @@ func (p *Project) Traps() []Trap {
 }
 
 func scanLines(path string, f func(int, string)) {
-	fh, err := os.Open(path)
+	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
 	if err != nil {
 		return
 	}
 	defer fh.Close()
+	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
+		return
+	}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
 		f(n, sc.Text())

@@ -3,8 +3,10 @@ package tool
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -157,6 +159,9 @@ func (p *Project) files() ([]file, error) {
 	if p.Kind == Command || p.Dir == "" {
 		return nil, nil
 	}
+	if p.outside != nil {
+		return nil, p.outside
+	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
 		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, p.Dir),
@@ -177,7 +182,10 @@ func (p *Project) files() ([]file, error) {
 			if e.IsDir() || !strings.HasSuffix(name, ".py") {
 				continue
 			}
-			data, err := os.ReadFile(filepath.Join(p.Dir, name))
+			data, err := readSmall(filepath.Join(p.Dir, name)) // a FIFO never blocks
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // not a regular file: no script Alembic runs
+			}
 			if err != nil {
 				return nil, err
 			}

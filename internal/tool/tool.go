@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -46,6 +47,9 @@ type Project struct {
 	// Detected says how the tool was found, for messages ("" when
 	// configured).
 	Detected string
+	// outside, when set, is why the migrations folder is not read nor the
+	// tool run: alembic.ini's script_location leads out of the project.
+	outside error
 }
 
 // Resolve returns the project's migration tool: migrations.tool, else the
@@ -95,6 +99,14 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		p.Dir, p.Table = cfg.MigrationsDir(), cfg.Migrations.Table
 	case Alembic:
 		p.Dir, p.Table = alembicVersions(workdir), "alembic_version"
+		if !inside(cfg.Root, p.Dir) {
+			// alembic.ini is the repository's: its script_location (an
+			// absolute path, %(here)s/.., a link) cannot take dbguard,
+			// nor the Alembic it runs, out of the project.
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("alembic.ini's script_location leads to %s, outside the project: dbguard reads nothing outside it, nor runs Alembic there", output.Escape(p.Dir)),
+				Next: "set script_location in alembic.ini to a folder inside the project (%(here)s/alembic), then run the command again"}
+		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
 		if p.Datasource = readDatasource(cfg.Root, workdir); p.Datasource != nil {
@@ -210,12 +222,15 @@ func anyFile(dir string, re *regexp.Regexp) bool {
 		if e.IsDir() || !strings.HasSuffix(name, ".sql") || strings.HasSuffix(name, ".up.sql") || strings.HasSuffix(name, ".down.sql") {
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, name))
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
 		if err != nil {
 			continue
 		}
 		buf := make([]byte, 4096)
-		n, _ := f.Read(buf)
+		n := 0
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			n, _ = f.Read(buf)
+		}
 		f.Close()
 		if re.Match(buf[:n]) {
 			return true
@@ -264,7 +279,7 @@ func (e *UnsupportedError) Hint() string { return e.Instead }
 // versions/.
 func alembicVersions(workdir string) string {
 	loc := "alembic"
-	if data, err := os.ReadFile(filepath.Join(workdir, "alembic.ini")); err == nil {
+	if data, err := readSmall(filepath.Join(workdir, "alembic.ini")); err == nil {
 		if m := regexp.MustCompile(`(?m)^\s*script_location\s*=\s*(.+?)\s*$`).FindSubmatch(data); m != nil {
 			loc = strings.ReplaceAll(string(m[1]), "%(here)s", workdir)
 		}
@@ -273,4 +288,25 @@ func alembicVersions(workdir string) string {
 		loc = filepath.Join(workdir, loc)
 	}
 	return filepath.Join(loc, "versions")
+}
+
+// inside reports whether p, its links resolved (those of the part that
+// exists), is inside root.
+func inside(root, p string) bool {
+	real := func(q string) string {
+		rest := ""
+		for {
+			if r, err := filepath.EvalSymlinks(q); err == nil {
+				return filepath.Join(r, rest)
+			}
+			parent := filepath.Dir(q)
+			if parent == q {
+				return filepath.Join(q, rest)
+			}
+			rest = filepath.Join(filepath.Base(q), rest)
+			q = parent
+		}
+	}
+	r, err := filepath.Rel(real(root), real(filepath.Clean(p)))
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }

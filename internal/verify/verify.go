@@ -10,10 +10,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -142,7 +144,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	snap, data, err := readSnapshot(o.Config.SnapshotPath())
+	snap, data, err := readSnapshot(o.Config.Root, o.Config.SnapshotPath())
 	if err != nil {
 		return nil, err
 	}
@@ -206,8 +208,13 @@ var snapshotVersionRE = regexp.MustCompile(`(?m)^migration_version: (-?\d+)$`)
 // readSnapshot reads the snapshot file's bytes and its migration version;
 // the YAML itself is decoded only when the fast comparison fails. A
 // missing file is nil, nil, nil.
-func readSnapshot(path string) (*schema.Snapshot, []byte, error) {
-	data, err := os.ReadFile(path)
+//
+// It is opened without blocking and read only when it is a regular file
+// inside root: schema.snapshot names it in the repository's dbguard.yaml,
+// a FIFO there would make verify and ci wait for a writer, and a link out
+// of the project would have them read (and quote) a file outside it.
+func readSnapshot(root, path string) (*schema.Snapshot, []byte, error) {
+	data, err := readRegular(root, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
 	}
@@ -221,6 +228,31 @@ func readSnapshot(path string) (*schema.Snapshot, []byte, error) {
 	}
 	v, _ := strconv.Atoi(string(m[1]))
 	return &schema.Snapshot{MigrationVersion: v}, data, nil
+}
+
+// readRegular reads the file at path, through an os.Root at root, if it
+// is a regular file, never waiting on a FIFO.
+func readRegular(root, path string) ([]byte, error) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	return io.ReadAll(f)
 }
 
 func configFile(c *config.Config) string {

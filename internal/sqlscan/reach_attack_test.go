@@ -1,0 +1,48 @@
+package sqlscan
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestAttackReachMissedServerActs: statements that act beyond the
+// database went unreported, so `plan.shadow: live` ran them on the live
+// server and plan gave no beyond-database finding for what migrate up
+// would do there. A replication slot outlives the transaction that
+// created it (checked on PostgreSQL 15: created as a role with
+// REPLICATION, then ROLLBACK, the slot stays) and a physical one holds
+// the server's WAL until its disk is full; the shared statistics and
+// CHECKPOINT are the whole server's; and a function named without a call
+// (an operator's FUNCTION =) is still called: `CREATE OPERATOR ~~~
+// (FUNCTION = pg_terminate_backend, ...)` then `pid ~~~ 0` ended other
+// sessions with no "pg_terminate_backend(" in the text.
+func TestAttackReachMissedServerActs(t *testing.T) {
+	cases := []struct {
+		name, sql string
+		want      []string
+	}{
+		{"physical slot", "SELECT pg_create_physical_replication_slot('standby', true)", []string{"1:pg_create_physical_replication_slot()"}},
+		{"logical slot", "SELECT * FROM pg_catalog.pg_create_logical_replication_slot('s', 'pgoutput')", []string{"1:pg_create_logical_replication_slot()"}},
+		{"copied slot", "SELECT pg_copy_physical_replication_slot('a', 'b')", []string{"1:pg_copy_physical_replication_slot()"}},
+		{"slot in a DO block", "DO $$ BEGIN PERFORM pg_create_physical_replication_slot('x', true); END $$", []string{"1:pg_create_physical_replication_slot()"}},
+		{"consume a slot", "SELECT pg_logical_slot_get_changes('s', NULL, NULL)", []string{"1:pg_logical_slot_get_changes()"}},
+		{"reset shared stats", "SELECT pg_stat_reset_shared('bgwriter')", []string{"1:pg_stat_reset_shared()"}},
+		{"backup mode", "SELECT pg_backup_start('x')", []string{"1:pg_backup_start()"}},
+		{"checkpoint", "CREATE TABLE a (id int);\nCHECKPOINT", []string{"2:CHECKPOINT"}},
+		{"operator over terminate", "CREATE OPERATOR public.~~~ (FUNCTION = pg_terminate_backend, LEFTARG = integer, RIGHTARG = bigint);\nSELECT pid ~~~ 0::bigint FROM pg_stat_activity",
+			[]string{"1:pg_terminate_backend()"}},
+		{"operator over read file", "CREATE OPERATOR ### (PROCEDURE = \"pg_read_file\", RIGHTARG = text)", []string{"1:pg_read_file()"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, a := range Reach(c.sql) {
+				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
+			}
+			if strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
+			}
+		})
+	}
+}
