@@ -130,8 +130,10 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	}
 	var dbName string
 	// One round trip each (no statement prepared first), here and in
-	// Version: the no-op path is counted in round trips.
-	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
+	// Version: the no-op path is counted in round trips. The lock's key
+	// comes from pg_catalog's current_database(): a migration's own, put
+	// first in search_path, could give every run a key of its own.
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -875,7 +877,10 @@ type lockSession struct {
 // holder finds the session holding golang-migrate's lock. The lock is an
 // advisory lock on one bigint key, which pg_locks splits into classid (high
 // half) and objid (low half), with objsubid 1; other advisory locks are the
-// application's.
+// application's. The catalog's names are pg_catalog's: status tells a
+// migration in progress from a failed one by this read, and an applied
+// migration may have put its own pg_locks ahead (ALTER DATABASE ... SET
+// search_path).
 func (r *Runner) holder() lockSession {
 	key, err := strconv.ParseInt(r.key, 10, 64)
 	if err != nil {
@@ -887,11 +892,15 @@ func (r *Runner) holder() lockSession {
 	var app, state string
 	var since time.Time
 	err = r.db.QueryRowContext(ctx, `
-		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, now())
-		FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		  AND l.objsubid = 1 AND (l.classid::bigint << 32 | l.objid::bigint) = $1
-		  AND a.pid <> pg_backend_pid()
+		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, pg_catalog.now())
+		FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+		WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+		  AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+		    WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+		  AND l.objsubid OPERATOR(pg_catalog.=) 1
+		  AND (l.classid::pg_catalog.int8 OPERATOR(pg_catalog.<<) 32 OPERATOR(pg_catalog.|) l.objid::pg_catalog.int8)
+		    OPERATOR(pg_catalog.=) $1::pg_catalog.int8
+		  AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
 		ORDER BY a.backend_start LIMIT 1`, pgx.QueryExecModeSimpleProtocol, key).Scan(&pid, &app, &state, &since)
 	if err != nil {
 		return lockSession{}

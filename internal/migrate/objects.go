@@ -106,7 +106,11 @@ func unquote(id string) string {
 
 // missingObjects returns the objects of the list the catalog does not
 // have, as the migration session's search_path resolves them: one round
-// trip, whatever the count (status checks every unrecorded version).
+// trip, whatever the count (status checks every unrecorded version). Only
+// the objects' names go through the search_path: the functions, types,
+// operators and pg_attribute that look them up are pg_catalog's, which an
+// applied migration may have shadowed (ALTER DATABASE ... SET search_path
+// = public, pg_catalog and a public.to_regclass that finds every name).
 func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	if len(objs) == 0 {
 		return nil, nil
@@ -121,9 +125,11 @@ func (r *Runner) missingObjects(objs []object) ([]object, error) {
 		}
 	}
 	rows, err := r.db.QueryContext(ctx, `
-		SELECT o.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(rel, col, i)
-		WHERE CASE WHEN o.col = '' THEN to_regclass(o.rel) IS NULL
-			ELSE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(o.rel) AND a.attname = o.col AND NOT a.attisdropped) END
+		SELECT o.i FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) WITH ORDINALITY AS o(rel, col, i)
+		WHERE CASE WHEN o.col OPERATOR(pg_catalog.=) '' THEN pg_catalog.to_regclass(o.rel) IS NULL
+			ELSE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+				WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(o.rel)
+				  AND a.attname OPERATOR(pg_catalog.=) o.col::pg_catalog.name AND NOT a.attisdropped) END
 		ORDER BY o.i`, rels, cols)
 	if err != nil {
 		return nil, err

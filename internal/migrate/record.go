@@ -617,13 +617,18 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 // indisvalid false), schema-qualified: what a CREATE INDEX CONCURRENTLY
 // that failed or was cut leaves behind. It is not used for queries, still
 // costs every write, and blocks the same CREATE INDEX from running again.
+// Every catalog name is pg_catalog's: a migration that ran may have put
+// its own pg_index ahead of it (ALTER DATABASE ... SET search_path).
 func (r *Runner) invalidIndexes() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	rows, err := r.db.QueryContext(ctx, `
-		SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE NOT i.indisvalid AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast'
+		SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+		FROM pg_catalog.pg_index i
+		JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+		JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE NOT i.indisvalid AND n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog'
+		  AND NOT n.nspname OPERATOR(pg_catalog.~) '^pg_toast'
 		ORDER BY 1`)
 	if err != nil {
 		return nil
