@@ -2,10 +2,10 @@ package migrate
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -26,9 +26,10 @@ func (o object) String() string {
 const identPat = `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`
 
 var (
-	createRelRE = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?` +
+	createRelRE = lazyre.New(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?` +
 		`(?:TABLE|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?)\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)`)
-	addColumnRE = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `)`)
+	createTempRE = lazyre.New(`(?i)^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP`)
+	addColumnRE  = lazyre.New(`(?is)^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `)`)
 )
 
 // tableConstraint are the words after ADD that start a constraint, not a
@@ -41,7 +42,7 @@ func createdObjects(text string) []object {
 	var out []object
 	for _, st := range sqlscan.Split(text) {
 		if m := createRelRE.FindStringSubmatch(st.Text); m != nil {
-			if !regexp.MustCompile(`(?i)^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP`).MatchString(st.Text) {
+			if !createTempRE.MatchString(st.Text) {
 				out = append(out, object{Rel: m[1]})
 			}
 			continue
@@ -119,7 +120,7 @@ func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	defer cancel()
 	rels, cols := make([]string, len(objs)), make([]string, len(objs))
 	for i, o := range objs {
-		rels[i] = dotSpace.ReplaceAllString(o.Rel, ".")
+		rels[i] = dotSpace.Regexp().ReplaceAllString(o.Rel, ".")
 		if o.Column != "" {
 			cols[i] = unquote(o.Column)
 		}
@@ -146,4 +147,4 @@ func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	return missing, rows.Err()
 }
 
-var dotSpace = regexp.MustCompile(`\s*\.\s*`)
+var dotSpace = lazyre.New(`\s*\.\s*`)

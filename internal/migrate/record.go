@@ -36,6 +36,7 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if err != nil {
 		return nil, r.explain(err, "")
 	}
+	r.sumAll(checksummed(entries, r.src))
 	in, err := integrity(entries, r.src, cur, r.sum)
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func (r *Runner) checkAppliedAll(versions []int, cur int) (missing map[int][]obj
 		if !ok || m.Up == "" {
 			return "", nil
 		}
-		data, err := readFile(r.root, m.Up)
+		data, err := r.read(m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
@@ -233,7 +234,7 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 		}
 		var data []byte
 		if err == nil {
-			data, err = readFile(r.root, m.Up)
+			data, err = r.read(m.Up)
 		}
 		if err != nil {
 			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
@@ -651,7 +652,7 @@ func (r *Runner) invalidIndexes() []string {
 // that runs outside any transaction. Without a recorded failure (the
 // client died), any statement may have run.
 func (r *Runner) mayHaveRun(f *Entry) []string {
-	data, err := readFile(r.root, f.File)
+	data, err := r.read(f.File)
 	if err != nil {
 		return nil
 	}
@@ -792,7 +793,7 @@ func (r *Runner) Accept(ctx context.Context, v int, yes bool) (old string, err e
 		return "", err
 	}
 	if len(missing) > 0 || !yes {
-		data, err := readFile(r.root, m.Up)
+		data, err := r.read(m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
