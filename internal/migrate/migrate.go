@@ -664,7 +664,21 @@ func analyzed(data []byte) fileInfo {
 // work with them. Erring towards yes costs only a commit.
 func setsSession(sh *sqlscan.Shape) bool {
 	for _, st := range sh.Statements {
-		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || changesSession.MatchString(st.Text) {
+		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || hasET(st.Text) && changesSession.MatchString(st.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasET reports whether text holds "et" in any case, which every match of
+// changesSession does (set, reset, set_config): the pattern is the costly
+// part of checking a file, and most statements have no "et". Neither
+// letter has a case fold outside ASCII (unlike s, which folds with ſ), so
+// the test is exact.
+func hasET(text string) bool {
+	for i := 1; i < len(text); i++ {
+		if text[i]|0x20 == 't' && text[i-1]|0x20 == 'e' {
 			return true
 		}
 	}
