@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -115,5 +117,26 @@ func TestReadAtReadsWhatReadFileReads(t *testing.T) {
 		if _, err := rs["Runner.read"](name); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Runner.read %s: %v, want an error saying %q", name, err, want)
 		}
+	}
+}
+
+// TestEditedAmongManyApplied: with enough applied files for sumAll to read
+// them on several goroutines, an edit to any one of them is still found,
+// by status and by up, and the others are not called edited (run it with
+// -race).
+func TestEditedAmongManyApplied(t *testing.T) {
+	fs := map[string]string{}
+	for v := 1; v <= 100; v++ {
+		fs[fmt.Sprintf("%03d_t.up.sql", v)] = fmt.Sprintf("CREATE TABLE t%d (id int);", v)
+	}
+	dbURL, dir, _ := migrated(t, fs)
+	write(t, dir, "057_t.up.sql", "CREATE TABLE t57 (id int, edited int);")
+	st := status(t, open(t, dbURL, dir, nil))
+	if len(st.Integrity.Edited) != 1 || st.Integrity.Edited[0].Version != 57 {
+		t.Errorf("status: edited %+v, want version 57 alone", st.Integrity.Edited)
+	}
+	var edited *EditedError
+	if err := open(t, dbURL, dir, nil).Up(context.Background(), 0); !errors.As(err, &edited) || len(edited.Edited) != 1 || edited.Edited[0].Version != 57 {
+		t.Errorf("up = %v, want version 57 refused as edited", err)
 	}
 }
