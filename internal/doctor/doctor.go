@@ -205,7 +205,10 @@ func firstOr(list []string, def string) string {
 	return def
 }
 
-// probe connects to one endpoint and reads who it is.
+// probe connects to one endpoint and reads who it is, from pg_catalog's
+// functions and relations only: a migration may have put its own
+// current_database() or pg_database ahead of them (ALTER DATABASE ... SET
+// search_path), which would make two databases look like one.
 func probe(ctx context.Context, label string, u *dburl.URL, co pg.ConnectOptions) *Endpoint {
 	e := &Endpoint{Label: label, URL: u.Redacted()}
 	start := time.Now()
@@ -217,14 +220,15 @@ func probe(ctx context.Context, label string, u *dburl.URL, co pg.ConnectOptions
 	defer db.Close()
 	e.Latency = time.Since(start)
 	e.Err = pg.WithPgx(ctx, db, func(conn *pgx.Conn) error {
-		if err := conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_database(),
-			(SELECT oid FROM pg_database WHERE datname = current_database()), coalesce(current_setting('neon.timeline_id', true), '')`,
+		if err := conn.QueryRow(ctx, `SELECT pg_catalog.current_setting('server_version'), pg_catalog.current_database(),
+			(SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()),
+			coalesce(pg_catalog.current_setting('neon.timeline_id', true), '')`,
 			pgx.QueryExecModeSimpleProtocol).Scan(&e.Version, &e.Database, &e.OID, &e.Timeline); err != nil {
 			return err
 		}
 		// Readable only with the right grants; a failure says nothing.
 		var sysid string
-		if conn.QueryRow(ctx, "SELECT system_identifier::text FROM pg_control_system()", pgx.QueryExecModeSimpleProtocol).Scan(&sysid) == nil {
+		if conn.QueryRow(ctx, "SELECT system_identifier::pg_catalog.text FROM pg_catalog.pg_control_system()", pgx.QueryExecModeSimpleProtocol).Scan(&sysid) == nil {
 			e.SystemID = sysid
 		}
 		return nil

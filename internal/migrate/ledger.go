@@ -339,6 +339,19 @@ type Edited struct {
 	Adopted   bool      `json:"adopted"` // the checksum is as found when the ledger adopted it
 }
 
+// checksummed lists the files integrity checksums: the up files of the
+// versions the ledger has applied with a checksum.
+func checksummed(entries []Entry, src *Source) []string {
+	set := applied(entries)
+	var names []string
+	for _, m := range src.Migrations {
+		if e, ok := set[int(m.Version)]; ok && e.Checksum != "" {
+			names = append(names, m.Up)
+		}
+	}
+	return names
+}
+
 // integrity lines the ledger up with the folder at clean version v.
 // sum returns a file's current checksum.
 func integrity(entries []Entry, src *Source, v int, sum func(name string) (string, error)) (Integrity, error) {

@@ -20,10 +20,11 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/sqlscan"
@@ -63,6 +65,8 @@ type Runner struct {
 	o      Options
 	src    *Source
 	root   *os.Root // the migrations folder: nothing read through it leaves it
+	dir    *os.File // the same folder, for readAt; nil where there is none
+	dirfd  int      // dir's descriptor
 	db     *sql.DB
 	target string
 	schema string // current_schema(), where golang-migrate keeps its table
@@ -125,13 +129,20 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 		return nil, err
 	}
 	r := &Runner{o: o, src: src, root: root, db: db, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
+	if canReadAt {
+		if r.dir, _ = root.Open("."); r.dir != nil {
+			r.dirfd = int(r.dir.Fd())
+		}
+	}
 	if injected {
 		r.reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
 	var dbName string
 	// One round trip each (no statement prepared first), here and in
-	// Version: the no-op path is counted in round trips.
-	if err := db.QueryRowContext(ctx, "SELECT current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
+	// Version: the no-op path is counted in round trips. The lock's key
+	// comes from pg_catalog's current_database(): a migration's own, put
+	// first in search_path, could give every run a key of its own.
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -186,7 +197,28 @@ func (r *Runner) Close() error {
 	default:
 		err = r.db.Close()
 	}
+	if r.dir != nil {
+		err = errors.Join(err, r.dir.Close())
+	}
 	return errors.Join(err, r.root.Close())
+}
+
+// read reads a migration of the folder: readAt where it can (the name is
+// one plain component, as every name Scan lists is, and not a link), else
+// readFile, which it agrees with.
+func (r *Runner) read(name string) ([]byte, error) {
+	if r.fast(name) {
+		data, err := readAt(r.dirfd, name)
+		if !errors.Is(err, errLink) {
+			return data, err
+		}
+	}
+	return readFile(r.root, name)
+}
+
+// fast says whether name can be read with readAt.
+func (r *Runner) fast(name string) bool {
+	return r.dir != nil && name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
 }
 
 // Source returns the checked migrations folder.
@@ -438,18 +470,22 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 		}
 		p := r.src.Path(name)
 		// The folder was checked when it was read; a file swapped for a
-		// link since is caught here, and by the root golang-migrate reads
-		// through.
-		fi, err := r.root.Lstat(name)
-		if err == nil {
-			err = regular(r.src.Dir, name, fi.Mode().Type())
-			if err != nil {
-				return err
-			}
-		}
+		// link since is caught here (readAt follows none, so the lstat
+		// is only for one it finds, or where it is not to be had), and
+		// by the root golang-migrate reads through.
 		var data []byte
-		if err == nil {
-			data, err = readFile(r.root, name)
+		err := errLink
+		if r.fast(name) {
+			data, err = readAt(r.dirfd, name)
+		}
+		if errors.Is(err, errLink) {
+			fi, lerr := r.root.Lstat(name)
+			if err = lerr; err == nil {
+				if err := regular(r.src.Dir, name, fi.Mode().Type()); err != nil {
+					return err
+				}
+				data, err = readFile(r.root, name)
+			}
 		}
 		if err != nil {
 			return &SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
@@ -594,7 +630,7 @@ func (s checkedSource) read(name, id string) (io.ReadCloser, string, error) {
 	if data, ok := s.r.checked.get(name); ok {
 		return io.NopCloser(bytes.NewReader(data)), id, nil
 	}
-	data, err := readFile(s.r.root, name)
+	data, err := s.r.read(name)
 	if err != nil {
 		return nil, "", &SourceError{Path: s.r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 	}
@@ -628,7 +664,21 @@ func analyzed(data []byte) fileInfo {
 // work with them. Erring towards yes costs only a commit.
 func setsSession(sh *sqlscan.Shape) bool {
 	for _, st := range sh.Statements {
-		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || changesSession.MatchString(st.Text) {
+		if len(st.Words) > 0 && (st.Words[0] == "SET" || st.Words[0] == "RESET") || hasET(st.Text) && changesSession.MatchString(st.Text) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasET reports whether text holds "et" in any case, which every match of
+// changesSession does (set, reset, set_config): the pattern is the costly
+// part of checking a file, and most statements have no "et". Neither
+// letter has a case fold outside ASCII (unlike s, which folds with ſ), so
+// the test is exact.
+func hasET(text string) bool {
+	for i := 1; i < len(text); i++ {
+		if text[i]|0x20 == 't' && text[i-1]|0x20 == 'e' {
 			return true
 		}
 	}
@@ -636,7 +686,7 @@ func setsSession(sh *sqlscan.Shape) bool {
 }
 
 // changesSession finds a role or a setting changed inside a statement.
-var changesSession = regexp.MustCompile(`(?i)set_config|\b(set|reset)\s+(local\s+|session\s+)?(role|session\s+authorization|transaction|default_transaction)`)
+var changesSession = lazyre.New(`(?i)set_config|\b(set|reset)\s+(local\s+|session\s+)?(role|session\s+authorization|transaction|default_transaction)`)
 
 // file returns a file's checksum and shape, reading it (through the root)
 // the first time.
@@ -645,7 +695,7 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 	if ok && (fi.shape != nil || !shape) {
 		return fi, nil
 	}
-	data, err := readFile(r.root, name)
+	data, err := r.read(name)
 	if err != nil {
 		return fi, &SourceError{Path: r.src.Path(name), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 	}
@@ -655,6 +705,41 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 	}
 	r.files[name] = fi
 	return fi, nil
+}
+
+// sumAll keeps the checksums of the files of names not read yet, reading
+// several at once: status and every run compare each applied file with
+// the ledger, and most of that is waiting on system calls. A file that
+// cannot be read is left to file, which reports it.
+func (r *Runner) sumAll(names []string) {
+	var todo []string
+	for _, name := range names {
+		if _, ok := r.files[name]; !ok {
+			todo = append(todo, name)
+		}
+	}
+	workers := min(4, runtime.GOMAXPROCS(0), len(todo)/32)
+	if workers < 2 {
+		return // file reads them one by one, at no cost of goroutines
+	}
+	sums := make([]string, len(todo))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(todo); i = int(next.Add(1) - 1) {
+				if data, err := r.read(todo[i]); err == nil {
+					sums[i] = checksum(data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, name := range todo {
+		if sums[i] != "" {
+			r.files[name] = fileInfo{sum: sums[i]}
+		}
+	}
 }
 
 // checkText refuses what PostgreSQL would reject as query text only once
@@ -673,6 +758,9 @@ func checkText(p string, data []byte) error {
 	if bytes.HasPrefix(data, []byte{0xef, 0xbb, 0xbf}) {
 		return &SourceError{Path: p + ":1", Msg: "it starts with a UTF-8 byte order mark; PostgreSQL reads it as part of the first statement and fails after golang-migrate has marked the version dirty",
 			Fix: fmt.Sprintf("save the file without the mark (for example: sed -i '1s/^\\xEF\\xBB\\xBF//' %s), then run the command again; nothing was run", p)}
+	}
+	if utf8.Valid(data) && bytes.IndexByte(data, 0) < 0 {
+		return nil // the common case, eight bytes at a time; else find where
 	}
 	for i := 0; i < len(data); {
 		c, size := utf8.DecodeRune(data[i:])
@@ -875,7 +963,10 @@ type lockSession struct {
 // holder finds the session holding golang-migrate's lock. The lock is an
 // advisory lock on one bigint key, which pg_locks splits into classid (high
 // half) and objid (low half), with objsubid 1; other advisory locks are the
-// application's.
+// application's. The catalog's names are pg_catalog's: status tells a
+// migration in progress from a failed one by this read, and an applied
+// migration may have put its own pg_locks ahead (ALTER DATABASE ... SET
+// search_path).
 func (r *Runner) holder() lockSession {
 	key, err := strconv.ParseInt(r.key, 10, 64)
 	if err != nil {
@@ -887,11 +978,15 @@ func (r *Runner) holder() lockSession {
 	var app, state string
 	var since time.Time
 	err = r.db.QueryRowContext(ctx, `
-		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, now())
-		FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-		WHERE l.locktype = 'advisory' AND l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-		  AND l.objsubid = 1 AND (l.classid::bigint << 32 | l.objid::bigint) = $1
-		  AND a.pid <> pg_backend_pid()
+		SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.state, ''), coalesce(a.backend_start, pg_catalog.now())
+		FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid OPERATOR(pg_catalog.=) l.pid
+		WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted
+		  AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d
+		    WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())
+		  AND l.objsubid OPERATOR(pg_catalog.=) 1
+		  AND (l.classid::pg_catalog.int8 OPERATOR(pg_catalog.<<) 32 OPERATOR(pg_catalog.|) l.objid::pg_catalog.int8)
+		    OPERATOR(pg_catalog.=) $1::pg_catalog.int8
+		  AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
 		ORDER BY a.backend_start LIMIT 1`, pgx.QueryExecModeSimpleProtocol, key).Scan(&pid, &app, &state, &since)
 	if err != nil {
 		return lockSession{}

@@ -2,10 +2,10 @@ package migrate
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -26,9 +26,10 @@ func (o object) String() string {
 const identPat = `(?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)`
 
 var (
-	createRelRE = regexp.MustCompile(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?` +
+	createRelRE = lazyre.New(`(?is)^CREATE\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL)\s+)?(?:(?:TEMP|TEMPORARY|UNLOGGED)\s+)?` +
 		`(?:TABLE|VIEW|MATERIALIZED\s+VIEW|SEQUENCE|(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?)\s+(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)`)
-	addColumnRE = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `)`)
+	createTempRE = lazyre.New(`(?i)^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP`)
+	addColumnRE  = lazyre.New(`(?is)^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(` + identPat + `(?:\s*\.\s*` + identPat + `)?)\s+ADD\s+(?:COLUMN\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(` + identPat + `)`)
 )
 
 // tableConstraint are the words after ADD that start a constraint, not a
@@ -41,7 +42,7 @@ func createdObjects(text string) []object {
 	var out []object
 	for _, st := range sqlscan.Split(text) {
 		if m := createRelRE.FindStringSubmatch(st.Text); m != nil {
-			if !regexp.MustCompile(`(?i)^CREATE\s+(?:(?:GLOBAL|LOCAL)\s+)?TEMP`).MatchString(st.Text) {
+			if !createTempRE.MatchString(st.Text) {
 				out = append(out, object{Rel: m[1]})
 			}
 			continue
@@ -106,7 +107,11 @@ func unquote(id string) string {
 
 // missingObjects returns the objects of the list the catalog does not
 // have, as the migration session's search_path resolves them: one round
-// trip, whatever the count (status checks every unrecorded version).
+// trip, whatever the count (status checks every unrecorded version). Only
+// the objects' names go through the search_path: the functions, types,
+// operators and pg_attribute that look them up are pg_catalog's, which an
+// applied migration may have shadowed (ALTER DATABASE ... SET search_path
+// = public, pg_catalog and a public.to_regclass that finds every name).
 func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	if len(objs) == 0 {
 		return nil, nil
@@ -115,15 +120,17 @@ func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	defer cancel()
 	rels, cols := make([]string, len(objs)), make([]string, len(objs))
 	for i, o := range objs {
-		rels[i] = dotSpace.ReplaceAllString(o.Rel, ".")
+		rels[i] = dotSpace.Regexp().ReplaceAllString(o.Rel, ".")
 		if o.Column != "" {
 			cols[i] = unquote(o.Column)
 		}
 	}
 	rows, err := r.db.QueryContext(ctx, `
-		SELECT o.i FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS o(rel, col, i)
-		WHERE CASE WHEN o.col = '' THEN to_regclass(o.rel) IS NULL
-			ELSE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = to_regclass(o.rel) AND a.attname = o.col AND NOT a.attisdropped) END
+		SELECT o.i FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.text[]), pg_catalog.unnest($2::pg_catalog.text[])) WITH ORDINALITY AS o(rel, col, i)
+		WHERE CASE WHEN o.col OPERATOR(pg_catalog.=) '' THEN pg_catalog.to_regclass(o.rel) IS NULL
+			ELSE NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+				WHERE a.attrelid OPERATOR(pg_catalog.=) pg_catalog.to_regclass(o.rel)
+				  AND a.attname OPERATOR(pg_catalog.=) o.col::pg_catalog.name AND NOT a.attisdropped) END
 		ORDER BY o.i`, rels, cols)
 	if err != nil {
 		return nil, err
@@ -140,4 +147,4 @@ func (r *Runner) missingObjects(objs []object) ([]object, error) {
 	return missing, rows.Err()
 }
 
-var dotSpace = regexp.MustCompile(`\s*\.\s*`)
+var dotSpace = lazyre.New(`\s*\.\s*`)

@@ -1,7 +1,9 @@
 package migrate
 
 import (
+	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -29,5 +31,39 @@ func TestCreatedObjects(t *testing.T) {
 	}
 	if got := unquote(`"Odd ""Name"""`); got != `Odd "Name"` {
 		t.Errorf("unquote = %q", got)
+	}
+}
+
+// TestHasETAgreesWithPattern: hasET, the prefilter of changesSession, is
+// true of every text the pattern matches (case folds included: ſ for s),
+// over texts built at random, with a fixed seed, from the pattern's words.
+func TestHasETAgreesWithPattern(t *testing.T) {
+	parts := []string{"s", "S", "ſ", "e", "E", "t", "T", "_config", " ", "\n", "role", "r", "local ", "session ", "authorization", "transaction", "é", "K", "default_",
+		"set ", "SeT ", "reset ", "RESET ", "ſet ", "reſet ", "set_config", "SET_CONFIG", "x"}
+	rng := rand.New(rand.NewPCG(26, 6))
+	matched := 0
+	for range 50_000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(12) {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		text := b.String()
+		if changesSession.MatchString(text) {
+			matched++
+			if !hasET(text) {
+				t.Fatalf("changesSession matches %q, hasET says no", text)
+			}
+		}
+	}
+	for _, text := range []string{"SET ROLE x", "ReSeT role", "select set_config('a', 'b', false)", "DO $$ BEGIN EXECUTE 'SET SESSION AUTHORIZATION x'; END $$"} {
+		if !changesSession.MatchString(text) || !hasET(text) {
+			t.Errorf("%q: pattern %v, hasET %v", text, changesSession.MatchString(text), hasET(text))
+		}
+	}
+	if matched < 100 {
+		t.Errorf("only %d random texts matched the pattern: the test reads too little", matched)
+	}
+	if hasET("CREATE TABLE a (id int)") {
+		t.Error("hasET without e-t")
 	}
 }

@@ -36,6 +36,7 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if err != nil {
 		return nil, r.explain(err, "")
 	}
+	r.sumAll(checksummed(entries, r.src))
 	in, err := integrity(entries, r.src, cur, r.sum)
 	if err != nil {
 		return nil, err
@@ -153,7 +154,7 @@ func (r *Runner) checkAppliedAll(versions []int, cur int) (missing map[int][]obj
 		if !ok || m.Up == "" {
 			return "", nil
 		}
-		data, err := readFile(r.root, m.Up)
+		data, err := r.read(m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
@@ -233,7 +234,7 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 		}
 		var data []byte
 		if err == nil {
-			data, err = readFile(r.root, m.Up)
+			data, err = r.read(m.Up)
 		}
 		if err != nil {
 			return &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions; nothing was run"}
@@ -617,13 +618,18 @@ func (r *Runner) explainDirty(v int, f *Entry, inProgress string) *DirtyError {
 // indisvalid false), schema-qualified: what a CREATE INDEX CONCURRENTLY
 // that failed or was cut leaves behind. It is not used for queries, still
 // costs every write, and blocks the same CREATE INDEX from running again.
+// Every catalog name is pg_catalog's: a migration that ran may have put
+// its own pg_index ahead of it (ALTER DATABASE ... SET search_path).
 func (r *Runner) invalidIndexes() []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	rows, err := r.db.QueryContext(ctx, `
-		SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
-		FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE NOT i.indisvalid AND n.nspname <> 'pg_catalog' AND n.nspname !~ '^pg_toast'
+		SELECT pg_catalog.quote_ident(n.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(c.relname)
+		FROM pg_catalog.pg_index i
+		JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+		JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE NOT i.indisvalid AND n.nspname OPERATOR(pg_catalog.<>) 'pg_catalog'
+		  AND NOT n.nspname OPERATOR(pg_catalog.~) '^pg_toast'
 		ORDER BY 1`)
 	if err != nil {
 		return nil
@@ -646,7 +652,7 @@ func (r *Runner) invalidIndexes() []string {
 // that runs outside any transaction. Without a recorded failure (the
 // client died), any statement may have run.
 func (r *Runner) mayHaveRun(f *Entry) []string {
-	data, err := readFile(r.root, f.File)
+	data, err := r.read(f.File)
 	if err != nil {
 		return nil
 	}
@@ -787,7 +793,7 @@ func (r *Runner) Accept(ctx context.Context, v int, yes bool) (old string, err e
 		return "", err
 	}
 	if len(missing) > 0 || !yes {
-		data, err := readFile(r.root, m.Up)
+		data, err := r.read(m.Up)
 		if err != nil {
 			return "", &SourceError{Path: r.src.Path(m.Up), Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}

@@ -96,18 +96,11 @@ func Scan(dir string) (*Source, error) {
 		return nil, &SourceError{Path: dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err),
 			Fix: "check the folder's permissions"}
 	}
-	var names []string
-	for _, e := range entries {
-		if _, err := source.Parse(e.Name()); err == nil && !strings.HasPrefix(e.Name(), ".") {
-			if err := regular(dir, e.Name(), e.Type()); err != nil {
-				return nil, err
-			}
-		}
-		if !e.IsDir() {
-			names = append(names, e.Name())
-		}
+	names, types := make([]string, len(entries)), make([]fs.FileMode, len(entries))
+	for i, e := range entries {
+		names[i], types[i] = e.Name(), e.Type()
 	}
-	return scan(dir, names)
+	return scan(dir, names, types)
 }
 
 // regular refuses a migration that is not a regular file. A symbolic link
@@ -164,14 +157,26 @@ func kind(mode fs.FileMode) string {
 	return mode.Type().String()
 }
 
-// scan checks the file names of a migrations folder.
-func scan(dir string, names []string) (*Source, error) {
+// scan checks the file names of a migrations folder, each parsed once
+// (the no-op path's cost grows with the folder); types are the entries'
+// types from the listing, nil for names only (all taken as files).
+func scan(dir string, names []string, types []fs.FileMode) (*Source, error) {
 	s := &Source{Dir: dir, byVersion: map[uint]int{}}
-	for _, name := range names {
+	downName := map[uint]string{} // the identifier of each down file
+	for i, name := range names {
 		if strings.HasPrefix(name, ".") {
 			continue
 		}
 		m, err := source.Parse(name)
+		if types != nil {
+			if err == nil {
+				if err := regular(dir, name, types[i]); err != nil {
+					return nil, err
+				}
+			} else if types[i].IsDir() {
+				continue
+			}
+		}
 		if shown := output.Escape(name); shown != name && (err == nil || strings.HasSuffix(name, ".sql")) {
 			// Every command shows the names: one with a line break or an
 			// escape sequence would add lines to a CI log or rewrite the
@@ -203,6 +208,7 @@ func scan(dir string, names []string) (*Source, error) {
 		slot := &mig.Up
 		if m.Direction == source.Down {
 			slot = &mig.Down
+			downName[m.Version] = m.Identifier
 		}
 		if *slot != "" {
 			return nil, &SourceError{Path: filepath.Join(dir, name), Msg: fmt.Sprintf("version %d has two %s files (also %s)", m.Version, m.Direction, *slot),
@@ -217,22 +223,13 @@ func scan(dir string, names []string) (*Source, error) {
 			return nil, &SourceError{Path: filepath.Join(dir, m.Down), Msg: fmt.Sprintf("version %d has a down file but no up file", m.Version),
 				Fix: fmt.Sprintf("add %d_%s.up.sql", m.Version, m.Name)}
 		}
-		if m.Down != "" && stem(m.Down) != stem(m.Up) {
+		if m.Down != "" && downName[m.Version] != m.Name {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("version %d: the up and down files are named differently (%s, %s); golang-migrate pairs them by version, so they run as one migration",
 				m.Version, m.Up, m.Down))
 		}
 	}
 	sort.Strings(s.Warnings)
 	return s, nil
-}
-
-// stem is a migration file's name without its direction and extension.
-func stem(name string) string {
-	m, err := source.Parse(name)
-	if err != nil {
-		return name
-	}
-	return m.Identifier
 }
 
 func suggestName(name string) string {

@@ -118,7 +118,7 @@ func FuzzScanName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		src, err := scan("migrations", []string{name})
+		src, err := scan("migrations", []string{name}, nil)
 		if err != nil {
 			var se *SourceError
 			if !errors.As(err, &se) || se.Hint() == "" {

@@ -110,6 +110,7 @@ func (r *Runner) Status() (*Status, error) {
 	} else if dirty {
 		clean = r.src.Prev(uint(max(v, 0)))
 	}
+	r.sumAll(checksummed(entries, r.src))
 	if s.Integrity, err = integrity(entries, r.src, clean, r.sum); err != nil {
 		return nil, err
 	}

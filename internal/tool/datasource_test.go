@@ -103,3 +103,38 @@ func TestAttackPrismaDatasourceFIFOAndLink(t *testing.T) {
 		t.Errorf("a schema linked out of the project gave the tool %v (%v)", p.Vars, err)
 	}
 }
+
+// TestAttackDetectFIFOWaitsOnNothing: tool detection reads the first
+// bytes of each *.sql file of migrations/ and db/migrations/ (goose's and
+// dbmate's marks) and lists prisma/schema/; a FIFO in any of those places
+// (or as the folder itself) made every command wait for a writer, for
+// good, and a link took the read out of the project.
+func TestAttackDetectFIFOWaitsOnNothing(t *testing.T) {
+	outside := tree(t, map[string]string{"goose.sql": "-- +goose Up\nSELECT 1;\n"})
+	for _, fifo := range []string{"migrations/a.sql", "db/migrations/a.sql", "prisma/schema"} {
+		root := tree(t, map[string]string{"migrations/.keep": "", "db/migrations/.keep": "", "prisma/.keep": ""})
+		if err := syscall.Mkfifo(filepath.Join(root, fifo), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan *Project, 1)
+		go func() {
+			p, _ := Resolve(config.Default(root))
+			done <- p
+		}()
+		select {
+		case p := <-done:
+			if p == nil || p.Kind != GolangMigrate {
+				t.Errorf("a FIFO at %s: detected %+v", fifo, p)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("detecting the tool waits on a FIFO at %s", fifo)
+		}
+	}
+	linked := tree(t, map[string]string{"migrations/.keep": ""})
+	if err := os.Symlink(filepath.Join(outside, "goose.sql"), filepath.Join(linked, "migrations", "a.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := Resolve(config.Default(linked)); err != nil || p.Kind != GolangMigrate {
+		t.Errorf("a goose file linked from outside the project was read: %+v (%v)", p, err)
+	}
+}

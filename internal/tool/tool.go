@@ -196,47 +196,72 @@ func exists(p string) bool {
 }
 
 // anyName reports whether dir holds a file whose name ends in suffix.
+// It reads the folder in listing order, unsorted, and stops at the first
+// match: every command detects the tool, and a golang-migrate folder of
+// hundreds of files matches ".up.sql" in the first few.
 func anyName(dir, suffix string) bool {
-	entries, err := os.ReadDir(dir)
+	f, err := os.OpenFile(dir, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO there waits on nothing
 	if err != nil {
 		return false
 	}
-	for _, e := range entries {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
+	defer f.Close()
+	for {
+		entries, err := f.ReadDir(64)
+		for _, e := range entries {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
+				return true
+			}
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// anyFile reports whether a .sql file in dir matches re (read up to 4 KiB).
+// golang-migrate's files (*.up.sql, *.down.sql) are neither tool's, so a
+// golang-migrate folder of hundreds of files costs no reads.
+// The names are read unsorted and without their types; a file is read
+// through the folder's root, without waiting (a FIFO), and only when it
+// is a regular file: a repository is input, and a link out of the folder
+// or a FIFO named *.sql must not take the read elsewhere or hang every
+// command.
+func anyFile(dir string, re *regexp.Regexp) bool {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	d, err := root.Open(".")
+	if err != nil {
+		return false
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	for _, name := range names {
+		if !strings.HasSuffix(name, ".sql") || strings.HasSuffix(name, ".up.sql") || strings.HasSuffix(name, ".down.sql") {
+			continue
+		}
+		if firstBytesMatch(root, name, re) {
 			return true
 		}
 	}
 	return false
 }
 
-// anyFile reports whether a .sql file in dir matches re (read up to 4 KiB).
-// golang-migrate's files (*.up.sql, *.down.sql) are neither tool's, so a
-// golang-migrate folder of hundreds of files costs no reads.
-func anyFile(dir string, re *regexp.Regexp) bool {
-	entries, err := os.ReadDir(dir)
+// firstBytesMatch reports whether the first 4 KiB of a regular file match re.
+func firstBytesMatch(root *os.Root, name string, re *regexp.Regexp) bool {
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
 	}
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, ".sql") || strings.HasSuffix(name, ".up.sql") || strings.HasSuffix(name, ".down.sql") {
-			continue
-		}
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
-		if err != nil {
-			continue
-		}
-		buf := make([]byte, 4096)
-		n := 0
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			n, _ = f.Read(buf)
-		}
-		f.Close()
-		if re.Match(buf[:n]) {
-			return true
-		}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return false
 	}
-	return false
+	buf := make([]byte, 4096)
+	n, _ := f.Read(buf)
+	return re.Match(buf[:n])
 }
 
 // AmbiguousError is more than one migration tool found in a project.
