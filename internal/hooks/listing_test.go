@@ -175,3 +175,21 @@ func TestListingReadsTheDiskInsideAPrunedFolder(t *testing.T) {
 		t.Errorf("walked %v, want %v", seen, want)
 	}
 }
+
+// The hook's quick test of a name says what path.Match over the same
+// patterns says.
+func TestNameMatcherIsNamed(t *testing.T) {
+	patterns := [][]string{readNames, listedNames, {config.FileName, "a*a", "x?y*z", `\*.env`, "[.]env*", "*"}}
+	names := []string{"", ".env", ".env.", ".env.local", "app.env", ".env.example", "env", "x.env.bak", "package.json",
+		"package.json5", "requirements.txt", "requirements-dev.txt", "requirementstxt", "Pipfile", "Pipfile.lock",
+		"compose.yaml", "compose.yml", "compose.yamll", "docker-compose.override.yml", "go.mod", "go.modx", "setup.cfg",
+		"pyproject.toml", "dbguard.yaml", "a", "aa", "aba", "xyz", "xqyz", "xqyabz", "*.env", "\\*.env", ".envrc", "file00001.py"}
+	for _, ps := range patterns {
+		m := newNameMatcher(ps)
+		for _, n := range names {
+			if got, want := m.match(n), named(ps, n); got != want {
+				t.Errorf("%q against %q: matcher says %v, path.Match %v", n, ps, got, want)
+			}
+		}
+	}
+}

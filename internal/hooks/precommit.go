@@ -130,6 +130,59 @@ func named(patterns []string, base string) bool {
 	return false
 }
 
+// A nameMatcher is named for a fixed list of patterns, with the literal
+// text each pattern's matches start and end with: nearly every name in a
+// tree fails on that, without path.Match (17 ms of the hook's 75 for the
+// 20,000 names of an index, matched 14 times each).
+type nameMatcher []namePattern
+
+type namePattern struct {
+	glob, prefix, suffix string
+	literal              bool // no pattern characters: the name is glob
+}
+
+func newNameMatcher(patterns ...[]string) nameMatcher {
+	var m nameMatcher
+	for _, p := range slices.Concat(patterns...) {
+		np := namePattern{glob: p}
+		if i := strings.IndexAny(p, `*?[\`); i < 0 {
+			np.literal = true
+		} else {
+			np.prefix = p[:i]
+			// After the last star, the rest is literal unless it holds a
+			// pattern character of its own.
+			if j := strings.LastIndexByte(p, '*'); !strings.ContainsAny(p[j+1:], `?[\`) {
+				np.suffix = p[j+1:]
+			}
+		}
+		m = append(m, np)
+	}
+	return m
+}
+
+// match is named(patterns, base).
+func (m nameMatcher) match(base string) bool {
+	for _, p := range m {
+		if p.literal {
+			if base == p.glob {
+				return true
+			}
+			continue
+		}
+		if len(base) < len(p.prefix)+len(p.suffix) || !strings.HasPrefix(base, p.prefix) || !strings.HasSuffix(base, p.suffix) {
+			continue
+		}
+		if ok, _ := path.Match(p.glob, base); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// indexNames are the index's files the hook reads (readNames) or lists
+// (dbguard.yaml).
+var indexNames = newNameMatcher(readNames, []string{config.FileName})
+
 // untrackedFiles lists the work tree's env files, manifests and
 // dbguard.yaml files that git does not track, ignored ones included (an
 // ignored .env is what a loader reads): with the tracked ones, the
@@ -510,7 +563,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The files git does not track are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- untrackedFiles(ctx, g) }()
-	tracked, ids, submodules, err := g.IndexNamed(ctx, func(base string) bool { return named(readNames, base) || base == config.FileName })
+	tracked, ids, submodules, err := g.IndexNamed(ctx, indexNames.match)
 	if err != nil {
 		return err
 	}
