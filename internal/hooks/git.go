@@ -224,44 +224,6 @@ func cUnquote(s string) (string, bool) {
 	return b.String(), true
 }
 
-// WorkTreeFiles lists the files of the work tree git does not track
-// whose names match the pathspecs, ignored ones included (--others without
-// --exclude-standard): an ignored .env is what a loader reads. Folders of
-// the names in prune are not entered, wherever they are. Git does not list
-// the inside of a repository nested in the work tree; it is listed as its
-// folder, with a slash at the end (":(glob)**/*/" matches only those: git
-// lists no other folder without --directory), for the caller to read.
-func (g Git) WorkTreeFiles(ctx context.Context, prune []string, pathspecs ...string) ([]string, error) {
-	args := append([]string{"ls-files", "-z", "--others", "--"}, pathspecs...)
-	args = append(args, ":(glob)**/*/")
-	for _, name := range prune {
-		args = append(args, ":(exclude,glob)**/"+globQuote(name)+"/**")
-	}
-	out, err := g.run(ctx, nil, args...)
-	if err != nil {
-		return nil, err
-	}
-	paths := []string{}
-	for _, p := range bytes.Split(out, []byte{0}) {
-		if len(p) > 0 {
-			paths = append(paths, string(p))
-		}
-	}
-	return paths, nil
-}
-
-// globQuote escapes the characters a git glob pathspec reads as pattern.
-func globQuote(name string) string {
-	var b strings.Builder
-	for _, c := range name {
-		if strings.ContainsRune(`*?[]\`, c) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // GrepLine is one line git grep found.
 type GrepLine struct {
 	Path string

@@ -54,9 +54,9 @@ type Options struct {
 	// Scopes, when set, gives the units of a monorepo judged each on its
 	// own (internal/services): the root outside the services, then each
 	// service; none: the project is one. Called only when env files are
-	// staged. The listing is the work tree's files from git (see
-	// workTreeListing): the services' dbguard.yaml among them, so that
-	// finding them reads no folder.
+	// staged. The listing is the work tree's files, from the index and
+	// one walk (see workTreeListing): the services' dbguard.yaml among
+	// them, so that finding them reads no folder again.
 	Scopes func(*envcheck.Listing) ([]Scope, error)
 }
 
@@ -183,32 +183,14 @@ func (m nameMatcher) match(base string) bool {
 // (dbguard.yaml).
 var indexNames = newNameMatcher(readNames, []string{config.FileName})
 
-// untrackedFiles lists the work tree's env files, manifests and
-// dbguard.yaml files that git does not track, ignored ones included (an
-// ignored .env is what a loader reads): with the tracked ones, the
-// listing that stands for two walks of the tree in Go (the services', the
-// env files'), git reading the folders once, beside the index's reading,
-// leaving out those discovery skips. nil (walk the disk) when git cannot.
-func untrackedFiles(ctx context.Context, g Git) []string {
-	pathspecs := make([]string, len(listedNames))
-	for i, n := range listedNames {
-		pathspecs[i] = ":(glob)**/" + n
-	}
-	paths, err := g.WorkTreeFiles(ctx, envcheck.SkippedDirs(), pathspecs...)
-	if err != nil {
-		return nil
-	}
-	return paths
-}
-
 // workTreeListing is the listing of the work tree's files discovery looks
-// at: the index's and those git does not track; nil (walk the disk) when
-// git could not list the latter.
-func workTreeListing(repo string, tracked, untracked []string) *envcheck.Listing {
-	if untracked == nil {
+// at: the index's and those on the disk (diskFiles); nil (walk the disk)
+// when the disk could not be listed.
+func workTreeListing(repo string, tracked, disk []string) *envcheck.Listing {
+	if disk == nil {
 		return nil
 	}
-	return envcheck.NewListing(repo, append(slices.Clip(tracked), untracked...), envcheck.SkippedDir)
+	return envcheck.NewListing(repo, append(slices.Clip(tracked), disk...), envcheck.SkippedDir)
 }
 
 // Check runs PreCommit and says each finding on log, as an error when it
@@ -560,9 +542,9 @@ func (r *Report) checkEnvFileCredentials(p string, data []byte, state string) bo
 // env files, compares templates with them, and warns about env files on
 // disk that are not committed but are in effect locally.
 func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
-	// The files git does not track are listed while the index is read.
+	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
-	go func() { others <- untrackedFiles(ctx, g) }()
+	go func() { others <- diskFiles(ctx, o.Repo) }()
 	tracked, ids, submodules, err := g.IndexNamed(ctx, indexNames.match)
 	if err != nil {
 		return err
