@@ -556,7 +556,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 			read, readIDs = append(read, p), append(readIDs, ids[i])
 		}
 	}
-	blobs, err := g.Blobs(ctx, readIDs)
+	blobs, err := indexContents(ctx, g, o.Repo, read, readIDs)
 	if err != nil {
 		return err
 	}
