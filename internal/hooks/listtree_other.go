@@ -13,7 +13,7 @@ import (
 // does not enter a folder skip names, nor a link. Folders are opened
 // through an os.Root, so the walk cannot leave top. (Linux reads the
 // folders' records directly: listtree_linux.go.)
-func listTree(ctx context.Context, top string, keep func(name string) bool, skip func(name string) bool) ([]string, error) {
+func listTree(ctx context.Context, top string, keep nameMatcher, skip func(name string) bool) ([]string, error) {
 	root, err := os.OpenRoot(top)
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func listTree(ctx context.Context, top string, keep func(name string) bool, skip
 		for _, e := range entries {
 			name := e.Name()
 			if !e.IsDir() {
-				if keep(name) {
+				if keep.match(name) {
 					paths = append(paths, joinRel(rel, name))
 				}
 				continue

@@ -27,7 +27,7 @@ var listedMatcher = newNameMatcher(listedNames)
 // slash at the end, so that discovery reads the disk there and says what
 // it could not read. nil (walk the disk) when the top cannot be read.
 func diskFiles(ctx context.Context, repo string) []string {
-	paths, err := listTree(ctx, repo, listedMatcher.match, envcheck.SkippedDir)
+	paths, err := listTree(ctx, repo, listedMatcher, envcheck.SkippedDir)
 	if err != nil {
 		return nil
 	}
