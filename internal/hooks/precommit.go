@@ -545,7 +545,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- diskFiles(ctx, o.Repo) }()
-	tracked, ids, submodules, err := g.IndexNamed(ctx, indexNames.match)
+	tracked, ids, err := g.IndexBlobsNamed(ctx, indexNames.match)
 	if err != nil {
 		return err
 	}
@@ -586,10 +586,8 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	sort.Strings(modes[1:])
-	// A submodule's folder is read from the disk, as the walk reads it.
-	for _, p := range submodules {
-		tracked = append(tracked, p+"/")
-	}
+	// A submodule's folder needs no reading of its own: the walk of the
+	// disk (diskFiles) enters it as any folder.
 	listing := workTreeListing(o.Repo, tracked, <-others)
 	var scopes []Scope
 	if o.Scopes != nil {
