@@ -10,16 +10,15 @@ import (
 )
 
 // A Listing is the files of a work tree as a caller listed them, standing
-// for the walk of the disk: the pre-commit hook asks git for every file
-// (tracked, untracked and ignored) whose name discovery looks at, and git
-// reads the tree's folders faster than a walk in Go, once for every
+// for the walk of the disk: the pre-commit hook lists every file (tracked,
+// untracked and ignored) whose name discovery looks at, from the index and
+// one walk that reads each folder's names and nothing else, once for every
 // consumer (env discovery, the services' dbguard.yaml). Only the listed
 // paths and their folders are visited; each is looked at on the disk
 // (Lstat), so a listed file that is gone or replaced by a link counts as
 // the walk would count it. A path ending in a slash is a folder whose
-// inside the lister could not list (a repository nested in the work
-// tree, which git lists as its folder alone): the walk reads the disk
-// there.
+// inside the lister could not list (a folder it could not read): the
+// walk reads the disk there.
 type Listing struct {
 	root   string              // the absolute folder the paths are relative to
 	kids   map[string][]string // a folder (slash, "." for root) -> its listed names, sorted

@@ -40,7 +40,7 @@ type Options struct {
 	// The pre-commit hook passes the index's.
 	Contents map[string][]byte
 	// Listing, when set, stands for the walk of the disk: discovery
-	// visits the listed files (the hook's list from git) instead of
+	// visits the listed files (the hook's, from the index and one walk) instead of
 	// reading every folder; each is still read from the disk.
 	Listing *Listing
 	// Loaders, when set, are the loaders the project runs (env.loaders);

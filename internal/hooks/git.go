@@ -226,44 +226,6 @@ func cUnquote(s string) (string, bool) {
 	return b.String(), true
 }
 
-// WorkTreeFiles lists the files of the work tree git does not track
-// whose names match the pathspecs, ignored ones included (--others without
-// --exclude-standard): an ignored .env is what a loader reads. Folders of
-// the names in prune are not entered, wherever they are. Git does not list
-// the inside of a repository nested in the work tree; it is listed as its
-// folder, with a slash at the end (":(glob)**/*/" matches only those: git
-// lists no other folder without --directory), for the caller to read.
-func (g Git) WorkTreeFiles(ctx context.Context, prune []string, pathspecs ...string) ([]string, error) {
-	args := append([]string{"ls-files", "-z", "--others", "--"}, pathspecs...)
-	args = append(args, ":(glob)**/*/")
-	for _, name := range prune {
-		args = append(args, ":(exclude,glob)**/"+globQuote(name)+"/**")
-	}
-	out, err := g.run(ctx, nil, args...)
-	if err != nil {
-		return nil, err
-	}
-	paths := []string{}
-	for _, p := range bytes.Split(out, []byte{0}) {
-		if len(p) > 0 {
-			paths = append(paths, string(p))
-		}
-	}
-	return paths, nil
-}
-
-// globQuote escapes the characters a git glob pathspec reads as pattern.
-func globQuote(name string) string {
-	var b strings.Builder
-	for _, c := range name {
-		if strings.ContainsRune(`*?[]\`, c) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 // GrepLine is one line git grep found.
 type GrepLine struct {
 	Path string
@@ -385,28 +347,75 @@ func (g Git) IndexNamed(ctx context.Context, keep func(base string) bool) (paths
 // indexBlobs lists the index's files (stage 0, no submodule) whose path
 // keep accepts, to add, and its submodules to link (when not nil).
 func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string), link func(path string)) error {
-	out, err := g.run(ctx, nil, "ls-files", "-z", "--stage")
-	if err != nil {
-		return err
-	}
-	for _, rec := range bytes.Split(out, []byte{0}) {
+	return g.records(ctx, func(rec []byte) {
 		// <mode> SP <id> SP <stage> TAB <path>
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
 		if !ok {
-			continue
+			return
 		}
 		// 160000 is a submodule: a commit, not a file.
 		if link != nil && bytes.HasPrefix(meta, []byte("160000 ")) {
 			link(string(p))
-			continue
+			return
 		}
 		if !keep(p) {
-			continue
+			return
 		}
 		f := strings.Fields(string(meta))
 		if len(f) == 3 && f[2] == "0" && f[0] != "160000" {
 			add(string(p), f[1])
 		}
+	}, "ls-files", "-z", "--stage")
+}
+
+// records runs git and hands fn each NUL-terminated record of its output
+// as it arrives, valid only during the call: a listing of a large index
+// (1.5 MB for 20,000 files) is never held whole, nor grown and copied into
+// a buffer.
+func (g Git) records(ctx context.Context, fn func(rec []byte), args ...string) error {
+	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
+	cmd.Dir = g.Dir
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return &GitError{Args: args, Err: err}
+	}
+	if err := cmd.Start(); err != nil {
+		return &GitError{Args: args, Err: err}
+	}
+	r := bufio.NewReaderSize(out, 64*1024)
+	var long []byte // a record longer than the buffer
+	var readErr error
+	for {
+		rec, err := r.ReadSlice(0)
+		if err == bufio.ErrBufferFull {
+			long = append(long, rec...)
+			continue
+		}
+		if len(long) > 0 {
+			rec = append(long, rec...)
+			long = long[:0]
+		}
+		rec = bytes.TrimSuffix(rec, []byte{0})
+		if len(rec) > 0 {
+			fn(rec)
+		}
+		if err != nil {
+			if err != io.EOF {
+				readErr = err
+			}
+			break
+		}
+	}
+	if readErr != nil {
+		_, _ = io.Copy(io.Discard, out) // let git finish writing
+	}
+	if err := cmd.Wait(); err != nil {
+		return &GitError{Args: args, Err: err, Stderr: errb.String()}
+	}
+	if readErr != nil {
+		return &GitError{Args: args, Err: readErr}
 	}
 	return nil
 }

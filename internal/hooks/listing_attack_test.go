@@ -58,7 +58,7 @@ func TestAttackNestedRepoEnvFileUnlisted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listing := workTreeListing(dir, tracked, untrackedFiles(ctx, g))
+	listing := workTreeListing(dir, tracked, diskFiles(ctx, dir))
 	if listing == nil {
 		t.Fatal("git listed nothing")
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -83,7 +84,7 @@ func TestWorkTreeListingFindsWhatTheWalkFinds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listing := workTreeListing(dir, tracked, untrackedFiles(ctx, g))
+	listing := workTreeListing(dir, tracked, diskFiles(ctx, dir))
 	if listing == nil {
 		t.Fatal("git listed nothing")
 	}
@@ -173,5 +174,63 @@ func TestListingReadsTheDiskInsideAPrunedFolder(t *testing.T) {
 	}
 	if want := []string{"build", "build/x", "build/x/.env"}; !reflect.DeepEqual(seen, want) {
 		t.Errorf("walked %v, want %v", seen, want)
+	}
+}
+
+// The hook's quick test of a name says what path.Match over the same
+// patterns says.
+func TestNameMatcherIsNamed(t *testing.T) {
+	patterns := [][]string{readNames, listedNames, {config.FileName, "a*a", "x?y*z", `\*.env`, "[.]env*", "*"}}
+	names := []string{"", ".env", ".env.", ".env.local", "app.env", ".env.example", "env", "x.env.bak", "package.json",
+		"package.json5", "requirements.txt", "requirements-dev.txt", "requirementstxt", "Pipfile", "Pipfile.lock",
+		"compose.yaml", "compose.yml", "compose.yamll", "docker-compose.override.yml", "go.mod", "go.modx", "setup.cfg",
+		"pyproject.toml", "dbguard.yaml", "a", "aa", "aba", "xyz", "xqyz", "xqyabz", "*.env", "\\*.env", ".envrc", "file00001.py"}
+	for _, ps := range patterns {
+		m := newNameMatcher(ps)
+		for _, n := range names {
+			if got, want := m.match(n), named(ps, n); got != want {
+				t.Errorf("%q against %q: matcher says %v, path.Match %v", n, ps, got, want)
+			}
+		}
+	}
+}
+
+// The walk that lists the work tree asks git nothing: what a repository's
+// configuration says (core.excludesFile, info/exclude, .gitignore, a
+// core.fsmonitor command) changes nothing it lists and starts nothing, and
+// a name git would read as pathspec magic, a name with a newline or one
+// that looks like an option is listed as it is.
+func TestDiskFilesReadsNoGitConfig(t *testing.T) {
+	dir, git := gitRepo(t)
+	marker := filepath.Join(t.TempDir(), "ran")
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ignore-all", "*\n")
+	write(".gitignore", "*\n")
+	write(".git/info/exclude", "*\n")
+	git("config", "core.excludesFile", filepath.Join(dir, "ignore-all"))
+	git("config", "core.fsmonitor", "touch "+marker)
+	want := []string{".env", ":(exclude)x/.env", ":(glob)**/.env.local", "odd\nname/.env", "-v/.env", "deep/a/b/package.json", "svc/dbguard.yaml"}
+	for _, p := range want {
+		write(p, "A=1\n")
+	}
+	write("node_modules/x/.env", "A=1\n")
+	write("src/main.py", "print(1)\n")
+	got := diskFiles(context.Background(), dir)
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("listed %q\nwant   %q", got, want)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the walk started the core.fsmonitor command")
 	}
 }
