@@ -144,13 +144,3 @@ func (l *Listing) prunedIn(rel string) bool {
 	}
 	return false
 }
-
-// SkippedDirs are the folder names discovery never enters, sorted.
-func SkippedDirs() []string {
-	names := make([]string, 0, len(skipDirs))
-	for name := range skipDirs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}

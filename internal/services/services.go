@@ -61,8 +61,9 @@ func (p *Project) Complete() error {
 }
 
 // CompleteListed is Complete with the folders holding a dbguard.yaml
-// found in a listing of the tree (the hook's, from git) instead of a walk
-// of the disk; nil walks the disk.
+// found in a listing of the tree (the hook's: the index's files and one
+// walk of folder names) instead of discovery's own walk; nil walks the
+// disk.
 func (p *Project) CompleteListed(l *envcheck.Listing) error {
 	if !p.pending {
 		return nil
@@ -440,7 +441,7 @@ func discoverDisk(root *config.Config) ([]string, error) {
 	return out, err
 }
 
-// discover is discoverDisk, or with a walk (a Listing's, from git) the
+// discover is discoverDisk, or with a walk (a Listing's) the
 // folders that walk lists.
 func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error) ([]string, error) {
 	if walk == nil {
