@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -192,9 +193,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
+	var oid uint32
+	var kind string
 	for rows.Next() {
-		var oid uint32
-		var kind string
 		t := &Table{Columns: map[string]*Column{}, Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
 		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &t.Definition); err != nil {
 			return nil, err
@@ -211,16 +212,25 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
 	}
-	attnum := map[*Column]int16{}
+	// Columns come in no set order (see the query); each table's attnums
+	// are kept beside its Order to put it right after. Columns are
+	// allocated in slabs: 50,000 one by one were a tenth of verify's CPU.
+	nums := make(map[*Table][]int16, len(byOID))
+	var slab []Column
+	var last *Table // the table of the last row, and its attnums so far
+	var lastOID uint32
+	var lastNums []int16
 	for rows.Next() {
-		var oid uint32
 		var num int16
 		var name, identity, generated string
-		c := &Column{}
+		if len(slab) == 0 {
+			slab = make([]Column, 512)
+		}
+		c := &slab[0]
+		slab = slab[1:]
 		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &c.Default, &identity, &generated); err != nil {
 			return nil, err
 		}
-		attnum[c] = num
 		switch identity {
 		case "a":
 			c.Identity = "always"
@@ -230,16 +240,29 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		if generated == "s" {
 			c.Generated, c.Default = c.Default, ""
 		}
-		if t := byOID[oid]; t != nil {
+		if last == nil || oid != lastOID {
+			if last != nil {
+				nums[last] = lastNums
+			}
+			last, lastOID = byOID[oid], oid
+			lastNums = nums[last]
+		}
+		if t := last; t != nil {
 			t.Columns[name] = c
 			t.Order = append(t.Order, name)
+			lastNums = append(lastNums, num)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
 	}
-	for _, t := range s.Tables {
-		sort.Slice(t.Order, func(i, j int) bool { return attnum[t.Columns[t.Order[i]]] < attnum[t.Columns[t.Order[j]]] })
+	if last != nil {
+		nums[last] = lastNums
+	}
+	for t, n := range nums {
+		if !slices.IsSorted(n) {
+			sort.Sort(byAttnum{t.Order, n})
+		}
 	}
 	if side == nil {
 		err = readDefs(br)
@@ -271,6 +294,19 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		}
 	}
 	return s, br.Close()
+}
+
+// byAttnum sorts a table's column names by their attnums.
+type byAttnum struct {
+	names []string
+	nums  []int16
+}
+
+func (b byAttnum) Len() int           { return len(b.names) }
+func (b byAttnum) Less(i, j int) bool { return b.nums[i] < b.nums[j] }
+func (b byAttnum) Swap(i, j int) {
+	b.names[i], b.names[j] = b.names[j], b.names[i]
+	b.nums[i], b.nums[j] = b.nums[j], b.nums[i]
 }
 
 // catalogPathSQL puts pg_catalog and pg_temp ahead of the session's
