@@ -99,16 +99,18 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// session's schemas stay listed, so format_type and pg_get_viewdef
 	// qualify names as on a connection with the default search_path, as
 	// the snapshot was written.
-	rels := `
-		SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	relsFrom := `
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
 		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`
+	rels := `SELECT c.oid` + relsFrom
 	b := &pgx.Batch{}
 	b.Queue(catalogPathSQL)
+	// The relations themselves: the list's own scan, not the list looked
+	// up again by oid (5,000 index probes).
 	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text,
-		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-		WHERE c.oid OPERATOR(pg_catalog.=) ANY (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
+		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END`+relsFrom,
+		schemas, o.ExcludeSchema, o.ExcludeTables)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
 	// attnum order is restored below. Defaults come in a query of their
 	// own over pg_attrdef, joined here: joined in SQL, every column of
