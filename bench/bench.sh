@@ -14,7 +14,11 @@
 #   ledger   300 migrations: migrate up and status vs dbguard at LEDGER_BASE (the
 #            commit before the ledger), what the ledger costs
 #   schema   5,000 tables of 10 columns, 11,000 indexes (6,000 beside the primary
-#            keys), 1,250 foreign keys: schema snapshot and verify vs pg_dump --schema-only
+#            keys), 1,250 foreign keys: schema snapshot and verify vs pg_dump --schema-only,
+#            with the CPU time (user+sys) of each side, client and server (the
+#            server's from its postmaster's reaped children); with
+#            SCHEMA_BASE=COMMIT, also verify as built at COMMIT in the same runs,
+#            and its snapshot must be byte-identical to this tree's
 #   hook     20,000 tracked files, 40 env files: hook pre-commit vs git status --porcelain
 #   env      1,000 env files in 500 folders: dbguard env (the guard) vs find
 #   services 50 services (each a folder with its own dbguard.yaml, a manifest,
@@ -234,16 +238,52 @@ bench_schema() {
     print "COMMIT;" }' | psql_ -d wide >/dev/null
   local p="$work/wide"; mkdir -p "$p"; (cd "$p" && git init -q .)
   echo "DATABASE_URL=$(url wide)" >"$p/.env"
-  local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=()
+  local base=${SCHEMA_BASE:-}
+  if [ -n "$base" ]; then
+    say "schema: building dbguard at $base..."
+    mkdir -p "$work/sbase"
+    git -C "$here" archive "$base" | tar -x -C "$work/sbase"
+    (cd "$work/sbase" && go build -o "$work/dbguard-sbase" ./cmd/dbguard)
+  fi
+  local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=() bver_ms=() bver_kb=()
+  local cpu_snap=() cpu_ver=() cpu_dump=() cpu_bver=()
+  # cpu_into VAR CMD...: measure one run as run_into does, and append
+  # "client server" CPU ms to VAR (the server's from the postmaster's
+  # reaped children: each connection's backend, once it has exited).
+  local pm; pm=$(head -1 "$work/data/postmaster.pid")
+  server_cpu() { awk -v t="$(getconf CLK_TCK)" '{print ($16 + $17) * 1000 / t}' "/proc/$pm/stat"; }
+  cpu_into() {
+    local -n c=$1; shift
+    local before after; before=$(server_cpu)
+    run_into "$1" "$2" --cpu "$work/cpu" "${@:3}"
+    sleep 0.2; after=$(server_cpu)
+    c+=("$(cat "$work/cpu") $(awk -v a="$before" -v b="$after" 'BEGIN {print b - a}')")
+  }
   for r in $(seq 1 "$runs"); do
-    run_into snap_ms snap_kb --cwd "$p" "$dbguard" schema snapshot
-    run_into ver_ms ver_kb --cwd "$p" "$dbguard" verify
-    run_into dump_ms dump_kb "$bindir/pg_dump" --schema-only -h 127.0.0.1 -p "$port" -U postgres -f "$work/dump.sql" wide
+    cpu_into cpu_snap snap_ms snap_kb --cwd "$p" "$dbguard" schema snapshot
+    cpu_into cpu_ver ver_ms ver_kb --cwd "$p" "$dbguard" verify
+    if [ -n "$base" ]; then cpu_into cpu_bver bver_ms bver_kb --cwd "$p" "$work/dbguard-sbase" verify; fi
+    cpu_into cpu_dump dump_ms dump_kb "$bindir/pg_dump" --schema-only -h 127.0.0.1 -p "$port" -U postgres -f "$work/dump.sql" wide
+  done
+  if [ -n "$base" ]; then
+    cp "$p/dbguard.schema.yaml" "$work/snapshot.yaml"
+    (cd "$p" && "$work/dbguard-sbase" schema snapshot 2>/dev/null)
+    cmp "$p/dbguard.schema.yaml" "$work/snapshot.yaml" || { say "schema: the snapshots of $base and of this tree differ"; exit 1; }
+  fi
+  local what
+  for what in snap ver bver dump; do
+    local -n cs=cpu_$what
+    [ ${#cs[@]} -gt 0 ] || continue
+    say "schema: $what CPU, median of $runs: client $(printf '%s\n' "${cs[@]}" | awk '{print $1}' | median) ms, server $(printf '%s\n' "${cs[@]}" | awk '{print $2}' | median) ms"
   done
   dg_ms=("${snap_ms[@]}") dg_kb=("${snap_kb[@]}") peer_ms=("${dump_ms[@]}") peer_kb=("${dump_kb[@]}")
   row "schema snapshot, 5,000 tables" "pg_dump --schema-only"
   dg_ms=("${ver_ms[@]}") dg_kb=("${ver_kb[@]}")
   row "verify (snapshot), 5,000 tables" "pg_dump --schema-only"
+  if [ -n "$base" ]; then
+    peer_ms=("${bver_ms[@]}") peer_kb=("${bver_kb[@]}")
+    row "verify (snapshot), 5,000 tables" "dbguard $base verify"
+  fi
 }
 
 bench_hook() {

@@ -1,0 +1,168 @@
+package schema
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestPrimaryKeyDefinitionsAsPgGetConstraintdef: the primary keys
+// Introspect names itself (plain ones) read exactly as
+// pg_get_constraintdef writes them, and so do those it leaves to it
+// (INCLUDE, deferrable): keywords of each category, quotes, upper case and
+// non-ASCII names, keys out of column order, a dropped column's gap, a
+// partition, another schema, and with quote_all_identifiers on; read on one
+// connection or with the constraint query on a second one.
+func TestPrimaryKeyDefinitionsAsPgGetConstraintdef(t *testing.T) {
+	conn := connect(t,
+		`CREATE SCHEMA "Odd Schema"`,
+		`CREATE TABLE one (id bigint PRIMARY KEY, v text)`,
+		`CREATE TABLE two (a int, b int, c int, PRIMARY KEY (c, a))`,
+		`CREATE TABLE words ("select" int, "user" int, name int, "int" int, "left" int, "between" int, "Mixed Case" int, "quo""te" int, "é" int, _under int, x1 int,
+			PRIMARY KEY ("select", "user", name, "int", "left", "between", "Mixed Case", "quo""te", "é", _under, x1))`,
+		`CREATE TABLE gap (a int, dropped int, b int)`,
+		`ALTER TABLE gap DROP COLUMN dropped`,
+		`ALTER TABLE gap ADD PRIMARY KEY (b)`,
+		`CREATE TABLE covering (id int, extra text, PRIMARY KEY (id) INCLUDE (extra))`,
+		`CREATE TABLE deferrable_pk (id int PRIMARY KEY DEFERRABLE)`,
+		`CREATE TABLE deferred_pk (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED)`,
+		`CREATE TABLE parted (id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)`,
+		`CREATE TABLE parted_2026 PARTITION OF parted FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')`,
+		`CREATE TABLE "Odd Schema"."Odd Table" ("Weird col" text PRIMARY KEY)`,
+		`CREATE TABLE uniq (id int PRIMARY KEY, u int UNIQUE, CHECK (u > 0))`,
+	)
+	ctx := context.Background()
+	cfg := conn.Config()
+	for _, all := range []bool{false, true} {
+		setting := "off"
+		if all {
+			setting = "on"
+		}
+		// Both connections start with the setting, as when a migration
+		// set it for the database.
+		cfg.RuntimeParams["quote_all_identifiers"] = setting
+		first, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{}
+		rows, err := first.Query(ctx, `SELECT c.relname, pg_get_constraintdef(k.oid) FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+			JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.contype = 'p' AND n.nspname IN ('public', 'Odd Schema')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var table, def string
+			if err := rows.Scan(&table, &def); err != nil {
+				t.Fatal(err)
+			}
+			want[table] = def
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if want["words"] == "" || all != (want["one"] == `PRIMARY KEY ("id")`) {
+			t.Fatalf("quote_all_identifiers %s: the server wrote %q", setting, want)
+		}
+		for _, o := range []Options{{}, {IndexConn: second}} {
+			o.Schemas = []string{"public", "Odd Schema"}
+			s, err := Introspect(ctx, first, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := 0
+			for _, tb := range s.Tables {
+				if tb.PrimaryKey == "" {
+					continue
+				}
+				got++
+				if tb.PrimaryKey != want[tb.Name] {
+					t.Errorf("%s (quote_all_identifiers %s, second connection %t):\n got %s\nwant %s", tb.Name, setting, o.IndexConn != nil, tb.PrimaryKey, want[tb.Name])
+				}
+			}
+			if got != len(want) {
+				t.Errorf("quote_all_identifiers %s, second connection %t: %d primary keys read, %d exist", setting, o.IndexConn != nil, got, len(want))
+			}
+			if u := s.Tables["uniq"]; !all && (u == nil || u.Unique["uniq_u_key"] != "UNIQUE (u)" || len(u.Checks) != 1) {
+				t.Errorf("uniq read as %+v", u)
+			}
+		}
+		first.Close(ctx)
+		second.Close(ctx)
+	}
+}
+
+// A key column the columns query did not see (a change between the two
+// queries' snapshots) leaves the definition to pg_get_constraintdef.
+func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
+	conn := connect(t, `CREATE TABLE t (a int, b int, PRIMARY KEY (b, a))`)
+	ctx := context.Background()
+	tb := &Table{Name: "t", Order: []string{"a"}}
+	if _, ok := primaryKeyDef(tb, map[*Table][]int16{tb: {1}}, []int16{2, 1}, &identQuoter{}); ok {
+		t.Fatal("a key named from a column that was not read")
+	}
+	var oid uint32
+	if err := conn.QueryRow(ctx, "SELECT oid FROM pg_constraint WHERE conrelid = 't'::regclass").Scan(&oid); err != nil {
+		t.Fatal(err)
+	}
+	defs, err := constraintDefs(ctx, conn, []uint32{oid})
+	if err != nil || defs[oid] != "PRIMARY KEY (b, a)" {
+		t.Fatalf("constraintDefs: %v, %v", defs, err)
+	}
+}
+
+// TestDefaultsAsPgGetExpr: defaults and generated expressions, read in a
+// query of their own and deparsed without the relation where they refer
+// to no column, are exactly pg_get_expr's with the relation.
+func TestDefaultsAsPgGetExpr(t *testing.T) {
+	conn := connect(t,
+		`CREATE SCHEMA other`,
+		`CREATE FUNCTION other.pick() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
+		`CREATE TABLE t (id bigserial, a int DEFAULT 0, b boolean DEFAULT false, c timestamptz DEFAULT now(), d text DEFAULT '{VAR :varno 1}',
+			e text[] DEFAULT ARRAY['x', 'y'], f numeric(12,2) DEFAULT 1.5, g int DEFAULT other.pick(), h text DEFAULT 'it''s',
+			"Odd Col" int DEFAULT (1 + 2) * 3, i int GENERATED ALWAYS AS (a * 2) STORED, j int GENERATED ALWAYS AS (7) STORED,
+			k text GENERATED ALWAYS AS ("Odd Col"::text || d) STORED, l int GENERATED BY DEFAULT AS IDENTITY, m int)`,
+		`ALTER TABLE t DROP COLUMN m`,
+		`ALTER TABLE t ADD COLUMN n date DEFAULT CURRENT_DATE`,
+	)
+	ctx := context.Background()
+	want := map[string]string{}
+	rows, err := conn.Query(ctx, `SELECT a.attname, a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 't'::regclass`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name, gen, expr string
+		if err := rows.Scan(&name, &gen, &expr); err != nil {
+			t.Fatal(err)
+		}
+		want[name+"/"+gen] = expr
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	s := introspect(t, conn)
+	got := map[string]string{}
+	for name, c := range s.Tables["t"].Columns {
+		if c.Default != "" {
+			got[name+"/"] = c.Default
+		}
+		if c.Generated != "" {
+			got[name+"/s"] = c.Generated
+		}
+	}
+	if len(want) != 14 || len(got) != len(want) {
+		t.Errorf("%d defaults read, %d exist (%d expected)", len(got), len(want), 14)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s:\n got %q\nwant %q", k, got[k], v)
+		}
+	}
+}
