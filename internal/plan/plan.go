@@ -177,6 +177,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// no statement of a migration file is sent to it (the shadow is a
 	// sandbox unless configured otherwise; see verify.WithShadow).
 	o.Connect.ReadOnly = true
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
+		// The sandbox starts first: starting a server is the longest
+		// step, and it needs nothing read here (the status, the files, the
+		// models). With nothing pending it is stopped unused.
+		vo.Sandbox = verify.StartSandbox(ctx, vo)
+		defer vo.Sandbox.Close()
+	}
 	r, err := migrate.Open(ctx, migrate.Options{Connect: o.Connect, Dir: o.Dir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 	if err != nil {
 		return nil, err
@@ -228,12 +236,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Notes = append(rep.Notes, mr.Notes...)
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
-	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
-		// The sandbox starts while the live side is read.
-		vo.Sandbox = verify.StartSandbox(ctx, vo)
-		defer vo.Sandbox.Close()
-	}
 	// The live side, read once: sizes, the lock_timeout a migration session
 	// starts with, and the schema the shadow must match.
 	var live liveInfo
