@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -265,5 +267,101 @@ ALTER TABLE users ADD COLUMN z int;
 	}
 	if !contains(rules, "lock-timeout-missing:7") {
 		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
+	}
+}
+
+// recordingConn keeps what a client sends.
+type recordingConn struct {
+	net.Conn
+	mu   *sync.Mutex
+	sent *bytes.Buffer
+}
+
+func (c recordingConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	c.sent.Write(b)
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// A traced file reads pg_locks only after the statements that can take a
+// lock: not after SET or RESET of a setting, still after SET CONSTRAINTS
+// (it runs deferred triggers, which may lock anything) and everything
+// else. What each statement did is unchanged.
+func TestTraceReadsLocksOnlyAfterStatementsThatLock(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	cc, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sent bytes.Buffer
+	dial := cc.DialFunc
+	cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return recordingConn{Conn: c, mu: &mu, sent: &sent}, nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// A deferred trigger that takes a lock on a live table when the
+	// constraints are checked.
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (id bigserial PRIMARY KEY, name text);
+CREATE TABLE audit (id int);
+CREATE FUNCTION lock_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE audit IN SHARE MODE; RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER t_lock AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lock_audit();`); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracer{cfg: cfg, live: liveInfo{sizes: map[string]Size{}, lockTimeout: "0"}, report: &Report{}, conn: conn}
+	rels, err := tr.relations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.baseline = map[int64]bool{}
+	for oid := range rels {
+		tr.baseline[oid] = true
+	}
+	text := "SET lock_timeout = '5s';\nRESET statement_timeout;\nINSERT INTO t (name) VALUES ('a');\nSET CONSTRAINTS ALL IMMEDIATE;\nSET LOCAL search_path = public;\nALTER TABLE t ADD COLUMN c text;\nCREATE TABLE u (id int);\n"
+	mu.Lock()
+	sent.Reset()
+	mu.Unlock()
+	if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	reads := strings.Count(sent.String(), tr.marker)
+	mu.Unlock()
+	// INSERT, SET CONSTRAINTS, ALTER TABLE, CREATE TABLE.
+	if reads != 4 {
+		t.Errorf("%d pg_locks reads for the file, want 4 (none after SET and RESET of a setting)", reads)
+	}
+	var got []string
+	for _, st := range tr.report.Files[0].Statements {
+		var locks []string
+		for _, l := range st.Locks {
+			locks = append(locks, l.Relation+" "+l.Mode)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", st.Line, strings.Join(locks, ",")))
+	}
+	want := []string{"1:", "2:", "3:t RowExclusiveLock", "4:audit ShareLock", "5:", "6:t AccessExclusiveLock", "7:"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("statements' locks %v, want %v", got, want)
+	}
+	var rules []string
+	for _, f := range tr.report.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if len(rules) != 0 {
+		t.Errorf("findings %v, want none: the file set lock_timeout before its locks", rules)
 	}
 }

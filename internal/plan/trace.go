@@ -338,36 +338,50 @@ func (fs *fileState) fileLocks(t *tracer, before map[int64]rel) {
 // rolled back, and nothing of it was recorded): the caller runs it again
 // one statement at a time for the failing statement's place.
 func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel, fs *fileState) (done bool, err error) {
+	// The results, in order: BEGIN, each statement followed by its locks
+	// read when it may lock (locksNothing), COMMIT, SET, the relations.
+	type place struct {
+		stmt int  // the statement the result is of; -1: none of the file's
+		read bool // its locks read, not its own result
+	}
 	var q strings.Builder
 	q.WriteString("BEGIN;\n")
-	for _, st := range f.shape.Statements {
+	places := []place{{stmt: -1}}
+	for i, st := range f.shape.Statements {
 		q.WriteString(st.Text)
 		q.WriteString("\n;\n")
-		q.WriteString(t.locks())
-		q.WriteString(";\n")
+		places = append(places, place{stmt: i})
+		if !locksNothing(st) {
+			q.WriteString(t.locks())
+			q.WriteString(";\n")
+			places = append(places, place{stmt: i, read: true})
+		}
 	}
+	commitAt := len(places)
+	places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET, the relations
 	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n" + relationsSQL)
 	type traced struct {
 		rows    [][][]byte
 		notices []string
 	}
 	var (
-		stmts     []traced
+		stmts     = make([]traced, len(f.shape.Statements))
 		last      *pgconn.Result
 		committed bool
 		failed    error
 		// askew: a result out of its place. Each statement gives one
-		// result and each locks read one, in turn, so the reads are
-		// exactly the marked results in the even places: a file's own
-		// result with the marker's name (its column names can be built
-		// at run time from current_query()) cannot take a read's place
-		// without pushing a read into a statement's.
-		askew bool
-		n     = len(f.shape.Statements)
+		// result and each locks read one, so the reads are exactly the
+		// marked results in the read places: a file's own result with
+		// the marker's name (its column names can be built at run time
+		// from current_query()) cannot take a read's place without
+		// pushing a read, which is marked too, out of one.
+		askew   bool
+		results int
 	)
 	t.takeNotices()
 	mrr := t.conn.PgConn().Exec(ctx, q.String())
 	for i := 0; mrr.NextResult(); i++ {
+		results++
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
 		marked := len(fds) == 3 && fds[0].Name == t.marker
@@ -376,19 +390,24 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			failed = res.Err
 			break
 		}
-		switch {
-		case i == 0 || i > 2*n: // BEGIN; COMMIT, SET, the relations
-			askew = askew || marked
-			if i == 2*n+1 {
-				committed = res.CommandTag.String() == "COMMIT"
-			}
-		case i%2 == 1: // a statement
-			askew = askew || marked
-		default: // its locks read
-			askew = askew || !marked
-			stmts = append(stmts, traced{rows: res.Rows, notices: t.takeNotices()})
-		}
 		last = res
+		if i >= len(places) {
+			askew = true
+			continue
+		}
+		p := places[i]
+		askew = askew || marked != p.read
+		switch {
+		case p.read:
+			// What the statement did, and the server's messages while it
+			// and its read ran.
+			stmts[p.stmt] = traced{rows: res.Rows, notices: t.takeNotices()}
+		case p.stmt >= 0 && (i+1 == len(places) || !places[i+1].read):
+			// A statement with no locks read: its messages.
+			stmts[p.stmt].notices = t.takeNotices()
+		case i == commitAt:
+			committed = res.CommandTag.String() == "COMMIT"
+		}
 	}
 	if err := cmp.Or(mrr.Close(), failed); err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -401,8 +420,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		t.takeNotices()
 		return false, nil
 	}
-	if !committed || askew || len(stmts) != n || last == nil {
-		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, n)
+	if !committed || askew || results != len(places) || last == nil {
+		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
 	}
 	next, err := readRelations(last.Rows)
 	if err != nil {
@@ -414,6 +433,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	fs.fileLocks(t, before)
 	t.next = next
 	return true, nil
+}
+
+// locksNothing reports a statement that cannot take a lock on a relation,
+// rewrite one or drop one: no pg_locks read follows it in a traced file.
+// Only SET and RESET of a setting are (their values are literals, checked
+// by the server's own code), and not SET CONSTRAINTS, which runs the
+// deferred triggers, whose functions may lock anything. Any other
+// statement is read after, even those that seldom lock (CREATE FUNCTION
+// locks the types it names; a SELECT may call anything): when unsure, read.
+func locksNothing(st sqlscan.Statement) bool {
+	if len(st.Words) == 0 {
+		return false
+	}
+	switch st.Words[0] {
+	case "SET":
+		return len(st.Words) > 1 && st.Words[1] != "CONSTRAINTS"
+	case "RESET":
+		return len(st.Words) > 1
+	}
+	return false
 }
 
 // statement records what one statement did, from the locks read after it
