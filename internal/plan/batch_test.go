@@ -365,3 +365,120 @@ CREATE CONSTRAINT TRIGGER t_lock AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED
 		t.Errorf("findings %v, want none: the file set lock_timeout before its locks", rules)
 	}
 }
+
+// tracerOn is a tracer on conn as run sets one up: the relations read, the
+// locks read prepared.
+func tracerOn(t *testing.T, ctx context.Context, conn *pgx.Conn) *tracer {
+	t.Helper()
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracer{cfg: cfg, live: liveInfo{sizes: map[string]Size{}, lockTimeout: "0"}, report: &Report{}, conn: conn}
+	rels, err := tr.relations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.baseline = map[int64]bool{}
+	for oid := range rels {
+		tr.baseline[oid] = true
+	}
+	tr.prepare(ctx)
+	return tr
+}
+
+// The batches read pg_locks through a statement prepared once, and what
+// the files did reads the same as with the read sent whole.
+func TestTracePreparedLocksRead(t *testing.T) {
+	ctx := context.Background()
+	const setup = "CREATE TABLE t (id bigserial PRIMARY KEY, name text);\nINSERT INTO t (name) VALUES ('a');\n"
+	const file = "ALTER TABLE t ADD COLUMN c text;\nSET lock_timeout = '2s';\nCREATE INDEX t_name ON t (name);\nALTER TABLE t ALTER COLUMN id TYPE int;\n"
+	var got [2]string
+	for i, prepared := range []bool{false, true} {
+		conn, err := pgx.Connect(ctx, pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, setup); err != nil {
+			t.Fatal(err)
+		}
+		tr := tracerOn(t, ctx, conn)
+		if !prepared {
+			tr.guard = ""
+		} else if tr.guard == "" {
+			t.Fatal("the locks read was not prepared")
+		}
+		if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)}); err != nil {
+			t.Fatal(err)
+		}
+		var calls int64
+		if err := conn.QueryRow(ctx, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = $1", tr.marker).Scan(&calls); err != nil && prepared {
+			t.Fatal(err)
+		}
+		if prepared && calls != 3 {
+			t.Errorf("the prepared locks read ran %d times, want 3 (after each statement but the SET)", calls)
+		}
+		got[i] = fmt.Sprintf("%+v %+v", tr.report.Files, tr.report.Findings)
+	}
+	if got[0] != got[1] {
+		t.Errorf("prepared, the trace reads\n%s\nsent whole\n%s", got[1], got[0])
+	}
+}
+
+// TestAttackTracePreparedReadSwapped: a file can see the plan's prepared
+// locks read in pg_prepared_statements, replace it with one of its own
+// that reports no locks (PREPARE in a DO block), take its locks, and put
+// the plan's text back under the name before the file ends. The batch's
+// guard sees a statement prepared again and fails the batch, which runs
+// again one statement at a time with the read sent whole: the ALTER's lock
+// with no lock_timeout is still found.
+func TestAttackTracePreparedReadSwapped(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
+DECLARE n text; q text;
+BEGIN
+  SELECT name, statement INTO n, q FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'dbguard_locks_%';
+  CREATE TABLE public.saved (n text, q text);
+  INSERT INTO public.saved VALUES (n, q);
+  EXECUTE format('DEALLOCATE %I', n);
+  EXECUTE format('PREPARE %I AS SELECT 0::int8 AS %I, 0::int8, %L::text', n, n, '5s');
+END $$;
+ALTER TABLE users ADD COLUMN z int;
+DO $$
+DECLARE n text; q text;
+BEGIN
+  SELECT s.n, s.q INTO n, q FROM public.saved s;
+  EXECUTE format('DEALLOCATE %I', n);
+  EXECUTE q;
+END $$;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:10") {
+		t.Errorf("findings %v: the ALTER's lock is hidden, or put on another line, by a prepared read of the file's making", rules)
+	}
+}
+
+// A file's DEALLOCATE ALL removes the prepared locks read; the batch fails
+// on it and the file runs again one statement at a time, with its
+// findings, and so do the files after it.
+func TestTracePreparedReadDeallocated(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"DEALLOCATE ALL;\nALTER TABLE users ADD COLUMN z int;\n",
+		"ALTER TABLE users ADD COLUMN y int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%s:%d", f.Rule, filepath.Base(f.File), f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:000002_p.up.sql:2") || !contains(rules, "lock-timeout-missing:000003_p.up.sql:1") {
+		t.Errorf("findings %v: want the lock with no lock_timeout in both files", rules)
+	}
+}
