@@ -41,12 +41,14 @@ import (
 //     database (sqlscan.Reach), refused before anything runs.
 func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
 	var (
-		admin    pg.ConnectOptions // creates and drops the shadow database
-		owner    string            // the shadow's owner and the role migrations run as; "": admin's
-		where    string            // for the talk line
-		cleanup  = func() {}
-		dbURL    func(name string) *dburl.URL // the shadow database's URL
-		strategy string                       // CREATE DATABASE's STRATEGY clause, if any
+		admin   pg.ConnectOptions // creates and drops the shadow database
+		owner   string            // the shadow's owner and the role migrations run as; "": admin's
+		where   string            // for the talk line
+		cleanup = func() {}
+		dbURL   func(name string) *dburl.URL // the shadow database's URL
+		// renameFrom: an empty database to rename to the shadow's name
+		// instead of creating one; "": create one.
+		renameFrom string
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -91,13 +93,12 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 				}
 			})
 		}
-		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
-		owner, drop = role, false
-		if sb.Major >= 15 {
-			// WAL_LOG, the default, writes the template through the WAL
-			// (about half a second); a file copy is instant with fsync off.
-			strategy = " STRATEGY = FILE_COPY"
-		}
+		// The sandbox's own postgres database, which nothing else uses,
+		// becomes the shadow: renamed from template1, not copied (CREATE
+		// DATABASE waits for two checkpoints and copies the template,
+		// 0.1 s or more on a loaded machine).
+		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.URL(sandbox.Superuser, "template1"), false, 0, 0
+		owner, drop, renameFrom = role, false, "postgres"
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
 	}
@@ -119,8 +120,17 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	if owner != "" {
 		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
 	}
-	if _, err := adminDB.ExecContext(ctx, create+strategy); err != nil {
-		return &ShadowError{Err: err}
+	stmts := []string{create}
+	if renameFrom != "" {
+		stmts = []string{"ALTER DATABASE " + pgx.Identifier{renameFrom}.Sanitize() + " RENAME TO " + pgx.Identifier{name}.Sanitize()}
+		if owner != "" {
+			stmts = append(stmts, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER TO "+pgx.Identifier{owner}.Sanitize())
+		}
+	}
+	for _, q := range stmts {
+		if _, err := adminDB.ExecContext(ctx, q); err != nil {
+			return &ShadowError{Err: err}
+		}
 	}
 	defer func() {
 		if !drop {
