@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -437,7 +438,7 @@ func TestAttackTracePreparedReadSwapped(t *testing.T) {
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
 DECLARE n text; q text;
 BEGIN
-  SELECT name, statement INTO n, q FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'dbguard_locks_%';
+  SELECT name, statement INTO n, q FROM pg_catalog.pg_prepared_statements WHERE name ~ '^dbguard_locks_[0-9a-f]+$';
   CREATE TABLE public.saved (n text, q text);
   INSERT INTO public.saved VALUES (n, q);
   EXECUTE format('DEALLOCATE %I', n);
@@ -449,7 +450,7 @@ DECLARE n text; q text;
 BEGIN
   SELECT s.n, s.q INTO n, q FROM public.saved s;
   EXECUTE format('DEALLOCATE %I', n);
-  EXECUTE q;
+  EXECUTE split_part(q, ';', 1);
 END $$;
 `)
 	if err != nil {
@@ -480,5 +481,95 @@ func TestTracePreparedReadDeallocated(t *testing.T) {
 	}
 	if !contains(rules, "lock-timeout-missing:000002_p.up.sql:2") || !contains(rules, "lock-timeout-missing:000003_p.up.sql:1") {
 		t.Errorf("findings %v: want the lock with no lock_timeout in both files", rules)
+	}
+}
+
+// After each traced file the relations are read again only where the file
+// can have changed them (what it locked, what it created, the schemas);
+// the map the next file starts from is the one a whole read gives, after
+// renames, moves, drops, rewrites, subtransactions, a schema renamed and
+// DDL run by a deferred trigger at the end of the file.
+func TestTraceRelationsReadIncrementally(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA s;
+CREATE TABLE a (id bigserial PRIMARY KEY, name text);
+CREATE TABLE c (id bigserial PRIMARY KEY, name text);
+CREATE INDEX c_name ON c (name);
+CREATE TABLE s.d (id int PRIMARY KEY);
+INSERT INTO c (name) VALUES ('x');`); err != nil {
+		t.Fatal(err)
+	}
+	tr := tracerOn(t, ctx, conn)
+	if tr.guard == "" {
+		t.Fatal("the reads were not prepared")
+	}
+	files := []string{
+		"ALTER TABLE a RENAME TO a2;\nCREATE TABLE b (id int);\nCREATE INDEX ON b (id);\n",
+		"ALTER TABLE a2 SET SCHEMA s;\nTRUNCATE c;\nALTER INDEX c_name RENAME TO c_name2;\n",
+		"DROP TABLE b;\nSET lock_timeout = '1s';\n",
+		"DO $$ BEGIN CREATE TABLE e1 (id int); RAISE EXCEPTION 'undo'; EXCEPTION WHEN others THEN CREATE TABLE e2 (id int); END $$;\n",
+		"ALTER SCHEMA s RENAME TO s2;\n",
+		"CREATE SCHEMA t;\nCREATE TABLE t.f (id int);\n",
+		`CREATE TABLE g (id int);
+CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN ALTER TABLE c RENAME TO c3; ALTER TABLE e2 ALTER COLUMN id TYPE bigint; DROP TABLE t.f; CREATE TABLE h (id int); RETURN NULL; END $f$;
+CREATE CONSTRAINT TRIGGER g_commit AFTER INSERT ON g DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();
+INSERT INTO g VALUES (1);
+`,
+		"DROP SCHEMA s2 CASCADE;\n",
+		"SET lock_timeout = '2s';\n",
+	}
+	for i, text := range files {
+		if err := tr.file(ctx, pendingFile{version: uint(i + 2), path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {
+			t.Fatalf("file %d: %v", i+1, err)
+		}
+		if tr.next == nil {
+			t.Fatalf("file %d: not traced in one query", i+1)
+		}
+		whole, err := tr.relations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(tr.next, whole) {
+			t.Errorf("after file %d (%q) the relations read\n%v\nread whole\n%v", i+1, text, tr.next, whole)
+		}
+	}
+}
+
+// TestAttackTraceChangedReadSwapped: the read of what a file changed
+// among the relations is prepared too, and runs after the file's deferred
+// triggers. A trigger that renames a live table and swaps that read for
+// one reporting nothing would leave the next file's locks named for the
+// old name; the guard fails the batch, the file runs again one statement
+// at a time, and the relations are read whole.
+func TestAttackTraceChangedReadSwapped(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `CREATE TABLE g (id int);
+CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE n text;
+BEGIN
+  ALTER TABLE users RENAME TO users_hidden;
+  SELECT name INTO n FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'dbguard_locks_%_changed';
+  IF n IS NOT NULL THEN
+    EXECUTE format('DEALLOCATE %I', n);
+    EXECUTE format('PREPARE %I(oid) AS SELECT oid::int8, 0::int8, %L::text, nspname, ''''::name, 0::int8 FROM pg_catalog.pg_namespace', n, 'N');
+  END IF;
+  RETURN NULL;
+END $f$;
+CREATE CONSTRAINT TRIGGER g_commit AFTER INSERT ON g DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();
+INSERT INTO g VALUES (1);
+`, "ALTER TABLE users_hidden ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s:%s:%d:%s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+	}
+	if !contains(got, "lock-timeout-missing:000003_p.up.sql:1:users_hidden") {
+		t.Errorf("findings %v: want the second file's lock on users_hidden, by its name after the first file", got)
 	}
 }

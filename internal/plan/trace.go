@@ -48,6 +48,9 @@ type tracer struct {
 	// statement is still the one prepared at the start; "": the locks
 	// read is sent whole each time.
 	guard string
+	// namespaces: the shadow's schemas by oid when the relations were last
+	// read, to tell a schema renamed (nil: unknown).
+	namespaces map[int64]string
 	// next: the relations after the last file, read in its own query
 	// after its COMMIT, with the live lock_timeout set again; the next
 	// file's before. nil: read them when the file starts.
@@ -87,10 +90,29 @@ type rel struct {
 // may have put its own pg_class or = ahead of pg_catalog in search_path
 // (SET search_path = public, pg_catalog): every relation, function, type
 // and operator is the catalog's own.
-const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8
+const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8` + relationsFrom
+
+const relationsFrom = `
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace LEFT JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid
 	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
 	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
+
+// changedSQL (prepared, its parameter the highest oid known before the
+// file) lists what a file can have changed among the relations, run at
+// the end of its transaction: every relation the session holds a lock on
+// (a rewrite, rename, move or drop of a relation locks it until commit),
+// every index of a locked table (ALTER TABLE ... SET SCHEMA moves them
+// without locking them) and every relation with a higher oid (created by
+// the file), with NULLs for one that is gone or no longer a user
+// relation; then, as kind N, every schema (ALTER SCHEMA ... RENAME locks
+// none of its relations).
+const changedSQL = `WITH l AS (SELECT l.relation FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.relation IS NOT NULL)
+	SELECT k.oid::pg_catalog.int8, r.f, r.k, r.s, r.n, r.t
+	FROM (SELECT l.relation AS oid FROM l
+		UNION SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT l.relation FROM l)
+		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1) k
+	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
+	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -126,14 +148,71 @@ func (t *tracer) locks() string {
 func (t *tracer) prepare(ctx context.Context) {
 	read := t.locks() // chooses the marker
 	name := pgx.Identifier{t.marker}.Sanitize()
+	changed := pgx.Identifier{t.marker + "_changed"}.Sanitize()
 	const when = `pg_catalog.to_char(pg_catalog.timezone('UTC'::pg_catalog.text, p.prepare_time), 'YYYY-MM-DD HH24:MI:SS.US'::pg_catalog.text)`
-	const where = ` FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) `
-	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+" AS "+read+";\nSELECT "+when+where+quote(t.marker)+"::pg_catalog.text").ReadAll()
-	if err != nil || len(results) != 2 || len(results[1].Rows) != 1 || len(results[1].Rows[0]) != 1 {
+	const where = ` FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) ANY (`
+	names := "ARRAY[" + quote(t.marker) + ", " + quote(t.marker+"_changed") + "]::pg_catalog.text[])"
+	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+" AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid) AS "+changedSQL+
+		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
+		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n").ReadAll()
+	if err != nil || len(results) != 4 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
 		return
 	}
-	at := string(results[1].Rows[0][0])
-	t.guard = "SELECT pg_catalog.int4div(1, pg_catalog.count(*)::pg_catalog.int4)" + where + quote(t.marker) + "::pg_catalog.text AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
+	// Both were prepared by this query, at its start time.
+	at := string(results[2].Rows[0][0])
+	t.guard = "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
+	t.namespaces = map[int64]string{}
+	for _, row := range results[3].Rows {
+		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
+		t.namespaces[oid] = string(row[1])
+	}
+}
+
+// changedRead is the read of what a file changed among the relations
+// (changedSQL), from the highest oid in before.
+func (t *tracer) changedRead(before map[int64]rel) string {
+	var top int64
+	for oid := range before {
+		top = max(top, oid)
+	}
+	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ")"
+}
+
+// applyChanged is before with the rows of changedSQL applied; false when a
+// schema was renamed or dropped since the last read (the keys of relations
+// it did not lock would be stale): then the relations are read whole.
+func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]rel, bool, error) {
+	next := maps.Clone(before)
+	schemas := map[int64]string{}
+	for _, row := range rows {
+		if len(row) != 6 {
+			return nil, false, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+		}
+		oid, err := strconv.ParseInt(string(row[0]), 10, 64)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading the shadow's relations: %w", err)
+		}
+		switch {
+		case string(row[2]) == "N":
+			schemas[oid] = string(row[3])
+		case row[1] == nil:
+			delete(next, oid) // gone, or no longer a user relation
+		default:
+			_, r, err := parseRelation(row)
+			if err != nil {
+				return nil, false, err
+			}
+			next[oid] = r
+		}
+	}
+	same := t.namespaces != nil
+	for oid, name := range t.namespaces {
+		if schemas[oid] != name {
+			same = false
+		}
+	}
+	t.namespaces = schemas
+	return next, same, nil
 }
 
 // locksRead is the locks read a batch sends after a statement.
@@ -167,20 +246,29 @@ func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]r
 func readRelations(rows [][][]byte) (map[int64]rel, error) {
 	out := map[int64]rel{}
 	for _, row := range rows {
-		if len(row) != 6 {
-			return nil, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+		oid, r, err := parseRelation(row)
+		if err != nil {
+			return nil, err
 		}
-		oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
-		node, err2 := strconv.ParseInt(string(row[1]), 10, 64)
-		table, err3 := strconv.ParseInt(string(row[5]), 10, 64)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("reading the shadow's relations: %w", err)
-		}
-		r := rel{filenode: node, kind: string(row[2]), name: string(row[4]), table: table}
-		r.key = schema.Key(string(row[3]), r.name)
 		out[oid] = r
 	}
 	return out, nil
+}
+
+// parseRelation reads one row of relationsSQL.
+func parseRelation(row [][]byte) (int64, rel, error) {
+	if len(row) != 6 {
+		return 0, rel{}, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+	}
+	oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
+	node, err2 := strconv.ParseInt(string(row[1]), 10, 64)
+	table, err3 := strconv.ParseInt(string(row[5]), 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return 0, rel{}, fmt.Errorf("reading the shadow's relations: %w", err)
+	}
+	r := rel{filenode: node, kind: string(row[2]), name: string(row[4]), table: table}
+	r.key = schema.Key(string(row[3]), r.name)
+	return oid, r, nil
 }
 
 // run plans every pending file in order, after checking the shadow against
@@ -395,14 +483,22 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			places = append(places, place{stmt: i, read: true})
 		}
 	}
+	changedAt := -1
 	if t.guard != "" {
-		q.WriteString(t.guard)
-		q.WriteString(";\n")
-		places = append(places, place{stmt: -1})
+		// Deferred triggers run now, not in COMMIT, so that what the
+		// file changed among the relations is read after them, in its
+		// transaction (its locks are gone after COMMIT); then the guard.
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before) + ";\n" + t.guard + ";\n")
+		changedAt = len(places) + 1
+		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
-	places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET, the relations
-	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n" + relationsSQL)
+	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
+	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout))
+	if changedAt < 0 {
+		q.WriteString(";\n" + relationsSQL)
+		places = append(places, place{stmt: -1})
+	}
 	type traced struct {
 		rows    [][][]byte
 		notices []string
@@ -410,6 +506,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	var (
 		stmts     = make([]traced, len(f.shape.Statements))
 		last      *pgconn.Result
+		changed   *pgconn.Result
 		committed bool
 		failed    error
 		// askew: a result out of its place. Each statement gives one
@@ -448,6 +545,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		case p.stmt >= 0 && (i+1 == len(places) || !places[i+1].read):
 			// A statement with no locks read: its messages.
 			stmts[p.stmt].notices = t.takeNotices()
+		case i == changedAt:
+			changed = res
 		case i == commitAt:
 			committed = res.CommandTag.String() == "COMMIT"
 		}
@@ -466,7 +565,16 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	if !committed || askew || results != len(places) || last == nil {
 		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
 	}
-	next, err := readRelations(last.Rows)
+	var next map[int64]rel
+	if changed != nil {
+		var same bool
+		if next, same, err = t.applyChanged(before, changed.Rows); err == nil && !same {
+			// A schema renamed or dropped: read whole.
+			next, err = t.relations(ctx)
+		}
+	} else {
+		next, err = readRelations(last.Rows)
+	}
 	if err != nil {
 		return true, err
 	}
