@@ -24,7 +24,9 @@
 #            migrate up of the same files (the plan must stay under 3x)
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
 #            pending that alter its tables (so each is traced): migrate plan,
-#            its sandbox server included, vs migrate up of the same 135 files
+#            its sandbox server included, vs migrate up of the same 135 files;
+#            with PLAN_BASE=COMMIT, also dbguard built at COMMIT planning the
+#            same database in the same runs (alternating which goes first)
 #   chain    one .env whose variables each name the one before (${V}), the
 #            URL at the end: 2,500 variables (56 KB) and 45,500 (1 MiB), and
 #            1 MiB of variables that each also grow by a character (dbguard
@@ -397,12 +399,18 @@ bench_plan() {
       fi
     } >"$p/migrations/${v}_t${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=()
   for r in $(seq 1 "$runs"); do
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
+        run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+      fi
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
+          run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+        fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
       else
@@ -423,6 +431,13 @@ bench_plan() {
 # that builds the shadow, are part of the time), against migrate up of the
 # same 135 files on a copy at the same version.
 bench_plan135() {
+  local base=${PLAN_BASE:-}
+  if [ -n "$base" ]; then
+    say "plan135: building dbguard at $base..."
+    mkdir -p "$work/pbase"
+    git -C "$here" archive "$base" | tar -x -C "$work/pbase"
+    (cd "$work/pbase" && go build -o "$work/dbguard-pbase" ./cmd/dbguard)
+  fi
   say "plan135: 135 pending migrations on a database at the 134th..."
   local p="$work/plan135"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 269); do
@@ -457,6 +472,13 @@ bench_plan135() {
     unpair plan up "$r"
   done
   row "migrate plan, 135 pending of 269 (traced, sandbox included)" "dbguard migrate up"
+  if [ -n "$base" ]; then
+    local new_ms=("${dg_ms[@]}") new_kb=("${dg_kb[@]}")
+    dg_ms=("${base_ms[@]}") dg_kb=("${base_kb[@]}")
+    row "migrate plan at $base, the same 135" "dbguard migrate up"
+    dg_ms=("${new_ms[@]}") dg_kb=("${new_kb[@]}") peer_ms=("${base_ms[@]}") peer_kb=("${base_kb[@]}")
+    row "migrate plan, the same 135" "migrate plan at $base"
+  fi
 }
 
 # pair_order A B R: the order pair prints, for databases that exist.
