@@ -399,18 +399,12 @@ bench_plan() {
       fi
     } >"$p/migrations/${v}_t${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=()
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
   for r in $(seq 1 "$runs"); do
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
-      if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
-        run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
-      fi
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
-        if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
-          run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
-        fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
       else
@@ -449,7 +443,7 @@ bench_plan135() {
       printf "SET lock_timeout = '5s';\nALTER TABLE t_%d ADD COLUMN note_%d text;\nCREATE TABLE u_%d (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_%d_t ON u_%d (t_id);\n" "$k" "$i" "$i" "$i" "$i"
     fi >"$p/migrations/${v}_m${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=()
   for r in $(seq 1 "$runs"); do
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
@@ -458,8 +452,14 @@ bench_plan135() {
     done
     for who in $(pair_order plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
+        run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+      fi
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
+          run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+        fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
         grep -q '"traced": true' <<<"$out" || { say "the plan traced nothing"; exit 1; }
