@@ -522,6 +522,15 @@ INSERT INTO g VALUES (1);
 `,
 		"DROP SCHEMA s2 CASCADE;\n",
 		"SET lock_timeout = '2s';\n",
+		// A deferred trigger that defers the constraints again and queues
+		// one more event, which runs in COMMIT, after the plan's read.
+		`CREATE TABLE late (id int);
+CREATE FUNCTION in_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN ALTER TABLE c3 RENAME TO c4; CREATE TABLE made_in_commit (id int); RETURN NULL; END $f$;
+CREATE CONSTRAINT TRIGGER late_commit AFTER INSERT ON late DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION in_commit();
+CREATE OR REPLACE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN SET CONSTRAINTS ALL DEFERRED; INSERT INTO late VALUES (1); RETURN NULL; END $f$;
+INSERT INTO g VALUES (2);
+`,
+		"ALTER TABLE made_in_commit ADD COLUMN x int;\n",
 	}
 	for i, text := range files {
 		if err := tr.file(ctx, pendingFile{version: uint(i + 2), path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {

@@ -52,8 +52,9 @@ type tracer struct {
 	// read, to tell a schema renamed (nil: unknown).
 	namespaces map[int64]string
 	// next: the relations after the last file, read in its own query
-	// after its COMMIT, with the live lock_timeout set again; the next
-	// file's before. nil: read them when the file starts.
+	// (what it changed, at the end of its transaction, or all of them
+	// after its COMMIT); the next file's before. nil: read them when the
+	// file starts.
 	next map[int64]rel
 
 	mu      sync.Mutex
@@ -105,14 +106,21 @@ const relationsFrom = `
 // without locking them) and every relation with a higher oid (created by
 // the file), with NULLs for one that is gone or no longer a user
 // relation; then, as kind N, every schema (ALTER SCHEMA ... RENAME locks
-// none of its relations).
+// none of its relations); and a row of kind D when any trigger is
+// deferrable. The read runs after SET CONSTRAINTS ALL IMMEDIATE, but a
+// deferred trigger can defer the constraints again and queue events that
+// run in COMMIT, after the read, and may change relations there: no user
+// code runs in COMMIT without a deferrable trigger (a deferrable foreign
+// key's cascade fires the child table's triggers), so with one the
+// relations are read whole after COMMIT.
 const changedSQL = `WITH l AS (SELECT l.relation FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.relation IS NOT NULL)
 	SELECT k.oid::pg_catalog.int8, r.f, r.k, r.s, r.n, r.t
 	FROM (SELECT l.relation AS oid FROM l
 		UNION SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT l.relation FROM l)
 		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1) k
 	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
-	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n`
+	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -134,17 +142,19 @@ func (t *tracer) locks() string {
 	return fmt.Sprintf(locksSQL, t.marker)
 }
 
-// prepare prepares the locks read under the marker's name, for the
-// batches: planning it was most of its cost (0.75-1.1 ms against 0.2-0.3
-// ms a read, pgbench in the sandbox's configuration). A file can replace a
-// prepared statement (DEALLOCATE, then PREPARE in a DO block, by the name
-// pg_prepared_statements shows) to have the plan read locks of its own
-// making, so each batch ends its transaction with the guard: an error
-// unless the statement of that name is the one prepared here (its
-// prepare_time is that of this query; a statement prepared again has a
-// batch's). A batch that fails is rolled back and run again one statement
-// at a time with the read sent whole. When the read cannot be prepared,
-// it is sent whole.
+// prepare prepares the locks read under the marker's name, and the read
+// of what a file changed (changedSQL) under the marker's name and
+// "_changed", for the batches: planning the locks read was most of its
+// cost (0.75-1.9 ms against 0.18-0.39 ms a read, pgbench in the sandbox's
+// configuration). A file can replace a prepared statement (DEALLOCATE,
+// then PREPARE in a DO block, by the name pg_prepared_statements shows) to
+// have the plan read results of its own making, so each batch ends its
+// transaction with the guard: an error unless both statements of those
+// names are the ones prepared here (their prepare_time is that of this
+// query; a statement prepared again has a batch's). A batch that fails is
+// rolled back and run again one statement at a time with the read sent
+// whole. When the reads cannot be prepared, they are sent whole, and the
+// relations read whole after each file.
 func (t *tracer) prepare(ctx context.Context) {
 	read := t.locks() // chooses the marker
 	name := pgx.Identifier{t.marker}.Sanitize()
@@ -180,10 +190,12 @@ func (t *tracer) changedRead(before map[int64]rel) string {
 
 // applyChanged is before with the rows of changedSQL applied; false when a
 // schema was renamed or dropped since the last read (the keys of relations
-// it did not lock would be stale): then the relations are read whole.
+// it did not lock would be stale) or a trigger is deferrable (COMMIT may
+// change relations after the read): then the relations are read whole.
 func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]rel, bool, error) {
 	next := maps.Clone(before)
 	schemas := map[int64]string{}
+	deferrable := false
 	for _, row := range rows {
 		if len(row) != 6 {
 			return nil, false, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
@@ -195,6 +207,8 @@ func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]
 		switch {
 		case string(row[2]) == "N":
 			schemas[oid] = string(row[3])
+		case string(row[2]) == "D":
+			deferrable = true
 		case row[1] == nil:
 			delete(next, oid) // gone, or no longer a user relation
 		default:
@@ -205,7 +219,7 @@ func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]
 			next[oid] = r
 		}
 	}
-	same := t.namespaces != nil
+	same := t.namespaces != nil && !deferrable
 	for oid, name := range t.namespaces {
 		if schemas[oid] != name {
 			same = false
@@ -465,7 +479,9 @@ func (fs *fileState) fileLocks(t *tracer, before map[int64]rel) {
 // one statement at a time for the failing statement's place.
 func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel, fs *fileState) (done bool, err error) {
 	// The results, in order: BEGIN, each statement followed by its locks
-	// read when it may lock (locksNothing), COMMIT, SET, the relations.
+	// read when it may lock (locksNothing); with the reads prepared, SET
+	// CONSTRAINTS, the read of what changed and the guard; COMMIT, SET;
+	// without, the relations read whole.
 	type place struct {
 		stmt int  // the statement the result is of; -1: none of the file's
 		read bool // its locks read, not its own result
@@ -569,7 +585,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	if changed != nil {
 		var same bool
 		if next, same, err = t.applyChanged(before, changed.Rows); err == nil && !same {
-			// A schema renamed or dropped: read whole.
+			// A schema renamed or dropped, or a deferrable trigger: read
+			// whole.
 			next, err = t.relations(ctx)
 		}
 	} else {
