@@ -21,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -580,5 +581,31 @@ INSERT INTO g VALUES (1);
 	}
 	if !contains(got, "lock-timeout-missing:000003_p.up.sql:1:users_hidden") {
 		t.Errorf("findings %v: want the second file's lock on users_hidden, by its name after the first file", got)
+	}
+}
+
+// A plan with nothing pending (every pull request without a migration)
+// starts no sandbox: not even the search for server binaries runs. The
+// binaries here are stand-ins that leave a mark when run.
+func TestPlanNothingPendingStartsNoSandbox(t *testing.T) {
+	bin := t.TempDir()
+	mark := filepath.Join(t.TempDir(), "ran")
+	script := "#!/bin/sh\necho \"$0 $*\" >> '" + mark + "'\necho 'initdb (PostgreSQL) 15.1'\n"
+	if err := os.WriteFile(filepath.Join(bin, "initdb"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "postgres"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(sandbox.EnvBinDir, bin)
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 0 || !contains(rep.Notes, "nothing pending: the database is at the newest version") {
+		t.Fatalf("want nothing pending, got %+v", rep)
+	}
+	if ran, err := os.ReadFile(mark); err == nil {
+		t.Errorf("a plan with nothing pending ran the server binaries: %s", ran)
 	}
 }

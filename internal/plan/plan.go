@@ -177,14 +177,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// no statement of a migration file is sent to it (the shadow is a
 	// sandbox unless configured otherwise; see verify.WithShadow).
 	o.Connect.ReadOnly = true
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
-	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
-		// The sandbox starts first: starting a server is the longest
-		// step, and it needs nothing read here (the status, the files, the
-		// models). With nothing pending it is stopped unused.
-		vo.Sandbox = verify.StartSandbox(ctx, vo)
-		defer vo.Sandbox.Close()
-	}
 	r, err := migrate.Open(ctx, migrate.Options{Connect: o.Connect, Dir: o.Dir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 	if err != nil {
 		return nil, err
@@ -217,6 +209,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(pending) == 0 {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
+	}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
+		// The sandbox starts as soon as something is pending: starting a
+		// server is the longest step, and it needs nothing read after
+		// this (the files, the models, the live sizes and schema). Not
+		// before the status: a plan with nothing pending (every pull
+		// request without a migration) would pay for it.
+		vo.Sandbox = verify.StartSandbox(ctx, vo)
+		defer vo.Sandbox.Close()
 	}
 	// What can act beyond one database is found in the text, before
 	// anything runs, whatever the shadow later makes of it.
