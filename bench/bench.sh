@@ -28,7 +28,9 @@
 #            migrate up of the same files (the plan must stay under 3x)
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
 #            pending that alter its tables (so each is traced): migrate plan,
-#            its sandbox server included, vs migrate up of the same 135 files
+#            its sandbox server included, vs migrate up of the same 135 files;
+#            with PLAN_BASE=COMMIT, also dbguard built at COMMIT planning the
+#            same database in the same runs (alternating which goes first)
 #   chain    one .env whose variables each name the one before (${V}), the
 #            URL at the end: 2,500 variables (56 KB) and 45,500 (1 MiB), and
 #            1 MiB of variables that each also grow by a character (dbguard
@@ -466,6 +468,13 @@ bench_plan() {
 # that builds the shadow, are part of the time), against migrate up of the
 # same 135 files on a copy at the same version.
 bench_plan135() {
+  local base=${PLAN_BASE:-}
+  if [ -n "$base" ]; then
+    say "plan135: building dbguard at $base..."
+    mkdir -p "$work/pbase"
+    git -C "$here" archive "$base" | tar -x -C "$work/pbase"
+    (cd "$work/pbase" && go build -o "$work/dbguard-pbase" ./cmd/dbguard)
+  fi
   say "plan135: 135 pending migrations on a database at the 134th..."
   local p="$work/plan135"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 269); do
@@ -477,7 +486,7 @@ bench_plan135() {
       printf "SET lock_timeout = '5s';\nALTER TABLE t_%d ADD COLUMN note_%d text;\nCREATE TABLE u_%d (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_%d_t ON u_%d (t_id);\n" "$k" "$i" "$i" "$i" "$i"
     fi >"$p/migrations/${v}_m${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=()
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=()
   for r in $(seq 1 "$runs"); do
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
@@ -486,8 +495,14 @@ bench_plan135() {
     done
     for who in $(pair_order plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
+        run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+      fi
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
+          run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+        fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
         grep -q '"traced": true' <<<"$out" || { say "the plan traced nothing"; exit 1; }
@@ -500,6 +515,13 @@ bench_plan135() {
     unpair plan up "$r"
   done
   row "migrate plan, 135 pending of 269 (traced, sandbox included)" "dbguard migrate up"
+  if [ -n "$base" ]; then
+    local new_ms=("${dg_ms[@]}") new_kb=("${dg_kb[@]}")
+    dg_ms=("${base_ms[@]}") dg_kb=("${base_kb[@]}")
+    row "migrate plan at $base, the same 135" "dbguard migrate up"
+    dg_ms=("${new_ms[@]}") dg_kb=("${new_kb[@]}") peer_ms=("${base_ms[@]}") peer_kb=("${base_kb[@]}")
+    row "migrate plan, the same 135" "migrate plan at $base"
+  fi
 }
 
 # pair_order A B R: the order pair prints, for databases that exist.

@@ -1,13 +1,16 @@
 package plan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -265,5 +269,343 @@ ALTER TABLE users ADD COLUMN z int;
 	}
 	if !contains(rules, "lock-timeout-missing:7") {
 		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
+	}
+}
+
+// recordingConn keeps what a client sends.
+type recordingConn struct {
+	net.Conn
+	mu   *sync.Mutex
+	sent *bytes.Buffer
+}
+
+func (c recordingConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	c.sent.Write(b)
+	c.mu.Unlock()
+	return c.Conn.Write(b)
+}
+
+// A traced file reads pg_locks only after the statements that can take a
+// lock: not after SET or RESET of a setting, still after SET CONSTRAINTS
+// (it runs deferred triggers, which may lock anything) and everything
+// else. What each statement did is unchanged.
+func TestTraceReadsLocksOnlyAfterStatementsThatLock(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	cc, err := pgx.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sent bytes.Buffer
+	dial := cc.DialFunc
+	cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return recordingConn{Conn: c, mu: &mu, sent: &sent}, nil
+	}
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// A deferred trigger that takes a lock on a live table when the
+	// constraints are checked.
+	if _, err := conn.Exec(ctx, `CREATE TABLE t (id bigserial PRIMARY KEY, name text);
+CREATE TABLE audit (id int);
+CREATE FUNCTION lock_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN LOCK TABLE audit IN SHARE MODE; RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER t_lock AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION lock_audit();`); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracer{cfg: cfg, live: liveInfo{sizes: map[string]Size{}, lockTimeout: "0"}, report: &Report{}, conn: conn}
+	rels, err := tr.relations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.baseline = map[int64]bool{}
+	for oid := range rels {
+		tr.baseline[oid] = true
+	}
+	text := "SET lock_timeout = '5s';\nRESET statement_timeout;\nINSERT INTO t (name) VALUES ('a');\nSET CONSTRAINTS ALL IMMEDIATE;\nSET LOCAL search_path = public;\nALTER TABLE t ADD COLUMN c text;\nCREATE TABLE u (id int);\n"
+	mu.Lock()
+	sent.Reset()
+	mu.Unlock()
+	if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	reads := strings.Count(sent.String(), tr.marker)
+	mu.Unlock()
+	// INSERT, SET CONSTRAINTS, ALTER TABLE, CREATE TABLE.
+	if reads != 4 {
+		t.Errorf("%d pg_locks reads for the file, want 4 (none after SET and RESET of a setting)", reads)
+	}
+	var got []string
+	for _, st := range tr.report.Files[0].Statements {
+		var locks []string
+		for _, l := range st.Locks {
+			locks = append(locks, l.Relation+" "+l.Mode)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", st.Line, strings.Join(locks, ",")))
+	}
+	want := []string{"1:", "2:", "3:t RowExclusiveLock", "4:audit ShareLock", "5:", "6:t AccessExclusiveLock", "7:"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("statements' locks %v, want %v", got, want)
+	}
+	var rules []string
+	for _, f := range tr.report.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if len(rules) != 0 {
+		t.Errorf("findings %v, want none: the file set lock_timeout before its locks", rules)
+	}
+}
+
+// tracerOn is a tracer on conn as run sets one up: the relations read, the
+// locks read prepared.
+func tracerOn(t *testing.T, ctx context.Context, conn *pgx.Conn) *tracer {
+	t.Helper()
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &tracer{cfg: cfg, live: liveInfo{sizes: map[string]Size{}, lockTimeout: "0"}, report: &Report{}, conn: conn}
+	rels, err := tr.relations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.baseline = map[int64]bool{}
+	for oid := range rels {
+		tr.baseline[oid] = true
+	}
+	tr.prepare(ctx)
+	return tr
+}
+
+// The batches read pg_locks through a statement prepared once, and what
+// the files did reads the same as with the read sent whole.
+func TestTracePreparedLocksRead(t *testing.T) {
+	ctx := context.Background()
+	const setup = "CREATE TABLE t (id bigserial PRIMARY KEY, name text);\nINSERT INTO t (name) VALUES ('a');\n"
+	const file = "ALTER TABLE t ADD COLUMN c text;\nSET lock_timeout = '2s';\nCREATE INDEX t_name ON t (name);\nALTER TABLE t ALTER COLUMN id TYPE int;\n"
+	var got [2]string
+	for i, prepared := range []bool{false, true} {
+		conn, err := pgx.Connect(ctx, pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, setup); err != nil {
+			t.Fatal(err)
+		}
+		tr := tracerOn(t, ctx, conn)
+		if !prepared {
+			tr.guard = ""
+		} else if tr.guard == "" {
+			t.Fatal("the locks read was not prepared")
+		}
+		if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)}); err != nil {
+			t.Fatal(err)
+		}
+		var calls int64
+		if err := conn.QueryRow(ctx, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = $1", tr.marker).Scan(&calls); err != nil && prepared {
+			t.Fatal(err)
+		}
+		if prepared && calls != 3 {
+			t.Errorf("the prepared locks read ran %d times, want 3 (after each statement but the SET)", calls)
+		}
+		got[i] = fmt.Sprintf("%+v %+v", tr.report.Files, tr.report.Findings)
+	}
+	if got[0] != got[1] {
+		t.Errorf("prepared, the trace reads\n%s\nsent whole\n%s", got[1], got[0])
+	}
+}
+
+// TestAttackTracePreparedReadSwapped: a file can see the plan's prepared
+// locks read in pg_prepared_statements, replace it with one of its own
+// that reports no locks (PREPARE in a DO block), take its locks, and put
+// the plan's text back under the name before the file ends. The batch's
+// guard sees a statement prepared again and fails the batch, which runs
+// again one statement at a time with the read sent whole: the ALTER's lock
+// with no lock_timeout is still found.
+func TestAttackTracePreparedReadSwapped(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
+DECLARE n text; q text;
+BEGIN
+  SELECT name, statement INTO n, q FROM pg_catalog.pg_prepared_statements WHERE name ~ '^dbguard_locks_[0-9a-f]+$';
+  CREATE TABLE public.saved (n text, q text);
+  INSERT INTO public.saved VALUES (n, q);
+  EXECUTE format('DEALLOCATE %I', n);
+  EXECUTE format('PREPARE %I AS SELECT 0::int8 AS %I, 0::int8, %L::text', n, n, '5s');
+END $$;
+ALTER TABLE users ADD COLUMN z int;
+DO $$
+DECLARE n text; q text;
+BEGIN
+  SELECT s.n, s.q INTO n, q FROM public.saved s;
+  EXECUTE format('DEALLOCATE %I', n);
+  EXECUTE split_part(q, ';', 1);
+END $$;
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:10") {
+		t.Errorf("findings %v: the ALTER's lock is hidden, or put on another line, by a prepared read of the file's making", rules)
+	}
+}
+
+// A file's DEALLOCATE ALL removes the prepared locks read; the batch fails
+// on it and the file runs again one statement at a time, with its
+// findings, and so do the files after it.
+func TestTracePreparedReadDeallocated(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"DEALLOCATE ALL;\nALTER TABLE users ADD COLUMN z int;\n",
+		"ALTER TABLE users ADD COLUMN y int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []string
+	for _, f := range rep.Findings {
+		rules = append(rules, fmt.Sprintf("%s:%s:%d", f.Rule, filepath.Base(f.File), f.Line))
+	}
+	if !contains(rules, "lock-timeout-missing:000002_p.up.sql:2") || !contains(rules, "lock-timeout-missing:000003_p.up.sql:1") {
+		t.Errorf("findings %v: want the lock with no lock_timeout in both files", rules)
+	}
+}
+
+// After each traced file the relations are read again only where the file
+// can have changed them (what it locked, what it created, the schemas);
+// the map the next file starts from is the one a whole read gives, after
+// renames, moves, drops, rewrites, subtransactions, a schema renamed and
+// DDL run by a deferred trigger at the end of the file.
+func TestTraceRelationsReadIncrementally(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA s;
+CREATE TABLE a (id bigserial PRIMARY KEY, name text);
+CREATE TABLE c (id bigserial PRIMARY KEY, name text);
+CREATE INDEX c_name ON c (name);
+CREATE TABLE s.d (id int PRIMARY KEY);
+INSERT INTO c (name) VALUES ('x');`); err != nil {
+		t.Fatal(err)
+	}
+	tr := tracerOn(t, ctx, conn)
+	if tr.guard == "" {
+		t.Fatal("the reads were not prepared")
+	}
+	files := []string{
+		"ALTER TABLE a RENAME TO a2;\nCREATE TABLE b (id int);\nCREATE INDEX ON b (id);\n",
+		"ALTER TABLE a2 SET SCHEMA s;\nTRUNCATE c;\nALTER INDEX c_name RENAME TO c_name2;\n",
+		"DROP TABLE b;\nSET lock_timeout = '1s';\n",
+		"DO $$ BEGIN CREATE TABLE e1 (id int); RAISE EXCEPTION 'undo'; EXCEPTION WHEN others THEN CREATE TABLE e2 (id int); END $$;\n",
+		"ALTER SCHEMA s RENAME TO s2;\n",
+		"CREATE SCHEMA t;\nCREATE TABLE t.f (id int);\n",
+		`CREATE TABLE g (id int);
+CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN ALTER TABLE c RENAME TO c3; ALTER TABLE e2 ALTER COLUMN id TYPE bigint; DROP TABLE t.f; CREATE TABLE h (id int); RETURN NULL; END $f$;
+CREATE CONSTRAINT TRIGGER g_commit AFTER INSERT ON g DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();
+INSERT INTO g VALUES (1);
+`,
+		"DROP SCHEMA s2 CASCADE;\n",
+		"SET lock_timeout = '2s';\n",
+		// A deferred trigger that defers the constraints again and queues
+		// one more event, which runs in COMMIT, after the plan's read.
+		`CREATE TABLE late (id int);
+CREATE FUNCTION in_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN ALTER TABLE c3 RENAME TO c4; CREATE TABLE made_in_commit (id int); RETURN NULL; END $f$;
+CREATE CONSTRAINT TRIGGER late_commit AFTER INSERT ON late DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION in_commit();
+CREATE OR REPLACE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN SET CONSTRAINTS ALL DEFERRED; INSERT INTO late VALUES (1); RETURN NULL; END $f$;
+INSERT INTO g VALUES (2);
+`,
+		"ALTER TABLE made_in_commit ADD COLUMN x int;\n",
+	}
+	for i, text := range files {
+		if err := tr.file(ctx, pendingFile{version: uint(i + 2), path: "f.sql", text: text, shape: sqlscan.Analyze(text)}); err != nil {
+			t.Fatalf("file %d: %v", i+1, err)
+		}
+		if tr.next == nil {
+			t.Fatalf("file %d: not traced in one query", i+1)
+		}
+		whole, err := tr.relations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(tr.next, whole) {
+			t.Errorf("after file %d (%q) the relations read\n%v\nread whole\n%v", i+1, text, tr.next, whole)
+		}
+	}
+}
+
+// TestAttackTraceChangedReadSwapped: the read of what a file changed
+// among the relations is prepared too, and runs after the file's deferred
+// triggers. A trigger that renames a live table and swaps that read for
+// one reporting nothing would leave the next file's locks named for the
+// old name; the guard fails the batch, the file runs again one statement
+// at a time, and the relations are read whole.
+func TestAttackTraceChangedReadSwapped(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `CREATE TABLE g (id int);
+CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE n text;
+BEGIN
+  ALTER TABLE users RENAME TO users_hidden;
+  SELECT name INTO n FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'dbguard_locks_%_changed';
+  IF n IS NOT NULL THEN
+    EXECUTE format('DEALLOCATE %I', n);
+    EXECUTE format('PREPARE %I(oid) AS SELECT oid::int8, 0::int8, %L::text, nspname, ''''::name, 0::int8 FROM pg_catalog.pg_namespace', n, 'N');
+  END IF;
+  RETURN NULL;
+END $f$;
+CREATE CONSTRAINT TRIGGER g_commit AFTER INSERT ON g DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION at_commit();
+INSERT INTO g VALUES (1);
+`, "ALTER TABLE users_hidden ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s:%s:%d:%s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+	}
+	if !contains(got, "lock-timeout-missing:000003_p.up.sql:1:users_hidden") {
+		t.Errorf("findings %v: want the second file's lock on users_hidden, by its name after the first file", got)
+	}
+}
+
+// A plan with nothing pending (every pull request without a migration)
+// starts no sandbox: not even the search for server binaries runs. The
+// binaries here are stand-ins that leave a mark when run.
+func TestPlanNothingPendingStartsNoSandbox(t *testing.T) {
+	bin := t.TempDir()
+	mark := filepath.Join(t.TempDir(), "ran")
+	script := "#!/bin/sh\necho \"$0 $*\" >> '" + mark + "'\necho 'initdb (PostgreSQL) 15.1'\n"
+	if err := os.WriteFile(filepath.Join(bin, "initdb"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "postgres"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(sandbox.EnvBinDir, bin)
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) != 0 || !contains(rep.Notes, "nothing pending: the database is at the newest version") {
+		t.Fatalf("want nothing pending, got %+v", rep)
+	}
+	if ran, err := os.ReadFile(mark); err == nil {
+		t.Errorf("a plan with nothing pending ran the server binaries: %s", ran)
 	}
 }

@@ -210,6 +210,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
 	}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
+		// The sandbox starts as soon as something is pending: starting a
+		// server is the longest step, and it needs nothing read after
+		// this (the files, the models, the live sizes and schema). Not
+		// before the status: a plan with nothing pending (every pull
+		// request without a migration) would pay for it.
+		vo.Sandbox = verify.StartSandbox(ctx, vo)
+		defer vo.Sandbox.Close()
+	}
 	// What can act beyond one database is found in the text, before
 	// anything runs, whatever the shadow later makes of it.
 	for _, f := range pending {
@@ -228,12 +238,6 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Notes = append(rep.Notes, mr.Notes...)
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
-	if o.Config.Schema.ShadowURL == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
-		// The sandbox starts while the live side is read.
-		vo.Sandbox = verify.StartSandbox(ctx, vo)
-		defer vo.Sandbox.Close()
-	}
 	// The live side, read once: sizes, the lock_timeout a migration session
 	// starts with, and the schema the shadow must match.
 	var live liveInfo

@@ -43,9 +43,18 @@ type tracer struct {
 	// results of a file sent in one query can be told apart: a random
 	// name no migration file can know.
 	marker string
+	// guard, when the locks read is prepared (prepare), is the statement
+	// that ends a batch's transaction with an error unless that prepared
+	// statement is still the one prepared at the start; "": the locks
+	// read is sent whole each time.
+	guard string
+	// namespaces: the shadow's schemas by oid when the relations were last
+	// read, to tell a schema renamed (nil: unknown).
+	namespaces map[int64]string
 	// next: the relations after the last file, read in its own query
-	// after its COMMIT, with the live lock_timeout set again; the next
-	// file's before. nil: read them when the file starts.
+	// (what it changed, at the end of its transaction, or all of them
+	// after its COMMIT); the next file's before. nil: read them when the
+	// file starts.
 	next map[int64]rel
 
 	mu      sync.Mutex
@@ -82,10 +91,36 @@ type rel struct {
 // may have put its own pg_class or = ahead of pg_catalog in search_path
 // (SET search_path = public, pg_catalog): every relation, function, type
 // and operator is the catalog's own.
-const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8
+const relationsSQL = `SELECT c.oid::pg_catalog.int8, c.relfilenode::pg_catalog.int8, c.relkind::pg_catalog.text, n.nspname, c.relname, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8` + relationsFrom
+
+const relationsFrom = `
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace LEFT JOIN pg_catalog.pg_index i ON i.indexrelid OPERATOR(pg_catalog.=) c.oid
 	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
 	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
+
+// changedSQL (prepared, its parameter the highest oid known before the
+// file) lists what a file can have changed among the relations, run at
+// the end of its transaction: every relation the session holds a lock on
+// (a rewrite, rename, move or drop of a relation locks it until commit),
+// every index of a locked table (ALTER TABLE ... SET SCHEMA moves them
+// without locking them) and every relation with a higher oid (created by
+// the file), with NULLs for one that is gone or no longer a user
+// relation; then, as kind N, every schema (ALTER SCHEMA ... RENAME locks
+// none of its relations); and a row of kind D when any trigger is
+// deferrable. The read runs after SET CONSTRAINTS ALL IMMEDIATE, but a
+// deferred trigger can defer the constraints again and queue events that
+// run in COMMIT, after the read, and may change relations there: no user
+// code runs in COMMIT without a deferrable trigger (a deferrable foreign
+// key's cascade fires the child table's triggers), so with one the
+// relations are read whole after COMMIT.
+const changedSQL = `WITH l AS (SELECT l.relation FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.relation IS NOT NULL)
+	SELECT k.oid::pg_catalog.int8, r.f, r.k, r.s, r.n, r.t
+	FROM (SELECT l.relation AS oid FROM l
+		UNION SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT l.relation FROM l)
+		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1) k
+	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
+	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -105,6 +140,101 @@ func (t *tracer) locks() string {
 		t.marker = "dbguard_locks_" + hex.EncodeToString(b)
 	}
 	return fmt.Sprintf(locksSQL, t.marker)
+}
+
+// prepare prepares the locks read under the marker's name, and the read
+// of what a file changed (changedSQL) under the marker's name and
+// "_changed", for the batches: planning the locks read was most of its
+// cost (0.75-1.9 ms against 0.18-0.39 ms a read, pgbench in the sandbox's
+// configuration). A file can replace a prepared statement (DEALLOCATE,
+// then PREPARE in a DO block, by the name pg_prepared_statements shows) to
+// have the plan read results of its own making, so each batch ends its
+// transaction with the guard: an error unless both statements of those
+// names are the ones prepared here (their prepare_time is that of this
+// query; a statement prepared again has a batch's). A batch that fails is
+// rolled back and run again one statement at a time with the read sent
+// whole. When the reads cannot be prepared, they are sent whole, and the
+// relations read whole after each file.
+func (t *tracer) prepare(ctx context.Context) {
+	read := t.locks() // chooses the marker
+	name := pgx.Identifier{t.marker}.Sanitize()
+	changed := pgx.Identifier{t.marker + "_changed"}.Sanitize()
+	const when = `pg_catalog.to_char(pg_catalog.timezone('UTC'::pg_catalog.text, p.prepare_time), 'YYYY-MM-DD HH24:MI:SS.US'::pg_catalog.text)`
+	const where = ` FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) ANY (`
+	names := "ARRAY[" + quote(t.marker) + ", " + quote(t.marker+"_changed") + "]::pg_catalog.text[])"
+	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+" AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid) AS "+changedSQL+
+		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
+		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n").ReadAll()
+	if err != nil || len(results) != 4 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
+		return
+	}
+	// Both were prepared by this query, at its start time.
+	at := string(results[2].Rows[0][0])
+	t.guard = "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
+	t.namespaces = map[int64]string{}
+	for _, row := range results[3].Rows {
+		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
+		t.namespaces[oid] = string(row[1])
+	}
+}
+
+// changedRead is the read of what a file changed among the relations
+// (changedSQL), from the highest oid in before.
+func (t *tracer) changedRead(before map[int64]rel) string {
+	var top int64
+	for oid := range before {
+		top = max(top, oid)
+	}
+	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ")"
+}
+
+// applyChanged is before with the rows of changedSQL applied; false when a
+// schema was renamed or dropped since the last read (the keys of relations
+// it did not lock would be stale) or a trigger is deferrable (COMMIT may
+// change relations after the read): then the relations are read whole.
+func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]rel, bool, error) {
+	next := maps.Clone(before)
+	schemas := map[int64]string{}
+	deferrable := false
+	for _, row := range rows {
+		if len(row) != 6 {
+			return nil, false, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+		}
+		oid, err := strconv.ParseInt(string(row[0]), 10, 64)
+		if err != nil {
+			return nil, false, fmt.Errorf("reading the shadow's relations: %w", err)
+		}
+		switch {
+		case string(row[2]) == "N":
+			schemas[oid] = string(row[3])
+		case string(row[2]) == "D":
+			deferrable = true
+		case row[1] == nil:
+			delete(next, oid) // gone, or no longer a user relation
+		default:
+			_, r, err := parseRelation(row)
+			if err != nil {
+				return nil, false, err
+			}
+			next[oid] = r
+		}
+	}
+	same := t.namespaces != nil && !deferrable
+	for oid, name := range t.namespaces {
+		if schemas[oid] != name {
+			same = false
+		}
+	}
+	t.namespaces = schemas
+	return next, same, nil
+}
+
+// locksRead is the locks read a batch sends after a statement.
+func (t *tracer) locksRead() string {
+	if t.guard != "" {
+		return "EXECUTE " + pgx.Identifier{t.marker}.Sanitize()
+	}
+	return t.locks()
 }
 
 func (t *tracer) relations(ctx context.Context) (map[int64]rel, error) {
@@ -130,20 +260,29 @@ func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]r
 func readRelations(rows [][][]byte) (map[int64]rel, error) {
 	out := map[int64]rel{}
 	for _, row := range rows {
-		if len(row) != 6 {
-			return nil, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+		oid, r, err := parseRelation(row)
+		if err != nil {
+			return nil, err
 		}
-		oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
-		node, err2 := strconv.ParseInt(string(row[1]), 10, 64)
-		table, err3 := strconv.ParseInt(string(row[5]), 10, 64)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("reading the shadow's relations: %w", err)
-		}
-		r := rel{filenode: node, kind: string(row[2]), name: string(row[4]), table: table}
-		r.key = schema.Key(string(row[3]), r.name)
 		out[oid] = r
 	}
 	return out, nil
+}
+
+// parseRelation reads one row of relationsSQL.
+func parseRelation(row [][]byte) (int64, rel, error) {
+	if len(row) != 6 {
+		return 0, rel{}, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+	}
+	oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
+	node, err2 := strconv.ParseInt(string(row[1]), 10, 64)
+	table, err3 := strconv.ParseInt(string(row[5]), 10, 64)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return 0, rel{}, fmt.Errorf("reading the shadow's relations: %w", err)
+	}
+	r := rel{filenode: node, kind: string(row[2]), name: string(row[4]), table: table}
+	r.key = schema.Key(string(row[3]), r.name)
+	return oid, r, nil
 }
 
 // run plans every pending file in order, after checking the shadow against
@@ -162,6 +301,7 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 	if _, err := t.conn.Exec(ctx, "SET client_min_messages = debug1; SET lock_timeout = "+quote(t.live.lockTimeout)); err != nil {
 		return err
 	}
+	t.prepare(ctx)
 	rels, err := t.relations(ctx)
 	if err != nil {
 		return err
@@ -338,36 +478,66 @@ func (fs *fileState) fileLocks(t *tracer, before map[int64]rel) {
 // rolled back, and nothing of it was recorded): the caller runs it again
 // one statement at a time for the failing statement's place.
 func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel, fs *fileState) (done bool, err error) {
+	// The results, in order: BEGIN, each statement followed by its locks
+	// read when it may lock (locksNothing); with the reads prepared, SET
+	// CONSTRAINTS, the read of what changed and the guard; COMMIT, SET;
+	// without, the relations read whole.
+	type place struct {
+		stmt int  // the statement the result is of; -1: none of the file's
+		read bool // its locks read, not its own result
+	}
 	var q strings.Builder
 	q.WriteString("BEGIN;\n")
-	for _, st := range f.shape.Statements {
+	places := []place{{stmt: -1}}
+	for i, st := range f.shape.Statements {
 		q.WriteString(st.Text)
 		q.WriteString("\n;\n")
-		q.WriteString(t.locks())
-		q.WriteString(";\n")
+		places = append(places, place{stmt: i})
+		if !locksNothing(st) {
+			q.WriteString(t.locksRead())
+			q.WriteString(";\n")
+			places = append(places, place{stmt: i, read: true})
+		}
 	}
-	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n" + relationsSQL)
+	changedAt := -1
+	if t.guard != "" {
+		// Deferred triggers run now, not in COMMIT, so that what the
+		// file changed among the relations is read after them, in its
+		// transaction (its locks are gone after COMMIT); then the guard.
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before) + ";\n" + t.guard + ";\n")
+		changedAt = len(places) + 1
+		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
+	}
+	commitAt := len(places)
+	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
+	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout))
+	if changedAt < 0 {
+		q.WriteString(";\n" + relationsSQL)
+		places = append(places, place{stmt: -1})
+	}
 	type traced struct {
 		rows    [][][]byte
 		notices []string
 	}
 	var (
-		stmts     []traced
+		stmts     = make([]traced, len(f.shape.Statements))
 		last      *pgconn.Result
+		changed   *pgconn.Result
 		committed bool
 		failed    error
 		// askew: a result out of its place. Each statement gives one
-		// result and each locks read one, in turn, so the reads are
-		// exactly the marked results in the even places: a file's own
-		// result with the marker's name (its column names can be built
-		// at run time from current_query()) cannot take a read's place
-		// without pushing a read into a statement's.
-		askew bool
-		n     = len(f.shape.Statements)
+		// result and each locks read one, so the reads are exactly the
+		// marked results in the read places: a file's own result with
+		// the marker's name (its column names can be built at run time
+		// from current_query()) cannot take a read's place without
+		// pushing a read, which is marked too, out of one.
+		askew   bool
+		results int
 	)
 	t.takeNotices()
 	mrr := t.conn.PgConn().Exec(ctx, q.String())
 	for i := 0; mrr.NextResult(); i++ {
+		results++
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
 		marked := len(fds) == 3 && fds[0].Name == t.marker
@@ -376,19 +546,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			failed = res.Err
 			break
 		}
-		switch {
-		case i == 0 || i > 2*n: // BEGIN; COMMIT, SET, the relations
-			askew = askew || marked
-			if i == 2*n+1 {
-				committed = res.CommandTag.String() == "COMMIT"
-			}
-		case i%2 == 1: // a statement
-			askew = askew || marked
-		default: // its locks read
-			askew = askew || !marked
-			stmts = append(stmts, traced{rows: res.Rows, notices: t.takeNotices()})
-		}
 		last = res
+		if i >= len(places) {
+			askew = true
+			continue
+		}
+		p := places[i]
+		askew = askew || marked != p.read
+		switch {
+		case p.read:
+			// What the statement did, and the server's messages while it
+			// and its read ran.
+			stmts[p.stmt] = traced{rows: res.Rows, notices: t.takeNotices()}
+		case p.stmt >= 0 && (i+1 == len(places) || !places[i+1].read):
+			// A statement with no locks read: its messages.
+			stmts[p.stmt].notices = t.takeNotices()
+		case i == changedAt:
+			changed = res
+		case i == commitAt:
+			committed = res.CommandTag.String() == "COMMIT"
+		}
 	}
 	if err := cmp.Or(mrr.Close(), failed); err != nil {
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -401,10 +578,20 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		t.takeNotices()
 		return false, nil
 	}
-	if !committed || askew || len(stmts) != n || last == nil {
-		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, n)
+	if !committed || askew || results != len(places) || last == nil {
+		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
 	}
-	next, err := readRelations(last.Rows)
+	var next map[int64]rel
+	if changed != nil {
+		var same bool
+		if next, same, err = t.applyChanged(before, changed.Rows); err == nil && !same {
+			// A schema renamed or dropped, or a deferrable trigger: read
+			// whole.
+			next, err = t.relations(ctx)
+		}
+	} else {
+		next, err = readRelations(last.Rows)
+	}
 	if err != nil {
 		return true, err
 	}
@@ -414,6 +601,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	fs.fileLocks(t, before)
 	t.next = next
 	return true, nil
+}
+
+// locksNothing reports a statement that cannot take a lock on a relation,
+// rewrite one or drop one: no pg_locks read follows it in a traced file.
+// Only SET and RESET of a setting are (their values are literals, checked
+// by the server's own code), and not SET CONSTRAINTS, which runs the
+// deferred triggers, whose functions may lock anything. Any other
+// statement is read after, even those that seldom lock (CREATE FUNCTION
+// locks the types it names; a SELECT may call anything): when unsure, read.
+func locksNothing(st sqlscan.Statement) bool {
+	if len(st.Words) == 0 {
+		return false
+	}
+	switch st.Words[0] {
+	case "SET":
+		return len(st.Words) > 1 && st.Words[1] != "CONSTRAINTS"
+	case "RESET":
+		return len(st.Words) > 1
+	}
+	return false
 }
 
 // statement records what one statement did, from the locks read after it

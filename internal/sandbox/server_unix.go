@@ -41,13 +41,21 @@ type Options struct {
 	Major int
 	// Log receives one line saying which server was started; nil for none.
 	Log io.Writer
+	// Found are the installations to choose from, as Find lists them;
+	// nil: Find. A caller that has them already (it found them while it
+	// read the live server) saves Find's runs of pg_config and initdb.
+	Found []Binaries
 }
 
 // Start sweeps the leftovers of killed runs, then initialises and starts a
 // sandbox server. Close it when done.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	Sweep()
-	bin, note, err := Choose(Find(), o.Major)
+	found := o.Found
+	if found == nil {
+		found = Find()
+	}
+	bin, note, err := Choose(found, o.Major)
 	if err != nil {
 		return nil, err
 	}
@@ -70,9 +78,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", bin.Full)
+		s.Announce(o.Log)
 	}
 	return s, nil
+}
+
+// Announce writes the line saying which server was started.
+func (s *Server) Announce(w io.Writer) {
+	fmt.Fprintf(w, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", s.Full)
 }
 
 func (s *Server) start(ctx context.Context) error {

@@ -18,6 +18,7 @@ type Server struct {
 type Options struct {
 	Major int
 	Log   io.Writer
+	Found []Binaries
 }
 
 // Start refuses on Windows: the sandbox relies on Unix sockets in a private
@@ -31,6 +32,9 @@ func (s *Server) AdminURL() *dburl.URL { return nil }
 
 // URL is never reached on Windows.
 func (s *Server) URL(user, db string) *dburl.URL { return nil }
+
+// Announce is never reached on Windows.
+func (s *Server) Announce(w io.Writer) {}
 
 // Close does nothing on Windows.
 func (s *Server) Close() error { return nil }

@@ -41,12 +41,14 @@ import (
 //     database (sqlscan.Reach), refused before anything runs.
 func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
 	var (
-		admin    pg.ConnectOptions // creates and drops the shadow database
-		owner    string            // the shadow's owner and the role migrations run as; "": admin's
-		where    string            // for the talk line
-		cleanup  = func() {}
-		dbURL    func(name string) *dburl.URL // the shadow database's URL
-		strategy string                       // CREATE DATABASE's STRATEGY clause, if any
+		admin   pg.ConnectOptions // creates and drops the shadow database
+		owner   string            // the shadow's owner and the role migrations run as; "": admin's
+		where   string            // for the talk line
+		cleanup = func() {}
+		dbURL   func(name string) *dburl.URL // the shadow database's URL
+		// renameFrom: an empty database to rename to the shadow's name
+		// instead of creating one; "": create one.
+		renameFrom string
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -75,6 +77,14 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		if err != nil {
 			return err
 		}
+		// Said here, not when it started: a sandbox started ahead may
+		// be closed unused (nothing pending), and the talk keeps its order.
+		if o.Log != nil {
+			sb.Announce(o.Log)
+			if sb.Note != "" {
+				output.Talk{W: o.Log}.Warnf("%s", sb.Note)
+			}
+		}
 		box := o.Sandbox
 		cleanup = func() {
 			box.once.Do(func() {
@@ -83,13 +93,12 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 				}
 			})
 		}
-		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
-		owner, drop = role, false
-		if sb.Major >= 15 {
-			// WAL_LOG, the default, writes the template through the WAL
-			// (about half a second); a file copy is instant with fsync off.
-			strategy = " STRATEGY = FILE_COPY"
-		}
+		// The sandbox's own postgres database, which nothing else uses,
+		// becomes the shadow: renamed from template1, not copied (CREATE
+		// DATABASE waits for two checkpoints and copies the template,
+		// 0.1 s or more on a loaded machine).
+		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.URL(sandbox.Superuser, "template1"), false, 0, 0
+		owner, drop, renameFrom = role, false, "postgres"
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
 	}
@@ -111,8 +120,17 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	if owner != "" {
 		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
 	}
-	if _, err := adminDB.ExecContext(ctx, create+strategy); err != nil {
-		return &ShadowError{Err: err}
+	stmts := []string{create}
+	if renameFrom != "" {
+		stmts = []string{"ALTER DATABASE " + pgx.Identifier{renameFrom}.Sanitize() + " RENAME TO " + pgx.Identifier{name}.Sanitize()}
+		if owner != "" {
+			stmts = append(stmts, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER TO "+pgx.Identifier{owner}.Sanitize())
+		}
+	}
+	for _, q := range stmts {
+		if _, err := adminDB.ExecContext(ctx, q); err != nil {
+			return &ShadowError{Err: err}
+		}
 	}
 	defer func() {
 		if !drop {
@@ -244,18 +262,21 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 // Sandbox is a sandbox being started in the background, so that its start
 // overlaps the caller's reading of the live database.
 type Sandbox struct {
-	done chan struct{}
-	sb   *sandbox.Server
-	role string
-	err  error
-	once sync.Once
+	done   chan struct{}
+	cancel context.CancelFunc
+	sb     *sandbox.Server
+	role   string
+	err    error
+	once   sync.Once
 }
 
 // StartSandbox starts the sandbox WithShadow would start, in the
 // background. Hand it to WithShadow in Options.Sandbox, which closes it;
-// a caller that ends before calling WithShadow calls Close.
+// a caller that ends before calling WithShadow calls Close, which stops
+// the start where it can (a plan with nothing pending started one ahead).
 func StartSandbox(ctx context.Context, o Options) *Sandbox {
-	s := &Sandbox{done: make(chan struct{})}
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Sandbox{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(s.done)
 		s.sb, s.role, s.err = startSandbox(ctx, o)
@@ -274,6 +295,7 @@ func (s *Sandbox) Close() {
 		return
 	}
 	s.once.Do(func() {
+		s.cancel()
 		if sb, _, err := s.wait(); err == nil {
 			sb.Close()
 		}
@@ -287,35 +309,64 @@ func (s *Sandbox) Close() {
 // app resolve. It reads the live server over a read-only session, naming
 // pg_catalog's objects (a migration may have set the live database's
 // search_path).
+//
+// The live server is read while the installations are looked for (Find
+// runs pg_config and initdb --version); with one installation, which is
+// the one chosen whatever the live version, the server starts without
+// waiting for the live side either.
 func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, error) {
-	live := o.Connect
-	live.ReadOnly = true
-	var (
+	type liveSide struct {
 		major int
 		user  string
 		roles []string
-	)
-	err := pg.WithConn(ctx, live, func(conn *pgx.Conn) error {
-		if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog./) 10000, current_user").Scan(&major, &user); err != nil {
-			return fmt.Errorf("reading the live server: %w", err)
+		err   error
+	}
+	liveDone := make(chan liveSide, 1)
+	go func() {
+		var ls liveSide
+		live := o.Connect
+		live.ReadOnly = true
+		ls.err = pg.WithConn(ctx, live, func(conn *pgx.Conn) error {
+			if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog./) 10000, current_user").Scan(&ls.major, &ls.user); err != nil {
+				return fmt.Errorf("reading the live server: %w", err)
+			}
+			rows, err := conn.Query(ctx, "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE NOT pg_catalog.starts_with(r.rolname::pg_catalog.text, 'pg_') AND r.rolname OPERATOR(pg_catalog.<>) current_user ORDER BY 1 LIMIT 10000")
+			if err != nil {
+				return fmt.Errorf("reading the live server's roles: %w", err)
+			}
+			ls.roles, err = pgx.CollectRows(rows, pgx.RowTo[string])
+			return err
+		})
+		liveDone <- ls
+	}()
+	found := sandbox.Find()
+	var ls liveSide
+	read := false
+	if len(found) != 1 {
+		// Which installation depends on the live major version (and with
+		// none, the live server's error comes first, as it did).
+		ls, read = <-liveDone, true
+		if ls.err != nil {
+			return nil, "", ls.err
 		}
-		rows, err := conn.Query(ctx, "SELECT r.rolname FROM pg_catalog.pg_roles r WHERE NOT pg_catalog.starts_with(r.rolname::pg_catalog.text, 'pg_') AND r.rolname OPERATOR(pg_catalog.<>) current_user ORDER BY 1 LIMIT 10000")
-		if err != nil {
-			return fmt.Errorf("reading the live server's roles: %w", err)
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
+	if !read {
+		ls = <-liveDone
+		if ls.err == nil && err == nil {
+			_, sb.Note, _ = sandbox.Choose(found, ls.major)
 		}
-		roles, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
-	})
+	}
+	if ls.err != nil {
+		if err == nil {
+			sb.Close()
+		}
+		return nil, "", ls.err
+	}
 	if err != nil {
 		return nil, "", err
 	}
-	sb, err := sandbox.Start(ctx, sandbox.Options{Major: major, Log: o.Log})
-	if err != nil {
-		return nil, "", err
-	}
-	if sb.Note != "" && o.Log != nil {
-		output.Talk{W: o.Log}.Warnf("%s", sb.Note)
-	}
+	user, roles := ls.user, ls.roles
 	if user == sandbox.Superuser {
 		user = sandbox.Superuser + "_migrator"
 	}
