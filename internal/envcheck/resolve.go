@@ -43,6 +43,10 @@ type Options struct {
 	// visits the listed files (the hook's list from git) instead of
 	// reading every folder; each is still read from the disk.
 	Listing *Listing
+	// Dirs, when set, are folders the caller has just read (the services'
+	// walk): discovery uses each listing there instead of reading the
+	// folder again. Listing, when set, comes first.
+	Dirs *Dirs
 	// Loaders, when set, are the loaders the project runs (env.loaders);
 	// else they are detected from manifests.
 	Loaders []config.LoaderRun

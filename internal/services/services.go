@@ -52,6 +52,10 @@ type Project struct {
 	Services []*Service     // sorted by path; after Complete when found lazily
 	// pending: found by FindLazy, its services not looked for yet.
 	pending bool
+	// dirs are the folders the search for services read from the disk,
+	// handed on to the first env discovery (EnvOptions) so that it does
+	// not read them again.
+	dirs *envcheck.Dirs
 }
 
 // Complete looks for the services of a project FindLazy found; a no-op
@@ -115,10 +119,11 @@ func (u *Unit) EnvOptions(mode string, environ []string) envcheck.Options {
 	if u.Service == nil {
 		o := envcheck.OptionsFor(p.Config, mode, environ)
 		o.Exclude = append(slices.Clone(o.Exclude), p.below("")...)
+		o.Dirs = p.dirs
 		return o
 	}
 	o := envcheck.OptionsFor(u.Service.Config, mode, environ)
-	o.Root, o.Scope = p.Root, u.Service.Path
+	o.Root, o.Scope, o.Dirs = p.Root, u.Service.Path, p.dirs
 	o.Exclude = append(slices.Clone(o.Exclude), p.below(u.Service.Path)...)
 	return o
 }
@@ -241,8 +246,10 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 	var walk func(string, fs.WalkDirFunc) error // the disk's
 	if l != nil {
 		walk = l.WalkDir
+	} else {
+		p.dirs = envcheck.NewDirs()
 	}
-	found, err := discover(root, walk)
+	found, err := discover(root, walk, p.dirs)
 	if err != nil {
 		return nil, err
 	}
@@ -388,11 +395,11 @@ func (p *Project) Ordered() ([]*Service, error) {
 // Each folder's own listing says whether it holds one: a stat of
 // dbguard.yaml in every folder was a system call per folder of the tree
 // (1,000 of them in the 1,000-env-file bench), on top of reading it.
-func discoverDisk(root *config.Config) ([]string, error) {
+func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 	var out []string
 	var walk func(dir, rel string) error
 	walk = func(dir, rel string) error {
-		entries, err := os.ReadDir(dir)
+		entries, err := dirs.ReadDir(dir)
 		if err != nil {
 			if rel == "" {
 				return err
@@ -440,11 +447,11 @@ func discoverDisk(root *config.Config) ([]string, error) {
 	return out, err
 }
 
-// discover is discoverDisk, or with a walk (a Listing's, from git) the
-// folders that walk lists.
-func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error) ([]string, error) {
+// discover is discoverDisk (keeping what it reads in dirs), or with a
+// walk (a Listing's, from git) the folders that walk lists.
+func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error, dirs *envcheck.Dirs) ([]string, error) {
 	if walk == nil {
-		return discoverDisk(root)
+		return discoverDisk(root, dirs)
 	}
 	var out []string
 	err := walk(root.Root, func(p string, d fs.DirEntry, err error) error {
