@@ -71,6 +71,11 @@ func (p *Project) CompleteListed(l *envcheck.Listing) error {
 	if !p.pending {
 		return nil
 	}
+	// The root's adoption of its Prisma variables was left for now too:
+	// the env judgement that follows reads them.
+	if err := tool.AdoptURLVars(p.Config); err != nil {
+		return err
+	}
 	full, err := loadFrom(p.Config, l)
 	if err != nil {
 		return err
@@ -512,9 +517,6 @@ func find(dir, explicit string, lazy bool) (*Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tool.AdoptURLVars(cfg); err != nil {
-		return nil, err
-	}
 	if explicit == "" && cfg.Path != "" {
 		if parent, err := parentProject(cfg.Root); err == nil && parent != nil {
 			for _, s := range parent.Services {
@@ -526,11 +528,20 @@ func find(dir, explicit string, lazy bool) (*Unit, error) {
 			return nil, err
 		}
 	}
-	if !projectRoot(cfg) {
-		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
-	}
-	if lazy {
+	root := projectRoot(cfg)
+	if lazy && root {
+		// Nor is the Prisma schema read (tool detection, a listing of the
+		// root and stats in each folder): the hook with no env file staged
+		// judges no URL variable. Complete adopts them.
 		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg, pending: true}}, nil
+	}
+	// After the parent's search: a service found there has its own
+	// configuration, adopted by Load.
+	if err := tool.AdoptURLVars(cfg); err != nil {
+		return nil, err
+	}
+	if !root {
+		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
 	}
 	p, err := Load(cfg)
 	if err != nil {
