@@ -159,7 +159,10 @@ func discover(ctx context.Context, walk func(string, fs.WalkDirFunc) error, root
 			rel, _ := filepath.Rel(root, p)
 			rel = filepath.ToSlash(rel)
 			if d.IsDir() {
-				if p != root && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(exclude, rel)) {
+				// Excluded before the virtualenv check, which lists the
+				// folder: a service's folder, left out here, keeps its
+				// listing (Options.Dirs) for the service's own walk.
+				if p != root && (skipDirs[d.Name()] || excluded(exclude, rel) || isVirtualenv(p, d)) {
 					return filepath.SkipDir
 				}
 				return nil
@@ -296,13 +299,14 @@ var walkDir = walkTree
 
 // walkTree is filepath.WalkDir, but the DirEntry it hands fn for a folder
 // can list the folder (listedDir), and the walk then uses that listing
-// rather than reading the folder again.
-func walkTree(root string, fn fs.WalkDirFunc) error {
+// rather than reading the folder again; a listing in dirs (the services'
+// walk's) stands for reading the folder.
+func walkTree(dirs *Dirs, root string, fn fs.WalkDirFunc) error {
 	info, err := os.Lstat(root)
 	if err != nil {
 		err = fn(root, nil, err)
 	} else {
-		err = walkEntry(root, fs.FileInfoToDirEntry(info), fn)
+		err = walkEntry(dirs, root, fs.FileInfoToDirEntry(info), fn)
 	}
 	if err == filepath.SkipDir || err == filepath.SkipAll {
 		return nil
@@ -310,11 +314,11 @@ func walkTree(root string, fn fs.WalkDirFunc) error {
 	return err
 }
 
-func walkEntry(p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
+func walkEntry(dirs *Dirs, p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 	if !d.IsDir() {
 		return fn(p, d, nil)
 	}
-	ld := &listedDir{DirEntry: d, path: p}
+	ld := &listedDir{DirEntry: d, path: p, dirs: dirs}
 	if err := fn(p, ld, nil); err != nil {
 		if err == filepath.SkipDir {
 			err = nil
@@ -331,7 +335,7 @@ func walkEntry(p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 		}
 	}
 	for _, e := range entries {
-		if err := walkEntry(filepath.Join(p, e.Name()), e, fn); err != nil {
+		if err := walkEntry(dirs, filepath.Join(p, e.Name()), e, fn); err != nil {
 			if err == filepath.SkipDir {
 				break
 			}
@@ -346,6 +350,7 @@ func walkEntry(p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 type listedDir struct {
 	fs.DirEntry
 	path    string
+	dirs    *Dirs
 	read    bool
 	entries []fs.DirEntry
 	err     error
@@ -354,18 +359,18 @@ type listedDir struct {
 func (d *listedDir) list() ([]fs.DirEntry, error) {
 	if !d.read {
 		d.read = true
-		d.entries, d.err = os.ReadDir(d.path)
+		d.entries, d.err = d.dirs.take(d.path)
 	}
 	return d.entries, d.err
 }
 
 // walker is how discovery reads the tree: the caller's Listing when there
-// is one, else the disk.
+// is one, else the disk (through the folders the caller read, Dirs).
 func (o Options) walker() func(string, fs.WalkDirFunc) error {
 	if o.Listing != nil {
 		return o.Listing.WalkDir
 	}
-	return walkDir
+	return func(root string, fn fs.WalkDirFunc) error { return walkDir(o.Dirs, root, fn) }
 }
 
 // UnreadableError is a folder under the root discovery cannot read.

@@ -186,16 +186,9 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 	if len(r.Files) == 0 {
 		b.WriteString("  (none found)\n")
 	}
-	var rows [][]string
+	rows := make([][]string, 0, len(r.Files))
 	for _, f := range r.Files {
-		status := map[Status]string{
-			InEffect:  "loaded",
-			Template:  "template, never loaded",
-			OtherMode: "mode " + f.Mode + ", not loaded",
-			TestLocal: "not loaded in mode test",
-			NotRead:   "not read by the loaders in use",
-		}[f.Status]
-		rows = append(rows, []string{"  " + output.Escape(f.Path), status})
+		rows = append(rows, []string{"  " + output.Escape(f.Path), statusText(f)})
 	}
 	writeLines(&b, output.Columns(rows))
 
@@ -264,10 +257,33 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 	return err
 }
 
+// statusText says what a file's status means in the report.
+func statusText(f EnvFile) string {
+	switch f.Status {
+	case InEffect:
+		return "loaded"
+	case Template:
+		return "template, never loaded"
+	case OtherMode:
+		return "mode " + f.Mode + ", not loaded"
+	case TestLocal:
+		return "not loaded in mode test"
+	case NotRead:
+		return "not read by the loaders in use"
+	}
+	return ""
+}
+
 // writeLines writes each line and a line break.
 func writeLines(b *strings.Builder, lines []string) {
+	n := 0
 	for _, l := range lines {
-		b.WriteString(l + "\n")
+		n += len(l) + 1
+	}
+	b.Grow(n)
+	for _, l := range lines {
+		b.WriteString(l)
+		b.WriteByte('\n')
 	}
 }
 

@@ -43,6 +43,10 @@ type Options struct {
 	// visits the listed files (the hook's, from the index and one walk) instead of
 	// reading every folder; each is still read from the disk.
 	Listing *Listing
+	// Dirs, when set, are folders the caller has just read (the services'
+	// walk): discovery uses each listing there instead of reading the
+	// folder again. Listing, when set, comes first.
+	Dirs *Dirs
 	// Loaders, when set, are the loaders the project runs (env.loaders);
 	// else they are detected from manifests.
 	Loaders []config.LoaderRun
@@ -299,31 +303,6 @@ func (e *TooLargeError) Error() string {
 // Hint names the next step.
 func (e *TooLargeError) Hint() string {
 	return fmt.Sprintf("if %s is not an env file, leave it out with env.exclude in dbguard.yaml; then run: dbguard env", e.Path)
-}
-
-// readLimited reads a file, refusing it past MaxEnvFileSize without
-// reading it all.
-func readLimited(name, rel string) ([]byte, error) {
-	// Without blocking: a FIFO put there after discovery looked would wait
-	// for a writer forever.
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", rel)
-	} else if err == nil && st.Size() > MaxEnvFileSize {
-		return nil, &TooLargeError{Path: rel, Size: st.Size()}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxEnvFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", rel, err)
-	}
-	if len(data) > MaxEnvFileSize {
-		return nil, &TooLargeError{Path: rel, Size: int64(len(data))}
-	}
-	return data, nil
 }
 
 // readRegularFile reads a file discovery listed (a manifest), without

@@ -537,8 +537,8 @@ func TestTooLargeEnvFile(t *testing.T) {
 // run as root, who reads every folder, so the walk is made to fail.)
 func TestUnreadableFolder(t *testing.T) {
 	root := tree(t, map[string]string{".env": "DATABASE_URL=postgres://u@db-a/app\n", "secret/.env": "DATABASE_URL=postgres://u@db-b/app\n", "node_modules/x/.env": "A=1\n"})
-	defer func(w func(string, fs.WalkDirFunc) error) { walkDir = w }(walkDir)
-	walkDir = func(r string, fn fs.WalkDirFunc) error {
+	defer func(w func(*Dirs, string, fs.WalkDirFunc) error) { walkDir = w }(walkDir)
+	walkDir = func(_ *Dirs, r string, fn fs.WalkDirFunc) error {
 		return filepath.WalkDir(r, func(p string, d fs.DirEntry, err error) error {
 			if d != nil && d.IsDir() && (d.Name() == "secret" || d.Name() == "node_modules") {
 				return fn(p, d, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission})

@@ -52,6 +52,10 @@ type Project struct {
 	Services []*Service     // sorted by path; after Complete when found lazily
 	// pending: found by FindLazy, its services not looked for yet.
 	pending bool
+	// dirs are the folders the search for services read from the disk,
+	// handed on to the first env discovery (EnvOptions) so that it does
+	// not read them again.
+	dirs *envcheck.Dirs
 }
 
 // Complete looks for the services of a project FindLazy found; a no-op
@@ -67,6 +71,11 @@ func (p *Project) Complete() error {
 func (p *Project) CompleteListed(l *envcheck.Listing) error {
 	if !p.pending {
 		return nil
+	}
+	// The root's adoption of its Prisma variables was left for now too:
+	// the env judgement that follows reads them.
+	if err := tool.AdoptURLVars(p.Config); err != nil {
+		return err
 	}
 	full, err := loadFrom(p.Config, l)
 	if err != nil {
@@ -116,10 +125,11 @@ func (u *Unit) EnvOptions(mode string, environ []string) envcheck.Options {
 	if u.Service == nil {
 		o := envcheck.OptionsFor(p.Config, mode, environ)
 		o.Exclude = append(slices.Clone(o.Exclude), p.below("")...)
+		o.Dirs = p.dirs
 		return o
 	}
 	o := envcheck.OptionsFor(u.Service.Config, mode, environ)
-	o.Root, o.Scope = p.Root, u.Service.Path
+	o.Root, o.Scope, o.Dirs = p.Root, u.Service.Path, p.dirs
 	o.Exclude = append(slices.Clone(o.Exclude), p.below(u.Service.Path)...)
 	return o
 }
@@ -242,8 +252,10 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 	var walk func(string, fs.WalkDirFunc) error // the disk's
 	if l != nil {
 		walk = l.WalkDir
+	} else {
+		p.dirs = envcheck.NewDirs()
 	}
-	found, err := discover(root, walk)
+	found, err := discover(root, walk, p.dirs)
 	if err != nil {
 		return nil, err
 	}
@@ -389,11 +401,11 @@ func (p *Project) Ordered() ([]*Service, error) {
 // Each folder's own listing says whether it holds one: a stat of
 // dbguard.yaml in every folder was a system call per folder of the tree
 // (1,000 of them in the 1,000-env-file bench), on top of reading it.
-func discoverDisk(root *config.Config) ([]string, error) {
+func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 	var out []string
 	var walk func(dir, rel string) error
 	walk = func(dir, rel string) error {
-		entries, err := os.ReadDir(dir)
+		entries, err := dirs.ReadDir(dir)
 		if err != nil {
 			if rel == "" {
 				return err
@@ -441,11 +453,11 @@ func discoverDisk(root *config.Config) ([]string, error) {
 	return out, err
 }
 
-// discover is discoverDisk, or with a walk (a Listing's) the
-// folders that walk lists.
-func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error) ([]string, error) {
+// discover is discoverDisk (keeping what it reads in dirs), or with a
+// walk (a Listing's) the folders that walk lists.
+func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error, dirs *envcheck.Dirs) ([]string, error) {
 	if walk == nil {
-		return discoverDisk(root)
+		return discoverDisk(root, dirs)
 	}
 	var out []string
 	err := walk(root.Root, func(p string, d fs.DirEntry, err error) error {
@@ -506,9 +518,6 @@ func find(dir, explicit string, lazy bool) (*Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := tool.AdoptURLVars(cfg); err != nil {
-		return nil, err
-	}
 	if explicit == "" && cfg.Path != "" {
 		if parent, err := parentProject(cfg.Root); err == nil && parent != nil {
 			for _, s := range parent.Services {
@@ -520,11 +529,20 @@ func find(dir, explicit string, lazy bool) (*Unit, error) {
 			return nil, err
 		}
 	}
-	if !projectRoot(cfg) {
-		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
-	}
-	if lazy {
+	root := projectRoot(cfg)
+	if lazy && root {
+		// Nor is the Prisma schema read (tool detection, a listing of the
+		// root and stats in each folder): the hook with no env file staged
+		// judges no URL variable. Complete adopts them.
 		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg, pending: true}}, nil
+	}
+	// After the parent's search: a service found there has its own
+	// configuration, adopted by Load.
+	if err := tool.AdoptURLVars(cfg); err != nil {
+		return nil, err
+	}
+	if !root {
+		return &Unit{Project: &Project{Root: cfg.Root, Config: cfg}}, nil
 	}
 	p, err := Load(cfg)
 	if err != nil {

@@ -229,3 +229,38 @@ func TestFindInsideAService(t *testing.T) {
 		t.Fatalf("at the root: %v %v", u, err)
 	}
 }
+
+// The search for services reads every folder; the env judgement that
+// follows uses those listings instead of reading each folder again (a file
+// written in between is seen by a later judgement only).
+func TestEnvDiscoveryUsesTheServicesWalk(t *testing.T) {
+	root := tree(t, map[string]string{
+		"dbguard.yaml":          "version: 1\n",
+		".env":                  "DATABASE_URL=postgres://app@db.internal:5432/app\n",
+		"apps/web/dbguard.yaml": "version: 1\n",
+		"apps/web/.env":         "DATABASE_URL=postgres://app@db.internal:5432/web\n",
+	})
+	p := load(t, root)
+	for _, f := range []string{".env.local", "apps/web/.env.local"} {
+		if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(f)), []byte("DATABASE_URL=postgres://app@db.internal:5432/x\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() (n []int) {
+		for _, j := range Judge(context.Background(), p.Units(), "", nil, false) {
+			if j.Report == nil {
+				t.Fatalf("%s: %v", j.Unit.Label(), j.Verdict)
+			}
+			n = append(n, len(j.Report.Files))
+		}
+		return n
+	}
+	// The service's own folder comes from the walk's listing; the folders
+	// above it, which the root's judgement has used, from the disk.
+	if got := count(); len(got) != 2 || got[0] != 1 || got[1] != 3 {
+		t.Fatalf("files per unit %v, want [1 3]: the walk's listings, read before the files were written", got)
+	}
+	if got := count(); len(got) != 2 || got[0] != 2 || got[1] != 4 {
+		t.Fatalf("files per unit %v, want [2 4]: a second judgement reads the disk", got)
+	}
+}

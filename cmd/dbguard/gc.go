@@ -1,0 +1,37 @@
+package main
+
+import (
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+)
+
+// gcFloor is the heap below which a dbguard process collects no garbage.
+//
+// A command is a short process: dbguard env on 1,000 env files allocates
+// about 21 MB and exits, and the collector's default (a first cycle at a
+// 4 MB heap, another each time the heap doubles) ran six cycles in it,
+// with their page faults, write barriers and assists (GOGC=off cut its
+// CPU by a sixth, bench in docs/performance.md). So no cycle runs until
+// the heap reaches gcFloor; the first one then restores the default, so
+// that a large input (3,000 env files, a 1 MiB ${V} chain) is collected
+// as before and memory stays bounded by what the input holds, not by
+// gcFloor alone. GOGC or GOMEMLIMIT in the environment is the runtime's,
+// as usual.
+const gcFloor = 64 << 20
+
+func init() {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetGCPercent(-1)
+	debug.SetMemoryLimit(gcFloor)
+	// A finalizer runs after the first cycle that finds its object
+	// unreachable: the first cycle. (The pointer keeps the object off the
+	// tiny allocator, whose blocks may outlive it.)
+	runtime.SetFinalizer(&struct{ p *byte }{}, func(any) {
+		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(math.MaxInt64)
+	})
+}

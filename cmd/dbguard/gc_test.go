@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"testing"
+	"time"
+)
+
+// dbguard env on 1,000 env files allocates about 21 MB: with the
+// collector's default it ran six cycles; below gcFloor it runs none. A
+// GOGC the user sets is the runtime's.
+func TestShortCommandCollectsNoGarbage(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dbguard")
+	buildDbguard(t, bin)
+	root := filepath.Join(dir, "tree")
+	envTree(t, root)
+	cycles := func(extra ...string) int {
+		var env []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
+				env = append(env, kv)
+			}
+		}
+		cmd := exec.Command(bin, "env")
+		cmd.Dir, cmd.Env = root, append(append(env, "GODEBUG=gctrace=1"), extra...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("dbguard env: %v\n%s", err, stderr.Bytes())
+		}
+		n := 0
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			if strings.HasPrefix(l, "gc ") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := cycles(); n != 0 {
+		t.Errorf("dbguard env on 1,000 env files ran %d collections, want none below %d MiB", n, gcFloor>>20)
+	}
+	if n := cycles("GOGC=100"); n == 0 {
+		t.Errorf("with GOGC=100 set, dbguard env ran no collection: the user's setting was overridden")
+	}
+}
+
+// After the first cycle the collector's default is back: memory stays
+// bounded by what a large input holds. (This test binary runs the same
+// init.)
+func TestCollectionResumesAfterTheFloor(t *testing.T) {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOGC or GOMEMLIMIT is set: the init left the collector to them")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		if time.Now().After(deadline) {
+			t.Fatalf("memory limit still %d after collections: the floor was not lifted", debug.SetMemoryLimit(-1))
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if p := debug.SetGCPercent(100); p != 100 {
+		t.Errorf("GC percent %d after the first cycle, want the default 100", p)
+	}
+}

@@ -1,0 +1,35 @@
+//go:build !unix
+
+package envcheck
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"syscall"
+)
+
+// readLimited reads a file, refusing it past MaxEnvFileSize without
+// reading it all.
+func readLimited(name, rel string) ([]byte, error) {
+	// Without blocking: a FIFO put there after discovery looked would wait
+	// for a writer forever.
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", rel)
+	} else if err == nil && st.Size() > MaxEnvFileSize {
+		return nil, &TooLargeError{Path: rel, Size: st.Size()}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxEnvFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", rel, err)
+	}
+	if len(data) > MaxEnvFileSize {
+		return nil, &TooLargeError{Path: rel, Size: int64(len(data))}
+	}
+	return data, nil
+}
