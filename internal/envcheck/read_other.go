@@ -6,12 +6,20 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
 // readLimited reads a file, refusing it past MaxEnvFileSize without
 // reading it all.
-func readLimited(name, rel string) ([]byte, error) {
+//
+// rel is below root. A file that is a link is read only when the link
+// stays inside the project (OutsideError otherwise).
+func readLimited(root, rel string) ([]byte, error) {
+	name := filepath.Join(root, filepath.FromSlash(rel))
+	if st, err := os.Lstat(name); err == nil && st.Mode()&os.ModeSymlink != 0 && !insideRoot(root, rel) {
+		return nil, &OutsideError{Path: rel}
+	}
 	// Without blocking: a FIFO put there after discovery looked would wait
 	// for a writer forever.
 	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)

@@ -5,6 +5,7 @@ package envcheck
 import (
 	"fmt"
 	"io/fs"
+	"path/filepath"
 	"syscall"
 )
 
@@ -17,13 +18,27 @@ import (
 // buffer from 512 bytes; for the thousand small files of a monorepo that
 // was most of the reading's cost. Here: open, fstat, read until the end,
 // close, into one buffer of the file's size.
-func readLimited(name, rel string) ([]byte, error) {
+//
+// rel is below root. A file that is a link is read only when the link
+// stays inside the project (OutsideError otherwise): the link is the
+// repository's, and dbguard reads nothing outside the project for it.
+func readLimited(root, rel string) ([]byte, error) {
+	name := filepath.Join(root, filepath.FromSlash(rel))
+	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | syscall.O_NOFOLLOW
 	var fd int
 	var err error
 	for {
 		// Without blocking: a FIFO put there after discovery looked would
 		// wait for a writer forever.
-		fd, err = syscall.Open(name, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		fd, err = syscall.Open(name, flags, 0)
+		if err == syscall.ELOOP && flags&syscall.O_NOFOLLOW != 0 {
+			// The name is a link: followed only when it stays inside.
+			if !insideRoot(root, rel) {
+				return nil, &OutsideError{Path: rel}
+			}
+			flags &^= syscall.O_NOFOLLOW
+			continue
+		}
 		if err != syscall.EINTR {
 			break
 		}

@@ -273,7 +273,7 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 				err = &TooLargeError{Path: p, Size: MaxEnvFileSize + 1}
 			}
 		} else {
-			data, err = readLimited(filepath.Join(o.Root, filepath.FromSlash(p)), p)
+			data, err = readLimited(o.Root, p)
 		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, false, nil
@@ -303,6 +303,23 @@ func (e *TooLargeError) Error() string {
 // Hint names the next step.
 func (e *TooLargeError) Hint() string {
 	return fmt.Sprintf("if %s is not an env file, leave it out with env.exclude in dbguard.yaml; then run: dbguard env", e.Path)
+}
+
+// OutsideError is a discovered env file that is a link leading out of the
+// project. The app's loader would follow it; dbguard reads nothing outside
+// the project for a repository, so it cannot judge what that file holds.
+type OutsideError struct {
+	Path string
+}
+
+func (e *OutsideError) Error() string {
+	// The loaders' reading names the file ("reading backend/.env: ...").
+	return "it is a link that leads out of the project, and dbguard reads nothing outside it (the app's loader would follow it, so the database it names cannot be judged)"
+}
+
+// Hint names the next step.
+func (e *OutsideError) Hint() string {
+	return fmt.Sprintf("put the file itself at %s (or a link that stays inside the project), or set the variables in the environment instead; then run: dbguard env", e.Path)
 }
 
 // readRegularFile reads a file discovery listed (a manifest), without
@@ -351,7 +368,7 @@ func prefetch(root string, files []EnvFile) map[string][]byte {
 		lo, hi := w*len(paths)/readers, (w+1)*len(paths)/readers
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				if d, err := readLimited(filepath.Join(root, filepath.FromSlash(paths[i])), paths[i]); err == nil {
+				if d, err := readLimited(root, paths[i]); err == nil {
 					data[i] = read{d, true}
 				}
 			}
