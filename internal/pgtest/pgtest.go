@@ -45,6 +45,12 @@ import (
 // EnvURL names the variable holding an existing server's admin URL.
 const EnvURL = "DBGUARD_TEST_DATABASE_URL"
 
+// EnvCPU names a variable that, set to 1, makes Main and Own's cleanup
+// print the CPU time each throwaway server used (the postmaster and every
+// backend it has reaped), for finding where a suite's time goes: a test
+// binary's own rusage leaves the server out (pg_ctl daemonises it).
+const EnvCPU = "DBGUARD_PGTEST_CPU"
+
 // Password is the superuser password of a throwaway cluster. It contains
 // "S3cret" so the end-to-end leak checks would catch it in any output.
 const Password = "pgtest-S3cret-pw"
@@ -272,6 +278,11 @@ func (s *Server) Stop() error {
 	if s.dir == "" {
 		return nil
 	}
+	if os.Getenv(EnvCPU) == "1" {
+		if cpu, ok := s.cpu(); ok {
+			fmt.Fprintf(os.Stderr, "pgtest: server on port %s used %.2f s of CPU\n", s.Port, cpu.Seconds())
+		}
+	}
 	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "immediate", "-w", "stop").CombinedOutput()
 	if err != nil && !strings.Contains(string(out), "Is server running?") {
 		err = fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
@@ -279,6 +290,34 @@ func (s *Server) Stop() error {
 		err = nil
 	}
 	return errors.Join(err, os.RemoveAll(s.dir))
+}
+
+// cpu is the CPU time the server has used so far: the postmaster's user
+// and system time and that of the children it has waited for (backends
+// that ended; those still connected are left out). Linux only.
+func (s *Server) cpu() (time.Duration, bool) {
+	pidFile, err := os.ReadFile(filepath.Join(s.DataDir(), "postmaster.pid"))
+	if err != nil {
+		return 0, false
+	}
+	pid, _, _ := strings.Cut(string(pidFile), "\n")
+	stat, err := os.ReadFile("/proc/" + strings.TrimSpace(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// The fields after the command name (which may hold spaces) start at
+	// the last ')'; utime, stime, cutime and cstime are fields 14-17.
+	i := strings.LastIndexByte(string(stat), ')')
+	f := strings.Fields(string(stat)[i+1:])
+	if i < 0 || len(f) < 15 {
+		return 0, false
+	}
+	var ticks int64
+	for _, v := range f[11:15] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100, true // USER_HZ is 100 on Linux
 }
 
 // DataDir is the cluster's data directory.
