@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sandbox"
 )
 
 // withPostgres runs the tests and then stops the throwaway cluster, if one
@@ -32,7 +34,14 @@ func (w withPostgres) Run() int {
 
 func TestMain(m *testing.M) {
 	testscript.Main(withPostgres{m}, map[string]func(){
-		"dbguard-bin": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"dbguard-bin": func() {
+			// Only this test binary has this line: no dbguard binary can
+			// be pointed at a shared sandbox.
+			if dir := os.Getenv(envSharedSandboxes); dir != "" {
+				sandbox.UseShared(dir)
+			}
+			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -50,6 +59,7 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 // may stop the shared one under a script.
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	shared := sharedSandboxes(t, min(max(runtime.GOMAXPROCS(0), 2), 4))
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -64,6 +74,9 @@ func TestScripts(t *testing.T) {
 			}
 			if cache := userCache(); cache != "" {
 				env.Setenv("XDG_CACHE_HOME", cache)
+			}
+			if shared != "" {
+				env.Setenv(envSharedSandboxes, shared)
 			}
 			// What git runs (the pre-commit hook) finds "dbguard" on PATH;
 			// in scripts the dbguard command is cmdDbguard.
@@ -90,6 +103,30 @@ func TestScripts(t *testing.T) {
 			"jsonobject": cmdJSONObject,
 		},
 	})
+}
+
+// envSharedSandboxes names, for the dbguard runs of the scripts, the
+// folder where sharedSandboxes describes its servers. Only this test
+// binary reads it (TestMain's dbguard-bin).
+const envSharedSandboxes = "DBGUARD_TEST_SANDBOXES"
+
+// sharedSandboxes starts n sandbox servers for the previews of t's dbguard
+// runs (migrate plan, verify --shadow, the ci plan check), stopped when t
+// ends, and returns the folder that describes them. A preview takes a free
+// one, reset to a fresh cluster's state (internal/sandbox: UseShared),
+// instead of copying and starting a cluster of its own: one per running
+// test is enough, a preview that finds none free starts its own. "" when
+// they cannot start: the previews then start their own, and fail as a
+// user's would.
+func sharedSandboxes(t *testing.T, n int) string {
+	dir := t.TempDir()
+	stop, err := sandbox.StartShared(context.Background(), dir, n)
+	if err != nil {
+		t.Logf("no shared sandbox servers (each preview starts its own): %v", err)
+		return ""
+	}
+	t.Cleanup(stop)
+	return dir
 }
 
 // userCache is the test process's own cache folder, for the dbguard runs

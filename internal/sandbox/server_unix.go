@@ -33,6 +33,9 @@ type Server struct {
 	cmd   *exec.Cmd
 	done  chan struct{} // closed when the server process has exited
 	runAs *syscall.Credential
+	// release hands a shared server back (tests only: UseShared); Close
+	// then neither stops it nor removes its folder.
+	release func() error
 }
 
 // Options says what sandbox to start.
@@ -46,6 +49,12 @@ type Options struct {
 // Start sweeps the leftovers of killed runs, then initialises and starts a
 // sandbox server. Close it when done.
 func Start(ctx context.Context, o Options) (*Server, error) {
+	if reuse != nil {
+		if s := reuse(ctx, o); s != nil {
+			s.started(o)
+			return s, nil
+		}
+	}
 	Sweep()
 	bin, note, err := Choose(Find(), o.Major)
 	if err != nil {
@@ -69,10 +78,15 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if o.Log != nil {
-		fmt.Fprintf(o.Log, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", bin.Full)
-	}
+	s.started(o)
 	return s, nil
+}
+
+// started says which server the preview runs on.
+func (s *Server) started(o Options) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", s.Full)
+	}
 }
 
 func (s *Server) start(ctx context.Context) error {
@@ -287,6 +301,9 @@ func quoteKV(v string) string {
 
 // Close stops the server and removes its folder.
 func (s *Server) Close() error {
+	if s.release != nil {
+		return s.release()
+	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		// SIGQUIT: immediate shutdown; the data is thrown away anyway.
 		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
