@@ -29,6 +29,7 @@ type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
 	defer removeBuilt()
+	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
 }
 
@@ -127,6 +128,50 @@ func sharedSandboxes(t *testing.T, n int) string {
 	}
 	t.Cleanup(stop)
 	return dir
+}
+
+// shareSandbox makes the previews of t's in-process dbguard runs (run())
+// take one sandbox server started once for the serial tests, reset
+// between runs, as sharedSandboxes does for the scripts. t must be a
+// serial test: which sandbox Start takes is the process's choice, and a
+// parallel test beside it (one that proves a preview's server is stopped
+// and removed) must get its own.
+func shareSandbox(t *testing.T) {
+	serialSandbox.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
+		if err != nil {
+			return
+		}
+		stop, err := sandbox.StartShared(context.Background(), dir, 1)
+		if err != nil {
+			os.RemoveAll(dir)
+			return
+		}
+		serialSandbox.dir = dir
+		serialSandbox.stopServers = stop
+	})
+	if serialSandbox.dir == "" {
+		return // each preview starts its own, and fails as a user's would
+	}
+	sandbox.UseShared(serialSandbox.dir)
+	t.Cleanup(func() { sandbox.UseShared("") })
+}
+
+// serialSandbox is the serial tests' shared sandbox server, stopped when
+// the tests end.
+var serialSandbox sharedServers
+
+type sharedServers struct {
+	once        sync.Once
+	dir         string
+	stopServers func()
+}
+
+func (s *sharedServers) stop() {
+	if s.stopServers != nil {
+		s.stopServers()
+		os.RemoveAll(s.dir)
+	}
 }
 
 // userCache is the test process's own cache folder, for the dbguard runs
