@@ -63,6 +63,9 @@ type Server struct {
 	BinDir   string // the server binaries ("" when EnvURL is used)
 	dir      string // the throwaway cluster's directory; "" when not ours
 	asUser   string // run server programs as this user ("" for ourselves)
+
+	adminMu sync.Mutex
+	admin   *pgx.Conn // CreateDatabase's and DropDatabase's connection
 }
 
 var (
@@ -265,6 +268,7 @@ func (s *Server) Halt() error {
 	if s.dir == "" {
 		return errors.New("pgtest: cannot halt a server given by " + EnvURL)
 	}
+	s.closeAdmin()
 	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "fast", "-w", "stop").CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
@@ -275,6 +279,7 @@ func (s *Server) Halt() error {
 // Stop stops a throwaway cluster and removes it; a server given by EnvURL is
 // left alone.
 func (s *Server) Stop() error {
+	s.closeAdmin()
 	if s.dir == "" {
 		return nil
 	}
@@ -393,19 +398,54 @@ func (s *Server) CreateDatabase(ctx context.Context, prefix string) (name, dbURL
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name = fmt.Sprintf("%s_%s", sanitize(prefix), hex.EncodeToString(b))
-	conn, err := pgx.Connect(ctx, s.AdminURL)
+	err = s.withAdmin(ctx, func(conn *pgx.Conn) error {
+		create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+		if fileCopy(conn) {
+			create += " STRATEGY = FILE_COPY"
+		}
+		if _, err := conn.Exec(ctx, create); err != nil {
+			return fmt.Errorf("pgtest: creating database %s: %w", name, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return "", "", fmt.Errorf("pgtest: connecting to the test server: %w", err)
-	}
-	defer conn.Close(ctx)
-	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
-	if fileCopy(conn) {
-		create += " STRATEGY = FILE_COPY"
-	}
-	if _, err := conn.Exec(ctx, create); err != nil {
-		return "", "", fmt.Errorf("pgtest: creating database %s: %w", name, err)
+		return "", "", err
 	}
 	return name, s.URL(name), nil
+}
+
+// withAdmin runs f on the server's admin connection, one caller at a time,
+// connecting on first use and again after an error. A connection costs
+// the server about 30 ms of CPU (a backend started and ended) and the
+// suite creates and drops hundreds of databases: one connection for all
+// of them, not two per database.
+func (s *Server) withAdmin(ctx context.Context, f func(*pgx.Conn) error) error {
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
+	if s.admin == nil || s.admin.IsClosed() {
+		conn, err := pgx.Connect(ctx, s.AdminURL)
+		if err != nil {
+			return fmt.Errorf("pgtest: connecting to the test server: %w", err)
+		}
+		s.admin = conn
+	}
+	err := f(s.admin)
+	if err != nil {
+		// The connection may be broken or mid-transaction: start again.
+		s.admin.Close(context.Background())
+		s.admin = nil
+	}
+	return err
+}
+
+// closeAdmin closes the admin connection, if one is open.
+func (s *Server) closeAdmin() {
+	s.adminMu.Lock()
+	defer s.adminMu.Unlock()
+	if s.admin != nil {
+		s.admin.Close(context.Background())
+		s.admin = nil
+	}
 }
 
 // fileCopy reports whether the server can copy template1's files for a new
@@ -427,13 +467,10 @@ func fileCopy(conn *pgx.Conn) bool {
 
 // DropDatabase drops a database, disconnecting anyone still using it.
 func (s *Server) DropDatabase(ctx context.Context, name string) error {
-	conn, err := pgx.Connect(ctx, s.AdminURL)
-	if err != nil {
+	return s.withAdmin(ctx, func(conn *pgx.Conn) error {
+		_, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
+	})
 }
 
 func sanitize(s string) string {
