@@ -55,6 +55,11 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 			return s, nil
 		}
 	}
+	return startOwn(ctx, o)
+}
+
+// startOwn starts a sandbox server of the caller's own.
+func startOwn(ctx context.Context, o Options) (*Server, error) {
 	Sweep()
 	bin, note, err := Choose(Find(), o.Major)
 	if err != nil {

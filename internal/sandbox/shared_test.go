@@ -18,15 +18,25 @@ import (
 func TestSharedSandboxIsFresh(t *testing.T) {
 	mustFind(t)
 	ctx := context.Background()
-	dir := t.TempDir()
-	stop, err := StartShared(ctx, dir, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-	UseShared(dir)
-	t.Cleanup(func() { UseShared("") })
+	t.Run("UseShared", func(t *testing.T) {
+		dir := t.TempDir()
+		stop, err := StartShared(ctx, dir, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(stop)
+		UseShared(dir)
+		t.Cleanup(func() { UseShared("") })
+		sharedIsFresh(t)
+	})
+	t.Run("ShareInProcess", func(t *testing.T) {
+		t.Cleanup(ShareInProcess())
+		sharedIsFresh(t)
+	})
+}
 
+func sharedIsFresh(t *testing.T) {
+	ctx := context.Background()
 	first, err := Start(ctx, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -196,3 +196,58 @@ func catalogState(ctx context.Context, conn *pgx.Conn) (string, error) {
 	(SELECT string_agg(spcname, ', ' ORDER BY spcname) FROM pg_tablespace))`).Scan(&st)
 	return st, err
 }
+
+// ShareInProcess makes Start, in this process, keep the first sandbox it
+// starts and hand it out again, reset to a fresh cluster's state, to the
+// next preview, one preview at a time (a preview that finds it in use, or
+// asks for another version, starts its own); stop stops it. For a test
+// binary's TestMain (pgtest.MainSharingSandbox): a package whose tests
+// preview a hundred times pays for one server. For tests only, like
+// UseShared.
+func ShareInProcess() (stop func()) {
+	var (
+		inUse = make(chan struct{}, 1) // full while the server is handed out
+		kept  *Server
+		fresh string
+	)
+	reuse = func(ctx context.Context, o Options) *Server {
+		select {
+		case inUse <- struct{}{}:
+		default:
+			return nil
+		}
+		release := func() error { <-inUse; return nil }
+		if kept == nil {
+			s, err := startOwn(ctx, Options{})
+			if err != nil {
+				release()
+				return nil
+			}
+			if fresh, err = freshState(ctx, s); err != nil {
+				s.Close()
+				release()
+				return nil
+			}
+			kept = s
+		}
+		if o.Major != 0 && o.Major != kept.Major {
+			release()
+			return nil
+		}
+		s := &Server{Binaries: kept.Binaries, dir: kept.dir, port: kept.port, release: release}
+		if err := reset(ctx, s, fresh); err != nil {
+			// Not fresh again: never hand it out.
+			kept.Close()
+			kept = nil
+			release()
+			return nil
+		}
+		return s
+	}
+	return func() {
+		reuse = nil
+		if kept != nil {
+			kept.Close()
+		}
+	}
+}

@@ -12,3 +12,6 @@ func StartShared(ctx context.Context, dir string, n int) (stop func(), err error
 
 // UseShared is for tests; there is no sandbox on Windows.
 func UseShared(dir string) {}
+
+// ShareInProcess is for tests; there is no sandbox on Windows.
+func ShareInProcess() (stop func()) { return func() {} }
