@@ -4,6 +4,7 @@ package sandbox
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -123,6 +124,38 @@ func TestSharedSandboxOtherVersion(t *testing.T) {
 	defer s.Close()
 	if s.release != nil || !strings.Contains(s.Note, "no PostgreSQL") {
 		t.Errorf("a PostgreSQL %d preview took the shared server (note %q)", other, s.Note)
+	}
+}
+
+// TestSharedSandboxKeepsTheChoiceOfBinaries: where a preview would start
+// no server of its own (DBGUARD_PG_BINDIR naming a folder without the
+// server), it gets no shared one either, but the error a user would
+// (ci_attack_plan_skipped.txtar's setting).
+func TestSharedSandboxKeepsTheChoiceOfBinaries(t *testing.T) {
+	mustFind(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	stop, err := StartShared(ctx, dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+	for name, share := range map[string]func(){
+		"UseShared":      func() { UseShared(dir); t.Cleanup(func() { UseShared("") }) },
+		"ShareInProcess": func() { t.Cleanup(ShareInProcess()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			share()
+			t.Setenv(EnvBinDir, t.TempDir())
+			s, err := Start(ctx, Options{})
+			var missing *MissingError
+			if !errors.As(err, &missing) {
+				if s != nil {
+					s.Close()
+				}
+				t.Fatalf("Start with %s naming an empty folder: %v, want no server (MissingError)", EnvBinDir, err)
+			}
+		})
 	}
 }
 

@@ -88,9 +88,13 @@ func UseShared(dir string) {
 		return
 	}
 	reuse = func(ctx context.Context, o Options) *Server {
+		bin, ok := wouldStart(o)
+		if !ok {
+			return nil
+		}
 		slots, _ := filepath.Glob(filepath.Join(dir, "slot-*.json"))
 		for _, p := range slots {
-			if s := takeSlot(ctx, p, o); s != nil {
+			if s := takeSlot(ctx, p, bin); s != nil {
 				return s
 			}
 		}
@@ -98,15 +102,26 @@ func UseShared(dir string) {
 	}
 }
 
+// wouldStart is the installation Start would start a server of for o, when
+// it would start one that matches the live server's version: a shared
+// server is handed out only where the preview would get the same server
+// of its own (DBGUARD_PG_BINDIR naming an empty folder still fails, a
+// version mismatch still warns).
+func wouldStart(o Options) (Binaries, bool) {
+	bin, note, err := Choose(Find(), o.Major)
+	return bin, err == nil && note == ""
+}
+
 // takeSlot locks the shared server described in p, resets it and returns
-// it; nil when it is taken, of another version, or cannot be reset.
-func takeSlot(ctx context.Context, p string, o Options) *Server {
+// it; nil when it is taken, of other binaries than bin, or cannot be
+// reset.
+func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 	b, err := os.ReadFile(p)
 	if err != nil {
 		return nil
 	}
 	var sl slot
-	if json.Unmarshal(b, &sl) != nil || o.Major != 0 && o.Major != sl.Bin.Major {
+	if json.Unmarshal(b, &sl) != nil || sl.Bin != bin {
 		return nil
 	}
 	lock, err := os.OpenFile(strings.TrimSuffix(p, ".json")+".lock", os.O_CREATE|os.O_RDWR, 0o600)
@@ -217,8 +232,13 @@ func ShareInProcess() (stop func()) {
 			return nil
 		}
 		release := func() error { <-inUse; return nil }
+		bin, ok := wouldStart(o)
+		if !ok {
+			release()
+			return nil
+		}
 		if kept == nil {
-			s, err := startOwn(ctx, Options{})
+			s, err := startOwn(ctx, Options{Major: o.Major})
 			if err != nil {
 				release()
 				return nil
@@ -230,7 +250,7 @@ func ShareInProcess() (stop func()) {
 			}
 			kept = s
 		}
-		if o.Major != 0 && o.Major != kept.Major {
+		if kept.Binaries != bin {
 			release()
 			return nil
 		}
