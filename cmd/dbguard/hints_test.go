@@ -135,6 +135,7 @@ var hintFlag = regexp.MustCompile(`\b(?:pass|with) (--[a-z][a-z-]*(?: [0-9]+s)?)
 // (no usage error, exit 2). doctor used to suggest --allow-pending, which
 // it rejects, and the conflict hint named no way to compare the databases.
 func TestEveryCommandHintRuns(t *testing.T) {
+	shareSandbox(t)
 	dbURL := pgtest.DB(t)
 	other := pgtest.DB(t)
 	verified, edited, tooled := pgtest.DB(t), pgtest.DB(t), pgtest.DB(t)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sandbox"
 )
 
 // withPostgres runs the tests and then stops the throwaway cluster, if one
@@ -27,12 +29,20 @@ type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
 	defer removeBuilt()
+	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
 }
 
 func TestMain(m *testing.M) {
 	testscript.Main(withPostgres{m}, map[string]func(){
-		"dbguard-bin": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"dbguard-bin": func() {
+			// Only this test binary has this line: no dbguard binary can
+			// be pointed at a shared sandbox.
+			if dir := os.Getenv(envSharedSandboxes); dir != "" {
+				sandbox.UseShared(dir)
+			}
+			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -50,6 +60,7 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 // may stop the shared one under a script.
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	shared := sharedSandboxes(t, min(max(runtime.GOMAXPROCS(0), 2), 4))
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
@@ -64,6 +75,9 @@ func TestScripts(t *testing.T) {
 			}
 			if cache := userCache(); cache != "" {
 				env.Setenv("XDG_CACHE_HOME", cache)
+			}
+			if shared != "" {
+				env.Setenv(envSharedSandboxes, shared)
 			}
 			// What git runs (the pre-commit hook) finds "dbguard" on PATH;
 			// in scripts the dbguard command is cmdDbguard.
@@ -90,6 +104,74 @@ func TestScripts(t *testing.T) {
 			"jsonobject": cmdJSONObject,
 		},
 	})
+}
+
+// envSharedSandboxes names, for the dbguard runs of the scripts, the
+// folder where sharedSandboxes describes its servers. Only this test
+// binary reads it (TestMain's dbguard-bin).
+const envSharedSandboxes = "DBGUARD_TEST_SANDBOXES"
+
+// sharedSandboxes starts n sandbox servers for the previews of t's dbguard
+// runs (migrate plan, verify --shadow, the ci plan check), stopped when t
+// ends, and returns the folder that describes them. A preview takes a free
+// one, reset to a fresh cluster's state (internal/sandbox: UseShared),
+// instead of copying and starting a cluster of its own: one per running
+// test is enough, a preview that finds none free starts its own. "" when
+// they cannot start: the previews then start their own, and fail as a
+// user's would.
+func sharedSandboxes(t *testing.T, n int) string {
+	dir := t.TempDir()
+	stop, err := sandbox.StartShared(context.Background(), dir, n)
+	if err != nil {
+		t.Logf("no shared sandbox servers (each preview starts its own): %v", err)
+		return ""
+	}
+	t.Cleanup(stop)
+	return dir
+}
+
+// shareSandbox makes the previews of t's in-process dbguard runs (run())
+// take one sandbox server started once for the serial tests, reset
+// between runs, as sharedSandboxes does for the scripts. t must be a
+// serial test: which sandbox Start takes is the process's choice, and a
+// parallel test beside it (one that proves a preview's server is stopped
+// and removed) must get its own.
+func shareSandbox(t *testing.T) {
+	serialSandbox.once.Do(func() {
+		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
+		if err != nil {
+			return
+		}
+		stop, err := sandbox.StartShared(context.Background(), dir, 1)
+		if err != nil {
+			os.RemoveAll(dir)
+			return
+		}
+		serialSandbox.dir = dir
+		serialSandbox.stopServers = stop
+	})
+	if serialSandbox.dir == "" {
+		return // each preview starts its own, and fails as a user's would
+	}
+	sandbox.UseShared(serialSandbox.dir)
+	t.Cleanup(func() { sandbox.UseShared("") })
+}
+
+// serialSandbox is the serial tests' shared sandbox server, stopped when
+// the tests end.
+var serialSandbox sharedServers
+
+type sharedServers struct {
+	once        sync.Once
+	dir         string
+	stopServers func()
+}
+
+func (s *sharedServers) stop() {
+	if s.stopServers != nil {
+		s.stopServers()
+		os.RemoveAll(s.dir)
+	}
 }
 
 // userCache is the test process's own cache folder, for the dbguard runs

@@ -17,6 +17,7 @@ import (
 // SARIF, snapshot). It runs dbguard in-process, so it is fast enough to
 // cover the whole matrix.
 func TestPasswordSweep(t *testing.T) {
+	shareSandbox(t)
 	const fake = "npg_SweepS3cretPw"
 	dbURL, dirtyURL := pgtest.DB(t), pgtest.DB(t)
 	passwords := []string{pgtest.Password, fake}

@@ -19,7 +19,7 @@ import (
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.MainSharingSandbox(m)) }
 
 // base is applied to the live database, which then gets rows.
 const base = `CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int, status text);

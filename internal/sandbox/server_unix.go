@@ -33,6 +33,9 @@ type Server struct {
 	cmd   *exec.Cmd
 	done  chan struct{} // closed when the server process has exited
 	runAs *syscall.Credential
+	// release hands a shared server back (tests only: UseShared); Close
+	// then neither stops it nor removes its folder.
+	release func() error
 }
 
 // Options says what sandbox to start.
@@ -50,6 +53,17 @@ type Options struct {
 // Start sweeps the leftovers of killed runs, then initialises and starts a
 // sandbox server. Close it when done.
 func Start(ctx context.Context, o Options) (*Server, error) {
+	if reuse != nil {
+		if s := reuse(ctx, o); s != nil {
+			s.started(o)
+			return s, nil
+		}
+	}
+	return startOwn(ctx, o)
+}
+
+// startOwn starts a sandbox server of the caller's own.
+func startOwn(ctx context.Context, o Options) (*Server, error) {
 	Sweep()
 	found := o.Found
 	if found == nil {
@@ -86,6 +100,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 // Announce writes the line saying which server was started.
 func (s *Server) Announce(w io.Writer) {
 	fmt.Fprintf(w, "dbguard: sandbox: a throwaway PostgreSQL %s server, removed when the preview ends\n", s.Full)
+}
+
+// started says which server the preview runs on.
+func (s *Server) started(o Options) {
+	if o.Log != nil {
+		s.Announce(o.Log)
+	}
 }
 
 func (s *Server) start(ctx context.Context) error {
@@ -300,6 +321,9 @@ func quoteKV(v string) string {
 
 // Close stops the server and removes its folder.
 func (s *Server) Close() error {
+	if s.release != nil {
+		return s.release()
+	}
 	if s.cmd != nil && s.cmd.Process != nil {
 		// SIGQUIT: immediate shutdown; the data is thrown away anyway.
 		_ = s.cmd.Process.Signal(syscall.SIGQUIT)

@@ -20,7 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/schema"
 )
 
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) { os.Exit(pgtest.MainSharingSandbox(m)) }
 
 // A schema built by hundreds of migrations round-trips through the
 // snapshot and matches its shadow: no false differences from either.
