@@ -260,7 +260,9 @@ func sandboxedProcess(t *testing.T, dbURL, dir string, settle time.Duration, arg
 		boxes, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*"))
 		for _, box := range boxes {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			conn, err := pgx.Connect(cctx, fmt.Sprintf("host=%s port=5432 user=dbguard_sandbox dbname=postgres sslmode=disable", box))
+			// template1: the sandbox's postgres database becomes the
+			// shadow (renamed), so it is not there to connect to.
+			conn, err := pgx.Connect(cctx, fmt.Sprintf("host=%s port=5432 user=dbguard_sandbox dbname=template1 sslmode=disable", box))
 			cancel()
 			if err != nil {
 				continue
