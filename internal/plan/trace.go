@@ -610,8 +610,20 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 // deferred triggers, whose functions may lock anything. Any other
 // statement is read after, even those that seldom lock (CREATE FUNCTION
 // locks the types it names; a SELECT may call anything): when unsure, read.
+//
+// The reads are also what tells each statement's result from the next:
+// a statement the server reads as two (sqlscan lexes as the server does
+// with standard_conforming_strings on, and an earlier file may have set
+// it off, so that 'a\', ' ; ALTER ...' hides an ALTER TABLE in what
+// sqlscan reads as a string) pushes a result into the next statement's
+// place, where a read after the SET would have caught it; a later
+// statement the server reads as none (its text in that server-side
+// comment) would then line the rest up again, and the ALTER's locks would
+// be blamed on that statement. So only a SET whose text every lexing
+// reads alike skips its read: one name, values that are words, numbers
+// or quoted strings without a backslash, no comment, no ';'.
 func locksNothing(st sqlscan.Statement) bool {
-	if len(st.Words) == 0 {
+	if len(st.Words) == 0 || !plainSet.MatchString(st.Text) || strings.Contains(st.Text, "--") || strings.Contains(st.Text, "/*") {
 		return false
 	}
 	switch st.Words[0] {
@@ -622,6 +634,12 @@ func locksNothing(st sqlscan.Statement) bool {
 	}
 	return false
 }
+
+// plainSet is a SET or RESET of one setting that reads alike however the
+// server lexes strings (see locksNothing).
+var plainSet = regexp.MustCompile(`(?i)^(SET\s+((LOCAL|SESSION)\s+)?[a-z_][a-z0-9_.]*(\s*=\s*|\s+TO\s+)` + plainSetValue + `(\s*,\s*` + plainSetValue + `)*|RESET\s+[a-z_][a-z0-9_.]*)$`)
+
+const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 
 // statement records what one statement did, from the locks read after it
 // (rows of locksSQL) and the server's messages while it ran, and applies
