@@ -3,6 +3,7 @@ package tool
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -75,3 +76,60 @@ func TestAttackAlembicScriptLocationMisread(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackAlembicURLMisread: the trap for a literal sqlalchemy.url that
+// env.py never replaces read alembic.ini with a regular expression: the
+// key after '=' in lower case, and skipped any value holding %(. Alembic
+// reads it with ConfigParser, so "sqlalchemy.url: ...", "SQLAlchemy.URL =
+// ...", a URL in another option interpolated (%(prod)s), or in [DEFAULT],
+// sent Alembic to another database with no trap: migrate up ran there.
+func TestAttackAlembicURLMisread(t *testing.T) {
+	const envPy = "from alembic import context\nconfig = context.config\n"
+	for name, c := range map[string]struct {
+		ini  string
+		line int
+	}{
+		"colon":         {"[alembic]\nscript_location = alembic\nsqlalchemy.url: postgresql://app:s3cret@other/app\n", 3},
+		"case":          {"[alembic]\nscript_location = alembic\nSQLAlchemy.URL = postgresql://app:s3cret@other/app\n", 3},
+		"interpolated":  {"[alembic]\nprod = postgresql://app:s3cret@other/app\nscript_location = alembic\nsqlalchemy.url = %(prod)s\n", 4},
+		"default":       {"[DEFAULT]\nsqlalchemy.url = postgresql://app:s3cret@other/app\n[alembic]\nscript_location = alembic\n", 2},
+		"after a decoy": {"[other]\nsqlalchemy.url = driver://u:p@h/db\n[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql://app:s3cret@other/app\n", 5},
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := tree(t, map[string]string{"alembic.ini": c.ini, "alembic/env.py": envPy, "alembic/versions/": ""})
+			p, err := Resolve(cfgAt(root, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			traps := p.Traps()
+			if len(traps) != 1 || traps[0].File != "alembic.ini:"+itoa(c.line) {
+				t.Errorf("traps %+v, want one at alembic.ini:%d", traps, c.line)
+			}
+			for _, tr := range traps {
+				if strings.Contains(tr.What+tr.Fix+tr.File, "s3cret") {
+					t.Errorf("a trap shows the password: %+v", tr)
+				}
+			}
+		})
+	}
+	// The placeholder alembic init writes, a name env.py sets, and a URL
+	// in another section are no trap.
+	for name, ini := range map[string]string{
+		"placeholder":   "[alembic]\nscript_location = alembic\nsqlalchemy.url = driver://user:pass@localhost/dbname\n",
+		"unset name":    "[alembic]\nscript_location = alembic\nsqlalchemy.url = %(DATABASE_URL)s\n",
+		"other section": "[tests]\nsqlalchemy.url = postgresql://app:s3cret@other/app\n[alembic]\nscript_location = alembic\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := tree(t, map[string]string{"alembic.ini": ini, "alembic/env.py": envPy, "alembic/versions/": ""})
+			p, err := Resolve(cfgAt(root, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if traps := p.Traps(); len(traps) != 0 {
+				t.Errorf("traps %+v, want none", traps)
+			}
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

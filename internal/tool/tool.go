@@ -317,17 +317,7 @@ func (e *UnsupportedError) Hint() string { return e.Instead }
 func alembicVersions(workdir string) (string, error) {
 	loc := "alembic"
 	if data, err := readSmall(filepath.Join(workdir, "alembic.ini")); err == nil {
-		sections := readINI(string(data))
-		// Alembic's default, which the file may set again; a '%' in
-		// it is literal.
-		esc := func(s string) string { return strings.ReplaceAll(s, "%", "%%") }
-		vals := map[string]string{"here": esc(workdir)}
-		for k, v := range sections["DEFAULT"] {
-			vals[k] = v
-		}
-		for k, v := range sections["alembic"] {
-			vals[k] = v
-		}
+		vals, _ := alembicOptions(workdir, data)
 		if raw, ok := vals["script_location"]; ok {
 			if loc, err = iniInterpolate(raw, vals, 0); err != nil {
 				return filepath.Join(workdir, "alembic", "versions"), err
@@ -346,12 +336,14 @@ func alembicVersions(workdir string) (string, error) {
 // readINI reads an INI file's sections as Python's ConfigParser does with
 // its defaults: option names lower-cased, '=' or ':' between name and
 // value, full-line comments (# ;), an indented line continuing the value
-// before it; the last setting of an option wins.
-func readINI(text string) map[string]map[string]string {
-	out := map[string]map[string]string{}
+// before it; the last setting of an option wins. lines holds the line
+// (1-based) each option was last set on, by section.
+func readINI(text string) (sections map[string]map[string]string, lines map[string]map[string]int) {
+	sections, lines = map[string]map[string]string{}, map[string]map[string]int{}
 	var cur map[string]string
+	var curLines map[string]int
 	key := ""
-	for _, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+	for n, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
 		case trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';':
@@ -361,10 +353,10 @@ func readINI(text string) map[string]map[string]string {
 			continue
 		case trimmed[0] == '[' && strings.LastIndexByte(trimmed, ']') > 1:
 			name := trimmed[1:strings.LastIndexByte(trimmed, ']')]
-			if out[name] == nil {
-				out[name] = map[string]string{}
+			if sections[name] == nil {
+				sections[name], lines[name] = map[string]string{}, map[string]int{}
 			}
-			cur, key = out[name], ""
+			cur, curLines, key = sections[name], lines[name], ""
 			continue
 		}
 		if cur == nil {
@@ -377,8 +369,25 @@ func readINI(text string) map[string]map[string]string {
 		}
 		key = strings.ToLower(strings.TrimSpace(line[:i]))
 		cur[key] = strings.TrimSpace(line[i+1:])
+		curLines[key] = n + 1
 	}
-	return out
+	return sections, lines
+}
+
+// alembicOptions are the options of alembic.ini's [alembic] section as
+// Alembic reads them: [DEFAULT]'s, Alembic's here (set again by the file
+// if it says so; a '%' in it literal), then the section's own; and the
+// line each was set on (0: not in the file).
+func alembicOptions(workdir string, data []byte) (map[string]string, map[string]int) {
+	sections, lines := readINI(string(data))
+	vals := map[string]string{"here": strings.ReplaceAll(workdir, "%", "%%")}
+	at := map[string]int{}
+	for _, sec := range []string{"DEFAULT", "alembic"} {
+		for k, v := range sections[sec] {
+			vals[k], at[k] = v, lines[sec][k]
+		}
+	}
+	return vals, at
 }
 
 // iniInterpolate is ConfigParser's BasicInterpolation of v: %% is '%',
