@@ -437,7 +437,19 @@ func (e *MisnamedError) Hint() string {
 // git root (or dir itself outside git).
 func Discover(dir, explicit string) (*Config, error) {
 	if explicit != "" {
-		return load(explicit, false, "") // the user's: <(...) is a pipe
+		c, err := load(explicit, false, "") // the user's: <(...) is a pipe
+		if err != nil {
+			return nil, err
+		}
+		if st, err := os.Stat(explicit); err == nil && !st.Mode().IsRegular() {
+			// A pipe (--config <(...)) lives in /dev/fd, no project's
+			// folder: the project is where the command runs, as without
+			// a file.
+			if c.Root, err = projectRoot(dir); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
 	}
 	file, gitRoot, err := Find(dir)
 	if err != nil {
@@ -456,6 +468,16 @@ func Discover(dir, explicit string) (*Config, error) {
 		}
 	}
 	return Default(gitRoot), nil
+}
+
+// projectRoot is the root a configuration without a folder of its own
+// gets: the git root above dir, else dir.
+func projectRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return repoTop(abs), nil
 }
 
 // Load reads and validates one configuration file found in a repository:
