@@ -437,14 +437,29 @@ func (e *MisnamedError) Hint() string {
 // git root (or dir itself outside git).
 func Discover(dir, explicit string) (*Config, error) {
 	if explicit != "" {
-		return load(explicit, false) // the user's: <(...) is a pipe
+		c, err := load(explicit, false, "") // the user's: <(...) is a pipe
+		if err != nil {
+			return nil, err
+		}
+		if st, err := os.Stat(explicit); err == nil && !st.Mode().IsRegular() {
+			// A pipe (--config <(...)) lives in /dev/fd, no project's
+			// folder: the project is where the command runs, as without
+			// a file.
+			if c.Root, err = projectRoot(dir); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
 	}
 	file, gitRoot, err := Find(dir)
 	if err != nil {
 		return nil, err
 	}
 	if file != "" {
-		return Load(file)
+		// A link that leads out of the repository (its git root, else
+		// the file's folder) is not followed: the repository's word
+		// reads nothing outside it.
+		return load(file, true, repoTop(filepath.Dir(file)))
 	}
 	if gitRoot == "" {
 		gitRoot, err = filepath.Abs(dir)
@@ -455,14 +470,26 @@ func Discover(dir, explicit string) (*Config, error) {
 	return Default(gitRoot), nil
 }
 
+// projectRoot is the root a configuration without a folder of its own
+// gets: the git root above dir, else dir.
+func projectRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	return repoTop(abs), nil
+}
+
 // Load reads and validates one configuration file found in a repository:
 // it is opened without blocking and must be a regular file, so a FIFO
 // named dbguard.yaml (in the root or a service's folder) cannot make every
 // command wait for a writer.
-func Load(file string) (*Config, error) { return load(file, true) }
+func Load(file string) (*Config, error) { return load(file, true, "") }
 
-func load(file string, regular bool) (*Config, error) {
-	data, err := readConfig(file, regular)
+// load reads file; inside, when set, is a folder the file must not leave,
+// through a link either.
+func load(file string, regular bool, inside string) (*Config, error) {
+	data, err := readConfig(file, regular, inside)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, &Error{File: file, Msg: "no such configuration file"}
@@ -482,13 +509,25 @@ func load(file string, regular bool) (*Config, error) {
 }
 
 // readConfig reads file without blocking on a FIFO; unless regular is
-// false (a file the user named), it must be a regular file.
-func readConfig(file string, regular bool) ([]byte, error) {
+// false (a file the user named), it must be a regular file. With inside
+// set, it is opened through an os.Root at that folder: a dbguard.yaml
+// linked out of the project (to ~/.pgpass, a CI secret file) is refused
+// rather than read and quoted in a YAML error.
+func readConfig(file string, regular bool, inside string) ([]byte, error) {
 	flag := os.O_RDONLY
 	if regular {
 		flag |= syscall.O_NONBLOCK
 	}
-	f, err := os.OpenFile(file, flag, 0)
+	var f *os.File
+	var err error
+	if inside != "" {
+		var rel string
+		if rel, err = filepath.Rel(inside, file); err == nil {
+			f, err = openInside(inside, rel, flag)
+		}
+	} else {
+		f, err = os.OpenFile(file, flag, 0)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -499,6 +538,40 @@ func readConfig(file string, regular bool) ([]byte, error) {
 		return nil, errors.New("not a regular file")
 	}
 	return io.ReadAll(f)
+}
+
+// repoTop is the git root dir is in (the first folder up holding .git),
+// or dir itself outside git.
+func repoTop(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+// openInside opens rel in the folder dir, refusing a path or link that
+// leaves it.
+func openInside(dir, rel string, flag int) (*os.File, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	f, err := root.OpenFile(rel, flag, 0)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := root.Lstat(rel); lerr == nil {
+			if t, lerr := os.Lstat(filepath.Join(dir, rel)); lerr == nil && t.Mode()&fs.ModeSymlink != 0 {
+				return nil, errors.New("a symbolic link out of the repository: dbguard reads nothing outside it for the repository's configuration")
+			}
+		}
+	}
+	return f, err
 }
 
 // LinkError is a folder the repository names (migrations.dir, workdir, or

@@ -236,7 +236,9 @@ type GrepLine struct {
 // Grep runs git grep (tracked files, working tree, text only) for an
 // extended regular expression, case-insensitively. No match is no error.
 func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
-	out, err := g.run(ctx, nil, "grep", "--no-color", "-I", "-n", "-i", "-z", "-E", pattern)
+	// grep.column = true (a repository's .git/config, or the user's)
+	// would put the match's column before each line's text.
+	out, err := g.run(ctx, nil, "-c", "grep.column=false", "grep", "--no-color", "-I", "-n", "-i", "-z", "-E", pattern)
 	if err != nil {
 		var ge *GitError
 		if errors.As(err, &ge) && ge.Stderr == "" {

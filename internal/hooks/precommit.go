@@ -150,8 +150,9 @@ func newNameMatcher(patterns ...[]string) nameMatcher {
 		} else {
 			np.prefix = p[:i]
 			// After the last star, the rest is literal unless it holds a
-			// pattern character of its own.
-			if j := strings.LastIndexByte(p, '*'); !strings.ContainsAny(p[j+1:], `?[\`) {
+			// pattern character of its own, or a ']' (the star was in a
+			// class, "[*]x", and matches only itself).
+			if j := strings.LastIndexByte(p, '*'); !strings.ContainsAny(p[j+1:], `?[\]`) {
 				np.suffix = p[j+1:]
 			}
 		}

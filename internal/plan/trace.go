@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -504,9 +505,11 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// Deferred triggers run now, not in COMMIT, so that what the
 		// file changed among the relations is read after them, in its
 		// transaction (its locks are gone after COMMIT); then the guard.
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before) + ";\n" + t.guard + ";\n")
-		changedAt = len(places) + 1
-		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
+		// A locks read after them: what the file's deferred triggers
+		// did, which migrate up does in its COMMIT (deferredStmt).
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.locksRead() + ";\n" + t.changedRead(before) + ";\n" + t.guard + ";\n")
+		changedAt = len(places) + 2
+		places = append(places, place{stmt: -1}, place{stmt: deferredStmt, read: true}, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
 	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
@@ -523,6 +526,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		stmts     = make([]traced, len(f.shape.Statements))
 		last      *pgconn.Result
 		changed   *pgconn.Result
+		deferred  *traced // the locks read after the deferred triggers ran
 		committed bool
 		failed    error
 		// askew: a result out of its place. Each statement gives one
@@ -554,6 +558,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		p := places[i]
 		askew = askew || marked != p.read
 		switch {
+		case p.read && p.stmt == deferredStmt:
+			deferred = &traced{rows: res.Rows, notices: t.takeNotices()}
 		case p.read:
 			// What the statement did, and the server's messages while it
 			// and its read ran.
@@ -595,12 +601,46 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	if err != nil {
 		return true, err
 	}
+	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
+		if stmts[i].rows != nil {
+			lastRows = stmts[i].rows
+		}
+	}
+	if n := len(f.shape.Statements); deferred != nil && n > 0 && addsRows(deferred.rows, lastRows, before) {
+		// Deferred triggers (a constraint trigger, a deferrable foreign
+		// key's cascade) locked or rewrote more at the end of the file:
+		// migrate up does that in its COMMIT, under the file's locks.
+		last := f.shape.Statements[n-1]
+		t.statement(f, sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: last.Line}, before, deferred.rows, deferred.notices, fs)
 	}
 	fs.fileLocks(t, before)
 	t.next = next
 	return true, nil
+}
+
+// deferredStmt marks the batch's locks read after its deferred triggers.
+const deferredStmt = -2
+
+// addsRows reports whether the locks read rows holds a row (a lock, or
+// a relfilenode) of a relation known before the file (in before) that
+// the read last does not.
+func addsRows(rows, last [][][]byte, before map[int64]rel) bool {
+	seen := map[string]bool{}
+	for _, r := range last {
+		seen[string(bytes.Join(r, []byte{0}))] = true
+	}
+	for _, r := range rows {
+		if len(r) == 0 {
+			continue
+		}
+		oid, _ := strconv.ParseInt(string(r[0]), 10, 64)
+		if _, ok := before[oid]; ok && !seen[string(bytes.Join(r, []byte{0}))] {
+			return true
+		}
+	}
+	return false
 }
 
 // locksNothing reports a statement that cannot take a lock on a relation,
@@ -610,8 +650,20 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 // deferred triggers, whose functions may lock anything. Any other
 // statement is read after, even those that seldom lock (CREATE FUNCTION
 // locks the types it names; a SELECT may call anything): when unsure, read.
+//
+// The reads are also what tells each statement's result from the next:
+// a statement the server reads as two (sqlscan lexes as the server does
+// with standard_conforming_strings on, and an earlier file may have set
+// it off, so that 'a\', ' ; ALTER ...' hides an ALTER TABLE in what
+// sqlscan reads as a string) pushes a result into the next statement's
+// place, where a read after the SET would have caught it; a later
+// statement the server reads as none (its text in that server-side
+// comment) would then line the rest up again, and the ALTER's locks would
+// be blamed on that statement. So only a SET whose text every lexing
+// reads alike skips its read: one name, values that are words, numbers
+// or quoted strings without a backslash, no comment, no ';'.
 func locksNothing(st sqlscan.Statement) bool {
-	if len(st.Words) == 0 {
+	if len(st.Words) == 0 || !plainSet.MatchString(st.Text) || strings.Contains(st.Text, "--") || strings.Contains(st.Text, "/*") {
 		return false
 	}
 	switch st.Words[0] {
@@ -622,6 +674,12 @@ func locksNothing(st sqlscan.Statement) bool {
 	}
 	return false
 }
+
+// plainSet is a SET or RESET of one setting that reads alike however the
+// server lexes strings (see locksNothing).
+var plainSet = regexp.MustCompile(`(?i)^(SET\s+((LOCAL|SESSION)\s+)?[a-z_][a-z0-9_.]*(\s*=\s*|\s+TO\s+)` + plainSetValue + `(\s*,\s*` + plainSetValue + `)*|RESET\s+[a-z_][a-z0-9_.]*)$`)
+
+const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 
 // statement records what one statement did, from the locks read after it
 // (rows of locksSQL) and the server's messages while it ran, and applies

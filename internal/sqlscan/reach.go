@@ -30,12 +30,71 @@ func (a Act) String() string { return fmt.Sprintf("line %d: %s", a.Line, a.What)
 // It is a classifier over PostgreSQL's tokens, not a parser: it errs
 // towards reporting. What no reading of the text can settle (EXECUTE of a
 // string built at run time) is reported as Dynamic.
+//
+// A plain string is read both ways the server may lex it: as written, and,
+// when the text holds a backslash, with backslash escapes, as a session
+// with standard_conforming_strings off reads it (an earlier migration's
+// SET, or the database's setting). In 'a\', ' ; COPY ...; -- ' the COPY
+// is inside a string one way and a statement the other.
 func Reach(text string) []Act {
+	out := reach(text)
+	if strings.IndexByte(text, '\\') < 0 {
+		return out
+	}
+	seen := map[Act]bool{}
+	for _, a := range out {
+		seen[a] = true
+	}
+	for _, a := range reach(escapedReading(text, 0)) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Act) int { return a.Line - b.Line })
+	return out
+}
+
+func reach(text string) []Act {
 	var out []Act
 	for _, st := range Split(text) {
 		out = append(out, reachStatement(st.Text, st.Line, 0)...)
 	}
 	return out
+}
+
+// escapedReading is text with each plain string ('...', lexed with
+// backslash escapes, as the server does with standard_conforming_strings
+// off) written as an escape string (E'...'), which every reading lexes
+// that way; lines stay where they were. Bodies are read so to the depth
+// Reach looks into them (maxBodyDepth), so the work stays bounded.
+func escapedReading(text string, depth int) string {
+	s := scanner{src: text, line: 1, escapes: true}
+	var b strings.Builder
+	last := 0
+	for {
+		tok, pos, _ := s.next()
+		if tok == "" {
+			break
+		}
+		switch {
+		case tok[0] == '\'':
+			b.WriteString(text[last:pos])
+			b.WriteString(" E")
+			last = pos
+		case tok[0] == '$' && len(tok) > 1:
+			// A body (DO, a function's) is lexed by the same rules when
+			// it runs: read its strings the same way.
+			tag := tok[:strings.IndexByte(tok[1:], '$')+2]
+			if depth < maxBodyDepth && len(tok) >= 2*len(tag) && strings.HasSuffix(tok, tag) {
+				b.WriteString(text[last : pos+len(tag)])
+				b.WriteString(escapedReading(tok[len(tag):len(tok)-len(tag)], depth+1))
+				last = pos + len(tok) - len(tag)
+			}
+		}
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // maxBodyDepth bounds the recursion into bodies and EXECUTE strings.

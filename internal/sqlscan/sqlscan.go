@@ -109,6 +109,9 @@ type scanner struct {
 	i    int
 	line int
 	open bool // the text ended inside a quote, dollar quote or block comment
+	// escapes: a plain string ('...') takes backslash escapes, as with
+	// standard_conforming_strings off (see Reach).
+	escapes bool
 }
 
 // next returns the next token, its byte offset and its line; "" at the end.
@@ -174,7 +177,7 @@ func (s *scanner) token() (string, int, int) {
 	case c == ';':
 		s.i++
 	case c == '\'':
-		s.quoted('\'', false)
+		s.quoted('\'', s.escapes)
 	case (c == 'E' || c == 'e') && s.peek(1) == '\'':
 		s.i++
 		s.quoted('\'', true)

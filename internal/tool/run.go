@@ -108,7 +108,6 @@ type Trap struct {
 
 var (
 	overrideTrue = regexp.MustCompile(`load_dotenv\([^)]*override\s*=\s*True`)
-	iniURL       = regexp.MustCompile(`^\s*sqlalchemy\.url\s*=\s*(\S.*?)\s*$`)
 	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
 )
 
@@ -134,18 +133,22 @@ func (p *Project) Traps() []Trap {
 			envReads = true
 		}
 	})
+	// sqlalchemy.url as Alembic's ConfigParser reads it: in [alembic] or
+	// [DEFAULT], the key in any case, after '=' or ':', %(name)s of
+	// another option interpolated (a regular expression over the lines
+	// missed each, and Alembic connected elsewhere).
 	ini := filepath.Join(p.Workdir, "alembic.ini")
-	scanLines(ini, func(n int, line string) {
-		m := iniURL.FindStringSubmatch(line)
-		if m == nil || envReads || strings.HasPrefix(m[1], "driver://") || strings.Contains(m[1], "%(") {
-			return
+	if data, err := readSmall(ini); err == nil && !envReads {
+		vals, at := alembicOptions(p.Workdir, data)
+		if raw, ok := vals["sqlalchemy.url"]; ok {
+			url, err := iniInterpolate(raw, vals, 0)
+			if err == nil && !strings.HasPrefix(url, "driver://") && strings.Contains(url, "://") {
+				traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", output.RelTo(p.Workdir, ini), at["sqlalchemy.url"]),
+					What: "sqlalchemy.url is a literal URL and env.py never reads the environment, so Alembic connects there whatever dbguard says",
+					Fix:  "make env.py read it: config.set_main_option(\"sqlalchemy.url\", os.environ[\"DATABASE_URL\"]), then run the command again"})
+			}
 		}
-		if strings.Contains(m[1], "://") {
-			traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", output.RelTo(p.Workdir, ini), n),
-				What: "sqlalchemy.url is a literal URL and env.py never reads the environment, so Alembic connects there whatever dbguard says",
-				Fix:  "make env.py read it: config.set_main_option(\"sqlalchemy.url\", os.environ[\"DATABASE_URL\"]), then run the command again"})
-		}
-	})
+	}
 	return traps
 }
 

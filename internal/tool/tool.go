@@ -6,6 +6,7 @@
 package tool
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -98,8 +99,14 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 	case GolangMigrate:
 		p.Dir, p.Table = cfg.MigrationsDir(), cfg.Migrations.Table
 	case Alembic:
-		p.Dir, p.Table = alembicVersions(workdir), "alembic_version"
-		if !inside(cfg.Root, p.Dir) {
+		var unread error
+		p.Dir, unread = alembicVersions(workdir)
+		p.Table = "alembic_version"
+		if unread != nil {
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("alembic.ini's script_location: %v, so where Alembic would run is not known; dbguard reads nothing outside the project, nor runs Alembic there", unread),
+				Next: "set script_location in [alembic] of alembic.ini to a folder inside the project (script_location = %(here)s/alembic), then run the command again"}
+		} else if !inside(cfg.Root, p.Dir) {
 			// alembic.ini is the repository's: its script_location (an
 			// absolute path, %(here)s/.., a link) cannot take dbguard,
 			// nor the Alembic it runs, out of the project.
@@ -301,18 +308,127 @@ func (e *UnsupportedError) Hint() string { return e.Instead }
 
 // alembicVersions is the versions folder of the Alembic project in
 // workdir: script_location from alembic.ini (%(here)s is workdir), then
-// versions/.
-func alembicVersions(workdir string) string {
+// versions/. It reads script_location as Alembic's ConfigParser does: in
+// the [alembic] section (else [DEFAULT]), the key in any case, after '='
+// or ':', continuation lines joined, %(name)s taken from the section, its
+// defaults and Alembic's here, %% for a '%'. An error says
+// why the folder is not known (a name that is not set, a package
+// resource "pkg:path" Alembic finds through Python's import path).
+func alembicVersions(workdir string) (string, error) {
 	loc := "alembic"
 	if data, err := readSmall(filepath.Join(workdir, "alembic.ini")); err == nil {
-		if m := regexp.MustCompile(`(?m)^\s*script_location\s*=\s*(.+?)\s*$`).FindSubmatch(data); m != nil {
-			loc = strings.ReplaceAll(string(m[1]), "%(here)s", workdir)
+		vals, _ := alembicOptions(workdir, data)
+		if raw, ok := vals["script_location"]; ok {
+			if loc, err = iniInterpolate(raw, vals, 0); err != nil {
+				return filepath.Join(workdir, "alembic", "versions"), err
+			}
 		}
+	}
+	if !filepath.IsAbs(loc) && strings.Contains(loc, ":") {
+		return filepath.Join(workdir, "alembic", "versions"), fmt.Errorf("%s names a package resource, found through Python's import path", output.Escape(loc))
 	}
 	if !filepath.IsAbs(loc) {
 		loc = filepath.Join(workdir, loc)
 	}
-	return filepath.Join(loc, "versions")
+	return filepath.Join(loc, "versions"), nil
+}
+
+// readINI reads an INI file's sections as Python's ConfigParser does with
+// its defaults: option names lower-cased, '=' or ':' between name and
+// value, full-line comments (# ;), an indented line continuing the value
+// before it; the last setting of an option wins. lines holds the line
+// (1-based) each option was last set on, by section.
+func readINI(text string) (sections map[string]map[string]string, lines map[string]map[string]int) {
+	sections, lines = map[string]map[string]string{}, map[string]map[string]int{}
+	var cur map[string]string
+	var curLines map[string]int
+	key := ""
+	for n, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';':
+			continue
+		case cur != nil && key != "" && (line[0] == ' ' || line[0] == '\t'):
+			cur[key] += "\n" + trimmed
+			continue
+		case trimmed[0] == '[' && strings.LastIndexByte(trimmed, ']') > 1:
+			name := trimmed[1:strings.LastIndexByte(trimmed, ']')]
+			if sections[name] == nil {
+				sections[name], lines[name] = map[string]string{}, map[string]int{}
+			}
+			cur, curLines, key = sections[name], lines[name], ""
+			continue
+		}
+		if cur == nil {
+			continue
+		}
+		i := strings.IndexAny(line, "=:")
+		if i < 0 {
+			key = ""
+			continue
+		}
+		key = strings.ToLower(strings.TrimSpace(line[:i]))
+		cur[key] = strings.TrimSpace(line[i+1:])
+		curLines[key] = n + 1
+	}
+	return sections, lines
+}
+
+// alembicOptions are the options of alembic.ini's [alembic] section as
+// Alembic reads them: [DEFAULT]'s, Alembic's here (set again by the file
+// if it says so; a '%' in it literal), then the section's own; and the
+// line each was set on (0: not in the file).
+func alembicOptions(workdir string, data []byte) (map[string]string, map[string]int) {
+	sections, lines := readINI(string(data))
+	vals := map[string]string{"here": strings.ReplaceAll(workdir, "%", "%%")}
+	at := map[string]int{}
+	for _, sec := range []string{"DEFAULT", "alembic"} {
+		for k, v := range sections[sec] {
+			vals[k], at[k] = v, lines[sec][k]
+		}
+	}
+	return vals, at
+}
+
+// iniInterpolate is ConfigParser's BasicInterpolation of v: %% is '%',
+// %(name)s the option name's value, itself interpolated, at most 10 deep.
+func iniInterpolate(v string, vals map[string]string, depth int) (string, error) {
+	if depth > 10 {
+		return "", errors.New("its interpolation is nested too deep")
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(v, '%')
+		if i < 0 {
+			b.WriteString(v)
+			return b.String(), nil
+		}
+		b.WriteString(v[:i])
+		v = v[i:]
+		switch {
+		case strings.HasPrefix(v, "%%"):
+			b.WriteByte('%')
+			v = v[2:]
+		case strings.HasPrefix(v, "%("):
+			end := strings.Index(v, ")s")
+			if end < 0 {
+				return "", fmt.Errorf("%s is not an interpolation Alembic reads", output.Escape(v))
+			}
+			name := strings.ToLower(v[2:end])
+			val, ok := vals[name]
+			if !ok {
+				return "", fmt.Errorf("%%(%s)s is not set", output.Escape(name))
+			}
+			var err error
+			if val, err = iniInterpolate(val, vals, depth+1); err != nil {
+				return "", err
+			}
+			b.WriteString(val)
+			v = v[end+2:]
+		default:
+			return "", fmt.Errorf("a lone %% in %s", output.Escape(v))
+		}
+	}
 }
 
 // inside reports whether p, its links resolved (those of the part that
