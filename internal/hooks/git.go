@@ -29,8 +29,13 @@ type GitError struct {
 
 func (e *GitError) Error() string {
 	if strings.Contains(e.Stderr, "not a git repository") && len(e.Args) > 0 {
-		// Not git's command line (a long grep pattern) and exit status.
-		return "not inside a git repository (git " + e.Args[0] + " reads the tracked files)"
+		// Not git's command line (a long grep pattern) and exit status;
+		// the command's name, past the -c settings before it.
+		args := e.Args
+		for len(args) > 2 && args[0] == "-c" {
+			args = args[2:]
+		}
+		return "not inside a git repository (git " + args[0] + " reads the tracked files)"
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(e.Stderr), "\n") // not git's whole usage text
 	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, first)
