@@ -140,3 +140,50 @@ func TestEditedAmongManyApplied(t *testing.T) {
 		t.Errorf("up = %v, want version 57 refused as edited", err)
 	}
 }
+
+// The preview's reads (migrate plan's pending files, plan.shadow: live's
+// check) used os.ReadFile after Scan had checked the folder: a pending
+// file swapped since for a FIFO waited for a writer for good, and one
+// swapped for a link out of the folder was followed. Source.ReadFile reads
+// as every migration read does.
+func TestAttackSourceReadFileAfterScan(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret.sql")
+	if err := os.WriteFile(outside, []byte("SELECT 'outside';"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"1_a.up.sql", "2_b.up.sql", "3_c.up.sql"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("SELECT 1;"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := Scan(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Swapped after the listing: a FIFO, and a link out of the folder.
+	os.Remove(filepath.Join(dir, "2_b.up.sql"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "2_b.up.sql"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "3_c.up.sql"))
+	if err := os.Symlink(outside, filepath.Join(dir, "3_c.up.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := src.ReadFile("1_a.up.sql"); err != nil || string(data) != "SELECT 1;" {
+		t.Fatalf("a regular file: %q, %v", data, err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := src.ReadFile("2_b.up.sql"); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Errorf("a FIFO was read")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a pending file swapped for a FIFO waits for a writer")
+	}
+	if data, err := src.ReadFile("3_c.up.sql"); err == nil {
+		t.Errorf("a link out of the folder was followed: %q", data)
+	}
+}

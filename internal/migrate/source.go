@@ -123,6 +123,20 @@ func regular(dir, name string, mode fs.FileMode) error {
 	return nil
 }
 
+// ReadFile reads the migration file name of the folder as every read of a
+// migration does (readFile): through the folder's root, without waiting on
+// a FIFO, a regular file only. A preview reads its pending files so, after
+// the listing checked them: one swapped since for a FIFO or a link out of
+// the folder is refused, not waited on or followed.
+func (s *Source) ReadFile(name string) ([]byte, error) {
+	root, err := os.OpenRoot(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return readFile(root, name)
+}
+
 // readFile reads a migration through the folder's root without waiting
 // on it: a file swapped for a FIFO after the folder was read would block
 // a plain read until some process wrote to it. Anything but a regular file

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -199,7 +198,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			continue
 		}
 		p := src.Path(m.Up)
-		data, err := os.ReadFile(p)
+		data, err := src.ReadFile(m.Up)
 		if err != nil {
 			return nil, &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}

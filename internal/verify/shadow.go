@@ -402,7 +402,7 @@ func refuseBeyond(dir string) error {
 			continue
 		}
 		p := src.Path(m.Up)
-		data, err := os.ReadFile(p)
+		data, err := src.ReadFile(m.Up)
 		if err != nil {
 			return &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
