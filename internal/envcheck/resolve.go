@@ -10,15 +10,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -320,23 +317,6 @@ func (e *OutsideError) Error() string {
 // Hint names the next step.
 func (e *OutsideError) Hint() string {
 	return fmt.Sprintf("put the file itself at %s (or a link that stays inside the project), or set the variables in the environment instead; then run: dbguard env", e.Path)
-}
-
-// readRegularFile reads a file discovery listed (a manifest), without
-// blocking: the walk lists a FIFO named package.json or requirements.txt
-// too, and reading it would wait for a writer forever.
-func readRegularFile(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", name)
-	}
-	return io.ReadAll(f)
 }
 
 // prefetch reads, a few at a time, the env files some loader may read in

@@ -2,6 +2,7 @@ package envcheck
 
 import (
 	"fmt"
+	"math"
 	"path"
 	"path/filepath"
 	"slices"
@@ -121,7 +122,7 @@ func readManifests(o Options, paths []string) map[string][]string {
 		data, ok := o.Contents[p]
 		if !ok {
 			var err error
-			if data, err = readRegularFile(filepath.Join(o.Root, filepath.FromSlash(p))); err != nil {
+			if data, err = readSmall(filepath.Join(o.Root, filepath.FromSlash(p)), math.MaxInt64); err != nil {
 				continue // an unreadable manifest names nothing
 			}
 		}

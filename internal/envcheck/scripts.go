@@ -42,8 +42,8 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 		if o.Contents == nil {
 			// As readManifests reads it: discovery listed it.
 			var err error
-			data, err = readRegularFile(filepath.Join(o.Root, filepath.FromSlash(m)))
-			ok = err == nil && len(data) <= maxProjectFile
+			data, err = readSmall(filepath.Join(o.Root, filepath.FromSlash(m)), maxProjectFile)
+			ok = err == nil
 		}
 		if !ok {
 			continue
