@@ -136,7 +136,7 @@ func checkSettingFiles(u *dburl.URL) error {
 		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("the database URL is not usable: %s %s (from %s) is not a regular file, and the driver would wait on it", s.key, output.Escape(path), from),
-				Next: fmt.Sprintf("point %s at a regular file, or remove it from %s", s.key, from)}
+				Next: fmt.Sprintf("point %s at a regular file, or remove it from %s (dbguard env shows the file:line each setting comes from); then run: dbguard env", s.key, from)}
 		}
 	}
 	return nil
