@@ -29,13 +29,8 @@ type GitError struct {
 
 func (e *GitError) Error() string {
 	if strings.Contains(e.Stderr, "not a git repository") && len(e.Args) > 0 {
-		// Not git's command line (a long grep pattern) and exit status;
-		// the command's name, past the -c settings before it.
-		args := e.Args
-		for len(args) > 2 && args[0] == "-c" {
-			args = args[2:]
-		}
-		return "not inside a git repository (git " + args[0] + " reads the tracked files)"
+		// Not git's command line (a long grep pattern) and exit status.
+		return "not inside a git repository (git " + e.Args[0] + " reads the tracked files)"
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(e.Stderr), "\n") // not git's whole usage text
 	return fmt.Sprintf("git %s: %v: %s", strings.Join(e.Args, " "), e.Err, first)
@@ -52,10 +47,12 @@ func (e *GitError) Hint() string {
 
 // noCommands are set on every git call: core.fsmonitor names a command git
 // would run to learn what changed (git ls-files and git diff start it too),
-// and the hook runs no command a repository's configuration names. (Every
-// git grep also says --no-color: color.grep = always would put escape
-// sequences around the names and lines dbguard reads.)
-var noCommands = []string{"-c", "core.fsmonitor=false"}
+// and the hook runs no command a repository's configuration names;
+// grep.column = true (a repository's .git/config, or the user's) would put
+// the match's column before each line git grep prints. (Every git grep
+// also says --no-color: color.grep = always would put escape sequences
+// around the names and lines dbguard reads.)
+var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
 
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
@@ -241,9 +238,7 @@ type GrepLine struct {
 // Grep runs git grep (tracked files, working tree, text only) for an
 // extended regular expression, case-insensitively. No match is no error.
 func (g Git) Grep(ctx context.Context, pattern string) ([]GrepLine, error) {
-	// grep.column = true (a repository's .git/config, or the user's)
-	// would put the match's column before each line's text.
-	out, err := g.run(ctx, nil, "-c", "grep.column=false", "grep", "--no-color", "-I", "-n", "-i", "-z", "-E", pattern)
+	out, err := g.run(ctx, nil, "grep", "--no-color", "-I", "-n", "-i", "-z", "-E", pattern)
 	if err != nil {
 		var ge *GitError
 		if errors.As(err, &ge) && ge.Stderr == "" {
