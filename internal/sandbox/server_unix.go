@@ -91,9 +91,7 @@ func startOwn(ctx context.Context, o Options) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	if o.Log != nil {
-		s.Announce(o.Log)
-	}
+	s.started(o)
 	return s, nil
 }
 
