@@ -3,8 +3,6 @@ package hooks
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -16,28 +14,11 @@ import (
 // was no longer at the start of its line, and the committed passwords of
 // d.yaml and h.toml passed. Grep runs with grep.column=false.
 func TestAttackScanColumnHidesCredential(t *testing.T) {
-	dir, git := gitRepo(t)
-	files := map[string]string{
+	dir, at := scanUnderConfig(t, map[string]string{
 		"app.py": "x = 1\nkey = \"postgres://app:S3cr3t@db.prod.internal/app\"\n",
 		"d.yaml": "password: S3cr3tzzQ\nhost: db.prod.internal\n",
 		"h.toml": "password = \"S3cr3tzzQ\"\nhost = \"db.prod.internal\"\n",
-	}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	git("add", "-A")
-	git("commit", "-q", "-m", "all")
-	git("config", "grep.column", "true")
-	found, err := ScanTracked(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var at []string
-	for _, f := range found {
-		at = append(at, f.Location())
-	}
+	}, "grep.column", "true")
 	if want := "[app.py:2 d.yaml:1 h.toml:1]"; fmt.Sprint(at) != want {
 		t.Errorf("with grep.column = true ScanTracked found %v, want %s", at, want)
 	}
