@@ -219,17 +219,18 @@ func (o Options) composeReader(manifests []string) (envload.Files, func(), error
 		// Without blocking: a FIFO would wait for a writer forever; it is
 		// refused as not a regular file.
 		data, err := safefile.ReadIn(root, filepath.FromSlash(rel), MaxEnvFileSize)
-		var tl *safefile.TooLargeError
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, false, nil
-		case errors.Is(err, safefile.ErrNotRegular):
-			return nil, false, fmt.Errorf("%s is not a regular file", rel)
-		case errors.As(err, &tl):
-			return nil, false, &TooLargeError{Path: rel, Size: tl.Size}
-		case err != nil && strings.Contains(err.Error(), "escapes"):
-			return nil, false, envload.ErrOutsideProject
-		case err != nil:
+		if err != nil {
+			var tl *safefile.TooLargeError
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return nil, false, nil
+			case errors.Is(err, safefile.ErrNotRegular):
+				return nil, false, fmt.Errorf("%s is not a regular file", rel)
+			case errors.As(err, &tl):
+				return nil, false, &TooLargeError{Path: rel, Size: tl.Size}
+			case strings.Contains(err.Error(), "escapes"):
+				return nil, false, envload.ErrOutsideProject
+			}
 			return nil, false, err
 		}
 		return data, true, nil

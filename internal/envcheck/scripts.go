@@ -135,12 +135,15 @@ func readFromRoot(rt *os.Root, rel string, limit int64) ([]byte, error) {
 	// Opened without blocking: a FIFO would otherwise wait for a writer
 	// forever; it is then refused as not a regular file.
 	data, err := safefile.ReadIn(rt, filepath.FromSlash(rel), limit)
-	var tl *safefile.TooLargeError
-	switch {
-	case errors.Is(err, safefile.ErrNotRegular):
-		return nil, fmt.Errorf("%s is not a regular file", rel)
-	case errors.As(err, &tl):
-		return nil, errTooLarge
+	if err != nil {
+		var tl *safefile.TooLargeError
+		switch {
+		case errors.Is(err, safefile.ErrNotRegular):
+			return nil, fmt.Errorf("%s is not a regular file", rel)
+		case errors.As(err, &tl):
+			return nil, errTooLarge
+		}
+		return nil, err
 	}
-	return data, err
+	return data, nil
 }

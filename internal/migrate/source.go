@@ -142,10 +142,13 @@ func (s *Source) ReadFile(name string) ([]byte, error) {
 // is refused.
 func readFile(root *os.Root, name string) ([]byte, error) {
 	data, err := safefile.ReadIn(root, name, safefile.NoLimit)
-	if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
-		return nil, fmt.Errorf("not a regular file (%s)", kind(nr.Mode))
+	if err != nil {
+		if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
+			return nil, fmt.Errorf("not a regular file (%s)", kind(nr.Mode))
+		}
+		return nil, err
 	}
-	return data, err
+	return data, nil
 }
 
 func kind(mode fs.FileMode) string {

@@ -62,12 +62,22 @@ func OpenIn(root *os.Root, name string) (*os.File, error) {
 // ReadFile reads the regular file name (opened as Open does) whole, or
 // fails with *TooLargeError past limit bytes (NoLimit: any size).
 func ReadFile(name string, limit int64) ([]byte, error) {
-	return readAll(regular(os.OpenFile(name, flags, 0)))(limit)
+	f, size, err := regular(os.OpenFile(name, flags, 0))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f, size, limit)
 }
 
 // ReadIn is ReadFile through root.
 func ReadIn(root *os.Root, name string, limit int64) ([]byte, error) {
-	return readAll(regular(root.OpenFile(name, flags, 0)))(limit)
+	f, size, err := regular(root.OpenFile(name, flags, 0))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f, size, limit)
 }
 
 // ReadUnder is ReadIn through a root opened at dir, for rel (relative to
@@ -106,17 +116,6 @@ func regular(f *os.File, err error) (*os.File, int64, error) {
 		return nil, 0, &NotRegularError{Mode: st.Mode()}
 	}
 	return f, st.Size(), nil
-}
-
-// readAll reads and closes what regular opened.
-func readAll(f *os.File, size int64, err error) func(int64) ([]byte, error) {
-	return func(limit int64) ([]byte, error) {
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		return read(f, size, limit)
-	}
 }
 
 // read reads f of the given size into one buffer of that size (plus the
