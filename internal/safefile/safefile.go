@@ -119,7 +119,9 @@ func regular(f *os.File, err error) (*os.File, int64, error) {
 }
 
 // read reads f of the given size into one buffer of that size (plus the
-// byte that finds the end), as os.ReadFile does, up to limit+1 bytes.
+// byte that finds the end), as os.ReadFile does, up to limit+1 bytes. The
+// first buffer is at most 16 MiB, as migrate's readAt's: a size is the
+// file's word (a sparse file claims any), what is read is what counts.
 func read(f *os.File, size, limit int64) ([]byte, error) {
 	if limit >= 0 && size > limit {
 		return nil, &TooLargeError{Size: size, Limit: limit}
@@ -128,7 +130,7 @@ func read(f *os.File, size, limit int64) ([]byte, error) {
 	if limit >= 0 {
 		r = io.LimitReader(f, limit+1)
 	}
-	data := make([]byte, 0, max(size+1, 512))
+	data := make([]byte, 0, min(max(size+1, 512), 1<<24))
 	for {
 		n, err := r.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]

@@ -126,3 +126,21 @@ func TestReadCapsTheSize(t *testing.T) {
 		}
 	}
 }
+
+// TestReadPastTheFirstBuffer: a file larger than the first buffer (16 MiB)
+// is read whole, the buffer grown as it is read.
+func TestReadPastTheFirstBuffer(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "sparse")
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const size = 1<<24 + 3
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if data, err := ReadFile(name, NoLimit); err != nil || len(data) != size {
+		t.Errorf("%d bytes, %v; want %d", len(data), err, size)
+	}
+}
