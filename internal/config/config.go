@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // FileName is the configuration file dbguard looks for.
@@ -514,30 +514,22 @@ func load(file string, regular bool, inside string) (*Config, error) {
 // linked out of the project (to ~/.pgpass, a CI secret file) is refused
 // rather than read and quoted in a YAML error.
 func readConfig(file string, regular bool, inside string) ([]byte, error) {
-	flag := os.O_RDONLY
-	if regular {
-		flag |= syscall.O_NONBLOCK
+	switch {
+	case !regular:
+		return os.ReadFile(file)
+	case inside == "":
+		return safefile.ReadFile(file, safefile.NoLimit)
 	}
-	var f *os.File
-	var err error
-	if inside != "" {
-		var rel string
-		if rel, err = filepath.Rel(inside, file); err == nil {
-			f, err = openInside(inside, rel, flag)
-		}
-	} else {
-		f, err = os.OpenFile(file, flag, 0)
+	rel, err := filepath.Rel(inside, file)
+	if err != nil {
+		return nil, err
 	}
+	f, err := openInside(inside, rel)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if regular && !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	return io.ReadAll(f)
+	return safefile.Read(f, safefile.NoLimit)
 }
 
 // repoTop is the git root dir is in (the first folder up holding .git),
@@ -555,16 +547,16 @@ func repoTop(dir string) string {
 	}
 }
 
-// openInside opens rel in the folder dir, refusing a path or link that
-// leaves it.
-func openInside(dir, rel string, flag int) (*os.File, error) {
+// openInside opens rel in the folder dir (as safefile.OpenIn: a regular
+// file only, without waiting), refusing a path or link that leaves it.
+func openInside(dir, rel string) (*os.File, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, err
 	}
 	defer root.Close()
-	f, err := root.OpenFile(rel, flag, 0)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	f, err := safefile.OpenIn(root, rel)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, safefile.ErrNotRegular) {
 		if _, lerr := root.Lstat(rel); lerr == nil {
 			if t, lerr := os.Lstat(filepath.Join(dir, rel)); lerr == nil && t.Mode()&fs.ModeSymlink != 0 {
 				return nil, errors.New("a symbolic link out of the repository: dbguard reads nothing outside it for the repository's configuration")

@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"sort"
 	"strings"
-	"syscall"
-)
 
-// errNotRegular is a service file that is a FIFO, a device or a folder.
-var errNotRegular = errors.New("not a regular file")
+	"github.com/dbguard/dbguard/internal/safefile"
+)
 
 // serviceFile is a parsed pg_service.conf. It follows the parser pgx uses
 // (github.com/jackc/pgservicefile) rule for rule, and keeps the line of every
@@ -39,16 +36,11 @@ type serviceSetting struct {
 // repository's env file can name it (servicefile=, PGSERVICEFILE), and a
 // FIFO or /dev/stdin there would make dbguard wait for a writer.
 func readServiceFile(path string) (*serviceFile, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := safefile.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, errNotRegular
-	}
 	return parseServiceFile(path, f)
 }
 

@@ -3,7 +3,6 @@ package envcheck
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -13,11 +12,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // composeRuns reads the compose file docker compose picks in each folder
@@ -217,35 +216,22 @@ func (o Options) composeReader(manifests []string) (envload.Files, func(), error
 		if slices.Contains(envload.ComposeOverrideNames, path.Base(rel)) && !found[rel] {
 			return nil, false, nil
 		}
-		// Without blocking: a FIFO would wait for a writer forever (it is
-		// refused below as not a regular file).
-		f, err := root.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, false, nil
-		}
+		// Without blocking: a FIFO would wait for a writer forever; it is
+		// refused as not a regular file.
+		data, err := safefile.ReadIn(root, filepath.FromSlash(rel), MaxEnvFileSize)
 		if err != nil {
-			if strings.Contains(err.Error(), "escapes") {
+			var tl *safefile.TooLargeError
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				return nil, false, nil
+			case errors.Is(err, safefile.ErrNotRegular):
+				return nil, false, fmt.Errorf("%s is not a regular file", rel)
+			case errors.As(err, &tl):
+				return nil, false, &TooLargeError{Path: rel, Size: tl.Size}
+			case strings.Contains(err.Error(), "escapes"):
 				return nil, false, envload.ErrOutsideProject
 			}
 			return nil, false, err
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, false, err
-		}
-		if !st.Mode().IsRegular() {
-			return nil, false, fmt.Errorf("%s is not a regular file", rel)
-		}
-		if st.Size() > MaxEnvFileSize {
-			return nil, false, &TooLargeError{Path: rel, Size: st.Size()}
-		}
-		data, err := io.ReadAll(io.LimitReader(f, MaxEnvFileSize+1))
-		if err != nil {
-			return nil, false, err
-		}
-		if len(data) > MaxEnvFileSize {
-			return nil, false, &TooLargeError{Path: rel, Size: int64(len(data))}
 		}
 		return data, true, nil
 	}, func() { root.Close() }, nil

@@ -3,16 +3,15 @@ package envcheck
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
-	"syscall"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // scriptRuns reads the scripts of every package.json (see
@@ -135,20 +134,16 @@ func readInRoot(root, rel string, limit int64) ([]byte, error) {
 func readFromRoot(rt *os.Root, rel string, limit int64) ([]byte, error) {
 	// Opened without blocking: a FIFO would otherwise wait for a writer
 	// forever; it is then refused as not a regular file.
-	f, err := rt.OpenFile(filepath.FromSlash(rel), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	data, err := safefile.ReadIn(rt, filepath.FromSlash(rel), limit)
 	if err != nil {
+		var tl *safefile.TooLargeError
+		switch {
+		case errors.Is(err, safefile.ErrNotRegular):
+			return nil, fmt.Errorf("%s is not a regular file", rel)
+		case errors.As(err, &tl):
+			return nil, errTooLarge
+		}
 		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", rel)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, errTooLarge
 	}
 	return data, nil
 }

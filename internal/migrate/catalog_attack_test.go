@@ -8,15 +8,12 @@ import (
 	"testing"
 	"time"
 
-	gomigrate "github.com/golang-migrate/migrate/v4"
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
 // publicFirst is what an applied migration can do to every later
 // connection: put its own schema before pg_catalog.
-const publicFirst = "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$;"
+var publicFirst = pgtest.DatabaseSearchPath("public, pg_catalog") + ";"
 
 // TestAttackInvalidIndexesShadowCatalog: a migration's public.pg_index
 // view that hides invalid indexes (found before pg_catalog's once ALTER
@@ -59,14 +56,7 @@ func TestAttackAdoptShadowCatalog(t *testing.T) {
 			"  UNION ALL SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, 'note', false;\n" + publicFirst,
 		"4_c.up.sql": "CREATE TABLE c (id int);",
 	})
-	m, err := gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
-	m.Close()
+	rawUp(t, dbURL, dir)
 	write(t, dir, "2_b.up.sql", "CREATE TABLE b (id int);")
 	write(t, dir, "3_note.up.sql", "ALTER TABLE a ADD COLUMN note text;")
 	if st := status(t, open(t, dbURL, dir, nil)); !slices.Equal(st.Integrity.Late, []int{2, 3}) {
@@ -82,30 +72,15 @@ func TestAttackAdoptShadowCatalog(t *testing.T) {
 // that shows no lock cannot hide the session holding the migration lock
 // (status reads it to tell a migration in progress from a failed one).
 func TestAttackLockHolderShadowCatalog(t *testing.T) {
-	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	pgtest.Exec(t, dbURL,
 		"CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false",
 		"CREATE VIEW public.pg_stat_activity AS SELECT * FROM pg_catalog.pg_stat_activity WHERE false",
 		publicFirst,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close(ctx)
+	)
 	release := pgtest.HoldMigrationLock(t, name, dbURL, "stuck-deploy")
 	defer release()
-	r := open(t, dbURL, files(t, threeMigrations), func(o *Options) { o.LockTimeout = time.Second })
-	err = r.Up(ctx, 0)
-	var lt *LockTimeoutError
-	if !errors.As(err, &lt) {
-		t.Fatalf("Up = %v while another session held the migration lock, want a *LockTimeoutError", err)
-	}
+	r, lt := upWhileLocked(t, dbURL)
 	if !strings.Contains(lt.Holder, "stuck-deploy") {
 		t.Errorf("the lock's holder is %q, want the stuck-deploy session", lt.Holder)
 	}
@@ -120,26 +95,26 @@ func TestAttackLockHolderShadowCatalog(t *testing.T) {
 // every later run a key of its own, so two deploys would not wait for
 // each other. A run still waits for the holder of the real key.
 func TestAttackLockKeyShadowCatalog(t *testing.T) {
-	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
+	pgtest.Exec(t, dbURL,
 		"CREATE FUNCTION public.current_database() RETURNS name LANGUAGE sql VOLATILE AS $$ SELECT pg_catalog.md5(pg_catalog.random()::pg_catalog.text)::pg_catalog.name $$",
 		publicFirst,
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	conn.Close(ctx)
+	)
 	release := pgtest.HoldMigrationLock(t, name, dbURL, "stuck-deploy")
 	defer release()
+	upWhileLocked(t, dbURL)
+}
+
+// upWhileLocked runs Up (three migrations, a one-second lock timeout)
+// while another session holds the migration lock: it must wait and time
+// out, not skip the lock. It returns the runner and the timeout.
+func upWhileLocked(t *testing.T, dbURL string) (*Runner, *LockTimeoutError) {
+	t.Helper()
 	r := open(t, dbURL, files(t, threeMigrations), func(o *Options) { o.LockTimeout = time.Second })
+	err := r.Up(context.Background(), 0)
 	var lt *LockTimeoutError
-	if err := r.Up(ctx, 0); !errors.As(err, &lt) {
+	if !errors.As(err, &lt) {
 		t.Fatalf("Up = %v while another session held the migration lock, want a *LockTimeoutError", err)
 	}
+	return r, lt
 }

@@ -21,14 +21,7 @@ func TestAttackAdoptRecordsNeverAppliedLateFile(t *testing.T) {
 		"1_a.up.sql": "CREATE TABLE a (id int);",
 		"3_c.up.sql": "CREATE TABLE c (id int); ALTER TABLE a ADD COLUMN note text;",
 	})
-	m, err := gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
-	m.Close()
+	rawUp(t, dbURL, dir)
 	write(t, dir, "2_b.up.sql", "CREATE TABLE IF NOT EXISTS public.b (id int);\nCREATE INDEX b_id ON b (id);")
 
 	// Status says so before any guarded run.
@@ -119,4 +112,18 @@ func TestAttackAcceptAddsDDLSilently(t *testing.T) {
 	if _, err := r.Accept(ctx, 1, true); err != nil {
 		t.Errorf("accept --yes of a comment: %v", err)
 	}
+}
+
+// rawUp runs the folder's migrations with raw golang-migrate (pgx5), as a
+// project did before it was guarded.
+func rawUp(t *testing.T, dbURL, dir string) {
+	t.Helper()
+	m, err := gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
 }

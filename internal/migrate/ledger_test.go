@@ -76,14 +76,7 @@ func TestLedgerAdoptsRawGolangMigrate(t *testing.T) {
 		"1_a.up.sql": "CREATE TABLE a (id int);", "1_a.down.sql": "DROP TABLE a;",
 		"2_b.up.sql": "CREATE TABLE b (id int);", "2_b.down.sql": "DROP TABLE b;",
 	})
-	m, err := gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Up(); err != nil {
-		t.Fatal(err)
-	}
-	m.Close()
+	rawUp(t, dbURL, dir)
 
 	r := open(t, dbURL, dir, nil)
 	st := status(t, r)
@@ -110,7 +103,7 @@ func TestLedgerAdoptsRawGolangMigrate(t *testing.T) {
 		t.Errorf("history %q, want %q", strings.Join(got, "|"), want)
 	}
 	// Raw golang-migrate still works on the same database.
-	m, err = gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
+	m, err := gomigrate.New("file://"+dir, strings.Replace(dbURL, "postgres://", "pgx5://", 1))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,17 +3,16 @@ package migrate
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/golang-migrate/migrate/v4/source"
 
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Migration is one version of the migrations folder.
@@ -142,19 +141,14 @@ func (s *Source) ReadFile(name string) ([]byte, error) {
 // a plain read until some process wrote to it. Anything but a regular file
 // is refused.
 func readFile(root *os.Root, name string) ([]byte, error) {
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	data, err := safefile.ReadIn(root, name, safefile.NoLimit)
 	if err != nil {
+		if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
+			return nil, fmt.Errorf("not a regular file (%s)", kind(nr.Mode))
+		}
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%s)", kind(st.Mode()))
-	}
-	return io.ReadAll(f)
+	return data, nil
 }
 
 func kind(mode fs.FileMode) string {

@@ -10,6 +10,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 //go:embed read_django.py
@@ -91,16 +92,12 @@ func readDjango(ctx context.Context, cfg *config.Config, src *djangoSource, u *d
 }
 
 // readInside reads a file of the project through an os.Root, so that a
-// link out of the project is refused.
+// link out of the project is refused, and without waiting on a FIFO
+// swapped in since the file was listed as a regular one.
 func readInside(root, file string) ([]byte, error) {
 	rel, err := filepath.Rel(root, file)
 	if err != nil {
 		return nil, err
 	}
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return r.ReadFile(rel)
+	return safefile.ReadUnder(root, rel, safefile.NoLimit)
 }

@@ -7,21 +7,8 @@
 # managed model's db_table, its columns with the type as Django's
 # PostgreSQL backend writes it in DDL, null, and the field's file:line;
 # many-to-many through tables Django creates are included.
-import ast
-import inspect
-import json
-import os
-import socket
-import sys
-
-
-def _refuse(*args, **kwargs):
-    raise ConnectionRefusedError("dbguard: reading the models must not connect to any database")
-
-
-socket.socket.connect = _refuse
-socket.socket.connect_ex = _refuse
-socket.create_connection = _refuse
+# The socket guard, file_index and class_entry come first, from
+# read_common.py (runReader in sqlalchemy.go runs the two joined).
 
 
 def fail(msg):
@@ -64,58 +51,6 @@ def postgres_connection(connections):
 
 # serial types are the integer they are (the sequence is not compared)
 SERIAL = {"serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
-
-
-_files = {}
-
-
-def file_index(path):
-    """qualname -> (the class's first line, {attribute: line}) for every
-    class of a file, from one parse of it: inspect.getsourcelines parses
-    the whole module again for each class (minutes for 200 models)."""
-    idx = _files.get(path)
-    if idx is not None:
-        return idx
-    idx = _files[path] = {}
-    try:
-        with open(path, encoding="utf-8") as f:
-            tree = ast.parse(f.read(), path)
-    except (OSError, SyntaxError, ValueError):
-        return idx
-
-    def walk(body, prefix):
-        for node in body:
-            if isinstance(node, ast.ClassDef):
-                attrs = {}
-                for st in node.body:
-                    targets = st.targets if isinstance(st, ast.Assign) else [st.target] if isinstance(st, ast.AnnAssign) else []
-                    for t in targets:
-                        if isinstance(t, ast.Name):
-                            attrs.setdefault(t.id, st.lineno)
-                start = min([d.lineno for d in node.decorator_list] + [node.lineno])
-                idx.setdefault(prefix + node.name, (start, attrs))
-                walk(node.body, prefix + node.name + ".")
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                walk(node.body, prefix + node.name + ".<locals>.")
-            else:
-                for field in ("body", "orelse", "finalbody", "handlers"):
-                    walk(getattr(node, field, []) or [], prefix)
-
-    walk(tree.body, "")
-    return idx
-
-
-def class_entry(cls):
-    """(file, (start, attrs)) of a class; (None, None) without a source."""
-    try:
-        file = inspect.getsourcefile(cls)
-    except TypeError:
-        return None, None
-    if not file:
-        return None, None
-    file = os.path.abspath(file)
-    entry = file_index(file).get(cls.__qualname__)
-    return (file, entry) if entry else (None, None)
 
 
 def sources(cls):

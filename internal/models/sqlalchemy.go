@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +25,12 @@ import (
 
 //go:embed read_sqlalchemy.py
 var sqlaReader []byte
+
+// readerCommon is what the two readers share (the socket guard, a class's
+// file:line); runReader puts it ahead of the reader's own script.
+//
+//go:embed read_common.py
+var readerCommon []byte
 
 // ReadError is a models source that could not be read: configuration,
 // exit 2, with where and what to do.
@@ -143,7 +150,7 @@ func runReader(ctx context.Context, cfg *config.Config, rd reader, u *dburl.URL)
 	}
 	defer shim.Close()
 	script := filepath.Join(shim.Dir(), "dbguard_read_models.py")
-	if err := os.WriteFile(script, rd.script, 0o600); err != nil {
+	if err := os.WriteFile(script, slices.Concat(readerCommon, []byte("\n\n"), rd.script), 0o600); err != nil {
 		return nil, err
 	}
 	timeout := cfg.Models.Timeout.D()

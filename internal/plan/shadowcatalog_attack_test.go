@@ -40,8 +40,16 @@ func TestAttackShadowCatalogTempView(t *testing.T) {
 
 func expectBroken(t *testing.T, hide string) {
 	t.Helper()
-	rep, err := planFilesWith(t, expectStatus, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, status text);\n",
-		hide+"SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN status;\n")
+	statusBroken(t, hide+"SET lock_timeout = '5s';\nALTER TABLE users DROP COLUMN status;\n",
+		"the dropped users.status is hidden behind a pg_attribute of the file's")
+}
+
+// statusBroken plans file over a users table with a text column status,
+// expected as such, and wants users.status expect-broken; hidden says
+// what hid it otherwise.
+func statusBroken(t *testing.T, file, hidden string) {
+	t.Helper()
+	rep, err := planFilesWith(t, expectStatus, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, status text);\n", file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,17 +60,14 @@ func expectBroken(t *testing.T, hide string) {
 			return
 		}
 	}
-	t.Errorf("findings %q: the dropped users.status is hidden behind a pg_attribute of the file's", rules)
+	t.Errorf("findings %q: %s", rules, hidden)
 }
 
-// TestAttackShadowCatalogConstraintTable: a temporary pg_constraint of
-// the file's that shows no constraint cannot hide which table a
-// VALIDATE CONSTRAINT scans (constraintTable's lookup), so the VALIDATE
-// in the file that added the constraint is still reported.
-func TestAttackShadowCatalogConstraintTable(t *testing.T) {
-	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n",
-		"CREATE TEMP VIEW pg_constraint AS SELECT oid, conname, conrelid, contype, conindid FROM pg_catalog.pg_constraint WHERE false;\n"+
-			"SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT age_min CHECK (age > -1) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT age_min;\n")
+// ruleLines plans the applied and pending files and names each finding
+// "rule:line".
+func ruleLines(t *testing.T, applied string, pending ...string) []string {
+	t.Helper()
+	rep, err := planFiles(t, applied, pending...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +75,17 @@ func TestAttackShadowCatalogConstraintTable(t *testing.T) {
 	for _, f := range rep.Findings {
 		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
 	}
+	return rules
+}
+
+// TestAttackShadowCatalogConstraintTable: a temporary pg_constraint of
+// the file's that shows no constraint cannot hide which table a
+// VALIDATE CONSTRAINT scans (constraintTable's lookup), so the VALIDATE
+// in the file that added the constraint is still reported.
+func TestAttackShadowCatalogConstraintTable(t *testing.T) {
+	rules := ruleLines(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n",
+		"CREATE TEMP VIEW pg_constraint AS SELECT oid, conname, conrelid, contype, conindid FROM pg_catalog.pg_constraint WHERE false;\n"+
+			"SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT age_min CHECK (age > -1) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT age_min;\n")
 	if !contains(rules, "constraint-validated:4") {
 		t.Errorf("findings %v: the VALIDATE's table is hidden behind a temporary pg_constraint", rules)
 	}
@@ -79,20 +95,9 @@ func TestAttackShadowCatalogConstraintTable(t *testing.T) {
 // ahead of pg_catalog's cannot make the expected type read as the type
 // the file changed the column to (Canonicalize's reads).
 func TestAttackShadowCatalogFormatType(t *testing.T) {
-	rep, err := planFilesWith(t, expectStatus, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, status text);\n",
-		"CREATE FUNCTION public.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'character varying'::pg_catalog.text $$;\n"+
-			"SET search_path = public, pg_catalog;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN status TYPE varchar;\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []string
-	for _, f := range rep.Findings {
-		rules = append(rules, fmt.Sprintf("%s %s", f.Rule, f.Message))
-		if f.Rule == "expect-broken" && strings.Contains(f.Message, "users.status") {
-			return
-		}
-	}
-	t.Errorf("findings %q: the changed type of users.status is hidden behind public.format_type", rules)
+	statusBroken(t, "CREATE FUNCTION public.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'character varying'::pg_catalog.text $$;\n"+
+		"SET search_path = public, pg_catalog;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN status TYPE varchar;\n",
+		"the changed type of users.status is hidden behind public.format_type")
 }
 
 // TestAttackLiveCatalogDatabaseSearchPath: an applied migration that
@@ -101,17 +106,10 @@ func TestAttackShadowCatalogFormatType(t *testing.T) {
 // the live rows from the plan's size read: a NOT NULL column with no
 // default is still add-required-column.
 func TestAttackLiveCatalogDatabaseSearchPath(t *testing.T) {
-	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"+
+	rules := ruleLines(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"+
 		"CREATE VIEW public.pg_class AS SELECT oid, relname, relnamespace, relkind, 0::real AS reltuples FROM pg_catalog.pg_class;\n"+
-		"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$;\n",
+		pgtest.DatabaseSearchPath("public, pg_catalog")+";\n",
 		"SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int NOT NULL;\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules []string
-	for _, f := range rep.Findings {
-		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
-	}
 	if !contains(rules, "add-required-column:2") {
 		t.Errorf("findings %v: the live rows of users are hidden behind public.pg_class", rules)
 	}

@@ -12,10 +12,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"unicode"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Datasource is where a Prisma schema's datasource block reads its URLs
@@ -130,14 +130,11 @@ func listPrisma(root *os.Root, dir string) ([]string, error) {
 
 // datasourceIn reads the first datasource block of one schema file.
 func datasourceIn(root *os.Root, rel string) *Datasource {
-	f, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := safefile.OpenIn(root, rel)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
 	sc := bufio.NewScanner(io.LimitReader(f, maxSchema))
 	sc.Buffer(make([]byte, 0, 64<<10), maxSchema)
 	sc.Split(prismaLines)

@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Where dbmate and goose take their version table from (their
@@ -56,14 +56,14 @@ func envTable(workdir string, environ map[string]string, v, def string) string {
 // readSmall reads an env file of at most 1 MiB (the limit envcheck holds
 // every env file to): a bigger one is no env file dbmate is meant to read.
 func readSmall(name string) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
+	f, err := safefile.Open(name) // a FIFO never blocks
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return nil, fs.ErrNotExist
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fs.ErrNotExist
-	}
 	return io.ReadAll(io.LimitReader(f, 1<<20))
 }
 

@@ -3,16 +3,15 @@ package tool
 import (
 	"bufio"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Step is one command line a tool runs, in its working folder.
@@ -153,14 +152,11 @@ func (p *Project) Traps() []Trap {
 }
 
 func scanLines(path string, f func(int, string)) {
-	fh, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
+	fh, err := safefile.Open(path) // a FIFO never blocks
 	if err != nil {
 		return
 	}
 	defer fh.Close()
-	if st, err := fh.Stat(); err != nil || !st.Mode().IsRegular() {
-		return
-	}
 	sc := bufio.NewScanner(fh)
 	for n := 1; sc.Scan(); n++ {
 		f(n, sc.Text())

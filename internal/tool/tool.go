@@ -18,6 +18,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Kind names a migration tool, as migrations.tool does.
@@ -258,14 +259,11 @@ func anyFile(dir string, re *regexp.Regexp) bool {
 
 // firstBytesMatch reports whether the first 4 KiB of a regular file match re.
 func firstBytesMatch(root *os.Root, name string, re *regexp.Regexp) bool {
-	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := safefile.OpenIn(root, name)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return false
-	}
 	buf := make([]byte, 4096)
 	n, _ := f.Read(buf)
 	return re.Match(buf[:n])
