@@ -142,7 +142,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	// Version: the no-op path is counted in round trips. The lock's key
 	// comes from pg_catalog's current_database(): a migration's own, put
 	// first in search_path, could give every run a key of its own.
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), pg_catalog.current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
 		r.Close()
 		return nil, err
 	}
