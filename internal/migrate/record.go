@@ -455,9 +455,10 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 	}
 	e := Entry{Version: v, Name: m.Name, Direction: dir, File: name, Transactional: true, VersionBefore: cur, VersionDirty: version, State: StateRunning}
 	if name != "" && r.checked.unchecked(name) {
-		// checkFiles went by the version read before the lock; another
-		// run holding it moved the version since. Refused before the
-		// dirty mark: nothing is recorded, nothing runs.
+		// checkFiles went by the version read under the lock and the
+		// direction the caller chose: goto chose it from the version
+		// before the lock, which another run holding it may have moved.
+		// Refused before the dirty mark: nothing is recorded, nothing runs.
 		return Entry{}, &SourceError{Path: r.src.Path(name), Msg: "dbguard did not check it before the run: another run moved the version while this one waited for the lock; it was not run",
 			Fix: "see where the database is with: dbguard migrate status; then run the command again"}
 	}
