@@ -20,7 +20,8 @@ import (
 )
 
 // composeRuns reads the compose file docker compose picks in each folder
-// that has one, and returns each service that receives a URL variable as
+// that has one (at the root, the files COMPOSE_FILE names, if set), and
+// returns each service that receives a URL variable as
 // a run (the app of its build context) with its reading, and the folders
 // whose "compose" run (the interpolation environment alone) the services
 // replace: a container receives its resolved environment, not the shell's
@@ -32,14 +33,32 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 			byDir[path.Dir(m)] = append(byDir[path.Dir(m)], path.Base(m))
 		}
 	}
-	if len(byDir) == 0 {
-		return nil, nil, nil, nil
-	}
 	read, closeRoot, err := o.composeReader(manifests)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	defer closeRoot()
+	// docker compose started at the root reads the files COMPOSE_FILE
+	// names there (the shell's, else the root .env's) instead of the
+	// default one: deploy/compose.prod.yml's services are what it starts.
+	rootFiles, err := envload.ComposeFileSetting(read, env, ".", o.Root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, f := range rootFiles {
+		if _, ok := o.Contents[f]; o.Contents != nil && !ok {
+			// The hook reads the index's env files and manifests only.
+			r.warn("compose-file", "COMPOSE_FILE", fmt.Sprintf("names %s, which the pre-commit hook does not read: the root's compose services are judged by dbguard env", output.Escape(f)))
+			rootFiles = nil
+			break
+		}
+	}
+	if rootFiles != nil {
+		byDir["."] = nil
+	}
+	if len(byDir) == 0 {
+		return nil, nil, nil, nil
+	}
 	// Each folder's compose project is read on its own, a few at once:
 	// in a monorepo of compose files the opening of files is the work.
 	dirs := sortedKeys(byDir)
@@ -50,6 +69,10 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	}
 	results := make([]loaded, len(dirs))
 	for i, dir := range dirs {
+		if dir == "." && rootFiles != nil {
+			files[i] = rootFiles[0]
+			continue
+		}
 		for _, n := range envload.ComposeFileNames {
 			if slices.Contains(byDir[dir], n) {
 				files[i] = path.Join(dir, n)
@@ -66,6 +89,10 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
+				if dirs[i] == "." && rootFiles != nil {
+					results[i].svcs, results[i].err = envload.ComposeProjectKeeping(read, env, ".", rootFiles, vars)
+					continue
+				}
 				results[i].svcs, results[i].err = envload.ComposeServicesKeeping(read, env, files[i], vars)
 			}
 		})

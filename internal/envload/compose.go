@@ -1,10 +1,12 @@
 package envload
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -152,6 +154,17 @@ type composeLoad struct {
 	// keep, when set, are the variables a service's reading keeps (see
 	// ComposeServicesKeeping); nil keeps them all.
 	keep map[string]bool
+	// base maps a COMPOSE_FILE override in another folder than the first
+	// file to that file's folder, which its relative paths are from.
+	base map[string]string
+}
+
+// dirOf is the folder file's relative paths are from.
+func (c *composeLoad) dirOf(file string) string {
+	if d, ok := c.base[file]; ok {
+		return d
+	}
+	return path.Dir(file)
 }
 
 // ComposeServices reads a compose file (slash path from the project root)
@@ -171,18 +184,12 @@ func ComposeServices(files Files, environ map[string]string, composeFile string)
 // Input.Keep does for the loaders. A service's env_file of many variables
 // is otherwise held once per service that names it. nil keeps them all.
 func ComposeServicesKeeping(files Files, environ map[string]string, composeFile string, keep []string) ([]*ComposeService, error) {
-	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}, budget: expandBudget(0)}
-	if keep != nil {
-		c.keep = map[string]bool{}
-		for _, k := range keep {
-			c.keep[k], c.keep["\uFEFF"+k] = true, true
-		}
-	}
+	c := newComposeLoad(files, environ, keep)
 	env, err := c.projectEnv(path.Dir(composeFile), nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	override := ""
+	var overrides []string
 	if slices.Contains(ComposeFileNames, path.Base(composeFile)) {
 		// docker compose reads the first override file beside the one it
 		// found by its default name (compose-go DefaultOverrideFileNames).
@@ -191,16 +198,146 @@ func ComposeServicesKeeping(files Files, environ map[string]string, composeFile 
 			if _, ok, err := c.files(p); err != nil {
 				return nil, &ComposeError{File: p, Line: 1, Msg: "not read: " + readMessage(err)}
 			} else if ok {
-				override = p
+				overrides = []string{p}
 				break
 			}
 		}
 	}
-	svcs, err := c.project(composeFile, override, env, 0)
+	return c.load(composeFile, overrides, env)
+}
+
+// ComposeProjectKeeping is ComposeServicesKeeping for the files COMPOSE_FILE
+// names (see ComposeFileSetting) when docker compose is started in dir: the
+// interpolation environment is the shell's and dir's .env, the first file
+// is the project and the others are merged over it in order (no default
+// override file is looked for), and, as docker compose documents for
+// several files, every relative path in them is from the first file's
+// folder.
+func ComposeProjectKeeping(files Files, environ map[string]string, dir string, composeFiles []string, keep []string) ([]*ComposeService, error) {
+	c := newComposeLoad(files, environ, keep)
+	env, err := c.projectEnv(dir, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	first := composeFiles[0]
+	for _, f := range composeFiles[1:] {
+		if path.Dir(f) != path.Dir(first) {
+			c.base[f] = path.Dir(first)
+		}
+	}
+	return c.load(first, composeFiles[1:], env)
+}
+
+func newComposeLoad(files Files, environ map[string]string, keep []string) *composeLoad {
+	c := &composeLoad{files: files, shell: environ, docs: map[string]*yaml.Node{}, budget: expandBudget(0), base: map[string]string{}}
+	if keep != nil {
+		c.keep = map[string]bool{}
+		for _, k := range keep {
+			c.keep[k], c.keep["\uFEFF"+k] = true, true
+		}
+	}
+	return c
+}
+
+// load reads the project of file with its overrides, bounded.
+func (c *composeLoad) load(file string, overrides []string, env map[string]Value) ([]*ComposeService, error) {
+	svcs, err := c.project(file, overrides, env, 0)
 	if err == nil && c.tooComplex {
-		err = &ComposeError{File: composeFile, Line: 1, Msg: fmt.Sprintf("its YAML merge keys (<<) lead to more than %d mappings: not read further", maxComposeSteps)}
+		err = &ComposeError{File: file, Line: 1, Msg: fmt.Sprintf("its YAML merge keys (<<) lead to more than %d mappings: not read further", maxComposeSteps)}
 	}
 	return svcs, err
+}
+
+// ComposeFileSetting reads COMPOSE_FILE (and COMPOSE_PATH_SEPARATOR, else
+// ":" as on unix) where docker compose started in dir reads them
+// (compose-go cli.WithConfigFileEnv): the shell, then dir's .env, the shell
+// winning. It returns the files it names (slash paths from the project
+// root; relative ones from dir, as docker compose takes them from its
+// working folder), or none when it is not set. root is the project's
+// absolute path: an absolute entry inside it is taken, one outside it (or
+// a relative one leading out, or a remote one) is refused before anything
+// is read.
+func ComposeFileSetting(files Files, environ map[string]string, dir, root string) ([]string, error) {
+	if _, ok := environ["COMPOSE_FILE"]; !ok {
+		// Most projects have none: the .env is parsed only if it can set it.
+		data, ok, err := files(path.Join(dir, ".env"))
+		if err != nil || !ok || !bytes.Contains(data, []byte("COMPOSE_FILE")) {
+			return nil, nil
+		}
+	}
+	c := newComposeLoad(files, environ, nil)
+	env, err := c.projectEnv(dir, nil, nil)
+	if err != nil {
+		// A .env that cannot be read or parsed is the loaders' to report,
+		// at its line; docker compose would stop there too.
+		return nil, nil
+	}
+	v, ok := env["COMPOSE_FILE"]
+	if !ok {
+		return nil, nil
+	}
+	sep := env["COMPOSE_PATH_SEPARATOR"].Value
+	if sep == "" {
+		sep = ":"
+	}
+	where := &ComposeFileError{Line: 0}
+	if v.Def != nil {
+		where.File, where.Line = v.Def.File, v.Def.Line
+	}
+	var out []string
+	for _, entry := range strings.Split(v.Value, sep) {
+		e := *where
+		e.Entry = entry
+		p := strings.ReplaceAll(entry, `\`, "/")
+		switch {
+		case entry == "" || entry == "-":
+			e.Msg = "names no file docker compose can read here (an empty entry, or - for standard input)"
+			return nil, &e
+		case strings.Contains(p, "://") || strings.HasPrefix(p, "git@"):
+			e.Msg = "is remote: dbguard reads nothing outside the project"
+			return nil, &e
+		case path.IsAbs(p) || filepath.IsAbs(entry):
+			rel, err := filepath.Rel(root, filepath.Clean(entry))
+			if err != nil || !filepath.IsLocal(rel) {
+				e.Msg = "is outside the project: dbguard reads nothing outside it, so it cannot tell what the containers receive"
+				return nil, &e
+			}
+			p = filepath.ToSlash(rel)
+		default:
+			p = path.Clean(path.Join(dir, p))
+			if p == ".." || strings.HasPrefix(p, "../") || strings.HasPrefix(entry, "~") {
+				e.Msg = "is outside the project: dbguard reads nothing outside it, so it cannot tell what the containers receive"
+				return nil, &e
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// ComposeFileError is a COMPOSE_FILE entry dbguard does not read: File and
+// Line say where it is set (none: the shell's environment).
+type ComposeFileError struct {
+	File  string
+	Line  int
+	Entry string
+	Msg   string
+}
+
+func (e *ComposeFileError) Error() string {
+	where := "COMPOSE_FILE in the environment"
+	if e.File != "" {
+		where = fmt.Sprintf("%s:%d: COMPOSE_FILE", output.Escape(e.File), e.Line)
+	}
+	return fmt.Sprintf("%s: compose file %s %s", where, output.Escape(e.Entry), e.Msg)
+}
+
+// Hint names the next step.
+func (e *ComposeFileError) Hint() string {
+	if e.File == "" {
+		return "name compose files inside the project in COMPOSE_FILE, or unset it; then run: dbguard env"
+	}
+	return fmt.Sprintf("fix COMPOSE_FILE on line %d of %s to name compose files inside the project; then run: dbguard env", e.Line, output.Escape(e.File))
 }
 
 // projectEnv is the interpolation environment of a project in dir: the
@@ -316,18 +453,18 @@ var yamlLine = lazyre.New(`line (\d+)`)
 
 // project returns the services of one compose file and of those it
 // includes.
-func (c *composeLoad) project(file, override string, env map[string]Value, depth int) ([]*ComposeService, error) {
+func (c *composeLoad) project(file string, overrides []string, env map[string]Value, depth int) ([]*ComposeService, error) {
 	root, err := c.doc(file, file, 1)
 	if err != nil {
 		return nil, err
 	}
-	var over *yaml.Node // the override file's services
-	if override != "" {
-		o, err := c.doc(override, override, 1)
+	overs := make([]*yaml.Node, len(overrides)) // each override file's services
+	for i, o := range overrides {
+		d, err := c.doc(o, o, 1)
 		if err != nil {
 			return nil, err
 		}
-		over = mapping(c.get(o, "services", 0))
+		overs[i] = mapping(c.get(d, "services", 0))
 	}
 	var out []*ComposeService
 	if inc := c.get(root, "include", 0); inc != nil {
@@ -364,11 +501,7 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 			}
 			// The first path is the included project, a second one its
 			// override (more are not read).
-			incOverride := ""
-			if len(paths) > 1 {
-				incOverride = paths[1]
-			}
-			svcs, err := c.project(paths[0], incOverride, ienv, depth+1)
+			svcs, err := c.project(paths[0], paths[1:min(len(paths), 2)], ienv, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -376,13 +509,21 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 		}
 	}
 	services := mapping(c.get(root, "services", 0))
-	if services == nil && over == nil {
+	if services == nil && !slices.ContainsFunc(overs, func(o *yaml.Node) bool { return o != nil }) {
 		return out, nil
 	}
 	active := profilesOf(env)
 	published := c.published(file, services, env)
-	for k, v := range c.published(override, over, env) {
-		published[k] = v
+	type layer struct {
+		file     string
+		services *yaml.Node
+	}
+	layers := []layer{{file, services}}
+	for i, o := range overrides {
+		for k, v := range c.published(o, overs[i], env) {
+			published[k] = v
+		}
+		layers = append(layers, layer{o, overs[i]})
 	}
 	type entry struct {
 		file string
@@ -390,10 +531,7 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 	}
 	var names []string
 	at := map[string]entry{}
-	for _, layer := range []struct {
-		file     string
-		services *yaml.Node
-	}{{file, services}, {override, over}} {
+	for _, layer := range layers {
 		for i := 0; layer.services != nil && i+1 < len(layer.services.Content); i += 2 {
 			k := layer.services.Content[i]
 			if _, ok := at[k.Value]; !ok {
@@ -409,10 +547,10 @@ func (c *composeLoad) project(file, override string, env map[string]Value, depth
 				return nil, err
 			}
 		}
-		if over != nil {
+		for i, over := range overs {
 			if node := serviceNode(over, name); node != nil && node.Kind == yaml.MappingNode {
 				def.skip = false
-				if err := c.apply(def, override, node, env); err != nil {
+				if err := c.apply(def, overrides[i], node, env); err != nil {
 					return nil, err
 				}
 			}
@@ -465,7 +603,7 @@ func (c *composeLoad) inProject(file string, n *yaml.Node, env map[string]Value,
 	if strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
 		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is remote: dbguard reads nothing outside the project", what, output.Escape(p))}
 	}
-	q := path.Clean(path.Join(path.Dir(file), strings.ReplaceAll(p, `\`, "/")))
+	q := path.Clean(path.Join(c.dirOf(file), strings.ReplaceAll(p, `\`, "/")))
 	if path.IsAbs(p) || strings.HasPrefix(p, "~") || q == ".." || strings.HasPrefix(q, "../") {
 		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is outside the project: dbguard reads nothing outside it, so it cannot tell what the container receives", what, output.Escape(p))}
 	}
@@ -577,7 +715,7 @@ func (c *composeLoad) apply(d *serviceDef, file string, node *yaml.Node, env map
 		if b.Kind == yaml.MappingNode {
 			ctxNode = c.get(b, "context", 0)
 		}
-		d.dir, d.dirSet = path.Dir(file), true
+		d.dir, d.dirSet = c.dirOf(file), true
 		if ctxNode != nil && ctxNode.Kind == yaml.ScalarNode {
 			if p, err := c.inProject(file, ctxNode, env, "build context"); err == nil {
 				d.dir = p

@@ -11,6 +11,10 @@ import (
 	"strconv"
 )
 
+// beforeOpen, when set (by tests), runs between diskBlob's Lstat and its
+// open: where a racing process could swap the file.
+var beforeOpen func(p string)
+
 // maxDiskBlob is the largest work-tree file indexContents reads from the
 // disk to spare git cat-file; a larger one is read from git.
 const maxDiskBlob = 4 << 20
@@ -69,7 +73,12 @@ func diskBlob(root *os.Root, p, id string) ([]byte, bool) {
 	if err != nil || !info.Mode().IsRegular() || info.Size() > maxDiskBlob {
 		return nil, false
 	}
-	f, err := root.Open(p)
+	if beforeOpen != nil {
+		beforeOpen(p)
+	}
+	// The name may name something else by now (a racing process): what is
+	// read is what openBlob opened (no link, no wait) and found regular.
+	f, err := openBlob(root, p, info)
 	if err != nil {
 		return nil, false
 	}

@@ -117,28 +117,31 @@ func (l *ledger) ensure(ctx context.Context) error {
 	return err
 }
 
-// createSQL creates the ledger table if it does not exist.
+// createSQL creates the ledger table if it does not exist. Its types,
+// default and checks name pg_catalog's: an earlier migration (run by raw
+// golang-migrate before the ledger existed) may have put its own text type
+// or "=" ahead of them in search_path.
 func (l *ledger) createSQL() string {
 	return `CREATE TABLE IF NOT EXISTS ` + l.table + ` (
 	id              bigint PRIMARY KEY,
 	version         bigint NOT NULL,
-	name            text NOT NULL,
-	direction       text NOT NULL CHECK (direction IN ('up', 'down', 'adopt', 'force', 'accept')),
-	file            text NOT NULL DEFAULT '',
-	checksum        text NOT NULL DEFAULT '',
+	name            pg_catalog.text NOT NULL,
+	direction       pg_catalog.text NOT NULL CHECK (direction OPERATOR(pg_catalog.=) ANY (ARRAY['up', 'down', 'adopt', 'force', 'accept']::pg_catalog.text[])),
+	file            pg_catalog.text NOT NULL DEFAULT '',
+	checksum        pg_catalog.text NOT NULL DEFAULT '',
 	transactional   boolean NOT NULL DEFAULT true,
 	out_of_order    boolean NOT NULL DEFAULT false,
 	version_before  bigint NOT NULL,
 	version_dirty   bigint NOT NULL,
 	version_after   bigint,
-	state           text NOT NULL CHECK (state IN ('running', 'failed', 'done', 'recovered', 'forced')),
-	started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
-	finished_at     timestamptz,
-	committed_at    timestamptz,
-	db_user         text NOT NULL DEFAULT current_user,
-	client_host     text NOT NULL DEFAULT '',
-	dbguard_version text NOT NULL DEFAULT '',
-	error           text NOT NULL DEFAULT '',
+	state           pg_catalog.text NOT NULL CHECK (state OPERATOR(pg_catalog.=) ANY (ARRAY['running', 'failed', 'done', 'recovered', 'forced']::pg_catalog.text[])),
+	started_at      pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+	finished_at     pg_catalog.timestamptz,
+	committed_at    pg_catalog.timestamptz,
+	db_user         pg_catalog.text NOT NULL DEFAULT current_user,
+	client_host     pg_catalog.text NOT NULL DEFAULT '',
+	dbguard_version pg_catalog.text NOT NULL DEFAULT '',
+	error           pg_catalog.text NOT NULL DEFAULT '',
 	error_line      integer NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE ` + l.table + ` IS 'dbguard''s migration ledger: one row per migration run, beside golang-migrate''s version table (which stays the source of truth for the version)'`
@@ -204,7 +207,7 @@ const utcLayout = "2006-01-02T15:04:05.000000"
 
 // utcText is column (a timestamptz) as text in utcLayout.
 func utcText(column string) string {
-	return "to_char(" + column + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`
+	return "pg_catalog.to_char(" + column + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`
 }
 
 // parseUTC reads a time utcText wrote, in the local zone (as pgx returns
@@ -228,7 +231,7 @@ func (l *ledger) insertSQL(e *Entry) string {
 		after = fmt.Sprint(*e.VersionAfter)
 	}
 	if e.State != StateRunning {
-		finished = "clock_timestamp()"
+		finished = "pg_catalog.clock_timestamp()"
 	}
 	return fmt.Sprintf(`INSERT INTO %s (id, version, name, direction, file, checksum, transactional, out_of_order,
 	version_before, version_dirty, version_after, state, finished_at, client_host, dbguard_version)
@@ -239,13 +242,13 @@ func (l *ledger) insertSQL(e *Entry) string {
 
 // finishSQL closes entry id with state and the version it left.
 func (l *ledger) finishSQL(id int64, state string, after int) string {
-	return fmt.Sprintf("UPDATE %s SET state = %s, version_after = %d, finished_at = clock_timestamp() WHERE id = %d", l.table, lit(state), after, id)
+	return fmt.Sprintf("UPDATE %s SET state = %s, version_after = %d, finished_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) %d", l.table, lit(state), after, id)
 }
 
 // doneSQL closes entry id as done at version after, in the transaction
 // that ran its file: the commit mark is set with it.
 func (l *ledger) doneSQL(id int64, after int) string {
-	return fmt.Sprintf("UPDATE %s SET state = 'done', version_after = %d, finished_at = clock_timestamp(), committed_at = clock_timestamp() WHERE id = %d", l.table, after, id)
+	return fmt.Sprintf("UPDATE %s SET state = 'done', version_after = %d, finished_at = pg_catalog.clock_timestamp(), committed_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) %d", l.table, after, id)
 }
 
 // versionSQL writes golang-migrate's version table as its driver does,

@@ -142,7 +142,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	// Version: the no-op path is counted in round trips. The lock's key
 	// comes from pg_catalog's current_database(): a migration's own, put
 	// first in search_path, could give every run a key of its own.
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), pg_catalog.current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -278,9 +278,8 @@ func (r *Runner) Version() (int, bool, error) {
 func (r *Runner) versionTable() string { return pgx.Identifier{r.schema, r.o.Table}.Sanitize() }
 
 // check refuses to work on a database whose recorded version has no file,
-// before golang-migrate takes the lock and fails less helpfully. (Dirty
-// state is golang-migrate's to find, under the lock: outside it, a dirty
-// flag may just be another session's migration in flight.)
+// before golang-migrate runs and fails less helpfully. (Dirty state is
+// golang-migrate's to find.)
 func (r *Runner) check() (int, error) {
 	v, _, err := r.Version()
 	if err != nil {
@@ -404,6 +403,19 @@ func (r *Runner) Force(v int) error {
 // stops between two migrations when ctx is cancelled (Ctrl-C), and explains
 // whatever went wrong.
 func (r *Runner) run(ctx context.Context, direction string, op func() error) error {
+	if err := r.migrator(); err != nil {
+		return err
+	}
+	// The lock covers the version read, the files' checks, the ledger's
+	// checks and the run, as golang-migrate and dbmate read the version
+	// under theirs: another run holding it may move the version while this
+	// one waits. golang-migrate takes it again inside (advisory locks nest
+	// in a session).
+	if err := r.drv.Lock(); err != nil {
+		return r.explain(err, "")
+	}
+	defer r.drv.Unlock()
+	// The version came with the lock, in its round trip.
 	cur, err := r.check()
 	if err != nil {
 		return err
@@ -412,15 +424,6 @@ func (r *Runner) run(ctx context.Context, direction string, op func() error) err
 	if err := r.checkFiles(direction, cur); err != nil {
 		return err
 	}
-	if err := r.migrator(); err != nil {
-		return err
-	}
-	// The lock covers the ledger's checks and the run: golang-migrate
-	// takes it again inside (advisory locks nest in a session).
-	if err := r.drv.Lock(); err != nil {
-		return r.explain(err, "")
-	}
-	defer r.drv.Unlock()
 	r.drv.ctx = ctx
 	defer func() { r.drv.ctx = nil }()
 	late, err := r.prepare(ctx, direction)

@@ -293,7 +293,7 @@ func (r *Runner) begin(version int, e Entry) error {
 		f := &flight{id: e.ID, entry: e, open: true, merged: ok && !fi.session}
 		q = append(q, "BEGIN")
 		if !f.merged {
-			q = append(q, fmt.Sprintf("UPDATE %s SET committed_at = clock_timestamp() WHERE id = %d", r.ledger.table, e.ID))
+			q = append(q, fmt.Sprintf("UPDATE %s SET committed_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) %d", r.ledger.table, e.ID))
 		}
 		r.flight = f
 		if !ok || fi.shape == nil || !fi.shape.Unterminated {
@@ -385,7 +385,7 @@ func (r *Runner) record(version int, dirty bool) error {
 	after := version
 	e := Entry{Version: version, Name: name, Direction: DirForce, Transactional: true, VersionBefore: r.clean, VersionDirty: version, VersionAfter: &after, State: StateDone}
 	return r.exec("BEGIN", versionSQL(r.versionTable(), version, false),
-		fmt.Sprintf("UPDATE %s SET state = 'forced', version_after = %d, finished_at = clock_timestamp() WHERE finished_at IS NULL", r.ledger.table, version),
+		fmt.Sprintf("UPDATE %s SET state = 'forced', version_after = %d, finished_at = pg_catalog.clock_timestamp() WHERE finished_at IS NULL", r.ledger.table, version),
 		r.ledger.insertSQL(&e), "COMMIT")
 }
 
@@ -432,7 +432,7 @@ func (r *Runner) committed(id int64) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var done bool
-	err := r.db.QueryRowContext(ctx, "SELECT committed_at IS NOT NULL FROM "+r.ledger.table+" WHERE id = $1", id).Scan(&done)
+	err := r.db.QueryRowContext(ctx, "SELECT committed_at IS NOT NULL FROM "+r.ledger.table+" WHERE id OPERATOR(pg_catalog.=) $1::pg_catalog.int8", id).Scan(&done)
 	return err == nil && done
 }
 
@@ -455,9 +455,10 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 	}
 	e := Entry{Version: v, Name: m.Name, Direction: dir, File: name, Transactional: true, VersionBefore: cur, VersionDirty: version, State: StateRunning}
 	if name != "" && r.checked.unchecked(name) {
-		// checkFiles went by the version read before the lock; another
-		// run holding it moved the version since. Refused before the
-		// dirty mark: nothing is recorded, nothing runs.
+		// checkFiles went by the version read under the lock and the
+		// direction the caller chose: goto chose it from the version
+		// before the lock, which another run holding it may have moved.
+		// Refused before the dirty mark: nothing is recorded, nothing runs.
 		return Entry{}, &SourceError{Path: r.src.Path(name), Msg: "dbguard did not check it before the run: another run moved the version while this one waited for the lock; it was not run",
 			Fix: "see where the database is with: dbguard migrate status; then run the command again"}
 	}
@@ -536,7 +537,7 @@ func isServerError(err error) bool {
 // reads the same (the client died).
 func (r *Runner) failed(err error) {
 	msg, line := failure(err)
-	update := fmt.Sprintf("UPDATE %s SET state = 'failed', error = %s, error_line = %d WHERE id = %d AND finished_at IS NULL",
+	update := fmt.Sprintf("UPDATE %s SET state = 'failed', error = %s, error_line = %d WHERE id OPERATOR(pg_catalog.=) %d AND finished_at IS NULL",
 		r.ledger.table, lit(msg), line, r.flight.id)
 	if r.exec("ROLLBACK", update) == nil {
 		return

@@ -28,6 +28,11 @@ type Datasource struct {
 	File       string // the schema file, relative to the root, slash-separated
 	URLLine    int
 	DirectLine int
+	// Literal names the first of url and directUrl written as a string
+	// (url = "postgresql://..."), at LiteralLine: Prisma connects and
+	// migrates there whatever the environment says.
+	Literal     string
+	LiteralLine int
 }
 
 // maxSchema bounds what is read of one schema file.
@@ -38,6 +43,8 @@ var (
 	// white space before '(' (prisma-engines' datamodel.pest).
 	datasourceStart = regexp.MustCompile(`^\s*datasource\s+[A-Za-z0-9][A-Za-z0-9_-]*\s*\{`)
 	datasourceURL   = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*env\s*\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+	// A string literal: Prisma's docs allow url = "postgresql://...".
+	datasourceLiteral = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*"`)
 )
 
 // prismaLines splits as Prisma's grammar does: a line ends at "\n",
@@ -150,13 +157,16 @@ func datasourceIn(root *os.Root, rel string) *Datasource {
 			in = true
 			ds = &Datasource{File: filepath.ToSlash(rel)}
 		case in && strings.HasPrefix(strings.TrimSpace(line), "}"):
-			if ds.URLVar == "" && ds.DirectVar == "" {
+			if ds.URLVar == "" && ds.DirectVar == "" && ds.Literal == "" {
 				return nil
 			}
 			return ds
 		case in:
 			m := datasourceURL.FindStringSubmatch(line)
 			if m == nil {
+				if l := datasourceLiteral.FindStringSubmatch(line); l != nil && ds.Literal == "" {
+					ds.Literal, ds.LiteralLine = l[1], n
+				}
 				continue
 			}
 			if m[1] == "url" {

@@ -113,8 +113,16 @@ var (
 // Traps reads the tool's own configuration for what would send it
 // elsewhere. For Alembic: env.py loading .env with override=True (it
 // replaces the URL dbguard set), and a literal URL in alembic.ini that
-// env.py never replaces.
+// env.py never replaces. For Prisma: a datasource url or directUrl
+// written in the schema as a connection string (Prisma's docs allow it),
+// which prisma migrate and the client connect to whatever the environment
+// says; the value (a URL, often with its password) is never quoted.
 func (p *Project) Traps() []Trap {
+	if ds := p.Datasource; p.Kind == Prisma && ds != nil && ds.Literal != "" {
+		return []Trap{{File: fmt.Sprintf("%s:%d", output.Escape(ds.File), ds.LiteralLine),
+			What: fmt.Sprintf("the datasource's %s is a connection string written in the schema, so Prisma connects to and migrates that database whatever dbguard says", ds.Literal),
+			Fix:  fmt.Sprintf(`write %s = env("DATABASE_URL") on line %d of %s and put the URL in an ignored .env file, then run the command again`, ds.Literal, ds.LiteralLine, output.Escape(ds.File))}}
+	}
 	if p.Kind != Alembic || p.outside != nil {
 		return nil
 	}

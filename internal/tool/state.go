@@ -49,7 +49,11 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 		return st, nil
 	}
 	var reg *string
-	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1)::text", quotedTable(p.Table)).Scan(&reg); err != nil {
+	// pg_catalog's names throughout, here and in readTable: the tool's
+	// migrations may have put their own ahead (ALTER DATABASE ... SET
+	// search_path). ORDER BY needs none: it sorts by the type's default
+	// btree class, found without search_path.
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.text", quotedTable(p.Table)).Scan(&reg); err != nil {
 		return nil, err
 	}
 	st.Exists = reg != nil
@@ -91,9 +95,9 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 	case Alembic:
 		q = "SELECT version_num, true, false FROM " + table + " ORDER BY version_num"
 	case Dbmate:
-		q = "SELECT version::text, true, false FROM " + table + " ORDER BY version"
+		q = "SELECT version::pg_catalog.text, true, false FROM " + table + " ORDER BY version"
 	case Goose:
-		q = "SELECT version_id::text, is_applied, false FROM " + table + " WHERE version_id > 0 ORDER BY id"
+		q = "SELECT version_id::pg_catalog.text, is_applied, false FROM " + table + " WHERE version_id OPERATOR(pg_catalog.>) 0 ORDER BY id"
 	case Prisma:
 		q = "SELECT migration_name, finished_at IS NOT NULL AND rolled_back_at IS NULL, finished_at IS NULL AND rolled_back_at IS NULL FROM " + table + " ORDER BY started_at, migration_name"
 	default:

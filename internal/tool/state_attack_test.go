@@ -1,0 +1,56 @@
+package tool
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// TestAttackToolStateShadowCatalog: dbmate's migrations put their own
+// to_regclass (finding no table) and text type (refusing the version read)
+// ahead of pg_catalog's
+// (ALTER DATABASE ... SET search_path); dbguard still reads the tool's
+// table: the applied migration is applied, not pending again.
+func TestAttackToolStateShadowCatalog(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)",
+		"INSERT INTO schema_migrations VALUES ('20240101')",
+		"CREATE FUNCTION public.to_regclass(text) RETURNS regclass LANGUAGE sql AS 'SELECT NULL::pg_catalog.regclass'",
+		"CREATE DOMAIN public.text AS pg_catalog.text CHECK (VALUE OPERATOR(pg_catalog.<>) '20240101')",
+		"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if db, err = sql.Open("pgx", dbURL); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := tree(t, map[string]string{
+		"db/migrations/20240101_a.sql": "-- migrate:up\nSELECT 1;\n",
+		"db/migrations/20240102_b.sql": "-- migrate:up\nSELECT 2;\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := Read(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Exists || strings.Join(st.Applied, " ") != "20240101" || strings.Join(st.Pending, " ") != "20240102" {
+		t.Errorf("state: exists %v, applied %q, pending %q; want 20240101 applied, 20240102 pending", st.Exists, st.Applied, st.Pending)
+	}
+}
