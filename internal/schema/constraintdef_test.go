@@ -110,7 +110,7 @@ func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT oid FROM pg_constraint WHERE conrelid = 't'::regclass").Scan(&oid); err != nil {
 		t.Fatal(err)
 	}
-	defs, err := constraintDefs(ctx, conn, []uint32{oid})
+	defs, err := defsByOID(ctx, conn, constraintDefsSQL, []uint32{oid})
 	if err != nil || defs[oid] != "PRIMARY KEY (b, a)" {
 		t.Fatalf("constraintDefs: %v, %v", defs, err)
 	}

@@ -41,6 +41,30 @@ func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
 		`CREATE INDEX parted_at ON parted (at)`,
 		`ALTER TABLE t DROP COLUMN n`, // numeric's index goes with it; attnums keep a gap
 		`CREATE INDEX after_drop ON t ("select", ts)`,
+		// Built in Go unless something makes them not plain: an operator
+		// class of the column's type that is not its default, one of
+		// another schema, a domain's column (its type's default class is
+		// the base type's), DESC NULLS LAST, NULLS NOT DISTINCT, keyword
+		// and non-ASCII names, a column collated "C" indexed with the
+		// default collation, a varchar column's text_ops.
+		`CREATE SCHEMA ops`,
+		`CREATE OPERATOR CLASS ops.int4_rev FOR TYPE int4 USING btree AS OPERATOR 1 >, OPERATOR 2 >=, OPERATOR 3 =, OPERATOR 4 <=, OPERATOR 5 <, FUNCTION 1 btint4cmp(int4, int4)`,
+		`CREATE DOMAIN email_d AS text`,
+		`CREATE TABLE u ("Id" int, "order" int, é text, e email_d, v varchar(20), c text COLLATE "C", n int)`,
+		`CREATE INDEX u_other_schema_ops ON u (n ops.int4_rev)`,
+		`CREATE INDEX u_domain ON u (e)`,
+		`CREATE INDEX u_desc_nulls_last ON u (n DESC NULLS LAST)`,
+		`CREATE INDEX u_asc_nulls_first_desc ON u ("Id" ASC NULLS FIRST, n DESC)`,
+		`CREATE UNIQUE INDEX u_nulls_not_distinct ON u (n) NULLS NOT DISTINCT`,
+		`CREATE INDEX "select" ON u ("order", é)`,
+		`CREATE INDEX "Ünïcode" ON u (é)`,
+		`CREATE INDEX u_c_default_collation ON u (c COLLATE "default")`,
+		`CREATE INDEX u_varchar_text_ops ON u (v text_ops)`,
+		`CREATE INDEX u_varchar_pattern ON u (v varchar_pattern_ops)`,
+		`CREATE INDEX u_hash_varchar ON u USING hash (v)`,
+		`CREATE INDEX u_include_partial ON u (n) INCLUDE ("Id") WHERE n > 0`,
+		`CREATE INDEX u_expression_two ON u ((n + 1), "Id")`,
+		`CREATE INDEX u_brin_multi ON u USING brin (n int4_minmax_multi_ops, "Id")`,
 	)
 	ctx := context.Background()
 	want := map[string]string{}

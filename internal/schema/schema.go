@@ -46,6 +46,8 @@ type Column struct {
 	Default   string // pg_get_expr of the default, "" for none
 	Identity  string // "always", "by default" or ""
 	Generated string // the expression of a stored generated column
+
+	typ, coll uint32 // atttypid and attcollation: whether an index on it is plain
 }
 
 // Key names a table as dbguard shows it: "name" in the schema "public",
@@ -121,7 +123,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// an expression with a column reference in it (a VAR node: a generated
 	// column's) is deparsed with the relation, for its column names.
 	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
 		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(`SELECT d.adrelid, d.adnum,
@@ -145,13 +147,20 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	type def struct {
 		oid             uint32
 		name, typ, text string
-		keys            []int16 // a plain primary key's (text is built from them)
-		con             uint32  // the constraint's oid
+		keys            []int16 // a plain primary key's or index's (text is built from them)
+		con             uint32  // the constraint's or index's oid
+		// A plain index's access method, and each key's option,
+		// operator class and collation.
+		am         string
+		opts       []int16
+		cls, colls []uint32
 	}
 	var constraints, indexes []def
 	var quoting identQuoter
+	var opclasses []uint32 // default operator classes, and the type each is for
+	var opcTypes []uint32
 	readDefs := func(br pgx.BatchResults) error {
-		if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords); err != nil {
+		if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes); err != nil {
 			return fmt.Errorf("reading the keywords: %w", err)
 		}
 		for _, q := range []struct {
@@ -167,7 +176,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 				var text *string
 				dest := []any{&d.oid, &d.name, &d.typ, &text, &d.keys, &d.con}
 				if q.out == &indexes {
-					dest = []any{&d.oid, &d.name, &text}
+					dest = []any{&d.oid, &d.name, &text, &d.am, &d.keys, &d.opts, &d.cls, &d.colls, &d.con}
 				}
 				if err := rows.Scan(dest...); err != nil {
 					return err
@@ -248,7 +257,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		}
 		c := &slab[0]
 		slab = slab[1:]
-		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &identity, &generated); err != nil {
+		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &identity, &generated, &c.typ, &c.coll); err != nil {
 			return nil, err
 		}
 		switch identity {
@@ -336,13 +345,47 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		constraints[i].text = text
 	}
 	if len(unnamed) > 0 {
-		defs, err := constraintDefs(ctx, q, unnamed)
+		defs, err := defsByOID(ctx, q, constraintDefsSQL, unnamed)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("reading constraints: %w", err)
 		}
 		for i, c := range constraints {
 			if c.keys != nil && defs[c.con] != "" {
 				constraints[i].text = defs[c.con]
+			}
+		}
+	}
+	// So is a plain index (see indexQuery), from the columns and the
+	// default operator classes read: pg_get_indexdef looks each index and
+	// each of its columns up on its own, most of the index query's time.
+	// One that is not plain after all (an operator class or collation of
+	// its own) is left to pg_get_indexdef, as is one on a column this read
+	// does not have.
+	defaults := make(map[uint32]uint32, len(opclasses))
+	for i, o := range opclasses {
+		if i < len(opcTypes) {
+			defaults[o] = opcTypes[i]
+		}
+	}
+	unnamed = unnamed[:0]
+	for i, ix := range indexes {
+		if ix.keys == nil {
+			continue
+		}
+		text, ok := plainIndexDef(byOID[ix.oid], nums, ix.name, ix.am, ix.keys, ix.opts, ix.cls, ix.colls, defaults, &quoting)
+		if !ok {
+			unnamed = append(unnamed, ix.con)
+		}
+		indexes[i].text = text
+	}
+	if len(unnamed) > 0 {
+		defs, err := defsByOID(ctx, q, indexDefsSQL, unnamed)
+		if err != nil {
+			return nil, fmt.Errorf("reading indexes: %w", err)
+		}
+		for i, ix := range indexes {
+			if ix.keys != nil && defs[ix.con] != "" {
+				indexes[i].text = defs[ix.con]
 			}
 		}
 	}
@@ -373,8 +416,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 // keywordsSQL reads what quote_ident quotes besides the names that are
 // not all lower case letters, digits and underscores: the server's own
 // reserved and type/function-name keywords, and everything when
-// quote_all_identifiers is on (a migration may set it for the database).
-const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word)
+// quote_all_identifiers is on (a migration may set it for the database);
+// and the default operator classes with the type each is for, which
+// pg_get_indexdef leaves unnamed.
+const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word),
+	       (SELECT pg_catalog.array_agg(o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
+	       (SELECT pg_catalog.array_agg(o.opcintype) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
 	FROM pg_catalog.pg_get_keywords() k WHERE k.catcode OPERATOR(pg_catalog.<>) 'U'::pg_catalog."char"`
 
 // constraintQuery lists the constraints of the relations rels selects
@@ -416,16 +463,70 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 	return b.String(), true
 }
 
-// constraintDefs reads pg_get_constraintdef of the constraints oids.
-func constraintDefs(ctx context.Context, q Querier, oids []uint32) (map[uint32]string, error) {
+// plainIndexDef is pg_get_indexdef's text for an index of t that
+// indexQuery found plain but for its keys: each must be a column of t
+// (nums: t's attnums, in t.Order's order, sorted), ascending (opts 0),
+// with the column's own collation and its type's default operator class
+// (defaults: default class -> the type it is for), as pg_get_indexdef
+// then writes neither; false when one is not.
+func plainIndexDef(t *Table, nums map[*Table][]int16, name, am string, keys, opts []int16, cls, colls []uint32, defaults map[uint32]uint32, q *identQuoter) (string, bool) {
+	if t == nil {
+		return "", true // not a relation read here: dropped below
+	}
+	if len(opts) != len(keys) || len(cls) != len(keys) || len(colls) != len(keys) || len(keys) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("CREATE INDEX ")
+	b.WriteString(q.quote(name))
+	b.WriteString(" ON ")
+	b.WriteString(q.quote(t.Schema))
+	b.WriteByte('.')
+	b.WriteString(q.quote(t.Name))
+	b.WriteString(" USING ")
+	b.WriteString(q.quote(am))
+	b.WriteString(" (")
+	for i, k := range keys {
+		at, ok := slices.BinarySearch(nums[t], k)
+		if !ok || opts[i] != 0 {
+			return "", false
+		}
+		c := t.Columns[t.Order[at]]
+		if typ, ok := defaults[cls[i]]; !ok || typ != c.typ || colls[i] != c.coll {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(q.quote(t.Order[at]))
+	}
+	b.WriteByte(')')
+	return b.String(), true
+}
+
+// constraintDefsSQL and indexDefsSQL read the definitions of some
+// constraints or indexes by oid, for readDefs.
+const (
+	constraintDefsSQL = `SELECT k.oid, pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
+	indexDefsSQL      = `SELECT i.indexrelid, pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
+)
+
+// defsByOID runs query (constraintDefsSQL, indexDefsSQL) for oids, with
+// the catalog's search_path as the batch of Introspect had it.
+func defsByOID(ctx context.Context, q Querier, query string, oids []uint32) (map[uint32]string, error) {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT k.oid, pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`, oids)
+	b.Queue(catalogPathSQL)
+	b.Queue(query, oids)
+	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
 	defs := map[uint32]string{}
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("reading constraints: %w", err)
+		return nil, err
 	}
 	for rows.Next() {
 		var oid uint32
@@ -436,7 +537,10 @@ func constraintDefs(ctx context.Context, q Querier, oids []uint32) (map[uint32]s
 		defs[oid] = def
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading constraints: %w", err)
+		return nil, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, err
 	}
 	return defs, br.Close()
 }
@@ -507,46 +611,29 @@ const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.c
 
 // indexQuery lists the indexes of the relations rels selects, but those
 // backing a constraint, each with its definition as pg_get_indexdef writes
-// it. A plain index (columns only, each ascending with its type's default
-// operator class and its own collation, no INCLUDE, predicate, storage
-// parameters or tablespace, not unique, not on a partitioned table) has its
-// definition built here, in one pass over the catalog: pg_get_indexdef
-// looks each index up on its own, and was a third of verify's time on
-// 11,000 indexes. TestIndexDefinitionsAsPgGetIndexdef holds the two equal.
-// The indexes backing a constraint are left out first (the planner would
-// judge all 11,000 and filter after), and each key column's attribute and
-// operator class are looked up by key (OFFSET 0 keeps the lookups from being
-// planned as a scan of the table's every column and of pg_opclass for each
-// index): 40% less server time on the bench's catalog.
+// it, but for one that may be plain (columns only, no INCLUDE, predicate,
+// storage parameters or tablespace, not unique, not on a partitioned
+// table), whose definition is left NULL and built by Introspect from its
+// keys, their options, operator classes and collations
+// (plainIndexDef): pg_get_indexdef looks each index up on its own, and
+// was most of the index query's time on the bench's 11,000 indexes.
+// TestIndexDefinitionsAsPgGetIndexdef holds the two equal. The indexes
+// backing a constraint are left out first (the planner would judge all
+// 11,000 and filter after).
 func indexQuery(rels string) string {
 	// Named in pg_catalog throughout, as in Introspect.
 	return `SELECT i.indrelid, ic.relname,
-		       CASE WHEN p.plain THEN 'CREATE INDEX ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ic.relname) OPERATOR(pg_catalog.||) ' ON '
-		            OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tc.relname)
-		            OPERATOR(pg_catalog.||) ' USING ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(am.amname) OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||) p.cols OPERATOR(pg_catalog.||) ')'
-		       ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END
+		       CASE WHEN i.indisunique OR ic.relkind OPERATOR(pg_catalog.<>) 'i'::pg_catalog."char" OR i.indnkeyatts OPERATOR(pg_catalog.<>) i.indnatts
+		                 OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL OR ic.reltablespace OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+		            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
+		       am.amname::pg_catalog.text, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], i.indexrelid
 		FROM (SELECT i.* FROM pg_catalog.pg_index i
 		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (` + rels + `)
 		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
 		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
 		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-		JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
-		JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) tc.relnamespace
-		CROSS JOIN LATERAL (
-			SELECT pg_catalog.bool_and(k.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND k.opt OPERATOR(pg_catalog.=) 0::pg_catalog.int2
-			                           AND k.coll OPERATOR(pg_catalog.=) a.attcollation AND opc.opcdefault AND opc.opcintype OPERATOR(pg_catalog.=) a.atttypid)
-			         AND NOT i.indisunique AND ic.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND i.indnkeyatts OPERATOR(pg_catalog.=) i.indnatts AND i.indexprs IS NULL
-			         AND i.indpred IS NULL AND ic.reloptions IS NULL AND ic.reltablespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid AS plain,
-			       pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', '::pg_catalog.text ORDER BY k.n) AS cols
-			FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]), pg_catalog.unnest(i.indoption::pg_catalog.int2[]),
-			               pg_catalog.unnest(i.indclass::pg_catalog.oid[]), pg_catalog.unnest(i.indcollation::pg_catalog.oid[]))
-			     WITH ORDINALITY AS k(attnum, opt, cls, coll, n)
-			LEFT JOIN LATERAL (SELECT a.attname, a.attcollation, a.atttypid FROM pg_catalog.pg_attribute a
-			                   WHERE a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum OFFSET 0) a ON true
-			LEFT JOIN LATERAL (SELECT opc.opcdefault, opc.opcintype FROM pg_catalog.pg_opclass opc WHERE opc.oid OPERATOR(pg_catalog.=) k.cls OFFSET 0) opc ON true
-		) p`
+		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam`
 }
 
 // Keys returns the table keys, sorted.
