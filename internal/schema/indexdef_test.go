@@ -3,14 +3,12 @@ package schema
 import (
 	"context"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // TestIndexDefinitionsAsPgGetIndexdef: the index definitions Introspect
-// builds in SQL for plain indexes are exactly pg_get_indexdef's, and the
-// others (which it leaves to pg_get_indexdef) are too; read on one
-// connection or with the index query on a second one.
+// builds for plain indexes are exactly pg_get_indexdef's, and the others
+// (which it leaves to pg_get_indexdef) are too, with quote_all_identifiers
+// off and on (a migration may set it in the session).
 func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
 	conn := connect(t,
 		`CREATE SCHEMA "Odd Schema"`,
@@ -67,30 +65,27 @@ func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
 		`CREATE INDEX u_brin_multi ON u USING brin (n int4_minmax_multi_ops, "Id")`,
 	)
 	ctx := context.Background()
-	want := map[string]string{}
-	rows, err := conn.Query(ctx, `SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.relkind IN ('i', 'I') AND n.nspname IN ('public', 'Odd Schema')`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name, def string
-		if err := rows.Scan(&name, &def); err != nil {
+	for _, all := range []string{"off", "on"} {
+		if _, err := conn.Exec(ctx, "SET quote_all_identifiers = "+all); err != nil {
 			t.Fatal(err)
 		}
-		want[name] = def
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	second, err := pgx.ConnectConfig(ctx, conn.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer second.Close(ctx)
-	for _, o := range []Options{{}, {IndexConn: second}} {
-		o.Schemas = []string{"public", "Odd Schema"}
-		s, err := Introspect(ctx, conn, o)
+		want := map[string]string{}
+		rows, err := conn.Query(ctx, `SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relkind IN ('i', 'I') AND n.nspname IN ('public', 'Odd Schema')`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var name, def string
+			if err := rows.Scan(&name, &def); err != nil {
+				t.Fatal(err)
+			}
+			want[name] = def
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Introspect(ctx, conn, Options{Schemas: []string{"public", "Odd Schema"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,14 +94,14 @@ func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
 			for name, def := range tb.Indexes {
 				got++
 				if def != want[name] {
-					t.Errorf("index %s (second connection %t):\n got %s\nwant %s", name, o.IndexConn != nil, def, want[name])
+					t.Errorf("index %s (quote_all_identifiers %s):\n got %s\nwant %s", name, all, def, want[name])
 				}
 			}
 		}
 		// Every index of both schemas, parted_2026's own copy of
 		// parted_at included.
 		if got != len(want) {
-			t.Errorf("second connection %t: %d indexes read, %d exist", o.IndexConn != nil, got, len(want))
+			t.Errorf("quote_all_identifiers %s: %d indexes read, %d exist", all, got, len(want))
 		}
 	}
 }

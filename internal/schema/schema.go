@@ -2,15 +2,13 @@
 // compares it with what a project expects: hand-written expect: entries, a
 // snapshot file, or a shadow database built from the migrations.
 //
-// Introspection is one batch of catalog queries, whatever the number of
-// tables (on a large catalog, two batches on two connections at once):
-// information_schema is orders of magnitude slower on large catalogs and
-// hides objects the role may not see.
+// Introspection is one batch of catalog queries on one connection, whatever
+// the number of tables: information_schema is orders of magnitude slower on
+// large catalogs and hides objects the role may not see.
 package schema
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -69,9 +67,6 @@ type Options struct {
 	// ledger) in the schema that holds them.
 	ExcludeSchema string
 	ExcludeTables []string
-	// IndexConn, when set, is a second connection to the same database:
-	// the constraint and index queries run on it, beside the others.
-	IndexConn Querier
 }
 
 var relkinds = map[string]string{"r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table"}
@@ -130,20 +125,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
 		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
 		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
-	// On a second connection, the constraint and index queries run beside
-	// the others (the server works on both at once).
-	ib := b
-	if o.IndexConn != nil {
-		ib = &pgx.Batch{}
-		ib.Queue(catalogPathSQL)
-	}
-	ib.Queue(keywordsSQL)
-	ib.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
-	ib.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	// All on this one connection, in its session: a second one (tried
+	// for large catalogs) cost its own connection and a cold server
+	// process's first reads of the catalog, more than it saved, and read
+	// without the session's search_path (TestLargeCatalogReadAsTheSession).
+	b.Queue(keywordsSQL)
+	b.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
-	if ib != b {
-		ib.Queue(restorePathSQL)
-	}
 	type def struct {
 		oid             uint32
 		name, typ, text string
@@ -192,25 +181,8 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		}
 		return nil
 	}
-	var side chan error
-	if o.IndexConn != nil {
-		side = make(chan error, 1)
-		go func() {
-			br := o.IndexConn.SendBatch(ctx, ib)
-			_, err := br.Exec()
-			if err == nil {
-				err = readDefs(br)
-			}
-			side <- errors.Join(err, br.Close())
-		}()
-	}
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
-	defer func() {
-		if side != nil {
-			<-side
-		}
-	}()
 
 	s := &Schema{Tables: map[string]*Table{}}
 	byOID := map[uint32]*Table{}
@@ -317,12 +289,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	if side == nil {
-		err = readDefs(br)
-	} else {
-		err, side = <-side, nil
-	}
-	if err != nil {
+	if err := readDefs(br); err != nil {
 		return nil, err
 	}
 	if err := br.Close(); err != nil {
