@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Schema is the introspected state of some schemas of one database.
@@ -105,7 +106,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	b.Queue(catalogPathSQL)
 	// The relations themselves: the list's own scan, not the list looked
 	// up again by oid (5,000 index probes).
-	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text,
+	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
 		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END`+relsFrom,
 		schemas, o.ExcludeSchema, o.ExcludeTables)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
@@ -133,54 +134,6 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	b.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
-	type def struct {
-		oid             uint32
-		name, typ, text string
-		keys            []int16 // a plain primary key's or index's (text is built from them)
-		con             uint32  // the constraint's or index's oid
-		// A plain index's access method, and each key's option,
-		// operator class and collation.
-		am         string
-		opts       []int16
-		cls, colls []uint32
-	}
-	var constraints, indexes []def
-	var quoting identQuoter
-	var opclasses []uint32 // default operator classes, and the type each is for
-	var opcTypes []uint32
-	readDefs := func(br pgx.BatchResults) error {
-		if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes); err != nil {
-			return fmt.Errorf("reading the keywords: %w", err)
-		}
-		for _, q := range []struct {
-			what string
-			out  *[]def
-		}{{"constraints", &constraints}, {"indexes", &indexes}} {
-			rows, err := br.Query()
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", q.what, err)
-			}
-			for rows.Next() {
-				var d def
-				var text *string
-				dest := []any{&d.oid, &d.name, &d.typ, &text, &d.keys, &d.con}
-				if q.out == &indexes {
-					dest = []any{&d.oid, &d.name, &text, &d.am, &d.keys, &d.opts, &d.cls, &d.colls, &d.con}
-				}
-				if err := rows.Scan(dest...); err != nil {
-					return err
-				}
-				if text != nil {
-					d.text, d.keys = *text, nil
-				}
-				*q.out = append(*q.out, d)
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("reading %s: %w", q.what, err)
-			}
-		}
-		return nil
-	}
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
 
@@ -195,11 +148,13 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	var oid uint32
 	var kind string
+	var natts int16 // the columns, dropped ones included: room for those read
 	for rows.Next() {
-		t := &Table{Columns: map[string]*Column{}, Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &t.Definition); err != nil {
+		t := &Table{Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &natts, &t.Definition); err != nil {
 			return nil, err
 		}
+		t.Columns, t.Order = make(map[string]*Column, natts), make([]string, 0, natts)
 		t.Kind = relkinds[kind]
 		t.Definition = strings.TrimSpace(t.Definition)
 		byOID[oid] = t
@@ -214,24 +169,28 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	// Columns come in no set order (see the query); each table's attnums
 	// are kept beside its Order to put it right after. Columns are
-	// allocated in slabs: 50,000 one by one were a tenth of verify's CPU.
+	// allocated in slabs: 50,000 one by one were a tenth of verify's CPU;
+	// so was a list of Scan's arguments made for each row.
 	nums := make(map[*Table][]int16, len(byOID))
 	stored := map[*Column]bool{} // stored generated columns: their "default" is the expression
 	var slab []Column
 	var last *Table // the table of the last row, and its attnums so far
 	var lastOID uint32
 	var lastNums []int16
+	var num int16
+	var name, identity, generated string
+	var col Column
+	dest := []any{&oid, &num, &name, &col.Type, &col.NotNull, &identity, &generated, &col.typ, &col.coll}
 	for rows.Next() {
-		var num int16
-		var name, identity, generated string
 		if len(slab) == 0 {
 			slab = make([]Column, 512)
 		}
 		c := &slab[0]
 		slab = slab[1:]
-		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &identity, &generated, &c.typ, &c.coll); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
+		*c = col
 		switch identity {
 		case "a":
 			c.Identity = "always"
@@ -247,6 +206,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 			}
 			last, lastOID = byOID[oid], oid
 			lastNums = nums[last]
+			if lastNums == nil && last != nil {
+				lastNums = make([]int16, 0, cap(last.Order))
+			}
 		}
 		if t := last; t != nil {
 			t.Columns[name] = c
@@ -269,10 +231,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
+	var expr string
+	dest = []any{&oid, &num, &expr}
 	for rows.Next() {
-		var num int16
-		var expr string
-		if err := rows.Scan(&oid, &num, &expr); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		t := byOID[oid]
@@ -289,38 +251,50 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	if err := readDefs(br); err != nil {
-		return nil, err
-	}
-	if err := br.Close(); err != nil {
-		return nil, err
+	var quoting identQuoter
+	var opclasses, opcTypes []uint32 // default operator classes, and the type each is for
+	if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes); err != nil {
+		return nil, fmt.Errorf("reading the keywords: %w", err)
 	}
 	// A plain primary key is named here from the columns already read:
 	// pg_get_constraintdef looks each key column up on its own (5,000
 	// primary keys were a fifth of the server's time). A key column this
-	// read does not have (a change between the two queries' snapshots) is
+	// read does not have (a change between the queries' snapshots) is
 	// left to pg_get_constraintdef after all.
-	var unnamed []uint32
-	for i, c := range constraints {
-		if c.keys == nil {
+	type later struct {
+		t         *Table
+		typ, name string
+		oid       uint32
+	}
+	var constraints, indexes []later // definitions left to the server after all
+	var typ string
+	var text pgtype.Text
+	var keys []int16
+	var con uint32
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("reading constraints: %w", err)
+	}
+	dest = []any{&oid, &name, &typ, &text, &keys, &con}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		t := byOID[oid]
+		if t == nil {
 			continue
 		}
-		text, ok := primaryKeyDef(byOID[c.oid], nums, c.keys, &quoting)
-		if !ok {
-			unnamed = append(unnamed, c.con)
-		}
-		constraints[i].text = text
-	}
-	if len(unnamed) > 0 {
-		defs, err := defsByOID(ctx, q, constraintDefsSQL, unnamed)
-		if err != nil {
-			return nil, fmt.Errorf("reading constraints: %w", err)
-		}
-		for i, c := range constraints {
-			if c.keys != nil && defs[c.con] != "" {
-				constraints[i].text = defs[c.con]
+		def := text.String
+		if !text.Valid {
+			var ok bool
+			if def, ok = primaryKeyDef(t, nums, keys, &quoting); !ok {
+				constraints = append(constraints, later{t, typ, name, con})
 			}
 		}
+		t.setConstraint(typ, name, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading constraints: %w", err)
 	}
 	// So is a plain index (see indexQuery), from the columns and the
 	// default operator classes read: pg_get_indexdef looks each index and
@@ -334,50 +308,76 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 			defaults[o] = opcTypes[i]
 		}
 	}
-	unnamed = unnamed[:0]
-	for i, ix := range indexes {
-		if ix.keys == nil {
-			continue
-		}
-		text, ok := plainIndexDef(byOID[ix.oid], nums, ix.name, ix.am, ix.keys, ix.opts, ix.cls, ix.colls, defaults, &quoting)
-		if !ok {
-			unnamed = append(unnamed, ix.con)
-		}
-		indexes[i].text = text
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("reading indexes: %w", err)
 	}
-	if len(unnamed) > 0 {
-		defs, err := defsByOID(ctx, q, indexDefsSQL, unnamed)
-		if err != nil {
-			return nil, fmt.Errorf("reading indexes: %w", err)
+	var am string
+	var opts []int16
+	var cls, colls []uint32
+	dest = []any{&oid, &name, &text, &am, &keys, &opts, &cls, &colls, &con}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
 		}
-		for i, ix := range indexes {
-			if ix.keys != nil && defs[ix.con] != "" {
-				indexes[i].text = defs[ix.con]
-			}
-		}
-	}
-	for _, c := range constraints {
-		t := byOID[c.oid]
+		t := byOID[oid]
 		if t == nil {
 			continue
 		}
-		switch c.typ {
-		case "p":
-			t.PrimaryKey = c.text
-		case "u", "x":
-			t.Unique[c.name] = c.text
-		case "f":
-			t.ForeignKeys[c.name] = c.text
-		case "c":
-			t.Checks[c.name] = c.text
+		def := text.String
+		if !text.Valid {
+			var ok bool
+			if def, ok = plainIndexDef(t, nums, name, am, keys, opts, cls, colls, defaults, &quoting); !ok {
+				indexes = append(indexes, later{t, "i", name, con})
+			}
 		}
+		t.Indexes[name] = def
 	}
-	for _, ix := range indexes {
-		if t := byOID[ix.oid]; t != nil {
-			t.Indexes[ix.name] = ix.text
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading indexes: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	for _, l := range []struct {
+		what, query string
+		defs        []later
+	}{{"constraints", constraintDefsSQL, constraints}, {"indexes", indexDefsSQL, indexes}} {
+		if len(l.defs) == 0 {
+			continue
+		}
+		oids := make([]uint32, len(l.defs))
+		for i, d := range l.defs {
+			oids[i] = d.oid
+		}
+		defs, err := defsByOID(ctx, q, l.query, oids)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", l.what, err)
+		}
+		for _, d := range l.defs {
+			if d.typ == "i" {
+				d.t.Indexes[d.name] = defs[d.oid]
+			} else {
+				d.t.setConstraint(d.typ, d.name, defs[d.oid])
+			}
 		}
 	}
 	return s, nil
+}
+
+// setConstraint records the definition of the constraint name of type typ
+// (pg_constraint's contype).
+func (t *Table) setConstraint(typ, name, def string) {
+	switch typ {
+	case "p":
+		t.PrimaryKey = def
+	case "u", "x":
+		t.Unique[name] = def
+	case "f":
+		t.ForeignKeys[name] = def
+	case "c":
+		t.Checks[name] = def
+	}
 }
 
 // keywordsSQL reads what quote_ident quotes besides the names that are
@@ -411,9 +411,6 @@ func constraintQuery(rels string) string {
 // t on the columns keys, named from t's columns (nums: their attnums, in
 // t.Order's order, sorted); false when one of them is not among them.
 func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuoter) (string, bool) {
-	if t == nil {
-		return "", true // not a relation read here: dropped below
-	}
 	var b strings.Builder
 	b.WriteString("PRIMARY KEY (")
 	for i, k := range keys {
@@ -437,9 +434,6 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 // (defaults: default class -> the type it is for), as pg_get_indexdef
 // then writes neither; false when one is not.
 func plainIndexDef(t *Table, nums map[*Table][]int16, name, am string, keys, opts []int16, cls, colls []uint32, defaults map[uint32]uint32, q *identQuoter) (string, bool) {
-	if t == nil {
-		return "", true // not a relation read here: dropped below
-	}
 	if len(opts) != len(keys) || len(cls) != len(keys) || len(colls) != len(keys) || len(keys) == 0 {
 		return "", false
 	}
