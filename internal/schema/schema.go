@@ -2,21 +2,20 @@
 // compares it with what a project expects: hand-written expect: entries, a
 // snapshot file, or a shadow database built from the migrations.
 //
-// Introspection is one batch of catalog queries, whatever the number of
-// tables (on a large catalog, two batches on two connections at once):
-// information_schema is orders of magnitude slower on large catalogs and
-// hides objects the role may not see.
+// Introspection is one batch of catalog queries on one connection, whatever
+// the number of tables: information_schema is orders of magnitude slower on
+// large catalogs and hides objects the role may not see.
 package schema
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Schema is the introspected state of some schemas of one database.
@@ -46,6 +45,8 @@ type Column struct {
 	Default   string // pg_get_expr of the default, "" for none
 	Identity  string // "always", "by default" or ""
 	Generated string // the expression of a stored generated column
+
+	typ, coll uint32 // atttypid and attcollation: whether an index on it is plain
 }
 
 // Key names a table as dbguard shows it: "name" in the schema "public",
@@ -67,9 +68,6 @@ type Options struct {
 	// ledger) in the schema that holds them.
 	ExcludeSchema string
 	ExcludeTables []string
-	// IndexConn, when set, is a second connection to the same database:
-	// the constraint and index queries run on it, beside the others.
-	IndexConn Querier
 }
 
 var relkinds = map[string]string{"r": "table", "p": "partitioned table", "v": "view", "m": "materialized view", "f": "foreign table"}
@@ -108,7 +106,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	b.Queue(catalogPathSQL)
 	// The relations themselves: the list's own scan, not the list looked
 	// up again by oid (5,000 index probes).
-	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text,
+	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
 		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END`+relsFrom,
 		schemas, o.ExcludeSchema, o.ExcludeTables)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
@@ -121,87 +119,23 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// an expression with a column reference in it (a VAR node: a generated
 	// column's) is deparsed with the relation, for its column names.
 	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
 		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(`SELECT d.adrelid, d.adnum,
 		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
 		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
 		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
-	// On a second connection, the constraint and index queries run beside
-	// the others (the server works on both at once).
-	ib := b
-	if o.IndexConn != nil {
-		ib = &pgx.Batch{}
-		ib.Queue(catalogPathSQL)
-	}
-	ib.Queue(keywordsSQL)
-	ib.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
-	ib.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	// All on this one connection, in its session: a second one (tried
+	// for large catalogs) cost its own connection and a cold server
+	// process's first reads of the catalog, more than it saved, and read
+	// without the session's search_path (TestLargeCatalogReadAsTheSession).
+	b.Queue(keywordsSQL)
+	b.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
-	if ib != b {
-		ib.Queue(restorePathSQL)
-	}
-	type def struct {
-		oid             uint32
-		name, typ, text string
-		keys            []int16 // a plain primary key's (text is built from them)
-		con             uint32  // the constraint's oid
-	}
-	var constraints, indexes []def
-	var quoting identQuoter
-	readDefs := func(br pgx.BatchResults) error {
-		if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords); err != nil {
-			return fmt.Errorf("reading the keywords: %w", err)
-		}
-		for _, q := range []struct {
-			what string
-			out  *[]def
-		}{{"constraints", &constraints}, {"indexes", &indexes}} {
-			rows, err := br.Query()
-			if err != nil {
-				return fmt.Errorf("reading %s: %w", q.what, err)
-			}
-			for rows.Next() {
-				var d def
-				var text *string
-				dest := []any{&d.oid, &d.name, &d.typ, &text, &d.keys, &d.con}
-				if q.out == &indexes {
-					dest = []any{&d.oid, &d.name, &text}
-				}
-				if err := rows.Scan(dest...); err != nil {
-					return err
-				}
-				if text != nil {
-					d.text, d.keys = *text, nil
-				}
-				*q.out = append(*q.out, d)
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("reading %s: %w", q.what, err)
-			}
-		}
-		return nil
-	}
-	var side chan error
-	if o.IndexConn != nil {
-		side = make(chan error, 1)
-		go func() {
-			br := o.IndexConn.SendBatch(ctx, ib)
-			_, err := br.Exec()
-			if err == nil {
-				err = readDefs(br)
-			}
-			side <- errors.Join(err, br.Close())
-		}()
-	}
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
-	defer func() {
-		if side != nil {
-			<-side
-		}
-	}()
 
 	s := &Schema{Tables: map[string]*Table{}}
 	byOID := map[uint32]*Table{}
@@ -214,11 +148,13 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	var oid uint32
 	var kind string
+	var natts int16 // the columns, dropped ones included: room for those read
 	for rows.Next() {
-		t := &Table{Columns: map[string]*Column{}, Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &t.Definition); err != nil {
+		t := &Table{Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
+		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &natts, &t.Definition); err != nil {
 			return nil, err
 		}
+		t.Columns, t.Order = make(map[string]*Column, natts), make([]string, 0, natts)
 		t.Kind = relkinds[kind]
 		t.Definition = strings.TrimSpace(t.Definition)
 		byOID[oid] = t
@@ -233,24 +169,28 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	// Columns come in no set order (see the query); each table's attnums
 	// are kept beside its Order to put it right after. Columns are
-	// allocated in slabs: 50,000 one by one were a tenth of verify's CPU.
+	// allocated in slabs: 50,000 one by one were a tenth of verify's CPU;
+	// so was a list of Scan's arguments made for each row.
 	nums := make(map[*Table][]int16, len(byOID))
 	stored := map[*Column]bool{} // stored generated columns: their "default" is the expression
 	var slab []Column
 	var last *Table // the table of the last row, and its attnums so far
 	var lastOID uint32
 	var lastNums []int16
+	var num int16
+	var name, identity, generated string
+	var col Column
+	dest := []any{&oid, &num, &name, &col.Type, &col.NotNull, &identity, &generated, &col.typ, &col.coll}
 	for rows.Next() {
-		var num int16
-		var name, identity, generated string
 		if len(slab) == 0 {
 			slab = make([]Column, 512)
 		}
 		c := &slab[0]
 		slab = slab[1:]
-		if err := rows.Scan(&oid, &num, &name, &c.Type, &c.NotNull, &identity, &generated); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
+		*c = col
 		switch identity {
 		case "a":
 			c.Identity = "always"
@@ -266,6 +206,9 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 			}
 			last, lastOID = byOID[oid], oid
 			lastNums = nums[last]
+			if lastNums == nil && last != nil {
+				lastNums = make([]int16, 0, cap(last.Order))
+			}
 		}
 		if t := last; t != nil {
 			t.Columns[name] = c
@@ -288,10 +231,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
+	var expr string
+	dest = []any{&oid, &num, &expr}
 	for rows.Next() {
-		var num int16
-		var expr string
-		if err := rows.Scan(&oid, &num, &expr); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		t := byOID[oid]
@@ -308,73 +251,144 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	if side == nil {
-		err = readDefs(br)
-	} else {
-		err, side = <-side, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := br.Close(); err != nil {
-		return nil, err
+	var quoting identQuoter
+	var opclasses, opcTypes []uint32 // default operator classes, and the type each is for
+	if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes); err != nil {
+		return nil, fmt.Errorf("reading the keywords: %w", err)
 	}
 	// A plain primary key is named here from the columns already read:
 	// pg_get_constraintdef looks each key column up on its own (5,000
 	// primary keys were a fifth of the server's time). A key column this
-	// read does not have (a change between the two queries' snapshots) is
+	// read does not have (a change between the queries' snapshots) is
 	// left to pg_get_constraintdef after all.
-	var unnamed []uint32
-	for i, c := range constraints {
-		if c.keys == nil {
-			continue
-		}
-		text, ok := primaryKeyDef(byOID[c.oid], nums, c.keys, &quoting)
-		if !ok {
-			unnamed = append(unnamed, c.con)
-		}
-		constraints[i].text = text
+	type later struct {
+		t         *Table
+		typ, name string
+		oid       uint32
 	}
-	if len(unnamed) > 0 {
-		defs, err := constraintDefs(ctx, q, unnamed)
-		if err != nil {
+	var constraints, indexes []later // definitions left to the server after all
+	var typ string
+	var text pgtype.Text
+	var keys []int16
+	var con uint32
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("reading constraints: %w", err)
+	}
+	dest = []any{&oid, &name, &typ, &text, &keys, &con}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		for i, c := range constraints {
-			if c.keys != nil && defs[c.con] != "" {
-				constraints[i].text = defs[c.con]
-			}
-		}
-	}
-	for _, c := range constraints {
-		t := byOID[c.oid]
+		t := byOID[oid]
 		if t == nil {
 			continue
 		}
-		switch c.typ {
-		case "p":
-			t.PrimaryKey = c.text
-		case "u", "x":
-			t.Unique[c.name] = c.text
-		case "f":
-			t.ForeignKeys[c.name] = c.text
-		case "c":
-			t.Checks[c.name] = c.text
+		def := text.String
+		if !text.Valid {
+			var ok bool
+			if def, ok = primaryKeyDef(t, nums, keys, &quoting); !ok {
+				constraints = append(constraints, later{t, typ, name, con})
+			}
+		}
+		t.setConstraint(typ, name, def)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading constraints: %w", err)
+	}
+	// So is a plain index (see indexQuery), from the columns and the
+	// default operator classes read: pg_get_indexdef looks each index and
+	// each of its columns up on its own, most of the index query's time.
+	// One that is not plain after all (an operator class or collation of
+	// its own) is left to pg_get_indexdef, as is one on a column this read
+	// does not have.
+	defaults := make(map[uint32]uint32, len(opclasses))
+	for i, o := range opclasses {
+		if i < len(opcTypes) {
+			defaults[o] = opcTypes[i]
 		}
 	}
-	for _, ix := range indexes {
-		if t := byOID[ix.oid]; t != nil {
-			t.Indexes[ix.name] = ix.text
+	rows, err = br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("reading indexes: %w", err)
+	}
+	var am string
+	var opts []int16
+	var cls, colls []uint32
+	dest = []any{&oid, &name, &text, &am, &keys, &opts, &cls, &colls, &con}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		t := byOID[oid]
+		if t == nil {
+			continue
+		}
+		def := text.String
+		if !text.Valid {
+			var ok bool
+			if def, ok = plainIndexDef(t, nums, name, am, keys, opts, cls, colls, defaults, &quoting); !ok {
+				indexes = append(indexes, later{t, "i", name, con})
+			}
+		}
+		t.Indexes[name] = def
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading indexes: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return nil, err
+	}
+	for _, l := range []struct {
+		what, query string
+		defs        []later
+	}{{"constraints", constraintDefsSQL, constraints}, {"indexes", indexDefsSQL, indexes}} {
+		if len(l.defs) == 0 {
+			continue
+		}
+		oids := make([]uint32, len(l.defs))
+		for i, d := range l.defs {
+			oids[i] = d.oid
+		}
+		defs, err := defsByOID(ctx, q, l.query, oids)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", l.what, err)
+		}
+		for _, d := range l.defs {
+			if d.typ == "i" {
+				d.t.Indexes[d.name] = defs[d.oid]
+			} else {
+				d.t.setConstraint(d.typ, d.name, defs[d.oid])
+			}
 		}
 	}
 	return s, nil
 }
 
+// setConstraint records the definition of the constraint name of type typ
+// (pg_constraint's contype).
+func (t *Table) setConstraint(typ, name, def string) {
+	switch typ {
+	case "p":
+		t.PrimaryKey = def
+	case "u", "x":
+		t.Unique[name] = def
+	case "f":
+		t.ForeignKeys[name] = def
+	case "c":
+		t.Checks[name] = def
+	}
+}
+
 // keywordsSQL reads what quote_ident quotes besides the names that are
 // not all lower case letters, digits and underscores: the server's own
 // reserved and type/function-name keywords, and everything when
-// quote_all_identifiers is on (a migration may set it for the database).
-const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word)
+// quote_all_identifiers is on (a migration may set it for the database);
+// and the default operator classes with the type each is for, which
+// pg_get_indexdef leaves unnamed.
+const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word),
+	       (SELECT pg_catalog.array_agg(o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
+	       (SELECT pg_catalog.array_agg(o.opcintype) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
 	FROM pg_catalog.pg_get_keywords() k WHERE k.catcode OPERATOR(pg_catalog.<>) 'U'::pg_catalog."char"`
 
 // constraintQuery lists the constraints of the relations rels selects
@@ -397,9 +411,6 @@ func constraintQuery(rels string) string {
 // t on the columns keys, named from t's columns (nums: their attnums, in
 // t.Order's order, sorted); false when one of them is not among them.
 func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuoter) (string, bool) {
-	if t == nil {
-		return "", true // not a relation read here: dropped below
-	}
 	var b strings.Builder
 	b.WriteString("PRIMARY KEY (")
 	for i, k := range keys {
@@ -416,16 +427,67 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 	return b.String(), true
 }
 
-// constraintDefs reads pg_get_constraintdef of the constraints oids.
-func constraintDefs(ctx context.Context, q Querier, oids []uint32) (map[uint32]string, error) {
+// plainIndexDef is pg_get_indexdef's text for an index of t that
+// indexQuery found plain but for its keys: each must be a column of t
+// (nums: t's attnums, in t.Order's order, sorted), ascending (opts 0),
+// with the column's own collation and its type's default operator class
+// (defaults: default class -> the type it is for), as pg_get_indexdef
+// then writes neither; false when one is not.
+func plainIndexDef(t *Table, nums map[*Table][]int16, name, am string, keys, opts []int16, cls, colls []uint32, defaults map[uint32]uint32, q *identQuoter) (string, bool) {
+	if len(opts) != len(keys) || len(cls) != len(keys) || len(colls) != len(keys) || len(keys) == 0 {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("CREATE INDEX ")
+	b.WriteString(q.quote(name))
+	b.WriteString(" ON ")
+	b.WriteString(q.quote(t.Schema))
+	b.WriteByte('.')
+	b.WriteString(q.quote(t.Name))
+	b.WriteString(" USING ")
+	b.WriteString(q.quote(am))
+	b.WriteString(" (")
+	for i, k := range keys {
+		at, ok := slices.BinarySearch(nums[t], k)
+		if !ok || opts[i] != 0 {
+			return "", false
+		}
+		c := t.Columns[t.Order[at]]
+		if typ, ok := defaults[cls[i]]; !ok || typ != c.typ || colls[i] != c.coll {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(q.quote(t.Order[at]))
+	}
+	b.WriteByte(')')
+	return b.String(), true
+}
+
+// constraintDefsSQL and indexDefsSQL read the definitions of some
+// constraints or indexes by oid, for readDefs.
+const (
+	constraintDefsSQL = `SELECT k.oid, pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
+	indexDefsSQL      = `SELECT i.indexrelid, pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
+)
+
+// defsByOID runs query (constraintDefsSQL, indexDefsSQL) for oids, with
+// the catalog's search_path as the batch of Introspect had it.
+func defsByOID(ctx context.Context, q Querier, query string, oids []uint32) (map[uint32]string, error) {
 	b := &pgx.Batch{}
-	b.Queue(`SELECT k.oid, pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`, oids)
+	b.Queue(catalogPathSQL)
+	b.Queue(query, oids)
+	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
 	defs := map[uint32]string{}
+	if _, err := br.Exec(); err != nil {
+		return nil, err
+	}
 	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("reading constraints: %w", err)
+		return nil, err
 	}
 	for rows.Next() {
 		var oid uint32
@@ -436,7 +498,10 @@ func constraintDefs(ctx context.Context, q Querier, oids []uint32) (map[uint32]s
 		defs[oid] = def
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading constraints: %w", err)
+		return nil, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, err
 	}
 	return defs, br.Close()
 }
@@ -507,46 +572,29 @@ const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.c
 
 // indexQuery lists the indexes of the relations rels selects, but those
 // backing a constraint, each with its definition as pg_get_indexdef writes
-// it. A plain index (columns only, each ascending with its type's default
-// operator class and its own collation, no INCLUDE, predicate, storage
-// parameters or tablespace, not unique, not on a partitioned table) has its
-// definition built here, in one pass over the catalog: pg_get_indexdef
-// looks each index up on its own, and was a third of verify's time on
-// 11,000 indexes. TestIndexDefinitionsAsPgGetIndexdef holds the two equal.
-// The indexes backing a constraint are left out first (the planner would
-// judge all 11,000 and filter after), and each key column's attribute and
-// operator class are looked up by key (OFFSET 0 keeps the lookups from being
-// planned as a scan of the table's every column and of pg_opclass for each
-// index): 40% less server time on the bench's catalog.
+// it, but for one that may be plain (columns only, no INCLUDE, predicate,
+// storage parameters or tablespace, not unique, not on a partitioned
+// table), whose definition is left NULL and built by Introspect from its
+// keys, their options, operator classes and collations
+// (plainIndexDef): pg_get_indexdef looks each index up on its own, and
+// was most of the index query's time on the bench's 11,000 indexes.
+// TestIndexDefinitionsAsPgGetIndexdef holds the two equal. The indexes
+// backing a constraint are left out first (the planner would judge all
+// 11,000 and filter after).
 func indexQuery(rels string) string {
 	// Named in pg_catalog throughout, as in Introspect.
 	return `SELECT i.indrelid, ic.relname,
-		       CASE WHEN p.plain THEN 'CREATE INDEX ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(ic.relname) OPERATOR(pg_catalog.||) ' ON '
-		            OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tn.nspname) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(tc.relname)
-		            OPERATOR(pg_catalog.||) ' USING ' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(am.amname) OPERATOR(pg_catalog.||) ' (' OPERATOR(pg_catalog.||) p.cols OPERATOR(pg_catalog.||) ')'
-		       ELSE pg_catalog.pg_get_indexdef(i.indexrelid) END
+		       CASE WHEN i.indisunique OR ic.relkind OPERATOR(pg_catalog.<>) 'i'::pg_catalog."char" OR i.indnkeyatts OPERATOR(pg_catalog.<>) i.indnatts
+		                 OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL OR ic.reltablespace OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
+		            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
+		       am.amname::pg_catalog.text, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], i.indexrelid
 		FROM (SELECT i.* FROM pg_catalog.pg_index i
 		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (` + rels + `)
 		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
 		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
 		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
-		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam
-		JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
-		JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) tc.relnamespace
-		CROSS JOIN LATERAL (
-			SELECT pg_catalog.bool_and(k.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND k.opt OPERATOR(pg_catalog.=) 0::pg_catalog.int2
-			                           AND k.coll OPERATOR(pg_catalog.=) a.attcollation AND opc.opcdefault AND opc.opcintype OPERATOR(pg_catalog.=) a.atttypid)
-			         AND NOT i.indisunique AND ic.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND i.indnkeyatts OPERATOR(pg_catalog.=) i.indnatts AND i.indexprs IS NULL
-			         AND i.indpred IS NULL AND ic.reloptions IS NULL AND ic.reltablespace OPERATOR(pg_catalog.=) 0::pg_catalog.oid AS plain,
-			       pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', '::pg_catalog.text ORDER BY k.n) AS cols
-			FROM ROWS FROM (pg_catalog.unnest(i.indkey::pg_catalog.int2[]), pg_catalog.unnest(i.indoption::pg_catalog.int2[]),
-			               pg_catalog.unnest(i.indclass::pg_catalog.oid[]), pg_catalog.unnest(i.indcollation::pg_catalog.oid[]))
-			     WITH ORDINALITY AS k(attnum, opt, cls, coll, n)
-			LEFT JOIN LATERAL (SELECT a.attname, a.attcollation, a.atttypid FROM pg_catalog.pg_attribute a
-			                   WHERE a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum OFFSET 0) a ON true
-			LEFT JOIN LATERAL (SELECT opc.opcdefault, opc.opcintype FROM pg_catalog.pg_opclass opc WHERE opc.oid OPERATOR(pg_catalog.=) k.cls OFFSET 0) opc ON true
-		) p`
+		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam`
 }
 
 // Keys returns the table keys, sorted.

@@ -300,8 +300,7 @@ func ParseSnapshot(path string, data []byte) (*Snapshot, error) {
 		}
 		t.Schema, t.Name = splitKey(key)
 		for name, c := range st.Columns {
-			col := Column(c)
-			t.Columns[name] = &col
+			t.Columns[name] = &Column{Type: c.Type, NotNull: c.NotNull, Default: c.Default, Identity: c.Identity, Generated: c.Generated}
 		}
 		s.Tables[key] = t
 	}

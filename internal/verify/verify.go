@@ -258,9 +258,8 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 	var current string
 	version, dirty := -1, false
 	var table *string
-	var indexes int
-	if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_schema(), pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($1::pg_catalog.text))::pg_catalog.text, (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index)",
-		cfg.Migrations.Table).Scan(&current, &table, &indexes); err != nil {
+	if err := conn.QueryRow(ctx, "SELECT pg_catalog.current_schema(), pg_catalog.to_regclass(pg_catalog.quote_ident(pg_catalog.current_schema()) OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident($1::pg_catalog.text))::pg_catalog.text",
+		cfg.Migrations.Table).Scan(&current, &table); err != nil {
 		return nil, 0, false, fmt.Errorf("reading the catalog: %w", err)
 	}
 	if table != nil {
@@ -276,24 +275,9 @@ func Introspect(ctx context.Context, conn *pgx.Conn, cfg *config.Config) (*schem
 		}
 	}
 	o := schema.Options{Schemas: schemas(cfg), ExcludeSchema: current, ExcludeTables: append([]string{cfg.Migrations.Table, cfg.Migrations.Ledger}, toolTables...)}
-	if indexes >= parallelIndexes {
-		// A catalog this large: the index query on a second connection
-		// (as this one is configured), beside the others. Without one,
-		// all go on this connection.
-		if second, err := pgx.ConnectConfig(ctx, conn.Config()); err == nil {
-			defer second.Close(context.WithoutCancel(ctx))
-			o.IndexConn = second
-		}
-	}
 	s, err := schema.Introspect(ctx, conn, o)
 	return s, version, dirty, err
 }
-
-// parallelIndexes is the number of indexes in a database (pg_index, the
-// system's included: about 150 in a new one) from which verify reads them
-// on a second connection: there the query outlasts a connection's setup
-// (5,000 tables with 11,000 indexes: a third of the introspection).
-const parallelIndexes = 2000
 
 // Load connects with co and reads the schema and the migration version, as
 // Introspect does.
