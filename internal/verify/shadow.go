@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -204,11 +203,6 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 	if err != nil {
 		return false
 	}
-	root, err := os.OpenRoot(o.MigrationsDir)
-	if err != nil {
-		return false
-	}
-	defer root.Close()
 	var batches []string
 	var cur strings.Builder
 	n := 0
@@ -226,7 +220,7 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 		if m.Up == "" {
 			return false
 		}
-		data, err := root.ReadFile(m.Up)
+		data, err := src.ReadFile(m.Up)
 		if err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 			return false
 		}
