@@ -76,15 +76,16 @@ func parseDotenvJS(file string, data []byte) ([]Def, []Skip, error) {
 }
 
 // stripJSQuotes is value.replace(/^(['"`])([\s\S]*)\1$/mg, '$2'): at each
-// line start, a quote and the last matching quote that ends a line.
+// line start, a quote and the last matching quote that ends a line; lines
+// as JavaScript's ^ and $ see them (\n, U+2028, U+2029).
 func stripJSQuotes(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); {
-		if i == 0 || v[i-1] == '\n' {
+		if i == 0 || v[i-1] == '\n' || i >= 3 && jsSeparator(v[i-3:i]) {
 			if q := v[i]; q == '\'' || q == '"' || q == '`' {
 				end := -1
 				for j := len(v) - 1; j > i; j-- {
-					if v[j] == q && (j+1 == len(v) || v[j+1] == '\n') {
+					if v[j] == q && (j+1 == len(v) || v[j+1] == '\n' || jsSeparator(v[j+1:min(j+4, len(v))])) {
 						end = j
 						break
 					}
@@ -100,6 +101,12 @@ func stripJSQuotes(v string) string {
 		i++
 	}
 	return b.String()
+}
+
+// jsSeparator reports whether s is U+2028 or U+2029, line terminators to
+// JavaScript's multiline ^ and $.
+func jsSeparator(s string) bool {
+	return s == "\u2028" || s == "\u2029"
 }
 
 func isJSSpace(r rune) bool {
