@@ -198,6 +198,15 @@ func discover(ctx context.Context, walk func(string, fs.WalkDirFunc) error, root
 func classifyAll(contents map[string][]byte, mode string, explicit, exclude []string) ([]EnvFile, []string) {
 	var files []EnvFile
 	var manifests []string
+	// The explicit files as discovery names them ("./config/db.env" is
+	// config/db.env).
+	if len(explicit) > 0 {
+		clean := make([]string, len(explicit))
+		for i, p := range explicit {
+			clean[i] = path.Clean(filepath.ToSlash(p))
+		}
+		explicit = clean
+	}
 	for p := range contents {
 		if envload.IsManifest(path.Base(p)) {
 			if !excluded(exclude, p) && !inSkippedDir(p) {
@@ -214,6 +223,10 @@ func classifyAll(contents map[string][]byte, mode string, explicit, exclude []st
 		if f, ok := classify(path.Base(p), mode); ok {
 			f.Path = p
 			files = append(files, f)
+		} else if len(explicit) > 0 {
+			// An explicit file with another name (prod.env), as
+			// discovery has it: loaded with the priority of a plain .env.
+			files = append(files, EnvFile{Path: p, Status: InEffect})
 		}
 	}
 	sortFiles(files)

@@ -14,14 +14,21 @@ import (
 
 // judgeReadings turns every loader's reading into the report's readings
 // and their sources, and returns which loaders read each file. A file too
-// large for anyone, or one a loader in use cannot read, is an error; one
-// an assumed loader cannot read is a warning.
+// large for anyone, a link out of the project, or one a loader in use
+// cannot read, is an error; one an assumed loader cannot read is a warning.
 func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []string) (map[string][]string, error) {
 	r := j.r
 	for _, rd := range readings {
 		var big *TooLargeError
 		if errors.As(rd.Err, &big) {
 			return nil, big // whoever reads it: refused for all
+		}
+		// A link out of the project is refused whoever reads it, an
+		// assumed loader too: the file it leads to may name another
+		// database, and a warning beside another file's URL said "ok".
+		var out *OutsideError
+		if errors.As(rd.Err, &out) {
+			return nil, rd.Err
 		}
 	}
 	readBy := map[string][]string{}

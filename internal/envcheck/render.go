@@ -253,7 +253,10 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 	}
 	rows = append(rows, []string{"verdict", verdictLine(r, verdict)})
 	writeLines(&b, fitLast(rows, ""))
-	_, err := io.WriteString(w, b.String())
+	// Values come from the repository's files (a URL's query, a host, a
+	// database name): an ESC, CR, U+2028 or a bidirectional override in
+	// one must not rewrite the terminal or add a line to a CI log.
+	_, err := io.WriteString(w, output.EscapeLines(b.String()))
 	return err
 }
 

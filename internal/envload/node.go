@@ -15,8 +15,15 @@ const jsSpace = `[\t\n\v\f\r \x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{2
 // to 18.x and in the copies Next.js and dotenv-flow carry), with \s spelled
 // out as JavaScript means it. Go's regexp picks the same leftmost-first
 // match a backtracking engine does.
+//
+// JavaScript's multiline ^ and $ also hold at U+2028 and U+2029 (line
+// terminators to it), where Go's hold only at \n: so "# note<U+2028>
+// DATABASE_URL=..." is a definition to Node's dotenv, and a comment to
+// every other loader. Here ^ may also be a U+2028 or U+2029, taken into
+// the match, and so may $: parseDotenvJS then searches on from the end of
+// the match, which is a line start to JavaScript.
 var dotenvLine = lazyre.New(strings.NewReplacer(`\s`, jsSpace).Replace(
-	`(?m)^\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?$`))
+	`(?m)(?:^|[\x{2028}\x{2029}])\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*` + "`(?:\\\\`|[^`])*`" + `|[^#\r\n]+)?\s*(?:#[^\n\r\x{2028}\x{2029}]*)?(?:$|[\x{2028}\x{2029}])`))
 
 // parseDotenvJS is Node dotenv's parse: every match of LINE, anywhere; lines
 // it does not match are skipped silently. It never fails.
@@ -26,7 +33,21 @@ func parseDotenvJS(file string, data []byte) ([]Def, []Skip, error) {
 	lines := newLineIndex(src)
 	var defs []Def
 	covered := make([]bool, lines.count()+1)
-	for _, m := range dotenvLine.FindAllStringSubmatchIndex(src, -1) {
+	// FindAll's matches, but each search starts at the end of the one
+	// before as at the start of a text (where ^ holds): a match that took
+	// a U+2028 as its $ ends where JavaScript's next line starts.
+	re := dotenvLine.Regexp()
+	for at := 0; at < len(src); {
+		m := re.FindStringSubmatchIndex(src[at:])
+		if m == nil {
+			break
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += at
+			}
+		}
+		at = m[1]
 		key := src[m[2]:m[3]]
 		value := ""
 		if m[4] >= 0 {
@@ -55,15 +76,16 @@ func parseDotenvJS(file string, data []byte) ([]Def, []Skip, error) {
 }
 
 // stripJSQuotes is value.replace(/^(['"`])([\s\S]*)\1$/mg, '$2'): at each
-// line start, a quote and the last matching quote that ends a line.
+// line start, a quote and the last matching quote that ends a line; lines
+// as JavaScript's ^ and $ see them (\n, U+2028, U+2029).
 func stripJSQuotes(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); {
-		if i == 0 || v[i-1] == '\n' {
+		if i == 0 || v[i-1] == '\n' || i >= 3 && jsSeparator(v[i-3:i]) {
 			if q := v[i]; q == '\'' || q == '"' || q == '`' {
 				end := -1
 				for j := len(v) - 1; j > i; j-- {
-					if v[j] == q && (j+1 == len(v) || v[j+1] == '\n') {
+					if v[j] == q && (j+1 == len(v) || v[j+1] == '\n' || jsSeparator(v[j+1:min(j+4, len(v))])) {
 						end = j
 						break
 					}
@@ -79,6 +101,12 @@ func stripJSQuotes(v string) string {
 		i++
 	}
 	return b.String()
+}
+
+// jsSeparator reports whether s is U+2028 or U+2029, line terminators to
+// JavaScript's multiline ^ and $.
+func jsSeparator(s string) bool {
+	return s == "\u2028" || s == "\u2029"
 }
 
 func isJSSpace(r rune) bool {

@@ -82,6 +82,9 @@ func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 	if err != nil {
 		return "", nil, err
 	}
+	if err := hooksPathInside(ctx, g, repo, top, dir); err != nil {
+		return "", nil, err
+	}
 	hooksPath, _ := g.Output(ctx, "config", "core.hooksPath")
 	if strings.Contains(hooksPath, ".husky") {
 		// husky 9 sets core.hooksPath to .husky/_ and runs .husky/pre-commit
@@ -102,6 +105,72 @@ func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 		}
 	}
 	return dir, nil, nil
+}
+
+// HooksPathError is a core.hooksPath that the repository's own git config
+// (.git/config, which an archive or a copied folder carries) sets to a
+// folder outside the repository: dbguard writes nothing outside the
+// project for a repository's word.
+type HooksPathError struct {
+	Dir string // the folder git would run hooks from
+}
+
+func (e *HooksPathError) Error() string {
+	return fmt.Sprintf("core.hooksPath in the repository's git config (.git/config) names %s, outside the repository; not installing there", output.Escape(e.Dir))
+}
+
+// Hint names the next step.
+func (e *HooksPathError) Hint() string {
+	return "run: git config --local --unset core.hooksPath, then run: dbguard hook install"
+}
+
+// hooksPathInside refuses a hooks folder outside the top level and the git
+// folder when the repository's own config (local or worktree scope) puts
+// it there; the user's global or system config, or -c, is the user's word.
+func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
+	scoped, err := g.Output(ctx, "config", "--show-scope", "--get", "core.hooksPath")
+	if err != nil {
+		return nil // not set (exit 1): git's own folder
+	}
+	if scope, _, _ := strings.Cut(scoped, "\t"); scope != "local" && scope != "worktree" {
+		return nil
+	}
+	common, err := g.Output(ctx, "rev-parse", "--git-common-dir")
+	if err != nil {
+		return err
+	}
+	if !filepath.IsAbs(common) {
+		common = filepath.Join(repo, common)
+	}
+	for _, root := range []string{top, common} {
+		if within(root, dir) {
+			return nil
+		}
+	}
+	return &HooksPathError{Dir: dir}
+}
+
+// within reports whether path is root or below it, links resolved as far
+// as they exist (a hooks folder not created yet resolves through its
+// parent).
+func within(root, path string) bool {
+	real := func(p string) string {
+		p = filepath.Clean(p)
+		var rest []string
+		for {
+			if r, err := filepath.EvalSymlinks(p); err == nil {
+				return filepath.Join(append([]string{r}, rest...)...)
+			}
+			parent := filepath.Dir(p)
+			if parent == p {
+				return filepath.Join(append([]string{p}, rest...)...)
+			}
+			rest = append([]string{filepath.Base(p)}, rest...)
+			p = parent
+		}
+	}
+	rel, err := filepath.Rel(real(root), real(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // lefthookRuns reports whether any of lefthook's configuration files runs

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -261,7 +262,7 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 		if f.Deleted || f.Binary || f.Path == "" {
 			continue
 		}
-		env, template := envcheck.IsEnvFile(f.Path)
+		env, template := o.isEnvFile(f.Path)
 		flagged := false
 		if env && !template {
 			envStaged = true
@@ -322,6 +323,40 @@ func (r *Report) addFindings(p string, found []lineFinding, verb string) {
 	}
 }
 
+// isEnvFile is envcheck.IsEnvFile, and true for a file dbguard.yaml's
+// env.files names whatever its name (config/db.env): discovery reads it as
+// an env file, so the hook judges it as one when it is staged.
+func (o Options) isEnvFile(p string) (env, template bool) {
+	if env, template = envcheck.IsEnvFile(p); env || o.Config == nil {
+		return env, template
+	}
+	return slices.Contains(o.explicitFiles(), path.Clean(p)), false
+}
+
+// explicitFiles are dbguard.yaml's env.files as paths from the top.
+func (o Options) explicitFiles() []string {
+	var out []string
+	for _, f := range o.Config.Env.Files {
+		if !filepath.IsAbs(f) {
+			out = append(out, path.Clean(filepath.ToSlash(f)))
+		}
+	}
+	return out
+}
+
+// indexMatch is indexNames, and the base names of the explicit env files,
+// which the index is read for whatever they are called.
+func (o Options) indexMatch() func(base string) bool {
+	if o.Config == nil || len(o.Config.Env.Files) == 0 {
+		return indexNames.match
+	}
+	var bases []string
+	for _, f := range o.explicitFiles() {
+		bases = append(bases, path.Base(f))
+	}
+	return func(base string) bool { return indexNames.match(base) || slices.Contains(bases, base) }
+}
+
 // judgeFiles judges the named files whole, as the index holds them: every
 // line is scanned for passwords, and a tracked non-template env file with
 // credentials is refused, however long it has been committed. It reports
@@ -356,7 +391,7 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 		if isBinary(data) {
 			continue
 		}
-		env, template := envcheck.IsEnvFile(p)
+		env, template := o.isEnvFile(p)
 		flagged := false
 		if env && !template {
 			envNamed = true
@@ -546,7 +581,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- diskFiles(ctx, o.Repo) }()
-	tracked, ids, err := g.IndexBlobsNamed(ctx, indexNames.match)
+	tracked, ids, err := g.IndexBlobsNamed(ctx, o.indexMatch())
 	if err != nil {
 		return err
 	}
@@ -570,7 +605,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The env files are judged; the manifests only say who reads them.
 	contents := map[string][]byte{}
 	for p, data := range all {
-		if env, _ := envcheck.IsEnvFile(p); env {
+		if env, _ := o.isEnvFile(p); env {
 			contents[p] = data
 		}
 	}

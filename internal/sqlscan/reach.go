@@ -315,6 +315,20 @@ func reachStatement(text string, line, depth int) []Act {
 		add(first, "ALTER SYSTEM", "writes the server's configuration file (postgresql.auto.conf), for every database")
 	case verb == "REASSIGN" && obj == "OWNED":
 		add(first, "REASSIGN OWNED", "hands objects from one role to another")
+	case verb == "DROP" && obj == "OWNED":
+		add(first, "DROP OWNED", "also revokes the role's privileges on the whole server's databases and tablespaces, the live ones' included: without CONNECT its sessions can no longer log in")
+	case verb == "COMMENT" && obj == "ON" && sharedObject(at(2)):
+		add(first, "COMMENT ON "+at(2), "the comment of an object of the whole server, which every database sees")
+	case verb == "SECURITY" && obj == "LABEL":
+		// SECURITY LABEL [FOR provider] ON kind name IS ...
+		for i := 2; i+1 < len(toks); i++ {
+			if toks[i].Depth == 0 && toks[i].Word && toks[i].Upper == "ON" {
+				if kind := toks[i+1].Upper; toks[i+1].Word && sharedObject(kind) {
+					add(first, "SECURITY LABEL ON "+kind, "the label of an object of the whole server, which every database sees")
+				}
+				break
+			}
+		}
 	case verb == "CHECKPOINT":
 		add(first, "CHECKPOINT", "writes every database's changed pages to disk: the whole server's I/O")
 	case verb == "LOAD":
@@ -430,6 +444,12 @@ func reachBody(body string, line, depth int) []Act {
 		}
 	}
 	return out
+}
+
+// sharedObject reports whether an object kind lives in the server's shared
+// catalogs (pg_database, pg_authid, pg_tablespace), not in one database.
+func sharedObject(kind string) bool {
+	return kind == "DATABASE" || kind == "ROLE" || kind == "TABLESPACE"
 }
 
 // reachGrant reports role membership (GRANT role TO role), grants on the

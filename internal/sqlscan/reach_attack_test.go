@@ -46,3 +46,41 @@ func TestAttackReachMissedServerActs(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackReachMissedSharedObjects: statements that change the server's
+// shared objects from inside one database. Run in a preview's shadow
+// database on the live server (plan.shadow: live), `DROP OWNED BY web`
+// revoked web's CONNECT on the live database (the app's role could no
+// longer log in) and `COMMENT ON DATABASE app` rewrote the live database's
+// comment: neither was beyond-database, so the preview ran them there.
+func TestAttackReachMissedSharedObjects(t *testing.T) {
+	cases := []struct {
+		name, sql string
+		want      []string
+	}{
+		{"drop owned", "DROP OWNED BY web", []string{"1:DROP OWNED"}},
+		{"drop owned cascade", "CREATE TABLE a (id int);\ndrop owned by web, api cascade", []string{"2:DROP OWNED"}},
+		{"comment on database", "COMMENT ON DATABASE app IS 'x'", []string{"1:COMMENT ON DATABASE"}},
+		{"comment on role", "COMMENT ON ROLE app IS NULL", []string{"1:COMMENT ON ROLE"}},
+		{"comment on tablespace", "COMMENT ON TABLESPACE fast IS 'x'", []string{"1:COMMENT ON TABLESPACE"}},
+		{"security label on role", "SECURITY LABEL FOR selinux ON ROLE app IS 'x'", []string{"1:SECURITY LABEL ON ROLE"}},
+		{"security label on database", "SECURITY LABEL ON DATABASE app IS 'x'", []string{"1:SECURITY LABEL ON DATABASE"}},
+		{"in a DO block", "DO $$ BEGIN DROP OWNED BY web; END $$", []string{"1:DROP OWNED"}},
+		// Objects of the one database stay quiet.
+		{"comment on table", "COMMENT ON TABLE t IS 'database'", nil},
+		{"comment on column", "COMMENT ON COLUMN t.role IS 'x'", nil},
+		{"security label on table", "SECURITY LABEL ON TABLE t IS 'x'", nil},
+		{"drop table owned", "DROP TABLE owned", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, a := range Reach(c.sql) {
+				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
+			}
+			if strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
+			}
+		})
+	}
+}

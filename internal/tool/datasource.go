@@ -3,6 +3,7 @@ package tool
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,9 +96,26 @@ func readDatasource(rootDir, workdir string) *Datasource {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return nil
 	}
-	files := []string{filepath.Join(rel, "prisma", "schema.prisma")}
-	if names, err := listPrisma(root, filepath.Join(rel, "prisma", "schema")); err == nil {
-		files = append(files, names...)
+	// Where Prisma's CLI looks, in its order: package.json's
+	// "prisma": {"schema": ...} (a file or a folder, and then nowhere
+	// else), prisma/schema.prisma, the prisma/schema folder, schema.prisma.
+	var files []string
+	if named, ok := packageSchema(root, rel); ok {
+		if filepath.IsAbs(named) {
+			return nil // outside the project: not read
+		}
+		p := filepath.Join(rel, named)
+		if names, err := listPrisma(root, p); err == nil {
+			files = names
+		} else {
+			files = []string{p}
+		}
+	} else {
+		files = []string{filepath.Join(rel, "prisma", "schema.prisma")}
+		if names, err := listPrisma(root, filepath.Join(rel, "prisma", "schema")); err == nil {
+			files = append(files, names...)
+		}
+		files = append(files, filepath.Join(rel, "schema.prisma"))
 	}
 	for _, f := range files {
 		if ds := datasourceIn(root, f); ds != nil {
@@ -105,6 +123,40 @@ func readDatasource(rootDir, workdir string) *Datasource {
 		}
 	}
 	return nil
+}
+
+// packageSchema is the schema package.json in the folder rel names
+// ("prisma": {"schema": "db/schema.prisma"}), read through root, not
+// waited on, at most 1 MiB.
+func packageSchema(root *os.Root, rel string) (string, bool) {
+	f, err := root.OpenFile(filepath.Join(rel, "package.json"), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", false
+	}
+	var pkg struct {
+		Prisma struct {
+			Schema string `json:"schema"`
+		} `json:"prisma"`
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxSchema))
+	if err != nil || json.Unmarshal(data, &pkg) != nil || pkg.Prisma.Schema == "" {
+		return "", false
+	}
+	return filepath.FromSlash(pkg.Prisma.Schema), true
+}
+
+// packageSchemaIn is packageSchema for the folder dir.
+func packageSchemaIn(dir string) (string, bool) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return "", false
+	}
+	defer root.Close()
+	return packageSchema(root, ".")
 }
 
 // listPrisma lists the .prisma files of a schema folder, sorted.

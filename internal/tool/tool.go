@@ -180,10 +180,18 @@ func marks(dir string, cfg *config.Config) []found {
 	if p := filepath.Join(dir, "alembic.ini"); exists(p) {
 		out = append(out, found{Alembic, dir, rel(p)})
 	}
-	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
+	// Where Prisma's CLI finds its schema (readDatasource reads it):
+	// package.json's "prisma": {"schema": ...} first, then its default
+	// places; a schema only there was no Prisma project to dbguard, which
+	// judged DATABASE_URL while Prisma Client read the schema's variable.
+	if _, ok := packageSchemaIn(dir); ok {
+		out = append(out, found{Prisma, dir, rel(filepath.Join(dir, "package.json")) + " (prisma.schema)"})
+	} else if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
 		out = append(out, found{Prisma, dir, rel(p)})
 	} else if p := filepath.Join(dir, "prisma", "schema"); anyName(p, ".prisma") {
 		out = append(out, found{Prisma, dir, rel(p)}) // prismaSchemaFolder
+	} else if p := filepath.Join(dir, "schema.prisma"); exists(p) {
+		out = append(out, found{Prisma, dir, rel(p)})
 	}
 	if p := filepath.Join(dir, "db", "migrations"); anyFile(p, dbmateMark) {
 		out = append(out, found{Dbmate, dir, rel(p) + " with -- migrate:up"})

@@ -61,10 +61,17 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		if err != nil {
 			return fmt.Errorf("schema.shadow_url: %w", err)
 		}
+		// dbguard.yaml is the repository's word, and the server it names
+		// may be the live one (reached with the PGPASSWORD or .pgpass of
+		// the CI that runs the preview): as with plan.shadow: live, no
+		// file that can act beyond the shadow database runs there.
+		if err := refuseBeyond(o.MigrationsDir, "schema.shadow_url"); err != nil {
+			return err
+		}
 		admin.URL, admin.SimpleProtocol, admin.Wait = u, false, 0
 		where = "on " + pg.Target(u) + " (schema.shadow_url)"
 	case o.Config.Plan.Shadow == config.ShadowLive:
-		if err := refuseBeyond(o.MigrationsDir); err != nil {
+		if err := refuseBeyond(o.MigrationsDir, "plan.shadow: live"); err != nil {
 			return err
 		}
 		where = "on the live server (plan.shadow: live)"
@@ -384,8 +391,9 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, erro
 }
 
 // refuseBeyond reads every up migration and refuses, before anything runs,
-// one that can act beyond the shadow database (plan.shadow: live).
-func refuseBeyond(dir string) error {
+// one that can act beyond the shadow database, which lives on a server
+// dbguard did not start (setting: plan.shadow: live, schema.shadow_url).
+func refuseBeyond(dir, setting string) error {
 	src, err := migrate.Scan(dir)
 	if err != nil {
 		return err
@@ -405,14 +413,17 @@ func refuseBeyond(dir string) error {
 		}
 	}
 	if len(found) > 0 {
-		return &LiveRefusedError{Acts: found}
+		return &LiveRefusedError{Acts: found, Setting: setting}
 	}
 	return nil
 }
 
-// LiveRefusedError means plan.shadow: live was asked for migration files
-// that can act beyond the shadow database (exit 1).
-type LiveRefusedError struct{ Acts []string }
+// LiveRefusedError means plan.shadow: live or schema.shadow_url was asked
+// for migration files that can act beyond the shadow database (exit 1).
+type LiveRefusedError struct {
+	Acts    []string
+	Setting string // "schema.shadow_url"; "" for plan.shadow: live
+}
 
 func (e *LiveRefusedError) Error() string {
 	const show = 5
@@ -422,6 +433,9 @@ func (e *LiveRefusedError) Error() string {
 		more = fmt.Sprintf("; and %d more", len(acts)-show)
 		acts = acts[:show]
 	}
+	if e.Setting == "schema.shadow_url" {
+		return "schema.shadow_url: the migrations hold statements that can act beyond the shadow database, on the server dbguard.yaml names (which may be the live one); nothing was run: " + strings.Join(acts, "; ") + more
+	}
 	return "plan.shadow: live: the migrations hold statements that can act beyond the shadow database, on the live server; nothing was run: " + strings.Join(acts, "; ") + more
 }
 
@@ -430,5 +444,8 @@ func (e *LiveRefusedError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the fix.
 func (e *LiveRefusedError) Hint() string {
-	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), or set schema.shadow_url to a dedicated server"
+	if e.Setting == "schema.shadow_url" {
+		return "remove schema.shadow_url from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package)"
+	}
+	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package)"
 }
