@@ -129,14 +129,11 @@ func readDatasource(rootDir, workdir string) *Datasource {
 // ("prisma": {"schema": "db/schema.prisma"}), read through root, not
 // waited on, at most 1 MiB.
 func packageSchema(root *os.Root, rel string) (string, bool) {
-	f, err := root.OpenFile(filepath.Join(rel, "package.json"), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := safefile.OpenIn(root, filepath.Join(rel, "package.json"))
 	if err != nil {
 		return "", false
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return "", false
-	}
 	var pkg struct {
 		Prisma struct {
 			Schema string `json:"schema"`
