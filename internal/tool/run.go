@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -107,8 +107,8 @@ type Trap struct {
 }
 
 var (
-	overrideTrue = regexp.MustCompile(`load_dotenv\([^)]*override\s*=\s*True`)
-	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
+	overrideTrue = lazyre.New(`load_dotenv\([^)]*override\s*=\s*True`)
+	readsEnv     = lazyre.New(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
 )
 
 // Traps reads the tool's own configuration for what would send it

@@ -10,13 +10,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -168,8 +168,8 @@ func detect(cfg *config.Config) (*found, error) {
 }
 
 var (
-	dbmateMark = regexp.MustCompile(`(?m)^--\s*migrate:up`)
-	gooseMark  = regexp.MustCompile(`(?m)^--\s*\+goose\s+Up`)
+	dbmateMark = lazyre.New(`(?m)^--\s*migrate:up`)
+	gooseMark  = lazyre.New(`(?m)^--\s*\+goose\s+Up`)
 )
 
 // marks lists the tools whose marks dir holds.
@@ -233,7 +233,7 @@ func anyName(dir, suffix string) bool {
 // is a regular file: a repository is input, and a link out of the folder
 // or a FIFO named *.sql must not take the read elsewhere or hang every
 // command.
-func anyFile(dir string, re *regexp.Regexp) bool {
+func anyFile(dir string, re *lazyre.Regexp) bool {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return false
@@ -257,7 +257,7 @@ func anyFile(dir string, re *regexp.Regexp) bool {
 }
 
 // firstBytesMatch reports whether the first 4 KiB of a regular file match re.
-func firstBytesMatch(root *os.Root, name string, re *regexp.Regexp) bool {
+func firstBytesMatch(root *os.Root, name string, re *lazyre.Regexp) bool {
 	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return false
