@@ -40,6 +40,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzReach$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
+	$(GO) test -run '^$$' -fuzz '^FuzzParseNameAsGolangMigrate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 	$(GO) test -run '^$$' -fuzz '^FuzzPrisma$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzDrizzle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
