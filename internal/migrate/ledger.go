@@ -96,6 +96,9 @@ type ledger struct {
 	// statements that record a migration then need no answer back, and go
 	// in one round trip with the version write.
 	next int64
+	// expect is how many entries read makes room for first: about one per
+	// migration file, so 300 entries are not copied as the slice grows.
+	expect int
 }
 
 // querier is a database handle or the migration session's connection.
@@ -158,7 +161,7 @@ func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 	query := `SELECT id, version, name, direction, file, checksum, transactional, out_of_order,
 	version_before, version_dirty, version_after, state, ` + utcText("started_at") + `, ` + utcText("finished_at") + `,
 	` + utcText("committed_at") + `, db_user, client_host, dbguard_version, error, error_line FROM ` + l.table + ` ORDER BY id`
-	var out []Entry
+	out := make([]Entry, 0, l.expect)
 	err := l.raw(ctx, func(pc *pgconn.PgConn) error {
 		mrr := pc.Exec(ctx, query)
 		defer mrr.Close()
@@ -189,6 +192,9 @@ func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 	}
 	if err != nil {
 		return nil, true, err
+	}
+	if len(out) == 0 {
+		return nil, true, nil // as before: no entries, no slice
 	}
 	return out, true, nil
 }
