@@ -13,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -181,8 +182,8 @@ func (m nameMatcher) match(base string) bool {
 }
 
 // indexNames are the index's files the hook reads (readNames) or lists
-// (dbguard.yaml).
-var indexNames = newNameMatcher(readNames, []string{config.FileName})
+// (dbguard.yaml); built on first use, as only the hook needs it.
+var indexNames = sync.OnceValue(func() nameMatcher { return newNameMatcher(readNames, []string{config.FileName}) })
 
 // workTreeListing is the listing of the work tree's files discovery looks
 // at: the index's and those on the disk (diskFiles); nil (walk the disk)
@@ -546,7 +547,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- diskFiles(ctx, o.Repo) }()
-	tracked, ids, err := g.IndexBlobsNamed(ctx, indexNames.match)
+	tracked, ids, err := g.IndexBlobsNamed(ctx, indexNames().match)
 	if err != nil {
 		return err
 	}
