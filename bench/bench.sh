@@ -67,7 +67,10 @@ trap 'exit 130' INT TERM
 say() { echo "bench: $*" >&2; }
 
 say "building dbguard..."
-(cd "$here" && go build -o "$work/dbguard" ./cmd/dbguard)
+# Every dbguard (this one and the bases) built as the release is
+# (.goreleaser.yaml, make build): without urfave/cli's docs writers.
+dgtags=urfave_cli_no_docs
+(cd "$here" && go build -tags "$dgtags" -o "$work/dbguard" ./cmd/dbguard)
 dbguard="$work/dbguard"
 
 say "starting a throwaway PostgreSQL..."
@@ -134,7 +137,7 @@ bench_migrate() {
     say "migrate: building dbguard at $base..."
     mkdir -p "$work/mbase"
     git -C "$here" archive "$base" | tar -x -C "$work/mbase"
-    (cd "$work/mbase" && go build -o "$work/dbguard-mbase" ./cmd/dbguard)
+    (cd "$work/mbase" && go build -tags "$dgtags" -o "$work/dbguard-mbase" ./cmd/dbguard)
   fi
   local p="$work/mig"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 300); do
@@ -201,7 +204,7 @@ bench_ledger() {
   say "ledger: building dbguard at $base..."
   mkdir -p "$work/base"
   git -C "$here" archive "$base" | tar -x -C "$work/base"
-  (cd "$work/base" && go build -o "$work/dbguard-base" ./cmd/dbguard)
+  (cd "$work/base" && go build -tags "$dgtags" -o "$work/dbguard-base" ./cmd/dbguard)
   local p="$work/led"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
   for i in $(seq 1 300); do
     v=$(printf '%06d' "$i")
@@ -245,7 +248,7 @@ bench_schema() {
     say "schema: building dbguard at $base..."
     mkdir -p "$work/sbase"
     git -C "$here" archive "$base" | tar -x -C "$work/sbase"
-    (cd "$work/sbase" && go build -o "$work/dbguard-sbase" ./cmd/dbguard)
+    (cd "$work/sbase" && go build -tags "$dgtags" -o "$work/dbguard-sbase" ./cmd/dbguard)
   fi
   local snap_ms=() snap_kb=() ver_ms=() ver_kb=() dump_ms=() dump_kb=() bver_ms=() bver_kb=()
   local cpu_snap=() cpu_ver=() cpu_dump=() cpu_bver=()
@@ -371,7 +374,7 @@ bench_chain() {
   say "chain: building dbguard at $base..."
   mkdir -p "$work/cbase"
   git -C "$here" archive "$base" | tar -x -C "$work/cbase"
-  (cd "$work/cbase" && go build -o "$work/dbguard-cbase" ./cmd/dbguard)
+  (cd "$work/cbase" && go build -tags "$dgtags" -o "$work/dbguard-cbase" ./cmd/dbguard)
   local node_ok= py_ok=
   if command -v npm >/dev/null && npm install --silent --prefix "$work/node" dotenv@16 >/dev/null 2>&1; then node_ok=1; fi
   if python3 -c 'import dotenv' 2>/dev/null; then py_ok=1; fi
@@ -473,7 +476,7 @@ bench_plan135() {
     say "plan135: building dbguard at $base..."
     mkdir -p "$work/pbase"
     git -C "$here" archive "$base" | tar -x -C "$work/pbase"
-    (cd "$work/pbase" && go build -o "$work/dbguard-pbase" ./cmd/dbguard)
+    (cd "$work/pbase" && go build -tags "$dgtags" -o "$work/dbguard-pbase" ./cmd/dbguard)
   fi
   say "plan135: 135 pending migrations on a database at the 134th..."
   local p="$work/plan135"; mkdir -p "$p/migrations"; (cd "$p" && git init -q .)
@@ -538,7 +541,7 @@ bench_memory() {
   say "memory: building dbguard at $base..."
   mkdir -p "$work/mbase"
   git -C "$here" archive "$base" | tar -x -C "$work/mbase"
-  (cd "$work/mbase" && go build -o "$work/dbguard-mbase" ./cmd/dbguard)
+  (cd "$work/mbase" && go build -tags "$dgtags" -o "$work/dbguard-mbase" ./cmd/dbguard)
   local node_ok=
   if command -v npm >/dev/null && npm install --silent --prefix "$work/node" dotenv@16 >/dev/null 2>&1; then node_ok=1; fi
   python3 - "$work/mem" <<'PY'

@@ -117,8 +117,15 @@ func migrateForceCommand() *cli.Command {
 }
 
 // migrateAction reads the migrate options, then runs the action with them.
+// The tool found for the options is the command's answer whenever a part
+// of it (the guard, the models) resolves the tool again: each detection
+// lists the migrations folder.
 func migrateAction(run func(*cli.Context, guarded.MigrateOptions) error) cli.ActionFunc {
-	return withOptions(migrateOptions, run)
+	return withOptions(migrateOptions, func(c *cli.Context, o guarded.MigrateOptions) error {
+		tool.Remember(o.Config, o.Tool)
+		defer tool.Forget(o.Config)
+		return run(c, o)
+	})
 }
 
 // formatAction is migrateAction for a command with --format (text or

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 var (
@@ -16,11 +18,11 @@ var (
 	// part is greedy up to the last '@' before white space, so a password
 	// with a raw '@' in it is masked whole rather than in part.
 	// A JSON encoder that escapes '/' writes "postgres:\/\/u:pw@h".
-	userinfoRE = regexp.MustCompile(`(?i)([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
+	userinfoRE = lazyre.New(`(?i)([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
 	// assignments.
-	passwordRE = regexp.MustCompile(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	passwordRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.

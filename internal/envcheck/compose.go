@@ -7,7 +7,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
@@ -174,7 +174,7 @@ func maskSecrets(r *envload.Reading) {
 }
 
 // profileName is a profile name as the compose specification allows it.
-var profileName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+var profileName = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
 // receives are the URL variables a container gets.
 func receives(r *envload.Reading, vars []string) []string {

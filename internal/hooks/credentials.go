@@ -3,11 +3,11 @@ package hooks
 import (
 	"net/netip"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // This file finds real database passwords in a line of any text: in
@@ -112,7 +112,7 @@ func containsFold(s, sub string) bool {
 }
 
 // urlStart finds PostgreSQL URLs, JDBC's included.
-var urlStart = regexp.MustCompile(`(?i)\b(?:jdbc:)?postgres(?:ql)?(?:\+[a-z0-9]+)?://`)
+var urlStart = lazyre.New(`(?i)\b(?:jdbc:)?postgres(?:ql)?(?:\+[a-z0-9]+)?://`)
 
 // urlCredentials appends the URLs in line that carry a real password.
 func urlCredentials(line string, out []span) []span {
@@ -451,10 +451,10 @@ var placeholders = map[string]bool{
 
 // templates are passwords filled in later by a shell, a template engine or
 // a format string: $NAME, $(NAME), %s, %(name)s, %NAME%, {name}, {0}.
-var templates = regexp.MustCompile(`^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\([^()]*\)|%[-+# 0-9.]*[a-zA-Z]|%\([A-Za-z_][A-Za-z0-9_]*\)[a-z]|%[A-Za-z_][A-Za-z0-9_]*%|#?\{[A-Za-z_][A-Za-z0-9_.]*\}|\{[0-9]*\})$`)
+var templates = lazyre.New(`^(?:\$[A-Za-z_][A-Za-z0-9_]*|\$\([^()]*\)|%[-+# 0-9.]*[a-zA-Z]|%\([A-Za-z_][A-Za-z0-9_]*\)[a-z]|%[A-Za-z_][A-Za-z0-9_]*%|#?\{[A-Za-z_][A-Za-z0-9_.]*\}|\{[0-9]*\})$`)
 
 // shellDefault is ${NAME:-default} and its kin: the default is written here.
-var shellDefault = regexp.MustCompile(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](.*)\}$`)
+var shellDefault = lazyre.New(`^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=](.*)\}$`)
 
 // isPlaceholder reports whether a password, as written (in a URL,
 // percent-encoded), is obviously not a real one. Templates are judged as

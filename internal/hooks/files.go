@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf16"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // This file finds the credentials that depend on the kind of file they are
@@ -171,7 +171,7 @@ func (s *serviceSection) flush(out []lineFinding) []lineFinding {
 
 // configKey finds a key ending in password or passwd, with its ':' or '='
 // (YAML, JSON, TOML, and compose's "- POSTGRES_PASSWORD=..." list form).
-var configKey = regexp.MustCompile(`(?i)(?:^|[\s{,\[])(?:-\s+)?["']?([a-z0-9_.\-]*pass(?:word|wd))["']?[ \t]*[:=][ \t]*`)
+var configKey = lazyre.New(`(?i)(?:^|[\s{,\[])(?:-\s+)?["']?([a-z0-9_.\-]*pass(?:word|wd))["']?[ \t]*[:=][ \t]*`)
 
 // configCredentials appends the password keys of a configuration line whose
 // value is a real password. The value heuristics follow gitleaks' generic
@@ -269,10 +269,10 @@ func realConfigPassword(key, v string) bool {
 
 // pgpasswordAssign finds PGPASSWORD=value (and PGSSLPASSWORD=), as a shell,
 // a Dockerfile, a Makefile or os.environ["PGPASSWORD"] = ... sets it.
-var pgpasswordAssign = regexp.MustCompile(`\b(PG(?:SSL)?PASSWORD)["']?\]?[ \t]*=[ \t]*`)
+var pgpasswordAssign = lazyre.New(`\b(PG(?:SSL)?PASSWORD)["']?\]?[ \t]*=[ \t]*`)
 
 // hostFlag finds the host a psql command line or PGHOST names.
-var hostFlag = regexp.MustCompile(`(?:^|\s)(?:-h[ \t]*|--host[= ]|PGHOST=|host=)["']?([^\s"';&|]+)`)
+var hostFlag = lazyre.New(`(?:^|\s)(?:-h[ \t]*|--host[= ]|PGHOST=|host=)["']?([^\s"';&|]+)`)
 
 // pgpasswordCredentials appends the PGPASSWORD assignments in line with a
 // real value. A host on the same line (psql -h, PGHOST=) that is loopback
@@ -311,7 +311,7 @@ const (
 	b64JDBC     = "amRiYzpwb3N0Z3Jlc3Fs"
 )
 
-var base64Token = regexp.MustCompile(`[A-Za-z0-9+/_\-]{16,}={0,2}`)
+var base64Token = lazyre.New(`[A-Za-z0-9+/_\-]{16,}={0,2}`)
 
 // base64Credentials appends the base64 values in line that decode to a
 // connection string with a real password: a Kubernetes Secret's data:.

@@ -9,9 +9,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -55,7 +55,7 @@ var lefthookConfigs = func() []string {
 }()
 
 // runsDbguard matches a line, not a comment, that runs the hook.
-var runsDbguard = regexp.MustCompile(`(?m)^[^#\n]*\bdbguard\s+hook\s+pre-commit\b`)
+var runsDbguard = lazyre.New(`(?m)^[^#\n]*\bdbguard\s+hook\s+pre-commit\b`)
 
 // manager is a hook manager that owns the repository's hooks: dbguard
 // joins it rather than writing over what it installed.

@@ -11,15 +11,16 @@ import (
 	"io"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -182,8 +183,8 @@ func (m nameMatcher) match(base string) bool {
 }
 
 // indexNames are the index's files the hook reads (readNames) or lists
-// (dbguard.yaml).
-var indexNames = newNameMatcher(readNames, []string{config.FileName})
+// (dbguard.yaml); built on first use, as only the hook needs it.
+var indexNames = sync.OnceValue(func() nameMatcher { return newNameMatcher(readNames, []string{config.FileName}) })
 
 // workTreeListing is the listing of the work tree's files discovery looks
 // at: the index's and those on the disk (diskFiles); nil (walk the disk)
@@ -348,13 +349,14 @@ func (o Options) explicitFiles() []string {
 // which the index is read for whatever they are called.
 func (o Options) indexMatch() func(base string) bool {
 	if o.Config == nil || len(o.Config.Env.Files) == 0 {
-		return indexNames.match
+		return indexNames().match
 	}
 	var bases []string
 	for _, f := range o.explicitFiles() {
 		bases = append(bases, path.Base(f))
 	}
-	return func(base string) bool { return indexNames.match(base) || slices.Contains(bases, base) }
+	m := indexNames()
+	return func(base string) bool { return m.match(base) || slices.Contains(bases, base) }
 }
 
 // judgeFiles judges the named files whole, as the index holds them: every
@@ -549,7 +551,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 }
 
 // secretKey names variables whose values are credentials.
-var secretKey = regexp.MustCompile(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
+var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
 
 // checkEnvFileCredentials blocks a non-template env file holding
 // credentials from git at all (state says how it is in git: being added,

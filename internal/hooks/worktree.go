@@ -3,13 +3,14 @@ package hooks
 import (
 	"context"
 	"slices"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/envcheck"
 )
 
 // listedMatcher is the names env discovery and the services' discovery
-// look at (listedNames).
-var listedMatcher = newNameMatcher(listedNames)
+// look at (listedNames); built on first use, as only the hook needs it.
+var listedMatcher = sync.OnceValue(func() nameMatcher { return newNameMatcher(listedNames) })
 
 // diskFiles lists the work tree's files whose base name discovery looks at
 // (env files, manifests, dbguard.yaml), tracked or not, ignored ones
@@ -27,7 +28,7 @@ var listedMatcher = newNameMatcher(listedNames)
 // slash at the end, so that discovery reads the disk there and says what
 // it could not read. nil (walk the disk) when the top cannot be read.
 func diskFiles(ctx context.Context, repo string) []string {
-	paths, err := listTree(ctx, repo, listedMatcher, envcheck.SkippedDir)
+	paths, err := listTree(ctx, repo, listedMatcher(), envcheck.SkippedDir)
 	if err != nil {
 		return nil
 	}

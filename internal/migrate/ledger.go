@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/config"
 )
@@ -94,6 +96,9 @@ type ledger struct {
 	// statements that record a migration then need no answer back, and go
 	// in one round trip with the version write.
 	next int64
+	// expect is how many entries read makes room for first: about one per
+	// migration file, so 300 entries are not copied as the slice grows.
+	expect int
 }
 
 // querier is a database handle or the migration session's connection.
@@ -152,54 +157,148 @@ COMMENT ON TABLE ` + l.table + ` IS 'dbguard''s migration ledger: one row per mi
 func (l *ledger) read(ctx context.Context) ([]Entry, bool, error) {
 	// One round trip (the simple protocol: no statement to prepare
 	// first), so its values come as text: the times in a format fixed
-	// here, whatever the server's DateStyle.
-	rows, err := l.db.QueryContext(ctx, `SELECT id, version, name, direction, file, checksum, transactional, out_of_order,
-	version_before, version_dirty, version_after, state, `+utcText("started_at")+`, `+utcText("finished_at")+`,
-	`+utcText("committed_at")+`, db_user, client_host, dbguard_version, error, error_line FROM `+l.table+` ORDER BY id`,
-		pgx.QueryExecModeSimpleProtocol)
+	// here, whatever the server's DateStyle. The rows are read from the
+	// wire by pgconn and parsed here, not through database/sql's Rows and
+	// Scan: on a no-op migrate up of 300 applied files those cost more than
+	// the query (TestLedgerReadParsesAsScan holds the two readings equal).
+	query := `SELECT id, version, name, direction, file, checksum, transactional, out_of_order,
+	version_before, version_dirty, version_after, state, ` + utcText("started_at") + `, ` + utcText("finished_at") + `,
+	` + utcText("committed_at") + `, db_user, client_host, dbguard_version, error, error_line FROM ` + l.table + ` ORDER BY id`
+	out := make([]Entry, 0, l.expect)
+	err := l.raw(ctx, func(pc *pgconn.PgConn) error {
+		mrr := pc.Exec(ctx, query)
+		defer mrr.Close()
+		for mrr.NextResult() {
+			rr := mrr.ResultReader()
+			if n := len(rr.FieldDescriptions()); n != ledgerColumns {
+				rr.Close()
+				return fmt.Errorf("reading the ledger: %d columns, want %d", n, ledgerColumns)
+			}
+			for rr.NextRow() {
+				e, err := parseEntry(rr.Values())
+				if err != nil {
+					rr.Close()
+					return err
+				}
+				out = append(out, e)
+				l.next = max(l.next, e.ID+1)
+			}
+			if _, err := rr.Close(); err != nil {
+				return err
+			}
+		}
+		return mrr.Close()
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "42P01" {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, true, err
 	}
-	defer rows.Close()
-	var out []Entry
-	for rows.Next() {
-		var e Entry
-		var after sql.NullInt64
-		var started string
-		var finished, committed sql.NullString
-		if err := rows.Scan(&e.ID, &e.Version, &e.Name, &e.Direction, &e.File, &e.Checksum, &e.Transactional, &e.OutOfOrder,
-			&e.VersionBefore, &e.VersionDirty, &after, &e.State, &started, &finished, &committed, &e.DBUser, &e.Host,
-			&e.Tool, &e.Error, &e.ErrorLine); err != nil {
-			return nil, true, err
-		}
-		var err error
-		if e.StartedAt, err = parseUTC(started); err != nil {
-			return nil, true, err
-		}
-		for _, t := range []struct {
-			s   sql.NullString
-			out **time.Time
-		}{{finished, &e.FinishedAt}, {committed, &e.Committed}} {
-			if t.s.Valid {
-				v, err := parseUTC(t.s.String)
-				if err != nil {
-					return nil, true, err
-				}
-				*t.out = &v
-			}
-		}
-		if after.Valid {
-			v := int(after.Int64)
-			e.VersionAfter = &v
-		}
-		out = append(out, e)
-		l.next = max(l.next, e.ID+1)
+	if len(out) == 0 {
+		return nil, true, nil // as before: no entries, no slice
 	}
-	return out, true, rows.Err()
+	return out, true, nil
+}
+
+// ledgerColumns is how many columns read selects.
+const ledgerColumns = 20
+
+// raw runs f on the pgx connection under l.db: the migration session's
+// connection, or one taken from the pool for the call.
+func (l *ledger) raw(ctx context.Context, f func(*pgconn.PgConn) error) error {
+	run := func(dc any) error { return f(dc.(*stdlib.Conn).Conn().PgConn()) }
+	switch db := l.db.(type) {
+	case *sql.Conn:
+		return db.Raw(run)
+	case *sql.DB:
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(run)
+	default:
+		return fmt.Errorf("reading the ledger: no connection (%T)", l.db)
+	}
+}
+
+// parseEntry reads one row of read's query, its values as text (nil for
+// NULL), converting each as database/sql's Scan would into Entry's fields.
+func parseEntry(v [][]byte) (Entry, error) {
+	var e Entry
+	var err error
+	column := 0
+	text := func() string {
+		s := v[column]
+		column++
+		if s == nil && err == nil {
+			err = fmt.Errorf("reading the ledger: column %d is NULL", column)
+		}
+		return string(s)
+	}
+	integer := func(bits int) int64 {
+		s := v[column]
+		column++
+		if err != nil {
+			return 0
+		}
+		if s == nil {
+			err = fmt.Errorf("reading the ledger: column %d is NULL", column)
+			return 0
+		}
+		n, perr := strconv.ParseInt(string(s), 10, bits)
+		if perr != nil {
+			err = fmt.Errorf("reading the ledger: column %d: %w", column, perr)
+		}
+		return n
+	}
+	boolean := func() bool {
+		s := v[column]
+		column++
+		if err != nil {
+			return false
+		}
+		b, perr := strconv.ParseBool(string(s))
+		if perr != nil {
+			err = fmt.Errorf("reading the ledger: column %d: %w", column, perr)
+		}
+		return b
+	}
+	stamp := func() *time.Time {
+		s := v[column]
+		column++
+		if err != nil || s == nil {
+			return nil
+		}
+		t, perr := parseUTC(string(s))
+		if perr != nil {
+			err = perr
+			return nil
+		}
+		return &t
+	}
+	e.ID = integer(64)
+	e.Version = int(integer(strconv.IntSize))
+	e.Name, e.Direction, e.File, e.Checksum = text(), text(), text(), text()
+	e.Transactional, e.OutOfOrder = boolean(), boolean()
+	e.VersionBefore, e.VersionDirty = int(integer(strconv.IntSize)), int(integer(strconv.IntSize))
+	if v[column] == nil {
+		column++
+	} else if after := int(integer(strconv.IntSize)); err == nil {
+		e.VersionAfter = &after
+	}
+	e.State = text()
+	if t := stamp(); t != nil {
+		e.StartedAt = *t
+	} else if err == nil {
+		err = fmt.Errorf("reading the ledger: column %d is NULL", column)
+	}
+	e.FinishedAt, e.Committed = stamp(), stamp()
+	e.DBUser, e.Host, e.Tool, e.Error = text(), text(), text(), text()
+	e.ErrorLine = int(integer(strconv.IntSize))
+	return e, err
 }
 
 // utcLayout is how utcText writes a time, in UTC.

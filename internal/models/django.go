@@ -5,10 +5,10 @@ import (
 	_ "embed"
 	"os"
 	"path/filepath"
-	"regexp"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
@@ -18,7 +18,7 @@ var djangoReader []byte
 
 // djangoSettingsRE is manage.py's os.environ.setdefault of the settings
 // module, read as text: manage.py itself never runs.
-var djangoSettingsRE = regexp.MustCompile(`setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']\s*\)`)
+var djangoSettingsRE = lazyre.New(`setdefault\(\s*["']DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']\s*\)`)
 
 // djangoSource is a Django project: its manage.py and settings module.
 type djangoSource struct {

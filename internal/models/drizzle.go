@@ -5,13 +5,13 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -29,9 +29,9 @@ const drizzleLimit = 16 << 20
 var drizzleConfigs = []string{"drizzle.config.ts", "drizzle.config.mts", "drizzle.config.js", "drizzle.config.mjs", "drizzle.config.cjs", "drizzle.config.json"}
 
 var (
-	drizzleSchemaRE = regexp.MustCompile(`(?s)\bschema\s*:\s*(\[[^\]]*\]|"[^"]*"|'[^']*'|` + "`[^`$]*`" + `)`)
-	drizzleStrRE    = regexp.MustCompile(`"([^"]*)"|'([^']*)'|` + "`([^`$]*)`")
-	drizzleCasingRE = regexp.MustCompile(`\bcasing\s*:\s*["'](snake_case|camelCase)["']`)
+	drizzleSchemaRE = lazyre.New(`(?s)\bschema\s*:\s*(\[[^\]]*\]|"[^"]*"|'[^']*'|` + "`[^`$]*`" + `)`)
+	drizzleStrRE    = lazyre.New(`"([^"]*)"|'([^']*)'|` + "`([^`$]*)`")
+	drizzleCasingRE = lazyre.New(`\bcasing\s*:\s*["'](snake_case|camelCase)["']`)
 )
 
 // drizzleSource is the schema files drizzle.config names.

@@ -5,10 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -40,13 +40,13 @@ var prismaNative = map[string]string{
 }
 
 var (
-	prismaBlockRE = regexp.MustCompile(`^(model|enum|view|type|datasource|generator)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*$`)
-	prismaFieldRE = regexp.MustCompile(`^([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_]*(?:\("[^"]*"\))?)(\[\])?(\?)?(?:\s+(.*))?$`)
-	prismaMapRE   = regexp.MustCompile(`@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
-	prismaMMapRE  = regexp.MustCompile(`^@@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
-	prismaSchRE   = regexp.MustCompile(`^@@schema\(\s*"([^"]*)"`)
-	prismaDbRE    = regexp.MustCompile(`@db\.([A-Za-z]+)(?:\(([^)]*)\))?`)
-	prismaUnsupRE = regexp.MustCompile(`^Unsupported\("([^"]*)"\)$`)
+	prismaBlockRE = lazyre.New(`^(model|enum|view|type|datasource|generator)\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{\s*$`)
+	prismaFieldRE = lazyre.New(`^([A-Za-z_][A-Za-z0-9_]*)\s+([A-Za-z_][A-Za-z0-9_]*(?:\("[^"]*"\))?)(\[\])?(\?)?(?:\s+(.*))?$`)
+	prismaMapRE   = lazyre.New(`@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
+	prismaMMapRE  = lazyre.New(`^@@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
+	prismaSchRE   = lazyre.New(`^@@schema\(\s*"([^"]*)"`)
+	prismaDbRE    = lazyre.New(`@db\.([A-Za-z]+)(?:\(([^)]*)\))?`)
+	prismaUnsupRE = lazyre.New(`^Unsupported\("([^"]*)"\)$`)
 )
 
 // prismaLimit bounds the bytes read from a schema folder.

@@ -15,12 +15,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // Format is how a command reports its findings.
@@ -259,7 +259,7 @@ func Wrap(text string, width int, indent string) string {
 }
 
 // command is a dbguard command inside text: its words up to what ends it.
-var command = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: [^\s;,()]+)*`)
+var command = lazyre.New(`dbguard (?:migrate|env|verify|schema|hook|ci|doctor|wait|exec)(?: [^\s;,()]+)*`)
 
 // glue stands for a space inside a command while text is folded.
 const glue = "\x00"

@@ -2,10 +2,10 @@ package plan
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // Severity is how much a finding matters. A danger finding fails the plan.
@@ -125,7 +125,7 @@ func severities(cfg *config.Config) (map[string]Severity, error) {
 }
 
 // allowRE is the comment that accepts a finding: -- dbguard:allow RULE reason.
-var allowRE = regexp.MustCompile(`--\s*dbguard:allow\s+([a-z0-9-]+)\s*(.*)$`)
+var allowRE = lazyre.New(`--\s*dbguard:allow\s+([a-z0-9-]+)\s*(.*)$`)
 
 // allow is one -- dbguard:allow comment.
 type allow struct {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/sqlscan"
@@ -677,7 +677,7 @@ func locksNothing(st sqlscan.Statement) bool {
 
 // plainSet is a SET or RESET of one setting that reads alike however the
 // server lexes strings (see locksNothing).
-var plainSet = regexp.MustCompile(`(?i)^(SET\s+((LOCAL|SESSION)\s+)?[a-z_][a-z0-9_.]*(\s*=\s*|\s+TO\s+)` + plainSetValue + `(\s*,\s*` + plainSetValue + `)*|RESET\s+[a-z_][a-z0-9_.]*)$`)
+var plainSet = lazyre.New(`(?i)^(SET\s+((LOCAL|SESSION)\s+)?[a-z_][a-z0-9_.]*(\s*=\s*|\s+TO\s+)` + plainSetValue + `(\s*,\s*` + plainSetValue + `)*|RESET\s+[a-z_][a-z0-9_.]*)$`)
 
 const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 
@@ -848,12 +848,12 @@ func (t *tracer) failed(f pendingFile, st sqlscan.Statement, prefix int, err err
 }
 
 var (
-	buildingRE  = regexp.MustCompile(`^building index "(.+)" on table "(.+)"`)
-	verifyingRE = regexp.MustCompile(`^verifying table "(.+)"`)
-	fkRE        = regexp.MustCompile(`^validating foreign key constraint "(.+)"`)
-	spaceRE     = regexp.MustCompile(`\s+`)
-	typeRE      = regexp.MustCompile(`\bALTER\s+(COLUMN\s+)?("[^"]+"|\S+)\s+(SET\s+DATA\s+)?TYPE\b`)
-	addCheckRE  = regexp.MustCompile(`\bADD\b.*\b(CHECK|FOREIGN\s+KEY|REFERENCES)\b`)
+	buildingRE  = lazyre.New(`^building index "(.+)" on table "(.+)"`)
+	verifyingRE = lazyre.New(`^verifying table "(.+)"`)
+	fkRE        = lazyre.New(`^validating foreign key constraint "(.+)"`)
+	spaceRE     = lazyre.New(`\s+`)
+	typeRE      = lazyre.New(`\bALTER\s+(COLUMN\s+)?("[^"]+"|\S+)\s+(SET\s+DATA\s+)?TYPE\b`)
+	addCheckRE  = lazyre.New(`\bADD\b.*\b(CHECK|FOREIGN\s+KEY|REFERENCES)\b`)
 )
 
 // statementFindings applies the rules to one traced statement.

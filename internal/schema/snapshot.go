@@ -8,10 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"gopkg.in/yaml.v3"
 )
 
@@ -245,7 +245,7 @@ func (e *SnapshotError) Hint() string {
 	return "take the snapshot again with: dbguard schema snapshot"
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): (.*)`)
+var yamlLineRE = lazyre.New(`line (\d+): (.*)`)
 
 // ReadSnapshot reads a snapshot file; a missing file is (nil, nil).
 func ReadSnapshot(path string) (*Snapshot, error) {

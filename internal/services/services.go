@@ -17,13 +17,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/tool"
 )
@@ -299,7 +299,7 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 // they go into CI matrices, and from there into workflow command lines
 // (`dbguard ci --service ${{ matrix.service }}`), where $(...), a quote or
 // a space would be shell syntax.
-var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
+var safeName = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9._@+-]*$`)
 
 // checkNames refuses a service name or path a shell could read as syntax.
 func checkNames(s *Service) error {

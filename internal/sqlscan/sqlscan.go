@@ -7,8 +7,9 @@ package sqlscan
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // Statement is one statement of a file.
@@ -301,7 +302,7 @@ func Analyze(text string) Shape {
 }
 
 // bodyCommits finds transaction control in a DO block's body.
-var bodyCommits = regexp.MustCompile(`(?i)\b(COMMIT|ROLLBACK)\b`)
+var bodyCommits = lazyre.New(`(?i)\b(COMMIT|ROLLBACK)\b`)
 
 // Control reports a transaction-control statement (BEGIN, COMMIT, ...).
 func (s Statement) Control() bool {

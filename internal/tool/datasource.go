@@ -9,13 +9,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -42,10 +42,10 @@ const maxSchema = 1 << 20
 var (
 	// Prisma's identifiers may hold '-', and its function calls may have
 	// white space before '(' (prisma-engines' datamodel.pest).
-	datasourceStart = regexp.MustCompile(`^\s*datasource\s+[A-Za-z0-9][A-Za-z0-9_-]*\s*\{`)
-	datasourceURL   = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*env\s*\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
+	datasourceStart = lazyre.New(`^\s*datasource\s+[A-Za-z0-9][A-Za-z0-9_-]*\s*\{`)
+	datasourceURL   = lazyre.New(`^\s*(url|directUrl)\s*=\s*env\s*\(\s*"([A-Za-z_][A-Za-z0-9_]*)"\s*\)`)
 	// A string literal: Prisma's docs allow url = "postgresql://...".
-	datasourceLiteral = regexp.MustCompile(`^\s*(url|directUrl)\s*=\s*"`)
+	datasourceLiteral = lazyre.New(`^\s*(url|directUrl)\s*=\s*"`)
 )
 
 // prismaLines splits as Prisma's grammar does: a line ends at "\n",

@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
@@ -106,8 +106,8 @@ type Trap struct {
 }
 
 var (
-	overrideTrue = regexp.MustCompile(`load_dotenv\([^)]*override\s*=\s*True`)
-	readsEnv     = regexp.MustCompile(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
+	overrideTrue = lazyre.New(`load_dotenv\([^)]*override\s*=\s*True`)
+	readsEnv     = lazyre.New(`os\.environ|os\.getenv|getenv\(|environ\.get|settings\.|\bconfig\(`) // decouple's config(), not engine_from_config(
 )
 
 // Traps reads the tool's own configuration for what would send it

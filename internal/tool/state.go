@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/migrate"
 )
 
@@ -152,10 +152,10 @@ type file struct {
 }
 
 var (
-	versionFile   = regexp.MustCompile(`^(\d+)_[^/]*\.(sql|go)$`)
-	alembicRev    = regexp.MustCompile(`(?m)^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]`)
-	alembicDown   = regexp.MustCompile(`(?m)^down_revision\s*(?::[^=]+)?=\s*(.+)$`)
-	alembicQuoted = regexp.MustCompile(`['"]([^'"]+)['"]`)
+	versionFile   = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
+	alembicRev    = lazyre.New(`(?m)^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]`)
+	alembicDown   = lazyre.New(`(?m)^down_revision\s*(?::[^=]+)?=\s*(.+)$`)
+	alembicQuoted = lazyre.New(`['"]([^'"]+)['"]`)
 )
 
 // files lists the folder's migrations in order.

@@ -10,13 +10,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
@@ -56,8 +58,63 @@ type Project struct {
 
 // Resolve returns the project's migration tool: migrations.tool, else the
 // one tool whose marks the root (or migrations.workdir) holds, else
-// golang-migrate.
+// golang-migrate. While a command Remembers cfg, the first answer is
+// given again (a copy) as long as cfg's root and migrations settings are
+// those it was found for.
 func Resolve(cfg *config.Config) (*Project, error) {
+	v, ok := remembered.Load(cfg)
+	if !ok {
+		return resolve(cfg)
+	}
+	r, _ := v.(*resolution)
+	if r == nil || r.root != cfg.Root || r.dirGiven != cfg.DirGiven || r.migrations != cfg.Migrations {
+		p, err := resolve(cfg)
+		r = &resolution{root: cfg.Root, dirGiven: cfg.DirGiven, migrations: cfg.Migrations, p: p, err: err}
+		remembered.Store(cfg, r)
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	p := *r.p
+	p.Vars = slices.Clone(p.Vars)
+	return &p, nil
+}
+
+// remembered holds Resolve's answer for each configuration a command
+// Remembers (*config.Config to *resolution, nil until the first answer).
+// Detection lists the migrations folder, and a no-op migrate up resolved
+// the tool four times (its options, the Prisma URL variables of the guard,
+// the models' SQLAlchemy and Prisma sources): four listings of 300 names.
+var remembered sync.Map
+
+// resolution is one answer of Resolve and the settings it was found for.
+type resolution struct {
+	root       string
+	dirGiven   bool
+	migrations config.Migrations
+	p          *Project
+	err        error
+}
+
+// Remember makes Resolve answer cfg from its first answer until Forget:
+// for the run of one command that writes no file detection reads (the
+// migrate commands but create), so every part of the command sees the same
+// tool. p, when not nil, is that answer: what Resolve(cfg) just returned.
+func Remember(cfg *config.Config, p *Project) {
+	var r *resolution
+	if p != nil {
+		c := *p
+		c.Vars = slices.Clone(c.Vars)
+		r = &resolution{root: cfg.Root, dirGiven: cfg.DirGiven, migrations: cfg.Migrations, p: &c}
+	}
+	remembered.Store(cfg, r)
+}
+
+// Forget ends Remember.
+func Forget(cfg *config.Config) { remembered.Delete(cfg) }
+
+// resolve is Resolve without the memory.
+func resolve(cfg *config.Config) (*Project, error) {
 	if err := cfg.CheckLinks(); err != nil {
 		return nil, err // the folders lead out of the project
 	}
@@ -169,8 +226,8 @@ func detect(cfg *config.Config) (*found, error) {
 }
 
 var (
-	dbmateMark = regexp.MustCompile(`(?m)^--\s*migrate:up`)
-	gooseMark  = regexp.MustCompile(`(?m)^--\s*\+goose\s+Up`)
+	dbmateMark = lazyre.New(`(?m)^--\s*migrate:up`)
+	gooseMark  = lazyre.New(`(?m)^--\s*\+goose\s+Up`)
 )
 
 // marks lists the tools whose marks dir holds.
@@ -242,7 +299,7 @@ func anyName(dir, suffix string) bool {
 // is a regular file: a repository is input, and a link out of the folder
 // or a FIFO named *.sql must not take the read elsewhere or hang every
 // command.
-func anyFile(dir string, re *regexp.Regexp) bool {
+func anyFile(dir string, re *lazyre.Regexp) bool {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return false
@@ -266,7 +323,7 @@ func anyFile(dir string, re *regexp.Regexp) bool {
 }
 
 // firstBytesMatch reports whether the first 4 KiB of a regular file match re.
-func firstBytesMatch(root *os.Root, name string, re *regexp.Regexp) bool {
+func firstBytesMatch(root *os.Root, name string, re *lazyre.Regexp) bool {
 	f, err := safefile.OpenIn(root, name)
 	if err != nil {
 		return false

@@ -11,7 +11,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/models"
 	"github.com/dbguard/dbguard/internal/output"
@@ -203,7 +203,7 @@ func liveDirty(ctx context.Context, o Options, v int) error {
 }
 
 // snapshotVersionRE reads the version line without decoding the file.
-var snapshotVersionRE = regexp.MustCompile(`(?m)^migration_version: (-?\d+)$`)
+var snapshotVersionRE = lazyre.New(`(?m)^migration_version: (-?\d+)$`)
 
 // readSnapshot reads the snapshot file's bytes and its migration version;
 // the YAML itself is decoded only when the fast comparison fails. A
