@@ -19,6 +19,7 @@
 package sandbox
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -106,21 +107,91 @@ func probe(dir string) (Binaries, bool) {
 	if _, err := os.Stat(filepath.Join(dir, exe("postgres"))); err != nil {
 		return Binaries{}, false
 	}
-	out, err := exec.Command(initdb, "--version").Output()
+	// initdb --version is a program run on the way to the sandbox's
+	// start (0.1-0.3 s of waiting on a loaded machine); what it printed is
+	// kept in the user's cache under the identity of initdb and postgres
+	// (device, inode, size, change time: replacing either, even with the
+	// same times, is a new key).
+	key := versionKey(dir, initdb)
+	if out, ok := cachedVersion(key); ok {
+		if major, full, ok := parseVersion(out); ok {
+			return Binaries{Dir: dir, Major: major, Full: full}, true
+		}
+	}
+	b, err := exec.Command(initdb, "--version").Output()
 	if err != nil {
 		return Binaries{}, false
 	}
-	// "initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
-	f := strings.Fields(string(out))
-	if len(f) < 3 {
+	major, full, ok := parseVersion(string(b))
+	if !ok {
 		return Binaries{}, false
 	}
-	full := f[2]
-	major, err := strconv.Atoi(strings.SplitN(full, ".", 2)[0])
-	if err != nil {
-		return Binaries{}, false
-	}
+	saveVersion(key, string(b))
 	return Binaries{Dir: dir, Major: major, Full: full}, true
+}
+
+// parseVersion reads initdb --version's line:
+// "initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)".
+func parseVersion(out string) (int, string, bool) {
+	f := strings.Fields(out)
+	if len(f) < 3 {
+		return 0, "", false
+	}
+	major, err := strconv.Atoi(strings.SplitN(f[2], ".", 2)[0])
+	if err != nil {
+		return 0, "", false
+	}
+	return major, f[2], true
+}
+
+// versionKey names the cache entry of initdb's version in dir; "" when the
+// binaries' identity cannot be read (no entry is read or written).
+func versionKey(dir, initdb string) string {
+	a, b := binaryID(initdb), binaryID(filepath.Join(dir, exe("postgres")))
+	if a == "" || b == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte(dir + "\x00" + a + "\x00" + b))
+	return fmt.Sprintf("%x", h[:12])
+}
+
+// versionsDir is the cache folder of the versions, in the user's own cache
+// (0700, as the template clusters beside it); "" when there is none.
+func versionsDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(base, "dbguard", "sandbox", "versions")
+}
+
+func cachedVersion(key string) (string, bool) {
+	d := versionsDir()
+	if key == "" || d == "" {
+		return "", false
+	}
+	b, err := os.ReadFile(filepath.Join(d, key))
+	if err != nil || len(b) > 256 {
+		return "", false
+	}
+	return string(b), true
+}
+
+// saveVersion writes an entry atomically (a temporary file renamed into
+// place); failing to cache is not an error.
+func saveVersion(key, out string) {
+	d := versionsDir()
+	if key == "" || d == "" || len(out) > 256 || os.MkdirAll(d, 0o700) != nil {
+		return
+	}
+	f, err := os.CreateTemp(d, ".new-")
+	if err != nil {
+		return
+	}
+	_, err = f.WriteString(out)
+	if cerr := f.Close(); err != nil || cerr != nil || os.Rename(f.Name(), filepath.Join(d, key)) != nil {
+		os.Remove(f.Name())
+	}
 }
 
 func exe(name string) string {

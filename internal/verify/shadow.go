@@ -45,9 +45,9 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		where   string            // for the talk line
 		cleanup = func() {}
 		dbURL   func(name string) *dburl.URL // the shadow database's URL
-		// renameFrom: an empty database to rename to the shadow's name
-		// instead of creating one; "": create one.
-		renameFrom string
+		// made: the shadow database, when the sandbox's start made it
+		// already; "": make it here.
+		made string
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -83,6 +83,7 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		if err != nil {
 			return err
 		}
+		made = o.Sandbox.shadow
 		// Said here, not when it started: a sandbox started ahead may
 		// be closed unused (nothing pending), and the talk keeps its order.
 		if o.Log != nil {
@@ -99,12 +100,10 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 				}
 			})
 		}
-		// The sandbox's own postgres database, which nothing else uses,
-		// becomes the shadow: renamed from template1, not copied (CREATE
-		// DATABASE waits for two checkpoints and copies the template,
-		// 0.1 s or more on a loaded machine).
+		// The sandbox's start made the shadow (startSandbox); the admin
+		// session, on template1, only makes it again for the slow build.
 		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.URL(sandbox.Superuser, "template1"), false, 0, 0
-		owner, drop, renameFrom = role, false, "postgres"
+		owner, drop = role, false
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
 	}
@@ -112,34 +111,39 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	if dbURL == nil {
 		dbURL = admin.URL.WithDatabase
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	// The live database's name at the end says whose shadow it is (a
-	// person finding one left over, and tests running side by side).
-	name := "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
-	adminDB, _, err := pg.Connect(ctx, admin)
-	if err != nil {
+	name := made
+	if name == "" {
+		name = shadowName(o)
+	}
+	// The admin session is opened when needed: the sandbox's start made
+	// its shadow in the session that made its roles, and only the slow
+	// build (a file failed) creates it again.
+	var adminDB *sql.DB
+	openAdmin := func() (err error) {
+		if adminDB == nil {
+			adminDB, _, err = pg.Connect(ctx, admin)
+		}
 		return err
 	}
-	defer adminDB.Close()
+	defer func() {
+		if adminDB != nil {
+			adminDB.Close()
+		}
+	}()
 	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
 	if owner != "" {
 		create += " OWNER " + pgx.Identifier{owner}.Sanitize()
 	}
-	stmts := []string{create}
-	if renameFrom != "" {
-		stmts = []string{"ALTER DATABASE " + pgx.Identifier{renameFrom}.Sanitize() + " RENAME TO " + pgx.Identifier{name}.Sanitize()}
-		if owner != "" {
-			stmts = append(stmts, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER TO "+pgx.Identifier{owner}.Sanitize())
+	if made == "" {
+		if err := openAdmin(); err != nil {
+			return err
 		}
-	}
-	for _, q := range stmts {
-		if _, err := adminDB.ExecContext(ctx, q); err != nil {
+		if _, err := adminDB.ExecContext(ctx, create); err != nil {
 			return &ShadowError{Err: err}
 		}
 	}
 	defer func() {
-		if !drop {
+		if !drop || adminDB == nil {
 			return
 		}
 		// Not ctx: it may be cancelled (Ctrl-C), and the drop must happen.
@@ -158,6 +162,9 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		if !fastBuild(ctx, co, o, version) {
 			// Slowly, file by file through golang-migrate, on a fresh
 			// database: its errors name the file, line and statement.
+			if err := openAdmin(); err != nil {
+				return err
+			}
 			if err := recreate(ctx, adminDB, name, owner); err != nil {
 				return &ShadowError{Err: err}
 			}
@@ -175,6 +182,15 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		}
 	}
 	return f(co)
+}
+
+// shadowName is a new shadow database's name: random, then the live
+// database's name, which says whose shadow it is (a person finding one
+// left over, and tests running side by side).
+func shadowName(o Options) string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "dbguard_shadow_" + hex.EncodeToString(b) + "_" + shadowSuffix(o.Connect.URL.Database())
 }
 
 // recreate drops and creates the shadow database again, empty.
@@ -267,6 +283,7 @@ type Sandbox struct {
 	cancel context.CancelFunc
 	sb     *sandbox.Server
 	role   string
+	shadow string // the shadow database, made by the start
 	err    error
 	once   sync.Once
 }
@@ -280,7 +297,7 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 	s := &Sandbox{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(s.done)
-		s.sb, s.role, s.err = startSandbox(ctx, o)
+		s.sb, s.role, s.shadow, s.err = startSandbox(ctx, o)
 	}()
 	return s
 }
@@ -315,7 +332,7 @@ func (s *Sandbox) Close() {
 // runs pg_config and initdb --version); with one installation, which is
 // the one chosen whatever the live version, the server starts without
 // waiting for the live side either.
-func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, error) {
+func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, string, error) {
 	type liveSide struct {
 		major int
 		user  string
@@ -348,7 +365,7 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, erro
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
 		if ls.err != nil {
-			return nil, "", ls.err
+			return nil, "", "", ls.err
 		}
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
@@ -362,16 +379,22 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, erro
 		if err == nil {
 			sb.Close()
 		}
-		return nil, "", ls.err
+		return nil, "", "", ls.err
 	}
 	if err != nil {
-		return nil, "", err
+		return nil, "", "", err
 	}
 	user, roles := ls.user, ls.roles
 	if user == sandbox.Superuser {
 		user = sandbox.Superuser + "_migrator"
 	}
-	err = pg.WithConn(ctx, pg.ConnectOptions{URL: sb.AdminURL()}, func(conn *pgx.Conn) error {
+	// One session makes the roles and the shadow database: the sandbox's
+	// own postgres database, which nothing else uses, renamed and given
+	// to the migration role (CREATE DATABASE would copy template1 and wait
+	// for two checkpoints). The session is template1's, as a database
+	// cannot be renamed from inside.
+	shadow := shadowName(o)
+	err = pg.WithConn(ctx, pg.ConnectOptions{URL: sb.URL(sandbox.Superuser, "template1")}, func(conn *pgx.Conn) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS;\n", pgx.Identifier{user}.Sanitize())
 		for _, r := range roles {
@@ -380,14 +403,15 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, erro
 			}
 			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		}
+		fmt.Fprintf(&b, "ALTER DATABASE postgres RENAME TO %s;\nALTER DATABASE %[1]s OWNER TO %s;\n", pgx.Identifier{shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		_, err := conn.Exec(ctx, b.String())
 		return err
 	})
 	if err != nil {
 		sb.Close()
-		return nil, "", &sandbox.StartError{Step: "creating the live server's roles", Err: err}
+		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
 	}
-	return sb, user, nil
+	return sb, user, shadow, nil
 }
 
 // refuseBeyond reads every up migration and refuses, before anything runs,

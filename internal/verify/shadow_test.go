@@ -1,0 +1,64 @@
+package verify
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// The sandbox's start makes the shadow (its postgres database, renamed and
+// given to the migration role) in the session that makes the roles, and
+// WithShadow runs in that database: no second admin session to rename it.
+func TestSandboxStartMakesTheShadow(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	dir := filepath.Join(root, "migrations")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	u, err := dburl.Parse(pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(root), MigrationsDir: dir}
+	o.Sandbox = StartSandbox(ctx, o)
+	defer o.Sandbox.Close()
+	if _, _, err := o.Sandbox.wait(); err != nil {
+		t.Fatal(err)
+	}
+	made := o.Sandbox.shadow
+	if made == "" {
+		t.Fatal("the sandbox's start made no shadow database")
+	}
+	ran := false
+	err = WithShadow(ctx, o, -1, func(co pg.ConnectOptions) error {
+		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
+			ran = true
+			var db, owner, user string
+			var postgres int
+			if err := conn.QueryRow(ctx, `SELECT pg_catalog.current_database(), pg_catalog.pg_get_userbyid(d.datdba), current_user,
+				(SELECT pg_catalog.count(*) FROM pg_catalog.pg_database p WHERE p.datname OPERATOR(pg_catalog.=) 'postgres')
+				FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()`).Scan(&db, &owner, &user, &postgres); err != nil {
+				return err
+			}
+			if db != made || owner != user || postgres != 0 {
+				t.Errorf("the preview ran in %q owned by %q as %q (%d postgres databases left); want the start's shadow %q, owned by the migration role, renamed from postgres", db, owner, user, postgres, made)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ran {
+		t.Fatal("WithShadow did not run the preview")
+	}
+}
