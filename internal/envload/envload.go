@@ -427,7 +427,7 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 		in.memo[string(sig)] = r
 	}
 	var kept []byte
-	if sig != nil && in.Keep != nil && !in.keptOff {
+	if sig != nil && in.Keep != nil && !in.keptOff && in.readsHere(l, dir, caller) {
 		kept = in.keptSignature(l)
 		if k, ok := in.kept[string(kept)]; ok && k.rebase(r, dir, in.sigFiles, files) {
 			return r
@@ -444,6 +444,17 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 		in.kept[string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles)}
 	}
 	return r
+}
+
+// readsHere reports whether the loader's reading of the last
+// plainSignature's files is one from dir itself: python-dotenv reads from
+// the folder it finds its file in (a parent's, or the caller's), which the
+// kept memo's swap of paths would not move it to.
+func (in *Input) readsHere(l *Loader, dir, caller string) bool {
+	if l.where != Upward {
+		return true
+	}
+	return caller == dir && len(in.sigFiles) == 1 && path.Dir(in.sigFiles[0]) == dir
 }
 
 // keptSignature is what decides a loader's reading of plain files (see

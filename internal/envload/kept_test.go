@@ -111,6 +111,25 @@ func TestKeptReadingsAgree(t *testing.T) {
 	if rebased < 200 {
 		t.Errorf("only %d readings were another folder's, rebased", rebased)
 	}
+
+	// python-dotenv looks upwards: b has no .env and reads the root's,
+	// whose kept lines are a's; its reading is the root's folder's, not
+	// a's swapped into b.
+	files := map[string][]byte{".env": []byte("DATABASE_URL=" + url + "\n"), "a/.env": []byte("DATABASE_URL=" + url + "\n"), "b/.env.local": []byte("X=1\n")}
+	read := func(rel string) ([]byte, bool, error) {
+		data, ok := files[rel]
+		return data, ok, nil
+	}
+	keep := []string{"DATABASE_URL"}
+	shared := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep}
+	without := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep, keptOff: true}
+	for _, dir := range []string{"a", "b", "."} {
+		for _, l := range Loaders {
+			if g, w := readingShown(Read(l, shared, dir, "")), readingShown(Read(l, without, dir, "")); g != w {
+				t.Errorf("%s in %s reads, with the kept memo:\n%s\nwithout:\n%s", l.Name, dir, g, w)
+			}
+		}
+	}
 }
 
 func mapValues[K comparable, V any](m map[K]V) []V {
