@@ -233,7 +233,7 @@ type Input struct {
 	// kept holds readings of plain files by their loader and the kept
 	// definitions of each file (see keptSignature): a monorepo's folders
 	// read alike but for the files' names.
-	kept     map[string]keptReading
+	kept     map[*Loader]map[string]keptReading
 	keptBuf  []byte
 	keptOff  bool            // no kept memo (for the test that compares with it)
 	emptyEnv map[string]bool // the environment's empty variables
@@ -428,8 +428,8 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	}
 	var kept []byte
 	if sig != nil && in.Keep != nil && !in.keptOff && in.readsHere(l, dir, caller) {
-		kept = in.keptSignature(l)
-		if k, ok := in.kept[string(kept)]; ok && k.rebase(r, dir, in.sigFiles, files) {
+		kept = in.keptSignature()
+		if k, ok := in.kept[l][string(kept)]; ok && k.rebase(r, dir, in.sigFiles, files) {
 			return r
 		}
 	}
@@ -438,10 +438,13 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	l.read(c)
 	in.prune(r, c.others)
 	if kept != nil && r.Err == nil && r.Skipped == nil && r.Dir == dir {
-		if in.kept == nil {
-			in.kept = map[string]keptReading{}
+		if in.kept[l] == nil {
+			if in.kept == nil {
+				in.kept = map[*Loader]map[string]keptReading{}
+			}
+			in.kept[l] = map[string]keptReading{}
 		}
-		in.kept[string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles)}
+		in.kept[l][string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles)}
 	}
 	return r
 }
@@ -458,14 +461,15 @@ func (in *Input) readsHere(l *Loader, dir, caller string) bool {
 }
 
 // keptSignature is what decides a loader's reading of plain files (see
-// plainSignature) once the caller keeps only some variables: the loader,
-// and for each file in ascending precedence its name and the kept
+// plainSignature) once the caller keeps only some variables: with the
+// loader (the memo's first key), for each file in ascending precedence its
+// name and the kept
 // definitions with their lines. A plain value refers to nothing, so the
 // other definitions make no difference; two folders with the same
 // signature read the same but for the files' paths (see keptReading).
 // Only valid until the next call (the input's buffer).
-func (in *Input) keptSignature(l *Loader) []byte {
-	b := append(in.keptBuf[:0], l.Name...)
+func (in *Input) keptSignature() []byte {
+	b := in.keptBuf[:0]
 	for _, rel := range in.sigFiles {
 		b = append(b, 0, 1)
 		b = append(b, path.Base(rel)...)

@@ -102,7 +102,7 @@ func TestKeptReadingsAgree(t *testing.T) {
 				if g, w := readingShown(got), readingShown(want); g != w {
 					t.Fatalf("tree %d, env %q, mode %s: %s in %s reads, with the kept memo:\n%s\nwithout:\n%s", tree, env, mode, l.Name, dir, g, w)
 				}
-				if got.Same == nil && shared.memo != nil && !slices.ContainsFunc(mapValues(shared.kept), func(k keptReading) bool { return k.r == got }) && got.Files != nil {
+				if got.Same == nil && shared.memo != nil && !slices.ContainsFunc(mapValues(shared.kept[l]), func(k keptReading) bool { return k.r == got }) && got.Files != nil {
 					rebased++
 				}
 			}
