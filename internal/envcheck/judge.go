@@ -159,6 +159,34 @@ type judging struct {
 	// them, by key, and who reads them so.
 	bad   map[sourceKey]*ValueError
 	badBy map[sourceKey][]*LoaderReading
+	// parsed are the connection strings judged so far, by text: a
+	// monorepo's thousand env files hold a few URLs, each parsed,
+	// classified and registered with the redactor once. A parsed URL is
+	// read-only (dburl clones one before changing it).
+	parsed map[string]parsedURL
+}
+
+// parsedURL is what judge makes of a connection string's text alone.
+type parsedURL struct {
+	url      *dburl.URL
+	endpoint dburl.Endpoint
+	id       dburl.Identity
+}
+
+// judge is judge for a definition whose text may have been judged before
+// (in another file, by another variable).
+func (j *judging) judge(v string, d Definition, dir string) (*Source, error) {
+	if p, ok := j.parsed[d.Value]; ok {
+		return &Source{Var: v, Def: d, Dir: dir, URL: p.url, Endpoint: p.endpoint, ID: p.id}, nil
+	}
+	s, err := judge(v, d, dir, j.o.Rules)
+	if err == nil {
+		if j.parsed == nil {
+			j.parsed = map[string]parsedURL{}
+		}
+		j.parsed[d.Value] = parsedURL{s.URL, s.Endpoint, s.ID}
+	}
+	return s, err
 }
 
 // sourceKey is one value of one variable at one place ("" and 0 for the
@@ -190,7 +218,7 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 	if val.Def != nil {
 		d.File, d.Line, d.Quote = val.Def.File, val.Def.Line, val.Def.Quote
 	}
-	s, err := judge(v, d, lr.Dir, j.o.Rules)
+	s, err := j.judge(v, d, lr.Dir)
 	if err == nil && unexpanded(val) && (strings.Contains(s.ID.String(), "$") || strings.Contains(s.URL.User(), "$")) {
 		// A literal ${...} in the host, port, database or user names no
 		// database; in the password it is a wrong password, which

@@ -370,6 +370,10 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 	}
 	var rows []*row
 	byKey := map[[4]string]*row{}
+	// Most readings share their source with others (the loaders of one
+	// folder reading the same files): its location and database are
+	// written once.
+	shown := map[*Source][2]string{}
 	for _, lr := range r.Readings {
 		if len(lr.Files) == 0 && lr.Err == nil && !lr.configured && lr.Reads[r.URLVar] == nil {
 			continue // nothing there for it to read
@@ -377,7 +381,12 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 		what, db := "no "+r.URLVar, ""
 		switch s := lr.Reads[r.URLVar]; {
 		case s != nil:
-			what, db = s.Def.Location(), s.ID.String()
+			wd, ok := shown[s]
+			if !ok {
+				wd = [2]string{s.Def.Location(), s.ID.String()}
+				shown[s] = wd
+			}
+			what, db = wd[0], wd[1]
 		case lr.Err != nil:
 			what = "cannot read " + errLocation(lr.Err)
 		case lr.Empty[r.URLVar] != "":

@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/output"
@@ -228,6 +229,13 @@ type Input struct {
 	// Read): most loaders in most folders read the same thing.
 	memo     map[string]*Reading
 	sigBuf   []byte
+	sigFiles []string // the files of the last plainSignature, ascending
+	// kept holds readings of plain files by their loader and the kept
+	// definitions of each file (see keptSignature): a monorepo's folders
+	// read alike but for the files' names.
+	kept     map[*Loader]map[string]keptReading
+	keptBuf  []byte
+	keptOff  bool            // no kept memo (for the test that compares with it)
 	emptyEnv map[string]bool // the environment's empty variables
 	keep     map[string]bool // Keep, and each one's byte-order-marked twin
 	dirs     map[string]map[string]string
@@ -412,17 +420,125 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 		r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv, r.Same = m.Dir, files, m.Vars, m.Defs, m.NoEnv, m
 		return r
 	}
-	r.Vars = map[string]Value{}
-	c := &readCtx{in: in, r: r, l: l}
-	l.read(c)
-	in.prune(r, c.others)
 	if sig != nil {
 		if in.memo == nil {
 			in.memo = map[string]*Reading{}
 		}
 		in.memo[string(sig)] = r
 	}
+	var kept []byte
+	if sig != nil && in.Keep != nil && !in.keptOff && in.readsHere(l, dir, caller) {
+		kept = in.keptSignature()
+		if k, ok := in.kept[l][string(kept)]; ok && k.rebase(r, dir, in.sigFiles, files) {
+			return r
+		}
+	}
+	r.Vars = map[string]Value{}
+	c := &readCtx{in: in, r: r, l: l}
+	l.read(c)
+	in.prune(r, c.others)
+	if kept != nil && r.Err == nil && r.Skipped == nil && r.Dir == dir {
+		if in.kept[l] == nil {
+			if in.kept == nil {
+				in.kept = map[*Loader]map[string]keptReading{}
+			}
+			in.kept[l] = map[string]keptReading{}
+		}
+		in.kept[l][string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles)}
+	}
 	return r
+}
+
+// readsHere reports whether the loader's reading of the last
+// plainSignature's files is one from dir itself: python-dotenv reads from
+// the folder it finds its file in (a parent's, or the caller's), which the
+// kept memo's swap of paths would not move it to.
+func (in *Input) readsHere(l *Loader, dir, caller string) bool {
+	if l.where != Upward {
+		return true
+	}
+	return caller == dir && len(in.sigFiles) == 1 && path.Dir(in.sigFiles[0]) == dir
+}
+
+// keptSignature is what decides a loader's reading of plain files (see
+// plainSignature) once the caller keeps only some variables: with the
+// loader (the memo's first key), for each file in ascending precedence its
+// name and the kept
+// definitions with their lines. A plain value refers to nothing, so the
+// other definitions make no difference; two folders with the same
+// signature read the same but for the files' paths (see keptReading).
+// Only valid until the next call (the input's buffer).
+func (in *Input) keptSignature() []byte {
+	b := in.keptBuf[:0]
+	for _, rel := range in.sigFiles {
+		b = append(b, 0, 1)
+		b = append(b, path.Base(rel)...)
+		for _, d := range in.parse(dialectDotenv, rel).defs {
+			if in.keeps(d.Key) {
+				b = append(b, 0)
+				b = strconv.AppendInt(b, int64(d.Line), 10)
+				b = append(b, 0)
+				b = append(b, d.Key...)
+				b = append(b, 0)
+				b = append(b, d.Value...)
+			}
+		}
+	}
+	in.keptBuf = b
+	return b
+}
+
+// keptReading is a loader's reading of plain files in one folder, for
+// another folder with the same kept signature.
+type keptReading struct {
+	r     *Reading
+	dir   string
+	files []string // its plainSignature files, ascending
+}
+
+// rebase makes r (a reading from dir of the files ascending, read in the
+// order files) k's reading with each file's path swapped for the one in
+// the same place: what the loader would have read there. It returns false,
+// leaving r as it was, when the two do not line up file for file.
+func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) bool {
+	if len(ascending) != len(k.files) || len(files) != len(k.r.Files) {
+		return false
+	}
+	swap := func(rel string) (string, bool) {
+		for i, f := range k.files {
+			if f == rel {
+				return ascending[i], true
+			}
+		}
+		return "", false
+	}
+	for i, f := range k.r.Files {
+		if g, ok := swap(f); !ok || g != files[i] {
+			return false
+		}
+	}
+	defs := make([]Def, len(k.r.Defs))
+	for i, d := range k.r.Defs {
+		var ok bool
+		if d.File, ok = swap(d.File); !ok {
+			return false
+		}
+		defs[i] = d
+	}
+	vars := make(map[string]Value, len(k.r.Vars))
+	for name, v := range k.r.Vars {
+		if v.Def != nil {
+			d := *v.Def
+			var ok bool
+			if d.File, ok = swap(d.File); !ok {
+				return false
+			}
+			v.Def = &d
+		}
+		vars[name] = v
+	}
+	r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv = dir, files, vars, defs, k.r.NoEnv
+	return true
 }
 
 // keeps reports whether the caller looks at variable k (see Input.Keep).
@@ -533,6 +649,7 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 	}
 	b := in.sigBuf[:0]
 	defer func() { in.sigBuf = b[:0] }()
+	in.sigFiles = in.sigFiles[:0]
 	if l.overrides {
 		b = append(b, "override"...)
 	}
@@ -542,6 +659,7 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 		}
 		b = append(b, '|')
 		b = append(b, rel...)
+		in.sigFiles = append(in.sigFiles, rel)
 		return true
 	}
 	if l.where == Upward {

@@ -1,0 +1,141 @@
+package envload
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// readingShown is everything a caller sees of a reading but Same.
+func readingShown(r *Reading) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dir %q caller %q mode %q files %q noenv %v err %v\n", r.Dir, r.Caller, r.Mode, r.Files, r.NoEnv, r.Err)
+	for _, s := range r.Skipped {
+		fmt.Fprintf(&b, "skip %+v\n", s)
+	}
+	for _, d := range r.Defs {
+		fmt.Fprintf(&b, "def %+v\n", d)
+	}
+	keys := make([]string, 0, len(r.Vars))
+	for k := range r.Vars {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := r.Vars[k]
+		fmt.Fprintf(&b, "var %s=%q refs %q command %v", k, v.Value, v.Refs, v.Command)
+		if v.Def != nil {
+			fmt.Fprintf(&b, " def %+v", *v.Def)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestKeptReadingsAgree checks the claim Read's second memo rests on (see
+// keptSignature): a loader reading plain files whose kept definitions are
+// another folder's, line for line, reads what that folder read with the
+// paths swapped. Every loader runs in every folder of random trees, on an
+// input shared by all folders (as readAll does), and again on one without
+// that memo; the readings must agree.
+func TestKeptReadingsAgree(t *testing.T) {
+	const url = "postgres://app:pw@db.internal:5432/app"
+	kept := []string{
+		"DATABASE_URL=" + url,
+		"DATABASE_URL=postgres://app:pw@DB.internal/app",
+		"DIRECT_URL=" + url,
+		"PGHOST=other",
+		"DATABASE_URL=" + url + "?sslmode=require",
+	}
+	names := []string{".env", ".env.local", ".env.development", ".env.development.local", ".env.production", ".env.test"}
+	envs := []map[string]string{
+		{},
+		{"DATABASE_URL": url},            // as a file says: loaders differ on who wins
+		{"DATABASE_URL": "postgres://x"}, // another value
+		{"DIRECT_URL": ""},               // empty: no shortcut
+		{"PGHOST": "h", "PORT": "1"},
+	}
+	rng := rand.New(rand.NewPCG(26, 7))
+	rebased := 0
+	for tree := range 60 {
+		files := map[string][]byte{}
+		var dirs []string
+		for f := range 12 {
+			dir := fmt.Sprintf("svc%d/app", f)
+			if f == 0 {
+				dir = "."
+			}
+			dirs = append(dirs, dir)
+			for _, name := range names {
+				if rng.IntN(3) == 0 {
+					continue
+				}
+				var b strings.Builder
+				for range rng.IntN(2) {
+					b.WriteString("# a comment\n")
+				}
+				fmt.Fprintf(&b, "PORT=%d\n", 3000+f)
+				for range 1 + rng.IntN(2) {
+					b.WriteString(kept[rng.IntN(2+tree%4)] + "\n")
+				}
+				if rng.IntN(4) == 0 {
+					fmt.Fprintf(&b, "NAME_%d=x\n", f)
+				}
+				files[join(dir, name)] = []byte(b.String())
+			}
+		}
+		env := envs[tree%len(envs)]
+		mode := []string{"development", "production", "test"}[tree%3]
+		read := func(rel string) ([]byte, bool, error) {
+			data, ok := files[rel]
+			return data, ok, nil
+		}
+		keep := []string{"DATABASE_URL", "DIRECT_URL"}
+		shared := &Input{Files: read, Environ: env, Mode: mode, Keep: keep}
+		without := &Input{Files: read, Environ: env, Mode: mode, Keep: keep, keptOff: true}
+		for _, dir := range dirs {
+			for _, l := range Loaders {
+				got := Read(l, shared, dir, "")
+				want := Read(l, without, dir, "")
+				if g, w := readingShown(got), readingShown(want); g != w {
+					t.Fatalf("tree %d, env %q, mode %s: %s in %s reads, with the kept memo:\n%s\nwithout:\n%s", tree, env, mode, l.Name, dir, g, w)
+				}
+				if got.Same == nil && shared.memo != nil && !slices.ContainsFunc(mapValues(shared.kept[l]), func(k keptReading) bool { return k.r == got }) && got.Files != nil {
+					rebased++
+				}
+			}
+		}
+	}
+	if rebased < 200 {
+		t.Errorf("only %d readings were another folder's, rebased", rebased)
+	}
+
+	// python-dotenv looks upwards: b has no .env and reads the root's,
+	// whose kept lines are a's; its reading is the root's folder's, not
+	// a's swapped into b.
+	files := map[string][]byte{".env": []byte("DATABASE_URL=" + url + "\n"), "a/.env": []byte("DATABASE_URL=" + url + "\n"), "b/.env.local": []byte("X=1\n")}
+	read := func(rel string) ([]byte, bool, error) {
+		data, ok := files[rel]
+		return data, ok, nil
+	}
+	keep := []string{"DATABASE_URL"}
+	shared := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep}
+	without := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep, keptOff: true}
+	for _, dir := range []string{"a", "b", "."} {
+		for _, l := range Loaders {
+			if g, w := readingShown(Read(l, shared, dir, "")), readingShown(Read(l, without, dir, "")); g != w {
+				t.Errorf("%s in %s reads, with the kept memo:\n%s\nwithout:\n%s", l.Name, dir, g, w)
+			}
+		}
+	}
+}
+
+func mapValues[K comparable, V any](m map[K]V) []V {
+	var out []V
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
