@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -343,19 +344,7 @@ func TestAction(t *testing.T) {
 // want it) and hard-linked, or copied, to each test's own out.
 func buildDbguard(t *testing.T, out string) {
 	t.Helper()
-	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "dbguard-test-build-")
-		if err != nil {
-			built.err = err
-			return
-		}
-		built.dir = dir
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dbguard"), ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			built.err = fmt.Errorf("go build: %v\n%s", err, b)
-		}
-	})
+	built.once.Do(build)
 	if built.err != nil {
 		t.Fatal(built.err)
 	}
@@ -372,6 +361,35 @@ func buildDbguard(t *testing.T, out string) {
 	}
 }
 
+// build builds the static binary into a folder of its own, once.
+func build() {
+	dir, err := os.MkdirTemp("", "dbguard-test-build-")
+	if err != nil {
+		built.err = err
+		return
+	}
+	built.dir = dir
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dbguard"), ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		built.err = fmt.Errorf("go build: %v\n%s", err, b)
+	}
+}
+
+// buildAhead starts the build when the whole package runs (no -run): the
+// link then overlaps the serial tests, which mostly wait on servers and
+// child processes, instead of holding up the first test that wants the
+// binary. A run of chosen tests builds only if one of them asks.
+func buildAhead() {
+	if f := flag.Lookup("test.run"); f == nil || f.Value.String() != "" {
+		return
+	}
+	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
+		return
+	}
+	go built.once.Do(build)
+}
+
 // built is the binary buildDbguard made; removeBuilt removes it when the
 // tests end.
 var built struct {
@@ -381,6 +399,7 @@ var built struct {
 }
 
 func removeBuilt() {
+	built.once.Do(func() {}) // waits for a build buildAhead started
 	if built.dir != "" {
 		os.RemoveAll(built.dir)
 	}

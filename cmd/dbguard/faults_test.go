@@ -53,6 +53,7 @@ func migrationRunning(ctx context.Context, dbURL string, v int) func() bool {
 // kill -9 in the middle of a long migration: the next run reports the dirty
 // version, its file and the way out, and nothing of it was applied.
 func TestKill9MidMigration(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{

@@ -17,6 +17,7 @@ import (
 // collector's default it ran six cycles; below gcFloor it runs none. A
 // GOGC the user sets is the runtime's.
 func TestShortCommandCollectsNoGarbage(t *testing.T) {
+	t.Parallel() // its own folder and child processes; the environment is read only
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dbguard")
 	buildDbguard(t, bin)

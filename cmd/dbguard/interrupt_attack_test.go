@@ -21,6 +21,7 @@ import (
 // to finish, but the run is interrupted, exit 130, and nothing after the
 // tool runs (no verify, no "done"). It exited 0.
 func TestAttackSIGINTToDbguardAloneWhileToolRuns(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, nil)
 	started := filepath.Join(dir, "started")
@@ -90,6 +91,7 @@ func TestAttackInterruptSaysInterrupted(t *testing.T) {
 // After kill -9 the advice does not say "fix the file" (nothing failed in
 // it: its client died), and recover does not say it "failed going up".
 func TestAttackKill9AdviceIsRunAgainNotFixTheFile(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{

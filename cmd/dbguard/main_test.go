@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,6 +29,8 @@ import (
 type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
+	flag.Parse() // buildAhead reads -run
+	buildAhead()
 	defer removeBuilt()
 	defer serialSandbox.stop()
 	return pgtest.Main(w.m)

@@ -98,6 +98,7 @@ func slowMigrations(n int, seconds float64) map[string]string {
 
 // Ctrl-C stops after the migration in flight: exit 130, a clean database.
 func TestInterruptStopsAfterMigrationInFlight(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	cmd, out := dbguardProcess(t, project(t, dbURL, slowMigrations(6, 0.5)), "migrate", "up")
@@ -139,6 +140,7 @@ func TestInterruptStopsAfterMigrationInFlight(t *testing.T) {
 
 // A second Ctrl-C ends the process at once, mid-migration.
 func TestSecondInterruptExitsAtOnce(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	cmd, out := dbguardProcess(t, project(t, dbURL, slowMigrations(1, 30)), "migrate", "up")
@@ -182,6 +184,7 @@ func TestSecondInterruptExitsAtOnce(t *testing.T) {
 
 // --lock-timeout 1s against a held lock: exit 1 about a second later.
 func TestLockTimeoutFlag(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
 	name, dbURL := pgtest.NamedDB(t)
 	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);"})
 	// Create the version table first, so the held lock is what the run meets.

@@ -83,7 +83,11 @@ func TestPasswordSweep(t *testing.T) {
 		{"schema", "snapshot", "--output", "snap.yaml"}, {"schema", "diff", ".env", ".env"},
 		{"ci"}, {"ci", "--format", "json"}, {"ci", "--format", "github"},
 		{"ci", "--format", "junit", "--output", "ci.xml"}, {"ci", "--format", "sarif", "--output", "ci.sarif"},
-		{"doctor"}, {"wait", "--timeout", "1s"}, {"exec", "--", "sh", "-c", "echo $DATABASE_URL; exit 3"},
+		{"doctor"},
+		// Long enough for a retry message and the final error (the first
+		// backoff is at most 250 ms), not a second more: it is a sleep in
+		// each mode with no server.
+		{"wait", "--timeout", "300ms"}, {"exec", "--", "sh", "-c", "echo $DATABASE_URL; exit 3"},
 		{"hook", "pre-commit"},
 		{"exec", "--", "sh", "-c", printsPassword},
 	}
