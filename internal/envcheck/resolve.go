@@ -109,10 +109,12 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	readings, err := readAll(ctx, runs, o.fileReader(files), env, o.Mode, vars)
+	read, aliases := o.fileReader(files)
+	readings, err := readAll(ctx, runs, read, env, o.Mode, vars)
 	if err != nil {
 		return nil, err
 	}
+	unalias(readings, aliases)
 	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
 	readBy, err := j.judgeReadings(runs, readings, vars)
@@ -233,8 +235,9 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 // fileReader serves the loaders the env files discovery found (or the
 // explicit ones), from Contents or the disk; nothing else. An explicit
 // file with another name (deploy/prod.env) is what loaders in its folder
-// read as .env.
-func (o Options) fileReader(files []EnvFile) envload.Files {
+// read as .env; aliases maps that .env to the file's own name, for
+// unalias.
+func (o Options) fileReader(files []EnvFile) (read envload.Files, aliases map[string]string) {
 	served := map[string]string{}
 	byScript := map[string]bool{}
 	for _, f := range files {
@@ -245,6 +248,10 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 		if _, ok := classify(path.Base(f.Path), ""); !ok && !f.byScript {
 			if alias := path.Join(f.Dir(), ".env"); served[alias] == "" {
 				served[alias] = f.Path
+				if aliases == nil {
+					aliases = map[string]string{}
+				}
+				aliases[alias] = f.Path
 			}
 		}
 	}
@@ -279,6 +286,45 @@ func (o Options) fileReader(files []EnvFile) envload.Files {
 			return nil, false, err
 		}
 		return data, true, nil
+	}, aliases
+}
+
+// unalias gives back their own names to the explicit files the loaders
+// read as .env (fileReader): a definition, a skipped line, a parse error
+// and the files read name config/db.env:1, the file there is, not
+// config/.env:1. Readings may share their slices and definitions (Same, the
+// memo), so each name is rewritten in place, once whoever reaches it.
+func unalias(readings []*envload.Reading, aliases map[string]string) {
+	if len(aliases) == 0 {
+		return
+	}
+	name := func(p *string) {
+		if real, ok := aliases[*p]; ok {
+			*p = real
+		}
+	}
+	for _, r := range readings {
+		if r == nil {
+			continue
+		}
+		for i := range r.Files {
+			name(&r.Files[i])
+		}
+		for i := range r.Defs {
+			name(&r.Defs[i].File)
+		}
+		for _, v := range r.Vars {
+			if v.Def != nil {
+				name(&v.Def.File)
+			}
+		}
+		for i := range r.Skipped {
+			name(&r.Skipped[i].File)
+		}
+		var pe *envload.ParseError
+		if errors.As(r.Err, &pe) {
+			name(&pe.File)
+		}
 	}
 }
 
