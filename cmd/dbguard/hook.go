@@ -102,9 +102,13 @@ func hookUninstallCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			path, restored, err := hooks.Uninstall(c.Context, repo)
+			path, removed, restored, err := hooks.Uninstall(c.Context, repo)
 			if err != nil {
 				return err
+			}
+			if !removed {
+				output.Talk{W: c.App.ErrWriter}.Infof("no pre-commit hook at %s: nothing to remove", path)
+				return nil
 			}
 			msg := fmt.Sprintf("removed %s", path)
 			if restored {

@@ -252,29 +252,30 @@ func writeHook(dir string) (string, bool, error) {
 }
 
 // Uninstall removes dbguard's hook and puts back a hook it had chained. A
-// pre-commit hook dbguard did not write is left alone.
-func Uninstall(ctx context.Context, repo string) (string, bool, error) {
+// pre-commit hook dbguard did not write is left alone; with none there,
+// Uninstall says so (removed false), rather than claim a removal.
+func Uninstall(ctx context.Context, repo string) (hook string, removed, restored bool, err error) {
 	dir, _, err := hooksDir(ctx, repo)
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
-	hook := filepath.Join(dir, "pre-commit")
+	hook = filepath.Join(dir, "pre-commit")
 	existing, err := os.ReadFile(hook)
 	if errors.Is(err, fs.ErrNotExist) {
-		return hook, false, nil
+		return hook, false, false, nil
 	}
 	if err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	if !bytes.Contains(existing, []byte(marker)) {
-		return "", false, fmt.Errorf("%s was not installed by dbguard; leaving it alone", hook)
+		return "", false, false, fmt.Errorf("%s was not installed by dbguard; leaving it alone", hook)
 	}
 	if err := os.Remove(hook); err != nil {
-		return "", false, err
+		return "", false, false, err
 	}
 	chained := filepath.Join(dir, chainedName)
 	if fileExists(chained) {
-		return hook, true, os.Rename(chained, hook)
+		return hook, true, true, os.Rename(chained, hook)
 	}
-	return hook, false, nil
+	return hook, true, false, nil
 }
