@@ -247,11 +247,20 @@ func (ds *Datasource) vars() []string {
 // dbguard.yaml names another, that is a configuration error. directUrl's
 // variable is added to the direct-URL variables, first. A project that
 // does not run Prisma, or whose tool cannot be resolved (the command
-// that needs it says why), is left as it is.
+// that needs it says why), is left as it is. A datasource url written in
+// the schema as a connection string is a *TrapError: every command that
+// judges the project (env, the hook once an env file is staged, ci,
+// migrate) stops at it.
 func AdoptURLVars(cfg *config.Config) error {
 	p, err := Resolve(cfg)
 	if err != nil || p.Kind != Prisma || p.Datasource == nil {
 		return nil
+	}
+	if traps := p.Traps(); len(traps) > 0 {
+		// url = "postgresql://...": the app's Prisma Client and prisma
+		// migrate connect there whatever the env files say, so no
+		// variable dbguard could judge is the app's: no verdict holds.
+		return &TrapError{Kind: p.Kind, Traps: traps}
 	}
 	ds := p.Datasource
 	db := &cfg.Database
