@@ -15,7 +15,9 @@ import (
 	"unicode"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -86,25 +88,30 @@ func prismaSpaces(line string) string {
 // followed out of it, never waited on (a FIFO), and read up to 1 MiB:
 // the schema is the repository's. It is nil when there is no schema or
 // its datasource names no variable.
-func readDatasource(rootDir, workdir string) *Datasource {
+func readDatasource(rootDir, workdir string) (*Datasource, error) {
 	root, err := os.OpenRoot(rootDir)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	defer root.Close()
 	rel, err := filepath.Rel(rootDir, workdir)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return nil
+		return nil, nil
 	}
 	// Where Prisma's CLI looks, in its order: package.json's
 	// "prisma": {"schema": ...} (a file or a folder, and then nowhere
 	// else), prisma/schema.prisma, the prisma/schema folder, schema.prisma.
 	var files []string
 	if named, ok := packageSchema(root, rel); ok {
-		if filepath.IsAbs(named) {
-			return nil // outside the project: not read
-		}
 		p := filepath.Join(rel, named)
+		if filepath.IsAbs(named) || !inside(rootDir, filepath.Join(rootDir, p)) {
+			// Prisma reads its schema there, and which variable the app
+			// reads is in it: nothing dbguard could judge would be sure.
+			pkg := filepath.ToSlash(filepath.Join(rel, "package.json"))
+			return nil, &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf(`%s's "prisma": {"schema": ...} leads outside the project (%s): Prisma reads its datasource there, and dbguard reads nothing outside the project`, output.Escape(pkg), output.Escape(named)),
+				Next: fmt.Sprintf(`move the schema inside the project and name it in %s ("schema": "prisma/schema.prisma"), then run the command again`, output.Escape(pkg))}
+		}
 		if names, err := listPrisma(root, p); err == nil {
 			files = names
 		} else {
@@ -119,10 +126,10 @@ func readDatasource(rootDir, workdir string) *Datasource {
 	}
 	for _, f := range files {
 		if ds := datasourceIn(root, f); ds != nil {
-			return ds
+			return ds, nil
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // packageSchema is the schema package.json in the folder rel names
@@ -253,8 +260,11 @@ func (ds *Datasource) vars() []string {
 // migrate) stops at it.
 func AdoptURLVars(cfg *config.Config) error {
 	p, err := Resolve(cfg)
-	if err != nil || p.Kind != Prisma || p.Datasource == nil {
+	if err != nil || p.Kind != Prisma || p.Datasource == nil && p.outside == nil {
 		return nil
+	}
+	if p.outside != nil {
+		return p.outside
 	}
 	if traps := p.Traps(); len(traps) > 0 {
 		// url = "postgresql://...": the app's Prisma Client and prisma

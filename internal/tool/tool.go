@@ -174,7 +174,7 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
-		if p.Datasource = readDatasource(cfg.Root, workdir); p.Datasource != nil {
+		if p.Datasource, p.outside = readDatasource(cfg.Root, workdir); p.Datasource != nil {
 			p.Vars = p.Datasource.vars()
 		}
 	case Dbmate:
