@@ -93,10 +93,12 @@ func (r *Report) conflictFiles() []string {
 	for _, f := range r.Files {
 		envFile[f.Path] = true
 	}
+	// Two different files: schema diff takes one database from each, so
+	// both databases in one .env (.env:1 and .env:2) have no diff to name.
 	var out []string
 	for _, d := range r.Databases {
 		for _, s := range d.Sources {
-			if envFile[s.Def.File] && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
+			if envFile[s.Def.File] && !slices.Contains(out, s.Def.File) && !strings.ContainsAny(s.Def.File, " \t'\"$`;&|<>()*?[]{}") && !isYAML(s.Def.File) {
 				out = append(out, s.Def.File)
 				break
 			}

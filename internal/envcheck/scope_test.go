@@ -105,3 +105,38 @@ func TestScopeRunsOnlyItsOwnCode(t *testing.T) {
 		}
 	}
 }
+
+// TestConflictHintNeedsTwoFiles: both databases in one env file (the URL
+// and a direct URL naming two) gave the hint "dbguard schema diff .env
+// .env", which compares the file with itself; with one file there is no
+// diff to name, and a second file with either database is named instead.
+func TestConflictHintNeedsTwoFiles(t *testing.T) {
+	for _, c := range []struct {
+		files map[string]string
+		want  string // "" for no schema diff in the hint
+	}{
+		{map[string]string{".env": "DATABASE_URL=" + dbA + "\nDIRECT_URL=" + dbB + "\n"}, ""},
+		{map[string]string{
+			".env":         "DATABASE_URL=" + dbA + "\nDIRECT_URL=" + dbB + "\n",
+			"backend/.env": "DATABASE_URL=" + dbB + "\n",
+		}, "dbguard schema diff .env backend/.env"},
+	} {
+		root := tree(t, c.files)
+		t.Chdir(root)
+		rep, err := Resolve(context.Background(), Options{Root: root, Mode: "development", URLVar: "DATABASE_URL", DirectVars: []string{"DIRECT_URL"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var conflict *ConflictError
+		if err := rep.Err(false); !errors.As(err, &conflict) {
+			t.Fatalf("%v: %v, want a conflict", c.files, err)
+		}
+		h := conflict.Hint()
+		switch {
+		case c.want == "" && strings.Contains(h, "schema diff"):
+			t.Errorf("%v: hint %q names a schema diff of one file", c.files, h)
+		case c.want != "" && !strings.Contains(h, c.want):
+			t.Errorf("%v: hint %q; want %q", c.files, h, c.want)
+		}
+	}
+}
