@@ -307,6 +307,8 @@ func reachStatement(text string, line, depth int) []Act {
 		add(first, verb+" TABLESPACE", "acts on the server's folders")
 	case (verb == "CREATE" || verb == "ALTER") && (obj == "SERVER" || obj == "SUBSCRIPTION"):
 		add(first, verb+" "+obj, "connects to another database or server")
+	case verb == "DROP" && obj == "SUBSCRIPTION":
+		add(first, "DROP SUBSCRIPTION", "connects to the publishing server and drops its replication slot there")
 	case verb == "CREATE" && at(1) == "FOREIGN" && at(2) == "DATA" && at(3) == "WRAPPER":
 		add(first, "CREATE FOREIGN DATA WRAPPER", "reaches outside the database")
 	case verb == "IMPORT" && obj == "FOREIGN":
@@ -500,7 +502,7 @@ func reachSharedCatalogs(toks []Token, verb string) []Act {
 // sharedObject reports whether an object kind lives in the server's shared
 // catalogs (pg_database, pg_authid, pg_tablespace), not in one database.
 func sharedObject(kind string) bool {
-	return kind == "DATABASE" || kind == "ROLE" || kind == "TABLESPACE"
+	return kind == "DATABASE" || kind == "ROLE" || kind == "TABLESPACE" || kind == "SUBSCRIPTION" // a subscription's comment is in pg_shdescription
 }
 
 // reachGrant reports role membership (GRANT role TO role), grants on the

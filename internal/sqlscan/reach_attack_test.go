@@ -111,6 +111,10 @@ func TestAttackReachSharedCatalogWrites(t *testing.T) {
 		{"reindex database", "REINDEX (VERBOSE) DATABASE app", []string{"1:REINDEX DATABASE"}},
 		{"cluster", "CLUSTER pg_authid USING pg_authid_oid_index", []string{"1:CLUSTER pg_authid"}},
 		{"in a DO block", "DO $$ BEGIN UPDATE pg_database SET datconnlimit = 0; END $$", []string{"1:UPDATE pg_database"}},
+		// A subscription is dropped on the publishing server too (its
+		// slot), and its comment is the shared catalog's.
+		{"drop subscription", "DROP SUBSCRIPTION IF EXISTS feed", []string{"1:DROP SUBSCRIPTION"}},
+		{"comment on subscription", "COMMENT ON SUBSCRIPTION feed IS 'x'", []string{"1:COMMENT ON SUBSCRIPTION"}},
 		// The one database's work stays quiet, and so do reads.
 		{"read roles", "SELECT rolname FROM pg_authid", nil},
 		{"vacuum a table", "VACUUM FULL VERBOSE t", nil},
