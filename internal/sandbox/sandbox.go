@@ -174,8 +174,8 @@ func versionsDir() string {
 
 func cachedVersion(key string) (string, bool) {
 	d := versionsDir()
-	if key == "" || d == "" {
-		return "", false
+	if key == "" || d == "" || !private(d) {
+		return "", false // another user could have written it
 	}
 	// Not waiting on a FIFO put in its place, nor reading a large file.
 	b, err := safefile.ReadFile(filepath.Join(d, key), 256)

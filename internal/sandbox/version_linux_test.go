@@ -149,3 +149,27 @@ func TestAttackVersionCacheEntryFIFO(t *testing.T) {
 		t.Fatal("probe waited on a FIFO in the version cache")
 	}
 }
+
+// A version cache folder others may write to (a shared XDG_CACHE_HOME, a
+// folder made by someone else) is not read: its entry could name any
+// plain version, and the sandbox would run one installation as another.
+func TestAttackVersionCacheFolderOthersWrite(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir, runs := fakeInstall(t, "16.4")
+	if _, ok := probe(dir); !ok {
+		t.Fatal("probe of the fake installation failed")
+	}
+	entry := filepath.Join(versionsDir(), versionKey(dir, filepath.Join(dir, "initdb")))
+	if err := os.WriteFile(entry, []byte("initdb (PostgreSQL) 14.9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(versionsDir(), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok := probe(dir); !ok || b.Full != "16.4" || b.Major != 16 {
+		t.Errorf("with the cache folder open to all: probe gave %+v %v; want the installation's own 16.4", b, ok)
+	}
+	if n := runs(); n != 2 {
+		t.Errorf("initdb --version ran %d times; want 2 (asked again)", n)
+	}
+}
