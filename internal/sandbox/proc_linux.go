@@ -51,11 +51,3 @@ func binaryID(path string) string {
 	}
 	return fmt.Sprintf("%d:%d:%d:%d.%d", st.Dev, st.Ino, st.Size, st.Ctim.Sec, st.Ctim.Nsec)
 }
-
-// private reports whether dir is a folder of this user's that no one else
-// may write to: only then is the version cache read.
-func private(dir string) bool {
-	var st syscall.Stat_t
-	return syscall.Lstat(dir, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFDIR &&
-		int(st.Uid) == os.Geteuid() && st.Mode&0o022 == 0
-}

@@ -25,6 +25,3 @@ func memDir() string { return "" }
 
 // binaryID is "" here: initdb --version runs each time.
 func binaryID(string) string { return "" }
-
-// private is false here: the cache is not used (binaryID).
-func private(string) bool { return false }

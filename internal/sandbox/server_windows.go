@@ -45,5 +45,5 @@ func Sweep() []string { return nil }
 // binaryID is "" here: initdb --version runs each time.
 func binaryID(string) string { return "" }
 
-// private is false here: the cache is not used (binaryID).
+// private is false here: no cache is used.
 func private(string) bool { return false }
