@@ -222,6 +222,7 @@ var reachFuncs = map[string]string{
 	"pg_stat_reset_shared":                "resets the whole server's statistics",
 	"pg_stat_reset_slru":                  "resets the whole server's statistics",
 	"pg_stat_reset_replication_slot":      "resets the whole server's statistics",
+	"pg_stat_reset_subscription_stats":    "resets the whole server's statistics",
 	"pg_backup_start":                     "puts the whole server in backup mode",
 	"pg_backup_stop":                      "acts on the whole server's backup",
 	"pg_start_backup":                     "puts the whole server in backup mode",

@@ -115,6 +115,8 @@ func TestAttackReachSharedCatalogWrites(t *testing.T) {
 		// slot), and its comment is the shared catalog's.
 		{"drop subscription", "DROP SUBSCRIPTION IF EXISTS feed", []string{"1:DROP SUBSCRIPTION"}},
 		{"comment on subscription", "COMMENT ON SUBSCRIPTION feed IS 'x'", []string{"1:COMMENT ON SUBSCRIPTION"}},
+		// NULL: every subscription's statistics, whichever database it is in.
+		{"reset subscription stats", "SELECT pg_stat_reset_subscription_stats(NULL)", []string{"1:pg_stat_reset_subscription_stats()"}},
 		// The one database's work stays quiet, and so do reads.
 		{"read roles", "SELECT rolname FROM pg_authid", nil},
 		{"vacuum a table", "VACUUM FULL VERBOSE t", nil},
