@@ -133,3 +133,49 @@ func TestAttackChecksumReadBeforeTheLock(t *testing.T) {
 		t.Errorf("b.id is %s, want bigint: 2 as it was on the disk under the lock", typ)
 	}
 }
+
+// TestAttackVersionReadInTheLockSnapshot: the database's sessions default
+// to REPEATABLE READ (ALTER DATABASE ... SET default_transaction_isolation,
+// as some teams set it for their app). The version was read in the lock's
+// round trip, in the same implicit transaction as pg_advisory_lock, so
+// with the snapshot that statement took before it waited: an up queued
+// behind a colleague's up read the version from before the colleague's
+// run, and ran 2 again (here an INSERT: a second row, no error).
+func TestAttackVersionReadInTheLockSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_transaction_isolation = %L', current_database(), 'repeatable read'); END $$"); err != nil {
+		t.Fatal(err)
+	}
+	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);"})
+	r0 := open(t, dbURL, dir, nil)
+	if err := r0.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "2_b.up.sql", "INSERT INTO a VALUES (2);")
+	waiters, release := holdLock(t, dbURL, r0)
+	first := make(chan error, 1)
+	go func() { first <- open(t, dbURL, dir, nil).Up(ctx, 0) }()
+	waiters(1)
+	second := make(chan error, 1)
+	go func() { second <- open(t, dbURL, dir, nil).Up(ctx, 0) }()
+	waiters(2)
+	release()
+	for _, c := range []chan error{first, second} {
+		if err := <-c; err != nil {
+			t.Errorf("up = %s", errorText(err))
+		}
+	}
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM a WHERE id = 2").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("2 ran %d times; want once (the second up, queued behind the first, has nothing to do)", n)
+	}
+}

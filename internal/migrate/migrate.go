@@ -1078,14 +1078,22 @@ func (d *lockingDriver) Lock() error {
 		return nil
 	}
 	// The version, read under the lock in the same round trip: every
-	// caller reads it next.
+	// caller reads it next. The statements of one message share a
+	// transaction: under REPEATABLE READ or SERIALIZABLE (the database's
+	// default_transaction_isolation) the read has the snapshot
+	// pg_advisory_lock's statement took before it waited, from before the
+	// run that held the lock; then the version is read again, on its own.
 	s := d.r.inner
-	q = append(q, s.versionQuery())
+	q = append(q, s.lockedVersionQuery())
 	s.capture = true
 	err := s.Run(strings.NewReader(strings.Join(q, ";\n")))
 	s.capture = false
 	if err == nil {
-		err = s.keepVersion()
+		var fresh bool
+		if fresh, err = s.keepVersion(); err == nil && !fresh {
+			s.known = nil
+			_, _, err = s.Version()
+		}
 	}
 	if err != nil {
 		d.held--

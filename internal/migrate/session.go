@@ -99,22 +99,36 @@ func (s *session) Version() (int, bool, error) {
 // versionQuery reads the version table.
 func (s *session) versionQuery() string { return "SELECT version, dirty FROM " + s.table + " LIMIT 1" }
 
+// lockedVersionQuery is versionQuery for the lock's round trip: one row
+// whatever the table holds (the version NULL for none), with the
+// transaction's isolation level, which says whether the read's snapshot is
+// its own (see lockingDriver.Lock).
+func (s *session) lockedVersionQuery() string {
+	return "SELECT v.version, v.dirty, pg_catalog.current_setting('transaction_isolation') FROM (SELECT) one LEFT JOIN (" + s.versionQuery() + ") v ON true"
+}
+
 // keepVersion records the version table's row as the last query's final
-// result returned it (its versionQuery came last): none is NilVersion.
-func (s *session) keepVersion() error {
-	if s.last == nil {
-		s.known = &knownVersion{database.NilVersion, false}
-		return nil
+// result returned it (its lockedVersionQuery came last): a NULL version is
+// NilVersion. fresh is false when the read shared a snapshot taken before
+// the statements ahead of it (an isolation level above READ COMMITTED):
+// then nothing is recorded.
+func (s *session) keepVersion() (fresh bool, err error) {
+	if len(s.last) != 3 {
+		return false, fmt.Errorf("reading %s: %d columns", s.table, len(s.last))
 	}
-	if len(s.last) != 2 {
-		return fmt.Errorf("reading %s: %d columns", s.table, len(s.last))
+	if iso := string(s.last[2]); iso != "read committed" && iso != "read uncommitted" {
+		return false, nil
+	}
+	if s.last[0] == nil {
+		s.known = &knownVersion{database.NilVersion, false}
+		return true, nil
 	}
 	v, err := strconv.Atoi(string(s.last[0]))
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", s.table, err)
+		return false, fmt.Errorf("reading %s: %w", s.table, err)
 	}
 	s.known = &knownVersion{v, string(s.last[1]) == "t"}
-	return nil
+	return true, nil
 }
 
 // Run runs a migration file (or dbguard's statements) as one simple query,

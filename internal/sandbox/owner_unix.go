@@ -27,3 +27,16 @@ func ownedByUs(fi os.FileInfo) bool {
 	}
 	return false
 }
+
+// private reports whether dir is a folder of this user's that no one else
+// may write to: only then are the caches in it (initdb's versions, the
+// template clusters) read, as anything another user put there would run
+// as this one's sandbox.
+func private(dir string) bool {
+	fi, err := os.Lstat(dir)
+	if err != nil || !fi.IsDir() || fi.Mode().Perm()&0o022 != 0 {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
+}

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // EnvBinDir names a folder of PostgreSQL server binaries to use first. It is
@@ -131,10 +132,16 @@ func probe(dir string) (Binaries, bool) {
 }
 
 // parseVersion reads initdb --version's line:
-// "initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)".
+// "initdb (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)". The version is
+// digits, dots and letters ("15.18", "17beta1", "18devel") or nothing: it
+// names the template cluster's folder and is printed, and the cache it
+// may come from is a file anything running as the user can write
+// (TestAttackVersionCacheEntryIsNoPath).
 func parseVersion(out string) (int, string, bool) {
 	f := strings.Fields(out)
-	if len(f) < 3 {
+	if len(f) < 3 || len(f[2]) > 32 || strings.ContainsFunc(f[2], func(r rune) bool {
+		return !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == '.')
+	}) {
 		return 0, "", false
 	}
 	major, err := strconv.Atoi(strings.SplitN(f[2], ".", 2)[0])
@@ -167,11 +174,12 @@ func versionsDir() string {
 
 func cachedVersion(key string) (string, bool) {
 	d := versionsDir()
-	if key == "" || d == "" {
-		return "", false
+	if key == "" || d == "" || !private(d) {
+		return "", false // another user could have written it
 	}
-	b, err := os.ReadFile(filepath.Join(d, key))
-	if err != nil || len(b) > 256 {
+	// Not waiting on a FIFO put in its place, nor reading a large file.
+	b, err := safefile.ReadFile(filepath.Join(d, key), 256)
+	if err != nil {
 		return "", false
 	}
 	return string(b), true

@@ -277,3 +277,44 @@ func TestSandboxInMemory(t *testing.T) {
 		t.Errorf("with TMPDIR=%s the sandbox goes to %s", own, got)
 	}
 }
+
+// TestAttackTemplateFolderOthersWrite: the template clusters' folder is in
+// the user's cache, which may be shared (XDG_CACHE_HOME) or made by someone
+// else. A cluster another user put there was copied and started as this
+// user's sandbox, its postgresql.auto.conf included (a setting here; an
+// archive_command or a library as easily): a folder others may write to is
+// not used.
+func TestAttackTemplateFolderOthersWrite(t *testing.T) {
+	mustFind(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	tmpl := templateDir(s.Binaries)
+	if err := os.WriteFile(filepath.Join(tmpl, "postgresql.auto.conf"), []byte("cluster_name = 'planted'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Dir(tmpl), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	conn, err := pgx.Connect(ctx, s2.AdminURL().DriverString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var name string
+	if err := conn.QueryRow(ctx, "SHOW cluster_name").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	if name == "planted" {
+		t.Error("the sandbox started from a template in a folder others may write to")
+	}
+}

@@ -170,6 +170,9 @@ var initArgs = []string{"-U", Superuser, "--auth=trust", "-E", "UTF8", "--locale
 // a fresh initdb, which then becomes the template.
 func (s *Server) initdb(ctx context.Context) error {
 	tmpl := templateDir(s.Binaries)
+	if tmpl != "" && !private(filepath.Dir(tmpl)) {
+		tmpl = "" // a cluster another user put there would be this sandbox
+	}
 	if tmpl != "" {
 		if err := CopyCluster(tmpl, s.dataDir(), chownTo(s.runAs)); err == nil {
 			return nil

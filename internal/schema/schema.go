@@ -385,10 +385,11 @@ func (t *Table) setConstraint(typ, name, def string) {
 // reserved and type/function-name keywords, and everything when
 // quote_all_identifiers is on (a migration may set it for the database);
 // and the default operator classes with the type each is for, which
-// pg_get_indexdef leaves unnamed.
+// pg_get_indexdef leaves unnamed (two arrays, both in oid order: two
+// scans without an order need not pair them).
 const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word),
-	       (SELECT pg_catalog.array_agg(o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
-	       (SELECT pg_catalog.array_agg(o.opcintype) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
+	       (SELECT pg_catalog.array_agg(o.oid ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
+	       (SELECT pg_catalog.array_agg(o.opcintype ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
 	FROM pg_catalog.pg_get_keywords() k WHERE k.catcode OPERATOR(pg_catalog.<>) 'U'::pg_catalog."char"`
 
 // constraintQuery lists the constraints of the relations rels selects

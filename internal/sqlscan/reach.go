@@ -222,6 +222,7 @@ var reachFuncs = map[string]string{
 	"pg_stat_reset_shared":                "resets the whole server's statistics",
 	"pg_stat_reset_slru":                  "resets the whole server's statistics",
 	"pg_stat_reset_replication_slot":      "resets the whole server's statistics",
+	"pg_stat_reset_subscription_stats":    "resets the whole server's statistics",
 	"pg_backup_start":                     "puts the whole server in backup mode",
 	"pg_backup_stop":                      "acts on the whole server's backup",
 	"pg_start_backup":                     "puts the whole server in backup mode",
@@ -307,6 +308,8 @@ func reachStatement(text string, line, depth int) []Act {
 		add(first, verb+" TABLESPACE", "acts on the server's folders")
 	case (verb == "CREATE" || verb == "ALTER") && (obj == "SERVER" || obj == "SUBSCRIPTION"):
 		add(first, verb+" "+obj, "connects to another database or server")
+	case verb == "DROP" && obj == "SUBSCRIPTION":
+		add(first, "DROP SUBSCRIPTION", "connects to the publishing server and drops its replication slot there")
 	case verb == "CREATE" && at(1) == "FOREIGN" && at(2) == "DATA" && at(3) == "WRAPPER":
 		add(first, "CREATE FOREIGN DATA WRAPPER", "reaches outside the database")
 	case verb == "IMPORT" && obj == "FOREIGN":
@@ -368,6 +371,7 @@ func reachStatement(text string, line, depth int) []Act {
 			add(t, t.Name()+"()", why)
 		}
 	}
+	out = append(out, reachSharedCatalogs(toks, verb)...)
 	// Code that runs with the server's rights.
 	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") {
 		for i, t := range toks {
@@ -446,10 +450,60 @@ func reachBody(body string, line, depth int) []Act {
 	return out
 }
 
+// sharedCatalogs are the catalogs every database of a server shares
+// (relisshared): a row written or a lock taken there, from any database,
+// is the whole server's.
+var sharedCatalogs = map[string]bool{
+	"pg_authid": true, "pg_auth_members": true, "pg_database": true, "pg_db_role_setting": true,
+	"pg_tablespace": true, "pg_shdepend": true, "pg_shdescription": true, "pg_shseclabel": true,
+	"pg_replication_origin": true, "pg_subscription": true, "pg_parameter_acl": true,
+}
+
+// catalogWriters are the statements that write, lock or rewrite the
+// relations they name (WITH: a data-modifying CTE).
+var catalogWriters = map[string]bool{
+	"INSERT": true, "UPDATE": true, "DELETE": true, "MERGE": true, "TRUNCATE": true, "COPY": true,
+	"LOCK": true, "VACUUM": true, "CLUSTER": true, "REINDEX": true, "ALTER": true, "WITH": true,
+}
+
+// reachSharedCatalogs reports a statement that writes, locks or rewrites a
+// shared catalog: as a superuser (plan.shadow: live with an admin's URL),
+// `UPDATE pg_database SET datallowconn = false` or `DELETE FROM pg_authid`
+// in the shadow database closes or empties the live server, and `LOCK
+// pg_authid`, `VACUUM FULL` of the whole database or `REINDEX SYSTEM`
+// (shared catalogs included) holds every login of the server.
+func reachSharedCatalogs(toks []Token, verb string) []Act {
+	if !catalogWriters[verb] {
+		return nil
+	}
+	for _, t := range toks {
+		if name := t.Name(); sharedCatalogs[name] {
+			return []Act{{Line: toks[0].Line, What: verb + " " + name, Why: "a catalog every database of the server shares: writing, locking or rewriting it acts on the whole server"}}
+		}
+	}
+	relation, full := false, false
+	for _, t := range toks[1:] {
+		switch {
+		case t.Word && t.Upper == "FULL" && t.Depth <= 1:
+			full = true
+		case t.Word && (t.Upper == "SYSTEM" || t.Upper == "DATABASE") && t.Depth == 0:
+			if verb == "REINDEX" {
+				return []Act{{Line: toks[0].Line, What: "REINDEX " + t.Upper, Why: "rebuilds the indexes of the catalogs every database of the server shares, holding their locks"}}
+			}
+		case t.Depth == 0 && t.Word && !slices.Contains([]string{"FREEZE", "VERBOSE", "ANALYZE", "ANALYSE"}, t.Upper):
+			relation = true
+		}
+	}
+	if verb == "VACUUM" && full && !relation {
+		return []Act{{Line: toks[0].Line, What: "VACUUM FULL", Why: "rewrites every table of the database, the catalogs every database of the server shares included, each under an exclusive lock: no session of the server can log in meanwhile"}}
+	}
+	return nil
+}
+
 // sharedObject reports whether an object kind lives in the server's shared
 // catalogs (pg_database, pg_authid, pg_tablespace), not in one database.
 func sharedObject(kind string) bool {
-	return kind == "DATABASE" || kind == "ROLE" || kind == "TABLESPACE"
+	return kind == "DATABASE" || kind == "ROLE" || kind == "TABLESPACE" || kind == "SUBSCRIPTION" // a subscription's comment is in pg_shdescription
 }
 
 // reachGrant reports role membership (GRANT role TO role), grants on the

@@ -84,3 +84,56 @@ func TestAttackReachMissedSharedObjects(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackReachSharedCatalogWrites: a statement that writes, locks or
+// rewrites one of the catalogs every database of a server shares was no
+// beyond-database act, so plan.shadow: live (or a schema.shadow_url
+// naming the live server) ran it there: as a superuser, `UPDATE
+// pg_database SET datallowconn = false` in the shadow database closed the
+// live database to every session, `DELETE FROM pg_authid` removed the
+// server's roles, and `LOCK pg_authid`, `VACUUM FULL` or `REINDEX SYSTEM`
+// held every login of the server while they ran.
+func TestAttackReachSharedCatalogWrites(t *testing.T) {
+	cases := []struct {
+		name, sql string
+		want      []string
+	}{
+		{"close a database", "UPDATE pg_catalog.pg_database SET datallowconn = false WHERE datname = 'app'", []string{"1:UPDATE pg_database"}},
+		{"delete roles", "CREATE TABLE a (id int);\nDELETE FROM pg_authid WHERE rolname <> 'postgres'", []string{"2:DELETE pg_authid"}},
+		{"quoted", `insert into "pg_db_role_setting" values (0, 0, '{x=1}')`, []string{"1:INSERT pg_db_role_setting"}},
+		{"in a CTE", "WITH d AS (DELETE FROM pg_auth_members RETURNING 1) SELECT count(*) FROM d", []string{"1:WITH pg_auth_members"}},
+		{"truncate", "TRUNCATE pg_catalog.pg_shdescription", []string{"1:TRUNCATE pg_shdescription"}},
+		{"lock", "LOCK TABLE pg_catalog.pg_authid IN ACCESS EXCLUSIVE MODE", []string{"1:LOCK pg_authid"}},
+		{"vacuum full a catalog", "VACUUM FULL pg_database", []string{"1:VACUUM pg_database"}},
+		{"vacuum full everything", "VACUUM FULL", []string{"1:VACUUM FULL"}},
+		{"vacuum full options", "VACUUM (FULL, VERBOSE)", []string{"1:VACUUM FULL"}},
+		{"reindex system", "REINDEX SYSTEM app", []string{"1:REINDEX SYSTEM"}},
+		{"reindex database", "REINDEX (VERBOSE) DATABASE app", []string{"1:REINDEX DATABASE"}},
+		{"cluster", "CLUSTER pg_authid USING pg_authid_oid_index", []string{"1:CLUSTER pg_authid"}},
+		{"in a DO block", "DO $$ BEGIN UPDATE pg_database SET datconnlimit = 0; END $$", []string{"1:UPDATE pg_database"}},
+		// A subscription is dropped on the publishing server too (its
+		// slot), and its comment is the shared catalog's.
+		{"drop subscription", "DROP SUBSCRIPTION IF EXISTS feed", []string{"1:DROP SUBSCRIPTION"}},
+		{"comment on subscription", "COMMENT ON SUBSCRIPTION feed IS 'x'", []string{"1:COMMENT ON SUBSCRIPTION"}},
+		// NULL: every subscription's statistics, whichever database it is in.
+		{"reset subscription stats", "SELECT pg_stat_reset_subscription_stats(NULL)", []string{"1:pg_stat_reset_subscription_stats()"}},
+		// The one database's work stays quiet, and so do reads.
+		{"read roles", "SELECT rolname FROM pg_authid", nil},
+		{"vacuum a table", "VACUUM FULL VERBOSE t", nil},
+		{"vacuum", "VACUUM ANALYZE", nil},
+		{"reindex a table", "REINDEX TABLE t", nil},
+		{"update a table", "UPDATE accounts SET database = 'x'", nil},
+		{"column named like a catalog", "SELECT 1 FROM t WHERE t.x = 1", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, a := range Reach(c.sql) {
+				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
+			}
+			if strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
+			}
+		})
+	}
+}
