@@ -129,10 +129,8 @@ func (e *HooksPathError) Hint() string {
 // it there; the user's global or system config, or -c, is the user's word.
 func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
 	scoped, err := g.Output(ctx, "config", "--show-scope", "--get", "core.hooksPath")
-	if err != nil {
-		return nil // not set (exit 1): git's own folder
-	}
-	if scope, _, _ := strings.Cut(scoped, "\t"); scope != "local" && scope != "worktree" {
+	set := err == nil // else not set (exit 1): git's own folder, hooks
+	if scope, _, _ := strings.Cut(scoped, "\t"); set && scope != "local" && scope != "worktree" {
 		return nil
 	}
 	common, err := g.Output(ctx, "rev-parse", "--git-common-dir")
@@ -147,7 +145,30 @@ func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
 			return nil
 		}
 	}
+	if !set {
+		// The git folder's hooks is a link out (a copied .git carries it).
+		target, _ := filepath.EvalSymlinks(dir)
+		return &HooksLinkError{Dir: output.RelTo(top, dir), Target: target}
+	}
 	return &HooksPathError{Dir: dir}
+}
+
+// HooksLinkError is the git folder's hooks folder (no core.hooksPath set)
+// that a symbolic link in the repository's .git takes outside the
+// repository: as with core.hooksPath, dbguard writes nothing outside the
+// project for a repository's word.
+type HooksLinkError struct {
+	Dir    string // the hooks folder, from the top level
+	Target string // where the link leads
+}
+
+func (e *HooksLinkError) Error() string {
+	return fmt.Sprintf("the hooks folder %s is a link to %s, outside the repository; not installing there", output.Escape(e.Dir), output.Escape(e.Target))
+}
+
+// Hint names the next step: the link goes, git's own folder is made.
+func (e *HooksLinkError) Hint() string {
+	return "run: rm " + output.ShellWord(e.Dir) + ", then run: dbguard hook install"
 }
 
 // within reports whether path is root or below it, links resolved as far
