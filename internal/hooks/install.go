@@ -13,6 +13,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Script is the pre-commit hook dbguard installs (hooks/pre-commit in the
@@ -205,8 +206,10 @@ func lefthookRuns(top string) bool {
 	return false
 }
 
+// mentions reads a repository's file (a hook manager's configuration)
+// as safefile does: a FIFO there is not waited on.
 func mentions(file string) bool {
-	data, err := os.ReadFile(file)
+	data, err := safefile.ReadFile(file, safefile.NoLimit)
 	return err == nil && runsDbguard.Match(data)
 }
 
@@ -242,6 +245,16 @@ func Install(ctx context.Context, repo string) (Installed, error) {
 	return Installed{Path: path, Chained: chained}, err
 }
 
+// readHook reads a pre-commit hook without waiting: a copied .git can
+// hold a FIFO there, which a plain open waits on for a writer forever.
+func readHook(hook string) ([]byte, error) {
+	data, err := safefile.ReadFile(hook, safefile.NoLimit)
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return nil, fmt.Errorf("%s is not a regular file; remove it, then run dbguard hook install again", output.Escape(hook))
+	}
+	return data, err
+}
+
 // writeHook writes the script as dir/pre-commit, chaining a foreign hook.
 func writeHook(dir string) (string, bool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -249,7 +262,7 @@ func writeHook(dir string) (string, bool, error) {
 	}
 	hook := filepath.Join(dir, "pre-commit")
 	chained := false
-	existing, err := os.ReadFile(hook)
+	existing, err := readHook(hook)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -280,7 +293,7 @@ func Uninstall(ctx context.Context, repo string) (string, bool, error) {
 		return "", false, err
 	}
 	hook := filepath.Join(dir, "pre-commit")
-	existing, err := os.ReadFile(hook)
+	existing, err := readHook(hook)
 	if errors.Is(err, fs.ErrNotExist) {
 		return hook, false, nil
 	}
