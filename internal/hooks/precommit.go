@@ -353,8 +353,16 @@ func (o Options) serviceExplicit(dir string) []string {
 		return files
 	}
 	var files []string
-	cfg, err := config.Discover(filepath.Join(o.Repo, filepath.FromSlash(dir)), "")
-	if err == nil && cfg.Root != "" {
+	// The nearest dbguard.yaml is found by stats; only a service's (not
+	// the root's, which o.Config is) is read, once per folder.
+	file, _, err := config.Find(filepath.Join(o.Repo, filepath.FromSlash(dir)))
+	var cfg *config.Config
+	if err == nil && file != "" {
+		if rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file)); rerr == nil && rel != "." && filepath.IsLocal(rel) {
+			cfg, err = config.Discover(filepath.Dir(file), "")
+		}
+	}
+	if err == nil && cfg != nil && cfg.Root != "" {
 		if rel, err := filepath.Rel(o.Repo, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
 			for _, f := range cfg.Env.Files {
 				if !filepath.IsAbs(f) {
