@@ -113,15 +113,30 @@ func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 // folder outside the repository: dbguard writes nothing outside the
 // project for a repository's word.
 type HooksPathError struct {
-	Dir string // the folder git would run hooks from
+	Dir    string // the folder git would run hooks from
+	Origin string // the config file that sets it, as git names it; "" or .git/config
+}
+
+// fromConfig reports whether the setting is in .git/config itself, which
+// git config --local changes (not a file it includes, nor a worktree's).
+func (e *HooksPathError) fromConfig() bool {
+	return e.Origin == "" || filepath.Clean(e.Origin) == filepath.Join(".git", "config")
 }
 
 func (e *HooksPathError) Error() string {
-	return fmt.Sprintf("core.hooksPath in the repository's git config (.git/config) names %s, outside the repository; not installing there", output.Escape(e.Dir))
+	where := ".git/config"
+	if !e.fromConfig() {
+		where = output.Escape(e.Origin)
+	}
+	return fmt.Sprintf("core.hooksPath in the repository's git config (%s) names %s, outside the repository; not installing there", where, output.Escape(e.Dir))
 }
 
-// Hint names the next step.
+// Hint names the next step: the file that sets it, when .git/config
+// only includes it (include.path), which --local would not change.
 func (e *HooksPathError) Hint() string {
+	if !e.fromConfig() {
+		return "run: git config --file " + output.ShellWord(e.Origin) + " --unset core.hooksPath, then run: dbguard hook install"
+	}
 	return "run: git config --local --unset core.hooksPath, then run: dbguard hook install"
 }
 
@@ -129,11 +144,14 @@ func (e *HooksPathError) Hint() string {
 // folder when the repository's own config (local or worktree scope) puts
 // it there; the user's global or system config, or -c, is the user's word.
 func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
-	scoped, err := g.Output(ctx, "config", "--show-scope", "--get", "core.hooksPath")
+	scoped, err := g.Output(ctx, "config", "--show-scope", "--show-origin", "--get", "core.hooksPath")
 	set := err == nil // else not set (exit 1): git's own folder, hooks
-	if scope, _, _ := strings.Cut(scoped, "\t"); set && scope != "local" && scope != "worktree" {
+	scope, rest, _ := strings.Cut(scoped, "\t")
+	if set && scope != "local" && scope != "worktree" {
 		return nil
 	}
+	origin, _, _ := strings.Cut(rest, "\t")
+	origin = strings.TrimPrefix(origin, "file:")
 	common, err := g.Output(ctx, "rev-parse", "--git-common-dir")
 	if err != nil {
 		return err
@@ -151,7 +169,7 @@ func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
 		target, _ := filepath.EvalSymlinks(dir)
 		return &HooksLinkError{Dir: output.RelTo(top, dir), Target: target}
 	}
-	return &HooksPathError{Dir: dir}
+	return &HooksPathError{Dir: dir, Origin: origin}
 }
 
 // HooksLinkError is the git folder's hooks folder (no core.hooksPath set)
