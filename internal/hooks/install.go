@@ -13,6 +13,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Script is the pre-commit hook dbguard installs (hooks/pre-commit in the
@@ -112,15 +113,30 @@ func hooksDir(ctx context.Context, repo string) (string, *manager, error) {
 // folder outside the repository: dbguard writes nothing outside the
 // project for a repository's word.
 type HooksPathError struct {
-	Dir string // the folder git would run hooks from
+	Dir    string // the folder git would run hooks from
+	Origin string // the config file that sets it, as git names it; "" or .git/config
+}
+
+// fromConfig reports whether the setting is in .git/config itself, which
+// git config --local changes (not a file it includes, nor a worktree's).
+func (e *HooksPathError) fromConfig() bool {
+	return e.Origin == "" || filepath.Clean(e.Origin) == filepath.Join(".git", "config")
 }
 
 func (e *HooksPathError) Error() string {
-	return fmt.Sprintf("core.hooksPath in the repository's git config (.git/config) names %s, outside the repository; not installing there", output.Escape(e.Dir))
+	where := ".git/config"
+	if !e.fromConfig() {
+		where = output.Escape(e.Origin)
+	}
+	return fmt.Sprintf("core.hooksPath in the repository's git config (%s) names %s, outside the repository; not installing there", where, output.Escape(e.Dir))
 }
 
-// Hint names the next step.
+// Hint names the next step: the file that sets it, when .git/config
+// only includes it (include.path), which --local would not change.
 func (e *HooksPathError) Hint() string {
+	if !e.fromConfig() {
+		return "run: git config --file " + output.ShellWord(e.Origin) + " --unset core.hooksPath, then run: dbguard hook install"
+	}
 	return "run: git config --local --unset core.hooksPath, then run: dbguard hook install"
 }
 
@@ -128,13 +144,14 @@ func (e *HooksPathError) Hint() string {
 // folder when the repository's own config (local or worktree scope) puts
 // it there; the user's global or system config, or -c, is the user's word.
 func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
-	scoped, err := g.Output(ctx, "config", "--show-scope", "--get", "core.hooksPath")
-	if err != nil {
-		return nil // not set (exit 1): git's own folder
-	}
-	if scope, _, _ := strings.Cut(scoped, "\t"); scope != "local" && scope != "worktree" {
+	scoped, err := g.Output(ctx, "config", "--show-scope", "--show-origin", "--get", "core.hooksPath")
+	set := err == nil // else not set (exit 1): git's own folder, hooks
+	scope, rest, _ := strings.Cut(scoped, "\t")
+	if set && scope != "local" && scope != "worktree" {
 		return nil
 	}
+	origin, _, _ := strings.Cut(rest, "\t")
+	origin = strings.TrimPrefix(origin, "file:")
 	common, err := g.Output(ctx, "rev-parse", "--git-common-dir")
 	if err != nil {
 		return err
@@ -147,7 +164,30 @@ func hooksPathInside(ctx context.Context, g Git, repo, top, dir string) error {
 			return nil
 		}
 	}
-	return &HooksPathError{Dir: dir}
+	if !set {
+		// The git folder's hooks is a link out (a copied .git carries it).
+		target, _ := filepath.EvalSymlinks(dir)
+		return &HooksLinkError{Dir: output.RelTo(top, dir), Target: target}
+	}
+	return &HooksPathError{Dir: dir, Origin: origin}
+}
+
+// HooksLinkError is the git folder's hooks folder (no core.hooksPath set)
+// that a symbolic link in the repository's .git takes outside the
+// repository: as with core.hooksPath, dbguard writes nothing outside the
+// project for a repository's word.
+type HooksLinkError struct {
+	Dir    string // the hooks folder, from the top level
+	Target string // where the link leads
+}
+
+func (e *HooksLinkError) Error() string {
+	return fmt.Sprintf("the hooks folder %s is a link to %s, outside the repository; not installing there", output.Escape(e.Dir), output.Escape(e.Target))
+}
+
+// Hint names the next step: the link goes, git's own folder is made.
+func (e *HooksLinkError) Hint() string {
+	return "run: rm " + output.ShellWord(e.Dir) + ", then run: dbguard hook install"
 }
 
 // within reports whether path is root or below it, links resolved as far
@@ -184,8 +224,10 @@ func lefthookRuns(top string) bool {
 	return false
 }
 
+// mentions reads a repository's file (a hook manager's configuration)
+// as safefile does: a FIFO there is not waited on.
 func mentions(file string) bool {
-	data, err := os.ReadFile(file)
+	data, err := safefile.ReadFile(file, safefile.NoLimit)
 	return err == nil && runsDbguard.Match(data)
 }
 
@@ -221,6 +263,16 @@ func Install(ctx context.Context, repo string) (Installed, error) {
 	return Installed{Path: path, Chained: chained}, err
 }
 
+// readHook reads a pre-commit hook without waiting: a copied .git can
+// hold a FIFO there, which a plain open waits on for a writer forever.
+func readHook(hook string) ([]byte, error) {
+	data, err := safefile.ReadFile(hook, safefile.NoLimit)
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return nil, fmt.Errorf("%s is not a regular file; remove it, then run dbguard hook install again", output.Escape(hook))
+	}
+	return data, err
+}
+
 // writeHook writes the script as dir/pre-commit, chaining a foreign hook.
 func writeHook(dir string) (string, bool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -228,7 +280,7 @@ func writeHook(dir string) (string, bool, error) {
 	}
 	hook := filepath.Join(dir, "pre-commit")
 	chained := false
-	existing, err := os.ReadFile(hook)
+	existing, err := readHook(hook)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -260,7 +312,7 @@ func Uninstall(ctx context.Context, repo string) (hook string, removed, restored
 		return "", false, false, err
 	}
 	hook = filepath.Join(dir, "pre-commit")
-	existing, err := os.ReadFile(hook)
+	existing, err := readHook(hook)
 	if errors.Is(err, fs.ErrNotExist) {
 		return hook, false, false, nil
 	}

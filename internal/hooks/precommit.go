@@ -60,6 +60,10 @@ type Options struct {
 	// one walk (see workTreeListing): the services' dbguard.yaml among
 	// them, so that finding them reads no folder again.
 	Scopes func(*envcheck.Listing) ([]Scope, error)
+
+	// serviceFiles memoises, per folder, the env.files of the nearest
+	// service's dbguard.yaml (as paths from the top); set by PreCommit.
+	serviceFiles map[string][]string
 }
 
 // Scope is one unit of a monorepo: its label ("service web (apps/web/)",
@@ -219,6 +223,7 @@ func Check(ctx context.Context, o Options, log io.Writer) error {
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
 	g := Git{Dir: o.Repo}
 	r := &Report{}
+	o.serviceFiles = map[string][]string{}
 	var envStaged bool
 	var err error
 	if len(o.Files) > 0 {
@@ -331,7 +336,45 @@ func (o Options) isEnvFile(p string) (env, template bool) {
 	if env, template = envcheck.IsEnvFile(p); env || o.Config == nil {
 		return env, template
 	}
-	return slices.Contains(o.explicitFiles(), path.Clean(p)), false
+	p = path.Clean(p)
+	return slices.Contains(o.explicitFiles(), p) || slices.Contains(o.serviceExplicit(path.Dir(p)), p), false
+}
+
+// serviceExplicit is the env.files of the service whose folder holds dir
+// (a slash path from the top): the nearest dbguard.yaml below the root's,
+// read as every command reads it (config.Discover: no link out of the
+// repository), its files named from the top. A service's env.files are
+// relative to its folder, and discovery reads them as env files there.
+func (o Options) serviceExplicit(dir string) []string {
+	if dir == "." || dir == "/" || o.Repo == "" {
+		return nil
+	}
+	if files, ok := o.serviceFiles[dir]; ok {
+		return files
+	}
+	var files []string
+	// The nearest dbguard.yaml is found by stats; only a service's (not
+	// the root's, which o.Config is) is read, once per folder.
+	file, _, err := config.Find(filepath.Join(o.Repo, filepath.FromSlash(dir)))
+	var cfg *config.Config
+	if err == nil && file != "" {
+		if rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file)); rerr == nil && rel != "." && filepath.IsLocal(rel) {
+			cfg, err = config.Discover(filepath.Dir(file), "")
+		}
+	}
+	if err == nil && cfg != nil && cfg.Root != "" {
+		if rel, err := filepath.Rel(o.Repo, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
+			for _, f := range cfg.Env.Files {
+				if !filepath.IsAbs(f) {
+					files = append(files, path.Join(filepath.ToSlash(rel), filepath.ToSlash(f)))
+				}
+			}
+		}
+	}
+	if o.serviceFiles != nil {
+		o.serviceFiles[dir] = files
+	}
+	return files
 }
 
 // explicitFiles are dbguard.yaml's env.files as paths from the top.

@@ -38,6 +38,10 @@ type Datasource struct {
 	LiteralLine int
 }
 
+// maxPackageJSON bounds what is read of package.json for its
+// prisma.schema: far past any real one (npm's own are kilobytes).
+const maxPackageJSON = 64 << 20
+
 // maxSchema bounds what is read of one schema file.
 const maxSchema = 1 << 20
 
@@ -134,7 +138,7 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 
 // packageSchema is the schema package.json in the folder rel names
 // ("prisma": {"schema": "db/schema.prisma"}), read through root, not
-// waited on, at most 1 MiB.
+// waited on, at most maxPackageJSON bytes.
 func packageSchema(root *os.Root, rel string) (string, bool) {
 	f, err := safefile.OpenIn(root, filepath.Join(rel, "package.json"))
 	if err != nil {
@@ -146,7 +150,10 @@ func packageSchema(root *os.Root, rel string) (string, bool) {
 			Schema string `json:"schema"`
 		} `json:"prisma"`
 	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSchema))
+	// Whole, as Prisma's CLI reads it: cut at the schema files' cap, a
+	// long package.json was no JSON, and a decoy prisma/schema.prisma was
+	// judged instead of the schema it names.
+	data, err := safefile.Read(f, maxPackageJSON)
 	if err != nil || json.Unmarshal(data, &pkg) != nil || pkg.Prisma.Schema == "" {
 		return "", false
 	}
