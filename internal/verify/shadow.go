@@ -469,7 +469,7 @@ func (e *LiveRefusedError) ExitCode() int { return exitcode.CheckFailed }
 // Hint names the fix.
 func (e *LiveRefusedError) Hint() string {
 	if e.Setting == "schema.shadow_url" {
-		return "remove schema.shadow_url from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package)"
+		return "remove schema.shadow_url from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
 	}
-	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package)"
+	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
 }
