@@ -329,6 +329,9 @@ func (e *ComposeFileError) Error() string {
 	if e.File != "" {
 		where = fmt.Sprintf("%s:%d: COMPOSE_FILE", output.Escape(e.File), e.Line)
 	}
+	if e.Entry == "" {
+		return fmt.Sprintf("%s: an empty entry %s", where, e.Msg)
+	}
 	return fmt.Sprintf("%s: compose file %s %s", where, output.Escape(e.Entry), e.Msg)
 }
 

@@ -3,6 +3,7 @@ package envload
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -43,6 +44,9 @@ func TestComposeFileSetting(t *testing.T) {
 			}
 			if !slices.Equal(got, c.want) {
 				t.Errorf("files = %q, want %q", got, c.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "  ") {
+				t.Errorf("error %q has a hole where a name was left out", err)
 			}
 		})
 	}
