@@ -310,6 +310,13 @@ func ComposeFileSetting(files Files, environ map[string]string, dir, root string
 				return nil, &e
 			}
 		}
+		// A name inside the project may still be a link out of it: said
+		// here, at the setting's line, not at the file, which is no fault
+		// of its own.
+		if _, _, err := files(p); errors.Is(err, ErrOutsideProject) {
+			e.Msg = "leads out of the project (a link): dbguard reads nothing outside it, so it cannot tell what the containers receive"
+			return nil, &e
+		}
 		out = append(out, p)
 	}
 	return out, nil
