@@ -13,7 +13,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -206,8 +205,10 @@ func findSQLAlchemy(cfg *config.Config) *sqlaSource {
 	return &sqlaSource{mode: "alembic", what: env, dir: p.Workdir}
 }
 
-// findPrisma is models.prisma, else prisma/schema.prisma (or the
-// prisma/schema folder) where the Prisma project is.
+// findPrisma is models.prisma, else the schema Prisma's CLI reads where
+// the Prisma project is (tool.SchemaPath: package.json's prisma.schema,
+// prisma/schema.prisma, the prisma/schema folder, schema.prisma): the
+// models are the ones the guard's datasource was read from.
 func findPrisma(cfg *config.Config) string {
 	if f := cfg.Models.Prisma; f != "" {
 		return filepath.Join(cfg.Root, filepath.FromSlash(f))
@@ -217,10 +218,8 @@ func findPrisma(cfg *config.Config) string {
 		dirs = append([]string{p.Workdir}, dirs...)
 	}
 	for _, d := range dirs {
-		for _, c := range []string{filepath.Join(d, "prisma", "schema.prisma"), filepath.Join(d, "prisma", "schema")} {
-			if st, err := os.Stat(c); err == nil && (st.Mode().IsRegular() || st.IsDir() && strings.HasSuffix(c, "schema")) {
-				return c
-			}
+		if p := tool.SchemaPath(cfg.Root, d); p != "" {
+			return p
 		}
 	}
 	return ""

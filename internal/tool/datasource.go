@@ -295,3 +295,28 @@ func AdoptURLVars(cfg *config.Config) error {
 	}
 	return nil
 }
+
+// SchemaPath is the schema file or folder Prisma's CLI reads in dir (an
+// absolute path), in its order: package.json's "prisma": {"schema": ...},
+// prisma/schema.prisma, the prisma/schema folder (prismaSchemaFolder),
+// schema.prisma; "" when there is none, or when package.json names one
+// outside the project (rootDir), which is not read.
+func SchemaPath(rootDir, dir string) string {
+	if named, ok := packageSchemaIn(dir); ok {
+		p := filepath.Join(dir, named)
+		if filepath.IsAbs(named) || !inside(rootDir, p) {
+			return ""
+		}
+		return p
+	}
+	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
+		return p
+	}
+	if p := filepath.Join(dir, "prisma", "schema"); anyName(p, ".prisma") {
+		return p
+	}
+	if p := filepath.Join(dir, "schema.prisma"); exists(p) {
+		return p
+	}
+	return ""
+}
