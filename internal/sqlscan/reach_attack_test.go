@@ -1,10 +1,6 @@
 package sqlscan
 
-import (
-	"strconv"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // TestAttackReachMissedServerActs: statements that act beyond the
 // database went unreported, so `plan.shadow: live` ran them on the live
@@ -18,10 +14,7 @@ import (
 // (FUNCTION = pg_terminate_backend, ...)` then `pid ~~~ 0` ended other
 // sessions with no "pg_terminate_backend(" in the text.
 func TestAttackReachMissedServerActs(t *testing.T) {
-	cases := []struct {
-		name, sql string
-		want      []string
-	}{
+	cases := []reachCase{
 		{"physical slot", "SELECT pg_create_physical_replication_slot('standby', true)", []string{"1:pg_create_physical_replication_slot()"}},
 		{"logical slot", "SELECT * FROM pg_catalog.pg_create_logical_replication_slot('s', 'pgoutput')", []string{"1:pg_create_logical_replication_slot()"}},
 		{"copied slot", "SELECT pg_copy_physical_replication_slot('a', 'b')", []string{"1:pg_copy_physical_replication_slot()"}},
@@ -34,17 +27,7 @@ func TestAttackReachMissedServerActs(t *testing.T) {
 			[]string{"1:pg_terminate_backend()"}},
 		{"operator over read file", "CREATE OPERATOR ### (PROCEDURE = \"pg_read_file\", RIGHTARG = text)", []string{"1:pg_read_file()"}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			for _, a := range Reach(c.sql) {
-				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
-			}
-			if strings.Join(got, "|") != strings.Join(c.want, "|") {
-				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
-			}
-		})
-	}
+	checkReach(t, cases)
 }
 
 // TestAttackReachMissedSharedObjects: statements that change the server's
@@ -54,10 +37,7 @@ func TestAttackReachMissedServerActs(t *testing.T) {
 // longer log in) and `COMMENT ON DATABASE app` rewrote the live database's
 // comment: neither was beyond-database, so the preview ran them there.
 func TestAttackReachMissedSharedObjects(t *testing.T) {
-	cases := []struct {
-		name, sql string
-		want      []string
-	}{
+	cases := []reachCase{
 		{"drop owned", "DROP OWNED BY web", []string{"1:DROP OWNED"}},
 		{"drop owned cascade", "CREATE TABLE a (id int);\ndrop owned by web, api cascade", []string{"2:DROP OWNED"}},
 		{"comment on database", "COMMENT ON DATABASE app IS 'x'", []string{"1:COMMENT ON DATABASE"}},
@@ -72,17 +52,7 @@ func TestAttackReachMissedSharedObjects(t *testing.T) {
 		{"security label on table", "SECURITY LABEL ON TABLE t IS 'x'", nil},
 		{"drop table owned", "DROP TABLE owned", nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			for _, a := range Reach(c.sql) {
-				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
-			}
-			if strings.Join(got, "|") != strings.Join(c.want, "|") {
-				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
-			}
-		})
-	}
+	checkReach(t, cases)
 }
 
 // TestAttackReachSharedCatalogWrites: a statement that writes, locks or
@@ -94,10 +64,7 @@ func TestAttackReachMissedSharedObjects(t *testing.T) {
 // server's roles, and `LOCK pg_authid`, `VACUUM FULL` or `REINDEX SYSTEM`
 // held every login of the server while they ran.
 func TestAttackReachSharedCatalogWrites(t *testing.T) {
-	cases := []struct {
-		name, sql string
-		want      []string
-	}{
+	cases := []reachCase{
 		{"close a database", "UPDATE pg_catalog.pg_database SET datallowconn = false WHERE datname = 'app'", []string{"1:UPDATE pg_database"}},
 		{"delete roles", "CREATE TABLE a (id int);\nDELETE FROM pg_authid WHERE rolname <> 'postgres'", []string{"2:DELETE pg_authid"}},
 		{"quoted", `insert into "pg_db_role_setting" values (0, 0, '{x=1}')`, []string{"1:INSERT pg_db_role_setting"}},
@@ -125,15 +92,5 @@ func TestAttackReachSharedCatalogWrites(t *testing.T) {
 		{"update a table", "UPDATE accounts SET database = 'x'", nil},
 		{"column named like a catalog", "SELECT 1 FROM t WHERE t.x = 1", nil},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var got []string
-			for _, a := range Reach(c.sql) {
-				got = append(got, strconv.Itoa(a.Line)+":"+a.What)
-			}
-			if strings.Join(got, "|") != strings.Join(c.want, "|") {
-				t.Errorf("Reach(%q)\n got %q\nwant %q", c.sql, got, c.want)
-			}
-		})
-	}
+	checkReach(t, cases)
 }

@@ -10,10 +10,7 @@ import (
 // database is found, with its line, wherever it hides; the ordinary DDL of
 // migrations is not.
 func TestReach(t *testing.T) {
-	cases := []struct {
-		name, sql string
-		want      []string // "line:What" of each act, in order
-	}{
+	cases := []reachCase{
 		{"drop database", "CREATE TABLE a (id int);\nDROP DATABASE other WITH (FORCE);", []string{"2:DROP DATABASE"}},
 		{"drop database if exists", "drop database if exists other", []string{"1:DROP DATABASE"}},
 		{"create database", "CREATE DATABASE x", []string{"1:CREATE DATABASE"}},
@@ -66,6 +63,19 @@ func TestReach(t *testing.T) {
 		{"do with plain sql", "DO $$ BEGIN UPDATE t SET a = 1; END $$", nil},
 		{"set role", "SET ROLE app; RESET ROLE", nil},
 	}
+	checkReach(t, cases)
+}
+
+// reachCase is SQL and the acts Reach must find in it, "line:what".
+type reachCase struct {
+	name, sql string
+	want      []string
+}
+
+// checkReach runs Reach on each case: the acts it finds, in order, each
+// with a reason.
+func checkReach(t *testing.T, cases []reachCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
