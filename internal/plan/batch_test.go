@@ -138,31 +138,40 @@ func (c countingConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// Tracing costs one round trip per file: the statements, the locks read
-// after each, the COMMIT and the relations the next file starts from go
-// in one query. Sent one statement at a time, a file of four statements
-// cost six.
-func TestTraceOneRoundTripPerFile(t *testing.T) {
+// connectThrough connects to a fresh test database with every network
+// connection wrapped (to count or record what is sent), closed at the
+// test's end.
+func connectThrough(t *testing.T, wrap func(net.Conn) net.Conn) *pgx.Conn {
+	t.Helper()
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	cc, err := pgx.ParseConfig(dbURL)
+	cc, err := pgx.ParseConfig(pgtest.DB(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var writes atomic.Int64
 	dial := cc.DialFunc
 	cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
 		if err != nil {
 			return nil, err
 		}
-		return countingConn{Conn: c, writes: &writes}, nil
+		return wrap(c), nil
 	}
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close(ctx)
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// Tracing costs one round trip per file: the statements, the locks read
+// after each, the COMMIT and the relations the next file starts from go
+// in one query. Sent one statement at a time, a file of four statements
+// cost six.
+func TestTraceOneRoundTripPerFile(t *testing.T) {
+	ctx := context.Background()
+	var writes atomic.Int64
+	conn := connectThrough(t, func(c net.Conn) net.Conn { return countingConn{Conn: c, writes: &writes} })
 	if _, err := conn.Exec(ctx, "CREATE TABLE t (id bigserial PRIMARY KEY, name text)"); err != nil {
 		t.Fatal(err)
 	}
@@ -292,26 +301,9 @@ func (c recordingConn) Write(b []byte) (int, error) {
 // else. What each statement did is unchanged.
 func TestTraceReadsLocksOnlyAfterStatementsThatLock(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	cc, err := pgx.ParseConfig(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var mu sync.Mutex
 	var sent bytes.Buffer
-	dial := cc.DialFunc
-	cc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		c, err := dial(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		return recordingConn{Conn: c, mu: &mu, sent: &sent}, nil
-	}
-	conn, err := pgx.ConnectConfig(ctx, cc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
+	conn := connectThrough(t, func(c net.Conn) net.Conn { return recordingConn{Conn: c, mu: &mu, sent: &sent} })
 	// A deferred trigger that takes a lock on a live table when the
 	// constraints are checked.
 	if _, err := conn.Exec(ctx, `CREATE TABLE t (id bigserial PRIMARY KEY, name text);
