@@ -339,7 +339,9 @@ func (e *ComposeFileError) Error() string {
 	if e.Entry == "" {
 		return fmt.Sprintf("%s: an empty entry %s", where, e.Msg)
 	}
-	return fmt.Sprintf("%s: compose file %s %s", where, output.Escape(e.Entry), e.Msg)
+	// The entry is the repository's text: a remote one may carry a
+	// password in its userinfo.
+	return fmt.Sprintf("%s: compose file %s %s", where, output.Escape(dburl.RedactText(e.Entry)), e.Msg)
 }
 
 // Hint names the next step.
@@ -611,7 +613,7 @@ func (c *composeLoad) inProject(file string, n *yaml.Node, env map[string]Value,
 		return "", err
 	}
 	if strings.Contains(p, "://") || strings.HasPrefix(p, "git@") {
-		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is remote: dbguard reads nothing outside the project", what, output.Escape(p))}
+		return "", &ComposeError{File: file, Line: n.Line, Msg: fmt.Sprintf("%s %s is remote: dbguard reads nothing outside the project", what, output.Escape(dburl.RedactText(p)))}
 	}
 	q := path.Clean(path.Join(c.dirOf(file), strings.ReplaceAll(p, `\`, "/")))
 	if path.IsAbs(p) || strings.HasPrefix(p, "~") || q == ".." || strings.HasPrefix(q, "../") {

@@ -35,6 +35,7 @@ func TestComposeFileSetting(t *testing.T) {
 		{"home", nil, "COMPOSE_FILE=~/c.yml\n", nil, true},
 		{"empty entry", nil, "COMPOSE_FILE=a.yml::b.yml\n", nil, true},
 		{"remote", nil, "COMPOSE_FILE=https://example.com/c.yml\n", nil, true},
+		{"remote with a password", nil, "COMPOSE_PATH_SEPARATOR=,\nCOMPOSE_FILE=https://bob:s3cret@example.com/c.yml\n", nil, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := ComposeFileSetting(memory(map[string]string{".env": c.env}), c.shell, ".", "/p/root")
@@ -44,6 +45,9 @@ func TestComposeFileSetting(t *testing.T) {
 			}
 			if !slices.Equal(got, c.want) {
 				t.Errorf("files = %q, want %q", got, c.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q shows the entry's password", err)
 			}
 			if err != nil && strings.Contains(err.Error(), "  ") {
 				t.Errorf("error %q has a hole where a name was left out", err)
