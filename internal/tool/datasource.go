@@ -309,6 +309,13 @@ func SchemaPath(rootDir, dir string) string {
 		}
 		return p
 	}
+	return defaultSchema(dir)
+}
+
+// defaultSchema is where Prisma's CLI looks in dir when package.json names
+// no schema: prisma/schema.prisma, the prisma/schema folder
+// (prismaSchemaFolder), schema.prisma; "" for none.
+func defaultSchema(dir string) string {
 	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
 		return p
 	}

@@ -243,11 +243,7 @@ func marks(dir string, cfg *config.Config) []found {
 	// judged DATABASE_URL while Prisma Client read the schema's variable.
 	if _, ok := packageSchemaIn(dir); ok {
 		out = append(out, found{Prisma, dir, rel(filepath.Join(dir, "package.json")) + " (prisma.schema)"})
-	} else if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
-		out = append(out, found{Prisma, dir, rel(p)})
-	} else if p := filepath.Join(dir, "prisma", "schema"); anyName(p, ".prisma") {
-		out = append(out, found{Prisma, dir, rel(p)}) // prismaSchemaFolder
-	} else if p := filepath.Join(dir, "schema.prisma"); exists(p) {
+	} else if p := defaultSchema(dir); p != "" {
 		out = append(out, found{Prisma, dir, rel(p)})
 	}
 	if p := filepath.Join(dir, "db", "migrations"); anyFile(p, dbmateMark) {
