@@ -105,7 +105,34 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if o.SimpleProtocol {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
+	guardEnvironmentPassword(o.URL, cfg)
 	return cfg, injected, nil
+}
+
+// EnvironmentAuth is the authentication policy (libpq's require_auth) for
+// a password the connection string does not carry: the driver's
+// PGPASSWORD, password file or service file, which the operator set for
+// the database they meant, while the host may be a repository's word (a
+// pull request changing .env's host). Such a password goes only where it
+// cannot be read: never in cleartext nor as md5, whose hash is as good as
+// the password to a server replaying it; SCRAM, GSS, a server that asks
+// for none, all as before. PGREQUIREAUTH, the operator's own, replaces it.
+const EnvironmentAuth = "!password,!md5"
+
+// guardEnvironmentPassword sets cfg's require_auth when the password
+// comes from the environment rather than from the connection string u
+// (the written one, before Resolve filled in PGPASSWORD). A require_auth
+// the connection string writes is the repository's word and cannot loosen
+// it; PGREQUIREAUTH, the operator's, can.
+func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
+	if cfg.Password == "" || u.Password() != "" {
+		return
+	}
+	if v, ok := os.LookupEnv("PGREQUIREAUTH"); ok && v != "" {
+		cfg.RequireAuth = v
+		return
+	}
+	cfg.RequireAuth = EnvironmentAuth
 }
 
 // settingFiles are the settings whose file pgx's ParseConfig reads
@@ -208,6 +235,10 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		if ctx.Err() != nil {
 			db.Close()
 			return nil, false, ctx.Err()
+		}
+		if why, ok := authPolicyFailed(err); ok {
+			db.Close()
+			return nil, false, &PasswordWithheldError{Target: Target(o.URL), Why: why, Policy: cfg.RequireAuth, Source: passwordSource()}
 		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {

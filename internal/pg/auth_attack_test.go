@@ -1,0 +1,221 @@
+package pg
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// passwordCatcher is a server a pull request could name in .env: it
+// speaks the startup protocol, asks for the password in cleartext or as
+// md5 and records what the client sends.
+type passwordCatcher struct {
+	addr string
+	got  chan string // each password message's text ("" when none came)
+}
+
+func catchPasswords(t *testing.T, auth pgproto3.BackendMessage) *passwordCatcher {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	c := &passwordCatcher{addr: ln.Addr().String(), got: make(chan string, 16)}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(10 * time.Second))
+				be := pgproto3.NewBackend(conn, conn)
+				for {
+					m, err := be.ReceiveStartupMessage()
+					if err != nil {
+						c.got <- ""
+						return
+					}
+					if _, ok := m.(*pgproto3.StartupMessage); ok {
+						break
+					}
+					conn.Write([]byte("N")) // no TLS, no GSS encryption
+				}
+				be.Send(auth)
+				if err := be.Flush(); err != nil {
+					c.got <- ""
+					return
+				}
+				switch auth.(type) {
+				case *pgproto3.AuthenticationMD5Password:
+					be.SetAuthType(pgproto3.AuthTypeMD5Password)
+				default:
+					be.SetAuthType(pgproto3.AuthTypeCleartextPassword)
+				}
+				m, err := be.Receive()
+				if pw, ok := m.(*pgproto3.PasswordMessage); err == nil && ok {
+					c.got <- pw.Password
+				} else {
+					c.got <- ""
+				}
+				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "password authentication failed"})
+				be.Flush()
+			}()
+		}
+	}()
+	return c
+}
+
+// sent is every password the catcher received during the test (after the
+// client is done).
+func (c *passwordCatcher) sent() []string {
+	var out []string
+	for {
+		select {
+		case pw := <-c.got:
+			if pw != "" {
+				out = append(out, pw)
+			}
+		case <-time.After(200 * time.Millisecond):
+			return out
+		}
+	}
+}
+
+// TestAttackEnvironmentPasswordToRepositoryHost: in CI the operator sets
+// PGPASSWORD (or a .pgpass) and the repository's .env names
+// postgres://app@localhost/app without a password. A pull request changing
+// the host to a server it controls got the operator's password: pgx
+// answered that server's cleartext request with it, and its md5 request
+// with md5(password+user), as good as the password to a server that
+// replays it, from every command that connects (ci, migrate plan, status,
+// verify). Now a password the connection string does not carry is sent
+// only by SCRAM, or where the server asks for none: nothing reaches the
+// server, and the error says why (exit 2).
+func TestAttackEnvironmentPasswordToRepositoryHost(t *testing.T) {
+	pass := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(pass, []byte("*:*:*:*:s3cret-from-pgpass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, auth := range []pgproto3.BackendMessage{
+		&pgproto3.AuthenticationCleartextPassword{},
+		&pgproto3.AuthenticationMD5Password{Salt: [4]byte{1, 2, 3, 4}},
+	} {
+		for _, source := range []string{"PGPASSWORD", "PGPASSFILE"} {
+			t.Run(authName(auth)+"/"+source, func(t *testing.T) {
+				t.Setenv("PGPASSWORD", "")
+				t.Setenv("PGPASSFILE", "")
+				t.Setenv("PGREQUIREAUTH", "")
+				if source == "PGPASSWORD" {
+					t.Setenv("PGPASSWORD", "s3cret-from-env")
+				} else {
+					t.Setenv("PGPASSFILE", pass)
+				}
+				c := catchPasswords(t, auth)
+				u, err := dburl.Parse("postgres://app@" + c.addr + "/app?sslmode=disable")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _, err = Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
+				if got := c.sent(); len(got) > 0 {
+					t.Errorf("the repository's host received a password: %q", got)
+				}
+				var w *PasswordWithheldError
+				if !errors.As(err, &w) {
+					t.Fatalf("connect: %v, want a PasswordWithheldError", err)
+				}
+				if exitcode.Of(err) != exitcode.Usage {
+					t.Errorf("exit code %d, want %d", exitcode.Of(err), exitcode.Usage)
+				}
+				for _, want := range []string{c.addr, "did not send the password from", "SCRAM"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("the error does not say %q: %v", want, err)
+					}
+				}
+				if !strings.Contains(w.Hint(), "PGREQUIREAUTH=md5") || !strings.Contains(w.Hint(), "scram-sha-256") {
+					t.Errorf("hint: %s", w.Hint())
+				}
+				if strings.Contains(err.Error()+w.Hint(), "s3cret") {
+					t.Errorf("the error shows the password: %v", err)
+				}
+			})
+		}
+	}
+}
+
+func authName(m pgproto3.BackendMessage) string {
+	switch m.(type) {
+	case *pgproto3.AuthenticationMD5Password:
+		return "MD5"
+	default:
+		return "Cleartext"
+	}
+}
+
+// TestEnvironmentPasswordWhereItBelongs: what keeps working. A password
+// the connection string writes is the string's own and goes wherever the
+// string says, in any method (the catcher receives it); the operator
+// accepts md5 from a server of theirs with PGREQUIREAUTH; and the common
+// CI set-up, PGPASSWORD for a server using scram-sha-256 (PostgreSQL 14+'s
+// default), connects.
+func TestEnvironmentPasswordWhereItBelongs(t *testing.T) {
+	t.Setenv("PGPASSFILE", "")
+	t.Run("written", func(t *testing.T) {
+		t.Setenv("PGPASSWORD", "s3cret-from-env")
+		t.Setenv("PGREQUIREAUTH", "")
+		c := catchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+		u, _ := dburl.Parse("postgres://app:s3cret-written@" + c.addr + "/app?sslmode=disable")
+		_, _, err := Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
+		var rej *RejectedError
+		if !errors.As(err, &rej) {
+			t.Errorf("connect: %v, want the server's refusal", err)
+		}
+		if got := c.sent(); len(got) != 1 || got[0] != "s3cret-written" {
+			t.Errorf("the server received %q, want the written password", got)
+		}
+	})
+	t.Run("PGREQUIREAUTH", func(t *testing.T) {
+		t.Setenv("PGPASSWORD", "s3cret-from-env")
+		t.Setenv("PGREQUIREAUTH", "md5")
+		c := catchPasswords(t, &pgproto3.AuthenticationMD5Password{Salt: [4]byte{1, 2, 3, 4}})
+		u, _ := dburl.Parse("postgres://app@" + c.addr + "/app?sslmode=disable")
+		Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
+		if got := c.sent(); len(got) != 1 || !strings.HasPrefix(got[0], "md5") {
+			t.Errorf("the server received %q, want the md5 answer the operator allowed", got)
+		}
+	})
+	t.Run("scram", func(t *testing.T) {
+		srv := pgtest.Must(t)
+		ctx := context.Background()
+		admin, err := pgx.Connect(ctx, srv.AdminURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close(ctx)
+		role := "envpw_" + strings.ReplaceAll(strings.ToLower(t.Name()[len(t.Name())-5:]), "/", "_")
+		if _, err := admin.Exec(ctx, "SET password_encryption = 'scram-sha-256'; CREATE ROLE "+role+" LOGIN PASSWORD 's3cret-scram'"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+role) })
+		t.Setenv("PGPASSWORD", "s3cret-scram")
+		t.Setenv("PGREQUIREAUTH", "")
+		u, _ := dburl.Parse("postgres://" + role + "@" + net.JoinHostPort(srv.Host, srv.Port) + "/postgres?sslmode=disable")
+		if err := Wait(ctx, ConnectOptions{URL: u}); err != nil {
+			t.Errorf("PGPASSWORD with a scram-sha-256 server: %v", err)
+		}
+	})
+}
