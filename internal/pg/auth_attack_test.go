@@ -18,84 +18,6 @@ import (
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
-// passwordCatcher is a server a pull request could name in .env: it
-// speaks the startup protocol, asks for the password in cleartext or as
-// md5 and records what the client sends.
-type passwordCatcher struct {
-	addr string
-	got  chan string // each password message's text ("" when none came)
-}
-
-func catchPasswords(t *testing.T, auth pgproto3.BackendMessage) *passwordCatcher {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	c := &passwordCatcher{addr: ln.Addr().String(), got: make(chan string, 16)}
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				be := pgproto3.NewBackend(conn, conn)
-				for {
-					m, err := be.ReceiveStartupMessage()
-					if err != nil {
-						c.got <- ""
-						return
-					}
-					if _, ok := m.(*pgproto3.StartupMessage); ok {
-						break
-					}
-					conn.Write([]byte("N")) // no TLS, no GSS encryption
-				}
-				be.Send(auth)
-				if err := be.Flush(); err != nil {
-					c.got <- ""
-					return
-				}
-				switch auth.(type) {
-				case *pgproto3.AuthenticationMD5Password:
-					be.SetAuthType(pgproto3.AuthTypeMD5Password)
-				default:
-					be.SetAuthType(pgproto3.AuthTypeCleartextPassword)
-				}
-				m, err := be.Receive()
-				if pw, ok := m.(*pgproto3.PasswordMessage); err == nil && ok {
-					c.got <- pw.Password
-				} else {
-					c.got <- ""
-				}
-				be.Send(&pgproto3.ErrorResponse{Severity: "FATAL", Code: "28P01", Message: "password authentication failed"})
-				be.Flush()
-			}()
-		}
-	}()
-	return c
-}
-
-// sent is every password the catcher received during the test (after the
-// client is done).
-func (c *passwordCatcher) sent() []string {
-	var out []string
-	for {
-		select {
-		case pw := <-c.got:
-			if pw != "" {
-				out = append(out, pw)
-			}
-		case <-time.After(200 * time.Millisecond):
-			return out
-		}
-	}
-}
-
 // TestAttackEnvironmentPasswordToRepositoryHost: in CI the operator sets
 // PGPASSWORD (or a .pgpass) and the repository's .env names
 // postgres://app@localhost/app without a password. A pull request changing
@@ -125,13 +47,13 @@ func TestAttackEnvironmentPasswordToRepositoryHost(t *testing.T) {
 				} else {
 					t.Setenv("PGPASSFILE", pass)
 				}
-				c := catchPasswords(t, auth)
-				u, err := dburl.Parse("postgres://app@" + c.addr + "/app?sslmode=disable")
+				c := pgtest.CatchPasswords(t, auth)
+				u, err := dburl.Parse("postgres://app@" + c.Addr + "/app?sslmode=disable")
 				if err != nil {
 					t.Fatal(err)
 				}
 				_, _, err = Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
-				if got := c.sent(); len(got) > 0 {
+				if got := c.Sent(); len(got) > 0 {
 					t.Errorf("the repository's host received a password: %q", got)
 				}
 				var w *PasswordWithheldError
@@ -141,7 +63,7 @@ func TestAttackEnvironmentPasswordToRepositoryHost(t *testing.T) {
 				if exitcode.Of(err) != exitcode.Usage {
 					t.Errorf("exit code %d, want %d", exitcode.Of(err), exitcode.Usage)
 				}
-				for _, want := range []string{c.addr, "did not send the password from", "SCRAM"} {
+				for _, want := range []string{c.Addr, "did not send the password from", "SCRAM"} {
 					if !strings.Contains(err.Error(), want) {
 						t.Errorf("the error does not say %q: %v", want, err)
 					}
@@ -177,24 +99,24 @@ func TestEnvironmentPasswordWhereItBelongs(t *testing.T) {
 	t.Run("written", func(t *testing.T) {
 		t.Setenv("PGPASSWORD", "s3cret-from-env")
 		t.Setenv("PGREQUIREAUTH", "")
-		c := catchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
-		u, _ := dburl.Parse("postgres://app:s3cret-written@" + c.addr + "/app?sslmode=disable")
+		c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+		u, _ := dburl.Parse("postgres://app:s3cret-written@" + c.Addr + "/app?sslmode=disable")
 		_, _, err := Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
 		var rej *RejectedError
 		if !errors.As(err, &rej) {
 			t.Errorf("connect: %v, want the server's refusal", err)
 		}
-		if got := c.sent(); len(got) != 1 || got[0] != "s3cret-written" {
+		if got := c.Sent(); len(got) != 1 || got[0] != "s3cret-written" {
 			t.Errorf("the server received %q, want the written password", got)
 		}
 	})
 	t.Run("PGREQUIREAUTH", func(t *testing.T) {
 		t.Setenv("PGPASSWORD", "s3cret-from-env")
 		t.Setenv("PGREQUIREAUTH", "md5")
-		c := catchPasswords(t, &pgproto3.AuthenticationMD5Password{Salt: [4]byte{1, 2, 3, 4}})
-		u, _ := dburl.Parse("postgres://app@" + c.addr + "/app?sslmode=disable")
+		c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationMD5Password{Salt: [4]byte{1, 2, 3, 4}})
+		u, _ := dburl.Parse("postgres://app@" + c.Addr + "/app?sslmode=disable")
 		Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
-		if got := c.sent(); len(got) != 1 || !strings.HasPrefix(got[0], "md5") {
+		if got := c.Sent(); len(got) != 1 || !strings.HasPrefix(got[0], "md5") {
 			t.Errorf("the server received %q, want the md5 answer the operator allowed", got)
 		}
 	})
