@@ -90,7 +90,8 @@ func authName(m pgproto3.BackendMessage) string {
 
 // TestEnvironmentPasswordWhereItBelongs: what keeps working. A password
 // the connection string writes is the string's own and goes wherever the
-// string says, in any method (the catcher receives it); the operator
+// string says, in any method (the catcher receives it); a host the process
+// environment's connection string names is the operator's; the operator
 // accepts md5 from a server of theirs with PGREQUIREAUTH; and the common
 // CI set-up, PGPASSWORD for a server using scram-sha-256 (PostgreSQL 14+'s
 // default), connects.
@@ -108,6 +109,20 @@ func TestEnvironmentPasswordWhereItBelongs(t *testing.T) {
 		}
 		if got := c.Sent(); len(got) != 1 || got[0] != "s3cret-written" {
 			t.Errorf("the server received %q, want the written password", got)
+		}
+	})
+	t.Run("operator's host", func(t *testing.T) {
+		// The job's own DATABASE_URL names the host: the operator's word
+		// on both sides, so an md5 or cleartext server of theirs works.
+		t.Setenv("PGPASSWORD", "s3cret-from-env")
+		t.Setenv("PGREQUIREAUTH", "")
+		c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+		raw := "postgres://app@" + c.Addr + "/app?sslmode=disable"
+		t.Setenv("DATABASE_URL", raw)
+		u, _ := dburl.Parse(raw)
+		Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
+		if got := c.Sent(); len(got) != 1 || got[0] != "s3cret-from-env" {
+			t.Errorf("the operator's server received %q, want PGPASSWORD", got)
 		}
 	})
 	t.Run("PGREQUIREAUTH", func(t *testing.T) {

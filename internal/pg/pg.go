@@ -132,8 +132,14 @@ const EnvironmentAuth = "!password,!md5"
 // (the written one, before Resolve filled in PGPASSWORD). A require_auth
 // the connection string writes is the repository's word and cannot loosen
 // it; PGREQUIREAUTH, the operator's, can.
+//
+// The host is the operator's too, and the rule is off, when the connection
+// string writes none (PGHOST, the operator's service or the local socket
+// decide), or when a connection string in the process environment names
+// the same hosts (a job's DATABASE_URL without a password, PGPASSWORD
+// beside it, and an md5 server of its own).
 func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
-	if cfg.Password == "" || u.Password() != "" {
+	if cfg.Password == "" || u.Password() != "" || hostFromEnvironment(u) {
 		return
 	}
 	if v, ok := os.LookupEnv("PGREQUIREAUTH"); ok && v != "" {
@@ -226,6 +232,36 @@ func checkWrittenFiles(u *dburl.URL, root string) error {
 			Next: fmt.Sprintf("move the file into the project, or remove %s from the connection string and set %s in the environment instead (dbguard env shows the file:line the string comes from); then run: dbguard env", s.key, s.env)}
 	}
 	return nil
+}
+
+// hostFromEnvironment reports whether the server u reaches is the
+// operator's word: u writes no host, address or service, or a connection
+// string in the process environment writes the same ones.
+func hostFromEnvironment(u *dburl.URL) bool {
+	where := func(u *dburl.URL) string {
+		var b strings.Builder
+		for _, h := range u.Hosts() {
+			b.WriteString(h.Name + ":" + h.Port + ",")
+		}
+		for _, k := range []string{"hostaddr", "service", "servicefile"} {
+			b.WriteString("|" + u.Param(k))
+		}
+		return b.String()
+	}
+	mine := where(u)
+	if strings.Trim(mine, ":,|") == "" {
+		return true
+	}
+	for _, kv := range os.Environ() {
+		_, v, _ := strings.Cut(kv, "=")
+		if !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
+			continue
+		}
+		if e, err := dburl.Parse(v); err == nil && where(e) == mine {
+			return true
+		}
+	}
+	return false
 }
 
 // namedByEnvironment reports whether a connection string in the process
