@@ -406,7 +406,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			// migrations' fault. Skipped, with a warning every format
 			// shows; under --strict, failed.
 			msg := "the plan could not run, so the pending migrations were not previewed: " + why
-			c.Findings = append(c.Findings, Finding{Severity: "warning", Message: msg})
+			c.Findings = append(c.Findings, Finding{File: o.Config.Path, Severity: "warning", Message: msg})
 			c.Status, c.Summary = Skip, msg
 			if o.Strict {
 				c.Findings[len(c.Findings)-1].Severity = "error"
@@ -431,6 +431,15 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			continue
 		}
 		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"})
+	}
+	if v := o.Config.Schema.ShadowVar(); v != "" && o.Config.Schema.ShadowServer() == "" {
+		// The gate's talk has no log: the warning WithShadow prints for
+		// migrate plan is a finding here, in every format.
+		place := o.Config.Plan.Shadow
+		if place == "" {
+			place = config.ShadowSandbox
+		}
+		c.Findings = append(c.Findings, Finding{Severity: "warning", Message: fmt.Sprintf("schema.shadow_url: %s is not set in this environment; the plan ran as without shadow_url (plan.shadow: %s)", v, place)})
 	}
 	summary := fmt.Sprintf("%d pending migration(s): %d danger, %d warning(s)", len(rep.Files), rep.Danger, rep.Warnings)
 	if rep.Err() != nil {
