@@ -102,7 +102,11 @@ func (e *PasswordWithheldError) ExitCode() int { return exitcode.Usage }
 
 // Hint names the fixes, the server's first.
 func (e *PasswordWithheldError) Hint() string {
-	return "if " + e.Target + " is your server, make it ask for SCRAM (password_encryption = 'scram-sha-256', set the role's password again, scram-sha-256 in pg_hba.conf: PostgreSQL 14+'s default), or accept md5 from it with PGREQUIREAUTH=md5 in the environment; then run the command again"
+	method, accept := "md5", "md5"
+	if strings.Contains(e.Why, "requested password ") {
+		method, accept = "a cleartext password", "password"
+	}
+	return "if " + e.Target + " is your server, make it ask for SCRAM (password_encryption = 'scram-sha-256', set the role's password again, scram-sha-256 in pg_hba.conf: PostgreSQL 14+'s default), or accept " + method + " from it with PGREQUIREAUTH=" + accept + " in the environment; then run the command again"
 }
 
 // authPolicyFailed reports whether err is pgx refusing an authentication
