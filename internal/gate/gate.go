@@ -406,7 +406,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			// migrations' fault. Skipped, with a warning every format
 			// shows; under --strict, failed.
 			msg := "the plan could not run, so the pending migrations were not previewed: " + why
-			c.Findings = append(c.Findings, Finding{File: o.Config.Path, Severity: "warning", Message: msg})
+			c.Findings = append(c.Findings, Finding{Severity: "warning", Message: msg})
 			c.Status, c.Summary = Skip, msg
 			if o.Strict {
 				c.Findings[len(c.Findings)-1].Severity = "error"
@@ -439,7 +439,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		if place == "" {
 			place = config.ShadowSandbox
 		}
-		c.Findings = append(c.Findings, Finding{Severity: "warning", Message: fmt.Sprintf("schema.shadow_url: %s is not set in this environment; the plan ran as without shadow_url (plan.shadow: %s)", v, place)})
+		c.Findings = append(c.Findings, Finding{File: o.Config.Path, Line: o.Config.Line("schema", "shadow_url"), Severity: "warning", Message: fmt.Sprintf("schema.shadow_url: %s is not set in this environment; the plan ran as without shadow_url (plan.shadow: %s)", v, place)})
 	}
 	summary := fmt.Sprintf("%d pending migration(s): %d danger, %d warning(s)", len(rep.Files), rep.Danger, rep.Warnings)
 	if rep.Err() != nil {
