@@ -60,3 +60,28 @@ func TestAttackLedgerErrorIsMasked(t *testing.T) {
 		t.Errorf("the ledger's error column stores the password")
 	}
 }
+
+// TestShadowURLPasswordIsMasked: the password of the server schema.shadow_url
+// names, read from the process environment variable it names (no longer
+// from dbguard.yaml), is in the output's redaction net: an exec child
+// printing it bare shows ****. Two routes put it there (learnProject, and
+// the process environment's URLs, learnt whatever their name): this holds
+// the promise, not one route.
+func TestShadowURLPasswordIsMasked(t *testing.T) {
+	pw := uniqueSecret(t)
+	t.Setenv("SHADOW_DATABASE_URL", "postgres://shadow:"+pw+"@shadow.internal/postgres")
+	t.Setenv("SHADOW_PW", pw)
+	inDir(t, map[string]string{
+		".env":         "DATABASE_URL=postgres://app:Url-S3cret-pw@db.internal/app\n",
+		"dbguard.yaml": "version: 1\nschema:\n  shadow_url: ${SHADOW_DATABASE_URL}\n",
+	})
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"dbguard", "exec", "--", "sh", "-c", `echo "child: $SHADOW_PW"`}, strings.NewReader(""), &stdout, &stderr)
+	all := stdout.String() + stderr.String()
+	if code != 0 || !strings.Contains(stdout.String(), "child: ****") {
+		t.Fatalf("exit %d, want 0 and the child's line masked:\n%s", code, all)
+	}
+	if strings.Contains(all, pw) {
+		t.Errorf("the exec child showed the shadow server's password:\n%s", all)
+	}
+}

@@ -72,7 +72,7 @@ func connectOptions(c *cli.Context, cfg *config.Config) pg.ConnectOptions {
 	if c.IsSet("connect-timeout") {
 		ct = c.Duration("connect-timeout")
 	}
-	return pg.ConnectOptions{ConnectTimeout: ct, Wait: c.Duration("wait"), Log: c.App.ErrWriter}
+	return pg.ConnectOptions{ConnectTimeout: ct, Wait: c.Duration("wait"), Log: c.App.ErrWriter, Root: cfg.Root}
 }
 
 // guardedOptions reads the flags of a command that connects to the

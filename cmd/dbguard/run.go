@@ -309,7 +309,8 @@ func hasFlag(cmd *cli.Command, name string) bool {
 }
 
 // learnProject registers the passwords the command reads outside the env
-// guard: schema.shadow_url and schema diff's arguments. The env files' and
+// guard: the shadow server's URL (the environment variable schema.shadow_url
+// names) and schema diff's arguments. The env files' and
 // the process environment's URLs register themselves as envcheck judges
 // them, before the command writes anything (reading the project a second
 // time here cost 70 ms per 1,000 env files).
@@ -318,8 +319,8 @@ func learnProject(c *cli.Context) {
 	if err != nil {
 		return
 	}
-	if cfg.Schema.ShadowURL != "" {
-		learnString(cfg.Schema.ShadowURL)
+	if u := cfg.Schema.ShadowServer(); u != "" {
+		learnString(u)
 	}
 	if c.Command.Name == "diff" {
 		// schema diff's arguments: env files or connection strings.

@@ -103,10 +103,15 @@ var Tools = []string{"golang-migrate", "alembic", "prisma", "dbmate", "goose", "
 
 // Schema configures introspection and the expectation sources.
 type Schema struct {
-	Schemas   []string `yaml:"schemas"`    // default [public]
-	Snapshot  string   `yaml:"snapshot"`   // default dbguard.schema.yaml, relative to the root
-	ShadowURL string   `yaml:"shadow_url"` // a dedicated server for every shadow database; default: a throwaway sandbox (plan.shadow)
-	Shadow    bool     `yaml:"shadow"`     // verify against a shadow database after every migrate
+	Schemas  []string `yaml:"schemas"`  // default [public]
+	Snapshot string   `yaml:"snapshot"` // default dbguard.schema.yaml, relative to the root
+	// ShadowURL names a dedicated server for every shadow database, as
+	// ${NAME}: a variable of the process environment, never a connection
+	// string (dbguard.yaml is the repository's, and a pull request could
+	// point previews at any server the CI's credentials reach). Unset or
+	// empty in the environment, or "": a throwaway sandbox (plan.shadow).
+	ShadowURL string `yaml:"shadow_url"`
+	Shadow    bool   `yaml:"shadow"` // verify against a shadow database after every migrate
 }
 
 // ServiceEntry is one item of services: a folder below the root that is
@@ -169,6 +174,29 @@ type Plan struct {
 	// can act beyond that database. schema.shadow_url, when set, wins.
 	Shadow string `yaml:"shadow"`
 }
+
+// ShadowVar is the process environment variable schema.shadow_url names
+// (${NAME}); "" when shadow_url is unset.
+func (s Schema) ShadowVar() string {
+	if m := shadowRefRE.FindStringSubmatch(s.ShadowURL); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// ShadowServer is the dedicated shadow server's connection string: the
+// value of ShadowVar in the process environment, never an env file's (those
+// are the repository's); "" when there is none, and previews use plan.shadow.
+func (s Schema) ShadowServer() string {
+	if v := s.ShadowVar(); v != "" {
+		return os.Getenv(v)
+	}
+	return ""
+}
+
+// DefaultShadowVar is the variable the hints propose for schema.shadow_url,
+// the name Prisma's shadowDatabaseUrl conventionally reads.
+const DefaultShadowVar = "SHADOW_DATABASE_URL"
 
 // Shadow places (plan.shadow).
 const (
@@ -298,6 +326,7 @@ type Error struct {
 	File string
 	Line int
 	Msg  string
+	Fix  string // the next step, when more precise than fixing the file
 }
 
 func (e *Error) Error() string {
@@ -310,6 +339,9 @@ func (e *Error) Error() string {
 
 // Hint names the next step.
 func (e *Error) Hint() string {
+	if e.Fix != "" {
+		return e.Fix
+	}
 	return "fix " + filepath.Base(e.File) + " (every key is documented in the example dbguard.yaml and the README), then run the command again"
 }
 
@@ -792,7 +824,45 @@ var (
 	envNameRE = lazyre.New(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	modeRE    = lazyre.New(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
 	identRE   = lazyre.New(`^[A-Za-z_][A-Za-z0-9_$]{0,62}$`)
+	// shadowRefRE is schema.shadow_url's one form: ${NAME}.
+	shadowRefRE = lazyre.New(`^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$`)
+	// shadowNameRE finds what was meant as a variable name: $NAME, ${NAME.
+	shadowNameRE = lazyre.New(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)
 )
+
+// validateShadowURL checks schema.shadow_url: only ${NAME}, a variable of
+// the process environment, whose value, when set, must be a PostgreSQL
+// connection string. Neither the written text nor the value is quoted: either
+// may hold a password.
+func (c *Config) validateShadowURL() error {
+	u := c.Schema.ShadowURL
+	if u == "" {
+		return nil
+	}
+	line := c.Line("schema", "shadow_url")
+	at := c.Path
+	if line > 0 {
+		at += ":" + strconv.Itoa(line)
+	}
+	name := c.Schema.ShadowVar()
+	if name == "" {
+		want := DefaultShadowVar
+		msg := "shadow_url must name a variable of the environment that runs dbguard, as ${" + want + "}: a connection string written in dbguard.yaml is the repository's word, and a pull request could point previews at any server the CI's credentials reach"
+		if m := shadowNameRE.FindStringSubmatch(strings.TrimSpace(u)); m != nil {
+			want = m[1]
+			msg = "shadow_url: write the variable as ${" + want + "}, the only form it takes"
+		}
+		return &Error{File: c.Path, Line: line, Msg: msg,
+			Fix: fmt.Sprintf("write  shadow_url: ${%s}  at %s, set %s to the shadow server's connection string in the environment that runs dbguard (a CI secret, not a file of the repository), then run the command again", want, at, want)}
+	}
+	if v := os.Getenv(name); v != "" {
+		if _, err := dburl.Parse(v); err != nil {
+			return &Error{File: c.Path, Line: line, Msg: fmt.Sprintf("shadow_url: %s in the environment is not a PostgreSQL connection string: %v", name, err),
+				Fix: fmt.Sprintf("set %s to a postgres:// connection string of a server where dbguard may create databases, or unset it for a throwaway sandbox, then run the command again", name)}
+		}
+	}
+	return nil
+}
 
 func (c *Config) validate() error {
 	bad := func(msg string, keyPath ...any) error {
@@ -870,10 +940,8 @@ func (c *Config) validate() error {
 	}
 	// Checked here, not only when verify --shadow or plan builds a shadow:
 	// env and ci passed a shadow_url that plan would then fail on.
-	if u := c.Schema.ShadowURL; u != "" {
-		if _, err := dburl.Parse(u); err != nil {
-			return bad(fmt.Sprintf("shadow_url is not a PostgreSQL connection string: %v", err), "schema", "shadow_url")
-		}
+	if err := c.validateShadowURL(); err != nil {
+		return err
 	}
 	for i, n := range c.Schema.Schemas {
 		if !identRE.MatchString(n) {

@@ -61,6 +61,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&guard.PoolerError{}, exitcode.Usage},
 		{&migrate.SourceError{}, exitcode.Usage},
 		{&pg.RejectedError{}, exitcode.Usage},
+		{&pg.PasswordWithheldError{}, exitcode.Usage},
 		{&migrate.NoSuchVersionError{}, exitcode.Usage},
 		{&schema.ExpectError{}, exitcode.Usage},
 		{&schema.SnapshotError{}, exitcode.Usage},

@@ -432,6 +432,15 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		}
 		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"})
 	}
+	if v := o.Config.Schema.ShadowVar(); v != "" && o.Config.Schema.ShadowServer() == "" {
+		// The gate's talk has no log: the warning WithShadow prints for
+		// migrate plan is a finding here, in every format.
+		place := o.Config.Plan.Shadow
+		if place == "" {
+			place = config.ShadowSandbox
+		}
+		c.Findings = append(c.Findings, Finding{File: o.Config.Path, Line: o.Config.Line("schema", "shadow_url"), Severity: "warning", Message: fmt.Sprintf("schema.shadow_url: %s is not set in this environment; the plan ran as without shadow_url (plan.shadow: %s)", v, place)})
+	}
 	summary := fmt.Sprintf("%d pending migration(s): %d danger, %d warning(s)", len(rep.Files), rep.Danger, rep.Warnings)
 	if rep.Err() != nil {
 		c.Status, c.Summary = Fail, summary

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
 
@@ -79,6 +80,60 @@ func (e *RejectedError) Hint() string {
 		return "create the database or fix its name in the URL, then check with: dbguard env"
 	}
 	return "fix the user or password in the URL (see: dbguard env for where it is defined)"
+}
+
+// PasswordWithheldError means the server asked for a password dbguard
+// would have had to send in cleartext or as md5, and the password was the
+// environment's (PGPASSWORD, a password or service file), not the
+// connection string's: nothing was sent (exit 2: the set-up must change).
+type PasswordWithheldError struct {
+	Target string
+	Why    string // pgx's reason: "server requested MD5 authentication"
+	Policy string // the require_auth in force
+	Source string // where the password came from
+}
+
+func (e *PasswordWithheldError) Error() string {
+	return fmt.Sprintf("%s: %s; dbguard did not send the password from %s, which is sent only by SCRAM (the connection string names the host and may be a repository's word, the password is the environment's; require_auth %s)", e.Target, output.Escape(e.Why), e.Source, e.Policy)
+}
+
+// ExitCode is 2: the server's or the environment's set-up must change.
+func (e *PasswordWithheldError) ExitCode() int { return exitcode.Usage }
+
+// Hint names the fixes, the server's first.
+func (e *PasswordWithheldError) Hint() string {
+	method, accept := "md5", "md5"
+	if strings.Contains(e.Why, "requested password ") {
+		method, accept = "a cleartext password", "password"
+	}
+	return "if " + e.Target + " is your server, make it ask for SCRAM (password_encryption = 'scram-sha-256', set the role's password again, scram-sha-256 in pg_hba.conf: PostgreSQL 14+'s default), or accept " + method + " from it with PGREQUIREAUTH=" + accept + " in the environment; then run the command again"
+}
+
+// authPolicyFailed reports whether err is pgx refusing an authentication
+// method by require_auth, and its reason. pgx gives the error no type of
+// its own: its text follows libpq's ("authentication method requirement
+// %q failed: %s"), which TestAttackEnvironmentPasswordToRepositoryHost pins.
+func authPolicyFailed(err error) (string, bool) {
+	const mark = "authentication method requirement "
+	s := err.Error()
+	i := strings.Index(s, mark)
+	if i < 0 {
+		return "", false
+	}
+	s = s[i+len(mark):]
+	if j := strings.Index(s, " failed: "); j >= 0 {
+		s = s[j+len(" failed: "):]
+	}
+	return s, true
+}
+
+// passwordSource names where the driver took a password the connection
+// string does not carry.
+func passwordSource() string {
+	if os.Getenv("PGPASSWORD") != "" {
+		return "PGPASSWORD"
+	}
+	return "the password file or service file"
 }
 
 func shortErr(err error) string {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,10 @@ type ConnectOptions struct {
 	// cannot be talked out of by accident): a preview's connections to the
 	// live server. Not through a pooler, which rejects the parameter.
 	ReadOnly bool
+	// Root is the project root: a password, service or client-certificate
+	// file the connection string itself names must be inside it (see
+	// checkWrittenFiles). "": not checked (a URL of dbguard's own making).
+	Root string
 }
 
 // DefaultConnectTimeout applies when neither the options nor the URL say.
@@ -63,6 +68,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 		return nil, false, fmt.Errorf("the database URL is not usable: %w", err)
 	}
 	if err := checkSettingFiles(u); err != nil {
+		return nil, false, err
+	}
+	if err := checkWrittenFiles(o.URL, o.Root); err != nil {
 		return nil, false, err
 	}
 	cfg, err := pgx.ParseConfig(u.DriverString())
@@ -105,7 +113,40 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if o.SimpleProtocol {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
+	guardEnvironmentPassword(o.URL, cfg)
 	return cfg, injected, nil
+}
+
+// EnvironmentAuth is the authentication policy (libpq's require_auth) for
+// a password the connection string does not carry: the driver's
+// PGPASSWORD, password file or service file, which the operator set for
+// the database they meant, while the host may be a repository's word (a
+// pull request changing .env's host). Such a password goes only where it
+// cannot be read: never in cleartext nor as md5, whose hash is as good as
+// the password to a server replaying it; SCRAM, GSS, a server that asks
+// for none, all as before. PGREQUIREAUTH, the operator's own, replaces it.
+const EnvironmentAuth = "!password,!md5"
+
+// guardEnvironmentPassword sets cfg's require_auth when the password
+// comes from the environment rather than from the connection string u
+// (the written one, before Resolve filled in PGPASSWORD). A require_auth
+// the connection string writes is the repository's word and cannot loosen
+// it; PGREQUIREAUTH, the operator's, can.
+//
+// The host is the operator's too, and the rule is off, when the connection
+// string writes none (PGHOST, the operator's service or the local socket
+// decide), or when a connection string in the process environment names
+// the same hosts (a job's DATABASE_URL without a password, PGPASSWORD
+// beside it, and an md5 server of its own).
+func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
+	if cfg.Password == "" || u.Password() != "" || hostFromEnvironment(u) {
+		return
+	}
+	if v, ok := os.LookupEnv("PGREQUIREAUTH"); ok && v != "" {
+		cfg.RequireAuth = v
+		return
+	}
+	cfg.RequireAuth = EnvironmentAuth
 }
 
 // settingFiles are the settings whose file pgx's ParseConfig reads
@@ -140,6 +181,109 @@ func checkSettingFiles(u *dburl.URL) error {
 		}
 	}
 	return nil
+}
+
+// writtenFiles are the file settings whose content can leave the machine
+// or decide what does: a password file's or a service file's password goes
+// to the host the connection string names, and a client certificate is
+// sent to it. sslrootcert is not among them: a CA file is only read, to
+// check the server, and a system bundle outside the project is common.
+var writtenFiles = []struct{ key, env string }{
+	{"passfile", "PGPASSFILE"},
+	{"servicefile", "PGSERVICEFILE"},
+	{"sslcert", "PGSSLCERT"},
+	{"sslkey", "PGSSLKEY"},
+}
+
+// checkWrittenFiles refuses a passfile, servicefile, sslcert or sslkey that
+// the connection string u (as written, before Resolve) names outside the
+// project root, by its path or through a link: the string may be a
+// repository's word, naming the operator's ~/.pgpass or client certificate
+// for a host of its own. The same settings from the environment (PGPASSFILE,
+// PGSSLCERT...) are the operator's and not checked, nor a file a
+// connection string in the process environment names (a deploy job's
+// DATABASE_URL=...?sslcert=/secrets/client.crt).
+func checkWrittenFiles(u *dburl.URL, root string) error {
+	if root == "" || u == nil {
+		return nil
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		realRoot = root
+	}
+	for _, s := range writtenFiles {
+		p := u.Param(s.key)
+		if p == "" {
+			continue
+		}
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		real := abs
+		if r, err := filepath.EvalSymlinks(abs); err == nil {
+			real = r
+		}
+		if inside(realRoot, real) || namedByEnvironment(s.key, p) {
+			continue
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("the database URL is not usable: its %s %s is outside the project %s, and the connection string may be a repository's word: dbguard does not read it (a password or client certificate in it would go to the host the string names)", s.key, output.Escape(p), output.Escape(realRoot)),
+			Next: fmt.Sprintf("move the file into the project, or remove %s from the connection string and set %s in the environment instead (dbguard env shows the file:line the string comes from); then run: dbguard env", s.key, s.env)}
+	}
+	return nil
+}
+
+// hostFromEnvironment reports whether the server u reaches is the
+// operator's word: u writes no host, address or service, or a connection
+// string in the process environment writes the same ones.
+func hostFromEnvironment(u *dburl.URL) bool {
+	where := func(u *dburl.URL) string {
+		var b strings.Builder
+		for _, h := range u.Hosts() {
+			b.WriteString(h.Name + ":" + h.Port + ",")
+		}
+		for _, k := range []string{"hostaddr", "service", "servicefile"} {
+			b.WriteString("|" + u.Param(k))
+		}
+		return b.String()
+	}
+	mine := where(u)
+	if strings.Trim(mine, ":,|") == "" {
+		return true
+	}
+	for _, kv := range os.Environ() {
+		_, v, _ := strings.Cut(kv, "=")
+		if !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
+			continue
+		}
+		if e, err := dburl.Parse(v); err == nil && where(e) == mine {
+			return true
+		}
+	}
+	return false
+}
+
+// namedByEnvironment reports whether a connection string in the process
+// environment sets key to p: the operator's word, even when the repository
+// writes the same.
+func namedByEnvironment(key, p string) bool {
+	for _, kv := range os.Environ() {
+		_, v, _ := strings.Cut(kv, "=")
+		if !strings.Contains(v, key) {
+			continue
+		}
+		if u, err := dburl.Parse(v); err == nil && u.Param(key) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// inside reports whether path is root or below it.
+func inside(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // checkClientConnection asks the server (PostgreSQL 14+) to notice within
@@ -208,6 +352,10 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		if ctx.Err() != nil {
 			db.Close()
 			return nil, false, ctx.Err()
+		}
+		if why, ok := authPolicyFailed(err); ok {
+			db.Close()
+			return nil, false, &PasswordWithheldError{Target: Target(o.URL), Why: why, Policy: cfg.RequireAuth, Source: passwordSource()}
 		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {

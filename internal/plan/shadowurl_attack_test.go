@@ -18,8 +18,8 @@ import (
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
-// TestAttackShadowURLNamesTheLiveServer: schema.shadow_url is dbguard.yaml's,
-// the repository's word, and a pull request can point it at the live
+// TestAttackShadowURLNamesTheLiveServer: schema.shadow_url was dbguard.yaml's,
+// the repository's word, and a pull request could point it at the live
 // server (its credentials the CI's PGPASSWORD or .pgpass). The preview then
 // built its shadow there and ran the branch's files, beyond-database acts
 // included: a superuser role was created on the live server by
@@ -54,8 +54,11 @@ func TestAttackShadowURLNamesTheLiveServer(t *testing.T) {
 	r.Close()
 	os.WriteFile(filepath.Join(mig, "000002_evil.up.sql"), []byte("SELECT 1;\nCREATE ROLE "+role+" SUPERUSER LOGIN;\n"), 0o644)
 	// The live server's own maintenance database, as the superuser: what a
-	// self-hosted CI database gives the preview.
-	yaml := "version: 1\nschema:\n  shadow_url: " + srv.AdminURL + "\n"
+	// self-hosted CI database gives the preview. The server comes from the
+	// environment now (a literal in dbguard.yaml is refused at load), but
+	// an operator may still name the live one there.
+	t.Setenv("SHADOW_DATABASE_URL", srv.AdminURL)
+	yaml := "version: 1\nschema:\n  shadow_url: ${SHADOW_DATABASE_URL}\n"
 	cfg, err := config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte(yaml))
 	if err != nil {
 		t.Fatal(err)

@@ -223,7 +223,7 @@ func Choose(found []Binaries, want int) (Binaries, string, error) {
 		return found[i], "", nil
 	}
 	b := found[0]
-	return b, fmt.Sprintf("the sandbox runs PostgreSQL %d (no PostgreSQL %d server binaries here): locks, rewrites and errors are those of %d and may differ from the live server's; install PostgreSQL %d's server package, or set schema.shadow_url to a PostgreSQL %d server",
+	return b, fmt.Sprintf("the sandbox runs PostgreSQL %d (no PostgreSQL %d server binaries here): locks, rewrites and errors are those of %d and may differ from the live server's; install PostgreSQL %d's server package, or point schema.shadow_url (${SHADOW_DATABASE_URL} in dbguard.yaml) at a PostgreSQL %d server by setting SHADOW_DATABASE_URL in the environment",
 		b.Major, want, b.Major, want, want), nil
 }
 
@@ -243,7 +243,7 @@ func (e *MissingError) ExitCode() int { return exitcode.Usage }
 
 // Hint names the fix.
 func (e *MissingError) Hint() string {
-	return "install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or set schema.shadow_url in dbguard.yaml to a server where dbguard may create databases"
+	return "install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
 }
 
 // StartError means the sandbox server did not start (exit 2).
@@ -267,5 +267,5 @@ func (e *StartError) ExitCode() int { return exitcode.Usage }
 
 // Hint names the fix.
 func (e *StartError) Hint() string {
-	return "check that the PostgreSQL server package is complete and the temporary folder is writable, or set schema.shadow_url in dbguard.yaml to a server where dbguard may create databases"
+	return "check that the PostgreSQL server package is complete and the temporary folder is writable, or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
 }

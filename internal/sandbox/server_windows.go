@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // Start refuses on Windows: the sandbox relies on Unix sockets in a private
-// folder and process groups. Set schema.shadow_url to a dedicated server.
+// folder and process groups. Point schema.shadow_url (${SHADOW_DATABASE_URL}) at a dedicated server.
 func Start(ctx context.Context, o Options) (*Server, error) {
 	return nil, &StartError{Step: "Windows", Err: errors.New("the throwaway sandbox server is not supported on Windows yet")}
 }

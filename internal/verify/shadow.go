@@ -34,7 +34,9 @@ import (
 //   - by default, in a sandbox: a throwaway server dbguard starts and
 //     deletes (internal/sandbox), where the files run as a role that is not
 //     a superuser; the live server is only read, over a read-only session;
-//   - with schema.shadow_url, on that dedicated server;
+//   - with schema.shadow_url (${NAME}, a variable of the process
+//     environment, the operator's word), on that dedicated server; the
+//     variable unset or empty: as without shadow_url, with a warning;
 //   - with plan.shadow: live, in a new database on the live server, and
 //     only when no file holds a statement that can act beyond that
 //     database (sqlscan.Reach), refused before anything runs.
@@ -55,21 +57,31 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	drop := true
 	admin = o.Connect
 	admin.ReadOnly, admin.OnNotice = false, nil
-	switch {
-	case o.Config.Schema.ShadowURL != "":
-		u, err := dburl.Parse(o.Config.Schema.ShadowURL)
-		if err != nil {
-			return fmt.Errorf("schema.shadow_url: %w", err)
+	shadowVar, shadowURL := o.Config.Schema.ShadowVar(), o.Config.Schema.ShadowServer()
+	if shadowVar != "" && shadowURL == "" && o.Log != nil {
+		// A fork's pull request gets no secrets: the preview still runs,
+		// where it would without shadow_url, and says so.
+		place := o.Config.Plan.Shadow
+		if place == "" {
+			place = config.ShadowSandbox
 		}
-		// dbguard.yaml is the repository's word, and the server it names
-		// may be the live one (reached with the PGPASSWORD or .pgpass of
-		// the CI that runs the preview): as with plan.shadow: live, no
-		// file that can act beyond the shadow database runs there.
+		output.Talk{W: o.Log}.Warnf("schema.shadow_url: %s is not set in this environment; the preview runs as without shadow_url (plan.shadow: %s)", shadowVar, place)
+	}
+	switch {
+	case shadowURL != "":
+		u, err := dburl.Parse(shadowURL)
+		if err != nil {
+			return fmt.Errorf("schema.shadow_url: %s: %w", shadowVar, err)
+		}
+		// The server is the operator's word now, but it may still be the
+		// live one (Prisma users point shadowDatabaseUrl there too), and
+		// the files are the branch's: as with plan.shadow: live, no file
+		// that can act beyond the shadow database runs there.
 		if err := refuseBeyond(o.MigrationsDir, "schema.shadow_url"); err != nil {
 			return err
 		}
 		admin.URL, admin.SimpleProtocol, admin.Wait = u, false, 0
-		where = "on " + pg.Target(u) + " (schema.shadow_url)"
+		where = "on " + pg.Target(u) + " (schema.shadow_url, " + shadowVar + ")"
 	case o.Config.Plan.Shadow == config.ShadowLive:
 		if err := refuseBeyond(o.MigrationsDir, "plan.shadow: live"); err != nil {
 			return err
@@ -458,7 +470,7 @@ func (e *LiveRefusedError) Error() string {
 		acts = acts[:show]
 	}
 	if e.Setting == "schema.shadow_url" {
-		return "schema.shadow_url: the migrations hold statements that can act beyond the shadow database, on the server dbguard.yaml names (which may be the live one); nothing was run: " + strings.Join(acts, "; ") + more
+		return "schema.shadow_url: the migrations hold statements that can act beyond the shadow database, on the server schema.shadow_url's variable names (which may be the live one); nothing was run: " + strings.Join(acts, "; ") + more
 	}
 	return "plan.shadow: live: the migrations hold statements that can act beyond the shadow database, on the live server; nothing was run: " + strings.Join(acts, "; ") + more
 }
@@ -469,7 +481,7 @@ func (e *LiveRefusedError) ExitCode() int { return exitcode.CheckFailed }
 // Hint names the fix.
 func (e *LiveRefusedError) Hint() string {
 	if e.Setting == "schema.shadow_url" {
-		return "remove schema.shadow_url from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
+		return "unset the variable schema.shadow_url names, or remove shadow_url from dbguard.yaml, to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
 	}
 	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
 }

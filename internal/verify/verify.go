@@ -349,5 +349,5 @@ func (e *ShadowError) Unwrap() error { return e.Err }
 
 // Hint names the next step.
 func (e *ShadowError) Hint() string {
-	return "give the role CREATEDB, or set schema.shadow_url in dbguard.yaml to a server where it may create databases"
+	return "give the role CREATEDB, or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where it may create databases"
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// TestAttackPullRequestHostGetsNoEnvironmentPassword: the commands a CI
+// runs on pull requests, with the operator's PGPASSWORD, against a .env
+// whose host a pull request changed to a server asking for the password in
+// cleartext. Before, each connected and sent it; now none sends it, and
+// each stops with exit 2 and the reason.
+func TestAttackPullRequestHostGetsNoEnvironmentPassword(t *testing.T) {
+	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+	t.Setenv("PGPASSWORD", "s3cret-operator")
+	t.Setenv("PGPASSFILE", "")
+	t.Setenv("PGREQUIREAUTH", "")
+	inDir(t, map[string]string{
+		".env":                          "DATABASE_URL=postgres://app@" + c.Addr + "/app?sslmode=disable\n",
+		"migrations/000001_user.up.sql": "CREATE TABLE \"user\" (id int);\n",
+	})
+	for _, args := range [][]string{
+		{"ci"},
+		{"migrate", "status"},
+		{"migrate", "plan"},
+		{"verify", "--shadow"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
+		all := strings.Join(strings.Fields(stdout.String()+stderr.String()), " ") // unwrapped
+		if got := c.Sent(); len(got) > 0 {
+			t.Errorf("dbguard %s: the pull request's host received %q", strings.Join(args, " "), got)
+		}
+		if !strings.Contains(all, "did not send the password from PGPASSWORD") {
+			t.Errorf("dbguard %s: exit %d, no word of the withheld password:\n%s", strings.Join(args, " "), code, all)
+		}
+		if args[0] != "ci" && code != exitUsage {
+			t.Errorf("dbguard %s: exit %d, want %d", strings.Join(args, " "), code, exitUsage)
+		}
+		if strings.Contains(all, "s3cret") {
+			t.Errorf("dbguard %s showed the password:\n%s", strings.Join(args, " "), all)
+		}
+	}
+}
