@@ -145,6 +145,10 @@ func (s *Server) start(ctx context.Context) error {
 	// that file is read, every 5 ms, and a connection is tried after.
 	deadline := time.Now().Add(60 * time.Second)
 	pid := s.cmd.Process.Pid
+	every := 5 * time.Millisecond
+	if s.Major < 10 {
+		every = 20 * time.Millisecond // each look is a connection
+	}
 	for {
 		var err error = errors.New("the server is starting")
 		if pmStatus(s.dataDir(), pid, s.Major) == "ready" {
@@ -162,7 +166,7 @@ func (s *Server) start(ctx context.Context) error {
 			return &StartError{Step: "postgres exited", Err: errors.New("the server stopped while starting"), Log: s.logTail()}
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
 			return &StartError{Step: "waiting for it to accept connections", Err: err, Log: s.logTail()}
