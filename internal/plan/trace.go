@@ -99,8 +99,9 @@ const relationsFrom = `
 	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,m,i,I}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
 	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
 
-// changedSQL (prepared, its parameter the highest oid known before the
-// file) lists what a file can have changed among the relations, run at
+// changedSQL (prepared, its parameters the highest oid known before the
+// file and the highest oid there is) lists what a file can have changed
+// among the relations, run at
 // the end of its transaction: every relation the session holds a lock on
 // (a rewrite, rename, move or drop of a relation locks it until commit),
 // every index of a locked table (ALTER TABLE ... SET SCHEMA moves them
@@ -114,11 +115,18 @@ const relationsFrom = `
 // code runs in COMMIT without a deferrable trigger (a deferrable foreign
 // key's cascade fires the child table's triggers), so with one the
 // relations are read whole after COMMIT.
+//
+// The new oids are a range, "> $1 AND <= $2", rather than "> $1" alone,
+// so that PostgreSQL plans the read once: a generic plan estimates a
+// range at 0.5% of pg_class, a lone "> $1" at a third of it, and from
+// about a thousand relations the generic plan lost to a custom plan made
+// anew for every file (plan135: 118 ms of planning against 75 ms of
+// running the read, 135 files).
 const changedSQL = `WITH l AS (SELECT l.relation FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.relation IS NOT NULL)
 	SELECT k.oid::pg_catalog.int8, r.f, r.k, r.s, r.n, r.t
 	FROM (SELECT l.relation AS oid FROM l
 		UNION SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT l.relation FROM l)
-		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1) k
+		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1 AND c.oid OPERATOR(pg_catalog.<=) $2) k
 	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
 	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n
 	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)`
@@ -163,7 +171,7 @@ func (t *tracer) prepare(ctx context.Context) {
 	const when = `pg_catalog.to_char(pg_catalog.timezone('UTC'::pg_catalog.text, p.prepare_time), 'YYYY-MM-DD HH24:MI:SS.US'::pg_catalog.text)`
 	const where = ` FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) ANY (`
 	names := "ARRAY[" + quote(t.marker) + ", " + quote(t.marker+"_changed") + "]::pg_catalog.text[])"
-	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+" AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid) AS "+changedSQL+
+	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+" AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid, pg_catalog.oid) AS "+changedSQL+
 		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
 		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n").ReadAll()
 	if err != nil || len(results) != 4 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
@@ -180,13 +188,14 @@ func (t *tracer) prepare(ctx context.Context) {
 }
 
 // changedRead is the read of what a file changed among the relations
-// (changedSQL), from the highest oid in before.
+// (changedSQL), from the highest oid in before to the highest an oid can
+// be.
 func (t *tracer) changedRead(before map[int64]rel) string {
 	var top int64
 	for oid := range before {
 		top = max(top, oid)
 	}
-	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ")"
+	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ", '4294967295')"
 }
 
 // applyChanged is before with the rows of changedSQL applied; false when a

@@ -138,27 +138,61 @@ func (s *Server) start(ctx context.Context) error {
 		return &StartError{Step: "starting postgres", Err: err}
 	}
 	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	// Ready when it accepts a connection.
+	// Ready when it accepts a connection. A connection tried while the
+	// server starts costs a backend forked only to say "starting up"
+	// (25-26 of them in 10 starts at load 20, one every 20 ms): until the
+	// server writes "ready" in postmaster.pid, as pg_ctl -w waits, only
+	// that file is read, every 5 ms, and a connection is tried after.
 	deadline := time.Now().Add(60 * time.Second)
+	pid := s.cmd.Process.Pid
+	every := 5 * time.Millisecond
+	if s.Major < 10 {
+		every = 20 * time.Millisecond // each look is a connection
+	}
 	for {
-		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		conn, err := pgx.Connect(cctx, s.AdminURL().DriverString())
-		cancel()
-		if err == nil {
-			conn.Close(context.Background())
-			return nil
+		var err error = errors.New("the server is starting")
+		if pmStatus(s.dataDir(), pid, s.Major) == "ready" {
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			var conn *pgx.Conn
+			conn, err = pgx.Connect(cctx, s.AdminURL().DriverString())
+			cancel()
+			if err == nil {
+				conn.Close(context.Background())
+				return nil
+			}
 		}
 		select {
 		case <-s.done:
 			return &StartError{Step: "postgres exited", Err: errors.New("the server stopped while starting"), Log: s.logTail()}
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(every):
 		}
 		if time.Now().After(deadline) {
 			return &StartError{Step: "waiting for it to accept connections", Err: err, Log: s.logTail()}
 		}
 	}
+}
+
+// pmStatus is what the postmaster with this pid says of itself in its
+// postmaster.pid: line 8, "starting" then "ready" (PostgreSQL 10 and
+// later; before 10 there is no such line, and "ready" stands for "ask by
+// connecting"); "" while the file is not the pid's.
+func pmStatus(data string, pid, major int) string {
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(string(b), "\n")
+	switch {
+	case strings.TrimSpace(lines[0]) != strconv.Itoa(pid):
+		return ""
+	case major < 10:
+		return "ready"
+	case len(lines) < 9:
+		return ""
+	}
+	return strings.TrimSpace(lines[7])
 }
 
 // initArgs are initdb's arguments after -D. A 1 MB WAL segment keeps the
