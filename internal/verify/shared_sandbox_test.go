@@ -22,18 +22,10 @@ import (
 // row run on one server.
 func TestPreviewsShareOneSandbox(t *testing.T) {
 	ctx := context.Background()
-	root := t.TempDir()
-	dir := filepath.Join(root, "migrations")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	u, err := dburl.Parse(pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	base := emptyPreview(t)
 	var hosts []string
 	for range 2 {
-		o := Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(root), MigrationsDir: dir}
+		o := base
 		o.Sandbox = StartSandbox(ctx, o)
 		err := WithShadow(ctx, o, -1, func(co pg.ConnectOptions) error {
 			for _, h := range co.URL.Hosts() {
@@ -49,4 +41,20 @@ func TestPreviewsShareOneSandbox(t *testing.T) {
 	if len(hosts) != 2 || hosts[0] != hosts[1] {
 		t.Errorf("two previews ran on the servers at %q; want one server, handed out again", hosts)
 	}
+}
+
+// emptyPreview is the Options of a preview of an empty migrations folder
+// against a fresh test database.
+func emptyPreview(t *testing.T) Options {
+	t.Helper()
+	root := t.TempDir()
+	dir := filepath.Join(root, "migrations")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	u, err := dburl.Parse(pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(root), MigrationsDir: dir}
 }
