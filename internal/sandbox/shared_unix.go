@@ -178,9 +178,16 @@ func reset(ctx context.Context, s *Server, fresh string) error {
 		return err
 	}
 	if !postgres {
-		// initdb's words (its setup_run_file), so pg_shdescription is
-		// as it was.
-		if _, err := conn.Exec(ctx, "CREATE DATABASE postgres"); err != nil {
+		// A file copy where the server has one (15 and later): 20-50 ms
+		// less CPU than writing template1 through the WAL, and the
+		// checkpoints it waits for cost little with fsync off. Then
+		// initdb's words (its setup_run_file), so pg_shdescription is as
+		// it was.
+		create := "CREATE DATABASE postgres"
+		if s.Major >= 15 {
+			create += " STRATEGY = FILE_COPY"
+		}
+		if _, err := conn.Exec(ctx, create); err != nil {
 			return err
 		}
 		if _, err := conn.Exec(ctx, "COMMENT ON DATABASE postgres IS 'default administrative connection database'"); err != nil {
