@@ -5,8 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // Attacks on the guard's input that held when they were tried; each stays
@@ -50,9 +51,7 @@ func TestAttackInputsThatHeld(t *testing.T) {
 		if err := os.MkdirAll(filepath.Join(dir, "backend"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := syscall.Mkfifo(filepath.Join(dir, "backend", ".env"), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		fifotest.Make(t, filepath.Join(dir, "backend", ".env"))
 		t.Chdir(dir)
 		// Reading the FIFO would block for ever: it is not an env file.
 		if code, out := dbguard(t, "env"); code != exitOK {

@@ -1,12 +1,12 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackConfigFIFO: a FIFO named dbguard.yaml, in the project root or
@@ -17,26 +17,15 @@ import (
 // it is a regular file; one the user names with --config may be a pipe.
 func TestAttackConfigFIFO(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, FileName)
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
-	done := make(chan error, 1)
-	go func() {
+	fifotest.Make(t, filepath.Join(dir, FileName))
+	err, ok := fifotest.Within(5*time.Second, func() error {
 		_, err := Discover(dir, "")
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Errorf("%v, want dbguard.yaml refused as not a regular file", err)
-		}
-	case <-time.After(5 * time.Second):
+		return err
+	})
+	if !ok {
 		t.Fatal("still waiting for a writer to dbguard.yaml after 5 s")
+	}
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("%v, want dbguard.yaml refused as not a regular file", err)
 	}
 }

@@ -1,12 +1,12 @@
 package dburl
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackServiceFileFIFO: an env file's connection string names the
@@ -17,16 +17,7 @@ import (
 // is a regular file, as every other file a repository names.
 func TestAttackServiceFileFIFO(t *testing.T) {
 	dir := t.TempDir()
-	fifo := filepath.Join(dir, "svc.conf")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Let a reader still waiting go (the test has failed then).
-		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
-	})
+	fifo := fifotest.Make(t, filepath.Join(dir, "svc.conf"))
 	for _, tc := range []struct {
 		s    string
 		vars []string
@@ -40,18 +31,15 @@ func TestAttackServiceFileFIFO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() {
+		err, ok := fifotest.Within(5*time.Second, func() error {
 			_, _, err := u.Complete(env)
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-				t.Errorf("%s: %v, want the service file refused as not a regular file", s, err)
-			}
-		case <-time.After(5 * time.Second):
+			return err
+		})
+		if !ok {
 			t.Fatalf("%s: still waiting for a writer to the FIFO after 5 s", s)
+		}
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s: %v, want the service file refused as not a regular file", s, err)
 		}
 	}
 }

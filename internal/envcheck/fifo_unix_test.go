@@ -3,11 +3,11 @@
 package envcheck
 
 import (
-	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackFIFOHangsNothing: a repository puts a named pipe where a
@@ -35,19 +35,14 @@ func TestAttackFIFOHangsNothing(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			root := tree(t, c.files)
-			if err := syscall.Mkfifo(filepath.Join(root, c.fifo), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() {
+			fifotest.Make(t, filepath.Join(root, c.fifo))
+			// An error or a verdict: either way it returned. Not a speed
+			// bound: a FIFO blocks until a writer comes, which never
+			// happens; a minute is a hang on any machine.
+			if _, ok := fifotest.Within(60*time.Second, func() error {
 				_, err := resolve(t, root, nil)
-				done <- err
-			}()
-			select {
-			case <-done: // an error or a verdict: either way it returned
-			case <-time.After(60 * time.Second):
-				// Not a speed bound: a FIFO blocks until a writer comes,
-				// which never happens; a minute is a hang on any machine.
+				return err
+			}); !ok {
 				t.Fatalf("Resolve still waits on the FIFO %s after a minute", c.fifo)
 			}
 		})
@@ -64,26 +59,11 @@ func TestAttackManifestFIFOHangsNothing(t *testing.T) {
 	for _, fifo := range []string{"package.json", "web/requirements.txt", "web/pyproject.toml"} {
 		t.Run(fifo, func(t *testing.T) {
 			root := tree(t, map[string]string{".env": env, "web/app.py": "x = 1\n"})
-			path := filepath.Join(root, filepath.FromSlash(fifo))
-			if err := syscall.Mkfifo(path, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				// Let a reader still waiting go (the test has failed then).
-				for range 4 {
-					if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-						f.Close()
-					}
-				}
-			})
-			done := make(chan error, 1)
-			go func() {
+			fifotest.Make(t, filepath.Join(root, filepath.FromSlash(fifo)))
+			if _, ok := fifotest.Within(10*time.Second, func() error {
 				_, err := resolve(t, root, nil)
-				done <- err
-			}()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
+				return err
+			}); !ok {
 				t.Errorf("Resolve still waits on the FIFO %s after 10 s", fifo)
 			}
 		})

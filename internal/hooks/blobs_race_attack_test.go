@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackDiskBlobSwappedAfterStat: a racing local process swaps a
@@ -27,15 +28,8 @@ func TestAttackDiskBlobSwappedAfterStat(t *testing.T) {
 		swap func(t *testing.T, path string)
 	}{
 		{"fifo", func(t *testing.T, path string) {
-			if err := syscall.Mkfifo(path, 0o644); err != nil {
-				t.Fatal(err)
-			}
 			// Whatever happens, a writer ends a wait at the test's end.
-			t.Cleanup(func() {
-				if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-					f.Close()
-				}
-			})
+			fifotest.Make(t, path)
 		}},
 		{"link", func(t *testing.T, path string) {
 			if err := os.WriteFile(filepath.Join(filepath.Dir(path), "same"), []byte(body), 0o644); err != nil {
@@ -67,18 +61,15 @@ func TestAttackDiskBlobSwappedAfterStat(t *testing.T) {
 				c.swap(t, path)
 			}
 			defer func() { beforeOpen = nil }()
-			done := make(chan bool, 1)
-			go func() {
+			read, returned := fifotest.Within(5*time.Second, func() bool {
 				_, ok := diskBlob(root, ".env", id)
-				done <- ok
-			}()
-			select {
-			case ok := <-done:
-				if ok {
-					t.Errorf("diskBlob read the %s put in the file's place; want it left to git", c.name)
-				}
-			case <-time.After(5 * time.Second):
+				return ok
+			})
+			if !returned {
 				t.Fatalf("diskBlob still waits 5 s after the file became a %s", c.name)
+			}
+			if read {
+				t.Errorf("diskBlob read the %s put in the file's place; want it left to git", c.name)
 			}
 		})
 	}

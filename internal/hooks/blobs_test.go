@@ -7,9 +7,10 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // The hook judges what the index holds. indexContents reads a file from
@@ -59,9 +60,7 @@ func TestIndexContentsAreTheIndexs(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, "folder/.env"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(filepath.Join(dir, "fifo/.env"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifotest.Make(t, filepath.Join(dir, "fifo/.env"))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -7,9 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackInstallFIFOWaitsOnNothing: a repository copied with its .git
@@ -45,26 +46,22 @@ func TestAttackInstallFIFOWaitsOnNothing(t *testing.T) {
 			repo := t.TempDir()
 			gitRun(t, repo, "init", "-q")
 			tc.setup(t, repo)
-			done := make(chan error, 1)
-			go func() { done <- tc.run(repo) }()
-			select {
-			case err := <-done:
-				if tc.fails && err == nil {
-					t.Error("no error for a FIFO")
-				}
-			case <-time.After(10 * time.Second):
+			err, ok := fifotest.Within(10*time.Second, func() error { return tc.run(repo) })
+			if !ok {
 				t.Fatal("waited on the FIFO")
+			}
+			if tc.fails && err == nil {
+				t.Error("no error for a FIFO")
 			}
 		})
 	}
 }
 
+// mkfifo puts a FIFO at p, in place of whatever git put there.
 func mkfifo(t *testing.T, p string) {
 	t.Helper()
 	os.Remove(p)
-	if err := syscall.Mkfifo(p, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifotest.Make(t, p)
 }
 
 func gitRun(t *testing.T, dir string, args ...string) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // A late migration (run out of order) was read to run, then read again
@@ -40,9 +41,7 @@ func TestAttackLateFileReadTwice(t *testing.T) {
 	if err := os.Remove(late); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(late, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifotest.Make(t, late)
 	var mu sync.Mutex
 	done := make(chan struct{})
 	served := 0

@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // A migration swapped for a FIFO after the folder was read (the review's
@@ -20,25 +21,20 @@ import (
 // regular file.
 func TestAttackMigrationFIFOWaitsOnNothing(t *testing.T) {
 	dir := t.TempDir()
-	if err := syscall.Mkfifo(filepath.Join(dir, "1_a.up.sql"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifotest.Make(t, filepath.Join(dir, "1_a.up.sql"))
 	if err := os.WriteFile(filepath.Join(dir, "2_b.up.sql"), []byte("SELECT 1;"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for how, read := range readers(t, dir) {
-		done := make(chan error, 1)
-		go func() {
+		err, ok := fifotest.Within(10*time.Second, func() error {
 			_, err := read("1_a.up.sql")
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-				t.Errorf("%s, a FIFO: %v", how, err)
-			}
-		case <-time.After(10 * time.Second):
+			return err
+		})
+		if !ok {
 			t.Fatalf("%s: reading a migration waits on a FIFO", how)
+		}
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("%s, a FIFO: %v", how, err)
 		}
 		if data, err := read("2_b.up.sql"); err != nil || string(data) != "SELECT 1;" {
 			t.Errorf("%s, a regular file: %q, %v", how, data, err)
@@ -163,9 +159,7 @@ func TestAttackSourceReadFileAfterScan(t *testing.T) {
 	}
 	// Swapped after the listing: a FIFO, and a link out of the folder.
 	os.Remove(filepath.Join(dir, "2_b.up.sql"))
-	if err := syscall.Mkfifo(filepath.Join(dir, "2_b.up.sql"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fifotest.Make(t, filepath.Join(dir, "2_b.up.sql"))
 	os.Remove(filepath.Join(dir, "3_c.up.sql"))
 	if err := os.Symlink(outside, filepath.Join(dir, "3_c.up.sql")); err != nil {
 		t.Fatal(err)
@@ -173,15 +167,12 @@ func TestAttackSourceReadFileAfterScan(t *testing.T) {
 	if data, err := src.ReadFile("1_a.up.sql"); err != nil || string(data) != "SELECT 1;" {
 		t.Fatalf("a regular file: %q, %v", data, err)
 	}
-	done := make(chan error, 1)
-	go func() { _, err := src.ReadFile("2_b.up.sql"); done <- err }()
-	select {
-	case err := <-done:
-		if err == nil {
-			t.Errorf("a FIFO was read")
-		}
-	case <-time.After(10 * time.Second):
+	err, ok := fifotest.Within(10*time.Second, func() error { _, err := src.ReadFile("2_b.up.sql"); return err })
+	if !ok {
 		t.Fatal("reading a pending file swapped for a FIFO waits for a writer")
+	}
+	if err == nil {
+		t.Errorf("a FIFO was read")
 	}
 	if data, err := src.ReadFile("3_c.up.sql"); err == nil {
 		t.Errorf("a link out of the folder was followed: %q", data)

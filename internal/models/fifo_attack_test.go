@@ -3,9 +3,10 @@ package models
 import (
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // A models file (Django's manage.py, a Drizzle schema, a Prisma schema) is
@@ -15,20 +16,15 @@ import (
 func TestAttackModelsFileFIFOWaitsOnNothing(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "schema.prisma")
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
+	fifotest.Make(t, fifo)
+	err, ok := fifotest.Within(10*time.Second, func() error {
 		_, err := readInside(dir, fifo)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Errorf("a FIFO: %v", err)
-		}
-	case <-time.After(10 * time.Second):
+		return err
+	})
+	if !ok {
 		t.Fatal("reading a models file waits on a FIFO")
+	}
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a FIFO: %v", err)
 	}
 }

@@ -5,8 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackWriteThroughLink: every destination a repository can plant
@@ -30,7 +31,7 @@ func TestAttackWriteThroughLink(t *testing.T) {
 	must(os.Symlink(filepath.Join(outside, "created"), filepath.Join(root, "dangling")))
 	must(os.Symlink(outside, filepath.Join(root, "out")))
 	must(os.Mkdir(filepath.Join(root, "folder"), 0o755))
-	must(syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644))
+	fifotest.Make(t, filepath.Join(root, "fifo"))
 
 	for _, tc := range []struct{ dest, reason string }{
 		{"link", "a symbolic link"},

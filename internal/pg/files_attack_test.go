@@ -2,15 +2,14 @@ package pg
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackConnectSettingFileFIFO: pgx's ParseConfig opens the files a
@@ -19,18 +18,7 @@ import (
 // `migrate up`, doctor and verify wait for a writer forever, and SIGTERM
 // did not end the wait. Each is refused (exit 2) before pgx reads it.
 func TestAttackConnectSettingFileFIFO(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "f")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		// Let a reader still waiting go (the test has failed then).
-		for range 10 {
-			if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-				f.Close()
-			}
-		}
-	})
+	fifo := fifotest.Make(t, filepath.Join(t.TempDir(), "f"))
 	for _, q := range []string{
 		"service=x&servicefile=" + fifo,
 		"passfile=" + fifo,
@@ -41,20 +29,16 @@ func TestAttackConnectSettingFileFIFO(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		done := make(chan error, 1)
-		go func() {
+		err, ok := fifotest.Within(5*time.Second, func() error {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			_, _, err := Connect(ctx, ConnectOptions{URL: u, ConnectTimeout: time.Second})
-			done <- err
-		}()
-		select {
-		case err := <-done:
-			if err == nil || !strings.Contains(err.Error(), "not a regular file") || exitcode.Of(err) != exitcode.Usage {
-				t.Errorf("%s: %v (exit %d), want the file refused as not a regular file, exit 2", q, err, exitcode.Of(err))
-			}
-		case <-time.After(5 * time.Second):
+			return err
+		})
+		if !ok {
 			t.Errorf("%s: still waiting for a writer to the FIFO after 5 s", q)
+		} else if err == nil || !strings.Contains(err.Error(), "not a regular file") || exitcode.Of(err) != exitcode.Usage {
+			t.Errorf("%s: %v (exit %d), want the file refused as not a regular file, exit 2", q, err, exitcode.Of(err))
 		}
 	}
 }

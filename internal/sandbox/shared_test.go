@@ -47,16 +47,19 @@ func sharedIsFresh(t *testing.T) {
 	}
 	// What a preview leaves: its roles, its shadow database owned by the
 	// migration role, settings on both, a session still in the shadow.
+	// The shadow is the cluster's own postgres database, renamed (from
+	// template1: verify's startSandbox), so postgres is gone too.
 	for _, q := range []string{
 		"CREATE ROLE app NOLOGIN",
 		"CREATE ROLE migrator LOGIN",
 		"GRANT app TO migrator",
-		"CREATE DATABASE shadow_left OWNER migrator",
+		"ALTER DATABASE postgres RENAME TO shadow_left",
+		"ALTER DATABASE shadow_left OWNER TO migrator",
 		"ALTER ROLE migrator SET work_mem = '8MB'",
 		"ALTER DATABASE shadow_left SET search_path = public, pg_catalog",
 		"COMMENT ON ROLE app IS 'left over'",
 	} {
-		sqlExec(t, first.AdminURL().DriverString(), q)
+		sqlExec(t, first.URL(Superuser, "template1").DriverString(), q)
 	}
 	held, err := pgx.Connect(ctx, first.URL("migrator", "shadow_left").DriverString())
 	if err != nil {

@@ -148,10 +148,14 @@ func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 // session but ours, no database but initdb's, no role but the bootstrap
 // superuser and PostgreSQL's own; then checks the shared catalogs against
 // the fresh cluster's, so no run sees what an earlier one left.
+//
+// A preview makes its shadow database of the cluster's postgres database,
+// renamed (verify's startSandbox), so the reset works from template1 and
+// makes postgres again, as initdb did, when it is gone.
 func reset(ctx context.Context, s *Server, fresh string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.AdminURL().DriverString())
+	conn, err := pgx.Connect(ctx, s.URL(Superuser, "template1").DriverString())
 	if err != nil {
 		return err
 	}
@@ -166,6 +170,27 @@ func reset(ctx context.Context, s *Server, fresh string) error {
 	}
 	for _, db := range dbs {
 		if _, err := conn.Exec(ctx, "DROP DATABASE "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return err
+		}
+	}
+	var postgres bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'postgres')").Scan(&postgres); err != nil {
+		return err
+	}
+	if !postgres {
+		// A file copy where the server has one (15 and later): 20-50 ms
+		// less CPU than writing template1 through the WAL, and the
+		// checkpoints it waits for cost little with fsync off. Then
+		// initdb's words (its setup_run_file), so pg_shdescription is as
+		// it was.
+		create := "CREATE DATABASE postgres"
+		if s.Major >= 15 {
+			create += " STRATEGY = FILE_COPY"
+		}
+		if _, err := conn.Exec(ctx, create); err != nil {
+			return err
+		}
+		if _, err := conn.Exec(ctx, "COMMENT ON DATABASE postgres IS 'default administrative connection database'"); err != nil {
 			return err
 		}
 	}

@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // initdb --version runs once per installation: its answer is cached under
@@ -131,22 +132,13 @@ func TestAttackVersionCacheEntryFIFO(t *testing.T) {
 	if err := os.Remove(entry); err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(entry, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan Binaries, 1)
-	go func() { b, _ := probe(dir); done <- b }()
-	select {
-	case b := <-done:
-		if b.Full != "15.99" {
-			t.Errorf("with a FIFO entry: probe gave %+v; want 15.99", b)
-		}
-	case <-time.After(5 * time.Second):
-		// Release the read so the test ends.
-		if f, err := os.OpenFile(entry, os.O_WRONLY, 0); err == nil {
-			f.Close()
-		}
+	fifotest.Make(t, entry)
+	b, ok := fifotest.Within(5*time.Second, func() Binaries { b, _ := probe(dir); return b })
+	if !ok {
 		t.Fatal("probe waited on a FIFO in the version cache")
+	}
+	if b.Full != "15.99" {
+		t.Errorf("with a FIFO entry: probe gave %+v; want 15.99", b)
 	}
 }
 

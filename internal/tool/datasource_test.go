@@ -5,11 +5,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 const vercelSchema = `// Vercel's template
@@ -73,21 +73,13 @@ func TestAdoptURLVarsRefusesAnotherURLVar(t *testing.T) {
 // was read with os.ReadFile); one linked out of the project was read.
 func TestAttackPrismaDatasourceFIFOAndLink(t *testing.T) {
 	root := tree(t, map[string]string{"prisma/.keep": ""})
-	if err := syscall.Mkfifo(filepath.Join(root, "prisma", "schema.prisma"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan *Project, 1)
-	go func() {
-		p, _ := Resolve(config.Default(root))
-		done <- p
-	}()
-	select {
-	case p := <-done:
-		if p == nil || p.Kind != Prisma || len(p.Vars) != 0 {
-			t.Errorf("a FIFO schema: %+v", p)
-		}
-	case <-time.After(10 * time.Second):
+	fifotest.Make(t, filepath.Join(root, "prisma", "schema.prisma"))
+	p, ok := fifotest.Within(10*time.Second, func() *Project { p, _ := Resolve(config.Default(root)); return p })
+	if !ok {
 		t.Fatal("resolving the tool waits on a FIFO named prisma/schema.prisma")
+	}
+	if p == nil || p.Kind != Prisma || len(p.Vars) != 0 {
+		t.Errorf("a FIFO schema: %+v", p)
 	}
 
 	outside := tree(t, map[string]string{"schema.prisma": vercelSchema})
@@ -113,21 +105,13 @@ func TestAttackDetectFIFOWaitsOnNothing(t *testing.T) {
 	outside := tree(t, map[string]string{"goose.sql": "-- +goose Up\nSELECT 1;\n"})
 	for _, fifo := range []string{"migrations/a.sql", "db/migrations/a.sql", "prisma/schema"} {
 		root := tree(t, map[string]string{"migrations/.keep": "", "db/migrations/.keep": "", "prisma/.keep": ""})
-		if err := syscall.Mkfifo(filepath.Join(root, fifo), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan *Project, 1)
-		go func() {
-			p, _ := Resolve(config.Default(root))
-			done <- p
-		}()
-		select {
-		case p := <-done:
-			if p == nil || p.Kind != GolangMigrate {
-				t.Errorf("a FIFO at %s: detected %+v", fifo, p)
-			}
-		case <-time.After(10 * time.Second):
+		fifotest.Make(t, filepath.Join(root, fifo))
+		p, ok := fifotest.Within(10*time.Second, func() *Project { p, _ := Resolve(config.Default(root)); return p })
+		if !ok {
 			t.Fatalf("detecting the tool waits on a FIFO at %s", fifo)
+		}
+		if p == nil || p.Kind != GolangMigrate {
+			t.Errorf("a FIFO at %s: detected %+v", fifo, p)
 		}
 	}
 	linked := tree(t, map[string]string{"migrations/.keep": ""})

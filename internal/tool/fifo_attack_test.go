@@ -1,13 +1,12 @@
 package tool
 
 import (
-	"os"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackToolFilesFIFO: the tool's files were read with os.ReadFile and
@@ -30,32 +29,18 @@ func TestAttackToolFilesFIFO(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root := tree(t, tc.files)
 			fifo := filepath.Join(root, filepath.FromSlash(tc.fifo))
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				// Let a reader still waiting go (the test has failed then).
-				for range 5 {
-					if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-						f.Close()
-					}
-				}
-			})
-			done := make(chan error, 1)
-			go func() {
+			fifotest.Make(t, fifo)
+			err, ok := fifotest.Within(5*time.Second, func() error {
 				p, err := Resolve(config.Default(root))
 				if err == nil && tc.state {
 					_, err = p.files()
 				}
-				done <- err
-			}()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("%v, want the FIFO passed over", err)
-				}
-			case <-time.After(5 * time.Second):
+				return err
+			})
+			if !ok {
 				t.Errorf("still waiting for a writer to %s after 5 s", tc.fifo)
+			} else if err != nil {
+				t.Errorf("%v, want the FIFO passed over", err)
 			}
 		})
 	}

@@ -2,16 +2,11 @@ package verify
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/dbguard/dbguard/internal/config"
-	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pg"
-	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
 // The sandbox's start makes the shadow (its postgres database, renamed and
@@ -19,16 +14,7 @@ import (
 // WithShadow runs in that database: no second admin session to rename it.
 func TestSandboxStartMakesTheShadow(t *testing.T) {
 	ctx := context.Background()
-	root := t.TempDir()
-	dir := filepath.Join(root, "migrations")
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	u, err := dburl.Parse(pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(root), MigrationsDir: dir}
+	o := emptyPreview(t)
 	o.Sandbox = StartSandbox(ctx, o)
 	defer o.Sandbox.Close()
 	if _, _, err := o.Sandbox.wait(); err != nil {
@@ -39,7 +25,7 @@ func TestSandboxStartMakesTheShadow(t *testing.T) {
 		t.Fatal("the sandbox's start made no shadow database")
 	}
 	ran := false
-	err = WithShadow(ctx, o, -1, func(co pg.ConnectOptions) error {
+	err := WithShadow(ctx, o, -1, func(co pg.ConnectOptions) error {
 		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
 			ran = true
 			var db, owner, user string

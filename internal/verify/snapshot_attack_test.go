@@ -4,9 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/fifotest"
 )
 
 // TestAttackSnapshotFIFO: the snapshot verify compares against is named
@@ -16,27 +17,16 @@ import (
 // as not a regular file instead.
 func TestAttackSnapshotFIFO(t *testing.T) {
 	root := t.TempDir()
-	fifo := filepath.Join(root, "dbguard.schema.yaml")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if f, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			f.Close()
-		}
+	path := fifotest.Make(t, filepath.Join(root, "dbguard.schema.yaml"))
+	err, ok := fifotest.Within(5*time.Second, func() error {
+		_, _, err := readSnapshot(root, path)
+		return err
 	})
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := readSnapshot(root, fifo)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-			t.Errorf("%v, want the snapshot refused as not a regular file", err)
-		}
-	case <-time.After(5 * time.Second):
+	if !ok {
 		t.Fatal("still waiting for a writer to the snapshot FIFO after 5 s")
+	}
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("%v, want the snapshot refused as not a regular file", err)
 	}
 }
 
