@@ -101,9 +101,9 @@ func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT oid FROM pg_constraint WHERE conrelid = 't'::regclass").Scan(&oid); err != nil {
 		t.Fatal(err)
 	}
-	defs, err := defsByOID(ctx, conn, constraintDefsSQL, []uint32{oid})
-	if err != nil || defs[oid] != "PRIMARY KEY (b, a)" {
-		t.Fatalf("constraintDefs: %v, %v", defs, err)
+	s := &Schema{Tables: map[string]*Table{"t": tb}}
+	if err := s.finish(ctx, conn, []later{{tb, "p", "t_pkey", oid}}, nil); err != nil || tb.PrimaryKey != "PRIMARY KEY (b, a)" {
+		t.Fatalf("finish: %q, %v", tb.PrimaryKey, err)
 	}
 }
 
