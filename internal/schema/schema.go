@@ -199,7 +199,8 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	nums := make(map[*Table][]int16, len(byOID))
 	stored := map[*Column]bool{} // stored generated columns: their "default" is the expression
 	var slab []Column
-	var last *Table // the table of the last row, and its attnums so far
+	var slabs [][]Column // every column read, for finish to name their types
+	var last *Table      // the table of the last row, and its attnums so far
 	var lastOID uint32
 	var lastNums []int16
 	var num int16
@@ -209,6 +210,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	for rows.Next() {
 		if len(slab) == 0 {
 			slab = make([]Column, 512)
+			slabs = append(slabs, slab)
 		}
 		c := &slab[0]
 		slab = slab[1:]
@@ -246,6 +248,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	if last != nil {
 		nums[last] = lastNums
+	}
+	if len(slabs) > 0 { // the last slab's columns not read are not columns
+		full := slabs[len(slabs)-1]
+		slabs[len(slabs)-1] = full[:len(full)-len(slab)]
 	}
 	for t, n := range nums {
 		if !slices.IsSorted(n) {
@@ -359,7 +365,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	if err := s.finish(ctx, q, constraints, indexes); err != nil {
+	if err := s.finish(ctx, q, slabs, constraints, indexes); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -380,16 +386,18 @@ type typeMod struct {
 }
 
 // finish reads in one more round trip what the second batch of Introspect
-// left to the server: the names of the columns' types and modifiers, each
-// pair once, and the definitions of constraints and indexes that are not
-// plain. It runs with the catalog's search_path, as that batch did.
-func (s *Schema) finish(ctx context.Context, q Querier, constraints, indexes []later) error {
+// left to the server: the names of the types and modifiers of the columns
+// in slabs, each pair once, and the definitions of constraints and indexes
+// that are not plain. It runs with the catalog's search_path, as that
+// batch did. The columns are walked in their slabs, not through the
+// tables' maps (a tenth of the client's time in Introspect).
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later) error {
 	seen := map[typeMod]bool{}
 	var typs []uint32
 	var mods []int32
-	for _, t := range s.Tables {
-		for _, c := range t.Columns {
-			if k := (typeMod{c.typ, c.mod}); !seen[k] {
+	for _, slab := range slabs {
+		for i := range slab {
+			if k := (typeMod{slab[i].typ, slab[i].mod}); !seen[k] {
 				seen[k] = true
 				typs, mods = append(typs, k.typ), append(mods, k.mod)
 			}
@@ -433,9 +441,9 @@ func (s *Schema) finish(ctx context.Context, q Querier, constraints, indexes []l
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("reading types: %w", err)
 	}
-	for _, t := range s.Tables {
-		for _, c := range t.Columns {
-			c.Type = names[typeMod{c.typ, c.mod}]
+	for _, slab := range slabs {
+		for i := range slab {
+			slab[i].Type = names[typeMod{slab[i].typ, slab[i].mod}]
 		}
 	}
 	for _, l := range defs {
