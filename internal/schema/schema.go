@@ -103,9 +103,8 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// The relation list is evaluated once, by the first batch (a scan of
 	// all of pg_class: the namespace is the second column of its only
 	// index on it); the second batch reads the rest of the catalog for
-	// its oids, passed back as an array and joined as a relation (unnest):
-	// as = ANY of a 5,000-element constant, each query's planning judged
-	// every element (2-8 ms warm, 45 cold, against 0.2). Evaluated again as a subquery in each of the four, it was
+	// its oids, passed back as an array, each query by its own relid
+	// index. Evaluated again as a subquery in each of the four, it was
 	// four more scans of pg_class (31,000 rows on the bench's catalog),
 	// and hashing, for the price of one more round trip here.
 	b := &pgx.Batch{}
@@ -170,12 +169,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// modifiers, named once each by the third batch (typesSQL).
 	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
-		FROM pg_catalog.unnest($1::pg_catalog.oid[]) r(oid) JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) r.oid
-		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, rels)
+		FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, rels)
 	b.Queue(`SELECT d.adrelid, d.adnum,
 		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
 		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
-		FROM pg_catalog.unnest($1::pg_catalog.oid[]) r(oid) JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) r.oid`, rels)
+		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`, rels)
 	// All on this one connection, in its session: a second one (tried
 	// for large catalogs) cost its own connection and a cold server
 	// process's first reads of the catalog, more than it saved, and read
@@ -526,8 +525,7 @@ const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.tex
 		                 AND NOT (k.conindid OPERATOR(pg_catalog.=) ANY (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indnatts OPERATOR(pg_catalog.<>) i.indnkeyatts))
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
 		       k.conkey, k.oid
-		FROM pg_catalog.unnest($1::pg_catalog.oid[]) r(oid) JOIN pg_catalog.pg_constraint k ON k.conrelid OPERATOR(pg_catalog.=) r.oid
-		WHERE k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
+		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
 
 // primaryKeyDef is pg_get_constraintdef's text for a plain primary key of
 // t on the columns keys, named from t's columns (nums: their attnums, in
@@ -676,8 +674,9 @@ const indexQuery = `SELECT i.indrelid, ic.relname,
 		                 OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL OR ic.reltablespace OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
 		            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
 		       am.amname::pg_catalog.text, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], i.indexrelid
-		FROM (SELECT i.* FROM pg_catalog.unnest($1::pg_catalog.oid[]) r(oid) JOIN pg_catalog.pg_index i ON i.indrelid OPERATOR(pg_catalog.=) r.oid
-		      WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
+		FROM (SELECT i.* FROM pg_catalog.pg_index i
+		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
 		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
 		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
