@@ -103,10 +103,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// The relation list is evaluated once, by the first batch (a scan of
 	// all of pg_class: the namespace is the second column of its only
 	// index on it); the second batch reads the rest of the catalog for
-	// its oids, passed back as an array, each query by its own relid
-	// index. Evaluated again as a subquery in each of the four, it was
-	// four more scans of pg_class (31,000 rows on the bench's catalog),
-	// and hashing, for the price of one more round trip here.
+	// its oids, passed back as an array (= ANY: the planner picks index
+	// probes or one hashed scan by the array's size; joined as unnest($1)
+	// it hashed all of pg_attribute instead, see docs/performance.md).
+	// Evaluated again as a subquery in each of the four, it was four more
+	// scans of pg_class (31,000 rows on the bench's catalog), and hashing,
+	// for the price of one more round trip here.
 	b := &pgx.Batch{}
 	b.Queue(catalogPathSQL)
 	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
