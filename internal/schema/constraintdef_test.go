@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -101,9 +102,9 @@ func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT oid FROM pg_constraint WHERE conrelid = 't'::regclass").Scan(&oid); err != nil {
 		t.Fatal(err)
 	}
-	defs, err := defsByOID(ctx, conn, constraintDefsSQL, []uint32{oid})
-	if err != nil || defs[oid] != "PRIMARY KEY (b, a)" {
-		t.Fatalf("constraintDefs: %v, %v", defs, err)
+	s := &Schema{Tables: map[string]*Table{"t": tb}}
+	if err := s.finish(ctx, conn, nil, []later{{tb, "p", "t_pkey", oid}}, nil); err != nil || tb.PrimaryKey != "PRIMARY KEY (b, a)" {
+		t.Fatalf("finish: %q, %v", tb.PrimaryKey, err)
 	}
 }
 
@@ -155,5 +156,50 @@ func TestDefaultsAsPgGetExpr(t *testing.T) {
 		if got[k] != v {
 			t.Errorf("%s:\n got %q\nwant %q", k, got[k], v)
 		}
+	}
+}
+
+// TestColumnTypesAsFormatType: type names, read once per type and modifier
+// after the columns, are format_type's for every column (more columns than
+// one slab holds; types of another schema, which format_type qualifies;
+// modifiers of every kind).
+func TestColumnTypesAsFormatType(t *testing.T) {
+	stmts := []string{
+		`CREATE SCHEMA other`,
+		`CREATE DOMAIN other.money2 AS numeric(10,2)`,
+		`CREATE TYPE other.mood AS ENUM ('a', 'b')`,
+		`CREATE TYPE mood AS ENUM ('c')`,
+	}
+	for i := range 60 {
+		stmts = append(stmts, fmt.Sprintf(`CREATE TABLE t%d (a varchar(%d), b numeric(12,%d), c timestamptz(%d), d text[], e other.money2,
+			f other.mood, g mood, h bit(%[2]d), i interval day to second(2), "j k" character(5), l "char", m int)`, i, i+1, i%5, i%7))
+	}
+	conn := connect(t, stmts...)
+	ctx := context.Background()
+	s, err := Introspect(ctx, conn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := conn.Query(ctx, `SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var table, col, want string
+		if err := rows.Scan(&table, &col, &want); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		tb := s.Tables[table]
+		if tb == nil || tb.Columns[col] == nil {
+			t.Errorf("%s.%s not read", table, col)
+		} else if got := tb.Columns[col].Type; got != want {
+			t.Errorf("%s.%s: %q, format_type %q", table, col, got, want)
+		}
+	}
+	if rows.Err() != nil || n != 60*12 {
+		t.Fatalf("%d columns compared: %v", n, rows.Err())
 	}
 }

@@ -2,7 +2,7 @@
 // compares it with what a project expects: hand-written expect: entries, a
 // snapshot file, or a shadow database built from the migrations.
 //
-// Introspection is one batch of catalog queries on one connection, whatever
+// Introspection is three batches of catalog queries on one connection, whatever
 // the number of tables: information_schema is orders of magnitude slower on
 // large catalogs and hides objects the role may not see.
 package schema
@@ -47,6 +47,7 @@ type Column struct {
 	Generated string // the expression of a stored generated column
 
 	typ, coll uint32 // atttypid and attcollation: whether an index on it is plain
+	mod       int32  // atttypmod: Type is format_type(typ, mod)
 }
 
 // Key names a table as dbguard shows it: "name" in the schema "public",
@@ -77,7 +78,9 @@ type Querier interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// Introspect reads the schema in one round trip.
+// Introspect reads the schema in three round trips, whatever the number of
+// tables: the relations, the rest of the catalog for them, and what that
+// left to the server (finish).
 func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	schemas := o.Schemas
 	if len(schemas) == 0 {
@@ -97,42 +100,23 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// session's schemas stay listed, so format_type and pg_get_viewdef
 	// qualify names as on a connection with the default search_path, as
 	// the snapshot was written.
-	relsFrom := `
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
-		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`
-	rels := `SELECT c.oid` + relsFrom
+	// The relation list is evaluated once, by the first batch (a scan of
+	// all of pg_class: the namespace is the second column of its only
+	// index on it); the second batch reads the rest of the catalog for
+	// its oids, passed back as an array (= ANY: the planner picks index
+	// probes or one hashed scan by the array's size; joined as unnest($1)
+	// it hashed all of pg_attribute instead, see docs/performance.md).
+	// Evaluated again as a subquery in each of the four, it was four more
+	// scans of pg_class (31,000 rows on the bench's catalog), and hashing,
+	// for the price of one more round trip here.
 	b := &pgx.Batch{}
 	b.Queue(catalogPathSQL)
-	// The relations themselves: the list's own scan, not the list looked
-	// up again by oid (5,000 index probes).
 	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
-		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END`+relsFrom,
+		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
+		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`,
 		schemas, o.ExcludeSchema, o.ExcludeTables)
-	// No ORDER BY: on a large catalog the sort spills to disk; the
-	// attnum order is restored below. Defaults come in a query of their
-	// own over pg_attrdef, joined here: joined in SQL, every column of
-	// every table was a probe of pg_attrdef's index (50,000 for 20,000
-	// defaults on the bench's catalog, half the columns query's time). A
-	// default cannot refer to a column, so it is deparsed without its
-	// relation (pg_get_expr(adbin, 0)), three to four times faster; only
-	// an expression with a column reference in it (a VAR node: a generated
-	// column's) is deparsed with the relation, for its column names.
-	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
-		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
-		FROM pg_catalog.pg_attribute a
-		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY (`+rels+`) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, schemas, o.ExcludeSchema, o.ExcludeTables)
-	b.Queue(`SELECT d.adrelid, d.adnum,
-		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
-		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
-		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY (`+rels+`)`, schemas, o.ExcludeSchema, o.ExcludeTables)
-	// All on this one connection, in its session: a second one (tried
-	// for large catalogs) cost its own connection and a cold server
-	// process's first reads of the catalog, more than it saved, and read
-	// without the session's search_path (TestLargeCatalogReadAsTheSession).
-	b.Queue(keywordsSQL)
-	b.Queue(constraintQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
-	b.Queue(indexQuery(rels), schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
@@ -163,6 +147,49 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
+	rels := make([]uint32, 0, len(byOID))
+	for oid := range byOID {
+		rels = append(rels, oid)
+	}
+	slices.Sort(rels) // the index probes in order
+	b = &pgx.Batch{}
+	b.Queue(catalogPathSQL)
+	// No ORDER BY: on a large catalog the sort spills to disk; the
+	// attnum order is restored below. Defaults come in a query of their
+	// own over pg_attrdef, joined here: joined in SQL, every column of
+	// every table was a probe of pg_attrdef's index (50,000 for 20,000
+	// defaults on the bench's catalog, half the columns query's time). A
+	// default cannot refer to a column, so it is deparsed without its
+	// relation (pg_get_expr(adbin, 0)), three to four times faster; only
+	// an expression with a column reference in it (a VAR node: a generated
+	// column's) is deparsed with the relation, for its column names.
+	// Type names are not written per column: format_type of 50,000 columns
+	// was a quarter of the server's time, for a dozen distinct types and
+	// modifiers, named once each by the third batch (typesSQL).
+	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
+		FROM pg_catalog.pg_attribute a
+		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, rels)
+	b.Queue(`SELECT d.adrelid, d.adnum,
+		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
+		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
+		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`, rels)
+	// All on this one connection, in its session: a second one (tried
+	// for large catalogs) cost its own connection and a cold server
+	// process's first reads of the catalog, more than it saved, and read
+	// without the session's search_path (TestLargeCatalogReadAsTheSession).
+	b.Queue(keywordsSQL)
+	b.Queue(constraintQuery, rels)
+	b.Queue(indexQuery, rels)
+	b.Queue(restorePathSQL)
+	br = q.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("reading the catalog: %w", err)
+	}
 	rows, err = br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("reading columns: %w", err)
@@ -174,16 +201,18 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	nums := make(map[*Table][]int16, len(byOID))
 	stored := map[*Column]bool{} // stored generated columns: their "default" is the expression
 	var slab []Column
-	var last *Table // the table of the last row, and its attnums so far
+	var slabs [][]Column // every column read, for finish to name their types
+	var last *Table      // the table of the last row, and its attnums so far
 	var lastOID uint32
 	var lastNums []int16
 	var num int16
 	var name, identity, generated string
 	var col Column
-	dest := []any{&oid, &num, &name, &col.Type, &col.NotNull, &identity, &generated, &col.typ, &col.coll}
+	dest := []any{&oid, &num, &name, &col.mod, &col.NotNull, &identity, &generated, &col.typ, &col.coll}
 	for rows.Next() {
 		if len(slab) == 0 {
 			slab = make([]Column, 512)
+			slabs = append(slabs, slab)
 		}
 		c := &slab[0]
 		slab = slab[1:]
@@ -221,6 +250,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	if last != nil {
 		nums[last] = lastNums
+	}
+	if len(slabs) > 0 { // the last slab's columns not read are not columns
+		full := slabs[len(slabs)-1]
+		slabs[len(slabs)-1] = full[:len(full)-len(slab)]
 	}
 	for t, n := range nums {
 		if !slices.IsSorted(n) {
@@ -261,11 +294,6 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// primary keys were a fifth of the server's time). A key column this
 	// read does not have (a change between the queries' snapshots) is
 	// left to pg_get_constraintdef after all.
-	type later struct {
-		t         *Table
-		typ, name string
-		oid       uint32
-	}
 	var constraints, indexes []later // definitions left to the server after all
 	var typ string
 	var text pgtype.Text
@@ -339,31 +367,125 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	for _, l := range []struct {
-		what, query string
-		defs        []later
-	}{{"constraints", constraintDefsSQL, constraints}, {"indexes", indexDefsSQL, indexes}} {
-		if len(l.defs) == 0 {
-			continue
-		}
-		oids := make([]uint32, len(l.defs))
-		for i, d := range l.defs {
-			oids[i] = d.oid
-		}
-		defs, err := defsByOID(ctx, q, l.query, oids)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", l.what, err)
-		}
-		for _, d := range l.defs {
-			if d.typ == "i" {
-				d.t.Indexes[d.name] = defs[d.oid]
-			} else {
-				d.t.setConstraint(d.typ, d.name, defs[d.oid])
-			}
-		}
+	if err := s.finish(ctx, q, slabs, constraints, indexes); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
+
+// later is a constraint or index whose definition is left to the server
+// (pg_get_constraintdef, pg_get_indexdef).
+type later struct {
+	t         *Table
+	typ, name string
+	oid       uint32
+}
+
+// typeMod is a column's type and modifier, named by format_type.
+type typeMod struct {
+	typ uint32
+	mod int32
+}
+
+// finish reads in one more round trip what the second batch of Introspect
+// left to the server: the names of the types and modifiers of the columns
+// in slabs, each pair once, and the definitions of constraints and indexes
+// that are not plain. It runs with the catalog's search_path, as that
+// batch did. The columns are walked in their slabs, not through the
+// tables' maps (a tenth of the client's time in Introspect).
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later) error {
+	seen := map[typeMod]bool{}
+	var typs []uint32
+	var mods []int32
+	for _, slab := range slabs {
+		for i := range slab {
+			if k := (typeMod{slab[i].typ, slab[i].mod}); !seen[k] {
+				seen[k] = true
+				typs, mods = append(typs, k.typ), append(mods, k.mod)
+			}
+		}
+	}
+	b := &pgx.Batch{}
+	b.Queue(catalogPathSQL)
+	b.Queue(typesSQL, typs, mods)
+	defs := []struct {
+		what, query string
+		defs        []later
+	}{{"constraints", constraintDefsSQL, constraints}, {"indexes", indexDefsSQL, indexes}}
+	for _, l := range defs {
+		if len(l.defs) > 0 {
+			oids := make([]uint32, len(l.defs))
+			for i, d := range l.defs {
+				oids[i] = d.oid
+			}
+			b.Queue(l.query, oids)
+		}
+	}
+	b.Queue(restorePathSQL)
+	br := q.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("reading the catalog: %w", err)
+	}
+	names := make(map[typeMod]string, len(typs))
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("reading types: %w", err)
+	}
+	var k typeMod
+	var name string
+	for rows.Next() {
+		if err := rows.Scan(&k.typ, &k.mod, &name); err != nil {
+			return err
+		}
+		names[k] = name
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading types: %w", err)
+	}
+	for _, slab := range slabs {
+		for i := range slab {
+			slab[i].Type = names[typeMod{slab[i].typ, slab[i].mod}]
+		}
+	}
+	for _, l := range defs {
+		if len(l.defs) == 0 {
+			continue
+		}
+		byOID := make(map[uint32]string, len(l.defs))
+		rows, err := br.Query()
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", l.what, err)
+		}
+		var oid uint32
+		var def string
+		for rows.Next() {
+			if err := rows.Scan(&oid, &def); err != nil {
+				return err
+			}
+			byOID[oid] = def
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("reading %s: %w", l.what, err)
+		}
+		for _, d := range l.defs {
+			if d.typ == "i" {
+				d.t.Indexes[d.name] = byOID[d.oid]
+			} else {
+				d.t.setConstraint(d.typ, d.name, byOID[d.oid])
+			}
+		}
+	}
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("reading the catalog: %w", err)
+	}
+	return br.Close()
+}
+
+// typesSQL names types with their modifiers, as format_type writes them
+// (qualified when not visible in the search_path).
+const typesSQL = `SELECT t.typ, t.mod, pg_catalog.format_type(t.typ, t.mod)
+	FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.oid[]), pg_catalog.unnest($2::pg_catalog.int4[])) t(typ, mod)`
 
 // setConstraint records the definition of the constraint name of type typ
 // (pg_constraint's contype).
@@ -392,21 +514,20 @@ const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers'):
 	       (SELECT pg_catalog.array_agg(o.opcintype ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
 	FROM pg_catalog.pg_get_keywords() k WHERE k.catcode OPERATOR(pg_catalog.<>) 'U'::pg_catalog."char"`
 
-// constraintQuery lists the constraints of the relations rels selects
+// constraintQuery lists the constraints of the relations whose oids are $1
 // with pg_get_constraintdef's definitions, but for a plain primary key (not
 // deferrable, no INCLUDE columns), whose definition is left NULL and built
 // by Introspect from the key's attnums (conkey), as
 // TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds. The INCLUDE check
 // reads pg_index once (a hashed subplan), not once per constraint.
-func constraintQuery(rels string) string {
-	// Named in pg_catalog throughout, as in Introspect.
-	return `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
+//
+// Named in pg_catalog throughout, as in Introspect.
+const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
 		       CASE WHEN k.contype OPERATOR(pg_catalog.=) 'p'::pg_catalog."char" AND NOT k.condeferrable AND NOT k.condeferred AND k.convalidated
 		                 AND NOT (k.conindid OPERATOR(pg_catalog.=) ANY (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indnatts OPERATOR(pg_catalog.<>) i.indnkeyatts))
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
 		       k.conkey, k.oid
-		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY (` + rels + `) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
-}
+		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
 
 // primaryKeyDef is pg_get_constraintdef's text for a plain primary key of
 // t on the columns keys, named from t's columns (nums: their attnums, in
@@ -467,45 +588,11 @@ func plainIndexDef(t *Table, nums map[*Table][]int16, name, am string, keys, opt
 }
 
 // constraintDefsSQL and indexDefsSQL read the definitions of some
-// constraints or indexes by oid, for readDefs.
+// constraints or indexes by oid, for finish.
 const (
 	constraintDefsSQL = `SELECT k.oid, pg_catalog.pg_get_constraintdef(k.oid) FROM pg_catalog.pg_constraint k WHERE k.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
 	indexDefsSQL      = `SELECT i.indexrelid, pg_catalog.pg_get_indexdef(i.indexrelid) FROM pg_catalog.pg_index i WHERE i.indexrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
 )
-
-// defsByOID runs query (constraintDefsSQL, indexDefsSQL) for oids, with
-// the catalog's search_path as the batch of Introspect had it.
-func defsByOID(ctx context.Context, q Querier, query string, oids []uint32) (map[uint32]string, error) {
-	b := &pgx.Batch{}
-	b.Queue(catalogPathSQL)
-	b.Queue(query, oids)
-	b.Queue(restorePathSQL)
-	br := q.SendBatch(ctx, b)
-	defer br.Close()
-	defs := map[uint32]string{}
-	if _, err := br.Exec(); err != nil {
-		return nil, err
-	}
-	rows, err := br.Query()
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var oid uint32
-		var def string
-		if err := rows.Scan(&oid, &def); err != nil {
-			return nil, err
-		}
-		defs[oid] = def
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if _, err := br.Exec(); err != nil {
-		return nil, err
-	}
-	return defs, br.Close()
-}
 
 // identQuoter is the server's quote_ident (quote_identifier in
 // ruleutils.c), given what the server reads as keywords (keywordsSQL).
@@ -571,7 +658,7 @@ const catalogPathSQL = `SELECT pg_catalog.set_config('search_path',
 // under migrate up (within a transaction a file left open too).
 const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.current_setting('dbguard.search_path'), true)`
 
-// indexQuery lists the indexes of the relations rels selects, but those
+// indexQuery lists the indexes of the relations whose oids are $1, but those
 // backing a constraint, each with its definition as pg_get_indexdef writes
 // it, but for one that may be plain (columns only, no INCLUDE, predicate,
 // storage parameters or tablespace, not unique, not on a partitioned
@@ -582,21 +669,20 @@ const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.c
 // TestIndexDefinitionsAsPgGetIndexdef holds the two equal. The indexes
 // backing a constraint are left out first (the planner would judge all
 // 11,000 and filter after).
-func indexQuery(rels string) string {
-	// Named in pg_catalog throughout, as in Introspect.
-	return `SELECT i.indrelid, ic.relname,
+//
+// Named in pg_catalog throughout, as in Introspect.
+const indexQuery = `SELECT i.indrelid, ic.relname,
 		       CASE WHEN i.indisunique OR ic.relkind OPERATOR(pg_catalog.<>) 'i'::pg_catalog."char" OR i.indnkeyatts OPERATOR(pg_catalog.<>) i.indnatts
 		                 OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL OR ic.reltablespace OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
 		            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
 		       am.amname::pg_catalog.text, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], i.indexrelid
 		FROM (SELECT i.* FROM pg_catalog.pg_index i
-		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (` + rels + `)
+		      WHERE i.indrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
 		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
 		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
 		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
 		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam`
-}
 
 // Keys returns the table keys, sorted.
 func (s *Schema) Keys() []string {
