@@ -25,6 +25,7 @@ Examples:
    dbguard env --mode production --strict`,
 		Flags: withFlags([]cli.Flag{flagFormat}, judgeFlags),
 		Action: formatted(func(c *cli.Context, f output.Format) error {
+			hugePageHeap() // a tree of env files: fewer page faults
 			if all, err := envAllServices(c, f); all || err != nil {
 				return err
 			}
