@@ -71,7 +71,8 @@ say "building dbguard..."
 # (.goreleaser.yaml, make build): without urfave/cli's docs writers, and
 # static. golang-migrate's releases are static too (its .goreleaser.yml), and
 # so is the floor: a cgo build (net's resolver) loads libc at every start,
-# ~6 ms of CPU per run here (docs/performance.md, "Process start").
+# ~6-12 ms of CPU per run here (docs/performance.md, "Round 6: the process
+# start").
 export CGO_ENABLED=0
 dgtags=urfave_cli_no_docs
 (cd "$here" && go build -tags "$dgtags" -o "$work/dbguard" ./cmd/dbguard)
