@@ -115,3 +115,39 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 		t.Errorf("dbguard env on 1,000 env files: %d page faults at best of three, want at most 2,500 (its heap in huge pages)", best)
 	}
 }
+
+// On a project of a few env files dbguard env allocates little, and the
+// collection hugePageHeap forces would cost more than the huge pages save
+// (~5 ms of CPU, ~200 page faults): below hugeHeapFiles it runs none.
+func TestSmallEnvForcesNoCollection(t *testing.T) {
+	thpAdvised(t)
+	t.Parallel() // its own folder and child process
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dbguard")
+	buildDbguard(t, bin)
+	root := filepath.Join(dir, "tree")
+	if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, ".env"), []byte("DATABASE_URL=postgres://app:pw@db.internal:5432/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command(bin, "env")
+	cmd.Dir, cmd.Env = root, append(env, "GODEBUG=gctrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("dbguard env: %v\n%s", err, stderr.Bytes())
+	}
+	for _, l := range strings.Split(stderr.String(), "\n") {
+		if strings.HasPrefix(l, "gc ") {
+			t.Errorf("dbguard env on one env file ran a collection: %s", l)
+		}
+	}
+}
