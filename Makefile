@@ -12,8 +12,9 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 # As .goreleaser.yaml: leave out urfave/cli's docs writers (and blackfriday's start-up cost).
 TAGS    := urfave_cli_no_docs
 
+# Static, as the release (and golang-migrate's): a cgo build loads libc at every start.
 build:
-	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dbguard
+	CGO_ENABLED=0 $(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/dbguard
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -68,7 +68,12 @@ say() { echo "bench: $*" >&2; }
 
 say "building dbguard..."
 # Every dbguard (this one and the bases) built as the release is
-# (.goreleaser.yaml, make build): without urfave/cli's docs writers.
+# (.goreleaser.yaml, make build): without urfave/cli's docs writers, and
+# static. golang-migrate's releases are static too (its .goreleaser.yml), and
+# so is the floor: a cgo build (net's resolver) loads libc at every start,
+# ~6-12 ms of CPU per run here (docs/performance.md, "Round 6: the process
+# start").
+export CGO_ENABLED=0
 dgtags=urfave_cli_no_docs
 (cd "$here" && go build -tags "$dgtags" -o "$work/dbguard" ./cmd/dbguard)
 dbguard="$work/dbguard"

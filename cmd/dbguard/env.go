@@ -32,7 +32,13 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return envcheck.Show(c.Context, envOptions(c, cfg), envcheck.ShowOptions{Strict: c.Bool("strict"), Format: f, Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
+			o := envOptions(c, cfg)
+			o.Found = func(n int) {
+				if n >= hugeHeapFiles {
+					hugePageHeap() // a large tree: fewer page faults
+				}
+			}
+			return envcheck.Show(c.Context, o, envcheck.ShowOptions{Strict: c.Bool("strict"), Format: f, Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
 		}),
 	}
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// one service judged on its own; Files, Exclude and Loaders are then
 	// relative to it (see scope.go).
 	Scope string
+	// Found, when set, is told how many env files discovery found, before
+	// any is read (dbguard env prepares its heap for a large tree).
+	Found func(n int)
 }
 
 // driverEnvironment is what the driver reads besides the URL.
@@ -76,6 +79,9 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	files, manifestPaths, err := r.findFiles(ctx, o)
 	if err != nil {
 		return nil, err
+	}
+	if o.Found != nil {
+		o.Found(len(files))
 	}
 	env := map[string]string{}
 	for _, kv := range o.Environ {
