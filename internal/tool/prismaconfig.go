@@ -3,6 +3,7 @@ package tool
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -590,4 +591,40 @@ func identName(s string) bool {
 		}
 	}
 	return true
+}
+
+// schemaPath is the config's schema as an absolute path (relative to the
+// config file's folder, as Prisma resolves it), refused outside rootDir.
+func (c *PrismaConfig) schemaPath(rootDir string) (string, error) {
+	return c.inside(rootDir, c.Schema, c.SchemaLine, "schema")
+}
+
+// migrationsPath is the config's migrations.path as schemaPath is.
+func (c *PrismaConfig) migrationsPath(rootDir string) (string, error) {
+	return c.inside(rootDir, c.Migrations, c.MigrationsLine, "migrations.path")
+}
+
+func (c *PrismaConfig) inside(rootDir, p string, line int, key string) (string, error) {
+	abs := filepath.Join(rootDir, filepath.FromSlash(path.Dir(c.File)), filepath.FromSlash(p))
+	if filepath.IsAbs(p) || !inside(rootDir, abs) {
+		// Prisma reads there, and which variable the app reads may be in
+		// it: nothing dbguard could judge would be sure.
+		return "", &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s:%d: %s leads outside the project (%s): Prisma reads there, and dbguard reads nothing outside the project", output.Escape(c.File), line, key, output.Escape(p)),
+			Next: fmt.Sprintf("move it inside the project and name it in %s (%s: 'prisma/...'), then run the command again", output.Escape(c.File), key)}
+	}
+	return abs, nil
+}
+
+// prismaConfigIn is the Prisma config file in dir (absolute), "" for none.
+func prismaConfigIn(dir string) string {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return ""
+	}
+	defer root.Close()
+	if p := findPrismaConfig(root, "."); p != "" {
+		return filepath.Join(dir, p)
+	}
+	return ""
 }
