@@ -235,8 +235,12 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		if !call || toks[i+1].text != "(" || i > 0 && (toks[i-1].text == "function" || toks[i-1].text == "{" || toks[i-1].text == ",") {
 			continue
 		}
-		if i > 0 && toks[i-1].text == "." && i > 1 && name == "config" && toks[i-2].text != "dotenv" {
-			continue // someone else's config()
+		if name == "config" && i > 1 && toks[i-1].text == "." {
+			// dotenv.config(), require('dotenv').config(); not someone else's.
+			viaRequire := i > 2 && toks[i-2].text == ")" && toks[i-3].kind == tokString && toks[i-3].text == "dotenv"
+			if toks[i-2].text != "dotenv" && !viaRequire {
+				continue
+			}
 		}
 		line := toks[i].line
 		args, end := balanced(toks, i+1)
