@@ -41,9 +41,30 @@ var pyLoaders = []struct {
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
 }
 
+// PrismaConfigNames are the names Prisma 6 and 7 look for their config
+// file under, in their order (@prisma/config 7.10.1's loadConfigFromFile:
+// prisma7.config.*, .config/prisma7.*, then prisma.config.*,
+// .config/prisma.*; the goldens of internal/tool/testdata/prismaconfig).
+var PrismaConfigNames = func() []string {
+	var out []string
+	for _, base := range []string{"prisma7.config", ".config/prisma7", "prisma.config", ".config/prisma"} {
+		for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
+			out = append(out, base+ext)
+		}
+	}
+	return out
+}()
+
 // Detect returns the loaders a manifest names (by the file's base name),
 // sorted, without duplicates. A package.json that is not JSON names none.
-func Detect(name string, data []byte) []string {
+func Detect(name string, data []byte) []string { return DetectIn(name, data, false) }
+
+// DetectIn is Detect for a manifest whose folder holds a Prisma config
+// file when prismaConfig is set: Prisma then loads no env file itself
+// (Prisma 7; the 6.19 CLI says "Prisma config detected, skipping
+// environment variable loading"), the config's own import 'dotenv/config'
+// does, which the dotenv dependency it needs names.
+func DetectIn(name string, data []byte, prismaConfig bool) []string {
 	var out []string
 	base := path.Base(name)
 	switch {
@@ -57,6 +78,9 @@ func Detect(name string, data []byte) []string {
 		}
 		for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
 			for dep := range deps {
+				if prismaConfig && (dep == "prisma" || dep == "@prisma/client") {
+					continue
+				}
 				if l, ok := npmLoaders[dep]; ok {
 					out = append(out, l)
 				}

@@ -1,12 +1,15 @@
 package tool
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
@@ -44,19 +47,8 @@ type PrismaConfig struct {
 }
 
 // prismaConfigNames are where Prisma looks for its config file in the
-// folder it runs in, in its order (@prisma/config 7.10.1's
-// loadConfigFromFile: prisma7.config.*, .config/prisma7.*, then c12's
-// prisma.config.*, .config/prisma.*; 6.19 the last two). See
-// scripts/prisma-config-goldens.sh.
-var prismaConfigNames = func() []string {
-	var out []string
-	for _, base := range []string{"prisma7.config", ".config/prisma7", "prisma.config", ".config/prisma"} {
-		for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
-			out = append(out, base+ext)
-		}
-	}
-	return out
-}()
+// folder it runs in, in its order (scripts/prisma-config-goldens.sh).
+var prismaConfigNames = envload.PrismaConfigNames
 
 // maxPrismaConfig bounds what is read of the config file.
 const maxPrismaConfig = 1 << 20
@@ -79,21 +71,34 @@ func (e *PrismaConfigError) Error() string {
 // Hint names the next step.
 func (e *PrismaConfigError) Hint() string { return e.Next }
 
-// findPrismaConfig is the Prisma config file in the folder rel of root, "" for none.
-func findPrismaConfig(root *os.Root, rel string) string {
+// findPrismaConfig is the Prisma config file in the folder rel of root,
+// "" for none; out is a name there that leads outside root (a link out),
+// which Prisma would run and dbguard does not read.
+func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	for _, n := range prismaConfigNames {
 		p := filepath.Join(rel, filepath.FromSlash(n))
-		if fi, err := root.Stat(p); err == nil && fi.Mode().IsRegular() {
-			return p
+		if _, err := root.Lstat(p); err != nil {
+			continue
+		}
+		fi, err := root.Stat(p)
+		if err == nil && fi.Mode().IsRegular() {
+			return p, ""
+		}
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return "", p
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // readPrismaConfig reads the Prisma config file of the folder rel of
 // root: nil, nil when there is none.
 func readPrismaConfig(root *os.Root, rel string) (*PrismaConfig, error) {
-	p := findPrismaConfig(root, rel)
+	p, out := findPrismaConfig(root, rel)
+	if out != "" {
+		return nil, &PrismaConfigError{File: filepath.ToSlash(out), Line: 1, Msg: "the Prisma config file leads outside the project (a link): Prisma runs it, and dbguard reads nothing outside the project",
+			Next: fmt.Sprintf("replace %s with the config file itself, then run the command again", output.Escape(filepath.ToSlash(out)))}
+	}
 	if p == "" {
 		return nil, nil
 	}
@@ -627,8 +632,8 @@ func prismaConfigIn(dir string) string {
 		return ""
 	}
 	defer root.Close()
-	if p := findPrismaConfig(root, "."); p != "" {
-		return filepath.Join(dir, p)
+	if p, out := findPrismaConfig(root, "."); p != "" || out != "" {
+		return filepath.Join(dir, p+out)
 	}
 	return ""
 }
