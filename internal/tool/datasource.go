@@ -113,13 +113,6 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pc != nil && (pc.URLVar != "" || pc.Literal != "") {
-		ds := &Datasource{File: pc.File, URLVar: pc.URLVar, URLLine: pc.URLLine, Config: pc}
-		if pc.Literal != "" {
-			ds.Literal, ds.LiteralLine = pc.Literal, pc.LiteralLine
-		}
-		return ds, nil
-	}
 	// Where Prisma's CLI looks, in its order: the config's schema, else
 	// package.json's "prisma": {"schema": ...} (a file or a folder, and
 	// then nowhere else), prisma/schema.prisma, the prisma/schema folder,
@@ -158,16 +151,44 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 		}
 		files = append(files, filepath.Join(rel, "schema.prisma"))
 	}
+	var schema *Datasource
 	for _, f := range files {
-		if ds := datasourceIn(root, f); ds != nil {
-			ds.Config = pc
-			return ds, nil
+		if schema = datasourceIn(root, f); schema != nil {
+			break
 		}
 	}
-	if pc != nil {
-		return &Datasource{Config: pc}, nil
+	if pc == nil {
+		return schema, nil
 	}
-	return nil, nil
+	if pc.URLVar == "" && pc.Literal == "" {
+		if schema == nil {
+			return &Datasource{Config: pc}, nil
+		}
+		schema.Config = pc
+		return schema, nil
+	}
+	// The config's url is Prisma 7's; Prisma 6 reads a config's datasource
+	// only with engine: 'classic' and otherwise the schema's url (the
+	// goldens: 6.19.3 ignores it). Naming two things, the two versions
+	// would connect to two databases: which one runs is not in the files.
+	if schema != nil && (schema.Literal == "url" || schema.URLVar != "" && (schema.URLVar != pc.URLVar || pc.Literal != "")) {
+		return nil, &PrismaConfigError{File: pc.File, Line: max(pc.URLLine, pc.LiteralLine),
+			Msg:  fmt.Sprintf("the Prisma config's datasource url and %s:%d's url differ: Prisma 7 connects to the first, Prisma 6 to the second", output.Escape(schema.File), max(schema.URLLine, schema.LiteralLine)),
+			Next: fmt.Sprintf("remove url from the datasource of %s (Prisma 7 reads only the config's), then run the command again", output.Escape(schema.File))}
+	}
+	if schema != nil && schema.Literal != "" {
+		schema.Config = pc // directUrl = "postgresql://...": the schema's trap
+		return schema, nil
+	}
+	ds := &Datasource{File: pc.File, URLVar: pc.URLVar, URLLine: pc.URLLine, Config: pc}
+	if pc.Literal != "" {
+		ds.Literal, ds.LiteralLine = pc.Literal, pc.LiteralLine
+	}
+	if schema != nil && schema.DirectVar != "" {
+		// Prisma 6 migrates through directUrl: judged too.
+		ds.DirectVar, ds.DirectLine = schema.DirectVar, schema.DirectLine
+	}
+	return ds, nil
 }
 
 // packageSchema is the schema package.json in the folder rel names
