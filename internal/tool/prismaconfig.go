@@ -44,6 +44,9 @@ type PrismaConfig struct {
 	// once a config file is found, load no env file themselves).
 	EnvFiles []string
 	EnvLine  int
+	// OverrideLine is where dotenv.config({ override: true }) makes the
+	// env file replace the URL dbguard gives Prisma (0: nowhere).
+	OverrideLine int
 }
 
 // prismaConfigNames are where Prisma looks for its config file in the
@@ -269,6 +272,10 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 						return bad(p.line, "dotenv.config's path is not a string literal")
 					}
 					path = s
+				case "override":
+					if len(p.value) != 1 || p.value[0].text != "false" {
+						c.OverrideLine = p.line
+					}
 				case "...":
 					return bad(p.line, "dotenv.config's options spread another object")
 				}
