@@ -42,18 +42,40 @@ var pyLoaders = []struct {
 }
 
 // PrismaConfigNames are the names Prisma 6 and 7 look for their config
-// file under, in their order (@prisma/config 7.10.1's loadConfigFromFile:
-// prisma7.config.*, .config/prisma7.*, then prisma.config.*,
-// .config/prisma.*; the goldens of internal/tool/testdata/prismaconfig).
+// file under, in their order: @prisma/config 7.10.1's loadConfigFromFile
+// tries prisma7.config.* and .config/prisma7.*, then c12 (3.3.4) resolves
+// prisma.config, .config/prisma and .config/prisma.config, each as a file
+// then a folder's index, with its extensions in order. The last six
+// (.json to .toml) Prisma refuses to load (PrismaConfigLoadable); the
+// goldens of internal/tool/testdata/prismaconfig check the order.
 var PrismaConfigNames = func() []string {
+	js := []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"}
+	all := append(js[:len(js):len(js)], ".json", ".jsonc", ".json5", ".yaml", ".yml", ".toml")
 	var out []string
-	for _, base := range []string{"prisma7.config", ".config/prisma7", "prisma.config", ".config/prisma"} {
-		for _, ext := range []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"} {
+	for _, base := range []string{"prisma7.config", ".config/prisma7"} {
+		for _, ext := range js {
 			out = append(out, base+ext)
+		}
+	}
+	for _, base := range []string{"prisma.config", ".config/prisma", ".config/prisma.config"} {
+		for _, suffix := range []string{"", "/index"} {
+			for _, ext := range all {
+				out = append(out, base+suffix+ext)
+			}
 		}
 	}
 	return out
 }()
+
+// PrismaConfigLoadable reports whether Prisma loads a config file of that
+// name (its extension one of .js, .ts, .mjs, .cjs, .mts, .cts).
+func PrismaConfigLoadable(name string) bool {
+	switch path.Ext(name) {
+	case ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts":
+		return true
+	}
+	return false
+}
 
 // Detect returns the loaders a manifest names (by the file's base name),
 // sorted, without duplicates. A package.json that is not JSON names none.

@@ -105,6 +105,12 @@ func readPrismaConfig(root *os.Root, rel string) (*PrismaConfig, error) {
 	if p == "" {
 		return nil, nil
 	}
+	if !envload.PrismaConfigLoadable(p) {
+		// Prisma finds it first and stops: "Unsupported Prisma config file
+		// extension" (the goldens' jsonconfig case).
+		return nil, &PrismaConfigError{File: filepath.ToSlash(p), Line: 1, Msg: "Prisma refuses a config file of this kind (it loads .js, .ts, .mjs, .cjs, .mts and .cts), so nothing Prisma would connect to is known",
+			Next: fmt.Sprintf("rename %s to prisma.config.ts with export default defineConfig({...}), then run the command again", output.Escape(filepath.ToSlash(p)))}
+	}
 	f, err := safefile.OpenIn(root, p)
 	if err != nil {
 		return nil, nil
