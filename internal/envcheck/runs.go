@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
@@ -138,6 +139,15 @@ func readManifests(o Options, paths []string) map[string][]string {
 // hasPrismaConfig reports whether the folder d (slash-separated, relative
 // to root) holds a Prisma config file, a regular file.
 func hasPrismaConfig(root, d string) bool {
+	dir, err := os.OpenFile(filepath.Join(root, filepath.FromSlash(d)), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	names, _ := dir.Readdirnames(-1)
+	dir.Close()
+	if !envload.MayHoldPrismaConfig(names) {
+		return false
+	}
 	for _, n := range envload.PrismaConfigNames {
 		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(d), filepath.FromSlash(n))); err == nil && fi.Mode().IsRegular() {
 			return true

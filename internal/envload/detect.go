@@ -67,6 +67,19 @@ var PrismaConfigNames = func() []string {
 	return out
 }()
 
+// MayHoldPrismaConfig reports whether one of names (a folder's entries)
+// starts a Prisma config file's name: prisma7.config*, prisma.config*,
+// .config. Looking up the 84 names one by one cost 84 calls in every
+// folder tool detection and the loaders look in; a listing costs one.
+func MayHoldPrismaConfig(names []string) bool {
+	for _, n := range names {
+		if n == ".config" || strings.HasPrefix(n, "prisma.config") || strings.HasPrefix(n, "prisma7.config") {
+			return true
+		}
+	}
+	return false
+}
+
 // PrismaConfigLoadable reports whether Prisma loads a config file of that
 // name (its extension one of .js, .ts, .mjs, .cjs, .mts, .cts).
 func PrismaConfigLoadable(name string) bool {

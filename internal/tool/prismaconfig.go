@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -78,6 +79,15 @@ func (e *PrismaConfigError) Hint() string { return e.Next }
 // "" for none; out is a name there that leads outside root (a link out),
 // which Prisma would run and dbguard does not read.
 func findPrismaConfig(root *os.Root, rel string) (p, out string) {
+	d, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", ""
+	}
+	names, _ := d.Readdirnames(-1)
+	d.Close()
+	if !envload.MayHoldPrismaConfig(names) {
+		return "", ""
+	}
 	for _, n := range prismaConfigNames {
 		p := filepath.Join(rel, filepath.FromSlash(n))
 		if _, err := root.Lstat(p); err != nil {
