@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -38,5 +39,35 @@ func TestAttackPrismaConfigDotenvOverride(t *testing.T) {
 	})
 	if p, err := Resolve(cfgAt(root, nil)); err != nil || len(p.Traps()) != 0 {
 		t.Fatalf("override: false: %v %+v", err, p.Traps())
+	}
+}
+
+// TestAttackPrismaExecConfigFlag: dbguard exec -- npx prisma migrate
+// deploy --config other.config.ts makes Prisma read a config dbguard never
+// read, whose url: env('OTHER_URL') names a database dbguard neither
+// judged nor set: Prisma migrated it. Now exec refuses, with the command
+// line to run instead.
+func TestAttackPrismaExecConfigFlag(t *testing.T) {
+	root := tree(t, map[string]string{
+		"prisma.config.ts":     "import { defineConfig, env } from 'prisma/config'\nexport default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n",
+		"other.config.ts":      "import { defineConfig, env } from 'prisma/config'\nexport default defineConfig({ datasource: { url: env('OTHER_URL') } })\n",
+		"prisma/schema.prisma": "datasource db {\n  provider = \"postgresql\"\n}\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil || p.Kind != Prisma {
+		t.Fatal(p, err)
+	}
+	for _, args := range [][]string{
+		{"npx", "prisma", "migrate", "deploy", "--config", "other.config.ts"},
+		{"npx", "prisma", "migrate", "deploy", "--config=other.config.ts"},
+	} {
+		err := p.CheckArgs(args)
+		var a *exitcode.Advice
+		if !errors.As(err, &a) || a.Code != exitcode.Usage || !strings.Contains(a.Msg, "--config") || !strings.HasSuffix(a.Next, "dbguard exec -- npx prisma migrate deploy") {
+			t.Fatalf("%q: err = %v (%+v), want exit 2 with the command without --config", args, err, a)
+		}
+	}
+	if err := p.CheckArgs([]string{"prisma", "migrate", "deploy"}); err != nil {
+		t.Fatal(err)
 	}
 }
