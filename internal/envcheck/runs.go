@@ -3,11 +3,13 @@ package envcheck
 import (
 	"fmt"
 	"math"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
@@ -127,11 +129,31 @@ func readManifests(o Options, paths []string) map[string][]string {
 			}
 		}
 		d := path.Dir(p)
-		out[d] = append(out[d], envload.Detect(p, data)...) // a manifest naming none still counts
+		out[d] = append(out[d], envload.DetectIn(p, data, path.Base(p) == "package.json" && hasPrismaConfig(o.Root, d))...) // a manifest naming none still counts
 		slices.Sort(out[d])
 		out[d] = slices.Compact(out[d])
 	}
 	return out
+}
+
+// hasPrismaConfig reports whether the folder d (slash-separated, relative
+// to root) holds a Prisma config file, a regular file.
+func hasPrismaConfig(root, d string) bool {
+	dir, err := os.OpenFile(filepath.Join(root, filepath.FromSlash(d)), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return false
+	}
+	names, _ := dir.Readdirnames(-1)
+	dir.Close()
+	if !envload.MayHoldPrismaConfig(names) {
+		return false
+	}
+	for _, n := range envload.PrismaConfigNames {
+		if fi, err := os.Stat(filepath.Join(root, filepath.FromSlash(d), filepath.FromSlash(n))); err == nil && fi.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
 }
 
 // LoaderReading is what one loader, run in one folder, reads.

@@ -41,9 +41,65 @@ var pyLoaders = []struct {
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
 }
 
+// PrismaConfigNames are the names Prisma 6 and 7 look for their config
+// file under, in their order: @prisma/config 7.10.1's loadConfigFromFile
+// tries prisma7.config.* and .config/prisma7.*, then c12 (3.3.4) resolves
+// prisma.config, .config/prisma and .config/prisma.config, each as a file
+// then a folder's index, with its extensions in order. The last six
+// (.json to .toml) Prisma refuses to load (PrismaConfigLoadable); the
+// goldens of internal/tool/testdata/prismaconfig check the order.
+var PrismaConfigNames = func() []string {
+	js := []string{".js", ".ts", ".mjs", ".cjs", ".mts", ".cts"}
+	all := append(js[:len(js):len(js)], ".json", ".jsonc", ".json5", ".yaml", ".yml", ".toml")
+	var out []string
+	for _, base := range []string{"prisma7.config", ".config/prisma7"} {
+		for _, ext := range js {
+			out = append(out, base+ext)
+		}
+	}
+	for _, base := range []string{"prisma.config", ".config/prisma", ".config/prisma.config"} {
+		for _, suffix := range []string{"", "/index"} {
+			for _, ext := range all {
+				out = append(out, base+suffix+ext)
+			}
+		}
+	}
+	return out
+}()
+
+// MayHoldPrismaConfig reports whether one of names (a folder's entries)
+// starts a Prisma config file's name: prisma7.config*, prisma.config*,
+// .config. Looking up the 84 names one by one cost 84 calls in every
+// folder tool detection and the loaders look in; a listing costs one.
+func MayHoldPrismaConfig(names []string) bool {
+	for _, n := range names {
+		if n == ".config" || strings.HasPrefix(n, "prisma.config") || strings.HasPrefix(n, "prisma7.config") {
+			return true
+		}
+	}
+	return false
+}
+
+// PrismaConfigLoadable reports whether Prisma loads a config file of that
+// name (its extension one of .js, .ts, .mjs, .cjs, .mts, .cts).
+func PrismaConfigLoadable(name string) bool {
+	switch path.Ext(name) {
+	case ".js", ".ts", ".mjs", ".cjs", ".mts", ".cts":
+		return true
+	}
+	return false
+}
+
 // Detect returns the loaders a manifest names (by the file's base name),
 // sorted, without duplicates. A package.json that is not JSON names none.
-func Detect(name string, data []byte) []string {
+func Detect(name string, data []byte) []string { return DetectIn(name, data, false) }
+
+// DetectIn is Detect for a manifest whose folder holds a Prisma config
+// file when prismaConfig is set: Prisma then loads no env file itself
+// (Prisma 7; the 6.19 CLI says "Prisma config detected, skipping
+// environment variable loading"), the config's own import 'dotenv/config'
+// does, which the dotenv dependency it needs names.
+func DetectIn(name string, data []byte, prismaConfig bool) []string {
 	var out []string
 	base := path.Base(name)
 	switch {
@@ -57,6 +113,9 @@ func Detect(name string, data []byte) []string {
 		}
 		for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
 			for dep := range deps {
+				if prismaConfig && (dep == "prisma" || dep == "@prisma/client") {
+					continue
+				}
 				if l, ok := npmLoaders[dep]; ok {
 					out = append(out, l)
 				}

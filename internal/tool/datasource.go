@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -36,6 +37,10 @@ type Datasource struct {
 	// migrates there whatever the environment says.
 	Literal     string
 	LiteralLine int
+	// Config is the Prisma config file (prisma.config.ts) when the project
+	// has one: Prisma 7 reads url there, and File is that file when its
+	// datasource names the URL.
+	Config *PrismaConfig
 }
 
 // maxPackageJSON bounds what is read of package.json for its
@@ -102,11 +107,29 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return nil, nil
 	}
-	// Where Prisma's CLI looks, in its order: package.json's
-	// "prisma": {"schema": ...} (a file or a folder, and then nowhere
-	// else), prisma/schema.prisma, the prisma/schema folder, schema.prisma.
+	// A Prisma config file (Prisma 6 and 7) names the schema, and in
+	// Prisma 7 the datasource URL: read as text, never run.
+	pc, err := readPrismaConfig(root, rel)
+	if err != nil {
+		return nil, err
+	}
+	// Where Prisma's CLI looks, in its order: the config's schema, else
+	// package.json's "prisma": {"schema": ...} (a file or a folder, and
+	// then nowhere else), prisma/schema.prisma, the prisma/schema folder,
+	// schema.prisma.
 	var files []string
-	if named, ok := packageSchema(root, rel); ok {
+	if pc != nil && pc.Schema != "" {
+		p, err := pc.schemaPath(rootDir)
+		if err != nil {
+			return nil, err
+		}
+		rp, _ := filepath.Rel(rootDir, p)
+		if names, err := listPrisma(root, rp); err == nil {
+			files = names
+		} else {
+			files = []string{rp}
+		}
+	} else if named, ok := packageSchema(root, rel); ok {
 		p := filepath.Join(rel, named)
 		if filepath.IsAbs(named) || !inside(rootDir, filepath.Join(rootDir, p)) {
 			// Prisma reads its schema there, and which variable the app
@@ -128,12 +151,44 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 		}
 		files = append(files, filepath.Join(rel, "schema.prisma"))
 	}
+	var schema *Datasource
 	for _, f := range files {
-		if ds := datasourceIn(root, f); ds != nil {
-			return ds, nil
+		if schema = datasourceIn(root, f); schema != nil {
+			break
 		}
 	}
-	return nil, nil
+	if pc == nil {
+		return schema, nil
+	}
+	if pc.URLVar == "" && pc.Literal == "" {
+		if schema == nil {
+			return &Datasource{Config: pc}, nil
+		}
+		schema.Config = pc
+		return schema, nil
+	}
+	// The config's url is Prisma 7's; Prisma 6 reads a config's datasource
+	// only with engine: 'classic' and otherwise the schema's url (the
+	// goldens: 6.19.3 ignores it). Naming two things, the two versions
+	// would connect to two databases: which one runs is not in the files.
+	if schema != nil && (schema.Literal == "url" || schema.URLVar != "" && (schema.URLVar != pc.URLVar || pc.Literal != "")) {
+		return nil, &PrismaConfigError{File: pc.File, Line: max(pc.URLLine, pc.LiteralLine),
+			Msg:  fmt.Sprintf("the Prisma config's datasource url and %s:%d's url differ: Prisma 7 connects to the first, Prisma 6 to the second", output.Escape(schema.File), max(schema.URLLine, schema.LiteralLine)),
+			Next: fmt.Sprintf("remove url from the datasource of %s (Prisma 7 reads only the config's), then run the command again", output.Escape(schema.File))}
+	}
+	if schema != nil && schema.Literal != "" {
+		schema.Config = pc // directUrl = "postgresql://...": the schema's trap
+		return schema, nil
+	}
+	ds := &Datasource{File: pc.File, URLVar: pc.URLVar, URLLine: pc.URLLine, Config: pc}
+	if pc.Literal != "" {
+		ds.Literal, ds.LiteralLine = pc.Literal, pc.LiteralLine
+	}
+	if schema != nil && schema.DirectVar != "" {
+		// Prisma 6 migrates through directUrl: judged too.
+		ds.DirectVar, ds.DirectLine = schema.DirectVar, schema.DirectLine
+	}
+	return ds, nil
 }
 
 // packageSchema is the schema package.json in the folder rel names
@@ -280,6 +335,17 @@ func AdoptURLVars(cfg *config.Config) error {
 		return &TrapError{Kind: p.Kind, Traps: traps}
 	}
 	ds := p.Datasource
+	if pc := ds.Config; pc != nil && len(cfg.Env.Files) == 0 {
+		for _, f := range pc.EnvFiles {
+			if path.Clean(f) != ".env" {
+				// Prisma reads the URL from that file (dotenv.config({path})),
+				// and no loader dbguard models from package.json reads it.
+				return &PrismaConfigError{File: pc.File, Line: pc.EnvLine,
+					Msg:  fmt.Sprintf("the Prisma config loads %s, not the .env file dbguard judges for it", output.Escape(f)),
+					Next: fmt.Sprintf("name it in dbguard.yaml (env: {files: [%s]}), then run the command again", output.Escape(path.Join(filepath.ToSlash(output.RelTo(cfg.Root, p.Workdir)), f)))}
+			}
+		}
+	}
 	db := &cfg.Database
 	if v := ds.URLVar; v != "" && v != db.URLVar {
 		if cfg.URLVarGiven {
@@ -297,11 +363,23 @@ func AdoptURLVars(cfg *config.Config) error {
 }
 
 // SchemaPath is the schema file or folder Prisma's CLI reads in dir (an
-// absolute path), in its order: package.json's "prisma": {"schema": ...},
+// absolute path), in its order: the Prisma config's schema, package.json's "prisma": {"schema": ...},
 // prisma/schema.prisma, the prisma/schema folder (prismaSchemaFolder),
 // schema.prisma; "" when there is none, or when package.json names one
 // outside the project (rootDir), which is not read.
 func SchemaPath(rootDir, dir string) string {
+	if root, err := os.OpenRoot(rootDir); err == nil {
+		rel, rerr := filepath.Rel(rootDir, dir)
+		pc, err := readPrismaConfig(root, rel)
+		root.Close()
+		if rerr == nil && err == nil && pc != nil && pc.Schema != "" {
+			p, err := pc.schemaPath(rootDir)
+			if err != nil {
+				return ""
+			}
+			return p
+		}
+	}
 	if named, ok := packageSchemaIn(dir); ok {
 		p := filepath.Join(dir, named)
 		if filepath.IsAbs(named) || !inside(rootDir, p) {

@@ -79,6 +79,20 @@ func (p *Project) CheckArgs(args []string) error {
 	case Prisma:
 		for i, a := range args[1:] {
 			flag, _, hasValue := strings.Cut(a, "=")
+			if flag == "--config" {
+				// Another config file names its own datasource url, read
+				// from a variable dbguard neither judged nor set.
+				rest := slices.Clone(args[:i+1])
+				if end := i + 2 + boolInt(!hasValue); end <= len(args) {
+					rest = append(rest, args[end:]...)
+				}
+				for j := range rest {
+					rest[j] = output.ShellWord(rest[j])
+				}
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  "--config on prisma's command line makes Prisma read another config file, whose datasource dbguard did not read: the database it names is not the one guarded",
+					Next: "move that config to prisma.config.ts in the folder Prisma runs in (dbguard reads it there) and run: dbguard exec -- " + strings.Join(rest, " ")}
+			}
 			if strings.HasSuffix(flag, "-url") && strings.HasPrefix(flag, "--") || flag == "--url" {
 				own, at, n = flag, i+1, 2
 				if hasValue {
@@ -113,4 +127,11 @@ func (p *Project) urlVarsFor() []string {
 		return []string{"DATABASE_URL"}
 	}
 	return append([]string{"DATABASE_URL"}, p.Vars...)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -118,6 +118,16 @@ var (
 // which prisma migrate and the client connect to whatever the environment
 // says; the value (a URL, often with its password) is never quoted.
 func (p *Project) Traps() []Trap {
+	if ds := p.Datasource; p.Kind == Prisma && ds != nil && ds.Config != nil && ds.Config.OverrideLine > 0 {
+		return []Trap{{File: fmt.Sprintf("%s:%d", output.Escape(ds.Config.File), ds.Config.OverrideLine),
+			What: "dotenv.config({ override: true }) in the Prisma config replaces the URL dbguard gives Prisma with whatever the env file says (a pooled URL, another database)",
+			Fix:  fmt.Sprintf("drop override: true on line %d of %s (the variables dbguard sets then win), then run the command again", ds.Config.OverrideLine, output.Escape(ds.Config.File))}}
+	}
+	if ds := p.Datasource; p.Kind == Prisma && ds != nil && ds.Literal != "" && ds.Config != nil && ds.File == ds.Config.File {
+		return []Trap{{File: fmt.Sprintf("%s:%d", output.Escape(ds.File), ds.LiteralLine),
+			What: "the datasource's url is a connection string written in the Prisma config, so Prisma connects to and migrates that database whatever dbguard says",
+			Fix:  fmt.Sprintf(`write url: env('DATABASE_URL') on line %d of %s and put the URL in an ignored .env file, then run the command again`, ds.LiteralLine, output.Escape(ds.File))}}
+	}
 	if ds := p.Datasource; p.Kind == Prisma && ds != nil && ds.Literal != "" {
 		return []Trap{{File: fmt.Sprintf("%s:%d", output.Escape(ds.File), ds.LiteralLine),
 			What: fmt.Sprintf("the datasource's %s is a connection string written in the schema, so Prisma connects to and migrates that database whatever dbguard says", ds.Literal),

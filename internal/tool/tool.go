@@ -176,6 +176,15 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
 		if p.Datasource, p.outside = readDatasource(cfg.Root, workdir); p.Datasource != nil {
 			p.Vars = p.Datasource.vars()
+			if pc := p.Datasource.Config; pc != nil && pc.Migrations != "" {
+				// migrations: { path } in prisma.config.ts is where
+				// prisma migrate deploy reads its folders.
+				if dir, err := pc.migrationsPath(cfg.Root); err != nil {
+					p.outside = err
+				} else {
+					p.Dir = dir
+				}
+			}
 		}
 	case Dbmate:
 		p.Dir, p.Table = dir(filepath.Join("db", "migrations")), dbmateTable(workdir, environMap())
@@ -241,7 +250,9 @@ func marks(dir string, cfg *config.Config) []found {
 	// package.json's "prisma": {"schema": ...} first, then its default
 	// places; a schema only there was no Prisma project to dbguard, which
 	// judged DATABASE_URL while Prisma Client read the schema's variable.
-	if _, ok := packageSchemaIn(dir); ok {
+	if c := prismaConfigIn(dir); c != "" {
+		out = append(out, found{Prisma, dir, rel(c)})
+	} else if _, ok := packageSchemaIn(dir); ok {
 		out = append(out, found{Prisma, dir, rel(filepath.Join(dir, "package.json")) + " (prisma.schema)"})
 	} else if p := defaultSchema(dir); p != "" {
 		out = append(out, found{Prisma, dir, rel(p)})

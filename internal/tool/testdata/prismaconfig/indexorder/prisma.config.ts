@@ -1,0 +1,1 @@
+export default { datasource: { url: process.env.FILE_URL } }

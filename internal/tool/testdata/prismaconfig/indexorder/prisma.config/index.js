@@ -1,0 +1,1 @@
+module.exports = { datasource: { url: process.env.INDEX_URL } }

@@ -1,0 +1,1 @@
+module.exports = { datasource: { url: process.env.JS_URL } }

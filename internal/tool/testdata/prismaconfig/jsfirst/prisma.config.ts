@@ -1,0 +1,2 @@
+import { defineConfig, env } from 'prisma/config'
+export default defineConfig({ datasource: { url: env('TS_URL') } })
