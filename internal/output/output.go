@@ -178,15 +178,24 @@ func WriteJSON(w io.Writer, v any) error {
 // JSON ('#' stands only inside strings, never after a lone backslash), in
 // which GitHub's runner finds no legacy workflow command ("##[name]",
 // read anywhere in a line) when the report is printed to a CI log.
+// Passwords are masked first: rewritten, a password holding "##[" would
+// no longer be the text the output net knows.
 func NoCommandsJSON(b []byte) []byte {
-	return bytes.ReplaceAll(b, []byte("##["), []byte(`##\u005b`))
+	return noCommands(b, `##\u005b`)
 }
 
 // NoCommandsXML is NoCommandsJSON for encoded XML: "##&#91;", the same
 // text ('#' stands only in text, attribute values and character
 // references, none of which ends "##").
 func NoCommandsXML(b []byte) []byte {
-	return bytes.ReplaceAll(b, []byte("##["), []byte("##&#91;"))
+	return noCommands(b, "##&#91;")
+}
+
+func noCommands(b []byte, with string) []byte {
+	if !bytes.Contains(b, []byte("##[")) {
+		return b // the common case: no second pass of the redactor
+	}
+	return bytes.ReplaceAll([]byte(dburl.RedactText(string(b))), []byte("##["), []byte(with))
 }
 
 // Clip makes s one line of at most n bytes (plus a note of what was cut),
