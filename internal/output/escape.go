@@ -102,6 +102,9 @@ func unsafeRune(r rune, n int) bool {
 // blanks stand before it on its line (the start of s; with keepNewlines,
 // also the start of each of its lines).
 func commandAt(s string, i int, keepNewlines bool) bool {
+	if c := s[i]; c != '#' && c != ':' {
+		return false // the common case, checked first
+	}
 	switch {
 	case strings.HasPrefix(s[i:], "##["):
 		return true
