@@ -262,29 +262,24 @@ func (ds *Datasource) vars() []string {
 // variable is added to the direct-URL variables, first. A project that
 // does not run Prisma, or whose tool cannot be resolved (the command
 // that needs it says why), is left as it is. A datasource url written in
-// the schema as a connection string, or in prisma.config.ts as anything
-// but a variable dbguard sets, is a *TrapError: every command that
+// the schema as a connection string is a *TrapError: every command that
 // judges the project (env, the hook once an env file is staged, ci,
 // migrate) stops at it.
 func AdoptURLVars(cfg *config.Config) error {
 	p, err := Resolve(cfg)
-	if err != nil || p.Kind != Prisma {
+	if err != nil || p.Kind != Prisma || p.Datasource == nil && p.outside == nil {
 		return nil
 	}
 	if p.outside != nil {
 		return p.outside
 	}
 	if traps := p.Traps(); len(traps) > 0 {
-		// url = "postgresql://..." (in the schema or prisma.config.ts):
-		// the app's Prisma Client and prisma migrate connect there
-		// whatever the env files say, so no variable dbguard could
-		// judge is the app's: no verdict holds.
+		// url = "postgresql://...": the app's Prisma Client and prisma
+		// migrate connect there whatever the env files say, so no
+		// variable dbguard could judge is the app's: no verdict holds.
 		return &TrapError{Kind: p.Kind, Traps: traps}
 	}
 	ds := p.Datasource
-	if ds == nil {
-		return nil
-	}
 	db := &cfg.Database
 	if v := ds.URLVar; v != "" && v != db.URLVar {
 		if cfg.URLVarGiven {

@@ -117,27 +117,11 @@ var (
 // written in the schema as a connection string (Prisma's docs allow it),
 // which prisma migrate and the client connect to whatever the environment
 // says; the value (a URL, often with its password) is never quoted.
-//
-// Prisma 6 and 7 also read prisma.config.ts (prismaConfigTraps): a
-// datasource url there that is not a variable dbguard sets, or dotenv
-// loaded with override: true.
 func (p *Project) Traps() []Trap {
 	if ds := p.Datasource; p.Kind == Prisma && ds != nil && ds.Literal != "" {
 		return []Trap{{File: fmt.Sprintf("%s:%d", output.Escape(ds.File), ds.LiteralLine),
 			What: fmt.Sprintf("the datasource's %s is a connection string written in the schema, so Prisma connects to and migrates that database whatever dbguard says", ds.Literal),
 			Fix:  fmt.Sprintf(`write %s = env("DATABASE_URL") on line %d of %s and put the URL in an ignored .env file, then run the command again`, ds.Literal, ds.LiteralLine, output.Escape(ds.File))}}
-	}
-	if p.Kind == Prisma && p.outside == nil {
-		var set []string
-		for _, v := range append(slices.Clone(p.urlVars), p.Vars...) {
-			if v != "" && !slices.Contains(set, v) {
-				set = append(set, v)
-			}
-		}
-		if len(set) == 0 {
-			set = []string{"DATABASE_URL"}
-		}
-		return prismaConfigTraps(p.Workdir, set)
 	}
 	if p.Kind != Alembic || p.outside != nil {
 		return nil

@@ -54,9 +54,6 @@ type Project struct {
 	// outside, when set, is why the migrations folder is not read nor the
 	// tool run: alembic.ini's script_location leads out of the project.
 	outside error
-	// urlVars are the project's URL variables (dbguard.yaml's), which
-	// dbguard sets for the tool beside Vars.
-	urlVars []string
 }
 
 // Resolve returns the project's migration tool: migrations.tool, else the
@@ -149,7 +146,7 @@ func ResolveKind(cfg *config.Config, kind Kind, workdir string) (*Project, error
 
 // project is kind's project in workdir.
 func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
-	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command, urlVars: cfg.URLVars()}
+	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command}
 	dir := func(def string) string {
 		if cfg.DirGiven {
 			return cfg.MigrationsDir()
