@@ -418,3 +418,85 @@ func tarGz(t *testing.T, name string, data []byte) []byte {
 	zw.Close()
 	return buf.Bytes()
 }
+
+// TestAttackActionSummaryMarkdown: the job summary is Markdown that GitHub
+// renders on the run's page, and a file name from the pull request under
+// review reached it inside a plain code span: a backtick in a folder's name
+// closed the span, and the rest added an image, HTML and a link of the
+// pull request's choosing beside dbguard's verdict. The summary shows such
+// a name as text: outside code spans nothing opens a link, an image, HTML
+// or an autolink.
+func TestAttackActionSummaryMarkdown(t *testing.T) {
+	t.Parallel()
+	jq := needTool(t, "jq")
+	hostile := "a` ![all checks passed](https:evil.example) <img src=x> [fix it here](https:evil.example) `"
+	ws := workspace(t, map[string]string{
+		".env":                 "DATABASE_URL=postgres://app@db1.example.com/app\n",
+		hostile + "/.env":      "DATABASE_URL=postgres://app@db2.example.com/app\n",
+		"<b>x</b> [y](z)/.env": "DATABASE_URL=postgres://app@db3.example.com/app\n",
+	})
+	ci, talk := dbguardProcess(t, ws, "ci", "--offline", "--format", "json")
+	var report bytes.Buffer
+	ci.Stdout = &report
+	if err := ci.Run(); exitCodeOf(err) != 1 {
+		t.Fatalf("dbguard ci: %v, want exit 1\n%s", err, talk)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(jq, "-r", "-f", filepath.Join(root, "scripts", "action", "summary.jq"))
+	cmd.Stdin = &report
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("jq: %v", err)
+	}
+	summary := string(out)
+	for _, name := range []string{"a", "<b>x</b>"} {
+		if !strings.Contains(summary, name) {
+			t.Errorf("the summary does not name %q:\n%s", name, summary)
+		}
+	}
+	for _, line := range strings.Split(summary, "\n") {
+		if c := markdownOpener(line); c != "" {
+			t.Errorf("summary line opens Markdown %q from a file name:\n%s", c, line)
+		}
+	}
+}
+
+// markdownOpener is the first character in a line of Markdown, outside its
+// code spans and not backslash-escaped, that opens a link, an image, HTML
+// or an autolink ("[", "<"), or "" when there is none.
+func markdownOpener(line string) string {
+	for i := 0; i < len(line); i++ {
+		switch c := line[i]; c {
+		case '\\':
+			i++ // the escaped character
+		case '`':
+			n := len(line[i:]) - len(strings.TrimLeft(line[i:], "`"))
+			fence := line[i : i+n]
+			end := -1
+			for j := i + n; j < len(line); {
+				k := strings.Index(line[j:], fence)
+				if k < 0 {
+					break
+				}
+				k += j
+				if m := len(line[k:]) - len(strings.TrimLeft(line[k:], "`")); m == n {
+					end = k
+					break
+				} else {
+					j = k + m
+				}
+			}
+			if end < 0 {
+				i += n - 1 // no closing fence: the backticks are text
+				continue
+			}
+			i = end + n - 1
+		case '[', '<':
+			return string(c)
+		}
+	}
+	return ""
+}

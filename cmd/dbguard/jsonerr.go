@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // A command run with --format json prints one JSON object on stdout,
@@ -76,6 +77,7 @@ func writeJSONResult(w io.Writer, printed []byte, err error) error {
 	if merr != nil {
 		return merr
 	}
+	member = output.NoCommandsJSON(member)
 	body := bytes.TrimSpace(printed)
 	var obj map[string]json.RawMessage
 	if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &obj) == nil {

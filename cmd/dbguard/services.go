@@ -286,7 +286,7 @@ func writeServices(c *cli.Context, ordered []*services.Service, f output.Format)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(c.App.Writer, "%s\n", b)
+		_, err = fmt.Fprintf(c.App.Writer, "%s\n", output.NoCommandsJSON(b))
 		return err
 	}
 	if len(ordered) == 0 {

@@ -41,7 +41,9 @@ func wrap(text, indent string) string {
 	var b strings.Builder
 	line := 0
 	for i, w := range words {
-		if i > 0 && line+1+len(w) > width-len(indent) {
+		// A word GitHub's runner would read as a workflow command at the
+		// start of a line (after the indent) stays on this one.
+		if i > 0 && line+1+len(w) > width-len(indent) && !output.CommandStart(w) {
 			b.WriteString("\n" + indent)
 			line = 0
 		} else if i > 0 {

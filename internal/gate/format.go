@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -128,8 +129,11 @@ func ghData(s string) string {
 }
 
 // ghProperty escapes a workflow command's property value, masking first.
+// A file name keeps its "##[" or leading "::" (output.EscapeProperty):
+// the runner has read the line as this command, and the annotation must
+// find the file.
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(output.EscapeLines(dburl.RedactText(s)))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(output.EscapeProperty(dburl.RedactText(s)))
 }
 
 // rules describe each check for the SARIF report: what it guards, how to
@@ -249,15 +253,15 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	}
 	fmt.Fprintf(&out, "CI gate: %s\n", r.Status)
 	set.SystemOut = out.String()
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
+	var b bytes.Buffer
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
 	if err := enc.Encode(junitSuites{Suites: []junitSet{set}}); err != nil {
 		return err
 	}
-	_, err := io.WriteString(w, "\n")
+	b.WriteString("\n")
+	_, err := w.Write(output.NoCommandsXML(b.Bytes()))
 	return err
 }
 
@@ -371,10 +375,15 @@ func (r *Report) WriteSARIF(w io.Writer) error {
 			"results": results,
 		}},
 	}
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	if err := enc.Encode(log); err != nil {
+		return err
+	}
+	_, err := w.Write(output.NoCommandsJSON(b.Bytes()))
+	return err
 }
 
 // uriPath writes a relative path as a URI reference: every byte but

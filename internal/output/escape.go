@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -14,21 +15,36 @@ import (
 // message cannot add a line a CI system reads as a command ("::error"),
 // nor move the cursor, clear the screen or hide text. Ordinary text,
 // UTF-8 included, and backslashes are left as they are.
+//
+// Two spellings GitHub's runner reads as workflow commands without a line
+// break of their own are escaped too: "::name" at the start after blanks
+// (the runner trims a line's leading blanks, so text starting an indented
+// line is a command) as "\x3a:name", and the legacy "##[name]", which the
+// runner finds anywhere in a line, as "\x23#[name]". Blanks are what the
+// runner trims: every Unicode space, the no-break space included.
 func Escape(s string) string {
-	return escape(s, false)
+	return escape(s, false, true)
 }
 
 // EscapeLines is Escape for dbguard's own multi-line messages: their line
 // breaks are kept, every other control character escaped.
 func EscapeLines(s string) string {
-	return escape(s, true)
+	return escape(s, true, true)
 }
 
-func escape(s string, keepNewlines bool) string {
+// EscapeProperty is EscapeLines for a property of a workflow command
+// dbguard writes ("file=" of an annotation): the runner has read the line
+// as that command already, so "::" and "##[" in it are left as they are,
+// and the annotation finds its file.
+func EscapeProperty(s string) string {
+	return escape(s, true, false)
+}
+
+func escape(s string, keepNewlines, commands bool) string {
 	i := 0
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, n) && !(keepNewlines && r == '\n') {
+		if unsafeRune(r, n) && !(keepNewlines && r == '\n') || commands && commandAt(s, i, keepNewlines) {
 			break
 		}
 		i += n
@@ -41,6 +57,10 @@ func escape(s string, keepNewlines bool) string {
 	for i < len(s) {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case commands && commandAt(s, i, keepNewlines):
+			// The first byte of "::name" or of "##[", written so that
+			// the runner sees neither.
+			fmt.Fprintf(&b, `\x%02x`, s[i])
 		case !unsafeRune(r, n) || keepNewlines && r == '\n':
 			b.WriteString(s[i : i+n])
 		case r == utf8.RuneError:
@@ -76,3 +96,33 @@ func unsafeRune(r rune, n int) bool {
 	}
 	return false
 }
+
+// commandAt reports whether s[i:] starts a workflow command GitHub's
+// runner would read: "##[" anywhere, or "::" and a letter where only
+// blanks stand before it on its line (the start of s; with keepNewlines,
+// also the start of each of its lines).
+func commandAt(s string, i int, keepNewlines bool) bool {
+	if c := s[i]; c != '#' && c != ':' {
+		return false // the common case, checked first
+	}
+	switch {
+	case strings.HasPrefix(s[i:], "##["):
+		return true
+	case !strings.HasPrefix(s[i:], "::") || len(s) < i+3 || !isLetter(s[i+2]):
+		return false
+	}
+	start := 0
+	if keepNewlines {
+		start = strings.LastIndexByte(s[:i], '\n') + 1
+	}
+	return strings.TrimLeftFunc(s[start:i], unicode.IsSpace) == ""
+}
+
+// CommandStart reports whether a line starting with text (after its
+// blanks) would be read by GitHub's runner as a workflow command.
+func CommandStart(text string) bool {
+	t := strings.TrimLeftFunc(text, unicode.IsSpace)
+	return strings.HasPrefix(t, "::") && len(t) > 2 && isLetter(t[2])
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

@@ -160,12 +160,42 @@ func RelPath(p string) string {
 	return p
 }
 
-// WriteJSON writes v as indented JSON followed by a newline.
+// WriteJSON writes v as indented JSON followed by a newline, with no
+// legacy workflow command in it (NoCommandsJSON).
 func WriteJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(NoCommandsJSON(b.Bytes()))
+	return err
+}
+
+// NoCommandsJSON writes every "##[" of encoded JSON as "##\u005b": the same
+// JSON ('#' stands only inside strings, never after a lone backslash), in
+// which GitHub's runner finds no legacy workflow command ("##[name]",
+// read anywhere in a line) when the report is printed to a CI log.
+// Passwords are masked first: rewritten, a password holding "##[" would
+// no longer be the text the output net knows.
+func NoCommandsJSON(b []byte) []byte {
+	return noCommands(b, `##\u005b`)
+}
+
+// NoCommandsXML is NoCommandsJSON for encoded XML: "##&#91;", the same
+// text ('#' stands only in text, attribute values and character
+// references, none of which ends "##").
+func NoCommandsXML(b []byte) []byte {
+	return noCommands(b, "##&#91;")
+}
+
+func noCommands(b []byte, with string) []byte {
+	if !bytes.Contains(b, []byte("##[")) {
+		return b // the common case: no second pass of the redactor
+	}
+	return bytes.ReplaceAll([]byte(dburl.RedactText(string(b))), []byte("##["), []byte(with))
 }
 
 // Clip makes s one line of at most n bytes (plus a note of what was cut),
@@ -232,7 +262,9 @@ const Width = 100
 // Wrap folds text at spaces into lines of at most width columns, starting
 // each continuation line with indent. Words are never split, so a command
 // or a URL inside text stays whole on one line, and so does a dbguard
-// command (GlueCommands). Leading spaces are kept.
+// command (GlueCommands). Leading spaces are kept. No continuation line
+// starts with a word GitHub's runner reads as a workflow command
+// (CommandStart): such a word stays on the line before, however long.
 func Wrap(text string, width int, indent string) string {
 	text = GlueCommands(text)
 	var b strings.Builder
@@ -246,7 +278,9 @@ func Wrap(text string, width int, indent string) string {
 		}
 		rest = rest[gap+len(word):]
 		n := utf8.RuneCountInString(word)
-		if started && word != "" && line+gap+n > width {
+		// A word the runner would read as a workflow command at the
+		// start of a line (after the indent) stays on this one.
+		if started && word != "" && line+gap+n > width && !CommandStart(word) {
 			b.WriteString("\n" + indent)
 			line = utf8.RuneCountInString(indent)
 			gap = 0

@@ -100,15 +100,15 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		mark = "fails"
 	}
 	fmt.Fprintf(&b, "### dbguard migrate plan %s: %d danger, %d warning(s)\n\n", mark, r.Danger, r.Warnings)
-	fmt.Fprintf(&b, "`%s`, %s, %d pending migration(s), traced in a shadow database (no data: locks and rewrites, not durations).\n\n", r.Database, r.versions(), len(r.Files))
+	fmt.Fprintf(&b, "%s, %s, %d pending migration(s), traced in a shadow database (no data: locks and rewrites, not durations).\n\n", mdCode(r.Database), r.versions(), len(r.Files))
 	if len(r.Findings) > 0 {
 		b.WriteString("| severity | rule | where | what |\n|---|---|---|---|\n")
 		for _, f := range r.Findings {
 			sev := "**" + string(f.Severity) + "**"
 			if f.Allowed != "" {
-				sev = "allowed: " + cell(f.Allowed)
+				sev = "allowed: " + mdText(f.Allowed)
 			}
-			fmt.Fprintf(&b, "| %s | `%s` | `%s` | %s |\n", sev, f.Rule, cell(f.Where()), cell(f.Message))
+			fmt.Fprintf(&b, "| %s | `%s` | %s | %s |\n", sev, f.Rule, mdCode(f.Where()), mdText(f.Message))
 		}
 		b.WriteString("\n<details><summary>Why, and the safer pattern</summary>\n\n")
 		seen := map[string]bool{}
@@ -131,20 +131,50 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("| migration | table | lock held until commit | blocks | live size |\n|---|---|---|---|---|\n")
 		for _, f := range r.Files {
 			for _, l := range f.Locks {
-				fmt.Fprintf(&b, "| `%s` | `%s` | %s | %s | %s |\n", cell(f.File), cell(l.Relation), l.Mode, l.Blocks, cell(liveText(l.Size, true)))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCode(f.File), mdCode(l.Relation), l.Mode, l.Blocks, mdText(liveText(l.Size, true)))
 			}
 		}
 		b.WriteString("\n")
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "> %s\n\n", cell(n))
+		fmt.Fprintf(&b, "> %s\n\n", mdText(n))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-// cell makes text safe inside a markdown table cell.
 // cell is s as one table cell: one line, control characters escaped.
 func cell(s string) string {
 	return strings.ReplaceAll(output.Escape(strings.ReplaceAll(s, "\n", " ")), "|", `\|`)
+}
+
+// mdText is s (a message naming tables and files of the pull request) as
+// Markdown text in a table cell: what opens a link, an image, HTML (an
+// HTML comment hides everything after it), an autolink or a code span is
+// backslash-escaped, and so is the backslash.
+func mdText(s string) string {
+	return mdSpecial.Replace(cell(s))
+}
+
+var mdSpecial = strings.NewReplacer(`\`, `\\`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`)
+
+// mdCode is s as a code span in a table cell, fenced by more backticks
+// than any run in s, so that a backtick in a name cannot close it early
+// and let the rest of the name be read as Markdown.
+func mdCode(s string) string {
+	s = cell(s)
+	run, longest := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", longest+1)
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") || strings.HasPrefix(s, " ") && strings.HasSuffix(s, " ") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
 }
