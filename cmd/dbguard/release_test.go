@@ -150,3 +150,47 @@ func TestDockerfileMatchesRelease(t *testing.T) {
 		t.Error("Dockerfile: no git, which dbguard hook pre-commit and dbguard ci run")
 	}
 }
+
+// Every fuzz target in the tree is in `make fuzz`, which is run before a
+// stop: a target missing there is never fuzzed beyond its seed corpus.
+func TestMakeFuzzRunsEveryTarget(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, m := range regexp.MustCompile(`-fuzz '\^(Fuzz\w+)\$\$' .* (\./internal/\S+|\./cmd/\S+)`).FindAllStringSubmatch(string(mk), -1) {
+		listed[m[1]+" "+m[2]] = true
+	}
+	fuzzFunc := regexp.MustCompile(`(?m)^func (Fuzz\w+)\(f \*testing\.F\)`)
+	var found int
+	err = filepath.WalkDir(filepath.Join("..", ".."), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(filepath.Join("..", ".."), filepath.Dir(p))
+		for _, m := range fuzzFunc.FindAllStringSubmatch(string(data), -1) {
+			found++
+			if !listed[m[1]+" ./"+filepath.ToSlash(rel)] {
+				t.Errorf("%s in %s is not in the Makefile's fuzz target: add  $(GO) test -run '^$$' -fuzz '^%s$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./%s", m[1], p, m[1], filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < len(listed) || found == 0 {
+		t.Errorf("found %d fuzz targets in the tree, the Makefile lists %d: a listed target no longer exists?", found, len(listed))
+	}
+}
