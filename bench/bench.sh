@@ -457,7 +457,7 @@ bench_plan() {
       if [ "$who" = plan ]; then
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
-        echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
+        grep -q '"danger": 0' <<<"$out" || { say "the plan has danger findings"; exit 1; }
       else
         run_into peer_ms peer_kb --cwd "$p" "$dbguard" migrate up --no-verify
       fi
@@ -512,7 +512,7 @@ bench_plan135() {
           run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
         fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
-        echo "$out" | grep -q '"danger": 0' || { say "the plan has danger findings"; exit 1; }
+        grep -q '"danger": 0' <<<"$out" || { say "the plan has danger findings"; exit 1; }
         grep -q '"traced": true' <<<"$out" || { say "the plan traced nothing"; exit 1; }
       else
         run_into peer_ms peer_kb --cwd "$p" "$dbguard" migrate up --no-verify

@@ -202,7 +202,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if err != nil {
 			return nil, &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
-		pending = append(pending, pendingFile{version: m.Version, path: p, text: string(data), shape: sqlscan.Analyze(string(data))})
+		pending = append(pending, pendingFile{version: m.Version, path: p, text: string(data)})
 		rep.TargetVersion = int(m.Version)
 	}
 	if len(pending) == 0 {
@@ -211,13 +211,17 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
 	if o.Config.Schema.ShadowServer() == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
-		// The sandbox starts as soon as something is pending: starting a
-		// server is the longest step, and it needs nothing read after
-		// this (the files, the models, the live sizes and schema). Not
-		// before the status: a plan with nothing pending (every pull
+		// The sandbox starts as soon as something is pending and its
+		// files could be read: starting a server is the longest step,
+		// and it needs nothing done after this (the files' statements,
+		// the models, the live sizes and schema, the replay's batches).
+		// Not before the status: a plan with nothing pending (every pull
 		// request without a migration) would pay for it.
 		vo.Sandbox = verify.StartSandbox(ctx, vo)
 		defer vo.Sandbox.Close()
+	}
+	for i := range pending {
+		pending[i].shape = sqlscan.Analyze(pending[i].text)
 	}
 	// What can act beyond one database is found in the text, before
 	// anything runs, whatever the shadow later makes of it.

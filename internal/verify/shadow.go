@@ -50,6 +50,10 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		// made: the shadow database, when the sandbox's start made it
 		// already; "": make it here.
 		made string
+		// batches: the fast build's queries (fastBatches), when prepared
+		// already; nil after preparing: build the slow way.
+		batches  []string
+		prepared bool
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -90,6 +94,11 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	default:
 		if o.Sandbox == nil {
 			o.Sandbox = StartSandbox(ctx, o)
+		}
+		// The replay's files are read and cut into batches while the
+		// server starts: that needs no server.
+		if version >= 0 {
+			batches, prepared = fastBatches(o, version), true
 		}
 		sb, role, err := o.Sandbox.wait()
 		if err != nil {
@@ -171,7 +180,10 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
 	}
 	if version >= 0 {
-		if !fastBuild(ctx, co, o, version) {
+		if !prepared {
+			batches = fastBatches(o, version)
+		}
+		if !fastBuild(ctx, co, batches) {
 			// Slowly, file by file through golang-migrate, on a fresh
 			// database: its errors name the file, line and statement.
 			if err := openAdmin(); err != nil {
@@ -224,19 +236,19 @@ const (
 	batchBytes = 4 << 20
 )
 
-// fastBuild applies the up files through version to the shadow as
-// golang-migrate would run them, but without its version and ledger writes
-// per file (three round trips and a commit each): consecutive files that
-// each run as one transaction go to the server as one query, a file that
-// does not (its own COMMIT, CONCURRENTLY) alone, as golang-migrate sends
-// it. Then it records version in golang-migrate's table. The shadow is
-// only read afterwards, so only the resulting schema matters. It reports
-// false on any failure, and the caller builds the shadow again the slow
-// way, for golang-migrate's exact error.
-func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int) bool {
+// fastBatches is what fastBuild sends to apply the up files through
+// version as golang-migrate would run them, but without its version and
+// ledger writes per file (three round trips and a commit each):
+// consecutive files that each run as one transaction go to the server as
+// one query, a file that does not (its own COMMIT, CONCURRENTLY) alone, as
+// golang-migrate sends it; then version recorded in golang-migrate's
+// table. The shadow is only read afterwards, so only the resulting schema
+// matters. It needs no server (WithShadow prepares them while a sandbox
+// starts); nil: a file cannot be sent this way, build the slow way.
+func fastBatches(o Options, version int) []string {
 	src, err := migrate.Scan(o.MigrationsDir)
 	if err != nil {
-		return false
+		return nil
 	}
 	var batches []string
 	var cur strings.Builder
@@ -253,11 +265,11 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 			break
 		}
 		if m.Up == "" {
-			return false
+			return nil
 		}
 		data, err := src.ReadFile(m.Up)
 		if err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-			return false
+			return nil
 		}
 		text := string(data)
 		if !sqlscan.Analyze(text).Transactional {
@@ -276,8 +288,17 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, o Options, version int
 	}
 	flush()
 	table := pgx.Identifier{o.Config.Migrations.Table}.Sanitize()
-	batches = append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version))
-	err = pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
+	return append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version))
+}
+
+// fastBuild sends fastBatches' queries to the shadow. It reports false on
+// any failure (or no batches), and the caller builds the shadow again the
+// slow way, for golang-migrate's exact error.
+func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool {
+	if batches == nil {
+		return false
+	}
+	err := pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
 		for _, b := range batches {
 			if _, err := conn.PgConn().Exec(ctx, b).ReadAll(); err != nil {
 				return err
