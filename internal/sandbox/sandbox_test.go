@@ -103,6 +103,44 @@ func TestStartConnectsOnceReady(t *testing.T) {
 	}
 }
 
+// TestPmStatusIsTheStartedServers: the start trusts only a postmaster.pid
+// that names the process it started (line 1) and says "ready" (line 8,
+// PostgreSQL 10 and later): a file left by another server in the folder,
+// one still being written, or one saying "starting" is not ready, so no
+// connection is tried on its word.
+func TestPmStatusIsTheStartedServers(t *testing.T) {
+	const pid = 4242
+	file := func(pid int, status string) string {
+		return fmt.Sprintf("%d\n/data\n1700000000\n5432\n/sock\n\n  5432001    196608\n%s\n", pid, status)
+	}
+	for _, c := range []struct {
+		name, content string // content "": no file
+		major         int
+		want          string
+	}{
+		{"no file yet", "", 15, ""},
+		{"ready", file(pid, "ready   "), 15, "ready"},
+		{"starting", file(pid, "starting"), 15, "starting"},
+		{"another server's, ready", file(pid+1, "ready   "), 15, ""},
+		{"a pid that only starts like ours", file(pid*10, "ready   "), 15, ""},
+		{"the status line not written yet", fmt.Sprintf("%d\n/data\n1700000000\n5432\n/sock\n\n  5432001    196608\n", pid), 15, ""},
+		{"before 10: ours, no status line", fmt.Sprintf("%d\n/data\n1700000000\n5432\n/sock\n\n", pid), 9, "ready"},
+		{"before 10: another server's", fmt.Sprintf("%d\n/data\n1700000000\n5432\n/sock\n\n", pid+1), 9, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if c.content != "" {
+				if err := os.WriteFile(filepath.Join(dir, "postmaster.pid"), []byte(c.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := pmStatus(dir, pid, c.major); got != c.want {
+				t.Errorf("pmStatus = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
 // TestKilledParentLeavesNothing: dbguard killed with -9 while a sandbox
 // runs. The server goes with it (the parent death signal), and the next
 // run's Sweep removes the folder; a live run's sandbox is left alone.
