@@ -396,14 +396,27 @@ func (o Options) serviceExplicit(dir string) []string {
 		return files
 	}
 	var files []string
-	// The nearest dbguard.yaml is found by stats; only a service's (not
-	// the root's, which o.Config is) is read, once per folder.
-	file, _, err := config.Find(filepath.Join(o.Repo, filepath.FromSlash(dir)))
+	// The nearest dbguard.yaml that is a service's is found by stats;
+	// only a service's (not the root's, which o.Config is) is read, once
+	// per folder. One in a folder discovery passes over (env.exclude,
+	// node_modules) is no service to dbguard env: the search goes on
+	// above it.
 	var cfg *config.Config
-	if err == nil && file != "" {
-		if rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file)); rerr == nil && rel != "." && filepath.IsLocal(rel) {
-			cfg, err = config.Discover(filepath.Dir(file), "")
+	var err error
+	for from := filepath.Join(o.Repo, filepath.FromSlash(dir)); ; {
+		file, _, ferr := config.Find(from)
+		if ferr != nil || file == "" {
+			break
 		}
+		rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file))
+		if rerr != nil || rel == "." || !filepath.IsLocal(rel) {
+			break
+		}
+		if o.isService(filepath.ToSlash(rel)) {
+			cfg, err = config.Discover(filepath.Dir(file), "")
+			break
+		}
+		from = filepath.Dir(filepath.Dir(file))
 	}
 	if err == nil && cfg != nil && cfg.Root != "" {
 		if rel, err := filepath.Rel(o.Repo, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
@@ -418,6 +431,28 @@ func (o Options) serviceExplicit(dir string) []string {
 		o.serviceFiles[dir] = files
 	}
 	return files
+}
+
+// isService reports whether dbguard env takes the folder rel (a slash
+// path from the top) holding a dbguard.yaml for a service: listed under
+// the root's services:, or found by discovery, which enters no folder
+// the root's env.exclude names or envcheck.SkippedDir skips
+// (services.discover).
+func (o Options) isService(rel string) bool {
+	for _, s := range o.Config.Services {
+		if path.Clean(filepath.ToSlash(s.Path)) == rel {
+			return true
+		}
+	}
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
+		if envcheck.SkippedDir(part) || slices.ContainsFunc(o.Config.Env.Exclude, func(p string) bool {
+			return envcheck.MatchGlob(p, strings.Join(parts[:i+1], "/"))
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // explicitFiles are dbguard.yaml's env.files as paths from the top.
