@@ -186,14 +186,14 @@ func (m nameMatcher) match(base string) bool {
 	return false
 }
 
-// decidingNames are files that hold no definition but decide which
-// variable is judged or how the env files are read: dbguard.yaml (url_var,
-// env.files, exclude, loaders), the manifests (which loaders a folder
-// runs, package.json's prisma.schema) and Prisma's schema files, whose
-// datasource names the app's variable. Prisma's config files are matched
-// by path (isPrismaConfig).
+// decidingNames are files that decide which variable is judged or how the
+// env files are read: dbguard.yaml (url_var, env.files, exclude, loaders),
+// the manifests (which loaders a folder runs, package.json's
+// prisma.schema), Prisma's schema files, whose datasource names the app's
+// variable, and NAME.env, a compose service's env_file the hook reads from
+// the index. Prisma's config files are matched by path (isPrismaConfig).
 var decidingNames = sync.OnceValue(func() nameMatcher {
-	return newNameMatcher(manifestNames, []string{config.FileName, "*.prisma"})
+	return newNameMatcher(manifestNames, []string{config.FileName, "*.prisma", "*.env"})
 })
 
 // decides reports whether the file at p (a slash path from the top)
