@@ -59,6 +59,37 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	if len(byDir) == 0 {
 		return nil, nil, nil, nil
 	}
+	// docker compose started in a folder below, where its compose file
+	// is, reads COMPOSE_FILE from that folder's .env as at the root
+	// (compose-go's WithEnvFiles takes the working folder's .env), its
+	// entries from that folder: apps/api/.env's
+	// COMPOSE_FILE=compose.yaml:compose.prod.yml merges the second over
+	// the first. The shell's COMPOSE_FILE is modelled at the root only.
+	setFiles := map[string][]string{}
+	if rootFiles != nil {
+		setFiles["."] = rootFiles
+	}
+	if _, shell := env["COMPOSE_FILE"]; !shell {
+		for dir := range byDir {
+			if dir == "." {
+				continue
+			}
+			named, err := envload.ComposeFileSetting(read, env, dir, o.Root)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, f := range named {
+				if _, ok := o.Contents[f]; o.Contents != nil && !ok {
+					r.warn("compose-file", output.Escape(dir)+"/.env: COMPOSE_FILE", fmt.Sprintf("names %s, which the pre-commit hook does not read: the compose services of %s/ are judged by dbguard env", output.Escape(f), output.Escape(dir)))
+					named = nil
+					break
+				}
+			}
+			if named != nil {
+				setFiles[dir] = named
+			}
+		}
+	}
 	// Each folder's compose project is read on its own, a few at once:
 	// in a monorepo of compose files the opening of files is the work.
 	dirs := sortedKeys(byDir)
@@ -69,8 +100,8 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	}
 	results := make([]loaded, len(dirs))
 	for i, dir := range dirs {
-		if dir == "." && rootFiles != nil {
-			files[i] = rootFiles[0]
+		if named := setFiles[dir]; named != nil {
+			files[i] = named[0]
 			continue
 		}
 		for _, n := range envload.ComposeFileNames {
@@ -89,8 +120,8 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				if dirs[i] == "." && rootFiles != nil {
-					results[i].svcs, results[i].err = envload.ComposeProjectKeeping(read, env, ".", rootFiles, vars)
+				if named := setFiles[dirs[i]]; named != nil {
+					results[i].svcs, results[i].err = envload.ComposeProjectKeeping(read, env, dirs[i], named, vars)
 					continue
 				}
 				results[i].svcs, results[i].err = envload.ComposeServicesKeeping(read, env, files[i], vars)

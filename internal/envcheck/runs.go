@@ -52,7 +52,11 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 	}
 	dirs := []string{scopeDir(o.Scope)}
 	for _, f := range files {
-		if inScope(o.Scope, f.Dir()) {
+		// A service's env.files may name a file above its folder (a
+		// monorepo's shared/db.env): the service's word that it is one of
+		// its env files, read by the loaders of its own folder as the
+		// root's env.files are. Unread, its database went unjudged.
+		if inScope(o.Scope, f.Dir()) || len(o.Files) > 0 && !f.byScript {
 			dirs = append(dirs, f.Dir())
 		}
 	}

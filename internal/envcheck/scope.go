@@ -108,9 +108,28 @@ func classifyScope(contents map[string][]byte, o Options) ([]EnvFile, []string) 
 	for _, d := range ancestors(s) {
 		above[d] = true
 	}
+	// The service's env.files outside its folder (../../shared/db.env),
+	// named from the root: its env files too (planRuns reads them).
+	outside := map[string]bool{}
+	for _, f := range o.Files {
+		if !filepath.IsAbs(f) {
+			if p := path.Join(s, filepath.ToSlash(f)); !inScope(s, p) {
+				outside[p] = true
+			}
+		}
+	}
 	for p, data := range contents {
 		if rel, ok := strings.CutPrefix(p, s+"/"); ok {
 			below[rel] = data
+			continue
+		}
+		if outside[p] {
+			if f, ok := classify(path.Base(p), o.Mode); ok {
+				f.Path = p
+				files = append(files, f)
+			} else {
+				files = append(files, EnvFile{Path: p, Status: InEffect})
+			}
 			continue
 		}
 		if !above[path.Dir(p)] || len(o.Files) > 0 {

@@ -80,7 +80,19 @@ func TestComposeConformance(t *testing.T) {
 				t.Fatal(err)
 			}
 			files, env, composeFile := composeCase(t, file)
-			svcs, err := ComposeServices(files, env, composeFile)
+			// As envcheck's composeRuns: the files COMPOSE_FILE names where
+			// docker compose runs (the compose file's folder), else the
+			// file by its default name.
+			named, err := ComposeFileSetting(files, env, path.Dir(composeFile), "/conformance")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var svcs []*ComposeService
+			if named != nil {
+				svcs, err = ComposeProjectKeeping(files, env, path.Dir(composeFile), named, nil)
+			} else {
+				svcs, err = ComposeServices(files, env, composeFile)
+			}
 			if err == nil {
 				for _, s := range svcs {
 					if s.Err != nil {

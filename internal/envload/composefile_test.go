@@ -55,6 +55,29 @@ func TestComposeFileSetting(t *testing.T) {
 		})
 	}
 
+	// In a folder below the root, as docker compose started there: that
+	// folder's .env, its entries from that folder, none leading out.
+	for _, c := range []struct {
+		env  string
+		want []string
+		bad  bool
+	}{
+		{"COMPOSE_FILE=compose.yaml:../shared/c.yml\n", []string{"apps/api/compose.yaml", "apps/shared/c.yml"}, false},
+		{"COMPOSE_FILE=compose.yaml:../../../c.yml\n", nil, true},
+	} {
+		got, err := ComposeFileSetting(memory(map[string]string{".env": "COMPOSE_FILE=root.yml\n", "apps/api/.env": c.env}), nil, "apps/api", "/p/root")
+		var fe *ComposeFileError
+		if c.bad != errors.As(err, &fe) || !c.bad && err != nil {
+			t.Fatalf("%q: err = %v, want a ComposeFileError: %v", c.env, err, c.bad)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q: files = %q, want %q", c.env, got, c.want)
+		}
+		if fe != nil && fe.File != "apps/api/.env" {
+			t.Errorf("%q: refused at %s, want apps/api/.env", c.env, fe.File)
+		}
+	}
+
 	fs := memory(map[string]string{
 		"deploy/base.yml":     "services:\n  api:\n    image: app\n    env_file: [prod.env]\n",
 		"other/override.yml":  "services:\n  api:\n    env_file: [extra.env]\n",

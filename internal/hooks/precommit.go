@@ -186,6 +186,41 @@ func (m nameMatcher) match(base string) bool {
 	return false
 }
 
+// decidingNames are files that decide which variable is judged or how the
+// env files are read: dbguard.yaml (url_var, env.files, exclude, loaders),
+// the manifests (which loaders a folder runs, package.json's
+// prisma.schema), Prisma's schema files, whose datasource names the app's
+// variable, and NAME.env, a compose service's env_file the hook reads from
+// the index. Prisma's config files are matched by path (isPrismaConfig).
+var decidingNames = sync.OnceValue(func() nameMatcher {
+	return newNameMatcher(manifestNames, []string{config.FileName, "*.prisma", "*.env"})
+})
+
+// decides reports whether the file at p (a slash path from the top)
+// changes what the env judgement reads though it is no env file: a commit
+// of only such a file changes the verdict (url = env("OTHER_URL")), so the
+// hook judges the project as when an env file is staged. A name test, as
+// cheap as isEnvFile's for the code files of an ordinary commit.
+func decides(p string) bool {
+	base := path.Base(p)
+	return decidingNames().match(base) || isPrismaConfig(p, base)
+}
+
+// isPrismaConfig reports whether p is named as a Prisma config file in its
+// folder (envload.PrismaConfigNames: prisma.config.ts, .config/prisma.ts,
+// .config/prisma/index.ts, ...): Prisma 7 reads the datasource url there.
+func isPrismaConfig(p, base string) bool {
+	if !strings.HasPrefix(base, "prisma") && !strings.HasPrefix(base, "index.") && !strings.Contains(p, ".config/") {
+		return false
+	}
+	for _, n := range envload.PrismaConfigNames {
+		if p == n || strings.HasSuffix(p, "/"+n) {
+			return true
+		}
+	}
+	return false
+}
+
 // indexNames are the index's files the hook reads (readNames) or lists
 // (dbguard.yaml); built on first use, as only the hook needs it.
 var indexNames = sync.OnceValue(func() nameMatcher { return newNameMatcher(readNames, []string{config.FileName}) })
@@ -204,7 +239,7 @@ func workTreeListing(repo string, tracked, disk []string) *envcheck.Listing {
 // blocks the commit, else as a warning; it returns the verdict.
 func Check(ctx context.Context, o Options, log io.Writer) error {
 	rep, err := PreCommit(ctx, o)
-	if err != nil {
+	if rep == nil {
 		return err
 	}
 	talk := output.Talk{W: log}
@@ -215,11 +250,16 @@ func Check(ctx context.Context, o Options, log io.Writer) error {
 			talk.Warnf("%s: %s", f.Location(), f.Message)
 		}
 	}
+	if err != nil {
+		return err
+	}
 	return rep.Err()
 }
 
 // PreCommit checks the staged change, or with o.Files those files as the
-// index holds them.
+// index holds them. When the project cannot be judged (a configuration
+// error, a Prisma trap) the error comes with the report of what the staged
+// lines showed before it: a password in them is still said.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
 	g := Git{Dir: o.Repo}
 	r := &Report{}
@@ -235,9 +275,7 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	if envStaged {
-		if err := r.checkEnvFiles(ctx, g, o); err != nil {
-			return nil, err
-		}
+		err = r.checkEnvFiles(ctx, g, o)
 	}
 	sort.SliceStable(r.Findings, func(i, j int) bool {
 		a, b := r.Findings[i], r.Findings[j]
@@ -249,7 +287,7 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 		}
 		return a.Line < b.Line
 	})
-	return r, nil
+	return r, err
 }
 
 // judgeStaged scans the lines the staged diff adds, and refuses a new env
@@ -264,6 +302,11 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 	for _, f := range staged {
 		if f.Binary && !f.Deleted && f.Path != "" && !allowed(o.Config.Hook.Allow, f.Path) {
 			binary = append(binary, f.Path)
+		}
+		if !envStaged && f.Path != "" && decides(f.Path) {
+			// Added, changed or removed: the variable judged, or how
+			// the committed env files are read, may change with it.
+			envStaged = true
 		}
 		if f.Deleted || f.Binary || f.Path == "" {
 			continue
@@ -353,14 +396,27 @@ func (o Options) serviceExplicit(dir string) []string {
 		return files
 	}
 	var files []string
-	// The nearest dbguard.yaml is found by stats; only a service's (not
-	// the root's, which o.Config is) is read, once per folder.
-	file, _, err := config.Find(filepath.Join(o.Repo, filepath.FromSlash(dir)))
+	// The nearest dbguard.yaml that is a service's is found by stats;
+	// only a service's (not the root's, which o.Config is) is read, once
+	// per folder. One in a folder discovery passes over (env.exclude,
+	// node_modules) is no service to dbguard env: the search goes on
+	// above it.
 	var cfg *config.Config
-	if err == nil && file != "" {
-		if rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file)); rerr == nil && rel != "." && filepath.IsLocal(rel) {
-			cfg, err = config.Discover(filepath.Dir(file), "")
+	var err error
+	for from := filepath.Join(o.Repo, filepath.FromSlash(dir)); ; {
+		file, _, ferr := config.Find(from)
+		if ferr != nil || file == "" {
+			break
 		}
+		rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file))
+		if rerr != nil || rel == "." || !filepath.IsLocal(rel) {
+			break
+		}
+		if o.isService(filepath.ToSlash(rel)) {
+			cfg, err = config.Discover(filepath.Dir(file), "")
+			break
+		}
+		from = filepath.Dir(filepath.Dir(file))
 	}
 	if err == nil && cfg != nil && cfg.Root != "" {
 		if rel, err := filepath.Rel(o.Repo, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
@@ -375,6 +431,28 @@ func (o Options) serviceExplicit(dir string) []string {
 		o.serviceFiles[dir] = files
 	}
 	return files
+}
+
+// isService reports whether dbguard env takes the folder rel (a slash
+// path from the top) holding a dbguard.yaml for a service: listed under
+// the root's services:, or found by discovery, which enters no folder
+// the root's env.exclude names or envcheck.SkippedDir skips
+// (services.discover).
+func (o Options) isService(rel string) bool {
+	for _, s := range o.Config.Services {
+		if path.Clean(filepath.ToSlash(s.Path)) == rel {
+			return true
+		}
+	}
+	parts := strings.Split(rel, "/")
+	for i, part := range parts {
+		if envcheck.SkippedDir(part) || slices.ContainsFunc(o.Config.Env.Exclude, func(p string) bool {
+			return envcheck.MatchGlob(p, strings.Join(parts[:i+1], "/"))
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // explicitFiles are dbguard.yaml's env.files as paths from the top.
@@ -424,7 +502,7 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	envNamed := false
+	envNamed := slices.ContainsFunc(paths, decides)
 	for i, p := range paths {
 		data := blobs[i]
 		if text, ok := decodeUTF16(data); ok {

@@ -145,13 +145,25 @@ func runCase(path, dir string) (*golden, error) {
 	}
 	composeFile := filepath.Join(root, filepath.FromSlash(g.File))
 	// As docker compose run in the compose file's folder with no -f: the
-	// file found by its default name, and the override file beside it.
+	// files COMPOSE_FILE names (the shell's, else that folder's .env's;
+	// relative entries are from the working folder, so the runner works
+	// there), else the file found by its default name and the override
+	// file beside it.
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chdir(filepath.Dir(composeFile)); err != nil {
+		return nil, err
+	}
+	defer os.Chdir(wd)
 	po, err := cli.NewProjectOptions(nil,
 		cli.WithWorkingDirectory(filepath.Dir(composeFile)),
-		cli.WithDefaultConfigPath,
 		cli.WithEnv(env),
 		cli.WithEnvFiles(),
 		cli.WithDotEnv,
+		cli.WithConfigFileEnv,
+		cli.WithDefaultConfigPath,
 		cli.WithDefaultProfiles(),
 		cli.WithName("conformance"),
 	)
