@@ -227,16 +227,42 @@ func workspace(t *testing.T, files map[string]string) string {
 }
 
 // TestAction runs the action from source (version empty: make build in
-// the action's checkout), then as a release download from a local server,
-// against a repository whose env files conflict and one whose database (a
-// real PostgreSQL) is in order.
+// the action's checkout) and as a release download from a local server,
+// against a repository whose env files conflict (both ways) and one whose
+// database (a real PostgreSQL) is in order (the release).
 func TestAction(t *testing.T) {
 	t.Parallel() // its own folders and processes; no shared state
 	needTool(t, "jq")
 	needTool(t, "make")
 	needTool(t, "git")
 
-	// A conflict, offline: annotations, a summary, exit 1.
+	// Releases: this package built static, packed and summed as
+	// .goreleaser.yaml does, served locally.
+	built := filepath.Join(t.TempDir(), "dbguard")
+	buildDbguard(t, built)
+	data, err := os.ReadFile(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := tarGz(t, "dbguard", data)
+	// v0.3.1's checksums.txt names another SHA-256 for the archive.
+	files := map[string][]byte{}
+	for v, sum := range map[string][32]byte{"0.3.0": sha256.Sum256(archive), "0.3.1": sha256.Sum256([]byte("another archive"))} {
+		name := "dbguard_" + v + "_linux_" + goEnv(t, "GOARCH") + ".tar.gz"
+		files["/v"+v+"/"+name] = archive
+		files["/v"+v+"/checksums.txt"] = fmt.Appendf(nil, "%x  dbguard_%s_darwin_arm64.tar.gz\n%x  %s\n", sha256.Sum256(nil), v, sum, name)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if data, ok := files[req.URL.Path]; ok {
+			w.Write(data)
+			return
+		}
+		http.NotFound(w, req)
+	}))
+	defer srv.Close()
+	rel := map[string]string{"DBGUARD_RELEASE_URL": srv.URL}
+
+	// A conflict, offline, built from source: annotations, a summary, exit 1.
 	conflict := workspace(t, map[string]string{
 		"app/.env":         "DATABASE_URL=postgres://app@db1.example.com/app\n",
 		"app/backend/.env": "DATABASE_URL=postgres://app@db2.example.com/app\n",
@@ -284,7 +310,9 @@ func TestAction(t *testing.T) {
 	if err := up.Run(); err != nil {
 		t.Fatalf("migrate up: %v\n%s", err, out)
 	}
-	r = runAction(t, ok, map[string]string{"args": "--wait 10s", "format": "text"}, nil)
+	// Installed from the release (a source build, the step above, links
+	// dbguard again: 2-3 s of CPU).
+	r = runAction(t, ok, map[string]string{"version": "v0.3.0", "args": "--wait 10s", "format": "text"}, rel)
 	if r.failedStep != "" {
 		t.Fatalf("step %q exited %d:\n%s", r.failedStep, r.exitCode, r.log)
 	}
@@ -295,31 +323,6 @@ func TestAction(t *testing.T) {
 		t.Errorf("outputs %v, want status pass, exit-code 0", r.outputs)
 	}
 
-	// The same as a release: the binary built above, packed and summed as
-	// .goreleaser.yaml does, served locally.
-	built := filepath.Join(t.TempDir(), "dbguard")
-	buildDbguard(t, built)
-	data, err := os.ReadFile(built)
-	if err != nil {
-		t.Fatal(err)
-	}
-	archive := tarGz(t, "dbguard", data)
-	// v0.3.1's checksums.txt names another SHA-256 for the archive.
-	files := map[string][]byte{}
-	for v, sum := range map[string][32]byte{"0.3.0": sha256.Sum256(archive), "0.3.1": sha256.Sum256([]byte("another archive"))} {
-		name := "dbguard_" + v + "_linux_" + goEnv(t, "GOARCH") + ".tar.gz"
-		files["/v"+v+"/"+name] = archive
-		files["/v"+v+"/checksums.txt"] = fmt.Appendf(nil, "%x  dbguard_%s_darwin_arm64.tar.gz\n%x  %s\n", sha256.Sum256(nil), v, sum, name)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if data, ok := files[req.URL.Path]; ok {
-			w.Write(data)
-			return
-		}
-		http.NotFound(w, req)
-	}))
-	defer srv.Close()
-	rel := map[string]string{"DBGUARD_RELEASE_URL": srv.URL}
 	r = runAction(t, conflict, map[string]string{"version": "v0.3.0", "args": "--offline", "working-directory": "app"}, rel)
 	if r.failedStep != "dbguard ci" || r.exitCode != 1 || !strings.Contains(r.summary, "## dbguard ci: ❌ fail") {
 		t.Errorf("release v0.3.0: failed step %q exit %d, want dbguard ci with 1, and the summary:\n%s\n%s", r.failedStep, r.exitCode, r.log, r.summary)

@@ -34,7 +34,7 @@ func TestCommandsAgreeOnExitCodes(t *testing.T) {
 			[][]string{{"env"}, {"doctor"}, {"ci"}, {"migrate", "up"}}, exitUsage},
 		{"a migration lock held by another run", map[string]string{
 			".env":                       "DATABASE_URL=" + dbURL + "\n",
-			"dbguard.yaml":               "version: 1\nmigrations:\n  lock_timeout: 1s\n",
+			"dbguard.yaml":               "version: 1\nmigrations:\n  lock_timeout: 250ms\n",
 			"migrations/000001_a.up.sql": "CREATE TABLE agree_a (id int);",
 		}, true, [][]string{{"migrate", "up"}, {"ci"}}, exitCheckFailed},
 	}

@@ -32,6 +32,7 @@ func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
 	buildAhead()
 	defer removeBuilt()
+	defer removeZshCompDump()
 	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
 }
