@@ -818,7 +818,7 @@ func (r *Report) checkScope(ctx context.Context, sc Scope, all map[string][]byte
 				}
 				reported[s.Def.Location()] = true
 				r.Findings = append(r.Findings, Finding{File: s.Def.File, Line: s.Def.Line, Kind: "conflict", Block: true,
-					Message: prefix + fmt.Sprintf("%s names database %d of %d in mode %s: %s (%s); the staged env files must all name one database", s.Var, i+1, len(mrep.Databases), m, db.ID, s.URL.Redacted())})
+					Message: prefix + fmt.Sprintf("%s names database %d of %d in mode %s: %s (%s); the env files, as the commit would leave them, must all name one database", s.Var, i+1, len(mrep.Databases), m, db.ID, s.URL.Redacted())})
 			}
 		}
 	}
