@@ -149,6 +149,22 @@ func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
 	cfg.RequireAuth = EnvironmentAuth
 }
 
+// ChildRequireAuth is the PGREQUIREAUTH a child handed u (exec's command,
+// a migration tool) must get, "" for none: EnvironmentAuth where u, as
+// written, carries no password and names a host the process environment
+// does not (the child's driver would answer that host with PGPASSWORD, a
+// password file or a service file), unless the operator set PGREQUIREAUTH,
+// which the child inherits. Unlike guardEnvironmentPassword it does not
+// ask whether such a password exists: that would read the files u names,
+// and a child without one has nothing to send. libpq 16+ and pgx honour
+// the variable; lib/pq, node-postgres and Prisma's engine do not.
+func ChildRequireAuth(u *dburl.URL) string {
+	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) {
+		return ""
+	}
+	return EnvironmentAuth
+}
+
 // settingFiles are the settings whose file pgx's ParseConfig reads
 // (servicefile, passfile, sslrootcert, sslcert, sslkey), with the variable
 // it reads each from when the connection string does not say.
