@@ -70,7 +70,7 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if err := checkSettingFiles(u); err != nil {
 		return nil, false, err
 	}
-	if err := checkWrittenFiles(o.URL, o.Root); err != nil {
+	if err := checkWrittenFiles(o.URL, o.Root, ""); err != nil {
 		return nil, false, err
 	}
 	cfg, err := pgx.ParseConfig(u.DriverString())
@@ -219,7 +219,10 @@ var writtenFiles = []struct{ key, env string }{
 // PGSSLCERT...) are the operator's and not checked, nor a file a
 // connection string in the process environment names (a deploy job's
 // DATABASE_URL=...?sslcert=/secrets/client.crt).
-func checkWrittenFiles(u *dburl.URL, root string) error {
+//
+// dir is the folder a relative path is read from: "" for this process's
+// working directory (pgx's), a child's own folder for CheckChildFiles.
+func checkWrittenFiles(u *dburl.URL, root, dir string) error {
 	if root == "" || u == nil {
 		return nil
 	}
@@ -232,7 +235,11 @@ func checkWrittenFiles(u *dburl.URL, root string) error {
 		if p == "" {
 			continue
 		}
-		abs, err := filepath.Abs(p)
+		abs := p
+		if dir != "" && !filepath.IsAbs(abs) {
+			abs = filepath.Join(dir, abs)
+		}
+		abs, err := filepath.Abs(abs)
 		if err != nil {
 			continue
 		}
@@ -248,6 +255,14 @@ func checkWrittenFiles(u *dburl.URL, root string) error {
 			Next: fmt.Sprintf("move the file into the project, or remove %s from the connection string and set %s in the environment instead (dbguard env shows the file:line the string comes from); then run: dbguard env", s.key, s.env)}
 	}
 	return nil
+}
+
+// CheckChildFiles refuses, as a connection does, a passfile, servicefile,
+// sslcert or sslkey that u names outside the project root, for a child
+// run in dir and handed u: its driver would read the operator's file and
+// send what it holds to the host u names, as dbguard's own would.
+func CheckChildFiles(u *dburl.URL, root, dir string) error {
+	return checkWrittenFiles(u, root, dir)
 }
 
 // hostFromEnvironment reports whether the server u reaches is the
