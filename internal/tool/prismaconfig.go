@@ -166,6 +166,9 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 	if err := c.envLoads(toks, bad); err != nil {
 		return nil, err
 	}
+	if err := writesOutOfSight(toks, bad); err != nil {
+		return nil, err
+	}
 	obj, err := exportedObject(toks, bad)
 	if err != nil {
 		return nil, err
@@ -226,6 +229,53 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// writesOutOfSight refuses code that changes, after the fact, what the
+// exported object's values read: an assignment to process.env (or
+// process.env handed whole to a function, Object.assign(process.env, ...)),
+// an assignment to a datasource, url, schema or path member
+// (config.datasource.url = ...), and a declaration of its own env, which
+// env('A') would then call instead of Prisma's.
+func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
+	text := func(i int) string {
+		if i < len(toks) {
+			return toks[i].text
+		}
+		return ""
+	}
+	assigned := func(i int) bool { // toks[i] is "=" and not ==, => (or a compound +=, ??=)
+		return text(i) == "=" && text(i+1) != "=" && text(i+1) != ">" ||
+			strings.Contains("+-*/%&|^?", text(i)) && text(i) != "" && (text(i+1) == "=" || text(i+1) == text(i) && text(i+2) == "=")
+	}
+	for i, t := range toks {
+		switch {
+		case t.text == "process" && text(i+1) == "." && text(i+2) == "env" && (i == 0 || text(i-1) != "."):
+			j := i + 3
+			switch {
+			case text(j) == "." && j+1 < len(toks) && toks[j+1].kind == tokIdent:
+				j += 2
+			case text(j) == "[" && text(j+2) == "]":
+				j += 3
+			default:
+				return bad(t.line, "process.env is used whole (Object.assign(process.env, ...), a spread, a loop), so which variable Prisma reads is not known")
+			}
+			if text(j) == "!" {
+				j++
+			}
+			if assigned(j) {
+				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
+			}
+		case t.text == "." && (text(i+1) == "datasource" || text(i+1) == "url" || text(i+1) == "shadowDatabaseUrl" || text(i+1) == "schema" || text(i+1) == "migrations" || text(i+1) == "path") && assigned(i+2):
+			return bad(t.line, "the config assigns ."+text(i+1)+" after writing it")
+		case t.kind == tokIdent && (t.text == "const" || t.text == "let" || t.text == "var" || t.text == "function" || t.text == "class" || t.text == "as") && text(i+1) == "env" && toks[i+1].kind == tokIdent:
+			if t.text == "as" && i >= 2 && text(i-1) == "env" {
+				continue // import { env as env }
+			}
+			return bad(t.line, "the config declares an env of its own, so env('NAME') may not be Prisma's")
+		}
+	}
+	return nil
 }
 
 // unreadKey refuses a property that may set one of the keys the reader

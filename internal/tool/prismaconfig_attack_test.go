@@ -78,8 +78,10 @@ func TestAttackPrismaExecConfigFlag(t *testing.T) {
 // a shorthand ({ datasource } of a const above), an accessor written after
 // the value (get url() {...}) and a datasource written twice (the last
 // object kept whole) each made the reader judge DATABASE_URL or A while
-// Prisma connected with what the other spelling said. Now the reader reads
-// the escapes as JavaScript does and refuses the rest at their line.
+// Prisma connected with what the other spelling said; so did code that
+// changes the value after it is written (process.env.A = ..., a member
+// assigned, an env of the file's own). Now the reader reads the escapes as
+// JavaScript does and refuses the rest at their line.
 func TestAttackPrismaConfigKeysTheReaderMissed(t *testing.T) {
 	const head = "import { defineConfig, env } from 'prisma/config'\n"
 	for _, tc := range []struct {
@@ -95,6 +97,12 @@ func TestAttackPrismaConfigKeysTheReaderMissed(t *testing.T) {
 		{"export default defineConfig({ datasource: { url: env('A'), [`url`]: env('B') } })", "", true},
 		{"const datasource = { url: env('B') }\nexport default defineConfig({ datasource })", "", true},
 		{"export default defineConfig({ datasource: { url: env('A'), get url() { return process.env.B } } })", "", true},
+		{"process.env.A = process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"process.env['A'] ??= process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"Object.assign(process.env, { A: process.env.B })\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"const c = defineConfig({ datasource: { url: env('A') } })\nc.datasource.url = env('B')\nexport default c", "", true},
+		{"const env = (k: string) => process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"export default defineConfig({ datasource: { url: process.env.A! } })", "A", false},
 	} {
 		c, err := parsePrismaConfig("prisma.config.ts", head+tc.body)
 		switch {
