@@ -267,7 +267,8 @@ func CheckChildFiles(u *dburl.URL, root, dir string) error {
 
 // hostFromEnvironment reports whether the server u reaches is the
 // operator's word: u writes no host, address or service, or a connection
-// string in the process environment writes the same ones.
+// string in the process environment writes the same ones (in a variable
+// named for one: operatorConnVar).
 func hostFromEnvironment(u *dburl.URL) bool {
 	where := func(u *dburl.URL) string {
 		var b strings.Builder
@@ -284,8 +285,8 @@ func hostFromEnvironment(u *dburl.URL) bool {
 		return true
 	}
 	for _, kv := range os.Environ() {
-		_, v, _ := strings.Cut(kv, "=")
-		if !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !operatorConnVar(k) || !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
 			continue
 		}
 		if e, err := dburl.Parse(v); err == nil && where(e) == mine {
@@ -300,8 +301,8 @@ func hostFromEnvironment(u *dburl.URL) bool {
 // writes the same.
 func namedByEnvironment(key, p string) bool {
 	for _, kv := range os.Environ() {
-		_, v, _ := strings.Cut(kv, "=")
-		if !strings.Contains(v, key) {
+		k, v, _ := strings.Cut(kv, "=")
+		if !operatorConnVar(k) || !strings.Contains(v, key) {
 			continue
 		}
 		if u, err := dburl.Parse(v); err == nil && u.Param(key) == p {
@@ -309,6 +310,26 @@ func namedByEnvironment(key, p string) bool {
 		}
 	}
 	return false
+}
+
+// operatorConnVar reports whether the environment variable name is one an
+// operator sets a connection string in (DATABASE_URL, PG_DSN, ...), not
+// one a CI fills from the event: GitHub's GITHUB_HEAD_REF is the pull
+// request's branch name, and "host=evil.example" is a valid one, which
+// would make a repository's host the operator's word.
+func operatorConnVar(name string) bool {
+	n := strings.ToUpper(name)
+	for _, ci := range []string{"GITHUB_", "CI_", "RUNNER_", "BUILDKITE_", "CIRCLE_", "BITBUCKET_", "TRAVIS_", "DRONE_", "GIT_"} {
+		if strings.HasPrefix(n, ci) {
+			return false
+		}
+	}
+	for _, w := range []string{"URL", "URI", "DSN", "DATABASE", "CONN", "POSTGRES", "DB"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return strings.HasPrefix(n, "PG")
 }
 
 // inside reports whether path is root or below it.
