@@ -47,3 +47,37 @@ func TestAttackPullRequestHostGetsNoEnvironmentPassword(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackExecChildGetsNoEnvironmentPassword: dbguard's own connections
+// withhold the operator's PGPASSWORD from a host the repository's .env
+// names unless the server asks for SCRAM, but the tool dbguard exec starts
+// got PGPASSWORD and the repository's URL with no such rule: goose (pgx)
+// answered the pull request's server's cleartext request with the
+// password, also when the URL wrote require_auth=password. Now the child
+// gets PGREQUIREAUTH=!password,!md5 (libpq 16+ and pgx honour it) and the
+// URL's own require_auth says the same.
+func TestAttackExecChildGetsNoEnvironmentPassword(t *testing.T) {
+	needTool(t, "goose")
+	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+	t.Setenv("PGPASSWORD", "s3cret-operator")
+	t.Setenv("PGPASSFILE", "")
+	t.Setenv("PGREQUIREAUTH", "")
+	for _, query := range []string{"sslmode=disable", "sslmode=disable&require_auth=password"} {
+		inDir(t, map[string]string{
+			".env":                      "DATABASE_URL=postgres://app@" + c.Addr + "/app?" + query + "\n",
+			"dbguard.yaml":              "version: 1\nmigrations:\n  tool: goose\n  dir: migrations\n",
+			"migrations/00001_user.sql": "-- +goose Up\nCREATE TABLE \"user\" (id int);\n",
+		})
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"dbguard", "exec", "--", "goose", "status"}, strings.NewReader(""), &stdout, &stderr)
+		if got := c.Sent(); len(got) > 0 {
+			t.Errorf("%s: dbguard exec -- goose status: the pull request's host received %q", query, got)
+		}
+		if code == 0 {
+			t.Errorf("%s: dbguard exec -- goose status: exit 0 against a server that refused it:\n%s", query, stderr.String())
+		}
+		if strings.Contains(stdout.String()+stderr.String(), "s3cret") {
+			t.Errorf("%s: the output shows the password:\n%s%s", query, stdout.String(), stderr.String())
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
 // TestAttackUnusedPGPASSWORDIsMasked: a PGPASSWORD no URL takes (the URL
@@ -83,5 +85,30 @@ func TestShadowURLPasswordIsMasked(t *testing.T) {
 	}
 	if strings.Contains(all, pw) {
 		t.Errorf("the exec child showed the shadow server's password:\n%s", all)
+	}
+}
+
+// TestAttackPasswordWithWorkflowCommandIsMasked: text from outside is
+// escaped before it is printed, "##[" as "\x23#[" and a "::name" starting a
+// line as "\x3a:name", so that GitHub's runner reads no workflow command in
+// it. A password holding either, quoted by a migration's RAISE at the start
+// of the server's message, was printed in that escaped form, which the
+// output net did not know: migrate up showed the password.
+func TestAttackPasswordWithWorkflowCommandIsMasked(t *testing.T) {
+	for _, pw := range []string{"Wf##[" + uniqueSecret(t), "::wf-" + uniqueSecret(t)} {
+		t.Setenv("APP_PASSWORD", pw)
+		inDir(t, map[string]string{
+			".env":                          "DATABASE_URL=" + pgtest.DB(t) + "\n",
+			"migrations/000001_leak.up.sql": "DO $$ BEGIN\n  RAISE EXCEPTION '%', '" + pw + "';\nEND $$;\n",
+		})
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"dbguard", "migrate", "up"}, strings.NewReader(""), &stdout, &stderr)
+		all := stdout.String() + stderr.String()
+		if code != exitCheckFailed || !strings.Contains(stderr.String(), "000001_leak.up.sql: ****") {
+			t.Errorf("%q: exit %d, want %d and the message masked:\n%s", pw[:5], code, exitCheckFailed, strings.ReplaceAll(all, pw[5:], "<pw>"))
+		}
+		if strings.Contains(all, pw[5:]) {
+			t.Errorf("%q: migrate up showed the password:\n%s", pw[:5], strings.ReplaceAll(all, pw[5:], "<pw>"))
+		}
 	}
 }

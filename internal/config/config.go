@@ -831,7 +831,7 @@ var (
 )
 
 // validateShadowURL checks schema.shadow_url: only ${NAME}, a variable of
-// the process environment, whose value, when set, must be a PostgreSQL
+// the process environment with SHADOW in its name, whose value, when set, must be a PostgreSQL
 // connection string. Neither the written text nor the value is quoted: either
 // may hold a password.
 func (c *Config) validateShadowURL() error {
@@ -854,6 +854,12 @@ func (c *Config) validateShadowURL() error {
 		}
 		return &Error{File: c.Path, Line: line, Msg: msg,
 			Fix: fmt.Sprintf("write  shadow_url: ${%s}  at %s, set %s to the shadow server's connection string in the environment that runs dbguard (a CI secret, not a file of the repository), then run the command again", want, at, want)}
+	}
+	if !strings.Contains(strings.ToUpper(name), "SHADOW") {
+		// The name is the repository's word too: ${DATABASE_URL} would be
+		// the server the CI migrates, production in a deploy job.
+		return &Error{File: c.Path, Line: line, Msg: "shadow_url names " + name + ", which does not say it is a shadow server (SHADOW in its name): the name is the repository's word, and a pull request could name the database the CI migrates",
+			Fix: fmt.Sprintf("write  shadow_url: ${%s}  at %s, set %s to the shadow server's connection string in the environment that runs dbguard (a CI secret, not a file of the repository), then run the command again", DefaultShadowVar, at, DefaultShadowVar)}
 	}
 	if v := os.Getenv(name); v != "" {
 		if _, err := dburl.Parse(v); err != nil {

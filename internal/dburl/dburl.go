@@ -461,6 +461,17 @@ func (u *URL) setParam(key, value string) bool {
 	return set
 }
 
+// Overriding returns a copy of u whose every occurrence of the parameter
+// key says value; u itself when it writes no key.
+func (u *URL) Overriding(key, value string) *URL {
+	if _, ok := u.lookup(key); !ok {
+		return u
+	}
+	c := u.Clone()
+	c.setParam(key, value)
+	return c
+}
+
 // User returns the user name in effect: the user parameter, else the URL's.
 func (u *URL) User() string { return u.paramOr("user", u.rawUser) }
 

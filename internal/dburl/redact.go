@@ -430,8 +430,18 @@ func secretForms(s string) []string {
 	// A GitHub workflow command's message and property escaping.
 	add(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
 	add(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
+	// output.Escape's: "##[" anywhere as "\x23#[", and "::name" where a
+	// line starts as "\x3a:name" (text that starts with the password).
+	cmd := strings.ReplaceAll(s, "##[", `\x23#[`)
+	add(cmd)
+	if t := strings.TrimLeft(cmd, " "); len(t) > 2 && t[0] == ':' && t[1] == ':' && isASCIILetter(t[2]) {
+		at := len(cmd) - len(t)
+		add(cmd[:at] + `\x3a` + cmd[at+1:])
+	}
 	return out
 }
+
+func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 // lowerHex rewrites the hex digits of every %XX and \uXXXX escape in lower
 // case; the forms above write them in upper case.

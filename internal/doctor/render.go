@@ -92,7 +92,7 @@ func (r *Report) writeEnv(line func(string, ...any), s style) {
 				kind += " (" + src.Endpoint.Provider + ")"
 			}
 			line("%s%s %s, %s", mark, src.Def.Location(), src.Var, kind)
-			line("    %s", src.URL.Redacted())
+			line("    %s", output.Escape(src.URL.Redacted()))
 		}
 		if r.Env.Effective != nil && !r.Env.Conflict() {
 			line("  %s %s", s.ok("in effect:"), wrap(r.Env.Effective.Def.Location()+" -> "+r.Env.Effective.ID.String(), "    "))
@@ -116,10 +116,10 @@ func (r *Report) writeEndpoints(line func(string, ...any), s style) {
 		line("")
 		line("%s", s.head("Endpoints"))
 		for _, e := range r.Endpoints {
-			if l := fmt.Sprintf("  %s  %s", e.Label, e.URL); output.Fits(l) {
+			if l := fmt.Sprintf("  %s  %s", e.Label, output.Escape(e.URL)); output.Fits(l) {
 				line("%s", l)
 			} else {
-				line("  %s\n    %s", e.Label, e.URL) // a URL too long for one line
+				line("  %s\n    %s", e.Label, output.Escape(e.URL)) // a URL too long for one line
 			}
 			if e.Err != nil {
 				line("    %s %s", s.bad("unreachable:"), wrap(e.Err.Error(), "    "))
@@ -158,7 +158,7 @@ func (r *Report) writeMigrations(line func(string, ...any), s style) {
 		if n := len(t.Pending); n > 0 {
 			pending = s.warn(fmt.Sprintf("%d pending", n))
 		}
-		line("  %s (%s): %s, %s (%d in %s)", t.Tool, t.Table, v, pending, t.Files, t.Dir)
+		line("  %s (%s): %s, %s (%d in %s)", t.Tool, output.Escape(t.Table), output.Escape(v), pending, t.Files, output.Escape(t.Dir))
 		return
 	}
 	if r.Migration != nil || r.MigErr != nil {
@@ -180,7 +180,7 @@ func (r *Report) writeMigrations(line func(string, ...any), s style) {
 			if m.Pending > 0 {
 				pending = s.warn(fmt.Sprintf("%d pending", m.Pending))
 			}
-			line("  %s, %s, %s (%d in %s)", v, state, pending, len(m.Migrations), m.Dir)
+			line("  %s, %s, %s (%d in %s)", v, state, pending, len(m.Migrations), output.Escape(m.Dir))
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 // URLIn is the guarded URL as the loaders of dir (absolute, or relative
@@ -44,8 +45,23 @@ var locationVars = []string{"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGU
 // with set applied, and of the location variables only those the guard
 // completed u from (a URL without a host takes PGHOST). The others could
 // only ever point the child's driver elsewhere (PGHOSTADDR, a PGSERVICE
-// whose file says hostaddr), so they are cleared.
+// whose file says hostaddr), so they are cleared. A u naming a host of the
+// repository's without a password gets pg.ChildRequireAuth's rule, as
+// dbguard's own connections do: the environment's password goes there
+// only by SCRAM, whatever require_auth the URL writes.
 func ChildEnv(environ []string, set map[string]string, u *dburl.URL) []string {
+	if auth := pg.ChildRequireAuth(u); auth != "" {
+		// The URL's own require_auth would win over the variable: the
+		// repository's word, it says the rule too.
+		plain, ruled := u.String(), u.Overriding("require_auth", auth).String()
+		set = maps.Clone(set)
+		for k, v := range set {
+			if v == plain {
+				set[k] = ruled
+			}
+		}
+		set["PGREQUIREAUTH"] = auth
+	}
 	keep := map[string]bool{}
 	if _, done, err := u.Complete(dburl.ProcessEnvironment()); err == nil {
 		for _, c := range done {

@@ -14,6 +14,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pyshim"
 	"github.com/dbguard/dbguard/internal/tool"
 )
@@ -72,14 +73,23 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return runChild(cmd, o.Args[0], u, set, o.Stderr)
+	return runChild(cmd, o.Args[0], u, set, o.Config.Root, o.Stderr)
 }
 
 // runChild runs a child handed the guarded URL u (set: its variables)
 // with nothing in its environment that points elsewhere, and Python's
 // connections checked at connect time. A connection the shim refused is
-// the error, whatever the child's exit code.
-func runChild(cmd *exec.Cmd, name string, u *dburl.URL, set map[string]string, log io.Writer) (int, error) {
+// the error, whatever the child's exit code. A file u names outside root
+// (a passfile, a client certificate) stops it before it starts, as it
+// stops dbguard's own connections.
+func runChild(cmd *exec.Cmd, name string, u *dburl.URL, set map[string]string, root string, log io.Writer) (int, error) {
+	dir := cmd.Dir
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	if err := pg.CheckChildFiles(u, root, dir); err != nil {
+		return 0, err
+	}
 	shim, err := pyshim.New(pyshim.TargetOf(u))
 	if err != nil {
 		return 0, err

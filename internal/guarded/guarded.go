@@ -110,7 +110,8 @@ func check(ctx context.Context, co pg.ConnectOptions, o VerifyOptions, partial, 
 		err = output.WriteJSON(o.Stdout, rep)
 	} else {
 		for _, d := range rep.Differences {
-			fmt.Fprintln(o.Stdout, d.Message)
+			// The database's names are in it: one line, no workflow command.
+			fmt.Fprintln(o.Stdout, output.Escape(d.Message))
 		}
 	}
 	if err != nil {

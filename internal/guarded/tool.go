@@ -106,7 +106,7 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, set map
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	code, err := runChild(cmd, s.Args[0], u, set, o.Stderr)
+	code, err := runChild(cmd, s.Args[0], u, set, o.Config.Root, o.Stderr)
 	switch {
 	case errRefused(err):
 		return err

@@ -226,7 +226,12 @@ func scan(dir string, names []string, types []fs.FileMode) (*Source, error) {
 			// Every command shows the names: one with a line break or an
 			// escape sequence would add lines to a CI log or rewrite the
 			// terminal.
-			return nil, &SourceError{Path: filepath.Join(dir, shown), Msg: "a control character in the file name (shown escaped); golang-migrate would run it, or skip it for a line break",
+			what := "a control character in the file name (shown escaped); golang-migrate would run it, or skip it for a line break"
+			if output.EscapeProperty(name) == name {
+				// No control character: "##[" or a leading "::name".
+				what = "a GitHub workflow command in the file name (shown escaped), which a CI log would act on; golang-migrate would run it"
+			}
+			return nil, &SourceError{Path: filepath.Join(dir, shown), Msg: what,
 				Fix: "rename it to a plain name, e.g. " + suggestName(name) + "; nothing was run"}
 		}
 		if err != nil {

@@ -160,3 +160,36 @@ func TestEnvironmentPasswordWhereItBelongs(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackPullRequestBranchNamesTheHost: the rule is off where a
+// connection string in the process environment names the same host, but
+// not every variable there is the operator's: GitHub sets GITHUB_HEAD_REF
+// to the pull request's branch name, and "host=/tmp/x" is a valid one. A
+// .env writing host=/tmp/x (or host=evil.example, port 5432) then had its
+// host taken for the operator's, and PGPASSWORD went to it in cleartext.
+// Now only variables named for a connection string (*URL*, *DSN*,
+// DATABASE*, PG*...) and not CI's own (GITHUB_*, CI_*, RUNNER_*) count.
+func TestAttackPullRequestBranchNamesTheHost(t *testing.T) {
+	dir, err := os.MkdirTemp("/tmp", "ref")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	c := pgtest.CatchPasswordsOn(t, "unix", filepath.Join(dir, ".s.PGSQL.5432"), &pgproto3.AuthenticationCleartextPassword{})
+	t.Setenv("PGPASSWORD", "s3cret-from-env")
+	t.Setenv("PGPASSFILE", "")
+	t.Setenv("PGREQUIREAUTH", "")
+	t.Setenv("GITHUB_HEAD_REF", "host="+dir)
+	u, err := dburl.Parse("host=" + dir + " user=app dbname=app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = Connect(context.Background(), ConnectOptions{URL: u, ConnectTimeout: 5 * time.Second})
+	if got := c.Sent(); len(got) > 0 {
+		t.Errorf("the branch's host received a password: %q", got)
+	}
+	var w *PasswordWithheldError
+	if !errors.As(err, &w) {
+		t.Errorf("connect: %v, want a PasswordWithheldError", err)
+	}
+}

@@ -97,3 +97,28 @@ func TestAttackConnectionStringNamesOutsideFile(t *testing.T) {
 		t.Errorf("passfile named by the process environment's connection string: %v", err)
 	}
 }
+
+// TestAttackBranchNameNamesOutsideFile: a file a connection string in the
+// process environment names is the operator's, but GitHub puts the pull
+// request's branch name in GITHUB_HEAD_REF, and "sslkey=/home/runner/key"
+// is a valid one: the .env's sslkey= outside the project was then read.
+func TestAttackBranchNameNamesOutsideFile(t *testing.T) {
+	root, home := t.TempDir(), t.TempDir()
+	key := filepath.Join(home, "client.key")
+	if err := os.WriteFile(key, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GITHUB_HEAD_REF", "sslkey="+key)
+	u, err := dburl.Parse("postgres://app@127.0.0.1:1/app?sslmode=disable&sslkey=" + key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkWrittenFiles(u, root, ""); exitcode.Of(err) != exitcode.Usage {
+		t.Errorf("sslkey outside the project named by GITHUB_HEAD_REF: %v, want a refusal (exit 2)", err)
+	}
+	// The operator's own variable still counts.
+	t.Setenv("APP_DATABASE_URL", u.String())
+	if err := checkWrittenFiles(u, root, ""); err != nil {
+		t.Errorf("sslkey named by the operator's APP_DATABASE_URL: %v, want it read", err)
+	}
+}

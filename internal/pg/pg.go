@@ -70,7 +70,7 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if err := checkSettingFiles(u); err != nil {
 		return nil, false, err
 	}
-	if err := checkWrittenFiles(o.URL, o.Root); err != nil {
+	if err := checkWrittenFiles(o.URL, o.Root, ""); err != nil {
 		return nil, false, err
 	}
 	cfg, err := pgx.ParseConfig(u.DriverString())
@@ -149,6 +149,22 @@ func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
 	cfg.RequireAuth = EnvironmentAuth
 }
 
+// ChildRequireAuth is the PGREQUIREAUTH a child handed u (exec's command,
+// a migration tool) must get, "" for none: EnvironmentAuth where u, as
+// written, carries no password and names a host the process environment
+// does not (the child's driver would answer that host with PGPASSWORD, a
+// password file or a service file), unless the operator set PGREQUIREAUTH,
+// which the child inherits. Unlike guardEnvironmentPassword it does not
+// ask whether such a password exists: that would read the files u names,
+// and a child without one has nothing to send. libpq 16+ and pgx honour
+// the variable; lib/pq, node-postgres and Prisma's engine do not.
+func ChildRequireAuth(u *dburl.URL) string {
+	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) {
+		return ""
+	}
+	return EnvironmentAuth
+}
+
 // settingFiles are the settings whose file pgx's ParseConfig reads
 // (servicefile, passfile, sslrootcert, sslcert, sslkey), with the variable
 // it reads each from when the connection string does not say.
@@ -203,7 +219,10 @@ var writtenFiles = []struct{ key, env string }{
 // PGSSLCERT...) are the operator's and not checked, nor a file a
 // connection string in the process environment names (a deploy job's
 // DATABASE_URL=...?sslcert=/secrets/client.crt).
-func checkWrittenFiles(u *dburl.URL, root string) error {
+//
+// dir is the folder a relative path is read from: "" for this process's
+// working directory (pgx's), a child's own folder for CheckChildFiles.
+func checkWrittenFiles(u *dburl.URL, root, dir string) error {
 	if root == "" || u == nil {
 		return nil
 	}
@@ -216,7 +235,11 @@ func checkWrittenFiles(u *dburl.URL, root string) error {
 		if p == "" {
 			continue
 		}
-		abs, err := filepath.Abs(p)
+		abs := p
+		if dir != "" && !filepath.IsAbs(abs) {
+			abs = filepath.Join(dir, abs)
+		}
+		abs, err := filepath.Abs(abs)
 		if err != nil {
 			continue
 		}
@@ -234,9 +257,18 @@ func checkWrittenFiles(u *dburl.URL, root string) error {
 	return nil
 }
 
+// CheckChildFiles refuses, as a connection does, a passfile, servicefile,
+// sslcert or sslkey that u names outside the project root, for a child
+// run in dir and handed u: its driver would read the operator's file and
+// send what it holds to the host u names, as dbguard's own would.
+func CheckChildFiles(u *dburl.URL, root, dir string) error {
+	return checkWrittenFiles(u, root, dir)
+}
+
 // hostFromEnvironment reports whether the server u reaches is the
 // operator's word: u writes no host, address or service, or a connection
-// string in the process environment writes the same ones.
+// string in the process environment writes the same ones (in a variable
+// named for one: operatorConnVar).
 func hostFromEnvironment(u *dburl.URL) bool {
 	where := func(u *dburl.URL) string {
 		var b strings.Builder
@@ -253,8 +285,8 @@ func hostFromEnvironment(u *dburl.URL) bool {
 		return true
 	}
 	for _, kv := range os.Environ() {
-		_, v, _ := strings.Cut(kv, "=")
-		if !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
+		k, v, _ := strings.Cut(kv, "=")
+		if !operatorConnVar(k) || !strings.Contains(v, "postgres") && !strings.Contains(v, "host=") {
 			continue
 		}
 		if e, err := dburl.Parse(v); err == nil && where(e) == mine {
@@ -269,8 +301,8 @@ func hostFromEnvironment(u *dburl.URL) bool {
 // writes the same.
 func namedByEnvironment(key, p string) bool {
 	for _, kv := range os.Environ() {
-		_, v, _ := strings.Cut(kv, "=")
-		if !strings.Contains(v, key) {
+		k, v, _ := strings.Cut(kv, "=")
+		if !operatorConnVar(k) || !strings.Contains(v, key) {
 			continue
 		}
 		if u, err := dburl.Parse(v); err == nil && u.Param(key) == p {
@@ -278,6 +310,26 @@ func namedByEnvironment(key, p string) bool {
 		}
 	}
 	return false
+}
+
+// operatorConnVar reports whether the environment variable name is one an
+// operator sets a connection string in (DATABASE_URL, PG_DSN, ...), not
+// one a CI fills from the event: GitHub's GITHUB_HEAD_REF is the pull
+// request's branch name, and "host=evil.example" is a valid one, which
+// would make a repository's host the operator's word.
+func operatorConnVar(name string) bool {
+	n := strings.ToUpper(name)
+	for _, ci := range []string{"GITHUB_", "CI_", "RUNNER_", "BUILDKITE_", "CIRCLE_", "BITBUCKET_", "TRAVIS_", "DRONE_", "GIT_"} {
+		if strings.HasPrefix(n, ci) {
+			return false
+		}
+	}
+	for _, w := range []string{"URL", "URI", "DSN", "DATABASE", "CONN", "POSTGRES", "DB"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return strings.HasPrefix(n, "PG")
 }
 
 // inside reports whether path is root or below it.

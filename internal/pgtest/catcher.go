@@ -22,7 +22,14 @@ type PasswordCatcher struct {
 // when t ends.
 func CatchPasswords(t testing.TB, auth pgproto3.BackendMessage) *PasswordCatcher {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return CatchPasswordsOn(t, "tcp", "127.0.0.1:0", auth)
+}
+
+// CatchPasswordsOn is CatchPasswords listening on network and address: a
+// Unix socket (dir/.s.PGSQL.5432) a connection string names as host=dir.
+func CatchPasswordsOn(t testing.TB, network, address string, auth pgproto3.BackendMessage) *PasswordCatcher {
+	t.Helper()
+	ln, err := net.Listen(network, address)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -163,11 +166,17 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 	if err := c.envLoads(toks, bad); err != nil {
 		return nil, err
 	}
+	if err := writesOutOfSight(toks, bad); err != nil {
+		return nil, err
+	}
 	obj, err := exportedObject(toks, bad)
 	if err != nil {
 		return nil, err
 	}
 	for _, prop := range obj {
+		if err := unreadKey(prop, bad, "schema", "migrations", "datasource"); err != nil {
+			return nil, err
+		}
 		switch prop.key {
 		case "schema":
 			if c.Schema, err = stringValue(prop, bad); err != nil {
@@ -179,7 +188,16 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 			if !ok {
 				return nil, bad(prop.line, prop.key+" is not an object literal")
 			}
+			// A key written twice: JavaScript keeps the last object whole.
+			if prop.key == "datasource" {
+				c.URLVar, c.URLLine, c.ShadowVar, c.ShadowLine, c.Literal, c.LiteralLine = "", 0, "", 0, "", 0
+			} else {
+				c.Migrations, c.MigrationsLine = "", 0
+			}
 			for _, q := range inner {
+				if err := unreadKey(q, bad, "path", "url", "shadowDatabaseUrl"); err != nil {
+					return nil, err
+				}
 				switch {
 				case prop.key == "migrations" && q.key == "path":
 					if c.Migrations, err = stringValue(q, bad); err != nil {
@@ -211,6 +229,68 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 		}
 	}
 	return c, nil
+}
+
+// writesOutOfSight refuses code that changes, after the fact, what the
+// exported object's values read: an assignment to process.env (or
+// process.env handed whole to a function, Object.assign(process.env, ...)),
+// an assignment to a datasource, url, schema or path member
+// (config.datasource.url = ...), and a declaration of its own env, which
+// env('A') would then call instead of Prisma's.
+func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
+	text := func(i int) string {
+		if i < len(toks) {
+			return toks[i].text
+		}
+		return ""
+	}
+	assigned := func(i int) bool { // toks[i] is "=" and not ==, => (or a compound +=, ??=)
+		return text(i) == "=" && text(i+1) != "=" && text(i+1) != ">" ||
+			strings.Contains("+-*/%&|^?", text(i)) && text(i) != "" && (text(i+1) == "=" || text(i+1) == text(i) && text(i+2) == "=")
+	}
+	for i, t := range toks {
+		switch {
+		case t.text == "process" && text(i+1) == "." && text(i+2) == "env" && (i == 0 || text(i-1) != "."):
+			j := i + 3
+			switch {
+			case text(j) == "." && j+1 < len(toks) && toks[j+1].kind == tokIdent:
+				j += 2
+			case text(j) == "[" && text(j+2) == "]":
+				j += 3
+			default:
+				return bad(t.line, "process.env is used whole (Object.assign(process.env, ...), a spread, a loop), so which variable Prisma reads is not known")
+			}
+			if text(j) == "!" {
+				j++
+			}
+			if assigned(j) {
+				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
+			}
+		case t.text == "." && (text(i+1) == "datasource" || text(i+1) == "url" || text(i+1) == "shadowDatabaseUrl" || text(i+1) == "schema" || text(i+1) == "migrations" || text(i+1) == "path") && assigned(i+2):
+			return bad(t.line, "the config assigns ."+text(i+1)+" after writing it")
+		case t.kind == tokIdent && (t.text == "const" || t.text == "let" || t.text == "var" || t.text == "function" || t.text == "class" || t.text == "as") && text(i+1) == "env" && toks[i+1].kind == tokIdent:
+			if t.text == "as" && i >= 2 && text(i-1) == "env" {
+				continue // import { env as env }
+			}
+			return bad(t.line, "the config declares an env of its own, so env('NAME') may not be Prisma's")
+		}
+	}
+	return nil
+}
+
+// unreadKey refuses a property that may set one of the keys the reader
+// needs without the reader seeing its value: a computed key
+// (['datasource']), or a shorthand, method or accessor of such a key
+// ({ datasource }, get url() {...}), which JavaScript applies in the order
+// written, over a value read before.
+func unreadKey(prop jsProp, bad func(int, string) error, keys ...string) error {
+	switch {
+	case prop.key == "[":
+		return bad(prop.line, "a computed property name ([...]) where Prisma reads "+strings.Join(keys, ", "))
+	case prop.valueless && slices.Contains(keys, prop.key):
+		return bad(prop.line, prop.key+" is a shorthand, a method or an accessor, not a value written in place")
+	}
+	return nil
 }
 
 // stringValue is prop's value when it is a string literal.
@@ -421,6 +501,15 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 						b.WriteByte('\t')
 					case '\n':
 						line++
+					case 'x', 'u':
+						// \x64, \u0064, \u{64}: 'd\u0061tasource' is
+						// "datasource" to Prisma's loader.
+						r, n, ok := jsEscape(src[j:])
+						if !ok {
+							return nil, &jsError{line, "a string holds an escape dbguard does not read"}
+						}
+						b.WriteRune(r)
+						j += n - 1
 					default:
 						b.WriteByte(src[j])
 					}
@@ -459,6 +548,10 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 			}
 			out = append(out, jsTok{tokOther, src[i:j], line})
 			i = j
+		case c == '\\':
+			// An identifier spelled with an escape (d\u0061tasource) is
+			// the same name to JavaScript; the reader does not decode one.
+			return nil, &jsError{line, "a name is spelled with a \\u escape"}
 		case strings.HasPrefix(src[i:], "..."):
 			out = append(out, jsTok{tokPunct, "...", line})
 			i += 3
@@ -468,6 +561,31 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 		}
 	}
 	return out, nil
+}
+
+// jsEscape decodes the escape at the start of s ("x64", "u0064",
+// "u{64}", after the backslash): the rune and the bytes it took.
+func jsEscape(s string) (rune, int, bool) {
+	digits, n := "", 0
+	switch {
+	case s[0] == 'x' && len(s) >= 3:
+		digits, n = s[1:3], 3
+	case strings.HasPrefix(s, "u{"):
+		end := strings.IndexByte(s, '}')
+		if end < 0 {
+			return 0, 0, false
+		}
+		digits, n = s[2:end], end+1
+	case s[0] == 'u' && len(s) >= 5:
+		digits, n = s[1:5], 5
+	default:
+		return 0, 0, false
+	}
+	v, err := strconv.ParseUint(digits, 16, 32)
+	if err != nil || v > unicode.MaxRune {
+		return 0, 0, false
+	}
+	return rune(v), n, true
 }
 
 // balanced returns the tokens inside the bracket at toks[open] and the
@@ -497,6 +615,9 @@ type jsProp struct {
 	key   string
 	line  int
 	value []jsTok
+	// valueless: a shorthand, a method or an accessor, whose value the
+	// reader does not see.
+	valueless bool
 }
 
 // objectLiteral reads the properties of the object literal at toks[open].
@@ -510,7 +631,11 @@ func objectLiteral(toks []jsTok, open int) ([]jsProp, error) {
 		t := inner[i]
 		p := jsProp{key: t.text, line: t.line}
 		if t.kind != tokIdent && t.kind != tokString && t.text != "..." {
-			p.key = "[" // a computed key: none the reader needs
+			p.key = "[" // a computed key: which one, the reader cannot tell
+		}
+		if (t.text == "get" || t.text == "set" || t.text == "async") && i+1 < len(inner) && (inner[i+1].kind == tokIdent || inner[i+1].kind == tokString) {
+			p.key, p.valueless = inner[i+1].text, true // get url() {...}
+			i++
 		}
 		i++
 		if i < len(inner) && (inner[i].text == ":" || t.text == "...") {
@@ -535,6 +660,7 @@ func objectLiteral(toks []jsTok, open int) ([]jsProp, error) {
 			p.value = inner[start:i]
 		} else {
 			// shorthand (schema,) or a method (seed() {...}): no value read.
+			p.valueless = true
 			for depth := 0; i < len(inner); i++ {
 				s := inner[i]
 				if s.kind == tokPunct {

@@ -71,3 +71,49 @@ func TestAttackPrismaExecConfigFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAttackPrismaConfigKeysTheReaderMissed: JavaScript sets a key of the
+// config in more ways than "key: value". A name spelled with escapes
+// ('d\u0061tasource', d\u0061tasource), a computed key (['datasource']),
+// a shorthand ({ datasource } of a const above), an accessor written after
+// the value (get url() {...}) and a datasource written twice (the last
+// object kept whole) each made the reader judge DATABASE_URL or A while
+// Prisma connected with what the other spelling said; so did code that
+// changes the value after it is written (process.env.A = ..., a member
+// assigned, an env of the file's own). Now the reader reads the escapes as
+// JavaScript does and refuses the rest at their line.
+func TestAttackPrismaConfigKeysTheReaderMissed(t *testing.T) {
+	const head = "import { defineConfig, env } from 'prisma/config'\n"
+	for _, tc := range []struct {
+		body    string
+		wantVar string // "" with wantErr: refused
+		wantErr bool
+	}{
+		{"export default defineConfig({ datasource: { url: env('A') } , 'd\\u0061tasource': { url: env('B') } })", "B", false},
+		{"export default defineConfig({ 'd\\x61tasource': { url: env('B') } })", "B", false},
+		{"export default defineConfig({ datasource: { url: env('A') }, datasource: { shadowDatabaseUrl: env('S') } })", "", false},
+		{"export default defineConfig({ d\\u0061tasource: { url: env('B') } })", "", true},
+		{"export default defineConfig({ ['datasource']: { url: env('B') } })", "", true},
+		{"export default defineConfig({ datasource: { url: env('A'), [`url`]: env('B') } })", "", true},
+		{"const datasource = { url: env('B') }\nexport default defineConfig({ datasource })", "", true},
+		{"export default defineConfig({ datasource: { url: env('A'), get url() { return process.env.B } } })", "", true},
+		{"process.env.A = process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"process.env['A'] ??= process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"Object.assign(process.env, { A: process.env.B })\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"const c = defineConfig({ datasource: { url: env('A') } })\nc.datasource.url = env('B')\nexport default c", "", true},
+		{"const env = (k: string) => process.env.B\nexport default defineConfig({ datasource: { url: env('A') } })", "", true},
+		{"export default defineConfig({ datasource: { url: process.env.A! } })", "A", false},
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", head+tc.body)
+		switch {
+		case tc.wantErr && err == nil:
+			t.Errorf("%s: read as url %q, want it refused", tc.body, c.URLVar)
+		case tc.wantErr && (exitcode.Of(err) != exitcode.Usage || !strings.HasPrefix(err.Error(), "prisma.config.ts:2: ") && !strings.HasPrefix(err.Error(), "prisma.config.ts:3: ")):
+			t.Errorf("%s: %v (exit %d), want exit 2 at the config's line", tc.body, err, exitcode.Of(err))
+		case !tc.wantErr && err != nil:
+			t.Errorf("%s: %v", tc.body, err)
+		case !tc.wantErr && c.URLVar != tc.wantVar:
+			t.Errorf("%s: url read as %q, want %q (what Prisma's loader sees)", tc.body, c.URLVar, tc.wantVar)
+		}
+	}
+}

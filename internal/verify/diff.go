@@ -53,7 +53,7 @@ func Diff(ctx context.Context, o DiffOptions) error {
 	}
 	diffs := schema.Compare(sides[0], sides[1])
 	for _, d := range diffs {
-		fmt.Fprintln(o.Stdout, d.Message)
+		fmt.Fprintln(o.Stdout, output.Escape(d.Message)) // the databases' names: one line, no workflow command
 	}
 	if len(diffs) > 0 {
 		return &schema.DiffError{Count: len(diffs), A: sides[0].Name, B: sides[1].Name}
