@@ -322,7 +322,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading constraints: %w", err)
 	}
-	dest = []any{&oid, &name, &typ, &text, &keys, &con}
+	var fks []foreignKey // named by finish
+	var ref uint32
+	var refKeys []int16
+	var upd, del, match string
+	var deferrable, deferred, validated bool
+	dest = []any{&oid, &name, &typ, &text, &keys, &con, &ref, &refKeys, &upd, &del, &match, &deferrable, &deferred, &validated}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -334,7 +339,17 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		def := text.String
 		if !text.Valid {
 			var ok bool
-			if def, ok = primaryKeyDef(t, nums, keys, &quoting); !ok {
+			if typ == "f" {
+				var fk foreignKey
+				if fk, ok = foreignKeyDef(t, byOID[ref], nums, keys, refKeys, upd, del, match, deferrable, deferred, validated, &quoting); ok {
+					fk.t, fk.name, fk.oid, fk.ref = t, name, con, ref
+					fks = append(fks, fk)
+					continue
+				}
+			} else {
+				def, ok = primaryKeyDef(t, nums, keys, &quoting)
+			}
+			if !ok {
 				constraints = append(constraints, later{t, typ, name, con})
 			}
 		}
@@ -386,7 +401,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, &quoting); err != nil {
+	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, &quoting); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -415,7 +430,7 @@ type typeMod struct {
 // that are not plain. It runs with the catalog's search_path, as that
 // batch did. The columns are walked in their slabs, not through the
 // tables' maps (a tenth of the client's time in Introspect).
-func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, quoting *identQuoter) error {
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, quoting *identQuoter) error {
 	seen := map[typeMod]bool{}
 	var typs []uint32
 	var mods []int32
@@ -443,13 +458,15 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 			b.Queue(l.query, oids)
 		}
 	}
-	var seqs []uint32
-	if len(serials) > 0 {
-		seqs = make([]uint32, len(serials))
-		for i, d := range serials {
-			seqs[i] = d.sequence
+	if len(serials) > 0 || len(fks) > 0 { // the relations they name
+		named := make([]uint32, 0, len(serials)+len(fks))
+		for _, d := range serials {
+			named = append(named, d.sequence)
 		}
-		b.Queue(sequencesSQL, seqs)
+		for _, fk := range fks {
+			named = append(named, fk.ref)
+		}
+		b.Queue(sequencesSQL, named)
 	}
 	if len(exprs) > 0 {
 		b.Queue(exprsSQL, attrdefs(exprs))
@@ -510,9 +527,25 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 		}
 	}
 	var gone []laterExpr // defaults whose sequence this read did not find
-	if len(serials) > 0 {
-		if gone, err = readSerials(br, serials, quoting); err != nil {
+	var goneFKs []later  // foreign keys whose referenced table it did not
+	if len(serials) > 0 || len(fks) > 0 {
+		rels, ahead, err := readRelations(br)
+		if err != nil {
 			return err
+		}
+		for _, d := range serials {
+			if seq, ok := rels[d.sequence]; ok {
+				*d.dst = nextval(seq, ahead, quoting)
+			} else {
+				gone = append(gone, laterExpr{d.dst, d.attrdef})
+			}
+		}
+		for _, fk := range fks {
+			if rel, ok := rels[fk.ref]; ok {
+				fk.t.ForeignKeys[fk.name] = fk.head + regclassName(rel, ahead, quoting) + fk.tail
+			} else {
+				goneFKs = append(goneFKs, later{fk.t, "f", fk.name, fk.oid})
+			}
 		}
 	}
 	if len(exprs) > 0 {
@@ -526,14 +559,19 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	if err := br.Close(); err != nil {
 		return err
 	}
-	if len(gone) == 0 {
+	if len(gone) == 0 && len(goneFKs) == 0 {
 		return nil
 	}
-	// A sequence dropped or renamed between the queries: ask the server
+	// A sequence or table dropped between the queries: ask the server
 	// after all, in one more round trip.
 	b = &pgx.Batch{}
 	b.Queue(catalogPathSQL)
 	b.Queue(exprsSQL, attrdefs(gone))
+	oids := make([]uint32, len(goneFKs))
+	for i, d := range goneFKs {
+		oids[i] = d.oid
+	}
+	b.Queue(constraintDefsSQL, oids)
 	b.Queue(restorePathSQL)
 	br = q.SendBatch(ctx, b)
 	defer br.Close()
@@ -542,6 +580,25 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	}
 	if err := readExprs(br, gone); err != nil {
 		return err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return fmt.Errorf("reading constraints: %w", err)
+	}
+	byOID := make(map[uint32]string, len(goneFKs))
+	var oid uint32
+	var def string
+	for rows.Next() {
+		if err := rows.Scan(&oid, &def); err != nil {
+			return err
+		}
+		byOID[oid] = def
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading constraints: %w", err)
+	}
+	for _, d := range goneFKs {
+		d.t.ForeignKeys[d.name] = byOID[d.oid]
 	}
 	if _, err := br.Exec(); err != nil {
 		return fmt.Errorf("reading the catalog: %w", err)
@@ -582,47 +639,39 @@ func readExprs(br pgx.BatchResults, exprs []laterExpr) error {
 	return nil
 }
 
-// readSerials reads sequencesSQL's answer and names the serial defaults;
-// those whose sequence was not found are returned, for pg_get_expr.
-func readSerials(br pgx.BatchResults, serials []serialDefault, quoting *identQuoter) ([]laterExpr, error) {
+// readRelations reads sequencesSQL's answer: the relations named (by
+// oid), and for each name the first position in the search_path of a
+// relation so named, for regclassName.
+func readRelations(br pgx.BatchResults) (map[uint32]sequence, map[string]int64, error) {
 	rows, err := br.Query()
 	if err != nil {
-		return nil, fmt.Errorf("reading sequences: %w", err)
+		return nil, nil, fmt.Errorf("reading sequences: %w", err)
 	}
-	seqs := make(map[uint32]sequence, len(serials))
-	ahead := map[string]int64{} // name -> its first position in the search_path
-	var isSeq bool
+	rels := map[uint32]sequence{}
+	ahead := map[string]int64{}
+	var named bool
 	var oid uint32
-	var seq sequence
+	var rel sequence
 	var ord pgtype.Int8
 	for rows.Next() {
-		if err := rows.Scan(&isSeq, &oid, &seq.schema, &seq.name, &ord); err != nil {
-			return nil, err
+		if err := rows.Scan(&named, &oid, &rel.schema, &rel.name, &ord); err != nil {
+			return nil, nil, err
 		}
-		seq.ord = 0
+		rel.ord = 0
 		if ord.Valid && ord.Int64 > 0 {
-			seq.ord = ord.Int64
-			if first, ok := ahead[seq.name]; !ok || seq.ord < first {
-				ahead[seq.name] = seq.ord
+			rel.ord = ord.Int64
+			if first, ok := ahead[rel.name]; !ok || rel.ord < first {
+				ahead[rel.name] = rel.ord
 			}
 		}
-		if isSeq {
-			seqs[oid] = seq
+		if named {
+			rels[oid] = rel
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("reading sequences: %w", err)
+		return nil, nil, fmt.Errorf("reading sequences: %w", err)
 	}
-	var gone []laterExpr
-	for _, d := range serials {
-		seq, ok := seqs[d.sequence]
-		if !ok {
-			gone = append(gone, laterExpr{d.dst, d.attrdef})
-			continue
-		}
-		*d.dst = nextval(seq, ahead, quoting)
-	}
-	return gone, nil
+	return rels, ahead, nil
 }
 
 // typesSQL names types with their modifiers, as format_type writes them
@@ -662,15 +711,22 @@ const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers'):
 // with pg_get_constraintdef's definitions, but for a plain primary key (not
 // deferrable, no INCLUDE columns), whose definition is left NULL and built
 // by Introspect from the key's attnums (conkey), as
-// TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds. The INCLUDE check
+// TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds, and a foreign key to
+// one of the relations $1 with no ON DELETE SET NULL/DEFAULT (which may
+// name columns, PostgreSQL 15's confdelsetcols), built from its columns,
+// actions and flags (foreignKeyDef, TestForeignKeysAsPgGetConstraintdef). The INCLUDE check
 // reads pg_index once (a hashed subplan), not once per constraint.
 //
 // Named in pg_catalog throughout, as in Introspect.
 const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
 		       CASE WHEN k.contype OPERATOR(pg_catalog.=) 'p'::pg_catalog."char" AND NOT k.condeferrable AND NOT k.condeferred AND k.convalidated
 		                 AND NOT (k.conindid OPERATOR(pg_catalog.=) ANY (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indnatts OPERATOR(pg_catalog.<>) i.indnkeyatts))
+		            THEN NULL
+		            WHEN k.contype OPERATOR(pg_catalog.=) 'f'::pg_catalog."char" AND k.confdeltype OPERATOR(pg_catalog.<>) ALL ('{n,d}'::pg_catalog."char"[])
+		                 AND k.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
-		       k.conkey, k.oid
+		       k.conkey, k.oid, k.confrelid, k.confkey, k.confupdtype::pg_catalog.text, k.confdeltype::pg_catalog.text,
+		       k.confmatchtype::pg_catalog.text, k.condeferrable, k.condeferred, k.convalidated
 		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
 
 // primaryKeyDef is pg_get_constraintdef's text for a plain primary key of
@@ -691,6 +747,75 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 	}
 	b.WriteByte(')')
 	return b.String(), true
+}
+
+// foreignKey is a foreign key's definition but for the referenced
+// table's name, which finish writes between head and tail.
+type foreignKey struct {
+	t          *Table
+	name       string
+	oid, ref   uint32 // the constraint's and the referenced table's oids
+	head, tail string
+}
+
+// fkActions are pg_get_constraintdef's words for confupdtype and
+// confdeltype; NO ACTION ('a') is not written.
+var fkActions = map[string]string{"a": "", "r": " RESTRICT", "c": " CASCADE", "n": " SET NULL", "d": " SET DEFAULT"}
+
+// foreignKeyDef is pg_get_constraintdef's text for a foreign key of t on
+// the columns keys referencing ref's refKeys (pg_get_constraintdef_worker's
+// order: columns, the referenced table and its columns, MATCH, ON UPDATE,
+// ON DELETE, DEFERRABLE, INITIALLY DEFERRED, NOT VALID), but for the
+// referenced table's name; false when a column is not among those read or
+// a word is not known.
+func foreignKeyDef(t, ref *Table, nums map[*Table][]int16, keys, refKeys []int16, upd, del, match string, deferrable, deferred, validated bool, q *identQuoter) (foreignKey, bool) {
+	cols := func(t *Table, keys []int16) (string, bool) {
+		var b strings.Builder
+		for i, k := range keys {
+			at, ok := slices.BinarySearch(nums[t], k)
+			if !ok {
+				return "", false
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(q.quote(t.Order[at]))
+		}
+		return b.String(), len(keys) > 0
+	}
+	if ref == nil {
+		return foreignKey{}, false
+	}
+	from, ok := cols(t, keys)
+	to, ok2 := cols(ref, refKeys)
+	onUpdate, ok3 := fkActions[upd]
+	onDelete, ok4 := fkActions[del]
+	matches := map[string]string{"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
+	m, ok5 := matches[match]
+	if !ok || !ok2 || !ok3 || !ok4 || !ok5 || del == "n" || del == "d" {
+		return foreignKey{}, false
+	}
+	var b strings.Builder
+	b.WriteString("(")
+	b.WriteString(to)
+	b.WriteString(")")
+	b.WriteString(m)
+	if onUpdate != "" {
+		b.WriteString(" ON UPDATE" + onUpdate)
+	}
+	if onDelete != "" {
+		b.WriteString(" ON DELETE" + onDelete)
+	}
+	if deferrable {
+		b.WriteString(" DEFERRABLE")
+	}
+	if deferred {
+		b.WriteString(" INITIALLY DEFERRED")
+	}
+	if !validated {
+		b.WriteString(" NOT VALID")
+	}
+	return foreignKey{head: "FOREIGN KEY (" + from + ") REFERENCES ", tail: b.String()}, true
 }
 
 // plainIndexDef is pg_get_indexdef's text for an index of t that

@@ -158,10 +158,7 @@ type sequence struct {
 // search_path, so never qualified). ahead holds, for each name, the first position in the search_path
 // of a relation so named.
 func nextval(seq sequence, ahead map[string]int64, q *identQuoter) string {
-	name := q.quote(seq.name)
-	if first, hidden := ahead[seq.name]; seq.ord == 0 || hidden && first < seq.ord {
-		name = q.quote(seq.schema) + "." + name
-	}
+	name := regclassName(seq, ahead, q)
 	var b strings.Builder
 	b.WriteString(q.quote("nextval")) // quoted with quote_all_identifiers
 	b.WriteString("('")
@@ -176,4 +173,16 @@ func nextval(seq sequence, ahead map[string]int64, q *identQuoter) string {
 	b.WriteString(q.quote("regclass"))
 	b.WriteByte(')')
 	return b.String()
+}
+
+// regclassName names the relation rel as regclassout and
+// generate_relation_name do: quote_qualified_identifier, qualified unless
+// visible (RelationIsVisible: its schema is on the search_path and no
+// relation of the same name is in a schema ahead of it). ahead holds, for
+// each name, the first position in the search_path of a relation so named.
+func regclassName(rel sequence, ahead map[string]int64, q *identQuoter) string {
+	if first, hidden := ahead[rel.name]; rel.ord == 0 || hidden && first < rel.ord {
+		return q.quote(rel.schema) + "." + q.quote(rel.name)
+	}
+	return q.quote(rel.name)
 }
