@@ -714,7 +714,9 @@ const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers'):
 // TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds, and a foreign key to
 // one of the relations $1 with no ON DELETE SET NULL/DEFAULT (which may
 // name columns, PostgreSQL 15's confdelsetcols), built from its columns,
-// actions and flags (foreignKeyDef, TestForeignKeysAsPgGetConstraintdef). The INCLUDE check
+// actions and flags (foreignKeyDef, TestForeignKeysAsPgGetConstraintdef),
+// on a server older than 18 (whose foreign keys may be temporal, PERIOD,
+// or NOT ENFORCED: words foreignKeyDef does not write). The INCLUDE check
 // reads pg_index once (a hashed subplan), not once per constraint.
 //
 // Named in pg_catalog throughout, as in Introspect.
@@ -724,6 +726,7 @@ const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.tex
 		            THEN NULL
 		            WHEN k.contype OPERATOR(pg_catalog.=) 'f'::pg_catalog."char" AND k.confdeltype OPERATOR(pg_catalog.<>) ALL ('{n,d}'::pg_catalog."char"[])
 		                 AND k.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+		                 AND pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.<) 180000
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
 		       k.conkey, k.oid, k.confrelid, k.confkey, k.confupdtype::pg_catalog.text, k.confdeltype::pg_catalog.text,
 		       k.confmatchtype::pg_catalog.text, k.condeferrable, k.condeferred, k.convalidated
