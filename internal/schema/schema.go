@@ -269,11 +269,11 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	var expr, tree pgtype.Text
+	var expr pgtype.Text
 	var def uint32
-	var serials []serialDefault // named by finish
-	var exprs []laterExpr       // left to pg_get_expr by finish
-	dest = []any{&oid, &num, &expr, &tree, &def}
+	var serials []serialDefault                // named by finish
+	var exprs []laterExpr                      // left to pg_get_expr by finish
+	dest = []any{&oid, &num, &expr, nil, &def} // the tree is read raw
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -288,12 +288,13 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		if stored[c] {
 			dst = &c.Generated
 		}
+		tree := rows.RawValues()[3] // text: the same bytes in either format
 		switch {
 		case expr.Valid:
 			*dst = expr.String
-		case !tree.Valid:
+		case tree == nil:
 		default:
-			if seq := serialSequence(tree.String); seq != 0 {
+			if seq := serialSequence(tree); seq != 0 {
 				serials = append(serials, serialDefault{dst, def, seq})
 			} else {
 				exprs = append(exprs, laterExpr{dst, def})

@@ -80,7 +80,7 @@ func TestSerialDefaultsAsPgGetExpr(t *testing.T) {
 					t.Fatal(err)
 				}
 				n++
-				if serialSequence(tree) != 0 {
+				if serialSequence([]byte(tree)) != 0 {
 					fast++
 				} else if nsp == "public" && rel == "t" && strings.Contains(named, col) {
 					t.Errorf("t.%s: %q not recognised as nextval of a sequence", col, tree)
@@ -122,7 +122,7 @@ func TestSerialSequenceReadsOnlyItsTree(t *testing.T) {
 		{serialCasts[1] + call("-1", "1 64 0 0 0 0 0 0"), 0}, // the cast not closed
 		{strings.Replace(call("-1", "1 64 0 0 0 0 0 0"), "1574", "1575", 1), 0},
 	} {
-		if got := serialSequence(c.tree); got != c.want {
+		if got := serialSequence([]byte(c.tree)); got != c.want {
 			t.Errorf("%q: %d, want %d", c.tree, got, c.want)
 		}
 	}
