@@ -225,3 +225,28 @@ func (s *Schema) oid(t *testing.T, tx pgx.Tx, name string) uint32 {
 	}
 	return oid
 }
+
+// TestNamedRelationGoneFallsBack: a serial default whose sequence, or a
+// foreign key whose table, the read of names does not find (dropped
+// between the batch's queries) is left to pg_get_expr or
+// pg_get_constraintdef after all, in one more round trip.
+func TestNamedRelationGoneFallsBack(t *testing.T) {
+	conn := connect(t, `CREATE TABLE p (id bigserial PRIMARY KEY)`, `CREATE TABLE c (x bigint REFERENCES p (id))`)
+	ctx := context.Background()
+	var def, con uint32
+	if err := conn.QueryRow(ctx, `SELECT oid FROM pg_attrdef WHERE adrelid = 'p'::regclass`).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT oid FROM pg_constraint WHERE conrelid = 'c'::regclass AND contype = 'f'`).Scan(&con); err != nil {
+		t.Fatal(err)
+	}
+	tb := &Table{ForeignKeys: map[string]string{}}
+	var dflt string
+	const gone = 4294967000 // no relation has this oid
+	s := &Schema{Tables: map[string]*Table{"c": tb}}
+	err := s.finish(ctx, conn, nil, nil, nil, []serialDefault{{&dflt, def, gone}}, nil,
+		[]foreignKey{{t: tb, name: "c_x_fkey", oid: con, ref: gone, head: "FOREIGN KEY (x) REFERENCES ", tail: "(id)"}}, &identQuoter{})
+	if err != nil || dflt != "nextval('p_id_seq'::regclass)" || tb.ForeignKeys["c_x_fkey"] != "FOREIGN KEY (x) REFERENCES p(id)" {
+		t.Fatalf("finish: %q, %q, %v", dflt, tb.ForeignKeys, err)
+	}
+}
