@@ -173,9 +173,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
 		WHERE a.attrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, rels)
+	// A serial column's default (nextval of its sequence) is not deparsed
+	// here but sent as its node tree, named by finish (serialDefault):
+	// pg_get_expr of 5,000 of them was a third of this query's time.
 	b.Queue(`SELECT d.adrelid, d.adnum,
-		       CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
-		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
+		       CASE WHEN `+serialAdbin+` THEN NULL
+		            WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
+		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+		       CASE WHEN `+serialAdbin+` THEN d.adbin::pg_catalog.text END, d.oid
 		FROM pg_catalog.pg_attrdef d WHERE d.adrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`, rels)
 	// All on this one connection, in its session: a second one (tried
 	// for large catalogs) cost its own connection and a cold server
@@ -264,8 +269,11 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	var expr string
-	dest = []any{&oid, &num, &expr}
+	var expr pgtype.Text
+	var def uint32
+	var serials []serialDefault                // named by finish
+	var exprs []laterExpr                      // left to pg_get_expr by finish
+	dest = []any{&oid, &num, &expr, nil, &def} // the tree is read raw
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -275,10 +283,22 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		if t == nil || !ok {
 			continue // a column not read (dropped since)
 		}
-		if c := t.Columns[t.Order[at]]; stored[c] {
-			c.Generated = expr
-		} else {
-			c.Default = expr
+		c := t.Columns[t.Order[at]]
+		dst := &c.Default
+		if stored[c] {
+			dst = &c.Generated
+		}
+		tree := rows.RawValues()[3] // text: the same bytes in either format
+		switch {
+		case expr.Valid:
+			*dst = expr.String
+		case tree == nil:
+		default:
+			if seq := serialSequence(tree); seq != 0 {
+				serials = append(serials, serialDefault{dst, def, seq})
+			} else {
+				exprs = append(exprs, laterExpr{dst, def})
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -286,7 +306,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	var quoting identQuoter
 	var opclasses, opcTypes []uint32 // default operator classes, and the type each is for
-	if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes); err != nil {
+	if err := br.QueryRow().Scan(&quoting.all, &quoting.keywords, &opclasses, &opcTypes, &quoting.escapeBackslash); err != nil {
 		return nil, fmt.Errorf("reading the keywords: %w", err)
 	}
 	// A plain primary key is named here from the columns already read:
@@ -303,7 +323,12 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading constraints: %w", err)
 	}
-	dest = []any{&oid, &name, &typ, &text, &keys, &con}
+	var fks []foreignKey // named by finish
+	var ref uint32
+	var refKeys []int16
+	var upd, del, match string
+	var deferrable, deferred, validated bool
+	dest = []any{&oid, &name, &typ, &text, &keys, &con, &ref, &refKeys, &upd, &del, &match, &deferrable, &deferred, &validated}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -315,7 +340,17 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		def := text.String
 		if !text.Valid {
 			var ok bool
-			if def, ok = primaryKeyDef(t, nums, keys, &quoting); !ok {
+			if typ == "f" {
+				var fk foreignKey
+				if fk, ok = foreignKeyDef(t, byOID[ref], nums, keys, refKeys, upd, del, match, deferrable, deferred, validated, &quoting); ok {
+					fk.t, fk.name, fk.oid, fk.ref = t, name, con, ref
+					fks = append(fks, fk)
+					continue
+				}
+			} else {
+				def, ok = primaryKeyDef(t, nums, keys, &quoting)
+			}
+			if !ok {
 				constraints = append(constraints, later{t, typ, name, con})
 			}
 		}
@@ -367,11 +402,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	if err := s.finish(ctx, q, slabs, constraints, indexes); err != nil {
+	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, &quoting); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// serialAdbin is serialLike on pg_attrdef d's adbin.
+var serialAdbin = strings.ReplaceAll(serialLike, "t OPERATOR", "d.adbin::pg_catalog.text OPERATOR")
 
 // later is a constraint or index whose definition is left to the server
 // (pg_get_constraintdef, pg_get_indexdef).
@@ -393,7 +431,7 @@ type typeMod struct {
 // that are not plain. It runs with the catalog's search_path, as that
 // batch did. The columns are walked in their slabs, not through the
 // tables' maps (a tenth of the client's time in Introspect).
-func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later) error {
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, quoting *identQuoter) error {
 	seen := map[typeMod]bool{}
 	var typs []uint32
 	var mods []int32
@@ -420,6 +458,19 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 			}
 			b.Queue(l.query, oids)
 		}
+	}
+	if len(serials) > 0 || len(fks) > 0 { // the relations they name
+		named := make([]uint32, 0, len(serials)+len(fks))
+		for _, d := range serials {
+			named = append(named, d.sequence)
+		}
+		for _, fk := range fks {
+			named = append(named, fk.ref)
+		}
+		b.Queue(sequencesSQL, named)
+	}
+	if len(exprs) > 0 {
+		b.Queue(exprsSQL, attrdefs(exprs))
 	}
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
@@ -476,10 +527,152 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 			}
 		}
 	}
+	var gone []laterExpr // defaults whose sequence this read did not find
+	var goneFKs []later  // foreign keys whose referenced table it did not
+	if len(serials) > 0 || len(fks) > 0 {
+		rels, ahead, err := readRelations(br)
+		if err != nil {
+			return err
+		}
+		for _, d := range serials {
+			if seq, ok := rels[d.sequence]; ok {
+				*d.dst = nextval(seq, ahead, quoting)
+			} else {
+				gone = append(gone, laterExpr{d.dst, d.attrdef})
+			}
+		}
+		for _, fk := range fks {
+			if rel, ok := rels[fk.ref]; ok {
+				fk.t.ForeignKeys[fk.name] = fk.head + regclassName(rel, ahead, quoting) + fk.tail
+			} else {
+				goneFKs = append(goneFKs, later{fk.t, "f", fk.name, fk.oid})
+			}
+		}
+	}
+	if len(exprs) > 0 {
+		if err := readExprs(br, exprs); err != nil {
+			return err
+		}
+	}
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("reading the catalog: %w", err)
+	}
+	if err := br.Close(); err != nil {
+		return err
+	}
+	if len(gone) == 0 && len(goneFKs) == 0 {
+		return nil
+	}
+	// A sequence or table dropped between the queries: ask the server
+	// after all, in one more round trip.
+	b = &pgx.Batch{}
+	b.Queue(catalogPathSQL)
+	b.Queue(exprsSQL, attrdefs(gone))
+	oids := make([]uint32, len(goneFKs))
+	for i, d := range goneFKs {
+		oids[i] = d.oid
+	}
+	b.Queue(constraintDefsSQL, oids)
+	b.Queue(restorePathSQL)
+	br = q.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return fmt.Errorf("reading the catalog: %w", err)
+	}
+	if err := readExprs(br, gone); err != nil {
+		return err
+	}
+	rows, err = br.Query()
+	if err != nil {
+		return fmt.Errorf("reading constraints: %w", err)
+	}
+	byOID := make(map[uint32]string, len(goneFKs))
+	var oid uint32
+	var def string
+	for rows.Next() {
+		if err := rows.Scan(&oid, &def); err != nil {
+			return err
+		}
+		byOID[oid] = def
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading constraints: %w", err)
+	}
+	for _, d := range goneFKs {
+		d.t.ForeignKeys[d.name] = byOID[d.oid]
+	}
 	if _, err := br.Exec(); err != nil {
 		return fmt.Errorf("reading the catalog: %w", err)
 	}
 	return br.Close()
+}
+
+// attrdefs lists the pg_attrdef oids of exprs.
+func attrdefs(exprs []laterExpr) []uint32 {
+	oids := make([]uint32, len(exprs))
+	for i, e := range exprs {
+		oids[i] = e.attrdef
+	}
+	return oids
+}
+
+// readExprs reads exprsSQL's answer into exprs.
+func readExprs(br pgx.BatchResults, exprs []laterExpr) error {
+	rows, err := br.Query()
+	if err != nil {
+		return fmt.Errorf("reading defaults: %w", err)
+	}
+	byOID := make(map[uint32]string, len(exprs))
+	var oid uint32
+	var expr string
+	for rows.Next() {
+		if err := rows.Scan(&oid, &expr); err != nil {
+			return err
+		}
+		byOID[oid] = expr
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading defaults: %w", err)
+	}
+	for _, e := range exprs {
+		*e.dst = byOID[e.attrdef]
+	}
+	return nil
+}
+
+// readRelations reads sequencesSQL's answer: the relations named (by
+// oid), and for each name the first position in the search_path of a
+// relation so named, for regclassName.
+func readRelations(br pgx.BatchResults) (map[uint32]sequence, map[string]int64, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading sequences: %w", err)
+	}
+	rels := map[uint32]sequence{}
+	ahead := map[string]int64{}
+	var named bool
+	var oid uint32
+	var rel sequence
+	var ord pgtype.Int8
+	for rows.Next() {
+		if err := rows.Scan(&named, &oid, &rel.schema, &rel.name, &ord); err != nil {
+			return nil, nil, err
+		}
+		rel.ord = 0
+		if ord.Valid && ord.Int64 > 0 {
+			rel.ord = ord.Int64
+			if first, ok := ahead[rel.name]; !ok || rel.ord < first {
+				ahead[rel.name] = rel.ord
+			}
+		}
+		if named {
+			rels[oid] = rel
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("reading sequences: %w", err)
+	}
+	return rels, ahead, nil
 }
 
 // typesSQL names types with their modifiers, as format_type writes them
@@ -511,22 +704,33 @@ func (t *Table) setConstraint(typ, name, def string) {
 // scans without an order need not pair them).
 const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers')::pg_catalog.bool, pg_catalog.array_agg(k.word),
 	       (SELECT pg_catalog.array_agg(o.oid ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
-	       (SELECT pg_catalog.array_agg(o.opcintype ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault)
+	       (SELECT pg_catalog.array_agg(o.opcintype ORDER BY o.oid) FROM pg_catalog.pg_opclass o WHERE o.opcdefault),
+	       NOT pg_catalog.current_setting('standard_conforming_strings')::pg_catalog.bool
 	FROM pg_catalog.pg_get_keywords() k WHERE k.catcode OPERATOR(pg_catalog.<>) 'U'::pg_catalog."char"`
 
 // constraintQuery lists the constraints of the relations whose oids are $1
 // with pg_get_constraintdef's definitions, but for a plain primary key (not
 // deferrable, no INCLUDE columns), whose definition is left NULL and built
 // by Introspect from the key's attnums (conkey), as
-// TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds. The INCLUDE check
+// TestPrimaryKeyDefinitionsAsPgGetConstraintdef holds, and a foreign key to
+// one of the relations $1 with no ON DELETE SET NULL/DEFAULT (which may
+// name columns, PostgreSQL 15's confdelsetcols), built from its columns,
+// actions and flags (foreignKeyDef, TestForeignKeysAsPgGetConstraintdef),
+// on a server older than 18 (whose foreign keys may be temporal, PERIOD,
+// or NOT ENFORCED: words foreignKeyDef does not write). The INCLUDE check
 // reads pg_index once (a hashed subplan), not once per constraint.
 //
 // Named in pg_catalog throughout, as in Introspect.
 const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
 		       CASE WHEN k.contype OPERATOR(pg_catalog.=) 'p'::pg_catalog."char" AND NOT k.condeferrable AND NOT k.condeferred AND k.convalidated
 		                 AND NOT (k.conindid OPERATOR(pg_catalog.=) ANY (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indnatts OPERATOR(pg_catalog.<>) i.indnkeyatts))
+		            THEN NULL
+		            WHEN k.contype OPERATOR(pg_catalog.=) 'f'::pg_catalog."char" AND k.confdeltype OPERATOR(pg_catalog.<>) ALL ('{n,d}'::pg_catalog."char"[])
+		                 AND k.confrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])
+		                 AND pg_catalog.current_setting('server_version_num')::pg_catalog.int4 OPERATOR(pg_catalog.<) 180000
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
-		       k.conkey, k.oid
+		       k.conkey, k.oid, k.confrelid, k.confkey, k.confupdtype::pg_catalog.text, k.confdeltype::pg_catalog.text,
+		       k.confmatchtype::pg_catalog.text, k.condeferrable, k.condeferred, k.convalidated
 		FROM pg_catalog.pg_constraint k WHERE k.conrelid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
 
 // primaryKeyDef is pg_get_constraintdef's text for a plain primary key of
@@ -547,6 +751,75 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 	}
 	b.WriteByte(')')
 	return b.String(), true
+}
+
+// foreignKey is a foreign key's definition but for the referenced
+// table's name, which finish writes between head and tail.
+type foreignKey struct {
+	t          *Table
+	name       string
+	oid, ref   uint32 // the constraint's and the referenced table's oids
+	head, tail string
+}
+
+// fkActions are pg_get_constraintdef's words for confupdtype and
+// confdeltype; NO ACTION ('a') is not written.
+var fkActions = map[string]string{"a": "", "r": " RESTRICT", "c": " CASCADE", "n": " SET NULL", "d": " SET DEFAULT"}
+
+// foreignKeyDef is pg_get_constraintdef's text for a foreign key of t on
+// the columns keys referencing ref's refKeys (pg_get_constraintdef_worker's
+// order: columns, the referenced table and its columns, MATCH, ON UPDATE,
+// ON DELETE, DEFERRABLE, INITIALLY DEFERRED, NOT VALID), but for the
+// referenced table's name; false when a column is not among those read or
+// a word is not known.
+func foreignKeyDef(t, ref *Table, nums map[*Table][]int16, keys, refKeys []int16, upd, del, match string, deferrable, deferred, validated bool, q *identQuoter) (foreignKey, bool) {
+	cols := func(t *Table, keys []int16) (string, bool) {
+		var b strings.Builder
+		for i, k := range keys {
+			at, ok := slices.BinarySearch(nums[t], k)
+			if !ok {
+				return "", false
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(q.quote(t.Order[at]))
+		}
+		return b.String(), len(keys) > 0
+	}
+	if ref == nil {
+		return foreignKey{}, false
+	}
+	from, ok := cols(t, keys)
+	to, ok2 := cols(ref, refKeys)
+	onUpdate, ok3 := fkActions[upd]
+	onDelete, ok4 := fkActions[del]
+	matches := map[string]string{"s": "", "f": " MATCH FULL", "p": " MATCH PARTIAL"}
+	m, ok5 := matches[match]
+	if !ok || !ok2 || !ok3 || !ok4 || !ok5 || del == "n" || del == "d" {
+		return foreignKey{}, false
+	}
+	var b strings.Builder
+	b.WriteString("(")
+	b.WriteString(to)
+	b.WriteString(")")
+	b.WriteString(m)
+	if onUpdate != "" {
+		b.WriteString(" ON UPDATE" + onUpdate)
+	}
+	if onDelete != "" {
+		b.WriteString(" ON DELETE" + onDelete)
+	}
+	if deferrable {
+		b.WriteString(" DEFERRABLE")
+	}
+	if deferred {
+		b.WriteString(" INITIALLY DEFERRED")
+	}
+	if !validated {
+		b.WriteString(" NOT VALID")
+	}
+	return foreignKey{head: "FOREIGN KEY (" + from + ") REFERENCES ", tail: b.String()}, true
 }
 
 // plainIndexDef is pg_get_indexdef's text for an index of t that
@@ -597,9 +870,12 @@ const (
 // identQuoter is the server's quote_ident (quote_identifier in
 // ruleutils.c), given what the server reads as keywords (keywordsSQL).
 type identQuoter struct {
-	all      bool     // quote_all_identifiers
-	keywords []string // every keyword but the unreserved ones
-	set      map[string]bool
+	all bool // quote_all_identifiers
+	// escapeBackslash: standard_conforming_strings is off, so a string
+	// literal's backslashes are doubled (simple_quote_literal).
+	escapeBackslash bool
+	keywords        []string // every keyword but the unreserved ones
+	set             map[string]bool
 }
 
 func (q *identQuoter) quote(s string) string {
