@@ -45,7 +45,7 @@ var (
 	prismaMapRE   = lazyre.New(`@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
 	prismaMMapRE  = lazyre.New(`^@@map\(\s*(?:name\s*:\s*)?"([^"]*)"`)
 	prismaSchRE   = lazyre.New(`^@@schema\(\s*"([^"]*)"`)
-	prismaDbRE    = lazyre.New(`@db\.([A-Za-z]+)(?:\(([^)]*)\))?`)
+	prismaDbRE    = lazyre.New(`@db\.([A-Za-z]+)(?:\(([^)\r\n]*)\))?`)
 	prismaUnsupRE = lazyre.New(`^Unsupported\("([^"]*)"\)$`)
 )
 
