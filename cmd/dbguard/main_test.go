@@ -245,6 +245,9 @@ func cmdPgdb(ts *testscript.TestScript, neg bool, args []string) {
 	// The same database as SQLAlchemy writes it, and one that is not it.
 	ts.Setenv("DBURL_PSYCOPG2", strings.Replace(url, "postgres://", "postgresql+psycopg2://", 1))
 	ts.Setenv("DBURL_OTHER", strings.Replace(url, "/"+name+"?", "/"+name+"_other?", 1))
+	// The server without a database: the driver takes it from PGDATABASE,
+	// or the user's name.
+	ts.Setenv("DBURL_NODB", strings.Replace(url, "/"+name+"?", "/?", 1))
 }
 
 // toolCondition is the scripts' [tool:PROGRAM] condition: whether a

@@ -40,6 +40,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&verify.DiffError{}, exitcode.CheckFailed},
 		{&schema.DiffError{}, exitcode.CheckFailed},
 		{&hooks.BlockedError{}, exitcode.CheckFailed},
+		{&guard.ElsewhereError{}, exitcode.CheckFailed},
 		{&pg.UnreachableError{}, exitcode.Unreachable},
 		{&gate.GateError{Status: gate.Fail}, exitcode.CheckFailed},
 		{&gate.GateError{Status: gate.Unreachable}, exitcode.Unreachable},

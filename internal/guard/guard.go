@@ -8,10 +8,12 @@ package guard
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 )
@@ -94,7 +96,7 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 	}
 	if rep.MigrateURL != nil {
 		t.URL = rep.MigrateURL
-		return t, nil
+		return t, reachesJudged(rep.Migrate, t.URL)
 	}
 	if !o.AllowPooler {
 		dv := "DIRECT_URL"
@@ -104,7 +106,51 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 		return t, &PoolerError{Location: rep.Effective.Def.Location(), Var: rep.Effective.Var, Reason: rep.Effective.Endpoint.Reason, DirectVar: dv}
 	}
 	t.URL, t.ThroughPooler = rep.Effective.URL, true
-	return t, nil
+	return t, reachesJudged(rep.Effective, t.URL)
+}
+
+// ElsewhereError refuses a URL the env check judged as the application's
+// driver completes it (a PGHOST or PGPORT an env file puts in the
+// application's environment, a container's environment) while dbguard's
+// own connection, completed from this process's environment, would reach
+// another database: the one judged would not be the one touched.
+type ElsewhereError struct {
+	Location, Var string
+	Judged        dburl.Identity
+	Reached       string   // the database dbguard would reach
+	From          []string // what the application's driver completes the URL with
+}
+
+func (e *ElsewhereError) Error() string {
+	from := ""
+	if len(e.From) > 0 {
+		from = " (its driver adds " + strings.Join(e.From, ", ") + ")"
+	}
+	return fmt.Sprintf("%s %s reaches %s for the application%s, but dbguard's own connection completes it from this shell's environment and would reach %s; nothing was run",
+		e.Location, e.Var, e.Judged, from, e.Reached)
+}
+
+// Hint names the next step.
+func (e *ElsewhereError) Hint() string {
+	return fmt.Sprintf("write the host, port and database in %s itself (%s), or set the same PG* variables in the environment that runs dbguard; then run: dbguard env", e.Var, e.Location)
+}
+
+// ExitCode is 1: two databases would be in effect, as for a conflict.
+func (e *ElsewhereError) ExitCode() int { return exitcode.CheckFailed }
+
+// reachesJudged refuses u when the database dbguard's connection reaches
+// with it is not the one the env check judged for src (src.ID, completed
+// as the application's driver completes it). A source the check could not
+// complete has no identity and is left to the driver's own error.
+func reachesJudged(src *envcheck.Source, u *dburl.URL) error {
+	if src == nil || u == nil || src.ID == (dburl.Identity{}) {
+		return nil
+	}
+	reached := pg.Resolve(u).Identity()
+	if reached == src.ID {
+		return nil
+	}
+	return &ElsewhereError{Location: src.Def.Location(), Var: src.Var, Judged: src.ID, Reached: reached.String(), From: src.CompletedFrom}
 }
 
 // Describe is the line shown before touching the database: which one, and
