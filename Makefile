@@ -43,6 +43,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNameAsGolangMigrate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
+	$(GO) test -run '^$$' -fuzz '^FuzzSerialSequence$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 	$(GO) test -run '^$$' -fuzz '^FuzzPrisma$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzDrizzle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzPrismaConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/tool

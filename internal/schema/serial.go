@@ -74,6 +74,11 @@ func serialSequence(tree []byte) uint32 {
 		if j < 0 {
 			return 0
 		}
+		// As outDatum writes a char: decimal, a sign only when
+		// negative (strconv.Atoi alone would take a "+" no server writes).
+		if after, ok := skipInt(rest[:j]); !ok || len(after) > 0 {
+			return 0
+		}
 		b, err := strconv.Atoi(string(rest[:j]))
 		if err != nil || b < -128 || b > 255 {
 			return 0

@@ -119,6 +119,8 @@ func TestSerialSequenceReadsOnlyItsTree(t *testing.T) {
 		{call("x", "1 64 0 0 0 0 0 0"), 0},
 		{call("-1", "1 64 0 0 0 0 0 1"), 0},
 		{call("-1", "1 256 0 0 0 0 0 0"), 0},
+		{call("-1", "+1 64 0 0 0 0 0 0"), 0}, // no server writes a plus sign
+		{call("-1", "--1 64 0 0 0 0 0 0"), 0},
 		{serialCasts[1] + call("-1", "1 64 0 0 0 0 0 0"), 0}, // the cast not closed
 		{strings.Replace(call("-1", "1 64 0 0 0 0 0 0"), "1574", "1575", 1), 0},
 	} {
