@@ -44,6 +44,17 @@ func (j *judging) complete(s *Source, lr *LoaderReading) {
 		}
 	}
 	s.ID = target
+	if lr != nil && len(lr.pgEnv()) > 0 {
+		// The application's driver sees the file's PG* variables,
+		// dbguard's own connection (guard.Resolve) does not.
+		own := j.completion(s.URL, s.Def.Value, j.driver)
+		if s.Endpoint.Direct != nil {
+			own = j.completion(s.Endpoint.Direct, "direct\x00"+s.Def.Value, j.driver)
+		}
+		if own.err == nil && own.id != target {
+			s.Elsewhere = &own.id
+		}
+	}
 	for _, c := range done {
 		if c.FromDefault() {
 			continue // port 5432, the OS user: they surprise nobody

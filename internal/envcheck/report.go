@@ -23,6 +23,11 @@ type Source struct {
 	// port and database among them, for people.
 	Completed     []dburl.Completion
 	CompletedFrom []string
+	// Elsewhere is the database dbguard's own connection reaches with
+	// URL, completed from dbguard's environment alone, when an env file's
+	// PG* variables (which the application's loader exports) make ID
+	// another: the commands that connect refuse it (guard.ElsewhereError).
+	Elsewhere *dburl.Identity
 }
 
 // FromEnvironment reports whether the source is the process environment.

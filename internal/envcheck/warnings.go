@@ -141,7 +141,11 @@ func (r *Report) environmentWarnings() {
 	}
 	for _, s := range inEffect {
 		if len(s.CompletedFrom) > 0 {
-			r.warn("driver-completes", s.Def.Location(), fmt.Sprintf("%s leaves out what the driver then takes from the environment: %s", s.Var, strings.Join(s.CompletedFrom, ", ")))
+			msg := fmt.Sprintf("%s leaves out what the driver then takes from the environment: %s", s.Var, strings.Join(s.CompletedFrom, ", "))
+			if s.Elsewhere != nil {
+				msg += fmt.Sprintf("; dbguard's own connection reads its own environment and would reach %s, so migrate and the other commands that connect refuse it until the URL says it", s.Elsewhere)
+			}
+			r.warn("driver-completes", s.Def.Location(), msg)
 		}
 	}
 }
