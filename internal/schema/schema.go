@@ -582,21 +582,9 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	if err := readExprs(br, gone); err != nil {
 		return err
 	}
-	rows, err = br.Query()
+	byOID, err := readOIDTexts(br, len(goneFKs), "constraints")
 	if err != nil {
-		return fmt.Errorf("reading constraints: %w", err)
-	}
-	byOID := make(map[uint32]string, len(goneFKs))
-	var oid uint32
-	var def string
-	for rows.Next() {
-		if err := rows.Scan(&oid, &def); err != nil {
-			return err
-		}
-		byOID[oid] = def
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading constraints: %w", err)
+		return err
 	}
 	for _, d := range goneFKs {
 		d.t.ForeignKeys[d.name] = byOID[d.oid]
@@ -618,26 +606,36 @@ func attrdefs(exprs []laterExpr) []uint32 {
 
 // readExprs reads exprsSQL's answer into exprs.
 func readExprs(br pgx.BatchResults, exprs []laterExpr) error {
-	rows, err := br.Query()
+	byOID, err := readOIDTexts(br, len(exprs), "defaults")
 	if err != nil {
-		return fmt.Errorf("reading defaults: %w", err)
-	}
-	byOID := make(map[uint32]string, len(exprs))
-	var oid uint32
-	var expr string
-	for rows.Next() {
-		if err := rows.Scan(&oid, &expr); err != nil {
-			return err
-		}
-		byOID[oid] = expr
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading defaults: %w", err)
+		return err
 	}
 	for _, e := range exprs {
 		*e.dst = byOID[e.attrdef]
 	}
 	return nil
+}
+
+// readOIDTexts reads the batch's next result, (oid, text) rows, into a
+// map; what names the read in its errors.
+func readOIDTexts(br pgx.BatchResults, n int, what string) (map[uint32]string, error) {
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	byOID := make(map[uint32]string, n)
+	var oid uint32
+	var text string
+	for rows.Next() {
+		if err := rows.Scan(&oid, &text); err != nil {
+			return nil, err
+		}
+		byOID[oid] = text
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", what, err)
+	}
+	return byOID, nil
 }
 
 // readRelations reads sequencesSQL's answer: the relations named (by

@@ -643,38 +643,12 @@ func objectLiteral(toks []jsTok, open int) ([]jsProp, error) {
 				i++
 			}
 			start := i
-			for depth := 0; i < len(inner); i++ {
-				s := inner[i]
-				if s.kind == tokPunct {
-					switch s.text {
-					case "(", "[", "{":
-						depth++
-					case ")", "]", "}":
-						depth--
-					}
-					if depth == 0 && s.text == "," {
-						break
-					}
-				}
-			}
+			i = propertyEnd(inner, i)
 			p.value = inner[start:i]
 		} else {
 			// shorthand (schema,) or a method (seed() {...}): no value read.
 			p.valueless = true
-			for depth := 0; i < len(inner); i++ {
-				s := inner[i]
-				if s.kind == tokPunct {
-					switch s.text {
-					case "(", "[", "{":
-						depth++
-					case ")", "]", "}":
-						depth--
-					}
-					if depth == 0 && s.text == "," {
-						break
-					}
-				}
-			}
+			i = propertyEnd(inner, i)
 		}
 		out = append(out, p)
 		i++ // the comma
@@ -785,4 +759,23 @@ func prismaConfigIn(dir string) string {
 		return filepath.Join(dir, p+out)
 	}
 	return ""
+}
+
+// propertyEnd is the index of the comma that ends the property whose
+// tokens start at toks[i] (brackets balanced), or len(toks).
+func propertyEnd(toks []jsTok, i int) int {
+	for depth := 0; i < len(toks); i++ {
+		if t := toks[i]; t.kind == tokPunct {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			}
+			if depth == 0 && t.text == "," {
+				return i
+			}
+		}
+	}
+	return i
 }
