@@ -735,8 +735,18 @@ const constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.tex
 // t on the columns keys, named from t's columns (nums: their attnums, in
 // t.Order's order, sorted); false when one of them is not among them.
 func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuoter) (string, bool) {
+	cols, ok := keyColumns(t, nums, keys, q)
+	if !ok {
+		return "", false
+	}
+	return "PRIMARY KEY (" + cols + ")", true
+}
+
+// keyColumns names the columns keys (attnums) of t as pg_get_constraintdef
+// lists them, from t's columns (nums: their attnums, in t.Order's order,
+// sorted); false when one of them is not among them.
+func keyColumns(t *Table, nums map[*Table][]int16, keys []int16, q *identQuoter) (string, bool) {
 	var b strings.Builder
-	b.WriteString("PRIMARY KEY (")
 	for i, k := range keys {
 		at, ok := slices.BinarySearch(nums[t], k)
 		if !ok {
@@ -747,7 +757,6 @@ func primaryKeyDef(t *Table, nums map[*Table][]int16, keys []int16, q *identQuot
 		}
 		b.WriteString(q.quote(t.Order[at]))
 	}
-	b.WriteByte(')')
 	return b.String(), true
 }
 
@@ -772,18 +781,8 @@ var fkActions = map[string]string{"a": "", "r": " RESTRICT", "c": " CASCADE", "n
 // a word is not known.
 func foreignKeyDef(t, ref *Table, nums map[*Table][]int16, keys, refKeys []int16, upd, del, match string, deferrable, deferred, validated bool, q *identQuoter) (foreignKey, bool) {
 	cols := func(t *Table, keys []int16) (string, bool) {
-		var b strings.Builder
-		for i, k := range keys {
-			at, ok := slices.BinarySearch(nums[t], k)
-			if !ok {
-				return "", false
-			}
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(q.quote(t.Order[at]))
-		}
-		return b.String(), len(keys) > 0
+		c, ok := keyColumns(t, nums, keys, q)
+		return c, ok && len(keys) > 0
 	}
 	if ref == nil {
 		return foreignKey{}, false
