@@ -80,7 +80,8 @@ func (e *PrismaConfigError) Hint() string { return e.Next }
 
 // findPrismaConfig is the Prisma config file in the folder rel of root,
 // "" for none; out is a name there that leads outside root (a link out),
-// which Prisma would run and dbguard does not read.
+// which Prisma would run and dbguard does not read, or, ending in a slash,
+// a folder Prisma looks in (.config) that is such a link.
 func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	d, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -94,6 +95,11 @@ func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	for _, n := range prismaConfigNames {
 		p := filepath.Join(rel, filepath.FromSlash(n))
 		if _, err := root.Lstat(p); err != nil {
+			if dir := folderLinksOut(root, rel, n); dir != "" {
+				// .config a link out: Prisma finds .config/prisma.ts
+				// there and runs it.
+				return "", dir + "/"
+			}
 			continue
 		}
 		fi, err := root.Stat(p)
@@ -107,11 +113,39 @@ func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	return "", ""
 }
 
+// folderLinksOut is the folder on the way from rel to the config name n
+// (.config, .config/prisma) that is a link leading outside root, "" for
+// none.
+func folderLinksOut(root *os.Root, rel, n string) string {
+	dir := rel
+	for _, part := range strings.Split(path.Dir(n), "/") {
+		if part == "." {
+			break
+		}
+		dir = filepath.Join(dir, part)
+		fi, err := root.Lstat(dir)
+		if err != nil {
+			return ""
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if _, err := root.Stat(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return dir
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 // readPrismaConfig reads the Prisma config file of the folder rel of
 // root: nil, nil when there is none.
 func readPrismaConfig(root *os.Root, rel string) (*PrismaConfig, error) {
 	p, out := findPrismaConfig(root, rel)
 	if out != "" {
+		if dir, ok := strings.CutSuffix(filepath.ToSlash(out), "/"); ok {
+			return nil, &PrismaConfigError{File: dir, Line: 1, Msg: "a folder Prisma looks for its config file in is a link that leads outside the project: Prisma runs the config it finds there, and dbguard reads nothing outside the project",
+				Next: fmt.Sprintf("replace the link %s with the folder itself (or remove it), then run the command again", output.Escape(dir))}
+		}
 		return nil, &PrismaConfigError{File: filepath.ToSlash(out), Line: 1, Msg: "the Prisma config file leads outside the project (a link): Prisma runs it, and dbguard reads nothing outside the project",
 			Next: fmt.Sprintf("replace %s with the config file itself, then run the command again", output.Escape(filepath.ToSlash(out)))}
 	}
