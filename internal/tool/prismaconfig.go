@@ -487,6 +487,10 @@ func exportedObject(toks []jsTok, bad func(int, string) error) ([]jsProp, error)
 		if found < 0 {
 			return nil, bad(line, fmt.Sprintf("export default %s names nothing declared in the file", output.Escape(name)))
 		}
+		if found > start {
+			// var config = ... after the export: Prisma gets undefined.
+			return nil, bad(line, fmt.Sprintf("export default %s comes before %s is given its value", output.Escape(name), output.Escape(name)))
+		}
 		if others > 0 {
 			return nil, bad(line, fmt.Sprintf("%s is named again beside its declaration and the export (assigned, declared again or handed to code), so what is exported may not be what it was declared", output.Escape(name)))
 		}
@@ -604,15 +608,21 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 	for i := range toks {
 		switch {
 		case text(i) == "import" && text(i+1) != "(" && text(i+1) != ".":
+			// Up to its module's name; not past a ; or the next import,
+			// so that each token is looked at once.
 			j := i + 1
-			for j < len(toks) && toks[j].kind != tokString {
+			for j < len(toks) && toks[j].kind != tokString && text(j) != ";" && text(j) != "import" {
 				j++
 			}
-			for k := i + 1; k < j; k++ {
-				clause[k] = text(j)
+			if j < len(toks) && toks[j].kind == tokString {
+				for k := i + 1; k < j; k++ {
+					clause[k] = text(j)
+				}
 			}
 		case text(i) == "=" && text(i+1) == "require" && text(i+2) == "(" && text(i+4) == ")" && text(i-1) == "}":
-			for k := i - 1; k >= 0 && text(k) != "{"; k-- {
+			// const { a, b: c } = require('m'): back to its {, over names
+			// only.
+			for k := i - 1; k >= 0 && text(k) != "{" && (toks[k].kind == tokIdent || text(k) == "," || text(k) == ":" || text(k) == "}" && k == i-1); k-- {
 				clause[k] = text(i + 3)
 			}
 		}
