@@ -665,12 +665,16 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 }
 
 // outOfSightName reports whether a name leads to the global object, the
-// module system or code built from text: what could change the
-// environment Prisma reads without the reader seeing it.
+// module system, the objects' shared prototype or code built from text:
+// what could change the environment Prisma reads, or the config it
+// reads, without the reader seeing it.
 func outOfSightName(s string) bool {
 	switch s {
 	case "globalThis", "global", "window", "self", "this", "eval", "Function", "Reflect", "Proxy",
-		"constructor", "__proto__", "prototype", "arguments", "module", "exports", "with", "process", "env":
+		"constructor", "__proto__", "prototype", "arguments", "module", "exports", "with", "process", "env",
+		// Object.getPrototypeOf({}) is Object.prototype: a datasource
+		// written there is read by Prisma from a config without one.
+		"Object", "getPrototypeOf", "setPrototypeOf":
 		return true
 	}
 	return false

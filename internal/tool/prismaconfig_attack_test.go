@@ -177,3 +177,27 @@ func TestAttackPrismaConfigCodeTheReaderMisread(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPrismaConfigSharedPrototype: a datasource (or a
+// shadowDatabaseUrl) written on Object.prototype is read by Prisma 7.10.1
+// from a config that writes none: Prisma connected with EVIL_URL while
+// dbguard read no datasource (and judged the schema's variable), or read
+// no shadow database. Now the ways to the prototype are refused at their
+// line.
+func TestAttackPrismaConfigSharedPrototype(t *testing.T) {
+	const head = "import { defineConfig, env } from 'prisma/config'\n"
+	for _, src := range []string{
+		head + "Object.assign(Object.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({ schema: 'prisma/schema.prisma' })\n",
+		head + "Object.assign(Object.getPrototypeOf({}), { shadowDatabaseUrl: env('EVIL_URL') })\nexport default defineConfig({ datasource: { url: env('SAFE_URL') } })\n",
+		head + "const O = Object; O.assign(O.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", src)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil:
+			t.Errorf("%s: read as url %q shadow %q, want it refused (Prisma connects with EVIL_URL)", src, c.URLVar, c.ShadowVar)
+		case !errors.As(err, &ce) || ce.Line != 2 || exitcode.Of(err) != exitcode.Usage:
+			t.Errorf("%s: %v, want exit 2 at line 2", src, err)
+		}
+	}
+}
