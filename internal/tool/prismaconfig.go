@@ -303,6 +303,11 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			if assigned(j) {
 				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
 			}
+			if text(i-1) == "delete" {
+				// dotenv.config() after it sets the file's value over the
+				// one dbguard gives Prisma, as override: true would.
+				return bad(t.line, "the config deletes a variable of process.env, so an env file loaded after it replaces the URL dbguard gives Prisma")
+			}
 		case t.text == "." && (text(i+1) == "datasource" || text(i+1) == "url" || text(i+1) == "shadowDatabaseUrl" || text(i+1) == "schema" || text(i+1) == "migrations" || text(i+1) == "path") && assigned(i+2):
 			return bad(t.line, "the config assigns ."+text(i+1)+" after writing it")
 		case t.kind == tokIdent && (t.text == "const" || t.text == "let" || t.text == "var" || t.text == "function" || t.text == "class" || t.text == "as") && text(i+1) == "env" && toks[i+1].kind == tokIdent:

@@ -201,3 +201,20 @@ func TestAttackPrismaConfigSharedPrototype(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPrismaConfigDeletesTheURL: delete process.env.DATABASE_URL
+// before dotenv.config() made Prisma 7.10.1 take .env's DATABASE_URL over
+// the direct URL dbguard gives it in the environment, as override: true
+// does, and dbguard read the config as it reads one without the delete.
+// Now it is refused at its line.
+func TestAttackPrismaConfigDeletesTheURL(t *testing.T) {
+	src := "import dotenv from 'dotenv'\nimport { defineConfig, env } from 'prisma/config'\ndelete process.env.DATABASE_URL\ndotenv.config()\nexport default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n"
+	c, err := parsePrismaConfig("prisma.config.ts", src)
+	var ce *PrismaConfigError
+	switch {
+	case err == nil:
+		t.Fatalf("read as url %q from %q, override at line %d; want it refused", c.URLVar, c.EnvFiles, c.OverrideLine)
+	case !errors.As(err, &ce) || ce.Line != 3 || exitcode.Of(err) != exitcode.Usage:
+		t.Fatalf("%v, want exit 2 at line 3", err)
+	}
+}
