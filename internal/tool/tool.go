@@ -158,9 +158,15 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		p.Dir, p.Table = cfg.MigrationsDir(), cfg.Migrations.Table
 	case Alembic:
 		var unread error
-		p.Dir, unread = alembicVersions(workdir)
 		p.Table = "alembic_version"
-		if unread != nil {
+		if ini := filepath.Join(workdir, "alembic.ini"); !inside(cfg.Root, ini) {
+			// A link out of the project: Alembic reads it, and dbguard
+			// reads nothing outside.
+			p.Dir = filepath.Join(workdir, "alembic", "versions")
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s is a link that leads outside the project: Alembic reads its settings there (script_location, sqlalchemy.url), and dbguard reads nothing outside the project, nor runs Alembic with it", output.Escape(output.RelTo(cfg.Root, ini))),
+				Next: fmt.Sprintf("replace the link %s with the file itself, then run the command again", output.Escape(output.RelTo(cfg.Root, ini)))}
+		} else if p.Dir, unread = alembicVersions(workdir); unread != nil {
 			p.outside = &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("alembic.ini's script_location: %v, so where Alembic would run is not known; dbguard reads nothing outside the project, nor runs Alembic there", unread),
 				Next: "set script_location in [alembic] of alembic.ini to a folder inside the project (script_location = %(here)s/alembic), then run the command again"}
