@@ -64,3 +64,30 @@ func mustRel(t *testing.T, from, to string) string {
 	}
 	return r
 }
+
+// TestAttackAlembicRevisionLinkOut: a revision file in versions/ that is a
+// link to a file outside the project was read through the link (its
+// revision listed by migrate status) and Alembic would run it. Now it is
+// refused, exit 2, reading nothing outside.
+func TestAttackAlembicRevisionLinkOut(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "x.py")
+	if err := os.WriteFile(outside, []byte("revision = 'outsiderev'\ndown_revision = None\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{
+		"alembic.ini":                "[alembic]\nscript_location = alembic\n",
+		"alembic/env.py":             "",
+		"alembic/versions/0001_a.py": "revision = '0001'\ndown_revision = None\n",
+	})
+	if err := os.Symlink(outside, filepath.Join(root, "alembic", "versions", "0002_b.py")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve(config.Default(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := p.files()
+	if err == nil || !strings.Contains(err.Error(), "versions/0002_b.py is a link that leads outside") || exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("files: %v (%v), want the link refused, exit 2", err, files)
+	}
+}
