@@ -165,8 +165,8 @@ func (p *Project) files() ([]file, error) {
 	if p.Kind == Command || p.Dir == "" {
 		return nil, nil
 	}
-	if p.outside != nil {
-		return nil, p.outside
+	if err := p.refused(); err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
