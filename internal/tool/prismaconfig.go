@@ -632,8 +632,30 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			}
 		}
 	}
+	// dotenv's config imported by name: every config is then its call.
+	dotenvConfig := false
+	for i := range toks {
+		dotenvConfig = dotenvConfig || clause[i] == "dotenv" && text(i) == "config"
+	}
 	for i, t := range toks {
 		switch {
+		case clause[i] == "dotenv" && t.kind == tokIdent && t.text != "dotenv" && t.text != "config" && t.text != "from" && t.text != "const" && t.text != "let" && t.text != "var" && !(t.text == "as" && text(i-1) == "*" && text(i+1) == "dotenv"):
+			// import { config as load } from 'dotenv': load({ override:
+			// true }) would go unseen.
+			return bad(t.line, "the config takes dotenv's loader under another name, so which env files it loads, and how, is not known")
+		case t.kind == tokIdent && t.text == "dotenv" && clause[i] == "" && text(i-1) != ".":
+			declared := jsDeclares(text(i-1)) && text(i+1) == "=" && text(i+2) == "require" && text(i+4) == "dotenv" && text(i+5) == ")"
+			if !declared && !(text(i+1) == "." && text(i+2) == "config" && text(i+3) == "(") {
+				return bad(t.line, "the config uses dotenv otherwise than dotenv.config(...), so which env files it loads, and how, is not known")
+			}
+		case t.kind == tokIdent && t.text == "config" && dotenvConfig && clause[i] == "" && text(i-1) != "." && text(i+1) != "(" && !(text(i+1) == ":" && (text(i-1) == "{" || text(i-1) == ",")):
+			return bad(t.line, "the config uses dotenv's config otherwise than calling it, so which env files it loads, and how, is not known")
+		case t.kind == tokIdent && t.text == "require" && text(i+1) == "(" && text(i+2) == "dotenv" && text(i+3) == ")":
+			viaConfig := text(i+4) == "." && text(i+5) == "config" && text(i+6) == "("
+			named := text(i-1) == "=" && (text(i-2) == "}" || text(i-2) == "dotenv" && jsDeclares(text(i-3)))
+			if !viaConfig && !named {
+				return bad(t.line, "the config uses require('dotenv') otherwise than require('dotenv').config(...) or const dotenv = require('dotenv'), so which env files it loads, and how, is not known")
+			}
 		case t.kind == tokString && (t.text == "__proto__" || text(i-1) == "[" && text(i+1) == "]" && outOfSightName(t.text)):
 			return bad(t.line, fmt.Sprintf("the config reads a member named %s, a way to the environment dbguard does not follow", output.Escape(t.text)))
 		case t.kind == tokPunct && t.text == "[" && i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "."):

@@ -218,3 +218,31 @@ func TestAttackPrismaConfigDeletesTheURL(t *testing.T) {
 		t.Fatalf("%v, want exit 2 at line 3", err)
 	}
 }
+
+// TestAttackPrismaConfigDotenvUnderAnotherName: dotenv's loader called
+// under a name the reader did not follow (config imported as load, the
+// module bound to another name, config taken as a value) loaded
+// .env.prod with override: true unseen: Prisma took its DATABASE_URL over
+// the direct URL dbguard gives it, and dbguard saw no env file loaded and
+// no override. Now each is refused at its line, or read as the trap.
+func TestAttackPrismaConfigDotenvUnderAnotherName(t *testing.T) {
+	const tail = "import { defineConfig, env } from 'prisma/config'\nexport default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n"
+	for _, src := range []string{
+		"import { config as load } from 'dotenv'\nload({ path: '.env.prod', override: true })\n" + tail,
+		"import * as de from 'dotenv'\nde.config({ path: '.env.prod', override: true })\n" + tail,
+		"import de from 'dotenv'\nde.config({ path: '.env.prod', override: true })\n" + tail,
+		"const d = require('dotenv')\nd.config({ path: '.env.prod', override: true })\n" + tail,
+		"import dotenv from 'dotenv'\nconst c = dotenv.config; c({ path: '.env.prod', override: true })\n" + tail,
+		"import { config } from 'dotenv'\nconst c = config; c({ path: '.env.prod', override: true })\n" + tail,
+		"const { config: load } = require('dotenv')\nload({ path: '.env.prod', override: true })\n" + tail,
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", src)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil && c.OverrideLine == 0:
+			t.Errorf("%s: read with env files %q and no override; want it refused", src, c.EnvFiles)
+		case err != nil && (!errors.As(err, &ce) || ce.Line > 2 || exitcode.Of(err) != exitcode.Usage):
+			t.Errorf("%s: %v, want exit 2 at line 1 or 2", src, err)
+		}
+	}
+}
