@@ -303,7 +303,7 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			if assigned(j) {
 				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
 			}
-			if text(i-1) == "delete" {
+			if i > 0 && text(i-1) == "delete" {
 				// dotenv.config() after it sets the file's value over the
 				// one dbguard gives Prisma, as override: true would.
 				return bad(t.line, "the config deletes a variable of process.env, so an env file loaded after it replaces the URL dbguard gives Prisma")
@@ -505,7 +505,9 @@ func exportedObject(toks []jsTok, bad func(int, string) error) ([]jsProp, error)
 				j++
 			}
 		}
-		if text(j) != "=" {
+		if text(j) != "=" || j+1 >= start {
+			// No value before the export (const config: T; or the type
+			// runs on past it).
 			return nil, bad(line, fmt.Sprintf("export default %s names nothing declared in the file", output.Escape(name)))
 		}
 		start, declared = j+1, true
