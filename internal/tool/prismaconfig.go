@@ -660,7 +660,7 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			}
 		case t.kind == tokString && (t.text == "__proto__" || text(i-1) == "[" && text(i+1) == "]" && outOfSightName(t.text)):
 			return bad(t.line, fmt.Sprintf("the config reads a member named %s, a way to the environment dbguard does not follow", output.Escape(t.text)))
-		case t.kind == tokPunct && t.text == "[" && i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "."):
+		case t.kind == tokPunct && t.text == "[" && i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "}" || text(i-1) == "."):
 			if text(i+1) != "]" && !(text(i+2) == "]" && (toks[i+1].kind == tokString || toks[i+1].kind == tokOther && toks[i+1].text != "" && toks[i+1].text[0] >= '0' && toks[i+1].text[0] <= '9')) {
 				return bad(t.line, "the config reads a member by a computed name (x[...]), which dbguard cannot tell")
 			}

@@ -183,13 +183,16 @@ func TestAttackPrismaConfigCodeTheReaderMisread(t *testing.T) {
 // from a config that writes none: Prisma connected with EVIL_URL while
 // dbguard read no datasource (and judged the schema's variable), or read
 // no shadow database. Now the ways to the prototype are refused at their
-// line.
+// line, a member of an object literal read by a computed name ({}[k])
+// among them.
 func TestAttackPrismaConfigSharedPrototype(t *testing.T) {
 	const head = "import { defineConfig, env } from 'prisma/config'\n"
 	for _, src := range []string{
 		head + "Object.assign(Object.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({ schema: 'prisma/schema.prisma' })\n",
 		head + "Object.assign(Object.getPrototypeOf({}), { shadowDatabaseUrl: env('EVIL_URL') })\nexport default defineConfig({ datasource: { url: env('SAFE_URL') } })\n",
 		head + "const O = Object; O.assign(O.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const k = 'constr' + 'uctor'; ({} as any)[k].assign(({} as any)['__pro' + 'to__'], { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const k = 'constr' + 'uctor'; const p = {}['__pro' + 'to__']; const o = {}[k]; o.assign(p, { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
 	} {
 		c, err := parsePrismaConfig("prisma.config.ts", src)
 		var ce *PrismaConfigError
