@@ -634,6 +634,18 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			}
 		}
 	}
+	// closes[i] is the index of the ] that closes the [ at i.
+	closes := make([]int, len(toks))
+	var open []int
+	for i, t := range toks {
+		switch {
+		case t.kind == tokPunct && t.text == "[":
+			open = append(open, i)
+		case t.kind == tokPunct && t.text == "]" && len(open) > 0:
+			closes[open[len(open)-1]] = i
+			open = open[:len(open)-1]
+		}
+	}
 	// dotenv's config imported by name: every config is then its call.
 	dotenvConfig := false
 	for i := range toks {
@@ -660,7 +672,10 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			}
 		case t.kind == tokString && (t.text == "__proto__" || text(i-1) == "[" && text(i+1) == "]" && outOfSightName(t.text)):
 			return bad(t.line, fmt.Sprintf("the config reads a member named %s, a way to the environment dbguard does not follow", output.Escape(t.text)))
-		case t.kind == tokPunct && t.text == "[" && i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "}" || text(i-1) == "."):
+		case t.kind == tokPunct && t.text == "[" && (i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "}" || text(i-1) == ".") ||
+			closes[i] > 0 && (text(closes[i]+1) == ":" || text(closes[i]+1) == "(")):
+			// A member read by name (x[...]), or a computed key ({ [k]: v },
+			// const { [k]: O } = {}, which takes {}'s member k).
 			if text(i+1) != "]" && !(text(i+2) == "]" && (toks[i+1].kind == tokString || toks[i+1].kind == tokOther && toks[i+1].text != "" && toks[i+1].text[0] >= '0' && toks[i+1].text[0] <= '9')) {
 				return bad(t.line, "the config reads a member by a computed name (x[...]), which dbguard cannot tell")
 			}

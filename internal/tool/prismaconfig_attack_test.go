@@ -193,6 +193,7 @@ func TestAttackPrismaConfigSharedPrototype(t *testing.T) {
 		head + "const O = Object; O.assign(O.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
 		head + "const k = 'constr' + 'uctor'; ({} as any)[k].assign(({} as any)['__pro' + 'to__'], { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
 		head + "const k = 'constr' + 'uctor'; const p = {}['__pro' + 'to__']; const o = {}[k]; o.assign(p, { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const { ['constr' + 'uctor']: O, ['__pro' + 'to__']: p } = {} as any; O.assign(p, { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
 	} {
 		c, err := parsePrismaConfig("prisma.config.ts", src)
 		var ce *PrismaConfigError
