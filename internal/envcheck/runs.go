@@ -2,7 +2,6 @@ package envcheck
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // run is one loader started in one folder.
@@ -128,7 +128,9 @@ func readManifests(o Options, paths []string) map[string][]string {
 		data, ok := o.Contents[p]
 		if !ok {
 			var err error
-			if data, err = readSmall(filepath.Join(o.Root, filepath.FromSlash(p)), math.MaxInt64); err != nil {
+			// Inside the project only: a manifest that is a link out of
+			// it is not read, as an unreadable one names nothing.
+			if data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit); err != nil {
 				continue // an unreadable manifest names nothing
 			}
 		}

@@ -41,7 +41,7 @@ func (r *Report) scriptRuns(o Options, manifests []string, files []EnvFile) ([]r
 		if o.Contents == nil {
 			// As readManifests reads it: discovery listed it.
 			var err error
-			data, err = readSmall(filepath.Join(o.Root, filepath.FromSlash(m)), maxProjectFile)
+			data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(m), maxProjectFile)
 			ok = err == nil
 		}
 		if !ok {

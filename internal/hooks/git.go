@@ -323,7 +323,7 @@ func parseGrep(out []byte) []GrepLine {
 // so no path list ever meets a command-line length limit.
 func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
 	ids := map[string]string{}
-	err := g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string) { ids[p] = id }, nil)
+	err := g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string, _ bool) { ids[p] = id }, nil)
 	return ids, err
 }
 
@@ -339,16 +339,44 @@ func (g Git) IndexBlobsNamed(ctx context.Context, keep func(base string) bool) (
 // (whatever their names), from the same git call: git lists no file
 // inside a submodule's folder, which a loader run there reads.
 func (g Git) IndexNamed(ctx context.Context, keep func(base string) bool) (paths, ids, submodules []string, err error) {
-	err = g.indexBlobs(ctx, func(p []byte) bool {
-		return keep(string(p[bytes.LastIndexByte(p, '/')+1:]))
-	}, func(p, id string) { paths, ids = append(paths, p), append(ids, id) },
-		func(p string) { submodules = append(submodules, p) })
+	paths, ids, submodules, _, err = g.indexNamedLinks(ctx, keep)
 	return paths, ids, submodules, err
 }
 
+// indexNamedLinks is IndexNamed, and which of the paths the index holds
+// as symbolic links (mode 120000: the blob is the link's text).
+func (g Git) indexNamedLinks(ctx context.Context, keep func(base string) bool) (paths, ids, submodules []string, links map[string]bool, err error) {
+	err = g.indexBlobs(ctx, func(p []byte) bool {
+		return keep(string(p[bytes.LastIndexByte(p, '/')+1:]))
+	}, func(p, id string, link bool) {
+		paths, ids = append(paths, p), append(ids, id)
+		if link {
+			if links == nil {
+				links = map[string]bool{}
+			}
+			links[p] = true
+		}
+	}, func(p string) { submodules = append(submodules, p) })
+	return paths, ids, submodules, links, err
+}
+
+// IndexEntry is the index's blob id of the file p (stage 0) and whether it
+// is a symbolic link; ok is false when the index holds no such file.
+func (g Git) IndexEntry(ctx context.Context, p string) (id string, link, ok bool, err error) {
+	err = g.records(ctx, func(rec []byte) {
+		meta, _, found := bytes.Cut(rec, []byte{'\t'})
+		f := strings.Fields(string(meta))
+		if found && len(f) == 3 && f[2] == "0" && f[0] != "160000" {
+			id, link, ok = f[1], f[0] == "120000", true
+		}
+	}, "ls-files", "-z", "--stage", "--", ":(literal)"+p)
+	return id, link, ok, err
+}
+
 // indexBlobs lists the index's files (stage 0, no submodule) whose path
-// keep accepts, to add, and its submodules to link (when not nil).
-func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string), link func(path string)) error {
+// keep accepts, to add (with whether it is a symbolic link), and its
+// submodules to link (when not nil).
+func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add func(path, id string, link bool), link func(path string)) error {
 	return g.records(ctx, func(rec []byte) {
 		// <mode> SP <id> SP <stage> TAB <path>
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
@@ -365,7 +393,7 @@ func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add fu
 		}
 		f := strings.Fields(string(meta))
 		if len(f) == 3 && f[2] == "0" && f[0] != "160000" {
-			add(string(p), f[1])
+			add(string(p), f[1], f[0] == "120000")
 		}
 	}, "ls-files", "-z", "--stage")
 }

@@ -704,7 +704,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- diskFiles(ctx, o.Repo) }()
-	tracked, ids, err := g.IndexBlobsNamed(ctx, o.indexMatch())
+	tracked, ids, _, links, err := g.indexNamedLinks(ctx, o.indexMatch())
 	if err != nil {
 		return err
 	}
@@ -718,6 +718,24 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	blobs, err := indexContents(ctx, g, o.Repo, read, readIDs)
 	if err != nil {
 		return err
+	}
+	for i, p := range read {
+		if !links[p] || blobs[i] == nil {
+			continue
+		}
+		// A loader follows the link: what it reads is the file the link
+		// leads to, not the link's text.
+		data, out, err := followIndexLink(ctx, g, p, blobs[i])
+		if err != nil {
+			return err
+		}
+		blobs[i] = data
+		if out {
+			if env, _ := o.isEnvFile(p); env {
+				r.Findings = append(r.Findings, Finding{File: p, Kind: "conflict", Block: true,
+					Message: fmt.Sprintf("%s is staged as a link that leads outside the repository (or around a loop): the app's loader would read what it leads to, and the hook reads nothing outside; commit the file itself (git rm --cached %s, then add the file)", displayPath(p), shellQuote(p))})
+			}
+		}
 	}
 	all := make(map[string][]byte, len(read))
 	for i, p := range read {
@@ -773,6 +791,41 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	return nil
+}
+
+// maxLinkHops bounds a chain of links followed in the index.
+const maxLinkHops = 8
+
+// followIndexLink is what a loader reads through the link p, whose index
+// blob is its text: the index's content of the file it leads to inside
+// the repository, following further links (nil when the index holds no
+// such file: after a checkout the link leads nowhere), or out when it
+// leads outside the repository (an absolute or ../ target) or around a
+// loop.
+func followIndexLink(ctx context.Context, g Git, p string, text []byte) (data []byte, out bool, err error) {
+	for range maxLinkHops {
+		t := string(text)
+		if t == "" || path.IsAbs(t) || strings.ContainsAny(t, "\n\x00") {
+			return nil, true, nil
+		}
+		next := path.Join(path.Dir(p), t)
+		if next == ".." || strings.HasPrefix(next, "../") {
+			return nil, true, nil
+		}
+		id, link, ok, err := g.IndexEntry(ctx, next)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		blobs, err := g.Blobs(ctx, []string{id})
+		if err != nil {
+			return nil, false, err
+		}
+		if !link {
+			return blobs[0], false, nil
+		}
+		p, text = next, blobs[0]
+	}
+	return nil, true, nil
 }
 
 // checkScope judges the staged env files of one unit in every mode; rep

@@ -64,3 +64,69 @@ func mustRel(t *testing.T, from, to string) string {
 	}
 	return r
 }
+
+// TestAttackAlembicRevisionLinkOut: a revision file in versions/ that is a
+// link to a file outside the project was read through the link (its
+// revision listed by migrate status) and Alembic would run it. Now it is
+// refused, exit 2, reading nothing outside.
+func TestAttackAlembicRevisionLinkOut(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "x.py")
+	if err := os.WriteFile(outside, []byte("revision = 'outsiderev'\ndown_revision = None\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{
+		"alembic.ini":                "[alembic]\nscript_location = alembic\n",
+		"alembic/env.py":             "",
+		"alembic/versions/0001_a.py": "revision = '0001'\ndown_revision = None\n",
+	})
+	if err := os.Symlink(outside, filepath.Join(root, "alembic", "versions", "0002_b.py")); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Resolve(config.Default(root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := p.files()
+	if err == nil || !strings.Contains(err.Error(), "versions/0002_b.py is a link that leads outside") || exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("files: %v (%v), want the link refused, exit 2", err, files)
+	}
+}
+
+// TestAttackToolMigrationsFolderLinkOut: Prisma's prisma/migrations,
+// dbmate's db/migrations and goose's migrations as links to a folder
+// outside the project were listed through the link (migrate status named
+// the outside migrations), and the tool would run them. Now each is
+// refused, exit 2, as golang-migrate's folder is.
+func TestAttackToolMigrationsFolderLinkOut(t *testing.T) {
+	outside := t.TempDir()
+	for _, f := range []string{"20240101000000_x/migration.sql", "20240101000000_x.sql", "00001_x.sql"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(outside, f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(outside, f), []byte("-- +goose Up\n-- migrate:up\nSELECT 1;\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		kind  Kind
+		files map[string]string
+		link  string
+	}{
+		{Prisma, map[string]string{"prisma/schema.prisma": "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DATABASE_URL\")\n}\n"}, "prisma/migrations"},
+		{Dbmate, map[string]string{"db/schema.sql": ""}, "db/migrations"},
+		{Goose, map[string]string{"go.mod": "module x\n"}, "migrations"},
+	} {
+		root := tree(t, tc.files)
+		if err := os.Symlink(outside, filepath.Join(root, filepath.FromSlash(tc.link))); err != nil {
+			t.Fatal(err)
+		}
+		p, err := ResolveKind(config.Default(root), tc.kind, root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := p.files()
+		if err == nil || !strings.Contains(err.Error(), "leads outside the project") || exitcode.Of(err) != exitcode.Usage {
+			t.Errorf("%s: files %v, %v; want the folder refused, exit 2", tc.kind, files, err)
+		}
+	}
+}

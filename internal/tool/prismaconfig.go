@@ -80,7 +80,8 @@ func (e *PrismaConfigError) Hint() string { return e.Next }
 
 // findPrismaConfig is the Prisma config file in the folder rel of root,
 // "" for none; out is a name there that leads outside root (a link out),
-// which Prisma would run and dbguard does not read.
+// which Prisma would run and dbguard does not read, or, ending in a slash,
+// a folder Prisma looks in (.config) that is such a link.
 func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	d, err := root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -94,6 +95,11 @@ func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	for _, n := range prismaConfigNames {
 		p := filepath.Join(rel, filepath.FromSlash(n))
 		if _, err := root.Lstat(p); err != nil {
+			if dir := folderLinksOut(root, rel, n); dir != "" {
+				// .config a link out: Prisma finds .config/prisma.ts
+				// there and runs it.
+				return "", dir + "/"
+			}
 			continue
 		}
 		fi, err := root.Stat(p)
@@ -107,11 +113,39 @@ func findPrismaConfig(root *os.Root, rel string) (p, out string) {
 	return "", ""
 }
 
+// folderLinksOut is the folder on the way from rel to the config name n
+// (.config, .config/prisma) that is a link leading outside root, "" for
+// none.
+func folderLinksOut(root *os.Root, rel, n string) string {
+	dir := rel
+	for _, part := range strings.Split(path.Dir(n), "/") {
+		if part == "." {
+			break
+		}
+		dir = filepath.Join(dir, part)
+		fi, err := root.Lstat(dir)
+		if err != nil {
+			return ""
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			if _, err := root.Stat(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return dir
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
 // readPrismaConfig reads the Prisma config file of the folder rel of
 // root: nil, nil when there is none.
 func readPrismaConfig(root *os.Root, rel string) (*PrismaConfig, error) {
 	p, out := findPrismaConfig(root, rel)
 	if out != "" {
+		if dir, ok := strings.CutSuffix(filepath.ToSlash(out), "/"); ok {
+			return nil, &PrismaConfigError{File: dir, Line: 1, Msg: "a folder Prisma looks for its config file in is a link that leads outside the project: Prisma runs the config it finds there, and dbguard reads nothing outside the project",
+				Next: fmt.Sprintf("replace the link %s with the folder itself (or remove it), then run the command again", output.Escape(dir))}
+		}
 		return nil, &PrismaConfigError{File: filepath.ToSlash(out), Line: 1, Msg: "the Prisma config file leads outside the project (a link): Prisma runs it, and dbguard reads nothing outside the project",
 			Next: fmt.Sprintf("replace %s with the config file itself, then run the command again", output.Escape(filepath.ToSlash(out)))}
 	}
@@ -167,6 +201,9 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 		return nil, err
 	}
 	if err := writesOutOfSight(toks, bad); err != nil {
+		return nil, err
+	}
+	if err := reachesOutOfSight(toks, bad); err != nil {
 		return nil, err
 	}
 	obj, err := exportedObject(toks, bad)
@@ -266,6 +303,11 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			if assigned(j) {
 				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
 			}
+			if i > 0 && text(i-1) == "delete" {
+				// dotenv.config() after it sets the file's value over the
+				// one dbguard gives Prisma, as override: true would.
+				return bad(t.line, "the config deletes a variable of process.env, so an env file loaded after it replaces the URL dbguard gives Prisma")
+			}
 		case t.text == "." && (text(i+1) == "datasource" || text(i+1) == "url" || text(i+1) == "shadowDatabaseUrl" || text(i+1) == "schema" || text(i+1) == "migrations" || text(i+1) == "path") && assigned(i+2):
 			return bad(t.line, "the config assigns ."+text(i+1)+" after writing it")
 		case t.kind == tokIdent && (t.text == "const" || t.text == "let" || t.text == "var" || t.text == "function" || t.text == "class" || t.text == "as") && text(i+1) == "env" && toks[i+1].kind == tokIdent:
@@ -328,9 +370,14 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		switch mod := t.text; {
 		case mod == "dotenv/config" || mod == "dotenv/config.js":
 			add(".env", t.line)
-		case mod == "dotenv" || mod == "prisma/config" || mod == "@prisma/config" || strings.HasPrefix(mod, "node:") || strings.HasPrefix(mod, "@prisma/adapter-"):
+		case mod == "dotenv" || prismaModule(mod) || mod == "prisma" || mod == "path" || mod == "node:path" || mod == "url" || mod == "node:url" || strings.HasPrefix(mod, "@prisma/adapter-"):
+			// Prisma's, dotenv (read below) and Node's path helpers; not
+			// node:process, node:fs nor a file of the repository, which
+			// could change the environment or the env files Prisma reads.
 		case strings.Contains(mod, "dotenv") || strings.Contains(mod, "@next/env") || mod == "vite":
 			return bad(t.line, fmt.Sprintf("it loads env files with %s", output.Escape(mod)))
+		default:
+			return bad(t.line, fmt.Sprintf("it imports %s, code dbguard does not read (it may change the environment Prisma reads)", output.Escape(mod)))
 		}
 	}
 	for i := 0; i+1 < len(toks); i++ {
@@ -387,56 +434,312 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 // exportedObject is the object literal the file exports: export default
 // defineConfig({...}), export default {...} (satisfies PrismaConfig),
 // export default NAME with const NAME = ..., module.exports = ....
+// There is one export, in the file's own scope (not in a function or a
+// declare module block), and the literal is the whole value exported: a
+// ({...}).x, {...} || y or a NAME assigned again or handed to code
+// elsewhere would export something else.
 func exportedObject(toks []jsTok, bad func(int, string) error) ([]jsProp, error) {
-	start := -1
-	for i := 0; i+1 < len(toks); i++ {
-		if toks[i].text == "export" && toks[i+1].text == "default" {
-			start = i + 2
-			break
+	depths := jsDepths(toks)
+	text := func(i int) string {
+		if i >= 0 && i < len(toks) {
+			return toks[i].text
 		}
-		if toks[i].text == "module" && i+3 < len(toks) && toks[i+1].text == "." && toks[i+2].text == "exports" && toks[i+3].text == "=" {
-			start = i + 4
-			break
+		return ""
+	}
+	start, exports := -1, 0
+	for i := range toks {
+		if depths[i] != 0 || toks[i].kind != tokIdent {
+			continue
+		}
+		switch {
+		case text(i) == "export" && text(i+1) == "default":
+			exports++
+			if start < 0 {
+				start = i + 2
+			}
+		case text(i) == "module" && text(i+1) == "." && text(i+2) == "exports" && text(i+3) == "=" && text(i+4) != "=":
+			exports++
+			if start < 0 {
+				start = i + 4
+			}
+		case text(i) == "export" && (text(i+1) == "=" || text(i+1) == "{" || text(i+1) == "*"):
+			return nil, bad(toks[i].line, "the config exports with export =, export {...} or export *, which dbguard does not read")
 		}
 	}
 	if start < 0 || start >= len(toks) {
 		return nil, bad(1, "no export default")
 	}
 	line := toks[start].line
-	// export default NAME: the const it names.
-	if toks[start].kind == tokIdent && (start+1 >= len(toks) || toks[start+1].text != "(") {
+	if exports > 1 {
+		return nil, bad(line, "the config exports more than once")
+	}
+	declared := false
+	// export default NAME: the const it names, declared once in the
+	// file's scope, and named nowhere else.
+	if toks[start].kind == tokIdent && text(start+1) != "(" {
 		name := toks[start].text
-		found := false
-		for i := 0; i+2 < len(toks); i++ {
-			if (toks[i].text == "const" || toks[i].text == "let" || toks[i].text == "var") && toks[i+1].text == name {
-				j := i + 2
-				if toks[j].text == ":" { // const config: PrismaConfig = {...}
-					for j < len(toks) && toks[j].text != "=" {
-						j++
-					}
-				}
-				if j < len(toks) && toks[j].text == "=" {
-					start, found = j+1, true
-					break
-				}
+		found, others := -1, 0
+		for i := range toks {
+			if toks[i].kind != tokIdent || toks[i].text != name || i == start || text(i-1) == "." {
+				continue
 			}
+			if depths[i] == 0 && found < 0 && (text(i-1) == "const" || text(i-1) == "let" || text(i-1) == "var") {
+				found = i
+				continue
+			}
+			others++
 		}
-		if !found {
+		if found < 0 {
 			return nil, bad(line, fmt.Sprintf("export default %s names nothing declared in the file", output.Escape(name)))
 		}
+		if found > start {
+			// var config = ... after the export: Prisma gets undefined.
+			return nil, bad(line, fmt.Sprintf("export default %s comes before %s is given its value", output.Escape(name), output.Escape(name)))
+		}
+		if others > 0 {
+			return nil, bad(line, fmt.Sprintf("%s is named again beside its declaration and the export (assigned, declared again or handed to code), so what is exported may not be what it was declared", output.Escape(name)))
+		}
+		j := found + 1
+		if text(j) == ":" { // const config: PrismaConfig = {...}
+			for j < len(toks) && text(j) != "=" && text(j) != ";" {
+				j++
+			}
+		}
+		if text(j) != "=" || j+1 >= start {
+			// No value before the export (const config: T; or the type
+			// runs on past it).
+			return nil, bad(line, fmt.Sprintf("export default %s names nothing declared in the file", output.Escape(name)))
+		}
+		start, declared = j+1, true
 	}
 	i := start
-	if i < len(toks) && toks[i].kind == tokIdent && (toks[i].text == "defineConfig") && i+1 < len(toks) && toks[i+1].text == "(" {
+	call := toks[i].kind == tokIdent && text(i) == "defineConfig" && text(i+1) == "("
+	if call {
 		i += 2
 	}
-	if i >= len(toks) || toks[i].text != "{" {
+	if i >= len(toks) || toks[i].text != "{" || toks[i].kind != tokPunct {
 		return nil, bad(toks[min(i, len(toks)-1)].line, "the export is not defineConfig({...}) nor an object literal")
 	}
 	props, err := objectLiteral(toks, i)
 	if err != nil {
 		return nil, bad(toks[i].line, "the exported object is not a literal dbguard reads")
 	}
+	_, end := balanced(toks, i)
+	if call {
+		if text(end+1) != ")" {
+			return nil, bad(toks[i].line, "defineConfig is given more than the object literal")
+		}
+		end++
+	}
+	if !valueEnds(toks, end, declared) {
+		return nil, bad(toks[min(end+1, len(toks)-1)].line, "the exported object is not the whole value exported (it goes on after its closing bracket)")
+	}
 	return props, nil
+}
+
+// valueEnds reports whether the expression whose last token is toks[end]
+// ends there: a ; or the file's end, a statement on a later line, a
+// comma of a declaration list, after an optional satisfies or as type.
+func valueEnds(toks []jsTok, end int, declared bool) bool {
+	j := end + 1
+	if j < len(toks) && (toks[j].text == "satisfies" || toks[j].text == "as") {
+		for j++; j < len(toks); j++ {
+			if toks[j].text == "<" {
+				for depth := 0; j < len(toks); j++ {
+					if toks[j].text == "<" {
+						depth++
+					} else if toks[j].text == ">" {
+						if depth--; depth == 0 {
+							break
+						}
+					}
+				}
+				continue
+			}
+			if toks[j].kind != tokIdent && toks[j].text != "." {
+				break
+			}
+		}
+	}
+	switch {
+	case j >= len(toks) || toks[j].text == ";" || declared && toks[j].text == ",":
+		return true
+	case toks[j].kind == tokIdent && toks[j].line > toks[j-1].line:
+		switch toks[j].text {
+		case "as", "satisfies", "instanceof", "in":
+			return false
+		}
+		return true
+	}
+	return false
+}
+
+// jsDepths is each token's bracket depth: 0 in the file's own scope.
+func jsDepths(toks []jsTok) []int {
+	d := make([]int, len(toks))
+	depth := 0
+	for i, t := range toks {
+		if t.kind == tokPunct && (t.text == ")" || t.text == "]" || t.text == "}") {
+			depth--
+		}
+		d[i] = depth
+		if t.kind == tokPunct && (t.text == "(" || t.text == "[" || t.text == "{") {
+			depth++
+		}
+	}
+	return d
+}
+
+// prismaModule reports whether mod is Prisma's own config module, whose
+// env and defineConfig the reader reads.
+func prismaModule(mod string) bool { return mod == "prisma/config" || mod == "@prisma/config" }
+
+// reachesOutOfSight refuses code that reaches what decides the URL other
+// than through the shapes the reader reads: env and defineConfig bound
+// elsewhere than from prisma/config (a function of the file's own, an
+// import from another file, a global), process other than
+// process.env.NAME, process.loadEnvFile and process.cwd, the global
+// object and the ways to it (globalThis, this, Function, eval, a
+// constructor, require other than require('module')), and a member read
+// by a name the reader cannot see (x[expr]).
+func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
+	text := func(i int) string {
+		if i >= 0 && i < len(toks) {
+			return toks[i].text
+		}
+		return ""
+	}
+	// The tokens of import clauses and require destructurings, and the
+	// module each names.
+	clause := make([]string, len(toks))
+	for i := range toks {
+		switch {
+		case text(i) == "import" && text(i+1) != "(" && text(i+1) != ".":
+			// Up to its module's name; not past a ; or the next import,
+			// so that each token is looked at once.
+			j := i + 1
+			for j < len(toks) && toks[j].kind != tokString && text(j) != ";" && text(j) != "import" {
+				j++
+			}
+			if j < len(toks) && toks[j].kind == tokString {
+				for k := i + 1; k < j; k++ {
+					clause[k] = text(j)
+				}
+			}
+		case text(i) == "=" && text(i+1) == "require" && text(i+2) == "(" && text(i+4) == ")" && text(i-1) == "}":
+			// const { a, b: c } = require('m'): back to its {, over names
+			// only.
+			for k := i - 1; k >= 0 && text(k) != "{" && (toks[k].kind == tokIdent || text(k) == "," || text(k) == ":" || text(k) == "}" && k == i-1); k-- {
+				clause[k] = text(i + 3)
+			}
+		}
+	}
+	// closes[i] is the index of the ] that closes the [ at i.
+	closes := make([]int, len(toks))
+	var open []int
+	for i, t := range toks {
+		switch {
+		case t.kind == tokPunct && t.text == "[":
+			open = append(open, i)
+		case t.kind == tokPunct && t.text == "]" && len(open) > 0:
+			closes[open[len(open)-1]] = i
+			open = open[:len(open)-1]
+		}
+	}
+	// dotenv's config imported by name: every config is then its call.
+	dotenvConfig := false
+	for i := range toks {
+		dotenvConfig = dotenvConfig || clause[i] == "dotenv" && text(i) == "config"
+	}
+	for i, t := range toks {
+		switch {
+		case clause[i] == "dotenv" && t.kind == tokIdent && t.text != "dotenv" && t.text != "config" && t.text != "from" && t.text != "const" && t.text != "let" && t.text != "var" && !(t.text == "as" && text(i-1) == "*" && text(i+1) == "dotenv"):
+			// import { config as load } from 'dotenv': load({ override:
+			// true }) would go unseen.
+			return bad(t.line, "the config takes dotenv's loader under another name, so which env files it loads, and how, is not known")
+		case t.kind == tokIdent && t.text == "dotenv" && clause[i] == "" && text(i-1) != ".":
+			declared := jsDeclares(text(i-1)) && text(i+1) == "=" && text(i+2) == "require" && text(i+4) == "dotenv" && text(i+5) == ")"
+			if !declared && !(text(i+1) == "." && text(i+2) == "config" && text(i+3) == "(") {
+				return bad(t.line, "the config uses dotenv otherwise than dotenv.config(...), so which env files it loads, and how, is not known")
+			}
+		case t.kind == tokIdent && t.text == "config" && dotenvConfig && clause[i] == "" && text(i-1) != "." && text(i+1) != "(" && !(text(i+1) == ":" && (text(i-1) == "{" || text(i-1) == ",")):
+			return bad(t.line, "the config uses dotenv's config otherwise than calling it, so which env files it loads, and how, is not known")
+		case t.kind == tokIdent && t.text == "require" && text(i+1) == "(" && text(i+2) == "dotenv" && text(i+3) == ")":
+			viaConfig := text(i+4) == "." && text(i+5) == "config" && text(i+6) == "("
+			named := text(i-1) == "=" && (text(i-2) == "}" || text(i-2) == "dotenv" && jsDeclares(text(i-3)))
+			if !viaConfig && !named {
+				return bad(t.line, "the config uses require('dotenv') otherwise than require('dotenv').config(...) or const dotenv = require('dotenv'), so which env files it loads, and how, is not known")
+			}
+		case t.kind == tokString && (t.text == "__proto__" || text(i-1) == "[" && text(i+1) == "]" && outOfSightName(t.text)):
+			return bad(t.line, fmt.Sprintf("the config reads a member named %s, a way to the environment dbguard does not follow", output.Escape(t.text)))
+		case t.kind == tokPunct && t.text == "[" && (i > 0 && (toks[i-1].kind == tokIdent && !jsKeyword(text(i-1)) || text(i-1) == ")" || text(i-1) == "]" || text(i-1) == "}" || text(i-1) == ".") ||
+			closes[i] > 0 && (text(closes[i]+1) == ":" || text(closes[i]+1) == "(")):
+			// A member read by name (x[...]), or a computed key ({ [k]: v },
+			// const { [k]: O } = {}, which takes {}'s member k).
+			if text(i+1) != "]" && !(text(i+2) == "]" && (toks[i+1].kind == tokString || toks[i+1].kind == tokOther && toks[i+1].text != "" && toks[i+1].text[0] >= '0' && toks[i+1].text[0] <= '9')) {
+				return bad(t.line, "the config reads a member by a computed name (x[...]), which dbguard cannot tell")
+			}
+		case t.kind != tokIdent:
+		case outOfSightName(t.text) && t.text != "process" && t.text != "env" && !(t.text == "module" && text(i+1) == "." && text(i+2) == "exports" && text(i+3) == "=") && !(t.text == "exports" && text(i-1) == "." && text(i-2) == "module"):
+			return bad(t.line, fmt.Sprintf("the config uses %s, a way to the environment or to other code that dbguard does not follow", t.text))
+		case t.text == "require" || t.text == "import" && text(i+1) == "(":
+			if text(i+1) != "(" || i+3 >= len(toks) || toks[i+2].kind != tokString || text(i+3) != ")" {
+				return bad(t.line, fmt.Sprintf("%s is given what dbguard cannot read", t.text))
+			}
+		case t.text == "process":
+			ok := text(i+1) == "." && (text(i+2) == "env" && (text(i+3) == "." || text(i+3) == "[") ||
+				(text(i+2) == "loadEnvFile" || text(i+2) == "cwd") && text(i+3) == "(")
+			if !ok {
+				return bad(t.line, "the config uses process otherwise than process.env.NAME, so which variable Prisma reads is not known")
+			}
+		case (t.text == "env" || t.text == "defineConfig") && text(i-1) != ".":
+			switch {
+			case clause[i] != "":
+				if !prismaModule(clause[i]) {
+					return bad(t.line, fmt.Sprintf("the config takes %s from %s, not from prisma/config", t.text, output.Escape(clause[i])))
+				}
+			case (text(i+1) == "(" || text(i+1) == "<") && !jsDeclares(text(i-1)):
+			case text(i+1) == ":" && (text(i-1) == "{" || text(i-1) == ","):
+			default:
+				return bad(t.line, fmt.Sprintf("the config binds or assigns %s itself, so %s(...) may not be Prisma's", t.text, t.text))
+			}
+		}
+	}
+	return nil
+}
+
+// outOfSightName reports whether a name leads to the global object, the
+// module system, the objects' shared prototype or code built from text:
+// what could change the environment Prisma reads, or the config it
+// reads, without the reader seeing it.
+func outOfSightName(s string) bool {
+	switch s {
+	case "globalThis", "global", "window", "self", "this", "eval", "Function", "Reflect", "Proxy",
+		"constructor", "__proto__", "prototype", "arguments", "module", "exports", "with", "process", "env",
+		// Object.getPrototypeOf({}) is Object.prototype: a datasource
+		// written there is read by Prisma from a config without one.
+		"Object", "getPrototypeOf", "setPrototypeOf":
+		return true
+	}
+	return false
+}
+
+// jsDeclares reports whether s declares the name after it.
+func jsDeclares(s string) bool {
+	switch s {
+	case "function", "class", "const", "let", "var", "interface", "type", "enum", "namespace":
+		return true
+	}
+	return false
+}
+
+// jsKeyword reports whether s is a word after which [ opens an array.
+func jsKeyword(s string) bool {
+	switch s {
+	case "return", "typeof", "in", "of", "case", "void", "delete", "throw", "new", "yield", "await", "else", "do", "export", "default":
+		return true
+	}
+	return false
 }
 
 // jsTok is one token of JavaScript or TypeScript, as far as the config
@@ -460,13 +763,87 @@ type jsError struct {
 	msg  string
 }
 
-// jsTokens splits src into tokens. A string left open is an error; a
-// regular expression literal is read as punctuation and words (a config
-// file has none where the reader looks).
+// jsTokens splits src into tokens. A string left open is an error; so is
+// what the reader cannot split as JavaScript does: a `/` that is no
+// comment (a division or a regular expression literal, which the reader
+// does not tell apart, and a regular expression holding a quote would make
+// it read strings and comments where JavaScript reads code), and a
+// character outside ASCII outside strings and comments (JavaScript reads
+// U+00A0 as white space and U+2028 as a line end, the reader as part of a
+// name). A template's ${...} is read as the code it is.
 func jsTokens(src string) ([]jsTok, *jsError) {
 	var out []jsTok
 	line := 1
-	for i := 0; i < len(src); {
+	depth := 0      // open { in code
+	var subst []int // for each open ${ of a template, the depth it resumes at
+	i := 0
+	if strings.HasPrefix(src, "\uFEFF") {
+		i = len("\uFEFF") // a byte order mark
+	}
+	// quoted reads the string or template piece that starts at src[j],
+	// after its opening quote (or a substitution's closing brace): its
+	// text, the index after it, and for a template whether it stopped at
+	// a ${.
+	quoted := func(j int, c byte) (string, int, bool, *jsError) {
+		start := line
+		var b strings.Builder
+		for ; j < len(src) && src[j] != c; j++ {
+			switch {
+			case src[j] == '\\' && j+1 < len(src):
+				j++
+				switch src[j] {
+				case 'n':
+					b.WriteByte('\n')
+				case 't':
+					b.WriteByte('\t')
+				case '\n':
+					line++
+				case 'x', 'u':
+					// \x64, \u0064, \u{64}: 'd\u0061tasource' is
+					// "datasource" to Prisma's loader.
+					r, n, ok := jsEscape(src[j:])
+					if !ok {
+						return "", 0, false, &jsError{line, "a string holds an escape dbguard does not read"}
+					}
+					b.WriteRune(r)
+					j += n - 1
+				default:
+					b.WriteByte(src[j])
+				}
+			case src[j] == '\n' && c != '`':
+				return "", 0, false, &jsError{start, "a string is never closed"}
+			case c == '`' && src[j] == '$' && j+1 < len(src) && src[j+1] == '{':
+				return b.String(), j + 2, true, nil
+			default:
+				if src[j] == '\n' {
+					line++
+				}
+				b.WriteByte(src[j])
+			}
+		}
+		if j >= len(src) {
+			return "", 0, false, &jsError{start, "a string is never closed"}
+		}
+		return b.String(), j + 1, false, nil
+	}
+	template := func(j int) *jsError {
+		start := line
+		text, next, open, err := quoted(j, '`')
+		if err != nil {
+			return err
+		}
+		kind := tokString
+		if open || j > 0 && src[j-1] == '}' {
+			kind = tokOther // a template with ${...}, or the rest of one
+		}
+		if open {
+			subst = append(subst, depth)
+		}
+		out = append(out, jsTok{kind, text, start})
+		i = next
+		return nil
+	}
+	for i < len(src) {
 		c := src[i]
 		switch {
 		case c == '\n':
@@ -475,7 +852,9 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
 			i++
 		case strings.HasPrefix(src[i:], "//"):
-			for i < len(src) && src[i] != '\n' {
+			// JavaScript ends it at any line terminator: \r, U+2028 and
+			// U+2029 too.
+			for i < len(src) && src[i] != '\n' && src[i] != '\r' && !strings.HasPrefix(src[i:], "\u2028") && !strings.HasPrefix(src[i:], "\u2029") {
 				i++
 			}
 		case strings.HasPrefix(src[i:], "/*"):
@@ -485,58 +864,35 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 			}
 			line += strings.Count(src[i:i+2+end], "\n")
 			i += end + 4
-		case c == '\'' || c == '"' || c == '`':
+		case strings.HasPrefix(src[i:], "<!--") || strings.HasPrefix(src[i:], "-->"):
+			// Node reads either as a line comment in a .js or .cjs file.
+			return nil, &jsError{line, "an HTML-like comment (<!-- or -->), which Node reads as a comment where dbguard would read code"}
+		case c == '/':
+			return nil, &jsError{line, "a / outside a string or comment (a division or a regular expression, which dbguard does not tell apart)"}
+		case c == '`':
+			if err := template(i + 1); err != nil {
+				return nil, err
+			}
+		case c == '}' && len(subst) > 0 && subst[len(subst)-1] == depth:
+			subst = subst[:len(subst)-1]
+			if err := template(i + 1); err != nil {
+				return nil, err
+			}
+		case c == '\'' || c == '"':
 			start := line
-			var b strings.Builder
-			j := i + 1
-			templated := false
-			for ; j < len(src) && src[j] != c; j++ {
-				switch {
-				case src[j] == '\\' && j+1 < len(src):
-					j++
-					switch src[j] {
-					case 'n':
-						b.WriteByte('\n')
-					case 't':
-						b.WriteByte('\t')
-					case '\n':
-						line++
-					case 'x', 'u':
-						// \x64, \u0064, \u{64}: 'd\u0061tasource' is
-						// "datasource" to Prisma's loader.
-						r, n, ok := jsEscape(src[j:])
-						if !ok {
-							return nil, &jsError{line, "a string holds an escape dbguard does not read"}
-						}
-						b.WriteRune(r)
-						j += n - 1
-					default:
-						b.WriteByte(src[j])
-					}
-				case src[j] == '\n' && c != '`':
-					return nil, &jsError{start, "a string is never closed"}
-				case c == '`' && src[j] == '$' && j+1 < len(src) && src[j+1] == '{':
-					templated = true
-					b.WriteByte(src[j])
-				default:
-					if src[j] == '\n' {
-						line++
-					}
-					b.WriteByte(src[j])
-				}
+			text, next, _, err := quoted(i+1, c)
+			if err != nil {
+				return nil, err
 			}
-			if j >= len(src) {
-				return nil, &jsError{start, "a string is never closed"}
-			}
-			kind := tokString
-			if templated {
-				kind = tokOther
-			}
-			out = append(out, jsTok{kind, b.String(), start})
-			i = j + 1
-		case c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80:
+			out = append(out, jsTok{tokString, text, start})
+			i = next
+		case strings.HasPrefix(src[i:], "\u2028") || strings.HasPrefix(src[i:], "\u2029"):
+			i += len("\u2028") // a line end to JavaScript (lines are counted at \n)
+		case c >= 0x80:
+			return nil, &jsError{line, "a character outside ASCII outside a string or comment (JavaScript may read it as white space or a line end)"}
+		case c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			j := i
-			for j < len(src) && (src[j] == '_' || src[j] == '$' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9' || src[j] >= 0x80) {
+			for j < len(src) && (src[j] == '_' || src[j] == '$' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= '0' && src[j] <= '9') {
 				j++
 			}
 			out = append(out, jsTok{tokIdent, src[i:j], line})
@@ -556,6 +912,12 @@ func jsTokens(src string) ([]jsTok, *jsError) {
 			out = append(out, jsTok{tokPunct, "...", line})
 			i += 3
 		default:
+			switch c {
+			case '{':
+				depth++
+			case '}':
+				depth--
+			}
 			out = append(out, jsTok{tokPunct, string(c), line})
 			i++
 		}

@@ -117,3 +117,136 @@ func TestAttackPrismaConfigKeysTheReaderMissed(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPrismaConfigCodeTheReaderMisread: Prisma's loader (7.10.1,
+// scripts/prisma-config-goldens.sh) connected with EVIL_URL for each of
+// these files while dbguard read SAFE_URL and judged it. The tokenizer
+// split the file otherwise than JavaScript does (a // comment ended only at
+// \n, a template's ${"`"} ended the template, a regular expression's quote
+// opened a string), the export was taken from a function's const, a NAME
+// assigned again or a value that goes on after the literal, and env,
+// defineConfig, process and the global object could be reached by code
+// the reader did not look at (a function of the file's own, an import of
+// another file, globalThis, process['env'], an alias of process,
+// '__proto__'). Now each is read as JavaScript reads it or refused at its
+// line.
+func TestAttackPrismaConfigCodeTheReaderMisread(t *testing.T) {
+	const head = "import { defineConfig, env } from 'prisma/config'\n"
+	evil := "export default defineConfig({ datasource: { url: env('EVIL_URL') } })"
+	safe := "export default defineConfig({ datasource: { url: env('SAFE_URL') } })"
+	for _, tc := range []struct {
+		name, src string
+		wantVar   string // "": refused
+	}{
+		{"carriage return ends a line comment", head + "// note\r/*\n" + safe + "\n*/ " + evil + "\n", "EVIL_URL"},
+		{"U+2028 ends a line comment", head + "// note\u2028/*\n" + safe + "\n*/ " + evil + "\n", "EVIL_URL"},
+		{"template substitution holds a backtick", head + "const a = `${\"`\"}`; const b = \"/*\";\n" + evil + "\n// */ " + safe + "\n", "EVIL_URL"},
+		{"regular expression holds a quote", head + "const r = /'/, x = '/; " + safe + " //'\n" + evil + "\n", ""},
+		{"HTML-like comment", "const a = 1 <!-- /*\nmodule.exports = { datasource: { url: process.env.EVIL_URL } }\n// */ module.exports = { datasource: { url: process.env.SAFE_URL } }\n", ""},
+		{"no-break space in a name", head + "let config = defineConfig({ datasource: { url: env('SAFE_URL') } })\nconfig\u00a0= defineConfig({ datasource: { url: env('EVIL_URL') } })\nexport default config\n", ""},
+		{"export of a declare module block", head + "declare module 'x' { const c: any; export default c }\nconst c = defineConfig({ datasource: { url: env('SAFE_URL') } })\n" + evil + "\n", ""},
+		{"const in a function", head + "function f() { const config = { datasource: { url: env('SAFE_URL') } }; return config }\nconst config = defineConfig({ datasource: { url: env('EVIL_URL') } })\nexport default config\n", ""},
+		{"const assigned again", head + "let config = defineConfig({ datasource: { url: env('SAFE_URL') } })\nconfig = defineConfig({ datasource: { url: env('EVIL_URL') } })\nexport default config\n", ""},
+		{"const handed to code", head + "const config = defineConfig({ datasource: { url: env('SAFE_URL') } })\nObject.assign(config.datasource, { url: env('EVIL_URL') })\nexport default config\n", ""},
+		{"member of the literal", head + "export default { datasource: { url: env('SAFE_URL') }, x: { datasource: { url: env('EVIL_URL') } } }.x\n", ""},
+		{"defineConfig given more", head + "export default defineConfig({ datasource: { url: env('SAFE_URL') } } && { datasource: { url: env('EVIL_URL') } })\n", ""},
+		{"defineConfig of its own", "import { env } from 'prisma/config'\nfunction defineConfig(c: any) { return { ...c, datasource: { url: env('EVIL_URL') } } }\n" + safe + "\n", ""},
+		{"env from another file", "import { defineConfig, env } from './myenv'\n" + safe + "\n", ""},
+		{"a file imported for its effect", "import './set-env'\n" + head + safe + "\n", ""},
+		{"env from require of another file", "const { defineConfig, env } = require('./myenv')\n" + safe + "\n", ""},
+		{"env as a global", "import { defineConfig } from 'prisma/config'\n(globalThis as any).env = (n: string) => process.env.EVIL_URL\n" + safe + "\n", ""},
+		{"env assigned without a declaration", "import { defineConfig } from 'prisma/config'\nenv = (n: string) => process.env.EVIL_URL\n" + safe + "\n", ""},
+		{"process by index", head + "process['env'].SAFE_URL = process.env.EVIL_URL\n" + safe + "\n", ""},
+		{"process by an alias", head + "const p = process; p.env.SAFE_URL = p.env.EVIL_URL\n" + safe + "\n", ""},
+		{"process from node:process", head + "import proc from 'node:process'\nproc.env.SAFE_URL = proc.env.EVIL_URL\n" + safe + "\n", ""},
+		{"Function built from text", head + "const f = [].map.constructor('process.env.SAFE_URL = process.env.EVIL_URL'); f()\n" + safe + "\n", ""},
+		{"computed member", head + "const k = 'constr' + 'uctor'; const f = ([] as any)[k][k]('return 1')\n" + safe + "\n", ""},
+		{"__proto__ key", head + "export default defineConfig({ '__proto__': { datasource: { url: env('EVIL_URL') } } })\n", ""},
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", tc.src)
+		var ce *PrismaConfigError
+		switch {
+		case tc.wantVar == "" && err == nil:
+			t.Errorf("%s: read as url %q, want it refused (Prisma connects with EVIL_URL)", tc.name, c.URLVar)
+		case tc.wantVar == "" && (!errors.As(err, &ce) || ce.Line < 1 || ce.Line > strings.Count(tc.src, "\n") || exitcode.Of(err) != exitcode.Usage || ce.Hint() == ""):
+			t.Errorf("%s: %v (exit %d), want exit 2 at a line of the file, with a hint", tc.name, err, exitcode.Of(err))
+		case tc.wantVar != "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.wantVar != "" && c.URLVar != tc.wantVar:
+			t.Errorf("%s: url read as %q, want %q (what Prisma's loader reads)", tc.name, c.URLVar, tc.wantVar)
+		}
+	}
+}
+
+// TestAttackPrismaConfigSharedPrototype: a datasource (or a
+// shadowDatabaseUrl) written on Object.prototype is read by Prisma 7.10.1
+// from a config that writes none: Prisma connected with EVIL_URL while
+// dbguard read no datasource (and judged the schema's variable), or read
+// no shadow database. Now the ways to the prototype are refused at their
+// line, a member of an object literal read by a computed name ({}[k])
+// among them.
+func TestAttackPrismaConfigSharedPrototype(t *testing.T) {
+	const head = "import { defineConfig, env } from 'prisma/config'\n"
+	for _, src := range []string{
+		head + "Object.assign(Object.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({ schema: 'prisma/schema.prisma' })\n",
+		head + "Object.assign(Object.getPrototypeOf({}), { shadowDatabaseUrl: env('EVIL_URL') })\nexport default defineConfig({ datasource: { url: env('SAFE_URL') } })\n",
+		head + "const O = Object; O.assign(O.getPrototypeOf({}), { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const k = 'constr' + 'uctor'; ({} as any)[k].assign(({} as any)['__pro' + 'to__'], { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const k = 'constr' + 'uctor'; const p = {}['__pro' + 'to__']; const o = {}[k]; o.assign(p, { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+		head + "const { ['constr' + 'uctor']: O, ['__pro' + 'to__']: p } = {} as any; O.assign(p, { datasource: { url: env('EVIL_URL') } })\nexport default defineConfig({})\n",
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", src)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil:
+			t.Errorf("%s: read as url %q shadow %q, want it refused (Prisma connects with EVIL_URL)", src, c.URLVar, c.ShadowVar)
+		case !errors.As(err, &ce) || ce.Line != 2 || exitcode.Of(err) != exitcode.Usage:
+			t.Errorf("%s: %v, want exit 2 at line 2", src, err)
+		}
+	}
+}
+
+// TestAttackPrismaConfigDeletesTheURL: delete process.env.DATABASE_URL
+// before dotenv.config() made Prisma 7.10.1 take .env's DATABASE_URL over
+// the direct URL dbguard gives it in the environment, as override: true
+// does, and dbguard read the config as it reads one without the delete.
+// Now it is refused at its line.
+func TestAttackPrismaConfigDeletesTheURL(t *testing.T) {
+	src := "import dotenv from 'dotenv'\nimport { defineConfig, env } from 'prisma/config'\ndelete process.env.DATABASE_URL\ndotenv.config()\nexport default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n"
+	c, err := parsePrismaConfig("prisma.config.ts", src)
+	var ce *PrismaConfigError
+	switch {
+	case err == nil:
+		t.Fatalf("read as url %q from %q, override at line %d; want it refused", c.URLVar, c.EnvFiles, c.OverrideLine)
+	case !errors.As(err, &ce) || ce.Line != 3 || exitcode.Of(err) != exitcode.Usage:
+		t.Fatalf("%v, want exit 2 at line 3", err)
+	}
+}
+
+// TestAttackPrismaConfigDotenvUnderAnotherName: dotenv's loader called
+// under a name the reader did not follow (config imported as load, the
+// module bound to another name, config taken as a value) loaded
+// .env.prod with override: true unseen: Prisma took its DATABASE_URL over
+// the direct URL dbguard gives it, and dbguard saw no env file loaded and
+// no override. Now each is refused at its line, or read as the trap.
+func TestAttackPrismaConfigDotenvUnderAnotherName(t *testing.T) {
+	const tail = "import { defineConfig, env } from 'prisma/config'\nexport default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n"
+	for _, src := range []string{
+		"import { config as load } from 'dotenv'\nload({ path: '.env.prod', override: true })\n" + tail,
+		"import * as de from 'dotenv'\nde.config({ path: '.env.prod', override: true })\n" + tail,
+		"import de from 'dotenv'\nde.config({ path: '.env.prod', override: true })\n" + tail,
+		"const d = require('dotenv')\nd.config({ path: '.env.prod', override: true })\n" + tail,
+		"import dotenv from 'dotenv'\nconst c = dotenv.config; c({ path: '.env.prod', override: true })\n" + tail,
+		"import { config } from 'dotenv'\nconst c = config; c({ path: '.env.prod', override: true })\n" + tail,
+		"const { config: load } = require('dotenv')\nload({ path: '.env.prod', override: true })\n" + tail,
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", src)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil && c.OverrideLine == 0:
+			t.Errorf("%s: read with env files %q and no override; want it refused", src, c.EnvFiles)
+		case err != nil && (!errors.As(err, &ce) || ce.Line > 2 || exitcode.Of(err) != exitcode.Usage):
+			t.Errorf("%s: %v, want exit 2 at line 1 or 2", src, err)
+		}
+	}
+}

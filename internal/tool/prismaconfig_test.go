@@ -61,6 +61,8 @@ func FuzzPrismaConfig(f *testing.F) {
 	f.Add("module.exports = { datasource: { url: process.env['A'] } }")
 	f.Add("const c = { datasource: { url: `x${y}` } } satisfies PrismaConfig\nexport default c")
 	f.Add("dotenv.config({ path: '.e' }); require('dotenv').config(); export default {")
+	f.Add("const config: X\nexport default config\n=")
+	f.Add("const a = `${\"`\"}` // \r/*\nexport default { datasource: { url: env('A') } }\n*/ export default {}")
 	f.Fuzz(func(t *testing.T, src string) {
 		_, err := parsePrismaConfig("prisma.config.ts", src)
 		var ce *PrismaConfigError

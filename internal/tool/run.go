@@ -23,8 +23,8 @@ func (s Step) String() string { return strings.Join(s.Args, " ") }
 
 // UpSteps are the commands that apply the pending migrations.
 func (p *Project) UpSteps() ([]Step, error) {
-	if p.outside != nil {
-		return nil, p.outside
+	if err := p.refused(); err != nil {
+		return nil, err
 	}
 	switch p.Kind {
 	case Alembic:
@@ -43,8 +43,8 @@ func (p *Project) UpSteps() ([]Step, error) {
 
 // DownSteps are the commands that roll back n migrations.
 func (p *Project) DownSteps(n int) ([]Step, error) {
-	if p.outside != nil {
-		return nil, p.outside
+	if err := p.refused(); err != nil {
+		return nil, err
 	}
 	repeat := func(s Step) []Step {
 		out := make([]Step, n)

@@ -18,6 +18,8 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/migrate"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // State is where a database stands for a tool: its version table against
@@ -163,8 +165,8 @@ func (p *Project) files() ([]file, error) {
 	if p.Kind == Command || p.Dir == "" {
 		return nil, nil
 	}
-	if p.outside != nil {
-		return nil, p.outside
+	if err := p.refused(); err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
@@ -175,6 +177,13 @@ func (p *Project) files() ([]file, error) {
 		return nil, err
 	}
 	var out []file
+	var versions *os.Root // Alembic's revision files are read inside their folder
+	if p.Kind == Alembic {
+		if versions, err = os.OpenRoot(p.Dir); err != nil {
+			return nil, err
+		}
+		defer versions.Close()
+	}
 	for _, e := range entries {
 		name := e.Name()
 		switch p.Kind {
@@ -186,9 +195,16 @@ func (p *Project) files() ([]file, error) {
 			if e.IsDir() || !strings.HasSuffix(name, ".py") {
 				continue
 			}
-			data, err := readSmall(filepath.Join(p.Dir, name)) // a FIFO never blocks
-			if errors.Is(err, fs.ErrNotExist) {
+			data, err := safefile.ReadIn(versions, name, 1<<20) // a FIFO never blocks
+			if errors.Is(err, safefile.ErrNotRegular) || errors.Is(err, fs.ErrNotExist) {
 				continue // not a regular file: no script Alembic runs
+			}
+			if err != nil && e.Type()&fs.ModeSymlink != 0 {
+				// A link out of the folder: Alembic would run what it
+				// leads to, and dbguard reads nothing outside.
+				return nil, &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s is a link that leads outside its folder: Alembic would run it as a revision, and dbguard reads nothing outside the project", output.Escape(filepath.Join(filepath.Base(p.Dir), name))),
+					Next: fmt.Sprintf("replace the link %s with the revision file itself, then run the command again", output.Escape(filepath.Join(filepath.Base(p.Dir), name)))}
 			}
 			if err != nil {
 				return nil, err

@@ -54,6 +54,18 @@ type Project struct {
 	// outside, when set, is why the migrations folder is not read nor the
 	// tool run: alembic.ini's script_location leads out of the project.
 	outside error
+	// dirOutside is why the migrations folder is not read nor the tool
+	// run when the folder alone leads out (a link): the URL judged does
+	// not depend on it, so env and the hook go on.
+	dirOutside error
+}
+
+// refused is why the migrations folder is not read nor the tool run.
+func (p *Project) refused() error {
+	if p.outside != nil {
+		return p.outside
+	}
+	return p.dirOutside
 }
 
 // Resolve returns the project's migration tool: migrations.tool, else the
@@ -158,9 +170,15 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		p.Dir, p.Table = cfg.MigrationsDir(), cfg.Migrations.Table
 	case Alembic:
 		var unread error
-		p.Dir, unread = alembicVersions(workdir)
 		p.Table = "alembic_version"
-		if unread != nil {
+		if ini := filepath.Join(workdir, "alembic.ini"); !inside(cfg.Root, ini) {
+			// A link out of the project: Alembic reads it, and dbguard
+			// reads nothing outside.
+			p.Dir = filepath.Join(workdir, "alembic", "versions")
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s is a link that leads outside the project: Alembic reads its settings there (script_location, sqlalchemy.url), and dbguard reads nothing outside the project, nor runs Alembic with it", output.Escape(output.RelTo(cfg.Root, ini))),
+				Next: fmt.Sprintf("replace the link %s with the file itself, then run the command again", output.Escape(output.RelTo(cfg.Root, ini)))}
+		} else if p.Dir, unread = alembicVersions(workdir); unread != nil {
 			p.outside = &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("alembic.ini's script_location: %v, so where Alembic would run is not known; dbguard reads nothing outside the project, nor runs Alembic there", unread),
 				Next: "set script_location in [alembic] of alembic.ini to a folder inside the project (script_location = %(here)s/alembic), then run the command again"}
@@ -191,6 +209,16 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 	case Goose:
 		p.Dir, p.Table = dir("migrations"), envTable(workdir, environMap(), gooseTableVar, "goose_db_version")
 		p.Vars = []string{"GOOSE_DBSTRING"}
+	}
+	if (kind == Prisma || kind == Dbmate || kind == Goose) && p.outside == nil && p.Dir != "" && !inside(cfg.Root, p.Dir) {
+		// Not p.outside: the folder decides no URL, so env goes on.
+		// prisma/migrations, db/migrations or migrations a link out of the
+		// project: the tool would run what is there, and dbguard reads
+		// nothing outside (golang-migrate's folder is held to the same by
+		// the configuration).
+		p.dirOutside = &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s's migrations folder %s leads outside the project (a link): %s would run what is there, and dbguard reads nothing outside the project", kind, output.Escape(output.RelTo(cfg.Root, p.Dir)), kind),
+			Next: fmt.Sprintf("replace the link %s with the folder itself, then run the command again", output.Escape(output.RelTo(cfg.Root, p.Dir)))}
 	}
 	return p
 }

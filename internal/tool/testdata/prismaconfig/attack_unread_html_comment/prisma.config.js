@@ -1,0 +1,3 @@
+const a = 1 <!-- /*
+module.exports = { datasource: { url: process.env.EVIL_URL } }
+// */ module.exports = { datasource: { url: process.env.SAFE_URL } }
