@@ -54,3 +54,12 @@ func holdFloor() {
 // cost ~5 ms of CPU and ~200 page faults of its own (25%), on 150 (bench.sh
 // services) it saved about what it cost, on 1,000 a third of the CPU.
 const hugeHeapFiles = 256
+
+// hugeHeapSnapshot is the snapshot file size from which dbguard verify
+// puts its heap in huge pages (hugePageHeap): reading and comparing a
+// catalog takes about eight bytes of heap per byte of its snapshot, so
+// 1 MiB (about 1,500 tables) is ~8 MB of fresh pages, well past where
+// the collection it forces pays; on the bench's 5,000 tables (3.3 MB)
+// page faults went from ~7,000 to ~1,300 and its client CPU from 240 to
+// 140 ms (docs/performance.md, verify round 8).
+const hugeHeapSnapshot = 1 << 20

@@ -151,3 +151,59 @@ func TestSmallEnvForcesNoCollection(t *testing.T) {
 		}
 	}
 }
+
+// dbguard verify puts its heap in huge pages when the snapshot it will
+// compare is hugeHeapSnapshot or larger (a large catalog: on the bench's
+// 5,000 tables ~7,000 page faults, ~1,300 so), and forces no collection
+// for a smaller one: verify runs after every migration of a small project.
+// The choice is made before connecting, so a server that refuses the
+// connection shows it as well as a real one.
+func TestVerifyHeapInHugePagesForALargeSnapshot(t *testing.T) {
+	thpAdvised(t)
+	t.Parallel() // its own folders and child processes
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "dbguard")
+	buildDbguard(t, bin)
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
+			env = append(env, kv)
+		}
+	}
+	for _, tc := range []struct {
+		size   int
+		forced bool
+	}{{hugeHeapSnapshot, true}, {hugeHeapSnapshot - 1, false}} {
+		root := filepath.Join(dir, strconv.Itoa(tc.size))
+		if err := os.MkdirAll(filepath.Join(root, ".git"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// Port 1 on the loopback: refused at once.
+		if err := os.WriteFile(filepath.Join(root, ".env"), []byte("DATABASE_URL=postgres://app@127.0.0.1:1/app?sslmode=disable\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		snapshot := bytes.Repeat([]byte("#\n"), tc.size/2+1)[:tc.size]
+		if err := os.WriteFile(filepath.Join(root, "dbguard.schema.yaml"), snapshot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(bin, "verify")
+		cmd.Dir, cmd.Env = root, append(env, "GODEBUG=gctrace=1")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); cmd.ProcessState == nil || cmd.ProcessState.ExitCode() != 3 {
+			t.Fatalf("dbguard verify against a refused port: %v, want exit 3\n%s", err, stderr.Bytes())
+		}
+		forced := false
+		for _, l := range strings.Split(stderr.String(), "\n") {
+			if strings.HasPrefix(l, "gc ") {
+				forced = forced || strings.HasSuffix(l, "(forced)")
+				if !strings.HasSuffix(l, "(forced)") {
+					t.Errorf("a %d-byte snapshot: a collection not forced: %s", tc.size, l)
+				}
+			}
+		}
+		if forced != tc.forced {
+			t.Errorf("a %d-byte snapshot: huge-page collection forced %v, want %v\n%s", tc.size, forced, tc.forced, stderr.Bytes())
+		}
+	}
+}

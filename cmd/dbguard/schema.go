@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/guarded"
@@ -34,6 +36,9 @@ Examples:
 				dir, err := migrationsDir(c, o.Config)
 				if err != nil {
 					return err
+				}
+				if fi, err := os.Lstat(o.Config.SnapshotPath()); err == nil && fi.Mode().IsRegular() && fi.Size() >= hugeHeapSnapshot {
+					hugePageHeap() // a large catalog to read and compare: fewer page faults
 				}
 				return guarded.Verify(c.Context, guarded.VerifyOptions{Options: o, Dir: dir, Format: f, Shadow: c.Bool("shadow")})
 			})(c)

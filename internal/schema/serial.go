@@ -142,10 +142,15 @@ const pathSQL = `SELECT pn.oid, s.ord FROM pg_catalog.unnest(pg_catalog.current_
 // pg_class for both (apart, the two were twice the server time); the
 // first column says which a row is.
 const sequencesSQL = `WITH p AS (` + pathSQL + `)
-	SELECT c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]), c.oid, n.nspname, c.relname, p.ord
+	SELECT ` + namedSQL + `, c.oid, n.nspname, c.relname, p.ord
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 	LEFT JOIN p ON p.oid OPERATOR(pg_catalog.=) c.relnamespace
-	WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]) OR p.ord OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(p.ord) FROM p)`
+	WHERE ` + namedSQL + ` OR p.ord OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(p.ord) FROM p)`
+
+// namedSQL is whether c is one of the relations $1, as a hashed subplan:
+// as c.oid = ANY ($1), the planner judged each of the thousands of oids
+// (20 ms of planning, as long as the query itself; see inRelsSQL).
+const namedSQL = `c.oid OPERATOR(pg_catalog.=) ANY (SELECT pg_catalog.unnest($1::pg_catalog.oid[]))`
 
 // exprsSQL deparses the defaults $1 (pg_attrdef oids) as the defaults
 // query of Introspect does.

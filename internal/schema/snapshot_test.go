@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"unicode/utf8"
 )
@@ -48,4 +49,68 @@ func FuzzSnapshotScalars(f *testing.F) {
 			t.Fatal("SnapshotMatches disagrees")
 		}
 	})
+}
+
+// From splitMatchTables on, SnapshotMatches compares two halves at once;
+// its answer must be the one-pass comparison's for any file: the body
+// itself, and the body changed in either half, at the cut, by a table
+// more or less, or with the second half's key line put in early.
+func TestSnapshotMatchesInHalvesAsInOnePass(t *testing.T) {
+	s := &Schema{Tables: map[string]*Table{}}
+	for i := 0; i < splitMatchTables+201; i++ {
+		key := fmt.Sprintf("t_%d", i)
+		s.Tables[key] = &Table{Schema: "public", Name: key, Kind: "table",
+			Columns:    map[string]*Column{"id": {Type: "bigint", NotNull: true}, "note": {Type: "text"}},
+			PrimaryKey: "PRIMARY KEY (id)", Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{},
+			Indexes: map[string]string{key + "_note": "CREATE INDEX " + key + "_note ON public." + key + " USING btree (note)"}}
+	}
+	var buf bytes.Buffer
+	if err := WriteSnapshot(&buf, s, 3, "test"); err != nil {
+		t.Fatal(err)
+	}
+	body := buf.Bytes()
+	onePass := func(data []byte, v int) bool {
+		for bytes.HasPrefix(data, []byte("#")) {
+			data = data[bytes.IndexByte(data, '\n')+1:]
+		}
+		m := &matcher{want: data}
+		writeSnapshotBody(m, s, v)
+		return !m.mismatch && len(m.want) == 0
+	}
+	keys := s.Keys()
+	cut := []byte("\n  " + keys[len(keys)/2] + ":\n")
+	at := bytes.Index(body, cut)
+	if at < 0 {
+		t.Fatal("no key line for the second half")
+	}
+	with := func(i int, old, new string) []byte {
+		out := append([]byte(nil), body[:i]...)
+		if !bytes.HasPrefix(body[i:], []byte(old)) {
+			t.Fatalf("%q is not at %d", old, i)
+		}
+		out = append(out, new...)
+		return append(out, body[i+len(old):]...)
+	}
+	first := bytes.Index(body, []byte("\n  t_1:\n"))
+	cases := map[string][]byte{
+		"the body":                    body,
+		"a change in the first half":  with(bytes.Index(body, []byte("bigint")), "bigint", "bigint[]"),
+		"a change in the second half": with(bytes.LastIndex(body, []byte("bigint")), "bigint", "integer"),
+		"a change at the cut":         with(at, "\n  ", "\n   "),
+		"the cut's key line early":    with(first, "\n", string(cut)),
+		"the key line twice":          append(append([]byte(nil), body...), cut[1:]...),
+		"a table less":                body[:at+1],
+		"a table more":                append(append([]byte(nil), body...), "  zz:\n    columns: {}\n"...),
+		"nothing after the header":    []byte("version: 1\nmigration_version: 3\ntables:\n"),
+	}
+	for name, data := range cases {
+		for _, v := range []int{3, 4} {
+			if got, want := SnapshotMatches(data, s, v), onePass(data, v); got != want {
+				t.Errorf("%s at version %d: SnapshotMatches %v, one pass %v", name, v, got, want)
+			}
+		}
+	}
+	if !SnapshotMatches(body, s, 3) {
+		t.Error("the body itself does not match")
+	}
 }
