@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -155,14 +156,55 @@ func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
 // does not (the child's driver would answer that host with PGPASSWORD, a
 // password file or a service file), unless the operator set PGREQUIREAUTH,
 // which the child inherits. Unlike guardEnvironmentPassword it does not
-// ask whether such a password exists: that would read the files u names,
-// and a child without one has nothing to send. libpq 16+ and pgx honour
-// the variable; lib/pq, node-postgres and Prisma's engine do not.
+// read a password file to see whether it has a line for u: it asks only
+// whether the operator has a password the child's driver could find
+// (operatorPasswordAround), and a child without one has nothing to send.
+// libpq 16+ and pgx honour the variable; lib/pq (dbmate) refuses to
+// connect when it is set, and libpq 15 and older refuse require_auth in a
+// URL, so it is given only where there is a password to keep: a local
+// server with trust authentication and no password anywhere works with
+// every tool.
 func ChildRequireAuth(u *dburl.URL) string {
-	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) {
+	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) || !operatorPasswordAround(u) {
 		return ""
 	}
 	return EnvironmentAuth
+}
+
+// operatorPasswordAround reports whether a driver handed u could find a
+// password of the operator's that u does not carry: PGPASSWORD, a password
+// file (PGPASSFILE, or the default ~/.pgpass, %APPDATA%\postgresql\pgpass.conf
+// on Windows) that exists, or a service, whose file can hold one. It
+// stats, never reads.
+func operatorPasswordAround(u *dburl.URL) bool {
+	if os.Getenv("PGPASSWORD") != "" || os.Getenv("PGSERVICE") != "" || u.Param("service") != "" {
+		return true
+	}
+	file := os.Getenv("PGPASSFILE")
+	if file == "" {
+		file = defaultPassfile()
+	}
+	if file == "" {
+		return false
+	}
+	_, err := os.Stat(file)
+	return err == nil
+}
+
+// defaultPassfile is where libpq and pgx look for a password file when
+// PGPASSFILE does not say; "" when there is no home folder.
+func defaultPassfile() string {
+	if runtime.GOOS == "windows" {
+		if d := os.Getenv("APPDATA"); d != "" {
+			return filepath.Join(d, "postgresql", "pgpass.conf")
+		}
+		return ""
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".pgpass")
 }
 
 // settingFiles are the settings whose file pgx's ParseConfig reads

@@ -1,0 +1,69 @@
+package guard
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/pg"
+)
+
+// A child handed a repository's URL without a password gets the SCRAM-only
+// rule only when the operator has a password its driver could find: lib/pq
+// (dbmate) refuses to connect with PGREQUIREAUTH set and libpq 15 refuses
+// require_auth in a URL, so a local server with trust authentication and
+// no password anywhere must get neither.
+func TestChildEnvRequireAuthOnlyWithAPassword(t *testing.T) {
+	// The URL's own require_auth is the repository's word: with the rule, it
+	// is replaced too.
+	const written = "postgres://app@db.repository.example:5432/app?sslmode=disable&require_auth=password"
+	for _, tc := range []struct {
+		name string
+		set  func(t *testing.T, home string)
+		url  string
+		rule bool
+	}{
+		{"no password anywhere", func(*testing.T, string) {}, written, false},
+		{"PGPASSWORD", func(t *testing.T, _ string) { t.Setenv("PGPASSWORD", "s3cret-operator") }, written, true},
+		{"~/.pgpass", func(t *testing.T, home string) { writeFile(t, filepath.Join(home, ".pgpass"), "*:*:*:*:s3cret-operator\n") }, written, true},
+		{"PGPASSFILE", func(t *testing.T, home string) {
+			p := filepath.Join(home, "elsewhere")
+			writeFile(t, p, "*:*:*:*:s3cret-operator\n")
+			t.Setenv("PGPASSFILE", p)
+		}, written, true},
+		{"PGPASSFILE that does not exist", func(t *testing.T, home string) { t.Setenv("PGPASSFILE", filepath.Join(home, "none")) }, written, false},
+		{"a service", func(*testing.T, string) {}, written + "&service=prod", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home := t.TempDir()
+			for _, k := range []string{"PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGREQUIREAUTH", "DATABASE_URL", "PGHOST"} {
+				t.Setenv(k, "")
+				os.Unsetenv(k)
+			}
+			t.Setenv("HOME", home)
+			t.Setenv("APPDATA", home)
+			tc.set(t, home)
+			u, err := dburl.Parse(tc.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := ChildEnv([]string{"PATH=/usr/bin"}, map[string]string{"DATABASE_URL": u.String()}, u)
+			ruled := slices.Contains(env, "PGREQUIREAUTH="+pg.EnvironmentAuth)
+			i := slices.IndexFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "DATABASE_URL=") })
+			inURL := i >= 0 && env[i] != "DATABASE_URL="+u.String()
+			if ruled != tc.rule || inURL != tc.rule {
+				t.Errorf("PGREQUIREAUTH given: %v, the URL's require_auth replaced: %v; want both %v (env %q)", ruled, inURL, tc.rule, env)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
