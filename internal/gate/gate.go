@@ -158,8 +158,11 @@ func Run(ctx context.Context, o Options) *Report {
 	default:
 		var err error
 		co := o.readOnly(target)
+		// No LockTimeout: the gate takes no lock, and the plan reads the
+		// lock_timeout a migration's session starts with on this
+		// connection.
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.Config.MigrationsDir(),
-			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 		if err != nil {
 			conn.fail(err)
 		} else {

@@ -129,11 +129,12 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if o.Ledger == "" {
 		o.Ledger = config.LedgerTableFor(o.Table)
 	}
-	o.Connect.LockTimeout = o.LockTimeout
-	// A session the caller shares (a read-only status: plan, ci) is used
-	// as it is: no connection of its own.
+	// A session the caller shares (a read-only status: plan, ci, doctor)
+	// is used as it is: no connection of its own. The lock, if taken on
+	// it, sets its lock_timeout itself (lockingDriver.Lock).
 	db, injected := o.Connect.SharedDB(), false
 	borrowed := db != nil
+	o.Connect.LockTimeout = o.LockTimeout
 	if !borrowed {
 		db, injected, err = pg.Connect(ctx, o.Connect)
 		if err != nil {

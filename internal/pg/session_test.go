@@ -3,8 +3,10 @@ package pg
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pgtest"
@@ -112,6 +114,8 @@ func TestRenewIsAsANewSession(t *testing.T) {
 			{ConnectOptions{URL: u}.Sharing(s), false},                    // may write
 			{ConnectOptions{URL: same, ReadOnly: true}.Sharing(s), false}, // another URL, even an equal one
 			{ro.To(same, false), false},
+			{func() ConnectOptions { o := ro; o.LockTimeout = time.Second; return o }(), false}, // another startup lock_timeout
+			{func() ConnectOptions { o := ro; o.OnNotice = func(*pgconn.Notice) {}; return o }(), false},
 		} {
 			if got := c.o.Shares(); got != c.want {
 				t.Errorf("case %d: Shares() = %v, want %v", i, got, c.want)
