@@ -149,3 +149,68 @@ func newSessionCounter(t *testing.T, admin *pgx.Conn, name string) func(want int
 		return got
 	}
 }
+
+// A tool's run is one connection of dbguard's beside the tool's own: the
+// one that reads the tool's table before and after also runs the check
+// after (before: 2 of dbguard's).
+func TestOneConnectionBesideTheTool(t *testing.T) {
+	if _, err := exec.LookPath("goose"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("goose is not installed (.ci/run installs it): %v", err)
+		}
+		t.Skip("goose is not installed")
+	}
+	s := pgtest.Must(t)
+	name, dbURL := pgtest.NamedDB(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		".env":                       "DATABASE_URL=" + dbURL + "\n",
+		"dbguard.yaml":               "version: 1\nexpect:\n  tool_users:\n    id: integer not null\n",
+		"migrations/00001_users.sql": "-- +goose Up\nCREATE TABLE tool_users (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE tool_users;\n",
+		"migrations/00002_more.sql":  "-- +goose Up\nCREATE TABLE tool_more (id int);\n-- +goose Down\nDROP TABLE tool_more;\n",
+	}
+	for p, body := range files {
+		p = filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	t.Chdir(dir)
+	t.Setenv("DATABASE_URL", "")
+	os.Unsetenv("DATABASE_URL")
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	count := newSessionCounter(t, admin, name)
+	for _, c := range []struct {
+		args string
+		want int // dbguard's and goose's
+	}{
+		{"migrate up", 2},
+		{"migrate up", 2}, // nothing pending
+		{"migrate down 1", 2},
+		{"ci --format text", 1},
+	} {
+		var out bytes.Buffer
+		code := run(append([]string{"dbguard"}, strings.Fields(c.args)...), os.Stdin, &out, &out)
+		noPassword(t, out.String())
+		if code > 1 || strings.HasPrefix(c.args, "migrate") && code != 0 {
+			t.Fatalf("dbguard %s: exit %d:\n%s", c.args, code, out.String())
+		}
+		if !strings.Contains(out.String(), "goose") {
+			t.Fatalf("dbguard %s did not use goose:\n%s", c.args, out.String())
+		}
+		if got := count(c.want); got != c.want {
+			t.Errorf("dbguard %s: %d connections to the database, want %d (dbguard's and goose's):\n%s", c.args, got, c.want, out.String())
+		}
+	}
+}
