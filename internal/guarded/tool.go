@@ -45,8 +45,10 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	// on this connection (pg.Renew): the tool's migrations may change
 	// them (ALTER DATABASE ... SET search_path).
 	var settings *string
-	if err := db.QueryRowContext(ctx, pg.SettingsSQL, pgx.QueryExecModeSimpleProtocol).Scan(&settings); err != nil {
-		return err
+	if !o.NoVerify {
+		if err := db.QueryRowContext(ctx, pg.SettingsSQL, pgx.QueryExecModeSimpleProtocol).Scan(&settings); err != nil {
+			return err
+		}
 	}
 	before, err := o.readState(ctx, db)
 	if err != nil {

@@ -80,7 +80,7 @@ type Result struct {
 // models with the same settings, and each Python reading is an interpreter
 // start (0.5-0.7 s of CPU) importing the repository's code. Keyed by the
 // command's configuration (one *config.Config per command), so a reading
-// never outlives the command that made it.
+// never answers another command.
 var read struct {
 	sync.Mutex
 	done map[readKey]*Result
