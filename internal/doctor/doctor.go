@@ -7,6 +7,7 @@ package doctor
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,6 +50,9 @@ type Endpoint struct {
 	SystemID  string // pg_control_system().system_identifier, "" when not readable
 	Timeline  string // Neon's neon.timeline_id, "" elsewhere
 	connected bool
+	// db is the direct endpoint's connection, kept for the migration and
+	// schema checks after the probe; Run closes it.
+	db *sql.DB
 }
 
 // Problem is one thing to fix, with its hint.
@@ -113,7 +117,11 @@ func Run(ctx context.Context, o Options) *Report {
 		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect.To(eff.URL, true)))
 	}
 	if rep.MigrateURL != nil {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, o.Connect.To(rep.MigrateURL, false)))
+		direct := probe(ctx, "direct", rep.MigrateURL, o.Connect.To(rep.MigrateURL, false))
+		if direct.db != nil {
+			defer direct.db.Close()
+		}
+		r.Endpoints = append(r.Endpoints, direct)
 	}
 	for _, e := range r.Endpoints {
 		if e.Err != nil {
@@ -135,7 +143,10 @@ func Run(ctx context.Context, o Options) *Report {
 	if !direct.connected {
 		return r
 	}
+	// The checks share the probe's connection: no handshake and no
+	// server backend more for each.
 	co := o.Connect.To(rep.MigrateURL, false)
+	co = co.Sharing(pg.Share(direct.db, co))
 	if proj, err := tool.Resolve(o.Config); err != nil {
 		r.problemFrom(err)
 	} else if proj.Kind != tool.GolangMigrate {
@@ -179,13 +190,16 @@ func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *to
 	if p.Kind == tool.Command {
 		return
 	}
-	db, _, err := pg.Connect(ctx, co)
-	if err != nil {
-		r.MigErr = err
-		r.problemFrom(err)
-		return
+	db := co.SharedDB()
+	if db == nil {
+		var err error
+		if db, _, err = pg.Connect(ctx, co); err != nil {
+			r.MigErr = err
+			r.problemFrom(err)
+			return
+		}
+		defer db.Close()
 	}
-	defer db.Close()
 	st, err := tool.Read(ctx, db, p)
 	if err == nil {
 		st.Dir = output.RelPath(st.Dir)
@@ -217,7 +231,6 @@ func probe(ctx context.Context, label string, u *dburl.URL, co pg.ConnectOptions
 		e.Err = err
 		return e
 	}
-	defer db.Close()
 	e.Latency = time.Since(start)
 	e.Err = pg.WithPgx(ctx, db, func(conn *pgx.Conn) error {
 		if err := conn.QueryRow(ctx, `SELECT pg_catalog.current_setting('server_version'), pg_catalog.current_database(),
@@ -234,6 +247,11 @@ func probe(ctx context.Context, label string, u *dburl.URL, co pg.ConnectOptions
 		return nil
 	})
 	e.connected = e.Err == nil
+	if e.connected && label == "direct" {
+		e.db = db // Run's checks use it, and close it
+	} else {
+		db.Close()
+	}
 	return e
 }
 

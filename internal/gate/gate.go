@@ -142,12 +142,14 @@ func Run(ctx context.Context, o Options) *Report {
 	case proj.Kind != tool.GolangMigrate:
 		// Another tool runs the migrations: its own table says where they
 		// stand, read directly.
-		db, _, err := pg.Connect(ctx, o.Connect.To(target.URL, target.ThroughPooler))
+		co := o.readOnly(target)
+		db, _, err := pg.Connect(ctx, co)
 		if err != nil {
 			conn.fail(err)
 			break
 		}
 		defer db.Close()
+		o.Connect = co.Sharing(pg.Share(db, co))
 		conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
 		r.Checks = append(r.Checks, conn, checkToolMigrations(ctx, db, proj, o), checkSchema(ctx, o, target),
 			Check{Name: "plan", Title: titles["plan"], Status: Skip, Summary: "plan traces golang-migrate files; migrations run with " + string(proj.Kind), Findings: []Finding{}})
@@ -155,12 +157,17 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	default:
 		var err error
-		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect.To(target.URL, target.ThroughPooler), Dir: o.Config.MigrationsDir(),
-			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+		co := o.readOnly(target)
+		// No LockTimeout: the gate takes no lock, and the plan reads the
+		// lock_timeout a migration's session starts with on this
+		// connection.
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.Config.MigrationsDir(),
+			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 		if err != nil {
 			conn.fail(err)
 		} else {
 			defer runner.Close()
+			o.Connect = co.Sharing(runner.Session(co))
 			conn.Status, conn.Summary = Pass, "connected to "+pg.Target(target.URL)
 		}
 		if e := target.Report.Effective; e != nil && !e.FromEnvironment() {
@@ -179,6 +186,16 @@ func Run(ctx context.Context, o Options) *Report {
 	r.Checks = append(r.Checks, migrations, checkSchema(ctx, o, target), checkPlan(ctx, o, target, migrations))
 	r.Status = overall(r.Checks)
 	return r
+}
+
+// readOnly is how every check reaches the guarded database: one
+// connection, shared by the checks after it (the gate only reads, and the
+// plan's live side must be read-only), so that each costs no handshake
+// and no server backend of its own.
+func (o Options) readOnly(t *guard.Target) pg.ConnectOptions {
+	co := o.Connect.To(t.URL, t.ThroughPooler)
+	co.ReadOnly = true
+	return co
 }
 
 var titles = map[string]string{

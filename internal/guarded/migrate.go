@@ -254,14 +254,15 @@ func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, 
 	if err == nil && then >= afterReport {
 		v, err = o.reportVersion(r)
 	}
-	last := r.Source().Last()
+	if err == nil && then >= afterVerify && !o.NoVerify {
+		// On the migration's connection, reset as new (Runner.Session):
+		// no second handshake and backend for the check.
+		err = check(ctx, co.Sharing(r.Session(co)), VerifyOptions{Options: o.Options, Dir: o.Dir, Format: output.Text, Shadow: o.Config.Schema.Shadow}, v != r.Source().Last(), false)
+	}
 	if cerr := r.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil || then < afterVerify || o.NoVerify {
-		return err
-	}
-	return check(ctx, co, VerifyOptions{Options: o.Options, Dir: o.Dir, Format: output.Text, Shadow: o.Config.Schema.Shadow}, v != last, false)
+	return err
 }
 
 // reportVersion says where a successful run left the database.

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
@@ -39,6 +41,15 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 		return err
 	}
 	defer db.Close()
+	// The settings a new session would start with, for the check after
+	// on this connection (pg.Renew): the tool's migrations may change
+	// them (ALTER DATABASE ... SET search_path).
+	var settings *string
+	if !o.NoVerify {
+		if err := db.QueryRowContext(ctx, pg.SettingsSQL, pgx.QueryExecModeSimpleProtocol).Scan(&settings); err != nil {
+			return err
+		}
+	}
 	before, err := o.readState(ctx, db)
 	if err != nil {
 		return err
@@ -80,7 +91,11 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	// Alembic has just run the repository's env.py: importing the models
 	// it names runs no code the migration did not.
 	vo.ReadAlembicModels = p.Kind == tool.Alembic
-	return check(ctx, co, vo, true, false)
+	// On the connection that read the state: only dbguard's reads ran on
+	// it, but the tool ran beside it, so it is checked as new first.
+	shared := pg.ShareConn(co, func(ctx context.Context, f func(*pgx.Conn) error) error { return pg.WithPgx(ctx, db, f) },
+		func(ctx context.Context, conn *pgx.Conn) (bool, error) { return pg.Renew(ctx, conn, settings) })
+	return check(ctx, co.Sharing(shared), vo, true, false)
 }
 
 // readState reads the tool's table; nil for tool: command, which has none.

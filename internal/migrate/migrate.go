@@ -34,6 +34,7 @@ import (
 	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/lazyre"
@@ -62,16 +63,22 @@ type Options struct {
 
 // Runner is an open migration session on one database.
 type Runner struct {
-	o      Options
-	src    *Source
-	root   *os.Root // the migrations folder: nothing read through it leaves it
-	dir    *os.File // the same folder, for readAt; nil where there is none
-	dirfd  int      // dir's descriptor
-	db     *sql.DB
-	target string
-	schema string // current_schema(), where golang-migrate keeps its table
-	key    string // golang-migrate's advisory lock key
-	reset  string // restores lock_timeout once the lock is held
+	o     Options
+	src   *Source
+	root  *os.Root // the migrations folder: nothing read through it leaves it
+	dir   *os.File // the same folder, for readAt; nil where there is none
+	dirfd int      // dir's descriptor
+	db    *sql.DB
+	// borrowed: db is a session the caller shares (pg.Session) and
+	// closes; Close leaves it open.
+	borrowed bool
+	// settings are the database's and role's settings the session started
+	// with (pg.SettingsSQL), for Session's check that it is as new.
+	settings *string
+	target   string
+	schema   string // current_schema(), where golang-migrate keeps its table
+	key      string // golang-migrate's advisory lock key
+	reset    string // restores lock_timeout once the lock is held
 
 	// golang-migrate, set up by the first command that changes something:
 	// its driver takes the migration lock just to create its table, and
@@ -122,13 +129,20 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	if o.Ledger == "" {
 		o.Ledger = config.LedgerTableFor(o.Table)
 	}
+	// A session the caller shares (a read-only status: plan, ci, doctor)
+	// is used as it is: no connection of its own. The lock, if taken on
+	// it, sets its lock_timeout itself (lockingDriver.Lock).
+	db, injected := o.Connect.SharedDB(), false
+	borrowed := db != nil
 	o.Connect.LockTimeout = o.LockTimeout
-	db, injected, err := pg.Connect(ctx, o.Connect)
-	if err != nil {
-		root.Close()
-		return nil, err
+	if !borrowed {
+		db, injected, err = pg.Connect(ctx, o.Connect)
+		if err != nil {
+			root.Close()
+			return nil, err
+		}
 	}
-	r := &Runner{o: o, src: src, root: root, db: db, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
+	r := &Runner{o: o, src: src, root: root, db: db, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
 	if canReadAt {
 		if r.dir, _ = root.Open("."); r.dir != nil {
 			r.dirfd = int(r.dir.Fd())
@@ -142,7 +156,8 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	// Version: the no-op path is counted in round trips. The lock's key
 	// comes from pg_catalog's current_database(): a migration's own, put
 	// first in search_path, could give every run a key of its own.
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), pg_catalog.current_schema()", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema); err != nil {
+	// The settings come in the same round trip, for Session.
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.current_database(), pg_catalog.current_schema(), ("+pg.SettingsSQL+")", pgx.QueryExecModeSimpleProtocol).Scan(&dbName, &r.schema, &r.settings); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -186,10 +201,34 @@ func (r *Runner) migrator() error {
 	return nil
 }
 
+// Session shares the runner's connection with the steps after its work
+// (the schema check after a migration), as options co points them (the
+// runner's own URL): the connection that held the lock serves as a new one
+// would. Before its first use it is reset (pg.Renew: what a migration file
+// set, SET ROLE, temporary tables, advisory locks); when that cannot make
+// it as new (a transaction left open, ALTER DATABASE or ALTER ROLE ... SET
+// run since it started), each step connects anew. Use it before Close.
+func (r *Runner) Session(co pg.ConnectOptions) *pg.Session {
+	if r.inner == nil {
+		// Nothing ran on it but dbguard's own reads.
+		return pg.Share(r.db, co)
+	}
+	with := func(ctx context.Context, f func(*pgx.Conn) error) error {
+		return r.inner.conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
+	}
+	return pg.ShareConn(co, with, func(ctx context.Context, conn *pgx.Conn) (bool, error) {
+		return pg.Renew(ctx, conn, r.settings)
+	})
+}
+
 // Close ends the session.
 func (r *Runner) Close() error {
 	var err error
 	switch {
+	case r.borrowed:
+		if r.inner != nil {
+			err = r.inner.conn.Close() // back to its owner's handle
+		}
 	case r.m != nil:
 		srcErr, dbErr := r.m.Close() // the driver closes r.db
 		err = errors.Join(srcErr, dbErr)

@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -73,9 +75,51 @@ type Result struct {
 	Notes []string
 }
 
+// read is what Read has read in this command: ci's schema check and its
+// plan, and migrate up --plan's plan and its check after, read the same
+// models with the same settings, and each Python reading is an interpreter
+// start (0.5-0.7 s of CPU) importing the repository's code. Keyed by the
+// command's configuration (one *config.Config per command), so a reading
+// never answers another command.
+var read struct {
+	sync.Mutex
+	done map[readKey]*Result
+}
+
+type readKey struct {
+	cfg             *config.Config
+	python, alembic bool
+	url             string
+}
+
 // Read reads every models source the project has. A source that is
-// configured or found but cannot be read is an error naming it.
+// configured or found but cannot be read is an error naming it. Read again
+// in the same command with the same options, it answers as it did.
 func Read(ctx context.Context, o Options) (*Result, error) {
+	k := readKey{cfg: o.Config, python: o.RunPython, alembic: o.RunAlembic}
+	if o.URL != nil {
+		k.url = o.URL.String()
+	}
+	read.Lock()
+	r, ok := read.done[k]
+	read.Unlock()
+	if ok {
+		return &Result{Sets: slices.Clip(r.Sets), Notes: slices.Clip(r.Notes)}, nil
+	}
+	r, err := readAll(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	read.Lock()
+	if read.done == nil {
+		read.done = map[readKey]*Result{}
+	}
+	read.done[k] = r
+	read.Unlock()
+	return &Result{Sets: slices.Clip(r.Sets), Notes: slices.Clip(r.Notes)}, nil
+}
+
+func readAll(ctx context.Context, o Options) (*Result, error) {
 	r := &Result{}
 	cfg := o.Config
 	if cfg.Models.SQLAlchemy != config.ModelsOff {

@@ -56,6 +56,9 @@ type ConnectOptions struct {
 	// file the connection string itself names must be inside it (see
 	// checkWrittenFiles). "": not checked (a URL of dbguard's own making).
 	Root string
+	// session, when it serves these options, is where WithConn runs (see
+	// Sharing).
+	session *Session
 }
 
 // DefaultConnectTimeout applies when neither the options nor the URL say.
@@ -493,8 +496,14 @@ func WithPgx(ctx context.Context, db *sql.DB, f func(*pgx.Conn) error) error {
 }
 
 // WithConn connects with o, runs f on one pgx connection and disconnects:
-// for a command that reads the database once (introspection, a probe).
+// for a command that reads the database once (introspection, a probe). On
+// a session o shares (Sharing), it runs f there instead.
 func WithConn(ctx context.Context, o ConnectOptions, f func(*pgx.Conn) error) error {
+	if s := o.shared(); s != nil {
+		if err := s.run(ctx, f); !errors.Is(err, errNotFresh) {
+			return err
+		}
+	}
 	db, _, err := Connect(ctx, o)
 	if err != nil {
 		return err

@@ -180,14 +180,16 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer r.Close()
+	// Its connection is the plan's one to the live server: the sandbox's
+	// start reads the live roles and the trace the live sizes and schema
+	// on it, not on connections of their own.
+	o.Connect = o.Connect.Sharing(r.Session(o.Connect))
 	st, err := r.Status()
 	if err == nil {
 		err = st.Err(true, r.Source())
 	}
 	src := r.Source()
-	if cerr := r.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -128,6 +128,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.snap, r.data, r.err = readSnapshot(o.Config.Root, o.Config.SnapshotPath())
 		snapshot <- r
 	}()
+	if o.Shadow && !o.Connect.Shares() {
+		// The sandbox's start reads the live roles: on this connection.
+		s, err := pg.Open(ctx, o.Connect)
+		if err != nil {
+			return nil, err
+		}
+		defer s.Close()
+		o.Connect = o.Connect.Sharing(s)
+	}
 	var live *schema.Schema
 	var dirty bool
 	err = pg.WithConn(ctx, o.Connect, func(conn *pgx.Conn) error {
