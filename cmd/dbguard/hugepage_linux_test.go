@@ -6,11 +6,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 )
 
 // thpAdvised skips a test where the kernel gives huge pages to every
@@ -32,14 +34,35 @@ func TestHugePageHeapAdvisesTheHeap(t *testing.T) {
 		t.Skip("GOGC or GOMEMLIMIT is set: the init left the collector to them")
 	}
 	holdFloor() // as a fresh dbguard process has it (another test may have lifted it)
+	// The heap in use before (the services' walk's, discovery's): spare
+	// is a part the command has yet to touch, in ranges with pages
+	// touched already, where a fault brings no huge page.
+	spare := make([]byte, 1<<20)
+	for i := 0; i < len(spare); i += 256 << 10 {
+		spare[i] = 1
+	}
+	below := uintptr(unsafe.Pointer(unsafe.SliceData(spare)))
 	hugePageHeap()
 	if hugeAt == 0 {
 		t.Fatal("hugePageHeap advised nothing")
 	}
-	for _, a := range []uintptr{hugeAt, hugeAt + hugeHeapBytes - 1} {
-		if flags := vmFlags(t, a); !strings.Contains(" "+flags+" ", " hg ") {
+	for _, a := range []uintptr{hugeAt, hugeAt + hugeHeapBytes - 1, below} {
+		if flags := smapsField(t, a, "VmFlags"); !strings.Contains(" "+flags+" ", " hg ") {
 			t.Errorf("heap address %#x lies in a mapping with VmFlags %q: not advised for huge pages", a, flags)
 		}
+	}
+	// Those ranges were moved into huge pages (MADV_COLLAPSE): touching
+	// the rest of spare is not a fault per page.
+	if below < hugeAt {
+		if n := threadFaults(t, func() {
+			for i := 0; i < len(spare); i += 4096 {
+				spare[i] = 2
+			}
+		}); n >= 64 {
+			t.Errorf("touching 256 pages of the heap in use before hugePageHeap: %d page faults, want fewer than 64 (its ranges in huge pages)", n)
+		}
+	} else {
+		t.Logf("the heap in use before lies above hugePageHeap's allocation (%#x, %#x): not checked", below, hugeAt)
 	}
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Errorf("GC percent %d after hugePageHeap, want the floor's -1", p)
@@ -49,8 +72,27 @@ func TestHugePageHeapAdvisesTheHeap(t *testing.T) {
 	}
 }
 
-// vmFlags returns the VmFlags of the mapping holding addr.
-func vmFlags(t *testing.T, addr uintptr) string {
+// threadFaults is how many page faults f makes on its thread.
+func threadFaults(t *testing.T, f func()) int64 {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var before, after syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &before); err != nil {
+		t.Fatal(err)
+	}
+	f()
+	if err := syscall.Getrusage(rusageThread, &after); err != nil {
+		t.Fatal(err)
+	}
+	return after.Minflt - before.Minflt
+}
+
+const rusageThread = 1 // RUSAGE_THREAD
+
+// smapsField returns a field (VmFlags, AnonHugePages) of the mapping
+// holding addr, from /proc/self/smaps.
+func smapsField(t *testing.T, addr uintptr, field string) string {
 	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
@@ -69,7 +111,7 @@ func vmFlags(t *testing.T, addr uintptr) string {
 			continue
 		}
 		if in {
-			if v, ok := strings.CutPrefix(l, "VmFlags:"); ok {
+			if v, ok := strings.CutPrefix(l, field+":"); ok {
 				return strings.TrimSpace(v)
 			}
 		}
