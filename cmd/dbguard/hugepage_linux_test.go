@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,10 +140,50 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 	thpAdvised(t)
 	t.Parallel() // its own folder and child process
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dbguard")
-	buildDbguard(t, bin)
 	root := filepath.Join(dir, "tree")
 	envTree(t, root)
+	best := envFaults(t, dir, root)
+	if best > 1250 {
+		t.Errorf("dbguard env on 1,000 env files: %d page faults at best of three, want at most 1,250 (its heap in huge pages before the services' walk)", best)
+	}
+}
+
+// A tree of 150 env files (75 folders of bench.sh env's two) allocates
+// enough after the walk for huge pages to pay for their collection: 1,247
+// page faults with the threshold at 256 env files, 875 at 128 (median of
+// 25 interleaved runs, round 7), CPU 37.4 against 36.7 ms.
+func TestMidEnvHeapFaultsFew(t *testing.T) {
+	thpAdvised(t)
+	t.Parallel() // its own folder and child process
+	dir := t.TempDir()
+	root := filepath.Join(dir, "tree")
+	for i := 1; i <= 75; i++ {
+		d := filepath.Join(root, "services", fmt.Sprintf("s%d", i), "app")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf("PORT=%d\nDATABASE_URL=postgres://app:pw@db.internal:5432/app\nDIRECT_URL=postgres://app:pw@db.internal:5432/app\n", 3000+i)
+		if err := os.WriteFile(filepath.Join(d, ".env"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, ".env.local"), []byte("DATABASE_URL=postgres://app:pw@DB.internal/app\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if best := envFaults(t, dir, root); best > 1120 {
+		t.Errorf("dbguard env on 150 env files: %d page faults at best of three, want at most 1,120 (its heap in huge pages)", best)
+	}
+}
+
+// envFaults is the fewest page faults of three runs of dbguard env (built
+// into dir) in root: a huge page can be short for a moment.
+func envFaults(t *testing.T, dir, root string) int64 {
+	t.Helper()
+	bin := filepath.Join(dir, "dbguard")
+	buildDbguard(t, bin)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
@@ -150,7 +191,7 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 		}
 	}
 	best := int64(-1)
-	for range 3 { // the least of three: a huge page can be short for a moment
+	for range 3 {
 		cmd := exec.Command(bin, "env")
 		cmd.Dir, cmd.Env = root, env
 		var stderr bytes.Buffer
@@ -162,9 +203,8 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 			best = n
 		}
 	}
-	if best > 1250 {
-		t.Errorf("dbguard env on 1,000 env files: %d page faults at best of three, want at most 1,250 (its heap in huge pages before the services' walk)", best)
-	}
+	t.Logf("best of three: %d page faults", best)
+	return best
 }
 
 // On a project of a few env files dbguard env allocates little, and the
