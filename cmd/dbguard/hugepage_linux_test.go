@@ -3,14 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 )
 
 // thpAdvised skips a test where the kernel gives huge pages to every
@@ -32,14 +35,31 @@ func TestHugePageHeapAdvisesTheHeap(t *testing.T) {
 		t.Skip("GOGC or GOMEMLIMIT is set: the init left the collector to them")
 	}
 	holdFloor() // as a fresh dbguard process has it (another test may have lifted it)
+	// The heap in use before (the services' walk's, discovery's): spare
+	// is a part the command has yet to touch, in ranges with pages
+	// touched already, where a fault brings no huge page.
+	spare := make([]byte, 1<<20)
+	for i := 0; i < len(spare); i += 256 << 10 {
+		spare[i] = 1
+	}
+	below := uintptr(unsafe.Pointer(unsafe.SliceData(spare)))
 	hugePageHeap()
 	if hugeAt == 0 {
 		t.Fatal("hugePageHeap advised nothing")
 	}
-	for _, a := range []uintptr{hugeAt, hugeAt + hugeHeapBytes - 1} {
-		if flags := vmFlags(t, a); !strings.Contains(" "+flags+" ", " hg ") {
+	for _, a := range []uintptr{hugeAt, hugeAt + hugeHeapBytes - 1, below} {
+		if flags := smapsField(t, a, "VmFlags"); !strings.Contains(" "+flags+" ", " hg ") {
 			t.Errorf("heap address %#x lies in a mapping with VmFlags %q: not advised for huge pages", a, flags)
 		}
+	}
+	// Those ranges were moved into huge pages (MADV_COLLAPSE): touching
+	// the rest of spare is not a fault per page.
+	if below < hugeAt {
+		if n := threadFaults(t, func() { touchPages(spare) }); n >= 64 {
+			t.Errorf("touching 256 pages of the heap in use before hugePageHeap: %d page faults, want fewer than 64 (its ranges in huge pages)", n)
+		}
+	} else {
+		t.Logf("the heap in use before lies above hugePageHeap's allocation (%#x, %#x): not checked", below, hugeAt)
 	}
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Errorf("GC percent %d after hugePageHeap, want the floor's -1", p)
@@ -49,8 +69,38 @@ func TestHugePageHeapAdvisesTheHeap(t *testing.T) {
 	}
 }
 
-// vmFlags returns the VmFlags of the mapping holding addr.
-func vmFlags(t *testing.T, addr uintptr) string {
+// touchPages writes a byte in each page of b. Under -race the writes are
+// not instrumented: the detector's shadow memory would fault a page of
+// its own for each.
+//
+//go:norace
+func touchPages(b []byte) {
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 2
+	}
+}
+
+// threadFaults is how many page faults f makes on its thread.
+func threadFaults(t *testing.T, f func()) int64 {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var before, after syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &before); err != nil {
+		t.Fatal(err)
+	}
+	f()
+	if err := syscall.Getrusage(rusageThread, &after); err != nil {
+		t.Fatal(err)
+	}
+	return after.Minflt - before.Minflt
+}
+
+const rusageThread = 1 // RUSAGE_THREAD
+
+// smapsField returns a field (VmFlags, AnonHugePages) of the mapping
+// holding addr, from /proc/self/smaps.
+func smapsField(t *testing.T, addr uintptr, field string) string {
 	t.Helper()
 	f, err := os.Open("/proc/self/smaps")
 	if err != nil {
@@ -69,7 +119,7 @@ func vmFlags(t *testing.T, addr uintptr) string {
 			continue
 		}
 		if in {
-			if v, ok := strings.CutPrefix(l, "VmFlags:"); ok {
+			if v, ok := strings.CutPrefix(l, field+":"); ok {
 				return strings.TrimSpace(v)
 			}
 		}
@@ -82,16 +132,58 @@ func vmFlags(t *testing.T, addr uintptr) string {
 }
 
 // dbguard env on bench.sh env's 1,000 env files touched ~3,800 fresh
-// 4 KiB heap pages, ~4,300 page faults in all (15-20 us each in a VM);
-// with its heap in 2 MiB pages, 1,300-1,700.
+// 4 KiB heap pages, ~4,300 page faults in all (15-25 us each in a VM);
+// with its heap in 2 MiB pages from discovery on, 1,300-1,700 (round 6);
+// from the services' walk on, with the heap in use moved into them,
+// ~950-1,100 (round 7).
 func TestEnvHeapFaultsFew(t *testing.T) {
 	thpAdvised(t)
 	t.Parallel() // its own folder and child process
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "dbguard")
-	buildDbguard(t, bin)
 	root := filepath.Join(dir, "tree")
 	envTree(t, root)
+	best := envFaults(t, dir, root)
+	if best > 1250 {
+		t.Errorf("dbguard env on 1,000 env files: %d page faults at best of three, want at most 1,250 (its heap in huge pages before the services' walk)", best)
+	}
+}
+
+// A tree of 150 env files (75 folders of bench.sh env's two) allocates
+// enough after the walk for huge pages to pay for their collection: 1,247
+// page faults with the threshold at 256 env files, 875 at 128 (median of
+// 25 interleaved runs, round 7), CPU 37.4 against 36.7 ms.
+func TestMidEnvHeapFaultsFew(t *testing.T) {
+	thpAdvised(t)
+	t.Parallel() // its own folder and child process
+	dir := t.TempDir()
+	root := filepath.Join(dir, "tree")
+	for i := 1; i <= 75; i++ {
+		d := filepath.Join(root, "services", fmt.Sprintf("s%d", i), "app")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		body := fmt.Sprintf("PORT=%d\nDATABASE_URL=postgres://app:pw@db.internal:5432/app\nDIRECT_URL=postgres://app:pw@db.internal:5432/app\n", 3000+i)
+		if err := os.WriteFile(filepath.Join(d, ".env"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, ".env.local"), []byte("DATABASE_URL=postgres://app:pw@DB.internal/app\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(root, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if best := envFaults(t, dir, root); best > 1120 {
+		t.Errorf("dbguard env on 150 env files: %d page faults at best of three, want at most 1,120 (its heap in huge pages)", best)
+	}
+}
+
+// envFaults is the fewest page faults of three runs of dbguard env (built
+// into dir) in root: a huge page can be short for a moment.
+func envFaults(t *testing.T, dir, root string) int64 {
+	t.Helper()
+	bin := filepath.Join(dir, "dbguard")
+	buildDbguard(t, bin)
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
@@ -99,7 +191,7 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 		}
 	}
 	best := int64(-1)
-	for range 3 { // the least of three: a huge page can be short for a moment
+	for range 3 {
 		cmd := exec.Command(bin, "env")
 		cmd.Dir, cmd.Env = root, env
 		var stderr bytes.Buffer
@@ -111,9 +203,8 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 			best = n
 		}
 	}
-	if best > 2500 {
-		t.Errorf("dbguard env on 1,000 env files: %d page faults at best of three, want at most 2,500 (its heap in huge pages)", best)
-	}
+	t.Logf("best of three: %d page faults", best)
+	return best
 }
 
 // On a project of a few env files dbguard env allocates little, and the

@@ -3,6 +3,7 @@ package envcheck
 import (
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -29,7 +30,7 @@ func NewDirs() *Dirs { return &Dirs{read: map[string]dirList{}} }
 // ReadDir reads a folder from the disk, as os.ReadDir does, and keeps the
 // listing for the next walk. A nil Dirs only reads.
 func (d *Dirs) ReadDir(name string) ([]fs.DirEntry, error) {
-	entries, err := os.ReadDir(name)
+	entries, err := readDir(name)
 	if d != nil {
 		d.mu.Lock()
 		d.read[name] = dirList{entries, err}
@@ -50,5 +51,51 @@ func (d *Dirs) take(name string) ([]fs.DirEntry, error) {
 			return l.entries, l.err
 		}
 	}
-	return os.ReadDir(name)
+	return readDir(name)
+}
+
+// manyEnvFiles is OnManyEnvFiles' watch.
+var manyEnvFiles struct {
+	sync.Mutex
+	left int    // env file names still to be seen
+	f    func() // nil when no one watches, or once told
+}
+
+// OnManyEnvFiles has f called once, as soon as the folders read from the
+// disk through Dirs have listed n env file names between them; a nil f
+// ends the watch. Discovery counts the env files only after the services'
+// walk and its own have read the whole tree, and a command that prepares
+// for a large tree (dbguard env's heap in huge pages) prepares best
+// before that walk's own allocations.
+func OnManyEnvFiles(n int, f func()) {
+	w := &manyEnvFiles
+	w.Lock()
+	w.left, w.f = n, f
+	w.Unlock()
+}
+
+// readDir is os.ReadDir, counting the env file names it lists for
+// OnManyEnvFiles.
+func readDir(name string) ([]fs.DirEntry, error) {
+	entries, err := os.ReadDir(name)
+	w := &manyEnvFiles
+	w.Lock()
+	if w.f == nil {
+		w.Unlock()
+		return entries, err
+	}
+	for _, e := range entries {
+		if n := e.Name(); n == ".env" || strings.HasPrefix(n, ".env.") {
+			w.left--
+		}
+	}
+	var f func()
+	if w.left <= 0 {
+		f, w.f = w.f, nil
+	}
+	w.Unlock()
+	if f != nil {
+		f()
+	}
+	return entries, err
 }

@@ -37,3 +37,55 @@ func TestDirsListingServesOneWalk(t *testing.T) {
 		t.Fatalf("second walk: %v, want the file written since as well", got)
 	}
 }
+
+// OnManyEnvFiles tells its watcher during the walk, once, as soon as the
+// folders read have listed that many env file names (templates and
+// other modes' included), and not at all on a smaller tree or once ended.
+func TestManyEnvFilesToldDuringTheWalk(t *testing.T) {
+	files := map[string]string{}
+	for i := range 6 {
+		d := filepath.Join("svc", string(rune('a'+i)))
+		files[filepath.Join(d, ".env")] = "PORT=1\n"
+		files[filepath.Join(d, ".env.example")] = "PORT=1\n"
+		files[filepath.Join(d, "main.go")] = "package main\n"
+	}
+	root := tree(t, files)
+	read, told, whenTold := 0, 0, -1 // folders read, times told, folders read when told
+	walk := func() {
+		dirs := NewDirs()
+		var list func(string)
+		list = func(dir string) {
+			entries, err := dirs.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			read++
+			for _, e := range entries {
+				if e.IsDir() {
+					list(filepath.Join(dir, e.Name()))
+				}
+			}
+		}
+		list(root)
+	}
+	OnManyEnvFiles(5, func() { told, whenTold = told+1, read })
+	defer OnManyEnvFiles(0, nil)
+	walk()
+	// root, svc, then a (2 names), b (4), c: the 5th name is in the 5th
+	// folder, read when four were.
+	if told != 1 || whenTold != 4 {
+		t.Fatalf("told %d times, the first after %d folders, in a walk of 8 folders listing 12 env file names; want once, after 4 (in the 5th's listing)", told, whenTold)
+	}
+	read, told = 0, 0
+	OnManyEnvFiles(13, func() { told++ })
+	walk()
+	if told != 0 {
+		t.Errorf("told on a tree of 12 env file names, watching for 13")
+	}
+	OnManyEnvFiles(1, func() { told++ })
+	OnManyEnvFiles(0, nil)
+	walk()
+	if told != 0 {
+		t.Errorf("told after the watch ended")
+	}
+}
