@@ -427,7 +427,13 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 	// for two checkpoints). The session is template1's, as a database
 	// cannot be renamed from inside.
 	shadow := shadowName(o)
-	err = pg.WithConn(ctx, pg.ConnectOptions{URL: sb.URL(sandbox.Superuser, "template1")}, func(conn *pgx.Conn) error {
+	err = func() error {
+		// The session the start made to know the server ready.
+		conn, err := sb.Session(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
 		var b strings.Builder
 		fmt.Fprintf(&b, "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS;\n", pgx.Identifier{user}.Sanitize())
 		for _, r := range roles {
@@ -437,9 +443,9 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		}
 		fmt.Fprintf(&b, "ALTER DATABASE postgres RENAME TO %s;\nALTER DATABASE %[1]s OWNER TO %s;\n", pgx.Identifier{shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
-		_, err := conn.Exec(ctx, b.String())
+		_, err = conn.Exec(ctx, b.String())
 		return err
-	})
+	}()
 	if err != nil {
 		sb.Close()
 		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
