@@ -921,7 +921,8 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			locked[oid] = before[oid]
 		}
 	}
-	alter, isAlter := parseAlter(st.Text)
+	ts := tokens(st.Text)
+	alter, isAlter := alterOf(ts)
 	target := func() (int64, rel, bool) {
 		if !isAlter {
 			return 0, rel{}, false
@@ -989,7 +990,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
-	if v, sch, name, where, ok := dmlTarget(st.Text); ok && !where {
+	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
 		if _, b, ok := matchRel(locked, sch, name); ok && t.hasRows(b.key) {
 			if v == "UPDATE" {
 				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
@@ -998,7 +999,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
-	if mode := lockTableMode(st.Text); strength(mode) >= strength("ShareLock") {
+	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
 		var names []string
 		var first rel
 		for oid, b := range locked {
