@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -81,14 +80,14 @@ func WithShadowSession(ctx context.Context, o Options, version int, onNotice fun
 		}()
 		fast, err := build()
 		op := <-ch
-		if op.err == nil && (err != nil || !fast || hasRoleSettings(ctx, op.db)) {
+		use := op.err == nil && err == nil && fast && !hasRoleSettings(ctx, op.db)
+		if op.err == nil && !use {
 			op.db.Close()
-			op.db, op.err = nil, errors.New("opened again")
 		}
 		if err != nil {
 			return err
 		}
-		if op.err != nil {
+		if !use {
 			return pg.WithConn(ctx, co, f)
 		}
 		defer op.db.Close()
@@ -99,9 +98,9 @@ func WithShadowSession(ctx context.Context, o Options, version int, onNotice fun
 // hasRoleSettings reports whether a database or role has settings of its
 // own (pg_db_role_setting), or it cannot tell.
 func hasRoleSettings(ctx context.Context, db *sql.DB) bool {
-	var any bool
-	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting)").Scan(&any)
-	return err != nil || any
+	var some bool
+	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting)").Scan(&some)
+	return err != nil || some
 }
 
 // withShadow makes the shadow database and hands run its connection
