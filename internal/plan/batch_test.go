@@ -23,6 +23,7 @@ import (
 	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/sqlscan"
+	"github.com/dbguard/dbguard/internal/verify"
 )
 
 // planFiles applies applied to a fresh database, writes pending after it
@@ -652,5 +653,44 @@ func TestPlanNothingPendingStartsNoSandbox(t *testing.T) {
 	}
 	if ran, err := os.ReadFile(mark); err == nil {
 		t.Errorf("a plan with nothing pending ran the server binaries: %s", ran)
+	}
+}
+
+// TestTraceSessionHasReplayedDatabaseSettings: the trace's session is
+// opened while the applied files are replayed (verify.WithShadowSession),
+// but an applied file's ALTER DATABASE ... SET applies from the next
+// session on, as migrate up's own session would have it: here its
+// search_path, without which the pending ALTER TABLE accounts names no
+// table.
+func TestTraceSessionHasReplayedDatabaseSettings(t *testing.T) {
+	const applied = `CREATE SCHEMA app;
+CREATE TABLE users (id bigserial PRIMARY KEY, email text);
+CREATE TABLE app.accounts (id bigserial PRIMARY KEY, note text);
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, app', current_database()); END $$;
+`
+	rep, err := planFiles(t, applied, "SET lock_timeout = '5s';\nALTER TABLE accounts ADD COLUMN z int;\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked []string
+	for _, f := range rep.Files {
+		for _, l := range f.Locks {
+			locked = append(locked, l.Relation)
+		}
+	}
+	if !reflect.DeepEqual(locked, []string{"app.accounts"}) {
+		t.Errorf("the pending file locked %v, want [app.accounts]", locked)
+	}
+}
+
+// TestPlanShadowBuildFailsWithSessionOpen: an applied file the sandbox
+// refuses (LOAD, a superuser's right) fails the fast build and then the
+// slow one; the trace's session, opened while the first ran, is closed and
+// the plan stops with the shadow's error.
+func TestPlanShadowBuildFailsWithSessionOpen(t *testing.T) {
+	_, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\nLOAD 'auto_explain';\n", "ALTER TABLE users ADD COLUMN z int;\n")
+	var be *verify.ShadowBuildError
+	if !errors.As(err, &be) {
+		t.Fatalf("%v, want a ShadowBuildError", err)
 	}
 }

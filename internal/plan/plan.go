@@ -259,12 +259,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	t := &tracer{cfg: o.Config, live: live, report: rep, models: mr.Expect()}
-	err = verify.WithShadow(ctx, vo, st.Version, func(co pg.ConnectOptions) error {
-		co.OnNotice = t.notice
-		return pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
-			t.conn = conn
-			return t.run(ctx, pending, liveSchema)
-		})
+	err = verify.WithShadowSession(ctx, vo, st.Version, t.notice, func(conn *pgx.Conn) error {
+		t.conn = conn
+		return t.run(ctx, pending, liveSchema)
 	})
 	var failed *FailedError
 	if err != nil && beyond > 0 && errors.As(err, &failed) {

@@ -198,21 +198,24 @@ func (t *tracer) changedRead(before map[int64]rel) string {
 	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ", '4294967295')"
 }
 
-// applyChanged is before with the rows of changedSQL applied; false when a
-// schema was renamed or dropped since the last read (the keys of relations
-// it did not lock would be stale) or a trigger is deferrable (COMMIT may
-// change relations after the read): then the relations are read whole.
-func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]rel, bool, error) {
-	next := maps.Clone(before)
+// applyChanged applies the rows of changedSQL to rels, the relations
+// before the file, in place: they become the next file's. It runs once the
+// file's statements were judged against them, so no copy is made (a copy
+// per file cost a plan time in the number of files times the number of
+// relations). false when a schema was renamed or dropped since the last
+// read (the keys of relations it did not lock would be stale) or a trigger
+// is deferrable (COMMIT may change relations after the read): then the
+// relations are read whole.
+func (t *tracer) applyChanged(rels map[int64]rel, rows [][][]byte) (bool, error) {
 	schemas := map[int64]string{}
 	deferrable := false
 	for _, row := range rows {
 		if len(row) != 6 {
-			return nil, false, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
+			return false, fmt.Errorf("reading the shadow's relations: %d columns", len(row))
 		}
 		oid, err := strconv.ParseInt(string(row[0]), 10, 64)
 		if err != nil {
-			return nil, false, fmt.Errorf("reading the shadow's relations: %w", err)
+			return false, fmt.Errorf("reading the shadow's relations: %w", err)
 		}
 		switch {
 		case string(row[2]) == "N":
@@ -220,13 +223,13 @@ func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]
 		case string(row[2]) == "D":
 			deferrable = true
 		case row[1] == nil:
-			delete(next, oid) // gone, or no longer a user relation
+			delete(rels, oid) // gone, or no longer a user relation
 		default:
 			_, r, err := parseRelation(row)
 			if err != nil {
-				return nil, false, err
+				return false, err
 			}
-			next[oid] = r
+			rels[oid] = r
 		}
 	}
 	same := t.namespaces != nil && !deferrable
@@ -236,7 +239,7 @@ func (t *tracer) applyChanged(before map[int64]rel, rows [][][]byte) (map[int64]
 		}
 	}
 	t.namespaces = schemas
-	return next, same, nil
+	return same, nil
 }
 
 // locksRead is the locks read a batch sends after a statement.
@@ -596,20 +599,6 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	if !committed || askew || results != len(places) || last == nil {
 		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
 	}
-	var next map[int64]rel
-	if changed != nil {
-		var same bool
-		if next, same, err = t.applyChanged(before, changed.Rows); err == nil && !same {
-			// A schema renamed or dropped, or a deferrable trigger: read
-			// whole.
-			next, err = t.relations(ctx)
-		}
-	} else {
-		next, err = readRelations(last.Rows)
-	}
-	if err != nil {
-		return true, err
-	}
 	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
@@ -625,6 +614,22 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		t.statement(f, sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: last.Line}, before, deferred.rows, deferred.notices, fs)
 	}
 	fs.fileLocks(t, before)
+	// The relations after the file, the next file's before: nothing was
+	// sent since its COMMIT but reads (constraintTable).
+	next := before
+	if changed != nil {
+		var same bool
+		if same, err = t.applyChanged(before, changed.Rows); err == nil && !same {
+			// A schema renamed or dropped, or a deferrable trigger: read
+			// whole.
+			next, err = t.relations(ctx)
+		}
+	} else {
+		next, err = readRelations(last.Rows)
+	}
+	if err != nil {
+		return true, err
+	}
 	t.next = next
 	return true, nil
 }
@@ -916,7 +921,8 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			locked[oid] = before[oid]
 		}
 	}
-	alter, isAlter := parseAlter(st.Text)
+	ts := tokens(st.Text)
+	alter, isAlter := alterOf(ts)
 	target := func() (int64, rel, bool) {
 		if !isAlter {
 			return 0, rel{}, false
@@ -984,7 +990,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
-	if v, sch, name, where, ok := dmlTarget(st.Text); ok && !where {
+	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
 		if _, b, ok := matchRel(locked, sch, name); ok && t.hasRows(b.key) {
 			if v == "UPDATE" {
 				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
@@ -993,7 +999,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
-	if mode := lockTableMode(st.Text); strength(mode) >= strength("ShareLock") {
+	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
 		var names []string
 		var first rel
 		for oid, b := range locked {

@@ -309,6 +309,41 @@ func TestTemplateCache(t *testing.T) {
 	conn.Close(ctx)
 }
 
+// TestTemplateHasNoTemplate0: the template cluster is cached without
+// template0 (a third of each copy), and a sandbox made by initdb or copied
+// from the template has none, and serves.
+func TestTemplateHasNoTemplate0(t *testing.T) {
+	mustFind(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	for _, how := range []string{"initdb", "copy"} {
+		s, err := Start(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := pgx.Connect(ctx, s.AdminURL().DriverString())
+		if err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+		var dbs []string
+		rows, _ := conn.Query(ctx, "SELECT datname FROM pg_database ORDER BY 1")
+		dbs, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		conn.Close(ctx)
+		s.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(dbs, " ") != "postgres template1" {
+			t.Errorf("%s: the sandbox's databases are %v, want postgres and template1", how, dbs)
+		}
+	}
+	bases, err := os.ReadDir(filepath.Join(templateDir(Find()[0]), "base"))
+	if err != nil || len(bases) != 2 {
+		t.Errorf("the template's base holds %d folders (%v), want 2", len(bases), err)
+	}
+}
+
 // TestSandboxInMemory: with no TMPDIR, the sandbox lives in memory when
 // /dev/shm is a tmpfs with room (else in /tmp), and Sweep looks there; a
 // TMPDIR the user set wins.

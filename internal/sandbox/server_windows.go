@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbguard/dbguard/internal/dburl"
 )
 
@@ -35,6 +37,11 @@ func (s *Server) URL(user, db string) *dburl.URL { return nil }
 
 // Announce is never reached on Windows.
 func (s *Server) Announce(w io.Writer) {}
+
+// Session is never reached on Windows.
+func (s *Server) Session(ctx context.Context) (*pgx.Conn, error) {
+	return nil, errors.New("no sandbox on Windows")
+}
 
 // Close does nothing on Windows.
 func (s *Server) Close() error { return nil }

@@ -101,7 +101,7 @@ func sharedIsFresh(t *testing.T) {
 		(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'))`, &state); err != nil {
 		t.Fatal(err)
 	}
-	if want := "postgres template0 template1," + Superuser + ",0,1"; state != want {
+	if want := "postgres template1," + Superuser + ",0,1"; state != want {
 		t.Errorf("the shared server handed out again holds %q, want a fresh cluster's %q", state, want)
 	}
 }

@@ -60,6 +60,7 @@ func StartShared(ctx context.Context, dir string, n int) (stop func(), err error
 			return nil, err
 		}
 		started = append(started, s)
+		s.closeFirst() // a shared server is handed out with no session but the taker's
 		fresh, err := freshState(ctx, s)
 		if err != nil {
 			stop()
@@ -272,6 +273,7 @@ func ShareInProcess() (stop func()) {
 				release()
 				return nil
 			}
+			s.closeFirst()
 			if fresh, err = freshState(ctx, s); err != nil {
 				s.Close()
 				release()

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -41,6 +42,74 @@ import (
 //     only when no file holds a statement that can act beyond that
 //     database (sqlscan.Reach), refused before anything runs.
 func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
+	return withShadow(ctx, o, version, func(co pg.ConnectOptions, _ bool, build func() (bool, error)) error {
+		if _, err := build(); err != nil {
+			return err
+		}
+		return f(co)
+	})
+}
+
+// WithShadowSession is WithShadow for a caller that works in one session
+// of the shadow (migrate plan's trace), with onNotice receiving its
+// notices. In the sandbox the session is opened while the applied files
+// are replayed, not after: a new backend of the just-started server costs
+// it 30-50 ms on a busy machine, on the way to the preview. The session is
+// then as one opened after the replay would be, unless a replayed file
+// gave the database or a role settings of its own (ALTER DATABASE/ROLE
+// ... SET, which apply from the next session on: a fresh sandbox has
+// none) or the shadow was built again the slow way (which drops the
+// database): then a new session is opened, as before.
+func WithShadowSession(ctx context.Context, o Options, version int, onNotice func(*pgconn.Notice), f func(conn *pgx.Conn) error) error {
+	return withShadow(ctx, o, version, func(co pg.ConnectOptions, early bool, build func() (bool, error)) error {
+		co.OnNotice = onNotice
+		if !early {
+			if _, err := build(); err != nil {
+				return err
+			}
+			return pg.WithConn(ctx, co, f)
+		}
+		type opened struct {
+			db  *sql.DB
+			err error
+		}
+		ch := make(chan opened, 1)
+		go func() {
+			db, _, err := pg.Connect(ctx, co)
+			ch <- opened{db, err}
+		}()
+		fast, err := build()
+		op := <-ch
+		use := op.err == nil && err == nil && fast && !hasRoleSettings(ctx, op.db)
+		if op.err == nil && !use {
+			op.db.Close()
+		}
+		if err != nil {
+			return err
+		}
+		if !use {
+			return pg.WithConn(ctx, co, f)
+		}
+		defer op.db.Close()
+		return pg.WithPgx(ctx, op.db, f)
+	})
+}
+
+// hasRoleSettings reports whether a database or role has settings of its
+// own (pg_db_role_setting), or it cannot tell.
+func hasRoleSettings(ctx context.Context, db *sql.DB) bool {
+	var some bool
+	err := db.QueryRowContext(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting)").Scan(&some)
+	return err != nil || some
+}
+
+// withShadow makes the shadow database and hands run its connection
+// options and build, which applies the migrations through version to it
+// (false: the slow way, file by file, after the fast build failed); early
+// is true when the database exists already in a server dbguard started
+// (the sandbox), with no database or role settings, so a session may be
+// opened before build.
+func withShadow(ctx context.Context, o Options, version int, run func(co pg.ConnectOptions, early bool, build func() (bool, error)) error) error {
 	var (
 		admin   pg.ConnectOptions // creates and drops the shadow database
 		owner   string            // the shadow's owner and the role migrations run as; "": admin's
@@ -179,33 +248,38 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
 	}
-	if version >= 0 {
+	build := func() (bool, error) {
+		if version < 0 {
+			return true, nil
+		}
 		if !prepared {
 			batches = fastBatches(o, version)
 		}
-		if !fastBuild(ctx, co, batches) {
-			// Slowly, file by file through golang-migrate, on a fresh
-			// database: its errors name the file, line and statement.
-			if err := openAdmin(); err != nil {
-				return err
-			}
-			if err := recreate(ctx, adminDB, name, owner); err != nil {
-				return &ShadowError{Err: err}
-			}
-			r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
-			if err != nil {
-				return err
-			}
-			err = r.Goto(ctx, uint(version))
-			if cerr := r.Close(); err == nil && cerr != nil {
-				return cerr
-			}
-			if err != nil {
-				return &ShadowBuildError{Err: err}
-			}
+		if fastBuild(ctx, co, batches) {
+			return true, nil
 		}
+		// Slowly, file by file through golang-migrate, on a fresh
+		// database: its errors name the file, line and statement.
+		if err := openAdmin(); err != nil {
+			return false, err
+		}
+		if err := recreate(ctx, adminDB, name, owner); err != nil {
+			return false, &ShadowError{Err: err}
+		}
+		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+		if err != nil {
+			return false, err
+		}
+		err = r.Goto(ctx, uint(version))
+		if cerr := r.Close(); err == nil && cerr != nil {
+			return false, cerr
+		}
+		if err != nil {
+			return false, &ShadowBuildError{Err: err}
+		}
+		return false, nil
 	}
-	return f(co)
+	return run(co, made != "", build)
 }
 
 // shadowName is a new shadow database's name: random, then the live
@@ -427,7 +501,13 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 	// for two checkpoints). The session is template1's, as a database
 	// cannot be renamed from inside.
 	shadow := shadowName(o)
-	err = pg.WithConn(ctx, pg.ConnectOptions{URL: sb.URL(sandbox.Superuser, "template1")}, func(conn *pgx.Conn) error {
+	err = func() error {
+		// The session the start made to know the server ready.
+		conn, err := sb.Session(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(context.Background())
 		var b strings.Builder
 		fmt.Fprintf(&b, "CREATE ROLE %s LOGIN NOSUPERUSER NOCREATEROLE NOCREATEDB NOREPLICATION NOBYPASSRLS;\n", pgx.Identifier{user}.Sanitize())
 		for _, r := range roles {
@@ -437,9 +517,9 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		}
 		fmt.Fprintf(&b, "ALTER DATABASE postgres RENAME TO %s;\nALTER DATABASE %[1]s OWNER TO %s;\n", pgx.Identifier{shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
-		_, err := conn.Exec(ctx, b.String())
+		_, err = conn.Exec(ctx, b.String())
 		return err
-	})
+	}()
 	if err != nil {
 		sb.Close()
 		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
