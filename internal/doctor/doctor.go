@@ -110,10 +110,10 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	if eff.Endpoint.Kind != dburl.Direct {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect.To(eff.URL, true)))
+		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, from(o.Connect.To(eff.URL, true), rep)))
 	}
 	if rep.MigrateURL != nil {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, o.Connect.To(rep.MigrateURL, false)))
+		r.Endpoints = append(r.Endpoints, probe(ctx, "direct", rep.MigrateURL, from(o.Connect.To(rep.MigrateURL, false), rep)))
 	}
 	for _, e := range r.Endpoints {
 		if e.Err != nil {
@@ -135,7 +135,7 @@ func Run(ctx context.Context, o Options) *Report {
 	if !direct.connected {
 		return r
 	}
-	co := o.Connect.To(rep.MigrateURL, false)
+	co := from(o.Connect.To(rep.MigrateURL, false), rep)
 	if proj, err := tool.Resolve(o.Config); err != nil {
 		r.problemFrom(err)
 	} else if proj.Kind != tool.GolangMigrate {
@@ -274,4 +274,10 @@ func (r *Report) ExitCode() int {
 		}
 	}
 	return code
+}
+
+// from is co saying where its URL was written in rep (pg.ConnectOptions.From).
+func from(co pg.ConnectOptions, rep *envcheck.Report) pg.ConnectOptions {
+	co.From = rep.Where(co.URL)
+	return co
 }

@@ -142,7 +142,7 @@ func Run(ctx context.Context, o Options) *Report {
 	case proj.Kind != tool.GolangMigrate:
 		// Another tool runs the migrations: its own table says where they
 		// stand, read directly.
-		db, _, err := pg.Connect(ctx, o.Connect.To(target.URL, target.ThroughPooler))
+		db, _, err := pg.Connect(ctx, target.Connect(o.Connect))
 		if err != nil {
 			conn.fail(err)
 			break
@@ -155,7 +155,7 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	default:
 		var err error
-		runner, err = migrate.Open(ctx, migrate.Options{Connect: o.Connect.To(target.URL, target.ThroughPooler), Dir: o.Config.MigrationsDir(),
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: target.Connect(o.Connect), Dir: o.Config.MigrationsDir(),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 		if err != nil {
 			conn.fail(err)
@@ -361,7 +361,7 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
-	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
 		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow, ReadModels: o.ReadModels})
 	if err != nil {
 		c.fail(err)
@@ -393,7 +393,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	rep, err := plan.Run(ctx, plan.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
+	rep, err := plan.Run(ctx, plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
 	if err != nil {
 		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
 			// Dirty, edited, late: the migrations check says so.
