@@ -357,7 +357,7 @@ func (s *Script) recognise(words []word, at string, read func(string) ([]byte, b
 	case prog == "dotenvx" && len(args) > 0 && args[0].text == "run":
 		msg = s.dotenvx(args[1:], at)
 	case prog == "node" || prog == "tsx":
-		msg = s.node(prog, args, at, read)
+		msg = s.node(prog, args, env, at, read)
 	case prog == "uv" && len(args) > 0 && args[0].text == "run":
 		msg = s.uv(args[1:], at, uvEnvFile)
 	}
@@ -586,11 +586,15 @@ var nodeValueFlags = map[string]bool{
 var loadEnvFileCall = lazyre.New(`process\s*\.\s*loadEnvFile\s*\(\s*(?:(?:'([^'\\\n]*)'|"([^"\\\n]*)"|` + "`([^`\\\\$]*)`" + `)\s*)?(\)|[^)\s])`)
 
 // node reads `node [--env-file[-if-exists]=FILE]... ENTRY`: the files in
-// order, then the entry file's process.loadEnvFile calls. tsx passes node's
-// options on.
-func (s *Script) node(prog string, args []word, at string, read func(string) ([]byte, bool)) string {
+// order, then the entry file's process.loadEnvFile calls; or, with
+// dotenv's preload (`-r dotenv/config`), the file its options name (see
+// dotenvConfig). tsx passes node's options on. env are the NAME=value
+// words set before it.
+func (s *Script) node(prog string, args, env []word, at string, read func(string) ([]byte, bool)) string {
 	s.Tool = "node"
 	entry := ""
+	preload := false
+	argv := []word(nil) // what follows the entry file: process.argv
 	for i := 0; i < len(args); {
 		a := args[i].text
 		if v, n, ok := flagValue(args, i, "--env-file", "--env-file-if-exists"); ok {
@@ -600,7 +604,15 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 			i = n
 			continue
 		}
+		if v, n, ok := flagValue(args, i, "-r", "--require", "--import"); ok {
+			preload = preload || v.text == "dotenv/config" || v.text == "dotenv/config.js"
+			i = n
+			continue
+		}
 		if a == "-e" || a == "--eval" || a == "-p" || a == "--print" {
+			if i+2 <= len(args) {
+				argv = args[min(i+2, len(args)):]
+			}
 			break // code on the command line: no entry file
 		}
 		if nodeValueFlags[a] {
@@ -618,7 +630,22 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 		if !args[i].dynamic {
 			entry = a
 		}
+		argv = args[i+1:]
 		break
+	}
+	if preload {
+		if msg := s.dotenvConfig(env, argv, at); msg != "" || s.Tool == "dotenv/config" {
+			if msg == "" && entry != "" && read != nil {
+				// process.loadEnvFile beside the preload: two readings of
+				// one process, not modelled together.
+				if p := path.Clean(path.Join(s.Dir, entry)); !path.IsAbs(entry) && !strings.HasPrefix(p, "../") {
+					if data, ok := read(p); ok && loadEnvFileCall.Match(data) {
+						return "node -r dotenv/config with process.loadEnvFile in the entry file is not modelled yet"
+					}
+				}
+			}
+			return msg
+		}
 	}
 	if entry != "" && read != nil {
 		if msg := s.loadEnvFiles(entry, read); msg != "" {
@@ -628,6 +655,70 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 	if len(s.Files) == 0 {
 		s.Tool = ""
 	}
+	return ""
+}
+
+// dotenvConfigArg is an option dotenv 16/17's preload reads from
+// process.argv (lib/cli-options.js): the last of each wins.
+var dotenvConfigArg = lazyre.New(`^dotenv_config_(encoding|path|quiet|debug|override|DOTENV_KEY)=(.+)$`)
+
+// dotenvConfig models dotenv 16/17's preload, `node -r dotenv/config
+// app.js` (config.js): dotenv.config() with the options of the
+// environment (DOTENV_CONFIG_PATH, _OVERRIDE, _ENCODING, _DOTENV_KEY,
+// lib/env-options.js) under those of process.argv (dotenv_config_path=...,
+// the words after the entry file). path is one file, relative to the
+// working directory (the script's folder), ".env" when unset or empty;
+// override is Boolean(the string): any non-empty value, "false" too,
+// makes the file beat the environment. Only a preload given an option is
+// a script of its own (Tool "dotenv/config"); without one it reads the
+// folder's .env as the folder's dotenv loader does. env are the NAME=value
+// words set before node; argv the words after the entry file.
+func (s *Script) dotenvConfig(env, argv []word, at string) string {
+	opts := map[string]word{}
+	for _, w := range env {
+		k, v, _ := strings.Cut(w.text, "=")
+		if name, ok := strings.CutPrefix(k, "DOTENV_CONFIG_"); ok {
+			switch name {
+			case "PATH", "OVERRIDE", "ENCODING", "DOTENV_KEY":
+				opts[strings.ToLower(name)] = word{v, w.dynamic}
+			}
+		}
+	}
+	for _, w := range argv {
+		if m := dotenvConfigArg.FindStringSubmatch(w.text); m != nil {
+			opts[strings.ToLower(m[1])] = word{m[2], w.dynamic}
+		} else if w.dynamic && strings.HasPrefix(w.text, "dotenv_config_") {
+			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(w.text))
+		}
+	}
+	file, override, encoding, key := opts["path"], opts["override"], opts["encoding"], opts["dotenv_key"]
+	if file.text == "" && override.text == "" && encoding.text == "" && key.text == "" && !file.dynamic && !override.dynamic && !encoding.dynamic && !key.dynamic {
+		return "" // dotenv.config() as the folder's loader calls it
+	}
+	for _, o := range []word{override, encoding, key} {
+		if o.dynamic {
+			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(o.text))
+		}
+	}
+	if key.text != "" {
+		return "dotenv's DOTENV_KEY option loads the encrypted .env.vault, which dbguard does not read: what this script connects to is not judged"
+	}
+	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
+		return fmt.Sprintf("dotenv reads its file as %s, which dbguard does not model: drop the encoding option (UTF-8 is the default)", output.Escape(encoding.text))
+	}
+	if len(s.Files) > 0 {
+		return "node --env-file beside -r dotenv/config options is not modelled yet: name the file one way"
+	}
+	if file.text == "" && !file.dynamic {
+		file.text = ".env"
+	}
+	if strings.HasPrefix(file.text, "~") {
+		return fmt.Sprintf("the env file %s is outside the project: dbguard reads nothing outside it, so what this script connects to is not judged", output.Escape(file.text))
+	}
+	if msg := s.addFile(file, at, false); msg != "" {
+		return msg
+	}
+	s.Tool, s.Override = "dotenv/config", override.text != ""
 	return ""
 }
 

@@ -225,3 +225,47 @@ func TestAttackScriptEntriesLinear(t *testing.T) {
 		t.Fatalf("want 1000 scripts on lines 3 to 1002, got %d, first %d, last %d", len(names), lines[0], lines[len(lines)-1])
 	}
 }
+
+// TestDotenvConfigPreload: the options dotenv 16/17's preload reads
+// (`node -r dotenv/config`) decide its file and precedence, and what
+// dbguard cannot read is a problem, never a guess.
+func TestDotenvConfigPreload(t *testing.T) {
+	for _, c := range []struct{ script, want, problem string }{
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", want: "dotenv/config .env.other"},
+		{script: "DOTENV_CONFIG_PATH=cfg/a.env node --import dotenv/config app.js", want: "dotenv/config cfg/a.env"},
+		{script: "DOTENV_CONFIG_PATH= DOTENV_CONFIG_OVERRIDE=0 node -r dotenv/config.js app.js", want: "dotenv/config override .env"},
+		{script: "DOTENV_CONFIG_OVERRIDE= DOTENV_CONFIG_ENCODING=UTF-8 tsx -r dotenv/config app.ts", want: "dotenv/config .env"},
+		{script: "node -r dotenv/config -e 'x()' dotenv_config_path=.env.e", want: "dotenv/config .env.e"},
+		{script: "node -r dotenv/config app.js", want: ""},                        // the folder's loader reads .env
+		{script: "node -r ./trace.js app.js dotenv_config_path=.env.x", want: ""}, // no preload: an argument
+		{script: "node -r dotenv/config app.js dotenv_config_path=$ENVF", problem: "only known when the shell runs"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=~/.env", problem: "outside the project"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=../../x.env", problem: "outside the project"},
+		{script: "node -r dotenv/config app.js dotenv_config_encoding=latin1", problem: "reads its file as latin1"},
+		{script: "DOTENV_CONFIG_DOTENV_KEY=dotenv://:k@x/vault/.env.vault node -r dotenv/config app.js", problem: ".env.vault"},
+		{script: "node --env-file=.env -r dotenv/config app.js dotenv_config_path=.env.x", problem: "not modelled yet"},
+	} {
+		pkg, _ := json.Marshal(map[string]any{"scripts": map[string]string{"dev": c.script}})
+		scripts, problems := Scripts("package.json", pkg, func(string) ([]byte, bool) { return nil, false })
+		got := ""
+		for _, s := range scripts {
+			over := ""
+			if s.Override {
+				over = " override"
+			}
+			got = s.Tool + over
+			for _, f := range s.Files {
+				got += " " + f.Path
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.script, got, c.want)
+		}
+		switch {
+		case c.problem == "" && len(problems) > 0:
+			t.Errorf("%s: %v", c.script, problems)
+		case c.problem != "" && (len(problems) != 1 || !strings.Contains(problems[0].Msg, c.problem)):
+			t.Errorf("%s: problems %v, want one saying %q", c.script, problems, c.problem)
+		}
+	}
+}

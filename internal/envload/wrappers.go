@@ -21,6 +21,9 @@ import (
 //     environment beating them all, no expansion (Node's own parser); then
 //     each process.loadEnvFile call of the entry file, setting only what
 //     is still unset.
+//   - node -r dotenv/config with options (dotenv 16/17's preload): its one
+//     file with dotenv's parser, no expansion; the environment beats it
+//     unless override is set, in which case it beats the environment.
 //   - uv run --env-file (from uv's source, uv cannot be installed here):
 //     the later file wins, the environment beats them all; dotenvy's
 //     syntax, modelled with godotenv's (both expand $VAR as they parse).
@@ -47,6 +50,8 @@ func (s *Script) Loader() *Loader {
 		l.dialect, l.setenv, l.read, l.commands = dialectDotenv, setNode, s.readDotenvx, true
 	case "node":
 		l.dialect, l.setenv, l.read = dialectNode, setNode, s.readNode
+	case "dotenv/config":
+		l.dialect, l.setenv, l.read = dialectDotenv, setNode, s.readDotenvConfig
 	case "uv":
 		l.dialect, l.setenv, l.read = dialectGodotenv, setGo, s.readUV
 	default:
@@ -171,6 +176,28 @@ func (s *Script) setEnv(c *readCtx) []string {
 func (s *Script) setVars(c *readCtx) {
 	for i := range s.Vars {
 		c.set(&s.Vars[i], s.Vars[i].Value)
+	}
+}
+
+// readDotenvConfig is dotenv.config({path, override}) in the preload:
+// the file's last definition of each key, set unless the environment (or
+// the script's NAME=value before node) holds it, or over it with override.
+func (s *Script) readDotenvConfig(c *readCtx) {
+	s.setEnv(c)
+	for _, f := range s.Files {
+		defs, ok := c.fileAt(f.Path)
+		if !ok {
+			continue
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			_, inEnv := c.env(k)
+			_, set := c.r.Vars[k]
+			if !s.Override && (inEnv || set) {
+				continue
+			}
+			c.set(by[k], by[k].Value)
+		}
 	}
 }
 

@@ -88,6 +88,11 @@ func runScripts(c config, m *manifest, env map[string]string, versions map[strin
 		}
 		start["PWD"] = dir
 		start["PATH"] = shims + ":" + c.nodeBin + ":" + baseline["PATH"]
+		if c.nodePath != "" {
+			// Where node -r dotenv/config finds dotenv (the case's own
+			// folder has no node_modules); in start, so not recorded.
+			start["NODE_PATH"] = c.nodePath
+		}
 		r := runScript(command, dir, start, m.Env)
 		r.Tools = toolsLine
 		out[spec] = sanitizeScript(r, m.Root)
