@@ -104,25 +104,7 @@ func (c *readCtx) view() map[string]string {
 }
 
 func (s *Script) readDotenvCLI(c *readCtx) {
-	order := s.setEnv(c)
-	for _, f := range s.Files {
-		defs, ok := c.fileAt(f.Path)
-		if !ok {
-			continue
-		}
-		keys, by := lastWins(defs)
-		for _, k := range keys {
-			_, inEnv := c.env(k)
-			_, set := c.r.Vars[k]
-			if !s.Override && (inEnv || set) {
-				continue
-			}
-			if !set && !inEnv {
-				order = append(order, k)
-			}
-			c.set(by[k], by[k].Value)
-		}
-	}
+	order := s.dotenvFiles(c, s.setEnv(c))
 	if !s.NoExpand {
 		// dotenvExpand({parsed: process.env}): every variable of the
 		// process, in its order (the environment's, then the files').
@@ -179,11 +161,12 @@ func (s *Script) setVars(c *readCtx) {
 	}
 }
 
-// readDotenvConfig is dotenv.config({path, override}) in the preload:
-// the file's last definition of each key, set unless the environment (or
-// the script's NAME=value before node) holds it, or over it with override.
-func (s *Script) readDotenvConfig(c *readCtx) {
-	s.setEnv(c)
+// dotenvFiles loads each file as dotenv.config({path, override}) does
+// (dotenv-cli calls it once a file): the file's last definition of each
+// key, set unless the process already holds the key (the environment, the
+// script's NAME=value, a file before), or over it with override. It
+// returns order with the keys the process did not hold before, in order.
+func (s *Script) dotenvFiles(c *readCtx, order []string) []string {
 	for _, f := range s.Files {
 		defs, ok := c.fileAt(f.Path)
 		if !ok {
@@ -196,9 +179,19 @@ func (s *Script) readDotenvConfig(c *readCtx) {
 			if !s.Override && (inEnv || set) {
 				continue
 			}
+			if !set && !inEnv {
+				order = append(order, k)
+			}
 			c.set(by[k], by[k].Value)
 		}
 	}
+	return order
+}
+
+// readDotenvConfig is dotenv.config({path, override}) in the preload, over
+// the script's NAME=value set before node.
+func (s *Script) readDotenvConfig(c *readCtx) {
+	s.dotenvFiles(c, s.setEnv(c))
 }
 
 func (s *Script) readDotenvx(c *readCtx) {
