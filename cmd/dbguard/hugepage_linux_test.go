@@ -92,12 +92,7 @@ func TestEnvHeapFaultsFew(t *testing.T) {
 	buildDbguard(t, bin)
 	root := filepath.Join(dir, "tree")
 	envTree(t, root)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+	env := runtimeDefaults()
 	best := int64(-1)
 	for range 3 { // the least of three: a huge page can be short for a moment
 		cmd := exec.Command(bin, "env")
@@ -132,12 +127,7 @@ func TestSmallEnvForcesNoCollection(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".env"), []byte("DATABASE_URL=postgres://app:pw@db.internal:5432/app\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+	env := runtimeDefaults()
 	cmd := exec.Command(bin, "env")
 	cmd.Dir, cmd.Env = root, append(env, "GODEBUG=gctrace=1")
 	var stderr bytes.Buffer
