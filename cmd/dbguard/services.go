@@ -159,7 +159,7 @@ func hookScopes(c *cli.Context, l *envcheck.Listing) ([]hooks.Scope, error) {
 // hookIndexLoad loads the unit as loadUnit does, from top: a copy of the
 // index's configuration files standing for the repository at repo, where
 // the hook runs (hooks.Options.Load). A --config file inside the
-// repository is read from the copy.
+// repository is read from the copy when the copy holds it (a dbguard.yaml).
 func hookIndexLoad(c *cli.Context, repo, top string) (*config.Config, func(*envcheck.Listing) ([]hooks.Scope, error), error) {
 	file, name := unitFlags(c)
 	if file != "" {
@@ -167,8 +167,12 @@ func hookIndexLoad(c *cli.Context, repo, top string) (*config.Config, func(*envc
 		if !filepath.IsAbs(abs) {
 			abs = filepath.Join(repo, abs)
 		}
+		// The copy holds the index's dbguard.yaml files; a --config of
+		// another name is read where it is.
 		if rel, err := filepath.Rel(repo, abs); err == nil && filepath.IsLocal(rel) {
-			file = filepath.Join(top, rel)
+			if _, err := os.Lstat(filepath.Join(top, rel)); err == nil {
+				file = filepath.Join(top, rel)
+			}
 		}
 	}
 	u, err := services.FindLazy(top, file)
