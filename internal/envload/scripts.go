@@ -587,8 +587,8 @@ var loadEnvFileCall = lazyre.New(`process\s*\.\s*loadEnvFile\s*\(\s*(?:(?:'([^'\
 
 // node reads `node [--env-file[-if-exists]=FILE]... ENTRY`: the files in
 // order, then the entry file's process.loadEnvFile calls; or, with
-// dotenv's preload (`-r dotenv/config`), the file its options name (see
-// dotenvConfig). tsx passes node's options on. env are the NAME=value
+// dotenv's preload (`-r dotenv/config`, or the entry file's own import
+// 'dotenv/config'), the file its options name (see dotenvConfig). tsx passes node's options on. env are the NAME=value
 // words set before it.
 func (s *Script) node(prog string, args, env []word, at string, read func(string) ([]byte, bool)) string {
 	s.Tool = "node"
@@ -633,16 +633,21 @@ func (s *Script) node(prog string, args, env []word, at string, read func(string
 		argv = args[i+1:]
 		break
 	}
-	if preload {
+	var code []byte // the entry file's, when it is in the project
+	if entry != "" && read != nil {
+		if p := path.Clean(path.Join(s.Dir, entry)); !path.IsAbs(entry) && p != ".." && !strings.HasPrefix(p, "../") {
+			if data, ok := read(p); ok && len(data) <= maxEntryBytes {
+				code = data
+			}
+		}
+	}
+	// The entry file's own import 'dotenv/config' reads the same options.
+	if preload = preload || dotenvConfigImport.Match(code); preload {
 		if msg := s.dotenvConfig(env, argv, at); msg != "" || s.Tool == "dotenv/config" {
-			if msg == "" && entry != "" && read != nil {
+			if msg == "" && loadEnvFileCall.Match(code) {
 				// process.loadEnvFile beside the preload: two readings of
 				// one process, not modelled together.
-				if p := path.Clean(path.Join(s.Dir, entry)); !path.IsAbs(entry) && !strings.HasPrefix(p, "../") {
-					if data, ok := read(p); ok && loadEnvFileCall.Match(data) {
-						return "node -r dotenv/config with process.loadEnvFile in the entry file is not modelled yet"
-					}
-				}
+				return "dotenv/config with process.loadEnvFile in the entry file is not modelled yet"
 			}
 			return msg
 		}
@@ -657,6 +662,10 @@ func (s *Script) node(prog string, args, env []word, at string, read func(string
 	}
 	return ""
 }
+
+// dotenvConfigImport is an entry file's own preload: import
+// 'dotenv/config' (or require, or a dynamic import) runs the same config.js.
+var dotenvConfigImport = lazyre.New(`(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+|\bfrom\s+)['"]dotenv/config(?:\.js)?['"]`)
 
 // dotenvConfigArg is an option dotenv 16/17's preload reads from
 // process.argv (lib/cli-options.js): the last of each wins.

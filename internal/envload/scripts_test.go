@@ -244,9 +244,20 @@ func TestDotenvConfigPreload(t *testing.T) {
 		{script: "node -r dotenv/config app.js dotenv_config_encoding=latin1", problem: "reads its file as latin1"},
 		{script: "DOTENV_CONFIG_DOTENV_KEY=dotenv://:k@x/vault/.env.vault node -r dotenv/config app.js", problem: ".env.vault"},
 		{script: "node --env-file=.env -r dotenv/config app.js dotenv_config_path=.env.x", problem: "not modelled yet"},
+		{script: "DOTENV_CONFIG_PATH=.env.m node main.js", want: "dotenv/config .env.m"},
+		{script: "node server.mjs dotenv_config_path=.env.y", problem: "process.loadEnvFile in the entry file is not modelled yet"},
+		{script: "node app.js dotenv_config_path=.env.x", want: ""}, // app.js loads no dotenv: an argument
 	} {
 		pkg, _ := json.Marshal(map[string]any{"scripts": map[string]string{"dev": c.script}})
-		scripts, problems := Scripts("package.json", pkg, func(string) ([]byte, bool) { return nil, false })
+		scripts, problems := Scripts("package.json", pkg, func(rel string) ([]byte, bool) {
+			switch rel {
+			case "server.mjs": // its own preload, beside process.loadEnvFile
+				return []byte("import 'dotenv/config'\nprocess.loadEnvFile('.env.x')\n"), true
+			case "main.js":
+				return []byte("const x = 1\nimport('dotenv/config.js')\n"), true
+			}
+			return nil, false
+		})
 		got := ""
 		for _, s := range scripts {
 			over := ""
