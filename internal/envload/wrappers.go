@@ -161,13 +161,18 @@ func (s *Script) setVars(c *readCtx) {
 	}
 }
 
-// dotenvFiles loads each file as dotenv.config({path, override}) does
-// (dotenv-cli calls it once a file): the file's last definition of each
+// dotenvFiles loads the script's files as dotenv.config({path, override})
+// does (dotenv-cli calls it once a file); see loadFiles.
+func (s *Script) dotenvFiles(c *readCtx, order []string) []string {
+	return c.loadFiles(s.Files, s.Override, order)
+}
+
+// loadFiles loads each file in turn: the file's last definition of each
 // key, set unless the process already holds the key (the environment, the
 // script's NAME=value, a file before), or over it with override. It
 // returns order with the keys the process did not hold before, in order.
-func (s *Script) dotenvFiles(c *readCtx, order []string) []string {
-	for _, f := range s.Files {
+func (c *readCtx) loadFiles(files []ScriptFile, override bool, order []string) []string {
+	for _, f := range files {
 		defs, ok := c.fileAt(f.Path)
 		if !ok {
 			continue
@@ -176,7 +181,7 @@ func (s *Script) dotenvFiles(c *readCtx, order []string) []string {
 		for _, k := range keys {
 			_, inEnv := c.env(k)
 			_, set := c.r.Vars[k]
-			if !s.Override && (inEnv || set) {
+			if !override && (inEnv || set) {
 				continue
 			}
 			if !set && !inEnv {
@@ -250,19 +255,7 @@ func (s *Script) readNode(c *readCtx) {
 			c.set(by[k], by[k].Value)
 		}
 	}
-	for _, f := range loads {
-		defs, ok := c.fileAt(f.Path)
-		if !ok {
-			continue
-		}
-		keys, by := lastWins(defs)
-		for _, k := range keys {
-			_, inEnv := c.env(k)
-			if _, set := c.r.Vars[k]; !inEnv && !set {
-				c.set(by[k], by[k].Value)
-			}
-		}
-	}
+	c.loadFiles(loads, false, nil)
 }
 
 func (s *Script) readUV(c *readCtx) {
