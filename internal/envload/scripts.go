@@ -51,6 +51,10 @@ type Script struct {
 	// Unknown are the names of such pairs whose value the shell computes
 	// ($VAR, $(...)): set, to a value dbguard does not guess.
 	Unknown []string
+
+	// dotenv18: the manifest depends on dotenv 18 or later, whose preload
+	// reads other options (see dotenvConfig).
+	dotenv18 bool
 }
 
 // ScriptFile is one env file a script names.
@@ -124,6 +128,7 @@ const (
 func Scripts(manifest string, data []byte, read func(rel string) ([]byte, bool)) ([]*Script, []ScriptProblem) {
 	names, lines, cmds := scriptEntries(data)
 	dir := path.Dir(manifest)
+	dotenv18 := dotenvMajor(data) >= 18
 	var out []*Script
 	var problems []ScriptProblem
 	for i, name := range names {
@@ -136,7 +141,7 @@ func Scripts(manifest string, data []byte, read func(rel string) ([]byte, bool))
 			continue
 		}
 		for _, words := range shellCommands(cmd) {
-			s := &Script{Manifest: manifest, Name: name, Line: lines[i], Dir: dir, Command: cmd}
+			s := &Script{Manifest: manifest, Name: name, Line: lines[i], Dir: dir, Command: cmd, dotenv18: dotenv18}
 			msg := s.recognise(words, at, read)
 			if msg != "" {
 				problems = append(problems, ScriptProblem{At: at, Msg: fmt.Sprintf("script %q: %s", name, msg)})
@@ -683,6 +688,9 @@ var dotenvConfigArg = lazyre.New(`^dotenv_config_(encoding|path|quiet|debug|over
 // folder's .env as the folder's dotenv loader does. env are the NAME=value
 // words set before node; argv the words after the entry file.
 func (s *Script) dotenvConfig(env, argv []word, at string) string {
+	if s.dotenv18 {
+		return s.dotenvConfig18(env, at)
+	}
 	opts := map[string]word{}
 	for _, w := range env {
 		k, v, _ := strings.Cut(w.text, "=")
@@ -729,6 +737,86 @@ func (s *Script) dotenvConfig(env, argv []word, at string) string {
 	}
 	s.Tool, s.Override = "dotenv/config", override.text != ""
 	return ""
+}
+
+// dotenvConfig18 is dotenvConfig for dotenv 18, whose preload reads no
+// argument: config() takes each option from DOTENV_NAME, else
+// DOTENV_CONFIG_NAME (PATH, OVERRIDE, ENCODING, FAST), and reads a
+// boolean as true unless it is false, 0, no, off or empty.
+func (s *Script) dotenvConfig18(env []word, at string) string {
+	opts := map[string]word{}
+	for _, prefix := range []string{"DOTENV_CONFIG_", "DOTENV_"} { // DOTENV_ wins
+		for _, w := range env {
+			k, v, _ := strings.Cut(w.text, "=")
+			if name, ok := strings.CutPrefix(k, prefix); ok {
+				switch name {
+				case "PATH", "OVERRIDE", "ENCODING", "FAST":
+					opts[strings.ToLower(name)] = word{v, w.dynamic}
+				}
+			}
+		}
+	}
+	if len(opts) == 0 {
+		return "" // dotenv.config() as the folder's loader calls it
+	}
+	truthy := func(w word) bool {
+		switch strings.ToLower(w.text) {
+		case "false", "0", "no", "off", "":
+			return false
+		}
+		return true
+	}
+	file, override, encoding, fast := opts["path"], opts["override"], opts["encoding"], opts["fast"]
+	for _, o := range []word{override, encoding, fast} {
+		if o.dynamic {
+			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(o.text))
+		}
+	}
+	if truthy(fast) {
+		return "dotenv's fast parser (DOTENV_FAST) is not modelled: drop it to judge what this script connects to"
+	}
+	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
+		return fmt.Sprintf("dotenv reads its file as %s, which dbguard does not model: drop the encoding option (UTF-8 is the default)", output.Escape(encoding.text))
+	}
+	if len(s.Files) > 0 {
+		return "node --env-file beside dotenv's options is not modelled yet: name the file one way"
+	}
+	if file.text == "" && !file.dynamic {
+		file.text = ".env"
+	}
+	if strings.HasPrefix(file.text, "~") {
+		return fmt.Sprintf("the env file %s is outside the project: dbguard reads nothing outside it, so what this script connects to is not judged", output.Escape(file.text))
+	}
+	if msg := s.addFile(file, at, false); msg != "" {
+		return msg
+	}
+	s.Tool, s.Override = "dotenv/config", truthy(override)
+	return ""
+}
+
+// dotenvMajor is the major version of dotenv a package.json depends on
+// (dependencies, else devDependencies), 0 when it names none or a range
+// without one (latest, *, a git URL).
+func dotenvMajor(data []byte) int {
+	var pkg struct {
+		Deps    map[string]any `json:"dependencies"`
+		DevDeps map[string]any `json:"devDependencies"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return 0
+	}
+	for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
+		v, _ := deps["dotenv"].(string)
+		v = strings.TrimLeft(v, "^~>=v ")
+		n := 0
+		for i := 0; i < len(v) && v[i] >= '0' && v[i] <= '9' && n < 1000; i++ {
+			n = n*10 + int(v[i]-'0')
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // loadEnvFiles adds the process.loadEnvFile calls of the entry file, in

@@ -230,8 +230,15 @@ func TestAttackScriptEntriesLinear(t *testing.T) {
 // (`node -r dotenv/config`) decide its file and precedence, and what
 // dbguard cannot read is a problem, never a guess.
 func TestDotenvConfigPreload(t *testing.T) {
-	for _, c := range []struct{ script, want, problem string }{
+	for _, c := range []struct{ script, dotenv, want, problem string }{
 		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", want: "dotenv/config .env.other"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", dotenv: "^17.2.3", want: "dotenv/config .env.other"},
+		// dotenv 18: no arguments; DOTENV_X before DOTENV_CONFIG_X; false is false.
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", dotenv: "^18.0.10", want: ""},
+		{script: "DOTENV_PATH=b.env DOTENV_CONFIG_PATH=a.env node -r dotenv/config app.js", dotenv: "18.x", want: "dotenv/config b.env"},
+		{script: "DOTENV_CONFIG_OVERRIDE=off node -r dotenv/config app.js", dotenv: ">=18", want: "dotenv/config .env"},
+		{script: "DOTENV_OVERRIDE=yes node -r dotenv/config app.js", dotenv: "~18.1.0", want: "dotenv/config override .env"},
+		{script: "DOTENV_FAST=1 node -r dotenv/config app.js", dotenv: "^18", problem: "fast parser"},
 		{script: "DOTENV_CONFIG_PATH=cfg/a.env node --import dotenv/config app.js", want: "dotenv/config cfg/a.env"},
 		{script: "DOTENV_CONFIG_PATH= DOTENV_CONFIG_OVERRIDE=0 node -r dotenv/config.js app.js", want: "dotenv/config override .env"},
 		{script: "DOTENV_CONFIG_OVERRIDE= DOTENV_CONFIG_ENCODING=UTF-8 tsx -r dotenv/config app.ts", want: "dotenv/config .env"},
@@ -249,6 +256,9 @@ func TestDotenvConfigPreload(t *testing.T) {
 		{script: "node app.js dotenv_config_path=.env.x", want: ""}, // app.js loads no dotenv: an argument
 	} {
 		pkg, _ := json.Marshal(map[string]any{"scripts": map[string]string{"dev": c.script}})
+		if c.dotenv != "" {
+			pkg, _ = json.Marshal(map[string]any{"dependencies": map[string]string{"dotenv": c.dotenv}, "scripts": map[string]string{"dev": c.script}})
+		}
 		scripts, problems := Scripts("package.json", pkg, func(rel string) ([]byte, bool) {
 			switch rel {
 			case "server.mjs": // its own preload, beside process.loadEnvFile
