@@ -705,23 +705,23 @@ func (s *Script) dotenvConfig(env, argv []word, at string) string {
 		if m := dotenvConfigArg.FindStringSubmatch(w.text); m != nil {
 			opts[strings.ToLower(m[1])] = word{m[2], w.dynamic}
 		} else if w.dynamic && strings.HasPrefix(w.text, "dotenv_config_") {
-			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(w.text))
+			return "a dotenv_config_ option is only known when the shell runs the script: write it literally"
 		}
 	}
 	file, override, encoding, key := opts["path"], opts["override"], opts["encoding"], opts["dotenv_key"]
 	if file.text == "" && override.text == "" && encoding.text == "" && key.text == "" && !file.dynamic && !override.dynamic && !encoding.dynamic && !key.dynamic {
 		return "" // dotenv.config() as the folder's loader calls it
 	}
-	for _, o := range []word{override, encoding, key} {
+	for name, o := range map[string]word{"override": override, "encoding": encoding, "DOTENV_KEY": key} {
 		if o.dynamic {
-			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(o.text))
+			return fmt.Sprintf("dotenv's %s option is only known when the shell runs the script: write it literally", name)
 		}
 	}
 	if key.text != "" {
 		return "dotenv's DOTENV_KEY option loads the encrypted .env.vault, which dbguard does not read: what this script connects to is not judged"
 	}
 	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
-		return fmt.Sprintf("dotenv reads its file as %s, which dbguard does not model: drop the encoding option (UTF-8 is the default)", output.Escape(encoding.text))
+		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
 	}
 	if len(s.Files) > 0 {
 		return "node --env-file beside -r dotenv/config options is not modelled yet: name the file one way"
@@ -730,7 +730,7 @@ func (s *Script) dotenvConfig(env, argv []word, at string) string {
 		file.text = ".env"
 	}
 	if strings.HasPrefix(file.text, "~") {
-		return fmt.Sprintf("the env file %s is outside the project: dbguard reads nothing outside it, so what this script connects to is not judged", output.Escape(file.text))
+		return "dotenv's path starts with ~, the home folder, outside the project: dbguard reads nothing outside it, so what this script connects to is not judged"
 	}
 	if msg := s.addFile(file, at, false); msg != "" {
 		return msg
@@ -767,16 +767,16 @@ func (s *Script) dotenvConfig18(env []word, at string) string {
 		return true
 	}
 	file, override, encoding, fast := opts["path"], opts["override"], opts["encoding"], opts["fast"]
-	for _, o := range []word{override, encoding, fast} {
+	for name, o := range map[string]word{"override": override, "encoding": encoding, "fast": fast} {
 		if o.dynamic {
-			return fmt.Sprintf("the dotenv option %s is only known when the shell runs the script: write it literally", output.Escape(o.text))
+			return fmt.Sprintf("dotenv's %s option is only known when the shell runs the script: write it literally", name)
 		}
 	}
 	if truthy(fast) {
 		return "dotenv's fast parser (DOTENV_FAST) is not modelled: drop it to judge what this script connects to"
 	}
 	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
-		return fmt.Sprintf("dotenv reads its file as %s, which dbguard does not model: drop the encoding option (UTF-8 is the default)", output.Escape(encoding.text))
+		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
 	}
 	if len(s.Files) > 0 {
 		return "node --env-file beside dotenv's options is not modelled yet: name the file one way"
@@ -785,13 +785,25 @@ func (s *Script) dotenvConfig18(env []word, at string) string {
 		file.text = ".env"
 	}
 	if strings.HasPrefix(file.text, "~") {
-		return fmt.Sprintf("the env file %s is outside the project: dbguard reads nothing outside it, so what this script connects to is not judged", output.Escape(file.text))
+		return "dotenv's path starts with ~, the home folder, outside the project: dbguard reads nothing outside it, so what this script connects to is not judged"
 	}
 	if msg := s.addFile(file, at, false); msg != "" {
 		return msg
 	}
 	s.Tool, s.Override = "dotenv/config", truthy(override)
 	return ""
+}
+
+// encodingName names an encoding option for a message: as written when it
+// is a plain name (latin1), else without its text, which is the
+// repository's and could be anything (a URL with a password).
+func encodingName(e string) string {
+	if len(e) <= 16 && strings.IndexFunc(e, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0 {
+		return e
+	}
+	return "another encoding"
 }
 
 // dotenvMajor is the major version of dotenv a package.json depends on

@@ -239,6 +239,10 @@ func TestDotenvConfigPreload(t *testing.T) {
 		{script: "DOTENV_CONFIG_OVERRIDE=off node -r dotenv/config app.js", dotenv: ">=18", want: "dotenv/config .env"},
 		{script: "DOTENV_OVERRIDE=yes node -r dotenv/config app.js", dotenv: "~18.1.0", want: "dotenv/config override .env"},
 		{script: "DOTENV_FAST=1 node -r dotenv/config app.js", dotenv: "^18", problem: "fast parser"},
+		// An option's text is the repository's: a message names the option, never its value.
+		{script: "node -r dotenv/config app.js dotenv_config_encoding=postgres://u:s3cret@h/db", problem: "in another encoding"},
+		{script: "DOTENV_CONFIG_OVERRIDE=postgres://u:s3cret@$H/db node -r dotenv/config app.js", problem: "override option is only known"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env dotenv_config_x$H=postgres://u:s3cret@h/db", problem: "a dotenv_config_ option"},
 		{script: "DOTENV_CONFIG_PATH=cfg/a.env node --import dotenv/config app.js", want: "dotenv/config cfg/a.env"},
 		{script: "DOTENV_CONFIG_PATH= DOTENV_CONFIG_OVERRIDE=0 node -r dotenv/config.js app.js", want: "dotenv/config override .env"},
 		{script: "DOTENV_CONFIG_OVERRIDE= DOTENV_CONFIG_ENCODING=UTF-8 tsx -r dotenv/config app.ts", want: "dotenv/config .env"},
@@ -248,7 +252,7 @@ func TestDotenvConfigPreload(t *testing.T) {
 		{script: "node -r dotenv/config app.js dotenv_config_path=$ENVF", problem: "only known when the shell runs"},
 		{script: "node -r dotenv/config app.js dotenv_config_path=~/.env", problem: "outside the project"},
 		{script: "node -r dotenv/config app.js dotenv_config_path=../../x.env", problem: "outside the project"},
-		{script: "node -r dotenv/config app.js dotenv_config_encoding=latin1", problem: "reads its file as latin1"},
+		{script: "node -r dotenv/config app.js dotenv_config_encoding=latin1", problem: "reads its file in latin1"},
 		{script: "DOTENV_CONFIG_DOTENV_KEY=dotenv://:k@x/vault/.env.vault node -r dotenv/config app.js", problem: ".env.vault"},
 		{script: "node --env-file=.env -r dotenv/config app.js dotenv_config_path=.env.x", problem: "not modelled yet"},
 		{script: "DOTENV_CONFIG_PATH=.env.m node main.js", want: "dotenv/config .env.m"},
@@ -287,6 +291,11 @@ func TestDotenvConfigPreload(t *testing.T) {
 			t.Errorf("%s: %v", c.script, problems)
 		case c.problem != "" && (len(problems) != 1 || !strings.Contains(problems[0].Msg, c.problem)):
 			t.Errorf("%s: problems %v, want one saying %q", c.script, problems, c.problem)
+		}
+		for _, p := range problems {
+			if strings.Contains(p.Msg, "s3cret") {
+				t.Errorf("%s: a problem quotes the password: %s", c.script, p.Msg)
+			}
 		}
 	}
 }
