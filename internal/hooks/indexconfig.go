@@ -65,6 +65,18 @@ func copied(p string) bool {
 	return loadsConfig(p) || base == "alembic.ini" || strings.HasSuffix(base, ".sql")
 }
 
+// mayCopy is copied's quick test on a listed path: false, without
+// building a string, for nearly every name of a large index.
+func mayCopy(p []byte) bool {
+	base := p[bytes.LastIndexByte(p, '/')+1:]
+	for _, suffix := range []string{".sql", ".prisma", config.FileName, "package.json", "alembic.ini"} {
+		if bytes.HasSuffix(base, []byte(suffix)) {
+			return true
+		}
+	}
+	return mayBePrisma(p, base)
+}
+
 // maxCopied bounds what a load copies out of the index: a repository of
 // more configuration than this is judged from the work tree.
 const maxCopied = 64 << 20
@@ -153,13 +165,13 @@ func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool
 	var paths, ids []string
 	err := g.records(ctx, func(rec []byte) {
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
-		if !ok {
+		if !ok || !mayCopy(p) || !keep(string(p)) {
 			return
 		}
 		f := strings.Fields(string(meta))
 		// 100644 and 100755: regular files; not a link (120000) nor a
 		// submodule (160000), nor a conflict's stages.
-		if len(f) != 3 || f[2] != "0" || !strings.HasPrefix(f[0], "100") || !keep(string(p)) {
+		if len(f) != 3 || f[2] != "0" || !strings.HasPrefix(f[0], "100") {
 			return
 		}
 		paths, ids = append(paths, string(p)), append(ids, f[1])
