@@ -24,6 +24,11 @@ VITE_VERSION=${VITE_VERSION:-8.3.8}
 # The wrappers package.json scripts start apps with (script: cases).
 DOTENV_CLI_VERSION=${DOTENV_CLI_VERSION:-11.0.0}
 DOTENVX_VERSION=${DOTENVX_VERSION:-2.38.2}
+# The dotenv `node -r dotenv/config` preloads in script: cases (found
+# through NODE_PATH): 16 and 17 read DOTENV_CONFIG_* and dotenv_config_*
+# arguments there (lib/env-options.js, lib/cli-options.js). A case whose
+# package.json depends on dotenv 18 or later gets DOTENV_VERSION instead.
+DOTENV_PRELOAD_VERSION=${DOTENV_PRELOAD_VERSION:-17.2.3}
 # Empty: the versions pinned in scripts/conformance/gorunner/go.mod.
 GODOTENV_VERSION=${GODOTENV_VERSION:-}
 COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-}
@@ -46,8 +51,8 @@ log() { printf 'conformance: %s\n' "$*" >&2; }
 
 # --- Node loaders -----------------------------------------------------------
 mkdir -p "$dir/node"
-pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@dotenvx/dotenvx":"%s","@next/env":"%s","dotenv":"%s","dotenv-cli":"%s","dotenv-expand":"%s","dotenv-flow":"%s","vite":"%s"}}' \
-	"$DOTENVX_VERSION" "$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_CLI_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$VITE_VERSION")
+pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@dotenvx/dotenvx":"%s","@next/env":"%s","dotenv":"%s","dotenv-cli":"%s","dotenv-expand":"%s","dotenv-flow":"%s","dotenv-preload":"npm:dotenv@%s","vite":"%s"}}' \
+	"$DOTENVX_VERSION" "$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_CLI_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$DOTENV_PRELOAD_VERSION" "$VITE_VERSION")
 if [[ ! -d $dir/node/node_modules || "$(cat "$dir/node/.installed" 2>/dev/null)" != "$pkg" ]]; then
 	log "npm install into $dir/node"
 	printf '%s\n' "$pkg" >"$dir/node/package.json"
@@ -57,6 +62,11 @@ if [[ ! -d $dir/node/node_modules || "$(cat "$dir/node/.installed" 2>/dev/null)"
 fi
 # Beside node_modules, so require('dotenv') and import('vite') resolve there.
 cp "$src/run.cjs" "$dir/node/run.cjs"
+# Each preload's dotenv under its own name, for the scripts' NODE_PATH:
+# preload/17 (DOTENV_PRELOAD_VERSION) and preload/18 (DOTENV_VERSION).
+mkdir -p "$dir/preload/17/node_modules" "$dir/preload/18/node_modules"
+ln -sfn "$dir/node/node_modules/dotenv-preload" "$dir/preload/17/node_modules/dotenv"
+ln -sfn "$dir/node/node_modules/dotenv" "$dir/preload/18/node_modules/dotenv"
 
 # --- python-dotenv (Debian) ---------------------------------------------------
 if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
@@ -91,7 +101,7 @@ mkdir -p "$dir/work"
 start=$(date +%s)
 "$dir/bin/gorunner" \
 	-cases "$data/cases" -golden "$data/golden" -work "$dir/work" \
-	-node "$NODE" -node-runner "$dir/node/run.cjs" -node-bin "$dir/node/node_modules/.bin" \
+	-node "$NODE" -node-runner "$dir/node/run.cjs" -node-bin "$dir/node/node_modules/.bin" -node-path "$dir/preload" \
 	-python "$PYTHON" -py-runner "$src/run.py" -pydantic-python "$PYDANTIC_PYTHON" \
 	"$@"
 # Compose services (internal/envload/testdata/compose): what compose-go's

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/output"
@@ -55,7 +56,10 @@ Examples:
 				return err
 			}
 			scopes := func(l *envcheck.Listing) ([]hooks.Scope, error) { return hookScopes(c, l) }
-			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes}, c.App.ErrWriter)
+			load := func(top string) (*config.Config, func(*envcheck.Listing) ([]hooks.Scope, error), error) {
+				return hookIndexLoad(c, repo, top)
+			}
+			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes, Load: load}, c.App.ErrWriter)
 		},
 	}
 }

@@ -184,12 +184,7 @@ func envFaults(t *testing.T, dir, root string) int64 {
 	t.Helper()
 	bin := filepath.Join(dir, "dbguard")
 	buildDbguard(t, bin)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+	env := runtimeDefaults()
 	best := int64(-1)
 	for range 3 {
 		cmd := exec.Command(bin, "env")
@@ -223,12 +218,7 @@ func TestSmallEnvForcesNoCollection(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".env"), []byte("DATABASE_URL=postgres://app:pw@db.internal:5432/app\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+	env := runtimeDefaults()
 	cmd := exec.Command(bin, "env")
 	cmd.Dir, cmd.Env = root, append(env, "GODEBUG=gctrace=1")
 	var stderr bytes.Buffer
@@ -255,12 +245,7 @@ func TestVerifyHeapInHugePagesForALargeSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "dbguard")
 	buildDbguard(t, bin)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOGC=") && !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+	env := runtimeDefaults()
 	for _, tc := range []struct {
 		size   int
 		forced bool

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/gate"
@@ -37,17 +39,7 @@ func loadUnit(c *cli.Context) (*services.Unit, error) {
 	if err != nil {
 		return nil, err
 	}
-	// --config may come before the command or after it; urfave/cli reads
-	// only the innermost definition of a flag, so look at each level.
-	file, name := "", ""
-	for _, ctx := range c.Lineage() {
-		if file == "" && ctx.IsSet("config") {
-			file = ctx.String("config")
-		}
-		if name == "" && ctx.IsSet("service") {
-			name = ctx.String("service")
-		}
-	}
+	file, name := unitFlags(c)
 	find := services.Find
 	if c.Command.Name == "pre-commit" && name == "" {
 		find = services.FindLazy // the hook's fast path walks no tree
@@ -68,6 +60,21 @@ func loadUnit(c *cli.Context) (*services.Unit, error) {
 	}
 	c.App.Metadata[unitKey] = u
 	return u, nil
+}
+
+// unitFlags reads --config and --service. Either may come before the
+// command or after it; urfave/cli reads only the innermost definition of
+// a flag, so look at each level.
+func unitFlags(c *cli.Context) (file, name string) {
+	for _, ctx := range c.Lineage() {
+		if file == "" && ctx.IsSet("config") {
+			file = ctx.String("config")
+		}
+		if name == "" && ctx.IsSet("service") {
+			name = ctx.String("service")
+		}
+	}
+	return file, name
 }
 
 // everyUnit is the project's units when the command runs at the root of a
@@ -146,15 +153,54 @@ func hookScopes(c *cli.Context, l *envcheck.Listing) ([]hooks.Scope, error) {
 	if err != nil {
 		return nil, err
 	}
+	return unitScopes(u, l)
+}
+
+// hookIndexLoad loads the unit as loadUnit does, from top: a copy of the
+// index's configuration files standing for the repository at repo, where
+// the hook runs (hooks.Options.Load). A --config file inside the
+// repository is read from the copy when the copy holds it (a dbguard.yaml).
+func hookIndexLoad(c *cli.Context, repo, top string) (*config.Config, func(*envcheck.Listing) ([]hooks.Scope, error), error) {
+	file, name := unitFlags(c)
+	if file != "" {
+		abs := file
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(repo, abs)
+		}
+		// The copy holds the index's dbguard.yaml files; a --config of
+		// another name is read where it is.
+		if rel, err := filepath.Rel(repo, abs); err == nil && filepath.IsLocal(rel) {
+			if _, err := os.Lstat(filepath.Join(top, rel)); err == nil {
+				file = filepath.Join(top, rel)
+			}
+		}
+	}
+	u, err := services.FindLazy(top, file)
+	if err != nil {
+		return nil, nil, err
+	}
+	if name != "" {
+		s, err := u.Project.Named(name, top)
+		if err != nil {
+			return nil, nil, usageError{err}
+		}
+		u = &services.Unit{Project: u.Project, Service: s}
+	}
+	return u.Config(), func(l *envcheck.Listing) ([]hooks.Scope, error) { return unitScopes(u, l) }, nil
+}
+
+// unitScopes completes u's project (l: the hook's listing, nil to walk
+// the disk) and gives each of its units' env options, when the hook runs
+// at the root of a project with services; none otherwise.
+func unitScopes(u *services.Unit, l *envcheck.Listing) ([]hooks.Scope, error) {
 	if err := u.Project.CompleteListed(l); err != nil {
 		return nil, err
 	}
-	units, err := everyUnit(c)
-	if err != nil || units == nil {
-		return nil, err
+	if u.Service != nil || len(u.Project.Services) == 0 {
+		return nil, nil
 	}
 	var out []hooks.Scope
-	for _, u := range units {
+	for _, u := range u.Project.Units() {
 		label := ""
 		if u.Service != nil {
 			label = u.Label()

@@ -114,10 +114,10 @@ func Run(ctx context.Context, o Options) *Report {
 		return r
 	}
 	if eff.Endpoint.Kind != dburl.Direct {
-		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, o.Connect.To(eff.URL, true)))
+		r.Endpoints = append(r.Endpoints, probe(ctx, "pooled", eff.URL, from(o.Connect.To(eff.URL, true), rep)))
 	}
 	if rep.MigrateURL != nil {
-		direct := probe(ctx, "direct", rep.MigrateURL, o.Connect.To(rep.MigrateURL, false))
+		direct := probe(ctx, "direct", rep.MigrateURL, from(o.Connect.To(rep.MigrateURL, false), rep))
 		if direct.db != nil {
 			defer direct.db.Close()
 		}
@@ -145,7 +145,7 @@ func Run(ctx context.Context, o Options) *Report {
 	}
 	// The checks share the probe's connection: no handshake and no
 	// server backend more for each.
-	co := o.Connect.To(rep.MigrateURL, false)
+	co := from(o.Connect.To(rep.MigrateURL, false), rep)
 	co = co.Sharing(pg.Share(direct.db, co))
 	if proj, err := tool.Resolve(o.Config); err != nil {
 		r.problemFrom(err)
@@ -292,4 +292,10 @@ func (r *Report) ExitCode() int {
 		}
 	}
 	return code
+}
+
+// from is co saying where its URL was written in rep (pg.ConnectOptions.From).
+func from(co pg.ConnectOptions, rep *envcheck.Report) pg.ConnectOptions {
+	co.From = rep.Where(co.URL)
+	return co
 }

@@ -79,5 +79,26 @@ type Report struct {
 	nwarned int
 }
 
+// Where says where u, a judged URL or its direct form, was written:
+// "DATABASE_URL at .env:3", "DATABASE_URL in the environment"; "" when it
+// is none of the sources' (a URL of dbguard's making). It names the
+// variable and the file:line, never the URL: the errors about what a
+// connection string names say it.
+func (r *Report) Where(u *dburl.URL) string {
+	if r == nil || u == nil {
+		return ""
+	}
+	for _, s := range r.Sources {
+		if s.URL != u && s.Endpoint.Direct != u {
+			continue
+		}
+		if s.FromEnvironment() {
+			return s.Var + " in the environment"
+		}
+		return s.Var + " at " + s.Def.Location()
+	}
+	return ""
+}
+
 // Conflict reports whether more than one database is in effect.
 func (r *Report) Conflict() bool { return len(r.Databases) > 1 || len(r.EnvDatabases) > 1 }

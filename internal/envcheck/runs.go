@@ -135,11 +135,26 @@ func readManifests(o Options, paths []string) map[string][]string {
 			}
 		}
 		d := path.Dir(p)
-		out[d] = append(out[d], envload.DetectIn(p, data, path.Base(p) == "package.json" && hasPrismaConfig(o.Root, d))...) // a manifest naming none still counts
+		out[d] = append(out[d], envload.DetectIn(p, data, path.Base(p) == "package.json" && o.hasPrismaConfig(d))...) // a manifest naming none still counts
 		slices.Sort(out[d])
 		out[d] = slices.Compact(out[d])
 	}
 	return out
+}
+
+// hasPrismaConfig reports whether the folder d (slash-separated, relative
+// to the root) holds a Prisma config file: in Contents when set (the
+// hook's index, which holds the Prisma config files), else on the disk.
+func (o Options) hasPrismaConfig(d string) bool {
+	if o.Contents == nil {
+		return hasPrismaConfig(o.Root, d)
+	}
+	for _, n := range envload.PrismaConfigNames {
+		if _, ok := o.Contents[path.Join(d, n)]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // hasPrismaConfig reports whether the folder d (slash-separated, relative

@@ -51,6 +51,10 @@ type Script struct {
 	// Unknown are the names of such pairs whose value the shell computes
 	// ($VAR, $(...)): set, to a value dbguard does not guess.
 	Unknown []string
+
+	// dotenv18: the manifest depends on dotenv 18 or later, whose preload
+	// reads other options (see dotenvConfig).
+	dotenv18 bool
 }
 
 // ScriptFile is one env file a script names.
@@ -124,6 +128,7 @@ const (
 func Scripts(manifest string, data []byte, read func(rel string) ([]byte, bool)) ([]*Script, []ScriptProblem) {
 	names, lines, cmds := scriptEntries(data)
 	dir := path.Dir(manifest)
+	dotenv18 := dotenvMajor(data) >= 18
 	var out []*Script
 	var problems []ScriptProblem
 	for i, name := range names {
@@ -136,7 +141,7 @@ func Scripts(manifest string, data []byte, read func(rel string) ([]byte, bool))
 			continue
 		}
 		for _, words := range shellCommands(cmd) {
-			s := &Script{Manifest: manifest, Name: name, Line: lines[i], Dir: dir, Command: cmd}
+			s := &Script{Manifest: manifest, Name: name, Line: lines[i], Dir: dir, Command: cmd, dotenv18: dotenv18}
 			msg := s.recognise(words, at, read)
 			if msg != "" {
 				problems = append(problems, ScriptProblem{At: at, Msg: fmt.Sprintf("script %q: %s", name, msg)})
@@ -357,7 +362,7 @@ func (s *Script) recognise(words []word, at string, read func(string) ([]byte, b
 	case prog == "dotenvx" && len(args) > 0 && args[0].text == "run":
 		msg = s.dotenvx(args[1:], at)
 	case prog == "node" || prog == "tsx":
-		msg = s.node(prog, args, at, read)
+		msg = s.node(prog, args, env, at, read)
 	case prog == "uv" && len(args) > 0 && args[0].text == "run":
 		msg = s.uv(args[1:], at, uvEnvFile)
 	}
@@ -586,11 +591,15 @@ var nodeValueFlags = map[string]bool{
 var loadEnvFileCall = lazyre.New(`process\s*\.\s*loadEnvFile\s*\(\s*(?:(?:'([^'\\\n]*)'|"([^"\\\n]*)"|` + "`([^`\\\\$]*)`" + `)\s*)?(\)|[^)\s])`)
 
 // node reads `node [--env-file[-if-exists]=FILE]... ENTRY`: the files in
-// order, then the entry file's process.loadEnvFile calls. tsx passes node's
-// options on.
-func (s *Script) node(prog string, args []word, at string, read func(string) ([]byte, bool)) string {
+// order, then the entry file's process.loadEnvFile calls; or, with
+// dotenv's preload (`-r dotenv/config`, or the entry file's own import
+// 'dotenv/config'), the file its options name (see dotenvConfig). tsx passes node's options on. env are the NAME=value
+// words set before it.
+func (s *Script) node(prog string, args, env []word, at string, read func(string) ([]byte, bool)) string {
 	s.Tool = "node"
 	entry := ""
+	preload := false
+	argv := []word(nil) // what follows the entry file: process.argv
 	for i := 0; i < len(args); {
 		a := args[i].text
 		if v, n, ok := flagValue(args, i, "--env-file", "--env-file-if-exists"); ok {
@@ -600,7 +609,15 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 			i = n
 			continue
 		}
+		if v, n, ok := flagValue(args, i, "-r", "--require", "--import"); ok {
+			preload = preload || v.text == "dotenv/config" || v.text == "dotenv/config.js"
+			i = n
+			continue
+		}
 		if a == "-e" || a == "--eval" || a == "-p" || a == "--print" {
+			if i+2 <= len(args) {
+				argv = args[min(i+2, len(args)):]
+			}
 			break // code on the command line: no entry file
 		}
 		if nodeValueFlags[a] {
@@ -618,7 +635,27 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 		if !args[i].dynamic {
 			entry = a
 		}
+		argv = args[i+1:]
 		break
+	}
+	var code []byte // the entry file's, when it is in the project
+	if entry != "" && read != nil {
+		if p := path.Clean(path.Join(s.Dir, entry)); !path.IsAbs(entry) && p != ".." && !strings.HasPrefix(p, "../") {
+			if data, ok := read(p); ok && len(data) <= maxEntryBytes {
+				code = data
+			}
+		}
+	}
+	// The entry file's own import 'dotenv/config' reads the same options.
+	if preload = preload || dotenvConfigImport.Match(code); preload {
+		if msg := s.dotenvConfig(env, argv, at); msg != "" || s.Tool == "dotenv/config" {
+			if msg == "" && loadEnvFileCall.Match(code) {
+				// process.loadEnvFile beside the preload: two readings of
+				// one process, not modelled together.
+				return "dotenv/config with process.loadEnvFile in the entry file is not modelled yet"
+			}
+			return msg
+		}
 	}
 	if entry != "" && read != nil {
 		if msg := s.loadEnvFiles(entry, read); msg != "" {
@@ -629,6 +666,169 @@ func (s *Script) node(prog string, args []word, at string, read func(string) ([]
 		s.Tool = ""
 	}
 	return ""
+}
+
+// dotenvConfigImport is an entry file's own preload: import
+// 'dotenv/config' (or require, or a dynamic import) runs the same config.js.
+var dotenvConfigImport = lazyre.New(`(?:\brequire\s*\(\s*|\bimport\s*\(\s*|\bimport\s+|\bfrom\s+)['"]dotenv/config(?:\.js)?['"]`)
+
+// dotenvConfigArg is an option dotenv 16/17's preload reads from
+// process.argv (lib/cli-options.js): the last of each wins.
+var dotenvConfigArg = lazyre.New(`^dotenv_config_(encoding|path|quiet|debug|override|DOTENV_KEY)=(.+)$`)
+
+// dotenvConfig models dotenv 16/17's preload, `node -r dotenv/config
+// app.js` (config.js): dotenv.config() with the options of the
+// environment (DOTENV_CONFIG_PATH, _OVERRIDE, _ENCODING, _DOTENV_KEY,
+// lib/env-options.js) under those of process.argv (dotenv_config_path=...,
+// the words after the entry file). path is one file, relative to the
+// working directory (the script's folder), ".env" when unset or empty;
+// override is Boolean(the string): any non-empty value, "false" too,
+// makes the file beat the environment. Only a preload given an option is
+// a script of its own (Tool "dotenv/config"); without one it reads the
+// folder's .env as the folder's dotenv loader does. env are the NAME=value
+// words set before node; argv the words after the entry file.
+func (s *Script) dotenvConfig(env, argv []word, at string) string {
+	if s.dotenv18 {
+		return s.dotenvConfig18(env, at)
+	}
+	opts := map[string]word{}
+	for _, w := range env {
+		k, v, _ := strings.Cut(w.text, "=")
+		if name, ok := strings.CutPrefix(k, "DOTENV_CONFIG_"); ok {
+			switch name {
+			case "PATH", "OVERRIDE", "ENCODING", "DOTENV_KEY":
+				opts[strings.ToLower(name)] = word{v, w.dynamic}
+			}
+		}
+	}
+	for _, w := range argv {
+		if m := dotenvConfigArg.FindStringSubmatch(w.text); m != nil {
+			opts[strings.ToLower(m[1])] = word{m[2], w.dynamic}
+		} else if w.dynamic && strings.HasPrefix(w.text, "dotenv_config_") {
+			return "a dotenv_config_ option is only known when the shell runs the script: write it literally"
+		}
+	}
+	file, override, encoding, key := opts["path"], opts["override"], opts["encoding"], opts["dotenv_key"]
+	if file.text == "" && override.text == "" && encoding.text == "" && key.text == "" && !file.dynamic && !override.dynamic && !encoding.dynamic && !key.dynamic {
+		return "" // dotenv.config() as the folder's loader calls it
+	}
+	for name, o := range map[string]word{"override": override, "encoding": encoding, "DOTENV_KEY": key} {
+		if o.dynamic {
+			return fmt.Sprintf("dotenv's %s option is only known when the shell runs the script: write it literally", name)
+		}
+	}
+	if key.text != "" {
+		return "dotenv's DOTENV_KEY option loads the encrypted .env.vault, which dbguard does not read: what this script connects to is not judged"
+	}
+	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
+		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
+	}
+	if len(s.Files) > 0 {
+		return "node --env-file beside -r dotenv/config options is not modelled yet: name the file one way"
+	}
+	if file.text == "" && !file.dynamic {
+		file.text = ".env"
+	}
+	if strings.HasPrefix(file.text, "~") {
+		return "dotenv's path starts with ~, the home folder, outside the project: dbguard reads nothing outside it, so what this script connects to is not judged"
+	}
+	if msg := s.addFile(file, at, false); msg != "" {
+		return msg
+	}
+	s.Tool, s.Override = "dotenv/config", override.text != ""
+	return ""
+}
+
+// dotenvConfig18 is dotenvConfig for dotenv 18, whose preload reads no
+// argument: config() takes each option from DOTENV_NAME, else
+// DOTENV_CONFIG_NAME (PATH, OVERRIDE, ENCODING, FAST), and reads a
+// boolean as true unless it is false, 0, no, off or empty.
+func (s *Script) dotenvConfig18(env []word, at string) string {
+	opts := map[string]word{}
+	for _, prefix := range []string{"DOTENV_CONFIG_", "DOTENV_"} { // DOTENV_ wins
+		for _, w := range env {
+			k, v, _ := strings.Cut(w.text, "=")
+			if name, ok := strings.CutPrefix(k, prefix); ok {
+				switch name {
+				case "PATH", "OVERRIDE", "ENCODING", "FAST":
+					opts[strings.ToLower(name)] = word{v, w.dynamic}
+				}
+			}
+		}
+	}
+	if len(opts) == 0 {
+		return "" // dotenv.config() as the folder's loader calls it
+	}
+	truthy := func(w word) bool {
+		switch strings.ToLower(w.text) {
+		case "false", "0", "no", "off", "":
+			return false
+		}
+		return true
+	}
+	file, override, encoding, fast := opts["path"], opts["override"], opts["encoding"], opts["fast"]
+	for name, o := range map[string]word{"override": override, "encoding": encoding, "fast": fast} {
+		if o.dynamic {
+			return fmt.Sprintf("dotenv's %s option is only known when the shell runs the script: write it literally", name)
+		}
+	}
+	if truthy(fast) {
+		return "dotenv's fast parser (DOTENV_FAST) is not modelled: drop it to judge what this script connects to"
+	}
+	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
+		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
+	}
+	if len(s.Files) > 0 {
+		return "node --env-file beside dotenv's options is not modelled yet: name the file one way"
+	}
+	if file.text == "" && !file.dynamic {
+		file.text = ".env"
+	}
+	if strings.HasPrefix(file.text, "~") {
+		return "dotenv's path starts with ~, the home folder, outside the project: dbguard reads nothing outside it, so what this script connects to is not judged"
+	}
+	if msg := s.addFile(file, at, false); msg != "" {
+		return msg
+	}
+	s.Tool, s.Override = "dotenv/config", truthy(override)
+	return ""
+}
+
+// encodingName names an encoding option for a message: as written when it
+// is a plain name (latin1), else without its text, which is the
+// repository's and could be anything (a URL with a password).
+func encodingName(e string) string {
+	if len(e) <= 16 && strings.IndexFunc(e, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0 {
+		return e
+	}
+	return "another encoding"
+}
+
+// dotenvMajor is the major version of dotenv a package.json depends on
+// (dependencies, else devDependencies), 0 when it names none or a range
+// without one (latest, *, a git URL).
+func dotenvMajor(data []byte) int {
+	var pkg struct {
+		Deps    map[string]any `json:"dependencies"`
+		DevDeps map[string]any `json:"devDependencies"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return 0
+	}
+	for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
+		v, _ := deps["dotenv"].(string)
+		v = strings.TrimLeft(v, "^~>=v ")
+		n := 0
+		for i := 0; i < len(v) && v[i] >= '0' && v[i] <= '9' && n < 1000; i++ {
+			n = n*10 + int(v[i]-'0')
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	return 0
 }
 
 // loadEnvFiles adds the process.loadEnvFile calls of the entry file, in

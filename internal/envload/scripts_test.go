@@ -225,3 +225,77 @@ func TestAttackScriptEntriesLinear(t *testing.T) {
 		t.Fatalf("want 1000 scripts on lines 3 to 1002, got %d, first %d, last %d", len(names), lines[0], lines[len(lines)-1])
 	}
 }
+
+// TestDotenvConfigPreload: the options dotenv 16/17's preload reads
+// (`node -r dotenv/config`) decide its file and precedence, and what
+// dbguard cannot read is a problem, never a guess.
+func TestDotenvConfigPreload(t *testing.T) {
+	for _, c := range []struct{ script, dotenv, want, problem string }{
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", want: "dotenv/config .env.other"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", dotenv: "^17.2.3", want: "dotenv/config .env.other"},
+		// dotenv 18: no arguments; DOTENV_X before DOTENV_CONFIG_X; false is false.
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env.other", dotenv: "^18.0.10", want: ""},
+		{script: "DOTENV_PATH=b.env DOTENV_CONFIG_PATH=a.env node -r dotenv/config app.js", dotenv: "18.x", want: "dotenv/config b.env"},
+		{script: "DOTENV_CONFIG_OVERRIDE=off node -r dotenv/config app.js", dotenv: ">=18", want: "dotenv/config .env"},
+		{script: "DOTENV_OVERRIDE=yes node -r dotenv/config app.js", dotenv: "~18.1.0", want: "dotenv/config override .env"},
+		{script: "DOTENV_FAST=1 node -r dotenv/config app.js", dotenv: "^18", problem: "fast parser"},
+		// An option's text is the repository's: a message names the option, never its value.
+		{script: "node -r dotenv/config app.js dotenv_config_encoding=postgres://u:s3cret@h/db", problem: "in another encoding"},
+		{script: "DOTENV_CONFIG_OVERRIDE=postgres://u:s3cret@$H/db node -r dotenv/config app.js", problem: "override option is only known"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=.env dotenv_config_x$H=postgres://u:s3cret@h/db", problem: "a dotenv_config_ option"},
+		{script: "DOTENV_CONFIG_PATH=cfg/a.env node --import dotenv/config app.js", want: "dotenv/config cfg/a.env"},
+		{script: "DOTENV_CONFIG_PATH= DOTENV_CONFIG_OVERRIDE=0 node -r dotenv/config.js app.js", want: "dotenv/config override .env"},
+		{script: "DOTENV_CONFIG_OVERRIDE= DOTENV_CONFIG_ENCODING=UTF-8 tsx -r dotenv/config app.ts", want: "dotenv/config .env"},
+		{script: "node -r dotenv/config -e 'x()' dotenv_config_path=.env.e", want: "dotenv/config .env.e"},
+		{script: "node -r dotenv/config app.js", want: ""},                        // the folder's loader reads .env
+		{script: "node -r ./trace.js app.js dotenv_config_path=.env.x", want: ""}, // no preload: an argument
+		{script: "node -r dotenv/config app.js dotenv_config_path=$ENVF", problem: "only known when the shell runs"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=~/.env", problem: "outside the project"},
+		{script: "node -r dotenv/config app.js dotenv_config_path=../../x.env", problem: "outside the project"},
+		{script: "node -r dotenv/config app.js dotenv_config_encoding=latin1", problem: "reads its file in latin1"},
+		{script: "DOTENV_CONFIG_DOTENV_KEY=dotenv://:k@x/vault/.env.vault node -r dotenv/config app.js", problem: ".env.vault"},
+		{script: "node --env-file=.env -r dotenv/config app.js dotenv_config_path=.env.x", problem: "not modelled yet"},
+		{script: "DOTENV_CONFIG_PATH=.env.m node main.js", want: "dotenv/config .env.m"},
+		{script: "node server.mjs dotenv_config_path=.env.y", problem: "process.loadEnvFile in the entry file is not modelled yet"},
+		{script: "node app.js dotenv_config_path=.env.x", want: ""}, // app.js loads no dotenv: an argument
+	} {
+		pkg, _ := json.Marshal(map[string]any{"scripts": map[string]string{"dev": c.script}})
+		if c.dotenv != "" {
+			pkg, _ = json.Marshal(map[string]any{"dependencies": map[string]string{"dotenv": c.dotenv}, "scripts": map[string]string{"dev": c.script}})
+		}
+		scripts, problems := Scripts("package.json", pkg, func(rel string) ([]byte, bool) {
+			switch rel {
+			case "server.mjs": // its own preload, beside process.loadEnvFile
+				return []byte("import 'dotenv/config'\nprocess.loadEnvFile('.env.x')\n"), true
+			case "main.js":
+				return []byte("const x = 1\nimport('dotenv/config.js')\n"), true
+			}
+			return nil, false
+		})
+		got := ""
+		for _, s := range scripts {
+			over := ""
+			if s.Override {
+				over = " override"
+			}
+			got = s.Tool + over
+			for _, f := range s.Files {
+				got += " " + f.Path
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: got %q, want %q", c.script, got, c.want)
+		}
+		switch {
+		case c.problem == "" && len(problems) > 0:
+			t.Errorf("%s: %v", c.script, problems)
+		case c.problem != "" && (len(problems) != 1 || !strings.Contains(problems[0].Msg, c.problem)):
+			t.Errorf("%s: problems %v, want one saying %q", c.script, problems, c.problem)
+		}
+		for _, p := range problems {
+			if strings.Contains(p.Msg, "s3cret") {
+				t.Errorf("%s: a problem quotes the password: %s", c.script, p.Msg)
+			}
+		}
+	}
+}

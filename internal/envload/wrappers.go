@@ -21,6 +21,9 @@ import (
 //     environment beating them all, no expansion (Node's own parser); then
 //     each process.loadEnvFile call of the entry file, setting only what
 //     is still unset.
+//   - node -r dotenv/config with options (dotenv 16/17's preload): its one
+//     file with dotenv's parser, no expansion; the environment beats it
+//     unless override is set, in which case it beats the environment.
 //   - uv run --env-file (from uv's source, uv cannot be installed here):
 //     the later file wins, the environment beats them all; dotenvy's
 //     syntax, modelled with godotenv's (both expand $VAR as they parse).
@@ -47,6 +50,8 @@ func (s *Script) Loader() *Loader {
 		l.dialect, l.setenv, l.read, l.commands = dialectDotenv, setNode, s.readDotenvx, true
 	case "node":
 		l.dialect, l.setenv, l.read = dialectNode, setNode, s.readNode
+	case "dotenv/config":
+		l.dialect, l.setenv, l.read = dialectDotenv, setNode, s.readDotenvConfig
 	case "uv":
 		l.dialect, l.setenv, l.read = dialectGodotenv, setGo, s.readUV
 	default:
@@ -99,25 +104,7 @@ func (c *readCtx) view() map[string]string {
 }
 
 func (s *Script) readDotenvCLI(c *readCtx) {
-	order := s.setEnv(c)
-	for _, f := range s.Files {
-		defs, ok := c.fileAt(f.Path)
-		if !ok {
-			continue
-		}
-		keys, by := lastWins(defs)
-		for _, k := range keys {
-			_, inEnv := c.env(k)
-			_, set := c.r.Vars[k]
-			if !s.Override && (inEnv || set) {
-				continue
-			}
-			if !set && !inEnv {
-				order = append(order, k)
-			}
-			c.set(by[k], by[k].Value)
-		}
-	}
+	order := s.dotenvFiles(c, s.setEnv(c))
 	if !s.NoExpand {
 		// dotenvExpand({parsed: process.env}): every variable of the
 		// process, in its order (the environment's, then the files').
@@ -172,6 +159,44 @@ func (s *Script) setVars(c *readCtx) {
 	for i := range s.Vars {
 		c.set(&s.Vars[i], s.Vars[i].Value)
 	}
+}
+
+// dotenvFiles loads the script's files as dotenv.config({path, override})
+// does (dotenv-cli calls it once a file); see loadFiles.
+func (s *Script) dotenvFiles(c *readCtx, order []string) []string {
+	return c.loadFiles(s.Files, s.Override, order)
+}
+
+// loadFiles loads each file in turn: the file's last definition of each
+// key, set unless the process already holds the key (the environment, the
+// script's NAME=value, a file before), or over it with override. It
+// returns order with the keys the process did not hold before, in order.
+func (c *readCtx) loadFiles(files []ScriptFile, override bool, order []string) []string {
+	for _, f := range files {
+		defs, ok := c.fileAt(f.Path)
+		if !ok {
+			continue
+		}
+		keys, by := lastWins(defs)
+		for _, k := range keys {
+			_, inEnv := c.env(k)
+			_, set := c.r.Vars[k]
+			if !override && (inEnv || set) {
+				continue
+			}
+			if !set && !inEnv {
+				order = append(order, k)
+			}
+			c.set(by[k], by[k].Value)
+		}
+	}
+	return order
+}
+
+// readDotenvConfig is dotenv.config({path, override}) in the preload, over
+// the script's NAME=value set before node.
+func (s *Script) readDotenvConfig(c *readCtx) {
+	s.dotenvFiles(c, s.setEnv(c))
 }
 
 func (s *Script) readDotenvx(c *readCtx) {
@@ -230,19 +255,7 @@ func (s *Script) readNode(c *readCtx) {
 			c.set(by[k], by[k].Value)
 		}
 	}
-	for _, f := range loads {
-		defs, ok := c.fileAt(f.Path)
-		if !ok {
-			continue
-		}
-		keys, by := lastWins(defs)
-		for _, k := range keys {
-			_, inEnv := c.env(k)
-			if _, set := c.r.Vars[k]; !inEnv && !set {
-				c.set(by[k], by[k].Value)
-			}
-		}
-	}
+	c.loadFiles(loads, false, nil)
 }
 
 func (s *Script) readUV(c *readCtx) {

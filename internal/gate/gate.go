@@ -193,7 +193,7 @@ func Run(ctx context.Context, o Options) *Report {
 // plan's live side must be read-only), so that each costs no handshake
 // and no server backend of its own.
 func (o Options) readOnly(t *guard.Target) pg.ConnectOptions {
-	co := o.Connect.To(t.URL, t.ThroughPooler)
+	co := t.Connect(o.Connect)
 	co.ReadOnly = true
 	return co
 }
@@ -378,7 +378,7 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
-	rep, err := verify.Run(ctx, verify.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
 		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow, ReadModels: o.ReadModels})
 	if err != nil {
 		c.fail(err)
@@ -410,7 +410,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	rep, err := plan.Run(ctx, plan.Options{Connect: o.Connect.To(t.URL, t.ThroughPooler), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
+	rep, err := plan.Run(ctx, plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
 	if err != nil {
 		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
 			// Dirty, edited, late: the migrations check says so.

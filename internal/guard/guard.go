@@ -153,6 +153,23 @@ func reachesJudged(src *envcheck.Source, u *dburl.URL) error {
 	return &ElsewhereError{Location: src.Def.Location(), Var: src.Var, Judged: src.ID, Reached: reached.String(), From: src.CompletedFrom}
 }
 
+// Where says where u, the target's URL or another form of it (URLIn), was
+// written (envcheck.Report.Where); "" when not known.
+func (t *Target) Where(u *dburl.URL) string {
+	if t == nil || t.Report == nil {
+		return ""
+	}
+	return t.Report.Where(u)
+}
+
+// Connect is o pointed at the target, saying where its URL was written
+// (pg.ConnectOptions.From).
+func (t *Target) Connect(o pg.ConnectOptions) pg.ConnectOptions {
+	o = o.To(t.URL, t.ThroughPooler)
+	o.From = t.Where(t.URL)
+	return o
+}
+
 // Describe is the line shown before touching the database: which one, and
 // how dbguard got to its URL, the URL on a line of its own when the line
 // would not fit a terminal. It never shows the password.

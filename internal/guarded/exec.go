@@ -73,7 +73,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return runChild(cmd, o.Args[0], u, set, o.Config.Root, o.Stderr)
+	return runChild(cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr)
 }
 
 // runChild runs a child handed the guarded URL u (set: its variables)
@@ -81,13 +81,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 // connections checked at connect time. A connection the shim refused is
 // the error, whatever the child's exit code. A file u names outside root
 // (a passfile, a client certificate) stops it before it starts, as it
-// stops dbguard's own connections.
-func runChild(cmd *exec.Cmd, name string, u *dburl.URL, set map[string]string, root string, log io.Writer) (int, error) {
+// stops dbguard's own connections; from says where u was written.
+func runChild(cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[string]string, root string, log io.Writer) (int, error) {
 	dir := cmd.Dir
 	if dir == "" {
 		dir, _ = os.Getwd()
 	}
-	if err := pg.CheckChildFiles(u, root, dir); err != nil {
+	if err := pg.CheckChildFiles(u, root, dir, from); err != nil {
 		return 0, err
 	}
 	shim, err := pyshim.New(pyshim.TargetOf(u))

@@ -34,7 +34,7 @@ func (o Options) connect(ctx context.Context) (pg.ConnectOptions, error) {
 	if err != nil {
 		return pg.ConnectOptions{}, err
 	}
-	return o.Connect.To(t.URL, t.ThroughPooler), nil
+	return t.Connect(o.Connect), nil
 }
 
 // Wait waits until the guarded database accepts connections, retrying for

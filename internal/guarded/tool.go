@@ -35,7 +35,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	if err != nil {
 		return err
 	}
-	co := o.Connect.To(t.URL, t.ThroughPooler)
+	co := t.Connect(o.Connect)
 	db, _, err := pg.Connect(ctx, co)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 			return ctx.Err()
 		}
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
-		if err := runStep(ctx, s, p.Workdir, u, set, o, o.Stderr); err != nil {
+		if err := runStep(ctx, s, p.Workdir, u, t.Where(u), set, o, o.Stderr); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 // runStep runs one of the tool's commands, its output to out (stderr: talk,
 // for a migration run); a non-zero exit is the tool's failure, reported
 // with its exit code (its own output said why).
-func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, set map[string]string, o MigrateOptions, out io.Writer) error {
+func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from string, set map[string]string, o MigrateOptions, out io.Writer) error {
 	path, err := exec.LookPath(s.Args[0])
 	if err != nil {
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
@@ -121,7 +121,7 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, set map
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	code, err := runChild(cmd, s.Args[0], u, set, o.Config.Root, o.Stderr)
+	code, err := runChild(cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr)
 	switch {
 	case errRefused(err):
 		return err
@@ -152,9 +152,9 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
 		}
 		u := t.URLIn(o.Tool.Workdir)
-		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, u, o.Tool.Env(o.Config.URLVars(), u.String()), o, o.Stdout)
+		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, u, t.Where(u), o.Tool.Env(o.Config.URLVars(), u.String()), o, o.Stdout)
 	}
-	db, _, err := pg.Connect(ctx, o.Connect.To(t.URL, t.ThroughPooler))
+	db, _, err := pg.Connect(ctx, t.Connect(o.Connect))
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,15 @@ const maxDiskBlob = 4 << 20
 // the bytes judged are the index's either way. That spares a git process
 // (7 ms of CPU, and a step after the index listing) when nothing differs.
 func indexContents(ctx context.Context, g Git, repo string, paths, ids []string) ([][]byte, error) {
+	blobs, _, err := indexContentsOnDisk(ctx, g, repo, paths, ids)
+	return blobs, err
+}
+
+// indexContentsOnDisk is indexContents, and whether each path's content
+// was the work tree's (its disk copy is the index's).
+func indexContentsOnDisk(ctx context.Context, g Git, repo string, paths, ids []string) ([][]byte, []bool, error) {
 	blobs := make([][]byte, len(paths))
+	onDisk := make([]bool, len(paths))
 	var rest, restIDs []string
 	var restAt []int
 	root, err := os.OpenRoot(repo)
@@ -39,7 +47,7 @@ func indexContents(ctx context.Context, g Git, repo string, paths, ids []string)
 	for i, p := range paths {
 		if root != nil {
 			if data, ok := diskBlob(root, p, ids[i]); ok {
-				blobs[i] = data
+				blobs[i], onDisk[i] = data, true
 				continue
 			}
 		}
@@ -47,12 +55,12 @@ func indexContents(ctx context.Context, g Git, repo string, paths, ids []string)
 	}
 	read, err := g.Blobs(ctx, restIDs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for j, i := range restAt {
 		blobs[i] = read[j]
 	}
-	return blobs, nil
+	return blobs, onDisk, nil
 }
 
 // diskBlob reads the regular file p in root when its content is the blob

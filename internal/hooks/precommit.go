@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -60,6 +61,12 @@ type Options struct {
 	// one walk (see workTreeListing): the services' dbguard.yaml among
 	// them, so that finding them reads no folder again.
 	Scopes func(*envcheck.Listing) ([]Scope, error)
+	// Load, when set, loads the configuration as the caller loaded Config
+	// (its --config), from top, a folder standing for the repository's
+	// top, and the scopes of its units as Scopes gives them. The hook
+	// calls it with a copy of the index's configuration files when those
+	// differ from the work tree's (see indexconfig.go).
+	Load func(top string) (*config.Config, func(*envcheck.Listing) ([]Scope, error), error)
 
 	// serviceFiles memoises, per folder, the env.files of the nearest
 	// service's dbguard.yaml (as paths from the top); set by PreCommit.
@@ -76,6 +83,9 @@ type Scope struct {
 // Report is what PreCommit found.
 type Report struct {
 	Findings []Finding
+	// configRemoved: the commit removes a file loadsConfig names that the
+	// work tree still holds (git rm --cached).
+	configRemoved bool
 }
 
 // Blocked reports whether any finding blocks the commit.
@@ -307,6 +317,10 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error
 			// Added, changed or removed: the variable judged, or how
 			// the committed env files are read, may change with it.
 			envStaged = true
+		}
+		if f.Deleted && f.Path != "" && !r.configRemoved && loadsConfig(f.Path) {
+			_, err := os.Lstat(filepath.Join(o.Repo, filepath.FromSlash(f.Path)))
+			r.configRemoved = err == nil
 		}
 		if f.Deleted || f.Binary || f.Path == "" {
 			continue
@@ -704,7 +718,27 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	// The disk's files are listed while the index is read.
 	others := make(chan []string, 1)
 	go func() { others <- diskFiles(ctx, o.Repo) }()
-	tracked, ids, _, links, err := g.indexNamedLinks(ctx, o.indexMatch())
+	// The Prisma schema and config files are read too, not listed: they
+	// decide the variable judged (see indexconfig.go).
+	keep := o.indexMatch()
+	var tracked, ids, prisma, prismaIDs []string
+	var links map[string]bool // the tracked paths staged as symbolic links
+	err := g.indexBlobs(ctx, func(p []byte) bool {
+		base := p[bytes.LastIndexByte(p, '/')+1:]
+		return keep(string(base)) || mayBePrisma(p, base)
+	}, func(p, id string, link bool) {
+		if keep(path.Base(p)) {
+			tracked, ids = append(tracked, p), append(ids, id)
+			if link {
+				if links == nil {
+					links = map[string]bool{}
+				}
+				links[p] = true
+			}
+		} else if isPrismaFile(p) {
+			prisma, prismaIDs = append(prisma, p), append(prismaIDs, id)
+		}
+	}, nil)
 	if err != nil {
 		return err
 	}
@@ -715,7 +749,8 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 			read, readIDs = append(read, p), append(readIDs, ids[i])
 		}
 	}
-	blobs, err := indexContents(ctx, g, o.Repo, read, readIDs)
+	read, readIDs = append(read, prisma...), append(readIDs, prismaIDs...)
+	blobs, onDisk, err := indexContentsOnDisk(ctx, g, o.Repo, read, readIDs)
 	if err != nil {
 		return err
 	}
@@ -738,10 +773,23 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		}
 	}
 	all := make(map[string][]byte, len(read))
+	same := make(map[string]bool, len(read))
 	for i, p := range read {
+		same[p] = onDisk[i]
 		if blobs[i] != nil {
 			all[p] = blobs[i]
 		}
+	}
+	disk := <-others
+	// The configuration was loaded from the work tree: when its files
+	// there are not the index's, it is loaded again from the index's.
+	if o.Load != nil && (r.configRemoved || configDiffers(o.Repo, slices.Concat(tracked, prisma), slices.Concat(ids, prismaIDs), same)) {
+		cfg, scopes, done, err := o.indexConfig(ctx, g, untrackedConfig(tracked, disk))
+		if err != nil {
+			return err
+		}
+		defer done()
+		o.Config, o.Scopes, o.serviceFiles = cfg, scopes, map[string][]string{}
 	}
 	// The env files are judged; the manifests only say who reads them.
 	contents := map[string][]byte{}
@@ -765,7 +813,7 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	sort.Strings(modes[1:])
 	// A submodule's folder needs no reading of its own: the walk of the
 	// disk (diskFiles) enters it as any folder.
-	listing := workTreeListing(o.Repo, tracked, <-others)
+	listing := workTreeListing(o.Repo, tracked, disk)
 	var scopes []Scope
 	if o.Scopes != nil {
 		if scopes, err = o.Scopes(listing); err != nil {

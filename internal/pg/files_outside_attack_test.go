@@ -113,12 +113,12 @@ func TestAttackBranchNameNamesOutsideFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkWrittenFiles(u, root, ""); exitcode.Of(err) != exitcode.Usage {
+	if err := checkWrittenFiles(u, root, "", ""); exitcode.Of(err) != exitcode.Usage {
 		t.Errorf("sslkey outside the project named by GITHUB_HEAD_REF: %v, want a refusal (exit 2)", err)
 	}
 	// The operator's own variable still counts.
 	t.Setenv("APP_DATABASE_URL", u.String())
-	if err := checkWrittenFiles(u, root, ""); err != nil {
+	if err := checkWrittenFiles(u, root, "", ""); err != nil {
 		t.Errorf("sslkey named by the operator's APP_DATABASE_URL: %v, want it read", err)
 	}
 }

@@ -59,6 +59,10 @@ type ConnectOptions struct {
 	// session, when it serves these options, is where WithConn runs (see
 	// Sharing).
 	session *Session
+	// From says where URL was written, for the errors about what it
+	// names: the variable and its file:line ("DATABASE_URL at .env:3",
+	// as guard.Target.Where gives it); "" when not known. Never the URL.
+	From string
 }
 
 // DefaultConnectTimeout applies when neither the options nor the URL say.
@@ -74,7 +78,7 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if err := checkSettingFiles(u); err != nil {
 		return nil, false, err
 	}
-	if err := checkWrittenFiles(o.URL, o.Root, ""); err != nil {
+	if err := checkWrittenFiles(o.URL, o.Root, "", o.From); err != nil {
 		return nil, false, err
 	}
 	cfg, err := pgx.ParseConfig(u.DriverString())
@@ -267,7 +271,8 @@ var writtenFiles = []struct{ key, env string }{
 //
 // dir is the folder a relative path is read from: "" for this process's
 // working directory (pgx's), a child's own folder for CheckChildFiles.
-func checkWrittenFiles(u *dburl.URL, root, dir string) error {
+// from says where u was written (ConnectOptions.From), "" when unknown.
+func checkWrittenFiles(u *dburl.URL, root, dir, from string) error {
 	if root == "" || u == nil {
 		return nil
 	}
@@ -295,9 +300,13 @@ func checkWrittenFiles(u *dburl.URL, root, dir string) error {
 		if inside(realRoot, real) || namedByEnvironment(s.key, p) {
 			continue
 		}
+		written, where := "", "the connection string"
+		if from != "" {
+			written, where = " ("+from+")", from
+		}
 		return &exitcode.Advice{Code: exitcode.Usage,
-			Msg:  fmt.Sprintf("the database URL is not usable: its %s %s is outside the project %s, and the connection string may be a repository's word: dbguard does not read it (a password or client certificate in it would go to the host the string names)", s.key, output.Escape(p), output.Escape(realRoot)),
-			Next: fmt.Sprintf("move the file into the project, or remove %s from the connection string and set %s in the environment instead (dbguard env shows the file:line the string comes from); then run: dbguard env", s.key, s.env)}
+			Msg:  fmt.Sprintf("the database URL%s is not usable: its %s %s is outside the project %s, and the connection string may be a repository's word: dbguard does not read it (a password or client certificate in it would go to the host the string names)", written, s.key, output.Escape(p), output.Escape(realRoot)),
+			Next: fmt.Sprintf("move the file into the project, or remove %s from %s and set %s in the environment instead; then run: dbguard env", s.key, where, s.env)}
 	}
 	return nil
 }
@@ -306,8 +315,10 @@ func checkWrittenFiles(u *dburl.URL, root, dir string) error {
 // sslcert or sslkey that u names outside the project root, for a child
 // run in dir and handed u: its driver would read the operator's file and
 // send what it holds to the host u names, as dbguard's own would.
-func CheckChildFiles(u *dburl.URL, root, dir string) error {
-	return checkWrittenFiles(u, root, dir)
+//
+// from says where u was written, as ConnectOptions.From.
+func CheckChildFiles(u *dburl.URL, root, dir, from string) error {
+	return checkWrittenFiles(u, root, dir, from)
 }
 
 // hostFromEnvironment reports whether the server u reaches is the
@@ -524,6 +535,6 @@ func Wait(ctx context.Context, o ConnectOptions) error {
 // To is o, as a template, pointed at the database at u; pooled is a
 // connection through a transaction pooler (see SimpleProtocol).
 func (o ConnectOptions) To(u *dburl.URL, pooled bool) ConnectOptions {
-	o.URL, o.SimpleProtocol = u, pooled
+	o.URL, o.SimpleProtocol, o.From = u, pooled, ""
 	return o
 }

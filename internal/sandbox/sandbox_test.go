@@ -275,19 +275,27 @@ func TestChoose(t *testing.T) {
 	}
 }
 
-// TestTemplateCache: the first sandbox of an installation leaves a template
-// cluster in the user's cache; the next starts from a copy of it, and a
-// template that is not initdb's output (a symbolic link in it) is not used.
-func TestTemplateCache(t *testing.T) {
+// firstTemplate starts and stops the first sandbox of a user cache of its
+// own (XDG_CACHE_HOME, a temporary folder), which leaves its template
+// cluster there, and returns the template's folder.
+func firstTemplate(t *testing.T) string {
+	t.Helper()
 	mustFind(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	ctx := context.Background()
-	s, err := Start(ctx, Options{})
+	s, err := Start(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
-	tmpl := templateDir(s.Binaries)
+	return templateDir(s.Binaries)
+}
+
+// TestTemplateCache: the first sandbox of an installation leaves a template
+// cluster in the user's cache; the next starts from a copy of it, and a
+// template that is not initdb's output (a symbolic link in it) is not used.
+func TestTemplateCache(t *testing.T) {
+	tmpl := firstTemplate(t)
+	ctx := context.Background()
 	if _, err := os.Stat(filepath.Join(tmpl, "PG_VERSION")); err != nil {
 		t.Fatalf("no template cluster after the first start: %v", err)
 	}
@@ -381,15 +389,8 @@ func TestSandboxInMemory(t *testing.T) {
 // archive_command or a library as easily): a folder others may write to is
 // not used.
 func TestAttackTemplateFolderOthersWrite(t *testing.T) {
-	mustFind(t)
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	tmpl := firstTemplate(t)
 	ctx := context.Background()
-	s, err := Start(ctx, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
-	tmpl := templateDir(s.Binaries)
 	if err := os.WriteFile(filepath.Join(tmpl, "postgresql.auto.conf"), []byte("cluster_name = 'planted'\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -84,23 +84,11 @@ func TestNamesAsTheServerOnRandomSchemas(t *testing.T) {
 			if r.Intn(3) == 0 {
 				setup = append(setup, "SET standard_conforming_strings = off")
 			}
-			conn := connect(t, setup...)
 			ctx := context.Background()
-			s, err := Introspect(ctx, conn, Options{Schemas: []string{"public"}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, tx := introspectAsServer(t, connect(t, setup...), "public")
 			main := s.Tables[Key("public", "main")]
 			if main == nil {
 				t.Fatal("public.main not read")
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, catalogPathSQL); err != nil { // the search_path Introspect reads with
-				t.Fatal(err)
 			}
 			n := 0
 			for _, c := range []struct {

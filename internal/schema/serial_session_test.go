@@ -51,20 +51,8 @@ func TestNamesAsTheServerInOddSessions(t *testing.T) {
 		{`SET quote_all_identifiers = on`, `SET search_path = other, public`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
-			conn := connect(t, append(setup, session...)...)
 			ctx := context.Background()
-			s, err := Introspect(ctx, conn, Options{Schemas: []string{"public", "other"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, catalogPathSQL); err != nil { // the search_path Introspect reads with
-				t.Fatal(err)
-			}
+			s, tx := introspectAsServer(t, connect(t, append(setup, session...)...), "public", "other")
 			n := 0
 			compare := func(query string, got func(tb *Table, name string) string) {
 				t.Helper()

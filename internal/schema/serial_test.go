@@ -8,6 +8,29 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// introspectAsServer introspects schemas on conn and opens a transaction
+// on the same session with the search_path Introspect reads with
+// (catalogPathSQL), rolled back when the test ends: the server's own
+// functions (pg_get_expr, pg_get_constraintdef) run there name objects as
+// Introspect's reads saw them, so the two can be compared.
+func introspectAsServer(t *testing.T, conn *pgx.Conn, schemas ...string) (*Schema, pgx.Tx) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Introspect(ctx, conn, Options{Schemas: schemas})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tx.Rollback(context.Background()) })
+	if _, err := tx.Exec(ctx, catalogPathSQL); err != nil {
+		t.Fatal(err)
+	}
+	return s, tx
+}
+
 // TestSerialDefaultsAsPgGetExpr: the defaults Introspect names itself
 // (nextval of a sequence, bare or in a serial's implicit cast) read
 // exactly as pg_get_expr writes them under every search_path and setting
@@ -52,20 +75,8 @@ func TestSerialDefaultsAsPgGetExpr(t *testing.T) {
 		{`CREATE TEMPORARY TABLE shadowed (x int)`, `SET search_path = other, public`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
-			conn := connect(t, append(setup, session...)...)
 			ctx := context.Background()
-			s, err := Introspect(ctx, conn, Options{Schemas: []string{"public", "other", "Odd Sché"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, catalogPathSQL); err != nil { // the search_path Introspect reads with
-				t.Fatal(err)
-			}
+			s, tx := introspectAsServer(t, connect(t, append(setup, session...)...), "public", "other", "Odd Sché")
 			rows, err := tx.Query(ctx, `SELECT n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid), d.adbin::text
 				FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 				JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
@@ -173,20 +184,8 @@ func TestForeignKeysAsPgGetConstraintdef(t *testing.T) {
 		{`CREATE TEMPORARY TABLE p (x int)`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
-			conn := connect(t, append(setup[:len(setup):len(setup)], session...)...)
 			ctx := context.Background()
-			s, err := Introspect(ctx, conn, Options{Schemas: []string{"public", "other", "Odd Sché"}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			tx, err := conn.Begin(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer tx.Rollback(ctx)
-			if _, err := tx.Exec(ctx, catalogPathSQL); err != nil {
-				t.Fatal(err)
-			}
+			s, tx := introspectAsServer(t, connect(t, append(setup[:len(setup):len(setup)], session...)...), "public", "other", "Odd Sché")
 			rows, err := tx.Query(ctx, `SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
 				WHERE k.conrelid = 'public.c'::regclass AND k.contype = 'f'`)
 			if err != nil {

@@ -104,6 +104,7 @@ type config struct {
 	python, pyRunner             string
 	pydanticPython               string
 	nodeBin                      string // node_modules/.bin holding dotenv and dotenvx
+	nodePath                     string // 17/ and 18/node_modules: the dotenv `node -r dotenv/config` preloads
 	jobs                         int
 	timeout, loaderTimeout       time.Duration
 }
@@ -119,6 +120,7 @@ func main() {
 	flag.StringVar(&c.pyRunner, "py-runner", "", "run.py")
 	flag.StringVar(&c.pydanticPython, "pydantic-python", "python3", "python binary with pydantic-settings 2 importable")
 	flag.StringVar(&c.nodeBin, "node-bin", "", "node_modules/.bin with the wrapper CLIs (dotenv-cli, dotenvx) the scripts of script: cases run")
+	flag.StringVar(&c.nodePath, "node-path", "", "folder of 17/node_modules and 18/node_modules, each holding a dotenv: the scripts' NODE_PATH is 18's when the case's package.json depends on dotenv 18 or later, else 17's")
 	flag.IntVar(&c.jobs, "j", runtime.NumCPU(), "cases run at once")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Second, "time limit for one runner process running all its loaders")
 	flag.DurationVar(&c.loaderTimeout, "loader-timeout", 5*time.Second, "time limit for one loader, once a runner process has failed")

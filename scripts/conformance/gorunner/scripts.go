@@ -88,6 +88,16 @@ func runScripts(c config, m *manifest, env map[string]string, versions map[strin
 		}
 		start["PWD"] = dir
 		start["PATH"] = shims + ":" + c.nodeBin + ":" + baseline["PATH"]
+		if c.nodePath != "" {
+			// Where node -r dotenv/config finds dotenv (the case's own
+			// folder has no node_modules): the version the manifest's
+			// range would install; in start, so not recorded.
+			major := "17"
+			if dotenvMajor(data) >= 18 {
+				major = "18"
+			}
+			start["NODE_PATH"] = filepath.Join(c.nodePath, major, "node_modules")
+		}
 		r := runScript(command, dir, start, m.Env)
 		r.Tools = toolsLine
 		out[spec] = sanitizeScript(r, m.Root)
@@ -157,4 +167,29 @@ func wrapperVersions(c config) (map[string]string, error) {
 	}
 	out["node"] = strings.TrimSpace(string(v))
 	return out, nil
+}
+
+// dotenvMajor is the major version of the dotenv range a package.json
+// depends on (dependencies, else devDependencies), 0 for none or a range
+// without one.
+func dotenvMajor(data []byte) int {
+	var pkg struct {
+		Deps    map[string]any `json:"dependencies"`
+		DevDeps map[string]any `json:"devDependencies"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return 0
+	}
+	for _, deps := range []map[string]any{pkg.Deps, pkg.DevDeps} {
+		v, _ := deps["dotenv"].(string)
+		v = strings.TrimLeft(v, "^~>=v ")
+		n := 0
+		for i := 0; i < len(v) && v[i] >= '0' && v[i] <= '9' && n < 1000; i++ {
+			n = n*10 + int(v[i]-'0')
+		}
+		if n > 0 {
+			return n
+		}
+	}
+	return 0
 }

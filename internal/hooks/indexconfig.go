@@ -1,0 +1,292 @@
+package hooks
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/safefile"
+)
+
+// The hook judges what is committed: the index. Env files, manifests and
+// compose files reach the env judgement as the index holds them
+// (Options.Contents), but the project's configuration is loaded from the
+// work tree before the hook runs: dbguard.yaml (url_var, env.files, the
+// services), and through tool detection the Prisma schema and config
+// (url = env("OTHER_URL")) and package.json's prisma.schema. When one of
+// those differs between the index and the work tree (an unstaged edit,
+// a file removed from either), the configuration is loaded again from a
+// copy of the index's configuration files in a temporary folder
+// (Options.Load), so that a commit is judged by the variable it names and
+// not by an edit that is not being committed.
+
+// prismaNames are Prisma's schema files; its config files are matched by
+// path (isPrismaConfig).
+var prismaNames = newNameMatcher([]string{"*.prisma"})
+
+// isPrismaFile reports whether the slash path p is a Prisma schema or
+// config file, which the hook reads from the index.
+func isPrismaFile(p string) bool {
+	base := path.Base(p)
+	return prismaNames.match(base) || isPrismaConfig(p, base)
+}
+
+// mayBePrisma is isPrismaFile's quick test on a listed path and its base
+// name: false for nearly every name, without building a string.
+func mayBePrisma(p, base []byte) bool {
+	return bytes.HasSuffix(base, []byte(".prisma")) || bytes.HasPrefix(base, []byte("prisma")) ||
+		bytes.HasPrefix(base, []byte("index.")) && bytes.Contains(p, []byte(".config/"))
+}
+
+// loadsConfig reports whether the file at p (a slash path from the top)
+// is read when the configuration is loaded, and so decides what the env
+// judgement reads: dbguard.yaml, package.json (prisma.schema) and the
+// Prisma schema and config files.
+func loadsConfig(p string) bool {
+	base := path.Base(p)
+	return base == config.FileName || base == "package.json" || isPrismaFile(p)
+}
+
+// copiedNames are the files copied from the index for a load: those that
+// loadsConfig names, and what tool detection looks at beside them
+// (alembic.ini, the migrations' .sql files), so that it finds the tool
+// the commit leaves.
+func copied(p string) bool {
+	base := path.Base(p)
+	return loadsConfig(p) || base == "alembic.ini" || strings.HasSuffix(base, ".sql")
+}
+
+// mayCopy is copied's quick test on a listed path: false, without
+// building a string, for nearly every name of a large index.
+func mayCopy(p []byte) bool {
+	base := p[bytes.LastIndexByte(p, '/')+1:]
+	for _, suffix := range []string{".sql", ".prisma", config.FileName, "package.json", "alembic.ini"} {
+		if bytes.HasSuffix(base, []byte(suffix)) {
+			return true
+		}
+	}
+	return mayBePrisma(p, base)
+}
+
+// maxCopied bounds what a load copies out of the index: a repository of
+// more configuration than this is judged from the work tree.
+const maxCopied = 64 << 20
+
+// errTooMuch stops a copy past maxCopied.
+var errTooMuch = errors.New("the index holds too much configuration to copy")
+
+// configDiffers reports whether a file loadsConfig names that the index
+// holds (paths and ids, as listed) differs in the work tree under repo,
+// or is missing there. same says, per path, whether its content was read
+// from the disk; the paths it lacks are hashed here. A file the index
+// does not hold is no staged file: an untracked dbguard.yaml is the
+// developer's, read from the work tree as every command reads it.
+func configDiffers(repo string, paths, ids []string, same map[string]bool) bool {
+	var root *os.Root
+	defer func() {
+		if root != nil {
+			root.Close()
+		}
+	}()
+	for i, p := range paths {
+		if !loadsConfig(p) {
+			continue
+		}
+		ok, known := same[p]
+		if !known {
+			if root == nil {
+				r, err := os.OpenRoot(repo)
+				if err != nil {
+					return true
+				}
+				root = r
+			}
+			_, ok = diskBlob(root, p, ids[i])
+		}
+		if !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// indexConfig loads the configuration, and the units' scopes, from a copy
+// of the index's configuration files (copied) in a temporary folder, with
+// the untracked dbguard.yaml files of the work tree (untracked: the
+// developer's, which every command reads); done removes it. An error from the load names the files as the repository
+// does, not the temporary folder.
+func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cfg *config.Config, scopes func(*envcheck.Listing) ([]Scope, error), done func(), err error) {
+	tmp, err := os.MkdirTemp("", "dbguard-index-")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	done = func() { os.RemoveAll(tmp) }
+	if err := g.copyIndex(ctx, tmp, copied); err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	if err := copyUntracked(o.Repo, tmp, untracked); err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	// The copy is a repository's top to config.Find, which stops there.
+	if err := os.Mkdir(filepath.Join(tmp, ".git"), 0o700); err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	cfg, load, err := o.Load(tmp)
+	if err != nil {
+		done()
+		return nil, nil, nil, &indexError{err: err, tmp: tmp}
+	}
+	return cfg, func(*envcheck.Listing) ([]Scope, error) {
+		// The listing is the work tree's; the copy's services are the
+		// index's dbguard.yaml files, found in the copy.
+		s, err := load(nil)
+		if err != nil {
+			return nil, &indexError{err: err, tmp: tmp}
+		}
+		return s, nil
+	}, done, nil
+}
+
+// copyIndex writes the index's regular files whose path keep accepts into
+// dir, as the index holds them (no filter runs, no link is made).
+func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool) error {
+	var paths, ids []string
+	err := g.records(ctx, func(rec []byte) {
+		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		if !ok || !mayCopy(p) || !keep(string(p)) {
+			return
+		}
+		f := strings.Fields(string(meta))
+		// 100644 and 100755: regular files; not a link (120000) nor a
+		// submodule (160000), nor a conflict's stages.
+		if len(f) != 3 || f[2] != "0" || !strings.HasPrefix(f[0], "100") {
+			return
+		}
+		paths, ids = append(paths, string(p)), append(ids, f[1])
+	}, "ls-files", "-z", "--stage")
+	if err != nil {
+		return err
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return err
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	total := 0
+	for i, p := range paths {
+		if total += len(blobs[i]); total > maxCopied {
+			return errTooMuch
+		}
+		if !filepath.IsLocal(filepath.FromSlash(p)) {
+			continue
+		}
+		if d := path.Dir(p); d != "." {
+			if err := root.MkdirAll(filepath.FromSlash(d), 0o700); err != nil {
+				return err
+			}
+		}
+		if err := root.WriteFile(filepath.FromSlash(p), blobs[i], 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexError is an error from loading the index's configuration: the
+// temporary folder's path is taken out of what it says, so that a file is
+// named as it is in the repository.
+type indexError struct {
+	err error
+	tmp string
+}
+
+func (e *indexError) Error() string { return e.local(e.err.Error()) }
+func (e *indexError) Unwrap() error { return e.err }
+
+// Hint is the wrapped error's, its paths the repository's.
+func (e *indexError) Hint() string {
+	var h interface{ Hint() string }
+	if errors.As(e.err, &h) {
+		return e.local(h.Hint())
+	}
+	return "the hook judges the index's copy of the file named; git diff --cached shows what is staged"
+}
+
+// ExitCode is the wrapped error's.
+func (e *indexError) ExitCode() int { return exitcode.Of(e.err) }
+
+func (e *indexError) local(s string) string {
+	s = strings.ReplaceAll(s, e.tmp+string(filepath.Separator), "")
+	return strings.ReplaceAll(s, e.tmp, ".")
+}
+
+// untrackedConfig are the dbguard.yaml files of the work tree's listing
+// (disk, diskFiles') that the index does not hold (tracked).
+func untrackedConfig(tracked, disk []string) []string {
+	var out []string
+	for _, p := range disk {
+		if path.Base(p) == config.FileName && !slices.Contains(tracked, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// maxUntracked bounds an untracked dbguard.yaml copied: config.Load's own
+// limit is far below it.
+const maxUntracked = 4 << 20
+
+// copyUntracked copies the regular files at paths (slash paths from the
+// top) of the work tree under repo into dir, read inside the repository
+// (no link is followed, no FIFO waited on).
+func copyUntracked(repo, dir string, paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	from, err := os.OpenRoot(repo)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	to, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer to.Close()
+	for _, p := range paths {
+		f, err := safefile.OpenIn(from, filepath.FromSlash(p))
+		if err != nil {
+			continue // not a regular file in the repository: not read, as config.Find would not
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxUntracked+1))
+		f.Close()
+		if err != nil || len(data) > maxUntracked {
+			continue
+		}
+		if d := path.Dir(p); d != "." {
+			if err := to.MkdirAll(filepath.FromSlash(d), 0o700); err != nil {
+				return err
+			}
+		}
+		if err := to.WriteFile(filepath.FromSlash(p), data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
