@@ -28,7 +28,9 @@ func TestChildEnvRequireAuthOnlyWithAPassword(t *testing.T) {
 	}{
 		{"no password anywhere", func(*testing.T, string) {}, written, false},
 		{"PGPASSWORD", func(t *testing.T, _ string) { t.Setenv("PGPASSWORD", "s3cret-operator") }, written, true},
-		{"~/.pgpass", func(t *testing.T, home string) { writeFile(t, filepath.Join(home, ".pgpass"), "*:*:*:*:s3cret-operator\n") }, written, true},
+		{"~/.pgpass", func(t *testing.T, home string) {
+			writeFile(t, filepath.Join(home, ".pgpass"), "*:*:*:*:s3cret-operator\n")
+		}, written, true},
 		{"PGPASSFILE", func(t *testing.T, home string) {
 			p := filepath.Join(home, "elsewhere")
 			writeFile(t, p, "*:*:*:*:s3cret-operator\n")
