@@ -1,6 +1,7 @@
 'use strict';
 // Node side of the dotenv conformance harness (see scripts/conformance.sh).
 // Usage: node run.cjs MANIFEST.json OUT.json [LOADER]
+// (with nodecall: lines, also each named JavaScript file's dotenv calls)
 //
 // conformance.sh copies this file beside the node_modules that hold the JS
 // loaders, so require()/import() find them. One process per case: every run
@@ -131,8 +132,44 @@ async function main() {
       results[name][run] = res;
     }
   }
+  // nodecall: lines (dotenv's runner only): each JavaScript file of the case
+  // runs as the application would run it (required under its own path, so
+  // __dirname is its folder; 'dotenv' resolved to this install) in each run
+  // folder; process.env afterwards is recorded.
+  const nodecalls = {};
+  if (loaders.dotenv) {
+    const Module = require('module');
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (req, parent, ...rest) {
+      if (req === 'dotenv' || req.startsWith('dotenv/')) return resolve.call(this, req, module, ...rest);
+      return resolve.call(this, req, parent, ...rest);
+    };
+    for (const rel of m.nodecalls || []) {
+      const file = path.join(m.root, rel);
+      nodecalls[rel] = {};
+      for (const run of m.runs) {
+        const dir = path.join(m.root, run);
+        const start = { ...base, PWD: dir };
+        resetEnv(start);
+        let res;
+        try {
+          process.chdir(dir);
+          // Each run executes the file and dotenv/config's import afresh.
+          delete require.cache[file];
+          delete require.cache[require.resolve('dotenv/config')];
+          require(file);
+          const vars = diff({ ...process.env }, start, m.env);
+          res = { vars, driver: pgOnly(vars) };
+        } catch (e) {
+          res = { error: firstLine(e) };
+        }
+        nodecalls[rel][run] = res;
+      }
+    }
+    Module._resolveFilename = resolve;
+  }
   resetEnv(base);
-  fs.writeFileSync(outPath, JSON.stringify({ versions, results }));
+  fs.writeFileSync(outPath, JSON.stringify({ versions, results, nodecalls }));
 }
 
 main().catch((e) => {

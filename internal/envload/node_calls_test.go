@@ -1,0 +1,130 @@
+package envload
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+func TestDotenvCallsParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      string // one line per call: line, paths, override
+		problem   string
+	}{
+		{"require", "require('dotenv').config();\n", "1 [.env]", ""},
+		{"side effect", "import 'dotenv/config';\nimport x from 'y';\n", "1 [.env]", ""},
+		{"require side effect", "require(\"dotenv/config\")\n", "1 [.env]", ""},
+		{"path string", "require('dotenv').config({ path: '../../.env' });\n", "1 [../../.env]", ""},
+		{"path array", "const dotenv = require('dotenv');\ndotenv.config({ path: ['.env.local', '.env'] })\n", "2 [.env.local .env]", ""},
+		{"dirname", "const path = require('path');\nrequire('dotenv').config({ path: path.resolve(__dirname, '../../../.env') });\n", "2 [file:../../../.env]", ""},
+		{"join dirname", "import * as dotenv from 'dotenv';\ndotenv.config({path: path.join(import.meta.dirname, '..', '.env')});\n", "2 [file:../.env]", ""},
+		{"cwd", "require('dotenv').config({ path: path.resolve(process.cwd(), '.env.local') });\n", "1 [.env.local]", ""},
+		{"named import", "import { config } from 'dotenv';\nconfig({ override: true, path: `.env.test` });\n", "2 [.env.test] override", ""},
+		{"renamed", "const { config: loadEnv } = require('dotenv');\nloadEnv();\nconfig();\n", "2 [.env]", ""},
+		{"sequence", "const dotenv = require('dotenv');\ndotenv.config();\ndotenv.config({ path: '.env.local', override: true });\n", "2 [.env]\n3 [.env.local] override", ""},
+		{"commented", "// require('dotenv').config({ path: '.env.old' })\nrequire('dotenv').config();\n", "2 [.env]", ""},
+		{"none", "const x = require('other').config();\nconfig();\n", "", ""},
+		{"computed path", "require('dotenv').config({ path: `.env.${process.env.NODE_ENV}` });\n", "", "dotenv.config's path is computed at run time"},
+		{"computed override", "require('dotenv').config({ override: process.env.CI !== 'true' });\n", "", "override is computed"},
+		{"variable options", "require('dotenv').config(opts);\n", "", "not an object literal"},
+		{"process env", "require('dotenv').config({ processEnv: myEnv });\n", "", "processEnv"},
+	} {
+		calls, problems := DotenvCalls("apps/api/src/index.js", []byte(tc.src))
+		var got []string
+		if calls != nil {
+			for _, l := range calls.Loads {
+				var ps []string
+				for _, p := range l.Paths {
+					ps = append(ps, map[bool]string{true: "file:"}[p.FromFile]+p.Name)
+				}
+				s := fmt.Sprintf("%d %v", l.Line, ps)
+				if l.Override {
+					s += " override"
+				}
+				got = append(got, s)
+			}
+		}
+		if g := strings.Join(got, "\n"); g != tc.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, g, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.At+": "+p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
+}
+
+// TestNodeCallConformance compares, for the nodecall: cases, what dbguard
+// makes of a file's dotenv config calls (DotenvCalls and their Loader,
+// started in each run folder) with what process.env held after the real
+// dotenv ran that file there (recorded by scripts/conformance.sh).
+func TestNodeCallConformance(t *testing.T) {
+	files, err := filepath.Glob("testdata/conformance/cases/nodecall-*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no nodecall cases: %v", err)
+	}
+	total := 0
+	for _, file := range files {
+		c := loadCase(t, file)
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jsfiles []string
+		for _, line := range strings.Split(string(a.Comment), "\n") {
+			if v, ok := strings.CutPrefix(line, "nodecall: "); ok {
+				jsfiles = append(jsfiles, v)
+			}
+		}
+		data, err := os.ReadFile(filepath.Join("testdata/conformance/golden", c.name+".json"))
+		if err != nil {
+			t.Errorf("%s: no golden (run make conformance): %v", c.name, err)
+			continue
+		}
+		var g struct {
+			NodeCalls map[string]map[string]struct {
+				Vars   map[string]*string `json:"vars"`
+				Driver *map[string]string `json:"driver"`
+				Error  string             `json:"error"`
+			} `json:"nodecalls"`
+		}
+		if err := json.Unmarshal(data, &g); err != nil {
+			t.Fatal(err)
+		}
+		for _, js := range jsfiles {
+			calls, problems := DotenvCalls(js, c.files[js])
+			if calls == nil || len(problems) > 0 {
+				t.Errorf("%s: %s: want its calls, got none (problems %v)", c.name, js, problems)
+				continue
+			}
+			runs := g.NodeCalls[js]
+			if len(runs) == 0 {
+				t.Errorf("%s: the golden has no nodecalls for %s (run make conformance)", c.name, js)
+			}
+			for _, run := range slices.Sorted(maps.Keys(runs)) {
+				total++
+				want := runs[run]
+				r := Read(calls.Loader(run), c.input(), run, run)
+				diff := compareReading(r, want.Vars, want.Error)
+				if diff == "" && want.Error == "" {
+					diff = compareDriver(r, want.Driver)
+				}
+				if diff != "" {
+					t.Errorf("%s: %s run in %s: %s", c.name, js, run, diff)
+				}
+			}
+		}
+	}
+	t.Logf("%d runs of dotenv config calls compared with dotenv", total)
+}
