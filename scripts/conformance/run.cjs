@@ -168,8 +168,34 @@ async function main() {
     }
     Module._resolveFilename = resolve;
   }
+  // viteconfig: lines (vite's runner only): Vite's resolveConfig started in
+  // that folder reads its vite.config (envDir, root); what loadEnv(mode,
+  // config.envDir, '') then returns is recorded, as SvelteKit, Astro and a
+  // vite.config's own loadEnv hand it to the server.
+  const viteconfigs = {};
+  if (loaders.vite) {
+    for (const d of m.viteconfigs || []) {
+      const dir = path.join(m.root, d);
+      const start = { ...base, PWD: dir };
+      resetEnv(start);
+      let res;
+      try {
+        process.chdir(dir);
+        const c = await vite.resolveConfig({ logLevel: 'silent' }, 'serve', m.mode);
+        // resolveConfig sets NODE_ENV for the dev server; loadEnv would
+        // then return it as if a file had set it.
+        if ('NODE_ENV' in start) process.env.NODE_ENV = start.NODE_ENV;
+        else delete process.env.NODE_ENV;
+        const got = c.envDir === false ? {} : vite.loadEnv(m.mode, c.envDir, '');
+        res = { vars: diff({ ...got }, start, m.env), driver: pgOnly(diff({ ...process.env }, start, m.env)) };
+      } catch (e) {
+        res = { error: firstLine(e) };
+      }
+      viteconfigs[d] = res;
+    }
+  }
   resetEnv(base);
-  fs.writeFileSync(outPath, JSON.stringify({ versions, results, nodecalls }));
+  fs.writeFileSync(outPath, JSON.stringify({ versions, results, nodecalls, viteconfigs }));
 }
 
 main().catch((e) => {

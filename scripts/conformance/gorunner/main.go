@@ -60,6 +60,9 @@ type manifest struct {
 	// NodeCalls are JavaScript files whose dotenv config calls run.cjs
 	// executes (see run.cjs's nodecalls).
 	NodeCalls []string `json:"nodecalls,omitempty"`
+	// ViteConfigs are folders whose vite.config run.cjs resolves (see
+	// run.cjs's viteconfigs).
+	ViteConfigs []string `json:"viteconfigs,omitempty"`
 	// Settings are pydantic-settings classes ("FILE CLASS") run.py builds.
 	Settings []string `json:"settings,omitempty"`
 }
@@ -91,6 +94,9 @@ type golden struct {
 	// NodeCalls are what process.env holds after running a JavaScript
 	// file of the case (its dotenv config calls), by file and run folder.
 	NodeCalls map[string]map[string]result `json:"nodecalls,omitempty"`
+	// ViteConfigs are what loadEnv(mode, config.envDir, '') returns after
+	// Vite's resolveConfig read the folder's vite.config, by folder.
+	ViteConfigs map[string]result `json:"viteconfigs,omitempty"`
 	// Settings are the fields a settings class of the case holds, by
 	// "FILE CLASS" and run folder.
 	Settings map[string]map[string]result `json:"settings,omitempty"`
@@ -98,11 +104,12 @@ type golden struct {
 
 // RunnerOutput is what run.cjs and run.py write.
 type runnerOutput struct {
-	Versions  map[string]string            `json:"versions"`
-	Results   map[string]map[string]result `json:"results"`
-	PyCalls   map[string]map[string]result `json:"pycalls,omitempty"`
-	NodeCalls map[string]map[string]result `json:"nodecalls,omitempty"`
-	Settings  map[string]map[string]result `json:"settings,omitempty"`
+	Versions    map[string]string            `json:"versions"`
+	Results     map[string]map[string]result `json:"results"`
+	PyCalls     map[string]map[string]result `json:"pycalls,omitempty"`
+	NodeCalls   map[string]map[string]result `json:"nodecalls,omitempty"`
+	ViteConfigs map[string]result            `json:"viteconfigs,omitempty"`
+	Settings    map[string]map[string]result `json:"settings,omitempty"`
 }
 
 type config struct {
@@ -300,6 +307,12 @@ func parseCase(path, root string) (*manifest, error) {
 				return nil, fmt.Errorf("line %d: nodecall: %v", i+1, err)
 			}
 			m.NodeCalls = append(m.NodeCalls, f)
+		case "viteconfig":
+			d, err := relDir(val)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: viteconfig: %v", i+1, err)
+			}
+			m.ViteConfigs = append(m.ViteConfigs, d)
 		case "settings":
 			m.Settings = append(m.Settings, val)
 		default:
@@ -438,6 +451,12 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 				runs[run] = sanitize(r, m.Root)
 			}
 			g.NodeCalls[file] = runs
+		}
+		for dir, r := range o.ViteConfigs {
+			if g.ViteConfigs == nil {
+				g.ViteConfigs = map[string]result{}
+			}
+			g.ViteConfigs[dir] = sanitize(r, m.Root)
 		}
 		for spec, runs := range o.Settings {
 			if g.Settings == nil {
