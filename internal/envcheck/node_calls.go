@@ -31,8 +31,9 @@ func jsSource(name string) bool {
 	return false
 }
 
-// nodeCallRuns finds the dotenv config calls in the JavaScript and
-// TypeScript code of the packages whose manifest names dotenv, and returns
+// nodeCallRuns finds the dotenv config calls (and NestJS's
+// ConfigModule.forRoot) in the JavaScript and TypeScript code of the
+// packages whose manifest names dotenv (or @nestjs/config), and returns
 // one run per file that makes them, started in the manifest's folder (where
 // npm starts the app): dotenv.config({ path: '../../.env' }) reads the
 // root's .env, not the package's. Where calls are found they replace the
@@ -94,7 +95,7 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 				return fs.SkipAll
 			}
 			data, err := readSmall(p, maxJSFileSize)
-			if err != nil || !bytes.Contains(data, []byte("dotenv")) {
+			if err != nil || !bytes.Contains(data, []byte("dotenv")) && !bytes.Contains(data, []byte("@nestjs/config")) {
 				return nil
 			}
 			found, problems := envload.DotenvCalls(rel, data)

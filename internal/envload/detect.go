@@ -29,6 +29,9 @@ var npmLoaders = map[string]string{
 	// Frameworks that load env files through Vite's loadEnv.
 	"astro": "vite", "@sveltejs/kit": "vite", "vitest": "vite", "@remix-run/dev": "vite", "@react-router/dev": "vite",
 	"prisma": "dotenv-expand", "@prisma/client": "dotenv-expand",
+	// NestJS's ConfigModule reads .env with dotenv.parse, the environment
+	// winning; its envFilePath is read from the code (DotenvCalls).
+	"@nestjs/config": "dotenv",
 }
 
 // pyLoaders matches Python requirements naming a loader; pydantic-settings

@@ -25,6 +25,12 @@ import (
 //     call) already holds is kept, unless override: true.
 //
 // No expansion: plain dotenv hands ${VAR} over as text.
+//
+// NestJS's ConfigModule.forRoot({ envFilePath }) (@nestjs/config 4.0.4,
+// config.module.js loadEnvFile, assignVariablesToProcess) is the same
+// reading: each file that exists parsed with dotenv.parse, the first file
+// winning (Object.assign(parsed, config)), then set where process.env has
+// nothing; no envFilePath: .env in the working folder; ignoreEnvFile: none.
 type NodeCalls struct {
 	File  string // slash path of the calling file
 	Loads []NodeLoad
@@ -32,9 +38,11 @@ type NodeCalls struct {
 
 // NodeLoad is one call.
 type NodeLoad struct {
+	Via      string // "dotenv.config" or "ConfigModule.forRoot"
 	Line     int
 	Paths    []NodePath
 	Override bool
+	Ignore   bool // ConfigModule's ignoreEnvFile: no file at all
 }
 
 // NodePath is one file a call names.
@@ -44,7 +52,7 @@ type NodePath struct {
 }
 
 // Label names the calls for people: `dotenv.config() at apps/api/src/index.js:3`.
-func (c *NodeCalls) Label() string { return "dotenv.config() at " + c.At() }
+func (c *NodeCalls) Label() string { return c.Loads[0].Via + "() at " + c.At() }
 
 // At is the first call's file:line.
 func (c *NodeCalls) At() string { return fmt.Sprintf("%s:%d", output.Escape(c.File), c.Loads[0].Line) }
@@ -56,7 +64,9 @@ var (
 	// import 'dotenv/config', require('dotenv/config'): config() at load.
 	jsDotenvSide = lazyre.New(`(?:import\s*|require\(\s*)['"]dotenv/config(?:\.js)?['"]`)
 	jsRequireCfg = lazyre.New(`require\(\s*['"]dotenv['"]\s*\)\s*\.\s*config\s*\(`)
-	jsIdent      = lazyre.New(`^[\w$]+$`)
+	// NestJS: ConfigModule.forRoot( (the module imported from @nestjs/config).
+	jsNestForRoot = lazyre.New(`(?:^|[^\w$.])(ConfigModule)\s*\.\s*forRoot\s*\(`)
+	jsIdent       = lazyre.New(`^[\w$]+$`)
 	// A call of a name, or of a name's config or configDotenv.
 	jsCallSite = lazyre.New(`(?:^|[^\w$.])([\w$]+)(?:\s*\.\s*(config|configDotenv))?\s*\(`)
 	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
@@ -73,13 +83,19 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 	type at struct {
 		pos  int
 		open int // the '(' of the call's arguments; -1 for a side-effect import
+		nest bool
 	}
 	var found []at
+	if strings.Contains(src, "@nestjs/config") {
+		for _, m := range jsNestForRoot.Regexp().FindAllStringSubmatchIndex(src, -1) {
+			found = append(found, at{m[2], m[1] - 1, true})
+		}
+	}
 	for _, m := range jsDotenvSide.Regexp().FindAllStringIndex(src, -1) {
-		found = append(found, at{m[0], -1})
+		found = append(found, at{m[0], -1, false})
 	}
 	for _, m := range jsRequireCfg.Regexp().FindAllStringIndex(src, -1) {
-		found = append(found, at{m[0], m[1] - 1})
+		found = append(found, at{m[0], m[1] - 1, false})
 	}
 	var names []string // dotenv's module, then config's local names
 	for _, m := range jsDotenvDefault.FindAllStringSubmatch(src, -1) {
@@ -107,7 +123,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 				n += "." + src[m[4]:m[5]]
 			}
 			if slices.Contains(names, n) {
-				found = append(found, at{m[2], m[1] - 1})
+				found = append(found, at{m[2], m[1] - 1, false})
 			}
 		}
 	}
@@ -123,7 +139,10 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		if strings.Contains(src[lineStart:f.pos], "//") || strings.HasPrefix(strings.TrimSpace(src[lineStart:f.pos]), "*") {
 			continue // a comment
 		}
-		load := NodeLoad{Line: line}
+		load := NodeLoad{Via: "dotenv.config", Line: line}
+		if f.nest {
+			load.Via = "ConfigModule.forRoot"
+		}
 		if f.open < 0 {
 			load.Paths = []NodePath{{Name: ".env"}}
 			calls.Loads = append(calls.Loads, load)
@@ -132,10 +151,16 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		args, ok := jsCallArgs(src[f.open:])
 		at := fmt.Sprintf("%s:%d", output.Escape(file), line)
 		if !ok {
-			problems = append(problems, ScriptProblem{At: at, Msg: "dotenv's config call is not closed within 2000 bytes: what it loads is not judged"})
+			problems = append(problems, ScriptProblem{At: at, Msg: load.Via + " is not closed within 2000 bytes: what it loads is not judged"})
 			continue
 		}
-		if msg := load.arguments(strings.TrimSpace(args)); msg != "" {
+		msg := ""
+		if f.nest {
+			msg = load.nestArguments(strings.TrimSpace(args))
+		} else {
+			msg = load.arguments(strings.TrimSpace(args))
+		}
+		if msg != "" {
 			problems = append(problems, ScriptProblem{At: at, Msg: msg + ": what it loads is not judged (name the loader and its folders in env.loaders)"})
 			continue
 		}
@@ -257,6 +282,48 @@ func (l *NodeLoad) arguments(args string) string {
 	return ""
 }
 
+// nestArguments reads ConfigModule.forRoot's options into l.
+func (l *NodeLoad) nestArguments(args string) string {
+	l.Paths = []NodePath{{Name: ".env"}}
+	if args == "" {
+		return ""
+	}
+	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
+		return "ConfigModule.forRoot's options are not an object literal"
+	}
+	for _, prop := range jsSplit(args[1 : len(args)-1]) {
+		key, val, ok := strings.Cut(prop, ":")
+		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+		switch {
+		case strings.HasPrefix(prop, "..."):
+			return "ConfigModule.forRoot's options spread another object"
+		case !ok && (key == "envFilePath" || key == "ignoreEnvFile" || key == "expandVariables"):
+			return "ConfigModule.forRoot's " + key + " is a variable"
+		case key == "envFilePath":
+			paths, msg := jsPaths(val)
+			if msg != "" {
+				return strings.Replace(msg, "dotenv.config's path", "ConfigModule.forRoot's envFilePath", 1)
+			}
+			l.Paths = paths
+		case key == "ignoreEnvFile":
+			switch val {
+			case "true", "!0":
+				l.Paths = nil
+				l.Ignore = true
+			case "false", "!1":
+			default:
+				return "ConfigModule.forRoot's ignoreEnvFile is computed at run time"
+			}
+		case key == "expandVariables" && val != "false" && val != "!1":
+			return "ConfigModule.forRoot expands variables (expandVariables), which dbguard does not model from the code"
+		}
+	}
+	if l.Ignore {
+		l.Paths = nil
+	}
+	return ""
+}
+
 // jsPaths reads a path option: a string, an array of them,
 // path.resolve/join(__dirname, ...) or of process.cwd() and strings.
 func jsPaths(val string) ([]NodePath, string) {
@@ -360,7 +427,7 @@ func (c *NodeCalls) Modes() []string {
 // expansion, set into process.env. Read it with that folder.
 func (c *NodeCalls) Loader(start string) *Loader {
 	files, _ := c.Resolve(start)
-	return &Loader{Name: c.Label(), Call: c.At() + ": dotenv.config", Application: true,
+	return &Loader{Name: c.Label(), Call: c.At() + ": " + c.Loads[0].Via, Application: true,
 		Files: func(string) []string { return files }, rooted: true,
 		dialect: dialectDotenv, setenv: setNode, read: func(x *readCtx) { c.read(x, start) }}
 }

@@ -126,5 +126,42 @@ func TestNodeCallConformance(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d runs of dotenv config calls compared with dotenv", total)
+	t.Logf("%d runs of dotenv and ConfigModule calls compared with dotenv and @nestjs/config", total)
+}
+
+func TestNestConfigModuleParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, problem string
+	}{
+		{"default", "import { ConfigModule } from '@nestjs/config';\n@Module({ imports: [ConfigModule.forRoot()] })\n", "ConfigModule.forRoot 2 [.env]", ""},
+		{"array", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({\n  isGlobal: true,\n  envFilePath: ['.env.local', '.env'],\n})\n", "ConfigModule.forRoot 2 [.env.local .env]", ""},
+		{"ignore", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ ignoreEnvFile: true })\n", "ConfigModule.forRoot 2 []", ""},
+		{"expand", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ expandVariables: true })\n", "", "expands variables"},
+		{"computed", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ envFilePath: `.env.${process.env.NODE_ENV}` })\n", "", "envFilePath is computed"},
+		{"not nest", "ConfigModule.forRoot({ envFilePath: '.env.x' })\n", "", ""},
+	} {
+		calls, problems := DotenvCalls("apps/api/src/app.module.ts", []byte(tc.src))
+		got := ""
+		if calls != nil {
+			l := calls.Loads[0]
+			var ps []string
+			for _, p := range l.Paths {
+				ps = append(ps, p.Name)
+			}
+			got = fmt.Sprintf("%s %d %v", l.Via, l.Line, ps)
+			if ps == nil {
+				got = fmt.Sprintf("%s %d []", l.Via, l.Line)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
 }

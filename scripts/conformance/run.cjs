@@ -140,8 +140,10 @@ async function main() {
   if (loaders.dotenv) {
     const Module = require('module');
     const resolve = Module._resolveFilename;
+    // A package the case's file requires (dotenv, @nestjs/config) is this
+    // install's; its own relative requires stay its own.
     Module._resolveFilename = function (req, parent, ...rest) {
-      if (req === 'dotenv' || req.startsWith('dotenv/')) return resolve.call(this, req, module, ...rest);
+      if (!req.startsWith('.') && !path.isAbsolute(req)) return resolve.call(this, req, module, ...rest);
       return resolve.call(this, req, parent, ...rest);
     };
     for (const rel of m.nodecalls || []) {
@@ -159,7 +161,8 @@ async function main() {
           delete require.cache[require.resolve('dotenv/config')];
           require(file);
           const vars = diff({ ...process.env }, start, m.env);
-          res = { vars, driver: pgOnly(vars) };
+          const nest = fs.readFileSync(file, 'utf8').includes('@nestjs/config');
+          res = { vars, driver: pgOnly(vars), version: nest ? `@nestjs/config ${pkgVersion('@nestjs/config')}` : `dotenv ${pkgVersion('dotenv')}` };
         } catch (e) {
           res = { error: firstLine(e) };
         }

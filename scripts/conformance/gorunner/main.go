@@ -74,6 +74,8 @@ type result struct {
 	// Driver are the PG* variables a driver in the same process reads
 	// after loading: the process environment's, not a returned map's.
 	Driver *map[string]*string `json:"driver,omitempty"`
+	// Version names the package a nodecall: file ran with.
+	Version string `json:"version,omitempty"`
 }
 
 type loaderResult struct {
