@@ -49,12 +49,21 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 		// the user's word replaces what the code suggests.
 		return runs, files
 	}
+	// The packages whose code is read: those naming dotenv, and those
+	// naming @nestjs/config (which names no loader: every loader stays
+	// assumed there unless a ConfigModule.forRoot call is found).
 	var roots []string
+	nest := map[string]bool{}
+	read, done := o.projectReader()
 	for d, names := range manifests {
 		if slices.Contains(names, "dotenv") {
 			roots = append(roots, d)
+		} else if data, ok := read(path.Join(d, "package.json")); ok && bytes.Contains(data, []byte("@nestjs/config")) && envload.NamesNestConfig(data) {
+			roots = append(roots, d)
+			nest[d] = true
 		}
 	}
+	done()
 	if len(roots) == 0 {
 		return runs, files
 	}
@@ -124,7 +133,7 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 		if modes := c.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
 			continue
 		}
-		start := nodeStart(c.File, manifests)
+		start := nodeStart(c.File, manifests, nest)
 		replaced[start] = true
 		inside, outside := c.Resolve(start)
 		for _, name := range outside {
@@ -139,8 +148,10 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 	}
 	kept := runs[:0:0]
 	for _, rn := range runs {
-		if rn.loader.Name == "dotenv" && rn.inUse {
-			if _, from := detectedFrom(rn.dir, manifests); replaced[from] {
+		// The calls replace the dotenv the manifest names, and in a Nest
+		// package the loaders assumed because it names none.
+		if rn.loader.Name == "dotenv" && rn.inUse || !rn.inUse && !rn.container {
+			if _, from := detectedFrom(rn.dir, manifests); replaced[from] && (rn.inUse || nest[from]) {
 				continue
 			}
 		}
@@ -160,10 +171,11 @@ func prismaConfigFile(rel string) bool {
 }
 
 // nodeStart is the folder a JavaScript file's app is started from: the
-// nearest folder at or above it with a manifest naming dotenv.
-func nodeStart(file string, manifests map[string][]string) string {
+// nearest folder at or above it with a manifest naming dotenv or
+// @nestjs/config.
+func nodeStart(file string, manifests map[string][]string, nest map[string]bool) string {
 	for d := path.Dir(file); ; d = path.Dir(d) {
-		if slices.Contains(manifests[d], "dotenv") {
+		if slices.Contains(manifests[d], "dotenv") || nest[d] {
 			return d
 		}
 		if d == "." || d == "/" {

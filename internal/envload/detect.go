@@ -29,9 +29,22 @@ var npmLoaders = map[string]string{
 	// Frameworks that load env files through Vite's loadEnv.
 	"astro": "vite", "@sveltejs/kit": "vite", "vitest": "vite", "@remix-run/dev": "vite", "@react-router/dev": "vite",
 	"prisma": "dotenv-expand", "@prisma/client": "dotenv-expand",
-	// NestJS's ConfigModule reads .env with dotenv.parse, the environment
-	// winning; its envFilePath is read from the code (DotenvCalls).
-	"@nestjs/config": "dotenv",
+}
+
+// NamesNestConfig reports whether a package.json depends on
+// @nestjs/config: its ConfigModule.forRoot calls are read from the code
+// (DotenvCalls); where none is found, the package names no loader.
+func NamesNestConfig(data []byte) bool {
+	var pkg struct {
+		Deps    map[string]any `json:"dependencies"`
+		DevDeps map[string]any `json:"devDependencies"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return false
+	}
+	_, a := pkg.Deps["@nestjs/config"]
+	_, b := pkg.DevDeps["@nestjs/config"]
+	return a || b
 }
 
 // pyLoaders matches Python requirements naming a loader; pydantic-settings
