@@ -54,16 +54,27 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 	// assumed there unless a ConfigModule.forRoot call is found).
 	var roots []string
 	nest := map[string]bool{}
-	read, done := o.projectReader()
+	var read func(string) ([]byte, bool)
 	for d, names := range manifests {
 		if slices.Contains(names, "dotenv") {
 			roots = append(roots, d)
-		} else if data, ok := read(path.Join(d, "package.json")); ok && bytes.Contains(data, []byte("@nestjs/config")) && envload.NamesNestConfig(data) {
+			continue
+		}
+		if len(names) > 0 && !slices.Equal(names, []string{"dotenv-expand"}) {
+			// A Nest API names @nestjs/config alone or beside Prisma
+			// (dotenv-expand, the Prisma CLI's own reading, which stays).
+			continue
+		}
+		if read == nil {
+			var done func()
+			read, done = o.projectReader()
+			defer done()
+		}
+		if data, ok := read(path.Join(d, "package.json")); ok && bytes.Contains(data, []byte("@nestjs/config")) && envload.NamesNestConfig(data) {
 			roots = append(roots, d)
 			nest[d] = true
 		}
 	}
-	done()
 	if len(roots) == 0 {
 		return runs, files
 	}

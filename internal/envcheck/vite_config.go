@@ -3,6 +3,7 @@ package envcheck
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/envload"
@@ -19,6 +20,9 @@ import (
 func (r *Report) viteConfigRuns(o Options, runs []run) []run {
 	if o.Contents != nil || len(o.Loaders) > 0 {
 		// The hook reads no code; env.loaders is the user's word.
+		return runs
+	}
+	if !slices.ContainsFunc(runs, func(rn run) bool { return rn.loader.Name == "vite" }) {
 		return runs
 	}
 	read, done := o.projectReader()
