@@ -97,9 +97,9 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 	for _, m := range jsRequireCfg.Regexp().FindAllStringIndex(src, -1) {
 		found = append(found, at{m[0], m[1] - 1, false})
 	}
-	var names []string // dotenv's module, then config's local names
+	names := map[string]bool{} // dotenv's module's config, config's local names
 	for _, m := range jsDotenvDefault.FindAllStringSubmatch(src, -1) {
-		names = append(names, m[1]+m[2]+".config", m[1]+m[2]+".configDotenv")
+		names[m[1]+m[2]+".config"], names[m[1]+m[2]+".configDotenv"] = true, true
 	}
 	for _, m := range jsDotenvNamed.FindAllStringSubmatch(src, -1) {
 		for _, part := range strings.Split(m[1]+m[2], ",") {
@@ -112,7 +112,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			}
 			imported, local = strings.TrimSpace(imported), strings.TrimSpace(local)
 			if (imported == "config" || imported == "configDotenv") && jsIdent.MatchString(local) {
-				names = append(names, local)
+				names[local] = true
 			}
 		}
 	}
@@ -122,7 +122,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			if m[4] >= 0 {
 				n += "." + src[m[4]:m[5]]
 			}
-			if slices.Contains(names, n) {
+			if names[n] {
 				found = append(found, at{m[2], m[1] - 1, false})
 			}
 		}
@@ -133,10 +133,31 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 	slices.SortFunc(found, func(a, b at) int { return a.pos - b.pos })
 	calls := &NodeCalls{File: file}
 	var problems []ScriptProblem
+	more, moreAt := 0, ""
+	problem := func(at, msg string) {
+		if len(problems) < maxCallProblems {
+			problems = append(problems, ScriptProblem{At: at, Msg: msg})
+		} else if more++; more == 1 {
+			moreAt = at
+		}
+	}
+	// The line of src[counted], whether its text before counted holds
+	// "//", and its first character that is no blank: counted on from the
+	// call before, so the work is linear in the file.
+	line, counted, slashes, first := 1, 0, false, byte(0)
 	for _, f := range found {
-		line := 1 + strings.Count(src[:f.pos], "\n")
-		lineStart := strings.LastIndexByte(src[:f.pos], '\n') + 1
-		if strings.Contains(src[lineStart:f.pos], "//") || strings.HasPrefix(strings.TrimSpace(src[lineStart:f.pos]), "*") {
+		for ; counted < f.pos; counted++ {
+			switch c := src[counted]; {
+			case c == '\n':
+				line, slashes, first = line+1, false, 0
+			case c == '/' && counted+1 < f.pos && src[counted+1] == '/':
+				slashes = true
+			}
+			if c := src[counted]; first == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				first = c
+			}
+		}
+		if slashes || first == '*' {
 			continue // a comment
 		}
 		load := NodeLoad{Via: "dotenv.config", Line: line}
@@ -151,7 +172,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		args, ok := jsCallArgs(src[f.open:])
 		at := fmt.Sprintf("%s:%d", output.Escape(file), line)
 		if !ok {
-			problems = append(problems, ScriptProblem{At: at, Msg: load.Via + " is not closed within 2000 bytes: what it loads is not judged"})
+			problem(at, load.Via+" is not closed within 2000 bytes: what it loads is not judged")
 			continue
 		}
 		msg := ""
@@ -161,10 +182,13 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			msg = load.arguments(strings.TrimSpace(args))
 		}
 		if msg != "" {
-			problems = append(problems, ScriptProblem{At: at, Msg: msg + ": what it loads is not judged (name the loader and its folders in env.loaders)"})
+			problem(at, msg+": what it loads is not judged (name the loader and its folders in env.loaders)")
 			continue
 		}
 		calls.Loads = append(calls.Loads, load)
+	}
+	if more > 0 {
+		problems = append(problems, ScriptProblem{At: moreAt, Msg: fmt.Sprintf("and %d more dotenv calls of this file dbguard cannot read (only the first %d are named)", more, maxCallProblems)})
 	}
 	if len(problems) > 0 || len(calls.Loads) == 0 {
 		return nil, problems

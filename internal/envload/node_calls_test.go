@@ -165,3 +165,30 @@ func TestNestConfigModuleParse(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackDotenvCallsLinear: the JS reader's work is linear in the file,
+// as the Python one's: a call's line is counted on from the call before,
+// not from the start (a megabyte of calls was quadratic), a long line of
+// calls is not scanned back for a comment once per call, and a file names
+// at most maxCallProblems calls it cannot read, then how many more.
+func TestAttackDotenvCallsLinear(t *testing.T) {
+	for name, unit := range map[string]string{
+		"a call a line":     "require('dotenv').config()\n",
+		"calls on one line": "x = 1; require('dotenv').config(); ",
+		"unclosed calls":    "require('dotenv').config(\n",
+		"named imports":     "import { config as c } from 'dotenv'; c(); ",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if r := growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { DotenvCalls("b.js", b) }, 4000); r > 20 {
+				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
+			}
+		})
+	}
+	_, problems := DotenvCalls("b.js", []byte(strings.Repeat("require('dotenv').config(x)\n", 80_000)))
+	if len(problems) != maxCallProblems+1 || !strings.Contains(problems[maxCallProblems].Msg, "and 79990 more") {
+		t.Fatalf("want %d problems and one counting the rest, got %d", maxCallProblems, len(problems))
+	}
+	if problems[maxCallProblems].At != "b.js:11" {
+		t.Errorf("the count of the rest is at %s, want the first not named (b.js:11)", problems[maxCallProblems].At)
+	}
+}
