@@ -22,7 +22,7 @@ func (r *Report) viteConfigRuns(o Options, runs []run) []run {
 		// The hook reads no code; env.loaders is the user's word.
 		return runs
 	}
-	if !slices.ContainsFunc(runs, func(rn run) bool { return rn.loader.Name == "vite" }) {
+	if !slices.ContainsFunc(runs, func(rn run) bool { return rn.loader.Name == "vite" && rn.inUse }) {
 		return runs
 	}
 	read, done := o.projectReader()
@@ -33,7 +33,10 @@ func (r *Report) viteConfigRuns(o Options, runs []run) []run {
 	}
 	byDir := map[string]found{}
 	for i, rn := range runs {
-		if rn.loader.Name != "vite" || rn.container {
+		if rn.loader.Name != "vite" || !rn.inUse || rn.container {
+			// Only where a manifest names Vite: a folder with no
+			// package.json has no vite.config to install, and looking
+			// for six names in every folder of a large tree is not free.
 			continue
 		}
 		f, seen := byDir[rn.dir]
