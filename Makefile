@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzComposeServices$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzScripts$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzPythonCode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
+	$(GO) test -run '^$$' -fuzz '^FuzzJSCode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzTypeSpec$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan

@@ -29,6 +29,10 @@ DOTENVX_VERSION=${DOTENVX_VERSION:-2.38.2}
 # arguments there (lib/env-options.js, lib/cli-options.js). A case whose
 # package.json depends on dotenv 18 or later gets DOTENV_VERSION instead.
 DOTENV_PRELOAD_VERSION=${DOTENV_PRELOAD_VERSION:-17.2.3}
+# NestJS's ConfigModule (nodecall: cases that call ConfigModule.forRoot),
+# with the peers it loads.
+NESTJS_CONFIG_VERSION=${NESTJS_CONFIG_VERSION:-4.0.4}
+NESTJS_COMMON_VERSION=${NESTJS_COMMON_VERSION:-11.2.12}
 # Empty: the versions pinned in scripts/conformance/gorunner/go.mod.
 GODOTENV_VERSION=${GODOTENV_VERSION:-}
 COMPOSE_GO_VERSION=${COMPOSE_GO_VERSION:-}
@@ -51,8 +55,8 @@ log() { printf 'conformance: %s\n' "$*" >&2; }
 
 # --- Node loaders -----------------------------------------------------------
 mkdir -p "$dir/node"
-pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@dotenvx/dotenvx":"%s","@next/env":"%s","dotenv":"%s","dotenv-cli":"%s","dotenv-expand":"%s","dotenv-flow":"%s","dotenv-preload":"npm:dotenv@%s","vite":"%s"}}' \
-	"$DOTENVX_VERSION" "$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_CLI_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$DOTENV_PRELOAD_VERSION" "$VITE_VERSION")
+pkg=$(printf '{"name":"dbguard-conformance-loaders","private":true,"dependencies":{"@dotenvx/dotenvx":"%s","@nestjs/common":"%s","@nestjs/config":"%s","@next/env":"%s","dotenv":"%s","dotenv-cli":"%s","dotenv-expand":"%s","dotenv-flow":"%s","dotenv-preload":"npm:dotenv@%s","reflect-metadata":"0.2.2","rxjs":"7.8.2","vite":"%s"}}' \
+	"$DOTENVX_VERSION" "$NESTJS_COMMON_VERSION" "$NESTJS_CONFIG_VERSION" "$NEXT_ENV_VERSION" "$DOTENV_VERSION" "$DOTENV_CLI_VERSION" "$DOTENV_EXPAND_VERSION" "$DOTENV_FLOW_VERSION" "$DOTENV_PRELOAD_VERSION" "$VITE_VERSION")
 if [[ ! -d $dir/node/node_modules || "$(cat "$dir/node/.installed" 2>/dev/null)" != "$pkg" ]]; then
 	log "npm install into $dir/node"
 	printf '%s\n' "$pkg" >"$dir/node/package.json"

@@ -108,8 +108,10 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	runs, files = r.pythonCallRuns(ctx, o, codeManifests, runs, files)
+	runs, files = r.nodeCallRuns(ctx, o, codeManifests, runs, files)
 	scripts, files := r.scriptRuns(o, codePaths, files)
 	runs = append(runs, scripts...)
+	runs = r.viteConfigRuns(o, runs)
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)
 	if err != nil {

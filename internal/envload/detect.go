@@ -31,6 +31,22 @@ var npmLoaders = map[string]string{
 	"prisma": "dotenv-expand", "@prisma/client": "dotenv-expand",
 }
 
+// NamesNestConfig reports whether a package.json depends on
+// @nestjs/config: its ConfigModule.forRoot calls are read from the code
+// (DotenvCalls); where none is found, the package names no loader.
+func NamesNestConfig(data []byte) bool {
+	var pkg struct {
+		Deps    map[string]any `json:"dependencies"`
+		DevDeps map[string]any `json:"devDependencies"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return false
+	}
+	_, a := pkg.Deps["@nestjs/config"]
+	_, b := pkg.DevDeps["@nestjs/config"]
+	return a || b
+}
+
 // pyLoaders matches Python requirements naming a loader; pydantic-settings
 // reads .env through python-dotenv's dotenv_values, the environment winning.
 var pyLoaders = []struct {

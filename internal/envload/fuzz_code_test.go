@@ -55,3 +55,35 @@ func FuzzPythonCode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJSCode: any JavaScript or TypeScript file is read for dotenv config
+// calls, and as a vite.config for envDir, without a panic; every file the
+// calls name is resolved inside the project or reported outside it, and
+// no problem quotes a URL.
+func FuzzJSCode(f *testing.F) {
+	f.Add("require('dotenv').config({ path: ['../../.env', `.env.local`], override: true });\n")
+	f.Add("import * as dotenv from 'dotenv';\ndotenv.config({path: path.resolve(__dirname, '..', '/etc/x')});\nimport 'dotenv/config'\n")
+	f.Add("const { config: c } = require('dotenv');\nc({ ...o, path: 'postgres://u:p@h/d' });\nc({ path: x ? 'a' : 'b' }\n")
+	f.Add("import { config } from 'dotenv'; config({ path: '\\'', override: '")
+	f.Add("export default defineConfig({ root: 'src', envDir: path.resolve(__dirname, '..'), envPrefix: [")
+	f.Fuzz(func(t *testing.T, src string) {
+		if _, _, problem := ViteEnvDir("apps/web", []byte(src)); strings.Contains(problem, "://") {
+			t.Fatalf("a problem quotes a URL: %s", problem)
+		}
+		calls, problems := DotenvCalls("apps/api/src/index.ts", []byte(src))
+		if calls != nil {
+			inside, _ := calls.Resolve("apps/api")
+			for _, p := range inside {
+				if strings.HasPrefix(p, "../") || p == ".." || strings.HasPrefix(p, "/") {
+					t.Fatalf("%s names %q, outside the project", calls.Label(), p)
+				}
+			}
+			_ = calls.Loader("apps/api")
+		}
+		for _, p := range problems {
+			if strings.Contains(p.Msg, "://") {
+				t.Fatalf("a problem quotes a URL: %s", p.Msg)
+			}
+		}
+	})
+}

@@ -200,13 +200,18 @@ func (s *Settings) setting(k, v string) string {
 	return ""
 }
 
-// Modes are the modes its env files are named for.
+// Modes are the modes its env files are named for, when every one is
+// named for a mode (env_file=".env.test": test); nil otherwise. A class
+// that reads .env beside .env.prod (env_file=(".env", ".env.prod")) reads
+// both whatever the mode, the later winning: pydantic-settings has no mode.
 func (s *Settings) Modes() []string {
 	var out []string
 	for _, f := range s.EnvFiles {
-		if m := fileMode(path.Base(f)); m != "" {
-			out = append(out, m)
+		m := fileMode(path.Base(f))
+		if m == "" {
+			return nil
 		}
+		out = append(out, m)
 	}
 	return out
 }

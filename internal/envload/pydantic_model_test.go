@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,6 +58,16 @@ func TestSettingsConformance(t *testing.T) {
 			if i < 0 || len(problems) > 0 {
 				t.Errorf("%s: %s: class %s not read (problems %v)", c.name, py, class, problems)
 				continue
+			}
+			// The real class read its files in the case's mode. dbguard
+			// counts a class whose every file is named for a mode
+			// (env_file=".env.prod") in that mode only, deliberately
+			// (docs/env.md); one that also reads a file named for no
+			// mode must count in every mode (envcheck skips a class
+			// whose Modes leave the mode out).
+			plain := slices.ContainsFunc(classes[i].EnvFiles, func(f string) bool { return fileMode(path.Base(f)) == "" })
+			if modes := classes[i].Modes(); plain && len(modes) > 0 && !slices.Contains(modes, c.mode) {
+				t.Errorf("%s: %s: pydantic-settings reads its env files in mode %s, but dbguard counts the class only in %v", c.name, spec, c.mode, modes)
 			}
 			runs := g.Settings[spec]
 			if len(runs) == 0 {

@@ -1,6 +1,7 @@
 'use strict';
 // Node side of the dotenv conformance harness (see scripts/conformance.sh).
 // Usage: node run.cjs MANIFEST.json OUT.json [LOADER]
+// (with nodecall: lines, also each named JavaScript file's dotenv calls)
 //
 // conformance.sh copies this file beside the node_modules that hold the JS
 // loaders, so require()/import() find them. One process per case: every run
@@ -131,8 +132,73 @@ async function main() {
       results[name][run] = res;
     }
   }
+  // nodecall: lines (dotenv's runner only): each JavaScript file of the case
+  // runs as the application would run it (required under its own path, so
+  // __dirname is its folder; 'dotenv' resolved to this install) in each run
+  // folder; process.env afterwards is recorded.
+  const nodecalls = {};
+  if (loaders.dotenv) {
+    const Module = require('module');
+    const resolve = Module._resolveFilename;
+    // A package the case's file requires (dotenv, @nestjs/config) is this
+    // install's; its own relative requires stay its own.
+    Module._resolveFilename = function (req, parent, ...rest) {
+      if (!req.startsWith('.') && !path.isAbsolute(req)) return resolve.call(this, req, module, ...rest);
+      return resolve.call(this, req, parent, ...rest);
+    };
+    for (const rel of m.nodecalls || []) {
+      const file = path.join(m.root, rel);
+      nodecalls[rel] = {};
+      for (const run of m.runs) {
+        const dir = path.join(m.root, run);
+        const start = { ...base, PWD: dir };
+        resetEnv(start);
+        let res;
+        try {
+          process.chdir(dir);
+          // Each run executes the file and dotenv/config's import afresh.
+          delete require.cache[file];
+          delete require.cache[require.resolve('dotenv/config')];
+          require(file);
+          const vars = diff({ ...process.env }, start, m.env);
+          const nest = fs.readFileSync(file, 'utf8').includes('@nestjs/config');
+          res = { vars, driver: pgOnly(vars), version: nest ? `@nestjs/config ${pkgVersion('@nestjs/config')}` : `dotenv ${pkgVersion('dotenv')}` };
+        } catch (e) {
+          res = { error: firstLine(e) };
+        }
+        nodecalls[rel][run] = res;
+      }
+    }
+    Module._resolveFilename = resolve;
+  }
+  // viteconfig: lines (vite's runner only): Vite's resolveConfig started in
+  // that folder reads its vite.config (envDir, root); what loadEnv(mode,
+  // config.envDir, '') then returns is recorded, as SvelteKit, Astro and a
+  // vite.config's own loadEnv hand it to the server.
+  const viteconfigs = {};
+  if (loaders.vite) {
+    for (const d of m.viteconfigs || []) {
+      const dir = path.join(m.root, d);
+      const start = { ...base, PWD: dir };
+      resetEnv(start);
+      let res;
+      try {
+        process.chdir(dir);
+        const c = await vite.resolveConfig({ logLevel: 'silent' }, 'serve', m.mode);
+        // resolveConfig sets NODE_ENV for the dev server; loadEnv would
+        // then return it as if a file had set it.
+        if ('NODE_ENV' in start) process.env.NODE_ENV = start.NODE_ENV;
+        else delete process.env.NODE_ENV;
+        const got = c.envDir === false ? {} : vite.loadEnv(m.mode, c.envDir, '');
+        res = { vars: diff({ ...got }, start, m.env), driver: pgOnly(diff({ ...process.env }, start, m.env)) };
+      } catch (e) {
+        res = { error: firstLine(e) };
+      }
+      viteconfigs[d] = res;
+    }
+  }
   resetEnv(base);
-  fs.writeFileSync(outPath, JSON.stringify({ versions, results }));
+  fs.writeFileSync(outPath, JSON.stringify({ versions, results, nodecalls, viteconfigs }));
 }
 
 main().catch((e) => {

@@ -57,6 +57,12 @@ type manifest struct {
 	// PyCalls are Python files whose load_dotenv calls run.py executes
 	// (see run.py's pycalls).
 	PyCalls []string `json:"pycalls,omitempty"`
+	// NodeCalls are JavaScript files whose dotenv config calls run.cjs
+	// executes (see run.cjs's nodecalls).
+	NodeCalls []string `json:"nodecalls,omitempty"`
+	// ViteConfigs are folders whose vite.config run.cjs resolves (see
+	// run.cjs's viteconfigs).
+	ViteConfigs []string `json:"viteconfigs,omitempty"`
 	// Settings are pydantic-settings classes ("FILE CLASS") run.py builds.
 	Settings []string `json:"settings,omitempty"`
 }
@@ -68,6 +74,8 @@ type result struct {
 	// Driver are the PG* variables a driver in the same process reads
 	// after loading: the process environment's, not a returned map's.
 	Driver *map[string]*string `json:"driver,omitempty"`
+	// Version names the package a nodecall: file ran with.
+	Version string `json:"version,omitempty"`
 }
 
 type loaderResult struct {
@@ -85,6 +93,12 @@ type golden struct {
 	// PyCalls are what os.environ holds after running a Python file of the
 	// case (its load_dotenv calls), by file and run folder.
 	PyCalls map[string]map[string]result `json:"pycalls,omitempty"`
+	// NodeCalls are what process.env holds after running a JavaScript
+	// file of the case (its dotenv config calls), by file and run folder.
+	NodeCalls map[string]map[string]result `json:"nodecalls,omitempty"`
+	// ViteConfigs are what loadEnv(mode, config.envDir, '') returns after
+	// Vite's resolveConfig read the folder's vite.config, by folder.
+	ViteConfigs map[string]result `json:"viteconfigs,omitempty"`
 	// Settings are the fields a settings class of the case holds, by
 	// "FILE CLASS" and run folder.
 	Settings map[string]map[string]result `json:"settings,omitempty"`
@@ -92,10 +106,12 @@ type golden struct {
 
 // RunnerOutput is what run.cjs and run.py write.
 type runnerOutput struct {
-	Versions map[string]string            `json:"versions"`
-	Results  map[string]map[string]result `json:"results"`
-	PyCalls  map[string]map[string]result `json:"pycalls,omitempty"`
-	Settings map[string]map[string]result `json:"settings,omitempty"`
+	Versions    map[string]string            `json:"versions"`
+	Results     map[string]map[string]result `json:"results"`
+	PyCalls     map[string]map[string]result `json:"pycalls,omitempty"`
+	NodeCalls   map[string]map[string]result `json:"nodecalls,omitempty"`
+	ViteConfigs map[string]result            `json:"viteconfigs,omitempty"`
+	Settings    map[string]map[string]result `json:"settings,omitempty"`
 }
 
 type config struct {
@@ -289,6 +305,18 @@ func parseCase(path, root string) (*manifest, error) {
 				return nil, fmt.Errorf("line %d: pycall: %v", i+1, err)
 			}
 			m.PyCalls = append(m.PyCalls, f)
+		case "nodecall":
+			f, err := relDir(val)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: nodecall: %v", i+1, err)
+			}
+			m.NodeCalls = append(m.NodeCalls, f)
+		case "viteconfig":
+			d, err := relDir(val)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: viteconfig: %v", i+1, err)
+			}
+			m.ViteConfigs = append(m.ViteConfigs, d)
 		case "settings":
 			m.Settings = append(m.Settings, val)
 		default:
@@ -418,6 +446,21 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 				runs[run] = sanitize(r, m.Root)
 			}
 			g.PyCalls[file] = runs
+		}
+		for file, runs := range o.NodeCalls {
+			if g.NodeCalls == nil {
+				g.NodeCalls = map[string]map[string]result{}
+			}
+			for run, r := range runs {
+				runs[run] = sanitize(r, m.Root)
+			}
+			g.NodeCalls[file] = runs
+		}
+		for dir, r := range o.ViteConfigs {
+			if g.ViteConfigs == nil {
+				g.ViteConfigs = map[string]result{}
+			}
+			g.ViteConfigs[dir] = sanitize(r, m.Root)
 		}
 		for spec, runs := range o.Settings {
 			if g.Settings == nil {

@@ -1,0 +1,498 @@
+package envload
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// NodeCalls are the dotenv config calls of one JavaScript or TypeScript
+// file, in the order they are written: one process makes them one after
+// the other, so they are judged as one reading. dotenv 16.1 to 18
+// (lib/main.js configDotenv, populate):
+//
+//   - config() and import 'dotenv/config' read .env in the working folder;
+//     config({ path: 'FILE' }) that file, relative to the working folder
+//     (path.resolve(__dirname, 'FILE') and import.meta.dirname: relative
+//     to the calling file's folder);
+//   - config({ path: [A, B] }) parses every file into one object with
+//     populate: the first file wins, with override: true the last;
+//   - then populate(process.env, ...): what the environment (or an earlier
+//     call) already holds is kept, unless override: true.
+//
+// No expansion: plain dotenv hands ${VAR} over as text.
+//
+// NestJS's ConfigModule.forRoot({ envFilePath }) (@nestjs/config 4.0.4,
+// config.module.js loadEnvFile, assignVariablesToProcess) is the same
+// reading: each file that exists parsed with dotenv.parse, the first file
+// winning (Object.assign(parsed, config)), then set where process.env has
+// nothing; no envFilePath: .env in the working folder; ignoreEnvFile: none.
+type NodeCalls struct {
+	File  string // slash path of the calling file
+	Loads []NodeLoad
+}
+
+// NodeLoad is one call.
+type NodeLoad struct {
+	Via      string // "dotenv.config" or "ConfigModule.forRoot"
+	Line     int
+	Paths    []NodePath
+	Override bool
+	Ignore   bool // ConfigModule's ignoreEnvFile: no file at all
+}
+
+// NodePath is one file a call names.
+type NodePath struct {
+	Name     string // as written
+	FromFile bool   // relative to the calling file's folder, not the working folder
+}
+
+// Label names the calls for people: `dotenv.config() at apps/api/src/index.js:3`.
+func (c *NodeCalls) Label() string { return c.Loads[0].Via + "() at " + c.At() }
+
+// At is the first call's file:line.
+func (c *NodeCalls) At() string { return fmt.Sprintf("%s:%d", output.Escape(c.File), c.Loads[0].Line) }
+
+var (
+	// What makes a name dotenv's module or its config function.
+	jsDotenvDefault = lazyre.New(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]dotenv['"]|(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
+	jsDotenvNamed   = lazyre.New(`import\s*\{([^}]*)\}\s*from\s*['"]dotenv['"]|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
+	// import 'dotenv/config', require('dotenv/config'): config() at load.
+	jsDotenvSide = lazyre.New(`(?:import\s*|require\(\s*)['"]dotenv/config(?:\.js)?['"]`)
+	jsRequireCfg = lazyre.New(`require\(\s*['"]dotenv['"]\s*\)\s*\.\s*config\s*\(`)
+	// NestJS: ConfigModule.forRoot( (the module imported from @nestjs/config).
+	jsNestForRoot = lazyre.New(`(?:^|[^\w$.])(ConfigModule)\s*\.\s*forRoot\s*\(`)
+	jsIdent       = lazyre.New(`^[\w$]+$`)
+	// A call of a name, or of a name's config or configDotenv.
+	jsCallSite = lazyre.New(`(?:^|[^\w$.])([\w$]+)(?:\s*\.\s*(config|configDotenv))?\s*\(`)
+	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
+	jsFromCwd  = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:process\s*\.\s*cwd\s*\(\s*\)\s*,)?(.*)\)$`)
+)
+
+// DotenvCalls finds the dotenv config calls of one JavaScript or
+// TypeScript file (file is its slash path relative to the root). A call
+// whose file or override is computed at run time is a problem: reported,
+// and the file's calls are not judged (what they load depends on it).
+// nil when the file makes no call.
+func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
+	src := string(data)
+	type at struct {
+		pos  int
+		open int // the '(' of the call's arguments; -1 for a side-effect import
+		nest bool
+	}
+	var found []at
+	if strings.Contains(src, "@nestjs/config") {
+		for _, m := range jsNestForRoot.Regexp().FindAllStringSubmatchIndex(src, -1) {
+			found = append(found, at{m[2], m[1] - 1, true})
+		}
+	}
+	for _, m := range jsDotenvSide.Regexp().FindAllStringIndex(src, -1) {
+		found = append(found, at{m[0], -1, false})
+	}
+	for _, m := range jsRequireCfg.Regexp().FindAllStringIndex(src, -1) {
+		found = append(found, at{m[0], m[1] - 1, false})
+	}
+	names := map[string]bool{} // dotenv's module's config, config's local names
+	for _, m := range jsDotenvDefault.FindAllStringSubmatch(src, -1) {
+		names[m[1]+m[2]+".config"], names[m[1]+m[2]+".configDotenv"] = true, true
+	}
+	for _, m := range jsDotenvNamed.FindAllStringSubmatch(src, -1) {
+		for _, part := range strings.Split(m[1]+m[2], ",") {
+			imported, local, ok := strings.Cut(strings.TrimSpace(part), " as ")
+			if !ok {
+				imported, local, ok = strings.Cut(strings.TrimSpace(part), ":")
+			}
+			if !ok {
+				local = imported
+			}
+			imported, local = strings.TrimSpace(imported), strings.TrimSpace(local)
+			if (imported == "config" || imported == "configDotenv") && jsIdent.MatchString(local) {
+				names[local] = true
+			}
+		}
+	}
+	if len(names) > 0 {
+		for _, m := range jsCallSite.Regexp().FindAllStringSubmatchIndex(src, -1) {
+			n := src[m[2]:m[3]]
+			if m[4] >= 0 {
+				n += "." + src[m[4]:m[5]]
+			}
+			if names[n] {
+				found = append(found, at{m[2], m[1] - 1, false})
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil, nil
+	}
+	slices.SortFunc(found, func(a, b at) int { return a.pos - b.pos })
+	calls := &NodeCalls{File: file}
+	var problems []ScriptProblem
+	more, moreAt := 0, ""
+	problem := func(at, msg string) {
+		if len(problems) < maxCallProblems {
+			problems = append(problems, ScriptProblem{At: at, Msg: msg})
+		} else if more++; more == 1 {
+			moreAt = at
+		}
+	}
+	// The line of src[counted], whether its text before counted holds
+	// "//", and its first character that is no blank: counted on from the
+	// call before, so the work is linear in the file.
+	line, counted, slashes, first := 1, 0, false, byte(0)
+	for _, f := range found {
+		for ; counted < f.pos; counted++ {
+			switch c := src[counted]; {
+			case c == '\n':
+				line, slashes, first = line+1, false, 0
+			case c == '/' && counted+1 < f.pos && src[counted+1] == '/':
+				slashes = true
+			}
+			if c := src[counted]; first == 0 && c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+				first = c
+			}
+		}
+		if slashes || first == '*' {
+			continue // a comment
+		}
+		load := NodeLoad{Via: "dotenv.config", Line: line}
+		if f.nest {
+			load.Via = "ConfigModule.forRoot"
+		}
+		if f.open < 0 {
+			load.Paths = []NodePath{{Name: ".env"}}
+			calls.Loads = append(calls.Loads, load)
+			continue
+		}
+		args, ok := jsCallArgs(src[f.open:])
+		at := fmt.Sprintf("%s:%d", output.Escape(file), line)
+		if !ok {
+			problem(at, load.Via+" is not closed within 2000 bytes: what it loads is not judged")
+			continue
+		}
+		msg := ""
+		if f.nest {
+			msg = load.nestArguments(strings.TrimSpace(args))
+		} else {
+			msg = load.arguments(strings.TrimSpace(args))
+		}
+		if msg != "" {
+			problem(at, msg+": what it loads is not judged (name the loader and its folders in env.loaders)")
+			continue
+		}
+		calls.Loads = append(calls.Loads, load)
+	}
+	if more > 0 {
+		problems = append(problems, ScriptProblem{At: moreAt, Msg: fmt.Sprintf("and %d more dotenv calls of this file dbguard cannot read (only the first %d are named)", more, maxCallProblems)})
+	}
+	if len(problems) > 0 || len(calls.Loads) == 0 {
+		return nil, problems
+	}
+	return calls, nil
+}
+
+// jsCallArgs returns the text between a call's '(' (s[0]) and its ')',
+// skipping strings and nested brackets; false when it does not close
+// within maxCallArgs bytes.
+func jsCallArgs(s string) (string, bool) {
+	depth := 0
+	for i := 0; i < len(s) && i < maxCallArgs; i++ {
+		switch c := s[i]; c {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			if depth--; depth == 0 {
+				return s[1:i], true
+			}
+		case '"', '\'', '`':
+			j := i + 1
+			for j < len(s) && s[j] != c && s[j] != '\n' {
+				if s[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			i = j
+		}
+	}
+	return "", false
+}
+
+// jsSplit splits s at the commas outside brackets and strings.
+func jsSplit(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case '"', '\'', '`':
+			for i++; i < len(s) && s[i] != c; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case ',':
+			if depth == 0 {
+				out = append(out, strings.TrimSpace(s[start:i]))
+				start = i + 1
+			}
+		}
+	}
+	if last := strings.TrimSpace(s[start:]); last != "" {
+		out = append(out, last)
+	}
+	return out
+}
+
+// jsString is a string literal's value ('...', "..." or `...` without
+// ${}), false for anything else.
+func jsString(s string) (string, bool) {
+	if len(s) < 2 || !strings.ContainsRune(`'"`+"`", rune(s[0])) || s[len(s)-1] != s[0] {
+		return "", false
+	}
+	v := s[1 : len(s)-1]
+	if strings.ContainsAny(v, "\\"+string(s[0])) || s[0] == '`' && strings.Contains(v, "${") {
+		return "", false
+	}
+	return v, true
+}
+
+// arguments reads a config call's arguments into l; a message when they
+// are not literal enough to know what the call loads.
+func (l *NodeLoad) arguments(args string) string {
+	if args == "" {
+		l.Paths = []NodePath{{Name: ".env"}}
+		return ""
+	}
+	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
+		return "dotenv.config's options are not an object literal"
+	}
+	l.Paths = []NodePath{{Name: ".env"}}
+	for _, prop := range jsSplit(args[1 : len(args)-1]) {
+		key, val, ok := strings.Cut(prop, ":")
+		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+		switch {
+		case strings.HasPrefix(prop, "..."):
+			return "dotenv.config's options spread another object"
+		case !ok && (key == "path" || key == "override" || key == "processEnv"):
+			return "dotenv.config's " + key + " is a variable"
+		case key == "path":
+			paths, msg := jsPaths(val)
+			if msg != "" {
+				return msg
+			}
+			l.Paths = paths
+		case key == "override":
+			switch val {
+			case "true", "!0":
+				l.Override = true
+			case "false", "!1":
+				l.Override = false
+			default:
+				return "dotenv.config's override is computed at run time"
+			}
+		case key == "processEnv":
+			return "dotenv.config loads into another object than process.env (processEnv)"
+		}
+	}
+	return ""
+}
+
+// nestArguments reads ConfigModule.forRoot's options into l.
+func (l *NodeLoad) nestArguments(args string) string {
+	l.Paths = []NodePath{{Name: ".env"}}
+	if args == "" {
+		return ""
+	}
+	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
+		return "ConfigModule.forRoot's options are not an object literal"
+	}
+	for _, prop := range jsSplit(args[1 : len(args)-1]) {
+		key, val, ok := strings.Cut(prop, ":")
+		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+		switch {
+		case strings.HasPrefix(prop, "..."):
+			return "ConfigModule.forRoot's options spread another object"
+		case !ok && (key == "envFilePath" || key == "ignoreEnvFile" || key == "expandVariables"):
+			return "ConfigModule.forRoot's " + key + " is a variable"
+		case key == "envFilePath":
+			paths, msg := jsPaths(val)
+			if msg != "" {
+				return strings.Replace(msg, "dotenv.config's path", "ConfigModule.forRoot's envFilePath", 1)
+			}
+			l.Paths = paths
+		case key == "ignoreEnvFile":
+			switch val {
+			case "true", "!0":
+				l.Paths = nil
+				l.Ignore = true
+			case "false", "!1":
+			default:
+				return "ConfigModule.forRoot's ignoreEnvFile is computed at run time"
+			}
+		case key == "expandVariables" && val != "false" && val != "!1":
+			return "ConfigModule.forRoot expands variables (expandVariables), which dbguard does not model from the code"
+		}
+	}
+	if l.Ignore {
+		l.Paths = nil
+	}
+	return ""
+}
+
+// jsPaths reads a path option: a string, an array of them,
+// path.resolve/join(__dirname, ...) or of process.cwd() and strings.
+func jsPaths(val string) ([]NodePath, string) {
+	if strings.HasPrefix(val, "[") && strings.HasSuffix(val, "]") {
+		var out []NodePath
+		for _, e := range jsSplit(val[1 : len(val)-1]) {
+			p, msg := jsPath(e)
+			if msg != "" {
+				return nil, msg
+			}
+			out = append(out, p)
+		}
+		if len(out) == 0 {
+			return nil, "dotenv.config's path is an empty list"
+		}
+		return out, ""
+	}
+	p, msg := jsPath(val)
+	if msg != "" {
+		return nil, msg
+	}
+	return []NodePath{p}, ""
+}
+
+func jsPath(val string) (NodePath, string) {
+	if s, ok := jsString(val); ok {
+		return NodePath{Name: s}, ""
+	}
+	fromFile := false
+	m := jsFromFile.FindStringSubmatch(val)
+	if m != nil {
+		fromFile = true
+	} else if m = jsFromCwd.FindStringSubmatch(val); m == nil {
+		return NodePath{}, "dotenv.config's path is computed at run time"
+	}
+	var parts []string
+	for _, a := range jsSplit(m[1]) {
+		s, ok := jsString(a)
+		if !ok {
+			return NodePath{}, "dotenv.config's path is computed at run time"
+		}
+		if path.IsAbs(s) {
+			parts = nil // path.resolve starts again at an absolute part
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return NodePath{}, "dotenv.config's path is computed at run time"
+	}
+	return NodePath{Name: path.Join(parts...), FromFile: fromFile && !path.IsAbs(parts[0])}, ""
+}
+
+// Resolve returns the calls' files as paths from the root for a process
+// started in start; outside lists those that leave the project (read by
+// the app, never by dbguard).
+func (c *NodeCalls) Resolve(start string) (inside []string, outside []string) {
+	for _, l := range c.Loads {
+		for _, p := range l.Paths {
+			if rel, ok := c.rooted(start, p); ok {
+				inside = append(inside, rel)
+			} else {
+				outside = append(outside, p.Name)
+			}
+		}
+	}
+	return inside, outside
+}
+
+func (c *NodeCalls) rooted(start string, p NodePath) (string, bool) {
+	if path.IsAbs(p.Name) || strings.HasPrefix(p.Name, "~") {
+		return "", false
+	}
+	base := start
+	if p.FromFile {
+		base = path.Dir(c.File)
+	}
+	rel := path.Clean(path.Join(base, p.Name))
+	if rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", false
+	}
+	return rel, true
+}
+
+// Modes are the modes the calls' files are named for, when every file is
+// named for one (.env.production: production); nil otherwise.
+func (c *NodeCalls) Modes() []string {
+	var modes []string
+	for _, l := range c.Loads {
+		for _, p := range l.Paths {
+			m := fileMode(path.Base(p.Name))
+			if m == "" {
+				return nil
+			}
+			modes = append(modes, m)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(modes)))
+}
+
+// Loader is the calls as a loader started in start: dotenv's syntax, no
+// expansion, set into process.env. Read it with that folder.
+func (c *NodeCalls) Loader(start string) *Loader {
+	files, _ := c.Resolve(start)
+	return &Loader{Name: c.Label(), Call: c.At() + ": " + c.Loads[0].Via, Application: true,
+		Files: func(string) []string { return files }, rooted: true,
+		dialect: dialectDotenv, setenv: setNode, read: func(x *readCtx) { c.read(x, start) }}
+}
+
+func (c *NodeCalls) read(x *readCtx, start string) {
+	for _, l := range c.Loads {
+		// populate(parsedAll, parsed, options) for each file, then
+		// populate(process.env, parsedAll, options).
+		parsed := map[string]*Def{}
+		var order []string
+		for _, p := range l.Paths {
+			rel, ok := c.rooted(start, p)
+			if !ok {
+				continue
+			}
+			defs, ok := x.fileAt(rel)
+			if !ok {
+				continue
+			}
+			if x.r.Err != nil {
+				return
+			}
+			keys, by := lastWins(defs)
+			for _, k := range keys {
+				if _, seen := parsed[k]; seen && !l.Override {
+					continue
+				} else if !seen {
+					order = append(order, k)
+				}
+				parsed[k] = by[k]
+			}
+		}
+		for _, k := range order {
+			_, inEnv := x.env(k)
+			_, set := x.r.Vars[k]
+			if (inEnv || set) && !l.Override {
+				continue
+			}
+			if !x.set(parsed[k], parsed[k].Value) {
+				return
+			}
+		}
+	}
+}

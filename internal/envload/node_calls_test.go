@@ -1,0 +1,194 @@
+package envload
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+)
+
+func TestDotenvCallsParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src string
+		want      string // one line per call: line, paths, override
+		problem   string
+	}{
+		{"require", "require('dotenv').config();\n", "1 [.env]", ""},
+		{"side effect", "import 'dotenv/config';\nimport x from 'y';\n", "1 [.env]", ""},
+		{"require side effect", "require(\"dotenv/config\")\n", "1 [.env]", ""},
+		{"path string", "require('dotenv').config({ path: '../../.env' });\n", "1 [../../.env]", ""},
+		{"path array", "const dotenv = require('dotenv');\ndotenv.config({ path: ['.env.local', '.env'] })\n", "2 [.env.local .env]", ""},
+		{"dirname", "const path = require('path');\nrequire('dotenv').config({ path: path.resolve(__dirname, '../../../.env') });\n", "2 [file:../../../.env]", ""},
+		{"join dirname", "import * as dotenv from 'dotenv';\ndotenv.config({path: path.join(import.meta.dirname, '..', '.env')});\n", "2 [file:../.env]", ""},
+		{"cwd", "require('dotenv').config({ path: path.resolve(process.cwd(), '.env.local') });\n", "1 [.env.local]", ""},
+		{"named import", "import { config } from 'dotenv';\nconfig({ override: true, path: `.env.test` });\n", "2 [.env.test] override", ""},
+		{"renamed", "const { config: loadEnv } = require('dotenv');\nloadEnv();\nconfig();\n", "2 [.env]", ""},
+		{"sequence", "const dotenv = require('dotenv');\ndotenv.config();\ndotenv.config({ path: '.env.local', override: true });\n", "2 [.env]\n3 [.env.local] override", ""},
+		{"commented", "// require('dotenv').config({ path: '.env.old' })\nrequire('dotenv').config();\n", "2 [.env]", ""},
+		{"none", "const x = require('other').config();\nconfig();\n", "", ""},
+		{"computed path", "require('dotenv').config({ path: `.env.${process.env.NODE_ENV}` });\n", "", "dotenv.config's path is computed at run time"},
+		{"computed override", "require('dotenv').config({ override: process.env.CI !== 'true' });\n", "", "override is computed"},
+		{"variable options", "require('dotenv').config(opts);\n", "", "not an object literal"},
+		{"process env", "require('dotenv').config({ processEnv: myEnv });\n", "", "processEnv"},
+	} {
+		calls, problems := DotenvCalls("apps/api/src/index.js", []byte(tc.src))
+		var got []string
+		if calls != nil {
+			for _, l := range calls.Loads {
+				var ps []string
+				for _, p := range l.Paths {
+					ps = append(ps, map[bool]string{true: "file:"}[p.FromFile]+p.Name)
+				}
+				s := fmt.Sprintf("%d %v", l.Line, ps)
+				if l.Override {
+					s += " override"
+				}
+				got = append(got, s)
+			}
+		}
+		if g := strings.Join(got, "\n"); g != tc.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", tc.name, g, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.At+": "+p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
+}
+
+// TestNodeCallConformance compares, for the nodecall: cases, what dbguard
+// makes of a file's dotenv config calls (DotenvCalls and their Loader,
+// started in each run folder) with what process.env held after the real
+// dotenv ran that file there (recorded by scripts/conformance.sh).
+func TestNodeCallConformance(t *testing.T) {
+	files, err := filepath.Glob("testdata/conformance/cases/nodecall-*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no nodecall cases: %v", err)
+	}
+	total := 0
+	for _, file := range files {
+		c := loadCase(t, file)
+		a, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var jsfiles []string
+		for _, line := range strings.Split(string(a.Comment), "\n") {
+			if v, ok := strings.CutPrefix(line, "nodecall: "); ok {
+				jsfiles = append(jsfiles, v)
+			}
+		}
+		data, err := os.ReadFile(filepath.Join("testdata/conformance/golden", c.name+".json"))
+		if err != nil {
+			t.Errorf("%s: no golden (run make conformance): %v", c.name, err)
+			continue
+		}
+		var g struct {
+			NodeCalls map[string]map[string]struct {
+				Vars   map[string]*string `json:"vars"`
+				Driver *map[string]string `json:"driver"`
+				Error  string             `json:"error"`
+			} `json:"nodecalls"`
+		}
+		if err := json.Unmarshal(data, &g); err != nil {
+			t.Fatal(err)
+		}
+		for _, js := range jsfiles {
+			calls, problems := DotenvCalls(js, c.files[js])
+			if calls == nil || len(problems) > 0 {
+				t.Errorf("%s: %s: want its calls, got none (problems %v)", c.name, js, problems)
+				continue
+			}
+			runs := g.NodeCalls[js]
+			if len(runs) == 0 {
+				t.Errorf("%s: the golden has no nodecalls for %s (run make conformance)", c.name, js)
+			}
+			for _, run := range slices.Sorted(maps.Keys(runs)) {
+				total++
+				want := runs[run]
+				r := Read(calls.Loader(run), c.input(), run, run)
+				diff := compareReading(r, want.Vars, want.Error)
+				if diff == "" && want.Error == "" {
+					diff = compareDriver(r, want.Driver)
+				}
+				if diff != "" {
+					t.Errorf("%s: %s run in %s: %s", c.name, js, run, diff)
+				}
+			}
+		}
+	}
+	t.Logf("%d runs of dotenv and ConfigModule calls compared with dotenv and @nestjs/config", total)
+}
+
+func TestNestConfigModuleParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, problem string
+	}{
+		{"default", "import { ConfigModule } from '@nestjs/config';\n@Module({ imports: [ConfigModule.forRoot()] })\n", "ConfigModule.forRoot 2 [.env]", ""},
+		{"array", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({\n  isGlobal: true,\n  envFilePath: ['.env.local', '.env'],\n})\n", "ConfigModule.forRoot 2 [.env.local .env]", ""},
+		{"ignore", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ ignoreEnvFile: true })\n", "ConfigModule.forRoot 2 []", ""},
+		{"expand", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ expandVariables: true })\n", "", "expands variables"},
+		{"computed", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ envFilePath: `.env.${process.env.NODE_ENV}` })\n", "", "envFilePath is computed"},
+		{"not nest", "ConfigModule.forRoot({ envFilePath: '.env.x' })\n", "", ""},
+	} {
+		calls, problems := DotenvCalls("apps/api/src/app.module.ts", []byte(tc.src))
+		got := ""
+		if calls != nil {
+			l := calls.Loads[0]
+			var ps []string
+			for _, p := range l.Paths {
+				ps = append(ps, p.Name)
+			}
+			got = fmt.Sprintf("%s %d %v", l.Via, l.Line, ps)
+			if ps == nil {
+				got = fmt.Sprintf("%s %d []", l.Via, l.Line)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
+}
+
+// TestAttackDotenvCallsLinear: the JS reader's work is linear in the file,
+// as the Python one's: a call's line is counted on from the call before,
+// not from the start (a megabyte of calls was quadratic), a long line of
+// calls is not scanned back for a comment once per call, and a file names
+// at most maxCallProblems calls it cannot read, then how many more.
+func TestAttackDotenvCallsLinear(t *testing.T) {
+	for name, unit := range map[string]string{
+		"a call a line":     "require('dotenv').config()\n",
+		"calls on one line": "x = 1; require('dotenv').config(); ",
+		"unclosed calls":    "require('dotenv').config(\n",
+		"named imports":     "import { config as c } from 'dotenv'; c(); ",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if r := growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { DotenvCalls("b.js", b) }, 4000); r > 20 {
+				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
+			}
+		})
+	}
+	_, problems := DotenvCalls("b.js", []byte(strings.Repeat("require('dotenv').config(x)\n", 80_000)))
+	if len(problems) != maxCallProblems+1 || !strings.Contains(problems[maxCallProblems].Msg, "and 79990 more") {
+		t.Fatalf("want %d problems and one counting the rest, got %d", maxCallProblems, len(problems))
+	}
+	if problems[maxCallProblems].At != "b.js:11" {
+		t.Errorf("the count of the rest is at %s, want the first not named (b.js:11)", problems[maxCallProblems].At)
+	}
+}
