@@ -143,17 +143,32 @@ const SettingsSQL = "SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text 
 	" FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())]::pg_catalog.oid[])" +
 	" AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.session_user())]::pg_catalog.oid[])"
 
+// preparedSQL counts the statements SQL's PREPARE made in the session,
+// which ResetSQL keeps (it keeps pgx's own, made by the protocol): a file
+// can PREPARE a statement under a name pgx gives its own (stmtcache_ and
+// a hash of the query, known to anyone), and the check after would fail on
+// it, or run it if pgx had prepared that name before and the file
+// replaced it.
+const preparedSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements p WHERE p.from_sql"
+
 // Renew resets conn as a new connection starts (ResetSQL), in one round
-// trip, and reports whether it now is one: no transaction left open, and
-// the database's and role's settings as settings read when it started.
+// trip, and reports whether it now is one: no transaction left open, no
+// statement prepared by SQL, and the database's and role's settings as
+// settings read when it started.
 func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) {
 	if conn.PgConn().TxStatus() != 'I' {
 		return false, nil
 	}
-	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+SettingsSQL)
+	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+preparedSQL+"; "+SettingsSQL)
 	res, err := rr.ReadAll()
 	if err != nil {
 		return false, err
+	}
+	if len(res) < 2 {
+		return false, errors.New("resetting the session: fewer results than statements")
+	}
+	if p := res[len(res)-2]; len(p.Rows) != 1 || string(p.Rows[0][0]) != "0" {
+		return false, nil
 	}
 	last := res[len(res)-1]
 	var now *string
