@@ -161,6 +161,12 @@ func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) 
 	}
 	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+preparedSQL+"; "+SettingsSQL)
 	res, err := rr.ReadAll()
+	if err != nil && conn.IsClosed() {
+		// The server ended it (a file's SET idle_session_timeout, while
+		// the check read the models), or the network did: a new session
+		// serves, as it did before the session was shared.
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
