@@ -57,3 +57,38 @@ func TestAttackChildPasswordFileInThePasswdHome(t *testing.T) {
 		})
 	}
 }
+
+// A relative PGPASSFILE is read from the child's own folder (the tool's
+// workdir, backend/ for an Alembic project), not dbguard's: it was looked
+// for beside dbguard, found missing, and the child in its folder sent the
+// password it found there to a repository's host.
+func TestAttackChildRelativePassfile(t *testing.T) {
+	u, err := dburl.Parse("postgres://app@db.repository.example:5432/app?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"PGPASSWORD", "PGSERVICE", "PGSERVICEFILE", "PGREQUIREAUTH", "PGHOST"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("HOME", t.TempDir())
+	old := passwdHome
+	passwdHome = func() string { return "" }
+	t.Cleanup(func() { passwdHome = old })
+	project := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(project, "backend"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(project, "backend", ".pgpass"), []byte("*:*:*:*:s3cret-operator\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(project) // dbguard's folder; the child runs in backend/
+	t.Setenv("PGPASSFILE", ".pgpass")
+	if got := ChildRequireAuth(u); got != EnvironmentAuth {
+		t.Errorf("ChildRequireAuth = %q with a relative PGPASSFILE; want %q", got, EnvironmentAuth)
+	}
+	t.Setenv("PGPASSFILE", filepath.Join(project, "none"))
+	if got := ChildRequireAuth(u); got != "" {
+		t.Errorf("ChildRequireAuth = %q with an absolute PGPASSFILE that does not exist; want none", got)
+	}
+}

@@ -177,13 +177,19 @@ func ChildRequireAuth(u *dburl.URL) string {
 
 // operatorPasswordAround reports whether a driver handed u could find a
 // password of the operator's that u does not carry: PGPASSWORD, a password
-// file (PGPASSFILE, or a default one, defaultPassfiles) that exists, or a
-// service, whose file can hold one. It stats, never reads.
+// file (PGPASSFILE, or a default one, defaultPassfiles) that exists (a
+// relative PGPASSFILE is counted: the child reads it from its own folder),
+// or a service, whose file can hold one. It stats, never reads.
 func operatorPasswordAround(u *dburl.URL) bool {
 	if os.Getenv("PGPASSWORD") != "" || os.Getenv("PGSERVICE") != "" || u.Param("service") != "" {
 		return true
 	}
 	if file := os.Getenv("PGPASSFILE"); file != "" {
+		if !filepath.IsAbs(file) {
+			// Read from the child's folder (the tool's, a subfolder),
+			// which is not known here: counted as there.
+			return true
+		}
 		_, err := os.Stat(file)
 		return err == nil
 	}
