@@ -53,6 +53,12 @@ type ConnectOptions struct {
 	// cannot be talked out of by accident): a preview's connections to the
 	// live server. Not through a pooler, which rejects the parameter.
 	ReadOnly bool
+	// Unnamed makes pgx prepare no statement by name (it caches only the
+	// descriptions, QueryExecModeCacheDescribe): for a session a
+	// repository's SQL runs in between dbguard's reads (the plan's trace),
+	// where a file can find pgx's statements in pg_prepared_statements,
+	// DEALLOCATE one and PREPARE its own under the name for pgx to run.
+	Unnamed bool
 	// Root is the project root: a password, service or client-certificate
 	// file the connection string itself names must be inside it (see
 	// checkWrittenFiles). "": not checked (a URL of dbguard's own making).
@@ -114,6 +120,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	}
 	if o.OnNotice != nil {
 		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.OnNotice(n) }
+	}
+	if o.Unnamed {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
 	}
 	if o.SimpleProtocol {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
