@@ -20,7 +20,8 @@ import (
 //
 // WithConn runs on the session only for options pointed at the very URL
 // the session was opened for (the same *dburl.URL, not an equal one) with
-// the same read-only, pooler and startup lock_timeout settings and no
+// the same read-only, pooler, statement naming (Unnamed) and startup
+// lock_timeout settings and no
 // notice handler: a read-only preview is never
 // served by a session that may write, and options pointed anywhere else
 // (the shadow database, the sandbox, an admin session) connect anew.
@@ -30,6 +31,7 @@ type Session struct {
 	url         *dburl.URL
 	readOnly    bool
 	simple      bool
+	unnamed     bool
 	lockTimeout time.Duration // the startup lock_timeout (ConnectOptions.LockTimeout)
 
 	mu sync.Mutex // one step at a time: the session is one connection
@@ -58,7 +60,7 @@ func Open(ctx context.Context, o ConnectOptions) (*Session, error) {
 // Share is a session on db, a handle Connect opened with o, which its
 // owner keeps and closes: steps given o.Sharing(s) use db's connection.
 func Share(db *sql.DB, o ConnectOptions) *Session {
-	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, lockTimeout: o.LockTimeout, db: db}
+	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, unnamed: o.Unnamed, lockTimeout: o.LockTimeout, db: db}
 }
 
 // ShareConn is a session on a connection its owner holds (on db) and
@@ -66,7 +68,7 @@ func Share(db *sql.DB, o ConnectOptions) *Session {
 // says whether the connection is as a new one would be; false sends every
 // step to a new connection.
 func ShareConn(o ConnectOptions, with func(ctx context.Context, f func(*pgx.Conn) error) error, fresh func(ctx context.Context, conn *pgx.Conn) (bool, error)) *Session {
-	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, lockTimeout: o.LockTimeout, with: with, fresh: fresh}
+	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, unnamed: o.Unnamed, lockTimeout: o.LockTimeout, with: with, fresh: fresh}
 }
 
 // DB is the session's database handle; nil for a session on a held
@@ -91,7 +93,7 @@ func (o ConnectOptions) Sharing(s *Session) ConnectOptions {
 // shared returns o's session when it serves o.
 func (o ConnectOptions) shared() *Session {
 	s := o.session
-	if s == nil || s.url != o.URL || s.readOnly != o.ReadOnly || s.simple != o.SimpleProtocol || s.lockTimeout != o.LockTimeout || o.OnNotice != nil {
+	if s == nil || s.url != o.URL || s.readOnly != o.ReadOnly || s.simple != o.SimpleProtocol || s.unnamed != o.Unnamed || s.lockTimeout != o.LockTimeout || o.OnNotice != nil {
 		return nil
 	}
 	return s
