@@ -104,6 +104,9 @@ var errNotFresh = errors.New("the shared connection is not as a new one would be
 
 // run runs f on the session; errNotFresh when the session cannot serve.
 func (s *Session) run(ctx context.Context, f func(*pgx.Conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: as a new connection would say
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gone {
