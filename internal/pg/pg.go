@@ -12,6 +12,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -52,6 +53,12 @@ type ConnectOptions struct {
 	// cannot be talked out of by accident): a preview's connections to the
 	// live server. Not through a pooler, which rejects the parameter.
 	ReadOnly bool
+	// Unnamed makes pgx prepare no statement by name (it caches only the
+	// descriptions, QueryExecModeCacheDescribe): for a session a
+	// repository's SQL runs in between dbguard's reads (the plan's trace),
+	// where a file can find pgx's statements in pg_prepared_statements,
+	// DEALLOCATE one and PREPARE its own under the name for pgx to run.
+	Unnamed bool
 	// Root is the project root: a password, service or client-certificate
 	// file the connection string itself names must be inside it (see
 	// checkWrittenFiles). "": not checked (a URL of dbguard's own making).
@@ -118,6 +125,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	if o.OnNotice != nil {
 		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.OnNotice(n) }
 	}
+	if o.Unnamed {
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
 	if o.SimpleProtocol {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
@@ -180,38 +190,60 @@ func ChildRequireAuth(u *dburl.URL) string {
 
 // operatorPasswordAround reports whether a driver handed u could find a
 // password of the operator's that u does not carry: PGPASSWORD, a password
-// file (PGPASSFILE, or the default ~/.pgpass, %APPDATA%\postgresql\pgpass.conf
-// on Windows) that exists, or a service, whose file can hold one. It
-// stats, never reads.
+// file (PGPASSFILE, or a default one, defaultPassfiles) that exists (a
+// relative PGPASSFILE is counted: the child reads it from its own folder),
+// or a service, whose file can hold one. It stats, never reads.
 func operatorPasswordAround(u *dburl.URL) bool {
 	if os.Getenv("PGPASSWORD") != "" || os.Getenv("PGSERVICE") != "" || u.Param("service") != "" {
 		return true
 	}
-	file := os.Getenv("PGPASSFILE")
-	if file == "" {
-		file = defaultPassfile()
+	if file := os.Getenv("PGPASSFILE"); file != "" {
+		if !filepath.IsAbs(file) {
+			// Read from the child's folder (the tool's, a subfolder),
+			// which is not known here: counted as there.
+			return true
+		}
+		_, err := os.Stat(file)
+		return err == nil
 	}
-	if file == "" {
-		return false
+	for _, file := range defaultPassfiles() {
+		if _, err := os.Stat(file); err == nil {
+			return true
+		}
 	}
-	_, err := os.Stat(file)
-	return err == nil
+	return false
 }
 
-// defaultPassfile is where libpq and pgx look for a password file when
-// PGPASSFILE does not say; "" when there is no home folder.
-func defaultPassfile() string {
+// passwdHome is the operator's home folder as the password database says
+// ("" when it cannot say); a variable for tests.
+var passwdHome = func() string {
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
+}
+
+// defaultPassfiles are where the child's driver may look for a password
+// file when PGPASSFILE does not say: %APPDATA%\postgresql\pgpass.conf on
+// Windows; elsewhere ~/.pgpass, with ~ both $HOME and the password
+// database's home, since the drivers disagree: libpq reads $HOME's and,
+// when HOME is unset or empty, the password database's (a cron job, a
+// systemd unit), pgx 5.12 $HOME's, older pgx the password database's.
+func defaultPassfiles() []string {
 	if runtime.GOOS == "windows" {
 		if d := os.Getenv("APPDATA"); d != "" {
-			return filepath.Join(d, "postgresql", "pgpass.conf")
+			return []string{filepath.Join(d, "postgresql", "pgpass.conf")}
 		}
-		return ""
+		return nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return ""
+	var out []string
+	if home := os.Getenv("HOME"); home != "" {
+		out = append(out, filepath.Join(home, ".pgpass"))
 	}
-	return filepath.Join(home, ".pgpass")
+	if home := passwdHome(); home != "" {
+		out = append(out, filepath.Join(home, ".pgpass"))
+	}
+	return out
 }
 
 // settingFiles are the settings whose file pgx's ParseConfig reads

@@ -20,7 +20,8 @@ import (
 //
 // WithConn runs on the session only for options pointed at the very URL
 // the session was opened for (the same *dburl.URL, not an equal one) with
-// the same read-only, pooler and startup lock_timeout settings and no
+// the same read-only, pooler, statement naming (Unnamed) and startup
+// lock_timeout settings and no
 // notice handler: a read-only preview is never
 // served by a session that may write, and options pointed anywhere else
 // (the shadow database, the sandbox, an admin session) connect anew.
@@ -30,6 +31,7 @@ type Session struct {
 	url         *dburl.URL
 	readOnly    bool
 	simple      bool
+	unnamed     bool
 	lockTimeout time.Duration // the startup lock_timeout (ConnectOptions.LockTimeout)
 
 	mu sync.Mutex // one step at a time: the session is one connection
@@ -58,7 +60,7 @@ func Open(ctx context.Context, o ConnectOptions) (*Session, error) {
 // Share is a session on db, a handle Connect opened with o, which its
 // owner keeps and closes: steps given o.Sharing(s) use db's connection.
 func Share(db *sql.DB, o ConnectOptions) *Session {
-	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, lockTimeout: o.LockTimeout, db: db}
+	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, unnamed: o.Unnamed, lockTimeout: o.LockTimeout, db: db}
 }
 
 // ShareConn is a session on a connection its owner holds (on db) and
@@ -66,7 +68,7 @@ func Share(db *sql.DB, o ConnectOptions) *Session {
 // says whether the connection is as a new one would be; false sends every
 // step to a new connection.
 func ShareConn(o ConnectOptions, with func(ctx context.Context, f func(*pgx.Conn) error) error, fresh func(ctx context.Context, conn *pgx.Conn) (bool, error)) *Session {
-	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, lockTimeout: o.LockTimeout, with: with, fresh: fresh}
+	return &Session{url: o.URL, readOnly: o.ReadOnly, simple: o.SimpleProtocol, unnamed: o.Unnamed, lockTimeout: o.LockTimeout, with: with, fresh: fresh}
 }
 
 // DB is the session's database handle; nil for a session on a held
@@ -91,7 +93,7 @@ func (o ConnectOptions) Sharing(s *Session) ConnectOptions {
 // shared returns o's session when it serves o.
 func (o ConnectOptions) shared() *Session {
 	s := o.session
-	if s == nil || s.url != o.URL || s.readOnly != o.ReadOnly || s.simple != o.SimpleProtocol || s.lockTimeout != o.LockTimeout || o.OnNotice != nil {
+	if s == nil || s.url != o.URL || s.readOnly != o.ReadOnly || s.simple != o.SimpleProtocol || s.unnamed != o.Unnamed || s.lockTimeout != o.LockTimeout || o.OnNotice != nil {
 		return nil
 	}
 	return s
@@ -102,6 +104,9 @@ var errNotFresh = errors.New("the shared connection is not as a new one would be
 
 // run runs f on the session; errNotFresh when the session cannot serve.
 func (s *Session) run(ctx context.Context, f func(*pgx.Conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err // interrupted: as a new connection would say
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gone {
@@ -143,17 +148,38 @@ const SettingsSQL = "SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text 
 	" FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())]::pg_catalog.oid[])" +
 	" AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.session_user())]::pg_catalog.oid[])"
 
+// preparedSQL counts the statements SQL's PREPARE made in the session,
+// which ResetSQL keeps (it keeps pgx's own, made by the protocol): a file
+// can PREPARE a statement under a name pgx gives its own (stmtcache_ and
+// a hash of the query, known to anyone), and the check after would fail on
+// it, or run it if pgx had prepared that name before and the file
+// replaced it.
+const preparedSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_statements p WHERE p.from_sql"
+
 // Renew resets conn as a new connection starts (ResetSQL), in one round
-// trip, and reports whether it now is one: no transaction left open, and
-// the database's and role's settings as settings read when it started.
+// trip, and reports whether it now is one: no transaction left open, no
+// statement prepared by SQL, and the database's and role's settings as
+// settings read when it started.
 func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) {
 	if conn.PgConn().TxStatus() != 'I' {
 		return false, nil
 	}
-	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+SettingsSQL)
+	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+preparedSQL+"; "+SettingsSQL)
 	res, err := rr.ReadAll()
+	if err != nil && conn.IsClosed() {
+		// The server ended it (a file's SET idle_session_timeout, while
+		// the check read the models), or the network did: a new session
+		// serves, as it did before the session was shared.
+		return false, nil
+	}
 	if err != nil {
 		return false, err
+	}
+	if len(res) < 2 {
+		return false, errors.New("resetting the session: fewer results than statements")
+	}
+	if p := res[len(res)-2]; len(p.Rows) != 1 || string(p.Rows[0][0]) != "0" {
+		return false, nil
 	}
 	last := res[len(res)-1]
 	var now *string

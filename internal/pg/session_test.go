@@ -116,6 +116,7 @@ func TestRenewIsAsANewSession(t *testing.T) {
 			{ro.To(same, false), false},
 			{func() ConnectOptions { o := ro; o.LockTimeout = time.Second; return o }(), false}, // another startup lock_timeout
 			{func() ConnectOptions { o := ro; o.OnNotice = func(*pgconn.Notice) {}; return o }(), false},
+			{func() ConnectOptions { o := ro; o.Unnamed = true; return o }(), false}, // a session whose statements a file could take over
 		} {
 			if got := c.o.Shares(); got != c.want {
 				t.Errorf("case %d: Shares() = %v, want %v", i, got, c.want)

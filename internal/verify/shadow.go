@@ -63,6 +63,9 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 func WithShadowSession(ctx context.Context, o Options, version int, onNotice func(*pgconn.Notice), f func(conn *pgx.Conn) error) error {
 	return withShadow(ctx, o, version, func(co pg.ConnectOptions, early bool, build func() (bool, error)) error {
 		co.OnNotice = onNotice
+		// The pending files run in this session between the caller's
+		// reads: no statement of pgx's by a name a file can take over.
+		co.Unnamed = true
 		if !early {
 			if _, err := build(); err != nil {
 				return err
