@@ -210,13 +210,14 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	pathBound := pathModuleBound(toks)
 	for _, prop := range obj {
 		if err := unreadKey(prop, bad, "schema", "migrations", "datasource"); err != nil {
 			return nil, err
 		}
 		switch prop.key {
 		case "schema":
-			if c.Schema, err = stringValue(prop, bad); err != nil {
+			if c.Schema, err = pathValue(prop, pathBound, bad); err != nil {
 				return nil, err
 			}
 			c.SchemaLine = prop.line
@@ -232,12 +233,19 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 				c.Migrations, c.MigrationsLine = "", 0
 			}
 			for _, q := range inner {
+				if prop.key == "datasource" && (q.key == "url" || q.key == "shadowDatabaseUrl") {
+					// url: NAME or { url }, NAME a const of the file's
+					// own scope: its value is read in place.
+					if v, ok := constValue(toks, q); ok {
+						q.value, q.valueless = v, false
+					}
+				}
 				if err := unreadKey(q, bad, "path", "url", "shadowDatabaseUrl"); err != nil {
 					return nil, err
 				}
 				switch {
 				case prop.key == "migrations" && q.key == "path":
-					if c.Migrations, err = stringValue(q, bad); err != nil {
+					if c.Migrations, err = pathValue(q, pathBound, bad); err != nil {
 						return nil, err
 					}
 					c.MigrationsLine = q.line
@@ -249,6 +257,9 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 						continue
 					}
 					v, ok := q.envVar()
+					if !ok {
+						v, ok = q.envVarOr()
+					}
 					if !ok {
 						return nil, bad(q.line, "datasource."+q.key+" is not env('NAME'), process.env.NAME nor a string")
 					}
@@ -344,11 +355,40 @@ func stringValue(prop jsProp, bad func(int, string) error) (string, error) {
 	return s, nil
 }
 
+// pathValue is prop's value when it is a string literal or a path.join or
+// path.resolve of string literals from the config file's folder
+// (__dirname, import.meta.dirname): relative to that folder, as Prisma
+// resolves it. From process.cwd() it is refused: the config's folder and
+// the one Prisma runs in differ for .config/prisma.ts.
+func pathValue(prop jsProp, pathBound bool, bad func(int, string) error) (string, error) {
+	if s, ok := prop.str(); ok {
+		return s, nil
+	}
+	if p, base, ok := pathCall(prop.value, pathBound); ok && base != baseCwd {
+		return p, nil
+	}
+	return "", bad(prop.line, prop.key+" is not a string literal nor path.join of string literals (from __dirname or import.meta.dirname)")
+}
+
+// envPath is an env file's path as dotenv and process.loadEnvFile read it,
+// relative to the folder Prisma runs in: a string literal, or path.join or
+// path.resolve of string literals from process.cwd().
+func envPath(v []jsTok, pathBound bool) (string, bool) {
+	if len(v) == 1 && v[0].kind == tokString {
+		return v[0].text, true
+	}
+	if p, base, ok := pathCall(v, pathBound); ok && base != baseDir {
+		return p, true
+	}
+	return "", false
+}
+
 // envLoads finds the env files the config loads: import 'dotenv/config'
 // (or require), dotenv.config()/config() with no path or a string path,
 // process.loadEnvFile(path). Another loader (dotenv-flow, @next/env) or a
 // path that is not a string literal is an error.
 func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error {
+	pathBound := pathModuleBound(toks)
 	add := func(f string, line int) {
 		c.EnvFiles = append(c.EnvFiles, f)
 		if c.EnvLine == 0 {
@@ -399,8 +439,9 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		switch {
 		case len(args) == 0:
 			add(".env", line)
-		case name == "loadEnvFile" && len(args) == 1 && args[0].kind == tokString:
-			add(args[0].text, line)
+		case name == "loadEnvFile" && func() bool { _, ok := envPath(args, pathBound); return ok }():
+			p, _ := envPath(args, pathBound)
+			add(p, line)
 		case name == "config" && args[0].text == "{":
 			props, err := objectLiteral(args, 0)
 			if err != nil {
@@ -410,9 +451,9 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 			for _, p := range props {
 				switch p.key {
 				case "path":
-					s, ok := p.str()
+					s, ok := envPath(p.value, pathBound)
 					if !ok {
-						return bad(p.line, "dotenv.config's path is not a string literal")
+						return bad(p.line, "dotenv.config's path is not a string literal nor path.resolve(process.cwd(), string literals)")
 					}
 					path = s
 				case "override":
@@ -980,6 +1021,8 @@ type jsProp struct {
 	// valueless: a shorthand, a method or an accessor, whose value the
 	// reader does not see.
 	valueless bool
+	// shorthand: { url } (valueless too), the value of the name url.
+	shorthand bool
 }
 
 // objectLiteral reads the properties of the object literal at toks[open].
@@ -1010,6 +1053,7 @@ func objectLiteral(toks []jsTok, open int) ([]jsProp, error) {
 		} else {
 			// shorthand (schema,) or a method (seed() {...}): no value read.
 			p.valueless = true
+			p.shorthand = t.kind == tokIdent && (i == len(inner) || inner[i].text == ",")
 			i = propertyEnd(inner, i)
 		}
 		out = append(out, p)

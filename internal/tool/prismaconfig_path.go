@@ -1,0 +1,188 @@
+package tool
+
+import (
+	"path"
+	"strings"
+)
+
+// The base a path.join or path.resolve in a Prisma config starts from.
+const (
+	baseNone = iota // relative string literals only
+	baseDir         // __dirname or import.meta.dirname: the config file's folder
+	baseCwd         // process.cwd(): the folder Prisma runs in
+)
+
+// pathCall reads v as path.join(...) or path.resolve(...) of string
+// literals, the first of which may be __dirname, import.meta.dirname or
+// process.cwd() (Prisma 6's docs write schema: path.join('prisma',
+// 'schema.prisma')). It returns the path the call builds, relative to its
+// base, and the base. Only the module's own path is read (pathBound): a
+// path of the file's own could build anything. An absolute literal (which
+// path.resolve would start again from) or a path that leaves its base is
+// not read.
+func pathCall(v []jsTok, pathBound bool) (p string, base int, ok bool) {
+	if !pathBound || len(v) < 5 || v[0].text != "path" || v[0].kind != tokIdent || v[1].text != "." ||
+		v[2].text != "join" && v[2].text != "resolve" || v[3].text != "(" || v[len(v)-1].text != ")" {
+		return "", 0, false
+	}
+	if _, end := balanced(v, 3); end != len(v)-1 {
+		return "", 0, false
+	}
+	resolve := v[2].text == "resolve"
+	var parts []string
+	args := v[4 : len(v)-1]
+	for n := 0; len(args) > 0; n++ {
+		end := propertyEnd(args, 0)
+		arg := args[:end]
+		args = args[min(end+1, len(args)):]
+		texts := make([]string, len(arg))
+		for i, t := range arg {
+			texts[i] = t.text
+		}
+		switch s := strings.Join(texts, " "); {
+		case len(arg) == 1 && arg[0].kind == tokString:
+			if arg[0].text == "" || strings.HasPrefix(arg[0].text, "/") || strings.Contains(arg[0].text, "\\") {
+				return "", 0, false
+			}
+			parts = append(parts, arg[0].text)
+		case n == 0 && (s == "__dirname" && arg[0].kind == tokIdent || s == "import . meta . dirname"):
+			base = baseDir
+		case n == 0 && s == "process . cwd ( )":
+			base = baseCwd
+		default:
+			return "", 0, false
+		}
+	}
+	if resolve && base == baseNone {
+		base = baseCwd // path.resolve starts from the working directory
+	}
+	p = path.Join(parts...)
+	if p == "" || p == "." || p == ".." || strings.HasPrefix(p, "../") {
+		return "", 0, false
+	}
+	return p, base, true
+}
+
+// pathModuleBound reports whether path is Node's path module in the file
+// (import path from 'node:path', import * as path from 'path', const path
+// = require('path')) and nothing else: not declared, assigned or bound
+// again, and __dirname and import.meta.dirname not written to.
+func pathModuleBound(toks []jsTok) bool {
+	text := func(i int) string {
+		if i >= 0 && i < len(toks) {
+			return toks[i].text
+		}
+		return ""
+	}
+	pathMod := func(s string) bool { return s == "path" || s == "node:path" }
+	bound := 0
+	for i, t := range toks {
+		if t.kind == tokIdent && (t.text == "__dirname" || t.text == "dirname" && text(i-1) == "." && text(i-2) == "meta") &&
+			(jsDeclares(text(i-1)) || text(i+1) == "=" && text(i+2) != "=" || text(i-1) == "as" || text(i-1) == "," || text(i-1) == "{") {
+			return false
+		}
+		if t.kind != tokIdent || t.text != "path" || text(i-1) == "." || text(i+1) == ":" && (text(i-1) == "{" || text(i-1) == ",") {
+			continue
+		}
+		switch {
+		case text(i-1) == "import" && text(i+1) == "from" && i+2 < len(toks) && toks[i+2].kind == tokString && pathMod(text(i+2)),
+			text(i-1) == "as" && text(i-2) == "*" && text(i-3) == "import" && text(i+1) == "from" && i+2 < len(toks) && toks[i+2].kind == tokString && pathMod(text(i+2)),
+			text(i-1) == "const" && text(i+1) == "=" && text(i+2) == "require" && text(i+3) == "(" && i+4 < len(toks) && toks[i+4].kind == tokString && pathMod(text(i+4)) && text(i+5) == ")":
+			bound++
+		case text(i+1) == "." && (text(i+2) == "join" || text(i+2) == "resolve") && text(i+3) == "(":
+		default:
+			return false // declared, assigned or handed elsewhere
+		}
+	}
+	return bound == 1
+}
+
+// envVarOr is the variable the value reads, written with a fallback:
+// process.env.X ?? 'literal' or process.env.X || 'literal' (and env(...)).
+// The URL is X whenever X is set, which it is when dbguard runs Prisma
+// (dbguard sets it); where X is set nowhere, dbguard says so, as for
+// env('X').
+func (p jsProp) envVarOr() (string, bool) {
+	v := p.value
+	for k := 1; k+2 < len(v); k++ {
+		if (v[k].text == "?" && v[k+1].text == "?" || v[k].text == "|" && v[k+1].text == "|") && v[k].kind == tokPunct && v[k+1].kind == tokPunct {
+			if k+3 != len(v) || v[k+2].kind != tokString {
+				return "", false
+			}
+			return jsProp{value: v[:k]}.envVar()
+		}
+	}
+	return "", false
+}
+
+// constValue is the value of the const that a datasource's url names
+// (url: databaseUrl, or the shorthand { url }): declared once, with const,
+// in the file's own scope, and no other declaration of the name anywhere
+// (a function's own could shadow it where the config is built). A const
+// is never assigned again, so its value is the one written.
+func constValue(toks []jsTok, q jsProp) ([]jsTok, bool) {
+	name := q.key
+	if !q.shorthand {
+		if q.valueless || len(q.value) != 1 || q.value[0].kind != tokIdent {
+			return nil, false
+		}
+		name = q.value[0].text
+	}
+	depths := jsDepths(toks)
+	start := -1
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i].kind != tokIdent || toks[i].text != name || toks[i-1].text == "." {
+			continue
+		}
+		switch prev := toks[i-1].text; {
+		case prev == "const" && depths[i] == 0 && toks[i+1].text == "=":
+			if start >= 0 {
+				return nil, false
+			}
+			start = i + 2
+		case jsDeclares(prev) || prev == "as" || prev == "import" || prev == "," || prev == "{" && toks[i+1].text != ":" || prev == "(":
+			// declared again, imported, a destructuring or a parameter
+			// ({ url } in the config itself is the shorthand read here)
+			if !(prev == "{" || prev == ",") || depths[i] == 0 {
+				return nil, false
+			}
+		}
+	}
+	if start < 0 {
+		return nil, false
+	}
+	end := start
+	for depth := 0; end < len(toks); end++ {
+		if t := toks[end]; t.kind == tokPunct {
+			switch t.text {
+			case "(", "[", "{":
+				depth++
+			case ")", "]", "}":
+				depth--
+			}
+		}
+		if depth == 0 && valueEnds(toks, end, true) {
+			break
+		}
+	}
+	if end >= len(toks) || end < start {
+		return nil, false
+	}
+	v := toks[start : end+1]
+	// An env file loaded after the const is read does not reach it.
+	for i := end; i+1 < len(toks); i++ {
+		if (toks[i].text == "config" || toks[i].text == "loadEnvFile") && toks[i+1].text == "(" {
+			return nil, false
+		}
+	}
+	// The value must be one the reader reads whole: a variable, with a
+	// string fallback, or a string.
+	p := jsProp{key: q.key, value: v, line: q.line}
+	if _, ok := p.envVar(); ok {
+		return v, true
+	}
+	if _, ok := p.envVarOr(); ok {
+		return v, true
+	}
+	return nil, false
+}
