@@ -389,6 +389,7 @@ func envPath(v []jsTok, pathBound bool) (string, bool) {
 // path that is not a string literal is an error.
 func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error {
 	pathBound := pathModuleBound(toks)
+	alias := dotenvAlias(toks)
 	add := func(f string, line int) {
 		c.EnvFiles = append(c.EnvFiles, f)
 		if c.EnvLine == 0 {
@@ -422,7 +423,7 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 	}
 	for i := 0; i+1 < len(toks); i++ {
 		name := toks[i].text
-		call := name == "config" || name == "loadEnvFile"
+		call := name == "config" || name == "loadEnvFile" || name == alias && alias != ""
 		if !call || toks[i+1].text != "(" || i > 0 && (toks[i-1].text == "function" || toks[i-1].text == "{" || toks[i-1].text == ",") {
 			continue
 		}
@@ -442,7 +443,7 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		case name == "loadEnvFile" && func() bool { _, ok := envPath(args, pathBound); return ok }():
 			p, _ := envPath(args, pathBound)
 			add(p, line)
-		case name == "config" && args[0].text == "{":
+		case (name == "config" || name == alias) && args[0].text == "{":
 			props, err := objectLiteral(args, 0)
 			if err != nil {
 				return bad(line, "dotenv.config's options are not an object literal")
@@ -687,6 +688,7 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			open = open[:len(open)-1]
 		}
 	}
+	alias := dotenvAlias(toks)
 	// dotenv's config imported by name: every config is then its call.
 	dotenvConfig := false
 	for i := range toks {
@@ -694,6 +696,11 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 	}
 	for i, t := range toks {
 		switch {
+		case clause[i] == "dotenv" && alias != "" && (t.text == "as" && text(i-1) == "config" && text(i+1) == alias || t.text == alias && (text(i-1) == "as" || text(i-1) == ":") && text(i-2) == "config"):
+			// import { config as loadEnv } from 'dotenv': envLoads reads
+			// its calls as config's.
+		case t.kind == tokIdent && alias != "" && t.text == alias && clause[i] == "" && text(i-1) != "." && text(i+1) != "(":
+			return bad(t.line, "the config uses dotenv's config otherwise than calling it, so which env files it loads, and how, is not known")
 		case clause[i] == "dotenv" && t.kind == tokIdent && t.text != "dotenv" && t.text != "config" && t.text != "from" && t.text != "const" && t.text != "let" && t.text != "var" && !(t.text == "as" && text(i-1) == "*" && text(i+1) == "dotenv"):
 			// import { config as load } from 'dotenv': load({ override:
 			// true }) would go unseen.

@@ -186,3 +186,34 @@ func constValue(toks []jsTok, q jsProp) ([]jsTok, bool) {
 	}
 	return nil, false
 }
+
+// dotenvAlias is the one other name dotenv's config is imported under
+// (import { config as loadEnv } from 'dotenv', const { config: loadEnv } =
+// require('dotenv')), "" for none; its calls are read as config's.
+func dotenvAlias(toks []jsTok) string {
+	alias := ""
+	for i := 0; i+4 < len(toks); i++ {
+		if toks[i].text != "config" || toks[i].kind != tokIdent || toks[i+1].text != "as" && toks[i+1].text != ":" || toks[i+2].kind != tokIdent {
+			continue
+		}
+		// The clause's module: import {...} from 'dotenv' or {...} = require('dotenv').
+		j := i + 3
+		for j < len(toks) && toks[j].text != "}" && toks[j].text != ";" {
+			j++
+		}
+		dotenv := j+2 < len(toks) && toks[j+1].text == "from" && toks[j+2].kind == tokString && toks[j+2].text == "dotenv" ||
+			j+4 < len(toks) && toks[j+1].text == "=" && toks[j+2].text == "require" && toks[j+3].text == "(" && toks[j+4].kind == tokString && toks[j+4].text == "dotenv"
+		if !dotenv {
+			continue
+		}
+		if alias != "" && alias != toks[i+2].text {
+			return "" // two names: the reader refuses both
+		}
+		alias = toks[i+2].text
+	}
+	switch alias {
+	case "config", "env", "defineConfig", "path", "process", "dotenv", "loadEnvFile":
+		return ""
+	}
+	return alias
+}
