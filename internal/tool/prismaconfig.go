@@ -211,13 +211,17 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 		return nil, err
 	}
 	pathBound := pathModuleBound(toks)
+	// process.cwd() is the config's folder when the config sits in the
+	// folder Prisma runs in (not .config/prisma.ts, prisma.config/index.ts).
+	name := path.Base(file)
+	cwdIsDir := (strings.HasPrefix(name, "prisma.config.") || strings.HasPrefix(name, "prisma7.config.")) && path.Base(path.Dir(file)) != ".config"
 	for _, prop := range obj {
 		if err := unreadKey(prop, bad, "schema", "migrations", "datasource"); err != nil {
 			return nil, err
 		}
 		switch prop.key {
 		case "schema":
-			if c.Schema, err = pathValue(prop, pathBound, bad); err != nil {
+			if c.Schema, err = pathValue(prop, pathBound, cwdIsDir, bad); err != nil {
 				return nil, err
 			}
 			c.SchemaLine = prop.line
@@ -245,7 +249,7 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 				}
 				switch {
 				case prop.key == "migrations" && q.key == "path":
-					if c.Migrations, err = pathValue(q, pathBound, bad); err != nil {
+					if c.Migrations, err = pathValue(q, pathBound, cwdIsDir, bad); err != nil {
 						return nil, err
 					}
 					c.MigrationsLine = q.line
@@ -258,7 +262,7 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 					}
 					v, ok := q.envVar()
 					if !ok {
-						v, ok = q.envVarOr()
+						v, ok = q.envVarOr(undefinedIsUndefined(toks))
 					}
 					if !ok {
 						return nil, bad(q.line, "datasource."+q.key+" is not env('NAME'), process.env.NAME nor a string")
@@ -358,13 +362,13 @@ func stringValue(prop jsProp, bad func(int, string) error) (string, error) {
 // pathValue is prop's value when it is a string literal or a path.join or
 // path.resolve of string literals from the config file's folder
 // (__dirname, import.meta.dirname): relative to that folder, as Prisma
-// resolves it. From process.cwd() it is refused: the config's folder and
-// the one Prisma runs in differ for .config/prisma.ts.
-func pathValue(prop jsProp, pathBound bool, bad func(int, string) error) (string, error) {
+// resolves it. From process.cwd() only where that is the config's folder
+// (cwdIsDir): they differ for .config/prisma.ts.
+func pathValue(prop jsProp, pathBound, cwdIsDir bool, bad func(int, string) error) (string, error) {
 	if s, ok := prop.str(); ok {
 		return s, nil
 	}
-	if p, base, ok := pathCall(prop.value, pathBound); ok && base != baseCwd {
+	if p, base, ok := pathCall(prop.value, pathBound); ok && (base != baseCwd || cwdIsDir) {
 		return p, nil
 	}
 	return "", bad(prop.line, prop.key+" is not a string literal nor path.join of string literals (from __dirname or import.meta.dirname)")

@@ -102,11 +102,12 @@ func pathModuleBound(toks []jsTok) bool {
 // The URL is X whenever X is set, which it is when dbguard runs Prisma
 // (dbguard sets it); where X is set nowhere, dbguard says so, as for
 // env('X').
-func (p jsProp) envVarOr() (string, bool) {
+func (p jsProp) envVarOr(undefinedOK bool) (string, bool) {
 	v := p.value
 	for k := 1; k+2 < len(v); k++ {
 		if (v[k].text == "?" && v[k+1].text == "?" || v[k].text == "|" && v[k+1].text == "|") && v[k].kind == tokPunct && v[k+1].kind == tokPunct {
-			if k+3 != len(v) || v[k+2].kind != tokString {
+			// || undefined: unset as X is (shadowDatabaseUrl).
+			if k+3 != len(v) || v[k+2].kind != tokString && !(undefinedOK && v[k+2].kind == tokIdent && v[k+2].text == "undefined") {
 				return "", false
 			}
 			return jsProp{value: v[:k]}.envVar()
@@ -181,7 +182,7 @@ func constValue(toks []jsTok, q jsProp) ([]jsTok, bool) {
 	if _, ok := p.envVar(); ok {
 		return v, true
 	}
-	if _, ok := p.envVarOr(); ok {
+	if _, ok := p.envVarOr(false); ok {
 		return v, true
 	}
 	return nil, false
@@ -216,4 +217,17 @@ func dotenvAlias(toks []jsTok) string {
 		return ""
 	}
 	return alias
+}
+
+// undefinedIsUndefined reports whether every undefined in the file is a
+// value after || or ?? (or a ternary's ?): a let undefined = '...' at the
+// module's scope, or a parameter or destructuring of that name, would
+// make || undefined a URL.
+func undefinedIsUndefined(toks []jsTok) bool {
+	for i, t := range toks {
+		if t.kind == tokIdent && t.text == "undefined" && (i == 0 || toks[i-1].text != "|" && toks[i-1].text != "?") {
+			return false
+		}
+	}
+	return true
 }

@@ -19,6 +19,7 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		{"fallback ??", head + "export default defineConfig({ datasource: { url: process.env.A_URL ?? '' } })", "", "A_URL"},
 		{"fallback ||", head + "export default defineConfig({ datasource: { url: process.env['A_URL'] || 'postgresql://x@h/db' } })", "", "A_URL"},
 		{"const", head + "const u = process.env.A_URL ?? 'postgresql://x@h/db'\nexport default defineConfig({ datasource: { url: u } })", "", "A_URL"},
+		{"resolve cwd", head + "export default defineConfig({ schema: path.resolve(process.cwd(), 'db/schema.prisma') })", "db/schema.prisma", ""},
 		{"const shorthand", head + "const url = process.env.A_URL\nif (!url) throw new Error('x')\nexport default defineConfig({ datasource: { url } })", "", "A_URL"},
 	}
 	for _, c := range read {
@@ -36,19 +37,25 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		{"path rebound", head + "path = { join: () => 'x' }\nexport default defineConfig({ schema: path.join('a') })"},
 		{"dirname assigned", head + "import.meta.dirname = '/etc'\nexport default defineConfig({ schema: path.join(import.meta.dirname, 'a') })"},
 		{"__dirname declared", head + "const __dirname = '/etc'\nexport default defineConfig({ schema: path.join(__dirname, 'a') })"},
-		{"resolve from cwd", head + "export default defineConfig({ schema: path.resolve('prisma/schema.prisma') })"},
+		{"resolve from cwd in .config", "SRC:.config/prisma.ts:" + head + "export default defineConfig({ schema: path.resolve('prisma/schema.prisma') })"},
 		{"absolute segment", head + "export default defineConfig({ schema: path.join(__dirname, '/etc/x') })"},
 		{"leaves the folder", head + "export default defineConfig({ schema: path.join('..', 'x') })"},
 		{"a variable segment", head + "const d = 'x'\nexport default defineConfig({ schema: path.join(d, 'a') })"},
 		{"fallback to a variable", head + "export default defineConfig({ datasource: { url: process.env.A_URL ?? process.env.B_URL } })"},
 		{"fallback then more", head + "export default defineConfig({ datasource: { url: process.env.A_URL ?? 'x' + process.env.B } })"},
+		{"resolve cwd in .config", "SRC:.config/prisma.ts:" + head + "export default defineConfig({ schema: path.resolve(process.cwd(), 'db/schema.prisma') })"},
+		{"undefined rebound", head + "let undefined = 'postgresql://x@h/db'\nexport default defineConfig({ datasource: { url: process.env.A_URL || undefined } })"},
 		{"const let", head + "let u = process.env.A_URL\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const declared twice", head + "const u = process.env.A_URL\nfunction f(u) { return u }\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const before dotenv", head + "import dotenv from 'dotenv'\nconst u = process.env.A_URL\ndotenv.config({ path: '.env.local', override: true })\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const computed", head + "const u = process.env.A_URL.replace('-pooler', '')\nexport default defineConfig({ datasource: { url: u } })"},
 	}
 	for _, c := range refused {
-		_, err := parsePrismaConfig("prisma.config.ts", c.src)
+		file, src := "prisma.config.ts", c.src
+		if rest, ok := strings.CutPrefix(src, "SRC:"); ok {
+			file, src, _ = strings.Cut(rest, ":")
+		}
+		_, err := parsePrismaConfig(file, src)
 		var ce *PrismaConfigError
 		if !errors.As(err, &ce) || ce.Line < 1 {
 			t.Errorf("%s: read (err %v), want a refusal at a line", c.name, err)
