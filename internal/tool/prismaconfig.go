@@ -300,6 +300,7 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 		return text(i) == "=" && text(i+1) != "=" && text(i+1) != ">" ||
 			strings.Contains("+-*/%&|^?", text(i)) && text(i) != "" && (text(i+1) == "=" || text(i+1) == text(i) && text(i+2) == "=")
 	}
+	pattern := patterns(toks, assigned)
 	for i, t := range toks {
 		switch {
 		case t.text == "process" && text(i+1) == "." && text(i+2) == "env" && (i == 0 || text(i-1) != "."):
@@ -315,7 +316,7 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			if text(j) == "!" {
 				j++
 			}
-			if assigned(j) {
+			if assigned(j) || assignTarget(toks, pattern, i, j, assigned) {
 				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
 			}
 			if i > 0 && text(i-1) == "delete" {

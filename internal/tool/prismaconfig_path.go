@@ -77,6 +77,15 @@ func pathModuleBound(toks []jsTok) bool {
 	pathMod := func(s string) bool { return s == "path" || s == "node:path" }
 	bound := 0
 	for i, t := range toks {
+		// join and resolve only as path.join( and path.resolve(: not
+		// replaced (p2.join = ..., posix['join'] = ..., ({ join: x.join }
+		// = ...)) through another name for the module.
+		if (t.text == "join" || t.text == "resolve") && !(text(i-1) == "." && text(i-2) == "path" && text(i+1) == "(") {
+			return false
+		}
+		if t.kind == tokString && pathMod(t.text) && !(text(i-1) == "from" && text(i-2) == "path" || text(i-1) == "(" && text(i-2) == "require" && text(i-4) == "path") {
+			return false // the module taken a second time, under another name
+		}
 		if t.kind == tokIdent && (t.text == "__dirname" || t.text == "dirname" && text(i-1) == "." && text(i-2) == "meta") &&
 			(jsDeclares(text(i-1)) || text(i+1) == "=" && text(i+2) != "=" || text(i-1) == "as" || text(i-1) == "," || text(i-1) == "{") {
 			return false
@@ -230,4 +239,81 @@ func undefinedIsUndefined(toks []jsTok) bool {
 		}
 	}
 	return true
+}
+
+// assignTarget reports whether the member toks[i:j] is written other than
+// by a plain assignment: ++ and -- before or after it, the target of a
+// for-in or for-of, or a place in a destructuring pattern ([x] = [...],
+// ({ a: x } = {...}), for ([x] of ...)), each of which sets it. pattern is
+// patterns(toks, assigned).
+func assignTarget(toks []jsTok, pattern []bool, i, j int, assigned func(int) bool) bool {
+	text := func(k int) string {
+		if k >= 0 && k < len(toks) {
+			return toks[k].text
+		}
+		return ""
+	}
+	// Out of parentheses, a non-null ! and a TypeScript as T around it:
+	// (process.env.X as any) = ... is an assignment too.
+	for {
+		switch {
+		case text(j) == ")" || text(j) == "!":
+			j++
+			continue
+		case (text(j) == "as" || text(j) == "satisfies") && j+1 < len(toks) && toks[j+1].kind == tokIdent:
+			j += 2
+			continue
+		}
+		break
+	}
+	for text(i-1) == "(" {
+		i--
+	}
+	return assigned(j) || text(j) == "+" && text(j+1) == "+" || text(j) == "-" && text(j+1) == "-" ||
+		text(i-1) == "+" && text(i-2) == "+" || text(i-1) == "-" && text(i-2) == "-" ||
+		text(j) == "of" || text(j) == "in" || pattern[i]
+}
+
+// patterns marks each token inside an array or object literal that is a
+// destructuring pattern: the literal, or one around it, is followed by =,
+// of or in (a default value's reads inside a pattern are refused with it). One pass each way, so a file
+// of many nested brackets costs its length.
+func patterns(toks []jsTok, assigned func(int) bool) []bool {
+	closes := make([]int, len(toks))
+	var open []int
+	for i, t := range toks {
+		switch {
+		case t.kind == tokPunct && (t.text == "(" || t.text == "[" || t.text == "{"):
+			open = append(open, i)
+			closes[i] = len(toks)
+		case t.kind == tokPunct && (t.text == ")" || t.text == "]" || t.text == "}") && len(open) > 0:
+			closes[open[len(open)-1]] = i
+			open = open[:len(open)-1]
+		}
+	}
+	in := make([]bool, len(toks)) // in[k]: toks[k] is inside a pattern
+	open = open[:0]
+	for i, t := range toks {
+		if len(open) > 0 {
+			// Through parentheses too: [(x)] = [...] sets x.
+			in[i] = in[open[len(open)-1]] || patternOpen(toks, open[len(open)-1], closes, assigned)
+		}
+		switch {
+		case t.kind == tokPunct && (t.text == "(" || t.text == "[" || t.text == "{"):
+			open = append(open, i)
+		case t.kind == tokPunct && (t.text == ")" || t.text == "]" || t.text == "}") && len(open) > 0:
+			open = open[:len(open)-1]
+		}
+	}
+	return in
+}
+
+// patternOpen reports whether the bracket at k opens an array or object
+// literal followed by =, of or in.
+func patternOpen(toks []jsTok, k int, closes []int, assigned func(int) bool) bool {
+	if toks[k].text == "(" {
+		return false
+	}
+	end := closes[k] + 1
+	return end < len(toks) && (assigned(end) || toks[end].text == "of" || toks[end].text == "in")
 }
