@@ -18,8 +18,9 @@ const (
 // 'schema.prisma')). It returns the path the call builds, relative to its
 // base, and the base. Only the module's own path is read (pathBound): a
 // path of the file's own could build anything. An absolute literal (which
-// path.resolve would start again from) or a path that leaves its base is
-// not read.
+// path.resolve would start again from) is not read; one that leaves its
+// base (path.join(__dirname, '..', 'db')) is, and, as a string written so,
+// is refused later if it leaves the project.
 func pathCall(v []jsTok, pathBound bool) (p string, base int, ok bool) {
 	if !pathBound || len(v) < 5 || v[0].text != "path" || v[0].kind != tokIdent || v[1].text != "." ||
 		v[2].text != "join" && v[2].text != "resolve" || v[3].text != "(" || v[len(v)-1].text != ")" {
@@ -57,7 +58,7 @@ func pathCall(v []jsTok, pathBound bool) (p string, base int, ok bool) {
 		base = baseCwd // path.resolve starts from the working directory
 	}
 	p = path.Join(parts...)
-	if p == "" || p == "." || p == ".." || strings.HasPrefix(p, "../") {
+	if p == "" || p == "." {
 		return "", 0, false
 	}
 	return p, base, true
