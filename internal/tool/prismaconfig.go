@@ -589,8 +589,20 @@ func exportedObject(toks []jsTok, bad func(int, string) error) ([]jsProp, error)
 // comma of a declaration list, after an optional satisfies or as type.
 func valueEnds(toks []jsTok, end int, declared bool) bool {
 	j := end + 1
-	if j < len(toks) && (toks[j].text == "satisfies" || toks[j].text == "as") {
-		for j++; j < len(toks); j++ {
+	// Each as or satisfies, then its type: a name (as const, satisfies
+	// PrismaConfig, T<U>) or an object type written in place (as const
+	// satisfies { schema: string }).
+	for j < len(toks) && (toks[j].text == "satisfies" || toks[j].text == "as") {
+		j++
+		if j < len(toks) && toks[j].text == "{" {
+			_, close := balanced(toks, j)
+			if close >= len(toks) {
+				return false
+			}
+			j = close + 1
+			continue
+		}
+		for ; j < len(toks); j++ {
 			if toks[j].text == "<" {
 				for depth := 0; j < len(toks); j++ {
 					if toks[j].text == "<" {
@@ -603,7 +615,7 @@ func valueEnds(toks []jsTok, end int, declared bool) bool {
 				}
 				continue
 			}
-			if toks[j].kind != tokIdent && toks[j].text != "." {
+			if toks[j].kind != tokIdent && toks[j].text != "." || toks[j].text == "as" || toks[j].text == "satisfies" {
 				break
 			}
 		}
