@@ -211,10 +211,7 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 		return nil, err
 	}
 	pathBound := pathModuleBound(toks)
-	// process.cwd() is the config's folder when the config sits in the
-	// folder Prisma runs in (not .config/prisma.ts, prisma.config/index.ts).
-	name := path.Base(file)
-	cwdIsDir := (strings.HasPrefix(name, "prisma.config.") || strings.HasPrefix(name, "prisma7.config.")) && path.Base(path.Dir(file)) != ".config"
+	cwdIsDir := configInRunFolder(file)
 	for _, prop := range obj {
 		if err := unreadKey(prop, bad, "schema", "migrations", "datasource"); err != nil {
 			return nil, err
@@ -360,6 +357,14 @@ func stringValue(prop jsProp, bad func(int, string) error) (string, error) {
 	return s, nil
 }
 
+// configInRunFolder reports whether the config file sits in the folder
+// Prisma runs in, so that process.cwd() and __dirname are one folder: not
+// .config/prisma.ts nor prisma.config/index.ts.
+func configInRunFolder(file string) bool {
+	name := path.Base(file)
+	return (strings.HasPrefix(name, "prisma.config.") || strings.HasPrefix(name, "prisma7.config.")) && path.Base(path.Dir(file)) != ".config"
+}
+
 // pathValue is prop's value when it is a string literal or a path.join or
 // path.resolve of string literals from the config file's folder
 // (__dirname, import.meta.dirname): relative to that folder, as Prisma
@@ -377,12 +382,13 @@ func pathValue(prop jsProp, pathBound, cwdIsDir bool, bad func(int, string) erro
 
 // envPath is an env file's path as dotenv and process.loadEnvFile read it,
 // relative to the folder Prisma runs in: a string literal, or path.join or
-// path.resolve of string literals from process.cwd().
-func envPath(v []jsTok, pathBound bool) (string, bool) {
+// path.resolve of string literals from process.cwd(), or from __dirname
+// where that is the same folder (cwdIsDir).
+func envPath(v []jsTok, pathBound, cwdIsDir bool) (string, bool) {
 	if len(v) == 1 && v[0].kind == tokString {
 		return v[0].text, true
 	}
-	if p, base, ok := pathCall(v, pathBound); ok && base != baseDir {
+	if p, base, ok := pathCall(v, pathBound); ok && (base != baseDir || cwdIsDir) {
 		return p, true
 	}
 	return "", false
@@ -393,7 +399,7 @@ func envPath(v []jsTok, pathBound bool) (string, bool) {
 // process.loadEnvFile(path). Another loader (dotenv-flow, @next/env) or a
 // path that is not a string literal is an error.
 func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error {
-	pathBound := pathModuleBound(toks)
+	pathBound, cwdIsDir := pathModuleBound(toks), configInRunFolder(c.File)
 	alias := dotenvAlias(toks)
 	add := func(f string, line int) {
 		c.EnvFiles = append(c.EnvFiles, f)
@@ -445,8 +451,8 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		switch {
 		case len(args) == 0:
 			add(".env", line)
-		case name == "loadEnvFile" && func() bool { _, ok := envPath(args, pathBound); return ok }():
-			p, _ := envPath(args, pathBound)
+		case name == "loadEnvFile" && func() bool { _, ok := envPath(args, pathBound, cwdIsDir); return ok }():
+			p, _ := envPath(args, pathBound, cwdIsDir)
 			add(p, line)
 		case (name == "config" || name == alias) && args[0].text == "{":
 			props, err := objectLiteral(args, 0)
@@ -457,7 +463,7 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 			for _, p := range props {
 				switch p.key {
 				case "path":
-					s, ok := envPath(p.value, pathBound)
+					s, ok := envPath(p.value, pathBound, cwdIsDir)
 					if !ok {
 						return bad(p.line, "dotenv.config's path is not a string literal nor path.resolve(process.cwd(), string literals)")
 					}

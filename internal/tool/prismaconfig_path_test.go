@@ -65,3 +65,21 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		}
 	}
 }
+
+// TestPrismaConfigEnvPathFromDirname: dotenv.config({ path:
+// path.join(__dirname, '.env.local') }) loads .env.local from the folder
+// Prisma runs in when the config sits there; from .config/prisma.ts
+// __dirname is another folder, and the path is refused.
+func TestPrismaConfigEnvPathFromDirname(t *testing.T) {
+	const src = "import path from 'node:path'\nimport dotenv from 'dotenv'\nimport { defineConfig, env } from 'prisma/config'\n" +
+		"dotenv.config({ path: path.join(__dirname, '.env.local') })\n" +
+		"export default defineConfig({ datasource: { url: env('A_URL') } })\n"
+	c, err := parsePrismaConfig("prisma.config.ts", src)
+	if err != nil || len(c.EnvFiles) != 1 || c.EnvFiles[0] != ".env.local" {
+		t.Fatalf("prisma.config.ts: %v, env files %v; want .env.local", err, c)
+	}
+	var ce *PrismaConfigError
+	if _, err := parsePrismaConfig(".config/prisma.ts", src); !errors.As(err, &ce) || ce.Line != 4 {
+		t.Fatalf(".config/prisma.ts: %v, want a refusal at line 4", err)
+	}
+}
