@@ -146,11 +146,21 @@ func constValue(toks []jsTok, q jsProp) ([]jsTok, bool) {
 			continue
 		}
 		switch prev := toks[i-1].text; {
-		case prev == "const" && depths[i] == 0 && toks[i+1].text == "=":
+		case prev == "const" && depths[i] == 0 && (toks[i+1].text == "=" || toks[i+1].text == ":"):
 			if start >= 0 {
 				return nil, false
 			}
-			start = i + 2
+			// const url: string | undefined = ...: a type of names only.
+			k := i + 1
+			if toks[k].text == ":" {
+				for k++; k+1 < len(toks) && toks[k].kind == tokIdent && toks[k+1].text == "|"; k += 2 {
+				}
+				if k+1 >= len(toks) || toks[k].kind != tokIdent || toks[k+1].text != "=" {
+					return nil, false
+				}
+				k++
+			}
+			start = k + 1
 		case jsDeclares(prev) || prev == "as" || prev == "import" || prev == "," || prev == "{" && toks[i+1].text != ":" || prev == "(":
 			// declared again, imported, a destructuring or a parameter
 			// ({ url } in the config itself is the shorthand read here)

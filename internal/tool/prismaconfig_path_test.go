@@ -21,6 +21,7 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		{"const", head + "const u = process.env.A_URL ?? 'postgresql://x@h/db'\nexport default defineConfig({ datasource: { url: u } })", "", "A_URL"},
 		{"join up", head + "export default defineConfig({ schema: path.join(__dirname, '..', 'db', 'schema.prisma') })", "../db/schema.prisma", ""},
 		{"resolve cwd", head + "export default defineConfig({ schema: path.resolve(process.cwd(), 'db/schema.prisma') })", "db/schema.prisma", ""},
+		{"const typed", head + "const u: string | undefined = process.env.A_URL\nexport default defineConfig({ datasource: { url: u } })", "", "A_URL"},
 		{"const shorthand", head + "const url = process.env.A_URL\nif (!url) throw new Error('x')\nexport default defineConfig({ datasource: { url } })", "", "A_URL"},
 	}
 	for _, c := range read {
@@ -45,6 +46,7 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		{"fallback then more", head + "export default defineConfig({ datasource: { url: process.env.A_URL ?? 'x' + process.env.B } })"},
 		{"resolve cwd in .config", "SRC:.config/prisma.ts:" + head + "export default defineConfig({ schema: path.resolve(process.cwd(), 'db/schema.prisma') })"},
 		{"undefined rebound", head + "let undefined = 'postgresql://x@h/db'\nexport default defineConfig({ datasource: { url: process.env.A_URL || undefined } })"},
+		{"const typed otherwise", head + "const u: Record<string, string> = process.env.A_URL\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const let", head + "let u = process.env.A_URL\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const declared twice", head + "const u = process.env.A_URL\nfunction f(u) { return u }\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const before dotenv", head + "import dotenv from 'dotenv'\nconst u = process.env.A_URL\ndotenv.config({ path: '.env.local', override: true })\nexport default defineConfig({ datasource: { url: u } })"},
