@@ -191,8 +191,9 @@ func constValue(toks []jsTok, q jsProp) ([]jsTok, bool) {
 	}
 	v := toks[start : end+1]
 	// An env file loaded after the const is read does not reach it.
+	alias := dotenvAlias(toks)
 	for i := end; i+1 < len(toks); i++ {
-		if (toks[i].text == "config" || toks[i].text == "loadEnvFile") && toks[i+1].text == "(" {
+		if (toks[i].text == "config" || toks[i].text == "loadEnvFile" || alias != "" && toks[i].text == alias) && toks[i+1].text == "(" {
 			return nil, false
 		}
 	}

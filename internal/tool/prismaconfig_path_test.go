@@ -50,6 +50,7 @@ func TestPrismaConfigPathsAndFallbacks(t *testing.T) {
 		{"const let", head + "let u = process.env.A_URL\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const declared twice", head + "const u = process.env.A_URL\nfunction f(u) { return u }\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const before dotenv", head + "import dotenv from 'dotenv'\nconst u = process.env.A_URL\ndotenv.config({ path: '.env.local', override: true })\nexport default defineConfig({ datasource: { url: u } })"},
+		{"const before dotenv's alias", head + "import { config as loadEnv } from 'dotenv'\nconst u = process.env.A_URL\nloadEnv()\nexport default defineConfig({ datasource: { url: u } })"},
 		{"const computed", head + "const u = process.env.A_URL.replace('-pooler', '')\nexport default defineConfig({ datasource: { url: u } })"},
 	}
 	for _, c := range refused {
