@@ -55,6 +55,7 @@ func TestChildEnvRequireAuthOnlyWithAPassword(t *testing.T) {
 			}
 			t.Setenv("HOME", home)
 			t.Setenv("APPDATA", home)
+			t.Setenv("PGSYSCONFDIR", home)
 			tc.set(t, home)
 			u, err := dburl.Parse(tc.url)
 			if err != nil {
@@ -76,5 +77,65 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAttackChildFindsOperatorPasswordUnseen: since fc8d05c a child gets
+// PGREQUIREAUTH only when the operator has a password around, and three
+// places a child's driver takes one from were not looked at, so the child
+// could send it in cleartext to the host a repository's URL names:
+//   - a service file with no service named yet: the child's own loader
+//     (dbmate's, python-dotenv in env.py, Prisma's dotenv) reads the
+//     repository's .env, whose PGSERVICE=prod makes libpq and pgx take
+//     [prod]'s password= for the URL's host;
+//   - pg_service.conf in PGSYSCONFDIR (or libpq's built-in folder);
+//   - a relative PGPASSFILE, which the child reads from its own folder.
+func TestAttackChildFindsOperatorPasswordUnseen(t *testing.T) {
+	const written = "postgres://app@db.repository.example:5432/app?sslmode=disable"
+	const service = "[prod]\nhost=db.operator.example\npassword=s3cret-operator\n"
+	for _, tc := range []struct {
+		name string
+		set  func(t *testing.T, home string)
+	}{
+		{"~/.pg_service.conf", func(t *testing.T, home string) { writeFile(t, filepath.Join(home, ".pg_service.conf"), service) }},
+		{"PGSERVICEFILE", func(t *testing.T, home string) {
+			p := filepath.Join(home, "services")
+			writeFile(t, p, service)
+			t.Setenv("PGSERVICEFILE", p)
+		}},
+		{"PGSYSCONFDIR", func(t *testing.T, home string) {
+			d := filepath.Join(home, "etc")
+			if err := os.Mkdir(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(d, "pg_service.conf"), service)
+			t.Setenv("PGSYSCONFDIR", d)
+		}},
+		{"a relative PGPASSFILE", func(t *testing.T, _ string) { t.Setenv("PGPASSFILE", "secrets/pgpass") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home, sysconf := t.TempDir(), t.TempDir()
+			for _, k := range []string{"PGPASSWORD", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGREQUIREAUTH", "DATABASE_URL", "PGHOST"} {
+				t.Setenv(k, "")
+				os.Unsetenv(k)
+			}
+			t.Setenv("HOME", home)
+			t.Setenv("APPDATA", home)
+			t.Setenv("PGSYSCONFDIR", sysconf)
+			tc.set(t, home)
+			u, err := dburl.Parse(written)
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := ChildEnv([]string{"PATH=/usr/bin"}, map[string]string{"DATABASE_URL": u.String()}, u)
+			if !slices.Contains(env, "PGREQUIREAUTH="+pg.EnvironmentAuth) {
+				t.Errorf("the child can find the operator's password and gets no PGREQUIREAUTH (env %q)", env)
+			}
+			for _, kv := range env {
+				if strings.Contains(kv, "s3cret") {
+					t.Errorf("the child's environment carries a password: %q", kv)
+				}
+			}
+		})
 	}
 }

@@ -364,9 +364,11 @@ func (g Git) indexNamedLinks(ctx context.Context, keep func(base string) bool) (
 // is a symbolic link; ok is false when the index holds no such file.
 func (g Git) IndexEntry(ctx context.Context, p string) (id string, link, ok bool, err error) {
 	err = g.records(ctx, func(rec []byte) {
-		meta, _, found := bytes.Cut(rec, []byte{'\t'})
+		// A folder's path lists every file under it: only p itself is
+		// the entry (a link to a folder leads to no file a loader reads).
+		meta, name, found := bytes.Cut(rec, []byte{'\t'})
 		f := strings.Fields(string(meta))
-		if found && len(f) == 3 && f[2] == "0" && f[0] != "160000" {
+		if found && string(name) == p && len(f) == 3 && f[2] == "0" && f[0] != "160000" {
 			id, link, ok = f[1], f[0] == "120000", true
 		}
 	}, "ls-files", "-z", "--stage", "--", ":(literal)"+p)

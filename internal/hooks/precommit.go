@@ -851,7 +851,8 @@ const maxLinkHops = 8
 // leads outside the repository (an absolute or ../ target) or around a
 // loop.
 func followIndexLink(ctx context.Context, g Git, p string, text []byte) (data []byte, out bool, err error) {
-	for range maxLinkHops {
+	hops := 0
+	for ; hops < maxLinkHops; hops++ {
 		t := string(text)
 		if t == "" || path.IsAbs(t) || strings.ContainsAny(t, "\n\x00") {
 			return nil, true, nil
@@ -859,6 +860,13 @@ func followIndexLink(ctx context.Context, g Git, p string, text []byte) (data []
 		next := path.Join(path.Dir(p), t)
 		if next == ".." || strings.HasPrefix(next, "../") {
 			return nil, true, nil
+		}
+		// A folder on the way may be a link too (cfg -> config, then
+		// cfg/db.env): the system follows it, so the index is read
+		// through it.
+		next, out, err = indexFolders(ctx, g, next, &hops)
+		if out || err != nil || next == "" {
+			return nil, out, err
 		}
 		id, link, ok, err := g.IndexEntry(ctx, next)
 		if err != nil || !ok {
@@ -874,6 +882,45 @@ func followIndexLink(ctx context.Context, g Git, p string, text []byte) (data []
 		p, text = next, blobs[0]
 	}
 	return nil, true, nil
+}
+
+// indexFolders is p with each folder on its way that the index holds as a
+// link replaced by where the link leads, as the system resolves a path
+// (hops counts the links followed, with followIndexLink's); "" when a
+// folder on the way is a file, out when a link leads outside the
+// repository or the hops run out.
+func indexFolders(ctx context.Context, g Git, p string, hops *int) (string, bool, error) {
+	parts := strings.Split(p, "/")
+	for i := 0; i < len(parts)-1; i++ {
+		dir := strings.Join(parts[:i+1], "/")
+		id, link, ok, err := g.IndexEntry(ctx, dir)
+		if err != nil || !ok {
+			if err != nil {
+				return "", false, err
+			}
+			continue // a folder (or nothing): the index holds no entry for it
+		}
+		if !link {
+			return "", false, nil
+		}
+		if *hops++; *hops >= maxLinkHops {
+			return "", true, nil
+		}
+		blobs, err := g.Blobs(ctx, []string{id})
+		if err != nil {
+			return "", false, err
+		}
+		t := string(blobs[0])
+		if t == "" || path.IsAbs(t) || strings.ContainsAny(t, "\n\x00") {
+			return "", true, nil
+		}
+		next := path.Join(path.Dir(dir), t, strings.Join(parts[i+1:], "/"))
+		if next == ".." || strings.HasPrefix(next, "../") {
+			return "", true, nil
+		}
+		parts, i = strings.Split(next, "/"), -1
+	}
+	return strings.Join(parts, "/"), false, nil
 }
 
 // checkScope judges the staged env files of one unit in every mode; rep

@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -190,24 +191,25 @@ func ChildRequireAuth(u *dburl.URL) string {
 
 // operatorPasswordAround reports whether a driver handed u could find a
 // password of the operator's that u does not carry: PGPASSWORD, a password
-// file (PGPASSFILE, or a default one, defaultPassfiles) that exists (a
-// relative PGPASSFILE is counted: the child reads it from its own folder),
-// or a service, whose file can hold one. It stats, never reads.
+// file (PGPASSFILE, or the default ~/.pgpass, %APPDATA%\postgresql\pgpass.conf
+// on Windows) that exists, or a service, whose file can hold one. A
+// service file that exists counts even when nothing names a service: the
+// child's own loader (dbmate's, python-dotenv in an env.py, Prisma's
+// dotenv) reads the repository's .env, whose PGSERVICE=name makes libpq
+// and pgx take that service's password for the URL's host. A relative
+// PGPASSFILE or PGSERVICEFILE counts as there: the child reads it from its
+// own folder. It stats, never reads.
 func operatorPasswordAround(u *dburl.URL) bool {
 	if os.Getenv("PGPASSWORD") != "" || os.Getenv("PGSERVICE") != "" || u.Param("service") != "" {
 		return true
 	}
-	if file := os.Getenv("PGPASSFILE"); file != "" {
-		if !filepath.IsAbs(file) {
-			// Read from the child's folder (the tool's, a subfolder),
-			// which is not known here: counted as there.
+	for _, v := range []string{"PGPASSFILE", "PGSERVICEFILE"} {
+		if f := os.Getenv(v); f != "" && !filepath.IsAbs(f) {
 			return true
 		}
-		_, err := os.Stat(file)
-		return err == nil
 	}
-	for _, file := range defaultPassfiles() {
-		if _, err := os.Stat(file); err == nil {
+	for _, f := range operatorFiles() {
+		if _, err := os.Stat(f); err == nil {
 			return true
 		}
 	}
@@ -223,28 +225,61 @@ var passwdHome = func() string {
 	return ""
 }
 
-// defaultPassfiles are where the child's driver may look for a password
-// file when PGPASSFILE does not say: %APPDATA%\postgresql\pgpass.conf on
-// Windows; elsewhere ~/.pgpass, with ~ both $HOME and the password
-// database's home, since the drivers disagree: libpq reads $HOME's and,
-// when HOME is unset or empty, the password database's (a cron job, a
-// systemd unit), pgx 5.12 $HOME's, older pgx the password database's.
-func defaultPassfiles() []string {
+// operatorFiles are the password and service files a driver reads
+// without being told (PGPASSFILE and PGSERVICEFILE replace the defaults
+// under the home folder): under $HOME (where libpq 15+, pgx 5.12+ and
+// lib/pq look; the drivers that take the home folder from the password
+// database instead, older libpq and pgx, honour no PGREQUIREAUTH either;
+// libpq 16+ does when HOME is unset, so that home is looked in too),
+// and pg_service.conf in PGSYSCONFDIR, or where libpq is built to look
+// when it is not set.
+func operatorFiles() []string {
+	var out []string
+	homes := []string{}
 	if runtime.GOOS == "windows" {
 		if d := os.Getenv("APPDATA"); d != "" {
-			return []string{filepath.Join(d, "postgresql", "pgpass.conf")}
+			homes = append(homes, filepath.Join(d, "postgresql"))
 		}
-		return nil
+	} else {
+		if h, err := os.UserHomeDir(); err == nil {
+			homes = append(homes, h)
+		}
+		// libpq takes the home from the password database when HOME is
+		// unset or empty (a cron job, a systemd unit), libpq 16+ included.
+		if h := passwdHome(); h != "" && !slices.Contains(homes, h) {
+			homes = append(homes, h)
+		}
 	}
-	var out []string
-	if home := os.Getenv("HOME"); home != "" {
-		out = append(out, filepath.Join(home, ".pgpass"))
+	pass, service := ".pgpass", ".pg_service.conf"
+	if runtime.GOOS == "windows" {
+		pass = "pgpass.conf"
 	}
-	if home := passwdHome(); home != "" {
-		out = append(out, filepath.Join(home, ".pgpass"))
+	for _, h := range homes {
+		out = append(out, filepath.Join(h, pass), filepath.Join(h, service))
+	}
+	if f := os.Getenv("PGPASSFILE"); f != "" {
+		out = append(out[:0], f)
+		for _, h := range homes {
+			out = append(out, filepath.Join(h, service))
+		}
+	}
+	if f := os.Getenv("PGSERVICEFILE"); f != "" {
+		out = slices.DeleteFunc(out, func(p string) bool { return filepath.Base(p) == service })
+		out = append(out, f)
+	}
+	if d := os.Getenv("PGSYSCONFDIR"); d != "" {
+		return append(out, filepath.Join(d, "pg_service.conf"))
+	}
+	for _, d := range sysconfDirs {
+		out = append(out, filepath.Join(d, "pg_service.conf"))
 	}
 	return out
 }
+
+// sysconfDirs are where packaged libpq builds look for pg_service.conf
+// when PGSYSCONFDIR is not set: Debian and Ubuntu, Red Hat and Fedora, a
+// source build, Homebrew.
+var sysconfDirs = []string{"/etc/postgresql-common", "/etc", "/etc/sysconfig/pgsql", "/usr/local/pgsql/etc", "/usr/local/etc", "/opt/homebrew/etc"}
 
 // settingFiles are the settings whose file pgx's ParseConfig reads
 // (servicefile, passfile, sslrootcert, sslcert, sslkey), with the variable

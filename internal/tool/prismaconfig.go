@@ -210,13 +210,15 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	pathBound := pathModuleBound(toks)
+	cwdIsDir := configInRunFolder(file)
 	for _, prop := range obj {
 		if err := unreadKey(prop, bad, "schema", "migrations", "datasource"); err != nil {
 			return nil, err
 		}
 		switch prop.key {
 		case "schema":
-			if c.Schema, err = stringValue(prop, bad); err != nil {
+			if c.Schema, err = pathValue(prop, pathBound, cwdIsDir, bad); err != nil {
 				return nil, err
 			}
 			c.SchemaLine = prop.line
@@ -232,12 +234,19 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 				c.Migrations, c.MigrationsLine = "", 0
 			}
 			for _, q := range inner {
+				if prop.key == "datasource" && (q.key == "url" || q.key == "shadowDatabaseUrl") {
+					// url: NAME or { url }, NAME a const of the file's
+					// own scope: its value is read in place.
+					if v, ok := constValue(toks, q); ok {
+						q.value, q.valueless = v, false
+					}
+				}
 				if err := unreadKey(q, bad, "path", "url", "shadowDatabaseUrl"); err != nil {
 					return nil, err
 				}
 				switch {
 				case prop.key == "migrations" && q.key == "path":
-					if c.Migrations, err = stringValue(q, bad); err != nil {
+					if c.Migrations, err = pathValue(q, pathBound, cwdIsDir, bad); err != nil {
 						return nil, err
 					}
 					c.MigrationsLine = q.line
@@ -249,6 +258,9 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 						continue
 					}
 					v, ok := q.envVar()
+					if !ok {
+						v, ok = q.envVarOr(undefinedIsUndefined(toks))
+					}
 					if !ok {
 						return nil, bad(q.line, "datasource."+q.key+" is not env('NAME'), process.env.NAME nor a string")
 					}
@@ -285,6 +297,7 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 		return text(i) == "=" && text(i+1) != "=" && text(i+1) != ">" ||
 			strings.Contains("+-*/%&|^?", text(i)) && text(i) != "" && (text(i+1) == "=" || text(i+1) == text(i) && text(i+2) == "=")
 	}
+	pattern := patterns(toks, assigned)
 	for i, t := range toks {
 		switch {
 		case t.text == "process" && text(i+1) == "." && text(i+2) == "env" && (i == 0 || text(i-1) != "."):
@@ -300,7 +313,7 @@ func writesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			if text(j) == "!" {
 				j++
 			}
-			if assigned(j) {
+			if assigned(j) || assignTarget(toks, pattern, i, j, assigned) {
 				return bad(t.line, "the config assigns a variable of process.env, so env('NAME') does not read what the env files say")
 			}
 			if i > 0 && text(i-1) == "delete" {
@@ -344,11 +357,50 @@ func stringValue(prop jsProp, bad func(int, string) error) (string, error) {
 	return s, nil
 }
 
+// configInRunFolder reports whether the config file sits in the folder
+// Prisma runs in, so that process.cwd() and __dirname are one folder: not
+// .config/prisma.ts nor prisma.config/index.ts.
+func configInRunFolder(file string) bool {
+	name := path.Base(file)
+	return (strings.HasPrefix(name, "prisma.config.") || strings.HasPrefix(name, "prisma7.config.")) && path.Base(path.Dir(file)) != ".config"
+}
+
+// pathValue is prop's value when it is a string literal or a path.join or
+// path.resolve of string literals from the config file's folder
+// (__dirname, import.meta.dirname): relative to that folder, as Prisma
+// resolves it. From process.cwd() only where that is the config's folder
+// (cwdIsDir): they differ for .config/prisma.ts.
+func pathValue(prop jsProp, pathBound, cwdIsDir bool, bad func(int, string) error) (string, error) {
+	if s, ok := prop.str(); ok {
+		return s, nil
+	}
+	if p, base, ok := pathCall(prop.value, pathBound); ok && (base != baseCwd || cwdIsDir) {
+		return p, nil
+	}
+	return "", bad(prop.line, prop.key+" is not a string literal nor path.join of string literals (from __dirname or import.meta.dirname)")
+}
+
+// envPath is an env file's path as dotenv and process.loadEnvFile read it,
+// relative to the folder Prisma runs in: a string literal, or path.join or
+// path.resolve of string literals from process.cwd(), or from __dirname
+// where that is the same folder (cwdIsDir).
+func envPath(v []jsTok, pathBound, cwdIsDir bool) (string, bool) {
+	if len(v) == 1 && v[0].kind == tokString {
+		return v[0].text, true
+	}
+	if p, base, ok := pathCall(v, pathBound); ok && (base != baseDir || cwdIsDir) {
+		return p, true
+	}
+	return "", false
+}
+
 // envLoads finds the env files the config loads: import 'dotenv/config'
 // (or require), dotenv.config()/config() with no path or a string path,
 // process.loadEnvFile(path). Another loader (dotenv-flow, @next/env) or a
 // path that is not a string literal is an error.
 func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error {
+	pathBound, cwdIsDir := pathModuleBound(toks), configInRunFolder(c.File)
+	alias := dotenvAlias(toks)
 	add := func(f string, line int) {
 		c.EnvFiles = append(c.EnvFiles, f)
 		if c.EnvLine == 0 {
@@ -382,7 +434,7 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 	}
 	for i := 0; i+1 < len(toks); i++ {
 		name := toks[i].text
-		call := name == "config" || name == "loadEnvFile"
+		call := name == "config" || name == "loadEnvFile" || name == alias && alias != ""
 		if !call || toks[i+1].text != "(" || i > 0 && (toks[i-1].text == "function" || toks[i-1].text == "{" || toks[i-1].text == ",") {
 			continue
 		}
@@ -399,9 +451,10 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 		switch {
 		case len(args) == 0:
 			add(".env", line)
-		case name == "loadEnvFile" && len(args) == 1 && args[0].kind == tokString:
-			add(args[0].text, line)
-		case name == "config" && args[0].text == "{":
+		case name == "loadEnvFile" && func() bool { _, ok := envPath(args, pathBound, cwdIsDir); return ok }():
+			p, _ := envPath(args, pathBound, cwdIsDir)
+			add(p, line)
+		case (name == "config" || name == alias) && args[0].text == "{":
 			props, err := objectLiteral(args, 0)
 			if err != nil {
 				return bad(line, "dotenv.config's options are not an object literal")
@@ -410,9 +463,9 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 			for _, p := range props {
 				switch p.key {
 				case "path":
-					s, ok := p.str()
+					s, ok := envPath(p.value, pathBound, cwdIsDir)
 					if !ok {
-						return bad(p.line, "dotenv.config's path is not a string literal")
+						return bad(p.line, "dotenv.config's path is not a string literal nor path.resolve(process.cwd(), string literals)")
 					}
 					path = s
 				case "override":
@@ -542,8 +595,20 @@ func exportedObject(toks []jsTok, bad func(int, string) error) ([]jsProp, error)
 // comma of a declaration list, after an optional satisfies or as type.
 func valueEnds(toks []jsTok, end int, declared bool) bool {
 	j := end + 1
-	if j < len(toks) && (toks[j].text == "satisfies" || toks[j].text == "as") {
-		for j++; j < len(toks); j++ {
+	// Each as or satisfies, then its type: a name (as const, satisfies
+	// PrismaConfig, T<U>) or an object type written in place (as const
+	// satisfies { schema: string }).
+	for j < len(toks) && (toks[j].text == "satisfies" || toks[j].text == "as") {
+		j++
+		if j < len(toks) && toks[j].text == "{" {
+			_, close := balanced(toks, j)
+			if close >= len(toks) {
+				return false
+			}
+			j = close + 1
+			continue
+		}
+		for ; j < len(toks); j++ {
 			if toks[j].text == "<" {
 				for depth := 0; j < len(toks); j++ {
 					if toks[j].text == "<" {
@@ -556,7 +621,7 @@ func valueEnds(toks []jsTok, end int, declared bool) bool {
 				}
 				continue
 			}
-			if toks[j].kind != tokIdent && toks[j].text != "." {
+			if toks[j].kind != tokIdent && toks[j].text != "." || toks[j].text == "as" || toks[j].text == "satisfies" {
 				break
 			}
 		}
@@ -646,6 +711,7 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 			open = open[:len(open)-1]
 		}
 	}
+	alias := dotenvAlias(toks)
 	// dotenv's config imported by name: every config is then its call.
 	dotenvConfig := false
 	for i := range toks {
@@ -653,6 +719,11 @@ func reachesOutOfSight(toks []jsTok, bad func(int, string) error) error {
 	}
 	for i, t := range toks {
 		switch {
+		case clause[i] == "dotenv" && alias != "" && (t.text == "as" && text(i-1) == "config" && text(i+1) == alias || t.text == alias && (text(i-1) == "as" || text(i-1) == ":") && text(i-2) == "config"):
+			// import { config as loadEnv } from 'dotenv': envLoads reads
+			// its calls as config's.
+		case t.kind == tokIdent && alias != "" && t.text == alias && clause[i] == "" && text(i-1) != "." && text(i+1) != "(":
+			return bad(t.line, "the config uses dotenv's config otherwise than calling it, so which env files it loads, and how, is not known")
 		case clause[i] == "dotenv" && t.kind == tokIdent && t.text != "dotenv" && t.text != "config" && t.text != "from" && t.text != "const" && t.text != "let" && t.text != "var" && !(t.text == "as" && text(i-1) == "*" && text(i+1) == "dotenv"):
 			// import { config as load } from 'dotenv': load({ override:
 			// true }) would go unseen.
@@ -980,6 +1051,8 @@ type jsProp struct {
 	// valueless: a shorthand, a method or an accessor, whose value the
 	// reader does not see.
 	valueless bool
+	// shorthand: { url } (valueless too), the value of the name url.
+	shorthand bool
 }
 
 // objectLiteral reads the properties of the object literal at toks[open].
@@ -1010,6 +1083,7 @@ func objectLiteral(toks []jsTok, open int) ([]jsProp, error) {
 		} else {
 			// shorthand (schema,) or a method (seed() {...}): no value read.
 			p.valueless = true
+			p.shorthand = t.kind == tokIdent && (i == len(inner) || inner[i].text == ",")
 			i = propertyEnd(inner, i)
 		}
 		out = append(out, p)

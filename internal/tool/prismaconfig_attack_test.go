@@ -250,3 +250,73 @@ func TestAttackPrismaConfigDotenvUnderAnotherName(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPrismaConfigDestructuringSetsEnv: a config that set the
+// variable dbguard judges by a destructuring, a for-of or ++ (not by =)
+// was read as env('DATABASE_URL'): Prisma, given the guarded URL by
+// dbguard, connected to the URL the file wrote instead (node runs each
+// form and sets process.env.DATABASE_URL). Now each is refused at its line.
+func TestAttackPrismaConfigDestructuringSetsEnv(t *testing.T) {
+	const head = "import { defineConfig, env } from 'prisma/config'\n"
+	const tail = "export default defineConfig({ datasource: { url: env('DATABASE_URL') } })\n"
+	for _, set := range []string{
+		"[process.env.DATABASE_URL] = ['postgresql://evil/db']",
+		";[, [process.env['DATABASE_URL']]] = [0, ['postgresql://evil/db']]",
+		"({ a: process.env.DATABASE_URL } = { a: 'postgresql://evil/db' })",
+		"({ a: { b: process.env.DATABASE_URL } } = { a: { b: 'postgresql://evil/db' } })",
+		";[(process.env.DATABASE_URL)] = ['postgresql://evil/db']",
+		"(process.env.DATABASE_URL) = 'postgresql://evil/db'",
+		"(process.env.DATABASE_URL as string) = 'postgresql://evil/db'",
+		"for (process.env.DATABASE_URL of ['postgresql://evil/db']) {}",
+		"for (process.env.DATABASE_URL in { 'postgresql://evil/db': 1 }) {}",
+		"for ([process.env.DATABASE_URL] of [['postgresql://evil/db']]) {}",
+		"process.env.DATABASE_URL++",
+		"--process.env.DATABASE_URL",
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", head+set+"\n"+tail)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil:
+			t.Errorf("%s: read as url %q; want it refused", set, c.URLVar)
+		case !errors.As(err, &ce) || ce.Line != 2 || exitcode.Of(err) != exitcode.Usage:
+			t.Errorf("%s: %v, want exit 2 at line 2", set, err)
+		}
+	}
+	// Reads beside it stay read: an array or object holding the value.
+	for _, read := range []string{
+		"const both = [process.env.DATABASE_URL, process.env.OTHER]",
+		"const o = { a: process.env.DATABASE_URL }; if (o.a === undefined) throw new Error('x')",
+		"for (const k of [process.env.DATABASE_URL]) console.log(typeof k)",
+	} {
+		if _, err := parsePrismaConfig("prisma.config.ts", head+read+"\n"+tail); err != nil {
+			t.Errorf("%s: %v, want it read", read, err)
+		}
+	}
+}
+
+// TestAttackPrismaConfigPathModuleReplaced: path.join(...) in a config is
+// read as Node's, so a config that replaced join through another name for
+// the module (a second import, path.posix, destructuring) would have
+// Prisma read a schema elsewhere than the one dbguard judged. Each is
+// refused: the path is then not read.
+func TestAttackPrismaConfigPathModuleReplaced(t *testing.T) {
+	const head = "import path from 'node:path'\nimport { defineConfig } from 'prisma/config'\n"
+	const tail = "export default defineConfig({ schema: path.join('prisma', 'schema.prisma') })\n"
+	for _, swap := range []string{
+		"import p2 from 'path'\np2.join = () => '/elsewhere/schema.prisma'",
+		"import { posix } from 'path'\nposix.join = () => '/elsewhere/schema.prisma'",
+		"const p2 = require('node:path')\np2['join'] = () => '/elsewhere/schema.prisma'",
+		";({ j: path.posix.join } = { j: () => '/elsewhere/schema.prisma' })",
+		"path.join = () => '/elsewhere/schema.prisma'",
+		"const { join } = path",
+	} {
+		c, err := parsePrismaConfig("prisma.config.ts", head+swap+"\n"+tail)
+		var ce *PrismaConfigError
+		switch {
+		case err == nil:
+			t.Errorf("%s: read as schema %q; want it refused", swap, c.Schema)
+		case !errors.As(err, &ce) || ce.Line < 1:
+			t.Errorf("%s: %v, want a refusal at a line", swap, err)
+		}
+	}
+}

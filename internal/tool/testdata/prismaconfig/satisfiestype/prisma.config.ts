@@ -1,0 +1,5 @@
+export default {
+  schema: './prisma/schema.prisma',
+} as const satisfies {
+  schema: string;
+};
