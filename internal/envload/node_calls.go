@@ -69,8 +69,8 @@ var (
 	jsIdent       = lazyre.New(`^[\w$]+$`)
 	// A call of a name, or of a name's config or configDotenv.
 	jsCallSite = lazyre.New(`(?:^|[^\w$.])([\w$]+)(?:\s*\.\s*(config|configDotenv))?\s*\(`)
-	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
-	jsFromCwd  = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:process\s*\.\s*cwd\s*\(\s*\)\s*,)?(.*)\)$`)
+	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
+	jsFromCwd  = lazyre.New(`^(?:path\s*\.\s*)?(resolve|join)\s*\(\s*((?:process\s*\.\s*cwd\s*\(\s*\)\s*,)?)(.*)\)$`)
 )
 
 // DotenvCalls finds the dotenv config calls of one JavaScript or
@@ -376,21 +376,27 @@ func jsPath(val string) (NodePath, string) {
 	if s, ok := jsString(val); ok {
 		return NodePath{Name: s}, ""
 	}
-	fromFile := false
-	m := jsFromFile.FindStringSubmatch(val)
-	if m != nil {
-		fromFile = true
-	} else if m = jsFromCwd.FindStringSubmatch(val); m == nil {
+	fromFile, after := false, false // after: the strings follow __dirname or process.cwd()
+	var fn, args string
+	if m := jsFromFile.FindStringSubmatch(val); m != nil {
+		fromFile, after, fn, args = true, true, m[1], m[2]
+	} else if m = jsFromCwd.FindStringSubmatch(val); m != nil {
+		after, fn, args = m[2] != "", m[1], m[3]
+	} else {
 		return NodePath{}, "dotenv.config's path is computed at run time"
 	}
 	var parts []string
-	for _, a := range jsSplit(m[1]) {
+	for i, a := range jsSplit(args) {
 		s, ok := jsString(a)
 		if !ok {
 			return NodePath{}, "dotenv.config's path is computed at run time"
 		}
-		if path.IsAbs(s) {
+		if path.IsAbs(s) && fn == "resolve" {
 			parts = nil // path.resolve starts again at an absolute part
+		} else if path.IsAbs(s) && (after || i > 0) {
+			// path.join('/a', '/b') is /a/b: after __dirname, or after a
+			// first part, a leading / joins as any name does.
+			s = strings.TrimLeft(s, "/")
 		}
 		parts = append(parts, s)
 	}
