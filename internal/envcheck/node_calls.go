@@ -156,13 +156,13 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 		}
 		start := nodeStart(c.File, manifests, nest)
 		replaced[start] = true
-		inside, outside := c.Resolve(start)
-		for _, name := range outside {
-			// As for a script's file: node reads it, dbguard does not.
-			r.warn("dotenv-config", c.At(), fmt.Sprintf("dotenv.config names the env file %s, which is outside the project: dbguard reads nothing outside it, so what this code connects to is not judged", output.Escape(name)))
-		}
-		for _, p := range inside {
-			files = r.addNamedFile(o, files, listed, p, "dotenv-config", c.At(), "dotenv.config names "+output.Escape(p))
+		for _, n := range c.Named(start) {
+			if !n.Inside {
+				// As for a script's file: node reads it, dbguard does not.
+				r.warn("dotenv-config", n.At, fmt.Sprintf("%s names the env file %s, which is outside the project: dbguard reads nothing outside it, so what this code connects to is not judged", n.Via, output.Escape(n.Name)))
+				continue
+			}
+			files = r.addNamedFile(o, files, listed, n.Path, "dotenv-config", n.At, n.Via+" names "+output.Escape(n.Path))
 		}
 		out = append(out, run{loader: c.Loader(start), dir: start, caller: start, inUse: true,
 			why: "dotenv: the calls read from the code"})

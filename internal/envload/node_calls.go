@@ -422,6 +422,29 @@ func (c *NodeCalls) Resolve(start string) (inside []string, outside []string) {
 	return inside, outside
 }
 
+// NodeNamed is one file a call names, for a process started in a folder.
+type NodeNamed struct {
+	At     string // the naming call's file:line
+	Via    string // "dotenv.config" or "ConfigModule.forRoot"
+	Path   string // slash path from the root, when Inside
+	Name   string // as written
+	Inside bool
+}
+
+// Named lists each file the calls name, with the call that names it, for
+// a process started in start (Resolve's files, told apart by call).
+func (c *NodeCalls) Named(start string) []NodeNamed {
+	var out []NodeNamed
+	for _, l := range c.Loads {
+		at := fmt.Sprintf("%s:%d", output.Escape(c.File), l.Line)
+		for _, p := range l.Paths {
+			rel, ok := c.rooted(start, p)
+			out = append(out, NodeNamed{At: at, Via: l.Via, Path: rel, Name: p.Name, Inside: ok})
+		}
+	}
+	return out
+}
+
 func (c *NodeCalls) rooted(start string, p NodePath) (string, bool) {
 	if path.IsAbs(p.Name) || strings.HasPrefix(p.Name, "~") {
 		return "", false
