@@ -2,6 +2,8 @@ package envcheck
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -59,7 +61,11 @@ func (r *Report) viteConfigRuns(o Options, runs []run) []run {
 					r.warn("vite", at, fmt.Sprintf("vite.config's envDir leaves the project (%s): dbguard reads nothing outside it, so what this app connects to is not judged", output.Escape(envDir)))
 				default:
 					// Its env files are discovered like any other
-					// (a folder inside the project).
+					// (a folder inside the project), whose walk enters
+					// no link: Vite follows one, out of the project too.
+					if link := linkOnPath(o.Root, envDir); link != "" {
+						r.warn("vite", at, fmt.Sprintf("vite.config's envDir %s is reached through the link %s: Vite reads the env files where it leads, dbguard follows no link, so what this app connects to is not judged", output.Escape(envDir), output.Escape(link)))
+					}
 					f = found{envload.ViteIn(envDir, false), true}
 				}
 				break // Vite loads the first config it finds
@@ -72,4 +78,26 @@ func (r *Report) viteConfigRuns(o Options, runs []run) []run {
 		}
 	}
 	return runs
+}
+
+// linkOnPath is the first folder of the slash path rel under root that is
+// a symbolic link ("" when none is, or rel cannot be looked at).
+func linkOnPath(root, rel string) string {
+	rt, err := os.OpenRoot(root)
+	if err != nil {
+		return ""
+	}
+	defer rt.Close()
+	at := ""
+	for _, part := range strings.Split(rel, "/") {
+		at = path.Join(at, part)
+		info, err := rt.Lstat(at)
+		if err != nil {
+			return ""
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return at
+		}
+	}
+	return ""
 }

@@ -69,8 +69,8 @@ var (
 	jsIdent       = lazyre.New(`^[\w$]+$`)
 	// A call of a name, or of a name's config or configDotenv.
 	jsCallSite = lazyre.New(`(?:^|[^\w$.])([\w$]+)(?:\s*\.\s*(config|configDotenv))?\s*\(`)
-	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
-	jsFromCwd  = lazyre.New(`^(?:path\s*\.\s*)?(?:resolve|join)\s*\(\s*(?:process\s*\.\s*cwd\s*\(\s*\)\s*,)?(.*)\)$`)
+	jsFromFile = lazyre.New(`^(?:path\s*\.\s*)?(resolve|join)\s*\(\s*(?:__dirname|import\s*\.\s*meta\s*\.\s*dirname)\s*,(.*)\)$`)
+	jsFromCwd  = lazyre.New(`^(?:path\s*\.\s*)?(resolve|join)\s*\(\s*((?:process\s*\.\s*cwd\s*\(\s*\)\s*,)?)(.*)\)$`)
 )
 
 // DotenvCalls finds the dotenv config calls of one JavaScript or
@@ -376,21 +376,27 @@ func jsPath(val string) (NodePath, string) {
 	if s, ok := jsString(val); ok {
 		return NodePath{Name: s}, ""
 	}
-	fromFile := false
-	m := jsFromFile.FindStringSubmatch(val)
-	if m != nil {
-		fromFile = true
-	} else if m = jsFromCwd.FindStringSubmatch(val); m == nil {
+	fromFile, after := false, false // after: the strings follow __dirname or process.cwd()
+	var fn, args string
+	if m := jsFromFile.FindStringSubmatch(val); m != nil {
+		fromFile, after, fn, args = true, true, m[1], m[2]
+	} else if m = jsFromCwd.FindStringSubmatch(val); m != nil {
+		after, fn, args = m[2] != "", m[1], m[3]
+	} else {
 		return NodePath{}, "dotenv.config's path is computed at run time"
 	}
 	var parts []string
-	for _, a := range jsSplit(m[1]) {
+	for i, a := range jsSplit(args) {
 		s, ok := jsString(a)
 		if !ok {
 			return NodePath{}, "dotenv.config's path is computed at run time"
 		}
-		if path.IsAbs(s) {
+		if path.IsAbs(s) && fn == "resolve" {
 			parts = nil // path.resolve starts again at an absolute part
+		} else if path.IsAbs(s) && (after || i > 0) {
+			// path.join('/a', '/b') is /a/b: after __dirname, or after a
+			// first part, a leading / joins as any name does.
+			s = strings.TrimLeft(s, "/")
 		}
 		parts = append(parts, s)
 	}
@@ -414,6 +420,29 @@ func (c *NodeCalls) Resolve(start string) (inside []string, outside []string) {
 		}
 	}
 	return inside, outside
+}
+
+// NodeNamed is one file a call names, for a process started in a folder.
+type NodeNamed struct {
+	At     string // the naming call's file:line
+	Via    string // "dotenv.config" or "ConfigModule.forRoot"
+	Path   string // slash path from the root, when Inside
+	Name   string // as written
+	Inside bool
+}
+
+// Named lists each file the calls name, with the call that names it, for
+// a process started in start (Resolve's files, told apart by call).
+func (c *NodeCalls) Named(start string) []NodeNamed {
+	var out []NodeNamed
+	for _, l := range c.Loads {
+		at := fmt.Sprintf("%s:%d", output.Escape(c.File), l.Line)
+		for _, p := range l.Paths {
+			rel, ok := c.rooted(start, p)
+			out = append(out, NodeNamed{At: at, Via: l.Via, Path: rel, Name: p.Name, Inside: ok})
+		}
+	}
+	return out
 }
 
 func (c *NodeCalls) rooted(start string, p NodePath) (string, bool) {

@@ -460,6 +460,40 @@ func (g Git) Blobs(ctx context.Context, ids []string) ([][]byte, error) {
 	return g.catFile(ctx, ids)
 }
 
+// blobSizes gives each blob's size (git cat-file --batch-check), reading
+// no content; a missing one is 0.
+func (g Git) blobSizes(ctx context.Context, ids []string) ([]int64, error) {
+	sizes := make([]int64, len(ids))
+	if len(ids) == 0 {
+		return sizes, nil
+	}
+	var in bytes.Buffer
+	for _, id := range ids {
+		in.WriteString(id + "\n")
+	}
+	out, err := g.run(ctx, &in, "cat-file", "--batch-check")
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(lines) != len(ids) {
+		return nil, fmt.Errorf("git cat-file --batch-check: %d lines for %d objects", len(lines), len(ids))
+	}
+	for i, line := range lines {
+		f := strings.Fields(line)
+		if len(f) == 2 && f[1] == "missing" {
+			continue
+		}
+		if len(f) != 3 {
+			return nil, fmt.Errorf("git cat-file --batch-check: unexpected line %q", line)
+		}
+		if sizes[i], err = strconv.ParseInt(f[2], 10, 64); err != nil || sizes[i] < 0 {
+			return nil, fmt.Errorf("git cat-file --batch-check: unexpected line %q", line)
+		}
+	}
+	return sizes, nil
+}
+
 // catFile reads objects by name (a blob id, or ":0:path" for the index's
 // copy) in one git cat-file --batch; a missing one is nil.
 func (g Git) catFile(ctx context.Context, names []string) ([][]byte, error) {

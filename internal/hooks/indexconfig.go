@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path"
@@ -77,12 +78,30 @@ func mayCopy(p []byte) bool {
 	return mayBePrisma(p, base)
 }
 
-// maxCopied bounds what a load copies out of the index: a repository of
-// more configuration than this is judged from the work tree.
+// maxCopied bounds what a load copies out of the index. The blobs' sizes
+// are read before any content: a few KiB of compressed zeros in the
+// object store are gigabytes in memory once read.
 const maxCopied = 64 << 20
 
-// errTooMuch stops a copy past maxCopied.
-var errTooMuch = errors.New("the index holds too much configuration to copy")
+// TooMuchError stops a copy past maxCopied before it reads a blob.
+type TooMuchError struct {
+	Total   int64  // bytes the index's configuration files hold
+	Largest string // the largest of them, a slash path from the top
+	Size    int64  // its size
+}
+
+func (e *TooMuchError) Error() string {
+	return fmt.Sprintf("the index's configuration files (dbguard.yaml, package.json, Prisma's, alembic.ini, *.sql) hold %d MiB, more than the %d MiB the hook copies to judge a commit whose configuration differs from the work tree (largest: %s, %d MiB)",
+		e.Total>>20, maxCopied>>20, displayPath(e.Largest), e.Size>>20)
+}
+
+// Hint says how to commit anyway.
+func (e *TooMuchError) Hint() string {
+	return "git diff --cached --stat shows what is staged; DBGUARD_SKIP=1 git commit skips the hook once (the CI gate still runs its checks)"
+}
+
+// ExitCode: the repository is beyond what the hook reads, a usage limit.
+func (e *TooMuchError) ExitCode() int { return exitcode.Usage }
 
 // configDiffers reports whether a file loadsConfig names that the index
 // holds (paths and ids, as listed) differs in the work tree under repo,
@@ -179,6 +198,21 @@ func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool
 	if err != nil {
 		return err
 	}
+	sizes, err := g.blobSizes(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var total int64
+	big := 0
+	for i, n := range sizes {
+		total += n
+		if n > sizes[big] {
+			big = i
+		}
+	}
+	if total > maxCopied {
+		return &TooMuchError{Total: total, Largest: paths[big], Size: sizes[big]}
+	}
 	blobs, err := g.Blobs(ctx, ids)
 	if err != nil {
 		return err
@@ -188,11 +222,7 @@ func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool
 		return err
 	}
 	defer root.Close()
-	total := 0
 	for i, p := range paths {
-		if total += len(blobs[i]); total > maxCopied {
-			return errTooMuch
-		}
 		if !filepath.IsLocal(filepath.FromSlash(p)) {
 			continue
 		}
