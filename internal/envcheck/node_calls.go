@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -84,62 +83,32 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 	if len(roots) == 0 {
 		return runs, files
 	}
-	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
-	var outer []string
-	for _, d := range roots {
-		if !slices.ContainsFunc(outer, func(o string) bool { return o == "." || strings.HasPrefix(d+"/", o+"/") }) {
-			outer = append(outer, d)
-		}
-	}
 	var calls []*envload.NodeCalls
 	seen, searched := 0, 0
-	for _, top := range outer {
-		base := filepath.Join(o.Root, filepath.FromSlash(top))
-		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if d != nil && d.IsDir() && p != base {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			rel, _ := filepath.Rel(o.Root, p)
-			rel = filepath.ToSlash(rel)
-			if d.IsDir() {
-				if p != base && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(o.Exclude, rel)) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !jsSource(d.Name()) || !d.Type().IsRegular() || excluded(o.Exclude, rel) || prismaConfigFile(rel) {
-				return nil
-			}
-			if seen++; seen > maxJSFiles {
-				r.warn("dotenv-config", where(top), fmt.Sprintf("more than %d JavaScript and TypeScript files: the dotenv calls of the rest are not read", maxJSFiles))
-				return fs.SkipAll
-			}
-			data, err := readSmall(p, maxJSFileSize)
-			if err != nil || !bytes.Contains(data, []byte("dotenv")) && !bytes.Contains(data, []byte("@nestjs/config")) {
-				return nil
-			}
-			if searched += len(data); searched > maxJSSearched {
-				r.warn("dotenv-config", output.Escape(rel), fmt.Sprintf("the JavaScript and TypeScript files naming dotenv hold more than %d MiB: the dotenv calls of this file and those after it are not read", maxJSSearched>>20))
-				return fs.SkipAll
-			}
-			found, problems := envload.DotenvCalls(rel, data)
-			for _, pr := range problems {
-				r.warn("dotenv-config", pr.At, pr.Msg)
-			}
-			if found != nil {
-				calls = append(calls, found)
-			}
-			return nil
-		})
-		if err != nil {
-			return runs, files
+	ok := walkCode(ctx, o, roots, func(name, rel string) bool { return jsSource(name) && !prismaConfigFile(rel) }, func(top, rel, p string) error {
+		if seen++; seen > maxJSFiles {
+			r.warn("dotenv-config", where(top), fmt.Sprintf("more than %d JavaScript and TypeScript files: the dotenv calls of the rest are not read", maxJSFiles))
+			return fs.SkipAll
 		}
+		data, err := readSmall(p, maxJSFileSize)
+		if err != nil || !bytes.Contains(data, []byte("dotenv")) && !bytes.Contains(data, []byte("@nestjs/config")) {
+			return nil
+		}
+		if searched += len(data); searched > maxJSSearched {
+			r.warn("dotenv-config", output.Escape(rel), fmt.Sprintf("the JavaScript and TypeScript files naming dotenv hold more than %d MiB: the dotenv calls of this file and those after it are not read", maxJSSearched>>20))
+			return fs.SkipAll
+		}
+		found, problems := envload.DotenvCalls(rel, data)
+		for _, pr := range problems {
+			r.warn("dotenv-config", pr.At, pr.Msg)
+		}
+		if found != nil {
+			calls = append(calls, found)
+		}
+		return nil
+	})
+	if !ok {
+		return runs, files
 	}
 	if len(calls) == 0 {
 		return runs, files

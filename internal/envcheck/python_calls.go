@@ -57,73 +57,43 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	if len(roots) == 0 {
 		return runs, files
 	}
-	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
-	var outer []string
-	for _, d := range roots {
-		if !slices.ContainsFunc(outer, func(o string) bool { return o == "." || strings.HasPrefix(d+"/", o+"/") }) {
-			outer = append(outer, d)
-		}
-	}
 	var calls []*envload.PyCall
 	var classes []*envload.Settings
 	urlVars := append([]string{o.URLVar}, o.DirectVars...)
 	seen := 0
-	for _, top := range outer {
-		base := filepath.Join(o.Root, filepath.FromSlash(top))
-		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if d != nil && d.IsDir() && p != base {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			rel, _ := filepath.Rel(o.Root, p)
-			rel = filepath.ToSlash(rel)
-			if d.IsDir() {
-				if p != base && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(o.Exclude, rel)) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if !strings.HasSuffix(d.Name(), ".py") || !d.Type().IsRegular() || excluded(o.Exclude, rel) {
-				return nil
-			}
-			if seen++; seen > maxPyFiles {
-				r.warn("load-dotenv", where(top), fmt.Sprintf("more than %d Python files: the load_dotenv calls of the rest are not read", maxPyFiles))
-				return fs.SkipAll
-			}
-			data, err := readSmall(p, maxPyFileSize)
-			if err != nil {
-				return nil
-			}
-			if bytes.Contains(data, []byte("load_dotenv")) {
-				found, problems := envload.PythonCalls(rel, data)
-				for _, pr := range problems {
-					r.warn("load-dotenv", pr.At, pr.Msg)
-				}
-				calls = append(calls, found...)
-			}
-			if bytes.Contains(data, []byte("BaseSettings")) {
-				found, problems := envload.PydanticSettings(rel, data)
-				for _, pr := range problems {
-					r.warn("pydantic-settings", pr.At, pr.Msg)
-				}
-				for _, s := range found {
-					if slices.ContainsFunc(s.Fields, func(f envload.SettingsField) bool {
-						return slices.Contains(urlVars, strings.ToUpper(f.Name))
-					}) {
-						classes = append(classes, s)
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return runs, files
+	ok := walkCode(ctx, o, roots, func(name, _ string) bool { return strings.HasSuffix(name, ".py") }, func(top, rel, p string) error {
+		if seen++; seen > maxPyFiles {
+			r.warn("load-dotenv", where(top), fmt.Sprintf("more than %d Python files: the load_dotenv calls of the rest are not read", maxPyFiles))
+			return fs.SkipAll
 		}
+		data, err := readSmall(p, maxPyFileSize)
+		if err != nil {
+			return nil
+		}
+		if bytes.Contains(data, []byte("load_dotenv")) {
+			found, problems := envload.PythonCalls(rel, data)
+			for _, pr := range problems {
+				r.warn("load-dotenv", pr.At, pr.Msg)
+			}
+			calls = append(calls, found...)
+		}
+		if bytes.Contains(data, []byte("BaseSettings")) {
+			found, problems := envload.PydanticSettings(rel, data)
+			for _, pr := range problems {
+				r.warn("pydantic-settings", pr.At, pr.Msg)
+			}
+			for _, s := range found {
+				if slices.ContainsFunc(s.Fields, func(f envload.SettingsField) bool {
+					return slices.Contains(urlVars, strings.ToUpper(f.Name))
+				}) {
+					classes = append(classes, s)
+				}
+			}
+		}
+		return nil
+	})
+	if !ok {
+		return runs, files
 	}
 	if len(calls) == 0 && len(classes) == 0 {
 		return runs, files
@@ -231,4 +201,52 @@ func detectedFrom(dir string, manifests map[string][]string) ([]string, string) 
 			return nil, ""
 		}
 	}
+}
+
+// walkCode walks the source folders at roots (slash paths from o.Root; one
+// inside another is walked once, as part of the outer) as the code
+// readers read them: skipDirs, virtualenvs and excluded folders left out,
+// and of the files only the regular ones that are not excluded and whose
+// name and slash path from the root source accepts, handed to visit with
+// the folder walked (top). visit's fs.SkipAll ends that folder's walk (a
+// reader's cap, already passed, ends the next one's at its first file);
+// false when a walk ended on an error (ctx's included).
+func walkCode(ctx context.Context, o Options, roots []string, source func(name, rel string) bool, visit func(top, rel, p string) error) bool {
+	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
+	var outer []string
+	for _, d := range roots {
+		if !slices.ContainsFunc(outer, func(o string) bool { return o == "." || strings.HasPrefix(d+"/", o+"/") }) {
+			outer = append(outer, d)
+		}
+	}
+	for _, top := range outer {
+		base := filepath.Join(o.Root, filepath.FromSlash(top))
+		err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if d != nil && d.IsDir() && p != base {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			rel, _ := filepath.Rel(o.Root, p)
+			rel = filepath.ToSlash(rel)
+			if d.IsDir() {
+				if p != base && (skipDirs[d.Name()] || isVirtualenv(p, d) || excluded(o.Exclude, rel)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.Type().IsRegular() || excluded(o.Exclude, rel) || !source(d.Name(), rel) {
+				return nil
+			}
+			return visit(top, rel, p)
+		})
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
