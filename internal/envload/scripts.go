@@ -720,23 +720,7 @@ func (s *Script) dotenvConfig(env, argv []word, at string) string {
 	if key.text != "" {
 		return "dotenv's DOTENV_KEY option loads the encrypted .env.vault, which dbguard does not read: what this script connects to is not judged"
 	}
-	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
-		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
-	}
-	if len(s.Files) > 0 {
-		return "node --env-file beside -r dotenv/config options is not modelled yet: name the file one way"
-	}
-	if file.text == "" && !file.dynamic {
-		file.text = ".env"
-	}
-	if strings.HasPrefix(file.text, "~") {
-		return "dotenv's path starts with ~, the home folder, outside the project: dbguard reads nothing outside it, so what this script connects to is not judged"
-	}
-	if msg := s.addFile(file, at, false); msg != "" {
-		return msg
-	}
-	s.Tool, s.Override = "dotenv/config", override.text != ""
-	return ""
+	return s.dotenvPreload(file, encoding, override.text != "", at)
 }
 
 // dotenvConfig18 is dotenvConfig for dotenv 18, whose preload reads no
@@ -775,11 +759,18 @@ func (s *Script) dotenvConfig18(env []word, at string) string {
 	if truthy(fast) {
 		return "dotenv's fast parser (DOTENV_FAST) is not modelled: drop it to judge what this script connects to"
 	}
+	return s.dotenvPreload(file, encoding, truthy(override), at)
+}
+
+// dotenvPreload is what dotenvConfig and dotenvConfig18 do once each has
+// read the options its dotenv takes: the file (.env when none is named)
+// loaded with override, read as the script's; or why it is not judged.
+func (s *Script) dotenvPreload(file, encoding word, override bool, at string) string {
 	if e := strings.ToLower(encoding.text); e != "" && e != "utf8" && e != "utf-8" {
 		return "dotenv reads its file in " + encodingName(encoding.text) + ", which dbguard does not model: drop the encoding option (UTF-8 is the default)"
 	}
 	if len(s.Files) > 0 {
-		return "node --env-file beside dotenv's options is not modelled yet: name the file one way"
+		return "node --env-file beside dotenv's preload options is not modelled yet: name the file one way"
 	}
 	if file.text == "" && !file.dynamic {
 		file.text = ".env"
@@ -790,7 +781,7 @@ func (s *Script) dotenvConfig18(env []word, at string) string {
 	if msg := s.addFile(file, at, false); msg != "" {
 		return msg
 	}
-	s.Tool, s.Override = "dotenv/config", truthy(override)
+	s.Tool, s.Override = "dotenv/config", override
 	return ""
 }
 
