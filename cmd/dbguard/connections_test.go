@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +26,6 @@ func TestOneConnectionPerCommand(t *testing.T) {
 	shareSandbox(t)
 	s := pgtest.Must(t)
 	name, dbURL := pgtest.NamedDB(t)
-	dir := t.TempDir()
 	files := map[string]string{
 		".env":                         "DATABASE_URL=" + dbURL + "\n",
 		"dbguard.yaml":                 "version: 1\nexpect:\n  conn_users:\n    id: integer not null\n",
@@ -43,19 +41,11 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		"migrations/000004_d.up.sql":   "SET search_path = pg_catalog, public; CREATE TEMP TABLE conn_tmp (id int); SET application_name = 'conn';",
 		"migrations/000004_d.down.sql": "SELECT 1;",
 	}
-	for p, body := range files {
-		p = filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+	inDir(t, files)
+	// A repository git knows: ci reads what it tracks.
+	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)
 	}
-	t.Chdir(dir)
 	t.Setenv("DATABASE_URL", "")
 	os.Unsetenv("DATABASE_URL")
 
@@ -154,34 +144,20 @@ func newSessionCounter(t *testing.T, admin *pgx.Conn, name string) func(want int
 // one that reads the tool's table before and after also runs the check
 // after (before: 2 of dbguard's).
 func TestOneConnectionBesideTheTool(t *testing.T) {
-	if _, err := exec.LookPath("goose"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("goose is not installed (.ci/run installs it): %v", err)
-		}
-		t.Skip("goose is not installed")
-	}
+	needTool(t, "goose")
 	s := pgtest.Must(t)
 	name, dbURL := pgtest.NamedDB(t)
-	dir := t.TempDir()
 	files := map[string]string{
 		".env":                       "DATABASE_URL=" + dbURL + "\n",
 		"dbguard.yaml":               "version: 1\nexpect:\n  tool_users:\n    id: integer not null\n",
 		"migrations/00001_users.sql": "-- +goose Up\nCREATE TABLE tool_users (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE tool_users;\n",
 		"migrations/00002_more.sql":  "-- +goose Up\nCREATE TABLE tool_more (id int);\n-- +goose Down\nDROP TABLE tool_more;\n",
 	}
-	for p, body := range files {
-		p = filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+	inDir(t, files)
+	// A repository git knows: ci reads what it tracks.
+	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)
 	}
-	t.Chdir(dir)
 	t.Setenv("DATABASE_URL", "")
 	os.Unsetenv("DATABASE_URL")
 	ctx := context.Background()
