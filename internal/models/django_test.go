@@ -21,7 +21,15 @@ import (
 // djangoPython is the interpreter of the django-admin on PATH, as dbguard
 // finds it; in CI (CI=true) Django's absence fails the test.
 func djangoPython(t *testing.T) string {
-	a, err := exec.LookPath("django-admin")
+	return scriptPython(t, "django-admin", "Django", ".ci/run installs python3-django", "apt-get install python3-django")
+}
+
+// scriptPython is the interpreter a Python program on PATH names in its
+// first line; in CI (CI=true) the program's absence fails the test, with
+// ci saying what installs it there, elsewhere it skips with local.
+func scriptPython(t *testing.T, program, name, ci, local string) string {
+	t.Helper()
+	a, err := exec.LookPath(program)
 	if err == nil {
 		var f *os.File
 		if f, err = os.Open(a); err == nil {
@@ -33,9 +41,9 @@ func djangoPython(t *testing.T) string {
 		}
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("Django is not installed (.ci/run installs python3-django): %v", err)
+		t.Fatalf("%s is not installed (%s): %v", name, ci, err)
 	}
-	t.Skip("Django is not installed (apt-get install python3-django)")
+	t.Skipf("%s is not installed (%s)", name, local)
 	return ""
 }
 

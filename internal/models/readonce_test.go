@@ -1,10 +1,8 @@
 package models_test
 
 import (
-	"bufio"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,22 +14,7 @@ import (
 // alembicPython is the interpreter of the alembic on PATH (SQLAlchemy is
 // installed beside it); in CI (CI=true) its absence fails the test.
 func alembicPython(t *testing.T) string {
-	a, err := exec.LookPath("alembic")
-	if err == nil {
-		var f *os.File
-		if f, err = os.Open(a); err == nil {
-			line, _ := bufio.NewReader(f).ReadString('\n')
-			f.Close()
-			if py, ok := strings.CutPrefix(strings.TrimSpace(line), "#!"); ok && !strings.Contains(py, " ") {
-				return py
-			}
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("Alembic is not installed (.ci/run installs it): %v", err)
-	}
-	t.Skip("Alembic is not installed")
-	return ""
+	return scriptPython(t, "alembic", "Alembic", ".ci/run installs it", "apt-get install alembic")
 }
 
 // One command reads the models once: ci's schema check and its plan (and
