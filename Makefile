@@ -57,28 +57,28 @@ fuzz:
 #
 # -race only where it can find something: the race detector reports two
 # goroutines touching the same memory, so it finds nothing in a package
-# whose tests run one goroutine at a time, and there it costs 5-15x the CPU
-# (envload's linear-time tests, dburl's fuzz seeds: docs/performance.md,
-# "Round 8"). NORACE are those packages: no goroutine in the code under test,
-# no parallel test, and a goroutine in a test only to time out a call whose
-# result it hands over on a channel. Their process-wide state that other
-# code shares between goroutines (dburl's secrets, models' and tool's
-# memos, lazyre's compiled patterns) is raced where it is shared: in
-# cmd/dbguard (parallel tests in one process) and the packages that start
-# goroutines (envcheck's workers, migrate, plan, schema, verify, sandbox),
-# which stay under -race with every package they import. A package not
-# listed here, a new one included, runs under -race.
+# whose tests run one goroutine at a time, and there it cost up to 15x
+# the CPU (envload: 20 s without, 308 s with; docs/performance.md, the
+# test suite's "Round 8"). NORACE are those packages: no goroutine in the
+# code under test, no parallel test, and a goroutine in a test only to
+# time out a call whose result it hands over on a channel. The
+# process-wide state they keep for others (dburl's secrets, models' and
+# tool's memos, lazyre's compiled patterns) is raced where it is shared:
+# in cmd/dbguard (parallel tests in one process) and the packages that
+# start goroutines (envcheck's workers, migrate, plan, schema, verify,
+# sandbox), which stay under -race with every package they import. A
+# package not listed here, a new one included, runs under -race.
 NORACE  := config dburl doctor envload exitcode gate guarded lazyre models pyshim safefile services sqlscan tool
 NORACE_PKGS := $(addprefix ./internal/,$(NORACE)) ./scripts/testsum
 MODULE   = $(shell $(GO) list -m)
-# tsan sleeps atexit_sleep_ms (1 s by default) as a race-built process
-# exits with other goroutines left (every dbguard run: its signal
-# goroutine), before it waits for reports already under way (it still
-# does). The scripts of cmd/dbguard run the race-built test binary as
-# dbguard ~650 times (testscript passes GORACE on), and the process tests
-# more: a second of waiting each. 10 ms still lets a goroutine that is
-# running at exit reach a racing access; a GORACE of your own is read
-# after it.
+# A race-built process sleeps atexit_sleep_ms (1 s by default, Go's race
+# detector article) as it exits, here with other goroutines left (every
+# dbguard run: its signal goroutine). The scripts of cmd/dbguard run the
+# race-built test binary as dbguard ~650 times (testscript passes GORACE
+# on), and the process tests more: a second of waiting each. A race found
+# before the exit is reported and exits 66 with or without the sleep; 10
+# ms still lets a goroutine running at exit reach a racing access. A
+# GORACE of your own is read after it.
 RACEENV := GORACE="atexit_sleep_ms=10 $$GORACE"
 TALLY   ?= $(CURDIR)/.cache/test-tally.json
 TESTSUM := $(GO) run ./scripts/testsum -tally $(TALLY)
