@@ -60,8 +60,9 @@ fuzz:
 # whose tests run one goroutine at a time, and there it cost up to 15x
 # the CPU (envload: 20 s without, 308 s with; docs/performance.md, the
 # test suite's "Round 8"). NORACE are those packages: no goroutine in the
-# code under test, no parallel test, and a goroutine in a test only to
-# time out a call whose result it hands over on a channel. The
+# code under test (os/exec's copying of a child's output aside, read only
+# after Wait), no parallel test, and a goroutine in a test only to time
+# out a call whose result it hands over on a channel. The
 # process-wide state they keep for others (dburl's secrets, models' and
 # tool's memos, lazyre's compiled patterns) is raced where it is shared:
 # in cmd/dbguard (parallel tests in one process) and the packages that
