@@ -1,6 +1,7 @@
 package models
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -72,8 +73,19 @@ func TestAttackDrizzleTablesLinear(t *testing.T) {
 			}
 			// A ratio, not a wall-clock bound: linear is about 8, quadratic 64.
 			// 50 ms of slack off the larger run: a scheduler's pause on
-			// shared cores is no quadratic growth.
-			if r := float64(max(fastest(8*4000)-50*time.Millisecond, 0)) / float64(fastest(4000)); r > 20 {
+			// shared cores is no quadratic growth. The smallest of three
+			// ratios, as envload's growth takes: a quadratic reader fails
+			// all three, a machine busy with other builds for one
+			// measurement fails one (23 and 68 at load 27-28, seen twice).
+			r := math.Inf(1)
+			for range 3 {
+				small := fastest(4000)
+				r = min(r, float64(max(fastest(8*4000)-50*time.Millisecond, 0))/float64(small))
+				if r <= 12 {
+					break
+				}
+			}
+			if r > 20 {
 				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
 			}
 		})
