@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -179,7 +180,7 @@ func TestAttackDotenvCallsLinear(t *testing.T) {
 		"named imports":     "import { config as c } from 'dotenv'; c(); ",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if r := growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { DotenvCalls("b.js", b) }, 4000); r > 20 {
+			if r := lineartest.Growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { DotenvCalls("b.js", b) }, 4000); r > 20 {
 				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
 			}
 		})

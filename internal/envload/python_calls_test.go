@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -127,7 +128,7 @@ func TestAttackPythonCallsLinear(t *testing.T) {
 		"comments in the call": "load_dotenv(#\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if r := growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { PythonCalls("b.py", b) }, 8000); r > 20 {
+			if r := lineartest.Growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { PythonCalls("b.py", b) }, 8000); r > 20 {
 				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -217,7 +218,7 @@ func TestAttackScriptEntriesLinear(t *testing.T) {
 		b.WriteString("\n  }\n}\n")
 		return []byte(b.String())
 	}
-	if r := growth(manifest, func(b []byte) { scriptEntries(b) }, 4000); r > 20 {
+	if r := lineartest.Growth(manifest, func(b []byte) { scriptEntries(b) }, 4000); r > 20 {
 		t.Errorf("8 times the scripts take %.0f times as long (linear: about 8)", r)
 	}
 	names, lines, _ := scriptEntries(manifest(1000))

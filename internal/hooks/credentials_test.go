@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
+
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 )
 
 // The passwords the attack rows use; no finding may show any of them.
@@ -249,19 +250,10 @@ func BenchmarkCredentials(b *testing.B) {
 // A long line costs linear time, however it repeats what the scanners
 // look for: eight times the line takes nowhere near 64 times as long.
 func TestCredentialsLinear(t *testing.T) {
-	cost := func(line string) time.Duration {
-		best := time.Duration(1 << 62)
-		for range 3 {
-			start := time.Now()
-			Credentials(line)
-			best = min(best, time.Since(start))
-		}
-		return best
-	}
 	for _, unit := range []string{"=host=", "postgres://", "postgres://a:b@", "password='", "x=user=a password=b, ", "host=a "} {
-		small, large := cost(strings.Repeat(unit, 300)+" password"), cost(strings.Repeat(unit, 2_400)+" password")
-		if large > 30*small+50*time.Millisecond {
-			t.Errorf("%q: 300 times in %v, 2,400 times in %v", unit, small, large)
+		line := func(n int) string { return strings.Repeat(unit, n) + " password" }
+		if r := lineartest.Growth(line, func(l string) { Credentials(l) }, 300); r > 30 {
+			t.Errorf("%q: 2,400 times takes %.0f times as long as 300 times (linear: about 8)", unit, r)
 		}
 	}
 }

@@ -1,13 +1,12 @@
 package models
 
 import (
-	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 )
 
 func TestDrizzleSnakeCase(t *testing.T) {
@@ -60,32 +59,8 @@ func TestAttackDrizzleTablesLinear(t *testing.T) {
 					t.Fatalf("want the outermost table t at line 1, got %d tables", len(got))
 				}
 			}
-			fastest := func(n int) time.Duration {
-				toks := tsTokens(src(n), "schema.ts")
-				best := time.Duration(1 << 62)
-				for range 5 {
-					runtime.GC()
-					start := time.Now()
-					read(toks)
-					best = min(best, time.Since(start))
-				}
-				return max(best, time.Microsecond)
-			}
 			// A ratio, not a wall-clock bound: linear is about 8, quadratic 64.
-			// 50 ms of slack off the larger run: a scheduler's pause on
-			// shared cores is no quadratic growth. The smallest of three
-			// ratios, as envload's growth takes: a quadratic reader fails
-			// all three, a machine busy with other builds for one
-			// measurement fails one (23 and 68 at load 27-28, seen twice).
-			r := math.Inf(1)
-			for range 3 {
-				small := fastest(4000)
-				r = min(r, float64(max(fastest(8*4000)-50*time.Millisecond, 0))/float64(small))
-				if r <= 12 {
-					break
-				}
-			}
-			if r > 20 {
+			if r := lineartest.Growth(func(n int) []tsToken { return tsTokens(src(n), "schema.ts") }, read, 4000); r > 20 {
 				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
 			}
 		})
