@@ -352,7 +352,7 @@ func (j *judging) shadowed(vars []string) {
 		v, file string
 		line    int
 	}
-	used := map[at]bool{}
+	used := make(map[at]bool, len(j.order))
 	for _, s := range j.order {
 		used[at{s.Var, s.Def.File, s.Def.Line}] = true
 	}

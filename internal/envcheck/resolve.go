@@ -246,8 +246,8 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 // read as .env; aliases maps that .env to the file's own name, for
 // unalias.
 func (o Options) fileReader(files []EnvFile) (read envload.Files, aliases map[string]string) {
-	served := map[string]string{}
-	byScript := map[string]bool{}
+	served := make(map[string]string, len(files))
+	byScript := make(map[string]bool, len(files))
 	for _, f := range files {
 		served[f.Path] = f.Path
 		byScript[f.Path] = f.byScript
