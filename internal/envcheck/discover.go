@@ -318,7 +318,7 @@ func walkTree(dirs *Dirs, root string, fn fs.WalkDirFunc) error {
 	if err != nil {
 		err = fn(root, nil, err)
 	} else {
-		err = walkEntry(dirs, root, fs.FileInfoToDirEntry(info), fn)
+		err = walkEntry(dirs, root, CleanDir(root), fs.FileInfoToDirEntry(info), fn)
 	}
 	if err == filepath.SkipDir || err == filepath.SkipAll {
 		return nil
@@ -326,7 +326,8 @@ func walkTree(dirs *Dirs, root string, fn fs.WalkDirFunc) error {
 	return err
 }
 
-func walkEntry(dirs *Dirs, p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
+// walkEntry walks p; clean is CleanDir(p), and so its entries' too.
+func walkEntry(dirs *Dirs, p string, clean bool, d fs.DirEntry, fn fs.WalkDirFunc) error {
 	if !d.IsDir() {
 		return fn(p, d, nil)
 	}
@@ -347,7 +348,7 @@ func walkEntry(dirs *Dirs, p string, d fs.DirEntry, fn fs.WalkDirFunc) error {
 		}
 	}
 	for _, e := range entries {
-		if err := walkEntry(dirs, filepath.Join(p, e.Name()), e, fn); err != nil {
+		if err := walkEntry(dirs, JoinListed(p, e.Name(), clean), clean, e, fn); err != nil {
 			if err == filepath.SkipDir {
 				break
 			}

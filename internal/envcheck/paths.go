@@ -57,3 +57,23 @@ func cleanRel(s string) bool {
 	}
 	return true
 }
+
+// CleanDir reports whether filepath.Join(dir, name), for a name from dir's
+// listing, is dir, a slash and the name (JoinListed): dir is a path
+// filepath.Clean leaves as it is, and neither the file system's root nor
+// ".". Below such a folder every folder is one too.
+func CleanDir(dir string) bool {
+	return filepath.Separator == '/' && dir != "" && dir != "/" && dir != "." && filepath.Clean(dir) == dir
+}
+
+// JoinListed is filepath.Join(dir, name) for a name from dir's listing
+// (one segment, never "." nor ".."), clean being CleanDir(dir): the walks
+// join every entry of the tree, and Join's pass over the whole joined path
+// was 3% of dbguard env's instructions on 1,000 env files.
+// TestJoinListedAsJoin.
+func JoinListed(dir, name string, clean bool) string {
+	if clean {
+		return dir + "/" + name
+	}
+	return filepath.Join(dir, name)
+}

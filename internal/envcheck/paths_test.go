@@ -1,8 +1,11 @@
 package envcheck
 
 import (
+	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -91,4 +94,47 @@ func FuzzPathsAsStandard(f *testing.F) {
 			t.Fatalf("MatchGlob(%q, %q) = %v, split %v", pattern, p, got, want)
 		}
 	})
+}
+
+func TestJoinListedAsJoin(t *testing.T) {
+	names := []string{"a", ".env", ".env.local", "..x", "x..", " ", "a b", "ü", "-"}
+	for _, dir := range []string{"/r", "/r/s", "r", "r/s", "/", ".", "", "/r/", "r//s", "/r/./s", "/r/..", "../r", ".."} {
+		clean := CleanDir(dir)
+		for _, name := range names {
+			if got, want := JoinListed(dir, name, clean), filepath.Join(dir, name); got != want {
+				t.Errorf("JoinListed(%q, %q, %v) = %q, filepath.Join %q", dir, name, clean, got, want)
+			}
+			// Below a folder CleanDir says so of, every folder is clean too.
+			if clean && !CleanDir(JoinListed(dir, name, clean)) {
+				t.Errorf("CleanDir(%q) false below clean %q", JoinListed(dir, name, clean), dir)
+			}
+		}
+	}
+}
+
+// TestWalkTreeAsWalkDir: the walk names every path as filepath.WalkDir does.
+func TestWalkTreeAsWalkDir(t *testing.T) {
+	for _, root := range []string{t.TempDir(), t.TempDir() + "/", "."} {
+		if root == "." {
+			t.Chdir(t.TempDir())
+		}
+		for _, p := range []string{"a/b/.env", "a/.env.local", "c/d/e/f", ".env"} {
+			if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, p), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got, want []string
+		if err := walkTree(NewDirs(), root, func(p string, _ fs.DirEntry, err error) error { got = append(got, p); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if err := filepath.WalkDir(root, func(p string, _ fs.DirEntry, err error) error { want = append(want, p); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("walkTree(%q) named %q, filepath.WalkDir %q", root, got, want)
+		}
+	}
 }
