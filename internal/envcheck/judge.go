@@ -3,7 +3,6 @@ package envcheck
 import (
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"sort"
 	"strings"
@@ -353,7 +352,7 @@ func (j *judging) shadowed(vars []string) {
 		v, file string
 		line    int
 	}
-	used := map[at]bool{}
+	used := make(map[at]bool, len(j.order))
 	for _, s := range j.order {
 		used[at{s.Var, s.Def.File, s.Def.Line}] = true
 	}
@@ -412,7 +411,7 @@ func (j *judging) ordered() []*Source {
 }
 
 func fileLess(a, b string) bool {
-	if da, db := path.Dir(a), path.Dir(b); da != db {
+	if da, db := dirOf(a), dirOf(b); da != db {
 		return dirLess(da, db)
 	}
 	return a < b

@@ -369,11 +369,14 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 		lrs           []*LoaderReading
 	}
 	var rows []*row
-	byKey := map[[4]string]*row{}
+	// Sized for the readings: grown from empty, these maps' new tables were
+	// 7% of dbguard env's samples on 1,000 files with the shadowed and
+	// file maps (each 2 MiB huge page is zeroed whole when first touched).
+	byKey := make(map[[4]string]*row, len(r.Readings))
 	// Most readings share their source with others (the loaders of one
 	// folder reading the same files): its location and database are
 	// written once.
-	shown := map[*Source][2]string{}
+	shown := make(map[*Source][2]string, len(r.Sources))
 	for _, lr := range r.Readings {
 		if len(lr.Files) == 0 && lr.Err == nil && !lr.configured && lr.Reads[r.URLVar] == nil {
 			continue // nothing there for it to read

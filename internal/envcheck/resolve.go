@@ -118,7 +118,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	read, aliases := o.fileReader(files)
-	readings, err := readAll(ctx, runs, read, env, o.Mode, vars)
+	readings, err := readAll(ctx, runs, read, len(files), env, o.Mode, vars)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +199,7 @@ func insideRoot(root, rel string) bool {
 // readAll runs every loader, the folders shared out among the cores: in a
 // monorepo that is most of the work. Each worker has its own Input (its
 // own caches); the files are read-only.
-func readAll(ctx context.Context, runs []run, files envload.Files, env map[string]string, mode string, keep []string) ([]*envload.Reading, error) {
+func readAll(ctx context.Context, runs []run, files envload.Files, nfiles int, env map[string]string, mode string, keep []string) ([]*envload.Reading, error) {
 	out := make([]*envload.Reading, len(runs))
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	if len(runs) < 64 {
@@ -224,7 +224,8 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 			defer wg.Done()
 			// Keep: a reading holds the URL variables, not every variable
 			// of every file once per loader.
-			in := &envload.Input{Files: files, Environ: env, Mode: mode, Keep: keep}
+			// Expect: the folders, and so the files, are shared out evenly.
+			in := &envload.Input{Files: files, Environ: env, Mode: mode, Keep: keep, Expect: nfiles / workers}
 			for i, run := range runs {
 				if worker[i] != w {
 					continue
@@ -246,8 +247,8 @@ func readAll(ctx context.Context, runs []run, files envload.Files, env map[strin
 // read as .env; aliases maps that .env to the file's own name, for
 // unalias.
 func (o Options) fileReader(files []EnvFile) (read envload.Files, aliases map[string]string) {
-	served := map[string]string{}
-	byScript := map[string]bool{}
+	served := make(map[string]string, len(files))
+	byScript := make(map[string]bool, len(files))
 	for _, f := range files {
 		served[f.Path] = f.Path
 		byScript[f.Path] = f.byScript

@@ -95,7 +95,7 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 // above, names (none: assume them all), and that folder. A folder's own
 // package.json naming only astro is not overruled by the root's dotenv.
 func detectedFor(dir string, manifests map[string][]string) ([]string, string) {
-	for d := dir; ; d = path.Dir(d) {
+	for d := dir; ; d = dirOf(d) {
 		if names, ok := manifests[d]; ok {
 			return names, where(d)
 		}

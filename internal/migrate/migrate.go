@@ -164,7 +164,8 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	r.key, _ = database.GenerateAdvisoryLockId(dbName, r.schema, o.Table)
 	r.ledger = newLedger(db, r.schema, o.Ledger, o.Tool)
 	r.ledger.expect = len(src.Migrations) + 1
-	r.files = map[string]fileInfo{}
+	// Sized for every file: each run checksums every applied one.
+	r.files = make(map[string]fileInfo, len(src.Migrations))
 	return r, nil
 }
 

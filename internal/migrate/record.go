@@ -36,8 +36,9 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if err != nil {
 		return nil, r.explain(err, "")
 	}
-	r.sumAll(checksummed(entries, r.src))
-	in, err := integrity(entries, r.src, cur, r.sum)
+	set := applied(entries)
+	r.sumAll(checksummed(set, r.src))
+	in, err := integrity(entries, set, r.src, cur, r.sum)
 	if err != nil {
 		return nil, err
 	}

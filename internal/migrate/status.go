@@ -110,8 +110,9 @@ func (r *Runner) Status() (*Status, error) {
 	} else if dirty {
 		clean = r.src.Prev(uint(max(v, 0)))
 	}
-	r.sumAll(checksummed(entries, r.src))
-	if s.Integrity, err = integrity(entries, r.src, clean, r.sum); err != nil {
+	set := applied(entries)
+	r.sumAll(checksummed(set, r.src))
+	if s.Integrity, err = integrity(entries, set, r.src, clean, r.sum); err != nil {
 		return nil, err
 	}
 	s.Integrity.Ledger = exists
@@ -136,7 +137,6 @@ func (r *Runner) Status() (*Status, error) {
 	if dirty {
 		s.dirty = r.explainDirty(v, s.Integrity.InFlight, s.InProgress)
 	}
-	set := applied(entries)
 	late := map[int]bool{}
 	for _, l := range s.Integrity.Late {
 		late[l] = true
@@ -163,7 +163,7 @@ func (r *Runner) Status() (*Status, error) {
 		}
 		if e, ok := set[ver]; ok && st.State != Pending {
 			at := e.StartedAt
-			st.Checksum, st.AppliedAt, st.AppliedBy = e.Checksum, &at, who(e)
+			st.Checksum, st.AppliedAt, st.AppliedBy = e.Checksum, &at, who(*e)
 		}
 		s.Migrations = append(s.Migrations, st)
 	}

@@ -41,14 +41,7 @@ func EscapeProperty(s string) string {
 }
 
 func escape(s string, keepNewlines, commands bool) string {
-	i := 0
-	for i < len(s) {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if unsafeRune(r, n) && !(keepNewlines && r == '\n') || commands && commandAt(s, i, keepNewlines) {
-			break
-		}
-		i += n
-	}
+	i := safePrefix(s, keepNewlines, commands)
 	if i == len(s) {
 		return s
 	}
@@ -79,6 +72,41 @@ func escape(s string, keepNewlines, commands bool) string {
 		i += n
 	}
 	return b.String()
+}
+
+// safePrefix is how long a prefix of s escape leaves as it is. Nearly
+// every byte dbguard writes is printable ASCII, decided by one comparison
+// here: dbguard env on 1,000 files passes 180 KB of its report through
+// escape, and decoding each byte as a rune and asking commandAt about it
+// was a tenth of the command's instructions. Only a control byte, '#',
+// ':' and non-ASCII take the full checks, which are escape's own
+// (TestSafePrefixAsRuneByRune).
+func safePrefix(s string, keepNewlines, commands bool) int {
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c >= 0x20 && c < 0x7f && c != '#' && c != ':':
+			i++
+			continue
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if unsafeRune(r, n) {
+				return i
+			}
+			i += n // not '#' nor ':': no command starts here
+			continue
+		case c == '#' || c == ':':
+			if commands && commandAt(s, i, keepNewlines) {
+				return i
+			}
+		case c == '\n' && keepNewlines:
+		default:
+			return i // C0 or DEL
+		}
+		i++
+	}
+	return i
 }
 
 // unsafeRune reports whether a rune (n bytes long) must not reach a

@@ -3,6 +3,7 @@ package output
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestEscape(t *testing.T) {
@@ -79,4 +80,62 @@ func TestAttackWrapNoCommandLine(t *testing.T) {
 	if strings.ReplaceAll(strings.ReplaceAll(got, "\n    ", " "), "\n", " ") != text {
 		t.Errorf("wrap changed the words: %q", got)
 	}
+}
+
+// safePrefixRuneByRune is safePrefix as escape first wrote it: every rune
+// decoded and checked, commandAt asked at every byte.
+func safePrefixRuneByRune(s string, keepNewlines, commands bool) int {
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unsafeRune(r, n) && !(keepNewlines && r == '\n') || commands && commandAt(s, i, keepNewlines) {
+			break
+		}
+		i += n
+	}
+	return i
+}
+
+// TestSafePrefixAsRuneByRune holds the byte-at-a-time fast path to the
+// rune-by-rune reading on every string of up to four pieces from a set
+// that has each kind of byte escape looks at: printable ASCII, blanks,
+// '#', ':', "##[", "::x", line breaks, other controls, DEL, C1, invalid
+// and truncated UTF-8, bidirectional controls, line separators and
+// ordinary non-ASCII.
+func TestSafePrefixAsRuneByRune(t *testing.T) {
+	pieces := []string{"", "a", " ", "\u00a0", "\u3000", "#", "##[", "#x", ":", "::", "::e", ": :e", "\n", "\r", "\t",
+		"\x00", "\x1f", "\x7f", "\u0085", "\u009b", "\xff", "\xe2\x80", "\u2028", "\u202e", "\u2066", "\u061c", "é", "✓", "~"}
+	n := 0
+	var walk func(prefix string, depth int)
+	walk = func(prefix string, depth int) {
+		for _, keep := range []bool{false, true} {
+			for _, cmds := range []bool{false, true} {
+				if got, want := safePrefix(prefix, keep, cmds), safePrefixRuneByRune(prefix, keep, cmds); got != want {
+					t.Fatalf("safePrefix(%q, %v, %v) = %d, rune by rune %d", prefix, keep, cmds, got, want)
+				}
+				n++
+			}
+		}
+		if depth == 4 {
+			return
+		}
+		for _, p := range pieces {
+			walk(prefix+p, depth+1)
+		}
+	}
+	walk("", 0)
+	if n < 100_000 {
+		t.Fatalf("only %d cases", n)
+	}
+}
+
+func FuzzSafePrefixAsRuneByRune(f *testing.F) {
+	for _, s := range []string{"postgres://app:****@db:5432/app", "  ::error::x", "a\n##[group]b", "\u202e\xff\n"} {
+		f.Add(s, true, true)
+	}
+	f.Fuzz(func(t *testing.T, s string, keep, cmds bool) {
+		if got, want := safePrefix(s, keep, cmds), safePrefixRuneByRune(s, keep, cmds); got != want {
+			t.Fatalf("safePrefix(%q, %v, %v) = %d, rune by rune %d", s, keep, cmds, got, want)
+		}
+	})
 }

@@ -403,6 +403,10 @@ func (p *Project) Ordered() ([]*Service, error) {
 // (1,000 of them in the 1,000-env-file bench), on top of reading it.
 func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 	var out []string
+	// Below a clean root the folders are joined without filepath.Join's
+	// pass over each path (the same strings: Dirs shares the listings by
+	// path with discovery's walk, which joins them the same way).
+	clean := envcheck.CleanDir(root.Root)
 	var walk func(dir, rel string) error
 	walk = func(dir, rel string) error {
 		entries, err := dirs.ReadDir(dir)
@@ -437,7 +441,7 @@ func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 			if envcheck.SkippedDir(e.Name()) || excluded(root.Env.Exclude, sub) {
 				continue
 			}
-			if err := walk(filepath.Join(dir, e.Name()), sub); err != nil {
+			if err := walk(envcheck.JoinListed(dir, e.Name(), clean), sub); err != nil {
 				return err
 			}
 		}
