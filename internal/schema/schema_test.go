@@ -411,6 +411,13 @@ func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 		if !strings.Contains(plan, "hashed SubPlan") || oidArrayRE.MatchString(plan) {
 			t.Errorf("the relation list is not one hashed subplan in\n%s\nplan:\n%s", q.SQL, plan)
 		}
+		// The columns' filter probes the list only for user columns'
+		// rows: attnum > 0 is judged first.
+		if strings.Contains(q.SQL, "pg_attribute") {
+			if i, j := strings.Index(plan, "(attnum > "), strings.Index(plan, "hashed SubPlan"); i < 0 || j < i {
+				t.Errorf("the columns' filter probes the relation list before attnum > 0:\n%s", plan)
+			}
+		}
 	}
 	if judged != 5 { // columns, defaults, constraints, indexes; the relations finish names
 		t.Errorf("%d queries given a list of 60 or more relations, want 5", judged)
