@@ -109,14 +109,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// Evaluated again as a subquery in each of the four, it was four more
 	// scans of pg_class (31,000 rows on the bench's catalog), and hashing,
 	// for the price of one more round trip here.
+	// The same scan of pg_class names what finish writes names of: the
+	// sequences of these schemas (a serial column's default names its
+	// own) and the relations that may hide one (relationsSQL), so that
+	// finish need not scan pg_class again (sequencesSQL) unless a default
+	// or foreign key names a relation this did not read.
 	b := &pgx.Batch{}
 	b.Queue(catalogPathSQL)
-	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
-		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
-		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`,
-		schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(relationsSQL, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
@@ -131,16 +131,30 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
 	var oid uint32
-	var kind string
+	var kind, nsp, relname, viewdef string
 	var natts int16 // the columns, dropped ones included: room for those read
+	var read bool   // a relation to introspect, not only to name
+	var ord pgtype.Int8
+	known := relNames{rels: map[uint32]sequence{}, ahead: map[string]int64{}}
 	for rows.Next() {
-		t := &Table{Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &natts, &t.Definition); err != nil {
+		if err := rows.Scan(&oid, &nsp, &relname, &kind, &natts, &viewdef, &read, &ord); err != nil {
 			return nil, err
 		}
+		rel := sequence{schema: nsp, name: relname}
+		if ord.Valid && ord.Int64 > 0 {
+			rel.ord = ord.Int64
+			if first, ok := known.ahead[relname]; !ok || rel.ord < first {
+				known.ahead[relname] = rel.ord
+			}
+		}
+		known.rels[oid] = rel
+		if !read {
+			continue
+		}
+		t := &Table{Schema: nsp, Name: relname, Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
 		t.Columns, t.Order = make(map[string]*Column, natts), make([]string, 0, natts)
 		t.Kind = relkinds[kind]
-		t.Definition = strings.TrimSpace(t.Definition)
+		t.Definition = strings.TrimSpace(viewdef)
 		byOID[oid] = t
 		s.Tables[t.Key()] = t
 	}
@@ -407,7 +421,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, &quoting); err != nil {
+	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, known, &quoting); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -451,7 +465,7 @@ type typeMod struct {
 // that are not plain. It runs with the catalog's search_path, as that
 // batch did. The columns are walked in their slabs, not through the
 // tables' maps (a tenth of the client's time in Introspect).
-func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, quoting *identQuoter) error {
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, known relNames, quoting *identQuoter) error {
 	seen := map[typeMod]bool{}
 	var typs []uint32
 	var mods []int32
@@ -479,7 +493,10 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 			b.Queue(l.query, oids)
 		}
 	}
-	if len(serials) > 0 || len(fks) > 0 { // the relations they name
+	// The relations they name, when the first batch did not read them
+	// all (a sequence in a schema not introspected, or a temporary one).
+	ask := !known.has(serials, fks)
+	if ask {
 		named := make([]uint32, 0, len(serials)+len(fks))
 		for _, d := range serials {
 			named = append(named, d.sequence)
@@ -550,9 +567,12 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	var gone []laterExpr // defaults whose sequence this read did not find
 	var goneFKs []later  // foreign keys whose referenced table it did not
 	if len(serials) > 0 || len(fks) > 0 {
-		rels, ahead, err := readRelations(br)
-		if err != nil {
-			return err
+		rels, ahead := known.rels, known.ahead
+		if ask {
+			var err error
+			if rels, ahead, err = readRelations(br); err != nil {
+				return err
+			}
 		}
 		for _, d := range serials {
 			if seq, ok := rels[d.sequence]; ok {

@@ -246,7 +246,7 @@ func TestNamedRelationGoneFallsBack(t *testing.T) {
 	const gone = 4294967000 // no relation has this oid
 	s := &Schema{Tables: map[string]*Table{"c": tb}}
 	err := s.finish(ctx, conn, nil, nil, nil, []serialDefault{{&dflt, def, gone}}, nil,
-		[]foreignKey{{t: tb, name: "c_x_fkey", oid: con, ref: gone, head: "FOREIGN KEY (x) REFERENCES ", tail: "(id)"}}, &identQuoter{})
+		[]foreignKey{{t: tb, name: "c_x_fkey", oid: con, ref: gone, head: "FOREIGN KEY (x) REFERENCES ", tail: "(id)"}}, relNames{}, &identQuoter{})
 	if err != nil || dflt != "nextval('p_id_seq'::regclass)" || tb.ForeignKeys["c_x_fkey"] != "FOREIGN KEY (x) REFERENCES p(id)" {
 		t.Fatalf("finish: %q, %q, %v", dflt, tb.ForeignKeys, err)
 	}
