@@ -134,15 +134,27 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	var kind, nsp, relname, viewdef string
 	var natts int16 // the columns, dropped ones included: room for those read
 	var read bool   // a relation to introspect, not only to name
+	var hides bool  // in a schema ahead of the search_path's last
 	var ord pgtype.Int8
 	known := relNames{rels: map[uint32]sequence{}, ahead: map[string]int64{}}
+	// The schema's name is read raw: one string per schema, not per row
+	// (10,000 rows on the bench's catalog, all of public).
+	relDest := []any{&oid, nil, &relname, &kind, &natts, &viewdef, &read, &ord, &hides}
 	for rows.Next() {
-		if err := rows.Scan(&oid, &nsp, &relname, &kind, &natts, &viewdef, &read, &ord); err != nil {
+		if err := rows.Scan(relDest...); err != nil {
 			return nil, err
+		}
+		if raw := rows.RawValues()[1]; string(raw) != nsp {
+			nsp = string(raw)
 		}
 		rel := sequence{schema: nsp, name: relname}
 		if ord.Valid && ord.Int64 > 0 {
 			rel.ord = ord.Int64
+		}
+		// Only a relation ahead of the search_path's last schema can hide
+		// one of the same name (regclassName): one in the last cannot hide
+		// any in the path, and is not written in ahead.
+		if hides {
 			if first, ok := known.ahead[relname]; !ok || rel.ord < first {
 				known.ahead[relname] = rel.ord
 			}

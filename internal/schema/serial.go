@@ -165,12 +165,12 @@ const exprsSQL = `SELECT d.oid, CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.
 // sequences of the schemas $1, and the relations of any kind in the
 // schemas of the search_path but its last, as sequencesSQL lists them,
 // each with its schema's position in the search_path (NULL when not in
-// it). A second scan of pg_class for finish's names (sequencesSQL) was
+// it) and whether that is ahead of the last. A second scan of pg_class for finish's names (sequencesSQL) was
 // 17 of the ~190 ms of server CPU of a verify of the bench's 5,000 tables.
 const relationsSQL = `WITH p AS (` + pathSQL + `)
 	SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
 	       CASE WHEN ` + readSQL + ` AND c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
-	       ` + readSQL + `, p.ord
+	       ` + readSQL + `, p.ord, COALESCE(p.ord OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(p.ord) FROM p), false)
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
 	LEFT JOIN p ON p.oid OPERATOR(pg_catalog.=) c.relnamespace
 	WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::pg_catalog."char"[])
