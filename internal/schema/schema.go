@@ -204,14 +204,13 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
 		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND `+inRelsSQL("a.attrelid")+` AND NOT a.attisdropped`, rels)
-	// A serial column's default (nextval of its sequence) is not deparsed
-	// here but sent as its node tree, named by finish (serialDefault):
-	// pg_get_expr of 5,000 of them was a third of this query's time.
-	b.Queue(`SELECT d.adrelid, d.adnum,
-		       CASE WHEN `+serialAdbin+` THEN NULL
-		            WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
-		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
-		       CASE WHEN `+serialAdbin+` THEN d.adbin::pg_catalog.text END, d.oid
+	// Defaults are sent as their node trees, deparsed by finish once per
+	// distinct tree (deparseOnce): pg_get_expr of the bench's 15,000
+	// defaults that are not serial was half of this query's server CPU,
+	// for three distinct expressions. A serial column's default (nextval
+	// of its sequence) is named by finish from the sequence
+	// (serialDefault).
+	b.Queue(`SELECT d.adrelid, d.adnum, d.adbin::pg_catalog.text, d.oid
 		FROM pg_catalog.pg_attrdef d WHERE `+inRelsSQL("d.adrelid"), rels)
 	// All on this one connection, in its session: a second one (tried
 	// for large catalogs) cost its own connection and a cold server
@@ -300,11 +299,11 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	var expr pgtype.Text
 	var def uint32
-	var serials []serialDefault                // named by finish
-	var exprs []laterExpr                      // left to pg_get_expr by finish
-	dest = []any{&oid, &num, &expr, nil, &def} // the tree is read raw
+	var serials []serialDefault         // named by finish
+	var exprs []laterExpr               // left to pg_get_expr by finish
+	var once deparseOnce                // one pg_get_expr per distinct tree
+	dest = []any{&oid, &num, nil, &def} // the tree is read raw
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -319,17 +318,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		if stored[c] {
 			dst = &c.Generated
 		}
-		tree := rows.RawValues()[3] // text: the same bytes in either format
-		switch {
-		case expr.Valid:
-			*dst = expr.String
-		case tree == nil:
-		default:
-			if seq := serialSequence(tree); seq != 0 {
-				serials = append(serials, serialDefault{dst, def, seq})
-			} else {
-				exprs = append(exprs, laterExpr{dst, def})
-			}
+		tree := rows.RawValues()[2] // text: the same bytes in either format
+		if tree == nil {
+			continue
+		}
+		if seq := serialSequence(tree); seq != 0 {
+			serials = append(serials, serialDefault{dst, def, seq})
+		} else {
+			exprs = append(exprs, laterExpr{dst, once.attrdef(tree, def)})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -454,9 +450,6 @@ func inRelsSQL(col string) string {
 	return "(" + col + " OPERATOR(pg_catalog.=) ANY (SELECT pg_catalog.unnest($1::pg_catalog.oid[])) OR false)"
 }
 
-// serialAdbin is serialLike on pg_attrdef d's adbin.
-var serialAdbin = strings.ReplaceAll(serialLike, "t OPERATOR", "d.adbin::pg_catalog.text OPERATOR")
-
 // later is a constraint or index whose definition is left to the server
 // (pg_get_constraintdef, pg_get_indexdef).
 type later struct {
@@ -519,7 +512,7 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 		b.Queue(sequencesSQL, named)
 	}
 	if len(exprs) > 0 {
-		b.Queue(exprsSQL, attrdefs(exprs))
+		queueExprs(b, exprs)
 	}
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
@@ -619,7 +612,7 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	// after all, in one more round trip.
 	b = &pgx.Batch{}
 	b.Queue(catalogPathSQL)
-	b.Queue(exprsSQL, attrdefs(gone))
+	queueExprs(b, gone)
 	oids := make([]uint32, len(goneFKs))
 	for i, d := range goneFKs {
 		oids[i] = d.oid
@@ -647,13 +640,24 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	return br.Close()
 }
 
-// attrdefs lists the pg_attrdef oids of exprs.
+// attrdefs lists the pg_attrdef oids of exprs, each once, sorted.
 func attrdefs(exprs []laterExpr) []uint32 {
 	oids := make([]uint32, len(exprs))
 	for i, e := range exprs {
 		oids[i] = e.attrdef
 	}
-	return oids
+	slices.Sort(oids)
+	return slices.Compact(oids)
+}
+
+// queueExprs queues the deparsing of exprs' defaults (exprsSQL).
+func queueExprs(b *pgx.Batch, exprs []laterExpr) {
+	oids := attrdefs(exprs)
+	if len(oids) >= manyExprs {
+		b.Queue(exprsManySQL, oids)
+	} else {
+		b.Queue(exprsSQL, oids)
+	}
 }
 
 // readExprs reads exprsSQL's answer into exprs.
