@@ -199,7 +199,8 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// the order of filters of equal cost, so the hash of the list is
 	// probed only for the user columns' rows, not the system columns'
 	// (95,000 of pg_attribute's 195,000 rows on the bench's catalog; 6 of
-	// the query's ~40 ms of server CPU, docs/performance.md, verify round 9).
+	// the query's ~40 ms of server CPU, docs/performance.md, "Round 8: verify at
+	// 5,000 tables").
 	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
