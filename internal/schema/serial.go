@@ -189,17 +189,21 @@ func (d *deparseOnce) attrdef(tree []byte, attrdef uint32) uint32 {
 }
 
 // withoutLocations appends tree to dst with the value of each location
-// field left out.
+// field (" :location N") left out. It looks for "location ", whose first
+// byte is rarer in a tree than a space or a colon (bytes.Index goes from
+// one occurrence of the first byte to the next): about twice as fast on
+// the bench's trees (BenchmarkWithoutLocations).
 func withoutLocations(dst, tree []byte) []byte {
-	const field = " :location "
+	const word = "location "
 	for {
-		i := bytes.Index(tree, []byte(field))
+		i := bytes.Index(tree, []byte(word))
 		if i < 0 {
 			return append(dst, tree...)
 		}
-		dst = append(dst, tree[:i+len(field)]...)
-		tree = tree[i+len(field):]
-		if rest, ok := skipInt(tree); ok {
+		dst = append(dst, tree[:i+len(word)]...)
+		field := i >= 2 && tree[i-2] == ' ' && tree[i-1] == ':'
+		tree = tree[i+len(word):]
+		if rest, ok := skipInt(tree); ok && field {
 			tree = rest
 		}
 	}
