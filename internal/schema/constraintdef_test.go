@@ -103,7 +103,7 @@ func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Schema{Tables: map[string]*Table{"t": tb}}
-	if err := s.finish(ctx, conn, nil, []later{{tb, "p", "t_pkey", oid}}, nil, nil, nil, nil, &identQuoter{}); err != nil || tb.PrimaryKey != "PRIMARY KEY (b, a)" {
+	if err := s.finish(ctx, conn, nil, []later{{tb, "p", "t_pkey", oid}}, nil, nil, nil, nil, relNames{}, &identQuoter{}); err != nil || tb.PrimaryKey != "PRIMARY KEY (b, a)" {
 		t.Fatalf("finish: %q, %v", tb.PrimaryKey, err)
 	}
 }

@@ -109,14 +109,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// Evaluated again as a subquery in each of the four, it was four more
 	// scans of pg_class (31,000 rows on the bench's catalog), and hashing,
 	// for the price of one more round trip here.
+	// The same scan of pg_class names what finish writes names of: the
+	// sequences of these schemas (a serial column's default names its
+	// own) and the relations that may hide one (relationsSQL), so that
+	// finish need not scan pg_class again (sequencesSQL) unless a default
+	// or foreign key names a relation this did not read.
 	b := &pgx.Batch{}
 	b.Queue(catalogPathSQL)
-	b.Queue(`SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
-		       CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-		WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
-		  AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[]))`,
-		schemas, o.ExcludeSchema, o.ExcludeTables)
+	b.Queue(relationsSQL, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
 	defer br.Close()
@@ -131,16 +131,42 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
 	var oid uint32
-	var kind string
+	var kind, nsp, relname, viewdef string
 	var natts int16 // the columns, dropped ones included: room for those read
+	var read bool   // a relation to introspect, not only to name
+	var hides bool  // in a schema ahead of the search_path's last
+	var ord pgtype.Int8
+	known := relNames{rels: map[uint32]sequence{}, ahead: map[string]int64{}}
+	// The schema's name is read raw: one string per schema, not per row
+	// (10,000 rows on the bench's catalog, all of public).
+	relDest := []any{&oid, nil, &relname, &kind, &natts, &viewdef, &read, &ord, &hides}
 	for rows.Next() {
-		t := &Table{Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
-		if err := rows.Scan(&oid, &t.Schema, &t.Name, &kind, &natts, &t.Definition); err != nil {
+		if err := rows.Scan(relDest...); err != nil {
 			return nil, err
 		}
+		if raw := rows.RawValues()[1]; string(raw) != nsp {
+			nsp = string(raw)
+		}
+		rel := sequence{schema: nsp, name: relname}
+		if ord.Valid && ord.Int64 > 0 {
+			rel.ord = ord.Int64
+		}
+		// Only a relation ahead of the search_path's last schema can hide
+		// one of the same name (regclassName): one in the last cannot hide
+		// any in the path, and is not written in ahead.
+		if hides {
+			if first, ok := known.ahead[relname]; !ok || rel.ord < first {
+				known.ahead[relname] = rel.ord
+			}
+		}
+		known.rels[oid] = rel
+		if !read {
+			continue
+		}
+		t := &Table{Schema: nsp, Name: relname, Unique: map[string]string{}, ForeignKeys: map[string]string{}, Checks: map[string]string{}, Indexes: map[string]string{}}
 		t.Columns, t.Order = make(map[string]*Column, natts), make([]string, 0, natts)
 		t.Kind = relkinds[kind]
-		t.Definition = strings.TrimSpace(t.Definition)
+		t.Definition = strings.TrimSpace(viewdef)
 		byOID[oid] = t
 		s.Tables[t.Key()] = t
 	}
@@ -169,18 +195,23 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// Type names are not written per column: format_type of 50,000 columns
 	// was a quarter of the server's time, for a dozen distinct types and
 	// modifiers, named once each by the third batch (typesSQL).
+	// attnum > 0 is written ahead of the relation list: the planner keeps
+	// the order of filters of equal cost, so the hash of the list is
+	// probed only for the user columns' rows, not the system columns'
+	// (95,000 of pg_attribute's 195,000 rows on the bench's catalog; 6 of
+	// the query's ~40 ms of server CPU, docs/performance.md, "Round 8: verify at
+	// 5,000 tables").
 	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
-		WHERE `+inRelsSQL("a.attrelid")+` AND a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND NOT a.attisdropped`, rels)
-	// A serial column's default (nextval of its sequence) is not deparsed
-	// here but sent as its node tree, named by finish (serialDefault):
-	// pg_get_expr of 5,000 of them was a third of this query's time.
-	b.Queue(`SELECT d.adrelid, d.adnum,
-		       CASE WHEN `+serialAdbin+` THEN NULL
-		            WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
-		            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
-		       CASE WHEN `+serialAdbin+` THEN d.adbin::pg_catalog.text END, d.oid
+		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND `+inRelsSQL("a.attrelid")+` AND NOT a.attisdropped`, rels)
+	// Defaults are sent as their node trees, deparsed by finish once per
+	// distinct tree (deparseOnce): pg_get_expr of the bench's 15,000
+	// defaults that are not serial was half of this query's server CPU,
+	// for three distinct expressions. A serial column's default (nextval
+	// of its sequence) is named by finish from the sequence
+	// (serialDefault).
+	b.Queue(`SELECT d.adrelid, d.adnum, d.adbin::pg_catalog.text, d.oid
 		FROM pg_catalog.pg_attrdef d WHERE `+inRelsSQL("d.adrelid"), rels)
 	// All on this one connection, in its session: a second one (tried
 	// for large catalogs) cost its own connection and a cold server
@@ -269,11 +300,11 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading defaults: %w", err)
 	}
-	var expr pgtype.Text
 	var def uint32
-	var serials []serialDefault                // named by finish
-	var exprs []laterExpr                      // left to pg_get_expr by finish
-	dest = []any{&oid, &num, &expr, nil, &def} // the tree is read raw
+	var serials []serialDefault         // named by finish
+	var exprs []laterExpr               // left to pg_get_expr by finish
+	var once deparseOnce                // one pg_get_expr per distinct tree
+	dest = []any{&oid, &num, nil, &def} // the tree is read raw
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -288,17 +319,14 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 		if stored[c] {
 			dst = &c.Generated
 		}
-		tree := rows.RawValues()[3] // text: the same bytes in either format
-		switch {
-		case expr.Valid:
-			*dst = expr.String
-		case tree == nil:
-		default:
-			if seq := serialSequence(tree); seq != 0 {
-				serials = append(serials, serialDefault{dst, def, seq})
-			} else {
-				exprs = append(exprs, laterExpr{dst, def})
-			}
+		tree := rows.RawValues()[2] // text: the same bytes in either format
+		if tree == nil {
+			continue
+		}
+		if seq := serialSequence(tree); seq != 0 {
+			serials = append(serials, serialDefault{dst, def, seq})
+		} else {
+			exprs = append(exprs, laterExpr{dst, once.attrdef(tree, def)})
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -402,7 +430,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	if err := br.Close(); err != nil {
 		return nil, err
 	}
-	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, &quoting); err != nil {
+	if err := s.finish(ctx, q, slabs, constraints, indexes, serials, exprs, fks, known, &quoting); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -422,9 +450,6 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 func inRelsSQL(col string) string {
 	return "(" + col + " OPERATOR(pg_catalog.=) ANY (SELECT pg_catalog.unnest($1::pg_catalog.oid[])) OR false)"
 }
-
-// serialAdbin is serialLike on pg_attrdef d's adbin.
-var serialAdbin = strings.ReplaceAll(serialLike, "t OPERATOR", "d.adbin::pg_catalog.text OPERATOR")
 
 // later is a constraint or index whose definition is left to the server
 // (pg_get_constraintdef, pg_get_indexdef).
@@ -446,7 +471,7 @@ type typeMod struct {
 // that are not plain. It runs with the catalog's search_path, as that
 // batch did. The columns are walked in their slabs, not through the
 // tables' maps (a tenth of the client's time in Introspect).
-func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, quoting *identQuoter) error {
+func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constraints, indexes []later, serials []serialDefault, exprs []laterExpr, fks []foreignKey, known relNames, quoting *identQuoter) error {
 	seen := map[typeMod]bool{}
 	var typs []uint32
 	var mods []int32
@@ -474,7 +499,10 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 			b.Queue(l.query, oids)
 		}
 	}
-	if len(serials) > 0 || len(fks) > 0 { // the relations they name
+	// The relations they name, when the first batch did not read them
+	// all (a sequence in a schema not introspected, or a temporary one).
+	ask := !known.has(serials, fks)
+	if ask {
 		named := make([]uint32, 0, len(serials)+len(fks))
 		for _, d := range serials {
 			named = append(named, d.sequence)
@@ -485,7 +513,7 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 		b.Queue(sequencesSQL, named)
 	}
 	if len(exprs) > 0 {
-		b.Queue(exprsSQL, attrdefs(exprs))
+		queueExprs(b, exprs)
 	}
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
@@ -545,9 +573,12 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	var gone []laterExpr // defaults whose sequence this read did not find
 	var goneFKs []later  // foreign keys whose referenced table it did not
 	if len(serials) > 0 || len(fks) > 0 {
-		rels, ahead, err := readRelations(br)
-		if err != nil {
-			return err
+		rels, ahead := known.rels, known.ahead
+		if ask {
+			var err error
+			if rels, ahead, err = readRelations(br); err != nil {
+				return err
+			}
 		}
 		for _, d := range serials {
 			if seq, ok := rels[d.sequence]; ok {
@@ -582,7 +613,7 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	// after all, in one more round trip.
 	b = &pgx.Batch{}
 	b.Queue(catalogPathSQL)
-	b.Queue(exprsSQL, attrdefs(gone))
+	queueExprs(b, gone)
 	oids := make([]uint32, len(goneFKs))
 	for i, d := range goneFKs {
 		oids[i] = d.oid
@@ -610,13 +641,24 @@ func (s *Schema) finish(ctx context.Context, q Querier, slabs [][]Column, constr
 	return br.Close()
 }
 
-// attrdefs lists the pg_attrdef oids of exprs.
+// attrdefs lists the pg_attrdef oids of exprs, each once, sorted.
 func attrdefs(exprs []laterExpr) []uint32 {
 	oids := make([]uint32, len(exprs))
 	for i, e := range exprs {
 		oids[i] = e.attrdef
 	}
-	return oids
+	slices.Sort(oids)
+	return slices.Compact(oids)
+}
+
+// queueExprs queues the deparsing of exprs' defaults (exprsSQL).
+func queueExprs(b *pgx.Batch, exprs []laterExpr) {
+	oids := attrdefs(exprs)
+	if len(oids) >= manyExprs {
+		b.Queue(exprsManySQL, oids)
+	} else {
+		b.Queue(exprsSQL, oids)
+	}
 }
 
 // readExprs reads exprsSQL's answer into exprs.

@@ -12,20 +12,12 @@ import (
 // whether to qualify it, every schema ahead of its own in the search_path.
 // For the 5,000 serial columns of the bench's catalog that was a third of
 // the defaults query's server time (docs/performance.md, verify round 7).
-// Such a default is recognised by its node tree (serialLike in SQL, then
-// serialSequence exactly) and named by finish from the sequence's name, its
+// Such a default is recognised by its node tree (serialSequence, on the
+// tree every default is sent as) and named by finish from the sequence's name, its
 // schema and the relations of the same name ahead of it in the session's
 // effective search_path (current_schemas(true): the schemas that exist and
 // the role may use, pg_catalog and pg_temp included), as RelationIsVisible
 // decides (namespace.c). Anything else is left to pg_get_expr.
-
-// serialLike is an SQL condition on the text of a pg_node_tree t that may
-// be such a call, perhaps inside an implicit cast (serial, smallserial):
-// serialSequence decides. Prefixes only: a pattern with a % in the middle
-// (any call with a regclass constant in it) cost more server time over
-// the bench's 20,000 defaults than deparsing the serial ones.
-const serialLike = `(t OPERATOR(pg_catalog.~~) '{FUNCEXPR :funcid 1574 :%'::pg_catalog.text
-	OR t OPERATOR(pg_catalog.~~) '{FUNCEXPR :funcid 480 :%'::pg_catalog.text OR t OPERATOR(pg_catalog.~~) '{FUNCEXPR :funcid 714 :%'::pg_catalog.text)`
 
 // serialCasts are the implicit casts of nextval's bigint to a serial's
 // integer (int4(int8), oid 480) and a smallserial's smallint (int2(int8),
@@ -152,11 +144,116 @@ const sequencesSQL = `WITH p AS (` + pathSQL + `)
 // (20 ms of planning, as long as the query itself; see inRelsSQL).
 const namedSQL = `c.oid OPERATOR(pg_catalog.=) ANY (SELECT pg_catalog.unnest($1::pg_catalog.oid[]))`
 
-// exprsSQL deparses the defaults $1 (pg_attrdef oids) as the defaults
-// query of Introspect does.
+// exprsSQL deparses the defaults $1 (pg_attrdef oids): without their
+// relation, as a default cannot refer to a column (three to four times
+// faster), but for an expression with a column reference in it (a VAR
+// node: a generated column's), deparsed with the relation for its
+// column names.
 const exprsSQL = `SELECT d.oid, CASE WHEN pg_catalog.strpos(d.adbin::pg_catalog.text, '{VAR '::pg_catalog.text) OPERATOR(pg_catalog.=) 0
 	            THEN pg_catalog.pg_get_expr(d.adbin, 0::pg_catalog.oid) ELSE pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
 	FROM pg_catalog.pg_attrdef d WHERE d.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])`
+
+// exprsManySQL is exprsSQL for many defaults (manyExprs or more): the
+// list as one hashed subplan, not judged element by element by the
+// planner (see inRelsSQL).
+var exprsManySQL = strings.Replace(exprsSQL, "d.oid OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[])", inRelsSQL("d.oid"), 1)
+
+// manyExprs is where exprsManySQL takes over from exprsSQL's index probes.
+const manyExprs = 50
+
+// deparseOnce gives each distinct default one pg_attrdef oid to deparse
+// it by: trees equal but for their locations (the offset of each node in
+// the statement that made it) are deparsed alike, as ruleutils never
+// reads a location. " :location " is how outNode writes that field; it
+// cannot occur inside a string token, whose spaces outToken escapes. A
+// tree with a column reference in it (a VAR node) is deparsed with its
+// own relation, so it is its own.
+type deparseOnce struct {
+	seen map[string]uint32 // tree without locations -> the attrdef to deparse
+	buf  []byte
+}
+
+func (d *deparseOnce) attrdef(tree []byte, attrdef uint32) uint32 {
+	if bytes.Contains(tree, []byte("{VAR ")) {
+		return attrdef
+	}
+	d.buf = withoutLocations(d.buf[:0], tree)
+	if first, ok := d.seen[string(d.buf)]; ok {
+		return first
+	}
+	if d.seen == nil {
+		d.seen = map[string]uint32{}
+	}
+	d.seen[string(d.buf)] = attrdef
+	return attrdef
+}
+
+// withoutLocations appends tree to dst with the value of each location
+// field (" :location N") left out. It looks for "location ", whose first
+// byte is rarer in a tree than a space or a colon (bytes.Index goes from
+// one occurrence of the first byte to the next): about twice as fast on
+// the bench's trees (BenchmarkWithoutLocations).
+func withoutLocations(dst, tree []byte) []byte {
+	const word = "location "
+	for {
+		i := bytes.Index(tree, []byte(word))
+		if i < 0 {
+			return append(dst, tree...)
+		}
+		dst = append(dst, tree[:i+len(word)]...)
+		field := i >= 2 && tree[i-2] == ' ' && tree[i-1] == ':'
+		tree = tree[i+len(word):]
+		if rest, ok := skipInt(tree); ok && field {
+			tree = rest
+		}
+	}
+}
+
+// relationsSQL lists, in one scan of pg_class, the relations of the
+// schemas $1 that Introspect reads (read: a table, view, materialized
+// view or foreign table, not one of the tables $3 in the schema $2), with
+// a view's definition, and the relations that finish may name: the
+// sequences of the schemas $1, and the relations of any kind in the
+// schemas of the search_path but its last, as sequencesSQL lists them,
+// each with its schema's position in the search_path (NULL when not in
+// it) and whether that is ahead of the last. A second scan of pg_class for finish's names (sequencesSQL) was
+// 17 of the ~190 ms of server CPU of a verify of the bench's 5,000 tables.
+const relationsSQL = `WITH p AS (` + pathSQL + `)
+	SELECT c.oid, n.nspname, c.relname, c.relkind::pg_catalog.text, c.relnatts,
+	       CASE WHEN ` + readSQL + ` AND c.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_get_viewdef(c.oid) ELSE '' END,
+	       ` + readSQL + `, p.ord, COALESCE(p.ord OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(p.ord) FROM p), false)
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	LEFT JOIN p ON p.oid OPERATOR(pg_catalog.=) c.relnamespace
+	WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f,S}'::pg_catalog."char"[])
+	   OR p.ord OPERATOR(pg_catalog.<) (SELECT pg_catalog.max(p.ord) FROM p)`
+
+// readSQL is whether relationsSQL's c is a relation Introspect reads.
+const readSQL = `(n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[]) AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
+	AND NOT (n.nspname OPERATOR(pg_catalog.=) $2::pg_catalog.name AND c.relname OPERATOR(pg_catalog.=) ANY ($3::pg_catalog.name[])))`
+
+// relNames are the relations relationsSQL read, by oid, and for each name
+// the first position in the search_path of a relation so named, for
+// regclassName: what sequencesSQL answers, without asking.
+type relNames struct {
+	rels  map[uint32]sequence
+	ahead map[string]int64
+}
+
+// has reports whether the relations the serial defaults and foreign keys
+// name are all among those read.
+func (k relNames) has(serials []serialDefault, fks []foreignKey) bool {
+	for _, d := range serials {
+		if _, ok := k.rels[d.sequence]; !ok {
+			return false
+		}
+	}
+	for _, fk := range fks {
+		if _, ok := k.rels[fk.ref]; !ok {
+			return false
+		}
+	}
+	return true
+}
 
 // sequence is a sequence as sequencesSQL reads it.
 type sequence struct {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -246,8 +247,119 @@ func TestNamedRelationGoneFallsBack(t *testing.T) {
 	const gone = 4294967000 // no relation has this oid
 	s := &Schema{Tables: map[string]*Table{"c": tb}}
 	err := s.finish(ctx, conn, nil, nil, nil, []serialDefault{{&dflt, def, gone}}, nil,
-		[]foreignKey{{t: tb, name: "c_x_fkey", oid: con, ref: gone, head: "FOREIGN KEY (x) REFERENCES ", tail: "(id)"}}, &identQuoter{})
+		[]foreignKey{{t: tb, name: "c_x_fkey", oid: con, ref: gone, head: "FOREIGN KEY (x) REFERENCES ", tail: "(id)"}}, relNames{}, &identQuoter{})
 	if err != nil || dflt != "nextval('p_id_seq'::regclass)" || tb.ForeignKeys["c_x_fkey"] != "FOREIGN KEY (x) REFERENCES p(id)" {
 		t.Fatalf("finish: %q, %q, %v", dflt, tb.ForeignKeys, err)
+	}
+}
+
+// Trees equal but for their locations are one; a location's digits are
+// all that is left out, and a string token's escaped " :location "
+// (outToken backslashes its spaces) is not a location.
+func TestWithoutLocations(t *testing.T) {
+	for _, c := range []struct{ tree, want string }{
+		{`{CONST :consttype 23 :location 35 :constvalue 4 [ 0 0 0 0 ]}`, `{CONST :consttype 23 :location  :constvalue 4 [ 0 0 0 0 ]}`},
+		{`{FUNCEXPR :args ({CONST :location -1}) :location 120}`, `{FUNCEXPR :args ({CONST :location }) :location }`},
+		{`{X :name "a\ :location\ 1" :location 7}`, `{X :name "a\ :location\ 1" :location }`},
+		{`{X :location x}`, `{X :location x}`},
+		{`{X :locations 5}`, `{X :locations 5}`},
+		{`{X :relocation 5 :location 6}`, `{X :relocation 5 :location }`},
+		{`location 5 :location 6`, `location 5 :location `},
+	} {
+		if got := string(withoutLocations(nil, []byte(c.tree))); got != c.want {
+			t.Errorf("withoutLocations(%s) = %s, want %s", c.tree, got, c.want)
+		}
+	}
+	var once deparseOnce
+	a := once.attrdef([]byte(`{CONST :consttype 23 :location 35 :constvalue 4 [ 0 0 0 0 ]}`), 1)
+	b := once.attrdef([]byte(`{CONST :consttype 23 :location 99 :constvalue 4 [ 0 0 0 0 ]}`), 2)
+	c := once.attrdef([]byte(`{CONST :consttype 23 :location 35 :constvalue 4 [ 1 0 0 0 ]}`), 3)
+	v := once.attrdef([]byte(`{OPEXPR :args ({VAR :varno 1 :location 5}) :location 3}`), 4)
+	w := once.attrdef([]byte(`{OPEXPR :args ({VAR :varno 1 :location 5}) :location 3}`), 5)
+	if a != 1 || b != 1 || c != 3 || v != 4 || w != 5 {
+		t.Errorf("deparsed by %d, %d, %d, %d, %d; want 1, 1, 3, 4, 5", a, b, c, v, w)
+	}
+	if exprsManySQL == exprsSQL {
+		t.Error("exprsManySQL is exprsSQL")
+	}
+}
+
+// Each default is pg_get_expr's with its relation, when the same
+// expressions sit at other offsets of their statements in 60 tables, one
+// constant differs, and generated columns refer to their own table's
+// columns; the server deparses each distinct tree once.
+func TestDefaultsDeparsedOncePerTree(t *testing.T) {
+	var sql []string
+	for i := 0; i < 60; i++ {
+		sql = append(sql, fmt.Sprintf(`CREATE TABLE d%d (%sa int DEFAULT %d, b boolean DEFAULT false, c timestamptz DEFAULT now(),
+			e text DEFAULT 'x :location 5', g int GENERATED ALWAYS AS (a + %d) STORED)`, i, strings.Repeat(" ", i), min(i, 1), i%2))
+	}
+	r := &recordingQuerier{Conn: connect(t, sql...)}
+	ctx := context.Background()
+	s, err := Introspect(ctx, r, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.Conn.Query(ctx, `SELECT c.relname, a.attname, a.attgenerated::text, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d
+		JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum JOIN pg_class c ON c.oid = d.adrelid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var rel, col, gen, want string
+		if err := rows.Scan(&rel, &col, &gen, &want); err != nil {
+			t.Fatal(err)
+		}
+		c := s.Tables[rel].Columns[col]
+		got := c.Default
+		if gen == "s" {
+			got = c.Generated
+		}
+		if got != want {
+			t.Errorf("%s.%s: %q, want %q", rel, col, got, want)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 300 {
+		t.Errorf("%d defaults compared, want 300", n)
+	}
+	asked := 0
+	for _, q := range r.queries {
+		if strings.Contains(q.SQL, "pg_get_expr") {
+			asked++
+			// 0, 1, false, now(), the text; the 60 generated columns.
+			if oids := q.Arguments[0].([]uint32); len(oids) != 65 {
+				t.Errorf("%d defaults deparsed, want 65", len(oids))
+			}
+		}
+	}
+	if asked != 1 {
+		t.Errorf("%d queries deparsed defaults, want 1", asked)
+	}
+}
+
+// benchTrees are the defaults of one of bench/bench.sh's 5,000 tables, as
+// pg_attrdef holds them (PostgreSQL 15): what deparseOnce keys per row.
+var benchTrees = []string{
+	`{FUNCEXPR :funcid 1574 :funcresulttype 20 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args ({CONST :consttype 2205 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location -1 :constvalue 4 [ 1 64 0 0 0 0 0 0 ]}) :location -1}`,
+	`{FUNCEXPR :funcid 1703 :funcresulttype 1700 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args ({FUNCEXPR :funcid 1740 :funcresulttype 1700 :funcretset false :funcvariadic false :funcformat 2 :funccollid 0 :inputcollid 0 :args ({CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location 112 :constvalue 4 [ 0 0 0 0 0 0 0 0 ]}) :location -1} {CONST :consttype 23 :consttypmod -1 :constcollid 0 :constlen 4 :constbyval true :constisnull false :location -1 :constvalue 4 [ 6 0 12 0 0 0 0 0 ]}) :location -1}`,
+	`{CONST :consttype 16 :consttypmod -1 :constcollid 0 :constlen 1 :constbyval true :constisnull false :location 158 :constvalue 1 [ 0 0 0 0 0 0 0 0 ]}`,
+	`{FUNCEXPR :funcid 1299 :funcresulttype 1184 :funcretset false :funcvariadic false :funcformat 0 :funccollid 0 :inputcollid 0 :args <> :location 205}`,
+}
+
+func BenchmarkWithoutLocations(b *testing.B) {
+	trees := make([][]byte, len(benchTrees))
+	for i, t := range benchTrees {
+		trees[i] = []byte(t)
+	}
+	var buf []byte
+	for b.Loop() {
+		for _, t := range trees {
+			buf = withoutLocations(buf[:0], t)
+		}
 	}
 }
