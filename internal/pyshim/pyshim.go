@@ -114,9 +114,11 @@ type Result struct {
 }
 
 // Result reads the record so far.
-func (s *Shim) Result() (Result, error) {
+func (s *Shim) Result() (Result, error) { return readReport(filepath.Join(s.dir, "report.jsonl")) }
+
+func readReport(path string) (Result, error) {
 	var r Result
-	f, err := os.Open(filepath.Join(s.dir, "report.jsonl"))
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
 	}

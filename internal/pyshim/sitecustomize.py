@@ -19,12 +19,13 @@ def _dbguard_install():
 
     here = os.path.dirname(os.path.abspath(__file__))
     target = json.loads(os.environ["DBGUARD_GUARD_TARGET"])
-    report_path = os.environ["DBGUARD_GUARD_REPORT"]
+    # The zygote (below) switches both before it reads the models.
+    state = {"report": os.environ["DBGUARD_GUARD_REPORT"]}
 
     def report(event, **fields):
         fields["event"] = event
         try:
-            with open(report_path, "a", encoding="utf-8") as f:
+            with open(state["report"], "a", encoding="utf-8") as f:
                 f.write(json.dumps(fields) + "\n")
         except OSError:
             pass
@@ -294,6 +295,149 @@ def _dbguard_install():
         nxt = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(nxt)
 
+    # Reading the models after the tool (DBGUARD_GUARD_THEN_READ, set by
+    # dbguard for Alembic's upgrade when env.py names target_metadata).
+    # Popped, so no Python the tool starts becomes a zygote in turn.
+    then = os.environ.pop("DBGUARD_GUARD_THEN_READ", None)
+    if then:
+        zygote(json.loads(then), target, state)
+
+
+def zygote(spec, target, state):
+    """Forks before any of the project's code has run. The child goes on
+    as the tool; this process, the zygote, waits for it, and when it
+    exited 0 with no connection refused, reads the models as the separate
+    reader does: the reader script run as __main__, every connection
+    refused (the guarded database's too), its own report, stdout and
+    stderr to dbguard's pipes, which time it and kill it at the limit. So
+    nothing the tool's run did (env.py, revision files: patches, a
+    reflected target_metadata, open connections) is in the process that
+    reads: only Python's start and SQLAlchemy's import are shared. The
+    zygote exits with the tool's status, which it also writes first."""
+    import json
+    import os
+    import sys
+
+    ctl, out, err = spec["fds"]
+
+    def close(*fds):
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def say(line):
+        try:
+            os.write(ctl, (line + "\n").encode())
+        except OSError:
+            pass
+
+    if os.path.abspath(sys.executable) != spec["python"]:
+        say("skip the tool runs with %s, the models are read with %s" % (sys.executable, spec["python"]))
+        return close(ctl, out, err)
+    try:
+        # The reader's imports, paid once for both processes (the tool
+        # imports SQLAlchemy anyway).
+        import ast, inspect, runpy, signal, traceback  # noqa: E401
+        import sqlalchemy.dialects.postgresql  # noqa: F401
+        import sqlalchemy.orm  # noqa: F401
+    except Exception as e:
+        say("skip importing SQLAlchemy: %s: %s" % (type(e).__name__, e))
+        return close(ctl, out, err)
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    try:
+        pid = os.fork()
+    except OSError as e:
+        say("skip fork: %s" % e)
+        return close(ctl, out, err)
+    if pid == 0:
+        return close(ctl, out, err)  # the tool: nothing of the reading
+
+    def forward(sig, frame):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+    for s in forwarded:
+        signal.signal(s, forward)
+    # The terminal's Ctrl-C reaches the tool itself.
+    for s in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(s, signal.SIG_IGN)
+    say("zygote %d" % os.getpid())
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            status = 1 << 8
+            break
+    code = os.waitstatus_to_exitcode(status)  # -N: signal N
+
+    def leave():
+        if code < 0:
+            signal.signal(-code, signal.SIG_DFL)
+            os.kill(os.getpid(), -code)
+            os._exit(128 - code)
+        os._exit(code)
+
+    say("tool %d" % code)
+    refused = False
+    try:
+        with open(state["report"], encoding="utf-8") as f:
+            refused = any('"refused"' in line for line in f)
+    except OSError:
+        pass
+    if code != 0 or refused:
+        say("skip the tool failed")
+        close(ctl, out, err)
+        leave()
+    for s in forwarded + (signal.SIGQUIT,):
+        signal.signal(s, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    target.clear()
+    target.update(spec["target"])
+    state["report"] = spec["report"]
+    os.environ["DBGUARD_GUARD_TARGET"] = json.dumps(spec["target"])
+    os.environ["DBGUARD_GUARD_REPORT"] = spec["report"]
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    os.chdir(spec["dir"])
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    close(out, err)
+    sys.argv = [spec["script"]] + spec["args"]
+    sys.path[0] = os.path.dirname(spec["script"])
+    say("reading")
+    rc = 0
+    try:
+        runpy.run_path(spec["script"], run_name="__main__")
+    except SystemExit as e:
+        if e.code is None:
+            rc = 0
+        elif isinstance(e.code, int):
+            rc = e.code
+        else:
+            print(e.code, file=sys.stderr)
+            rc = 1
+    except BaseException:
+        traceback.print_exc()
+        rc = 1
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    say("read %d" % rc)
+    close(ctl)
+    leave()
+
 
 _dbguard_install()
-del _dbguard_install
+del _dbguard_install, zygote
