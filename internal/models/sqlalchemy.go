@@ -118,7 +118,7 @@ func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u 
 	}
 	rd := sqlaReading(cfg, src, py)
 	var out *sqlaOut
-	if r, ok := afterResult(after, src); ok {
+	if r, ok := afterResult(after, rd); ok {
 		out, err = rd.interpret(r.Stdout, r.Stderr, readStatus(r), r.TimedOut, r.RefusedError("reading the models", refuseAll))
 	} else {
 		out, err = runReader(ctx, cfg, rd, u)
@@ -137,17 +137,15 @@ func sqlaReading(cfg *config.Config, src *sqlaSource, py string) reader {
 	}
 }
 
-// AlembicAfter prepares reading env.py's target_metadata in a process
-// forked from Alembic's own (see pyshim.AfterRead) when the project reads
-// its SQLAlchemy models from there; nil when it does not (no env.py, the
-// models named in dbguard.yaml or switched off: those are read on their
-// own, as before).
+// AlembicAfter prepares reading the SQLAlchemy models (env.py's
+// target_metadata, or models.sqlalchemy) in a process forked from
+// Alembic's own (see pyshim.AfterRead); nil when there are none to read.
 func AlembicAfter(cfg *config.Config) (*pyshim.After, error) {
 	if cfg.Models.SQLAlchemy == config.ModelsOff {
 		return nil, nil
 	}
 	src := findSQLAlchemy(cfg)
-	if src == nil || src.mode != "alembic" {
+	if src == nil {
 		return nil, nil
 	}
 	py, err := python(cfg, src.dir, "alembic")
@@ -164,9 +162,10 @@ func AlembicAfter(cfg *config.Config) (*pyshim.After, error) {
 	})
 }
 
-// afterResult is what Alembic's process read, when it read src.
-func afterResult(after *pyshim.After, src *sqlaSource) (pyshim.AfterResult, bool) {
-	if after == nil || src.mode != "alembic" {
+// afterResult is what Alembic's process read, when it read what rd
+// reads.
+func afterResult(after *pyshim.After, rd reader) (pyshim.AfterResult, bool) {
+	if after == nil || !slices.Equal(after.Args(), rd.args) {
 		return pyshim.AfterResult{}, false
 	}
 	r := after.Finish()

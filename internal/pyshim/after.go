@@ -72,6 +72,9 @@ func NewAfter(rd AfterRead) (*After, error) {
 	return a, nil
 }
 
+// Args is the reader's argv after the script.
+func (a *After) Args() []string { return a.rd.Args }
+
 // Close removes the folder and closes the pipes.
 func (a *After) Close() error {
 	if a == nil {
