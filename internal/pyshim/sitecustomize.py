@@ -350,13 +350,46 @@ def zygote(spec, target, state):
             f.flush()
         except Exception:
             pass
+    # Signals wait while the two processes part: one arriving before the
+    # zygote's handlers are in place would end it while the tool runs.
+    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+    held = set(forwarded) | {signal.SIGINT, signal.SIGQUIT}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         pid = os.fork()
     except OSError as e:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         say("skip fork: %s" % e)
         return close(ctl, out, err)
     if pid == 0:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return close(ctl, out, err)  # the tool: nothing of the reading
+    code = 1
+    try:
+        code = zygote_wait(pid, forwarded, mask, say)
+        zygote_read(spec, target, state, code, forwarded, say)
+    except BaseException:
+        pass
+    finally:
+        # Never back into Python's start: this process would run the
+        # tool a second time.
+        close(ctl, out, err)
+        if code < 0:
+            try:
+                signal.signal(-code, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {-code})
+                os.kill(os.getpid(), -code)
+            except BaseException:
+                pass
+            os._exit(128 - code)
+        os._exit(code)
+
+
+def zygote_wait(pid, forwarded, mask, say):
+    """Waits for the tool, passing on the signals dbguard passes on, and
+    returns its exit code (-N: signal N)."""
+    import os
+    import signal
 
     def forward(sig, frame):
         try:
@@ -364,28 +397,44 @@ def zygote(spec, target, state):
         except OSError:
             pass
 
-    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
     for s in forwarded:
         signal.signal(s, forward)
     # The terminal's Ctrl-C reaches the tool itself.
     for s in (signal.SIGINT, signal.SIGQUIT):
         signal.signal(s, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     say("zygote %d" % os.getpid())
-    while True:
+    status = None
+    while status is None:
         try:
             _, status = os.waitpid(pid, 0)
-            break
         except ChildProcessError:
             status = 1 << 8
-            break
-    code = os.waitstatus_to_exitcode(status)  # -N: signal N
+        except BaseException:
+            continue  # whatever happens here, the tool is waited for
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
 
-    def leave():
-        if code < 0:
-            signal.signal(-code, signal.SIG_DFL)
-            os.kill(os.getpid(), -code)
-            os._exit(128 - code)
-        os._exit(code)
+
+def zygote_read(spec, target, state, code, forwarded, say):
+    """Reads the models once the tool exited 0 with no connection
+    refused."""
+    import json
+    import os
+    import runpy
+    import signal
+    import sys
+    import traceback
+
+    ctl, out, err = spec["fds"]
+
+    def close(*fds):
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
     say("tool %d" % code)
     refused = False
@@ -395,9 +444,7 @@ def zygote(spec, target, state):
     except OSError:
         pass
     if code != 0 or refused:
-        say("skip the tool failed")
-        close(ctl, out, err)
-        leave()
+        return say("skip the tool failed")
     for s in forwarded + (signal.SIGQUIT,):
         signal.signal(s, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -435,9 +482,7 @@ def zygote(spec, target, state):
         except Exception:
             pass
     say("read %d" % rc)
-    close(ctl)
-    leave()
 
 
 _dbguard_install()
-del _dbguard_install, zygote
+del _dbguard_install, zygote, zygote_wait, zygote_read
