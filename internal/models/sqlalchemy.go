@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -141,7 +142,9 @@ func sqlaReading(cfg *config.Config, src *sqlaSource, py string) reader {
 // target_metadata, or models.sqlalchemy) in a process forked from
 // Alembic's own (see pyshim.AfterRead); nil when there are none to read.
 func AlembicAfter(cfg *config.Config) (*pyshim.After, error) {
-	if cfg.Models.SQLAlchemy == config.ModelsOff {
+	// Windows has no fork, and a child there gets no descriptors but
+	// the standard three.
+	if runtime.GOOS == "windows" || cfg.Models.SQLAlchemy == config.ModelsOff {
 		return nil, nil
 	}
 	src := findSQLAlchemy(cfg)

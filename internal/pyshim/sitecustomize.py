@@ -354,10 +354,14 @@ def zygote(spec, target, state):
     # zygote's handlers are in place would end it while the tool runs.
     forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
     held = set(forwarded) | {signal.SIGINT, signal.SIGQUIT}
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError) as e:
+        say("skip signals: %s" % e)
+        return close(ctl, out, err)
     try:
         pid = os.fork()
-    except OSError as e:
+    except (AttributeError, OSError) as e:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         say("skip fork: %s" % e)
         return close(ctl, out, err)
