@@ -5,6 +5,9 @@
 // and refuses any connection to a database other than the guarded one,
 // recording the caller's file:line; dbguard reads the record when the
 // child ends and removes the folder. Nothing is written into the project.
+// It can also read after the tool (After): fork before the project's code
+// runs, and run a reader script once the tool exited 0, every connection
+// refused.
 package pyshim
 
 import (
