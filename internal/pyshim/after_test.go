@@ -74,13 +74,22 @@ func runAfterWith(t *testing.T, py, readPy, tool, reader string, limit time.Dura
 }
 
 // The reading runs after the tool, in another process than the tool's,
-// with the reader's argv, folder and guard; what the tool did to its own
-// interpreter (a patched json, a forged answer on every descriptor) is
-// not in it.
+// with the reader's argv, folder and guard; what the tool did (a patched
+// json, a forged answer on every descriptor, the reader's file
+// rewritten) is not in it.
 func TestAfterReadsInAProcessOfItsOwn(t *testing.T) {
 	py := sqlaPython(t)
 	tool := `
 import json, os
+# The reader's file, found in the environment the process started with
+# (the guard popped the variable from os.environ, not from there).
+for kv in open("/proc/self/environ", "rb").read().split(b"\0"):
+    if kv.startswith(b"DBGUARD_GUARD_THEN_READ="):
+        spec = json.loads(kv.split(b"=", 1)[1])
+        open(spec["script"], "w").write("print('{\"forged\": true}')\n")
+        break
+else:
+    raise SystemExit("no reader named in /proc/self/environ")
 json.dumps = lambda *a, **k: '{"forged": true}'
 for fd in range(3, 64):
     try:

@@ -339,12 +339,24 @@ def zygote(spec, target, state):
     try:
         # The reader's imports, paid once for both processes (the tool
         # imports SQLAlchemy anyway).
-        import ast, inspect, runpy, signal, traceback  # noqa: E401
+        import ast, inspect, signal, traceback, types  # noqa: E401
         import sqlalchemy.dialects.postgresql  # noqa: F401
         import sqlalchemy.orm  # noqa: F401
     except Exception as e:
         say("skip importing SQLAlchemy: %s: %s" % (type(e).__name__, e))
         return close(ctl, out, err)
+    try:
+        # The reader as it is now, before the project's code could
+        # rewrite the file (the tool's environment names it).
+        with open(spec["script"], "rb") as f:
+            spec["code"] = compile(f.read(), spec["script"], "exec")
+    except Exception as e:
+        say("skip the reader: %s: %s" % (type(e).__name__, e))
+        return close(ctl, out, err)
+    # Nothing the tool starts may open the zygote's descriptors through
+    # /proc or trace it (another user's root still can): not dumpable,
+    # set before the fork and given back to the tool after it.
+    dumpable = set_dumpable(0)
     for f in (sys.stdout, sys.stderr):
         try:
             f.flush()
@@ -362,10 +374,14 @@ def zygote(spec, target, state):
     try:
         pid = os.fork()
     except (AttributeError, OSError) as e:
+        if dumpable:
+            set_dumpable(1)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         say("skip fork: %s" % e)
         return close(ctl, out, err)
     if pid == 0:
+        if dumpable:
+            set_dumpable(1)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return close(ctl, out, err)  # the tool: nothing of the reading
     code = 1
@@ -387,6 +403,15 @@ def zygote(spec, target, state):
                 pass
             os._exit(128 - code)
         os._exit(code)
+
+
+def set_dumpable(v):
+    """prctl(PR_SET_DUMPABLE, v); whether it was done (Linux only)."""
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl(4, v, 0, 0, 0) == 0
+    except Exception:
+        return False
 
 
 def zygote_wait(pid, forwarded, mask, say):
@@ -426,10 +451,10 @@ def zygote_read(spec, target, state, code, forwarded, say):
     refused."""
     import json
     import os
-    import runpy
     import signal
     import sys
     import traceback
+    import types
 
     ctl, out, err = spec["fds"]
 
@@ -467,8 +492,11 @@ def zygote_read(spec, target, state, code, forwarded, say):
     sys.path[0] = os.path.dirname(spec["script"])
     say("reading")
     rc = 0
+    main = types.ModuleType("__main__")
+    main.__file__ = spec["script"]
+    sys.modules["__main__"] = main
     try:
-        runpy.run_path(spec["script"], run_name="__main__")
+        exec(spec["code"], main.__dict__)
     except SystemExit as e:
         if e.code is None:
             rc = 0
@@ -489,4 +517,4 @@ def zygote_read(spec, target, state, code, forwarded, say):
 
 
 _dbguard_install()
-del _dbguard_install, zygote, zygote_wait, zygote_read
+del _dbguard_install, zygote, set_dumpable, zygote_wait, zygote_read
