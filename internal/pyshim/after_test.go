@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +37,13 @@ func sqlaPython(t *testing.T) string {
 // after it of reader, and returns the tool's exit code as dbguard sees
 // it and what the reading did.
 func runAfter(t *testing.T, py, tool, reader string, limit time.Duration) (int, AfterResult) {
-	return runAfterWith(t, py, py, tool, reader, limit)
+	code, r, _ := runAfterWith(t, py, py, tool, reader, limit)
+	return code, r
 }
 
-// runAfterWith is runAfter with the models read with readPy.
-func runAfterWith(t *testing.T, py, readPy, tool, reader string, limit time.Duration) (int, AfterResult) {
+// runAfterWith is runAfter with the models read with readPy; it also
+// returns the folder both ran in.
+func runAfterWith(t *testing.T, py, readPy, tool, reader string, limit time.Duration) (int, AfterResult, string) {
 	t.Helper()
 	shim, err := New(Target{DBName: "app", Hosts: [][2]string{{"127.0.0.1", "5432"}}, Show: "app"})
 	if err != nil {
@@ -70,7 +73,7 @@ func runAfterWith(t *testing.T, py, readPy, tool, reader string, limit time.Dura
 	if r.HasToolCode {
 		code = r.ToolCode
 	}
-	return code, r
+	return code, r, dir
 }
 
 // The reading runs after the tool, in another process than the tool's,
@@ -96,15 +99,17 @@ for fd in range(3, 64):
         os.write(fd, b'{"forged": true}\n')
     except OSError:
         pass
+import ctypes
+open("tool-dumpable", "w").write(str(ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)))
 print("tool", os.getpid())
 `
 	reader := `
-import json, os, sys
+import ctypes, json, os, sys
 print("noise")
-print(json.dumps({"pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd(), "target": os.environ["DBGUARD_GUARD_TARGET"], "then": os.environ.get("DBGUARD_GUARD_THEN_READ")}))
+print(json.dumps({"dumpable": ctypes.CDLL(None).prctl(3, 0, 0, 0, 0), "pid": os.getpid(), "argv": sys.argv[1:], "cwd": os.getcwd(), "target": os.environ["DBGUARD_GUARD_TARGET"], "then": os.environ.get("DBGUARD_GUARD_THEN_READ")}))
 print("to stderr", file=sys.stderr)
 `
-	code, r := runAfter(t, py, tool, reader, 30*time.Second)
+	code, r, dir := runAfterWith(t, py, py, tool, reader, 30*time.Second)
 	if code != 0 || !r.Zygote || !r.Read || !r.Done || r.Status != 0 {
 		t.Fatalf("code %d, result %+v", code, r)
 	}
@@ -112,10 +117,15 @@ print("to stderr", file=sys.stderr)
 	if strings.Contains(out, "forged") || !strings.HasPrefix(out, "noise\n{") {
 		t.Errorf("the reader's stdout: %q", out)
 	}
-	for _, want := range []string{`"argv": ["one", "two"]`, `"target": "{\"hosts\": null, \"dbname\": \"\\u0000\"`, `"then": null`} {
+	// The reading cannot be reached through /proc by the tool; the tool
+	// is as it was.
+	for _, want := range []string{`"dumpable": 0`, `"argv": ["one", "two"]`, `"target": "{\"hosts\": null, \"dbname\": \"\\u0000\"`, `"then": null`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the reader's stdout lacks %s: %q", want, out)
 		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "tool-dumpable")); err != nil || string(b) != "1" {
+		t.Errorf("the tool's PR_GET_DUMPABLE: %q, %v", b, err)
 	}
 	if string(r.Stderr) != "to stderr\n" {
 		t.Errorf("the reader's stderr: %q", r.Stderr)
@@ -155,7 +165,7 @@ func TestAfterTimeLimitCutsTheReadingOnly(t *testing.T) {
 // reading, and the tool runs as it would.
 func TestAfterOtherInterpreterReadsNothing(t *testing.T) {
 	py := sqlaPython(t)
-	code, r := runAfterWith(t, py, "/elsewhere/python", "print('tool')", "print('read')\n", time.Minute)
+	code, r, _ := runAfterWith(t, py, "/elsewhere/python", "print('tool')", "print('read')\n", time.Minute)
 	if code != 0 || r.Read || r.Zygote || !strings.HasPrefix(r.Skipped, "the tool runs with") {
 		t.Errorf("code %d, result %+v", code, r)
 	}

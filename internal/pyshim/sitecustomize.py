@@ -356,7 +356,7 @@ def zygote(spec, target, state):
     # Nothing the tool starts may open the zygote's descriptors through
     # /proc or trace it (another user's root still can): not dumpable,
     # set before the fork and given back to the tool after it.
-    dumpable = set_dumpable(0)
+    was = set_dumpable(0)
     for f in (sys.stdout, sys.stderr):
         try:
             f.flush()
@@ -374,14 +374,14 @@ def zygote(spec, target, state):
     try:
         pid = os.fork()
     except (AttributeError, OSError) as e:
-        if dumpable:
-            set_dumpable(1)
+        if was is not None:
+            set_dumpable(was)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         say("skip fork: %s" % e)
         return close(ctl, out, err)
     if pid == 0:
-        if dumpable:
-            set_dumpable(1)
+        if was is not None:
+            set_dumpable(was)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return close(ctl, out, err)  # the tool: nothing of the reading
     code = 1
@@ -406,12 +406,17 @@ def zygote(spec, target, state):
 
 
 def set_dumpable(v):
-    """prctl(PR_SET_DUMPABLE, v); whether it was done (Linux only)."""
+    """prctl(PR_SET_DUMPABLE, v) (Linux only); what it was before, None
+    when it could not be set."""
     try:
         import ctypes
-        return ctypes.CDLL(None, use_errno=True).prctl(4, v, 0, 0, 0) == 0
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        was = prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+        if was < 0 or prctl(4, v, 0, 0, 0) != 0:
+            return None
+        return was
     except Exception:
-        return False
+        return None
 
 
 def zygote_wait(pid, forwarded, mask, say):
