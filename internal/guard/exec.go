@@ -104,12 +104,19 @@ func SetEnv(environ []string, set map[string]string) []string {
 // end and returns its exit code, 128+N when signal N ended it. The
 // terminal sends Ctrl-C to the child itself; a SIGTERM or SIGHUP sent to
 // dbguard alone is passed on.
-func Run(cmd *exec.Cmd, name string) (int, error) {
+func Run(cmd *exec.Cmd, name string) (int, error) { return RunStarted(cmd, name, nil) }
+
+// RunStarted is Run, calling started (when not nil) with the child once
+// it has started.
+func RunStarted(cmd *exec.Cmd, name string, started func(*os.Process)) (int, error) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", name, err)
+	}
+	if started != nil {
+		started(cmd.Process)
 	}
 	done := make(chan struct{})
 	go func() {

@@ -73,7 +73,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return runChild(cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr)
+	return runChild(ctx, cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr, nil)
 }
 
 // runChild runs a child handed the guarded URL u (set: its variables)
@@ -81,8 +81,11 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 // connections checked at connect time. A connection the shim refused is
 // the error, whatever the child's exit code. A file u names outside root
 // (a passfile, a client certificate) stops it before it starts, as it
-// stops dbguard's own connections; from says where u was written.
-func runChild(cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[string]string, root string, log io.Writer) (int, error) {
+// stops dbguard's own connections; from says where u was written. after,
+// when not nil, is a reading the guard does once the child has exited 0
+// (the Alembic models): its result is after's, the code returned is the
+// child's own.
+func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[string]string, root string, log io.Writer, after *pyshim.After) (int, error) {
 	dir := cmd.Dir
 	if dir == "" {
 		dir, _ = os.Getwd()
@@ -97,7 +100,23 @@ func runChild(cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[str
 	defer shim.Close()
 	env := guard.ChildEnv(os.Environ(), set, u)
 	cmd.Env = guard.SetEnv(env, shim.Env(env))
-	code, err := guard.Run(cmd, name)
+	var started func(*os.Process)
+	if after != nil {
+		then, err := after.Prepare(cmd)
+		if err != nil {
+			return 0, err
+		}
+		cmd.Env = guard.SetEnv(cmd.Env, then)
+		started = func(p *os.Process) { after.Started(ctx, p) }
+	}
+	code, err := guard.RunStarted(cmd, name, started)
+	if after != nil {
+		// The zygote exits with the tool's status; it says it first, in
+		// case the reading's time limit killed it.
+		if r := after.Finish(); r.HasToolCode && err == nil {
+			code = r.ToolCode
+		}
+	}
 	if rerr := shim.Err(name); rerr != nil {
 		return code, rerr
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dbguard/dbguard/internal/guard"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pyshim"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -70,6 +71,8 @@ type VerifyOptions struct {
 	// ReadAlembicModels allows importing the SQLAlchemy models that
 	// Alembic's env.py names (Alembic has just run env.py).
 	ReadAlembicModels bool
+	// AlembicRead is the reading done after Alembic's run, if any.
+	AlembicRead *pyshim.After
 }
 
 // Verify checks the guarded database's schema against every expectation
@@ -98,6 +101,7 @@ func check(ctx context.Context, co pg.ConnectOptions, o VerifyOptions, partial, 
 		Partial:           partial,
 		ReadModels:        o.ReadModels,
 		ReadAlembicModels: o.ReadAlembicModels,
+		AlembicRead:       o.AlembicRead,
 		Log:               o.Stderr,
 	})
 	if err != nil {

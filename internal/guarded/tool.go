@@ -14,8 +14,10 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/guard"
+	"github.com/dbguard/dbguard/internal/models"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pyshim"
 	"github.com/dbguard/dbguard/internal/tool"
 )
 
@@ -60,12 +62,22 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	}
 	u := t.URLIn(p.Workdir)
 	set := p.Env(o.Config.URLVars(), u.String())
+	// Alembic's models are read in a process forked from Alembic's before
+	// env.py ran, once it has exited 0 (models.AlembicAfter): one
+	// interpreter start and SQLAlchemy import fewer.
+	var reading *pyshim.After
+	if p.Kind == tool.Alembic && !o.NoVerify && len(steps) == 1 {
+		if reading, err = models.AlembicAfter(o.Config); err != nil {
+			return err
+		}
+		defer reading.Close()
+	}
 	for _, s := range steps {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		talk.Infof("running %s in %s with %s=%s", s, output.RelPath(p.Workdir), o.Config.Database.URLVar, u.Redacted())
-		if err := runStep(ctx, s, p.Workdir, u, t.Where(u), set, o, o.Stderr); err != nil {
+		if err := runStep(ctx, s, p.Workdir, u, t.Where(u), set, o, o.Stderr, reading); err != nil {
 			return err
 		}
 	}
@@ -91,6 +103,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	// Alembic has just run the repository's env.py: importing the models
 	// it names runs no code the migration did not.
 	vo.ReadAlembicModels = p.Kind == tool.Alembic
+	vo.AlembicRead = reading
 	// On the connection that read the state: only dbguard's reads ran on
 	// it, but the tool ran beside it, so it is checked as new first.
 	shared := pg.ShareConn(co, func(ctx context.Context, f func(*pgx.Conn) error) error { return pg.WithPgx(ctx, db, f) },
@@ -109,7 +122,7 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 // runStep runs one of the tool's commands, its output to out (stderr: talk,
 // for a migration run); a non-zero exit is the tool's failure, reported
 // with its exit code (its own output said why).
-func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from string, set map[string]string, o MigrateOptions, out io.Writer) error {
+func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from string, set map[string]string, o MigrateOptions, out io.Writer, after *pyshim.After) error {
 	path, err := exec.LookPath(s.Args[0])
 	if err != nil {
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
@@ -121,7 +134,7 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	code, err := runChild(cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr)
+	code, err := runChild(ctx, cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr, after)
 	switch {
 	case errRefused(err):
 		return err
@@ -152,7 +165,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 			return &tool.UnsupportedError{Kind: tool.Command, Command: "status", Instead: "set migrations.command.status in dbguard.yaml (exit 0 when nothing is pending)"}
 		}
 		u := t.URLIn(o.Tool.Workdir)
-		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, u, t.Where(u), o.Tool.Env(o.Config.URLVars(), u.String()), o, o.Stdout)
+		return runStep(ctx, tool.Step{Args: []string{"sh", "-c", o.Tool.Commands.Status}}, o.Tool.Workdir, u, t.Where(u), o.Tool.Env(o.Config.URLVars(), u.String()), o, o.Stdout, nil)
 	}
 	db, _, err := pg.Connect(ctx, t.Connect(o.Connect))
 	if err != nil {

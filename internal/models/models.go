@@ -19,6 +19,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pyshim"
 	"github.com/dbguard/dbguard/internal/tool"
 )
 
@@ -63,6 +64,10 @@ type Options struct {
 	// RunAlembic allows importing the SQLAlchemy models only: migrate up
 	// sets it when Alembic has just run the repository's env.py anyway.
 	RunAlembic bool
+	// AlembicRead is the reading Alembic's own process did of env.py's
+	// target_metadata after the upgrade (AlembicAfter); when it read,
+	// its answer stands for the separate reader's.
+	AlembicRead *pyshim.After
 	// URL is the guarded database, set in the URL variables for settings
 	// modules that require one; the import still may not connect.
 	URL *dburl.URL
@@ -90,13 +95,14 @@ type readKey struct {
 	cfg             *config.Config
 	python, alembic bool
 	url             string
+	after           *pyshim.After
 }
 
 // Read reads every models source the project has. A source that is
 // configured or found but cannot be read is an error naming it. Read again
 // in the same command with the same options, it answers as it did.
 func Read(ctx context.Context, o Options) (*Result, error) {
-	k := readKey{cfg: o.Config, python: o.RunPython, alembic: o.RunAlembic}
+	k := readKey{cfg: o.Config, python: o.RunPython, alembic: o.RunAlembic, after: o.AlembicRead}
 	if o.URL != nil {
 		k.url = o.URL.String()
 	}
@@ -127,7 +133,7 @@ func readAll(ctx context.Context, o Options) (*Result, error) {
 			if !o.RunPython && !o.RunAlembic {
 				r.Notes = append(r.Notes, fmt.Sprintf("the SQLAlchemy models (%s) were not read: that imports the repository's Python; to compare them, pass --read-models or set %s=1", src.show(), RunPythonVar))
 			} else {
-				s, err := readSQLAlchemy(ctx, cfg, src, o.URL)
+				s, err := readSQLAlchemy(ctx, cfg, src, o.URL, o.AlembicRead)
 				if err != nil {
 					return nil, err
 				}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -108,32 +109,93 @@ func (t *Table) UnmarshalJSON(b []byte) error {
 }
 
 // readSQLAlchemy imports the models with the project's Python under the
-// connection guard (every connection refused) and a time limit.
-func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u *dburl.URL) (*Set, error) {
+// connection guard (every connection refused) and a time limit: in the
+// process Alembic's run forked for it, when that read (after), else in a
+// process of its own.
+func readSQLAlchemy(ctx context.Context, cfg *config.Config, src *sqlaSource, u *dburl.URL, after *pyshim.After) (*Set, error) {
 	py, err := python(cfg, src.dir, "alembic")
 	if err != nil {
 		return nil, &ReadError{Source: src.show(), Msg: "no Python to import them with: " + err.Error(), Hint_: "install python3, or create the project's virtualenv (.venv), then run the command again"}
 	}
-	out, err := runReader(ctx, cfg, reader{
-		show: src.show(), py: py, script: sqlaReader, args: []string{src.mode, src.what, src.dir}, dir: src.dir,
-		fix:   "run the command again with --verbose, or name the models in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
-		fixPy: "make the models importable from " + output.RelPath(src.dir) + " (its virtualenv: .venv), name them in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
-	}, u)
+	rd := sqlaReading(cfg, src, py)
+	var out *sqlaOut
+	if r, ok := afterResult(after, rd); ok {
+		out, err = rd.interpret(r.Stdout, r.Stderr, readStatus(r), r.TimedOut, r.RefusedError("reading the models", refuseAll))
+	} else {
+		out, err = runReader(ctx, cfg, rd, u)
+	}
 	if err != nil || out.None != "" {
 		return nil, err
 	}
 	return &Set{Source: "sqlalchemy", From: src.show(), Tables: out.Tables}, nil
 }
 
+func sqlaReading(cfg *config.Config, src *sqlaSource, py string) reader {
+	return reader{
+		show: src.show(), py: py, script: sqlaReader, args: []string{src.mode, src.what, src.dir}, dir: src.dir, timeout: cfg.Models.Timeout.D(),
+		fix:   "run the command again with --verbose, or name the models in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
+		fixPy: "make the models importable from " + output.RelPath(src.dir) + " (its virtualenv: .venv), name them in dbguard.yaml (models.sqlalchemy: app.models:SQLModel), or switch them off (models.sqlalchemy: off)",
+	}
+}
+
+// AlembicAfter prepares reading the SQLAlchemy models (env.py's
+// target_metadata, or models.sqlalchemy) in a process forked from
+// Alembic's own (see pyshim.AfterRead); nil when there are none to read.
+func AlembicAfter(cfg *config.Config) (*pyshim.After, error) {
+	// Windows has no fork, and a child there gets no descriptors but
+	// the standard three.
+	if runtime.GOOS == "windows" || cfg.Models.SQLAlchemy == config.ModelsOff {
+		return nil, nil
+	}
+	src := findSQLAlchemy(cfg)
+	if src == nil {
+		return nil, nil
+	}
+	py, err := python(cfg, src.dir, "alembic")
+	if err != nil {
+		return nil, nil // the reading says so, on its own
+	}
+	if abs, err := filepath.Abs(py); err == nil {
+		py = abs
+	}
+	rd := sqlaReading(cfg, src, py)
+	return pyshim.NewAfter(pyshim.AfterRead{
+		Script: slices.Concat(readerCommon, []byte("\n\n"), rd.script), Args: rd.args, Dir: rd.dir,
+		Python: py, Timeout: rd.timeout, Target: refuseAll,
+	})
+}
+
+// afterResult is what Alembic's process read, when it read what rd
+// reads.
+func afterResult(after *pyshim.After, rd reader) (pyshim.AfterResult, bool) {
+	if after == nil || !slices.Equal(after.Args(), rd.args) {
+		return pyshim.AfterResult{}, false
+	}
+	r := after.Finish()
+	return r, r.Read
+}
+
+// readStatus is the reading's exit as exec reports a child's: nil for 0.
+func readStatus(r pyshim.AfterResult) error {
+	switch {
+	case !r.Done:
+		return errors.New("signal: killed")
+	case r.Status != 0:
+		return fmt.Errorf("exit status %d", r.Status)
+	}
+	return nil
+}
+
 // reader is one run of a Python reader script.
 type reader struct {
-	show   string // the source, for messages
-	py     string // the interpreter
-	script []byte
-	args   []string
-	dir    string // working directory
-	fix    string // the hint when the script does not answer
-	fixPy  string // the hint when the models do not import
+	show    string // the source, for messages
+	py      string // the interpreter
+	script  []byte
+	args    []string
+	dir     string // working directory
+	timeout time.Duration
+	fix     string // the hint when the script does not answer
+	fixPy   string // the hint when the models do not import
 	// fixConnect is the hint when importing them connects; default:
 	// SQLAlchemy's.
 	fixConnect string
@@ -143,7 +205,6 @@ type reader struct {
 // connection guard (every connection refused) and a time limit, and
 // decodes the one JSON line it prints.
 func runReader(ctx context.Context, cfg *config.Config, rd reader, u *dburl.URL) (*sqlaOut, error) {
-	fail := func(msg, hint string) error { return &ReadError{Source: rd.show, Msg: msg, Hint_: hint} }
 	shim, err := pyshim.New(refuseAll)
 	if err != nil {
 		return nil, err
@@ -173,22 +234,32 @@ func runReader(ctx context.Context, cfg *config.Config, rd reader, u *dburl.URL)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
-	if ctx.Err() == context.DeadlineExceeded {
-		return nil, fail(fmt.Sprintf("importing them took longer than %s", timeout), "make importing the models quick and free of side effects, or raise models.timeout in dbguard.yaml")
-	}
+	var refused *pyshim.RefusedError
 	if rerr := shim.Err("reading the models"); rerr != nil {
-		var re *pyshim.RefusedError
-		if errors.As(rerr, &re) {
-			hint := rd.fixConnect
-			if hint == "" {
-				hint = "connect lazily (create_engine does not connect; engine.connect() at import time does), then run the command again"
-			}
-			return nil, fail(fmt.Sprintf("%s: importing them opened a %s connection; dbguard refused it (reading the models must not connect)", oneLine(output.RelPath(re.Refusal.Caller)), re.Refusal.Driver), hint)
+		errors.As(rerr, &refused)
+	}
+	rd.timeout = timeout
+	return rd.interpret(stdout.Bytes(), stderr.Bytes(), err, ctx.Err() == context.DeadlineExceeded, refused)
+}
+
+// interpret is a reading's outcome, wherever it ran: its stdout and
+// stderr, how it exited, whether the time limit cut it, and the first
+// connection its guard refused.
+func (rd reader) interpret(stdout, stderr []byte, err error, timedOut bool, re *pyshim.RefusedError) (*sqlaOut, error) {
+	fail := func(msg, hint string) error { return &ReadError{Source: rd.show, Msg: msg, Hint_: hint} }
+	if timedOut {
+		return nil, fail(fmt.Sprintf("importing them took longer than %s", rd.timeout), "make importing the models quick and free of side effects, or raise models.timeout in dbguard.yaml")
+	}
+	if re != nil {
+		hint := rd.fixConnect
+		if hint == "" {
+			hint = "connect lazily (create_engine does not connect; engine.connect() at import time does), then run the command again"
 		}
+		return nil, fail(fmt.Sprintf("%s: importing them opened a %s connection; dbguard refused it (reading the models must not connect)", oneLine(output.RelPath(re.Refusal.Caller)), re.Refusal.Driver), hint)
 	}
 	var out sqlaOut
-	if jerr := json.Unmarshal(lastLine(stdout.Bytes()), &out); jerr != nil {
-		msg := lastLine(stderr.Bytes())
+	if jerr := json.Unmarshal(lastLine(stdout), &out); jerr != nil {
+		msg := lastLine(stderr)
 		if err == nil {
 			err = jerr
 		}

@@ -5,6 +5,9 @@
 // and refuses any connection to a database other than the guarded one,
 // recording the caller's file:line; dbguard reads the record when the
 // child ends and removes the folder. Nothing is written into the project.
+// It can also read after the tool (After): fork before the project's code
+// runs, and run a reader script once the tool exited 0, every connection
+// refused.
 package pyshim
 
 import (
@@ -114,9 +117,11 @@ type Result struct {
 }
 
 // Result reads the record so far.
-func (s *Shim) Result() (Result, error) {
+func (s *Shim) Result() (Result, error) { return readReport(filepath.Join(s.dir, "report.jsonl")) }
+
+func readReport(path string) (Result, error) {
 	var r Result
-	f, err := os.Open(filepath.Join(s.dir, "report.jsonl"))
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return r, nil
 	}

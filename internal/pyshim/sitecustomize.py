@@ -19,12 +19,13 @@ def _dbguard_install():
 
     here = os.path.dirname(os.path.abspath(__file__))
     target = json.loads(os.environ["DBGUARD_GUARD_TARGET"])
-    report_path = os.environ["DBGUARD_GUARD_REPORT"]
+    # The zygote (below) switches both before it reads the models.
+    state = {"report": os.environ["DBGUARD_GUARD_REPORT"]}
 
     def report(event, **fields):
         fields["event"] = event
         try:
-            with open(report_path, "a", encoding="utf-8") as f:
+            with open(state["report"], "a", encoding="utf-8") as f:
                 f.write(json.dumps(fields) + "\n")
         except OSError:
             pass
@@ -294,6 +295,231 @@ def _dbguard_install():
         nxt = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(nxt)
 
+    # Reading the models after the tool (DBGUARD_GUARD_THEN_READ, set by
+    # dbguard for Alembic's upgrade when env.py names target_metadata).
+    # Popped, so no Python the tool starts becomes a zygote in turn.
+    then = os.environ.pop("DBGUARD_GUARD_THEN_READ", None)
+    if then:
+        zygote(json.loads(then), target, state)
+
+
+def zygote(spec, target, state):
+    """Forks before any of the project's code has run. The child goes on
+    as the tool; this process, the zygote, waits for it, and when it
+    exited 0 with no connection refused, reads the models as the separate
+    reader does: the reader script run as __main__, every connection
+    refused (the guarded database's too), its own report, stdout and
+    stderr to dbguard's pipes, which time it and kill it at the limit. So
+    nothing the tool's run did (env.py, revision files: patches, a
+    reflected target_metadata, open connections) is in the process that
+    reads: only Python's start and SQLAlchemy's import are shared. The
+    zygote exits with the tool's status, which it also writes first."""
+    import json
+    import os
+    import sys
+
+    ctl, out, err = spec["fds"]
+
+    def close(*fds):
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def say(line):
+        try:
+            os.write(ctl, (line + "\n").encode())
+        except OSError:
+            pass
+
+    if os.path.abspath(sys.executable) != spec["python"]:
+        say("skip the tool runs with %s, the models are read with %s" % (sys.executable, spec["python"]))
+        return close(ctl, out, err)
+    try:
+        # The reader's imports, paid once for both processes (the tool
+        # imports SQLAlchemy anyway).
+        import ast, inspect, signal, traceback, types  # noqa: E401
+        import sqlalchemy.dialects.postgresql  # noqa: F401
+        import sqlalchemy.orm  # noqa: F401
+    except Exception as e:
+        say("skip importing SQLAlchemy: %s: %s" % (type(e).__name__, e))
+        return close(ctl, out, err)
+    try:
+        # The reader as it is now, before the project's code could
+        # rewrite the file (the tool's environment names it).
+        with open(spec["script"], "rb") as f:
+            spec["code"] = compile(f.read(), spec["script"], "exec")
+    except Exception as e:
+        say("skip the reader: %s: %s" % (type(e).__name__, e))
+        return close(ctl, out, err)
+    # Nothing the tool starts may open the zygote's descriptors through
+    # /proc or trace it (another user's root still can): not dumpable,
+    # set before the fork and given back to the tool after it.
+    was = set_dumpable(0)
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    # Signals wait while the two processes part: one arriving before the
+    # zygote's handlers are in place would end it while the tool runs.
+    forwarded = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+    held = set(forwarded) | {signal.SIGINT, signal.SIGQUIT}
+    try:
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError) as e:
+        say("skip signals: %s" % e)
+        return close(ctl, out, err)
+    try:
+        pid = os.fork()
+    except (AttributeError, OSError) as e:
+        if was is not None:
+            set_dumpable(was)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        say("skip fork: %s" % e)
+        return close(ctl, out, err)
+    if pid == 0:
+        if was is not None:
+            set_dumpable(was)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return close(ctl, out, err)  # the tool: nothing of the reading
+    code = 1
+    try:
+        code = zygote_wait(pid, forwarded, mask, say)
+        zygote_read(spec, target, state, code, forwarded, say)
+    except BaseException:
+        pass
+    finally:
+        # Never back into Python's start: this process would run the
+        # tool a second time.
+        close(ctl, out, err)
+        if code < 0:
+            try:
+                signal.signal(-code, signal.SIG_DFL)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {-code})
+                os.kill(os.getpid(), -code)
+            except BaseException:
+                pass
+            os._exit(128 - code)
+        os._exit(code)
+
+
+def set_dumpable(v):
+    """prctl(PR_SET_DUMPABLE, v) (Linux only); what it was before, None
+    when it could not be set."""
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        was = prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+        if was < 0 or prctl(4, v, 0, 0, 0) != 0:
+            return None
+        return was
+    except Exception:
+        return None
+
+
+def zygote_wait(pid, forwarded, mask, say):
+    """Waits for the tool, passing on the signals dbguard passes on, and
+    returns its exit code (-N: signal N)."""
+    import os
+    import signal
+
+    def forward(sig, frame):
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+    for s in forwarded:
+        signal.signal(s, forward)
+    # The terminal's Ctrl-C reaches the tool itself.
+    for s in (signal.SIGINT, signal.SIGQUIT):
+        signal.signal(s, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    say("zygote %d" % os.getpid())
+    status = None
+    while status is None:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            status = 1 << 8
+        except BaseException:
+            continue  # whatever happens here, the tool is waited for
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+def zygote_read(spec, target, state, code, forwarded, say):
+    """Reads the models once the tool exited 0 with no connection
+    refused."""
+    import json
+    import os
+    import signal
+    import sys
+    import traceback
+    import types
+
+    ctl, out, err = spec["fds"]
+
+    def close(*fds):
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    say("tool %d" % code)
+    refused = False
+    try:
+        with open(state["report"], encoding="utf-8") as f:
+            refused = any('"refused"' in line for line in f)
+    except OSError:
+        pass
+    if code != 0 or refused:
+        return say("skip the tool failed")
+    for s in forwarded + (signal.SIGQUIT,):
+        signal.signal(s, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    target.clear()
+    target.update(spec["target"])
+    state["report"] = spec["report"]
+    os.environ["DBGUARD_GUARD_TARGET"] = json.dumps(spec["target"])
+    os.environ["DBGUARD_GUARD_REPORT"] = spec["report"]
+    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    sys.dont_write_bytecode = True
+    os.chdir(spec["dir"])
+    os.dup2(out, 1)
+    os.dup2(err, 2)
+    close(out, err)
+    sys.argv = [spec["script"]] + spec["args"]
+    sys.path[0] = os.path.dirname(spec["script"])
+    say("reading")
+    rc = 0
+    main = types.ModuleType("__main__")
+    main.__file__ = spec["script"]
+    sys.modules["__main__"] = main
+    try:
+        exec(spec["code"], main.__dict__)
+    except SystemExit as e:
+        if e.code is None:
+            rc = 0
+        elif isinstance(e.code, int):
+            rc = e.code
+        else:
+            print(e.code, file=sys.stderr)
+            rc = 1
+    except BaseException:
+        traceback.print_exc()
+        rc = 1
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    say("read %d" % rc)
+
 
 _dbguard_install()
-del _dbguard_install
+del _dbguard_install, zygote, set_dumpable, zygote_wait, zygote_read

@@ -25,6 +25,7 @@ import (
 	"github.com/dbguard/dbguard/internal/models"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pyshim"
 	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/schema"
 )
@@ -46,7 +47,10 @@ type Options struct {
 	// ReadAlembicModels allows importing only the SQLAlchemy models of
 	// Alembic's target_metadata: migrate up sets it after Alembic ran.
 	ReadAlembicModels bool
-	Log               io.Writer
+	// AlembicRead is the reading Alembic's process did after its run
+	// (models.AlembicAfter); nil: the models are read on their own.
+	AlembicRead *pyshim.After
+	Log         io.Writer
 	// Sandbox, when set, is a sandbox started ahead (StartSandbox) for
 	// WithShadow to use and close.
 	Sandbox *Sandbox
@@ -103,7 +107,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		o.Connect.ReadOnly = true
 	}
 	r := &Report{Database: pg.Target(o.Connect.URL), Differences: []schema.Difference{}, Sources: []string{}, Notes: []string{}}
-	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, RunAlembic: o.ReadAlembicModels, URL: o.Connect.URL, Log: o.Log})
+	mr, err := models.Read(ctx, models.Options{Config: o.Config, RunPython: o.ReadModels, RunAlembic: o.ReadAlembicModels, AlembicRead: o.AlembicRead, URL: o.Connect.URL, Log: o.Log})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// With the models read after Alembic (a process forked from Alembic's
+// before env.py ran, which waits for it), the process dbguard started is
+// that waiting one: a SIGTERM sent to dbguard still reaches alembic
+// itself, which stops mid-revision (exit 143, not after its 30 s sleep),
+// and nothing is left running or read after it.
+func TestAlembicSIGTERMReachesAlembicThroughTheReader(t *testing.T) {
+	needTool(t, "alembic")
+	t.Parallel() // its own folder, process and database; it waits on them, polling
+	dbURL := pgtest.DB(t)
+	dir := project(t, strings.Replace(dbURL, "postgres://", "postgresql+psycopg2://", 1), nil)
+	started := filepath.Join(dir, "started")
+	files := map[string]string{
+		"alembic.ini":     "[alembic]\nscript_location = alembic\nprepend_sys_path = .\n",
+		"app/__init__.py": "",
+		"app/models.py": "from sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n" +
+			"Base = declarative_base()\n\n\nclass Item(Base):\n    __tablename__ = \"item\"\n    id = Column(Integer, primary_key=True)\n",
+		"alembic/script.py.mako": "",
+		"alembic/env.py": "import os\n\nfrom alembic import context\nfrom sqlalchemy import create_engine\n\nfrom app.models import Base\n\n" +
+			"target_metadata = Base.metadata\n\nengine = create_engine(os.environ[\"DATABASE_URL\"])\n" +
+			"with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=target_metadata)\n" +
+			"    with context.begin_transaction():\n        context.run_migrations()\n",
+		"alembic/versions/0001_slow.py": "import os\nimport time\n\nrevision = \"0001\"\ndown_revision = None\n\n\n" +
+			"def upgrade():\n    with open(\"started\", \"w\") as f:\n        f.write(str(os.getpid()))\n    time.sleep(30)\n\n\ndef downgrade():\n    pass\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if data, err := os.ReadFile(started); err == nil && len(data) > 0 {
+			pid, _ = strconv.Atoi(string(data))
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("alembic did not start the revision in 60s:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	begun := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\n%s", err, out)
+	}
+	if d := time.Since(begun); d > 20*time.Second {
+		t.Errorf("dbguard ended %s after the SIGTERM: alembic did not get it", d)
+	}
+	got := out.String()
+	if !strings.Contains(got, "interrupted while alembic upgrade head ran (it exited with status 143)") {
+		t.Errorf("output does not say alembic was ended by the SIGTERM:\n%s", got)
+	}
+	if strings.Contains(got, "schema matches") || strings.Contains(got, "reading the models") {
+		t.Errorf("the models were read after an interrupted upgrade:\n%s", got)
+	}
+	if err := syscall.Kill(pid, 0); pid <= 0 || err == nil {
+		t.Errorf("alembic (process %d) is still running", pid)
+	}
+	noPassword(t, got)
+}
