@@ -138,6 +138,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.groupDatabases(vars)
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
+	r.modeVarWarnings(read, env, vars)
 	r.chooseMigrate()
 	return r, nil
 }

@@ -80,6 +80,22 @@ func (l *Loader) mode(in *Input) string {
 	return in.Mode
 }
 
+// ModeVar is the environment variable that sets the loader's mode when
+// the application sets none (dotenv-flow: NODE_ENV), or "".
+func (l *Loader) ModeVar() string { return l.modeVar }
+
+// ReadUnset is what a loader with a mode variable (dotenv-flow) hands an
+// application started without that variable: no mode at all, where Read
+// takes the input's mode for it. It is nil for a loader without one, or
+// when the environment sets the variable (Read then read that mode).
+func ReadUnset(l *Loader, in *Input, dir string) *Reading {
+	if l.modeVar == "" || in.Environ[l.modeVar] != "" {
+		return nil
+	}
+	// A fresh input: the caches of in hold its mode's file lists.
+	return Read(l, &Input{Files: in.Files, Environ: in.Environ, Keep: in.Keep}, dir, "")
+}
+
 // Applies reports whether the loader has a meaning in a mode.
 func (l *Loader) Applies(mode string) bool { return l.Modes == nil || l.Modes(mode) }
 
@@ -182,10 +198,16 @@ func (c *readCtx) values() map[string]string {
 	return m
 }
 
+// flowFiles are dotenv-flow 4's files for NODE_ENV mode (listFiles); with
+// no mode (NODE_ENV unset or empty, and no node_env option) it reads no
+// mode file at all.
 func flowFiles(mode string) []string {
 	files := []string{".env.defaults", ".env"}
 	if mode != "test" {
 		files = append(files, ".env.local")
+	}
+	if mode == "" {
+		return files
 	}
 	return append(files, ".env."+mode, ".env."+mode+".local")
 }

@@ -1,0 +1,63 @@
+package envcheck
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// modeVarWarnings: dotenv-flow takes its mode from NODE_ENV, which the
+// files cannot tell. dbguard judges it in the mode checked (--mode, as
+// if the app were started with NODE_ENV set to it); started without
+// NODE_ENV it reads no mode file at all (.env.defaults, .env, .env.local).
+// Where that start reads another database for a URL variable, the
+// judgement rests on the assumption, so it is said, at the definition
+// that start would take.
+func (r *Report) modeVarWarnings(read envload.Files, env map[string]string, vars []string) {
+	seen := map[*envload.Reading]bool{}
+	for _, lr := range r.Readings {
+		rd := lr.reading
+		if rd == nil || !lr.InUse || lr.Err != nil || seen[rd] || rd.Loader.ModeVar() == "" || rd.Mode == "" {
+			continue
+		}
+		seen[rd] = true
+		unset := envload.ReadUnset(rd.Loader, &envload.Input{Files: read, Environ: env, Keep: vars}, rd.Dir)
+		if unset == nil || unset.Err != nil {
+			continue
+		}
+		for _, v := range vars {
+			judged, jok := rd.Lookup(v)
+			plain, pok := unset.Lookup(v)
+			if !pok || jok && sameURL(judged.Value, plain.Value) {
+				continue
+			}
+			was := "nothing"
+			if jok {
+				was = judged.Location()
+			}
+			r.warn(rd.Loader.Name, plain.Location(), fmt.Sprintf(
+				"%s in %s: %s is not set here, so dbguard judged it as started with %s=%s (the mode checked), where %s comes from %s; an app started without %s reads only %s, and takes %s from here, which names another database; set %s where the app starts, or name the same database in both files",
+				rd.Loader.Name, where(rd.Dir), rd.Loader.ModeVar(), rd.Loader.ModeVar(), output.Escape(rd.Mode), v, was,
+				rd.Loader.ModeVar(), strings.Join(rd.Loader.Files(""), ", "), v, rd.Loader.ModeVar()))
+		}
+	}
+}
+
+// sameURL reports whether two values name the same database as written
+// (the same text, or two connection strings of one host, port and
+// database); a value that is no connection string is the same only as
+// the same text.
+func sameURL(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ua, errA := dburl.Parse(a)
+	ub, errB := dburl.Parse(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	return ua.Identity() == ub.Identity()
+}
