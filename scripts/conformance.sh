@@ -79,6 +79,11 @@ if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
 	apt-get install -y -qq python3-dotenv >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv >&2; }
 fi
 
+# python-decouple 3.6 (Debian), in the same Python.
+if ! "$PYTHON" -c 'import decouple' 2>/dev/null; then
+	log "apt-get install python3-decouple"
+	apt-get install -y -qq python3-decouple >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-decouple >&2; }
+fi
 if ! "$PYDANTIC_PYTHON" -c 'import pydantic_settings' 2>/dev/null; then
 	log "$PYDANTIC_PYTHON cannot import pydantic_settings: install pydantic-settings 2 there (pip install pydantic-settings) or set PYDANTIC_PYTHON"
 	exit 1

@@ -1,7 +1,10 @@
 package envcheck
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -60,4 +63,39 @@ func sameURL(a, b string) bool {
 		return false
 	}
 	return ua.Identity() == ub.Identity()
+}
+
+// decoupleFiles adds the settings.ini files python-decouple's runs may
+// find (from each run's caller folder up to the root: AutoConfig reads
+// settings.ini before .env in each folder) to the files the loaders are
+// served; discovery lists env files only. A settings.ini that is a link
+// out of the project, a folder or a device is not read, with a warning.
+func (r *Report) decoupleFiles(o Options, runs []run, files []EnvFile) []EnvFile {
+	listed := map[string]bool{}
+	for _, f := range files {
+		listed[f.Path] = true
+	}
+	looked := map[string]bool{}
+	for _, run := range runs {
+		if run.loader.Name != "python-decouple" {
+			continue
+		}
+		for d := run.caller; !looked[d]; d = path.Dir(d) {
+			looked[d] = true
+			rel := path.Join(d, "settings.ini")
+			if o.Contents == nil {
+				if _, err := readInRoot(o.Root, rel, MaxEnvFileSize); errors.Is(err, fs.ErrNotExist) {
+					if d == "." {
+						break
+					}
+					continue
+				}
+			}
+			files = r.addNamedFile(o, files, listed, rel, "python-decouple", rel, "python-decouple reads "+output.Escape(rel)+" before any .env beside or above it")
+			if d == "." {
+				break
+			}
+		}
+	}
+	return files
 }

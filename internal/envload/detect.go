@@ -55,6 +55,7 @@ var pyLoaders = []struct {
 }{
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
+	{lazyre.New(`(?i)(^|[^a-z0-9_-])python[-_]decouple([^a-z0-9_-]|$)`), "python-decouple"},
 }
 
 // PrismaConfigNames are the names Prisma 6 and 7 look for their config

@@ -13,6 +13,9 @@ type dialect struct {
 	// plain but for ${NAME} references from parsePlain's definitions of
 	// it (see plainRefsFile); nil for one that reads them as written.
 	plainRefs func(in *Input, file string, data []byte, defs []Def) ([]Def, error)
+	// own, when set, names the files the dialect reads in a syntax of its
+	// own (python-decouple's settings.ini): no plain file's shortcut.
+	own func(file string) bool
 }
 
 func plain(name string, f func(string, []byte) ([]Def, []Skip, error)) *dialect {
@@ -28,7 +31,9 @@ var (
 			return expandPlainRefs("godotenv", file, data, defs, nil)
 		}}
 	dialectEnvparse = plain("go-envparse", parseEnvparse)
-	dialectCompose  = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
+	dialectDecouple = &dialect{name: "python-decouple", parse: plain("python-decouple", parseDecouple).parse,
+		own: func(file string) bool { return path.Base(file) == "settings.ini" }}
+	dialectCompose = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
 		defs, err := parseCompose(file, data, func(k string) (string, bool) { v, ok := in.Environ[k]; return v, ok })
 		return defs, nil, err
 	}, plainRefs: func(in *Input, file string, data []byte, defs []Def) ([]Def, error) {
@@ -122,6 +127,8 @@ var Loaders = []*Loader{
 		dialect: dialectPython, read: readPython(true)},
 	{Name: "pydantic-settings", Call: "BaseSettings with env_file='.env' (pydantic-settings 2)", Files: only(".env"),
 		dialect: dialectPython, read: readPydantic},
+	{Name: "python-decouple", Call: "config('DATABASE_URL') (python-decouple)", Files: func(string) []string { return decoupleFiles },
+		dialect: dialectDecouple, read: readDecouple},
 	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
 		dialect: dialectGodotenv, read: readGoFile(false)},
 	{Name: "godotenv-overload", ascending: only(".env"), overrides: true, setenv: setGo, Call: "godotenv.Overload()", Files: only(".env"),
