@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // modeVarWarnings: dotenv-flow takes its mode from NODE_ENV, which the
@@ -98,4 +101,53 @@ func (r *Report) decoupleFiles(o Options, runs []run, files []EnvFile) []EnvFile
 		}
 	}
 	return files
+}
+
+// djangoEnvironWarnings: django-environ's read_env is not a loader dbguard
+// judges with, but where a manifest names it, a URL variable's line that
+// it reads otherwise than the loaders judged (an unquoted value keeps its
+// " # comment", a line it skips) is said at that line: the database the
+// app connects to through it is not the one judged.
+func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars []string) {
+	var dirs []string
+	for _, p := range manifestPaths {
+		data, ok := o.Contents[p]
+		if !ok {
+			var err error
+			if data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit); err != nil {
+				continue
+			}
+		}
+		if envload.NamesDjangoEnviron(p, data) {
+			dirs = append(dirs, path.Dir(p))
+		}
+	}
+	if len(dirs) == 0 {
+		return
+	}
+	lines := map[string][]string{}
+	for _, s := range r.Sources {
+		if s.FromEnvironment() || !slices.Contains(vars, s.Var) || !slices.ContainsFunc(dirs, func(d string) bool { return inScope(d, path.Dir(s.Def.File)) }) {
+			continue
+		}
+		ls, ok := lines[s.Def.File]
+		if !ok {
+			data, found := o.Contents[s.Def.File]
+			if !found {
+				data, _ = readLimited(o.Root, s.Def.File)
+			}
+			ls = strings.Split(string(data), "\n")
+			lines[s.Def.File] = ls
+		}
+		if s.Def.Line < 1 || s.Def.Line > len(ls) {
+			continue
+		}
+		old, cur, oldOK, curOK := envload.DjangoEnvironValue(strings.TrimSuffix(ls[s.Def.Line-1], "\r"), s.Var)
+		switch {
+		case !oldOK && !curOK:
+			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env skips this line (it reads NAME=value with nothing before the name and no space around '='), so an app that loads this file with it does not get %s from here; write it as %s=value", s.Var, s.Var))
+		case !oldOK || !curOK || old != s.Def.Value || cur != s.Def.Value:
+			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env reads %s here as another value than the loaders dbguard judges (its value runs to the end of the line, a ' # comment' and trailing blanks included, and only quotes around all of it are taken off; 0.4 takes no 'export ' and reads \\n in double quotes as n), so the database an app that loads this file with it connects to is not judged: put the comment on a line of its own and quote nothing but the whole value", s.Var))
+		}
+	}
 }

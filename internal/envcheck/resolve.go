@@ -140,6 +140,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
 	r.modeVarWarnings(read, env, vars)
+	r.djangoEnvironWarnings(o, manifestPaths, vars)
 	r.chooseMigrate()
 	return r, nil
 }

@@ -3,6 +3,7 @@ package envload
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -258,4 +259,46 @@ func readDecouple(c *readCtx) {
 			c.set(by[k], by[k].Value)
 		}
 	}
+}
+
+var (
+	decoupleConfig = regexp.MustCompile(`(?m)^[ \t]*(from[ \t]+decouple[ \t]+import[ \t]+[^\n#]*\bconfig\b|import[ \t]+decouple\b)`)
+	decoupleFrom   = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+decouple[ \t]+import[ \t]+\(?([^\n#)]*)`)
+	decoupleDotted = regexp.MustCompile(`\bdecouple\.(AutoConfig|Config|Repository\w*)[ \t]*\(`)
+)
+
+// DecoupleImport reports the line of a Python file that imports
+// python-decouple's config (from decouple import config, import decouple),
+// 0 when none does, and the line of an explicit AutoConfig(...),
+// Config(...) or Repository*(...) of decouple's (0 when none): those read
+// files of their own choosing.
+func DecoupleImport(data []byte) (at, explicit int) {
+	src := string(data)
+	line := func(off int) int { return 1 + strings.Count(src[:off], "\n") }
+	if m := decoupleConfig.FindStringIndex(src); m != nil {
+		at = line(m[0])
+	}
+	first := -1
+	if e := decoupleDotted.FindStringIndex(src); e != nil {
+		first = e[0]
+	}
+	for _, m := range decoupleFrom.FindAllStringSubmatch(src, -1) {
+		for _, part := range strings.Split(m[1], ",") {
+			name, alias, ok := strings.Cut(strings.TrimSpace(part), " as ")
+			if !ok {
+				alias = name
+			}
+			name, alias = strings.TrimSpace(name), strings.TrimSpace(alias)
+			if name != "AutoConfig" && name != "Config" && !strings.HasPrefix(name, "Repository") || alias == "" {
+				continue
+			}
+			if e := regexp.MustCompile(`\b` + regexp.QuoteMeta(alias) + `[ \t]*\(`).FindStringIndex(src); e != nil && (first < 0 || e[0] < first) {
+				first = e[0]
+			}
+		}
+	}
+	if first >= 0 {
+		explicit = line(first)
+	}
+	return at, explicit
 }

@@ -1,6 +1,8 @@
 package envload
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -43,4 +45,68 @@ func FuzzDecoupleIni(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		parseDecouple("settings.ini", []byte(s)) // no panic, no endless loop
 	})
+}
+
+// DjangoEnvironValue's 0.4.4 reading is django-environ 0.4.4's own, line
+// by line (testdata/djangoenviron/golden.json, recorded by make
+// conformance with Debian's python3-django-environ).
+func TestDjangoEnvironLines(t *testing.T) {
+	data, err := os.ReadFile("testdata/djangoenviron/golden.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Version string
+		Results []struct {
+			Line  string
+			Value *string
+		}
+	}
+	if err := json.Unmarshal(data, &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Version != "0.4.4" || len(g.Results) < 20 {
+		t.Fatalf("golden of django-environ %q with %d lines", g.Version, len(g.Results))
+	}
+	for _, r := range g.Results {
+		old, _, ok, _ := DjangoEnvironValue(r.Line, "DATABASE_URL")
+		switch {
+		case r.Value == nil && ok:
+			t.Errorf("%q: django-environ skips it, the model reads %q", r.Line, old)
+		case r.Value != nil && !ok:
+			t.Errorf("%q: django-environ reads %q, the model skips it", r.Line, *r.Value)
+		case r.Value != nil && old != *r.Value:
+			t.Errorf("%q: django-environ reads %q, the model %q", r.Line, *r.Value, old)
+		}
+	}
+	// 0.10 and later, from their source (PyPI is not reachable where the
+	// goldens are recorded): export taken, \n \r \t kept in double quotes.
+	if _, cur, _, ok := DjangoEnvironValue("export DATABASE_URL=x # c", "DATABASE_URL"); !ok || cur != "x # c" {
+		t.Errorf("export: %q %v", cur, ok)
+	}
+	if _, cur, _, _ := DjangoEnvironValue(`DATABASE_URL="a\nb\"c"`, "DATABASE_URL"); cur != `a\nb"c` {
+		t.Errorf("escapes: %q", cur)
+	}
+}
+
+func TestDecoupleImport(t *testing.T) {
+	for _, tc := range []struct {
+		src          string
+		at, explicit int
+	}{
+		{"import os\nfrom decouple import config\nX = config('A')\n", 2, 0},
+		{"from decouple import Csv, config as cfg\n", 1, 0},
+		{"import decouple\nX = decouple.config('A')\n", 1, 0},
+		{"from decouple import AutoConfig\nconfig = AutoConfig(search_path='/srv')\n", 0, 2},
+		{"from decouple import config, RepositoryEnv, Config\n\nconfig = Config(RepositoryEnv('.env.prod'))\n", 1, 3},
+		{"import decouple\nc = decouple.AutoConfig('/srv')\n", 1, 2},
+		// botocore's Config is not decouple's.
+		{"from decouple import config\nfrom botocore.config import Config\nc = Config(region_name='x')\n", 1, 0},
+		{"# from decouple import config\nimport os\n", 0, 0},
+	} {
+		at, explicit := DecoupleImport([]byte(tc.src))
+		if at != tc.at || explicit != tc.explicit {
+			t.Errorf("%q: import at %d, explicit at %d; want %d, %d", tc.src, at, explicit, tc.at, tc.explicit)
+		}
+	}
 }

@@ -154,3 +154,16 @@ func DetectIn(name string, data []byte, prismaConfig bool) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+var djangoEnviron = lazyre.New(`(?i)(^|[^a-z0-9_-])django[-_]environ([^a-z0-9_-]|$)`)
+
+// NamesDjangoEnviron reports whether a Python manifest (requirements*.txt,
+// pyproject.toml, Pipfile, setup.cfg) names django-environ, which dbguard
+// does not model as a loader (see DjangoEnvironValue).
+func NamesDjangoEnviron(name string, data []byte) bool {
+	base := path.Base(name)
+	if base == "package.json" || base == "go.mod" || strings.Contains(base, "compose") {
+		return false
+	}
+	return djangoEnviron.Match(data)
+}
