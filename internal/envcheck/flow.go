@@ -111,6 +111,9 @@ func (r *Report) decoupleFiles(o Options, runs []run, files []EnvFile) []EnvFile
 func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars []string) {
 	var dirs []string
 	for _, p := range manifestPaths {
+		if !pyManifest(path.Base(p)) {
+			continue // a package.json, go.mod or compose file names no Python package
+		}
 		data, ok := o.Contents[p]
 		if !ok {
 			var err error
