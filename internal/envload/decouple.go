@@ -82,6 +82,7 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 	}
 	sections := map[string][]*iniOption{}
 	seenSection := map[string]bool{}
+	seenOption := map[[2]string]bool{} // section, option: one map, not a scan per line
 	var cur []*iniOption
 	curName, inSection := "", false
 	var opt *iniOption
@@ -117,7 +118,7 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 			if end := strings.LastIndexByte(value, ']'); end > 1 {
 				name := value[1:end]
 				if seenSection[name] && name != "DEFAULT" {
-					return nil, nil, fail(n, "section [%s] is given twice", name)
+					return nil, nil, fail(n, "this [section] header repeats an earlier one")
 				}
 				seenSection[name] = true
 				if inSection {
@@ -139,11 +140,10 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 			continue
 		}
 		key := strings.ToLower(strings.TrimRightFunc(value[:at], pySpace))
-		for _, o := range cur {
-			if o.key == key {
-				return nil, nil, fail(n, "option %q is given twice in section [%s]", key, curName)
-			}
+		if seenOption[[2]string{curName, key}] {
+			return nil, nil, fail(n, "this option is given twice in its section")
 		}
+		seenOption[[2]string{curName, key}] = true
 		opt = &iniOption{key: key, lines: []string{strings.TrimFunc(value[at+1:], pySpace)}, line: n}
 		cur = append(cur, opt)
 	}
@@ -175,8 +175,11 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 		}
 	}
 	var defs []Def
+	// Each %(name)s may bring in a value full of them: bound what all the
+	// values expand to by the file's size, as the env files' expansion is.
+	left := budgetBase + budgetPerByte*len(src)
 	for _, o := range order {
-		v, msg := iniInterpolate(values, values[o.key], 1)
+		v, msg := iniInterpolate(values, values[o.key], 1, &left)
 		if msg != "" {
 			err := fail(o.line, "%s", msg).(*ParseError)
 			err.Key = nameOnly(strings.ToUpper(o.key))
@@ -189,10 +192,14 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 
 // iniInterpolate is BasicInterpolation's before_get: %% is %, %(name)s
 // another option's value (interpolated in turn, at most 10 deep); any
-// other % is an error, as is a name that is not there.
-func iniInterpolate(values map[string]string, s string, depth int) (string, string) {
+// other % is an error, as is a name that is not there. left is the
+// bytes all interpolations may still produce.
+func iniInterpolate(values map[string]string, s string, depth int, left *int) (string, string) {
 	if depth > 10 {
 		return "", "the interpolation goes more than 10 deep (InterpolationDepthError)"
+	}
+	if *left -= len(s); *left < 0 {
+		return "", "the %(name)s references expand to more than dbguard reads (8 MiB and 8 times the file): configparser builds it for as long as memory lasts"
 	}
 	var b strings.Builder
 	for s != "" {
@@ -220,9 +227,12 @@ func iniInterpolate(values map[string]string, s string, depth int) (string, stri
 			}
 			if strings.Contains(v, "%") {
 				var msg string
-				if v, msg = iniInterpolate(values, v, depth+1); msg != "" {
+				if v, msg = iniInterpolate(values, v, depth+1, left); msg != "" {
 					return "", msg
 				}
+			}
+			if *left -= len(v); *left < 0 {
+				return "", "the %(name)s references expand to more than dbguard reads (8 MiB and 8 times the file): configparser builds it for as long as memory lasts"
 			}
 			b.WriteString(v)
 		default:

@@ -2,6 +2,7 @@ package envload
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -35,6 +36,23 @@ func TestDecoupleIniErrorsHoldNoValue(t *testing.T) {
 		if msg := pe.Error() + pe.Hint(); strings.Contains(msg, secret) || strings.Contains(msg, strings.ToLower(secret)) {
 			t.Errorf("%q: error shows the value: %s", tc.ini, msg)
 		}
+	}
+}
+
+// A settings.ini whose %(name)s references multiply (each value ten of
+// the one before, ten deep: 10^10 copies) stops at a budget of the file's
+// size, at the option's line, in a bounded time.
+func TestDecoupleIniInterpolationBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[settings]\nv0 = " + strings.Repeat("x", 100) + "\n")
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&b, "v%d = %s\n", i, strings.Repeat(fmt.Sprintf("%%(v%d)s", i-1), 10))
+	}
+	b.WriteString("DATABASE_URL = postgres://u@h/%(v10)s\n")
+	_, _, err := parseDecouple("settings.ini", []byte(b.String()))
+	pe, ok := err.(*ParseError)
+	if !ok || !strings.Contains(pe.Msg, "expand to more than dbguard reads") {
+		t.Fatalf("got %v", err)
 	}
 }
 
@@ -108,5 +126,19 @@ func TestDecoupleImport(t *testing.T) {
 		if at != tc.at || explicit != tc.explicit {
 			t.Errorf("%q: import at %d, explicit at %d; want %d, %d", tc.src, at, explicit, tc.at, tc.explicit)
 		}
+	}
+}
+
+// 200,000 options in one section read in linear time (a duplicate check
+// that scanned the section per line took minutes).
+func TestDecoupleIniManyOptions(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("[settings]\n")
+	for i := range 200000 {
+		fmt.Fprintf(&b, "k%d = v\n", i)
+	}
+	defs, _, err := parseDecouple("settings.ini", []byte(b.String()))
+	if err != nil || len(defs) != 200000 {
+		t.Fatalf("%d options, %v", len(defs), err)
 	}
 }
