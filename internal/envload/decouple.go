@@ -275,6 +275,7 @@ var (
 	decoupleConfig = regexp.MustCompile(`(?m)^[ \t]*(from[ \t]+decouple[ \t]+import[ \t]+[^\n#]*\bconfig\b|import[ \t]+decouple\b)`)
 	decoupleFrom   = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+decouple[ \t]+import[ \t]+\(?([^\n#)]*)`)
 	decoupleDotted = regexp.MustCompile(`\bdecouple\.(AutoConfig|Config|Repository\w*)[ \t]*\(`)
+	pyCall         = regexp.MustCompile(`\b([A-Za-z_]\w*)[ \t]*\(`)
 )
 
 // DecoupleImport reports the line of a Python file that imports
@@ -292,6 +293,9 @@ func DecoupleImport(data []byte) (at, explicit int) {
 	if e := decoupleDotted.FindStringIndex(src); e != nil {
 		first = e[0]
 	}
+	// The local names of decouple's explicit loaders, then one pass over
+	// the calls (a regexp per name would read the file once per name).
+	explicitNames := map[string]bool{}
 	for _, m := range decoupleFrom.FindAllStringSubmatch(src, -1) {
 		for _, part := range strings.Split(m[1], ",") {
 			name, alias, ok := strings.Cut(strings.TrimSpace(part), " as ")
@@ -299,11 +303,16 @@ func DecoupleImport(data []byte) (at, explicit int) {
 				alias = name
 			}
 			name, alias = strings.TrimSpace(name), strings.TrimSpace(alias)
-			if name != "AutoConfig" && name != "Config" && !strings.HasPrefix(name, "Repository") || alias == "" {
-				continue
+			if (name == "AutoConfig" || name == "Config" || strings.HasPrefix(name, "Repository")) && alias != "" {
+				explicitNames[alias] = true
 			}
-			if e := regexp.MustCompile(`\b` + regexp.QuoteMeta(alias) + `[ \t]*\(`).FindStringIndex(src); e != nil && (first < 0 || e[0] < first) {
-				first = e[0]
+		}
+	}
+	if len(explicitNames) > 0 {
+		for _, m := range pyCall.FindAllStringSubmatchIndex(src, -1) {
+			if explicitNames[src[m[2]:m[3]]] && (first < 0 || m[0] < first) {
+				first = m[0]
+				break
 			}
 		}
 	}

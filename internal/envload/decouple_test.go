@@ -121,6 +121,7 @@ func TestDecoupleImport(t *testing.T) {
 		// botocore's Config is not decouple's.
 		{"from decouple import config\nfrom botocore.config import Config\nc = Config(region_name='x')\n", 1, 0},
 		{"# from decouple import config\nimport os\n", 0, 0},
+		{"from decouple import config, AutoConfig as AC\nprint(config('A'))\nc = AC('/srv')\n", 1, 3},
 	} {
 		at, explicit := DecoupleImport([]byte(tc.src))
 		if at != tc.at || explicit != tc.explicit {
