@@ -79,6 +79,13 @@ if ! "$PYTHON" -c 'import dotenv' 2>/dev/null; then
 	apt-get install -y -qq python3-dotenv >&2 || { apt-get update -qq >&2 && apt-get install -y -qq python3-dotenv >&2; }
 fi
 
+# python-decouple 3.6 and django-environ 0.4.4 (Debian), in the same Python.
+for m in decouple:python3-decouple environ:python3-django-environ; do
+	if ! "$PYTHON" -c "import ${m%%:*}" 2>/dev/null; then
+		log "apt-get install ${m#*:}"
+		apt-get install -y -qq "${m#*:}" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "${m#*:}" >&2; }
+	fi
+done
 if ! "$PYDANTIC_PYTHON" -c 'import pydantic_settings' 2>/dev/null; then
 	log "$PYDANTIC_PYTHON cannot import pydantic_settings: install pydantic-settings 2 there (pip install pydantic-settings) or set PYDANTIC_PYTHON"
 	exit 1
@@ -112,6 +119,8 @@ start=$(date +%s)
 # loader hands each container. Named cases of the dotenv suite are not
 # compose cases: run them all only when no case is named.
 if (($# == 0)); then
+	# django-environ's read_env, line by line (TestDjangoEnvironLines).
+	"$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden.json"
 	"$dir/bin/composerunner" -cases "$data/../compose/cases" -golden "$data/../compose/golden" -work "$dir/work"
 fi
 log "done in $(($(date +%s) - start))s"

@@ -50,7 +50,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	}
 	var roots []string
 	for d, names := range manifests {
-		if slices.Contains(names, "python-dotenv") || slices.Contains(names, "pydantic-settings") {
+		if slices.Contains(names, "python-dotenv") || slices.Contains(names, "pydantic-settings") || slices.Contains(names, "python-decouple") {
 			roots = append(roots, d)
 		}
 	}
@@ -59,6 +59,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	}
 	var calls []*envload.PyCall
 	var classes []*envload.Settings
+	var decouples []string // the files that import decouple's config
 	urlVars := append([]string{o.URLVar}, o.DirectVars...)
 	seen := 0
 	ok := walkCode(ctx, o, roots, func(name, _ string) bool { return strings.HasSuffix(name, ".py") }, func(top, rel, p string) error {
@@ -76,6 +77,13 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 				r.warn("load-dotenv", pr.At, pr.Msg)
 			}
 			calls = append(calls, found...)
+		}
+		if bytes.Contains(data, []byte("decouple")) {
+			if at, explicit := envload.DecoupleImport(data); explicit != 0 && (at != 0 || bytes.Contains(data, []byte("from decouple"))) {
+				r.warn("python-decouple", fmt.Sprintf("%s:%d", output.Escape(rel), explicit), "python-decouple's AutoConfig(search_path=...), Config(...) or a Repository named here reads files dbguard does not model, so this file is not judged as a caller of config() (decouple stays assumed from each folder): name the loader and its caller folder in env.loaders, or the files in env.files")
+			} else if at != 0 {
+				decouples = append(decouples, rel)
+			}
 		}
 		if bytes.Contains(data, []byte("BaseSettings")) {
 			found, problems := envload.PydanticSettings(rel, data)
@@ -95,7 +103,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	if !ok {
 		return runs, files
 	}
-	if len(calls) == 0 && len(classes) == 0 {
+	if len(calls) == 0 && len(classes) == 0 && len(decouples) == 0 {
 		return runs, files
 	}
 	listed := map[string]bool{}
@@ -112,8 +120,18 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 		files = r.addNamedFile(o, files, listed, p, code, at, who+" names "+output.Escape(name))
 	}
 	// The calls and classes replace what the manifest made dbguard assume.
-	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}}
+	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}, "python-decouple": {}}
 	var out []run
+	for _, f := range decouples {
+		// config() searches from the folder of the module that calls it.
+		start := pyStart(f, manifests)
+		if !slices.Contains(detectedNames(start, manifests), "python-decouple") {
+			continue
+		}
+		replaced["python-decouple"][start] = true
+		out = append(out, run{loader: envload.LoaderNamed("python-decouple"), dir: start, caller: path.Dir(f), inUse: true,
+			why: "python-decouple: config imported in " + output.Escape(f)})
+	}
 	for _, c := range calls {
 		if modes := c.Modes(); len(modes) > 0 && !slices.Contains(modes, o.Mode) {
 			continue
@@ -178,11 +196,11 @@ func readSmall(name string, limit int64) ([]byte, error) {
 }
 
 // pyStart is the folder a Python file's app is started from: the nearest
-// folder at or above it with a manifest naming python-dotenv or
-// pydantic-settings, else the root.
+// folder at or above it with a manifest naming python-dotenv,
+// pydantic-settings or python-decouple, else the root.
 func pyStart(file string, manifests map[string][]string) string {
 	for d := path.Dir(file); ; d = path.Dir(d) {
-		if slices.Contains(manifests[d], "python-dotenv") || slices.Contains(manifests[d], "pydantic-settings") {
+		if slices.Contains(manifests[d], "python-dotenv") || slices.Contains(manifests[d], "pydantic-settings") || slices.Contains(manifests[d], "python-decouple") {
 			return d
 		}
 		if d == "." || d == "/" {
@@ -249,4 +267,10 @@ func walkCode(ctx context.Context, o Options, roots []string, source func(name, 
 		}
 	}
 	return true
+}
+
+// detectedNames are the loaders the manifest of folder d names.
+func detectedNames(d string, manifests map[string][]string) []string {
+	names, _ := detectedFrom(d, manifests)
+	return names
 }

@@ -112,6 +112,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	scripts, files := r.scriptRuns(o, codePaths, files)
 	runs = append(runs, scripts...)
 	runs = r.viteConfigRuns(o, runs)
+	files = r.decoupleFiles(o, runs, files)
 	vars := append([]string{o.URLVar}, o.DirectVars...)
 	runs, svcRuns, svcReadings, err := r.withoutComposeRuns(o, runs, manifestPaths, env, vars)
 	if err != nil {
@@ -138,6 +139,8 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.groupDatabases(vars)
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
+	r.modeVarWarnings(read, env, vars)
+	r.djangoEnvironWarnings(o, manifestPaths, vars)
 	r.chooseMigrate()
 	return r, nil
 }

@@ -55,6 +55,7 @@ var pyLoaders = []struct {
 }{
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])python[-_]dotenv([^a-z0-9_-]|$)`), "python-dotenv"},
 	{lazyre.New(`(?i)(^|[^a-z0-9_-])pydantic[-_]settings([^a-z0-9_-]|$)`), "pydantic-settings"},
+	{lazyre.New(`(?i)(^|[^a-z0-9_-])python[-_]decouple([^a-z0-9_-]|$)`), "python-decouple"},
 }
 
 // PrismaConfigNames are the names Prisma 6 and 7 look for their config
@@ -152,4 +153,17 @@ func DetectIn(name string, data []byte, prismaConfig bool) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+var djangoEnviron = lazyre.New(`(?i)(^|[^a-z0-9_-])django[-_]environ([^a-z0-9_-]|$)`)
+
+// NamesDjangoEnviron reports whether a Python manifest (requirements*.txt,
+// pyproject.toml, Pipfile, setup.cfg) names django-environ, which dbguard
+// does not model as a loader (see DjangoEnvironValue).
+func NamesDjangoEnviron(name string, data []byte) bool {
+	base := path.Base(name)
+	if base == "package.json" || base == "go.mod" || strings.Contains(base, "compose") {
+		return false
+	}
+	return djangoEnviron.Match(data)
 }

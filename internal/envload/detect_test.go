@@ -94,3 +94,39 @@ func TestViteRefusesModeLocal(t *testing.T) {
 		t.Fatalf("vite in mode local: %v", r.Err)
 	}
 }
+
+// dotenv-flow started without NODE_ENV reads no mode file (dotenv-flow 4's
+// listFiles: .env.defaults, .env, .env.local); ReadUnset is that reading
+// beside Read's, which takes the mode checked for NODE_ENV.
+func TestFlowReadUnset(t *testing.T) {
+	files := map[string]string{
+		".env":                   "DATABASE_URL=postgres://u@db-a/app\n",
+		".env.local":             "DATABASE_URL=postgres://u@db-b/app\n",
+		".env.development":       "DATABASE_URL=postgres://u@db-c/app\n",
+		".env.development.local": "DATABASE_URL=postgres://u@db-d/app\n",
+	}
+	read := func(rel string) ([]byte, bool, error) {
+		s, ok := files[rel]
+		return []byte(s), ok, nil
+	}
+	flow := LoaderNamed("dotenv-flow")
+	in := &Input{Mode: "development", Environ: map[string]string{}, Files: read, Keep: []string{"DATABASE_URL"}}
+	if v, _ := Read(flow, in, ".", "").Lookup("DATABASE_URL"); v.Value != "postgres://u@db-d/app" {
+		t.Fatalf("mode development: %q", v.Value)
+	}
+	unset := ReadUnset(flow, in, ".")
+	if v, _ := unset.Lookup("DATABASE_URL"); v.Value != "postgres://u@db-b/app" || v.Location() != ".env.local:1" {
+		t.Fatalf("NODE_ENV unset: %q at %s", v.Value, v.Location())
+	}
+	if got := strings.Join(unset.Files, " "); got != ".env .env.local" {
+		t.Fatalf("NODE_ENV unset read %s", got)
+	}
+	// Set (even as the environment's own mode), NODE_ENV is what it reads.
+	in.Environ["NODE_ENV"] = "production"
+	if r := ReadUnset(flow, in, "."); r != nil {
+		t.Fatalf("NODE_ENV set: %v", r.Files)
+	}
+	if r := ReadUnset(LoaderNamed("next"), &Input{Mode: "development", Environ: map[string]string{}, Files: read}, "."); r != nil {
+		t.Fatal("next has no mode variable")
+	}
+}

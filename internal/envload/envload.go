@@ -286,6 +286,9 @@ func (in *Input) parse(d *dialect, file string) parsed {
 		in.cache = make(map[cacheKey]parsed, in.Expect)
 	}
 	f := in.file(file)
+	if d.own != nil && d.own(file) {
+		f.plain, f.refs = false, false // not an env file's syntax at all
+	}
 	if f.refs && d.plainRefs != nil {
 		// A dialect that expands while it parses: its own reading of the
 		// plain definitions (see plainRefsFile).

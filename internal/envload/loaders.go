@@ -13,6 +13,9 @@ type dialect struct {
 	// plain but for ${NAME} references from parsePlain's definitions of
 	// it (see plainRefsFile); nil for one that reads them as written.
 	plainRefs func(in *Input, file string, data []byte, defs []Def) ([]Def, error)
+	// own, when set, names the files the dialect reads in a syntax of its
+	// own (python-decouple's settings.ini): no plain file's shortcut.
+	own func(file string) bool
 }
 
 func plain(name string, f func(string, []byte) ([]Def, []Skip, error)) *dialect {
@@ -28,7 +31,9 @@ var (
 			return expandPlainRefs("godotenv", file, data, defs, nil)
 		}}
 	dialectEnvparse = plain("go-envparse", parseEnvparse)
-	dialectCompose  = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
+	dialectDecouple = &dialect{name: "python-decouple", parse: plain("python-decouple", parseDecouple).parse,
+		own: func(file string) bool { return path.Base(file) == "settings.ini" }}
+	dialectCompose = &dialect{name: "compose", parse: func(in *Input, file string, data []byte) ([]Def, []Skip, error) {
 		defs, err := parseCompose(file, data, func(k string) (string, bool) { v, ok := in.Environ[k]; return v, ok })
 		return defs, nil, err
 	}, plainRefs: func(in *Input, file string, data []byte, defs []Def) ([]Def, error) {
@@ -80,6 +85,22 @@ func (l *Loader) mode(in *Input) string {
 	return in.Mode
 }
 
+// ModeVar is the environment variable that sets the loader's mode when
+// the application sets none (dotenv-flow: NODE_ENV), or "".
+func (l *Loader) ModeVar() string { return l.modeVar }
+
+// ReadUnset is what a loader with a mode variable (dotenv-flow) hands an
+// application started without that variable: no mode at all, where Read
+// takes the input's mode for it. It is nil for a loader without one, or
+// when the environment sets the variable (Read then read that mode).
+func ReadUnset(l *Loader, in *Input, dir string) *Reading {
+	if l.modeVar == "" || in.Environ[l.modeVar] != "" {
+		return nil
+	}
+	// A fresh input: the caches of in hold its mode's file lists.
+	return Read(l, &Input{Files: in.Files, Environ: in.Environ, Keep: in.Keep}, dir, "")
+}
+
 // Applies reports whether the loader has a meaning in a mode.
 func (l *Loader) Applies(mode string) bool { return l.Modes == nil || l.Modes(mode) }
 
@@ -106,6 +127,8 @@ var Loaders = []*Loader{
 		dialect: dialectPython, read: readPython(true)},
 	{Name: "pydantic-settings", Call: "BaseSettings with env_file='.env' (pydantic-settings 2)", Files: only(".env"),
 		dialect: dialectPython, read: readPydantic},
+	{Name: "python-decouple", Call: "config('DATABASE_URL') (python-decouple)", Files: func(string) []string { return decoupleFiles },
+		dialect: dialectDecouple, read: readDecouple},
 	{Name: "godotenv", ascending: only(".env"), setenv: setGo, Call: "godotenv.Load()", Application: true, Files: only(".env"),
 		dialect: dialectGodotenv, read: readGoFile(false)},
 	{Name: "godotenv-overload", ascending: only(".env"), overrides: true, setenv: setGo, Call: "godotenv.Overload()", Files: only(".env"),
@@ -182,10 +205,16 @@ func (c *readCtx) values() map[string]string {
 	return m
 }
 
+// flowFiles are dotenv-flow 4's files for NODE_ENV mode (listFiles); with
+// no mode (NODE_ENV unset or empty, and no node_env option) it reads no
+// mode file at all.
 func flowFiles(mode string) []string {
 	files := []string{".env.defaults", ".env"}
 	if mode != "test" {
 		files = append(files, ".env.local")
+	}
+	if mode == "" {
+		return files
 	}
 	return append(files, ".env."+mode, ".env."+mode+".local")
 }

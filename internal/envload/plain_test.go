@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-var dialects = []*dialect{dialectDotenv, dialectNode, dialectPython, dialectGodotenv, dialectCompose, dialectEnvparse}
+var dialects = []*dialect{dialectDotenv, dialectNode, dialectPython, dialectGodotenv, dialectCompose, dialectEnvparse, dialectDecouple}
 
 // agreeOnPlain checks the claim Input.plainSignature rests on: every
 // dialect reads a plain file the same, line for line.

@@ -2,8 +2,8 @@
 
 Usage: /usr/bin/python3 run.py MANIFEST.json OUT.json [LOADER]
 
-Runs python-dotenv's load_dotenv() and dotenv_values() for every run folder
-of one case. Both are called with no arguments, so they find .env the way an
+Runs python-dotenv's load_dotenv() and dotenv_values(), pydantic-settings and
+python-decouple's config for every run folder of one case. Both are called with no arguments, so they find .env the way an
 application's would: find_dotenv() walks up from the folder of the file that
 calls it. That calling file is simulated by compiling the call with a file
 name in the case's caller folder (default: the run folder); nothing is written
@@ -81,7 +81,29 @@ def pydantic_settings(caller_dir, start, case_env):
     return {k.upper(): v for k, v in Settings().model_dump().items() if v is not None}
 
 
-LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values), ("pydantic-settings", pydantic_settings)]
+def python_decouple(caller_dir, start, case_env):
+    # config(NAME) called from a module in caller_dir: AutoConfig's search
+    # from there (settings.ini, then .env, in each folder upwards), the
+    # environment first. Reported: every name of the file it found (upper
+    # case for settings.ini, whose names configparser folds, as config()
+    # folds the name asked for) and of the case's env: lines, each as
+    # config() returns it. Nothing reaches os.environ.
+    import decouple
+
+    auto = decouple.AutoConfig(search_path=caller_dir)
+    auto._load(caller_dir)
+    repo = auto.config.repository
+    names = set(case_env)
+    if isinstance(repo, decouple.RepositoryIni):
+        if repo.parser.has_section(repo.SECTION):
+            names |= {k.upper() for k in repo.parser.options(repo.SECTION)}
+    elif isinstance(repo, decouple.RepositoryEnv):
+        names |= set(repo.data)
+    return {n: auto(n) for n in sorted(names)}
+
+
+LOADERS = [("python-dotenv", load_dotenv), ("python-dotenv-values", dotenv_values), ("pydantic-settings", pydantic_settings),
+           ("python-decouple", python_decouple)]
 
 
 def first_line(e):
@@ -99,6 +121,8 @@ def main():
     base.pop("PWD", None)
     case_env = m["env"]
     versions = {"python-dotenv": metadata.version("python-dotenv"), "python-dotenv-values": metadata.version("python-dotenv")}
+    if any(name == "python-decouple" for name, _ in loaders):
+        versions["python-decouple"] = metadata.version("python-decouple")
     if any(name == "pydantic-settings" for name, _ in loaders):
         versions["pydantic-settings"] = "pydantic-settings %s (pydantic %s, python-dotenv %s)" % (
             metadata.version("pydantic-settings"), metadata.version("pydantic"), metadata.version("python-dotenv"))

@@ -405,7 +405,7 @@ func runCase(c config, name string, mu *sync.Mutex) (*golden, map[string]string,
 	}
 	children := []child{
 		{c.node, c.nodeRunner, "node", nodeLoaders},
-		{c.python, c.pyRunner, "python", []string{"python-dotenv", "python-dotenv-values"}},
+		{c.python, c.pyRunner, "python", []string{"python-dotenv", "python-dotenv-values", "python-decouple"}},
 		{c.pydanticPython, c.pyRunner, "pydantic", []string{"pydantic-settings"}},
 	}
 	outs := make([]runnerOutput, len(children))
