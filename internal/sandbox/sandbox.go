@@ -134,7 +134,7 @@ func probe(dir string) (Binaries, bool) {
 // pgConfigBindir is what pg_config on PATH says with --bindir. pg_config
 // is the one program Find runs before a sandbox can start (on Debian a
 // shell script that lists the installations, then execs the newest one's
-// pg_config: 20-190 ms of waiting on a loaded machine), so its answer is
+// pg_config: four programs, 18 ms at load 15), so its answer is
 // kept in the user's cache, keyed by what decides it: PATH, the working
 // folder (a version manager's shim answers by the folder), the pg_config
 // found and the file it resolves to, with that file's identity (device,
@@ -248,8 +248,8 @@ func versionKey(dir, initdb string) string {
 }
 
 // versionsDir is the cache folder of the versions and of pg_config's
-// answers, in the user's own cache
-// (0700, as the template clusters beside it); "" when there is none.
+// answers, in the user's own cache (0700, as the template clusters beside
+// it); "" when there is none.
 func versionsDir() string {
 	base, err := os.UserCacheDir()
 	if err != nil {
