@@ -55,8 +55,9 @@ func fakeLayout(t *testing.T, version string) (string, string) {
 
 // pg_config runs once while nothing that decides its answer changes: the
 // pg_config on PATH, the folder it named, the folders above that one and
-// the pg_config in it. Each change is asked again, and Find still finds the
-// installation from the cached answer.
+// the pg_config in it. Each change is asked again, Find still finds the
+// installation from the cached answer, and the cache holds one entry per
+// pg_config, not one per working folder.
 func TestPgConfigAnswerCached(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv(EnvBinDir, "")
@@ -108,16 +109,49 @@ func TestPgConfigAnswerCached(t *testing.T) {
 	want++
 	ask("the installation's pg_config upgraded")
 
-	wd, _ := os.Getwd()
+	// One entry per pg_config, whatever the working folder or the rest
+	// of PATH: not one file more for every folder a plan runs in.
+	count := func() int {
+		entries, _ := filepath.Glob(filepath.Join(versionsDir(), "pg_config-*"))
+		return len(entries)
+	}
+	n := count()
 	t.Chdir(t.TempDir())
-	want++
-	ask("another working folder (a version manager's shim answers by it)")
-	t.Chdir(wd)
-	ask("back, from the cache")
+	ask("another working folder, from the cache")
+	t.Setenv("PATH", os.Getenv("PATH")+":"+t.TempDir())
+	ask("another PATH with the same pg_config first, from the cache")
+	if count() != n {
+		t.Errorf("%d pg_config entries in the cache after another folder and PATH, want %d", count(), n)
+	}
 
-	t.Setenv("PATH", os.Getenv("PATH")+":/nonexistent")
-	want++
-	ask("another PATH")
+	// The same pg_config through a link ahead on PATH is the same entry
+	// (/bin and /usr/bin); another pg_config there is another.
+	link := t.TempDir()
+	if err := os.Symlink(filepath.Join(filepath.SplitList(os.Getenv("PATH"))[0], "pg_config"), filepath.Join(link, "pg_config")); err != nil {
+		t.Fatal(err)
+	}
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", link+":"+path)
+	ask("the same pg_config through a link, from the cache")
+	if count() != n {
+		t.Errorf("%d pg_config entries after the same one through a link, want %d", count(), n)
+	}
+	t.Setenv("PATH", path)
+	other := t.TempDir()
+	if err := os.Symlink(filepath.Join(bin, "pg_config"), filepath.Join(other, "pg_config")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", other+":"+os.Getenv("PATH"))
+	before := runs()
+	if d, ok := pgConfigBindir(); !ok || d != bin {
+		t.Fatalf("another pg_config on PATH: pgConfigBindir = %q, %v; want %q", d, ok, bin)
+	}
+	if runs() != before {
+		t.Fatalf("the PATH pg_config ran for another one")
+	}
+	if count() != n+1 {
+		t.Errorf("%d pg_config entries after another pg_config was asked, want %d", count(), n+1)
+	}
 }
 
 // The cache is a file anything running as the user can write (an earlier

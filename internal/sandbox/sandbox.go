@@ -135,10 +135,12 @@ func probe(dir string) (Binaries, bool) {
 // is the one program Find runs before a sandbox can start (on Debian a
 // shell script that lists the installations, then execs the newest one's
 // pg_config: four programs, 18 ms at load 15), so its answer is
-// kept in the user's cache, keyed by what decides it: PATH, the working
-// folder (a version manager's shim answers by the folder), the pg_config
-// found and the file it resolves to, with that file's identity (device,
-// inode, size, change time). An entry is taken only while the folder it
+// kept in the user's cache, keyed by the file the pg_config PATH finds
+// resolves to, with that file's identity (device, inode, size, change
+// time): one entry per pg_config, not per PATH (/bin and /usr/bin are one
+// folder on most systems now) or working folder, which would leave one
+// for every folder a plan ever ran in (a test suite's temporary ones). An
+// entry is taken only while the folder it
 // names, the two folders above it (where Debian and the PGDG packages put
 // the version: /usr/lib/postgresql/15/bin, /usr/pgsql-15/bin) and the
 // pg_config in it keep the identities they had when it was written: an
@@ -163,19 +165,19 @@ func pgConfigBindir() (string, bool) {
 	return d, true
 }
 
-// pgConfigKey names the cache entry of the pg_config at path; "" when its
-// identity cannot be read (no entry is read or written).
+// pgConfigKey names the cache entry of the pg_config at path (the file it
+// resolves to); "" when its identity cannot be read (no entry is read or
+// written).
 func pgConfigKey(path string) string {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return ""
 	}
 	id := binaryID(real)
-	wd, err := os.Getwd()
-	if id == "" || err != nil {
+	if id == "" {
 		return ""
 	}
-	h := sha256.Sum256([]byte("pg_config --bindir\x00" + os.Getenv("PATH") + "\x00" + wd + "\x00" + path + "\x00" + real + "\x00" + id))
+	h := sha256.Sum256([]byte("pg_config --bindir\x00" + real + "\x00" + id))
 	return fmt.Sprintf("pg_config-%x", h[:12])
 }
 
