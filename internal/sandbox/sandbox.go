@@ -65,8 +65,8 @@ func Find() []Binaries {
 		}
 		return nil
 	}
-	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dirs = append(dirs, strings.TrimSpace(string(out)))
+	if d, ok := pgConfigBindir(); ok {
+		dirs = append(dirs, d)
 	}
 	for _, pattern := range []string{
 		"/usr/lib/postgresql/*/bin",                          // Debian, Ubuntu
@@ -114,7 +114,7 @@ func probe(dir string) (Binaries, bool) {
 	// (device, inode, size, change time: replacing either, even with the
 	// same times, is a new key).
 	key := versionKey(dir, initdb)
-	if out, ok := cachedVersion(key); ok {
+	if out, ok := cachedEntry(key); ok {
 		if major, full, ok := parseVersion(out); ok {
 			return Binaries{Dir: dir, Major: major, Full: full}, true
 		}
@@ -127,8 +127,95 @@ func probe(dir string) (Binaries, bool) {
 	if !ok {
 		return Binaries{}, false
 	}
-	saveVersion(key, string(b))
+	saveEntry(key, string(b))
 	return Binaries{Dir: dir, Major: major, Full: full}, true
+}
+
+// pgConfigBindir is what pg_config on PATH says with --bindir. pg_config
+// is the one program Find runs before a sandbox can start (on Debian a
+// shell script that lists the installations, then execs the newest one's
+// pg_config: four programs, 18 ms at load 15), so its answer is
+// kept in the user's cache, keyed by the file the pg_config PATH finds
+// resolves to, with that file's identity (device, inode, size, change
+// time): one entry per pg_config, not per PATH (/bin and /usr/bin are one
+// folder on most systems now) or working folder, which would leave one
+// for every folder a plan ever ran in (a test suite's temporary ones). An
+// entry is taken only while the folder it
+// names, the two folders above it (where Debian and the PGDG packages put
+// the version: /usr/lib/postgresql/15/bin, /usr/pgsql-15/bin) and the
+// pg_config in it keep the identities they had when it was written: an
+// installation added, removed or upgraded changes one of them, and then
+// pg_config runs again. The answer is only a folder to probe: Find still
+// checks it holds initdb and postgres and reads their version.
+func pgConfigBindir() (string, bool) {
+	path, err := exec.LookPath("pg_config")
+	if err != nil {
+		return "", false
+	}
+	key := pgConfigKey(path)
+	if d, ok := cachedBindir(key); ok {
+		return d, true
+	}
+	out, err := exec.Command(path, "--bindir").Output()
+	if err != nil {
+		return "", false
+	}
+	d := strings.TrimSpace(string(out))
+	saveBindir(key, d)
+	return d, true
+}
+
+// pgConfigKey names the cache entry of the pg_config at path (the file it
+// resolves to); "" when its identity cannot be read (no entry is read or
+// written).
+func pgConfigKey(path string) string {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return ""
+	}
+	id := binaryID(real)
+	if id == "" {
+		return ""
+	}
+	h := sha256.Sum256([]byte("pg_config --bindir\x00" + real + "\x00" + id))
+	return fmt.Sprintf("pg_config-%x", h[:12])
+}
+
+// bindirStamp is the identity of an answer of pg_config: its folder, the
+// two folders above it and the pg_config in it; "" when one cannot be read.
+func bindirStamp(dir string) string {
+	ids := []string{binaryID(filepath.Join(dir, exe("pg_config")))}
+	for d, i := dir, 0; i < 3; d, i = filepath.Dir(d), i+1 {
+		ids = append(ids, binaryID(d))
+	}
+	if slices.Contains(ids, "") {
+		return ""
+	}
+	return strings.Join(ids, " ")
+}
+
+// cachedBindir is the folder a cache entry holds, when the entry reads as
+// one ("folder\nstamp\n") and the stamp still holds.
+func cachedBindir(key string) (string, bool) {
+	out, ok := cachedEntry(key)
+	if !ok {
+		return "", false
+	}
+	dir, stamp, ok := strings.Cut(strings.TrimSuffix(out, "\n"), "\n")
+	if !ok || !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || strings.ContainsAny(dir, "\x00\n") || stamp == "" || bindirStamp(dir) != stamp {
+		return "", false
+	}
+	return dir, true
+}
+
+// saveBindir keeps pg_config's answer, when its folder can be stamped.
+func saveBindir(key, dir string) {
+	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || strings.ContainsAny(dir, "\x00\n") {
+		return
+	}
+	if stamp := bindirStamp(dir); stamp != "" {
+		saveEntry(key, dir+"\n"+stamp+"\n")
+	}
 }
 
 // parseVersion reads initdb --version's line:
@@ -162,8 +249,9 @@ func versionKey(dir, initdb string) string {
 	return fmt.Sprintf("%x", h[:12])
 }
 
-// versionsDir is the cache folder of the versions, in the user's own cache
-// (0700, as the template clusters beside it); "" when there is none.
+// versionsDir is the cache folder of the versions and of pg_config's
+// answers, in the user's own cache (0700, as the template clusters beside
+// it); "" when there is none.
 func versionsDir() string {
 	base, err := os.UserCacheDir()
 	if err != nil {
@@ -172,24 +260,30 @@ func versionsDir() string {
 	return filepath.Join(base, "dbguard", "sandbox", "versions")
 }
 
-func cachedVersion(key string) (string, bool) {
+// entryMax bounds an entry: a version line, or pg_config's folder and
+// its stamp.
+const entryMax = 1024
+
+// cachedEntry is the entry key holds, from a cache folder only this user
+// can write.
+func cachedEntry(key string) (string, bool) {
 	d := versionsDir()
 	if key == "" || d == "" || !private(d) {
 		return "", false // another user could have written it
 	}
 	// Not waiting on a FIFO put in its place, nor reading a large file.
-	b, err := safefile.ReadFile(filepath.Join(d, key), 256)
+	b, err := safefile.ReadFile(filepath.Join(d, key), entryMax)
 	if err != nil {
 		return "", false
 	}
 	return string(b), true
 }
 
-// saveVersion writes an entry atomically (a temporary file renamed into
+// saveEntry writes an entry atomically (a temporary file renamed into
 // place); failing to cache is not an error.
-func saveVersion(key, out string) {
+func saveEntry(key, out string) {
 	d := versionsDir()
-	if key == "" || d == "" || len(out) > 256 || os.MkdirAll(d, 0o700) != nil {
+	if key == "" || d == "" || len(out) > entryMax || os.MkdirAll(d, 0o700) != nil {
 		return
 	}
 	f, err := os.CreateTemp(d, ".new-")

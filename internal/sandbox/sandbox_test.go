@@ -352,6 +352,36 @@ func TestTemplateHasNoTemplate0(t *testing.T) {
 	}
 }
 
+// TestTemplateKeepsOnlyTheCheckpointsWAL: the template holds one WAL
+// segment, the one its last checkpoint starts from (initdb left five, four
+// of them for reuse), and a sandbox made by initdb or copied from it
+// starts from it and writes past it.
+func TestTemplateKeepsOnlyTheCheckpointsWAL(t *testing.T) {
+	mustFind(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	for _, how := range []string{"initdb", "copy"} {
+		s, err := Start(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		segs, _ := filepath.Glob(filepath.Join(templateDir(s.Binaries), "pg_wal", "0*"))
+		if len(segs) != 1 {
+			t.Errorf("%s: the template's pg_wal holds %d segments %v, want 1", how, len(segs), segs)
+		}
+		conn, err := s.Session(ctx)
+		if err == nil {
+			// 1 MB segments: a few MB of WAL needs new ones.
+			_, err = conn.Exec(ctx, "CREATE TABLE w AS SELECT g, repeat('x', 100) AS pad FROM generate_series(1, 50000) g")
+			conn.Close(ctx)
+		}
+		s.Close()
+		if err != nil {
+			t.Fatalf("%s: writing past the template's WAL: %v", how, err)
+		}
+	}
+}
+
 // TestSandboxInMemory: with no TMPDIR, the sandbox lives in memory when
 // /dev/shm is a tmpfs with room (else in /tmp), and Sweep looks there; a
 // TMPDIR the user set wins.
