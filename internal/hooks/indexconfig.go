@@ -143,29 +143,29 @@ func configDiffers(repo string, paths, ids []string, same map[string]bool) bool 
 // the untracked dbguard.yaml files of the work tree (untracked: the
 // developer's, which every command reads); done removes it. An error from the load names the files as the repository
 // does, not the temporary folder.
-func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cfg *config.Config, scopes func(*envcheck.Listing) ([]Scope, error), done func(), err error) {
+func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cfg *config.Config, scopes func(*envcheck.Listing) ([]Scope, error), top string, done func(), err error) {
 	tmp, err := os.MkdirTemp("", "dbguard-index-")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	done = func() { os.RemoveAll(tmp) }
 	if err := g.copyIndex(ctx, tmp, copied); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	if err := copyUntracked(o.Repo, tmp, untracked); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	// The copy is a repository's top to config.Find, which stops there.
 	if err := os.Mkdir(filepath.Join(tmp, ".git"), 0o700); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	cfg, load, err := o.Load(tmp)
 	if err != nil {
 		done()
-		return nil, nil, nil, &indexError{err: err, tmp: tmp}
+		return nil, nil, "", nil, &indexError{err: err, tmp: tmp}
 	}
 	return cfg, func(*envcheck.Listing) ([]Scope, error) {
 		// The listing is the work tree's; the copy's services are the
@@ -175,7 +175,50 @@ func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cf
 			return nil, &indexError{err: err, tmp: tmp}
 		}
 		return s, nil
-	}, done, nil
+	}, tmp, done, nil
+}
+
+// settleConfig makes o's configuration the one the commit holds, before
+// anything is judged by it (hook.allow, which staged files are env files,
+// the env guard): loaded again from a copy of the index's configuration
+// files when a dbguard.yaml the index holds is not the work tree's (an
+// unstaged edit, a file removed from either), or when the work tree's
+// failed to load (ConfigErr), so that a broken file on the disk does not
+// stop a commit of a good one, and a broken one staged stops it. done
+// removes the copy.
+func (o *Options) settleConfig(ctx context.Context, g Git) (done func(), err error) {
+	done = func() {}
+	if o.Load == nil {
+		return done, o.ConfigErr
+	}
+	if o.ConfigErr == nil {
+		changed, err := g.configChanged(ctx)
+		if err != nil || !changed {
+			return done, err
+		}
+	}
+	tracked, _, err := g.IndexBlobsNamed(ctx, func(base string) bool { return base == config.FileName })
+	if err != nil {
+		return done, err
+	}
+	cfg, scopes, top, done, err := o.indexConfig(ctx, g, untrackedConfig(tracked, diskFiles(ctx, o.Repo)))
+	if err != nil {
+		return func() {}, err
+	}
+	o.Config, o.Scopes, o.serviceFiles, o.configTop, o.indexed = cfg, scopes, map[string][]string{}, top, true
+	return done, nil
+}
+
+// configChanged reports whether a dbguard.yaml the index holds differs in
+// the work tree (or is missing there): git's own comparison, which reads
+// no file whose stat the index still matches.
+func (g Git) configChanged(ctx context.Context) (bool, error) {
+	out, err := g.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules",
+		"--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return false, err
+	}
+	return len(out) > 0, nil
 }
 
 // copyIndex writes the index's regular files whose path keep accepts into
