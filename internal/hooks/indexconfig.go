@@ -271,15 +271,55 @@ func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool
 		}
 		if d := path.Dir(p); d != "." {
 			if err := root.MkdirAll(filepath.FromSlash(d), 0o700); err != nil {
-				return err
+				return &ClashError{Path: p, Clash: clashing(root, d), Err: err}
 			}
 		}
 		if err := root.WriteFile(filepath.FromSlash(p), blobs[i], 0o600); err != nil {
-			return err
+			return &ClashError{Path: p, Clash: p, Err: err}
 		}
 	}
 	return nil
 }
+
+// clashing is the first folder on the slash path d that root holds as
+// something else (a file written from another index entry); d itself when
+// none is.
+func clashing(root *os.Root, d string) string {
+	parts := strings.Split(d, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		if st, err := root.Lstat(filepath.FromSlash(p)); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return d
+}
+
+// ClashError is an index entry the hook could not write to its copy of
+// the index's configuration: two of the index's names are one on this
+// file system (they differ only in case, or in their Unicode form, as on
+// macOS and Windows), one a file and the other a folder.
+type ClashError struct {
+	Path  string // the entry, a slash path from the top
+	Clash string // the name the file system holds as another kind
+	Err   error
+}
+
+func (e *ClashError) Error() string {
+	return fmt.Sprintf("the index holds %s, whose name clashes with another of its files or folders on this file system (%s: the names differ only in case or Unicode form), so the hook cannot copy the index's configuration to judge the commit: %v",
+		displayPath(e.Path), displayPath(e.Clash), e.Err)
+}
+
+// Hint names the clashing entries and how to commit anyway.
+func (e *ClashError) Hint() string {
+	return "git ls-files -- " + shellQuote(":(icase)"+e.Clash) + " lists the names that clash; rename one with git mv, or DBGUARD_SKIP=1 git commit skips the hook once (the CI gate still runs its checks)"
+}
+
+func (e *ClashError) Unwrap() error { return e.Err }
+
+// ExitCode: the repository's names are beyond what this file system
+// holds, a usage limit.
+func (e *ClashError) ExitCode() int { return exitcode.Usage }
 
 // indexError is an error from loading the index's configuration: the
 // temporary folder's path is taken out of what it says, so that a file is
