@@ -131,8 +131,12 @@ func (c *readOnlyWire) write(p []byte) (int, error) {
 // is open.
 func (c *readOnlyWire) query(w, msg []byte) []byte {
 	sql := msg[5:]
+	// Nothing to run (pgx's ping is "-- ping"): no prefix, which alone
+	// would only draw the server's warning that it is outside a block.
+	text := bytes.TrimSpace(bytes.TrimRight(sql, "\x00"))
+	comment := bytes.HasPrefix(text, []byte("--")) && !bytes.ContainsAny(text, "\n\r")
 	c.mu.Lock()
-	prefix := c.idle && len(bytes.TrimSpace(bytes.TrimRight(sql, "\x00"))) > 0
+	prefix := c.idle && len(text) > 0 && !comment
 	c.sent = append(c.sent, prefix)
 	c.mu.Unlock()
 	if !prefix {

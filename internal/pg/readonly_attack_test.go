@@ -184,6 +184,9 @@ func TestAttackPooledSessionWrites(t *testing.T) {
 		if _, err := conn.Exec(ctx, ""); err != nil {
 			t.Errorf("an empty query: %v", err)
 		}
+		if err := conn.Ping(ctx); err != nil {
+			t.Errorf("a ping: %v", err)
+		}
 		return conn.QueryRow(ctx, "SELECT 1").Scan(&one)
 	}); err != nil {
 		t.Fatal(err)
