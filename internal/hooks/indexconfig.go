@@ -210,9 +210,12 @@ func (o *Options) settleConfig(ctx context.Context, g Git) (done func(), err err
 }
 
 // configChanged reports whether a dbguard.yaml the index holds differs in
-// the work tree (or is missing there): git's own comparison, which reads
-// no file whose stat the index still matches.
+// the work tree (or is missing there): from the index file where it can
+// (indexFileConfigChanged), else git's own comparison.
 func (g Git) configChanged(ctx context.Context) (bool, error) {
+	if changed, ok := indexFileConfigChanged(g.Dir); ok {
+		return changed, nil
+	}
 	out, err := g.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules",
 		"--", ":(glob)**/"+config.FileName)
 	if err != nil {
