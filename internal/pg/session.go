@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -142,19 +143,23 @@ func (s *Session) run(ctx context.Context, f func(*pgx.Conn) error) error {
 const ResetSQL = "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DISCARD TEMP; DISCARD SEQUENCES; UNLISTEN *; SELECT pg_catalog.pg_advisory_unlock_all()"
 
 // SettingsSQL reads the settings ALTER DATABASE / ALTER ROLE ... SET give
-// a new session of this database and login role, and how many settings
-// the session knows (pg_settings), as one text: a session reused as a new
-// one must start from the same. The count is how a library a migration
-// loaded shows (LOAD, or a C function's first call): a library cannot be
-// unloaded, and one that defines settings, as every library of PostgreSQL
-// 15's contrib that installs a hook a session can load does (auto_explain,
-// auth_delay, pg_prewarm; passwordcheck's hook, which defines none, acts
-// only on a password being set), keeps acting after RESET ALL with the
-// settings the database gives every session, which a new session, that
-// never loaded it, leaves alone (see docs/security.md).
-const SettingsSQL = "SELECT pg_catalog.concat((SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) s.setrole::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) s.setconfig::pg_catalog.text ORDER BY 1)::pg_catalog.text" +
+// a new session of this database and login role, as one text (NULL for
+// none): a session reused as a new one must start from the same.
+const SettingsSQL = "SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) s.setrole::pg_catalog.text OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) s.setconfig::pg_catalog.text ORDER BY 1)::pg_catalog.text" +
 	" FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())]::pg_catalog.oid[])" +
-	" AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.session_user())]::pg_catalog.oid[])), ' settings:', (SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings))"
+	" AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.session_user())]::pg_catalog.oid[])"
+
+// LibrariesSQL counts the settings the session knows (pg_settings): how a
+// library loaded into it shows (LOAD, or a C function's first call). A
+// library cannot be unloaded, and one that defines settings, as every
+// library of PostgreSQL 15's contrib that a session can load and that
+// installs a hook does (auto_explain, auth_delay, pg_prewarm;
+// passwordcheck's hook, which defines none, acts only on a password being
+// set), keeps acting after RESET ALL with the settings the database gives
+// every session, which a new session, that never loaded it, leaves alone
+// (see docs/security.md). It costs the server about 3 ms (the view builds
+// every setting's row), so it is read only where files ran on the session.
+const LibrariesSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings"
 
 // preparedSQL counts the statements SQL's PREPARE made in the session,
 // which ResetSQL keeps (it keeps pgx's own, made by the protocol): a file
@@ -166,14 +171,19 @@ const preparedSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_stat
 
 // Renew resets conn as a new connection starts (ResetSQL), in one round
 // trip, and reports whether it now is one: no transaction left open, no
-// statement prepared by SQL, and the database's and role's settings, and
-// the settings the session knows (no library loaded that defines one), as
-// settings read when it started.
-func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) {
+// statement prepared by SQL, the database's and role's settings as
+// settings read when it started, and, unless libraries is negative (no
+// file ran on the session), as many settings known as libraries
+// (LibrariesSQL, read before the files ran): no library loaded since.
+func Renew(ctx context.Context, conn *pgx.Conn, settings *string, libraries int64) (bool, error) {
 	if conn.PgConn().TxStatus() != 'I' {
 		return false, nil
 	}
-	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+preparedSQL+"; "+SettingsSQL)
+	q := ResetSQL + "; " + preparedSQL + "; " + SettingsSQL
+	if libraries >= 0 {
+		q += "; " + LibrariesSQL
+	}
+	rr := conn.PgConn().Exec(ctx, q)
 	res, err := rr.ReadAll()
 	if err != nil && conn.IsClosed() {
 		// The server ended it (a file's SET idle_session_timeout, while
@@ -183,6 +193,16 @@ func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) 
 	}
 	if err != nil {
 		return false, err
+	}
+	if libraries >= 0 {
+		if len(res) < 1 {
+			return false, errors.New("resetting the session: fewer results than statements")
+		}
+		n := res[len(res)-1]
+		if len(n.Rows) != 1 || string(n.Rows[0][0]) != strconv.FormatInt(libraries, 10) {
+			return false, nil
+		}
+		res = res[:len(res)-1]
 	}
 	if len(res) < 2 {
 		return false, errors.New("resetting the session: fewer results than statements")

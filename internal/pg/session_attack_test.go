@@ -42,7 +42,7 @@ func TestAttackRenewSessionEndedByIdleTimeout(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	o := ConnectOptions{URL: u}
 	s := ShareConn(o, func(ctx context.Context, f func(*pgx.Conn) error) error { return f(conn) },
-		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings) })
+		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings, -1) })
 	var one int
 	if err := WithConn(ctx, o.Sharing(s), func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, "SELECT 1").Scan(&one)
@@ -86,7 +86,11 @@ func TestAttackRenewAfterLoad(t *testing.T) {
 	}
 	defer conn.Close(ctx)
 	var settings *string
+	var libraries int64
 	if err := conn.QueryRow(ctx, SettingsSQL).Scan(&settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, LibrariesSQL).Scan(&libraries); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, "SELECT 1"); err != nil || plans != 0 {
@@ -96,7 +100,7 @@ func TestAttackRenewAfterLoad(t *testing.T) {
 	if _, err := conn.Exec(ctx, "LOAD 'auto_explain'"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := Renew(ctx, conn, settings); err != nil || ok {
+	if ok, err := Renew(ctx, conn, settings, libraries); err != nil || ok {
 		t.Errorf("Renew after a LOAD = %v, %v; want false (a new session has no library loaded)", ok, err)
 	}
 	// The proof the reused session is not as new: it still explains.
@@ -107,7 +111,7 @@ func TestAttackRenewAfterLoad(t *testing.T) {
 	var calls int
 	o := ConnectOptions{URL: u}
 	s := ShareConn(o, func(ctx context.Context, f func(*pgx.Conn) error) error { calls++; return f(conn) },
-		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings) })
+		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings, libraries) })
 	var pid, own uint32
 	if err := WithConn(ctx, o.Sharing(s), func(c *pgx.Conn) error {
 		return c.QueryRow(ctx, "SELECT pg_catalog.pg_backend_pid()").Scan(&pid)
