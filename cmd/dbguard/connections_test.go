@@ -40,6 +40,9 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		// What stays in the session that ran it.
 		"migrations/000004_d.up.sql":   "SET search_path = pg_catalog, public; CREATE TEMP TABLE conn_tmp (id int); SET application_name = 'conn';",
 		"migrations/000004_d.down.sql": "SELECT 1;",
+		// A library loaded stays in the backend: a new session has none.
+		"migrations/000005_e.up.sql":   "LOAD 'auto_explain';",
+		"migrations/000005_e.down.sql": "SELECT 1;",
 	}
 	inDir(t, files)
 	// A repository git knows: ci reads what it tracks.
@@ -65,7 +68,7 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		{"verify", 1},
 		{"schema snapshot", 1},
 		{"verify --shadow", 1},
-		{"ci --format text", 1}, // 2 pending: the plan's live side too
+		{"ci --format text", 1}, // 3 pending: the plan's live side too
 		{"migrate plan", 1},
 		{"doctor", 1},
 		{"migrate down 1", 1},
@@ -76,7 +79,10 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		{"migrate up 1", 2},
 		// 4 leaves its session changed (search_path, a temporary table,
 		// a setting): the check after runs on it, reset as new.
-		{"migrate up", 1},
+		{"migrate up 1", 1},
+		// 5 loads a library, which no reset unloads: the check after
+		// connects anew.
+		{"migrate up", 2},
 		{"migrate up", 1}, // nothing pending
 		{"migrate status", 1},
 		{"ci --format text", 1},

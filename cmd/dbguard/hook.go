@@ -47,10 +47,9 @@ Examples:
 				output.Talk{W: c.App.ErrWriter}.Infof("DBGUARD_SKIP=1: pre-commit checks skipped (the CI gate still runs them)")
 				return nil
 			}
-			cfg, err := loadConfig(c)
-			if err != nil {
-				return err
-			}
+			// A configuration that does not load from the disk is no
+			// verdict yet: the commit holds the index's (hooks.Options).
+			cfg, cfgErr := loadConfig(c)
 			repo, err := os.Getwd()
 			if err != nil {
 				return err
@@ -59,7 +58,7 @@ Examples:
 			load := func(top string) (*config.Config, func(*envcheck.Listing) ([]hooks.Scope, error), error) {
 				return hookIndexLoad(c, repo, top)
 			}
-			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes, Load: load}, c.App.ErrWriter)
+			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, ConfigErr: cfgErr, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes, Load: load}, c.App.ErrWriter)
 		},
 	}
 }

@@ -85,12 +85,12 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 	}
 	var calls []*envload.NodeCalls
 	seen, searched := 0, 0
-	ok := walkCode(ctx, o, roots, func(name, rel string) bool { return jsSource(name) && !prismaConfigFile(rel) }, func(top, rel, p string) error {
+	ok := walkCode(ctx, o, roots, func(name, rel string) bool { return jsSource(name) && !prismaConfigFile(rel) }, func(top, rel string, read func(int64) ([]byte, error)) error {
 		if seen++; seen > maxJSFiles {
 			r.warn("dotenv-config", where(top), fmt.Sprintf("more than %d JavaScript and TypeScript files: the dotenv calls of the rest are not read", maxJSFiles))
 			return fs.SkipAll
 		}
-		data, err := readSmall(p, maxJSFileSize)
+		data, err := read(maxJSFileSize)
 		if err != nil || !bytes.Contains(data, []byte("dotenv")) && !bytes.Contains(data, []byte("@nestjs/config")) {
 			return nil
 		}

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
@@ -62,12 +60,12 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	var decouples []string // the files that import decouple's config
 	urlVars := append([]string{o.URLVar}, o.DirectVars...)
 	seen := 0
-	ok := walkCode(ctx, o, roots, func(name, _ string) bool { return strings.HasSuffix(name, ".py") }, func(top, rel, p string) error {
+	ok := walkCode(ctx, o, roots, func(name, _ string) bool { return strings.HasSuffix(name, ".py") }, func(top, rel string, read func(int64) ([]byte, error)) error {
 		if seen++; seen > maxPyFiles {
 			r.warn("load-dotenv", where(top), fmt.Sprintf("more than %d Python files: the load_dotenv calls of the rest are not read", maxPyFiles))
 			return fs.SkipAll
 		}
-		data, err := readSmall(p, maxPyFileSize)
+		data, err := read(maxPyFileSize)
 		if err != nil {
 			return nil
 		}
@@ -168,32 +166,9 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	return append(kept, out...), files
 }
 
-// readSmall reads a file of at most limit bytes in one read of its size
-// (the code of a large project is thousands of files: each read call
-// counts).
-func readSmall(name string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0) // a FIFO never blocks
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fs.ErrNotExist
-	}
-	if st.Size() > limit {
-		return nil, errTooLarge
-	}
-	buf := make([]byte, st.Size())
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF {
-		return nil, err
-	}
-	return buf[:n], nil
-}
+// afterCodeListed, when set (by tests), runs between the walk's listing of
+// a file and its read.
+var afterCodeListed func(rel string)
 
 // pyStart is the folder a Python file's app is started from: the nearest
 // folder at or above it with a manifest naming python-dotenv,
@@ -226,11 +201,19 @@ func detectedFrom(dir string, manifests map[string][]string) ([]string, string) 
 // readers read them: skipDirs, virtualenvs and excluded folders left out,
 // and of the files only the regular ones that are not excluded and whose
 // name and slash path from the root source accepts, handed to visit with
-// the folder walked (top). visit's fs.SkipAll ends that folder's walk (a
+// the folder walked (top) and how to read the file (codeFiles: the file
+// walked, inside the project). visit's fs.SkipAll ends that folder's walk (a
 // reader's cap, already passed, ends the next one's at its first file);
 // false when a walk ended on an error (ctx's included).
-func walkCode(ctx context.Context, o Options, roots []string, source func(name, rel string) bool, visit func(top, rel, p string) error) bool {
+func walkCode(ctx context.Context, o Options, roots []string, source func(name, rel string) bool, visit func(top, rel string, read func(limit int64) ([]byte, error)) error) bool {
 	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
+	root, err := os.OpenRoot(o.Root)
+	if err != nil {
+		return false
+	}
+	defer root.Close()
+	files := &codeFiles{root: root}
+	defer files.close()
 	var outer []string
 	for _, d := range roots {
 		if !slices.ContainsFunc(outer, func(o string) bool { return o == "." || strings.HasPrefix(d+"/", o+"/") }) {
@@ -260,7 +243,10 @@ func walkCode(ctx context.Context, o Options, roots []string, source func(name, 
 			if !d.Type().IsRegular() || excluded(o.Exclude, rel) || !source(d.Name(), rel) {
 				return nil
 			}
-			return visit(top, rel, p)
+			if afterCodeListed != nil {
+				afterCodeListed(rel)
+			}
+			return visit(top, rel, func(limit int64) ([]byte, error) { return files.read(rel, limit) })
 		})
 		if err != nil {
 			return false

@@ -49,6 +49,11 @@ type NodeLoad struct {
 type NodePath struct {
 	Name     string // as written
 	FromFile bool   // relative to the calling file's folder, not the working folder
+	// Home: the string handed to dotenv starts with ~, which its
+	// _resolveHome reads as the home folder (a literal '~/x',
+	// path.join('~', 'x')); path.resolve's, and a join from __dirname or
+	// process.cwd(), start with / and name a folder called ~.
+	Home bool
 }
 
 // Label names the calls for people: `dotenv.config() at apps/api/src/index.js:3`.
@@ -374,7 +379,7 @@ func jsPaths(val string) ([]NodePath, string) {
 
 func jsPath(val string) (NodePath, string) {
 	if s, ok := jsString(val); ok {
-		return NodePath{Name: s}, ""
+		return NodePath{Name: s, Home: strings.HasPrefix(s, "~")}, ""
 	}
 	fromFile, after := false, false // after: the strings follow __dirname or process.cwd()
 	var fn, args string
@@ -403,7 +408,8 @@ func jsPath(val string) (NodePath, string) {
 	if len(parts) == 0 {
 		return NodePath{}, "dotenv.config's path is computed at run time"
 	}
-	return NodePath{Name: path.Join(parts...), FromFile: fromFile && !path.IsAbs(parts[0])}, ""
+	name := path.Join(parts...)
+	return NodePath{Name: name, FromFile: fromFile && !path.IsAbs(parts[0]), Home: fn == "join" && !after && strings.HasPrefix(name, "~")}, ""
 }
 
 // Resolve returns the calls' files as paths from the root for a process
@@ -446,7 +452,7 @@ func (c *NodeCalls) Named(start string) []NodeNamed {
 }
 
 func (c *NodeCalls) rooted(start string, p NodePath) (string, bool) {
-	if path.IsAbs(p.Name) || strings.HasPrefix(p.Name, "~") {
+	if path.IsAbs(p.Name) || p.Home {
 		return "", false
 	}
 	base := start

@@ -31,3 +31,38 @@ func TestAttackDotenvPathJoinAbsolutePart(t *testing.T) {
 		}
 	}
 }
+
+// A path beginning with ~ was taken for one under the home folder
+// wherever it came from, so a file the app reads inside the project was
+// warned about as outside it and never judged: path.resolve makes an
+// absolute path of the working folder's ~ (a folder named ~), and a join
+// from __dirname or process.cwd() starts with /. Only the string dotenv
+// is handed decides: its _resolveHome reads a leading ~ as the home
+// folder (a literal '~/x', path.join('~', 'x')).
+func TestAttackDotenvPathTildeAsNode(t *testing.T) {
+	for _, tc := range []struct{ expr, inside string }{
+		{"'~/db.env'", ""},               // dotenv: the home folder
+		{"path.join('~', 'db.env')", ""}, // "~/db.env", handed to dotenv
+		{"path.resolve('~/db.env')", "~/db.env"},
+		{"path.resolve('~', 'db.env')", "~/db.env"},
+		{"path.resolve(__dirname, '~/db.env')", "src/~/db.env"},
+		{"path.join(__dirname, '~', 'db.env')", "src/~/db.env"},
+		{"path.join(process.cwd(), '~/db.env')", "~/db.env"},
+		{"path.resolve(process.cwd(), '~')", "~"},
+	} {
+		src := "const path = require('path');\nrequire('dotenv').config({ path: " + tc.expr + " });\n"
+		calls, problems := DotenvCalls("src/index.js", []byte(src))
+		if calls == nil || len(problems) > 0 {
+			t.Errorf("%s: no call read: %v", tc.expr, problems)
+			continue
+		}
+		inside, outside := calls.Resolve(".")
+		got := ""
+		if len(inside) == 1 {
+			got = inside[0]
+		}
+		if got != tc.inside || len(inside)+len(outside) != 1 {
+			t.Errorf("%s: inside %q, outside %q; want inside %q", tc.expr, inside, outside, tc.inside)
+		}
+	}
+}

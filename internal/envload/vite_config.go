@@ -45,7 +45,9 @@ func ViteEnvDir(dir string, data []byte) (envDir string, off bool, problem strin
 		return "", true, ""
 	}
 	p, msg := jsPath(v)
-	if msg != "" || path.IsAbs(p.Name) || strings.HasPrefix(p.Name, "~") {
+	// Vite resolves envDir from its root (path.resolve): a leading ~ is a
+	// folder of that name, not the home folder.
+	if msg != "" || path.IsAbs(p.Name) {
 		return "", false, "vite.config's envDir is computed at run time, so the folder loadEnv reads is not known"
 	}
 	if p.FromFile {

@@ -91,6 +91,10 @@ func TestViteEnvDirParse(t *testing.T) {
 		{"export default { envDir: false }", "", true, ""},
 		{"export default { envDir: process.env.ENV_DIR }", "", false, "envDir is computed"},
 		{"export default { envDir: '/etc' }", "", false, "envDir is computed"},
+		// Vite resolves envDir from its root (path.resolve): ~ is a folder
+		// of that name, not the home folder.
+		{"export default { envDir: '~' }", "apps/web/~", false, ""},
+		{"export default { envDir: path.resolve(__dirname, '~/env') }", "apps/web/~/env", false, ""},
 	} {
 		envDir, off, problem := ViteEnvDir("apps/web", []byte(tc.src))
 		want := tc.envDir

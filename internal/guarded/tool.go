@@ -105,9 +105,10 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	vo.ReadAlembicModels = p.Kind == tool.Alembic
 	vo.AlembicRead = reading
 	// On the connection that read the state: only dbguard's reads ran on
-	// it, but the tool ran beside it, so it is checked as new first.
+	// it, but the tool ran beside it, so it is checked as new first (no
+	// file ran on it: no library can have been loaded into it).
 	shared := pg.ShareConn(co, func(ctx context.Context, f func(*pgx.Conn) error) error { return pg.WithPgx(ctx, db, f) },
-		func(ctx context.Context, conn *pgx.Conn) (bool, error) { return pg.Renew(ctx, conn, settings) })
+		func(ctx context.Context, conn *pgx.Conn) (bool, error) { return pg.Renew(ctx, conn, settings, -1) })
 	return check(ctx, co.Sharing(shared), vo, true, false)
 }
 

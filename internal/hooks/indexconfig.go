@@ -143,29 +143,29 @@ func configDiffers(repo string, paths, ids []string, same map[string]bool) bool 
 // the untracked dbguard.yaml files of the work tree (untracked: the
 // developer's, which every command reads); done removes it. An error from the load names the files as the repository
 // does, not the temporary folder.
-func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cfg *config.Config, scopes func(*envcheck.Listing) ([]Scope, error), done func(), err error) {
+func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cfg *config.Config, scopes func(*envcheck.Listing) ([]Scope, error), top string, done func(), err error) {
 	tmp, err := os.MkdirTemp("", "dbguard-index-")
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	done = func() { os.RemoveAll(tmp) }
 	if err := g.copyIndex(ctx, tmp, copied); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	if err := copyUntracked(o.Repo, tmp, untracked); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	// The copy is a repository's top to config.Find, which stops there.
 	if err := os.Mkdir(filepath.Join(tmp, ".git"), 0o700); err != nil {
 		done()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
 	cfg, load, err := o.Load(tmp)
 	if err != nil {
 		done()
-		return nil, nil, nil, &indexError{err: err, tmp: tmp}
+		return nil, nil, "", nil, &indexError{err: err, tmp: tmp}
 	}
 	return cfg, func(*envcheck.Listing) ([]Scope, error) {
 		// The listing is the work tree's; the copy's services are the
@@ -175,7 +175,53 @@ func (o Options) indexConfig(ctx context.Context, g Git, untracked []string) (cf
 			return nil, &indexError{err: err, tmp: tmp}
 		}
 		return s, nil
-	}, done, nil
+	}, tmp, done, nil
+}
+
+// settleConfig makes o's configuration the one the commit holds, before
+// anything is judged by it (hook.allow, which staged files are env files,
+// the env guard): loaded again from a copy of the index's configuration
+// files when a dbguard.yaml the index holds is not the work tree's (an
+// unstaged edit, a file removed from either), or when the work tree's
+// failed to load (ConfigErr), so that a broken file on the disk does not
+// stop a commit of a good one, and a broken one staged stops it. done
+// removes the copy.
+func (o *Options) settleConfig(ctx context.Context, g Git) (done func(), err error) {
+	done = func() {}
+	if o.Load == nil {
+		return done, o.ConfigErr
+	}
+	if o.ConfigErr == nil {
+		changed, err := g.configChanged(ctx)
+		if err != nil || !changed {
+			return done, err
+		}
+	}
+	tracked, _, err := g.IndexBlobsNamed(ctx, func(base string) bool { return base == config.FileName })
+	if err != nil {
+		return done, err
+	}
+	cfg, scopes, top, done, err := o.indexConfig(ctx, g, untrackedConfig(tracked, diskFiles(ctx, o.Repo)))
+	if err != nil {
+		return func() {}, err
+	}
+	o.Config, o.Scopes, o.serviceFiles, o.configTop, o.indexed = cfg, scopes, map[string][]string{}, top, true
+	return done, nil
+}
+
+// configChanged reports whether a dbguard.yaml the index holds differs in
+// the work tree (or is missing there): from the index file where it can
+// (indexFileConfigChanged), else git's own comparison.
+func (g Git) configChanged(ctx context.Context) (bool, error) {
+	if changed, ok := indexFileConfigChanged(g.Dir); ok {
+		return changed, nil
+	}
+	out, err := g.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules",
+		"--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return false, err
+	}
+	return len(out) > 0, nil
 }
 
 // copyIndex writes the index's regular files whose path keep accepts into
@@ -228,15 +274,55 @@ func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool
 		}
 		if d := path.Dir(p); d != "." {
 			if err := root.MkdirAll(filepath.FromSlash(d), 0o700); err != nil {
-				return err
+				return &ClashError{Path: p, Clash: clashing(root, d), Err: err}
 			}
 		}
 		if err := root.WriteFile(filepath.FromSlash(p), blobs[i], 0o600); err != nil {
-			return err
+			return &ClashError{Path: p, Clash: p, Err: err}
 		}
 	}
 	return nil
 }
+
+// clashing is the first folder on the slash path d that root holds as
+// something else (a file written from another index entry); d itself when
+// none is.
+func clashing(root *os.Root, d string) string {
+	parts := strings.Split(d, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		if st, err := root.Lstat(filepath.FromSlash(p)); err == nil && !st.IsDir() {
+			return p
+		}
+	}
+	return d
+}
+
+// ClashError is an index entry the hook could not write to its copy of
+// the index's configuration: two of the index's names are one on this
+// file system (they differ only in case, or in their Unicode form, as on
+// macOS and Windows), one a file and the other a folder.
+type ClashError struct {
+	Path  string // the entry, a slash path from the top
+	Clash string // the name the file system holds as another kind
+	Err   error
+}
+
+func (e *ClashError) Error() string {
+	return fmt.Sprintf("the index holds %s, whose name clashes with another of its files or folders on this file system (%s: the names differ only in case or Unicode form), so the hook cannot copy the index's configuration to judge the commit: %v",
+		displayPath(e.Path), displayPath(e.Clash), e.Err)
+}
+
+// Hint names the clashing entries and how to commit anyway.
+func (e *ClashError) Hint() string {
+	return "git ls-files -- " + shellQuote(":(icase)"+e.Clash) + " lists the names that clash; rename one with git mv, or DBGUARD_SKIP=1 git commit skips the hook once (the CI gate still runs its checks)"
+}
+
+func (e *ClashError) Unwrap() error { return e.Err }
+
+// ExitCode: the repository's names are beyond what this file system
+// holds, a usage limit.
+func (e *ClashError) ExitCode() int { return exitcode.Usage }
 
 // indexError is an error from loading the index's configuration: the
 // temporary folder's path is taken out of what it says, so that a file is

@@ -67,7 +67,17 @@ type Options struct {
 	// calls it with a copy of the index's configuration files when those
 	// differ from the work tree's (see indexconfig.go).
 	Load func(top string) (*config.Config, func(*envcheck.Listing) ([]Scope, error), error)
+	// ConfigErr is why Config could not be loaded from the work tree
+	// (Config is then nil). The commit holds the index's configuration,
+	// not the disk's: with Load, the hook loads that one, and fails with
+	// its error only when it fails too.
+	ConfigErr error
 
+	// configTop is where Config was loaded from: a copy of the index's
+	// configuration files (indexConfig); "": the work tree (Repo).
+	configTop string
+	// indexed: Config is already the index's (settleConfig).
+	indexed bool
 	// serviceFiles memoises, per folder, the env.files of the nearest
 	// service's dbguard.yaml (as paths from the top); set by PreCommit.
 	serviceFiles map[string][]string
@@ -274,12 +284,35 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 	g := Git{Dir: o.Repo}
 	r := &Report{}
 	o.serviceFiles = map[string][]string{}
+	// The staged diff is read while the configuration is settled.
+	var staged []StagedFile
+	var stagedErr error
+	read := make(chan struct{})
+	if len(o.Files) == 0 {
+		go func() {
+			defer close(read)
+			staged, stagedErr = g.Staged(ctx)
+		}()
+	} else {
+		close(read)
+	}
+	done, err := o.settleConfig(ctx, g)
+	<-read
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if o.ConfigErr != nil {
+		// The commit's own configuration loaded: the work tree's is the
+		// developer's to mend, and every other command reads that one.
+		r.Findings = append(r.Findings, Finding{File: config.FileName, Kind: "config",
+			Message: "the work tree's configuration does not load (" + o.ConfigErr.Error() + "); the commit is judged by the index's, which it holds"})
+	}
 	var envStaged bool
-	var err error
 	if len(o.Files) > 0 {
 		envStaged, err = r.judgeFiles(ctx, g, o)
-	} else {
-		envStaged, err = r.judgeStaged(ctx, g, o)
+	} else if err = stagedErr; err == nil {
+		envStaged, err = r.judgeStaged(ctx, g, o, staged)
 	}
 	if err != nil {
 		return nil, err
@@ -302,11 +335,7 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 
 // judgeStaged scans the lines the staged diff adds, and refuses a new env
 // file with credentials. It reports whether an env file is staged.
-func (r *Report) judgeStaged(ctx context.Context, g Git, o Options) (bool, error) {
-	staged, err := g.Staged(ctx)
-	if err != nil {
-		return false, err
-	}
+func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []StagedFile) (bool, error) {
 	envStaged := false
 	var binary []string
 	for _, f := range staged {
@@ -417,12 +446,16 @@ func (o Options) serviceExplicit(dir string) []string {
 	// above it.
 	var cfg *config.Config
 	var err error
-	for from := filepath.Join(o.Repo, filepath.FromSlash(dir)); ; {
+	top := o.Repo
+	if o.configTop != "" {
+		top = o.configTop // the index's dbguard.yaml files
+	}
+	for from := filepath.Join(top, filepath.FromSlash(dir)); ; {
 		file, _, ferr := config.Find(from)
 		if ferr != nil || file == "" {
 			break
 		}
-		rel, rerr := filepath.Rel(o.Repo, filepath.Dir(file))
+		rel, rerr := filepath.Rel(top, filepath.Dir(file))
 		if rerr != nil || rel == "." || !filepath.IsLocal(rel) {
 			break
 		}
@@ -433,7 +466,7 @@ func (o Options) serviceExplicit(dir string) []string {
 		from = filepath.Dir(filepath.Dir(file))
 	}
 	if err == nil && cfg != nil && cfg.Root != "" {
-		if rel, err := filepath.Rel(o.Repo, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
+		if rel, err := filepath.Rel(top, cfg.Root); err == nil && rel != "." && filepath.IsLocal(rel) {
 			for _, f := range cfg.Env.Files {
 				if !filepath.IsAbs(f) {
 					files = append(files, path.Join(filepath.ToSlash(rel), filepath.ToSlash(f)))
@@ -783,13 +816,13 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 	disk := <-others
 	// The configuration was loaded from the work tree: when its files
 	// there are not the index's, it is loaded again from the index's.
-	if o.Load != nil && (r.configRemoved || configDiffers(o.Repo, slices.Concat(tracked, prisma), slices.Concat(ids, prismaIDs), same)) {
-		cfg, scopes, done, err := o.indexConfig(ctx, g, untrackedConfig(tracked, disk))
+	if o.Load != nil && !o.indexed && (r.configRemoved || configDiffers(o.Repo, slices.Concat(tracked, prisma), slices.Concat(ids, prismaIDs), same)) {
+		cfg, scopes, top, done, err := o.indexConfig(ctx, g, untrackedConfig(tracked, disk))
 		if err != nil {
 			return err
 		}
 		defer done()
-		o.Config, o.Scopes, o.serviceFiles = cfg, scopes, map[string][]string{}
+		o.Config, o.Scopes, o.serviceFiles, o.configTop = cfg, scopes, map[string][]string{}, top
 	}
 	// The env files are judged; the manifests only say who reads them.
 	contents := map[string][]byte{}

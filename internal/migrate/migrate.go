@@ -75,10 +75,14 @@ type Runner struct {
 	// settings are the database's and role's settings the session started
 	// with (pg.SettingsSQL), for Session's check that it is as new.
 	settings *string
-	target   string
-	schema   string // current_schema(), where golang-migrate keeps its table
-	key      string // golang-migrate's advisory lock key
-	reset    string // restores lock_timeout once the lock is held
+	// libraries is how many settings the migrations' session knew before
+	// the first file ran on it (pg.LibrariesSQL), for Session's check that
+	// no library was loaded since; -1 until then.
+	libraries int64
+	target    string
+	schema    string // current_schema(), where golang-migrate keeps its table
+	key       string // golang-migrate's advisory lock key
+	reset     string // restores lock_timeout once the lock is held
 
 	// golang-migrate, set up by the first command that changes something:
 	// its driver takes the migration lock just to create its table, and
@@ -142,7 +146,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 			return nil, err
 		}
 	}
-	r := &Runner{o: o, src: src, root: root, db: db, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT"}
+	r := &Runner{o: o, src: src, root: root, db: db, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT", libraries: -1}
 	if canReadAt {
 		if r.dir, _ = root.Open("."); r.dir != nil {
 			r.dirfd = int(r.dir.Fd())
@@ -218,7 +222,7 @@ func (r *Runner) Session(co pg.ConnectOptions) *pg.Session {
 		return r.inner.conn.Raw(func(dc any) error { return f(dc.(*stdlib.Conn).Conn()) })
 	}
 	return pg.ShareConn(co, with, func(ctx context.Context, conn *pgx.Conn) (bool, error) {
-		return pg.Renew(ctx, conn, r.settings)
+		return pg.Renew(ctx, conn, r.settings, r.libraries)
 	})
 }
 

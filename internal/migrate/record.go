@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/golang-migrate/migrate/v4/database"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -481,6 +483,14 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 // The file's round trip also carries what begin held back and what records
 // it done: one round trip per migration (see session.run).
 func (r *Runner) runBody(body io.Reader) error {
+	if r.libraries < 0 {
+		// Before the first file runs on the session: a library a file
+		// loads stays in it (Session). Only here, not on the no-op path:
+		// the count costs the server about 3 ms.
+		if err := r.inner.conn.QueryRowContext(context.Background(), pg.LibrariesSQL, pgx.QueryExecModeSimpleProtocol).Scan(&r.libraries); err != nil {
+			return err
+		}
+	}
 	if fo := r.fold; fo != nil && r.flight != nil {
 		r.fold = nil
 		data, err := io.ReadAll(body)

@@ -52,7 +52,8 @@ type ConnectOptions struct {
 	// ReadOnly makes every transaction of the session read-only
 	// (default_transaction_read_only, a startup parameter the session
 	// cannot be talked out of by accident): a preview's connections to the
-	// live server. Not through a pooler, which rejects the parameter.
+	// live server. Through a pooler, which rejects the parameter, each
+	// query starts its transaction read-only instead (readOnlyWire).
 	ReadOnly bool
 	// Unnamed makes pgx prepare no statement by name (it caches only the
 	// descriptions, QueryExecModeCacheDescribe): for a session a
@@ -122,6 +123,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	}
 	if o.ReadOnly && !o.SimpleProtocol {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	if o.ReadOnly && o.SimpleProtocol {
+		cfg.BuildFrontend = readOnlyFrontend
 	}
 	if o.OnNotice != nil {
 		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) { o.OnNotice(n) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -148,6 +149,18 @@ const SettingsSQL = "SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text 
 	" FROM pg_catalog.pg_db_role_setting s WHERE s.setdatabase OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database())]::pg_catalog.oid[])" +
 	" AND s.setrole OPERATOR(pg_catalog.=) ANY (ARRAY[0, (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) pg_catalog.session_user())]::pg_catalog.oid[])"
 
+// LibrariesSQL counts the settings the session knows (pg_settings): how a
+// library loaded into it shows (LOAD, or a C function's first call). A
+// library cannot be unloaded, and one that defines settings, as every
+// library of PostgreSQL 15's contrib that a session can load and that
+// installs a hook does (auto_explain, auth_delay, pg_prewarm;
+// passwordcheck's hook, which defines none, acts only on a password being
+// set), keeps acting after RESET ALL with the settings the database gives
+// every session, which a new session, that never loaded it, leaves alone
+// (see docs/security.md). It costs the server about 3 ms (the view builds
+// every setting's row), so it is read only where files ran on the session.
+const LibrariesSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings"
+
 // preparedSQL counts the statements SQL's PREPARE made in the session,
 // which ResetSQL keeps (it keeps pgx's own, made by the protocol): a file
 // can PREPARE a statement under a name pgx gives its own (stmtcache_ and
@@ -158,13 +171,19 @@ const preparedSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_prepared_stat
 
 // Renew resets conn as a new connection starts (ResetSQL), in one round
 // trip, and reports whether it now is one: no transaction left open, no
-// statement prepared by SQL, and the database's and role's settings as
-// settings read when it started.
-func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) {
+// statement prepared by SQL, the database's and role's settings as
+// settings read when it started, and, unless libraries is negative (no
+// file ran on the session), as many settings known as libraries
+// (LibrariesSQL, read before the files ran): no library loaded since.
+func Renew(ctx context.Context, conn *pgx.Conn, settings *string, libraries int64) (bool, error) {
 	if conn.PgConn().TxStatus() != 'I' {
 		return false, nil
 	}
-	rr := conn.PgConn().Exec(ctx, ResetSQL+"; "+preparedSQL+"; "+SettingsSQL)
+	q := ResetSQL + "; " + preparedSQL + "; " + SettingsSQL
+	if libraries >= 0 {
+		q += "; " + LibrariesSQL
+	}
+	rr := conn.PgConn().Exec(ctx, q)
 	res, err := rr.ReadAll()
 	if err != nil && conn.IsClosed() {
 		// The server ended it (a file's SET idle_session_timeout, while
@@ -174,6 +193,16 @@ func Renew(ctx context.Context, conn *pgx.Conn, settings *string) (bool, error) 
 	}
 	if err != nil {
 		return false, err
+	}
+	if libraries >= 0 {
+		if len(res) < 1 {
+			return false, errors.New("resetting the session: fewer results than statements")
+		}
+		n := res[len(res)-1]
+		if len(n.Rows) != 1 || string(n.Rows[0][0]) != strconv.FormatInt(libraries, 10) {
+			return false, nil
+		}
+		res = res[:len(res)-1]
 	}
 	if len(res) < 2 {
 		return false, errors.New("resetting the session: fewer results than statements")

@@ -30,7 +30,7 @@ func TestSharedSessionInterruptedSaysSo(t *testing.T) {
 	cancel()
 	o := ConnectOptions{URL: u}
 	s := ShareConn(o, func(ctx context.Context, f func(*pgx.Conn) error) error { return f(conn) },
-		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, nil) })
+		func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, nil, -1) })
 	err = WithConn(ctx, o.Sharing(s), func(*pgx.Conn) error { return nil })
 	if !errors.Is(err, context.Canceled) || err.Error() != context.Canceled.Error() {
 		t.Errorf("a step of an interrupted command on a shared session: %v; want %v, as on a new connection", err, context.Canceled)

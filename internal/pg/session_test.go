@@ -58,7 +58,7 @@ func TestRenewIsAsANewSession(t *testing.T) {
 		if state(t, conn) == want {
 			t.Fatal("the file changed nothing: the test proves nothing")
 		}
-		ok, err := Renew(ctx, conn, settings)
+		ok, err := Renew(ctx, conn, settings, -1)
 		if err != nil || !ok {
 			t.Fatalf("Renew = %v, %v; want true", ok, err)
 		}
@@ -71,7 +71,7 @@ func TestRenewIsAsANewSession(t *testing.T) {
 		if _, err := conn.Exec(ctx, "BEGIN; CREATE TABLE renew_open (id int)"); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := Renew(ctx, conn, settings); err != nil || ok {
+		if ok, err := Renew(ctx, conn, settings, -1); err != nil || ok {
 			t.Errorf("Renew = %v, %v; want false", ok, err)
 		}
 	})
@@ -80,14 +80,14 @@ func TestRenewIsAsANewSession(t *testing.T) {
 		if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" SET search_path = public, pg_catalog"); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := Renew(ctx, conn, settings); err != nil || ok {
+		if ok, err := Renew(ctx, conn, settings, -1); err != nil || ok {
 			t.Errorf("Renew = %v, %v; want false", ok, err)
 		}
 		// The step connects anew: a session that cannot serve is not used.
 		var calls int
 		o := ConnectOptions{URL: u}
 		s := ShareConn(o, func(ctx context.Context, f func(*pgx.Conn) error) error { calls++; return f(conn) },
-			func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings) })
+			func(ctx context.Context, c *pgx.Conn) (bool, error) { return Renew(ctx, c, settings, -1) })
 		var path string
 		if err := WithConn(ctx, o.Sharing(s), func(c *pgx.Conn) error {
 			return c.QueryRow(ctx, "SELECT pg_catalog.current_setting('search_path')").Scan(&path)

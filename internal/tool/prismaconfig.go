@@ -394,6 +394,19 @@ func envPath(v []jsTok, pathBound, cwdIsDir bool) (string, bool) {
 	return "", false
 }
 
+// dotenvHome reports whether the path v builds, handed to dotenv, starts
+// with ~: dotenv's _resolveHome reads it from the home folder (a literal
+// '~/x', path.join('~', 'x')). path.resolve's starts with / (a folder
+// named ~ of the working folder), as does a join from __dirname or
+// process.cwd().
+func dotenvHome(v []jsTok, pathBound bool) bool {
+	if len(v) == 1 && v[0].kind == tokString {
+		return strings.HasPrefix(v[0].text, "~")
+	}
+	p, base, ok := pathCall(v, pathBound)
+	return ok && base == baseNone && strings.HasPrefix(p, "~")
+}
+
 // envLoads finds the env files the config loads: import 'dotenv/config'
 // (or require), dotenv.config()/config() with no path or a string path,
 // process.loadEnvFile(path). Another loader (dotenv-flow, @next/env) or a
@@ -466,6 +479,9 @@ func (c *PrismaConfig) envLoads(toks []jsTok, bad func(int, string) error) error
 					s, ok := envPath(p.value, pathBound, cwdIsDir)
 					if !ok {
 						return bad(p.line, "dotenv.config's path is not a string literal nor path.resolve(process.cwd(), string literals)")
+					}
+					if dotenvHome(p.value, pathBound) {
+						return bad(p.line, "dotenv.config's path starts with ~, which dotenv reads from the home folder, outside the project (dbguard reads nothing there)")
 					}
 					path = s
 				case "override":

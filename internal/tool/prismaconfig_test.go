@@ -33,6 +33,13 @@ func TestParsePrismaConfig(t *testing.T) {
 		{name: "function export", src: head + "export default defineConfig(() => ({}))\n", errLine: 2, errHas: "not defineConfig"},
 		{name: "no export", src: head, errLine: 1, errHas: "no export default"},
 		{name: "open string", src: head + "export default defineConfig({ schema: 'x\n})\n", errLine: 2, errHas: "never closed"},
+		// dotenv reads a path it is handed starting with ~ from the home
+		// folder (its _resolveHome); path.resolve's ~ is a folder of the
+		// working folder, and Node's loadEnvFile expands nothing.
+		{name: "dotenv path under home", src: "require('dotenv').config({ path: '~/app.env' })\n" + head + "export default defineConfig({})\n", errLine: 1, errHas: "home folder"},
+		{name: "dotenv path joined under home", src: "import path from 'node:path'\nimport dotenv from 'dotenv'\ndotenv.config({ path: path.join('~', 'app.env') })\n" + head + "export default defineConfig({})\n", errLine: 3, errHas: "home folder"},
+		{name: "dotenv path resolved from a folder named ~", src: "import path from 'node:path'\nimport dotenv from 'dotenv'\ndotenv.config({ path: path.resolve('~/app.env') })\n" + head + "export default defineConfig({ datasource: { url: env('X') } })\n", urlVar: "X", env: []string{"~/app.env"}},
+		{name: "loadEnvFile from a folder named ~", src: head + "process.loadEnvFile('~/app.env')\nexport default defineConfig({ datasource: { url: env('X') } })\n", urlVar: "X", env: []string{"~/app.env"}},
 		{name: "env with another variable as fallback", src: head + "export default defineConfig({\n  datasource: { url: env('A') || env('B') },\n})\n", errLine: 3, errHas: "datasource.url is not"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,0 +1,136 @@
+package hooks
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path"
+	"path/filepath"
+
+	"github.com/dbguard/dbguard/internal/config"
+)
+
+// indexFileConfigChanged is configChanged answered from the index file
+// itself, with no git process (one costs about 7 ms of CPU on a
+// 20,000-file repository, on every commit): each stage-0 regular
+// dbguard.yaml the index holds is hashed on the disk as diskBlob does and
+// compared with its blob id. ok is false, and git is asked, for anything
+// but a plain index of version 2 or 3 with SHA-1 ids in the repository's
+// own .git folder: GIT_DIR and friends set, a .git file (a worktree, a
+// submodule), another version (4's paths are compressed), a split or
+// sparse index, another object format, or a file that does not read as
+// one.
+func indexFileConfigChanged(top string) (changed, ok bool) {
+	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY"} {
+		if os.Getenv(v) != "" {
+			return false, false
+		}
+	}
+	gitDir := filepath.Join(top, ".git")
+	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() {
+		return false, false
+	}
+	if cfg, err := os.ReadFile(filepath.Join(gitDir, "config")); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
+		return false, false
+	}
+	name := os.Getenv("GIT_INDEX_FILE") // git commit's, during the hook
+	switch {
+	case name == "":
+		name = filepath.Join(gitDir, "index")
+	case !filepath.IsAbs(name):
+		// Relative to git's working folder, which is the hook's.
+		wd, err := os.Getwd()
+		if err != nil {
+			return false, false
+		}
+		name = filepath.Join(wd, name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return false, os.IsNotExist(err) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
+	}
+	paths, ids, ok := indexConfigEntries(data)
+	if !ok {
+		return false, false
+	}
+	if len(paths) == 0 {
+		return false, true
+	}
+	root, err := os.OpenRoot(top)
+	if err != nil {
+		return false, false
+	}
+	defer root.Close()
+	for i, p := range paths {
+		if !filepath.IsLocal(filepath.FromSlash(p)) {
+			return true, true
+		}
+		if _, same := diskBlob(root, filepath.FromSlash(p), ids[i]); !same {
+			return true, true
+		}
+	}
+	return false, true
+}
+
+// indexConfigEntries reads the stage-0 regular dbguard.yaml entries of an
+// index file (version 2 or 3, SHA-1 ids): their paths and hex blob ids;
+// ok is false for anything else.
+func indexConfigEntries(data []byte) (paths, ids []string, ok bool) {
+	const hashLen, fixed = 20, 62 // ids, and an entry's bytes before its path
+	if len(data) < 12+hashLen || string(data[:4]) != "DIRC" {
+		return nil, nil, false
+	}
+	ver := binary.BigEndian.Uint32(data[4:])
+	if ver != 2 && ver != 3 {
+		return nil, nil, false
+	}
+	n := int(binary.BigEndian.Uint32(data[8:]))
+	end := len(data) - hashLen // the trailing checksum
+	off := 12
+	for range n {
+		if off+fixed > end {
+			return nil, nil, false
+		}
+		e := data[off:]
+		mode := binary.BigEndian.Uint32(e[24:])
+		flags := binary.BigEndian.Uint16(e[60:])
+		head := fixed
+		if flags&0x4000 != 0 { // extended flags
+			if ver < 3 {
+				return nil, nil, false
+			}
+			head += 2
+		}
+		nameLen := int(flags & 0xfff)
+		if off+head > end {
+			return nil, nil, false
+		}
+		if nameLen == 0xfff {
+			j := bytes.IndexByte(data[off+head:end], 0)
+			if j < 0 {
+				return nil, nil, false
+			}
+			nameLen = j
+		}
+		if off+head+nameLen > end {
+			return nil, nil, false
+		}
+		p := data[off+head : off+head+nameLen]
+		if mode&0o170000 == 0o040000 {
+			return nil, nil, false // a sparse index's folder entry
+		}
+		if flags>>12&3 == 0 && mode&0o170000 == 0o100000 && path.Base(string(p)) == config.FileName {
+			paths, ids = append(paths, string(p)), append(ids, hex.EncodeToString(e[40:40+hashLen]))
+		}
+		off += (head + nameLen + 8) &^ 7 // 1 to 8 NULs after the path
+	}
+	for off+8 <= end {
+		sig, size := string(data[off:off+4]), int(binary.BigEndian.Uint32(data[off+4:]))
+		if sig == "link" || sig == "sdir" {
+			return nil, nil, false // split or sparse: entries live elsewhere
+		}
+		off += 8 + size
+	}
+	return paths, ids, off == end
+}
