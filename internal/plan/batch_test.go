@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -692,5 +693,92 @@ func TestPlanShadowBuildFailsWithSessionOpen(t *testing.T) {
 	var be *verify.ShadowBuildError
 	if !errors.As(err, &be) {
 		t.Fatalf("%v, want a ShadowBuildError", err)
+	}
+}
+
+// The trace's reads leave out the locks on relations below
+// FirstNormalObjectId (system catalogs and views, which every file and
+// read locks), but such a relation can become a user relation: moved out
+// of information_schema or, by a superuser with allow_system_table_mods,
+// out of pg_catalog. It is then among the relations a file is judged
+// against, and its locks, rename and move back are read as any other
+// relation's (floor): the map after each file is the whole read's, and
+// the ALTER TABLE of the moved table is blamed for its lock.
+func TestTraceCatalogRelationMovedOut(t *testing.T) {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var super bool
+	if err := conn.QueryRow(ctx, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user").Scan(&super); err != nil || !super {
+		t.Fatalf("the test's role must be a superuser (moves catalogs): %v %v", super, err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE a (id int)"); err != nil {
+		t.Fatal(err)
+	}
+	tr := tracerOn(t, ctx, conn)
+	if tr.guard == "" {
+		t.Fatal("the reads were not prepared")
+	}
+	var features, am, amIndex int64
+	if err := conn.QueryRow(ctx, "SELECT 'information_schema.sql_features'::regclass::oid::int8, 'pg_catalog.pg_am'::regclass::oid::int8, 'pg_catalog.pg_am_name_index'::regclass::oid::int8").Scan(&features, &am, &amIndex); err != nil {
+		t.Fatal(err)
+	}
+	if features >= catalogOIDs || am >= catalogOIDs || amIndex >= catalogOIDs {
+		t.Fatalf("oids %d, %d, %d: not below %d", features, am, amIndex, catalogOIDs)
+	}
+	files := []string{
+		"ALTER TABLE information_schema.sql_features SET SCHEMA public;\n",
+		"ALTER TABLE sql_features ADD COLUMN x int;\nCREATE INDEX sql_features_x ON sql_features (x);\n",
+		"SET allow_system_table_mods = on;\nALTER TABLE pg_catalog.pg_am SET SCHEMA public;\nRESET allow_system_table_mods;\n",
+		// A weaker lock than ACCESS EXCLUSIVE on a relation below the
+		// floor: an index rename takes SHARE UPDATE EXCLUSIVE.
+		"SET allow_system_table_mods = on;\nALTER INDEX public.pg_am_name_index RENAME TO am_names;\nALTER TABLE a ADD COLUMN y int;\n",
+		"SET allow_system_table_mods = on;\nALTER TABLE public.pg_am SET SCHEMA pg_catalog;\nALTER TABLE sql_features SET SCHEMA information_schema;\n",
+		"ALTER TABLE a ADD COLUMN z int;\n",
+	}
+	for i, text := range files {
+		if err := tr.file(ctx, pendingFile{version: uint(i + 2), path: fmt.Sprintf("f%d.sql", i+1), text: text, shape: sqlscan.Analyze(text)}); err != nil {
+			t.Fatalf("file %d: %v", i+1, err)
+		}
+		if tr.next == nil {
+			t.Fatalf("file %d: not traced in one query", i+1)
+		}
+		whole, err := tr.relations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(tr.next, whole) {
+			t.Errorf("after file %d (%q) the relations read\n%v\nread whole\n%v", i+1, text, tr.next, whole)
+		}
+		switch i {
+		case 0, 2:
+			if _, ok := whole[map[int]int64{0: features, 2: am}[i]]; !ok {
+				t.Errorf("after file %d the moved catalog relation is not a user relation: %v", i+1, whole)
+			}
+		case 3:
+			if r := whole[amIndex]; r.key != "am_names" {
+				t.Errorf("after file %d the index of pg_am is %+v, want am_names", i+1, r)
+			}
+		case 4:
+			if _, ok := whole[features]; ok {
+				t.Errorf("after file %d sql_features is still a user relation", i+1)
+			}
+		}
+	}
+	var got []string
+	for _, f := range tr.report.Files {
+		for _, st := range f.Statements {
+			for _, l := range st.Locks {
+				got = append(got, fmt.Sprintf("%s:%d %s %s", f.File, st.Line, l.Relation, l.Mode))
+			}
+		}
+	}
+	for _, want := range []string{"f2.sql:1 sql_features AccessExclusiveLock", "f5.sql:2 pg_am AccessExclusiveLock", "f5.sql:3 sql_features AccessExclusiveLock"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("no lock %q among the statements' locks %v", want, got)
+		}
 	}
 }
