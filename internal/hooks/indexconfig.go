@@ -218,31 +218,76 @@ func (g Git) configChanged(ctx context.Context) (bool, error) {
 	}
 	out, err := g.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules",
 		"--", ":(glob)**/"+config.FileName)
+	if err != nil || len(out) > 0 {
+		return len(out) > 0, err
+	}
+	// A dbguard.yaml the index holds as a link: git compares the link's
+	// text, but config.Find follows the disk's link to a file whose
+	// unstaged edit git does not count here.
+	_, _, _, links, err := g.indexNamedLinks(ctx, func(base string) bool { return base == config.FileName })
 	if err != nil {
 		return false, err
 	}
-	return len(out) > 0, nil
+	return len(links) > 0, nil
 }
 
 // copyIndex writes the index's regular files whose path keep accepts into
-// dir, as the index holds them (no filter runs, no link is made).
+// dir, as the index holds them (no filter runs, no link is made); a
+// configuration file (loadsConfig) the index holds as a symbolic link is
+// written as the index's copy of the file it leads to inside the
+// repository (a loader, config.Find, follows the link), and left out when
+// it leads outside or nowhere.
 func (g Git) copyIndex(ctx context.Context, dir string, keep func(p string) bool) error {
-	var paths, ids []string
+	var paths, ids, links, texts []string
 	err := g.records(ctx, func(rec []byte) {
 		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
 		if !ok || !mayCopy(p) || !keep(string(p)) {
 			return
 		}
 		f := strings.Fields(string(meta))
-		// 100644 and 100755: regular files; not a link (120000) nor a
-		// submodule (160000), nor a conflict's stages.
-		if len(f) != 3 || f[2] != "0" || !strings.HasPrefix(f[0], "100") {
+		// 100644 and 100755: regular files; 120000 a link, followed
+		// below; not a submodule (160000), nor a conflict's stages.
+		if len(f) != 3 || f[2] != "0" {
 			return
 		}
-		paths, ids = append(paths, string(p)), append(ids, f[1])
+		switch {
+		case strings.HasPrefix(f[0], "100"):
+			paths, ids = append(paths, string(p)), append(ids, f[1])
+		case f[0] == "120000" && loadsConfig(string(p)):
+			// A git process per link followed: only the few files
+			// the configuration is read from.
+			links, texts = append(links, string(p)), append(texts, f[1])
+		}
 	}, "ls-files", "-z", "--stage")
 	if err != nil {
 		return err
+	}
+	if len(links) > 0 {
+		// A link's text is a path: a longer blob leads nowhere, unread.
+		sizes, err := g.blobSizes(ctx, texts)
+		if err != nil {
+			return err
+		}
+		var short, shortTexts []string
+		for i, n := range sizes {
+			if n <= 4096 {
+				short, shortTexts = append(short, links[i]), append(shortTexts, texts[i])
+			}
+		}
+		links = short
+		text, err := g.Blobs(ctx, shortTexts)
+		if err != nil {
+			return err
+		}
+		for i, p := range links {
+			id, out, err := followIndexLinkID(ctx, g, p, text[i])
+			if err != nil {
+				return err
+			}
+			if id != "" && !out {
+				paths, ids = append(paths, p), append(ids, id)
+			}
+		}
 	}
 	sizes, err := g.blobSizes(ctx, ids)
 	if err != nil {

@@ -63,8 +63,8 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	}
 	defer root.Close()
 	for i, p := range paths {
-		if !filepath.IsLocal(filepath.FromSlash(p)) {
-			return true, true
+		if !filepath.IsLocal(filepath.FromSlash(p)) || ids[i] == "" {
+			return true, true // outside, or a link (indexConfigEntries)
 		}
 		if _, same := diskBlob(root, filepath.FromSlash(p), ids[i]); !same {
 			return true, true
@@ -73,9 +73,10 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	return false, true
 }
 
-// indexConfigEntries reads the stage-0 regular dbguard.yaml entries of an
-// index file (version 2 or 3, SHA-1 ids): their paths and hex blob ids;
-// ok is false for anything else.
+// indexConfigEntries reads the stage-0 dbguard.yaml entries of an index
+// file (version 2 or 3, SHA-1 ids): their paths and hex blob ids, "" for
+// a symbolic link; ok is false for anything else (a submodule or a
+// conflict's stage named dbguard.yaml too).
 func indexConfigEntries(data []byte) (paths, ids []string, ok bool) {
 	const hashLen, fixed = 20, 62 // ids, and an entry's bytes before its path
 	if len(data) < 12+hashLen || string(data[:4]) != "DIRC" {
@@ -120,8 +121,18 @@ func indexConfigEntries(data []byte) (paths, ids []string, ok bool) {
 		if mode&0o170000 == 0o040000 {
 			return nil, nil, false // a sparse index's folder entry
 		}
-		if flags>>12&3 == 0 && mode&0o170000 == 0o100000 && path.Base(string(p)) == config.FileName {
-			paths, ids = append(paths, string(p)), append(ids, hex.EncodeToString(e[40:40+hashLen]))
+		if path.Base(string(p)) == config.FileName {
+			switch {
+			case flags>>12&3 != 0 || mode&0o170000 != 0o100000 && mode&0o170000 != 0o120000:
+				// A conflict's stage or a submodule: git compares it.
+				return nil, nil, false
+			case mode&0o170000 == 0o120000:
+				// A link: config.Find follows the disk's to a file the
+				// index may hold otherwise, so the index's is read.
+				paths, ids = append(paths, string(p)), append(ids, "")
+			default:
+				paths, ids = append(paths, string(p)), append(ids, hex.EncodeToString(e[40:40+hashLen]))
+			}
 		}
 		off += (head + nameLen + 8) &^ 7 // 1 to 8 NULs after the path
 	}

@@ -884,37 +884,52 @@ const maxLinkHops = 8
 // leads outside the repository (an absolute or ../ target) or around a
 // loop.
 func followIndexLink(ctx context.Context, g Git, p string, text []byte) (data []byte, out bool, err error) {
+	id, out, err := followIndexLinkID(ctx, g, p, text)
+	if id == "" || out || err != nil {
+		return nil, out, err
+	}
+	blobs, err := g.Blobs(ctx, []string{id})
+	if err != nil {
+		return nil, false, err
+	}
+	return blobs[0], false, nil
+}
+
+// followIndexLinkID is followIndexLink's target as its blob id, unread
+// ("" when the index holds no such file), so that its size can be asked
+// first.
+func followIndexLinkID(ctx context.Context, g Git, p string, text []byte) (id string, out bool, err error) {
 	hops := 0
 	for ; hops < maxLinkHops; hops++ {
 		t := string(text)
 		if t == "" || path.IsAbs(t) || strings.ContainsAny(t, "\n\x00") {
-			return nil, true, nil
+			return "", true, nil
 		}
 		next := path.Join(path.Dir(p), t)
 		if next == ".." || strings.HasPrefix(next, "../") {
-			return nil, true, nil
+			return "", true, nil
 		}
 		// A folder on the way may be a link too (cfg -> config, then
 		// cfg/db.env): the system follows it, so the index is read
 		// through it.
 		next, out, err = indexFolders(ctx, g, next, &hops)
 		if out || err != nil || next == "" {
-			return nil, out, err
+			return "", out, err
 		}
-		id, link, ok, err := g.IndexEntry(ctx, next)
+		eid, link, ok, err := g.IndexEntry(ctx, next)
 		if err != nil || !ok {
-			return nil, false, err
-		}
-		blobs, err := g.Blobs(ctx, []string{id})
-		if err != nil {
-			return nil, false, err
+			return "", false, err
 		}
 		if !link {
-			return blobs[0], false, nil
+			return eid, false, nil
+		}
+		blobs, err := g.Blobs(ctx, []string{eid})
+		if err != nil {
+			return "", false, err
 		}
 		p, text = next, blobs[0]
 	}
-	return nil, true, nil
+	return "", true, nil
 }
 
 // indexFolders is p with each folder on its way that the index holds as a

@@ -157,9 +157,13 @@ const SettingsSQL = "SELECT pg_catalog.array_agg(s.setdatabase::pg_catalog.text 
 // passwordcheck's hook, which defines none, acts only on a password being
 // set), keeps acting after RESET ALL with the settings the database gives
 // every session, which a new session, that never loaded it, leaves alone
-// (see docs/security.md). It costs the server about 3 ms (the view builds
+// (see docs/security.md). PL/pgSQL's own settings (plpgsql.*) are not
+// counted: the first DO block or plpgsql function a file creates or calls
+// loads it, and it installs no hook that acts on later statements (a
+// library that defined only settings under that name would be one that
+// defines none, as above). It costs the server about 3 ms (the view builds
 // every setting's row), so it is read only where files ran on the session.
-const LibrariesSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings"
+const LibrariesSQL = "SELECT pg_catalog.count(*) FROM pg_catalog.pg_settings s WHERE NOT s.name OPERATOR(pg_catalog.~~) 'plpgsql.%'"
 
 // preparedSQL counts the statements SQL's PREPARE made in the session,
 // which ResetSQL keeps (it keeps pgx's own, made by the protocol): a file

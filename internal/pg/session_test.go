@@ -124,3 +124,38 @@ func TestRenewIsAsANewSession(t *testing.T) {
 		}
 	})
 }
+
+// PL/pgSQL is loaded by the first DO block or plpgsql function a file
+// creates or calls, and defines settings of its own (plpgsql.*), but no
+// hook that acts on later statements: a session whose file only did that
+// is as new, and the check after migrate up runs on it. Before: the count
+// of settings grew by plpgsql's five, and every migration with a DO block
+// or a trigger function made the check connect anew.
+func TestRenewAfterPlpgsql(t *testing.T) {
+	_, dbURL := pgtest.NamedDB(t)
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var settings *string
+	var libraries int64
+	if err := conn.QueryRow(ctx, SettingsSQL).Scan(&settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, LibrariesSQL).Scan(&libraries); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `DO $$ BEGIN PERFORM 1; END $$;
+		CREATE FUNCTION renew_trg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	var loaded bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_settings WHERE name LIKE 'plpgsql.%')").Scan(&loaded); err != nil || !loaded {
+		t.Fatalf("plpgsql's settings after a DO block: %v, %v; want them (the test proves nothing)", loaded, err)
+	}
+	if ok, err := Renew(ctx, conn, settings, libraries); err != nil || !ok {
+		t.Errorf("Renew after a DO block and a plpgsql function = %v, %v; want true (plpgsql hooks nothing)", ok, err)
+	}
+}
