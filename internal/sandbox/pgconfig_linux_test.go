@@ -66,7 +66,7 @@ func TestPgConfigAnswerCached(t *testing.T) {
 	want := 1
 	ask := func(step string) {
 		t.Helper()
-		if d, ok := pgConfigBindir(); !ok || d != bin {
+		if d, ok := pgConfigBindir(nil); !ok || d != bin {
 			t.Fatalf("%s: pgConfigBindir = %q, %v; want %q", step, d, ok, bin)
 		}
 		if n := runs(); n != want {
@@ -143,7 +143,7 @@ func TestPgConfigAnswerCached(t *testing.T) {
 	}
 	t.Setenv("PATH", other+":"+os.Getenv("PATH"))
 	before := runs()
-	if d, ok := pgConfigBindir(); !ok || d != bin {
+	if d, ok := pgConfigBindir(nil); !ok || d != bin {
 		t.Fatalf("another pg_config on PATH: pgConfigBindir = %q, %v; want %q", d, ok, bin)
 	}
 	if runs() != before {
@@ -163,7 +163,7 @@ func TestAttackPgConfigCacheEntry(t *testing.T) {
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	_, bin := fakeLayout(t, "15.99")
 	_, runs := fakePgConfig(t, bin)
-	if d, ok := pgConfigBindir(); !ok || d != bin {
+	if d, ok := pgConfigBindir(nil); !ok || d != bin {
 		t.Fatalf("pgConfigBindir = %q, %v; want %q", d, ok, bin)
 	}
 	path, _ := filepath.Abs(filepath.Join(filepath.SplitList(os.Getenv("PATH"))[0], "pg_config"))
@@ -185,7 +185,7 @@ func TestAttackPgConfigCacheEntry(t *testing.T) {
 		if err := os.WriteFile(entry, []byte(forged), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if d, ok := pgConfigBindir(); !ok || d != bin {
+		if d, ok := pgConfigBindir(nil); !ok || d != bin {
 			t.Errorf("forged entry %q: pgConfigBindir = %q, %v; want pg_config's own %q", forged, d, ok, bin)
 		}
 		n++
@@ -198,8 +198,62 @@ func TestAttackPgConfigCacheEntry(t *testing.T) {
 	if err := os.Chmod(versionsDir(), 0o777); err != nil {
 		t.Fatal(err)
 	}
-	pgConfigBindir()
+	pgConfigBindir(nil)
 	if got := runs(); got != n+1 {
 		t.Errorf("with the cache folder open to all: pg_config ran %d times in all; want %d", got, n+1)
+	}
+}
+
+// TestAttackPathProgramsInTheRepository: npm run puts node_modules/.bin
+// (the workspace's and every package's up to its root) first on PATH, and
+// a repository can commit one; a plan of a pull request found pg_config
+// and initdb there and ran them. FindOutside runs neither when it lies in
+// the project, the git work tree around it, or the working folder; Find,
+// which names no project, still does (the test's control).
+func TestAttackPathProgramsInTheRepository(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv(EnvBinDir, "")
+	repo := t.TempDir()
+	service := filepath.Join(repo, "services", "api")
+	bin := filepath.Join(repo, "node_modules", ".bin")
+	for _, d := range []string{filepath.Join(repo, ".git"), service, bin} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	for name, body := range map[string]string{
+		"pg_config": "#!/bin/sh\necho pg_config >> '" + marker + "'\necho '" + bin + "'\n",
+		"initdb":    "#!/bin/sh\necho initdb >> '" + marker + "'\necho 'initdb (PostgreSQL) 99.1'\n",
+		"postgres":  "",
+	} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for _, projects := range [][]string{{service}, {repo}, {filepath.Join(service, "migrations")}} {
+		for _, b := range FindOutside(projects...) {
+			if strings.HasPrefix(b.Dir, repo) {
+				t.Errorf("FindOutside(%v) found the repository's %s", projects, b.Dir)
+			}
+		}
+		if ran, _ := os.ReadFile(marker); len(ran) > 0 {
+			t.Fatalf("FindOutside(%v) ran the repository's programs: %q", projects, ran)
+		}
+	}
+	// The working folder inside the repository, no project named that
+	// holds the programs: still left out.
+	t.Chdir(repo)
+	FindOutside(t.TempDir())
+	if ran, _ := os.ReadFile(marker); len(ran) > 0 {
+		t.Fatalf("FindOutside ran the working folder's programs: %q", ran)
+	}
+	found := Find()
+	if ran, _ := os.ReadFile(marker); !strings.Contains(string(ran), "pg_config") || !strings.Contains(string(ran), "initdb") {
+		t.Fatalf("the control: Find ran %q, want both programs (the test's set-up is wrong)", ran)
+	}
+	if !slices.ContainsFunc(found, func(b Binaries) bool { return b.Dir == bin }) {
+		t.Errorf("the control: Find did not find %s: %+v", bin, found)
 	}
 }

@@ -56,7 +56,17 @@ type Binaries struct {
 // Find lists the server installations on this machine, newest first:
 // only $DBGUARD_PG_BINDIR when it is set, else pg_config --bindir, Debian's /usr/lib/postgresql/N/bin,
 // Homebrew's postgresql@N, Postgres.app, and initdb on PATH.
-func Find() []Binaries {
+func Find() []Binaries { return FindOutside() }
+
+// FindOutside is Find for a preview of the repositories in projects: a
+// pg_config or initdb that PATH finds inside one of them, or inside the
+// git work tree around one, or in the working folder, is not run. A PATH
+// can hold a repository's folders without the user naming them (npm run
+// puts every node_modules/.bin from the package up to the workspace's
+// root first, a virtual environment's bin is committed), and the preview
+// runs on pull requests: their programs would be the repository's, run
+// by dbguard. $DBGUARD_PG_BINDIR is the user's word and is taken as given.
+func FindOutside(projects ...string) []Binaries {
 	var dirs []string
 	if d := os.Getenv(EnvBinDir); d != "" {
 		// Named: that installation, or none.
@@ -65,7 +75,8 @@ func Find() []Binaries {
 		}
 		return nil
 	}
-	if d, ok := pgConfigBindir(); ok {
+	inside := repositoryFolders(projects)
+	if d, ok := pgConfigBindir(inside); ok {
 		dirs = append(dirs, d)
 	}
 	for _, pattern := range []string{
@@ -80,7 +91,7 @@ func Find() []Binaries {
 		m, _ := filepath.Glob(pattern)
 		dirs = append(dirs, m...)
 	}
-	if p, err := exec.LookPath("initdb"); err == nil {
+	if p, err := exec.LookPath("initdb"); err == nil && !within(p, inside) {
 		dirs = append(dirs, filepath.Dir(p))
 	}
 	var out []Binaries
@@ -147,9 +158,9 @@ func probe(dir string) (Binaries, bool) {
 // installation added, removed or upgraded changes one of them, and then
 // pg_config runs again. The answer is only a folder to probe: Find still
 // checks it holds initdb and postgres and reads their version.
-func pgConfigBindir() (string, bool) {
+func pgConfigBindir(inside []string) (string, bool) {
 	path, err := exec.LookPath("pg_config")
-	if err != nil {
+	if err != nil || within(path, inside) {
 		return "", false
 	}
 	key := pgConfigKey(path)
@@ -362,4 +373,66 @@ func (e *StartError) ExitCode() int { return exitcode.Usage }
 // Hint names the fix.
 func (e *StartError) Hint() string {
 	return "check that the PostgreSQL server package is complete and the temporary folder is writable, or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
+}
+
+// repositoryFolders is what FindOutside keeps PATH's programs out of:
+// each project, the git work tree around it (the nearest folder above
+// holding .git), and the working folder, each with its links resolved.
+func repositoryFolders(projects []string) []string {
+	var out []string
+	add := func(d string) {
+		if abs, err := filepath.Abs(d); err == nil {
+			out = append(out, abs)
+			if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
+				out = append(out, real)
+			}
+		}
+	}
+	for _, p := range projects {
+		if p == "" {
+			continue
+		}
+		add(p)
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		for d := abs; ; {
+			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+				add(d)
+				break
+			}
+			up := filepath.Dir(d)
+			if up == d {
+				break
+			}
+			d = up
+		}
+	}
+	if len(out) > 0 {
+		if wd, err := os.Getwd(); err == nil {
+			add(wd)
+		}
+	}
+	return out
+}
+
+// within reports whether the program at path, or the file it leads to,
+// is inside one of the folders.
+func within(path string, folders []string) bool {
+	paths := []string{path}
+	if abs, err := filepath.Abs(path); err == nil {
+		paths = append(paths, abs)
+	}
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		paths = append(paths, real)
+	}
+	for _, p := range paths {
+		for _, f := range folders {
+			if rel, err := filepath.Rel(f, p); err == nil && filepath.IsLocal(rel) {
+				return true
+			}
+		}
+	}
+	return false
 }

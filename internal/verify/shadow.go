@@ -467,7 +467,14 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 		})
 		liveDone <- ls
 	}()
-	found := sandbox.Find()
+	var projects []string
+	if o.Config != nil {
+		projects = append(projects, o.Config.Root)
+	}
+	if o.MigrationsDir != "" {
+		projects = append(projects, o.MigrationsDir)
+	}
+	found := sandbox.FindOutside(projects...)
 	var ls liveSide
 	read := false
 	if len(found) != 1 {
