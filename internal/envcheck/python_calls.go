@@ -58,6 +58,9 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	var calls []*envload.PyCall
 	var classes []*envload.Settings
 	var decouples []string // the files that import decouple's config
+	// Whether any Python file read names decouple, and whether every one
+	// was read (see unusedDecouple below).
+	decoupleNamed, unread, pyRead := false, false, 0
 	urlVars := append([]string{o.URLVar}, o.DirectVars...)
 	seen := 0
 	ok := walkCode(ctx, o, roots, func(name, _ string) bool { return strings.HasSuffix(name, ".py") }, func(top, rel string, read func(int64) ([]byte, error)) error {
@@ -67,8 +70,10 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 		}
 		data, err := read(maxPyFileSize)
 		if err != nil {
+			unread = true
 			return nil
 		}
+		pyRead++
 		if bytes.Contains(data, []byte("load_dotenv")) {
 			found, problems := envload.PythonCalls(rel, data)
 			for _, pr := range problems {
@@ -77,6 +82,7 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 			calls = append(calls, found...)
 		}
 		if bytes.Contains(data, []byte("decouple")) {
+			decoupleNamed = true
 			if at, explicit := envload.DecoupleImport(data); explicit != 0 && (at != 0 || bytes.Contains(data, []byte("from decouple"))) {
 				r.warn("python-decouple", fmt.Sprintf("%s:%d", output.Escape(rel), explicit), "python-decouple's AutoConfig(search_path=...), Config(...) or a Repository named here reads files dbguard does not model, so this file is not judged as a caller of config() (decouple stays assumed from each folder): name the loader and its caller folder in env.loaders, or the files in env.files")
 			} else if at != 0 {
@@ -101,7 +107,15 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	if !ok {
 		return runs, files
 	}
-	if len(calls) == 0 && len(classes) == 0 && len(decouples) == 0 {
+	// python-decouple is used only through its import (config, AutoConfig,
+	// a Repository): where the walk read Python code, all of it, and no
+	// file names decouple, the manifest's python-decouple is not what the
+	// code loads with (a leftover, a dependency of another tool), and is
+	// not assumed: its reading of .env (an inline comment kept in the
+	// value) and its settings.ini would otherwise be judged as the app's.
+	// With no Python code read at all, the assumption stays.
+	unusedDecouple := pyRead > 0 && !unread && seen <= maxPyFiles && !decoupleNamed
+	if len(calls) == 0 && len(classes) == 0 && len(decouples) == 0 && !unusedDecouple {
 		return runs, files
 	}
 	listed := map[string]bool{}
@@ -119,6 +133,13 @@ func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[st
 	}
 	// The calls and classes replace what the manifest made dbguard assume.
 	replaced := map[string]map[string]bool{"python-dotenv": {}, "pydantic-settings": {}, "python-decouple": {}}
+	if unusedDecouple {
+		for d, names := range manifests {
+			if slices.Contains(names, "python-decouple") {
+				replaced["python-decouple"][d] = true
+			}
+		}
+	}
 	var out []run
 	for _, f := range decouples {
 		// config() searches from the folder of the module that calls it.

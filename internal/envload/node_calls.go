@@ -52,7 +52,9 @@ type NodePath struct {
 	// Home: the string handed to dotenv starts with ~, which its
 	// _resolveHome reads as the home folder (a literal '~/x',
 	// path.join('~', 'x')); path.resolve's, and a join from __dirname or
-	// process.cwd(), start with / and name a folder called ~.
+	// process.cwd(), start with / and name a folder called ~. Never for
+	// ConfigModule.forRoot's envFilePath, which @nestjs/config reads with
+	// fs, not through dotenv's config.
 	Home bool
 }
 
@@ -332,6 +334,11 @@ func (l *NodeLoad) nestArguments(args string) string {
 			paths, msg := jsPaths(val)
 			if msg != "" {
 				return strings.Replace(msg, "dotenv.config's path", "ConfigModule.forRoot's envFilePath", 1)
+			}
+			// loadEnvFile reads each path with fs itself, not through
+			// dotenv's config: a leading ~ is a folder of that name.
+			for i := range paths {
+				paths[i].Home = false
 			}
 			l.Paths = paths
 		case key == "ignoreEnvFile":

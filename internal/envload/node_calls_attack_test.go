@@ -66,3 +66,29 @@ func TestAttackDotenvPathTildeAsNode(t *testing.T) {
 		}
 	}
 }
+
+// NestJS's ConfigModule reads envFilePath with fs itself (config.module.js
+// loadEnvFile: fs.existsSync, fs.readFileSync), not through dotenv's
+// config, so nothing reads a leading ~ as the home folder: '~/db.env' is
+// the file db.env in a folder named ~ of the working folder, inside the
+// project. Taken for the home folder, it was warned about as outside the
+// project and never judged, whatever database it names.
+func TestAttackNestEnvFilePathTildeIsAFolder(t *testing.T) {
+	for _, tc := range []struct{ expr, inside string }{
+		{"'~/db.env'", "~/db.env"},
+		{"['~/db.env']", "~/db.env"},
+		{"path.join('~', 'db.env')", "~/db.env"},
+		{"path.resolve('~/db.env')", "~/db.env"},
+	} {
+		src := "import * as path from 'path';\nimport { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ envFilePath: " + tc.expr + " })\n"
+		calls, problems := DotenvCalls("src/app.module.ts", []byte(src))
+		if calls == nil || len(problems) > 0 {
+			t.Errorf("%s: no call read: %v", tc.expr, problems)
+			continue
+		}
+		inside, outside := calls.Resolve(".")
+		if len(inside) != 1 || inside[0] != tc.inside || len(outside) != 0 {
+			t.Errorf("%s: inside %q, outside %q; want inside %q", tc.expr, inside, outside, tc.inside)
+		}
+	}
+}

@@ -170,3 +170,31 @@ func TestAfterOtherInterpreterReadsNothing(t *testing.T) {
 		t.Errorf("code %d, result %+v", code, r)
 	}
 }
+
+// A virtualenv's python and python3 are one interpreter in one
+// environment: pip writes a console script's shebang as the interpreter
+// it ran under (.venv/bin/python3 from .venv/bin/pip), while the models
+// are read with .venv/bin/python. Taken for another interpreter, the
+// reading was skipped and ran in a second Python of its own, in the very
+// setup the zygote is for. The same file in another folder (the
+// interpreter a virtualenv links to) is another environment: no reading.
+func TestAfterVenvPythonAndPython3AreOne(t *testing.T) {
+	py := sqlaPython(t)
+	venv := filepath.Join(t.TempDir(), ".venv")
+	if out, err := exec.Command(py, "-m", "venv", "--system-site-packages", "--without-pip", venv).CombinedOutput(); err != nil {
+		t.Fatalf("python -m venv: %v: %s", err, out)
+	}
+	bin := filepath.Join(venv, "bin")
+	code, r, _ := runAfterWith(t, filepath.Join(bin, "python3"), filepath.Join(bin, "python"), "print('tool')", "print('read')\n", time.Minute)
+	if code != 0 || !r.Zygote || !r.Read || string(r.Stdout) != "read\n" {
+		t.Errorf("python3 beside python: code %d, result %+v", code, r)
+	}
+	real, err := filepath.EvalSymlinks(filepath.Join(bin, "python3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, r, _ = runAfterWith(t, filepath.Join(bin, "python3"), real, "print('tool')", "print('read')\n", time.Minute)
+	if code != 0 || r.Read || r.Zygote || !strings.HasPrefix(r.Skipped, "the tool runs with") {
+		t.Errorf("the venv's python3 against %s: code %d, result %+v", real, code, r)
+	}
+}

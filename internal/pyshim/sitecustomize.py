@@ -333,7 +333,7 @@ def zygote(spec, target, state):
         except OSError:
             pass
 
-    if os.path.abspath(sys.executable) != spec["python"]:
+    if not same_python(sys.executable, spec["python"]):
         say("skip the tool runs with %s, the models are read with %s" % (sys.executable, spec["python"]))
         return close(ctl, out, err)
     try:
@@ -403,6 +403,23 @@ def zygote(spec, target, state):
                 pass
             os._exit(128 - code)
         os._exit(code)
+
+
+def same_python(exe, want):
+    """Whether the interpreter exe is want: the same path, or the same
+    file in the same folder (a virtualenv's python and python3, one
+    linking to the other: pip writes a script's shebang as the one it ran
+    under). A folder is an environment (pyvenv.cfg is found beside or
+    above the executable's own path), so the same file elsewhere is not."""
+    import os
+
+    exe = os.path.abspath(exe)
+    if exe == want:
+        return True
+    try:
+        return os.path.dirname(exe) == os.path.dirname(want) and os.path.samefile(exe, want)
+    except (OSError, ValueError):
+        return False
 
 
 def set_dumpable(v):
@@ -522,4 +539,4 @@ def zygote_read(spec, target, state, code, forwarded, say):
 
 
 _dbguard_install()
-del _dbguard_install, zygote, set_dumpable, zygote_wait, zygote_read
+del _dbguard_install, zygote, same_python, set_dumpable, zygote_wait, zygote_read
