@@ -88,3 +88,69 @@ func TestAlembicSIGTERMReachesAlembicThroughTheReader(t *testing.T) {
 	}
 	noPassword(t, got)
 }
+
+// A SIGTERM while the models are read after Alembic (the upgrade done)
+// says so: the upgrade stands, the check was not run; not that the
+// interrupt came while alembic ran.
+func TestAlembicSIGTERMWhileReadingTheModels(t *testing.T) {
+	needTool(t, "alembic")
+	t.Parallel() // its own folder, process and database; it waits on them, polling
+	dbURL := pgtest.DB(t)
+	dir := project(t, strings.Replace(dbURL, "postgres://", "postgresql+psycopg2://", 1), nil)
+	reading := filepath.Join(dir, "reading")
+	files := map[string]string{
+		"alembic.ini":     "[alembic]\nscript_location = alembic\nprepend_sys_path = .\n",
+		"app/__init__.py": "",
+		// Slow only in the reading: the revision leaves "upgraded" behind.
+		"app/models.py": "import os\nimport time\n\nfrom sqlalchemy import Column, Integer\nfrom sqlalchemy.orm import declarative_base\n\n" +
+			"if os.path.exists(\"upgraded\"):\n    with open(\"reading\", \"w\") as f:\n        f.write(str(os.getpid()))\n    time.sleep(30)\n\n" +
+			"Base = declarative_base()\n\n\nclass Item(Base):\n    __tablename__ = \"item\"\n    id = Column(Integer, primary_key=True)\n",
+		"alembic/script.py.mako": "",
+		"alembic/env.py": "import os\n\nfrom alembic import context\nfrom sqlalchemy import create_engine\n\nfrom app.models import Base\n\n" +
+			"target_metadata = Base.metadata\n\nengine = create_engine(os.environ[\"DATABASE_URL\"])\n" +
+			"with engine.connect() as connection:\n    context.configure(connection=connection, target_metadata=target_metadata)\n" +
+			"    with context.begin_transaction():\n        context.run_migrations()\n",
+		"alembic/versions/0001_item.py": "from alembic import op\nimport sqlalchemy as sa\n\nrevision = \"0001\"\ndown_revision = None\n\n\n" +
+			"def upgrade():\n    op.create_table(\"item\", sa.Column(\"id\", sa.Integer, primary_key=True))\n    open(\"upgraded\", \"w\").close()\n\n\ndef downgrade():\n    pass\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if data, err := os.ReadFile(reading); err == nil && len(data) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the models' reading did not start in 60s:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want 130\n%s", err, out)
+	}
+	got := out.String()
+	if !strings.Contains(got, "interrupted while the models were read after alembic upgrade head (which had exited with status 0") {
+		t.Errorf("output does not say the interrupt came while the models were read:\n%s", got)
+	}
+	if strings.Contains(got, "schema matches") {
+		t.Errorf("the check was reported after an interrupted reading:\n%s", got)
+	}
+	noPassword(t, got)
+}

@@ -145,6 +145,15 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 		// A SIGINT sent to dbguard alone (not the terminal's Ctrl-C, which
 		// reaches the tool too) let the tool run to its end: whatever it
 		// exited with, the run was interrupted and stops here, exit 130.
+		if after != nil {
+			if r := after.Finish(); r.Read && r.HasToolCode && r.ToolCode == 0 {
+				// The tool had finished: the interrupt cut the models'
+				// reading after it, not the migration.
+				return &exitcode.Advice{Code: exitcode.Interrupted,
+					Msg:  fmt.Sprintf("interrupted while the models were read after %s (which had exited with status 0: what it migrated stands); the check after it was not run", s),
+					Next: "check where the database stands: dbguard migrate status; then run the same command again"}
+			}
+		}
 		return &exitcode.Advice{Code: exitcode.Interrupted,
 			Msg:  fmt.Sprintf("interrupted while %s ran (it exited with status %d); nothing after it was run", s, code),
 			Next: "check where the database stands: dbguard migrate status; then run the same command again"}
