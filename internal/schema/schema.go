@@ -186,7 +186,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	slices.Sort(rels) // the index probes in order
 	b = &pgx.Batch{}
-	b.Queue(catalogPathSQL)
+	b.Queue(qs.begin)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
 	// attnum order is restored below. Defaults come in a query of their
 	// own over pg_attrdef, joined here: joined in SQL, every column of
@@ -225,7 +225,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	b.Queue(keywordsSQL)
 	b.Queue(qs.constraints, rels)
 	b.Queue(qs.indexes, rels)
-	b.Queue(restorePathSQL)
+	b.Queue(qs.end)
 	br = q.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -464,7 +464,8 @@ func inRelsSQL(col string) string {
 // query's ~60 ms of server CPU. In a custom plan (the first five of a
 // prepared statement, and each later one that costs less than the
 // generic plan, as this one does: PostgreSQL 15 kept custom plans over 8
-// executions of the columns query) $1 is that constant. Under COALESCE
+// executions of the columns query; the batch sets plan_cache_mode to
+// force_custom_plan, forceCustomSQL) $1 is that constant. Under COALESCE
 // the planner neither judges each element's selectivity (clause
 // selectivity does not look inside it: the 10-24 ms of planning of
 // col = ANY ($1), see inRelsSQL) nor makes the list an index condition.
@@ -475,11 +476,29 @@ func inRelsHashedSQL(col string) string {
 }
 
 // relQueries are the four queries of Introspect's second batch given the
-// relation list $1: columns, defaults, constraints, indexes.
-type relQueries struct{ columns, defaults, constraints, indexes string }
+// relation list $1 (columns, defaults, constraints, indexes), and the
+// batch's first and last statements (begin, end).
+type relQueries struct{ begin, columns, defaults, constraints, indexes, end string }
+
+// forceCustomSQL and restoreCustomSQL are appended to catalogPathSQL and
+// restorePathSQL for the hashed queries: for the batch's duration each
+// of its statements is planned with its own $1 (plan_cache_mode), also
+// on a connection that runs them many times (a plan's trace, tests). A
+// generic plan does not have the list in hand, so it compares each row
+// with the elements one by one, and would be kept where it looks as
+// cheap (a small pg_index or pg_constraint) while the list grows. The
+// session's setting is kept in dbguard.plan_cache_mode, and given back
+// as search_path is.
+const (
+	forceCustomSQL = `, pg_catalog.set_config('plan_cache_mode',
+	pg_catalog.left(pg_catalog.set_config('dbguard.plan_cache_mode', pg_catalog.current_setting('plan_cache_mode'), true), 0) OPERATOR(pg_catalog.||) 'force_custom_plan', true)`
+	restoreCustomSQL = `, pg_catalog.set_config('plan_cache_mode', pg_catalog.current_setting('dbguard.plan_cache_mode'), true)`
+)
 
 func relQueriesWith(inRels func(string) string) relQueries {
 	return relQueries{
+		begin: catalogPathSQL,
+		end:   restorePathSQL,
 		columns: `SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
 		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
 		FROM pg_catalog.pg_attribute a
@@ -493,7 +512,11 @@ func relQueriesWith(inRels func(string) string) relQueries {
 
 var (
 	subplanQueries = relQueriesWith(inRelsSQL)
-	hashedQueries  = relQueriesWith(inRelsHashedSQL)
+	hashedQueries  = func() relQueries {
+		q := relQueriesWith(inRelsHashedSQL)
+		q.begin, q.end = catalogPathSQL+forceCustomSQL, restorePathSQL+restoreCustomSQL
+		return q
+	}()
 )
 
 // relQueriesFor is the second batch's queries for a server of version

@@ -564,3 +564,69 @@ func TestRelationListFiltersAgree(t *testing.T) {
 		t.Errorf("%d columns read, want %d", got, 4+3+2+3+20*2)
 	}
 }
+
+// The hashed queries are planned with the list in hand on every call, on
+// a connection that introspects many times (a plan's trace): a generic
+// plan, which the plan cache may keep after five calls where it looks as
+// cheap (a small pg_index or pg_constraint), compares each row with the
+// list's elements one by one. And the session's own plan_cache_mode is
+// given back, inside a transaction too.
+func TestRelationListPlannedWithItsOwnList(t *testing.T) {
+	ctx := context.Background()
+	sql := []string{}
+	for i := 0; i < 30; i++ {
+		sql = append(sql, fmt.Sprintf("CREATE TABLE t%d (id serial PRIMARY KEY, ref int REFERENCES t%d, v text DEFAULT 'x')", i, max(i-1, 0)),
+			fmt.Sprintf("CREATE INDEX t%d_v ON t%d (v)", i, i))
+	}
+	conn := connect(t, sql...)
+	var version int32
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int4").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version < 140000 {
+		t.Skipf("server version %d: the list is a hashed subplan, planned alike either way", version)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		s, err := Introspect(ctx, tx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Tables) != 30 {
+			t.Fatalf("%d tables read, want 30", len(s.Tables))
+		}
+	}
+	var mode string
+	if err := tx.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
+		t.Errorf("plan_cache_mode after Introspect: %q (%v), want the session's force_generic_plan", mode, err)
+	}
+	rows, err := tx.Query(ctx, "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%COALESCE(%ANY ($1::pg_catalog.oid[]), false)%' AND statement NOT LIKE '%pg_prepared_statements%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var stmt string
+		var generic, custom int64
+		if err := rows.Scan(&stmt, &generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if generic != 0 || custom != 8 {
+			t.Errorf("%d generic and %d custom plans, want 0 and 8, of\n%s", generic, custom, stmt)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("%d prepared statements filter by the list as a constant array, want 4", n)
+	}
+}
