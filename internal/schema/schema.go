@@ -114,8 +114,10 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// own) and the relations that may hide one (relationsSQL), so that
 	// finish need not scan pg_class again (sequencesSQL) unless a default
 	// or foreign key names a relation this did not read.
+	// The server's version comes with the first query, for the second
+	// batch's filter by the relation list (relQueriesFor).
 	b := &pgx.Batch{}
-	b.Queue(catalogPathSQL)
+	b.Queue(catalogPathSQL + `, pg_catalog.current_setting('server_version_num')::pg_catalog.int4`)
 	b.Queue(relationsSQL, schemas, o.ExcludeSchema, o.ExcludeTables)
 	b.Queue(restorePathSQL)
 	br := q.SendBatch(ctx, b)
@@ -123,9 +125,11 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 
 	s := &Schema{Tables: map[string]*Table{}}
 	byOID := map[uint32]*Table{}
-	if _, err := br.Exec(); err != nil {
+	var version int32
+	if err := br.QueryRow().Scan(nil, &version); err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
 	}
+	qs := relQueriesFor(version)
 	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("reading the catalog: %w", err)
@@ -182,7 +186,7 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	}
 	slices.Sort(rels) // the index probes in order
 	b = &pgx.Batch{}
-	b.Queue(catalogPathSQL)
+	b.Queue(qs.begin)
 	// No ORDER BY: on a large catalog the sort spills to disk; the
 	// attnum order is restored below. Defaults come in a query of their
 	// own over pg_attrdef, joined here: joined in SQL, every column of
@@ -201,26 +205,27 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 	// (95,000 of pg_attribute's 195,000 rows on the bench's catalog; 6 of
 	// the query's ~40 ms of server CPU, docs/performance.md, "Round 8: verify at
 	// 5,000 tables").
-	b.Queue(`SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
-		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
-		FROM pg_catalog.pg_attribute a
-		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND `+inRelsSQL("a.attrelid")+` AND NOT a.attisdropped`, rels)
+	// A dropped column is left out by its type, 0 (RemoveAttributeById
+	// sets atttypid to InvalidOid beside attisdropped), not by
+	// attisdropped: the filter then reads each row's fields up to the
+	// sixth (attnum), not the nineteenth; 5 of the query's ~60 ms of server
+	// CPU.
+	b.Queue(qs.columns, rels)
 	// Defaults are sent as their node trees, deparsed by finish once per
 	// distinct tree (deparseOnce): pg_get_expr of the bench's 15,000
 	// defaults that are not serial was half of this query's server CPU,
 	// for three distinct expressions. A serial column's default (nextval
 	// of its sequence) is named by finish from the sequence
 	// (serialDefault).
-	b.Queue(`SELECT d.adrelid, d.adnum, d.adbin::pg_catalog.text, d.oid
-		FROM pg_catalog.pg_attrdef d WHERE `+inRelsSQL("d.adrelid"), rels)
+	b.Queue(qs.defaults, rels)
 	// All on this one connection, in its session: a second one (tried
 	// for large catalogs) cost its own connection and a cold server
 	// process's first reads of the catalog, more than it saved, and read
 	// without the session's search_path (TestLargeCatalogReadAsTheSession).
 	b.Queue(keywordsSQL)
-	b.Queue(constraintQuery, rels)
-	b.Queue(indexQuery, rels)
-	b.Queue(restorePathSQL)
+	b.Queue(qs.constraints, rels)
+	b.Queue(qs.indexes, rels)
+	b.Queue(qs.end)
 	br = q.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -449,6 +454,78 @@ func Introspect(ctx context.Context, q Querier, o Options) (*Schema, error) {
 // it with the array instead (round 6).
 func inRelsSQL(col string) string {
 	return "(" + col + " OPERATOR(pg_catalog.=) ANY (SELECT pg_catalog.unnest($1::pg_catalog.oid[])) OR false)"
+}
+
+// inRelsHashedSQL is inRelsSQL for a server of version 14 or later, which
+// hashes the elements of an = ANY's constant array (of 9 or more) once and
+// probes that hash for each row: cheaper than the hashed subplan's probe
+// (a slot, and the equality called through fmgr, for each row), 100,000
+// probes for the columns' filter on the bench's catalog, 21 of the
+// query's ~60 ms of server CPU. In a custom plan (the first five of a
+// prepared statement, and each later one that costs less than the
+// generic plan, as this one does: PostgreSQL 15 kept custom plans over 8
+// executions of the columns query; the batch sets plan_cache_mode to
+// force_custom_plan, forceCustomSQL) $1 is that constant. Under COALESCE
+// the planner neither judges each element's selectivity (clause
+// selectivity does not look inside it: the 10-24 ms of planning of
+// col = ANY ($1), see inRelsSQL) nor makes the list an index condition.
+// A server older than 14 would compare each row with the elements one by
+// one, so it is given inRelsSQL (relQueriesFor).
+func inRelsHashedSQL(col string) string {
+	return "COALESCE(" + col + " OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.oid[]), false)"
+}
+
+// relQueries are the four queries of Introspect's second batch given the
+// relation list $1 (columns, defaults, constraints, indexes), and the
+// batch's first and last statements (begin, end).
+type relQueries struct{ begin, columns, defaults, constraints, indexes, end string }
+
+// forceCustomSQL and restoreCustomSQL are appended to catalogPathSQL and
+// restorePathSQL for the hashed queries: for the batch's duration each
+// of its statements is planned with its own $1 (plan_cache_mode), also
+// on a connection that runs them many times (a plan's trace, tests). A
+// generic plan does not have the list in hand, so it compares each row
+// with the elements one by one, and would be kept where it looks as
+// cheap (a small pg_index or pg_constraint) while the list grows. The
+// session's setting is kept in dbguard.plan_cache_mode, and given back
+// as search_path is.
+const (
+	forceCustomSQL = `, pg_catalog.set_config('plan_cache_mode',
+	pg_catalog.left(pg_catalog.set_config('dbguard.plan_cache_mode', pg_catalog.current_setting('plan_cache_mode'), true), 0) OPERATOR(pg_catalog.||) 'force_custom_plan', true)`
+	restoreCustomSQL = `, pg_catalog.set_config('plan_cache_mode', pg_catalog.current_setting('dbguard.plan_cache_mode'), true)`
+)
+
+func relQueriesWith(inRels func(string) string) relQueries {
+	return relQueries{
+		begin: catalogPathSQL,
+		end:   restorePathSQL,
+		columns: `SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
+		FROM pg_catalog.pg_attribute a
+		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND a.atttypid OPERATOR(pg_catalog.<>) 0::pg_catalog.oid AND ` + inRels("a.attrelid"),
+		defaults: `SELECT d.adrelid, d.adnum, d.adbin::pg_catalog.text, d.oid
+		FROM pg_catalog.pg_attrdef d WHERE ` + inRels("d.adrelid"),
+		constraints: constraintSQL(inRels),
+		indexes:     indexSQL(inRels),
+	}
+}
+
+var (
+	subplanQueries = relQueriesWith(inRelsSQL)
+	hashedQueries  = func() relQueries {
+		q := relQueriesWith(inRelsHashedSQL)
+		q.begin, q.end = catalogPathSQL+forceCustomSQL, restorePathSQL+restoreCustomSQL
+		return q
+	}()
+)
+
+// relQueriesFor is the second batch's queries for a server of version
+// (server_version_num).
+func relQueriesFor(version int32) relQueries {
+	if version >= 140000 {
+		return hashedQueries
+	}
+	return subplanQueries
 }
 
 // later is a constraint or index whose definition is left to the server
@@ -776,7 +853,10 @@ const keywordsSQL = `SELECT pg_catalog.current_setting('quote_all_identifiers'):
 // reads pg_index once (a hashed subplan), not once per constraint.
 //
 // Named in pg_catalog throughout, as in Introspect.
-var constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
+var constraintQuery = constraintSQL(inRelsSQL)
+
+func constraintSQL(inRels func(string) string) string {
+	return `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
 		       CASE WHEN k.contype OPERATOR(pg_catalog.=) 'p'::pg_catalog."char" AND NOT k.condeferrable AND NOT k.condeferred AND k.convalidated
 		                 AND NOT (k.conindid OPERATOR(pg_catalog.=) ANY (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indnatts OPERATOR(pg_catalog.<>) i.indnkeyatts))
 		            THEN NULL
@@ -786,7 +866,8 @@ var constraintQuery = `SELECT k.conrelid, k.conname, k.contype::pg_catalog.text,
 		            THEN NULL ELSE pg_catalog.pg_get_constraintdef(k.oid) END,
 		       k.conkey, k.oid, k.confrelid, k.confkey, k.confupdtype::pg_catalog.text, k.confdeltype::pg_catalog.text,
 		       k.confmatchtype::pg_catalog.text, k.condeferrable, k.condeferred, k.convalidated
-		FROM pg_catalog.pg_constraint k WHERE ` + inRelsSQL("k.conrelid") + ` AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
+		FROM pg_catalog.pg_constraint k WHERE ` + inRels("k.conrelid") + ` AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,f,c,x}'::pg_catalog."char"[])`
+}
 
 // primaryKeyDef is pg_get_constraintdef's text for a plain primary key of
 // t on the columns keys, named from t's columns (nums: their attnums, in
@@ -1001,18 +1082,22 @@ const restorePathSQL = `SELECT pg_catalog.set_config('search_path', pg_catalog.c
 // 11,000 and filter after).
 //
 // Named in pg_catalog throughout, as in Introspect.
-var indexQuery = `SELECT i.indrelid, ic.relname,
+var indexQuery = indexSQL(inRelsSQL)
+
+func indexSQL(inRels func(string) string) string {
+	return `SELECT i.indrelid, ic.relname,
 		       CASE WHEN i.indisunique OR ic.relkind OPERATOR(pg_catalog.<>) 'i'::pg_catalog."char" OR i.indnkeyatts OPERATOR(pg_catalog.<>) i.indnatts
 		                 OR i.indexprs IS NOT NULL OR i.indpred IS NOT NULL OR ic.reloptions IS NOT NULL OR ic.reltablespace OPERATOR(pg_catalog.<>) 0::pg_catalog.oid
 		            THEN pg_catalog.pg_get_indexdef(i.indexrelid) END,
 		       am.amname::pg_catalog.text, i.indkey::pg_catalog.int2[], i.indoption::pg_catalog.int2[], i.indclass::pg_catalog.oid[], i.indcollation::pg_catalog.oid[], i.indexrelid
 		FROM (SELECT i.* FROM pg_catalog.pg_index i
-		      WHERE ` + inRelsSQL("i.indrelid") + `
+		      WHERE ` + inRels("i.indrelid") + `
 		        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_constraint k WHERE k.conindid OPERATOR(pg_catalog.=) i.indexrelid AND k.conrelid OPERATOR(pg_catalog.=) i.indrelid
 		                        AND k.contype OPERATOR(pg_catalog.=) ANY ('{p,u,x}'::pg_catalog."char"[]))
 		      OFFSET 0) i
 		JOIN pg_catalog.pg_class ic ON ic.oid OPERATOR(pg_catalog.=) i.indexrelid
 		JOIN pg_catalog.pg_am am ON am.oid OPERATOR(pg_catalog.=) ic.relam`
+}
 
 // Keys returns the table keys, sorted.
 func (s *Schema) Keys() []string {

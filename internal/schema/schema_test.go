@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -372,10 +373,15 @@ func (r *recordingQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.Batc
 }
 
 // Every query given the relation list (or the relations finish names)
-// filters by it as one hashed subplan: as col = ANY ($1), the planner
-// judged each of thousands of elements in every custom plan (10-24 ms
-// of planning per query on the bench's 5,000 tables, more in a fresh
-// session), for scans of the catalog it makes anyway.
+// filters by it without the planner judging each of its elements: as
+// col = ANY ($1), the planner judged each of thousands of elements in
+// every custom plan (10-24 ms of planning per query on the bench's 5,000
+// tables, more in a fresh session), for scans of the catalog it makes
+// anyway. On a server of version 14 or later, the second batch's four
+// filter by the list as a constant array under COALESCE (hashed once by
+// the executor, not looked into by the planner's estimates), on a
+// sequential scan; on an older one (and finish's, always) as one hashed
+// subplan.
 func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 	ctx := context.Background()
 	sql := []string{}
@@ -387,19 +393,13 @@ func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 	if _, err := Introspect(ctx, r, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	judged := 0
-	for _, q := range r.queries {
-		long := false
-		for _, a := range q.Arguments {
-			if oids, ok := a.([]uint32); ok && len(oids) >= 60 {
-				long = true
-			}
-		}
-		if !long {
-			continue
-		}
-		judged++
-		rows, err := r.Conn.Query(ctx, "EXPLAIN (COSTS OFF) "+q.SQL, q.Arguments...)
+	var version int32
+	if err := r.Conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int4").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	explain := func(sql string, args ...any) string {
+		t.Helper()
+		rows, err := r.Conn.Query(ctx, "EXPLAIN (COSTS OFF) "+sql, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,14 +407,60 @@ func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan := strings.Join(lines, "\n")
-		if !strings.Contains(plan, "hashed SubPlan") || oidArrayRE.MatchString(plan) {
-			t.Errorf("the relation list is not one hashed subplan in\n%s\nplan:\n%s", q.SQL, plan)
+		return strings.Join(lines, "\n")
+	}
+	hashed := version >= 140000
+	if hashed != (relQueriesFor(version) == hashedQueries) {
+		t.Fatalf("server version %d: the queries for it are not the ones for a server of 14 or later", version)
+	}
+	if relQueriesFor(130000) != subplanQueries || relQueriesFor(140000) != hashedQueries {
+		t.Error("relQueriesFor: a server older than 14 is not given the hashed subplan, or one of 14 the constant array")
+	}
+	subplan := map[string]string{hashedQueries.columns: subplanQueries.columns, hashedQueries.defaults: subplanQueries.defaults,
+		hashedQueries.constraints: subplanQueries.constraints, hashedQueries.indexes: subplanQueries.indexes}
+	judged := 0
+	for _, q := range r.queries {
+		var list []uint32
+		for _, a := range q.Arguments {
+			if oids, ok := a.([]uint32); ok && len(oids) >= 60 {
+				list = oids
+			}
 		}
-		// The columns' filter probes the list only for user columns'
-		// rows: attnum > 0 is judged first.
-		if strings.Contains(q.SQL, "pg_attribute") {
+		if list == nil {
+			continue
+		}
+		judged++
+		old, ok := subplan[q.SQL]
+		if hashed && !ok {
+			t.Errorf("a server of version %d given the list in a query not of hashedQueries:\n%s", version, q.SQL)
+			continue
+		}
+		if !hashed {
+			old = q.SQL
+		}
+		// The form for an older server, planned here as it would be there.
+		plan := explain(old, q.Arguments...)
+		if !strings.Contains(plan, "hashed SubPlan") || oidArrayRE.MatchString(plan) {
+			t.Errorf("the relation list is not one hashed subplan in\n%s\nplan:\n%s", old, plan)
+		}
+		if strings.Contains(old, "pg_attribute") {
 			if i, j := strings.Index(plan, "(attnum > "), strings.Index(plan, "hashed SubPlan"); i < 0 || j < i {
+				t.Errorf("the columns' filter probes the relation list before attnum > 0:\n%s", plan)
+			}
+		}
+		if !hashed {
+			continue
+		}
+		// The list is a constant only under COALESCE, filtering a
+		// sequential scan: not an index condition, not judged by the
+		// planner element by element.
+		plan = explain(q.SQL, q.Arguments...)
+		if !strings.Contains(plan, "Seq Scan") ||
+			len(oidArrayRE.FindAllString(plan, -1)) != strings.Count(plan, "COALESCE((") || !strings.Contains(plan, "COALESCE((") {
+			t.Errorf("the relation list is not a constant array under COALESCE on a sequential scan in\n%s\nplan:\n%s", q.SQL, plan)
+		}
+		if strings.Contains(q.SQL, "pg_attribute") {
+			if i, j := strings.Index(plan, "(attnum > "), strings.Index(plan, "COALESCE(("); i < 0 || j < i {
 				t.Errorf("the columns' filter probes the relation list before attnum > 0:\n%s", plan)
 			}
 		}
@@ -441,5 +487,146 @@ func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 	}
 	if plan := strings.Join(lines, "\n"); !strings.Contains(plan, "hashed SubPlan") || oidArrayRE.MatchString(plan) {
 		t.Errorf("the relations finish names are not one hashed subplan:\n%s", plan)
+	}
+}
+
+// The second batch's queries for a server older than 14 (the list as a
+// hashed subplan) and for a later one (the list as a constant array)
+// return the same rows, and the columns those of the query that left out
+// dropped columns by attisdropped (before they were left out by their
+// type, 0): on a catalog with dropped columns (one of
+// them once a key's), defaults, generated and identity columns, views,
+// constraints and indexes of every kind Introspect reads.
+func TestRelationListFiltersAgree(t *testing.T) {
+	ctx := context.Background()
+	sql := []string{
+		`CREATE TABLE a (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, gone int, n numeric(8,2) DEFAULT 1.5, g int GENERATED ALWAYS AS (id * 2) STORED, u text UNIQUE, CHECK (n > 0))`,
+		`ALTER TABLE a DROP COLUMN gone`,
+		`CREATE TABLE b (id serial, a int REFERENCES a, x text COLLATE "C", gone2 text, PRIMARY KEY (id) INCLUDE (x))`,
+		`CREATE INDEX b_gone2 ON b (gone2)`,
+		`ALTER TABLE b DROP COLUMN gone2`,
+		`CREATE INDEX b_x ON b (lower(x)) WHERE a > 0`,
+		`CREATE VIEW v AS SELECT id, x FROM b`,
+		`CREATE TABLE c (LIKE b)`,
+		`ALTER TABLE c ADD COLUMN d int DEFAULT 0, DROP COLUMN x`,
+	}
+	for i := 0; i < 20; i++ { // enough relations for a hashed array
+		sql = append(sql, fmt.Sprintf("CREATE TABLE f%d (id int, k int DEFAULT %d, dropme int)", i, i), fmt.Sprintf("ALTER TABLE f%d DROP COLUMN dropme", i))
+	}
+	conn := connect(t, sql...)
+	var rels []uint32
+	if err := conn.QueryRow(ctx, `SELECT array_agg(c.oid ORDER BY c.oid) FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`).Scan(&rels); err != nil {
+		t.Fatal(err)
+	}
+	read := func(q string) []string {
+		t.Helper()
+		rows, err := conn.Query(ctx, q, rels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(v...))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
+	}
+	byDropped := `SELECT a.attrelid, a.attnum, a.attname, a.atttypmod, a.attnotnull,
+		       a.attidentity::pg_catalog.text, a.attgenerated::pg_catalog.text, a.atttypid, a.attcollation
+		FROM pg_catalog.pg_attribute a
+		WHERE a.attnum OPERATOR(pg_catalog.>) 0::pg_catalog.int2 AND ` + inRelsSQL("a.attrelid") + ` AND NOT a.attisdropped`
+	for _, p := range [][2]string{
+		{byDropped, hashedQueries.columns},
+		{subplanQueries.columns, hashedQueries.columns},
+		{subplanQueries.defaults, hashedQueries.defaults},
+		{subplanQueries.constraints, hashedQueries.constraints},
+		{subplanQueries.indexes, hashedQueries.indexes},
+	} {
+		old, now := read(p[0]), read(p[1])
+		if len(old) == 0 || !slices.Equal(old, now) {
+			t.Errorf("the two forms disagree (or read nothing):\n%s\n%q\n%s\n%q", p[0], old, p[1], now)
+		}
+	}
+	// The columns' rows: no dropped column among them.
+	for _, r := range read(hashedQueries.columns) {
+		if strings.Contains(r, "pg.dropped") {
+			t.Errorf("a dropped column read: %s", r)
+		}
+	}
+	if got := len(read(hashedQueries.columns)); got != 4+3+2+3+20*2 {
+		t.Errorf("%d columns read, want %d", got, 4+3+2+3+20*2)
+	}
+}
+
+// The hashed queries are planned with the list in hand on every call, on
+// a connection that introspects many times (a plan's trace): a generic
+// plan, which the plan cache may keep after five calls where it looks as
+// cheap (a small pg_index or pg_constraint), compares each row with the
+// list's elements one by one. And the session's own plan_cache_mode is
+// given back, inside a transaction too.
+func TestRelationListPlannedWithItsOwnList(t *testing.T) {
+	ctx := context.Background()
+	sql := []string{}
+	for i := 0; i < 30; i++ {
+		sql = append(sql, fmt.Sprintf("CREATE TABLE t%d (id serial PRIMARY KEY, ref int REFERENCES t%d, v text DEFAULT 'x')", i, max(i-1, 0)),
+			fmt.Sprintf("CREATE INDEX t%d_v ON t%d (v)", i, i))
+	}
+	conn := connect(t, sql...)
+	var version int32
+	if err := conn.QueryRow(ctx, "SELECT current_setting('server_version_num')::int4").Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version < 140000 {
+		t.Skipf("server version %d: the list is a hashed subplan, planned alike either way", version)
+	}
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 8; i++ {
+		s, err := Introspect(ctx, tx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Tables) != 30 {
+			t.Fatalf("%d tables read, want 30", len(s.Tables))
+		}
+	}
+	var mode string
+	if err := tx.QueryRow(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil || mode != "force_generic_plan" {
+		t.Errorf("plan_cache_mode after Introspect: %q (%v), want the session's force_generic_plan", mode, err)
+	}
+	rows, err := tx.Query(ctx, "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%COALESCE(%ANY ($1::pg_catalog.oid[]), false)%' AND statement NOT LIKE '%pg_prepared_statements%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var stmt string
+		var generic, custom int64
+		if err := rows.Scan(&stmt, &generic, &custom); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if generic != 0 || custom != 8 {
+			t.Errorf("%d generic and %d custom plans, want 0 and 8, of\n%s", generic, custom, stmt)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Errorf("%d prepared statements filter by the list as a constant array, want 4", n)
 	}
 }
