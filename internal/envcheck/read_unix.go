@@ -16,8 +16,9 @@ import (
 // network poller (an epoll_ctl that fails for a regular file), set a
 // finalizer and allocated a File and a FileInfo, and io.ReadAll grew its
 // buffer from 512 bytes; for the thousand small files of a monorepo that
-// was most of the reading's cost. Here: open, fstat, read until the end,
-// close, into one buffer of the file's size.
+// was most of the reading's cost. Here: open, fstat, read, close, into one
+// buffer of the file's size; a second read only when the first returned
+// fewer bytes than fstat counted, or more (see below).
 //
 // rel is below root. A file that is a link is read only when the link
 // stays inside the project (OutsideError otherwise): the link is the
@@ -49,6 +50,7 @@ func readLimited(root, rel string) ([]byte, error) {
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	size := int64(0)
+	sized := false
 	if err := syscall.Fstat(fd, &st); err == nil {
 		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 			return nil, fmt.Errorf("%s is not a regular file", rel)
@@ -56,10 +58,10 @@ func readLimited(root, rel string) ([]byte, error) {
 		if st.Size > MaxEnvFileSize {
 			return nil, &TooLargeError{Path: rel, Size: st.Size}
 		}
-		size = st.Size
+		size, sized = st.Size, st.Size > 0
 	}
-	// One byte more than the size: the read that finds the end needs no
-	// new buffer; a file that grew since is read on, to the limit.
+	// One byte more than the size: a file that grew since fstat fills the
+	// extra byte and is read on, to the limit, into a new buffer.
 	buf := make([]byte, 0, size+1)
 	for {
 		if len(buf) == cap(buf) {
@@ -78,6 +80,18 @@ func readLimited(root, rel string) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 		if len(buf) > MaxEnvFileSize {
 			return nil, &TooLargeError{Path: rel, Size: int64(len(buf))}
+		}
+		if sized && int64(len(buf)) == size {
+			// Every byte fstat counted: the file as it was when opened,
+			// whole (one that grew since fills the extra byte the read
+			// asked for, and is read on). Asking again only to be told
+			// "end" was a fifth system call for each of a monorepo's env
+			// files; os.ReadFile makes it because it cannot trust a size
+			// (procfs reports 0 for files with text: sized is false then,
+			// and the file is read to its end). A short read (a network
+			// or FUSE file system may return fewer bytes than asked)
+			// leaves len(buf) below size and reads on.
+			return buf, nil
 		}
 	}
 }
