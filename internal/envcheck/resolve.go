@@ -126,7 +126,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	unalias(readings, aliases)
 	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
-	readBy, err := j.judgeReadings(runs, readings, vars)
+	readBy, err := j.judgeReadings(runs, readings, vars, len(files))
 	if err != nil {
 		return nil, err
 	}
