@@ -88,3 +88,56 @@ func TestReadLimitedOneRead(t *testing.T) {
 		}
 	}
 }
+
+// TestReadLimitedInAsByName: a file opened from the root folder held open
+// (prefetch) is the file joined to the root's name would be, or the same
+// error: plain files, a link that stays inside, one that leads out, a
+// name with "..", a root that is itself a link, a missing file.
+func TestReadLimitedInAsByName(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside")
+	root := filepath.Join(base, "project")
+	for _, d := range []string{outside, filepath.Join(root, "a", "b")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(name, body string) {
+		if err := os.WriteFile(name, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(root, ".env"), "A=1\n")
+	write(filepath.Join(root, "a", "b", ".env"), "B=2\n")
+	write(filepath.Join(outside, ".env"), "SECRET=3\n")
+	if err := os.Symlink("b/.env", filepath.Join(root, "a", ".env")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, ".env"), filepath.Join(root, "a", "b", ".env.local")); err != nil {
+		t.Fatal(err)
+	}
+	linked := filepath.Join(base, "linked")
+	if err := os.Symlink(root, linked); err != nil {
+		t.Fatal(err)
+	}
+	rels := []string{".env", "a/b/.env", "a/.env", "a/b/.env.local", "a/../.env", "a/b/../../.env", "missing/.env", "a/b/missing"}
+	for _, r := range []string{root, linked} {
+		dir := openRootDir(r)
+		if dir == noRootDir {
+			t.Fatalf("cannot open %s", r)
+		}
+		for _, rel := range rels {
+			want, wantErr := readLimited(r, rel)
+			got, gotErr := readLimitedIn(dir, r, rel)
+			if !bytes.Equal(got, want) || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+				t.Errorf("%s %s: read %q, %v; by name %q, %v", r, rel, got, gotErr, want, wantErr)
+			}
+		}
+		dir.close()
+	}
+	dir := openRootDir(root)
+	defer dir.close()
+	if got, err := readLimitedIn(dir, root, "a/b/.env.local"); err == nil || bytes.Contains(got, []byte("SECRET")) {
+		t.Errorf("a link out of the project was read: %q, %v", got, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -24,14 +25,56 @@ import (
 // stays inside the project (OutsideError otherwise): the link is the
 // repository's, and dbguard reads nothing outside the project for it.
 func readLimited(root, rel string) ([]byte, error) {
-	name := filepath.Join(root, filepath.FromSlash(rel))
+	return readLimitedIn(noRootDir, root, rel)
+}
+
+// rootDir is the project's root folder held open, so that each of a
+// thousand env files is opened from it (openat) and the kernel does not
+// walk the root's own path again for each; noRootDir when not open.
+type rootDir int
+
+const noRootDir rootDir = -1
+
+// close closes the root folder.
+func (d rootDir) close() {
+	if d != noRootDir {
+		syscall.Close(int(d))
+	}
+}
+
+// underRoot reports whether rel names the same file opened from the root
+// folder as joined to root's name: relative, no ".." (filepath.Join
+// cleans "a/../b" to "b"; the kernel needs a to be a folder).
+func underRoot(rel string) bool {
+	if rel == "" || rel[0] == '/' {
+		return false
+	}
+	for rest := rel; rest != ""; {
+		el, after, _ := strings.Cut(rest, "/")
+		if el == ".." {
+			return false
+		}
+		rest = after
+	}
+	return true
+}
+
+// readLimitedIn is readLimited, opening rel from the root folder d when it
+// is open (see rootDir).
+func readLimitedIn(d rootDir, root, rel string) ([]byte, error) {
+	name := func() string { return filepath.Join(root, filepath.FromSlash(rel)) }
+	at := d != noRootDir && underRoot(rel)
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | syscall.O_NOFOLLOW
 	var fd int
 	var err error
 	for {
 		// Without blocking: a FIFO put there after discovery looked would
 		// wait for a writer forever.
-		fd, err = syscall.Open(name, flags, 0)
+		if at {
+			fd, err = openat(int(d), rel, flags)
+		} else {
+			fd, err = syscall.Open(name(), flags, 0)
+		}
 		if err == syscall.ELOOP && flags&syscall.O_NOFOLLOW != 0 {
 			// The name is a link: followed only when it stays inside.
 			if !insideRoot(root, rel) {
@@ -45,7 +88,7 @@ func readLimited(root, rel string) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, &fs.PathError{Op: "open", Path: name(), Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
@@ -72,7 +115,7 @@ func readLimited(root, rel string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", rel, &fs.PathError{Op: "read", Path: name, Err: err})
+			return nil, fmt.Errorf("reading %s: %w", rel, &fs.PathError{Op: "read", Path: name(), Err: err})
 		}
 		if n <= 0 {
 			return buf, nil

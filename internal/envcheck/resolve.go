@@ -401,12 +401,16 @@ func prefetch(root string, files []EnvFile) map[string][]byte {
 		ok   bool
 	}
 	data := make([]read, len(paths))
+	// Each file opened from the root folder: the kernel walks only the
+	// path below it.
+	dir := openRootDir(root)
+	defer dir.close()
 	var wg sync.WaitGroup
 	for w := range readers {
 		lo, hi := w*len(paths)/readers, (w+1)*len(paths)/readers
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				if d, err := readLimited(root, paths[i]); err == nil {
+				if d, err := readLimitedIn(dir, root, paths[i]); err == nil {
 					data[i] = read{d, true}
 				}
 			}
