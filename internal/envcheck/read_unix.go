@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -16,21 +17,64 @@ import (
 // network poller (an epoll_ctl that fails for a regular file), set a
 // finalizer and allocated a File and a FileInfo, and io.ReadAll grew its
 // buffer from 512 bytes; for the thousand small files of a monorepo that
-// was most of the reading's cost. Here: open, fstat, read until the end,
-// close, into one buffer of the file's size.
+// was most of the reading's cost. Here: open, fstat, read, close, into one
+// buffer of the file's size; a second read only when the first returned
+// fewer bytes than fstat counted, or more (see below).
 //
 // rel is below root. A file that is a link is read only when the link
 // stays inside the project (OutsideError otherwise): the link is the
 // repository's, and dbguard reads nothing outside the project for it.
 func readLimited(root, rel string) ([]byte, error) {
-	name := filepath.Join(root, filepath.FromSlash(rel))
+	return readLimitedIn(noRootDir, root, rel)
+}
+
+// rootDir is the project's root folder held open, so that each of a
+// thousand env files is opened from it (openat) and the kernel does not
+// walk the root's own path again for each; noRootDir when not open.
+type rootDir int
+
+const noRootDir rootDir = -1
+
+// close closes the root folder.
+func (d rootDir) close() {
+	if d != noRootDir {
+		syscall.Close(int(d))
+	}
+}
+
+// underRoot reports whether rel names the same file opened from the root
+// folder as joined to root's name: relative, no ".." (filepath.Join
+// cleans "a/../b" to "b"; the kernel needs a to be a folder).
+func underRoot(rel string) bool {
+	if rel == "" || rel[0] == '/' {
+		return false
+	}
+	for rest := rel; rest != ""; {
+		el, after, _ := strings.Cut(rest, "/")
+		if el == ".." {
+			return false
+		}
+		rest = after
+	}
+	return true
+}
+
+// readLimitedIn is readLimited, opening rel from the root folder d when it
+// is open (see rootDir).
+func readLimitedIn(d rootDir, root, rel string) ([]byte, error) {
+	name := func() string { return filepath.Join(root, filepath.FromSlash(rel)) }
+	at := d != noRootDir && underRoot(rel)
 	flags := syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | syscall.O_NOFOLLOW
 	var fd int
 	var err error
 	for {
 		// Without blocking: a FIFO put there after discovery looked would
 		// wait for a writer forever.
-		fd, err = syscall.Open(name, flags, 0)
+		if at {
+			fd, err = openat(int(d), rel, flags)
+		} else {
+			fd, err = syscall.Open(name(), flags, 0)
+		}
 		if err == syscall.ELOOP && flags&syscall.O_NOFOLLOW != 0 {
 			// The name is a link: followed only when it stays inside.
 			if !insideRoot(root, rel) {
@@ -44,11 +88,12 @@ func readLimited(root, rel string) ([]byte, error) {
 		}
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		return nil, &fs.PathError{Op: "open", Path: name(), Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	size := int64(0)
+	sized := false
 	if err := syscall.Fstat(fd, &st); err == nil {
 		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 			return nil, fmt.Errorf("%s is not a regular file", rel)
@@ -56,10 +101,10 @@ func readLimited(root, rel string) ([]byte, error) {
 		if st.Size > MaxEnvFileSize {
 			return nil, &TooLargeError{Path: rel, Size: st.Size}
 		}
-		size = st.Size
+		size, sized = st.Size, st.Size > 0
 	}
-	// One byte more than the size: the read that finds the end needs no
-	// new buffer; a file that grew since is read on, to the limit.
+	// One byte more than the size: a file that grew since fstat fills the
+	// extra byte and is read on, to the limit, into a new buffer.
 	buf := make([]byte, 0, size+1)
 	for {
 		if len(buf) == cap(buf) {
@@ -70,7 +115,7 @@ func readLimited(root, rel string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", rel, &fs.PathError{Op: "read", Path: name, Err: err})
+			return nil, fmt.Errorf("reading %s: %w", rel, &fs.PathError{Op: "read", Path: name(), Err: err})
 		}
 		if n <= 0 {
 			return buf, nil
@@ -78,6 +123,18 @@ func readLimited(root, rel string) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 		if len(buf) > MaxEnvFileSize {
 			return nil, &TooLargeError{Path: rel, Size: int64(len(buf))}
+		}
+		if sized && int64(len(buf)) == size {
+			// Every byte fstat counted: the file as it was when opened,
+			// whole (one that grew since fills the extra byte the read
+			// asked for, and is read on). Asking again only to be told
+			// "end" was a fifth system call for each of a monorepo's env
+			// files; os.ReadFile makes it because it cannot trust a size
+			// (procfs reports 0 for files with text: sized is false then,
+			// and the file is read to its end). A short read (a network
+			// or FUSE file system may return fewer bytes than asked)
+			// leaves len(buf) below size and reads on.
+			return buf, nil
 		}
 	}
 }

@@ -126,7 +126,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	unalias(readings, aliases)
 	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
-	readBy, err := j.judgeReadings(runs, readings, vars)
+	readBy, err := j.judgeReadings(runs, readings, vars, len(files))
 	if err != nil {
 		return nil, err
 	}
@@ -401,12 +401,16 @@ func prefetch(root string, files []EnvFile) map[string][]byte {
 		ok   bool
 	}
 	data := make([]read, len(paths))
+	// Each file opened from the root folder: the kernel walks only the
+	// path below it.
+	dir := openRootDir(root)
+	defer dir.close()
 	var wg sync.WaitGroup
 	for w := range readers {
 		lo, hi := w*len(paths)/readers, (w+1)*len(paths)/readers
 		wg.Go(func() {
 			for i := lo; i < hi; i++ {
-				if d, err := readLimited(root, paths[i]); err == nil {
+				if d, err := readLimitedIn(dir, root, paths[i]); err == nil {
 					data[i] = read{d, true}
 				}
 			}
