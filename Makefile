@@ -32,6 +32,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactFastPath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactUserinfoWords$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
+	$(GO) test -run '^$$' -fuzz '^FuzzPathsAsStandard$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
+	$(GO) test -run '^$$' -fuzz '^FuzzSafePrefixAsRuneByRune$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/output
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzComposeServices$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
 	$(GO) test -run '^$$' -fuzz '^FuzzScripts$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload
