@@ -70,9 +70,12 @@ fuzz:
 # tool's memos, lazyre's compiled patterns) is raced where it is shared:
 # in cmd/dbguard (parallel tests in one process) and the packages that
 # start goroutines (envcheck's workers, migrate, plan, schema, verify,
-# sandbox), which stay under -race with every package they import. A
-# package not listed here, a new one included, runs under -race.
-NORACE  := config dburl doctor envload exitcode gate guarded lazyre models pyshim safefile services sqlscan tool
+# sandbox, pyshim's reading after Alembic), which stay under -race with
+# every package they import. A package not listed here, a new one
+# included, runs under -race; scripts/testsum's
+# TestNoRaceListHasNoGoroutines fails when a listed one starts a
+# goroutine, handles a signal or runs a parallel test.
+NORACE  := config dburl doctor envload exitcode gate guarded lazyre models safefile services sqlscan tool
 NORACE_PKGS := $(addprefix ./internal/,$(NORACE)) ./scripts/testsum
 MODULE   = $(shell $(GO) list -m)
 # A race-built process sleeps atexit_sleep_ms (1 s by default, Go's race

@@ -93,6 +93,13 @@ func FuzzPathsAsStandard(f *testing.F) {
 		if got, want := MatchGlob(pattern, p), matchGlobSplit(pattern, p); got != want {
 			t.Fatalf("MatchGlob(%q, %q) = %v, split %v", pattern, p, got, want)
 		}
+		// JoinListed for a name a listing can give: one segment, not . nor ..
+		if name := path.Base(pattern); name != "." && name != ".." && name != "/" && !strings.Contains(name, "/") {
+			clean := CleanDir(root)
+			if got, want := JoinListed(root, name, clean), filepath.Join(root, name); got != want {
+				t.Fatalf("JoinListed(%q, %q, %v) = %q, filepath.Join %q", root, name, clean, got, want)
+			}
+		}
 	})
 }
 

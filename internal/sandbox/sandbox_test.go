@@ -23,6 +23,12 @@ import (
 
 // The helper process: started by TestKilledParentLeavesNothing, it starts a
 // sandbox, says where, and waits to be killed.
+//
+// The package's tests keep out of the user's cache (~/.cache/dbguard,
+// shared by every run on the machine): their templates, versions and
+// pg_config answers go to a cache folder of the run's own, made here
+// and shared by its tests (one initdb for the template), which a test
+// of the cache replaces with its own.
 func TestMain(m *testing.M) {
 	if os.Getenv("SANDBOX_HELPER") == "1" {
 		s, err := Start(context.Background(), Options{})
@@ -33,7 +39,29 @@ func TestMain(m *testing.M) {
 		fmt.Printf("dir=%s pid=%d\n", s.dir, s.cmd.Process.Pid)
 		time.Sleep(time.Hour)
 	}
-	os.Exit(m.Run())
+	realCache, _ = os.UserCacheDir()
+	cache, err := os.MkdirTemp("", "dbguard-sandbox-test-cache-")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(2)
+	}
+	os.Setenv("XDG_CACHE_HOME", cache)
+	code := m.Run()
+	os.RemoveAll(cache)
+	os.Exit(code)
+}
+
+// realCache is the user's cache folder before TestMain set the run's own.
+var realCache string
+
+// TestTestsKeepOutOfTheUserCache: a test that starts a sandbox without a
+// cache of its own wrote its template, version and pg_config entries to
+// the user's cache, shared by every run on the machine.
+func TestTestsKeepOutOfTheUserCache(t *testing.T) {
+	d := versionsDir()
+	if realCache != "" && (d == "" || strings.HasPrefix(d, realCache+string(filepath.Separator))) {
+		t.Errorf("the tests' cache is %s, in the user's cache %s", d, realCache)
+	}
 }
 
 func mustFind(t *testing.T) {
