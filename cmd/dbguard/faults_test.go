@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -222,18 +222,24 @@ func TestMigrationsFolderUnreadable(t *testing.T) {
 func TestFiftyMegabyteMigration(t *testing.T) {
 	t.Parallel() // its own database; the tests that stop the server are serial, so done first
 	dbURL := pgtest.DB(t)
-	var b strings.Builder
-	b.WriteString("CREATE TABLE big (id int, pad text);\nINSERT INTO big VALUES\n")
+	// Appended, not formatted: 52,000 Fprintf calls cost a race-built
+	// test binary about 1 s of CPU (0.2 s without -race).
 	pad := strings.Repeat("x", 1000)
 	rows := 50 * 1024 * 1024 / 1010
+	b := make([]byte, 0, 50*1024*1024+rows*12)
+	b = append(b, "CREATE TABLE big (id int, pad text);\nINSERT INTO big VALUES\n"...)
 	for i := 0; i < rows; i++ {
 		if i > 0 {
-			b.WriteString(",\n")
+			b = append(b, ",\n"...)
 		}
-		fmt.Fprintf(&b, "(%d,'%s')", i, pad)
+		b = append(b, '(')
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, ",'"...)
+		b = append(b, pad...)
+		b = append(b, "')"...)
 	}
-	b.WriteString(";\n")
-	dir := project(t, dbURL, map[string]string{"000001_big.up.sql": b.String()})
+	b = append(b, ";\n"...)
+	dir := project(t, dbURL, map[string]string{"000001_big.up.sql": string(b)})
 	cmd, out := dbguardProcess(t, dir, "migrate", "up", "--no-verify")
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("50 MB migration: %v\n%s", err, out)

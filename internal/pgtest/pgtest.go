@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,10 @@ const EnvURL = "DBGUARD_TEST_DATABASE_URL"
 // EnvCPU names a variable that, set to 1, makes Main and Own's cleanup
 // print the CPU time each throwaway server used (the postmaster and every
 // backend it has reaped), for finding where a suite's time goes: a test
-// binary's own rusage leaves the server out (pg_ctl daemonises it).
+// binary's own rusage leaves the server out (pg_ctl daemonises it). The
+// server then also logs its connections, and Stop prints how many each
+// test made and into how many databases (connTally): a backend costs the
+// server about 33 ms of CPU here, so the count says what a test costs it.
 const EnvCPU = "DBGUARD_PGTEST_CPU"
 
 // Password is the superuser password of a throwaway cluster. It contains
@@ -274,6 +278,9 @@ func saveTemplate(data, tmpl string) {
 // ANALYZE).
 func (s *Server) Run() error {
 	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off", s.Port, s.dir)
+	if os.Getenv(EnvCPU) == "1" {
+		opts += " -c log_connections=on"
+	}
 	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-w", "-t", "60", "-l", filepath.Join(s.dir, "server.log"), "-o", opts, "start").CombinedOutput()
 	if err != nil {
 		log, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
@@ -305,6 +312,9 @@ func (s *Server) Stop() error {
 	if os.Getenv(EnvCPU) == "1" {
 		if cpu, ok := s.cpu(); ok {
 			fmt.Fprintf(os.Stderr, "pgtest: server on port %s used %.2f s of CPU\n", s.Port, cpu.Seconds())
+		}
+		if log, err := os.ReadFile(filepath.Join(s.dir, "server.log")); err == nil {
+			fmt.Fprint(os.Stderr, connTally(s.Port, log, 25))
 		}
 	}
 	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "immediate", "-w", "stop").CombinedOutput()
@@ -342,6 +352,63 @@ func (s *Server) cpu() (time.Duration, bool) {
 		ticks += n
 	}
 	return time.Duration(ticks) * time.Second / 100, true // USER_HZ is 100 on Linux
+}
+
+var connRE = regexp.MustCompile(`connection authorized: user=\S+ database=(\S+)`)
+
+// connTally reads a server log written with log_connections=on and
+// returns, as lines to print, the connections and databases of the top
+// tests by connections: a database's name is its test's name (sanitized,
+// cut at 40 characters) and a random suffix (CreateDatabase), so
+// connections group by test; the maintenance databases (postgres,
+// template1) are grouped under their own names.
+func connTally(port string, log []byte, top int) string {
+	type tally struct {
+		name       string
+		conns, dbs int
+	}
+	byTest := map[string]*tally{}
+	seen := map[string]bool{}
+	total := 0
+	for _, m := range connRE.FindAllSubmatch(log, -1) {
+		db := string(m[1])
+		test := db
+		if i := strings.LastIndexByte(db, '_'); i > 0 && len(db)-i == 9 {
+			if _, err := hex.DecodeString(db[i+1:]); err == nil {
+				test = db[:i]
+			}
+		}
+		t := byTest[test]
+		if t == nil {
+			t = &tally{name: test}
+			byTest[test] = t
+		}
+		t.conns++
+		total++
+		if !seen[db] {
+			seen[db] = true
+			t.dbs++
+		}
+	}
+	all := make([]*tally, 0, len(byTest))
+	for _, t := range byTest {
+		all = append(all, t)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].conns != all[j].conns {
+			return all[i].conns > all[j].conns
+		}
+		return all[i].name < all[j].name
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "pgtest: server on port %s: %d connections into %d databases from %d tests\n", port, total, len(seen), len(byTest))
+	for i, t := range all {
+		if i == top {
+			break
+		}
+		fmt.Fprintf(&b, "pgtest:   %5d connections %4d databases  %s\n", t.conns, t.dbs, t.name)
+	}
+	return b.String()
 }
 
 // DataDir is the cluster's data directory.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -59,5 +61,37 @@ func TestBouncerBreaksPreparedStatements(t *testing.T) {
 	var pgErr *pgconn.PgError
 	if !errors.As(err, &pgErr) || pgErr.Code != "42P05" {
 		t.Fatalf("second connection: %v, want SQLSTATE 42P05 (prepared statement already exists)", err)
+	}
+}
+
+// TestConnTally: with DBGUARD_PGTEST_CPU=1 the server logs its
+// connections, and the tally groups them by the test whose database they
+// went to, counting the databases, with the admin connection apart.
+func TestConnTally(t *testing.T) {
+	t.Setenv(EnvCPU, "1")
+	s := Own(t)
+	ctx := context.Background()
+	_, a := s.NamedDB(t)
+	_, b := s.NamedDB(t)
+	for _, u := range []string{a, a, b} {
+		conn, err := pgx.Connect(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close(ctx)
+	}
+	log, err := os.ReadFile(filepath.Join(s.Dir(), "server.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := connTally(s.Port, log, 5)
+	for _, want := range []string{
+		"pgtest: server on port " + s.Port + ": 4 connections into 3 databases from 2 tests\n",
+		"pgtest:       3 connections    2 databases  testconntally\n",
+		"pgtest:       1 connections    1 databases  postgres\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("tally lacks %q:\n%s", want, got)
+		}
 	}
 }
