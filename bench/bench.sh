@@ -59,6 +59,7 @@ as_pg=()
 if [ "$(id -u)" = 0 ]; then as_pg=(runuser -u postgres --); chmod 755 "$work"; fi
 cleanup() {
   jobs -p | xargs -r kill 2>/dev/null || true
+  [ ! -f "$work/latency.pids" ] || xargs -r kill <"$work/latency.pids" 2>/dev/null || true
   "${as_pg[@]}" "$bindir/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -126,6 +127,9 @@ latency_port() {
   if [ "$1" = 0 ]; then echo "$port"; return; fi
   [ -x "$work/latency" ] || (cd "$here" && go build -o "$work/latency" ./bench/latency)
   "$work/latency" -to "127.0.0.1:$port" -delay "$(awk -v r="$1" 'BEGIN {print r/2}')ms" >"$work/latency-$1.port" &
+  # Started in the caller's $(...), so not one of the bench's jobs:
+  # cleanup kills it by its pid.
+  echo $! >>"$work/latency.pids"
   while [ ! -s "$work/latency-$1.port" ]; do sleep 0.05; done
   cat "$work/latency-$1.port"
 }
