@@ -17,30 +17,43 @@ import (
 // 8 for linear work, 64 for quadratic. Each side is the fastest of five
 // runs, the input made outside the measurement and a collection run before
 // each. The smallest of three ratios is returned: a quadratic reader is
-// slow in all three, a measurement disturbed by the machine in one.
+// slow in all three, a measurement disturbed by the machine in one. A
+// single run of the larger input past Beyond times the smaller's ends the
+// measurement there: a reader that much worse than quadratic would
+// otherwise run the test into go test's timeout instead of failing it.
 func Growth[T any](input func(n int) T, read func(T), n int) float64 {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	fastest := func(n int) time.Duration {
+	// fastest is the least CPU of five runs of read on input(n), or the
+	// first run past limit.
+	fastest := func(n int, limit time.Duration) time.Duration {
 		data := input(n)
 		best := time.Duration(math.MaxInt64)
 		for range 5 {
 			runtime.GC()
 			start := threadCPU()
 			read(data)
-			best = min(best, threadCPU()-start)
+			took := threadCPU() - start
+			if took > limit {
+				return took
+			}
+			best = min(best, took)
 		}
 		return max(best, time.Microsecond)
 	}
 	r := math.Inf(1)
 	for range 3 {
-		small := fastest(n)
+		small := fastest(n, math.MaxInt64)
 		// 100 us of slack off the larger run: a page fault or an
 		// interrupt handled on the thread is counted as its time.
-		r = min(r, float64(max(fastest(8*n)-100*time.Microsecond, 0))/float64(small))
-		if r <= 12 {
+		r = min(r, float64(max(fastest(8*n, Beyond*small)-100*time.Microsecond, 0))/float64(small))
+		if r <= 12 || r > Beyond {
 			break
 		}
 	}
 	return r
 }
+
+// Beyond is the growth past which one run is enough to say the reader is
+// not linear (8 is linear, 64 quadratic).
+const Beyond = 200

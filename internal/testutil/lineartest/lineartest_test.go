@@ -35,3 +35,37 @@ func TestGrowthTellsLinearFromQuadratic(t *testing.T) {
 	t.Logf("linear %.1f, quadratic %.1f", linear, quadratic)
 	_ = sink
 }
+
+// A reader far worse than quadratic is measured once on the larger input,
+// not fifteen times: the test fails instead of running into go test's
+// timeout.
+func TestGrowthStopsAtOneRunFarPastQuadratic(t *testing.T) {
+	runs := 0
+	sink := 0
+	cubic := func(s string) {
+		runs++
+		for i := range len(s) {
+			for range len(s) {
+				for k := range len(s) {
+					if s[i] == s[k] {
+						sink++
+					}
+				}
+			}
+		}
+	}
+	small := 0
+	r := Growth(func(n int) string { return strings.Repeat("ab", n) }, func(s string) {
+		if len(s) == 2*20 {
+			small++
+		}
+		cubic(s)
+	}, 20)
+	if r <= Beyond {
+		t.Fatalf("a cubic reader grew %.1f times, want past %d", r, Beyond)
+	}
+	if large := runs - small; small != 5 || large != 1 {
+		t.Errorf("ran the small input %d times and the large %d, want 5 and 1", small, large)
+	}
+	_ = sink
+}
