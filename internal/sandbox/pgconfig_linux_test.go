@@ -242,6 +242,21 @@ func TestAttackPathProgramsInTheRepository(t *testing.T) {
 			t.Fatalf("FindOutside(%v) ran the repository's programs: %q", projects, ran)
 		}
 	}
+	// What was left out is said when nothing else was found.
+	skipped := SkippedOnPath(service)
+	if !slices.Equal(skipped, []string{filepath.Join(bin, "pg_config"), filepath.Join(bin, "initdb")}) {
+		t.Errorf("SkippedOnPath = %q, want the repository's pg_config and initdb", skipped)
+	}
+	missing := &MissingError{Skipped: skipped}
+	if msg := missing.Error(); !strings.Contains(msg, "inside the repository") || !strings.Contains(msg, filepath.Join(bin, "initdb")) {
+		t.Errorf("the error does not say which programs were not run: %s", msg)
+	}
+	if h := missing.Hint(); !strings.Contains(h, EnvBinDir) {
+		t.Errorf("the hint does not name %s: %s", EnvBinDir, h)
+	}
+	if ran, _ := os.ReadFile(marker); len(ran) > 0 {
+		t.Fatalf("SkippedOnPath ran the repository's programs: %q", ran)
+	}
 	// The working folder inside the repository, no project named that
 	// holds the programs: still left out.
 	t.Chdir(repo)

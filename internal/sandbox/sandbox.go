@@ -334,13 +334,40 @@ func Choose(found []Binaries, want int) (Binaries, string, error) {
 
 // MissingError means no server binaries were found (exit 2: set up the
 // machine or the configuration).
-type MissingError struct{}
+type MissingError struct {
+	// Skipped are the programs PATH found inside the repository, which a
+	// preview does not run (SkippedOnPath).
+	Skipped []string
+}
 
 func (e *MissingError) Error() string {
 	if d := os.Getenv(EnvBinDir); d != "" {
 		return fmt.Sprintf("no PostgreSQL server binaries (initdb, postgres) in %s=%q for the preview's sandbox; the migrations under review run only on a throwaway server, never on the live one", EnvBinDir, d)
 	}
-	return "no PostgreSQL server binaries found for the preview's sandbox (looked for initdb in pg_config --bindir, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and PATH); the migrations under review run only on a throwaway server, never on the live one"
+	msg := "no PostgreSQL server binaries found for the preview's sandbox (looked for initdb in pg_config --bindir, /usr/lib/postgresql/*/bin, /usr/pgsql-*/bin, Homebrew, Postgres.app and PATH); the migrations under review run only on a throwaway server, never on the live one"
+	if len(e.Skipped) > 0 {
+		q := make([]string, len(e.Skipped))
+		for i, p := range e.Skipped {
+			q[i] = strconv.Quote(p)
+		}
+		msg += "; not run, because PATH finds them inside the repository and a preview runs no program of the repository's: " + strings.Join(q, ", ")
+	}
+	return msg
+}
+
+// SkippedOnPath lists the pg_config and initdb that PATH finds inside
+// projects, the git work tree around them or the working folder: the
+// programs FindOutside leaves out, for the error that says why none was
+// found.
+func SkippedOnPath(projects ...string) []string {
+	inside := repositoryFolders(projects)
+	var out []string
+	for _, name := range []string{"pg_config", "initdb"} {
+		if p, err := exec.LookPath(name); err == nil && within(p, inside) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ExitCode is 2: the machine or the configuration needs a change.
@@ -348,7 +375,11 @@ func (e *MissingError) ExitCode() int { return exitcode.Usage }
 
 // Hint names the fix.
 func (e *MissingError) Hint() string {
-	return "install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
+	h := "install the server (Debian/Ubuntu: apt-get install -y postgresql; macOS: brew install postgresql@16), or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
+	if len(e.Skipped) > 0 {
+		h += "; an installation of your own inside the repository is used only when named: set " + EnvBinDir + " to its bin folder"
+	}
+	return h
 }
 
 // StartError means the sandbox server did not start (exit 2).

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -486,6 +487,9 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 		}
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
+	if missing := (*sandbox.MissingError)(nil); errors.As(err, &missing) {
+		missing.Skipped = sandbox.SkippedOnPath(projects...)
+	}
 	if !read {
 		ls = <-liveDone
 		if ls.err == nil && err == nil {
