@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/dbguard/dbguard/internal/pyini"
 )
 
 // python-decouple (decouple.py 3.6, Debian's python3-decouple): config(NAME)
@@ -177,69 +179,17 @@ func parseDecoupleIni(file, src string) ([]Def, []Skip, error) {
 	var defs []Def
 	// Each %(name)s may bring in a value full of them: bound what all the
 	// values expand to by the file's size, as the env files' expansion is.
-	left := budgetBase + budgetPerByte*len(src)
+	left := pyini.Budget(len(src))
 	for _, o := range order {
-		v, msg := iniInterpolate(values, values[o.key], 1, &left)
-		if msg != "" {
-			err := fail(o.line, "%s", msg).(*ParseError)
+		v, ierr := pyini.Interpolate(values, values[o.key], &left)
+		if ierr != nil {
+			err := fail(o.line, "%s", ierr.Error()).(*ParseError)
 			err.Key = nameOnly(strings.ToUpper(o.key))
 			return nil, nil, err
 		}
 		defs = append(defs, Def{Key: strings.ToUpper(o.key), Value: v, File: file, Line: o.line})
 	}
 	return defs, nil, nil
-}
-
-// iniInterpolate is BasicInterpolation's before_get: %% is %, %(name)s
-// another option's value (interpolated in turn, at most 10 deep); any
-// other % is an error, as is a name that is not there. left is the
-// bytes all interpolations may still produce.
-func iniInterpolate(values map[string]string, s string, depth int, left *int) (string, string) {
-	if depth > 10 {
-		return "", "the interpolation goes more than 10 deep (InterpolationDepthError)"
-	}
-	if *left -= len(s); *left < 0 {
-		return "", "the %(name)s references expand to more than dbguard reads (8 MiB and 8 times the file): configparser builds it for as long as memory lasts"
-	}
-	var b strings.Builder
-	for s != "" {
-		p := strings.IndexByte(s, '%')
-		if p < 0 {
-			b.WriteString(s)
-			break
-		}
-		b.WriteString(s[:p])
-		s = s[p:]
-		switch {
-		case strings.HasPrefix(s, "%%"):
-			b.WriteByte('%')
-			s = s[2:]
-		case strings.HasPrefix(s, "%("):
-			end := strings.IndexByte(s, ')')
-			if end < 3 || !strings.HasPrefix(s[end:], ")s") {
-				return "", "a bad %(name)s reference (InterpolationSyntaxError)"
-			}
-			name := strings.ToLower(s[2:end])
-			s = s[end+2:]
-			v, ok := values[name]
-			if !ok {
-				return "", "a %(name)s reference names no option of the section (InterpolationMissingOptionError)"
-			}
-			if strings.Contains(v, "%") {
-				var msg string
-				if v, msg = iniInterpolate(values, v, depth+1, left); msg != "" {
-					return "", msg
-				}
-			}
-			if *left -= len(v); *left < 0 {
-				return "", "the %(name)s references expand to more than dbguard reads (8 MiB and 8 times the file): configparser builds it for as long as memory lasts"
-			}
-			b.WriteString(v)
-		default:
-			return "", "'%' must be followed by '%' or '(' (InterpolationSyntaxError): write a % in a value as %%"
-		}
-	}
-	return b.String(), ""
 }
 
 // readDecouple is AutoConfig: from the calling module's folder up to the

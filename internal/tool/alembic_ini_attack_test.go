@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -133,3 +134,23 @@ func TestAttackAlembicURLMisread(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestAttackAlembicIniInterpolationBomb: alembic.ini's %(name)s references
+// were followed without a bound, ten levels deep, so names that each name
+// the next eight times made a few hundred bytes of file into gigabytes of
+// script_location or sqlalchemy.url. Now the bytes they may produce are
+// bounded as python-decouple's settings.ini's are (pyini.Budget).
+func TestAttackAlembicIniInterpolationBomb(t *testing.T) {
+	dir := t.TempDir()
+	ini := "[alembic]\nscript_location = %(a9)s\na0 = xxxxxxxxxxxxxxxx\n"
+	for i := 1; i <= 9; i++ {
+		ini += fmt.Sprintf("a%d = %s\n", i, strings.Repeat(fmt.Sprintf("%%(a%d)s", i-1), 8))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "alembic.ini"), []byte(ini), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := alembicVersions(dir)
+	if err == nil || !strings.Contains(err.Error(), "expand to more than dbguard reads") {
+		t.Fatalf("a 8^9-fold script_location: %v, want the budget's error", err)
+	}
+}

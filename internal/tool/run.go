@@ -158,7 +158,7 @@ func (p *Project) Traps() []Trap {
 	if data, err := readSmall(ini); err == nil && !envReads {
 		vals, at := alembicOptions(p.Workdir, data)
 		if raw, ok := vals["sqlalchemy.url"]; ok {
-			url, err := iniInterpolate(raw, vals, 0)
+			url, err := iniInterpolate(raw, vals, len(data))
 			if err == nil && !strings.HasPrefix(url, "driver://") && strings.Contains(url, "://") {
 				traps = append(traps, Trap{File: fmt.Sprintf("%s:%d", output.RelTo(p.Workdir, ini), at["sqlalchemy.url"]),
 					What: "sqlalchemy.url is a literal URL and env.py never reads the environment, so Alembic connects there whatever dbguard says",

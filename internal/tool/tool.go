@@ -20,6 +20,7 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pyini"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -417,7 +418,7 @@ func alembicVersions(workdir string) (string, error) {
 	if data, err := readSmall(filepath.Join(workdir, "alembic.ini")); err == nil {
 		vals, _ := alembicOptions(workdir, data)
 		if raw, ok := vals["script_location"]; ok {
-			if loc, err = iniInterpolate(raw, vals, 0); err != nil {
+			if loc, err = iniInterpolate(raw, vals, len(data)); err != nil {
 				return filepath.Join(workdir, "alembic", "versions"), err
 			}
 		}
@@ -488,45 +489,25 @@ func alembicOptions(workdir string, data []byte) (map[string]string, map[string]
 	return vals, at
 }
 
-// iniInterpolate is ConfigParser's BasicInterpolation of v: %% is '%',
-// %(name)s the option name's value, itself interpolated, at most 10 deep.
-func iniInterpolate(v string, vals map[string]string, depth int) (string, error) {
-	if depth > 10 {
-		return "", errors.New("its interpolation is nested too deep")
+// iniInterpolate is ConfigParser's BasicInterpolation of v (pyini),
+// bounded by the bytes of the alembic.ini it came from; the error says
+// what Alembic's ConfigParser would refuse.
+func iniInterpolate(v string, vals map[string]string, fileSize int) (string, error) {
+	left := pyini.Budget(fileSize)
+	s, err := pyini.Interpolate(vals, v, &left)
+	var e *pyini.Error
+	if !errors.As(err, &e) {
+		return s, err
 	}
-	var b strings.Builder
-	for {
-		i := strings.IndexByte(v, '%')
-		if i < 0 {
-			b.WriteString(v)
-			return b.String(), nil
-		}
-		b.WriteString(v[:i])
-		v = v[i:]
-		switch {
-		case strings.HasPrefix(v, "%%"):
-			b.WriteByte('%')
-			v = v[2:]
-		case strings.HasPrefix(v, "%("):
-			end := strings.Index(v, ")s")
-			if end < 0 {
-				return "", fmt.Errorf("%s is not an interpolation Alembic reads", output.Escape(v))
-			}
-			name := strings.ToLower(v[2:end])
-			val, ok := vals[name]
-			if !ok {
-				return "", fmt.Errorf("%%(%s)s is not set", output.Escape(name))
-			}
-			var err error
-			if val, err = iniInterpolate(val, vals, depth+1); err != nil {
-				return "", err
-			}
-			b.WriteString(val)
-			v = v[end+2:]
-		default:
-			return "", fmt.Errorf("a lone %% in %s", output.Escape(v))
-		}
+	switch e.Kind {
+	case pyini.Missing:
+		return "", fmt.Errorf("%%(%s)s is not set", output.Escape(e.Name))
+	case pyini.BadReference:
+		return "", fmt.Errorf("%s is not an interpolation Alembic reads", output.Escape(e.Rest))
+	case pyini.LonePercent:
+		return "", fmt.Errorf("a lone %% in %s", output.Escape(e.Rest))
 	}
+	return "", err
 }
 
 // inside reports whether p, its links resolved (those of the part that
