@@ -44,21 +44,7 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		"migrations/000005_e.up.sql":   "LOAD 'auto_explain';",
 		"migrations/000005_e.down.sql": "SELECT 1;",
 	}
-	inDir(t, files)
-	// A repository git knows: ci reads what it tracks.
-	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
-	t.Setenv("DATABASE_URL", "")
-	os.Unsetenv("DATABASE_URL")
-
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, s.AdminURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	count := newSessionCounter(t, admin, name)
+	count := countedRepository(t, s, name, files)
 	for _, c := range []struct {
 		args string
 		want int
@@ -104,6 +90,27 @@ func TestOneConnectionPerCommand(t *testing.T) {
 			t.Errorf("dbguard %s opened %d connections to the database, want %d:\n%s", c.args, got, c.want, out.String())
 		}
 	}
+}
+
+// countedRepository makes files the working folder, a repository git
+// knows (ci reads what it tracks), with no DATABASE_URL in the
+// environment, and counts the sessions of database name on s
+// (newSessionCounter).
+func countedRepository(t *testing.T, s *pgtest.Server, name string, files map[string]string) func(want int) int {
+	t.Helper()
+	inDir(t, files)
+	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v %s", err, out)
+	}
+	t.Setenv("DATABASE_URL", "")
+	os.Unsetenv("DATABASE_URL")
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close(ctx) })
+	return newSessionCounter(t, admin, name)
 }
 
 // newSessionCounter returns a function that says how many sessions the
@@ -159,20 +166,7 @@ func TestOneConnectionBesideTheTool(t *testing.T) {
 		"migrations/00001_users.sql": "-- +goose Up\nCREATE TABLE tool_users (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE tool_users;\n",
 		"migrations/00002_more.sql":  "-- +goose Up\nCREATE TABLE tool_more (id int);\n-- +goose Down\nDROP TABLE tool_more;\n",
 	}
-	inDir(t, files)
-	// A repository git knows: ci reads what it tracks.
-	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
-		t.Fatalf("git init: %v %s", err, out)
-	}
-	t.Setenv("DATABASE_URL", "")
-	os.Unsetenv("DATABASE_URL")
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, s.AdminURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(ctx)
-	count := newSessionCounter(t, admin, name)
+	count := countedRepository(t, s, name, files)
 	for _, c := range []struct {
 		args string
 		want int // dbguard's and goose's

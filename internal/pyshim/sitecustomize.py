@@ -320,13 +320,6 @@ def zygote(spec, target, state):
 
     ctl, out, err = spec["fds"]
 
-    def close(*fds):
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
     def say(line):
         try:
             os.write(ctl, (line + "\n").encode())
@@ -422,6 +415,17 @@ def same_python(exe, want):
         return False
 
 
+def close(*fds):
+    """Closes the descriptors, those already closed too."""
+    import os
+
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
 def set_dumpable(v):
     """prctl(PR_SET_DUMPABLE, v) (Linux only); what it was before, None
     when it could not be set."""
@@ -479,13 +483,6 @@ def zygote_read(spec, target, state, code, forwarded, say):
     import types
 
     ctl, out, err = spec["fds"]
-
-    def close(*fds):
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
 
     say("tool %d" % code)
     refused = False
