@@ -119,6 +119,20 @@ func readDirFD(fd int, name string) ([]fs.DirEntry, error) {
 			ents = append(ents, dirent{name: string(nb), typ: modeOfDT(typ)})
 		}
 	}
+	out, terr := typed(fd, name, ents)
+	if err == nil {
+		err = terr
+	}
+	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return out, err
+}
+
+// typed makes the entries of folder fd (named name), asking the file
+// system with an lstat (fstatat, not following a link) for the type of an
+// entry whose record gave none; an entry gone since the listing is left
+// out, as os.ReadDir leaves it; another error ends the entries there.
+func typed(fd int, name string, ents []dirent) ([]fs.DirEntry, error) {
+	var err error
 	out := make([]fs.DirEntry, 0, len(ents))
 	for i := range ents {
 		e := &ents[i]
@@ -135,16 +149,13 @@ func readDirFD(fd int, name string) ([]fs.DirEntry, error) {
 				continue // gone since the listing, as os.ReadDir drops it
 			}
 			if serr != nil {
-				if err == nil {
-					err = &fs.PathError{Op: "lstat", Path: name + "/" + e.name, Err: serr}
-				}
+				err = &fs.PathError{Op: "lstat", Path: name + "/" + e.name, Err: serr}
 				break
 			}
 			e.typ = modeOfStat(st.Mode)
 		}
 		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	return out, err
 }
 

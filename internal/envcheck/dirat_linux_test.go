@@ -129,3 +129,49 @@ func TestReadDirAtPastPathMax(t *testing.T) {
 		t.Fatalf("error %v, os.ReadDir %v", err, werr)
 	}
 }
+
+// Where a file system's records give no type (DT_UNKNOWN: some network
+// and older file systems), each entry's type is asked of the file system
+// without following a link, as os.ReadDir asks; an entry gone since the
+// listing is left out. tmpfs and ext4 always give the type, so the
+// records are made here.
+func TestReadDirAtTypesUnknownEntries(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("sub", filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fd, err := syscall.Open(dir, syscall.O_RDONLY|syscall.O_DIRECTORY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(fd)
+	var ents []dirent
+	for _, n := range []string{"fifo", "file", "gone", "link", "sub"} {
+		ents = append(ents, dirent{name: n, typ: modeUnknown})
+	}
+	got, err := typed(fd, dir, ents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%v, os.ReadDir %v", got, want)
+	}
+	for i := range got {
+		if got[i].Name() != want[i].Name() || got[i].Type() != want[i].Type() {
+			t.Errorf("entry %d: %v, os.ReadDir %v", i, got[i], want[i])
+		}
+	}
+}
