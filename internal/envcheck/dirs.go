@@ -31,12 +31,17 @@ func NewDirs() *Dirs { return &Dirs{read: map[string]dirList{}} }
 // listing for the next walk. A nil Dirs only reads.
 func (d *Dirs) ReadDir(name string) ([]fs.DirEntry, error) {
 	entries, err := readDir(name)
+	d.keep(name, entries, err)
+	return entries, err
+}
+
+// keep stores a listing for the next walk; a nil Dirs keeps nothing.
+func (d *Dirs) keep(name string, entries []fs.DirEntry, err error) {
 	if d != nil {
 		d.mu.Lock()
 		d.read[name] = dirList{entries, err}
 		d.mu.Unlock()
 	}
-	return entries, err
 }
 
 // take is the listing of a folder read before, which it forgets, else a
@@ -78,11 +83,17 @@ func OnManyEnvFiles(n int, f func()) {
 // OnManyEnvFiles.
 func readDir(name string) ([]fs.DirEntry, error) {
 	entries, err := os.ReadDir(name)
+	countEnvFiles(entries)
+	return entries, err
+}
+
+// countEnvFiles counts a listing's env file names for OnManyEnvFiles.
+func countEnvFiles(entries []fs.DirEntry) {
 	w := &manyEnvFiles
 	w.Lock()
 	if w.f == nil {
 		w.Unlock()
-		return entries, err
+		return
 	}
 	for _, e := range entries {
 		if n := e.Name(); n == ".env" || strings.HasPrefix(n, ".env.") {
@@ -97,5 +108,4 @@ func readDir(name string) ([]fs.DirEntry, error) {
 	if f != nil {
 		f()
 	}
-	return entries, err
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/envcheck"
 )
 
 // BenchmarkJudge50: env at the root of 50 services (bench/bench.sh
@@ -31,6 +34,26 @@ func BenchmarkJudge50(b *testing.B) {
 		}
 		if f := Failures(Judge(context.Background(), u.Project.Units(), "", nil, false)); len(f) > 0 {
 			b.Fatal(f)
+		}
+	}
+}
+
+// BenchmarkDiscover1000: the services' walk of bench.sh env's tree (1,000
+// env files in 500 folders), which also reads every folder for env
+// discovery.
+func BenchmarkDiscover1000(b *testing.B) {
+	files := map[string]string{}
+	for i := 1; i <= 500; i++ {
+		d := fmt.Sprintf("services/s%d/app/", i)
+		files[d+".env"] = "DATABASE_URL=postgres://app:pw@db.internal:5432/app\n"
+		files[d+".env.local"] = "DATABASE_URL=postgres://app:pw@DB.internal/app\n"
+	}
+	root := tree(b, files)
+	cfg := &config.Config{Root: root}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := discoverDisk(cfg, envcheck.NewDirs()); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

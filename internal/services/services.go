@@ -407,9 +407,12 @@ func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 	// pass over each path (the same strings: Dirs shares the listings by
 	// path with discovery's walk, which joins them the same way).
 	clean := envcheck.CleanDir(root.Root)
-	var walk func(dir, rel string) error
-	walk = func(dir, rel string) error {
-		entries, err := dirs.ReadDir(dir)
+	// Each folder is opened from its parent's descriptor (Dirs.ReadDirAt),
+	// held open while the walk is below it.
+	var walk func(parent envcheck.Folder, base, dir, rel string) error
+	walk = func(parent envcheck.Folder, base, dir, rel string) error {
+		entries, f, err := dirs.ReadDirAt(parent, base, dir)
+		defer f.Close()
 		if err != nil {
 			if rel == "" {
 				return err
@@ -441,7 +444,7 @@ func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 			if envcheck.SkippedDir(e.Name()) || excluded(root.Env.Exclude, sub) {
 				continue
 			}
-			if err := walk(envcheck.JoinListed(dir, e.Name(), clean), sub); err != nil {
+			if err := walk(f, e.Name(), envcheck.JoinListed(dir, e.Name(), clean), sub); err != nil {
 				return err
 			}
 		}
@@ -453,7 +456,7 @@ func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 	} else if !st.IsDir() {
 		return nil, nil
 	}
-	err := walk(root.Root, "")
+	err := walk(envcheck.Folder{}, root.Root, root.Root, "")
 	return out, err
 }
 
