@@ -193,3 +193,45 @@ func TestAttackDotenvCallsLinear(t *testing.T) {
 		t.Errorf("the count of the rest is at %s, want the first not named (b.js:11)", problems[maxCallProblems].At)
 	}
 }
+
+func TestDotenvxConfigParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, problem string
+	}{
+		{"default", "require('@dotenvx/dotenvx').config()\n", "dotenvx.config 1 [.env] false", ""},
+		{"side effect", "import '@dotenvx/dotenvx/config'\n", "dotenvx.config 1 [.env] false", ""},
+		{"comma list", "const dotenvx = require('@dotenvx/dotenvx')\ndotenvx.config({ path: '.env.local, .env', overload: true })\n", "dotenvx.config 2 [.env.local .env] true", ""},
+		{"override", "import { config as load } from '@dotenvx/dotenvx'\nload({ path: ['.env.a,b'], override: true })\n", "dotenvx.config 2 [.env.a,b] true", ""},
+		{"namespace", "import * as dotenvx from '@dotenvx/dotenvx'\ndotenvx.config({ path: path.resolve(__dirname, '../.env') })\n", "dotenvx.config 2 [../.env] false", ""},
+		{"not dotenv's", "require('@dotenvx/dotenvx').config()\nrequire('dotenv').config({ path: '.env.x' })\n", "dotenvx.config 1 [.env] false", ""},
+		{"convention", "require('@dotenvx/dotenvx').config({ convention: 'nextjs' })\n", "", "convention option is not modelled"},
+		{"process env", "require('@dotenvx/dotenvx').config({ processEnv: myEnv })\n", "", "another object"},
+		{"computed", "require('@dotenvx/dotenvx').config({ path: `.env.${process.env.NODE_ENV}` })\n", "", "path is computed"},
+		{"computed overload", "require('@dotenvx/dotenvx').config({ overload: process.env.CI })\n", "", "overload is computed"},
+		{"comma after dirname", "require('@dotenvx/dotenvx').config({ path: path.join(__dirname, '.env,.env.local') })\n", "", "holds a comma"},
+		{"empty list", "require('@dotenvx/dotenvx').config({ path: ' , ' })\n", "", "names no file"},
+		{"spread", "require('@dotenvx/dotenvx').config({ ...opts })\n", "", "spread"},
+		{"not dotenvx", "config({ path: '.env.x' })\n", "", ""},
+	} {
+		calls, problems := DotenvCalls("index.js", []byte(tc.src))
+		got := ""
+		if calls != nil {
+			l := calls.Loads[0]
+			var ps []string
+			for _, p := range l.Paths {
+				ps = append(ps, p.Name)
+			}
+			got = fmt.Sprintf("%s %d %v %v", l.Via, l.Line, ps, l.Override)
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
+}
