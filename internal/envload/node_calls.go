@@ -600,7 +600,7 @@ func (c *NodeCalls) Loader(start string) *Loader {
 		commands = commands || l.Via == viaDotenvx // dotenvx runs $(...)
 	}
 	return &Loader{Name: c.Label(), Call: c.At() + ": " + c.Loads[0].Via, Application: true,
-		Files: func(string) []string { return files }, rooted: true, commands: commands,
+		Files: func(string) []string { return files }, rooted: true, commands: commands, decrypts: commands,
 		dialect: dialectDotenv, setenv: setNode, read: func(x *readCtx) { c.read(x, start) }}
 }
 

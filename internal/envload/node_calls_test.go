@@ -235,3 +235,28 @@ func TestDotenvxConfigParse(t *testing.T) {
 		}
 	}
 }
+
+// TestDotenvxEncrypted: a value dotenvx encrypted is marked for dotenvx's
+// readings (config() and `dotenvx run`), which decrypt it with a key
+// dbguard never reads, and for no other loader, which hand it over as
+// written (the golden nodecall-dotenvx-encrypted: the text, with no key).
+func TestDotenvxEncrypted(t *testing.T) {
+	c := loadCase(t, "testdata/conformance/cases/nodecall-dotenvx-encrypted.txtar")
+	calls, _ := DotenvCalls("index.js", c.files["index.js"])
+	r := Read(calls.Loader("."), c.input(), ".", ".")
+	if v, ok := r.Lookup("DATABASE_URL"); !ok || !v.Encrypted || !strings.HasPrefix(v.Value, DotenvxEncrypted) {
+		t.Errorf("dotenvx.config: DATABASE_URL %+v, want the encrypted text, marked", v)
+	}
+	if v, _ := r.Lookup("PGHOST"); v.Encrypted {
+		t.Errorf("dotenvx.config: PGHOST is marked encrypted")
+	}
+	s := &Script{Dir: ".", Tool: "dotenvx", Files: []ScriptFile{{Path: ".env"}}}
+	if v, _ := Read(s.Loader(), c.input(), ".", ".").Lookup("DATABASE_URL"); !v.Encrypted {
+		t.Errorf("dotenvx run: DATABASE_URL is not marked encrypted")
+	}
+	for _, l := range Loaders {
+		if v, _ := Read(l, c.input(), ".", ".").Lookup("DATABASE_URL"); v.Encrypted {
+			t.Errorf("%s: DATABASE_URL is marked encrypted, but %s does not decrypt", l.Name, l.Name)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func (s *Script) Loader() *Loader {
 	case "dotenv-cli":
 		l.dialect, l.setenv, l.read = dialectDotenv, setNode, s.readDotenvCLI
 	case "dotenvx":
-		l.dialect, l.setenv, l.read, l.commands = dialectDotenv, setNode, s.readDotenvx, true
+		l.dialect, l.setenv, l.read, l.commands, l.decrypts = dialectDotenv, setNode, s.readDotenvx, true, true
 	case "node":
 		l.dialect, l.setenv, l.read = dialectNode, setNode, s.readNode
 	case "dotenv/config":
