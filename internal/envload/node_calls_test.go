@@ -260,3 +260,17 @@ func TestDotenvxEncrypted(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackDotenvxPathOutside: a dotenvx config path that leaves the
+// project, in a comma list too (a ~ that dotenvx's resolveHome takes for
+// the home folder, ../.., an absolute path), is never resolved inside it.
+func TestAttackDotenvxPathOutside(t *testing.T) {
+	calls, problems := DotenvCalls("apps/api/index.js", []byte("require('@dotenvx/dotenvx').config({ path: '~/db.env, ../../../x.env,/etc/app.env, .env' })\n"))
+	if calls == nil || len(problems) > 0 {
+		t.Fatalf("calls %v, problems %v", calls, problems)
+	}
+	inside, outside := calls.Resolve("apps/api")
+	if !slices.Equal(inside, []string{"apps/api/.env"}) || !slices.Equal(outside, []string{"~/db.env", "../../../x.env", "/etc/app.env"}) {
+		t.Errorf("inside %q, outside %q", inside, outside)
+	}
+}
