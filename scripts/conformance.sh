@@ -121,6 +121,14 @@ start=$(date +%s)
 if (($# == 0)); then
 	# django-environ's read_env, line by line (TestDjangoEnvironLines).
 	"$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden.json"
+	# Other releases from their source (PyPI is not reachable here):
+	# DJANGO_ENVIRON_SRCS="/tmp/de-0.10.0 /tmp/de-0.11.2", each a folder
+	# holding a release's environ/ (git archive v0.11.2 environ | tar -x),
+	# recorded as golden-VERSION.json.
+	for de in ${DJANGO_ENVIRON_SRCS:-}; do
+		v=$(PYTHONPATH=$de "$PYTHON" -c 'import environ; print(environ.__version__)')
+		PYTHONPATH=$de "$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden-$v.json"
+	done
 	"$dir/bin/composerunner" -cases "$data/../compose/cases" -golden "$data/../compose/golden" -work "$dir/work"
 fi
 log "done in $(($(date +%s) - start))s"

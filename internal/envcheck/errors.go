@@ -118,11 +118,18 @@ type NoURLError struct {
 	// Container names the compose service that receives it when only
 	// containers do: dbguard connects from the host.
 	Container string
+	// Unknowable is where it is set to a value dbguard cannot know (a
+	// command's output, a value dotenvx decrypts), and UnknowableHint the
+	// command that judges it.
+	Unknowable, UnknowableHint string
 }
 
 func (e *NoURLError) Error() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("%s is set but empty (%s), and no loader reads another value for it (mode %s)", e.Var, e.Empty, e.Mode)
+	}
+	if e.Unknowable != "" {
+		return fmt.Sprintf("%s is set (%s) to a value dbguard cannot know (the warning above), and no loader reads another value for it (mode %s)", e.Var, e.Unknowable, e.Mode)
 	}
 	if e.Container != "" {
 		return fmt.Sprintf("no env file under %s nor the environment sets %s (mode %s); only %s receives it, inside its container, and dbguard connects from the host", fromHere(e.Root), e.Var, e.Mode, e.Container)
@@ -146,6 +153,9 @@ func fromHere(dir string) string {
 func (e *NoURLError) Hint() string {
 	if e.Empty != "" {
 		return fmt.Sprintf("give %s a value there (or unset it: an empty variable still hides the env files from most loaders), then run: dbguard env", e.Var)
+	}
+	if e.Unknowable != "" {
+		return e.UnknowableHint
 	}
 	return fmt.Sprintf("add %s=postgres://... to %s; or check --mode, env.files and env.loaders in dbguard.yaml", e.Var, filepath.Join(fromHere(e.Root), ".env"))
 }
@@ -184,6 +194,9 @@ func (r *Report) Err(strict bool) error {
 			if lr.container && lr.Reads[r.URLVar] != nil && e.Container == "" {
 				e.Container = lr.Label()
 			}
+		}
+		if u, ok := r.unknowable[r.URLVar]; ok && e.Empty == "" {
+			e.Unknowable, e.UnknowableHint = u[0], u[1]
 		}
 		return e
 	}

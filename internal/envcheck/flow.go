@@ -145,12 +145,29 @@ func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars [
 		if s.Def.Line < 1 || s.Def.Line > len(ls) {
 			continue
 		}
-		old, cur, oldOK, curOK := envload.DjangoEnvironValue(strings.TrimSuffix(ls[s.Def.Line-1], "\r"), s.Var)
+		var skip, differ []string
+		for _, rd := range envload.DjangoEnvironValues(strings.TrimSuffix(ls[s.Def.Line-1], "\r"), s.Var) {
+			if !rd.OK {
+				skip = append(skip, rd.Versions)
+			} else if rd.Value != s.Def.Value {
+				differ = append(differ, rd.Versions)
+			}
+		}
 		switch {
-		case !oldOK && !curOK:
+		case len(differ) == 0 && len(skip) == 4:
 			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env skips this line (it reads NAME=value with nothing before the name and no space around '='), so an app that loads this file with it does not get %s from here; write it as %s=value", s.Var, s.Var))
-		case !oldOK || !curOK || old != s.Def.Value || cur != s.Def.Value:
-			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env reads %s here as another value than the loaders dbguard judges (its value runs to the end of the line, a ' # comment' and trailing blanks included, and only quotes around all of it are taken off; 0.4 takes no 'export ' and reads \\n in double quotes as n), so the database an app that loads this file with it connects to is not judged: put the comment on a line of its own and quote nothing but the whole value", s.Var))
+		case len(differ) == 0 && len(skip) > 0:
+			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env (%s) skips this line (0.4.4 takes no 'export '), so an app that loads this file with it does not get %s from here; write it as %s=value", strings.Join(skip, ", "), s.Var, s.Var))
+		case len(differ) > 0:
+			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env (%s) reads %s here as another value than the loaders dbguard judges%s (0.4 to 0.10 keep a ' # comment' and trailing blanks in the value, and take off only quotes around all of it; 0.11 cuts a value that is not in single quotes at its first '#', a password's too; 0.4.4 takes no 'export '), so the database an app that loads this file with it connects to is not judged: put the comment on a line of its own, quote nothing but the whole value, and write a '#' in the URL as %%23", strings.Join(differ, ", "), s.Var, skipped(skip)))
 		}
 	}
+}
+
+// skipped says which django-environ releases skip a line, or "".
+func skipped(versions []string) string {
+	if len(versions) == 0 {
+		return ""
+	}
+	return ", and " + strings.Join(versions, ", ") + " skip the line"
 }

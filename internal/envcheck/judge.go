@@ -230,6 +230,12 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 	}
 	if val.Command {
 		j.r.warn("command", val.Location(), fmt.Sprintf("%s: %s runs the $(...) in this value as a shell command; dbguard never runs what an env file says, so it cannot tell which database this names", v, lr.Label()))
+		j.r.setUnknowable(v, val.Location(), "write the URL in the file as text (or set "+v+" in the environment that runs dbguard), then run: dbguard env")
+		return nil, nil
+	}
+	if val.Encrypted {
+		j.r.warn("encrypted", val.Location(), fmt.Sprintf("%s: %s decrypts this value (encrypted:...) as it loads, with DOTENV_PRIVATE_KEY or .env.keys; dbguard never decrypts, so it cannot tell which database this names (an app started with %s in its environment keeps that one: judge the decrypted value with dotenvx run -- dbguard env)", v, lr.Label(), v))
+		j.r.setUnknowable(v, val.Location(), "judge the decrypted value, which dotenvx puts in dbguard's environment: dotenvx run -- dbguard env")
 		return nil, nil
 	}
 	d := Definition{Key: v, Value: val.Value}
@@ -444,6 +450,10 @@ func (s *Source) addReader(lr *LoaderReading) {
 
 // judge parses a definition and works out the database it names.
 func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, error) {
+	if strings.HasPrefix(d.Value, envload.DotenvxEncrypted) {
+		// Not shown: dburl's message would say what the text is not.
+		return nil, &ValueError{Location: d.Location(), Var: v, Err: errors.New("it is encrypted by dotenvx (encrypted:...), which only dotenvx decrypts: this loader hands the application the text as written")}
+	}
 	u, err := dburl.Parse(d.Value)
 	if err != nil {
 		return nil, &ValueError{Location: d.Location(), Var: v, Err: err}
@@ -585,4 +595,16 @@ func firstOr(list []string, def string) string {
 		return list[0]
 	}
 	return def
+}
+
+// setUnknowable notes, the first time, where v is set to a value dbguard
+// cannot know, and the command that judges it.
+func (r *Report) setUnknowable(v, at, hint string) {
+	if _, ok := r.unknowable[v]; ok {
+		return
+	}
+	if r.unknowable == nil {
+		r.unknowable = map[string][2]string{}
+	}
+	r.unknowable[v] = [2]string{at, hint}
 }

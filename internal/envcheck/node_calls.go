@@ -55,8 +55,9 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 		return runs, files
 	}
 	// The packages whose code is read: those naming dotenv, and those
-	// naming @nestjs/config (which names no loader: every loader stays
-	// assumed there unless a ConfigModule.forRoot call is found).
+	// naming @nestjs/config or @dotenvx/dotenvx (which name no loader:
+	// every loader stays assumed there unless a ConfigModule.forRoot or
+	// dotenvx config call is found; nest holds them).
 	var roots []string
 	nest := map[string]bool{}
 	var read func(string) ([]byte, bool)
@@ -75,7 +76,9 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 			read, done = o.projectReader()
 			defer done()
 		}
-		if data, ok := read(path.Join(d, "package.json")); ok && bytes.Contains(data, []byte("@nestjs/config")) && envload.NamesNestConfig(data) {
+		data, ok := read(path.Join(d, "package.json"))
+		if ok && (bytes.Contains(data, []byte("@nestjs/config")) && envload.NamesNestConfig(data) ||
+			bytes.Contains(data, []byte("@dotenvx/dotenvx")) && envload.NamesDotenvx(data)) {
 			roots = append(roots, d)
 			nest[d] = true
 		}
@@ -133,8 +136,11 @@ func (r *Report) nodeCallRuns(ctx context.Context, o Options, manifests map[stri
 			}
 			files = r.addNamedFile(o, files, listed, n.Path, "dotenv-config", n.At, n.Via+" names "+output.Escape(n.Path))
 		}
-		out = append(out, run{loader: c.Loader(start), dir: start, caller: start, inUse: true,
-			why: "dotenv: the calls read from the code"})
+		why := "dotenv: the calls read from the code"
+		if strings.HasPrefix(c.Label(), "dotenvx.") {
+			why = "dotenvx: the calls read from the code"
+		}
+		out = append(out, run{loader: c.Loader(start), dir: start, caller: start, inUse: true, why: why})
 	}
 	kept := runs[:0:0]
 	for _, rn := range runs {
@@ -161,8 +167,8 @@ func prismaConfigFile(rel string) bool {
 }
 
 // nodeStart is the folder a JavaScript file's app is started from: the
-// nearest folder at or above it with a manifest naming dotenv or
-// @nestjs/config.
+// nearest folder at or above it with a manifest naming dotenv,
+// @nestjs/config or @dotenvx/dotenvx.
 func nodeStart(file string, manifests map[string][]string, nest map[string]bool) string {
 	for d := path.Dir(file); ; d = path.Dir(d) {
 		if slices.Contains(manifests[d], "dotenv") || nest[d] {

@@ -75,8 +75,12 @@ type Report struct {
 	Scope string
 
 	// warned holds the first nwarned of Warnings, for warn's dedup.
-	warned  map[Warning]struct{}
-	nwarned int
+	warned map[Warning]struct{}
+	// unknowable: where a variable is set to a value dbguard cannot know
+	// (a command's output, a value dotenvx decrypts), with the hint that
+	// judges it; the first only.
+	unknowable map[string][2]string
+	nwarned    int
 }
 
 // Where says where u, a judged URL or its direct form, was written:

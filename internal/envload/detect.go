@@ -34,7 +34,15 @@ var npmLoaders = map[string]string{
 // NamesNestConfig reports whether a package.json depends on
 // @nestjs/config: its ConfigModule.forRoot calls are read from the code
 // (DotenvCalls); where none is found, the package names no loader.
-func NamesNestConfig(data []byte) bool {
+func NamesNestConfig(data []byte) bool { return dependsOn(data, "@nestjs/config") }
+
+// NamesDotenvx reports whether a package.json depends on @dotenvx/dotenvx:
+// its config() calls are read from the code (DotenvCalls); where none is
+// found, the package names no loader (`dotenvx run` in a script is read
+// from the script).
+func NamesDotenvx(data []byte) bool { return dependsOn(data, "@dotenvx/dotenvx") }
+
+func dependsOn(data []byte, name string) bool {
 	var pkg struct {
 		Deps    map[string]any `json:"dependencies"`
 		DevDeps map[string]any `json:"devDependencies"`
@@ -42,8 +50,8 @@ func NamesNestConfig(data []byte) bool {
 	if json.Unmarshal(data, &pkg) != nil {
 		return false
 	}
-	_, a := pkg.Deps["@nestjs/config"]
-	_, b := pkg.DevDeps["@nestjs/config"]
+	_, a := pkg.Deps[name]
+	_, b := pkg.DevDeps[name]
 	return a || b
 }
 

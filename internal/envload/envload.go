@@ -50,6 +50,10 @@ type Value struct {
 	// Command marks a value with $(...) that the loader runs as a command
 	// (dotenv-expand 1000+): what it reads cannot be known without running it.
 	Command bool
+	// Encrypted marks a value the loader decrypts as it loads (dotenvx's
+	// encrypted:..., with DOTENV_PRIVATE_KEY or .env.keys, which dbguard
+	// never reads): what it names cannot be known.
+	Encrypted bool
 }
 
 // FromEnvironment reports whether the value is the process environment's.
@@ -600,7 +604,8 @@ func (in *Input) prune(r *Reading, others []setting) {
 			for i := len(others) - 1; i >= 0 && len(other) < len(want); i-- {
 				if o := others[i]; want[o.def.Key] {
 					if _, seen := other[o.def.Key]; !seen {
-						other[o.def.Key] = Value{Value: o.value, Def: o.def, Command: strings.Contains(o.def.Value, "$(") && r.Loader.commands}
+						other[o.def.Key] = Value{Value: o.value, Def: o.def, Command: strings.Contains(o.def.Value, "$(") && r.Loader.commands,
+							Encrypted: r.Loader.decrypts && strings.HasPrefix(o.value, DotenvxEncrypted)}
 					}
 				}
 			}
@@ -887,7 +892,8 @@ func (c *readCtx) set(d *Def, value string) bool {
 		c.others = append(c.others, setting{d, value})
 		return true
 	}
-	v := Value{Value: value, Def: d, Command: strings.Contains(d.Value, "$(") && c.l.commands}
+	v := Value{Value: value, Def: d, Command: strings.Contains(d.Value, "$(") && c.l.commands,
+		Encrypted: c.l.decrypts && strings.HasPrefix(value, DotenvxEncrypted)}
 	if c.in.Keep == nil {
 		v.Refs = refs(d.Value)
 	}

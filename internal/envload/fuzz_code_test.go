@@ -65,6 +65,8 @@ func FuzzJSCode(f *testing.F) {
 	f.Add("import * as dotenv from 'dotenv';\ndotenv.config({path: path.resolve(__dirname, '..', '/etc/x')});\nimport 'dotenv/config'\n")
 	f.Add("const { config: c } = require('dotenv');\nc({ ...o, path: 'postgres://u:p@h/d' });\nc({ path: x ? 'a' : 'b' }\n")
 	f.Add("import { config } from 'dotenv'; config({ path: '\\'', override: '")
+	f.Add("const dotenvx = require('@dotenvx/dotenvx');\ndotenvx.config({ path: '../../.env, /etc/x,~/y', overload: true });\nimport '@dotenvx/dotenvx/config'\n")
+	f.Add("import { config } from '@dotenvx/dotenvx'; config({ path: path.join(__dirname, 'a,b'), convention: 'nextjs' })")
 	f.Add("export default defineConfig({ root: 'src', envDir: path.resolve(__dirname, '..'), envPrefix: [")
 	f.Fuzz(func(t *testing.T, src string) {
 		if _, _, problem := ViteEnvDir("apps/web", []byte(src)); strings.Contains(problem, "://") {

@@ -59,6 +59,7 @@ type Loader struct {
 	read     func(c *readCtx)
 	setenv   setenvKind
 	commands bool // runs $(...) as a command
+	decrypts bool // decrypts encrypted:... values (dotenvx)
 	// For plain files (see Input.plainSignature): the files in ascending
 	// precedence, whether they beat the environment, and where they are
 	// looked for. ascending nil: no shortcut.
@@ -75,6 +76,12 @@ type Loader struct {
 	// refuse says why the loader refuses a mode outright, or "".
 	refuse func(mode string) string
 }
+
+// DotenvxEncrypted starts a value dotenvx encrypted (dotenvx encrypt):
+// dotenvx decrypts it as it loads, with the private key in
+// DOTENV_PRIVATE_KEY or .env.keys (decryptKeyValue.js's PREFIX); every
+// other loader hands the text over as written.
+const DotenvxEncrypted = "encrypted:"
 
 // mode is the mode the loader runs in: its mode variable's value when the
 // environment sets one, else the input's.

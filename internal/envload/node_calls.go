@@ -31,6 +31,15 @@ import (
 // reading: each file that exists parsed with dotenv.parse, the first file
 // winning (Object.assign(parsed, config)), then set where process.env has
 // nothing; no envFilePath: .env in the working folder; ignoreEnvFile: none.
+//
+// dotenvx's config() (@dotenvx/dotenvx 2.38, lib/main.js config,
+// resolvers/envs) reads as `dotenvx run -f` does: each file in order (a
+// path string is a comma-separated list; none: .env), parsed with its own
+// parser and expanded against process.env and the files before it, the
+// first file winning and process.env beating them; overload (or
+// override): the last file, over process.env. $(...) in a value runs a
+// command (unknowable here). Not modelled (the call is not judged):
+// processEnv, convention, envs, profile.
 type NodeCalls struct {
 	File  string // slash path of the calling file
 	Loads []NodeLoad
@@ -38,7 +47,7 @@ type NodeCalls struct {
 
 // NodeLoad is one call.
 type NodeLoad struct {
-	Via      string // "dotenv.config" or "ConfigModule.forRoot"
+	Via      string // "dotenv.config", "dotenvx.config" or "ConfigModule.forRoot"
 	Line     int
 	Paths    []NodePath
 	Override bool
@@ -71,6 +80,12 @@ var (
 	// import 'dotenv/config', require('dotenv/config'): config() at load.
 	jsDotenvSide = lazyre.New(`(?:import\s*|require\(\s*)['"]dotenv/config(?:\.js)?['"]`)
 	jsRequireCfg = lazyre.New(`require\(\s*['"]dotenv['"]\s*\)\s*\.\s*config\s*\(`)
+	// The same for dotenvx (@dotenvx/dotenvx), whose config() reads as
+	// `dotenvx run` does.
+	jsDotenvxDefault = lazyre.New(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]@dotenvx/dotenvx['"]|(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
+	jsDotenvxNamed   = lazyre.New(`import\s*\{([^}]*)\}\s*from\s*['"]@dotenvx/dotenvx['"]|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
+	jsDotenvxSide    = lazyre.New(`(?:import\s*|require\(\s*)['"]@dotenvx/dotenvx/config(?:\.js)?['"]`)
+	jsDotenvxCfg     = lazyre.New(`require\(\s*['"]@dotenvx/dotenvx['"]\s*\)\s*\.\s*config\s*\(`)
 	// NestJS: ConfigModule.forRoot( (the module imported from @nestjs/config).
 	jsNestForRoot = lazyre.New(`(?:^|[^\w$.])(ConfigModule)\s*\.\s*forRoot\s*\(`)
 	jsIdent       = lazyre.New(`^[\w$]+$`)
@@ -89,39 +104,33 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 	src := string(data)
 	type at struct {
 		pos  int
-		open int // the '(' of the call's arguments; -1 for a side-effect import
-		nest bool
+		open int    // the '(' of the call's arguments; -1 for a side-effect import
+		via  string // NodeLoad.Via
 	}
 	var found []at
 	if strings.Contains(src, "@nestjs/config") {
 		for _, m := range jsNestForRoot.Regexp().FindAllStringSubmatchIndex(src, -1) {
-			found = append(found, at{m[2], m[1] - 1, true})
+			found = append(found, at{m[2], m[1] - 1, viaNest})
 		}
 	}
 	for _, m := range jsDotenvSide.Regexp().FindAllStringIndex(src, -1) {
-		found = append(found, at{m[0], -1, false})
+		found = append(found, at{m[0], -1, viaDotenv})
 	}
 	for _, m := range jsRequireCfg.Regexp().FindAllStringIndex(src, -1) {
-		found = append(found, at{m[0], m[1] - 1, false})
+		found = append(found, at{m[0], m[1] - 1, viaDotenv})
 	}
-	names := map[string]bool{} // dotenv's module's config, config's local names
-	for _, m := range jsDotenvDefault.FindAllStringSubmatch(src, -1) {
-		names[m[1]+m[2]+".config"], names[m[1]+m[2]+".configDotenv"] = true, true
-	}
-	for _, m := range jsDotenvNamed.FindAllStringSubmatch(src, -1) {
-		for _, part := range strings.Split(m[1]+m[2], ",") {
-			imported, local, ok := strings.Cut(strings.TrimSpace(part), " as ")
-			if !ok {
-				imported, local, ok = strings.Cut(strings.TrimSpace(part), ":")
-			}
-			if !ok {
-				local = imported
-			}
-			imported, local = strings.TrimSpace(imported), strings.TrimSpace(local)
-			if (imported == "config" || imported == "configDotenv") && jsIdent.MatchString(local) {
-				names[local] = true
-			}
+	// The local names of the config functions: dotenv's module's config,
+	// config itself, and dotenvx's.
+	names := map[string]string{}
+	jsConfigNames(src, jsDotenvDefault, jsDotenvNamed, []string{"config", "configDotenv"}, viaDotenv, names)
+	if strings.Contains(src, "@dotenvx/dotenvx") {
+		for _, m := range jsDotenvxSide.Regexp().FindAllStringIndex(src, -1) {
+			found = append(found, at{m[0], -1, viaDotenvx})
 		}
+		for _, m := range jsDotenvxCfg.Regexp().FindAllStringIndex(src, -1) {
+			found = append(found, at{m[0], m[1] - 1, viaDotenvx})
+		}
+		jsConfigNames(src, jsDotenvxDefault, jsDotenvxNamed, []string{"config"}, viaDotenvx, names)
 	}
 	if len(names) > 0 {
 		for _, m := range jsCallSite.Regexp().FindAllStringSubmatchIndex(src, -1) {
@@ -129,8 +138,8 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			if m[4] >= 0 {
 				n += "." + src[m[4]:m[5]]
 			}
-			if names[n] {
-				found = append(found, at{m[2], m[1] - 1, false})
+			if via := names[n]; via != "" {
+				found = append(found, at{m[2], m[1] - 1, via})
 			}
 		}
 	}
@@ -167,10 +176,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		if slashes || first == '*' {
 			continue // a comment
 		}
-		load := NodeLoad{Via: "dotenv.config", Line: line}
-		if f.nest {
-			load.Via = "ConfigModule.forRoot"
-		}
+		load := NodeLoad{Via: f.via, Line: line}
 		if f.open < 0 {
 			load.Paths = []NodePath{{Name: ".env"}}
 			calls.Loads = append(calls.Loads, load)
@@ -183,9 +189,12 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			continue
 		}
 		msg := ""
-		if f.nest {
+		switch f.via {
+		case viaNest:
 			msg = load.nestArguments(strings.TrimSpace(args))
-		} else {
+		case viaDotenvx:
+			msg = load.dotenvxArguments(strings.TrimSpace(args))
+		default:
 			msg = load.arguments(strings.TrimSpace(args))
 		}
 		if msg != "" {
@@ -201,6 +210,39 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		return nil, problems
 	}
 	return calls, nil
+}
+
+// What a NodeLoad's Via says.
+const (
+	viaDotenv  = "dotenv.config"
+	viaDotenvx = "dotenvx.config"
+	viaNest    = "ConfigModule.forRoot"
+)
+
+// jsConfigNames adds to names the local names under which src calls a
+// module's config functions (funcs): module.config for its default or
+// namespace import (deflt), and the named imports of them (named).
+func jsConfigNames(src string, deflt, named *lazyre.Regexp, funcs []string, via string, names map[string]string) {
+	for _, m := range deflt.FindAllStringSubmatch(src, -1) {
+		for _, f := range funcs {
+			names[m[1]+m[2]+"."+f] = via
+		}
+	}
+	for _, m := range named.FindAllStringSubmatch(src, -1) {
+		for _, part := range strings.Split(m[1]+m[2], ",") {
+			imported, local, ok := strings.Cut(strings.TrimSpace(part), " as ")
+			if !ok {
+				imported, local, ok = strings.Cut(strings.TrimSpace(part), ":")
+			}
+			if !ok {
+				local = imported
+			}
+			imported, local = strings.TrimSpace(imported), strings.TrimSpace(local)
+			if slices.Contains(funcs, imported) && jsIdent.MatchString(local) {
+				names[local] = via
+			}
+		}
+	}
 }
 
 // jsCallArgs returns the text between a call's '(' (s[0]) and its ')',
@@ -308,6 +350,66 @@ func (l *NodeLoad) arguments(args string) string {
 			}
 		case key == "processEnv":
 			return "dotenv.config loads into another object than process.env (processEnv)"
+		}
+	}
+	return ""
+}
+
+// dotenvxArguments reads dotenvx's config options into l.
+func (l *NodeLoad) dotenvxArguments(args string) string {
+	l.Paths = []NodePath{{Name: ".env"}}
+	if args == "" {
+		return ""
+	}
+	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
+		return "dotenvx.config's options are not an object literal"
+	}
+	for _, prop := range jsSplit(args[1 : len(args)-1]) {
+		key, val, ok := strings.Cut(prop, ":")
+		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+		switch {
+		case strings.HasPrefix(prop, "..."):
+			return "dotenvx.config's options spread another object"
+		case !ok && (key == "path" || key == "overload" || key == "override" || key == "processEnv" || key == "convention" || key == "envs" || key == "profile"):
+			return "dotenvx.config's " + key + " is a variable"
+		case key == "path":
+			paths, msg := jsPaths(val)
+			if msg != "" {
+				return strings.Replace(msg, "dotenv.config", "dotenvx.config", 1)
+			}
+			// A string is a comma-separated list (dotenvOptionPaths);
+			// an array's strings are taken whole.
+			switch {
+			case strings.HasPrefix(val, "[") || !strings.Contains(paths[0].Name, ","):
+			case paths[0].FromFile || strings.Contains(val, "("):
+				// path.join(__dirname, 'a,b') is one string dotenvx
+				// splits after the join: not guessed.
+				return "dotenvx.config's path holds a comma, which dotenvx reads as a list"
+			default:
+				var list []NodePath
+				for _, n := range strings.Split(paths[0].Name, ",") {
+					if n = strings.TrimSpace(n); n != "" {
+						list = append(list, NodePath{Name: n, Home: strings.HasPrefix(n, "~")})
+					}
+				}
+				if len(list) == 0 {
+					return "dotenvx.config's path names no file"
+				}
+				paths = list
+			}
+			l.Paths = paths
+		case key == "overload" || key == "override":
+			switch val {
+			case "true", "!0":
+				l.Override = true
+			case "false", "!1":
+			default:
+				return "dotenvx.config's " + key + " is computed at run time"
+			}
+		case key == "processEnv":
+			return "dotenvx.config loads into another object than process.env (processEnv)"
+		case key == "convention" || key == "envs" || key == "profile":
+			return "dotenvx.config's " + key + " option is not modelled yet: list the files with path"
 		}
 	}
 	return ""
@@ -493,13 +595,29 @@ func (c *NodeCalls) Modes() []string {
 // expansion, set into process.env. Read it with that folder.
 func (c *NodeCalls) Loader(start string) *Loader {
 	files, _ := c.Resolve(start)
+	commands := false
+	for _, l := range c.Loads {
+		commands = commands || l.Via == viaDotenvx // dotenvx runs $(...)
+	}
 	return &Loader{Name: c.Label(), Call: c.At() + ": " + c.Loads[0].Via, Application: true,
-		Files: func(string) []string { return files }, rooted: true,
+		Files: func(string) []string { return files }, rooted: true, commands: commands, decrypts: commands,
 		dialect: dialectDotenv, setenv: setNode, read: func(x *readCtx) { c.read(x, start) }}
 }
 
 func (c *NodeCalls) read(x *readCtx, start string) {
 	for _, l := range c.Loads {
+		if l.Via == viaDotenvx {
+			var paths []string
+			for _, p := range l.Paths {
+				if rel, ok := c.rooted(start, p); ok {
+					paths = append(paths, rel)
+				}
+			}
+			if !x.readDotenvx(paths, l.Override) || x.r.Err != nil {
+				return
+			}
+			continue
+		}
 		// populate(parsedAll, parsed, options) for each file, then
 		// populate(process.env, parsedAll, options).
 		parsed := map[string]*Def{}

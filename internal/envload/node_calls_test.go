@@ -193,3 +193,84 @@ func TestAttackDotenvCallsLinear(t *testing.T) {
 		t.Errorf("the count of the rest is at %s, want the first not named (b.js:11)", problems[maxCallProblems].At)
 	}
 }
+
+func TestDotenvxConfigParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want, problem string
+	}{
+		{"default", "require('@dotenvx/dotenvx').config()\n", "dotenvx.config 1 [.env] false", ""},
+		{"side effect", "import '@dotenvx/dotenvx/config'\n", "dotenvx.config 1 [.env] false", ""},
+		{"comma list", "const dotenvx = require('@dotenvx/dotenvx')\ndotenvx.config({ path: '.env.local, .env', overload: true })\n", "dotenvx.config 2 [.env.local .env] true", ""},
+		{"override", "import { config as load } from '@dotenvx/dotenvx'\nload({ path: ['.env.a,b'], override: true })\n", "dotenvx.config 2 [.env.a,b] true", ""},
+		{"namespace", "import * as dotenvx from '@dotenvx/dotenvx'\ndotenvx.config({ path: path.resolve(__dirname, '../.env') })\n", "dotenvx.config 2 [../.env] false", ""},
+		{"not dotenv's", "require('@dotenvx/dotenvx').config()\nrequire('dotenv').config({ path: '.env.x' })\n", "dotenvx.config 1 [.env] false", ""},
+		{"convention", "require('@dotenvx/dotenvx').config({ convention: 'nextjs' })\n", "", "convention option is not modelled"},
+		{"process env", "require('@dotenvx/dotenvx').config({ processEnv: myEnv })\n", "", "another object"},
+		{"computed", "require('@dotenvx/dotenvx').config({ path: `.env.${process.env.NODE_ENV}` })\n", "", "path is computed"},
+		{"computed overload", "require('@dotenvx/dotenvx').config({ overload: process.env.CI })\n", "", "overload is computed"},
+		{"comma after dirname", "require('@dotenvx/dotenvx').config({ path: path.join(__dirname, '.env,.env.local') })\n", "", "holds a comma"},
+		{"empty list", "require('@dotenvx/dotenvx').config({ path: ' , ' })\n", "", "names no file"},
+		{"spread", "require('@dotenvx/dotenvx').config({ ...opts })\n", "", "spread"},
+		{"not dotenvx", "config({ path: '.env.x' })\n", "", ""},
+	} {
+		calls, problems := DotenvCalls("index.js", []byte(tc.src))
+		got := ""
+		if calls != nil {
+			l := calls.Loads[0]
+			var ps []string
+			for _, p := range l.Paths {
+				ps = append(ps, p.Name)
+			}
+			got = fmt.Sprintf("%s %d %v %v", l.Via, l.Line, ps, l.Override)
+		}
+		if got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Msg)
+		}
+		if m := strings.Join(msgs, "\n"); tc.problem == "" && m != "" || tc.problem != "" && !strings.Contains(m, tc.problem) {
+			t.Errorf("%s: problems %q, want %q", tc.name, m, tc.problem)
+		}
+	}
+}
+
+// TestDotenvxEncrypted: a value dotenvx encrypted is marked for dotenvx's
+// readings (config() and `dotenvx run`), which decrypt it with a key
+// dbguard never reads, and for no other loader, which hand it over as
+// written (the golden nodecall-dotenvx-encrypted: the text, with no key).
+func TestDotenvxEncrypted(t *testing.T) {
+	c := loadCase(t, "testdata/conformance/cases/nodecall-dotenvx-encrypted.txtar")
+	calls, _ := DotenvCalls("index.js", c.files["index.js"])
+	r := Read(calls.Loader("."), c.input(), ".", ".")
+	if v, ok := r.Lookup("DATABASE_URL"); !ok || !v.Encrypted || !strings.HasPrefix(v.Value, DotenvxEncrypted) {
+		t.Errorf("dotenvx.config: DATABASE_URL %+v, want the encrypted text, marked", v)
+	}
+	if v, _ := r.Lookup("PGHOST"); v.Encrypted {
+		t.Errorf("dotenvx.config: PGHOST is marked encrypted")
+	}
+	s := &Script{Dir: ".", Tool: "dotenvx", Files: []ScriptFile{{Path: ".env"}}}
+	if v, _ := Read(s.Loader(), c.input(), ".", ".").Lookup("DATABASE_URL"); !v.Encrypted {
+		t.Errorf("dotenvx run: DATABASE_URL is not marked encrypted")
+	}
+	for _, l := range Loaders {
+		if v, _ := Read(l, c.input(), ".", ".").Lookup("DATABASE_URL"); v.Encrypted {
+			t.Errorf("%s: DATABASE_URL is marked encrypted, but %s does not decrypt", l.Name, l.Name)
+		}
+	}
+}
+
+// TestAttackDotenvxPathOutside: a dotenvx config path that leaves the
+// project, in a comma list too (a ~ that dotenvx's resolveHome takes for
+// the home folder, ../.., an absolute path), is never resolved inside it.
+func TestAttackDotenvxPathOutside(t *testing.T) {
+	calls, problems := DotenvCalls("apps/api/index.js", []byte("require('@dotenvx/dotenvx').config({ path: '~/db.env, ../../../x.env,/etc/app.env, .env' })\n"))
+	if calls == nil || len(problems) > 0 {
+		t.Fatalf("calls %v, problems %v", calls, problems)
+	}
+	inside, outside := calls.Resolve("apps/api")
+	if !slices.Equal(inside, []string{"apps/api/.env"}) || !slices.Equal(outside, []string{"~/db.env", "../../../x.env", "/etc/app.env"}) {
+		t.Errorf("inside %q, outside %q", inside, outside)
+	}
+}

@@ -47,7 +47,7 @@ func (s *Script) Loader() *Loader {
 	case "dotenv-cli":
 		l.dialect, l.setenv, l.read = dialectDotenv, setNode, s.readDotenvCLI
 	case "dotenvx":
-		l.dialect, l.setenv, l.read, l.commands = dialectDotenv, setNode, s.readDotenvx, true
+		l.dialect, l.setenv, l.read, l.commands, l.decrypts = dialectDotenv, setNode, s.readDotenvx, true, true
 	case "node":
 		l.dialect, l.setenv, l.read = dialectNode, setNode, s.readNode
 	case "dotenv/config":
@@ -201,8 +201,24 @@ func (s *Script) readDotenvConfig(c *readCtx) {
 
 func (s *Script) readDotenvx(c *readCtx) {
 	s.setEnv(c)
+	var paths []string
 	for _, f := range s.Files {
-		defs, ok := c.fileAt(f.Path)
+		paths = append(paths, f.Path)
+	}
+	if c.readDotenvx(paths, s.Override) {
+		s.setVars(c)
+	}
+}
+
+// readDotenvx reads files (paths from the root) as dotenvx does, in
+// `dotenvx run -f` and in its config(): each file in order, expanded
+// against what the process holds and the files before it; the first file
+// wins and the environment beats them, unless override (--overload), where
+// the last wins over the environment. False when a value's expansion
+// failed (c.r.Err says how).
+func (c *readCtx) readDotenvx(paths []string, override bool) bool {
+	for _, p := range paths {
+		defs, ok := c.fileAt(p)
 		if !ok || c.r.Err != nil {
 			continue
 		}
@@ -212,7 +228,7 @@ func (s *Script) readDotenvx(c *readCtx) {
 			parsed[k] = by[k].Value
 		}
 		env := c.view()
-		if s.Override {
+		if override {
 			for _, k := range keys {
 				delete(env, k)
 			}
@@ -223,18 +239,18 @@ func (s *Script) readDotenvx(c *readCtx) {
 			if over {
 				c.r.Err = overBudget(c.l.Name, d)
 			}
-			return
+			return false
 		}
 		for _, k := range keys {
 			_, inEnv := c.env(k)
 			_, set := c.r.Vars[k]
-			if !s.Override && (inEnv || set) {
+			if !override && (inEnv || set) {
 				continue
 			}
 			c.set(by[k], parsed[k])
 		}
 	}
-	s.setVars(c)
+	return true
 }
 
 func (s *Script) readNode(c *readCtx) {

@@ -159,10 +159,12 @@ async function main() {
           // Each run executes the file and dotenv/config's import afresh.
           delete require.cache[file];
           delete require.cache[require.resolve('dotenv/config')];
+          delete require.cache[require.resolve('@dotenvx/dotenvx/config')];
           require(file);
           const vars = diff({ ...process.env }, start, m.env);
-          const nest = fs.readFileSync(file, 'utf8').includes('@nestjs/config');
-          res = { vars, driver: pgOnly(vars), version: nest ? `@nestjs/config ${pkgVersion('@nestjs/config')}` : `dotenv ${pkgVersion('dotenv')}` };
+          const src = fs.readFileSync(file, 'utf8');
+          const pkg = src.includes('@nestjs/config') ? '@nestjs/config' : src.includes('@dotenvx/dotenvx') ? '@dotenvx/dotenvx' : 'dotenv';
+          res = { vars, driver: pgOnly(vars), version: `${pkg} ${pkgVersion(pkg)}` };
         } catch (e) {
           res = { error: firstLine(e) };
         }
