@@ -20,6 +20,8 @@ var fastPathCases = []string{
 	"POSTGRES://app:hunter2@db/app",
 	`{"url":"postgres:\/\/app:hunter2@db\/app"}`, // JSON's escaped slash
 	`postgres:/\/app:hunter2@db/app`,
+	"passwd\t\f\r=hunter2",    // every white space \s has
+	"x_PASSWORT =hunter2 y=z", // inside a longer keyword
 }
 
 // TestRedactFastPathMissesNothing: the prefilters in front of the
@@ -34,7 +36,9 @@ func TestRedactFastPathMissesNothing(t *testing.T) {
 			t.Errorf("RedactText(%q) = %q, the patterns alone give %q", s, got, want)
 		}
 	}
-	for _, s := range []string{"migrations/000001_init.up.sql:3: CREATE TABLE users", "dbguard: 1 database, 3 env files", "a compass, no keyword", "a=b @ c"} {
+	for _, s := range []string{"migrations/000001_init.up.sql:3: CREATE TABLE users", "dbguard: 1 database, 3 env files", "a compass, no keyword", "a=b @ c",
+		// A plan's JSON report: "pass" and '=', but no keyword before an '='.
+		`{"status": "pass", "sql": "SET lock_timeout = '5s'", "passes": 1, "pwd": "x=y", "passwords = 2"}`} {
 		if mayHoldUserinfo(s) || mayHoldPasswordKeyword(s) {
 			t.Errorf("%q: the fast path should skip it", s)
 		}
@@ -129,5 +133,23 @@ func BenchmarkRedactTextEnvReport(b *testing.B) {
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		RedactText(line)
+	}
+}
+
+// TestPasswordPrefilterRandom: text made of the pieces passwordRE's
+// keywords and their '=' are made of; the prefilter lets through every
+// one the pattern matches.
+func TestPasswordPrefilterRandom(t *testing.T) {
+	alphabet := []string{"p", "P", "a", "s", "S", "ſ", "w", "o", "r", "d", "t", "K", "pass", "pwd", "word", "wd", "wort", "pg", "ssl", " ", "\t", "\n", "\v", "\f", "\r", "=", "'", "é", "_", "1"}
+	rng := rand.New(rand.NewPCG(19, 26))
+	for range 300_000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		s := b.String()
+		if passwordRE.MatchString(s) && !mayHoldPasswordKeyword(s) {
+			t.Fatalf("passwordRE matches %q, the prefilter skips it", s)
+		}
 	}
 }

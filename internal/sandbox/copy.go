@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 // template is initdb's output and nothing else. The test clusters
 // (internal/pgtest) are copied the same way.
 func CopyCluster(src, dst string, chown func(path string) error) error {
+	var buf []byte
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -33,7 +33,7 @@ func CopyCluster(src, dst string, chown func(path string) error) error {
 				return err
 			}
 		case info.Mode().IsRegular():
-			if err := copyFile(p, target, info.Mode().Perm()); err != nil {
+			if err := copyFile(p, target, info.Mode().Perm(), &buf); err != nil {
 				return err
 			}
 		default:
@@ -44,21 +44,4 @@ func CopyCluster(src, dst string, chown func(path string) error) error {
 		}
 		return nil
 	})
-}
-
-func copyFile(src, dst string, perm fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

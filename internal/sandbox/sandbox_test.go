@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -406,6 +407,82 @@ func TestTemplateKeepsOnlyTheCheckpointsWAL(t *testing.T) {
 		s.Close()
 		if err != nil {
 			t.Fatalf("%s: writing past the template's WAL: %v", how, err)
+		}
+	}
+}
+
+// TestTemplateHasNoMaps: the template holds no free space or visibility
+// map (initdb made 158), and a sandbox made by initdb or copied from it
+// makes them again where it needs them: a VACUUM of a table and of a
+// catalog, then the index-only scan and the reuse of free space they
+// serve.
+func TestTemplateHasNoMaps(t *testing.T) {
+	mustFind(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	ctx := context.Background()
+	maps := func(data string) (n int) {
+		_ = filepath.WalkDir(data, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && mapFork(d.Name()) {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	for _, how := range []string{"initdb", "copy"} {
+		s, err := Start(ctx, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := maps(templateDir(s.Binaries)); n != 0 {
+			t.Errorf("%s: the template holds %d map files, want none", how, n)
+		}
+		if n := maps(s.dataDir()); n != 0 {
+			t.Errorf("%s: the sandbox starts with %d map files, want none", how, n)
+		}
+		conn, err := s.Session(ctx)
+		if err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+		var got string
+		for _, q := range []string{
+			"CREATE TABLE m (id int PRIMARY KEY, pad text)",
+			"INSERT INTO m SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+			"DELETE FROM m WHERE id % 2 = 0",
+			"VACUUM m",
+			"VACUUM pg_catalog.pg_class",
+			"INSERT INTO m SELECT g, repeat('y', 200) FROM generate_series(5001, 7000) g",
+			"SET enable_seqscan = off",
+		} {
+			if _, err = conn.Exec(ctx, q); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = conn.QueryRow(ctx, "SELECT count(*)::text || ' ' || pg_catalog.pg_relation_size('m', 'vm')::text || ' ' || pg_catalog.pg_relation_size('m', 'fsm')::text FROM m WHERE id < 100").Scan(&got)
+		}
+		conn.Close(ctx)
+		after := maps(s.dataDir())
+		s.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		if got != "50 8192 24576" || after == 0 {
+			t.Errorf("%s: rows, visibility map and free space map sizes %q, %d map files after the VACUUMs; want \"50 8192 24576\" and some", how, got, after)
+		}
+	}
+}
+
+// TestMapFork: which file names are map forks.
+func TestMapFork(t *testing.T) {
+	for name, want := range map[string]bool{
+		"1259_fsm": true, "1259_vm": true, "16384_fsm.1": true,
+		"1259": false, "1259.1": false, "1259_init": false, "_fsm": false, "12a_vm": false,
+		"1259_fsm.": false, "1259_fsm.x": false, "pg_filenode.map": false, "PG_VERSION": false,
+	} {
+		if got := mapFork(name); got != want {
+			t.Errorf("mapFork(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

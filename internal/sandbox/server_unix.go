@@ -221,7 +221,9 @@ func (s *Server) initdb(ctx context.Context) error {
 		return &StartError{Step: "initdb", Err: err, Log: tail(string(out), 600)}
 	}
 	s.dropTemplate0(ctx)
-	s.dropRecycledWAL(ctx)
+	if s.dropRecycledWAL(ctx) {
+		s.dropMaps()
+	}
 	if tmpl != "" {
 		saveTemplate(s.dataDir(), tmpl)
 	}
@@ -249,11 +251,12 @@ func (s *Server) dropTemplate0(ctx context.Context) {
 // copy of the template costs 9 ms less CPU (46 against 37 ms, 31 copies
 // of each, interleaved, load 14-19). Anything unexpected (pg_controldata
 // missing, a cluster not shut down, a name that is not a segment's)
-// leaves the folder as it is, which costs only the copy.
-func (s *Server) dropRecycledWAL(ctx context.Context) {
+// leaves the folder as it is, which costs only the copy. It reports
+// whether pg_controldata said the cluster was shut down cleanly.
+func (s *Server) dropRecycledWAL(ctx context.Context) bool {
 	out, err := s.command(ctx, "pg_controldata", "-D", s.dataDir()).Output()
 	if err != nil {
-		return
+		return false
 	}
 	var state, redo string
 	for _, line := range strings.Split(string(out), "\n") {
@@ -266,13 +269,16 @@ func (s *Server) dropRecycledWAL(ctx context.Context) {
 			redo = strings.TrimSpace(v)
 		}
 	}
-	if state != "shut down" || !walSegment(redo) {
-		return
+	if state != "shut down" {
+		return false
+	}
+	if !walSegment(redo) {
+		return true
 	}
 	wal := filepath.Join(s.dataDir(), "pg_wal")
 	entries, err := os.ReadDir(wal)
 	if err != nil {
-		return
+		return true
 	}
 	for _, e := range entries {
 		// Same timeline, later segment: names of 24 hex digits sort
@@ -281,6 +287,47 @@ func (s *Server) dropRecycledWAL(ctx context.Context) {
 			os.Remove(filepath.Join(wal, e.Name()))
 		}
 	}
+	return true
+}
+
+// dropMaps removes the free space maps and visibility maps (the _fsm and
+// _vm forks) from a fresh cluster shut down cleanly: 158 of the
+// template's 693 files, which every copy opened, read, wrote and handed
+// to the server's user. A relation never vacuumed has neither (the server
+// makes them when it first needs them), and a missing map says what the
+// server assumes without one: no free space known, no page all-visible.
+// Nothing a preview reads depends on them.
+func (s *Server) dropMaps() {
+	for _, dir := range append([]string{filepath.Join(s.dataDir(), "global")}, globDirs(filepath.Join(s.dataDir(), "base", "*"))...) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && mapFork(e.Name()) {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+func globDirs(pattern string) []string {
+	m, _ := filepath.Glob(pattern)
+	return m
+}
+
+// mapFork reports whether name is a relation's free space or visibility
+// map fork: digits, then _fsm or _vm, then an optional .N segment.
+func mapFork(name string) bool {
+	node, fork, ok := strings.Cut(name, "_")
+	if !ok || node == "" || strings.ContainsFunc(node, func(r rune) bool { return r < '0' || r > '9' }) {
+		return false
+	}
+	fork, seg, hasSeg := strings.Cut(fork, ".")
+	if hasSeg && (seg == "" || strings.ContainsFunc(seg, func(r rune) bool { return r < '0' || r > '9' })) {
+		return false
+	}
+	return fork == "fsm" || fork == "vm"
 }
 
 // walSegment reports whether name is a WAL segment's: 24 upper-case hex
@@ -293,14 +340,14 @@ func walSegment(name string) bool {
 
 // templateDir is where the template cluster of an installation is cached:
 // in the user's cache folder, named for the version, the folder, initdb's
-// arguments and what was done after (template0 and the WAL kept for reuse
-// dropped); "" when there is no cache folder.
+// arguments and what was done after (template0, the WAL kept for reuse
+// and the free space and visibility maps dropped); "" when there is no cache folder.
 func templateDir(b Binaries) string {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	h := sha256.Sum256([]byte(b.Dir + "\x00" + b.Full + "\x00" + strings.Join(initArgs, " ") + "\x00without template0, without recycled WAL"))
+	h := sha256.Sum256([]byte(b.Dir + "\x00" + b.Full + "\x00" + strings.Join(initArgs, " ") + "\x00without template0, without recycled WAL, without free space or visibility maps"))
 	return filepath.Join(base, "dbguard", "sandbox", fmt.Sprintf("pg%s-%x", b.Full, h[:6]))
 }
 
