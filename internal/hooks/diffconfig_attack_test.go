@@ -110,3 +110,40 @@ func TestAttackScanAttributeHidesCredential(t *testing.T) {
 		t.Errorf("ScanTracked found %v, want %s (and nothing in the real binary)", at, want)
 	}
 }
+
+// A file git calls binary shows no ---/+++ lines, only "Binary files
+// a/X and b/X differ", and the hook took the name after the last " and ":
+// a file named "notes and b/x.txt" (under "* -diff") was judged as
+// "x.txt", which the index does not hold, so the password in it went
+// through the hook (dbguard ci's scan found it). The name comes from the
+// "diff --git" line, whose two sides are the same path.
+func TestAttackDiffBinaryNameWithAnd(t *testing.T) {
+	dir, git := gitRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte("* -diff\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	for _, name := range []string{"notes and b/x.txt", "a and b", "q\"and b/\" and b/y.txt"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("key = \"postgres://app:S3cr3t@db.prod.internal/app\"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("add", "-A")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	got := map[string]bool{}
+	for _, f := range rep.Findings {
+		got[f.Location()] = true
+	}
+	for _, want := range []string{"notes and b/x.txt:1", "a and b:1", "q\"and b/\" and b/y.txt:1"} {
+		if !got[want] {
+			t.Errorf("no finding at %s: %v", want, got)
+		}
+	}
+}
