@@ -94,3 +94,31 @@ func TestAttackReachSharedCatalogWrites(t *testing.T) {
 	}
 	checkReach(t, cases)
 }
+
+// TestAttackReachEscapedNames: the classifier compared names and strings
+// as written, so one spelt with escapes PostgreSQL decodes was not seen:
+// a Unicode-escaped identifier (U&"pg_read_\0066ile", also with UESCAPE),
+// a Unicode-escaped file name after COPY ... TO, an escape string body
+// (DO E'... pg_read_\x66ile(...) ...'), and a DO block in an untrusted
+// language (CREATE FUNCTION's was caught, DO LANGUAGE plpython3u's not).
+// Under `plan.shadow: live`, which dbguard.yaml (the repository's word)
+// sets, each ran on the live server: reading or writing its files as a
+// superuser, or running a shell command there.
+func TestAttackReachEscapedNames(t *testing.T) {
+	cases := []reachCase{
+		{"unicode identifier", `SELECT U&"pg_read_\0066ile"('/etc/passwd')`, []string{"1:pg_read_file()"}},
+		{"unicode identifier, lower u", `SELECT u&"pg_read_\+000066ile"('/etc/passwd')`, []string{"1:pg_read_file()"}},
+		{"unicode identifier with UESCAPE", "SELECT U&\"pg_read_!0066ile\" UESCAPE '!'('/etc/passwd')", []string{"1:pg_read_file()"}},
+		{"unicode schema-qualified", `SELECT pg_catalog.U&"lo_\0065xport"(1, '/tmp/x')`, []string{"1:lo_export()"}},
+		{"unicode COPY file", `COPY t TO U&'/tmp/x'`, []string{"1:COPY ... TO a server file"}},
+		{"unicode extension", `CREATE EXTENSION U&"admin\0070ack"`, []string{"1:CREATE EXTENSION adminpack"}},
+		{"unicode body", `CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS U&'BEGIN PERFORM pg_read_\0066ile(''/etc/passwd''); RETURN 1; END'`, []string{"1:pg_read_file()"}},
+		{"escape string body, hex", `DO E'BEGIN PERFORM pg_read_\x66ile(\'/etc/passwd\'); END'`, []string{"1:pg_read_file()"}},
+		{"escape string body, octal", `DO E'BEGIN PERFORM pg_read_\146ile(''/etc/passwd''); END'`, []string{"1:pg_read_file()"}},
+		{"escape string body, unicode", `DO E'BEGIN PERFORM pg_read_\u0066ile(''/etc/passwd''); END'`, []string{"1:pg_read_file()"}},
+		{"DO in an untrusted language", "DO LANGUAGE plpython3u $$ import os; os.system('id') $$", []string{"1:LANGUAGE plpython3u"}},
+		{"DO, language after the body", "DO $$ import os $$ LANGUAGE \"plperlu\"", []string{"1:LANGUAGE plperlu"}},
+		{"U & apart is no escape", `SELECT U & 1`, nil},
+	}
+	checkReach(t, cases)
+}
