@@ -478,6 +478,8 @@ func reachStatement(text string, line, depth int) []Act {
 				break
 			}
 		}
+	case verb == "PREPARE" && obj == "TRANSACTION":
+		add(first, "PREPARE TRANSACTION", "leaves a transaction on the server after the session: it keeps its locks and holds back vacuum in every database")
 	case verb == "CHECKPOINT":
 		add(first, "CHECKPOINT", "writes every database's changed pages to disk: the whole server's I/O")
 	case verb == "LOAD":

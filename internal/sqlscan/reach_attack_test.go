@@ -122,3 +122,16 @@ func TestAttackReachEscapedNames(t *testing.T) {
 	}
 	checkReach(t, cases)
 }
+
+// TestAttackReachPreparedTransaction: PREPARE TRANSACTION leaves a
+// transaction on the server after the session ends (where
+// max_prepared_transactions is above 0): its locks stay held, its shadow
+// database cannot be dropped, and it holds back the xmin horizon of every
+// database, the live ones' vacuum included, as a replication slot holds
+// WAL. It was not beyond-database, so plan.shadow: live ran it there.
+func TestAttackReachPreparedTransaction(t *testing.T) {
+	checkReach(t, []reachCase{
+		{"prepare transaction", "BEGIN;\nCREATE TABLE a (id int);\nPREPARE TRANSACTION 'left';", []string{"3:PREPARE TRANSACTION"}},
+		{"prepare a statement", "PREPARE q AS SELECT 1", nil},
+	})
+}
