@@ -147,3 +147,49 @@ func TestAttackDiffBinaryNameWithAnd(t *testing.T) {
 		}
 	}
 }
+
+// A NUL byte makes a file binary to git (and to the hook's and ci's
+// content test), but not to the env loaders: python-dotenv, Node's dotenv
+// and dbguard env itself read "#\x00" as a comment and the URL on the
+// next line. A .env with a NUL in a comment and a real password went
+// through the hook (a new env file, and its line) and dbguard ci's scan.
+// An env file is judged as text whatever bytes it holds.
+func TestAttackEnvFileNULHidesCredential(t *testing.T) {
+	dir, git := gitRepo(t)
+	git("commit", "-q", "--allow-empty", "-m", "base")
+	body := "#\x00\nDATABASE_URL=postgres://app:S3cr3t@db.prod.internal/app\n"
+	for _, name := range []string{".env", "backend/.env.production"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("add", "-f", "-A")
+	rep, err := PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir)})
+	if err != nil {
+		t.Fatalf("PreCommit: %v", err)
+	}
+	blocked := map[string]bool{}
+	for _, f := range rep.Findings {
+		if f.Block {
+			blocked[f.File] = true
+		}
+	}
+	if !blocked[".env"] || !blocked["backend/.env.production"] {
+		t.Errorf("hook blocked %v, want .env and backend/.env.production: %+v", blocked, rep.Findings)
+	}
+	git("commit", "-q", "--no-verify", "-m", "env")
+	found, err := ScanTracked(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, f := range found {
+		at = append(at, f.Location())
+	}
+	if want := "[.env:2 backend/.env.production:2]"; fmt.Sprint(at) != want {
+		t.Errorf("ScanTracked found %v, want %s", at, want)
+	}
+}

@@ -338,9 +338,11 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []StagedFile) (bool, error) {
 	envStaged := false
 	var binary []string
+	added := map[string]bool{} // binary files new in this commit
 	for _, f := range staged {
 		if f.Binary && !f.Deleted && f.Path != "" && !allowed(o.Config.Hook.Allow, f.Path) {
 			binary = append(binary, f.Path)
+			added[f.Path] = f.New
 		}
 		if !envStaged && f.Path != "" && decides(f.Path) {
 			// Added, changed or removed: the variable judged, or how
@@ -370,7 +372,7 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []Sta
 	// Git calls a UTF-16 file binary, and any file a .gitattributes marks
 	// -diff: those are read whole, and only when one is staged.
 	if len(binary) > 0 {
-		if err := r.scanUTF16(ctx, g, binary, "being committed"); err != nil {
+		if err := r.scanUTF16(ctx, g, o, binary, added, "being committed"); err != nil {
 			return false, err
 		}
 	}
@@ -378,9 +380,11 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []Sta
 }
 
 // scanUTF16 reads the index's copy of each path and scans the ones that
-// start with a UTF-16 byte order mark, decoded, and the ones that are text
-// by git's own content test (called binary by an attribute).
-func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb string) error {
+// start with a UTF-16 byte order mark, decoded, the ones that are text
+// by git's own content test (called binary by an attribute), and env
+// files whatever bytes they hold (a new one, added, is refused whole as
+// the diff's env files are).
+func (r *Report) scanUTF16(ctx context.Context, g Git, o Options, paths []string, added map[string]bool, verb string) error {
 	index, err := g.IndexBlobs(ctx)
 	if err != nil {
 		return err
@@ -398,11 +402,20 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb stri
 	for i, p := range ps {
 		if text, ok := decodeUTF16(blobs[i]); ok {
 			r.addFindings(p, fileCredentials(p, textLines(text)), verb)
-		} else if !isBinary(blobs[i]) {
-			// Text that a .gitattributes calls binary (-diff, binary):
-			// the diff showed none of its lines, so all are judged.
-			r.addFindings(p, fileCredentials(p, textLines(string(blobs[i]))), verb)
+			continue
 		}
+		// Text that a .gitattributes calls binary (-diff, binary), or an
+		// env file with a NUL byte (git's binary, which every loader
+		// reads past: "#\x00" is a comment): the diff showed none of its
+		// lines, so all are judged.
+		env, template := o.isEnvFile(p)
+		if !env && isBinary(blobs[i]) {
+			continue
+		}
+		if env && !template && added[p] && r.checkEnvFileCredentials(p, blobs[i], "is being added to git") {
+			continue
+		}
+		r.addFindings(p, fileCredentials(p, textLines(string(blobs[i]))), verb)
 	}
 	return nil
 }
@@ -558,10 +571,10 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 			}
 			continue
 		}
-		if isBinary(data) {
-			continue
-		}
 		env, template := o.isEnvFile(p)
+		if !env && isBinary(data) {
+			continue // an env file is read as text whatever it holds
+		}
 		flagged := false
 		if env && !template {
 			envNamed = true
@@ -684,8 +697,10 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		return nil, err
 	}
 	for i, p := range wp {
-		if textual[p] && isBinary(blobs[i]) {
-			continue // a real binary, as git grep -I judges it
+		if env, _ := envcheck.IsEnvFile(p); textual[p] && isBinary(blobs[i]) && !env {
+			// A real binary, as git grep -I judges it; an env file is
+			// text to its loaders whatever bytes it holds ("#\x00").
+			continue
 		}
 		text, ok := decodeUTF16(blobs[i])
 		if !ok {
