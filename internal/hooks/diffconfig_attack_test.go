@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -190,6 +191,43 @@ func TestAttackEnvFileNULHidesCredential(t *testing.T) {
 		at = append(at, f.Location())
 	}
 	if want := "[.env:2 backend/.env.production:2]"; fmt.Sprint(at) != want {
+		t.Errorf("ScanTracked found %v, want %s", at, want)
+	}
+}
+
+// A .gitattributes working-tree-encoding=UTF-16LE makes git store the
+// file as UTF-8 (the blob every clone and the forge's web page show)
+// and write it out as UTF-16 without a byte order mark: dbguard ci's
+// scan, which greps the checkout, saw NUL-laden bytes and no password,
+// and passed while the commit held it in plain text. Such a file is
+// read from the index.
+func TestAttackScanWorkingTreeEncodingHidesCredential(t *testing.T) {
+	dir, git := gitRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, ".gitattributes"), []byte("notes.txt working-tree-encoding=UTF-16LE\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	line := "url = postgres://app:S3cr3t@db.prod.internal/app\n"
+	utf16le := make([]byte, 0, 2*len(line))
+	for _, c := range []byte(line) {
+		utf16le = append(utf16le, c, 0)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), utf16le, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git("add", "-A")
+	git("commit", "-q", "--no-verify", "-m", "notes")
+	if out, err := exec.Command("git", "-C", dir, "cat-file", "-p", "HEAD:notes.txt").Output(); err != nil || string(out) != line {
+		t.Fatalf("the blob is %q (%v), want the UTF-8 line", out, err)
+	}
+	found, err := ScanTracked(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, f := range found {
+		at = append(at, f.Location())
+	}
+	if want := "[notes.txt:1]"; fmt.Sprint(at) != want {
 		t.Errorf("ScanTracked found %v, want %s", at, want)
 	}
 }

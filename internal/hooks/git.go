@@ -328,6 +328,34 @@ func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
 	return paths, nil
 }
 
+// Reencoded lists the paths whose working-tree-encoding attribute is set
+// (a .gitattributes' working-tree-encoding=UTF-16LE): git stores them as
+// UTF-8 and writes the checkout in that encoding, so a grep of the work
+// tree does not read what the commit holds.
+func (g Git) Reencoded(ctx context.Context, paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	var in bytes.Buffer
+	for _, p := range paths {
+		in.WriteString(p)
+		in.WriteByte(0)
+	}
+	out, err := g.run(ctx, &in, "check-attr", "-z", "--stdin", "working-tree-encoding")
+	if err != nil {
+		return nil, err
+	}
+	// path NUL attribute NUL value NUL, for each path.
+	f := strings.Split(string(out), "\x00")
+	var set []string
+	for i := 0; i+2 < len(f); i += 3 {
+		if v := f[i+2]; v != "unspecified" && v != "unset" && v != "" {
+			set = append(set, f[i])
+		}
+	}
+	return set, nil
+}
+
 // parseGrep reads git grep -n -z: path NUL line NUL text NL. The path may
 // hold a newline (git does not quote it under -z), the text cannot, so a
 // record is split at its NULs first and ends at the newline after them.

@@ -626,6 +626,29 @@ func (r *Report) scanCredentials(f StagedFile) {
 	r.addFindings(f.Path, fileCredentials(f.Path, f.Added), "being committed")
 }
 
+// reencodedFiles lists the tracked files whose working-tree-encoding
+// attribute is set, when a tracked .gitattributes names that attribute.
+func reencodedFiles(ctx context.Context, g Git, index map[string]string) ([]string, error) {
+	var ids []string
+	for p, id := range index {
+		if path.Base(p) == ".gitattributes" {
+			ids = append(ids, id)
+		}
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(blobs, func(b []byte) bool { return bytes.Contains(b, []byte("working-tree-encoding")) }) {
+		return nil, nil
+	}
+	paths := make([]string, 0, len(index))
+	for p := range index {
+		paths = append(paths, p)
+	}
+	return g.Reencoded(ctx, paths)
+}
+
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
@@ -674,6 +697,20 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	}
 	for _, p := range bom {
 		whole[p] = true
+	}
+	// A file git writes out in another encoding (working-tree-encoding)
+	// is read from the index, where the commit holds it as UTF-8: the
+	// checkout grep read may be UTF-16 with no byte order mark. Only a
+	// tracked .gitattributes can set it in a clone, so git check-attr
+	// (20 ms of CPU for 20,000 files) runs only when one names it.
+	reencoded, err := reencodedFiles(ctx, g, index)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range reencoded {
+		if !inLines[p] {
+			whole[p] = true
+		}
 	}
 	r := &Report{}
 	var wp, ids []string
