@@ -770,8 +770,10 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	return r.Findings, nil
 }
 
-// secretKey names variables whose values are credentials.
-var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
+// secretKey names variables whose values are credentials: DB_PASS and
+// DB_PWD too (PASS or PWD as a whole part of the name: BYPASS_CACHE is
+// no password).
+var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)(PASS|PWD)(_|$))`)
 
 // checkEnvFileCredentials blocks a non-template env file holding
 // credentials from git at all (state says how it is in git: being added,
