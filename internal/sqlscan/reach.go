@@ -519,6 +519,9 @@ func reachStatement(text string, line, depth int) []Act {
 			add(t, t.Name()+"()", why)
 		}
 	}
+	if depth < maxBodyDepth {
+		out = append(out, reachQueryText(toks, depth)...)
+	}
 	out = append(out, reachSharedCatalogs(toks, verb)...)
 	// Code that runs with the server's rights.
 	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") || verb == "DO" {
@@ -594,6 +597,52 @@ func reachBody(body string, line, depth int) []Act {
 				out = append(out, Act{Line: t.Line, What: "EXECUTE of SQL built at run time", Why: "what it runs cannot be known before it runs", Dynamic: true})
 			}
 		}
+	}
+	return out
+}
+
+// queryTextFuncs are the functions that run a query given as text, with
+// the argument that holds it: SQL run at run time without EXECUTE.
+var queryTextFuncs = map[string]int{
+	"query_to_xml": 0, "query_to_xmlschema": 0, "query_to_xml_and_xmlschema": 0,
+	"ts_stat": 0, "ts_rewrite": 1, // ts_rewrite(query, select): its two-argument form
+}
+
+// reachQueryText judges the query a query-running function is called with:
+// a string literal as SQL, anything else (format(...), a concatenation) as
+// SQL built at run time.
+func reachQueryText(toks []Token, depth int) []Act {
+	var out []Act
+	for i, t := range toks {
+		at, ok := queryTextFuncs[t.Name()]
+		if !ok || i+1 >= len(toks) || toks[i+1].Text != "(" {
+			continue
+		}
+		// The call's arguments, split at its own commas.
+		d := toks[i+1].Depth + 1
+		var args [][]Token
+		cur := []Token{}
+		for j := i + 2; j < len(toks) && toks[j].Depth >= d; j++ {
+			if toks[j].Depth == d && toks[j].Text == "," {
+				args, cur = append(args, cur), []Token{}
+				continue
+			}
+			cur = append(cur, toks[j])
+		}
+		args = append(args, cur)
+		if t.Name() == "ts_rewrite" && len(args) != 2 || at >= len(args) {
+			continue
+		}
+		arg := args[at]
+		if len(arg) == 1 && arg[0].IsString() {
+			if body, ok := stringBody(arg[0]); ok {
+				for _, st := range Split(body) {
+					out = append(out, reachStatement(st.Text, arg[0].Line+st.Line-1, depth+1)...)
+				}
+				continue
+			}
+		}
+		out = append(out, Act{Line: t.Line, What: t.Name() + "() of SQL built at run time", Why: "runs a query that cannot be known before it runs", Dynamic: true})
 	}
 	return out
 }

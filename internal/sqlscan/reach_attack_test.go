@@ -135,3 +135,23 @@ func TestAttackReachPreparedTransaction(t *testing.T) {
 		{"prepare a statement", "PREPARE q AS SELECT 1", nil},
 	})
 }
+
+// TestAttackReachQueryTextFunctions: functions that run a query given as
+// text (query_to_xml and its kin, ts_stat, ts_rewrite's two-argument
+// form) are SQL run at run time without EXECUTE: the classifier read the
+// text as a string, so `SELECT query_to_xml('select pg_read_file(...)',
+// ...)` read the live server's files under plan.shadow: live (checked on
+// PostgreSQL 15). A literal query is judged as SQL; one built at run time
+// cannot be judged.
+func TestAttackReachQueryTextFunctions(t *testing.T) {
+	checkReach(t, []reachCase{
+		{"query_to_xml", `SELECT query_to_xml('select pg_read_file(''/etc/passwd'')', true, false, '')`, []string{"1:pg_read_file()"}},
+		{"query_to_xml_and_xmlschema", "SELECT 1;\nSELECT pg_catalog.query_to_xml_and_xmlschema('select pg_terminate_backend(1)', true, false, '')", []string{"2:pg_terminate_backend()"}},
+		{"ts_stat", `SELECT * FROM ts_stat('select to_tsvector(pg_read_file(''/etc/passwd''))')`, []string{"1:pg_read_file()"}},
+		{"ts_rewrite", `SELECT ts_rewrite('a'::tsquery, 'select ''a''::tsquery, to_tsquery(pg_read_file(''/etc/passwd''))')`, []string{"1:pg_read_file()"}},
+		{"built query", `SELECT query_to_xml(format('select pg_%s_file(%L)', 'read', '/etc/passwd'), true, false, '')`, []string{"1:query_to_xml() of SQL built at run time"}},
+		{"harmless query", `SELECT query_to_xml('select 1', true, false, '')`, nil},
+		{"ts_rewrite, a call first", `SELECT ts_rewrite(to_tsquery('a'), 'select ''a''::tsquery, to_tsquery(pg_read_file(''/etc/passwd''))')`, []string{"1:pg_read_file()"}},
+		{"ts_rewrite of three", `SELECT ts_rewrite('a & b'::tsquery, 'a'::tsquery, 'c'::tsquery)`, nil},
+	})
+}
