@@ -522,7 +522,16 @@ func reachStatement(text string, line, depth int) []Act {
 	if depth < maxBodyDepth {
 		out = append(out, reachQueryText(toks, depth)...)
 	}
-	out = append(out, reachSharedCatalogs(toks, verb)...)
+	if shared := reachSharedCatalogs(toks, verb); len(shared) > 0 {
+		out = append(out, shared...)
+	} else {
+		for _, t := range toks {
+			if why, ok := secretCatalogs[t.Name()]; ok {
+				add(t, t.Name(), why)
+				break
+			}
+		}
+	}
 	// Code that runs with the server's rights.
 	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") || verb == "DO" {
 		for i, t := range toks {
@@ -654,6 +663,16 @@ var sharedCatalogs = map[string]bool{
 	"pg_authid": true, "pg_auth_members": true, "pg_database": true, "pg_db_role_setting": true,
 	"pg_tablespace": true, "pg_shdepend": true, "pg_shdescription": true, "pg_shseclabel": true,
 	"pg_replication_origin": true, "pg_subscription": true, "pg_parameter_acl": true,
+}
+
+// secretCatalogs hold the whole server's credentials, which a superuser
+// reads from any database: a statement that names one reads beyond its
+// database (a migration's RAISE puts what it read in the preview's error).
+var secretCatalogs = map[string]string{
+	"pg_authid":        "reads the password hashes of the server's roles, which every database shares",
+	"pg_shadow":        "reads the password hashes of the server's roles, which every database shares",
+	"pg_user_mapping":  "reads the credentials user mappings store for other servers",
+	"pg_user_mappings": "reads the credentials user mappings store for other servers",
 }
 
 // catalogWriters are the statements that write, lock or rewrite the

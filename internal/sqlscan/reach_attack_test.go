@@ -85,7 +85,9 @@ func TestAttackReachSharedCatalogWrites(t *testing.T) {
 		// NULL: every subscription's statistics, whichever database it is in.
 		{"reset subscription stats", "SELECT pg_stat_reset_subscription_stats(NULL)", []string{"1:pg_stat_reset_subscription_stats()"}},
 		// The one database's work stays quiet, and so do reads.
-		{"read roles", "SELECT rolname FROM pg_authid", nil},
+		// pg_roles, not pg_authid, whose password hashes a read can
+		// carry out (TestAttackReachSecretCatalogs).
+		{"read roles", "SELECT rolname FROM pg_roles", nil},
 		{"vacuum a table", "VACUUM FULL VERBOSE t", nil},
 		{"vacuum", "VACUUM ANALYZE", nil},
 		{"reindex a table", "REINDEX TABLE t", nil},
@@ -153,5 +155,23 @@ func TestAttackReachQueryTextFunctions(t *testing.T) {
 		{"harmless query", `SELECT query_to_xml('select 1', true, false, '')`, nil},
 		{"ts_rewrite, a call first", `SELECT ts_rewrite(to_tsquery('a'), 'select ''a''::tsquery, to_tsquery(pg_read_file(''/etc/passwd''))')`, []string{"1:pg_read_file()"}},
 		{"ts_rewrite of three", `SELECT ts_rewrite('a & b'::tsquery, 'a'::tsquery, 'c'::tsquery)`, nil},
+	})
+}
+
+// TestAttackReachSecretCatalogs: the server's role password hashes
+// (pg_authid, pg_shadow) and the credentials of user mappings
+// (pg_user_mapping, pg_user_mappings) are shared by every database, and a
+// superuser reads them from any. A migration that RAISEd them was not
+// beyond-database, so under plan.shadow: live `migrate plan` printed the
+// live server's SCRAM verifiers in its error, in the pull request's CI log
+// (checked on PostgreSQL 15).
+func TestAttackReachSecretCatalogs(t *testing.T) {
+	checkReach(t, []reachCase{
+		{"pg_authid in a DO block", "CREATE TABLE a (id int);\nDO $$ BEGIN RAISE EXCEPTION '%', (SELECT string_agg(rolpassword, ',') FROM pg_authid); END $$;", []string{"2:pg_authid"}},
+		{"pg_shadow", "SELECT passwd FROM pg_catalog.pg_shadow", []string{"1:pg_shadow"}},
+		{"user mappings", "SELECT umoptions FROM pg_user_mappings", []string{"1:pg_user_mappings"}},
+		{"role names", "SELECT rolname FROM pg_authid", []string{"1:pg_authid"}},
+		{"a column of that name is no catalog", "SELECT 1 AS pg_authid_count", nil},
+		{"pg_roles hides the hashes", "SELECT rolname, rolpassword FROM pg_roles", nil},
 	})
 }
