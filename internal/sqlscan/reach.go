@@ -526,8 +526,13 @@ func reachStatement(text string, line, depth int) []Act {
 		out = append(out, shared...)
 	} else {
 		for _, t := range toks {
-			if why, ok := secretCatalogs[t.Name()]; ok {
-				add(t, t.Name(), why)
+			name := t.Name()
+			if t.IsString() {
+				// current_setting('primary_conninfo')
+				name, _ = stringBody(t)
+			}
+			if why, ok := secretCatalogs[name]; ok {
+				add(t, name, why)
 				break
 			}
 		}
@@ -665,14 +670,21 @@ var sharedCatalogs = map[string]bool{
 	"pg_replication_origin": true, "pg_subscription": true, "pg_parameter_acl": true,
 }
 
-// secretCatalogs hold the whole server's credentials, which a superuser
-// reads from any database: a statement that names one reads beyond its
-// database (a migration's RAISE puts what it read in the preview's error).
+// secretCatalogs hold the whole server's credentials or configuration,
+// which a superuser reads from any database: a statement that names one
+// (a setting's as a string too) reads beyond its database (a migration's
+// RAISE puts what it read in the preview's error).
 var secretCatalogs = map[string]string{
 	"pg_authid":        "reads the password hashes of the server's roles, which every database shares",
 	"pg_shadow":        "reads the password hashes of the server's roles, which every database shares",
 	"pg_user_mapping":  "reads the credentials user mappings store for other servers",
 	"pg_user_mappings": "reads the credentials user mappings store for other servers",
+	// The server's configuration files, and the replication connection
+	// string, which may hold its password.
+	"pg_file_settings":       "reads the server's configuration files",
+	"pg_hba_file_rules":      "reads the server's configuration files",
+	"pg_ident_file_mappings": "reads the server's configuration files",
+	"primary_conninfo":       "reads the server's replication connection string, which may hold its password",
 }
 
 // catalogWriters are the statements that write, lock or rewrite the

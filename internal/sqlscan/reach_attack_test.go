@@ -175,3 +175,19 @@ func TestAttackReachSecretCatalogs(t *testing.T) {
 		{"pg_roles hides the hashes", "SELECT rolname, rolpassword FROM pg_roles", nil},
 	})
 }
+
+// TestAttackReachServerConfigReads: the server's configuration files
+// (pg_file_settings: postgresql.conf's lines as written; pg_hba_file_rules,
+// pg_ident_file_mappings) and primary_conninfo, which may hold the
+// replication password, are the whole server's; a superuser reads them
+// from any database and a RAISE carries them into the preview's error.
+func TestAttackReachServerConfigReads(t *testing.T) {
+	checkReach(t, []reachCase{
+		{"file settings", "SELECT string_agg(name || '=' || setting, ',') FROM pg_file_settings", []string{"1:pg_file_settings"}},
+		{"hba", "SELECT * FROM pg_catalog.pg_hba_file_rules", []string{"1:pg_hba_file_rules"}},
+		{"ident", "SELECT * FROM pg_ident_file_mappings", []string{"1:pg_ident_file_mappings"}},
+		{"show primary_conninfo", "SHOW primary_conninfo", []string{"1:primary_conninfo"}},
+		{"current_setting", "DO $$ BEGIN RAISE EXCEPTION '%', current_setting('primary_conninfo'); END $$", []string{"1:primary_conninfo"}},
+		{"other settings", "SELECT current_setting('search_path')", nil},
+	})
+}
