@@ -231,3 +231,40 @@ func TestAttackScanWorkingTreeEncodingHidesCredential(t *testing.T) {
 		t.Errorf("ScanTracked found %v, want %s", at, want)
 	}
 }
+
+// dbguard ci's scan looked only for lines that name a URL or a password
+// word, so a tracked .env.production with DB_PASSWORD= (or DB_PASS=) a
+// real password passed the gate, while the hook refuses such an env file
+// whole (judgeFiles: "is tracked by git"). The scan refuses it the same
+// way; a template and an env file without a secret pass.
+func TestAttackScanTrackedEnvFileSecret(t *testing.T) {
+	dir, git := gitRepo(t)
+	files := map[string]string{
+		".env.production":      "DB_PASSWORD=hunter2Real99\n",
+		"backend/.env.staging": "APP=web\nDB_PASS=hunter2Real99\n",
+		".env.example":         "DB_PASSWORD=changeme\n",
+		".env":                 "DATABASE_URL=postgres://app@db.example.com/app\n",
+		"api/.env.local":       "DATABASE_URL=postgres://app:hunter2Real99@db.example.com/app\n",
+	}
+	for name, body := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	git("add", "-f", "-A")
+	git("commit", "-q", "--no-verify", "-m", "env")
+	found, err := ScanTracked(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var at []string
+	for _, f := range found {
+		at = append(at, f.Location())
+	}
+	if want := "[.env.production:1 api/.env.local:1 backend/.env.staging:2]"; fmt.Sprint(at) != want {
+		t.Errorf("ScanTracked found %v, want %s: %+v", at, want, found)
+	}
+}

@@ -649,6 +649,36 @@ func reencodedFiles(ctx context.Context, g Git, index map[string]string) ([]stri
 	return g.Reencoded(ctx, paths)
 }
 
+// trackedEnvFiles refuses each tracked env file (not a template, not
+// allowed) that holds credentials, and returns the ones it refused.
+func (r *Report) trackedEnvFiles(ctx context.Context, g Git, index map[string]string, allow []string) (map[string]bool, error) {
+	var paths, ids []string
+	for p := range index {
+		if env, template := envcheck.IsEnvFile(p); env && !template && !allowed(allow, p) {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		ids = append(ids, index[p])
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	refused := map[string]bool{}
+	for i, p := range paths {
+		data := blobs[i]
+		if text, ok := decodeUTF16(data); ok {
+			data = []byte(text)
+		}
+		if r.checkEnvFileCredentials(p, data, "is tracked by git") {
+			refused[p] = true
+		}
+	}
+	return refused, nil
+}
+
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
@@ -713,6 +743,14 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		}
 	}
 	r := &Report{}
+	// A tracked env file (not a template) holding a credential is refused
+	// whole, as the hook refuses it (judgeFiles): its line may name
+	// neither a URL nor a password word (DB_PASS=...), which the grep
+	// looks for. Its lines are then not reported one by one.
+	refused, err := r.trackedEnvFiles(ctx, g, index, allow)
+	if err != nil {
+		return nil, err
+	}
 	var wp, ids []string
 	textual := map[string]bool{} // called binary by an attribute only
 	for _, p := range attrBinary {
@@ -721,7 +759,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		}
 	}
 	for p := range whole {
-		if _, tracked := index[p]; tracked && !allowed(allow, p) {
+		if _, tracked := index[p]; tracked && !allowed(allow, p) && !refused[p] {
 			wp = append(wp, p)
 		}
 	}
@@ -751,7 +789,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		for j < len(lines) && lines[j].Path == lines[i].Path {
 			j++
 		}
-		if p := lines[i].Path; !whole[p] && !allowed(allow, p) {
+		if p := lines[i].Path; !whole[p] && !refused[p] && !allowed(allow, p) {
 			file := make([]AddedLine, 0, j-i)
 			for _, l := range lines[i:j] {
 				file = append(file, AddedLine{Line: l.Line, Text: l.Text})
