@@ -68,11 +68,13 @@ func guardOptions(c *cli.Context, cfg *config.Config) (guard.Options, error) {
 
 // connectOptions reads retryFlags: how to connect, wherever to.
 func connectOptions(c *cli.Context, cfg *config.Config) pg.ConnectOptions {
-	ct := cfg.Migrations.ConnectTimeout.D()
+	// The URL's and dbguard.yaml's timeouts are the repository's word:
+	// capped, unless the user's --connect-timeout says otherwise.
+	ct, limit := cfg.Migrations.ConnectTimeout.D(), pg.RepositoryConnectTimeout
 	if c.IsSet("connect-timeout") {
-		ct = c.Duration("connect-timeout")
+		ct, limit = c.Duration("connect-timeout"), 0
 	}
-	return pg.ConnectOptions{ConnectTimeout: ct, Wait: c.Duration("wait"), Log: c.App.ErrWriter, Root: cfg.Root}
+	return pg.ConnectOptions{ConnectTimeout: ct, MaxConnectTimeout: limit, Wait: c.Duration("wait"), Log: c.App.ErrWriter, Root: cfg.Root}
 }
 
 // guardedOptions reads the flags of a command that connects to the

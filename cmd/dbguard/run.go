@@ -348,11 +348,13 @@ func learnArgs(args []string) {
 
 // learnEnviron registers the password of every environment variable that
 // holds a connection string, whatever its name, and the value of every one
-// named as a password (PGPASSWORD), used by a URL or not.
+// named as a password (PGPASSWORD), used by a URL or not, or as another
+// secret (GITHUB_TOKEN): an env file's ${GITHUB_TOKEN} puts it in a URL
+// that dbguard shows.
 func learnEnviron(environ []string) {
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
-			if dburl.SecretVar(k) {
+			if dburl.SecretVar(k) || (len(v) >= dburl.MinEnvironSecretLen && dburl.EnvironSecretVar(k)) {
 				dburl.AddSecret(v)
 			}
 			learnString(v)

@@ -410,6 +410,34 @@ func SecretVar(name string) bool {
 	return strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") || strings.HasSuffix(n, "_PWD")
 }
 
+// MinEnvironSecretLen is the shortest value of an [EnvironSecretVar] that
+// is masked: a short one (SECRET_MODE=test) is more likely a word than a
+// secret, and masking it would mask the word everywhere.
+const MinEnvironSecretLen = 8
+
+// EnvironSecretVar reports whether a variable of the process environment
+// holds a secret by its name: a [SecretVar], or a token, secret,
+// credential, passphrase or key (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,
+// STRIPE_API_KEY, SECRET_KEY_BASE), which a repository's env file can
+// pull into a URL dbguard shows (DATABASE_URL=postgres://h/${GITHUB_TOKEN}:
+// the loaders expand from the environment). libpq's PG* variables are
+// judged as SecretVar judges them: PGSSLKEY names a file, not a secret.
+func EnvironSecretVar(name string) bool {
+	if SecretVar(name) {
+		return true
+	}
+	n := strings.ToUpper(name)
+	if strings.HasPrefix(n, "PG") {
+		return false
+	}
+	for _, w := range []string{"TOKEN", "SECRET", "CREDENTIAL", "PASSPHRASE", "PRIVATE_KEY", "_KEY_", "APIKEY", "API_KEY", "ACCESS_KEY"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return strings.HasSuffix(n, "_KEY")
+}
+
 // AddURLSecrets registers u's password and sslpassword with AddSecret,
 // next to its user name and database name.
 func AddURLSecrets(u *URL) {

@@ -52,3 +52,21 @@ func TestAttackRedactGluedForms(t *testing.T) {
 		}
 	}
 }
+
+// EnvironSecretVar names the process environment's secrets an env file can
+// pull into a URL dbguard shows; libpq's file and host variables, and
+// names that only hold a key word inside another, are not secrets.
+func TestEnvironSecretVarNames(t *testing.T) {
+	for _, n := range []string{"GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "aws_access_key_id",
+		"STRIPE_API_KEY", "OPENAI_APIKEY", "SECRET_KEY_BASE", "GPG_PRIVATE_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_PASSPHRASE",
+		"DJANGO_SECRET_KEY", "PGPASSWORD", "DB_PASSWD", "MY_KEY_ID"} {
+		if !EnvironSecretVar(n) {
+			t.Errorf("%s: not a secret", n)
+		}
+	}
+	for _, n := range []string{"PGSSLKEY", "PGHOST", "PGSSLCERT", "SSH_AUTH_SOCK", "XDG_SESSION_CLASS", "KEYTIMEOUT", "GNOME_KEYRING_CONTROL", "HOME", "PATH", "DATABASE_URL"} {
+		if EnvironSecretVar(n) {
+			t.Errorf("%s: a secret", n)
+		}
+	}
+}

@@ -191,13 +191,14 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 	return runs, readings, replaced, nil
 }
 
-// maskSecrets masks every *PASSWORD* variable a service receives or its
+// maskSecrets masks every *PASSWORD* variable (and token, secret or key:
+// dburl.EnvironSecretVar) a service receives or its
 // compose file is interpolated from (POSTGRES_PASSWORD in the .env), as
 // the loaders' readings do: no other loader may read that file.
 func maskSecrets(r *envload.Reading) {
 	for _, m := range []map[string]envload.Value{r.Vars, r.Interpolated()} {
 		for k, v := range m {
-			if v.Def != nil && dburl.SecretVar(k) {
+			if v.Def != nil && (dburl.SecretVar(k) || len(v.Value) >= dburl.MinEnvironSecretLen && dburl.EnvironSecretVar(k)) {
 				dburl.AddSecret(v.Value)
 			}
 		}

@@ -113,7 +113,9 @@ func parseDiff(out []byte) []StagedFile {
 		t := sc.Text()
 		switch {
 		case strings.HasPrefix(t, "diff --git "):
-			files = append(files, StagedFile{})
+			// The header's two sides name one path (--no-renames): a
+			// file git calls binary has no ---/+++ line to name it.
+			files = append(files, StagedFile{Path: headerPath(t[len("diff --git "):])})
 			cur = &files[len(files)-1]
 			inHunk = false
 		case cur == nil:
@@ -144,7 +146,9 @@ func parseDiff(out []byte) []StagedFile {
 		case strings.HasPrefix(t, "Binary files "):
 			cur.Binary = true
 			if cur.Path == "" {
-				// "Binary files a/x and b/y differ": take the new side.
+				// No header path: "Binary files a/x and b/y differ",
+				// take the new side (a name holding " and " is cut wrong
+				// here, which is why the header is read first).
 				if i := strings.LastIndex(t, " and "); i >= 0 {
 					cur.Path = diffPath(strings.TrimSuffix(t[i+5:], " differ"))
 				}
@@ -156,6 +160,34 @@ func parseDiff(out []byte) []StagedFile {
 		}
 	}
 	return files
+}
+
+// headerPath is the path a "diff --git" line names when both its sides
+// are the same path, "a/P b/P" or, C-quoted, "\"a/Q\" \"b/Q\"": split at
+// the middle, as a name may hold " b/" itself; "" when the sides differ.
+func headerPath(s string) string {
+	quoted := strings.HasPrefix(s, `"`)
+	pre, mid, post := "a/", " b/", ""
+	if quoted {
+		pre, mid, post = `"a/`, `" "b/`, `"`
+	}
+	n := len(s) - len(pre) - len(mid) - len(post)
+	if n <= 0 || n%2 != 0 || !strings.HasPrefix(s, pre) || !strings.HasSuffix(s, post) {
+		return ""
+	}
+	n /= 2
+	a, b := s[len(pre):len(pre)+n], s[len(pre)+n+len(mid):len(s)-len(post)]
+	if a != b || s[len(pre)+n:len(pre)+n+len(mid)] != mid {
+		return ""
+	}
+	if quoted {
+		u, ok := cUnquote(`"` + a + `"`)
+		if !ok {
+			return ""
+		}
+		return u
+	}
+	return a
 }
 
 // diffPath turns "b/path", "a/path" or a C-quoted "\"b/pa\tth\"" into a
@@ -294,6 +326,34 @@ func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// Reencoded lists the paths whose working-tree-encoding attribute is set
+// (a .gitattributes' working-tree-encoding=UTF-16LE): git stores them as
+// UTF-8 and writes the checkout in that encoding, so a grep of the work
+// tree does not read what the commit holds.
+func (g Git) Reencoded(ctx context.Context, paths []string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	var in bytes.Buffer
+	for _, p := range paths {
+		in.WriteString(p)
+		in.WriteByte(0)
+	}
+	out, err := g.run(ctx, &in, "check-attr", "-z", "--stdin", "working-tree-encoding")
+	if err != nil {
+		return nil, err
+	}
+	// path NUL attribute NUL value NUL, for each path.
+	f := strings.Split(string(out), "\x00")
+	var set []string
+	for i := 0; i+2 < len(f); i += 3 {
+		if v := f[i+2]; v != "unspecified" && v != "unset" && v != "" {
+			set = append(set, f[i])
+		}
+	}
+	return set, nil
 }
 
 // parseGrep reads git grep -n -z: path NUL line NUL text NL. The path may

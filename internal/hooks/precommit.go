@@ -338,9 +338,11 @@ func PreCommit(ctx context.Context, o Options) (*Report, error) {
 func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []StagedFile) (bool, error) {
 	envStaged := false
 	var binary []string
+	added := map[string]bool{} // binary files new in this commit
 	for _, f := range staged {
 		if f.Binary && !f.Deleted && f.Path != "" && !allowed(o.Config.Hook.Allow, f.Path) {
 			binary = append(binary, f.Path)
+			added[f.Path] = f.New
 		}
 		if !envStaged && f.Path != "" && decides(f.Path) {
 			// Added, changed or removed: the variable judged, or how
@@ -370,7 +372,7 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []Sta
 	// Git calls a UTF-16 file binary, and any file a .gitattributes marks
 	// -diff: those are read whole, and only when one is staged.
 	if len(binary) > 0 {
-		if err := r.scanUTF16(ctx, g, binary, "being committed"); err != nil {
+		if err := r.scanUTF16(ctx, g, o, binary, added, "being committed"); err != nil {
 			return false, err
 		}
 	}
@@ -378,9 +380,11 @@ func (r *Report) judgeStaged(ctx context.Context, g Git, o Options, staged []Sta
 }
 
 // scanUTF16 reads the index's copy of each path and scans the ones that
-// start with a UTF-16 byte order mark, decoded, and the ones that are text
-// by git's own content test (called binary by an attribute).
-func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb string) error {
+// start with a UTF-16 byte order mark, decoded, the ones that are text
+// by git's own content test (called binary by an attribute), and env
+// files whatever bytes they hold (a new one, added, is refused whole as
+// the diff's env files are).
+func (r *Report) scanUTF16(ctx context.Context, g Git, o Options, paths []string, added map[string]bool, verb string) error {
 	index, err := g.IndexBlobs(ctx)
 	if err != nil {
 		return err
@@ -398,11 +402,20 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, paths []string, verb stri
 	for i, p := range ps {
 		if text, ok := decodeUTF16(blobs[i]); ok {
 			r.addFindings(p, fileCredentials(p, textLines(text)), verb)
-		} else if !isBinary(blobs[i]) {
-			// Text that a .gitattributes calls binary (-diff, binary):
-			// the diff showed none of its lines, so all are judged.
-			r.addFindings(p, fileCredentials(p, textLines(string(blobs[i]))), verb)
+			continue
 		}
+		// Text that a .gitattributes calls binary (-diff, binary), or an
+		// env file with a NUL byte (git's binary, which every loader
+		// reads past: "#\x00" is a comment): the diff showed none of its
+		// lines, so all are judged.
+		env, template := o.isEnvFile(p)
+		if !env && isBinary(blobs[i]) {
+			continue
+		}
+		if env && !template && added[p] && r.checkEnvFileCredentials(p, blobs[i], "is being added to git") {
+			continue
+		}
+		r.addFindings(p, fileCredentials(p, textLines(string(blobs[i]))), verb)
 	}
 	return nil
 }
@@ -558,10 +571,10 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 			}
 			continue
 		}
-		if isBinary(data) {
-			continue
-		}
 		env, template := o.isEnvFile(p)
+		if !env && isBinary(data) {
+			continue // an env file is read as text whatever it holds
+		}
 		flagged := false
 		if env && !template {
 			envNamed = true
@@ -613,6 +626,59 @@ func (r *Report) scanCredentials(f StagedFile) {
 	r.addFindings(f.Path, fileCredentials(f.Path, f.Added), "being committed")
 }
 
+// reencodedFiles lists the tracked files whose working-tree-encoding
+// attribute is set, when a tracked .gitattributes names that attribute.
+func reencodedFiles(ctx context.Context, g Git, index map[string]string) ([]string, error) {
+	var ids []string
+	for p, id := range index {
+		if path.Base(p) == ".gitattributes" {
+			ids = append(ids, id)
+		}
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.ContainsFunc(blobs, func(b []byte) bool { return bytes.Contains(b, []byte("working-tree-encoding")) }) {
+		return nil, nil
+	}
+	paths := make([]string, 0, len(index))
+	for p := range index {
+		paths = append(paths, p)
+	}
+	return g.Reencoded(ctx, paths)
+}
+
+// trackedEnvFiles refuses each tracked env file (not a template, not
+// allowed) that holds credentials, and returns the ones it refused.
+func (r *Report) trackedEnvFiles(ctx context.Context, g Git, index map[string]string, allow []string) (map[string]bool, error) {
+	var paths, ids []string
+	for p := range index {
+		if env, template := envcheck.IsEnvFile(p); env && !template && !allowed(allow, p) {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		ids = append(ids, index[p])
+	}
+	blobs, err := g.Blobs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	refused := map[string]bool{}
+	for i, p := range paths {
+		data := blobs[i]
+		if text, ok := decodeUTF16(data); ok {
+			data = []byte(text)
+		}
+		if r.checkEnvFileCredentials(p, data, "is tracked by git") {
+			refused[p] = true
+		}
+	}
+	return refused, nil
+}
+
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
@@ -662,7 +728,29 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	for _, p := range bom {
 		whole[p] = true
 	}
+	// A file git writes out in another encoding (working-tree-encoding)
+	// is read from the index, where the commit holds it as UTF-8: the
+	// checkout grep read may be UTF-16 with no byte order mark. Only a
+	// tracked .gitattributes can set it in a clone, so git check-attr
+	// (20 ms of CPU for 20,000 files) runs only when one names it.
+	reencoded, err := reencodedFiles(ctx, g, index)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range reencoded {
+		if !inLines[p] {
+			whole[p] = true
+		}
+	}
 	r := &Report{}
+	// A tracked env file (not a template) holding a credential is refused
+	// whole, as the hook refuses it (judgeFiles): its line may name
+	// neither a URL nor a password word (DB_PASS=...), which the grep
+	// looks for. Its lines are then not reported one by one.
+	refused, err := r.trackedEnvFiles(ctx, g, index, allow)
+	if err != nil {
+		return nil, err
+	}
 	var wp, ids []string
 	textual := map[string]bool{} // called binary by an attribute only
 	for _, p := range attrBinary {
@@ -671,7 +759,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		}
 	}
 	for p := range whole {
-		if _, tracked := index[p]; tracked && !allowed(allow, p) {
+		if _, tracked := index[p]; tracked && !allowed(allow, p) && !refused[p] {
 			wp = append(wp, p)
 		}
 	}
@@ -684,8 +772,10 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		return nil, err
 	}
 	for i, p := range wp {
-		if textual[p] && isBinary(blobs[i]) {
-			continue // a real binary, as git grep -I judges it
+		if env, _ := envcheck.IsEnvFile(p); textual[p] && isBinary(blobs[i]) && !env {
+			// A real binary, as git grep -I judges it; an env file is
+			// text to its loaders whatever bytes it holds ("#\x00").
+			continue
 		}
 		text, ok := decodeUTF16(blobs[i])
 		if !ok {
@@ -699,7 +789,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		for j < len(lines) && lines[j].Path == lines[i].Path {
 			j++
 		}
-		if p := lines[i].Path; !whole[p] && !allowed(allow, p) {
+		if p := lines[i].Path; !whole[p] && !refused[p] && !allowed(allow, p) {
 			file := make([]AddedLine, 0, j-i)
 			for _, l := range lines[i:j] {
 				file = append(file, AddedLine{Line: l.Line, Text: l.Text})
@@ -718,8 +808,10 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	return r.Findings, nil
 }
 
-// secretKey names variables whose values are credentials.
-var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?)`)
+// secretKey names variables whose values are credentials: DB_PASS and
+// DB_PWD too (PASS or PWD as a whole part of the name: BYPASS_CACHE is
+// no password).
+var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)(PASS|PWD)(_|$))`)
 
 // checkEnvFileCredentials blocks a non-template env file holding
 // credentials from git at all (state says how it is in git: being added,

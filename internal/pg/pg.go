@@ -33,6 +33,11 @@ import (
 type ConnectOptions struct {
 	URL            *dburl.URL
 	ConnectTimeout time.Duration // 0: the URL's connect_timeout, else 10s
+	// MaxConnectTimeout, when set, caps the timeout whatever the URL or
+	// ConnectTimeout says: both may be the repository's word (an env
+	// file's connect_timeout, dbguard.yaml's), and a host that accepts and
+	// never answers must not hold a command for a day.
+	MaxConnectTimeout time.Duration
 	// Wait retries connection errors with jittered backoff for this long.
 	// Zero means one attempt: a suspended Neon compute wakes within one
 	// connect, so retries are only for a server that is not up yet.
@@ -77,6 +82,12 @@ type ConnectOptions struct {
 // DefaultConnectTimeout applies when neither the options nor the URL say.
 const DefaultConnectTimeout = 10 * time.Second
 
+// RepositoryConnectTimeout caps one connection attempt's timeout when it
+// comes from the repository (the URL's connect_timeout, dbguard.yaml's
+// migrations.connect_timeout): --connect-timeout, the user's word, may go
+// beyond it, and --wait retries for as long as it says.
+const RepositoryConnectTimeout = 60 * time.Second
+
 // config builds the pgx configuration for o.URL, applying the options.
 func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	u := Resolve(o.URL)
@@ -110,6 +121,9 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 		cfg.ConnectTimeout = o.ConnectTimeout
 	case cfg.ConnectTimeout == 0:
 		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxConnectTimeout > 0 && cfg.ConnectTimeout > o.MaxConnectTimeout {
+		cfg.ConnectTimeout = o.MaxConnectTimeout
 	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "dbguard"

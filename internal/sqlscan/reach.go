@@ -3,7 +3,9 @@ package sqlscan
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 )
 
 // Act is a statement, or a part of one, that can act beyond the database it
@@ -140,7 +142,7 @@ func tokens(text string, line int) []Token {
 	for {
 		tok, pos, l := s.next()
 		if tok == "" {
-			return out
+			return foldUnicode(out)
 		}
 		if tok == ")" {
 			depth = max(depth-1, 0)
@@ -154,6 +156,150 @@ func tokens(text string, line int) []Token {
 		}
 		out = append(out, t)
 	}
+}
+
+// foldUnicode makes each Unicode-escaped identifier or string (U&"...",
+// U&'...', with an optional UESCAPE 'c' after it) one token written as
+// its plain equivalent, so that Name, IsString and stringBody see what
+// PostgreSQL decodes: U&"pg_read_\0066ile" is pg_read_file. One that does
+// not decode (the server refuses it) is left as written.
+func foldUnicode(toks []Token) []Token {
+	var out []Token
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if i+2 < len(toks) && (t.Text == "U" || t.Text == "u") && toks[i+1].Text == "&" && toks[i+1].Pos == t.Pos+1 &&
+			toks[i+2].Pos == t.Pos+2 && (toks[i+2].Text[0] == '"' || toks[i+2].Text[0] == '\'') {
+			q := toks[i+2].Text
+			esc, skip := byte('\\'), 2
+			if i+4 < len(toks) && toks[i+3].Word && toks[i+3].Upper == "UESCAPE" && len(toks[i+4].Text) == 3 && toks[i+4].Text[0] == '\'' {
+				esc, skip = toks[i+4].Text[1], 4
+			}
+			if len(q) >= 2 && q[len(q)-1] == q[0] {
+				quote := q[:1]
+				if dec, ok := decodeUnicode(strings.ReplaceAll(q[1:len(q)-1], quote+quote, quote), esc); ok {
+					t.Text = quote + strings.ReplaceAll(dec, quote, quote+quote) + quote
+					t.Upper, t.Word = t.Text, false
+					out = append(out, t)
+					i += skip
+					continue
+				}
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// decodeUnicode decodes PostgreSQL's Unicode escapes with escape character
+// esc: esc+XXXX, esc+'+'+XXXXXX (a surrogate pair joined), esc+esc.
+func decodeUnicode(s string, esc byte) (string, bool) {
+	if strings.IndexByte(s, esc) < 0 {
+		return s, true
+	}
+	var b strings.Builder
+	hex := func(h string) (rune, bool) {
+		n, err := strconv.ParseUint(h, 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != esc {
+			b.WriteByte(s[i])
+			continue
+		}
+		var r rune
+		var ok bool
+		switch {
+		case i+1 < len(s) && s[i+1] == esc:
+			b.WriteByte(esc)
+			i++
+			continue
+		case i+7 < len(s) && s[i+1] == '+':
+			r, ok = hex(s[i+2 : i+8])
+			i += 7
+		case i+4 < len(s):
+			r, ok = hex(s[i+1 : i+5])
+			i += 4
+		}
+		if !ok {
+			return "", false
+		}
+		if utf16.IsSurrogate(r) {
+			// The low half follows, written the same way.
+			if i+5 >= len(s) || s[i+1] != esc {
+				return "", false
+			}
+			lo, ok := hex(s[i+2 : i+6])
+			if !ok {
+				return "", false
+			}
+			r = utf16.DecodeRune(r, lo)
+			i += 5
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
+}
+
+// decodeEscapes decodes the backslash escapes of an escape string's body
+// (E'...'): \b \f \n \r \t, octal \o to \ooo, \xh and \xhh, \uXXXX,
+// \UXXXXXXXX, and any other character after a backslash as itself.
+func decodeEscapes(s string) string {
+	if strings.IndexByte(s, '\\') < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		c = s[i]
+		digits := func(max int, ok func(byte) bool) string {
+			j := i + 1
+			for j < len(s) && j-i-1 < max && ok(s[j]) {
+				j++
+			}
+			return s[i+1 : j]
+		}
+		isOct := func(c byte) bool { return c >= '0' && c <= '7' }
+		isHex := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
+		switch c {
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case '0', '1', '2', '3', '4', '5', '6', '7':
+			d := s[i : i+1+len(digits(2, isOct))]
+			n, _ := strconv.ParseUint(d, 8, 16)
+			b.WriteByte(byte(n))
+			i += len(d) - 1
+		case 'x', 'u', 'U':
+			max := map[byte]int{'x': 2, 'u': 4, 'U': 8}[c]
+			d := digits(max, isHex)
+			if d == "" || c != 'x' && len(d) != max {
+				b.WriteByte(c)
+				continue
+			}
+			n, _ := strconv.ParseUint(d, 16, 32)
+			if c == 'x' {
+				b.WriteByte(byte(n))
+			} else {
+				b.WriteRune(rune(n))
+			}
+			i += len(d)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // stringBody returns the content of a string literal Token and the line
@@ -177,8 +323,8 @@ func stringBody(t Token) (string, bool) {
 		}
 		return strings.ReplaceAll(s[1:len(s)-1], "''", "'"), true
 	case (s[0] == 'E' || s[0] == 'e') && len(s) > 2 && s[len(s)-1] == '\'':
-		// Escapes are left as written: the words that matter have none.
-		return strings.ReplaceAll(s[2:len(s)-1], "''", "'"), true
+		// Decoded as the server does: pg_read_\x66ile is pg_read_file.
+		return decodeEscapes(strings.ReplaceAll(s[2:len(s)-1], "''", "'")), true
 	}
 	return "", false
 }
@@ -332,6 +478,8 @@ func reachStatement(text string, line, depth int) []Act {
 				break
 			}
 		}
+	case verb == "PREPARE" && obj == "TRANSACTION":
+		add(first, "PREPARE TRANSACTION", "leaves a transaction on the server after the session: it keeps its locks and holds back vacuum in every database")
 	case verb == "CHECKPOINT":
 		add(first, "CHECKPOINT", "writes every database's changed pages to disk: the whole server's I/O")
 	case verb == "LOAD":
@@ -371,9 +519,26 @@ func reachStatement(text string, line, depth int) []Act {
 			add(t, t.Name()+"()", why)
 		}
 	}
-	out = append(out, reachSharedCatalogs(toks, verb)...)
+	if depth < maxBodyDepth {
+		out = append(out, reachQueryText(toks, depth)...)
+	}
+	if shared := reachSharedCatalogs(toks, verb); len(shared) > 0 {
+		out = append(out, shared...)
+	} else {
+		for _, t := range toks {
+			name := t.Name()
+			if t.IsString() {
+				// current_setting('primary_conninfo')
+				name, _ = stringBody(t)
+			}
+			if why, ok := secretCatalogs[name]; ok {
+				add(t, name, why)
+				break
+			}
+		}
+	}
 	// Code that runs with the server's rights.
-	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") {
+	if verb == "CREATE" && (obj == "FUNCTION" || obj == "PROCEDURE") || verb == "DO" {
 		for i, t := range toks {
 			if t.Upper == "LANGUAGE" && i+1 < len(toks) {
 				lang := toks[i+1].Name()
@@ -450,6 +615,52 @@ func reachBody(body string, line, depth int) []Act {
 	return out
 }
 
+// queryTextFuncs are the functions that run a query given as text, with
+// the argument that holds it: SQL run at run time without EXECUTE.
+var queryTextFuncs = map[string]int{
+	"query_to_xml": 0, "query_to_xmlschema": 0, "query_to_xml_and_xmlschema": 0,
+	"ts_stat": 0, "ts_rewrite": 1, // ts_rewrite(query, select): its two-argument form
+}
+
+// reachQueryText judges the query a query-running function is called with:
+// a string literal as SQL, anything else (format(...), a concatenation) as
+// SQL built at run time.
+func reachQueryText(toks []Token, depth int) []Act {
+	var out []Act
+	for i, t := range toks {
+		at, ok := queryTextFuncs[t.Name()]
+		if !ok || i+1 >= len(toks) || toks[i+1].Text != "(" {
+			continue
+		}
+		// The call's arguments, split at its own commas.
+		d := toks[i+1].Depth + 1
+		var args [][]Token
+		cur := []Token{}
+		for j := i + 2; j < len(toks) && toks[j].Depth >= d; j++ {
+			if toks[j].Depth == d && toks[j].Text == "," {
+				args, cur = append(args, cur), []Token{}
+				continue
+			}
+			cur = append(cur, toks[j])
+		}
+		args = append(args, cur)
+		if t.Name() == "ts_rewrite" && len(args) != 2 || at >= len(args) {
+			continue
+		}
+		arg := args[at]
+		if len(arg) == 1 && arg[0].IsString() {
+			if body, ok := stringBody(arg[0]); ok {
+				for _, st := range Split(body) {
+					out = append(out, reachStatement(st.Text, arg[0].Line+st.Line-1, depth+1)...)
+				}
+				continue
+			}
+		}
+		out = append(out, Act{Line: t.Line, What: t.Name() + "() of SQL built at run time", Why: "runs a query that cannot be known before it runs", Dynamic: true})
+	}
+	return out
+}
+
 // sharedCatalogs are the catalogs every database of a server shares
 // (relisshared): a row written or a lock taken there, from any database,
 // is the whole server's.
@@ -457,6 +668,23 @@ var sharedCatalogs = map[string]bool{
 	"pg_authid": true, "pg_auth_members": true, "pg_database": true, "pg_db_role_setting": true,
 	"pg_tablespace": true, "pg_shdepend": true, "pg_shdescription": true, "pg_shseclabel": true,
 	"pg_replication_origin": true, "pg_subscription": true, "pg_parameter_acl": true,
+}
+
+// secretCatalogs hold the whole server's credentials or configuration,
+// which a superuser reads from any database: a statement that names one
+// (a setting's as a string too) reads beyond its database (a migration's
+// RAISE puts what it read in the preview's error).
+var secretCatalogs = map[string]string{
+	"pg_authid":        "reads the password hashes of the server's roles, which every database shares",
+	"pg_shadow":        "reads the password hashes of the server's roles, which every database shares",
+	"pg_user_mapping":  "reads the credentials user mappings store for other servers",
+	"pg_user_mappings": "reads the credentials user mappings store for other servers",
+	// The server's configuration files, and the replication connection
+	// string, which may hold its password.
+	"pg_file_settings":       "reads the server's configuration files",
+	"pg_hba_file_rules":      "reads the server's configuration files",
+	"pg_ident_file_mappings": "reads the server's configuration files",
+	"primary_conninfo":       "reads the server's replication connection string, which may hold its password",
 }
 
 // catalogWriters are the statements that write, lock or rewrite the
