@@ -198,7 +198,8 @@ func (s Schema) ShadowServer() string {
 // the name Prisma's shadowDatabaseUrl conventionally reads.
 const DefaultShadowVar = "SHADOW_DATABASE_URL"
 
-// Shadow places (plan.shadow).
+// Shadow places (plan.shadow). ShadowLive is refused: it named a shadow
+// database on the live server, which previews no longer use.
 const (
 	ShadowSandbox = "sandbox"
 	ShadowLive    = "live"
@@ -955,9 +956,23 @@ func (c *Config) validate() error {
 		}
 	}
 	switch c.Plan.Shadow {
-	case "", ShadowSandbox, ShadowLive:
+	case "", ShadowSandbox:
+	case ShadowLive:
+		// It built the shadow as a database on the live server and ran
+		// the branch's files there, with a statement classifier the only
+		// thing between a pull request (dbguard.yaml is the repository's
+		// word) and production: a preview never runs migration SQL on
+		// the live server.
+		line := c.Line("plan", "shadow")
+		at := c.Path
+		if line > 0 {
+			at += ":" + strconv.Itoa(line)
+		}
+		return &Error{File: c.Path, Line: line,
+			Msg: "plan.shadow: live is no longer accepted: it ran the branch's migration files in a database on the live server, and a preview never runs migration SQL there (dbguard.yaml is the repository's word: a pull request could choose it)",
+			Fix: fmt.Sprintf("delete the  shadow: live  line at %s; previews then run in a throwaway sandbox server (the PostgreSQL server package where dbguard runs), or on a separate shadow server named from the environment (schema.shadow_url: ${%s}); then run the command again", at, DefaultShadowVar)}
 	default:
-		return bad(fmt.Sprintf("plan.shadow: %q is not a place for the shadow database (want %s or %s)", c.Plan.Shadow, ShadowSandbox, ShadowLive), "plan", "shadow")
+		return bad(fmt.Sprintf("plan.shadow: %q is not a place for the shadow database (want %s)", c.Plan.Shadow, ShadowSandbox), "plan", "shadow")
 	}
 	for id, sev := range c.Plan.Severity {
 		if !slices.Contains(Severities, sev) {

@@ -14,10 +14,10 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
-	"github.com/dbguard/dbguard/internal/verify"
 )
 
 // serverState is what a preview must never change on the live server: its
@@ -177,11 +177,15 @@ func TestAttackPlanCannotActOnLive(t *testing.T) {
 	}
 }
 
-// TestAttackPlanLiveOptIn: plan.shadow: live refuses, before anything runs,
-// files that can act beyond the shadow, including earlier files that build
-// the shadow up to the live version; with none it builds on the live server
-// and still reads the live database read-only.
-func TestAttackPlanLiveOptIn(t *testing.T) {
+// TestAttackPlanLiveRefused: plan.shadow: live built the shadow as a
+// database on the live server and ran the branch's files there, with only
+// sqlscan.Reach between a pull request (dbguard.yaml is the repository's
+// word) and production; an outside attacker passed it with U&” names,
+// escape strings and query_to_xml, wrote a file on the live server and
+// printed its role password hashes. It is now a configuration error at its
+// line (exit 2), before anything connects, and the live server is
+// unchanged whatever the files hold.
+func TestAttackPlanLiveRefused(t *testing.T) {
 	ctx := context.Background()
 	srv := pgtest.Must(t)
 	admin, err := pgx.Connect(ctx, srv.AdminURL)
@@ -194,31 +198,25 @@ func TestAttackPlanLiveOptIn(t *testing.T) {
 	mig := filepath.Join(dir, "migrations")
 	os.Mkdir(mig, 0o755)
 	os.WriteFile(filepath.Join(mig, "000001_base.up.sql"), []byte("CREATE TABLE users (id int);\n"), 0o644)
-	u, _ := dburl.Parse(liveURL)
-	co := pg.ConnectOptions{URL: u}
-	cfg, err := config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\nplan:\n  shadow: live\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Root = dir
 	os.WriteFile(filepath.Join(mig, "000002_ok.up.sql"), []byte("SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN email text;\n"), 0o644)
-	rep, err := Run(ctx, Options{Connect: co, Config: cfg, Dir: mig})
+	before := serverState(t, admin, liveDB)
+	_, err = config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\nplan:\n  shadow: live\n"))
+	var ce *config.Error
+	if !errors.As(err, &ce) || ce.Line != 3 || exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("plan.shadow: live: %v (%T), want a configuration error at line 3, exit 2", err, err)
+	}
+	if !strings.Contains(err.Error(), "a preview never runs migration SQL") || !strings.Contains(ce.Fix, "dbguard.yaml:3") {
+		t.Errorf("the refusal does not say why or where: %v; fix %q", err, ce.Fix)
+	}
+	// The sandbox, as every preview now runs, leaves the live server as it was.
+	u, _ := dburl.Parse(liveURL)
+	cfg := config.Default(dir)
+	rep, err := Run(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Config: cfg, Dir: mig})
 	if err != nil {
-		t.Fatalf("plan.shadow: live with harmless files: %v", err)
+		t.Fatalf("plan in the sandbox: %v", err)
 	}
 	if rep.Status != "pass" {
 		t.Errorf("harmless files: status %s, findings %+v", rep.Status, rep.Findings)
-	}
-
-	os.WriteFile(filepath.Join(mig, "000003_evil.up.sql"), []byte("SELECT 1;\nDO $$ BEGIN EXECUTE 'CREATE ROLE ' || 'sneaky'; END $$;\n"), 0o644)
-	before := serverState(t, admin, liveDB)
-	_, err = Run(ctx, Options{Connect: co, Config: cfg, Dir: mig})
-	var refused *verify.LiveRefusedError
-	if !errors.As(err, &refused) {
-		t.Fatalf("plan.shadow: live with dynamic SQL: %v, want a LiveRefusedError", err)
-	}
-	if !strings.Contains(err.Error(), "000003_evil.up.sql:2: EXECUTE of SQL built at run time") {
-		t.Errorf("the refusal does not name the file:line: %v", err)
 	}
 	if after := serverState(t, admin, liveDB); after != before {
 		t.Errorf("the live server changed:\nbefore:\n%s\nafter:\n%s", before, after)

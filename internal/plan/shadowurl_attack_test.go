@@ -24,7 +24,7 @@ import (
 // built its shadow there and ran the branch's files, beyond-database acts
 // included: a superuser role was created on the live server by
 // `migrate plan`. Now such files are refused before anything
-// runs, as with plan.shadow: live, and the live server is unchanged.
+// runs, and the live server is unchanged.
 func TestAttackShadowURLNamesTheLiveServer(t *testing.T) {
 	ctx := context.Background()
 	srv := pgtest.Must(t)

@@ -38,10 +38,12 @@ import (
 //     a superuser; the live server is only read, over a read-only session;
 //   - with schema.shadow_url (${NAME}, a variable of the process
 //     environment, the operator's word), on that dedicated server; the
-//     variable unset or empty: as without shadow_url, with a warning;
-//   - with plan.shadow: live, in a new database on the live server, and
-//     only when no file holds a statement that can act beyond that
-//     database (sqlscan.Reach), refused before anything runs.
+//     variable unset or empty: as without shadow_url, with a warning; a
+//     file that can act beyond the shadow database (sqlscan.Reach) is
+//     refused before anything runs, as the server may be the live one.
+//
+// (plan.shadow: live, a shadow database on the live server, is refused by
+// config: a preview never runs migration SQL on the live server.)
 func WithShadow(ctx context.Context, o Options, version int, f func(co pg.ConnectOptions) error) error {
 	return withShadow(ctx, o, version, func(co pg.ConnectOptions, _ bool, build func() (bool, error)) error {
 		if _, err := build(); err != nil {
@@ -152,18 +154,13 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		}
 		// The server is the operator's word now, but it may still be the
 		// live one (Prisma users point shadowDatabaseUrl there too), and
-		// the files are the branch's: as with plan.shadow: live, no file
-		// that can act beyond the shadow database runs there.
+		// the files are the branch's: no file that can act beyond the
+		// shadow database runs there.
 		if err := refuseBeyond(o.MigrationsDir, "schema.shadow_url"); err != nil {
 			return err
 		}
 		admin.URL, admin.SimpleProtocol, admin.Wait = u, false, 0
 		where = "on " + pg.Target(u) + " (schema.shadow_url, " + shadowVar + ")"
-	case o.Config.Plan.Shadow == config.ShadowLive:
-		if err := refuseBeyond(o.MigrationsDir, "plan.shadow: live"); err != nil {
-			return err
-		}
-		where = "on the live server (plan.shadow: live)"
 	default:
 		if o.Sandbox == nil {
 			o.Sandbox = StartSandbox(ctx, o)
@@ -543,7 +540,7 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 
 // refuseBeyond reads every up migration and refuses, before anything runs,
 // one that can act beyond the shadow database, which lives on a server
-// dbguard did not start (setting: plan.shadow: live, schema.shadow_url).
+// dbguard did not start (setting: schema.shadow_url).
 func refuseBeyond(dir, setting string) error {
 	src, err := migrate.Scan(dir)
 	if err != nil {
@@ -569,11 +566,12 @@ func refuseBeyond(dir, setting string) error {
 	return nil
 }
 
-// LiveRefusedError means plan.shadow: live or schema.shadow_url was asked
-// for migration files that can act beyond the shadow database (exit 1).
+// LiveRefusedError means schema.shadow_url, whose server may be the live
+// one, was asked for migration files that can act beyond the shadow
+// database (exit 1).
 type LiveRefusedError struct {
 	Acts    []string
-	Setting string // "schema.shadow_url"; "" for plan.shadow: live
+	Setting string // "schema.shadow_url"
 }
 
 func (e *LiveRefusedError) Error() string {
@@ -584,10 +582,7 @@ func (e *LiveRefusedError) Error() string {
 		more = fmt.Sprintf("; and %d more", len(acts)-show)
 		acts = acts[:show]
 	}
-	if e.Setting == "schema.shadow_url" {
-		return "schema.shadow_url: the migrations hold statements that can act beyond the shadow database, on the server schema.shadow_url's variable names (which may be the live one); nothing was run: " + strings.Join(acts, "; ") + more
-	}
-	return "plan.shadow: live: the migrations hold statements that can act beyond the shadow database, on the live server; nothing was run: " + strings.Join(acts, "; ") + more
+	return "schema.shadow_url: the migrations hold statements that can act beyond the shadow database, on the server schema.shadow_url's variable names (which may be the live one); nothing was run: " + strings.Join(acts, "; ") + more
 }
 
 // ExitCode is 1: the migrations fail the check.
@@ -595,8 +590,5 @@ func (e *LiveRefusedError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the fix.
 func (e *LiveRefusedError) Hint() string {
-	if e.Setting == "schema.shadow_url" {
-		return "unset the variable schema.shadow_url names, or remove shadow_url from dbguard.yaml, to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
-	}
-	return "remove plan.shadow: live from dbguard.yaml to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
+	return "unset the variable schema.shadow_url names, or remove shadow_url from dbguard.yaml, to run the preview in a throwaway sandbox server (install the PostgreSQL server package), then run the command again"
 }
