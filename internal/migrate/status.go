@@ -75,6 +75,7 @@ func (r *Runner) Status() (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.ahead.upTo(v)
 	h := r.holder()
 	if dirty && h.active {
 		// A client killed mid-migration (kill -9, a second Ctrl-C) leaves
