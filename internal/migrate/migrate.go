@@ -604,6 +604,13 @@ func (c *checkedFiles) unchecked(name string) bool {
 	return c.sums != nil && !ok
 }
 
+// any reports whether checkFiles read a file: the run may execute one.
+func (c *checkedFiles) any() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sums) > 0
+}
+
 func (c *checkedFiles) sum(name string) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -34,9 +34,20 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if dirty {
 		return nil, nil // golang-migrate refuses, and dirtyError explains
 	}
-	entries, _, err := r.ledger.read(ctx)
+	// A run with files to execute counts the session's settings before
+	// the first (runBody), here in the ledger's round trip; the no-op path
+	// does not pay the count's 3 ms of server time.
+	var count *int64
+	n := int64(-1)
+	if r.libraries < 0 && r.checked.any() {
+		count = &n
+	}
+	entries, _, err := r.ledger.readCounting(ctx, count)
 	if err != nil {
 		return nil, r.explain(err, "")
+	}
+	if n >= 0 {
+		r.libraries = n
 	}
 	set := applied(entries)
 	r.sumAll(checksummed(set, r.src))
