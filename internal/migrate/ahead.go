@@ -81,9 +81,13 @@ func (a *ahead) stop() {
 	}
 }
 
-// take waits for the reading and gives its checksums to files where they
-// have none yet, once, if they are fresh (aheadFresh).
-func (a *ahead) take(files map[string]fileInfo) {
+// take waits for the reading and gives files (where they have none yet)
+// the checksums that are fresh (aheadFresh) and agree with the ledger's
+// entries of set (applied's), once. One that disagrees is left to be read
+// again under the lock: the file may have changed since it was read, or a
+// colleague's run, which held the lock, may have applied it as it is now.
+// So a file is called edited only from a read made under the lock.
+func (a *ahead) take(files map[string]fileInfo, set map[int]*Entry) {
 	if a == nil || a.taken {
 		return
 	}
@@ -93,8 +97,10 @@ func (a *ahead) take(files map[string]fileInfo) {
 		return
 	}
 	for i, name := range a.names {
-		if _, ok := files[name]; !ok && a.sums[i] != "" {
-			files[name] = fileInfo{sum: a.sums[i]}
+		if e, ok := set[int(a.vers[i])]; ok && a.sums[i] != "" && e.Checksum == a.sums[i] {
+			if _, ok := files[name]; !ok {
+				files[name] = fileInfo{sum: a.sums[i]}
+			}
 		}
 	}
 }

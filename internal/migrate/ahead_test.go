@@ -26,6 +26,24 @@ func TestAheadStaleIsReadAgain(t *testing.T) {
 	}
 }
 
+// A checksum read ahead that disagrees with the ledger is not a verdict:
+// the file is read again under the lock. Here it was edited when Open read
+// it and put back before the run (as when a colleague's run, holding the
+// lock, applies the file as it is on the disk now): nothing is edited.
+func TestAheadDisagreeingIsReadAgain(t *testing.T) {
+	ctx := context.Background()
+	dbURL, dir, _ := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
+	defer func(d time.Duration) { aheadFresh = d }(aheadFresh)
+	aheadFresh = time.Hour
+	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id bigint);")
+	r := open(t, dbURL, dir, nil)
+	r.ahead.wg.Wait()
+	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id int);")
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatalf("up over a file as the ledger has it = %s", errorText(err))
+	}
+}
+
 // What is read ahead is what the ledger compares: a no-op run over files
 // read ahead refuses nothing, and each checksum is the file's.
 func TestAheadSumsAreTheFiles(t *testing.T) {
@@ -75,7 +93,11 @@ func TestAheadStopsAtTheVersion(t *testing.T) {
 	a.upTo(2)
 	close(gate)
 	files := map[string]fileInfo{}
-	a.take(files)
+	set := map[int]*Entry{}
+	for _, m := range src.Migrations {
+		set[int(m.Version)] = &Entry{Checksum: checksum([]byte(m.Up))}
+	}
+	a.take(files, set)
 	if len(read) != 2 || len(files) != 2 {
 		t.Fatalf("read %q ahead, kept %d; want the two files at or below version 2", read, len(files))
 	}

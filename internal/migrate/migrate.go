@@ -779,8 +779,9 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 // several at once: status and every run compare each applied file with
 // the ledger, and most of that is waiting on system calls. A file that
 // cannot be read is left to file, which reports it.
-func (r *Runner) sumAll(names []string) {
-	r.ahead.take(r.files)
+func (r *Runner) sumAll(set map[int]*Entry) {
+	r.ahead.take(r.files, set)
+	names := checksummed(set, r.src)
 	var todo []string
 	for _, name := range names {
 		if _, ok := r.files[name]; !ok {

@@ -50,7 +50,7 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 		r.libraries = n
 	}
 	set := applied(entries)
-	r.sumAll(checksummed(set, r.src))
+	r.sumAll(set)
 	in, err := integrity(entries, set, r.src, cur, r.sum)
 	if err != nil {
 		return nil, err
