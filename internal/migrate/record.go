@@ -496,8 +496,10 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 func (r *Runner) runBody(body io.Reader) error {
 	if r.libraries < 0 {
 		// Before the first file runs on the session: a library a file
-		// loads stays in it (Session). Only here, not on the no-op path:
-		// the count costs the server about 3 ms.
+		// loads stays in it (Session). prepare counts in the ledger's
+		// round trip when checkFiles found a file to run; this is for a
+		// run that did not (a late file). Not on the no-op path: the
+		// count costs the server about 3 ms.
 		if err := r.inner.conn.QueryRowContext(context.Background(), pg.LibrariesSQL, pgx.QueryExecModeSimpleProtocol).Scan(&r.libraries); err != nil {
 			return err
 		}
