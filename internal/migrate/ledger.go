@@ -348,11 +348,48 @@ func utcText(column string) string {
 // parseUTC reads a time utcText wrote, in the local zone (as pgx returns
 // a timestamptz).
 func parseUTC(s string) (time.Time, error) {
+	// Each row has three; time.Parse's general layout walk was 1.5% of a
+	// no-op up. The fixed layout is read by hand, and anything it does not
+	// take as time.Parse would (a day past the month's end, a year of
+	// five digits) goes to time.Parse, which gives the same time or the
+	// same error (TestParseUTCAsTimeParse, FuzzParseUTCAsTimeParse).
+	if t, ok := parseUTCFast(s); ok {
+		return t.Local(), nil
+	}
 	t, err := time.ParseInLocation(utcLayout, s, time.UTC)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("reading the ledger: %w", err)
 	}
 	return t.Local(), nil
+}
+
+// parseUTCFast reads s in utcLayout, in UTC, when every field is digits
+// and in range.
+func parseUTCFast(s string) (time.Time, bool) {
+	if len(s) != len(utcLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' {
+		return time.Time{}, false
+	}
+	ok := true
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, micro := num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if !ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	if day > 28 && time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Day() != day {
+		return time.Time{}, false // past the month's end
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC), true
 }
 
 // insertSQL is the statement that adds e with the next id (taking it).
