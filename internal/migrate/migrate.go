@@ -94,6 +94,7 @@ type Runner struct {
 
 	ledger *ledger
 	files  map[string]fileInfo // what checkFiles read: checksum and shape
+	ahead  *ahead              // the up files' checksums, read beside the connection's start
 	// checked holds the bytes checkFiles read, which golang-migrate is
 	// given to run (checkedSource), up to maxChecked in all.
 	checked checkedFiles
@@ -139,19 +140,23 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	db, injected := o.Connect.SharedDB(), false
 	borrowed := db != nil
 	o.Connect.LockTimeout = o.LockTimeout
-	if !borrowed {
-		db, injected, err = pg.Connect(ctx, o.Connect)
-		if err != nil {
-			root.Close()
-			return nil, err
-		}
-	}
-	r := &Runner{o: o, src: src, root: root, db: db, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT", libraries: -1}
+	r := &Runner{o: o, src: src, root: root, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT", libraries: -1}
 	if canReadAt {
 		if r.dir, _ = root.Open("."); r.dir != nil {
 			r.dirfd = int(r.dir.Fd())
 		}
 	}
+	// The applied files' checksums are read while the client waits on
+	// the network (ahead).
+	r.ahead = sumAhead(src, r.read)
+	if !borrowed {
+		db, injected, err = pg.Connect(ctx, o.Connect)
+		if err != nil {
+			r.closeFolder()
+			return nil, err
+		}
+	}
+	r.db = db
 	if injected {
 		r.reset = "SET lock_timeout = 0" // the injected value was only for the lock
 	}
@@ -242,8 +247,15 @@ func (r *Runner) Close() error {
 	default:
 		err = r.db.Close()
 	}
+	return errors.Join(err, r.closeFolder())
+}
+
+// closeFolder stops the reading ahead and closes the folder.
+func (r *Runner) closeFolder() error {
+	r.ahead.stop()
+	var err error
 	if r.dir != nil {
-		err = errors.Join(err, r.dir.Close())
+		err = r.dir.Close()
 	}
 	return errors.Join(err, r.root.Close())
 }
@@ -330,6 +342,7 @@ func (r *Runner) check() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	r.ahead.upTo(v)
 	if v >= 0 {
 		if _, ok := r.src.Get(uint(v)); !ok {
 			return 0, &MissingVersionError{Version: v, Dir: r.src.Dir, Below: r.src.Prev(uint(v))}
@@ -591,6 +604,13 @@ func (c *checkedFiles) unchecked(name string) bool {
 	return c.sums != nil && !ok
 }
 
+// any reports whether checkFiles read a file: the run may execute one.
+func (c *checkedFiles) any() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.sums) > 0
+}
+
 func (c *checkedFiles) sum(name string) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -759,7 +779,9 @@ func (r *Runner) file(name string, shape bool) (fileInfo, error) {
 // several at once: status and every run compare each applied file with
 // the ledger, and most of that is waiting on system calls. A file that
 // cannot be read is left to file, which reports it.
-func (r *Runner) sumAll(names []string) {
+func (r *Runner) sumAll(set map[int]*Entry) {
+	r.ahead.take(r.files, set)
+	names := checksummed(set, r.src)
 	var todo []string
 	for _, name := range names {
 		if _, ok := r.files[name]; !ok {

@@ -34,12 +34,23 @@ func (r *Runner) prepare(ctx context.Context, direction string) ([]Migration, er
 	if dirty {
 		return nil, nil // golang-migrate refuses, and dirtyError explains
 	}
-	entries, _, err := r.ledger.read(ctx)
+	// A run with files to execute counts the session's settings before
+	// the first (runBody), here in the ledger's round trip; the no-op path
+	// does not pay the count's 3 ms of server time.
+	var count *int64
+	n := int64(-1)
+	if r.libraries < 0 && r.checked.any() {
+		count = &n
+	}
+	entries, _, err := r.ledger.readCounting(ctx, count)
 	if err != nil {
 		return nil, r.explain(err, "")
 	}
+	if n >= 0 {
+		r.libraries = n
+	}
 	set := applied(entries)
-	r.sumAll(checksummed(set, r.src))
+	r.sumAll(set)
 	in, err := integrity(entries, set, r.src, cur, r.sum)
 	if err != nil {
 		return nil, err
@@ -485,8 +496,10 @@ func (r *Runner) entryFor(version int) (Entry, error) {
 func (r *Runner) runBody(body io.Reader) error {
 	if r.libraries < 0 {
 		// Before the first file runs on the session: a library a file
-		// loads stays in it (Session). Only here, not on the no-op path:
-		// the count costs the server about 3 ms.
+		// loads stays in it (Session). prepare counts in the ledger's
+		// round trip when checkFiles found a file to run; this is for a
+		// run that did not (a late file). Not on the no-op path: the
+		// count costs the server about 3 ms.
 		if err := r.inner.conn.QueryRowContext(context.Background(), pg.LibrariesSQL, pgx.QueryExecModeSimpleProtocol).Scan(&r.libraries); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
@@ -178,5 +179,53 @@ func TestMigrationCommits(t *testing.T) {
 	}
 	if v, dirty := version(t, r); v != 4 || dirty {
 		t.Errorf("version %d dirty %v", v, dirty)
+	}
+}
+
+// TestPendingRoundTrips: migrate up with one file pending counts the
+// session's settings (pg.LibrariesSQL, for Session's check that no file
+// loaded a library) in the ledger's round trip, not one of its own before
+// the file: 9 round trips before issue 26's ninth round, 8 now.
+func TestPendingRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	migrations := map[string]string{}
+	for _, n := range []string{"000001_a", "000002_b", "000003_c", "000004_d"} {
+		migrations[n+".up.sql"] = "CREATE TABLE t" + n[len(n)-1:] + " (id int);"
+	}
+	dir := files(t, migrations)
+	dbURL := pgtest.DB(t)
+	r := open(t, dbURL, dir, nil)
+	if err := r.Up(ctx, 3); err != nil {
+		t.Fatal(errorText(err))
+	}
+	r.Close()
+	rt, proxied := countRoundTrips(t, dbURL)
+	r = open(t, proxied, dir, nil)
+	defer r.Close()
+	// startup, SET client_connection_check_interval, current_database;
+	// lock (with the tables and the version), the ledger with the count,
+	// the file with its ledger entry and version, unlock; the report's
+	// version is known.
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(errorText(err))
+	}
+	if v, _, err := r.Version(); err != nil || v != 4 {
+		t.Fatalf("version %d, %v; want 4", v, err)
+	}
+	if got := rt.ready.Load(); got > 8 {
+		t.Errorf("%d round trips, want at most 8", got)
+	} else {
+		t.Logf("%d round trips", got)
+	}
+	if r.libraries < 0 {
+		t.Error("the session's settings were not counted before the file ran")
+	}
+	// The count is the one a separate query reads on the same session.
+	var n int64
+	if err := r.inner.conn.QueryRowContext(ctx, pg.LibrariesSQL).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != r.libraries {
+		t.Errorf("counted %d settings, a separate count reads %d", r.libraries, n)
 	}
 }

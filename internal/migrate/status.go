@@ -75,6 +75,7 @@ func (r *Runner) Status() (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.ahead.upTo(v)
 	h := r.holder()
 	if dirty && h.active {
 		// A client killed mid-migration (kill -9, a second Ctrl-C) leaves
@@ -111,7 +112,7 @@ func (r *Runner) Status() (*Status, error) {
 		clean = r.src.Prev(uint(max(v, 0)))
 	}
 	set := applied(entries)
-	r.sumAll(checksummed(set, r.src))
+	r.sumAll(set)
 	if s.Integrity, err = integrity(entries, set, r.src, clean, r.sum); err != nil {
 		return nil, err
 	}
