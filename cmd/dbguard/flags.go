@@ -21,7 +21,7 @@ var (
 	flagPrefer         = &cli.StringFlag{Name: "prefer", Usage: "when the process environment and the env files name different databases, `WHICH` wins: env or files (refuse: commands that change a database refuse)", DefaultText: "env.prefer, else refuse"}
 	flagAllowPooler    = &cli.BoolFlag{Name: "allow-pooler", Usage: "connect through a pooler whose direct endpoint is unknown (no prepared statements, no reliable lock)"}
 	flagWait           = &cli.DurationFlag{Name: "wait", Usage: "retry connection errors for up to `DURATION` (a server still starting)", DefaultText: "one attempt"}
-	flagConnectTimeout = &cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout, else 10s"}
+	flagConnectTimeout = &cli.DurationFlag{Name: "connect-timeout", Usage: "give up one connection attempt after `DURATION`", DefaultText: "migrations.connect_timeout, the URL's connect_timeout (at most 60s), else 10s"}
 	flagDir            = &cli.StringFlag{Name: "dir", Usage: "migrations folder `DIR`", DefaultText: "migrations.dir, else migrations"}
 	flagLockTimeout    = &cli.DurationFlag{Name: "lock-timeout", Usage: "fail when another migration holds the lock longer than `DURATION`", DefaultText: "migrations.lock_timeout, else 15s"}
 	flagNoVerify       = &cli.BoolFlag{Name: "no-verify", Usage: "do not run dbguard verify afterwards"}
