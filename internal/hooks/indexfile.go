@@ -31,6 +31,17 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() {
 		return false, false
 	}
+	// A repository's folder, as git tells one (HEAD, objects, refs): a
+	// subfolder's .git holding only an index (the hook run below the top
+	// by a hook manager) is none, and git goes on up to the top.
+	for _, p := range []string{"objects", "refs"} {
+		if st, err := os.Stat(filepath.Join(gitDir, p)); err != nil || !st.IsDir() {
+			return false, false
+		}
+	}
+	if st, err := os.Stat(filepath.Join(gitDir, "HEAD")); err != nil || !st.Mode().IsRegular() {
+		return false, false
+	}
 	if cfg, err := os.ReadFile(filepath.Join(gitDir, "config")); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
 		return false, false
 	}
@@ -39,12 +50,11 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	case name == "":
 		name = filepath.Join(gitDir, "index")
 	case !filepath.IsAbs(name):
-		// Relative to git's working folder, which is the hook's.
-		wd, err := os.Getwd()
-		if err != nil {
-			return false, false
-		}
-		name = filepath.Join(wd, name)
+		// Relative to the top of the work tree, as git reads it: git
+		// moves there before it reads the index (git commit runs the
+		// hook there, but a hook manager may run it in a subfolder, and
+		// git -C sub resolves it against the top too).
+		name = filepath.Join(top, name)
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
