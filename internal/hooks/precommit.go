@@ -1142,7 +1142,7 @@ func (q *decoupleQuestion) ask(ctx context.Context) (bool, error) {
 	}
 	q.asked = true
 	// Exit 1 and nothing said: no file matched.
-	_, err := q.g.run(ctx, nil, "grep", "--cached", "--no-color", "-l", "-I", "-F", "-e", "decouple", "--", "*.py")
+	_, err := q.g.run(ctx, nil, "grep", "--cached", "--no-color", "-l", "-F", "-e", "decouple", "--", "*.py")
 	var ge *GitError
 	var ee *exec.ExitError
 	switch {
