@@ -94,3 +94,43 @@ func relink(name, target string) error {
 	}
 	return os.Rename(tmp, name)
 }
+
+// A plain file below a folder that is a link: opened from the root folder
+// (the read of every discovered env file), the link is followed only
+// inside the project. Before, openat's O_NOFOLLOW guarded only the file's
+// own name: a folder swapped for a link out after discovery listed the
+// file was followed, and the file outside read.
+func TestAttackReadLimitedFolderLinkOnTheWay(t *testing.T) {
+	base := t.TempDir()
+	root, out := filepath.Join(base, "project"), filepath.Join(base, "elsewhere")
+	for _, d := range []string{filepath.Join(root, "real"), out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, ".env"), []byte("DATABASE_URL=postgres://out/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "real", ".env"), []byte("DATABASE_URL=postgres://in/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(out, filepath.Join(root, "away")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(root, "near")); err != nil {
+		t.Fatal(err)
+	}
+	d := openRootDir(root)
+	if d == noRootDir {
+		t.Skip("no root folder opened here")
+	}
+	defer d.close()
+	data, err := readLimitedIn(d, root, "away/.env")
+	var oe *OutsideError
+	if !errors.As(err, &oe) {
+		t.Errorf("away/.env: read %q, err %v; want an OutsideError", data, err)
+	}
+	if data, err := readLimitedIn(d, root, "near/.env"); err != nil || string(data) != "DATABASE_URL=postgres://in/app\n" {
+		t.Errorf("near/.env (a folder link inside): read %q, err %v", data, err)
+	}
+}
