@@ -160,5 +160,10 @@ func hookFromTop(c *cli.Context) ([]string, error) {
 			return nil, err
 		}
 	}
-	return files, os.Chdir(top)
+	if err := os.Chdir(top); err != nil {
+		return nil, err
+	}
+	// The unit is found again from the top, as when git runs the hook.
+	delete(c.App.Metadata, unitKey)
+	return files, nil
 }

@@ -339,6 +339,26 @@ func TestLefthookRootSubfolder(t *testing.T) {
 			}
 		})
 	}
+
+	// Started by hand in the subfolder: a file named there, and a
+	// --config relative to it, are the same files from the top.
+	s := newSandbox(t)
+	s.write("dbguard.yaml", "version: 1\n")
+	s.write("sub/allow.yaml", "version: 1\nhook:\n  allow: [\"sub/**\"]\n")
+	s.write("sub/leak.py", leak)
+	s.ok("git", "add", "-A")
+	inSub := func(args ...string) (string, error) {
+		cmd := exec.Command(filepath.Join(binDir, "dbguard"), args...)
+		cmd.Dir, cmd.Env = filepath.Join(s.dir, "sub"), s.env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := inSub("hook", "pre-commit", "leak.py"); err == nil || !strings.Contains(out, "sub/leak.py:1: a real database password is") {
+		t.Errorf("leak.py named in sub/: %v\n%s", err, out)
+	}
+	if out, err := inSub("hook", "pre-commit", "--config", "allow.yaml", "leak.py"); err != nil {
+		t.Errorf("--config allow.yaml in sub/: %v\n%s", err, out)
+	}
 }
 
 // TestInstallKnowsLefthookConfigs: each name lefthook reads makes hook
