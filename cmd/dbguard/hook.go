@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -47,6 +48,10 @@ Examples:
 				output.Talk{W: c.App.ErrWriter}.Infof("DBGUARD_SKIP=1: pre-commit checks skipped (the CI gate still runs them)")
 				return nil
 			}
+			files, err := hookFromTop(c)
+			if err != nil {
+				return err
+			}
 			// A configuration that does not load from the disk is no
 			// verdict yet: the commit holds the index's (hooks.Options).
 			cfg, cfgErr := loadConfig(c)
@@ -58,7 +63,7 @@ Examples:
 			load := func(top string) (*config.Config, func(*envcheck.Listing) ([]hooks.Scope, error), error) {
 				return hookIndexLoad(c, repo, top)
 			}
-			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, ConfigErr: cfgErr, Mode: c.String("mode"), Files: c.Args().Slice(), Scopes: scopes, Load: load}, c.App.ErrWriter)
+			return hooks.Check(c.Context, hooks.Options{Repo: repo, Config: cfg, ConfigErr: cfgErr, Mode: c.String("mode"), Files: files, Scopes: scopes, Load: load}, c.App.ErrWriter)
 		},
 	}
 }
@@ -121,4 +126,44 @@ func hookUninstallCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// hookFromTop moves to the top of the work tree, where git runs hooks, when
+// the hook was started below it (a hook manager's subfolder: lefthook's
+// root:), and returns the named files relative to the top. Run from a
+// subfolder, the hook took it for the top: git's answers, whose paths are
+// the top's, were read against it, and a staged dbguard.yaml at the top
+// that differed from the disk's went unseen, so an unstaged hook.allow
+// exempted a staged password. A --config relative to the folder started
+// in keeps naming the same file.
+func hookFromTop(c *cli.Context) ([]string, error) {
+	files := c.Args().Slice()
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	top := hooks.WorkTreeTop(wd)
+	if top == wd {
+		return files, nil
+	}
+	prefix, err := filepath.Rel(top, wd)
+	if err != nil {
+		return files, nil
+	}
+	for i, f := range files {
+		if !filepath.IsAbs(f) {
+			files[i] = filepath.ToSlash(filepath.Join(prefix, f))
+		}
+	}
+	if p := c.String("config"); p != "" && !filepath.IsAbs(p) {
+		if err := c.Set("config", filepath.Join(wd, p)); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Chdir(top); err != nil {
+		return nil, err
+	}
+	// The unit is found again from the top, as when git runs the hook.
+	delete(c.App.Metadata, unitKey)
+	return files, nil
 }

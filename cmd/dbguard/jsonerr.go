@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"strings"
 
@@ -69,10 +68,7 @@ func writeJSONResult(w io.Writer, printed []byte, err error) error {
 	if je.Class == "" {
 		je.Class = "check_failed"
 	}
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		je.Hint = h.Hint()
-	}
+	je.Hint = hintOf(err)
 	member, merr := json.MarshalIndent(je, "  ", "  ")
 	if merr != nil {
 		return merr

@@ -19,6 +19,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 // run builds the command-line app, runs it and returns the exit code. It
@@ -112,11 +113,20 @@ func explainFailure(talk output.Talk, err error) int {
 		return code // the child, or the doctor's report, has said what went wrong
 	}
 	talk.Errorf("%s", errorText(err))
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		talk.Hintf("%s", h.Hint())
+	if h := hintOf(err); h != "" {
+		talk.Hintf("%s", h)
 	}
 	return code
+}
+
+// hintOf is err's hint: its own, else pg.PoolerHint's for a prepared
+// statement that collided in a pooler dbguard did not recognise.
+func hintOf(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return pg.PoolerHint(err)
 }
 
 // errorText is err's message as a user reads it: Go's "context canceled"

@@ -41,10 +41,26 @@ func pyManifest(name string) bool {
 // (load_dotenv("config/app.env"), env_file="settings.env") that discovery
 // did not list, read inside the root only (see addNamedFile).
 func (r *Report) pythonCallRuns(ctx context.Context, o Options, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile) {
-	if o.Contents != nil || len(o.Loaders) > 0 {
-		// The hook: only staged env files and manifests. env.loaders:
-		// the user's word replaces what the code suggests.
+	if len(o.Loaders) > 0 {
+		// env.loaders: the user's word replaces what the code suggests.
 		return runs, files
+	}
+	if o.Contents != nil {
+		// The hook: only staged env files and manifests, and the caller's
+		// word that no Python code names decouple (see unusedDecouple).
+		if !o.DecoupleUnused {
+			return runs, files
+		}
+		kept := runs[:0:0]
+		for _, rn := range runs {
+			// As unusedDecouple below: a run a manifest naming
+			// python-decouple made dbguard assume.
+			if names, _ := detectedFrom(rn.dir, manifests); rn.loader.Name == "python-decouple" && rn.inUse && slices.Contains(names, "python-decouple") {
+				continue
+			}
+			kept = append(kept, rn)
+		}
+		return kept, files
 	}
 	var roots []string
 	for d, names := range manifests {

@@ -17,12 +17,17 @@ import (
 // stays inside the project (OutsideError otherwise).
 func readLimited(root, rel string) ([]byte, error) {
 	name := filepath.Join(root, filepath.FromSlash(rel))
-	if st, err := os.Lstat(name); err == nil && st.Mode()&os.ModeSymlink != 0 && !insideRoot(root, rel) {
-		return nil, &OutsideError{Path: rel}
+	var f *os.File
+	var err error
+	if st, lerr := os.Lstat(name); lerr == nil && st.Mode()&os.ModeSymlink != 0 {
+		// Followed only when it stays inside, to the file it led to when
+		// checked (see openLinkInside).
+		f, err = openLinkInside(root, rel)
+	} else {
+		// Without blocking: a FIFO put there after discovery looked would
+		// wait for a writer forever.
+		f, err = os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	}
-	// Without blocking: a FIFO put there after discovery looked would wait
-	// for a writer forever.
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -75,22 +75,25 @@ func readLimitedIn(d rootDir, root, rel string) ([]byte, error) {
 		} else {
 			fd, err = syscall.Open(name(), flags, 0)
 		}
-		if err == syscall.ELOOP && flags&syscall.O_NOFOLLOW != 0 {
-			// The name is a link: followed only when it stays inside.
-			if !insideRoot(root, rel) {
-				return nil, &OutsideError{Path: rel}
-			}
-			flags &^= syscall.O_NOFOLLOW
-			continue
-		}
 		if err != syscall.EINTR {
 			break
 		}
 	}
-	if err != nil {
+	if err == syscall.ELOOP {
+		// The name is a link: followed only when it stays inside, to the
+		// file it led to when checked (not reopened by name: a link
+		// swapped in between would be followed out).
+		f, err := openLinkInside(root, rel)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		fd = int(f.Fd())
+	} else if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name(), Err: err}
+	} else {
+		defer syscall.Close(fd)
 	}
-	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	size := int64(0)
 	sized := false

@@ -1,6 +1,10 @@
 package envcheck
 
-import "syscall"
+import (
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
 
 // openRootDir opens root for readLimitedIn; noRootDir if it cannot (each
 // file is then opened by its whole name, as readLimited does).
@@ -17,6 +21,33 @@ func openRootDir(root string) rootDir {
 	}
 }
 
+// noOpenat2 is set once openat2 is found missing (a kernel before 5.6, or
+// a seccomp filter that refuses it).
+var noOpenat2 atomic.Bool
+
+// openat opens rel below dirfd following no link on the way, the folders'
+// included (openat2's RESOLVE_NO_SYMLINKS): a link anywhere in rel is
+// ELOOP, as O_NOFOLLOW makes one at its end, and readLimitedIn follows it
+// only inside the project. openat's O_NOFOLLOW alone followed a folder on
+// the way swapped for a link out of the project after discovery listed the
+// file. Where openat2 is missing, openat, as before.
 func openat(dirfd int, rel string, flags int) (int, error) {
+	if !noOpenat2.Load() {
+		p, err := syscall.BytePtrFromString(rel)
+		if err != nil {
+			return -1, err
+		}
+		// struct open_how; 0x04 is RESOLVE_NO_SYMLINKS, 437 SYS_openat2.
+		how := struct{ flags, mode, resolve uint64 }{flags: uint64(flags), resolve: 0x04}
+		fd, _, e := syscall.Syscall6(437, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
+		switch e {
+		case 0:
+			return int(fd), nil
+		case syscall.ENOSYS, syscall.EPERM:
+			noOpenat2.Store(true)
+		default:
+			return -1, e
+		}
+	}
 	return syscall.Openat(dirfd, rel, flags, 0)
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// (slash paths relative to Root) with these contents are all there is.
 	// The pre-commit hook passes the index's.
 	Contents map[string][]byte
+	// DecoupleUnused (the hook, with Contents): the caller found that no
+	// Python file names decouple, so a manifest's python-decouple is not
+	// assumed, as env decides when it reads the code itself.
+	DecoupleUnused bool
 	// Listing, when set, stands for the walk of the disk: discovery
 	// visits the listed files (the hook's, from the index and one walk) instead of
 	// reading every folder; each is still read from the disk.

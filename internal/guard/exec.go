@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pg"
@@ -109,16 +110,37 @@ func Run(cmd *exec.Cmd, name string) (int, error) { return RunStarted(cmd, name,
 // RunStarted is Run, calling started (when not nil) with the child once
 // it has started.
 func RunStarted(cmd *exec.Cmd, name string, started func(*os.Process)) (int, error) {
+	return RunWith(cmd, name, RunOptions{Started: started})
+}
+
+// RunOptions are Run's choices beyond the command.
+type RunOptions struct {
+	// Started, when not nil, is called with the child once it has started.
+	Started func(*os.Process)
+	// Unstop: a process of the child's that stays stopped by a signal
+	// (polled every Unstop/4) while dbguard runs is killed with the rest,
+	// and the run fails with a StoppedError. Zero: no watch (dbguard
+	// exec, whose command may stop its own jobs).
+	Unstop time.Duration
+}
+
+// RunWith is Run with o.
+func RunWith(cmd *exec.Cmd, name string, o RunOptions) (int, error) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", name, err)
 	}
-	if started != nil {
-		started(cmd.Process)
+	if o.Started != nil {
+		o.Started(cmd.Process)
 	}
 	done := make(chan struct{})
+	found := make(chan *StoppedError, 1)
+	if o.Unstop > 0 {
+		w := stopWatch{interval: o.Unstop / 4, polls: 4}
+		go w.watch(cmd.Process.Pid, name, done, found)
+	}
 	go func() {
 		for {
 			select {
@@ -131,6 +153,11 @@ func RunStarted(cmd *exec.Cmd, name string, started func(*os.Process)) (int, err
 	}()
 	err := cmd.Wait()
 	close(done)
+	select {
+	case stopped := <-found:
+		return 0, stopped
+	default:
+	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		code := ee.ExitCode()

@@ -42,6 +42,9 @@ type Target struct {
 	// connection must not use prepared statements, and session advisory
 	// locks do not protect anything.
 	ThroughPooler bool
+	// AllowPooler: --allow-pooler was given, so a URL the server's answers
+	// show is pooled is connected to as one (pg.ConnectOptions.AllowPooler).
+	AllowPooler bool
 	// Overruled is the process environment's URL variable that Prefer
 	// files set aside.
 	Overruled string
@@ -71,7 +74,7 @@ func Resolve(ctx context.Context, o Options) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Target{Report: rep}
+	t := &Target{Report: rep, AllowPooler: o.AllowPooler}
 	if err := rep.Err(o.Strict); err != nil {
 		return t, err
 	}
@@ -166,7 +169,7 @@ func (t *Target) Where(u *dburl.URL) string {
 // (pg.ConnectOptions.From).
 func (t *Target) Connect(o pg.ConnectOptions) pg.ConnectOptions {
 	o = o.To(t.URL, t.ThroughPooler)
-	o.From = t.Where(t.URL)
+	o.From, o.AllowPooler = t.Where(t.URL), t.AllowPooler
 	return o
 }
 

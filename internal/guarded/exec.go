@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -73,7 +74,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	return runChild(ctx, cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr, nil)
+	return runChild(ctx, cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr, nil, 0)
 }
 
 // runChild runs a child handed the guarded URL u (set: its variables)
@@ -84,8 +85,10 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 // stops dbguard's own connections; from says where u was written. after,
 // when not nil, is a reading the guard does once the child has exited 0
 // (the Alembic models): its result is after's, the code returned is the
-// child's own.
-func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[string]string, root string, log io.Writer, after *pyshim.After) (int, error) {
+// child's own. unstop, when not zero, is how long a process of the
+// child's may stay stopped by a signal before the run fails
+// (guard.RunOptions.Unstop).
+func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, from string, set map[string]string, root string, log io.Writer, after *pyshim.After, unstop time.Duration) (int, error) {
 	dir := cmd.Dir
 	if dir == "" {
 		dir, _ = os.Getwd()
@@ -109,7 +112,7 @@ func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, fro
 		cmd.Env = guard.SetEnv(cmd.Env, then)
 		started = func(p *os.Process) { after.Started(ctx, p) }
 	}
-	code, err := guard.RunStarted(cmd, name, started)
+	code, err := guard.RunWith(cmd, name, guard.RunOptions{Started: started, Unstop: unstop})
 	if after != nil {
 		// The zygote exits with the tool's status; it says it first, in
 		// case the reading's time limit killed it.

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -120,6 +121,11 @@ func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State,
 	return tool.Read(ctx, db, o.Tool)
 }
 
+// toolUnstop is how long a migration tool's process may stay stopped by a
+// signal while dbguard runs (nothing would resume it: a run that waited
+// would wait without end) before dbguard kills the tool and fails.
+const toolUnstop = 2 * time.Second
+
 // runStep runs one of the tool's commands, its output to out (stderr: talk,
 // for a migration run); a non-zero exit is the tool's failure, reported
 // with its exit code (its own output said why).
@@ -135,7 +141,7 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
-	code, err := runChild(ctx, cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr, after)
+	code, err := runChild(ctx, cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr, after, toolUnstop)
 	switch {
 	case errRefused(err):
 		return err

@@ -31,6 +31,11 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() {
 		return false, false
 	}
+	// A repository's folder, as git tells one: a subfolder's .git
+	// holding only an index is none, and git goes on up to the top.
+	if !isGitDir(gitDir) {
+		return false, false
+	}
 	if cfg, err := os.ReadFile(filepath.Join(gitDir, "config")); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
 		return false, false
 	}
@@ -39,12 +44,11 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	case name == "":
 		name = filepath.Join(gitDir, "index")
 	case !filepath.IsAbs(name):
-		// Relative to git's working folder, which is the hook's.
-		wd, err := os.Getwd()
-		if err != nil {
-			return false, false
-		}
-		name = filepath.Join(wd, name)
+		// Relative to the top of the work tree, as git reads it: git
+		// moves there before it reads the index (git commit runs the
+		// hook there, but a hook manager may run it in a subfolder, and
+		// git -C sub resolves it against the top too).
+		name = filepath.Join(top, name)
 	}
 	data, err := os.ReadFile(name)
 	if err != nil {
@@ -144,4 +148,36 @@ func indexConfigEntries(data []byte) (paths, ids []string, ok bool) {
 		off += 8 + size
 	}
 	return paths, ids, off == end
+}
+
+// isGitDir reports whether dir is a repository's folder as git tells one
+// (is_git_directory: HEAD, objects and refs).
+func isGitDir(dir string) bool {
+	for _, p := range []string{"objects", "refs"} {
+		if st, err := os.Stat(filepath.Join(dir, p)); err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	st, err := os.Stat(filepath.Join(dir, "HEAD"))
+	return err == nil && st.Mode().IsRegular()
+}
+
+// WorkTreeTop is the top of the work tree git finds from wd, where git
+// runs hooks: the nearest folder at or above wd holding a .git that is a
+// repository's folder, or a .git file (a worktree, a submodule). wd itself
+// when GIT_DIR or GIT_WORK_TREE is set (git takes those as given) or when
+// none is found (git then says so itself).
+func WorkTreeTop(wd string) string {
+	if os.Getenv("GIT_DIR") != "" || os.Getenv("GIT_WORK_TREE") != "" {
+		return wd
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		g := filepath.Join(d, ".git")
+		if st, err := os.Lstat(g); err == nil && (st.Mode().IsRegular() || st.IsDir() && isGitDir(g)) {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return wd
+		}
+	}
 }

@@ -93,3 +93,62 @@ func TestIndexFileConfigChangedAgreesWithGit(t *testing.T) {
 	git("update-index", "--split-index")
 	check("split", false)
 }
+
+// A relative GIT_INDEX_FILE names a file below the top of the work tree,
+// as git reads it (git commit sets ".git/index" and runs the hook from
+// the top; git run from a subfolder, or by a hook manager that runs the
+// hook there, resolves it against the top too), not below the hook's
+// working folder: there, a subfolder's own .git/index, an old copy in
+// which dbguard.yaml matched the disk, answered "unchanged" where git
+// finds the staged dbguard.yaml differs.
+func TestIndexFileRelativeIsTheTopsAsGitReadsIt(t *testing.T) {
+	dir, git := gitRepo(t)
+	write := func(name, body string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("dbguard.yaml", "version: 1\n")
+	write("sub/app.py", "x = 1\n")
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	old, err := os.ReadFile(filepath.Join(dir, ".git", "index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write("sub/.git/index", string(old)) // not a repository: git goes on to the top
+	write("dbguard.yaml", "version: 1\nhook:\n  allow: ['**']\n")
+	git("add", "dbguard.yaml")
+	write("dbguard.yaml", "version: 1\n")
+
+	t.Setenv("GIT_INDEX_FILE", ".git/index")
+	sub := filepath.Join(dir, "sub")
+	t.Chdir(sub)
+	cmd := exec.Command("git", "diff", "--name-only", "--", ":(top,glob)**/dbguard.yaml")
+	cmd.Dir = sub
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("git run from the subfolder finds no change: the test's premise is wrong")
+	}
+	changed, ok := indexFileConfigChanged(dir)
+	if !ok || !changed {
+		t.Errorf("changed %v, read %v; git (from %s, GIT_INDEX_FILE=.git/index) says changed", changed, ok, sub)
+	}
+	// The hook run in the subfolder takes it for the top: its .git is no
+	// repository (git passed over it), so git is asked.
+	if changed, ok := indexFileConfigChanged(sub); ok {
+		t.Errorf("from the subfolder: changed %v, read the index itself; want git asked", changed)
+	}
+	os.Unsetenv("GIT_INDEX_FILE")
+	if changed, ok := indexFileConfigChanged(sub); ok {
+		t.Errorf("from the subfolder, no GIT_INDEX_FILE: changed %v, read the index itself; want git asked", changed)
+	}
+}

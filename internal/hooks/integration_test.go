@@ -310,6 +310,57 @@ func TestLefthook(t *testing.T) {
 	}
 }
 
+// TestLefthookRootSubfolder: lefthook runs a command with root: in that
+// subfolder, not at the top where git runs hooks, with git's relative
+// GIT_INDEX_FILE (.git/index, the top's). The hook took the subfolder for
+// the top: git's paths, the top's, were read against it, and the top's
+// staged dbguard.yaml was not compared with the disk's, so an unstaged
+// hook.allow let a staged password through a real commit. It now judges
+// from the top, as git would run it; the files lefthook names relative
+// to the subfolder ({staged_files}) are the same files.
+func TestLefthookRootSubfolder(t *testing.T) {
+	needTool(t, "lefthook", "go install github.com/evilmartians/lefthook@v1.13.6")
+	for _, run := range []string{"dbguard hook pre-commit", "dbguard hook pre-commit {staged_files}"} {
+		t.Run(run, func(t *testing.T) {
+			s := newSandbox(t)
+			s.write("lefthook.yaml", "pre-commit:\n  commands:\n    dbguard:\n      root: sub/\n      run: "+run+"\n")
+			s.write("dbguard.yaml", "version: 1\n")
+			s.write("sub/app.py", "x = 1\n")
+			s.ok("lefthook", "install")
+			s.ok("git", "add", "-A")
+			s.ok("git", "commit", "-q", "-m", "base")
+			// Unstaged: the commit holds the plain configuration.
+			s.write("dbguard.yaml", "version: 1\nhook:\n  allow: [\"sub/**\"]\n")
+			s.write("sub/leak.py", leak)
+			s.ok("git", "add", "sub/leak.py")
+			out := s.fails("git", "commit", "-q", "-m", "leak")
+			if !strings.Contains(out, "sub/leak.py:1: a real database password is") {
+				t.Errorf("the commit was not blocked through lefthook's root: sub/:\n%s", out)
+			}
+		})
+	}
+
+	// Started by hand in the subfolder: a file named there, and a
+	// --config relative to it, are the same files from the top.
+	s := newSandbox(t)
+	s.write("dbguard.yaml", "version: 1\n")
+	s.write("sub/allow.yaml", "version: 1\nhook:\n  allow: [\"sub/**\"]\n")
+	s.write("sub/leak.py", leak)
+	s.ok("git", "add", "-A")
+	inSub := func(args ...string) (string, error) {
+		cmd := exec.Command(filepath.Join(binDir, "dbguard"), args...)
+		cmd.Dir, cmd.Env = filepath.Join(s.dir, "sub"), s.env
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := inSub("hook", "pre-commit", "leak.py"); err == nil || !strings.Contains(out, "sub/leak.py:1: a real database password is") {
+		t.Errorf("leak.py named in sub/: %v\n%s", err, out)
+	}
+	if out, err := inSub("hook", "pre-commit", "--config", "allow.yaml", "leak.py"); err != nil {
+		t.Errorf("--config allow.yaml in sub/: %v\n%s", err, out)
+	}
+}
+
 // TestInstallKnowsLefthookConfigs: each name lefthook reads makes hook
 // install join lefthook, at the top level, from a subfolder too.
 func TestInstallKnowsLefthookConfigs(t *testing.T) {

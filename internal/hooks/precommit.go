@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -949,8 +950,9 @@ func (r *Report) checkEnvFiles(ctx context.Context, g Git, o Options) error {
 		scopes = []Scope{{Options: func(m string) envcheck.Options { return envcheck.OptionsFor(o.Config, m, nil) }}}
 	}
 	reps := make([]*envcheck.Report, len(scopes))
+	dq := &decoupleQuestion{g: g}
 	for si, sc := range scopes {
-		if err := r.checkScope(ctx, sc, all, o.Repo, mode, modes, &reps[si]); err != nil || r.Blocked() > 0 && reps[si] == nil {
+		if err := r.checkScope(ctx, sc, all, o.Repo, mode, modes, dq, &reps[si]); err != nil || r.Blocked() > 0 && reps[si] == nil {
 			return err
 		}
 	}
@@ -1066,7 +1068,7 @@ func indexFolders(ctx context.Context, g Git, p string, hops *int) (string, bool
 // checkScope judges the staged env files of one unit in every mode; rep
 // is the report in the mode given, nil when a file is malformed (then a
 // blocking finding says so).
-func (r *Report) checkScope(ctx context.Context, sc Scope, all map[string][]byte, repo, mode string, modes []string, out **envcheck.Report) error {
+func (r *Report) checkScope(ctx context.Context, sc Scope, all map[string][]byte, repo, mode string, modes []string, dq *decoupleQuestion, out **envcheck.Report) error {
 	prefix := ""
 	if sc.Label != "" {
 		prefix = sc.Label + ": "
@@ -1092,6 +1094,22 @@ func (r *Report) checkScope(ctx context.Context, sc Scope, all map[string][]byte
 				return err
 			}
 			return nil
+		}
+		if len(mrep.Databases) >= 2 && assumesDecouple(mrep) {
+			// The manifest's python-decouple is assumed; env drops it
+			// where no Python code names decouple. Asked of the index's
+			// code only now, so a commit without such a conflict costs
+			// nothing more.
+			unused, err := dq.ask(ctx)
+			if err != nil {
+				return err
+			}
+			if unused {
+				eo.DecoupleUnused = true
+				if again, err := envcheck.Resolve(ctx, eo); err == nil {
+					mrep = again
+				}
+			}
 		}
 		if m == mode {
 			rep = mrep
@@ -1186,4 +1204,53 @@ func scopePrefix(sc Scope) string {
 		return ""
 	}
 	return sc.Label + ": "
+}
+
+// assumesDecouple reports whether a report's readings count
+// python-decouple as in use.
+func assumesDecouple(rep *envcheck.Report) bool {
+	for _, rd := range rep.Readings {
+		if rd.Loader == "python-decouple" && rd.InUse {
+			return true
+		}
+	}
+	return false
+}
+
+// decoupleQuestion asks git once whether the index holds Python code and
+// none of it names decouple: then python-decouple, though a manifest names
+// it, is not what the code loads with (env's rule, which reads the code on
+// the disk: python_calls.go's unusedDecouple).
+type decoupleQuestion struct {
+	g      Git
+	asked  bool
+	unused bool
+	err    error
+}
+
+func (q *decoupleQuestion) ask(ctx context.Context) (bool, error) {
+	if q.asked {
+		return q.unused, q.err
+	}
+	q.asked = true
+	// Exit 1 and nothing said: no file matched.
+	_, err := q.g.run(ctx, nil, "grep", "--cached", "--no-color", "-l", "-F", "-e", "decouple", "--", "*.py")
+	var ge *GitError
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return false, nil // a file names it
+	case errors.As(err, &ge) && errors.As(ge.Err, &ee) && ee.ExitCode() == 1 && ge.Stderr == "":
+	default:
+		q.err = err
+		return false, err
+	}
+	out, err := q.g.run(ctx, nil, "ls-files", "--cached", "-z", "--", "*.py")
+	if err != nil {
+		q.err = err
+		return false, err
+	}
+	// With no Python code at all, the assumption stays (as env keeps it).
+	q.unused = len(out) > 0
+	return q.unused, nil
 }

@@ -191,7 +191,7 @@ func (r *Runner) migrator() error {
 	}
 	r.inner = inner
 	r.ledger.db = inner.conn // one connection: the one holding the lock
-	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol}
+	drv := &lockingDriver{Driver: inner, r: r, key: r.key, timeout: r.o.LockTimeout, reset: r.reset, none: r.o.Connect.SimpleProtocol || pg.Pooled(r.db)}
 	// No reset of lock_timeout here: every caller takes the lock next, in
 	// the same round trip that resets it.
 	m, err := gomigrate.NewWithInstance("dbguard", checkedSource{r}, "pgx5", drv)

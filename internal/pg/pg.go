@@ -70,6 +70,10 @@ type ConnectOptions struct {
 	// file the connection string itself names must be inside it (see
 	// checkWrittenFiles). "": not checked (a URL of dbguard's own making).
 	Root string
+	// AllowPooler (--allow-pooler): a connection the server's answers show
+	// goes through a pooler (PoolerFoundError) is made again with
+	// SimpleProtocol, as for a URL known to be pooled.
+	AllowPooler bool
 	// session, when it serves these options, is where WithConn runs (see
 	// Sharing).
 	session *Session
@@ -520,6 +524,12 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		stdlib.OptionAfterConnect(func(ctx context.Context, conn *pgx.Conn) error {
 			fresh.Store(conn, time.Now())
 			if !o.SimpleProtocol {
+				// Only on the user's --allow-pooler: a proxy that is no
+				// transaction pooler (Neon's, in front of a compute) may
+				// also send a cancel key of its own.
+				if why := pooledConn(conn); why != "" && o.AllowPooler {
+					return &PoolerFoundError{Target: Target(o.URL), Why: why}
+				}
 				return checkClientConnection(ctx, conn)
 			}
 			return nil
@@ -540,11 +550,34 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		}
 		cancel()
 		if err == nil {
+			if o.SimpleProtocol {
+				pooledDBs.Store(db, true)
+			}
 			return db, injected, nil
 		}
 		if ctx.Err() != nil {
 			db.Close()
 			return nil, false, ctx.Err()
+		}
+		if !o.SimpleProtocol {
+			var pf *PoolerFoundError
+			if why := pooledStartup(err); why != "" || errors.As(err, &pf) {
+				db.Close()
+				if o.AllowPooler {
+					if o.Log != nil {
+						if pf == nil {
+							pf = &PoolerFoundError{Target: Target(o.URL), Why: why}
+						}
+						fmt.Fprintf(o.Log, "dbguard: warning: %s answers as a connection pooler (%s): connecting through it, --allow-pooler: no prepared statements, no reliable lock\n", pf.Target, pf.Why)
+					}
+					o.SimpleProtocol = true
+					return Connect(ctx, o)
+				}
+				if pf == nil {
+					pf = &PoolerFoundError{Target: Target(o.URL), Why: why}
+				}
+				return nil, false, pf
+			}
 		}
 		if why, ok := authPolicyFailed(err); ok {
 			db.Close()
