@@ -30,6 +30,7 @@ type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
+	tmpInMemory()
 	buildAhead()
 	defer removeBuilt()
 	defer removeZshCompDump()
