@@ -31,8 +31,17 @@ func tmpInMemory() bool {
 	if syscall.Statfs("/dev/shm", &fs) != nil || fs.Type != tmpfsMagic || syscall.Access("/dev/shm", 0o7) != nil {
 		return false
 	}
+	if uint64(fs.Bavail)*uint64(fs.Bsize) < shmNeeded {
+		return false // a container's 64 MB /dev/shm holds not even the test server
+	}
 	return os.Setenv("TMPDIR", "/dev/shm") == nil
 }
+
+// shmNeeded is the room /dev/shm must have free: the package's files at
+// their peak (the test server's cluster and databases, four shared
+// sandboxes and the previews' own, two static builds of dbguard) are a few
+// hundred megabytes (~260 MB measured).
+const shmNeeded = 2 << 30
 
 // tmpfsMagic is TMPFS_MAGIC, statfs's f_type for a tmpfs.
 const tmpfsMagic = 0x01021994
