@@ -102,6 +102,7 @@ func TestKill9MidMigration(t *testing.T) {
 // restart): exit 3, the next run names the dirty version, and the way out
 // works.
 func TestConnectionDroppedMidMigration(t *testing.T) {
+	t.Parallel() // its own folder, process and database; the backend it ends is in that database
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{
@@ -118,7 +119,7 @@ func TestConnectionDroppedMidMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dbguard' AND query LIKE '%pg_sleep%'"); err != nil {
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'dbguard' AND query LIKE '%pg_sleep%'"); err != nil {
 		t.Fatal(err)
 	}
 	err = cmd.Wait()
@@ -180,6 +181,7 @@ func TestServerRestartMidMigration(t *testing.T) {
 // A migration that is not UTF-8 is refused before anything runs, with its
 // file:line; the database is not left dirty.
 func TestMigrationNotUTF8(t *testing.T) {
+	t.Parallel() // its own folder, process and database
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{
 		"000001_a.up.sql":      "CREATE TABLE a (id int);",
@@ -199,6 +201,7 @@ func TestMigrationNotUTF8(t *testing.T) {
 
 // The migrations folder cannot be read: a clear error before connecting.
 func TestMigrationsFolderUnreadable(t *testing.T) {
+	t.Parallel() // its own folder, process and database
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, nil)
 	if err := os.WriteFile(filepath.Join(dir, "migrations"), []byte("not a folder"), 0o644); err != nil {

@@ -69,6 +69,7 @@ func TestAttackSIGINTToDbguardAloneWhileToolRuns(t *testing.T) {
 // Ctrl-C while dbguard waits for a server says "interrupted", not Go's
 // "context canceled".
 func TestAttackInterruptSaysInterrupted(t *testing.T) {
+	t.Parallel() // its own folder and process, no server
 	dir := project(t, "postgres://u:s3cret@127.0.0.1:1/db", nil)
 	cmd, out := dbguardProcess(t, dir, "wait", "--wait", "30s")
 	if err := cmd.Start(); err != nil {
@@ -125,6 +126,7 @@ func TestAttackKill9AdviceIsRunAgainNotFixTheFile(t *testing.T) {
 // ended) leaves an INVALID index; the dirty explanation names it and how
 // to drop it, since the same CREATE INDEX cannot run again while it exists.
 func TestAttackKilledConcurrentIndexIsNamed(t *testing.T) {
+	t.Parallel() // its own folder, process and database; what it waits for and ends is in that database
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{
@@ -161,11 +163,11 @@ func TestAttackKilledConcurrentIndexIsNamed(t *testing.T) {
 	// Its index is in the catalog once it waits for the open snapshot.
 	waitFor(t, "CREATE INDEX CONCURRENTLY to wait for the snapshot", func() bool {
 		var n int
-		return admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'").Scan(&n) == nil && n > 0
+		return admin.QueryRow(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'CREATE INDEX CONCURRENTLY%' AND wait_event_type = 'Lock'").Scan(&n) == nil && n > 0
 	})
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
-	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query ILIKE 'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()"); err != nil {
+	if _, err := admin.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query ILIKE 'CREATE INDEX CONCURRENTLY%' AND pid <> pg_backend_pid()"); err != nil {
 		t.Fatal(err)
 	}
 	blocker.Exec(ctx, "ROLLBACK")

@@ -30,11 +30,38 @@ type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
+	tmpInMemory()
+	waitersInParallel()
 	buildAhead()
 	defer removeBuilt()
 	defer removeZshCompDump()
 	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
+}
+
+// waitersInParallel runs twice as many parallel tests at once as there
+// are processors, unless -parallel was given (go test passes
+// -test.parallel only then): this package's parallel tests (the scripts,
+// the process tests) mostly wait, on child processes, servers and sleeps
+// in SQL, so GOMAXPROCS of them at a time left the processors idle. On
+// 2 cores at load 11-12 the parallel phase took 52 s at 4 against 103 s
+// at 2, for the same CPU (docs/performance.md, round 9).
+func waitersInParallel() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		flag.Set("test.parallel", strconv.Itoa(2*runtime.GOMAXPROCS(0)))
+	}
+}
+
+// parallelTests is how many parallel tests run at once.
+func parallelTests() int {
+	if f := flag.Lookup("test.parallel"); f != nil {
+		if n, err := strconv.Atoi(f.Value.String()); err == nil && n > 0 {
+			return n
+		}
+	}
+	return runtime.GOMAXPROCS(0)
 }
 
 func TestMain(m *testing.M) {
@@ -64,7 +91,7 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 // may stop the shared one under a script.
 func TestScripts(t *testing.T) {
 	t.Parallel()
-	shared := sharedSandboxes(t, min(max(runtime.GOMAXPROCS(0), 2), 4))
+	shared := sharedSandboxes(t, min(max(parallelTests(), 2), 4))
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {

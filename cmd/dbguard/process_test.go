@@ -212,6 +212,7 @@ func TestLockTimeoutFlag(t *testing.T) {
 // Ctrl-C while verify --shadow builds its database: the shadow database is
 // still dropped.
 func TestInterruptedShadowIsDropped(t *testing.T) {
+	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, slowMigrations(4, 0.4))
 	up, out := dbguardProcess(t, dir, "migrate", "up")
@@ -294,7 +295,10 @@ func sandboxedProcess(t *testing.T, dbURL, dir string, settle time.Duration, arg
 	return cmd, out, tmp
 }
 
-// liveShadows counts the shadow databases on the live server.
+// liveShadows counts the shadow databases of dbURL's database on the live
+// server: the names dbguard gives them end in that database's name (cut to
+// 34 bytes, internal/verify), and the tests that call it run beside scripts
+// that build shadows of their own databases there (schema.shadow_url).
 func liveShadows(t *testing.T, dbURL string) int {
 	t.Helper()
 	ctx := context.Background()
@@ -304,7 +308,7 @@ func liveShadows(t *testing.T, dbURL string) int {
 	}
 	defer admin.Close(ctx)
 	var n int
-	if err := admin.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n); err != nil {
+	if err := admin.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard\_shadow\_%\_' || left(current_database(), 34)`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -315,6 +319,7 @@ func liveShadows(t *testing.T, dbURL string) int {
 // sandbox server dies with dbguard, and the next preview removes the
 // folder it left.
 func TestKilledPlanLeavesNothing(t *testing.T) {
+	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, slowMigrations(4, 0.5))
 	up, out := dbguardProcess(t, dir, "migrate", "up", "1")
@@ -366,6 +371,7 @@ func matches(out, re string) bool {
 // Ctrl-C during dbguard migrate plan, while a pending migration runs in the
 // shadow: exit 130, the shadow dropped, the live database at its version.
 func TestInterruptedPlanDropsShadow(t *testing.T) {
+	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, slowMigrations(4, 0.5))
 	up, out := dbguardProcess(t, dir, "migrate", "up", "1")
@@ -383,6 +389,7 @@ func TestInterruptedPlanDropsShadow(t *testing.T) {
 // one: exit 2 (a usage error: pass --yes), nothing asked, nothing rolled
 // back. On a real terminal (tmux) it still asks.
 func TestDownAllWithoutTerminal(t *testing.T) {
+	t.Parallel() // its own folder, processes, terminal and database
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := project(t, dbURL, map[string]string{"000001_a.up.sql": "CREATE TABLE a (id int);", "000001_a.down.sql": "DROP TABLE a;"})

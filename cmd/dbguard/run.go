@@ -18,6 +18,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 )
@@ -47,14 +48,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	learnEnviron(os.Environ())
 
 	// The first Ctrl-C or SIGTERM cancels ctx (migrations stop after the one
-	// in flight); restoring the default handler then lets a second one end
-	// the process at once.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// in flight); a second one ends the process at once.
+	ctx, stop := interruptible()
 	defer stop()
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
 
 	// A completion request is answered here, before the app parses a word,
 	// so that it cannot reach an action.
@@ -67,6 +63,49 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		return exitOK
 	}
 	return explainFailure(talk, err)
+}
+
+// interruptible returns a context the first SIGINT or SIGTERM cancels,
+// and what stops listening. The second such signal ends the process: the
+// signal raised again with its handler reset, so it ends as the default
+// handler would end it, or exit 130 where that would not end it. It used
+// to restore the handler the process started with once it had seen the
+// first: a dbguard started with SIGINT ignored (a background job of a
+// non-interactive shell; Notify had un-ignored it) went back to ignoring
+// it, and a second SIGINT left the migration in flight to run to its
+// end. A second signal sent before the listener ran was lost as well.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			signal.Reset(sig)
+			// Raised again under its reset handler, the signal ends the
+			// process before Signal returns, as the default handler
+			// would. Where it does not (started with it ignored, which
+			// Reset restores and signal.Ignored does not report; Windows,
+			// where a process cannot signal itself), exit 130.
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				p.Signal(sig)
+			}
+			os.Exit(exitcode.Interrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }
 
 // startProfile is set only in a binary built with -tags dbguard_profile
