@@ -72,6 +72,7 @@ func TestAttackAdoptShadowCatalog(t *testing.T) {
 // that shows no lock cannot hide the session holding the migration lock
 // (status reads it to tell a migration in progress from a failed one).
 func TestAttackLockHolderShadowCatalog(t *testing.T) {
+	t.Parallel() // its own database and files
 	name, dbURL := pgtest.NamedDB(t)
 	pgtest.Exec(t, dbURL,
 		"CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false",
@@ -95,6 +96,7 @@ func TestAttackLockHolderShadowCatalog(t *testing.T) {
 // every later run a key of its own, so two deploys would not wait for
 // each other. A run still waits for the holder of the real key.
 func TestAttackLockKeyShadowCatalog(t *testing.T) {
+	t.Parallel() // its own database and files
 	name, dbURL := pgtest.NamedDB(t)
 	pgtest.Exec(t, dbURL,
 		"CREATE FUNCTION public.current_database() RETURNS name LANGUAGE sql VOLATILE AS $$ SELECT pg_catalog.md5(pg_catalog.random()::pg_catalog.text)::pg_catalog.name $$",

@@ -99,6 +99,7 @@ func TestAttackCommittedShadowOperator(t *testing.T) {
 // something new each time would give every run a key of its own. A run
 // still waits for the holder of the real key.
 func TestAttackLockSchemaShadowCatalog(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
 	conn, err := pgx.Connect(ctx, dbURL)

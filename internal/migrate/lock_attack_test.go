@@ -12,6 +12,7 @@ import (
 // taking bigint wins once ALTER DATABASE puts public first) cannot make
 // later runs skip the migration lock: a run still waits for the holder.
 func TestAttackLockShadowedFunction(t *testing.T) {
+	t.Parallel() // its own database and files
 	name, dbURL := pgtest.NamedDB(t)
 	// Held before the functions exist, so that the holder's own call is
 	// pg_catalog's.

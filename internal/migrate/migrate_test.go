@@ -276,6 +276,7 @@ func TestMissingRecordedVersion(t *testing.T) {
 // Four sessions migrating one database at once apply each migration exactly
 // once and all succeed: the lock serialises them.
 func TestConcurrentUp(t *testing.T) {
+	t.Parallel() // its own database and files
 	dbURL := pgtest.DB(t)
 	fs := map[string]string{}
 	for i := 1; i <= 20; i++ {
@@ -324,6 +325,7 @@ func TestConcurrentUp(t *testing.T) {
 // A lock held elsewhere makes the run fail after the lock timeout, with the
 // holder named, instead of waiting forever.
 func TestLockTimeout(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
 	dir := files(t, threeMigrations)
@@ -356,6 +358,7 @@ func TestLockTimeout(t *testing.T) {
 // The lock timeout also bounds the first use, when golang-migrate takes
 // the lock to create its version table. Open itself takes no lock.
 func TestLockTimeoutOnFirstUse(t *testing.T) {
+	t.Parallel() // its own database and files
 	ctx := context.Background()
 	name, dbURL := pgtest.NamedDB(t)
 	pgtest.HoldMigrationLock(t, name, dbURL, "")

@@ -121,6 +121,7 @@ func TestReadAtReadsWhatReadFileReads(t *testing.T) {
 // by status and by up, and the others are not called edited (run it with
 // -race).
 func TestEditedAmongManyApplied(t *testing.T) {
+	t.Parallel() // its own database and files
 	fs := map[string]string{}
 	for v := 1; v <= 100; v++ {
 		fs[fmt.Sprintf("%03d_t.up.sql", v)] = fmt.Sprintf("CREATE TABLE t%d (id int);", v)

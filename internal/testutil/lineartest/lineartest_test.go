@@ -69,3 +69,28 @@ func TestGrowthStopsAtOneRunFarPastQuadratic(t *testing.T) {
 	}
 	_ = sink
 }
+
+// A reader whose larger input costs what its smaller does is measured
+// once on the larger, not five times: the larger input's runs are most of
+// a linear test's CPU, and one within Settled decides it.
+func TestGrowthStopsAtOneRunWithinSettled(t *testing.T) {
+	small, large := 0, 0
+	sink := 0
+	r := Growth(func(n int) int { return n }, func(n int) {
+		if n == 1000 {
+			small++
+		} else {
+			large++
+		}
+		for i := range 2_000_000 {
+			sink += i & 1
+		}
+	}, 1000)
+	if r > Settled {
+		t.Fatalf("a reader of the same cost for both inputs grew %.1f times", r)
+	}
+	if small != 5 || large != 1 {
+		t.Errorf("ran the small input %d times and the large %d, want 5 and 1", small, large)
+	}
+	_ = sink
+}
