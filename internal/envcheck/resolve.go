@@ -108,6 +108,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	runs, files = r.pythonCallRuns(ctx, o, codeManifests, runs, files)
+	runs, files, _ = r.djangoEnvironRuns(ctx, o, codePaths, codeManifests, runs, files)
 	runs, files = r.nodeCallRuns(ctx, o, codeManifests, runs, files)
 	scripts, files := r.scriptRuns(o, codePaths, files)
 	runs = append(runs, scripts...)
