@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -206,6 +207,72 @@ func TestAttackDjangoEnvironOutsideProject(t *testing.T) {
 		for _, s := range r.Sources {
 			if strings.Contains(s.Def.Value, "db-outside") {
 				t.Errorf("read %s from outside the project (%s)", s.Def.Value, s.Def.Location())
+			}
+		}
+	}
+}
+
+// TestDjangoEnvironCallGoldens holds the read_env model to the releases
+// themselves: each case of testdata/djangoenviron/calls.json run by
+// scripts/conformance/django_environ_calls.py with Debian's 0.4.4 and
+// 0.7.0, 0.10.0 and 0.11.2 from their tagged source (golden-calls-*.json),
+// judged here with the project pinning that release.
+func TestDjangoEnvironCallGoldens(t *testing.T) {
+	var cases []struct {
+		Name    string            `json:"name"`
+		Files   map[string]string `json:"files"`
+		Environ map[string]string `json:"environ"`
+	}
+	data, err := os.ReadFile("testdata/djangoenviron/calls.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &cases); err != nil {
+		t.Fatal(err)
+	}
+	goldens, _ := filepath.Glob("testdata/djangoenviron/golden-calls-*.json")
+	if len(goldens) < 4 {
+		t.Fatalf("want the goldens of 0.4.4, 0.7.0, 0.10.0 and 0.11.2, have %v", goldens)
+	}
+	for _, g := range goldens {
+		var golden struct {
+			Version string `json:"version"`
+			Results []struct {
+				Name  string  `json:"name"`
+				Value *string `json:"value"`
+				Error *string `json:"error"`
+			} `json:"results"`
+		}
+		data, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &golden); err != nil || len(golden.Results) != len(cases) {
+			t.Fatalf("%s: %v, %d results for %d cases", g, err, len(golden.Results), len(cases))
+		}
+		for i, c := range cases {
+			want := golden.Results[i]
+			files := map[string]string{"requirements.txt": "Django\ndjango-environ==" + golden.Version + "\n"}
+			for k, v := range c.Files {
+				files[k] = v
+			}
+			r := mustResolve(t, tree(t, files), func(o *Options) {
+				for k, v := range c.Environ {
+					o.Environ = append(o.Environ, k+"="+v)
+				}
+			})
+			got := "(none)"
+			if r.Effective != nil {
+				got = r.Effective.Def.Value
+			} else if r.Conflict() {
+				got = "(a conflict)"
+			}
+			w := "(none)"
+			if want.Value != nil {
+				w = *want.Value
+			}
+			if got != w {
+				t.Errorf("%s, %q: dbguard reads %q, django-environ %q (error %v); readers: %v", golden.Version, c.Name, got, w, want.Error, readersOf(r))
 			}
 		}
 	}

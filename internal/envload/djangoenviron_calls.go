@@ -72,6 +72,9 @@ type DjangoCall struct {
 	// folder (a literal).
 	Path, Name string
 	Overwrite  bool
+	// PathObject: env_file is a pathlib.Path (BASE_DIR / '.env'), which
+	// 0.4.4 cannot open (it takes a str or a file: AttributeError).
+	PathObject bool
 	// Release is the index in DjangoReleases of the release the project
 	// pins, -1 when it pins none: then the newest read (0.11) is judged,
 	// and the line warnings name the releases that read otherwise.
@@ -375,6 +378,7 @@ func (c *DjangoCall) arguments(args []string, vars map[string]string) string {
 		return ""
 	}
 	p, rooted, ok := evalPath(c.File, file, vars)
+	c.PathObject = ok && pathObject(file)
 	switch {
 	case !ok:
 		return "read_env with a path computed at run time (" + shownCode(file) + "): dbguard cannot know the file; pass os.path.join(BASE_DIR, '.env') with BASE_DIR set once from __file__ in this file, or a literal path"
@@ -389,6 +393,17 @@ func (c *DjangoCall) arguments(args []string, vars map[string]string) string {
 		return "read_env reads " + output.Escape(c.Path+c.Name) + ", which is outside the project: dbguard reads nothing outside it, so what this code connects to is not judged"
 	}
 	return ""
+}
+
+// pathObject reports whether a path expression evaluates to a
+// pathlib.Path: pathlib's '/', .parent, .resolve(), not inside str() or
+// os.path.join, which give a str.
+func pathObject(e string) bool {
+	e = strings.TrimSpace(e)
+	if strings.HasPrefix(e, "str(") || strings.HasPrefix(e, "os.") || strings.HasPrefix(e, "path.") {
+		return false
+	}
+	return len(topSplit(e, '/')) > 1 || strings.HasSuffix(e, ".parent") || strings.HasSuffix(e, "]") || strings.HasSuffix(e, ".resolve()") || strings.HasPrefix(e, "Path(") || strings.HasPrefix(e, "pathlib.")
 }
 
 // Label names the call for people: `django-environ read_env() at
@@ -410,6 +425,9 @@ func (c *DjangoCall) Loader(rel string) *Loader {
 }
 
 func (c *DjangoCall) read(x *readCtx, rel string, release int) {
+	if release == 0 && c.PathObject {
+		return // 0.4.4 raises AttributeError before reading
+	}
 	defs, ok := x.fileAt(rel)
 	if !ok || x.r.Err != nil {
 		return
