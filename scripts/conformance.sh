@@ -122,7 +122,7 @@ if (($# == 0)); then
 	# django-environ's read_env, line by line (TestDjangoEnvironLines).
 	"$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden.json"
 	# Which file each read_env call reads, and what wins (TestDjangoEnvironCallGoldens).
-	calls="$src/../../internal/envcheck/testdata/djangoenviron"
+	calls="$repo/internal/envcheck/testdata/djangoenviron"
 	"$PYTHON" "$src/django_environ_calls.py" "$calls/calls.json" "$calls"
 	# Other releases from their source (PyPI is not reachable here):
 	# DJANGO_ENVIRON_SRCS="/tmp/de-0.10.0 /tmp/de-0.11.2", each a folder
