@@ -39,7 +39,7 @@ var (
 var djangoLockFiles = []string{"poetry.lock", "uv.lock", "Pipfile.lock"}
 
 // djangoProjects are the manifest folders naming django-environ, with the
-// version they pin.
+// version they pin (read once, for the runs and the line warnings).
 func djangoProjects(o Options, manifestPaths []string) []djangoProject {
 	read := func(p string) ([]byte, bool) {
 		if data, ok := o.Contents[p]; ok {
@@ -100,14 +100,21 @@ func djangoProjects(o Options, manifestPaths []string) []djangoProject {
 // project replace the loaders assumed in its folder (no manifest there
 // names one): the app reads what read_env reads. A call dbguard cannot
 // read is a warning at its line, never a guess.
-func (r *Report) djangoEnvironRuns(ctx context.Context, o Options, manifestPaths []string, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile, []djangoProject) {
-	projects := djangoProjects(o, manifestPaths)
-	if o.Contents != nil || len(o.Loaders) > 0 || len(projects) == 0 {
-		return runs, files, projects
+func (r *Report) djangoEnvironRuns(ctx context.Context, o Options, all []djangoProject, manifests map[string][]string, runs []run, files []EnvFile) ([]run, []EnvFile) {
+	if o.Contents != nil || len(o.Loaders) > 0 {
+		return runs, files
 	}
+	// In a service, only its own code (as for the other code readers).
+	var projects []djangoProject
 	var roots []string
-	for _, p := range projects {
-		roots = append(roots, p.dir)
+	for _, p := range all {
+		if inScope(o.Scope, p.dir) {
+			projects = append(projects, p)
+			roots = append(roots, p.dir)
+		}
+	}
+	if len(projects) == 0 {
+		return runs, files
 	}
 	project := func(file string) *djangoProject {
 		var best *djangoProject
@@ -143,7 +150,7 @@ func (r *Report) djangoEnvironRuns(ctx context.Context, o Options, manifestPaths
 		return nil
 	})
 	if !ok || len(calls) == 0 {
-		return runs, files, projects
+		return runs, files
 	}
 	listed := map[string]bool{}
 	for _, f := range files {
@@ -190,7 +197,7 @@ func (r *Report) djangoEnvironRuns(ctx context.Context, o Options, manifestPaths
 		}
 		kept = append(kept, rn)
 	}
-	return append(kept, out...), files, projects
+	return append(kept, out...), files
 }
 
 // modesOf is the mode a file is named for (.env.test: test), if any.

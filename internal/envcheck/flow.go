@@ -106,8 +106,7 @@ func (r *Report) decoupleFiles(o Options, runs []run, files []EnvFile) []EnvFile
 // it reads otherwise than the loaders judged (an unquoted value keeps its
 // " # comment", a line it skips) is said at that line: the database the
 // app connects to through it is not the one judged.
-func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars []string) {
-	projects := djangoProjects(o, manifestPaths)
+func (r *Report) djangoEnvironWarnings(o Options, projects []djangoProject, vars []string) {
 	if len(projects) == 0 {
 		return
 	}
