@@ -164,8 +164,9 @@ func (r *Report) djangoEnvironRuns(ctx context.Context, o Options, all []djangoP
 			continue
 		}
 		c.Release = p.release
-		if c.PathObject && p.release == 0 {
-			r.warn("django-environ", c.At(), fmt.Sprintf("django-environ %s's read_env takes a str or an open file, not a pathlib.Path: it raises AttributeError and reads no file; pass str(...) of the path, or upgrade to django-environ 0.5 or later", output.Escape(p.pinned)))
+		c.NoPathlib = p.pinned != "" && !envload.DjangoOpensPathlib(p.pinned)
+		if c.PathObject && c.NoPathlib {
+			r.warn("django-environ", c.At(), fmt.Sprintf("django-environ %s's read_env takes a str or an open file, not a pathlib.Path: it raises AttributeError and reads no file; pass str(...) of the path, or upgrade to django-environ 0.6 or later", output.Escape(p.pinned)))
 		}
 		if c.Overwrite && p.release >= 0 && p.release <= 1 {
 			// 0.4.4 to 0.7 take overwrite into **overrides: os.environ

@@ -49,6 +49,18 @@ func DjangoRelease(version string) int {
 	return -1
 }
 
+// DjangoOpensPathlib reports whether a release's read_env opens a
+// pathlib.Path (0.6 and later: isinstance(env_file, Openable)); 0.4.4 to
+// 0.5 open a str only and use anything else as an open file.
+func DjangoOpensPathlib(version string) bool {
+	parts := strings.Split(strings.TrimSpace(version), ".")
+	if len(parts) < 2 || parts[0] != "0" {
+		return true
+	}
+	minor, err := strconv.Atoi(parts[1])
+	return err != nil || minor >= 6
+}
+
 // DjangoCall is one Env.read_env(...) call of django-environ, read from
 // the code (environ/environ.py of 0.4.4 to 0.11.2):
 //
@@ -73,8 +85,9 @@ type DjangoCall struct {
 	Path, Name string
 	Overwrite  bool
 	// PathObject: env_file is a pathlib.Path (BASE_DIR / '.env'), which
-	// 0.4.4 cannot open (it takes a str or a file: AttributeError).
-	PathObject bool
+	// releases before 0.6 cannot open (they take a str or a file:
+	// AttributeError); NoPathlib: the pinned release is one of those.
+	PathObject, NoPathlib bool
 	// Release is the index in DjangoReleases of the release the project
 	// pins, -1 when it pins none: then the newest read (0.11) is judged,
 	// and the line warnings name the releases that read otherwise.
@@ -425,8 +438,8 @@ func (c *DjangoCall) Loader(rel string) *Loader {
 }
 
 func (c *DjangoCall) read(x *readCtx, rel string, release int) {
-	if release == 0 && c.PathObject {
-		return // 0.4.4 raises AttributeError before reading
+	if c.NoPathlib && c.PathObject {
+		return // before 0.6: AttributeError before reading
 	}
 	defs, ok := x.fileAt(rel)
 	if !ok || x.r.Err != nil {
