@@ -145,6 +145,7 @@ func DjangoEnvironCalls(file string, data []byte) ([]*DjangoCall, []DjangoDB, []
 		}
 		calls = append(calls, c)
 	}
+	lineOf = lineCounter(data) // from the top again
 	for _, m := range djangoDBCall.FindAllIndex(data, -1) {
 		line, inComment := lineOf(m[0])
 		if inComment {
@@ -179,20 +180,28 @@ func DjangoEnvironCalls(file string, data []byte) ([]*DjangoCall, []DjangoDB, []
 }
 
 // lineCounter returns the line of an offset, counted on from the offset
-// asked before (offsets asked in order), and whether a '#' comes before
-// it on its line.
+// asked before (offsets asked in increasing order), and whether a '#' or
+// "def " comes before it on its line (a comment, a definition). The work
+// is linear in the file: each byte is looked at once, whatever the number
+// of calls on one line.
 func lineCounter(data []byte) func(off int) (int, bool) {
-	line, counted := 1, 0
+	line, counted, skip := 1, 0, false
 	return func(off int) (int, bool) {
 		if off > counted {
-			line += bytes.Count(data[counted:off], []byte("\n"))
+			seg := data[counted:off]
+			if n := bytes.Count(seg, []byte("\n")); n > 0 {
+				line += n
+				seg, skip = seg[bytes.LastIndexByte(seg, '\n')+1:], false
+			}
+			skip = skip || bytes.IndexByte(seg, '#') >= 0 || bytes.Contains(seg, []byte("def "))
 			counted = off
 		}
-		start := bytes.LastIndexByte(data[:off], '\n') + 1
-		pre := data[start:off]
-		return line, bytes.IndexByte(pre, '#') >= 0 || bytes.Contains(pre, []byte("def "))
+		return line, skip
 	}
 }
+
+// maxPathExpr bounds the assignment read as a folder (BASE_DIR = ...).
+const maxPathExpr = 256
 
 // pathVars are the names assigned exactly once in the file, at the top
 // of a line, to a folder computed from __file__, each as the folder's
@@ -203,7 +212,14 @@ func pathVars(file string, data []byte) map[string]string {
 	for _, m := range pyAssign.FindAllSubmatch(data, -1) {
 		k := string(m[1])
 		count[k]++
-		rhs[k] = strings.TrimSpace(string(m[2]))
+		// Only a short expression built from __file__ can be a folder
+		// read here: a longer one is not evaluated (its work grows with
+		// its length squared).
+		if len(m[2]) <= maxPathExpr && bytes.Contains(m[2], []byte("__file__")) {
+			rhs[k] = strings.TrimSpace(string(m[2]))
+		} else {
+			delete(rhs, k)
+		}
 	}
 	vars := map[string]string{}
 	for k, e := range rhs {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDjangoEnvironCallsParse: which file each read_env call names, from
@@ -78,5 +79,27 @@ func TestDjangoEnvironDBCalls(t *testing.T) {
 	}
 	if len(problems) != 1 || problems[0].At != "s.py:4" {
 		t.Errorf("problems %v", problems)
+	}
+}
+
+// TestAttackDjangoEnvironCallsLinear: a file of many calls on one line, or
+// a long chain of .parent, is read in time linear in its size.
+func TestAttackDjangoEnvironCallsLinear(t *testing.T) {
+	oneLine := []byte("x = 1; " + strings.Repeat("env.read_env(); env.db(); ", 40000) + "\n")
+	chain := []byte("BASE_DIR = Path(__file__)" + strings.Repeat(".parent", 100000) + "\nenviron.Env.read_env(BASE_DIR / '.env')\n")
+	for name, src := range map[string][]byte{"one line": oneLine, "chain": chain} {
+		start := time.Now()
+		calls, dbs, _ := DjangoEnvironCalls("s.py", src)
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s (%d bytes): %v", name, len(src), d)
+		}
+		if name == "one line" && (len(calls) != 40000 || len(dbs) != 40000 || calls[39999].Line != 1) {
+			t.Errorf("%s: %d calls, %d env.db", name, len(calls), len(dbs))
+		}
+	}
+	// env.db before read_env: each counted from the top.
+	_, dbs, _ := DjangoEnvironCalls("s.py", []byte("a = env.db()\n\n\nenv.read_env()\n"))
+	if len(dbs) != 1 || dbs[0].At != "s.py:1" {
+		t.Errorf("env.db at %v", dbs)
 	}
 }
