@@ -45,9 +45,8 @@ func djangoProjects(o Options, manifestPaths []string) []djangoProject {
 		if data, ok := o.Contents[p]; ok {
 			return data, true
 		}
-		if o.Contents != nil {
-			return nil, false
-		}
+		// Not staged (the hook): the work tree's, inside the root, as the
+		// line warnings always read the manifests.
 		data, err := safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit)
 		return data, err == nil
 	}
