@@ -121,6 +121,9 @@ start=$(date +%s)
 if (($# == 0)); then
 	# django-environ's read_env, line by line (TestDjangoEnvironLines).
 	"$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden.json"
+	# Which file each read_env call reads, and what wins (TestDjangoEnvironCallGoldens).
+	calls="$repo/internal/envcheck/testdata/djangoenviron"
+	"$PYTHON" "$src/django_environ_calls.py" "$calls/calls.json" "$calls"
 	# Other releases from their source (PyPI is not reachable here):
 	# DJANGO_ENVIRON_SRCS="/tmp/de-0.10.0 /tmp/de-0.11.2", each a folder
 	# holding a release's environ/ (git archive v0.11.2 environ | tar -x),
@@ -128,6 +131,7 @@ if (($# == 0)); then
 	for de in ${DJANGO_ENVIRON_SRCS:-}; do
 		v=$(PYTHONPATH=$de "$PYTHON" -c 'import environ; print(environ.__version__)')
 		PYTHONPATH=$de "$PYTHON" "$src/django_environ_lines.py" "$data/../djangoenviron/lines.json" "$data/../djangoenviron/golden-$v.json"
+		PYTHONPATH=$de "$PYTHON" "$src/django_environ_calls.py" "$calls/calls.json" "$calls"
 	done
 	"$dir/bin/composerunner" -cases "$data/../compose/cases" -golden "$data/../compose/golden" -work "$dir/work"
 fi

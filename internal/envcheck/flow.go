@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/output"
-	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // modeVarWarnings: dotenv-flow takes its mode from NODE_ENV, which the
@@ -108,25 +106,23 @@ func (r *Report) decoupleFiles(o Options, runs []run, files []EnvFile) []EnvFile
 // it reads otherwise than the loaders judged (an unquoted value keeps its
 // " # comment", a line it skips) is said at that line: the database the
 // app connects to through it is not the one judged.
-func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars []string) {
-	var dirs []string
-	for _, p := range manifestPaths {
-		if !pyManifest(path.Base(p)) {
-			continue // a package.json, go.mod or compose file names no Python package
-		}
-		data, ok := o.Contents[p]
-		if !ok {
-			var err error
-			if data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit); err != nil {
-				continue
+func (r *Report) djangoEnvironWarnings(o Options, projects []djangoProject, vars []string) {
+	if len(projects) == 0 {
+		return
+	}
+	// The release a file's project pins, -1 when none is pinned.
+	release := func(dir string) int {
+		best, at := -1, -1
+		for _, p := range projects {
+			if inScope(p.dir, dir) && depth(p.dir) > at {
+				best, at = p.release, depth(p.dir)
 			}
 		}
-		if envload.NamesDjangoEnviron(p, data) {
-			dirs = append(dirs, path.Dir(p))
-		}
+		return best
 	}
-	if len(dirs) == 0 {
-		return
+	var dirs []string
+	for _, p := range projects {
+		dirs = append(dirs, p.dir)
 	}
 	lines := map[string][]string{}
 	for _, s := range r.Sources {
@@ -146,7 +142,11 @@ func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars [
 			continue
 		}
 		var skip, differ []string
-		for _, rd := range envload.DjangoEnvironValues(strings.TrimSuffix(ls[s.Def.Line-1], "\r"), s.Var) {
+		pinned := release(path.Dir(s.Def.File))
+		for i, rd := range envload.DjangoEnvironValues(strings.TrimSuffix(ls[s.Def.Line-1], "\r"), s.Var) {
+			if pinned >= 0 && i != pinned {
+				continue // the project pins another release
+			}
 			if !rd.OK {
 				skip = append(skip, rd.Versions)
 			} else if rd.Value != s.Def.Value {
@@ -154,7 +154,7 @@ func (r *Report) djangoEnvironWarnings(o Options, manifestPaths []string, vars [
 			}
 		}
 		switch {
-		case len(differ) == 0 && len(skip) == 4:
+		case len(differ) == 0 && len(skip) == 4, pinned >= 0 && len(skip) == 1 && envload.DjangoReleases[pinned] != "0.4.4":
 			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env skips this line (it reads NAME=value with nothing before the name and no space around '='), so an app that loads this file with it does not get %s from here; write it as %s=value", s.Var, s.Var))
 		case len(differ) == 0 && len(skip) > 0:
 			r.warn("django-environ", s.Def.Location(), fmt.Sprintf("django-environ's read_env (%s) skips this line (0.4.4 takes no 'export '), so an app that loads this file with it does not get %s from here; write it as %s=value", strings.Join(skip, ", "), s.Var, s.Var))

@@ -112,6 +112,8 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 	runs, files = r.pythonCallRuns(ctx, o, codeManifests, runs, files)
+	djangos := djangoProjects(o, manifestPaths)
+	runs, files = r.djangoEnvironRuns(ctx, o, djangos, codeManifests, runs, files)
 	runs, files = r.nodeCallRuns(ctx, o, codeManifests, runs, files)
 	scripts, files := r.scriptRuns(o, codePaths, files)
 	runs = append(runs, scripts...)
@@ -144,7 +146,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
 	r.modeVarWarnings(read, env, vars)
-	r.djangoEnvironWarnings(o, manifestPaths, vars)
+	r.djangoEnvironWarnings(o, djangos, vars)
 	r.chooseMigrate()
 	return r, nil
 }

@@ -198,7 +198,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			msg = load.arguments(strings.TrimSpace(args))
 		}
 		if msg != "" {
-			problem(at, msg+": what it loads is not judged (name the loader and its folders in env.loaders)")
+			problem(at, msg+": what it loads is not judged ("+unjudgedHint(f.via)+")")
 			continue
 		}
 		calls.Loads = append(calls.Loads, load)
@@ -210,6 +210,16 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 		return nil, problems
 	}
 	return calls, nil
+}
+
+// unjudgedHint says what to do about a call dbguard cannot read: dotenv's
+// config() has a loader name for env.loaders; dotenvx's config() and
+// Nest's ConfigModule.forRoot have none, so their files go in env.files.
+func unjudgedHint(via string) string {
+	if via == viaDotenv {
+		return "pass a literal path, or name the loader in dbguard.yaml's env.loaders (loader: dotenv, dir: the folder the app starts in), then run: dbguard env"
+	}
+	return "pass a literal path, or list the files it loads in dbguard.yaml's env.files (env.loaders has no name for " + via + "), then run: dbguard env"
 }
 
 // What a NodeLoad's Via says.

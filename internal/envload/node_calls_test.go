@@ -33,7 +33,7 @@ func TestDotenvCallsParse(t *testing.T) {
 		{"sequence", "const dotenv = require('dotenv');\ndotenv.config();\ndotenv.config({ path: '.env.local', override: true });\n", "2 [.env]\n3 [.env.local] override", ""},
 		{"commented", "// require('dotenv').config({ path: '.env.old' })\nrequire('dotenv').config();\n", "2 [.env]", ""},
 		{"none", "const x = require('other').config();\nconfig();\n", "", ""},
-		{"computed path", "require('dotenv').config({ path: `.env.${process.env.NODE_ENV}` });\n", "", "dotenv.config's path is computed at run time"},
+		{"computed path", "require('dotenv').config({ path: `.env.${process.env.NODE_ENV}` });\n", "", "dotenv.config's path is computed at run time: what it loads is not judged (pass a literal path, or name the loader in dbguard.yaml's env.loaders (loader: dotenv"},
 		{"computed override", "require('dotenv').config({ override: process.env.CI !== 'true' });\n", "", "override is computed"},
 		{"variable options", "require('dotenv').config(opts);\n", "", "not an object literal"},
 		{"process env", "require('dotenv').config({ processEnv: myEnv });\n", "", "processEnv"},
@@ -138,7 +138,7 @@ func TestNestConfigModuleParse(t *testing.T) {
 		{"array", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({\n  isGlobal: true,\n  envFilePath: ['.env.local', '.env'],\n})\n", "ConfigModule.forRoot 2 [.env.local .env]", ""},
 		{"ignore", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ ignoreEnvFile: true })\n", "ConfigModule.forRoot 2 []", ""},
 		{"expand", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ expandVariables: true })\n", "", "expands variables"},
-		{"computed", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ envFilePath: `.env.${process.env.NODE_ENV}` })\n", "", "envFilePath is computed"},
+		{"computed", "import { ConfigModule } from '@nestjs/config';\nConfigModule.forRoot({ envFilePath: `.env.${process.env.NODE_ENV}` })\n", "", "envFilePath is computed at run time: what it loads is not judged (pass a literal path, or list the files it loads in dbguard.yaml's env.files (env.loaders has no name for ConfigModule.forRoot), then run: dbguard env)"},
 		{"not nest", "ConfigModule.forRoot({ envFilePath: '.env.x' })\n", "", ""},
 	} {
 		calls, problems := DotenvCalls("apps/api/src/app.module.ts", []byte(tc.src))
@@ -206,7 +206,7 @@ func TestDotenvxConfigParse(t *testing.T) {
 		{"not dotenv's", "require('@dotenvx/dotenvx').config()\nrequire('dotenv').config({ path: '.env.x' })\n", "dotenvx.config 1 [.env] false", ""},
 		{"convention", "require('@dotenvx/dotenvx').config({ convention: 'nextjs' })\n", "", "convention option is not modelled"},
 		{"process env", "require('@dotenvx/dotenvx').config({ processEnv: myEnv })\n", "", "another object"},
-		{"computed", "require('@dotenvx/dotenvx').config({ path: `.env.${process.env.NODE_ENV}` })\n", "", "path is computed"},
+		{"computed", "require('@dotenvx/dotenvx').config({ path: `.env.${process.env.NODE_ENV}` })\n", "", "is computed at run time: what it loads is not judged (pass a literal path, or list the files it loads in dbguard.yaml's env.files (env.loaders has no name for dotenvx.config), then run: dbguard env)"},
 		{"computed overload", "require('@dotenvx/dotenvx').config({ overload: process.env.CI })\n", "", "overload is computed"},
 		{"comma after dirname", "require('@dotenvx/dotenvx').config({ path: path.join(__dirname, '.env,.env.local') })\n", "", "holds a comma"},
 		{"empty list", "require('@dotenvx/dotenvx').config({ path: ' , ' })\n", "", "names no file"},
