@@ -34,8 +34,9 @@ func withProcs(n int, f func()) {
 	f()
 }
 
-// The judging of readings as they are read gives the report and the error
-// that reading all first gives: the same text, and a refused file later
+// The judging of readings as they are read, and the loaders' table written
+// on another core, give the report and the error that reading all first
+// and writing in turn give: the same text, and a refused file later
 // in the walk still wins over an earlier loader's error, as it did when
 // every reading was in before any was judged.
 func TestStreamedJudgingAsSerial(t *testing.T) {
@@ -51,6 +52,9 @@ func TestStreamedJudgingAsSerial(t *testing.T) {
 		streamed.Reset()
 		withProcs(4, func() {
 			r := mustResolve(t, root, nil)
+			if len(r.Readings) < 64 {
+				t.Fatalf("%d readings: too few to be judged as read, or the loaders written apart", len(r.Readings))
+			}
 			if err := r.WriteText(&streamed, r.Err(false)); err != nil {
 				t.Fatal(err)
 			}
