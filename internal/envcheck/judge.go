@@ -16,9 +16,15 @@ import (
 // large for anyone, a link out of the project, or one a loader in use
 // cannot read, is an error; one an assumed loader cannot read is a warning.
 // files is how many env files there are: the size of the returned map.
-func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []string, files int) (map[string][]string, error) {
-	r := j.r
-	for _, rd := range readings {
+func (j *judging) judgeReadings(runs []run, rs *readings, vars []string, files int) (map[string][]string, error) {
+	// Each reading is judged as it comes (the rest are read meanwhile),
+	// but an error stops the judging only once all are in: the context's
+	// end and a refused file come first, as if all were read first.
+	readBy, err := j.judgeInOrder(runs, rs, vars, files)
+	if werr := rs.wait(); werr != nil {
+		return nil, werr
+	}
+	for _, rd := range rs.out {
 		var big *TooLargeError
 		if errors.As(rd.Err, &big) {
 			return nil, big // whoever reads it: refused for all
@@ -31,6 +37,17 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 			return nil, rd.Err
 		}
 	}
+	if err != nil {
+		return nil, err
+	}
+	return readBy, nil
+}
+
+// judgeInOrder judges the readings in the runs' order, each as soon as it
+// is read. It stops at the first error, or at a reading that will never
+// come (the context ended: readings.wait says so).
+func (j *judging) judgeInOrder(runs []run, rs *readings, vars []string, files int) (map[string][]string, error) {
+	r := j.r
 	// Sized for the files, and each file's first list cut from a shared
 	// array with room for eight loaders (the eight of a Node and Python
 	// monorepo's .env): grown from empty, the map and the lists were 345
@@ -42,7 +59,10 @@ func (j *judging) judgeReadings(runs []run, readings []*envload.Reading, vars []
 	all := make([]LoaderReading, len(runs))
 	r.Readings = slices.Grow(r.Readings, len(runs))
 	for i, run := range runs {
-		rd := readings[i]
+		rd, ok := rs.get(i)
+		if !ok {
+			return nil, nil
+		}
 		name := run.loader.Name
 		if run.label != "" {
 			name = run.label // "compose service backend (compose.yaml:12)"

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -125,14 +126,18 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	read, aliases := o.fileReader(files)
-	readings, err := readAll(ctx, runs, read, len(files), env, o.Mode, vars)
-	if err != nil {
-		return nil, err
+	rs := readAll(ctx, runs, svcReadings, read, len(files), env, o.Mode, vars)
+	if len(aliases) > 0 || !rs.streamed() {
+		// unalias rewrites names the workers' memos share: it waits for
+		// every reading, and so does the judging of a few.
+		if err := rs.wait(); err != nil {
+			return nil, err
+		}
+		unalias(rs.out[:len(runs)], aliases)
 	}
-	unalias(readings, aliases)
-	runs, readings = append(runs, svcRuns...), append(readings, svcReadings...)
+	runs = append(runs, svcRuns...)
 	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
-	readBy, err := j.judgeReadings(runs, readings, vars, len(files))
+	readBy, err := j.judgeReadings(runs, rs, vars, len(files))
 	if err != nil {
 		return nil, err
 	}
@@ -207,16 +212,24 @@ func insideRoot(root, rel string) bool {
 
 // readAll runs every loader, the folders shared out among the cores: in a
 // monorepo that is most of the work. Each worker has its own Input (its
-// own caches); the files are read-only.
-func readAll(ctx context.Context, runs []run, files envload.Files, nfiles int, env map[string]string, mode string, keep []string) ([]*envload.Reading, error) {
-	out := make([]*envload.Reading, len(runs))
+// own caches); the files are read-only. The readings are the runs' in
+// order, then extra (read already); with more than one worker the judging
+// takes each as it is read (readings.get), while the rest are read.
+func readAll(ctx context.Context, runs []run, extra []*envload.Reading, files envload.Files, nfiles int, env map[string]string, mode string, keep []string) *readings {
 	workers := min(runtime.GOMAXPROCS(0), 4)
 	if len(runs) < 64 {
 		workers = 1
 	}
+	rs := &readings{
+		out:    make([]*envload.Reading, len(runs), len(runs)+len(extra)),
+		worker: make([]int, len(runs)),
+		done:   make([]atomic.Int64, workers),
+		wake:   make([]chan struct{}, workers),
+		ctx:    ctx,
+	}
+	rs.out = append(rs.out, extra...)
 	// One folder's loaders stay on one worker, so that those reading the
 	// same plain files share one reading (envload.Input's memo).
-	worker := make([]int, len(runs))
 	dirs := map[string]int{}
 	for i, run := range runs {
 		n, ok := dirs[run.dir]
@@ -224,30 +237,73 @@ func readAll(ctx context.Context, runs []run, files envload.Files, nfiles int, e
 			n = len(dirs)
 			dirs[run.dir] = n
 		}
-		worker[i] = n % workers
+		rs.worker[i] = n % workers
 	}
-	var wg sync.WaitGroup
 	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		rs.wake[w] = make(chan struct{}, 1)
+		rs.wg.Go(func() {
+			// However it ends, get no longer waits on this worker: a
+			// reading left unread (the context ended) is nil.
+			defer rs.finished(w, len(runs))
 			// Keep: a reading holds the URL variables, not every variable
 			// of every file once per loader.
 			// Expect: the folders, and so the files, are shared out evenly.
 			in := &envload.Input{Files: files, Environ: env, Mode: mode, Keep: keep, Expect: nfiles / workers}
 			for i, run := range runs {
-				if worker[i] != w {
+				if rs.worker[i] != w {
 					continue
 				}
 				if ctx.Err() != nil {
 					return
 				}
-				out[i] = envload.Read(run.loader, in, run.dir, run.caller)
+				rs.out[i] = envload.Read(run.loader, in, run.dir, run.caller)
+				rs.finished(w, i+1)
 			}
-		}()
+		})
 	}
-	wg.Wait()
-	return out, ctx.Err()
+	return rs
+}
+
+// readings are the loaders' readings as readAll's workers finish them.
+// Each worker reads its runs in order, so how far it has come is one
+// number.
+type readings struct {
+	out    []*envload.Reading
+	worker []int           // which worker reads each run
+	done   []atomic.Int64  // per worker: its runs before this index are read
+	wake   []chan struct{} // per worker: told when done moves
+	ctx    context.Context
+	wg     sync.WaitGroup
+}
+
+func (rs *readings) finished(w, upTo int) {
+	rs.done[w].Store(int64(upTo))
+	select {
+	case rs.wake[w] <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// streamed says whether the readings come from more than one worker, so
+// that judging one while the others are read gains time.
+func (rs *readings) streamed() bool { return len(rs.done) > 1 }
+
+// get waits for reading i; false if it will never come (the context
+// ended: wait says so).
+func (rs *readings) get(i int) (*envload.Reading, bool) {
+	if i < len(rs.worker) {
+		w := rs.worker[i]
+		for rs.done[w].Load() <= int64(i) {
+			<-rs.wake[w]
+		}
+	}
+	return rs.out[i], rs.out[i] != nil
+}
+
+// wait waits for every worker, and says whether the context ended first.
+func (rs *readings) wait() error {
+	rs.wg.Wait()
+	return rs.ctx.Err()
 }
 
 // fileReader serves the loaders the env files discovery found (or the
