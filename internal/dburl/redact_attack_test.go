@@ -88,6 +88,9 @@ func TestEnvironSecretWords(t *testing.T) {
 		{"STRIPE_API_KEY", "sk_live_str1pekey", true},
 		{"SHORT_KEY", "aB3", false},
 		{"DB_PASSWORD", "postgres", true},
+		{"SSH_PASSPHRASE", "correcthorsebatterystaple", true},
+		{"DB_CREDENTIALS", "admin:hunter", true},
+		{"SSH_KEY_PATH", "/home/runner/.ssh/id_ed", false},
 	} {
 		if got := EnvironSecret(c.name, c.v); got != c.want {
 			t.Errorf("EnvironSecret(%s, %q) = %v, want %v", c.name, c.v, got, c.want)
