@@ -403,7 +403,7 @@ func learnArgs(args []string) {
 func learnEnviron(environ []string) {
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
-			if dburl.SecretVar(k) || (len(v) >= dburl.MinEnvironSecretLen && dburl.EnvironSecretVar(k)) {
+			if dburl.EnvironSecret(k, v) {
 				dburl.AddSecret(v)
 			}
 			learnString(v)

@@ -415,6 +415,48 @@ func SecretVar(name string) bool {
 // secret, and masking it would mask the word everywhere.
 const MinEnvironSecretLen = 8
 
+// EnvironSecret reports whether the value v of the variable name is masked
+// as a secret: a [SecretVar]'s, whatever it holds, or an [EnvironSecretVar]'s
+// of [MinEnvironSecretLen] bytes or more that looks generated, holding a
+// letter and a digit, letters of both cases or a sign such as ':' or '+'
+// (ghp_..., sk_live_..., an AWS key), or any passphrase's. A word or a name (DJANGO_SECRET_KEY=development in a test job,
+// DB_HOST_KEY=localhost, AWS_SECRET_NAME=production/app) is not masked:
+// masked, it would be masked everywhere dbguard writes it, the mode, the
+// host, the database name and the URL's scheme included.
+func EnvironSecret(name, v string) bool {
+	if SecretVar(name) {
+		return true
+	}
+	if len(v) < MinEnvironSecretLen || !EnvironSecretVar(name) {
+		return false
+	}
+	// A passphrase is words by design.
+	return generated(v) || strings.Contains(strings.ToUpper(name), "PASSPHRASE")
+}
+
+// generated reports whether v holds a letter and a digit, or an upper- and
+// a lower-case letter, or a character that is none of these and not one a
+// host name or path is written with (".", "-", "_", "/"): "user:pw" is.
+func generated(v string) bool {
+	var lower, upper, digit bool
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+			lower = true
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case '0' <= c && c <= '9':
+			digit = true
+		case c >= 0x80:
+			return true // not ASCII: no word dbguard writes of its own
+		case c != '.' && c != '-' && c != '_' && c != '/':
+			return true
+		}
+	}
+	return lower && upper || (lower || upper) && digit
+}
+
 // EnvironSecretVar reports whether a variable of the process environment
 // holds a secret by its name: a [SecretVar], or a token, secret,
 // credential, passphrase or key (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY,

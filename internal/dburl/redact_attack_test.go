@@ -70,3 +70,30 @@ func TestEnvironSecretVarNames(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvironSecretWords: a variable named as a token or key whose value
+// is a word or a name is not masked (it would be masked everywhere dbguard
+// writes the word); a generated value, or any *PASSWORD* one, is.
+func TestEnvironSecretWords(t *testing.T) {
+	for _, c := range []struct {
+		name, v string
+		want    bool
+	}{
+		{"DJANGO_SECRET_KEY", "development", false},
+		{"DB_HOST_KEY", "localhost", false},
+		{"AWS_SECRET_NAME", "production/app", false},
+		{"SOME_TOKEN", "postgres", false},
+		{"GITHUB_TOKEN", "ghp_Tok3nFromTheRunner9876", true},
+		{"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSecret9876", true},
+		{"STRIPE_API_KEY", "sk_live_str1pekey", true},
+		{"SHORT_KEY", "aB3", false},
+		{"DB_PASSWORD", "postgres", true},
+		{"SSH_PASSPHRASE", "correcthorsebatterystaple", true},
+		{"DB_CREDENTIALS", "admin:hunter", true},
+		{"SSH_KEY_PATH", "/home/runner/.ssh/id_ed", false},
+	} {
+		if got := EnvironSecret(c.name, c.v); got != c.want {
+			t.Errorf("EnvironSecret(%s, %q) = %v, want %v", c.name, c.v, got, c.want)
+		}
+	}
+}

@@ -198,7 +198,7 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 func maskSecrets(r *envload.Reading) {
 	for _, m := range []map[string]envload.Value{r.Vars, r.Interpolated()} {
 		for k, v := range m {
-			if v.Def != nil && (dburl.SecretVar(k) || len(v.Value) >= dburl.MinEnvironSecretLen && dburl.EnvironSecretVar(k)) {
+			if v.Def != nil && dburl.EnvironSecret(k, v.Value) {
 				dburl.AddSecret(v.Value)
 			}
 		}

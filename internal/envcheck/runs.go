@@ -216,7 +216,7 @@ func (lr *LoaderReading) pgEnv() []string {
 			if sets && strings.HasPrefix(k, "PG") {
 				out = append(out, k+"="+v.Value)
 			}
-			if dburl.SecretVar(k) || len(v.Value) >= dburl.MinEnvironSecretLen && dburl.EnvironSecretVar(k) {
+			if dburl.EnvironSecret(k, v.Value) {
 				// PGPASSWORD in an env file: masked whether or not a
 				// URL takes it (a child process may print it); so is a
 				// token or key a URL refers to (${STRIPE_API_KEY}).

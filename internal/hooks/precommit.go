@@ -673,7 +673,7 @@ func (r *Report) trackedEnvFiles(ctx context.Context, g Git, index map[string]st
 		if text, ok := decodeUTF16(data); ok {
 			data = []byte(text)
 		}
-		if r.checkEnvFileCredentials(p, data, "is tracked by git") {
+		if r.checkEnvFilePasswords(p, data, "is tracked by git") {
 			refused[p] = true
 		}
 	}
@@ -813,6 +813,28 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 // DB_PWD too (PASS or PWD as a whole part of the name: BYPASS_CACHE is
 // no password).
 var secretKey = lazyre.New(`(?i)(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)(PASS|PWD)(_|$))`)
+
+// passwordKey names variables whose values are database passwords, of
+// secretKey's names: not a token, API key or other secret, which a
+// committed .env.test holds for its tests (JWT_SECRET=supersecret123,
+// STRIPE_API_KEY=sk_test_...) and which the CI gate's check, "no real
+// database password in tracked files", does not judge.
+var passwordKey = lazyre.New(`(?i)(PASSWORD|PASSWD|(^|_)(PASS|PWD)(_|$))`)
+
+// checkEnvFilePasswords is checkEnvFileCredentials for the CI gate's scan
+// of files already tracked: only a real database password refuses the
+// file (a URL's, loopback hosts exempt, or a password variable's).
+func (r *Report) checkEnvFilePasswords(p string, data []byte, state string) bool {
+	for _, d := range envload.Definitions(p, data) {
+		if len(Credentials(d.Value)) > 0 || passwordKey.MatchString(d.Key) && !isPlaceholder(d.Value) {
+			r.Findings = append(r.Findings, Finding{File: p, Line: d.Line, Kind: "env-file", Block: true,
+				Message: fmt.Sprintf("%s holds a database password (%s) and %s; keep it out: echo %s >> .gitignore && git rm --cached %s (and commit a template such as %s.example instead)",
+					displayPath(p), d.Key, state, shellQuote(ignoreLine(p)), shellQuote(p), displayPath(path.Base(p)))})
+			return true
+		}
+	}
+	return false
+}
 
 // checkEnvFileCredentials blocks a non-template env file holding
 // credentials from git at all (state says how it is in git: being added,

@@ -24,6 +24,9 @@ type UnreachableError struct {
 	Waited time.Duration
 	During string // set when an open connection was lost, e.g. "the migration run"
 	File   string // the migration running when it was lost, if known
+	// Asked is the connect timeout the URL or dbguard.yaml asked for when
+	// Capped (RepositoryConnectTimeout) cut it; 0 when nothing was cut.
+	Asked, Capped time.Duration
 }
 
 // ExitCode is 3.
@@ -41,6 +44,9 @@ func (e *UnreachableError) Error() string {
 	if e.Waited > 0 {
 		msg += fmt.Sprintf(" (retried for %s)", e.Waited.Round(time.Second))
 	}
+	if e.Asked > 0 {
+		msg += fmt.Sprintf(" (each attempt waited %s, not the %s the URL's or dbguard.yaml's connect_timeout asks: a timeout the repository sets stops at %s)", e.Capped, e.Asked, e.Capped)
+	}
 	return msg
 }
 
@@ -56,6 +62,9 @@ func (e *UnreachableError) Hint() string {
 	var dns *net.DNSError
 	if errors.As(e.Err, &dns) && dns.IsNotFound {
 		return "the host name does not resolve: fix the host in the URL, or for a pooled URL set its direct URL (DIRECT_URL) or a poolers rule in dbguard.yaml; see where each is defined with: dbguard env"
+	}
+	if e.Asked > 0 {
+		return fmt.Sprintf("check that the server is running; to wait %s for it, run the same command with --connect-timeout %s", e.Asked, e.Asked)
 	}
 	if e.Waited > 0 {
 		return "check that the server is running and reachable from here, then run the command again"

@@ -126,9 +126,6 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 	case cfg.ConnectTimeout == 0:
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
-	if o.MaxConnectTimeout > 0 && cfg.ConnectTimeout > o.MaxConnectTimeout {
-		cfg.ConnectTimeout = o.MaxConnectTimeout
-	}
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "dbguard"
 	}
@@ -516,6 +513,12 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	// What the repository says is capped; asked, when it was cut, is
+	// named in the error, since a user's own URL may have meant it.
+	var asked time.Duration
+	if o.MaxConnectTimeout > 0 && cfg.ConnectTimeout > o.MaxConnectTimeout {
+		asked, cfg.ConnectTimeout = cfg.ConnectTimeout, o.MaxConnectTimeout
+	}
 	// A connection just made needs no ping before its first use: the
 	// handshake proved it (database/sql's Ping and stdlib's first reuse
 	// would cost two round trips more, 20 ms to a database 10 ms away).
@@ -595,7 +598,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 			if o.Wait > 0 {
 				waited = time.Since(start)
 			}
-			return nil, false, &UnreachableError{Target: Target(o.URL), Err: err, Waited: waited}
+			return nil, false, &UnreachableError{Target: Target(o.URL), Err: err, Waited: waited, Asked: asked, Capped: cfg.ConnectTimeout}
 		}
 		// Jittered exponential backoff: 250ms, 500ms, 1s, ... capped at 5s.
 		sleep := min(250*time.Millisecond<<min(attempt, 5), 5*time.Second)
