@@ -198,8 +198,8 @@ func (s Schema) ShadowServer() string {
 // the name Prisma's shadowDatabaseUrl conventionally reads.
 const DefaultShadowVar = "SHADOW_DATABASE_URL"
 
-// Shadow places (plan.shadow). ShadowLive is refused: it named a shadow
-// database on the live server, which previews no longer use.
+// Shadow places (plan.shadow). ShadowLive is refused by every preview
+// (PreviewError): it named a shadow database on the live server.
 const (
 	ShadowSandbox = "sandbox"
 	ShadowLive    = "live"
@@ -835,6 +835,27 @@ var (
 // the process environment with SHADOW in its name, whose value, when set, must be a PostgreSQL
 // connection string. Neither the written text nor the value is quoted: either
 // may hold a password.
+// PreviewError is the configuration error a preview (migrate plan, up
+// --plan, ci's plan check, verify --shadow) stops at before it connects,
+// nil when there is none. plan.shadow: live built the shadow as a database
+// on the live server and ran the branch's files there, with a statement
+// classifier the only thing between a pull request (dbguard.yaml is the
+// repository's word) and production: a preview never runs migration SQL
+// on the live server. Only previews refuse it: it changes nothing else.
+func (c *Config) PreviewError() error {
+	if c == nil || c.Plan.Shadow != ShadowLive {
+		return nil
+	}
+	line := c.Line("plan", "shadow")
+	at := c.Path
+	if line > 0 {
+		at += ":" + strconv.Itoa(line)
+	}
+	return &Error{File: c.Path, Line: line,
+		Msg: "plan.shadow: live is no longer accepted: it ran the branch's migration files in a database on the live server, and a preview never runs migration SQL there (dbguard.yaml is the repository's word: a pull request could choose it)",
+		Fix: fmt.Sprintf("delete the  shadow: live  line at %s; previews then run in a throwaway sandbox server (the PostgreSQL server package where dbguard runs), or on a separate shadow server named from the environment (schema.shadow_url: ${%s}); then run the command again", at, DefaultShadowVar)}
+}
+
 func (c *Config) validateShadowURL() error {
 	u := c.Schema.ShadowURL
 	if u == "" {
@@ -958,19 +979,8 @@ func (c *Config) validate() error {
 	switch c.Plan.Shadow {
 	case "", ShadowSandbox:
 	case ShadowLive:
-		// It built the shadow as a database on the live server and ran
-		// the branch's files there, with a statement classifier the only
-		// thing between a pull request (dbguard.yaml is the repository's
-		// word) and production: a preview never runs migration SQL on
-		// the live server.
-		line := c.Line("plan", "shadow")
-		at := c.Path
-		if line > 0 {
-			at += ":" + strconv.Itoa(line)
-		}
-		return &Error{File: c.Path, Line: line,
-			Msg: "plan.shadow: live is no longer accepted: it ran the branch's migration files in a database on the live server, and a preview never runs migration SQL there (dbguard.yaml is the repository's word: a pull request could choose it)",
-			Fix: fmt.Sprintf("delete the  shadow: live  line at %s; previews then run in a throwaway sandbox server (the PostgreSQL server package where dbguard runs), or on a separate shadow server named from the environment (schema.shadow_url: ${%s}); then run the command again", at, DefaultShadowVar)}
+		// Refused by the previews that would use it (PreviewError); the
+		// other commands, a deploy's migrate up among them, read on.
 	default:
 		return bad(fmt.Sprintf("plan.shadow: %q is not a place for the shadow database (want %s)", c.Plan.Shadow, ShadowSandbox), "plan", "shadow")
 	}

@@ -78,11 +78,18 @@ type VerifyOptions struct {
 // Verify checks the guarded database's schema against every expectation
 // source the project has.
 func Verify(ctx context.Context, o VerifyOptions) error {
+	o.Shadow = o.Shadow || o.Config.Schema.Shadow
+	if o.Shadow {
+		// A preview: refused before anything connects when the
+		// configuration asks for one on the live server.
+		if err := o.Config.PreviewError(); err != nil {
+			return err
+		}
+	}
 	co, err := o.connect(ctx)
 	if err != nil {
 		return err
 	}
-	o.Shadow = o.Shadow || o.Config.Schema.Shadow
 	return check(ctx, co, o, false, true)
 }
 

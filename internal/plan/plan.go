@@ -168,6 +168,9 @@ type pendingFile struct {
 
 // Run plans the pending migrations of the database o.Connect names.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	if err := o.Config.PreviewError(); err != nil {
+		return nil, err
+	}
 	sev, err := severities(o.Config)
 	if err != nil {
 		return nil, err

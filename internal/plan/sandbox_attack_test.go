@@ -200,16 +200,25 @@ func TestAttackPlanLiveRefused(t *testing.T) {
 	os.WriteFile(filepath.Join(mig, "000001_base.up.sql"), []byte("CREATE TABLE users (id int);\n"), 0o644)
 	os.WriteFile(filepath.Join(mig, "000002_ok.up.sql"), []byte("SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN email text;\n"), 0o644)
 	before := serverState(t, admin, liveDB)
-	_, err = config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\nplan:\n  shadow: live\n"))
+	live, err := config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\nplan:\n  shadow: live\n"))
+	if err != nil {
+		// Only previews refuse it: a deploy's migrate up reads on.
+		t.Fatalf("plan.shadow: live stops loading the configuration: %v", err)
+	}
+	live.Root = dir
+	u, _ := dburl.Parse(liveURL)
+	_, err = Run(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Config: live, Dir: mig})
 	var ce *config.Error
 	if !errors.As(err, &ce) || ce.Line != 3 || exitcode.Of(err) != exitcode.Usage {
-		t.Fatalf("plan.shadow: live: %v (%T), want a configuration error at line 3, exit 2", err, err)
+		t.Fatalf("plan with plan.shadow: live: %v (%T), want a configuration error at line 3, exit 2", err, err)
 	}
 	if !strings.Contains(err.Error(), "a preview never runs migration SQL") || !strings.Contains(ce.Fix, "dbguard.yaml:3") {
 		t.Errorf("the refusal does not say why or where: %v; fix %q", err, ce.Fix)
 	}
+	if after := serverState(t, admin, liveDB); after != before {
+		t.Errorf("the refused plan changed the live server:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
 	// The sandbox, as every preview now runs, leaves the live server as it was.
-	u, _ := dburl.Parse(liveURL)
 	cfg := config.Default(dir)
 	rep, err := Run(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Config: cfg, Dir: mig})
 	if err != nil {

@@ -116,6 +116,9 @@ func hasRoleSettings(ctx context.Context, db *sql.DB) bool {
 // (the sandbox), with no database or role settings, so a session may be
 // opened before build.
 func withShadow(ctx context.Context, o Options, version int, run func(co pg.ConnectOptions, early bool, build func() (bool, error)) error) error {
+	if err := o.Config.PreviewError(); err != nil {
+		return err
+	}
 	var (
 		admin   pg.ConnectOptions // creates and drops the shadow database
 		owner   string            // the shadow's owner and the role migrations run as; "": admin's
