@@ -254,8 +254,8 @@ func (j *judging) source(v string, val envload.Value, lr *LoaderReading) (*Sourc
 		return nil, nil
 	}
 	if val.Encrypted {
-		j.r.warn("encrypted", val.Location(), fmt.Sprintf("%s: %s decrypts this value (encrypted:...) as it loads, with DOTENV_PRIVATE_KEY or .env.keys; dbguard never decrypts, so it cannot tell which database this names (an app started with %s in its environment keeps that one: judge the decrypted value with dotenvx run -- dbguard env)", v, lr.Label(), v))
-		j.r.setUnknowable(v, val.Location(), "judge the decrypted value, which dotenvx puts in dbguard's environment: dotenvx run -- dbguard env")
+		j.r.warn("encrypted", val.Location(), fmt.Sprintf("%s: %s decrypts this value (encrypted:...) as it loads, with DOTENV_PRIVATE_KEY or .env.keys; dbguard never decrypts, so it cannot tell which database this names (an app started with %s in its environment keeps that one: judge the decrypted value with npx dotenvx run -- dbguard env)", v, lr.Label(), v))
+		j.r.setUnknowable(v, val.Location(), "judge the decrypted value, which dotenvx puts in dbguard's environment: npx dotenvx run -- dbguard env")
 		return nil, nil
 	}
 	d := Definition{Key: v, Value: val.Value}
