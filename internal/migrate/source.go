@@ -301,7 +301,8 @@ func suggestName(name string) string {
 		}
 	}
 	v := digits.String()
-	if v == "" {
+	if _, err := strconv.ParseUint(v, 10, 64); err != nil {
+		// None, or more than a version holds (golang-migrate's is a uint).
 		v = "000001"
 	}
 	n := strings.Trim(rest.String(), "_")
