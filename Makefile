@@ -46,6 +46,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReach$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/sqlscan
 	$(GO) test -run '^$$' -fuzz '^FuzzScanName$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNameAsGolangMigrate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
+	$(GO) test -run '^$$' -fuzz '^FuzzParseUTCAsTimeParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 	$(GO) test -run '^$$' -fuzz '^FuzzSnapshotScalars$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 	$(GO) test -run '^$$' -fuzz '^FuzzSerialSequence$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/schema
 	$(GO) test -run '^$$' -fuzz '^FuzzPrisma$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models

@@ -13,6 +13,12 @@ import (
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
+// advisoryWaitersSQL counts the sessions waiting for an advisory lock in
+// the connection's own database: the tests that count them run serial
+// here, but beside other packages' tests on one server
+// (DBGUARD_TEST_DATABASE_URL), whose runs wait for locks of their own.
+const advisoryWaitersSQL = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
 // holdLock takes r's migration lock on a connection of the test's own and
 // returns a wait for n runs queued behind it and the release.
 func holdLock(t *testing.T, dbURL string, r *Runner) (waiters func(n int), release func()) {
@@ -31,7 +37,7 @@ func holdLock(t *testing.T, dbURL string, r *Runner) (waiters func(n int), relea
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			var got int
-			if err := x.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&got); err != nil {
+			if err := x.QueryRow(ctx, advisoryWaitersSQL).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
 			if got >= n {

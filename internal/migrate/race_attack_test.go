@@ -46,7 +46,7 @@ func TestAttackVersionMovedBeforeTheLock(t *testing.T) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			var got int
-			if err := x.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&got); err != nil {
+			if err := x.QueryRow(ctx, advisoryWaitersSQL).Scan(&got); err != nil {
 				t.Fatal(err)
 			}
 			if got >= n {

@@ -153,15 +153,34 @@ func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 // A preview makes its shadow database of the cluster's postgres database,
 // renamed (verify's startSandbox), so the reset works from template1 and
 // makes postgres again, as initdb did, when it is gone.
+// resetApplication is the application_name of reset's own session: it is
+// closed when reset returns, but PostgreSQL ends a backend after its client
+// has gone, so the next run may still see it for a moment in
+// pg_stat_activity; by this name it can tell it from a session left over.
+const resetApplication = "dbguard sandbox reset"
+
 func reset(ctx context.Context, s *Server, fresh string) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, s.URL(Superuser, "template1").DriverString())
+	cfg, err := pgx.ParseConfig(s.URL(Superuser, "template1").DriverString())
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["application_name"] = resetApplication
+	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"); err != nil {
+	// The earlier run's sessions are ended and waited for (14 and later):
+	// pg_terminate_backend alone only signals, and a session still exiting
+	// is seen in pg_stat_activity by the next run (TestSharedSandboxIsFresh
+	// counted 2 client backends under load).
+	terminate := "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+	if s.Major >= 14 {
+		terminate = "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+	}
+	if _, err := conn.Exec(ctx, terminate); err != nil {
 		return err
 	}
 	rows, _ := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")

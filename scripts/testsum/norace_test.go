@@ -48,7 +48,7 @@ func TestNoRaceListHasNoGoroutines(t *testing.T) {
 }
 
 // concurrency lists what in the file runs goroutines: in code, go
-// statements, os/signal and time.AfterFunc; in a test, t.Parallel.
+// statements and Go methods (sync.WaitGroup's, errgroup's), os/signal and time.AfterFunc; in a test, t.Parallel.
 func concurrency(t *testing.T, name string, test bool) []string {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
@@ -71,6 +71,11 @@ func concurrency(t *testing.T, name string, test bool) []string {
 		case *ast.GoStmt:
 			if !test {
 				at(n, "starts a goroutine")
+			}
+		case *ast.CallExpr:
+			// sync.WaitGroup.Go, errgroup.Group.Go: a goroutine too.
+			if sel, ok := n.Fun.(*ast.SelectorExpr); ok && !test && sel.Sel.Name == "Go" {
+				at(n, "starts a goroutine (its Go method)")
 			}
 		case *ast.SelectorExpr:
 			if x, ok := n.X.(*ast.Ident); ok && !test && x.Name == "time" && n.Sel.Name == "AfterFunc" {
