@@ -52,7 +52,6 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzPrisma$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzDrizzle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzPrismaConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/tool
-	$(GO) test -run '^$$' -fuzz '^FuzzParseUTCAsTimeParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/migrate
 
 # Deterministic: every test, every fuzz target's seed corpus and every saved
 # crasher in testdata/fuzz run as ordinary tests; nothing is time-boxed.
