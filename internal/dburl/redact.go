@@ -402,12 +402,26 @@ func redactHexForms(s string) string {
 
 // SecretVar reports whether an environment variable holds a password by
 // its name: PGPASSWORD and PGSSLPASSWORD, which libpq and pgx read, and
-// names such as POSTGRES_PASSWORD or DB_PASSWD. Its value is registered with
-// [AddSecret] whether or not a connection string uses it: a child process
-// may print it.
+// names such as POSTGRES_PASSWORD or DB_PASSWD, or PASS or PWD as a whole
+// part of the name (DB_PASS, SMTP_PASS_PRIMARY, DB_PWD_RO), as the hook's
+// env file check names credentials; PWD alone is the working folder, and
+// BYPASS_CACHE no password. Its value is registered with [AddSecret]
+// whether or not a connection string uses it: a child process may print
+// it.
 func SecretVar(name string) bool {
 	n := strings.ToUpper(name)
-	return strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") || strings.HasSuffix(n, "_PWD")
+	if strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") {
+		return true
+	}
+	if n == "PWD" {
+		return false
+	}
+	for part := range strings.SplitSeq(n, "_") {
+		if part == "PASS" || part == "PWD" {
+			return true
+		}
+	}
+	return false
 }
 
 // MinEnvironSecretLen is the shortest value of an [EnvironSecretVar] that

@@ -59,12 +59,14 @@ func TestAttackRedactGluedForms(t *testing.T) {
 func TestEnvironSecretVarNames(t *testing.T) {
 	for _, n := range []string{"GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "aws_access_key_id",
 		"STRIPE_API_KEY", "OPENAI_APIKEY", "SECRET_KEY_BASE", "GPG_PRIVATE_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_PASSPHRASE",
-		"DJANGO_SECRET_KEY", "PGPASSWORD", "DB_PASSWD", "MY_KEY_ID"} {
+		"DJANGO_SECRET_KEY", "PGPASSWORD", "DB_PASSWD", "MY_KEY_ID",
+		"DB_PASS", "smtp_pass", "SMTP_PASS_PRIMARY", "PASS", "DB_PWD", "DB_PWD_RO", "PWD_DB"} {
 		if !EnvironSecretVar(n) {
 			t.Errorf("%s: not a secret", n)
 		}
 	}
-	for _, n := range []string{"PGSSLKEY", "PGHOST", "PGSSLCERT", "SSH_AUTH_SOCK", "XDG_SESSION_CLASS", "KEYTIMEOUT", "GNOME_KEYRING_CONTROL", "HOME", "PATH", "DATABASE_URL"} {
+	for _, n := range []string{"PGSSLKEY", "PGHOST", "PGSSLCERT", "SSH_AUTH_SOCK", "XDG_SESSION_CLASS", "KEYTIMEOUT", "GNOME_KEYRING_CONTROL", "HOME", "PATH", "DATABASE_URL",
+		"PWD", "OLDPWD", "BYPASS_CACHE", "COMPASS_URL", "PASSENGER_APP_ENV"} {
 		if EnvironSecretVar(n) {
 			t.Errorf("%s: a secret", n)
 		}
