@@ -21,8 +21,11 @@ var (
 	userinfoRE = lazyre.New(`(?i)([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
-	// assignments.
-	passwordRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	// assignments. The value is quoted in single or double quotes (a
+	// keyword/value string, a shell's or a source line's password="..."),
+	// or runs to white space, '&', or a quote that is not escaped: '"' ends
+	// the JSON string around it, and a JSON-escaped \" is part of it.
+	passwordRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s&'"\\])*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.

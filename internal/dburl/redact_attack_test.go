@@ -72,3 +72,30 @@ func TestEnvironSecretVarNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactQuotedValue: a password keyword whose value is in double
+// quotes (a Python traceback's source line, a TOML or INI setting, a .NET
+// connection string) or holds a JSON-escaped quote was printed: the
+// pattern knew single quotes only, and an unquoted value stopped at the
+// first '"', masking nothing before a leading one.
+func TestAttackRedactQuotedValue(t *testing.T) {
+	for _, in := range []string{
+		`password = "s3cretXY"`,
+		`    engine = connect(host="db", password="s3cretXY")`,
+		`password="s3c retXY"`,
+		`Password="s3c\"retXY";Host=h`,
+		`{"dsn":"host=h password=se\"s3cretXY"}`,
+		`PGPASSWORD="s3cretXY" alembic upgrade head`,
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") || strings.Contains(out, "retXY") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+	// The JSON around an unquoted value is kept.
+	if in, want := `{"dsn":"host=h password=s3cretXY","x":1}`, `{"dsn":"host=h password=****","x":1}`; RedactText(in) != want {
+		t.Errorf("RedactText(%q) = %q, want %q", in, RedactText(in), want)
+	}
+	if in, want := `{"dsn":"host=h password=ab\\","x":1}`, `{"dsn":"host=h password=****","x":1}`; RedactText(in) != want {
+		t.Errorf("RedactText(%q) = %q, want %q", in, RedactText(in), want)
+	}
+}
