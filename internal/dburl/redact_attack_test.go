@@ -1,6 +1,7 @@
 package dburl
 
 import (
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -97,5 +98,57 @@ func TestAttackRedactQuotedValue(t *testing.T) {
 	}
 	if in, want := `{"dsn":"host=h password=ab\\","x":1}`, `{"dsn":"host=h password=****","x":1}`; RedactText(in) != want {
 		t.Errorf("RedactText(%q) = %q, want %q", in, RedactText(in), want)
+	}
+}
+
+// TestAttackRedactColonValue: a password keyword before ':' with a quoted
+// value (JSON, a Python dict in a traceback, a knexfile's connection as
+// util.inspect prints it, YAML) was printed: the pattern wanted '='.
+func TestAttackRedactColonValue(t *testing.T) {
+	for _, in := range []string{
+		`{"password": "s3cretXY"}`,
+		`{"password":"s3c\"retXY"}`,
+		`    'PASSWORD': 's3cretXY',`,
+		`connection: { host: 'db', user: 'app', password: 's3cretXY' }`,
+		`  password: "s3cretXY"`,
+		`{"db_password" : "s3cretXY"}`,
+		`{"PGPASSWORD":"s3cretXY"}`,
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") || strings.Contains(out, "retXY") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+	// The quotes are kept, and a value already masked stays as it is.
+	for in, want := range map[string]string{
+		`{"password": "s3cretXY", "x": 1}`: `{"password": "****", "x": 1}`,
+		`{'password': 's3c\'retXY'}`:       `{'password': '****'}`,
+		`{"password": "****"}`:             `{"password": "****"}`,
+	} {
+		if out := RedactText(in); out != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, out, want)
+		}
+	}
+	// A count, and prose, are no secret.
+	for _, in := range []string{`{"pass": 12, "fail": 0}`, `could not read password: no such file`, `"status": "pass"`} {
+		if out := RedactText(in); out != in {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+}
+
+// TestPasswordColonPrefilterRandom: mayHoldPasswordColon lets through
+// every text passwordColonRE matches.
+func TestPasswordColonPrefilterRandom(t *testing.T) {
+	pieces := []string{"p", "P", "a", "s", "S", "ſ", "w", "o", "r", "d", "t", "pass", "pwd", "word", "wd", "ssl", "pg", `"`, `'`, ":", " ", "\t", "=", "x", "\\", "\n"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 300000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if passwordColonRE.MatchString(s) && !mayHoldPasswordColon(s) {
+			t.Fatalf("passwordColonRE matches %q, the prefilter skips it", s)
+		}
 	}
 }
