@@ -272,6 +272,27 @@ func spaces(s string) int {
 	return i
 }
 
+// PasswordPending reports whether s, a partial line, may stop in the
+// middle of a password keyword's value, so that a writer holding it back
+// to its white space must wait for the rest: a keyword before '=' (as
+// passwordRE has it), or a quoted one before ':' ("password": , as
+// passwordColonRE has it). A bare keyword before ':' is a prompt
+// ("Password: ") more often, which must show before its answer is typed.
+func PasswordPending(s string) bool { return keywordThen(s, pendingAfter) }
+
+func pendingAfter(s string) bool {
+	i := 0
+	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
+		i++
+	}
+	quoted := i < len(s) && (s[i] == '"' || s[i] == '\'')
+	if quoted {
+		i++
+	}
+	i += spaces(s[i:])
+	return i < len(s) && (s[i] == '=' || s[i] == ':' && quoted)
+}
+
 // keywordThen reports whether s holds a password keyword's "pwd" or
 // "pass" (any case, 'ſ' for 's') with what follows it passing then.
 func keywordThen(s string, then func(string) bool) bool {
