@@ -21,8 +21,18 @@ var (
 	userinfoRE = lazyre.New(`(?i)([a-z][a-z0-9+.\-]*:(?:\\?/){2}[^\s:/\\?#@]*):\S*@`)
 	// passwordRE finds password=... and sslpassword=... in keyword/value
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
-	// assignments.
-	passwordRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|[^\s&'"]*)`)
+	// assignments. The value is quoted in single or double quotes (a
+	// keyword/value string, a shell's or a source line's password="..."),
+	// or runs to white space, '&', or a quote that is not escaped: '"' ends
+	// the JSON string around it, and a JSON-escaped \" is part of it.
+	// passwordColonRE finds a password keyword before ':' with a quoted
+	// value: JSON's "password": "...", Python's 'PASSWORD': '...' (a
+	// Django settings dict in a traceback), JavaScript's password: '...'
+	// (util.inspect of a knexfile's connection), YAML's password: "...".
+	// An unquoted value after ':' is prose as often as not, and a count
+	// ("pass": 12) no secret. The quotes are kept: JSON stays JSON.
+	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*)(?:(')(?:[^'\\]|\\.)*('?)|(")(?:[^"\\]|\\.)*("?))`)
+	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s&'"\\])*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.
@@ -63,8 +73,15 @@ func RedactText(s string) string {
 	if mayHoldPasswordKeyword(s) {
 		s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
 	}
+	if mayHoldPasswordColon(s) {
+		s = passwordColonRE.ReplaceAllString(s, colonMask)
+	}
 	return s
 }
+
+// colonMask is passwordColonRE's replacement: the keyword, the value's
+// opening quote, the mask, its closing quote.
+const colonMask = "${1}${2}${4}" + Mask + "${3}${5}"
 
 // redactUserinfo is userinfoRE.ReplaceAllString(s, "${1}:****@"), run
 // only on the words that can hold a match. No match spans white space (as
@@ -214,20 +231,85 @@ func mayHoldPasswordKeyword(s string) bool {
 	if strings.IndexByte(s, '=') < 0 {
 		return false
 	}
+	return keywordThen(s, assigned)
+}
+
+// mayHoldPasswordColon reports whether passwordColonRE can match s: one
+// of the keywords, at most four ASCII letters, a quote maybe, white space,
+// ':', white space, then a quote.
+func mayHoldPasswordColon(s string) bool {
+	if strings.IndexByte(s, ':') < 0 || !strings.ContainsAny(s, `'"`) {
+		return false
+	}
+	return keywordThen(s, colonQuoted)
+}
+
+// colonQuoted is assigned's test for passwordColonRE: at most four ASCII
+// letters, a quote maybe, \s, ':', \s, then a quote.
+func colonQuoted(s string) bool {
+	i := 0
+	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
+		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		i++
+	}
+	i += spaces(s[i:])
+	if i >= len(s) || s[i] != ':' {
+		return false
+	}
+	i++
+	i += spaces(s[i:])
+	return i < len(s) && (s[i] == '"' || s[i] == '\'')
+}
+
+// spaces is the length of the white space (as \s has it) s starts with.
+func spaces(s string) int {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// PasswordPending reports whether s, a partial line, may stop in the
+// middle of a password keyword's value, so that a writer holding it back
+// to its white space must wait for the rest: a keyword before '=' (as
+// passwordRE has it), or a quoted one before ':' ("password": , as
+// passwordColonRE has it). A bare keyword before ':' is a prompt
+// ("Password: ") more often, which must show before its answer is typed.
+func PasswordPending(s string) bool { return keywordThen(s, pendingAfter) }
+
+func pendingAfter(s string) bool {
+	i := 0
+	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
+		i++
+	}
+	quoted := i < len(s) && (s[i] == '"' || s[i] == '\'')
+	if quoted {
+		i++
+	}
+	i += spaces(s[i:])
+	return i < len(s) && (s[i] == '=' || s[i] == ':' && quoted)
+}
+
+// keywordThen reports whether s holds a password keyword's "pwd" or
+// "pass" (any case, 'ſ' for 's') with what follows it passing then.
+func keywordThen(s string, then func(string) bool) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i]|0x20 != 'p' {
 			continue
 		}
 		rest := s[i+1:]
 		if len(rest) >= 2 && rest[0]|0x20 == 'w' && rest[1]|0x20 == 'd' {
-			if assigned(rest[2:]) {
+			if then(rest[2:]) {
 				return true
 			}
 			continue
 		}
 		if len(rest) >= 1 && rest[0]|0x20 == 'a' {
 			if n := foldedS(rest[1:]); n > 0 {
-				if m := foldedS(rest[1+n:]); m > 0 && assigned(rest[1+n+m:]) {
+				if m := foldedS(rest[1+n:]); m > 0 && then(rest[1+n+m:]) {
 					return true
 				}
 			}
@@ -402,12 +484,26 @@ func redactHexForms(s string) string {
 
 // SecretVar reports whether an environment variable holds a password by
 // its name: PGPASSWORD and PGSSLPASSWORD, which libpq and pgx read, and
-// names such as POSTGRES_PASSWORD or DB_PASSWD. Its value is registered with
-// [AddSecret] whether or not a connection string uses it: a child process
-// may print it.
+// names such as POSTGRES_PASSWORD or DB_PASSWD, or PASS or PWD as a whole
+// part of the name (DB_PASS, SMTP_PASS_PRIMARY, DB_PWD_RO), as the hook's
+// env file check names credentials; PWD alone is the working folder, and
+// BYPASS_CACHE no password. Its value is registered with [AddSecret]
+// whether or not a connection string uses it: a child process may print
+// it.
 func SecretVar(name string) bool {
 	n := strings.ToUpper(name)
-	return strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") || strings.HasSuffix(n, "_PWD")
+	if strings.Contains(n, "PASSWORD") || strings.Contains(n, "PASSWD") {
+		return true
+	}
+	if n == "PWD" {
+		return false
+	}
+	for part := range strings.SplitSeq(n, "_") {
+		if part == "PASS" || part == "PWD" {
+			return true
+		}
+	}
+	return false
 }
 
 // MinEnvironSecretLen is the shortest value of an [EnvironSecretVar] that

@@ -1,6 +1,7 @@
 package dburl
 
 import (
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -59,12 +60,14 @@ func TestAttackRedactGluedForms(t *testing.T) {
 func TestEnvironSecretVarNames(t *testing.T) {
 	for _, n := range []string{"GITHUB_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "AWS_SECRET_ACCESS_KEY", "aws_access_key_id",
 		"STRIPE_API_KEY", "OPENAI_APIKEY", "SECRET_KEY_BASE", "GPG_PRIVATE_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "SSH_PASSPHRASE",
-		"DJANGO_SECRET_KEY", "PGPASSWORD", "DB_PASSWD", "MY_KEY_ID"} {
+		"DJANGO_SECRET_KEY", "PGPASSWORD", "DB_PASSWD", "MY_KEY_ID",
+		"DB_PASS", "smtp_pass", "SMTP_PASS_PRIMARY", "PASS", "DB_PWD", "DB_PWD_RO", "PWD_DB"} {
 		if !EnvironSecretVar(n) {
 			t.Errorf("%s: not a secret", n)
 		}
 	}
-	for _, n := range []string{"PGSSLKEY", "PGHOST", "PGSSLCERT", "SSH_AUTH_SOCK", "XDG_SESSION_CLASS", "KEYTIMEOUT", "GNOME_KEYRING_CONTROL", "HOME", "PATH", "DATABASE_URL"} {
+	for _, n := range []string{"PGSSLKEY", "PGHOST", "PGSSLCERT", "SSH_AUTH_SOCK", "XDG_SESSION_CLASS", "KEYTIMEOUT", "GNOME_KEYRING_CONTROL", "HOME", "PATH", "DATABASE_URL",
+		"PWD", "OLDPWD", "BYPASS_CACHE", "COMPASS_URL", "PASSENGER_APP_ENV"} {
 		if EnvironSecretVar(n) {
 			t.Errorf("%s: a secret", n)
 		}
@@ -94,6 +97,85 @@ func TestEnvironSecretWords(t *testing.T) {
 	} {
 		if got := EnvironSecret(c.name, c.v); got != c.want {
 			t.Errorf("EnvironSecret(%s, %q) = %v, want %v", c.name, c.v, got, c.want)
+		}
+	}
+}
+
+// TestAttackRedactQuotedValue: a password keyword whose value is in double
+// quotes (a Python traceback's source line, a TOML or INI setting, a .NET
+// connection string) or holds a JSON-escaped quote was printed: the
+// pattern knew single quotes only, and an unquoted value stopped at the
+// first '"', masking nothing before a leading one.
+func TestAttackRedactQuotedValue(t *testing.T) {
+	for _, in := range []string{
+		`password = "s3cretXY"`,
+		`    engine = connect(host="db", password="s3cretXY")`,
+		`password="s3c retXY"`,
+		`Password="s3c\"retXY";Host=h`,
+		`{"dsn":"host=h password=se\"s3cretXY"}`,
+		`PGPASSWORD="s3cretXY" alembic upgrade head`,
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") || strings.Contains(out, "retXY") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+	// The JSON around an unquoted value is kept.
+	if in, want := `{"dsn":"host=h password=s3cretXY","x":1}`, `{"dsn":"host=h password=****","x":1}`; RedactText(in) != want {
+		t.Errorf("RedactText(%q) = %q, want %q", in, RedactText(in), want)
+	}
+	if in, want := `{"dsn":"host=h password=ab\\","x":1}`, `{"dsn":"host=h password=****","x":1}`; RedactText(in) != want {
+		t.Errorf("RedactText(%q) = %q, want %q", in, RedactText(in), want)
+	}
+}
+
+// TestAttackRedactColonValue: a password keyword before ':' with a quoted
+// value (JSON, a Python dict in a traceback, a knexfile's connection as
+// util.inspect prints it, YAML) was printed: the pattern wanted '='.
+func TestAttackRedactColonValue(t *testing.T) {
+	for _, in := range []string{
+		`{"password": "s3cretXY"}`,
+		`{"password":"s3c\"retXY"}`,
+		`    'PASSWORD': 's3cretXY',`,
+		`connection: { host: 'db', user: 'app', password: 's3cretXY' }`,
+		`  password: "s3cretXY"`,
+		`{"db_password" : "s3cretXY"}`,
+		`{"PGPASSWORD":"s3cretXY"}`,
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") || strings.Contains(out, "retXY") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+	// The quotes are kept, and a value already masked stays as it is.
+	for in, want := range map[string]string{
+		`{"password": "s3cretXY", "x": 1}`: `{"password": "****", "x": 1}`,
+		`{'password': 's3c\'retXY'}`:       `{'password': '****'}`,
+		`{"password": "****"}`:             `{"password": "****"}`,
+	} {
+		if out := RedactText(in); out != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, out, want)
+		}
+	}
+	// A count, and prose, are no secret.
+	for _, in := range []string{`{"pass": 12, "fail": 0}`, `could not read password: no such file`, `"status": "pass"`} {
+		if out := RedactText(in); out != in {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+}
+
+// TestPasswordColonPrefilterRandom: mayHoldPasswordColon lets through
+// every text passwordColonRE matches.
+func TestPasswordColonPrefilterRandom(t *testing.T) {
+	pieces := []string{"p", "P", "a", "s", "S", "ſ", "w", "o", "r", "d", "t", "pass", "pwd", "word", "wd", "ssl", "pg", `"`, `'`, ":", " ", "\t", "=", "x", "\\", "\n"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 300000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if passwordColonRE.MatchString(s) && !mayHoldPasswordColon(s) {
+			t.Fatalf("passwordColonRE matches %q, the prefilter skips it", s)
 		}
 	}
 }

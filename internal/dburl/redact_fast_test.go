@@ -50,7 +50,8 @@ func slowRedact(s string) string {
 	s = redactSecrets(s)
 	s = redactHexForms(s)
 	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
-	return passwordRE.ReplaceAllString(s, "${1}"+Mask)
+	s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
+	return passwordColonRE.ReplaceAllString(s, colonMask)
 }
 
 // FuzzRedactFastPath: a prefilter never says no where its pattern matches.
@@ -64,6 +65,9 @@ func FuzzRedactFastPath(f *testing.F) {
 		}
 		if passwordRE.MatchString(s) && !mayHoldPasswordKeyword(s) {
 			t.Fatalf("passwordRE matches %q, the prefilter skips it", s)
+		}
+		if passwordColonRE.MatchString(s) && !mayHoldPasswordColon(s) {
+			t.Fatalf("passwordColonRE matches %q, the prefilter skips it", s)
 		}
 	})
 }

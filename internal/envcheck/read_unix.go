@@ -23,9 +23,15 @@ import (
 //
 // rel is below root. A file that is a link is read only when the link
 // stays inside the project (OutsideError otherwise): the link is the
-// repository's, and dbguard reads nothing outside the project for it.
+// repository's, and dbguard reads nothing outside the project for it. A
+// folder on the way that is a link is followed only inside it too: the
+// file is opened from the root folder (readLimitedIn), not by its whole
+// name, where O_NOFOLLOW guards only the last part and a folder swapped
+// for a link out after discovery listed the file was followed.
 func readLimited(root, rel string) ([]byte, error) {
-	return readLimitedIn(noRootDir, root, rel)
+	d := openRootDir(root)
+	defer d.close()
+	return readLimitedIn(d, root, rel)
 }
 
 // rootDir is the project's root folder held open, so that each of a

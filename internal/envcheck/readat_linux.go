@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -30,7 +31,9 @@ var noOpenat2 atomic.Bool
 // ELOOP, as O_NOFOLLOW makes one at its end, and readLimitedIn follows it
 // only inside the project. openat's O_NOFOLLOW alone followed a folder on
 // the way swapped for a link out of the project after discovery listed the
-// file. Where openat2 is missing, openat, as before.
+// file. Where openat2 is missing, each folder on the way is opened with
+// openat's O_NOFOLLOW, from the one before: a link among them is ELOOP
+// too (openat alone, with the whole of rel, followed it).
 func openat(dirfd int, rel string, flags int) (int, error) {
 	if !noOpenat2.Load() {
 		p, err := syscall.BytePtrFromString(rel)
@@ -49,5 +52,38 @@ func openat(dirfd int, rel string, flags int) (int, error) {
 			return -1, e
 		}
 	}
-	return syscall.Openat(dirfd, rel, flags, 0)
+	return openatByParts(dirfd, rel, flags)
+}
+
+// openatByParts opens rel below dirfd a part at a time, following no
+// link: a folder on the way that is one is ELOOP, as is the file. rel
+// has no ".." (underRoot).
+func openatByParts(dirfd int, rel string, flags int) (int, error) {
+	cur := dirfd
+	defer func() {
+		if cur != dirfd {
+			syscall.Close(cur)
+		}
+	}()
+	for {
+		part, rest, more := strings.Cut(rel, "/")
+		if !more {
+			return syscall.Openat(cur, part, flags, 0)
+		}
+		rel = rest
+		if part == "" || part == "." {
+			continue
+		}
+		// No O_DIRECTORY: its answer for a link is ENOTDIR, where
+		// O_NOFOLLOW's is ELOOP; a file or FIFO here is opened without
+		// blocking and the next part's openat says ENOTDIR.
+		fd, err := syscall.Openat(cur, part, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, err
+		}
+		if cur != dirfd {
+			syscall.Close(cur)
+		}
+		cur = fd
+	}
 }

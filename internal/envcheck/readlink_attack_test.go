@@ -134,3 +134,41 @@ func TestAttackReadLimitedFolderLinkOnTheWay(t *testing.T) {
 		t.Errorf("near/.env (a folder link inside): read %q, err %v", data, err)
 	}
 }
+
+// The same by readLimited, which reads a project's env files when there
+// are fewer than 16 (prefetch opens the root folder only for more) and
+// the env flow's: it opened the file by its whole name, O_NOFOLLOW
+// guarding only the last part, so a folder swapped for a link out after
+// discovery listed the file was followed and the file outside read.
+func TestAttackReadLimitedByNameFolderLinkOnTheWay(t *testing.T) {
+	base := t.TempDir()
+	root, out := filepath.Join(base, "project"), filepath.Join(base, "elsewhere")
+	for _, d := range []string{filepath.Join(root, "real"), out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(out, ".env"), []byte("DATABASE_URL=postgres://out/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "real", ".env"), []byte("DATABASE_URL=postgres://in/app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(out, filepath.Join(root, "away")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(root, "near")); err != nil {
+		t.Fatal(err)
+	}
+	data, err := readLimited(root, "away/.env")
+	var oe *OutsideError
+	if !errors.As(err, &oe) {
+		t.Errorf("away/.env: read %q, err %v; want an OutsideError", data, err)
+	}
+	if data, err := readLimited(root, "near/.env"); err != nil || string(data) != "DATABASE_URL=postgres://in/app\n" {
+		t.Errorf("near/.env (a folder link inside): read %q, err %v", data, err)
+	}
+	if data, err := readLimited(root, "real/.env"); err != nil || string(data) != "DATABASE_URL=postgres://in/app\n" {
+		t.Errorf("real/.env: read %q, err %v", data, err)
+	}
+}

@@ -120,7 +120,9 @@ type RunOptions struct {
 	// Unstop: a process of the child's that stays stopped by a signal
 	// (polled every Unstop/4) while dbguard runs is killed with the rest,
 	// and the run fails with a StoppedError. Zero: no watch (dbguard
-	// exec, whose command may stop its own jobs).
+	// exec, whose command may stop its own jobs). Its output pipes are
+	// read for Unstop after the child's end, no longer (exec.Cmd's
+	// WaitDelay): what a process it left behind writes then is lost.
 	Unstop time.Duration
 }
 
@@ -129,6 +131,13 @@ func RunWith(cmd *exec.Cmd, name string, o RunOptions) (int, error) {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	if o.Unstop > 0 && cmd.WaitDelay == 0 {
+		// A process outside the tree the watch reads (setsid, a double
+		// fork) that holds the child's output pipe, stopped or asleep,
+		// would hold the run after the child's end: exec waits for the
+		// pipe's end. The pipes get the watch's time, then are closed.
+		cmd.WaitDelay = o.Unstop
+	}
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("cannot run %s: %w", name, err)
 	}
@@ -153,6 +162,9 @@ func RunWith(cmd *exec.Cmd, name string, o RunOptions) (int, error) {
 	}()
 	err := cmd.Wait()
 	close(done)
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil // the child exited 0; only its pipes were held
+	}
 	select {
 	case stopped := <-found:
 		return 0, stopped

@@ -82,11 +82,15 @@ func (r *Redactor) Write(p []byte) (int, error) {
 }
 
 // passwordPending reports whether a partial line may be in the middle of a
-// password=value, which can hold white space when quoted.
+// password=value (pwd=, db_pass= too) or a "password": value, which can
+// hold white space when quoted, and whose keyword the next write would not
+// hold.
 func passwordPending(partial []byte) bool {
 	lower := bytes.ToLower(partial)
-	i := bytes.Index(lower, []byte("password"))
-	return i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0
+	if i := bytes.Index(lower, []byte("password")); i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0 {
+		return true
+	}
+	return dburl.PasswordPending(string(partial))
 }
 
 // Flush writes what is left in the buffer.
