@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -65,7 +64,11 @@ func (w stopWatch) watch(pid int, name string, done <-chan struct{}, found chan<
 				// the child before dbguard reaps it; another in the tree
 				// could end in between (the pid read a moment ago).
 				for _, q := range tree {
-					_ = syscall.Kill(q, syscall.SIGKILL)
+					// os.Process, not syscall.Kill: the package builds on
+					// Windows too (where /proc lists nothing to kill).
+					if p, err := os.FindProcess(q); err == nil {
+						_ = p.Kill()
+					}
 				}
 				return
 			}
