@@ -133,14 +133,24 @@ const relationsFrom = `
 // ... SET SCHEMA (or ALTER EXTENSION ... SET SCHEMA), which lock it ACCESS
 // EXCLUSIVE and are read here as before, or by a rename of its schema,
 // which the schema rows make a whole read.
-const changedSQL = `WITH l AS (SELECT l.relation FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND (l.relation OPERATOR(pg_catalog.>=) $3 OR l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'::pg_catalog.text))
+//
+// Its rows of kind L are the locks read (locksSQL, from $3 on) at the same
+// moment, after the file's deferred triggers ran: what migrate up does in
+// its COMMIT (deferredLocks). One read of pg_locks serves both: a locks read
+// of its own cost a query (parse, plan cache, executor start) and a walk of
+// the whole shared lock table per file.
+const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted, l.database FROM pg_catalog.pg_locks l WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND (l.relation OPERATOR(pg_catalog.>=) $3 OR l.mode OPERATOR(pg_catalog.=) 'AccessExclusiveLock'::pg_catalog.text))
 	SELECT k.oid::pg_catalog.int8, r.f, r.k, r.s, r.n, r.t
 	FROM (SELECT l.relation AS oid FROM l
 		UNION SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid OPERATOR(pg_catalog.=) ANY (SELECT l.relation FROM l)
 		UNION SELECT c.oid FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.>) $1 AND c.oid OPERATOR(pg_catalog.<=) $2) k
 	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
 	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)
+	UNION ALL SELECT l.relation::pg_catalog.int8, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), 'L'::pg_catalog.text, l.mode::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8
+		FROM l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
+		WHERE l.granted AND l.relation OPERATOR(pg_catalog.>=) $3 AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, pg_catalog.current_setting('lock_timeout')::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -278,6 +288,8 @@ func (t *tracer) applyChanged(rels map[int64]rel, rows [][][]byte) (bool, error)
 			schemas[oid] = string(row[3])
 		case string(row[2]) == "D":
 			deferrable = true
+		case string(row[2]) == "L":
+			// the locks read after the deferred triggers (deferredLocks)
 		case row[1] == nil:
 			delete(rels, oid) // gone, or no longer a user relation
 		default:
@@ -576,11 +588,12 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// Deferred triggers run now, not in COMMIT, so that what the
 		// file changed among the relations is read after them, in its
 		// transaction (its locks are gone after COMMIT); then the guard.
-		// A locks read after them: what the file's deferred triggers
-		// did, which migrate up does in its COMMIT (deferredStmt).
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.locksRead(from) + ";\n" + t.changedRead(before, from) + ";\n" + t.guard + ";\n")
-		changedAt = len(places) + 2
-		places = append(places, place{stmt: -1}, place{stmt: deferredStmt, read: true}, place{stmt: -1}, place{stmt: -1})
+		// The read of what changed holds the locks read after them too
+		// (its rows of kind L): what the file's deferred triggers did,
+		// which migrate up does in its COMMIT (deferredLocks).
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before, from) + ";\n" + t.guard + ";\n")
+		changedAt = len(places) + 1
+		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
 	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
@@ -629,8 +642,6 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		p := places[i]
 		askew = askew || marked != p.read
 		switch {
-		case p.read && p.stmt == deferredStmt:
-			deferred = &traced{rows: res.Rows, notices: t.takeNotices()}
 		case p.read:
 			// What the statement did, and the server's messages while it
 			// and its read ran.
@@ -640,6 +651,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			stmts[p.stmt].notices = t.takeNotices()
 		case i == changedAt:
 			changed = res
+			// The server's messages while SET CONSTRAINTS ran the
+			// deferred triggers, and while the read ran.
+			deferred = &traced{rows: deferredLocks(res.Rows), notices: t.takeNotices()}
 		case i == commitAt:
 			committed = res.CommandTag.String() == "COMMIT"
 		}
@@ -693,8 +707,19 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	return true, nil
 }
 
-// deferredStmt marks the batch's locks read after its deferred triggers.
-const deferredStmt = -2
+// deferredLocks picks, from the rows of the read of what changed
+// (changedSQL), the locks read after the file's deferred triggers, as rows
+// of locksSQL: the relation, its relfilenode (-1: dropped), the mode, and
+// the lock_timeout in the row of relation 0.
+func deferredLocks(rows [][][]byte) [][][]byte {
+	var out [][][]byte
+	for _, row := range rows {
+		if len(row) == 6 && string(row[2]) == "L" {
+			out = append(out, [][]byte{row[0], row[1], row[3]})
+		}
+	}
+	return out
+}
 
 // addsRows reports whether the locks read rows holds a row (a lock, or
 // a relfilenode) of a relation known before the file (in before) that
