@@ -74,6 +74,7 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 		},
+		inprocCommand: inprocMain,
 	})
 }
 
@@ -168,12 +169,24 @@ func sharedSandboxes(t *testing.T, n int) string {
 // parallel test beside it (one that proves a preview's server is stopped
 // and removed) must get its own.
 func shareSandbox(t *testing.T) {
+	if dir := inprocSandboxes(); dir != "" {
+		sandbox.UseShared(dir)
+		t.Cleanup(func() { sandbox.UseShared("") })
+	}
+}
+
+// inprocSandboxes is the folder of the sandbox servers started once for
+// the in-process runs (shareSandbox, and the inproc children, which take
+// them by envSharedSandboxes), or "" if they could not start: then each
+// preview starts its own, and fails as a user's would. Two, for the
+// inproc tests that run beside each other.
+func inprocSandboxes() string {
 	serialSandbox.once.Do(func() {
 		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
 		if err != nil {
 			return
 		}
-		stop, err := sandbox.StartShared(context.Background(), dir, 1)
+		stop, err := sandbox.StartShared(context.Background(), dir, 2)
 		if err != nil {
 			os.RemoveAll(dir)
 			return
@@ -181,11 +194,7 @@ func shareSandbox(t *testing.T) {
 		serialSandbox.dir = dir
 		serialSandbox.stopServers = stop
 	})
-	if serialSandbox.dir == "" {
-		return // each preview starts its own, and fails as a user's would
-	}
-	sandbox.UseShared(serialSandbox.dir)
-	t.Cleanup(func() { sandbox.UseShared("") })
+	return serialSandbox.dir
 }
 
 // serialSandbox is the serial tests' shared sandbox server, stopped when
