@@ -162,24 +162,14 @@ func sharedSandboxes(t *testing.T, n int) string {
 	return dir
 }
 
-// shareSandbox makes the previews of t's in-process dbguard runs (run())
-// take one sandbox server started once for the serial tests, reset
-// between runs, as sharedSandboxes does for the scripts. t must be a
-// serial test: which sandbox Start takes is the process's choice, and a
-// parallel test beside it (one that proves a preview's server is stopped
-// and removed) must get its own.
-func shareSandbox(t *testing.T) {
-	if dir := inprocSandboxes(); dir != "" {
-		sandbox.UseShared(dir)
-		t.Cleanup(func() { sandbox.UseShared("") })
-	}
-}
-
 // inprocSandboxes is the folder of the sandbox servers started once for
-// the in-process runs (shareSandbox, and the inproc children, which take
-// them by envSharedSandboxes), or "" if they could not start: then each
-// preview starts its own, and fails as a user's would. Two, for the
-// inproc tests that run beside each other.
+// the inproc children (inproc_test.go), which take them by
+// envSharedSandboxes, reset between runs, as sharedSandboxes does for the
+// scripts; or "" if they could not start: then each preview starts its
+// own, and fails as a user's would. The test process itself never takes
+// them (sandbox.UseShared is the process's choice, and a parallel test
+// that proves a preview's server is stopped and removed must get its
+// own). Two, for the inproc tests that run beside each other.
 func inprocSandboxes() string {
 	serialSandbox.once.Do(func() {
 		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
@@ -197,7 +187,7 @@ func inprocSandboxes() string {
 	return serialSandbox.dir
 }
 
-// serialSandbox is the serial tests' shared sandbox server, stopped when
+// serialSandbox is the inproc children's shared sandbox servers, stopped when
 // the tests end.
 var serialSandbox sharedServers
 
