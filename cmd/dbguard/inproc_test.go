@@ -72,7 +72,8 @@ func startInproc(t *testing.T, dir, shared string, unset ...string) *inproc {
 	p := &inproc{t: t, reqW: reqW, output: &lockedBuffer{}}
 	p.cmd = &exec.Cmd{Path: exe, Args: []string{inprocCommand}, Dir: dir,
 		Stdout: p.output, Stderr: p.output, ExtraFiles: []*os.File{reqR, respW}}
-	drop := map[string]bool{envSharedSandboxes: true}
+	// PWD as t.Chdir sets it, so os.Getwd says dir as it is spelled.
+	drop := map[string]bool{envSharedSandboxes: true, "PWD": true}
 	for _, k := range unset {
 		drop[k] = true
 	}
@@ -81,6 +82,7 @@ func startInproc(t *testing.T, dir, shared string, unset ...string) *inproc {
 			p.cmd.Env = append(p.cmd.Env, kv)
 		}
 	}
+	p.cmd.Env = append(p.cmd.Env, "PWD="+dir)
 	if shared != "" {
 		p.cmd.Env = append(p.cmd.Env, envSharedSandboxes+"="+shared)
 	}
