@@ -373,6 +373,11 @@ func build() {
 	}
 	built.dir = dir
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dbguard"), ".")
+	// In the package's folder, not the process's at the time: a serial
+	// test may have chdir'd into its own (since removed) while the build
+	// buildAhead started waited to begin ("getwd: no such file or
+	// directory", or "." another package).
+	cmd.Dir = packageDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		built.err = fmt.Errorf("go build: %v\n%s", err, b)
@@ -384,6 +389,7 @@ func build() {
 // child processes, instead of holding up the first test that wants the
 // binary. A run of chosen tests builds only if one of them asks.
 func buildAhead() {
+	packageDir, _ = os.Getwd()
 	if f := flag.Lookup("test.run"); f == nil || f.Value.String() != "" {
 		return
 	}
@@ -392,6 +398,10 @@ func buildAhead() {
 	}
 	go built.once.Do(build)
 }
+
+// packageDir is this package's folder, the working folder go test starts
+// the test binary in (read before any test runs).
+var packageDir string
 
 // built is the binary buildDbguard made; removeBuilt removes it when the
 // tests end.

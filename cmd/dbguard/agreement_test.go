@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"net/url"
 	"os"
 	"os/exec"
@@ -15,8 +14,10 @@ import (
 // env, doctor and ci judge the same input with the same exit code: they
 // read one answer (internal/exitcode). They used to classify errors in
 // three places and disagree (a malformed .env: env 2, doctor 1; a held
-// migration lock: ci 2, migrate up 1).
+// migration lock: ci 2, migrate up 1). Each case runs in an inproc child,
+// in its folder, beside the others.
 func TestCommandsAgreeOnExitCodes(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	u, _ := url.Parse(dbURL)
 	tests := []struct {
@@ -40,6 +41,7 @@ func TestCommandsAgreeOnExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			for p, body := range tt.files {
 				full := filepath.Join(dir, filepath.FromSlash(p))
@@ -56,11 +58,10 @@ func TestCommandsAgreeOnExitCodes(t *testing.T) {
 			if tt.lock {
 				pgtest.HoldMigrationLock(t, strings.TrimPrefix(u.Path, "/"), dbURL, "")
 			}
-			t.Chdir(dir)
+			p := startInproc(t, dir, "")
 			for _, args := range tt.commands {
-				var stdout, stderr bytes.Buffer
-				if code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr); code != tt.want {
-					t.Errorf("dbguard %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, tt.want, stdout.String(), stderr.String())
+				if r := p.run(args...); r.Code != tt.want {
+					t.Errorf("dbguard %s: exit %d, want %d\n%s%s", strings.Join(args, " "), r.Code, tt.want, r.Stdout, r.Stderr)
 				}
 			}
 		})

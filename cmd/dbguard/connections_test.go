@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +23,7 @@ import (
 // 5, doctor 3, migrate plan 3 on the live server, verify --shadow 2. A
 // tool that runs the migrations (goose here) has its own besides.
 func TestOneConnectionPerCommand(t *testing.T) {
-	shareSandbox(t)
+	t.Parallel()
 	s := pgtest.Must(t)
 	name, dbURL := pgtest.NamedDB(t)
 	files := map[string]string{
@@ -44,7 +44,7 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		"migrations/000005_e.up.sql":   "LOAD 'auto_explain';",
 		"migrations/000005_e.down.sql": "SELECT 1;",
 	}
-	count := countedRepository(t, s, name, files)
+	p, dir, count := countedRepository(t, s, name, files, inprocSandboxes())
 	for _, c := range []struct {
 		args string
 		want int
@@ -74,43 +74,42 @@ func TestOneConnectionPerCommand(t *testing.T) {
 		{"ci --format text", 1},
 	} {
 		if f, ok := strings.CutPrefix(c.args, "rm "); ok {
-			if err := os.Remove(f); err != nil {
+			if err := os.Remove(filepath.Join(dir, f)); err != nil {
 				t.Fatal(err)
 			}
 			continue
 		}
-		args := append([]string{"dbguard"}, strings.Fields(c.args)...)
-		var out bytes.Buffer
-		code := run(args, os.Stdin, &out, &out)
-		noPassword(t, out.String())
-		if code > 1 || strings.HasPrefix(c.args, "migrate up") && code != 0 {
-			t.Fatalf("dbguard %s: exit %d:\n%s", c.args, code, out.String())
+		r := p.run(strings.Fields(c.args)...)
+		out := r.Stdout + r.Stderr
+		noPassword(t, out)
+		if r.Code > 1 || strings.HasPrefix(c.args, "migrate up") && r.Code != 0 {
+			t.Fatalf("dbguard %s: exit %d:\n%s", c.args, r.Code, out)
 		}
 		if got := count(c.want); got != c.want {
-			t.Errorf("dbguard %s opened %d connections to the database, want %d:\n%s", c.args, got, c.want, out.String())
+			t.Errorf("dbguard %s opened %d connections to the database, want %d:\n%s", c.args, got, c.want, out)
 		}
 	}
 }
 
-// countedRepository makes files the working folder, a repository git
-// knows (ci reads what it tracks), with no DATABASE_URL in the
-// environment, and counts the sessions of database name on s
-// (newSessionCounter).
-func countedRepository(t *testing.T, s *pgtest.Server, name string, files map[string]string) func(want int) int {
+// countedRepository makes files a folder, a repository git knows (ci
+// reads what it tracks), starts an inproc child there with no
+// DATABASE_URL in its environment (its previews taking the sandbox
+// servers in shared, if not ""), and counts the sessions of database name
+// on s (newSessionCounter).
+func countedRepository(t *testing.T, s *pgtest.Server, name string, files map[string]string, shared string) (*inproc, string, func(want int) int) {
 	t.Helper()
-	inDir(t, files)
-	if out, err := exec.Command("git", "init", "-q").CombinedOutput(); err != nil {
+	dir := repoDir(t, files)
+	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)
 	}
-	t.Setenv("DATABASE_URL", "")
-	os.Unsetenv("DATABASE_URL")
+	p := startInproc(t, dir, shared, "DATABASE_URL")
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, s.AdminURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Close(ctx) })
-	return newSessionCounter(t, admin, name)
+	return p, dir, newSessionCounter(t, admin, name)
 }
 
 // newSessionCounter returns a function that says how many sessions the
@@ -157,6 +156,7 @@ func newSessionCounter(t *testing.T, admin *pgx.Conn, name string) func(want int
 // one that reads the tool's table before and after also runs the check
 // after (before: 2 of dbguard's).
 func TestOneConnectionBesideTheTool(t *testing.T) {
+	t.Parallel()
 	needTool(t, "goose")
 	s := pgtest.Must(t)
 	name, dbURL := pgtest.NamedDB(t)
@@ -166,7 +166,7 @@ func TestOneConnectionBesideTheTool(t *testing.T) {
 		"migrations/00001_users.sql": "-- +goose Up\nCREATE TABLE tool_users (id int PRIMARY KEY);\n-- +goose Down\nDROP TABLE tool_users;\n",
 		"migrations/00002_more.sql":  "-- +goose Up\nCREATE TABLE tool_more (id int);\n-- +goose Down\nDROP TABLE tool_more;\n",
 	}
-	count := countedRepository(t, s, name, files)
+	p, _, count := countedRepository(t, s, name, files, "")
 	for _, c := range []struct {
 		args string
 		want int // dbguard's and goose's
@@ -176,17 +176,17 @@ func TestOneConnectionBesideTheTool(t *testing.T) {
 		{"migrate down 1", 2},
 		{"ci --format text", 1},
 	} {
-		var out bytes.Buffer
-		code := run(append([]string{"dbguard"}, strings.Fields(c.args)...), os.Stdin, &out, &out)
-		noPassword(t, out.String())
-		if code > 1 || strings.HasPrefix(c.args, "migrate") && code != 0 {
-			t.Fatalf("dbguard %s: exit %d:\n%s", c.args, code, out.String())
+		r := p.run(strings.Fields(c.args)...)
+		out := r.Stdout + r.Stderr
+		noPassword(t, out)
+		if r.Code > 1 || strings.HasPrefix(c.args, "migrate") && r.Code != 0 {
+			t.Fatalf("dbguard %s: exit %d:\n%s", c.args, r.Code, out)
 		}
-		if !strings.Contains(out.String(), "goose") {
-			t.Fatalf("dbguard %s did not use goose:\n%s", c.args, out.String())
+		if !strings.Contains(out, "goose") {
+			t.Fatalf("dbguard %s did not use goose:\n%s", c.args, out)
 		}
 		if got := count(c.want); got != c.want {
-			t.Errorf("dbguard %s: %d connections to the database, want %d (dbguard's and goose's):\n%s", c.args, got, c.want, out.String())
+			t.Errorf("dbguard %s: %d connections to the database, want %d (dbguard's and goose's):\n%s", c.args, got, c.want, out)
 		}
 	}
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +24,7 @@ var hintCommand = regexp.MustCompile(`dbguard (?:migrate|env|verify|schema|hook|
 // printed: it parses (no usage error, exit 2) and does its work on a real
 // database. "force -1" used to fail with "flag provided but not defined".
 func TestEveryMigrateHintRuns(t *testing.T) {
+	t.Parallel()
 	entry := &migrate.Entry{Version: 2, Direction: migrate.DirUp, VersionBefore: 1, VersionDirty: 2, File: "000002_b.up.sql", StartedAt: time.Now()}
 	down := *entry
 	down.Direction, down.VersionDirty, down.VersionBefore = migrate.DirDown, 1, 2
@@ -107,13 +106,11 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 	if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
 		t.Fatalf("git init: %v %s", err, out)
 	}
-	t.Chdir(dir)
+	p := startInproc(t, dir, "")
 	for _, c := range commands {
-		args := strings.Fields(c)
-		var stdout, stderr bytes.Buffer
-		code := run(args, strings.NewReader(""), &stdout, &stderr)
-		if code == exitUsage || strings.Contains(stderr.String(), "flag provided but not defined") {
-			t.Errorf("%s: exit %d, as printed it does not run:\n%s", c, code, stderr.String())
+		r := p.run(strings.Fields(c)[1:]...)
+		if r.Code == exitUsage || strings.Contains(r.Stderr, "flag provided but not defined") {
+			t.Errorf("%s: exit %d, as printed it does not run:\n%s", c, r.Code, r.Stderr)
 		}
 	}
 }
@@ -134,18 +131,24 @@ var hintFlag = regexp.MustCompile(`\b(?:pass|with) (--[a-z][a-z-]*(?: [0-9]+s)?)
 // ci's findings) runs as printed in the state that printed it: it parses
 // (no usage error, exit 2). doctor used to suggest --allow-pending, which
 // it rejects, and the conflict hint named no way to compare the databases.
+//
+// Each state runs in an inproc child in its folder, beside the others, so
+// no two states share a database that a command (a hint run as printed:
+// migrate up) changes.
 func TestEveryCommandHintRuns(t *testing.T) {
-	shareSandbox(t)
+	t.Parallel()
+	shared := inprocSandboxes()
 	dbURL := pgtest.DB(t)
 	other := pgtest.DB(t)
+	pending, planned, credential := pgtest.DB(t), pgtest.DB(t), pgtest.DB(t)
 	verified, edited, tooled := pgtest.DB(t), pgtest.DB(t), pgtest.DB(t)
 	pooledA := "postgresql://app:npg_hintS3cret@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require"
 	pooledB := "postgresql://app:npg_hintS3cret@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require"
 	type state struct {
 		name   string
 		files  map[string]string
-		stage  bool               // git add -A before running
-		before func(t *testing.T) // sets the state up, in its folder
+		stage  bool                                      // git add -A before running
+		before func(t *testing.T, p *inproc, dir string) // sets the state up, in its folder
 		cmds   []string
 		want   []string // hints this state must print, so the test cannot pass on silence
 	}
@@ -155,10 +158,10 @@ func TestEveryCommandHintRuns(t *testing.T) {
 			want: []string{"dbguard schema diff .env backend/.env", "dbguard env"}},
 		{name: "no url", files: map[string]string{"README": "x\n"},
 			cmds: []string{"env", "doctor", "ci --offline --format text"}},
-		{name: "pending", files: map[string]string{".env": "DATABASE_URL=" + dbURL + "\n", "migrations/000001_a.up.sql": "CREATE TABLE hint_p (id int);", "migrations/000001_a.down.sql": "DROP TABLE hint_p;"},
+		{name: "pending", files: map[string]string{".env": "DATABASE_URL=" + pending + "\n", "migrations/000001_a.up.sql": "CREATE TABLE hint_p (id int);", "migrations/000001_a.down.sql": "DROP TABLE hint_p;"},
 			cmds: []string{"doctor", "migrate status", "ci --format text", "verify"},
 			want: []string{"dbguard migrate up"}},
-		{name: "plan danger", files: map[string]string{".env": "DATABASE_URL=" + other + "\n", "migrations/000001_a.up.sql": "ALTER TABLE hint_q ALTER COLUMN id TYPE bigint;"},
+		{name: "plan danger", files: map[string]string{".env": "DATABASE_URL=" + planned + "\n", "migrations/000001_a.up.sql": "ALTER TABLE hint_q ALTER COLUMN id TYPE bigint;"},
 			cmds: []string{"migrate plan"},
 			want: []string{"dbguard migrate plan"}},
 		{name: "diff", files: map[string]string{"a.env": "DATABASE_URL=" + dbURL + "\n", "b.env": "DATABASE_URL=" + other + "\n", ".env": "DATABASE_URL=" + other + "\n", "migrations/000001_a.up.sql": "SELECT 1;"},
@@ -166,18 +169,18 @@ func TestEveryCommandHintRuns(t *testing.T) {
 			want: []string{"dbguard migrate up"}},
 		{name: "hook", files: map[string]string{".env": "DATABASE_URL=" + pooledA + "\n", "backend/.env": "DATABASE_URL=" + pooledB + "\n"}, stage: true,
 			cmds: []string{"hook pre-commit"}},
-		{name: "hook credential", files: map[string]string{".env": "DATABASE_URL=" + other + "\n", "app.py": "DB = 'postgres://svc:npg_hintS3cretValue9@db.prod.internal/app'\n"}, stage: true,
+		{name: "hook credential", files: map[string]string{".env": "DATABASE_URL=" + credential + "\n", "app.py": "DB = 'postgres://svc:npg_hintS3cretValue9@db.prod.internal/app'\n"}, stage: true,
 			cmds: []string{"hook pre-commit", "ci --offline --format text"}},
 		{name: "verify", files: map[string]string{".env": "DATABASE_URL=" + verified + "\n", "migrations/000001_a.up.sql": "CREATE TABLE hint_v (id int);",
 			"dbguard.yaml": "version: 1\nexpect:\n  hint_v:\n    id: int\n    email: text not null\n"},
 			cmds: []string{"migrate up", "verify", "schema snapshot", "doctor", "ci --format text"},
 			want: []string{"dbguard verify"}},
 		{name: "edited", files: map[string]string{".env": "DATABASE_URL=" + edited + "\n", "migrations/000001_users.up.sql": "CREATE TABLE hint_e (id int);"},
-			before: func(t *testing.T) {
-				if code := run([]string{"dbguard", "migrate", "up"}, strings.NewReader(""), io.Discard, io.Discard); code != 0 {
-					t.Fatalf("migrate up: exit %d", code)
+			before: func(t *testing.T, p *inproc, dir string) {
+				if r := p.run("migrate", "up"); r.Code != 0 {
+					t.Fatalf("migrate up: exit %d", r.Code)
 				}
-				if err := os.WriteFile("migrations/000001_users.up.sql", []byte("CREATE TABLE hint_e (id int, extra int);"), 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, "migrations/000001_users.up.sql"), []byte("CREATE TABLE hint_e (id int, extra int);"), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -189,10 +192,10 @@ func TestEveryCommandHintRuns(t *testing.T) {
 	}
 	// One table differs between the two databases, for schema diff.
 	psqlExec(t, dbURL, "CREATE TABLE hint_only_here (id int)")
-	psqlExec(t, other, "CREATE TABLE hint_q (id int)")
-	families := map[string]bool{}
+	psqlExec(t, planned, "CREATE TABLE hint_q (id int)")
 	for _, s := range states {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			for name, body := range s.files {
 				p := filepath.Join(dir, filepath.FromSlash(name))
@@ -211,31 +214,27 @@ func TestEveryCommandHintRuns(t *testing.T) {
 					t.Fatalf("git add: %v %s", err, out)
 				}
 			}
-			t.Chdir(dir)
-			t.Setenv("DATABASE_URL", "")
-			os.Unsetenv("DATABASE_URL")
+			p := startInproc(t, dir, shared, "DATABASE_URL")
 			if s.before != nil {
-				s.before(t)
+				s.before(t, p, dir)
 			}
 			seen := map[string]bool{}
 			var hinted []string
 			stateErrs := map[string]bool{} // what is wrong in this state, as dbguard said it
 			for _, c := range s.cmds {
-				var stdout, stderr bytes.Buffer
-				run(append([]string{"dbguard"}, strings.Fields(c)...), strings.NewReader(""), &stdout, &stderr)
-				for _, l := range strings.Split(stderr.String(), "\n") {
+				r := p.run(strings.Fields(c)...)
+				for _, l := range strings.Split(r.Stderr, "\n") {
 					if strings.HasPrefix(l, "dbguard: error: ") {
 						stateErrs[l] = true
 					}
 				}
-				families[strings.Fields(c)[0]] = true
-				if p := placeholder.FindString(stdout.String() + "\n" + stderr.String()); p != "" {
-					t.Errorf("dbguard %s prints a command with a placeholder, which does not run as printed: %q", c, p)
+				if ph := placeholder.FindString(r.Stdout + "\n" + r.Stderr); ph != "" {
+					t.Errorf("dbguard %s prints a command with a placeholder, which does not run as printed: %q", c, ph)
 				}
-				found := hintRun.FindAllString(stdout.String()+"\n"+stderr.String(), -1)
+				found := hintRun.FindAllString(r.Stdout+"\n"+r.Stderr, -1)
 				// "pass --allow-pending", "with --wait 30s": a flag for the
 				// command that printed it.
-				for _, m := range hintFlag.FindAllStringSubmatch(stdout.String()+"\n"+stderr.String(), -1) {
+				for _, m := range hintFlag.FindAllStringSubmatch(r.Stdout+"\n"+r.Stderr, -1) {
 					found = append(found, "dbguard "+c+" "+m[1])
 				}
 				for _, h := range found {
@@ -254,17 +253,16 @@ func TestEveryCommandHintRuns(t *testing.T) {
 				if strings.HasSuffix(h, " hook install") {
 					continue // it would write .git/hooks, which is not the state under test
 				}
-				var stdout, stderr bytes.Buffer
-				code := run(strings.Fields(h), strings.NewReader(""), &stdout, &stderr)
+				r := p.run(strings.Fields(h)[1:]...)
 				// Exit 2 is allowed only for the configuration problem this
 				// state already has (no DATABASE_URL anywhere), never for
 				// the command line as printed.
 				sameProblem := false
-				for _, l := range strings.Split(stderr.String(), "\n") {
+				for _, l := range strings.Split(r.Stderr, "\n") {
 					sameProblem = sameProblem || stateErrs[l]
 				}
-				if code == exitUsage && !sameProblem || strings.Contains(stderr.String(), "flag provided but not defined") {
-					t.Errorf("%s: exit %d, as printed it does not run here:\n%s", h, code, stderr.String())
+				if r.Code == exitUsage && !sameProblem || strings.Contains(r.Stderr, "flag provided but not defined") {
+					t.Errorf("%s: exit %d, as printed it does not run here:\n%s", h, r.Code, r.Stderr)
 				}
 			}
 		})

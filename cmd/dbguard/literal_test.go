@@ -71,6 +71,13 @@ func roleDB(t *testing.T, pw string) string {
 
 // inDir writes files into a fresh directory and changes into it.
 func inDir(t *testing.T, files map[string]string) {
+	t.Chdir(repoDir(t, files))
+}
+
+// repoDir makes files a new folder, with a .git folder that stops config
+// discovery there, and returns it.
+func repoDir(t *testing.T, files map[string]string) string {
+	t.Helper()
 	dir := t.TempDir()
 	for p, body := range files {
 		full := filepath.Join(dir, filepath.FromSlash(p))
@@ -84,7 +91,7 @@ func inDir(t *testing.T, files map[string]string) {
 	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Chdir(dir)
+	return dir
 }
 
 // A migration that puts the password in a RAISE message (and so in the

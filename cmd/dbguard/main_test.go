@@ -74,6 +74,7 @@ func TestMain(m *testing.M) {
 			}
 			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 		},
+		inprocCommand: inprocMain,
 	})
 }
 
@@ -161,19 +162,21 @@ func sharedSandboxes(t *testing.T, n int) string {
 	return dir
 }
 
-// shareSandbox makes the previews of t's in-process dbguard runs (run())
-// take one sandbox server started once for the serial tests, reset
-// between runs, as sharedSandboxes does for the scripts. t must be a
-// serial test: which sandbox Start takes is the process's choice, and a
-// parallel test beside it (one that proves a preview's server is stopped
-// and removed) must get its own.
-func shareSandbox(t *testing.T) {
+// inprocSandboxes is the folder of the sandbox servers started once for
+// the inproc children (inproc_test.go), which take them by
+// envSharedSandboxes, reset between runs, as sharedSandboxes does for the
+// scripts; or "" if they could not start: then each preview starts its
+// own, and fails as a user's would. The test process itself never takes
+// them (sandbox.UseShared is the process's choice, and a parallel test
+// that proves a preview's server is stopped and removed must get its
+// own). Two, for the inproc tests that run beside each other.
+func inprocSandboxes() string {
 	serialSandbox.once.Do(func() {
 		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
 		if err != nil {
 			return
 		}
-		stop, err := sandbox.StartShared(context.Background(), dir, 1)
+		stop, err := sandbox.StartShared(context.Background(), dir, 2)
 		if err != nil {
 			os.RemoveAll(dir)
 			return
@@ -181,14 +184,10 @@ func shareSandbox(t *testing.T) {
 		serialSandbox.dir = dir
 		serialSandbox.stopServers = stop
 	})
-	if serialSandbox.dir == "" {
-		return // each preview starts its own, and fails as a user's would
-	}
-	sandbox.UseShared(serialSandbox.dir)
-	t.Cleanup(func() { sandbox.UseShared("") })
+	return serialSandbox.dir
 }
 
-// serialSandbox is the serial tests' shared sandbox server, stopped when
+// serialSandbox is the inproc children's shared sandbox servers, stopped when
 // the tests end.
 var serialSandbox sharedServers
 

@@ -15,9 +15,13 @@ import (
 // TestPasswordSweep runs every command in every failure mode and checks
 // that no password reaches stdout, stderr, or a report file (JSON, JUnit,
 // SARIF, snapshot). It runs dbguard in-process, so it is fast enough to
-// cover the whole matrix.
+// cover the whole matrix: each mode in an inproc child of its own, in its
+// folder, so the modes run beside each other and beside the package's
+// other parallel tests; what a child writes outside the commands' answers
+// is swept too.
 func TestPasswordSweep(t *testing.T) {
-	shareSandbox(t)
+	t.Parallel()
+	shared := inprocSandboxes()
 	const fake = "npg_SweepS3cretPw"
 	dbURL, dirtyURL := pgtest.DB(t), pgtest.DB(t)
 	passwords := []string{pgtest.Password, fake}
@@ -106,12 +110,22 @@ func TestPasswordSweep(t *testing.T) {
 			t.Fatalf("git: %v %s", err, out)
 		}
 		t.Run(name, func(t *testing.T) {
-			t.Chdir(dir)
+			t.Parallel()
+			p := startInproc(t, dir, shared)
+			t.Cleanup(func() {
+				p.close()
+				for _, pw := range passwords {
+					if strings.Contains(p.Output(), pw) {
+						t.Errorf("the dbguard runs printed a password to the process's own output:\n%s", p.Output())
+					}
+				}
+			})
 			for _, args := range commands {
-				var stdout, stderr bytes.Buffer
-				code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
-				all := stdout.String() + stderr.String()
+				r := p.run(args...)
+				code := r.Code
+				all := r.Stdout + r.Stderr
 				for _, f := range []string{"snap.yaml", "ci.xml", "ci.sarif"} {
+					f = filepath.Join(dir, f)
 					if b, err := os.ReadFile(f); err == nil {
 						all += string(b)
 						os.Remove(f)

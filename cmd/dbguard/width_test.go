@@ -37,20 +37,18 @@ func writeTree(t *testing.T, files map[string]string) string {
 
 // runIn runs dbguard with args in dir, with no DATABASE_URL in the
 // environment, and returns stdout, stderr and the exit code.
+// It runs in an inproc child, so its callers may run in parallel.
 func runIn(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
-	t.Chdir(dir)
-	t.Setenv("DATABASE_URL", "")
-	os.Unsetenv("DATABASE_URL")
-	var stdout, stderr bytes.Buffer
-	code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
-	return stdout.String(), stderr.String(), code
+	r := startInproc(t, dir, "", "DATABASE_URL").run(args...)
+	return r.Stdout, r.Stderr, r.Code
 }
 
 // Every line dbguard's main text outputs print fits a terminal of 100
 // columns, but for a URL too long for any line: env on the incident and on a monorepo, doctor, ci, migrate
 // status and history. The loaders table was 216 columns wide.
 func TestTextFitsHundredColumns(t *testing.T) {
+	t.Parallel()
 	incident := map[string]string{
 		".env":         "DATABASE_URL=postgresql://app:npg_wideS3cret@ep-mute-moon-a4ueuef7.us-east-1.aws.neon.tech/neondb?sslmode=require\n",
 		"backend/.env": "DATABASE_URL=postgresql://app:npg_wideS3cret@ep-old-lake-ahgffap2-pooler.us-east-1.aws.neon.tech/neondb?sslmode=require\n",
@@ -95,9 +93,12 @@ func TestTextFitsHundredColumns(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			dir := writeTree(t, c.files)
+			p := startInproc(t, dir, "", "DATABASE_URL")
 			for _, args := range c.cmds {
-				stdout, stderr, code := runIn(t, dir, args...)
+				r := p.run(args...)
+				stdout, stderr, code := r.Stdout, r.Stderr, r.Code
 				if want, ok := c.codes[strings.Join(args, " ")]; ok && code != want {
 					t.Fatalf("dbguard %s: exit %d, want %d:\n%s%s", strings.Join(args, " "), code, want, stdout, stderr)
 				}
@@ -117,6 +118,7 @@ func TestTextFitsHundredColumns(t *testing.T) {
 // The README's incident block is what dbguard prints, byte for byte, for
 // the files the README's replay writes, and fits 100 columns.
 func TestReadmeIncidentIsWhatDbguardPrints(t *testing.T) {
+	t.Parallel()
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
