@@ -95,3 +95,28 @@ func TestRepositoryPasswordCarriedWhereItSays(t *testing.T) {
 		})
 	}
 }
+
+// TestChildGetsTheRuleForTheOperatorsCarriedPassword: a migration tool or
+// exec's command handed a URL carrying the operator's password to a host
+// the repository chose gets PGREQUIREAUTH too (a server that let dbguard in
+// without a password would otherwise ask the child for it in cleartext);
+// the repository's own password, or the operator's host, gets none.
+func TestChildGetsTheRuleForTheOperatorsCarriedPassword(t *testing.T) {
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", "")
+	t.Setenv("PGREQUIREAUTH", "")
+	t.Setenv("DATABASE_URL", "")
+	t.Setenv("DB_PASSWORD", "s3cret-Operator9")
+	pr, _ := dburl.Parse("postgres://app:s3cret-Operator9@pr.example.com/app")
+	if got := ChildRequireAuth(pr); got != EnvironmentAuth {
+		t.Errorf("the operator's password to the pull request's host: PGREQUIREAUTH %q, want %q", got, EnvironmentAuth)
+	}
+	own, _ := dburl.Parse("postgres://app:written-Pw42@pr.example.com/app")
+	if got := ChildRequireAuth(own); got != "" {
+		t.Errorf("the repository's own password: PGREQUIREAUTH %q, want none", got)
+	}
+	t.Setenv("DATABASE_URL", "postgres://app:s3cret-Operator9@pr.example.com/app")
+	if got := ChildRequireAuth(pr); got != "" {
+		t.Errorf("the operator's own host: PGREQUIREAUTH %q, want none", got)
+	}
+}

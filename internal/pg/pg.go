@@ -213,8 +213,20 @@ func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
 // URL, so it is given only where there is a password to keep: a local
 // server with trust authentication and no password anywhere works with
 // every tool.
+//
+// A u that carries the operator's password (operatorsPassword) to such a
+// host gets the rule too: the child has that password in the URL itself.
 func ChildRequireAuth(u *dburl.URL) string {
-	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) || !operatorPasswordAround(u) {
+	if u == nil || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) {
+		return ""
+	}
+	if p := u.Password(); p != "" {
+		if _, mine := operatorsPassword(p, u); mine {
+			return EnvironmentAuth
+		}
+		return ""
+	}
+	if !operatorPasswordAround(u) {
 		return ""
 	}
 	return EnvironmentAuth
