@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 
@@ -78,6 +79,53 @@ func TestAttackExecChildGetsNoEnvironmentPassword(t *testing.T) {
 		}
 		if strings.Contains(stdout.String()+stderr.String(), "s3cret") {
 			t.Errorf("%s: the output shows the password:\n%s%s", query, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestAttackPullRequestGetsNoJobPasswordItCarries: the job's password in the
+// connection string itself, sent to a host the pull request chose. Before,
+// both reached the catcher in cleartext from every command:
+//   - a `poolers` rule in dbguard.yaml matched the job's DATABASE_URL and
+//     rewrote its host to the pull request's server;
+//   - the .env wrote postgres://app:${DB_PASSWORD}@HOST/app and the loader
+//     dbguard.yaml names (python-dotenv) expanded the job's DB_PASSWORD.
+func TestAttackPullRequestGetsNoJobPasswordItCarries(t *testing.T) {
+	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
+	host, port, _ := strings.Cut(c.Addr, ":")
+	t.Setenv("PGPASSWORD", "")
+	t.Setenv("PGPASSFILE", "")
+	t.Setenv("PGREQUIREAUTH", "")
+	for _, how := range []string{"rewritten", "expanded"} {
+		files := map[string]string{"migrations/000001_user.up.sql": "CREATE TABLE \"user\" (id int);\n"}
+		t.Setenv("DATABASE_URL", "")
+		os.Unsetenv("DATABASE_URL") // restored by t.Setenv's cleanup
+		t.Setenv("DB_PASSWORD", "")
+		from := "DATABASE_URL"
+		if how == "rewritten" {
+			t.Setenv("DATABASE_URL", "postgres://app:s3cret-Operator9@pooler.example.internal:6432/app?sslmode=disable")
+			files["dbguard.yaml"] = "version: 1\npoolers:\n  - name: pr\n    match: { host: pooler.example.internal }\n    direct: { host: " + host + ", port: " + port + " }\n"
+		} else {
+			t.Setenv("DB_PASSWORD", "s3cret-Operator9")
+			from = "DB_PASSWORD"
+			files[".env"] = "DATABASE_URL=postgres://app:${DB_PASSWORD}@" + c.Addr + "/app?sslmode=disable\n"
+			files["dbguard.yaml"] = "version: 1\nenv:\n  loaders:\n    - loader: python-dotenv\n      dir: .\n      caller: app.py\n"
+			files["app.py"] = "from dotenv import load_dotenv\nload_dotenv()\n"
+		}
+		inDir(t, files)
+		for _, args := range [][]string{{"ci"}, {"migrate", "status"}, {"migrate", "up"}} {
+			var stdout, stderr bytes.Buffer
+			code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
+			all := strings.Join(strings.Fields(stdout.String()+stderr.String()), " ")
+			if got := c.Sent(); len(got) > 0 {
+				t.Errorf("%s: dbguard %s: the pull request's host received %q", how, strings.Join(args, " "), got)
+			}
+			if !strings.Contains(all, "did not send the password from "+from) {
+				t.Errorf("%s: dbguard %s: exit %d, no word of the withheld password:\n%s", how, strings.Join(args, " "), code, all)
+			}
+			if strings.Contains(all, "s3cret") {
+				t.Errorf("%s: dbguard %s showed the password:\n%s", how, strings.Join(args, " "), all)
+			}
 		}
 	}
 }

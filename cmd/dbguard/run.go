@@ -65,6 +65,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	return explainFailure(talk, err)
 }
 
+// helpPath is the command args names, up to its first flag or argument:
+// "dbguard hook pre-commit" for dbguard hook pre-commit --help .env.
+func helpPath(args []string) string {
+	path := []string{"dbguard"}
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") || strings.ContainsAny(a, "./") {
+			break
+		}
+		path = append(path, a)
+	}
+	return strings.Join(path, " ")
+}
+
 // interruptible returns a context the first SIGINT or SIGTERM cancels,
 // and what stops listening. The second such signal ends the process: the
 // signal raised again with its handler reset, so it ends as the default
@@ -134,6 +147,12 @@ func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.
 	var help helpRequest
 	if errors.As(err, &help) {
 		err = runOnce(append(append([]string{args[0]}, help...), "--help"))
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "No help topic for ") {
+		// urfave/cli's answer to "--help ARG" (a file pre-commit passes
+		// named --help, before the others), with its exit code 3:
+		// unreachable. A usage error, exit 2.
+		err = usageError{fmt.Errorf("--help (or -h) was given with arguments; a file whose name starts with - goes after -- (run: %s --help)", helpPath(args))}
 	}
 	if asJSON {
 		if werr := writeJSONResult(out, held.Bytes(), err); werr != nil && err == nil {

@@ -38,16 +38,21 @@ var (
 // beside the manifests.
 var djangoLockFiles = []string{"poetry.lock", "uv.lock", "Pipfile.lock"}
 
+// maxLockSize bounds a lock file read for django-environ's version: a big
+// project's poetry.lock is a few MiB.
+const maxLockSize = 64 << 20
+
 // djangoProjects are the manifest folders naming django-environ, with the
 // version they pin (read once, for the runs and the line warnings).
 func djangoProjects(o Options, manifestPaths []string) []djangoProject {
-	read := func(p string) ([]byte, bool) {
+	read := func(p string, limit int64) ([]byte, bool) {
 		if data, ok := o.Contents[p]; ok {
 			return data, true
 		}
 		// Not staged (the hook): the work tree's, inside the root, as the
-		// line warnings always read the manifests.
-		data, err := safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit)
+		// line warnings always read the manifests. Bounded: a sparse
+		// requirements.txt of 512 MiB held dbguard env for 28 s and 1 GiB.
+		data, err := safefile.ReadUnder(o.Root, filepath.FromSlash(p), limit)
 		return data, err == nil
 	}
 	byDir := map[string]*djangoProject{}
@@ -57,7 +62,7 @@ func djangoProjects(o Options, manifestPaths []string) []djangoProject {
 		if !pyManifest(path.Base(p)) {
 			continue
 		}
-		data, ok := read(p)
+		data, ok := read(p, MaxManifestSize)
 		if !ok || !envload.NamesDjangoEnviron(p, data) {
 			continue
 		}
@@ -66,7 +71,7 @@ func djangoProjects(o Options, manifestPaths []string) []djangoProject {
 			byDir[d] = &djangoProject{dir: d, release: -1}
 			dirs = append(dirs, d)
 			for _, lock := range djangoLockFiles {
-				if ld, ok := read(path.Join(d, lock)); ok {
+				if ld, ok := read(path.Join(d, lock), maxLockSize); ok {
 					for _, m := range djangoLock.FindAllSubmatch(ld, -1) {
 						versions[d] = append(versions[d], string(m[1]))
 					}

@@ -34,7 +34,7 @@ func TestAttackManifestLinkOut(t *testing.T) {
 	if err := os.Symlink(filepath.Join("..", "shared", "package.json"), filepath.Join(root, "api", "package.json")); err != nil {
 		t.Fatal(err)
 	}
-	got := readManifests(Options{Root: root}, []string{"web/package.json", "web/requirements.txt", "api/package.json"})
+	got := (&Report{}).readManifests(Options{Root: root}, []string{"web/package.json", "web/requirements.txt", "api/package.json"})
 	if slices.Contains(got["web"], "next") || slices.Contains(got["web"], "python-dotenv") {
 		t.Errorf("web's loaders %q: read from the files outside the project its manifests link to", got["web"])
 	}

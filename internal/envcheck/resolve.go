@@ -94,7 +94,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 			env[k] = v
 		}
 	}
-	manifests := readManifests(o, manifestPaths)
+	manifests := r.readManifests(o, manifestPaths)
 	runs := planRuns(o, files, manifests)
 	// The code and the scripts start processes where their manifest is: in
 	// a service, only its own (the root's scripts are the root's).
@@ -406,6 +406,13 @@ func unalias(readings []*envload.Reading, aliases map[string]string) {
 // few kilobytes, and every loader's parser is linear, but a generated or
 // mistaken file of gigabytes would still hold the guard up.
 const MaxEnvFileSize = 1 << 20
+
+// MaxManifestSize bounds a manifest read for the loaders it names
+// (package.json, requirements.txt, pyproject.toml, ...): a sparse
+// requirements.txt of 512 MiB, a few KB in git, held dbguard env for 116 s
+// and 1.7 GiB; real ones are kilobytes, a hashed requirements file a few
+// hundred.
+const MaxManifestSize = 4 << 20
 
 // TooLargeError is an env file over [MaxEnvFileSize].
 type TooLargeError struct {

@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -122,7 +123,7 @@ func where(dir string) string {
 }
 
 // readManifests detects the loaders each manifest folder names.
-func readManifests(o Options, paths []string) map[string][]string {
+func (r *Report) readManifests(o Options, paths []string) map[string][]string {
 	out := map[string][]string{}
 	for _, p := range paths {
 		data, ok := o.Contents[p]
@@ -130,7 +131,11 @@ func readManifests(o Options, paths []string) map[string][]string {
 			var err error
 			// Inside the project only: a manifest that is a link out of
 			// it is not read, as an unreadable one names nothing.
-			if data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(p), safefile.NoLimit); err != nil {
+			if data, err = safefile.ReadUnder(o.Root, filepath.FromSlash(p), MaxManifestSize); err != nil {
+				var big *safefile.TooLargeError
+				if errors.As(err, &big) {
+					r.warn("manifest", output.Escape(p), fmt.Sprintf("not read: %v; the loaders it names are not known", err))
+				}
 				continue // an unreadable manifest names nothing
 			}
 		}

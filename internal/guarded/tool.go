@@ -172,6 +172,13 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 
 // toolStatus prints the tool's state read from its own table.
 func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPending, versionOnly bool) error {
+	if versionOnly && o.Tool.Kind == tool.Command {
+		// dbguard cannot read such a tool's version, and version is a
+		// reading: it runs nothing of the repository's (status does, on
+		// the user's word).
+		return &tool.UnsupportedError{Kind: tool.Command, Command: "version",
+			Instead: "dbguard cannot read a command tool's version; its status command says whether anything is pending: dbguard migrate status"}
+	}
 	t, err := guard.Check(ctx, o.Guard, o.Stderr)
 	if err != nil {
 		return err

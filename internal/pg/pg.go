@@ -176,9 +176,21 @@ const EnvironmentAuth = "!password,!md5"
 // decide), or when a connection string in the process environment names
 // the same hosts (a job's DATABASE_URL without a password, PGPASSWORD
 // beside it, and an md5 server of its own).
+//
+// A password the string carries is kept to the same rule when it is the
+// operator's (operatorsPassword: a secret variable's value, or the
+// password of a connection string of the process environment): a .env's
+// postgres://app:${DB_PASSWORD}@HOST/app that a loader expands, or the
+// job's own DATABASE_URL with its host rewritten by a `poolers` rule of
+// the repository's dbguard.yaml.
 func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
-	if cfg.Password == "" || u.Password() != "" || hostFromEnvironment(u) {
+	if cfg.Password == "" || hostFromEnvironment(u) {
 		return
+	}
+	if p := u.Password(); p != "" {
+		if _, mine := operatorsPassword(p, u); !mine {
+			return
+		}
 	}
 	if v, ok := os.LookupEnv("PGREQUIREAUTH"); ok && v != "" {
 		cfg.RequireAuth = v
@@ -201,8 +213,20 @@ func guardEnvironmentPassword(u *dburl.URL, cfg *pgx.ConnConfig) {
 // URL, so it is given only where there is a password to keep: a local
 // server with trust authentication and no password anywhere works with
 // every tool.
+//
+// A u that carries the operator's password (operatorsPassword) to such a
+// host gets the rule too: the child has that password in the URL itself.
 func ChildRequireAuth(u *dburl.URL) string {
-	if u == nil || u.Password() != "" || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) || !operatorPasswordAround(u) {
+	if u == nil || os.Getenv("PGREQUIREAUTH") != "" || hostFromEnvironment(u) {
+		return ""
+	}
+	if p := u.Password(); p != "" {
+		if _, mine := operatorsPassword(p, u); mine {
+			return EnvironmentAuth
+		}
+		return ""
+	}
+	if !operatorPasswordAround(u) {
 		return ""
 	}
 	return EnvironmentAuth
@@ -438,6 +462,33 @@ func hostFromEnvironment(u *dburl.URL) bool {
 	return false
 }
 
+// operatorsPassword reports whether p, the password a connection string
+// u carries, is the operator's, and the variable of the process
+// environment it is in: the whole value of a variable whose name says it
+// holds a secret (dburl.EnvironSecret: DB_PASSWORD, PGPASSWORD), or the
+// password of a connection string in a variable named as one
+// (operatorConnVar: DATABASE_URL). A password equal to the string's user
+// or database name, or under 4 bytes, is not taken for one (as the
+// output's masking does not).
+func operatorsPassword(p string, u *dburl.URL) (string, bool) {
+	if len(p) < 4 || p == u.User() || p == u.Database() {
+		return "", false
+	}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if v == p && dburl.EnvironSecret(k, v) {
+			return k, true
+		}
+		if !operatorConnVar(k) || !strings.Contains(v, "postgres") && !strings.Contains(v, "password") {
+			continue
+		}
+		if e, err := dburl.Parse(v); err == nil && e.Password() == p {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // namedByEnvironment reports whether a connection string in the process
 // environment sets key to p: the operator's word, even when the repository
 // writes the same.
@@ -584,7 +635,11 @@ func Connect(ctx context.Context, o ConnectOptions) (*sql.DB, bool, error) {
 		}
 		if why, ok := authPolicyFailed(err); ok {
 			db.Close()
-			return nil, false, &PasswordWithheldError{Target: Target(o.URL), Why: why, Policy: cfg.RequireAuth, Source: passwordSource()}
+			source := passwordSource()
+			if k, ok := operatorsPassword(o.URL.Password(), o.URL); ok {
+				source = k
+			}
+			return nil, false, &PasswordWithheldError{Target: Target(o.URL), Why: why, Policy: cfg.RequireAuth, Source: source}
 		}
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "28") || pgErr.Code == "3D000") {

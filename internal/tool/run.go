@@ -87,6 +87,10 @@ func (p *Project) Env(vars []string, url string) map[string]string {
 		}
 	case Dbmate:
 		set["DATABASE_URL"] = url // dbmate's own variable, whatever url_var says
+		// dbmate's --driver, which its .env may set: sqlite with the
+		// guarded URL creates and migrates a file the URL's host and path
+		// name (/app for postgres:///app?host=...), outside the project.
+		set["DBMATE_DRIVER"] = "postgres"
 		set["DBMATE_MIGRATIONS_DIR"] = p.Dir
 		if p.Table != "" {
 			// The table dbguard reads, so that both agree whatever an env

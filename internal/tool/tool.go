@@ -190,6 +190,16 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 			p.outside = &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("alembic.ini's script_location leads to %s, outside the project: dbguard reads nothing outside it, nor runs Alembic there", output.Escape(p.Dir)),
 				Next: "set script_location in alembic.ini to a folder inside the project (%(here)s/alembic), then run the command again"}
+		} else if loc, line, err := alembicVersionLocationOutside(cfg.Root, workdir); err != nil || loc != "" {
+			// version_locations are folders Alembic imports revisions
+			// from besides script_location's: held to the same.
+			why := fmt.Sprintf("leads to %s, outside the project", output.Escape(loc))
+			if err != nil {
+				why = err.Error()
+			}
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s:%d: alembic.ini's version_locations %s: Alembic would run the revisions there, and dbguard reads nothing outside the project, nor runs Alembic there", output.Escape(output.RelTo(cfg.Root, filepath.Join(workdir, "alembic.ini"))), line, why),
+				Next: "make every version_locations entry in alembic.ini a folder inside the project (%(here)s/alembic/versions), then run the command again"}
 		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
@@ -430,6 +440,63 @@ func alembicVersions(workdir string) (string, error) {
 		loc = filepath.Join(workdir, loc)
 	}
 	return filepath.Join(loc, "versions"), nil
+}
+
+// alembicVersionLocationOutside is the first of alembic.ini's
+// version_locations (split as Alembic splits them: version_path_separator
+// "space", "os", ":" or ";", else at commas and spaces) that leads outside
+// root, with the line it is set on; an error for one that cannot be
+// placed (a package resource "pkg:path", an interpolation Alembic would
+// refuse). "" and nil when none is set or all are inside.
+func alembicVersionLocationOutside(root, workdir string) (string, int, error) {
+	data, err := readSmall(filepath.Join(workdir, "alembic.ini"))
+	if err != nil {
+		return "", 0, nil
+	}
+	vals, at := alembicOptions(workdir, data)
+	raw, ok := vals["version_locations"]
+	if !ok {
+		return "", 0, nil
+	}
+	line := at["version_locations"]
+	v, err := iniInterpolate(raw, vals, len(data))
+	if err != nil {
+		return "", line, err
+	}
+	var locs []string
+	sep := ""
+	if rawSep, ok := vals["version_path_separator"]; ok {
+		sep, _ = iniInterpolate(rawSep, vals, len(data))
+	}
+	switch sep {
+	case "space":
+		locs = strings.Split(v, " ")
+	case "os":
+		locs = strings.Split(v, string(os.PathListSeparator))
+	case ":", ";":
+		locs = strings.Split(v, sep)
+	default:
+		if _, set := vals["version_path_separator"]; set {
+			return "", 0, nil // Alembic refuses the separator: it runs nothing
+		}
+		// Alembic's legacy split: re.compile(r", *|(?: +)")
+		locs = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
+	}
+	for _, loc := range locs {
+		if loc == "" {
+			continue
+		}
+		if !filepath.IsAbs(loc) && strings.Contains(loc, ":") {
+			return "", line, fmt.Errorf("%s names a package resource, found through Python's import path", output.Escape(loc))
+		}
+		if !filepath.IsAbs(loc) {
+			loc = filepath.Join(workdir, loc) // Alembic runs in workdir
+		}
+		if !inside(root, loc) {
+			return loc, line, nil
+		}
+	}
+	return "", 0, nil
 }
 
 // readINI reads an INI file's sections as Python's ConfigParser does with

@@ -264,8 +264,13 @@ func readRegular(root, path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return safefile.ReadUnder(root, rel, safefile.NoLimit)
+	return safefile.ReadUnder(root, rel, MaxSnapshotSize)
 }
+
+// MaxSnapshotSize bounds the snapshot file read: a schema of thousands of
+// tables is a few MiB, and a sparse file of gigabytes (a few KB in git)
+// would otherwise be read whole by verify and ci.
+const MaxSnapshotSize = 64 << 20
 
 func configFile(c *config.Config) string {
 	if c.Path == "" {
