@@ -1,8 +1,6 @@
 package envcheck
 
 import (
-	"bytes"
-	"encoding/binary"
 	"io/fs"
 	"os"
 	"slices"
@@ -11,6 +9,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	direntrec "github.com/dbguard/dbguard/internal/dirent"
 )
 
 // A Folder is a folder a walk holds open while it walks what the folder
@@ -102,21 +102,11 @@ func readDirFD(fd int, name string) ([]fs.DirEntry, error) {
 		if n <= 0 {
 			break
 		}
-		// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name (NUL-terminated).
-		for b := buf[:n]; len(b) >= 19; {
-			reclen := int(binary.NativeEndian.Uint16(b[16:18]))
-			if reclen < 19 || reclen > len(b) {
-				break
-			}
-			ino, typ, nb := binary.NativeEndian.Uint64(b[0:8]), b[18], b[19:reclen]
-			b = b[reclen:]
-			if i := bytes.IndexByte(nb, 0); i >= 0 {
-				nb = nb[:i]
-			}
-			if ino == 0 || len(nb) == 0 || string(nb) == "." || string(nb) == ".." {
+		for r := range direntrec.Records(buf[:n]) {
+			if r.Ino == 0 {
 				continue // os skips the records of removed files (ino 0) too
 			}
-			ents = append(ents, dirent{name: string(nb), typ: modeOfDT(typ)})
+			ents = append(ents, dirent{name: string(r.Name), typ: modeOfDT(r.Type)})
 		}
 	}
 	out, terr := typed(fd, name, ents)

@@ -1,10 +1,10 @@
 package hooks
 
 import (
-	"bytes"
 	"context"
-	"encoding/binary"
 	"syscall"
+
+	"github.com/dbguard/dbguard/internal/dirent"
 )
 
 // listTree walks the folders below top and returns the slash paths of the
@@ -45,20 +45,8 @@ func listTree(ctx context.Context, top string, keep nameMatcher, skip func(name 
 			if n <= 0 {
 				break
 			}
-			// struct linux_dirent64: ino u64, off s64, reclen u16, type u8, name (NUL-terminated).
-			for b := buf[:n]; len(b) >= 19; {
-				reclen := int(binary.NativeEndian.Uint16(b[16:18]))
-				if reclen < 19 || reclen > len(b) {
-					break
-				}
-				typ, name := b[18], b[19:reclen]
-				b = b[reclen:]
-				if i := bytes.IndexByte(name, 0); i >= 0 {
-					name = name[:i]
-				}
-				if len(name) == 0 || string(name) == "." || string(name) == ".." {
-					continue
-				}
+			for r := range dirent.Records(buf[:n]) {
+				typ, name := r.Type, r.Name
 				if typ == syscall.DT_UNKNOWN { // a file system that does not say: a folder opens as one
 					if sub, err := openDir(fd, string(name)); err == nil {
 						syscall.Close(sub)
