@@ -839,10 +839,6 @@ var (
 	shadowNameRE = lazyre.New(`^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$`)
 )
 
-// validateShadowURL checks schema.shadow_url: only ${NAME}, a variable of
-// the process environment with SHADOW in its name, whose value, when set, must be a PostgreSQL
-// connection string. Neither the written text nor the value is quoted: either
-// may hold a password.
 // PreviewError is the configuration error a preview (migrate plan, up
 // --plan, ci's plan check, verify --shadow) stops at before it connects,
 // nil when there is none. plan.shadow: live built the shadow as a database
@@ -864,6 +860,10 @@ func (c *Config) PreviewError() error {
 		Fix: fmt.Sprintf("delete the  shadow: live  line at %s; previews then run in a throwaway sandbox server (the PostgreSQL server package where dbguard runs), or on a separate shadow server named from the environment (schema.shadow_url: ${%s}); then run the command again", at, DefaultShadowVar)}
 }
 
+// validateShadowURL checks schema.shadow_url: only ${NAME}, a variable of
+// the process environment with SHADOW in its name, whose value, when set, must be a PostgreSQL
+// connection string. Neither the written text nor the value is quoted: either
+// may hold a password.
 func (c *Config) validateShadowURL() error {
 	u := c.Schema.ShadowURL
 	if u == "" {
