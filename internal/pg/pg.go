@@ -476,17 +476,28 @@ func operatorsPassword(p string, u *dburl.URL) (string, bool) {
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if v == p && dburl.EnvironSecret(k, v) {
+		if carries(p, v) && dburl.EnvironSecret(k, v) {
 			return k, true
 		}
 		if !operatorConnVar(k) || !strings.Contains(v, "postgres") && !strings.Contains(v, "password") {
 			continue
 		}
-		if e, err := dburl.Parse(v); err == nil && e.Password() == p {
+		if e, err := dburl.Parse(v); err == nil && carries(p, e.Password()) {
 			return k, true
 		}
 	}
 	return "", false
+}
+
+// carries reports whether the password p holds the operator's secret v:
+// all of it, or inside a longer one (a .env's ${DB_PASSWORD}x expands to
+// the secret with a byte more, and a host that asks for it in cleartext
+// reads the secret all the same). A v under 4 bytes counts only whole.
+func carries(p, v string) bool {
+	if v == "" {
+		return false
+	}
+	return p == v || len(v) >= 4 && strings.Contains(p, v)
 }
 
 // namedByEnvironment reports whether a connection string in the process
