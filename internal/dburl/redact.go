@@ -530,6 +530,10 @@ func EnvironSecret(name, v string) bool {
 	return generated(v) || strings.Contains(strings.ToUpper(name), "PASSPHRASE")
 }
 
+// LooksGenerated reports whether v looks like a generated secret rather
+// than a word (generated): "s3cret-Operator9" does, "postgres" does not.
+func LooksGenerated(v string) bool { return generated(v) }
+
 // generated reports whether v holds a letter and a digit, or an upper- and
 // a lower-case letter, or a character that is none of these and not one a
 // host name or path is written with (".", "-", "_", "/"): "user:pw" is.
