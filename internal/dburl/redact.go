@@ -30,9 +30,13 @@ var (
 	// Django settings dict in a traceback), JavaScript's password: '...'
 	// (util.inspect of a knexfile's connection), YAML's password: "...".
 	// An unquoted value after ':' is prose as often as not, and a count
-	// ("pass": 12) no secret. The quotes are kept: JSON stays JSON.
-	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*)(?:(')(?:[^'\\]|\\.)*('?)|(")(?:[^"\\]|\\.)*("?))`)
-	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)\s*=\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s&'"\\])*)`)
+	// ("pass": 12) no secret. The quotes are kept: JSON stays JSON. A
+	// Python 2 or bytes repr's prefix (u'...', b'...') is kept too.
+	// passwordRE also takes Ruby's and PHP's hash arrow, quoted keyword
+	// and all ("password" => "...", :password => '...': a Rails
+	// database configuration inspected in an error).
+	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')(?:[^'\\]|\\.)*('?)|(")(?:[^"\\]|\\.)*("?))`)
+	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s&'"\\])*)`)
 )
 
 // secretKeys are the keywords whose values are never shown.
@@ -260,6 +264,9 @@ func colonQuoted(s string) bool {
 	}
 	i++
 	i += spaces(s[i:])
+	if i < len(s) && (s[i]|0x20 == 'b' || s[i]|0x20 == 'u' || s[i]|0x20 == 'r') {
+		i++ // a Python repr's prefix: b'...', u'...'
+	}
 	return i < len(s) && (s[i] == '"' || s[i] == '\'')
 }
 
@@ -321,11 +328,14 @@ func keywordThen(s string, then func(string) bool) bool {
 // assigned reports whether s, the text after a keyword's "pass" or "pwd",
 // can continue the keyword to its '=': at most four ASCII letters (the
 // longest ending is "word"; no other character folds to w, o, r, d or t),
-// white space as \s has it, then '='.
+// a quote maybe (a quoted keyword), white space as \s has it, then '='.
 func assigned(s string) bool {
 	i := 0
 	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
 		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		i++ // a quoted keyword: Ruby's "password" => "..."
 	}
 	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
 		i++
@@ -529,6 +539,10 @@ func EnvironSecret(name, v string) bool {
 	// A passphrase is words by design.
 	return generated(v) || strings.Contains(strings.ToUpper(name), "PASSPHRASE")
 }
+
+// LooksGenerated reports whether v looks like a generated secret rather
+// than a word (generated): "s3cret-Operator9" does, "postgres" does not.
+func LooksGenerated(v string) bool { return generated(v) }
 
 // generated reports whether v holds a letter and a digit, or an upper- and
 // a lower-case letter, or a character that is none of these and not one a

@@ -179,3 +179,28 @@ func TestPasswordColonPrefilterRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactRubyHashAndPythonPrefix: a password in a Ruby or PHP
+// hash (a Rails database configuration inspected in an error from a
+// `tool: command` migration: "password"=>"...", :password => '...') or in
+// a Python repr with a prefix (u'...' of Python 2, b'...' of bytes) was
+// printed: passwordRE took "password =" and masked only the '>', and
+// passwordColonRE wanted the quote right after ':'.
+func TestAttackRedactRubyHashAndPythonPrefix(t *testing.T) {
+	for _, in := range []string{
+		`{"adapter"=>"postgresql", "password"=>"s3cretXY", "host"=>"db"}`,
+		`{"password" => "s3cretXY"}`,
+		`{:password => 's3cretXY'}`,
+		`array('password' => 's3cretXY')`,
+		`{'PASSWORD': u's3cretXY', 'HOST': u'db'}`,
+		`{'password': b's3cretXY'}`,
+	} {
+		if out := RedactText(in); strings.Contains(out, "s3cret") || strings.Contains(out, "retXY") {
+			t.Errorf("RedactText(%q) = %q", in, out)
+		}
+	}
+	// What follows stays: the host is shown.
+	if out := RedactText(`{'PASSWORD': u's3cretXY', 'HOST': u'db'}`); !strings.Contains(out, `'HOST': u'db'`) {
+		t.Errorf("the rest was masked too: %q", out)
+	}
+}

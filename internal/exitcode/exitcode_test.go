@@ -63,6 +63,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&migrate.SourceError{}, exitcode.Usage},
 		{&pg.RejectedError{}, exitcode.Usage},
 		{&pg.PasswordWithheldError{}, exitcode.Usage},
+		{&pg.SecretInStartupError{}, exitcode.Usage},
 		{&migrate.NoSuchVersionError{}, exitcode.Usage},
 		{&schema.ExpectError{}, exitcode.Usage},
 		{&schema.SnapshotError{}, exitcode.Usage},

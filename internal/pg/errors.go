@@ -153,3 +153,24 @@ func shortErr(err error) string {
 	}
 	return output.Clip(s, maxMessage)
 }
+
+// SecretInStartupError: the connection string would send the operator's
+// secret (Var's value) in its startup message, in the clear, to a host the
+// repository chose (refuseSecretInStartup).
+type SecretInStartupError struct {
+	Hosts string // the host names the string connects to
+	Field string // "user name", "database name", "parameter application_name"
+	Var   string // the variable of the process environment holding the secret
+}
+
+func (e *SecretInStartupError) Error() string {
+	return fmt.Sprintf("the connection string's %s holds the value of %s: dbguard did not connect to %s, which would read it in the clear before any authentication (the connection string names the host and may be a repository's word, the secret is the environment's)", e.Field, e.Var, output.Escape(e.Hosts))
+}
+
+// ExitCode is 2: the connection string must change.
+func (e *SecretInStartupError) ExitCode() int { return exitcode.Usage }
+
+// Hint names where the string comes from and the fix.
+func (e *SecretInStartupError) Hint() string {
+	return "put " + e.Var + " in the connection string's password only (postgres://USER:${" + e.Var + "}@HOST/DB); see where the string is defined with: dbguard env"
+}

@@ -152,7 +152,59 @@ func (o ConnectOptions) config() (*pgx.ConnConfig, bool, error) {
 		cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	}
 	guardEnvironmentPassword(o.URL, cfg)
+	if err := refuseSecretInStartup(o.URL, cfg); err != nil {
+		return nil, false, err
+	}
 	return cfg, injected, nil
+}
+
+// refuseSecretInStartup refuses a connection to a host the repository
+// chose (not one the environment's own strings name) whose startup
+// message would carry the operator's secret: the user name, the database
+// name and the runtime parameters (application_name, options) go to the
+// host in the clear before any authentication, so SCRAM keeps nothing
+// there. A .env's postgres://${DB_PASSWORD}@HOST/app, .../${DB_PASSWORD}
+// or ?application_name=${DB_PASSWORD}, expanded by a loader, would send
+// the job's secret to the repository's host. Only a secret that looks
+// generated and is 8 bytes or more is looked for (DB_PASSWORD=postgres
+// beside a user postgres is a developer's own machine).
+func refuseSecretInStartup(u *dburl.URL, cfg *pgx.ConnConfig) error {
+	if hostFromEnvironment(u) {
+		return nil
+	}
+	fields := map[string]string{"user name": cfg.User, "database name": cfg.Database}
+	for k, v := range cfg.RuntimeParams {
+		fields["parameter "+k] = v
+	}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		var secret string
+		switch {
+		case dburl.EnvironSecret(k, v):
+			secret = v
+		case operatorConnVar(k) && (strings.Contains(v, "postgres") || strings.Contains(v, "password")):
+			if e, err := dburl.Parse(v); err == nil {
+				secret = e.Password()
+			}
+		}
+		if len(secret) < 8 || !dburl.LooksGenerated(secret) {
+			continue
+		}
+		for where, f := range fields {
+			if strings.Contains(f, secret) {
+				return &SecretInStartupError{Hosts: hostNames(u), Field: where, Var: k}
+			}
+		}
+	}
+	return nil
+}
+
+func hostNames(u *dburl.URL) string {
+	var names []string
+	for _, h := range u.Hosts() {
+		names = append(names, h.Name)
+	}
+	return strings.Join(names, ",")
 }
 
 // EnvironmentAuth is the authentication policy (libpq's require_auth) for
@@ -476,17 +528,28 @@ func operatorsPassword(p string, u *dburl.URL) (string, bool) {
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
-		if v == p && dburl.EnvironSecret(k, v) {
+		if carries(p, v) && dburl.EnvironSecret(k, v) {
 			return k, true
 		}
 		if !operatorConnVar(k) || !strings.Contains(v, "postgres") && !strings.Contains(v, "password") {
 			continue
 		}
-		if e, err := dburl.Parse(v); err == nil && e.Password() == p {
+		if e, err := dburl.Parse(v); err == nil && carries(p, e.Password()) {
 			return k, true
 		}
 	}
 	return "", false
+}
+
+// carries reports whether the password p holds the operator's secret v:
+// all of it, or inside a longer one (a .env's ${DB_PASSWORD}x expands to
+// the secret with a byte more, and a host that asks for it in cleartext
+// reads the secret all the same). A v under 4 bytes counts only whole.
+func carries(p, v string) bool {
+	if v == "" {
+		return false
+	}
+	return p == v || len(v) >= 4 && strings.Contains(p, v)
 }
 
 // namedByEnvironment reports whether a connection string in the process

@@ -443,8 +443,9 @@ func alembicVersions(workdir string) (string, error) {
 }
 
 // alembicVersionLocationOutside is the first of alembic.ini's
-// version_locations (split as Alembic splits them: version_path_separator
-// "space", "os", ":" or ";", else at commas and spaces) that leads outside
+// version_locations (split as Alembic splits them: path_separator or
+// version_path_separator "space", "newline", "os", ":" or ";", each entry
+// stripped, else at commas and spaces) that leads outside
 // root, with the line it is set on; an error for one that cannot be
 // placed (a package resource "pkg:path", an interpolation Alembic would
 // refuse). "" and nil when none is set or all are inside.
@@ -464,25 +465,39 @@ func alembicVersionLocationOutside(root, workdir string) (string, int, error) {
 		return "", line, err
 	}
 	var locs []string
-	sep := ""
-	if rawSep, ok := vals["version_path_separator"]; ok {
-		sep, _ = iniInterpolate(rawSep, vals, len(data))
+	// Alembic 1.16 reads path_separator first, then the deprecated
+	// version_path_separator; it knows "newline" too, and strips each
+	// entry of white space. Stripping and newline are taken here for
+	// every release: an older Alembic refuses newline (it runs nothing)
+	// and reads an entry with a leading space as a folder of the project
+	// whose name starts with one, which stripped is a path at least as
+	// far out.
+	sep, sepSet := "", false
+	for _, name := range []string{"path_separator", "version_path_separator"} {
+		if rawSep, ok := vals[name]; ok {
+			sep, _ = iniInterpolate(rawSep, vals, len(data))
+			sepSet = true
+			break
+		}
 	}
 	switch sep {
 	case "space":
 		locs = strings.Split(v, " ")
+	case "newline":
+		locs = strings.Split(v, "\n")
 	case "os":
 		locs = strings.Split(v, string(os.PathListSeparator))
 	case ":", ";":
 		locs = strings.Split(v, sep)
 	default:
-		if _, set := vals["version_path_separator"]; set {
+		if sepSet {
 			return "", 0, nil // Alembic refuses the separator: it runs nothing
 		}
 		// Alembic's legacy split: re.compile(r", *|(?: +)")
 		locs = strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ' ' })
 	}
 	for _, loc := range locs {
+		loc = strings.TrimSpace(loc)
 		if loc == "" {
 			continue
 		}
