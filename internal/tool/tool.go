@@ -200,6 +200,15 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 			p.outside = &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("%s:%d: alembic.ini's version_locations %s: Alembic would run the revisions there, and dbguard reads nothing outside the project, nor runs Alembic there", output.Escape(output.RelTo(cfg.Root, filepath.Join(workdir, "alembic.ini"))), line, why),
 				Next: "make every version_locations entry in alembic.ini a folder inside the project (%(here)s/alembic/versions), then run the command again"}
+		} else if key, line := alembicPyprojectPaths(cfg.Root, workdir); key != "" {
+			// Alembic 1.16 and later read these from pyproject.toml's
+			// [tool.alembic] too, where dbguard reads no paths: a
+			// version_locations there ran revisions from outside the
+			// project, unseen by migrate status.
+			py := output.Escape(output.RelTo(cfg.Root, filepath.Join(workdir, "pyproject.toml")))
+			p.outside = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s:%d: %s is set in pyproject.toml, where Alembic 1.16 and later read it ([tool.alembic]) and dbguard reads no paths, so it cannot hold where Alembic would run inside the project", py, line, key),
+				Next: fmt.Sprintf("move %s from pyproject.toml's [tool.alembic] into [alembic] of alembic.ini (a folder inside the project), then run the command again", key)}
 		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
@@ -449,6 +458,50 @@ func alembicVersions(workdir string) (string, error) {
 // root, with the line it is set on; an error for one that cannot be
 // placed (a package resource "pkg:path", an interpolation Alembic would
 // refuse). "" and nil when none is set or all are inside.
+// alembicPyprojectPaths is the first key of Alembic's that names paths
+// (script_location, version_locations, prepend_sys_path) set in workdir's
+// pyproject.toml, and its line; "" when none is. Any line that assigns
+// one counts, in whatever table: a key of that name in a pyproject.toml is
+// Alembic's, and a TOML reader that missed a form ([tool.alembic], a
+// dotted key, an inline table) would let it through.
+func alembicPyprojectPaths(root, workdir string) (string, int) {
+	rel, err := filepath.Rel(root, filepath.Join(workdir, "pyproject.toml"))
+	if err != nil {
+		return "", 0
+	}
+	// Inside the project only (a link out is not read), bounded as the
+	// manifests are.
+	data, err := safefile.ReadUnder(root, rel, 4<<20)
+	if err != nil {
+		return "", 0
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		for _, key := range []string{"script_location", "version_locations", "prepend_sys_path"} {
+			for rest := l; ; {
+				j := strings.Index(rest, key)
+				if j < 0 {
+					break
+				}
+				after := strings.TrimLeft(rest[j+len(key):], "\"' \t")
+				if strings.HasPrefix(after, "=") && (j == 0 || !isKeyChar(rest[j-1])) {
+					return key, i + 1
+				}
+				rest = rest[j+len(key):]
+			}
+		}
+	}
+	return "", 0
+}
+
+// isKeyChar is a byte a bare TOML key holds.
+func isKeyChar(c byte) bool {
+	return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
 func alembicVersionLocationOutside(root, workdir string) (string, int, error) {
 	data, err := readSmall(filepath.Join(workdir, "alembic.ini"))
 	if err != nil {
