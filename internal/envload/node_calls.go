@@ -324,22 +324,44 @@ func jsString(s string) (string, bool) {
 	return v, true
 }
 
+// jsProp is one property of an options object literal: its key (quotes
+// taken off), its value, whether one is written ({ path } names a
+// variable), and whether it spreads another object (...o).
+type jsProp struct {
+	key, val       string
+	valued, spread bool
+}
+
+// jsOptions splits a call's options argument, an object literal, into
+// its properties, in order; "" is no argument (no properties), and
+// anything but an object literal is a message naming who.
+func jsOptions(args, who string) ([]jsProp, string) {
+	if args == "" {
+		return nil, ""
+	}
+	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
+		return nil, who + "'s options are not an object literal"
+	}
+	var props []jsProp
+	for _, prop := range jsSplit(args[1 : len(args)-1]) {
+		key, val, ok := strings.Cut(prop, ":")
+		props = append(props, jsProp{key: strings.Trim(strings.TrimSpace(key), `'"`), val: strings.TrimSpace(val), valued: ok, spread: strings.HasPrefix(prop, "...")})
+	}
+	return props, ""
+}
+
 // arguments reads a config call's arguments into l; a message when they
 // are not literal enough to know what the call loads.
 func (l *NodeLoad) arguments(args string) string {
-	if args == "" {
-		l.Paths = []NodePath{{Name: ".env"}}
-		return ""
-	}
-	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
-		return "dotenv.config's options are not an object literal"
+	props, msg := jsOptions(args, "dotenv.config")
+	if msg != "" {
+		return msg
 	}
 	l.Paths = []NodePath{{Name: ".env"}}
-	for _, prop := range jsSplit(args[1 : len(args)-1]) {
-		key, val, ok := strings.Cut(prop, ":")
-		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+	for _, p := range props {
+		key, val, ok := p.key, p.val, p.valued
 		switch {
-		case strings.HasPrefix(prop, "..."):
+		case p.spread:
 			return "dotenv.config's options spread another object"
 		case !ok && (key == "path" || key == "override" || key == "processEnv"):
 			return "dotenv.config's " + key + " is a variable"
@@ -368,17 +390,14 @@ func (l *NodeLoad) arguments(args string) string {
 // dotenvxArguments reads dotenvx's config options into l.
 func (l *NodeLoad) dotenvxArguments(args string) string {
 	l.Paths = []NodePath{{Name: ".env"}}
-	if args == "" {
-		return ""
+	props, msg := jsOptions(args, "dotenvx.config")
+	if msg != "" {
+		return msg
 	}
-	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
-		return "dotenvx.config's options are not an object literal"
-	}
-	for _, prop := range jsSplit(args[1 : len(args)-1]) {
-		key, val, ok := strings.Cut(prop, ":")
-		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+	for _, p := range props {
+		key, val, ok := p.key, p.val, p.valued
 		switch {
-		case strings.HasPrefix(prop, "..."):
+		case p.spread:
 			return "dotenvx.config's options spread another object"
 		case !ok && (key == "path" || key == "overload" || key == "override" || key == "processEnv" || key == "convention" || key == "envs" || key == "profile"):
 			return "dotenvx.config's " + key + " is a variable"
@@ -428,17 +447,14 @@ func (l *NodeLoad) dotenvxArguments(args string) string {
 // nestArguments reads ConfigModule.forRoot's options into l.
 func (l *NodeLoad) nestArguments(args string) string {
 	l.Paths = []NodePath{{Name: ".env"}}
-	if args == "" {
-		return ""
+	props, msg := jsOptions(args, "ConfigModule.forRoot")
+	if msg != "" {
+		return msg
 	}
-	if len(args) < 2 || args[0] != '{' || args[len(args)-1] != '}' {
-		return "ConfigModule.forRoot's options are not an object literal"
-	}
-	for _, prop := range jsSplit(args[1 : len(args)-1]) {
-		key, val, ok := strings.Cut(prop, ":")
-		key, val = strings.Trim(strings.TrimSpace(key), `'"`), strings.TrimSpace(val)
+	for _, p := range props {
+		key, val, ok := p.key, p.val, p.valued
 		switch {
-		case strings.HasPrefix(prop, "..."):
+		case p.spread:
 			return "ConfigModule.forRoot's options spread another object"
 		case !ok && (key == "envFilePath" || key == "ignoreEnvFile" || key == "expandVariables"):
 			return "ConfigModule.forRoot's " + key + " is a variable"
