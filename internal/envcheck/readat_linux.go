@@ -4,7 +4,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
-	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // openRootDir opens root for readLimitedIn; noRootDir if it cannot (each
@@ -36,20 +37,14 @@ var noOpenat2 atomic.Bool
 // too (openat alone, with the whole of rel, followed it).
 func openat(dirfd int, rel string, flags int) (int, error) {
 	if !noOpenat2.Load() {
-		p, err := syscall.BytePtrFromString(rel)
-		if err != nil {
-			return -1, err
-		}
-		// struct open_how; 0x04 is RESOLVE_NO_SYMLINKS, 437 SYS_openat2.
-		how := struct{ flags, mode, resolve uint64 }{flags: uint64(flags), resolve: 0x04}
-		fd, _, e := syscall.Syscall6(437, uintptr(dirfd), uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&how)), unsafe.Sizeof(how), 0, 0)
-		switch e {
-		case 0:
-			return int(fd), nil
-		case syscall.ENOSYS, syscall.EPERM:
+		fd, err := unix.Openat2(dirfd, rel, &unix.OpenHow{Flags: uint64(flags), Resolve: unix.RESOLVE_NO_SYMLINKS})
+		switch err {
+		case nil:
+			return fd, nil
+		case unix.ENOSYS, unix.EPERM:
 			noOpenat2.Store(true)
 		default:
-			return -1, e
+			return -1, err
 		}
 	}
 	return openatByParts(dirfd, rel, flags)
