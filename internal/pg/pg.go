@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"os/user"
@@ -172,9 +173,10 @@ func refuseSecretInStartup(u *dburl.URL, cfg *pgx.ConnConfig) error {
 	if hostFromEnvironment(u) {
 		return nil
 	}
-	fields := map[string]string{"user name": cfg.User, "database name": cfg.Database}
-	for k, v := range cfg.RuntimeParams {
-		fields["parameter "+k] = v
+	// In a fixed order, so the error names the same field every run.
+	fields := [][2]string{{"user name", cfg.User}, {"database name", cfg.Database}}
+	for _, k := range slices.Sorted(maps.Keys(cfg.RuntimeParams)) {
+		fields = append(fields, [2]string{"parameter " + k, cfg.RuntimeParams[k]})
 	}
 	for _, kv := range os.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
@@ -190,9 +192,9 @@ func refuseSecretInStartup(u *dburl.URL, cfg *pgx.ConnConfig) error {
 		if len(secret) < 8 || !dburl.LooksGenerated(secret) {
 			continue
 		}
-		for where, f := range fields {
-			if strings.Contains(f, secret) {
-				return &SecretInStartupError{Hosts: hostNames(u), Field: where, Var: k}
+		for _, f := range fields {
+			if strings.Contains(f[1], secret) {
+				return &SecretInStartupError{Hosts: hostNames(u), Field: f[0], Var: k}
 			}
 		}
 	}
