@@ -112,9 +112,17 @@ func (e *BaseError) ExitCode() int { return exitcode.Usage }
 // Hint is the fetch that makes the base readable.
 func (e *BaseError) Hint() string {
 	if e.Base.Branch != "" {
-		return "fetch the base branch, then run the same dbguard ci command again: git fetch --no-tags --depth=1 origin " + shellWord(e.Base.Branch)
+		return "fetch the base branch, then run the same dbguard ci command again: " + FetchCommand(e.Base.Branch)
 	}
-	return "fetch the base revision (git fetch --no-tags --depth=1 origin BRANCH for --base origin/BRANCH), then run the same dbguard ci command again"
+	return "fetch the base revision (for --base origin/BRANCH: " + FetchCommand("BRANCH") + "), then run the same dbguard ci command again"
+}
+
+// FetchCommand is the command that makes origin/BRANCH readable in a
+// shallow clone: one commit, no tags, into the remote-tracking ref
+// whatever the clone's refspec (a single-branch clone's fetches only its
+// own branch there).
+func FetchCommand(branch string) string {
+	return "git fetch --no-tags --depth=1 origin " + shellWord("+refs/heads/"+branch+":refs/remotes/origin/"+branch)
 }
 
 func (b *Base) shown() []string {
@@ -139,18 +147,18 @@ func shellWord(s string) string {
 // Resolve is the first of b's revisions present in the git repository
 // at repo, as a commit id; "" and why when none is.
 func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
-	why := "no such revision"
+	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
 			id, err := mergeBase(ctx, repo)
 			if err != nil {
-				why = err.Error()
+				why = append(why, err.Error())
 				continue
 			}
 			return id, ""
 		}
 		if strings.HasPrefix(rev, "-") {
-			why = "a revision cannot start with -"
+			why = append(why, "a revision cannot start with -")
 			continue
 		}
 		out, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
@@ -159,9 +167,9 @@ func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
 				return id, ""
 			}
 		}
-		why = "not in this clone (a shallow checkout holds only the pull request's commit)"
+		why = append(why, output.Escape(rev)+" is not in this clone (a shallow checkout holds only the pull request's commit)")
 	}
-	return "", why
+	return "", strings.Join(why, "; ")
 }
 
 // mergeBase is HEAD's first parent when HEAD is a merge commit whose
