@@ -161,7 +161,7 @@ func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
 			why = append(why, "a revision cannot start with -")
 			continue
 		}
-		out, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		out, err := gitIn(ctx, repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 		if err == nil {
 			if id := strings.TrimSpace(string(out)); id != "" {
 				return id, ""
@@ -175,7 +175,7 @@ func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
 // mergeBase is HEAD's first parent when HEAD is a merge commit whose
 // parent is present.
 func mergeBase(ctx context.Context, repo string) (string, error) {
-	out, err := git(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
+	out, err := gitIn(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
 	if err != nil {
 		return "", errors.New("no HEAD")
 	}
@@ -183,7 +183,7 @@ func mergeBase(ctx context.Context, repo string) (string, error) {
 	if len(f) < 3 {
 		return "", errors.New("HEAD is no merge commit, or its parents are not in this clone")
 	}
-	if _, err := git(ctx, repo, "cat-file", "-e", f[1]+"^{commit}"); err != nil {
+	if _, err := gitIn(ctx, repo, "cat-file", "-e", f[1]+"^{commit}"); err != nil {
 		return "", errors.New("HEAD's first parent is not in this clone")
 	}
 	return f[1], nil
@@ -200,7 +200,7 @@ var ErrOutside = errors.New("outside the git repository")
 // link that leads out is an error. A path outside the repository is
 // ErrOutside.
 func ReadConfig(ctx context.Context, repo, rev, path string) (*config.Config, error) {
-	top, err := git(ctx, repo, "rev-parse", "--show-toplevel")
+	top, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("not a git repository: %w", err)
 	}
@@ -265,13 +265,11 @@ func ReadConfig(ctx context.Context, repo, rev, path string) (*config.Config, er
 	}
 }
 
-func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	return gitIn(ctx, dir, args...)
-}
-
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	// No command git's configuration names (internal/hooks' rule): these
+	// reads start none, and core.fsmonitor=false keeps it so.
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
