@@ -147,6 +147,13 @@ func shellWord(s string) string {
 // Resolve is the first of b's revisions present in the git repository
 // at repo, as a commit id; "" and why when none is.
 func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
+	id, _, why := b.resolve(ctx, repo)
+	return id, why
+}
+
+// resolve is Resolve, with the repository's top folder when the same git
+// call said it ("" otherwise): one process fewer for ReadConfig.
+func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string) {
 	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
@@ -155,21 +162,20 @@ func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
 				why = append(why, err.Error())
 				continue
 			}
-			return id, ""
+			return id, "", ""
 		}
 		if strings.HasPrefix(rev, "-") {
 			why = append(why, "a revision cannot start with -")
 			continue
 		}
-		out, err := gitIn(ctx, repo, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-		if err == nil {
-			if id := strings.TrimSpace(string(out)); id != "" {
-				return id, ""
-			}
+		// The top folder first: rev-parse prints it before it verifies.
+		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err == nil && len(lines) == 2 && lines[1] != "" {
+			return lines[1], lines[0], ""
 		}
 		why = append(why, output.Escape(rev)+" is not in this clone (a shallow checkout holds only the pull request's commit)")
 	}
-	return "", strings.Join(why, "; ")
+	return "", "", strings.Join(why, "; ")
 }
 
 // mergeBase is HEAD's first parent when HEAD is a merge commit whose
@@ -204,7 +210,11 @@ func ReadConfig(ctx context.Context, repo, rev, path string) (*config.Config, er
 	if err != nil {
 		return nil, fmt.Errorf("not a git repository: %w", err)
 	}
-	root := strings.TrimRight(string(top), "\n")
+	return readConfig(ctx, strings.TrimRight(string(top), "\n"), rev, path)
+}
+
+// readConfig is ReadConfig in the repository whose top folder is root.
+func readConfig(ctx context.Context, root, rev, path string) (*config.Config, error) {
 	rel, err := filepath.Rel(root, path)
 	if err != nil || !filepath.IsLocal(rel) {
 		// The root as git reports it has its links resolved.
@@ -290,7 +300,7 @@ func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 // no trust-bearing setting is judged as it is (its values are the
 // defaults, the safe ones); one that sets any is a *BaseError.
 func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]config.TrustChange, error) {
-	rev, why := b.Resolve(ctx, repo)
+	rev, top, why := b.resolve(ctx, repo)
 	if rev == "" {
 		if set := cfg.Untrusted(); len(set) > 0 {
 			return nil, &BaseError{Base: b, Changes: set, Why: why}
@@ -308,7 +318,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 			return nil, err
 		}
 	}
-	base, err := ReadConfig(ctx, repo, rev, path)
+	var base *config.Config
+	var err error
+	if top != "" {
+		base, err = readConfig(ctx, top, rev, path)
+	} else {
+		base, err = ReadConfig(ctx, repo, rev, path)
+	}
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
 	}
