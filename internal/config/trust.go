@@ -91,10 +91,16 @@ type TrustChange struct {
 	File string // the pull request's dbguard.yaml ("" without a file)
 	Line int    // the key's line there, else its section's
 	Base string // the value judged with, as dbguard.yaml would write it
+	// Note, when set, is the message instead: not one setting, but why
+	// the base's values are not known (its file did not read).
+	Note string
 }
 
 // Message is the warning the gate gives for the change.
 func (t TrustChange) Message() string {
+	if t.Note != "" {
+		return t.Note
+	}
 	return fmt.Sprintf("this pull request changes %s; ci judges with the base branch's value (%s) until it is merged", t.Key, t.Base)
 }
 

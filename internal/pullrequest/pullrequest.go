@@ -329,8 +329,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		return nil, nil // --config FILE outside the repository: the user's
 	}
 	if err != nil {
-		return nil, &config.Error{File: cfg.Path, Msg: "reading the base branch's configuration (" + b.Source + "): " + err.Error(),
-			Fix: "fix dbguard.yaml on the base branch, or run dbguard ci without judging a pull request (no --base), then run the command again"}
+		// A base whose file does not read (one an older dbguard accepted,
+		// a link out, over the cap): the defaults, the safe values, so
+		// that the pull request that fixes it can pass; said first.
+		changes := cfg.TrustFrom(config.Default(cfg.Root))
+		note := config.TrustChange{Key: config.FileName, File: cfg.Path,
+			Note: "the base branch's " + config.FileName + " could not be read (" + output.Clip(err.Error(), 300) + "); ci judges this pull request with the defaults of every trust-bearing setting"}
+		return append([]config.TrustChange{note}, changes...), nil
 	}
 	return cfg.TrustFrom(base), nil
 }

@@ -143,3 +143,28 @@ func TestFetchCommandQuotes(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// TestJudgeBaseUnreadable: a base whose dbguard.yaml does not parse (one
+// an older dbguard accepted: shadow_url written as a URL) is judged as
+// the defaults, said first, so the pull request that fixes it can pass;
+// never the pull request's values.
+func TestJudgeBaseUnreadable(t *testing.T) {
+	ctx := context.Background()
+	dir, rev := repo(t, map[string]string{"dbguard.yaml": "version: 1\nschema:\n  shadow_url: postgres://ops@shadow/x\n"})
+	cfg, err := config.Parse(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\nenv:\n  prefer: files\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Root = dir
+	changes, err := (&Base{Revs: []string{rev}, Source: "--base"}).Judge(ctx, dir, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 2 || !strings.Contains(changes[0].Message(), "the base branch's dbguard.yaml could not be read") ||
+		changes[1].Key != "env.prefer" || cfg.Env.Prefer != config.PreferRefuse {
+		t.Fatalf("changes %+v, prefer %q", changes, cfg.Env.Prefer)
+	}
+	if strings.Contains(changes[0].Message(), "ops@shadow") {
+		t.Errorf("the base's value is quoted: %s", changes[0].Message())
+	}
+}
