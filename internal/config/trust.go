@@ -104,10 +104,10 @@ func (t TrustChange) Message() string {
 	return fmt.Sprintf("this pull request changes %s; ci judges with the base branch's value (%s) until it is merged", t.Key, t.Base)
 }
 
-// Untrusted lists the trust-bearing settings c sets to other values than
-// the defaults (what a base branch without dbguard.yaml means). None: c
-// is judged as a base without the file would judge it, and no base is
-// needed.
+// Untrusted lists the trust-bearing settings c's file sets to other
+// values than the defaults (what a base branch without dbguard.yaml
+// means). None: c is judged as a base without the file would judge it,
+// and no base is needed.
 func (c *Config) Untrusted() []TrustChange {
 	return c.trustDiff(Default(c.Root))
 }
@@ -115,24 +115,48 @@ func (c *Config) Untrusted() []TrustChange {
 // TrustFrom makes c, a pull request's configuration, take every
 // trust-bearing setting from base, the base branch's configuration at the
 // same path (Default when the base has no file there), and returns the
-// settings whose values it changed, each at its line in c's file.
+// settings whose values it changed, each at its line in c's file. Both
+// are compared as their files say, before the variables a Prisma schema
+// names were adopted (tool.AdoptURLVars): the caller adopts them again.
 func (c *Config) TrustFrom(base *Config) []TrustChange {
 	changes := c.trustDiff(base)
+	from := base.written()
 	for _, k := range TrustKeys {
-		k.set(c, base)
+		k.set(c, from)
 	}
+	// A copy of its own: a copy of c (a struct copy) keeps its own.
+	c.asWritten = from.snapshot()
 	return changes
 }
 
 func (c *Config) trustDiff(base *Config) []TrustChange {
+	mine, theirs := c.written(), base.written()
 	var out []TrustChange
 	for _, k := range TrustKeys {
-		if equalSetting(k.get(c), k.get(base)) {
+		if equalSetting(k.get(mine), k.get(theirs)) {
 			continue
 		}
-		out = append(out, TrustChange{Key: k.Key, File: c.Path, Line: c.Line(k.path...), Base: describeSetting(k.Key, base)})
+		out = append(out, TrustChange{Key: k.Key, File: c.Path, Line: c.Line(k.path...), Base: describeSetting(k.Key, theirs)})
 	}
 	return out
+}
+
+// snapshot copies c's trust-bearing settings.
+func (c *Config) snapshot() *Config {
+	s := &Config{}
+	for _, k := range TrustKeys {
+		k.set(s, c)
+	}
+	return s
+}
+
+// written is c's trust-bearing settings as its file (and the defaults)
+// gave them, before anything adopted others.
+func (c *Config) written() *Config {
+	if c.asWritten != nil {
+		return c.asWritten
+	}
+	return c
 }
 
 // equalSetting compares two values of one setting; an empty list or map

@@ -23,6 +23,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
 )
 
 // Base is the revision a pull request is judged against.
@@ -335,7 +336,16 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		changes := cfg.TrustFrom(config.Default(cfg.Root))
 		note := config.TrustChange{Key: config.FileName, File: cfg.Path,
 			Note: "the base branch's " + config.FileName + " could not be read (" + output.Clip(err.Error(), 300) + "); ci judges this pull request with the defaults of every trust-bearing setting"}
-		return append([]config.TrustChange{note}, changes...), nil
+		return append([]config.TrustChange{note}, changes...), adopt(cfg)
 	}
-	return cfg.TrustFrom(base), nil
+	changes := cfg.TrustFrom(base)
+	return changes, adopt(cfg)
+}
+
+// adopt makes cfg judge the variables its Prisma schema names again, as
+// loading did before the base's settings replaced them
+// (tool.AdoptURLVars): with the base's url_var, which the schema may
+// contradict (a configuration error, as on a push build).
+func adopt(cfg *config.Config) error {
+	return tool.AdoptURLVars(cfg)
 }
