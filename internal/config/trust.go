@@ -225,3 +225,11 @@ func describeSetting(key string, c *Config) string {
 	}
 	return output.Clip(output.Escape(s), 120)
 }
+
+// Adopted says whether c judges other URL variables than its file and
+// the defaults name: a Prisma schema's (tool.AdoptURLVars), which is the
+// repository's word too.
+func (c *Config) Adopted() bool {
+	w := c.written()
+	return c.Database.URLVar != w.Database.URLVar || !slices.Equal(c.Database.DirectURLVars, w.Database.DirectURLVars)
+}

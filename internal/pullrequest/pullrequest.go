@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -103,7 +104,7 @@ func (e *BaseError) Error() string {
 		}
 		at += ": "
 	}
-	return fmt.Sprintf("%sthis pull request's dbguard.yaml sets %s, which ci takes from the base branch (%s), and the base revision %s cannot be read: %s",
+	return fmt.Sprintf("%sthis pull request sets %s, which ci takes from the base branch (%s), and the base revision %s cannot be read: %s",
 		at, strings.Join(keys, ", "), e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
 }
 
@@ -303,7 +304,13 @@ func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]config.TrustChange, error) {
 	rev, top, why := b.resolve(ctx, repo)
 	if rev == "" {
-		if set := cfg.Untrusted(); len(set) > 0 {
+		set := cfg.Untrusted()
+		if cfg.Adopted() {
+			// The Prisma files name the variables judged: the base's
+			// are needed as much as for url_var.
+			set = append(set, config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path})
+		}
+		if len(set) > 0 {
 			return nil, &BaseError{Base: b, Changes: set, Why: why}
 		}
 		return nil, nil
@@ -339,7 +346,26 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		return append([]config.TrustChange{note}, changes...), adopt(cfg)
 	}
 	changes := cfg.TrustFrom(base)
-	return changes, adopt(cfg)
+	written, urlGiven := cfg.Database, cfg.URLVarGiven
+	written.DirectURLVars = slices.Clone(written.DirectURLVars)
+	if err := adopt(cfg); err != nil {
+		return nil, err
+	}
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return changes, nil
+		}
+		top = strings.TrimRight(string(t), "\n")
+	}
+	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	if err != nil {
+		return nil, err
+	}
+	if ch != nil {
+		changes = append(changes, *ch)
+	}
+	return changes, nil
 }
 
 // adopt makes cfg judge the variables its Prisma schema names again, as
