@@ -1,6 +1,7 @@
 package pullrequest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -114,7 +115,11 @@ func basePrismaVars(ctx context.Context, top, rev string, cfg *config.Config) (u
 		return "", "", err.Error()
 	}
 	defer os.RemoveAll(tmp)
-	files, bytes := 0, int64(0)
+	// The files to copy, then their contents from one git cat-file
+	// --batch: a process per file would cost a fork and exec each.
+	type blob struct{ id, rel string }
+	var want []blob
+	total := int64(0)
 	for _, entry := range strings.Split(string(out), "\x00") {
 		meta, name, ok := strings.Cut(entry, "\t")
 		f := strings.Fields(meta)
@@ -125,30 +130,46 @@ func basePrismaVars(ctx context.Context, top, rev string, cfg *config.Config) (u
 		if project != "." {
 			rel = strings.TrimPrefix(name, project+"/")
 		}
-		if !prismaCandidate(rel, work) {
+		if !prismaCandidate(rel, work) || !filepath.IsLocal(filepath.FromSlash(rel)) {
 			continue
 		}
 		size, err := strconv.ParseInt(f[3], 10, 64)
 		if err != nil || size > 1<<20 {
 			continue // over what dbguard reads of a schema or config
 		}
-		if files++; files > maxPrismaFiles || bytes+size > maxPrismaBytes {
+		if total += size; len(want) >= maxPrismaFiles || total > maxPrismaBytes {
 			return "", "", "the base revision holds too many Prisma files"
 		}
-		bytes += size
-		data, err := gitIn(ctx, top, "cat-file", "blob", f[2])
+		want = append(want, blob{f[2], rel})
+	}
+	if len(want) > 0 {
+		var in strings.Builder
+		for _, b := range want {
+			in.WriteString(b.id + "\n")
+		}
+		data, err := gitInput(ctx, top, in.String(), "cat-file", "--batch")
 		if err != nil {
 			return "", "", err.Error()
 		}
-		dst := filepath.Join(tmp, filepath.FromSlash(rel))
-		if !filepath.IsLocal(filepath.FromSlash(rel)) {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-			return "", "", err.Error()
-		}
-		if err := os.WriteFile(dst, data, 0o600); err != nil {
-			return "", "", err.Error()
+		for _, b := range want {
+			// "<id> blob <size>\n<contents>\n"
+			head, rest, ok := bytes.Cut(data, []byte("\n"))
+			f := strings.Fields(string(head))
+			if !ok || len(f) != 3 || f[0] != b.id || f[1] != "blob" {
+				return "", "", "git cat-file --batch: unexpected answer"
+			}
+			n, err := strconv.Atoi(f[2])
+			if err != nil || n < 0 || n+1 > len(rest) {
+				return "", "", "git cat-file --batch: unexpected answer"
+			}
+			dst := filepath.Join(tmp, filepath.FromSlash(b.rel))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+				return "", "", err.Error()
+			}
+			if err := os.WriteFile(dst, rest[:n], 0o600); err != nil {
+				return "", "", err.Error()
+			}
+			data = rest[n+1:]
 		}
 	}
 	u, d, _, _, err := tool.DatasourceVars(tmp, filepath.Join(tmp, filepath.FromSlash(work)))
@@ -172,5 +193,7 @@ func prismaCandidate(rel, work string) bool {
 			return false
 		}
 	}
-	return in == "package.json" || strings.HasPrefix(in, "prisma") || strings.HasPrefix(in, ".config/") || path.Dir(in) == "prisma"
+	// A config file (prisma.config.ts, prisma7.config.mjs, .config/...),
+	// never what the prisma folder holds besides schemas (its migrations).
+	return in == "package.json" || path.Dir(in) == "." && strings.HasPrefix(in, "prisma") || strings.HasPrefix(in, ".config/")
 }

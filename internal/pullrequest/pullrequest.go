@@ -279,11 +279,19 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	return gitInput(ctx, dir, "", args...)
+}
+
+// gitInput is gitIn with stdin.
+func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, error) {
 	// No command git's configuration names (internal/hooks' rule): these
 	// reads start none, and core.fsmonitor=false keeps it so.
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())

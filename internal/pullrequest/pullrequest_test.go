@@ -168,3 +168,28 @@ func TestJudgeBaseUnreadable(t *testing.T) {
 		t.Errorf("the base's value is quoted: %s", changes[0].Message())
 	}
 }
+
+// TestPrismaCandidate: what is copied of the base for its datasource:
+// schemas anywhere, the config and package.json where Prisma runs, never
+// the migrations folder's files.
+func TestPrismaCandidate(t *testing.T) {
+	for rel, want := range map[string]bool{
+		"prisma/schema.prisma":                      true,
+		"db/models/user.prisma":                     true,
+		"package.json":                              true,
+		"prisma.config.ts":                          true,
+		"prisma7.config.mjs":                        true,
+		".config/prisma.ts":                         true,
+		"prisma/migrations/0001_init/migration.sql": false,
+		"prisma/migrations/migration_lock.toml":     false,
+		"src/package.json":                          false,
+		"src/prisma.ts":                             false,
+	} {
+		if got := prismaCandidate(rel, "."); got != want {
+			t.Errorf("%s: %v, want %v", rel, got, want)
+		}
+	}
+	if !prismaCandidate("web/package.json", "web") || prismaCandidate("package.json", "web") {
+		t.Error("package.json is read where Prisma runs only")
+	}
+}
