@@ -522,3 +522,85 @@ func markdownOpener(line string) string {
 	}
 	return ""
 }
+
+// TestActionFetchesBase: on a pull request the action fetches the base
+// branch into actions/checkout's depth-1 clone (one commit, no tags), so
+// dbguard ci judges with the base's trust-bearing settings without the
+// user adding a step: here a pull request that commits a password and
+// allows every file in hook.allow fails on the credentials check; the
+// same commit as a push build runs with its own configuration.
+func TestActionFetchesBase(t *testing.T) {
+	t.Parallel()
+	needTool(t, "jq")
+	needTool(t, "make")
+	needTool(t, "git")
+	gitIn := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	src := workspace(t, map[string]string{"dbguard.yaml": "version: 1\nhook:\n  allow: [\"docs/**\"]\n"})
+	gitIn(src, "branch", "-M", "main")
+	gitIn(src, "checkout", "-q", "-b", "feature")
+	for name, body := range map[string]string{
+		"dbguard.yaml": "version: 1\nhook:\n  allow: [\"**\"]\n",
+		"leak.py":      "DB = \"postgres://svc:S3cretProd99@db.prod.internal:5432/app\"\n",
+	} {
+		if err := os.WriteFile(filepath.Join(src, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gitIn(src, "add", "-A")
+	gitIn(src, "commit", "-q", "-m", "pr")
+	origin := filepath.Join(t.TempDir(), "origin.git")
+	gitIn(src, "clone", "-q", "--bare", src, origin)
+	// As actions/checkout: the pull request's commit alone.
+	ws := t.TempDir()
+	gitIn(ws, "init", "-q")
+	gitIn(ws, "remote", "add", "origin", "file://"+origin)
+	gitIn(ws, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/heads/feature:refs/remotes/pull/1/merge")
+	gitIn(ws, "checkout", "-q", "refs/remotes/pull/1/merge")
+
+	env := map[string]string{"GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main", "DATABASE_URL": "postgres://app@localhost/app"}
+	r := runAction(t, ws, map[string]string{"args": "--offline"}, env)
+	if r.failedStep != "dbguard ci" || r.exitCode != 1 {
+		t.Fatalf("failed step %q exit %d, want dbguard ci with 1:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+	for _, want := range []string{
+		"::warning file=dbguard.yaml,line=3,title=dbguard config::this pull request changes hook.allow; ci judges with the base branch's value ([docs/**]) until it is merged",
+		"::error file=leak.py,line=1,title=dbguard credentials::",
+	} {
+		if !strings.Contains(r.log, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.log)
+		}
+	}
+	if !strings.Contains(r.summary, "| config | ✅ pass |") {
+		t.Errorf("summary lacks the config check:\n%s", r.summary)
+	}
+	if secretRE.MatchString(r.log + r.summary) {
+		t.Errorf("a password in the log or the summary")
+	}
+	// The fetch took one commit, and no tags.
+	cmd := exec.Command("git", "rev-list", "--count", "refs/remotes/origin/main")
+	cmd.Dir = ws
+	if out, err := cmd.Output(); err != nil || strings.TrimSpace(string(out)) != "1" {
+		t.Errorf("origin/main: %q %v", out, err)
+	}
+
+	// A push build: the branch's own hook.allow, no fetch.
+	env["GITHUB_EVENT_NAME"], env["GITHUB_BASE_REF"] = "push", ""
+	ws2 := t.TempDir()
+	gitIn(ws2, "init", "-q")
+	gitIn(ws2, "remote", "add", "origin", "file://"+origin)
+	gitIn(ws2, "fetch", "-q", "--no-tags", "--depth=1", "origin", "+refs/heads/feature:refs/remotes/origin/feature")
+	gitIn(ws2, "checkout", "-q", "refs/remotes/origin/feature")
+	r = runAction(t, ws2, map[string]string{"args": "--offline"}, env)
+	if r.failedStep != "" || strings.Contains(r.log, "dbguard config") {
+		t.Errorf("push build: failed step %q exit %d:\n%s", r.failedStep, r.exitCode, r.log)
+	}
+}

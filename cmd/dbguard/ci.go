@@ -5,8 +5,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/pullrequest"
 )
 
 func ciCommand() *cli.Command {
@@ -30,7 +32,13 @@ Examples:
    dbguard ci --offline
    dbguard ci --strict    # warnings fail too, a plan that could not run among them
    dbguard ci --format junit --output dbguard-junit.xml
-   dbguard ci --format sarif --output dbguard.sarif`,
+   dbguard ci --format sarif --output dbguard.sarif
+   dbguard ci --base origin/main    # a pull request: url_var, env.prefer, poolers, ... from main
+
+On a pull request (--base, or detected: GitHub Actions pull_request events,
+GitLab merge requests) the settings of dbguard.yaml that decide which
+database is judged and what can fail come from the base revision's
+dbguard.yaml; a change to one is a warning at its line (docs/ci.md).`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{
 			flagCIFormat,
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the report to `FILE`; stdout still gets the log (annotations on GitHub Actions)"},
@@ -38,6 +46,7 @@ Examples:
 			&cli.BoolFlag{Name: "allow-pending", Usage: "pending migrations do not fail the gate"},
 			&cli.BoolFlag{Name: "shadow", Usage: "also compare with a shadow database built from the migrations"},
 			flagReadModels,
+			&cli.StringFlag{Name: "base", Usage: "judge a pull request against the base revision `REV` (origin/main): dbguard.yaml's trust-bearing settings come from it", DefaultText: "detected on GitHub Actions and GitLab merge requests"},
 		}),
 		Action: func(c *cli.Context) error {
 			o, ro, err := ciOptions(c)
@@ -70,11 +79,17 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
-	g, err := guardOptions(c, cfg)
+	repo, err := os.Getwd()
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
-	repo, err := os.Getwd()
+	// Before anything reads cfg: on a pull request its trust-bearing
+	// settings are the base branch's.
+	pr, trust, err := judgePullRequest(c, cfg, repo)
+	if err != nil {
+		return gate.Options{}, gate.ReportOptions{}, err
+	}
+	g, err := guardOptions(c, cfg)
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
@@ -94,7 +109,48 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			Strict:       c.Bool("strict"),
 			Version:      version,
 			Service:      service,
+			PullRequest:  pr,
+			Trust:        trust,
 		},
 		gate.ReportOptions{Format: f, File: c.String("output"), Log: output.Format(log), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
 		nil
+}
+
+// trustKey is where judgePullRequest keeps what it found for each
+// configuration: ciOptions runs more than once for one (the root of a
+// monorepo), and the second time the configuration already holds the
+// base's values.
+const trustKey = "dbguard.trust"
+
+type trusted struct {
+	source  string
+	changes []config.TrustChange
+}
+
+// judgePullRequest takes cfg's trust-bearing settings from the base
+// revision when ci judges a pull request (--base, else the CI system's
+// variables): the source that says so, and the settings the pull request
+// changes. A push build ("", nil) runs the branch's own configuration.
+func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, []config.TrustChange, error) {
+	if c.App.Metadata == nil {
+		c.App.Metadata = map[string]any{}
+	}
+	done, _ := c.App.Metadata[trustKey].(map[*config.Config]trusted)
+	if t, ok := done[cfg]; ok {
+		return t.source, t.changes, nil
+	}
+	base := pullrequest.Detect(c.String("base"), os.Getenv)
+	if base == nil {
+		return "", nil, nil
+	}
+	changes, err := base.Judge(c.Context, repo, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	if done == nil {
+		done = map[*config.Config]trusted{}
+		c.App.Metadata[trustKey] = done
+	}
+	done[cfg] = trusted{base.Source, changes}
+	return base.Source, changes, nil
 }

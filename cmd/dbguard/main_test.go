@@ -30,6 +30,7 @@ type withPostgres struct{ m *testing.M }
 
 func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
+	notAPullRequest()
 	tmpInMemory()
 	waitersInParallel()
 	buildAhead()
@@ -37,6 +38,16 @@ func (w withPostgres) Run() int {
 	defer removeZshCompDump()
 	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
+}
+
+// notAPullRequest unsets the variables by which dbguard ci knows it
+// judges a pull request (internal/pullrequest): the tests run in CI jobs
+// of either kind, and a test's own repository has no base branch. A test
+// about pull requests sets them itself.
+func notAPullRequest() {
+	for _, k := range []string{"GITHUB_EVENT_NAME", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"} {
+		os.Unsetenv(k)
+	}
 }
 
 // waitersInParallel runs twice as many parallel tests at once as there

@@ -71,6 +71,10 @@ type Config struct {
 	URLVarGiven  bool          `yaml:"-"` // database.url_var was set (a Prisma schema's url variable applies otherwise)
 	Root         string        `yaml:"-"` // the project root: the file's directory, else the git root
 	nodes        *yaml.Node
+	// asWritten is the trust-bearing settings as the file and the
+	// defaults gave them (trust.go), before a Prisma schema's variables
+	// were adopted into Database.
+	asWritten *Config
 }
 
 // Migrations configures dbguard migrate.
@@ -350,6 +354,7 @@ func (e *Error) Hint() string {
 func Default(root string) *Config {
 	c := &Config{Root: root}
 	c.fillDefaults()
+	c.asWritten = c.snapshot()
 	return c
 }
 
@@ -721,6 +726,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c.fillDefaults()
+	c.asWritten = c.snapshot()
 	return c, nil
 }
 

@@ -139,6 +139,9 @@ func ghProperty(s string) string {
 // rules describe each check for the SARIF report: what it guards, how to
 // fix a finding, and the page of the docs that explains it.
 var rules = map[string]struct{ full, help, doc string }{
+	"config": {"On a pull request, the settings of dbguard.yaml that decide which database is judged and what can fail (url_var, env.prefer, poolers, migrations.tool, hook.allow, shadow_url, plan.severity, ...) come from the base branch; a change to one is reported and takes effect once merged.",
+		"Keep the change if it is meant: it applies once the pull request is merged; ci judges the pull request with the base branch's value meanwhile.",
+		"docs/ci.md"},
 	"env": {"Every DATABASE_URL the process environment and the env files define, as each loader in use reads them, must name one database.",
 		"Make every env file name the same database, or delete the stale ones; run dbguard env to see each definition at file:line and which loader reads it.",
 		"docs/env.md"},
@@ -237,6 +240,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			details = append(details, fmt.Sprintf("%s: %s: %s", f.Severity, f.Location(), f.inService()))
 		}
 		p := &junitProblem{Message: c.Summary, Type: string(c.Status), Text: strings.Join(details, "\n")}
+		if c.Status == Pass || c.Status == Skip {
+			// A passing or skipped case has no element for its findings
+			// (warnings: a pull request's changed setting, a stale env
+			// file): the log holds them, under the check's line.
+			for _, d := range details {
+				fmt.Fprintf(&out, "  %s\n", d)
+			}
+		}
 		switch c.Status {
 		case Fail:
 			tc.Failure = p

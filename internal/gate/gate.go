@@ -107,6 +107,13 @@ type Options struct {
 	// Outside is the root of a monorepo, judged outside its services:
 	// there no URL at all is no failure, the services hold theirs.
 	Outside bool
+	// PullRequest says how the run knows it judges a pull request
+	// (internal/pullrequest: "--base", "GitHub Actions pull_request"), ""
+	// for a push build. Then Config holds the base branch's trust-bearing
+	// settings, and Trust the ones the pull request changes, each
+	// reported as a warning of the config check.
+	PullRequest string
+	Trust       []config.TrustChange
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -119,6 +126,9 @@ func Run(ctx context.Context, o Options) *Report {
 		r.locate(ctx, o)
 		r.mark(o.Service)
 	}()
+	if o.PullRequest != "" {
+		r.Checks = append(r.Checks, checkTrust(o))
+	}
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck)
 	if !o.NoCredentials {
@@ -199,6 +209,7 @@ func (o Options) readOnly(t *guard.Target) pg.ConnectOptions {
 }
 
 var titles = map[string]string{
+	"config":      "the pull request changes no trust-bearing setting of dbguard.yaml (judged with the base branch's)",
 	"env":         "one database in effect across the environment and the env files",
 	"credentials": "no real database password in tracked files",
 	"connection":  "the database is reachable on its direct endpoint",
@@ -243,6 +254,29 @@ func (c *Check) hasErrors() bool {
 		}
 	}
 	return false
+}
+
+// checkTrust reports each trust-bearing setting the pull request's
+// dbguard.yaml changes: the gate judged with the base branch's value, so
+// the change is a warning (an error under --strict), at its line.
+func checkTrust(o Options) Check {
+	c := Check{Name: "config", Title: titles["config"], Findings: []Finding{}}
+	for _, t := range o.Trust {
+		f := Finding{File: t.File, Line: t.Line, Severity: "warning", Message: t.Message()}
+		if o.Strict {
+			f.Severity = "error"
+		}
+		c.Findings = append(c.Findings, f)
+	}
+	switch {
+	case len(o.Trust) == 0:
+		c.Status, c.Summary = Pass, "pull request ("+o.PullRequest+"): no trust-bearing setting changed"
+	case o.Strict:
+		c.Status, c.Summary = Fail, fmt.Sprintf("pull request (%s): %d setting(s) changed (--strict)", o.PullRequest, len(o.Trust))
+	default:
+		c.Status, c.Summary = Pass, fmt.Sprintf("pull request (%s): %d setting(s) from the base branch", o.PullRequest, len(o.Trust))
+	}
+	return c
 }
 
 func checkEnv(ctx context.Context, o Options) (*guard.Target, Check) {

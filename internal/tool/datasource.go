@@ -405,3 +405,30 @@ func defaultSchema(dir string) string {
 	}
 	return ""
 }
+
+// DatasourceVars are the variables the Prisma datasource of the project
+// at rootDir reads, with Prisma run in workdir, read as AdoptURLVars
+// reads them (the schema, the Prisma config, package.json's schema):
+// url's and directUrl's, and the file and line of url. For a copy of
+// another revision's files too (internal/pullrequest). Empty when there
+// is no datasource or it names no variable.
+func DatasourceVars(rootDir, workdir string) (url, direct, file string, line int, err error) {
+	ds, err := readDatasource(rootDir, workdir)
+	if err != nil || ds == nil {
+		return "", "", "", 0, err
+	}
+	return ds.URLVar, ds.DirectVar, ds.File, ds.URLLine, nil
+}
+
+// AdoptVars is what AdoptURLVars does with the variables a datasource
+// names, on db: url's becomes the URL variable unless urlGiven (then it
+// is kept), directUrl's goes first among the direct ones.
+func AdoptVars(db *config.Database, urlGiven bool, url, direct string) {
+	if url != "" && url != db.URLVar && !urlGiven {
+		db.URLVar = url
+		db.DirectURLVars = slices.DeleteFunc(slices.Clone(db.DirectURLVars), func(d string) bool { return d == url })
+	}
+	if direct != "" && direct != db.URLVar {
+		db.DirectURLVars = append([]string{direct}, slices.DeleteFunc(slices.Clone(db.DirectURLVars), func(d string) bool { return d == direct })...)
+	}
+}

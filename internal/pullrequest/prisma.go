@@ -1,0 +1,199 @@
+package pullrequest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
+)
+
+// A Prisma project whose dbguard.yaml leaves database.url_var unset judges
+// the variables its schema names (url = env("..."), directUrl), and those
+// are files of the pull request too: url = env("STAGING_DATABASE_URL")
+// would make ci judge another database the job holds. So on a pull
+// request the variables come from the base revision's Prisma files, read
+// as dbguard reads them, from a copy of just those files in a temporary
+// folder (no checkout of the work tree, nothing run).
+
+// Bounds on the copy: what is listed, and what is copied.
+const (
+	maxPrismaListing = 64 << 20
+	maxPrismaFiles   = 2000
+	maxPrismaBytes   = 32 << 20
+)
+
+// prismaChange judges cfg's Prisma variables (after tool.AdoptURLVars on
+// the pull request's files) against the base revision's: when they
+// differ, cfg's database settings become written (the base's settings as
+// its dbguard.yaml gives them) with the base's Prisma variables adopted,
+// and the change is returned for the gate to report.
+func prismaChange(ctx context.Context, top, rev string, cfg *config.Config, written config.Database, urlGiven bool) (*config.TrustChange, error) {
+	if p, err := tool.Resolve(cfg); err != nil || p.Kind != tool.Prisma {
+		return nil, nil // not a Prisma project here: nothing was adopted
+	}
+	prURL, prDirect, file, line, err := tool.DatasourceVars(cfg.Root, cfg.Workdir())
+	if err != nil {
+		return nil, nil // adoption said so already
+	}
+	baseURL, baseDirect, why := basePrismaVars(ctx, top, rev, cfg)
+	if why == "" && prURL == baseURL && prDirect == baseDirect {
+		return nil, nil
+	}
+	db := written
+	db.DirectURLVars = slices.Clone(written.DirectURLVars)
+	if why == "" {
+		tool.AdoptVars(&db, urlGiven, baseURL, baseDirect)
+	}
+	cfg.Database = db
+	at := file
+	if at != "" {
+		at = filepath.Join(cfg.Root, filepath.FromSlash(file))
+	} else {
+		at = cfg.Path
+	}
+	ch := &config.TrustChange{Key: "the Prisma datasource's variables", File: at, Line: line}
+	name := func(v string) string {
+		if v == "" {
+			return "none"
+		}
+		return v
+	}
+	switch {
+	case why != "":
+		ch.Note = fmt.Sprintf("the base branch's Prisma schema could not be read (%s); ci judges this pull request with %s, as dbguard.yaml names it",
+			output.Clip(why, 200), db.URLVar)
+	default:
+		ch.Note = fmt.Sprintf("this pull request changes the variables its Prisma datasource reads (url %s, directUrl %s); ci judges with the base branch's (url %s, directUrl %s) until it is merged",
+			output.Escape(name(prURL)), output.Escape(name(prDirect)), output.Escape(name(baseURL)), output.Escape(name(baseDirect)))
+	}
+	return ch, nil
+}
+
+// basePrismaVars reads the Prisma datasource's variables of rev: the
+// files Prisma's schema and config can be in (below the project root:
+// every .prisma file, and in the folder Prisma runs in package.json,
+// prisma* and .config/), copied into a temporary folder as they are in
+// rev, read there. why says what kept it from reading them.
+func basePrismaVars(ctx context.Context, top, rev string, cfg *config.Config) (url, direct, why string) {
+	project, err := filepath.Rel(top, cfg.Root)
+	if err != nil || !filepath.IsLocal(project) && project != "." {
+		// The top folder as git reports it has its links resolved.
+		if real, rerr := filepath.EvalSymlinks(cfg.Root); rerr == nil {
+			project, err = filepath.Rel(top, real)
+		}
+		if err != nil || !filepath.IsLocal(project) && project != "." {
+			return "", "", "the project is outside the repository"
+		}
+	}
+	work, err := filepath.Rel(cfg.Root, cfg.Workdir())
+	if err != nil {
+		return "", "", err.Error()
+	}
+	project, work = filepath.ToSlash(project), filepath.ToSlash(work)
+	args := []string{"ls-tree", "-r", "-z", "-l", "--full-tree", rev}
+	if project != "." {
+		args = append(args, "--", project)
+	}
+	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs"}, args...)...)
+	if err != nil {
+		return "", "", err.Error()
+	}
+	if len(out) > maxPrismaListing {
+		return "", "", "the base revision lists too many files"
+	}
+	tmp, err := os.MkdirTemp("", "dbguard-base-prisma-")
+	if err != nil {
+		return "", "", err.Error()
+	}
+	defer os.RemoveAll(tmp)
+	// The files to copy, then their contents from one git cat-file
+	// --batch: a process per file would cost a fork and exec each.
+	type blob struct{ id, rel string }
+	var want []blob
+	total := int64(0)
+	for _, entry := range strings.Split(string(out), "\x00") {
+		meta, name, ok := strings.Cut(entry, "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 4 || (f[0] != "100644" && f[0] != "100755") {
+			continue
+		}
+		rel := name
+		if project != "." {
+			rel = strings.TrimPrefix(name, project+"/")
+		}
+		if !prismaCandidate(rel, work) || !filepath.IsLocal(filepath.FromSlash(rel)) {
+			continue
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil || size > 1<<20 {
+			continue // over what dbguard reads of a schema or config
+		}
+		if total += size; len(want) >= maxPrismaFiles || total > maxPrismaBytes {
+			return "", "", "the base revision holds too many Prisma files"
+		}
+		want = append(want, blob{f[2], rel})
+	}
+	if len(want) > 0 {
+		var in strings.Builder
+		for _, b := range want {
+			in.WriteString(b.id + "\n")
+		}
+		data, err := gitInput(ctx, top, in.String(), "cat-file", "--batch")
+		if err != nil {
+			return "", "", err.Error()
+		}
+		for _, b := range want {
+			// "<id> blob <size>\n<contents>\n"
+			head, rest, ok := bytes.Cut(data, []byte("\n"))
+			f := strings.Fields(string(head))
+			if !ok || len(f) != 3 || f[0] != b.id || f[1] != "blob" {
+				return "", "", "git cat-file --batch: unexpected answer"
+			}
+			n, err := strconv.Atoi(f[2])
+			if err != nil || n < 0 || n+1 > len(rest) {
+				return "", "", "git cat-file --batch: unexpected answer"
+			}
+			dst := filepath.Join(tmp, filepath.FromSlash(b.rel))
+			if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+				return "", "", err.Error()
+			}
+			if err := os.WriteFile(dst, rest[:n], 0o600); err != nil {
+				return "", "", err.Error()
+			}
+			data = rest[n+1:]
+		}
+	}
+	u, d, _, _, err := tool.DatasourceVars(tmp, filepath.Join(tmp, filepath.FromSlash(work)))
+	if err != nil {
+		return "", "", err.Error()
+	}
+	return u, d, ""
+}
+
+// prismaCandidate says whether rel (from the project root) may be read
+// for the datasource when Prisma runs in work: a .prisma file anywhere;
+// in work, package.json, prisma* and .config/.
+func prismaCandidate(rel, work string) bool {
+	if strings.HasSuffix(rel, ".prisma") {
+		return true
+	}
+	in := rel
+	if work != "." {
+		var ok bool
+		if in, ok = strings.CutPrefix(rel, work+"/"); !ok {
+			return false
+		}
+	}
+	// A config file (prisma.config.ts, prisma7.config.mjs, .config/...),
+	// never what the prisma folder holds besides schemas (its migrations).
+	return in == "package.json" || path.Dir(in) == "." && strings.HasPrefix(in, "prisma") || strings.HasPrefix(in, ".config/")
+}

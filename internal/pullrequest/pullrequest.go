@@ -1,0 +1,385 @@
+// Package pullrequest tells when dbguard ci judges a pull request (a
+// --base revision, or the CI system's variables) and reads the base
+// revision's dbguard.yaml from git's object store, so that the gate takes
+// the trust-bearing settings (config.TrustKeys) from the base branch
+// rather than from the change under review.
+//
+// The base is read with git ls-tree and git cat-file: no checkout of the
+// work tree, no hook, no filter or textconv (a repository's .gitattributes
+// names none for cat-file blob), capped at config.MaxFileSize.
+package pullrequest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/tool"
+)
+
+// Base is the revision a pull request is judged against.
+type Base struct {
+	// Revs are the revisions that stand for the base, in order of
+	// preference: the first present in the repository is read.
+	Revs []string
+	// Branch is the base branch's name, for the fetch the hint names
+	// ("" when only a revision is known).
+	Branch string
+	// Source says how the base was found, for messages: "--base",
+	// "GitHub pull_request", "GitLab merge request".
+	Source string
+}
+
+// Detect is the pull request dbguard ci judges, or nil for a push build:
+// flag (--base) wins; else GitHub Actions' pull_request and
+// pull_request_target events (GITHUB_BASE_REF: origin/BRANCH, else HEAD's
+// first parent, the base side of the merge commit actions/checkout makes);
+// else a GitLab merge request pipeline (CI_MERGE_REQUEST_DIFF_BASE_SHA,
+// else origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME). getenv reads the
+// process environment (the CI system's, never an env file's).
+func Detect(flag string, getenv func(string) string) *Base {
+	if flag != "" {
+		b := &Base{Revs: []string{flag}, Source: "--base"}
+		if rest, ok := strings.CutPrefix(flag, "origin/"); ok {
+			b.Branch = rest
+		}
+		return b
+	}
+	switch getenv("GITHUB_EVENT_NAME") {
+	case "pull_request", "pull_request_target":
+		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
+			return &Base{Revs: []string{"origin/" + ref, mergeParent}, Branch: ref, Source: "GitHub " + getenv("GITHUB_EVENT_NAME")}
+		}
+	}
+	branch := getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+	sha := getenv("CI_MERGE_REQUEST_DIFF_BASE_SHA")
+	if sha == "" && branch == "" {
+		return nil
+	}
+	b := &Base{Branch: branch, Source: "GitLab merge request"}
+	if sha != "" {
+		b.Revs = append(b.Revs, sha)
+	}
+	if branch != "" {
+		b.Revs = append(b.Revs, "origin/"+branch)
+	}
+	return b
+}
+
+// mergeParent stands for HEAD's first parent when HEAD is a merge commit
+// (actions/checkout checks out refs/pull/N/merge, whose first parent is
+// the base branch's tip).
+const mergeParent = "HEAD^1 (merge)"
+
+// BaseError is a pull request whose configuration sets a trust-bearing
+// setting while the base revision cannot be read (a shallow clone):
+// the gate cannot tell whether the pull request changed it, and stops
+// (exit 2) rather than trust the pull request's value.
+type BaseError struct {
+	Base    *Base
+	Changes []config.TrustChange
+	Why     string
+}
+
+func (e *BaseError) Error() string {
+	var keys []string
+	for _, c := range e.Changes {
+		keys = append(keys, c.Key)
+	}
+	at := ""
+	if len(e.Changes) > 0 && e.Changes[0].File != "" {
+		at = e.Changes[0].File
+		if e.Changes[0].Line > 0 {
+			at += ":" + strconv.Itoa(e.Changes[0].Line)
+		}
+		at += ": "
+	}
+	return fmt.Sprintf("%sthis pull request sets %s, which ci takes from the base branch (%s), and the base revision %s cannot be read: %s",
+		at, strings.Join(keys, ", "), e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *BaseError) ExitCode() int { return exitcode.Usage }
+
+// Hint is the fetch that makes the base readable.
+func (e *BaseError) Hint() string {
+	if e.Base.Branch != "" {
+		return "fetch the base branch, then run the same dbguard ci command again: " + FetchCommand(e.Base.Branch)
+	}
+	return "fetch the base revision (for --base origin/BRANCH: " + FetchCommand("BRANCH") + "), then run the same dbguard ci command again"
+}
+
+// FetchCommand is the command that makes origin/BRANCH readable in a
+// shallow clone: one commit, no tags, into the remote-tracking ref
+// whatever the clone's refspec (a single-branch clone's fetches only its
+// own branch there).
+func FetchCommand(branch string) string {
+	return "git fetch --no-tags --depth=1 origin " + shellWord("+refs/heads/"+branch+":refs/remotes/origin/"+branch)
+}
+
+func (b *Base) shown() []string {
+	var out []string
+	for _, r := range b.Revs {
+		out = append(out, output.Escape(r))
+	}
+	return out
+}
+
+// plainWord is what a shell takes as one word without quotes.
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/@%+=:,-]+$`)
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if plainWord.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(output.Escape(s), "'", `'\''`) + "'"
+}
+
+// Resolve is the first of b's revisions present in the git repository
+// at repo, as a commit id; "" and why when none is.
+func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
+	id, _, why := b.resolve(ctx, repo)
+	return id, why
+}
+
+// resolve is Resolve, with the repository's top folder when the same git
+// call said it ("" otherwise): one process fewer for ReadConfig.
+func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string) {
+	var why []string
+	for _, rev := range b.Revs {
+		if rev == mergeParent {
+			id, err := mergeBase(ctx, repo)
+			if err != nil {
+				why = append(why, err.Error())
+				continue
+			}
+			return id, "", ""
+		}
+		if strings.HasPrefix(rev, "-") {
+			why = append(why, "a revision cannot start with -")
+			continue
+		}
+		// The top folder first: rev-parse prints it before it verifies.
+		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err == nil && len(lines) == 2 && lines[1] != "" {
+			return lines[1], lines[0], ""
+		}
+		why = append(why, output.Escape(rev)+" is not in this clone (a shallow checkout holds only the pull request's commit)")
+	}
+	return "", "", strings.Join(why, "; ")
+}
+
+// mergeBase is HEAD's first parent when HEAD is a merge commit whose
+// parent is present.
+func mergeBase(ctx context.Context, repo string) (string, error) {
+	out, err := gitIn(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
+	if err != nil {
+		return "", errors.New("no HEAD")
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 3 {
+		return "", errors.New("HEAD is no merge commit, or its parents are not in this clone")
+	}
+	if _, err := gitIn(ctx, repo, "cat-file", "-e", f[1]+"^{commit}"); err != nil {
+		return "", errors.New("HEAD's first parent is not in this clone")
+	}
+	return f[1], nil
+}
+
+// ErrOutside is a configuration file outside the git repository: one
+// the user named (--config), whose word dbguard ci takes as given.
+var ErrOutside = errors.New("outside the git repository")
+
+// ReadConfig reads the configuration at path (absolute, inside the git
+// repository at repo) as the commit rev has it: the defaults when rev has
+// no file there. A link in rev is followed inside the repository (at
+// most 8 of them); a file larger than config.MaxFileSize, a folder, or a
+// link that leads out is an error. A path outside the repository is
+// ErrOutside.
+func ReadConfig(ctx context.Context, repo, rev, path string) (*config.Config, error) {
+	top, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("not a git repository: %w", err)
+	}
+	return readConfig(ctx, strings.TrimRight(string(top), "\n"), rev, path)
+}
+
+// readConfig is ReadConfig in the repository whose top folder is root.
+func readConfig(ctx context.Context, root, rev, path string) (*config.Config, error) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		// The root as git reports it has its links resolved.
+		if real, rerr := filepath.EvalSymlinks(filepath.Dir(path)); rerr == nil {
+			rel, err = filepath.Rel(root, filepath.Join(real, filepath.Base(path)))
+		}
+		if err != nil || !filepath.IsLocal(rel) {
+			return nil, ErrOutside
+		}
+	}
+	rel = filepath.ToSlash(rel)
+	for hops := 0; ; hops++ {
+		out, err := gitIn(ctx, root, "--literal-pathspecs", "ls-tree", "-z", "-l", "--full-tree", rev, "--", rel)
+		if err != nil {
+			return nil, fmt.Errorf("git ls-tree %s: %w", rev, err)
+		}
+		entry := strings.TrimSuffix(string(out), "\x00")
+		if entry == "" {
+			return config.Default(filepath.Dir(path)), nil
+		}
+		meta, name, ok := strings.Cut(entry, "\t")
+		f := strings.Fields(meta)
+		if !ok || name != rel || len(f) != 4 {
+			return nil, fmt.Errorf("git ls-tree %s: unexpected answer for %s", rev, output.Escape(rel))
+		}
+		switch f[0] {
+		case "100644", "100755":
+		case "120000":
+			// A link: its target, relative to its folder, inside the
+			// repository.
+			target, err := gitIn(ctx, root, "cat-file", "blob", f[2])
+			if err != nil {
+				return nil, fmt.Errorf("git cat-file %s: %w", f[2], err)
+			}
+			next := filepath.ToSlash(filepath.Join(filepath.Dir(rel), string(target)))
+			if hops >= 8 || filepath.IsAbs(string(target)) || !filepath.IsLocal(next) {
+				return nil, fmt.Errorf("%s in the base revision is a symbolic link that leads out of the repository, or one of too many", output.Escape(rel))
+			}
+			rel = next
+			continue
+		default:
+			return nil, fmt.Errorf("%s in the base revision is no regular file (mode %s)", output.Escape(rel), f[0])
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil || size > config.MaxFileSize {
+			return nil, fmt.Errorf("%s in the base revision is larger than %d bytes", output.Escape(rel), config.MaxFileSize)
+		}
+		data, err := gitIn(ctx, root, "cat-file", "blob", f[2])
+		if err != nil {
+			return nil, fmt.Errorf("git cat-file %s: %w", f[2], err)
+		}
+		c, err := config.Parse(path, data)
+		if err != nil {
+			return nil, fmt.Errorf("the base revision's %s: %w", output.Escape(rel), err)
+		}
+		c.Root = filepath.Dir(path)
+		return c, nil
+	}
+}
+
+// gitIn runs git in dir and returns its stdout; its stderr is the error.
+func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	return gitInput(ctx, dir, "", args...)
+}
+
+// gitInput is gitIn with stdin.
+func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, error) {
+	// No command git's configuration names (internal/hooks' rule): these
+	// reads start none, and core.fsmonitor=false keeps it so.
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return nil, err
+		}
+		return nil, errors.New(output.Clip(output.Escape(msg), 200))
+	}
+	return out, nil
+}
+
+// Judge applies the base to cfg, a pull request's configuration loaded
+// from the work tree: the trust-bearing settings come from the base
+// revision's file at the same path, and the changes are returned for the
+// gate to report. When the base cannot be read, a configuration that sets
+// no trust-bearing setting is judged as it is (its values are the
+// defaults, the safe ones); one that sets any is a *BaseError.
+func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]config.TrustChange, error) {
+	rev, top, why := b.resolve(ctx, repo)
+	if rev == "" {
+		set := cfg.Untrusted()
+		if cfg.Adopted() {
+			// The Prisma files name the variables judged: the base's
+			// are needed as much as for url_var.
+			set = append(set, config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path})
+		}
+		if len(set) > 0 {
+			return nil, &BaseError{Base: b, Changes: set, Why: why}
+		}
+		return nil, nil
+	}
+	path := cfg.Path
+	if path == "" {
+		// No file in the pull request: what it would be, at the root.
+		path = filepath.Join(cfg.Root, config.FileName)
+	}
+	if !filepath.IsAbs(path) {
+		var err error
+		if path, err = filepath.Abs(path); err != nil {
+			return nil, err
+		}
+	}
+	var base *config.Config
+	var err error
+	if top != "" {
+		base, err = readConfig(ctx, top, rev, path)
+	} else {
+		base, err = ReadConfig(ctx, repo, rev, path)
+	}
+	if errors.Is(err, ErrOutside) {
+		return nil, nil // --config FILE outside the repository: the user's
+	}
+	if err != nil {
+		// A base whose file does not read (one an older dbguard accepted,
+		// a link out, over the cap): the defaults, the safe values, so
+		// that the pull request that fixes it can pass; said first.
+		changes := cfg.TrustFrom(config.Default(cfg.Root))
+		note := config.TrustChange{Key: config.FileName, File: cfg.Path,
+			Note: "the base branch's " + config.FileName + " could not be read (" + output.Clip(err.Error(), 300) + "); ci judges this pull request with the defaults of every trust-bearing setting"}
+		return append([]config.TrustChange{note}, changes...), adopt(cfg)
+	}
+	changes := cfg.TrustFrom(base)
+	written, urlGiven := cfg.Database, cfg.URLVarGiven
+	written.DirectURLVars = slices.Clone(written.DirectURLVars)
+	if err := adopt(cfg); err != nil {
+		return nil, err
+	}
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return changes, nil
+		}
+		top = strings.TrimRight(string(t), "\n")
+	}
+	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	if err != nil {
+		return nil, err
+	}
+	if ch != nil {
+		changes = append(changes, *ch)
+	}
+	return changes, nil
+}
+
+// adopt makes cfg judge the variables its Prisma schema names again, as
+// loading did before the base's settings replaced them
+// (tool.AdoptURLVars): with the base's url_var, which the schema may
+// contradict (a configuration error, as on a push build).
+func adopt(cfg *config.Config) error {
+	return tool.AdoptURLVars(cfg)
+}
