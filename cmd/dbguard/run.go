@@ -270,7 +270,25 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	setUsage(app.Commands)
 	learnFirst(app.Commands)
 	serviceHints(app.Commands)
+	prepareConnect(app.Commands)
 	return app
+}
+
+// prepareConnect makes every command that connects (it has
+// --connect-timeout) start what a connection builds before its first byte
+// whatever the URL (pg.Prepare) before it reads the project.
+func prepareConnect(cmds []*cli.Command) {
+	for _, cmd := range cmds {
+		prepareConnect(cmd.Subcommands)
+		action := cmd.Action
+		if action == nil || !hasFlag(cmd, "connect-timeout") {
+			continue
+		}
+		cmd.Action = func(c *cli.Context) error {
+			pg.Prepare()
+			return action(c)
+		}
+	}
 }
 
 // setUsage gives every command the one-line usage error and no help
