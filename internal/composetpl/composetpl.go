@@ -21,10 +21,11 @@
 // pattern compiles on first use: the module compiles it at every start of
 // every command (about 0.9 million instructions, 5% of a no-op migrate
 // up), though few commands read a compose file. Two changes, no other:
-// the pattern is lazyre's, and nothing is logged (the module wrote a
-// logrus warning to stderr for an unset variable nested in a default,
-// even under WithoutLogging; dbguard's stderr is its own talk).
-// TestAsComposeGo holds it to the module on every expression.
+// the pattern is lazyre's (DefaultPattern is a function), and nothing is
+// logged, so WithoutLogging is gone (the module wrote a logrus warning to
+// stderr for an unset variable nested in a default, even under
+// WithoutLogging; dbguard's stderr is its own talk). TestAsComposeGo and
+// FuzzAsComposeGo hold it to the module's results and errors.
 package composetpl
 
 import (
