@@ -113,7 +113,8 @@ func migrateOptions(c *cli.Context) (guarded.MigrateOptions, error) {
 	if c.IsSet("lock-timeout") {
 		lt = c.Duration("lock-timeout")
 	}
-	proj, err := tool.Resolve(o.Config)
+	// The project's search has just resolved the tool (loadUnit).
+	proj, err := tool.Recall(o.Config)
 	if err != nil {
 		return guarded.MigrateOptions{}, err
 	}

@@ -59,6 +59,23 @@ func (e Environment) lookup(name string) (string, bool) {
 	return val, found
 }
 
+// pgVars is every variable of e whose name starts with PG (every one of
+// envVars does), by name, the later entry winning as in lookup: one pass
+// over the environment where a lookup per variable of envVars made 26
+// (6% of a no-op migrate up's instructions, which completes its URL five
+// times).
+func (e Environment) pgVars() map[string]string {
+	m := map[string]string{}
+	for _, kv := range e.Vars {
+		if strings.HasPrefix(kv, "PG") {
+			if k, v, ok := strings.Cut(kv, "="); ok {
+				m[k] = v
+			}
+		}
+	}
+	return m
+}
+
 // goos is runtime.GOOS, a variable so that tests can take pgx's Windows path.
 var goos = runtime.GOOS
 
@@ -210,8 +227,9 @@ func (s setting) source() string {
 func (u *URL) Complete(env Environment) (*URL, []Completion, error) {
 	conn := u.driverSettings()
 	envs := map[string]setting{}
+	pgVars := env.pgVars()
 	for _, v := range envVars {
-		val, ok := env.lookup(v.name)
+		val, ok := pgVars[v.name]
 		// pgx skips an empty variable, but keeps an empty PGSSLCERTMODE so
 		// that it is rejected as libpq does.
 		if val != "" || (ok && v.key == "sslcertmode") {

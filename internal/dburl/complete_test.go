@@ -87,6 +87,14 @@ func TestComplete(t *testing.T) {
 			wantC:  []string{"host envhost (from PGHOST)", "port 5432 (from libpq's default port)"},
 		},
 		{
+			name:   "the later of two PGHOST wins, and only PGHOST is PGHOST",
+			in:     "postgres://u@/db",
+			vars:   []string{"PGHOST=first", "XPGHOST=no", "PGHOST=second", "PGHOSTX=no", "PGPORT="},
+			want:   "postgres://u@second:5432/db",
+			wantID: "second:5432/db",
+			wantC:  []string{"host second (from PGHOST)", "port 5432 (from libpq's default port)"},
+		},
+		{
 			name:   "PGPORT fills a missing port",
 			in:     "postgres://u@h/db",
 			vars:   []string{"PGPORT=6000"},

@@ -10,7 +10,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/dbguard/dbguard/internal/composetpl"
 	"gopkg.in/yaml.v3"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -963,12 +963,12 @@ func (c *composeLoad) interpolate(file string, n *yaml.Node, env map[string]Valu
 	if !c.budget.spend(interpolatedSize(n.Value, env)) {
 		return "", &ComposeError{File: file, Line: n.Line, Msg: overBudgetMsg("docker compose")}
 	}
-	v, err := template.SubstituteWithOptions(n.Value, func(k string) (string, bool) {
+	v, err := composetpl.SubstituteWithOptions(n.Value, func(k string) (string, bool) {
 		v, ok := env[k]
 		return v.Value, ok
-	}, template.WithoutLogging)
+	})
 	if err != nil {
-		var missing *template.MissingRequiredError
+		var missing *composetpl.MissingRequiredError
 		return "", &ComposeError{File: file, Line: n.Line, Msg: composeMessage(err), unset: errors.As(err, &missing)}
 	}
 	return v, nil

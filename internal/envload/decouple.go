@@ -3,10 +3,10 @@ package envload
 import (
 	"fmt"
 	"path"
-	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/pyini"
 )
 
@@ -222,10 +222,10 @@ func readDecouple(c *readCtx) {
 }
 
 var (
-	decoupleConfig = regexp.MustCompile(`(?m)^[ \t]*(from[ \t]+decouple[ \t]+import[ \t]+[^\n#]*\bconfig\b|import[ \t]+decouple\b)`)
-	decoupleFrom   = regexp.MustCompile(`(?m)^[ \t]*from[ \t]+decouple[ \t]+import[ \t]+\(?([^\n#)]*)`)
-	decoupleDotted = regexp.MustCompile(`\bdecouple\.(AutoConfig|Config|Repository\w*)[ \t]*\(`)
-	pyCall         = regexp.MustCompile(`\b([A-Za-z_]\w*)[ \t]*\(`)
+	decoupleConfig = lazyre.New(`(?m)^[ \t]*(from[ \t]+decouple[ \t]+import[ \t]+[^\n#]*\bconfig\b|import[ \t]+decouple\b)`)
+	decoupleFrom   = lazyre.New(`(?m)^[ \t]*from[ \t]+decouple[ \t]+import[ \t]+\(?([^\n#)]*)`)
+	decoupleDotted = lazyre.New(`\bdecouple\.(AutoConfig|Config|Repository\w*)[ \t]*\(`)
+	pyCall         = lazyre.New(`\b([A-Za-z_]\w*)[ \t]*\(`)
 )
 
 // DecoupleImport reports the line of a Python file that imports

@@ -1,8 +1,9 @@
 package envload
 
 import (
-	"regexp"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
 )
 
 // django-environ's Env.read_env reads each line (str.splitlines) with
@@ -28,7 +29,7 @@ import (
 // (testdata/djangoenviron: Debian's 0.4.4, and 0.7.0, 0.10.0, 0.11.2 run
 // from their source).
 
-var djangoLine = regexp.MustCompile(`\A(export )?([A-Za-z_0-9]+)=(.*)\z`)
+var djangoLine = lazyre.New(`\A(export )?([A-Za-z_0-9]+)=(.*)\z`)
 
 // pyBlank is Python's \s for str patterns (Unicode whitespace), which Go's
 // \s (ASCII) is not.
@@ -38,8 +39,8 @@ var (
 	// 0.11's r"\A\s*'(?<!\\)(.*)'\s*(#.*\s*)?\Z" (the look-behind follows a
 	// quote, so it never fails) and r"\A(.*?)(#.*\s*)?\Z". Go picks the
 	// submatches a backtracking engine would, as Python's re does.
-	djangoSingle11 = regexp.MustCompile(`\A` + pyBlank + `*'(.*)'` + pyBlank + `*(#.*)?\z`)
-	djangoHash11   = regexp.MustCompile(`\A(.*?)(#.*)?\z`)
+	djangoSingle11 = lazyre.New(`\A` + pyBlank + `*'(.*)'` + pyBlank + `*(#.*)?\z`)
+	djangoHash11   = lazyre.New(`\A(.*?)(#.*)?\z`)
 )
 
 // DjangoEnvironReading is what a range of django-environ releases makes of

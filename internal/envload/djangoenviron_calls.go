@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -106,9 +105,9 @@ func (c *DjangoCall) At() string { return fmt.Sprintf("%s:%d", output.Escape(c.F
 var (
 	readEnvCall  = lazyre.New(`\.read_env\s*\(`)
 	djangoDBCall = lazyre.New(`\benv\s*\.\s*(?:db|db_url)\s*\(`)
-	pyAssign     = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([^=\n].*)$`)
-	pyParentsN   = regexp.MustCompile(`^\.parents\[(\d)\]`)
-	pyMinusN     = regexp.MustCompile(`^(.*\S)\s*-\s*(\d)$`)
+	pyAssign     = lazyre.New(`(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([^=\n].*)$`)
+	pyParentsN   = lazyre.New(`^\.parents\[(\d)\]`)
+	pyMinusN     = lazyre.New(`^(.*\S)\s*-\s*(\d)$`)
 )
 
 // DjangoEnvironCalls finds the read_env and env.db calls of one Python

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/compose-spec/compose-go/v2/template"
+	"github.com/dbguard/dbguard/internal/composetpl"
 	"github.com/hashicorp/go-envparse"
 
 	"github.com/dbguard/dbguard/internal/lazyre"
@@ -248,7 +248,7 @@ func goSpace(r rune) bool {
 
 // parseCompose is docker compose's reading of an env file
 // (compose-go/v2/dotenv, which compose itself calls), ported to keep
-// lines; interpolation is compose-go's own template.Substitute, so
+// lines; interpolation is compose-go's own template.Substitute (internal/composetpl), so
 // ${VAR:-default}, ${VAR:?error}, $$ and the rest behave exactly as in
 // compose. lookup is the process environment, which compose consults
 // before the file's earlier values.
@@ -360,7 +360,7 @@ func composeValue(src string, vars map[string]string, lookup func(string) (strin
 		}
 		// Each value looked up is charged to b; past it they are empty
 		// and the caller reports the budget.
-		return template.SubstituteWithOptions(v, func(k string) (string, bool) {
+		return composetpl.SubstituteWithOptions(v, func(k string) (string, bool) {
 			v, ok := lookup(k)
 			if !ok {
 				v, ok = vars[k]
@@ -369,7 +369,7 @@ func composeValue(src string, vars map[string]string, lookup func(string) (strin
 				return "", ok
 			}
 			return v, ok
-		}, template.WithoutLogging)
+		})
 	}
 	if src == "" || src[0] != '"' && src[0] != '\'' {
 		value, rest, _ := strings.Cut(src, "\n")
@@ -467,8 +467,8 @@ func parseEnvparse(file string, data []byte) ([]Def, []Skip, error) {
 // composeMessage says what compose-go refuses without its text, which
 // quotes the value (an invalid template) or the ${VAR:?message}.
 func composeMessage(err error) string {
-	var missing *template.MissingRequiredError
-	var invalid *template.InvalidTemplateError
+	var missing *composetpl.MissingRequiredError
+	var invalid *composetpl.InvalidTemplateError
 	switch {
 	case errors.As(err, &missing):
 		return fmt.Sprintf("required variable %s is missing a value (${%s:?...}): docker compose stops", nameOnly(missing.Variable), nameOnly(missing.Variable))

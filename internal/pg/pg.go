@@ -23,6 +23,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -621,6 +622,16 @@ func Resolve(u *dburl.URL) *dburl.URL {
 // Target names the database Connect reaches with u, without credentials,
 // for messages.
 func Target(u *dburl.URL) string { return Resolve(u).Identity().String() }
+
+// Prepare starts, on a goroutine of its own, what the first connection of
+// the process builds before its first byte whatever the URL: pgx's
+// default type map, built once per process (pgtype.NewMap; 1.15 million
+// instructions, 7% of a no-op migrate up's, which golang-migrate pays
+// too). A
+// command that will connect calls it first thing, so the map is built on
+// the other core while the command reads the project and the guard judges
+// it, and Connect finds it done. Nothing is sent, nothing is read.
+func Prepare() { go pgtype.NewMap() }
 
 // Connect opens a database handle and proves it works, retrying for
 // o.Wait. The returned bool says whether lock_timeout was injected.

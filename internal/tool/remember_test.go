@@ -60,3 +60,36 @@ func TestResolveRemembered(t *testing.T) {
 		t.Errorf("after Forget: Resolve = %s, want goose (detected)", p.Kind)
 	}
 }
+
+// TestRecall: Recall answers a configuration from Resolve's last answer
+// for it (a copy), detects anew when the migrations settings changed
+// since, and detects for a configuration Resolve never answered.
+func TestRecall(t *testing.T) {
+	root := tree(t, map[string]string{"migrations/000001_a.up.sql": "SELECT 1;"})
+	cfg := cfgAt(root, nil)
+	if p, err := Resolve(cfg); err != nil || p.Kind != GolangMigrate {
+		t.Fatalf("Resolve = %v, %v; want golang-migrate", p, err)
+	}
+	// Only golang-migrate's file is gone: detection would say goose now.
+	if err := os.Remove(filepath.Join(root, "migrations", "000001_a.up.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "migrations", "00002_b.sql"), []byte("-- +goose Up\nSELECT 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Recall(cfg)
+	if err != nil || p.Kind != GolangMigrate {
+		t.Fatalf("Recall = %v, %v; want Resolve's answer, golang-migrate", p, err)
+	}
+	p.Kind, p.Dir = Dbmate, "elsewhere"
+	if q, _ := Recall(cfg); q.Kind != GolangMigrate || q.Dir != cfg.MigrationsDir() {
+		t.Errorf("a caller's change of its copy reached the next answer: %s in %s", q.Kind, q.Dir)
+	}
+	if p, _ := Recall(cfgAt(root, nil)); p.Kind != Goose {
+		t.Errorf("another configuration of the same root: Recall = %s, want goose (detected)", p.Kind)
+	}
+	cfg.Migrations.Table = "other"
+	if p, _ := Recall(cfg); p.Kind != Goose {
+		t.Errorf("migrations settings changed: Recall = %s, want goose (detected anew)", p.Kind)
+	}
+}

@@ -10,11 +10,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"syscall"
+	"weak"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -77,7 +79,11 @@ func (p *Project) refused() error {
 func Resolve(cfg *config.Config) (*Project, error) {
 	v, ok := remembered.Load(cfg)
 	if !ok {
-		return resolve(cfg)
+		p, err := resolve(cfg)
+		if err == nil {
+			keepRecent(cfg, p)
+		}
+		return p, err
 	}
 	r, _ := v.(*resolution)
 	if r == nil || r.root != cfg.Root || r.dirGiven != cfg.DirGiven || r.migrations != cfg.Migrations {
@@ -125,6 +131,40 @@ func Remember(cfg *config.Config, p *Project) {
 
 // Forget ends Remember.
 func Forget(cfg *config.Config) { remembered.Delete(cfg) }
+
+// Recall is Resolve answered from the last answer Resolve found for cfg
+// (a copy), while cfg's root and migrations settings are those it was
+// found for; else Resolve. For the migrate commands' options: the
+// project's search (services.Find) has just resolved the same
+// configuration to adopt a Prisma schema's URL variables, and nothing
+// the command does in between writes a file detection reads. Detection
+// lists the migrations folder: a second one was ~3% of a no-op
+// migrate up's CPU.
+func Recall(cfg *config.Config) (*Project, error) {
+	if v, ok := recent.Load(weak.Make(cfg)); ok {
+		if r := v.(*resolution); r.root == cfg.Root && r.dirGiven == cfg.DirGiven && r.migrations == cfg.Migrations {
+			p := *r.p
+			p.Vars = slices.Clone(p.Vars)
+			return &p, nil
+		}
+	}
+	return Resolve(cfg)
+}
+
+// recent holds the last answer Resolve found for each configuration
+// still in use (weak.Pointer[config.Config] to *resolution): Recall's.
+// An entry goes with its configuration.
+var recent sync.Map
+
+// keepRecent records p as Resolve's answer for cfg, for Recall.
+func keepRecent(cfg *config.Config, p *Project) {
+	c := *p
+	c.Vars = slices.Clone(c.Vars)
+	key := weak.Make(cfg)
+	if _, loaded := recent.Swap(key, &resolution{root: cfg.Root, dirGiven: cfg.DirGiven, migrations: cfg.Migrations, p: &c}); !loaded {
+		runtime.AddCleanup(cfg, func(k weak.Pointer[config.Config]) { recent.Delete(k) }, key)
+	}
+}
 
 // resolve is Resolve without the memory.
 func resolve(cfg *config.Config) (*Project, error) {
