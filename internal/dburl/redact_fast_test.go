@@ -50,8 +50,8 @@ func slowRedact(s string) string {
 	s = redactSecrets(s)
 	s = redactHexForms(s)
 	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
-	s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
-	return passwordColonRE.ReplaceAllString(s, colonMask)
+	s = maskKeywords(s, passwordRE, assignMask)
+	return maskKeywords(s, passwordColonRE, colonMask)
 }
 
 // FuzzRedactFastPath: a prefilter never says no where its pattern matches.
