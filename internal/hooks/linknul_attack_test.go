@@ -88,6 +88,14 @@ func TestAttackNULHidesCredential(t *testing.T) {
 	if at, want := locations(found), "[app.py:2 db.cfg:2]"; at != want {
 		t.Errorf("ScanTracked found %s, want %s (and nothing in the real binary)", at, want)
 	}
+	// The files named to the hook (pre-commit's way), read whole.
+	rep, err = PreCommit(context.Background(), Options{Repo: dir, Config: config.Default(dir), Files: []string{"app.py", "db.cfg", "logo.png"}})
+	if err != nil {
+		t.Fatalf("PreCommit with files: %v", err)
+	}
+	if at, want := locations(rep.Findings), "[app.py:2 db.cfg:2]"; at != want {
+		t.Errorf("the hook, files named, found %s, want %s (and nothing in the real binary)", at, want)
+	}
 }
 
 func locations(found []Finding) string {

@@ -580,8 +580,10 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 			continue
 		}
 		env, template := o.isEnvFile(p)
-		if !env && isBinary(data) {
-			continue // an env file is read as text whatever it holds
+		if !env && (!textWithNUL(data) || isBinary(data) && len(data) > maxScanBinary) {
+			// An env file is read as text whatever it holds; text with a
+			// NUL byte, up to maxScanBinary, too.
+			continue
 		}
 		flagged := false
 		if env && !template {
