@@ -157,3 +157,17 @@ func TestPasswordPrefilterRandom(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRedactTextKeywords is text the password patterns mask: a
+// traceback's settings dict, a JSON log line, a keyword/value string and
+// a shell line, among ordinary lines.
+func BenchmarkRedactTextKeywords(b *testing.B) {
+	line := strings.Repeat("  File \"mysite/settings.py\", line 12, in <module>\n"+
+		"    'PASSWORD': 'it''s-s3cretXY', 'HOST': 'db.internal',\n"+
+		"{\"level\":\"error\",\"dsn\":\"host=db password=s3cretXY user=app\",\"password\": \"s3c\\\"retXY\"}\n"+
+		"PGPASSWORD='it'\\''s' alembic upgrade head  # compass: \"north\"\n", 10)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		RedactText(line)
+	}
+}
