@@ -48,7 +48,7 @@ var (
 	// end of a string it is in, or to '&' in a URL's query (see
 	// unquotedEnd).
 	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`)
-	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'` + singleQuoted + `'?|"` + doubleQuoted + `"?|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`)
+	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'` + singleQuoted + `('?)|"` + doubleQuoted + `("?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`)
 )
 
 // singleQuoted and doubleQuoted are a quoted value's inside.
@@ -157,6 +157,55 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// OpenPasswordValue returns where, in s, the password keyword starts
+// whose quoted value is still open at s's end (no closing quote yet), or
+// -1. A quoted password may hold a line break (YAML's and SQL's single
+// quotes, the shell's): a writer that masks line by line holds s from
+// there until the value closes, so the rest of it is masked with it.
+func OpenPasswordValue(s string) int {
+	open := -1
+	if mayHoldPasswordKeyword(s) {
+		// passwordRE's closing quotes are groups 2 and 3.
+		open = max(open, openAt(s, passwordRE, []int{2, 3}))
+	}
+	if mayHoldPasswordColon(s) {
+		open = max(open, openAt(s, passwordColonRE, []int{3, 5, 7}))
+	}
+	return open
+}
+
+// openAt is OpenPasswordValue for one pattern, whose closing quotes are
+// the groups closing: the last match (as maskKeywords finds them), if it
+// runs to s's end with a quote opened and not closed.
+func openAt(s string, re *lazyre.Regexp, closing []int) int {
+	var last []int
+	for pos := 0; pos < len(s); {
+		m := re.Regexp().FindStringSubmatchIndex(s[pos:])
+		if m == nil {
+			break
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += pos
+			}
+		}
+		if ordinaryWordBefore(s, m[0]) {
+			pos = m[0] + 1
+			continue
+		}
+		last, pos = m, m[1]
+	}
+	if last == nil || last[1] != len(s) {
+		return -1
+	}
+	for _, g := range closing {
+		if last[2*g] >= 0 && last[2*g] == last[2*g+1] {
+			return last[0] // the quote opened, its closing group empty
+		}
+	}
+	return -1
 }
 
 // passWords are the ordinary words that end in "pass", by the letters
