@@ -39,14 +39,16 @@ var (
 	// alternatives are in the order that makes the first reading the
 	// longest): a quote doubled ('' in YAML's and SQL's single quotes, ""
 	// in a .NET or INI connection string), the shell's '\'' and a
-	// backslash escape
-	// (a run of backslashes: a keyword/value string inside a JSON string
-	// writes \' as \\') are part of it. A value that ends in a backslash
-	// may so be masked on to the next quote: more is hidden, nothing shown.
-	// A backtick string is util.inspect's for a password holding both
-	// quotes. An unquoted value after '=' runs to white space, or to the
-	// end of a string it is in, or to '&' in a URL's query (see
-	// unquotedEnd).
+	// backslash escape (a run of backslashes: a keyword/value string
+	// inside a JSON string writes \' as \\') are part of it. A value that
+	// ends in a backslash may so be masked on to the next quote: more is
+	// hidden, nothing shown. A backtick string is util.inspect's for a
+	// password holding both quotes. After '=', a quoted piece with more
+	// than white space or , ; : ) ] } > after it goes on (libpq's bare
+	// value may start with '"'). An unquoted value after '=' runs to white
+	// space, or to the end of a string it is in, or to '&' in a URL's
+	// query (see unquotedEnd). The closing quotes are groups, for
+	// OpenPasswordValue.
 	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`)
 	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'` + singleQuoted + `('?)|"` + doubleQuoted + `("?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`)
 )
