@@ -31,6 +31,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzServiceFileAgreesWithPgx$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactFastPath$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactUserinfoWords$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactQuotedSecret$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzSafePrefixAsRuneByRune$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/output
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
 	$(GO) test -run '^$$' -fuzz '^FuzzPathsAsStandard$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck

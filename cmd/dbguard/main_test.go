@@ -104,7 +104,7 @@ var secretRE = regexp.MustCompile(`(?i)s3cret`)
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	shared := sharedSandboxes(t, min(max(parallelTests(), 2), 4))
-	testscript.Run(t, testscript.Params{
+	testscript.Run(t, workdirsRemoved(t, testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
 			// git for the hook scripts: an identity, no user or system config.
@@ -146,7 +146,38 @@ func TestScripts(t *testing.T) {
 			"sarifvalid": cmdSarifValid,
 			"jsonobject": cmdJSONObject,
 		},
-	})
+	}))
+}
+
+// workdirsRemoved makes the scripts' $WORK folders in a folder of t's,
+// removed when t ends, and each when its script ends (unless -testwork).
+// testscript's own folder (go-test-script* in TMPDIR, /dev/shm here) is
+// removed by the last of its scripts to end: a run that selects scripts
+// with -run never runs the others, and left it behind, empty, every time.
+func workdirsRemoved(t *testing.T, p testscript.Params) testscript.Params {
+	root, err := os.MkdirTemp("", "go-test-script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	keep := false
+	if f := flag.Lookup("testwork"); f != nil {
+		keep = f.Value.String() == "true"
+	}
+	// A WorkdirRoot keeps every $WORK (testscript's TestWork): each is
+	// removed here when its script ends, after its other deferred work.
+	p.WorkdirRoot = root
+	setup := p.Setup
+	p.Setup = func(env *testscript.Env) error {
+		if !keep {
+			env.Defer(func() { os.RemoveAll(env.WorkDir) })
+		}
+		if setup != nil {
+			return setup(env)
+		}
+		return nil
+	}
+	return p
 }
 
 // envSharedSandboxes names, for the dbguard runs of the scripts, the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -250,12 +252,12 @@ func TestExpect(t *testing.T) {
 
 func TestExpectErrors(t *testing.T) {
 	tests := []struct{ text, want string }{
-		{"expect:\n  user:\n    email: varchar(255 not null\n", `dbguard.yaml:3: expect: user.email: "varchar(255 not null" is not a type spec`},
+		{"expect:\n  user:\n    email: varchar(255 not null\n", `dbguard.yaml:3: expect: user.email: type spec "varchar(255 not null" is not valid`},
 		{"expect:\n  bad-name:\n    id: ~\n", `dbguard.yaml:2: expect: "bad-name" is not a table name`},
 		{"expect:\n  a.b.c:\n    id: ~\n", `dbguard.yaml:2: expect: "a.b.c" is not a table name`},
 		{"expect:\n  user: integer\n", "dbguard.yaml:2: expect: user: want a mapping of columns"},
-		{"expect:\n  user:\n    1col: ~\n", `dbguard.yaml:3: expect: user: "1col" is not a column name`},
-		{"expect:\n  user:\n    id: serial null\n", "dbguard.yaml:3: expect: user.id: \"serial null\": a serial column is never null"},
+		{"expect:\n  user:\n    1col: ~\n", `dbguard.yaml:3: expect: user: column name "1col" is not valid`},
+		{"expect:\n  user:\n    id: serial null\n", "dbguard.yaml:3: expect: user.id: type spec \"serial null\": a serial column is never null"},
 		{"expect:\n  user:\n    id: [integer]\n", "dbguard.yaml:3: expect: user.id: want a type spec string or ~"},
 		{"expect:\n  user:\n    id: not null\n", "dbguard.yaml:3: expect: user.id"},
 		{"expect: [user]\n", "dbguard.yaml:1: expect: want a mapping"},
@@ -265,6 +267,27 @@ func TestExpectErrors(t *testing.T) {
 		_, err := Parse("dbguard.yaml", []byte(tt.text))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Parse(%q)\n got %v\nwant %q", tt.text, err, tt.want)
+		}
+	}
+}
+
+// TestExpectErrorsShownUnmasked: an expect: error about a column named
+// pwd or pass quoted the spec right after "pwd: ", which the output's
+// password net took for a password and masked (expect: accounts.pwd:
+// "****"). The errors name the spec after words of their own.
+func TestExpectErrorsShownUnmasked(t *testing.T) {
+	for _, text := range []string{
+		"expect:\n  accounts:\n    pwd: varchar(255 not null\n",
+		"expect:\n  accounts:\n    pass: serial null\n",
+		"expect:\n  accounts:\n    password: serial(3)\n",
+		"expect:\n  user_pass:\n    1col: ~\n",
+	} {
+		_, err := Parse("dbguard.yaml", []byte(text))
+		if err == nil {
+			t.Fatalf("Parse(%q): no error", text)
+		}
+		if msg := err.Error(); dburl.RedactText(msg) != msg {
+			t.Errorf("%q is shown as %q", msg, dburl.RedactText(msg))
 		}
 	}
 }

@@ -79,7 +79,7 @@ func parseExpect(file string, n *yaml.Node) ([]ExpectTable, error) {
 		for j := 0; j+1 < len(v.Content); j += 2 {
 			ck, cv := v.Content[j], v.Content[j+1]
 			if !identRE.MatchString(ck.Value) {
-				return nil, bad(ck.Line, "expect: %s: %q is not a column name", k.Value, ck.Value)
+				return nil, bad(ck.Line, "expect: %s: column name %q is not valid", k.Value, ck.Value)
 			}
 			col := ExpectColumn{Name: ck.Value, Line: ck.Line}
 			switch {
@@ -124,7 +124,7 @@ func ParseTypeSpec(text string) (*TypeSpec, error) {
 	}
 	m := typeRE.FindStringSubmatch(rest)
 	if m == nil {
-		return nil, fmt.Errorf("%q is not a type spec (want e.g. varchar(255) not null, integer, timestamptz null, text[])", text)
+		return nil, fmt.Errorf("type spec %q is not valid (want e.g. varchar(255) not null, integer, timestamptz null, text[])", text)
 	}
 	s.Dims = strings.Count(m[1], "[")
 	base := strings.TrimSpace(strings.TrimSuffix(rest, m[1]))
@@ -146,10 +146,10 @@ func ParseTypeSpec(text string) (*TypeSpec, error) {
 	}
 	if s.Serial {
 		if s.Nullable != nil && *s.Nullable {
-			return nil, fmt.Errorf("%q: a serial column is never null", text)
+			return nil, fmt.Errorf("type spec %q: a serial column is never null", text)
 		}
 		if len(s.Mods) > 0 || s.Dims > 0 {
-			return nil, fmt.Errorf("%q: serial takes no modifiers", text)
+			return nil, fmt.Errorf("type spec %q: serial takes no modifiers", text)
 		}
 	}
 	return s, nil

@@ -94,9 +94,18 @@ type URL struct {
 }
 
 // Parse parses a PostgreSQL URL or keyword/value connection string.
+//
+// White space before it is dropped, and line ends after it. Blanks
+// (spaces, tabs) at the end of a URL are kept: libpq, Python's urllib
+// (django-environ, dj-database-url) and pgx take them into the last part
+// (postgres://h/app followed by two blanks names the database "app" and
+// two blanks, as django-environ 0.11's cut of an inline comment leaves
+// it), and the formatted URL shows them percent-encoded. A keyword/value
+// string's parser passes over them, as libpq's does.
 func Parse(s string) (*URL, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
+	s = strings.TrimLeftFunc(s, unicode.IsSpace)
+	s = strings.TrimRight(s, "\r\n\v\f")
+	if strings.TrimSpace(s) == "" {
 		return nil, parseErr("empty connection string")
 	}
 	if i := strings.Index(s, "://"); i > 0 && isScheme(s[:i]) {
@@ -106,6 +115,7 @@ func Parse(s string) (*URL, error) {
 		}
 		return parseURL(s[:i], s[i+3:])
 	}
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
 	if strings.Contains(s, "=") {
 		return parseKeyValue(s)
 	}
@@ -686,7 +696,8 @@ type Identity struct {
 	Settings string `json:"settings,omitempty"`
 }
 
-// String is host:port/database, the form dbguard shows, followed by the
+// String is host:port/database, the form dbguard shows (a name with white
+// space at either end in double quotes), followed by the
 // address and the settings in parentheses when there are any.
 func (id Identity) String() string {
 	host := id.Host
@@ -694,8 +705,14 @@ func (id Identity) String() string {
 		host = "(local socket)"
 	}
 	db := id.Database
-	if db == "" {
+	switch {
+	case db == "":
 		db = "(default)"
+	case strings.TrimSpace(db) != db:
+		// Blanks at its ends are part of the name the app connects to
+		// ("app  ", from postgres://h/app and two blanks): quoted, they
+		// show.
+		db = strconv.Quote(db)
 	}
 	s := host + ":" + id.Port + "/" + db
 	var extra []string

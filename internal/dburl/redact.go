@@ -23,8 +23,7 @@ var (
 	// strings, URL query strings and PGPASSWORD=... (PGSSLPASSWORD=...)
 	// assignments. The value is quoted in single or double quotes (a
 	// keyword/value string, a shell's or a source line's password="..."),
-	// or runs to white space, '&', or a quote that is not escaped: '"' ends
-	// the JSON string around it, and a JSON-escaped \" is part of it.
+	// or bare (see below).
 	// passwordColonRE finds a password keyword before ':' with a quoted
 	// value: JSON's "password": "...", Python's 'PASSWORD': '...' (a
 	// Django settings dict in a traceback), JavaScript's password: '...'
@@ -35,8 +34,29 @@ var (
 	// passwordRE also takes Ruby's and PHP's hash arrow, quoted keyword
 	// and all ("password" => "...", :password => '...': a Rails
 	// database configuration inspected in an error).
-	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')(?:[^'\\]|\\.)*('?)|(")(?:[^"\\]|\\.)*("?))`)
-	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'(?:[^'\\]|\\.)*'?|"(?:[^"\\]|\\.)*"?|(?:\\.|[^\s&'"\\])*)`)
+	//
+	// A quoted value runs as far as any format's quoting takes it (the
+	// alternatives are in the order that makes the first reading the
+	// longest): a quote doubled ('' in YAML's and SQL's single quotes, ""
+	// in a .NET or INI connection string), the shell's '\'' and a
+	// backslash escape (a run of backslashes: a keyword/value string
+	// inside a JSON string writes \' as \\') are part of it. A value that
+	// ends in a backslash may so be masked on to the next quote: more is
+	// hidden, nothing shown. A backtick string is util.inspect's for a
+	// password holding both quotes. After '=', a quoted piece with more
+	// than white space or , ; : ) ] } > after it goes on (libpq's bare
+	// value may start with '"'). An unquoted value after '=' runs to white
+	// space, or to the end of a string it is in, or to '&' in a URL's
+	// query (see unquotedEnd). The closing quotes are groups, for
+	// OpenPasswordValue.
+	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`)
+	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'` + singleQuoted + `('?)|"` + doubleQuoted + `("?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`)
+)
+
+// singleQuoted and doubleQuoted are a quoted value's inside.
+const (
+	singleQuoted = `(?:[^'\\]|\\+''?|\\+[^']|''|'\\'')*`
+	doubleQuoted = `(?:[^"\\]|\\+""?|\\+[^"]|"")*`
 )
 
 // secretKeys are the keywords whose values are never shown.
@@ -75,17 +95,193 @@ func RedactText(s string) string {
 		s = redactUserinfo(s)
 	}
 	if mayHoldPasswordKeyword(s) {
-		s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
+		s = maskKeywords(s, passwordRE, assignMask)
 	}
 	if mayHoldPasswordColon(s) {
-		s = passwordColonRE.ReplaceAllString(s, colonMask)
+		s = maskKeywords(s, passwordColonRE, colonMask)
 	}
 	return s
 }
 
+// assignMask is passwordRE's replacement: the keyword and the mask.
+const assignMask = "${1}" + Mask
+
 // colonMask is passwordColonRE's replacement: the keyword, the value's
 // opening quote, the mask, its closing quote.
-const colonMask = "${1}${2}${4}" + Mask + "${3}${5}"
+const colonMask = "${1}${2}${4}${6}" + Mask + "${3}${5}${7}"
+
+// maskKeywords is re.ReplaceAllString(s, template) but for two things a
+// pattern cannot see, as they lie before its match: a keyword that ends
+// an ordinary word ("compass": "north", bypass=1) is no password, and a
+// search for one goes on inside it; and in a URL's query (the parameter
+// follows '?' or '&') an unquoted value ends at '&', where in a
+// keyword/value string or an assignment '&' is part of it.
+func maskKeywords(s string, re *lazyre.Regexp, template string) string {
+	var b []byte
+	last := 0
+	for pos := 0; pos < len(s); {
+		m := re.Regexp().FindStringSubmatchIndex(s[pos:])
+		if m == nil {
+			break
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += pos
+			}
+		}
+		if ordinaryWordBefore(s, m[0]) {
+			pos = m[0] + 1
+			continue
+		}
+		switch v := m[3]; {
+		case v == m[1]:
+		case s[v] != '\'' && s[v] != '"' && s[v] != '`':
+			m[1] = unquotedEnd(s, m[0], v, m[1])
+		case re == passwordRE && m[1] < len(s) && !valueEnds(s[m[1]]):
+			// A quoted piece with more after it: libpq's bare value
+			// that starts with '"', the shell's 'a'"b"c.
+			w := strings.IndexAny(s[m[1]:], reSpace)
+			if w < 0 {
+				w = len(s)
+			} else {
+				w += m[1]
+			}
+			m[1] = unquotedEnd(s, m[0], m[1], w)
+		}
+		if b == nil {
+			b = make([]byte, 0, len(s)+8)
+		}
+		b = append(b, s[last:m[0]]...)
+		b = re.Regexp().ExpandString(b, template, s, m)
+		last, pos = m[1], m[1]
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+// OpenPasswordValue returns where, in s, the password keyword starts
+// whose quoted value is still open at s's end (no closing quote yet), or
+// -1. A quoted password may hold a line break (YAML's and SQL's single
+// quotes, the shell's): a writer that masks line by line holds s from
+// there until the value closes, so the rest of it is masked with it.
+func OpenPasswordValue(s string) int {
+	open := -1
+	if mayHoldPasswordKeyword(s) {
+		// passwordRE's closing quotes are groups 2 and 3.
+		open = max(open, openAt(s, passwordRE, []int{2, 3}))
+	}
+	if mayHoldPasswordColon(s) {
+		open = max(open, openAt(s, passwordColonRE, []int{3, 5, 7}))
+	}
+	return open
+}
+
+// openAt is OpenPasswordValue for one pattern, whose closing quotes are
+// the groups closing: the last match (as maskKeywords finds them), if it
+// runs to s's end with a quote opened and not closed.
+func openAt(s string, re *lazyre.Regexp, closing []int) int {
+	var last []int
+	for pos := 0; pos < len(s); {
+		m := re.Regexp().FindStringSubmatchIndex(s[pos:])
+		if m == nil {
+			break
+		}
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += pos
+			}
+		}
+		if ordinaryWordBefore(s, m[0]) {
+			pos = m[0] + 1
+			continue
+		}
+		last, pos = m, m[1]
+	}
+	if last == nil || last[1] != len(s) {
+		return -1
+	}
+	for _, g := range closing {
+		if last[2*g] >= 0 && last[2*g] == last[2*g+1] {
+			return last[0] // the quote opened, its closing group empty
+		}
+	}
+	return -1
+}
+
+// passWords are the ordinary words that end in "pass", by the letters
+// before it: compass, encompass, bypass, surpass, trespass, overpass,
+// underpass. A keyword glued to anything else (dbpass, rootPass,
+// DB_PASS, PGPASS) is still a password's.
+var passWords = []string{"com", "by", "sur", "tres", "over", "under"}
+
+// ordinaryWordBefore reports whether the keyword match at i is "pass"
+// ending one of passWords.
+func ordinaryWordBefore(s string, i int) bool {
+	if len(s)-i < 4 || !strings.EqualFold(s[i:i+4], "pass") || i+4 < len(s) && asciiLetter(s[i+4]) {
+		return false
+	}
+	for _, w := range passWords {
+		if i >= len(w) && strings.EqualFold(s[i-len(w):i], w) {
+			return true
+		}
+	}
+	return false
+}
+
+// unquotedEnd is where an unquoted value at s[v:end] (the pattern runs
+// it to white space) ends, for the keyword at k: at the quote that closes
+// a string the keyword is in ({"dsn":"host=h password=x"}, Python's
+// 'password=x'), where that quote is followed by the end or by , ; : ) ]
+// } > (a quote followed by anything else is part of the value: an
+// apostrophe in prose before the keyword opens no string), and in a URL's
+// query at '&'. A backslash escapes the byte after it (JSON's \").
+func unquotedEnd(s string, k, v, end int) int {
+	q := enclosingQuote(s, k)
+	query := inQuery(s, k)
+	for i := v; i < end; i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			i++
+		case c == '&' && query:
+			return i
+		case q != 0 && c == q && (i+1 == len(s) || valueEnds(s[i+1])):
+			return i
+		}
+	}
+	return end
+}
+
+// valueEnds reports whether c after a quote ends the value: white space
+// or , ; : ) ] } >.
+func valueEnds(c byte) bool { return strings.IndexByte(" \t\n\f\r\v,;:)]}>", c) >= 0 }
+
+// enclosingQuote is the quote of the string the text at k is in, as read
+// from the start of its line: a double quote, a single quote, or 0.
+func enclosingQuote(s string, k int) byte {
+	var q byte
+	for i := strings.LastIndexByte(s[:k], '\n') + 1; i < k; i++ {
+		switch c := s[i]; {
+		case q != 0 && c == '\\':
+			i++
+		case q != 0 && c == q:
+			q = 0
+		case q == 0 && (c == '"' || c == '\''):
+			q = c
+		}
+	}
+	return q
+}
+
+// inQuery reports whether the keyword at i names a URL query parameter:
+// the parameter's name (letters, digits, '_', '-', '.') follows '?' or '&'.
+func inQuery(s string, i int) bool {
+	for i > 0 && (schemeChar(s[i-1]) || s[i-1] == '_') {
+		i--
+	}
+	return i > 0 && (s[i-1] == '?' || s[i-1] == '&')
+}
 
 // redactUserinfo is userinfoRE.ReplaceAllString(s, "${1}:****@"), run
 // only on the words that can hold a match. No match spans white space (as
@@ -240,16 +436,16 @@ func mayHoldPasswordKeyword(s string) bool {
 
 // mayHoldPasswordColon reports whether passwordColonRE can match s: one
 // of the keywords, at most four ASCII letters, a quote maybe, white space,
-// ':', white space, then a quote.
+// ':', white space, then a quote or a backtick.
 func mayHoldPasswordColon(s string) bool {
-	if strings.IndexByte(s, ':') < 0 || !strings.ContainsAny(s, `'"`) {
+	if strings.IndexByte(s, ':') < 0 || !strings.ContainsAny(s, "'\"`") {
 		return false
 	}
 	return keywordThen(s, colonQuoted)
 }
 
 // colonQuoted is assigned's test for passwordColonRE: at most four ASCII
-// letters, a quote maybe, \s, ':', \s, then a quote.
+// letters, a quote maybe, \s, ':', \s, then a quote or a backtick.
 func colonQuoted(s string) bool {
 	i := 0
 	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
@@ -267,7 +463,7 @@ func colonQuoted(s string) bool {
 	if i < len(s) && (s[i]|0x20 == 'b' || s[i]|0x20 == 'u' || s[i]|0x20 == 'r') {
 		i++ // a Python repr's prefix: b'...', u'...'
 	}
-	return i < len(s) && (s[i] == '"' || s[i] == '\'')
+	return i < len(s) && (s[i] == '"' || s[i] == '\'' || s[i] == '`')
 }
 
 // spaces is the length of the white space (as \s has it) s starts with.

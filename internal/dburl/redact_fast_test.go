@@ -50,8 +50,8 @@ func slowRedact(s string) string {
 	s = redactSecrets(s)
 	s = redactHexForms(s)
 	s = userinfoRE.ReplaceAllString(s, "${1}:"+Mask+"@")
-	s = passwordRE.ReplaceAllString(s, "${1}"+Mask)
-	return passwordColonRE.ReplaceAllString(s, colonMask)
+	s = maskKeywords(s, passwordRE, assignMask)
+	return maskKeywords(s, passwordColonRE, colonMask)
 }
 
 // FuzzRedactFastPath: a prefilter never says no where its pattern matches.
@@ -155,5 +155,19 @@ func TestPasswordPrefilterRandom(t *testing.T) {
 		if passwordRE.MatchString(s) && !mayHoldPasswordKeyword(s) {
 			t.Fatalf("passwordRE matches %q, the prefilter skips it", s)
 		}
+	}
+}
+
+// BenchmarkRedactTextKeywords is text the password patterns mask: a
+// traceback's settings dict, a JSON log line, a keyword/value string and
+// a shell line, among ordinary lines.
+func BenchmarkRedactTextKeywords(b *testing.B) {
+	line := strings.Repeat("  File \"mysite/settings.py\", line 12, in <module>\n"+
+		"    'PASSWORD': 'it''s-s3cretXY', 'HOST': 'db.internal',\n"+
+		"{\"level\":\"error\",\"dsn\":\"host=db password=s3cretXY user=app\",\"password\": \"s3c\\\"retXY\"}\n"+
+		"PGPASSWORD='it'\\''s' alembic upgrade head  # compass: \"north\"\n", 10)
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		RedactText(line)
 	}
 }

@@ -387,6 +387,19 @@ func (g Git) IndexBlobs(ctx context.Context) (map[string]string, error) {
 	return ids, err
 }
 
+// IndexBlobsLinks is IndexBlobs, and which of its paths the index holds
+// as symbolic links (mode 120000: the blob is the link's text).
+func (g Git) IndexBlobsLinks(ctx context.Context) (ids map[string]string, links map[string]bool, err error) {
+	ids, links = map[string]string{}, map[string]bool{}
+	err = g.indexBlobs(ctx, func(p []byte) bool { return true }, func(p, id string, link bool) {
+		ids[p] = id
+		if link {
+			links[p] = true
+		}
+	}, nil)
+	return ids, links, err
+}
+
 // IndexBlobsNamed is IndexBlobs for the paths whose base name keep
 // accepts, in the index's order (sorted by path): the whole index is
 // listed, as git's pathspecs cost more than a test of each name here.

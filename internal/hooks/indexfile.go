@@ -9,6 +9,15 @@ import (
 	"path/filepath"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/safefile"
+)
+
+// maxIndexFile is the largest index file read here (about 75 bytes and a
+// path per file: 64 MiB is some 500,000 files); a sparse 1 GiB .git/index
+// in a copied repository was read whole. maxGitConfig is .git/config's.
+const (
+	maxIndexFile = 64 << 20
+	maxGitConfig = 1 << 20
 )
 
 // indexFileConfigChanged is configChanged answered from the index file
@@ -36,7 +45,7 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	if !isGitDir(gitDir) {
 		return false, false
 	}
-	if cfg, err := os.ReadFile(filepath.Join(gitDir, "config")); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
+	if cfg, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
 		return false, false
 	}
 	name := os.Getenv("GIT_INDEX_FILE") // git commit's, during the hook
@@ -50,7 +59,9 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 		// git -C sub resolves it against the top too).
 		name = filepath.Join(top, name)
 	}
-	data, err := os.ReadFile(name)
+	// Without waiting on a FIFO, and up to maxIndexFile: past it git is
+	// asked, which reads its own index as it will.
+	data, err := safefile.ReadFile(name, maxIndexFile)
 	if err != nil {
 		return false, os.IsNotExist(err) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
 	}

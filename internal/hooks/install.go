@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
@@ -266,12 +267,24 @@ func Install(ctx context.Context, repo string) (Installed, error) {
 	return Installed{Path: path, Chained: chained}, err
 }
 
+// maxHook is the largest pre-commit hook read: dbguard's script is a few
+// KB, and a person's hook a page; a copied .git's sparse 1 GiB hook was
+// read whole by install and uninstall.
+const maxHook = 1 << 20
+
 // readHook reads a pre-commit hook without waiting: a copied .git can
 // hold a FIFO there, which a plain open waits on for a writer forever.
+// One over maxHook is refused, exit 2, naming it.
 func readHook(hook string) ([]byte, error) {
-	data, err := safefile.ReadFile(hook, safefile.NoLimit)
+	data, err := safefile.ReadFile(hook, maxHook)
 	if errors.Is(err, safefile.ErrNotRegular) {
 		return nil, fmt.Errorf("%s is not a regular file; remove it, then run dbguard hook install again", output.Escape(hook))
+	}
+	var big *safefile.TooLargeError
+	if errors.As(err, &big) {
+		return nil, &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s is larger than %d MiB (%d bytes), which no pre-commit hook is; dbguard did not read it", output.Escape(hook), maxHook>>20, big.Size),
+			Next: "move it away (mv " + output.ShellWord(hook) + " " + output.ShellWord(hook+".large") + "), then run dbguard hook install again"}
 	}
 	return data, err
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -396,6 +397,12 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, o Options, paths []string
 			ps, ids = append(ps, p), append(ids, id)
 		}
 	}
+	// An env file is read whatever its size (the env check refuses one
+	// over 1 MiB); any other file only up to maxScanBinary.
+	ps, ids, err = underScanCap(ctx, g, ps, ids, func(p string) bool { env, _ := o.isEnvFile(p); return !env })
+	if err != nil {
+		return err
+	}
 	blobs, err := g.Blobs(ctx, ids)
 	if err != nil {
 		return err
@@ -405,12 +412,12 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, o Options, paths []string
 			r.addFindings(p, fileCredentials(p, textLines(text)), verb)
 			continue
 		}
-		// Text that a .gitattributes calls binary (-diff, binary), or an
-		// env file with a NUL byte (git's binary, which every loader
-		// reads past: "#\x00" is a comment): the diff showed none of its
-		// lines, so all are judged.
+		// Text that a .gitattributes calls binary (-diff, binary), text
+		// with a NUL byte (textWithNUL), or an env file with a NUL byte
+		// (git's binary, which every loader reads past: "#\x00" is a
+		// comment): the diff showed none of its lines, so all are judged.
 		env, template := o.isEnvFile(p)
-		if !env && isBinary(blobs[i]) {
+		if !env && !textWithNUL(blobs[i]) {
 			continue
 		}
 		if env && !template && added[p] && r.checkEnvFileCredentials(p, blobs[i], "is being added to git") {
@@ -573,8 +580,10 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 			continue
 		}
 		env, template := o.isEnvFile(p)
-		if !env && isBinary(data) {
-			continue // an env file is read as text whatever it holds
+		if !env && (!textWithNUL(data) || isBinary(data) && len(data) > maxScanBinary) {
+			// An env file is read as text whatever it holds; text with a
+			// NUL byte, up to maxScanBinary, too.
+			continue
 		}
 		flagged := false
 		if env && !template {
@@ -592,6 +601,54 @@ func (r *Report) judgeFiles(ctx context.Context, g Git, o Options) (bool, error)
 // isBinary is git's test: a NUL byte in the first 8000.
 func isBinary(data []byte) bool {
 	return bytes.IndexByte(data[:min(len(data), 8000)], 0) >= 0
+}
+
+// textWithNUL reports whether data, which git may call binary, is text to
+// the credential scan: not binary by git's test, or valid UTF-8 with its
+// NUL bytes (a source or config file a stray NUL made binary to git
+// grep -I and git diff, which showed none of its lines). A real binary
+// (a PNG's 0x89, compiled code) is not valid UTF-8.
+func textWithNUL(data []byte) bool { return !isBinary(data) || utf8.Valid(data) }
+
+// maxScanBinary is the largest file that git calls binary (a NUL byte in
+// its first 8000 bytes, a .gitattributes' -diff or binary, UTF-16) that
+// the credential scans read whole: a larger one is passed over, as git
+// grep -I passes over it, so a committed asset or archive costs no read.
+const maxScanBinary = 4 << 20
+
+// underScanCap drops from paths (and their blob ids) the ones capped
+// says are read only up to maxScanBinary and whose blob is larger.
+func underScanCap(ctx context.Context, g Git, paths, ids []string, capped func(p string) bool) ([]string, []string, error) {
+	var check []int
+	for i, p := range paths {
+		if capped(p) {
+			check = append(check, i)
+		}
+	}
+	if len(check) == 0 {
+		return paths, ids, nil
+	}
+	cids := make([]string, len(check))
+	for k, i := range check {
+		cids[k] = ids[i]
+	}
+	sizes, err := g.blobSizes(ctx, cids)
+	if err != nil {
+		return nil, nil, err
+	}
+	over := map[int]bool{}
+	for k, i := range check {
+		if sizes[k] > maxScanBinary {
+			over[i] = true
+		}
+	}
+	var keptPaths, keptIDs []string
+	for i := range paths {
+		if !over[i] {
+			keptPaths, keptIDs = append(keptPaths, paths[i]), append(keptIDs, ids[i])
+		}
+	}
+	return keptPaths, keptIDs, nil
 }
 
 func addedText(f StagedFile) []byte {
@@ -712,13 +769,16 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	// Read whole: .pgpass and pg_service.conf files (a section's host may
 	// be lines away from its password), and UTF-16 files, which git grep
 	// takes for binary.
-	index, err := g.IndexBlobs(ctx)
+	// And a tracked symbolic link's text (git grep passes over links):
+	// the blob is the text, which every clone holds; what the link leads
+	// to is not read.
+	index, links, err := g.IndexBlobsLinks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	whole := map[string]bool{}
 	for p := range index {
-		if k := kindOf(p); k == kindPgpass || k == kindService {
+		if k := kindOf(p); k == kindPgpass || k == kindService || links[p] {
 			whole[p] = true
 		}
 	}
@@ -768,12 +828,16 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 	for _, p := range wp {
 		ids = append(ids, index[p])
 	}
+	wp, ids, err = underScanCap(ctx, g, wp, ids, func(p string) bool { return textual[p] })
+	if err != nil {
+		return nil, err
+	}
 	blobs, err := g.Blobs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	for i, p := range wp {
-		if env, _ := envcheck.IsEnvFile(p); textual[p] && isBinary(blobs[i]) && !env {
+		if env, _ := envcheck.IsEnvFile(p); textual[p] && !env && !textWithNUL(blobs[i]) {
 			// A real binary, as git grep -I judges it; an env file is
 			// text to its loaders whatever bytes it holds ("#\x00").
 			continue

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	_ "embed"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 
@@ -52,9 +54,9 @@ func findDjango(cfg *config.Config) *djangoSource {
 // environment's when set (setdefault keeps it), else manage.py's default.
 func (s *djangoSource) settingsModule(cfg *config.Config) error {
 	fail := func(msg, hint string) error { return &ReadError{Source: s.show(), Msg: msg, Hint_: hint} }
-	data, err := readInside(cfg.Root, s.manage)
+	data, err := readInside(cfg.Root, s.manage, maxSmallFile)
 	if err != nil {
-		return fail(err.Error(), "set models.django in dbguard.yaml to the project's manage.py (inside the project), or off")
+		return fail(tooLarge(err), "set models.django in dbguard.yaml to the project's manage.py (inside the project), or off")
 	}
 	if v := os.Getenv("DJANGO_SETTINGS_MODULE"); v != "" {
 		s.settings = v
@@ -93,11 +95,27 @@ func readDjango(ctx context.Context, cfg *config.Config, src *djangoSource, u *d
 
 // readInside reads a file of the project through an os.Root, so that a
 // link out of the project is refused, and without waiting on a FIFO
-// swapped in since the file was listed as a regular one.
-func readInside(root, file string) ([]byte, error) {
+// swapped in since the file was listed as a regular one; past limit
+// bytes it reads no more and fails with a *safefile.TooLargeError, which
+// tooLarge words.
+func readInside(root, file string, limit int64) ([]byte, error) {
 	rel, err := filepath.Rel(root, file)
 	if err != nil {
 		return nil, err
 	}
-	return safefile.ReadUnder(root, rel, safefile.NoLimit)
+	return safefile.ReadUnder(root, rel, limit)
+}
+
+// maxSmallFile is the largest manage.py or drizzle.config.* read: a
+// person's is a page; a sparse 1 GiB one was read whole.
+const maxSmallFile = 1 << 20
+
+// tooLarge words a *safefile.TooLargeError from readInside: the file's
+// size and the cap, else err's own words.
+func tooLarge(err error) string {
+	var big *safefile.TooLargeError
+	if errors.As(err, &big) {
+		return fmt.Sprintf("larger than %d MiB (%d bytes); not read", big.Limit>>20, big.Size)
+	}
+	return err.Error()
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Drizzle's schema is TypeScript, and running it (drizzle-kit export)
@@ -58,9 +60,9 @@ func findDrizzle(cfg *config.Config) (*drizzleSource, error) {
 			if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
 				continue
 			}
-			data, err := readInside(cfg.Root, p)
+			data, err := readInside(cfg.Root, p, maxSmallFile)
 			if err != nil {
-				return nil, &ReadError{Source: output.RelPath(p), Msg: err.Error(), Hint_: "set models.drizzle in dbguard.yaml to the schema file or folder, or off"}
+				return nil, &ReadError{Source: output.RelPath(p), Msg: tooLarge(err), Hint_: "set models.drizzle in dbguard.yaml to the schema file or folder, or off"}
 			}
 			src := &drizzleSource{config: p}
 			if m := drizzleCasingRE.FindSubmatch(data); m != nil {
@@ -161,8 +163,14 @@ func ReadDrizzle(root string, files []string, casing string) (*Set, error) {
 	var byFile [][]tsToken
 	total := 0
 	for _, f := range files {
-		data, err := readInside(root, f)
-		if err != nil {
+		// Each file is read only up to what is left of the limit: a
+		// sparse 1 GiB schema file was read whole before the total
+		// refused it.
+		data, err := readInside(root, f, int64(drizzleLimit-total))
+		var big *safefile.TooLargeError
+		if errors.As(err, &big) {
+			total = drizzleLimit + 1
+		} else if err != nil {
 			return nil, &ReadError{Source: output.RelPath(f), Msg: err.Error(), Hint_: "keep the Drizzle schema inside the project, or set models.drizzle: off"}
 		}
 		if total += len(data); total > drizzleLimit {

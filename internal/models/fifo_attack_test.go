@@ -18,7 +18,7 @@ func TestAttackModelsFileFIFOWaitsOnNothing(t *testing.T) {
 	fifo := filepath.Join(dir, "schema.prisma")
 	fifotest.Make(t, fifo)
 	err, ok := fifotest.Within(10*time.Second, func() error {
-		_, err := readInside(dir, fifo)
+		_, err := readInside(dir, fifo, maxSmallFile)
 		return err
 	})
 	if !ok {

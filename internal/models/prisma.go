@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // prismaScalar maps Prisma's scalar types to the PostgreSQL types Prisma
@@ -95,8 +97,12 @@ func ReadPrisma(root, path string) (*Set, error) {
 	var srcs []prismaSource
 	total := 0
 	for _, f := range files {
-		data, err := readInside(root, f)
-		if err != nil {
+		// Only up to what is left of the limit (drizzle's reading says why).
+		data, err := readInside(root, f, int64(prismaLimit-total))
+		var big *safefile.TooLargeError
+		if errors.As(err, &big) {
+			total = prismaLimit + 1
+		} else if err != nil {
 			return nil, &ReadError{Source: output.RelPath(f), Msg: err.Error(), Hint_: "keep the Prisma schema inside the project (a real file, not a link out of it), or set models.prisma: off"}
 		}
 		if total += len(data); total > prismaLimit {

@@ -71,6 +71,13 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		n += i + 1
 	}
 	if n > 0 {
+		// A quoted password still open at the cut, with a line break in
+		// its quotes, waits for the rest (up to maxHeldOpen).
+		if k := dburl.OpenPasswordValue(string(r.buf.Bytes()[:n])); k >= 0 && n-k <= maxHeldOpen {
+			n = k
+		}
+	}
+	if n > 0 {
 		n = dburl.SafeCut(r.buf.Bytes(), n)
 	}
 	if n > 0 {
@@ -80,6 +87,12 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// maxHeldOpen is the most a Redactor holds back for a quoted password
+// value still open at a line's end: a password is short, and a quote that
+// never closes (an apostrophe after password=) must not hold the output
+// for long.
+const maxHeldOpen = 4096
 
 // passwordPending reports whether a partial line may be in the middle of a
 // password=value (pwd=, db_pass= too) or a "password": value, which can

@@ -20,9 +20,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/tool"
@@ -202,6 +204,38 @@ func (e *UnknownError) Error() string {
 // Hint names the next step.
 func (e *UnknownError) Hint() string {
 	return "list them with: dbguard services"
+}
+
+// PathTooLongError is a folder of the project whose path is longer than
+// the system allows (PATH_MAX): no file in it can be opened by its path,
+// by dbguard or by the application's loaders.
+type PathTooLongError struct {
+	Dir string // slash path relative to the root
+}
+
+func (e *PathTooLongError) Error() string {
+	return fmt.Sprintf("%s/: its path is longer than the system allows (%d bytes), so no %s or env file in it can be read, by dbguard or a loader", output.Escape(e.Dir), unixPathMax, config.FileName)
+}
+
+// ExitCode is 2: the project's layout, not a check, is at fault.
+func (e *PathTooLongError) ExitCode() int { return exitcode.Usage }
+
+// Hint names the next step: its top folder left out, or moved.
+func (e *PathTooLongError) Hint() string {
+	top, _, _ := strings.Cut(e.Dir, "/")
+	return fmt.Sprintf("move it nearer the project's root, or leave its top folder out with env.exclude in %s (env: {exclude: [%q]}), then run the command again", config.FileName, output.Escape(top))
+}
+
+// unixPathMax is Linux's PATH_MAX, with the NUL that ends the path.
+const unixPathMax = 4096
+
+// tooLong turns a file name too long for the system, at the folder rel,
+// into a PathTooLongError.
+func tooLong(err error, rel string) error {
+	if errors.Is(err, syscall.ENAMETOOLONG) {
+		return &PathTooLongError{Dir: rel}
+	}
+	return err
 }
 
 // Load finds the services of the project whose root configuration is
@@ -422,7 +456,7 @@ func discoverDisk(root *config.Config, dirs *envcheck.Dirs) ([]string, error) {
 			if _, err := os.Lstat(filepath.Join(dir, config.FileName)); err == nil {
 				out = append(out, rel)
 			} else if !errors.Is(err, fs.ErrNotExist) {
-				return err
+				return tooLong(err, rel)
 			}
 			return nil
 		}
@@ -488,7 +522,7 @@ func discover(root *config.Config, walk func(string, fs.WalkDirFunc) error, dirs
 		if _, err := os.Lstat(filepath.Join(p, config.FileName)); err == nil {
 			out = append(out, rel)
 		} else if !errors.Is(err, fs.ErrNotExist) {
-			return err
+			return tooLong(err, rel)
 		}
 		return nil
 	})
