@@ -82,6 +82,36 @@ func TestDjangoEnvironDBCalls(t *testing.T) {
 	}
 }
 
+// TestAttackDjangoEnvironDBOtherName: django-environ's Env is whatever
+// the code names it; env.db() was found only on a name "env", so
+// cfg = environ.Env() and cfg.db("PROD_DATABASE_URL") connected the app to
+// another variable's database while dbguard env said "ok: one database in
+// effect", with no warning. Every name an Env (or FileAwareEnv) is
+// assigned to is read, and Env() called in place; a db method of anything
+// else is not (pymongo's client.db).
+func TestAttackDjangoEnvironDBOtherName(t *testing.T) {
+	code := "import environ\n" +
+		"cfg = environ.Env(DEBUG=(bool, False))\n" +
+		"a = cfg.db(\"PROD_DATABASE_URL\")\n" +
+		"E: environ.Env = environ.FileAwareEnv()\n" +
+		"b = E.db_url('SECRET_DB_URL')\n" +
+		"c = environ.Env().db('INLINE_URL')\n" +
+		"d = Env( ).db()\n" +
+		"e = client.db('not_django')\n" +
+		"f = self.env.db('ATTR_URL')\n"
+	_, dbs, problems := DjangoEnvironCalls("s.py", []byte(code))
+	var got []string
+	for _, d := range dbs {
+		got = append(got, d.At+" "+d.Var)
+	}
+	if g := strings.Join(got, ", "); g != "s.py:3 PROD_DATABASE_URL, s.py:5 SECRET_DB_URL, s.py:6 INLINE_URL, s.py:7 DATABASE_URL, s.py:9 ATTR_URL" {
+		t.Errorf("got %s", g)
+	}
+	if len(problems) != 0 {
+		t.Errorf("problems %v", problems)
+	}
+}
+
 // TestAttackDjangoEnvironCallsLinear: a file of many calls on one line, or
 // a long chain of .parent, is read in time linear in its size.
 func TestAttackDjangoEnvironCallsLinear(t *testing.T) {
