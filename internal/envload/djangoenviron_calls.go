@@ -111,8 +111,12 @@ var (
 	// reads a variable.
 	djangoEnvAssign = lazyre.New(`(?m)^[ \t]*(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:environ[ \t]*\.[ \t]*)?(?:FileAware)?Env[ \t]*\(`)
 	pyAssign        = regexp.MustCompile(`(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([^=\n].*)$`)
-	pyParentsN      = regexp.MustCompile(`^\.parents\[(\d)\]`)
-	pyMinusN        = regexp.MustCompile(`^(.*\S)\s*-\s*(\d)$`)
+	// A name bound by =, an augmented assignment or :=, and the = after
+	// it when it is ==; a name bound by for or as.
+	pyBinding     = regexp.MustCompile(`([A-Za-z_]\w*)[ \t]*(?://|\*\*|>>|<<|[-+*/%&|^@:])?=(=?)`)
+	pyBindingWord = regexp.MustCompile(`\b(?:for|as)[ \t]+([A-Za-z_]\w*)`)
+	pyParentsN    = regexp.MustCompile(`^\.parents\[(\d)\]`)
+	pyMinusN      = regexp.MustCompile(`^(.*\S)\s*-\s*(\d)$`)
 )
 
 // DjangoEnvironCalls finds the read_env and env.db calls of one Python
@@ -275,9 +279,30 @@ func pathVars(file string, data []byte) map[string]string {
 			delete(rhs, k)
 		}
 	}
+	if len(rhs) == 0 {
+		return map[string]string{}
+	}
+	// Any other binding of such a name is a second assignment, wherever it
+	// stands: an augmented one (BASE_DIR /= "deploy", BASE_DIR += "/.."),
+	// :=, a name in a tuple or a keyword argument, for ... in, as. Read in
+	// one pass over the file; == is a comparison.
+	bound := map[string]int{}
+	for _, m := range pyBinding.FindAllSubmatchIndex(data, -1) {
+		if m[4] < m[5] {
+			continue // ==
+		}
+		if _, ok := rhs[string(data[m[2]:m[3]])]; ok {
+			bound[string(data[m[2]:m[3]])]++
+		}
+	}
+	for _, m := range pyBindingWord.FindAllSubmatchIndex(data, -1) {
+		if _, ok := rhs[string(data[m[2]:m[3]])]; ok {
+			bound[string(data[m[2]:m[3]])] += 2
+		}
+	}
 	vars := map[string]string{}
 	for k, e := range rhs {
-		if count[k] != 1 {
+		if count[k] != 1 || bound[k] != 1 {
 			continue
 		}
 		if p, rooted, ok := evalPath(file, e, nil); ok && rooted {

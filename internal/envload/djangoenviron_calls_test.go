@@ -28,6 +28,16 @@ func TestDjangoEnvironCallsParse(t *testing.T) {
 		{"commented", "# environ.Env.read_env('.env.old')\nenviron.Env.read_env()\n", "2 mysite/.env", ""},
 		{"assigned twice", "BASE_DIR = Path(__file__).parent\nBASE_DIR = Path(__file__).parent.parent\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
 		{"computed", "environ.Env.read_env(os.environ['ENV_FILE'])\n", "", "computed at run time"},
+		// Attack: BASE_DIR set once with =, then moved by another binding:
+		// before, read as the first assignment's folder (the root's .env
+		// judged, deploy/.env read by the app).
+		{"augmented", "BASE_DIR = Path(__file__).resolve().parent.parent\nBASE_DIR /= 'deploy'\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"augmented str", "BASE_DIR = os.path.dirname(__file__)\nif x: BASE_DIR += '/deploy'\nenviron.Env.read_env(os.path.join(BASE_DIR, '.env'))\n", "", "computed at run time"},
+		{"walrus", "BASE_DIR = Path(__file__).parent\nif (BASE_DIR := BASE_DIR / 'deploy'): pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"tuple", "BASE_DIR = Path(__file__).parent\nX, BASE_DIR = 1, BASE_DIR / 'deploy'\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"for", "BASE_DIR = Path(__file__).parent\nfor BASE_DIR in [BASE_DIR / 'deploy']: pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"with as", "BASE_DIR = Path(__file__).parent\nwith ctx() as BASE_DIR: pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"compared", "BASE_DIR = Path(__file__).resolve().parent.parent\nassert BASE_DIR == BASE_DIR\nenviron.Env.read_env(BASE_DIR / '.env')\n", "3 .env pathobject", ""},
 		{"above the root", "BASE_DIR = Path(__file__).resolve().parent.parent.parent\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "read_env reads ../.env, which is outside the project"},
 		{"absolute", "environ.Env.read_env('/etc/app.env')\n", "", "read_env reads /etc/app.env, which is outside the project"},
 		{"join restarts", "environ.Env.read_env(os.path.join(os.path.dirname(__file__), '/etc/app.env'))\n", "", "outside the project"},
