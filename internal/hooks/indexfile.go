@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 
 	"github.com/dbguard/dbguard/internal/config"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // indexFileConfigChanged is configChanged answered from the index file
@@ -36,7 +39,11 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	if !isGitDir(gitDir) {
 		return false, false
 	}
-	if cfg, err := os.ReadFile(filepath.Join(gitDir, "config")); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
+	// Only regular files, read up to a bound (safefile): a copied .git's
+	// index or config may be a FIFO (os.ReadFile waited for a writer
+	// without end) or a link to /dev/zero (read until memory ran out); git
+	// answers for those, and for an index too large to read here.
+	if cfg, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
 		return false, false
 	}
 	name := os.Getenv("GIT_INDEX_FILE") // git commit's, during the hook
@@ -50,9 +57,9 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 		// git -C sub resolves it against the top too).
 		name = filepath.Join(top, name)
 	}
-	data, err := os.ReadFile(name)
+	data, err := safefile.ReadFile(name, maxIndexFile)
 	if err != nil {
-		return false, os.IsNotExist(err) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
+		return false, errors.Is(err, fs.ErrNotExist) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
 	}
 	paths, ids, ok := indexConfigEntries(data)
 	if !ok {
@@ -76,6 +83,14 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	}
 	return false, true
 }
+
+// maxIndexFile and maxGitConfig bound what indexFileConfigChanged reads:
+// a 20,000-file repository's index is about 2 MB; past the bound git
+// answers.
+const (
+	maxIndexFile = 64 << 20
+	maxGitConfig = 1 << 20
+)
 
 // indexConfigEntries reads the stage-0 dbguard.yaml entries of an index
 // file (version 2 or 3, SHA-1 ids): their paths and hex blob ids, "" for
