@@ -523,6 +523,13 @@ func firstLine(sh sqlscan.Shape) int {
 // (whose live size is unknown), so planning one pending file or many gives
 // it the same findings.
 func (t *tracer) file(ctx context.Context, f pendingFile) error {
+	// COPY ... FROM STDIN would hold the shadow session without end,
+	// waiting for rows no one sends: migrate up would wait the same way.
+	for _, st := range f.shape.Statements {
+		if st.CopyFromClient() {
+			return &FailedError{File: f.path, Line: st.Line, Err: errors.New("COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock (put the rows in INSERT statements, or COPY FROM a file the server reads)")}
+		}
+	}
 	// migrate up of this file alone would start with the live role's
 	// lock_timeout, whatever an earlier file SET: set in the round trip
 	// that reads the relations.
