@@ -104,10 +104,18 @@ func (c *DjangoCall) At() string { return fmt.Sprintf("%s:%d", output.Escape(c.F
 
 var (
 	readEnvCall  = lazyre.New(`\.read_env\s*\(`)
-	djangoDBCall = lazyre.New(`\benv\s*\.\s*(?:db|db_url)\s*\(`)
-	pyAssign     = lazyre.New(`(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([^=\n].*)$`)
-	pyParentsN   = lazyre.New(`^\.parents\[(\d)\]`)
-	pyMinusN     = lazyre.New(`^(.*\S)\s*-\s*(\d)$`)
+	djangoDBCall = lazyre.New(`\.\s*(?:db|db_url)\s*\(`)
+	// An Env assigned to a name (cfg = environ.Env(...), E: environ.Env =
+	// environ.FileAwareEnv(), self.env = Env()): the names whose .db()
+	// reads a variable.
+	djangoEnvAssign = lazyre.New(`(?m)^[ \t]*(?:[A-Za-z_]\w*[ \t]*\.[ \t]*)*([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:environ[ \t]*\.[ \t]*)?(?:FileAware)?Env[ \t]*\(`)
+	pyAssign        = lazyre.New(`(?m)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*([^=\n].*)$`)
+	// A name bound by =, an augmented assignment or :=, and the = after
+	// it when it is ==; a name bound by for or as.
+	pyBinding     = lazyre.New(`([A-Za-z_]\w*)[ \t]*(?://|\*\*|>>|<<|[-+*/%&|^@:])?=(=?)`)
+	pyBindingWord = lazyre.New(`\b(?:for|as)[ \t]+([A-Za-z_]\w*)`)
+	pyParentsN    = lazyre.New(`^\.parents\[(\d)\]`)
+	pyMinusN      = lazyre.New(`^(.*\S)\s*-\s*(\d)$`)
 )
 
 // DjangoEnvironCalls finds the read_env and env.db calls of one Python
@@ -145,7 +153,14 @@ func DjangoEnvironCalls(file string, data []byte) ([]*DjangoCall, []DjangoDB, []
 		calls = append(calls, c)
 	}
 	lineOf = lineCounter(data) // from the top again
+	envs := map[string]bool{"env": true}
+	for _, m := range djangoEnvAssign.FindAllSubmatch(data, -1) {
+		envs[string(m[1])] = true
+	}
 	for _, m := range djangoDBCall.FindAllIndex(data, -1) {
+		if !envReceiver(data[:m[0]], envs) {
+			continue
+		}
 		line, inComment := lineOf(m[0])
 		if inComment {
 			continue
@@ -176,6 +191,49 @@ func DjangoEnvironCalls(file string, data []byte) ([]*DjangoCall, []DjangoDB, []
 		dbs = append(dbs, DjangoDB{At: at, Var: v})
 	}
 	return calls, dbs, problems
+}
+
+// maxReceiver bounds how far back from ".db(" the receiver is read: a
+// name, or Env(...)'s arguments, on the same line.
+const maxReceiver = 256
+
+// envReceiver reports whether the code before a ".db(" ends in a
+// django-environ Env: one of the names an Env is assigned to (envs, "env"
+// among them), or Env(...) / FileAwareEnv(...) called in place. Only the
+// last maxReceiver bytes are looked at, so the search stays linear.
+func envReceiver(before []byte, envs map[string]bool) bool {
+	if len(before) > maxReceiver {
+		before = before[len(before)-maxReceiver:]
+	}
+	b := bytes.TrimRight(before, " \t")
+	if len(b) > 0 && b[len(b)-1] == ')' {
+		// Env(...) in place: back to its opening bracket, no nesting.
+		open := bytes.LastIndexByte(b, '(')
+		if open < 0 || bytes.ContainsAny(b[open+1:len(b)-1], "()\n") {
+			return false
+		}
+		b = bytes.TrimRight(b[:open], " \t")
+		name := identBefore(b)
+		return name == "Env" || name == "FileAwareEnv"
+	}
+	return envs[identBefore(b)]
+}
+
+// identBefore is the Python name b ends with, "" when none.
+func identBefore(b []byte) string {
+	i := len(b)
+	for i > 0 {
+		c := b[i-1]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			i--
+			continue
+		}
+		break
+	}
+	if i == len(b) || b[i] >= '0' && b[i] <= '9' {
+		return ""
+	}
+	return string(b[i:])
 }
 
 // lineCounter returns the line of an offset, counted on from the offset
@@ -220,9 +278,30 @@ func pathVars(file string, data []byte) map[string]string {
 			delete(rhs, k)
 		}
 	}
+	if len(rhs) == 0 {
+		return map[string]string{}
+	}
+	// Any other binding of such a name is a second assignment, wherever it
+	// stands: an augmented one (BASE_DIR /= "deploy", BASE_DIR += "/.."),
+	// :=, a name in a tuple or a keyword argument, for ... in, as. Read in
+	// one pass over the file; == is a comparison.
+	bound := map[string]int{}
+	for _, m := range pyBinding.FindAllSubmatchIndex(data, -1) {
+		if m[4] < m[5] {
+			continue // ==
+		}
+		if _, ok := rhs[string(data[m[2]:m[3]])]; ok {
+			bound[string(data[m[2]:m[3]])]++
+		}
+	}
+	for _, m := range pyBindingWord.FindAllSubmatchIndex(data, -1) {
+		if _, ok := rhs[string(data[m[2]:m[3]])]; ok {
+			bound[string(data[m[2]:m[3]])] += 2
+		}
+	}
 	vars := map[string]string{}
 	for k, e := range rhs {
-		if count[k] != 1 {
+		if count[k] != 1 || bound[k] != 1 {
 			continue
 		}
 		if p, rooted, ok := evalPath(file, e, nil); ok && rooted {

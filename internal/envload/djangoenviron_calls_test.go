@@ -28,6 +28,16 @@ func TestDjangoEnvironCallsParse(t *testing.T) {
 		{"commented", "# environ.Env.read_env('.env.old')\nenviron.Env.read_env()\n", "2 mysite/.env", ""},
 		{"assigned twice", "BASE_DIR = Path(__file__).parent\nBASE_DIR = Path(__file__).parent.parent\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
 		{"computed", "environ.Env.read_env(os.environ['ENV_FILE'])\n", "", "computed at run time"},
+		// Attack: BASE_DIR set once with =, then moved by another binding:
+		// before, read as the first assignment's folder (the root's .env
+		// judged, deploy/.env read by the app).
+		{"augmented", "BASE_DIR = Path(__file__).resolve().parent.parent\nBASE_DIR /= 'deploy'\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"augmented str", "BASE_DIR = os.path.dirname(__file__)\nif x: BASE_DIR += '/deploy'\nenviron.Env.read_env(os.path.join(BASE_DIR, '.env'))\n", "", "computed at run time"},
+		{"walrus", "BASE_DIR = Path(__file__).parent\nif (BASE_DIR := BASE_DIR / 'deploy'): pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"tuple", "BASE_DIR = Path(__file__).parent\nX, BASE_DIR = 1, BASE_DIR / 'deploy'\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"for", "BASE_DIR = Path(__file__).parent\nfor BASE_DIR in [BASE_DIR / 'deploy']: pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"with as", "BASE_DIR = Path(__file__).parent\nwith ctx() as BASE_DIR: pass\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "computed at run time"},
+		{"compared", "BASE_DIR = Path(__file__).resolve().parent.parent\nassert BASE_DIR == BASE_DIR\nenviron.Env.read_env(BASE_DIR / '.env')\n", "3 .env pathobject", ""},
 		{"above the root", "BASE_DIR = Path(__file__).resolve().parent.parent.parent\nenviron.Env.read_env(BASE_DIR / '.env')\n", "", "read_env reads ../.env, which is outside the project"},
 		{"absolute", "environ.Env.read_env('/etc/app.env')\n", "", "read_env reads /etc/app.env, which is outside the project"},
 		{"join restarts", "environ.Env.read_env(os.path.join(os.path.dirname(__file__), '/etc/app.env'))\n", "", "outside the project"},
@@ -78,6 +88,36 @@ func TestDjangoEnvironDBCalls(t *testing.T) {
 		t.Errorf("got %s", g)
 	}
 	if len(problems) != 1 || problems[0].At != "s.py:4" {
+		t.Errorf("problems %v", problems)
+	}
+}
+
+// TestAttackDjangoEnvironDBOtherName: django-environ's Env is whatever
+// the code names it; env.db() was found only on a name "env", so
+// cfg = environ.Env() and cfg.db("PROD_DATABASE_URL") connected the app to
+// another variable's database while dbguard env said "ok: one database in
+// effect", with no warning. Every name an Env (or FileAwareEnv) is
+// assigned to is read, and Env() called in place; a db method of anything
+// else is not (pymongo's client.db).
+func TestAttackDjangoEnvironDBOtherName(t *testing.T) {
+	code := "import environ\n" +
+		"cfg = environ.Env(DEBUG=(bool, False))\n" +
+		"a = cfg.db(\"PROD_DATABASE_URL\")\n" +
+		"E: environ.Env = environ.FileAwareEnv()\n" +
+		"b = E.db_url('SECRET_DB_URL')\n" +
+		"c = environ.Env().db('INLINE_URL')\n" +
+		"d = Env( ).db()\n" +
+		"e = client.db('not_django')\n" +
+		"f = self.env.db('ATTR_URL')\n"
+	_, dbs, problems := DjangoEnvironCalls("s.py", []byte(code))
+	var got []string
+	for _, d := range dbs {
+		got = append(got, d.At+" "+d.Var)
+	}
+	if g := strings.Join(got, ", "); g != "s.py:3 PROD_DATABASE_URL, s.py:5 SECRET_DB_URL, s.py:6 INLINE_URL, s.py:7 DATABASE_URL, s.py:9 ATTR_URL" {
+		t.Errorf("got %s", g)
+	}
+	if len(problems) != 0 {
 		t.Errorf("problems %v", problems)
 	}
 }

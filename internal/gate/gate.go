@@ -587,8 +587,11 @@ func (e *GateError) Hint() string {
 // annotations can show it.
 func (r *Report) locate(ctx context.Context, o Options) {
 	root := o.Config.Root
-	if out, err := exec.CommandContext(ctx, "git", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
-		root = strings.TrimRight(string(out), "\n")
+	// The git outside the repository (none: the root is the project's).
+	if gitBin, err := hooks.GitBinary(o.Repo); err == nil {
+		if out, err := exec.CommandContext(ctx, gitBin, "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
+			root = strings.TrimRight(string(out), "\n")
+		}
 	}
 	project := filepath.Join(o.Config.Root, ".env")
 	if o.Config.Path != "" {

@@ -81,8 +81,10 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 // with nothing in its environment that points elsewhere, and Python's
 // connections checked at connect time. A connection the shim refused is
 // the error, whatever the child's exit code. A file u names outside root
-// (a passfile, a client certificate) stops it before it starts, as it
-// stops dbguard's own connections; from says where u was written. after,
+// (a passfile, a client certificate), or the operator's secret in u's
+// startup fields for a host the repository chose, stops it before it
+// starts, as it stops dbguard's own connections; from says where u was
+// written. after,
 // when not nil, is a reading the guard does once the child has exited 0
 // (the Alembic models): its result is after's, the code returned is the
 // child's own. unstop, when not zero, is how long a process of the
@@ -94,6 +96,9 @@ func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, fro
 		dir, _ = os.Getwd()
 	}
 	if err := pg.CheckChildFiles(u, root, dir, from); err != nil {
+		return 0, err
+	}
+	if err := pg.CheckChildStartup(u); err != nil {
 		return 0, err
 	}
 	shim, err := pyshim.New(pyshim.TargetOf(u))

@@ -12,6 +12,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/dbguard/dbguard/internal/lookpath"
 )
 
 // Git runs git in a repository. It reads the index through the git CLI, so
@@ -54,9 +57,49 @@ func (e *GitError) Hint() string {
 // around the names and lines dbguard reads.)
 var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
 
-func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
+// command is git with args, run in g.Dir: the git on PATH outside the
+// repository (lookpath.Outside). npm run and npx put the repository's
+// node_modules/.bin first on PATH, and a pull request can commit a "git"
+// there: the hook and dbguard ci ran it.
+func (g Git) command(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	bin, err := gitBinary(g.Dir)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
+	return cmd, nil
+}
+
+// gitBinaries are the git found for each folder and PATH.
+var gitBinaries sync.Map
+
+type gitFound struct {
+	path string
+	err  error
+}
+
+// gitBinary is the git lookpath.Outside finds for the repository at dir,
+// once per folder and PATH.
+func gitBinary(dir string) (string, error) {
+	key := dir + "\x00" + os.Getenv("PATH")
+	if f, ok := gitBinaries.Load(key); ok {
+		return f.(gitFound).path, f.(gitFound).err
+	}
+	p, err := lookpath.Outside("git", dir)
+	gitBinaries.Store(key, gitFound{p, err})
+	return p, err
+}
+
+// GitBinary is the git dbguard runs for the repository at dir: the one on
+// PATH outside it.
+func GitBinary(dir string) (string, error) { return gitBinary(dir) }
+
+func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	cmd, err := g.command(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
 	cmd.Stdin = stdin
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -307,8 +350,10 @@ func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
 // grep -I and git diff take for binary. The caller checks the file starts
 // with one.
 func (g Git) BOMFiles(ctx context.Context) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), "grep", "--no-color", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")...)
-	cmd.Dir = g.Dir
+	cmd, err := g.command(ctx, "grep", "--no-color", "-l", "-z", "-E", "^(\xff\xfe|\xfe\xff)")
+	if err != nil {
+		return nil, err
+	}
 	// Raw bytes in the pattern: no locale may read it as UTF-8.
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	var out, errb bytes.Buffer
@@ -478,8 +523,10 @@ func (g Git) indexBlobs(ctx context.Context, keep func(path []byte) bool, add fu
 // (1.5 MB for 20,000 files) is never held whole, nor grown and copied into
 // a buffer.
 func (g Git) records(ctx context.Context, fn func(rec []byte), args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)
-	cmd.Dir = g.Dir
+	cmd, err := g.command(ctx, args...)
+	if err != nil {
+		return err
+	}
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	out, err := cmd.StdoutPipe()

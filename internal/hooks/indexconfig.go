@@ -211,24 +211,40 @@ func (o *Options) settleConfig(ctx context.Context, g Git) (done func(), err err
 
 // configChanged reports whether a dbguard.yaml the index holds differs in
 // the work tree (or is missing there): from the index file where it can
-// (indexFileConfigChanged), else git's own comparison.
+// (indexFileConfigChanged), else from git's listing of the index, each
+// file hashed on the disk as diskBlob does. Not git diff: it reads a work
+// tree file whose times are not the index's (a racily clean entry, a
+// copied or freshly checked out tree) through the file's clean filter,
+// and filter.<driver>.clean or .process is a command the repository's git
+// configuration and .gitattributes name. A file diskBlob cannot hash as
+// it is (a link, a conflict, a file git converts: CRLF, a filter) counts
+// as changed, and the index's copy is loaded.
 func (g Git) configChanged(ctx context.Context) (bool, error) {
 	if changed, ok := indexFileConfigChanged(g.Dir); ok {
 		return changed, nil
 	}
-	out, err := g.run(ctx, nil, "diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv", "--ignore-submodules",
-		"--", ":(glob)**/"+config.FileName)
-	if err != nil || len(out) > 0 {
-		return len(out) > 0, err
-	}
-	// A dbguard.yaml the index holds as a link: git compares the link's
-	// text, but config.Find follows the disk's link to a file whose
-	// unstaged edit git does not count here.
-	_, _, _, links, err := g.indexNamedLinks(ctx, func(base string) bool { return base == config.FileName })
+	root, err := os.OpenRoot(g.Dir)
 	if err != nil {
 		return false, err
 	}
-	return len(links) > 0, nil
+	defer root.Close()
+	changed := false
+	err = g.records(ctx, func(rec []byte) {
+		// <mode> SP <id> SP <stage> TAB <path>
+		meta, p, ok := bytes.Cut(rec, []byte{'\t'})
+		f := strings.Fields(string(meta))
+		if changed || !ok || len(f) != 3 || path.Base(string(p)) != config.FileName || f[0] == "160000" {
+			return // a submodule is no file (git diff --ignore-submodules)
+		}
+		if f[2] != "0" || f[0] == "120000" || !filepath.IsLocal(filepath.FromSlash(string(p))) {
+			changed = true // a conflict; a link, whose target config.Find reads
+			return
+		}
+		if _, same := diskBlob(root, filepath.FromSlash(string(p)), f[1]); !same {
+			changed = true
+		}
+	}, "ls-files", "-z", "--stage", "--", ":(glob)**/"+config.FileName)
+	return changed, err
 }
 
 // copyIndex writes the index's regular files whose path keep accepts into

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -63,7 +65,7 @@ func indexFileConfigChanged(top string) (changed, ok bool) {
 	// asked, which reads its own index as it will.
 	data, err := safefile.ReadFile(name, maxIndexFile)
 	if err != nil {
-		return false, os.IsNotExist(err) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
+		return false, errors.Is(err, fs.ErrNotExist) && os.Getenv("GIT_INDEX_FILE") == "" // no index yet: nothing tracked
 	}
 	paths, ids, ok := indexConfigEntries(data)
 	if !ok {

@@ -5,7 +5,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The index file read for the hook's configuration question answers as
@@ -150,5 +152,60 @@ func TestIndexFileRelativeIsTheTopsAsGitReadsIt(t *testing.T) {
 	os.Unsetenv("GIT_INDEX_FILE")
 	if changed, ok := indexFileConfigChanged(sub); ok {
 		t.Errorf("from the subfolder, no GIT_INDEX_FILE: changed %v, read the index itself; want git asked", changed)
+	}
+}
+
+// TestAttackIndexFileNotAFile: a copied repository's .git/index (or
+// .git/config) that is a FIFO or a link to a device. The hook read the
+// index with os.ReadFile: a FIFO held it without end, waiting for a
+// writer, and a link to /dev/zero grew its memory until the machine ran
+// out (2 GB in 5 s). git itself refuses such an index at once; the hook
+// now leaves the question to git for anything but a regular file, read up
+// to a bound.
+func TestAttackIndexFileNotAFile(t *testing.T) {
+	for _, name := range []string{"index", "config"} {
+		for _, kind := range []string{"fifo", "/dev/zero"} {
+			t.Run(name+" "+kind, func(t *testing.T) {
+				dir, git := gitRepo(t)
+				if err := os.WriteFile(filepath.Join(dir, "dbguard.yaml"), []byte("version: 1\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				git("add", "dbguard.yaml")
+				p := filepath.Join(dir, ".git", name)
+				if err := os.Remove(p); err != nil {
+					t.Fatal(err)
+				}
+				if kind == "fifo" {
+					if err := syscall.Mkfifo(p, 0o644); err != nil {
+						t.Skipf("mkfifo: %v", err)
+					}
+					// A writer that ends a read left waiting, so a failure
+					// does not hold the test binary.
+					t.Cleanup(func() {
+						if f, err := os.OpenFile(p, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+							f.Close()
+						}
+					})
+				} else if err := os.Symlink(kind, p); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan bool, 1)
+				go func() {
+					_, ok := indexFileConfigChanged(dir)
+					done <- ok
+				}()
+				select {
+				case ok := <-done:
+					if ok {
+						t.Errorf("answered from a .git/%s that is a %s", name, kind)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatalf("the hook's reading of .git/%s, a %s, did not end in 10 s", name, kind)
+				}
+			})
+			if t.Failed() {
+				return // a read of /dev/zero after a FIFO that hung would take the machine's memory
+			}
+		}
 	}
 }

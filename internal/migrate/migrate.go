@@ -555,6 +555,9 @@ func (r *Runner) checkFiles(direction string, cur int) error {
 			return err
 		}
 		info := analyzed(data)
+		if err := checkCopy(p, info.shape); err != nil {
+			return err
+		}
 		r.files[name] = info
 		r.checked.keep(name, data, info.sum)
 	}
@@ -838,6 +841,21 @@ func checkText(p string, data []byte) error {
 			return textError(p, data, i)
 		}
 		i += size
+	}
+	return nil
+}
+
+// checkCopy refuses COPY ... FROM STDIN: golang-migrate sends the file as
+// one query and never the rows the server then waits for, so the run
+// would wait without end, holding the migration lock and a transaction
+// (with the rows after the statement, as pg_dump writes them, the server
+// fails the file on them, after the version was marked dirty).
+func checkCopy(p string, sh *sqlscan.Shape) error {
+	for _, st := range sh.Statements {
+		if st.CopyFromClient() {
+			return &SourceError{Path: fmt.Sprintf("%s:%d", p, st.Line), Msg: "COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock",
+				Fix: "put the rows in INSERT statements (pg_dump --inserts writes them so), or COPY FROM a file the server reads, then run the command again; nothing was run"}
+		}
 	}
 	return nil
 }

@@ -257,6 +257,9 @@ func (r *Runner) applyLate(ctx context.Context, late []Migration) error {
 			return err
 		}
 		fi := analyzed(data)
+		if err := checkCopy(r.src.Path(m.Up), fi.shape); err != nil {
+			return err
+		}
 		r.files[m.Up] = fi
 		cur := r.clean
 		e := Entry{Version: int(m.Version), Name: m.Name, Direction: DirUp, File: m.Up, Checksum: fi.sum, Transactional: fi.shape.Transactional,

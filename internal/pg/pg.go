@@ -486,6 +486,28 @@ func CheckChildFiles(u *dburl.URL, root, dir, from string) error {
 	return checkWrittenFiles(u, root, dir, from)
 }
 
+// CheckChildStartup refuses, as a connection does (refuseSecretInStartup),
+// a u whose startup message would carry the operator's secret (in its user
+// or database name, application_name, options, any parameter) to a host
+// the repository chose, for a child handed u: exec's command connects
+// without dbguard connecting first, and its driver sends those fields in
+// the clear before any authentication. A u the driver cannot parse is
+// left to the child's driver to refuse.
+func CheckChildStartup(u *dburl.URL) error {
+	if u == nil || hostFromEnvironment(u) {
+		return nil
+	}
+	r := Resolve(u)
+	if err := checkSettingFiles(r); err != nil {
+		return err
+	}
+	cfg, err := pgx.ParseConfig(r.DriverString())
+	if err != nil {
+		return nil
+	}
+	return refuseSecretInStartup(u, cfg)
+}
+
 // hostFromEnvironment reports whether the server u reaches is the
 // operator's word: u writes no host, address or service, or a connection
 // string in the process environment writes the same ones (in a variable

@@ -62,11 +62,90 @@ type tracer struct {
 	notices []string // the server's messages during the statement in flight
 }
 
-// notice receives the shadow session's notices and debug messages.
+// notice receives the shadow session's notices and debug messages, and
+// keeps the ones the rules read: the server's own (index.c's "building
+// index", tablecmds.c's "verifying table" and "validating foreign key
+// constraint"), short as two quoted names are. A pending file can make
+// the sandbox send any number of others (RAISE in a loop, each up to a
+// gigabyte), one statement in flight: kept, they grew dbguard's memory by
+// what the server sent, not by what the file holds.
 func (t *tracer) notice(n *pgconn.Notice) {
+	if !traceNotice(n) {
+		return
+	}
 	t.mu.Lock()
 	t.notices = append(t.notices, n.Message)
 	t.mu.Unlock()
+}
+
+// maxNotice bounds a trace message's length: two names of at most 63
+// bytes, each quoted, in the longest of the three sentences.
+const maxNotice = 512
+
+// traceNotice reports whether a message is one of the server's the rules
+// read (a PL's RAISE or elog comes from its own source file).
+func traceNotice(n *pgconn.Notice) bool {
+	if len(n.Message) > maxNotice || n.File != "index.c" && n.File != "tablecmds.c" {
+		return false
+	}
+	m := n.Message
+	return strings.HasPrefix(m, "building index ") || strings.HasPrefix(m, "verifying table ") || strings.HasPrefix(m, "validating foreign key constraint ")
+}
+
+// maxRead bounds the rows kept of one of the trace's own reads (the locks
+// after a statement, what a file changed): a read of 100,000 locks is
+// about 10 MiB. A pending file can put a result of its own where a read
+// stands (its column names built from current_query(), which holds the
+// marker); one over the bound fails the file instead of holding it.
+const maxRead = 64 << 20
+
+// errReadTooLarge is a read over maxRead.
+var errReadTooLarge = fmt.Errorf("the trace's read after this statement returned more than %d MiB: not the trace's own read", maxRead>>20)
+
+// readResult reads the result rr stands at. A result the trace reads
+// (keep) is kept up to maxRead; any other, a file's own statement's, has
+// its rows read and dropped one at a time, as migrate up's Exec drops
+// them: a SELECT of sixty bytes can return gigabytes.
+func readResult(rr *pgconn.ResultReader, keep bool) *pgconn.Result {
+	var rows [][][]byte
+	size, over := 0, false
+	for rr.NextRow() {
+		if !keep {
+			continue
+		}
+		vals := rr.Values()
+		row := make([][]byte, len(vals))
+		for i, v := range vals {
+			size += len(v) + 8
+			if v != nil {
+				row[i] = bytes.Clone(v)
+			}
+		}
+		rows = append(rows, row)
+		if size > maxRead {
+			keep, over, rows = false, true, nil
+		}
+	}
+	tag, err := rr.Close()
+	if over && err == nil {
+		err = errReadTooLarge
+	}
+	return &pgconn.Result{FieldDescriptions: rr.FieldDescriptions(), Rows: rows, CommandTag: tag, Err: err}
+}
+
+// keepNone keeps no rows: the results of a file's own statements.
+func keepNone(int, []pgconn.FieldDescription) bool { return false }
+
+// readResults is ReadAll keeping, of each result, what keep(i, fields) says:
+// the rows of the trace's own reads (up to maxRead), the command tags and
+// errors of all.
+func readResults(mrr *pgconn.MultiResultReader, keep func(i int, fds []pgconn.FieldDescription) bool) ([]*pgconn.Result, error) {
+	var results []*pgconn.Result
+	for i := 0; mrr.NextResult(); i++ {
+		rr := mrr.ResultReader()
+		results = append(results, readResult(rr, keep(i, rr.FieldDescriptions())))
+	}
+	return results, mrr.Close()
 }
 
 func (t *tracer) takeNotices() []string {
@@ -444,6 +523,13 @@ func firstLine(sh sqlscan.Shape) int {
 // (whose live size is unknown), so planning one pending file or many gives
 // it the same findings.
 func (t *tracer) file(ctx context.Context, f pendingFile) error {
+	// COPY ... FROM STDIN would hold the shadow session without end,
+	// waiting for rows no one sends: migrate up would wait the same way.
+	for _, st := range f.shape.Statements {
+		if st.CopyFromClient() {
+			return &FailedError{File: f.path, Line: st.Line, Err: errors.New("COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock (put the rows in INSERT statements, or COPY FROM a file the server reads)")}
+		}
+	}
 	// migrate up of this file alone would start with the live role's
 	// lock_timeout, whatever an earlier file SET: set in the round trip
 	// that reads the relations.
@@ -491,7 +577,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			// COMMIT ends whichever is open.
 			begins := st.Words[0] == "BEGIN" || st.Words[0] == "START"
 			if begins != open {
-				if _, err := t.conn.PgConn().Exec(ctx, st.Text).ReadAll(); err != nil {
+				if _, err := readResults(t.conn.PgConn().Exec(ctx, st.Text), keepNone); err != nil {
 					t.rollback()
 					return t.failed(f, st, 0, err)
 				}
@@ -506,7 +592,18 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if !open {
 			prefix, open = "BEGIN;\n", true
 		}
-		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)).ReadAll()
+		// Kept: the locks read, the last of the prefix's, the
+		// statement's and its own results.
+		reads := 1
+		if prefix != "" {
+			reads = 2
+		}
+		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)), func(i int, fds []pgconn.FieldDescription) bool {
+			return i >= reads && len(fds) > 0 && fds[0].Name == t.marker
+		})
+		if err == nil && len(results) == 0 {
+			err = fmt.Errorf("tracing %s in the shadow: no result", f.path)
+		}
 		if err == nil {
 			for _, r := range results {
 				if r.Err != nil {
@@ -629,7 +726,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
 		marked := len(fds) == 3 && fds[0].Name == t.marker
-		res := rr.Read()
+		// Kept: the locks reads, what changed, and the relations read
+		// that ends the query without it.
+		res := readResult(rr, i < len(places) && places[i].read && marked || i == changedAt || changedAt < 0 && i == len(places)-1)
 		if res.Err != nil {
 			failed = res.Err
 			break
@@ -870,7 +969,7 @@ func (t *tracer) rollback() {
 // sends it (one simple query), and compares relfilenodes afterwards.
 func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel) error {
 	t.takeNotices()
-	_, err := t.conn.PgConn().Exec(ctx, f.text).ReadAll()
+	_, err := readResults(t.conn.PgConn().Exec(ctx, f.text), keepNone)
 	notices := t.takeNotices()
 	if err != nil {
 		var pgErr *pgconn.PgError

@@ -31,6 +31,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lookpath"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -75,7 +76,7 @@ func FindOutside(projects ...string) []Binaries {
 		}
 		return nil
 	}
-	inside := repositoryFolders(projects)
+	inside := lookpath.RepositoryFolders(projects)
 	if d, ok := pgConfigBindir(inside); ok {
 		dirs = append(dirs, d)
 	}
@@ -91,7 +92,7 @@ func FindOutside(projects ...string) []Binaries {
 		m, _ := filepath.Glob(pattern)
 		dirs = append(dirs, m...)
 	}
-	if p, err := exec.LookPath("initdb"); err == nil && !within(p, inside) {
+	if p, err := exec.LookPath("initdb"); err == nil && !lookpath.Within(p, inside) {
 		dirs = append(dirs, filepath.Dir(p))
 	}
 	var out []Binaries
@@ -160,7 +161,7 @@ func probe(dir string) (Binaries, bool) {
 // checks it holds initdb and postgres and reads their version.
 func pgConfigBindir(inside []string) (string, bool) {
 	path, err := exec.LookPath("pg_config")
-	if err != nil || within(path, inside) {
+	if err != nil || lookpath.Within(path, inside) {
 		return "", false
 	}
 	key := pgConfigKey(path)
@@ -360,10 +361,10 @@ func (e *MissingError) Error() string {
 // programs FindOutside leaves out, for the error that says why none was
 // found.
 func SkippedOnPath(projects ...string) []string {
-	inside := repositoryFolders(projects)
+	inside := lookpath.RepositoryFolders(projects)
 	var out []string
 	for _, name := range []string{"pg_config", "initdb"} {
-		if p, err := exec.LookPath(name); err == nil && within(p, inside) {
+		if p, err := exec.LookPath(name); err == nil && lookpath.Within(p, inside) {
 			out = append(out, p)
 		}
 	}
@@ -404,66 +405,4 @@ func (e *StartError) ExitCode() int { return exitcode.Usage }
 // Hint names the fix.
 func (e *StartError) Hint() string {
 	return "check that the PostgreSQL server package is complete and the temporary folder is writable, or write schema.shadow_url: ${SHADOW_DATABASE_URL} in dbguard.yaml and set SHADOW_DATABASE_URL in the environment to a server where dbguard may create databases"
-}
-
-// repositoryFolders is what FindOutside keeps PATH's programs out of:
-// each project, the git work tree around it (the nearest folder above
-// holding .git), and the working folder, each with its links resolved.
-func repositoryFolders(projects []string) []string {
-	var out []string
-	add := func(d string) {
-		if abs, err := filepath.Abs(d); err == nil {
-			out = append(out, abs)
-			if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
-				out = append(out, real)
-			}
-		}
-	}
-	for _, p := range projects {
-		if p == "" {
-			continue
-		}
-		add(p)
-		abs, err := filepath.Abs(p)
-		if err != nil {
-			continue
-		}
-		for d := abs; ; {
-			if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
-				add(d)
-				break
-			}
-			up := filepath.Dir(d)
-			if up == d {
-				break
-			}
-			d = up
-		}
-	}
-	if len(out) > 0 {
-		if wd, err := os.Getwd(); err == nil {
-			add(wd)
-		}
-	}
-	return out
-}
-
-// within reports whether the program at path, or the file it leads to,
-// is inside one of the folders.
-func within(path string, folders []string) bool {
-	paths := []string{path}
-	if abs, err := filepath.Abs(path); err == nil {
-		paths = append(paths, abs)
-	}
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		paths = append(paths, real)
-	}
-	for _, p := range paths {
-		for _, f := range folders {
-			if rel, err := filepath.Rel(f, p); err == nil && filepath.IsLocal(rel) {
-				return true
-			}
-		}
-	}
-	return false
 }

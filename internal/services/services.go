@@ -267,6 +267,9 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 		if rel == "." {
 			return nil, bad(fmt.Sprintf("service path %q is the project root itself; a service is a folder below it", e.Path), "path")
 		}
+		if msg := tooDeep(rel); msg != "" {
+			return nil, bad(msg, "path")
+		}
 		if err := inside(realRoot, root.Root, rel); err != nil {
 			return nil, bad(err.Error(), "path")
 		}
@@ -296,6 +299,9 @@ func loadFrom(root *config.Config, l *envcheck.Listing) (*Project, error) {
 	for _, rel := range found {
 		if byPath[rel] != nil {
 			continue
+		}
+		if msg := tooDeep(rel); msg != "" {
+			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: msg}
 		}
 		if err := inside(realRoot, root.Root, rel); err != nil {
 			return nil, &config.Error{File: filepath.Join(root.Root, filepath.FromSlash(rel), config.FileName), Msg: err.Error()}
@@ -346,6 +352,32 @@ func checkNames(s *Service) error {
 		return fmt.Errorf("service name %q: use letters, digits, '.', '_', '-', '@' and '+' (it goes into CI matrices and command lines)", s.Name)
 	}
 	return nil
+}
+
+// MaxServiceDepth is how many folders below the root a service may be.
+// Each service's folder is resolved through its links and judged apart
+// from the services inside it, so a chain of services each inside the one
+// before costs about the chain's length cubed: 400 nested folders, each
+// with a dbguard.yaml (a few KB in a pull request), took 7 s of CPU from
+// every command, 2,000 would take minutes. A monorepo's services sit a
+// few folders down.
+const MaxServiceDepth = 32
+
+// tooDeep says why a service folder (rel, slash-separated, from the root)
+// is refused for its depth, "" when it is not.
+func tooDeep(rel string) string {
+	if n := strings.Count(rel, "/") + 1; n > MaxServiceDepth {
+		return fmt.Sprintf("service folder %s is %d folders below the project root; dbguard takes services at most %d folders down (each is judged apart from those inside it, so deeper chains cost more than their size): move it up, or list the folder you mean under services: in the root's %s", output.Escape(clipPath(rel)), n, MaxServiceDepth, config.FileName)
+	}
+	return ""
+}
+
+// clipPath shortens a long path for a message: its first and last parts.
+func clipPath(rel string) string {
+	if len(rel) <= 120 {
+		return rel
+	}
+	return rel[:50] + "/.../" + rel[len(rel)-50:]
 }
 
 // inside checks that the folder rel (relative to root) resolves, through

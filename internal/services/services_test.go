@@ -3,10 +3,12 @@ package services
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/envcheck"
@@ -262,5 +264,52 @@ func TestEnvDiscoveryUsesTheServicesWalk(t *testing.T) {
 	}
 	if got := count(); len(got) != 2 || got[0] != 2 || got[1] != 4 {
 		t.Fatalf("files per unit %v, want [2 4]: a second judgement reads the disk", got)
+	}
+}
+
+// TestAttackServiceChainBounded: a pull request of a few KB, 400 folders
+// each inside the one before, each with a dbguard.yaml, made every command
+// that loads the services take 7 s of CPU (400 services, each resolved
+// through its links and judged apart from those inside it: the chain's
+// length cubed; 2,000 folders, as deep as a path goes, minutes). A service
+// more than MaxServiceDepth folders down, found or listed, is now a
+// configuration error naming it; a chain of MaxServiceDepth loads.
+func TestAttackServiceChainBounded(t *testing.T) {
+	chain := func(n int) map[string]string {
+		files := map[string]string{"dbguard.yaml": "version: 1\n"}
+		d := ""
+		for i := 1; i <= n; i++ {
+			d += fmt.Sprintf("s%d/", i)
+			files[d+"dbguard.yaml"] = "version: 1\n"
+		}
+		return files
+	}
+	p := load(t, tree(t, chain(MaxServiceDepth)))
+	if len(p.Services) != MaxServiceDepth {
+		t.Errorf("a chain of %d: %d services", MaxServiceDepth, len(p.Services))
+	}
+	for _, n := range []int{MaxServiceDepth + 1, 400} {
+		cfg, err := config.Discover(tree(t, chain(n)), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = Load(cfg)
+		var ce *config.Error
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), fmt.Sprintf("is %d folders below the project root; dbguard takes services at most %d folders down", MaxServiceDepth+1, MaxServiceDepth)) {
+			t.Errorf("a chain of %d: %v, want a configuration error naming the folder %d down", n, err, MaxServiceDepth+1)
+		}
+		t.Logf("a chain of %d: refused in %v", n, time.Since(start))
+	}
+	// Listed under services: too, at its line.
+	deep := strings.Repeat("d/", MaxServiceDepth) + "svc"
+	root := tree(t, map[string]string{"dbguard.yaml": "version: 1\nservices:\n  - {name: deep, path: " + deep + "}\n", deep + "/.keep": ""})
+	cfg, err := config.Discover(root, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(cfg)
+	if !strings.Contains(fmt.Sprint(err), "dbguard.yaml:3: service folder") {
+		t.Errorf("a listed service %d folders down: %v", MaxServiceDepth+1, err)
 	}
 }

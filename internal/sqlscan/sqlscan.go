@@ -361,3 +361,21 @@ func (s Statement) NoTransaction() string {
 	}
 	return ""
 }
+
+// CopyFromClient reports whether the statement is COPY ... FROM STDIN: the
+// server then waits for the rows from the client, which golang-migrate
+// (and the previews, which send a file as it does) never sends, so the
+// session waits without end. Only a statement can: PL/pgSQL and SQL
+// functions refuse COPY to or from the client.
+func (s Statement) CopyFromClient() bool {
+	if len(s.Words) == 0 || s.Words[0] != "COPY" {
+		return false
+	}
+	toks := Tokens(s.Text)
+	for i := 1; i+1 < len(toks); i++ {
+		if toks[i].Depth == 0 && toks[i].Word && toks[i].Upper == "FROM" && toks[i+1].Word && toks[i+1].Upper == "STDIN" {
+			return true
+		}
+	}
+	return false
+}

@@ -131,6 +131,7 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		// batches: the fast build's queries (fastBatches), when prepared
 		// already; nil after preparing: build the slow way.
 		batches  []string
+		batchErr error // a file no build can run (CopyFromClientError)
 		prepared bool
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
@@ -171,7 +172,8 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		// The replay's files are read and cut into batches while the
 		// server starts: that needs no server.
 		if version >= 0 {
-			batches, prepared = fastBatches(o, version), true
+			batches, batchErr = fastBatches(o, version)
+			prepared = true
 		}
 		sb, role, err := o.Sandbox.wait()
 		if err != nil {
@@ -257,7 +259,12 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			return true, nil
 		}
 		if !prepared {
-			batches = fastBatches(o, version)
+			batches, batchErr = fastBatches(o, version)
+		}
+		if batchErr != nil {
+			// Neither way would end: golang-migrate sends the file as
+			// the batch does.
+			return false, batchErr
 		}
 		if fastBuild(ctx, co, batches) {
 			return true, nil
@@ -323,10 +330,10 @@ const (
 // table. The shadow is only read afterwards, so only the resulting schema
 // matters. It needs no server (WithShadow prepares them while a sandbox
 // starts); nil: a file cannot be sent this way, build the slow way.
-func fastBatches(o Options, version int) []string {
+func fastBatches(o Options, version int) ([]string, error) {
 	src, err := migrate.Scan(o.MigrationsDir)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var batches []string
 	var cur strings.Builder
@@ -343,14 +350,20 @@ func fastBatches(o Options, version int) []string {
 			break
 		}
 		if m.Up == "" {
-			return nil
+			return nil, nil
 		}
 		data, err := src.ReadFile(m.Up)
 		if err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-			return nil
+			return nil, nil
 		}
 		text := string(data)
-		if !sqlscan.Analyze(text).Transactional {
+		shape := sqlscan.Analyze(text)
+		for _, st := range shape.Statements {
+			if st.CopyFromClient() {
+				return nil, &ShadowBuildError{Err: &CopyFromClientError{File: src.Path(m.Up), Line: st.Line}}
+			}
+		}
+		if !shape.Transactional {
 			flush()
 			batches = append(batches, text)
 			continue
@@ -366,8 +379,24 @@ func fastBatches(o Options, version int) []string {
 	}
 	flush()
 	table := pgx.Identifier{o.Config.Migrations.Table}.Sanitize()
-	return append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version))
+	return append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version)), nil
 }
+
+// CopyFromClientError is a migration with COPY ... FROM STDIN: the server
+// waits for rows from the client, which golang-migrate (and a preview,
+// which sends the file as it does) never sends, so the run would wait
+// without end.
+type CopyFromClientError struct {
+	File string
+	Line int
+}
+
+func (e *CopyFromClientError) Error() string {
+	return fmt.Sprintf("%s:%d: COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock (put the rows in INSERT statements, or COPY FROM a file the server reads)", output.Escape(e.File), e.Line)
+}
+
+// ExitCode is 1: the migration would never finish.
+func (e *CopyFromClientError) ExitCode() int { return exitcode.CheckFailed }
 
 // fastBuild sends fastBatches' queries to the shadow. It reports false on
 // any failure (or no batches), and the caller builds the shadow again the
@@ -378,7 +407,9 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool
 	}
 	err := pg.WithConn(ctx, co, func(conn *pgx.Conn) error {
 		for _, b := range batches {
-			if _, err := conn.PgConn().Exec(ctx, b).ReadAll(); err != nil {
+			// Rows dropped as they come, as golang-migrate drops them: a
+			// replayed file's SELECT may return any amount.
+			if _, err := conn.Exec(ctx, b); err != nil {
 				return err
 			}
 		}
