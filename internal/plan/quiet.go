@@ -43,6 +43,17 @@ import (
 //     at debug1) when the session has a temporary partitioned table.
 //
 // Nothing else is quiet. When unsure, the messages are read.
+//
+// Nor does a quiet statement lock, rewrite or drop a relation known before
+// the file (it reads none, and makes or indexes a new table), or change a
+// setting: the locks read after it would return the rows of the read
+// after the statement before it. So a quiet statement right after one
+// whose locks were read has no read of its own; its rows are that one's
+// (TestQuietCreateRunsNoCode compares pg_locks around each). A read also
+// keeps each statement's results in their place when the server could
+// split the text otherwise than sqlscan did (see locksNothing), so only a
+// statement that every lexing reads alike goes without: no backslash (the
+// quiet forms have none) and no comment (readsAlike).
 
 // quietCheck is the query that says whether no code but the server's own
 // can run in a quiet statement: no event trigger (they run a function
@@ -265,6 +276,13 @@ func quietName(ts []sqlscan.Token, i int) (sch, name string, next int, ok bool) 
 		return first, second, i + 3, true
 	}
 	return "", first, i + 1, true
+}
+
+// readsAlike reports whether a statement's text has no comment: with no
+// backslash either (quietStatement), the server splits it where sqlscan
+// did, however it reads strings and nested comments.
+func readsAlike(st sqlscan.Statement) bool {
+	return !strings.Contains(st.Text, "--") && !strings.Contains(st.Text, "/*")
 }
 
 // beforeNames are the names of the relations known before a file, and

@@ -1,9 +1,13 @@
 package plan
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -170,8 +174,27 @@ func TestQuietCreateRunsNoCode(t *testing.T) {
 		{"CREATE INDEX \"Q 2_n\" ON \"Q 2\" (n)", "Q 2"},
 		{"CREATE TABLE IF NOT EXISTS q1 (id int)", "q1"},
 	}
-	names, toast := beforeNames(map[int64]rel{1: {name: "ran"}})
+	names, toast := beforeNames(map[int64]rel{1: {name: "ran"}, 2: {name: "q0"}})
 	var run quietRun
+	// In one transaction, as a traced file: the locks on the relations
+	// known before it and the lock_timeout, which the locks read reports,
+	// are the same after each quiet statement as before it.
+	if _, err := conn.Exec(ctx, "BEGIN; LOCK TABLE ran IN SHARE MODE; SET LOCAL lock_timeout = '7s'"); err != nil {
+		t.Fatal(err)
+	}
+	known := func() string {
+		var s string
+		if err := conn.QueryRow(ctx, `SELECT coalesce(string_agg(l.relation::regclass::text || ' ' || l.mode || ' ' || c.relfilenode, ', ' ORDER BY l.relation, l.mode), '') || ' ' || current_setting('lock_timeout')
+			FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+			WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.relation >= 16384 AND c.relname IN ('ran', 'q0')`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	locks := known()
+	if !strings.Contains(locks, "ran ShareLock") || !strings.Contains(locks, "7s") {
+		t.Fatalf("locks before: %s", locks)
+	}
 	for _, q := range quiet {
 		if ok, _ := quietStatement(statementOf(t, q.sql), names, toast, &run); !ok {
 			t.Fatalf("%s: not quiet", q.sql)
@@ -185,6 +208,9 @@ func TestQuietCreateRunsNoCode(t *testing.T) {
 		mu.Lock()
 		got := msgs
 		mu.Unlock()
+		if after := known(); after != locks {
+			t.Errorf("%s: locks and lock_timeout %s, before it %s", q.sql, after, locks)
+		}
 		if len(got) == 0 && !strings.Contains(q.sql, "IF NOT EXISTS q1") {
 			t.Errorf("%s: no messages: is client_min_messages debug1?", q.sql)
 		}
@@ -209,6 +235,9 @@ func TestQuietCreateRunsNoCode(t *testing.T) {
 				}
 			}
 		}
+	}
+	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+		t.Fatal(err)
 	}
 	var rows int
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM ran").Scan(&rows); err != nil || rows != 0 {
@@ -244,6 +273,9 @@ func quietCorpus() []string {
 		// A live table's name: the new table's index build is read as
 		// the live table's (a finding on users, whatever its truth).
 		"SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN z1 int;\nCREATE TABLE s2.users (id bigserial PRIMARY KEY);\nCREATE INDEX s2_users_id ON s2.users (id);",
+		// A table that references a live one locks it: its read is not
+		// the one before's.
+		"SET lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN z3 int;\nCREATE TABLE y_1 (id bigint REFERENCES users (id));\nCREATE TABLE y_2 (id int);\nCREATE INDEX y_2_id ON y_2 (id);",
 		// An index on a live table after a quiet table.
 		"CREATE TABLE v_1 (id int PRIMARY KEY, a text);\nCREATE INDEX users_z1 ON users (z1);\nCREATE INDEX v_1_a ON v_1 (a);",
 		"CREATE TABLE v_2 (id int, a text);\nCREATE INDEX v_2_a ON v_2 (lower(a)) WHERE id > 0;\nALTER TABLE v_2 ADD CONSTRAINT v_2_ck CHECK (id > 0);",
@@ -327,4 +359,88 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A plan135 file as the sandbox's role (no superuser): its CREATE TABLE
+// and CREATE INDEX run at notice level and without a locks read of their
+// own, and the file reads as it does with every statement at debug1 and
+// read.
+func TestTraceQuietStatementsSkipReads(t *testing.T) {
+	ctx := context.Background()
+	const setup = "CREATE TABLE t_1 (id bigserial PRIMARY KEY, name text);\nINSERT INTO t_1 (name) VALUES ('a');\n"
+	const file = "SET lock_timeout = '5s';\nALTER TABLE t_1 ADD COLUMN note_1 text;\nCREATE TABLE u_1 (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_1_t ON u_1 (t_id);\n"
+	var got [2]string
+	for i, quiet := range []bool{false, true} {
+		dbURL := pgtest.DB(t)
+		admin, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close(ctx)
+		role := fmt.Sprintf("quiet_reads_%d", pgtestRole())
+		secret := make([]byte, 12)
+		_, _ = rand.Read(secret)
+		password := hex.EncodeToString(secret)
+		if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"'; GRANT ALL ON SCHEMA public TO "+role); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_, _ = admin.Exec(context.Background(), "DROP OWNED BY "+role+"; DROP ROLE "+role)
+		})
+		cfg, err := pgx.ParseConfig(dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.User, cfg.Password = role, password
+		var mu sync.Mutex
+		var sent bytes.Buffer
+		cfg.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return recordingConn{Conn: c, mu: &mu, sent: &sent}, nil
+		}
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, setup); err != nil {
+			t.Fatal(err)
+		}
+		quietMessages = quiet
+		tr := tracerOn(t, ctx, conn)
+		quietMessages = true
+		if tr.quiet != quiet || tr.guard == "" {
+			t.Fatalf("quiet %v (guard %q), want %v", tr.quiet, tr.guard, quiet)
+		}
+		if _, err := conn.Exec(ctx, "SET client_min_messages = debug1"); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		sent.Reset()
+		mu.Unlock()
+		if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)}); err != nil {
+			t.Fatal(err)
+		}
+		var calls int64
+		if err := conn.QueryRow(ctx, "SELECT generic_plans + custom_plans FROM pg_prepared_statements WHERE name = $1", tr.marker).Scan(&calls); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		lowered := strings.Count(sent.String(), "SET client_min_messages = notice")
+		mu.Unlock()
+		want, wantLowered := int64(3), 0
+		if quiet {
+			want, wantLowered = 1, 1 // after the ALTER only; lowered once
+		}
+		if calls != want || lowered != wantLowered {
+			t.Errorf("quiet %v: %d locks reads, want %d; level lowered %d times, want %d", quiet, calls, want, lowered, wantLowered)
+		}
+		got[i] = fmt.Sprintf("%+v %+v", tr.report.Files, tr.report.Findings)
+	}
+	if got[0] != got[1] {
+		t.Errorf("quiet, the trace reads\n%s\nevery statement read\n%s", got[1], got[0])
+	}
 }

@@ -605,8 +605,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		names      map[string]bool
 		toast      bool
 		run        quietRun
-		lowered    bool // client_min_messages is notice
-		quietIndex bool // a quiet CREATE INDEX: the guard checks pg_temp
+		lowered    bool             // client_min_messages is notice
+		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
+		prevRead   bool             // the statement before had its locks read
+		same       = map[int]bool{} // statements whose locks read is the one before's
 	)
 	level := func(low bool) {
 		if low != lowered {
@@ -635,10 +637,19 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		q.WriteString(st.Text)
 		q.WriteString("\n;\n")
 		places = append(places, place{stmt: i})
-		if !locksNothing(st) {
+		switch {
+		case locksNothing(st):
+			prevRead = false
+		case quiet && prevRead && readsAlike(st):
+			// A quiet statement locks, rewrites and drops no relation
+			// known before the file and sets nothing: the read after it
+			// would give the rows of the read before it (quiet.go).
+			same[i] = true
+		default:
 			q.WriteString(t.locksRead(from))
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, read: true})
+			prevRead = true
 		}
 	}
 	level(false)
@@ -737,6 +748,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
+		if same[i] {
+			stmts[i].rows = stmts[i-1].rows
+		}
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
 		if stmts[i].rows != nil {
 			lastRows = stmts[i].rows
