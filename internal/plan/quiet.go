@@ -89,6 +89,24 @@ var quietMessages = true
 // the file set.
 var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_strings|escape_string_warning|backslash_quote|\bRESET\s+ALL\b|\bDISCARD\b`)
 
+// messagesLevel finds a statement that may change client_min_messages: a
+// SET or set_config of it (pg_dump's files start with SET
+// client_min_messages = warning), RESET ALL, DISCARD. The rules read the
+// server's debug messages, so the trace sets debug1 again after it, in the
+// same round trip: a file that lowered the level hid its index builds and
+// scans, and those of every file after it, from the plan. (Only a name
+// built at run time, in a DO block or a function, still can.)
+var messagesLevel = lazyre.New(`(?i)client_min_messages|\bRESET\s+ALL\b|\bDISCARD\b`)
+
+// levelAgain is the statement that sets debug1 again after st when st may
+// have changed the level (messagesLevel), or "".
+func levelAgain(st sqlscan.Statement) string {
+	if messagesLevel.MatchString(st.Text) {
+		return "SET client_min_messages = debug1;\n"
+	}
+	return ""
+}
+
 // quietRun is what the batch knows of the quiet statements since the last
 // statement that was not quiet: the tables quiet CREATE TABLEs made, as
 // written (schema "" when unqualified).

@@ -319,9 +319,11 @@ func TestQuietMessagesSameReport(t *testing.T) {
 	if quietN < 0 || quietN >= loudN || loudN-quietN < 6*6 {
 		t.Errorf("messages: %d at debug1, %d with quiet statements: want at least 36 fewer", loudN, quietN)
 	}
-	for _, l := range strings.Split(quiet, "\n") {
-		if strings.Contains(l, "builds index") {
-			t.Log(l)
+	// The file that set client_min_messages = warning, and the one after
+	// it, still have their index builds on a live table seen.
+	for _, want := range []string{"builds index x_1_i on tags", "builds index tags_id2 on tags"} {
+		if !strings.Contains(quiet, want) {
+			t.Errorf("no finding: %s", want)
 		}
 	}
 }
@@ -442,5 +444,40 @@ func TestTraceQuietStatementsSkipReads(t *testing.T) {
 	}
 	if got[0] != got[1] {
 		t.Errorf("quiet, the trace reads\n%s\nevery statement read\n%s", got[1], got[0])
+	}
+}
+
+// A file that lowers client_min_messages (pg_dump's files start with SET
+// client_min_messages = warning) does not hide its index builds and scans
+// from the plan, nor those of the files after it, whether the file runs
+// in one batch or statement by statement (its own BEGIN/COMMIT).
+func TestPlanFileLowersMessages(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	rep, err := planFiles(t, applied,
+		"SET client_min_messages = warning;\nSET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_name ON users (name);",
+		"BEGIN;\nSELECT pg_catalog.set_config('client_min_messages', 'error', false);\nSET lock_timeout = '5s';\nCREATE INDEX users_age ON users (age);\nCOMMIT;",
+		"RESET ALL;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_id2 ON users (id);",
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Rule != "lock-timeout-missing" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"index-not-concurrent 000002_p.up.sql:3",
+		"index-not-concurrent 000003_p.up.sql:2",
+		"index-not-concurrent 000004_p.up.sql:4",
+		"index-not-concurrent 000006_p.up.sql:2",
+		"set-not-null-scan 000005_p.up.sql:3",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

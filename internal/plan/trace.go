@@ -532,7 +532,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if !open {
 			prefix, open = "BEGIN;\n", true
 		}
-		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)).ReadAll()
+		results, err := t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+levelAgain(st)).ReadAll()
 		if err == nil {
 			for _, r := range results {
 				if r.Err != nil {
@@ -545,6 +545,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if err != nil {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
+		}
+		if levelAgain(st) != "" {
+			results = results[:len(results)-1]
 		}
 		t.statement(f, st, before, results[len(results)-1].Rows, notices, fs)
 	}
@@ -650,6 +653,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, read: true})
 			prevRead = true
+		}
+		if again := levelAgain(st); again != "" {
+			q.WriteString(again)
+			places = append(places, place{stmt: -1})
 		}
 	}
 	level(false)
