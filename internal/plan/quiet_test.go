@@ -82,22 +82,22 @@ func TestQuietStatement(t *testing.T) {
 		{sql: "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'"},
 		{sql: "DO $$ BEGIN CREATE TABLE u_2 (id int); END $$"},
 	}
-	names, toast := beforeNames(before)
+	toast := beforeToast(before)
 	for _, c := range cases {
 		var run quietRun
 		for _, s := range c.run {
-			if q, _ := quietStatement(statementOf(t, s), names, toast, &run); !q {
+			if q, _ := quietStatement(statementOf(t, s), before, toast, &run); !q {
 				t.Fatalf("%s: not quiet, before %s", s, c.sql)
 			}
 		}
-		if q, _ := quietStatement(statementOf(t, c.sql), names, toast, &run); q != c.quiet {
+		if q, _ := quietStatement(statementOf(t, c.sql), before, toast, &run); q != c.quiet {
 			t.Errorf("%s: quiet %v, want %v", c.sql, q, c.quiet)
 		}
 	}
 	// A relation named like a TOAST table: a CREATE TABLE's messages name
 	// its own TOAST table, pg_toast_ and its oid.
-	names, toast = beforeNames(map[int64]rel{1: {name: "pg_toast_16999"}})
-	if q, _ := quietStatement(statementOf(t, "CREATE TABLE u_1 (id int, a text)"), names, toast, &quietRun{}); q {
+	toasted := map[int64]rel{1: {name: "pg_toast_16999"}}
+	if q, _ := quietStatement(statementOf(t, "CREATE TABLE u_1 (id int, a text)"), toasted, beforeToast(toasted), &quietRun{}); q {
 		t.Errorf("quiet with a relation named pg_toast_16999 before the file")
 	}
 }
@@ -174,7 +174,8 @@ func TestQuietCreateRunsNoCode(t *testing.T) {
 		{"CREATE INDEX \"Q 2_n\" ON \"Q 2\" (n)", "Q 2"},
 		{"CREATE TABLE IF NOT EXISTS q1 (id int)", "q1"},
 	}
-	names, toast := beforeNames(map[int64]rel{1: {name: "ran"}, 2: {name: "q0"}})
+	knownRels := map[int64]rel{1: {name: "ran"}, 2: {name: "q0"}}
+	toast := beforeToast(knownRels)
 	var run quietRun
 	// In one transaction, as a traced file: the locks on the relations
 	// known before it and the lock_timeout, which the locks read reports,
@@ -196,7 +197,7 @@ func TestQuietCreateRunsNoCode(t *testing.T) {
 		t.Fatalf("locks before: %s", locks)
 	}
 	for _, q := range quiet {
-		if ok, _ := quietStatement(statementOf(t, q.sql), names, toast, &run); !ok {
+		if ok, _ := quietStatement(statementOf(t, q.sql), knownRels, toast, &run); !ok {
 			t.Fatalf("%s: not quiet", q.sql)
 		}
 		mu.Lock()

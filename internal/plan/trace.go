@@ -605,7 +605,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	// The level is debug1 but around quiet statements (quiet.go); each
 	// SET of it is a result of none of the file's.
 	var (
-		names      map[string]bool
+		checked    bool // toast is known
 		toast      bool
 		run        quietRun
 		lowered    bool             // client_min_messages is notice
@@ -627,10 +627,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	for i, st := range f.shape.Statements {
 		quiet, index := false, false
 		if t.quiet && t.guard != "" {
-			if names == nil {
-				names, toast = beforeNames(before)
+			if !checked {
+				checked, toast = true, beforeToast(before)
 			}
-			quiet, index = quietStatement(st, names, toast, &run)
+			quiet, index = quietStatement(st, before, toast, &run)
 			quietIndex = quietIndex || index
 		}
 		if !quiet {
