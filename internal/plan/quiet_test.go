@@ -482,3 +482,59 @@ func TestPlanFileLowersMessages(t *testing.T) {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// No quiet statements where code but the server's can run in them: a
+// superuser's session, a role that is a member of a superuser role, a
+// database with an event trigger, a superuser's SECURITY DEFINER function.
+func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, setup string // setup runs as the superuser; "" with user: the superuser's own session
+		user        bool
+		quiet       bool
+	}{
+		{name: "plain role", user: true, quiet: true},
+		{name: "superuser", user: false},
+		{name: "member of a superuser role", setup: "CREATE ROLE %[1]s_su SUPERUSER; GRANT %[1]s_su TO %[1]s", user: true},
+		{name: "event trigger", setup: "CREATE FUNCTION et() RETURNS event_trigger LANGUAGE plpgsql AS $$ BEGIN END $$; CREATE EVENT TRIGGER et ON ddl_command_end EXECUTE FUNCTION et()", user: true},
+		{name: "security definer", setup: "CREATE FUNCTION sd() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'", user: true},
+	}
+	for _, c := range cases {
+		dbURL := pgtest.DB(t)
+		admin, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer admin.Close(ctx)
+		role := fmt.Sprintf("quiet_su_%d", pgtestRole())
+		secret := make([]byte, 12)
+		_, _ = rand.Read(secret)
+		password := hex.EncodeToString(secret)
+		if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"'; GRANT ALL ON SCHEMA public TO "+role); err != nil {
+			t.Fatal(err)
+		}
+		if c.setup != "" {
+			if _, err := admin.Exec(ctx, strings.ReplaceAll(c.setup, "%[1]s", role)); err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+		}
+		t.Cleanup(func() {
+			_, _ = admin.Exec(context.Background(), fmt.Sprintf("DROP EVENT TRIGGER IF EXISTS et; DROP OWNED BY %[1]s; DROP ROLE %[1]s; DROP ROLE IF EXISTS %[1]s_su", role))
+		})
+		conn := admin
+		if c.user {
+			cfg, err := pgx.ParseConfig(dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.User, cfg.Password = role, password
+			if conn, err = pgx.ConnectConfig(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(ctx)
+		}
+		if tr := tracerOn(t, ctx, conn); tr.guard == "" || tr.quiet != c.quiet {
+			t.Errorf("%s: quiet %v (prepared %v), want %v", c.name, tr.quiet, tr.guard != "", c.quiet)
+		}
+	}
+}
