@@ -142,64 +142,7 @@ expect:
 // database keeps its schema and version.
 func TestPlanRules(t *testing.T) {
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
-	dir := t.TempDir()
-	mig := filepath.Join(dir, "migrations")
-	if err := os.Mkdir(mig, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, text string) {
-		if err := os.WriteFile(filepath.Join(mig, name), []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("000001_base.up.sql", base)
-	cfgPath := filepath.Join(dir, "dbguard.yaml")
-	if err := os.WriteFile(cfgPath, []byte(expectYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := dburl.Parse(dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	co := pg.ConnectOptions{URL: u}
-	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	// Rows live only in the live database: the shadow has none, and the
-	// sizes come from here.
-	for _, q := range []string{
-		"INSERT INTO users (email, name, age, status) SELECT 'u' || g || '@example.com', 'n' || g, g % 90, 'active' FROM generate_series(1, 5000) g",
-		"INSERT INTO orders (user_id, total) SELECT 1 + g % 5000, g FROM generate_series(1, 2000) g",
-		"INSERT INTO accounts (status, balance, legacy, note) SELECT 'open', g, 'l', 'n' FROM generate_series(1, 3000) g",
-		"INSERT INTO events (id, kind, payload) SELECT g, 'k', 'p' FROM generate_series(1, 3000) g",
-		"INSERT INTO logs (msg) SELECT 'm' || g FROM generate_series(1, 1000) g",
-		"INSERT INTO tags (name) SELECT 't' || g FROM generate_series(1, 500) g",
-		"INSERT INTO tag_links (tag_id, what) SELECT 1 + g % 500, 'w' FROM generate_series(1, 500) g",
-		"INSERT INTO items (sku, qty) SELECT 's' || g, g FROM generate_series(1, 2000) g",
-		"ANALYZE",
-	} {
-		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, p := range pending {
-		write(fmt.Sprintf("%06d_%s.up.sql", i+2, p.name), p.sql+"\n")
-	}
+	co, cfg, mig, conn := rulesLive(t, nil)
 	liveBefore := liveState(t, conn)
 
 	rep, err := Run(ctx, Options{Connect: co, Config: cfg, Dir: mig})
@@ -244,6 +187,83 @@ func TestPlanRules(t *testing.T) {
 			}
 		}
 	}
+	rulesChecks(t, ctx, co, cfg, mig, conn, rep, got, liveBefore)
+}
+
+// rulesLive makes TestPlanRules' live database (base, its rows and
+// expectYAML), with pending and then more written as the pending files
+// after it: the database's URL as options, the config, the migrations
+// folder and a connection to the live database (closed with the test).
+func rulesLive(t *testing.T, more []string) (pg.ConnectOptions, *config.Config, string, *pgx.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	dir := t.TempDir()
+	mig := filepath.Join(dir, "migrations")
+	if err := os.Mkdir(mig, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(mig, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("000001_base.up.sql", base)
+	cfgPath := filepath.Join(dir, "dbguard.yaml")
+	if err := os.WriteFile(cfgPath, []byte(expectYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := dburl.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := pg.ConnectOptions{URL: u}
+	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Up(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	// Rows live only in the live database: the shadow has none, and the
+	// sizes come from here.
+	for _, q := range []string{
+		"INSERT INTO users (email, name, age, status) SELECT 'u' || g || '@example.com', 'n' || g, g % 90, 'active' FROM generate_series(1, 5000) g",
+		"INSERT INTO orders (user_id, total) SELECT 1 + g % 5000, g FROM generate_series(1, 2000) g",
+		"INSERT INTO accounts (status, balance, legacy, note) SELECT 'open', g, 'l', 'n' FROM generate_series(1, 3000) g",
+		"INSERT INTO events (id, kind, payload) SELECT g, 'k', 'p' FROM generate_series(1, 3000) g",
+		"INSERT INTO logs (msg) SELECT 'm' || g FROM generate_series(1, 1000) g",
+		"INSERT INTO tags (name) SELECT 't' || g FROM generate_series(1, 500) g",
+		"INSERT INTO tag_links (tag_id, what) SELECT 1 + g % 500, 'w' FROM generate_series(1, 500) g",
+		"INSERT INTO items (sku, qty) SELECT 's' || g, g FROM generate_series(1, 2000) g",
+		"ANALYZE",
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range pending {
+		write(fmt.Sprintf("%06d_%s.up.sql", i+2, p.name), p.sql+"\n")
+	}
+	for i, sql := range more {
+		write(fmt.Sprintf("%06d_more.up.sql", len(pending)+2+i), sql+"\n")
+	}
+	return co, cfg, mig, conn
+}
+
+// rulesChecks is the rest of TestPlanRules, on its report.
+func rulesChecks(t *testing.T, ctx context.Context, co pg.ConnectOptions, cfg *config.Config, mig string, conn *pgx.Conn, rep *Report, got map[string][]string, liveBefore string) {
+	t.Helper()
 	if a := got[fileOf("allowed")]; !contains(a, "allowed:table-rewrite") {
 		t.Errorf("the dbguard:allow comment did not accept table-rewrite: %v", a)
 	}
@@ -288,7 +308,7 @@ func TestPlanRules(t *testing.T) {
 	// alone gives it the findings it got in the batch (its table is live
 	// now, not created by an earlier pending file).
 	cfg.Plan.Severity = nil
-	r, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
+	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
 	if err != nil {
 		t.Fatal(err)
 	}

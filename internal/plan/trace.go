@@ -49,6 +49,13 @@ type tracer struct {
 	// statement is still the one prepared at the start; "": the locks
 	// read is sent whole each time.
 	guard string
+	// guardQuiet is guard for a batch with a quiet CREATE INDEX
+	// (quietTempCheck added).
+	guardQuiet string
+	// quiet: the batches lower client_min_messages around quiet
+	// statements (quiet.go); false when the session can run code of a
+	// superuser's or a file changed how messages or strings are read.
+	quiet bool
 	// namespaces: the shadow's schemas by oid when the relations were last
 	// read, to tell a schema renamed (nil: unknown).
 	namespaces map[int64]string
@@ -58,9 +65,14 @@ type tracer struct {
 	// file starts.
 	next map[int64]rel
 
-	mu      sync.Mutex
-	notices []string // the server's messages during the statement in flight
+	mu       sync.Mutex
+	notices  []string // the server's messages during the statement in flight
+	received int      // messages received in all (tracedHook)
 }
+
+// tracedHook, when set (by tests), is called with the number of messages
+// the shadow session sent once a trace ends.
+var tracedHook func(received int)
 
 // notice receives the shadow session's notices and debug messages, and
 // keeps the ones the rules read: the server's own (index.c's "building
@@ -70,11 +82,12 @@ type tracer struct {
 // gigabyte), one statement in flight: kept, they grew dbguard's memory by
 // what the server sent, not by what the file holds.
 func (t *tracer) notice(n *pgconn.Notice) {
-	if !traceNotice(n) {
-		return
-	}
+	keep := traceNotice(n)
 	t.mu.Lock()
-	t.notices = append(t.notices, n.Message)
+	t.received++ // every message the server sent, kept or not
+	if keep {
+		t.notices = append(t.notices, n.Message)
+	}
 	t.mu.Unlock()
 }
 
@@ -318,13 +331,18 @@ func (t *tracer) prepare(ctx context.Context) {
 	names := "ARRAY[" + quote(t.marker) + ", " + quote(t.marker+"_changed") + "]::pg_catalog.text[])"
 	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+"(pg_catalog.oid) AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid, pg_catalog.oid, pg_catalog.oid) AS "+changedSQL+
 		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
-		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n").ReadAll()
-	if err != nil || len(results) != 4 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
+		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n"+
+		";\n"+quietCheck).ReadAll()
+	if err != nil || len(results) != 5 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
 		return
 	}
 	// Both were prepared by this query, at its start time.
 	at := string(results[2].Rows[0][0])
-	t.guard = "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2 THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
+	guard := func(more string) string {
+		return "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2" + more + " THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
+	}
+	t.guard, t.guardQuiet = guard(""), guard(quietTempCheck)
+	t.quiet = quietMessages && len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
 	t.namespaces = map[int64]string{}
 	for _, row := range results[3].Rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
@@ -505,6 +523,11 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 		}
 		t.modelsAhead(modelsBefore, after)
 	}
+	if tracedHook != nil {
+		t.mu.Lock()
+		tracedHook(t.received)
+		t.mu.Unlock()
+	}
 	return nil
 }
 
@@ -534,6 +557,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// lock_timeout, whatever an earlier file SET: set in the round trip
 	// that reads the relations.
 	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
+	if t.quiet && messagesSettings.MatchString(f.text) {
+		t.quiet = false
+	}
 	before := map[int64]rel{}
 	if t.next != nil {
 		before, t.next, setTimeout = t.next, nil, ""
@@ -593,12 +619,13 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			prefix, open = "BEGIN;\n", true
 		}
 		// Kept: the locks read, the last of the prefix's, the
-		// statement's and its own results.
+		// statement's and its own results (and not the SET of the
+		// message level after them, which has no columns).
 		reads := 1
 		if prefix != "" {
 			reads = 2
 		}
-		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)), func(i int, fds []pgconn.FieldDescription) bool {
+		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+levelAgain(st)), func(i int, fds []pgconn.FieldDescription) bool {
 			return i >= reads && len(fds) > 0 && fds[0].Name == t.marker
 		})
 		if err == nil && len(results) == 0 {
@@ -670,16 +697,64 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	q.WriteString("BEGIN;\n")
 	places := []place{{stmt: -1}}
 	from := floor(before)
+	// The level is debug1 but around quiet statements (quiet.go); each
+	// SET of it is a result of none of the file's.
+	var (
+		checked    bool // toast is known
+		toast      bool
+		run        quietRun
+		lowered    bool             // client_min_messages is notice
+		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
+		prevRead   bool             // the statement before had its locks read
+		same       = map[int]bool{} // statements whose locks read is the one before's
+	)
+	level := func(low bool) {
+		if low != lowered {
+			lowered = low
+			if low {
+				q.WriteString("SET client_min_messages = notice;\n")
+			} else {
+				q.WriteString("SET client_min_messages = debug1;\n")
+			}
+			places = append(places, place{stmt: -1})
+		}
+	}
 	for i, st := range f.shape.Statements {
+		quiet, index := false, false
+		if t.quiet && t.guard != "" {
+			if !checked {
+				checked, toast = true, beforeToast(before)
+			}
+			quiet, index = quietStatement(st, before, toast, &run)
+			quietIndex = quietIndex || index
+		}
+		if !quiet {
+			run = quietRun{}
+		}
+		level(quiet)
 		q.WriteString(st.Text)
 		q.WriteString("\n;\n")
 		places = append(places, place{stmt: i})
-		if !locksNothing(st) {
+		switch {
+		case locksNothing(st):
+			prevRead = false
+		case quiet && prevRead && readsAlike(st):
+			// A quiet statement locks, rewrites and drops no relation
+			// known before the file and sets nothing: the read after it
+			// would give the rows of the read before it (quiet.go).
+			same[i] = true
+		default:
 			q.WriteString(t.locksRead(from))
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, read: true})
+			prevRead = true
+		}
+		if again := levelAgain(st); again != "" {
+			q.WriteString(again)
+			places = append(places, place{stmt: -1})
 		}
 	}
+	level(false)
 	changedAt := -1
 	if t.guard != "" {
 		// Deferred triggers run now, not in COMMIT, so that what the
@@ -688,7 +763,11 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// The read of what changed holds the locks read after them too
 		// (its rows of kind L): what the file's deferred triggers did,
 		// which migrate up does in its COMMIT (deferredLocks).
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before, from) + ";\n" + t.guard + ";\n")
+		guard := t.guard
+		if quietIndex {
+			guard = t.guardQuiet
+		}
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before, from) + ";\n" + guard + ";\n")
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
@@ -773,6 +852,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
+		if same[i] {
+			stmts[i].rows = stmts[i-1].rows
+		}
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
 		if stmts[i].rows != nil {
 			lastRows = stmts[i].rows

@@ -1,0 +1,325 @@
+package plan
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/sqlscan"
+)
+
+// The trace runs with client_min_messages = debug1 because three of the
+// server's debug messages feed rules: "building index X on table T",
+// "verifying table T" and "validating foreign key constraint C"
+// (statementFindings, whole). Every debug message costs the server a
+// flush and the client a wake-up (plan135: 810 a plan, six a file, none of
+// them read by a rule), so a traced file's batch lowers the level to
+// notice around the statements whose debug messages provably cannot feed
+// a rule (quiet), and raises it again before the next one.
+//
+// A message can feed a rule only through a relation known before the file
+// (statementFindings looks the named table up among the relations the
+// transaction locked, by name; constraintTable among the same). A quiet
+// statement runs no code of the repository's (see quietAllowed) and its
+// debug messages name only the table it creates or indexes, a table new
+// in this file, and that table's TOAST table (pg_toast_N): so it is quiet
+// when no relation known before the file has either name.
+//
+// The statements:
+//   - CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name ( ... ), with nothing
+//     after the parentheses and none of LIKE, INHERITS, PARTITION, EXCLUDE,
+//     REFERENCES, FOREIGN in them, and no generated column (its
+//     expression is simplified when the table is made, running an
+//     immutable function of constants): no other relation is read, locked
+//     or indexed, and the table is empty, so its DEFAULT and CHECK
+//     expressions are stored, never run (TestQuietCreateRunsNoCode);
+//   - CREATE [UNIQUE] INDEX [name] ON table (col [ASC|DESC] [NULLS
+//     FIRST|LAST], ...) [INCLUDE (col, ...)], on a table a quiet CREATE
+//     TABLE of the same run made, named the same way: no expression, no
+//     operator class, no predicate, an empty table. An unqualified name
+//     is looked up in pg_temp first: a temporary table of that name with
+//     partitions would have its partitions indexed too (their names are
+//     not the table's), so a batch with a quiet index ends with a guard
+//     that fails (and the file is traced again one statement at a time,
+//     at debug1) when the session has a temporary partitioned table.
+//
+// Nothing else is quiet. When unsure, the messages are read.
+//
+// Nor does a quiet statement lock, rewrite or drop a relation known before
+// the file (it reads none, and makes or indexes a new table), or change a
+// setting: the locks read after it would return the rows of the read
+// after the statement before it. So a quiet statement right after one
+// whose locks were read has no read of its own; its rows are that one's
+// (TestQuietCreateRunsNoCode compares pg_locks around each). A read also
+// keeps each statement's results in their place when the server could
+// split the text otherwise than sqlscan did (see locksNothing), so only a
+// statement that every lexing reads alike goes without: no backslash (the
+// quiet forms have none) and no comment (readsAlike).
+
+// quietCheck is the query that says whether no code but the server's own
+// can run in a quiet statement: no event trigger (they run a function
+// after any DDL), and the session's role is not a superuser and cannot
+// become one (SET ROLE) or call a superuser's SECURITY DEFINER function,
+// so no event trigger can be made during the plan (only a superuser can),
+// and no type, operator class or access method whose functions are C (only
+// a superuser can make one): what remains a non-superuser can make (SQL
+// and PL/pgSQL functions, domains, enums, composite and range types) runs
+// in a CREATE TABLE or CREATE INDEX only on rows or in a constant folded
+// by the planner, and a quiet statement has neither. The sandbox's role is
+// such a role; a schema.shadow_url session as a superuser keeps every
+// message.
+const quietCheck = `SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_event_trigger)
+	AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolsuper AND (pg_catalog.pg_has_role(SESSION_USER, r.oid, 'MEMBER') OR pg_catalog.pg_has_role(CURRENT_USER, r.oid, 'MEMBER')))
+	AND NOT EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) p.proowner WHERE p.prosecdef AND r.rolsuper)`
+
+// quietTempCheck is what the guard adds to a batch with a quiet CREATE
+// INDEX: no partitioned table in the session's temporary schema.
+const quietTempCheck = ` AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) pg_catalog.pg_my_temp_schema() AND c.relkind OPERATOR(pg_catalog.=) 'p'::pg_catalog."char")`
+
+// quietMessages can be set false by tests: every statement then runs at
+// debug1, as before the quiet statements were known.
+var quietMessages = true
+
+// messagesSettings finds a file that may change what the session's
+// messages are or how its strings are read: client_min_messages set or
+// reset (RESET ALL, DISCARD, a function's SET clause), or
+// standard_conforming_strings and its kin, which change how the server
+// splits a batch that sqlscan split (see locksNothing). From such a file
+// on, every statement of the plan is traced at debug1, exactly as before:
+// lowering and raising the level around quiet statements would undo what
+// the file set.
+var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_strings|escape_string_warning|backslash_quote|\bRESET\s+ALL\b|\bDISCARD\b`)
+
+// messagesLevel finds a statement that may change client_min_messages: a
+// SET or set_config of it (pg_dump's files start with SET
+// client_min_messages = warning), RESET ALL, DISCARD. The rules read the
+// server's debug messages, so the trace sets debug1 again after it, in the
+// same round trip: a file that lowered the level hid its index builds and
+// scans, and those of every file after it, from the plan. (Only a name
+// built at run time, in a DO block or a function, still can.)
+var messagesLevel = lazyre.New(`(?i)client_min_messages|\bRESET\s+ALL\b|\bDISCARD\b`)
+
+// levelAgain is the statement that sets debug1 again after st when st may
+// have changed the level (messagesLevel), or "".
+func levelAgain(st sqlscan.Statement) string {
+	if messagesLevel.MatchString(st.Text) {
+		return "SET client_min_messages = debug1;\n"
+	}
+	return ""
+}
+
+// quietRun is what the batch knows of the quiet statements since the last
+// statement that was not quiet: the tables quiet CREATE TABLEs made, as
+// written (schema "" when unqualified).
+type quietRun struct {
+	tables [][2]string
+}
+
+// quietStatement reports whether st is quiet (see above), given the
+// relations known before the file (before, and toast: whether one of them
+// is named pg_toast_..., beforeToast), and records a table it creates in
+// run. index is true for a quiet CREATE INDEX.
+func quietStatement(st sqlscan.Statement, before map[int64]rel, toast bool, run *quietRun) (quiet, index bool) {
+	if len(st.Words) < 3 || st.Words[0] != "CREATE" || strings.ContainsAny(st.Text, `\&`) {
+		return false, false
+	}
+	ts := sqlscan.Tokens(st.Text)
+	switch {
+	case st.Words[1] == "TABLE" || st.Words[1] == "UNLOGGED":
+		if toast {
+			return false, false
+		}
+		sch, name, ok := quietTable(ts)
+		if !ok || knownName(before, name) {
+			return false, false
+		}
+		run.tables = append(run.tables, [2]string{sch, name})
+		return true, false
+	case st.Words[1] == "INDEX" || st.Words[1] == "UNIQUE":
+		sch, name, ok := quietIndex(ts)
+		if !ok || !slices.Contains(run.tables, [2]string{sch, name}) || knownName(before, name) {
+			return false, false
+		}
+		return true, true
+	}
+	return false, false
+}
+
+// quietTable reads CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name ( ... ).
+func quietTable(ts []sqlscan.Token) (sch, name string, ok bool) {
+	i := 1
+	if i < len(ts) && ts[i].Upper == "UNLOGGED" {
+		i++
+	}
+	if i >= len(ts) || ts[i].Upper != "TABLE" {
+		return "", "", false
+	}
+	i++
+	if i+2 < len(ts) && ts[i].Upper == "IF" && ts[i+1].Upper == "NOT" && ts[i+2].Upper == "EXISTS" {
+		i += 3
+	}
+	if sch, name, i, ok = quietName(ts, i); !ok {
+		return "", "", false
+	}
+	if i >= len(ts) || ts[i].Text != "(" || ts[len(ts)-1].Text != ")" || ts[len(ts)-1].Depth != 0 {
+		return "", "", false
+	}
+	in := ts[i+1 : len(ts)-1]
+	for j, t := range in {
+		if t.Depth == 0 {
+			return "", "", false // more than one parenthesized list
+		}
+		switch t.Upper {
+		case "LIKE", "INHERITS", "PARTITION", "EXCLUDE", "REFERENCES", "FOREIGN":
+			return "", "", false
+		case "GENERATED":
+			// An identity column, not a generated one: a generation
+			// expression is simplified when the table is made, and an
+			// immutable function of constants in it runs then.
+			k := j + 1
+			if k+1 < len(in) && in[k].Upper == "BY" && in[k+1].Upper == "DEFAULT" {
+				k += 2
+			} else if k < len(in) && in[k].Upper == "ALWAYS" {
+				k++
+			} else {
+				return "", "", false
+			}
+			if k+1 >= len(in) || in[k].Upper != "AS" || in[k+1].Upper != "IDENTITY" {
+				return "", "", false
+			}
+		}
+	}
+	return sch, name, true
+}
+
+// quietIndex reads CREATE [UNIQUE] INDEX [name] ON table (col [ASC|DESC]
+// [NULLS FIRST|LAST], ...) [INCLUDE (col, ...)], returning the table.
+func quietIndex(ts []sqlscan.Token) (sch, name string, ok bool) {
+	i := 1
+	if i < len(ts) && ts[i].Upper == "UNIQUE" {
+		i++
+	}
+	if i >= len(ts) || ts[i].Upper != "INDEX" {
+		return "", "", false
+	}
+	i++
+	if i < len(ts) && ts[i].Upper != "ON" {
+		if _, _, i, ok = quietName(ts, i); !ok || i > 0 && ts[i-2].Text == "." {
+			return "", "", false // an index's name is never qualified
+		}
+	}
+	if i >= len(ts) || ts[i].Upper != "ON" {
+		return "", "", false
+	}
+	if sch, name, i, ok = quietName(ts, i+1); !ok {
+		return "", "", false
+	}
+	if i, ok = quietColumns(ts, i, true); !ok {
+		return "", "", false
+	}
+	if i < len(ts) && ts[i].Upper == "INCLUDE" {
+		if i, ok = quietColumns(ts, i+1, false); !ok {
+			return "", "", false
+		}
+	}
+	return sch, name, i == len(ts)
+}
+
+// quietColumns reads ( col [ASC|DESC] [NULLS FIRST|LAST], ... ) at ts[i]
+// (only the column names when !order), returning the index after it.
+func quietColumns(ts []sqlscan.Token, i int, order bool) (int, bool) {
+	if i >= len(ts) || ts[i].Text != "(" {
+		return i, false
+	}
+	i++
+	for {
+		if _, _, next, ok := quietName(ts, i); !ok || next != i+1 {
+			return i, false // a column: one name, unqualified
+		}
+		i++
+		if order && i < len(ts) && (ts[i].Upper == "ASC" || ts[i].Upper == "DESC") {
+			i++
+		}
+		if order && i+1 < len(ts) && ts[i].Upper == "NULLS" && (ts[i+1].Upper == "FIRST" || ts[i+1].Upper == "LAST") {
+			i += 2
+		}
+		switch {
+		case i < len(ts) && ts[i].Text == ",":
+			i++
+		case i < len(ts) && ts[i].Text == ")":
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
+// quietName reads [schema.]name at ts[i] as the server names it, refusing
+// what it cannot fold exactly: an unquoted word with anything but ASCII
+// letters, digits, _ and $ (the server folds only ASCII to lower case), and
+// a name of 64 bytes or more (the server cuts it).
+func quietName(ts []sqlscan.Token, i int) (sch, name string, next int, ok bool) {
+	one := func(i int) (string, bool) {
+		if i >= len(ts) || ts[i].Text == "" {
+			return "", false
+		}
+		t := ts[i]
+		var n string
+		switch {
+		case t.Word:
+			for _, c := range []byte(t.Text) {
+				if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '$') {
+					return "", false
+				}
+			}
+			n = strings.ToLower(t.Text)
+		case len(t.Text) > 2 && t.Text[0] == '"' && t.Text[len(t.Text)-1] == '"':
+			n = strings.ReplaceAll(t.Text[1:len(t.Text)-1], `""`, `"`)
+		default:
+			return "", false
+		}
+		return n, n != "" && len(n) < 64
+	}
+	first, ok := one(i)
+	if !ok {
+		return "", "", i, false
+	}
+	if i+2 < len(ts) && ts[i+1].Text == "." {
+		second, ok := one(i + 2)
+		if !ok {
+			return "", "", i, false
+		}
+		return first, second, i + 3, true
+	}
+	return "", first, i + 1, true
+}
+
+// readsAlike reports whether a statement's text has no comment: with no
+// backslash either (quietStatement), the server splits it where sqlscan
+// did, however it reads strings and nested comments.
+func readsAlike(st sqlscan.Statement) bool {
+	return !strings.Contains(st.Text, "--") && !strings.Contains(st.Text, "/*")
+}
+
+// knownName reports whether a relation known before the file has the
+// name. A scan, not a set: a set per file, with the collector off below
+// 64 MB (cmd/dbguard/gc.go), stayed in the heap (plan135: 3.5 MB).
+func knownName(before map[int64]rel, name string) bool {
+	for _, r := range before {
+		if r.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// beforeToast reports whether a relation known before a file has a name
+// like a TOAST table's (pg_toast_N).
+func beforeToast(before map[int64]rel) bool {
+	for _, r := range before {
+		if strings.HasPrefix(r.name, "pg_toast_") {
+			return true
+		}
+	}
+	return false
+}
