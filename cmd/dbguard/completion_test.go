@@ -346,7 +346,9 @@ func TestCompletionCannotAct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	// Closed when the subtests, which run after this function returns,
+	// are done and checked (cleanups run last registered first).
+	t.Cleanup(func() { ln.Close() })
 	var contacts atomic.Int32
 	go func() {
 		for {
@@ -384,8 +386,29 @@ func TestCompletionCannotAct(t *testing.T) {
 	}
 	before := treeState(t, repo)
 
+	// After every subtest (they run at once: each mostly waits on its
+	// shell or on dbguard's starts), nothing may have acted; then the
+	// detectors must see the real commands act.
+	t.Cleanup(func() {
+		if n := contacts.Load(); n != 0 {
+			t.Errorf("completion connected to the database %d time(s)", n)
+		}
+		if diff := diffTrees(before, treeState(t, repo)); diff != "" {
+			t.Errorf("completion changed the repository:\n%s", diff)
+		}
+		for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
+			cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
+			cmd.Dir, cmd.Env = repo, env
+			cmd.Run() // wait fails: the listener is no server
+		}
+		if diffTrees(before, treeState(t, repo)) == "" || contacts.Load() == 0 {
+			t.Errorf("the detectors missed the real commands: changes %q, contacts %d", diffTrees(before, treeState(t, repo)), contacts.Load())
+		}
+	})
+
 	for _, shell := range []string{"bash", "zsh", "fish"} {
 		t.Run(shell, func(t *testing.T) {
+			t.Parallel() // its own shell; the repository is only read
 			got := shellComplete(t, shell, repo, env, actingLines)
 			for i, g := range got {
 				for _, c := range g {
@@ -397,6 +420,7 @@ func TestCompletionCannotAct(t *testing.T) {
 		})
 	}
 	t.Run("generate-bash-completion", func(t *testing.T) {
+		t.Parallel()
 		for _, line := range actingLines {
 			args := append(slices.Clone(line), legacyCompletionFlag)
 			if line[len(line)-1] == "" {
@@ -413,23 +437,6 @@ func TestCompletionCannotAct(t *testing.T) {
 			}
 		}
 	})
-
-	if n := contacts.Load(); n != 0 {
-		t.Errorf("completion connected to the database %d time(s)", n)
-	}
-	if diff := diffTrees(before, treeState(t, repo)); diff != "" {
-		t.Errorf("completion changed the repository:\n%s", diff)
-	}
-
-	// The detectors work: the commands themselves, run, do act.
-	for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
-		cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
-		cmd.Dir, cmd.Env = repo, env
-		cmd.Run() // wait fails: the listener is no server
-	}
-	if diffTrees(before, treeState(t, repo)) == "" || contacts.Load() == 0 {
-		t.Fatalf("the detectors missed the real commands: changes %q, contacts %d", diffTrees(before, treeState(t, repo)), contacts.Load())
-	}
 }
 
 // treeState is every path under dir with its mode and content hash.
