@@ -222,6 +222,24 @@ func shellEnvWith(bin, home string) []string {
 	}
 }
 
+// concurrently runs a subtest of t for each name, all at once, each from
+// a goroutine of its own (t.Run may be called from several), and returns
+// when all are done. Parallel subtests (t.Parallel) would instead wait for
+// a slot behind every test queued before them, the ~200 scripts included,
+// and so run at the end of the package's run, alone.
+func concurrently(t *testing.T, names []string, f func(t *testing.T, name string)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name, func(t *testing.T) { f(t, name) })
+		}()
+	}
+	wg.Wait()
+}
+
 func TestCompletionInShells(t *testing.T) {
 	t.Parallel() // its own folders and shells
 	dir := t.TempDir()
@@ -346,9 +364,7 @@ func TestCompletionCannotAct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Closed when the subtests, which run after this function returns,
-	// are done and checked (cleanups run last registered first).
-	t.Cleanup(func() { ln.Close() })
+	defer ln.Close()
 	var contacts atomic.Int32
 	go func() {
 		for {
@@ -386,30 +402,11 @@ func TestCompletionCannotAct(t *testing.T) {
 	}
 	before := treeState(t, repo)
 
-	// After every subtest (they run at once: each mostly waits on its
-	// shell or on dbguard's starts), nothing may have acted; then the
-	// detectors must see the real commands act.
-	t.Cleanup(func() {
-		if n := contacts.Load(); n != 0 {
-			t.Errorf("completion connected to the database %d time(s)", n)
-		}
-		if diff := diffTrees(before, treeState(t, repo)); diff != "" {
-			t.Errorf("completion changed the repository:\n%s", diff)
-		}
-		for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
-			cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
-			cmd.Dir, cmd.Env = repo, env
-			cmd.Run() // wait fails: the listener is no server
-		}
-		if diffTrees(before, treeState(t, repo)) == "" || contacts.Load() == 0 {
-			t.Errorf("the detectors missed the real commands: changes %q, contacts %d", diffTrees(before, treeState(t, repo)), contacts.Load())
-		}
-	})
-
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		t.Run(shell, func(t *testing.T) {
-			t.Parallel() // its own shell; the repository is only read
-			got := shellComplete(t, shell, repo, env, actingLines)
+	// The three shells and the old request at once: each mostly waits on
+	// a shell or on dbguard's starts, and the repository is only read.
+	concurrently(t, []string{"bash", "zsh", "fish", "generate-bash-completion"}, func(t *testing.T, name string) {
+		if name != "generate-bash-completion" {
+			got := shellComplete(t, name, repo, env, actingLines)
 			for i, g := range got {
 				for _, c := range g {
 					if secretRE.MatchString(c) {
@@ -417,10 +414,8 @@ func TestCompletionCannotAct(t *testing.T) {
 					}
 				}
 			}
-		})
-	}
-	t.Run("generate-bash-completion", func(t *testing.T) {
-		t.Parallel()
+			return
+		}
 		for _, line := range actingLines {
 			args := append(slices.Clone(line), legacyCompletionFlag)
 			if line[len(line)-1] == "" {
@@ -437,6 +432,23 @@ func TestCompletionCannotAct(t *testing.T) {
 			}
 		}
 	})
+
+	if n := contacts.Load(); n != 0 {
+		t.Errorf("completion connected to the database %d time(s)", n)
+	}
+	if diff := diffTrees(before, treeState(t, repo)); diff != "" {
+		t.Errorf("completion changed the repository:\n%s", diff)
+	}
+
+	// The detectors work: the commands themselves, run, do act.
+	for _, args := range [][]string{{"hook", "install"}, {"migrate", "create", "x"}, {"wait", "--wait", "1s"}} {
+		cmd := exec.Command(filepath.Join(bin, "dbguard"), args...)
+		cmd.Dir, cmd.Env = repo, env
+		cmd.Run() // wait fails: the listener is no server
+	}
+	if diffTrees(before, treeState(t, repo)) == "" || contacts.Load() == 0 {
+		t.Fatalf("the detectors missed the real commands: changes %q, contacts %d", diffTrees(before, treeState(t, repo)), contacts.Load())
+	}
 }
 
 // treeState is every path under dir with its mode and content hash.
@@ -534,9 +546,9 @@ var hostileModes = []string{
 // file), and the command Enter runs must receive the file's mode as it is:
 // the dbguard it runs records its argv. Before the fix bash handed the
 // candidates to compgen -W, which ran "$(...)" on Tab. The three shells
-// run at once, each in a folder, tmux server, home and record of its own: each
-// mostly waits for its shell to answer keystrokes, and one after the
-// other they held a parallel slot for 7-9 s.
+// run at once (concurrently), each in a folder, tmux server, home and
+// record of its own: each mostly waits for its shell to answer keystrokes,
+// and one after the other they held a parallel slot for 7-9 s.
 func TestAttackCompletionRunsNothing(t *testing.T) {
 	t.Parallel() // its own folders and tmux servers
 	tmux := needTool(t, "tmux")
@@ -548,99 +560,96 @@ func TestAttackCompletionRunsNothing(t *testing.T) {
 		"zsh":  {"zsh -f -i", "autoload -U compinit && compinit -u -C -d ZCOMPDUMP && source <(dbguard completion zsh)"},
 		"fish": {"fish --no-config --private -i", "dbguard completion fish | source"},
 	}
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		t.Run(shell, func(t *testing.T) {
-			t.Parallel() // its own tmux server, PATH, home and record
-			needTool(t, shell)
-			// A folder of its own, so what a shell's Tab ran shows in
-			// that shell's check only.
-			dir := t.TempDir()
-			for _, m := range hostileModes {
-				if err := os.WriteFile(filepath.Join(dir, ".env."+m), nil, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			before := treeState(t, dir)
-			// dbguard on PATH answers completion requests and records the
-			// argv of any other run, NUL-separated.
-			bin, work := t.TempDir(), t.TempDir()
-			record := filepath.Join(work, "argv")
-			fake := "#!/bin/sh\ncase $1 in __complete|completion) exec " + real + " \"$@\";; esac\n" +
-				"printf '%s\\0' \"$@\" > " + record + ".tmp && mv " + record + ".tmp " + record + "\n"
-			if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte(fake), 0o755); err != nil {
+	concurrently(t, []string{"bash", "zsh", "fish"}, func(t *testing.T, shell string) {
+		needTool(t, shell)
+		// A folder of its own, so what a shell's Tab ran shows in
+		// that shell's check only.
+		dir := t.TempDir()
+		for _, m := range hostileModes {
+			if err := os.WriteFile(filepath.Join(dir, ".env."+m), nil, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			socket := filepath.Join(work, "tmux")
-			tm := func(t *testing.T, args ...string) string {
-				t.Helper()
-				out, err := exec.Command(tmux, append([]string{"-S", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
-				if err != nil {
-					t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-				}
-				return string(out)
-			}
-			waitFile := func(t *testing.T, p, what string) []byte {
-				t.Helper()
-				for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-					if b, err := os.ReadFile(p); err == nil {
-						return b
-					}
-				}
-				t.Fatalf("%s: nothing after 20s; the screen:\n%s", what, tm(t, "capture-pane", "-p", "-t", shell))
-				return nil
-			}
-
-			// The shell's home: fish writes its universal variables there
-			// and a shell may still be exiting after the tmux server is
-			// gone, which raced t.TempDir's removal ("directory not
-			// empty"). Removed here, retrying until the writers are done.
-			home, err := os.MkdirTemp("", "dbguard-completion-home-")
+		}
+		before := treeState(t, dir)
+		// dbguard on PATH answers completion requests and records the
+		// argv of any other run, NUL-separated.
+		bin, work := t.TempDir(), t.TempDir()
+		record := filepath.Join(work, "argv")
+		fake := "#!/bin/sh\ncase $1 in __complete|completion) exec " + real + " \"$@\";; esac\n" +
+			"printf '%s\\0' \"$@\" > " + record + ".tmp && mv " + record + ".tmp " + record + "\n"
+		if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		socket := filepath.Join(work, "tmux")
+		tm := func(t *testing.T, args ...string) string {
+			t.Helper()
+			out, err := exec.Command(tmux, append([]string{"-S", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 			}
-			t.Cleanup(func() {
-				for i := 0; i < 50 && os.RemoveAll(home) != nil; i++ {
-					time.Sleep(100 * time.Millisecond)
-				}
-			})
-			env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
-			// Registered after the temporary folders, so it runs before
-			// their removal: the shell is gone (the server's socket with
-			// it) first.
-			t.Cleanup(func() {
-				_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
-				for i := 0; i < 100; i++ {
-					if _, err := os.Stat(socket); err != nil {
-						break
-					}
-					time.Sleep(50 * time.Millisecond)
-				}
-			})
-			sh := shells[shell]
-			if shell == "zsh" {
-				sh.setup = strings.Replace(sh.setup, "ZCOMPDUMP", "'"+zshCompDump(t)+"'", 1)
-			}
-			tm(t, "new-session", "-d", "-s", shell, "-x", "200", "-y", "50", "-c", dir,
-				"env -i "+strings.Join(quoteAll(env), " ")+" "+sh.argv)
-			ready := filepath.Join(work, shell+".ready")
-			tm(t, "send-keys", "-t", shell, "-l", sh.setup+" && touch "+ready)
-			tm(t, "send-keys", "-t", shell, "Enter")
-			waitFile(t, ready, shell+" setup")
-			for _, m := range hostileModes {
-				os.Remove(record)
-				tm(t, "send-keys", "-t", shell, "-l", "dbguard env --mode "+m[:1])
-				tm(t, "send-keys", "-t", shell, "Tab")
-				tm(t, "send-keys", "-t", shell, "Enter")
-				got := strings.Split(strings.TrimSuffix(string(waitFile(t, record, "--mode "+m[:1]+"<Tab><Enter>")), "\x00"), "\x00")
-				if want := []string{"env", "--mode", m}; !slices.Equal(got, want) {
-					t.Errorf("dbguard env --mode %s<Tab><Enter> ran dbguard %q, want %q", m[:1], got, want)
+			return string(out)
+		}
+		waitFile := func(t *testing.T, p, what string) []byte {
+			t.Helper()
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				if b, err := os.ReadFile(p); err == nil {
+					return b
 				}
 			}
-			if diff := diffTrees(before, treeState(t, dir)); diff != "" {
-				t.Errorf("completion in %s ran a file name:\n%s", shell, diff)
+			t.Fatalf("%s: nothing after 20s; the screen:\n%s", what, tm(t, "capture-pane", "-p", "-t", shell))
+			return nil
+		}
+
+		// The shell's home: fish writes its universal variables there
+		// and a shell may still be exiting after the tmux server is
+		// gone, which raced t.TempDir's removal ("directory not
+		// empty"). Removed here, retrying until the writers are done.
+		home, err := os.MkdirTemp("", "dbguard-completion-home-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			for i := 0; i < 50 && os.RemoveAll(home) != nil; i++ {
+				time.Sleep(100 * time.Millisecond)
 			}
 		})
-	}
+		env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
+		// Registered after the temporary folders, so it runs before
+		// their removal: the shell is gone (the server's socket with
+		// it) first.
+		t.Cleanup(func() {
+			_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
+			for i := 0; i < 100; i++ {
+				if _, err := os.Stat(socket); err != nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+		sh := shells[shell]
+		if shell == "zsh" {
+			sh.setup = strings.Replace(sh.setup, "ZCOMPDUMP", "'"+zshCompDump(t)+"'", 1)
+		}
+		tm(t, "new-session", "-d", "-s", shell, "-x", "200", "-y", "50", "-c", dir,
+			"env -i "+strings.Join(quoteAll(env), " ")+" "+sh.argv)
+		ready := filepath.Join(work, shell+".ready")
+		tm(t, "send-keys", "-t", shell, "-l", sh.setup+" && touch "+ready)
+		tm(t, "send-keys", "-t", shell, "Enter")
+		waitFile(t, ready, shell+" setup")
+		for _, m := range hostileModes {
+			os.Remove(record)
+			tm(t, "send-keys", "-t", shell, "-l", "dbguard env --mode "+m[:1])
+			tm(t, "send-keys", "-t", shell, "Tab")
+			tm(t, "send-keys", "-t", shell, "Enter")
+			got := strings.Split(strings.TrimSuffix(string(waitFile(t, record, "--mode "+m[:1]+"<Tab><Enter>")), "\x00"), "\x00")
+			if want := []string{"env", "--mode", m}; !slices.Equal(got, want) {
+				t.Errorf("dbguard env --mode %s<Tab><Enter> ran dbguard %q, want %q", m[:1], got, want)
+			}
+		}
+		if diff := diffTrees(before, treeState(t, dir)); diff != "" {
+			t.Errorf("completion in %s ran a file name:\n%s", shell, diff)
+		}
+	})
 }
 
 func quoteAll(words []string) []string {
