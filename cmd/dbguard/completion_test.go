@@ -615,14 +615,18 @@ func TestAttackCompletionRunsNothing(t *testing.T) {
 		})
 		env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
 		// Registered after the temporary folders, so it runs before
-		// their removal: the shell is gone (the server's socket with
-		// it) first.
+		// their removal: the server is gone first. tmux (3.3a here)
+		// leaves its socket file behind when killed, so waiting for the
+		// file to go always waited the whole 5 s; a server that is gone
+		// refuses connections on it.
 		t.Cleanup(func() {
 			_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
 			for i := 0; i < 100; i++ {
-				if _, err := os.Stat(socket); err != nil {
+				c, err := net.Dial("unix", socket)
+				if err != nil {
 					break
 				}
+				c.Close()
 				time.Sleep(50 * time.Millisecond)
 			}
 		})
