@@ -396,7 +396,20 @@ func buildAhead() {
 	if f := flag.Lookup("test.list"); f != nil && f.Value.String() != "" {
 		return
 	}
-	go built.once.Do(build)
+	built.ahead = make(chan struct{})
+	go func() {
+		built.once.Do(build)
+		close(built.ahead)
+	}()
+}
+
+// waitBuildAhead returns once the build buildAhead started is done, at
+// once if it started none: for a serial test whose bound on a time the
+// link beside it (a few seconds of both processors) could break.
+func waitBuildAhead() {
+	if built.ahead != nil {
+		<-built.ahead
+	}
 }
 
 // packageDir is this package's folder, the working folder go test starts
@@ -406,9 +419,10 @@ var packageDir string
 // built is the binary buildDbguard made; removeBuilt removes it when the
 // tests end.
 var built struct {
-	once sync.Once
-	dir  string
-	err  error
+	once  sync.Once
+	dir   string
+	err   error
+	ahead chan struct{} // closed when buildAhead's build is done; nil if none
 }
 
 func removeBuilt() {

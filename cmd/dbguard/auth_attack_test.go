@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
 	"strings"
 	"testing"
 
@@ -16,24 +14,25 @@ import (
 // whose host a pull request changed to a server asking for the password in
 // cleartext. Before, each connected and sent it; now none sends it, and
 // each stops with exit 2 and the reason.
+//
+// The commands run in an inproc child (its own folder and environment), so
+// the test runs beside the other parallel tests.
 func TestAttackPullRequestHostGetsNoEnvironmentPassword(t *testing.T) {
+	t.Parallel() // its own catcher, folder and child
 	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
-	t.Setenv("PGPASSWORD", "s3cret-operator")
-	t.Setenv("PGPASSFILE", "")
-	t.Setenv("PGREQUIREAUTH", "")
-	inDir(t, map[string]string{
+	p := startInprocEnv(t, repoDir(t, map[string]string{
 		".env":                          "DATABASE_URL=postgres://app@" + c.Addr + "/app?sslmode=disable\n",
 		"migrations/000001_user.up.sql": "CREATE TABLE \"user\" (id int);\n",
-	})
+	}), "", map[string]string{"PGPASSWORD": "s3cret-operator", "PGPASSFILE": "", "PGREQUIREAUTH": ""})
 	for _, args := range [][]string{
 		{"ci"},
 		{"migrate", "status"},
 		{"migrate", "plan"},
 		{"verify", "--shadow"},
 	} {
-		var stdout, stderr bytes.Buffer
-		code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
-		all := strings.Join(strings.Fields(stdout.String()+stderr.String()), " ") // unwrapped
+		r := p.run(args...)
+		code := r.Code
+		all := strings.Join(strings.Fields(r.Stdout+r.Stderr), " ") // unwrapped
 		if got := c.Sent(); len(got) > 0 {
 			t.Errorf("dbguard %s: the pull request's host received %q", strings.Join(args, " "), got)
 		}
@@ -47,6 +46,9 @@ func TestAttackPullRequestHostGetsNoEnvironmentPassword(t *testing.T) {
 			t.Errorf("dbguard %s showed the password:\n%s", strings.Join(args, " "), all)
 		}
 	}
+	if out := p.Output(); strings.Contains(out, "s3cret") {
+		t.Errorf("the inproc child's own output showed the password:\n%s", out)
+	}
 }
 
 // TestAttackExecChildGetsNoEnvironmentPassword: dbguard's own connections
@@ -58,27 +60,25 @@ func TestAttackPullRequestHostGetsNoEnvironmentPassword(t *testing.T) {
 // gets PGREQUIREAUTH=!password,!md5 (libpq 16+ and pgx honour it) and the
 // URL's own require_auth says the same.
 func TestAttackExecChildGetsNoEnvironmentPassword(t *testing.T) {
+	t.Parallel() // its own catcher, folders and children
 	needTool(t, "goose")
 	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
-	t.Setenv("PGPASSWORD", "s3cret-operator")
-	t.Setenv("PGPASSFILE", "")
-	t.Setenv("PGREQUIREAUTH", "")
 	for _, query := range []string{"sslmode=disable", "sslmode=disable&require_auth=password"} {
-		inDir(t, map[string]string{
+		p := startInprocEnv(t, repoDir(t, map[string]string{
 			".env":                      "DATABASE_URL=postgres://app@" + c.Addr + "/app?" + query + "\n",
 			"dbguard.yaml":              "version: 1\nmigrations:\n  tool: goose\n  dir: migrations\n",
 			"migrations/00001_user.sql": "-- +goose Up\nCREATE TABLE \"user\" (id int);\n",
-		})
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"dbguard", "exec", "--", "goose", "status"}, strings.NewReader(""), &stdout, &stderr)
+		}), "", map[string]string{"PGPASSWORD": "s3cret-operator", "PGPASSFILE": "", "PGREQUIREAUTH": ""})
+		r := p.run("exec", "--", "goose", "status")
 		if got := c.Sent(); len(got) > 0 {
 			t.Errorf("%s: dbguard exec -- goose status: the pull request's host received %q", query, got)
 		}
-		if code == 0 {
-			t.Errorf("%s: dbguard exec -- goose status: exit 0 against a server that refused it:\n%s", query, stderr.String())
+		if r.Code == 0 {
+			t.Errorf("%s: dbguard exec -- goose status: exit 0 against a server that refused it:\n%s", query, r.Stderr)
 		}
-		if strings.Contains(stdout.String()+stderr.String(), "s3cret") {
-			t.Errorf("%s: the output shows the password:\n%s%s", query, stdout.String(), stderr.String())
+		// goose writes to the child's own stdout and stderr.
+		if out := r.Stdout + r.Stderr + p.Output(); strings.Contains(out, "s3cret") {
+			t.Errorf("%s: the output shows the password:\n%s", query, out)
 		}
 	}
 }
@@ -91,32 +91,29 @@ func TestAttackExecChildGetsNoEnvironmentPassword(t *testing.T) {
 //   - the .env wrote postgres://app:${DB_PASSWORD}@HOST/app and the loader
 //     dbguard.yaml names (python-dotenv) expanded the job's DB_PASSWORD.
 func TestAttackPullRequestGetsNoJobPasswordItCarries(t *testing.T) {
+	t.Parallel() // its own catcher, folders and children
 	c := pgtest.CatchPasswords(t, &pgproto3.AuthenticationCleartextPassword{})
 	host, port, _ := strings.Cut(c.Addr, ":")
-	t.Setenv("PGPASSWORD", "")
-	t.Setenv("PGPASSFILE", "")
-	t.Setenv("PGREQUIREAUTH", "")
 	for _, how := range []string{"rewritten", "expanded"} {
 		files := map[string]string{"migrations/000001_user.up.sql": "CREATE TABLE \"user\" (id int);\n"}
-		t.Setenv("DATABASE_URL", "")
-		os.Unsetenv("DATABASE_URL") // restored by t.Setenv's cleanup
-		t.Setenv("DB_PASSWORD", "")
+		env := map[string]string{"PGPASSWORD": "", "PGPASSFILE": "", "PGREQUIREAUTH": "", "DB_PASSWORD": ""}
+		unset := []string{"DATABASE_URL"}
 		from := "DATABASE_URL"
 		if how == "rewritten" {
-			t.Setenv("DATABASE_URL", "postgres://app:s3cret-Operator9@pooler.example.internal:6432/app?sslmode=disable")
+			env["DATABASE_URL"], unset = "postgres://app:s3cret-Operator9@pooler.example.internal:6432/app?sslmode=disable", nil
 			files["dbguard.yaml"] = "version: 1\npoolers:\n  - name: pr\n    match: { host: pooler.example.internal }\n    direct: { host: " + host + ", port: " + port + " }\n"
 		} else {
-			t.Setenv("DB_PASSWORD", "s3cret-Operator9")
+			env["DB_PASSWORD"] = "s3cret-Operator9"
 			from = "DB_PASSWORD"
 			files[".env"] = "DATABASE_URL=postgres://app:${DB_PASSWORD}@" + c.Addr + "/app?sslmode=disable\n"
 			files["dbguard.yaml"] = "version: 1\nenv:\n  loaders:\n    - loader: python-dotenv\n      dir: .\n      caller: app.py\n"
 			files["app.py"] = "from dotenv import load_dotenv\nload_dotenv()\n"
 		}
-		inDir(t, files)
+		p := startInprocEnv(t, repoDir(t, files), "", env, unset...)
 		for _, args := range [][]string{{"ci"}, {"migrate", "status"}, {"migrate", "up"}} {
-			var stdout, stderr bytes.Buffer
-			code := run(append([]string{"dbguard"}, args...), strings.NewReader(""), &stdout, &stderr)
-			all := strings.Join(strings.Fields(stdout.String()+stderr.String()), " ")
+			r := p.run(args...)
+			code := r.Code
+			all := strings.Join(strings.Fields(r.Stdout+r.Stderr), " ")
 			if got := c.Sent(); len(got) > 0 {
 				t.Errorf("%s: dbguard %s: the pull request's host received %q", how, strings.Join(args, " "), got)
 			}
@@ -126,6 +123,9 @@ func TestAttackPullRequestGetsNoJobPasswordItCarries(t *testing.T) {
 			if strings.Contains(all, "s3cret") {
 				t.Errorf("%s: dbguard %s showed the password:\n%s", how, strings.Join(args, " "), all)
 			}
+		}
+		if out := p.Output(); strings.Contains(out, "s3cret") {
+			t.Errorf("%s: the inproc child's own output showed the password:\n%s", how, out)
 		}
 	}
 }

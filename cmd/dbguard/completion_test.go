@@ -222,6 +222,24 @@ func shellEnvWith(bin, home string) []string {
 	}
 }
 
+// concurrently runs a subtest of t for each name, all at once, each from
+// a goroutine of its own (t.Run may be called from several), and returns
+// when all are done. Parallel subtests (t.Parallel) would instead wait for
+// a slot behind every test queued before them, the ~200 scripts included,
+// and so run at the end of the package's run, alone.
+func concurrently(t *testing.T, names []string, f func(t *testing.T, name string)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.Run(name, func(t *testing.T) { f(t, name) })
+		}()
+	}
+	wg.Wait()
+}
+
 func TestCompletionInShells(t *testing.T) {
 	t.Parallel() // its own folders and shells
 	dir := t.TempDir()
@@ -384,9 +402,11 @@ func TestCompletionCannotAct(t *testing.T) {
 	}
 	before := treeState(t, repo)
 
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		t.Run(shell, func(t *testing.T) {
-			got := shellComplete(t, shell, repo, env, actingLines)
+	// The three shells and the old request at once: each mostly waits on
+	// a shell or on dbguard's starts, and the repository is only read.
+	concurrently(t, []string{"bash", "zsh", "fish", "generate-bash-completion"}, func(t *testing.T, name string) {
+		if name != "generate-bash-completion" {
+			got := shellComplete(t, name, repo, env, actingLines)
 			for i, g := range got {
 				for _, c := range g {
 					if secretRE.MatchString(c) {
@@ -394,9 +414,8 @@ func TestCompletionCannotAct(t *testing.T) {
 					}
 				}
 			}
-		})
-	}
-	t.Run("generate-bash-completion", func(t *testing.T) {
+			return
+		}
 		for _, line := range actingLines {
 			args := append(slices.Clone(line), legacyCompletionFlag)
 			if line[len(line)-1] == "" {
@@ -526,108 +545,115 @@ var hostileModes = []string{
 // env files are named as shell code. The Tab must run nothing (no PWNED
 // file), and the command Enter runs must receive the file's mode as it is:
 // the dbguard it runs records its argv. Before the fix bash handed the
-// candidates to compgen -W, which ran "$(...)" on Tab.
+// candidates to compgen -W, which ran "$(...)" on Tab. The three shells
+// run at once (concurrently), each in a folder, tmux server, home and
+// record of its own: each mostly waits for its shell to answer keystrokes,
+// and one after the other they held a parallel slot for 7-9 s.
 func TestAttackCompletionRunsNothing(t *testing.T) {
-	t.Parallel() // its own folders and tmux server
+	t.Parallel() // its own folders and tmux servers
 	tmux := needTool(t, "tmux")
-	dir := t.TempDir()
-	for _, m := range hostileModes {
-		if err := os.WriteFile(filepath.Join(dir, ".env."+m), nil, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	before := treeState(t, dir)
-
-	// dbguard on PATH answers completion requests and records the argv of
-	// any other run, NUL-separated.
-	bin, work := t.TempDir(), t.TempDir()
-	real := filepath.Join(bin, "dbguard-real")
+	real := filepath.Join(t.TempDir(), "dbguard-real")
 	buildDbguard(t, real)
-	record := filepath.Join(work, "argv")
-	fake := "#!/bin/sh\ncase $1 in __complete|completion) exec " + real + " \"$@\";; esac\n" +
-		"printf '%s\\0' \"$@\" > " + record + ".tmp && mv " + record + ".tmp " + record + "\n"
-	if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte(fake), 0o755); err != nil {
-		t.Fatal(err)
-	}
 
-	socket := filepath.Join(work, "tmux")
-	tm := func(t *testing.T, args ...string) string {
-		t.Helper()
-		out, err := exec.Command(tmux, append([]string{"-S", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	waitFile := func(t *testing.T, p, what, pane string) []byte {
-		t.Helper()
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-			if b, err := os.ReadFile(p); err == nil {
-				return b
-			}
-		}
-		t.Fatalf("%s: nothing after 20s; the screen:\n%s", what, tm(t, "capture-pane", "-p", "-t", pane))
-		return nil
-	}
-
-	// The shells' home: fish writes its universal variables there and a
-	// shell may still be exiting after the tmux server is gone, which
-	// raced t.TempDir's removal ("directory not empty"). Removed here,
-	// retrying until the writers are done.
-	home, err := os.MkdirTemp("", "dbguard-completion-home-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for i := 0; i < 50 && os.RemoveAll(home) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
 	shells := map[string]struct{ argv, setup string }{
 		"bash": {"bash --norc --noprofile -i", "source <(dbguard completion bash)"},
 		"zsh":  {"zsh -f -i", "autoload -U compinit && compinit -u -C -d ZCOMPDUMP && source <(dbguard completion zsh)"},
 		"fish": {"fish --no-config --private -i", "dbguard completion fish | source"},
 	}
-	// Registered after the temporary folders, so it runs before their
-	// removal: the shells are gone (the server's socket with them) first.
-	t.Cleanup(func() {
-		_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
-		for i := 0; i < 100; i++ {
-			if _, err := os.Stat(socket); err != nil {
-				break
+	concurrently(t, []string{"bash", "zsh", "fish"}, func(t *testing.T, shell string) {
+		needTool(t, shell)
+		// A folder of its own, so what a shell's Tab ran shows in
+		// that shell's check only.
+		dir := t.TempDir()
+		for _, m := range hostileModes {
+			if err := os.WriteFile(filepath.Join(dir, ".env."+m), nil, 0o644); err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond)
 		}
-	})
-	for _, shell := range []string{"bash", "zsh", "fish"} {
-		t.Run(shell, func(t *testing.T) {
-			needTool(t, shell)
-			sh := shells[shell]
-			if shell == "zsh" {
-				sh.setup = strings.Replace(sh.setup, "ZCOMPDUMP", "'"+zshCompDump(t)+"'", 1)
+		before := treeState(t, dir)
+		// dbguard on PATH answers completion requests and records the
+		// argv of any other run, NUL-separated.
+		bin, work := t.TempDir(), t.TempDir()
+		record := filepath.Join(work, "argv")
+		fake := "#!/bin/sh\ncase $1 in __complete|completion) exec " + real + " \"$@\";; esac\n" +
+			"printf '%s\\0' \"$@\" > " + record + ".tmp && mv " + record + ".tmp " + record + "\n"
+		if err := os.WriteFile(filepath.Join(bin, "dbguard"), []byte(fake), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		socket := filepath.Join(work, "tmux")
+		tm := func(t *testing.T, args ...string) string {
+			t.Helper()
+			out, err := exec.Command(tmux, append([]string{"-S", socket, "-f", "/dev/null"}, args...)...).CombinedOutput()
+			if err != nil {
+				t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 			}
-			tm(t, "new-session", "-d", "-s", shell, "-x", "200", "-y", "50", "-c", dir,
-				"env -i "+strings.Join(quoteAll(env), " ")+" "+sh.argv)
-			ready := filepath.Join(work, shell+".ready")
-			tm(t, "send-keys", "-t", shell, "-l", sh.setup+" && touch "+ready)
-			tm(t, "send-keys", "-t", shell, "Enter")
-			waitFile(t, ready, shell+" setup", shell)
-			for _, m := range hostileModes {
-				os.Remove(record)
-				tm(t, "send-keys", "-t", shell, "-l", "dbguard env --mode "+m[:1])
-				tm(t, "send-keys", "-t", shell, "Tab")
-				tm(t, "send-keys", "-t", shell, "Enter")
-				got := strings.Split(strings.TrimSuffix(string(waitFile(t, record, "--mode "+m[:1]+"<Tab><Enter>", shell)), "\x00"), "\x00")
-				if want := []string{"env", "--mode", m}; !slices.Equal(got, want) {
-					t.Errorf("dbguard env --mode %s<Tab><Enter> ran dbguard %q, want %q", m[:1], got, want)
+			return string(out)
+		}
+		waitFile := func(t *testing.T, p, what string) []byte {
+			t.Helper()
+			for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+				if b, err := os.ReadFile(p); err == nil {
+					return b
 				}
 			}
-			if diff := diffTrees(before, treeState(t, dir)); diff != "" {
-				t.Errorf("completion in %s ran a file name:\n%s", shell, diff)
+			t.Fatalf("%s: nothing after 20s; the screen:\n%s", what, tm(t, "capture-pane", "-p", "-t", shell))
+			return nil
+		}
+
+		// The shell's home: fish writes its universal variables there
+		// and a shell may still be exiting after the tmux server is
+		// gone, which raced t.TempDir's removal ("directory not
+		// empty"). Removed here, retrying until the writers are done.
+		home, err := os.MkdirTemp("", "dbguard-completion-home-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			for i := 0; i < 50 && os.RemoveAll(home) != nil; i++ {
+				time.Sleep(100 * time.Millisecond)
 			}
 		})
-	}
+		env := append(shellEnvWith(bin, home), "TERM=screen", "HISTFILE=/dev/null")
+		// Registered after the temporary folders, so it runs before
+		// their removal: the server is gone first. tmux (3.3a here)
+		// leaves its socket file behind when killed, so waiting for the
+		// file to go always waited the whole 5 s; a server that is gone
+		// refuses connections on it.
+		t.Cleanup(func() {
+			_ = exec.Command(tmux, "-S", socket, "kill-server").Run()
+			for i := 0; i < 100; i++ {
+				c, err := net.Dial("unix", socket)
+				if err != nil {
+					break
+				}
+				c.Close()
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+		sh := shells[shell]
+		if shell == "zsh" {
+			sh.setup = strings.Replace(sh.setup, "ZCOMPDUMP", "'"+zshCompDump(t)+"'", 1)
+		}
+		tm(t, "new-session", "-d", "-s", shell, "-x", "200", "-y", "50", "-c", dir,
+			"env -i "+strings.Join(quoteAll(env), " ")+" "+sh.argv)
+		ready := filepath.Join(work, shell+".ready")
+		tm(t, "send-keys", "-t", shell, "-l", sh.setup+" && touch "+ready)
+		tm(t, "send-keys", "-t", shell, "Enter")
+		waitFile(t, ready, shell+" setup")
+		for _, m := range hostileModes {
+			os.Remove(record)
+			tm(t, "send-keys", "-t", shell, "-l", "dbguard env --mode "+m[:1])
+			tm(t, "send-keys", "-t", shell, "Tab")
+			tm(t, "send-keys", "-t", shell, "Enter")
+			got := strings.Split(strings.TrimSuffix(string(waitFile(t, record, "--mode "+m[:1]+"<Tab><Enter>")), "\x00"), "\x00")
+			if want := []string{"env", "--mode", m}; !slices.Equal(got, want) {
+				t.Errorf("dbguard env --mode %s<Tab><Enter> ran dbguard %q, want %q", m[:1], got, want)
+			}
+		}
+		if diff := diffTrees(before, treeState(t, dir)); diff != "" {
+			t.Errorf("completion in %s ran a file name:\n%s", shell, diff)
+		}
+	})
 }
 
 func quoteAll(words []string) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -258,9 +260,12 @@ func TestFiftyMegabyteMigration(t *testing.T) {
 	}
 }
 
-// A server that comes up a few seconds after dbguard migrate up --wait 30s
-// began: it retries until it can connect, then migrates. A server of its
-// own, so the others keep theirs.
+// A server that comes up after dbguard migrate up --wait 30s began: it
+// retries until it can connect, then migrates. A server of its own, so the
+// others keep theirs. The server is started again once dbguard has said it
+// is waiting (a failed attempt), not after a fixed sleep: the wait is
+// proven by that line, and the run no longer sits out 3 s and the backoff
+// that grew meanwhile.
 func TestMigrateWaitsForServer(t *testing.T) {
 	t.Parallel()
 	s := pgtest.Own(t)
@@ -269,18 +274,62 @@ func TestMigrateWaitsForServer(t *testing.T) {
 	if err := s.Halt(); err != nil {
 		t.Fatal(err)
 	}
-	restarted := make(chan error, 1)
-	time.AfterFunc(3*time.Second, func() { restarted <- s.Run() })
-	cmd, out := dbguardProcess(t, dir, "migrate", "up", "--wait", "30s")
-	err := cmd.Run()
+	cmd, _ := dbguardProcess(t, dir, "migrate", "up", "--wait", "30s")
+	out := newWatchedOutput("dbguard: waiting for 127.0.0.1:")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	restarted, exited := make(chan error, 1), make(chan struct{})
+	go func() {
+		select {
+		case <-out.seen:
+			restarted <- s.Run()
+		case <-exited:
+			restarted <- errors.New("dbguard ended without saying it was waiting for the server")
+		}
+	}()
+	err := cmd.Wait()
+	close(exited)
 	if rerr := <-restarted; rerr != nil {
-		t.Fatalf("restarting the server: %v", rerr)
+		t.Fatalf("restarting the server: %v\n%s", rerr, out)
 	}
 	if err != nil {
 		t.Fatalf("migrate up --wait 30s: %v\n%s", err, out)
 	}
-	if !strings.Contains(out.String(), "dbguard: waiting for 127.0.0.1:") || !strings.Contains(out.String(), "migrated 1/u a") {
+	if !strings.Contains(out.String(), "migrated 1/u a") {
 		t.Errorf("output:\n%s", out)
 	}
 	noPassword(t, out.String())
+}
+
+// watchedOutput collects a child's output, as a bytes.Buffer would, and
+// closes seen once the output holds want: a test waits on it for the line
+// a process prints at the moment it waits, instead of sleeping.
+type watchedOutput struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+}
+
+func newWatchedOutput(want string) *watchedOutput {
+	return &watchedOutput{want: want, seen: make(chan struct{})}
+}
+
+func (w *watchedOutput) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	had := bytes.Contains(w.buf.Bytes(), []byte(w.want))
+	n, err := w.buf.Write(p)
+	if !had && bytes.Contains(w.buf.Bytes(), []byte(w.want)) {
+		close(w.seen)
+	}
+	return n, err
+}
+
+func (w *watchedOutput) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }

@@ -57,6 +57,14 @@ type inprocResult struct {
 // t.Cleanup, and t fails if it did not exit 0.
 func startInproc(t *testing.T, dir, shared string, unset ...string) *inproc {
 	t.Helper()
+	return startInprocEnv(t, dir, shared, nil, unset...)
+}
+
+// startInprocEnv is startInproc with the variables in set given their
+// values in the child (set "" is set empty, as t.Setenv(k, "") does): what
+// a serial test did with t.Setenv, a parallel one does in its child.
+func startInprocEnv(t *testing.T, dir, shared string, set map[string]string, unset ...string) *inproc {
+	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -77,10 +85,16 @@ func startInproc(t *testing.T, dir, shared string, unset ...string) *inproc {
 	for _, k := range unset {
 		drop[k] = true
 	}
+	for k := range set {
+		drop[k] = true
+	}
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); !drop[k] {
 			p.cmd.Env = append(p.cmd.Env, kv)
 		}
+	}
+	for k, v := range set {
+		p.cmd.Env = append(p.cmd.Env, k+"="+v)
 	}
 	p.cmd.Env = append(p.cmd.Env, "PWD="+dir)
 	if shared != "" {

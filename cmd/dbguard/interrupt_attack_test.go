@@ -71,12 +71,20 @@ func TestAttackSIGINTToDbguardAloneWhileToolRuns(t *testing.T) {
 func TestAttackInterruptSaysInterrupted(t *testing.T) {
 	t.Parallel() // its own folder and process, no server
 	dir := project(t, "postgres://u:s3cret@127.0.0.1:1/db", nil)
-	cmd, out := dbguardProcess(t, dir, "wait", "--wait", "30s")
+	cmd, _ := dbguardProcess(t, dir, "wait", "--wait", "30s")
+	// Interrupted once it says it is retrying (it slept 2 s for that).
+	out := newWatchedOutput("dbguard: waiting for 127.0.0.1:1")
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	// Not reading out while the process writes it: it is retrying by then.
-	time.Sleep(2 * time.Second)
+	select {
+	case <-out.seen:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("dbguard wait never said it was waiting:\n%s", out)
+	}
 	cmd.Process.Signal(syscall.SIGINT)
 	err := cmd.Wait()
 	var ee *exec.ExitError

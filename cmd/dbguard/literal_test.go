@@ -97,20 +97,21 @@ func repoDir(t *testing.T, files map[string]string) string {
 // A migration that puts the password in a RAISE message (and so in the
 // error, with the failing SQL line) must not show it: the server's text is
 // not a URL, so only the password as a literal can be masked.
+// In an inproc child (a folder of its own), beside the parallel tests.
 func TestMigrateRaiseIsRedacted(t *testing.T) {
+	t.Parallel() // its own role, database, folder and child
 	pw := uniqueSecret(t)
-	inDir(t, map[string]string{
+	p := startInproc(t, repoDir(t, map[string]string{
 		".env":                          "DATABASE_URL=" + roleDB(t, pw) + "\n",
 		"migrations/000001_leak.up.sql": "DO $$ BEGIN\n  RAISE EXCEPTION 'pw is %', '" + pw + "';\nEND $$;\n",
-	})
-	var stdout, stderr bytes.Buffer
-	code := run([]string{"dbguard", "migrate", "up"}, strings.NewReader(""), &stdout, &stderr)
-	all := stdout.String() + stderr.String()
-	if code != exitCheckFailed || !strings.Contains(all, "pw is ****") {
-		t.Fatalf("exit %d, want %d and the RAISE message masked:\n%s", code, exitCheckFailed, all)
+	}), "")
+	r := p.run("migrate", "up")
+	all := r.Stdout + r.Stderr
+	if r.Code != exitCheckFailed || !strings.Contains(all, "pw is ****") {
+		t.Fatalf("exit %d, want %d and the RAISE message masked:\n%s", r.Code, exitCheckFailed, all)
 	}
-	if strings.Contains(all, pw) {
-		t.Errorf("the RAISE message showed the password:\n%s", all)
+	if strings.Contains(all+p.Output(), pw) {
+		t.Errorf("the RAISE message showed the password:\n%s%s", all, p.Output())
 	}
 }
 

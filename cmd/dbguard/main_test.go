@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,7 +107,7 @@ func TestScripts(t *testing.T) {
 	t.Parallel()
 	shared := sharedSandboxes(t, min(max(parallelTests(), 2), 4))
 	testscript.Run(t, workdirsRemoved(t, testscript.Params{
-		Dir: "testdata",
+		Files: scriptsSlowestFirst(t),
 		Setup: func(env *testscript.Env) error {
 			// git for the hook scripts: an identity, no user or system config.
 			home := filepath.Join(env.WorkDir, ".home")
@@ -178,6 +180,60 @@ func workdirsRemoved(t *testing.T, p testscript.Params) testscript.Params {
 		return nil
 	}
 	return p
+}
+
+// scriptsSlowestFirst is testdata's scripts, ordered so that the kinds
+// that take longest start first: those that start Python (Alembic,
+// Django, SQLModel: 3-10 s each, most of the scripts' CPU) or sleep in
+// SQL, then those that run another migration tool, then those that make a
+// database, then the rest (most of them well under a second). Each script
+// is a parallel subtest, and they all wait for TestScripts' body to end,
+// then queue for a slot in the order Go's runtime wakes them: that of a
+// closed channel's waiters, last blocked first (closechan readies them
+// from a stack), so the list is given lightest first and runs heaviest
+// first. By name, the order was much the same reversed: the
+// migrate_alembic and models scripts started among the last, and ran on
+// alone at the end. Only the order changes; if the runtime woke them
+// otherwise, only the wall time would.
+func scriptsSlowestFirst(t *testing.T) []string {
+	// What testscript's Dir takes: *.txtar and *.txt.
+	files, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	txt, err2 := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	files = append(files, txt...)
+	if err != nil || err2 != nil || len(files) == 0 {
+		t.Fatalf("no scripts in testdata: %v %v", err, err2)
+	}
+	slices.Sort(files)
+	weight := map[string]int{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		weight[f] = scriptWeight(string(data))
+	}
+	slices.SortStableFunc(files, func(a, b string) int { return cmp.Compare(weight[a], weight[b]) })
+	return files
+}
+
+var (
+	slowPython  = regexp.MustCompile(`alembic|django|sqlmodel|sqlalchemy|pg_sleep`)
+	toolCond    = regexp.MustCompile(`\[!?tool:`)
+	makesDBLine = regexp.MustCompile(`(?m)^pgdb\b`)
+)
+
+// scriptWeight is a script's kind, by what it runs: 4 Python or a sleep
+// in SQL, 2 another migration tool, 1 a database of its own, 0 none.
+func scriptWeight(script string) int {
+	switch {
+	case slowPython.MatchString(script):
+		return 4
+	case toolCond.MatchString(script):
+		return 2
+	case makesDBLine.MatchString(script):
+		return 1
+	}
+	return 0
 }
 
 // envSharedSandboxes names, for the dbguard runs of the scripts, the
