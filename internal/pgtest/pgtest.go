@@ -123,14 +123,15 @@ func waitersInParallel(n int) {
 }
 
 // MainSharingSandbox is Main for a package whose tests preview migrations
-// (migrate plan, the shadow database): the previews share one sandbox
-// server, started on first use and reset to a fresh cluster's state before
-// each (sandbox.ShareInProcess), instead of starting one each (~0.8 s of
-// CPU apiece). Only for packages with no test that proves a preview's
+// (migrate plan, the shadow database): the previews share sandbox
+// servers, one per processor, each started on first use and reset to a
+// fresh cluster's state before each preview (sandbox.ShareInProcess; a
+// parallel test's preview waits for a free one), instead of starting one
+// each (~0.8 s of CPU apiece). Only for packages with no test that proves a preview's
 // server is stopped and removed: those belong where each preview starts
 // its own (internal/sandbox, cmd/dbguard's process tests).
 func MainSharingSandbox(m *testing.M) int {
-	stop := sandbox.ShareInProcess()
+	stop := sandbox.ShareInProcess(runtime.GOMAXPROCS(0))
 	defer stop()
 	return Main(m)
 }
