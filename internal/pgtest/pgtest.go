@@ -655,6 +655,12 @@ func (s *Server) dropper() {
 	}
 }
 
+// WaitDrops waits until the databases of the tests that have ended are
+// dropped and returns what could not be. A serial test that reads the
+// cluster's list of databases, to see that nothing came or went, calls
+// it first.
+func (s *Server) WaitDrops() error { return s.waitDrops() }
+
 // waitDrops waits until the databases given to dropLater are dropped,
 // closes the dropper's connection and returns what could not be dropped.
 func (s *Server) waitDrops() error {
