@@ -13,6 +13,7 @@ import (
 // A grandchild that stops itself and stays stopped ends the run: the
 // whole tree is killed and the error names the stopped process.
 func TestRunWithKillsATreeHeldStopped(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")
 	}
@@ -43,6 +44,7 @@ func TestRunWithKillsATreeHeldStopped(t *testing.T) {
 // A stop that something resumes (a terminal's Ctrl-Z then fg) is not a
 // failure: the child runs to its end with its own status.
 func TestRunWithLetsAResumedStopBe(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")
 	}
