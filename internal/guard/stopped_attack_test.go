@@ -18,6 +18,7 @@ import (
 // stopped. The tool's own end now gives the pipes the watch's time, then
 // closes them, and the tool's status stands.
 func TestAttackRunWithDetachedHolderOfThePipe(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("setsid")
 	}

@@ -13,6 +13,7 @@ import (
 // A grandchild that stops itself and stays stopped ends the run: the
 // whole tree is killed and the error names the stopped process.
 func TestRunWithKillsATreeHeldStopped(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")
 	}
@@ -42,6 +43,8 @@ func TestRunWithKillsATreeHeldStopped(t *testing.T) {
 
 // A stop that something resumes (a terminal's Ctrl-Z then fg) is not a
 // failure: the child runs to its end with its own status.
+// Serial: the test resumes its child from a goroutine within 800 ms,
+// which the other tests' processes beside it made late at load 16.
 func TestRunWithLetsAResumedStopBe(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")

@@ -17,6 +17,7 @@ import (
 // ends with the tool's own status. dbguard runs here as this test binary
 // in a process group of its own, so the stop reaches it as Ctrl-Z would.
 func TestRunWithCtrlZThenFg(t *testing.T) {
+	t.Parallel()
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")
 	}

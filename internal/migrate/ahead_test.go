@@ -47,6 +47,7 @@ func TestAheadDisagreeingIsReadAgain(t *testing.T) {
 // What is read ahead is what the ledger compares: a no-op run over files
 // read ahead refuses nothing, and each checksum is the file's.
 func TestAheadSumsAreTheFiles(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	fs := map[string]string{}
 	for _, n := range []string{"1_a", "2_b", "3_c", "4_d", "5_e"} {
@@ -74,6 +75,7 @@ func TestAheadSumsAreTheFiles(t *testing.T) {
 // Once the version is known, files above it (pending: checkFiles reads
 // them) are not read ahead; after stop, nothing more is.
 func TestAheadStopsAtTheVersion(t *testing.T) {
+	t.Parallel()
 	src := &Source{Dir: "m"}
 	for v := uint(1); v <= 5; v++ {
 		src.Migrations = append(src.Migrations, Migration{Version: v, Up: string(rune('0'+v)) + "_x.up.sql"})

@@ -52,6 +52,7 @@ func execSQL(t *testing.T, dbURL, sql string, args ...any) {
 // A symlinked migration is refused by Scan, before any connection, and so
 // by every command; the one with the password in it is never read.
 func TestAttackSymlinkedMigration(t *testing.T) {
+	t.Parallel()
 	outside := filepath.Join(t.TempDir(), ".pgpass")
 	if err := os.WriteFile(outside, []byte("db.example.com:5432:app:app:hunter2\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -141,6 +142,7 @@ func TestAttackErrorExcerptIsBounded(t *testing.T) {
 // A caret under a column far into a long line still points at the right
 // character of what is shown.
 func TestAttackExcerptCaretInLongLine(t *testing.T) {
+	t.Parallel()
 	line := strings.Repeat("a", 5000) + "BAD" + strings.Repeat("b", 5000)
 	e := &MigrationError{File: "m.up.sql", Query: "SELECT 1;\n" + line, PgErr: &pgconn.PgError{Message: "boom", Code: "42601", Position: int32(len("SELECT 1;\n") + 5001)}}
 	got := e.Error()
@@ -271,6 +273,7 @@ func TestAttackNULByte(t *testing.T) {
 // "up 7" with nothing pending, "down 3" with nothing applied: nothing to
 // do, no error (it once was golang-migrate's "file does not exist").
 func TestAttackStepsWithNothingToDo(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	var log bytes.Buffer
@@ -308,6 +311,7 @@ func dirtyAt(t *testing.T, dbURL string, v int) {
 // and names the migration in flight and who applies it (it once waited for
 // the lock timeout, then failed).
 func TestAttackStatusDuringMigration(t *testing.T) {
+	t.Parallel()
 	name, dbURL := pgtest.NamedDB(t)
 	dir := files(t, threeMigrations)
 	dirtyAt(t, dbURL, 2)
@@ -338,6 +342,7 @@ func TestAttackStatusDuringMigration(t *testing.T) {
 // Between two migrations of a run the version is clean, but the run holds
 // the lock: status says a run is in progress rather than "apply them".
 func TestAttackStatusBetweenMigrations(t *testing.T) {
+	t.Parallel()
 	name, dbURL := pgtest.NamedDB(t)
 	r := open(t, dbURL, files(t, threeMigrations), nil)
 	if err := r.Up(context.Background(), 1); err != nil {
@@ -360,6 +365,7 @@ func TestAttackStatusBetweenMigrations(t *testing.T) {
 // Only golang-migrate's lock (its key) means a migration in progress: an
 // application's own advisory lock on the same database does not.
 func TestAttackStatusIgnoresOtherAdvisoryLocks(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dirtyAt(t, dbURL, 2)
@@ -443,6 +449,7 @@ func TestUnterminatedFileSwallowsNothing(t *testing.T) {
 // new text, which nothing had checked, and the ledger recorded the checksum
 // of the old. The bytes that run are the bytes checked and recorded.
 func TestAttackFileSwappedDuringRun(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -479,6 +486,7 @@ func TestAttackFileSwappedDuringRun(t *testing.T) {
 // 3, which ... does not have"), an error with no advice. A run applies the
 // folder as it was listed and checked; the next run sees the new file.
 func TestAttackFileAddedDuringRun(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{

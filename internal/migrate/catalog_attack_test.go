@@ -20,6 +20,7 @@ var publicFirst = pgtest.DatabaseSearchPath("public, pg_catalog") + ";"
 // DATABASE puts public first) cannot hide the index a failed CREATE
 // INDEX CONCURRENTLY left INVALID from the dirty error.
 func TestAttackInvalidIndexesShadowCatalog(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
 		"1_t.up.sql": "CREATE TABLE t (a int);\nINSERT INTO t VALUES (1), (1);\n" +
@@ -48,6 +49,7 @@ func TestAttackInvalidIndexesShadowCatalog(t *testing.T) {
 // public first: the catalog check must still see that table b and column
 // a.note are missing, so 2 and 3 are late, not adopted as applied.
 func TestAttackAdoptShadowCatalog(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
 		"1_a.up.sql": "CREATE TABLE a (id int);\n" +

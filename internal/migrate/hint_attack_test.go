@@ -13,6 +13,7 @@ import (
 // repository: a name holding $(...) or backticks must reach the command as
 // that name and run nothing, and "migrate create" gets a plain name.
 func TestAttackHintFileNamesRunNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := "migrations/000003_$(touch pwned)`touch pwned2`;touch pwned3.up.sql"
 	hints := []string{

@@ -22,6 +22,7 @@ import (
 // that runs is. The late file must be checked as the others are, and the
 // ledger must record the bytes that ran.
 func TestAttackLateFileReadTwice(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{

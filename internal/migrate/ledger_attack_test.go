@@ -16,6 +16,7 @@ import (
 // the catalog has no table b): it is late, then and in every run after.
 // It was recorded "adopt ... done", and status said 0 late for good.
 func TestAttackAdoptRecordsNeverAppliedLateFile(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
 		"1_a.up.sql": "CREATE TABLE a (id int);",
@@ -59,6 +60,7 @@ func TestAttackAdoptRecordsNeverAppliedLateFile(t *testing.T) {
 // "migrate up" failed on 2: dirty at 2 again, the same number. recover
 // trusted the stale record and called 2 applied.
 func TestAttackRecoverTrustsStaleCommittedRecord(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	// What a death after the commit leaves: dirty, the entry open with
@@ -88,6 +90,7 @@ func TestAttackRecoverTrustsStaleCommittedRecord(t *testing.T) {
 // the file and says nothing runs; with the table missing from the
 // catalog it refuses even with --yes.
 func TestAttackAcceptAddsDDLSilently(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id int);\nCREATE TABLE secret_audit (id int);")

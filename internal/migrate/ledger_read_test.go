@@ -63,6 +63,7 @@ func scanLedger(ctx context.Context, db *sql.DB, table string) ([]Entry, error) 
 // versions, text with quotes, tabs, newlines, backslashes and non-ASCII,
 // empty strings, times with and without microseconds.
 func TestLedgerReadParsesAsScan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, _ := migrated(t, map[string]string{
 		"000001_a.up.sql": "CREATE TABLE a (id int);",
@@ -113,6 +114,7 @@ func TestLedgerReadParsesAsScan(t *testing.T) {
 // parseUTC's hand reading agrees with time.Parse of utcLayout: the same
 // time, or an error where it errs.
 func TestParseUTCAsTimeParse(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		"2026-12-07T13:45:01.123456", "2024-02-29T00:00:00.000000", "2023-02-29T00:00:00.000000",
 		"2026-04-31T10:00:00.000000", "2026-12-31T23:59:59.999999", "0001-01-01T00:00:00.000000",

@@ -23,6 +23,7 @@ const shadowEquals = "CREATE FUNCTION public.never(bigint, integer) RETURNS bool
 // pg_catalog's cannot leave the next migrations' ledger entries running
 // for ever (the update that records one done finds its row by id).
 func TestAttackLedgerIDShadowOperator(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);\n" + shadowEquals + publicFirst})
 	if err := open(t, dbURL, dir, nil).Up(context.Background(), 0); err != nil {
@@ -46,6 +47,7 @@ func TestAttackLedgerIDShadowOperator(t *testing.T) {
 // TestAttackLedgerTimeShadowCatalog: a migration's public.to_char put
 // first cannot rewrite when the ledger says each migration ran.
 func TestAttackLedgerTimeShadowCatalog(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);\n" +
 		"CREATE FUNCTION public.to_char(timestamp, text) RETURNS text LANGUAGE sql AS $$ SELECT '1999-01-01T00:00:00.000000' $$;\n" + publicFirst})
@@ -63,6 +65,7 @@ func TestAttackLedgerTimeShadowCatalog(t *testing.T) {
 // committed (asked on a connection of its own after the migration's
 // session failed) is read with pg_catalog's "=", not a migration's.
 func TestAttackCommittedShadowOperator(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, threeMigrations)
@@ -129,6 +132,7 @@ func TestAttackLockSchemaShadowCatalog(t *testing.T) {
 // the ledger dbguard creates on its first run still has pg_catalog's
 // text, so recording what was found and what ran works.
 func TestAttackLedgerCreateShadowType(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);\n" +
 		"CREATE DOMAIN public.text AS pg_catalog.text CHECK (VALUE OPERATOR(pg_catalog.<>) 'done');\n" + publicFirst})

@@ -71,6 +71,7 @@ func write(t *testing.T, dir, name, text string) {
 // A database migrated by raw golang-migrate gets its ledger on the first
 // guarded run, marked adopted, with one line saying so.
 func TestLedgerAdoptsRawGolangMigrate(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
 		"1_a.up.sql": "CREATE TABLE a (id int);", "1_a.down.sql": "DROP TABLE a;",
@@ -116,6 +117,7 @@ func TestLedgerAdoptsRawGolangMigrate(t *testing.T) {
 // A file edited after it was applied fails status and up, naming it; accept
 // records the new content.
 func TestLedgerEditedAfterApply(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	write(t, dir, "1_a.up.sql", "CREATE TABLE a (id bigint);")
@@ -153,6 +155,7 @@ func TestLedgerEditedAfterApply(t *testing.T) {
 // A migration merged below the applied version is refused, then applied
 // out of order with the flag, and recorded so.
 func TestLedgerLateMerge(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "3_c.up.sql": "CREATE TABLE c (id int);"})
 	write(t, dir, "2_b.up.sql", "CREATE TABLE b (id int);")
@@ -194,6 +197,7 @@ func TestLedgerLateMerge(t *testing.T) {
 // A failed down is explained as a down, and recover puts the version back
 // to the migration that was being rolled back.
 func TestLedgerFailedDownRecovered(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -232,6 +236,7 @@ func TestLedgerFailedDownRecovered(t *testing.T) {
 // A file that controls its own transactions is not rolled back whole:
 // status names what may have stayed, and recover needs yes.
 func TestLedgerNonTransactional(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -270,6 +275,7 @@ func TestLedgerNonTransactional(t *testing.T) {
 // A file with its own BEGIN that fails inside it leaves the session's
 // transaction aborted; the error still names the file and version.
 func TestLedgerOwnTransactionFails(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
 		"1_a.up.sql": "CREATE TABLE a (id int);",
@@ -291,6 +297,7 @@ func TestLedgerOwnTransactionFails(t *testing.T) {
 // version was recorded clean: the ledger's commit mark says the work is
 // there, and recover records it as applied instead of undoing it.
 func TestLedgerCommittedBeforeRecorded(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL, dir, r := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);", "2_b.up.sql": "CREATE TABLE b (id int);"})
 	h := history(t, r)
@@ -317,6 +324,7 @@ func TestLedgerCommittedBeforeRecorded(t *testing.T) {
 
 // Adopting 270 migrations used to print 270 versions on one line.
 func TestJoinIntsIsShort(t *testing.T) {
+	t.Parallel()
 	var many, stamps []int
 	for v := 1; v <= 270; v++ {
 		many = append(many, v)

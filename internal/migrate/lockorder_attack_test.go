@@ -60,6 +60,7 @@ func holdLock(t *testing.T, dbURL string, r *Runner) (waiters func(n int), relea
 // applies the version the down took back. It was refused ("another run
 // moved the version"): the pending files were chosen before the lock.
 func TestAttackPendingReadBeforeTheLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -100,6 +101,7 @@ func TestAttackPendingReadBeforeTheLock(t *testing.T) {
 // before the lock, the up ran 2's old bytes and recorded their checksum,
 // and the colleague's run was refused: "changed since they ran".
 func TestAttackChecksumReadBeforeTheLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);"})
@@ -148,6 +150,7 @@ func TestAttackChecksumReadBeforeTheLock(t *testing.T) {
 // behind a colleague's up read the version from before the colleague's
 // run, and ran 2 again (here an INSERT: a second row, no error).
 func TestAttackVersionReadInTheLockSnapshot(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	conn, err := pgx.Connect(ctx, dbURL)

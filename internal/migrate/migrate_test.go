@@ -88,6 +88,7 @@ func columns(t *testing.T, dbURL, table string) []string {
 }
 
 func TestRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	r := open(t, dbURL, files(t, threeMigrations), nil)
@@ -178,6 +179,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestFailingMigrationLeavesDirtyState(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	fs := map[string]string{
@@ -246,6 +248,7 @@ func TestFailingMigrationLeavesDirtyState(t *testing.T) {
 }
 
 func TestMissingRecordedVersion(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	all := files(t, threeMigrations)
 	if err := open(t, dbURL, all, nil).Up(context.Background(), 0); err != nil {

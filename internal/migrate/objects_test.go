@@ -9,6 +9,7 @@ import (
 
 // What adoption, recover and accept look up in the catalog for a file.
 func TestCreatedObjects(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		text string
 		want []object
@@ -38,6 +39,7 @@ func TestCreatedObjects(t *testing.T) {
 // true of every text the pattern matches (case folds included: ſ for s),
 // over texts built at random, with a fixed seed, from the pattern's words.
 func TestHasETAgreesWithPattern(t *testing.T) {
+	t.Parallel()
 	parts := []string{"s", "S", "ſ", "e", "E", "t", "T", "_config", " ", "\n", "role", "r", "local ", "session ", "authorization", "transaction", "é", "K", "default_",
 		"set ", "SeT ", "reset ", "RESET ", "ſet ", "reſet ", "set_config", "SET_CONFIG", "x"}
 	rng := rand.New(rand.NewPCG(26, 6))

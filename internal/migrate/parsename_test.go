@@ -26,6 +26,7 @@ func sameParse(t *testing.T, name string) {
 // migration name is made of (and the ones that break it) parses as
 // golang-migrate parses it.
 func TestParseNameAsGolangMigrate(t *testing.T) {
+	t.Parallel()
 	heads := []string{"", "1", "000001", "0", "18446744073709551615", "18446744073709551616", "99999999999999999999", "1a", "a1", "-1", "+1", "١"}
 	mids := []string{"", "_", "__", "_a", "_a.b", "_.up.", "_x.up.y.down.z", "_\n", "_a\nb", "a", ".", "_ü", "_\xff", "_\r"}
 	tails := []string{"", ".up.sql", ".down.sql", ".up.", ".down.", ".up", ".UP.sql", ".up.sql\n", ".up.sql.bak", ".down.up.sql", ".up.down.", "..up..", ".upsql", "up.sql", ".up.\xff", ".down.tar.gz"}

@@ -22,6 +22,7 @@ import (
 // everywhere else, to a file that is no migration. A file dbguard did not
 // check is not run.
 func TestAttackVersionMovedBeforeTheLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{

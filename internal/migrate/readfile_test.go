@@ -20,6 +20,7 @@ import (
 // through readFile, which waits on nothing and refuses what is not a
 // regular file.
 func TestAttackMigrationFIFOWaitsOnNothing(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	fifotest.Make(t, filepath.Join(dir, "1_a.up.sql"))
 	if err := os.WriteFile(filepath.Join(dir, "2_b.up.sql"), []byte("SELECT 1;"), 0o644); err != nil {
@@ -74,6 +75,7 @@ func readers(t *testing.T, dir string) map[string]func(string) ([]byte, error) {
 // follow a link within the folder and refuse one out of it, a folder and
 // a missing file, as readFile does.
 func TestReadAtReadsWhatReadFileReads(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	sizes := []int{0, 1, 511, 512, 513, 4096, 70_000, 1 << 20}
 	for _, n := range sizes {
@@ -144,6 +146,7 @@ func TestEditedAmongManyApplied(t *testing.T) {
 // swapped for a link out of the folder was followed. Source.ReadFile reads
 // as every migration read does.
 func TestAttackSourceReadFileAfterScan(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	outside := filepath.Join(t.TempDir(), "secret.sql")
 	if err := os.WriteFile(outside, []byte("SELECT 'outside';"), 0o644); err != nil {

@@ -16,6 +16,7 @@ import (
 // not a force: the ledger must record it as a down, and the next file's
 // entry must start from the version it left.
 func TestReviewDownWithoutDownFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -53,6 +54,7 @@ func TestReviewDownWithoutDownFile(t *testing.T) {
 // ledger must describe its own folder only, or the second service's first
 // up is refused for "edited" files it never applied.
 func TestReviewTwoVersionTablesOneDatabase(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	billing := files(t, map[string]string{"1_invoices.up.sql": "CREATE TABLE invoices (id int);", "2_lines.up.sql": "CREATE TABLE lines (id int);"})
@@ -79,6 +81,7 @@ func TestReviewTwoVersionTablesOneDatabase(t *testing.T) {
 // version write: the migration failed, was rolled back whole, and recover
 // puts the version back.
 func TestReviewDeferredConstraintAtCommit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -140,6 +143,7 @@ func TestReviewSetRoleAfterCommit(t *testing.T) {
 // A migration cut by migrations.statement_timeout is a failed migration
 // like any other: named, rolled back, recorded, recoverable.
 func TestReviewStatementTimeout(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -169,6 +173,7 @@ func TestReviewStatementTimeout(t *testing.T) {
 // under golang-migrate (one statement, outside any transaction block); it
 // must under dbguard too, which must not wrap it in a transaction.
 func TestReviewCallThatCommits(t *testing.T) {
+	t.Parallel()
 	dbURL := pgtest.DB(t)
 	exec(t, dbURL, "CREATE TABLE t (id int); CREATE PROCEDURE batch() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t VALUES (1); COMMIT; INSERT INTO t VALUES (2); END $$")
 	dir := files(t, map[string]string{"1_a.up.sql": "CALL batch();"})

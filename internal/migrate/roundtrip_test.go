@@ -97,6 +97,7 @@ func (rt *roundTrips) count(client io.Writer, server io.Reader) {
 // (counted with the connection's startup). Before issue 26's second round:
 // 15 and 12.
 func TestNoOpRoundTrips(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	migrations := map[string]string{}
 	for _, n := range []string{"000001_a", "000002_b", "000003_c", "000004_d"} {
@@ -152,6 +153,7 @@ func TestNoOpRoundTrips(t *testing.T) {
 // before issue 26's third round: three). One that may change its session's
 // role keeps three (TestReviewSetRoleAfterCommit says why).
 func TestMigrationCommits(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	dir := files(t, map[string]string{
@@ -187,6 +189,7 @@ func TestMigrationCommits(t *testing.T) {
 // loaded a library) in the ledger's round trip, not one of its own before
 // the file: 9 round trips before issue 26's ninth round, 8 now.
 func TestPendingRoundTrips(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	migrations := map[string]string{}
 	for _, n := range []string{"000001_a", "000002_b", "000003_c", "000004_d"} {

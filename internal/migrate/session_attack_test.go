@@ -52,6 +52,7 @@ func TestAttackRoleChangedOutOfSight(t *testing.T) {
 // since dbguard names its tables with their schema. (Held; kept so it
 // stays so.)
 func TestAttackSearchPathLookAlikeVersionTable(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := pgtest.DB(t)
 	exec(t, dbURL, "CREATE SCHEMA evil; CREATE TABLE evil.schema_migrations (version bigint, dirty boolean)")

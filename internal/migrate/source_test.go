@@ -12,6 +12,7 @@ import (
 )
 
 func TestScan(t *testing.T) {
+	t.Parallel()
 	dir := files(t, map[string]string{
 		"000002_b.up.sql":   "",
 		"000001_a.up.sql":   "",
@@ -32,6 +33,7 @@ func TestScan(t *testing.T) {
 }
 
 func TestScanErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		files map[string]string
 		path  string
@@ -78,6 +80,7 @@ func TestScanErrors(t *testing.T) {
 }
 
 func TestCreate(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "migrations")
 	now := time.Date(2026, 11, 27, 4, 5, 6, 0, time.UTC)
 	paths, err := Create(CreateOptions{Dir: dir, Name: "Add users!", Now: now})

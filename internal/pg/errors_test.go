@@ -13,6 +13,7 @@ import (
 // fix the host or the direct URL, never --wait. A refused connection still
 // suggests --wait, for a server still starting.
 func TestUnreachableHintForUnresolvedHost(t *testing.T) {
+	t.Parallel()
 	// What Go's resolver returns for a name with no record, wrapped as pgx
 	// wraps its dial errors.
 	var err error = &net.DNSError{Err: "no such host", Name: "ep-cold-sun-123.us-east-1.aws.neon.tech", IsNotFound: true}

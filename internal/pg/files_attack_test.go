@@ -18,6 +18,7 @@ import (
 // `migrate up`, doctor and verify wait for a writer forever, and SIGTERM
 // did not end the wait. Each is refused (exit 2) before pgx reads it.
 func TestAttackConnectSettingFileFIFO(t *testing.T) {
+	t.Parallel()
 	fifo := fifotest.Make(t, filepath.Join(t.TempDir(), "f"))
 	for _, q := range []string{
 		"service=x&servicefile=" + fifo,

@@ -22,6 +22,7 @@ import (
 // PoolerHint's next step. PostgreSQL itself is taken for no pooler.
 // Against a real PgBouncer in transaction mode.
 func TestPoolerFoundFromItsAnswers(t *testing.T) {
+	t.Parallel()
 	s := pgtest.Must(t)
 	name, direct := pgtest.NamedDB(t)
 	b := pgtest.StartBouncer(t, s)

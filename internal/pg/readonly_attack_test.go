@@ -20,6 +20,7 @@ import (
 // and errors behave as before. Against a real PgBouncer in transaction
 // mode.
 func TestAttackPooledSessionWrites(t *testing.T) {
+	t.Parallel()
 	s := pgtest.Must(t)
 	name, dbURL := pgtest.NamedDB(t)
 	b := pgtest.StartBouncer(t, s)

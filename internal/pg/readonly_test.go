@@ -24,6 +24,7 @@ func (o oneByte) Read(p []byte) (int, error) { return o.r.Read(p[:min(len(p), 1)
 // answer's bytes are cut; inside a transaction, and for a query that runs
 // nothing, it changes nothing.
 func TestReadOnlyWire(t *testing.T) {
+	t.Parallel()
 	var sent bytes.Buffer
 	var answer bytes.Buffer
 	c := &readOnlyWire{w: &sent, r: oneByte{&answer}}

@@ -31,6 +31,7 @@ var writesReadOnly = []string{
 // session of dbguard's read-only kind (ReadOnly, directly), and what
 // lo_create made is there for every other session afterwards.
 func TestReadOnlySessionStillRunsTheseWrites(t *testing.T) {
+	t.Parallel()
 	_, direct := pgtest.NamedDB(t)
 	ctx := context.Background()
 	u, err := dburl.Parse(direct)
@@ -71,6 +72,7 @@ func TestReadOnlySessionStillRunsTheseWrites(t *testing.T) {
 // nothing that default_transaction_read_only lets through. Every string
 // literal of the program's Go files (tests aside) is searched.
 func TestNoReadOnlyWriteInDbguardsSQL(t *testing.T) {
+	t.Parallel()
 	names := []string{"lowrite", "lo_put", "lo_truncate", "lo_truncate64", "lo_unlink", "lo_import", "lo_export", "pg_stat_reset_shared", "pg_stat_reset_single_table_counters", "pg_switch_wal", "pg_create_restore_point"}
 	for _, c := range writesReadOnly {
 		names = append(names, c[:strings.IndexByte(c, '(')])

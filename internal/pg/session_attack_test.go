@@ -20,6 +20,7 @@ import (
 // read the schema. A session that the reset finds closed is not as new:
 // the step connects anew.
 func TestAttackRenewSessionEndedByIdleTimeout(t *testing.T) {
+	t.Parallel()
 	_, dbURL := pgtest.NamedDB(t)
 	ctx := context.Background()
 	u, err := dburl.Parse(dbURL)
@@ -61,6 +62,7 @@ func TestAttackRenewSessionEndedByIdleTimeout(t *testing.T) {
 // client. A session whose libraries changed since it started is not as
 // new: the step connects anew.
 func TestAttackRenewAfterLoad(t *testing.T) {
+	t.Parallel()
 	name, dbURL := pgtest.NamedDB(t)
 	ctx := context.Background()
 	pgtest.Exec(t, dbURL,

@@ -16,6 +16,7 @@ import (
 // check on a new connection said "interrupted". A step on a session of an
 // interrupted command ends with the interruption, as a new connection's.
 func TestSharedSessionInterruptedSaysSo(t *testing.T) {
+	t.Parallel()
 	_, dbURL := pgtest.NamedDB(t)
 	u, err := dburl.Parse(dbURL)
 	if err != nil {

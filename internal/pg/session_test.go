@@ -18,6 +18,7 @@ import (
 // transaction left open, the database's settings changed since it
 // started), Renew says no, and the step connects anew.
 func TestRenewIsAsANewSession(t *testing.T) {
+	t.Parallel()
 	name, dbURL := pgtest.NamedDB(t)
 	ctx := context.Background()
 	u, err := dburl.Parse(dbURL)
@@ -132,6 +133,7 @@ func TestRenewIsAsANewSession(t *testing.T) {
 // of settings grew by plpgsql's five, and every migration with a DO block
 // or a trigger function made the check connect anew.
 func TestRenewAfterPlpgsql(t *testing.T) {
+	t.Parallel()
 	_, dbURL := pgtest.NamedDB(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dbURL)

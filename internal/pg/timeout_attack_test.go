@@ -19,6 +19,7 @@ import (
 // What the repository says is capped at MaxConnectTimeout; only the
 // user's --connect-timeout lifts it.
 func TestAttackConnectTimeoutFromRepository(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -55,6 +56,7 @@ func TestAttackConnectTimeoutFromRepository(t *testing.T) {
 // and the error said only "timeout", its hint --wait 30s. It names the
 // timeout asked and cut, and --connect-timeout, which lifts the cap.
 func TestConnectTimeoutCapSaid(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -95,3 +95,37 @@ func TestConnTally(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabaseDroppedAfterItsTest: a test's database is dropped once the
+// test has ended, in the background, and the drop ends the sessions the
+// test left open; Stop (and Main) wait for it.
+func TestDatabaseDroppedAfterItsTest(t *testing.T) {
+	s := Own(t)
+	ctx := context.Background()
+	var name string
+	var left *pgx.Conn
+	t.Run("uses", func(t *testing.T) {
+		var dbURL string
+		name, dbURL = s.NamedDB(t)
+		var err error
+		if left, err = pgx.Connect(ctx, dbURL); err != nil { // left open
+			t.Fatal(err)
+		}
+	})
+	defer left.Close(ctx)
+	if err := s.waitDrops(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", name).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%s: %d left after its test ended (%v)", name, n, err)
+	}
+	if err := left.Ping(ctx); err == nil {
+		t.Error("the session left open in the dropped database still answers")
+	}
+}

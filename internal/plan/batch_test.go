@@ -84,6 +84,7 @@ func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Repo
 // fails, the plan still names that statement's line and the server's
 // message, as it did sending one statement at a time.
 func TestPlanFailingStatementLine(t *testing.T) {
+	t.Parallel()
 	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
 	for _, c := range []struct {
 		name, sql string
@@ -114,6 +115,7 @@ func TestPlanFailingStatementLine(t *testing.T) {
 // When the sandbox refuses what the text shows acts beyond the database,
 // the plan reports what the statements before it did in the same file.
 func TestPlanStopsKeepingEarlierStatements(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
 		"SET lock_timeout = '5s';\nCREATE INDEX users_email ON users (email);\nCREATE ROLE dbguard_test_evil;\n")
 	if err != nil {
@@ -171,6 +173,7 @@ func connectThrough(t *testing.T, wrap func(net.Conn) net.Conn) *pgx.Conn {
 // in one query. Sent one statement at a time, a file of four statements
 // cost six.
 func TestTraceOneRoundTripPerFile(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var writes atomic.Int64
 	conn := connectThrough(t, func(c net.Conn) net.Conn { return countingConn{Conn: c, writes: &writes} })
@@ -216,6 +219,7 @@ func TestTraceOneRoundTripPerFile(t *testing.T) {
 // a lock_timeout it never set): the read is known by a column name chosen
 // at random for the run, not by its shape.
 func TestAttackTraceForgedLocksRead(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
 		"SELECT 0::int8 AS dbguard_locks, 0::int8, '5s'::text;\nALTER TABLE users ADD COLUMN z int;\n")
 	if err != nil {
@@ -238,6 +242,7 @@ func TestAttackTraceForgedLocksRead(t *testing.T) {
 // search_path: the plan's reads name the catalog's own relations,
 // functions, types and operators.
 func TestAttackTraceSearchPathShadowsCatalog(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
 		"CREATE VIEW public.pg_locks AS SELECT * FROM pg_catalog.pg_locks WHERE false;\nSET search_path = public, pg_catalog;\nALTER TABLE users ADD COLUMN z int;\n")
 	if err != nil {
@@ -259,6 +264,7 @@ func TestAttackTraceSearchPathShadowsCatalog(t *testing.T) {
 // reads by one and hide the ALTER's lock; the plan refuses results out of
 // their places instead.
 func TestAttackTraceMarkerFromCurrentQuery(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
 DECLARE m text := substring(current_query() from 'dbguard_locks_[0-9a-f]+');
 BEGIN
@@ -302,6 +308,7 @@ func (c recordingConn) Write(b []byte) (int, error) {
 // (it runs deferred triggers, which may lock anything) and everything
 // else. What each statement did is unchanged.
 func TestTraceReadsLocksOnlyAfterStatementsThatLock(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var mu sync.Mutex
 	var sent bytes.Buffer
@@ -386,6 +393,7 @@ func tracerOn(t *testing.T, ctx context.Context, conn *pgx.Conn) *tracer {
 // The batches read pg_locks through a statement prepared once, and what
 // the files did reads the same as with the read sent whole.
 func TestTracePreparedLocksRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	const setup = "CREATE TABLE t (id bigserial PRIMARY KEY, name text);\nINSERT INTO t (name) VALUES ('a');\n"
 	const file = "ALTER TABLE t ADD COLUMN c text;\nSET lock_timeout = '2s';\nCREATE INDEX t_name ON t (name);\nALTER TABLE t ALTER COLUMN id TYPE int;\n"
@@ -430,6 +438,7 @@ func TestTracePreparedLocksRead(t *testing.T) {
 // again one statement at a time with the read sent whole: the ALTER's lock
 // with no lock_timeout is still found.
 func TestAttackTracePreparedReadSwapped(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
 DECLARE n text; q text;
 BEGIN
@@ -464,6 +473,7 @@ END $$;
 // on it and the file runs again one statement at a time, with its
 // findings, and so do the files after it.
 func TestTracePreparedReadDeallocated(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
 		"DEALLOCATE ALL;\nALTER TABLE users ADD COLUMN z int;\n",
 		"ALTER TABLE users ADD COLUMN y int;\n")
@@ -485,6 +495,7 @@ func TestTracePreparedReadDeallocated(t *testing.T) {
 // renames, moves, drops, rewrites, subtransactions, a schema renamed and
 // DDL run by a deferred trigger at the end of the file.
 func TestTraceRelationsReadIncrementally(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.DB(t))
 	if err != nil {
@@ -551,6 +562,7 @@ INSERT INTO g VALUES (2);
 // is no worse than the custom plans', and a lone "oid > $1" was estimated
 // to match a third of pg_class.
 func TestTraceChangedReadPlannedOnce(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.DB(t))
 	if err != nil {
@@ -604,6 +616,7 @@ func TestTraceChangedReadPlannedOnce(t *testing.T) {
 // old name; the guard fails the batch, the file runs again one statement
 // at a time, and the relations are read whole.
 func TestAttackTraceChangedReadSwapped(t *testing.T) {
+	t.Parallel()
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `CREATE TABLE g (id int);
 CREATE FUNCTION at_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
 DECLARE n text;
@@ -664,6 +677,7 @@ func TestPlanNothingPendingStartsNoSandbox(t *testing.T) {
 // search_path, without which the pending ALTER TABLE accounts names no
 // table.
 func TestTraceSessionHasReplayedDatabaseSettings(t *testing.T) {
+	t.Parallel()
 	const applied = `CREATE SCHEMA app;
 CREATE TABLE users (id bigserial PRIMARY KEY, email text);
 CREATE TABLE app.accounts (id bigserial PRIMARY KEY, note text);
@@ -689,6 +703,7 @@ DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, app', cu
 // slow one; the trace's session, opened while the first ran, is closed and
 // the plan stops with the shadow's error.
 func TestPlanShadowBuildFailsWithSessionOpen(t *testing.T) {
+	t.Parallel()
 	_, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\nLOAD 'auto_explain';\n", "ALTER TABLE users ADD COLUMN z int;\n")
 	var be *verify.ShadowBuildError
 	if !errors.As(err, &be) {
@@ -705,6 +720,7 @@ func TestPlanShadowBuildFailsWithSessionOpen(t *testing.T) {
 // relation's (floor): the map after each file is the whole read's, and
 // the ALTER TABLE of the moved table is blamed for its lock.
 func TestTraceCatalogRelationMovedOut(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.DB(t))
 	if err != nil {

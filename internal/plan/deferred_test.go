@@ -13,6 +13,7 @@ import (
 // batch reads the locks once more after SET CONSTRAINTS ALL IMMEDIATE and
 // reports what the deferred triggers did at the file's last line.
 func TestPlanDeferredTriggerRewriteSeen(t *testing.T) {
+	t.Parallel()
 	const applied = "CREATE TABLE users (id serial PRIMARY KEY, email text);\nCREATE SCHEMA s1;\nCREATE TABLE s1.big (id int PRIMARY KEY, v int);\nINSERT INTO s1.big SELECT g, g FROM generate_series(1, 50) g;\n"
 	file := "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE s1.big ALTER COLUMN v TYPE bigint; RETURN NULL; END $$;\n" +
 		"CREATE CONSTRAINT TRIGGER tr AFTER INSERT ON users DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f();\n" +

@@ -13,6 +13,7 @@ import (
 // names and makes the column read give it back: before, no expect-broken,
 // and the plan passed. The trace's reads now prepare no named statement.
 func TestAttackTraceCachedReadReplaced(t *testing.T) {
+	t.Parallel()
 	const yaml = "version: 1\nexpect:\n  users:\n    id: bigint not null\n    email: text\n"
 	const forge = `SET lock_timeout = '5s';
 ALTER TABLE users DROP COLUMN email;

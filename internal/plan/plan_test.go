@@ -141,6 +141,7 @@ expect:
 // rule fires on the unsafe form and not on the safe one; the live
 // database keeps its schema and version.
 func TestPlanRules(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	co, cfg, mig, conn := rulesLive(t, nil)
 	liveBefore := liveState(t, conn)

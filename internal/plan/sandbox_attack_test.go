@@ -23,10 +23,16 @@ import (
 // serverState is what a preview must never change on the live server: its
 // databases, roles and their settings, per-database settings, the
 // configuration file ALTER SYSTEM writes, and the tables of the live and
-// of another database with their row counts.
+// of another database with their row counts. The databases of the tests
+// before are dropped first (pgtest drops them in the background): the
+// callers are serial tests, so no other test's database comes or goes
+// between their two reads.
 func serverState(t *testing.T, admin *pgx.Conn, dbs ...string) string {
 	t.Helper()
 	ctx := context.Background()
+	if err := pgtest.Must(t).WaitDrops(); err != nil {
+		t.Fatal(err)
+	}
 	var b strings.Builder
 	for _, q := range []string{
 		"SELECT string_agg(datname, ',' ORDER BY datname) FROM pg_database",

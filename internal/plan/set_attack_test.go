@@ -17,6 +17,7 @@ import (
 // lost (seen in the JSON report); with a read after the SET they cannot
 // line up, and the plan refuses to guess.
 func TestAttackTraceStatementHiddenBehindSet(t *testing.T) {
+	t.Parallel()
 	const applied = "CREATE TABLE users (id serial PRIMARY KEY, email text);\n"
 	hidden := "SET application_name = 'a\\', ' ; ALTER TABLE users ALTER COLUMN id TYPE bigint; /* ';\nSELECT 1 */;\n"
 	rep, err := planFiles(t, applied, "SET standard_conforming_strings = off;\n", hidden)

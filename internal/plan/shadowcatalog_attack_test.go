@@ -28,6 +28,7 @@ const expectStatus = "version: 1\nexpect:\n  users:\n    id: ~\n    status: text
 // read in is the one the file ran in): Introspect names pg_catalog's
 // relations, functions, types and operators.
 func TestAttackShadowCatalogSearchPath(t *testing.T) {
+	t.Parallel()
 	expectBroken(t, "CREATE VIEW public.pg_attribute "+fakeAttribute+"SET search_path = public, pg_catalog;\n")
 }
 
@@ -35,6 +36,7 @@ func TestAttackShadowCatalogSearchPath(t *testing.T) {
 // temporary view is found before pg_catalog by an unqualified name
 // when search_path does not list pg_temp.
 func TestAttackShadowCatalogTempView(t *testing.T) {
+	t.Parallel()
 	expectBroken(t, "CREATE TEMP VIEW pg_attribute "+fakeAttribute)
 }
 
@@ -83,6 +85,7 @@ func ruleLines(t *testing.T, applied string, pending ...string) []string {
 // VALIDATE CONSTRAINT scans (constraintTable's lookup), so the VALIDATE
 // in the file that added the constraint is still reported.
 func TestAttackShadowCatalogConstraintTable(t *testing.T) {
+	t.Parallel()
 	rules := ruleLines(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n",
 		"CREATE TEMP VIEW pg_constraint AS SELECT oid, conname, conrelid, contype, conindid FROM pg_catalog.pg_constraint WHERE false;\n"+
 			"SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT age_min CHECK (age > -1) NOT VALID;\nALTER TABLE users VALIDATE CONSTRAINT age_min;\n")
@@ -95,6 +98,7 @@ func TestAttackShadowCatalogConstraintTable(t *testing.T) {
 // ahead of pg_catalog's cannot make the expected type read as the type
 // the file changed the column to (Canonicalize's reads).
 func TestAttackShadowCatalogFormatType(t *testing.T) {
+	t.Parallel()
 	statusBroken(t, "CREATE FUNCTION public.format_type(oid, integer) RETURNS text LANGUAGE sql AS $$ SELECT 'character varying'::pg_catalog.text $$;\n"+
 		"SET search_path = public, pg_catalog;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN status TYPE varchar;\n",
 		"the changed type of users.status is hidden behind public.format_type")
@@ -106,6 +110,7 @@ func TestAttackShadowCatalogFormatType(t *testing.T) {
 // the live rows from the plan's size read: a NOT NULL column with no
 // default is still add-required-column.
 func TestAttackLiveCatalogDatabaseSearchPath(t *testing.T) {
+	t.Parallel()
 	rules := ruleLines(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"+
 		"CREATE VIEW public.pg_class AS SELECT oid, relname, relnamespace, relkind, 0::real AS reltuples FROM pg_catalog.pg_class;\n"+
 		pgtest.DatabaseSearchPath("public, pg_catalog")+";\n",
@@ -121,5 +126,6 @@ func TestAttackLiveCatalogDatabaseSearchPath(t *testing.T) {
 // plan's: the trace, the shadow's schema and the expect: types are all
 // read, and its dropped expected column is still expect-broken.
 func TestAttackShadowCatalogTrapSchema(t *testing.T) {
+	t.Parallel()
 	expectBroken(t, pgtest.CatalogTrapSQL+";\nSET search_path = trap, pg_catalog, public;\n")
 }

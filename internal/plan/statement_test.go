@@ -8,6 +8,7 @@ import (
 // TestStatementShapes checks what the data-loss and required-column rules
 // read from a statement's text.
 func TestStatementShapes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		sql, want string
 	}{

@@ -81,6 +81,7 @@ func runAfterWith(t *testing.T, py, readPy, tool, reader string, limit time.Dura
 // json, a forged answer on every descriptor, the reader's file
 // rewritten) is not in it.
 func TestAfterReadsInAProcessOfItsOwn(t *testing.T) {
+	t.Parallel()
 	py := sqlaPython(t)
 	tool := `
 import json, os
@@ -135,6 +136,7 @@ print("to stderr", file=sys.stderr)
 // A tool that fails, or that a signal ends, is not followed by a reading,
 // and its exit status is the one dbguard sees.
 func TestAfterNoReadingAfterAFailedTool(t *testing.T) {
+	t.Parallel()
 	py := sqlaPython(t)
 	reader := "open('read', 'w').write('read')\n"
 	code, r := runAfter(t, py, "import sys; sys.exit(3)", reader, 30*time.Second)
@@ -150,6 +152,7 @@ func TestAfterNoReadingAfterAFailedTool(t *testing.T) {
 // The time limit cuts the reading, not the tool: the tool's own time is
 // not counted, and its exit code stands.
 func TestAfterTimeLimitCutsTheReadingOnly(t *testing.T) {
+	t.Parallel()
 	py := sqlaPython(t)
 	begun := time.Now()
 	code, r := runAfter(t, py, "import time; time.sleep(3)", "import time; time.sleep(60)\n", 2*time.Second)
@@ -164,6 +167,7 @@ func TestAfterTimeLimitCutsTheReadingOnly(t *testing.T) {
 // Another interpreter than the one the models are read with: no
 // reading, and the tool runs as it would.
 func TestAfterOtherInterpreterReadsNothing(t *testing.T) {
+	t.Parallel()
 	py := sqlaPython(t)
 	code, r, _ := runAfterWith(t, py, "/elsewhere/python", "print('tool')", "print('read')\n", time.Minute)
 	if code != 0 || r.Read || r.Zygote || !strings.HasPrefix(r.Skipped, "the tool runs with") {
@@ -179,6 +183,7 @@ func TestAfterOtherInterpreterReadsNothing(t *testing.T) {
 // setup the zygote is for. The same file in another folder (the
 // interpreter a virtualenv links to) is another environment: no reading.
 func TestAfterVenvPythonAndPython3AreOne(t *testing.T) {
+	t.Parallel()
 	py := sqlaPython(t)
 	venv := filepath.Join(t.TempDir(), ".venv")
 	if out, err := exec.Command(py, "-m", "venv", "--system-site-packages", "--without-pip", venv).CombinedOutput(); err != nil {

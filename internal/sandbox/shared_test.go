@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -28,15 +29,18 @@ func TestSharedSandboxIsFresh(t *testing.T) {
 		t.Cleanup(stop)
 		UseShared(dir)
 		t.Cleanup(func() { UseShared("") })
-		sharedIsFresh(t)
+		sharedIsFresh(t, false)
 	})
 	t.Run("ShareInProcess", func(t *testing.T) {
-		t.Cleanup(ShareInProcess())
-		sharedIsFresh(t)
+		t.Cleanup(ShareInProcess(2))
+		sharedIsFresh(t, true)
 	})
 }
 
-func sharedIsFresh(t *testing.T) {
+// sharedIsFresh: a shared server handed out again is as fresh as a new
+// one; while it is in use, a second preview gets another server: its own
+// (one shared server), or, with two to share (secondShared), the second.
+func sharedIsFresh(t *testing.T, secondShared bool) {
 	ctx := context.Background()
 	first, err := Start(ctx, Options{})
 	if err != nil {
@@ -73,13 +77,16 @@ func sharedIsFresh(t *testing.T) {
 	}
 	defer heldAdmin.Close(ctx)
 
-	// In use: a second preview starts a server of its own.
+	// In use: a second preview gets another server.
 	second, err := Start(ctx, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if second.release != nil || second.dir == first.dir {
+	if second.dir == first.dir {
 		t.Error("the shared server in use was handed out again")
+	}
+	if shared := second.release != nil; shared != secondShared {
+		t.Errorf("the second preview's server shared: %v, want %v", shared, secondShared)
 	}
 	if err := second.Close(); err != nil {
 		t.Fatal(err)
@@ -154,7 +161,7 @@ func TestSharedSandboxKeepsTheChoiceOfBinaries(t *testing.T) {
 	t.Cleanup(stop)
 	for name, share := range map[string]func(){
 		"UseShared":      func() { UseShared(dir); t.Cleanup(func() { UseShared("") }) },
-		"ShareInProcess": func() { t.Cleanup(ShareInProcess()) },
+		"ShareInProcess": func() { t.Cleanup(ShareInProcess(2)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			share()
@@ -207,4 +214,52 @@ func pgxQueryRow(t *testing.T, url, q string, dst any) error {
 	}
 	defer conn.Close(ctx)
 	return conn.QueryRow(ctx, q).Scan(dst)
+}
+
+// TestShareInProcessWaitsForAFreeServer: with all kept servers handed
+// out, a preview waits for one to be released rather than starting one
+// more (a server start per preview is what sharing saves), and gets the
+// released one, reset.
+func TestShareInProcessWaitsForAFreeServer(t *testing.T) {
+	mustFind(t)
+	ctx := context.Background()
+	t.Cleanup(ShareInProcess(1))
+	first, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstDir := first.dir
+	type started struct {
+		s   *Server
+		err error
+	}
+	got := make(chan started, 1)
+	waits := shareWaits.Load()
+	go func() {
+		s, err := Start(ctx, Options{})
+		got <- started{s, err}
+	}()
+	var second started
+	for waiting := false; !waiting; {
+		select {
+		case second = <-got:
+			if second.s != nil {
+				second.s.Close()
+			}
+			t.Fatalf("a preview that found the one kept server in use did not wait for it: got %v", second.err)
+		case <-time.After(5 * time.Millisecond):
+			waiting = shareWaits.Load() > waits
+		}
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second = <-got
+	if second.err != nil {
+		t.Fatal(second.err)
+	}
+	defer second.s.Close()
+	if second.s.release == nil || second.s.dir != firstDir {
+		t.Errorf("the preview that found the one server in use got %s (shared: %v), want the kept server %s once released", second.s.dir, second.s.release != nil, firstDir)
+	}
 }

@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -261,63 +264,99 @@ func catalogState(ctx context.Context, conn *pgx.Conn) (string, error) {
 	return st, err
 }
 
-// ShareInProcess makes Start, in this process, keep the first sandbox it
-// starts and hand it out again, reset to a fresh cluster's state, to the
-// next preview, one preview at a time (a preview that finds it in use, or
-// asks for another version, starts its own); stop stops it. For a test
-// binary's TestMain (pgtest.MainSharingSandbox): a package whose tests
-// preview a hundred times pays for one server. For tests only, like
+// shareWaits counts the previews that waited for a kept server
+// (TestShareInProcessWaitsForAFreeServer).
+var shareWaits atomic.Int64
+
+// ShareInProcess makes Start, in this process, keep the sandboxes it
+// starts, up to n of them, and hand them out again, each reset to a fresh
+// cluster's state, one preview at a time each: a preview takes a free
+// kept server (the one released last), else starts one more while fewer
+// than n are kept, else waits for one to be released (or its ctx to end).
+// A preview that asks for another version, or whose server cannot be
+// started or reset, starts its own. stop stops them. For a test binary's
+// TestMain (pgtest.MainSharingSandbox): a package whose tests preview a
+// hundred times, n at a time, pays for n servers. For tests only, like
 // UseShared.
-func ShareInProcess() (stop func()) {
-	var (
-		inUse = make(chan struct{}, 1) // full while the server is handed out
-		kept  *Server
+func ShareInProcess(n int) (stop func()) {
+	type kept struct {
+		s     *Server
 		fresh string
+	}
+	var (
+		mu    sync.Mutex
+		free  []kept                   // kept servers not handed out, the last released last
+		slots = make(chan struct{}, n) // one per kept server, full while handed out or starting
+		all   []*Server
 	)
 	reuse = func(ctx context.Context, o Options) *Server {
-		select {
-		case inUse <- struct{}{}:
-		default:
-			return nil
-		}
-		release := func() error { <-inUse; return nil }
 		bin, ok := wouldStart(o)
 		if !ok {
-			release()
 			return nil
 		}
-		if kept == nil {
+		select {
+		case slots <- struct{}{}:
+		default:
+			shareWaits.Add(1)
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return nil
+			}
+		}
+		mu.Lock()
+		var k kept
+		for i := len(free) - 1; i >= 0; i-- {
+			if free[i].s.Binaries == bin {
+				k = free[i]
+				free = append(free[:i], free[i+1:]...)
+				break
+			}
+		}
+		mu.Unlock()
+		if k.s == nil {
 			s, err := startOwn(ctx, Options{Major: o.Major})
 			if err != nil {
-				release()
+				<-slots
 				return nil
 			}
 			s.closeFirst()
-			if fresh, err = freshState(ctx, s); err != nil {
+			fresh, err := freshState(ctx, s)
+			if err != nil {
 				s.Close()
-				release()
+				<-slots
 				return nil
 			}
-			kept = s
+			k = kept{s, fresh}
+			mu.Lock()
+			all = append(all, s)
+			mu.Unlock()
 		}
-		if kept.Binaries != bin {
-			release()
+		release := func() error {
+			mu.Lock()
+			free = append(free, k)
+			mu.Unlock()
+			<-slots
 			return nil
 		}
-		s := &Server{Binaries: kept.Binaries, dir: kept.dir, port: kept.port, release: release}
-		if err := reset(ctx, s, fresh); err != nil {
+		s := &Server{Binaries: k.s.Binaries, dir: k.s.dir, port: k.s.port, release: release}
+		if err := reset(ctx, s, k.fresh); err != nil {
 			// Not fresh again: never hand it out.
-			kept.Close()
-			kept = nil
-			release()
+			k.s.Close()
+			mu.Lock()
+			all = slices.DeleteFunc(all, func(x *Server) bool { return x == k.s })
+			mu.Unlock()
+			<-slots
 			return nil
 		}
 		return s
 	}
 	return func() {
 		reuse = nil
-		if kept != nil {
-			kept.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range all {
+			s.Close()
 		}
 	}
 }

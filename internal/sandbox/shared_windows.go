@@ -14,4 +14,4 @@ func StartShared(ctx context.Context, dir string, n int) (stop func(), err error
 func UseShared(dir string) {}
 
 // ShareInProcess is for tests; there is no sandbox on Windows.
-func ShareInProcess() (stop func()) { return func() {} }
+func ShareInProcess(n int) (stop func()) { return func() {} }

@@ -15,6 +15,7 @@ import (
 // non-ASCII names, keys out of column order, a dropped column's gap, a
 // partition, another schema, and with quote_all_identifiers on.
 func TestPrimaryKeyDefinitionsAsPgGetConstraintdef(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE SCHEMA "Odd Schema"`,
 		`CREATE TABLE one (id bigint PRIMARY KEY, v text)`,
@@ -92,6 +93,7 @@ func TestPrimaryKeyDefinitionsAsPgGetConstraintdef(t *testing.T) {
 // A key column the columns query did not see (a change between the two
 // queries' snapshots) leaves the definition to pg_get_constraintdef.
 func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
+	t.Parallel()
 	conn := connect(t, `CREATE TABLE t (a int, b int, PRIMARY KEY (b, a))`)
 	ctx := context.Background()
 	tb := &Table{Name: "t", Order: []string{"a"}}
@@ -112,6 +114,7 @@ func TestPrimaryKeyNotNamedFallsBack(t *testing.T) {
 // query of their own and deparsed without the relation where they refer
 // to no column, are exactly pg_get_expr's with the relation.
 func TestDefaultsAsPgGetExpr(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE SCHEMA other`,
 		`CREATE FUNCTION other.pick() RETURNS int LANGUAGE sql AS 'SELECT 1'`,
@@ -164,6 +167,7 @@ func TestDefaultsAsPgGetExpr(t *testing.T) {
 // one slab holds; types of another schema, which format_type qualifies;
 // modifiers of every kind).
 func TestColumnTypesAsFormatType(t *testing.T) {
+	t.Parallel()
 	stmts := []string{
 		`CREATE SCHEMA other`,
 		`CREATE DOMAIN other.money2 AS numeric(10,2)`,
@@ -216,6 +220,7 @@ func TestColumnTypesAsFormatType(t *testing.T) {
 // whose dbguard schema snapshot wrote the same bytes on this schema; with
 // the modifier left out of typesSQL, 14 columns fail.
 func TestColumnTypesAsFormatTypeOddSchemas(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE SCHEMA other`,
 		`CREATE SCHEMA "Wé ""q"""`,

@@ -10,6 +10,7 @@ import (
 // (which it leaves to pg_get_indexdef) are too, with quote_all_identifiers
 // off and on (a migration may set it in the session).
 func TestIndexDefinitionsAsPgGetIndexdef(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE SCHEMA "Odd Schema"`,
 		`CREATE TABLE t (id bigint, name text, email varchar(255), code text COLLATE "C", tags text[], ts timestamptz, n numeric, "Mixed Case" int, "select" int, j jsonb)`,

@@ -45,6 +45,7 @@ func introspect(t *testing.T, conn *pgx.Conn) *Schema {
 }
 
 func TestIntrospect(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE TYPE mood AS ENUM ('ok', 'sad')`,
 		`CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')`,
@@ -93,6 +94,7 @@ func TestIntrospect(t *testing.T) {
 // The snapshot written and read back compares equal to the live schema:
 // no false differences, here over 300 migrations' worth of tables.
 func TestSnapshotRoundTrip(t *testing.T) {
+	t.Parallel()
 	var sql []string
 	for i := 0; i < 300; i++ {
 		sql = append(sql, fmt.Sprintf(`CREATE TABLE t%d (id bigserial PRIMARY KEY, name text NOT NULL DEFAULT '', ref int REFERENCES t%d(id), at timestamptz, CHECK (name <> 'x'))`, i, max(i-1, 0)))
@@ -132,6 +134,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func TestCompareFindsEveryKind(t *testing.T) {
+	t.Parallel()
 	base := []string{
 		`CREATE TABLE "user" (id int PRIMARY KEY, email text NOT NULL, name text)`,
 		`CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES "user"(id), total numeric(12,2))`,
@@ -168,6 +171,7 @@ func TestCompareFindsEveryKind(t *testing.T) {
 }
 
 func TestExpectTypesDoNotCryWolf(t *testing.T) {
+	t.Parallel()
 	conn := connect(t,
 		`CREATE TYPE mood AS ENUM ('ok', 'sad')`,
 		`CREATE DOMAIN email_address AS varchar(255)`,
@@ -228,6 +232,7 @@ func TestExpectTypesDoNotCryWolf(t *testing.T) {
 }
 
 func TestExpectUnknownTypes(t *testing.T) {
+	t.Parallel()
 	conn := connect(t)
 	for text, want := range map[string]string{
 		"expect:\n  t:\n    a: integr\n":                  `dbguard.yaml:3: expect: type "integr" does not exist`,
@@ -266,6 +271,7 @@ func (c *countingTracer) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatc
 // relations, the catalog for them, and the type names and definitions
 // left to the server.
 func TestIntrospectRoundTripsDoNotGrow(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, n := range []int{1, 50} {
 		cfg, err := pgx.ParseConfig(pgtest.DB(t))
@@ -320,6 +326,7 @@ func (c *countingConn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchRes
 // 200-model project has hundreds), not one per column, and each is
 // spelled as the server does.
 func TestCanonicalizeSizedTypesInOneRoundTrip(t *testing.T) {
+	t.Parallel()
 	conn := &countingConn{Conn: connect(t)}
 	var text strings.Builder
 	text.WriteString("expect:\n  t:\n")
@@ -383,6 +390,7 @@ func (r *recordingQuerier) SendBatch(ctx context.Context, b *pgx.Batch) pgx.Batc
 // sequential scan; on an older one (and finish's, always) as one hashed
 // subplan.
 func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sql := []string{}
 	for i := 0; i < 60; i++ {
@@ -498,6 +506,7 @@ func TestRelationListFiltersAsHashedSubplan(t *testing.T) {
 // them once a key's), defaults, generated and identity columns, views,
 // constraints and indexes of every kind Introspect reads.
 func TestRelationListFiltersAgree(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sql := []string{
 		`CREATE TABLE a (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, gone int, n numeric(8,2) DEFAULT 1.5, g int GENERATED ALWAYS AS (id * 2) STORED, u text UNIQUE, CHECK (n > 0))`,
@@ -572,6 +581,7 @@ func TestRelationListFiltersAgree(t *testing.T) {
 // list's elements one by one. And the session's own plan_cache_mode is
 // given back, inside a transaction too.
 func TestRelationListPlannedWithItsOwnList(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	sql := []string{}
 	for i := 0; i < 30; i++ {

@@ -18,12 +18,14 @@ import (
 // pg_get_expr and pg_get_constraintdef write it. 150 seeds held (a minute);
 // the 16 here are the test's share of the suite.
 func TestNamesAsTheServerOnRandomSchemas(t *testing.T) {
+	t.Parallel()
 	names := []string{"s", "S", `a"b`, "it's", `back\slash`, "ünï", "select", "user", "pg_class", "pg_type", "t", "x1", "Mixed Case", "from", "_u", "9n"}
 	schemas := []string{"public", "other", "third", "Odd", "unread"}
 	ident := func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 	literal := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 	for seed := int64(0); seed < 16; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			t.Parallel()
 			r := rand.New(rand.NewSource(seed))
 			setup := []string{`CREATE SCHEMA other`, `CREATE SCHEMA third`, `CREATE SCHEMA "Odd"`, `CREATE SCHEMA unread`}
 			var seqs, tabs []string

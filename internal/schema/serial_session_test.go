@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,6 +21,7 @@ import (
 // NULL and SET DEFAULT. Each default and foreign key of public and other
 // is compared.
 func TestNamesAsTheServerInOddSessions(t *testing.T) {
+	t.Parallel()
 	setup := []string{
 		`CREATE SCHEMA priv`, `CREATE SCHEMA other`,
 		`CREATE SEQUENCE priv.s`, `CREATE SEQUENCE public.s2`, `CREATE TABLE priv.s2 (x int)`,
@@ -34,9 +36,12 @@ func TestNamesAsTheServerInOddSessions(t *testing.T) {
 		`ALTER TABLE other.p2 DROP COLUMN extra`,
 		`ALTER TABLE public.p ATTACH PARTITION other.p2 FOR VALUES IN ('a')`,
 		`CREATE TABLE other.pr (k text, id int, FOREIGN KEY (id, k) REFERENCES public.p MATCH FULL)`,
-		`DO $$BEGIN CREATE ROLE dbguard_nousage; EXCEPTION WHEN duplicate_object THEN NULL; END$$`,
 		`GRANT USAGE ON SCHEMA other TO dbguard_nousage`,
 	}
+	// The role is the cluster's, not a database's: made once here, before
+	// the sessions run side by side (two CREATE ROLEs of one name at once
+	// can fail on pg_authid's unique index, not as duplicate_object).
+	connect(t, `DO $$BEGIN CREATE ROLE dbguard_nousage; EXCEPTION WHEN duplicate_object THEN NULL; END$$`)
 	for _, session := range [][]string{
 		{`SET search_path = priv, public, other`},
 		{`SET search_path = priv, public, other`, `SET ROLE dbguard_nousage`},
@@ -51,8 +56,9 @@ func TestNamesAsTheServerInOddSessions(t *testing.T) {
 		{`SET quote_all_identifiers = on`, `SET search_path = other, public`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
-			s, tx := introspectAsServer(t, connect(t, append(setup, session...)...), "public", "other")
+			s, tx := introspectAsServer(t, connect(t, slices.Concat(setup, session)...), "public", "other")
 			n := 0
 			compare := func(query string, got func(tb *Table, name string) string) {
 				t.Helper()

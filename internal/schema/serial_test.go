@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -43,6 +44,7 @@ func introspectAsServer(t *testing.T, conn *pgx.Conn, schemas ...string) (*Schem
 // quote_all_identifiers on; and those it leaves to pg_get_expr (a text
 // argument, currval, identity columns).
 func TestSerialDefaultsAsPgGetExpr(t *testing.T) {
+	t.Parallel()
 	setup := []string{
 		`CREATE SCHEMA other`,
 		`CREATE SCHEMA "Odd Sché"`,
@@ -76,8 +78,9 @@ func TestSerialDefaultsAsPgGetExpr(t *testing.T) {
 		{`CREATE TEMPORARY TABLE shadowed (x int)`, `SET search_path = other, public`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
-			s, tx := introspectAsServer(t, connect(t, append(setup, session...)...), "public", "other", "Odd Sché")
+			s, tx := introspectAsServer(t, connect(t, slices.Concat(setup, session)...), "public", "other", "Odd Sché")
 			rows, err := tx.Query(ctx, `SELECT n.nspname, c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid), d.adbin::text
 				FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 				JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
@@ -114,6 +117,7 @@ func TestSerialDefaultsAsPgGetExpr(t *testing.T) {
 // TestSerialSequenceReadsOnlyItsTree: what serialSequence takes for
 // nextval of a sequence, and what it leaves to pg_get_expr.
 func TestSerialSequenceReadsOnlyItsTree(t *testing.T) {
+	t.Parallel()
 	call := func(loc, bytes string) string {
 		return serialPrefix + loc + " :constvalue 4 [ " + bytes + " ]}) :location -1}"
 	}
@@ -151,6 +155,7 @@ func TestSerialSequenceReadsOnlyItsTree(t *testing.T) {
 // quote_all_identifiers on; ON DELETE SET NULL with and without columns
 // and a table not read (left to the server).
 func TestForeignKeysAsPgGetConstraintdef(t *testing.T) {
+	t.Parallel()
 	setup := []string{
 		`CREATE SCHEMA other`,
 		`CREATE SCHEMA "Odd Sché"`,
@@ -185,8 +190,9 @@ func TestForeignKeysAsPgGetConstraintdef(t *testing.T) {
 		{`CREATE TEMPORARY TABLE p (x int)`},
 	} {
 		t.Run(strings.Join(session, "; "), func(t *testing.T) {
+			t.Parallel()
 			ctx := context.Background()
-			s, tx := introspectAsServer(t, connect(t, append(setup[:len(setup):len(setup)], session...)...), "public", "other", "Odd Sché")
+			s, tx := introspectAsServer(t, connect(t, slices.Concat(setup, session)...), "public", "other", "Odd Sché")
 			rows, err := tx.Query(ctx, `SELECT k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k
 				WHERE k.conrelid = 'public.c'::regclass AND k.contype = 'f'`)
 			if err != nil {
@@ -233,6 +239,7 @@ func (s *Schema) oid(t *testing.T, tx pgx.Tx, name string) uint32 {
 // between the batch's queries) is left to pg_get_expr or
 // pg_get_constraintdef after all, in one more round trip.
 func TestNamedRelationGoneFallsBack(t *testing.T) {
+	t.Parallel()
 	conn := connect(t, `CREATE TABLE p (id bigserial PRIMARY KEY)`, `CREATE TABLE c (x bigint REFERENCES p (id))`)
 	ctx := context.Background()
 	var def, con uint32
@@ -257,6 +264,7 @@ func TestNamedRelationGoneFallsBack(t *testing.T) {
 // all that is left out, and a string token's escaped " :location "
 // (outToken backslashes its spaces) is not a location.
 func TestWithoutLocations(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ tree, want string }{
 		{`{CONST :consttype 23 :location 35 :constvalue 4 [ 0 0 0 0 ]}`, `{CONST :consttype 23 :location  :constvalue 4 [ 0 0 0 0 ]}`},
 		{`{FUNCEXPR :args ({CONST :location -1}) :location 120}`, `{FUNCEXPR :args ({CONST :location }) :location }`},
@@ -289,6 +297,7 @@ func TestWithoutLocations(t *testing.T) {
 // constant differs, and generated columns refer to their own table's
 // columns; the server deparses each distinct tree once.
 func TestDefaultsDeparsedOncePerTree(t *testing.T) {
+	t.Parallel()
 	var sql []string
 	for i := 0; i < 60; i++ {
 		sql = append(sql, fmt.Sprintf(`CREATE TABLE d%d (%sa int DEFAULT %d, b boolean DEFAULT false, c timestamptz DEFAULT now(),

@@ -56,6 +56,7 @@ func FuzzSnapshotScalars(f *testing.F) {
 // itself, and the body changed in either half, at the cut, by a table
 // more or less, or with the second half's key line put in early.
 func TestSnapshotMatchesInHalvesAsInOnePass(t *testing.T) {
+	t.Parallel()
 	s := &Schema{Tables: map[string]*Table{}}
 	for i := 0; i < splitMatchTables+201; i++ {
 		key := fmt.Sprintf("t_%d", i)

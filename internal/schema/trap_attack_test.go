@@ -16,6 +16,7 @@ import (
 // can be shadowed by a migration's objects put ahead of pg_catalog in
 // search_path (a whole schema of stand-ins; any one found fails the read).
 func TestAttackCatalogTrapSchema(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn := connect(t, `CREATE TYPE mood AS ENUM ('ok', 'sad')`,
 		`CREATE TABLE p (id int PRIMARY KEY)`,
@@ -65,6 +66,7 @@ func TestAttackCatalogTrapSchema(t *testing.T) {
 // for its own batch; the session (where the next migration file runs)
 // keeps the search_path it set, outside a transaction and inside one.
 func TestIntrospectKeepsSearchPath(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	conn := connect(t, `CREATE SCHEMA app`, `CREATE TABLE app.t (id int)`, `SET search_path = app, public`)
 	path := func() string {
