@@ -446,7 +446,8 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
 	rep, err := plan.Run(ctx, plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
 	if err != nil {
-		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
+		var away *verify.ShadowUnreachableError
+		if migrations.Status != Pass && (exitcode.Of(err) != exitcode.Unreachable || errors.As(err, &away)) {
 			// Dirty, edited, late: the migrations check says so.
 			c.Status, c.Summary = Skip, "see the migrations check"
 			return c
@@ -457,7 +458,12 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			// migrations' fault. Skipped, with a warning every format
 			// shows; under --strict, failed.
 			msg := "the plan could not run, so the pending migrations were not previewed: " + why
-			c.Findings = append(c.Findings, Finding{Severity: "warning", Message: msg})
+			f := Finding{Severity: "warning", Message: msg}
+			if errors.As(err, &away) {
+				// At the setting that names the server.
+				f.File, f.Line = o.Config.Path, o.Config.Line("schema", "shadow_url")
+			}
+			c.Findings = append(c.Findings, f)
 			c.Status, c.Summary = Skip, msg
 			if o.Strict {
 				c.Findings[len(c.Findings)-1].Severity = "error"
@@ -506,6 +512,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 func planCannotRun(err error) (string, bool) {
 	var (
 		shadow  *verify.ShadowError
+		away    *verify.ShadowUnreachableError
 		missing *sandbox.MissingError
 		start   *sandbox.StartError
 	)
@@ -514,6 +521,8 @@ func planCannotRun(err error) (string, bool) {
 		return "no PostgreSQL server binaries for the sandbox; " + missing.Hint(), true
 	case errors.As(err, &start):
 		return output.Clip(start.Error(), 300) + "; " + start.Hint(), true
+	case errors.As(err, &away):
+		return output.Clip(away.Error(), 300) + "; " + away.Hint(), true
 	case errors.As(err, &shadow):
 		return "no shadow database could be created: " + shadow.Hint(), true
 	}
