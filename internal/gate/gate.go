@@ -171,7 +171,7 @@ func Run(ctx context.Context, o Options) *Report {
 		// No LockTimeout: the gate takes no lock, and the plan reads the
 		// lock_timeout a migration's session starts with on this
 		// connection.
-		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.Config.MigrationsDir(),
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 		if err != nil {
 			conn.fail(err)
@@ -412,7 +412,7 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
-	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow, ReadModels: o.ReadModels})
 	if err != nil {
 		c.fail(err)
