@@ -25,6 +25,7 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/plan"
+	"github.com/dbguard/dbguard/internal/pullrequest"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -114,6 +115,10 @@ type Options struct {
 	// reported as a warning of the config check.
 	PullRequest string
 	Trust       []config.TrustChange
+	// Base is the pull request's base (nil on a push build): a
+	// dbguard:allow comment on a line the pull request adds is not
+	// honoured.
+	Base *pullrequest.Base
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -336,12 +341,37 @@ func splitLocation(loc string) (string, int) {
 
 func checkCredentials(ctx context.Context, o Options) Check {
 	c := Check{Name: "credentials", Title: titles["credentials"], Findings: []Finding{}}
-	found, err := hooks.ScanTracked(ctx, o.Repo, o.Config.Hook.Allow)
+	var added hooks.NewLines
+	var unread string // why the base could not be read
+	if o.Base != nil {
+		rev, why := o.Base.Resolve(ctx, o.Repo)
+		if rev == "" {
+			added, unread = hooks.NewLines{hooks.AllNew: nil}, why
+		} else {
+			lines, err := pullrequest.AddedLines(ctx, o.Repo, rev)
+			if err != nil {
+				c.fail(err)
+				return c
+			}
+			added = lines
+		}
+	}
+	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, added)
 	if err != nil {
 		c.fail(err)
 		return c
 	}
 	for _, f := range found {
+		if f.AllowNew && unread != "" {
+			// Whether the comment is the pull request's cannot be told
+			// without the base: the base-fetch error, as for a
+			// trust-bearing setting (exit 2).
+			hint := (&pullrequest.BaseError{Base: o.Base, Why: unread}).Hint()
+			msg := fmt.Sprintf("a real database password with a dbguard:allow comment; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", o.Base.Source, unread, hint)
+			c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: msg})
+			c.Status, c.Summary = Error, "a dbguard:allow comment cannot be judged without the base revision"
+			return c
+		}
 		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: f.Message})
 	}
 	if len(found) > 0 {
