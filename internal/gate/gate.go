@@ -119,6 +119,35 @@ type Options struct {
 	// dbguard:allow comment on a line the pull request adds is not
 	// honoured.
 	Base *pullrequest.Base
+
+	// added is what the pull request adds (Base's tree against the work
+	// tree); unread why the base could not be read (added is then
+	// AllNew); addedErr the diff's error.
+	added    hooks.NewLines
+	unread   string
+	addedErr error
+}
+
+// readAdded fills o.added: the lines the pull request adds, whose
+// dbguard:allow comments the credentials and plan checks do not honour.
+func (o *Options) readAdded(ctx context.Context) {
+	if o.Base == nil {
+		return
+	}
+	rev, why := o.Base.Resolve(ctx, o.Repo)
+	if rev == "" {
+		o.added, o.unread = hooks.NewLines{hooks.AllNew: nil}, why
+		return
+	}
+	lines, err := pullrequest.AddedLines(ctx, o.Repo, rev)
+	o.added, o.addedErr = lines, err
+}
+
+// unreadMessage is the message of a finding whose exemption may be the pull request's
+// own, when the base that would tell cannot be read.
+func (o Options) unreadMessage(what string) string {
+	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.unread}).Hint()
+	return fmt.Sprintf("%s; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", what, o.Base.Source, o.unread, hint)
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -134,6 +163,7 @@ func Run(ctx context.Context, o Options) *Report {
 	if o.PullRequest != "" {
 		r.Checks = append(r.Checks, checkTrust(o))
 	}
+	o.readAdded(ctx)
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck)
 	if !o.NoCredentials {
@@ -341,34 +371,21 @@ func splitLocation(loc string) (string, int) {
 
 func checkCredentials(ctx context.Context, o Options) Check {
 	c := Check{Name: "credentials", Title: titles["credentials"], Findings: []Finding{}}
-	var added hooks.NewLines
-	var unread string // why the base could not be read
-	if o.Base != nil {
-		rev, why := o.Base.Resolve(ctx, o.Repo)
-		if rev == "" {
-			added, unread = hooks.NewLines{hooks.AllNew: nil}, why
-		} else {
-			lines, err := pullrequest.AddedLines(ctx, o.Repo, rev)
-			if err != nil {
-				c.fail(err)
-				return c
-			}
-			added = lines
-		}
+	if o.addedErr != nil {
+		c.fail(o.addedErr)
+		return c
 	}
-	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, added)
+	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, o.added)
 	if err != nil {
 		c.fail(err)
 		return c
 	}
 	for _, f := range found {
-		if f.AllowNew && unread != "" {
+		if f.AllowNew && o.unread != "" {
 			// Whether the comment is the pull request's cannot be told
 			// without the base: the base-fetch error, as for a
 			// trust-bearing setting (exit 2).
-			hint := (&pullrequest.BaseError{Base: o.Base, Why: unread}).Hint()
-			msg := fmt.Sprintf("a real database password with a dbguard:allow comment; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", o.Base.Source, unread, hint)
-			c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: msg})
+			c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: o.unreadMessage("a real database password with a dbguard:allow comment")})
 			c.Status, c.Summary = Error, "a dbguard:allow comment cannot be judged without the base revision"
 			return c
 		}
@@ -474,7 +491,17 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	rep, err := plan.Run(ctx, plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
+	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels}
+	if o.Base != nil {
+		if o.addedErr != nil {
+			c.fail(o.addedErr)
+			return c
+		}
+		po.NewLine = func(file string, line int) bool {
+			return o.added.Fresh(filepath.ToSlash(file), line)
+		}
+	}
+	rep, err := plan.Run(ctx, po)
 	if err != nil {
 		var away *verify.ShadowUnreachableError
 		if migrations.Status != Pass && (exitcode.Of(err) != exitcode.Unreachable || errors.As(err, &away)) {
@@ -517,7 +544,16 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		if sev == "" || f.Allowed != "" {
 			continue
 		}
-		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"})
+		msg := f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"
+		if f.AllowNew {
+			if o.unread != "" {
+				c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: o.unreadMessage(f.Rule + " with a -- dbguard:allow comment above it")})
+				c.Status, c.Summary = Error, "a -- dbguard:allow comment cannot be judged without the base revision"
+				return c
+			}
+			msg += "; the -- dbguard:allow " + f.Rule + " comment above it is new in this pull request and counts once merged"
+		}
+		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: msg})
 	}
 	if v := o.Config.Schema.ShadowVar(); v != "" && o.Config.Schema.ShadowServer() == "" {
 		// The gate's talk has no log: the warning WithShadow prints for

@@ -68,6 +68,12 @@ type NewLines map[string]map[int]bool
 // a pull request whose base cannot be read.
 const AllNew = "\x00every file"
 
+// Fresh reports whether line of the file p is new.
+func (n NewLines) Fresh(p string, line int) bool {
+	f := n.fresh(p)
+	return f != nil && f(line)
+}
+
 // fresh is the test for the lines of p; nil when none is new.
 func (n NewLines) fresh(p string) func(int) bool {
 	set, ok := n[p]

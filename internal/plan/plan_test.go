@@ -275,7 +275,7 @@ func TestPlanRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep2.judge(sev, nil)
+	rep2.judge(sev, nil, nil)
 	for _, f := range rep2.Findings {
 		if f.Rule == "expect-broken" {
 			t.Errorf("expect-broken reported while off")
