@@ -149,6 +149,19 @@ func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, 
 	if err != nil {
 		return "", nil, nil, err
 	}
+	if u, err := loadUnit(c); err == nil && u.Service == nil && u.Config() == cfg {
+		// The root: a service the base has and the pull request drops
+		// leaves the gate; said as the root's warning.
+		var now []string
+		for _, s := range u.Project.Services {
+			now = append(now, s.Path)
+		}
+		gone, err := base.RemovedServices(c.Context, repo, cfg, now)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		changes = append(changes, gone...)
+	}
 	if done == nil {
 		done = map[*config.Config]trusted{}
 		c.App.Metadata[trustKey] = done
