@@ -120,34 +120,47 @@ type Options struct {
 	// honoured.
 	Base *pullrequest.Base
 
-	// added is what the pull request adds (Base's tree against the work
-	// tree); unread why the base could not be read (added is then
-	// AllNew); addedErr the diff's error.
-	added    hooks.NewLines
-	unread   string
-	addedErr error
+	// lines are the lines the pull request adds, read when a
+	// dbguard:allow comment first decides a finding (nil: no pull request).
+	lines *prLines
 }
 
-// readAdded fills o.added: the lines the pull request adds, whose
-// dbguard:allow comments the credentials and plan checks do not honour.
-func (o *Options) readAdded(ctx context.Context) {
-	if o.Base == nil {
-		return
+// prLines are the lines a pull request adds (pullrequest.AddedLines),
+// whose dbguard:allow comments the credentials and plan checks do not
+// honour. The diff runs once, and only when an allow comment decides a
+// finding: a repository with none pays nothing for it.
+type prLines struct {
+	base   *pullrequest.Base
+	repo   string
+	done   bool
+	added  hooks.NewLines
+	unread string // why the base could not be read
+	err    error  // the diff's error
+}
+
+// fresh reports whether line of file (a slash path from the repository
+// as git grep names it) is new in the pull request; true when that
+// cannot be told (unread, err).
+func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
+	if !p.done {
+		p.done = true
+		if rev, why := p.base.Resolve(ctx, p.repo); rev == "" {
+			p.unread = why
+		} else {
+			p.added, p.err = pullrequest.AddedLines(ctx, p.repo, rev)
+		}
 	}
-	rev, why := o.Base.Resolve(ctx, o.Repo)
-	if rev == "" {
-		o.added, o.unread = hooks.NewLines{hooks.AllNew: nil}, why
-		return
+	if p.unread != "" || p.err != nil {
+		return true
 	}
-	lines, err := pullrequest.AddedLines(ctx, o.Repo, rev)
-	o.added, o.addedErr = lines, err
+	return p.added.Fresh(file, line)
 }
 
 // unreadMessage is the message of a finding whose exemption may be the pull request's
 // own, when the base that would tell cannot be read.
 func (o Options) unreadMessage(what string) string {
-	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.unread}).Hint()
-	return fmt.Sprintf("%s; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", what, o.Base.Source, o.unread, hint)
+	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.lines.unread}).Hint()
+	return fmt.Sprintf("%s; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", what, o.Base.Source, o.lines.unread, hint)
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -163,7 +176,9 @@ func Run(ctx context.Context, o Options) *Report {
 	if o.PullRequest != "" {
 		r.Checks = append(r.Checks, checkTrust(o))
 	}
-	o.readAdded(ctx)
+	if o.Base != nil {
+		o.lines = &prLines{base: o.Base, repo: o.Repo}
+	}
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck)
 	if !o.NoCredentials {
@@ -371,17 +386,29 @@ func splitLocation(loc string) (string, int) {
 
 func checkCredentials(ctx context.Context, o Options) Check {
 	c := Check{Name: "credentials", Title: titles["credentials"], Findings: []Finding{}}
-	if o.addedErr != nil {
-		c.fail(o.addedErr)
-		return c
+	var every hooks.NewLines // every allow comment found, judged below
+	if o.lines != nil {
+		every = hooks.NewLines{hooks.AllNew: nil}
 	}
-	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, o.added)
+	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, every)
 	if err != nil {
 		c.fail(err)
 		return c
 	}
+	kept := found[:0]
 	for _, f := range found {
-		if f.AllowNew && o.unread != "" {
+		if f.AllowNew && !o.lines.fresh(ctx, f.File, f.Line) {
+			continue // the base's comment: honoured
+		}
+		kept = append(kept, f)
+	}
+	found = kept
+	if o.lines != nil && o.lines.err != nil {
+		c.fail(o.lines.err)
+		return c
+	}
+	for _, f := range found {
+		if f.AllowNew && o.lines.unread != "" {
 			// Whether the comment is the pull request's cannot be told
 			// without the base: the base-fetch error, as for a
 			// trust-bearing setting (exit 2).
@@ -492,16 +519,15 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
 	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels}
-	if o.Base != nil {
-		if o.addedErr != nil {
-			c.fail(o.addedErr)
-			return c
-		}
+	if o.lines != nil {
 		po.NewLine = func(file string, line int) bool {
-			return o.added.Fresh(filepath.ToSlash(file), line)
+			return o.lines.fresh(ctx, filepath.ToSlash(file), line)
 		}
 	}
 	rep, err := plan.Run(ctx, po)
+	if err == nil && o.lines != nil && o.lines.err != nil {
+		err = o.lines.err
+	}
 	if err != nil {
 		var away *verify.ShadowUnreachableError
 		if migrations.Status != Pass && (exitcode.Of(err) != exitcode.Unreachable || errors.As(err, &away)) {
@@ -546,7 +572,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		}
 		msg := f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"
 		if f.AllowNew {
-			if o.unread != "" {
+			if o.lines.unread != "" {
 				c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: o.unreadMessage(f.Rule + " with a -- dbguard:allow comment above it")})
 				c.Status, c.Summary = Error, "a -- dbguard:allow comment cannot be judged without the base revision"
 				return c
