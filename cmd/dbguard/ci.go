@@ -85,7 +85,7 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 	}
 	// Before anything reads cfg: on a pull request its trust-bearing
 	// settings are the base branch's.
-	pr, trust, err := judgePullRequest(c, cfg, repo)
+	pr, trust, base, err := judgePullRequest(c, cfg, repo)
 	if err != nil {
 		return gate.Options{}, gate.ReportOptions{}, err
 	}
@@ -111,6 +111,7 @@ func ciOptions(c *cli.Context) (gate.Options, gate.ReportOptions, error) {
 			Service:      service,
 			PullRequest:  pr,
 			Trust:        trust,
+			Base:         base,
 		},
 		gate.ReportOptions{Format: f, File: c.String("output"), Log: output.Format(log), Stdout: c.App.Writer, Stderr: c.App.ErrWriter},
 		nil
@@ -125,32 +126,46 @@ const trustKey = "dbguard.trust"
 type trusted struct {
 	source  string
 	changes []config.TrustChange
+	base    *pullrequest.Base
 }
 
 // judgePullRequest takes cfg's trust-bearing settings from the base
 // revision when ci judges a pull request (--base, else the CI system's
 // variables): the source that says so, and the settings the pull request
 // changes. A push build ("", nil) runs the branch's own configuration.
-func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, []config.TrustChange, error) {
+func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, []config.TrustChange, *pullrequest.Base, error) {
 	if c.App.Metadata == nil {
 		c.App.Metadata = map[string]any{}
 	}
 	done, _ := c.App.Metadata[trustKey].(map[*config.Config]trusted)
 	if t, ok := done[cfg]; ok {
-		return t.source, t.changes, nil
+		return t.source, t.changes, t.base, nil
 	}
 	base := pullrequest.Detect(c.String("base"), os.Getenv)
 	if base == nil {
-		return "", nil, nil
+		return "", nil, nil, nil
 	}
 	changes, err := base.Judge(c.Context, repo, cfg)
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
+	}
+	if u, err := loadUnit(c); err == nil && u.Service == nil && u.Config() == cfg {
+		// The root: a service the base has and the pull request drops
+		// leaves the gate; said as the root's warning.
+		var now []string
+		for _, s := range u.Project.Services {
+			now = append(now, s.Path)
+		}
+		gone, err := base.RemovedServices(c.Context, repo, cfg, now)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		changes = append(changes, gone...)
 	}
 	if done == nil {
 		done = map[*config.Config]trusted{}
 		c.App.Metadata[trustKey] = done
 	}
-	done[cfg] = trusted{base.Source, changes}
-	return base.Source, changes, nil
+	done[cfg] = trusted{base.Source, changes, base}
+	return base.Source, changes, base, nil
 }

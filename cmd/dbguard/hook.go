@@ -89,12 +89,12 @@ hook is installed; otherwise it says what line to add (exit 2).`,
 			talk := output.Talk{W: c.App.ErrWriter}
 			switch {
 			case in.Manager != "":
-				talk.Infof("installed: %s runs dbguard hook pre-commit (%s); nothing to write", in.Manager, in.Path)
+				talk.Infof("installed: %s runs dbguard hook pre-commit (%s); nothing to write", in.Manager, output.FilePath(in.Path))
 			default:
-				talk.Infof("installed %s", in.Path)
+				talk.Infof("installed %s", output.FilePath(in.Path))
 			}
 			if in.Chained {
-				talk.Infof("the hook that was there now runs first, from %s.dbguard-chained", in.Path)
+				talk.Infof("the hook that was there now runs first, from %s.dbguard-chained", output.FilePath(in.Path))
 			}
 			return nil
 		},
@@ -115,10 +115,10 @@ func hookUninstallCommand() *cli.Command {
 				return err
 			}
 			if !removed {
-				output.Talk{W: c.App.ErrWriter}.Infof("no pre-commit hook at %s: nothing to remove", path)
+				output.Talk{W: c.App.ErrWriter}.Infof("no pre-commit hook at %s: nothing to remove", output.FilePath(path))
 				return nil
 			}
-			msg := fmt.Sprintf("removed %s", path)
+			msg := fmt.Sprintf("removed %s", output.FilePath(path))
 			if restored {
 				msg += ", and put back the hook it had chained"
 			}

@@ -334,6 +334,18 @@ func cmdDbguard(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("dbguard %v printed a password on %s", args, name)
 		}
 	}
+	// Files are named from the repository (docs/ci.md), never by the
+	// absolute path of the machine that ran it: every command, every
+	// script. A script whose dbguard names a file outside the repository
+	// (a passfile in $HOME, a tool's own traceback) says why with
+	// "env ABSOLUTE_PATHS=why".
+	if work := ts.Getenv("WORK"); work != "" && ts.Getenv("ABSOLUTE_PATHS") == "" {
+		for _, name := range []string{"stdout", "stderr"} {
+			if f := absoluteFile(ts.ReadFile(name), work); f != "" {
+				ts.Fatalf("dbguard %v named the file %s by its absolute path on %s: name files relative to the repository (or say why with env ABSOLUTE_PATHS=...)", args, f, name)
+			}
+		}
+	}
 	// A race-built dbguard that exits non-zero exits with its own code,
 	// not 66 (the runtime's race check runs only on exit 0): its report
 	// on stderr is the only sign, and "! dbguard" would pass over it.
@@ -531,6 +543,33 @@ func cmdJSONObject(ts *testscript.TestScript, neg bool, args []string) {
 		got, _ := json.Marshal(v)
 		if want != "" && string(got) != want {
 			ts.Fatalf("%s = %s, want %s", path, got, want)
+		}
+	}
+}
+
+// workPath is an absolute path in a script's work folder as a message
+// may print it, up to a character that ends a path in prose.
+var workPath = regexp.MustCompile(`[^\s"'` + "`" + `,;()<>]+`)
+
+// absoluteFile is the first regular file below work that out names by
+// its absolute path ("$WORK/repo/dbguard.yaml:3"), "" when none: a
+// folder (the project root a report heads) is not a file a person opens.
+func absoluteFile(out, work string) string {
+	prefix := work + string(filepath.Separator)
+	for rest := out; ; {
+		i := strings.Index(rest, prefix)
+		if i < 0 {
+			return ""
+		}
+		rest = rest[i:]
+		p := workPath.FindString(rest)
+		rest = rest[len(prefix):]
+		if j := strings.IndexByte(p[len(prefix):], ':'); j >= 0 {
+			p = p[:len(prefix)+j] // file:line
+		}
+		p = strings.TrimRight(p, ".")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return "$WORK" + p[len(work):]
 		}
 	}
 }

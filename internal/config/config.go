@@ -28,6 +28,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
 	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -335,7 +336,9 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	loc := e.File
+	// Never the absolute path inside the repository (docs/ci.md): what a
+	// person pastes into an editor, the same on every machine.
+	loc := output.FilePath(e.File)
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)
 	}
@@ -462,12 +465,13 @@ var misnamed = []string{"dbguard.yml", ".dbguard.yaml", ".dbguard.yml"}
 type MisnamedError struct{ File string }
 
 func (e *MisnamedError) Error() string {
-	return fmt.Sprintf("%s: dbguard reads only %s; this file would be ignored", e.File, FileName)
+	return fmt.Sprintf("%s: dbguard reads only %s; this file would be ignored", output.FilePath(e.File), FileName)
 }
 
 // Hint names the rename.
 func (e *MisnamedError) Hint() string {
-	return fmt.Sprintf("rename it to %s: mv %s %s", FileName, e.File, filepath.Join(filepath.Dir(e.File), FileName))
+	f := output.FilePath(e.File)
+	return fmt.Sprintf("rename it to %s: mv %s %s", FileName, f, filepath.Join(filepath.Dir(f), FileName))
 }
 
 // Discover finds the configuration for work in dir: the file named by
@@ -628,7 +632,7 @@ type LinkError struct {
 func (e *LinkError) Error() string {
 	loc := e.Folder
 	if e.File != "" {
-		loc = e.File
+		loc = output.FilePath(e.File)
 		if e.Line > 0 {
 			loc += ":" + strconv.Itoa(e.Line)
 		}
@@ -857,7 +861,7 @@ func (c *Config) PreviewError() error {
 		return nil
 	}
 	line := c.Line("plan", "shadow")
-	at := c.Path
+	at := output.FilePath(c.Path)
 	if line > 0 {
 		at += ":" + strconv.Itoa(line)
 	}
@@ -876,7 +880,7 @@ func (c *Config) validateShadowURL() error {
 		return nil
 	}
 	line := c.Line("schema", "shadow_url")
-	at := c.Path
+	at := output.FilePath(c.Path)
 	if line > 0 {
 		at += ":" + strconv.Itoa(line)
 	}

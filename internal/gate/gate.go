@@ -25,6 +25,7 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/plan"
+	"github.com/dbguard/dbguard/internal/pullrequest"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -114,6 +115,52 @@ type Options struct {
 	// reported as a warning of the config check.
 	PullRequest string
 	Trust       []config.TrustChange
+	// Base is the pull request's base (nil on a push build): a
+	// dbguard:allow comment on a line the pull request adds is not
+	// honoured.
+	Base *pullrequest.Base
+
+	// lines are the lines the pull request adds, read when a
+	// dbguard:allow comment first decides a finding (nil: no pull request).
+	lines *prLines
+}
+
+// prLines are the lines a pull request adds (pullrequest.AddedLines),
+// whose dbguard:allow comments the credentials and plan checks do not
+// honour. The diff runs once, and only when an allow comment decides a
+// finding: a repository with none pays nothing for it.
+type prLines struct {
+	base   *pullrequest.Base
+	repo   string
+	done   bool
+	added  hooks.NewLines
+	unread string // why the base could not be read
+	err    error  // the diff's error
+}
+
+// fresh reports whether line of file (a slash path from the repository
+// as git grep names it) is new in the pull request; true when that
+// cannot be told (unread, err).
+func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
+	if !p.done {
+		p.done = true
+		if rev, why := p.base.Resolve(ctx, p.repo); rev == "" {
+			p.unread = why
+		} else {
+			p.added, p.err = pullrequest.AddedLines(ctx, p.repo, rev)
+		}
+	}
+	if p.unread != "" || p.err != nil {
+		return true
+	}
+	return p.added.Fresh(file, line)
+}
+
+// unreadMessage is the message of a finding whose exemption may be the pull request's
+// own, when the base that would tell cannot be read.
+func (o Options) unreadMessage(what string) string {
+	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.lines.unread}).Hint()
+	return fmt.Sprintf("%s; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", what, o.Base.Source, o.lines.unread, hint)
 }
 
 // Run runs every check. A check that cannot run because an earlier one
@@ -128,6 +175,9 @@ func Run(ctx context.Context, o Options) *Report {
 	}()
 	if o.PullRequest != "" {
 		r.Checks = append(r.Checks, checkTrust(o))
+	}
+	if o.Base != nil {
+		o.lines = &prLines{base: o.Base, repo: o.Repo}
 	}
 	target, envCheck := checkEnv(ctx, o)
 	r.Checks = append(r.Checks, envCheck)
@@ -171,7 +221,7 @@ func Run(ctx context.Context, o Options) *Report {
 		// No LockTimeout: the gate takes no lock, and the plan reads the
 		// lock_timeout a migration's session starts with on this
 		// connection.
-		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.Config.MigrationsDir(),
+		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 		if err != nil {
 			conn.fail(err)
@@ -336,12 +386,36 @@ func splitLocation(loc string) (string, int) {
 
 func checkCredentials(ctx context.Context, o Options) Check {
 	c := Check{Name: "credentials", Title: titles["credentials"], Findings: []Finding{}}
-	found, err := hooks.ScanTracked(ctx, o.Repo, o.Config.Hook.Allow)
+	var every hooks.NewLines // every allow comment found, judged below
+	if o.lines != nil {
+		every = hooks.NewLines{hooks.AllNew: nil}
+	}
+	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, every)
 	if err != nil {
 		c.fail(err)
 		return c
 	}
+	kept := found[:0]
 	for _, f := range found {
+		if f.AllowNew && !o.lines.fresh(ctx, f.File, f.Line) {
+			continue // the base's comment: honoured
+		}
+		kept = append(kept, f)
+	}
+	found = kept
+	if o.lines != nil && o.lines.err != nil {
+		c.fail(o.lines.err)
+		return c
+	}
+	for _, f := range found {
+		if f.AllowNew && o.lines.unread != "" {
+			// Whether the comment is the pull request's cannot be told
+			// without the base: the base-fetch error, as for a
+			// trust-bearing setting (exit 2).
+			c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: o.unreadMessage("a real database password with a dbguard:allow comment")})
+			c.Status, c.Summary = Error, "a dbguard:allow comment cannot be judged without the base revision"
+			return c
+		}
 		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: f.Message})
 	}
 	if len(found) > 0 {
@@ -412,7 +486,7 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 	c := Check{Name: "schema", Title: titles["schema"], Findings: []Finding{}}
 	snapshot := o.Config.SnapshotPath()
-	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: o.Config.MigrationsDir(),
+	rep, err := verify.Run(ctx, verify.Options{Connect: t.Connect(o.Connect), Config: o.Config, MigrationsDir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 		SnapshotPath: output.RelTo(o.Repo, snapshot), Shadow: o.Shadow || o.Config.Schema.Shadow, ReadModels: o.ReadModels})
 	if err != nil {
 		c.fail(err)
@@ -444,9 +518,19 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	rep, err := plan.Run(ctx, plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels})
+	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels}
+	if o.lines != nil {
+		po.NewLine = func(file string, line int) bool {
+			return o.lines.fresh(ctx, filepath.ToSlash(file), line)
+		}
+	}
+	rep, err := plan.Run(ctx, po)
+	if err == nil && o.lines != nil && o.lines.err != nil {
+		err = o.lines.err
+	}
 	if err != nil {
-		if migrations.Status != Pass && exitcode.Of(err) != exitcode.Unreachable {
+		var away *verify.ShadowUnreachableError
+		if migrations.Status != Pass && (exitcode.Of(err) != exitcode.Unreachable || errors.As(err, &away)) {
 			// Dirty, edited, late: the migrations check says so.
 			c.Status, c.Summary = Skip, "see the migrations check"
 			return c
@@ -457,7 +541,12 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			// migrations' fault. Skipped, with a warning every format
 			// shows; under --strict, failed.
 			msg := "the plan could not run, so the pending migrations were not previewed: " + why
-			c.Findings = append(c.Findings, Finding{Severity: "warning", Message: msg})
+			f := Finding{Severity: "warning", Message: msg}
+			if errors.As(err, &away) {
+				// At the setting that names the server.
+				f.File, f.Line = o.Config.Path, o.Config.Line("schema", "shadow_url")
+			}
+			c.Findings = append(c.Findings, f)
 			c.Status, c.Summary = Skip, msg
 			if o.Strict {
 				c.Findings[len(c.Findings)-1].Severity = "error"
@@ -481,7 +570,16 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		if sev == "" || f.Allowed != "" {
 			continue
 		}
-		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"})
+		msg := f.Rule + ": " + f.Message + " (fix: " + f.Fix + ")"
+		if f.AllowNew {
+			if o.lines.unread != "" {
+				c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: "error", Message: o.unreadMessage(f.Rule + " with a -- dbguard:allow comment above it")})
+				c.Status, c.Summary = Error, "a -- dbguard:allow comment cannot be judged without the base revision"
+				return c
+			}
+			msg += "; the -- dbguard:allow " + f.Rule + " comment above it is new in this pull request and counts once merged"
+		}
+		c.Findings = append(c.Findings, Finding{File: f.File, Line: f.Line, Severity: sev, Message: msg})
 	}
 	if v := o.Config.Schema.ShadowVar(); v != "" && o.Config.Schema.ShadowServer() == "" {
 		// The gate's talk has no log: the warning WithShadow prints for
@@ -506,6 +604,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 func planCannotRun(err error) (string, bool) {
 	var (
 		shadow  *verify.ShadowError
+		away    *verify.ShadowUnreachableError
 		missing *sandbox.MissingError
 		start   *sandbox.StartError
 	)
@@ -514,6 +613,8 @@ func planCannotRun(err error) (string, bool) {
 		return "no PostgreSQL server binaries for the sandbox; " + missing.Hint(), true
 	case errors.As(err, &start):
 		return output.Clip(start.Error(), 300) + "; " + start.Hint(), true
+	case errors.As(err, &away):
+		return output.Clip(away.Error(), 300) + "; " + away.Hint(), true
 	case errors.As(err, &shadow):
 		return "no shadow database could be created: " + shadow.Hint(), true
 	}

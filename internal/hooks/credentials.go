@@ -56,6 +56,11 @@ func shown(line string, spans []span) []string {
 	if len(spans) == 0 || allowMarked(line, spans) {
 		return nil
 	}
+	return redacted(spans)
+}
+
+// redacted is each credential of spans as a finding shows it, on one line.
+func redacted(spans []span) []string {
 	out := make([]string, len(spans))
 	for i, sp := range spans {
 		out[i] = sp.shown

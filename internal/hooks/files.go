@@ -51,11 +51,54 @@ func kindOf(p string) fileKind {
 type lineFinding struct {
 	line  int
 	shown string
+	// allowNew: the line's dbguard:allow comment was not honoured, being
+	// new in the pull request judged (NewLines).
+	allowNew bool
+}
+
+// NewLines is what a pull request adds, by file (a slash path from the
+// repository's top): the line numbers, in the pull request's version, of
+// the lines it adds or changes. A file present with a nil set is new or
+// changed in lines that cannot be told (a binary diff): every line of it
+// counts as new. A dbguard:allow comment on a new line is not honoured in
+// dbguard ci: the pull request is not the judge of its own exemption.
+type NewLines map[string]map[int]bool
+
+// AllNew is the key of NewLines that makes every line of every file new:
+// a pull request whose base cannot be read.
+const AllNew = "\x00every file"
+
+// Fresh reports whether line of the file p is new.
+func (n NewLines) Fresh(p string, line int) bool {
+	f := n.fresh(p)
+	return f != nil && f(line)
+}
+
+// fresh is the test for the lines of p; nil when none is new.
+func (n NewLines) fresh(p string) func(int) bool {
+	set, ok := n[p]
+	if _, all := n[AllNew]; all {
+		set, ok = nil, true
+	}
+	switch {
+	case !ok:
+		return nil
+	case set == nil:
+		return func(int) bool { return true }
+	}
+	return func(l int) bool { return set[l] }
 }
 
 // fileCredentials judges lines of the file at p, in order (all of them, or
 // the ones a commit adds), and returns the credentials found.
 func fileCredentials(p string, lines []AddedLine) []lineFinding {
+	return newFileCredentials(p, lines, nil)
+}
+
+// newFileCredentials is fileCredentials where a dbguard:allow comment on
+// a line fresh calls new is not honoured: the line's credentials are
+// found, marked allowNew.
+func newFileCredentials(p string, lines []AddedLine, fresh func(int) bool) []lineFinding {
 	kind := kindOf(p)
 	var out []lineFinding
 	var svc serviceSection
@@ -72,8 +115,14 @@ func fileCredentials(p string, lines []AddedLine) []lineFinding {
 			spans = configCredentials(text, strings.HasSuffix(strings.ToLower(p), ".json"), spans)
 		}
 		spans = lineSpans(text, spans)
+		if fresh != nil && fresh(l.Line) && len(spans) > 0 && allowMarked(text, spans) {
+			for _, s := range redacted(spans) {
+				out = append(out, lineFinding{line: l.Line, shown: s, allowNew: true})
+			}
+			continue
+		}
 		for _, s := range shown(text, spans) {
-			out = append(out, lineFinding{l.Line, s})
+			out = append(out, lineFinding{line: l.Line, shown: s})
 		}
 	}
 	if kind == kindService {
@@ -146,7 +195,7 @@ func (s *serviceSection) line(n int, text string, out []lineFinding) []lineFindi
 		k, v = strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
 		switch {
 		case isSecretKey(k):
-			s.passwords = append(s.passwords, lineFinding{n, v})
+			s.passwords = append(s.passwords, lineFinding{line: n, shown: v})
 		case k == "host" || k == "hostaddr":
 			for _, h := range strings.Split(v, ",") {
 				if h != "" {
@@ -162,7 +211,7 @@ func (s *serviceSection) line(n int, text string, out []lineFinding) []lineFindi
 func (s *serviceSection) flush(out []lineFinding) []lineFinding {
 	for _, p := range s.passwords {
 		if judge([]string{p.shown}, s.hosts) {
-			out = append(out, lineFinding{p.line, "password=" + dburl.Mask + " in service " + strconv.Quote(s.name)})
+			out = append(out, lineFinding{line: p.line, shown: "password=" + dburl.Mask + " in service " + strconv.Quote(s.name)})
 		}
 	}
 	*s = serviceSection{}

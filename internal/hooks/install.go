@@ -336,7 +336,7 @@ func Uninstall(ctx context.Context, repo string) (hook string, removed, restored
 		return "", false, false, err
 	}
 	if !bytes.Contains(existing, []byte(marker)) {
-		return "", false, false, fmt.Errorf("%s was not installed by dbguard; leaving it alone", hook)
+		return "", false, false, fmt.Errorf("%s was not installed by dbguard; leaving it alone", output.FilePath(hook))
 	}
 	if err := os.Remove(hook); err != nil {
 		return "", false, false, err

@@ -34,6 +34,9 @@ type Finding struct {
 	Kind    string `json:"kind"` // conflict, credential, env-file, template, local-env
 	Block   bool   `json:"block"`
 	Message string `json:"message"`
+	// AllowNew: a dbguard:allow comment on the line was not honoured,
+	// being new in the pull request (ScanPullRequest).
+	AllowNew bool `json:"-"`
 }
 
 // Location is file:line, or the file alone.
@@ -431,8 +434,11 @@ func (r *Report) scanUTF16(ctx context.Context, g Git, o Options, paths []string
 // addFindings reports the credentials found in the file at p.
 func (r *Report) addFindings(p string, found []lineFinding, verb string) {
 	for _, f := range found {
-		r.Findings = append(r.Findings, Finding{File: p, Line: f.line, Kind: "credential", Block: true,
-			Message: CredentialMessage(f.shown, verb)})
+		msg := CredentialMessage(f.shown, verb)
+		if f.allowNew {
+			msg = fmt.Sprintf("a real database password is %s: %s; the dbguard:allow comment on this line is new in this pull request and counts once merged (a reviewer accepts it by merging; until then move it to an ignored .env file or a secret store)", verb, f.shown)
+		}
+		r.Findings = append(r.Findings, Finding{File: p, Line: f.line, Kind: "credential", Block: true, Message: msg, AllowNew: f.allowNew})
 	}
 }
 
@@ -740,6 +746,13 @@ func (r *Report) trackedEnvFiles(ctx context.Context, g Git, index map[string]st
 // ScanTracked reports the real database passwords in tracked files (the
 // working tree, as CI checks it out), hook.allow honoured.
 func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, error) {
+	return ScanPullRequest(ctx, repo, allow, nil)
+}
+
+// ScanPullRequest is ScanTracked for a pull request whose added lines are
+// added: a dbguard:allow comment on one of them is not honoured (the
+// finding says it is new and counts once merged).
+func ScanPullRequest(ctx context.Context, repo string, allow []string, added NewLines) ([]Finding, error) {
 	g := Git{Dir: repo}
 	// Every line the line detectors could judge: URLs, JDBC's among them,
 	// libpq keyword strings, password keys and PGPASSWORD, base64 URLs.
@@ -846,7 +859,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 		if !ok {
 			text = string(blobs[i])
 		}
-		r.addFindings(p, fileCredentials(p, textLines(text)), "committed")
+		r.addFindings(p, newFileCredentials(p, textLines(text), added.fresh(p)), "committed")
 	}
 	// git grep lists a file's lines together and in order.
 	for i := 0; i < len(lines); {
@@ -859,7 +872,7 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 			for _, l := range lines[i:j] {
 				file = append(file, AddedLine{Line: l.Line, Text: l.Text})
 			}
-			r.addFindings(p, fileCredentials(p, file), "committed")
+			r.addFindings(p, newFileCredentials(p, file, added.fresh(p)), "committed")
 		}
 		i = j
 	}

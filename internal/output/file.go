@@ -22,7 +22,7 @@ type WriteFileError struct {
 }
 
 func (e *WriteFileError) Error() string {
-	return fmt.Sprintf("%s: will not write it: %s", e.File, e.Reason)
+	return fmt.Sprintf("%s: will not write it: %s", FilePath(e.File), e.Reason)
 }
 
 // ExitCode is a usage error's: the destination is the one to change.
@@ -33,7 +33,7 @@ func (e *WriteFileError) Hint() string {
 	if e.Folder {
 		return "write it to a folder of the project that is no link, e.g. " + filepath.Base(e.File)
 	}
-	return "remove " + e.File + " (dbguard writes a new file there) or write elsewhere in the project"
+	return "remove " + ShellWord(FilePath(e.File)) + " (dbguard writes a new file there) or write elsewhere in the project"
 }
 
 // WriteFile writes data to dest as a new regular file, never through a

@@ -166,6 +166,39 @@ func (t Talk) Hintf(format string, args ...any) { t.line("hint: ", format, args.
 // Infof says what dbguard is doing.
 func (t Talk) Infof(format string, args ...any) { t.line("", format, args...) }
 
+// FilePath names a file in a message, never absolute inside the
+// repository: relative to the working directory when below it, else
+// "../" relative when the file is in the same git repository (the folder
+// above with .git), as git names it; a file outside the repository (one
+// --config names) as given, the user's own path.
+func FilePath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && filepath.IsLocal(rel) {
+		return rel
+	}
+	for top := wd; ; {
+		if _, err := os.Lstat(filepath.Join(top, ".git")); err == nil {
+			if inTop, err := filepath.Rel(top, p); err == nil && filepath.IsLocal(inTop) {
+				if rel, err := filepath.Rel(wd, p); err == nil {
+					return rel
+				}
+			}
+			return p
+		}
+		up := filepath.Dir(top)
+		if up == top {
+			return p
+		}
+		top = up
+	}
+}
+
 // RelPath shows a path relative to the working directory when it is below
 // it, as a person would type it; otherwise as given.
 func RelPath(p string) string {

@@ -1,6 +1,8 @@
 package output
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -199,5 +201,26 @@ func TestHintLinesFit(t *testing.T) {
 	Talk{W: &b}.Hintf("short; and short")
 	if b.String() != "dbguard: hint: short; and short\n" {
 		t.Errorf("a hint that fits was cut: %q", b.String())
+	}
+}
+
+func TestFilePath(t *testing.T) {
+	top := t.TempDir()
+	for _, d := range []string{".git", "sub/deeper"} {
+		if err := os.MkdirAll(filepath.Join(top, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := t.TempDir()
+	t.Chdir(filepath.Join(top, "sub"))
+	for in, want := range map[string]string{
+		filepath.Join(top, "sub", "deeper", "x.sql"): filepath.Join("deeper", "x.sql"),
+		filepath.Join(top, "dbguard.yaml"):           filepath.Join("..", "dbguard.yaml"),
+		filepath.Join(outside, "pgpass"):             filepath.Join(outside, "pgpass"),
+		"already/relative.yaml":                      "already/relative.yaml",
+	} {
+		if got := FilePath(in); got != want {
+			t.Errorf("FilePath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -38,6 +38,11 @@ type Options struct {
 	// models (repository code), on the user's word: see
 	// models.Options.RunPython. Prisma's schema is read regardless.
 	ReadModels bool
+	// NewLine tells a line a pull request adds (file as Dir names it,
+	// 1-based): a -- dbguard:allow comment there is not honoured, the
+	// finding stands with AllowNew set (dbguard ci on a pull request; nil
+	// elsewhere, where the author is the one who commits).
+	NewLine func(file string, line int) bool
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -103,6 +108,9 @@ type Finding struct {
 	// Allowed is the reason of the -- dbguard:allow comment that accepted
 	// it; an accepted finding does not count.
 	Allowed string `json:"allowed,omitempty"`
+	// AllowNew: a -- dbguard:allow comment would accept it, but it is on
+	// a line the pull request adds (Options.NewLine), so it does not.
+	AllowNew bool `json:"-"`
 }
 
 // Where is the finding's file:line.
@@ -277,7 +285,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.judge(sev, pending)
+	rep.judge(sev, pending, o.NewLine)
 	return rep, nil
 }
 
@@ -320,7 +328,7 @@ func readLive(ctx context.Context, conn *pgx.Conn) (liveInfo, error) {
 }
 
 // judge applies severities and dbguard:allow comments, and counts.
-func (r *Report) judge(sev map[string]Severity, files []pendingFile) {
+func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine func(string, int) bool) {
 	lines := map[string][]string{}
 	stmts := map[string][]sqlscan.Statement{}
 	for _, f := range files {
@@ -339,6 +347,8 @@ func (r *Report) judge(sev map[string]Severity, files []pendingFile) {
 			case a.rule != f.Rule:
 			case a.reason == "":
 				r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: dbguard:allow %s needs a reason after the rule; not accepted", f.File, a.line, a.rule))
+			case newLine != nil && newLine(f.File, a.line):
+				f.AllowNew = true
 			default:
 				f.Allowed = a.reason
 			}

@@ -296,7 +296,7 @@ func rulesChecks(t *testing.T, ctx context.Context, co pg.ConnectOptions, cfg *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep2.judge(sev, nil)
+	rep2.judge(sev, nil, nil)
 	for _, f := range rep2.Findings {
 		if f.Rule == "expect-broken" {
 			t.Errorf("expect-broken reported while off")

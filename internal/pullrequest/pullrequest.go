@@ -98,7 +98,7 @@ func (e *BaseError) Error() string {
 	}
 	at := ""
 	if len(e.Changes) > 0 && e.Changes[0].File != "" {
-		at = e.Changes[0].File
+		at = output.FilePath(e.Changes[0].File)
 		if e.Changes[0].Line > 0 {
 			at += ":" + strconv.Itoa(e.Changes[0].Line)
 		}

@@ -176,13 +176,13 @@ func (e *RefusedError) Error() string {
 		more = fmt.Sprintf(" (and %d more attempt(s))", e.More)
 	}
 	return fmt.Sprintf("%s: %s opened a %s connection to %s, not to the guarded database %s; dbguard refused it, nothing ran there%s",
-		oneLine(output.RelPath(e.Refusal.Caller)), e.Tool, e.Refusal.Driver, oneLine(e.Refusal.Got), e.Guarded, more)
+		oneLine(output.FilePath(e.Refusal.Caller)), e.Tool, e.Refusal.Driver, oneLine(e.Refusal.Got), e.Guarded, more)
 }
 
 // Hint names the next step.
 func (e *RefusedError) Hint() string {
 	return fmt.Sprintf("make %s take its URL from the environment dbguard sets (e.g. create_engine(os.environ[\"DATABASE_URL\"]), no load_dotenv(override=True), no literal URL), then run the command again",
-		oneLine(output.RelPath(fileOf(e.Refusal.Caller))))
+		oneLine(output.FilePath(fileOf(e.Refusal.Caller))))
 }
 
 func fileOf(loc string) string {

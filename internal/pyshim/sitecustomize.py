@@ -55,6 +55,18 @@ def _dbguard_install():
             f = f.f_back
         return outermost or "?"
 
+    def shown(where):
+        """where (file:line, absolute) as a message names it: relative
+        to the working directory when below it, never the machine's
+        absolute path of a file in the project."""
+        try:
+            rel = os.path.relpath(where, os.getcwd())
+        except ValueError:
+            return where
+        if rel.startswith(".." + os.sep) or rel == "..":
+            return where
+        return rel
+
     def local(h):
         return h == "" or h.startswith("/") or h.startswith("@")
 
@@ -113,7 +125,7 @@ def _dbguard_install():
         where = caller()
         got = show(pairs, dbname)
         report("refused", driver=driver, caller=where, got=got)
-        raise Refused("dbguard refused a %s connection to %s from %s: dbguard guarded %s" % (driver, got, where, target["show"]))
+        raise Refused("dbguard refused a %s connection to %s from %s: dbguard guarded %s" % (driver, got, shown(where), target["show"]))
 
     def check_after(driver, conn, info):
         """The database libpq actually connected to (a service file, a

@@ -218,6 +218,13 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 	openAdmin := func() (err error) {
 		if adminDB == nil {
 			adminDB, _, err = pg.Connect(ctx, admin)
+			var down *pg.UnreachableError
+			if shadowURL != "" && errors.As(err, &down) {
+				// Not the live database: ci skips the preview with a
+				// warning (failed under --strict) rather than call the
+				// database unreachable.
+				err = &ShadowUnreachableError{Var: shadowVar, Err: down}
+			}
 		}
 		return err
 	}

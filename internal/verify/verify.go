@@ -373,6 +373,27 @@ func (e *ShadowBuildError) Hint() string {
 	return "the migrations no longer build the schema from an empty database (was an applied migration edited?); fix the file, then run: dbguard verify --shadow"
 }
 
+// ShadowUnreachableError is the shadow server schema.shadow_url names
+// (through the variable Var) that cannot be reached: not the live
+// database, so dbguard ci's plan check is skipped with a warning (failed
+// under --strict), as for a plan that cannot run. Standalone previews
+// (migrate plan, verify --shadow) still exit 3 through Err.
+type ShadowUnreachableError struct {
+	Var string
+	Err *pg.UnreachableError
+}
+
+func (e *ShadowUnreachableError) Error() string {
+	return "the shadow server schema.shadow_url names (" + e.Var + ") cannot be reached: " + e.Err.Error()
+}
+
+func (e *ShadowUnreachableError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *ShadowUnreachableError) Hint() string {
+	return "check that " + e.Var + " names a server that is running and reachable from here, then run the command again"
+}
+
 // ShadowError means the shadow database could not be created.
 type ShadowError struct{ Err error }
 

@@ -1,0 +1,113 @@
+package pullrequest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"strconv"
+	"strings"
+)
+
+// AddedLines is what the work tree adds to the base revision rev, by file
+// (a slash path from repo, as git grep there names it): the numbers of the lines it
+// adds or changes, in the work tree's version. A file whose lines cannot
+// be told (its diff holds a NUL byte: UTF-16, binary) maps to nil, every
+// line of it new.
+//
+// The diff is the base's tree against the work tree, not against the
+// merge base (BASE...HEAD): it needs no history, so a depth-1 fetch of
+// the base is enough, and when the base moved on, a line the base removed
+// since counts as added too. That errs one way only: an exemption counts
+// as new when in doubt. Renames are followed (a moved file's old lines are
+// not new); no external diff, no textconv, git's prefixes whatever its
+// configuration says.
+func AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
+	out, err := gitIn(ctx, repo, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
+		"diff", "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
+		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--")
+	if err != nil {
+		return nil, err
+	}
+	return parseAdded(out), nil
+}
+
+// parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the
+// "@@ -a,b +c,d @@" hunks after it.
+func parseAdded(diff []byte) map[string]map[int]bool {
+	added := map[string]map[int]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(diff))
+	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
+	var file string
+	var inHunk bool
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "diff --git "):
+			file, inHunk = "", false
+		case !inHunk && strings.HasPrefix(line, "+++ "):
+			file = diffPath(line[4:])
+			if file != "" {
+				if _, ok := added[file]; !ok {
+					added[file] = map[int]bool{}
+				}
+			}
+		case strings.HasPrefix(line, "@@ "):
+			inHunk = true
+			start, count, ok := hunkNew(line)
+			if file == "" || !ok || added[file] == nil {
+				continue
+			}
+			for n := start; n < start+count; n++ {
+				added[file][n] = true
+			}
+		case inHunk && strings.HasPrefix(line, "+") && strings.IndexByte(line, 0) >= 0:
+			// UTF-16 or binary: its lines as git counts them are not
+			// the lines dbguard reads.
+			if file != "" {
+				added[file] = nil
+			}
+		}
+	}
+	return added
+}
+
+// diffPath is the path of a "+++ " line: b/PATH, C-quoted when git
+// quotes it; "" for /dev/null.
+func diffPath(s string) string {
+	if strings.HasPrefix(s, `"`) {
+		u, err := strconv.Unquote(s)
+		if err != nil {
+			return ""
+		}
+		s = u
+	}
+	p, ok := strings.CutPrefix(s, "b/")
+	if !ok {
+		return ""
+	}
+	return p
+}
+
+// hunkNew reads the new side of a hunk header, +c,d (d is 1 when absent).
+func hunkNew(h string) (start, count int, ok bool) {
+	i := strings.Index(h, " +")
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := h[i+2:]
+	if j := strings.IndexByte(f, ' '); j >= 0 {
+		f = f[:j]
+	}
+	c, d, comma := strings.Cut(f, ",")
+	start, err := strconv.Atoi(c)
+	if err != nil {
+		return 0, 0, false
+	}
+	count = 1
+	if comma {
+		if count, err = strconv.Atoi(d); err != nil {
+			return 0, 0, false
+		}
+	}
+	return start, count, true
+}
