@@ -587,7 +587,7 @@ func (e *GateError) Hint() string {
 // annotations can show it.
 func (r *Report) locate(ctx context.Context, o Options) {
 	root := o.Config.Root
-	if out, err := exec.CommandContext(ctx, "git", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
+	if out, err := exec.CommandContext(ctx, "git", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
 		root = strings.TrimRight(string(out), "\n")
 	}
 	project := filepath.Join(o.Config.Root, ".env")

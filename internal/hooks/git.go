@@ -51,8 +51,13 @@ func (e *GitError) Hint() string {
 // grep.column = true (a repository's .git/config, or the user's) would put
 // the match's column before each line git grep prints. (Every git grep
 // also says --no-color: color.grep = always would put escape sequences
-// around the names and lines dbguard reads.)
-var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
+// around the names and lines dbguard reads.) safe.bareRepository=explicit:
+// a folder holding a git directory's files (HEAD, config with
+// core.worktree, objects/, refs/, an index), which a commit can hold, is no
+// repository to git, so dbguard run in it never reads that repository's
+// index and configuration instead of the real one
+// (TestAttackScanEmbeddedBareRepo).
+var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit"}
 
 func (g Git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", append(slices.Clip(noCommands), args...)...)

@@ -286,7 +286,11 @@ func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, error) {
 	// No command git's configuration names (internal/hooks' rule): these
 	// reads start none, and core.fsmonitor=false keeps it so.
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-C", dir}, args...)...)
+	// safe.bareRepository=explicit: a folder holding a git directory's
+	// files (HEAD, config, objects/, refs/), which a pull request can
+	// commit, is no repository to git here, so its refs cannot stand for
+	// the base branch (TestAttackEmbeddedBareRepoBase).
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if stdin != "" {
