@@ -170,8 +170,16 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 			why = append(why, "a revision cannot start with -")
 			continue
 		}
+		// origin/BRANCH is the remote-tracking branch, by its full name:
+		// git's own order reads refs/tags/origin/BRANCH and
+		// refs/heads/origin/BRANCH first, a tag or branch anyone who can
+		// push one names so (TestAttackRefNamedLikeRemote).
+		name := rev
+		if strings.HasPrefix(rev, "origin/") {
+			name = "refs/remotes/" + rev
+		}
 		// The top folder first: rev-parse prints it before it verifies.
-		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", name+"^{commit}")
 		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err == nil && len(lines) == 2 && lines[1] != "" {
 			return lines[1], lines[0], ""
 		}
