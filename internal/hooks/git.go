@@ -307,6 +307,24 @@ func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
 	return paths, nil
 }
 
+// GrepAll is Grep over paths alone, binary ones included (-a): the
+// matching lines of the files too large to read whole.
+func (g Git) GrepAll(ctx context.Context, pattern string, paths []string) ([]GrepLine, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	args := append([]string{"--literal-pathspecs", "grep", "--no-color", "-a", "-n", "-i", "-z", "-E", pattern, "--"}, paths...)
+	out, err := g.run(ctx, nil, args...)
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && ge.Stderr == "" {
+			return nil, nil // exit 1: nothing found
+		}
+		return nil, err
+	}
+	return parseGrep(out), nil
+}
+
 // BOMFiles lists the tracked files (working tree) that start a line with a
 // UTF-16 byte order mark: the candidates for a UTF-16 text file, which git
 // grep -I and git diff take for binary. The caller checks the file starts
