@@ -47,7 +47,7 @@ func (w withPostgres) Run() int {
 // of either kind, and a test's own repository has no base branch. A test
 // about pull requests sets them itself.
 func notAPullRequest() {
-	for _, k := range []string{"GITHUB_EVENT_NAME", "GITHUB_BASE_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"} {
+	for _, k := range []string{"GITHUB_EVENT_NAME", "GITHUB_BASE_REF", "GITHUB_SHA", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME"} {
 		os.Unsetenv(k)
 	}
 }

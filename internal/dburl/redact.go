@@ -100,7 +100,40 @@ func RedactText(s string) string {
 	if mayHoldPasswordColon(s) {
 		s = maskKeywords(s, passwordColonRE, colonMask)
 	}
+	if mayHoldSQLPassword(s) {
+		s = sqlPasswordRE.ReplaceAllString(s, "${1}'"+Mask+"'")
+	}
 	return s
+}
+
+// sqlPasswordRE finds SQL's password literal: the word PASSWORD, white
+// space, then a string (CREATE ROLE, ALTER ROLE, CREATE USER ... ENCRYPTED
+// PASSWORD 'x'; E'...' with its backslash escapes), which a migration tool
+// prints with the statement that failed. A doubled quote is a quote; a
+// backslash escapes the byte after it (more masked in a standard string
+// that ends in one, nothing shown); an unclosed string runs to the end.
+var sqlPasswordRE = lazyre.New(`(?i)(\bpassword\s+e?)'(?:[^'\\]|''|\\.)*'?`)
+
+// mayHoldSQLPassword reports whether sqlPasswordRE can match s: "password",
+// white space, maybe E, then a quote.
+func mayHoldSQLPassword(s string) bool {
+	if strings.IndexByte(s, '\'') < 0 {
+		return false
+	}
+	return keywordThen(s, func(rest string) bool {
+		if len(rest) < 4 || !strings.EqualFold(rest[:4], "word") {
+			return false
+		}
+		n := spaces(rest[4:])
+		if n == 0 {
+			return false
+		}
+		rest = rest[4+n:]
+		if len(rest) > 0 && rest[0]|0x20 == 'e' {
+			rest = rest[1:]
+		}
+		return len(rest) > 0 && rest[0] == '\''
+	})
 }
 
 // assignMask is passwordRE's replacement: the keyword and the mask.
@@ -481,7 +514,30 @@ func spaces(s string) int {
 // passwordRE has it), or a quoted one before ':' ("password": , as
 // passwordColonRE has it). A bare keyword before ':' is a prompt
 // ("Password: ") more often, which must show before its answer is typed.
-func PasswordPending(s string) bool { return keywordThen(s, pendingAfter) }
+//
+// SQL's PASSWORD 'literal' is pending from its quote on, and from the
+// white space after the word when it is written in capitals, as SQL is
+// (prose's "the password " shows): the string may start in the next
+// write, and hold white space.
+func PasswordPending(s string) bool {
+	return keywordThen(s, pendingAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlPending)
+}
+
+// sqlPending is PasswordPending's test for SQL's PASSWORD 'literal': after
+// "pass", "word", white space, then the end, an E at the end, or a quote.
+func sqlPending(rest string) bool {
+	if len(rest) < 4 || !strings.EqualFold(rest[:4], "word") {
+		return false
+	}
+	n := spaces(rest[4:])
+	if n == 0 {
+		return false
+	}
+	capitals := rest[:4] == "WORD"
+	rest = rest[4+n:]
+	return capitals && (rest == "" || rest == "E") || len(rest) > 0 && rest[0] == '\'' ||
+		len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\''
+}
 
 func pendingAfter(s string) bool {
 	i := 0

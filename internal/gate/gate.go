@@ -688,9 +688,11 @@ func (e *GateError) Hint() string {
 // annotations can show it.
 func (r *Report) locate(ctx context.Context, o Options) {
 	root := o.Config.Root
-	// The git outside the repository (none: the root is the project's).
+	// The git outside the repository (none: the root is the project's),
+	// which finds no repository a pull request commits (a bare one in the
+	// working folder would name its own top).
 	if gitBin, err := hooks.GitBinary(o.Repo); err == nil {
-		if out, err := exec.CommandContext(ctx, gitBin, "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
+		if out, err := exec.CommandContext(ctx, gitBin, "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
 			root = strings.TrimRight(string(out), "\n")
 		}
 	}

@@ -54,8 +54,13 @@ func (e *GitError) Hint() string {
 // grep.column = true (a repository's .git/config, or the user's) would put
 // the match's column before each line git grep prints. (Every git grep
 // also says --no-color: color.grep = always would put escape sequences
-// around the names and lines dbguard reads.)
-var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
+// around the names and lines dbguard reads.) safe.bareRepository=explicit:
+// a folder holding a git directory's files (HEAD, config with
+// core.worktree, objects/, refs/, an index), which a commit can hold, is no
+// repository to git, so dbguard run in it never reads that repository's
+// index and configuration instead of the real one
+// (TestAttackScanEmbeddedBareRepo).
+var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit"}
 
 // command is git with args, run in g.Dir: the git on PATH outside the
 // repository (lookpath.Outside). npm run and npx put the repository's
@@ -343,6 +348,24 @@ func (g Git) GrepFiles(ctx context.Context, pattern string) ([]string, error) {
 		}
 	}
 	return paths, nil
+}
+
+// GrepAll is Grep over paths alone, binary ones included (-a): the
+// matching lines of the files too large to read whole.
+func (g Git) GrepAll(ctx context.Context, pattern string, paths []string) ([]GrepLine, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	args := append([]string{"--literal-pathspecs", "grep", "--no-color", "-a", "-n", "-i", "-z", "-E", pattern, "--"}, paths...)
+	out, err := g.run(ctx, nil, args...)
+	if err != nil {
+		var ge *GitError
+		if errors.As(err, &ge) && ge.Stderr == "" {
+			return nil, nil // exit 1: nothing found
+		}
+		return nil, err
+	}
+	return parseGrep(out), nil
 }
 
 // BOMFiles lists the tracked files (working tree) that start a line with a

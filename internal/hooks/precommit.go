@@ -619,7 +619,9 @@ func textWithNUL(data []byte) bool { return !isBinary(data) || utf8.Valid(data) 
 // maxScanBinary is the largest file that git calls binary (a NUL byte in
 // its first 8000 bytes, a .gitattributes' -diff or binary, UTF-16) that
 // the credential scans read whole: a larger one is passed over, as git
-// grep -I passes over it, so a committed asset or archive costs no read.
+// grep -I passes over it, so a committed asset or archive costs no read
+// (ci's scan still judges the valid UTF-8 lines git grep -a matches in
+// it: a text file a .gitattributes calls binary can be any size).
 const maxScanBinary = 4 << 20
 
 // underScanCap drops from paths (and their blob ids) the ones capped
@@ -841,9 +843,46 @@ func ScanPullRequest(ctx context.Context, repo string, allow []string, added New
 	for _, p := range wp {
 		ids = append(ids, index[p])
 	}
+	capped, capIDs := wp, ids
 	wp, ids, err = underScanCap(ctx, g, wp, ids, func(p string) bool { return textual[p] })
 	if err != nil {
 		return nil, err
+	}
+	if len(wp) < len(capped) {
+		// Over the cap: a text file a .gitattributes calls binary is
+		// still judged, by the lines git grep -a matches in it (valid
+		// UTF-8: a real binary's bytes around a match are not).
+		kept := map[string]bool{}
+		for _, p := range wp {
+			kept[p] = true
+		}
+		var over []string
+		isOver := map[string]bool{}
+		for i, p := range capped {
+			if !kept[p] && capIDs[i] != "" {
+				over = append(over, p)
+				isOver[p] = true
+			}
+		}
+		big, err := g.GrepAll(ctx, pattern, over)
+		if err != nil {
+			return nil, err
+		}
+		// A real binary's NUL bytes can shift git grep -z's fields: only
+		// the files asked about.
+		big = slices.DeleteFunc(big, func(l GrepLine) bool { return !isOver[l.Path] })
+		for i := 0; i < len(big); {
+			j := i
+			var file []AddedLine
+			for j < len(big) && big[j].Path == big[i].Path {
+				if utf8.ValidString(big[j].Text) {
+					file = append(file, AddedLine{Line: big[j].Line, Text: big[j].Text})
+				}
+				j++
+			}
+			r.addFindings(big[i].Path, fileCredentials(big[i].Path, file), "committed")
+			i = j
+		}
 	}
 	blobs, err := g.Blobs(ctx, ids)
 	if err != nil {

@@ -38,12 +38,21 @@ type Base struct {
 	// Source says how the base was found, for messages: "--base",
 	// "GitHub pull_request", "GitLab merge request".
 	Source string
+	// Head, when set, is the merge commit GitHub made for the pull
+	// request (GITHUB_SHA): HEAD's first parent stands for the base only
+	// when HEAD is that commit. A workflow that checks out the pull
+	// request's own head instead would otherwise take its author's merge
+	// commit's first parent, a commit of the author's, for the base
+	// (TestAttackHeadNotGitHubsMerge).
+	Head string
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
 // flag (--base) wins; else GitHub Actions' pull_request and
-// pull_request_target events (GITHUB_BASE_REF: origin/BRANCH, else HEAD's
-// first parent, the base side of the merge commit actions/checkout makes);
+// pull_request_target events (GITHUB_BASE_REF: origin/BRANCH, else on
+// pull_request HEAD's first parent when HEAD is GITHUB_SHA, the merge
+// commit actions/checkout checks out, and on pull_request_target
+// GITHUB_SHA, the base's tip);
 // else a GitLab merge request pipeline (CI_MERGE_REQUEST_DIFF_BASE_SHA,
 // else origin/CI_MERGE_REQUEST_TARGET_BRANCH_NAME). getenv reads the
 // process environment (the CI system's, never an env file's).
@@ -55,10 +64,21 @@ func Detect(flag string, getenv func(string) string) *Base {
 		}
 		return b
 	}
-	switch getenv("GITHUB_EVENT_NAME") {
-	case "pull_request", "pull_request_target":
+	switch ev := getenv("GITHUB_EVENT_NAME"); ev {
+	case "pull_request":
 		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
-			return &Base{Revs: []string{"origin/" + ref, mergeParent}, Branch: ref, Source: "GitHub " + getenv("GITHUB_EVENT_NAME")}
+			return &Base{Revs: []string{"origin/" + ref, mergeParent}, Branch: ref, Source: "GitHub " + ev, Head: getenv("GITHUB_SHA")}
+		}
+	case "pull_request_target":
+		// GITHUB_SHA is the base branch's tip here, and HEAD whatever the
+		// workflow checked out (the pull request's head, often): never
+		// HEAD's parent.
+		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
+			b := &Base{Revs: []string{"origin/" + ref}, Branch: ref, Source: "GitHub " + ev}
+			if sha := getenv("GITHUB_SHA"); sha != "" {
+				b.Revs = append(b.Revs, sha)
+			}
+			return b
 		}
 	}
 	branch := getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
@@ -159,7 +179,7 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
-			id, err := mergeBase(ctx, repo)
+			id, err := mergeBase(ctx, repo, b.Head)
 			if err != nil {
 				why = append(why, err.Error())
 				continue
@@ -170,8 +190,16 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 			why = append(why, "a revision cannot start with -")
 			continue
 		}
+		// origin/BRANCH is the remote-tracking branch, by its full name:
+		// git's own order reads refs/tags/origin/BRANCH and
+		// refs/heads/origin/BRANCH first, a tag or branch anyone who can
+		// push one names so (TestAttackRefNamedLikeRemote).
+		name := rev
+		if strings.HasPrefix(rev, "origin/") {
+			name = "refs/remotes/" + rev
+		}
 		// The top folder first: rev-parse prints it before it verifies.
-		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", name+"^{commit}")
 		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err == nil && len(lines) == 2 && lines[1] != "" {
 			return lines[1], lines[0], ""
 		}
@@ -181,13 +209,17 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 }
 
 // mergeBase is HEAD's first parent when HEAD is a merge commit whose
-// parent is present.
-func mergeBase(ctx context.Context, repo string) (string, error) {
+// parent is present, and HEAD is head when head is set (GitHub's merge
+// commit).
+func mergeBase(ctx context.Context, repo, head string) (string, error) {
 	out, err := gitIn(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
 	if err != nil {
 		return "", errors.New("no HEAD")
 	}
 	f := strings.Fields(string(out))
+	if head != "" && (len(f) == 0 || !strings.EqualFold(f[0], head)) {
+		return "", errors.New("HEAD is not the merge commit GitHub made for the pull request (GITHUB_SHA)")
+	}
 	if len(f) < 3 {
 		return "", errors.New("HEAD is no merge commit, or its parents are not in this clone")
 	}
@@ -286,7 +318,11 @@ func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, error) {
 	// No command git's configuration names (internal/hooks' rule): these
 	// reads start none, and core.fsmonitor=false keeps it so.
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-C", dir}, args...)...)
+	// safe.bareRepository=explicit: a folder holding a git directory's
+	// files (HEAD, config, objects/, refs/), which a pull request can
+	// commit, is no repository to git here, so its refs cannot stand for
+	// the base branch (TestAttackEmbeddedBareRepoBase).
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if stdin != "" {

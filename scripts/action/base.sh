@@ -8,6 +8,12 @@
 # A fetch that fails is a warning: dbguard ci then says whether it needs the
 # base (exit 2, naming this same fetch) or not.
 set -uo pipefail
+# safe.bareRepository=explicit: the working directory is the pull request's
+# tree, and a folder of it holding a git directory's files (HEAD, objects/,
+# refs/, a config naming core.worktree and remote.origin.uploadpack or
+# core.sshCommand) would otherwise be the repository git uses, and its
+# fetch would run the command that config names.
+git() { command git -c safe.bareRepository=explicit -c core.fsmonitor=false "$@"; }
 
 case "${GITHUB_EVENT_NAME:-}" in
   pull_request|pull_request_target) ;;

@@ -1,0 +1,52 @@
+package hooks
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestAttackScanEmbeddedBareRepo: a pull request that commits a git
+// directory's files (HEAD, config with core.worktree = .., objects/,
+// refs/, an empty index) into the folder dbguard ci runs in made ci's
+// credential scan read that repository's index, which lists nothing: the
+// password committed beside it passed. Git runs with
+// safe.bareRepository=explicit: the scan fails (exit 2) instead.
+func TestAttackScanEmbeddedBareRepo(t *testing.T) {
+	root := t.TempDir()
+	git := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git(root, "init", "-q", "-b", "main")
+	svc := filepath.Join(root, "svc")
+	if err := os.MkdirAll(svc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(svc, "app.py"), []byte("key = \"postgres://app:S3cr3tzzQ@db.prod.internal/app\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evil := t.TempDir()
+	git(evil, "init", "-q", "--bare", "-b", "main")
+	if err := os.CopyFS(svc, os.DirFS(evil)); err != nil {
+		t.Fatal(err)
+	}
+	os.RemoveAll(filepath.Join(svc, "hooks"))
+	if err := os.WriteFile(filepath.Join(svc, "config"), []byte("[core]\n\trepositoryformatversion = 0\n\tbare = false\n\tworktree = ..\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(root, "add", "-A")
+	git(root, "commit", "-q", "-m", "pr")
+
+	found, err := ScanTracked(context.Background(), svc, nil)
+	if err == nil && len(found) == 0 {
+		t.Fatal("ScanTracked in the folder holding a git directory's files found nothing; svc/app.py holds a password")
+	}
+}
