@@ -23,6 +23,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lookpath"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/tool"
 )
@@ -322,7 +323,14 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, e
 	// files (HEAD, config, objects/, refs/), which a pull request can
 	// commit, is no repository to git here, so its refs cannot stand for
 	// the base branch (TestAttackEmbeddedBareRepoBase).
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", dir}, args...)...)
+	// The git on PATH outside the repository (internal/lookpath): npm run
+	// and npx put the repository's node_modules/.bin first, where a pull
+	// request can commit a git of its own (TestAttackBaseRunsNoRepositoryGit).
+	gitBin, err := lookpath.Outside("git", dir)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, gitBin, append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if stdin != "" {

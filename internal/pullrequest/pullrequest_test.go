@@ -194,3 +194,43 @@ func TestPrismaCandidate(t *testing.T) {
 		t.Error("package.json is read where Prisma runs only")
 	}
 }
+
+// TestAttackBaseRunsNoRepositoryGit: npm run and npx put the repository's
+// node_modules/.bin first on PATH, where a pull request can commit a "git".
+// The hook's and the scan's git calls passed it over (internal/lookpath);
+// the reads of the base's dbguard.yaml ran it, before the base was judged.
+func TestAttackBaseRunsNoRepositoryGit(t *testing.T) {
+	ctx := context.Background()
+	dir, rev := repo(t, map[string]string{"dbguard.yaml": "version: 1\nenv:\n  prefer: env\n"})
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := filepath.Join(t.TempDir(), "ran")
+	bin := filepath.Join(dir, "node_modules", ".bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte("#!/bin/sh\ntouch '"+marker+"'\nexec '"+real+"' \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if p, err := exec.LookPath("git"); err != nil || p != filepath.Join(bin, "git") {
+		t.Fatalf("PATH finds %s (%v), not the repository's git: this test proves nothing", p, err)
+	}
+	c, err := ReadConfig(ctx, dir, rev, filepath.Join(dir, "dbguard.yaml"))
+	if err != nil || c.Env.Prefer != "env" {
+		t.Fatalf("the base's file: %v %+v", err, c)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("reading the base's dbguard.yaml ran the repository's node_modules/.bin/git")
+	}
+	// Only the repository's git on PATH: an error, nothing run.
+	t.Setenv("PATH", bin)
+	if _, err := ReadConfig(ctx, dir, rev, filepath.Join(dir, "dbguard.yaml")); err == nil {
+		t.Error("with only the repository's git on PATH, the base was read")
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("with only the repository's git on PATH, it ran")
+	}
+}
