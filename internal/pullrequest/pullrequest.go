@@ -316,7 +316,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		if cfg.Adopted() {
 			// The Prisma files name the variables judged: the base's
 			// are needed as much as for url_var.
-			set = append(set, config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path})
+			// At the schema's line that names them: dbguard.yaml names
+			// none, and a project may have no dbguard.yaml at all.
+			ch := config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path}
+			if _, _, file, line, err := tool.DatasourceVars(cfg.Root, cfg.Workdir()); err == nil && file != "" {
+				ch.File, ch.Line = filepath.Join(cfg.Root, filepath.FromSlash(file)), line
+			}
+			set = append(set, ch)
 		}
 		if len(set) > 0 {
 			return nil, &BaseError{Base: b, Changes: set, Why: why}
