@@ -38,6 +38,12 @@ type Base struct {
 	// Source says how the base was found, for messages: "--base",
 	// "GitHub pull_request", "GitLab merge request".
 	Source string
+	// Merge is the merge commit GitHub made for a pull_request event
+	// ($GITHUB_SHA): HEAD's first parent is the base only when HEAD is
+	// it. A head the workflow checked out itself (ref: the pull request's
+	// head sha) may be a merge of main into the branch, whose first
+	// parent is the author's commit.
+	Merge string
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -55,10 +61,23 @@ func Detect(flag string, getenv func(string) string) *Base {
 		}
 		return b
 	}
-	switch getenv("GITHUB_EVENT_NAME") {
+	switch ev := getenv("GITHUB_EVENT_NAME"); ev {
 	case "pull_request", "pull_request_target":
 		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
-			return &Base{Revs: []string{"origin/" + ref, mergeParent}, Branch: ref, Source: "GitHub " + getenv("GITHUB_EVENT_NAME")}
+			b := &Base{Revs: []string{"origin/" + ref}, Branch: ref, Source: "GitHub " + ev}
+			sha := getenv("GITHUB_SHA")
+			switch {
+			case sha == "":
+			case ev == "pull_request":
+				// GITHUB_SHA is refs/pull/N/merge, whose first parent is
+				// the base when HEAD is that commit.
+				b.Revs, b.Merge = append(b.Revs, mergeParent), sha
+			default:
+				// pull_request_target: GITHUB_SHA is the base branch's
+				// last commit, the base itself.
+				b.Revs = append(b.Revs, sha)
+			}
+			return b
 		}
 	}
 	branch := getenv("CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
@@ -159,7 +178,7 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
-			id, err := mergeBase(ctx, repo)
+			id, err := mergeBase(ctx, repo, b.Merge)
 			if err != nil {
 				why = append(why, err.Error())
 				continue
@@ -180,14 +199,17 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 	return "", "", strings.Join(why, "; ")
 }
 
-// mergeBase is HEAD's first parent when HEAD is a merge commit whose
-// parent is present.
-func mergeBase(ctx context.Context, repo string) (string, error) {
+// mergeBase is HEAD's first parent when HEAD is merge, the merge commit
+// GitHub made, and its parent is present.
+func mergeBase(ctx context.Context, repo, merge string) (string, error) {
 	out, err := gitIn(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
 	if err != nil {
 		return "", errors.New("no HEAD")
 	}
 	f := strings.Fields(string(out))
+	if len(f) > 0 && (merge == "" || !strings.EqualFold(f[0], merge)) {
+		return "", errors.New("HEAD is not the merge commit GitHub made for the pull request ($GITHUB_SHA)")
+	}
 	if len(f) < 3 {
 		return "", errors.New("HEAD is no merge commit, or its parents are not in this clone")
 	}
