@@ -135,8 +135,16 @@ func (e *BaseError) Hint() string {
 	if e.Base.Branch != "" {
 		return "fetch the base branch, then run the same dbguard ci command again: " + FetchCommand(e.Base.Branch)
 	}
+	if len(e.Base.Revs) == 1 && fullCommitID.MatchString(e.Base.Revs[0]) {
+		// --base SHA: GitHub and GitLab serve a commit by its id.
+		return "fetch the base revision, then run the same dbguard ci command again: git fetch --no-tags --depth=1 origin " + e.Base.Revs[0]
+	}
 	return "fetch the base revision (for --base origin/BRANCH: " + FetchCommand("BRANCH") + "), then run the same dbguard ci command again"
 }
+
+// fullCommitID is a whole commit id (SHA-1 or SHA-256), which git fetch
+// takes in place of a ref.
+var fullCommitID = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 
 // FetchCommand is the command that makes origin/BRANCH readable in a
 // shallow clone: one commit, no tags, into the remote-tracking ref
