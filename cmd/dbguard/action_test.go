@@ -618,3 +618,68 @@ func TestActionFetchesBase(t *testing.T) {
 		t.Errorf("push build: failed step %q exit %d:\n%s", r.failedStep, r.exitCode, r.log)
 	}
 }
+
+// TestActionBaseKeepsHistory: the base step fetches nothing the clone
+// already holds. A depth-1 fetch of a commit that is here marks it
+// shallow, and a checkout deeper than one commit (fetch-depth: 10, for a
+// later step's git diff origin/main...HEAD) lost the history below the
+// base's tip: git merge-base found nothing.
+func TestActionBaseKeepsHistory(t *testing.T) {
+	t.Parallel()
+	needTool(t, "git")
+	dir := t.TempDir()
+	git := func(wd string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = wd
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	src := filepath.Join(dir, "src")
+	git(dir, "init", "-q", "-b", "main", src)
+	for i := range 5 {
+		git(src, "commit", "-q", "--allow-empty", "-m", fmt.Sprint("c", i))
+	}
+	git(src, "checkout", "-q", "-b", "feature", "HEAD~2")
+	git(src, "commit", "-q", "--allow-empty", "-m", "pr")
+	git(src, "checkout", "-q", "main")
+	git(src, "merge", "-q", "--no-ff", "-m", "merge", "feature")
+	merge := git(src, "rev-parse", "HEAD")
+	git(src, "reset", "-q", "--hard", "HEAD^1")
+	origin := filepath.Join(dir, "origin.git")
+	git(dir, "clone", "-q", "--bare", src, origin)
+	git(origin, "update-ref", "refs/pull/1/merge", merge)
+	script, err := filepath.Abs("../../scripts/action/base.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		event, checkout, sha string
+	}{
+		// actions/checkout of refs/pull/1/merge, fetch-depth: 10.
+		{"pull_request", "refs/pull/1/merge", merge},
+		// pull_request_target with ref: the head, fetch-depth: 10.
+		{"pull_request_target", "refs/heads/feature", git(src, "rev-parse", "main")},
+	} {
+		ws := filepath.Join(dir, tc.event)
+		git(dir, "init", "-q", ws)
+		git(ws, "remote", "add", "origin", "file://"+origin)
+		git(ws, "fetch", "-q", "--no-tags", "--depth=10", "origin", "+"+tc.checkout+":refs/remotes/pull/1/head")
+		git(ws, "checkout", "-q", "refs/remotes/pull/1/head")
+		before := git(ws, "rev-list", "--count", "HEAD")
+		cmd := exec.Command("bash", script)
+		cmd.Dir = ws
+		cmd.Env = append(os.Environ(), "GITHUB_EVENT_NAME="+tc.event, "GITHUB_BASE_REF=main", "GITHUB_SHA="+tc.sha)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: base.sh: %v\n%s", tc.event, err, out)
+		}
+		if after := git(ws, "rev-list", "--count", "HEAD"); after != before {
+			t.Errorf("%s: HEAD's history was %s commits, %s after the base step", tc.event, before, after)
+		}
+	}
+}

@@ -179,7 +179,9 @@ func describeSetting(key string, c *Config) string {
 	case "database.url_var":
 		s = c.Database.URLVar
 		if !c.URLVarGiven {
-			s = "unset"
+			// The variable the gate judges: "unset" named none, and the
+			// env check's error then names this one.
+			s = "unset: " + s + ", or the variable a Prisma schema names"
 		}
 	case "database.direct_url_vars":
 		s = "[" + strings.Join(c.Database.DirectURLVars, ", ") + "]"
@@ -222,6 +224,9 @@ func describeSetting(key string, c *Config) string {
 		}
 		slices.Sort(kv)
 		s = "{" + strings.Join(kv, ", ") + "}"
+		if len(kv) == 0 {
+			s = "none"
+		}
 	}
 	return output.Clip(output.Escape(s), 120)
 }

@@ -90,3 +90,25 @@ func TestTrustSameAsBase(t *testing.T) {
 		t.Fatalf("empty values are the defaults: %+v", set)
 	}
 }
+
+// TestTrustMessageNamesTheVariableJudged: a pull request that adds
+// dbguard.yaml with url_var (the project's adoption) is judged with
+// DATABASE_URL until merged, and the env check then says DATABASE_URL is
+// unset. The warning said "the base branch's value (unset)", which named
+// neither; it names the variable judged, and no severity is "none".
+func TestTrustMessageNamesTheVariableJudged(t *testing.T) {
+	pr, err := Parse("/r/dbguard.yaml", []byte("version: 1\ndatabase:\n  url_var: APP_DATABASE_URL\n  direct_url_vars: [APP_DIRECT_URL]\nplan:\n  severity: {drop-table: \"off\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"database.url_var":         "(unset: DATABASE_URL, or the variable a Prisma schema names)",
+		"database.direct_url_vars": "([DATABASE_URL_UNPOOLED, DIRECT_URL, POSTGRES_URL_NON_POOLING, DATABASE_UNPOOLED_URL])",
+		"plan.severity":            "(none)",
+	}
+	for _, c := range pr.TrustFrom(Default("/r")) {
+		if w := want[c.Key]; w == "" || !strings.Contains(c.Message(), "the base branch's value "+w+" until") {
+			t.Errorf("%s: %q, want the value %s", c.Key, c.Message(), w)
+		}
+	}
+}

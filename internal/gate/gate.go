@@ -639,18 +639,24 @@ func (r *Report) Err() error {
 		return nil
 	}
 	var failed []string
+	trusted := false
 	for _, c := range r.Checks {
 		if c.Status != Pass && c.Status != Skip {
 			failed = append(failed, c.label())
 		}
+		trusted = trusted || c.Name == "config" && len(c.Findings) > 0
 	}
-	return &GateError{Status: r.Status, Checks: failed}
+	return &GateError{Status: r.Status, Checks: failed, Trusted: trusted}
 }
 
 // GateError is a failed gate; Status says which exit code it means.
 type GateError struct {
 	Status Status
 	Checks []string
+	// Trusted: the gate judged a pull request with trust-bearing settings
+	// of the base branch's that its own dbguard.yaml changes, which the
+	// local commands the hint names read instead.
+	Trusted bool
 }
 
 func (e *GateError) Error() string {
@@ -677,6 +683,9 @@ func (e *GateError) Hint() string {
 	}
 	if len(cmds) == 0 {
 		return "fix what the findings above name at file:line, then run the gate again"
+	}
+	if e.Trusted {
+		return "for details run: " + strings.Join(cmds, ", ") + " (it reads this pull request's own dbguard.yaml, whose trust-bearing settings ci took from the base branch: see the config check)"
 	}
 	return "for details run: " + strings.Join(cmds, ", ")
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -231,8 +232,62 @@ func WriteJSON(w io.Writer, v any) error {
 // Passwords are masked first: rewritten, a password holding "##[" would
 // no longer be the text the output net knows.
 func NoCommandsJSON(b []byte) []byte {
-	return noCommands(b, `##\u005b`)
+	return noCommands(closedKeywords(b), `##\u005b`)
 }
+
+// closedKeywords rewrites, in encoded JSON, a string whose password
+// keyword the output net (dburl.RedactText) would read past the string's
+// closing quote ("notes PGPASSWORD=", "pwd: ", "password='", "PASS=`":
+// the quote taken for the value's, masked on into the next member, and
+// the report no JSON): its text is masked as a text of its own, then each
+// keyword's separator is written \u003d or \u003a. The same JSON, in
+// which the net sees no value to run past. Any other string is as it was.
+func closedKeywords(b []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
+		}
+		start := i + 1
+		for i = start; i < len(b) && b[i] != '"'; i++ {
+			if b[i] == '\\' {
+				i++
+			}
+		}
+		if i >= len(b) {
+			break
+		}
+		c := string(b[start:i])
+		if !mayHoldKeyword.MatchString(c) {
+			continue
+		}
+		rest := string(b[i:min(len(b), i+4096)])
+		if strings.HasSuffix(dburl.RedactText(c+rest), rest) {
+			continue // the net stops inside the string
+		}
+		fixed := keywordSeparator.ReplaceAllStringFunc(dburl.RedactText(c), func(m string) string {
+			if strings.HasSuffix(m, "=") {
+				return m[:len(m)-1] + `\u003d`
+			}
+			return m[:len(m)-1] + `\u003a`
+		})
+		out = append(append(append(out, b[last:start]...), fixed...), '"')
+		last = i + 1
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}
+
+var (
+	// mayHoldKeyword finds the keywords dburl's password patterns start
+	// at (pass, pwd, and all that hold them).
+	mayHoldKeyword = regexp.MustCompile(`(?i)pass|pwd`)
+	// keywordSeparator is a password keyword and its separator.
+	keywordSeparator = regexp.MustCompile("(?i)(?:password|passwd|passwort|pwd|pass)[\"'`]?\\s*[=:]")
+)
 
 // NoCommandsXML is NoCommandsJSON for encoded XML: "##&#91;", the same
 // text ('#' stands only in text, attribute values and character

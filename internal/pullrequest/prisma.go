@@ -60,6 +60,12 @@ func prismaChange(ctx context.Context, top, rev string, cfg *config.Config, writ
 	} else {
 		at = cfg.Path
 	}
+	if why == "" && prURL == baseURL {
+		// directUrl alone changed: at its line.
+		if l := tool.DatasourceDirectLine(cfg.Root, cfg.Workdir()); l > 0 {
+			line = l
+		}
+	}
 	ch := &config.TrustChange{Key: "the Prisma datasource's variables", File: at, Line: line}
 	name := func(v string) string {
 		if v == "" {

@@ -39,13 +39,12 @@ type Base struct {
 	// Source says how the base was found, for messages: "--base",
 	// "GitHub pull_request", "GitLab merge request".
 	Source string
-	// Head, when set, is the merge commit GitHub made for the pull
-	// request (GITHUB_SHA): HEAD's first parent stands for the base only
-	// when HEAD is that commit. A workflow that checks out the pull
-	// request's own head instead would otherwise take its author's merge
-	// commit's first parent, a commit of the author's, for the base
-	// (TestAttackHeadNotGitHubsMerge).
-	Head string
+	// Merge is the merge commit GitHub made for a pull_request event
+	// ($GITHUB_SHA): HEAD's first parent is the base only when HEAD is
+	// it. A head the workflow checked out itself (ref: the pull request's
+	// head sha) may be a merge of main into the branch, whose first
+	// parent is the author's commit.
+	Merge string
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -66,17 +65,19 @@ func Detect(flag string, getenv func(string) string) *Base {
 		return b
 	}
 	switch ev := getenv("GITHUB_EVENT_NAME"); ev {
-	case "pull_request":
-		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
-			return &Base{Revs: []string{"origin/" + ref, mergeParent}, Branch: ref, Source: "GitHub " + ev, Head: getenv("GITHUB_SHA")}
-		}
-	case "pull_request_target":
-		// GITHUB_SHA is the base branch's tip here, and HEAD whatever the
-		// workflow checked out (the pull request's head, often): never
-		// HEAD's parent.
+	case "pull_request", "pull_request_target":
 		if ref := getenv("GITHUB_BASE_REF"); ref != "" {
 			b := &Base{Revs: []string{"origin/" + ref}, Branch: ref, Source: "GitHub " + ev}
-			if sha := getenv("GITHUB_SHA"); sha != "" {
+			sha := getenv("GITHUB_SHA")
+			switch {
+			case sha == "":
+			case ev == "pull_request":
+				// GITHUB_SHA is refs/pull/N/merge, whose first parent is
+				// the base when HEAD is that commit.
+				b.Revs, b.Merge = append(b.Revs, mergeParent), sha
+			default:
+				// pull_request_target: GITHUB_SHA is the base branch's
+				// last commit, the base itself.
 				b.Revs = append(b.Revs, sha)
 			}
 			return b
@@ -137,8 +138,16 @@ func (e *BaseError) Hint() string {
 	if e.Base.Branch != "" {
 		return "fetch the base branch, then run the same dbguard ci command again: " + FetchCommand(e.Base.Branch)
 	}
+	if len(e.Base.Revs) == 1 && fullCommitID.MatchString(e.Base.Revs[0]) {
+		// --base SHA: GitHub and GitLab serve a commit by its id.
+		return "fetch the base revision, then run the same dbguard ci command again: git fetch --no-tags --depth=1 origin " + e.Base.Revs[0]
+	}
 	return "fetch the base revision (for --base origin/BRANCH: " + FetchCommand("BRANCH") + "), then run the same dbguard ci command again"
 }
+
+// fullCommitID is a whole commit id (SHA-1 or SHA-256), which git fetch
+// takes in place of a ref.
+var fullCommitID = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 
 // FetchCommand is the command that makes origin/BRANCH readable in a
 // shallow clone: one commit, no tags, into the remote-tracking ref
@@ -180,7 +189,7 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
-			id, err := mergeBase(ctx, repo, b.Head)
+			id, err := mergeBase(ctx, repo, b.Merge)
 			if err != nil {
 				why = append(why, err.Error())
 				continue
@@ -209,17 +218,16 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 	return "", "", strings.Join(why, "; ")
 }
 
-// mergeBase is HEAD's first parent when HEAD is a merge commit whose
-// parent is present, and HEAD is head when head is set (GitHub's merge
-// commit).
-func mergeBase(ctx context.Context, repo, head string) (string, error) {
+// mergeBase is HEAD's first parent when HEAD is merge, the merge commit
+// GitHub made, and its parent is present.
+func mergeBase(ctx context.Context, repo, merge string) (string, error) {
 	out, err := gitIn(ctx, repo, "rev-list", "--parents", "-n", "1", "HEAD")
 	if err != nil {
 		return "", errors.New("no HEAD")
 	}
 	f := strings.Fields(string(out))
-	if head != "" && (len(f) == 0 || !strings.EqualFold(f[0], head)) {
-		return "", errors.New("HEAD is not the merge commit GitHub made for the pull request (GITHUB_SHA)")
+	if len(f) > 0 && (merge == "" || !strings.EqualFold(f[0], merge)) {
+		return "", errors.New("HEAD is not the merge commit GitHub made for the pull request ($GITHUB_SHA)")
 	}
 	if len(f) < 3 {
 		return "", errors.New("HEAD is no merge commit, or its parents are not in this clone")
@@ -360,7 +368,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		if cfg.Adopted() {
 			// The Prisma files name the variables judged: the base's
 			// are needed as much as for url_var.
-			set = append(set, config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path})
+			// At the schema's line that names them: dbguard.yaml names
+			// none, and a project may have no dbguard.yaml at all.
+			ch := config.TrustChange{Key: "the Prisma datasource's variables", File: cfg.Path}
+			if _, _, file, line, err := tool.DatasourceVars(cfg.Root, cfg.Workdir()); err == nil && file != "" {
+				ch.File, ch.Line = filepath.Join(cfg.Root, filepath.FromSlash(file)), line
+			}
+			set = append(set, ch)
 		}
 		if len(set) > 0 {
 			return nil, &BaseError{Base: b, Changes: set, Why: why}

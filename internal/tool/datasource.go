@@ -432,3 +432,15 @@ func AdoptVars(db *config.Database, urlGiven bool, url, direct string) {
 		db.DirectURLVars = append([]string{direct}, slices.DeleteFunc(slices.Clone(db.DirectURLVars), func(d string) bool { return d == direct })...)
 	}
 }
+
+// DatasourceDirectLine is the line of directUrl in the file DatasourceVars
+// names (the schema), for a message about directUrl; 0 when there is none
+// or it is in another file (a Prisma config names url, the schema
+// directUrl).
+func DatasourceDirectLine(rootDir, workdir string) int {
+	ds, err := readDatasource(rootDir, workdir)
+	if err != nil || ds == nil || ds.DirectVar == "" || ds.Config != nil && ds.File == ds.Config.File {
+		return 0
+	}
+	return ds.DirectLine
+}

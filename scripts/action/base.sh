@@ -24,6 +24,26 @@ base="${GITHUB_BASE_REF:-}"
 if git rev-parse --verify --quiet --end-of-options "refs/remotes/origin/$base^{commit}" >/dev/null 2>&1; then
   exit 0
 fi
+# Already here: the base side of the merge commit GitHub made (HEAD is
+# $GITHUB_SHA on pull_request), or pull_request_target's $GITHUB_SHA, the
+# base branch's commit. dbguard ci reads it; a depth-1 fetch of a commit
+# the clone holds would mark it shallow and cut the history a deeper
+# checkout (fetch-depth: 10) fetched for the job's later steps.
+sha="${GITHUB_SHA:-}"
+if [ -n "$sha" ]; then
+  case "$GITHUB_EVENT_NAME" in
+    pull_request)
+      if [ "$(git rev-parse --verify --quiet HEAD 2>/dev/null)" = "$sha" ] &&
+        git rev-parse --verify --quiet "HEAD^2^{commit}" >/dev/null 2>&1 &&
+        git rev-parse --verify --quiet "HEAD^1^{commit}" >/dev/null 2>&1; then
+        exit 0
+      fi ;;
+    pull_request_target)
+      if git cat-file -e "$sha^{commit}" 2>/dev/null; then
+        exit 0
+      fi ;;
+  esac
+fi
 if ! git fetch --no-tags --depth=1 origin "+refs/heads/$base:refs/remotes/origin/$base"; then
   echo "::warning title=dbguard::could not fetch the base branch; dbguard ci reads dbguard.yaml's trust-bearing settings from it"
 fi
