@@ -71,17 +71,24 @@ func planRuns(o Options, files []EnvFile, manifests map[string][]string) []run {
 	// At most every loader in every folder, in one allocation: appending
 	// run by run copied the growing slice a dozen times.
 	runs = make([]run, 0, len(dirs)*len(envload.Loaders))
+	// The loaders assumed where no manifest names one, listed once: per
+	// folder the list grew from empty and a "detected in" text was made
+	// and thrown away, 2,000 allocations for 500 folders without a
+	// manifest (BenchmarkResolve1000: 84,931 -> 82,930 an operation).
+	var assumed []string
+	for _, l := range envload.Loaders {
+		if l.Application {
+			assumed = append(assumed, l.Name)
+		}
+	}
 	for _, dir := range dirs {
 		names, from := detectedFor(dir, manifests)
 		inUse := len(names) > 0
-		why := "detected in " + from
-		if !inUse {
-			why = "assumed: no manifest names a loader"
-			for _, l := range envload.Loaders {
-				if l.Application {
-					names = append(names, l.Name)
-				}
-			}
+		var why string
+		if inUse {
+			why = "detected in " + from
+		} else {
+			why, names = "assumed: no manifest names a loader", assumed
 		}
 		for _, l := range envload.Loaders {
 			if slices.Contains(names, l.Name) && l.Applies(o.Mode) {
