@@ -45,6 +45,14 @@ var namesCases = []struct {
 	// table's key has.
 	{name: "pkey_live_kept", sql: "SET lock_timeout = '5s';\nCREATE TABLE s2.empty_a (id int PRIMARY KEY);\nALTER TABLE tag_links ADD COLUMN id bigserial;\nALTER TABLE tag_links ADD CONSTRAINT empty_a_pkey PRIMARY KEY (id);",
 		want: []string{"index-not-concurrent@tag_links:4", "table-rewrite@tag_links:3"}},
+	// Attempts to hide a true build behind the lookup by OID: one
+	// statement building the same index name on the live table and on a
+	// new one, and the live table's index renamed after its build and its
+	// name given to a new table's index. Both stay reported.
+	{name: "do_block_both", sql: "SET lock_timeout = '5s';\nDO $$ BEGIN CREATE INDEX ix_both ON users (name); CREATE TABLE s2.t_both (id int); CREATE INDEX ix_both ON s2.t_both (id); END $$;",
+		want: []string{"index-not-concurrent@users:2"}},
+	{name: "renamed_later", sql: "SET lock_timeout = '5s';\nCREATE INDEX ix_ren ON orders (total);\nALTER INDEX ix_ren RENAME TO ix_ren2;\nCREATE TABLE s2.t_ren (id int);\nCREATE INDEX ix_ren ON s2.t_ren (id);",
+		want: []string{"index-not-concurrent@orders:2"}},
 }
 
 // TestPlanNamesBySchema checks that the plan judges an index build by the
