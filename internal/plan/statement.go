@@ -34,12 +34,7 @@ func tokens(sql string) []tok {
 
 // ident is a token as the catalog spells the name: unquoted folds to lower
 // case, quoted keeps its case.
-func ident(t tok) string {
-	if strings.HasPrefix(t.text, `"`) {
-		return strings.ReplaceAll(t.text[1:len(t.text)-1], `""`, `"`)
-	}
-	return strings.ToLower(t.text)
-}
+func ident(t tok) string { return sqlscan.Ident(t.text) }
 
 // qualified reads [schema.]name at ts[i], returning the schema ("" when
 // absent), the name and the index after it.

@@ -661,6 +661,7 @@ type fileState struct {
 	cur  map[int64]int64  // relfilenode after the last statement
 	held map[int64]string // strongest lock per relation in the open transaction
 	all  map[int64]string // and over the whole file
+	made map[int64]bool   // relations made in the file that an earlier statement's locks read held
 }
 
 // fileLocks lists the strongest lock per table the file held.
@@ -970,6 +971,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	now := map[int64]string{} // strongest mode per pre-existing relation
 	rewritten := map[int64]bool{}
 	dropped := map[int64]bool{}
+	var made []int64 // relations this statement made
 	for _, row := range rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
 		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
@@ -979,6 +981,11 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 			continue
 		}
 		b, ok := before[oid]
+		if !ok && node >= 0 && !fs.made[oid] {
+			// Made by this statement: a new relation stays locked until
+			// commit, so an earlier one was in an earlier read.
+			made = append(made, oid)
+		}
 		if !ok {
 			continue // created in this file: nobody else can be waiting for it
 		}
@@ -996,6 +1003,12 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		if strength(mode) > strength(now[oid]) {
 			now[oid] = mode
 		}
+	}
+	if fs.made == nil {
+		fs.made = map[int64]bool{}
+	}
+	for _, oid := range made {
+		fs.made[oid] = true
 	}
 	heldBefore := maps.Clone(held)
 	// The locks this statement added: a stronger mode than held so far.
@@ -1016,7 +1029,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	}
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
-	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, notices)
+	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices)
 	if len(strong) > 0 && (timeout == "0" || timeout == "") {
 		slices.Sort(strong)
 		t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
@@ -1136,7 +1149,7 @@ var (
 )
 
 // statementFindings applies the rules to one traced statement.
-func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, notices []string) {
+func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string) {
 	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
 	add := func(rule string, b rel, msg string) {
 		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key), Message: msg})
@@ -1198,7 +1211,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
 			m := buildingRE.FindStringSubmatch(n)
-			if oid, b, ok := named(locked, m[2]); ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
+			if oid, b, ok := t.builtOn(m[1], m[2], locked, made); ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
 				add("index-not-concurrent", b, fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s", m[1], b.key, locks[oid], blocks(locks[oid]), t.costs(b.key)))
 			}
 		case isAlter && alter.validated() != "" && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
@@ -1327,6 +1340,47 @@ func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel,
 		}
 	}
 	return 0, rel{}, false
+}
+
+// builtOn finds the locked, pre-existing table an index build's message
+// ("building index "index" on table "table"") is about. The message names
+// both without their schema, so the name alone would take a live
+// public.users for the s2.users a CREATE TABLE s2.users (id bigserial
+// PRIMARY KEY) builds users_pkey on. The index is found by OID instead:
+// the index the statement built is among the relations it made (made: the
+// new relations in its locks read that no earlier read of the file held; a
+// new relation stays locked until commit, and one made by a later
+// statement is not locked yet), and its table is pg_index.indrelid. When one of those is the index, the finding
+// is its table's, or none when that table is new too. When none is (read
+// after the whole file, the index was dropped or renamed since), the
+// table is found by name, as before: a preview errs towards reporting.
+func (t *tracer) builtOn(index, table string, locked map[int64]rel, made []int64) (int64, rel, bool) {
+	oid, b, ok := named(locked, table)
+	if !ok || len(made) == 0 {
+		return oid, b, ok
+	}
+	rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+		WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])`, index, made)
+	if err != nil {
+		return oid, b, ok
+	}
+	defer rows.Close()
+	found := false
+	var best int64
+	for rows.Next() {
+		var tab int64
+		if rows.Scan(&tab) != nil {
+			continue
+		}
+		found = true
+		if r, ok := locked[tab]; ok && r.name == table && (best == 0 || tab < best) {
+			best = tab
+		}
+	}
+	if rows.Err() != nil || !found {
+		return oid, b, ok
+	}
+	return best, locked[best], best != 0
 }
 
 func named(rels map[int64]rel, name string) (int64, rel, bool) {

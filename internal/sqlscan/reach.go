@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Act is a statement, or a part of one, that can act beyond the database it
@@ -123,14 +124,48 @@ func (t Token) IsString() bool {
 // Name is a word or a quoted identifier as PostgreSQL folds it; "" for
 // any other token.
 func (t Token) Name() string {
-	switch {
-	case t.Word:
-		return strings.ToLower(t.Text)
-	case t.Text[0] == '"':
-		return strings.ReplaceAll(strings.Trim(t.Text, `"`), `""`, `"`)
+	if t.Word || t.Text[0] == '"' {
+		return Ident(t.Text)
 	}
 	return ""
 }
+
+// Ident is an identifier as written (a word, or "..." with "" for a quote;
+// a U&"..." one decoded first, as Tokens does) named as the catalog names
+// it, as the server's scanner does: a word's ASCII letters A-Z fold to
+// lower case and nothing else does (in UTF-8 the server folds no other
+// letter: ÄB is Äb); a quoted one loses its one opening and one closing
+// quote and keeps its case; either is cut to 63 bytes (NAMEDATALEN-1) at a
+// character's boundary, as truncate_identifier does.
+func Ident(text string) string {
+	var n string
+	if text != "" && text[0] == '"' {
+		body := text[1:]
+		if strings.HasSuffix(body, `"`) {
+			body = body[:len(body)-1]
+		}
+		n = strings.ReplaceAll(body, `""`, `"`)
+	} else {
+		b := []byte(text)
+		for i, c := range b {
+			if c >= 'A' && c <= 'Z' {
+				b[i] = c + 'a' - 'A'
+			}
+		}
+		n = string(b)
+	}
+	if len(n) > maxIdent {
+		cut := maxIdent
+		for cut > 0 && !utf8.RuneStart(n[cut]) {
+			cut--
+		}
+		n = n[:cut]
+	}
+	return n
+}
+
+// maxIdent is the longest name the catalog holds, in bytes (NAMEDATALEN-1).
+const maxIdent = 63
 
 // Tokens returns the tokens of text, the first line being line 1.
 func Tokens(text string) []Token { return tokens(text, 1) }
