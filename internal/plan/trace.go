@@ -1091,7 +1091,7 @@ func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel)
 		concurrently = concurrently || slices.Contains(st.Words, "CONCURRENTLY")
 		reindex = reindex || len(st.Words) > 0 && st.Words[0] == "REINDEX" && !slices.Contains(st.Words, "CONCURRENTLY")
 	}
-	for oid := range rewritten {
+	for _, oid := range slices.Sorted(maps.Keys(rewritten)) {
 		b := before[oid]
 		switch {
 		case isTable(b.kind):
@@ -1160,7 +1160,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	}
 	concurrently := strings.Contains(text, " CONCURRENTLY ")
 	reindexed := map[int64][]string{} // by table
-	for oid := range rewritten {
+	for _, oid := range slices.Sorted(maps.Keys(rewritten)) {
 		b := before[oid]
 		switch {
 		case verb == "TRUNCATE" && isTable(b.kind):
@@ -1181,12 +1181,13 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 				Message: fmt.Sprintf("rebuilds index %s of %s under %s%s", b.key, tb.key, locks[b.table], t.costs(tb.key))})
 		}
 	}
-	for oid, idx := range reindexed {
+	for _, oid := range slices.Sorted(maps.Keys(reindexed)) {
+		idx := reindexed[oid]
 		tb := before[oid]
 		slices.Sort(idx)
 		add("reindex-not-concurrent", tb, fmt.Sprintf("REINDEX rebuilds %s of %s holding %s on the table and ACCESS EXCLUSIVE on each index, which every query on the table needs: reads and writes wait for the whole build%s", strings.Join(idx, ", "), tb.key, locks[oid], t.costs(tb.key)))
 	}
-	for oid := range dropped {
+	for _, oid := range slices.Sorted(maps.Keys(dropped)) {
 		if b := before[oid]; (b.kind == "r" || b.kind == "p") && t.hasRows(b.key) {
 			add("drop-table", b, fmt.Sprintf("drops table %s: its rows are gone for good%s", b.key, t.costs(b.key)))
 		}
