@@ -729,7 +729,8 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			quietIndex = quietIndex || index
 		}
 		if !quiet {
-			run = quietRun{}
+			// A statement that may rename a relation (quietRun.renamed).
+			run = quietRun{renamed: run.renamed || !locksNothing(st)}
 		}
 		level(quiet)
 		q.WriteString(st.Text)

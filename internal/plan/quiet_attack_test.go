@@ -1,0 +1,38 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A live table renamed, in the same file, to a name no relation had
+// before the file, then "created" again by CREATE TABLE IF NOT EXISTS
+// (which does nothing: the name is taken) and indexed: the CREATE TABLE
+// looked quiet (a name new to the file's before), so the CREATE INDEX on
+// the live table ran at notice level with no locks read of its own, and
+// its blocking build was missing from the plan (s12-review5c). The same
+// with the rename in a DO block, and with the quiet statements following
+// a SET (a read of their own) rather than the rename's read.
+func TestQuietIfNotExistsRenamedLiveTable(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE events (id int, email text) PARTITION BY RANGE (id);\nCREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);\n"
+	for _, pending := range []string{
+		"SET lock_timeout = '5s';\nALTER TABLE events RENAME TO u_new;\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+		"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'ALTER TABLE events RENAME TO u_new'; END $$;\nSET statement_timeout = '1min';\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+	} {
+		rep, err := planFiles(t, applied, pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+		want := fmt.Sprintf("index-not-concurrent 000002_p.up.sql:%d", strings.Count(pending, "\n")+1)
+		if !slices.Contains(got, want) {
+			t.Errorf("%q: findings\n%s\nwant among them %s", pending, strings.Join(got, "\n"), want)
+		}
+	}
+}
