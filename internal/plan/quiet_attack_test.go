@@ -36,3 +36,41 @@ func TestQuietIfNotExistsRenamedLiveTable(t *testing.T) {
 		}
 	}
 }
+
+// A file that lowers client_min_messages under a name built at run time
+// (set_config's name a concatenation, a DO block's EXECUTE, a function
+// with the setting in its SET clause under a built name), which the
+// trace's text match cannot see, hid every later index build and scan of
+// the plan, its own statements' after it and every later file's. The
+// trace's locks read, after every statement but a plain SET, sets debug1
+// again (s12-review5c).
+func TestAttackTraceLevelLoweredAtRunTime(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	rep, err := planFiles(t, applied,
+		"SET lock_timeout = '5s';\nSELECT pg_catalog.set_config('client_min_' || 'messages', 'warning', false);\nCREATE INDEX users_email ON users (email);",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_name ON users (name);",
+		"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE format('SET %s = %s', 'client_min_' || 'messages', 'error'); END $$;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+		"BEGIN;\nSET lock_timeout = '5s';\nSELECT pg_catalog.set_config(pg_catalog.concat('client_min_', 'messages'), 'log', true);\nCREATE INDEX users_age ON users (age);\nCOMMIT;",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_id2 ON users (id);",
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Rule != "lock-timeout-missing" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"index-not-concurrent 000002_p.up.sql:3",
+		"index-not-concurrent 000003_p.up.sql:2",
+		"index-not-concurrent 000005_p.up.sql:4",
+		"index-not-concurrent 000006_p.up.sql:2",
+		"set-not-null-scan 000004_p.up.sql:3",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
