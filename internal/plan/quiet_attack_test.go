@@ -74,3 +74,32 @@ func TestAttackTraceLevelLoweredAtRunTime(t *testing.T) {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A statement whose text names client_min_messages (in a comment, a
+// string, a column's default) is followed by SET client_min_messages =
+// debug1; in a file traced one statement at a time (its own BEGIN and
+// COMMIT), that SET's result, with no rows, was taken for the locks read:
+// the statement's rewrite, scan and locks were gone from the plan, where
+// e58cec6 reported them (s12-review5c).
+func TestAttackTraceLevelAgainTakenForLocksRead(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	for _, pending := range []string{
+		"BEGIN;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN age TYPE bigint, ALTER COLUMN name SET DEFAULT 'client_min_messages';\nCOMMIT;",
+		"SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN age TYPE bigint, ALTER COLUMN name SET DEFAULT 'client_min_messages';",
+	} {
+		rep, err := planFiles(t, applied, pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+		if !slices.Contains(got, "table-rewrite 000002_p.up.sql:3") && !slices.Contains(got, "table-rewrite 000002_p.up.sql:2") {
+			t.Errorf("%q: findings\n%s\nwant a table-rewrite", pending, strings.Join(got, "\n"))
+		}
+		if len(rep.Files) != 1 || len(rep.Files[0].Locks) == 0 {
+			t.Errorf("%q: no locks recorded: %+v", pending, rep.Files)
+		}
+	}
+}

@@ -633,11 +633,17 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if prefix != "" {
 			reads = 2
 		}
-		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+levelAgain(st)), func(i int, fds []pgconn.FieldDescription) bool {
+		again := levelAgain(st)
+		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+again), func(i int, fds []pgconn.FieldDescription) bool {
 			return i >= reads && len(fds) > 0 && fds[0].Name == t.marker
 		})
-		if err == nil && len(results) == 0 {
-			err = fmt.Errorf("tracing %s in the shadow: no result", f.path)
+		// The locks read is the last result, or the one before the SET
+		// of the level after it (levelAgain): that SET's result, with no
+		// rows, taken for the read lost the statement's locks, rewrites
+		// and scans (TestAttackTraceLevelAgainTakenForLocksRead).
+		read := len(results) - 1
+		if again != "" {
+			read--
 		}
 		if err == nil {
 			for _, r := range results {
@@ -647,12 +653,15 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 				}
 			}
 		}
+		if err == nil && (read < 0 || len(results[read].FieldDescriptions) == 0 || results[read].FieldDescriptions[0].Name != t.marker) {
+			err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
+		}
 		notices := t.takeNotices()
 		if err != nil {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
 		}
-		t.statement(f, st, before, results[len(results)-1].Rows, notices, fs)
+		t.statement(f, st, before, results[read].Rows, notices, fs)
 	}
 	if open {
 		if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
