@@ -13,13 +13,19 @@ import (
 // looked quiet (a name new to the file's before), so the CREATE INDEX on
 // the live table ran at notice level with no locks read of its own, and
 // its blocking build was missing from the plan (s12-review5c). The same
-// with the rename in a DO block, and with the quiet statements following
-// a SET (a read of their own) rather than the rename's read.
+// with the rename in a DO block, with the quiet statements following a
+// SET (a read of their own) rather than the rename's read, and with a live
+// table attached as a partition of a new table of that name. The live
+// table is partitioned (or a partition): the server's message names the
+// partition, whose name did not change, so e58cec6 reported the build.
 func TestQuietIfNotExistsRenamedLiveTable(t *testing.T) {
 	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
-		"CREATE TABLE events (id int, email text) PARTITION BY RANGE (id);\nCREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);\n"
+		"CREATE TABLE events (id int, email text) PARTITION BY RANGE (id);\nCREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);\n" +
+		"CREATE TABLE logs (id int, email text);\n"
 	for _, pending := range []string{
 		"SET lock_timeout = '5s';\nALTER TABLE events RENAME TO u_new;\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+		// A live table attached to a new partitioned table of the name.
+		"SET lock_timeout = '5s';\nCREATE TABLE u_new (id int, email text) PARTITION BY RANGE (id);\nALTER TABLE u_new ATTACH PARTITION logs FOR VALUES FROM (0) TO (1000);\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
 		"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'ALTER TABLE events RENAME TO u_new'; END $$;\nSET statement_timeout = '1min';\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
 	} {
 		rep, err := planFiles(t, applied, pending)
