@@ -109,3 +109,25 @@ func TestAttackTraceLevelAgainTakenForLocksRead(t *testing.T) {
 		}
 	}
 }
+
+// A live table renamed and indexed in the same file: the server's message
+// names the table by its new name, which no relation had before the file,
+// so the blocking build was not reported (at e58cec6 too); the next file's
+// index on it was (s12-review5c).
+func TestAttackTraceIndexOnRenamedTable(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"SET lock_timeout = '5s';\nALTER TABLE users RENAME TO u2;\nCREATE INDEX u2_email ON u2 (email);",
+		"SET lock_timeout = '5s';\nCREATE INDEX u2_id ON u2 (id);")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line, f.Relation))
+	}
+	slices.Sort(got)
+	want := []string{"index-not-concurrent 000002_p.up.sql:3 users", "index-not-concurrent 000003_p.up.sql:2 u2"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -1219,7 +1219,16 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
 			m := buildingRE.FindStringSubmatch(n)
-			if oid, b, ok := named(locked, m[2]); ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
+			oid, b, ok := named(locked, m[2])
+			if !ok && sharesLocked(locked, locks) {
+				// A table renamed earlier in the file: the message names
+				// it as it is now, before holds its old name. Asked only
+				// when the statement holds a lock a build takes on a
+				// table known before the file: not for the builds on the
+				// tables a file creates.
+				oid, b, ok = t.indexTable(m[1], locked)
+			}
+			if ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
 				add("index-not-concurrent", b, fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s", m[1], b.key, locks[oid], blocks(locks[oid]), t.costs(b.key)))
 			}
 		case isAlter && alter.validated() != "" && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
@@ -1335,6 +1344,36 @@ func (t *tracer) expected(key, col string) bool {
 // pg_catalog, like relationsSQL.
 func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
 	rows, err := t.conn.Query(context.Background(), "SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name)
+	if err != nil {
+		return 0, rel{}, false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var oid int64
+		if rows.Scan(&oid) == nil {
+			if b, ok := locked[oid]; ok && isTable(b.kind) {
+				return oid, b, true
+			}
+		}
+	}
+	return 0, rel{}, false
+}
+
+// sharesLocked reports whether a table of locked is held in SHARE mode or
+// stronger, as an index build holds its table.
+func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
+	for oid, b := range locked {
+		if isTable(b.kind) && strength(locks[oid]) >= strength("ShareLock") {
+			return true
+		}
+	}
+	return false
+}
+
+// indexTable finds the locked, pre-existing table an index of that name
+// is on, as constraintTable does for a constraint.
+func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
+	rows, err := t.conn.Query(context.Background(), "SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name)
 	if err != nil {
 		return 0, rel{}, false
 	}
