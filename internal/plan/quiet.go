@@ -113,6 +113,16 @@ func levelAgain(st sqlscan.Statement) string {
 // written (schema "" when unqualified).
 type quietRun struct {
 	tables [][2]string
+	// renamed: a statement of the file before this run may have given a
+	// relation known before the file a new name (any statement but a
+	// quiet one or a plain SET, see locksNothing). Then CREATE TABLE IF
+	// NOT EXISTS is not quiet: with the name taken by a live table
+	// renamed onto it (ALTER TABLE users RENAME TO u_new, or the same in
+	// a DO block), it makes nothing, and the quiet CREATE INDEX after it
+	// built a blocking index on the live table at notice level, with the
+	// locks read before it as its own (TestQuietIfNotExistsRenamedLiveTable).
+	// Without IF NOT EXISTS, a name taken fails the statement.
+	renamed bool
 }
 
 // quietStatement reports whether st is quiet (see above), given the
@@ -129,8 +139,8 @@ func quietStatement(st sqlscan.Statement, before map[int64]rel, toast bool, run 
 		if toast {
 			return false, false
 		}
-		sch, name, ok := quietTable(ts)
-		if !ok || knownName(before, name) {
+		sch, name, ifNotExists, ok := quietTable(ts)
+		if !ok || knownName(before, name) || ifNotExists && run.renamed {
 			return false, false
 		}
 		run.tables = append(run.tables, [2]string{sch, name})
@@ -146,32 +156,32 @@ func quietStatement(st sqlscan.Statement, before map[int64]rel, toast bool, run 
 }
 
 // quietTable reads CREATE [UNLOGGED] TABLE [IF NOT EXISTS] name ( ... ).
-func quietTable(ts []sqlscan.Token) (sch, name string, ok bool) {
+func quietTable(ts []sqlscan.Token) (sch, name string, ifNotExists, ok bool) {
 	i := 1
 	if i < len(ts) && ts[i].Upper == "UNLOGGED" {
 		i++
 	}
 	if i >= len(ts) || ts[i].Upper != "TABLE" {
-		return "", "", false
+		return "", "", false, false
 	}
 	i++
 	if i+2 < len(ts) && ts[i].Upper == "IF" && ts[i+1].Upper == "NOT" && ts[i+2].Upper == "EXISTS" {
-		i += 3
+		i, ifNotExists = i+3, true
 	}
 	if sch, name, i, ok = quietName(ts, i); !ok {
-		return "", "", false
+		return "", "", false, false
 	}
 	if i >= len(ts) || ts[i].Text != "(" || ts[len(ts)-1].Text != ")" || ts[len(ts)-1].Depth != 0 {
-		return "", "", false
+		return "", "", false, false
 	}
 	in := ts[i+1 : len(ts)-1]
 	for j, t := range in {
 		if t.Depth == 0 {
-			return "", "", false // more than one parenthesized list
+			return "", "", false, false // more than one parenthesized list
 		}
 		switch t.Upper {
 		case "LIKE", "INHERITS", "PARTITION", "EXCLUDE", "REFERENCES", "FOREIGN":
-			return "", "", false
+			return "", "", false, false
 		case "GENERATED":
 			// An identity column, not a generated one: a generation
 			// expression is simplified when the table is made, and an
@@ -182,14 +192,14 @@ func quietTable(ts []sqlscan.Token) (sch, name string, ok bool) {
 			} else if k < len(in) && in[k].Upper == "ALWAYS" {
 				k++
 			} else {
-				return "", "", false
+				return "", "", false, false
 			}
 			if k+1 >= len(in) || in[k].Upper != "AS" || in[k+1].Upper != "IDENTITY" {
-				return "", "", false
+				return "", "", false, false
 			}
 		}
 	}
-	return sch, name, true
+	return sch, name, ifNotExists, true
 }
 
 // quietIndex reads CREATE [UNIQUE] INDEX [name] ON table (col [ASC|DESC]

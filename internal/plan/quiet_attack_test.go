@@ -1,0 +1,133 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// A live table renamed, in the same file, to a name no relation had
+// before the file, then "created" again by CREATE TABLE IF NOT EXISTS
+// (which does nothing: the name is taken) and indexed: the CREATE TABLE
+// looked quiet (a name new to the file's before), so the CREATE INDEX on
+// the live table ran at notice level with no locks read of its own, and
+// its blocking build was missing from the plan (s12-review5c). The same
+// with the rename in a DO block, with the quiet statements following a
+// SET (a read of their own) rather than the rename's read, and with a live
+// table attached as a partition of a new table of that name. The live
+// table is partitioned (or a partition): the server's message names the
+// partition, whose name did not change, so e58cec6 reported the build.
+func TestQuietIfNotExistsRenamedLiveTable(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE events (id int, email text) PARTITION BY RANGE (id);\nCREATE TABLE events_1 PARTITION OF events FOR VALUES FROM (0) TO (1000);\n" +
+		"CREATE TABLE logs (id int, email text);\n"
+	for _, pending := range []string{
+		"SET lock_timeout = '5s';\nALTER TABLE events RENAME TO u_new;\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+		// A live table attached to a new partitioned table of the name.
+		"SET lock_timeout = '5s';\nCREATE TABLE u_new (id int, email text) PARTITION BY RANGE (id);\nALTER TABLE u_new ATTACH PARTITION logs FOR VALUES FROM (0) TO (1000);\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+		"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'ALTER TABLE events RENAME TO u_new'; END $$;\nSET statement_timeout = '1min';\nCREATE TABLE IF NOT EXISTS u_new (id int, email text);\nCREATE INDEX u_new_email ON u_new (email);",
+	} {
+		rep, err := planFiles(t, applied, pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+		want := fmt.Sprintf("index-not-concurrent 000002_p.up.sql:%d", strings.Count(pending, "\n")+1)
+		if !slices.Contains(got, want) {
+			t.Errorf("%q: findings\n%s\nwant among them %s", pending, strings.Join(got, "\n"), want)
+		}
+	}
+}
+
+// A file that lowers client_min_messages under a name built at run time
+// (set_config's name a concatenation, a DO block's EXECUTE, a function
+// with the setting in its SET clause under a built name), which the
+// trace's text match cannot see, hid every later index build and scan of
+// the plan, its own statements' after it and every later file's. The
+// trace's locks read, after every statement but a plain SET, sets debug1
+// again (s12-review5c).
+func TestAttackTraceLevelLoweredAtRunTime(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	rep, err := planFiles(t, applied,
+		"SET lock_timeout = '5s';\nSELECT pg_catalog.set_config('client_min_' || 'messages', 'warning', false);\nCREATE INDEX users_email ON users (email);",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_name ON users (name);",
+		"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE format('SET %s = %s', 'client_min_' || 'messages', 'error'); END $$;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+		"BEGIN;\nSET lock_timeout = '5s';\nSELECT pg_catalog.set_config(pg_catalog.concat('client_min_', 'messages'), 'log', true);\nCREATE INDEX users_age ON users (age);\nCOMMIT;",
+		"SET lock_timeout = '5s';\nCREATE INDEX users_id2 ON users (id);",
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Rule != "lock-timeout-missing" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"index-not-concurrent 000002_p.up.sql:3",
+		"index-not-concurrent 000003_p.up.sql:2",
+		"index-not-concurrent 000005_p.up.sql:4",
+		"index-not-concurrent 000006_p.up.sql:2",
+		"set-not-null-scan 000004_p.up.sql:3",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A statement whose text names client_min_messages (in a comment, a
+// string, a column's default) is followed by SET client_min_messages =
+// debug1; in a file traced one statement at a time (its own BEGIN and
+// COMMIT), that SET's result, with no rows, was taken for the locks read:
+// the statement's rewrite, scan and locks were gone from the plan, where
+// e58cec6 reported them (s12-review5c).
+func TestAttackTraceLevelAgainTakenForLocksRead(t *testing.T) {
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	for _, pending := range []string{
+		"BEGIN;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN age TYPE bigint, ALTER COLUMN name SET DEFAULT 'client_min_messages';\nCOMMIT;",
+		"SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN age TYPE bigint, ALTER COLUMN name SET DEFAULT 'client_min_messages';",
+	} {
+		rep, err := planFiles(t, applied, pending)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+		if !slices.Contains(got, "table-rewrite 000002_p.up.sql:3") && !slices.Contains(got, "table-rewrite 000002_p.up.sql:2") {
+			t.Errorf("%q: findings\n%s\nwant a table-rewrite", pending, strings.Join(got, "\n"))
+		}
+		if len(rep.Files) != 1 || len(rep.Files[0].Locks) == 0 {
+			t.Errorf("%q: no locks recorded: %+v", pending, rep.Files)
+		}
+	}
+}
+
+// A live table renamed and indexed in the same file: the server's message
+// names the table by its new name, which no relation had before the file,
+// so the blocking build was not reported (at e58cec6 too); the next file's
+// index on it was (s12-review5c).
+func TestAttackTraceIndexOnRenamedTable(t *testing.T) {
+	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n",
+		"SET lock_timeout = '5s';\nALTER TABLE users RENAME TO u2;\nCREATE INDEX u2_email ON u2 (email);",
+		"SET lock_timeout = '5s';\nCREATE INDEX u2_id ON u2 (id);")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line, f.Relation))
+	}
+	slices.Sort(got)
+	want := []string{"index-not-concurrent 000002_p.up.sql:3 users", "index-not-concurrent 000003_p.up.sql:2 u2"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
