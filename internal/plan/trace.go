@@ -1233,15 +1233,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
 			m := buildingRE.FindStringSubmatch(n)
-			oid, b, ok := t.builtOn(m[1], m[2], locked, made)
-			if !ok && sharesLocked(locked, locks) {
-				// A table renamed earlier in the file: the message names
-				// it as it is now, before holds its old name. Asked only
-				// when the statement holds a lock a build takes on a
-				// table known before the file: not for the builds on the
-				// tables a file creates.
-				oid, b, ok = t.indexTable(m[1], locked)
-			}
+			oid, b, ok := t.builtOn(m[1], m[2], locked, locks, made)
 			if ok && !rewritten[oid] && isTable(b.kind) && verb != "REINDEX" {
 				add("index-not-concurrent", b, fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s", m[1], b.key, locks[oid], blocks(locks[oid]), t.costs(b.key)))
 			}
@@ -1381,37 +1373,50 @@ func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel,
 // the index the statement built is among the relations it made (made: the
 // new relations in its locks read that no earlier read of the file held; a
 // new relation stays locked until commit, and one made by a later
-// statement is not locked yet), and its table is pg_index.indrelid. When one of those is the index, the finding
-// is its table's, or none when that table is new too. When none is (read
+// statement is not locked yet), and its table is pg_index.indrelid, named
+// in the message as it is named now (a table the file renamed is known
+// before by its old name). When one of those is the index, the finding is
+// its table's, or none when that table is new too. When none is (read
 // after the whole file, the index was dropped or renamed since), the
-// table is found by name, as before: a preview errs towards reporting.
-func (t *tracer) builtOn(index, table string, locked map[int64]rel, made []int64) (int64, rel, bool) {
+// table is found by name, as before, and a name no locked table has by
+// the index's name (indexTable): a preview errs towards reporting. No
+// query is made for a build on a table the file made while the statement
+// holds no live table as a build does (every build of plan135's files).
+func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[int64]string, made []int64) (int64, rel, bool) {
 	oid, b, ok := named(locked, table)
-	if !ok || len(made) == 0 {
+	if !ok && !sharesLocked(locked, locks) {
 		return oid, b, ok
 	}
-	rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid
+	if len(made) > 0 {
+		rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, tc.relname::pg_catalog.text FROM pg_catalog.pg_index i
+		JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
 		WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])`, index, made)
-	if err != nil {
+		if err == nil {
+			found := false
+			var best int64
+			for rows.Next() {
+				var tab int64
+				var now string
+				if rows.Scan(&tab, &now) != nil {
+					continue
+				}
+				found = true
+				if r, ok := locked[tab]; ok && (now == table || r.name == table) && (best == 0 || tab < best) {
+					best = tab
+				}
+			}
+			rows.Close()
+			if rows.Err() == nil && found {
+				return best, locked[best], best != 0
+			}
+		}
+	}
+	if ok {
 		return oid, b, ok
 	}
-	defer rows.Close()
-	found := false
-	var best int64
-	for rows.Next() {
-		var tab int64
-		if rows.Scan(&tab) != nil {
-			continue
-		}
-		found = true
-		if r, ok := locked[tab]; ok && r.name == table && (best == 0 || tab < best) {
-			best = tab
-		}
-	}
-	if rows.Err() != nil || !found {
-		return oid, b, ok
-	}
-	return best, locked[best], best != 0
+	// A table renamed earlier in the file: the message names it as it is
+	// now, before holds its old name.
+	return t.indexTable(index, locked)
 }
 
 // sharesLocked reports whether a table of locked is held in SHARE mode or
