@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/sandbox"
 )
@@ -84,6 +85,15 @@ func TestMain(m *testing.M) {
 			// be pointed at a shared sandbox.
 			if dir := os.Getenv(envSharedSandboxes); dir != "" {
 				sandbox.UseShared(dir)
+			}
+			// Nor set how long status waits out a lock holder's statement.
+			if v := os.Getenv(envSettleTime); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					os.Stderr.WriteString("dbguard-bin: " + envSettleTime + ": " + err.Error() + "\n")
+					os.Exit(2)
+				}
+				migrate.SetSettleTime(d)
 			}
 			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 		},
@@ -240,6 +250,12 @@ func scriptWeight(script string) int {
 // folder where sharedSandboxes describes its servers. Only this test
 // binary reads it (TestMain's dbguard-bin).
 const envSharedSandboxes = "DBGUARD_TEST_SANDBOXES"
+
+// envSettleTime, set by a script, is how long its dbguard runs' migrate
+// status waits for a migration lock holder's statement to end
+// (migrate.SetSettleTime; 3 s unless set): for a script whose holder is
+// alive on purpose, the wait proves nothing. Only this test binary reads it.
+const envSettleTime = "DBGUARD_TEST_SETTLE"
 
 // sharedSandboxes starts n sandbox servers for the previews of t's dbguard
 // runs (migrate plan, verify --shadow, the ci plan check), stopped when t
