@@ -381,13 +381,12 @@ func cmdPgdb(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}
-	ts.Defer(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.DropDatabase(ctx, name); err != nil {
-			ts.Logf("dropping %s: %v", name, err)
-		}
-	})
+	// Dropped in the background: DROP DATABASE ... WITH (FORCE) sleeps
+	// while the script's sessions exit, and a synchronous drop held
+	// pgtest's admin connection all that time, so the other scripts'
+	// pgdb queued behind it. pgtest.Main waits for the drops, and a
+	// failed one fails the run.
+	ts.Defer(func() { s.DropDatabaseLater(name) })
 	ts.Setenv("DBURL", url)
 	ts.Setenv("DBNAME", name)
 	ts.Setenv("PGPORT", s.Port)
