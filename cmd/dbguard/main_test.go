@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/sandbox"
 )
@@ -84,6 +85,15 @@ func TestMain(m *testing.M) {
 			// be pointed at a shared sandbox.
 			if dir := os.Getenv(envSharedSandboxes); dir != "" {
 				sandbox.UseShared(dir)
+			}
+			// Nor set how long status waits out a lock holder's statement.
+			if v := os.Getenv(envSettleTime); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					os.Stderr.WriteString("dbguard-bin: " + envSettleTime + ": " + err.Error() + "\n")
+					os.Exit(2)
+				}
+				migrate.SetSettleTime(d)
 			}
 			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
 		},
@@ -241,6 +251,12 @@ func scriptWeight(script string) int {
 // binary reads it (TestMain's dbguard-bin).
 const envSharedSandboxes = "DBGUARD_TEST_SANDBOXES"
 
+// envSettleTime, set by a script, is how long its dbguard runs' migrate
+// status waits for a migration lock holder's statement to end
+// (migrate.SetSettleTime; 3 s unless set): for a script whose holder is
+// alive on purpose, the wait proves nothing. Only this test binary reads it.
+const envSettleTime = "DBGUARD_TEST_SETTLE"
+
 // sharedSandboxes starts n sandbox servers for the previews of t's dbguard
 // runs (migrate plan, verify --shadow, the ci plan check), stopped when t
 // ends, and returns the folder that describes them. A preview takes a free
@@ -377,13 +393,12 @@ func cmdPgdb(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("%v", err)
 	}
-	ts.Defer(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.DropDatabase(ctx, name); err != nil {
-			ts.Logf("dropping %s: %v", name, err)
-		}
-	})
+	// Dropped in the background: DROP DATABASE ... WITH (FORCE) sleeps
+	// while the script's sessions exit, and a synchronous drop held
+	// pgtest's admin connection all that time, so the other scripts'
+	// pgdb queued behind it. pgtest.Main waits for the drops, and a
+	// failed one fails the run.
+	ts.Defer(func() { s.DropDatabaseLater(name) })
 	ts.Setenv("DBURL", url)
 	ts.Setenv("DBNAME", name)
 	ts.Setenv("PGPORT", s.Port)

@@ -593,6 +593,12 @@ func (s *Server) DropDatabase(ctx context.Context, name string) error {
 	return s.withAdmin(ctx, func(conn *pgx.Conn) error { return dropDatabase(ctx, conn, name) })
 }
 
+// DropDatabaseLater drops a database made by CreateDatabase in the
+// background, as NamedDB's cleanup does (see dropLater): the caller goes
+// on at once, and Main, Stop and Halt wait for the drop and fail the run
+// if it failed.
+func (s *Server) DropDatabaseLater(name string) { s.dropLater(name) }
+
 // dropDatabase drops database name on conn, ending the sessions still in
 // it.
 func dropDatabase(ctx context.Context, conn *pgx.Conn, name string) error {

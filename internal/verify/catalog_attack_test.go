@@ -17,6 +17,7 @@ import (
 // ROLE ... SET search_path, cannot hide a column from verify's reads
 // (the live side, and a shadow the migrations were run in).
 func TestAttackCatalogDatabaseSearchPath(t *testing.T) {
+	t.Parallel() // its own database; the role setting is IN DATABASE, that one
 	for name, set := range map[string]string{
 		"database": pgtest.DatabaseSearchPath("public, pg_catalog"),
 		"role":     "DO $$ BEGIN EXECUTE format('ALTER ROLE CURRENT_USER IN DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$",
@@ -43,6 +44,7 @@ func TestAttackCatalogDatabaseSearchPath(t *testing.T) {
 // migration set to a schema of stand-ins for every pg_catalog relation,
 // function and operator (pgtest.CatalogTrapSQL) is read as any other.
 func TestAttackCatalogTrapDatabase(t *testing.T) {
+	t.Parallel() // its own database; the role setting is IN DATABASE, that one
 	s := loadAfter(t,
 		"CREATE TABLE users (id bigserial PRIMARY KEY, email text UNIQUE)",
 		"CREATE VIEW emails AS SELECT email FROM users",

@@ -18,6 +18,7 @@ import (
 // second connection it once opened there named app.f where the session's
 // own reads, and pg_get_indexdef there, name f.
 func TestLargeCatalogReadAsTheSession(t *testing.T) {
+	t.Parallel() // its own database
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, pgtest.DB(t))
 	if err != nil {

@@ -25,6 +25,7 @@ func TestMain(m *testing.M) { os.Exit(pgtest.MainSharingSandbox(m)) }
 // A schema built by hundreds of migrations round-trips through the
 // snapshot and matches its shadow: no false differences from either.
 func TestHundredsOfMigrationsRoundTrip(t *testing.T) {
+	t.Parallel() // its own folder and database; its preview waits for a free shared sandbox
 	ctx := context.Background()
 	root := t.TempDir()
 	dir := filepath.Join(root, "migrations")
