@@ -45,18 +45,27 @@ func TestRunWithKillsATreeHeldStopped(t *testing.T) {
 // failure: the child runs to its end with its own status.
 // Serial: the test resumes its child from a goroutine within 800 ms,
 // which the other tests' processes beside it made late at load 16.
+//
+// The watch polls every 200 ms (Unstop/4) and kills after 4 polls in a
+// row see a stop. Each stop here is shorter than one poll (150 ms: a poll
+// falls in 3 stops of 4, so a watch that killed on the first sight fails
+// the test) and each run between stops longer than two (450 ms), so no
+// two polls in a row see a stop unless the watch's goroutine stalls past
+// a whole run. It was stopped 150 ms of every 200 ms, the polls' own
+// period: once a poll fell in a stop the next ones did too, and 4 in a
+// row was a matter of the phase (5 failures in 80 runs at load 34).
 func TestRunWithLetsAResumedStopBe(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the watch reads /proc")
 	}
-	cmd := exec.Command("sh", "-c", "sleep 1; exit 3")
+	cmd := exec.Command("sh", "-c", "sleep 2; exit 3")
 	started := func(p *os.Process) {
 		go func() {
-			for range 5 {
+			for range 4 {
+				time.Sleep(450 * time.Millisecond)
 				p.Signal(syscall.SIGSTOP)
 				time.Sleep(150 * time.Millisecond)
 				p.Signal(syscall.SIGCONT)
-				time.Sleep(50 * time.Millisecond)
 			}
 		}()
 	}

@@ -73,7 +73,8 @@ func TestAttackPendingReadBeforeTheLock(t *testing.T) {
 	}
 	waiters, release := holdLock(t, dbURL, r0)
 	down := make(chan error, 1)
-	go func() { down <- open(t, dbURL, dir, nil).Down(ctx, 1, false) }()
+	rd := open(t, dbURL, dir, nil) // here: open fails t with t.Fatal, which a goroutine may not call
+	go func() { down <- rd.Down(ctx, 1, false) }()
 	waiters(1)
 	up := make(chan error, 1)
 	r1 := open(t, dbURL, dir, nil)
@@ -119,7 +120,8 @@ func TestAttackChecksumReadBeforeTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := make(chan error, 1)
-	go func() { other <- open(t, dbURL, dir, nil).Up(ctx, 0) }()
+	ro := open(t, dbURL, dir, nil)
+	go func() { other <- ro.Up(ctx, 0) }()
 	waiters(2)
 	release()
 	if err := <-up; err != nil {
@@ -169,10 +171,12 @@ func TestAttackVersionReadInTheLockSnapshot(t *testing.T) {
 	write(t, dir, "2_b.up.sql", "INSERT INTO a VALUES (2);")
 	waiters, release := holdLock(t, dbURL, r0)
 	first := make(chan error, 1)
-	go func() { first <- open(t, dbURL, dir, nil).Up(ctx, 0) }()
+	rf := open(t, dbURL, dir, nil) // here: open fails t with t.Fatal, which a goroutine may not call
+	go func() { first <- rf.Up(ctx, 0) }()
 	waiters(1)
 	second := make(chan error, 1)
-	go func() { second <- open(t, dbURL, dir, nil).Up(ctx, 0) }()
+	rs := open(t, dbURL, dir, nil)
+	go func() { second <- rs.Up(ctx, 0) }()
 	waiters(2)
 	release()
 	for _, c := range []chan error{first, second} {

@@ -32,7 +32,7 @@ func TestAttackConnectionStringNamesOutsideFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	t.Cleanup(func() { admin.Close(context.Background()) }) // after the role drops registered below
 	role := "outside_passfile_role"
 	if _, err := admin.Exec(ctx, "DROP ROLE IF EXISTS "+role+"; CREATE ROLE "+role+" LOGIN PASSWORD 's3cret-outside'"); err != nil {
 		t.Fatal(err)

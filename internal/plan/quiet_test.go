@@ -379,7 +379,7 @@ func TestTraceQuietStatementsSkipReads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer admin.Close(ctx)
+		t.Cleanup(func() { admin.Close(context.Background()) }) // after the role drops registered below
 		role := fmt.Sprintf("quiet_reads_%d", pgtestRole())
 		secret := make([]byte, 12)
 		_, _ = rand.Read(secret)
@@ -505,7 +505,7 @@ func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer admin.Close(ctx)
+		t.Cleanup(func() { admin.Close(context.Background()) }) // after the role drops registered below
 		role := fmt.Sprintf("quiet_su_%d", pgtestRole())
 		secret := make([]byte, 12)
 		_, _ = rand.Read(secret)

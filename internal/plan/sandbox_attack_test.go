@@ -78,7 +78,7 @@ func TestAttackPlanCannotActOnLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	t.Cleanup(func() { admin.Close(context.Background()) }) // after the role drops registered below
 	otherDB, otherURL := pgtest.NamedDB(t)
 	other, err := pgx.Connect(ctx, otherURL)
 	if err != nil {

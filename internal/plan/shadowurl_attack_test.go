@@ -32,7 +32,7 @@ func TestAttackShadowURLNamesTheLiveServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close(ctx)
+	t.Cleanup(func() { admin.Close(context.Background()) }) // after the role drops registered below
 	liveDB, liveURL := pgtest.NamedDB(t)
 	role := "attack_shadow_url_" + liveDB[max(0, len(liveDB)-8):]
 	t.Cleanup(func() { admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize()) })
