@@ -103,14 +103,19 @@ func Detect(flag string, getenv func(string) string) *Base {
 // the base branch's tip).
 const mergeParent = "HEAD^1 (merge)"
 
-// BaseError is a pull request whose configuration sets a trust-bearing
-// setting while the base revision cannot be read (a shallow clone):
-// the gate cannot tell whether the pull request changed it, and stops
-// (exit 2) rather than trust the pull request's value.
+// BaseError is a pull request whose base revision cannot be read (a
+// shallow clone): the gate cannot tell which trust-bearing settings the
+// pull request set, changed or deleted, and stops (exit 2) rather than
+// trust the pull request's values. Changes are the settings the pull
+// request's file sets (none: it sets none, and a base that set a
+// stricter value may be what it deleted).
 type BaseError struct {
 	Base    *Base
 	Changes []config.TrustChange
 	Why     string
+	// File is the pull request's configuration file ("" when it has
+	// none), where the error is when Changes is empty.
+	File string
 }
 
 func (e *BaseError) Error() string {
@@ -118,16 +123,25 @@ func (e *BaseError) Error() string {
 	for _, c := range e.Changes {
 		keys = append(keys, c.Key)
 	}
-	at := ""
+	at, file, line := "", e.File, 0
 	if len(e.Changes) > 0 && e.Changes[0].File != "" {
-		at = output.FilePath(e.Changes[0].File)
-		if e.Changes[0].Line > 0 {
-			at += ":" + strconv.Itoa(e.Changes[0].Line)
+		file, line = e.Changes[0].File, e.Changes[0].Line
+	}
+	if file != "" {
+		at = output.FilePath(file)
+		if line > 0 {
+			at += ":" + strconv.Itoa(line)
 		}
 		at += ": "
 	}
-	return fmt.Sprintf("%sthis pull request sets %s, which ci takes from the base branch (%s), and the base revision %s cannot be read: %s",
-		at, strings.Join(keys, ", "), e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
+	what := "this pull request sets " + strings.Join(keys, ", ") + ", which ci takes from the base branch"
+	if len(keys) == 0 {
+		// A pull request that deletes a base's stricter setting looks
+		// like one that never set it: only the base tells them apart.
+		what = "ci takes the trust-bearing settings of a pull request from the base branch (a pull request that deletes one would be judged with the default)"
+	}
+	return fmt.Sprintf("%s%s (%s), and the base revision %s cannot be read: %s",
+		at, what, e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
 }
 
 // ExitCode is 2: the gate could not be configured.
@@ -358,9 +372,11 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, e
 // Judge applies the base to cfg, a pull request's configuration loaded
 // from the work tree: the trust-bearing settings come from the base
 // revision's file at the same path, and the changes are returned for the
-// gate to report. When the base cannot be read, a configuration that sets
-// no trust-bearing setting is judged as it is (its values are the
-// defaults, the safe ones); one that sets any is a *BaseError.
+// gate to report. A base that cannot be read is a *BaseError whatever
+// cfg sets: the defaults are the safe values only against a base that
+// uses them, and a pull request that deletes the base's
+// migrations.table: app_versions would be judged on schema_migrations
+// (ci_attack_pr_deleted_setting.txtar).
 func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]config.TrustChange, error) {
 	rev, top, why := b.resolve(ctx, repo)
 	if rev == "" {
@@ -376,10 +392,7 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 			}
 			set = append(set, ch)
 		}
-		if len(set) > 0 {
-			return nil, &BaseError{Base: b, Changes: set, Why: why}
-		}
-		return nil, nil
+		return nil, &BaseError{Base: b, Changes: set, Why: why, File: cfg.Path}
 	}
 	path := cfg.Path
 	if path == "" {
