@@ -425,17 +425,22 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		return append([]config.TrustChange{note}, changes...), adopt(cfg)
 	}
 	changes := cfg.TrustFrom(base)
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return changes, adopt(cfg)
+		}
+		top = strings.TrimRight(string(t), "\n")
+	}
+	// Before adopt: the tool decides whether a Prisma schema's variables
+	// are judged.
+	if ch := judgeTool(ctx, top, rev, cfg); ch != nil {
+		changes = append(changes, *ch)
+	}
 	written, urlGiven := cfg.Database, cfg.URLVarGiven
 	written.DirectURLVars = slices.Clone(written.DirectURLVars)
 	if err := adopt(cfg); err != nil {
 		return nil, err
-	}
-	if top == "" {
-		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
-		if err != nil {
-			return changes, nil
-		}
-		top = strings.TrimRight(string(t), "\n")
 	}
 	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
 	if err != nil {
