@@ -155,51 +155,73 @@ const (
 // contents from one git cat-file --batch (a process per file would cost a
 // fork and exec each). The answer is what kept it from copying them.
 func copyFromBase(ctx context.Context, top, rev, project, tmp string, keep func(rel string) copyAs) string {
-	args := []string{"ls-tree", "-r", "-z", "-l", "--full-tree", rev}
+	// The names first, without sizes: ls-tree -l looks every blob up
+	// (0.01-0.02 s of CPU for this repository's 1,600 files); the sizes
+	// of the few files kept are a second listing's.
+	args := []string{"--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", rev}
 	if project != "." {
 		args = append(args, "--", project)
 	}
-	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs"}, args...)...)
+	out, err := gitIn(ctx, top, args...)
 	if err != nil {
 		return err.Error()
 	}
 	if len(out) > maxPrismaListing {
 		return "the base revision lists too many files"
 	}
-	type blob struct{ id, rel string }
-	var want []blob
+	relOf := func(name string) string {
+		if project != "." {
+			return strings.TrimPrefix(name, project+"/")
+		}
+		return name
+	}
+	var whole []string // tree paths whose contents are copied
 	var names []string
-	total := int64(0)
 	for _, entry := range strings.Split(string(out), "\x00") {
 		meta, name, ok := strings.Cut(entry, "\t")
 		f := strings.Fields(meta)
-		if !ok || len(f) != 4 || (f[0] != "100644" && f[0] != "100755") {
+		if !ok || len(f) != 3 || (f[0] != "100644" && f[0] != "100755") {
 			continue
 		}
-		rel := name
-		if project != "." {
-			rel = strings.TrimPrefix(name, project+"/")
-		}
+		rel := relOf(name)
 		if !filepath.IsLocal(filepath.FromSlash(rel)) {
 			continue
 		}
 		switch keep(rel) {
-		case copyNot:
-			continue
+		case copyWhole:
+			if len(whole) >= maxPrismaFiles {
+				return "the base revision holds too many files to read"
+			}
+			whole = append(whole, name)
 		case copyName:
 			if len(names) < maxPrismaFiles {
 				names = append(names, rel)
 			}
-			continue
 		}
-		size, err := strconv.ParseInt(f[3], 10, 64)
-		if err != nil || size > 1<<20 {
-			continue // over what dbguard reads of a schema or config
+	}
+	type blob struct{ id, rel string }
+	var want []blob
+	if len(whole) > 0 {
+		out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs", "ls-tree", "-r", "-z", "-l", "--full-tree", rev, "--"}, whole...)...)
+		if err != nil {
+			return err.Error()
 		}
-		if total += size; len(want) >= maxPrismaFiles || total > maxPrismaBytes {
-			return "the base revision holds too many files to read"
+		total := int64(0)
+		for _, entry := range strings.Split(string(out), "\x00") {
+			meta, name, ok := strings.Cut(entry, "\t")
+			f := strings.Fields(meta)
+			if !ok || len(f) != 4 || (f[0] != "100644" && f[0] != "100755") {
+				continue
+			}
+			size, err := strconv.ParseInt(f[3], 10, 64)
+			if err != nil || size > 1<<20 {
+				continue // over what dbguard reads of a schema or config
+			}
+			if total += size; total > maxPrismaBytes {
+				return "the base revision holds too many files to read"
+			}
+			want = append(want, blob{f[2], relOf(name)})
 		}
-		want = append(want, blob{f[2], rel})
 	}
 	for _, rel := range names {
 		dst := filepath.Join(tmp, filepath.FromSlash(rel))
