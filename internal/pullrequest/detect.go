@@ -67,10 +67,12 @@ func detectionMark(rel, work, dir string, seen map[string]bool) copyAs {
 }
 
 // baseTool is the tool detection finds in the base revision's tree at
-// rev for cfg's settings, with what the pull request's tree detects, when
-// they differ; (nil, nil, "") when they agree. why says what kept it
-// from reading the base's.
-func baseTool(ctx context.Context, top, rev string, cfg *config.Config) (base, pr *tool.Detected, why string) {
+// rev for the base's migrations.workdir and dir (baseCfg's: the pull
+// request's workdir could point detection at a folder with no marks),
+// with what the pull request's tree detects for cfg's, when they differ;
+// (nil, nil, "") when they agree. why says what kept it from reading the
+// base's.
+func baseTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config) (base, pr *tool.Detected, why string) {
 	pr, err := tool.DetectAt(cfg, cfg.Root)
 	if err != nil {
 		return nil, nil, "" // the configuration error loading gives
@@ -79,11 +81,16 @@ func baseTool(ctx context.Context, top, rev string, cfg *config.Config) (base, p
 	if !ok {
 		return nil, nil, ""
 	}
-	work, err := filepath.Rel(cfg.Root, cfg.Workdir())
+	bc := *cfg
+	bc.Migrations.Workdir, bc.Migrations.Dir, bc.DirGiven = baseCfg.Migrations.Workdir, baseCfg.Migrations.Dir, baseCfg.DirGiven
+	if !bc.DirGiven && bc.Migrations.Dir == "" {
+		bc.Migrations.Dir = cfg.Migrations.Dir
+	}
+	work, err := filepath.Rel(bc.Root, bc.Workdir())
 	if err != nil {
 		return nil, nil, err.Error()
 	}
-	dir, err := filepath.Rel(cfg.Root, cfg.MigrationsDir())
+	dir, err := filepath.Rel(bc.Root, bc.MigrationsDir())
 	if err != nil || !filepath.IsLocal(dir) {
 		return nil, nil, ""
 	}
@@ -98,7 +105,7 @@ func baseTool(ctx context.Context, top, rev string, cfg *config.Config) (base, p
 	if why := copyFromBase(ctx, top, rev, project, tmp, keep); why != "" {
 		return nil, nil, why
 	}
-	base, err = tool.DetectAt(cfg, tmp)
+	base, err = tool.DetectAt(&bc, tmp)
 	if err != nil {
 		return nil, nil, err.Error()
 	}
@@ -112,11 +119,11 @@ func baseTool(ctx context.Context, top, rev string, cfg *config.Config) (base, p
 // no migrations.tool, judge with the tool the base revision's tree
 // detects, and returns the change for the gate to report (nil when the
 // pull request's tree detects the same).
-func judgeTool(ctx context.Context, top, rev string, cfg *config.Config) *config.TrustChange {
+func judgeTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config) *config.TrustChange {
 	if cfg.Migrations.Tool != "" {
 		return nil // the base's dbguard.yaml names it
 	}
-	base, pr, why := baseTool(ctx, top, rev, cfg)
+	base, pr, why := baseTool(ctx, top, rev, cfg, baseCfg)
 	if why != "" {
 		return &config.TrustChange{Key: "migrations.tool", File: cfg.Path,
 			Note: "the base branch's files that detect the migrations tool could not be read (" + output.Clip(why, 200) + "); ci judges this pull request with the tool its own files detect"}
@@ -125,8 +132,9 @@ func judgeTool(ctx context.Context, top, rev string, cfg *config.Config) *config
 		return nil
 	}
 	cfg.Migrations.Tool = string(base.Kind)
-	if cfg.Migrations.Workdir == "" && base.Workdir != "." {
-		cfg.Migrations.Workdir = base.Workdir
+	cfg.Migrations.Workdir = base.Workdir // where the base's tool is
+	if base.Workdir == "." {
+		cfg.Migrations.Workdir = ""
 	}
 	at := cfg.Path
 	if pr.Mark != "" {

@@ -576,7 +576,7 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	}
 	// Before adopt: the tool decides whether a Prisma schema's variables
 	// are judged.
-	if ch := judgeTool(ctx, top, rev, cfg); ch != nil {
+	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
 		changes = append(changes, *ch)
 	}
 	written, urlGiven := cfg.Database, cfg.URLVarGiven
