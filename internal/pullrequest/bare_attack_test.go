@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dbguard/dbguard/internal/config"
@@ -71,5 +72,55 @@ func TestAttackEmbeddedBareRepoBase(t *testing.T) {
 	t.Logf("changes %+v url_var %s", changes, cfg.Database.URLVar)
 	if cfg.Database.URLVar == "STAGING_DATABASE_URL" {
 		t.Fatalf("the base read from the pull request's own git directory: url_var %s, changes %+v", cfg.Database.URLVar, changes)
+	}
+}
+
+// TestAttackEmbeddedBareRepoOldGit: git older than 2.38 ignores
+// safe.bareRepository, so TestAttackEmbeddedBareRepoBase's folder was
+// the repository to it, and its refs/remotes/origin/main, the author's
+// commit, was read as the base branch. The git directory rev-parse
+// reports must be the top folder's .git (or the one a .git file there
+// names): else exit 2, a *RepoError. Old git is stood for by taking the
+// setting out of every call.
+func TestAttackEmbeddedBareRepoOldGit(t *testing.T) {
+	saved := gitSafety
+	gitSafety = []string{"-c", "core.fsmonitor=false"}
+	t.Cleanup(func() { gitSafety = saved })
+
+	root, _ := repo(t, map[string]string{"svc/dbguard.yaml": "version: 1\n"})
+	gitRun(t, root, "update-ref", "refs/remotes/origin/main", "HEAD")
+	staging := "version: 1\ndatabase:\n  url_var: STAGING_DATABASE_URL\n"
+	path := filepath.Join(root, "svc", config.FileName)
+	if err := os.WriteFile(path, []byte(staging), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	embedBareRepo(t, root, "svc", map[string]string{"dbguard.yaml": staging})
+	for _, revs := range [][]string{{"origin/main"}, {mergeParent}, {"main"}} {
+		cfg, err := config.Parse(path, []byte(staging))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Root = filepath.Dir(path)
+		b := &Base{Revs: revs, Branch: "main", Source: "--base"}
+		changes, err := b.Judge(context.Background(), filepath.Join(root, "svc"), cfg)
+		var re *RepoError
+		if !errors.As(err, &re) {
+			t.Errorf("%v: Judge = %+v, %v (url_var %s), want a *RepoError", revs, changes, err, cfg.Database.URLVar)
+			continue
+		}
+		if re.ExitCode() != 2 || !strings.Contains(err.Error(), "2.38") {
+			t.Errorf("%v: %v (exit %d)", revs, err, re.ExitCode())
+		}
+	}
+
+	// The real repository, from a subfolder and from a worktree: read.
+	plain, _ := repo(t, map[string]string{"svc/dbguard.yaml": "version: 1\n"})
+	gitRun(t, plain, "update-ref", "refs/remotes/origin/main", "HEAD")
+	wt := filepath.Join(t.TempDir(), "wt")
+	gitRun(t, plain, "worktree", "add", "-q", "--detach", wt)
+	for _, dir := range []string{filepath.Join(plain, "svc"), filepath.Join(wt, "svc")} {
+		if got, why := (&Base{Revs: []string{"origin/main"}}).Resolve(context.Background(), dir); got == "" {
+			t.Errorf("%s: the base did not resolve: %s", dir, why)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -103,14 +104,19 @@ func Detect(flag string, getenv func(string) string) *Base {
 // the base branch's tip).
 const mergeParent = "HEAD^1 (merge)"
 
-// BaseError is a pull request whose configuration sets a trust-bearing
-// setting while the base revision cannot be read (a shallow clone):
-// the gate cannot tell whether the pull request changed it, and stops
-// (exit 2) rather than trust the pull request's value.
+// BaseError is a pull request whose base revision cannot be read (a
+// shallow clone): the gate cannot tell which trust-bearing settings the
+// pull request set, changed or deleted, and stops (exit 2) rather than
+// trust the pull request's values. Changes are the settings the pull
+// request's file sets (none: it sets none, and a base that set a
+// stricter value may be what it deleted).
 type BaseError struct {
 	Base    *Base
 	Changes []config.TrustChange
 	Why     string
+	// File is the pull request's configuration file ("" when it has
+	// none), where the error is when Changes is empty.
+	File string
 }
 
 func (e *BaseError) Error() string {
@@ -118,16 +124,25 @@ func (e *BaseError) Error() string {
 	for _, c := range e.Changes {
 		keys = append(keys, c.Key)
 	}
-	at := ""
+	at, file, line := "", e.File, 0
 	if len(e.Changes) > 0 && e.Changes[0].File != "" {
-		at = output.FilePath(e.Changes[0].File)
-		if e.Changes[0].Line > 0 {
-			at += ":" + strconv.Itoa(e.Changes[0].Line)
+		file, line = e.Changes[0].File, e.Changes[0].Line
+	}
+	if file != "" {
+		at = output.FilePath(file)
+		if line > 0 {
+			at += ":" + strconv.Itoa(line)
 		}
 		at += ": "
 	}
-	return fmt.Sprintf("%sthis pull request sets %s, which ci takes from the base branch (%s), and the base revision %s cannot be read: %s",
-		at, strings.Join(keys, ", "), e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
+	what := "this pull request sets " + strings.Join(keys, ", ") + ", which ci takes from the base branch"
+	if len(keys) == 0 {
+		// A pull request that deletes a base's stricter setting looks
+		// like one that never set it: only the base tells them apart.
+		what = "ci takes the trust-bearing settings of a pull request from the base branch (a pull request that deletes one would be judged with the default)"
+	}
+	return fmt.Sprintf("%s%s (%s), and the base revision %s cannot be read: %s",
+		at, what, e.Base.Source, strings.Join(e.Base.shown(), " or "), e.Why)
 }
 
 // ExitCode is 2: the gate could not be configured.
@@ -179,22 +194,30 @@ func shellWord(s string) string {
 // Resolve is the first of b's revisions present in the git repository
 // at repo, as a commit id; "" and why when none is.
 func (b *Base) Resolve(ctx context.Context, repo string) (string, string) {
-	id, _, why := b.resolve(ctx, repo)
+	id, _, why, err := b.resolve(ctx, repo)
+	if err != nil {
+		return "", err.Error()
+	}
 	return id, why
 }
 
 // resolve is Resolve, with the repository's top folder when the same git
-// call said it ("" otherwise): one process fewer for ReadConfig.
-func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string) {
+// call said it ("" otherwise): one process fewer for ReadConfig. err is
+// a *RepoError: the git directory git found is not the top folder's.
+func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string, err error) {
 	var why []string
 	for _, rev := range b.Revs {
 		if rev == mergeParent {
-			id, err := mergeBase(ctx, repo, b.Merge)
+			top, err := checkRepo(ctx, repo)
 			if err != nil {
-				why = append(why, err.Error())
+				return "", "", "", err
+			}
+			id, merr := mergeBase(ctx, repo, b.Merge)
+			if merr != nil {
+				why = append(why, merr.Error())
 				continue
 			}
-			return id, "", ""
+			return id, top, "", nil
 		}
 		if strings.HasPrefix(rev, "-") {
 			why = append(why, "a revision cannot start with -")
@@ -207,15 +230,141 @@ func (b *Base) resolve(ctx context.Context, repo string) (id, top, reason string
 		name := rev
 		if strings.HasPrefix(rev, "origin/") {
 			name = "refs/remotes/" + rev
+		} else {
+			n, bad := branchRef(ctx, repo, rev)
+			if bad != "" {
+				why = append(why, bad)
+				continue
+			}
+			name = n
 		}
-		// The top folder first: rev-parse prints it before it verifies.
-		out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--verify", "--quiet", "--end-of-options", name+"^{commit}")
-		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); err == nil && len(lines) == 2 && lines[1] != "" {
-			return lines[1], lines[0], ""
+		// The top folder and the git directory first: rev-parse prints
+		// them before it verifies.
+		out, gerr := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--absolute-git-dir", "--verify", "--quiet", "--end-of-options", name+"^{commit}")
+		if lines := strings.Split(strings.TrimSpace(string(out)), "\n"); gerr == nil && len(lines) == 3 && lines[2] != "" {
+			if err := ownGitDir(repo, lines[0], lines[1]); err != nil {
+				return "", "", "", err
+			}
+			return lines[2], lines[0], "", nil
 		}
 		why = append(why, output.Escape(rev)+" is not in this clone (a shallow checkout holds only the pull request's commit)")
 	}
-	return "", "", strings.Join(why, "; ")
+	return "", "", strings.Join(why, "; "), nil
+}
+
+// branchRef is the ref a --base revision stands for: a bare branch name
+// (main, or main~1) is refs/remotes/origin/NAME when the clone has it,
+// else refs/heads/NAME, never a tag: git's own order reads
+// refs/tags/NAME first, and anyone who can push a tag can name one main
+// (TestAttackBareBaseNameTag). refs/..., a commit id, HEAD and what no
+// branch or tag is named are git's to read as they are; a name only a
+// tag has is refused (bad says why): refs/tags/NAME means the tag.
+func branchRef(ctx context.Context, repo, rev string) (name, bad string) {
+	head, tail := rev, ""
+	if i := strings.IndexAny(rev, "~^"); i >= 0 {
+		head, tail = rev[:i], rev[i:]
+	}
+	if head == "" || head == "HEAD" || strings.HasPrefix(head, "refs/") || fullCommitID.MatchString(head) || !refName.MatchString(head) {
+		return rev, ""
+	}
+	remote, branch, tag := "refs/remotes/origin/"+head, "refs/heads/"+head, "refs/tags/"+head
+	out, err := gitIn(ctx, repo, "for-each-ref", "--format=%(refname)", remote, branch, tag)
+	if err != nil {
+		return rev, "" // the rev-parse that follows says what is wrong
+	}
+	have := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		have[l] = true // for-each-ref matches below a name too: exact ones only
+	}
+	switch {
+	case have[remote]:
+		return remote + tail, ""
+	case have[branch]:
+		return branch + tail, ""
+	case have[tag]:
+		return "", output.Escape(head) + " is a tag here, not a branch (write refs/tags/" + output.Escape(head) + " to judge against the tag)"
+	}
+	return rev, ""
+}
+
+// refName is what a branch's name may hold that --base names bare.
+var refName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+
+// checkRepo is the top folder of the repository git finds at repo, when
+// its git directory is that folder's .git.
+func checkRepo(ctx context.Context, repo string) (string, error) {
+	out, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel", "--absolute-git-dir")
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if err != nil || len(lines) != 2 {
+		return "", nil // no repository: the base reads say so
+	}
+	if err := ownGitDir(repo, lines[0], lines[1]); err != nil {
+		return "", err
+	}
+	return lines[0], nil
+}
+
+// RepoError is a git directory that is not the work tree's: a folder of
+// the tree holding a git directory's files (HEAD, objects/, refs/, a
+// config naming core.worktree), which a pull request can commit. Git
+// 2.38 and later take no such folder for a repository under
+// safe.bareRepository=explicit; older git ignores the setting, and ci
+// would read the author's refs as the base branch.
+type RepoError struct {
+	Dir, Top, GitDir string
+}
+
+func (e *RepoError) Error() string {
+	return fmt.Sprintf("git run in %s finds the repository %s, which is not the .git of its top folder %s: a folder holding a git directory's files (a pull request can commit them; git older than 2.38 ignores safe.bareRepository); ci reads no base from it",
+		output.Escape(e.Dir), output.Escape(e.GitDir), output.Escape(e.Top))
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *RepoError) ExitCode() int { return exitcode.Usage }
+
+// Hint is what makes git find the real repository.
+func (e *RepoError) Hint() string {
+	return "run dbguard ci with git 2.38 or later, or from the repository's top folder, and look at what the pull request commits in " + output.Escape(e.GitDir)
+}
+
+// ownGitDir checks that gitDir, the git directory rev-parse reports for
+// repo, is top's .git: that folder itself, or the folder a .git file
+// there names (a worktree's, a submodule's).
+func ownGitDir(repo, top, gitDir string) error {
+	bad := &RepoError{Dir: repo, Top: top, GitDir: gitDir}
+	if top == "" || gitDir == "" {
+		return bad
+	}
+	want, err := os.Stat(gitDir)
+	if err != nil {
+		return bad
+	}
+	dotgit := filepath.Join(top, ".git")
+	fi, err := os.Lstat(dotgit)
+	switch {
+	case err != nil:
+		return bad
+	case fi.IsDir():
+		if os.SameFile(fi, want) {
+			return nil
+		}
+	case fi.Mode().IsRegular() && fi.Size() < 4096:
+		data, err := os.ReadFile(dotgit)
+		if err != nil {
+			return bad
+		}
+		to, ok := strings.CutPrefix(strings.TrimRight(string(data), "\r\n"), "gitdir: ")
+		if !ok {
+			return bad
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(top, to)
+		}
+		if got, err := os.Stat(to); err == nil && os.SameFile(got, want) {
+			return nil
+		}
+	}
+	return bad
 }
 
 // mergeBase is HEAD's first parent when HEAD is merge, the merge commit
@@ -318,6 +467,11 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 	}
 }
 
+// gitSafety is what every git call starts with (gitInput says why); a
+// test takes safe.bareRepository out to stand for git older than 2.38,
+// which ignores it.
+var gitSafety = []string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}
+
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	return gitInput(ctx, dir, "", args...)
@@ -338,7 +492,7 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, gitBin, append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", dir}, args...)...)
+	cmd := exec.CommandContext(ctx, gitBin, append(append(slices.Clone(gitSafety), "-C", dir), args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if stdin != "" {
@@ -358,11 +512,16 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, e
 // Judge applies the base to cfg, a pull request's configuration loaded
 // from the work tree: the trust-bearing settings come from the base
 // revision's file at the same path, and the changes are returned for the
-// gate to report. When the base cannot be read, a configuration that sets
-// no trust-bearing setting is judged as it is (its values are the
-// defaults, the safe ones); one that sets any is a *BaseError.
+// gate to report. A base that cannot be read is a *BaseError whatever
+// cfg sets: the defaults are the safe values only against a base that
+// uses them, and a pull request that deletes the base's
+// migrations.table: app_versions would be judged on schema_migrations
+// (ci_attack_pr_deleted_setting.txtar).
 func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]config.TrustChange, error) {
-	rev, top, why := b.resolve(ctx, repo)
+	rev, top, why, err := b.resolve(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
 	if rev == "" {
 		set := cfg.Untrusted()
 		if cfg.Adopted() {
@@ -376,10 +535,7 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 			}
 			set = append(set, ch)
 		}
-		if len(set) > 0 {
-			return nil, &BaseError{Base: b, Changes: set, Why: why}
-		}
-		return nil, nil
+		return nil, &BaseError{Base: b, Changes: set, Why: why, File: cfg.Path}
 	}
 	path := cfg.Path
 	if path == "" {
@@ -393,7 +549,6 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		}
 	}
 	var base *config.Config
-	var err error
 	if top != "" {
 		base, err = readConfig(ctx, top, rev, path)
 	} else {
@@ -412,17 +567,22 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		return append([]config.TrustChange{note}, changes...), adopt(cfg)
 	}
 	changes := cfg.TrustFrom(base)
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return changes, adopt(cfg)
+		}
+		top = strings.TrimRight(string(t), "\n")
+	}
+	// Before adopt: the tool decides whether a Prisma schema's variables
+	// are judged.
+	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
+		changes = append(changes, *ch)
+	}
 	written, urlGiven := cfg.Database, cfg.URLVarGiven
 	written.DirectURLVars = slices.Clone(written.DirectURLVars)
 	if err := adopt(cfg); err != nil {
 		return nil, err
-	}
-	if top == "" {
-		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
-		if err != nil {
-			return changes, nil
-		}
-		top = strings.TrimRight(string(t), "\n")
 	}
 	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
 	if err != nil {

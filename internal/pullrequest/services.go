@@ -23,7 +23,7 @@ import (
 // wants it blocking runs --strict. Nothing when the base cannot be read:
 // a removal cannot be told then.
 func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Config, now []string) ([]config.TrustChange, error) {
-	rev, top, _ := b.resolve(ctx, repo)
+	rev, top, _, _ := b.resolve(ctx, repo)
 	if rev == "" {
 		return nil, nil
 	}

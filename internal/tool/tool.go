@@ -705,3 +705,61 @@ func inside(root, p string) bool {
 	r, err := filepath.Rel(real(root), real(filepath.Clean(p)))
 	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }
+
+// Detected is what detection finds for a project's settings.
+type Detected struct {
+	Kind Kind
+	// Workdir is the folder the tool was found in, relative to the
+	// project root, slash-separated ("." the root).
+	Workdir string
+	// Mark is the file or folder that decided it, relative to the root
+	// ("" for golang-migrate with no migration file).
+	Mark string
+}
+
+// DetectAt is the tool detection finds for cfg's migrations settings in
+// the project whose files are at root: cfg's own root, or a copy of
+// another revision's files that detection reads (internal/pullrequest
+// judges a pull request with the base revision's tool). Neither tool is
+// detected (golang-migrate) when no tool's marks are there.
+func DetectAt(cfg *config.Config, root string) (*Detected, error) {
+	c := *cfg
+	c.Root = root
+	if filepath.IsAbs(c.Migrations.Dir) {
+		// An absolute folder of cfg's: the same folder below root.
+		rel, err := filepath.Rel(cfg.Root, c.Migrations.Dir)
+		if err != nil || !filepath.IsLocal(rel) {
+			return nil, fmt.Errorf("migrations.dir %s is outside the project", output.Escape(c.Migrations.Dir))
+		}
+		c.Migrations.Dir = rel
+	}
+	f, err := detect(&c)
+	if err != nil {
+		return nil, err
+	}
+	rel := func(p string) string { return filepath.ToSlash(output.RelTo(root, p)) }
+	if f == nil {
+		d := &Detected{Kind: GolangMigrate, Workdir: rel(c.Workdir())}
+		if name := firstName(c.MigrationsDir(), ".up.sql"); name != "" {
+			d.Mark = rel(filepath.Join(c.MigrationsDir(), name))
+		}
+		return d, nil
+	}
+	mark, _, _ := strings.Cut(f.why, " ")
+	return &Detected{Kind: f.kind, Workdir: rel(f.dir), Mark: mark}, nil
+}
+
+// firstName is the first name in dir (sorted) ending in suffix, "" when
+// none does: where a warning about the folder points.
+func firstName(dir, suffix string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	for _, e := range entries {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), suffix) {
+			return e.Name()
+		}
+	}
+	return ""
+}
