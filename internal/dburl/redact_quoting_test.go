@@ -2,9 +2,12 @@ package dburl
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 )
 
 // TestAttackRedactDoubledQuote: a password holding a quote, written as its
@@ -214,6 +217,40 @@ func TestRedactUnquotedValueEnds(t *testing.T) {
 	} {
 		if out := RedactText(in); out != want {
 			t.Errorf("RedactText(%q) = %q, want %q", in, out, want)
+		}
+	}
+}
+
+// TestAttackRedactKeywordsOnOneLineLinear: each keyword's value asked
+// which quote the keyword sat in by reading its line from the start, so
+// a line of 4,000 password= values took 0.18 s and 40,000 some 18 s
+// (quadratic in the line); the quotes are now read on from the last
+// keyword. The quoted piece followed by more (libpq's "")Z) reads back
+// only over the pair before it.
+func TestAttackRedactKeywordsOnOneLineLinear(t *testing.T) {
+	for _, unit := range []string{"a=b password=xy ", `a=b password="")Z `, `x 'password=y' `} {
+		if r := lineartest.Growth(func(n int) string { return strings.Repeat(unit, n) }, func(s string) { RedactText(s) }, 500); r > 20 {
+			t.Errorf("%q: 8 times the keywords on one line cost %.1f times as much", unit, r)
+		}
+	}
+}
+
+// TestQuoteStateAsEnclosingQuote: the quotes read on from keyword to
+// keyword are the ones enclosingQuote reads from the line's start.
+func TestQuoteStateAsEnclosingQuote(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "ab \"'\\\n="
+	for range 2000 {
+		b := make([]byte, 1+rng.IntN(40))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		s := string(b)
+		var st quoteState
+		for k := 0; k <= len(s); k += 1 + rng.IntN(4) {
+			if got, want := st.at(s, k), enclosingQuote(s, k); got != want {
+				t.Fatalf("%q at %d: %q, want %q", s, k, got, want)
+			}
 		}
 	}
 }
