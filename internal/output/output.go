@@ -15,7 +15,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -284,9 +283,9 @@ func closedKeywords(b []byte) []byte {
 var (
 	// mayHoldKeyword finds the keywords dburl's password patterns start
 	// at (pass, pwd, and all that hold them).
-	mayHoldKeyword = regexp.MustCompile(`(?i)pass|pwd`)
+	mayHoldKeyword = lazyre.New(`(?i)pass|pwd`)
 	// keywordSeparator is a password keyword and its separator.
-	keywordSeparator = regexp.MustCompile("(?i)(?:password|passwd|passwort|pwd|pass)[\"'`]?\\s*[=:]")
+	keywordSeparator = lazyre.New("(?i)(?:password|passwd|passwort|pwd|pass)[\"'`]?\\s*[=:]")
 )
 
 // NoCommandsXML is NoCommandsJSON for encoded XML: "##&#91;", the same

@@ -17,13 +17,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/lookpath"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/tool"
@@ -162,7 +162,7 @@ func (e *BaseError) Hint() string {
 
 // fullCommitID is a whole commit id (SHA-1 or SHA-256), which git fetch
 // takes in place of a ref.
-var fullCommitID = regexp.MustCompile(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
+var fullCommitID = lazyre.New(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 
 // FetchCommand is the command that makes origin/BRANCH readable in a
 // shallow clone: one commit, no tags, into the remote-tracking ref
@@ -181,7 +181,7 @@ func (b *Base) shown() []string {
 }
 
 // plainWord is what a shell takes as one word without quotes.
-var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/@%+=:,-]+$`)
+var plainWord = lazyre.New(`^[A-Za-z0-9._/@%+=:,-]+$`)
 
 // shellWord quotes s for a POSIX shell when it needs it.
 func shellWord(s string) string {
@@ -288,7 +288,7 @@ func branchRef(ctx context.Context, repo, rev string) (name, bad string) {
 }
 
 // refName is what a branch's name may hold that --base names bare.
-var refName = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+var refName = lazyre.New(`^[A-Za-z0-9._/-]+$`)
 
 // checkRepo is the top folder of the repository git finds at repo, when
 // its git directory is that folder's .git.
