@@ -1349,7 +1349,13 @@ func (t *tracer) expected(key, col string) bool {
 // that name is on. Its read runs in the files' session: named in
 // pg_catalog, like relationsSQL.
 func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	rows, err := t.conn.Query(context.Background(), "SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name)
+	return t.lockedTable("SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
+}
+
+// lockedTable is the first table of locked among the relation ids query
+// returns for name.
+func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, rel, bool) {
+	rows, err := t.conn.Query(context.Background(), query, name)
 	if err != nil {
 		return 0, rel{}, false
 	}
@@ -1433,20 +1439,7 @@ func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
 // indexTable finds the locked, pre-existing table an index of that name
 // is on, as constraintTable does for a constraint.
 func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	rows, err := t.conn.Query(context.Background(), "SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name)
-	if err != nil {
-		return 0, rel{}, false
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var oid int64
-		if rows.Scan(&oid) == nil {
-			if b, ok := locked[oid]; ok && isTable(b.kind) {
-				return oid, b, true
-			}
-		}
-	}
-	return 0, rel{}, false
+	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
 }
 
 func named(rels map[int64]rel, name string) (int64, rel, bool) {
