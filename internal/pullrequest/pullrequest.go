@@ -169,7 +169,7 @@ var fullCommitID = lazyre.New(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 // whatever the clone's refspec (a single-branch clone's fetches only its
 // own branch there).
 func FetchCommand(branch string) string {
-	return "git fetch --no-tags --depth=1 origin " + shellWord("+refs/heads/"+branch+":refs/remotes/origin/"+branch)
+	return "git fetch --no-tags --depth=1 origin " + output.ShellWord(output.Escape("+refs/heads/"+branch+":refs/remotes/origin/"+branch))
 }
 
 func (b *Base) shown() []string {
@@ -178,17 +178,6 @@ func (b *Base) shown() []string {
 		out = append(out, output.Escape(r))
 	}
 	return out
-}
-
-// plainWord is what a shell takes as one word without quotes.
-var plainWord = lazyre.New(`^[A-Za-z0-9._/@%+=:,-]+$`)
-
-// shellWord quotes s for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if plainWord.MatchString(s) {
-		return s
-	}
-	return "'" + strings.ReplaceAll(output.Escape(s), "'", `'\''`) + "'"
 }
 
 // Resolve is the first of b's revisions present in the git repository
