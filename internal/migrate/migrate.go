@@ -853,8 +853,8 @@ func checkText(p string, data []byte) error {
 func checkCopy(p string, sh *sqlscan.Shape) error {
 	for _, st := range sh.Statements {
 		if st.CopyFromClient() {
-			return &SourceError{Path: fmt.Sprintf("%s:%d", p, st.Line), Msg: "COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock",
-				Fix: "put the rows in INSERT statements (pg_dump --inserts writes them so), or COPY FROM a file the server reads, then run the command again; nothing was run"}
+			return &SourceError{Path: fmt.Sprintf("%s:%d", p, st.Line), Msg: sqlscan.CopyFromClientWhy,
+				Fix: sqlscan.CopyFromClientFix + ", then run the command again; nothing was run"}
 		}
 	}
 	return nil

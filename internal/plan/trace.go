@@ -558,7 +558,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// waiting for rows no one sends: migrate up would wait the same way.
 	for _, st := range f.shape.Statements {
 		if st.CopyFromClient() {
-			return &FailedError{File: f.path, Line: st.Line, Err: errors.New("COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock (put the rows in INSERT statements, or COPY FROM a file the server reads)")}
+			return &FailedError{File: f.path, Line: st.Line, Err: errors.New(sqlscan.CopyFromClientWhy + " (" + sqlscan.CopyFromClientFix + ")")}
 		}
 	}
 	// migrate up of this file alone would start with the live role's

@@ -362,6 +362,14 @@ func (s Statement) NoTransaction() string {
 	return ""
 }
 
+// CopyFromClientWhy and CopyFromClientFix say why a CopyFromClient
+// statement is refused and what to write instead, for migrate and the
+// previews alike.
+const (
+	CopyFromClientWhy = "COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock"
+	CopyFromClientFix = "put the rows in INSERT statements (pg_dump --inserts writes them so), or COPY FROM a file the server reads"
+)
+
 // CopyFromClient reports whether the statement is COPY ... FROM STDIN: the
 // server then waits for the rows from the client, which golang-migrate
 // (and the previews, which send a file as it does) never sends, so the

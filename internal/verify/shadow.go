@@ -399,7 +399,7 @@ type CopyFromClientError struct {
 }
 
 func (e *CopyFromClientError) Error() string {
-	return fmt.Sprintf("%s:%d: COPY ... FROM STDIN waits for rows from the client, which golang-migrate never sends: migrate up would wait without end, holding its lock (put the rows in INSERT statements, or COPY FROM a file the server reads)", output.Escape(e.File), e.Line)
+	return fmt.Sprintf("%s:%d: %s (%s)", output.Escape(e.File), e.Line, sqlscan.CopyFromClientWhy, sqlscan.CopyFromClientFix)
 }
 
 // ExitCode is 1: the migration would never finish.
