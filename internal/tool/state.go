@@ -236,6 +236,7 @@ func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State) error {
 		return err
 	}
 	defer rows.Close()
+	applied := map[string]bool{} // a name applied twice is listed once (slices.Contains was quadratic)
 	for rows.Next() {
 		var name, sum string
 		var finished, rolledBack bool
@@ -250,7 +251,8 @@ func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State) error {
 			st.Failed = append(st.Failed, name)
 			st.failedAt = append(st.failedAt, started)
 		default:
-			if !slices.Contains(st.Applied, name) {
+			if !applied[name] {
+				applied[name] = true
 				st.Applied = append(st.Applied, name)
 			}
 			st.sums = append(st.sums, appliedSum{name: name, checksum: sum, at: finishedAt.Time})
