@@ -512,7 +512,7 @@ func (s *State) WriteText(w io.Writer) error {
 	if v == "" {
 		v = "none applied"
 	}
-	fmt.Fprintf(tw, "version\t%s\n", v)
+	fmt.Fprintf(tw, "version\t%s\n", output.Escape(v))
 	applied := len(s.Applied)
 	if s.Tool == Alembic {
 		// Alembic records only its heads: every revision below them is
@@ -520,9 +520,9 @@ func (s *State) WriteText(w io.Writer) error {
 		applied = s.Files - len(s.Pending)
 	}
 	fmt.Fprintf(tw, "applied\t%d\n", applied)
-	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), strings.Join(s.Pending, " "))
+	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), output.Escape(strings.Join(s.Pending, " ")))
 	if len(s.Unknown) > 0 {
-		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", strings.Join(s.Unknown, " "))
+		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", output.Escape(strings.Join(s.Unknown, " ")))
 	}
 	if len(s.Failed) > 0 {
 		fmt.Fprintf(tw, "failed\t%s\n", output.Escape(strings.Join(s.Failed, " ")))
