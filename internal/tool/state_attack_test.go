@@ -92,3 +92,45 @@ func TestAttackPrismaStateEscaped(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPrismaStateShadowCatalog: a migration's text domain and
+// to_regclass ahead of pg_catalog's (ALTER DATABASE ... SET search_path)
+// change nothing of what _prisma_migrations says: the applied migration is
+// applied, its checksum read and compared.
+func TestAttackPrismaStateShadowCatalog(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		prismaTable,
+		"INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', '" + golden(t, "same") + "', now(), '20240101_init')",
+		"CREATE FUNCTION public.to_regclass(text) RETURNS regclass LANGUAGE sql AS 'SELECT NULL::pg_catalog.regclass'",
+		"CREATE DOMAIN public.text AS pg_catalog.text CHECK (VALUE OPERATOR(pg_catalog.<>) '20240101_init')",
+		"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	if db, err = sql.Open("pgx", dbURL); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	root := tree(t, map[string]string{
+		"prisma/schema.prisma":                          "",
+		"prisma/migrations/20240101_init/migration.sql": caseFile(t, "edited", "checkout.sql"),
+	})
+	p, _ := Resolve(cfgAt(root, nil))
+	st, err := Read(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Exists || strings.Join(st.Applied, " ") != "20240101_init" || len(st.Edited) != 1 {
+		t.Errorf("state: exists %v, applied %q, edited %+v; want 20240101_init applied and edited", st.Exists, st.Applied, st.Edited)
+	}
+}
