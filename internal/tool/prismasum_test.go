@@ -127,3 +127,23 @@ func TestNodeUTF8(t *testing.T) {
 		}
 	}
 }
+
+// Which dbguard exec command lines run prisma migrate deploy, and so get
+// the applied migrations checked first.
+func TestPrismaDeploys(t *testing.T) {
+	for args, want := range map[string]bool{
+		"prisma migrate deploy":                               true,
+		"npx prisma migrate deploy":                           true,
+		"npx prisma migrate deploy --schema db/schema.prisma": true,
+		"pnpm exec prisma migrate --schema=x.prisma deploy":   true,
+		"npx prisma migrate resolve --rolled-back deploy":     false,
+		"npx prisma migrate status":                           false,
+		"npx prisma migrate dev":                              false,
+		"npx prisma db push":                                  false,
+		"npx prisma deploy":                                   false,
+	} {
+		if got := PrismaDeploys(strings.Fields(args)); got != want {
+			t.Errorf("PrismaDeploys(%s) = %v", args, got)
+		}
+	}
+}
