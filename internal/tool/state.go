@@ -136,31 +136,39 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 		return err
 	}
 	defer root.Close()
-	data := map[string][]byte{}
-	reported := map[string]bool{}
+	// Each name's rows together, names in the table's order: a file is
+	// read once, and one at a time (a folder of large data migrations is
+	// never held in memory at once).
+	var names []string
+	rows := map[string][]appliedSum{}
 	for _, s := range st.sums {
-		if !known[s.name] || reported[s.name] {
+		if !known[s.name] {
 			continue
 		}
-		b, ok := data[s.name]
-		if !ok {
-			rel := filepath.Join(s.name, "migration.sql")
-			if b, err = safefile.ReadIn(root, rel, safefile.NoLimit); err != nil {
-				shown := output.Escape(output.RelPath(filepath.Join(p.Dir, rel)))
-				why := err.Error()
-				if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
-					why = "not a regular file (" + nr.Mode.Type().String() + ")"
-				}
-				return &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder", shown, output.Escape(why)),
-					Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
-			}
-			data[s.name] = b
+		if _, ok := rows[s.name]; !ok {
+			names = append(names, s.name)
 		}
-		if !prismaMatches(b, s.checksum) {
-			reported[s.name] = true
-			st.Edited = append(st.Edited, Edited{Name: s.name, File: filepath.Join(p.Dir, s.name, "migration.sql"),
-				Applied: s.checksum, Current: prismaChecksum(b), AppliedAt: s.at})
+		rows[s.name] = append(rows[s.name], s)
+	}
+	for _, name := range names {
+		rel := filepath.Join(name, "migration.sql")
+		b, err := safefile.ReadIn(root, rel, safefile.NoLimit)
+		if err != nil {
+			shown := output.Escape(output.RelPath(filepath.Join(p.Dir, rel)))
+			why := err.Error()
+			if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
+				why = "not a regular file (" + nr.Mode.Type().String() + ")"
+			}
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder", shown, output.Escape(why)),
+				Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
+		}
+		for _, r := range rows[name] {
+			if !prismaMatches(b, r.checksum) {
+				st.Edited = append(st.Edited, Edited{Name: name, File: filepath.Join(p.Dir, rel),
+					Applied: r.checksum, Current: prismaChecksum(b), AppliedAt: r.at})
+				break
+			}
 		}
 	}
 	return nil
