@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/guarded"
+	"github.com/dbguard/dbguard/internal/pg"
 )
 
 func execCommand() *cli.Command {
@@ -40,7 +41,8 @@ Examples:
 				return err
 			}
 			return exitWith(guarded.Exec(c.Context, guarded.ExecOptions{Config: cfg, Guard: g, Args: args,
-				Stdin: c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
+				Connect: pg.ConnectOptions{ConnectTimeout: cfg.Migrations.ConnectTimeout.D(), MaxConnectTimeout: pg.RepositoryConnectTimeout, Log: c.App.ErrWriter, Root: cfg.Root},
+				Stdin:   c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
 		},
 	}
 }

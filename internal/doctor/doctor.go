@@ -202,7 +202,7 @@ func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *to
 	}
 	st, err := tool.Read(ctx, db, p)
 	if err == nil {
-		st.Dir = output.RelPath(st.Dir)
+		st.RelPaths(output.RelPath)
 		err = st.Err(false)
 		r.ToolState = st
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/schema"
+	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
 )
 
@@ -37,6 +38,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&migrate.LockTimeoutError{}, exitcode.CheckFailed},
 		{&migrate.MigrationError{}, exitcode.CheckFailed},
 		{&migrate.PendingError{}, exitcode.CheckFailed},
+		{&tool.EditedError{}, exitcode.CheckFailed},
 		{&verify.DiffError{}, exitcode.CheckFailed},
 		{&schema.DiffError{}, exitcode.CheckFailed},
 		{&hooks.BlockedError{}, exitcode.CheckFailed},

@@ -471,7 +471,16 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 	if n := len(st.Pending); n > 0 {
 		c.home = p.Dir
 	}
+	st.RelPaths(func(f string) string { return output.RelTo(o.Repo, f) })
 	if err := st.Err(o.AllowPending); err != nil {
+		// An edited migration: the file it is about.
+		var at interface {
+			Where() string
+			Hint() string
+		}
+		if errors.As(err, &at) && at.Where() != "" {
+			c.Findings = append(c.Findings, Finding{File: at.Where(), Severity: "error", Message: err.Error() + " (" + at.Hint() + ")"})
+		}
 		c.fail(err)
 		return c
 	}

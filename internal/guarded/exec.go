@@ -25,9 +25,12 @@ type ExecOptions struct {
 	Config *config.Config
 	Guard  guard.Options
 	Args   []string // the command and its arguments
-	Stdin  io.Reader
-	Stdout io.Writer
-	Stderr io.Writer // also the guard's talk
+	// Connect is how to connect to read a tool's table before it runs
+	// (prisma migrate deploy: the applied migrations are checked first).
+	Connect pg.ConnectOptions
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer // also the guard's talk
 }
 
 // Exec runs the guard, then the command with the guarded URL in its
@@ -57,6 +60,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	t, err := guard.Check(ctx, o.Guard, o.Stderr)
 	if err != nil {
 		return 0, err
+	}
+	if p != nil && p.Kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
+		// What migrate up checks before it runs the same command: an
+		// applied migration edited or missing, or a failed one.
+		if err := checkApplied(ctx, t.Connect(o.Connect), p); err != nil {
+			return 0, err
+		}
 	}
 	path, err := exec.LookPath(o.Args[0])
 	if err != nil {
@@ -146,4 +156,20 @@ func isPython(name string) bool {
 func errRefused(err error) bool {
 	var re *pyshim.RefusedError
 	return errors.As(err, &re)
+}
+
+// checkApplied reads the tool's table on the guarded database and fails
+// on what migrate up refuses before running the tool.
+func checkApplied(ctx context.Context, co pg.ConnectOptions, p *tool.Project) error {
+	db, _, err := pg.Connect(ctx, co)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	st, err := tool.Read(ctx, db, p)
+	if err != nil {
+		return err
+	}
+	st.RelPaths(output.RelPath)
+	return st.Err(true)
 }

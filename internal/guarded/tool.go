@@ -57,6 +57,16 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	if err != nil {
 		return err
 	}
+	if p.Kind == tool.Prisma && direction == "up" {
+		// An applied migration edited since, one the folder lacks, or one
+		// that failed: the folder no longer says what the database ran
+		// (prisma migrate deploy checks only the last), as golang-migrate's
+		// ledger refuses an edited file. Nothing is run.
+		before.RelPaths(output.RelPath)
+		if err := before.Err(true); err != nil {
+			return err
+		}
+	}
 	talk := output.Talk{W: o.Stderr}
 	if p.Detected != "" {
 		talk.Infof("the migrations run with %s (found %s; to choose another, set migrations.tool in dbguard.yaml)", p.Kind, p.Detected)
@@ -199,7 +209,8 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 	if err != nil {
 		return err
 	}
-	st.Database, st.Dir = pg.Target(t.URL), output.RelPath(st.Dir)
+	st.Database = pg.Target(t.URL)
+	st.RelPaths(output.RelPath)
 	switch {
 	case versionOnly:
 		v := st.Version

@@ -135,3 +135,21 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// PrismaDeploys reports whether a command line KindOf calls Prisma's runs
+// prisma migrate deploy: the words migrate and deploy, flags between them
+// passed over. dbguard exec checks the applied migrations before it, as
+// migrate up does (a resolve, which is how a failed one is fixed, runs).
+func PrismaDeploys(args []string) bool {
+	migrate := false
+	for _, a := range args[1:] {
+		switch {
+		case strings.HasPrefix(a, "-"):
+		case migrate:
+			return a == "deploy"
+		case a == "migrate":
+			migrate = true
+		}
+	}
+	return false
+}

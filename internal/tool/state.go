@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
@@ -35,13 +36,38 @@ type State struct {
 	Pending  []string `json:"pending"` // in the folder, not applied, in order
 	Unknown  []string `json:"unknown"` // applied, but the folder lacks them
 	Failed   []string `json:"failed"`  // started and never finished (Prisma)
-	Files    int      `json:"files"`
+	// Edited are applied migrations whose file no longer has the checksum
+	// the tool recorded when it ran it (Prisma).
+	Edited []Edited `json:"edited"`
+	Files  int      `json:"files"`
+
+	// failedAt is when each Failed migration started, for messages.
+	failedAt []time.Time
+	// sums are the checksums of the applied rows, for Edited (Prisma).
+	sums []appliedSum
+}
+
+// Edited is an applied migration whose file changed since it ran: for
+// Prisma, migration.sql no longer has _prisma_migrations.checksum (as
+// prisma migrate dev says "was modified after it was applied").
+type Edited struct {
+	Name      string    `json:"name"`
+	File      string    `json:"file"`
+	Applied   string    `json:"applied_checksum"` // as the tool recorded it
+	Current   string    `json:"current_checksum"` // of the file now, as the tool computes it
+	AppliedAt time.Time `json:"applied_at"`
+}
+
+// appliedSum is one applied row of Prisma's table.
+type appliedSum struct {
+	name, checksum string
+	at             time.Time
 }
 
 // Read reads the tool's version table and its folder. A table that does
 // not exist is a database the tool has not migrated: everything pending.
 func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
-	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}}
+	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
 	files, err := p.files()
 	if err != nil {
 		return nil, err
@@ -86,7 +112,75 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 	if n := len(st.Applied); n > 0 && st.Version == "" {
 		st.Version = st.Applied[n-1]
 	}
+	if p.Kind == Prisma {
+		if err := p.prismaEdited(st, known); err != nil {
+			return nil, err
+		}
+	}
 	return st, nil
+}
+
+// prismaEdited compares each applied, not rolled back row of
+// _prisma_migrations with its migration.sql (known: the folders that have
+// one), as Prisma computes the checksum (prismaMatches). A migration the
+// folder lacks is Unknown already. The files are read through the
+// migrations folder's root, without waiting on a FIFO: a link out of it,
+// or anything but a regular file, is refused, never skipped (a check
+// that a pull request could turn off by a link would be none).
+func (p *Project) prismaEdited(st *State, known map[string]bool) error {
+	if len(st.sums) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(p.Dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	// Each name's rows together, names in the table's order: a file is
+	// read once, and one at a time (a folder of large data migrations is
+	// never held in memory at once).
+	var names []string
+	rows := map[string][]appliedSum{}
+	for _, s := range st.sums {
+		if !known[s.name] {
+			continue
+		}
+		if _, ok := rows[s.name]; !ok {
+			names = append(names, s.name)
+		}
+		rows[s.name] = append(rows[s.name], s)
+	}
+	for _, name := range names {
+		rel := filepath.Join(name, "migration.sql")
+		b, err := safefile.ReadIn(root, rel, safefile.NoLimit)
+		if err != nil {
+			shown := output.Escape(output.RelPath(filepath.Join(p.Dir, rel)))
+			why := err.Error()
+			if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
+				why = "not a regular file (" + nr.Mode.Type().String() + ")"
+			}
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder", shown, output.Escape(why)),
+				Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
+		}
+		for _, r := range rows[name] {
+			if !prismaMatches(b, r.checksum) {
+				st.Edited = append(st.Edited, Edited{Name: name, File: filepath.Join(p.Dir, rel),
+					Applied: r.checksum, Current: prismaChecksum(b), AppliedAt: r.at})
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// RelPaths makes the state's folder and files relative as rel does
+// (output.RelPath for a person's terminal, the repository root for CI).
+func (s *State) RelPaths(rel func(string) string) {
+	s.Dir = rel(s.Dir)
+	for i := range s.Edited {
+		s.Edited[i].File = rel(s.Edited[i].File)
+	}
 }
 
 // readTable reads the applied migrations from the tool's own table.
@@ -101,7 +195,7 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 	case Goose:
 		q = "SELECT version_id::pg_catalog.text, is_applied, false FROM " + table + " WHERE version_id OPERATOR(pg_catalog.>) 0 ORDER BY id"
 	case Prisma:
-		q = "SELECT migration_name, finished_at IS NOT NULL AND rolled_back_at IS NULL, finished_at IS NULL AND rolled_back_at IS NULL FROM " + table + " ORDER BY started_at, migration_name"
+		return p.readPrisma(ctx, db, st)
 	default:
 		return nil
 	}
@@ -134,6 +228,43 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 	}
 	if p.Kind == Goose || p.Kind == Dbmate {
 		sortNumeric(st.Applied)
+	}
+	return rows.Err()
+}
+
+// readPrisma reads _prisma_migrations as Prisma's schema engine lists it
+// (by started_at): a row finished and not rolled back is applied, with the
+// checksum Prisma recorded; one neither finished nor rolled back is failed
+// (Prisma's P3009: migrate deploy applies nothing until it is resolved); a
+// rolled-back row is history only.
+func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State) error {
+	rows, err := db.QueryContext(ctx, "SELECT migration_name::pg_catalog.text, COALESCE(checksum::pg_catalog.text, ''), finished_at IS NOT NULL, rolled_back_at IS NOT NULL, started_at, finished_at FROM "+
+		quotedTable(p.Table)+" ORDER BY started_at, migration_name")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	applied := map[string]bool{} // a name applied twice is listed once (slices.Contains was quadratic)
+	for rows.Next() {
+		var name, sum string
+		var finished, rolledBack bool
+		var started time.Time
+		var finishedAt sql.NullTime
+		if err := rows.Scan(&name, &sum, &finished, &rolledBack, &started, &finishedAt); err != nil {
+			return err
+		}
+		switch {
+		case rolledBack:
+		case !finished:
+			st.Failed = append(st.Failed, name)
+			st.failedAt = append(st.failedAt, started)
+		default:
+			if !applied[name] {
+				applied[name] = true
+				st.Applied = append(st.Applied, name)
+			}
+			st.sums = append(st.sums, appliedSum{name: name, checksum: sum, at: finishedAt.Time})
+		}
 	}
 	return rows.Err()
 }
@@ -307,22 +438,76 @@ func alembicApplied(fs []file, heads []string) map[string]bool {
 	return applied
 }
 
-// Err is the verdict: a failed migration, an applied one the folder lacks,
-// or (unless allowed) pending ones.
+// Err is the verdict: a failed migration, an edited one, an applied one
+// the folder lacks, or (unless allowed) pending ones.
 func (s *State) Err(allowPending bool) error {
 	switch {
 	case len(s.Failed) > 0:
-		return &exitcode.Advice{Code: exitcode.CheckFailed,
-			Msg:  fmt.Sprintf("%s recorded a migration that started and never finished: %s", s.Tool, strings.Join(s.Failed, ", ")),
-			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s", s.Failed[0])}
+		msg := fmt.Sprintf("%s recorded a migration that started and never finished: %s", s.Tool, strings.Join(s.Failed, ", "))
+		if len(s.failedAt) == len(s.Failed) {
+			// Prisma's P3009 says when: "The `x` migration started at T failed".
+			var at []string
+			for i, f := range s.Failed {
+				at = append(at, fmt.Sprintf("%s (started %s)", f, s.failedAt[i].UTC().Format(time.RFC3339)))
+			}
+			msg = fmt.Sprintf("%s recorded a migration that started and never finished: %s; prisma migrate deploy applies nothing until it is resolved", s.Tool, strings.Join(at, ", "))
+		}
+		name := output.ShellWord(s.Failed[0])
+		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: output.Escape(msg),
+			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: dbguard exec -- npx prisma migrate resolve --applied %s", name, name)}
+	case len(s.Edited) > 0:
+		return &EditedError{Tool: s.Tool, Edited: s.Edited}
 	case len(s.Unknown) > 0:
+		next := "check out the branch that has them"
+		if s.Tool == Prisma {
+			next = fmt.Sprintf("see where it went: git log --oneline -- %s; then check out the branch that has it", output.ShellWord(filepath.Join(s.Dir, s.Unknown[0])))
+		}
 		return &exitcode.Advice{Code: exitcode.CheckFailed,
-			Msg:  fmt.Sprintf("the database has %s migration(s) %s applied that %s lacks (a branch switch, or a deleted file?)", s.Tool, strings.Join(s.Unknown, ", "), s.Dir),
-			Next: "check out the branch that has them"}
+			Msg:  output.Escape(fmt.Sprintf("the database has %s migration(s) %s applied that %s lacks (a branch switch, or a deleted file?)", s.Tool, strings.Join(s.Unknown, ", "), s.Dir)),
+			Next: next}
 	case len(s.Pending) > 0 && !allowPending:
 		return &migrate.PendingError{Count: len(s.Pending)}
 	}
 	return nil
+}
+
+// EditedError is applied migrations whose files changed since they ran
+// (Prisma: migration.sql against _prisma_migrations.checksum). The folder
+// no longer says what the database ran: a new database built from it
+// would differ from this one.
+type EditedError struct {
+	Tool   Kind
+	Edited []Edited
+}
+
+// ExitCode is 1: a check failed.
+func (e *EditedError) ExitCode() int { return exitcode.CheckFailed }
+
+// Where is the first edited file, for annotations.
+func (e *EditedError) Where() string { return e.Edited[0].File }
+
+func (e *EditedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d applied %s migration(s) modified after they were applied:", len(e.Edited), e.Tool)
+	for _, x := range e.Edited {
+		fmt.Fprintf(&b, "\n    %s: %s ran it %s with sha256 %s; the file is now %s", output.Escape(x.File), e.Tool,
+			x.AppliedAt.UTC().Format(time.RFC3339), output.Escape(shortSum(x.Applied)), shortSum(x.Current))
+	}
+	return b.String()
+}
+
+// Hint names the next step: see the edit, undo it, and put the change in
+// a new migration. Prisma has no command that accepts an edit.
+func (e *EditedError) Hint() string {
+	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (npx prisma migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File))
+}
+
+// shortSum is a checksum cut for messages.
+func shortSum(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
 }
 
 // WriteText prints the state for a person.
@@ -335,7 +520,7 @@ func (s *State) WriteText(w io.Writer) error {
 	if v == "" {
 		v = "none applied"
 	}
-	fmt.Fprintf(tw, "version\t%s\n", v)
+	fmt.Fprintf(tw, "version\t%s\n", output.Escape(v))
 	applied := len(s.Applied)
 	if s.Tool == Alembic {
 		// Alembic records only its heads: every revision below them is
@@ -343,12 +528,15 @@ func (s *State) WriteText(w io.Writer) error {
 		applied = s.Files - len(s.Pending)
 	}
 	fmt.Fprintf(tw, "applied\t%d\n", applied)
-	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), strings.Join(s.Pending, " "))
+	fmt.Fprintf(tw, "pending\t%d %s\n", len(s.Pending), output.Escape(strings.Join(s.Pending, " ")))
 	if len(s.Unknown) > 0 {
-		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", strings.Join(s.Unknown, " "))
+		fmt.Fprintf(tw, "unknown\t%s (applied, not in the folder)\n", output.Escape(strings.Join(s.Unknown, " ")))
 	}
 	if len(s.Failed) > 0 {
-		fmt.Fprintf(tw, "failed\t%s\n", strings.Join(s.Failed, " "))
+		fmt.Fprintf(tw, "failed\t%s\n", output.Escape(strings.Join(s.Failed, " ")))
+	}
+	for _, e := range s.Edited {
+		fmt.Fprintf(tw, "edited\t%s (modified after it was applied)\n", output.Escape(e.File))
 	}
 	return tw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -200,7 +201,8 @@ func TestEnviron(t *testing.T) {
 }
 
 // Prisma's table, as prisma migrate deploy writes it, read without Prisma:
-// applied, rolled back, and one that started and never finished.
+// applied, rolled back, and one that started and never finished. The
+// files are empty: e3b0c442... is the SHA-256 Prisma records for them.
 func TestReadPrismaTable(t *testing.T) {
 	ctx := context.Background()
 	db, err := sql.Open("pgx", pgtest.DB(t))
@@ -212,9 +214,9 @@ func TestReadPrismaTable(t *testing.T) {
 		id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz, migration_name varchar(255) NOT NULL,
 		logs text, rolled_back_at timestamptz, started_at timestamptz NOT NULL DEFAULT now(), applied_steps_count integer NOT NULL DEFAULT 0);
 	INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at) VALUES
-		('1', 'c', now(), '20240101_init', NULL, now() - interval '3 hours'),
+		('1', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', now(), '20240101_init', NULL, now() - interval '3 hours'),
 		('2', 'c', NULL, '20240102_bad', now(), now() - interval '2 hours'),
-		('3', 'c', now(), '20240102_bad', NULL, now() - interval '1 hour')`); err != nil {
+		('3', 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', now(), '20240102_bad', NULL, now() - interval '1 hour')`); err != nil {
 		t.Fatal(err)
 	}
 	root := tree(t, map[string]string{
@@ -244,5 +246,171 @@ func TestReadPrismaTable(t *testing.T) {
 	}
 	if _, err := p.DownSteps(1); exitcode.Of(err) != exitcode.Usage {
 		t.Errorf("prisma down: %v", err)
+	}
+}
+
+// prismaTable is _prisma_migrations as Prisma's schema engine creates it
+// on PostgreSQL (sql-schema-connector's create_migrations_table).
+const prismaTable = `CREATE TABLE _prisma_migrations (
+    id                      VARCHAR(36) PRIMARY KEY NOT NULL,
+    checksum                VARCHAR(64) NOT NULL,
+    finished_at             TIMESTAMPTZ,
+    migration_name          VARCHAR(255) NOT NULL,
+    logs                    TEXT,
+    rolled_back_at          TIMESTAMPTZ,
+    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),
+    applied_steps_count     INTEGER NOT NULL DEFAULT 0
+)`
+
+// golden is a checksum of goldens.tsv: what Prisma recorded for a case's
+// applied.sql (sha256sum agrees on those cases).
+func golden(t *testing.T, c string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "prismachecksum", "goldens.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if cols := strings.Split(line, "\t"); len(cols) == 4 && cols[0] == c {
+			return cols[1]
+		}
+	}
+	t.Fatalf("no golden for %s", c)
+	return ""
+}
+
+func caseFile(t *testing.T, c, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "prismachecksum", c, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// Prisma's applied migrations are checked against their files as
+// golang-migrate's are against the ledger: on a real PostgreSQL, a table
+// as Prisma creates it, with the checksums Prisma recorded (goldens.tsv),
+// then a file edited, one removed, one left failed; a CRLF checkout of an
+// unedited file, a migration rolled back and applied again after a fix,
+// and an old engine's unpadded checksum all pass.
+func TestPrismaAppliedChecked(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	lf, sum := caseFile(t, "same", "applied.sql"), golden(t, "same")
+	old := golden(t, "old_format")
+	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	// $1: the recorded checksum of the LF file; $2: a checksum the fixed
+	// file does not have; $3: the old engine's form.
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, rolled_back_at, started_at, applied_steps_count) VALUES
+		('1', $1, now() - interval '9 hours', '20240101_crlf', NULL, now() - interval '9 hours', 1),
+		('2', $1, now() - interval '8 hours', '20240102_edited', NULL, now() - interval '8 hours', 1),
+		('3', $2, NULL, '20240103_fixed', now() - interval '6 hours', now() - interval '7 hours', 0),
+		('4', $1, now() - interval '5 hours', '20240103_fixed', NULL, now() - interval '5 hours', 1),
+		('5', $3, now() - interval '4 hours', '20240104_old', NULL, now() - interval '4 hours', 1),
+		('6', $1, now() - interval '3 hours', '20240105_removed', NULL, now() - interval '3 hours', 1)`,
+		sum, strings.Repeat("0", 64), old); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{
+		"prisma/schema.prisma":                             "",
+		"prisma/migrations/migration_lock.toml":            "provider = \"postgresql\"\n",
+		"prisma/migrations/20240101_crlf/migration.sql":    caseFile(t, "crlf_checkout", "checkout.sql"),
+		"prisma/migrations/20240102_edited/migration.sql":  caseFile(t, "edited", "checkout.sql"),
+		"prisma/migrations/20240103_fixed/migration.sql":   lf,
+		"prisma/migrations/20240104_old/migration.sql":     lf,
+		"prisma/migrations/20240106_pending/migration.sql": lf,
+	})
+	p, _ := Resolve(cfgAt(root, nil))
+	st, err := Read(ctx, db, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(root, "prisma", "migrations", "20240102_edited", "migration.sql")
+	if len(st.Edited) != 1 || st.Edited[0].Name != "20240102_edited" || st.Edited[0].File != want || st.Edited[0].Applied != sum ||
+		st.Edited[0].Current != prismaChecksum([]byte(caseFile(t, "edited", "checkout.sql"))) {
+		t.Errorf("edited %+v", st.Edited)
+	}
+	if strings.Join(st.Unknown, " ") != "20240105_removed" || strings.Join(st.Pending, " ") != "20240106_pending" || len(st.Failed) != 0 {
+		t.Errorf("state %+v", st)
+	}
+	var edited *EditedError
+	err = st.Err(true)
+	if !errors.As(err, &edited) || exitcode.Of(err) != exitcode.CheckFailed || edited.Where() != want ||
+		!strings.Contains(err.Error(), want+": prisma ran it ") || !strings.Contains(edited.Hint(), "git log -p -- "+want) {
+		t.Errorf("Err = %v", err)
+	}
+
+	// A failed migration comes first, as prisma migrate deploy stops there.
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES ('7', $1, '20240106_pending', '2024-01-06T10:00:00Z')`, sum); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = Read(ctx, db, p)
+	var failed *exitcode.Advice
+	if err := st.Err(true); !errors.As(err, &failed) || exitcode.Of(err) != exitcode.CheckFailed ||
+		!strings.Contains(err.Error(), "20240106_pending (started 2024-01-06T10:00:00Z)") ||
+		!strings.Contains(failed.Hint(), "npx prisma migrate resolve --rolled-back 20240106_pending") {
+		t.Errorf("Err = %v", err)
+	}
+
+	// Resolved, the edited file fixed: the removed one is what is left.
+	db.ExecContext(ctx, `UPDATE _prisma_migrations SET rolled_back_at = now() WHERE id = '7'`)
+	if err := os.WriteFile(want, []byte(lf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = Read(ctx, db, p)
+	if err := st.Err(true); !errors.As(err, &failed) || !strings.Contains(err.Error(), "20240105_removed") ||
+		!strings.Contains(failed.Hint(), "git log --oneline -- ") {
+		t.Errorf("Err = %v", err)
+	}
+	db.ExecContext(ctx, `DELETE FROM _prisma_migrations WHERE id = '6'`)
+	st, _ = Read(ctx, db, p)
+	if err := st.Err(true); err != nil {
+		t.Errorf("Err = %v", err)
+	}
+}
+
+// A migration.sql the check cannot read as a regular file inside the
+// migrations folder (a link out of it, a FIFO) stops the check with exit
+// 2: never skipped, or a pull request could turn the check off with one.
+func TestAttackPrismaEditedUnreadable(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "same")); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "migration.sql")
+	if err := os.WriteFile(outside, []byte(caseFile(t, "same", "applied.sql")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{"prisma/schema.prisma": ""})
+	m := filepath.Join(root, "prisma", "migrations", "20240101_init")
+	os.MkdirAll(m, 0o755)
+	if err := os.Symlink(outside, filepath.Join(m, "migration.sql")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := Resolve(cfgAt(root, nil))
+	if _, err := Read(ctx, db, p); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "migration.sql") {
+		t.Errorf("link out: %v", err)
+	}
+	os.Remove(filepath.Join(m, "migration.sql"))
+	if err := syscall.Mkfifo(filepath.Join(m, "migration.sql"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(ctx, db, p); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("fifo: %v", err)
 	}
 }

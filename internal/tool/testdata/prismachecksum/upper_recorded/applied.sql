@@ -1,0 +1,2 @@
+CREATE TABLE "User" (id serial PRIMARY KEY);
+ALTER TABLE "User" ADD COLUMN email text;
