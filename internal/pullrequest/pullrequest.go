@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -46,6 +47,13 @@ type Base struct {
 	// head sha) may be a merge of main into the branch, whose first
 	// parent is the author's commit.
 	Merge string
+	// From is the folder dbguard ci found its configuration from (the
+	// working folder, config.Find's walk), when it found it itself: the
+	// base's configuration is then the file the same walk finds in the
+	// base revision's tree, wherever the pull request's is. "" for a
+	// file the user named (--config) or a service's, read at its own
+	// path.
+	From string
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -537,12 +545,32 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 			return nil, err
 		}
 	}
-	var base *config.Config
-	if top != "" {
-		base, err = readConfig(ctx, top, rev, path)
-	} else {
-		base, err = ReadConfig(ctx, repo, rev, path)
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return nil, fmt.Errorf("not a git repository: %w", err)
+		}
+		top = strings.TrimRight(string(t), "\n")
 	}
+	// The base's file is the one ci would find from the same folder in
+	// the base's tree: a pull request that deletes the folder's file (so
+	// the walk goes on up), or adds one below the base's, would else be
+	// judged against a path where the base has no file, with the
+	// defaults (ci_attack_pr_config_moved.txtar).
+	var moved []config.TrustChange
+	basePath := path
+	if b.From != "" {
+		found, err := baseConfigPath(ctx, top, rev, b.From)
+		if err != nil {
+			return nil, err
+		}
+		if found != "" && found != path {
+			basePath = found
+			moved = append(moved, config.TrustChange{Key: config.FileName, File: cfg.Path,
+				Note: movedNote(top, b.From, found, cfg.Path)})
+		}
+	}
+	base, err := readConfig(ctx, top, rev, basePath)
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
 	}
@@ -553,16 +581,9 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		changes := cfg.TrustFrom(config.Default(cfg.Root))
 		note := config.TrustChange{Key: config.FileName, File: cfg.Path,
 			Note: "the base branch's " + config.FileName + " could not be read (" + output.Clip(err.Error(), 300) + "); ci judges this pull request with the defaults of every trust-bearing setting"}
-		return append([]config.TrustChange{note}, changes...), adopt(cfg)
+		return append(append(moved, note), changes...), adopt(cfg)
 	}
-	changes := cfg.TrustFrom(base)
-	if top == "" {
-		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
-		if err != nil {
-			return changes, adopt(cfg)
-		}
-		top = strings.TrimRight(string(t), "\n")
-	}
+	changes := append(moved, cfg.TrustFrom(base)...)
 	// Before adopt: the tool decides whether a Prisma schema's variables
 	// are judged.
 	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
@@ -589,4 +610,54 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 // contradict (a configuration error, as on a push build).
 func adopt(cfg *config.Config) error {
 	return tool.AdoptURLVars(cfg)
+}
+
+// baseConfigPath is the dbguard.yaml config.Find finds from the folder
+// from in the base revision rev's tree: the nearest in from or a parent
+// up to top, the repository's top folder; "" when there is none (or from
+// is outside the repository). One git ls-tree for the whole walk.
+func baseConfigPath(ctx context.Context, top, rev, from string) (string, error) {
+	rel, ok := projectIn(top, from)
+	if !ok {
+		return "", nil
+	}
+	var walk []string
+	for d := rel; ; d = path.Dir(d) {
+		walk = append(walk, path.Join(d, config.FileName))
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs", "ls-tree", "-z", "--name-only", "--full-tree", rev, "--"}, walk...)...)
+	if err != nil {
+		return "", fmt.Errorf("git ls-tree %s: %w", output.Escape(rev), err)
+	}
+	have := map[string]bool{}
+	for _, name := range strings.Split(string(out), "\x00") {
+		have[name] = true
+	}
+	for _, p := range walk {
+		if have[p] {
+			return filepath.Join(top, filepath.FromSlash(p)), nil
+		}
+	}
+	return "", nil
+}
+
+// movedNote is the warning for a configuration the pull request moved:
+// the walk from the folder ci runs in finds base on the base branch and
+// mine ("": none, the defaults) on the pull request.
+func movedNote(top, from, base, mine string) string {
+	shown := func(p string) string {
+		if rel, ok := projectIn(top, p); ok {
+			return output.Escape(rel)
+		}
+		return output.Escape(p)
+	}
+	now := "no " + config.FileName + " (the defaults)"
+	if mine != "" {
+		now = shown(mine)
+	}
+	return fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+		shown(base), now, shown(from), shown(base))
 }
