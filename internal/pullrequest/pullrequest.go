@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -552,23 +552,15 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		}
 		top = strings.TrimRight(string(t), "\n")
 	}
-	// The base's file is the one ci would find from the same folder in
-	// the base's tree: a pull request that deletes the folder's file (so
-	// the walk goes on up), or adds one below the base's, would else be
-	// judged against a path where the base has no file, with the
-	// defaults (ci_attack_pr_config_moved.txtar).
-	var moved []config.TrustChange
-	basePath := path
-	if b.From != "" {
-		found, err := baseConfigPath(ctx, top, rev, b.From)
-		if err != nil {
-			return nil, err
-		}
-		if found != "" && found != path {
-			basePath = found
-			moved = append(moved, config.TrustChange{Key: config.FileName, File: cfg.Path,
-				Note: movedNote(top, b.From, found, cfg.Path)})
-		}
+	// The base's file is the one that configured the same folder: a pull
+	// request that renames its file's folder, deletes the working
+	// folder's file (so the walk goes on up) or adds one below the
+	// base's would else be judged against a path where the base has no
+	// file, with the defaults (ci_attack_pr_config_moved.txtar,
+	// ci_attack_pr_service_renamed.txtar).
+	basePath, moved, err := b.baseFile(ctx, top, rev, path, cfg.Path)
+	if err != nil {
+		return nil, err
 	}
 	base, err := readConfig(ctx, top, rev, basePath)
 	if errors.Is(err, ErrOutside) {
@@ -612,52 +604,98 @@ func adopt(cfg *config.Config) error {
 	return tool.AdoptURLVars(cfg)
 }
 
-// baseConfigPath is the dbguard.yaml config.Find finds from the folder
-// from in the base revision rev's tree: the nearest in from or a parent
-// up to top, the repository's top folder; "" when there is none (or from
-// is outside the repository). One git ls-tree for the whole walk.
-func baseConfigPath(ctx context.Context, top, rev, from string) (string, error) {
-	rel, ok := projectIn(top, from)
+// baseFile is the base revision's dbguard.yaml that configured what the
+// pull request's file at path (mine: "" when the pull request has none
+// and path is where it would be) configures, with the warning when it is
+// not the file at path: the file the pull request renamed to path (git
+// diff's rename detection, as for a removed service), else, when ci
+// found its configuration from b.From, the file the same walk finds in
+// the base's tree; else path itself, whether the base has it or not.
+func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (string, []config.TrustChange, error) {
+	dir, ok := projectIn(top, filepath.Dir(path))
 	if !ok {
-		return "", nil
+		return path, nil, nil // a file the user named outside the repository
 	}
-	var walk []string
-	for d := rel; ; d = path.Dir(d) {
-		walk = append(walk, path.Join(d, config.FileName))
-		if d == "." || d == "/" {
-			break
+	rel := pathpkg.Join(dir, filepath.Base(path))
+	walk := []string{rel}
+	if b.From != "" {
+		if from, ok := projectIn(top, b.From); ok {
+			walk = walk[:0]
+			for d := from; ; d = pathpkg.Dir(d) {
+				walk = append(walk, pathpkg.Join(d, config.FileName))
+				if d == "." || d == "/" {
+					break
+				}
+			}
 		}
 	}
-	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs", "ls-tree", "-z", "--name-only", "--full-tree", rev, "--"}, walk...)...)
+	have, err := inTree(ctx, top, rev, append(walk, rel))
 	if err != nil {
-		return "", fmt.Errorf("git ls-tree %s: %w", output.Escape(rev), err)
+		return "", nil, err
+	}
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
+	if !have[rel] {
+		from, err := renamedTo(ctx, top, rev, rel)
+		if err != nil {
+			return "", nil, err
+		}
+		if from != "" {
+			return at(from), []config.TrustChange{{Key: config.FileName, File: mine,
+				Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+					output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+		}
+	}
+	if b.From == "" {
+		return path, nil, nil
+	}
+	for _, p := range walk {
+		if !have[p] {
+			continue
+		}
+		if p == rel {
+			return path, nil, nil
+		}
+		now := "no " + config.FileName + " (the defaults)"
+		if mine != "" {
+			now = output.Escape(rel)
+		}
+		from, _ := projectIn(top, b.From)
+		return at(p), []config.TrustChange{{Key: config.FileName, File: mine,
+			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(p), now, output.Escape(from), output.Escape(p))}}, nil
+	}
+	return path, nil, nil
+}
+
+// inTree says which of paths (slashed, from the top) the tree of rev
+// has: one git ls-tree for them all.
+func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bool, error) {
+	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs", "ls-tree", "-z", "--name-only", "--full-tree", rev, "--"}, paths...)...)
+	if err != nil {
+		return nil, fmt.Errorf("git ls-tree %s: %w", output.Escape(rev), err)
 	}
 	have := map[string]bool{}
 	for _, name := range strings.Split(string(out), "\x00") {
 		have[name] = true
 	}
-	for _, p := range walk {
-		if have[p] {
-			return filepath.Join(top, filepath.FromSlash(p)), nil
+	return have, nil
+}
+
+// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
+// rel (slashed, from the top), as git diff's rename detection pairs
+// them: a folder moved (services/api to services/api2) with its file,
+// edited or not; "" when rel is no rename of one.
+func renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+	out, err := gitIn(ctx, top, "-c", "diff.noprefix=false", "diff", "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+2 < len(f); i += 3 {
+		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
+			return f[i+1], nil
 		}
 	}
 	return "", nil
-}
-
-// movedNote is the warning for a configuration the pull request moved:
-// the walk from the folder ci runs in finds base on the base branch and
-// mine ("": none, the defaults) on the pull request.
-func movedNote(top, from, base, mine string) string {
-	shown := func(p string) string {
-		if rel, ok := projectIn(top, p); ok {
-			return output.Escape(rel)
-		}
-		return output.Escape(p)
-	}
-	now := "no " + config.FileName + " (the defaults)"
-	if mine != "" {
-		now = shown(mine)
-	}
-	return fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-		shown(base), now, shown(from), shown(base))
 }
