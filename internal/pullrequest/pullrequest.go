@@ -686,7 +686,7 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 // them: a folder moved (services/api to services/api2) with its file,
 // edited or not; "" when rel is no rename of one.
 func renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
-	out, err := gitIn(ctx, top, "-c", "diff.noprefix=false", "diff", "--no-ext-diff", "--no-textconv", "--no-relative",
+	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
 	if err != nil {
 		return "", err
