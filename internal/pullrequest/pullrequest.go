@@ -467,7 +467,20 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 // gitSafety is what every git call starts with (gitInput says why); a
 // test takes safe.bareRepository out to stand for git older than 2.38,
 // which ignores it.
-var gitSafety = []string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}
+var gitSafety = append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
+
+// NoTransportCommands keeps a git read from starting a command through a
+// fetch: in a partial clone (--filter=blob:none) git fetches a missing
+// object from the promisor remote when a read needs it, with the
+// transport the git configuration names, and a repository copied with its
+// .git can name an ssh:// remote and core.sshCommand, a file:// one and
+// remote.NAME.uploadpack, a credential helper or core.askPass
+// (TestAttackLazyFetchRunsNoCommand). Only https is allowed, with no
+// helper and no askpass: GitHub's and GitLab's checkouts fetch over it,
+// with their token in the configuration (an http.extraheader) or the
+// URL. Another fetch fails, and the read with it.
+var NoTransportCommands = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
+	"-c", "credential.helper=", "-c", "core.askPass="}
 
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
