@@ -642,7 +642,11 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 			}
 		}
 	}
-	have, err := inTree(ctx, top, rev, append(walk, rel))
+	ask := walk
+	if !slices.Contains(walk, rel) {
+		ask = append(slices.Clone(walk), rel)
+	}
+	have, err := inTree(ctx, top, rev, ask)
 	if err != nil {
 		return "", nil, err
 	}
