@@ -555,7 +555,7 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			return c
 		}
 		var fe *plan.FailedError
-		var te *plan.TimeoutError
+		var te *verify.TimeoutError
 		switch {
 		case errors.As(err, &te) && te.File != "":
 			c.Findings = append(c.Findings, Finding{File: te.File, Line: te.Line, Severity: "error", Message: err.Error() + " (" + te.Hint() + ")"})

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -46,61 +45,8 @@ type Options struct {
 	// elsewhere, where the author is the one who commits).
 	NewLine func(file string, line int) bool
 	// Timeout bounds the pending files' run in the shadow; 0:
-	// DBGUARD_PLAN_TIMEOUT, else DefaultTimeout.
+	// verify.PreviewTimeout.
 	Timeout time.Duration
-}
-
-// DefaultTimeout is how long a preview may run the pending migration
-// files in the shadow. A pending file is the pull request's SQL, and a sleep or an
-// endless loop in it (SELECT pg_sleep(1e9), a DO block that swallows the
-// cancel) held migrate plan and the ci plan check until the CI job's own
-// timeout, six hours on GitHub; a schema without the live data replays in
-// seconds, so the bound is generous. The process environment's
-// DBGUARD_PLAN_TIMEOUT (the user's word, never dbguard.yaml, which a pull
-// request writes) sets another.
-const DefaultTimeout = 15 * time.Minute
-
-// TimeoutError is a preview that ran past its time limit (exit 1): the
-// file it was running, when it was running a pending file, at the line of
-// the first statement of what the trace had sent (a file runs in one
-// query when it can: its first statement).
-type TimeoutError struct {
-	Limit time.Duration
-	File  string
-	Line  int
-}
-
-func (e *TimeoutError) Error() string {
-	at := ""
-	if e.File != "" {
-		at = fmt.Sprintf("%s:%d: ", e.File, e.Line)
-	}
-	return fmt.Sprintf("%sthe preview ran past its time limit (%s) in the shadow, in the statements sent from this line on, and was stopped: one of them sleeps, loops or waits (migrate up would hold the live database as long)", at, e.Limit)
-}
-
-// ExitCode is 1: the migration would not end in time.
-func (e *TimeoutError) ExitCode() int { return exitcode.CheckFailed }
-
-// Hint names the next step.
-func (e *TimeoutError) Hint() string {
-	return "look at what the file runs there; for a migration that needs longer in an empty schema, give the preview more time in the job's environment: DBGUARD_PLAN_TIMEOUT=1h dbguard migrate plan"
-}
-
-// timeout is o's limit: o.Timeout, else DBGUARD_PLAN_TIMEOUT, else
-// DefaultTimeout.
-func (o Options) timeout() (time.Duration, error) {
-	if o.Timeout > 0 {
-		return o.Timeout, nil
-	}
-	v := os.Getenv("DBGUARD_PLAN_TIMEOUT")
-	if v == "" {
-		return DefaultTimeout, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, &config.Error{Msg: "DBGUARD_PLAN_TIMEOUT: not a positive duration (write it as 30m or 1h)"}
-	}
-	return d, nil
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -237,9 +183,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Config.PreviewError(); err != nil {
 		return nil, err
 	}
-	limit, err := o.timeout()
-	if err != nil {
-		return nil, err
+	limit := o.Timeout
+	if limit <= 0 {
+		var err error
+		if limit, err = verify.PreviewTimeout(); err != nil {
+			return nil, err
+		}
 	}
 	var failed *FailedError
 	sev, err := severities(o.Config)
@@ -347,7 +296,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return t.run(sctx, pending, liveSchema)
 	})
 	if err != nil && ctx.Err() == nil && sctx != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
-		te := &TimeoutError{Limit: limit}
+		te := &verify.TimeoutError{Limit: limit, Version: -1}
 		switch {
 		case errors.As(err, &failed):
 			te.File, te.Line = failed.File, failed.Line

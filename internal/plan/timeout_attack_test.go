@@ -13,6 +13,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/verify"
 )
 
 // TestAttackPlanSleepEnds: a pending file of 25 bytes, SELECT
@@ -49,7 +50,7 @@ func TestAttackPlanSleepEnds(t *testing.T) {
 			defer cancel()
 			start := time.Now()
 			_, err := Run(ctx, Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(dir), Dir: mig, Timeout: 3 * time.Second})
-			var te *TimeoutError
+			var te *verify.TimeoutError
 			if !errors.As(err, &te) || !strings.HasSuffix(te.File, "000001_sleep.up.sql") || te.Line != c.line || ctx.Err() != nil {
 				t.Fatalf("plan: %v (after %s), want the time limit at line %d", err, time.Since(start).Round(time.Millisecond), c.line)
 			}
@@ -57,29 +58,5 @@ func TestAttackPlanSleepEnds(t *testing.T) {
 				t.Errorf("message: %v", err)
 			}
 		})
-	}
-}
-
-// TestPlanTimeoutFromEnvironment: the limit is the user's, from the
-// process environment; a value that is no positive duration is a
-// configuration error.
-func TestPlanTimeoutFromEnvironment(t *testing.T) {
-	for v, want := range map[string]time.Duration{"": DefaultTimeout, "90s": 90 * time.Second, "2h": 2 * time.Hour, "0": 0, "-1m": 0, "soon": 0} {
-		t.Setenv("DBGUARD_PLAN_TIMEOUT", v)
-		got, err := Options{}.timeout()
-		if want == 0 {
-			var ce *config.Error
-			if !errors.As(err, &ce) {
-				t.Errorf("%q: %v, %v; want a configuration error", v, got, err)
-			}
-			continue
-		}
-		if err != nil || got != want {
-			t.Errorf("%q: %v, %v; want %v", v, got, err, want)
-		}
-	}
-	t.Setenv("DBGUARD_PLAN_TIMEOUT", "soon")
-	if got, err := (Options{Timeout: time.Second}).timeout(); err != nil || got != time.Second {
-		t.Errorf("Options.Timeout: %v, %v", got, err)
 	}
 }

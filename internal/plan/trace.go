@@ -1156,7 +1156,7 @@ func (t *tracer) failed(f pendingFile, st sqlscan.Statement, prefix int, err err
 		return err
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		// The preview's time limit (Run makes it a TimeoutError): where
+		// The preview's time limit (Run makes it a verify.TimeoutError): where
 		// it was, the statement, or the file when it ran in one query.
 		line := st.Line
 		if line < 1 {
