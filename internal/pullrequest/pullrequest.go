@@ -672,12 +672,14 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		if p == rel {
 			return path, nil, nil
 		}
-		now := "no " + config.FileName + " (the defaults)"
+		now, where := "no "+config.FileName+" (the defaults)", mine
 		if mine != "" {
 			now = output.Escape(rel)
+		} else {
+			where = at(p) // the file the pull request deletes, not the gate's .env
 		}
 		from, _ := projectIn(top, b.From)
-		return at(p), []config.TrustChange{{Key: config.FileName, File: mine,
+		return at(p), []config.TrustChange{{Key: config.FileName, File: where,
 			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
 				output.Escape(p), now, output.Escape(from), output.Escape(p))}}, nil
 	}
