@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -145,6 +146,13 @@ func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, 
 	if base == nil {
 		return "", nil, nil, nil
 	}
+	if file, name := unitFlags(c); file == "" && name == "" && inside(cfg.Root, repo) {
+		// ci found cfg from the folder it runs in (config.Find): the
+		// base's is what the same walk finds in the base's tree. A
+		// service's below it, or a file the user named, is read at its
+		// own path.
+		base.From = repo
+	}
 	changes, err := base.Judge(c.Context, repo, cfg)
 	if err != nil {
 		return "", nil, nil, err
@@ -168,4 +176,10 @@ func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, 
 	}
 	done[cfg] = trusted{base.Source, changes, base}
 	return base.Source, changes, base, nil
+}
+
+// inside says whether dir is root or a folder below it.
+func inside(root, dir string) bool {
+	rel, err := filepath.Rel(root, dir)
+	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }

@@ -564,7 +564,11 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			return c
 		}
 		var fe *plan.FailedError
-		if errors.As(err, &fe) {
+		var te *verify.TimeoutError
+		switch {
+		case errors.As(err, &te) && te.File != "":
+			c.Findings = append(c.Findings, Finding{File: te.File, Line: te.Line, Severity: "error", Message: err.Error() + " (" + te.Hint() + ")"})
+		case errors.As(err, &fe):
 			c.Findings = append(c.Findings, Finding{File: fe.File, Line: fe.Line, Severity: "error", Message: err.Error() + " (" + fe.Hint() + ")"})
 		}
 		c.fail(err)

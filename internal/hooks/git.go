@@ -59,8 +59,12 @@ func (e *GitError) Hint() string {
 // core.worktree, objects/, refs/, an index), which a commit can hold, is no
 // repository to git, so dbguard run in it never reads that repository's
 // index and configuration instead of the real one
-// (TestAttackScanEmbeddedBareRepo).
-var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit"}
+// (TestAttackScanEmbeddedBareRepo). The rest keeps a read from starting
+// a command through a fetch, as internal/pullrequest's NoTransportCommands
+// (which says why): in a partial clone, a blob the index names may be
+// missing (a sparse checkout), and git fetches it when cat-file reads it.
+var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit",
+	"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "credential.helper=", "-c", "core.askPass="}
 
 // command is git with args, run in g.Dir: the git on PATH outside the
 // repository (lookpath.Outside). npm run and npx put the repository's

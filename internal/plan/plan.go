@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -43,6 +44,9 @@ type Options struct {
 	// finding stands with AllowNew set (dbguard ci on a pull request; nil
 	// elsewhere, where the author is the one who commits).
 	NewLine func(file string, line int) bool
+	// Timeout bounds the pending files' run in the shadow; 0:
+	// verify.PreviewTimeout.
+	Timeout time.Duration
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -179,6 +183,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Config.PreviewError(); err != nil {
 		return nil, err
 	}
+	limit := o.Timeout
+	if limit <= 0 {
+		var err error
+		if limit, err = verify.PreviewTimeout(); err != nil {
+			return nil, err
+		}
+	}
+	var failed *FailedError
 	sev, err := severities(o.Config)
 	if err != nil {
 		return nil, err
@@ -270,11 +282,30 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	t := &tracer{cfg: o.Config, live: live, report: rep, models: mr.Expect()}
+	// The pending files' trace under a time limit (DefaultTimeout says
+	// why): pgx cancels the statement and drops the session when it
+	// passes. Not the sandbox's start nor the replay of the applied
+	// files, which ran on the live database already (an edited one stops
+	// the plan at the status above).
+	var sctx context.Context
 	err = verify.WithShadowSession(ctx, vo, st.Version, t.notice, func(conn *pgx.Conn) error {
 		t.conn = conn
-		return t.run(ctx, pending, liveSchema)
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, limit)
+		defer cancel()
+		return t.run(sctx, pending, liveSchema)
 	})
-	var failed *FailedError
+	if err != nil && ctx.Err() == nil && sctx != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+		te := &verify.TimeoutError{Limit: limit, Version: -1}
+		switch {
+		case errors.As(err, &failed):
+			te.File, te.Line = failed.File, failed.Line
+		case t.at != nil:
+			// Between its statements (the trace's own reads).
+			te.File, te.Line = t.at.path, firstLine(t.at.shape)
+		}
+		return nil, te
+	}
 	if err != nil && beyond > 0 && errors.As(err, &failed) {
 		// The sandbox refused what the text already shows acts beyond the
 		// database (CREATE ROLE without the right to): the findings are

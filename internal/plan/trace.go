@@ -31,6 +31,9 @@ type tracer struct {
 	live   liveInfo
 	report *Report
 	conn   *pgx.Conn
+	// at is the pending file the trace is running (nil between files),
+	// for a time limit that passes in it.
+	at *pendingFile
 	// models are the application's models, as expect: entries; nil when
 	// none were read.
 	models []config.ExpectTable
@@ -508,9 +511,11 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 		}
 	}
 	for _, f := range files {
+		t.at = &f
 		if err := t.file(ctx, f); err != nil {
 			return err
 		}
+		t.at = nil
 		if expected != nil && mentionsExpected(f.text, t.cfg.Expectations) {
 			after, ok := t.expectDiffs(ctx)
 			if !ok {
@@ -1147,8 +1152,17 @@ func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel)
 
 // failed explains a statement that fails in the shadow, at its line.
 func (t *tracer) failed(f pendingFile, st sqlscan.Statement, prefix int, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		// The preview's time limit (Run makes it a verify.TimeoutError): where
+		// it was, the statement, or the file when it ran in one query.
+		line := st.Line
+		if line < 1 {
+			line = 1
+		}
+		return &FailedError{File: f.path, Line: line, Err: err}
 	}
 	line := st.Line
 	var pgErr *pgconn.PgError

@@ -22,8 +22,7 @@ import (
 // not new); no external diff, no textconv, git's prefixes whatever its
 // configuration says.
 func AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
-	out, err := gitIn(ctx, repo, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
-		"diff", "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
+	out, err := gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err

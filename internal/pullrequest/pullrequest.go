@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -46,6 +47,13 @@ type Base struct {
 	// head sha) may be a merge of main into the branch, whose first
 	// parent is the author's commit.
 	Merge string
+	// From is the folder dbguard ci found its configuration from (the
+	// working folder, config.Find's walk), when it found it itself: the
+	// base's configuration is then the file the same walk finds in the
+	// base revision's tree, wherever the pull request's is. "" for a
+	// file the user named (--config) or a service's, read at its own
+	// path.
+	From string
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -459,7 +467,20 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 // gitSafety is what every git call starts with (gitInput says why); a
 // test takes safe.bareRepository out to stand for git older than 2.38,
 // which ignores it.
-var gitSafety = []string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}
+var gitSafety = append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
+
+// NoTransportCommands keeps a git read from starting a command through a
+// fetch: in a partial clone (--filter=blob:none) git fetches a missing
+// object from the promisor remote when a read needs it, with the
+// transport the git configuration names, and a repository copied with its
+// .git can name an ssh:// remote and core.sshCommand, a file:// one and
+// remote.NAME.uploadpack, a credential helper or core.askPass
+// (TestAttackLazyFetchRunsNoCommand). Only https is allowed, with no
+// helper and no askpass: GitHub's and GitLab's checkouts fetch over it,
+// with their token in the configuration (an http.extraheader) or the
+// URL. Another fetch fails, and the read with it.
+var NoTransportCommands = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
+	"-c", "credential.helper=", "-c", "core.askPass="}
 
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
@@ -537,12 +558,24 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 			return nil, err
 		}
 	}
-	var base *config.Config
-	if top != "" {
-		base, err = readConfig(ctx, top, rev, path)
-	} else {
-		base, err = ReadConfig(ctx, repo, rev, path)
+	if top == "" {
+		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
+		if err != nil {
+			return nil, fmt.Errorf("not a git repository: %w", err)
+		}
+		top = strings.TrimRight(string(t), "\n")
 	}
+	// The base's file is the one that configured the same folder: a pull
+	// request that renames its file's folder, deletes the working
+	// folder's file (so the walk goes on up) or adds one below the
+	// base's would else be judged against a path where the base has no
+	// file, with the defaults (ci_attack_pr_config_moved.txtar,
+	// ci_attack_pr_service_renamed.txtar).
+	basePath, moved, err := b.baseFile(ctx, top, rev, path, cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	base, err := readConfig(ctx, top, rev, basePath)
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
 	}
@@ -553,16 +586,9 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 		changes := cfg.TrustFrom(config.Default(cfg.Root))
 		note := config.TrustChange{Key: config.FileName, File: cfg.Path,
 			Note: "the base branch's " + config.FileName + " could not be read (" + output.Clip(err.Error(), 300) + "); ci judges this pull request with the defaults of every trust-bearing setting"}
-		return append([]config.TrustChange{note}, changes...), adopt(cfg)
+		return append(append(moved, note), changes...), adopt(cfg)
 	}
-	changes := cfg.TrustFrom(base)
-	if top == "" {
-		t, err := gitIn(ctx, repo, "rev-parse", "--show-toplevel")
-		if err != nil {
-			return changes, adopt(cfg)
-		}
-		top = strings.TrimRight(string(t), "\n")
-	}
+	changes := append(moved, cfg.TrustFrom(base)...)
 	// Before adopt: the tool decides whether a Prisma schema's variables
 	// are judged.
 	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
@@ -589,4 +615,106 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 // contradict (a configuration error, as on a push build).
 func adopt(cfg *config.Config) error {
 	return tool.AdoptURLVars(cfg)
+}
+
+// baseFile is the base revision's dbguard.yaml that configured what the
+// pull request's file at path (mine: "" when the pull request has none
+// and path is where it would be) configures, with the warning when it is
+// not the file at path: the file the pull request renamed to path (git
+// diff's rename detection, as for a removed service), else, when ci
+// found its configuration from b.From, the file the same walk finds in
+// the base's tree; else path itself, whether the base has it or not.
+func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (string, []config.TrustChange, error) {
+	dir, ok := projectIn(top, filepath.Dir(path))
+	if !ok {
+		return path, nil, nil // a file the user named outside the repository
+	}
+	rel := pathpkg.Join(dir, filepath.Base(path))
+	walk := []string{rel}
+	if b.From != "" {
+		if from, ok := projectIn(top, b.From); ok {
+			walk = walk[:0]
+			for d := from; ; d = pathpkg.Dir(d) {
+				walk = append(walk, pathpkg.Join(d, config.FileName))
+				if d == "." || d == "/" {
+					break
+				}
+			}
+		}
+	}
+	ask := walk
+	if !slices.Contains(walk, rel) {
+		ask = append(slices.Clone(walk), rel)
+	}
+	have, err := inTree(ctx, top, rev, ask)
+	if err != nil {
+		return "", nil, err
+	}
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
+	if !have[rel] {
+		from, err := renamedTo(ctx, top, rev, rel)
+		if err != nil {
+			return "", nil, err
+		}
+		if from != "" {
+			return at(from), []config.TrustChange{{Key: config.FileName, File: mine,
+				Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+					output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+		}
+	}
+	if b.From == "" {
+		return path, nil, nil
+	}
+	for _, p := range walk {
+		if !have[p] {
+			continue
+		}
+		if p == rel {
+			return path, nil, nil
+		}
+		now, where := "no "+config.FileName+" (the defaults)", mine
+		if mine != "" {
+			now = output.Escape(rel)
+		} else {
+			where = at(p) // the file the pull request deletes, not the gate's .env
+		}
+		from, _ := projectIn(top, b.From)
+		return at(p), []config.TrustChange{{Key: config.FileName, File: where,
+			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(p), now, output.Escape(from), output.Escape(p))}}, nil
+	}
+	return path, nil, nil
+}
+
+// inTree says which of paths (slashed, from the top) the tree of rev
+// has: one git ls-tree for them all.
+func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bool, error) {
+	out, err := gitIn(ctx, top, append([]string{"--literal-pathspecs", "ls-tree", "-z", "--name-only", "--full-tree", rev, "--"}, paths...)...)
+	if err != nil {
+		return nil, fmt.Errorf("git ls-tree %s: %w", output.Escape(rev), err)
+	}
+	have := map[string]bool{}
+	for _, name := range strings.Split(string(out), "\x00") {
+		have[name] = true
+	}
+	return have, nil
+}
+
+// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
+// rel (slashed, from the top), as git diff's rename detection pairs
+// them: a folder moved (services/api to services/api2) with its file,
+// edited or not; "" when rel is no rename of one.
+func renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+2 < len(f); i += 3 {
+		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
+			return f[i+1], nil
+		}
+	}
+	return "", nil
 }

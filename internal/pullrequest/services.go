@@ -64,7 +64,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			removed = append(removed, gone{name, p, "the base lists it under services:"})
 		}
 	}
-	out, err := gitIn(ctx, top, "-c", "diff.noprefix=false", "diff", "--no-ext-diff", "--no-textconv", "--no-relative",
+	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-only", "-z", "--diff-filter=D", "-M", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err

@@ -261,10 +261,24 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 	if o.Log != nil {
 		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
 	}
-	build := func() (bool, error) {
+	build := func() (fast bool, err error) {
 		if version < 0 {
 			return true, nil
 		}
+		// The replay under the preview's time limit (DefaultTimeout says
+		// why): an applied file the branch edited runs here first.
+		limit, err := PreviewTimeout()
+		if err != nil {
+			return false, err
+		}
+		outer := ctx
+		ctx, cancel := context.WithTimeout(ctx, limit)
+		defer cancel()
+		defer func() {
+			if err != nil && outer.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				err = &TimeoutError{Limit: limit, Version: version}
+			}
+		}()
 		if !prepared {
 			batches, batchErr = fastBatches(o, version)
 		}

@@ -1,0 +1,92 @@
+package pullrequest
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// A git diff of the base's tree against the work tree (AddedLines,
+// RemovedServices, renamedTo) reads a work tree file whose times are not
+// the index's (a copied tree, an archive or build context with its .git,
+// a racily clean entry) through its clean filter: filter.<driver>.clean
+// or .process, a command the repository's git configuration names for
+// the files its attributes (.gitattributes, .git/info/attributes) give
+// that driver. The hook reads no work tree through git for that reason
+// (internal/hooks configChanged); ci's diffs switch every configured
+// driver off instead, so they compare the file's bytes as they are (a
+// file a filter would have cleaned, as Git LFS does, then differs in
+// every line: an exemption in it counts as new, the strict way).
+
+// gitDiff runs git diff (args after "diff") in dir with every filter
+// driver the configuration names switched off, and git's own prefixes
+// (a/, b/) whatever the configuration says.
+func gitDiff(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	off, err := filtersOff(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	pre := append([]string{"-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false"}, off...)
+	return gitIn(ctx, dir, append(append(pre, "diff"), args...)...)
+}
+
+// filtersOff is the -c options that switch off every filter driver git's
+// configuration in dir names (filter.NAME.clean, .smudge, .process), and
+// make none required, so a driver named in the attributes runs nothing. A
+// driver whose name -c cannot carry (an "=" or a line break in it) is an
+// error: only a configuration written to get past this holds one.
+func filtersOff(ctx context.Context, dir string) ([]string, error) {
+	out, err := gitIn(ctx, dir, "config", "-z", "--get-regexp", `^filter\.`)
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == 1 {
+			return nil, nil // none set
+		}
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var off []string
+	for _, rec := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		key, _, _ := strings.Cut(rec, "\n")
+		// git writes the section and the key in lower case, the
+		// driver's name as set.
+		rest, ok := strings.CutPrefix(key, "filter.")
+		i := strings.LastIndexByte(rest, '.')
+		if !ok || i <= 0 {
+			continue // filter.KEY without a driver: no command
+		}
+		name := rest[:i]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		if strings.ContainsAny(name, "=\n\x00") {
+			return nil, &FilterError{Name: name}
+		}
+		for _, k := range []string{"clean", "smudge", "process"} {
+			off = append(off, "-c", "filter."+name+"."+k+"=")
+		}
+		off = append(off, "-c", "filter."+name+".required=false")
+	}
+	return off, nil
+}
+
+// FilterError is a filter driver whose name git -c cannot carry, so ci
+// cannot switch it off for its diffs: it runs none (exit 2).
+type FilterError struct{ Name string }
+
+func (e *FilterError) Error() string {
+	return "the git configuration names a filter driver " + output.Escape(e.Name) + " whose name git -c cannot switch off; dbguard ci runs no git diff through it"
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *FilterError) ExitCode() int { return exitcode.Usage }
+
+// Hint is the command that removes the driver.
+func (e *FilterError) Hint() string {
+	return "look at where the repository's git configuration got it, remove it, then run dbguard ci again: git config --remove-section " + output.ShellWord(output.Escape("filter."+e.Name))
+}
