@@ -417,8 +417,17 @@ func toolCondition(cond string) (bool, error) {
 	if cond == "prisma-engines" {
 		// Prisma downloads its engines at first use from its own servers,
 		// which this project's machines (and CI's) cannot reach: the one
-		// tool whose script skips in CI too, saying so.
-		return exec.Command("npx", "--no-install", "prisma", "version").Run() == nil, nil
+		// tool whose script skips in CI too, saying so. npx --no-install
+		// asks the npm registry about a package it does not find (a
+		// network call and ~1 s of CPU on every run), so the CLI is
+		// looked for on PATH first, where npm installs it globally;
+		// the scripts run in fresh folders with no node_modules.
+		if _, err := exec.LookPath("prisma"); err != nil {
+			return false, nil
+		}
+		cmd := exec.Command("npx", "--no-install", "prisma", "version")
+		cmd.Env = append(os.Environ(), "npm_config_offline=true")
+		return cmd.Run() == nil, nil
 	}
 	name, ok := strings.CutPrefix(cond, "tool:")
 	if !ok {
