@@ -56,6 +56,18 @@ type tracer struct {
 	// statements (quiet.go); false when the session can run code of a
 	// superuser's or a file changed how messages or strings are read.
 	quiet bool
+	// codeFree: no code of the repository's can run in the trace so far:
+	// the session's role is no superuser and the shadow had no event
+	// trigger (quietCheck) and no function, procedure or aggregate of
+	// its own when the trace started (codeCheck), and no file since has
+	// had a word that makes or runs one (renames.go). false when unknown.
+	codeFree bool
+	// renames: the file being traced may give a relation a new name
+	// (mayRename), so an index build's table is looked up by its index
+	// (builtOn).
+	renames bool
+	// lookups counts the queries builtOn sent (tests).
+	lookups int
 	// namespaces: the shadow's schemas by oid when the relations were last
 	// read, to tell a schema renamed (nil: unknown).
 	namespaces map[int64]string
@@ -340,8 +352,9 @@ func (t *tracer) prepare(ctx context.Context) {
 	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+"(pg_catalog.oid) AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid, pg_catalog.oid, pg_catalog.oid) AS "+changedSQL+
 		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
 		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n"+
-		";\n"+quietCheck).ReadAll()
-	if err != nil || len(results) != 5 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
+		";\n"+quietCheck+
+		";\n"+codeCheck).ReadAll()
+	if err != nil || len(results) != 6 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
 		return
 	}
 	// Both were prepared by this query, at its start time.
@@ -350,7 +363,9 @@ func (t *tracer) prepare(ctx context.Context) {
 		return "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2" + more + " THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
 	}
 	t.guard, t.guardQuiet = guard(""), guard(quietTempCheck)
-	t.quiet = quietMessages && len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
+	noSuperCode := len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
+	t.quiet = quietMessages && noSuperCode
+	t.codeFree = noSuperCode && len(results[5].Rows) == 1 && string(results[5].Rows[0][0]) == "t"
 	t.namespaces = map[int64]string{}
 	for _, row := range results[3].Rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
@@ -568,6 +583,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	if t.quiet && messagesSettings.MatchString(f.text) {
 		t.quiet = false
 	}
+	t.renames = t.mayRename(f.text)
 	before := map[int64]rel{}
 	if t.next != nil {
 		before, t.next, setTimeout = t.next, nil, ""
@@ -1355,6 +1371,7 @@ func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel,
 // lockedTable is the first table of locked among the relation ids query
 // returns for name.
 func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, rel, bool) {
+	t.lookups++
 	rows, err := t.conn.Query(context.Background(), query, name)
 	if err != nil {
 		return 0, rel{}, false
@@ -1386,14 +1403,21 @@ func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, r
 // after the whole file, the index was dropped or renamed since), the
 // table is found by name, as before, and a name no locked table has by
 // the index's name (indexTable): a preview errs towards reporting. No
-// query is made for a build on a table the file made while the statement
-// holds no live table as a build does (every build of plan135's files).
+// query is made for a build on a table no locked table is named like when
+// the statement holds no live table as a build does, or when nothing in
+// the trace can have renamed a relation since the relations were read
+// (mayRename): every build of plan135's files, whose ALTER TABLE holds a
+// live table in ACCESS EXCLUSIVE mode through the file's builds.
 func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[int64]string, made []int64) (int64, rel, bool) {
 	oid, b, ok := named(locked, table)
-	if !ok && !sharesLocked(locked, locks) {
+	if !ok && (!t.renames || !sharesLocked(locked, locks)) {
+		// No locked table has the name, and none can have been renamed
+		// onto it since the relations were read (mayRename): the build
+		// is on a table the file made.
 		return oid, b, ok
 	}
 	if len(made) > 0 {
+		t.lookups++
 		rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, tc.relname::pg_catalog.text FROM pg_catalog.pg_index i
 		JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
 		WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])`, index, made)

@@ -1,0 +1,64 @@
+package plan
+
+import "github.com/dbguard/dbguard/internal/lazyre"
+
+// The server's "building index "i" on table "t"" names the table as it is
+// named now, and the trace knows the relations by their names when the
+// file started (before). A table the file renamed (ALTER TABLE users
+// RENAME TO u2; CREATE INDEX ... ON u2) is found by its index (builtOn),
+// one query per build whose table no locked table is named like; plan135
+// asks it for every build of a new table beside its ALTER of a live one
+// (270 a plan). That query is needed only when a relation can have been
+// renamed since before was read: by the file's own text, or by code that
+// runs during it. So a file is asked about (mayRename) when
+//
+//   - the trace's code is unknown (codeFree false): the session's role is
+//     a superuser or can become one, or an event trigger exists
+//     (quietCheck), or the shadow had a function, procedure or aggregate
+//     of its own when the trace started (codeCheck), which a CHECK
+//     constraint, a default, a trigger, a rule's expression, a cast or an
+//     operator can call from any statement; or an earlier file had a word
+//     that makes or runs code (codeWords): a function it made is there
+//     for every later file;
+//   - its text has the word RENAME, or one of codeWords.
+//
+// Relations are read again after each file (before holds their new
+// names), so a RENAME counts for its own file only; code counts for the
+// rest of the trace. The words are matched in the raw text, strings and
+// comments included (a DO block's body is a string), and a keyword
+// cannot be written any other way: a statement the server reads
+// otherwise than sqlscan (standard_conforming_strings off) still has its
+// words in the text. What a role that is no superuser can run without a
+// function of its own is the server's built-in code, none of which
+// renames a relation (query_to_xml and its kin run their query read-only;
+// an extension's C functions come with CREATE EXTENSION, a word here).
+// When unsure, ask: a word in a comment costs a query per build.
+
+// codeCheck says whether the shadow has no function, procedure or
+// aggregate but initdb's (FirstNormalObjectId, see catalogOIDs): an
+// extension's, a range type's constructors and the repository's all
+// count.
+const codeCheck = `SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid)`
+
+// codeWords are the words of a statement that makes code or runs some
+// that may have been made: DO, CREATE FUNCTION/PROCEDURE/AGGREGATE,
+// ALTER ROUTINE, CALL, EXECUTE (a prepared statement), PREPARE, CREATE
+// TRIGGER/RULE/CAST/OPERATOR/TRANSFORM/LANGUAGE/EXTENSION, LOAD (a
+// library's initialiser), COPY ... PROGRAM, and IMPORT FOREIGN SCHEMA or
+// a SERVER (another session, through a foreign data wrapper).
+var codeWords = lazyre.New(`(?i)\b(DO|FUNCTIONS?|PROCEDURES?|ROUTINES?|AGGREGATE|CALL|EXECUTE|PREPARE|TRIGGER|RULE|CAST|OPERATOR|TRANSFORM|LANGUAGE|EXTENSION|LOAD|PROGRAM|IMPORT|SERVER)\b`)
+
+// renameWord is the word of every statement that renames a relation
+// (ALTER TABLE/INDEX/VIEW/SEQUENCE/MATERIALIZED VIEW/FOREIGN TABLE ...
+// RENAME TO).
+var renameWord = lazyre.New(`(?i)\bRENAME\b`)
+
+// mayRename reports whether, during the file of text, a relation known by
+// one name when the file started may come to have another; it records a
+// file that makes or runs code, for the files after it (codeFree).
+func (t *tracer) mayRename(text string) bool {
+	if t.codeFree && codeWords.MatchString(text) {
+		t.codeFree = false
+	}
+	return !t.codeFree || renameWord.MatchString(text)
+}
