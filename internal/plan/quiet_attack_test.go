@@ -74,6 +74,11 @@ func TestAttackTraceLevelLoweredAtRunTime(t *testing.T) {
 		"index-not-concurrent 000003_p.up.sql:2",
 		"index-not-concurrent 000005_p.up.sql:4",
 		"index-not-concurrent 000006_p.up.sql:2",
+		// What each of those statements did after lowering the level
+		// is unseen: the file fails (TestAttackTraceLevelLoweredThenActs).
+		"message-level-changed 000002_p.up.sql:2",
+		"message-level-changed 000004_p.up.sql:2",
+		"message-level-changed 000005_p.up.sql:3",
 		"set-not-null-scan 000004_p.up.sql:3",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -129,5 +134,51 @@ func TestAttackTraceIndexOnRenamedTable(t *testing.T) {
 	want := []string{"index-not-concurrent 000002_p.up.sql:3 users", "index-not-concurrent 000003_p.up.sql:2 u2"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A statement that lowers the message level under a name built at run
+// time and then acts hid its own messages: the DO block below built a
+// blocking index on the live users and the plan passed (s12-review5c's
+// open hole). The locks read after it finds the level other than the one
+// the trace set, and the file fails at the statement's line, in a batch,
+// in a file traced statement by statement (its own BEGIN/COMMIT), after a
+// quiet statement (the read runs at notice), and in a file whose
+// deferred trigger lowers the level and builds the index in SET
+// CONSTRAINTS ALL IMMEDIATE.
+func TestAttackTraceLevelLoweredThenActs(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
+	const do = "DO $$ BEGIN PERFORM set_config('client_min_'||'messages','warning',true); EXECUTE 'CREATE INDEX i ON users(id)'; END $$;"
+	for _, c := range []struct {
+		name, applied, pending string
+		line                   int
+	}{
+		{"batch", applied, "SET lock_timeout = '5s';\n" + do, 2},
+		{"statement by statement", applied, "BEGIN;\nSET lock_timeout = '5s';\n" + do + "\nCOMMIT;", 3},
+		{"after a quiet statement", applied, "SET lock_timeout = '5s';\nCREATE TABLE u_1 (id int);\n" + do + "\nCREATE INDEX u_1_id ON u_1 (id);", 3},
+		{"session level", applied, "SET lock_timeout = '5s';\nSELECT set_config('client_min_'||'messages','error',false), 1;\nSELECT 2;", 2},
+		{"deferred trigger", applied + "CREATE TABLE logs (id int);\nCREATE FUNCTION tg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('client_min_'||'messages','warning',true); EXECUTE 'CREATE INDEX i ON users(id)'; RETURN NULL; END $$;\n" +
+			"CREATE CONSTRAINT TRIGGER tg AFTER INSERT ON logs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tg();\n",
+			"SET lock_timeout = '5s';\nINSERT INTO logs VALUES (1);", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := planFiles(t, c.applied, c.pending)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+			}
+			want := fmt.Sprintf("message-level-changed 000002_p.up.sql:%d", c.line)
+			if !slices.Contains(got, want) {
+				t.Errorf("findings\n%s\nwant among them %s", strings.Join(got, "\n"), want)
+			}
+			if rep.Status == "pass" {
+				t.Errorf("the plan passes")
+			}
+		})
 	}
 }

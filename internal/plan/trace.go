@@ -254,12 +254,12 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 	UNION ALL SELECT l.relation::pg_catalog.int8, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), 'L'::pg_catalog.text, l.mode::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8
 		FROM l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 		WHERE l.granted AND l.relation OPERATOR(pg_catalog.>=) $3 AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, pg_catalog.current_setting('lock_timeout')::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, (pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout'))::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
-// dropped it, and holds its lock until commit), and the lock_timeout in
-// effect (the row with oid 0). Only relations from an oid on (the second
+// dropped it, and holds its lock until commit), and the message level and
+// the lock_timeout in effect (the row with oid 0: "debug1 5s"). Only relations from an oid on (the second
 // %s, see floor): the session also holds locks on system catalogs and
 // views until commit (those the plan's own reads and the file's
 // statements opened), which cost a pg_class lookup each here and a row
@@ -276,13 +276,15 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // block's EXECUTE), which no match of its text sees (levelAgain), and
 // the index builds and scans of every later statement and file were gone
 // from the plan (TestAttackTraceLevelLoweredAtRunTime). What such a
-// statement itself does after lowering it is still unseen.
+// statement itself does after lowering it is unseen: the level is read
+// before it is set (the operands of || run left to right), and a level
+// other than the one the trace set fails the file (levelChanged).
 const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
 	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
 	AND l.relation OPERATOR(pg_catalog.>=) %s
 	AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0)`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0)`
 
 // catalogOIDs is PostgreSQL's FirstNormalObjectId: every oid below it was
 // given out by initdb (or a single-user backend), to the system catalogs,
@@ -578,8 +580,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	}
 	// migrate up of this file alone would start with the live role's
 	// lock_timeout, whatever an earlier file SET: set in the round trip
-	// that reads the relations.
-	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
+	// that reads the relations. The message level too, after a file run
+	// whole that may have lowered it (a batch ends at debug1).
+	setTimeout := "SET client_min_messages = debug1;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
 	if t.quiet && messagesSettings.MatchString(f.text) {
 		t.quiet = false
 	}
@@ -677,6 +680,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
 		}
+		fs.level = "debug1"
 		t.statement(f, st, before, results[read].Rows, notices, fs)
 	}
 	if open {
@@ -695,6 +699,9 @@ type fileState struct {
 	held map[int64]string // strongest lock per relation in the open transaction
 	all  map[int64]string // and over the whole file
 	made map[int64]bool   // relations made in the file that an earlier statement's locks read held
+	// level: the message level the trace set for the locks read of the
+	// statement being recorded ("": the rows are not its own read's).
+	level string
 }
 
 // fileLocks lists the strongest lock per table the file held.
@@ -741,6 +748,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
 		prevRead   bool             // the statement before had its locks read
 		same       = map[int]bool{} // statements whose locks read is the one before's
+		// levels: the message level a statement's own locks read runs
+		// at ("": it has none), what that read must find.
+		levels = make([]string, len(f.shape.Statements))
 	)
 	level := func(low bool) {
 		if low != lowered {
@@ -783,6 +793,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, read: true})
 			prevRead = true
+			levels[i] = "debug1"
+			if lowered {
+				levels[i] = "notice"
+			}
 			// The read set debug1 again (locksSQL): the next quiet
 			// statement lowers it once more.
 			lowered = false
@@ -893,17 +907,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if same[i] {
 			stmts[i].rows = stmts[i-1].rows
 		}
+		fs.level = levels[i]
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
 		if stmts[i].rows != nil {
 			lastRows = stmts[i].rows
 		}
 	}
-	if n := len(f.shape.Statements); deferred != nil && n > 0 && addsRows(deferred.rows, lastRows, before) {
+	if n := len(f.shape.Statements); deferred != nil && n > 0 {
 		// Deferred triggers (a constraint trigger, a deferrable foreign
 		// key's cascade) locked or rewrote more at the end of the file:
 		// migrate up does that in its COMMIT, under the file's locks.
-		last := f.shape.Statements[n-1]
-		t.statement(f, sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: last.Line}, before, deferred.rows, deferred.notices, fs)
+		// They ran at debug1 (the level was raised before SET
+		// CONSTRAINTS), and must leave it so.
+		st := sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: f.shape.Statements[n-1].Line}
+		fs.level = ""
+		if addsRows(deferred.rows, lastRows, before) {
+			t.statement(f, st, before, deferred.rows, deferred.notices, fs)
+		}
+		if level := rowsLevel(deferred.rows); level != "" && level != "debug1" {
+			t.levelChanged(f, st, level, "debug1")
+		}
 	}
 	fs.fileLocks(t, before)
 	// The relations after the file, the next file's before: nothing was
@@ -938,6 +961,31 @@ func deferredLocks(rows [][][]byte) [][][]byte {
 		}
 	}
 	return out
+}
+
+// rowsLevel is the message level a locks read found (its row of relation
+// 0), or "" when it has none.
+func rowsLevel(rows [][][]byte) string {
+	for _, r := range rows {
+		if len(r) == 3 && string(r[0]) == "0" {
+			level, _, _ := strings.Cut(string(r[2]), " ")
+			return level
+		}
+	}
+	return ""
+}
+
+// levelChanged fails a file whose statement left client_min_messages
+// other than the trace set it for the statement's locks read: it lowered
+// the level under a name the trace's text match cannot see (a DO block's
+// EXECUTE, set_config with a built name, a function), or under one it
+// can but in a statement that runs more than a plain SET. Whatever the
+// statement did after that sent none of the messages the rules read (an
+// index build, a table scan), so a plan with no finding for it would be a
+// silent pass.
+func (t *tracer) levelChanged(f pendingFile, st sqlscan.Statement, level, want string) {
+	t.add(Finding{Rule: "message-level-changed", File: f.path, Line: st.Line,
+		Message: fmt.Sprintf("this file changes the message level (client_min_messages is %s after this statement, the plan set %s): the plan cannot see the index builds and table scans it did after that", level, want)})
 }
 
 // addsRows reports whether the locks read rows holds a row (a lock, or
@@ -1004,7 +1052,7 @@ const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64]rel, rows [][][]byte, notices []string, fs *fileState) {
 	cur, held, all := fs.cur, fs.held, fs.all
 	ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
-	timeout := ""
+	timeout, level := "", ""
 	now := map[int64]string{} // strongest mode per pre-existing relation
 	rewritten := map[int64]bool{}
 	dropped := map[int64]bool{}
@@ -1014,7 +1062,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
 		mode := string(row[2])
 		if oid == 0 {
-			timeout = mode
+			level, timeout, _ = strings.Cut(mode, " ")
 			continue
 		}
 		b, ok := before[oid]
@@ -1067,6 +1115,9 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices)
+	if fs.level != "" && level != "" && level != fs.level {
+		t.levelChanged(f, st, level, fs.level)
+	}
 	if len(strong) > 0 && (timeout == "0" || timeout == "") {
 		slices.Sort(strong)
 		t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
