@@ -555,3 +555,41 @@ func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
 		}
 	}
 }
+
+// mayFold only skips the level's expressions where they cannot match:
+// namesSettings and levelAgain answer as the expressions do, on the
+// forms they look for, in any case, beside words that share a first
+// letter, with the Unicode letters regexp's (?i) folds to ASCII, and on
+// random texts built of their pieces.
+func TestMayFoldSameAsExpressions(t *testing.T) {
+	texts := []string{
+		"", "SET lock_timeout = '5s';", "SET client_min_messages = warning;", "set CLIENT_MIN_MESSAGES to error",
+		"SELECT set_config('client_min_' || 'messages', 'warning', false)", "RESET ALL", "reset\n\tall;", "RESET lock_timeout",
+		"DISCARD ALL", "discard temp", "discards", "xdiscard", "SET standard_conforming_strings = off", "SET escape_string_warning = off",
+		"SET backslash_quote = on", "client_min_meſſages", "reſet all", "diſcard", "bac\u212Aslash_quote", "clientmin", "c", "res", "standard",
+		"ALTER TABLE t_1 ADD COLUMN note_1 text; CREATE TABLE u_1 (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);",
+	}
+	pieces := []string{"client_min_", "messages", "CLIENT", "_MIN_", "reset", "RESET", " ", "\n", "all", "ALL", "discard", "DISCARD", "x", "_",
+		"standard_conforming_", "strings", "escape_string_warning", "backslash_", "quote", "ſ", "\u212A", "é", "c", "s", "d", "r", "e", "b"}
+	state := uint32(1)
+	next := func() int {
+		state = state*1664525 + 1013904223
+		return int(state >> 8)
+	}
+	for range 20000 {
+		var b strings.Builder
+		for range next() % 8 {
+			b.WriteString(pieces[next()%len(pieces)])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		if got, want := namesSettings(text), messagesSettings.MatchString(text); got != want {
+			t.Errorf("%q: namesSettings %v, the expression %v", text, got, want)
+		}
+		st := sqlscan.Statement{Text: text}
+		if got, want := levelAgain(st) != "", messagesLevel.MatchString(text); got != want {
+			t.Errorf("%q: levelAgain %v, the expression %v", text, got, want)
+		}
+	}
+}

@@ -1,6 +1,6 @@
 package plan
 
-import "github.com/dbguard/dbguard/internal/lazyre"
+import "strings"
 
 // The server's "building index "i" on table "t"" names the table as it is
 // named now, and the trace knows the relations by their names when the
@@ -46,19 +46,58 @@ const codeCheck = `SELECT NOT EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.o
 // TRIGGER/RULE/CAST/OPERATOR/TRANSFORM/LANGUAGE/EXTENSION, LOAD (a
 // library's initialiser), COPY ... PROGRAM, and IMPORT FOREIGN SCHEMA or
 // a SERVER (another session, through a foreign data wrapper).
-var codeWords = lazyre.New(`(?i)\b(DO|FUNCTIONS?|PROCEDURES?|ROUTINES?|AGGREGATE|CALL|EXECUTE|PREPARE|TRIGGER|RULE|CAST|OPERATOR|TRANSFORM|LANGUAGE|EXTENSION|LOAD|PROGRAM|IMPORT|SERVER)\b`)
-
-// renameWord is the word of every statement that renames a relation
-// (ALTER TABLE/INDEX/VIEW/SEQUENCE/MATERIALIZED VIEW/FOREIGN TABLE ...
-// RENAME TO).
-var renameWord = lazyre.New(`(?i)\bRENAME\b`)
+var codeWords = []string{"DO", "FUNCTION", "FUNCTIONS", "PROCEDURE", "PROCEDURES", "ROUTINE", "ROUTINES", "AGGREGATE", "CALL", "EXECUTE", "PREPARE",
+	"TRIGGER", "RULE", "CAST", "OPERATOR", "TRANSFORM", "LANGUAGE", "EXTENSION", "LOAD", "PROGRAM", "IMPORT", "SERVER"}
 
 // mayRename reports whether, during the file of text, a relation known by
-// one name when the file started may come to have another; it records a
-// file that makes or runs code, for the files after it (codeFree).
+// one name when the file started may come to have another (its text has
+// RENAME, the word of every statement that renames a relation: ALTER
+// TABLE/INDEX/VIEW/SEQUENCE/MATERIALIZED VIEW/FOREIGN TABLE ... RENAME
+// TO); it records a file that makes or runs code, for the files after it
+// (codeFree).
 func (t *tracer) mayRename(text string) bool {
-	if t.codeFree && codeWords.MatchString(text) {
+	rename, code := scanWords(text)
+	if code {
 		t.codeFree = false
 	}
-	return !t.codeFree || renameWord.MatchString(text)
+	return !t.codeFree || rename
+}
+
+// scanWords reports whether text has the word RENAME, and one of
+// codeWords, in any case: a run of ASCII letters with no letter, digit or
+// _ on either side (regexp's \b), as a keyword stands in SQL. A scan of
+// the words, not a regular expression: (?i)\b(DO|FUNCTION|...)\b cost
+// plan135 about 10 ms of backtracking.
+func scanWords(text string) (rename, code bool) {
+	word := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+	}
+	for i := 0; i < len(text); {
+		if !word(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && word(text[j]) {
+			j++
+		}
+		w := text[i:j]
+		i = j
+		if len(w) < 2 || len(w) > 10 {
+			continue // codeWords and RENAME are 2 to 10 letters
+		}
+		if strings.EqualFold(w, "RENAME") {
+			rename = true
+			continue
+		}
+		if !code {
+			for _, c := range codeWords {
+				if strings.EqualFold(w, c) {
+					code = true
+					break
+				}
+			}
+		}
+	}
+	return rename, code
 }

@@ -583,7 +583,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// that reads the relations. The message level too, after a file run
 	// whole that may have lowered it (a batch ends at debug1).
 	setTimeout := "SET client_min_messages = debug1;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
-	if t.quiet && messagesSettings.MatchString(f.text) {
+	if t.quiet && namesSettings(f.text) {
 		t.quiet = false
 	}
 	t.renames = t.mayRename(f.text)
