@@ -182,3 +182,21 @@ func TestAttackTraceLevelLoweredThenActs(t *testing.T) {
 		})
 	}
 }
+
+// Only a level that sends fewer messages than the one the trace set
+// hides a statement's: a file that raises it to debug5 loses nothing.
+func TestHidesLevel(t *testing.T) {
+	for _, c := range []struct {
+		level, want string
+		hides       bool
+	}{
+		{"debug1", "debug1", false}, {"debug5", "debug1", false}, {"debug2", "debug1", false},
+		{"log", "debug1", true}, {"notice", "debug1", true}, {"warning", "debug1", true}, {"error", "debug1", true},
+		{"notice", "notice", false}, {"debug1", "notice", false}, {"log", "notice", false}, {"warning", "notice", true},
+		{"panic", "debug1", true}, {"", "debug1", true},
+	} {
+		if got := hides(c.level, c.want); got != c.hides {
+			t.Errorf("hides(%q, %q) = %v, want %v", c.level, c.want, got, c.hides)
+		}
+	}
+}

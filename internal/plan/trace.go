@@ -924,7 +924,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if addsRows(deferred.rows, lastRows, before) {
 			t.statement(f, st, before, deferred.rows, deferred.notices, fs)
 		}
-		if level := rowsLevel(deferred.rows); level != "" && level != "debug1" {
+		if level := rowsLevel(deferred.rows); level != "" && hides(level, "debug1") {
 			t.levelChanged(f, st, level, "debug1")
 		}
 	}
@@ -975,8 +975,16 @@ func rowsLevel(rows [][][]byte) string {
 	return ""
 }
 
+// hides reports whether client_min_messages at level sends the client
+// fewer messages than at want: the server's order, in which log stands
+// between debug1 and notice for a client; a value not in it hides.
+func hides(level, want string) bool {
+	order := []string{"debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"}
+	return slices.Index(order, level) < 0 || slices.Index(order, level) > slices.Index(order, want)
+}
+
 // levelChanged fails a file whose statement left client_min_messages
-// other than the trace set it for the statement's locks read: it lowered
+// lower than the trace set it for the statement's locks read: it lowered
 // the level under a name the trace's text match cannot see (a DO block's
 // EXECUTE, set_config with a built name, a function), or under one it
 // can but in a statement that runs more than a plain SET. Whatever the
@@ -1115,7 +1123,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices)
-	if fs.level != "" && level != "" && level != fs.level {
+	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
 	}
 	if len(strong) > 0 && (timeout == "0" || timeout == "") {
