@@ -66,7 +66,7 @@ type tracer struct {
 	// (mayRename), so an index build's table is looked up by its index
 	// (builtOn).
 	renames bool
-	// lookups counts the queries builtOn sent (tests).
+	// lookups counts the queries builtOn and constraintTable sent (tests).
 	lookups int
 	// namespaces: the shadow's schemas by oid when the relations were last
 	// read, to tell a schema renamed (nil: unknown).
@@ -258,9 +258,10 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
-// dropped it, and holds its lock until commit), and the message level and
-// the lock_timeout in effect (the row with oid 0: "debug1 5s"). Only relations from an oid on (the second
-// %s, see floor): the session also holds locks on system catalogs and
+// dropped it, and holds its lock until commit), and the message level
+// and the lock_timeout in effect (the row with oid 0: "debug1 5s"). Only
+// relations from an oid on (the second %s, see floor): the session also
+// holds locks on system catalogs and
 // views until commit (those the plan's own reads and the file's
 // statements opened), which cost a pg_class lookup each here and a row
 // to read in the client, and are never among the relations a file is
@@ -278,7 +279,7 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // from the plan (TestAttackTraceLevelLoweredAtRunTime). What such a
 // statement itself does after lowering it is unseen: the level is read
 // before it is set (the operands of || run left to right), and a level
-// other than the one the trace set fails the file (levelChanged).
+// lower than the one the trace set fails the file (levelChanged).
 const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
 	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
@@ -1465,8 +1466,10 @@ func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, r
 // query is made for a build on a table no locked table is named like when
 // the statement holds no live table as a build does, or when nothing in
 // the trace can have renamed a relation since the relations were read
-// (mayRename): every build of plan135's files, whose ALTER TABLE holds a
-// live table in ACCESS EXCLUSIVE mode through the file's builds.
+// (mayRename): plan135's builds with a foreign key to the live table the
+// file altered, which holds it in ACCESS EXCLUSIVE mode through the builds
+// (docs/performance.md, round 11; plan135's own builds are quiet and send
+// no message).
 func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[int64]string, made []int64) (int64, rel, bool) {
 	oid, b, ok := named(locked, table)
 	if !ok && (!t.renames || !sharesLocked(locked, locks)) {
