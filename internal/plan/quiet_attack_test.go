@@ -200,3 +200,52 @@ func TestHidesLevel(t *testing.T) {
 		}
 	}
 }
+
+// A function whose SET clause lowers the message level hides what it
+// does while it runs, and the locks read after the statement that called
+// it finds the level restored: a pending file that makes one (or alters
+// one to) fails at the line naming it; one the applied migrations made is
+// a note. A SET clause that raises the level hides nothing.
+func TestAttackTraceFunctionLowersLevel(t *testing.T) {
+	t.Parallel()
+	const users = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
+	const body = " LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CREATE INDEX i ON users (id)'; END $$"
+	for _, c := range []struct {
+		name, applied string
+		pending       []string
+		want, note    string
+	}{
+		{name: "made in the file", applied: users,
+			pending: []string{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void SET client_min_messages = warning" + body + ";\nSELECT f();"},
+			want:    "message-level-changed 000002_p.up.sql:2"},
+		{name: "altered in an earlier file", applied: users + "CREATE FUNCTION f() RETURNS void" + body + ";\n",
+			pending: []string{"ALTER FUNCTION f() SET \"client_min_messages\" TO 'error';", "SET lock_timeout = '5s';\nSELECT f();"},
+			want:    "message-level-changed 000002_p.up.sql:1"},
+		{name: "applied", applied: users + "CREATE PROCEDURE p() SET client_min_messages = notice" + body + ";\n",
+			pending: []string{"SET lock_timeout = '5s';\nCALL p();"},
+			note:    "function p lowers client_min_messages to notice while it runs"},
+		{name: "raised", applied: users,
+			pending: []string{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void SET client_min_messages = debug5" + body + ";\nSELECT f();"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := planFiles(t, c.applied, c.pending...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				if f.Rule == "message-level-changed" {
+					got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+				}
+			}
+			if want := []string{c.want}; c.want == "" && len(got) > 0 || c.want != "" && !slices.Equal(got, want) {
+				t.Errorf("findings %q, want %q", got, c.want)
+			}
+			notes := strings.Join(rep.Notes, "\n")
+			if c.note != "" && !strings.Contains(notes, c.note) || c.note == "" && strings.Contains(notes, "client_min_messages") {
+				t.Errorf("notes %q, want %q", notes, c.note)
+			}
+		})
+	}
+}

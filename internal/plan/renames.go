@@ -1,6 +1,9 @@
 package plan
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // The server's "building index "i" on table "t"" names the table as it is
 // named now, and the trace knows the relations by their names when the
@@ -100,4 +103,47 @@ func scanWords(text string) (rename, code bool) {
 		}
 	}
 	return rename, code
+}
+
+// levelFuncsSQL lists the functions and procedures whose SET clause sets
+// client_min_messages (CREATE FUNCTION ... SET client_min_messages =
+// warning, ALTER FUNCTION ... SET ...), with that setting: while one runs
+// the level is its, and the locks read after the statement that called it
+// finds the trace's again (levelChanged cannot see it). Only oids from
+// FirstNormalObjectId on: initdb's functions set nothing.
+const levelFuncsSQL = `SELECT p.oid::pg_catalog.int8, n.nspname::pg_catalog.text, p.proname::pg_catalog.text, c
+	FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace, pg_catalog.unnest(p.proconfig) c
+	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND pg_catalog.starts_with(c, 'client_min_messages=')`
+
+// levelFuncs reads the functions that lower the message level while they
+// run (levelFuncsSQL, a level that hides what the trace reads) that the
+// trace has not seen yet, and calls found for each, with its name and the
+// level. Only when code can exist (codeFree false): otherwise there is no
+// function of the repository's.
+func (t *tracer) levelFuncs(ctx context.Context, found func(schema, name, level string)) error {
+	if t.codeFree {
+		return nil
+	}
+	rows, err := t.conn.Query(ctx, levelFuncsSQL)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if t.hidingFuncs == nil {
+		t.hidingFuncs = map[int64]bool{}
+	}
+	for rows.Next() {
+		var oid int64
+		var sch, name, setting string
+		if err := rows.Scan(&oid, &sch, &name, &setting); err != nil {
+			return err
+		}
+		level := strings.ToLower(strings.Trim(strings.TrimPrefix(setting, "client_min_messages="), `"`))
+		if t.hidingFuncs[oid] || !hides(level, "debug1") {
+			continue
+		}
+		t.hidingFuncs[oid] = true
+		found(sch, name, level)
+	}
+	return rows.Err()
 }

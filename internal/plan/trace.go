@@ -68,6 +68,9 @@ type tracer struct {
 	renames bool
 	// lookups counts the queries builtOn and constraintTable sent (tests).
 	lookups int
+	// hidingFuncs: the functions found to lower the message level while
+	// they run (levelFuncs), reported once.
+	hidingFuncs map[int64]bool
 	// namespaces: the shadow's schemas by oid when the relations were last
 	// read, to tell a schema renamed (nil: unknown).
 	namespaces map[int64]string
@@ -507,6 +510,13 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 		return err
 	}
 	t.prepare(ctx)
+	// A function of the live version's that lowers the message level
+	// while it runs hides what a pending file does through it.
+	if err := t.levelFuncs(ctx, func(sch, name, level string) {
+		t.report.Notes = append(t.report.Notes, fmt.Sprintf("function %s lowers client_min_messages to %s while it runs (its SET clause): the plan cannot see the index builds and table scans of a statement that calls it", schema.Key(sch, name), level))
+	}); err != nil {
+		return err
+	}
 	rels, err := t.relations(ctx)
 	if err != nil {
 		return err
@@ -527,6 +537,12 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 	}
 	for _, f := range files {
 		if err := t.file(ctx, f); err != nil {
+			return err
+		}
+		if err := t.levelFuncs(ctx, func(sch, name, level string) {
+			t.add(Finding{Rule: "message-level-changed", File: f.path, Line: lineMentioning(f.shape, name),
+				Message: fmt.Sprintf("makes function %s, which lowers client_min_messages to %s while it runs (its SET clause): the plan cannot see the index builds and table scans of a statement that calls it", schema.Key(sch, name), level)})
+		}); err != nil {
 			return err
 		}
 		if expected != nil && mentionsExpected(f.text, t.cfg.Expectations) {
