@@ -90,6 +90,12 @@ var quietMessages = true
 // the file set.
 var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_strings|escape_string_warning|backslash_quote|\bRESET\s+ALL\b|\bDISCARD\b`)
 
+// namesSettings is messagesSettings.MatchString(text), the expression run
+// only on a text that may match it (mayFold).
+func namesSettings(text string) bool {
+	return mayFold(text, "client_min_messages", "standard_conforming_strings", "escape_string_warning", "backslash_quote", "reset", "discard") && messagesSettings.MatchString(text)
+}
+
 // messagesLevel finds a statement that may change client_min_messages: a
 // SET or set_config of it (pg_dump's files start with SET
 // client_min_messages = warning), RESET ALL, DISCARD. The rules read the
@@ -102,10 +108,34 @@ var messagesLevel = lazyre.New(`(?i)client_min_messages|\bRESET\s+ALL\b|\bDISCAR
 // levelAgain is the statement that sets debug1 again after st when st may
 // have changed the level (messagesLevel), or "".
 func levelAgain(st sqlscan.Statement) string {
-	if messagesLevel.MatchString(st.Text) {
+	if mayFold(st.Text, "client_min_messages", "reset", "discard") && messagesLevel.MatchString(st.Text) {
 		return "SET client_min_messages = debug1;\n"
 	}
 	return ""
+}
+
+// mayFold reports whether text may match a case-insensitive expression
+// every match of which holds one of words (ASCII, lower case): a text
+// with no byte above ASCII that has none of them in any case cannot
+// (regexp's (?i) also folds ſ to s and the Kelvin sign to k, so a text
+// with other bytes is left to the expression). The expressions of the
+// level (messagesSettings, messagesLevel) cost about 17 ms of backtracking
+// a plan135 plan, run on every file and every statement; this scan, about
+// one.
+func mayFold(text string, words ...string) bool {
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c >= 0x80 {
+			return true
+		}
+		c |= 0x20 // an ASCII letter in lower case; what else changes matches no word's first letter
+		for _, w := range words {
+			if w[0] == c && len(text)-i >= len(w) && strings.EqualFold(text[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // quietRun is what the batch knows of the quiet statements since the last

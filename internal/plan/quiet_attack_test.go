@@ -74,6 +74,11 @@ func TestAttackTraceLevelLoweredAtRunTime(t *testing.T) {
 		"index-not-concurrent 000003_p.up.sql:2",
 		"index-not-concurrent 000005_p.up.sql:4",
 		"index-not-concurrent 000006_p.up.sql:2",
+		// What each of those statements did after lowering the level
+		// is unseen: the file fails (TestAttackTraceLevelLoweredThenActs).
+		"message-level-changed 000002_p.up.sql:2",
+		"message-level-changed 000004_p.up.sql:2",
+		"message-level-changed 000005_p.up.sql:3",
 		"set-not-null-scan 000004_p.up.sql:3",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -129,5 +134,118 @@ func TestAttackTraceIndexOnRenamedTable(t *testing.T) {
 	want := []string{"index-not-concurrent 000002_p.up.sql:3 users", "index-not-concurrent 000003_p.up.sql:2 u2"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A statement that lowers the message level under a name built at run
+// time and then acts hid its own messages: the DO block below built a
+// blocking index on the live users and the plan passed (s12-review5c's
+// open hole). The locks read after it finds the level other than the one
+// the trace set, and the file fails at the statement's line, in a batch,
+// in a file traced statement by statement (its own BEGIN/COMMIT), after a
+// quiet statement (the read runs at notice), and in a file whose
+// deferred trigger lowers the level and builds the index in SET
+// CONSTRAINTS ALL IMMEDIATE.
+func TestAttackTraceLevelLoweredThenActs(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
+	const do = "DO $$ BEGIN PERFORM set_config('client_min_'||'messages','warning',true); EXECUTE 'CREATE INDEX i ON users(id)'; END $$;"
+	for _, c := range []struct {
+		name, applied, pending string
+		line                   int
+	}{
+		{"batch", applied, "SET lock_timeout = '5s';\n" + do, 2},
+		{"statement by statement", applied, "BEGIN;\nSET lock_timeout = '5s';\n" + do + "\nCOMMIT;", 3},
+		{"after a quiet statement", applied, "SET lock_timeout = '5s';\nCREATE TABLE u_1 (id int);\n" + do + "\nCREATE INDEX u_1_id ON u_1 (id);", 3},
+		{"session level", applied, "SET lock_timeout = '5s';\nSELECT set_config('client_min_'||'messages','error',false), 1;\nSELECT 2;", 2},
+		{"deferred trigger", applied + "CREATE TABLE logs (id int);\nCREATE FUNCTION tg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM set_config('client_min_'||'messages','warning',true); EXECUTE 'CREATE INDEX i ON users(id)'; RETURN NULL; END $$;\n" +
+			"CREATE CONSTRAINT TRIGGER tg AFTER INSERT ON logs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION tg();\n",
+			"SET lock_timeout = '5s';\nINSERT INTO logs VALUES (1);", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := planFiles(t, c.applied, c.pending)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+			}
+			want := fmt.Sprintf("message-level-changed 000002_p.up.sql:%d", c.line)
+			if !slices.Contains(got, want) {
+				t.Errorf("findings\n%s\nwant among them %s", strings.Join(got, "\n"), want)
+			}
+			if rep.Status == "pass" {
+				t.Errorf("the plan passes")
+			}
+		})
+	}
+}
+
+// Only a level that sends fewer messages than the one the trace set
+// hides a statement's: a file that raises it to debug5 loses nothing.
+func TestHidesLevel(t *testing.T) {
+	for _, c := range []struct {
+		level, want string
+		hides       bool
+	}{
+		{"debug1", "debug1", false}, {"debug5", "debug1", false}, {"debug2", "debug1", false},
+		{"log", "debug1", true}, {"notice", "debug1", true}, {"warning", "debug1", true}, {"error", "debug1", true},
+		{"notice", "notice", false}, {"debug1", "notice", false}, {"log", "notice", false}, {"warning", "notice", true},
+		{"panic", "debug1", true}, {"", "debug1", true},
+	} {
+		if got := hides(c.level, c.want); got != c.hides {
+			t.Errorf("hides(%q, %q) = %v, want %v", c.level, c.want, got, c.hides)
+		}
+	}
+}
+
+// A function whose SET clause lowers the message level hides what it
+// does while it runs, and the locks read after the statement that called
+// it finds the level restored: a pending file that makes one (or alters
+// one to) fails at the line naming it; one the applied migrations made is
+// a note. A SET clause that raises the level hides nothing.
+func TestAttackTraceFunctionLowersLevel(t *testing.T) {
+	t.Parallel()
+	const users = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n"
+	const body = " LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'CREATE INDEX i ON users (id)'; END $$"
+	for _, c := range []struct {
+		name, applied string
+		pending       []string
+		want, note    string
+	}{
+		{name: "made in the file", applied: users,
+			pending: []string{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void SET client_min_messages = warning" + body + ";\nSELECT f();"},
+			want:    "message-level-changed 000002_p.up.sql:2"},
+		{name: "altered in an earlier file", applied: users + "CREATE FUNCTION f() RETURNS void" + body + ";\n",
+			pending: []string{"ALTER FUNCTION f() SET \"client_min_messages\" TO 'error';", "SET lock_timeout = '5s';\nSELECT f();"},
+			want:    "message-level-changed 000002_p.up.sql:1"},
+		{name: "applied", applied: users + "CREATE PROCEDURE p() SET client_min_messages = notice" + body + ";\n",
+			pending: []string{"SET lock_timeout = '5s';\nCALL p();"},
+			note:    "function p lowers client_min_messages to notice while it runs"},
+		{name: "raised", applied: users,
+			pending: []string{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void SET client_min_messages = debug5" + body + ";\nSELECT f();"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			rep, err := planFiles(t, c.applied, c.pending...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range rep.Findings {
+				if f.Rule == "message-level-changed" {
+					got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+				}
+			}
+			if want := []string{c.want}; c.want == "" && len(got) > 0 || c.want != "" && !slices.Equal(got, want) {
+				t.Errorf("findings %q, want %q", got, c.want)
+			}
+			notes := strings.Join(rep.Notes, "\n")
+			if c.note != "" && !strings.Contains(notes, c.note) || c.note == "" && strings.Contains(notes, "client_min_messages") {
+				t.Errorf("notes %q, want %q", notes, c.note)
+			}
+		})
 	}
 }

@@ -404,6 +404,13 @@ func TestTraceQuietStatementsSkipReads(t *testing.T) {
 			}
 			return recordingConn{Conn: c, mu: &mu, sent: &sent}, nil
 		}
+		// The server's messages reach the tracer, as in a plan.
+		var tr *tracer
+		cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+			if tr != nil {
+				tr.notice(n)
+			}
+		}
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -413,7 +420,7 @@ func TestTraceQuietStatementsSkipReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		quietMessages = quiet
-		tr := tracerOn(t, ctx, conn)
+		tr = tracerOn(t, ctx, conn)
 		quietMessages = true
 		if tr.quiet != quiet || tr.guard == "" {
 			t.Fatalf("quiet %v (guard %q), want %v", tr.quiet, tr.guard, quiet)
@@ -437,6 +444,11 @@ func TestTraceQuietStatementsSkipReads(t *testing.T) {
 		want, wantLowered := int64(3), 0
 		if quiet {
 			want, wantLowered = 1, 1 // after the ALTER only; lowered once
+		}
+		// Its builds are on the table it made, and nothing in it can
+		// rename a relation: no lookup of a build's table (mayRename).
+		if !tr.codeFree || tr.lookups != 0 {
+			t.Errorf("quiet %v: code free %v, %d lookups of an index build's table, want none", quiet, tr.codeFree, tr.lookups)
 		}
 		if calls != want || lowered != wantLowered {
 			t.Errorf("quiet %v: %d locks reads, want %d; level lowered %d times, want %d", quiet, calls, want, lowered, wantLowered)
@@ -476,6 +488,9 @@ func TestPlanFileLowersMessages(t *testing.T) {
 		"index-not-concurrent 000003_p.up.sql:2",
 		"index-not-concurrent 000004_p.up.sql:4",
 		"index-not-concurrent 000006_p.up.sql:2",
+		// A set_config of the level in a statement of its own: what a
+		// SELECT does after it is unseen (a plain SET has no read).
+		"message-level-changed 000004_p.up.sql:2",
 		"set-not-null-scan 000005_p.up.sql:3",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -533,8 +548,48 @@ func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
 			}
 			defer conn.Close(ctx)
 		}
-		if tr := tracerOn(t, ctx, conn); tr.guard == "" || tr.quiet != c.quiet {
-			t.Errorf("%s: quiet %v (prepared %v), want %v", c.name, tr.quiet, tr.guard != "", c.quiet)
+		// Code free (mayRename) where quiet: no function of the
+		// repository's either (the security definer case has one).
+		if tr := tracerOn(t, ctx, conn); tr.guard == "" || tr.quiet != c.quiet || tr.codeFree != c.quiet {
+			t.Errorf("%s: quiet %v, code free %v (prepared %v), want %v", c.name, tr.quiet, tr.codeFree, tr.guard != "", c.quiet)
+		}
+	}
+}
+
+// mayFold only skips the level's expressions where they cannot match:
+// namesSettings and levelAgain answer as the expressions do, on the
+// forms they look for, in any case, beside words that share a first
+// letter, with the Unicode letters regexp's (?i) folds to ASCII, and on
+// random texts built of their pieces.
+func TestMayFoldSameAsExpressions(t *testing.T) {
+	texts := []string{
+		"", "SET lock_timeout = '5s';", "SET client_min_messages = warning;", "set CLIENT_MIN_MESSAGES to error",
+		"SELECT set_config('client_min_' || 'messages', 'warning', false)", "RESET ALL", "reset\n\tall;", "RESET lock_timeout",
+		"DISCARD ALL", "discard temp", "discards", "xdiscard", "SET standard_conforming_strings = off", "SET escape_string_warning = off",
+		"SET backslash_quote = on", "client_min_meſſages", "reſet all", "diſcard", "bac\u212Aslash_quote", "clientmin", "c", "res", "standard",
+		"ALTER TABLE t_1 ADD COLUMN note_1 text; CREATE TABLE u_1 (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);",
+	}
+	pieces := []string{"client_min_", "messages", "CLIENT", "_MIN_", "reset", "RESET", " ", "\n", "all", "ALL", "discard", "DISCARD", "x", "_",
+		"standard_conforming_", "strings", "escape_string_warning", "backslash_", "quote", "ſ", "\u212A", "é", "c", "s", "d", "r", "e", "b"}
+	state := uint32(1)
+	next := func() int {
+		state = state*1664525 + 1013904223
+		return int(state >> 8)
+	}
+	for range 20000 {
+		var b strings.Builder
+		for range next() % 8 {
+			b.WriteString(pieces[next()%len(pieces)])
+		}
+		texts = append(texts, b.String())
+	}
+	for _, text := range texts {
+		if got, want := namesSettings(text), messagesSettings.MatchString(text); got != want {
+			t.Errorf("%q: namesSettings %v, the expression %v", text, got, want)
+		}
+		st := sqlscan.Statement{Text: text}
+		if got, want := levelAgain(st) != "", messagesLevel.MatchString(text); got != want {
+			t.Errorf("%q: levelAgain %v, the expression %v", text, got, want)
 		}
 	}
 }

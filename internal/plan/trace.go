@@ -59,6 +59,21 @@ type tracer struct {
 	// statements (quiet.go); false when the session can run code of a
 	// superuser's or a file changed how messages or strings are read.
 	quiet bool
+	// codeFree: no code of the repository's can run in the trace so far:
+	// the session's role is no superuser and the shadow had no event
+	// trigger (quietCheck) and no function, procedure or aggregate of
+	// its own when the trace started (codeCheck), and no file since has
+	// had a word that makes or runs one (renames.go). false when unknown.
+	codeFree bool
+	// renames: the file being traced may give a relation a new name
+	// (mayRename), so an index build's table is looked up by its index
+	// (builtOn).
+	renames bool
+	// lookups counts the queries builtOn and constraintTable sent (tests).
+	lookups int
+	// hidingFuncs: the functions found to lower the message level while
+	// they run (levelFuncs), reported once.
+	hidingFuncs map[int64]bool
 	// namespaces: the shadow's schemas by oid when the relations were last
 	// read, to tell a schema renamed (nil: unknown).
 	namespaces map[int64]string
@@ -245,13 +260,14 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 	UNION ALL SELECT l.relation::pg_catalog.int8, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), 'L'::pg_catalog.text, l.mode::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8
 		FROM l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 		WHERE l.granted AND l.relation OPERATOR(pg_catalog.>=) $3 AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, pg_catalog.current_setting('lock_timeout')::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, (pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout'))::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
-// dropped it, and holds its lock until commit), and the lock_timeout in
-// effect (the row with oid 0). Only relations from an oid on (the second
-// %s, see floor): the session also holds locks on system catalogs and
+// dropped it, and holds its lock until commit), and the message level
+// and the lock_timeout in effect (the row with oid 0: "debug1 5s"). Only
+// relations from an oid on (the second %s, see floor): the session also
+// holds locks on system catalogs and
 // views until commit (those the plan's own reads and the file's
 // statements opened), which cost a pg_class lookup each here and a row
 // to read in the client, and are never among the relations a file is
@@ -267,13 +283,15 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // block's EXECUTE), which no match of its text sees (levelAgain), and
 // the index builds and scans of every later statement and file were gone
 // from the plan (TestAttackTraceLevelLoweredAtRunTime). What such a
-// statement itself does after lowering it is still unseen.
+// statement itself does after lowering it is unseen: the level is read
+// before it is set (the operands of || run left to right), and a level
+// lower than the one the trace set fails the file (levelChanged).
 const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
 	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
 	AND l.relation OPERATOR(pg_catalog.>=) %s
 	AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0)`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0)`
 
 // catalogOIDs is PostgreSQL's FirstNormalObjectId: every oid below it was
 // given out by initdb (or a single-user backend), to the system catalogs,
@@ -343,8 +361,9 @@ func (t *tracer) prepare(ctx context.Context) {
 	results, err := t.conn.PgConn().Exec(ctx, "PREPARE "+name+"(pg_catalog.oid) AS "+read+";\nPREPARE "+changed+"(pg_catalog.oid, pg_catalog.oid, pg_catalog.oid) AS "+changedSQL+
 		";\nSELECT pg_catalog.min("+when+")"+where+names+" HAVING pg_catalog.count(*) OPERATOR(pg_catalog.=) 2"+
 		";\nSELECT n.oid::pg_catalog.int8, n.nspname FROM pg_catalog.pg_namespace n"+
-		";\n"+quietCheck).ReadAll()
-	if err != nil || len(results) != 5 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
+		";\n"+quietCheck+
+		";\n"+codeCheck).ReadAll()
+	if err != nil || len(results) != 6 || len(results[2].Rows) != 1 || len(results[2].Rows[0]) != 1 {
 		return
 	}
 	// Both were prepared by this query, at its start time.
@@ -353,7 +372,9 @@ func (t *tracer) prepare(ctx context.Context) {
 		return "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2" + more + " THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
 	}
 	t.guard, t.guardQuiet = guard(""), guard(quietTempCheck)
-	t.quiet = quietMessages && len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
+	noSuperCode := len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
+	t.quiet = quietMessages && noSuperCode
+	t.codeFree = noSuperCode && len(results[5].Rows) == 1 && string(results[5].Rows[0][0]) == "t"
 	t.namespaces = map[int64]string{}
 	for _, row := range results[3].Rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
@@ -492,6 +513,13 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 		return err
 	}
 	t.prepare(ctx)
+	// A function of the live version's that lowers the message level
+	// while it runs hides what a pending file does through it.
+	if err := t.levelFuncs(ctx, func(sch, name, level string) {
+		t.report.Notes = append(t.report.Notes, fmt.Sprintf("function %s lowers client_min_messages to %s while it runs (its SET clause): the plan cannot see the index builds and table scans of a statement that calls it", schema.Key(sch, name), level))
+	}); err != nil {
+		return err
+	}
 	rels, err := t.relations(ctx)
 	if err != nil {
 		return err
@@ -516,6 +544,12 @@ func (t *tracer) run(ctx context.Context, files []pendingFile, live *schema.Sche
 			return err
 		}
 		t.at = nil
+		if err := t.levelFuncs(ctx, func(sch, name, level string) {
+			t.add(Finding{Rule: "message-level-changed", File: f.path, Line: lineMentioning(f.shape, name),
+				Message: fmt.Sprintf("makes function %s, which lowers client_min_messages to %s while it runs (its SET clause): the plan cannot see the index builds and table scans of a statement that calls it", schema.Key(sch, name), level)})
+		}); err != nil {
+			return err
+		}
 		if expected != nil && mentionsExpected(f.text, t.cfg.Expectations) {
 			after, ok := t.expectDiffs(ctx)
 			if !ok {
@@ -568,11 +602,13 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	}
 	// migrate up of this file alone would start with the live role's
 	// lock_timeout, whatever an earlier file SET: set in the round trip
-	// that reads the relations.
-	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
-	if t.quiet && messagesSettings.MatchString(f.text) {
+	// that reads the relations. The message level too, after a file run
+	// whole that may have lowered it (a batch ends at debug1).
+	setTimeout := "SET client_min_messages = debug1;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
+	if t.quiet && namesSettings(f.text) {
 		t.quiet = false
 	}
+	t.renames = t.mayRename(f.text)
 	before := map[int64]rel{}
 	if t.next != nil {
 		before, t.next, setTimeout = t.next, nil, ""
@@ -666,6 +702,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
 		}
+		fs.level = "debug1"
 		t.statement(f, st, before, results[read].Rows, notices, fs)
 	}
 	if open {
@@ -684,6 +721,9 @@ type fileState struct {
 	held map[int64]string // strongest lock per relation in the open transaction
 	all  map[int64]string // and over the whole file
 	made map[int64]bool   // relations made in the file that an earlier statement's locks read held
+	// level: the message level the trace set for the locks read of the
+	// statement being recorded ("": the rows are not its own read's).
+	level string
 }
 
 // fileLocks lists the strongest lock per table the file held.
@@ -730,6 +770,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
 		prevRead   bool             // the statement before had its locks read
 		same       = map[int]bool{} // statements whose locks read is the one before's
+		// levels: the message level a statement's own locks read runs
+		// at ("": it has none), what that read must find.
+		levels = make([]string, len(f.shape.Statements))
 	)
 	level := func(low bool) {
 		if low != lowered {
@@ -772,6 +815,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, read: true})
 			prevRead = true
+			levels[i] = "debug1"
+			if lowered {
+				levels[i] = "notice"
+			}
 			// The read set debug1 again (locksSQL): the next quiet
 			// statement lowers it once more.
 			lowered = false
@@ -882,17 +929,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if same[i] {
 			stmts[i].rows = stmts[i-1].rows
 		}
+		fs.level = levels[i]
 		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
 		if stmts[i].rows != nil {
 			lastRows = stmts[i].rows
 		}
 	}
-	if n := len(f.shape.Statements); deferred != nil && n > 0 && addsRows(deferred.rows, lastRows, before) {
+	if n := len(f.shape.Statements); deferred != nil && n > 0 {
 		// Deferred triggers (a constraint trigger, a deferrable foreign
 		// key's cascade) locked or rewrote more at the end of the file:
 		// migrate up does that in its COMMIT, under the file's locks.
-		last := f.shape.Statements[n-1]
-		t.statement(f, sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: last.Line}, before, deferred.rows, deferred.notices, fs)
+		// They ran at debug1 (the level was raised before SET
+		// CONSTRAINTS), and must leave it so.
+		st := sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: f.shape.Statements[n-1].Line}
+		fs.level = ""
+		if addsRows(deferred.rows, lastRows, before) {
+			t.statement(f, st, before, deferred.rows, deferred.notices, fs)
+		}
+		if level := rowsLevel(deferred.rows); level != "" && hides(level, "debug1") {
+			t.levelChanged(f, st, level, "debug1")
+		}
 	}
 	fs.fileLocks(t, before)
 	// The relations after the file, the next file's before: nothing was
@@ -927,6 +983,39 @@ func deferredLocks(rows [][][]byte) [][][]byte {
 		}
 	}
 	return out
+}
+
+// rowsLevel is the message level a locks read found (its row of relation
+// 0), or "" when it has none.
+func rowsLevel(rows [][][]byte) string {
+	for _, r := range rows {
+		if len(r) == 3 && string(r[0]) == "0" {
+			level, _, _ := strings.Cut(string(r[2]), " ")
+			return level
+		}
+	}
+	return ""
+}
+
+// hides reports whether client_min_messages at level sends the client
+// fewer messages than at want: the server's order, in which log stands
+// between debug1 and notice for a client; a value not in it hides.
+func hides(level, want string) bool {
+	order := []string{"debug5", "debug4", "debug3", "debug2", "debug1", "log", "notice", "warning", "error"}
+	return slices.Index(order, level) < 0 || slices.Index(order, level) > slices.Index(order, want)
+}
+
+// levelChanged fails a file whose statement left client_min_messages
+// lower than the trace set it for the statement's locks read: it lowered
+// the level under a name the trace's text match cannot see (a DO block's
+// EXECUTE, set_config with a built name, a function), or under one it
+// can but in a statement that runs more than a plain SET. Whatever the
+// statement did after that sent none of the messages the rules read (an
+// index build, a table scan), so a plan with no finding for it would be a
+// silent pass.
+func (t *tracer) levelChanged(f pendingFile, st sqlscan.Statement, level, want string) {
+	t.add(Finding{Rule: "message-level-changed", File: f.path, Line: st.Line,
+		Message: fmt.Sprintf("this file changes the message level (client_min_messages is %s after this statement, the plan set %s): the plan cannot see the index builds and table scans it did after that", level, want)})
 }
 
 // addsRows reports whether the locks read rows holds a row (a lock, or
@@ -993,7 +1082,7 @@ const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64]rel, rows [][][]byte, notices []string, fs *fileState) {
 	cur, held, all := fs.cur, fs.held, fs.all
 	ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
-	timeout := ""
+	timeout, level := "", ""
 	now := map[int64]string{} // strongest mode per pre-existing relation
 	rewritten := map[int64]bool{}
 	dropped := map[int64]bool{}
@@ -1003,7 +1092,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
 		mode := string(row[2])
 		if oid == 0 {
-			timeout = mode
+			level, timeout, _ = strings.Cut(mode, " ")
 			continue
 		}
 		b, ok := before[oid]
@@ -1056,6 +1145,9 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices)
+	if fs.level != "" && level != "" && hides(level, fs.level) {
+		t.levelChanged(f, st, level, fs.level)
+	}
 	if len(strong) > 0 && (timeout == "0" || timeout == "") {
 		slices.Sort(strong)
 		t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
@@ -1369,6 +1461,7 @@ func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel,
 // lockedTable is the first table of locked among the relation ids query
 // returns for name.
 func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, rel, bool) {
+	t.lookups++
 	rows, err := t.conn.Query(context.Background(), query, name)
 	if err != nil {
 		return 0, rel{}, false
@@ -1400,14 +1493,23 @@ func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, r
 // after the whole file, the index was dropped or renamed since), the
 // table is found by name, as before, and a name no locked table has by
 // the index's name (indexTable): a preview errs towards reporting. No
-// query is made for a build on a table the file made while the statement
-// holds no live table as a build does (every build of plan135's files).
+// query is made for a build on a table no locked table is named like when
+// the statement holds no live table as a build does, or when nothing in
+// the trace can have renamed a relation since the relations were read
+// (mayRename): plan135's builds with a foreign key to the live table the
+// file altered, which holds it in ACCESS EXCLUSIVE mode through the builds
+// (docs/performance.md, round 11; plan135's own builds are quiet and send
+// no message).
 func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[int64]string, made []int64) (int64, rel, bool) {
 	oid, b, ok := named(locked, table)
-	if !ok && !sharesLocked(locked, locks) {
+	if !ok && (!t.renames || !sharesLocked(locked, locks)) {
+		// No locked table has the name, and none can have been renamed
+		// onto it since the relations were read (mayRename): the build
+		// is on a table the file made.
 		return oid, b, ok
 	}
 	if len(made) > 0 {
+		t.lookups++
 		rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, tc.relname::pg_catalog.text FROM pg_catalog.pg_index i
 		JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
 		WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])`, index, made)
