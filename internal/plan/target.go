@@ -56,7 +56,9 @@ func targetName(st sqlscan.Statement) (ts []tok, sch, name string, ok bool) {
 // targetColumn names the single column of the target read, after the
 // run's marker: a file cannot know it, so a result of the file's own
 // cannot pass for the read without pushing the read out of its place.
-func (t *tracer) targetColumn() string { return t.marker + "_target" }
+func (t *tracer) targetColumn() string {
+	return "dbguard_target_" + strings.TrimPrefix(t.marker, "dbguard_locks_")
+}
 
 // targetRead is the query that resolves a statement's table name in the
 // session, as the statement will, to its OID (NULL: no such relation).
