@@ -518,7 +518,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels}
+	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels, Command: "dbguard ci"}
 	if o.lines != nil {
 		po.NewLine = func(file string, line int) bool {
 			return o.lines.fresh(ctx, filepath.ToSlash(file), line)
@@ -557,6 +557,11 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		var fe *plan.FailedError
 		if errors.As(err, &fe) {
 			c.Findings = append(c.Findings, Finding{File: fe.File, Line: fe.Line, Severity: "error", Message: err.Error() + " (" + fe.Hint() + ")"})
+		}
+		var se *verify.SizeError
+		if errors.As(err, &se) {
+			// At the file past the cap.
+			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + se.Hint() + ")"})
 		}
 		c.fail(err)
 		return c

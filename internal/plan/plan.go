@@ -8,6 +8,7 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -43,6 +44,9 @@ type Options struct {
 	// finding stands with AllowNew set (dbguard ci on a pull request; nil
 	// elsewhere, where the author is the one who commits).
 	NewLine func(file string, line int) bool
+	// Command is the command a hint says to run again ("": dbguard
+	// migrate plan).
+	Command string
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -206,12 +210,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Database: st.Database, Version: st.Version, TargetVersion: st.Version, Status: "pass", Files: []File{}, Findings: []Finding{}, Notes: []string{}}
 	var pending []pendingFile
+	// The pending files and, in the shadow's replay, the applied ones,
+	// held to plan.max_file_size and plan.max_total_size before any is
+	// scanned: a pull request's 100 MiB file cost minutes of CPU.
+	budget := verify.NewBudget(o.Config, cmp.Or(o.Command, "dbguard migrate plan"))
 	for _, m := range st.Migrations {
 		if m.State != migrate.Pending || o.Limit > 0 && len(pending) == o.Limit {
 			continue
 		}
 		p := src.Path(m.Up)
-		data, err := src.ReadFile(m.Up)
+		data, err := budget.Read(src, m.Up)
+		if se := (*verify.SizeError)(nil); errors.As(err, &se) {
+			return nil, se
+		}
 		if err != nil {
 			return nil, &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
@@ -222,7 +233,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
 	}
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget}
 	if o.Config.Schema.ShadowServer() == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
 		// The sandbox starts as soon as something is pending and its
 		// files could be read: starting a server is the longest step,
