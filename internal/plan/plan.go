@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -342,18 +343,35 @@ func readLive(ctx context.Context, conn *pgx.Conn) (liveInfo, error) {
 func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine func(string, int) bool) {
 	lines := map[string][]string{}
 	stmts := map[string][]sqlscan.Statement{}
+	ends := map[string][]int{}
 	for _, f := range files {
 		lines[f.path] = strings.Split(f.text, "\n")
 		stmts[f.path] = f.shape.Statements
+		ends[f.path] = statementEnds(f.shape.Statements)
 	}
+	// The comments above a statement, read once for all its findings: a
+	// file can hold thousands of findings (each CREATE FUNCTION in C is
+	// one), and reading them per finding, with the statements before it
+	// counted anew each time, cost time in findings times the file's size.
+	type span struct {
+		file     string
+		from, to int
+	}
+	above := map[span][]allow{}
 	out := r.Findings[:0]
 	for _, f := range r.Findings {
 		f.Severity = sev[f.Rule]
 		if f.Severity == Off {
 			continue
 		}
-		from, to := allowRange(stmts[f.File], f.Line)
-		for _, a := range allowsAbove(lines[f.File], from, to) {
+		from, to := allowRange(stmts[f.File], ends[f.File], f.Line)
+		k := span{f.File, from, to}
+		allows, ok := above[k]
+		if !ok {
+			allows = allowsAbove(lines[f.File], from, to)
+			above[k] = allows
+		}
+		for _, a := range allows {
 			switch {
 			case a.rule != f.Rule:
 			case a.reason == "":
@@ -364,7 +382,7 @@ func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine fun
 				f.Allowed = a.reason
 			}
 		}
-		for _, a := range allowsAbove(lines[f.File], from, to) {
+		for _, a := range allows {
 			if _, ok := RuleByID(a.rule); !ok {
 				r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: dbguard:allow names no rule %q (rules: %s)", f.File, a.line, a.rule, ruleIDs()))
 			}
@@ -386,17 +404,24 @@ func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine fun
 	}
 }
 
-// allowRange is the lines where a dbguard:allow for the statement at line
-// may stand: after the previous statement's last line, through its first.
-func allowRange(stmts []sqlscan.Statement, line int) (int, int) {
-	from := 1
-	for _, s := range stmts {
-		if s.Line >= line {
-			break
-		}
-		from = s.Line + strings.Count(s.Text, "\n") + 1
+// statementEnds is, for each statement, the line after its last.
+func statementEnds(stmts []sqlscan.Statement) []int {
+	ends := make([]int, len(stmts))
+	for i, s := range stmts {
+		ends[i] = s.Line + strings.Count(s.Text, "\n") + 1
 	}
-	return from, line
+	return ends
+}
+
+// allowRange is the lines where a dbguard:allow for the statement at line
+// may stand: after the previous statement's last line (ends:
+// statementEnds), through its first. The statements are in line order.
+func allowRange(stmts []sqlscan.Statement, ends []int, line int) (int, int) {
+	i, _ := slices.BinarySearchFunc(stmts, line, func(s sqlscan.Statement, line int) int { return cmp.Compare(s.Line, line) })
+	if i == 0 {
+		return 1, line
+	}
+	return ends[i-1], line
 }
 
 func dedupe(s []string) []string {
