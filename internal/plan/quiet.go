@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 
@@ -89,6 +90,36 @@ var quietMessages = true
 // lowering and raising the level around quiet statements would undo what
 // the file set.
 var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_strings|escape_string_warning|backslash_quote|\bRESET\s+ALL\b|\bDISCARD\b`)
+
+// changesMessages is messagesSettings.MatchString(text), in time a
+// regexp's NFA does not take: a case-insensitive alternation has no
+// literal prefix to search for, and on a 3.9 MB file it was a third of
+// the plan's client CPU. An ASCII text is searched for the four names
+// in lower case (the server folds ASCII only), and handed to the regexp
+// only when it holds "reset" or "discard"; any other text (a non-ASCII
+// letter may fold to an ASCII one in the regexp) goes to the regexp.
+func changesMessages(text string) bool {
+	low := make([]byte, len(text))
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= 0x80:
+			return messagesSettings.MatchString(text)
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	for _, name := range []string{"client_min_messages", "standard_conforming_strings", "escape_string_warning", "backslash_quote"} {
+		if bytes.Contains(low, []byte(name)) {
+			return true
+		}
+	}
+	if bytes.Contains(low, []byte("reset")) || bytes.Contains(low, []byte("discard")) {
+		return messagesSettings.MatchString(text)
+	}
+	return false
+}
 
 // messagesLevel finds a statement that may change client_min_messages: a
 // SET or set_config of it (pg_dump's files start with SET

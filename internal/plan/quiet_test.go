@@ -538,3 +538,20 @@ func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
 		}
 	}
 }
+
+// TestChangesMessages: the search without the regexp answers as the
+// regexp does.
+func TestChangesMessages(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"", "CREATE TABLE t (id int);", "SET client_min_messages = warning;", "set CLIENT_MIN_MESSAGES to notice",
+		"SELECT set_config('Standard_Conforming_Strings', 'off', false)", "SET escape_string_warning = off", "SET backslash_quote = on",
+		"RESET ALL;", "reset\n\tall", "RESET allx", "xRESET ALL", "DISCARD ALL", "discard temp", "discarded", "RESET lock_timeout",
+		"-- reset all of it\nCREATE TABLE t ();", "CREATE TABLE ålder (id int); RESET ALL", "SET backslaſh_quote = on", "SET baclash_quote",
+		"CREATE TABLE ålder (id int)", "SET client_min_meſſages = log",
+	} {
+		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
+			t.Errorf("%q: %v, the regexp %v", text, got, want)
+		}
+	}
+}

@@ -565,7 +565,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// lock_timeout, whatever an earlier file SET: set in the round trip
 	// that reads the relations.
 	setTimeout := "SET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
-	if t.quiet && messagesSettings.MatchString(f.text) {
+	if t.quiet && changesMessages(f.text) {
 		t.quiet = false
 	}
 	before := map[int64]rel{}
