@@ -95,9 +95,9 @@ var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_s
 // regexp's NFA does not take: a case-insensitive alternation has no
 // literal prefix to search for, and on a 3.9 MB file it was a third of
 // the plan's client CPU. An ASCII text is searched for the four names
-// in lower case (the server folds ASCII only), and handed to the regexp
-// only when it holds "reset" or "discard"; any other text (a non-ASCII
-// letter may fold to an ASCII one in the regexp) goes to the regexp.
+// in lower case (the server folds ASCII only), and for RESET ALL and
+// DISCARD as whole words; any other text (a non-ASCII letter may fold to
+// an ASCII one in the regexp) goes to the regexp.
 func changesMessages(text string) bool {
 	low := make([]byte, len(text))
 	for i := 0; i < len(text); i++ {
@@ -115,8 +115,33 @@ func changesMessages(text string) bool {
 			return true
 		}
 	}
-	if bytes.Contains(low, []byte("reset")) || bytes.Contains(low, []byte("discard")) {
-		return messagesSettings.MatchString(text)
+	// \bDISCARD\b and \bRESET\s+ALL\b at each place the word stands
+	// (pg_stat_reset() is in many files: the regexp on every such text
+	// cost as much as before).
+	word := func(c byte) bool { return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' }
+	at := func(w string, from int) int {
+		i := bytes.Index(low[from:], []byte(w))
+		if i < 0 {
+			return -1
+		}
+		return from + i
+	}
+	for i := at("discard", 0); i >= 0; i = at("discard", i+1) {
+		if (i == 0 || !word(low[i-1])) && (i+7 == len(low) || !word(low[i+7])) {
+			return true
+		}
+	}
+	for i := at("reset", 0); i >= 0; i = at("reset", i+1) {
+		if i > 0 && word(low[i-1]) {
+			continue
+		}
+		k := i + 5
+		for k < len(low) && (low[k] == ' ' || low[k] == '\t' || low[k] == '\n' || low[k] == '\f' || low[k] == '\r') {
+			k++
+		}
+		if k > i+5 && bytes.HasPrefix(low[k:], []byte("all")) && (k+3 == len(low) || !word(low[k+3])) {
+			return true
+		}
 	}
 	return false
 }

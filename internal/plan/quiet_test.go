@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"slices"
 	"strings"
@@ -549,9 +550,24 @@ func TestChangesMessages(t *testing.T) {
 		"RESET ALL;", "reset\n\tall", "RESET allx", "xRESET ALL", "DISCARD ALL", "discard temp", "discarded", "RESET lock_timeout",
 		"-- reset all of it\nCREATE TABLE t ();", "CREATE TABLE ålder (id int); RESET ALL", "SET backslaſh_quote = on", "SET baclash_quote",
 		"CREATE TABLE ålder (id int)", "SET client_min_meſſages = log",
+		"SELECT pg_stat_reset();", "reset  \t\n all", "reset\vall", "RESETALL", "reset all_x", "RESET ALL", "x RESET\nALL;", "discard_x", "x_discard", "DISCARD",
+		"(discard)", "1discard", "reset", "reset ", "reset al", "a reset all b", "pg_stat_reset(); RESET ALL", "discarded; DISCARD PLANS",
 	} {
 		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
 			t.Errorf("%q: %v, the regexp %v", text, got, want)
+		}
+	}
+	// Texts made of the pieces the search looks at, in every order.
+	pieces := []string{"reset", "RESET", " ", "\t", "\v", "all", "ALL", "discard", "Discard", "_", "x", "1", ";", "é", "ſ", "backslash_quote", "(", "\n"}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
+			t.Fatalf("%q: %v, the regexp %v", text, got, want)
 		}
 	}
 }
