@@ -629,8 +629,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		// The read of the table the statement names (target.go), just
 		// before it.
 		tgAt, tg := -1, target{}
-		if ts, sch, name, ok := targetName(st); ok {
-			tg.ts = ts
+		ts, sch, name, ok := targetName(st)
+		tg.ts = ts
+		if ok {
 			tgAt = 0
 			if prefix != "" {
 				tgAt = 1
@@ -779,8 +780,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			run = quietRun{renamed: run.renamed || !locksNothing(st)}
 		}
 		level(quiet)
-		if ts, sch, name, ok := targetName(st); ok {
-			tgs[i].ts = ts
+		ts, sch, name, ok := targetName(st)
+		tgs[i].ts = ts // read once, for the rules too
+		if ok {
 			q.WriteString(t.targetRead(sch, name))
 			q.WriteString(";\n")
 			places = append(places, place{stmt: i, target: true})
