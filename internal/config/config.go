@@ -178,6 +178,58 @@ type Plan struct {
 	// on the live server, allowed only for files with no statement that
 	// can act beyond that database. schema.shadow_url, when set, wins.
 	Shadow string `yaml:"shadow"`
+	// MaxFileSize caps one migration file a preview reads (the pending
+	// files it traces, the applied ones its shadow replays), and
+	// MaxTotalSize all of them together: a preview scans every file
+	// statement by statement, at up to seconds of CPU per MiB, and a pull
+	// request writes the files. Trust-bearing (trust.go).
+	MaxFileSize  ByteSize `yaml:"max_file_size"`
+	MaxTotalSize ByteSize `yaml:"max_total_size"`
+}
+
+// The default caps of a preview's migration files (plan.max_file_size,
+// plan.max_total_size).
+const (
+	DefaultMaxFileSize  ByteSize = 4 << 20
+	DefaultMaxTotalSize ByteSize = 64 << 20
+)
+
+// ByteSize is a size in bytes, written in dbguard.yaml as a number of
+// bytes or with a unit: 512KiB, 4MiB, 1GiB.
+type ByteSize int64
+
+var byteSizeRE = lazyre.New(`^([0-9]{1,15})\s*(B|KiB|MiB|GiB)?$`)
+
+// UnmarshalYAML reads a size.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	m := byteSizeRE.FindStringSubmatch(strings.TrimSpace(n.Value))
+	if n.Kind != yaml.ScalarNode || m == nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a size such as 4MiB, 512KiB or a number of bytes, got %q", n.Line, output.Clip(output.Escape(n.Value), 40))}}
+	}
+	v, _ := strconv.ParseInt(m[1], 10, 64)
+	shift := map[string]int{"": 0, "B": 0, "KiB": 10, "MiB": 20, "GiB": 30}[m[2]]
+	if v > 1<<(62-shift) {
+		v = 0 // past what a file can be
+	}
+	v <<= shift
+	if v <= 0 {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: want a size above 0 and below 4 EiB, got %q", n.Line, n.Value)}}
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+// String writes the size as dbguard.yaml takes it: 4MiB, 1536KiB, 100B.
+func (b ByteSize) String() string {
+	for _, u := range []struct {
+		shift int
+		name  string
+	}{{30, "GiB"}, {20, "MiB"}, {10, "KiB"}} {
+		if b > 0 && b%(1<<u.shift) == 0 {
+			return strconv.FormatInt(int64(b>>u.shift), 10) + u.name
+		}
+	}
+	return strconv.FormatInt(int64(b), 10) + "B"
 }
 
 // ShadowVar is the process environment variable schema.shadow_url names
@@ -382,6 +434,12 @@ func (c *Config) fillDefaults() {
 	}
 	if c.Plan.Shadow == "" {
 		c.Plan.Shadow = ShadowSandbox
+	}
+	if c.Plan.MaxFileSize == 0 {
+		c.Plan.MaxFileSize = DefaultMaxFileSize
+	}
+	if c.Plan.MaxTotalSize == 0 {
+		c.Plan.MaxTotalSize = DefaultMaxTotalSize
 	}
 	if c.Env.Prefer == "" {
 		c.Env.Prefer = PreferRefuse

@@ -412,3 +412,25 @@ func TestEnvExcludeDefault(t *testing.T) {
 		})
 	}
 }
+
+// TestByteSize: plan.max_file_size and max_total_size read sizes with a
+// unit or in bytes, and say at the line what is wrong with any other.
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]ByteSize{"4MiB": 4 << 20, "512KiB": 512 << 10, "1GiB": 1 << 30, "1000": 1000, "7B": 7, "3 MiB": 3 << 20} {
+		c, err := Parse("dbguard.yaml", []byte("version: 1\nplan:\n  max_file_size: "+in+"\n"))
+		if err != nil || c.Plan.MaxFileSize != want || c.Plan.MaxTotalSize != DefaultMaxTotalSize {
+			t.Errorf("%s: %v, %v", in, c.Plan.MaxFileSize, err)
+		}
+	}
+	for _, in := range []string{"0", "4MB", "-1", "4 megs", "[1]", "99999999999999999", "999999999999999GiB"} {
+		_, err := Parse("dbguard.yaml", []byte("version: 1\nplan:\n  max_total_size: "+in+"\n"))
+		if err == nil || !strings.Contains(err.Error(), ":3") && !strings.Contains(err.Error(), "line 3") {
+			t.Errorf("%s: %v, want an error at line 3", in, err)
+		}
+	}
+	for b, want := range map[ByteSize]string{4 << 20: "4MiB", 1536 << 10: "1536KiB", 100: "100B", 1 << 30: "1GiB"} {
+		if b.String() != want {
+			t.Errorf("%d: %s, want %s", b, b.String(), want)
+		}
+	}
+}

@@ -82,6 +82,14 @@ var TrustKeys = []TrustKey{
 				}
 			}
 		}},
+	{Key: "plan.max_file_size", path: []any{"plan", "max_file_size"},
+		Why: "a larger cap lets the pull request's own migration files cost the CI minutes of CPU in every preview",
+		get: func(c *Config) any { return c.Plan.MaxFileSize },
+		set: func(d, s *Config) { d.Plan.MaxFileSize = s.Plan.MaxFileSize }},
+	{Key: "plan.max_total_size", path: []any{"plan", "max_total_size"},
+		Why: "goes with plan.max_file_size: the cap of all the files a preview reads",
+		get: func(c *Config) any { return c.Plan.MaxTotalSize },
+		set: func(d, s *Config) { d.Plan.MaxTotalSize = s.Plan.MaxTotalSize }},
 }
 
 // TrustChange is a trust-bearing setting the pull request's dbguard.yaml
@@ -217,6 +225,10 @@ func describeSetting(key string, c *Config) string {
 		if s == "" {
 			s = "unset: a throwaway sandbox"
 		}
+	case "plan.max_file_size":
+		s = c.Plan.MaxFileSize.String()
+	case "plan.max_total_size":
+		s = c.Plan.MaxTotalSize.String()
 	case "plan.severity":
 		var kv []string
 		for k, v := range c.Plan.Severity {

@@ -33,6 +33,8 @@ schema:
   shadow_url: ${STAGING_SHADOW_URL}
 plan:
   severity: {index-not-concurrent: "off"}
+  max_file_size: 1GiB
+  max_total_size: 2GiB
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ plan:
 	if pr.Database.URLVar != want.Database.URLVar || pr.URLVarGiven || !slices.Equal(pr.Database.DirectURLVars, want.Database.DirectURLVars) ||
 		pr.Env.Prefer != PreferRefuse || len(pr.Poolers) != 0 || pr.Migrations.Tool != "" || pr.Migrations.Command != (Commands{}) ||
 		pr.Migrations.Table != DefaultMigrationsTable || pr.Migrations.Ledger != DefaultLedgerTable || !slices.Equal(pr.Hook.Allow, want.Hook.Allow) ||
-		pr.Schema.ShadowURL != "" || len(pr.Plan.Severity) != 0 {
+		pr.Schema.ShadowURL != "" || len(pr.Plan.Severity) != 0 || pr.Plan.MaxFileSize != DefaultMaxFileSize || pr.Plan.MaxTotalSize != DefaultMaxTotalSize {
 		t.Errorf("not the base's values: %+v", pr)
 	}
 	if pr.Env.Mode != "test" || pr.Migrations.Dir != "db" {

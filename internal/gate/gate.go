@@ -527,7 +527,7 @@ func checkSchema(ctx context.Context, o Options, t *guard.Target) Check {
 // costs no shadow database.
 func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check) Check {
 	c := Check{Name: "plan", Title: titles["plan"], Findings: []Finding{}}
-	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels}
+	po := plan.Options{Connect: t.Connect(o.Connect), Config: o.Config, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()), ReadModels: o.ReadModels, Command: "dbguard ci"}
 	if o.lines != nil {
 		po.NewLine = func(file string, line int) bool {
 			return o.lines.fresh(ctx, filepath.ToSlash(file), line)
@@ -570,6 +570,11 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 			c.Findings = append(c.Findings, Finding{File: te.File, Line: te.Line, Severity: "error", Message: err.Error() + " (" + te.Hint() + ")"})
 		case errors.As(err, &fe):
 			c.Findings = append(c.Findings, Finding{File: fe.File, Line: fe.Line, Severity: "error", Message: err.Error() + " (" + fe.Hint() + ")"})
+		}
+		var se *verify.SizeError
+		if errors.As(err, &se) {
+			// At the file past the cap.
+			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + se.Hint() + ")"})
 		}
 		c.fail(err)
 		return c

@@ -140,12 +140,28 @@ func (s *Source) ReadFile(name string) ([]byte, error) {
 	return readFile(root, name)
 }
 
+// ReadFileMax is ReadFile with a cap: past limit bytes it fails with
+// *safefile.TooLargeError, before reading more than limit+1 bytes (a
+// sparse file a repository ships costs nothing to read that far).
+func (s *Source) ReadFileMax(name string, limit int64) ([]byte, error) {
+	root, err := os.OpenRoot(s.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return readFileMax(root, name, limit)
+}
+
 // readFile reads a migration through the folder's root without waiting
 // on it: a file swapped for a FIFO after the folder was read would block
 // a plain read until some process wrote to it. Anything but a regular file
 // is refused.
 func readFile(root *os.Root, name string) ([]byte, error) {
-	data, err := safefile.ReadIn(root, name, safefile.NoLimit)
+	return readFileMax(root, name, safefile.NoLimit)
+}
+
+func readFileMax(root *os.Root, name string, limit int64) ([]byte, error) {
+	data, err := safefile.ReadIn(root, name, limit)
 	if err != nil {
 		if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
 			return nil, fmt.Errorf("not a regular file (%s)", kind(nr.Mode))

@@ -8,10 +8,12 @@
 package plan
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +49,9 @@ type Options struct {
 	// Timeout bounds the pending files' run in the shadow; 0:
 	// verify.PreviewTimeout.
 	Timeout time.Duration
+	// Command is the command a hint says to run again ("": dbguard
+	// migrate plan).
+	Command string
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -218,12 +223,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep := &Report{Database: st.Database, Version: st.Version, TargetVersion: st.Version, Status: "pass", Files: []File{}, Findings: []Finding{}, Notes: []string{}}
 	var pending []pendingFile
+	// The pending files and, in the shadow's replay, the applied ones,
+	// held to plan.max_file_size and plan.max_total_size before any is
+	// scanned: a pull request's 100 MiB file cost minutes of CPU.
+	budget := verify.NewBudget(o.Config, cmp.Or(o.Command, "dbguard migrate plan"))
 	for _, m := range st.Migrations {
 		if m.State != migrate.Pending || o.Limit > 0 && len(pending) == o.Limit {
 			continue
 		}
 		p := src.Path(m.Up)
-		data, err := src.ReadFile(m.Up)
+		data, err := budget.Read(src, m.Up)
+		if se := (*verify.SizeError)(nil); errors.As(err, &se) {
+			return nil, se
+		}
 		if err != nil {
 			return nil, &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
@@ -234,7 +246,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
 	}
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget}
 	if o.Config.Schema.ShadowServer() == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
 		// The sandbox starts as soon as something is pending and its
 		// files could be read: starting a server is the longest step,
@@ -362,18 +374,35 @@ func readLive(ctx context.Context, conn *pgx.Conn) (liveInfo, error) {
 func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine func(string, int) bool) {
 	lines := map[string][]string{}
 	stmts := map[string][]sqlscan.Statement{}
+	ends := map[string][]int{}
 	for _, f := range files {
 		lines[f.path] = strings.Split(f.text, "\n")
 		stmts[f.path] = f.shape.Statements
+		ends[f.path] = statementEnds(f.shape.Statements)
 	}
+	// The comments above a statement, read once for all its findings: a
+	// file can hold thousands of findings (each CREATE FUNCTION in C is
+	// one), and reading them per finding, with the statements before it
+	// counted anew each time, cost time in findings times the file's size.
+	type span struct {
+		file     string
+		from, to int
+	}
+	above := map[span][]allow{}
 	out := r.Findings[:0]
 	for _, f := range r.Findings {
 		f.Severity = sev[f.Rule]
 		if f.Severity == Off {
 			continue
 		}
-		from, to := allowRange(stmts[f.File], f.Line)
-		for _, a := range allowsAbove(lines[f.File], from, to) {
+		from, to := allowRange(stmts[f.File], ends[f.File], f.Line)
+		k := span{f.File, from, to}
+		allows, ok := above[k]
+		if !ok {
+			allows = allowsAbove(lines[f.File], from, to)
+			above[k] = allows
+		}
+		for _, a := range allows {
 			switch {
 			case a.rule != f.Rule:
 			case a.reason == "":
@@ -384,7 +413,7 @@ func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine fun
 				f.Allowed = a.reason
 			}
 		}
-		for _, a := range allowsAbove(lines[f.File], from, to) {
+		for _, a := range allows {
 			if _, ok := RuleByID(a.rule); !ok {
 				r.Notes = append(r.Notes, fmt.Sprintf("%s:%d: dbguard:allow names no rule %q (rules: %s)", f.File, a.line, a.rule, ruleIDs()))
 			}
@@ -406,17 +435,24 @@ func (r *Report) judge(sev map[string]Severity, files []pendingFile, newLine fun
 	}
 }
 
-// allowRange is the lines where a dbguard:allow for the statement at line
-// may stand: after the previous statement's last line, through its first.
-func allowRange(stmts []sqlscan.Statement, line int) (int, int) {
-	from := 1
-	for _, s := range stmts {
-		if s.Line >= line {
-			break
-		}
-		from = s.Line + strings.Count(s.Text, "\n") + 1
+// statementEnds is, for each statement, the line after its last.
+func statementEnds(stmts []sqlscan.Statement) []int {
+	ends := make([]int, len(stmts))
+	for i, s := range stmts {
+		ends[i] = s.Line + strings.Count(s.Text, "\n") + 1
 	}
-	return from, line
+	return ends
+}
+
+// allowRange is the lines where a dbguard:allow for the statement at line
+// may stand: after the previous statement's last line (ends:
+// statementEnds), through its first. The statements are in line order.
+func allowRange(stmts []sqlscan.Statement, ends []int, line int) (int, int) {
+	i, _ := slices.BinarySearchFunc(stmts, line, func(s sqlscan.Statement, line int) int { return cmp.Compare(s.Line, line) })
+	if i == 0 {
+		return 1, line
+	}
+	return ends[i-1], line
 }
 
 func dedupe(s []string) []string {

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 
@@ -90,10 +91,59 @@ var quietMessages = true
 // the file set.
 var messagesSettings = lazyre.New(`(?i)client_min_messages|standard_conforming_strings|escape_string_warning|backslash_quote|\bRESET\s+ALL\b|\bDISCARD\b`)
 
-// namesSettings is messagesSettings.MatchString(text), the expression run
-// only on a text that may match it (mayFold).
-func namesSettings(text string) bool {
-	return mayFold(text, "client_min_messages", "standard_conforming_strings", "escape_string_warning", "backslash_quote", "reset", "discard") && messagesSettings.MatchString(text)
+// changesMessages is messagesSettings.MatchString(text), in time a
+// regexp's NFA does not take: a case-insensitive alternation has no
+// literal prefix to search for, and on a 3.9 MB file it was a third of
+// the plan's client CPU. An ASCII text is searched for the four names
+// in lower case (the server folds ASCII only), and for RESET ALL and
+// DISCARD as whole words; any other text (a non-ASCII letter may fold to
+// an ASCII one in the regexp) goes to the regexp.
+func changesMessages(text string) bool {
+	low := make([]byte, len(text))
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c >= 0x80:
+			return messagesSettings.MatchString(text)
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	for _, name := range []string{"client_min_messages", "standard_conforming_strings", "escape_string_warning", "backslash_quote"} {
+		if bytes.Contains(low, []byte(name)) {
+			return true
+		}
+	}
+	// \bDISCARD\b and \bRESET\s+ALL\b at each place the word stands
+	// (pg_stat_reset() is in many files: the regexp on every such text
+	// cost as much as before).
+	word := func(c byte) bool { return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' }
+	at := func(w string, from int) int {
+		i := bytes.Index(low[from:], []byte(w))
+		if i < 0 {
+			return -1
+		}
+		return from + i
+	}
+	for i := at("discard", 0); i >= 0; i = at("discard", i+1) {
+		if (i == 0 || !word(low[i-1])) && (i+7 == len(low) || !word(low[i+7])) {
+			return true
+		}
+	}
+	for i := at("reset", 0); i >= 0; i = at("reset", i+1) {
+		if i > 0 && word(low[i-1]) {
+			continue
+		}
+		k := i + 5
+		for k < len(low) && (low[k] == ' ' || low[k] == '\t' || low[k] == '\n' || low[k] == '\f' || low[k] == '\r') {
+			k++
+		}
+		if k > i+5 && bytes.HasPrefix(low[k:], []byte("all")) && (k+3 == len(low) || !word(low[k+3])) {
+			return true
+		}
+	}
+	return false
 }
 
 // messagesLevel finds a statement that may change client_min_messages: a

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"slices"
 	"strings"
@@ -557,7 +558,7 @@ func TestQuietOnlyWithoutSuperuserCode(t *testing.T) {
 }
 
 // mayFold only skips the level's expressions where they cannot match:
-// namesSettings and levelAgain answer as the expressions do, on the
+// changesMessages and levelAgain answer as the expressions do, on the
 // forms they look for, in any case, beside words that share a first
 // letter, with the Unicode letters regexp's (?i) folds to ASCII, and on
 // random texts built of their pieces.
@@ -584,12 +585,44 @@ func TestMayFoldSameAsExpressions(t *testing.T) {
 		texts = append(texts, b.String())
 	}
 	for _, text := range texts {
-		if got, want := namesSettings(text), messagesSettings.MatchString(text); got != want {
-			t.Errorf("%q: namesSettings %v, the expression %v", text, got, want)
+		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
+			t.Errorf("%q: changesMessages %v, the expression %v", text, got, want)
 		}
 		st := sqlscan.Statement{Text: text}
 		if got, want := levelAgain(st) != "", messagesLevel.MatchString(text); got != want {
 			t.Errorf("%q: levelAgain %v, the expression %v", text, got, want)
+		}
+	}
+}
+
+// TestChangesMessages: the search without the regexp answers as the
+// regexp does.
+func TestChangesMessages(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"", "CREATE TABLE t (id int);", "SET client_min_messages = warning;", "set CLIENT_MIN_MESSAGES to notice",
+		"SELECT set_config('Standard_Conforming_Strings', 'off', false)", "SET escape_string_warning = off", "SET backslash_quote = on",
+		"RESET ALL;", "reset\n\tall", "RESET allx", "xRESET ALL", "DISCARD ALL", "discard temp", "discarded", "RESET lock_timeout",
+		"-- reset all of it\nCREATE TABLE t ();", "CREATE TABLE ålder (id int); RESET ALL", "SET backslaſh_quote = on", "SET baclash_quote",
+		"CREATE TABLE ålder (id int)", "SET client_min_meſſages = log",
+		"SELECT pg_stat_reset();", "reset  \t\n all", "reset\vall", "RESETALL", "reset all_x", "RESET ALL", "x RESET\nALL;", "discard_x", "x_discard", "DISCARD",
+		"(discard)", "1discard", "reset", "reset ", "reset al", "a reset all b", "pg_stat_reset(); RESET ALL", "discarded; DISCARD PLANS",
+	} {
+		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
+			t.Errorf("%q: %v, the regexp %v", text, got, want)
+		}
+	}
+	// Texts made of the pieces the search looks at, in every order.
+	pieces := []string{"reset", "RESET", " ", "\t", "\v", "all", "ALL", "discard", "Discard", "_", "x", "1", ";", "é", "ſ", "backslash_quote", "(", "\n"}
+	rng := mrand.New(mrand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(6) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		if got, want := changesMessages(text), messagesSettings.MatchString(text); got != want {
+			t.Fatalf("%q: %v, the regexp %v", text, got, want)
 		}
 	}
 }

@@ -2,7 +2,10 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
 // TestStatementShapes checks what the data-loss and required-column rules
@@ -49,6 +52,28 @@ func TestStatementShapes(t *testing.T) {
 	} {
 		if got := lockTableMode(sql); got != want {
 			t.Errorf("lockTableMode(%q) = %q, want %q", sql, got, want)
+		}
+	}
+}
+
+// TestAllowRange: the lines a dbguard:allow may stand on for a statement,
+// found by binary search, are those the statements before it, read one by
+// one, leave (the definition judge used before).
+func TestAllowRange(t *testing.T) {
+	t.Parallel()
+	text := "-- dbguard:allow table-rewrite first\nALTER TABLE a\n  ADD b int;\n\n-- x\nCREATE INDEX i ON a (b);\nSELECT 1; SELECT 2;\nDO $$\nBEGIN\nEND $$;\n\nUPDATE a SET b = 1;\n"
+	sh := sqlscan.Analyze(text)
+	ends := statementEnds(sh.Statements)
+	for line := 1; line <= strings.Count(text, "\n")+1; line++ {
+		want := 1
+		for _, s := range sh.Statements {
+			if s.Line >= line {
+				break
+			}
+			want = s.Line + strings.Count(s.Text, "\n") + 1
+		}
+		if from, to := allowRange(sh.Statements, ends, line); from != want || to != line {
+			t.Errorf("line %d: %d-%d, want %d-%d", line, from, to, want, line)
 		}
 	}
 }

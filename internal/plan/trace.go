@@ -605,7 +605,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// that reads the relations. The message level too, after a file run
 	// whole that may have lowered it (a batch ends at debug1).
 	setTimeout := "SET client_min_messages = debug1;\nSET lock_timeout = " + quote(t.live.lockTimeout) + ";\n"
-	if t.quiet && namesSettings(f.text) {
+	if t.quiet && changesMessages(f.text) {
 		t.quiet = false
 	}
 	t.renames = t.mayRename(f.text)
@@ -667,15 +667,35 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if !open {
 			prefix, open = "BEGIN;\n", true
 		}
+		// The read of the table the statement names (target.go), just
+		// before it.
+		tgAt, tg := -1, target{}
+		ts, sch, name, ok := targetName(st)
+		tg.ts = ts
+		if ok {
+			tgAt = 0
+			if prefix != "" {
+				tgAt = 1
+			}
+			prefix += t.targetRead(sch, name) + ";\n"
+		}
 		// Kept: the locks read, the last of the prefix's, the
 		// statement's and its own results (and not the SET of the
-		// message level after them, which has no columns).
+		// message level after them, which has no columns); and the
+		// target read.
 		reads := 1
-		if prefix != "" {
+		if tgAt >= 0 {
+			reads = tgAt + 2
+		} else if prefix != "" {
 			reads = 2
 		}
 		again := levelAgain(st)
+		tgOK := false // the result at tgAt is the target read (its field descriptions are reused by the next result's)
 		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+again), func(i int, fds []pgconn.FieldDescription) bool {
+			if i == tgAt && t.isTargetRead(fds) {
+				tgOK = true
+				return true
+			}
 			return i >= reads && len(fds) > 0 && fds[0].Name == t.marker
 		})
 		// The locks read is the last result, or the one before the SET
@@ -697,13 +717,20 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if err == nil && (read < 0 || len(results[read].FieldDescriptions) == 0 || results[read].FieldDescriptions[0].Name != t.marker) {
 			err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
 		}
+		if err == nil && tgAt >= 0 {
+			if !tgOK {
+				err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
+			} else if tg.oid, tg.read = readTarget(results[tgAt].Rows); !tg.read {
+				err = fmt.Errorf("tracing %s in the shadow: the read of the table its statement names gave no OID", f.path)
+			}
+		}
 		notices := t.takeNotices()
 		if err != nil {
 			t.rollback()
 			return t.failed(f, st, len(prefix), err)
 		}
 		fs.level = "debug1"
-		t.statement(f, st, before, results[read].Rows, notices, fs)
+		t.statement(f, st, before, results[read].Rows, notices, tg, fs)
 	}
 	if open {
 		if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
@@ -753,8 +780,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	// CONSTRAINTS, the read of what changed and the guard; COMMIT, SET;
 	// without, the relations read whole.
 	type place struct {
-		stmt int  // the statement the result is of; -1: none of the file's
-		read bool // its locks read, not its own result
+		stmt   int  // the statement the result is of; -1: none of the file's
+		read   bool // its locks read, not its own result
+		target bool // the read of the table it names, before it (target.go)
 	}
 	var q strings.Builder
 	q.WriteString("BEGIN;\n")
@@ -773,6 +801,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// levels: the message level a statement's own locks read runs
 		// at ("": it has none), what that read must find.
 		levels = make([]string, len(f.shape.Statements))
+		tgs    = make([]target, len(f.shape.Statements))
 	)
 	level := func(low bool) {
 		if low != lowered {
@@ -799,6 +828,13 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			run = quietRun{renamed: run.renamed || !locksNothing(st)}
 		}
 		level(quiet)
+		ts, sch, name, ok := targetName(st)
+		tgs[i].ts = ts // read once, for the rules too
+		if ok {
+			q.WriteString(t.targetRead(sch, name))
+			q.WriteString(";\n")
+			places = append(places, place{stmt: i, target: true})
+		}
 		q.WriteString(st.Text)
 		q.WriteString("\n;\n")
 		places = append(places, place{stmt: i})
@@ -879,9 +915,10 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
 		marked := len(fds) == 3 && fds[0].Name == t.marker
-		// Kept: the locks reads, what changed, and the relations read
-		// that ends the query without it.
-		res := readResult(rr, i < len(places) && places[i].read && marked || i == changedAt || changedAt < 0 && i == len(places)-1)
+		targeted := t.isTargetRead(fds)
+		// Kept: the locks reads, the target reads, what changed, and the
+		// relations read that ends the query without it.
+		res := readResult(rr, i < len(places) && (places[i].read && marked || places[i].target && targeted) || i == changedAt || changedAt < 0 && i == len(places)-1)
 		if res.Err != nil {
 			failed = res.Err
 			break
@@ -892,8 +929,14 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			continue
 		}
 		p := places[i]
-		askew = askew || marked != p.read
+		askew = askew || marked != p.read || targeted != p.target
 		switch {
+		case p.target:
+			// The OID the statement's table name resolves to as it
+			// starts; its messages are the statement's, taken after it.
+			tg := &tgs[p.stmt]
+			tg.oid, tg.read = readTarget(res.Rows)
+			askew = askew || !tg.read
 		case p.read:
 			// What the statement did, and the server's messages while it
 			// and its read ran.
@@ -930,7 +973,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			stmts[i].rows = stmts[i-1].rows
 		}
 		fs.level = levels[i]
-		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, fs)
+		t.statement(f, st, before, stmts[i].rows, stmts[i].notices, tgs[i], fs)
 		if stmts[i].rows != nil {
 			lastRows = stmts[i].rows
 		}
@@ -944,7 +987,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		st := sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: f.shape.Statements[n-1].Line}
 		fs.level = ""
 		if addsRows(deferred.rows, lastRows, before) {
-			t.statement(f, st, before, deferred.rows, deferred.notices, fs)
+			t.statement(f, st, before, deferred.rows, deferred.notices, target{}, fs)
 		}
 		if level := rowsLevel(deferred.rows); level != "" && hides(level, "debug1") {
 			t.levelChanged(f, st, level, "debug1")
@@ -1079,7 +1122,7 @@ const plainSetValue = `('[^'\\]*'|[a-z0-9_.+-]+)`
 // statement records what one statement did, from the locks read after it
 // (rows of locksSQL) and the server's messages while it ran, and applies
 // the rules to it.
-func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64]rel, rows [][][]byte, notices []string, fs *fileState) {
+func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64]rel, rows [][][]byte, notices []string, tg target, fs *fileState) {
 	cur, held, all := fs.cur, fs.held, fs.all
 	ps := Statement{Line: st.Line, SQL: st.Head(100), Locks: []Lock{}}
 	timeout, level := "", ""
@@ -1144,7 +1187,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	}
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
-	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices)
+	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg)
 	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
 	}
@@ -1276,7 +1319,13 @@ var (
 )
 
 // statementFindings applies the rules to one traced statement.
-func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string) {
+//
+// The table an ALTER TABLE, UPDATE or DELETE names is the one its name
+// resolved to before it ran (tg, target.go); a "verifying table" message
+// naming it is about that table, and one naming another (a partition of
+// it, or a table a DO block alters) is matched by name among the locked
+// relations known before the file.
+func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string, tg target) {
 	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
 	add := func(rule string, b rel, msg string) {
 		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key), Message: msg})
@@ -1327,14 +1376,21 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			locked[oid] = before[oid]
 		}
 	}
-	ts := tokens(st.Text)
+	ts := tg.ts
+	if ts == nil {
+		ts = tokens(st.Text)
+	}
 	alter, isAlter := alterOf(ts)
 	target := func() (int64, rel, bool) {
 		if !isAlter {
 			return 0, rel{}, false
 		}
-		return matchRel(locked, alter.schema, alter.name)
+		return tg.table(locked, alter.schema, alter.name)
 	}
+	// own: the statement's table is known by OID and is not one known
+	// before the file (a temporary table named like a live one, a table
+	// the file made): the scans it reports are of that table.
+	own := isAlter && tg.read && before[tg.oid].kind == ""
 	for _, n := range notices {
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
@@ -1346,14 +1402,22 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		case isAlter && alter.validated() != "" && (verifyingRE.MatchString(n) || fkRE.MatchString(n)):
 			// VALIDATE takes SHARE UPDATE EXCLUSIVE, but in the same
 			// transaction as the ADD ... NOT VALID it scans under the
-			// stronger lock that one took. The table is the constraint's
-			// own (conrelid), not a name found in the text.
-			if oid, b, ok := t.constraintTable(alter.validated(), locked); ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
+			// stronger lock that one took. The table is the statement's
+			// by OID, else the constraint's own (conrelid), not a name
+			// found in the text.
+			oid, b, ok := target()
+			if !tg.read {
+				oid, b, ok = t.constraintTable(alter.validated(), locked)
+			}
+			if ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
 				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT %s scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", alter.validated(), b.key, held[oid], t.costs(b.key)))
 			}
 		case verifyingRE.MatchString(n):
 			m := verifyingRE.FindStringSubmatch(n)
 			oid, b, ok := named(locked, m[1])
+			if isAlter && tg.read && m[1] == alter.name {
+				oid, b, ok = target()
+			}
 			if !ok || !isTable(b.kind) {
 				continue
 			}
@@ -1366,7 +1430,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if cols := alter.requiredColumns(); isAlter && len(cols) > 0 && t.hasRows(b.key) {
 				add("add-required-column", b, fmt.Sprintf("adds %s NOT NULL with no default: the server checks %s for NULLs, and every live row has one, so migrate up fails here (column contains null values) and leaves the version dirty%s", strings.Join(cols, ", "), b.key, t.costs(b.key)))
 			}
-		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID"):
+		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID") && !own:
 			m := fkRE.FindStringSubmatch(n)
 			if oid, b, ok := t.constraintTable(m[1], locked); ok {
 				add("constraint-validated", b, fmt.Sprintf("adds FOREIGN KEY %s without NOT VALID: scans %s under %s%s", m[1], b.key, locks[oid], t.costs(b.key)))
@@ -1398,7 +1462,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		}
 	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
-		if _, b, ok := matchRel(locked, sch, name); ok && t.hasRows(b.key) {
+		if _, b, ok := tg.table(locked, sch, name); ok && t.hasRows(b.key) {
 			if v == "UPDATE" {
 				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
 			} else {

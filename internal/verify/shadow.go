@@ -356,6 +356,10 @@ func fastBatches(o Options, version int) ([]string, error) {
 	if err != nil {
 		return nil, nil
 	}
+	budget := o.Budget
+	if budget == nil {
+		budget = NewBudget(o.Config, "dbguard verify --shadow")
+	}
 	var batches []string
 	var cur strings.Builder
 	n := 0
@@ -366,16 +370,24 @@ func fastBatches(o Options, version int) ([]string, error) {
 			n = 0
 		}
 	}
+	slow := false // build the slow way; the files are still held to the budget
 	for _, m := range src.Migrations {
 		if int(m.Version) > version {
 			break
 		}
 		if m.Up == "" {
-			return nil, nil
+			slow = true
+			continue
 		}
-		data, err := src.ReadFile(m.Up)
-		if err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
-			return nil, nil
+		data, err := budget.Read(src, m.Up)
+		if se := (*SizeError)(nil); errors.As(err, &se) {
+			// Past a cap: no build reads it (the slow one, file by file,
+			// would read and scan it whole too).
+			return nil, se
+		}
+		if slow || err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+			slow = true
+			continue
 		}
 		text := string(data)
 		shape := sqlscan.Analyze(text)
@@ -397,6 +409,9 @@ func fastBatches(o Options, version int) ([]string, error) {
 		cur.WriteString(text)
 		cur.WriteString("\n;\n")
 		n++
+	}
+	if slow {
+		return nil, nil
 	}
 	flush()
 	table := pgx.Identifier{o.Config.Migrations.Table}.Sanitize()

@@ -54,6 +54,10 @@ type Options struct {
 	// Sandbox, when set, is a sandbox started ahead (StartSandbox) for
 	// WithShadow to use and close.
 	Sandbox *Sandbox
+	// Budget counts the migration files the preview reads against
+	// plan.max_file_size and plan.max_total_size (nil: a budget of its
+	// own, for verify --shadow).
+	Budget *Budget
 }
 
 // Report is the outcome; its JSON shape is documented in the README.
