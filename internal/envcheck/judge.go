@@ -376,20 +376,38 @@ func (j *judging) failures(vars []string) error {
 // the project root; godotenv in backend/".
 func labels(lrs []*LoaderReading) string {
 	var dirs []string
-	by := map[string][]string{}
+	var names [][]string // by dirs' index
+	at := map[string]int{}
+	last := -1 // the last reading's folder: a folder's readings come together
 	for _, lr := range lrs {
-		if _, ok := by[lr.Dir]; !ok {
-			dirs = append(dirs, lr.Dir)
+		if last < 0 || dirs[last] != lr.Dir {
+			i, ok := at[lr.Dir]
+			if !ok {
+				i = len(dirs)
+				dirs, names = append(dirs, lr.Dir), append(names, nil)
+				at[lr.Dir] = i
+			}
+			last = i
 		}
-		if !slices.Contains(by[lr.Dir], lr.Loader) {
-			by[lr.Dir] = append(by[lr.Dir], lr.Loader)
+		if !slices.Contains(names[last], lr.Loader) {
+			names[last] = append(names[last], lr.Loader)
 		}
 	}
-	var parts []string
-	for _, d := range dirs {
-		parts = append(parts, strings.Join(by[d], ", ")+" in "+where(d))
+	var b strings.Builder
+	for i, d := range dirs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		for j, n := range names[i] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(n)
+		}
+		b.WriteString(" in ")
+		b.WriteString(where(d))
 	}
-	return strings.Join(parts, "; ")
+	return b.String()
 }
 
 // shadowed adds the definitions of URL variables that loaders read past
