@@ -152,7 +152,7 @@ func (j *judging) judgeReading(lr *LoaderReading, vars []string) error {
 
 // groupDatabases sorts the sources in effect into databases and names,
 // for each, the loaders that read it.
-func (r *Report) groupDatabases(vars []string) {
+func (r *Report) groupDatabases() {
 	var inEffect, envSources []*Source
 	for _, s := range r.Sources {
 		if s.InEffect {
@@ -172,9 +172,13 @@ func (r *Report) groupDatabases(vars []string) {
 	}
 	readersOf := make([][]*LoaderReading, len(r.Databases))
 	for _, lr := range r.Readings {
+		// Reads holds only URL variables (judgeReading), and labels names
+		// each loader once in the readings' order whatever the order of a
+		// reading's variables: ranging over them, not looking each URL variable
+		// up, was 20,000 lookups on 1,000 env files.
 		seen := -1
-		for _, v := range vars {
-			if i, ok := dbOf[lr.Reads[v]]; ok && i != seen {
+		for _, s := range lr.Reads {
+			if i, ok := dbOf[s]; ok && i != seen {
 				readersOf[i], seen = append(readersOf[i], lr), i
 			}
 		}

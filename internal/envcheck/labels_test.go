@@ -42,3 +42,37 @@ func labelsJoined(lrs []*LoaderReading) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// A database's readers are the loaders reading any URL variable of it, in
+// the readings' order, whatever order a reading's variables come in: the
+// same as looking each URL variable up, run after run (a map's order
+// changes between them).
+func TestDatabaseReadersAsLookedUp(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":              "DATABASE_URL=postgres://app@h1.internal/one\nDIRECT_URL=postgres://app@h2.internal/two\n",
+		"backend/.env":      "DATABASE_URL=postgres://app@h2.internal/two\nDIRECT_URL=postgres://app@h1.internal/one\n",
+		"worker/.env":       "DIRECT_URL=postgres://app@h2.internal/two\n",
+		"worker/.env.local": "DATABASE_URL=postgres://app@h1.internal/one\n",
+	})
+	for range 20 {
+		r := mustResolve(t, root, nil)
+		if len(r.Databases) != 2 {
+			t.Fatalf("databases = %d, want 2", len(r.Databases))
+		}
+		vars := append([]string{r.URLVar}, r.DirectVars...)
+		for i, db := range r.Databases {
+			var lrs []*LoaderReading
+			for _, lr := range r.Readings {
+				seen := false
+				for _, v := range vars {
+					if s := lr.Reads[v]; s != nil && !seen && slices.Contains(db.Sources, s) {
+						lrs, seen = append(lrs, lr), true
+					}
+				}
+			}
+			if got, want := strings.Join(db.Readers, "; "), labels(lrs); got != want || want == "" {
+				t.Fatalf("database %d (%s) readers %q, want %q", i, db.ID, got, want)
+			}
+		}
+	}
+}

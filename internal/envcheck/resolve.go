@@ -147,7 +147,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.Files = markRead(files, readBy)
 	j.shadowed(vars)
 	r.Sources = j.ordered()
-	r.groupDatabases(vars)
+	r.groupDatabases()
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
 	r.modeVarWarnings(read, env, vars)
