@@ -28,13 +28,8 @@ Examples:
 		// (which runs before the action, learnFirst) allocates its listings
 		// in 4 KiB pages. The action's Found is the same for a tree read
 		// another way.
-		//
-		// The heap is prepared beside the walk: its collection waits on
-		// the runtime's mark workers and sweeping (1-4 ms of wall on a
-		// quiet machine, tens under load), which the walk need not wait
-		// for. Found, after discovery, waits for it if it is not done.
 		Before: func(*cli.Context) error {
-			envcheck.OnManyEnvFiles(hugeHeapFiles, besideTheWalk(hugePageHeap))
+			envcheck.OnManyEnvFiles(hugeHeapFiles, hugePageHeap)
 			return nil
 		},
 		After: func(*cli.Context) error {
@@ -58,11 +53,4 @@ Examples:
 			return envcheck.Show(c.Context, o, envcheck.ShowOptions{Strict: c.Bool("strict"), Format: f, Stdout: c.App.Writer, Stderr: c.App.ErrWriter})
 		}),
 	}
-}
-
-// besideTheWalk is prepare started on a goroutine of its own, for the
-// walk that finds it is needed to go on meanwhile; prepare is one that a
-// later caller waits for (hugePageHeap's sync.Once).
-func besideTheWalk(prepare func()) func() {
-	return func() { go prepare() }
 }

@@ -11,10 +11,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
-	"time"
 	"unsafe"
 )
 
@@ -279,36 +277,4 @@ func TestVerifyHeapInHugePagesForALargeSnapshot(t *testing.T) {
 			t.Errorf("a %d-byte snapshot: huge-page collection forced %v, want %v\n%s", tc.size, forced, tc.forced, stderr.Bytes())
 		}
 	}
-}
-
-// The services' walk that finds many env files does not wait for the
-// heap's preparation (its collection waits on the runtime's workers): it
-// runs beside the walk, and Found, after discovery, waits for it.
-func TestHeapPreparedBesideTheWalk(t *testing.T) {
-	release, started := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	prepare := func() { once.Do(func() { close(started); <-release }) }
-	returned := make(chan struct{})
-	go func() {
-		besideTheWalk(prepare)()
-		close(returned)
-	}()
-	select {
-	case <-returned:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the walk waited for the heap's preparation")
-	}
-	<-started
-	waited := make(chan struct{})
-	go func() {
-		prepare() // as Found calls hugePageHeap
-		close(waited)
-	}()
-	select {
-	case <-waited:
-		t.Fatal("a later caller did not wait for the preparation under way")
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(release)
-	<-waited
 }
