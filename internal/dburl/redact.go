@@ -555,10 +555,18 @@ func mayHoldPasswordKeyword(s string) bool {
 // of the keywords, at most four ASCII letters, a quote maybe, white space,
 // ':', white space, then a quote or a backtick.
 func mayHoldPasswordColon(s string) bool {
-	if strings.IndexByte(s, ':') < 0 || !strings.ContainsAny(s, "'\"`") {
+	if strings.IndexByte(s, ':') < 0 || !holdsQuote(s) {
 		return false
 	}
 	return keywordThen(s, colonQuoted)
+}
+
+// holdsQuote is strings.ContainsAny(s, "'\"`") in three vectorised byte
+// searches: ContainsAny tests a byte at a time, and dbguard env's report
+// on 1,000 env files (180 KB, no quote in it) took 2.4% of the command's
+// instructions there.
+func holdsQuote(s string) bool {
+	return strings.IndexByte(s, '"') >= 0 || strings.IndexByte(s, '\'') >= 0 || strings.IndexByte(s, '`') >= 0
 }
 
 // colonQuoted is assigned's test for passwordColonRE: at most four ASCII
@@ -822,7 +830,7 @@ func redactHexForms(s string) string {
 	secrets.RLock()
 	re := secrets.hexRE
 	secrets.RUnlock()
-	if re == nil || !strings.ContainsAny(s, "%\\") {
+	if re == nil || strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
 	return re.ReplaceAllLiteralString(s, Mask)

@@ -171,3 +171,13 @@ func BenchmarkRedactTextKeywords(b *testing.B) {
 		RedactText(line)
 	}
 }
+
+// holdsQuote is ContainsAny's answer for the quotes passwordColonRE ends
+// with, wherever the quote stands.
+func TestHoldsQuoteAsContainsAny(t *testing.T) {
+	for _, s := range []string{"", "a", "password: x", `password: "x"`, "pw: 'x'", "pw: `x`", strings.Repeat("x", 100) + `"`, "'" + strings.Repeat("x", 100), "é`", "\"'`"} {
+		if got, want := holdsQuote(s), strings.ContainsAny(s, "'\"`"); got != want {
+			t.Errorf("holdsQuote(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 func TestParseFile(t *testing.T) {
@@ -137,5 +139,19 @@ func BenchmarkParseFileUnclosedQuote(b *testing.B) {
 				ParseFile(".env", data)
 			}
 		})
+	}
+}
+
+// Location is the escaped file name, a colon and the line, as
+// fmt.Sprintf("%s:%d") wrote it.
+func TestDefinitionLocation(t *testing.T) {
+	for _, d := range []Definition{{File: ".env", Line: 1}, {File: "services/s1/app/.env.local", Line: 1234}, {File: "a\nb/.env\x1b[31m", Line: 7}, {File: "x", Line: 0}, {File: "", Line: 3}} {
+		want := fmt.Sprintf("%s:%d", output.Escape(d.File), d.Line)
+		if d.File == "" {
+			want = "environment"
+		}
+		if got := d.Location(); got != want {
+			t.Errorf("Location of %q:%d = %q, want %q", d.File, d.Line, got, want)
+		}
 	}
 }

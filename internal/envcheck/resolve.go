@@ -136,7 +136,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		unalias(rs.out[:len(runs)], aliases)
 	}
 	runs = append(runs, svcRuns...)
-	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment()}
+	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment(), secretNames: secretNames{}}
 	readBy, err := j.judgeReadings(runs, rs, vars, len(files))
 	if err != nil {
 		return nil, err
@@ -147,7 +147,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 	r.Files = markRead(files, readBy)
 	j.shadowed(vars)
 	r.Sources = j.ordered()
-	r.groupDatabases(vars)
+	r.groupDatabases()
 	r.Effective = r.effective()
 	r.readingWarnings(vars)
 	r.modeVarWarnings(read, env, vars)

@@ -1,0 +1,78 @@
+package envcheck
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// labels groups loaders by folder in the order the folders first come,
+// each loader once, whether a folder's readings come together or not:
+// as the map-and-join form it replaced wrote it.
+func TestLabelsAsJoined(t *testing.T) {
+	lr := func(dir, loader string) *LoaderReading { return &LoaderReading{Dir: dir, Loader: loader} }
+	cases := [][]*LoaderReading{
+		nil,
+		{lr(".", "dotenv")},
+		{lr(".", "dotenv"), lr(".", "vite"), lr(".", "dotenv")},
+		{lr("a", "dotenv"), lr("b", "vite"), lr("a", "next"), lr("b", "vite"), lr(".", "godotenv"), lr("a", "dotenv")},
+		{lr("x\ny", "dotenv"), lr("", "vite"), lr("x\ny", "next")},
+	}
+	for _, lrs := range cases {
+		if got, want := labels(lrs), labelsJoined(lrs); got != want {
+			t.Errorf("labels = %q, want %q", got, want)
+		}
+	}
+}
+
+func labelsJoined(lrs []*LoaderReading) string {
+	var dirs []string
+	by := map[string][]string{}
+	for _, lr := range lrs {
+		if _, ok := by[lr.Dir]; !ok {
+			dirs = append(dirs, lr.Dir)
+		}
+		if !slices.Contains(by[lr.Dir], lr.Loader) {
+			by[lr.Dir] = append(by[lr.Dir], lr.Loader)
+		}
+	}
+	var parts []string
+	for _, d := range dirs {
+		parts = append(parts, strings.Join(by[d], ", ")+" in "+where(d))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// A database's readers are the loaders reading any URL variable of it, in
+// the readings' order, whatever order a reading's variables come in: the
+// same as looking each URL variable up, run after run (a map's order
+// changes between them).
+func TestDatabaseReadersAsLookedUp(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":              "DATABASE_URL=postgres://app@h1.internal/one\nDIRECT_URL=postgres://app@h2.internal/two\n",
+		"backend/.env":      "DATABASE_URL=postgres://app@h2.internal/two\nDIRECT_URL=postgres://app@h1.internal/one\n",
+		"worker/.env":       "DIRECT_URL=postgres://app@h2.internal/two\n",
+		"worker/.env.local": "DATABASE_URL=postgres://app@h1.internal/one\n",
+	})
+	for range 20 {
+		r := mustResolve(t, root, nil)
+		if len(r.Databases) != 2 {
+			t.Fatalf("databases = %d, want 2", len(r.Databases))
+		}
+		vars := append([]string{r.URLVar}, r.DirectVars...)
+		for i, db := range r.Databases {
+			var lrs []*LoaderReading
+			for _, lr := range r.Readings {
+				seen := false
+				for _, v := range vars {
+					if s := lr.Reads[v]; s != nil && !seen && slices.Contains(db.Sources, s) {
+						lrs, seen = append(lrs, lr), true
+					}
+				}
+			}
+			if got, want := strings.Join(db.Readers, "; "), labels(lrs); got != want || want == "" {
+				t.Fatalf("database %d (%s) readers %q, want %q", i, db.ID, got, want)
+			}
+		}
+	}
+}
