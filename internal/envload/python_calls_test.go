@@ -119,8 +119,11 @@ load_dotenv(None, None, False, True)
 // TestAttackPythonCallsLinear: a megabyte of load_dotenv calls took 35 s
 // and 76,926 warnings. Reading them is linear in the file (lines counted
 // on from the call before, not from the top, and a line's start found the
-// same way), and a file names at most 10 problems, then how many more.
+// same way), and a file names at most 10 problems, then how many more:
+// checked on the unclosed calls' larger input, the measurement's last run
+// (64,000 calls, 832 KB), not in a run of its own.
 func TestAttackPythonCallsLinear(t *testing.T) {
+	const n = 8000
 	for name, unit := range map[string]string{
 		"a call a line":        "load_dotenv()\n",
 		"calls on one line":    "x = 1; load_dotenv(); ",
@@ -128,16 +131,13 @@ func TestAttackPythonCallsLinear(t *testing.T) {
 		"comments in the call": "load_dotenv(#\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			if r := lineartest.Growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { PythonCalls("b.py", b) }, 8000); r > 20 {
+			var problems []ScriptProblem
+			if r := lineartest.Growth(func(n int) []byte { return []byte(strings.Repeat(unit, n)) }, func(b []byte) { _, problems = PythonCalls("b.py", b) }, n); r > 20 {
 				t.Errorf("8 times the calls take %.0f times as long (linear: about 8)", r)
 			}
+			if name == "unclosed calls" {
+				checkCallProblems(t, problems, "b.py", 8*n)
+			}
 		})
-	}
-	_, problems := PythonCalls("b.py", []byte(strings.Repeat("load_dotenv(\n", 80_000)))
-	if len(problems) != maxCallProblems+1 || !strings.Contains(problems[maxCallProblems].Msg, "and 79990 more") {
-		t.Fatalf("want %d problems and one counting the rest, got %d (last: %v)", maxCallProblems, len(problems), problems[len(problems)-1])
-	}
-	if problems[maxCallProblems].At != "b.py:11" {
-		t.Errorf("the count of the rest is at %s, want the first not named (b.py:11)", problems[maxCallProblems].At)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/dbguard/dbguard/internal/testutil/tmpfs"
 )
 
 // The hook managers, each run for real: the pre-commit framework
@@ -64,7 +66,12 @@ type buildError struct {
 
 func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + e.out }
 
+// TestMain puts the tests' repositories, pre-commit's clones and the
+// built dbguard in memory (tmpfs.InMemory): each test makes and removes
+// git repositories, and on an ext4 /tmp without a journal each new file
+// costs a scan past the inodes deleted in the last few seconds.
 func TestMain(m *testing.M) {
+	tmpfs.InMemory()
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)

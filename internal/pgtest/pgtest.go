@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/dbguard/dbguard/internal/sandbox"
+	"github.com/dbguard/dbguard/internal/testutil/tmpfs"
 
 	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/jackc/pgx/v5"
@@ -96,7 +97,15 @@ var (
 // one per processor): a database test mostly waits, on round trips, on
 // the server's checkpoints for CREATE DATABASE, on lock timeouts, so one
 // per processor left them idle.
+//
+// Main also puts the test binary's temporary files in memory, the
+// server's cluster with them, when TMPDIR is unset (tmpfs.InMemory): on
+// an ext4 /tmp without a journal, each file a CREATE DATABASE copies
+// cost the server a scan of the inode table past the inodes deleted in
+// the last few seconds, which perf put at about 40% of internal/plan's
+// CPU.
 func Main(m *testing.M) int {
+	tmpfs.InMemory()
 	waitersInParallel(4 * runtime.GOMAXPROCS(0))
 	code := m.Run()
 	if shared != nil {

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -304,19 +305,47 @@ func TestChoose(t *testing.T) {
 	}
 }
 
-// firstTemplate starts and stops the first sandbox of a user cache of its
-// own (XDG_CACHE_HOME, a temporary folder), which leaves its template
-// cluster there, and returns the template's folder.
+// firstTemplate gives t a user cache of its own (XDG_CACHE_HOME, a
+// temporary folder) holding the template cluster the first sandbox of an
+// installation leaves, and returns the template's folder. The template is
+// the one the first sandbox in the package's cache (TestMain's) left,
+// checked there and copied as saveTemplate copies one: each caller
+// spoils its own copy, and a start of its own in an empty cache cost an
+// initdb (~1.3 s of CPU) and a server's start and stop per test.
 func firstTemplate(t *testing.T) string {
 	t.Helper()
 	mustFind(t)
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	s, err := Start(context.Background(), Options{})
-	if err != nil {
-		t.Fatal(err)
+	packageTemplate.once.Do(func() {
+		s, err := Start(context.Background(), Options{})
+		if err != nil {
+			packageTemplate.err = err
+			return
+		}
+		s.Close()
+		packageTemplate.dir, packageTemplate.bin = templateDir(s.Binaries), s.Binaries
+	})
+	if packageTemplate.err != nil {
+		t.Fatal(packageTemplate.err)
 	}
-	s.Close()
-	return templateDir(s.Binaries)
+	if _, err := os.Stat(filepath.Join(packageTemplate.dir, "PG_VERSION")); err != nil {
+		t.Fatalf("no template cluster in the package's cache after its first start: %v", err)
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	tmpl := templateDir(packageTemplate.bin)
+	saveTemplate(packageTemplate.dir, tmpl)
+	if _, err := os.Stat(filepath.Join(tmpl, "PG_VERSION")); err != nil {
+		t.Fatalf("the template was not copied into the test's cache: %v", err)
+	}
+	return tmpl
+}
+
+// packageTemplate is the template cluster in the package's cache, found
+// or made by firstTemplate's first call.
+var packageTemplate struct {
+	once sync.Once
+	dir  string
+	bin  Binaries
+	err  error
 }
 
 // TestTemplateCache: the first sandbox of an installation leaves a template
