@@ -25,6 +25,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/sandbox"
+	"github.com/dbguard/dbguard/internal/testutil/tmpfs"
 )
 
 // withPostgres runs the tests and then stops the throwaway cluster, if one
@@ -34,7 +35,7 @@ type withPostgres struct{ m *testing.M }
 func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
 	notAPullRequest()
-	tmpInMemory()
+	tmpfs.InMemory()
 	waitersInParallel()
 	buildAhead()
 	defer removeBuilt()
