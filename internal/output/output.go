@@ -308,6 +308,26 @@ func closedKeywords(b []byte) []byte {
 	return append(out, b[last:]...)
 }
 
+// NameWithoutValues is a name (a file's) masked as a text of its own,
+// each password keyword's separator then written \x3d ('=') or \x3a
+// (':'), as Escape writes what a reader must not take for syntax: text in
+// which the output net finds no value after a keyword to mask on into
+// what follows (a file named "notes PGPASSWORD=" in a workflow command,
+// where the runner has no escape for '='). A keyword that ends the name
+// has no value, and gets no mask: "notes PGPASSWORD\x3d".
+func NameWithoutValues(s string) string {
+	masked := dburl.RedactText(s)
+	if loc := keywordSeparator.FindAllStringIndex(s, -1); len(loc) > 0 && strings.TrimRight(s[loc[len(loc)-1][1]:], " \t") == "" {
+		masked = strings.TrimSuffix(masked, dburl.Mask)
+	}
+	return keywordSeparator.ReplaceAllStringFunc(masked, func(m string) string {
+		if strings.HasSuffix(m, "=") {
+			return m[:len(m)-1] + `\x3d`
+		}
+		return m[:len(m)-1] + `\x3a`
+	})
+}
+
 var (
 	// mayHoldKeyword finds the keywords dburl's password patterns start
 	// at (pass, pwd, and all that hold them).
