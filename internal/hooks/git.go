@@ -74,7 +74,7 @@ func (g Git) command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
-	if !honoursBareRepository(bin) && os.Getenv("GIT_DIR") == "" {
+	if os.Getenv("GIT_DIR") == "" && !honoursBareRepository(bin) {
 		// Git older than 2.38 ignores safe.bareRepository: it is told
 		// the repository instead of finding one.
 		cmd.Env = append(os.Environ(), explicitRepository(g.Dir)...)
