@@ -285,8 +285,10 @@ func tookPart(m []int, groups []int) bool {
 // bare value runs to the ';' and may hold blanks. Only .NET's keywords
 // (password, pwd) are read so, and only as a connection string's pair:
 // after a ';' or at the start of its line or of a string, the value runs
-// to the next ';' on the line, else to the line's end; elsewhere, to a
-// ';' with no '=' before it on the line (a message's "Password = a b;").
+// to the next ';' on the line, else to the line's end (for the first pair
+// only when no '=' follows on the line: libpq's password=x host=db);
+// elsewhere, to a ';' with no '=' before it on the line (a message's
+// "Password = a b;").
 // Otherwise (libpq's host=h password=x user=y, the shell's PGPASSWORD=x
 // cmd) it is end. More may be masked in prose (password=x is wrong; ...):
 // nothing is shown.
@@ -312,13 +314,18 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 	if semi >= line {
 		semi = -1
 	}
+	afterSemi, first := pairStart(s, k)
+	eq := ahead.next(s, from, '=', 3)
 	switch {
-	case pairStart(s, k):
-		if semi >= 0 {
-			return semi
-		}
+	case (afterSemi || first) && semi >= 0:
+		return semi
+	case afterSemi:
 		return line
-	case semi >= 0 && ahead.next(s, from, '=', 3) > semi:
+	case first && eq >= line:
+		// One pair on its line: to its end. A libpq string that starts
+		// with password= (password=x host=db) ends at the blank.
+		return line
+	case semi >= 0 && eq > semi:
 		return semi
 	}
 	return end
@@ -374,9 +381,10 @@ func (n *nextBytes) next(s string, from int, c byte, i int) int {
 }
 
 // pairStart reports whether the keyword at k starts a .NET connection
-// string's pair: it follows a ';', the start of its line or a quote
-// (blanks, and Npgsql's "User " before Password, between).
-func pairStart(s string, k int) bool {
+// string's pair: after a ';' (afterSemi), or first, at the start of its
+// line or after a quote (blanks, and Npgsql's "User " before Password,
+// between).
+func pairStart(s string, k int) (afterSemi, first bool) {
 	i := k
 	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
 		i--
@@ -387,7 +395,10 @@ func pairStart(s string, k int) bool {
 			i--
 		}
 	}
-	return i == 0 || strings.IndexByte(";\n\r\"'", s[i-1]) >= 0
+	if i > 0 && s[i-1] == ';' {
+		return true, false
+	}
+	return false, i == 0 || strings.IndexByte("\n\r\"'", s[i-1]) >= 0
 }
 
 // OpenPasswordValue returns where, in s, the password keyword starts

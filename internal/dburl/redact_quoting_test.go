@@ -409,3 +409,17 @@ func TestAttackRedactQuotingLeftAfterBlank(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactLibpqStringStartingWithPassword: a keyword/value string that
+// starts with password= is no .NET pair: its value ends at the blank.
+func TestRedactLibpqStringStartingWithPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"password=xY host=db dbname=app":  "password=**** host=db dbname=app",
+		"log:\npassword=xY host=db\nnext": "log:\npassword=**** host=db\nnext",
+		"Password=a bXY":                  "Password=****",
+	} {
+		if out := RedactText(in); out != want {
+			t.Errorf("RedactText(%q) = %q, want %q", in, out, want)
+		}
+	}
+}
