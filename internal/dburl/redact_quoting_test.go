@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 )
 
@@ -420,6 +422,33 @@ func TestRedactLibpqStringStartingWithPassword(t *testing.T) {
 	} {
 		if out := RedactText(in); out != want {
 			t.Errorf("RedactText(%q) = %q, want %q", in, out, want)
+		}
+	}
+}
+
+// TestFindWindowedAsWholeText: the patterns' first run on a window finds
+// the match the whole text gives, on texts of the pieces quoting turns on
+// that are longer than the window.
+func TestFindWindowedAsWholeText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	pieces := []string{"password", "pwd", "PGPASSWORD", "=", "=>", ": ", "'", `"`, `"""`, "'''", `\`, " ", "\n", "\n",
+		"x", "yz", "$'", "r", "rb", ";", "`", "''", `""`, "\t", strings.Repeat("a", 40), strings.Repeat(" ", 30)}
+	for range 3000 {
+		var b strings.Builder
+		for b.Len() < matchWindow+rng.IntN(3*matchWindow) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		for _, re := range []*lazyre.Regexp{passwordRE, passwordColonRE} {
+			for _, pos := range []int{0, rng.IntN(len(s)), rng.IntN(len(s))} {
+				want := re.Regexp().FindStringSubmatchIndex(s[pos:])
+				if want != nil {
+					want = offsetBy(want, pos)
+				}
+				if got := findWindowed(re.Regexp(), s, pos); !slices.Equal(got, want) {
+					t.Fatalf("at %d: %v, want %v in\n%q", pos, got, want, s)
+				}
+			}
 		}
 	}
 }
