@@ -537,11 +537,71 @@ func markdownOpener(line string) string {
 				continue
 			}
 			i = end + n - 1
-		case '[', '<':
+		case '<':
+			if strings.HasPrefix(line[i:], emptyComment) {
+				i += len(emptyComment) - 1 // the summary's own, after an '@'
+				continue
+			}
+			return string(c)
+		case '[':
 			return string(c)
 		}
 	}
 	return ""
+}
+
+// emptyComment is what the summary writes after an '@' so that GitHub
+// makes no email link of it.
+const emptyComment = "<!-- -->"
+
+// TestAttackActionSummaryAutolink: GitHub's autolink extension makes links
+// of bare text, and the job summary showed a host the pull request's env
+// file named www.evil.example, or a database ops@evil.example, in a
+// finding's message as a live link beside dbguard's verdict. Rendered by cmark-gfm
+// as GitHub renders it, the summary has no link.
+func TestAttackActionSummaryAutolink(t *testing.T) {
+	t.Parallel()
+	jq := needTool(t, "jq")
+	cmark := needTool(t, "cmark-gfm")
+	ws := workspace(t, map[string]string{
+		".env":   "DATABASE_URL=postgres://app@db1.example.com/app\n",
+		"a/.env": "DATABASE_URL=postgres://app@www.evil.example/app\n",
+		"b/.env": "DATABASE_URL=postgres://app@db3.example.com/ops%40evil.example\n",
+	})
+	ci, talk := dbguardProcess(t, ws, "ci", "--offline", "--format", "json")
+	var report bytes.Buffer
+	ci.Stdout = &report
+	if err := ci.Run(); exitCodeOf(err) != 1 {
+		t.Fatalf("dbguard ci: %v, want exit 1\n%s", err, talk)
+	}
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := exec.Command(jq, "-r", "-f", filepath.Join(root, "scripts", "action", "summary.jq"))
+	summary.Stdin = &report
+	md, err := summary.Output()
+	if err != nil {
+		t.Fatalf("jq: %v", err)
+	}
+	if !strings.Contains(string(md), "www\\.evil.example") || !strings.Contains(string(md), "ops@"+emptyComment+"evil.example") {
+		t.Fatalf("the summary does not show the host and the database as this test expects:\n%s", md)
+	}
+	render := exec.Command(cmark, "--unsafe", "-e", "autolink", "-e", "table")
+	render.Stdin = bytes.NewReader(md)
+	html, err := render.Output()
+	if err != nil {
+		t.Fatalf("cmark-gfm: %v", err)
+	}
+	if strings.Contains(string(html), "<a ") {
+		t.Errorf("the rendered summary has a link:\n%s\nfrom:\n%s", html, md)
+	}
+	// The same text unescaped does link: the check can fail.
+	bare := exec.Command(cmark, "-e", "autolink")
+	bare.Stdin = strings.NewReader("names www.evil.example:5432/app and db3.example.com:5432/ops@evil.example")
+	if out, err := bare.Output(); err != nil || strings.Count(string(out), "<a ") != 2 {
+		t.Errorf("cmark-gfm made no links of the bare names (%v): %s", err, out)
+	}
 }
 
 // TestActionFetchesBase: on a pull request the action fetches the base

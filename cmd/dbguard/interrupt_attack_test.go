@@ -193,3 +193,52 @@ func TestAttackKilledConcurrentIndexIsNamed(t *testing.T) {
 	}
 	noPassword(t, s)
 }
+
+// A second Ctrl-C ended the process without writing the partial line
+// the output's redactor held (a line with password= waits for its end, to
+// be masked whole): a tool's last words were lost. The second signal now
+// writes what is held, masked, before the process ends.
+func TestAttackSecondInterruptFlushesHeldLine(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, nil)
+	started := filepath.Join(dir, "started")
+	yaml := "version: 1\nmigrations:\n  tool: command\n  command:\n" +
+		"    up: \"printf 'tool: applying with password=s3cretXY as app, last words'; touch started; sleep 20\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "dbguard.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := dbguardProcess(t, dir, "migrate", "up")
+	cmd.WaitDelay = 2 * time.Second // the tool's sleep may hold the pipe
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the tool did not start in 20s:\n%s", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // the tool's partial line reaches the redactor
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	if err == nil {
+		t.Fatalf("exited 0 after two interrupts:\n%s", out)
+	}
+	got := out.String()
+	if !strings.Contains(got, "tool: applying with password=**** as app, last words") {
+		t.Errorf("the held partial line was not written, masked, on the second Ctrl-C:\n%s", got)
+	}
+	noPassword(t, got)
+	if strings.Contains(got, "s3cretXY") {
+		t.Errorf("the password was shown:\n%s", got)
+	}
+}

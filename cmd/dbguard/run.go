@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -49,7 +50,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 
 	// The first Ctrl-C or SIGTERM cancels ctx (migrations stop after the one
 	// in flight); a second one ends the process at once.
-	ctx, stop := interruptible()
+	ctx, stop := interruptible(func() {
+		out.FlushHeld(flushWait)
+		errOut.FlushHeld(flushWait)
+	})
 	defer stop()
 
 	// A completion request is answered here, before the app parses a word,
@@ -78,8 +82,14 @@ func helpPath(args []string) string {
 	return strings.Join(path, " ")
 }
 
+// flushWait is how long the second Ctrl-C waits for a write under way
+// before it writes what the redactors hold and ends the process.
+const flushWait = 200 * time.Millisecond
+
 // interruptible returns a context the first SIGINT or SIGTERM cancels,
-// and what stops listening. The second such signal ends the process: the
+// and what stops listening. The second such signal calls flush (the
+// redactors' held partial lines are written, masked: they used to be
+// lost, a child's last words with them) and ends the process: the
 // signal raised again with its handler reset, so it ends as the default
 // handler would end it, or exit 130 where that would not end it. It used
 // to restore the handler the process started with once it had seen the
@@ -87,7 +97,7 @@ func helpPath(args []string) string {
 // non-interactive shell; Notify had un-ignored it) went back to ignoring
 // it, and a second SIGINT left the migration in flight to run to its
 // end. A second signal sent before the listener ran was lost as well.
-func interruptible() (context.Context, func()) {
+func interruptible(flush func()) (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -101,6 +111,7 @@ func interruptible() (context.Context, func()) {
 		}
 		select {
 		case sig := <-sigs:
+			flush()
 			signal.Reset(sig)
 			// Raised again under its reset handler, the signal ends the
 			// process before Signal returns, as the default handler

@@ -49,14 +49,130 @@ var (
 	// space, or to the end of a string it is in, or to '&' in a URL's
 	// query (see unquotedEnd). The closing quotes are groups, for
 	// OpenPasswordValue.
-	passwordColonRE = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*[bur]?)(?:(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`)
-	passwordRE      = lazyre.New(`(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:'` + singleQuoted + `('?)|"` + doubleQuoted + `("?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`)
+	passwordColonRE = lazyre.New(colonPattern(tripleOpen))
+	passwordRE      = lazyre.New(assignPattern(tripleOpen))
+	// passwordColonNoTripleRE and passwordNoTripleRE are the patterns
+	// with no triple quotes, to read again a triple-quoted match that the
+	// same quote follows: it was quotes doubled (an INI's or .NET's """"
+	// for a value that starts with one, YAML's '''...''''), which Python
+	// would not write. Their groups are the same.
+	passwordColonNoTripleRE = lazyre.New(colonPattern(never + tripleOpen))
+	passwordNoTripleRE      = lazyre.New(assignPattern(never + tripleOpen))
+)
+
+// tripleOpen starts a triple-quoted alternative; never before it is a
+// position that is a word boundary and is not, which no text has.
+const (
+	tripleOpen = ``
+	never      = `\b\B`
+)
+
+// colonPattern and assignPattern are passwordColonRE's and passwordRE's,
+// with t before each triple-quoted alternative.
+func colonPattern(t string) string {
+	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*` + pyPrefix + `)(?:` + t + `(""")` + tripleDouble + `(""")|` + t + `(''')` + tripleSingle + `(''')|(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`
+}
+
+func assignPattern(t string) string {
+	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:` + pyPrefix + `(?:` + t + `"""` + tripleDouble + `(""")|` + t + `'''` + tripleSingle + `(''')|'` + singleQuoted + `('?)|"` + doubleQuoted + `("?))|\$'` + ansiCQuoted + `('?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`
+}
+
+// nextMatch is re's next match in s from pos, its indexes in s; a
+// triple-quoted value that the same quote follows is read again without
+// triple quotes.
+func nextMatch(re *lazyre.Regexp, s string, pos int) []int {
+	m := findWindowed(re.Regexp(), s, pos)
+	if m == nil {
+		return nil
+	}
+	alt, triple := passwordNoTripleRE, passwordREClosing[:2]
+	if re == passwordColonRE {
+		alt, triple = passwordColonNoTripleRE, passwordColonREClosing[:2]
+	}
+	if tookPart(m, triple) && m[1] < len(s) && s[m[1]] == s[m[1]-1] {
+		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 {
+			for i := range m2 {
+				if m2[i] >= 0 {
+					m2[i] += m[0]
+				}
+			}
+			return m2
+		}
+	}
+	return m
+}
+
+// matchWindow is how much text, at least, findWindowed gives the pattern
+// first: short enough for Go's regexp to use its backtracker on the
+// password patterns, which is several times faster than its NFA.
+const matchWindow = 512
+
+// findWindowed is re.FindStringSubmatchIndex(s[pos:]) for the password
+// patterns, with pos added. It runs the pattern first on s[pos:] up to
+// the end of the line at matchWindow bytes: a match that ends before that
+// window's end is the one the whole text gives (a keyword and its
+// separator found make a match, every value's reading is decided within
+// its line or ends at the window's end, and a triple quote closes on its
+// line); a match that reaches the window's end, or none, is looked for
+// again in the whole rest.
+func findWindowed(re *regexp.Regexp, s string, pos int) []int {
+	end := pos + matchWindow
+	if end < len(s) {
+		if nl := strings.IndexByte(s[end:], '\n'); nl >= 0 {
+			end += nl + 1
+		} else {
+			end = len(s)
+		}
+	}
+	if end < len(s) {
+		if m := re.FindStringSubmatchIndex(s[pos:end]); m != nil && m[1] < end-pos {
+			return offsetBy(m, pos)
+		}
+	}
+	m := re.FindStringSubmatchIndex(s[pos:])
+	if m == nil {
+		return nil
+	}
+	return offsetBy(m, pos)
+}
+
+// offsetBy adds pos to every index of m that is set.
+func offsetBy(m []int, pos int) []int {
+	for i := range m {
+		if m[i] >= 0 {
+			m[i] += pos
+		}
+	}
+	return m
+}
+
+// passwordREClosing and passwordColonREClosing are the patterns' groups
+// of a value's closing quote (empty where it is missing; a triple quote
+// always closes); a group of passwordREClosing that took part in a match
+// makes the value quoted.
+var (
+	passwordREClosing      = []int{2, 3, 4, 5, 6}
+	passwordColonREClosing = []int{3, 5, 7, 9, 11}
 )
 
 // singleQuoted and doubleQuoted are a quoted value's inside.
+// tripleSingle and tripleDouble are a Python triple-quoted string's,
+// closed on its line (a traceback shows one line; else the quotes are read
+// as single or double quotes, doubled ones in them): one quote or two that a third
+// does not follow are part of it, and so is a backslash with the byte
+// after it. It does not start with a quote: YAML's and SQL's four single
+// quotes, and an INI's four double quotes (a quote, doubled), are read as
+// single or double quotes. ansiCQuoted is bash's $'...', where a
+// backslash escapes a quote ($'a\'b'). pyPrefix is a Python string's
+// prefix (r"...", b'...', rb"...", f"..."), as a source line in a
+// traceback or a settings file writes it.
 const (
 	singleQuoted = `(?:[^'\\]|\\+''?|\\+[^']|''|'\\'')*`
 	doubleQuoted = `(?:[^"\\]|\\+""?|\\+[^"]|"")*`
+	tripleSingle = `(?:[^'\\\n]|\\.)(?:[^'\\\n]|\\.|''?(?:[^'\\\n]|\\.))*`
+	tripleDouble = `(?:[^"\\\n]|\\.)(?:[^"\\\n]|\\.|""?(?:[^"\\\n]|\\.))*`
+	ansiCQuoted  = `(?:[^'\\]|\\(?s:.))*`
+	pyPrefix     = `(?:[burf]|rb|br|fr|rf)?`
 )
 
 // secretKeys are the keywords whose values are never shown.
@@ -141,7 +257,7 @@ const assignMask = "${1}" + Mask
 
 // colonMask is passwordColonRE's replacement: the keyword, the value's
 // opening quote, the mask, its closing quote.
-const colonMask = "${1}${2}${4}${6}" + Mask + "${3}${5}${7}"
+const colonMask = "${1}${2}${4}${6}${8}${10}" + Mask + "${3}${5}${7}${9}${11}"
 
 // maskKeywords is re.ReplaceAllString(s, template) but for two things a
 // pattern cannot see, as they lie before its match: a keyword that ends
@@ -153,15 +269,11 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 	var b []byte
 	last := 0
 	var quotes quoteState
+	var ahead nextBytes
 	for pos := 0; pos < len(s); {
-		m := re.Regexp().FindStringSubmatchIndex(s[pos:])
+		m := nextMatch(re, s, pos)
 		if m == nil {
 			break
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += pos
-			}
 		}
 		if ordinaryWordBefore(s, m[0]) {
 			pos = m[0] + 1
@@ -169,8 +281,9 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		}
 		switch v := m[3]; {
 		case v == m[1]:
-		case s[v] != '\'' && s[v] != '"' && s[v] != '`':
-			m[1] = unquotedEnd(s, m[0], v, m[1], quotes.at(s, m[0]))
+		case re == passwordRE && !tookPart(m, passwordREClosing):
+			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
+			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
 		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0])):
 			// A quoted piece with more after it: libpq's bare value
 			// that starts with '"', the shell's 'a'"b"c.
@@ -195,6 +308,138 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 	return string(append(b, s[last:]...))
 }
 
+// tookPart reports whether one of the groups took part in the match m.
+func tookPart(m []int, groups []int) bool {
+	for _, g := range groups {
+		if m[2*g] >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// connectionStringEnd is where an unquoted value, which the pattern ran
+// to white space at end, ends in a .NET connection string (ADO.NET,
+// Npgsql: Host=db;Password=a b;Port=5432, Pwd=, User Password=), where a
+// bare value runs to the ';' and may hold blanks. Only .NET's keywords
+// (password, pwd) are read so, and only as a connection string's pair:
+// after a ';' or at the start of its line or of a string, the value runs
+// to the next ';' on the line, else to the line's end (for the first pair
+// only when no '=' follows on the line: libpq's password=x host=db);
+// elsewhere, to a ';' with no '=' before it on the line (a message's
+// "Password = a b;").
+// Otherwise (libpq's host=h password=x user=y, the shell's PGPASSWORD=x
+// cmd) it is end. More may be masked in prose (password=x is wrong; ...):
+// nothing is shown.
+//
+// The next ';', line end and '=' are found once and kept in ahead while
+// the keywords pass them, so a line of many keywords is read once.
+func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
+	w := k
+	for w < len(s) && (asciiLetter(s[w]) || s[w] >= utf8.RuneSelf) {
+		w++
+	}
+	if kw := s[k:w]; !strings.EqualFold(kw, "password") && !strings.EqualFold(kw, "pwd") {
+		return end
+	}
+	from := end
+	if q := escapedQuoteAt(s, v); q != 0 {
+		// A quoted value inside a string that escapes its quotes
+		// ("Password=\"a;b\"" in JSON): its ';' is no end.
+		from = max(end, closingEscapedQuote(s, v+2, q))
+	}
+	line := min(ahead.next(s, from, '\n', 0), ahead.next(s, from, '\r', 1))
+	semi := ahead.next(s, from, ';', 2)
+	if semi >= line {
+		semi = -1
+	}
+	afterSemi, first := pairStart(s, k)
+	eq := ahead.next(s, from, '=', 3)
+	switch {
+	case (afterSemi || first) && semi >= 0:
+		return semi
+	case afterSemi:
+		return line
+	case first && eq >= line:
+		// One pair on its line: to its end. A libpq string that starts
+		// with password= (password=x host=db) ends at the blank.
+		return line
+	case semi >= 0 && eq > semi:
+		return semi
+	}
+	return end
+}
+
+// escapedQuoteAt is the quote at s[v:] written with a backslash before
+// it (\" or \'), or 0.
+func escapedQuoteAt(s string, v int) byte {
+	if v+1 < len(s) && s[v] == '\\' && (s[v+1] == '"' || s[v+1] == '\'') {
+		return s[v+1]
+	}
+	return 0
+}
+
+// closingEscapedQuote is the index after the escaped quote q that closes
+// a value whose inside starts at i (a doubled quote, \q\q, is one
+// quote in it), or the line's end.
+func closingEscapedQuote(s string, i int, q byte) int {
+	for ; i < len(s) && s[i] != '\n' && s[i] != '\r'; i++ {
+		if escapedQuoteAt(s, i) != q {
+			continue
+		}
+		if escapedQuoteAt(s, i+2) == q {
+			i += 3
+			continue
+		}
+		return i + 2
+	}
+	return i
+}
+
+// nextBytes keeps where the next of a few bytes is, and from where it was
+// looked for, so that a later question from a position between the two
+// is answered without reading the text again.
+type nextBytes struct {
+	from, at [4]int // at: index+1 of what was found, 0 unknown
+}
+
+// next is the index of the first c at or after from in s (len(s) if none),
+// kept in slot i.
+func (n *nextBytes) next(s string, from int, c byte, i int) int {
+	if p := n.at[i] - 1; p >= from && n.from[i] <= from {
+		return p
+	}
+	p := strings.IndexByte(s[from:], c)
+	if p < 0 {
+		p = len(s)
+	} else {
+		p += from
+	}
+	n.from[i], n.at[i] = from, p+1
+	return p
+}
+
+// pairStart reports whether the keyword at k starts a .NET connection
+// string's pair: after a ';' (afterSemi), or first, at the start of its
+// line or after a quote (blanks, and Npgsql's "User " before Password,
+// between).
+func pairStart(s string, k int) (afterSemi, first bool) {
+	i := k
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i >= 4 && strings.EqualFold(s[i-4:i], "user") {
+		i -= 4
+		for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+			i--
+		}
+	}
+	if i > 0 && s[i-1] == ';' {
+		return true, false
+	}
+	return false, i == 0 || strings.IndexByte("\n\r\"'", s[i-1]) >= 0
+}
+
 // OpenPasswordValue returns where, in s, the password keyword starts
 // whose quoted value is still open at s's end (no closing quote yet), or
 // -1. A quoted password may hold a line break (YAML's and SQL's single
@@ -203,11 +448,10 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 func OpenPasswordValue(s string) int {
 	open := -1
 	if mayHoldPasswordKeyword(s) {
-		// passwordRE's closing quotes are groups 2 and 3.
-		open = max(open, openAt(s, passwordRE, []int{2, 3}))
+		open = max(open, openAt(s, passwordRE, passwordREClosing))
 	}
 	if mayHoldPasswordColon(s) {
-		open = max(open, openAt(s, passwordColonRE, []int{3, 5, 7}))
+		open = max(open, openAt(s, passwordColonRE, passwordColonREClosing))
 	}
 	return open
 }
@@ -218,14 +462,9 @@ func OpenPasswordValue(s string) int {
 func openAt(s string, re *lazyre.Regexp, closing []int) int {
 	var last []int
 	for pos := 0; pos < len(s); {
-		m := re.Regexp().FindStringSubmatchIndex(s[pos:])
+		m := nextMatch(re, s, pos)
 		if m == nil {
 			break
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += pos
-			}
 		}
 		if ordinaryWordBefore(s, m[0]) {
 			pos = m[0] + 1
@@ -585,8 +824,8 @@ func colonQuoted(s string) bool {
 	}
 	i++
 	i += spaces(s[i:])
-	if i < len(s) && (s[i]|0x20 == 'b' || s[i]|0x20 == 'u' || s[i]|0x20 == 'r') {
-		i++ // a Python repr's prefix: b'...', u'...'
+	for n := 0; n < 2 && i < len(s) && strings.IndexByte("burf", s[i]|0x20) >= 0; n++ {
+		i++ // a Python string's prefix: b'...', u'...', rb"..."
 	}
 	return i < len(s) && (s[i] == '"' || s[i] == '\'' || s[i] == '`')
 }

@@ -99,15 +99,7 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 			if f.Severity == "warning" {
 				level = "warning"
 			}
-			var props []string
-			if f.File != "" {
-				props = append(props, "file="+ghProperty(f.File))
-				if f.Line > 0 {
-					props = append(props, fmt.Sprintf("line=%d", f.Line))
-				}
-			}
-			props = append(props, "title="+ghProperty("dbguard "+c.label()))
-			fmt.Fprintf(&b, "::%s %s::%s\n", level, strings.Join(props, ","), ghData(f.inService()))
+			b.WriteString(ghAnnotation(level, f, "dbguard "+c.label()))
 		}
 		// A plain log line too must stay one line: a summary quoting a
 		// file name with a newline must not start a workflow command.
@@ -116,6 +108,37 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 	fmt.Fprintf(&b, "dbguard CI gate: %s\n", r.Status)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// ghAnnotation is the workflow command of one finding: its file, line and
+// title as properties, its message as data. A file name the output net
+// would change in that line ("notes PGPASSWORD=": the net masks after the
+// keyword's '=' on into ",line=3,title=...", and the runner has no escape
+// for '=') is no property: the annotation keeps its line and title, and
+// its message starts with the name as output.NameWithoutValues writes it
+// ("notes PGPASSWORD\x3d"), in which the net sees no value to run on.
+func ghAnnotation(level string, f Finding, title string) string {
+	msg := f.inService()
+	var props []string
+	if f.File != "" {
+		props = append(props, "file="+ghProperty(f.File))
+	}
+	if f.File != "" && f.Line > 0 {
+		props = append(props, fmt.Sprintf("line=%d", f.Line))
+	}
+	props = append(props, "title="+ghProperty(title))
+	line := fmt.Sprintf("::%s %s::%s\n", level, strings.Join(props, ","), ghData(msg))
+	if f.File == "" || dburl.RedactText(f.File) == f.File && dburl.RedactText(line) == line {
+		return line
+	}
+	where := output.NameWithoutValues(f.File)
+	if f.Line > 0 {
+		where += fmt.Sprintf(":%d", f.Line)
+	}
+	props = props[1:]
+	title = output.NameWithoutValues(title)
+	props[len(props)-1] = "title=" + ghProperty(title)
+	return fmt.Sprintf("::%s %s::%s\n", level, strings.Join(props, ","), ghData(where+": "+msg))
 }
 
 // ghData escapes a workflow command's message: passwords masked first

@@ -50,3 +50,29 @@ func TestAttackScanEmbeddedBareRepo(t *testing.T) {
 		t.Fatal("ScanTracked in the folder holding a git directory's files found nothing; svc/app.py holds a password")
 	}
 }
+
+// TestAttackScanEmbeddedBareRepoOldGit: git older than 2.38 ignores
+// safe.bareRepository, so the scan run in a folder holding a git
+// directory's files (core.worktree = ..) read that repository's empty
+// index and passed the committed password. With such a git the scan names
+// the repository itself (GIT_DIR and GIT_WORK_TREE of the nearest .git
+// up the tree). No old git is installed here: the test takes the setting
+// out, as old git ignores it, and forces the fallback.
+func TestAttackScanEmbeddedBareRepoOldGit(t *testing.T) {
+	saved := noCommands
+	noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
+	forceOldGit = true
+	t.Cleanup(func() { noCommands, forceOldGit = saved, false })
+	TestAttackScanEmbeddedBareRepo(t)
+}
+
+func TestGitAtLeast(t *testing.T) {
+	for v, want := range map[string]bool{
+		"git version 2.39.2\n": true, "git version 2.38.0": true, "git version 2.37.1 (Apple Git-137.1)": false,
+		"git version 2.40.0.windows.1": true, "git version 3.0.0": true, "git version 1.99.9": false, "": false, "hub version 2.40": false,
+	} {
+		if got := gitAtLeast(v, 2, 38); got != want {
+			t.Errorf("gitAtLeast(%q) = %v", v, got)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +78,81 @@ func (g Git) command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
+	if os.Getenv("GIT_DIR") == "" && !honoursBareRepository(bin) {
+		// Git older than 2.38 ignores safe.bareRepository: it is told
+		// the repository instead of finding one.
+		cmd.Env = append(os.Environ(), explicitRepository(g.Dir)...)
+	}
 	return cmd, nil
+}
+
+// explicitRepository is the environment that names the repository git
+// run in dir works on, for a git that ignores safe.bareRepository: the
+// nearest folder at or above dir holding a .git (a folder, or a file
+// naming a linked worktree's), as GIT_DIR and GIT_WORK_TREE, so git
+// discovers nothing, and never a folder of the tree holding a git
+// directory's files (HEAD, config with core.worktree, objects/, refs/),
+// which a commit can hold and git's own discovery would take. Without a
+// .git up the tree GIT_DIR names dir/.git, which does not exist: git
+// then says it is not in a repository, as it would have.
+func explicitRepository(dir string) []string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	for top := abs; ; {
+		if _, err := os.Lstat(filepath.Join(top, ".git")); err == nil {
+			return []string{"GIT_DIR=" + filepath.Join(top, ".git"), "GIT_WORK_TREE=" + top}
+		}
+		up := filepath.Dir(top)
+		if up == top {
+			return []string{"GIT_DIR=" + filepath.Join(abs, ".git")}
+		}
+		top = up
+	}
+}
+
+// gitVersions caches, for each git binary, whether it honours
+// safe.bareRepository (2.38 and later).
+var gitVersions sync.Map
+
+// forceOldGit makes every git count as older than 2.38: a test's way to
+// run the fallback, as no old git is installed where tests run.
+var forceOldGit bool
+
+// honoursBareRepository reports whether the git at bin is 2.38 or later,
+// asked once per binary; a version it cannot read counts as older.
+func honoursBareRepository(bin string) bool {
+	if forceOldGit {
+		return false
+	}
+	if v, ok := gitVersions.Load(bin); ok {
+		return v.(bool)
+	}
+	out, err := exec.Command(bin, "version").Output()
+	ok := err == nil && gitAtLeast(string(out), 2, 38)
+	gitVersions.Store(bin, ok)
+	return ok
+}
+
+// gitAtLeast reports whether git version's answer ("git version 2.39.2",
+// "git version 2.37.1 (Apple Git-137.1)", "git version 2.40.0.windows.1")
+// names major.minor or later.
+func gitAtLeast(version string, major, minor int) bool {
+	f := strings.Fields(version)
+	if len(f) < 3 || f[0] != "git" || f[1] != "version" {
+		return false
+	}
+	parts := strings.SplitN(f[2], ".", 3)
+	if len(parts) < 2 {
+		return false
+	}
+	maj, err1 := strconv.Atoi(parts[0])
+	mnr, err2 := strconv.Atoi(parts[1])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return maj > major || maj == major && mnr >= minor
 }
 
 // gitBinaries are the git found for each folder and PATH.

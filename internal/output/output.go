@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dbguard/dbguard/internal/dburl"
@@ -116,6 +117,33 @@ func (r *Redactor) Flush() error {
 	_, err := io.WriteString(r.w, dburl.RedactText(r.buf.String()))
 	r.buf.Reset()
 	return err
+}
+
+// FlushHeld is Flush for a process about to end on a second Ctrl-C: it
+// waits at most wait for a Write under way (one stuck on a full pipe must
+// not keep the process from ending), then writes what is held, masked.
+// A held part that may be the start of a registered password is masked
+// too: no rest will follow to complete it.
+func (r *Redactor) FlushHeld(wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for !r.mu.TryLock() {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer r.mu.Unlock()
+	if r.buf.Len() == 0 {
+		return
+	}
+	b := r.buf.Bytes()
+	n := dburl.SafeCut(b, len(b))
+	text := dburl.RedactText(string(b[:n]))
+	if n < len(b) {
+		text += dburl.Mask
+	}
+	io.WriteString(r.w, text)
+	r.buf.Reset()
 }
 
 // Talk writes dbguard's messages to a person, on stderr.
@@ -278,6 +306,26 @@ func closedKeywords(b []byte) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// NameWithoutValues is a name (a file's) masked as a text of its own,
+// each password keyword's separator then written \x3d ('=') or \x3a
+// (':'), as Escape writes what a reader must not take for syntax: text in
+// which the output net finds no value after a keyword to mask on into
+// what follows (a file named "notes PGPASSWORD=" in a workflow command,
+// where the runner has no escape for '='). A keyword that ends the name
+// has no value, and gets no mask: "notes PGPASSWORD\x3d".
+func NameWithoutValues(s string) string {
+	masked := dburl.RedactText(s)
+	if loc := keywordSeparator.FindAllStringIndex(s, -1); len(loc) > 0 && strings.TrimRight(s[loc[len(loc)-1][1]:], " \t") == "" {
+		masked = strings.TrimSuffix(masked, dburl.Mask)
+	}
+	return keywordSeparator.ReplaceAllStringFunc(masked, func(m string) string {
+		if strings.HasSuffix(m, "=") {
+			return m[:len(m)-1] + `\x3d`
+		}
+		return m[:len(m)-1] + `\x3a`
+	})
 }
 
 var (

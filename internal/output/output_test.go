@@ -1,11 +1,14 @@
 package output
 
 import (
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
@@ -223,4 +226,29 @@ func TestFilePath(t *testing.T) {
 			t.Errorf("FilePath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestFlushHeldMasksWhatMayBeASecret: the second Ctrl-C's flush writes
+// a held partial line masked, and masks a held end that may be the start
+// of a registered password (no rest will complete it).
+func TestFlushHeldMasksWhatMayBeASecret(t *testing.T) {
+	dburl.AddSecret("Held S3cretQV")
+	var b bytes.Buffer
+	r := NewRedactor(&b)
+	io.WriteString(r, "tool: password=abc and then Held S3cr")
+	if b.Len() != 0 {
+		t.Fatalf("written before the flush: %q", b.String())
+	}
+	r.FlushHeld(time.Second)
+	if got := b.String(); got != "tool: password=**** and then "+dburl.Mask {
+		t.Errorf("FlushHeld wrote %q", got)
+	}
+	// A Write stuck holding the lock does not keep it waiting.
+	r.mu.Lock()
+	start := time.Now()
+	r.FlushHeld(50 * time.Millisecond)
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("FlushHeld waited %s for a stuck write", d)
+	}
+	r.mu.Unlock()
 }

@@ -152,11 +152,25 @@ func cell(s string) string {
 // Markdown text in a table cell: what opens a link, an image, HTML (an
 // HTML comment hides everything after it), an autolink or a code span is
 // backslash-escaped, and so is the backslash.
+//
+// GitHub's autolink extension also makes links of bare text: www. (any
+// case is escaped, though GitHub links it in lower case only), a scheme's
+// :// (http, https, ftp) and an email address (mailto: and xmpp: ones
+// too). A backslash before the dot of www. or the colon of :// stops the
+// first two, shown as written; an email address is found in the text
+// after escapes are read (a\@b.example links), so an empty HTML comment
+// (which GitHub shows as nothing) goes after each '@': a file named
+// www.evil.example/x, or a table named user@evil.example, stays text in
+// a pull request's comment.
 func mdText(s string) string {
-	return mdSpecial.Replace(cell(s))
+	return mdAutolink.Replace(mdSpecial.Replace(cell(s)))
 }
 
-var mdSpecial = strings.NewReplacer(`\`, `\\`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`)
+var (
+	mdSpecial  = strings.NewReplacer(`\`, `\\`, "`", "\\`", "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`)
+	mdAutolink = strings.NewReplacer("www.", `www\.`, "WWW.", `WWW\.`, "Www.", `Www\.`, "wWw.", `wWw\.`,
+		"wwW.", `wwW\.`, "WWw.", `WWw\.`, "WwW.", `WwW\.`, "wWW.", `wWW\.`, "://", `\://`, "@", "@<!-- -->")
+)
 
 // mdCode is s as a code span in a table cell, fenced by more backticks
 // than any run in s, so that a backtick in a name cannot close it early

@@ -4,8 +4,12 @@
 # to the summary. What starts a link, an image, HTML, an autolink or a code
 # span ([ ] < > `), the backslash and a table's | are backslash-escaped
 # (CommonMark lets any ASCII punctuation be), and a file name is a code
-# span fenced by more backticks than any run inside it.
-def cell: tostring | gsub("[\r\n]+"; " ") | gsub("(?<c>[\\\\`\\[\\]<>|])"; "\\\(.c)");
+# span fenced by more backticks than any run inside it. GitHub's autolink
+# extension links bare www., a scheme's :// and an email address: the dot
+# of www. and the colon of :// are escaped, and an empty HTML comment
+# (shown as nothing) follows each @, which escapes do not stop.
+def cell: tostring | gsub("[\r\n]+"; " ") | gsub("(?<c>[\\\\`\\[\\]<>|])"; "\\\(.c)")
+  | gsub("(?<w>[wW]{3})\\."; "\(.w)\\.") | gsub("://"; "\\://") | gsub("@"; "@<!-- -->");
 def code: tostring | gsub("[\r\n]+"; " ") | ([scan("`+") | length] | max // 0) as $n | ("`" * ($n + 1)) as $f
   | if test("^`|`$|^ .* $") then "\($f) \(.) \($f)" else "\($f)\(.)\($f)" end;
 def mark: {"pass": "✅", "fail": "❌", "skip": "⏭️", "error": "⚠️", "unreachable": "🔌"}[.] // "•";
