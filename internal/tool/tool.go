@@ -252,16 +252,29 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
-		if p.Datasource, p.outside = readDatasource(cfg.Root, workdir); p.Datasource != nil {
+		p.Datasource, p.outside = readDatasource(cfg.Root, workdir)
+		var pc *PrismaConfig
+		if p.Datasource != nil {
 			p.Vars = p.Datasource.vars()
-			if pc := p.Datasource.Config; pc != nil && pc.Migrations != "" {
-				// migrations: { path } in prisma.config.ts is where
-				// prisma migrate deploy reads its folders.
-				if dir, err := pc.migrationsPath(cfg.Root); err != nil {
-					p.outside = err
-				} else {
-					p.Dir = dir
-				}
+			pc = p.Datasource.Config
+		}
+		switch {
+		case p.outside != nil:
+		case pc != nil && pc.Migrations != "":
+			// migrations: { path } in prisma.config.ts is where
+			// prisma migrate deploy reads its folders.
+			if dir, err := pc.migrationsPath(cfg.Root); err != nil {
+				p.outside = err
+			} else {
+				p.Dir = dir
+			}
+		default:
+			// Beside the schema Prisma reads: a stale prisma/migrations
+			// beside a root schema.prisma's ./migrations is not checked.
+			if dir, err := prismaMigrationsDir(cfg.Root, workdir, pc); err != nil {
+				p.dirOutside = err
+			} else {
+				p.Dir = dir
 			}
 		}
 	case Dbmate:

@@ -1,0 +1,134 @@
+package tool
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/pgtest"
+)
+
+// TestAttackPrismaMigrationsFolderIsPrismas: prisma migrate reads the
+// migrations folder beside the schema its CLI finds (inferDirectoryConfig:
+// the datasource's folder, else the schema's), not always
+// prisma/migrations. A stale prisma/migrations holding the unedited file
+// beside the folder Prisma reads passed an edited applied migration:
+// dbguard checked the decoy. Each project below has the edit where Prisma
+// reads and the decoy in prisma/migrations.
+func TestAttackPrismaMigrationsFolderIsPrismas(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "edited")); err != nil {
+		t.Fatal(err)
+	}
+	const ds = "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+	const models = "model User {\n  id Int @id\n}\n"
+	edited, unedited := caseFile(t, "edited", "checkout.sql"), caseFile(t, "edited", "applied.sql")
+	decoy := "prisma/migrations/20240101_init/migration.sql"
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		dir   string // where Prisma reads, relative to the root
+	}{
+		{"root schema.prisma", map[string]string{"schema.prisma": ds, "migrations/20240101_init/migration.sql": edited}, "migrations"},
+		{"root schema.prisma before prisma/schema.prisma", map[string]string{"schema.prisma": ds, "prisma/schema.prisma": ds,
+			"migrations/20240101_init/migration.sql": edited}, "migrations"},
+		{"package.json prisma.schema", map[string]string{"package.json": `{"prisma": {"schema": "db/schema.prisma"}}`, "db/schema.prisma": ds,
+			"db/migrations/20240101_init/migration.sql": edited}, "db/migrations"},
+		{"prisma/schema folder", map[string]string{"prisma/schema/main.prisma": ds, "prisma/schema/user.prisma": models,
+			"prisma/schema/migrations/20240101_init/migration.sql": edited}, "prisma/schema/migrations"},
+		{"package.json schema folder", map[string]string{"package.json": `{"prisma": {"schema": "db"}}`, "db/main.prisma": ds, "db/user.prisma": models,
+			"db/migrations/20240101_init/migration.sql": edited}, "db/migrations"},
+		{"prisma.config.ts schema", map[string]string{"prisma.config.ts": "export default { schema: 'db/app.prisma' }\n", "db/app.prisma": ds,
+			"db/migrations/20240101_init/migration.sql": edited}, "db/migrations"},
+		{"prisma.config.ts schema folder", map[string]string{"prisma.config.ts": "export default { schema: 'db/schema' }\n", "db/schema/a.prisma": models, "db/schema/b.prisma": ds,
+			"db/schema/migrations/20240101_init/migration.sql": edited}, "db/schema/migrations"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.files[decoy] = unedited
+			root := tree(t, c.files)
+			p, err := Resolve(cfgAt(root, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := filepath.Join(root, c.dir); p.Dir != want {
+				t.Errorf("migrations folder %s, want %s", p.Dir, want)
+			}
+			st, err := Read(ctx, db, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st.Edited) != 1 || st.Edited[0].File != filepath.Join(root, c.dir, "20240101_init", "migration.sql") {
+				t.Errorf("edited %+v, want %s's file", st.Edited, c.dir)
+			}
+		})
+	}
+}
+
+// TestAttackPrismaRootSchemaFirst: Prisma's CLI reads a root
+// schema.prisma before prisma/schema.prisma (getDefaultSchema, 5.x to
+// 7.x), so the root one's url is the variable the app reads. dbguard read
+// prisma/schema.prisma first and judged a decoy's variable.
+func TestAttackPrismaRootSchemaFirst(t *testing.T) {
+	root := tree(t, map[string]string{
+		"schema.prisma":        "datasource db {\n  provider = \"postgresql\"\n  url = env(\"APP_URL\")\n}\n",
+		"prisma/schema.prisma": "datasource db {\n  provider = \"postgresql\"\n  url = env(\"DECOY_URL\")\n}\n",
+	})
+	url, _, file, line, err := DatasourceVars(root, root)
+	if err != nil || url != "APP_URL" || file != "schema.prisma" || line != 3 {
+		t.Errorf("DatasourceVars = %q %q:%d, %v; want APP_URL at schema.prisma:3", url, file, line, err)
+	}
+	if got := SchemaPath(root, root); got != filepath.Join(root, "schema.prisma") {
+		t.Errorf("SchemaPath = %s", got)
+	}
+}
+
+// TestAttackPrismaMigrationsFolderTwoVersions: package.json's
+// prisma.schema (and the prisma/schema folder) are Prisma 6's places
+// only; Prisma 7 reads prisma/schema.prisma and prisma/migrations. A pull
+// request adding package.json's prisma.schema and a decoy folder beside
+// it, with the edit in prisma/migrations, would have passed a Prisma 7
+// project: two folders the two versions would read are refused, exit 2,
+// until prisma.config.ts's migrations.path says which.
+func TestAttackPrismaMigrationsFolderTwoVersions(t *testing.T) {
+	const ds = "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+	root := tree(t, map[string]string{
+		"package.json":        `{"prisma": {"schema": "decoy/schema.prisma"}}`,
+		"decoy/schema.prisma": ds, "decoy/migrations/20240101_init/migration.sql": "SELECT 1;\n",
+		"prisma/schema.prisma": ds, "prisma/migrations/20240101_init/migration.sql": "SELECT 2;\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.files()
+	var adv *exitcode.Advice
+	if !errors.As(err, &adv) || exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "Prisma 6 reads this project's migrations in decoy/migrations and Prisma 7 in prisma/migrations") ||
+		!strings.Contains(adv.Hint(), "migrations: { path: 'decoy/migrations' } in prisma.config.ts") {
+		t.Fatalf("files: %v", err)
+	}
+	// The URL judged does not depend on the folder: env goes on.
+	if err := AdoptURLVars(cfgAt(root, nil)); err != nil {
+		t.Errorf("AdoptURLVars: %v", err)
+	}
+	// migrations.path, which both versions read, says which.
+	os.WriteFile(filepath.Join(root, "prisma.config.ts"), []byte("export default { migrations: { path: 'prisma/migrations' } }\n"), 0o644)
+	if p, err = Resolve(cfgAt(root, nil)); err != nil || p.Dir != filepath.Join(root, "prisma", "migrations") {
+		t.Fatalf("with migrations.path: %v, %v", p, err)
+	}
+	if _, err := p.files(); err != nil {
+		t.Errorf("files: %v", err)
+	}
+}
