@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
@@ -66,7 +67,7 @@ func TestAttackPrismaMigrationsFolderIsPrismas(t *testing.T) {
 			if want := filepath.Join(root, c.dir); p.Dir != want {
 				t.Errorf("migrations folder %s, want %s", p.Dir, want)
 			}
-			st, err := Read(ctx, db, p)
+			st, err := Read(ctx, db, p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,4 +132,68 @@ func TestAttackPrismaMigrationsFolderTwoVersions(t *testing.T) {
 	if _, err := p.files(); err != nil {
 		t.Errorf("files: %v", err)
 	}
+}
+
+// TestAttackPrismaTableInURLSchema: Prisma keeps _prisma_migrations in
+// the schema its URL's ?schema= names (public without one), whatever the
+// role's search_path. dbguard read the table search_path found: with
+// ?schema=app it found none (everything pending, an edit unseen), or a
+// stale public._prisma_migrations whose rows matched the files.
+func TestAttackPrismaTableInURLSchema(t *testing.T) {
+	ctx := context.Background()
+	dbURL := pgtest.DB(t)
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"CREATE SCHEMA app", strings.Replace(prismaTable, "_prisma_migrations", "app._prisma_migrations", 1), prismaTable} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// app's row: Prisma's checksum of the file before the edit; public's:
+	// the edited file's own, a stale table that would pass it.
+	edited := caseFile(t, "edited", "checkout.sql")
+	if _, err := db.ExecContext(ctx, `INSERT INTO app._prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "edited")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO public._prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, prismaChecksum([]byte(edited))); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{"prisma/schema.prisma": "", "prisma/migrations/20240101_init/migration.sql": edited})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		query   string
+		edited  bool
+		applied int
+	}{
+		{"?schema=app", true, 1},
+		{"?schema=public", false, 1},
+		{"", false, 1},
+		{"?schema=other", false, 0}, // no table there: nothing applied
+	} {
+		u, err := dburl.Parse(dbURL + strings.Replace(c.query, "?", sep(dbURL), 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := Read(ctx, db, p, u)
+		if err != nil {
+			t.Fatalf("%s: %v", c.query, err)
+		}
+		if (len(st.Edited) == 1) != c.edited || len(st.Applied) != c.applied {
+			t.Errorf("%q: edited %v, applied %v", c.query, st.Edited, st.Applied)
+		}
+	}
+}
+
+// sep is what joins one more parameter to u.
+func sep(u string) string {
+	if strings.Contains(u, "?") {
+		return "&"
+	}
+	return "?"
 }

@@ -16,11 +16,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
+	"github.com/jackc/pgx/v5"
 )
 
 // State is where a database stands for a tool: its version table against
@@ -66,7 +68,9 @@ type appliedSum struct {
 
 // Read reads the tool's version table and its folder. A table that does
 // not exist is a database the tool has not migrated: everything pending.
-func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
+// u is the URL the tool is given (nil: none known): Prisma's table is in
+// the schema its ?schema= names.
+func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, error) {
 	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
 	files, err := p.files()
 	if err != nil {
@@ -76,18 +80,32 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 	if p.Table == "" {
 		return st, nil
 	}
+	table := quotedTable(p.Table)
+	if p.Kind == Prisma {
+		// Prisma keeps its table in the schema the URL's ?schema= names,
+		// public without one, whatever the role's search_path: read
+		// there, not where search_path finds one.
+		schema := "public"
+		if u != nil && u.Param("schema") != "" {
+			schema = u.Param("schema")
+		}
+		table = pgx.Identifier{schema, p.Table}.Sanitize()
+		if schema != "public" {
+			st.Table = schema + "." + p.Table
+		}
+	}
 	var reg *string
 	// pg_catalog's names throughout, here and in readTable: the tool's
 	// migrations may have put their own ahead (ALTER DATABASE ... SET
 	// search_path). ORDER BY needs none: it sorts by the type's default
 	// btree class, found without search_path.
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.text", quotedTable(p.Table)).Scan(&reg); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.text", table).Scan(&reg); err != nil {
 		return nil, err
 	}
 	st.Exists = reg != nil
 	if st.Exists {
-		if err := p.readTable(ctx, db, st); err != nil {
-			return nil, fmt.Errorf("reading %s's table %s: %w", p.Kind, p.Table, err)
+		if err := p.readTable(ctx, db, st, table); err != nil {
+			return nil, fmt.Errorf("reading %s's table %s: %w", p.Kind, output.Escape(st.Table), err)
 		}
 	}
 	applied := map[string]bool{}
@@ -183,9 +201,9 @@ func (s *State) RelPaths(rel func(string) string) {
 	}
 }
 
-// readTable reads the applied migrations from the tool's own table.
-func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
-	table := quotedTable(p.Table)
+// readTable reads the applied migrations from the tool's own table (table:
+// its name for SQL).
+func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State, table string) error {
 	var q string
 	switch p.Kind {
 	case Alembic:
@@ -195,7 +213,7 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 	case Goose:
 		q = "SELECT version_id::pg_catalog.text, is_applied, false FROM " + table + " WHERE version_id OPERATOR(pg_catalog.>) 0 ORDER BY id"
 	case Prisma:
-		return p.readPrisma(ctx, db, st)
+		return p.readPrisma(ctx, db, st, table)
 	default:
 		return nil
 	}
@@ -237,9 +255,9 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 // checksum Prisma recorded; one neither finished nor rolled back is failed
 // (Prisma's P3009: migrate deploy applies nothing until it is resolved); a
 // rolled-back row is history only.
-func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State) error {
+func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State, table string) error {
 	rows, err := db.QueryContext(ctx, "SELECT migration_name::pg_catalog.text, COALESCE(checksum::pg_catalog.text, ''), finished_at IS NOT NULL, rolled_back_at IS NOT NULL, started_at, finished_at FROM "+
-		quotedTable(p.Table)+" ORDER BY started_at, migration_name")
+		table+" ORDER BY started_at, migration_name")
 	if err != nil {
 		return err
 	}
