@@ -45,6 +45,9 @@ type State struct {
 
 	// failedAt is when each Failed migration started, for messages.
 	failedAt []time.Time
+	// workdir is where the tool runs, and run how its CLI is called
+	// (Prisma: "pnpm exec prisma"): the commands Err prints run there.
+	workdir, run string
 	// sums are the checksums of the applied rows, for Edited (Prisma).
 	sums []appliedSum
 }
@@ -72,6 +75,9 @@ type appliedSum struct {
 // the schema its ?schema= names.
 func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, error) {
 	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
+	if p.Kind == Prisma {
+		st.workdir, st.run = p.Workdir, prismaCLI(p.root, p.Workdir)
+	}
 	files, err := p.files()
 	if err != nil {
 		return nil, err
@@ -196,6 +202,9 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 // (output.RelPath for a person's terminal, the repository root for CI).
 func (s *State) RelPaths(rel func(string) string) {
 	s.Dir = rel(s.Dir)
+	if s.workdir != "" {
+		s.workdir = rel(s.workdir)
+	}
 	for i := range s.Edited {
 		s.Edited[i].File = rel(s.Edited[i].File)
 	}
@@ -471,10 +480,11 @@ func (s *State) Err(allowPending bool) error {
 			msg = fmt.Sprintf("%s recorded a migration that started and never finished: %s; prisma migrate deploy applies nothing until it is resolved", s.Tool, strings.Join(at, ", "))
 		}
 		name := output.ShellWord(s.Failed[0])
+		run := s.prismaRun(true)
 		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: output.Escape(msg),
-			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: dbguard exec -- npx prisma migrate resolve --applied %s", name, name)}
+			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: %s migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: %s migrate resolve --applied %s", run, name, run, name)}
 	case len(s.Edited) > 0:
-		return &EditedError{Tool: s.Tool, Edited: s.Edited}
+		return &EditedError{Tool: s.Tool, Edited: s.Edited, dev: s.prismaRun(false)}
 	case len(s.Unknown) > 0:
 		next := "check out the branch that has them"
 		if s.Tool == Prisma {
@@ -489,6 +499,47 @@ func (s *State) Err(allowPending bool) error {
 	return nil
 }
 
+// prismaRun is the start of a command line that runs Prisma's CLI where
+// it runs for this project, from where the person stands (after
+// RelPaths), behind dbguard when guarded: "cd backend && dbguard exec --
+// pnpm exec prisma". dbguard exec runs its command in the folder it is
+// started in, and Prisma finds its schema and migrations from there.
+// Unguarded is for prisma migrate dev, against a development database.
+func (s *State) prismaRun(guarded bool) string {
+	cmd := s.run
+	if cmd == "" {
+		cmd = "npx prisma"
+	}
+	if guarded {
+		cmd = "dbguard exec -- " + cmd
+	}
+	if s.workdir != "" && s.workdir != "." {
+		cmd = "cd " + output.ShellWord(s.workdir) + " && " + cmd
+	}
+	return cmd
+}
+
+// prismaCLI is how the project calls Prisma's CLI: through the package
+// manager whose lockfile is nearest workdir, up to root (a pnpm or Yarn
+// workspace keeps one at its top), npx without one. npx in a Yarn Plug'n'Play
+// project, which has no node_modules, would fetch whatever Prisma the
+// registry has last, not the project's.
+func prismaCLI(root, workdir string) string {
+	for dir := workdir; ; dir = filepath.Dir(dir) {
+		for _, l := range [...]struct{ file, run string }{
+			{"pnpm-lock.yaml", "pnpm exec prisma"}, {"yarn.lock", "yarn prisma"},
+			{"bun.lock", "bunx prisma"}, {"bun.lockb", "bunx prisma"}, {"package-lock.json", "npx prisma"},
+		} {
+			if fi, err := os.Lstat(filepath.Join(dir, l.file)); err == nil && fi.Mode().IsRegular() {
+				return l.run
+			}
+		}
+		if root == "" || dir == root || filepath.Dir(dir) == dir || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+			return "npx prisma"
+		}
+	}
+}
+
 // EditedError is applied migrations whose files changed since they ran
 // (Prisma: migration.sql against _prisma_migrations.checksum). The folder
 // no longer says what the database ran: a new database built from it
@@ -496,6 +547,7 @@ func (s *State) Err(allowPending bool) error {
 type EditedError struct {
 	Tool   Kind
 	Edited []Edited
+	dev    string // the start of a Prisma command line, not guarded (State.prismaRun)
 }
 
 // ExitCode is 1: a check failed.
@@ -517,7 +569,11 @@ func (e *EditedError) Error() string {
 // Hint names the next step: see the edit, undo it, and put the change in
 // a new migration. Prisma has no command that accepts an edit.
 func (e *EditedError) Hint() string {
-	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (npx prisma migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File))
+	run := e.dev
+	if run == "" {
+		run = "npx prisma"
+	}
+	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (%s migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File), run)
 }
 
 // shortSum is a checksum cut for messages.

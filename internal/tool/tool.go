@@ -61,6 +61,8 @@ type Project struct {
 	// run when the folder alone leads out (a link): the URL judged does
 	// not depend on it, so env and the hook go on.
 	dirOutside error
+	// root is the project root (cfg.Root), where a lockfile search stops.
+	root string
 }
 
 // refused is why the migrations folder is not read nor the tool run.
@@ -199,7 +201,7 @@ func ResolveKind(cfg *config.Config, kind Kind, workdir string) (*Project, error
 
 // project is kind's project in workdir.
 func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
-	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command}
+	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command, root: cfg.Root}
 	dir := func(def string) string {
 		if cfg.DirGiven {
 			return cfg.MigrationsDir()
