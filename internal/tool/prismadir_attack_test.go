@@ -197,3 +197,39 @@ func sep(u string) string {
 	}
 	return "?"
 }
+
+// TestPrismaDuplicateRowsEachCompared: _prisma_migrations may hold one
+// name more than once (a run rolled back and applied again, a resolve
+// --applied beside a run). Prisma's own diagnosis compares only the first
+// row of a name in start order, rolled-back ones included; dbguard
+// compares every finished row that is not rolled back, so a second
+// applied row whose checksum the file lacks is an edit whichever row
+// comes first, and a rolled-back run (which left nothing) is never one.
+func TestPrismaDuplicateRowsEachCompared(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	file := caseFile(t, "same", "applied.sql")
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, rolled_back_at, migration_name, started_at) VALUES
+		('1', $2, NULL, now(), '20240101_init', now() - interval '3 hours'),
+		('2', $1, now(), NULL, '20240101_init', now() - interval '2 hours')`, golden(t, "same"), strings.Repeat("0", 64)); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{"prisma/schema.prisma": "", "prisma/migrations/20240101_init/migration.sql": file})
+	p, _ := Resolve(cfgAt(root, nil))
+	if st, err := Read(ctx, db, p, nil); err != nil || len(st.Edited) != 0 {
+		t.Errorf("rolled back, then applied: edited %v, %v", st.Edited, err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, started_at) VALUES ('3', $1, now(), '20240101_init', now() - interval '1 hours')`, strings.Repeat("1", 64)); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := Read(ctx, db, p, nil); err != nil || len(st.Edited) != 1 || st.Edited[0].Applied != strings.Repeat("1", 64) || len(st.Applied) != 1 {
+		t.Errorf("a second applied row: edited %v, applied %v, %v", st.Edited, st.Applied, err)
+	}
+}
