@@ -433,8 +433,8 @@ func defaultSchema(dir string) string {
 // config file rather than where it runs. When the two versions would read
 // two folders that both exist, which one runs is not in the files: a pull
 // request could add the one dbguard checks and edit the other. That is
-// refused (exit 2) until prisma.config.ts's migrations.path, which both
-// read, says which.
+// refused (exit 2) until one goes (a config's migrations.path would not
+// do: Prisma before 6.12 reads none, configMigrationsOnly).
 func prismaMigrationsDir(rootDir, workdir string, pc *PrismaConfig) (string, error) {
 	v6 := migrationsBeside(schemaPathWith(rootDir, workdir, pc))
 	if v6 == "" {
@@ -462,22 +462,32 @@ func prismaMigrationsDir(rootDir, workdir string, pc *PrismaConfig) (string, err
 		return v7, nil
 	}
 	rel := func(p string) string { return output.Escape(filepath.ToSlash(output.RelTo(rootDir, p))) }
-	at := workdir
-	if pc != nil {
-		at = filepath.Join(rootDir, filepath.FromSlash(path.Dir(pc.File)))
-	}
-	inConfig := func(p string) string {
-		r, err := filepath.Rel(at, p)
-		if err != nil {
-			r = p
-		}
-		return output.Escape(filepath.ToSlash(r))
-	}
 	return "", &exitcode.Advice{Code: exitcode.Usage,
 		Msg: fmt.Sprintf("Prisma 6 reads this project's migrations in %s and Prisma 7 in %s (package.json's \"prisma\": {\"schema\"} and the prisma/schema folder are Prisma 6's only): which one prisma migrate runs is not in the files, so dbguard checks neither",
 			rel(v6), rel(v7)),
-		Next: fmt.Sprintf("say which in the Prisma config (migrations: { path: '%s' } in %s, read by both), or remove the folder the project does not use, then run the command again",
-			inConfig(v6), rel(filepath.Join(at, "prisma.config.ts")))}
+		Next: fmt.Sprintf("remove the folder the project does not use (%s or %s, and package.json's \"prisma\": {\"schema\"} with %s), then run the command again",
+			rel(v6), rel(v7), rel(v6))}
+}
+
+// configMigrationsOnly is why the migrations folder the Prisma config's
+// migrations.path names (dir) is not read: Prisma reads migrations.path
+// from 6.12 on, and before that (and Prisma 5, which reads no config)
+// the folder beside the schema. When that folder exists too, beside the
+// config's, which one prisma migrate runs depends on the version, and a
+// pull request adding a config that names a decoy would pass an edit in
+// the other. nil when they agree or only the config's exists.
+func configMigrationsOnly(rootDir, workdir string, pc *PrismaConfig, dir string) error {
+	old, _ := prismaMigrationsDir(rootDir, workdir, &PrismaConfig{File: pc.File, Schema: pc.Schema, SchemaLine: pc.SchemaLine})
+	if old == "" {
+		old = migrationsBeside(schemaPathWith(rootDir, workdir, pc))
+	}
+	if old == "" || filepath.Clean(old) == filepath.Clean(dir) || !isDir(old) || !isDir(dir) {
+		return nil
+	}
+	rel := func(p string) string { return output.Escape(filepath.ToSlash(output.RelTo(rootDir, p))) }
+	return &PrismaConfigError{File: pc.File, Line: pc.MigrationsLine,
+		Msg:  fmt.Sprintf("migrations.path names %s, but %s, where Prisma before 6.12 reads the migrations (it reads no migrations.path), exists too: which one prisma migrate runs depends on the version, so dbguard checks neither", rel(dir), rel(old)),
+		Next: fmt.Sprintf("remove the folder the project does not use (%s, or migrations.path), then run the command again", rel(old))}
 }
 
 // migrationsBeside is the migrations folder of a schema file or folder

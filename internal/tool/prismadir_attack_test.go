@@ -102,7 +102,8 @@ func TestAttackPrismaRootSchemaFirst(t *testing.T) {
 // request adding package.json's prisma.schema and a decoy folder beside
 // it, with the edit in prisma/migrations, would have passed a Prisma 7
 // project: two folders the two versions would read are refused, exit 2,
-// until prisma.config.ts's migrations.path says which.
+// until one goes (prisma.config.ts's migrations.path would not do:
+// Prisma before 6.12 reads none).
 func TestAttackPrismaMigrationsFolderTwoVersions(t *testing.T) {
 	const ds = "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
 	root := tree(t, map[string]string{
@@ -117,17 +118,25 @@ func TestAttackPrismaMigrationsFolderTwoVersions(t *testing.T) {
 	_, err = p.files()
 	var adv *exitcode.Advice
 	if !errors.As(err, &adv) || exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "Prisma 6 reads this project's migrations in decoy/migrations and Prisma 7 in prisma/migrations") ||
-		!strings.Contains(adv.Hint(), "migrations: { path: 'decoy/migrations' } in prisma.config.ts") {
+		!strings.Contains(adv.Hint(), "remove the folder the project does not use (decoy/migrations or prisma/migrations") {
 		t.Fatalf("files: %v", err)
 	}
 	// The URL judged does not depend on the folder: env goes on.
 	if err := AdoptURLVars(cfgAt(root, nil)); err != nil {
 		t.Errorf("AdoptURLVars: %v", err)
 	}
-	// migrations.path, which both versions read, says which.
+	// migrations.path does not say which: Prisma before 6.12 reads none.
 	os.WriteFile(filepath.Join(root, "prisma.config.ts"), []byte("export default { migrations: { path: 'prisma/migrations' } }\n"), 0o644)
+	if p, err = Resolve(cfgAt(root, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.files(); exitcode.Of(err) != exitcode.Usage {
+		t.Errorf("with migrations.path: %v", err)
+	}
+	// The unused folder gone: read.
+	os.RemoveAll(filepath.Join(root, "decoy", "migrations"))
 	if p, err = Resolve(cfgAt(root, nil)); err != nil || p.Dir != filepath.Join(root, "prisma", "migrations") {
-		t.Fatalf("with migrations.path: %v, %v", p, err)
+		t.Fatalf("decoy gone: %v, %v", p, err)
 	}
 	if _, err := p.files(); err != nil {
 		t.Errorf("files: %v", err)
@@ -231,5 +240,43 @@ func TestPrismaDuplicateRowsEachCompared(t *testing.T) {
 	}
 	if st, err := Read(ctx, db, p, nil); err != nil || len(st.Edited) != 1 || st.Edited[0].Applied != strings.Repeat("1", 64) || len(st.Applied) != 1 {
 		t.Errorf("a second applied row: edited %v, applied %v, %v", st.Edited, st.Applied, err)
+	}
+}
+
+// TestAttackPrismaConfigMigrationsPathDecoy: Prisma reads the config's
+// migrations.path from 6.12 on; before (and Prisma 5, which reads no
+// prisma.config.ts) it reads the folder beside the schema. A pull request
+// adding a config whose migrations.path names a decoy of unedited copies,
+// with the edit in prisma/migrations, passed on such a project: both
+// folders existing is refused, exit 2, at the config's line.
+func TestAttackPrismaConfigMigrationsPathDecoy(t *testing.T) {
+	const ds = "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+	root := tree(t, map[string]string{
+		"prisma.config.ts":     "export default {\n  migrations: { path: 'decoy' },\n}\n",
+		"prisma/schema.prisma": ds, "prisma/migrations/20240101_init/migration.sql": "SELECT 2;\n",
+		"decoy/20240101_init/migration.sql": "SELECT 1;\n",
+	})
+	p, err := Resolve(cfgAt(root, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.files(); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "prisma.config.ts:2") ||
+		!strings.Contains(err.Error(), "migrations.path names decoy, but prisma/migrations, where Prisma before 6.12 reads the migrations") {
+		t.Fatalf("files: %v", err)
+	}
+	// The config naming the folder beside the schema, or only one folder
+	// there: read.
+	os.WriteFile(filepath.Join(root, "prisma.config.ts"), []byte("export default {\n  migrations: { path: 'prisma/migrations' },\n}\n"), 0o644)
+	if p, _ = Resolve(cfgAt(root, nil)); p.Dir != filepath.Join(root, "prisma", "migrations") {
+		t.Errorf("dir %s", p.Dir)
+	} else if _, err := p.files(); err != nil {
+		t.Errorf("files: %v", err)
+	}
+	os.WriteFile(filepath.Join(root, "prisma.config.ts"), []byte("export default {\n  migrations: { path: 'decoy' },\n}\n"), 0o644)
+	os.RemoveAll(filepath.Join(root, "prisma", "migrations"))
+	if p, _ = Resolve(cfgAt(root, nil)); p.Dir != filepath.Join(root, "decoy") {
+		t.Errorf("dir %s", p.Dir)
+	} else if _, err := p.files(); err != nil {
+		t.Errorf("files: %v", err)
 	}
 }

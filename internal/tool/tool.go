@@ -269,6 +269,7 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 				p.outside = err
 			} else {
 				p.Dir = dir
+				p.dirOutside = configMigrationsOnly(cfg.Root, workdir, pc, dir)
 			}
 		default:
 			// Beside the schema Prisma reads: a stale prisma/migrations
