@@ -280,3 +280,40 @@ func TestAttackPrismaConfigMigrationsPathDecoy(t *testing.T) {
 		t.Errorf("files: %v", err)
 	}
 }
+
+// TestPrismaMigrationFolderLinkIsNone: Prisma lists its migrations with
+// readdir's file types and takes folders only (listMigrations.ts), so a
+// migration folder that is a link is no migration to it; nor to dbguard:
+// applied, it is a migration the folder lacks (exit 1), never one whose
+// file is read through the link and passed.
+func TestPrismaMigrationFolderLinkIsNone(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "same")); err != nil {
+		t.Fatal(err)
+	}
+	root := tree(t, map[string]string{"prisma/schema.prisma": "", "prisma/copy/migration.sql": caseFile(t, "same", "applied.sql")})
+	if err := os.Symlink(filepath.Join("..", "copy"), filepath.Join(root, "prisma", "migrations", "20240101_init")); err != nil {
+		if err := os.MkdirAll(filepath.Join(root, "prisma", "migrations"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..", "copy"), filepath.Join(root, "prisma", "migrations", "20240101_init")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, _ := Resolve(cfgAt(root, nil))
+	st, err := Read(ctx, db, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(st.Unknown, " ") != "20240101_init" || exitcode.Of(st.Err(true)) != exitcode.CheckFailed {
+		t.Errorf("unknown %v, err %v", st.Unknown, st.Err(true))
+	}
+}

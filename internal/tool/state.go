@@ -179,12 +179,12 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 		b, err := safefile.ReadIn(root, rel, safefile.NoLimit)
 		if err != nil {
 			shown := output.Escape(output.RelPath(filepath.Join(p.Dir, rel)))
-			why := err.Error()
+			why, tail := err.Error(), "Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder"
 			if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
-				why = "not a regular file (" + nr.Mode.Type().String() + ")"
+				why, tail = "not a regular file (a "+kindOf(nr.Mode)+")", "dbguard reads only regular files inside the migrations folder, and passes over none"
 			}
 			return &exitcode.Advice{Code: exitcode.Usage,
-				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder", shown, output.Escape(why)),
+				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; %s", shown, output.Escape(why), tail),
 				Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
 		}
 		for _, r := range rows[name] {
@@ -196,6 +196,21 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// kindOf names a file mode's type for a person: "folder", "FIFO", ...
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "file of type " + m.Type().String()
 }
 
 // RelPaths makes the state's folder and files relative as rel does

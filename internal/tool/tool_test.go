@@ -410,7 +410,14 @@ func TestAttackPrismaEditedUnreadable(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(m, "migration.sql"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
 		t.Errorf("fifo: %v", err)
+	}
+	// A folder in its place: refused, said as such (Prisma's readFile
+	// fails on it too).
+	os.Remove(filepath.Join(m, "migration.sql"))
+	os.Mkdir(filepath.Join(m, "migration.sql"), 0o755)
+	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file (a folder); dbguard reads only regular files inside the migrations folder, and passes over none") {
+		t.Errorf("folder: %v", err)
 	}
 }
