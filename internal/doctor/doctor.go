@@ -200,7 +200,7 @@ func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *to
 		}
 		defer db.Close()
 	}
-	st, err := tool.Read(ctx, db, p)
+	st, err := tool.Read(ctx, db, p, co.URL) // Prisma's ?schema= is where its table is
 	if err == nil {
 		st.RelPaths(output.RelPath)
 		err = st.Err(false)

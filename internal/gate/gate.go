@@ -463,7 +463,8 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 		c.Status, c.Summary = Skip, "migrations run by your own commands (migrations.command); dbguard cannot read their state"
 		return c
 	}
-	st, err := tool.Read(ctx, db, p)
+	// The URL the tool is given (Prisma's ?schema= is where its table is).
+	st, err := tool.Read(ctx, db, p, o.Connect.URL)
 	if err != nil {
 		c.fail(err)
 		return c

@@ -64,7 +64,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if p != nil && p.Kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
 		// What migrate up checks before it runs the same command: an
 		// applied migration edited or missing, or a failed one.
-		if err := checkApplied(ctx, t.Connect(o.Connect), p); err != nil {
+		if err := checkApplied(ctx, t.Connect(o.Connect), p, t.URLIn(wd)); err != nil {
 			return 0, err
 		}
 	}
@@ -160,13 +160,14 @@ func errRefused(err error) bool {
 
 // checkApplied reads the tool's table on the guarded database and fails
 // on what migrate up refuses before running the tool.
-func checkApplied(ctx context.Context, co pg.ConnectOptions, p *tool.Project) error {
+// u is the URL Prisma is given (its ?schema= is where its table is).
+func checkApplied(ctx context.Context, co pg.ConnectOptions, p *tool.Project, u *dburl.URL) error {
 	db, _, err := pg.Connect(ctx, co)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	st, err := tool.Read(ctx, db, p)
+	st, err := tool.Read(ctx, db, p, u)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,9 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 			return err
 		}
 	}
-	before, err := o.readState(ctx, db)
+	// The URL Prisma is given (its ?schema= is where its table is).
+	toolURL := t.URLIn(p.Workdir)
+	before, err := o.readState(ctx, db, toolURL)
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 			return err
 		}
 	}
-	after, err := o.readState(ctx, db)
+	after, err := o.readState(ctx, db, toolURL)
 	if err != nil {
 		return err
 	}
@@ -124,11 +126,12 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 }
 
 // readState reads the tool's table; nil for tool: command, which has none.
-func (o MigrateOptions) readState(ctx context.Context, db *sql.DB) (*tool.State, error) {
+// u is the URL the tool is given.
+func (o MigrateOptions) readState(ctx context.Context, db *sql.DB, u *dburl.URL) (*tool.State, error) {
 	if o.Tool.Kind == tool.Command {
 		return nil, nil
 	}
-	return tool.Read(ctx, db, o.Tool)
+	return tool.Read(ctx, db, o.Tool, u)
 }
 
 // toolUnstop is how long a migration tool's process may stay stopped by a
@@ -205,7 +208,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		return err
 	}
 	defer db.Close()
-	st, err := tool.Read(ctx, db, o.Tool)
+	st, err := tool.Read(ctx, db, o.Tool, t.URLIn(o.Tool.Workdir))
 	if err != nil {
 		return err
 	}

@@ -145,11 +145,12 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 			files = []string{p}
 		}
 	} else {
-		files = []string{filepath.Join(rel, "prisma", "schema.prisma")}
+		// schema.prisma first, as Prisma's getDefaultSchema looks (5.x to
+		// 7.x); the prisma/schema folder is Prisma 5 and 6.5's last place.
+		files = []string{filepath.Join(rel, "schema.prisma"), filepath.Join(rel, "prisma", "schema.prisma")}
 		if names, err := listPrisma(root, filepath.Join(rel, "prisma", "schema")); err == nil {
 			files = append(files, names...)
 		}
-		files = append(files, filepath.Join(rel, "schema.prisma"))
 	}
 	var schema *Datasource
 	for _, f := range files {
@@ -368,17 +369,27 @@ func AdoptURLVars(cfg *config.Config) error {
 // schema.prisma; "" when there is none, or when package.json names one
 // outside the project (rootDir), which is not read.
 func SchemaPath(rootDir, dir string) string {
+	var pc *PrismaConfig
 	if root, err := os.OpenRoot(rootDir); err == nil {
 		rel, rerr := filepath.Rel(rootDir, dir)
-		pc, err := readPrismaConfig(root, rel)
+		c, err := readPrismaConfig(root, rel)
 		root.Close()
-		if rerr == nil && err == nil && pc != nil && pc.Schema != "" {
-			p, err := pc.schemaPath(rootDir)
-			if err != nil {
-				return ""
-			}
-			return p
+		if rerr == nil && err == nil {
+			pc = c
 		}
+	}
+	return schemaPathWith(rootDir, dir, pc)
+}
+
+// schemaPathWith is SchemaPath with the Prisma config (nil for none)
+// already read.
+func schemaPathWith(rootDir, dir string, pc *PrismaConfig) string {
+	if pc != nil && pc.Schema != "" {
+		p, err := pc.schemaPath(rootDir)
+		if err != nil {
+			return ""
+		}
+		return p
 	}
 	if named, ok := packageSchemaIn(dir); ok {
 		p := filepath.Join(dir, named)
@@ -391,19 +402,111 @@ func SchemaPath(rootDir, dir string) string {
 }
 
 // defaultSchema is where Prisma's CLI looks in dir when package.json names
-// no schema: prisma/schema.prisma, the prisma/schema folder
-// (prismaSchemaFolder), schema.prisma; "" for none.
+// no schema, in getDefaultSchema's order (Prisma 5 to 7): schema.prisma,
+// prisma/schema.prisma, then the prisma/schema folder (Prisma 5 to 6.5,
+// prismaSchemaFolder); "" for none. A root schema.prisma beside
+// prisma/schema.prisma is the one Prisma reads.
 func defaultSchema(dir string) string {
+	if p := filepath.Join(dir, "schema.prisma"); exists(p) {
+		return p
+	}
 	if p := filepath.Join(dir, "prisma", "schema.prisma"); exists(p) {
 		return p
 	}
 	if p := filepath.Join(dir, "prisma", "schema"); anyName(p, ".prisma") {
 		return p
 	}
-	if p := filepath.Join(dir, "schema.prisma"); exists(p) {
-		return p
-	}
 	return ""
+}
+
+// prismaMigrationsDir is the folder prisma migrate reads in workdir when
+// the Prisma config sets no migrations.path: "migrations" beside the
+// schema Prisma's CLI finds, as inferDirectoryConfig puts it
+// (packages/internals/src/cli/directoryConfig.ts, 6.19 and 7.x): in the
+// folder of a schema file, in a schema folder itself, and in prisma/ when
+// there is no schema. A root schema.prisma's migrations are ./migrations,
+// package.json's "prisma": {"schema": "db/schema.prisma"}'s db/migrations.
+// pc is the Prisma config readDatasource read (nil for none).
+//
+// Prisma 7 finds the schema in fewer places: not package.json's
+// prisma.schema nor the prisma/schema folder (Prisma 6's), and beside the
+// config file rather than where it runs. When the two versions would read
+// two folders that both exist, which one runs is not in the files: a pull
+// request could add the one dbguard checks and edit the other. That is
+// refused (exit 2) until one goes (a config's migrations.path would not
+// do: Prisma before 6.12 reads none, configMigrationsOnly).
+func prismaMigrationsDir(rootDir, workdir string, pc *PrismaConfig) (string, error) {
+	v6 := migrationsBeside(schemaPathWith(rootDir, workdir, pc))
+	if v6 == "" {
+		v6 = filepath.Join(workdir, "prisma", "migrations")
+	}
+	var v7 string
+	if pc != nil && pc.Schema != "" {
+		v7 = v6
+	} else {
+		base := workdir
+		if pc != nil {
+			base = filepath.Join(rootDir, filepath.FromSlash(path.Dir(pc.File)))
+		}
+		for _, p := range []string{filepath.Join(base, "schema.prisma"), filepath.Join(base, "prisma", "schema.prisma")} {
+			if exists(p) {
+				v7 = migrationsBeside(p)
+				break
+			}
+		}
+	}
+	if v7 == "" || v7 == v6 || !isDir(v7) {
+		return v6, nil // Prisma 7 finds no schema here, or agrees
+	}
+	if !isDir(v6) {
+		return v7, nil
+	}
+	rel := func(p string) string { return output.Escape(filepath.ToSlash(output.RelTo(rootDir, p))) }
+	return "", &exitcode.Advice{Code: exitcode.Usage,
+		Msg: fmt.Sprintf("Prisma 6 reads this project's migrations in %s and Prisma 7 in %s (package.json's \"prisma\": {\"schema\"} and the prisma/schema folder are Prisma 6's only): which one prisma migrate runs is not in the files, so dbguard checks neither",
+			rel(v6), rel(v7)),
+		Next: fmt.Sprintf("remove the folder the project does not use (%s or %s, and package.json's \"prisma\": {\"schema\"} with %s), then run the command again",
+			rel(v6), rel(v7), rel(v6))}
+}
+
+// configMigrationsOnly is why the migrations folder the Prisma config's
+// migrations.path names (dir) is not read: Prisma reads migrations.path
+// from 6.12 on, and before that (and Prisma 5, which reads no config)
+// the folder beside the schema. When that folder exists too, beside the
+// config's, which one prisma migrate runs depends on the version, and a
+// pull request adding a config that names a decoy would pass an edit in
+// the other. nil when they agree or only the config's exists.
+func configMigrationsOnly(rootDir, workdir string, pc *PrismaConfig, dir string) error {
+	old, _ := prismaMigrationsDir(rootDir, workdir, &PrismaConfig{File: pc.File, Schema: pc.Schema, SchemaLine: pc.SchemaLine})
+	if old == "" {
+		old = migrationsBeside(schemaPathWith(rootDir, workdir, pc))
+	}
+	if old == "" || filepath.Clean(old) == filepath.Clean(dir) || !isDir(old) || !isDir(dir) {
+		return nil
+	}
+	rel := func(p string) string { return output.Escape(filepath.ToSlash(output.RelTo(rootDir, p))) }
+	return &PrismaConfigError{File: pc.File, Line: pc.MigrationsLine,
+		Msg:  fmt.Sprintf("migrations.path names %s, but %s, where Prisma before 6.12 reads the migrations (it reads no migrations.path), exists too: which one prisma migrate runs depends on the version, so dbguard checks neither", rel(dir), rel(old)),
+		Next: fmt.Sprintf("remove the folder the project does not use (%s, or migrations.path), then run the command again", rel(old))}
+}
+
+// migrationsBeside is the migrations folder of a schema file or folder
+// (inferDirectoryConfig's schemaRootDir); "" for no schema.
+func migrationsBeside(schema string) string {
+	switch {
+	case schema == "":
+		return ""
+	case isDir(schema):
+		return filepath.Join(schema, "migrations")
+	}
+	return filepath.Join(filepath.Dir(schema), "migrations")
+}
+
+// isDir reports whether p is a folder (a link to one too, as Node's
+// fs.stat follows it; where it leads is held inside the project after).
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // DatasourceVars are the variables the Prisma datasource of the project

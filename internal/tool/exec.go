@@ -138,13 +138,19 @@ func boolInt(b bool) int {
 
 // PrismaDeploys reports whether a command line KindOf calls Prisma's runs
 // prisma migrate deploy: the words migrate and deploy, flags between them
-// passed over. dbguard exec checks the applied migrations before it, as
-// migrate up does (a resolve, which is how a failed one is fixed, runs).
+// passed over, with the value of those prisma migrate takes one for
+// (--config, --telemetry-information: MigrateCommand's arg spec; the value
+// was taken for the subcommand, and deploy ran unchecked). dbguard exec
+// checks the applied migrations before it, as migrate up does (a
+// resolve, which is how a failed one is fixed, runs).
 func PrismaDeploys(args []string) bool {
-	migrate := false
+	migrate, value := false, false
 	for _, a := range args[1:] {
 		switch {
+		case value:
+			value = false
 		case strings.HasPrefix(a, "-"):
+			value = migrate && (a == "--config" || a == "--telemetry-information")
 		case migrate:
 			return a == "deploy"
 		case a == "migrate":

@@ -141,6 +141,11 @@ func TestPrismaDeploys(t *testing.T) {
 		"npx prisma migrate dev":                              false,
 		"npx prisma db push":                                  false,
 		"npx prisma deploy":                                   false,
+		// prisma migrate's own flags that take a value: the word after
+		// is the value, and deploy still runs (Prisma's arg spec).
+		"npx prisma migrate --telemetry-information x deploy": true,
+		"npx prisma migrate --telemetry-information=x deploy": true,
+		"npx prisma migrate --config c.ts deploy":             true,
 	} {
 		if got := PrismaDeploys(strings.Fields(args)); got != want {
 			t.Errorf("PrismaDeploys(%s) = %v", args, got)

@@ -16,11 +16,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/safefile"
+	"github.com/jackc/pgx/v5"
 )
 
 // State is where a database stands for a tool: its version table against
@@ -43,6 +45,9 @@ type State struct {
 
 	// failedAt is when each Failed migration started, for messages.
 	failedAt []time.Time
+	// workdir is where the tool runs, and run how its CLI is called
+	// (Prisma: "pnpm exec prisma"): the commands Err prints run there.
+	workdir, run string
 	// sums are the checksums of the applied rows, for Edited (Prisma).
 	sums []appliedSum
 }
@@ -66,8 +71,13 @@ type appliedSum struct {
 
 // Read reads the tool's version table and its folder. A table that does
 // not exist is a database the tool has not migrated: everything pending.
-func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
+// u is the URL the tool is given (nil: none known): Prisma's table is in
+// the schema its ?schema= names.
+func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, error) {
 	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
+	if p.Kind == Prisma {
+		st.workdir, st.run = p.Workdir, prismaCLI(p.root, p.Workdir)
+	}
 	files, err := p.files()
 	if err != nil {
 		return nil, err
@@ -76,18 +86,32 @@ func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
 	if p.Table == "" {
 		return st, nil
 	}
+	table := quotedTable(p.Table)
+	if p.Kind == Prisma {
+		// Prisma keeps its table in the schema the URL's ?schema= names,
+		// public without one, whatever the role's search_path: read
+		// there, not where search_path finds one.
+		schema := "public"
+		if u != nil && u.Param("schema") != "" {
+			schema = u.Param("schema")
+		}
+		table = pgx.Identifier{schema, p.Table}.Sanitize()
+		if schema != "public" {
+			st.Table = schema + "." + p.Table
+		}
+	}
 	var reg *string
 	// pg_catalog's names throughout, here and in readTable: the tool's
 	// migrations may have put their own ahead (ALTER DATABASE ... SET
 	// search_path). ORDER BY needs none: it sorts by the type's default
 	// btree class, found without search_path.
-	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.text", quotedTable(p.Table)).Scan(&reg); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.text", table).Scan(&reg); err != nil {
 		return nil, err
 	}
 	st.Exists = reg != nil
 	if st.Exists {
-		if err := p.readTable(ctx, db, st); err != nil {
-			return nil, fmt.Errorf("reading %s's table %s: %w", p.Kind, p.Table, err)
+		if err := p.readTable(ctx, db, st, table); err != nil {
+			return nil, fmt.Errorf("reading %s's table %s: %w", p.Kind, output.Escape(st.Table), err)
 		}
 	}
 	applied := map[string]bool{}
@@ -155,12 +179,12 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 		b, err := safefile.ReadIn(root, rel, safefile.NoLimit)
 		if err != nil {
 			shown := output.Escape(output.RelPath(filepath.Join(p.Dir, rel)))
-			why := err.Error()
+			why, tail := err.Error(), "Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder"
 			if nr := (*safefile.NotRegularError)(nil); errors.As(err, &nr) {
-				why = "not a regular file (" + nr.Mode.Type().String() + ")"
+				why, tail = "not a regular file (a "+kindOf(nr.Mode)+")", "dbguard reads only regular files inside the migrations folder, and passes over none"
 			}
 			return &exitcode.Advice{Code: exitcode.Usage,
-				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; Prisma would read it through a link, and dbguard reads only regular files inside the migrations folder", shown, output.Escape(why)),
+				Msg:  fmt.Sprintf("cannot read %s to compare it with the checksum Prisma recorded when it applied it: %s; %s", shown, output.Escape(why), tail),
 				Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
 		}
 		for _, r := range rows[name] {
@@ -174,18 +198,36 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 	return nil
 }
 
+// kindOf names a file mode's type for a person: "folder", "FIFO", ...
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "folder"
+	case m&fs.ModeNamedPipe != 0:
+		return "FIFO"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "file of type " + m.Type().String()
+}
+
 // RelPaths makes the state's folder and files relative as rel does
 // (output.RelPath for a person's terminal, the repository root for CI).
 func (s *State) RelPaths(rel func(string) string) {
 	s.Dir = rel(s.Dir)
+	if s.workdir != "" {
+		s.workdir = rel(s.workdir)
+	}
 	for i := range s.Edited {
 		s.Edited[i].File = rel(s.Edited[i].File)
 	}
 }
 
-// readTable reads the applied migrations from the tool's own table.
-func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
-	table := quotedTable(p.Table)
+// readTable reads the applied migrations from the tool's own table (table:
+// its name for SQL).
+func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State, table string) error {
 	var q string
 	switch p.Kind {
 	case Alembic:
@@ -195,7 +237,7 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 	case Goose:
 		q = "SELECT version_id::pg_catalog.text, is_applied, false FROM " + table + " WHERE version_id OPERATOR(pg_catalog.>) 0 ORDER BY id"
 	case Prisma:
-		return p.readPrisma(ctx, db, st)
+		return p.readPrisma(ctx, db, st, table)
 	default:
 		return nil
 	}
@@ -237,9 +279,9 @@ func (p *Project) readTable(ctx context.Context, db *sql.DB, st *State) error {
 // checksum Prisma recorded; one neither finished nor rolled back is failed
 // (Prisma's P3009: migrate deploy applies nothing until it is resolved); a
 // rolled-back row is history only.
-func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State) error {
+func (p *Project) readPrisma(ctx context.Context, db *sql.DB, st *State, table string) error {
 	rows, err := db.QueryContext(ctx, "SELECT migration_name::pg_catalog.text, COALESCE(checksum::pg_catalog.text, ''), finished_at IS NOT NULL, rolled_back_at IS NOT NULL, started_at, finished_at FROM "+
-		quotedTable(p.Table)+" ORDER BY started_at, migration_name")
+		table+" ORDER BY started_at, migration_name")
 	if err != nil {
 		return err
 	}
@@ -453,10 +495,11 @@ func (s *State) Err(allowPending bool) error {
 			msg = fmt.Sprintf("%s recorded a migration that started and never finished: %s; prisma migrate deploy applies nothing until it is resolved", s.Tool, strings.Join(at, ", "))
 		}
 		name := output.ShellWord(s.Failed[0])
+		run := s.prismaRun(true)
 		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: output.Escape(msg),
-			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: dbguard exec -- npx prisma migrate resolve --applied %s", name, name)}
+			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: %s migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: %s migrate resolve --applied %s", run, name, run, name)}
 	case len(s.Edited) > 0:
-		return &EditedError{Tool: s.Tool, Edited: s.Edited}
+		return &EditedError{Tool: s.Tool, Edited: s.Edited, dev: s.prismaRun(false)}
 	case len(s.Unknown) > 0:
 		next := "check out the branch that has them"
 		if s.Tool == Prisma {
@@ -471,6 +514,47 @@ func (s *State) Err(allowPending bool) error {
 	return nil
 }
 
+// prismaRun is the start of a command line that runs Prisma's CLI where
+// it runs for this project, from where the person stands (after
+// RelPaths), behind dbguard when guarded: "cd backend && dbguard exec --
+// pnpm exec prisma". dbguard exec runs its command in the folder it is
+// started in, and Prisma finds its schema and migrations from there.
+// Unguarded is for prisma migrate dev, against a development database.
+func (s *State) prismaRun(guarded bool) string {
+	cmd := s.run
+	if cmd == "" {
+		cmd = "npx prisma"
+	}
+	if guarded {
+		cmd = "dbguard exec -- " + cmd
+	}
+	if s.workdir != "" && s.workdir != "." {
+		cmd = "cd " + output.ShellWord(s.workdir) + " && " + cmd
+	}
+	return cmd
+}
+
+// prismaCLI is how the project calls Prisma's CLI: through the package
+// manager whose lockfile is nearest workdir, up to root (a pnpm or Yarn
+// workspace keeps one at its top), npx without one. npx in a Yarn Plug'n'Play
+// project, which has no node_modules, would fetch whatever Prisma the
+// registry has last, not the project's.
+func prismaCLI(root, workdir string) string {
+	for dir := workdir; ; dir = filepath.Dir(dir) {
+		for _, l := range [...]struct{ file, run string }{
+			{"pnpm-lock.yaml", "pnpm exec prisma"}, {"yarn.lock", "yarn prisma"},
+			{"bun.lock", "bunx prisma"}, {"bun.lockb", "bunx prisma"}, {"package-lock.json", "npx prisma"},
+		} {
+			if fi, err := os.Lstat(filepath.Join(dir, l.file)); err == nil && fi.Mode().IsRegular() {
+				return l.run
+			}
+		}
+		if root == "" || dir == root || filepath.Dir(dir) == dir || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+			return "npx prisma"
+		}
+	}
+}
+
 // EditedError is applied migrations whose files changed since they ran
 // (Prisma: migration.sql against _prisma_migrations.checksum). The folder
 // no longer says what the database ran: a new database built from it
@@ -478,6 +562,7 @@ func (s *State) Err(allowPending bool) error {
 type EditedError struct {
 	Tool   Kind
 	Edited []Edited
+	dev    string // the start of a Prisma command line, not guarded (State.prismaRun)
 }
 
 // ExitCode is 1: a check failed.
@@ -499,7 +584,11 @@ func (e *EditedError) Error() string {
 // Hint names the next step: see the edit, undo it, and put the change in
 // a new migration. Prisma has no command that accepts an edit.
 func (e *EditedError) Hint() string {
-	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (npx prisma migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File))
+	run := e.dev
+	if run == "" {
+		run = "npx prisma"
+	}
+	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (%s migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File), run)
 }
 
 // shortSum is a checksum cut for messages.

@@ -46,7 +46,7 @@ func TestAttackToolStateShadowCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := Read(ctx, db, p)
+	st, err := Read(ctx, db, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestAttackPrismaStateEscaped(t *testing.T) {
 	}
 	root := tree(t, map[string]string{"prisma/schema.prisma": "", "prisma/migrations/migration_lock.toml": ""})
 	p, _ := Resolve(cfgAt(root, nil))
-	st, err := Read(ctx, db, p)
+	st, err := Read(ctx, db, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,7 @@ func TestAttackPrismaStateShadowCatalog(t *testing.T) {
 		"prisma/migrations/20240101_init/migration.sql": caseFile(t, "edited", "checkout.sql"),
 	})
 	p, _ := Resolve(cfgAt(root, nil))
-	st, err := Read(ctx, db, p)
+	st, err := Read(ctx, db, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

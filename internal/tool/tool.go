@@ -61,6 +61,8 @@ type Project struct {
 	// run when the folder alone leads out (a link): the URL judged does
 	// not depend on it, so env and the hook go on.
 	dirOutside error
+	// root is the project root (cfg.Root), where a lockfile search stops.
+	root string
 }
 
 // refused is why the migrations folder is not read nor the tool run.
@@ -199,7 +201,7 @@ func ResolveKind(cfg *config.Config, kind Kind, workdir string) (*Project, error
 
 // project is kind's project in workdir.
 func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
-	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command}
+	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command, root: cfg.Root}
 	dir := func(def string) string {
 		if cfg.DirGiven {
 			return cfg.MigrationsDir()
@@ -252,16 +254,30 @@ func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 		}
 	case Prisma:
 		p.Dir, p.Table = filepath.Join(workdir, "prisma", "migrations"), "_prisma_migrations"
-		if p.Datasource, p.outside = readDatasource(cfg.Root, workdir); p.Datasource != nil {
+		p.Datasource, p.outside = readDatasource(cfg.Root, workdir)
+		var pc *PrismaConfig
+		if p.Datasource != nil {
 			p.Vars = p.Datasource.vars()
-			if pc := p.Datasource.Config; pc != nil && pc.Migrations != "" {
-				// migrations: { path } in prisma.config.ts is where
-				// prisma migrate deploy reads its folders.
-				if dir, err := pc.migrationsPath(cfg.Root); err != nil {
-					p.outside = err
-				} else {
-					p.Dir = dir
-				}
+			pc = p.Datasource.Config
+		}
+		switch {
+		case p.outside != nil:
+		case pc != nil && pc.Migrations != "":
+			// migrations: { path } in prisma.config.ts is where
+			// prisma migrate deploy reads its folders.
+			if dir, err := pc.migrationsPath(cfg.Root); err != nil {
+				p.outside = err
+			} else {
+				p.Dir = dir
+				p.dirOutside = configMigrationsOnly(cfg.Root, workdir, pc, dir)
+			}
+		default:
+			// Beside the schema Prisma reads: a stale prisma/migrations
+			// beside a root schema.prisma's ./migrations is not checked.
+			if dir, err := prismaMigrationsDir(cfg.Root, workdir, pc); err != nil {
+				p.dirOutside = err
+			} else {
+				p.Dir = dir
 			}
 		}
 	case Dbmate:

@@ -227,7 +227,7 @@ func TestReadPrismaTable(t *testing.T) {
 		"prisma/migrations/migration_lock.toml":         "",
 	})
 	p, _ := Resolve(cfgAt(root, nil))
-	st, err := Read(ctx, db, p)
+	st, err := Read(ctx, db, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestReadPrismaTable(t *testing.T) {
 		t.Errorf("Err = %v", err)
 	}
 	db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, migration_name) VALUES ('4', 'c', '20240103_new')`)
-	st, _ = Read(ctx, db, p)
+	st, _ = Read(ctx, db, p, nil)
 	var failed *exitcode.Advice
 	if err := st.Err(true); !errors.As(err, &failed) || exitcode.Of(err) != exitcode.CheckFailed || !strings.Contains(failed.Hint(), "npx prisma migrate resolve --rolled-back 20240103_new") {
 		t.Errorf("Err = %v", err)
@@ -328,7 +328,7 @@ func TestPrismaAppliedChecked(t *testing.T) {
 		"prisma/migrations/20240106_pending/migration.sql": lf,
 	})
 	p, _ := Resolve(cfgAt(root, nil))
-	st, err := Read(ctx, db, p)
+	st, err := Read(ctx, db, p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +351,7 @@ func TestPrismaAppliedChecked(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES ('7', $1, '20240106_pending', '2024-01-06T10:00:00Z')`, sum); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = Read(ctx, db, p)
+	st, _ = Read(ctx, db, p, nil)
 	var failed *exitcode.Advice
 	if err := st.Err(true); !errors.As(err, &failed) || exitcode.Of(err) != exitcode.CheckFailed ||
 		!strings.Contains(err.Error(), "20240106_pending (started 2024-01-06T10:00:00Z)") ||
@@ -364,13 +364,13 @@ func TestPrismaAppliedChecked(t *testing.T) {
 	if err := os.WriteFile(want, []byte(lf), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = Read(ctx, db, p)
+	st, _ = Read(ctx, db, p, nil)
 	if err := st.Err(true); !errors.As(err, &failed) || !strings.Contains(err.Error(), "20240105_removed") ||
 		!strings.Contains(failed.Hint(), "git log --oneline -- ") {
 		t.Errorf("Err = %v", err)
 	}
 	db.ExecContext(ctx, `DELETE FROM _prisma_migrations WHERE id = '6'`)
-	st, _ = Read(ctx, db, p)
+	st, _ = Read(ctx, db, p, nil)
 	if err := st.Err(true); err != nil {
 		t.Errorf("Err = %v", err)
 	}
@@ -403,14 +403,21 @@ func TestAttackPrismaEditedUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, _ := Resolve(cfgAt(root, nil))
-	if _, err := Read(ctx, db, p); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "migration.sql") {
+	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "migration.sql") {
 		t.Errorf("link out: %v", err)
 	}
 	os.Remove(filepath.Join(m, "migration.sql"))
 	if err := syscall.Mkfifo(filepath.Join(m, "migration.sql"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Read(ctx, db, p); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
 		t.Errorf("fifo: %v", err)
+	}
+	// A folder in its place: refused, said as such (Prisma's readFile
+	// fails on it too).
+	os.Remove(filepath.Join(m, "migration.sql"))
+	os.Mkdir(filepath.Join(m, "migration.sql"), 0o755)
+	if _, err := Read(ctx, db, p, nil); exitcode.Of(err) != exitcode.Usage || !strings.Contains(err.Error(), "not a regular file (a folder); dbguard reads only regular files inside the migrations folder, and passes over none") {
+		t.Errorf("folder: %v", err)
 	}
 }
