@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	pathpkg "path"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/lookpath"
 	"github.com/dbguard/dbguard/internal/output"
@@ -325,43 +325,12 @@ func (e *RepoError) Hint() string {
 }
 
 // ownGitDir checks that gitDir, the git directory rev-parse reports for
-// repo, is top's .git: that folder itself, or the folder a .git file
-// there names (a worktree's, a submodule's).
+// repo, is top's .git (hooks.OwnGitDir).
 func ownGitDir(repo, top, gitDir string) error {
-	bad := &RepoError{Dir: repo, Top: top, GitDir: gitDir}
-	if top == "" || gitDir == "" {
-		return bad
+	if hooks.OwnGitDir(top, gitDir) {
+		return nil
 	}
-	want, err := os.Stat(gitDir)
-	if err != nil {
-		return bad
-	}
-	dotgit := filepath.Join(top, ".git")
-	fi, err := os.Lstat(dotgit)
-	switch {
-	case err != nil:
-		return bad
-	case fi.IsDir():
-		if os.SameFile(fi, want) {
-			return nil
-		}
-	case fi.Mode().IsRegular() && fi.Size() < 4096:
-		data, err := os.ReadFile(dotgit)
-		if err != nil {
-			return bad
-		}
-		to, ok := strings.CutPrefix(strings.TrimRight(string(data), "\r\n"), "gitdir: ")
-		if !ok {
-			return bad
-		}
-		if !filepath.IsAbs(to) {
-			to = filepath.Join(top, to)
-		}
-		if got, err := os.Stat(to); err == nil && os.SameFile(got, want) {
-			return nil
-		}
-	}
-	return bad
+	return &RepoError{Dir: repo, Top: top, GitDir: gitDir}
 }
 
 // mergeBase is HEAD's first parent when HEAD is merge, the merge commit
