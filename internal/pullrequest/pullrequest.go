@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	pathpkg "path"
 	"path/filepath"
@@ -600,13 +601,65 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	}
 	rel := pathpkg.Join(dir, filepath.Base(path))
 	walk := []string{rel}
+	var via map[string]string // a walk's path found through a link: the link
 	if b.From != "" {
 		if from, ok := projectIn(top, b.From); ok {
 			walk = walk[:0]
+			// The folder ci runs in, reached through a link the pull
+			// request adds (backend -> other, with backend/dbguard.yaml
+			// moved to other/ and rewritten past git's rename
+			// detection), may be where the job's working-directory
+			// named it (ci_attack_pr_config_link.txtar). The walk: the
+			// folder's own chain down to the links' targets (a file the
+			// base has there configured the folder itself), then each
+			// link's chain up to the link, then the folders above.
+			aliases, err := linkedTo(ctx, top, rev, from)
+			if err != nil {
+				return "", nil, err
+			}
+			var chain []string // from, its parents, up to the top
 			for d := from; ; d = pathpkg.Dir(d) {
-				walk = append(walk, pathpkg.Join(d, config.FileName))
+				chain = append(chain, d)
 				if d == "." || d == "/" {
 					break
+				}
+			}
+			upTo := 0 // the chain's part at and below every link's target
+			for _, a := range aliases {
+				if i := slices.Index(chain, a.to); i > upTo {
+					upTo = i
+				}
+			}
+			add := func(d, link string) {
+				p := pathpkg.Join(d, config.FileName)
+				if !slices.Contains(walk, p) {
+					walk = append(walk, p)
+					if link != "" {
+						via[p] = link
+					}
+				}
+			}
+			via = map[string]string{}
+			for _, d := range chain[:upTo+1] {
+				add(d, "")
+			}
+			for _, a := range aliases {
+				for d := a.path; ; d = pathpkg.Dir(d) {
+					add(d, a.link)
+					if d == a.link || d == "." {
+						break
+					}
+				}
+			}
+			for _, d := range chain[upTo+1:] {
+				add(d, "")
+			}
+			for _, a := range aliases {
+				for d := pathpkg.Dir(a.link); ; d = pathpkg.Dir(d) {
+					add(d, "")
+					if d == "." {
+						break
+					}
 				}
 			}
 		}
@@ -648,11 +701,55 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 			where = at(p) // the file the pull request deletes, not the gate's .env
 		}
 		from, _ := projectIn(top, b.From)
+		runs := output.Escape(from) + "/"
+		if link, ok := via[p]; ok {
+			runs += ", which this pull request's link " + output.Escape(link) + " leads to"
+		}
 		return at(p), []config.TrustChange{{Key: config.FileName, File: where,
-			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-				output.Escape(p), now, output.Escape(from), output.Escape(p))}}, nil
+			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(p), now, runs, output.Escape(p))}}, nil
 	}
 	return path, nil, nil
+}
+
+// alias is the folder ci runs in as a link the pull request adds names
+// it: path, below link, which leads to the folder to.
+type alias struct{ link, to, path string }
+
+// linkedTo is each name the folder from (slashed, from the top) has
+// through a symbolic link the pull request adds (in HEAD's tree, not
+// rev's) that leads, inside the repository, to from or a folder above
+// it. A tree-to-tree diff: no work tree file is read through git.
+func linkedTo(ctx context.Context, top, rev, from string) ([]alias, error) {
+	out, err := gitIn(ctx, top, "diff-tree", "-r", "-z", "--no-renames", "--diff-filter=A", "--end-of-options", rev, "HEAD", "--")
+	if err != nil {
+		return nil, fmt.Errorf("git diff-tree %s HEAD: %w", output.Escape(rev), err)
+	}
+	var found []alias
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(f); i += 2 {
+		meta, name := strings.Fields(f[i]), f[i+1]
+		if len(meta) < 2 || meta[1] != "120000" {
+			continue
+		}
+		target, err := os.Readlink(filepath.Join(top, filepath.FromSlash(name)))
+		if err != nil || filepath.IsAbs(target) {
+			continue
+		}
+		to := pathpkg.Join(pathpkg.Dir(name), filepath.ToSlash(target))
+		if !filepath.IsLocal(to) {
+			continue
+		}
+		switch {
+		case from == to:
+			found = append(found, alias{name, to, name})
+		case to == ".":
+			found = append(found, alias{name, to, pathpkg.Join(name, from)})
+		case strings.HasPrefix(from, to+"/"):
+			found = append(found, alias{name, to, name + from[len(to):]})
+		}
+	}
+	return found, nil
 }
 
 // inTree says which of paths (slashed, from the top) the tree of rev
