@@ -601,66 +601,21 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	}
 	rel := pathpkg.Join(dir, filepath.Base(path))
 	walk := []string{rel}
-	var via map[string]string // a walk's path found through a link: the link
+	via := map[string]string{} // a walk's path found through a link: the link
+	var from string
+	var chain []string // from, its parents, up to the top
 	if b.From != "" {
-		if from, ok := projectIn(top, b.From); ok {
-			walk = walk[:0]
-			// The folder ci runs in, reached through a link the pull
-			// request adds (backend -> other, with backend/dbguard.yaml
-			// moved to other/ and rewritten past git's rename
-			// detection), may be where the job's working-directory
-			// named it (ci_attack_pr_config_link.txtar). The walk: the
-			// folder's own chain down to the links' targets (a file the
-			// base has there configured the folder itself), then each
-			// link's chain up to the link, then the folders above.
-			aliases, err := linkedTo(ctx, top, rev, from)
-			if err != nil {
-				return "", nil, err
-			}
-			var chain []string // from, its parents, up to the top
+		if f, ok := projectIn(top, b.From); ok {
+			from = f
 			for d := from; ; d = pathpkg.Dir(d) {
 				chain = append(chain, d)
 				if d == "." || d == "/" {
 					break
 				}
 			}
-			upTo := 0 // the chain's part at and below every link's target
-			for _, a := range aliases {
-				if i := slices.Index(chain, a.to); i > upTo {
-					upTo = i
-				}
-			}
-			add := func(d, link string) {
-				p := pathpkg.Join(d, config.FileName)
-				if !slices.Contains(walk, p) {
-					walk = append(walk, p)
-					if link != "" {
-						via[p] = link
-					}
-				}
-			}
-			via = map[string]string{}
-			for _, d := range chain[:upTo+1] {
-				add(d, "")
-			}
-			for _, a := range aliases {
-				for d := a.path; ; d = pathpkg.Dir(d) {
-					add(d, a.link)
-					if d == a.link || d == "." {
-						break
-					}
-				}
-			}
-			for _, d := range chain[upTo+1:] {
-				add(d, "")
-			}
-			for _, a := range aliases {
-				for d := pathpkg.Dir(a.link); ; d = pathpkg.Dir(d) {
-					add(d, "")
-					if d == "." {
-						break
-					}
-				}
+			walk = walk[:0]
+			for _, d := range chain {
+				walk = append(walk, pathpkg.Join(d, config.FileName))
 			}
 		}
 	}
@@ -671,6 +626,31 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	have, err := inTree(ctx, top, rev, ask)
 	if err != nil {
 		return "", nil, err
+	}
+	if len(chain) > 0 && !have[walk[0]] {
+		// The folder ci runs in has no file in the base. Reached
+		// through a link the pull request adds (backend -> other, with
+		// backend/dbguard.yaml moved to other/ and rewritten past git's
+		// rename detection), it may be where the job's working-directory
+		// named it (ci_attack_pr_config_link.txtar). The walk: the
+		// folder's own chain down to the links' targets (a file the base
+		// has there configured the folder itself), then each link's
+		// chain up to the link, then the folders above. Only asked here:
+		// when the base has the folder's own file, that file wins.
+		aliases, err := linkedTo(ctx, top, rev, from)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(aliases) > 0 {
+			walk, via = aliasWalk(chain, aliases)
+			more, err := inTree(ctx, top, rev, walk)
+			if err != nil {
+				return "", nil, err
+			}
+			for p := range more {
+				have[p] = true
+			}
+		}
 	}
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	if !have[rel] {
@@ -700,7 +680,6 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		} else {
 			where = at(p) // the file the pull request deletes, not the gate's .env
 		}
-		from, _ := projectIn(top, b.From)
 		runs := output.Escape(from) + "/"
 		if link, ok := via[p]; ok {
 			runs += ", which this pull request's link " + output.Escape(link) + " leads to"
@@ -710,6 +689,52 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 				output.Escape(p), now, runs, output.Escape(p))}}, nil
 	}
 	return path, nil, nil
+}
+
+// aliasWalk is the walk for the folder whose chain (it, its parents, up
+// to the top) is chain, with the names aliases give it (baseFile says in
+// which order), and for each path found through a link, the link.
+func aliasWalk(chain []string, aliases []alias) ([]string, map[string]string) {
+	var walk []string
+	via := map[string]string{}
+	upTo := 0 // the chain's part at and below every link's target
+	for _, a := range aliases {
+		if i := slices.Index(chain, a.to); i > upTo {
+			upTo = i
+		}
+	}
+	add := func(d, link string) {
+		p := pathpkg.Join(d, config.FileName)
+		if !slices.Contains(walk, p) {
+			walk = append(walk, p)
+			if link != "" {
+				via[p] = link
+			}
+		}
+	}
+	for _, d := range chain[:upTo+1] {
+		add(d, "")
+	}
+	for _, a := range aliases {
+		for d := a.path; ; d = pathpkg.Dir(d) {
+			add(d, a.link)
+			if d == a.link || d == "." {
+				break
+			}
+		}
+	}
+	for _, d := range chain[upTo+1:] {
+		add(d, "")
+	}
+	for _, a := range aliases {
+		for d := pathpkg.Dir(a.link); ; d = pathpkg.Dir(d) {
+			add(d, "")
+			if d == "." {
+				break
+			}
+		}
+	}
+	return walk, via
 }
 
 // alias is the folder ci runs in as a link the pull request adds names
