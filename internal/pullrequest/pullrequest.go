@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	pathpkg "path"
 	"path/filepath"
@@ -757,14 +756,17 @@ func linkedTo(ctx context.Context, top, rev, from string) ([]alias, error) {
 		if len(meta) < 2 || meta[1] != "120000" {
 			continue
 		}
-		target, err := os.Readlink(filepath.Join(top, filepath.FromSlash(name)))
-		if err != nil || filepath.IsAbs(target) {
+		// Where it leads on the disk, through every link on the way
+		// (backend -> x, x -> other), inside the repository only.
+		real, err := filepath.EvalSymlinks(filepath.Join(top, filepath.FromSlash(name)))
+		if err != nil {
 			continue
 		}
-		to := pathpkg.Join(pathpkg.Dir(name), filepath.ToSlash(target))
-		if !filepath.IsLocal(to) {
+		to, err := filepath.Rel(top, real)
+		if err != nil || to != "." && !filepath.IsLocal(to) {
 			continue
 		}
+		to = filepath.ToSlash(to)
 		switch {
 		case from == to:
 			found = append(found, alias{name, to, name})
