@@ -436,7 +436,15 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 // gitSafety is what every git call starts with (gitInput says why); a
 // test takes safe.bareRepository out to stand for git older than 2.38,
 // which ignores it.
-var gitSafety = append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
+//
+// --no-optional-locks and core.hooksPath=/dev/null: git diff against the
+// work tree refreshes the index's stat information where the times are
+// not the index's and writes the index back, which runs the
+// post-index-change hook (.git/hooks, or the folder core.hooksPath
+// names), a command a repository copied with its .git brings
+// (ci_attack_pr_index_hook.txtar). Without the optional lock git writes
+// no index, and no hook is found anyway.
+var gitSafety = append([]string{"--no-optional-locks", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
 
 // NoTransportCommands keeps a git read from starting a command through a
 // fetch: in a partial clone (--filter=blob:none) git fetches a missing
