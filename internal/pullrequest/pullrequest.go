@@ -649,6 +649,26 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 			return "", nil, err
 		}
 		if len(aliases) > 0 {
+			// Only a move: the folder ci runs in is not in the base,
+			// and the link stands where the base had a folder (the
+			// job's working-directory). A link to a folder the base has
+			// changes nothing: the job may have named that folder, and
+			// a link made where another project's folder was would
+			// else pull in that project's file.
+			paths := []string{from}
+			for _, a := range aliases {
+				paths = append(paths, a.link)
+			}
+			was, err := inTree(ctx, top, rev, paths)
+			if err != nil {
+				return "", nil, err
+			}
+			if was[from] {
+				aliases = nil
+			}
+			aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
+		}
+		if len(aliases) > 0 {
 			walk, via = aliasWalk(chain, aliases)
 			more, err := inTree(ctx, top, rev, walk)
 			if err != nil {
