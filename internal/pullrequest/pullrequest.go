@@ -709,6 +709,11 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		}
 		runs := output.Escape(from) + "/"
 		if link, ok := via[p]; ok {
+			for _, q := range walk {
+				if other, ok := via[q]; ok && other != link && have[q] {
+					return "", nil, &LinksError{Dir: from, Links: [2]string{link, other}, Files: [2]string{p, q}}
+				}
+			}
 			runs += ", which this pull request's link " + output.Escape(link) + " leads to"
 		}
 		return at(p), []config.TrustChange{{Key: config.FileName, File: where,
@@ -762,6 +767,29 @@ func aliasWalk(chain []string, aliases []alias) ([]string, map[string]string) {
 		}
 	}
 	return walk, via
+}
+
+// LinksError is two links a pull request adds, where the base had
+// folders with a dbguard.yaml each, both leading to the folder ci runs in,
+// which the pull request moved: which of the base's files configured the
+// job's folder cannot be told, and the order of the names would choose.
+type LinksError struct {
+	Dir   string
+	Links [2]string
+	Files [2]string
+}
+
+func (e *LinksError) Error() string {
+	return fmt.Sprintf("this pull request's links %s and %s both lead to %s/, where ci runs, and the base branch has %s and %s: ci cannot tell which configured the job's folder",
+		output.Escape(e.Links[0]), output.Escape(e.Links[1]), output.Escape(e.Dir), output.Escape(e.Files[0]), output.Escape(e.Files[1]))
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *LinksError) ExitCode() int { return exitcode.Usage }
+
+// Hint is what makes the base's file one.
+func (e *LinksError) Hint() string {
+	return "keep one link to the moved folder in the pull request (or run dbguard ci with --config naming the file to judge with), then run it again"
 }
 
 // alias is the folder ci runs in as a link the pull request adds names
