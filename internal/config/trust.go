@@ -96,7 +96,7 @@ var TrustKeys = []TrustKey{
 // sets otherwise than the base branch's: the gate judged with Base.
 type TrustChange struct {
 	Key  string
-	File string // the pull request's dbguard.yaml ("" without a file)
+	File string // the pull request's dbguard.yaml, else the base's ("" with neither)
 	Line int    // the key's line there, else its section's
 	Base string // the value judged with, as dbguard.yaml would write it
 	// Note, when set, is the message instead: not one setting, but why
@@ -144,7 +144,15 @@ func (c *Config) trustDiff(base *Config) []TrustChange {
 		if equalSetting(k.get(mine), k.get(theirs)) {
 			continue
 		}
-		out = append(out, TrustChange{Key: k.Key, File: c.Path, Line: c.Line(k.path...), Base: describeSetting(k.Key, theirs)})
+		file, line := c.Path, c.Line(k.path...)
+		if c.Path == "" && base.Path != "" {
+			// No file on the pull request (deleted, or never there
+			// while the walk found the base's above): the setting's
+			// line in the base's file, which the pull request drops,
+			// not the gate's fallback (.env).
+			file, line = base.Path, base.Line(k.path...)
+		}
+		out = append(out, TrustChange{Key: k.Key, File: file, Line: line, Base: describeSetting(k.Key, theirs)})
 	}
 	return out
 }

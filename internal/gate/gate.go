@@ -721,7 +721,12 @@ func (r *Report) locate(ctx context.Context, o Options) {
 	// working folder would name its own top).
 	if gitBin, err := hooks.GitBinary(o.Repo); err == nil {
 		if out, err := exec.CommandContext(ctx, gitBin, "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
-			root = strings.TrimRight(string(out), "\n")
+			// Not a work tree the git configuration puts elsewhere
+			// (core.worktree): the credentials check refuses it, and
+			// its finding stands at a path inside the project.
+			if top := strings.TrimRight(string(out), "\n"); holds(top, o.Repo) {
+				root = top
+			}
 		}
 	}
 	project := filepath.Join(o.Config.Root, ".env")
@@ -814,4 +819,13 @@ func Combine(reps []*Report) *Report {
 	}
 	out.Status = overall(out.Checks)
 	return out
+}
+
+// holds says whether dir is top or a folder below it, links resolved.
+func holds(top, dir string) bool {
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	rel, err := filepath.Rel(top, dir)
+	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }

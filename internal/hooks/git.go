@@ -64,7 +64,10 @@ func (e *GitError) Hint() string {
 // a command through a fetch, as internal/pullrequest's NoTransportCommands
 // (which says why): in a partial clone, a blob the index names may be
 // missing (a sparse checkout), and git fetches it when cat-file reads it.
-var noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit",
+// --no-optional-locks: no read writes the index back (git diff against
+// the work tree would, and writing it runs the post-index-change hook;
+// internal/pullrequest's gitSafety).
+var noCommands = []string{"--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit",
 	"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "credential.helper=", "-c", "core.askPass="}
 
 // command is git with args, run in g.Dir: the git on PATH outside the

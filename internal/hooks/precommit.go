@@ -287,6 +287,9 @@ func Check(ctx context.Context, o Options, log io.Writer) error {
 // lines showed before it: a password in them is still said.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
 	g := Git{Dir: o.Repo}
+	if err := g.checkWorkTree(ctx); err != nil {
+		return nil, err
+	}
 	r := &Report{}
 	o.serviceFiles = map[string][]string{}
 	// The staged diff is read while the configuration is settled.
@@ -756,6 +759,9 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 // finding says it is new and counts once merged).
 func ScanPullRequest(ctx context.Context, repo string, allow []string, added NewLines) ([]Finding, error) {
 	g := Git{Dir: repo}
+	if err := g.checkWorkTree(ctx); err != nil {
+		return nil, err
+	}
 	// Every line the line detectors could judge: URLs, JDBC's among them,
 	// libpq keyword strings, password keys and PGPASSWORD, base64 URLs.
 	pattern := `postgres(ql)?(\+[a-z0-9]+)?://|pass(word|wd)|` + b64Postgres + `|` + b64JDBC

@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	pathpkg "path"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/hooks"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/lookpath"
 	"github.com/dbguard/dbguard/internal/output"
@@ -325,43 +325,12 @@ func (e *RepoError) Hint() string {
 }
 
 // ownGitDir checks that gitDir, the git directory rev-parse reports for
-// repo, is top's .git: that folder itself, or the folder a .git file
-// there names (a worktree's, a submodule's).
+// repo, is top's .git (hooks.OwnGitDir).
 func ownGitDir(repo, top, gitDir string) error {
-	bad := &RepoError{Dir: repo, Top: top, GitDir: gitDir}
-	if top == "" || gitDir == "" {
-		return bad
+	if hooks.OwnGitDir(top, gitDir) {
+		return nil
 	}
-	want, err := os.Stat(gitDir)
-	if err != nil {
-		return bad
-	}
-	dotgit := filepath.Join(top, ".git")
-	fi, err := os.Lstat(dotgit)
-	switch {
-	case err != nil:
-		return bad
-	case fi.IsDir():
-		if os.SameFile(fi, want) {
-			return nil
-		}
-	case fi.Mode().IsRegular() && fi.Size() < 4096:
-		data, err := os.ReadFile(dotgit)
-		if err != nil {
-			return bad
-		}
-		to, ok := strings.CutPrefix(strings.TrimRight(string(data), "\r\n"), "gitdir: ")
-		if !ok {
-			return bad
-		}
-		if !filepath.IsAbs(to) {
-			to = filepath.Join(top, to)
-		}
-		if got, err := os.Stat(to); err == nil && os.SameFile(got, want) {
-			return nil
-		}
-	}
-	return bad
+	return &RepoError{Dir: repo, Top: top, GitDir: gitDir}
 }
 
 // mergeBase is HEAD's first parent when HEAD is merge, the merge commit
@@ -467,7 +436,15 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 // gitSafety is what every git call starts with (gitInput says why); a
 // test takes safe.bareRepository out to stand for git older than 2.38,
 // which ignores it.
-var gitSafety = append([]string{"-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
+//
+// --no-optional-locks and core.hooksPath=/dev/null: git diff against the
+// work tree refreshes the index's stat information where the times are
+// not the index's and writes the index back, which runs the
+// post-index-change hook (.git/hooks, or the folder core.hooksPath
+// names), a command a repository copied with its .git brings
+// (ci_attack_pr_index_hook.txtar). Without the optional lock git writes
+// no index, and no hook is found anyway.
+var gitSafety = append([]string{"--no-optional-locks", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
 
 // NoTransportCommands keeps a git read from starting a command through a
 // fetch: in a partial clone (--filter=blob:none) git fetches a missing
@@ -631,14 +608,21 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	}
 	rel := pathpkg.Join(dir, filepath.Base(path))
 	walk := []string{rel}
+	via := map[string]string{} // a walk's path found through a link: the link
+	var from string
+	var chain []string // from, its parents, up to the top
 	if b.From != "" {
-		if from, ok := projectIn(top, b.From); ok {
-			walk = walk[:0]
+		if f, ok := projectIn(top, b.From); ok {
+			from = f
 			for d := from; ; d = pathpkg.Dir(d) {
-				walk = append(walk, pathpkg.Join(d, config.FileName))
+				chain = append(chain, d)
 				if d == "." || d == "/" {
 					break
 				}
+			}
+			walk = walk[:0]
+			for _, d := range chain {
+				walk = append(walk, pathpkg.Join(d, config.FileName))
 			}
 		}
 	}
@@ -649,6 +633,51 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	have, err := inTree(ctx, top, rev, ask)
 	if err != nil {
 		return "", nil, err
+	}
+	if len(chain) > 0 && !have[walk[0]] {
+		// The folder ci runs in has no file in the base. Reached
+		// through a link the pull request adds (backend -> other, with
+		// backend/dbguard.yaml moved to other/ and rewritten past git's
+		// rename detection), it may be where the job's working-directory
+		// named it (ci_attack_pr_config_link.txtar). The walk: the
+		// folder's own chain down to the links' targets (a file the base
+		// has there configured the folder itself), then each link's
+		// chain up to the link, then the folders above. Only asked here:
+		// when the base has the folder's own file, that file wins.
+		aliases, err := linkedTo(ctx, top, rev, from)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(aliases) > 0 {
+			// Only a move: the folder ci runs in is not in the base,
+			// and the link stands where the base had a folder (the
+			// job's working-directory). A link to a folder the base has
+			// changes nothing: the job may have named that folder, and
+			// a link made where another project's folder was would
+			// else pull in that project's file.
+			paths := []string{from}
+			for _, a := range aliases {
+				paths = append(paths, a.link)
+			}
+			was, err := inTree(ctx, top, rev, paths)
+			if err != nil {
+				return "", nil, err
+			}
+			if was[from] {
+				aliases = nil
+			}
+			aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
+		}
+		if len(aliases) > 0 {
+			walk, via = aliasWalk(chain, aliases)
+			more, err := inTree(ctx, top, rev, walk)
+			if err != nil {
+				return "", nil, err
+			}
+			for p := range more {
+				have[p] = true
+			}
+		}
 	}
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	if !have[rel] {
@@ -678,12 +707,132 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		} else {
 			where = at(p) // the file the pull request deletes, not the gate's .env
 		}
-		from, _ := projectIn(top, b.From)
+		runs := output.Escape(from) + "/"
+		if link, ok := via[p]; ok {
+			for _, q := range walk {
+				if other, ok := via[q]; ok && other != link && have[q] {
+					return "", nil, &LinksError{Dir: from, Links: [2]string{link, other}, Files: [2]string{p, q}}
+				}
+			}
+			runs += ", which this pull request's link " + output.Escape(link) + " leads to"
+		}
 		return at(p), []config.TrustChange{{Key: config.FileName, File: where,
-			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s/); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-				output.Escape(p), now, output.Escape(from), output.Escape(p))}}, nil
+			Note: fmt.Sprintf("this pull request moves the configuration ci judges with from %s to %s (ci runs in %s); ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(p), now, runs, output.Escape(p))}}, nil
 	}
 	return path, nil, nil
+}
+
+// aliasWalk is the walk for the folder whose chain (it, its parents, up
+// to the top) is chain, with the names aliases give it (baseFile says in
+// which order), and for each path found through a link, the link.
+func aliasWalk(chain []string, aliases []alias) ([]string, map[string]string) {
+	var walk []string
+	via := map[string]string{}
+	upTo := 0 // the chain's part at and below every link's target
+	for _, a := range aliases {
+		if i := slices.Index(chain, a.to); i > upTo {
+			upTo = i
+		}
+	}
+	add := func(d, link string) {
+		p := pathpkg.Join(d, config.FileName)
+		if !slices.Contains(walk, p) {
+			walk = append(walk, p)
+			if link != "" {
+				via[p] = link
+			}
+		}
+	}
+	for _, d := range chain[:upTo+1] {
+		add(d, "")
+	}
+	for _, a := range aliases {
+		for d := a.path; ; d = pathpkg.Dir(d) {
+			add(d, a.link)
+			if d == a.link || d == "." {
+				break
+			}
+		}
+	}
+	for _, d := range chain[upTo+1:] {
+		add(d, "")
+	}
+	for _, a := range aliases {
+		for d := pathpkg.Dir(a.link); ; d = pathpkg.Dir(d) {
+			add(d, "")
+			if d == "." {
+				break
+			}
+		}
+	}
+	return walk, via
+}
+
+// LinksError is two links a pull request adds, where the base had
+// folders with a dbguard.yaml each, both leading to the folder ci runs in,
+// which the pull request moved: which of the base's files configured the
+// job's folder cannot be told, and the order of the names would choose.
+type LinksError struct {
+	Dir   string
+	Links [2]string
+	Files [2]string
+}
+
+func (e *LinksError) Error() string {
+	return fmt.Sprintf("this pull request's links %s and %s both lead to %s/, where ci runs, and the base branch has %s and %s: ci cannot tell which configured the job's folder",
+		output.Escape(e.Links[0]), output.Escape(e.Links[1]), output.Escape(e.Dir), output.Escape(e.Files[0]), output.Escape(e.Files[1]))
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *LinksError) ExitCode() int { return exitcode.Usage }
+
+// Hint is what makes the base's file one.
+func (e *LinksError) Hint() string {
+	return "keep one link to the moved folder in the pull request (or run dbguard ci with --config naming the file to judge with), then run it again"
+}
+
+// alias is the folder ci runs in as a link the pull request adds names
+// it: path, below link, which leads to the folder to.
+type alias struct{ link, to, path string }
+
+// linkedTo is each name the folder from (slashed, from the top) has
+// through a symbolic link the pull request adds (in HEAD's tree, not
+// rev's) that leads, inside the repository, to from or a folder above
+// it. A tree-to-tree diff: no work tree file is read through git.
+func linkedTo(ctx context.Context, top, rev, from string) ([]alias, error) {
+	out, err := gitIn(ctx, top, "diff-tree", "-r", "-z", "--no-renames", "--diff-filter=A", "--end-of-options", rev, "HEAD", "--")
+	if err != nil {
+		return nil, fmt.Errorf("git diff-tree %s HEAD: %w", output.Escape(rev), err)
+	}
+	var found []alias
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(f); i += 2 {
+		meta, name := strings.Fields(f[i]), f[i+1]
+		if len(meta) < 2 || meta[1] != "120000" {
+			continue
+		}
+		// Where it leads on the disk, through every link on the way
+		// (backend -> x, x -> other), inside the repository only.
+		real, err := filepath.EvalSymlinks(filepath.Join(top, filepath.FromSlash(name)))
+		if err != nil {
+			continue
+		}
+		to, err := filepath.Rel(top, real)
+		if err != nil || to != "." && !filepath.IsLocal(to) {
+			continue
+		}
+		to = filepath.ToSlash(to)
+		switch {
+		case from == to:
+			found = append(found, alias{name, to, name})
+		case to == ".":
+			found = append(found, alias{name, to, pathpkg.Join(name, from)})
+		case strings.HasPrefix(from, to+"/"):
+			found = append(found, alias{name, to, name + from[len(to):]})
+		}
+	}
+	return found, nil
 }
 
 // inTree says which of paths (slashed, from the top) the tree of rev

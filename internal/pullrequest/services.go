@@ -44,7 +44,15 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 		}
 	}
 	rootRel = filepath.ToSlash(rootRel)
-	type gone struct{ name, path, how string }
+	// file and line: where the warning stands when root has no file of
+	// its own (the pull request deleted it, or the walk found the base's
+	// above): the base's file the removal is read from, not the gate's
+	// fallback (.env).
+	type gone struct {
+		name, path, how string
+		file            string
+		line            int
+	}
 	var removed []gone
 	seen := map[string]bool{}
 	for _, p := range now {
@@ -61,7 +69,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 				name = path.Base(p)
 			}
 			seen[p] = true
-			removed = append(removed, gone{name, p, "the base lists it under services:"})
+			removed = append(removed, gone{name, p, "the base lists it under services:", base.Path, base.Line("services")})
 		}
 	}
 	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
@@ -85,12 +93,16 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			continue
 		}
 		seen[dir] = true
-		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName})
+		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName, filepath.Join(top, filepath.FromSlash(f)), 0})
 	}
 	slices.SortFunc(removed, func(a, b gone) int { return strings.Compare(a.path, b.path) })
 	var changes []config.TrustChange
 	for _, g := range removed {
-		changes = append(changes, config.TrustChange{Key: "services", File: root.Path, Line: root.Line("services"),
+		file, line := root.Path, root.Line("services")
+		if file == "" {
+			file, line = g.file, g.line
+		}
+		changes = append(changes, config.TrustChange{Key: "services", File: file, Line: line,
 			Note: fmt.Sprintf("this pull request removes service %s (%s/) from the gate (%s); ci does not judge it on this pull request: review the removal (this warning fails under --strict)",
 				output.Escape(g.name), output.Escape(g.path), output.Escape(g.how))})
 	}

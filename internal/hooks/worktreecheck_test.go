@@ -1,0 +1,90 @@
+package hooks
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// TestWorkTreeCheck: the work tree git reads is the project's, or the
+// hook and the credential scan stop with a WorkTreeError; plainWorkTree,
+// which answers without git, never says yes where git's answer is no.
+func TestWorkTreeCheck(t *testing.T) {
+	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	elsewhere := t.TempDir()
+	cases := []struct {
+		name  string
+		setup func(t *testing.T, dir string, git func(...string))
+		plain bool // plainWorkTree's answer
+		bad   bool // a WorkTreeError
+	}{
+		{"clone", func(*testing.T, string, func(...string)) {}, true, false},
+		{"core.worktree elsewhere", func(_ *testing.T, _ string, git func(...string)) { git("config", "core.worktree", elsewhere) }, false, true},
+		{"core.worktree above", func(_ *testing.T, _ string, git func(...string)) { git("config", "core.worktree", "../..") }, false, true},
+		{"core.worktree itself", func(_ *testing.T, _ string, git func(...string)) { git("config", "core.worktree", "..") }, false, false},
+		{"core.bare", func(_ *testing.T, _ string, git func(...string)) { git("config", "core.bare", "true") }, false, true},
+		{"worktreeConfig", func(_ *testing.T, _ string, git func(...string)) {
+			git("config", "extensions.worktreeConfig", "true")
+			git("config", "--worktree", "core.worktree", elsewhere)
+		}, false, true},
+		{"Bare in capitals", func(t *testing.T, dir string, _ func(...string)) {
+			cfg := filepath.Join(dir, "proj", ".git", "config")
+			data, err := os.ReadFile(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(cfg, append(data, "[CORE]\n\tBARE\n"...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, false, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			proj := filepath.Join(dir, "proj")
+			if err := os.MkdirAll(filepath.Join(proj, "sub"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			git := func(args ...string) {
+				t.Helper()
+				cmd := exec.Command("git", append([]string{"-C", proj}, args...)...)
+				cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			git("init", "-q", "-b", "main")
+			c.setup(t, dir, git)
+			for _, at := range []string{proj, filepath.Join(proj, "sub")} {
+				if got := plainWorkTree(at); got != c.plain {
+					t.Errorf("plainWorkTree(%s) = %v, want %v", at, got, c.plain)
+				}
+				err := Git{Dir: at}.checkWorkTree(context.Background())
+				var wte *WorkTreeError
+				if got := errors.As(err, &wte); got != c.bad {
+					t.Errorf("checkWorkTree(%s) = %v, want a WorkTreeError: %v", at, err, c.bad)
+				}
+			}
+		})
+	}
+	t.Run("GIT_WORK_TREE", func(t *testing.T) {
+		dir := t.TempDir()
+		if out, err := exec.Command("git", "-C", dir, "init", "-q").CombinedOutput(); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		t.Setenv("GIT_WORK_TREE", elsewhere)
+		if plainWorkTree(dir) {
+			t.Error("plainWorkTree with GIT_WORK_TREE set")
+		}
+		var wte *WorkTreeError
+		if err := (Git{Dir: dir}).checkWorkTree(context.Background()); !errors.As(err, &wte) || wte.Env != "GIT_WORK_TREE" {
+			t.Errorf("checkWorkTree with GIT_WORK_TREE=%s: %v", elsewhere, err)
+		}
+	})
+}
