@@ -68,7 +68,7 @@ func (e *GitError) Hint() string {
 // the work tree would, and writing it runs the post-index-change hook;
 // internal/pullrequest's gitSafety).
 var noCommands = []string{"--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit",
-	"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "credential.helper=", "-c", "core.askPass="}
+	"-c", "protocol.allow=never", "-c", "protocol.https.allow=never", "-c", "credential.helper=", "-c", "core.askPass="}
 
 // command is git with args, run in g.Dir: the git on PATH outside the
 // repository (lookpath.Outside). npm run and npx put the repository's

@@ -125,6 +125,10 @@ type BaseError struct {
 	// File is the pull request's configuration file ("" when it has
 	// none), where the error is when Changes is empty.
 	File string
+	// Partial: the base's commit is here but its files are not (a
+	// partial clone, --filter=blob:none), and dbguard's git reads fetch
+	// nothing (NoTransportCommands); the fetch must bring the blobs.
+	Partial bool
 }
 
 func (e *BaseError) Error() string {
@@ -158,14 +162,20 @@ func (e *BaseError) ExitCode() int { return exitcode.Usage }
 
 // Hint is the fetch that makes the base readable.
 func (e *BaseError) Hint() string {
+	fetch := "git fetch --no-tags --depth=1 origin "
+	if e.Partial {
+		// A commit already here is not fetched again without --refetch,
+		// and the clone's filter would leave its blobs out again.
+		fetch = "git fetch --refetch --no-filter --no-tags --depth=1 origin "
+	}
 	if e.Base.Branch != "" {
-		return "fetch the base branch, then run the same dbguard ci command again: " + FetchCommand(e.Base.Branch)
+		return "fetch the base branch, then run the same dbguard ci command again: " + fetch + branchRefspec(e.Base.Branch)
 	}
 	if len(e.Base.Revs) == 1 && fullCommitID.MatchString(e.Base.Revs[0]) {
 		// --base SHA: GitHub and GitLab serve a commit by its id.
-		return "fetch the base revision, then run the same dbguard ci command again: git fetch --no-tags --depth=1 origin " + e.Base.Revs[0]
+		return "fetch the base revision, then run the same dbguard ci command again: " + fetch + e.Base.Revs[0]
 	}
-	return "fetch the base revision (for --base origin/BRANCH: " + FetchCommand("BRANCH") + "), then run the same dbguard ci command again"
+	return "fetch the base revision (for --base origin/BRANCH: " + fetch + branchRefspec("BRANCH") + "), then run the same dbguard ci command again"
 }
 
 // fullCommitID is a whole commit id (SHA-1 or SHA-256), which git fetch
@@ -177,7 +187,13 @@ var fullCommitID = lazyre.New(`^(?:[0-9a-f]{40}|[0-9a-f]{64})$`)
 // whatever the clone's refspec (a single-branch clone's fetches only its
 // own branch there).
 func FetchCommand(branch string) string {
-	return "git fetch --no-tags --depth=1 origin " + output.ShellWord(output.Escape("+refs/heads/"+branch+":refs/remotes/origin/"+branch))
+	return "git fetch --no-tags --depth=1 origin " + branchRefspec(branch)
+}
+
+// branchRefspec is the refspec that fetches branch into origin/branch,
+// quoted for a shell.
+func branchRefspec(branch string) string {
+	return output.ShellWord(output.Escape("+refs/heads/" + branch + ":refs/remotes/origin/" + branch))
 }
 
 func (b *Base) shown() []string {
@@ -452,11 +468,14 @@ var gitSafety = append([]string{"--no-optional-locks", "-c", "core.hooksPath=/de
 // transport the git configuration names, and a repository copied with its
 // .git can name an ssh:// remote and core.sshCommand, a file:// one and
 // remote.NAME.uploadpack, a credential helper or core.askPass
-// (TestAttackLazyFetchRunsNoCommand). Only https is allowed, with no
-// helper and no askpass: GitHub's and GitLab's checkouts fetch over it,
-// with their token in the configuration (an http.extraheader) or the
-// URL. Another fetch fails, and the read with it.
-var NoTransportCommands = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=always",
+// (TestAttackLazyFetchRunsNoCommand). https is not allowed either: the
+// repository's configuration can send it through a proxy of its choosing
+// (http.proxy, http.<url>.proxy, which no -c can override for every URL)
+// with the job's token in an http.extraheader. No fetch at all: a read
+// that needs a missing object fails, and a base read says which fetch
+// brings it (BaseError.Partial). No helper and no askpass either, should
+// a later git add a transport.
+var NoTransportCommands = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=never",
 	"-c", "credential.helper=", "-c", "core.askPass="}
 
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
@@ -555,6 +574,14 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	base, err := readConfig(ctx, top, rev, basePath)
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
+	}
+	if err != nil && strings.Contains(err.Error(), "promisor remote") {
+		// A partial clone without the base's blobs: git would fetch them
+		// with the transport, proxy and credentials the repository's
+		// configuration names, which dbguard's reads forbid. Like a
+		// shallow clone without the base, it stops, with the fetch.
+		return nil, &BaseError{Base: b, Changes: cfg.Untrusted(), File: cfg.Path, Partial: true,
+			Why: "its files are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing"}
 	}
 	if err != nil {
 		// A base whose file does not read (one an older dbguard accepted,
