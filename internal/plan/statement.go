@@ -48,6 +48,28 @@ func qualified(ts []tok, i int) (string, string, int) {
 	return "", ident(ts[i]), i + 1
 }
 
+// relationExpr reads the grammar's relation_expr at ts[i]: [ONLY]
+// [schema.]name [*], or ONLY ( [schema.]name ), returning the schema, the
+// name and the index after it. ALTER TABLE ONLY (orders) was read as a
+// table named "(" (s13-review6c).
+func relationExpr(ts []tok, i int) (string, string, int) {
+	if i < len(ts) && ts[i].up == "ONLY" {
+		i++
+		if i < len(ts) && ts[i].text == "(" {
+			sch, name, j := qualified(ts, i+1)
+			if j < len(ts) && ts[j].text == ")" {
+				return sch, name, j + 1
+			}
+			return "", "", i
+		}
+	}
+	sch, name, i := qualified(ts, i)
+	if i < len(ts) && ts[i].text == "*" {
+		i++
+	}
+	return sch, name, i
+}
+
 // alterTable is an ALTER TABLE statement: its table and its actions, each
 // the tokens between top-level commas.
 type alterTable struct {
@@ -69,14 +91,8 @@ func alterOf(ts []tok) (alterTable, bool) {
 	if i+1 < len(ts) && ts[i].up == "IF" && ts[i+1].up == "EXISTS" {
 		i += 2
 	}
-	if i < len(ts) && ts[i].up == "ONLY" {
-		i++
-	}
 	var a alterTable
-	a.schema, a.name, i = qualified(ts, i)
-	if i < len(ts) && ts[i].text == "*" {
-		i++
-	}
+	a.schema, a.name, i = relationExpr(ts, i)
 	start := i
 	for j := i; j <= len(ts); j++ {
 		if j == len(ts) || ts[j].depth == 0 && ts[j].text == "," {
@@ -187,10 +203,7 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 	default:
 		return "", "", "", false, false
 	}
-	if i < len(ts) && ts[i].up == "ONLY" {
-		i++
-	}
-	sch, name, i = qualified(ts, i)
+	sch, name, i = relationExpr(ts, i)
 	for ; i < len(ts); i++ {
 		if ts[i].depth == 0 && ts[i].up == "WHERE" {
 			where = true

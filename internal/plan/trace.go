@@ -1390,7 +1390,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	// own: the statement's table is known by OID and is not one known
 	// before the file (a temporary table named like a live one, a table
 	// the file made): the scans it reports are of that table.
-	own := isAlter && tg.read && before[tg.oid].kind == ""
+	own := isAlter && tg.known() && before[tg.oid].kind == ""
 	for _, n := range notices {
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
@@ -1406,7 +1406,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			// by OID, else the constraint's own (conrelid), not a name
 			// found in the text.
 			oid, b, ok := target()
-			if !tg.read {
+			if !tg.known() {
 				oid, b, ok = t.constraintTable(alter.validated(), locked)
 			}
 			if ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
@@ -1415,7 +1415,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		case verifyingRE.MatchString(n):
 			m := verifyingRE.FindStringSubmatch(n)
 			oid, b, ok := named(locked, m[1])
-			if isAlter && tg.read && m[1] == alter.name {
+			if isAlter && tg.known() && m[1] == alter.name {
 				oid, b, ok = target()
 			}
 			if !ok || !isTable(b.kind) {

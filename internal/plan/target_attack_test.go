@@ -1,0 +1,53 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// findingsOf lists a report's findings but lock-timeout-missing as "rule
+// file:line", sorted.
+func findingsOf(rep *Report) []string {
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Rule != "lock-timeout-missing" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+// ALTER TABLE ONLY (orders) and DELETE FROM ONLY (users), the grammar's
+// parenthesized relation_expr, were read as a table named "(": the target
+// read resolved it to no relation, and the OID read's "not a table known
+// before the file" dropped the foreign key's scan of the live orders, which
+// 7ab1d57 reported by the constraint's table (s13-review6c). The
+// statement's table is read through the parentheses now, and a name that
+// resolves to no relation is matched by name, as before the reads.
+func TestAttackTargetOnlyParenthesized(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint, total int);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nALTER TABLE ONLY (orders) ADD CONSTRAINT o_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+			[]string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT o_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE ONLY (orders) VALIDATE CONSTRAINT o_fk;",
+			[]string{"constraint-validated 000002_p.up.sql:3"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM ONLY (users);", []string{"whole-table-delete 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE ONLY ( public . users ) DROP COLUMN name;", []string{"drop-column 000002_p.up.sql:2"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
