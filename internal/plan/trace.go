@@ -1188,6 +1188,9 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg)
+	if !t.codeFree && fs.level != "notice" && len(made) > 0 {
+		t.unseenBuilds(f, st, before, now, rewritten, made, notices)
+	}
 	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
 	}
@@ -1603,6 +1606,74 @@ func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[in
 	// A table renamed earlier in the file: the message names it as it is
 	// now, before holds its old name.
 	return t.indexTable(index, locked)
+}
+
+// unseenBuilds reports the index builds on a table known before the file
+// that a statement made without the server's message for them: code can
+// lower client_min_messages, build an index and raise the level again
+// before the locks read looks at it (a DO block's set_config under a
+// built name, a function's SET LOCAL, a function of the live version's
+// whose SET clause lowers it, which is only a note), and the plan passed
+// that blocking build (7ab1d57 and 4587ec5, s13-review6c). The new
+// indexes are among the relations the statement made (a new relation is
+// locked until commit); each whose table existed before the file, was not
+// rewritten by the statement, and is not an index that keeps an old
+// index's storage (ALTER COLUMN TYPE's rebuilt indexes, which are no
+// build) is a build the server had to announce: one no "building index"
+// message names, by index and table, is reported as the message would
+// have been. Only where code can run (codeFree false), so only there is
+// the query made; plan135's files make none.
+func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[int64]rel, locks map[int64]string, rewritten map[int64]bool, made []int64, notices []string) {
+	if len(st.Words) > 0 && st.Words[0] == "REINDEX" {
+		return
+	}
+	seen := map[[2]string]bool{}
+	for _, n := range notices {
+		if m := buildingRE.FindStringSubmatch(n); m != nil {
+			seen[[2]string{m[1], m[2]}] = true
+		}
+	}
+	t.lookups++
+	rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, c.relname::pg_catalog.text, c.relfilenode::pg_catalog.int8, tc.relname::pg_catalog.text
+		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
+		WHERE c.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[])
+		ORDER BY c.oid`, made)
+	if err != nil {
+		return
+	}
+	type build struct {
+		table     int64
+		index, on string
+		node      int64
+	}
+	var builds []build
+	for rows.Next() {
+		var b build
+		if rows.Scan(&b.table, &b.index, &b.node, &b.on) == nil {
+			builds = append(builds, b)
+		}
+	}
+	rows.Close()
+	if len(builds) == 0 {
+		return
+	}
+	nodes := map[int64]bool{}
+	for _, r := range before {
+		nodes[r.filenode] = true
+	}
+	for _, b := range builds {
+		tb, ok := before[b.table]
+		if !ok || !isTable(tb.kind) || locks[b.table] == "" || rewritten[b.table] || nodes[b.node] || seen[[2]string{b.index, b.on}] {
+			continue
+		}
+		if slices.ContainsFunc(t.report.Findings, func(x Finding) bool {
+			return x.Rule == "index-not-concurrent" && x.File == f.path && x.Line == st.Line && x.Relation == tb.key
+		}) {
+			continue
+		}
+		t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: st.Line, Relation: tb.key, Size: t.size(tb.key),
+			Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s; the server sent no message for this build (the message level was lowered while the statement ran), the plan found the new index", b.index, tb.key, locks[b.table], blocks(locks[b.table]), t.costs(tb.key))})
+	}
 }
 
 // sharesLocked reports whether a table of locked is held in SHARE mode or
