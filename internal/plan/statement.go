@@ -189,6 +189,9 @@ func dmlTarget(sql string) (verb, sch, name string, where bool, ok bool) {
 
 // dmlTargetOf is dmlTarget of a statement's tokens.
 func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
+	if k := explained(ts); k > 0 {
+		ts = ts[k:]
+	}
 	if len(ts) < 2 {
 		return "", "", "", false, false
 	}
@@ -210,6 +213,40 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 		}
 	}
 	return ts[0].up, sch, name, where, name != ""
+}
+
+// explained is the index of the statement an EXPLAIN ANALYZE runs (EXPLAIN
+// ANALYZE [VERBOSE] stmt, EXPLAIN (ANALYZE [true|on|1], ...) stmt), or
+// -1: EXPLAIN ANALYZE DELETE FROM users deletes every row as DELETE FROM
+// users does, and was no whole-table-delete (7ab1d57 and 4587ec5,
+// s13-review6c). A plain EXPLAIN runs nothing.
+func explained(ts []tok) int {
+	if len(ts) < 3 || ts[0].up != "EXPLAIN" {
+		return -1
+	}
+	analyze := func(w string) bool { return w == "ANALYZE" || w == "ANALYSE" }
+	if analyze(ts[1].up) {
+		if ts[2].up == "VERBOSE" {
+			return 3
+		}
+		return 2
+	}
+	if ts[1].text != "(" {
+		return -1
+	}
+	run := false
+	for i := 2; i < len(ts); i++ {
+		switch {
+		case ts[i].text == ")" && ts[i].depth == 0:
+			if run {
+				return i + 1
+			}
+			return -1
+		case ts[i].depth == 1 && analyze(ts[i].up):
+			run = i+1 >= len(ts) || ts[i+1].text == "," || ts[i+1].text == ")" || ts[i+1].up == "TRUE" || ts[i+1].up == "ON" || ts[i+1].text == "1" || strings.EqualFold(ts[i+1].text, "'true'") || strings.EqualFold(ts[i+1].text, "'on'")
+		}
+	}
+	return -1
 }
 
 // lockTableMode is the lock a LOCK [TABLE] statement asks for, as pg_locks
