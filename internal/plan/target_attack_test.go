@@ -72,3 +72,35 @@ func TestAttackExplainAnalyzeWholeTable(t *testing.T) {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A foreign key added to a partitioned table the file made is added to,
+// and validated on, each partition, and so is a constraint VALIDATE names:
+// a live table the file attached to it is scanned under the file's locks. 7ab1d57 reported the scan by the
+// constraint's table; the OID read took the statement's table for a new
+// one's and dropped the finding (s13-review6c). A temporary table named
+// like a live one still gets none of the live one's (TestPlanTargetsByOID).
+func TestAttackTargetNewPartitionedParent(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE logs (id int, user_id bigint);\n"
+	const attach = "SET lock_timeout = '5s';\nCREATE TABLE np (id int, user_id bigint) PARTITION BY RANGE (id);\nALTER TABLE np ATTACH PARTITION logs FOR VALUES FROM (0) TO (1000000);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{attach + "ALTER TABLE np ADD CONSTRAINT np_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+			[]string{"constraint-validated 000002_p.up.sql:4"}},
+		// A CHECK added NOT VALID, then validated in the same file: the
+		// partitions' scans under the lock the ATTACH took.
+		{attach + "ALTER TABLE np ADD CONSTRAINT np_ck CHECK (user_id > 0) NOT VALID;\nALTER TABLE np VALIDATE CONSTRAINT np_ck;",
+			[]string{"constraint-validated 000002_p.up.sql:5"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}

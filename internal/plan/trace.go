@@ -1409,8 +1409,11 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			// by OID, else the constraint's own (conrelid), not a name
 			// found in the text.
 			oid, b, ok := target()
-			if !tg.known() {
+			switch {
+			case !tg.known():
 				oid, b, ok = t.constraintTable(alter.validated(), locked)
+			case !ok && own:
+				oid, b, ok = t.partitionConstraintTable(alter.validated(), tg.oid, locked)
 			}
 			if ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
 				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT %s scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", alter.validated(), b.key, held[oid], t.costs(b.key)))
@@ -1433,9 +1436,17 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if cols := alter.requiredColumns(); isAlter && len(cols) > 0 && t.hasRows(b.key) {
 				add("add-required-column", b, fmt.Sprintf("adds %s NOT NULL with no default: the server checks %s for NULLs, and every live row has one, so migrate up fails here (column contains null values) and leaves the version dirty%s", strings.Join(cols, ", "), b.key, t.costs(b.key)))
 			}
-		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID") && !own:
+		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID"):
 			m := fkRE.FindStringSubmatch(n)
-			if oid, b, ok := t.constraintTable(m[1], locked); ok {
+			oid, b, ok := t.constraintTable(m[1], locked)
+			if own {
+				// Not a live table's constraint of the name (a
+				// temporary table's items_x_fkey beside the live
+				// one's), but a live table's attached as a partition
+				// of the new one, whose foreign key its partitions get.
+				oid, b, ok = t.partitionConstraintTable(m[1], tg.oid, locked)
+			}
+			if ok {
 				add("constraint-validated", b, fmt.Sprintf("adds FOREIGN KEY %s without NOT VALID: scans %s under %s%s", m[1], b.key, locks[oid], t.costs(b.key)))
 			}
 		}
@@ -1522,14 +1533,25 @@ func (t *tracer) expected(key, col string) bool {
 // that name is on. Its read runs in the files' session: named in
 // pg_catalog, like relationsSQL.
 func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	return t.lockedTable("SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
+	return t.lockedTable("SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
+}
+
+// partitionConstraintTable finds the locked, pre-existing table a
+// constraint of that name is on among the partitions of the relation of
+// OID parent, at any depth: a foreign key added to a partitioned table the
+// file made is added to, and validated on, a live table the file attached
+// to it. 7ab1d57 reported that scan by the constraint's table; the OID
+// read took it for the new table's own and dropped it (s13-review6c).
+func (t *tracer) partitionConstraintTable(name string, parent int64, locked map[int64]rel) (int64, rel, bool) {
+	return t.lockedTable(`SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name
+		AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(k.conrelid) a WHERE a.relid::pg_catalog.int8 OPERATOR(pg_catalog.=) $2::pg_catalog.int8)`, locked, name, parent)
 }
 
 // lockedTable is the first table of locked among the relation ids query
-// returns for name.
-func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, rel, bool) {
+// returns for its arguments.
+func (t *tracer) lockedTable(query string, locked map[int64]rel, args ...any) (int64, rel, bool) {
 	t.lookups++
-	rows, err := t.conn.Query(context.Background(), query, name)
+	rows, err := t.conn.Query(context.Background(), query, args...)
 	if err != nil {
 		return 0, rel{}, false
 	}
@@ -1690,7 +1712,7 @@ func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
 // indexTable finds the locked, pre-existing table an index of that name
 // is on, as constraintTable does for a constraint.
 func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
+	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
 }
 
 func named(rels map[int64]rel, name string) (int64, rel, bool) {
