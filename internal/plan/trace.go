@@ -748,6 +748,10 @@ type fileState struct {
 	held map[int64]string // strongest lock per relation in the open transaction
 	all  map[int64]string // and over the whole file
 	made map[int64]bool   // relations made in the file that an earlier statement's locks read held
+	// indexes: the indexes the file made that are there at its end, by
+	// OID, from the batch's read of what changed (nil: not read; ask,
+	// unseenBuilds).
+	indexes map[int64]newIndex
 	// level: the message level the trace set for the locks read of the
 	// statement being recorded ("": the rows are not its own read's).
 	level string
@@ -966,6 +970,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	if !committed || askew || results != len(places) || last == nil {
 		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
+	}
+	if changed != nil && !t.codeFree {
+		fs.indexes = newIndexes(changed.Rows, before)
 	}
 	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
@@ -1189,7 +1196,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg)
 	if !t.codeFree && fs.level != "notice" && len(made) > 0 {
-		t.unseenBuilds(f, st, before, now, rewritten, made, notices)
+		t.unseenBuilds(f, st, before, now, rewritten, made, notices, fs.indexes)
 	}
 	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
@@ -1637,15 +1644,18 @@ func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[in
 // built name, a function's SET LOCAL, a function of the live version's
 // whose SET clause lowers it, which is only a note), and the plan passed
 // that blocking build (7ab1d57 and 4587ec5, s13-review6c). The new
-// indexes are among the relations the statement made (a new relation is
-// locked until commit); each whose table existed before the file, was not
+// indexes are among the relations the statement made (made: a new
+// relation is locked until commit); each whose table existed before the file, was not
 // rewritten by the statement, and is not an index that keeps an old
 // index's storage (ALTER COLUMN TYPE's rebuilt indexes, which are no
 // build) is a build the server had to announce: one no "building index"
 // message names, by index and table, is reported as the message would
-// have been. Only where code can run (codeFree false), so only there is
-// the query made; plan135's files make none.
-func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[int64]rel, locks map[int64]string, rewritten map[int64]bool, made []int64, notices []string) {
+// have been. Only where code can run (codeFree false). The indexes come
+// from the batch's read of what changed (known), which holds every new
+// relation with its kind and table, so a batch asks nothing more; a file
+// traced one statement at a time (its own BEGIN/COMMIT, or a batch that
+// failed) asks pg_index once per statement that made relations.
+func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[int64]rel, locks map[int64]string, rewritten map[int64]bool, made []int64, notices []string, known map[int64]newIndex) {
 	if len(st.Words) > 0 && st.Words[0] == "REINDEX" {
 		return
 	}
@@ -1655,27 +1665,31 @@ func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[in
 			seen[[2]string{m[1], m[2]}] = true
 		}
 	}
-	t.lookups++
-	rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, c.relname::pg_catalog.text, c.relfilenode::pg_catalog.int8, tc.relname::pg_catalog.text
+	var builds []newIndex
+	if known != nil {
+		// The batch's read of what changed holds them: no query.
+		for _, oid := range made {
+			if b, ok := known[oid]; ok {
+				builds = append(builds, b)
+			}
+		}
+	} else {
+		t.lookups++
+		rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, c.relname::pg_catalog.text, c.relfilenode::pg_catalog.int8, tc.relname::pg_catalog.text
 		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
 		WHERE c.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[])
 		ORDER BY c.oid`, made)
-	if err != nil {
-		return
-	}
-	type build struct {
-		table     int64
-		index, on string
-		node      int64
-	}
-	var builds []build
-	for rows.Next() {
-		var b build
-		if rows.Scan(&b.table, &b.index, &b.node, &b.on) == nil {
-			builds = append(builds, b)
+		if err != nil {
+			return
 		}
+		for rows.Next() {
+			var b newIndex
+			if rows.Scan(&b.table, &b.index, &b.node, &b.on) == nil {
+				builds = append(builds, b)
+			}
+		}
+		rows.Close()
 	}
-	rows.Close()
 	if len(builds) == 0 {
 		return
 	}
@@ -1696,6 +1710,51 @@ func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[in
 		t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: st.Line, Relation: tb.key, Size: t.size(tb.key),
 			Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s; the server sent no message for this build (the message level was lowered while the statement ran), the plan found the new index", b.index, tb.key, locks[b.table], blocks(locks[b.table]), t.costs(tb.key))})
 	}
+}
+
+// newIndex is an index a file made: its table, its name and its table's
+// as they are at the end of the file (or after it), its relfilenode.
+type newIndex struct {
+	table     int64
+	index, on string
+	node      int64
+}
+
+// newIndexes picks, from the rows of the read of what changed
+// (changedSQL), the indexes a file made (kind i, an oid not in before),
+// with their tables' names from the same rows or before.
+func newIndexes(rows [][][]byte, before map[int64]rel) map[int64]newIndex {
+	names := map[int64]string{}
+	out := map[int64]newIndex{}
+	for _, row := range rows {
+		if len(row) != 6 || row[1] == nil {
+			continue
+		}
+		oid, err := strconv.ParseInt(string(row[0]), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch string(row[2]) {
+		case "N", "D", "L":
+			continue
+		case "i":
+			if _, ok := before[oid]; !ok {
+				node, _ := strconv.ParseInt(string(row[1]), 10, 64)
+				table, _ := strconv.ParseInt(string(row[5]), 10, 64)
+				out[oid] = newIndex{table: table, index: string(row[4]), node: node}
+			}
+		}
+		names[oid] = string(row[4])
+	}
+	for oid, b := range out {
+		if n, ok := names[b.table]; ok {
+			b.on = n
+		} else {
+			b.on = before[b.table].name
+		}
+		out[oid] = b
+	}
+	return out
 }
 
 // sharesLocked reports whether a table of locked is held in SHARE mode or
