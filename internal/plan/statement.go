@@ -192,6 +192,9 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 	if k := explained(ts); k > 0 {
 		ts = ts[k:]
 	}
+	if k := afterWith(ts); k > 0 {
+		ts = ts[k:]
+	}
 	if len(ts) < 2 {
 		return "", "", "", false, false
 	}
@@ -244,6 +247,24 @@ func explained(ts []tok) int {
 			return -1
 		case ts[i].depth == 1 && analyze(ts[i].up):
 			run = i+1 >= len(ts) || ts[i+1].text == "," || ts[i+1].text == ")" || ts[i+1].up == "TRUE" || ts[i+1].up == "ON" || ts[i+1].text == "1" || strings.EqualFold(ts[i+1].text, "'true'") || strings.EqualFold(ts[i+1].text, "'on'")
+		}
+	}
+	return -1
+}
+
+// afterWith is the index of the statement a WITH clause's common table
+// expressions stand before (the first UPDATE or DELETE at the top level
+// right after a closing parenthesis), or -1: WITH x AS (SELECT 1) DELETE
+// FROM users deletes every row too, and was no whole-table-delete (7ab1d57
+// and 4587ec5, s13-review6c). A data-modifying expression inside the
+// clause (WITH d AS (DELETE FROM users) SELECT 1) is not read.
+func afterWith(ts []tok) int {
+	if len(ts) < 2 || ts[0].up != "WITH" {
+		return -1
+	}
+	for i := 2; i < len(ts); i++ {
+		if ts[i].depth == 0 && (ts[i].up == "UPDATE" || ts[i].up == "DELETE") && ts[i-1].text == ")" && ts[i-1].depth == 0 {
+			return i
 		}
 	}
 	return -1

@@ -39,7 +39,7 @@ func targetName(st sqlscan.Statement) (ts []tok, sch, name string, ok bool) {
 		return nil, "", "", false
 	}
 	switch st.Words[0] {
-	case "ALTER", "UPDATE", "DELETE", "EXPLAIN":
+	case "ALTER", "UPDATE", "DELETE", "EXPLAIN", "WITH":
 	default:
 		return nil, "", "", false
 	}
