@@ -270,6 +270,47 @@ func afterWith(ts []tok) int {
 	return -1
 }
 
+// cteWrite is an UPDATE or DELETE inside a WITH clause's expression.
+type cteWrite struct {
+	verb, sch, name string
+	where           bool
+}
+
+// cteWrites reads the UPDATE and DELETE statements that are a WITH
+// clause's expressions (WITH d AS (DELETE FROM users RETURNING id) SELECT
+// ...), each as dmlTargetOf reads a statement: the expression's tokens
+// one level up. WITH d AS (DELETE FROM users) SELECT 1 deleted every row
+// with no whole-table-delete (7ab1d57 and 4587ec5, s13-review6c).
+func cteWrites(ts []tok) []cteWrite {
+	if len(ts) < 2 || ts[0].up != "WITH" {
+		return nil
+	}
+	var out []cteWrite
+	for i := 1; i+1 < len(ts); i++ {
+		if ts[i].depth != 0 || ts[i].text != "(" || (ts[i+1].up != "UPDATE" && ts[i+1].up != "DELETE") {
+			continue
+		}
+		if p := ts[i-1].up; p != "AS" && p != "MATERIALIZED" {
+			continue // a column list, not the expression
+		}
+		j := i + 1
+		for j < len(ts) && ts[j].depth > 0 {
+			j++
+		}
+		body := make([]tok, j-i-1)
+		for k, t := range ts[i+1 : j] {
+			t.depth--
+			body[k] = t
+		}
+		// (The server takes a data-modifying WITH only at the top level.)
+		if v, sch, name, where, ok := dmlTargetOf(body); ok {
+			out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
+		}
+		i = j
+	}
+	return out
+}
+
 // lockTableMode is the lock a LOCK [TABLE] statement asks for, as pg_locks
 // names it ("" when it is not one); with no IN ... MODE it is ACCESS
 // EXCLUSIVE.

@@ -1482,13 +1482,24 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
+	wholeTable := func(v string, b rel) {
+		if v == "UPDATE" {
+			add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
+		} else {
+			add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
+		}
+	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
 		if _, b, ok := tg.table(locked, sch, name); ok && t.hasRows(b.key) {
-			if v == "UPDATE" {
-				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
-			} else {
-				add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
-			}
+			wholeTable(v, b)
+		}
+	}
+	// An UPDATE or DELETE inside a WITH clause's expression runs as the
+	// statement does: matched by name among the locked tables (one
+	// target is read by OID per statement, its main one's).
+	for _, w := range cteWrites(ts) {
+		if _, b, ok := matchRel(locked, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
+			wholeTable(w.verb, b)
 		}
 	}
 	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
