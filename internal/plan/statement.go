@@ -48,6 +48,28 @@ func qualified(ts []tok, i int) (string, string, int) {
 	return "", ident(ts[i]), i + 1
 }
 
+// relationExpr reads the grammar's relation_expr at ts[i]: [ONLY]
+// [schema.]name [*], or ONLY ( [schema.]name ), returning the schema, the
+// name and the index after it. ALTER TABLE ONLY (orders) was read as a
+// table named "(" (s13-review6c).
+func relationExpr(ts []tok, i int) (string, string, int) {
+	if i < len(ts) && ts[i].up == "ONLY" {
+		i++
+		if i < len(ts) && ts[i].text == "(" {
+			sch, name, j := qualified(ts, i+1)
+			if j < len(ts) && ts[j].text == ")" {
+				return sch, name, j + 1
+			}
+			return "", "", i
+		}
+	}
+	sch, name, i := qualified(ts, i)
+	if i < len(ts) && ts[i].text == "*" {
+		i++
+	}
+	return sch, name, i
+}
+
 // alterTable is an ALTER TABLE statement: its table and its actions, each
 // the tokens between top-level commas.
 type alterTable struct {
@@ -69,14 +91,8 @@ func alterOf(ts []tok) (alterTable, bool) {
 	if i+1 < len(ts) && ts[i].up == "IF" && ts[i+1].up == "EXISTS" {
 		i += 2
 	}
-	if i < len(ts) && ts[i].up == "ONLY" {
-		i++
-	}
 	var a alterTable
-	a.schema, a.name, i = qualified(ts, i)
-	if i < len(ts) && ts[i].text == "*" {
-		i++
-	}
+	a.schema, a.name, i = relationExpr(ts, i)
 	start := i
 	for j := i; j <= len(ts); j++ {
 		if j == len(ts) || ts[j].depth == 0 && ts[j].text == "," {
@@ -173,6 +189,12 @@ func dmlTarget(sql string) (verb, sch, name string, where bool, ok bool) {
 
 // dmlTargetOf is dmlTarget of a statement's tokens.
 func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
+	if k := explained(ts); k > 0 {
+		ts = ts[k:]
+	}
+	if k := afterWith(ts); k > 0 {
+		ts = ts[k:]
+	}
 	if len(ts) < 2 {
 		return "", "", "", false, false
 	}
@@ -187,16 +209,106 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 	default:
 		return "", "", "", false, false
 	}
-	if i < len(ts) && ts[i].up == "ONLY" {
-		i++
-	}
-	sch, name, i = qualified(ts, i)
+	sch, name, i = relationExpr(ts, i)
 	for ; i < len(ts); i++ {
 		if ts[i].depth == 0 && ts[i].up == "WHERE" {
 			where = true
 		}
 	}
 	return ts[0].up, sch, name, where, name != ""
+}
+
+// explained is the index of the statement an EXPLAIN ANALYZE runs (EXPLAIN
+// ANALYZE [VERBOSE] stmt, EXPLAIN (ANALYZE [true|on|1], ...) stmt), or
+// -1: EXPLAIN ANALYZE DELETE FROM users deletes every row as DELETE FROM
+// users does, and was no whole-table-delete (7ab1d57 and 4587ec5,
+// s13-review6c). A plain EXPLAIN runs nothing.
+func explained(ts []tok) int {
+	if len(ts) < 3 || ts[0].up != "EXPLAIN" {
+		return -1
+	}
+	analyze := func(w string) bool { return w == "ANALYZE" || w == "ANALYSE" }
+	if analyze(ts[1].up) {
+		if ts[2].up == "VERBOSE" {
+			return 3
+		}
+		return 2
+	}
+	if ts[1].text != "(" {
+		return -1
+	}
+	run := false
+	for i := 2; i < len(ts); i++ {
+		switch {
+		case ts[i].text == ")" && ts[i].depth == 0:
+			if run {
+				return i + 1
+			}
+			return -1
+		case ts[i].depth == 1 && analyze(ts[i].up):
+			run = i+1 >= len(ts) || ts[i+1].text == "," || ts[i+1].text == ")" || ts[i+1].up == "TRUE" || ts[i+1].up == "ON" || ts[i+1].text == "1" || strings.EqualFold(ts[i+1].text, "'true'") || strings.EqualFold(ts[i+1].text, "'on'")
+		}
+	}
+	return -1
+}
+
+// afterWith is the index of the statement a WITH clause's common table
+// expressions stand before (the first UPDATE or DELETE at the top level
+// right after a closing parenthesis), or -1: WITH x AS (SELECT 1) DELETE
+// FROM users deletes every row too, and was no whole-table-delete (7ab1d57
+// and 4587ec5, s13-review6c). A data-modifying expression inside the
+// clause (WITH d AS (DELETE FROM users) SELECT 1) is not read.
+func afterWith(ts []tok) int {
+	if len(ts) < 2 || ts[0].up != "WITH" {
+		return -1
+	}
+	for i := 2; i < len(ts); i++ {
+		if ts[i].depth == 0 && (ts[i].up == "UPDATE" || ts[i].up == "DELETE") && ts[i-1].text == ")" && ts[i-1].depth == 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// cteWrite is an UPDATE or DELETE inside a WITH clause's expression.
+type cteWrite struct {
+	verb, sch, name string
+	where           bool
+}
+
+// cteWrites reads the UPDATE and DELETE statements that are a WITH
+// clause's expressions (WITH d AS (DELETE FROM users RETURNING id) SELECT
+// ...), each as dmlTargetOf reads a statement: the expression's tokens
+// one level up. WITH d AS (DELETE FROM users) SELECT 1 deleted every row
+// with no whole-table-delete (7ab1d57 and 4587ec5, s13-review6c).
+func cteWrites(ts []tok) []cteWrite {
+	if len(ts) < 2 || ts[0].up != "WITH" {
+		return nil
+	}
+	var out []cteWrite
+	for i := 1; i+1 < len(ts); i++ {
+		if ts[i].depth != 0 || ts[i].text != "(" || (ts[i+1].up != "UPDATE" && ts[i+1].up != "DELETE") {
+			continue
+		}
+		if p := ts[i-1].up; p != "AS" && p != "MATERIALIZED" {
+			continue // a column list, not the expression
+		}
+		j := i + 1
+		for j < len(ts) && ts[j].depth > 0 {
+			j++
+		}
+		body := make([]tok, j-i-1)
+		for k, t := range ts[i+1 : j] {
+			t.depth--
+			body[k] = t
+		}
+		// (The server takes a data-modifying WITH only at the top level.)
+		if v, sch, name, where, ok := dmlTargetOf(body); ok {
+			out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
+		}
+		i = j
+	}
+	return out
 }
 
 // lockTableMode is the lock a LOCK [TABLE] statement asks for, as pg_locks

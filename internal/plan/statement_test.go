@@ -19,6 +19,9 @@ func TestStatementShapes(t *testing.T) {
 		{"ALTER TABLE t DROP COLUMN IF EXISTS x -- DROP COLUMN y\n", `"" t drop=[x] req=[] val=`},
 		{`ALTER TABLE t ADD COLUMN a text NOT NULL, ADD b int NOT NULL DEFAULT 0, ADD c bigserial, ADD d int NOT NULL GENERATED ALWAYS AS IDENTITY, ADD CONSTRAINT k CHECK (e IS NOT NULL)`, `"" t drop=[] req=[a] val=`},
 		{`ALTER TABLE orders VALIDATE CONSTRAINT "users_Orders_fk"`, `"" orders drop=[] req=[] val=users_Orders_fk`},
+		// The grammar's parenthesized relation_expr (s13-review6c).
+		{`ALTER TABLE IF EXISTS ONLY ( app . "Users" ) DROP COLUMN a`, `app Users drop=[a] req=[] val=`},
+		{`ALTER TABLE t* DROP COLUMN a`, `"" t drop=[a] req=[] val=`},
 	} {
 		a, ok := parseAlter(tc.sql)
 		got := fmt.Sprintf("%q %s drop=%v req=%v val=%s", a.schema, a.name, a.droppedColumns(), a.requiredColumns(), a.validated())
@@ -37,10 +40,31 @@ func TestStatementShapes(t *testing.T) {
 		{"UPDATE accounts SET note = 'x' WHERE id < 5", "UPDATE accounts where=true"},
 		{"DELETE FROM logs", "DELETE logs where=false"},
 		{"DELETE FROM logs WHERE id IN (SELECT id FROM logs LIMIT 10)", "DELETE logs where=true"},
+		// s13-review6c: ONLY ( t ), EXPLAIN ANALYZE, after a WITH clause.
+		{"DELETE FROM ONLY (logs)", "DELETE logs where=false"},
+		{"EXPLAIN ANALYZE VERBOSE DELETE FROM logs", "DELETE logs where=false"},
+		{"EXPLAIN (COSTS false, ANALYZE) UPDATE logs SET a = 1 WHERE b", "UPDATE logs where=true"},
+		{"EXPLAIN (ANALYZE 'on') DELETE FROM logs", "DELETE logs where=false"},
+		{"WITH a AS (SELECT 1 WHERE x), b (n) AS MATERIALIZED (SELECT 2) UPDATE logs SET n = 1", "UPDATE logs where=false"},
 	} {
 		v, _, name, where, ok := dmlTarget(tc.sql)
 		if got := fmt.Sprintf("%s %s where=%v", v, name, where); !ok || got != tc.want {
 			t.Errorf("dmlTarget(%q) = %s, want %s", tc.sql, got, tc.want)
+		}
+	}
+	// What runs nothing, or is no UPDATE/DELETE at the top level.
+	for _, sql := range []string{"EXPLAIN DELETE FROM logs", "EXPLAIN (ANALYZE false) DELETE FROM logs", "EXPLAIN (ANALYZE off, COSTS) DELETE FROM logs",
+		"WITH update AS (SELECT 1) SELECT * FROM update", "WITH d AS (DELETE FROM logs) SELECT 1", "DELETE FROM ONLY (logs"} {
+		if v, _, name, _, ok := dmlTarget(sql); ok {
+			t.Errorf("dmlTarget(%q) = %s %s, want none", sql, v, name)
+		}
+	}
+	for sql, want := range map[string]string{
+		"WITH d AS (DELETE FROM logs RETURNING id), u AS NOT MATERIALIZED (UPDATE s.t SET a = 1 WHERE b) SELECT 1": "[{DELETE  logs false} {UPDATE s t true}]",
+		"WITH c (x) AS (SELECT 1) DELETE FROM logs":                                                                "[]",
+	} {
+		if got := fmt.Sprint(cteWrites(tokens(sql))); got != want {
+			t.Errorf("cteWrites(%q) = %s, want %s", sql, got, want)
 		}
 	}
 	for sql, want := range map[string]string{

@@ -748,6 +748,10 @@ type fileState struct {
 	held map[int64]string // strongest lock per relation in the open transaction
 	all  map[int64]string // and over the whole file
 	made map[int64]bool   // relations made in the file that an earlier statement's locks read held
+	// indexes: the indexes the file made that are there at its end, by
+	// OID, from the batch's read of what changed (nil: not read; ask,
+	// unseenBuilds).
+	indexes map[int64]newIndex
 	// level: the message level the trace set for the locks read of the
 	// statement being recorded ("": the rows are not its own read's).
 	level string
@@ -966,6 +970,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	if !committed || askew || results != len(places) || last == nil {
 		return true, fmt.Errorf("tracing %s in the shadow: its results do not line up with its %d statements, so what each did is unknown", f.path, len(f.shape.Statements))
+	}
+	if changed != nil && !t.codeFree {
+		fs.indexes = newIndexes(changed.Rows, before)
 	}
 	var lastRows [][][]byte
 	for i, st := range f.shape.Statements {
@@ -1188,6 +1195,9 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
 	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg)
+	if !t.codeFree && fs.level != "notice" && len(made) > 0 {
+		t.unseenBuilds(f, st, before, now, rewritten, made, notices, fs.indexes)
+	}
 	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
 	}
@@ -1390,7 +1400,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	// own: the statement's table is known by OID and is not one known
 	// before the file (a temporary table named like a live one, a table
 	// the file made): the scans it reports are of that table.
-	own := isAlter && tg.read && before[tg.oid].kind == ""
+	own := isAlter && tg.known() && before[tg.oid].kind == ""
 	for _, n := range notices {
 		switch {
 		case buildingRE.MatchString(n) && !concurrently:
@@ -1406,8 +1416,11 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			// by OID, else the constraint's own (conrelid), not a name
 			// found in the text.
 			oid, b, ok := target()
-			if !tg.read {
+			switch {
+			case !tg.known():
 				oid, b, ok = t.constraintTable(alter.validated(), locked)
+			case !ok && own:
+				oid, b, ok = t.partitionConstraintTable(alter.validated(), tg.oid, locked)
 			}
 			if ok && strength(held[oid]) >= strength("ShareRowExclusiveLock") {
 				add("constraint-validated", b, fmt.Sprintf("VALIDATE CONSTRAINT %s scans %s while this file already holds %s on it: put the VALIDATE in a later migration%s", alter.validated(), b.key, held[oid], t.costs(b.key)))
@@ -1415,7 +1428,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		case verifyingRE.MatchString(n):
 			m := verifyingRE.FindStringSubmatch(n)
 			oid, b, ok := named(locked, m[1])
-			if isAlter && tg.read && m[1] == alter.name {
+			if isAlter && tg.known() && m[1] == alter.name {
 				oid, b, ok = target()
 			}
 			if !ok || !isTable(b.kind) {
@@ -1430,9 +1443,17 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if cols := alter.requiredColumns(); isAlter && len(cols) > 0 && t.hasRows(b.key) {
 				add("add-required-column", b, fmt.Sprintf("adds %s NOT NULL with no default: the server checks %s for NULLs, and every live row has one, so migrate up fails here (column contains null values) and leaves the version dirty%s", strings.Join(cols, ", "), b.key, t.costs(b.key)))
 			}
-		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID") && !own:
+		case fkRE.MatchString(n) && addCheckRE.MatchString(text) && !strings.Contains(text, "NOT VALID"):
 			m := fkRE.FindStringSubmatch(n)
-			if oid, b, ok := t.constraintTable(m[1], locked); ok {
+			oid, b, ok := t.constraintTable(m[1], locked)
+			if own {
+				// Not a live table's constraint of the name (a
+				// temporary table's items_x_fkey beside the live
+				// one's), but a live table's attached as a partition
+				// of the new one, whose foreign key its partitions get.
+				oid, b, ok = t.partitionConstraintTable(m[1], tg.oid, locked)
+			}
+			if ok {
 				add("constraint-validated", b, fmt.Sprintf("adds FOREIGN KEY %s without NOT VALID: scans %s under %s%s", m[1], b.key, locks[oid], t.costs(b.key)))
 			}
 		}
@@ -1461,13 +1482,24 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
+	wholeTable := func(v string, b rel) {
+		if v == "UPDATE" {
+			add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
+		} else {
+			add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
+		}
+	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
 		if _, b, ok := tg.table(locked, sch, name); ok && t.hasRows(b.key) {
-			if v == "UPDATE" {
-				add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
-			} else {
-				add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
-			}
+			wholeTable(v, b)
+		}
+	}
+	// An UPDATE or DELETE inside a WITH clause's expression runs as the
+	// statement does: matched by name among the locked tables (one
+	// target is read by OID per statement, its main one's).
+	for _, w := range cteWrites(ts) {
+		if _, b, ok := matchRel(locked, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
+			wholeTable(w.verb, b)
 		}
 	}
 	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
@@ -1519,14 +1551,25 @@ func (t *tracer) expected(key, col string) bool {
 // that name is on. Its read runs in the files' session: named in
 // pg_catalog, like relationsSQL.
 func (t *tracer) constraintTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	return t.lockedTable("SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
+	return t.lockedTable("SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
+}
+
+// partitionConstraintTable finds the locked, pre-existing table a
+// constraint of that name is on among the partitions of the relation of
+// OID parent, at any depth: a foreign key added to a partitioned table the
+// file made is added to, and validated on, a live table the file attached
+// to it. 7ab1d57 reported that scan by the constraint's table; the OID
+// read took it for the new table's own and dropped it (s13-review6c).
+func (t *tracer) partitionConstraintTable(name string, parent int64, locked map[int64]rel) (int64, rel, bool) {
+	return t.lockedTable(`SELECT k.conrelid::pg_catalog.int8 FROM pg_catalog.pg_constraint k WHERE k.conname OPERATOR(pg_catalog.=) $1::pg_catalog.name
+		AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(k.conrelid) a WHERE a.relid::pg_catalog.int8 OPERATOR(pg_catalog.=) $2::pg_catalog.int8)`, locked, name, parent)
 }
 
 // lockedTable is the first table of locked among the relation ids query
-// returns for name.
-func (t *tracer) lockedTable(query, name string, locked map[int64]rel) (int64, rel, bool) {
+// returns for its arguments.
+func (t *tracer) lockedTable(query string, locked map[int64]rel, args ...any) (int64, rel, bool) {
 	t.lookups++
-	rows, err := t.conn.Query(context.Background(), query, name)
+	rows, err := t.conn.Query(context.Background(), query, args...)
 	if err != nil {
 		return 0, rel{}, false
 	}
@@ -1605,6 +1648,126 @@ func (t *tracer) builtOn(index, table string, locked map[int64]rel, locks map[in
 	return t.indexTable(index, locked)
 }
 
+// unseenBuilds reports the index builds on a table known before the file
+// that a statement made without the server's message for them: code can
+// lower client_min_messages, build an index and raise the level again
+// before the locks read looks at it (a DO block's set_config under a
+// built name, a function's SET LOCAL, a function of the live version's
+// whose SET clause lowers it, which is only a note), and the plan passed
+// that blocking build (7ab1d57 and 4587ec5, s13-review6c). The new
+// indexes are among the relations the statement made (made: a new
+// relation is locked until commit); each whose table existed before the file, was not
+// rewritten by the statement, and is not an index that keeps an old
+// index's storage (ALTER COLUMN TYPE's rebuilt indexes, which are no
+// build) is a build the server had to announce: one no "building index"
+// message names, by index and table, is reported as the message would
+// have been. Only where code can run (codeFree false). The indexes come
+// from the batch's read of what changed (known), which holds every new
+// relation with its kind and table, so a batch asks nothing more; a file
+// traced one statement at a time (its own BEGIN/COMMIT, or a batch that
+// failed) asks pg_index once per statement that made relations.
+func (t *tracer) unseenBuilds(f pendingFile, st sqlscan.Statement, before map[int64]rel, locks map[int64]string, rewritten map[int64]bool, made []int64, notices []string, known map[int64]newIndex) {
+	if len(st.Words) > 0 && st.Words[0] == "REINDEX" {
+		return
+	}
+	seen := map[[2]string]bool{}
+	for _, n := range notices {
+		if m := buildingRE.FindStringSubmatch(n); m != nil {
+			seen[[2]string{m[1], m[2]}] = true
+		}
+	}
+	var builds []newIndex
+	if known != nil {
+		// The batch's read of what changed holds them: no query.
+		for _, oid := range made {
+			if b, ok := known[oid]; ok {
+				builds = append(builds, b)
+			}
+		}
+	} else {
+		t.lookups++
+		rows, err := t.conn.Query(context.Background(), `SELECT i.indrelid::pg_catalog.int8, c.relname::pg_catalog.text, c.relfilenode::pg_catalog.int8, tc.relname::pg_catalog.text
+		FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) i.indrelid
+		WHERE c.relkind OPERATOR(pg_catalog.=) 'i'::pg_catalog."char" AND c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.int8[])
+		ORDER BY c.oid`, made)
+		if err != nil {
+			return
+		}
+		for rows.Next() {
+			var b newIndex
+			if rows.Scan(&b.table, &b.index, &b.node, &b.on) == nil {
+				builds = append(builds, b)
+			}
+		}
+		rows.Close()
+	}
+	if len(builds) == 0 {
+		return
+	}
+	nodes := map[int64]bool{}
+	for _, r := range before {
+		nodes[r.filenode] = true
+	}
+	for _, b := range builds {
+		tb, ok := before[b.table]
+		if !ok || !isTable(tb.kind) || locks[b.table] == "" || rewritten[b.table] || nodes[b.node] || seen[[2]string{b.index, b.on}] {
+			continue
+		}
+		if slices.ContainsFunc(t.report.Findings, func(x Finding) bool {
+			return x.Rule == "index-not-concurrent" && x.File == f.path && x.Line == st.Line && x.Relation == tb.key
+		}) {
+			continue
+		}
+		t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: st.Line, Relation: tb.key, Size: t.size(tb.key),
+			Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY, holding %s: %s wait for the whole build%s; the server sent no message for this build (the message level was lowered while the statement ran), the plan found the new index", b.index, tb.key, locks[b.table], blocks(locks[b.table]), t.costs(tb.key))})
+	}
+}
+
+// newIndex is an index a file made: its table, its name and its table's
+// as they are at the end of the file (or after it), its relfilenode.
+type newIndex struct {
+	table     int64
+	index, on string
+	node      int64
+}
+
+// newIndexes picks, from the rows of the read of what changed
+// (changedSQL), the indexes a file made (kind i, an oid not in before),
+// with their tables' names from the same rows or before.
+func newIndexes(rows [][][]byte, before map[int64]rel) map[int64]newIndex {
+	names := map[int64]string{}
+	out := map[int64]newIndex{}
+	for _, row := range rows {
+		if len(row) != 6 || row[1] == nil {
+			continue
+		}
+		oid, err := strconv.ParseInt(string(row[0]), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch string(row[2]) {
+		case "N", "D", "L":
+			continue
+		case "i":
+			if _, ok := before[oid]; !ok {
+				node, _ := strconv.ParseInt(string(row[1]), 10, 64)
+				table, _ := strconv.ParseInt(string(row[5]), 10, 64)
+				out[oid] = newIndex{table: table, index: string(row[4]), node: node}
+			}
+		}
+		names[oid] = string(row[4])
+	}
+	for oid, b := range out {
+		if n, ok := names[b.table]; ok {
+			b.on = n
+		} else {
+			b.on = before[b.table].name
+		}
+		out[oid] = b
+	}
+	return out
+}
+
 // sharesLocked reports whether a table of locked is held in SHARE mode or
 // stronger, as an index build holds its table.
 func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
@@ -1619,7 +1782,7 @@ func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
 // indexTable finds the locked, pre-existing table an index of that name
 // is on, as constraintTable does for a constraint.
 func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
-	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", name, locked)
+	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
 }
 
 func named(rels map[int64]rel, name string) (int64, rel, bool) {

@@ -60,3 +60,33 @@ func TestBudget(t *testing.T) {
 		t.Errorf("sparse file: %v (%s)", err, se.Hint())
 	}
 }
+
+// With schema.shadow_url, every up file was read whole before anything
+// ran, to refuse one that acts beyond the database, without the preview's
+// caps: verify --shadow reads no pending file otherwise, so a pull
+// request's sparse terabyte of a pending file was read into memory
+// (s13-review6c). It is refused unread now, exit 2, naming the file.
+func TestAttackRefuseBeyondCapped(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "000001_a.up.sql"), []byte("CREATE TABLE a (id int);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "000002_sparse.up.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(1 << 40); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	cfg, err := config.Parse("dbguard.yaml", []byte("version: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = refuseBeyond(dir, "schema.shadow_url", NewBudget(cfg, "dbguard verify --shadow"))
+	var se *SizeError
+	if !errors.As(err, &se) || se.Key != "max_file_size" || !strings.HasSuffix(se.File, "000002_sparse.up.sql") || exitcode.Of(err) != exitcode.Usage {
+		t.Fatalf("refuseBeyond: %v, want a max_file_size SizeError at 000002_sparse.up.sql", err)
+	}
+}

@@ -160,7 +160,7 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		// live one (Prisma users point shadowDatabaseUrl there too), and
 		// the files are the branch's: no file that can act beyond the
 		// shadow database runs there.
-		if err := refuseBeyond(o.MigrationsDir, "schema.shadow_url"); err != nil {
+		if err := refuseBeyond(o.MigrationsDir, "schema.shadow_url", NewBudget(o.Config, budgetCommand(o))); err != nil {
 			return err
 		}
 		admin.URL, admin.SimpleProtocol, admin.Wait = u, false, 0
@@ -608,10 +608,22 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 	return sb, user, shadow, nil
 }
 
+// budgetCommand is the command a size error's hint says to run again.
+func budgetCommand(o Options) string {
+	if o.Budget != nil {
+		return o.Budget.Command
+	}
+	return "dbguard verify --shadow"
+}
+
 // refuseBeyond reads every up migration and refuses, before anything runs,
 // one that can act beyond the shadow database, which lives on a server
-// dbguard did not start (setting: schema.shadow_url).
-func refuseBeyond(dir, setting string) error {
+// dbguard did not start (setting: schema.shadow_url). The files are held
+// to the preview's caps (budget, one of its own: the plan's count of its
+// pending files is not charged twice): verify --shadow reads no pending
+// file otherwise, and a pull request's sparse terabyte-long pending file
+// was read whole here, into memory, then scanned (s13-review6c).
+func refuseBeyond(dir, setting string, budget *Budget) error {
 	src, err := migrate.Scan(dir)
 	if err != nil {
 		return err
@@ -622,7 +634,10 @@ func refuseBeyond(dir, setting string) error {
 			continue
 		}
 		p := src.Path(m.Up)
-		data, err := src.ReadFile(m.Up)
+		data, err := budget.Read(src, m.Up)
+		if se := (*SizeError)(nil); errors.As(err, &se) {
+			return se
+		}
 		if err != nil {
 			return &migrate.SourceError{Path: p, Msg: fmt.Sprintf("cannot read it: %v", err), Fix: "check the file and its permissions"}
 		}
