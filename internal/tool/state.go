@@ -45,6 +45,9 @@ type State struct {
 	failedAt []time.Time
 	// sums are the checksums of the applied rows, for Edited (Prisma).
 	sums []appliedSum
+	// workdir is where the tool runs (Prisma's CLI finds its schema
+	// there), for the commands the advice prints.
+	workdir string
 }
 
 // Edited is an applied migration whose file changed since it ran: for
@@ -67,7 +70,7 @@ type appliedSum struct {
 // Read reads the tool's version table and its folder. A table that does
 // not exist is a database the tool has not migrated: everything pending.
 func Read(ctx context.Context, db *sql.DB, p *Project) (*State, error) {
-	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
+	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}, workdir: p.Workdir}
 	files, err := p.files()
 	if err != nil {
 		return nil, err
@@ -178,6 +181,9 @@ func (p *Project) prismaEdited(st *State, known map[string]bool) error {
 // (output.RelPath for a person's terminal, the repository root for CI).
 func (s *State) RelPaths(rel func(string) string) {
 	s.Dir = rel(s.Dir)
+	if s.workdir != "" {
+		s.workdir = rel(s.workdir)
+	}
 	for i := range s.Edited {
 		s.Edited[i].File = rel(s.Edited[i].File)
 	}
@@ -454,9 +460,9 @@ func (s *State) Err(allowPending bool) error {
 		}
 		name := output.ShellWord(s.Failed[0])
 		return &exitcode.Advice{Code: exitcode.CheckFailed, Msg: output.Escape(msg),
-			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: dbguard exec -- npx prisma migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: dbguard exec -- npx prisma migrate resolve --applied %s", name, name)}
+			Next: fmt.Sprintf("check what it left behind, then mark it rolled back: %sdbguard exec -- npx prisma migrate resolve --rolled-back %s; or, if you finished it by hand, mark it applied: %[1]sdbguard exec -- npx prisma migrate resolve --applied %[2]s", InWorkdir(s.workdir), name)}
 	case len(s.Edited) > 0:
-		return &EditedError{Tool: s.Tool, Edited: s.Edited}
+		return &EditedError{Tool: s.Tool, Edited: s.Edited, workdir: s.workdir}
 	case len(s.Unknown) > 0:
 		next := "check out the branch that has them"
 		if s.Tool == Prisma {
@@ -478,6 +484,8 @@ func (s *State) Err(allowPending bool) error {
 type EditedError struct {
 	Tool   Kind
 	Edited []Edited
+	// workdir is where Prisma's CLI runs, for the hint's command.
+	workdir string
 }
 
 // ExitCode is 1: a check failed.
@@ -499,7 +507,27 @@ func (e *EditedError) Error() string {
 // Hint names the next step: see the edit, undo it, and put the change in
 // a new migration. Prisma has no command that accepts an edit.
 func (e *EditedError) Hint() string {
-	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (npx prisma migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File))
+	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder, which %snpx prisma migrate dev --create-only writes (against a development database)", output.ShellWord(e.Edited[0].File), InWorkdir(e.workdir))
+}
+
+// InWorkdir is what a printed command of the tool starts with so that it
+// runs as printed where the user stands: "cd backend && " when the tool
+// runs in another folder than the current one (Prisma's CLI finds its
+// schema only through the package.json or prisma/ of the folder it runs
+// in, so a monorepo's backend/ command run from the top finds none), else
+// "". workdir is relative to the current folder (State.RelPaths), or
+// absolute.
+func InWorkdir(workdir string) string {
+	if workdir == "" {
+		return ""
+	}
+	if filepath.IsAbs(workdir) {
+		workdir = output.RelPath(workdir)
+	}
+	if workdir == "." {
+		return ""
+	}
+	return "cd " + output.ShellWord(workdir) + " && "
 }
 
 // shortSum is a checksum cut for messages.
