@@ -44,11 +44,23 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 		}
 	}
 	rootRel = filepath.ToSlash(rootRel)
-	type gone struct{ name, path, how string }
+	type gone struct{ name, path, how, to string }
 	var removed []gone
 	seen := map[string]bool{}
 	for _, p := range now {
 		seen[path.Clean(p)] = true
+	}
+	// The pull request's services by name: an entry of the base's whose
+	// name the pull request lists at another path was moved, not removed
+	// (git mv services/api services/accounts, and its path: in services:).
+	named := map[string]string{}
+	for _, e := range root.Services {
+		p := path.Clean(filepath.ToSlash(e.Path))
+		name := e.Name
+		if name == "" {
+			name = path.Base(p)
+		}
+		named[name] = p
 	}
 	if base, err := readConfig(ctx, top, rev, filepath.Join(root.Root, config.FileName)); err == nil {
 		for _, e := range base.Services {
@@ -61,7 +73,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 				name = path.Base(p)
 			}
 			seen[p] = true
-			removed = append(removed, gone{name, p, "the base lists it under services:"})
+			removed = append(removed, gone{name, p, "the base lists it under services:", named[name]})
 		}
 	}
 	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
@@ -85,11 +97,19 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			continue
 		}
 		seen[dir] = true
-		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName})
+		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName, ""})
 	}
 	slices.SortFunc(removed, func(a, b gone) int { return strings.Compare(a.path, b.path) })
 	var changes []config.TrustChange
 	for _, g := range removed {
+		if g.to != "" {
+			// Still in the gate, at its new folder: saying "removes" and
+			// "ci does not judge it" beside its checks misled the reader.
+			changes = append(changes, config.TrustChange{Key: "services", File: root.Path, Line: root.Line("services"),
+				Note: fmt.Sprintf("this pull request moves service %s from %s/ to %s/ (its path: under services:); ci judges it at %[3]s/ and no longer judges %[2]s/: review the move (this warning fails under --strict)",
+					output.Escape(g.name), output.Escape(g.path), output.Escape(g.to))})
+			continue
+		}
 		changes = append(changes, config.TrustChange{Key: "services", File: root.Path, Line: root.Line("services"),
 			Note: fmt.Sprintf("this pull request removes service %s (%s/) from the gate (%s); ci does not judge it on this pull request: review the removal (this warning fails under --strict)",
 				output.Escape(g.name), output.Escape(g.path), output.Escape(g.how))})
