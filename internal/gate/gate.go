@@ -108,6 +108,8 @@ type Options struct {
 	// Outside is the root of a monorepo, judged outside its services:
 	// there no URL at all is no failure, the services hold theirs.
 	Outside bool
+	// Services are the monorepo's services, named in the root's advice.
+	Services []string
 	// PullRequest says how the run knows it judges a pull request
 	// (internal/pullrequest: "--base", "GitHub Actions pull_request"), ""
 	// for a push build. Then Config holds the base branch's trust-bearing
@@ -223,6 +225,29 @@ func Run(ctx context.Context, o Options) *Report {
 		// connection.
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
+		var missing *migrate.SourceError
+		if o.Outside && errors.As(err, &missing) && missing.Missing {
+			// The root of a monorepo whose job sets DATABASE_URL for every
+			// step: the root is judged as a project of its own, and
+			// "create the first migration" was no advice for it.
+			v, from := o.Config.Database.URLVar, "the environment"
+			if e := target.Report.Effective; e != nil {
+				v = e.Var
+				if !e.FromEnvironment() {
+					from = fmt.Sprintf("%s:%d", e.Def.File, e.Def.Line)
+				}
+			}
+			var each []string
+			for _, name := range o.Services {
+				each = append(each, "dbguard ci --service "+output.ShellWord(name))
+			}
+			if len(each) == 0 {
+				each = []string{"dbguard ci --service NAME"}
+			}
+			err = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  output.Escape(fmt.Sprintf("%s: the root of this monorepo has none, and %s (%s) names a database for the root too, so ci judges the root as a project of its own beside its services", missing.Error(), v, from)),
+				Next: output.Escape("to judge only the services, run one job per service (dbguard services --format json is a matrix of them): " + strings.Join(each, ", ") + "; or set " + v + " only in each service's step; if the root has migrations of its own, set migrations.dir in dbguard.yaml")}
+		}
 		if err != nil {
 			conn.fail(err)
 		} else {
