@@ -477,6 +477,10 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 	}
 	c.Status = Pass
 	c.Summary = fmt.Sprintf("at version %d, %d pending", st.Version, st.Pending)
+	if st.Version < 0 {
+		// golang-migrate's -1: said as migrate up says it.
+		c.Summary = fmt.Sprintf("no migration applied, %d pending", st.Pending)
+	}
 	return c
 }
 
