@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -603,7 +604,19 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		var se *verify.SizeError
 		if errors.As(err, &se) {
 			// At the file past the cap.
-			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + se.Hint() + ")"})
+			hint := se.Hint()
+			for _, t := range o.Trust {
+				if t.Key == "plan."+se.Key && t.Note == "" {
+					// The pull request raised the cap itself: "set it,
+					// then run dbguard ci" again would fail the same way.
+					where := output.FilePath(t.File)
+					if t.Line > 0 {
+						where += ":" + strconv.Itoa(t.Line)
+					}
+					hint = fmt.Sprintf("this pull request sets plan.%s (%s), but ci judges with the base branch's value (%s) until that is merged: merge the raised cap first, in a pull request of its own, then run: dbguard ci", se.Key, output.Escape(where), se.Cap)
+				}
+			}
+			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + hint + ")"})
 		}
 		c.fail(err)
 		return c
