@@ -316,6 +316,12 @@ func (c *Check) fail(err error) {
 			// A CI job gets its URL from the job's settings, never from a
 			// .env file written into the checkout.
 			f.Message += " (set " + none.Var + " in the CI job's environment from a secret or variable, e.g. GitHub Actions: env: " + none.Var + ": ${{ secrets." + none.Var + " }}; then run: dbguard ci)"
+		case errors.As(err, &none) && none.Empty == "environment":
+			// Set but empty in a CI job: a secret the job did not get, as
+			// on a pull request from a fork, where GitHub Actions gives a
+			// pull_request workflow no secrets ("then run: dbguard env"
+			// was no step for a job).
+			f.Message += " (in a CI job, an empty variable is a secret the job did not get: GitHub Actions gives none to a pull_request workflow run from a fork; give the job " + none.Var + " from a secret or variable it gets, e.g. env: " + none.Var + ": ${{ secrets." + none.Var + " }}; then run: dbguard ci)"
 		case errors.As(err, &h):
 			f.Message += " (" + h.Hint() + ")"
 		}
