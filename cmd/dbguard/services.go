@@ -117,6 +117,9 @@ func ciAllServices(c *cli.Context, ro gate.ReportOptions) (bool, error) {
 		o.Service, o.NoCredentials, o.Outside = u.Name(), i > 0, i == 0
 		runs = append(runs, o)
 	}
+	for _, u := range units[1:] {
+		runs[0].Services = append(runs[0].Services, u.Name())
+	}
 	c.App.Metadata[unitKey] = units[0]
 	err = gate.EnforceAll(c.Context, runs, units[0].Project.Root, ro)
 	var ge *gate.GateError

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,6 +109,8 @@ type Options struct {
 	// Outside is the root of a monorepo, judged outside its services:
 	// there no URL at all is no failure, the services hold theirs.
 	Outside bool
+	// Services are the monorepo's services, named in the root's advice.
+	Services []string
 	// PullRequest says how the run knows it judges a pull request
 	// (internal/pullrequest: "--base", "GitHub Actions pull_request"), ""
 	// for a push build. Then Config holds the base branch's trust-bearing
@@ -223,6 +226,29 @@ func Run(ctx context.Context, o Options) *Report {
 		// connection.
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
+		var missing *migrate.SourceError
+		if o.Outside && errors.As(err, &missing) && missing.Missing {
+			// The root of a monorepo whose job sets DATABASE_URL for every
+			// step: the root is judged as a project of its own, and
+			// "create the first migration" was no advice for it.
+			v, from := o.Config.Database.URLVar, "the environment"
+			if e := target.Report.Effective; e != nil {
+				v = e.Var
+				if !e.FromEnvironment() {
+					from = fmt.Sprintf("%s:%d", e.Def.File, e.Def.Line)
+				}
+			}
+			var each []string
+			for _, name := range o.Services {
+				each = append(each, "dbguard ci --service "+output.ShellWord(name))
+			}
+			if len(each) == 0 {
+				each = []string{"dbguard ci --service NAME"}
+			}
+			err = &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  output.Escape(fmt.Sprintf("%s: the root of this monorepo has none, and %s (%s) names a database for the root too, so ci judges the root as a project of its own beside its services", missing.Error(), v, from)),
+				Next: output.Escape("to judge only the services, run one job per service (dbguard services --format json is a matrix of them): " + strings.Join(each, ", ") + "; or set " + v + " only in each service's step; if the root has migrations of its own, set migrations.dir in dbguard.yaml")}
+		}
 		if err != nil {
 			conn.fail(err)
 		} else {
@@ -290,6 +316,12 @@ func (c *Check) fail(err error) {
 			// A CI job gets its URL from the job's settings, never from a
 			// .env file written into the checkout.
 			f.Message += " (set " + none.Var + " in the CI job's environment from a secret or variable, e.g. GitHub Actions: env: " + none.Var + ": ${{ secrets." + none.Var + " }}; then run: dbguard ci)"
+		case errors.As(err, &none) && none.Empty == "environment":
+			// Set but empty in a CI job: a secret the job did not get, as
+			// on a pull request from a fork, where GitHub Actions gives a
+			// pull_request workflow no secrets ("then run: dbguard env"
+			// was no step for a job).
+			f.Message += " (in a CI job, an empty variable is a secret the job did not get: GitHub Actions gives none to a pull_request workflow run from a fork; give the job " + none.Var + " from a secret or variable it gets, e.g. env: " + none.Var + ": ${{ secrets." + none.Var + " }}; then run: dbguard ci)"
 		case errors.As(err, &h):
 			f.Message += " (" + h.Hint() + ")"
 		}
@@ -452,6 +484,10 @@ func checkMigrations(r *migrate.Runner, o Options) Check {
 	}
 	c.Status = Pass
 	c.Summary = fmt.Sprintf("at version %d, %d pending", st.Version, st.Pending)
+	if st.Version < 0 {
+		// golang-migrate's -1: said as migrate up says it.
+		c.Summary = fmt.Sprintf("no migration applied, %d pending", st.Pending)
+	}
 	return c
 }
 
@@ -575,7 +611,19 @@ func checkPlan(ctx context.Context, o Options, t *guard.Target, migrations Check
 		var se *verify.SizeError
 		if errors.As(err, &se) {
 			// At the file past the cap.
-			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + se.Hint() + ")"})
+			hint := se.Hint()
+			for _, t := range o.Trust {
+				if t.Key == "plan."+se.Key && t.Note == "" {
+					// The pull request raised the cap itself: "set it,
+					// then run dbguard ci" again would fail the same way.
+					where := output.FilePath(t.File)
+					if t.Line > 0 {
+						where += ":" + strconv.Itoa(t.Line)
+					}
+					hint = fmt.Sprintf("this pull request sets plan.%s (%s), but ci judges with the base branch's value (%s) until that is merged: merge the raised cap first, in a pull request of its own, then run: dbguard ci", se.Key, output.Escape(where), se.Cap)
+				}
+			}
+			c.Findings = append(c.Findings, Finding{File: se.File, Line: 1, Severity: "error", Message: err.Error() + " (" + hint + ")"})
 		}
 		c.fail(err)
 		return c

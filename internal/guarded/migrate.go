@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,12 @@ type MigrateOptions struct {
 func Up(ctx context.Context, o MigrateOptions, n int) error {
 	o.Guard.Mutating = true
 	if o.Plan {
-		if err := Plan(ctx, PlanOptions{MigrateOptions: o, Format: output.Text, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), Limit: n}); err != nil {
+		// A hint names the command the user ran (a size cap's "then run").
+		again := "dbguard migrate up --plan"
+		if n > 0 {
+			again += " " + strconv.Itoa(n)
+		}
+		if err := Plan(ctx, PlanOptions{MigrateOptions: o, Format: output.Text, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), Limit: n, Command: again}); err != nil {
 			return err
 		}
 	}

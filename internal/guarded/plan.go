@@ -20,6 +20,9 @@ type PlanOptions struct {
 	// $GITHUB_STEP_SUMMARY on GitHub Actions; "" for none.
 	Summary string
 	Limit   int // up N: only the next N
+	// Command is the command a hint says to run again ("": dbguard
+	// migrate plan).
+	Command string
 }
 
 // Plan traces the guarded database's pending migrations in a shadow
@@ -34,7 +37,7 @@ func Plan(ctx context.Context, o PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit, ReadModels: o.ReadModels})
+	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit, ReadModels: o.ReadModels, Command: o.Command})
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,9 @@ type SourceError struct {
 	Path string
 	Msg  string
 	Fix  string
+	// Missing: the folder does not exist (the root of a monorepo whose
+	// services hold the migrations, for the gate's advice).
+	Missing bool
 }
 
 func (e *SourceError) Error() string { return e.Path + ": " + e.Msg }
@@ -90,7 +93,7 @@ func Scan(dir string) (*Source, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &SourceError{Path: dir, Msg: "no migrations folder here",
+			return nil, &SourceError{Path: dir, Msg: "no migrations folder here", Missing: true,
 				Fix: "create the first migration with: dbguard migrate create init (or set migrations.dir in dbguard.yaml)"}
 		}
 		return nil, &SourceError{Path: dir, Msg: fmt.Sprintf("cannot read the migrations folder: %v", err),

@@ -473,6 +473,13 @@ func TestPlanFileLowersMessages(t *testing.T) {
 		"BEGIN;\nSELECT pg_catalog.set_config('client_min_messages', 'error', false);\nSET lock_timeout = '5s';\nCREATE INDEX users_age ON users (age);\nCOMMIT;",
 		"RESET ALL;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
 		"SET lock_timeout = '5s';\nCREATE INDEX users_id2 ON users (id);",
+		// pg_dump's SET in a file with its own BEGIN/COMMIT, traced one
+		// statement at a time: the SET's locks read ran at warning, which
+		// was a message-level-changed at its line, telling the user to
+		// write the plain SET they wrote (s13-review6f); the scan after
+		// it is still seen.
+		"BEGIN;\nSET client_min_messages = warning;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN name SET NOT NULL;\nCOMMIT;",
+		"BEGIN;\nSET LOCAL client_min_messages TO 'warning';\nSET lock_timeout = '5s';\nCREATE INDEX users_id3 ON users (id);\nCOMMIT;",
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -489,10 +496,12 @@ func TestPlanFileLowersMessages(t *testing.T) {
 		"index-not-concurrent 000003_p.up.sql:2",
 		"index-not-concurrent 000004_p.up.sql:4",
 		"index-not-concurrent 000006_p.up.sql:2",
+		"index-not-concurrent 000008_p.up.sql:4",
 		// A set_config of the level in a statement of its own: what a
 		// SELECT does after it is unseen (a plain SET has no read).
 		"message-level-changed 000004_p.up.sql:2",
 		"set-not-null-scan 000005_p.up.sql:3",
+		"set-not-null-scan 000007_p.up.sql:4",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

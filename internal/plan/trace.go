@@ -730,6 +730,15 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			return t.failed(f, st, len(prefix), err)
 		}
 		fs.level = "debug1"
+		if locksNothing(st) {
+			// A plain SET (pg_dump's SET client_min_messages = warning,
+			// in a file with its own BEGIN/COMMIT): its locks read runs
+			// at the level it set, before the SET of debug1 after it
+			// (levelAgain), and nothing it did could send a message. The
+			// batch reads nothing after it, and checks no level either;
+			// the next statement's read finds the level raised again.
+			fs.level = ""
+		}
 		t.statement(f, st, before, results[read].Rows, notices, tg, fs)
 	}
 	if open {

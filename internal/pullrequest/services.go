@@ -50,6 +50,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 	// fallback (.env).
 	type gone struct {
 		name, path, how string
+		to              string // the service's new folder, when the pull request moved it
 		file            string
 		line            int
 	}
@@ -57,6 +58,18 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 	seen := map[string]bool{}
 	for _, p := range now {
 		seen[path.Clean(p)] = true
+	}
+	// The pull request's services by name: an entry of the base's whose
+	// name the pull request lists at another path was moved, not removed
+	// (git mv services/api services/accounts, and its path: in services:).
+	named := map[string]string{}
+	for _, e := range root.Services {
+		p := path.Clean(filepath.ToSlash(e.Path))
+		name := e.Name
+		if name == "" {
+			name = path.Base(p)
+		}
+		named[name] = p
 	}
 	if base, err := readConfig(ctx, top, rev, filepath.Join(root.Root, config.FileName)); err == nil {
 		for _, e := range base.Services {
@@ -69,7 +82,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 				name = path.Base(p)
 			}
 			seen[p] = true
-			removed = append(removed, gone{name, p, "the base lists it under services:", base.Path, base.Line("services")})
+			removed = append(removed, gone{name, p, "the base lists it under services:", named[name], base.Path, base.Line("services")})
 		}
 	}
 	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
@@ -93,7 +106,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			continue
 		}
 		seen[dir] = true
-		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName, filepath.Join(top, filepath.FromSlash(f)), 0})
+		removed = append(removed, gone{path.Base(dir), dir, "it deletes " + dir + "/" + config.FileName, "", filepath.Join(top, filepath.FromSlash(f)), 0})
 	}
 	slices.SortFunc(removed, func(a, b gone) int { return strings.Compare(a.path, b.path) })
 	var changes []config.TrustChange
@@ -101,6 +114,14 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 		file, line := root.Path, root.Line("services")
 		if file == "" {
 			file, line = g.file, g.line
+		}
+		if g.to != "" {
+			// Still in the gate, at its new folder: saying "removes" and
+			// "ci does not judge it" beside its checks misled the reader.
+			changes = append(changes, config.TrustChange{Key: "services", File: file, Line: line,
+				Note: fmt.Sprintf("this pull request moves service %s from %s/ to %s/ (its path: under services:); ci judges it at %[3]s/ and no longer judges %[2]s/: review the move (this warning fails under --strict)",
+					output.Escape(g.name), output.Escape(g.path), output.Escape(g.to))})
+			continue
 		}
 		changes = append(changes, config.TrustChange{Key: "services", File: file, Line: line,
 			Note: fmt.Sprintf("this pull request removes service %s (%s/) from the gate (%s); ci does not judge it on this pull request: review the removal (this warning fails under --strict)",

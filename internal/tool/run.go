@@ -66,7 +66,7 @@ func (p *Project) DownSteps(n int) ([]Step, error) {
 		}
 		return repeat(Step{[]string{"sh", "-c", p.Commands.Down}}), nil
 	case Prisma:
-		return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "Prisma has no down migrations: write a new migration that undoes the change (npx prisma migrate dev --create-only), then run: dbguard migrate up"}
+		return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "Prisma has no down migrations: write a new migration that undoes the change (" + InWorkdir(p.Workdir) + "npx prisma migrate dev --create-only), then run: dbguard migrate up"}
 	}
 	return nil, fmt.Errorf("%s has no down command", p.Kind)
 }

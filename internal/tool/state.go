@@ -528,10 +528,7 @@ func (s *State) prismaRun(guarded bool) string {
 	if guarded {
 		cmd = "dbguard exec -- " + cmd
 	}
-	if s.workdir != "" && s.workdir != "." {
-		cmd = "cd " + output.ShellWord(s.workdir) + " && " + cmd
-	}
-	return cmd
+	return InWorkdir(s.workdir) + cmd
 }
 
 // prismaCLI is how the project calls Prisma's CLI: through the package
@@ -589,6 +586,26 @@ func (e *EditedError) Hint() string {
 		run = "npx prisma"
 	}
 	return fmt.Sprintf("see the edit: git log -p -- %s; undo it, and put the change in a new migration folder (%s migrate dev --create-only writes one, against a development database)", output.ShellWord(e.Edited[0].File), run)
+}
+
+// InWorkdir is what a printed command of the tool starts with so that it
+// runs as printed where the user stands: "cd backend && " when the tool
+// runs in another folder than the current one (Prisma's CLI finds its
+// schema only through the package.json or prisma/ of the folder it runs
+// in, so a monorepo's backend/ command run from the top finds none), else
+// "". workdir is relative to the current folder (State.RelPaths), or
+// absolute.
+func InWorkdir(workdir string) string {
+	if workdir == "" {
+		return ""
+	}
+	if filepath.IsAbs(workdir) {
+		workdir = output.RelPath(workdir)
+	}
+	if workdir == "." {
+		return ""
+	}
+	return "cd " + output.ShellWord(workdir) + " && "
 }
 
 // shortSum is a checksum cut for messages.

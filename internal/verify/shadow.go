@@ -259,7 +259,12 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 	co := o.Connect
 	co.URL, co.Wait, co.ReadOnly, co.SimpleProtocol = dbURL(name), 0, false, admin.SimpleProtocol
 	if o.Log != nil {
-		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s from %s up to version %d\n", name, where, o.MigrationsDir, version)
+		upTo := fmt.Sprintf("from %s up to version %d", o.MigrationsDir, version)
+		if version < 0 {
+			// golang-migrate's -1: none applied, an empty schema.
+			upTo = "with no migration applied"
+		}
+		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s %s\n", name, where, upTo)
 	}
 	build := func() (fast bool, err error) {
 		if version < 0 {
