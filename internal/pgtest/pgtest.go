@@ -113,8 +113,12 @@ var (
 // cost the server a scan of the inode table past the inodes deleted in
 // the last few seconds, which perf put at about 40% of internal/plan's
 // CPU.
+//
+// Main first sweeps what test binaries killed before they could clean up
+// left (see Run and TempDir).
 func Main(m *testing.M) int {
 	tmpfs.InMemory()
+	sweep()
 	waitersInParallel(4 * runtime.GOMAXPROCS(0))
 	code := m.Run()
 	if shared != nil {
@@ -218,13 +222,40 @@ const folderPrefix = "dbguard-pgtest-"
 // server pg_ctl had made a daemon and may still serve a running binary.
 const unowned = 2 * time.Hour
 
+// tempPrefix names the folders TempDir makes.
+const tempPrefix = "dbguard-t-"
+
 var sweepOnce sync.Once
 
-// sweep stops and removes, once per test binary, the clusters of test
-// binaries that were killed before they could (see Run): globs of three
-// folders and an owner file read per cluster found.
-func sweep() {
-	sweepOnce.Do(func() { sandbox.SweepLeftovers(folderPrefix, unowned) })
+// sweep stops and removes, once per test binary, the clusters and the
+// TempDir folders of test binaries that were killed before they could
+// (see Run): globs of three folders and an owner file read per folder
+// found.
+func sweep() { sweepOnce.Do(func() { SweepLeftovers() }) }
+
+// SweepLeftovers stops and removes the throwaway clusters and the TempDir
+// folders of test binaries that are gone, and returns the folders it
+// removed. Main and Start do it once per test binary.
+func SweepLeftovers() []string {
+	return append(sandbox.SweepLeftovers(folderPrefix, unowned), sandbox.SweepLeftovers(tempPrefix, time.Minute)...)
+}
+
+// TempDir makes a folder in the temporary folder for the test binary's
+// own use, to be removed by the caller, as os.MkdirTemp does; a binary
+// killed before it could leaves it to the next binary's sweep (Main,
+// Start), which removes it once its owner process is gone. Its name is
+// short (dbguard-t- and ten digits): tests put Unix sockets in such
+// folders, whose paths must fit in 107 bytes.
+func TempDir() (string, error) {
+	dir, err := os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		return "", err
+	}
+	if err := sandbox.MarkOwner(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
 }
 
 // Start initialises and starts a new throwaway cluster, after sweeping
