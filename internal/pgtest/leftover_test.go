@@ -94,6 +94,10 @@ func TestKilledBinaryLeavesNothing(t *testing.T) {
 		t.Fatalf("connecting to the helper's server on port %q: %v", port, err)
 	}
 	defer conn.Close(context.Background())
+	// The server's dynamic shared memory, files in /dev/shm that a server
+	// killed with -9 leaves (a postmaster that shuts down removes them).
+	dsm := dsmFiles(pid)
+	t.Logf("the server maps %v", dsm)
 	procs := append(childrenOf(pid), pid, bouncer)
 	if len(procs) < 4 {
 		t.Fatalf("the helper's server has no backends: %v", procs)
@@ -126,6 +130,11 @@ func TestKilledBinaryLeavesNothing(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	for _, f := range dsm {
+		if _, err := os.Stat(f); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the server's shared memory %s outlived it: %v", f, err)
+		}
+	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("expected the killed binary's folder to be left for the sweep: %v", err)
 	}
@@ -135,6 +144,19 @@ func TestKilledBinaryLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the killed binary's folder is still there: %v", err)
 	}
+}
+
+// dsmFiles lists the files of /dev/shm that process pid maps (Linux /proc):
+// a server's dynamic shared memory segments, PostgreSQL.N.
+func dsmFiles(pid int) []string {
+	maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	var out []string
+	for _, line := range strings.Split(string(maps), "\n") {
+		if i := strings.Index(line, "/dev/shm/PostgreSQL."); i >= 0 && !slices.Contains(out, line[i:]) {
+			out = append(out, line[i:])
+		}
+	}
+	return out
 }
 
 // childrenOf lists the processes whose parent is pid (Linux /proc).
