@@ -80,7 +80,7 @@ func TestKilledRunLeavesNothing(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	pgtest.SweepLeftovers()
 	sandbox.Sweep()
-	sandbox.SweepLeftovers(testscriptMain, onlyOwned)
+	sandbox.SweepLeftovers(onlyOwned, testscriptMain)
 	left, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
 	notAPullRequest()
 	tmpfs.InMemory()
-	sandbox.SweepLeftovers(testscriptMain, onlyOwned)
+	sandbox.SweepLeftovers(onlyOwned, testscriptMain)
 	markTestscriptMain()
 	waitersInParallel()
 	buildAhead()

@@ -115,7 +115,7 @@ func TestKilledBinaryLeavesNothing(t *testing.T) {
 	})
 
 	// The folder of a binary that runs is not swept.
-	if slices.Contains(sandbox.SweepLeftovers(folderPrefix, unowned), dir) || syscall.Kill(pid, 0) != nil {
+	if slices.Contains(sandbox.SweepLeftovers(unowned, folderPrefix), dir) || syscall.Kill(pid, 0) != nil {
 		t.Fatalf("the sweep removed the folder or stopped the server of a running binary")
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -138,7 +138,7 @@ func TestKilledBinaryLeavesNothing(t *testing.T) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("expected the killed binary's folder to be left for the sweep: %v", err)
 	}
-	if removed := sandbox.SweepLeftovers(folderPrefix, unowned); !slices.Contains(removed, dir) {
+	if removed := sandbox.SweepLeftovers(unowned, folderPrefix); !slices.Contains(removed, dir) {
 		t.Errorf("the sweep removed %v, not the killed binary's %s", removed, dir)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
@@ -208,7 +208,7 @@ func TestSweepStopsALeftoverServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed := sandbox.SweepLeftovers(folderPrefix, unowned)
+	removed := sandbox.SweepLeftovers(unowned, folderPrefix)
 	select {
 	case <-s.done:
 	case <-time.After(30 * time.Second):

@@ -222,7 +222,8 @@ const folderPrefix = "dbguard-pgtest-"
 // server pg_ctl had made a daemon and may still serve a running binary.
 const unowned = 2 * time.Hour
 
-// tempPrefix names the folders TempDir makes.
+// tempPrefix names the folders TempDir makes. Each has its owner file
+// from the start, so unowned's wait only spares the one being made.
 const tempPrefix = "dbguard-t-"
 
 var sweepOnce sync.Once
@@ -237,7 +238,7 @@ func sweep() { sweepOnce.Do(func() { SweepLeftovers() }) }
 // folders of test binaries that are gone, and returns the folders it
 // removed. Main and Start do it once per test binary.
 func SweepLeftovers() []string {
-	return append(sandbox.SweepLeftovers(folderPrefix, unowned), sandbox.SweepLeftovers(tempPrefix, time.Minute)...)
+	return sandbox.SweepLeftovers(unowned, folderPrefix, tempPrefix)
 }
 
 // TempDir makes a folder in the temporary folder for the test binary's
