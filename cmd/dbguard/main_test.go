@@ -191,7 +191,8 @@ func TestScripts(t *testing.T) {
 // testscript's own folder (go-test-script* in TMPDIR, /dev/shm here) is
 // removed by the last of its scripts to end: a run that selects scripts
 // with -run never runs the others, and left it behind, empty, every time.
-// The folder is a pgtest.TempDir: a killed run's is swept by the next.
+// The folder is a pgtest.TempDir (dbguard-t-*, four bytes shorter, for the
+// scripts' socket paths): a killed run's is swept by the next.
 func workdirsRemoved(t *testing.T, p testscript.Params) testscript.Params {
 	root, err := pgtest.TempDir()
 	if err != nil {

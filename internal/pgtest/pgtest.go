@@ -59,7 +59,8 @@ const EnvURL = "DBGUARD_TEST_DATABASE_URL"
 // EnvCPU names a variable that, set to 1, makes Main and Own's cleanup
 // print the CPU time each throwaway server used (the postmaster and every
 // backend it has reaped), for finding where a suite's time goes: a test
-// binary's own rusage leaves the server out (pg_ctl daemonises it). The
+// binary's own rusage lumps the server with every other child (and, before
+// round 11, left it out: pg_ctl made it a daemon). The
 // server then also logs its connections, and Stop prints how many each
 // test made and into how many databases (connTally): a backend costs the
 // server about 33 ms of CPU here, so the count says what a test costs it.
