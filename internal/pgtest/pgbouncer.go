@@ -84,8 +84,7 @@ pidfile = %s
 	// Like the server, the pooler goes when the test binary dies without
 	// stopping it (SIGTERM: PgBouncer's immediate shutdown; its files are
 	// in the server's folder, which the next run's sweep removes).
-	sandbox.Detach(b.cmd)
-	b.cmd.SysProcAttr.Pdeathsig = syscall.SIGTERM
+	sandbox.DetachWith(b.cmd, syscall.SIGTERM)
 	if err := b.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("pgtest: starting pgbouncer: %w", err)
 	}

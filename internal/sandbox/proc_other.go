@@ -11,7 +11,11 @@ import (
 // dbguard does not reach it before dbguard can stop it in order. Without
 // Linux's parent death signal, the server of a dbguard killed with -9 runs
 // on until the next run's Sweep stops it.
-func Detach(cmd *exec.Cmd) {
+func Detach(cmd *exec.Cmd) { DetachWith(cmd, syscall.SIGQUIT) }
+
+// DetachWith is Detach; sig, the signal the kernel would send on Linux,
+// is not sent here.
+func DetachWith(cmd *exec.Cmd, _ syscall.Signal) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
