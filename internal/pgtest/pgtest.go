@@ -386,8 +386,11 @@ func saveTemplate(data, tmpl string) {
 // shutdown) as its parent death signal (sandbox.Detach): a test binary
 // killed before Main could stop it, by SIGKILL, a -timeout panic or a
 // second Ctrl-C, took its server with it (a daemon ran on for an hour and
-// more, holding its memory and port). Run waits, as pg_ctl -w did, until
-// the server says in postmaster.pid that it is ready.
+// more, holding its memory and port). The kernel sends it when the OS
+// thread that started the server ends, not only the process: Go ends a
+// thread only when a goroutine that locked it (runtime.LockOSThread)
+// returns without unlocking it, which no test may do. Run waits, as
+// pg_ctl -w did, until the server says in postmaster.pid that it is ready.
 //
 // Autovacuum is off: with the hundreds of short-lived databases a test
 // binary makes, its workers (a backend each) cost the server about 19 ms
