@@ -24,12 +24,13 @@ const envKilledHelper = "DBGUARD_TEST_KILLED_HELPER"
 // in the middle of a script, with its test server, a PgBouncer and the
 // scripts' shared sandboxes running (as a -timeout panic, a killed strace
 // or a second Ctrl-C would leave it). No process of its folders outlives
-// it, and the next run's sweeps (pgtest's, which Main runs, and the
-// sandbox's, which every preview's own sandbox runs) leave its TMPDIR
-// empty: no go-test-script*, TestScripts*, testscript-main* (a copy of
+// it, and the next run's sweeps (a second child: pgtest's, which Main
+// runs, TestMain's of testscript-main*, and the sandbox's, which every
+// sandbox the run starts runs first) leave its TMPDIR empty: no go-test-script*, TestScripts*, testscript-main* (a copy of
 // the test binary) or dbguard-pgtest-* folder, no socket. One test server
 // ran 67 minutes after its run died.
 func TestKilledRunLeavesNothing(t *testing.T) {
+	t.Parallel()
 	// A TMPDIR of its own, reachable by the postgres user (the servers',
 	// as root): no other package's sweep takes its leftovers first.
 	tmp, err := os.MkdirTemp("", "killed-run-")
@@ -41,7 +42,7 @@ func TestKilledRunLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledRunHelper$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, envKilledHelper+"=1")
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, envKilledHelper+"=run")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -77,10 +78,11 @@ func TestKilledRunLeavesNothing(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Setenv("TMPDIR", tmp)
-	pgtest.SweepLeftovers()
-	sandbox.Sweep()
-	sandbox.SweepLeftovers(onlyOwned, testscriptMain)
+	next := exec.Command(os.Args[0], "-test.run=^TestKilledRunHelper$", "-test.count=1")
+	next.Env = append(os.Environ(), "TMPDIR="+tmp, envKilledHelper+"=sweep")
+	if out, err := next.CombinedOutput(); err != nil {
+		t.Fatalf("the next run: %v\n%s", err, out)
+	}
 	left, err := os.ReadDir(tmp)
 	if err != nil {
 		t.Fatal(err)
@@ -108,13 +110,19 @@ func processesIn(dir string) []int {
 	return out
 }
 
-// TestKilledRunHelper starts what TestScripts starts (the test server, a
-// PgBouncer, the shared sandboxes) and runs a script that blocks, for
-// TestKilledRunLeavesNothing's child to be killed in; elsewhere it does
-// nothing.
+// TestKilledRunHelper, in TestKilledRunLeavesNothing's first child
+// (DBGUARD_TEST_KILLED_HELPER=run), starts what TestScripts starts (the
+// test server, a PgBouncer, the shared sandboxes) and runs a script that
+// blocks, to be killed in; in its second (=sweep), the next run, it sweeps
+// the sandboxes as a sandbox's start does (TestMain has swept the rest);
+// elsewhere it does nothing.
 func TestKilledRunHelper(t *testing.T) {
-	if os.Getenv(envKilledHelper) == "" {
+	switch os.Getenv(envKilledHelper) {
+	case "":
 		return // run by TestKilledRunLeavesNothing; a skip here would count in the gate's skips
+	case "sweep":
+		sandbox.Sweep()
+		return
 	}
 	shared := sharedSandboxes(t, 1)
 	if shared == "" {
