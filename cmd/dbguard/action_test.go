@@ -373,7 +373,7 @@ func buildDbguard(t *testing.T, out string) {
 
 // build builds the static binary into a folder of its own, once.
 func build() {
-	dir, err := os.MkdirTemp("", "dbguard-test-build-")
+	dir, err := pgtest.TempDir() // swept by the next run if this one is killed
 	if err != nil {
 		built.err = err
 		return

@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
 // These tests source the real completion scripts in real shells (bash,
@@ -176,7 +178,7 @@ func zshValue(entry string) string {
 func zshCompDump(t *testing.T) string {
 	t.Helper()
 	zshDump.once.Do(func() {
-		dir, err := os.MkdirTemp("", "dbguard-test-zsh-")
+		dir, err := pgtest.TempDir() // swept by the next run if this one is killed
 		if err != nil {
 			zshDump.err = err
 			return
@@ -604,7 +606,7 @@ func TestAttackCompletionRunsNothing(t *testing.T) {
 		// and a shell may still be exiting after the tmux server is
 		// gone, which raced t.TempDir's removal ("directory not
 		// empty"). Removed here, retrying until the writers are done.
-		home, err := os.MkdirTemp("", "dbguard-completion-home-")
+		home, err := pgtest.TempDir() // swept by the next run if this one is killed
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,12 +36,36 @@ func (w withPostgres) Run() int {
 	flag.Parse() // buildAhead reads -run
 	notAPullRequest()
 	tmpfs.InMemory()
+	sandbox.SweepLeftovers(onlyOwned, testscriptMain)
+	markTestscriptMain()
 	waitersInParallel()
 	buildAhead()
 	defer removeBuilt()
 	defer removeZshCompDump()
 	defer serialSandbox.stop()
 	return pgtest.Main(w.m)
+}
+
+// testscriptMain names the folder testscript.Main makes in TMPDIR for the
+// commands it puts on PATH: a copy of this test binary apiece, tens of
+// megabytes in /dev/shm, which a killed run left there.
+const testscriptMain = "testscript-main"
+
+// onlyOwned is, for SweepLeftovers, a time no folder without an owner
+// file reaches: only this package's own testscript-main folders
+// (markTestscriptMain) are swept, never another project's.
+const onlyOwned = 100 * 365 * 24 * time.Hour
+
+// markTestscriptMain writes an owner file (sandbox.MarkOwner) in the
+// folder testscript.Main made for this run, found as the parent of the
+// first folder on PATH (where testscript.Main put its commands), so that
+// the next run's sweep removes it if this one is killed.
+func markTestscriptMain() {
+	bin := filepath.SplitList(os.Getenv("PATH"))[0]
+	dir := filepath.Dir(bin)
+	if filepath.Base(bin) == "bin" && strings.HasPrefix(filepath.Base(dir), testscriptMain) && filepath.Dir(dir) == filepath.Clean(os.TempDir()) {
+		_ = sandbox.MarkOwner(dir)
+	}
 }
 
 // notAPullRequest unsets the variables by which dbguard ci knows it
@@ -167,8 +191,10 @@ func TestScripts(t *testing.T) {
 // testscript's own folder (go-test-script* in TMPDIR, /dev/shm here) is
 // removed by the last of its scripts to end: a run that selects scripts
 // with -run never runs the others, and left it behind, empty, every time.
+// The folder is a pgtest.TempDir (dbguard-t-*, four bytes shorter, for the
+// scripts' socket paths): a killed run's is swept by the next.
 func workdirsRemoved(t *testing.T, p testscript.Params) testscript.Params {
-	root, err := os.MkdirTemp("", "go-test-script")
+	root, err := pgtest.TempDir()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +293,12 @@ const envSettleTime = "DBGUARD_TEST_SETTLE"
 // they cannot start: the previews then start their own, and fail as a
 // user's would.
 func sharedSandboxes(t *testing.T, n int) string {
-	dir := t.TempDir()
+	// Not t.TempDir: a killed run's TestScripts* folder stayed in /dev/shm.
+	dir, err := pgtest.TempDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
 	stop, err := sandbox.StartShared(context.Background(), dir, n)
 	if err != nil {
 		t.Logf("no shared sandbox servers (each preview starts its own): %v", err)
@@ -287,7 +318,7 @@ func sharedSandboxes(t *testing.T, n int) string {
 // own). Two, for the inproc tests that run beside each other.
 func inprocSandboxes() string {
 	serialSandbox.once.Do(func() {
-		dir, err := os.MkdirTemp("", "dbguard-test-sandboxes-")
+		dir, err := pgtest.TempDir()
 		if err != nil {
 			return
 		}

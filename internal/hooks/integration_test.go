@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/dbguard/dbguard/internal/pgtest"
 	"github.com/dbguard/dbguard/internal/testutil/tmpfs"
 )
 
@@ -44,7 +45,7 @@ var (
 func dbguardOnPath(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "dbguard-hooks-bin")
+		binDir, binErr = pgtest.TempDir() // swept by a later test binary if this one is killed
 		if binErr != nil {
 			return
 		}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbguard/dbguard/internal/sandbox"
 )
 
 // Bouncer is a PgBouncer in transaction mode in front of a Server: the
@@ -79,6 +81,10 @@ pidfile = %s
 		return nil, err
 	}
 	b := &Bouncer{Port: port, cmd: s.Command(bin, ini)}
+	// Like the server, the pooler goes when the test binary dies without
+	// stopping it (SIGTERM: PgBouncer's immediate shutdown; its files are
+	// in the server's folder, which the next run's sweep removes).
+	sandbox.DetachWith(b.cmd, syscall.SIGTERM)
 	if err := b.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("pgtest: starting pgbouncer: %w", err)
 	}

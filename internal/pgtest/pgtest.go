@@ -11,6 +11,12 @@
 // copies of a template initialised once per machine and kept in the user's
 // cache folder, so no test binary pays for initdb.
 //
+// A throwaway server is the test binary's child, not a daemon: the kernel
+// stops it when the binary dies without stopping it (SIGKILL, a -timeout
+// panic, Ctrl-C), and the next Start sweeps the folders such a binary
+// left (sandbox.SweepLeftovers): those whose owner process is gone, never
+// a running binary's.
+//
 // When no server can be had, tests fail with a message saying how to get
 // one. They never skip: a silently skipped database test is a green CI that
 // tested nothing.
@@ -53,7 +59,8 @@ const EnvURL = "DBGUARD_TEST_DATABASE_URL"
 // EnvCPU names a variable that, set to 1, makes Main and Own's cleanup
 // print the CPU time each throwaway server used (the postmaster and every
 // backend it has reaped), for finding where a suite's time goes: a test
-// binary's own rusage leaves the server out (pg_ctl daemonises it). The
+// binary's own rusage lumps the server with every other child (and, before
+// round 11, left it out: pg_ctl made it a daemon). The
 // server then also logs its connections, and Stop prints how many each
 // test made and into how many databases (connTally): a backend costs the
 // server about 33 ms of CPU here, so the count says what a test costs it.
@@ -71,6 +78,9 @@ type Server struct {
 	BinDir   string // the server binaries ("" when EnvURL is used)
 	dir      string // the throwaway cluster's directory; "" when not ours
 	asUser   string // run server programs as this user ("" for ourselves)
+
+	cmd  *exec.Cmd     // the postmaster Run started
+	done chan struct{} // closed when it has exited
 
 	adminMu sync.Mutex
 	admin   *pgx.Conn // CreateDatabase's and DropDatabase's connection
@@ -104,8 +114,12 @@ var (
 // cost the server a scan of the inode table past the inodes deleted in
 // the last few seconds, which perf put at about 40% of internal/plan's
 // CPU.
+//
+// Main first sweeps what test binaries killed before they could clean up
+// left (see Run and TempDir).
 func Main(m *testing.M) int {
 	tmpfs.InMemory()
+	sweep()
 	waitersInParallel(4 * runtime.GOMAXPROCS(0))
 	code := m.Run()
 	if shared != nil {
@@ -200,17 +214,71 @@ func FreePort() (string, error) {
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
 }
 
-// Start initialises and starts a new throwaway cluster.
+// folderPrefix names a throwaway cluster's folder in the temporary folder.
+const folderPrefix = "dbguard-pgtest-"
+
+// unowned is how long a cluster's folder without an owner file is left
+// alone by the sweep: longer than any test binary runs (-timeout 30m in
+// CI), for the folders of a pgtest from before the owner file, whose
+// server pg_ctl had made a daemon and may still serve a running binary.
+const unowned = 2 * time.Hour
+
+// tempPrefix names the folders TempDir makes. Each has its owner file
+// from the start, so unowned's wait only spares the one being made.
+const tempPrefix = "dbguard-t-"
+
+var sweepOnce sync.Once
+
+// sweep stops and removes, once per test binary, the clusters and the
+// TempDir folders of test binaries that were killed before they could
+// (see Run): globs of three folders and an owner file read per folder
+// found.
+func sweep() { sweepOnce.Do(func() { SweepLeftovers() }) }
+
+// SweepLeftovers stops and removes the throwaway clusters and the TempDir
+// folders of test binaries that are gone, and returns the folders it
+// removed. Main and Start do it once per test binary.
+func SweepLeftovers() []string {
+	return sandbox.SweepLeftovers(unowned, folderPrefix, tempPrefix)
+}
+
+// TempDir makes a folder in the temporary folder for the test binary's
+// own use, to be removed by the caller, as os.MkdirTemp does; a binary
+// killed before it could leaves it to the next binary's sweep (Main,
+// Start), which removes it once its owner process is gone. Its name is
+// short (dbguard-t- and ten digits): tests put Unix sockets in such
+// folders, whose paths must fit in 107 bytes.
+func TempDir() (string, error) {
+	dir, err := os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		return "", err
+	}
+	if err := sandbox.MarkOwner(dir); err != nil {
+		os.RemoveAll(dir)
+		return "", err
+	}
+	return dir, nil
+}
+
+// Start initialises and starts a new throwaway cluster, after sweeping
+// the leftovers of killed test binaries.
 func Start() (*Server, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "dbguard-pgtest-")
+	sweep()
+	dir, err := os.MkdirTemp("", folderPrefix)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Host: "127.0.0.1", BinDir: bin, dir: dir}
+	// The owner file tells the sweep of a later binary that this folder's
+	// binary still runs.
+	if err := sandbox.MarkOwner(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	if os.Geteuid() == 0 {
 		// initdb and postgres refuse to run as root.
 		s.asUser = "postgres"
@@ -311,7 +379,18 @@ func saveTemplate(data, tmpl string) {
 
 // Run starts the server process of a cluster initialised by Start. Tests
 // that restart the server (to test a database that comes and goes) call
-// Stop and then Run.
+// Halt and then Run.
+//
+// The postmaster is this process's child (pg_ctl start would make it a
+// daemon), in a process group of its own, with SIGQUIT (immediate
+// shutdown) as its parent death signal (sandbox.Detach): a test binary
+// killed before Main could stop it, by SIGKILL, a -timeout panic or a
+// second Ctrl-C, took its server with it (a daemon ran on for an hour and
+// more, holding its memory and port). The kernel sends it when the OS
+// thread that started the server ends, not only the process: Go ends a
+// thread only when a goroutine that locked it (runtime.LockOSThread)
+// returns without unlocking it, which no test may do. Run waits, as
+// pg_ctl -w did, until the server says in postmaster.pid that it is ready.
 //
 // Autovacuum is off: with the hundreds of short-lived databases a test
 // binary makes, its workers (a backend each) cost the server about 19 ms
@@ -319,16 +398,64 @@ func saveTemplate(data, tmpl string) {
 // and no test may depend on when it runs (the tests that need statistics
 // ANALYZE).
 func (s *Server) Run() error {
-	opts := fmt.Sprintf("-p %s -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c autovacuum=off", s.Port, s.dir)
+	args := []string{"-D", s.DataDir(), "-p", s.Port, "-k", s.dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+		"-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "autovacuum=off"}
 	if os.Getenv(EnvCPU) == "1" {
-		opts += " -c log_connections=on"
+		args = append(args, "-c", "log_connections=on")
 	}
-	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-w", "-t", "60", "-l", filepath.Join(s.dir, "server.log"), "-o", opts, "start").CombinedOutput()
+	logPath := filepath.Join(s.dir, "server.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(s.dir, "server.log"))
-		return fmt.Errorf("pg_ctl start on port %s: %v\n%s\n%s", s.Port, err, out, tail(string(log), 2000))
+		return err
+	}
+	defer logf.Close()
+	cmd := s.Command("postgres", args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	sandbox.Detach(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting postgres on port %s: %w", s.Port, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	s.cmd, s.done = cmd, done
+	failed := func(why string) error {
+		log, _ := os.ReadFile(logPath)
+		return fmt.Errorf("postgres on port %s %s\n%s", s.Port, why, tail(string(log), 2000))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for !sandbox.PostmasterReady(s.DataDir(), cmd.Process.Pid) {
+		select {
+		case <-done:
+			return failed("exited while starting: " + cmd.ProcessState.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.signal(syscall.SIGQUIT, 10*time.Second)
+			return failed("was not ready after 60 s")
+		}
 	}
 	return nil
+}
+
+// signal sends sig to the postmaster Run started and waits up to wait for
+// it to exit, then kills it; it reports whether a server was running.
+func (s *Server) signal(sig syscall.Signal, wait time.Duration) bool {
+	if s.cmd == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+	}
+	_ = s.cmd.Process.Signal(sig)
+	select {
+	case <-s.done:
+	case <-time.After(wait):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	return true
 }
 
 // Halt stops the server process but keeps the cluster, for Run to restart.
@@ -340,9 +467,10 @@ func (s *Server) Halt() error {
 		return err
 	}
 	s.closeAdmin()
-	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "fast", "-w", "stop").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
+	// SIGINT: fast shutdown, as pg_ctl -m fast, so the restart finds a
+	// cluster shut down cleanly.
+	if !s.signal(syscall.SIGINT, 60*time.Second) {
+		return errors.New("pgtest: halting the server: it is not running")
 	}
 	return nil
 }
@@ -363,13 +491,9 @@ func (s *Server) Stop() error {
 			fmt.Fprint(os.Stderr, connTally(s.Port, log, 25))
 		}
 	}
-	out, err := s.Command("pg_ctl", "-D", s.DataDir(), "-m", "immediate", "-w", "stop").CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "Is server running?") {
-		err = fmt.Errorf("pg_ctl stop: %v\n%s", err, out)
-	} else {
-		err = nil
-	}
-	return errors.Join(dropErr, err, os.RemoveAll(s.dir))
+	// SIGQUIT: immediate shutdown; the cluster is thrown away.
+	s.signal(syscall.SIGQUIT, 30*time.Second)
+	return errors.Join(dropErr, os.RemoveAll(s.dir))
 }
 
 // cpu is the CPU time the server has used so far: the postmaster's user

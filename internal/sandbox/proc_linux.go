@@ -29,16 +29,20 @@ func memDir() string {
 	return memBase
 }
 
-// detach puts the server in its own process group, so a Ctrl-C meant for
+// Detach puts the server in its own process group, so a Ctrl-C meant for
 // dbguard does not reach it before dbguard can stop it in order, and asks
 // the kernel to stop it (SIGQUIT: immediate shutdown) if dbguard dies
 // without doing so (kill -9).
-func detach(cmd *exec.Cmd) {
+func Detach(cmd *exec.Cmd) { DetachWith(cmd, syscall.SIGQUIT) }
+
+// DetachWith is Detach for a program that sig, not SIGQUIT, stops at once
+// (PgBouncer: SIGTERM).
+func DetachWith(cmd *exec.Cmd, sig syscall.Signal) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
 	cmd.SysProcAttr.Setpgid = true
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT
+	cmd.SysProcAttr.Pdeathsig = sig
 }
 
 // binaryID is a file's identity: device, inode, size and change time (set

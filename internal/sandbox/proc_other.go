@@ -7,11 +7,15 @@ import (
 	"syscall"
 )
 
-// detach puts the server in its own process group, so a Ctrl-C meant for
+// Detach puts the server in its own process group, so a Ctrl-C meant for
 // dbguard does not reach it before dbguard can stop it in order. Without
 // Linux's parent death signal, the server of a dbguard killed with -9 runs
 // on until the next run's Sweep stops it.
-func detach(cmd *exec.Cmd) {
+func Detach(cmd *exec.Cmd) { DetachWith(cmd, syscall.SIGQUIT) }
+
+// DetachWith is Detach; sig, the signal the kernel would send on Linux,
+// is not sent here.
+func DetachWith(cmd *exec.Cmd, _ syscall.Signal) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
