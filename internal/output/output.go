@@ -50,6 +50,9 @@ type Redactor struct {
 	mu  sync.Mutex
 	w   io.Writer
 	buf bytes.Buffer
+	// ended is set by FlushHeld: the process is ending, and a later
+	// write may be the rest of a value whose keyword was written masked.
+	ended bool
 }
 
 // NewRedactor wraps w.
@@ -65,10 +68,22 @@ func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ended {
+		return len(p), nil
+	}
 	r.buf.Write(p)
-	n := bytes.LastIndexByte(r.buf.Bytes(), '\n') + 1
-	rest := r.buf.Bytes()[n:]
-	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !passwordPending(rest) {
+	b := r.buf.Bytes()
+	n := bytes.LastIndexByte(b, '\n') + 1
+	// A last whole line that ends with a password keyword and its
+	// separator waits for the next line, which may hold the value.
+	held := false
+	if n > 0 {
+		if start := bytes.LastIndexByte(b[:n-1], '\n') + 1; n-start <= maxHeldOpen && dburl.ValueOnNextLine(string(b[start:n-1])) {
+			n, held = start, true
+		}
+	}
+	rest := b[n:]
+	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) {
 		n += i + 1
 	}
 	if n > 0 {
@@ -123,7 +138,9 @@ func (r *Redactor) Flush() error {
 // waits at most wait for a Write under way (one stuck on a full pipe must
 // not keep the process from ending), then writes what is held, masked.
 // A held part that may be the start of a registered password is masked
-// too: no rest will follow to complete it.
+// too: no rest will follow to complete it. What is written after it is
+// dropped: it may be the rest of a value whose keyword was just written
+// masked (a child's pipe still being copied while the process ends).
 func (r *Redactor) FlushHeld(wait time.Duration) {
 	deadline := time.Now().Add(wait)
 	for !r.mu.TryLock() {
@@ -133,6 +150,7 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 		time.Sleep(time.Millisecond)
 	}
 	defer r.mu.Unlock()
+	r.ended = true
 	if r.buf.Len() == 0 {
 		return
 	}

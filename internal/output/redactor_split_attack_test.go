@@ -1,0 +1,81 @@
+package output
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// splitLines are one-line texts that hold the password "s3cret XY" (a
+// blank in it, so a cut at the blank is a cut the writer may make) as
+// the formats write it, with blanks, tabs or CRLF around the separator.
+var splitLines = []string{
+	"password = 's3cret XY'\n",
+	"PASSWORD\t=\t's3cret XY'\r\n",
+	`{"password" : "s3cret XY"}` + "\n",
+	"password => 's3cret XY'\n",
+	`"password"  =>  "s3cret XY"` + "\n",
+	"host=db password = 's3cret XY' user=app\n",
+	"alter role app with password 's3cret XY';\n",
+	"ALTER ROLE app WITH PASSWORD E's3cret XY';\n",
+	"Host=db;Password = s3cret XY;Port=5432\r\n",
+	"PGPASSWORD=$'s3cret XY' alembic upgrade head\n",
+	"password = r\"s3cret XY\", host = 'db'\n",
+	"{'PASSWORD': r'''s3cret XY''', 'HOST': 'db'}\n",
+	// The value on the next line: Ruby's pp, an INI's continuation
+	// line, libpq, SQL.
+	"{\"adapter\"=>\"postgresql\",\n \"password\"=>\n  \"s3cret XY\"}\n",
+	"[db]\npassword =\n    s3cretXY\nhost = db\n",
+	"host=db password=\n's3cret XY'\n",
+	"ALTER ROLE app WITH PASSWORD\n's3cret XY';\n",
+}
+
+// TestAttackRedactorSplitAtEveryOffset: a partial line that ended with a
+// keyword and white space ("password ", "pwd\t", `"password" `) was
+// written at once, as no '=' followed yet; the next write brought
+// "= 's3cret XY'" with no keyword before it, and the password was shown.
+// A pipe's reads may cut a child's output anywhere: every cut of every
+// line into two writes, and into writes of one byte, is masked.
+func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
+	for _, line := range splitLines {
+		for cut := 0; cut <= len(line); cut++ {
+			var b strings.Builder
+			r := NewRedactor(&b)
+			r.Write([]byte(line[:cut]))
+			r.Write([]byte(line[cut:]))
+			r.Flush()
+			if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+				t.Errorf("%q cut at %d: wrote %q", line, cut, got)
+			}
+		}
+		var b strings.Builder
+		r := NewRedactor(&b)
+		for i := range len(line) {
+			r.Write([]byte{line[i]})
+		}
+		r.Flush()
+		if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+			t.Errorf("%q a byte a write: wrote %q", line, got)
+		}
+	}
+}
+
+// TestAttackRedactorWriteAfterFlushHeld: the second Ctrl-C wrote the held
+// part ("password='s3cret ", masked) and the process went on to end; a
+// write that came in between (the child's pipe still copied) brought the
+// rest of the value with no keyword before it, and showed it. After
+// FlushHeld a Redactor writes nothing more.
+func TestAttackRedactorWriteAfterFlushHeld(t *testing.T) {
+	var b strings.Builder
+	r := NewRedactor(&b)
+	r.Write([]byte("tool: password='s3cret "))
+	r.FlushHeld(time.Second)
+	r.Write([]byte("XY' as app\n"))
+	r.Flush()
+	if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+		t.Errorf("wrote %q", got)
+	}
+	if got := b.String(); !strings.Contains(got, "tool: password=****") {
+		t.Errorf("the held part was not written, masked: %q", got)
+	}
+}
