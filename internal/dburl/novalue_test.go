@@ -59,3 +59,23 @@ func TestValueOnNextLine(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactMaskedValueKeepsTheSentence: the .NET rule (a bare value
+// after password= runs to a ';' with no '=' before it on the line) read
+// dbguard's own message "password=**** (move it to an ignored .env file
+// or a secret store; a false positive ..." as a value up to the ';', and
+// the advice was lost (the hook's scripts failed on it). A value that is
+// the mask already, then a blank, ends there.
+func TestRedactMaskedValueKeepsTheSentence(t *testing.T) {
+	for _, in := range []string{
+		"app.py:3: a real database password is being committed: jdbc:postgresql://db/app?user=app&password=**** (move it to an ignored .env file or a secret store; a false positive can carry the comment dbguard:allow)",
+		`pg_service.conf:3: a real database password is being committed: password=**** in service "prod" (move it to a secret store; a false positive can carry the comment dbguard:allow)`,
+	} {
+		if out := RedactText(in); out != in {
+			t.Errorf("RedactText(%q)\n = %q", in, out)
+		}
+	}
+	if out := RedactText("Password = a bXY; Host=db"); strings.Contains(out, "XY") {
+		t.Errorf("the .NET value is shown: %q", out)
+	}
+}

@@ -394,6 +394,11 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 	if kw := s[k:w]; !strings.EqualFold(kw, "password") && !strings.EqualFold(kw, "pwd") {
 		return end
 	}
+	if s[v:end] == Mask && end < len(s) && (s[end] == ' ' || s[end] == '\t') {
+		// Masked already, in dbguard's own words ("password=**** (move
+		// it to ...; a false positive ..."): the sentence is no value.
+		return end
+	}
 	from := end
 	if q := escapedQuoteAt(s, v); q != 0 {
 		// A quoted value inside a string that escapes its quotes
@@ -505,8 +510,16 @@ func OpenPasswordValue(s string) int {
 	if mayHoldPasswordColon(s) {
 		open = max(open, openAt(s, passwordColonRE, passwordColonREClosing))
 	}
+	if mayHoldSQLPassword(s) {
+		if loc := sqlOpenRE.FindStringIndex(s); loc != nil {
+			open = max(open, loc[0])
+		}
+	}
 	return open
 }
+
+// sqlOpenRE is sqlPasswordRE's string still open at the text's end.
+var sqlOpenRE = lazyre.New(`(?i)\bpassword\s+e?'(?:[^'\\]|''|\\.)*$`)
 
 // openAt is OpenPasswordValue for one pattern, whose closing quotes are
 // the groups closing: the last match (as maskKeywords finds them), if it
@@ -908,6 +921,21 @@ func ValueOnNextLine(line string) bool {
 }
 
 var valueOnNextLineRE = lazyre.New(`(?i:(?:password|passwd|passwort|pwd|pass)(?:["']?[\t\f\r ]*=>?|["'][\t\f\r ]*:))$|\bPASSWORD$`)
+
+// PromptAtEnd reports whether s, a partial line, ends like a prompt for
+// a password: the keyword, ':' and blanks ("Password: ", "pwd\t:\t"). A
+// writer shows a prompt before its answer is typed; the same text is
+// also a YAML mapping cut after its key, whose value the next write
+// brings with no keyword before it.
+func PromptAtEnd(s string) bool {
+	t := strings.TrimRight(s, "\t\f\r ")
+	if len(t) == len(s) || t == "" || t[len(t)-1] != ':' {
+		return false
+	}
+	return promptRE.MatchString(t[max(0, len(t)-48):])
+}
+
+var promptRE = lazyre.New(`(?i:password|passwd|passwort|pwd|pass)[\t\f\r ]*:$`)
 
 // PasswordPending reports whether s, a partial line, may stop in the
 // middle of a password keyword's value, so that a writer holding it back

@@ -53,10 +53,21 @@ type Redactor struct {
 	// ended is set by FlushHeld: the process is ending, and a later
 	// write may be the rest of a value whose keyword was written masked.
 	ended bool
+	// writes counts the writes, so that a prompt's timer knows whether
+	// more has come since it was set.
+	writes     uint64
+	promptWait time.Duration
 }
 
 // NewRedactor wraps w.
-func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
+func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w, promptWait: promptWait} }
+
+// promptWait is how long a partial line that ends like a prompt for a
+// password ("Password: ") waits for more before it is written: a
+// program that prompts waits for its answer, and the prompt shows after
+// this; one that writes a YAML mapping cut after "password: " goes on
+// with the value, which is masked with its keyword.
+const promptWait = 100 * time.Millisecond
 
 // Write buffers p and writes every complete line, redacted. Of a partial
 // line it also writes what ends in white space, so a prompt ("Name: ")
@@ -71,6 +82,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	if r.ended {
 		return len(p), nil
 	}
+	r.writes++
 	r.buf.Write(p)
 	b := r.buf.Bytes()
 	n := bytes.LastIndexByte(b, '\n') + 1
@@ -83,8 +95,18 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	rest := b[n:]
-	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) {
-		n += i + 1
+	// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
+	// of "pwd\t:"): the value would come with no keyword before it.
+	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) && !(i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1])) {
+		switch {
+		case !dburl.PromptAtEnd(string(rest[:i+1])):
+			n += i + 1
+		case i+1 == len(rest):
+			// Written after promptWait, unless more of its line comes.
+			writes := r.writes
+			time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+		}
+		// Else the value has started after "password: ": it waits.
 	}
 	if n > 0 {
 		// A quoted password still open at the cut, with a line break in
@@ -102,6 +124,27 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// writePrompt writes a held partial line that ends like a prompt, if no
+// write has come since the one that set its timer.
+func (r *Redactor) writePrompt(writes uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended || r.writes != writes || r.buf.Len() == 0 {
+		return
+	}
+	b := r.buf.Bytes()
+	n := bytes.LastIndexByte(b, '\n') + 1
+	if i := bytes.LastIndexAny(b[n:], " \t"); i >= 0 {
+		n += i + 1
+	}
+	if k := dburl.OpenPasswordValue(string(b[:n])); k >= 0 {
+		n = k
+	}
+	if n = dburl.SafeCut(b, n); n > 0 {
+		io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n))))
+	}
 }
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
@@ -126,6 +169,7 @@ func passwordPending(partial []byte) bool {
 func (r *Redactor) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.writes++ // a prompt's timer has nothing left to write
 	if r.buf.Len() == 0 {
 		return nil
 	}

@@ -2,6 +2,7 @@ package output
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -12,6 +13,8 @@ import (
 var splitLines = []string{
 	"password = 's3cret XY'\n",
 	"PASSWORD\t=\t's3cret XY'\r\n",
+	"pwd\t:\t\"s3cret XY\"\n",
+	"database:\n  password: 's3cret XY'\n",
 	`{"password" : "s3cret XY"}` + "\n",
 	"password => 's3cret XY'\n",
 	`"password"  =>  "s3cret XY"` + "\n",
@@ -34,13 +37,17 @@ var splitLines = []string{
 // keyword and white space ("password ", "pwd\t", `"password" `) was
 // written at once, as no '=' followed yet; the next write brought
 // "= 's3cret XY'" with no keyword before it, and the password was shown.
-// A pipe's reads may cut a child's output anywhere: every cut of every
-// line into two writes, and into writes of one byte, is masked.
+// A partial line that ended like a prompt ("pwd\t:\t", YAML's
+// "  password: ") was written at once, and the value came next with no
+// keyword; it now waits promptWait for more. A pipe's reads may cut a
+// child's output anywhere: every cut of every line into two writes, and
+// into writes of one byte, is masked.
 func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
 	for _, line := range splitLines {
 		for cut := 0; cut <= len(line); cut++ {
 			var b strings.Builder
 			r := NewRedactor(&b)
+			r.promptWait = time.Hour // the next write comes at once
 			r.Write([]byte(line[:cut]))
 			r.Write([]byte(line[cut:]))
 			r.Flush()
@@ -50,6 +57,7 @@ func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
 		}
 		var b strings.Builder
 		r := NewRedactor(&b)
+		r.promptWait = time.Hour
 		for i := range len(line) {
 			r.Write([]byte{line[i]})
 		}
@@ -77,5 +85,48 @@ func TestAttackRedactorWriteAfterFlushHeld(t *testing.T) {
 	}
 	if got := b.String(); !strings.Contains(got, "tool: password=****") {
 		t.Errorf("the held part was not written, masked: %q", got)
+	}
+}
+
+// lockedBuffer is a strings.Builder a prompt's timer may write to while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRedactorPromptShows: a prompt for a password shows without a line
+// break after it, promptWait after it is written, masked as it would be;
+// what is written before that joins it.
+func TestRedactorPromptShows(t *testing.T) {
+	for _, prompt := range []string{"Password: ", "Enter PGPASSWORD:\t", "db pwd : "} {
+		var b lockedBuffer
+		r := NewRedactor(&b)
+		r.promptWait = 10 * time.Millisecond
+		r.Write([]byte(prompt))
+		deadline := time.Now().Add(5 * time.Second)
+		for b.String() != prompt && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := b.String(); got != prompt {
+			t.Errorf("prompt %q: wrote %q", prompt, got)
+		}
+		r.Write([]byte("typed\n"))
+		r.Flush()
+		if got := b.String(); got != prompt+"typed\n" {
+			t.Errorf("prompt %q then its line: wrote %q", prompt, got)
+		}
 	}
 }
