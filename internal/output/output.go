@@ -351,9 +351,21 @@ func closedKeywords(b []byte) []byte {
 		if !mayHoldKeyword.MatchString(c) {
 			continue
 		}
+		if masked, ok := maskDecoded(c); ok {
+			// The text the string holds, masked: escaped, a quoted
+			// value ({\"password\": \"a b\"}, password=\"a b\") is
+			// not one the net reads.
+			out = append(append(append(out, b[last:start]...), masked...), '"')
+			last = i + 1
+			c = masked
+		}
 		rest := string(b[i:min(len(b), i+4096)])
 		if strings.HasSuffix(dburl.RedactText(c+rest), rest) {
 			continue // the net stops inside the string
+		}
+		if last == i+1 {
+			out = out[:len(out)-len(c)-1] // written masked above; now closed too
+			last = start
 		}
 		fixed := keywordSeparator.ReplaceAllStringFunc(dburl.RedactText(c), func(m string) string {
 			if strings.HasSuffix(m, "=") {
@@ -368,6 +380,27 @@ func closedKeywords(b []byte) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// maskDecoded is the inside of a JSON string c (its encoded text) with
+// the text it holds masked and encoded again, if masking changed it.
+func maskDecoded(c string) (string, bool) {
+	var text string
+	if strings.IndexByte(c, '\\') < 0 || json.Unmarshal([]byte(`"`+c+`"`), &text) != nil {
+		return "", false
+	}
+	masked := dburl.RedactText(text)
+	if masked == text {
+		return "", false
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(masked) != nil {
+		return "", false
+	}
+	e := bytes.TrimSpace(b.Bytes())
+	return string(e[1 : len(e)-1]), true
 }
 
 // NameWithoutValues is a name (a file's) masked as a text of its own,
