@@ -35,6 +35,7 @@ func TestRedactKeywordWithNoValue(t *testing.T) {
 		"export PGPASSWORD=\n's3cret XY'\n":                   "export PGPASSWORD=\n****\n",
 		"PGPASSWORD=\n\tS3cretXY\n":                           "PGPASSWORD=\n\t****\n",
 		"passwd\r=s3cretXY":                                   "passwd\r=****",
+		"password=\ns3cretXY\n":                               "password=\n****\n",
 	} {
 		out := RedactText(in)
 		if out != want {

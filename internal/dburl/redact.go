@@ -321,15 +321,15 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 // quoted (SQL's PASSWORD and the string below it). Two forms do
 // carry their value to the next line as it is: Ruby's pretty-printed
 // "password"=>, and a libpq keyword/value string (a key=value pair
-// before the keyword, across any white space), whose parser skips line
-// breaks around '='. A lone '\r' is no line break: a terminal's carriage
+// before the keyword, across any white space, or the keyword in libpq's
+// lower case), whose parser skips line breaks around '='. A lone '\r' is no line break: a terminal's carriage
 // return.
 func noValue(s string, m []int) bool {
 	if m[3] == len(s) {
 		return true
 	}
 	g := s[m[2]:m[3]]
-	if strings.IndexByte(g, '\n') < 0 || strings.Contains(g, "=>") || pairBefore(s, m[0]) {
+	if strings.IndexByte(g, '\n') < 0 || strings.Contains(g, "=>") || pairBefore(s, m[0]) || libpqKeyword(g) {
 		return false
 	}
 	for i := 0; i < len(g); i++ {
@@ -339,6 +339,15 @@ func noValue(s string, m []int) bool {
 		}
 	}
 	return false
+}
+
+// libpqKeyword reports whether the match's keyword part g starts with
+// libpq's own spelling, password or sslpassword in lower case: a
+// keyword/value string whose pair before it a writer may have written
+// already (the keyword then starts the text it masks).
+func libpqKeyword(g string) bool {
+	k := g[:strings.IndexAny(g, reSpace+"=")]
+	return k == "password" || k == "sslpassword"
 }
 
 // pairBefore reports whether a key=value pair ends, across white space

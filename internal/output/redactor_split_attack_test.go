@@ -30,6 +30,7 @@ var splitLines = []string{
 	"{\"adapter\"=>\"postgresql\",\n \"password\"=>\n  \"s3cret XY\"}\n",
 	"[db]\npassword =\n    s3cretXY\nhost = db\n",
 	"host=db password=\n's3cret XY'\n",
+	"host=db password=\ns3cretXY\n",
 	"ALTER ROLE app WITH PASSWORD\n's3cret XY';\n",
 }
 
