@@ -89,8 +89,11 @@ func nextMatch(re *lazyre.Regexp, s string, pos int) []int {
 	if re == passwordColonRE {
 		alt, triple = passwordColonNoTripleRE, passwordColonREClosing[:2]
 	}
-	if tookPart(m, triple) && m[1] < len(s) && s[m[1]] == s[m[1]-1] {
-		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 {
+	if tookPart(m, triple) && m[1] < len(s) && !valueEnds(s[m[1]]) {
+		// Read again without triple quotes where that is longer: more
+		// masked, nothing shown (YAML's quotes doubled, '''\''''Z',
+		// read as a triple quote showed Z').
+		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 && m2[1] > m[1]-m[0] {
 			for i := range m2 {
 				if m2[i] >= 0 {
 					m2[i] += m[0]
