@@ -89,8 +89,11 @@ func nextMatch(re *lazyre.Regexp, s string, pos int) []int {
 	if re == passwordColonRE {
 		alt, triple = passwordColonNoTripleRE, passwordColonREClosing[:2]
 	}
-	if tookPart(m, triple) && m[1] < len(s) && s[m[1]] == s[m[1]-1] {
-		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 {
+	if tookPart(m, triple) && m[1] < len(s) && !valueEnds(s[m[1]]) {
+		// Read again without triple quotes where that is longer: more
+		// masked, nothing shown (YAML's quotes doubled, '''\''''Z',
+		// read as a triple quote showed Z').
+		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 && m2[1] > m[1]-m[0] {
 			for i := range m2 {
 				if m2[i] >= 0 {
 					m2[i] += m[0]
@@ -279,6 +282,10 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 			pos = m[0] + 1
 			continue
 		}
+		if re == passwordRE && noValue(s, m) {
+			pos = m[3]
+			continue
+		}
 		switch v := m[3]; {
 		case v == m[1]:
 		case re == passwordRE && !tookPart(m, passwordREClosing):
@@ -306,6 +313,63 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// noValue reports whether passwordRE's match m is a keyword and its
+// separator with no value after them: the text ends there ("notes
+// PGPASSWORD="), or the separator's white space crosses a line break to
+// a line that is not indented (export PGPASSWORD= on one line, a command
+// on the next; a heading "Password" underlined with "="), where a value
+// on its own line would be (an INI's continuation line), unless it is
+// quoted (SQL's PASSWORD and the string below it). Two forms do
+// carry their value to the next line as it is: Ruby's pretty-printed
+// "password"=>, and a libpq keyword/value string (a key=value pair
+// before the keyword, across any white space, or the keyword in libpq's
+// lower case), whose parser skips line breaks around '='. A lone '\r' is no line break: a terminal's carriage
+// return.
+func noValue(s string, m []int) bool {
+	if m[3] == len(s) {
+		return true
+	}
+	g := s[m[2]:m[3]]
+	if strings.IndexByte(g, '\n') < 0 || strings.Contains(g, "=>") || pairBefore(s, m[0]) || libpqKeyword(g) {
+		return false
+	}
+	for i := 0; i < len(g); i++ {
+		if g[i] == '\n' && (i+1 == len(g) || g[i+1] != ' ' && g[i+1] != '\t') {
+			// Unindented: a value still if it starts with a quote.
+			return i+1 < len(g) || m[3] == len(s) || s[m[3]] != '\'' && s[m[3]] != '"'
+		}
+	}
+	return false
+}
+
+// libpqKeyword reports whether the match's keyword part g starts with
+// libpq's own spelling, password or sslpassword in lower case: a
+// keyword/value string whose pair before it a writer may have written
+// already (the keyword then starts the text it masks).
+func libpqKeyword(g string) bool {
+	k := g[:strings.IndexAny(g, reSpace+"=")]
+	return k == "password" || k == "sslpassword"
+}
+
+// pairBefore reports whether a key=value pair ends, across white space
+// (line breaks too), before the keyword at k: libpq's keyword/value
+// string, one pair a line maybe.
+func pairBefore(s string, k int) bool {
+	i := k
+	for i > 0 && strings.IndexByte(reSpace, s[i-1]) >= 0 {
+		i--
+	}
+	if i == k || i == 0 {
+		return false
+	}
+	j := i
+	for j > 0 && strings.IndexByte(reSpace+"'\"", s[j-1]) < 0 {
+		j--
+	}
+	key, _, ok := strings.Cut(s[j:i], "=")
+	return ok && key != ""
 }
 
 // tookPart reports whether one of the groups took part in the match m.
@@ -340,6 +404,11 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 		w++
 	}
 	if kw := s[k:w]; !strings.EqualFold(kw, "password") && !strings.EqualFold(kw, "pwd") {
+		return end
+	}
+	if s[v:end] == Mask && end < len(s) && (s[end] == ' ' || s[end] == '\t') {
+		// Masked already, in dbguard's own words ("password=**** (move
+		// it to ...; a false positive ..."): the sentence is no value.
 		return end
 	}
 	from := end
@@ -453,8 +522,16 @@ func OpenPasswordValue(s string) int {
 	if mayHoldPasswordColon(s) {
 		open = max(open, openAt(s, passwordColonRE, passwordColonREClosing))
 	}
+	if mayHoldSQLPassword(s) {
+		if loc := sqlOpenRE.FindStringIndex(s); loc != nil {
+			open = max(open, loc[0])
+		}
+	}
 	return open
 }
+
+// sqlOpenRE is sqlPasswordRE's string still open at the text's end.
+var sqlOpenRE = lazyre.New(`(?i)\bpassword\s+e?'(?:[^'\\]|''|\\.)*$`)
 
 // openAt is OpenPasswordValue for one pattern, whose closing quotes are
 // the groups closing: the last match (as maskKeywords finds them), if it
@@ -839,6 +916,39 @@ func spaces(s string) int {
 	return i
 }
 
+// ValueOnNextLine reports whether line (a whole line, its line break
+// taken off) ends with a password keyword and its separator, or with SQL's
+// PASSWORD in capitals: the value may be on the next line (Ruby's
+// pretty-printed "password"=>, an INI's continuation line, libpq's
+// password= and a line break, SQL's PASSWORD and the string below), which
+// the patterns mask only when they see both lines. A writer that masks
+// line by line holds such a line until the next one comes. An unquoted
+// keyword before ':' is a prompt ("Password:") more often, and shows.
+func ValueOnNextLine(line string) bool {
+	t := strings.TrimRight(line, "\t\f\r ")
+	if t == "" || strings.IndexByte("=>:D", t[len(t)-1]) < 0 {
+		return false
+	}
+	return valueOnNextLineRE.MatchString(t[max(0, len(t)-48):])
+}
+
+var valueOnNextLineRE = lazyre.New(`(?i:(?:password|passwd|passwort|pwd|pass)(?:["']?[\t\f\r ]*=>?|["'][\t\f\r ]*:))$|\bPASSWORD$`)
+
+// PromptAtEnd reports whether s, a partial line, ends like a prompt for
+// a password: the keyword, ':' and blanks ("Password: ", "pwd\t:\t"). A
+// writer shows a prompt before its answer is typed; the same text is
+// also a YAML mapping cut after its key, whose value the next write
+// brings with no keyword before it.
+func PromptAtEnd(s string) bool {
+	t := strings.TrimRight(s, "\t\f\r ")
+	if len(t) == len(s) || t == "" || t[len(t)-1] != ':' {
+		return false
+	}
+	return promptRE.MatchString(t[max(0, len(t)-48):])
+}
+
+var promptRE = lazyre.New(`(?i:password|passwd|passwort|pwd|pass)[\t\f\r ]*:$`)
+
 // PasswordPending reports whether s, a partial line, may stop in the
 // middle of a password keyword's value, so that a writer holding it back
 // to its white space must wait for the rest: a keyword before '=' (as
@@ -870,17 +980,28 @@ func sqlPending(rest string) bool {
 		len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\''
 }
 
+// pendingAfter is PasswordPending's test after a keyword's "pass" or
+// "pwd": the rest of the keyword, a quote maybe, white space, then '=',
+// or ':' after a quoted keyword; or the partial line's end after the
+// whole keyword and a blank or a quote ("password ", `"password" `): the
+// separator may come in the next write, and the value after it with no
+// keyword before it.
 func pendingAfter(s string) bool {
 	i := 0
 	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
 		i++
 	}
+	whole := i == 0 || strings.EqualFold(s[:i], "word") || strings.EqualFold(s[:i], "wort") || strings.EqualFold(s[:i], "wd")
 	quoted := i < len(s) && (s[i] == '"' || s[i] == '\'')
 	if quoted {
 		i++
 	}
-	i += spaces(s[i:])
-	return i < len(s) && (s[i] == '=' || s[i] == ':' && quoted)
+	n := spaces(s[i:])
+	i += n
+	if i == len(s) {
+		return whole && (quoted || n > 0)
+	}
+	return s[i] == '=' || s[i] == ':' && quoted
 }
 
 // keywordThen reports whether s holds a password keyword's "pwd" or

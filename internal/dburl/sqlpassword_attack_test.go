@@ -37,12 +37,15 @@ func TestAttackSQLPasswordLiteral(t *testing.T) {
 // its white space waits, after SQL's PASSWORD, for the string's end: a
 // tool's output cut between two writes inside 'S3cret ZZQ' showed ZZQ.
 func TestAttackSQLPasswordPending(t *testing.T) {
-	for _, s := range []string{"CREATE ROLE app PASSWORD ", "CREATE ROLE app PASSWORD 'S3cret ", "ALTER ROLE app PASSWORD E", "ALTER ROLE app PASSWORD E'S3cret "} {
+	// A partial line that ends with the keyword and a blank waits too,
+	// whatever its case: the next write may bring 'S3cret ZZQ' (SQL
+	// written in lower case) or = 'S3cret ZZQ', with no keyword before it.
+	for _, s := range []string{"CREATE ROLE app PASSWORD ", "CREATE ROLE app PASSWORD 'S3cret ", "ALTER ROLE app PASSWORD E", "ALTER ROLE app PASSWORD E'S3cret ", "the password ", "alter role app password ", `"password" `} {
 		if !PasswordPending(s) {
 			t.Errorf("PasswordPending(%q) = false", s)
 		}
 	}
-	for _, s := range []string{"Password: ", "the password is ", "the password ", "CREATE ROLE app LOGIN "} {
+	for _, s := range []string{"Password: ", "the password is ", "the passwords ", "CREATE ROLE app LOGIN "} {
 		if PasswordPending(s) {
 			t.Errorf("PasswordPending(%q) = true", s)
 		}

@@ -262,7 +262,9 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		for _, f := range c.Findings {
 			details = append(details, fmt.Sprintf("%s: %s: %s", f.Severity, f.Location(), f.inService()))
 		}
-		p := &junitProblem{Message: c.Summary, Type: string(c.Status), Text: strings.Join(details, "\n")}
+		// Masked before XML's escapes: Ju&amp;nit or password=&#39;a b&#39;
+		// is not the text the output net knows.
+		p := &junitProblem{Message: dburl.RedactText(c.Summary), Type: string(c.Status), Text: dburl.RedactText(strings.Join(details, "\n"))}
 		if c.Status == Pass || c.Status == Skip {
 			// A passing or skipped case has no element for its findings
 			// (warnings: a pull request's changed setting, a stale env
@@ -279,14 +281,14 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			tc.Error = p
 			set.Errors++
 		case Skip:
-			tc.Skipped = &junitSkip{Text: c.Summary}
+			tc.Skipped = &junitSkip{Text: dburl.RedactText(c.Summary)}
 			set.Skipped++
 		}
 		set.Tests++
 		set.Cases = append(set.Cases, tc)
 	}
 	fmt.Fprintf(&out, "CI gate: %s\n", r.Status)
-	set.SystemOut = out.String()
+	set.SystemOut = dburl.RedactText(out.String())
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	enc := xml.NewEncoder(&b)

@@ -50,10 +50,24 @@ type Redactor struct {
 	mu  sync.Mutex
 	w   io.Writer
 	buf bytes.Buffer
+	// ended is set by FlushHeld: the process is ending, and a later
+	// write may be the rest of a value whose keyword was written masked.
+	ended bool
+	// writes counts the writes, so that a prompt's timer knows whether
+	// more has come since it was set.
+	writes     uint64
+	promptWait time.Duration
 }
 
 // NewRedactor wraps w.
-func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
+func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w, promptWait: promptWait} }
+
+// promptWait is how long a partial line that ends like a prompt for a
+// password ("Password: ") waits for more before it is written: a
+// program that prompts waits for its answer, and the prompt shows after
+// this; one that writes a YAML mapping cut after "password: " goes on
+// with the value, which is masked with its keyword.
+const promptWait = 100 * time.Millisecond
 
 // Write buffers p and writes every complete line, redacted. Of a partial
 // line it also writes what ends in white space, so a prompt ("Name: ")
@@ -65,11 +79,34 @@ func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.ended {
+		return len(p), nil
+	}
+	r.writes++
 	r.buf.Write(p)
-	n := bytes.LastIndexByte(r.buf.Bytes(), '\n') + 1
-	rest := r.buf.Bytes()[n:]
-	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !passwordPending(rest) {
-		n += i + 1
+	b := r.buf.Bytes()
+	n := bytes.LastIndexByte(b, '\n') + 1
+	// A last whole line that ends with a password keyword and its
+	// separator waits for the next line, which may hold the value.
+	held := false
+	if n > 0 {
+		if start := bytes.LastIndexByte(b[:n-1], '\n') + 1; n-start <= maxHeldOpen && dburl.ValueOnNextLine(string(b[start:n-1])) {
+			n, held = start, true
+		}
+	}
+	rest := b[n:]
+	// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
+	// of "pwd\t:"): the value would come with no keyword before it.
+	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) && !(i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1])) {
+		switch {
+		case !dburl.PromptAtEnd(string(rest[:i+1])):
+			n += i + 1
+		case i+1 == len(rest):
+			// Written after promptWait, unless more of its line comes.
+			writes := r.writes
+			time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+		}
+		// Else the value has started after "password: ": it waits.
 	}
 	if n > 0 {
 		// A quoted password still open at the cut, with a line break in
@@ -87,6 +124,27 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+// writePrompt writes a held partial line that ends like a prompt, if no
+// write has come since the one that set its timer.
+func (r *Redactor) writePrompt(writes uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ended || r.writes != writes || r.buf.Len() == 0 {
+		return
+	}
+	b := r.buf.Bytes()
+	n := bytes.LastIndexByte(b, '\n') + 1
+	if i := bytes.LastIndexAny(b[n:], " \t"); i >= 0 {
+		n += i + 1
+	}
+	if k := dburl.OpenPasswordValue(string(b[:n])); k >= 0 {
+		n = k
+	}
+	if n = dburl.SafeCut(b, n); n > 0 {
+		io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n))))
+	}
 }
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
@@ -111,6 +169,7 @@ func passwordPending(partial []byte) bool {
 func (r *Redactor) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.writes++ // a prompt's timer has nothing left to write
 	if r.buf.Len() == 0 {
 		return nil
 	}
@@ -123,7 +182,9 @@ func (r *Redactor) Flush() error {
 // waits at most wait for a Write under way (one stuck on a full pipe must
 // not keep the process from ending), then writes what is held, masked.
 // A held part that may be the start of a registered password is masked
-// too: no rest will follow to complete it.
+// too: no rest will follow to complete it. What is written after it is
+// dropped: it may be the rest of a value whose keyword was just written
+// masked (a child's pipe still being copied while the process ends).
 func (r *Redactor) FlushHeld(wait time.Duration) {
 	deadline := time.Now().Add(wait)
 	for !r.mu.TryLock() {
@@ -133,6 +194,7 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 		time.Sleep(time.Millisecond)
 	}
 	defer r.mu.Unlock()
+	r.ended = true
 	if r.buf.Len() == 0 {
 		return
 	}
@@ -289,9 +351,21 @@ func closedKeywords(b []byte) []byte {
 		if !mayHoldKeyword.MatchString(c) {
 			continue
 		}
+		if masked, ok := maskDecoded(c); ok {
+			// The text the string holds, masked: escaped, a quoted
+			// value ({\"password\": \"a b\"}, password=\"a b\") is
+			// not one the net reads.
+			out = append(append(append(out, b[last:start]...), masked...), '"')
+			last = i + 1
+			c = masked
+		}
 		rest := string(b[i:min(len(b), i+4096)])
 		if strings.HasSuffix(dburl.RedactText(c+rest), rest) {
 			continue // the net stops inside the string
+		}
+		if last == i+1 {
+			out = out[:len(out)-len(c)-1] // written masked above; now closed too
+			last = start
 		}
 		fixed := keywordSeparator.ReplaceAllStringFunc(dburl.RedactText(c), func(m string) string {
 			if strings.HasSuffix(m, "=") {
@@ -306,6 +380,27 @@ func closedKeywords(b []byte) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// maskDecoded is the inside of a JSON string c (its encoded text) with
+// the text it holds masked and encoded again, if masking changed it.
+func maskDecoded(c string) (string, bool) {
+	var text string
+	if strings.IndexByte(c, '\\') < 0 || json.Unmarshal([]byte(`"`+c+`"`), &text) != nil {
+		return "", false
+	}
+	masked := dburl.RedactText(text)
+	if masked == text {
+		return "", false
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(masked) != nil {
+		return "", false
+	}
+	e := bytes.TrimSpace(b.Bytes())
+	return string(e[1 : len(e)-1]), true
 }
 
 // NameWithoutValues is a name (a file's) masked as a text of its own,

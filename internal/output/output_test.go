@@ -119,6 +119,9 @@ func TestRedactorSecretAcrossWrites(t *testing.T) {
 		if i > len("the password is "+pw) {
 			want = "the password is **** "
 		}
+		if i == len("the password ") {
+			want = "" // the next write may bring "= value"
+		}
 		if got := b.String(); got != want {
 			t.Errorf("cut at %d: first write shows %q, want %q", i, got, want)
 		}

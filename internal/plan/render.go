@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/output"
 )
 
@@ -144,7 +145,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 // cell is s as one table cell: one line, control characters escaped.
+// Passwords are masked first: escaped for Markdown, a URL's "://" and
+// "@" or a password holding [, <, ` or \ is no longer the text the
+// output net knows.
 func cell(s string) string {
+	s = dburl.RedactText(s)
 	return strings.ReplaceAll(output.Escape(strings.ReplaceAll(s, "\n", " ")), "|", `\|`)
 }
 

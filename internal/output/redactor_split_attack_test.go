@@ -1,0 +1,133 @@
+package output
+
+import (
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// splitLines are one-line texts that hold the password "s3cret XY" (a
+// blank in it, so a cut at the blank is a cut the writer may make) as
+// the formats write it, with blanks, tabs or CRLF around the separator.
+var splitLines = []string{
+	"password = 's3cret XY'\n",
+	"PASSWORD\t=\t's3cret XY'\r\n",
+	"pwd\t:\t\"s3cret XY\"\n",
+	"database:\n  password: 's3cret XY'\n",
+	`{"password" : "s3cret XY"}` + "\n",
+	"password => 's3cret XY'\n",
+	`"password"  =>  "s3cret XY"` + "\n",
+	"host=db password = 's3cret XY' user=app\n",
+	"alter role app with password 's3cret XY';\n",
+	"ALTER ROLE app WITH PASSWORD E's3cret XY';\n",
+	"Host=db;Password = s3cret XY;Port=5432\r\n",
+	"PGPASSWORD=$'s3cret XY' alembic upgrade head\n",
+	"password = r\"s3cret XY\", host = 'db'\n",
+	"{'PASSWORD': r'''s3cret XY''', 'HOST': 'db'}\n",
+	// The value on the next line: Ruby's pp, an INI's continuation
+	// line, libpq, SQL.
+	"{\"adapter\"=>\"postgresql\",\n \"password\"=>\n  \"s3cret XY\"}\n",
+	"[db]\npassword =\n    s3cretXY\nhost = db\n",
+	"host=db password=\n's3cret XY'\n",
+	"host=db password=\ns3cretXY\n",
+	"ALTER ROLE app WITH PASSWORD\n's3cret XY';\n",
+}
+
+// TestAttackRedactorSplitAtEveryOffset: a partial line that ended with a
+// keyword and white space ("password ", "pwd\t", `"password" `) was
+// written at once, as no '=' followed yet; the next write brought
+// "= 's3cret XY'" with no keyword before it, and the password was shown.
+// A partial line that ended like a prompt ("pwd\t:\t", YAML's
+// "  password: ") was written at once, and the value came next with no
+// keyword; it now waits promptWait for more. A pipe's reads may cut a
+// child's output anywhere: every cut of every line into two writes, and
+// into writes of one byte, is masked.
+func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
+	for _, line := range splitLines {
+		for cut := 0; cut <= len(line); cut++ {
+			var b strings.Builder
+			r := NewRedactor(&b)
+			r.promptWait = time.Hour // the next write comes at once
+			r.Write([]byte(line[:cut]))
+			r.Write([]byte(line[cut:]))
+			r.Flush()
+			if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+				t.Errorf("%q cut at %d: wrote %q", line, cut, got)
+			}
+		}
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.promptWait = time.Hour
+		for i := range len(line) {
+			r.Write([]byte{line[i]})
+		}
+		r.Flush()
+		if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+			t.Errorf("%q a byte a write: wrote %q", line, got)
+		}
+	}
+}
+
+// TestAttackRedactorWriteAfterFlushHeld: the second Ctrl-C wrote the held
+// part ("password='s3cret ", masked) and the process went on to end; a
+// write that came in between (the child's pipe still copied) brought the
+// rest of the value with no keyword before it, and showed it. After
+// FlushHeld a Redactor writes nothing more.
+func TestAttackRedactorWriteAfterFlushHeld(t *testing.T) {
+	var b strings.Builder
+	r := NewRedactor(&b)
+	r.Write([]byte("tool: password='s3cret "))
+	r.FlushHeld(time.Second)
+	r.Write([]byte("XY' as app\n"))
+	r.Flush()
+	if got := b.String(); strings.Contains(got, "s3cr") || strings.Contains(got, "XY") {
+		t.Errorf("wrote %q", got)
+	}
+	if got := b.String(); !strings.Contains(got, "tool: password=****") {
+		t.Errorf("the held part was not written, masked: %q", got)
+	}
+}
+
+// lockedBuffer is a strings.Builder a prompt's timer may write to while
+// the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRedactorPromptShows: a prompt for a password shows without a line
+// break after it, promptWait after it is written, masked as it would be;
+// what is written before that joins it.
+func TestRedactorPromptShows(t *testing.T) {
+	for _, prompt := range []string{"Password: ", "Enter PGPASSWORD:\t", "db pwd : "} {
+		var b lockedBuffer
+		r := NewRedactor(&b)
+		r.promptWait = 10 * time.Millisecond
+		r.Write([]byte(prompt))
+		deadline := time.Now().Add(5 * time.Second)
+		for b.String() != prompt && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := b.String(); got != prompt {
+			t.Errorf("prompt %q: wrote %q", prompt, got)
+		}
+		r.Write([]byte("typed\n"))
+		r.Flush()
+		if got := b.String(); got != prompt+"typed\n" {
+			t.Errorf("prompt %q then its line: wrote %q", prompt, got)
+		}
+	}
+}
