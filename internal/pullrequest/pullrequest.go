@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	pathpkg "path"
 	"path/filepath"
@@ -499,6 +500,9 @@ func gitInput(ctx context.Context, dir, stdin string, args ...string) ([]byte, e
 		return nil, err
 	}
 	cmd := exec.CommandContext(ctx, gitBin, append(append(slices.Clone(gitSafety), "-C", dir), args...)...)
+	// Git's messages in English, whatever the job's locale: Judge tells a
+	// partial clone's missing base by the "promisor remote" in them.
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if stdin != "" {
