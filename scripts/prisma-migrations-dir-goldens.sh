@@ -33,19 +33,9 @@ dir=${PRISMA_DIR_MODULES:-/tmp/dbguard-prisma-dir-goldens}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-if [ "$(node -p 'try { require(process.argv[1] + "/node_modules/prisma/package.json").version } catch (e) { "" }' "$dir")" != "$PRISMA_VERSION" ]; then
-  echo "prisma-migrations-dir-goldens: installing prisma@$PRISMA_VERSION into $dir" >&2
-  (cd "$dir" && { [ -f package.json ] || npm init -y >/dev/null; } &&
-    npm install --no-fund --no-audit --save-exact "prisma@$PRISMA_VERSION" "@prisma/adapter-pg@$PRISMA_VERSION" "pg@$PG_VERSION" >/dev/null)
-fi
-for f in "$dir"/node_modules/@prisma/adapter-pg/dist/index.js "$dir"/node_modules/@prisma/adapter-pg/dist/index.mjs; do
-  grep -q '^    case 19: // name' "$f" ||
-    sed -i 's|^    case ScalarColumnType.TEXT:$|    case 19: // name\n    case ScalarColumnType.TEXT:|' "$f"
-done
-touch "$dir/no-engine"
-chmod +x "$dir/no-engine"
-export PRISMA_QUERY_ENGINE_LIBRARY=$dir/no-engine PRISMA_SCHEMA_ENGINE_BINARY=$dir/no-engine
-export PRISMA_HIDE_UPDATE_MESSAGE=1 CHECKPOINT_DISABLE=1
+# shellcheck source=lib/prisma-wasm.sh
+source "$repo/scripts/lib/prisma-wasm.sh"
+prisma_wasm_setup "$dir" prisma-migrations-dir-goldens
 
 sql() { psql "$1" -qAtX -v ON_ERROR_STOP=1 -c "$2"; }
 ds='datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
