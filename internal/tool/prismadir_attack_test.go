@@ -23,14 +23,7 @@ import (
 // reads and the decoy in prisma/migrations.
 func TestAttackPrismaMigrationsFolderIsPrismas(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
-		t.Fatal(err)
-	}
+	db := prismaDB(t)
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "edited")); err != nil {
 		t.Fatal(err)
 	}
@@ -216,14 +209,7 @@ func sep(u string) string {
 // comes first, and a rolled-back run (which left nothing) is never one.
 func TestPrismaDuplicateRowsEachCompared(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
-		t.Fatal(err)
-	}
+	db := prismaDB(t)
 	file := caseFile(t, "same", "applied.sql")
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, rolled_back_at, migration_name, started_at) VALUES
 		('1', $2, NULL, now(), '20240101_init', now() - interval '3 hours'),
@@ -288,14 +274,7 @@ func TestAttackPrismaConfigMigrationsPathDecoy(t *testing.T) {
 // file is read through the link and passed.
 func TestPrismaMigrationFolderLinkIsNone(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
-		t.Fatal(err)
-	}
+	db := prismaDB(t)
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "same")); err != nil {
 		t.Fatal(err)
 	}

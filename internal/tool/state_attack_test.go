@@ -61,14 +61,7 @@ func TestAttackToolStateShadowCatalog(t *testing.T) {
 // status's text and in the failed and unknown errors.
 func TestAttackPrismaStateEscaped(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
-		t.Fatal(err)
-	}
+	db := prismaDB(t)
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES
 		('1', 'x', now(), E'20240101_gone\n::error::forged'), ('2', 'x', NULL, E'20240102_bad\r\x1b[2Jx')`); err != nil {
 		t.Fatal(err)

@@ -249,6 +249,21 @@ func TestReadPrismaTable(t *testing.T) {
 	}
 }
 
+// prismaDB is a test database holding _prisma_migrations as Prisma's
+// schema engine creates it (prismaTable), closed when the test ends.
+func prismaDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("pgx", pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(prismaTable); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
 // prismaTable is _prisma_migrations as Prisma's schema engine creates it
 // on PostgreSQL (sql-schema-connector's create_migrations_table).
 const prismaTable = `CREATE TABLE _prisma_migrations (
@@ -381,14 +396,7 @@ func TestPrismaAppliedChecked(t *testing.T) {
 // 2: never skipped, or a pull request could turn the check off with one.
 func TestAttackPrismaEditedUnreadable(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("pgx", pgtest.DB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ExecContext(ctx, prismaTable); err != nil {
-		t.Fatal(err)
-	}
+	db := prismaDB(t)
 	if _, err := db.ExecContext(ctx, `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES ('1', $1, now(), '20240101_init')`, golden(t, "same")); err != nil {
 		t.Fatal(err)
 	}
