@@ -18,10 +18,14 @@ import (
 // live, locked one in another schema (the server's messages name both
 // without their schema), and the true findings next to them. Each runs
 // after TestPlanRules' pending files, in the same shadow.
-var namesCases = []struct {
+// liveCase is a pending file run against rulesLive's live database and
+// the findings it must give (danger and warning only).
+type liveCase struct {
 	name, sql string
 	want      []string // rule@relation:line, sorted
-}{
+}
+
+var namesCases = []liveCase{
 	// The brief's case: the file locks the live public.users, then
 	// CREATE TABLE s2.users builds s2.users_pkey; it was reported as
 	// "builds index users_pkey on users".
@@ -61,8 +65,15 @@ var namesCases = []struct {
 // finding of the live one's, and every true finding stays.
 func TestPlanNamesBySchema(t *testing.T) {
 	t.Parallel()
-	more := make([]string, len(namesCases))
-	for i, c := range namesCases {
+	checkLiveCases(t, namesCases)
+}
+
+// checkLiveCases plans every case's file as one more pending migration
+// of rulesLive's and compares each file's findings with its want.
+func checkLiveCases(t *testing.T, cases []liveCase) {
+	t.Helper()
+	more := make([]string, len(cases))
+	for i, c := range cases {
 		more[i] = c.sql
 	}
 	co, cfg, mig, _ := rulesLive(t, more)
@@ -70,7 +81,7 @@ func TestPlanNamesBySchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, c := range namesCases {
+	for i, c := range cases {
 		file := fmt.Sprintf("%06d_more.up.sql", len(pending)+2+i)
 		var got []string
 		for _, f := range rep.Findings {

@@ -1,10 +1,6 @@
 package plan
 
 import (
-	"context"
-	"fmt"
-	"path/filepath"
-	"slices"
 	"testing"
 )
 
@@ -13,10 +9,7 @@ import (
 // that another table shares: the rules judge the table the name resolves
 // to in the session when the statement starts (by OID), on a real server.
 // Each runs after TestPlanRules' pending files, in the same shadow.
-var targetCases = []struct {
-	name, sql string
-	want      []string // rule@relation:line, sorted
-}{
+var targetCases = []liveCase{
 	// The brief's case: a scan of a live table renamed earlier in the
 	// same file was missed (the server's message names it as it is now).
 	{name: "renamed_check", sql: "SET lock_timeout = '5s';\nALTER TABLE users RENAME TO accounts_r;\nALTER TABLE accounts_r ADD CONSTRAINT r_id_pos CHECK (id > 0);\nALTER TABLE accounts_r RENAME TO users;",
@@ -61,26 +54,5 @@ var targetCases = []struct {
 // table.
 func TestPlanTargetsByOID(t *testing.T) {
 	t.Parallel()
-	more := make([]string, len(targetCases))
-	for i, c := range targetCases {
-		more[i] = c.sql
-	}
-	co, cfg, mig, _ := rulesLive(t, more)
-	rep, err := Run(context.Background(), Options{Connect: co, Config: cfg, Dir: mig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, c := range targetCases {
-		file := fmt.Sprintf("%06d_more.up.sql", len(pending)+2+i)
-		var got []string
-		for _, f := range rep.Findings {
-			if filepath.Base(f.File) == file && (f.Severity == Danger || f.Severity == Warning) {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Rule, f.Relation, f.Line))
-			}
-		}
-		slices.Sort(got)
-		if fmt.Sprint(got) != fmt.Sprint(c.want) {
-			t.Errorf("%s (%s): findings %v, want %v", c.name, file, got, c.want)
-		}
-	}
+	checkLiveCases(t, targetCases)
 }
