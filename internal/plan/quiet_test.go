@@ -9,6 +9,7 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -484,13 +485,7 @@ func TestPlanFileLowersMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, f := range rep.Findings {
-		if f.Rule != "lock-timeout-missing" {
-			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
-		}
-	}
-	slices.Sort(got)
+	got := findingsOf(rep)
 	want := []string{
 		"index-not-concurrent 000002_p.up.sql:3",
 		"index-not-concurrent 000003_p.up.sql:2",
@@ -634,4 +629,17 @@ func TestChangesMessages(t *testing.T) {
 			t.Fatalf("%q: %v, the regexp %v", text, got, want)
 		}
 	}
+}
+
+// findingsOf lists a report's findings but lock-timeout-missing as "rule
+// file:line", with the file's base name, sorted.
+func findingsOf(rep *Report) []string {
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Rule != "lock-timeout-missing" {
+			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, filepath.Base(f.File), f.Line))
+		}
+	}
+	slices.Sort(got)
+	return got
 }

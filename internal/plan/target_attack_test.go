@@ -1,24 +1,10 @@
 package plan
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// findingsOf lists a report's findings but lock-timeout-missing as "rule
-// file:line", sorted.
-func findingsOf(rep *Report) []string {
-	var got []string
-	for _, f := range rep.Findings {
-		if f.Rule != "lock-timeout-missing" {
-			got = append(got, fmt.Sprintf("%s %s:%d", f.Rule, f.File[strings.LastIndexByte(f.File, '/')+1:], f.Line))
-		}
-	}
-	slices.Sort(got)
-	return got
-}
 
 // ALTER TABLE ONLY (orders) and DELETE FROM ONLY (users), the grammar's
 // parenthesized relation_expr, were read as a table named "(": the target
