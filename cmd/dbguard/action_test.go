@@ -462,23 +462,12 @@ func tarGz(t *testing.T, name string, data []byte) []byte {
 	return buf.Bytes()
 }
 
-// TestAttackActionSummaryMarkdown: the job summary is Markdown that GitHub
-// renders on the run's page, and a file name from the pull request under
-// review reached it inside a plain code span: a backtick in a folder's name
-// closed the span, and the rest added an image, HTML and a link of the
-// pull request's choosing beside dbguard's verdict. The summary shows such
-// a name as text: outside code spans nothing opens a link, an image, HTML
-// or an autolink.
-func TestAttackActionSummaryMarkdown(t *testing.T) {
-	t.Parallel()
-	jq := needTool(t, "jq")
-	hostile := "a` ![all checks passed](https:evil.example) <img src=x> [fix it here](https:evil.example) `"
-	ws := workspace(t, map[string]string{
-		".env":                 "DATABASE_URL=postgres://app@db1.example.com/app\n",
-		hostile + "/.env":      "DATABASE_URL=postgres://app@db2.example.com/app\n",
-		"<b>x</b> [y](z)/.env": "DATABASE_URL=postgres://app@db3.example.com/app\n",
-	})
-	ci, talk := dbguardProcess(t, ws, "ci", "--offline", "--format", "json")
+// actionSummary runs dbguard ci --format json on a workspace of files (it
+// must fail, exit 1) and returns the Action's job summary for that
+// report, as scripts/action/summary.jq writes it.
+func actionSummary(t *testing.T, jq string, files map[string]string) string {
+	t.Helper()
+	ci, talk := dbguardProcess(t, workspace(t, files), "ci", "--offline", "--format", "json")
 	var report bytes.Buffer
 	ci.Stdout = &report
 	if err := ci.Run(); exitCodeOf(err) != 1 {
@@ -494,7 +483,25 @@ func TestAttackActionSummaryMarkdown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("jq: %v", err)
 	}
-	summary := string(out)
+	return string(out)
+}
+
+// TestAttackActionSummaryMarkdown: the job summary is Markdown that GitHub
+// renders on the run's page, and a file name from the pull request under
+// review reached it inside a plain code span: a backtick in a folder's name
+// closed the span, and the rest added an image, HTML and a link of the
+// pull request's choosing beside dbguard's verdict. The summary shows such
+// a name as text: outside code spans nothing opens a link, an image, HTML
+// or an autolink.
+func TestAttackActionSummaryMarkdown(t *testing.T) {
+	t.Parallel()
+	jq := needTool(t, "jq")
+	hostile := "a` ![all checks passed](https:evil.example) <img src=x> [fix it here](https:evil.example) `"
+	summary := actionSummary(t, jq, map[string]string{
+		".env":                 "DATABASE_URL=postgres://app@db1.example.com/app\n",
+		hostile + "/.env":      "DATABASE_URL=postgres://app@db2.example.com/app\n",
+		"<b>x</b> [y](z)/.env": "DATABASE_URL=postgres://app@db3.example.com/app\n",
+	})
 	for _, name := range []string{"a", "<b>x</b>"} {
 		if !strings.Contains(summary, name) {
 			t.Errorf("the summary does not name %q:\n%s", name, summary)
@@ -563,27 +570,11 @@ func TestAttackActionSummaryAutolink(t *testing.T) {
 	t.Parallel()
 	jq := needTool(t, "jq")
 	cmark := needTool(t, "cmark-gfm")
-	ws := workspace(t, map[string]string{
+	md := []byte(actionSummary(t, jq, map[string]string{
 		".env":   "DATABASE_URL=postgres://app@db1.example.com/app\n",
 		"a/.env": "DATABASE_URL=postgres://app@www.evil.example/app\n",
 		"b/.env": "DATABASE_URL=postgres://app@db3.example.com/ops%40evil.example\n",
-	})
-	ci, talk := dbguardProcess(t, ws, "ci", "--offline", "--format", "json")
-	var report bytes.Buffer
-	ci.Stdout = &report
-	if err := ci.Run(); exitCodeOf(err) != 1 {
-		t.Fatalf("dbguard ci: %v, want exit 1\n%s", err, talk)
-	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	summary := exec.Command(jq, "-r", "-f", filepath.Join(root, "scripts", "action", "summary.jq"))
-	summary.Stdin = &report
-	md, err := summary.Output()
-	if err != nil {
-		t.Fatalf("jq: %v", err)
-	}
+	}))
 	if !strings.Contains(string(md), "www\\.evil.example") || !strings.Contains(string(md), "ops@"+emptyComment+"evil.example") {
 		t.Fatalf("the summary does not show the host and the database as this test expects:\n%s", md)
 	}
