@@ -390,6 +390,9 @@ type Error struct {
 func (e *Error) Error() string {
 	// Never the absolute path inside the repository (docs/ci.md): what a
 	// person pastes into an editor, the same on every machine.
+	if e.File == "" {
+		return e.Msg // a setting from the environment, not a file
+	}
 	loc := output.FilePath(e.File)
 	if e.Line > 0 {
 		loc += ":" + strconv.Itoa(e.Line)

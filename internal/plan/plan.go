@@ -307,8 +307,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		defer cancel()
 		return t.run(sctx, pending, liveSchema)
 	})
+	var replay *verify.TimeoutError
+	if errors.As(err, &replay) {
+		// The applied files' replay ran out: run again as this plan ran.
+		replay.Command = cmp.Or(o.Command, "dbguard migrate plan")
+	}
 	if err != nil && ctx.Err() == nil && sctx != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
-		te := &verify.TimeoutError{Limit: limit, Version: -1}
+		te := &verify.TimeoutError{Limit: limit, Version: -1, Command: cmp.Or(o.Command, "dbguard migrate plan")}
 		switch {
 		case errors.As(err, &failed):
 			te.File, te.Line = failed.File, failed.Line

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // DefaultTimeout is how long a preview may run migration files in the
@@ -32,7 +33,8 @@ func PreviewTimeout() (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return 0, &config.Error{Msg: "DBGUARD_PREVIEW_TIMEOUT: not a positive duration (write it as 30m or 1h)"}
+		return 0, &config.Error{Msg: "DBGUARD_PREVIEW_TIMEOUT=" + output.ShellWord(output.Escape(v)) + " in the environment: not a positive duration (write it as 30m or 1h)",
+			Fix: "set it to a duration (export DBGUARD_PREVIEW_TIMEOUT=30m), or unset it for the default 15m (unset DBGUARD_PREVIEW_TIMEOUT), then run the command again"}
 	}
 	return d, nil
 }
@@ -48,17 +50,21 @@ type TimeoutError struct {
 	// Version is the version the replay was building to (-1: the plan's
 	// trace of the pending files).
 	Version int
+	// Command is the command the hint runs again ("": dbguard migrate
+	// plan for the trace, dbguard verify --shadow for the replay).
+	Command string
 }
 
 func (e *TimeoutError) Error() string {
 	if e.File == "" && e.Version >= 0 {
 		return fmt.Sprintf("the shadow's replay of the migrations up to version %d ran past its time limit (%s) and was stopped: one of them sleeps, loops or waits (migrate up would hold the live database as long)", e.Version, e.Limit)
 	}
-	at := ""
-	if e.File != "" {
-		at = fmt.Sprintf("%s:%d: ", e.File, e.Line)
+	if e.File == "" {
+		// Past the last file, or in the trace's own reads between files.
+		return fmt.Sprintf("the preview ran past its time limit (%s) in the shadow, after the statements of the pending files were sent, and was stopped: one of them sleeps, loops or waits (migrate up would hold the live database as long)", e.Limit)
 	}
-	return fmt.Sprintf("%sthe preview ran past its time limit (%s) in the shadow, in the statements sent from this line on, and was stopped: one of them sleeps, loops or waits (migrate up would hold the live database as long)", at, e.Limit)
+	return fmt.Sprintf("%s:%d: the preview ran past its time limit (%s) in the shadow, in the statements sent from this line on, and was stopped: one of them sleeps, loops or waits (migrate up would hold the live database as long)",
+		output.Escape(output.FilePath(e.File)), e.Line, e.Limit)
 }
 
 // ExitCode is 1: the migrations would not end in time.
@@ -66,9 +72,19 @@ func (e *TimeoutError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the next step.
 func (e *TimeoutError) Hint() string {
-	cmd := "dbguard migrate plan"
-	if e.Version >= 0 {
+	cmd := e.Command
+	switch {
+	case cmd != "":
+	case e.Version >= 0:
 		cmd = "dbguard verify --shadow"
+	default:
+		cmd = "dbguard migrate plan"
 	}
-	return "look at what the files run there; for migrations that need longer in an empty schema, give the preview more time in the job's environment: DBGUARD_PREVIEW_TIMEOUT=1h " + cmd
+	// More than the limit that ran out, or the printed command would stop
+	// the same way.
+	more := "1h"
+	if e.Limit >= time.Hour {
+		more = (2 * e.Limit).String()
+	}
+	return "look at what the files run there; for migrations that need longer in an empty schema, give the preview more time in the job's environment: DBGUARD_PREVIEW_TIMEOUT=" + more + " " + cmd
 }
