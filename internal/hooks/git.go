@@ -81,7 +81,7 @@ func (g Git) command(ctx context.Context, args ...string) (*exec.Cmd, error) {
 	}
 	cmd := exec.CommandContext(ctx, bin, append(slices.Clip(noCommands), args...)...)
 	cmd.Dir = g.Dir
-	if os.Getenv("GIT_DIR") == "" && !honoursBareRepository(bin) {
+	if os.Getenv("GIT_DIR") == "" && mayFindBareRepository(g.Dir) && !honoursBareRepository(bin) {
 		// Git older than 2.38 ignores safe.bareRepository: it is told
 		// the repository instead of finding one.
 		cmd.Env = append(os.Environ(), explicitRepository(g.Dir)...)
@@ -112,6 +112,32 @@ func explicitRepository(dir string) []string {
 			return []string{"GIT_DIR=" + filepath.Join(abs, ".git")}
 		}
 		top = up
+	}
+}
+
+// mayFindBareRepository reports whether git's discovery from dir can take
+// a folder holding a git directory's files for the repository: dir or a
+// folder above it that isGitDir, met before a folder holding a .git (git
+// looks for d/.git first, then at d itself, from dir up). Only then does
+// the git version matter (safe.bareRepository, honoursBareRepository): a
+// plain work tree costs a few stats, not a git version process per
+// commit. A .git a commit cannot hold (git refuses the name in a tree), so
+// the first one up is the checkout's.
+func mayFindBareRepository(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return false
+		}
+		if isGitDir(d) {
+			return true
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
 	}
 }
 
