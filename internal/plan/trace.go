@@ -1903,20 +1903,12 @@ func (t *tracer) costs(key string) string {
 func (s Size) Text() string {
 	rows := "row count unknown (never analyzed)"
 	if s.Rows != nil {
-		rows = "~" + thousands(*s.Rows) + " rows"
+		rows = "~" + verify.Thousands(*s.Rows) + " rows"
 	}
 	if s.Bytes == nil {
 		return rows
 	}
 	return rows + ", " + bytesText(*s.Bytes)
-}
-
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
 
 func bytesText(n int64) string {

@@ -77,9 +77,9 @@ type SizeError struct {
 }
 
 func (e *SizeError) Error() string {
-	what := fmt.Sprintf("%s bytes", thousands(e.Size))
+	what := fmt.Sprintf("%s bytes", Thousands(e.Size))
 	if e.Key == "max_total_size" {
-		what = fmt.Sprintf("the migration files this preview reads come to %s bytes with it", thousands(e.Size))
+		what = fmt.Sprintf("the migration files this preview reads come to %s bytes with it", Thousands(e.Size))
 	}
 	return fmt.Sprintf("%s: %s, over plan.%s (%s): a preview scans every statement of its migration files, at up to seconds of CPU per MiB", output.Escape(output.FilePath(e.File)), what, e.Key, e.Cap)
 }
@@ -107,8 +107,9 @@ func (e *SizeError) Hint() string {
 	return fmt.Sprintf("if the file is meant to be this large, set  %s: %s  under plan: in %s (on a pull request the base branch's value counts until it is merged); then run: %s", e.Key, raise, output.Escape(where), cmd)
 }
 
-// thousands writes n with commas: 104,857,601.
-func thousands(n int64) string {
+// Thousands is n with a comma between each three digits (12,345,678),
+// as the previews' messages print sizes and row counts.
+func Thousands(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
