@@ -17,6 +17,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/pullrequest"
 	"github.com/dbguard/dbguard/internal/schema"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -42,6 +43,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&verify.DiffError{}, exitcode.CheckFailed},
 		{&schema.DiffError{}, exitcode.CheckFailed},
 		{&hooks.BlockedError{}, exitcode.CheckFailed},
+		{&verify.TimeoutError{}, exitcode.CheckFailed},
 		{&guard.ElsewhereError{}, exitcode.CheckFailed},
 		{&pg.UnreachableError{}, exitcode.Unreachable},
 		{&gate.GateError{Status: gate.Fail}, exitcode.CheckFailed},
@@ -70,6 +72,12 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&schema.ExpectError{}, exitcode.Usage},
 		{&schema.SnapshotError{}, exitcode.Usage},
 		{&verify.ShadowError{}, exitcode.Usage},
+		{&verify.SizeError{}, exitcode.Usage},
+		{&hooks.WorkTreeError{}, exitcode.Usage},
+		{&pullrequest.BaseError{Base: &pullrequest.Base{}}, exitcode.Usage},
+		{&pullrequest.RepoError{}, exitcode.Usage},
+		{&pullrequest.FilterError{}, exitcode.Usage},
+		{&pullrequest.LinksError{}, exitcode.Usage},
 		{errors.New("anything unexpected"), exitcode.Usage},
 	}
 	for _, tt := range tests {
