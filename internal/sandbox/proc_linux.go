@@ -14,9 +14,9 @@ const memBase = "/dev/shm"
 // is too small for a server whose WAL alone may reach max_wal_size.
 const memRoom = 2 << 30
 
-// memDir is memBase when it is a tmpfs with memRoom free, shared as /tmp
+// MemDir is memBase when it is a tmpfs with memRoom free, shared as /tmp
 // is (sticky, writable by all); else "".
-func memDir() string {
+func MemDir() string {
 	const tmpfsMagic = 0x01021994
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(memBase, &st); err != nil || st.Type != tmpfsMagic || uint64(st.Bavail)*uint64(st.Bsize) < memRoom {

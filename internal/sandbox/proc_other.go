@@ -25,7 +25,8 @@ func DetachWith(cmd *exec.Cmd, _ syscall.Signal) {
 // memBase: no in-memory folder is used outside Linux.
 const memBase = ""
 
-func memDir() string { return "" }
+// MemDir is "": no in-memory folder outside Linux.
+func MemDir() string { return "" }
 
 // binaryID is "" here: initdb --version runs each time.
 func binaryID(string) string { return "" }

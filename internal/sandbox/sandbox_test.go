@@ -492,7 +492,7 @@ func TestSandboxInMemory(t *testing.T) {
 	mustFind(t)
 	t.Setenv("TMPDIR", "")
 	os.Unsetenv("TMPDIR")
-	want := memDir()
+	want := MemDir()
 	if want == "" {
 		want = "/tmp"
 		t.Logf("no tmpfs with %d MiB free at %q: the sandbox goes to /tmp", memRoom>>20, memBase)

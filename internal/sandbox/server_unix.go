@@ -390,7 +390,7 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 }
 
 // baseDir is the folder the sandbox folder goes in: with no TMPDIR set,
-// memory (/dev/shm, see memDir) when it has room; else the temporary
+// memory (/dev/shm, see MemDir) when it has room; else the temporary
 // folder, unless the server's user (postgres, when dbguard runs as root)
 // cannot reach it (a TMPDIR inside root's home), then /tmp.
 //
@@ -398,7 +398,7 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 // CREATE TABLE costs no file system journal: the shadow of 134 files was
 // built in 0.3-0.75 s there against 0.9-1.9 s in /tmp on a loaded machine.
 func baseDir(runAs *syscall.Credential) string {
-	if m := memDir(); m != "" && os.Getenv("TMPDIR") == "" && (runAs == nil || reachable(m, runAs.Uid)) {
+	if m := MemDir(); m != "" && os.Getenv("TMPDIR") == "" && (runAs == nil || reachable(m, runAs.Uid)) {
 		return m
 	}
 	tmp := os.TempDir()
