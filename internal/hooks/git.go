@@ -50,25 +50,40 @@ func (e *GitError) Hint() string {
 }
 
 // noCommands are set on every git call: core.fsmonitor names a command git
-// would run to learn what changed (git ls-files and git diff start it too),
-// and the hook runs no command a repository's configuration names;
+// would run to learn what changed (git ls-files and git diff start it
+// too), and the hook runs no command a repository's configuration names;
 // grep.column = true (a repository's .git/config, or the user's) would put
 // the match's column before each line git grep prints. (Every git grep
 // also says --no-color: color.grep = always would put escape sequences
 // around the names and lines dbguard reads.) safe.bareRepository=explicit:
 // a folder holding a git directory's files (HEAD, config with
-// core.worktree, objects/, refs/, an index), which a commit can hold, is no
-// repository to git, so dbguard run in it never reads that repository's
+// core.worktree, objects/, refs/, an index), which a commit can hold, is
+// no repository to git, so dbguard run in it never reads that repository's
 // index and configuration instead of the real one
-// (TestAttackScanEmbeddedBareRepo). The rest keeps a read from starting
-// a command through a fetch, as internal/pullrequest's NoTransportCommands
-// (which says why): in a partial clone, a blob the index names may be
-// missing (a sparse checkout), and git fetches it when cat-file reads it.
-// --no-optional-locks: no read writes the index back (git diff against
-// the work tree would, and writing it runs the post-index-change hook;
-// internal/pullrequest's gitSafety).
-var noCommands = []string{"--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit",
-	"-c", "protocol.allow=never", "-c", "protocol.https.allow=never", "-c", "credential.helper=", "-c", "core.askPass="}
+// (TestAttackScanEmbeddedBareRepo). The rest keeps a read from starting a
+// command through a fetch (NoTransport says why): in a partial clone, a
+// blob the index names may be missing (a sparse checkout), and git fetches
+// it when cat-file reads it. --no-optional-locks: no read writes the index
+// back (git diff against the work tree would, and writing it runs the
+// post-index-change hook; internal/pullrequest's gitSafety).
+var noCommands = append([]string{"--no-optional-locks", "-c", "core.fsmonitor=false", "-c", "grep.column=false", "-c", "safe.bareRepository=explicit"},
+	NoTransport...)
+
+// NoTransport keeps a git read from starting a command through a fetch: in
+// a partial clone (--filter=blob:none) git fetches a missing object from
+// the promisor remote when a read needs it, with the transport the git
+// configuration names, and a repository copied with its .git can name an
+// ssh:// remote and core.sshCommand, a file:// one and
+// remote.NAME.uploadpack, a credential helper or core.askPass
+// (TestAttackLazyFetchRunsNoCommand). https is not allowed either: the
+// repository's configuration can send it through a proxy of its choosing
+// (http.proxy, http.<url>.proxy, which no -c can override for every URL)
+// with the job's token in an http.extraheader. No fetch at all: a read
+// that needs a missing object fails, and a pull request's base read says
+// which fetch brings it (pullrequest.BaseError.Partial). No helper and no
+// askpass either, should a later git add a transport.
+var NoTransport = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=never",
+	"-c", "credential.helper=", "-c", "core.askPass="}
 
 // command is git with args, run in g.Dir: the git on PATH outside the
 // repository (lookpath.Outside). npm run and npx put the repository's

@@ -128,7 +128,7 @@ type BaseError struct {
 	File string
 	// Partial: the base's commit is here but its files are not (a
 	// partial clone, --filter=blob:none), and dbguard's git reads fetch
-	// nothing (NoTransportCommands); the fetch must bring the blobs.
+	// nothing (hooks.NoTransport); the fetch must bring the blobs.
 	Partial bool
 }
 
@@ -461,23 +461,7 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 // names), a command a repository copied with its .git brings
 // (ci_attack_pr_index_hook.txtar). Without the optional lock git writes
 // no index, and no hook is found anyway.
-var gitSafety = append([]string{"--no-optional-locks", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, NoTransportCommands...)
-
-// NoTransportCommands keeps a git read from starting a command through a
-// fetch: in a partial clone (--filter=blob:none) git fetches a missing
-// object from the promisor remote when a read needs it, with the
-// transport the git configuration names, and a repository copied with its
-// .git can name an ssh:// remote and core.sshCommand, a file:// one and
-// remote.NAME.uploadpack, a credential helper or core.askPass
-// (TestAttackLazyFetchRunsNoCommand). https is not allowed either: the
-// repository's configuration can send it through a proxy of its choosing
-// (http.proxy, http.<url>.proxy, which no -c can override for every URL)
-// with the job's token in an http.extraheader. No fetch at all: a read
-// that needs a missing object fails, and a base read says which fetch
-// brings it (BaseError.Partial). No helper and no askpass either, should
-// a later git add a transport.
-var NoTransportCommands = []string{"-c", "protocol.allow=never", "-c", "protocol.https.allow=never",
-	"-c", "credential.helper=", "-c", "core.askPass="}
+var gitSafety = append([]string{"--no-optional-locks", "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit"}, hooks.NoTransport...)
 
 // gitIn runs git in dir and returns its stdout; its stderr is the error.
 func gitIn(ctx context.Context, dir string, args ...string) ([]byte, error) {
