@@ -9,10 +9,11 @@ import (
 
 // CopyCluster copies a cluster's folder: folders, regular files and their
 // modes (PostgreSQL wants 0700 and 0600), each given to chown when it is
-// not nil. A symbolic link or any other kind of file is an error: a
-// template is initdb's output and nothing else. The test clusters
-// (internal/pgtest) are copied the same way.
-func CopyCluster(src, dst string, chown func(path string) error) error {
+// not nil, with the copy's open descriptor for a file (fd -1 for a
+// folder: chown it by its path). A symbolic link or any other kind of file
+// is an error: a template is initdb's output and nothing else. The test
+// clusters (internal/pgtest) are copied the same way.
+func CopyCluster(src, dst string, chown func(path string, fd int) error) error {
 	var buf []byte
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -23,25 +24,25 @@ func CopyCluster(src, dst string, chown func(path string) error) error {
 			return err
 		}
 		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
 		switch {
 		case d.IsDir():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
 			if err := os.Mkdir(target, info.Mode().Perm()); err != nil {
 				return err
 			}
-		case info.Mode().IsRegular():
-			if err := copyFile(p, target, info.Mode().Perm(), &buf); err != nil {
-				return err
+			if chown != nil {
+				return chown(target, -1)
 			}
+			return nil
+		case d.Type().IsRegular():
+			// The folder listing's type, then the opened file's own
+			// mode and size (copyFile): no lstat of each file by name.
+			return copyFile(p, target, &buf, chown)
 		default:
 			return fmt.Errorf("%s: not a regular file or folder", p)
 		}
-		if chown != nil {
-			return chown(target)
-		}
-		return nil
 	})
 }

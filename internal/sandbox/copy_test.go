@@ -36,7 +36,18 @@ func TestCopyCluster(t *testing.T) {
 	}
 	dst := filepath.Join(t.TempDir(), "copy")
 	var chowned []string
-	if err := CopyCluster(src, dst, func(p string) error { chowned = append(chowned, p); return nil }); err != nil {
+	byFD := map[string]bool{}
+	if err := CopyCluster(src, dst, func(p string, fd int) error {
+		chowned = append(chowned, p)
+		if fd >= 0 {
+			// The descriptor is the copy's own, open for writing.
+			if !isFileOf(fd, p) {
+				t.Errorf("%s: chown got descriptor %d, not the copy's", p, fd)
+			}
+			byFD[p] = true
+		}
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	for name, b := range files {
@@ -46,6 +57,9 @@ func TestCopyCluster(t *testing.T) {
 		}
 		if !slices.Contains(chowned, filepath.Join(dst, name)) {
 			t.Errorf("%s: not handed to chown", name)
+		}
+		if runtime.GOOS != "windows" && !byFD[filepath.Join(dst, name)] {
+			t.Errorf("%s: handed to chown without its descriptor", name)
 		}
 	}
 	if runtime.GOOS != "windows" {

@@ -2,17 +2,20 @@ package sandbox
 
 import (
 	"io"
-	"io/fs"
 	"os"
 )
 
-func copyFile(src, dst string, perm fs.FileMode, _ *[]byte) error {
+func copyFile(src, dst string, _ *[]byte, chown func(path string, fd int) error) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	fi, err := in.Stat()
+	if err != nil {
+		return err
+	}
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fi.Mode().Perm())
 	if err != nil {
 		return err
 	}
@@ -20,5 +23,11 @@ func copyFile(src, dst string, perm fs.FileMode, _ *[]byte) error {
 		out.Close()
 		return err
 	}
-	return out.Close()
+	if err := out.Close(); err != nil {
+		return err
+	}
+	if chown != nil {
+		return chown(dst, -1)
+	}
+	return nil
 }

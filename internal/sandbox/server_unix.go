@@ -670,10 +670,19 @@ func stopLeftover(dir string) {
 	_ = syscall.Kill(pid, syscall.SIGKILL)
 }
 
-// chownTo gives a copied file to cred's user; nil when cred is.
-func chownTo(cred *syscall.Credential) func(string) error {
+// chownTo gives a copied file to cred's user, by the copy's descriptor
+// (fd -1: a folder, by its path); nil when cred is.
+func chownTo(cred *syscall.Credential) func(string, int) error {
 	if cred == nil {
 		return nil
 	}
-	return func(p string) error { return os.Lchown(p, int(cred.Uid), int(cred.Gid)) }
+	return func(p string, fd int) error {
+		if fd >= 0 {
+			if err := syscall.Fchown(fd, int(cred.Uid), int(cred.Gid)); err != nil {
+				return &os.PathError{Op: "fchown", Path: p, Err: err}
+			}
+			return nil
+		}
+		return os.Lchown(p, int(cred.Uid), int(cred.Gid))
+	}
 }
