@@ -286,7 +286,7 @@ func Check(ctx context.Context, o Options, log io.Writer) error {
 // error, a Prisma trap) the error comes with the report of what the staged
 // lines showed before it: a password in them is still said.
 func PreCommit(ctx context.Context, o Options) (*Report, error) {
-	g := Git{Dir: o.Repo}
+	g := Git{Dir: o.Repo, dot: &dotGit{from: o.Repo}}
 	if err := g.checkWorkTree(ctx); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
-	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // A repository's git configuration chooses the work tree git reads:
@@ -72,7 +71,7 @@ func (e *WorkTreeError) Hint() string {
 // One git rev-parse, which reads the configuration and no file, unless
 // plainWorkTree answers without it.
 func (g Git) checkWorkTree(ctx context.Context) error {
-	if plainWorkTree(g.Dir) {
+	if g.dotGit().plainWorkTree() {
 		return nil
 	}
 	cmd, err := g.command(ctx, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel")
@@ -168,22 +167,21 @@ func OwnGitDir(top, gitDir string) bool {
 // (a .git file, an include, a quoted value) is git's to answer: false. A
 // git process costs about 1.5 ms of CPU, on every commit.
 func plainWorkTree(dir string) bool {
+	return findDotGit(dir).plainWorkTree()
+}
+
+// plainWorkTree is plainWorkTree with the .git found already.
+func (d *dotGit) plainWorkTree() bool {
 	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
 		"GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG"} {
 		if _, ok := os.LookupEnv(v); ok {
 			return false
 		}
 	}
-	top := WorkTreeTop(dir)
-	gitDir := filepath.Join(top, ".git")
-	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() || !isGitDir(gitDir) {
+	if d.dir == "" || d.configErr != nil {
 		return false
 	}
-	data, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(strings.ToLower(string(data)), "\n") {
+	for _, line := range strings.Split(strings.ToLower(string(d.config)), "\n") {
 		line = strings.TrimSpace(line)
 		if strings.Contains(line, "worktree") || strings.Contains(line, "bare") && line != "bare = false" {
 			return false
