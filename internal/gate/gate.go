@@ -128,7 +128,7 @@ type Options struct {
 	lines *prLines
 }
 
-// prLines are the lines a pull request adds (pullrequest.AddedLines),
+// prLines are the lines a pull request adds (pullrequest.Base.AddedLines),
 // whose dbguard:allow comments the credentials and plan checks do not
 // honour. The diff runs once, and only when an allow comment decides a
 // finding: a repository with none pays nothing for it.
@@ -150,7 +150,7 @@ func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
 		if rev, why := p.base.Resolve(ctx, p.repo); rev == "" {
 			p.unread = why
 		} else {
-			p.added, p.err = pullrequest.AddedLines(ctx, p.repo, rev)
+			p.added, p.err = p.base.AddedLines(ctx, p.repo, rev)
 		}
 	}
 	if p.unread != "" || p.err != nil {

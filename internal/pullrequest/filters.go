@@ -24,9 +24,18 @@ import (
 
 // gitDiff runs git diff (args after "diff") in dir with every filter
 // driver the configuration names switched off, and git's own prefixes
-// (a/, b/) whatever the configuration says.
-func gitDiff(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	off, err := filtersOff(ctx, dir)
+// (a/, b/) whatever the configuration says. The drivers are asked of git
+// once per Base, not once per diff (up to three in a run): every diff a
+// base's judging runs is in its one repository (the folder ci runs in or
+// its top), whose configuration is the same from any of its folders.
+func (b *Base) gitDiff(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	b.filters.Lock()
+	if !b.filters.asked {
+		b.filters.asked = true
+		b.filters.off, b.filters.err = filtersOff(ctx, dir)
+	}
+	off, err := b.filters.off, b.filters.err
+	b.filters.Unlock()
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -55,6 +56,15 @@ type Base struct {
 	// file the user named (--config) or a service's, read at its own
 	// path.
 	From string
+
+	// filters is the answer to filtersOff, asked once for every diff
+	// the base's judging runs (see Base.gitDiff).
+	filters struct {
+		sync.Mutex
+		asked bool
+		off   []string
+		err   error
+	}
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -696,7 +706,7 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	}
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	if !have[rel] {
-		from, err := renamedTo(ctx, top, rev, rel)
+		from, err := b.renamedTo(ctx, top, rev, rel)
 		if err != nil {
 			return "", nil, err
 		}
@@ -868,8 +878,8 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 // rel (slashed, from the top), as git diff's rename detection pairs
 // them: a folder moved (services/api to services/api2) with its file,
 // edited or not; "" when rel is no rename of one.
-func renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
-	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+func (b *Base) renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
 	if err != nil {
 		return "", err
