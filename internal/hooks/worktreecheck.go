@@ -64,26 +64,42 @@ func (e *WorkTreeError) Hint() string {
 }
 
 // checkWorkTree refuses a work tree git would read that is not the
-// project's: the folder dbguard runs in must be inside the work tree git
-// reports, and (unless GIT_DIR or GIT_WORK_TREE in the environment, the
-// user's own choice, says otherwise) that work tree's .git must be the
-// repository git found, as it is for a clone, a worktree or a submodule.
-// One git rev-parse, which reads the configuration and no file, unless
-// plainWorkTree answers without it.
+// project's (see workTree).
 func (g Git) checkWorkTree(ctx context.Context) error {
-	if g.dotGit().plainWorkTree() {
-		return nil
+	_, err := g.workTree(ctx)
+	return err
+}
+
+// WorkTree is the top of the work tree git reads from dir, checked as the
+// hook and the credential scan check it before they read a file through
+// git: "" when dir is in no repository (or git fails: the reads that
+// follow say so), a *WorkTreeError when that work tree is not the
+// project's. The gate names its findings' files from it.
+func WorkTree(ctx context.Context, dir string) (string, error) {
+	return Git{Dir: dir}.workTree(ctx)
+}
+
+// workTree is the work tree git reads from g.Dir, refused when it is not
+// the project's: the folder dbguard runs in must be inside the work tree
+// git reports, and (unless GIT_DIR or GIT_WORK_TREE in the environment,
+// the user's own choice, says otherwise) that work tree's .git must be
+// the repository git found, as it is for a clone, a worktree or a
+// submodule. One git rev-parse, which reads the configuration and no
+// file, unless plainWorkTree answers without it.
+func (g Git) workTree(ctx context.Context) (string, error) {
+	if d := g.dotGit(); d.plainWorkTree() {
+		return d.top, nil
 	}
 	cmd, err := g.command(ctx, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel")
 	if err != nil {
-		return err
+		return "", err
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	runErr := cmd.Run()
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	if len(lines) < 2 || lines[1] == "" {
-		return nil // no repository, or git fails: the reads that follow say so
+		return "", nil // no repository, or git fails: the reads that follow say so
 	}
 	e := &WorkTreeError{Dir: g.Dir, GitDir: lines[1]}
 	for _, v := range []string{"GIT_WORK_TREE", "GIT_DIR"} {
@@ -94,10 +110,10 @@ func (g Git) checkWorkTree(ctx context.Context) error {
 	}
 	if runErr != nil || len(lines) != 3 || lines[2] == "" {
 		if lines[0] != "true" {
-			return nil // another failure: the reads that follow say it
+			return "", nil // another failure: the reads that follow say it
 		}
 		e.Unset = g.ownKey(ctx, e.GitDir, "core.bare")
-		return e
+		return "", e
 	}
 	e.Top = lines[2]
 	dir := g.Dir
@@ -107,10 +123,10 @@ func (g Git) checkWorkTree(ctx context.Context) error {
 	rel, err := filepath.Rel(e.Top, dir)
 	inside := err == nil && (rel == "." || filepath.IsLocal(rel))
 	if inside && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
-		return nil
+		return e.Top, nil
 	}
 	e.Unset = g.ownKey(ctx, e.GitDir, "core.worktree")
-	return e
+	return "", e
 }
 
 // ownKey is key when the repository's own config file (gitDir/config)
