@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // A repository's git configuration chooses the work tree git reads:
@@ -120,9 +121,7 @@ func (g Git) workTree(ctx context.Context) (string, error) {
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	rel, err := filepath.Rel(e.Top, dir)
-	inside := err == nil && (rel == "." || filepath.IsLocal(rel))
-	if inside && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
+	if safefile.Within(e.Top, dir) && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
 		return e.Top, nil
 	}
 	e.Unset = g.ownKey(ctx, e.GitDir, "core.worktree")
