@@ -632,25 +632,7 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		return path, nil, nil // a file the user named outside the repository
 	}
 	rel := pathpkg.Join(dir, filepath.Base(path))
-	walk := []string{rel}
-	via := map[string]string{} // a walk's path found through a link: the link
-	var from string
-	var chain []string // from, its parents, up to the top
-	if b.From != "" {
-		if f, ok := projectIn(top, b.From); ok {
-			from = f
-			for d := from; ; d = pathpkg.Dir(d) {
-				chain = append(chain, d)
-				if d == "." || d == "/" {
-					break
-				}
-			}
-			walk = walk[:0]
-			for _, d := range chain {
-				walk = append(walk, pathpkg.Join(d, config.FileName))
-			}
-		}
-	}
+	from, chain, walk := b.walk(top, rel)
 	ask := walk
 	if !slices.Contains(walk, rel) {
 		ask = append(slices.Clone(walk), rel)
@@ -659,66 +641,114 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	if err != nil {
 		return "", nil, err
 	}
+	via := map[string]string{} // a walk's path found through a link: the link
 	if len(chain) > 0 && !have[walk[0]] {
-		// The folder ci runs in has no file in the base. Reached
-		// through a link the pull request adds (backend -> other, with
-		// backend/dbguard.yaml moved to other/ and rewritten past git's
-		// rename detection), it may be where the job's working-directory
-		// named it (ci_attack_pr_config_link.txtar). The walk: the
-		// folder's own chain down to the links' targets (a file the base
-		// has there configured the folder itself), then each link's
-		// chain up to the link, then the folders above. Only asked here:
-		// when the base has the folder's own file, that file wins.
-		aliases, err := linkedTo(ctx, top, rev, from)
-		if err != nil {
+		if walk, via, err = linkedWalk(ctx, top, rev, from, chain, walk, have); err != nil {
 			return "", nil, err
-		}
-		if len(aliases) > 0 {
-			// Only a move: the folder ci runs in is not in the base,
-			// and the link stands where the base had a folder (the
-			// job's working-directory). A link to a folder the base has
-			// changes nothing: the job may have named that folder, and
-			// a link made where another project's folder was would
-			// else pull in that project's file.
-			paths := []string{from}
-			for _, a := range aliases {
-				paths = append(paths, a.link)
-			}
-			was, err := inTree(ctx, top, rev, paths)
-			if err != nil {
-				return "", nil, err
-			}
-			if was[from] {
-				aliases = nil
-			}
-			aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
-		}
-		if len(aliases) > 0 {
-			walk, via = aliasWalk(chain, aliases)
-			more, err := inTree(ctx, top, rev, walk)
-			if err != nil {
-				return "", nil, err
-			}
-			for p := range more {
-				have[p] = true
-			}
 		}
 	}
-	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	if !have[rel] {
-		from, err := b.renamedTo(ctx, top, rev, rel)
-		if err != nil {
-			return "", nil, err
-		}
-		if from != "" {
-			return at(from), []config.TrustChange{{Key: config.FileName, File: mine,
-				Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-					output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+		if file, change, err := b.renamed(ctx, top, rev, rel, mine); err != nil || file != "" {
+			return file, change, err
 		}
 	}
 	if b.From == "" {
 		return path, nil, nil
 	}
+	return walkedFile(top, path, rel, mine, from, walk, via, have)
+}
+
+// walk is the base's files config.Find's walk from b.From would read, in
+// order (from: b.From from the top, chain: it and its parents up to the
+// top), or only rel when ci did not find its configuration itself (or
+// b.From is outside the repository).
+func (b *Base) walk(top, rel string) (from string, chain, walk []string) {
+	if b.From == "" {
+		return "", nil, []string{rel}
+	}
+	from, ok := projectIn(top, b.From)
+	if !ok {
+		return "", nil, []string{rel}
+	}
+	for d := from; ; d = pathpkg.Dir(d) {
+		chain = append(chain, d)
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	for _, d := range chain {
+		walk = append(walk, pathpkg.Join(d, config.FileName))
+	}
+	return from, chain, walk
+}
+
+// linkedWalk is the walk when the folder ci runs in (from) has no file in
+// the base. Reached through a link the pull request adds (backend ->
+// other, with backend/dbguard.yaml moved to other/ and rewritten past
+// git's rename detection), it may be where the job's working-directory
+// named it (ci_attack_pr_config_link.txtar). The walk: the folder's own
+// chain down to the links' targets (a file the base has there configured
+// the folder itself), then each link's chain up to the link, then the
+// folders above (aliasWalk); have gains what the base has of it. Only
+// asked here: when the base has the folder's own file, that file wins.
+func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string, have map[string]bool) ([]string, map[string]string, error) {
+	via := map[string]string{}
+	aliases, err := linkedTo(ctx, top, rev, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(aliases) > 0 {
+		// Only a move: the folder ci runs in is not in the base, and the
+		// link stands where the base had a folder (the job's
+		// working-directory). A link to a folder the base has changes
+		// nothing: the job may have named that folder, and a link made
+		// where another project's folder was would else pull in that
+		// project's file.
+		paths := []string{from}
+		for _, a := range aliases {
+			paths = append(paths, a.link)
+		}
+		was, err := inTree(ctx, top, rev, paths)
+		if err != nil {
+			return nil, nil, err
+		}
+		if was[from] {
+			aliases = nil
+		}
+		aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
+	}
+	if len(aliases) == 0 {
+		return walk, via, nil
+	}
+	walk, via = aliasWalk(chain, aliases)
+	more, err := inTree(ctx, top, rev, walk)
+	if err != nil {
+		return nil, nil, err
+	}
+	for p := range more {
+		have[p] = true
+	}
+	return walk, via, nil
+}
+
+// renamed is the base's file the pull request renamed to rel (git diff's
+// rename detection, as for a removed service), with its warning; "" when
+// rel is no rename of one.
+func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string) (string, []config.TrustChange, error) {
+	from, err := b.renamedTo(ctx, top, rev, rel)
+	if err != nil || from == "" {
+		return "", nil, err
+	}
+	return filepath.Join(top, filepath.FromSlash(from)), []config.TrustChange{{Key: config.FileName, File: mine,
+		Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+			output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+}
+
+// walkedFile is the first file of the walk the base has, with the warning
+// when it is not the pull request's own (rel, at path); path when the
+// base has none.
+func walkedFile(top, path, rel, mine, from string, walk []string, via map[string]string, have map[string]bool) (string, []config.TrustChange, error) {
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	for _, p := range walk {
 		if !have[p] {
 			continue
