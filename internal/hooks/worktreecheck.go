@@ -34,12 +34,19 @@ type WorkTreeError struct {
 	Unset string
 	// Env is GIT_WORK_TREE or GIT_DIR when the environment sets it.
 	Env string
+	// GitFile is the work tree's .git when it is a file naming a
+	// repository that does not name the work tree back (see namesBack).
+	GitFile string
 }
 
 func (e *WorkTreeError) Error() string {
 	if e.Top == "" {
 		return fmt.Sprintf("git run in %s finds the repository %s with no work tree (core.bare is true in its configuration): dbguard reads no file through it",
 			output.Escape(e.Dir), output.Escape(e.GitDir))
+	}
+	if e.GitFile != "" {
+		return fmt.Sprintf("git run in %s reads the work tree %s through its .git file, whose repository %s does not name that folder as its work tree: dbguard reads no file through it",
+			output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
 	}
 	return fmt.Sprintf("git run in %s reads the work tree %s, which is not the folder whose .git is the repository %s (core.worktree or GIT_WORK_TREE names it): dbguard reads no file through it",
 		output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
@@ -53,6 +60,10 @@ func (e *WorkTreeError) Hint() string {
 	switch {
 	case e.Env != "":
 		return "run dbguard without " + e.Env + " in the environment, from the project's folder: unset " + e.Env
+	case e.GitFile != "":
+		return "the file " + output.Escape(e.GitFile) + " names the repository " + output.Escape(e.GitDir) +
+			", which does not name this folder as its work tree (a worktree's or a submodule's would; a copied tree can bring such a file): remove it, then run dbguard again: rm " +
+			output.ShellWord(output.Escape(e.GitFile))
 	case e.Unset != "":
 		return "the repository's git configuration sets " + e.Unset + " (a .git copied from elsewhere): remove it, then run dbguard again: git config --file " +
 			output.ShellWord(output.Escape(filepath.Join(e.GitDir, "config"))) + " --unset " + e.Unset
@@ -124,6 +135,12 @@ func (g Git) workTree(ctx context.Context) (string, error) {
 	if safefile.Within(e.Top, dir) && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
 		return e.Top, nil
 	}
+	if f := filepath.Join(e.Top, ".git"); e.Env == "" {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+			e.GitFile = f
+			return "", e
+		}
+	}
 	e.Unset = g.ownKey(ctx, e.GitDir, "core.worktree")
 	return "", e
 }
@@ -167,9 +184,78 @@ func OwnGitDir(top, gitDir string) bool {
 			to = filepath.Join(top, to)
 		}
 		got, err := os.Stat(to)
-		return err == nil && os.SameFile(got, want)
+		return err == nil && os.SameFile(got, want) && namesBack(to, top)
 	}
 	return false
+}
+
+// namesBack says whether the repository gitDir, which top's .git file
+// names, names top back as its work tree, as git writes a worktree's
+// (gitDir/gitdir: the path of top's .git file) and a submodule's
+// (core.worktree in gitDir/config: top). A .git file is no file a clone
+// or a pull request brings (git refuses the name in a tree), but a copied
+// tree, an archive or a build context can hold one: "gitdir: ../.git" in
+// a subfolder made ci there read the parent's index against the
+// subfolder, and "gitdir: ../fake" a repository committed in the project
+// (its index, its objects for the base's settings, its configuration).
+func namesBack(gitDir, top string) bool {
+	self, err := os.Stat(top)
+	if err != nil {
+		return false
+	}
+	same := func(p string) bool {
+		if p == "" {
+			return false
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(gitDir, p)
+		}
+		st, err := os.Stat(p)
+		return err == nil && os.SameFile(st, self)
+	}
+	if data, err := safefile.ReadFile(filepath.Join(gitDir, "gitdir"), 4096); err == nil {
+		if p := strings.TrimRight(string(data), "\r\n"); p != "" {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(gitDir, p)
+			}
+			if same(filepath.Dir(p)) && filepath.Base(p) == ".git" {
+				return true
+			}
+		}
+	}
+	data, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig)
+	return err == nil && same(coreWorktree(data))
+}
+
+// coreWorktree is core.worktree as git writes it in a submodule's config
+// (a [core] section's "worktree = PATH", the last one, PATH plain or in
+// double quotes without escapes); "" for none or any other form, which
+// then names nothing back.
+func coreWorktree(config []byte) string {
+	var value string
+	core := false
+	for _, line := range strings.Split(string(config), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			core = strings.EqualFold(line, "[core]")
+			continue
+		}
+		key, v, ok := strings.Cut(line, "=")
+		if !core || !ok || !strings.EqualFold(strings.TrimSpace(key), "worktree") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if uq, ok := strings.CutPrefix(v, `"`); ok {
+			if uq, ok = strings.CutSuffix(uq, `"`); !ok || strings.ContainsAny(uq, `"\`) {
+				return ""
+			}
+			v = uq
+		} else if strings.ContainsAny(v, `"\;#`) {
+			return ""
+		}
+		value = v
+	}
+	return value
 }
 
 // plainWorkTree says, without starting git, that the work tree git finds
