@@ -19,6 +19,7 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -648,7 +649,9 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		}
 	}
 	if !have[rel] {
-		if file, change, err := b.renamed(ctx, top, rev, rel, mine); err != nil || file != "" {
+		// A link the pull request adds to the folder (linkedWalk) says
+		// where it was; else the folder its files came from.
+		if file, change, err := b.renamed(ctx, top, rev, rel, mine, len(via) == 0); err != nil || file != "" {
 			return file, change, err
 		}
 	}
@@ -731,17 +734,99 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 	return walk, via, nil
 }
 
-// renamed is the base's file the pull request renamed to rel (git diff's
-// rename detection, as for a removed service), with its warning; "" when
-// rel is no rename of one.
-func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string) (string, []config.TrustChange, error) {
-	from, err := b.renamedTo(ctx, top, rev, rel)
-	if err != nil || from == "" {
+// renamed is the base's file that configured what the pull request's new
+// file rel configures, with its warning; "" when rel is no move of one.
+// First, when folders, the folder: a base folder whose files the pull request moved into
+// rel's folder (git diff -M pairs D/X with dir/X) and that has a
+// dbguard.yaml; two such folders stop ci (MovesError). Else the file git's
+// rename detection pairs with rel. The folder comes first because the
+// file's pairing is the pull request's to choose: an exact copy of the
+// base's api/dbguard.yaml added in decoy/ is what git pairs api's file
+// with, and api2/, where the pull request moved api/ and weakened its
+// file, was judged with the defaults (ci_attack_pr_rename_decoy.txtar).
+func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders bool) (string, []config.TrustChange, error) {
+	pairs, err := b.renames(ctx, top, rev)
+	if err != nil {
 		return "", nil, err
 	}
-	return filepath.Join(top, filepath.FromSlash(from)), []config.TrustChange{{Key: config.FileName, File: mine,
-		Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-			output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
+	dir := pathpkg.Dir(rel)
+	var paired string
+	from := map[string]bool{} // the base folders files moved from
+	for _, r := range pairs {
+		if r.to == rel && pathpkg.Base(r.from) == config.FileName {
+			paired = r.from
+		}
+		if !folders {
+			continue
+		}
+		x, ok := strings.CutPrefix(r.to, dir+"/")
+		if dir == "." {
+			x, ok = r.to, true
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case r.from == x:
+			from["."] = true
+		case strings.HasSuffix(r.from, "/"+x):
+			from[strings.TrimSuffix(r.from, "/"+x)] = true
+		}
+	}
+	delete(from, dir)
+	var moved []string
+	if len(from) > 0 {
+		var files []string
+		for d := range from {
+			files = append(files, pathpkg.Join(d, config.FileName))
+		}
+		sort.Strings(files)
+		have, err := inTree(ctx, top, rev, files)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, f := range files {
+			if have[f] {
+				moved = append(moved, f)
+			}
+		}
+	}
+	switch {
+	case len(moved) > 1:
+		return "", nil, &MovesError{Dir: dir, Files: [2]string{moved[0], moved[1]}}
+	case len(moved) == 1 && moved[0] != paired:
+		f := moved[0]
+		return at(f), []config.TrustChange{{Key: config.FileName, File: mine,
+			Note: fmt.Sprintf("this pull request moves the files of %s/ to %s/; ci judges %s with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(pathpkg.Dir(f)), output.Escape(dir), output.Escape(rel), output.Escape(f))}}, nil
+	case paired != "":
+		return at(paired), []config.TrustChange{{Key: config.FileName, File: mine,
+			Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(paired), output.Escape(rel), output.Escape(paired))}}, nil
+	}
+	return "", nil, nil
+}
+
+// MovesError is a new dbguard.yaml in a folder the pull request moved the
+// files of two base folders into, each with its own dbguard.yaml: which
+// one configured it cannot be told (exit 2).
+type MovesError struct {
+	Dir   string
+	Files [2]string
+}
+
+func (e *MovesError) Error() string {
+	return fmt.Sprintf("this pull request moves files of two folders into %s/, and the base branch has %s and %s: ci cannot tell which configured %s/",
+		output.Escape(e.Dir), output.Escape(e.Files[0]), output.Escape(e.Files[1]), output.Escape(e.Dir))
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *MovesError) ExitCode() int { return exitcode.Usage }
+
+// Hint is what makes the base's file one.
+func (e *MovesError) Hint() string {
+	return "move the files of one base folder into " + output.Escape(e.Dir) + "/ in this pull request and the others in a pull request of their own, then run dbguard ci again"
 }
 
 // walkedFile is the first file of the walk the base has, with the warning
@@ -904,21 +989,24 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 	return have, nil
 }
 
-// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
-// rel (slashed, from the top), as git diff's rename detection pairs
-// them: a folder moved (services/api to services/api2) with its file,
-// edited or not; "" when rel is no rename of one.
-func (b *Base) renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+// rename is a file of the base (from) the work tree has at to, as git
+// diff's rename detection pairs them (slashed paths from the top).
+type rename struct{ from, to string }
+
+// renames are the base's files the work tree has renamed: a folder moved
+// (services/api to services/api2) with its files, edited or not.
+func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	for i := 0; i+2 < len(f); i += 3 {
-		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
-			return f[i+1], nil
+		if strings.HasPrefix(f[i], "R") {
+			rs = append(rs, rename{f[i+1], f[i+2]})
 		}
 	}
-	return "", nil
+	return rs, nil
 }
