@@ -746,3 +746,114 @@ func TestActionBaseKeepsHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestActionBaseBlobless: in a partial clone (actions/checkout's filter:
+// blob:none) the base step fetches the files of the base's tree that the
+// clone lacks, by id, and nothing else: dbguard ci, which fetches
+// nothing, reads them. Before, the step found the base's commit here and
+// stopped, and ci stopped with exit 2 and the --refetch hint.
+func TestActionBaseBlobless(t *testing.T) {
+	t.Parallel()
+	needTool(t, "git")
+	dir := t.TempDir()
+	git := func(wd string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = wd
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	src := filepath.Join(dir, "src")
+	git(dir, "init", "-q", "-b", "main", src)
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("dbguard.yaml", "version: 1\nmigrations:\n  table: app_versions\n")
+	write("api/dbguard.yaml", "version: 1\nenv:\n  prefer: files\n")
+	git(src, "add", "-A")
+	git(src, "commit", "-q", "-m", "base")
+	git(src, "checkout", "-q", "-b", "feature")
+	write("dbguard.yaml", "version: 1\n")
+	write("api/dbguard.yaml", "version: 1\n")
+	git(src, "commit", "-q", "-am", "pr")
+	git(src, "checkout", "-q", "main")
+	git(src, "merge", "-q", "--no-ff", "-m", "merge", "feature")
+	merge := git(src, "rev-parse", "HEAD")
+	git(src, "reset", "-q", "--hard", "HEAD^1")
+	origin := filepath.Join(dir, "origin.git")
+	git(dir, "clone", "-q", "--bare", src, origin)
+	git(origin, "update-ref", "refs/pull/1/merge", merge)
+	git(origin, "config", "uploadpack.allowFilter", "true")
+	git(origin, "config", "uploadpack.allowAnySHA1InWant", "true")
+	script, err := filepath.Abs("../../scripts/action/base.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := func(ws, rev string) string {
+		out := git(ws, "rev-list", "--objects", "--missing=print", rev+"^{tree}")
+		var ids []string
+		for _, l := range strings.Split(out, "\n") {
+			if id, ok := strings.CutPrefix(l, "?"); ok {
+				ids = append(ids, id)
+			}
+		}
+		return strings.Join(ids, " ")
+	}
+	for _, tc := range []struct {
+		name, base string // base: the remote-tracking branch the clone has, or ""
+	}{
+		{"merge commit's first parent", ""},
+		{"origin/main fetched", "main"},
+		// actions/checkout's default depth 1: the step fetches origin/main.
+		{"origin/main fetched by the step", "fetch"},
+	} {
+		ws := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-"))
+		if tc.base == "fetch" {
+			git(dir, "init", "-q", ws)
+			git(ws, "remote", "add", "origin", "file://"+origin)
+			git(ws, "fetch", "-q", "--filter=blob:none", "--depth=1", "--no-tags", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/head")
+		} else {
+			git(dir, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+origin, ws)
+			git(ws, "fetch", "-q", "--no-tags", "origin", "+refs/pull/1/merge:refs/remotes/pull/1/head")
+		}
+		git(ws, "checkout", "-q", "refs/remotes/pull/1/head")
+		if tc.base != "main" {
+			git(ws, "update-ref", "-d", "refs/remotes/origin/main")
+		}
+		sha := merge
+		rev := "HEAD^1"
+		if tc.base == "main" {
+			rev = "refs/remotes/origin/main"
+		}
+		if tc.base != "fetch" && missing(ws, rev) == "" {
+			t.Fatalf("%s: the clone holds the base's files already", tc.name)
+		}
+		before := git(ws, "rev-list", "--count", "HEAD")
+		cmd := exec.Command("bash", script)
+		cmd.Dir = ws
+		cmd.Env = append(os.Environ(), "GITHUB_EVENT_NAME=pull_request", "GITHUB_BASE_REF=main", "GITHUB_SHA="+sha)
+		if out, err := cmd.CombinedOutput(); err != nil || strings.Contains(string(out), "::warning") {
+			t.Fatalf("%s: base.sh: %v\n%s", tc.name, err, out)
+		}
+		if tc.base == "fetch" {
+			rev = "refs/remotes/origin/main"
+		}
+		if m := missing(ws, rev); m != "" {
+			t.Errorf("%s: the base's tree still lacks %s", tc.name, m)
+		}
+		if after := git(ws, "rev-list", "--count", "HEAD"); after != before {
+			t.Errorf("%s: HEAD's history was %s commits, %s after the base step", tc.name, before, after)
+		}
+	}
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/dbguard/dbguard/internal/gate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pullrequest"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 func ciCommand() *cli.Command {
@@ -146,7 +146,7 @@ func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, 
 	if base == nil {
 		return "", nil, nil, nil
 	}
-	if file, name := unitFlags(c); file == "" && name == "" && inside(cfg.Root, repo) {
+	if file, name := unitFlags(c); file == "" && name == "" && safefile.Within(cfg.Root, repo) {
 		// ci found cfg from the folder it runs in (config.Find): the
 		// base's is what the same walk finds in the base's tree. A
 		// service's below it, or a file the user named, is read at its
@@ -176,10 +176,4 @@ func judgePullRequest(c *cli.Context, cfg *config.Config, repo string) (string, 
 	}
 	done[cfg] = trusted{base.Source, changes, base}
 	return base.Source, changes, base, nil
-}
-
-// inside says whether dir is root or a folder below it.
-func inside(root, dir string) bool {
-	rel, err := filepath.Rel(root, dir)
-	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }

@@ -999,17 +999,25 @@ func join(dir, name string) string {
 // Definitions are the definitions any loader reads in a file, each once
 // (by line, key and value): what a secret scan or a template check must
 // see. A loader that refuses the file still contributes the lines before
-// the one it refuses; none of them is an error here.
+// the one it refuses; none of them is an error here. The file is parsed
+// as Input.parse does: a plain file (see plainFile) once for all six
+// dialects, not six times (on the hook's staged 6 KB env files that was
+// most of its CPU).
 func Definitions(file string, data []byte) []Def {
-	in := &Input{Environ: map[string]string{}}
+	in := &Input{Environ: map[string]string{}, Files: func(string) ([]byte, bool, error) { return data, true, nil }}
 	type at struct {
 		line       int
 		key, value string
 	}
 	seen := map[at]bool{}
 	var out []Def
-	for _, d := range []*dialect{dialectDotenv, dialectNode, dialectPython, dialectGodotenv, dialectCompose, dialectEnvparse} {
-		defs, _, _ := d.parse(in, file, data)
+	var last []Def
+	for _, d := range definitionDialects {
+		defs := in.parse(d, file).defs
+		if len(defs) > 0 && len(last) == len(defs) && &last[0] == &defs[0] {
+			continue // the one parse of a plain file: seen already
+		}
+		last = defs
 		for _, def := range defs {
 			if k := (at{def.Line, def.Key, def.Value}); !seen[k] {
 				seen[k] = true
@@ -1020,3 +1028,6 @@ func Definitions(file string, data []byte) []Def {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
 	return out
 }
+
+// definitionDialects are the dialects Definitions reads a file in.
+var definitionDialects = []*dialect{dialectDotenv, dialectNode, dialectPython, dialectGodotenv, dialectCompose, dialectEnvparse}

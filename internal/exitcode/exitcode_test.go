@@ -78,6 +78,7 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&pullrequest.RepoError{}, exitcode.Usage},
 		{&pullrequest.FilterError{}, exitcode.Usage},
 		{&pullrequest.LinksError{}, exitcode.Usage},
+		{&pullrequest.MovesError{}, exitcode.Usage},
 		{errors.New("anything unexpected"), exitcode.Usage},
 	}
 	for _, tt := range tests {

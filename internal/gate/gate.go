@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -128,7 +127,7 @@ type Options struct {
 	lines *prLines
 }
 
-// prLines are the lines a pull request adds (pullrequest.AddedLines),
+// prLines are the lines a pull request adds (pullrequest.Base.AddedLines),
 // whose dbguard:allow comments the credentials and plan checks do not
 // honour. The diff runs once, and only when an allow comment decides a
 // finding: a repository with none pays nothing for it.
@@ -150,7 +149,7 @@ func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
 		if rev, why := p.base.Resolve(ctx, p.repo); rev == "" {
 			p.unread = why
 		} else {
-			p.added, p.err = pullrequest.AddedLines(ctx, p.repo, rev)
+			p.added, p.err = p.base.AddedLines(ctx, p.repo, rev)
 		}
 	}
 	if p.unread != "" || p.err != nil {
@@ -764,18 +763,14 @@ func (e *GateError) Hint() string {
 // annotations can show it.
 func (r *Report) locate(ctx context.Context, o Options) {
 	root := o.Config.Root
-	// The git outside the repository (none: the root is the project's),
-	// which finds no repository a pull request commits (a bare one in the
-	// working folder would name its own top).
-	if gitBin, err := hooks.GitBinary(o.Repo); err == nil {
-		if out, err := exec.CommandContext(ctx, gitBin, "-c", "core.fsmonitor=false", "-c", "safe.bareRepository=explicit", "-C", o.Repo, "rev-parse", "--show-toplevel").Output(); err == nil {
-			// Not a work tree the git configuration puts elsewhere
-			// (core.worktree): the credentials check refuses it, and
-			// its finding stands at a path inside the project.
-			if top := strings.TrimRight(string(out), "\n"); holds(top, o.Repo) {
-				root = top
-			}
-		}
+	// The work tree as the credentials check verifies it (hooks.WorkTree:
+	// git's own safety settings, no process for a plain clone): not one
+	// the git configuration puts elsewhere (core.worktree), which that
+	// check refuses, so its finding stands at a path inside the project,
+	// nor a bare repository committed in the working folder, which
+	// would name its own top.
+	if top, err := hooks.WorkTree(ctx, o.Repo); err == nil && top != "" {
+		root = top
 	}
 	project := filepath.Join(o.Config.Root, ".env")
 	if o.Config.Path != "" {
@@ -867,13 +862,4 @@ func Combine(reps []*Report) *Report {
 	}
 	out.Status = overall(out.Checks)
 	return out
-}
-
-// holds says whether dir is top or a folder below it, links resolved.
-func holds(top, dir string) bool {
-	if real, err := filepath.EvalSymlinks(dir); err == nil {
-		dir = real
-	}
-	rel, err := filepath.Rel(top, dir)
-	return err == nil && (rel == "." || filepath.IsLocal(rel))
 }

@@ -73,3 +73,49 @@ func TestGitHubNewlineInPath(t *testing.T) {
 		t.Errorf("a newline in a path or summary split the output:\n%s", b.String())
 	}
 }
+
+// TestLocateVerifiedTop: the root findings are named from is the work
+// tree the credentials check verifies (hooks.WorkTree), with git's full
+// safety settings: for a plain clone no git process at all (before, one
+// rev-parse with a shorter copy of the settings), and for a work tree the
+// configuration puts elsewhere (core.worktree) not that folder.
+func TestLocateVerifiedTop(t *testing.T) {
+	realGit, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	if out, err := exec.Command("git", "-C", repo, "init", "-q").CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	sub := filepath.Join(repo, "services", "api")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin, log := t.TempDir(), filepath.Join(t.TempDir(), "git.log")
+	wrapper := "#!/bin/sh\necho \"$*\" >>" + log + "\nexec " + realGit + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte(wrapper), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	locate := func() string {
+		rep := &Report{Checks: []Check{{Name: "credentials", Findings: []Finding{{File: "app.py", Line: 1}}}}}
+		rep.locate(context.Background(), Options{Config: config.Default(sub), Repo: sub})
+		return rep.Checks[0].Findings[0].File
+	}
+	if got := locate(); got != "services/api/app.py" {
+		t.Errorf("plain clone: %q, want services/api/app.py", got)
+	}
+	if data, err := os.ReadFile(log); err == nil {
+		t.Errorf("git ran for a plain clone:\n%s", data)
+	}
+	// core.worktree names another folder: findings stay named from the
+	// configuration's root.
+	elsewhere := t.TempDir()
+	if out, err := exec.Command(realGit, "-C", repo, "config", "core.worktree", elsewhere).CombinedOutput(); err != nil {
+		t.Fatalf("git config: %v\n%s", err, out)
+	}
+	if got := locate(); got != "app.py" {
+		t.Errorf("core.worktree elsewhere: %q, want app.py", got)
+	}
+}

@@ -22,6 +22,9 @@ import (
 // GIT_INDEX_FILE (set by git for commit -a and commit <path>) is honoured.
 type Git struct {
 	Dir string
+	// dot, when set, holds what the checks learn of the work tree's .git
+	// once for every copy of this Git (see dotGit); nil reads it afresh.
+	dot *dotGit
 }
 
 // GitError is a git command that failed.

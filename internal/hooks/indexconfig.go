@@ -220,7 +220,7 @@ func (o *Options) settleConfig(ctx context.Context, g Git) (done func(), err err
 // it is (a link, a conflict, a file git converts: CRLF, a filter) counts
 // as changed, and the index's copy is loaded.
 func (g Git) configChanged(ctx context.Context) (bool, error) {
-	if changed, ok := indexFileConfigChanged(g.Dir); ok {
+	if changed, ok := g.dotGit().indexConfigChanged(g.Dir); ok {
 		return changed, nil
 	}
 	root, err := os.OpenRoot(g.Dir)

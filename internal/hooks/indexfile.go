@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/safefile"
@@ -33,21 +34,25 @@ const (
 // sparse index, another object format, or a file that does not read as
 // one.
 func indexFileConfigChanged(top string) (changed, ok bool) {
+	return findDotGit(top).indexConfigChanged(top)
+}
+
+// indexConfigChanged is indexFileConfigChanged with the .git found from
+// top already (d, from findDotGit(top)).
+func (d *dotGit) indexConfigChanged(top string) (changed, ok bool) {
 	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY"} {
 		if os.Getenv(v) != "" {
 			return false, false
 		}
 	}
-	gitDir := filepath.Join(top, ".git")
-	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() {
+	// top's own .git, a repository's folder, as git tells one: a
+	// subfolder's .git holding only an index is none, and git goes on up
+	// to the top.
+	if d.top != top || d.dir == "" {
 		return false, false
 	}
-	// A repository's folder, as git tells one: a subfolder's .git
-	// holding only an index is none, and git goes on up to the top.
-	if !isGitDir(gitDir) {
-		return false, false
-	}
-	if cfg, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig); err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("objectformat")) {
+	gitDir := d.dir
+	if d.configErr != nil || bytes.Contains(bytes.ToLower(d.config), []byte("objectformat")) {
 		return false, false
 	}
 	name := os.Getenv("GIT_INDEX_FILE") // git commit's, during the hook
@@ -181,16 +186,68 @@ func isGitDir(dir string) bool {
 // when GIT_DIR or GIT_WORK_TREE is set (git takes those as given) or when
 // none is found (git then says so itself).
 func WorkTreeTop(wd string) string {
+	top, _ := workTreeTop(wd)
+	return top
+}
+
+// workTreeTop is WorkTreeTop, and whether the .git found there is a
+// repository's folder (not a .git file).
+func workTreeTop(wd string) (top string, gitDir bool) {
 	if os.Getenv("GIT_DIR") != "" || os.Getenv("GIT_WORK_TREE") != "" {
-		return wd
+		return wd, false
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		g := filepath.Join(d, ".git")
-		if st, err := os.Lstat(g); err == nil && (st.Mode().IsRegular() || st.IsDir() && isGitDir(g)) {
-			return d
+		if st, err := os.Lstat(g); err == nil {
+			switch {
+			case st.Mode().IsRegular():
+				return d, false
+			case st.IsDir() && isGitDir(g):
+				return d, true
+			}
 		}
 		if filepath.Dir(d) == d {
-			return wd
+			return wd, false
 		}
 	}
+}
+
+// dotGit is the work tree's .git as the checks before a commit's reading
+// see it: its top and, when its .git is a repository's folder, that
+// folder and its config file. plainWorkTree and indexFileConfigChanged
+// each found the .git, checked it and read its config again, on every
+// commit; a Git made with one (see PreCommit) does that once.
+type dotGit struct {
+	once      sync.Once
+	from      string // the folder the .git is found from
+	top       string // WorkTreeTop(from)
+	dir       string // top/.git when a repository's folder, else ""
+	config    []byte // dir/config, up to maxGitConfig
+	configErr error
+}
+
+// findDotGit finds the .git from dir and reads its config.
+func findDotGit(from string) *dotGit {
+	d := &dotGit{from: from}
+	d.find()
+	return d
+}
+
+func (d *dotGit) find() {
+	top, isDir := workTreeTop(d.from)
+	d.top = top
+	if !isDir {
+		return
+	}
+	d.dir = filepath.Join(top, ".git")
+	d.config, d.configErr = safefile.ReadFile(filepath.Join(d.dir, "config"), maxGitConfig)
+}
+
+// dotGit is the .git found from g.Dir: g.dot's, found once, or afresh.
+func (g Git) dotGit() *dotGit {
+	if g.dot == nil || g.dot.from != g.Dir {
+		return findDotGit(g.Dir)
+	}
+	g.dot.once.Do(g.dot.find)
+	return g.dot
 }

@@ -210,8 +210,7 @@ func within(root, path string) bool {
 			p = parent
 		}
 	}
-	rel, err := filepath.Rel(real(root), real(path))
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return safefile.Within(real(root), real(path))
 }
 
 // lefthookRuns reports whether any of lefthook's configuration files runs

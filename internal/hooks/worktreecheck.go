@@ -34,12 +34,19 @@ type WorkTreeError struct {
 	Unset string
 	// Env is GIT_WORK_TREE or GIT_DIR when the environment sets it.
 	Env string
+	// GitFile is the work tree's .git when it is a file naming a
+	// repository that does not name the work tree back (see namesBack).
+	GitFile string
 }
 
 func (e *WorkTreeError) Error() string {
 	if e.Top == "" {
 		return fmt.Sprintf("git run in %s finds the repository %s with no work tree (core.bare is true in its configuration): dbguard reads no file through it",
 			output.Escape(e.Dir), output.Escape(e.GitDir))
+	}
+	if e.GitFile != "" {
+		return fmt.Sprintf("git run in %s reads the work tree %s through its .git file, whose repository %s does not name that folder as its work tree: dbguard reads no file through it",
+			output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
 	}
 	return fmt.Sprintf("git run in %s reads the work tree %s, which is not the folder whose .git is the repository %s (core.worktree or GIT_WORK_TREE names it): dbguard reads no file through it",
 		output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
@@ -53,6 +60,10 @@ func (e *WorkTreeError) Hint() string {
 	switch {
 	case e.Env != "":
 		return "run dbguard without " + e.Env + " in the environment, from the project's folder: unset " + e.Env
+	case e.GitFile != "":
+		return "the file " + output.Escape(e.GitFile) + " names the repository " + output.Escape(e.GitDir) +
+			", which does not name this folder as its work tree (a worktree's or a submodule's would; a copied tree can bring such a file): remove it, then run dbguard again: rm " +
+			output.ShellWord(output.Escape(e.GitFile))
 	case e.Unset != "":
 		return "the repository's git configuration sets " + e.Unset + " (a .git copied from elsewhere): remove it, then run dbguard again: git config --file " +
 			output.ShellWord(output.Escape(filepath.Join(e.GitDir, "config"))) + " --unset " + e.Unset
@@ -65,26 +76,42 @@ func (e *WorkTreeError) Hint() string {
 }
 
 // checkWorkTree refuses a work tree git would read that is not the
-// project's: the folder dbguard runs in must be inside the work tree git
-// reports, and (unless GIT_DIR or GIT_WORK_TREE in the environment, the
-// user's own choice, says otherwise) that work tree's .git must be the
-// repository git found, as it is for a clone, a worktree or a submodule.
-// One git rev-parse, which reads the configuration and no file, unless
-// plainWorkTree answers without it.
+// project's (see workTree).
 func (g Git) checkWorkTree(ctx context.Context) error {
-	if plainWorkTree(g.Dir) {
-		return nil
+	_, err := g.workTree(ctx)
+	return err
+}
+
+// WorkTree is the top of the work tree git reads from dir, checked as the
+// hook and the credential scan check it before they read a file through
+// git: "" when dir is in no repository (or git fails: the reads that
+// follow say so), a *WorkTreeError when that work tree is not the
+// project's. The gate names its findings' files from it.
+func WorkTree(ctx context.Context, dir string) (string, error) {
+	return Git{Dir: dir}.workTree(ctx)
+}
+
+// workTree is the work tree git reads from g.Dir, refused when it is not
+// the project's: the folder dbguard runs in must be inside the work tree
+// git reports, and (unless GIT_DIR or GIT_WORK_TREE in the environment,
+// the user's own choice, says otherwise) that work tree's .git must be
+// the repository git found, as it is for a clone, a worktree or a
+// submodule. One git rev-parse, which reads the configuration and no
+// file, unless plainWorkTree answers without it.
+func (g Git) workTree(ctx context.Context) (string, error) {
+	if d := g.dotGit(); d.plainWorkTree() {
+		return d.top, nil
 	}
 	cmd, err := g.command(ctx, "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel")
 	if err != nil {
-		return err
+		return "", err
 	}
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	runErr := cmd.Run()
 	lines := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
 	if len(lines) < 2 || lines[1] == "" {
-		return nil // no repository, or git fails: the reads that follow say so
+		return "", nil // no repository, or git fails: the reads that follow say so
 	}
 	e := &WorkTreeError{Dir: g.Dir, GitDir: lines[1]}
 	for _, v := range []string{"GIT_WORK_TREE", "GIT_DIR"} {
@@ -95,23 +122,27 @@ func (g Git) checkWorkTree(ctx context.Context) error {
 	}
 	if runErr != nil || len(lines) != 3 || lines[2] == "" {
 		if lines[0] != "true" {
-			return nil // another failure: the reads that follow say it
+			return "", nil // another failure: the reads that follow say it
 		}
 		e.Unset = g.ownKey(ctx, e.GitDir, "core.bare")
-		return e
+		return "", e
 	}
 	e.Top = lines[2]
 	dir := g.Dir
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real
 	}
-	rel, err := filepath.Rel(e.Top, dir)
-	inside := err == nil && (rel == "." || filepath.IsLocal(rel))
-	if inside && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
-		return nil
+	if safefile.Within(e.Top, dir) && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
+		return e.Top, nil
+	}
+	if f := filepath.Join(e.Top, ".git"); e.Env == "" {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
+			e.GitFile = f
+			return "", e
+		}
 	}
 	e.Unset = g.ownKey(ctx, e.GitDir, "core.worktree")
-	return e
+	return "", e
 }
 
 // ownKey is key when the repository's own config file (gitDir/config)
@@ -153,9 +184,78 @@ func OwnGitDir(top, gitDir string) bool {
 			to = filepath.Join(top, to)
 		}
 		got, err := os.Stat(to)
-		return err == nil && os.SameFile(got, want)
+		return err == nil && os.SameFile(got, want) && namesBack(to, top)
 	}
 	return false
+}
+
+// namesBack says whether the repository gitDir, which top's .git file
+// names, names top back as its work tree, as git writes a worktree's
+// (gitDir/gitdir: the path of top's .git file) and a submodule's
+// (core.worktree in gitDir/config: top). A .git file is no file a clone
+// or a pull request brings (git refuses the name in a tree), but a copied
+// tree, an archive or a build context can hold one: "gitdir: ../.git" in
+// a subfolder made ci there read the parent's index against the
+// subfolder, and "gitdir: ../fake" a repository committed in the project
+// (its index, its objects for the base's settings, its configuration).
+func namesBack(gitDir, top string) bool {
+	self, err := os.Stat(top)
+	if err != nil {
+		return false
+	}
+	same := func(p string) bool {
+		if p == "" {
+			return false
+		}
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(gitDir, p)
+		}
+		st, err := os.Stat(p)
+		return err == nil && os.SameFile(st, self)
+	}
+	if data, err := safefile.ReadFile(filepath.Join(gitDir, "gitdir"), 4096); err == nil {
+		if p := strings.TrimRight(string(data), "\r\n"); p != "" {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(gitDir, p)
+			}
+			if same(filepath.Dir(p)) && filepath.Base(p) == ".git" {
+				return true
+			}
+		}
+	}
+	data, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig)
+	return err == nil && same(coreWorktree(data))
+}
+
+// coreWorktree is core.worktree as git writes it in a submodule's config
+// (a [core] section's "worktree = PATH", the last one, PATH plain or in
+// double quotes without escapes); "" for none or any other form, which
+// then names nothing back.
+func coreWorktree(config []byte) string {
+	var value string
+	core := false
+	for _, line := range strings.Split(string(config), "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "[") {
+			core = strings.EqualFold(line, "[core]")
+			continue
+		}
+		key, v, ok := strings.Cut(line, "=")
+		if !core || !ok || !strings.EqualFold(strings.TrimSpace(key), "worktree") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if uq, ok := strings.CutPrefix(v, `"`); ok {
+			if uq, ok = strings.CutSuffix(uq, `"`); !ok || strings.ContainsAny(uq, `"\`) {
+				return ""
+			}
+			v = uq
+		} else if strings.ContainsAny(v, `"\;#`) {
+			return ""
+		}
+		value = v
+	}
+	return value
 }
 
 // plainWorkTree says, without starting git, that the work tree git finds
@@ -168,22 +268,21 @@ func OwnGitDir(top, gitDir string) bool {
 // (a .git file, an include, a quoted value) is git's to answer: false. A
 // git process costs about 1.5 ms of CPU, on every commit.
 func plainWorkTree(dir string) bool {
+	return findDotGit(dir).plainWorkTree()
+}
+
+// plainWorkTree is plainWorkTree with the .git found already.
+func (d *dotGit) plainWorkTree() bool {
 	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
 		"GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT", "GIT_CONFIG"} {
 		if _, ok := os.LookupEnv(v); ok {
 			return false
 		}
 	}
-	top := WorkTreeTop(dir)
-	gitDir := filepath.Join(top, ".git")
-	if st, err := os.Lstat(gitDir); err != nil || !st.IsDir() || !isGitDir(gitDir) {
+	if d.dir == "" || d.configErr != nil {
 		return false
 	}
-	data, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig)
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(strings.ToLower(string(data)), "\n") {
+	for _, line := range strings.Split(strings.ToLower(string(d.config)), "\n") {
 		line = strings.TrimSpace(line)
 		if strings.Contains(line, "worktree") || strings.Contains(line, "bare") && line != "bare = false" {
 			return false

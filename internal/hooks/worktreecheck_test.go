@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -87,4 +88,71 @@ func TestWorkTreeCheck(t *testing.T) {
 			t.Errorf("checkWorkTree with GIT_WORK_TREE=%s: %v", elsewhere, err)
 		}
 	})
+}
+
+// TestWorkTreeCheckGitFile: a subfolder's .git file is taken only when
+// the repository it names names the subfolder back, as a worktree's and
+// a submodule's do. Before, "gitdir: ../.git" made the hook and ci in
+// the subfolder read the parent's index against it, and "gitdir:
+// ../fake" a repository committed in the project.
+func TestWorkTreeCheckGitFile(t *testing.T) {
+	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "proj")
+	git := func(at string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", at}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if err := os.MkdirAll(proj, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git(proj, "init", "-q", "-b", "main")
+	git(proj, "commit", "-q", "--allow-empty", "-m", "one")
+	other := filepath.Join(dir, "other")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git(other, "init", "-q", "-b", "main")
+	git(other, "commit", "-q", "--allow-empty", "-m", "one")
+	git(proj, "-c", "protocol.file.allow=always", "submodule", "add", "-q", other, "mod")
+	git(proj, "worktree", "add", "-q", filepath.Join(dir, "wt"))
+	git(proj, "init", "-q", "--bare", "fake")
+	for _, c := range []struct {
+		name, at, gitdir string // gitdir: a .git file written there
+		bad              bool
+	}{
+		{"submodule", "mod", "", false},
+		{"worktree", "../wt", "", false},
+		{"the parent's .git", "sub", "../.git", true},
+		{"a repository in the project", "sub", "../fake", true},
+		{"another repository", "sub2", "../../other/.git", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			at := filepath.Join(proj, c.at)
+			if c.gitdir != "" {
+				if err := os.MkdirAll(at, 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(at, ".git"), []byte("gitdir: "+c.gitdir+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := Git{Dir: at}.checkWorkTree(context.Background())
+			var wte *WorkTreeError
+			if got := errors.As(err, &wte); got != c.bad {
+				t.Errorf("checkWorkTree(%s) = %v, want a WorkTreeError: %v", at, err, c.bad)
+			}
+			if c.bad && wte != nil && wte.Top != "" && !strings.HasSuffix(wte.Hint(), ": rm "+filepath.Join(at, ".git")) {
+				t.Errorf("hint: %s", wte.Hint())
+			}
+		})
+	}
 }

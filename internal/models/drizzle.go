@@ -91,7 +91,7 @@ func findDrizzle(cfg *config.Config) (*drizzleSource, error) {
 // drizzleFiles is a schema path: a file, a folder (its .ts/.js files) or a
 // glob, inside the root.
 func drizzleFiles(root, p string) ([]string, error) {
-	if !inside(root, p) {
+	if !safefile.Within(root, p) {
 		return nil, fmt.Errorf("%s is outside the project", p)
 	}
 	var matches []string
@@ -143,11 +143,6 @@ func drizzleExt(f string) bool {
 		}
 	}
 	return false
-}
-
-func inside(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 func (s *drizzleSource) show() string {

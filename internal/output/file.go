@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // WriteFileError is a destination dbguard will not write: a symbolic link
@@ -60,10 +60,10 @@ func WriteFile(root, dest string, data []byte, perm os.FileMode) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if root != "" && within(root, abs) {
+	if root != "" && safefile.Within(root, abs) {
 		realRoot, err1 := filepath.EvalSymlinks(root)
 		realDir, err2 := filepath.EvalSymlinks(dir)
-		if err1 == nil && err2 == nil && !within(realRoot, realDir) {
+		if err1 == nil && err2 == nil && !safefile.Within(realRoot, realDir) {
 			return &WriteFileError{File: dest, Reason: fmt.Sprintf("its folder is a link to %s, outside the project root %s", strconv.Quote(realDir), root), Folder: true}
 		}
 	}
@@ -105,10 +105,4 @@ func createTemp(r *os.Root, base string) (*os.File, error) {
 		}
 		return f, err
 	}
-}
-
-// within reports whether p is root or below it, as written.
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // ConnectOptions says how to reach the database.
@@ -462,7 +463,7 @@ func checkWrittenFiles(u *dburl.URL, root, dir, from string) error {
 		if r, err := filepath.EvalSymlinks(abs); err == nil {
 			real = r
 		}
-		if inside(realRoot, real) || namedByEnvironment(s.key, p) {
+		if safefile.Within(realRoot, real) || namedByEnvironment(s.key, p) {
 			continue
 		}
 		written, where := "", "the connection string"
@@ -611,12 +612,6 @@ func operatorConnVar(name string) bool {
 		}
 	}
 	return strings.HasPrefix(n, "PG")
-}
-
-// inside reports whether path is root or below it.
-func inside(root, path string) bool {
-	rel, err := filepath.Rel(root, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // checkClientConnection asks the server (PostgreSQL 14+) to notice within

@@ -21,8 +21,8 @@ import (
 // as new when in doubt. Renames are followed (a moved file's old lines are
 // not new); no external diff, no textconv, git's prefixes whatever its
 // configuration says.
-func AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
-	out, err := gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
+func (b *Base) AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
+	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err

@@ -19,8 +19,10 @@ import (
 	pathpkg "path"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -55,6 +57,15 @@ type Base struct {
 	// file the user named (--config) or a service's, read at its own
 	// path.
 	From string
+
+	// filters is the answer to filtersOff, asked once for every diff
+	// the base's judging runs (see Base.gitDiff).
+	filters struct {
+		sync.Mutex
+		asked bool
+		off   []string
+		err   error
+	}
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -622,25 +633,7 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		return path, nil, nil // a file the user named outside the repository
 	}
 	rel := pathpkg.Join(dir, filepath.Base(path))
-	walk := []string{rel}
-	via := map[string]string{} // a walk's path found through a link: the link
-	var from string
-	var chain []string // from, its parents, up to the top
-	if b.From != "" {
-		if f, ok := projectIn(top, b.From); ok {
-			from = f
-			for d := from; ; d = pathpkg.Dir(d) {
-				chain = append(chain, d)
-				if d == "." || d == "/" {
-					break
-				}
-			}
-			walk = walk[:0]
-			for _, d := range chain {
-				walk = append(walk, pathpkg.Join(d, config.FileName))
-			}
-		}
-	}
+	from, chain, walk := b.walk(top, rel)
 	ask := walk
 	if !slices.Contains(walk, rel) {
 		ask = append(slices.Clone(walk), rel)
@@ -649,66 +642,198 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 	if err != nil {
 		return "", nil, err
 	}
+	via := map[string]string{} // a walk's path found through a link: the link
 	if len(chain) > 0 && !have[walk[0]] {
-		// The folder ci runs in has no file in the base. Reached
-		// through a link the pull request adds (backend -> other, with
-		// backend/dbguard.yaml moved to other/ and rewritten past git's
-		// rename detection), it may be where the job's working-directory
-		// named it (ci_attack_pr_config_link.txtar). The walk: the
-		// folder's own chain down to the links' targets (a file the base
-		// has there configured the folder itself), then each link's
-		// chain up to the link, then the folders above. Only asked here:
-		// when the base has the folder's own file, that file wins.
-		aliases, err := linkedTo(ctx, top, rev, from)
-		if err != nil {
+		if walk, via, err = linkedWalk(ctx, top, rev, from, chain, walk, have); err != nil {
 			return "", nil, err
-		}
-		if len(aliases) > 0 {
-			// Only a move: the folder ci runs in is not in the base,
-			// and the link stands where the base had a folder (the
-			// job's working-directory). A link to a folder the base has
-			// changes nothing: the job may have named that folder, and
-			// a link made where another project's folder was would
-			// else pull in that project's file.
-			paths := []string{from}
-			for _, a := range aliases {
-				paths = append(paths, a.link)
-			}
-			was, err := inTree(ctx, top, rev, paths)
-			if err != nil {
-				return "", nil, err
-			}
-			if was[from] {
-				aliases = nil
-			}
-			aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
-		}
-		if len(aliases) > 0 {
-			walk, via = aliasWalk(chain, aliases)
-			more, err := inTree(ctx, top, rev, walk)
-			if err != nil {
-				return "", nil, err
-			}
-			for p := range more {
-				have[p] = true
-			}
 		}
 	}
-	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	if !have[rel] {
-		from, err := renamedTo(ctx, top, rev, rel)
-		if err != nil {
-			return "", nil, err
-		}
-		if from != "" {
-			return at(from), []config.TrustChange{{Key: config.FileName, File: mine,
-				Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-					output.Escape(from), output.Escape(rel), output.Escape(from))}}, nil
+		// A link the pull request adds to the folder (linkedWalk) says
+		// where it was; else the folder its files came from.
+		if file, change, err := b.renamed(ctx, top, rev, rel, mine, len(via) == 0); err != nil || file != "" {
+			return file, change, err
 		}
 	}
 	if b.From == "" {
 		return path, nil, nil
 	}
+	return walkedFile(top, path, rel, mine, from, walk, via, have)
+}
+
+// walk is the base's files config.Find's walk from b.From would read, in
+// order (from: b.From from the top, chain: it and its parents up to the
+// top), or only rel when ci did not find its configuration itself (or
+// b.From is outside the repository).
+func (b *Base) walk(top, rel string) (from string, chain, walk []string) {
+	if b.From == "" {
+		return "", nil, []string{rel}
+	}
+	from, ok := projectIn(top, b.From)
+	if !ok {
+		return "", nil, []string{rel}
+	}
+	for d := from; ; d = pathpkg.Dir(d) {
+		chain = append(chain, d)
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	for _, d := range chain {
+		walk = append(walk, pathpkg.Join(d, config.FileName))
+	}
+	return from, chain, walk
+}
+
+// linkedWalk is the walk when the folder ci runs in (from) has no file in
+// the base. Reached through a link the pull request adds (backend ->
+// other, with backend/dbguard.yaml moved to other/ and rewritten past
+// git's rename detection), it may be where the job's working-directory
+// named it (ci_attack_pr_config_link.txtar). The walk: the folder's own
+// chain down to the links' targets (a file the base has there configured
+// the folder itself), then each link's chain up to the link, then the
+// folders above (aliasWalk); have gains what the base has of it. Only
+// asked here: when the base has the folder's own file, that file wins.
+func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string, have map[string]bool) ([]string, map[string]string, error) {
+	via := map[string]string{}
+	aliases, err := linkedTo(ctx, top, rev, from)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(aliases) > 0 {
+		// Only a move: the folder ci runs in is not in the base, and the
+		// link stands where the base had a folder (the job's
+		// working-directory). A link to a folder the base has changes
+		// nothing: the job may have named that folder, and a link made
+		// where another project's folder was would else pull in that
+		// project's file.
+		paths := []string{from}
+		for _, a := range aliases {
+			paths = append(paths, a.link)
+		}
+		was, err := inTree(ctx, top, rev, paths)
+		if err != nil {
+			return nil, nil, err
+		}
+		if was[from] {
+			aliases = nil
+		}
+		aliases = slices.DeleteFunc(aliases, func(a alias) bool { return !was[a.link] })
+	}
+	if len(aliases) == 0 {
+		return walk, via, nil
+	}
+	walk, via = aliasWalk(chain, aliases)
+	more, err := inTree(ctx, top, rev, walk)
+	if err != nil {
+		return nil, nil, err
+	}
+	for p := range more {
+		have[p] = true
+	}
+	return walk, via, nil
+}
+
+// renamed is the base's file that configured what the pull request's new
+// file rel configures, with its warning; "" when rel is no move of one.
+// First, when folders, the folder: a base folder whose files the pull request moved into
+// rel's folder (git diff -M pairs D/X with dir/X) and that has a
+// dbguard.yaml; two such folders stop ci (MovesError). Else the file git's
+// rename detection pairs with rel. The folder comes first because the
+// file's pairing is the pull request's to choose: an exact copy of the
+// base's api/dbguard.yaml added in decoy/ is what git pairs api's file
+// with, and api2/, where the pull request moved api/ and weakened its
+// file, was judged with the defaults (ci_attack_pr_rename_decoy.txtar).
+func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders bool) (string, []config.TrustChange, error) {
+	pairs, err := b.renames(ctx, top, rev)
+	if err != nil {
+		return "", nil, err
+	}
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
+	dir := pathpkg.Dir(rel)
+	var paired string
+	from := map[string]bool{} // the base folders files moved from
+	for _, r := range pairs {
+		if r.to == rel && pathpkg.Base(r.from) == config.FileName {
+			paired = r.from
+		}
+		if !folders {
+			continue
+		}
+		x, ok := strings.CutPrefix(r.to, dir+"/")
+		if dir == "." {
+			x, ok = r.to, true
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case r.from == x:
+			from["."] = true
+		case strings.HasSuffix(r.from, "/"+x):
+			from[strings.TrimSuffix(r.from, "/"+x)] = true
+		}
+	}
+	delete(from, dir)
+	var moved []string
+	if len(from) > 0 {
+		var files []string
+		for d := range from {
+			files = append(files, pathpkg.Join(d, config.FileName))
+		}
+		sort.Strings(files)
+		have, err := inTree(ctx, top, rev, files)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, f := range files {
+			if have[f] {
+				moved = append(moved, f)
+			}
+		}
+	}
+	switch {
+	case len(moved) > 1:
+		return "", nil, &MovesError{Dir: dir, Files: [2]string{moved[0], moved[1]}}
+	case len(moved) == 1 && moved[0] != paired:
+		f := moved[0]
+		return at(f), []config.TrustChange{{Key: config.FileName, File: mine,
+			Note: fmt.Sprintf("this pull request moves the files of %s/ to %s/; ci judges %s with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(pathpkg.Dir(f)), output.Escape(dir), output.Escape(rel), output.Escape(f))}}, nil
+	case paired != "":
+		return at(paired), []config.TrustChange{{Key: config.FileName, File: mine,
+			Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(paired), output.Escape(rel), output.Escape(paired))}}, nil
+	}
+	return "", nil, nil
+}
+
+// MovesError is a new dbguard.yaml in a folder the pull request moved the
+// files of two base folders into, each with its own dbguard.yaml: which
+// one configured it cannot be told (exit 2).
+type MovesError struct {
+	Dir   string
+	Files [2]string
+}
+
+func (e *MovesError) Error() string {
+	return fmt.Sprintf("this pull request moves files of two folders into %s/, and the base branch has %s and %s: ci cannot tell which configured %s/",
+		output.Escape(e.Dir), output.Escape(e.Files[0]), output.Escape(e.Files[1]), output.Escape(e.Dir))
+}
+
+// ExitCode is 2: the gate could not be configured.
+func (e *MovesError) ExitCode() int { return exitcode.Usage }
+
+// Hint is what makes the base's file one.
+func (e *MovesError) Hint() string {
+	return "move the files of one base folder into " + output.Escape(e.Dir) + "/ in this pull request and the others in a pull request of their own, then run dbguard ci again"
+}
+
+// walkedFile is the first file of the walk the base has, with the warning
+// when it is not the pull request's own (rel, at path); path when the
+// base has none.
+func walkedFile(top, path, rel, mine, from string, walk []string, via map[string]string, have map[string]bool) (string, []config.TrustChange, error) {
+	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	for _, p := range walk {
 		if !have[p] {
 			continue
@@ -864,21 +989,24 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 	return have, nil
 }
 
-// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
-// rel (slashed, from the top), as git diff's rename detection pairs
-// them: a folder moved (services/api to services/api2) with its file,
-// edited or not; "" when rel is no rename of one.
-func renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
-	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+// rename is a file of the base (from) the work tree has at to, as git
+// diff's rename detection pairs them (slashed paths from the top).
+type rename struct{ from, to string }
+
+// renames are the base's files the work tree has renamed: a folder moved
+// (services/api to services/api2) with its files, edited or not.
+func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
+	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	for i := 0; i+2 < len(f); i += 3 {
-		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
-			return f[i+1], nil
+		if strings.HasPrefix(f[i], "R") {
+			rs = append(rs, rename{f[i+1], f[i+2]})
 		}
 	}
-	return "", nil
+	return rs, nil
 }

@@ -85,7 +85,7 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			removed = append(removed, gone{name, p, "the base lists it under services:", named[name], base.Path, base.Line("services")})
 		}
 	}
-	out, err := gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-only", "-z", "--diff-filter=D", "-M", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err

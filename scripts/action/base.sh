@@ -15,6 +15,22 @@ set -uo pipefail
 # fetch would run the command that config names.
 git() { command git -c safe.bareRepository=explicit -c core.fsmonitor=false "$@"; }
 
+# A partial clone (actions/checkout's filter: blob:none) holds the base's
+# trees but not its files, and dbguard ci fetches nothing itself (its git
+# reads carry protocol.allow=never): fetch the files of the base's tree
+# that are missing here, by id, from origin. No commit, no history, no
+# checkout. A fetch that fails is a warning: dbguard ci then stops, exit 2,
+# naming the fetch that brings them.
+blobs() {
+  [ "$(git config --get remote.origin.promisor 2>/dev/null)" = true ] || return 0
+  local missing
+  missing=$(git rev-list --objects --missing=print "$1^{tree}" 2>/dev/null | sed -n 's/^?//p')
+  [ -n "$missing" ] || return 0
+  if ! printf '%s\n' "$missing" | git -c fetch.negotiationAlgorithm=noop fetch -q --no-tags --no-write-fetch-head --recurse-submodules=no --filter=blob:none origin --stdin; then
+    echo "::warning title=dbguard::could not fetch the base branch's files into this partial clone; dbguard ci reads dbguard.yaml's trust-bearing settings from them"
+  fi
+}
+
 case "${GITHUB_EVENT_NAME:-}" in
   pull_request|pull_request_target) ;;
   *) exit 0 ;;
@@ -22,6 +38,7 @@ esac
 base="${GITHUB_BASE_REF:-}"
 [ -n "$base" ] || exit 0
 if git rev-parse --verify --quiet --end-of-options "refs/remotes/origin/$base^{commit}" >/dev/null 2>&1; then
+  blobs "refs/remotes/origin/$base"
   exit 0
 fi
 # Already here: the base side of the merge commit GitHub made (HEAD is
@@ -36,15 +53,19 @@ if [ -n "$sha" ]; then
       if [ "$(git rev-parse --verify --quiet HEAD 2>/dev/null)" = "$sha" ] &&
         git rev-parse --verify --quiet "HEAD^2^{commit}" >/dev/null 2>&1 &&
         git rev-parse --verify --quiet "HEAD^1^{commit}" >/dev/null 2>&1; then
+        blobs "HEAD^1"
         exit 0
       fi ;;
     pull_request_target)
       if git cat-file -e "$sha^{commit}" 2>/dev/null; then
+        blobs "$sha"
         exit 0
       fi ;;
   esac
 fi
 if ! git fetch --no-tags --depth=1 origin "+refs/heads/$base:refs/remotes/origin/$base"; then
   echo "::warning title=dbguard::could not fetch the base branch; dbguard ci reads dbguard.yaml's trust-bearing settings from it"
+  exit 0
 fi
+blobs "refs/remotes/origin/$base"
 exit 0
