@@ -88,6 +88,9 @@ type tracer struct {
 	// missing has no known baseline: no scan of it is found until it is
 	// read again.
 	scans map[int64]int64
+	// preparedText: the statements the files prepared (PREPARE name AS
+	// ...), by name, as tokens: what an EXECUTE of the name runs.
+	preparedText map[string][]tok
 
 	mu       sync.Mutex
 	notices  []string // the server's messages during the statement in flight
@@ -1635,19 +1638,63 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
 		}
 	}
+	// The tables a whole-table write through a name that is no table
+	// known before the file (a view, auto-updatable or with INSTEAD
+	// rules) wrote: those the statement scanned under ROW EXCLUSIVE or
+	// stronger, taken by it (fresh: a table an earlier statement of the
+	// file wrote or altered may be scanned by a subquery alone).
+	through := func(v string, fresh bool) {
+		for _, oid := range written(locked, held, locks, scanned, fresh) {
+			if b := locked[oid]; t.hasRows(b.key) {
+				wholeTable(v, b)
+			}
+		}
+	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
-		if _, b, ok := tg.table(locked, sch, name); ok && t.hasRows(b.key) {
-			wholeTable(v, b)
+		if _, b, ok := tg.table(locked, sch, name); ok {
+			if t.hasRows(b.key) {
+				wholeTable(v, b)
+			}
+		} else if _, _, ok := matchRel(before, sch, name); !ok && !(tg.known() && before[tg.oid].kind != "") {
+			through(v, true)
 		}
 	}
 	// An UPDATE or DELETE inside a WITH clause's expression runs as the
-	// statement does: matched by name among the locked tables (one
-	// target is read by OID per statement, its main one's).
+	// statement does: the locked table of its name that the statement
+	// scanned under ROW EXCLUSIVE (one target is read by OID per
+	// statement, its main one's), else the first of its name.
 	for _, w := range cteWrites(ts) {
-		if _, b, ok := matchRel(locked, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
-			wholeTable(w.verb, b)
+		if w.where {
+			continue
+		}
+		if _, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok {
+			if t.hasRows(b.key) {
+				wholeTable(w.verb, b)
+			}
+		} else if _, _, ok := matchRel(before, w.sch, w.name); !ok {
+			through(w.verb, true)
 		}
 	}
+	// EXECUTE of a statement the session prepared (PREPARE name AS
+	// UPDATE ...): judged by the prepared text, at the EXECUTE, which is
+	// what writes; the PREPARE took its ROW EXCLUSIVE already.
+	if body, ok := t.executed(ts); ok {
+		if v, sch, name, where, ok := dmlTargetOf(body); ok && !where {
+			if _, b, ok := matchWritten(locked, locks, scanned, sch, name); ok {
+				if t.hasRows(b.key) {
+					wholeTable(v, b)
+				}
+			} else if _, _, ok := matchRel(before, sch, name); !ok {
+				through(v, false)
+			}
+		}
+		for _, w := range cteWrites(body) {
+			if _, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
+				wholeTable(w.verb, b)
+			}
+		}
+	}
+	t.prepared(ts)
 	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
 		var names []string
 		var first rel
