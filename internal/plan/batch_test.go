@@ -288,7 +288,7 @@ ALTER TABLE users ADD COLUMN z int;
 	for _, f := range rep.Findings {
 		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
 	}
-	if !contains(rules, "lock-timeout-missing:7") {
+	if !contains(rules, "lock-timeout-missing:8") {
 		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
 	}
 }
