@@ -19,7 +19,7 @@ import (
 func TestAttackTraceScanWithLevelLowered(t *testing.T) {
 	t.Parallel()
 	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
-		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\nCREATE INDEX orders_user_id ON orders (user_id);\n" +
 		"CREATE FUNCTION quiet_not_null(col text) RETURNS void LANGUAGE plpgsql SET client_min_messages = error AS $$ BEGIN EXECUTE format('ALTER TABLE users ALTER COLUMN %I SET NOT NULL', col); END $$;\n"
 	const lower = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'error', true)"
 	const raise = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'debug1', true)"
@@ -36,6 +36,9 @@ func TestAttackTraceScanWithLevelLowered(t *testing.T) {
 		{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN " + lower + "; ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0); " + raise + "; END $$;\nSELECT f();", "constraint-validated 000002_p.up.sql:3"},
 		// A foreign key validated in a procedure.
 		{"SET lock_timeout = '5s';\nCREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN " + lower + "; ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id); " + raise + "; END $$;\nCALL p();", "constraint-validated 000002_p.up.sql:3"},
+		// The same with sequential scans off: the foreign key's check
+		// reads both tables through their indexes.
+		{"SET lock_timeout = '5s';\nSET enable_seqscan = off;\nDO $$ BEGIN " + lower + "; ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id); " + raise + "; END $$;", "constraint-validated 000002_p.up.sql:3"},
 		// The live version's function, whose SET clause lowers the level:
 		// the text does not say which check scanned.
 		{"SET lock_timeout = '5s';\nSELECT quiet_not_null('name');", "constraint-validated 000002_p.up.sql:2"},

@@ -307,19 +307,21 @@ const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfileno
 // (pg_stat_all_tables.seq_scan) and the session's own not yet sent to it
 // (pg_stat_xact_all_tables.seq_scan), which only grows while the session
 // is not idle outside a transaction (PostgreSQL 15 sends them then); the
-// sum only grows. 0 but for a table or materialized view. A statement
-// that scans a table under a lock (SET NOT NULL, a CHECK, a foreign key,
-// ATTACH PARTITION) adds one, whether or not the server's message for it
-// came: code that lowers client_min_messages while it runs hides the
-// message, never the count (scanned).
-const scansOf = `CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m}'::pg_catalog."char"[]) THEN pg_catalog.pg_stat_get_numscans(l.relation) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(l.relation) ELSE 0::pg_catalog.int8 END`
+// sum only grows. For an index, its index scans (a foreign key's check
+// run with enable_seqscan off reads both tables through their indexes);
+// 0 but for a table, materialized view or index. A statement that scans
+// a table under a lock (SET NOT NULL, a CHECK, a foreign key, ATTACH
+// PARTITION) adds one, whether or not the server's message for it came:
+// code that lowers client_min_messages while it runs hides the message,
+// never the count (scanned).
+const scansOf = `CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m,i}'::pg_catalog."char"[]) THEN pg_catalog.pg_stat_get_numscans(l.relation) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(l.relation) ELSE 0::pg_catalog.int8 END`
 
-// scansSQL is every user table's sequential scans so far (scansOf), read
+// scansSQL is every user table's and index's scans so far (scansOf), read
 // with the relations whole (relationsAfter): the baseline the locks reads
 // after it are compared with.
 const scansSQL = `SELECT c.oid::pg_catalog.int8, pg_catalog.pg_stat_get_numscans(c.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(c.oid)
 	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m,i}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
 	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
 
 // catalogOIDs is PostgreSQL's FirstNormalObjectId: every oid below it was
@@ -1230,6 +1232,12 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		cur[oid] = node
 		if strength(mode) > strength(now[oid]) {
 			now[oid] = mode
+		}
+	}
+	// An index scanned is its table read: through the index.
+	for oid := range scanned {
+		if b, ok := before[oid]; ok && b.kind == "i" && b.table != 0 {
+			scanned[b.table] = true
 		}
 	}
 	if fs.made == nil {
