@@ -1487,8 +1487,9 @@ var (
 // The table an ALTER TABLE, UPDATE or DELETE names is the one its name
 // resolved to before it ran (tg, target.go); a "verifying table" message
 // naming it is about that table, and one naming another (a partition of
-// it, or a table a DO block alters) is matched by name among the locked
-// relations known before the file.
+// it, the table ATTACH PARTITION attaches, or a table a DO block alters)
+// is the locked relation known before the file of that name whose scans
+// grew in the statement (scannedNamed).
 func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string, tg target, scanned map[int64]bool) {
 	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
 	add := func(rule string, b rel, msg string) {
