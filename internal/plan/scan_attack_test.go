@@ -181,3 +181,28 @@ func TestAttackWholeTableWriteHidden(t *testing.T) {
 		}
 	}
 }
+
+// The scans a file makes where no locks read follows them (a file run
+// whole, CREATE INDEX CONCURRENTLY alone; a file with its own BEGIN and
+// COMMIT, read one statement at a time; an earlier statement's) are not
+// blamed on the next file's statement that takes ACCESS EXCLUSIVE on the
+// table and scans nothing: the baseline is read again with the relations.
+func TestTraceScanBaselineAcrossFiles(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	const alter = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;"
+	for _, files := range [][]string{
+		{"CREATE INDEX CONCURRENTLY users_email ON users (email);", alter},
+		{"BEGIN;\nSELECT count(*) FROM users;\nCOMMIT;", alter},
+		{"SELECT count(*) FROM users;", alter},
+		{"SET lock_timeout = '5s';\nSELECT count(*) FROM users;\nALTER TABLE users ADD COLUMN x int;"},
+	} {
+		rep, err := planFiles(t, applied, files...)
+		if err != nil {
+			t.Fatalf("%q: %v", files, err)
+		}
+		if got := findingsOf(rep); len(got) != 0 {
+			t.Errorf("%q: findings\n%s\nwant none", files, strings.Join(got, "\n"))
+		}
+	}
+}
