@@ -272,8 +272,8 @@ func TestAttackTraceMarkerFromCurrentQuery(t *testing.T) {
 	rep, err := planFiles(t, "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", `DO $$
 DECLARE m text := substring(current_query() from 'dbguard_locks_[0-9a-f]+');
 BEGIN
-  EXECUTE format('CREATE TYPE public.forged AS (%I int8, b int8, c text)', m);
-  EXECUTE 'CREATE FUNCTION public.forged() RETURNS SETOF public.forged LANGUAGE sql AS $f$ SELECT 0::int8, 0::int8, ''5s''::text $f$';
+  EXECUTE format('CREATE TYPE public.forged AS (%I int8, b int8, c text, d int8)', m);
+  EXECUTE 'CREATE FUNCTION public.forged() RETURNS SETOF public.forged LANGUAGE sql AS $f$ SELECT 0::int8, 0::int8, ''5s''::text, 0::int8 $f$';
 END $$;
 SELECT * FROM public.forged();
 ALTER TABLE users ADD COLUMN z int;
@@ -288,7 +288,7 @@ ALTER TABLE users ADD COLUMN z int;
 	for _, f := range rep.Findings {
 		rules = append(rules, fmt.Sprintf("%s:%d", f.Rule, f.Line))
 	}
-	if !contains(rules, "lock-timeout-missing:7") {
+	if !contains(rules, "lock-timeout-missing:8") {
 		t.Errorf("findings %v: the ALTER's lock is hidden by a forged locks read", rules)
 	}
 }

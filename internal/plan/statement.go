@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/schema"
@@ -371,4 +373,92 @@ func matchRel(rels map[int64]rel, sch, name string) (int64, rel, bool) {
 		}
 	}
 	return found, fr, found != 0
+}
+
+// matchWritten is matchRel among the tables the statement wrote: of the
+// locked tables of the name (in the schema, when given), the first by oid
+// that it scanned (scansOf) holding ROW EXCLUSIVE or stronger; else, when
+// none of the name was, the first of the name (a partitioned table, which
+// has no scans of its own). A table of the name in another schema that
+// the statement only read is not the one it wrote.
+func matchWritten(locked map[int64]rel, locks map[int64]string, scanned map[int64]bool, sch, name string) (int64, rel, bool) {
+	for _, oid := range slices.Sorted(maps.Keys(locked)) {
+		r := locked[oid]
+		if !isTable(r.kind) || r.name != name || sch != "" && r.key != schema.Key(sch, name) {
+			continue
+		}
+		if scanned[oid] && strength(locks[oid]) >= strength("RowExclusiveLock") {
+			return oid, r, true
+		}
+	}
+	return matchRel(locked, sch, name)
+}
+
+// written lists the tables a statement scanned (scansOf) holding ROW
+// EXCLUSIVE or stronger, by oid; fresh: only those it took that lock on
+// itself (held is what the file held before it).
+func written(locked map[int64]rel, held, locks map[int64]string, scanned map[int64]bool, fresh bool) []int64 {
+	var out []int64
+	for _, oid := range slices.Sorted(maps.Keys(locked)) {
+		if !isTable(locked[oid].kind) || !scanned[oid] || strength(locks[oid]) < strength("RowExclusiveLock") {
+			continue
+		}
+		if fresh && strength(held[oid]) >= strength("RowExclusiveLock") {
+			continue
+		}
+		out = append(out, oid)
+	}
+	return out
+}
+
+// prepared records the statement a PREPARE names, by name, for the
+// EXECUTEs after it (executed); DEALLOCATE forgets it. Prepared
+// statements last as long as the session, across files.
+func (t *tracer) prepared(ts []tok) {
+	if len(ts) < 2 {
+		return
+	}
+	switch ts[0].up {
+	case "PREPARE":
+		i := 2
+		if i < len(ts) && ts[i].text == "(" {
+			for i++; i < len(ts) && !(ts[i].text == ")" && ts[i].depth == ts[1].depth); i++ {
+			}
+			i++
+		}
+		if i < len(ts) && ts[i].up == "AS" {
+			if t.preparedText == nil {
+				t.preparedText = map[string][]tok{}
+			}
+			t.preparedText[tokName(ts[1])] = ts[i+1:]
+		}
+	case "DEALLOCATE":
+		name := ts[1]
+		if name.up == "PREPARE" && len(ts) > 2 {
+			name = ts[2]
+		}
+		if name.up == "ALL" {
+			t.preparedText = nil
+		} else {
+			delete(t.preparedText, tokName(name))
+		}
+	}
+}
+
+// executed is the text of the prepared statement an EXECUTE runs.
+func (t *tracer) executed(ts []tok) ([]tok, bool) {
+	if len(ts) < 2 || ts[0].up != "EXECUTE" {
+		return nil, false
+	}
+	body, ok := t.preparedText[tokName(ts[1])]
+	return body, ok
+}
+
+// tokName is a name as the server folds it: a quoted one as written, an
+// unquoted one in lower case.
+func tokName(k tok) string {
+	if strings.HasPrefix(k.text, `"`) {
+		return strings.ReplaceAll(strings.Trim(k.text, `"`), `""`, `"`)
+	}
+	return strings.ToLower(k.text)
 }

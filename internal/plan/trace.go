@@ -82,6 +82,15 @@ type tracer struct {
 	// after its COMMIT); the next file's before. nil: read them when the
 	// file starts.
 	next map[int64]rel
+	// scans: each table's sequential scans so far (the server's count and
+	// the session's own, not yet sent to it), by oid, when last read: the
+	// baseline a locks read's count is compared with (scanned). A table
+	// missing has no known baseline: no scan of it is found until it is
+	// read again.
+	scans map[int64]int64
+	// preparedText: the statements the files prepared (PREPARE name AS
+	// ...), by name, as tokens: what an EXECUTE of the name runs.
+	preparedText map[string][]tok
 
 	mu       sync.Mutex
 	notices  []string // the server's messages during the statement in flight
@@ -257,7 +266,7 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 	LEFT JOIN (SELECT c.oid AS o, c.relfilenode::pg_catalog.int8 AS f, c.relkind::pg_catalog.text AS k, n.nspname AS s, c.relname AS n, coalesce(i.indrelid, 0::pg_catalog.oid)::pg_catalog.int8 AS t` + relationsFrom + `) r ON r.o OPERATOR(pg_catalog.=) k.oid
 	UNION ALL SELECT n.oid::pg_catalog.int8, 0::pg_catalog.int8, 'N'::pg_catalog.text, n.nspname, ''::pg_catalog.name, 0::pg_catalog.int8 FROM pg_catalog.pg_namespace n
 	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'D'::pg_catalog.text, ''::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8 WHERE EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable)
-	UNION ALL SELECT l.relation::pg_catalog.int8, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), 'L'::pg_catalog.text, l.mode::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8
+	UNION ALL SELECT l.relation::pg_catalog.int8, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), 'L'::pg_catalog.text, l.mode::pg_catalog.name, ''::pg_catalog.name, ` + scansOf + `
 		FROM l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 		WHERE l.granted AND l.relation OPERATOR(pg_catalog.>=) $3 AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
 	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, (pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout'))::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
@@ -286,12 +295,34 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // statement itself does after lowering it is unseen: the level is read
 // before it is set (the operands of || run left to right), and a level
 // lower than the one the trace set fails the file (levelChanged).
-const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode
+const locksSQL = `SELECT l.relation::pg_catalog.int8 AS %s, coalesce(c.relfilenode::pg_catalog.int8, '-1'::pg_catalog.int8), l.mode, ` + scansOf + `
 	FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation
 	WHERE l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() AND l.locktype OPERATOR(pg_catalog.=) 'relation'::pg_catalog.text AND l.granted
 	AND l.relation OPERATOR(pg_catalog.>=) %s
 	AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
-	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0)`
+	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout') OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.set_config('client_min_messages', 'debug1', false), 1, 0), 0::pg_catalog.int8`
+
+// scansOf is a locked relation's sequential scans so far, in a locks read
+// (l, and c its pg_class row): the server's count
+// (pg_stat_all_tables.seq_scan) and the session's own not yet sent to it
+// (pg_stat_xact_all_tables.seq_scan), which only grows while the session
+// is not idle outside a transaction (PostgreSQL 15 sends them then); the
+// sum only grows. For an index, its index scans (a foreign key's check
+// run with enable_seqscan off reads both tables through their indexes);
+// 0 but for a table, materialized view or index. A statement that scans
+// a table under a lock (SET NOT NULL, a CHECK, a foreign key, ATTACH
+// PARTITION) adds one, whether or not the server's message for it came:
+// code that lowers client_min_messages while it runs hides the message,
+// never the count (scanned).
+const scansOf = `CASE WHEN c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m,i}'::pg_catalog."char"[]) THEN pg_catalog.pg_stat_get_numscans(l.relation) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(l.relation) ELSE 0::pg_catalog.int8 END`
+
+// scansSQL is every user table's and index's scans so far (scansOf), read
+// with the relations whole (relationsAfter): the baseline the locks reads
+// after it are compared with.
+const scansSQL = `SELECT c.oid::pg_catalog.int8, pg_catalog.pg_stat_get_numscans(c.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(c.oid)
+	FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+	WHERE c.relkind OPERATOR(pg_catalog.=) ANY ('{r,m,i}'::pg_catalog."char"[]) AND n.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
+	AND NOT pg_catalog.starts_with(n.nspname::pg_catalog.text, 'pg_')`
 
 // catalogOIDs is PostgreSQL's FirstNormalObjectId: every oid below it was
 // given out by initdb (or a single-user backend), to the system catalogs,
@@ -453,15 +484,32 @@ func (t *tracer) relations(ctx context.Context) (map[int64]rel, error) {
 }
 
 // relationsAfter runs prefix (statements ending in ';', or "") and lists
-// the relations in the same round trip: a file's setup costs one.
+// the relations in the same round trip: a file's setup costs one. The
+// tables' scans so far (scansSQL) are read with them: the baseline of
+// the locks reads after, which the scans of a file run whole, of one run
+// a statement at a time (whose COMMIT runs its deferred triggers with no
+// read after them) or of a file rolled back (batch) left behind.
 func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]rel, error) {
-	results, err := t.conn.PgConn().Exec(ctx, prefix+relationsSQL).ReadAll()
+	results, err := t.conn.PgConn().Exec(ctx, prefix+scansSQL+";\n"+relationsSQL).ReadAll()
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range results {
 		if r.Err != nil {
 			return nil, r.Err
+		}
+	}
+	t.scans = map[int64]int64{}
+	if len(results) >= 2 {
+		for _, row := range results[len(results)-2].Rows {
+			if len(row) != 2 {
+				break
+			}
+			oid, err1 := strconv.ParseInt(string(row[0]), 10, 64)
+			n, err2 := strconv.ParseInt(string(row[1]), 10, 64)
+			if err1 == nil && err2 == nil {
+				t.scans[oid] = n
+			}
 		}
 	}
 	return readRelations(results[len(results)-1].Rows)
@@ -927,7 +975,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		results++
 		rr := mrr.ResultReader()
 		fds := rr.FieldDescriptions()
-		marked := len(fds) == 3 && fds[0].Name == t.marker
+		marked := len(fds) == 4 && fds[0].Name == t.marker
 		targeted := t.isTargetRead(fds)
 		// Kept: the locks reads, the target reads, what changed, and the
 		// relations read that ends the query without it.
@@ -975,6 +1023,9 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		}
 		t.rollback()
 		t.takeNotices()
+		// Its scans were counted, rolled back or not: no baseline is
+		// known until the relations are read whole again.
+		t.scans = nil
 		return false, nil
 	}
 	if !committed || askew || results != len(places) || last == nil {
@@ -1032,13 +1083,13 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 
 // deferredLocks picks, from the rows of the read of what changed
 // (changedSQL), the locks read after the file's deferred triggers, as rows
-// of locksSQL: the relation, its relfilenode (-1: dropped), the mode, and
-// the lock_timeout in the row of relation 0.
+// of locksSQL: the relation, its relfilenode (-1: dropped), the mode, its
+// scans (scansOf), and the lock_timeout in the row of relation 0.
 func deferredLocks(rows [][][]byte) [][][]byte {
 	var out [][][]byte
 	for _, row := range rows {
 		if len(row) == 6 && string(row[2]) == "L" {
-			out = append(out, [][]byte{row[0], row[1], row[3]})
+			out = append(out, [][]byte{row[0], row[1], row[3], row[5]})
 		}
 	}
 	return out
@@ -1048,7 +1099,7 @@ func deferredLocks(rows [][][]byte) [][][]byte {
 // 0), or "" when it has none.
 func rowsLevel(rows [][][]byte) string {
 	for _, r := range rows {
-		if len(r) == 3 && string(r[0]) == "0" {
+		if len(r) >= 3 && string(r[0]) == "0" {
 			level, _, _ := strings.Cut(string(r[2]), " ")
 			return level
 		}
@@ -1079,18 +1130,21 @@ func (t *tracer) levelChanged(f pendingFile, st sqlscan.Statement, level, want s
 
 // addsRows reports whether the locks read rows holds a row (a lock, or
 // a relfilenode) of a relation known before the file (in before) that
-// the read last does not.
+// the read last does not. The scans are not compared: a deferred
+// trigger's scan under the file's locks is one under a lock an earlier
+// statement took, which no rule reports (scanned).
 func addsRows(rows, last [][][]byte, before map[int64]rel) bool {
+	key := func(r [][]byte) string { return string(bytes.Join(r[:min(len(r), 3)], []byte{0})) }
 	seen := map[string]bool{}
 	for _, r := range last {
-		seen[string(bytes.Join(r, []byte{0}))] = true
+		seen[key(r)] = true
 	}
 	for _, r := range rows {
 		if len(r) == 0 {
 			continue
 		}
 		oid, _ := strconv.ParseInt(string(r[0]), 10, 64)
-		if _, ok := before[oid]; ok && !seen[string(bytes.Join(r, []byte{0}))] {
+		if _, ok := before[oid]; ok && !seen[key(r)] {
 			return true
 		}
 	}
@@ -1146,6 +1200,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	rewritten := map[int64]bool{}
 	dropped := map[int64]bool{}
 	var made []int64 // relations this statement made
+	scanned := map[int64]bool{}
 	for _, row := range rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
 		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
@@ -1154,6 +1209,7 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 			level, timeout, _ = strings.Cut(mode, " ")
 			continue
 		}
+		t.countScans(oid, row, scanned)
 		b, ok := before[oid]
 		if !ok && node >= 0 && !fs.made[oid] {
 			// Made by this statement: a new relation stays locked until
@@ -1176,6 +1232,12 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		cur[oid] = node
 		if strength(mode) > strength(now[oid]) {
 			now[oid] = mode
+		}
+	}
+	// An index scanned is its table read: through the index.
+	for oid := range scanned {
+		if b, ok := before[oid]; ok && b.kind == "i" && b.table != 0 {
+			scanned[b.table] = true
 		}
 	}
 	if fs.made == nil {
@@ -1203,10 +1265,11 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	}
 	slices.SortFunc(ps.Locks, func(a, b Lock) int { return strings.Compare(a.Relation, b.Relation) })
 	fs.pf.Statements = append(fs.pf.Statements, ps)
-	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg)
+	t.statementFindings(f, st, before, heldBefore, now, rewritten, dropped, made, notices, tg, scanned)
 	if !t.codeFree && fs.level != "notice" && len(made) > 0 {
 		t.unseenBuilds(f, st, before, now, rewritten, made, notices, fs.indexes)
 	}
+	t.unseenScans(f, st, before, heldBefore, now, rewritten, dropped, scanned, notices)
 	if fs.level != "" && level != "" && hides(level, fs.level) {
 		t.levelChanged(f, st, level, fs.level)
 	}
@@ -1215,6 +1278,88 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 		t.add(Finding{Rule: "lock-timeout-missing", File: f.path, Line: st.Line, Relation: strong[0], Size: t.size(strong[0]),
 			Message: fmt.Sprintf("takes %s on %s with no lock_timeout set: while it waits for the lock, every query on the table queues behind it", strongest(now, before, strong), strings.Join(strong, ", "))})
 	}
+}
+
+// countScans reads a locks read row's scans (scansOf) into t.scans, and
+// marks the relation scanned when they grew since the last read (only a
+// relation whose scans were read before has a baseline).
+func (t *tracer) countScans(oid int64, row [][]byte, scanned map[int64]bool) {
+	if len(row) < 4 {
+		return
+	}
+	n, err := strconv.ParseInt(string(row[3]), 10, 64)
+	if err != nil {
+		return
+	}
+	if t.scans == nil {
+		t.scans = map[int64]int64{}
+	}
+	if last, ok := t.scans[oid]; ok && n > last {
+		scanned[oid] = true
+	}
+	t.scans[oid] = n
+}
+
+// unseenScans reports a scan of a table known before the file under the
+// ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE lock the statement took on it
+// (its count of scans grew, scansOf) that no server message of the
+// statement names and no other finding of the statement explains: code
+// that lowered client_min_messages while it ran (a DO block, a function,
+// a procedure, a function of the live version's whose SET clause lowers
+// it) hid the "verifying table" or "validating foreign key constraint"
+// message the rules read, and then raised it again (stop 37). It is the
+// finding the message would have given: set-not-null-scan when the text
+// says SET NOT NULL, attach-partition-scan when it says ATTACH
+// PARTITION, else constraint-validated. A scan under a lock an earlier
+// statement took (a batched UPDATE after an ALTER TABLE) is not one: the
+// empty shadow table is scanned where the live one would use an index.
+func (t *tracer) unseenScans(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped, scanned map[int64]bool, notices []string) {
+	if len(scanned) == 0 {
+		return
+	}
+	// The tables the messages name: the scan is reported by them.
+	seen := map[string]bool{}
+	for _, n := range notices {
+		switch {
+		case fkRE.MatchString(n):
+			// A foreign key's check scans both tables; the message names
+			// the constraint, and the rule reports its table.
+			return
+		case verifyingRE.MatchString(n):
+			seen[verifyingRE.FindStringSubmatch(n)[1]] = true
+		case buildingRE.MatchString(n):
+			seen[buildingRE.FindStringSubmatch(n)[2]] = true
+		}
+	}
+	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
+	rule, what := "constraint-validated", "a CHECK or FOREIGN KEY check"
+	switch {
+	case strings.Contains(text, "SET NOT NULL"):
+		rule, what = "set-not-null-scan", "SET NOT NULL"
+	case strings.Contains(text, "ATTACH PARTITION"):
+		rule, what = "attach-partition-scan", "ATTACH PARTITION"
+	}
+	for _, oid := range slices.Sorted(maps.Keys(scanned)) {
+		b, ok := before[oid]
+		mode := locks[oid]
+		if !ok || !isTable(b.kind) || rewritten[oid] || dropped[oid] || seen[b.name] ||
+			strength(mode) < strength("ShareRowExclusiveLock") || strength(mode) <= strength(held[oid]) || t.reported(f, st, b.key) {
+			continue
+		}
+		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key),
+			Message: fmt.Sprintf("scans %s under %s (%s), and the server's message for the scan never came: the statement lowered client_min_messages while it ran%s", b.key, mode, what, t.costs(b.key))})
+	}
+}
+
+// reported reports whether a finding of the statement names the relation
+// already (a rewrite, an index build: each scans the table too).
+func (t *tracer) reported(f pendingFile, st sqlscan.Statement, key string) bool {
+	for _, x := range t.report.Findings {
+		if x.File == f.path && x.Line == st.Line && x.Relation == key && x.Rule != "lock-timeout-missing" && x.Rule != "column-type-change" {
+			return true
+		}
+	}
+	return false
 }
 
 // traceable reports whether a file can be run statement by statement with
@@ -1342,9 +1487,10 @@ var (
 // The table an ALTER TABLE, UPDATE or DELETE names is the one its name
 // resolved to before it ran (tg, target.go); a "verifying table" message
 // naming it is about that table, and one naming another (a partition of
-// it, or a table a DO block alters) is matched by name among the locked
-// relations known before the file.
-func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string, tg target) {
+// it, the table ATTACH PARTITION attaches, or a table a DO block alters)
+// is the locked relation known before the file of that name whose scans
+// grew in the statement (scannedNamed).
+func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before map[int64]rel, held, locks map[int64]string, rewritten, dropped map[int64]bool, made []int64, notices []string, tg target, scanned map[int64]bool) {
 	text := strings.ToUpper(spaceRE.ReplaceAllString(stripComments(st.Text), " "))
 	add := func(rule string, b rel, msg string) {
 		t.add(Finding{Rule: rule, File: f.path, Line: st.Line, Relation: b.key, Size: t.size(b.key), Message: msg})
@@ -1436,12 +1582,15 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		case verifyingRE.MatchString(n):
 			m := verifyingRE.FindStringSubmatch(n)
-			oid, b, ok := named(locked, m[1])
+			oid, b, ok := scannedNamed(locked, m[1], scanned)
 			if isAlter && tg.known() && m[1] == alter.name {
 				oid, b, ok = target()
 			}
 			if !ok || !isTable(b.kind) {
 				continue
+			}
+			if strings.Contains(text, "ATTACH PARTITION") {
+				add("attach-partition-scan", b, fmt.Sprintf("ATTACH PARTITION scans %s under %s to check every row against the partition bound (no validated CHECK constraint proves it)%s", b.key, locks[oid], t.costs(b.key)))
 			}
 			if strings.Contains(text, "SET NOT NULL") {
 				add("set-not-null-scan", b, fmt.Sprintf("SET NOT NULL scans %s under %s (no validated CHECK (col IS NOT NULL) proves it)%s", b.key, locks[oid], t.costs(b.key)))
@@ -1498,19 +1647,63 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
 		}
 	}
+	// The tables a whole-table write through a name that is no table
+	// known before the file (a view, auto-updatable or with INSTEAD
+	// rules) wrote: those the statement scanned under ROW EXCLUSIVE or
+	// stronger, taken by it (fresh: a table an earlier statement of the
+	// file wrote or altered may be scanned by a subquery alone).
+	through := func(v string, fresh bool) {
+		for _, oid := range written(locked, held, locks, scanned, fresh) {
+			if b := locked[oid]; t.hasRows(b.key) {
+				wholeTable(v, b)
+			}
+		}
+	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
-		if _, b, ok := tg.table(locked, sch, name); ok && t.hasRows(b.key) {
-			wholeTable(v, b)
+		if _, b, ok := tg.table(locked, sch, name); ok {
+			if t.hasRows(b.key) {
+				wholeTable(v, b)
+			}
+		} else if _, _, ok := matchRel(before, sch, name); !ok && !(tg.known() && before[tg.oid].kind != "") {
+			through(v, true)
 		}
 	}
 	// An UPDATE or DELETE inside a WITH clause's expression runs as the
-	// statement does: matched by name among the locked tables (one
-	// target is read by OID per statement, its main one's).
+	// statement does: the locked table of its name that the statement
+	// scanned under ROW EXCLUSIVE (one target is read by OID per
+	// statement, its main one's), else the first of its name.
 	for _, w := range cteWrites(ts) {
-		if _, b, ok := matchRel(locked, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
-			wholeTable(w.verb, b)
+		if w.where {
+			continue
+		}
+		if _, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok {
+			if t.hasRows(b.key) {
+				wholeTable(w.verb, b)
+			}
+		} else if _, _, ok := matchRel(before, w.sch, w.name); !ok {
+			through(w.verb, true)
 		}
 	}
+	// EXECUTE of a statement the session prepared (PREPARE name AS
+	// UPDATE ...): judged by the prepared text, at the EXECUTE, which is
+	// what writes; the PREPARE took its ROW EXCLUSIVE already.
+	if body, ok := t.executed(ts); ok {
+		if v, sch, name, where, ok := dmlTargetOf(body); ok && !where {
+			if _, b, ok := matchWritten(locked, locks, scanned, sch, name); ok {
+				if t.hasRows(b.key) {
+					wholeTable(v, b)
+				}
+			} else if _, _, ok := matchRel(before, sch, name); !ok {
+				through(v, false)
+			}
+		}
+		for _, w := range cteWrites(body) {
+			if _, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok && !w.where && t.hasRows(b.key) {
+				wholeTable(w.verb, b)
+			}
+		}
+	}
+	t.prepared(ts)
 	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {
 		var names []string
 		var first rel
@@ -1792,6 +1985,30 @@ func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
 // is on, as constraintTable does for a constraint.
 func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
 	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
+}
+
+// scannedNamed is the locked relation a server message names: the one
+// of that name whose scans grew in the statement (scanned), when one
+// did; else the first of that name by oid. The message gives no schema,
+// and a table of the name in another schema (locked, not scanned) is not
+// the one the server checked.
+func scannedNamed(locked map[int64]rel, name string, scanned map[int64]bool) (int64, rel, bool) {
+	found := int64(-1)
+	for _, oid := range slices.Sorted(maps.Keys(locked)) {
+		if locked[oid].name != name {
+			continue
+		}
+		if scanned[oid] {
+			return oid, locked[oid], true
+		}
+		if found < 0 {
+			found = oid
+		}
+	}
+	if found < 0 {
+		return 0, rel{}, false
+	}
+	return found, locked[found], true
 }
 
 func named(rels map[int64]rel, name string) (int64, rel, bool) {

@@ -1,0 +1,208 @@
+package plan
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Code that lowers client_min_messages, scans a live table under a
+// strong lock (SET NOT NULL, a CHECK, a foreign key) and raises the level
+// again before the statement ends sends no "verifying table" message and
+// leaves the locks read no level to find: the plan passed the scan at
+// 6b709a6 (stop 37, "Security, open: Plan"). The locks read counts each
+// table's sequential scans (pg_stat_get_numscans and its pending count):
+// a scan of a live table whose ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE
+// lock the statement took is the finding the message would have given.
+func TestAttackTraceScanWithLevelLowered(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\nCREATE INDEX orders_user_id ON orders (user_id);\n" +
+		"CREATE FUNCTION quiet_not_null(col text) RETURNS void LANGUAGE plpgsql SET client_min_messages = error AS $$ BEGIN EXECUTE format('ALTER TABLE users ALTER COLUMN %I SET NOT NULL', col); END $$;\n"
+	const lower = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'error', true)"
+	const raise = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'debug1', true)"
+	for _, c := range []struct {
+		sql  string
+		want string
+	}{
+		// A DO block, in the file's one query.
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN " + lower + "; ALTER TABLE users ALTER COLUMN email SET NOT NULL; " + raise + "; END $$;", "set-not-null-scan 000002_p.up.sql:2"},
+		// The same in a file with its own BEGIN and COMMIT (one
+		// statement at a time).
+		{"BEGIN;\nSET lock_timeout = '5s';\nDO $$ BEGIN " + lower + "; ALTER TABLE users ALTER COLUMN email SET NOT NULL; " + raise + "; END $$;\nCOMMIT;", "set-not-null-scan 000002_p.up.sql:3"},
+		// A CHECK added in a function the file makes, with no SET clause.
+		{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN " + lower + "; ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0); " + raise + "; END $$;\nSELECT f();", "constraint-validated 000002_p.up.sql:3"},
+		// A foreign key validated in a procedure.
+		{"SET lock_timeout = '5s';\nCREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN " + lower + "; ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id); " + raise + "; END $$;\nCALL p();", "constraint-validated 000002_p.up.sql:3"},
+		// The same with sequential scans off: the foreign key's check
+		// reads both tables through their indexes.
+		{"SET lock_timeout = '5s';\nSET enable_seqscan = off;\nDO $$ BEGIN " + lower + "; ALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id); " + raise + "; END $$;", "constraint-validated 000002_p.up.sql:3"},
+		// The live version's function, whose SET clause lowers the level:
+		// the text does not say which check scanned.
+		{"SET lock_timeout = '5s';\nSELECT quiet_not_null('name');", "constraint-validated 000002_p.up.sql:2"},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); !slices.Contains(got, c.want) || rep.Status != "fail" {
+			t.Errorf("%q: status %s, findings\n%s\nwant among them %s", c.sql, rep.Status, strings.Join(got, "\n"), c.want)
+		}
+	}
+}
+
+// The scan the server's message reports is reported once: by the
+// message, not again by the count of scans; and a statement that takes
+// ACCESS EXCLUSIVE without scanning (ADD COLUMN), or scans under a lock an
+// earlier statement took (a batched UPDATE after it), is not a scan under
+// its lock.
+func TestTraceScanReportedOnce(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;", []string{"set-not-null-scan 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0);", []string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE orders ADD CONSTRAINT orders_user FOREIGN KEY (user_id) REFERENCES users (id);", []string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; END $$;", []string{"set-not-null-scan 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;\nUPDATE users SET x = 1 WHERE age > 3;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM pg_catalog.set_config('client_min_messages', 'error', true); ALTER TABLE users ADD COLUMN x int; PERFORM pg_catalog.set_config('client_min_messages', 'debug1', true); END $$;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+// ALTER TABLE ... ATTACH PARTITION of a live table scans it under ACCESS
+// EXCLUSIVE to check its rows against the bound (PostgreSQL's
+// "ATTACH PARTITION"), and a default partition's rows too: no rule
+// reported it at 6b709a6. A validated CHECK that implies the bound spares
+// the scan (the safe recipe), and is silent; so is attaching a table the
+// file made.
+func TestPlanAttachPartitionScan(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n" +
+		"CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL);\n" +
+		"CREATE TABLE events_checked (id bigint NOT NULL, at date NOT NULL, CONSTRAINT events_checked_bound CHECK (at >= '2024-01-01' AND at < '2025-01-01'));\n" +
+		"CREATE TABLE logs (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n" +
+		"CREATE TABLE logs_default PARTITION OF logs DEFAULT;\n"
+	const lower = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'error', true)"
+	const raise = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'debug1', true)"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+			[]string{"attach-partition-scan 000002_p.up.sql:2 events_2025"}},
+		// The default partition is scanned for rows of the new bound.
+		{"SET lock_timeout = '5s';\nALTER TABLE logs ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+			[]string{"attach-partition-scan 000002_p.up.sql:2 events_2025", "attach-partition-scan 000002_p.up.sql:2 logs_default"}},
+		// The message hidden: the count of scans finds it.
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN " + lower + "; ALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); " + raise + "; END $$;",
+			[]string{"attach-partition-scan 000002_p.up.sql:2 events_2025"}},
+		// The safe recipe: a validated CHECK implies the bound.
+		{"SET lock_timeout = '5s';\nALTER TABLE events ATTACH PARTITION events_checked FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');", nil},
+		{"SET lock_timeout = '5s';\nCREATE TABLE events_2026 (id bigint NOT NULL, at date NOT NULL);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+// A whole-table UPDATE or DELETE whose text names no live table passed at
+// 6b709a6: through a view (auto-updatable, or with an INSTEAD rule), or a
+// prepared statement run by EXECUTE (stop 37). The table is the one the
+// statement locked ROW EXCLUSIVE and scanned (scansOf), by OID: so is a
+// WITH clause's DELETE target, where a table of the same name in another
+// schema is not the one deleted from.
+func TestAttackWholeTableWriteHidden(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE VIEW users_v AS SELECT id, email, age FROM users;\n" +
+		"CREATE VIEW users_r AS SELECT id, email FROM users;\n" +
+		"CREATE RULE users_r_upd AS ON UPDATE TO users_r DO INSTEAD UPDATE users SET email = new.email WHERE users.id = old.id;\n" +
+		"CREATE RULE users_r_del AS ON DELETE TO users_r DO INSTEAD DELETE FROM users WHERE users.id = old.id;\n" +
+		"CREATE SCHEMA s2;\nCREATE TABLE s2.users (id bigserial PRIMARY KEY, email text);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nUPDATE users_v SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM users_v;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users_r SET email = 'x';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM users_r;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nPREPARE wipe AS DELETE FROM users;\nEXECUTE wipe;", []string{"whole-table-delete 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nPREPARE fill (int) AS UPDATE users_v SET age = $1;\nEXECUTE fill(3);", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		// s2.users is read, not written: the CTE's target is public's.
+		{"SET lock_timeout = '5s';\nWITH d AS (DELETE FROM users RETURNING id) SELECT count(*) FROM d, s2.users;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		// The other way round: s2.users (no rows live) is the target;
+		// public.users, read, was reported by its name.
+		{"SET lock_timeout = '5s';\nSET search_path = s2, public;\nWITH d AS (DELETE FROM users RETURNING id) SELECT count(*) FROM d, public.users;", nil},
+		// With a WHERE: batched, silent.
+		{"SET lock_timeout = '5s';\nUPDATE users_v SET age = 1 WHERE id < 100;", nil},
+		{"SET lock_timeout = '5s';\nPREPARE del_some AS DELETE FROM users WHERE id < $1;\nEXECUTE del_some(100);", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+// The scans a file makes where no locks read follows them (a file run
+// whole, CREATE INDEX CONCURRENTLY alone; a file with its own BEGIN and
+// COMMIT, read one statement at a time; an earlier statement's) are not
+// blamed on the next file's statement that takes ACCESS EXCLUSIVE on the
+// table and scans nothing: the baseline is read again with the relations.
+func TestTraceScanBaselineAcrossFiles(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	const alter = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;"
+	for _, files := range [][]string{
+		{"CREATE INDEX CONCURRENTLY users_email ON users (email);", alter},
+		{"BEGIN;\nSELECT count(*) FROM users;\nCOMMIT;", alter},
+		{"SELECT count(*) FROM users;", alter},
+		{"SET lock_timeout = '5s';\nSELECT count(*) FROM users;\nALTER TABLE users ADD COLUMN x int;"},
+	} {
+		rep, err := planFiles(t, applied, files...)
+		if err != nil {
+			t.Fatalf("%q: %v", files, err)
+		}
+		if got := findingsOf(rep); len(got) != 0 {
+			t.Errorf("%q: findings\n%s\nwant none", files, strings.Join(got, "\n"))
+		}
+	}
+}
