@@ -371,7 +371,14 @@ func buildDbguard(t *testing.T, out string) {
 	}
 }
 
-// build builds the static binary into a folder of its own, once.
+// build builds the static binary into a folder of its own, once, as the
+// release is built (.goreleaser.yaml): static, without urfave/cli's docs
+// writers, without DWARF (-w). The release also drops the symbol table
+// (-s); this build keeps it, for TestAttackSharedSandboxNotInBinary's
+// go tool nm. DWARF was half of this link's CPU (1.0 against 0.55 s user,
+// docs/performance.md, round 12) and a fifth of the binary's bytes, which
+// TestAction packs, sums and unpacks; the tags are make build's, so the
+// two builds share their compiled packages.
 func build() {
 	dir, err := pgtest.TempDir() // swept by the next run if this one is killed
 	if err != nil {
@@ -379,7 +386,7 @@ func build() {
 		return
 	}
 	built.dir = dir
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "dbguard"), ".")
+	cmd := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-ldflags", "-w", "-o", filepath.Join(dir, "dbguard"), ".")
 	// In the package's folder, not the process's at the time: a serial
 	// test may have chdir'd into its own (since removed) while the build
 	// buildAhead started waited to begin ("getwd: no such file or

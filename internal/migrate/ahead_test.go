@@ -108,3 +108,35 @@ func TestAheadStopsAtTheVersion(t *testing.T) {
 	}
 	a.stop()
 }
+
+// A file over aheadMaxBytes is not read ahead: a pending one of 100 MiB
+// (sparse) was read and summed by every command that opened a runner,
+// migrate version too, before the version said it was pending. The small
+// file beside it still is; the large one's checksum is left empty, for the
+// read under the lock.
+func TestAheadLeavesALargeFile(t *testing.T) {
+	t.Parallel()
+	dbURL, dir, _ := migrated(t, map[string]string{"1_a.up.sql": "CREATE TABLE a (id int);"})
+	big := filepath.Join(dir, "2_big.up.sql")
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, 100<<20); err != nil {
+		t.Fatal(err)
+	}
+	r := open(t, dbURL, dir, nil)
+	r.ahead.wg.Wait()
+	sums := map[string]string{}
+	for i, name := range r.ahead.names {
+		sums[name] = r.ahead.sums[i]
+	}
+	if sums["1_a.up.sql"] != checksum([]byte("CREATE TABLE a (id int);")) {
+		t.Errorf("1_a.up.sql read ahead as %q, want its checksum", sums["1_a.up.sql"])
+	}
+	if sums["2_big.up.sql"] != "" {
+		t.Errorf("the 100 MiB file was read ahead (checksum %s)", sums["2_big.up.sql"])
+	}
+	if _, err := r.readAhead("2_big.up.sql"); canReadAt && !errors.Is(err, errLarge) {
+		t.Errorf("readAhead of the 100 MiB file = %v, want errLarge", err)
+	}
+}

@@ -11,6 +11,9 @@ import (
 // the root instead (a link that stays in the folder is followed there).
 var errLink = errors.New("a symbolic link")
 
+// errLarge is readAtUpTo's answer for a file over its limit.
+var errLarge = errors.New("over the size read ahead")
+
 // canReadAt: Runner.read uses readAt.
 const canReadAt = true
 
@@ -23,6 +26,12 @@ const canReadAt = true
 // root, it follows no link at all (O_NOFOLLOW: errLink, for the caller
 // to read through the root), and name must be one component.
 func readAt(dirfd int, name string) ([]byte, error) {
+	return readAtUpTo(dirfd, name, -1)
+}
+
+// readAtUpTo is readAt that reads nothing of a file over max bytes (max
+// below 0: no limit), answering errLarge from the file's status alone.
+func readAtUpTo(dirfd int, name string, max int64) ([]byte, error) {
 	var fd int
 	var err error
 	for {
@@ -44,6 +53,9 @@ func readAt(dirfd int, name string) ([]byte, error) {
 	}
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return nil, fmt.Errorf("not a regular file (%s)", kindOf(st.Mode))
+	}
+	if max >= 0 && st.Size > max {
+		return nil, errLarge
 	}
 	// One byte more than the size, so a file read whole comes back short
 	// and the read that would find its end is not needed; a file that
