@@ -209,6 +209,7 @@ type LoaderReading struct {
 	unusable   []string
 	configured bool
 	label      string
+	where      string // where(Dir), when the judging made it for the folder's readings
 	badKeys    []sourceKey
 	pg         *[]string   // the PG* variables loading set, KEY=value, sorted
 	names      secretNames // the judging's memo of the names that may hold a secret
@@ -267,7 +268,11 @@ func (lr *LoaderReading) pgSig() string { return strings.Join(lr.pgEnv(), "\x00"
 // Label is "vite in backend/".
 func (lr *LoaderReading) Label() string {
 	if lr.label == "" {
-		lr.label = lr.Loader + " in " + where(lr.Dir)
+		at := lr.where
+		if at == "" {
+			at = where(lr.Dir)
+		}
+		lr.label = lr.Loader + " in " + at
 	}
 	return lr.label
 }
