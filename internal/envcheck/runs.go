@@ -238,10 +238,19 @@ func (lr *LoaderReading) pgEnv() []string {
 			}
 		}
 		slices.Sort(out)
-		lr.pg = &out
+		// Most readings set none: they share one empty answer, where a
+		// pointer to out made out escape, an allocation for each reading.
+		lr.pg = &noPGEnv
+		if len(out) > 0 {
+			lr.pg = new([]string)
+			*lr.pg = out
+		}
 	}
 	return *lr.pg
 }
+
+// noPGEnv is pgEnv's answer for a reading that sets no PG* variable.
+var noPGEnv []string
 
 // secretNames memoises, by variable name, whether a value of it may be a
 // secret the redactor masks (dburl.EnvironSecret: a [dburl.SecretVar] or
