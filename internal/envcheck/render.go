@@ -199,9 +199,12 @@ func (r *Report) WriteText(w io.Writer, verdict error) error {
 	if len(r.Files) == 0 {
 		b.WriteString("  (none found)\n")
 	}
-	rows := make([][]string, 0, len(r.Files))
-	for _, f := range r.Files {
-		rows = append(rows, []string{"  " + output.Escape(f.Path), statusText(f)})
+	// The rows' cells in one array: a monorepo lists thousands of files.
+	rows, cells := make([][]string, 0, len(r.Files)), make([]string, 2*len(r.Files))
+	for i, f := range r.Files {
+		row := cells[2*i : 2*i+2 : 2*i+2]
+		row[0], row[1] = "  "+output.Escape(f.Path), statusText(f)
+		rows = append(rows, row)
 	}
 	writeLines(&b, output.Columns(rows))
 
@@ -336,13 +339,16 @@ func fitLast(rows [][]string, indent string) []string {
 // writeDefinitions lists every definition of a URL variable: where, which
 // variable, what kind of endpoint, the URL.
 func (r *Report) writeDefinitions(b *strings.Builder) {
-	var rows [][]string
-	for _, s := range r.Sources {
+	// The rows' cells in one array, as the files' (WriteText).
+	rows, cells := make([][]string, 0, len(r.Sources)), make([]string, 4*len(r.Sources))
+	for i, s := range r.Sources {
 		note := ""
 		if !s.InEffect {
 			note = "  (shadowed)"
 		}
-		rows = append(rows, []string{"  " + s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted() + note})
+		row := cells[4*i : 4*i+4 : 4*i+4]
+		row[0], row[1], row[2], row[3] = "  "+s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted()+note
+		rows = append(rows, row)
 	}
 	lines := output.Columns(rows)
 	if !output.Fits(lines...) {
