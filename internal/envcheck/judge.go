@@ -123,6 +123,10 @@ func (j *judging) judgeInOrder(runs []run, rs *readings, vars []string, files in
 // readByRoom is the room for loaders each file's readBy list starts with.
 const readByRoom = 8
 
+// readersRoom is the room a source's readers and a loaders' row's
+// readings start with.
+const readersRoom = 4
+
 // share gives a reading the sources of the earlier one it equals (same
 // plain files, same order); the maps are that reading's, never written
 // again.
@@ -507,6 +511,11 @@ func fileLess(a, b string) bool {
 
 func (s *Source) addReader(lr *LoaderReading) {
 	if l := lr.Label(); len(s.Readers) == 0 || s.Readers[len(s.Readers)-1] != l {
+		if s.Readers == nil {
+			// Room for the few loaders of a folder that read the same
+			// value: grown from one, it was ~3 allocations a source.
+			s.Readers = make([]string, 0, readersRoom)
+		}
 		s.Readers = append(s.Readers, l)
 	}
 }

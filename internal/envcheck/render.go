@@ -451,7 +451,7 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 		}
 		found := byKey[k]
 		if found == nil {
-			found = &row{what: what, db: db, why: lr.Why}
+			found = &row{what: what, db: db, why: lr.Why, lrs: make([]*LoaderReading, 0, readersRoom)}
 			rows = append(rows, found)
 			byKey[k] = found
 		}
