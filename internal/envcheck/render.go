@@ -391,6 +391,7 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 	type row struct {
 		what, db, why string
 		lrs           []*LoaderReading
+		room          [readersRoom]*LoaderReading // lrs' first array, in the row's own allocation
 	}
 	var rows []*row
 	// Sized for the readings: grown from empty, these maps' new tables were
@@ -451,7 +452,8 @@ func (r *Report) writeLoaders(b *strings.Builder) {
 		}
 		found := byKey[k]
 		if found == nil {
-			found = &row{what: what, db: db, why: lr.Why, lrs: make([]*LoaderReading, 0, readersRoom)}
+			found = &row{what: what, db: db, why: lr.Why}
+			found.lrs = found.room[:0]
 			rows = append(rows, found)
 			byKey[k] = found
 		}
