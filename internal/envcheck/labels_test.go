@@ -76,3 +76,60 @@ func TestDatabaseReadersAsLookedUp(t *testing.T) {
 		}
 	}
 }
+
+// joinLoaders is the loaders appended name by name, as writeLoaders made
+// a row's text before.
+func TestJoinLoadersAsAppended(t *testing.T) {
+	lr := func(loader string) *LoaderReading { return &LoaderReading{Loader: loader} }
+	cases := [][]*LoaderReading{
+		{lr("dotenv")},
+		{lr("dotenv"), lr("vite")},
+		{lr("dotenv"), lr(""), lr("next"), lr("dotenv")},
+		{lr("compose service backend (compose.yaml:12)"), lr("python-dotenv")},
+	}
+	for _, lrs := range cases {
+		want := lrs[0].Loader
+		for _, x := range lrs[1:] {
+			want += "," + x.Loader
+		}
+		if got := joinLoaders(lrs); got != want {
+			t.Errorf("joinLoaders = %q, want %q", got, want)
+		}
+	}
+}
+
+// Each reading's label is its loader in its folder, as where names the
+// folder, whether or not the judging made the folder's text for it: in
+// folders that come together and apart, at the root, and in a folder whose
+// name needs escaping.
+func TestLabelsOfTheJudgedReadings(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":               "DATABASE_URL=postgres://app@db.internal/app\n",
+		"a/.env":             "DATABASE_URL=postgres://app@db.internal/app\n",
+		"a/.env.local":       "DATABASE_URL=postgres://app@db.internal/app\n",
+		"b/c/.env":           "DATABASE_URL=postgres://app@db.internal/app\n",
+		"x\u001by/.env":      "DATABASE_URL=postgres://app@db.internal/app\n",
+		"a/package.json":     `{"dependencies": {"vite": "5.0.0", "dotenv": "16.0.0"}}`,
+		"b/requirements.txt": "python-dotenv==1.0.1\n",
+	})
+	r := mustResolve(t, root, nil)
+	dirs := map[string]bool{}
+	for _, lr := range r.Readings {
+		dirs[lr.Dir] = true
+		if lr.where == "" {
+			t.Errorf("%s in %q: no folder text from the judging", lr.Loader, lr.Dir)
+		}
+		if got, want := lr.Label(), lr.Loader+" in "+where(lr.Dir); got != want {
+			t.Errorf("Label = %q, want %q", got, want)
+		}
+		bare := &LoaderReading{Loader: lr.Loader, Dir: lr.Dir}
+		if got, want := bare.Label(), lr.Label(); got != want {
+			t.Errorf("Label without the folder text = %q, want %q", got, want)
+		}
+	}
+	for _, d := range []string{".", "a", "b/c", "x\u001by"} {
+		if !dirs[d] {
+			t.Errorf("no reading in %q (readings in %v)", d, dirs)
+		}
+	}
+}

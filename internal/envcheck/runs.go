@@ -209,6 +209,7 @@ type LoaderReading struct {
 	unusable   []string
 	configured bool
 	label      string
+	where      string // where(Dir), when the judging made it for the folder's readings
 	badKeys    []sourceKey
 	pg         *[]string   // the PG* variables loading set, KEY=value, sorted
 	names      secretNames // the judging's memo of the names that may hold a secret
@@ -237,10 +238,19 @@ func (lr *LoaderReading) pgEnv() []string {
 			}
 		}
 		slices.Sort(out)
-		lr.pg = &out
+		// Most readings set none: they share one empty answer, where a
+		// pointer to out made out escape, an allocation for each reading.
+		lr.pg = &noPGEnv
+		if len(out) > 0 {
+			lr.pg = new([]string)
+			*lr.pg = out
+		}
 	}
 	return *lr.pg
 }
+
+// noPGEnv is pgEnv's answer for a reading that sets no PG* variable.
+var noPGEnv []string
 
 // secretNames memoises, by variable name, whether a value of it may be a
 // secret the redactor masks (dburl.EnvironSecret: a [dburl.SecretVar] or
@@ -267,7 +277,11 @@ func (lr *LoaderReading) pgSig() string { return strings.Join(lr.pgEnv(), "\x00"
 // Label is "vite in backend/".
 func (lr *LoaderReading) Label() string {
 	if lr.label == "" {
-		lr.label = lr.Loader + " in " + where(lr.Dir)
+		at := lr.where
+		if at == "" {
+			at = where(lr.Dir)
+		}
+		lr.label = lr.Loader + " in " + at
 	}
 	return lr.label
 }

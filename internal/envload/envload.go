@@ -533,7 +533,11 @@ func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) b
 			return false
 		}
 	}
-	defs := make([]Def, len(k.r.Defs))
+	// The definitions and, after them, the values' own copies (below) in
+	// one array; defs is capped, so an append to the reading's Defs moves
+	// out rather than over the copies.
+	all := make([]Def, len(k.r.Defs), len(k.r.Defs)+len(k.r.Vars))
+	defs := all[:len(k.r.Defs):len(k.r.Defs)]
 	for i, d := range k.r.Defs {
 		var ok bool
 		if d.File, ok = swap(d.File); !ok {
@@ -543,8 +547,9 @@ func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) b
 	}
 	vars := make(map[string]Value, len(k.r.Vars))
 	// The values' definitions, copied into one array: a Def allocated
-	// for each was most of rebase's 1.4 MB on 1,000 env files.
-	own := make([]Def, 0, len(k.r.Vars))
+	// for each was most of rebase's 1.4 MB on 1,000 env files. It has
+	// room for them all, so no append moves it.
+	own := all[len(k.r.Defs):]
 	for name, v := range k.r.Vars {
 		if v.Def != nil {
 			own = append(own, *v.Def)
@@ -709,6 +714,11 @@ func (in *Input) plainSignature(l *Loader, dir, caller string) (sig []byte, file
 	}
 	for _, name := range lists.files {
 		if rel, f := in.at(dir, name); f.ok {
+			if files == nil {
+				// Room for a folder's usual pair (.env and .env.local):
+				// grown from one, the pair was two allocations.
+				files = make([]string, 0, 2)
+			}
 			files = append(files, rel)
 		}
 	}

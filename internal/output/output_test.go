@@ -5,10 +5,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
@@ -254,4 +256,50 @@ func TestFlushHeldMasksWhatMayBeASecret(t *testing.T) {
 		t.Errorf("FlushHeld waited %s for a stuck write", d)
 	}
 	r.mu.Unlock()
+}
+
+// Columns lays rows out as it did with a strings.Repeat per padded cell:
+// rows of different lengths, empty cells, multibyte text, and padding
+// longer than its constant.
+func TestColumnsAsRepeated(t *testing.T) {
+	long := strings.Repeat("x", 150)
+	cases := [][][]string{
+		nil,
+		{{}},
+		{{"only"}},
+		{{"a", "b"}, {"ccc", "d", "e"}, {"", ""}, {"ffff"}},
+		{{"é", "日本語", "x"}, {"plain", "y", "z"}, {"ünïcödé", "", "w"}},
+		{{long, "a", "b"}, {"c", long, "d"}, {"e", "f", long}},
+		{{"  services/s1/app/.env", "in effect"}, {"  x", "not read"}},
+	}
+	for _, rows := range cases {
+		got, want := Columns(rows), columnsRepeated(rows)
+		if !slices.Equal(got, want) {
+			t.Errorf("Columns(%q) =\n%q, want\n%q", rows, got, want)
+		}
+	}
+}
+
+func columnsRepeated(rows [][]string) []string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r[:max(len(r)-1, 0)] {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	out := make([]string, len(rows))
+	for k, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			b.WriteString(c)
+			if i < len(r)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)+2))
+			}
+		}
+		out[k] = b.String()
+	}
+	return out
 }
