@@ -5,7 +5,9 @@
 # migrations.path, a stale prisma/migrations beside the real one), the real
 # Prisma runs `prisma migrate deploy` on a fresh database, and the names it
 # applied (each candidate folder holds a migration of its own name) say
-# which folder it read. TestPrismaMigrationsDirGoldens (go test
+# which folder it read. A layout's cwd:DIR runs Prisma in that subfolder
+# (its prisma.config.ts there), as migrations.workdir: DIR does for
+# dbguard; package.json files above it are Prisma's upward search's. TestPrismaMigrationsDirGoldens (go test
 # ./internal/tool, no node needed) requires dbguard to read the same one,
 # or to refuse the layout.
 #
@@ -55,10 +57,11 @@ grep -v '^#' "$data/layouts.txt" | while read -r c rest; do
   rm -rf "$proj"
   mkdir -p "$proj"
   ln -s "$dir/node_modules" "$proj/node_modules"
-  keys=""
+  keys="" cwd=.
   for item in $rest; do
     case $item in
       config:*) keys="$keys  ${item#config:},"$'\n' ;;
+      cwd:*) cwd=${item#cwd:} ;;
       *=*)
         p=${item%%=*} content=${item#*=}
         [ "$content" = DS ] && content=$ds
@@ -70,7 +73,8 @@ grep -v '^#' "$data/layouts.txt" | while read -r c rest; do
         printf 'provider = "postgresql"\n' >"$proj/$(dirname "$item")/migration_lock.toml" ;;
     esac
   done
-  cat >"$proj/prisma.config.ts" <<EOF
+  mkdir -p "$proj/$cwd"
+  cat >"$proj/$cwd/prisma.config.ts" <<EOF
 import { defineConfig } from 'prisma/config'
 import { PrismaPg } from '@prisma/adapter-pg'
 
@@ -81,7 +85,7 @@ export default defineConfig({
 $keys})
 EOF
   applied=error
-  if (cd "$proj" && DATABASE_URL=$url node_modules/.bin/prisma migrate deploy >"$dir/deploy.log" 2>&1); then
+  if (cd "$proj/$cwd" && DATABASE_URL=$url "$proj/node_modules/.bin/prisma" migrate deploy >"$dir/deploy.log" 2>&1); then
     applied=$(sql "$url" "SELECT coalesce(string_agg(migration_name, ' ' ORDER BY migration_name), 'none') FROM _prisma_migrations")
   fi
   printf '%s\t%s\n' "$c" "$applied" >>"$out"

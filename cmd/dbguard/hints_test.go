@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,6 +57,7 @@ func TestEveryMigrateHintRuns(t *testing.T) {
 		&migrate.StatementTimeoutError{Transactional: true},
 		&migrate.StatementTimeoutError{},
 		&migrate.LockTimeoutError{},
+		&migrate.HolderUnreadError{Target: "db:5432/app", Err: errors.New("no answer within 3s")},
 		&migrate.AcceptError{Version: 1, File: "m/000001_a.up.sql"},
 		&migrate.AcceptError{Version: 1, File: "m/000001_a.up.sql", Missing: "t"},
 		&migrate.StaleRecordError{Dirty: &migrate.DirtyError{Version: 2, Entry: &committed}, Fallback: &migrate.DirtyError{Version: 2, Prev: 1, File: "m/000002_b.up.sql"}},

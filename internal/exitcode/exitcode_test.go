@@ -37,6 +37,8 @@ func TestEveryErrorsCode(t *testing.T) {
 		{&migrate.DirtyError{}, exitcode.CheckFailed},
 		{&migrate.MissingVersionError{}, exitcode.CheckFailed},
 		{&migrate.LockTimeoutError{}, exitcode.CheckFailed},
+		{&migrate.HolderUnreadError{Err: errors.New("x")}, exitcode.Unreachable},
+		{&tool.PrismaAdapterSchemaError{}, exitcode.Usage},
 		{&migrate.MigrationError{}, exitcode.CheckFailed},
 		{&migrate.PendingError{}, exitcode.CheckFailed},
 		{&tool.EditedError{}, exitcode.CheckFailed},

@@ -46,10 +46,18 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 		return 0, err
 	}
 	var p *tool.Project
-	if kind := tool.KindOf(o.Args); kind != "" {
+	if kind := tool.KindOf(o.Args); kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
+		// The project whose schema Prisma will read (--schema, or the
+		// one it finds here), checked below before Prisma runs.
+		if p, err = tool.PrismaExecProject(o.Config, wd, o.Args); err != nil {
+			return 0, err
+		}
+	} else if kind != "" {
 		if p, err = tool.ResolveKind(o.Config, kind, wd); err != nil {
 			return 0, err
 		}
+	}
+	if p != nil {
 		if err := p.CheckArgs(o.Args); err != nil {
 			return 0, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 		if err := before.Err(true); err != nil {
 			return err
 		}
+	}
+	if steps, err = p.Installed(steps); err != nil {
+		return err
 	}
 	talk := output.Talk{W: o.Stderr}
 	if p.Detected != "" {
@@ -143,7 +147,13 @@ const toolUnstop = 2 * time.Second
 // for a migration run); a non-zero exit is the tool's failure, reported
 // with its exit code (its own output said why).
 func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from string, set map[string]string, o MigrateOptions, out io.Writer, after *pyshim.After) error {
-	path, err := exec.LookPath(s.Args[0])
+	name := s.Args[0]
+	if strings.ContainsRune(name, filepath.Separator) && !filepath.IsAbs(name) {
+		// A program of the project's (node_modules/.bin/prisma), relative
+		// to the folder the step runs in, not to dbguard's.
+		name = filepath.Join(dir, name)
+	}
+	path, err := exec.LookPath(name)
 	if err != nil {
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("cannot run %s: %v", s.Args[0], err),
 			Next: fmt.Sprintf("install %s (or activate the environment that has it); dbguard migrate status reads its table without it", s.Args[0])}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
@@ -535,5 +536,49 @@ func TestAttackFileSwappedPastTheKeptBytes(t *testing.T) {
 	}
 	if v, dirty := version(t, r); v != 1 || dirty {
 		t.Errorf("version %d dirty %v, want 1 clean", v, dirty)
+	}
+}
+
+// Who holds the migration lock is read from the catalog within a time
+// limit. A read that timed out was "no holder": status called a run in
+// progress "pending" (it flaked TestAttackStatusBetweenMigrations at load
+// 30), and would call a migration in flight failed. Now it says the holder
+// could not be read. The read is held by a lock on pg_catalog.pg_locks (a
+// view in this database only) that the test takes first and releases
+// after: no sleep decides it.
+func TestAttackStatusHolderUnread(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name, dbURL := pgtest.NamedDB(t)
+	r := open(t, dbURL, files(t, threeMigrations), nil)
+	if err := r.Up(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	pgtest.HoldMigrationLock(t, name, dbURL, "deploy-job")
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE pg_catalog.pg_locks IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	r.holderWait = 200 * time.Millisecond
+	st, err := r.Status()
+	var unread *HolderUnreadError
+	if !errors.As(err, &unread) || exitcode.Of(err) != exitcode.Unreachable ||
+		!strings.Contains(err.Error(), "could not read who holds the migration lock") || !strings.Contains(err.Error(), "no answer within 200ms") {
+		t.Fatalf("with the holder's read held: status %+v, error %v; want it to say the holder could not be read", st, err)
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Released: the run in progress is named again.
+	if st, err = r.Status(); err != nil || !strings.Contains(st.InProgress, "deploy-job") {
+		t.Fatalf("after the release: status %+v, error %v", st, err)
 	}
 }

@@ -346,6 +346,28 @@ func (e *LockTimeoutError) Hint() string {
 	return "wait for it to finish and run the command again (or raise --lock-timeout); a stuck session can be ended with SELECT pg_terminate_backend(PID)"
 }
 
+// HolderUnreadError is the read of who holds the migration lock failing
+// or timing out: whether a migration run is in progress is not known, and
+// status says so rather than "pending" or "failed".
+type HolderUnreadError struct {
+	Target string
+	Err    error
+}
+
+// ExitCode is 3: the server did not answer the read.
+func (e *HolderUnreadError) ExitCode() int { return exitcode.Unreachable }
+
+func (e *HolderUnreadError) Error() string {
+	return fmt.Sprintf("could not read who holds the migration lock on %s (%v): whether a migration run is in progress is not known", e.Target, e.Err)
+}
+
+func (e *HolderUnreadError) Unwrap() error { return e.Err }
+
+// Hint names the next step.
+func (e *HolderUnreadError) Hint() string {
+	return "the server was slow to answer, or a session holds a lock on its catalog (SELECT pid, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' shows who waits), then run the command again"
+}
+
 // MigrationError is a migration statement the server rejected.
 type MigrationError struct {
 	File      string // the failed migration file, if known

@@ -83,6 +83,9 @@ type Runner struct {
 	schema    string // current_schema(), where golang-migrate keeps its table
 	key       string // golang-migrate's advisory lock key
 	reset     string // restores lock_timeout once the lock is held
+	// holderWait bounds the read of who holds the migration lock (3 s;
+	// a test shortens it).
+	holderWait time.Duration
 
 	// golang-migrate, set up by the first command that changes something:
 	// its driver takes the migration lock just to create its table, and
@@ -140,7 +143,7 @@ func Open(ctx context.Context, o Options) (*Runner, error) {
 	db, injected := o.Connect.SharedDB(), false
 	borrowed := db != nil
 	o.Connect.LockTimeout = o.LockTimeout
-	r := &Runner{o: o, src: src, root: root, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT", libraries: -1}
+	r := &Runner{o: o, src: src, root: root, borrowed: borrowed, target: pg.Target(o.Connect.URL), reset: "SET lock_timeout TO DEFAULT", libraries: -1, holderWait: 3 * time.Second}
 	if canReadAt {
 		if r.dir, _ = root.Open("."); r.dir != nil {
 			r.dirfd = int(r.dir.Fd())
@@ -1060,8 +1063,16 @@ func (r *Runner) fileOf(direction string, v int) (string, int) {
 }
 
 // lockHolder describes the session holding golang-migrate's lock, if any
-// can be seen: a migration run in progress.
-func (r *Runner) lockHolder() string { return r.holder().desc }
+// can be seen: a migration run in progress. A read that failed says so
+// rather than naming no one.
+func (r *Runner) lockHolder() string {
+	h, err := r.holder()
+	var unread *HolderUnreadError
+	if errors.As(err, &unread) {
+		return fmt.Sprintf("a session dbguard could not name (reading it: %v)", unread.Err)
+	}
+	return h.desc
+}
 
 // lockSession is the session holding golang-migrate's lock.
 type lockSession struct {
@@ -1075,13 +1086,15 @@ type lockSession struct {
 // application's. The catalog's names are pg_catalog's: status tells a
 // migration in progress from a failed one by this read, and an applied
 // migration may have put its own pg_locks ahead (ALTER DATABASE ... SET
-// search_path).
-func (r *Runner) holder() lockSession {
+// search_path). A read that fails or outlasts holderWait is an error
+// (HolderUnreadError), never "no holder": status would call a run in
+// progress pending, or a migration in flight failed.
+func (r *Runner) holder() (lockSession, error) {
 	key, err := strconv.ParseInt(r.key, 10, 64)
 	if err != nil {
-		return lockSession{}
+		return lockSession{}, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), r.holderWait)
 	defer cancel()
 	var pid int
 	var app, state string
@@ -1097,8 +1110,14 @@ func (r *Runner) holder() lockSession {
 		    OPERATOR(pg_catalog.=) $1::pg_catalog.int8
 		  AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()
 		ORDER BY a.backend_start LIMIT 1`, pgx.QueryExecModeSimpleProtocol, key).Scan(&pid, &app, &state, &since)
+	if errors.Is(err, sql.ErrNoRows) {
+		return lockSession{}, nil
+	}
 	if err != nil {
-		return lockSession{}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("no answer within %s", r.holderWait)
+		}
+		return lockSession{}, &HolderUnreadError{Target: r.target, Err: err}
 	}
 	if app == "" {
 		app = "unnamed client"
@@ -1106,7 +1125,7 @@ func (r *Runner) holder() lockSession {
 	return lockSession{
 		desc:   fmt.Sprintf("pid %d (%s, %s, connected %s ago)", pid, app, state, time.Since(since).Round(time.Second)),
 		active: state == "active",
-	}
+	}, nil
 }
 
 // lockingDriver replaces golang-migrate's blocking pg_advisory_lock with

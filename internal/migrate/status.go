@@ -83,7 +83,10 @@ func (r *Runner) Status() (*Status, error) {
 		return nil, err
 	}
 	r.ahead.upTo(v)
-	h := r.holder()
+	h, err := r.holder()
+	if err != nil {
+		return nil, err
+	}
 	if dirty && h.active {
 		// A client killed mid-migration (kill -9, a second Ctrl-C) leaves
 		// its statement running, lock held, until the server notices:
@@ -91,7 +94,9 @@ func (r *Runner) Status() (*Status, error) {
 		// sessions. Give it that long, so a dead run reads as failed.
 		for deadline := time.Now().Add(settleTime); h.active && time.Now().Before(deadline); {
 			time.Sleep(100 * time.Millisecond)
-			h = r.holder()
+			if h, err = r.holder(); err != nil {
+				return nil, err
+			}
 		}
 		if v, dirty, err = r.Version(); err != nil {
 			return nil, err

@@ -122,10 +122,17 @@ func basePrismaVars(ctx context.Context, top, rev string, cfg *config.Config) (u
 
 // prismaCandidate says whether rel (from the project root) may be read
 // for the datasource when Prisma runs in work: a .prisma file anywhere;
-// in work, package.json, prisma* and .config/.
+// package.json in work and each folder above it; in work, prisma* and
+// .config/.
 func prismaCandidate(rel, work string) bool {
 	if strings.HasSuffix(rel, ".prisma") {
 		return true
+	}
+	if path.Base(rel) == "package.json" {
+		// Prisma's CLI reads the nearest package.json up from work
+		// (tool.packageSchemaUp): each one above it too.
+		d := path.Dir(rel)
+		return d == "." || d == work || strings.HasPrefix(work, d+"/")
 	}
 	in := rel
 	if work != "." {

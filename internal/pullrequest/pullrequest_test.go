@@ -172,7 +172,8 @@ func TestJudgeBaseUnreadable(t *testing.T) {
 }
 
 // TestPrismaCandidate: what is copied of the base for its datasource:
-// schemas anywhere, the config and package.json where Prisma runs, never
+// schemas anywhere, the config where Prisma runs and package.json there
+// and above, never
 // the migrations folder's files.
 func TestPrismaCandidate(t *testing.T) {
 	for rel, want := range map[string]bool{
@@ -191,8 +192,14 @@ func TestPrismaCandidate(t *testing.T) {
 			t.Errorf("%s: %v, want %v", rel, got, want)
 		}
 	}
-	if !prismaCandidate("web/package.json", "web") || prismaCandidate("package.json", "web") {
-		t.Error("package.json is read where Prisma runs only")
+	// Prisma's CLI reads the nearest package.json up from where it runs:
+	// the ones above it (before: only work's, and the base's datasource
+	// was read from the default schema, not the one the top's names).
+	if !prismaCandidate("apps/api/package.json", "apps/api") || !prismaCandidate("apps/package.json", "apps/api") || !prismaCandidate("package.json", "apps/api") {
+		t.Error("a package.json at or above where Prisma runs is not read")
+	}
+	if prismaCandidate("apps/web/package.json", "apps/api") || prismaCandidate("apps/api/sub/package.json", "apps/api") || prismaCandidate("ap/package.json", "apps/api") {
+		t.Error("a package.json beside or below where Prisma runs is read")
 	}
 }
 

@@ -129,12 +129,14 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 		} else {
 			files = []string{rp}
 		}
-	} else if named, ok := packageSchema(root, rel); ok {
-		p := filepath.Join(rel, named)
+	} else if named, at, ok := packageSchemaUp(root, rel); ok {
+		// The nearest package.json at or above the workdir (Prisma's
+		// readPackageUp), its schema relative to its own folder.
+		p := filepath.Join(at, named)
 		if filepath.IsAbs(named) || !inside(rootDir, filepath.Join(rootDir, p)) {
 			// Prisma reads its schema there, and which variable the app
 			// reads is in it: nothing dbguard could judge would be sure.
-			pkg := filepath.ToSlash(filepath.Join(rel, "package.json"))
+			pkg := filepath.ToSlash(filepath.Join(at, "package.json"))
 			return nil, &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf(`%s's "prisma": {"schema": ...} leads outside the project (%s): Prisma reads its datasource there, and dbguard reads nothing outside the project`, output.Escape(pkg), output.Escape(named)),
 				Next: fmt.Sprintf(`move the schema inside the project and name it in %s ("schema": "prisma/schema.prisma"), then run the command again`, output.Escape(pkg))}
@@ -216,42 +218,127 @@ func packageSchema(root *os.Root, rel string) (string, bool) {
 	return filepath.FromSlash(pkg.Prisma.Schema), true
 }
 
-// packageSchemaIn is packageSchema for the folder dir.
-func packageSchemaIn(dir string) (string, bool) {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return "", false
+// packageSchemaUp is the schema the package.json nearest the folder rel
+// names, and that package.json's folder (relative to root), as Prisma's
+// CLI finds it: readPackageUp from the folder it runs in, the first
+// package.json up the tree deciding (one without "prisma" means the
+// default places, whatever a package.json above it says), its schema
+// relative to its own folder (scripts/prisma-migrations-dir-goldens.sh:
+// pkg_up_one, pkg_up_two, pkg_up_relative, pkg_up_shadowed). The search
+// stops at root: dbguard reads nothing above the project.
+func packageSchemaUp(root *os.Root, rel string) (named, at string, ok bool) {
+	for d := filepath.Clean(rel); ; d = filepath.Dir(d) {
+		if fi, err := root.Stat(filepath.Join(d, "package.json")); err == nil && !fi.IsDir() {
+			named, ok = packageSchema(root, d)
+			return named, d, ok
+		}
+		if d == "." || d == string(filepath.Separator) {
+			return "", "", false
+		}
 	}
-	defer root.Close()
-	return packageSchema(root, ".")
 }
 
-// listPrisma lists the .prisma files of a schema folder, sorted.
+// packageSchemaFrom is packageSchemaUp for the folder dir of the project
+// at rootDir: the schema's path, and the package.json that names it.
+func packageSchemaFrom(rootDir, dir string) (schema, pkg string, ok bool) {
+	if rootDir == "" {
+		rootDir = dir
+	}
+	rel, err := filepath.Rel(rootDir, dir)
+	if err != nil || !filepath.IsLocal(rel) && rel != "." {
+		return "", "", false
+	}
+	root, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return "", "", false
+	}
+	defer root.Close()
+	named, at, ok := packageSchemaUp(root, rel)
+	if !ok {
+		return "", "", false
+	}
+	if filepath.IsAbs(named) {
+		return named, filepath.Join(rootDir, at, "package.json"), true
+	}
+	return filepath.Join(rootDir, at, named), filepath.Join(rootDir, at, "package.json"), true
+}
+
+// listPrisma lists the .prisma files of a schema folder and its
+// subfolders (Prisma 6 reads them all: the goldens' *_schema_folder_nested
+// found a datasource in base/), sorted; links to folders are not followed,
+// and at most maxSchemaEntries entries, maxSchemaDepth folders deep, are
+// read.
 func listPrisma(root *os.Root, dir string) ([]string, error) {
+	var out []string
+	seen := 0
+	if err := listPrismaIn(root, dir, 0, &seen, &out); err != nil {
+		return nil, err
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+const (
+	maxSchemaEntries = 100000
+	maxSchemaDepth   = 32
+)
+
+func listPrismaIn(root *os.Root, dir string, depth int, seen *int, out *[]string) error {
 	d, err := root.Open(dir)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer d.Close()
 	// All of it, a batch at a time (the names kept are the input's): a
 	// folder's first entries in its own order are not the schema.
-	var out []string
+	var sub []string
 	for {
 		entries, err := d.ReadDir(256)
 		for _, e := range entries {
-			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".prisma") {
-				out = append(out, filepath.Join(dir, e.Name()))
+			if *seen++; *seen > maxSchemaEntries {
+				return fmt.Errorf("%s: more than %d entries in the schema folder", output.Escape(dir), maxSchemaEntries)
+			}
+			switch {
+			case e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".prisma"):
+				*out = append(*out, filepath.Join(dir, e.Name()))
+			case e.IsDir() && depth < maxSchemaDepth:
+				sub = append(sub, filepath.Join(dir, e.Name()))
 			}
 		}
 		if errors.Is(err, io.EOF) || err == nil && len(entries) == 0 {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	for _, s := range sub {
+		if err := listPrismaIn(root, s, depth+1, seen, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// datasourceFolder is the folder of the schema folder dir's file that
+// holds the datasource (a subfolder's, base/ in the goldens' nested
+// layouts), where Prisma 6 puts migrations; dir itself when none does.
+func datasourceFolder(dir string) string {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return dir
+	}
+	defer root.Close()
+	names, err := listPrisma(root, ".")
+	if err != nil {
+		return dir
+	}
+	for _, n := range names {
+		if datasourceIn(root, n) != nil {
+			return filepath.Join(dir, filepath.Dir(n))
+		}
+	}
+	return dir
 }
 
 // datasourceIn reads the first datasource block of one schema file.
@@ -391,9 +478,8 @@ func schemaPathWith(rootDir, dir string, pc *PrismaConfig) string {
 		}
 		return p
 	}
-	if named, ok := packageSchemaIn(dir); ok {
-		p := filepath.Join(dir, named)
-		if filepath.IsAbs(named) || !inside(rootDir, p) {
+	if p, _, ok := packageSchemaFrom(rootDir, dir); ok {
+		if !filepath.IsAbs(p) || !inside(rootDir, p) {
 			return ""
 		}
 		return p
@@ -443,6 +529,11 @@ func prismaMigrationsDir(rootDir, workdir string, pc *PrismaConfig) (string, err
 	var v7 string
 	if pc != nil && pc.Schema != "" {
 		v7 = v6
+		if s := schemaPathWith(rootDir, workdir, pc); s != "" && isDir(s) {
+			// Prisma 7 reads a schema folder's own migrations, Prisma 6
+			// those beside its datasource's file (in a subfolder).
+			v7 = filepath.Join(s, "migrations")
+		}
 	} else {
 		base := workdir
 		if pc != nil {
@@ -497,7 +588,9 @@ func migrationsBeside(schema string) string {
 	case schema == "":
 		return ""
 	case isDir(schema):
-		return filepath.Join(schema, "migrations")
+		// Prisma 6: beside the folder's file with the datasource, in a
+		// subfolder too (Prisma 7: the folder's own; prismaMigrationsDir).
+		return filepath.Join(datasourceFolder(schema), "migrations")
 	}
 	return filepath.Join(filepath.Dir(schema), "migrations")
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
 )
@@ -158,4 +159,97 @@ func PrismaDeploys(args []string) bool {
 		}
 	}
 	return false
+}
+
+// PrismaExecProject is the Prisma project a dbguard exec command line
+// (args, KindOf Prisma) runs prisma migrate deploy on, from the folder wd:
+// the schema its --schema flag names, else the one Prisma's CLI finds in
+// wd (the config there, package.json up the tree, wd's default places),
+// and the project of the folder whose schema that is. The configured or
+// detected project is used only when it is that schema's: before, a
+// monorepo's deploy run from the top with --schema apps/api/... was
+// checked against the top's (nothing), and an edited migration passed. A
+// schema dbguard cannot place, or none at all, is exit 2 saying why.
+func PrismaExecProject(cfg *config.Config, wd string, args []string) (*Project, error) {
+	schema, flagged := prismaSchemaFlag(args)
+	shown := strings.Join(shellWords(args), " ")
+	if flagged {
+		if schema == "" {
+			return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: "--schema on prisma's command line has no value",
+				Next: "name the schema file (--schema prisma/schema.prisma) and run the command again"}
+		}
+		if !filepath.IsAbs(schema) {
+			schema = filepath.Join(wd, schema)
+		}
+		if !inside(cfg.Root, schema) {
+			return nil, &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("--schema names %s, outside the project: Prisma would migrate what is there, and dbguard reads nothing outside the project", output.Escape(schema)),
+				Next: "name a schema inside the project and run the command again"}
+		}
+	} else {
+		schema = SchemaPath(cfg.Root, wd)
+	}
+	if schema == "" {
+		next := "run it in the folder of the Prisma project, where Prisma finds its schema (prisma/schema.prisma, a prisma.config.ts, package.json's \"prisma\": {\"schema\"})"
+		if p, err := Resolve(cfg); err == nil && p.Kind == Prisma && p.Workdir != wd {
+			next = "run it where the project's Prisma schema is: " + InWorkdir(p.Workdir) + "dbguard exec -- " + shown
+		}
+		return nil, &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("prisma migrate deploy would find no Prisma schema in %s (Prisma looks only in the folder it runs in, and up the tree for package.json), so dbguard cannot check the migrations it would apply", output.Escape(output.RelPath(wd))),
+			Next: next}
+	}
+	same := func(dir string) bool { return filepath.Clean(SchemaPath(cfg.Root, dir)) == filepath.Clean(schema) }
+	if p, err := Resolve(cfg); err == nil && p.Kind == Prisma && p.Workdir == wd && same(wd) {
+		return p, nil
+	}
+	if same(wd) {
+		return project(cfg, Prisma, wd, ""), nil
+	}
+	// --schema names another folder's schema: the project there (the
+	// folder above prisma/ first), when
+	// Prisma run here reads nothing else of this folder's or that
+	// folder's (a Prisma config's migrations.path, schema or datasource).
+	for _, d := range []string{filepath.Dir(filepath.Dir(schema)), filepath.Dir(schema)} {
+		if !inside(cfg.Root, d) || !same(d) {
+			continue
+		}
+		if prismaConfigIn(wd) != "" || prismaConfigIn(d) != "" {
+			break
+		}
+		if p, err := Resolve(cfg); err == nil && p.Kind == Prisma && p.Workdir == d {
+			return p, nil
+		}
+		return project(cfg, Prisma, d, ""), nil
+	}
+	return nil, &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("--schema names %s, which is not the schema Prisma finds in its own folder or the folder above, or a Prisma config is involved: dbguard cannot tell which migrations folder Prisma would read", output.Escape(output.RelPath(schema))),
+		Next: "run the command in the Prisma project's folder without --schema (cd to it, then: dbguard exec -- prisma migrate deploy)"}
+}
+
+// prismaSchemaFlag is the value of --schema on a prisma command line, and
+// whether the flag is there.
+func prismaSchemaFlag(args []string) (string, bool) {
+	for i, a := range args {
+		if i == 0 {
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "--schema="); ok {
+			return v, true
+		}
+		if a == "--schema" {
+			if i+1 < len(args) {
+				return args[i+1], true
+			}
+			return "", true
+		}
+	}
+	return "", false
+}
+
+func shellWords(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = output.ShellWord(a)
+	}
+	return out
 }

@@ -51,6 +51,11 @@ type PrismaConfig struct {
 	// OverrideLine is where dotenv.config({ override: true }) makes the
 	// env file replace the URL dbguard gives Prisma (0: nowhere).
 	OverrideLine int
+	// AdapterLine is where the config gives Prisma a driver adapter
+	// (adapter, or migrate: { adapter } of Prisma 6's earlier configs);
+	// 0: none. prisma migrate then keeps its table where the adapter's
+	// connection's search_path says, ignoring the URL's ?schema=.
+	AdapterLine int
 }
 
 // prismaConfigNames are where Prisma looks for its config file in the
@@ -217,6 +222,8 @@ func parsePrismaConfig(file, src string) (*PrismaConfig, error) {
 			return nil, err
 		}
 		switch prop.key {
+		case "adapter", "migrate":
+			c.AdapterLine = prop.line
 		case "schema":
 			if c.Schema, err = pathValue(prop, pathBound, cwdIsDir, bad); err != nil {
 				return nil, err

@@ -16,7 +16,10 @@ import (
 
 // Step is one command line a tool runs, in its working folder.
 type Step struct {
-	Args []string // Args[0] is the program; for command: sh -c LINE
+	// Args[0] is the program: a name looked up on PATH, or a path with a
+	// separator relative to the working folder (Prisma's
+	// node_modules/.bin/prisma); for command: sh -c LINE.
+	Args []string
 }
 
 func (s Step) String() string { return strings.Join(s.Args, " ") }
@@ -30,7 +33,8 @@ func (p *Project) UpSteps() ([]Step, error) {
 	case Alembic:
 		return []Step{{[]string{"alembic", "upgrade", "head"}}}, nil
 	case Prisma:
-		return []Step{{[]string{"npx", "prisma", "migrate", "deploy"}}}, nil
+		// The project's installed CLI, never npx: Installed finds it.
+		return []Step{{[]string{"prisma", "migrate", "deploy"}}}, nil
 	case Dbmate:
 		return []Step{{[]string{"dbmate", "--no-dump-schema", "--migrations-dir", p.Dir, "up"}}}, nil
 	case Goose:
@@ -39,6 +43,28 @@ func (p *Project) UpSteps() ([]Step, error) {
 		return []Step{{[]string{"sh", "-c", p.Commands.Up}}}, nil
 	}
 	return nil, fmt.Errorf("%s has no up command", p.Kind)
+}
+
+// Installed is steps as they run: Prisma's CLI is the project's installed
+// one (prismaBin), a path relative to the workdir, where the step runs;
+// an error with the install command when there is none. Asked just
+// before they run, after the checks of what the database applied.
+func (p *Project) Installed(steps []Step) ([]Step, error) {
+	if p.Kind != Prisma {
+		return steps, nil
+	}
+	out := make([]Step, len(steps))
+	for i, s := range steps {
+		out[i] = s
+		if len(s.Args) > 0 && s.Args[0] == "prisma" {
+			bin, err := prismaBin(p.root, p.Workdir)
+			if err != nil {
+				return nil, err
+			}
+			out[i].Args = append([]string{bin}, s.Args[1:]...)
+		}
+	}
+	return out, nil
 }
 
 // DownSteps are the commands that roll back n migrations.

@@ -95,6 +95,23 @@ func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, er
 		if u != nil && u.Param("schema") != "" {
 			schema = u.Param("schema")
 		}
+		if ds := p.Datasource; ds != nil && ds.Config != nil && ds.Config.AdapterLine > 0 {
+			// A driver adapter ignores ?schema= (the goldens' adapter,
+			// checked with Prisma 6.19.3: ?schema=foo put the table in
+			// public): the table is where its session's search_path
+			// finds it.
+			if u != nil && u.Param("schema") != "" {
+				return nil, &PrismaAdapterSchemaError{File: ds.Config.File, Line: ds.Config.AdapterLine, Schema: u.Param("schema")}
+			}
+			var found *string
+			if err := db.QueryRowContext(ctx, `SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+				WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)`, pgx.Identifier{p.Table}.Sanitize()).Scan(&found); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			if found != nil {
+				schema = *found
+			}
+		}
 		table = pgx.Identifier{schema, p.Table}.Sanitize()
 		if schema != "public" {
 			st.Table = schema + "." + p.Table
@@ -645,4 +662,26 @@ func (s *State) WriteText(w io.Writer) error {
 		fmt.Fprintf(tw, "edited\t%s (modified after it was applied)\n", output.Escape(e.File))
 	}
 	return tw.Flush()
+}
+
+// PrismaAdapterSchemaError is a URL with ?schema= given to a Prisma whose
+// config sets a driver adapter: the adapter ignores it, and where Prisma
+// keeps _prisma_migrations is its connection's search_path, which dbguard
+// cannot tell from the files.
+type PrismaAdapterSchemaError struct {
+	File   string
+	Line   int
+	Schema string
+}
+
+// ExitCode is 2: the configuration must change.
+func (e *PrismaAdapterSchemaError) ExitCode() int { return exitcode.Usage }
+
+func (e *PrismaAdapterSchemaError) Error() string {
+	return fmt.Sprintf("%s:%d: the Prisma config's driver adapter ignores the URL's ?schema=%s: prisma migrate keeps _prisma_migrations where the adapter's connection's search_path says, so dbguard cannot tell which table Prisma reads", output.Escape(e.File), e.Line, output.Escape(e.Schema))
+}
+
+// Hint names the fix.
+func (e *PrismaAdapterSchemaError) Hint() string {
+	return "drop ?schema= from the URL and choose the schema with the role's search_path (ALTER ROLE ... SET search_path), which the adapter and dbguard both follow; then run the command again"
 }

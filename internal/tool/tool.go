@@ -356,8 +356,8 @@ func marks(dir string, cfg *config.Config) []found {
 	// judged DATABASE_URL while Prisma Client read the schema's variable.
 	if c := prismaConfigIn(dir); c != "" {
 		out = append(out, found{Prisma, dir, rel(c)})
-	} else if _, ok := packageSchemaIn(dir); ok {
-		out = append(out, found{Prisma, dir, rel(filepath.Join(dir, "package.json")) + " (prisma.schema)"})
+	} else if _, pkg, ok := packageSchemaFrom(cfg.Root, dir); ok {
+		out = append(out, found{Prisma, dir, rel(pkg) + " (prisma.schema)"})
 	} else if p := defaultSchema(dir); p != "" {
 		out = append(out, found{Prisma, dir, rel(p)})
 	}
