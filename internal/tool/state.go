@@ -389,6 +389,11 @@ func (p *Project) files() ([]file, error) {
 			out = append(out, file{id: string(rev[1]), name: name, down: alembicDowns(data)})
 		case Dbmate, Goose:
 			if m := versionFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
+				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
+					if err := p.toolFileRegular(name); err != nil {
+						return nil, err
+					}
+				}
 				id := m[1]
 				if p.Kind == Goose {
 					n, _ := strconv.ParseUint(id, 10, 64)
@@ -402,6 +407,56 @@ func (p *Project) files() ([]file, error) {
 		return alembicOrder(out), nil
 	}
 	return out, nil
+}
+
+// CheckFiles refuses, before dbguard exec runs dbmate or goose, what
+// migrate up refuses in its migrations folder: the folder a link out of
+// the project, a migration that is a link out of its folder or not a
+// regular file. A folder not made yet (dbmate new, goose create) is none
+// of those; other tools are checked as before.
+func (p *Project) CheckFiles() error {
+	if p.Kind != Dbmate && p.Kind != Goose {
+		return nil
+	}
+	if err := p.refused(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(p.Dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	_, err := p.files()
+	return err
+}
+
+// toolFileRegular refuses a dbmate or goose migration, name in p.Dir, that
+// is not a regular file inside the folder: the tool reads what a link
+// leads to (a file outside the project, sent to the guarded server, whose
+// error quotes it) and waits for ever on a FIFO. A link that stays in the
+// folder to a regular file is the tool's to run, as Alembic's are.
+func (p *Project) toolFileRegular(name string) error {
+	shown := output.Escape(output.RelTo(p.root, filepath.Join(p.Dir, name)))
+	dir, err := os.OpenRoot(p.Dir)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	fi, err := dir.Stat(name) // follows a link only inside the folder
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := dir.Lstat(name); lerr != nil {
+			return nil // gone since the folder was read
+		}
+	}
+	if err != nil {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s is a link that leads outside its folder (or nowhere): %s would run what it leads to as a migration, and dbguard reads nothing outside the project", shown, p.Kind),
+			Next: fmt.Sprintf("replace the link %s with the migration file itself, then run the command again", shown)}
+	}
+	if !fi.Mode().IsRegular() {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s is not a regular file (a %s): %s would read it as a migration, and dbguard reads only regular files in the migrations folder", shown, kindOf(fi.Mode()), p.Kind),
+			Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
+	}
+	return nil
 }
 
 // alembicDowns is the revisions a revision file's down_revision names,
