@@ -375,9 +375,11 @@ func (p *Project) files() ([]file, error) {
 			if err != nil && e.Type()&fs.ModeSymlink != 0 {
 				// A link out of the folder: Alembic would run what it
 				// leads to, and dbguard reads nothing outside.
+				// Named from the project's root, as every path a hint names.
+				shown := output.Escape(output.RelTo(p.root, filepath.Join(p.Dir, name)))
 				return nil, &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("%s is a link that leads outside its folder: Alembic would run it as a revision, and dbguard reads nothing outside the project", output.Escape(filepath.Join(filepath.Base(p.Dir), name))),
-					Next: fmt.Sprintf("replace the link %s with the revision file itself, then run the command again", output.Escape(filepath.Join(filepath.Base(p.Dir), name)))}
+					Msg:  fmt.Sprintf("%s is a link that leads outside its folder: Alembic would run it as a revision, and dbguard reads nothing outside the project", shown),
+					Next: fmt.Sprintf("replace the link %s with the revision file itself, then run the command again", shown)}
 			}
 			if err != nil {
 				return nil, err
@@ -409,13 +411,16 @@ func (p *Project) files() ([]file, error) {
 	return out, nil
 }
 
-// CheckFiles refuses, before dbguard exec runs dbmate or goose, what
-// migrate up refuses in its migrations folder: the folder a link out of
-// the project, a migration that is a link out of its folder or not a
-// regular file. A folder not made yet (dbmate new, goose create) is none
-// of those; other tools are checked as before.
+// CheckFiles refuses, before dbguard exec runs Alembic, dbmate or goose,
+// what migrate up refuses: Alembic's settings or folders leading out of
+// the project (alembic.ini a link out, script_location or
+// version_locations outside: exec ran env.py and the revisions there), the
+// migrations folder a link out, a migration that is a link out of its
+// folder or not a regular file. A folder not made yet (alembic init,
+// dbmate new, goose create) is none of those. Prisma's are checked as
+// before.
 func (p *Project) CheckFiles() error {
-	if p.Kind != Dbmate && p.Kind != Goose {
+	if p.Kind != Alembic && p.Kind != Dbmate && p.Kind != Goose {
 		return nil
 	}
 	if err := p.refused(); err != nil {
