@@ -38,8 +38,56 @@ func KindOf(args []string) Kind {
 			break
 		}
 	case strings.HasPrefix(name, "python"):
-		if i := slices.Index(args, "-m"); i > 0 && i+1 < len(args) && args[i+1] == "alembic" {
+		if pythonModule(args) == "alembic" {
 			return Alembic
+		}
+	case slices.Contains([]string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}, name):
+		// A project's runner: uv run alembic ..., poetry run python -m
+		// alembic ...; the word after run is the command (a runner's own
+		// flag before it, uv run --python 3.12 alembic, is not read).
+		if len(args) > 2 && args[1] == "run" && !strings.HasPrefix(args[2], "-") {
+			if k := KindOf(args[2:]); k == Alembic {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+// pythonModule is the module a Python command line runs with -m, as
+// CPython reads its options: -m alone or glued (-malembic), after other
+// flags in one word (-Im alembic, -Imalembic), after -W and -X with their
+// values; "" for a script, -c or none.
+func pythonModule(args []string) string {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--check-hash-based-pycs":
+			i++ // its value
+			continue
+		case strings.HasPrefix(a, "--") && a != "--":
+			continue // --version, --help: run no module
+		case a == "-" || a == "--" || !strings.HasPrefix(a, "-"):
+			return "" // a script (or stdin): no -m
+		}
+		for j := 1; j < len(a); j++ {
+			switch a[j] {
+			case 'm':
+				if j+1 < len(a) {
+					return a[j+1:]
+				}
+				if i+1 < len(args) {
+					return args[i+1]
+				}
+				return ""
+			case 'c':
+				return ""
+			case 'W', 'X':
+				if j+1 == len(a) {
+					i++ // the value is the next word
+				}
+				j = len(a) // else the rest of this one
+			}
 		}
 	}
 	return ""
