@@ -97,6 +97,10 @@ func pythonModule(args []string) string {
 // followed by a connection string.
 var gooseDrivers = []string{"postgres", "pgx", "redshift", "mysql", "sqlite3", "sqlite", "mssql", "sqlserver", "clickhouse", "vertica", "ydb", "turso", "starrocks"}
 
+// gooseValueFlags are goose's flags that take a value (goose 3.30's
+// cmd/goose/main.go); its others are booleans.
+var gooseValueFlags = []string{"dir", "table", "env", "timeout", "certfile", "ssl-cert", "ssl-key"}
+
 // CheckArgs refuses a command line that hands the tool its own database
 // (dbmate --url, goose postgres DSN, prisma --url): dbguard would set the
 // guarded URL and the tool would connect to the one on its command line.
@@ -115,8 +119,19 @@ func (p *Project) CheckArgs(args []string) error {
 			}
 		}
 	case Goose:
+		value := false // the word is the value of the flag before it
 		for i, a := range args[1:] {
+			if value {
+				value = false
+				continue
+			}
 			if strings.HasPrefix(a, "-") {
+				// goose's flags (Go's flag package: -dir x, --dir x,
+				// -dir=x): the value of one that takes it is no driver,
+				// and the driver and DSN come after it (goose -dir
+				// migrations postgres DSN up was let through).
+				name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+				value = !hasValue && slices.Contains(gooseValueFlags, name)
 				continue
 			}
 			if slices.Contains(gooseDrivers, a) {
