@@ -70,3 +70,38 @@ func TestAttackGoToolMigrationNotRegular(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackDbmateNamesAsDbmate: dbguard listed dbmate's migrations by
+// goose's pattern (VERSION_NAME.sql or .go), so 20240102000000-b.sql and
+// 20240103000000.sql, which dbmate runs, were hidden from migrate status
+// and ci (0 pending), and a name with a line break, which dbmate passes
+// over, was pending for ever. They are read as dbmate 2's
+// migrationFileRegexp reads them, ^(\d+).*\.sql$.
+func TestAttackDbmateNamesAsDbmate(t *testing.T) {
+	body := "-- migrate:up\nSELECT 1;\n"
+	root := tree(t, map[string]string{
+		"db/migrations/20240101000000_a.sql":       body,
+		"db/migrations/20240102000000-b.sql":       body,
+		"db/migrations/20240103000000.sql":         body,
+		"db/migrations/20240104000000_c\nd.sql":    body,
+		"db/migrations/20240105000000_e.go":        body,
+		"db/migrations/x20240106000000_f.sql":      body,
+		"db/migrations/20240107000000_g.sql.bak":   body,
+		"db/migrations/20240108000000_h.sql/x.sql": body, // a folder
+	})
+	p, err := Resolve(cfgAt(root, func(m *config.Migrations) { m.Tool = string(Dbmate) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := p.files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, f := range fs {
+		ids = append(ids, f.id)
+	}
+	if got, want := strings.Join(ids, " "), "20240101000000 20240102000000 20240103000000"; got != want {
+		t.Errorf("dbmate's migrations: %s, want %s", got, want)
+	}
+}

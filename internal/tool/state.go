@@ -327,7 +327,11 @@ type file struct {
 }
 
 var (
-	versionFile   = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
+	versionFile = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
+	// dbmateFile is dbmate 2's own migrationFileRegexp: no underscore
+	// needed (20240102000000-x.sql and 20240102000000.sql run), no line
+	// break (. does not match one, in dbmate's Go as here).
+	dbmateFile    = lazyre.New(`^(\d+).*\.sql$`)
 	alembicRev    = lazyre.New(`(?m)^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]`)
 	alembicDown   = lazyre.New(`(?m)^down_revision\s*(?::[^=]+)?=\s*(.+)$`)
 	alembicQuoted = lazyre.New(`['"]([^'"]+)['"]`)
@@ -390,7 +394,11 @@ func (p *Project) files() ([]file, error) {
 			}
 			out = append(out, file{id: string(rev[1]), name: name, down: alembicDowns(data)})
 		case Dbmate, Goose:
-			if m := versionFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
+			pattern := versionFile
+			if p.Kind == Dbmate {
+				pattern = dbmateFile
+			}
+			if m := pattern.FindStringSubmatch(name); m != nil && !e.IsDir() {
 				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
 					if err := p.toolFileRegular(name); err != nil {
 						return nil, err
