@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -388,11 +389,14 @@ func (p *Project) files() ([]file, error) {
 			if err != nil {
 				return nil, err
 			}
-			rev := alembicRev.FindSubmatch(data)
-			if rev == nil {
+			code := pythonCode(data)
+			revs := alembicRev.FindAllSubmatch(code, -1)
+			if revs == nil {
 				continue
 			}
-			out = append(out, file{id: string(rev[1]), name: name, down: alembicDowns(data)})
+			// The last assignment at the top level is the one Python
+			// leaves in the module, which Alembic reads.
+			out = append(out, file{id: string(revs[len(revs)-1][1]), name: name, down: alembicDowns(code)})
 		case Dbmate, Goose:
 			pattern := versionFile
 			if p.Kind == Dbmate {
@@ -472,14 +476,70 @@ func (p *Project) toolFileRegular(name string) error {
 	return nil
 }
 
+// pythonCode is a Python file with the lines that start inside a string
+// blanked (a docstring's "revision = ..." is no assignment; nor is a line
+// a backslash continues a one-line string onto), read in one pass:
+// comments are passed over, so a quote in them opens nothing.
+func pythonCode(data []byte) []byte {
+	if !bytes.Contains(data, []byte(`"""`)) && !bytes.Contains(data, []byte(`'''`)) && !bytes.Contains(data, []byte("\\\n")) {
+		return data // the usual revision file: nothing to blank
+	}
+	out := bytes.Clone(data)
+	var quote []byte // the quotes of the string we are in, nil outside
+	lineStart, lineInside, continued := 0, false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '\n':
+			if lineInside {
+				for j := lineStart; j < i; j++ {
+					out[j] = ' '
+				}
+			}
+			if len(quote) == 1 && !continued {
+				quote = nil // a one-line string ends with its line
+			}
+			lineStart, lineInside, continued = i+1, quote != nil, false
+		case quote != nil:
+			if c == '\\' {
+				if i+1 < len(data) && data[i+1] == '\n' {
+					continued = true
+				} else {
+					i++
+				}
+			} else if bytes.HasPrefix(data[i:], quote) {
+				i += len(quote) - 1
+				quote = nil
+			}
+		case c == '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case c == '"' || c == '\'':
+			quote = data[i : i+1]
+			if bytes.HasPrefix(data[i:], []byte{c, c, c}) {
+				quote = data[i : i+3]
+				i += 2
+			}
+		}
+	}
+	if lineInside {
+		for j := lineStart; j < len(data); j++ {
+			out[j] = ' '
+		}
+	}
+	return out
+}
+
 // alembicDowns is the revisions a revision file's down_revision names,
 // comma-separated: one, None, or a merge's tuple, which a formatter may
 // wrap over lines; a comment after it is not part of it.
 func alembicDowns(data []byte) string {
-	loc := alembicDown.FindSubmatchIndex(data)
-	if loc == nil {
+	all := alembicDown.FindAllSubmatchIndex(data, -1)
+	if all == nil {
 		return ""
 	}
+	loc := all[len(all)-1] // the last assignment is the one Python keeps
 	var value strings.Builder
 	depth := 0
 	for _, line := range strings.SplitAfter(string(data[loc[2]:]), "\n") {
