@@ -390,13 +390,13 @@ func (p *Project) files() ([]file, error) {
 				return nil, err
 			}
 			code := pythonCode(data)
-			revs := alembicRev.FindAllSubmatch(code, -1)
-			if revs == nil {
-				continue
-			}
 			// The last assignment at the top level is the one Python
 			// leaves in the module, which Alembic reads.
-			out = append(out, file{id: string(revs[len(revs)-1][1]), name: name, down: alembicDowns(code)})
+			rev := lastLineMatch(code, alembicRev, "revision")
+			if rev == nil {
+				continue
+			}
+			out = append(out, file{id: string(code[rev[2]:rev[3]]), name: name, down: alembicDowns(code)})
 		case Dbmate, Goose:
 			pattern := versionFile
 			if p.Kind == Dbmate {
@@ -476,6 +476,34 @@ func (p *Project) toolFileRegular(name string) error {
 	return nil
 }
 
+// lastLineMatch is re's submatch indexes (into code) on the last line of
+// code that starts with word and that re matches, read within that line;
+// nil when none does. Searched from the end, so a revision file is not
+// read whole by the expression (most of the cost of reading it, measured).
+func lastLineMatch(code []byte, re *lazyre.Regexp, word string) []int {
+	for end := len(code); ; {
+		i := bytes.LastIndex(code[:end], []byte(word))
+		if i < 0 {
+			return nil
+		}
+		if i == 0 || code[i-1] == '\n' {
+			line := code[i:]
+			if n := bytes.IndexByte(line, '\n'); n >= 0 {
+				line = line[:n]
+			}
+			if loc := re.FindSubmatchIndex(line); loc != nil {
+				for k := range loc {
+					if loc[k] >= 0 {
+						loc[k] += i
+					}
+				}
+				return loc
+			}
+		}
+		end = i
+	}
+}
+
 // pythonCode is a Python file with the lines that start inside a string
 // blanked (a docstring's "revision = ..." is no assignment; nor is a line
 // a backslash continues a one-line string onto), read in one pass:
@@ -535,11 +563,10 @@ func pythonCode(data []byte) []byte {
 // comma-separated: one, None, or a merge's tuple, which a formatter may
 // wrap over lines; a comment after it is not part of it.
 func alembicDowns(data []byte) string {
-	all := alembicDown.FindAllSubmatchIndex(data, -1)
-	if all == nil {
+	loc := lastLineMatch(data, alembicDown, "down_revision") // the one Python keeps
+	if loc == nil {
 		return ""
 	}
-	loc := all[len(all)-1] // the last assignment is the one Python keeps
 	var value strings.Builder
 	depth := 0
 	for _, line := range strings.SplitAfter(string(data[loc[2]:]), "\n") {
