@@ -61,6 +61,9 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 		if err := p.CheckArgs(o.Args); err != nil {
 			return 0, err
 		}
+		if err := p.CheckFiles(); err != nil {
+			return 0, err
+		}
 		if traps := p.Traps(); len(traps) > 0 {
 			return 0, &tool.TrapError{Kind: p.Kind, Traps: traps}
 		}

@@ -39,8 +39,56 @@ func KindOf(args []string) Kind {
 			break
 		}
 	case strings.HasPrefix(name, "python"):
-		if i := slices.Index(args, "-m"); i > 0 && i+1 < len(args) && args[i+1] == "alembic" {
+		if pythonModule(args) == "alembic" {
 			return Alembic
+		}
+	case slices.Contains([]string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}, name):
+		// A project's runner: uv run alembic ..., poetry run python -m
+		// alembic ...; the word after run is the command (a runner's own
+		// flag before it, uv run --python 3.12 alembic, is not read).
+		if len(args) > 2 && args[1] == "run" && !strings.HasPrefix(args[2], "-") {
+			if k := KindOf(args[2:]); k == Alembic {
+				return k
+			}
+		}
+	}
+	return ""
+}
+
+// pythonModule is the module a Python command line runs with -m, as
+// CPython reads its options: -m alone or glued (-malembic), after other
+// flags in one word (-Im alembic, -Imalembic), after -W and -X with their
+// values; "" for a script, -c or none.
+func pythonModule(args []string) string {
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--check-hash-based-pycs":
+			i++ // its value
+			continue
+		case strings.HasPrefix(a, "--") && a != "--":
+			continue // --version, --help: run no module
+		case a == "-" || a == "--" || !strings.HasPrefix(a, "-"):
+			return "" // a script (or stdin): no -m
+		}
+		for j := 1; j < len(a); j++ {
+			switch a[j] {
+			case 'm':
+				if j+1 < len(a) {
+					return a[j+1:]
+				}
+				if i+1 < len(args) {
+					return args[i+1]
+				}
+				return ""
+			case 'c':
+				return ""
+			case 'W', 'X':
+				if j+1 == len(a) {
+					i++ // the value is the next word
+				}
+				j = len(a) // else the rest of this one
+			}
 		}
 	}
 	return ""
@@ -49,6 +97,10 @@ func KindOf(args []string) Kind {
 // gooseDrivers are the driver names goose takes as its first argument,
 // followed by a connection string.
 var gooseDrivers = []string{"postgres", "pgx", "redshift", "mysql", "sqlite3", "sqlite", "mssql", "sqlserver", "clickhouse", "vertica", "ydb", "turso", "starrocks"}
+
+// gooseValueFlags are goose's flags that take a value (goose 3.30's
+// cmd/goose/main.go); its others are booleans.
+var gooseValueFlags = []string{"dir", "table", "env", "timeout", "certfile", "ssl-cert", "ssl-key"}
 
 // CheckArgs refuses a command line that hands the tool its own database
 // (dbmate --url, goose postgres DSN, prisma --url): dbguard would set the
@@ -68,8 +120,19 @@ func (p *Project) CheckArgs(args []string) error {
 			}
 		}
 	case Goose:
+		value := false // the word is the value of the flag before it
 		for i, a := range args[1:] {
+			if value {
+				value = false
+				continue
+			}
 			if strings.HasPrefix(a, "-") {
+				// goose's flags (Go's flag package: -dir x, --dir x,
+				// -dir=x): the value of one that takes it is no driver,
+				// and the driver and DSN come after it (goose -dir
+				// migrations postgres DSN up was let through).
+				name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+				value = !hasValue && slices.Contains(gooseValueFlags, name)
 				continue
 			}
 			if slices.Contains(gooseDrivers, a) {

@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -344,7 +345,11 @@ type file struct {
 }
 
 var (
-	versionFile   = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
+	versionFile = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
+	// dbmateFile is dbmate 2's own migrationFileRegexp: no underscore
+	// needed (20240102000000-x.sql and 20240102000000.sql run), no line
+	// break (. does not match one, in dbmate's Go as here).
+	dbmateFile    = lazyre.New(`^(\d+).*\.sql$`)
 	alembicRev    = lazyre.New(`(?m)^revision\s*(?::\s*str\s*)?=\s*['"]([^'"]+)['"]`)
 	alembicDown   = lazyre.New(`(?m)^down_revision\s*(?::[^=]+)?=\s*(.+)$`)
 	alembicQuoted = lazyre.New(`['"]([^'"]+)['"]`)
@@ -392,20 +397,34 @@ func (p *Project) files() ([]file, error) {
 			if err != nil && e.Type()&fs.ModeSymlink != 0 {
 				// A link out of the folder: Alembic would run what it
 				// leads to, and dbguard reads nothing outside.
+				// Named from the project's root, as every path a hint names.
+				shown := output.Escape(output.RelTo(p.root, filepath.Join(p.Dir, name)))
 				return nil, &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("%s is a link that leads outside its folder: Alembic would run it as a revision, and dbguard reads nothing outside the project", output.Escape(filepath.Join(filepath.Base(p.Dir), name))),
-					Next: fmt.Sprintf("replace the link %s with the revision file itself, then run the command again", output.Escape(filepath.Join(filepath.Base(p.Dir), name)))}
+					Msg:  fmt.Sprintf("%s is a link that leads outside its folder: Alembic would run it as a revision, and dbguard reads nothing outside the project", shown),
+					Next: fmt.Sprintf("replace the link %s with the revision file itself, then run the command again", shown)}
 			}
 			if err != nil {
 				return nil, err
 			}
-			rev := alembicRev.FindSubmatch(data)
+			code := pythonCode(data)
+			// The last assignment at the top level is the one Python
+			// leaves in the module, which Alembic reads.
+			rev := lastLineMatch(code, alembicRev, "revision")
 			if rev == nil {
 				continue
 			}
-			out = append(out, file{id: string(rev[1]), name: name, down: alembicDowns(data)})
+			out = append(out, file{id: string(code[rev[2]:rev[3]]), name: name, down: alembicDowns(code)})
 		case Dbmate, Goose:
-			if m := versionFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
+			pattern := versionFile
+			if p.Kind == Dbmate {
+				pattern = dbmateFile
+			}
+			if m := pattern.FindStringSubmatch(name); m != nil && !e.IsDir() {
+				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
+					if err := p.toolFileRegular(name); err != nil {
+						return nil, err
+					}
+				}
 				id := m[1]
 				if p.Kind == Goose {
 					n, _ := strconv.ParseUint(id, 10, 64)
@@ -421,11 +440,147 @@ func (p *Project) files() ([]file, error) {
 	return out, nil
 }
 
+// CheckFiles refuses, before dbguard exec runs Alembic, dbmate or goose,
+// what migrate up refuses: Alembic's settings or folders leading out of
+// the project (alembic.ini a link out, script_location or
+// version_locations outside: exec ran env.py and the revisions there), the
+// migrations folder a link out, a migration that is a link out of its
+// folder or not a regular file. A folder not made yet (alembic init,
+// dbmate new, goose create) is none of those. Prisma's are checked as
+// before.
+func (p *Project) CheckFiles() error {
+	if p.Kind != Alembic && p.Kind != Dbmate && p.Kind != Goose {
+		return nil
+	}
+	if err := p.refused(); err != nil {
+		return err
+	}
+	if _, err := os.Stat(p.Dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	_, err := p.files()
+	return err
+}
+
+// toolFileRegular refuses a dbmate or goose migration, name in p.Dir, that
+// is not a regular file inside the folder: the tool reads what a link
+// leads to (a file outside the project, sent to the guarded server, whose
+// error quotes it) and waits for ever on a FIFO. A link that stays in the
+// folder to a regular file is the tool's to run, as Alembic's are.
+func (p *Project) toolFileRegular(name string) error {
+	shown := output.Escape(output.RelTo(p.root, filepath.Join(p.Dir, name)))
+	dir, err := os.OpenRoot(p.Dir)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	fi, err := dir.Stat(name) // follows a link only inside the folder
+	if errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := dir.Lstat(name); lerr != nil {
+			return nil // gone since the folder was read
+		}
+	}
+	if err != nil {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s is a link that leads outside its folder (or nowhere): %s would run what it leads to as a migration, and dbguard reads nothing outside the project", shown, p.Kind),
+			Next: fmt.Sprintf("replace the link %s with the migration file itself, then run the command again", shown)}
+	}
+	if !fi.Mode().IsRegular() {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s is not a regular file (a %s): %s would read it as a migration, and dbguard reads only regular files in the migrations folder", shown, kindOf(fi.Mode()), p.Kind),
+			Next: fmt.Sprintf("replace %s with the migration file itself, then run the command again", shown)}
+	}
+	return nil
+}
+
+// lastLineMatch is re's submatch indexes (into code) on the last line of
+// code that starts with word and that re matches, read within that line;
+// nil when none does. Searched from the end, so a revision file is not
+// read whole by the expression (most of the cost of reading it, measured).
+func lastLineMatch(code []byte, re *lazyre.Regexp, word string) []int {
+	for end := len(code); ; {
+		i := bytes.LastIndex(code[:end], []byte(word))
+		if i < 0 {
+			return nil
+		}
+		if i == 0 || code[i-1] == '\n' {
+			line := code[i:]
+			if n := bytes.IndexByte(line, '\n'); n >= 0 {
+				line = line[:n]
+			}
+			if loc := re.FindSubmatchIndex(line); loc != nil {
+				for k := range loc {
+					if loc[k] >= 0 {
+						loc[k] += i
+					}
+				}
+				return loc
+			}
+		}
+		end = i
+	}
+}
+
+// pythonCode is a Python file with the lines that start inside a string
+// blanked (a docstring's "revision = ..." is no assignment; nor is a line
+// a backslash continues a one-line string onto), read in one pass:
+// comments are passed over, so a quote in them opens nothing.
+func pythonCode(data []byte) []byte {
+	if !bytes.Contains(data, []byte(`"""`)) && !bytes.Contains(data, []byte(`'''`)) && !bytes.Contains(data, []byte("\\\n")) {
+		return data // the usual revision file: nothing to blank
+	}
+	out := bytes.Clone(data)
+	var quote []byte // the quotes of the string we are in, nil outside
+	lineStart, lineInside, continued := 0, false, false
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch {
+		case c == '\n':
+			if lineInside {
+				for j := lineStart; j < i; j++ {
+					out[j] = ' '
+				}
+			}
+			if len(quote) == 1 && !continued {
+				quote = nil // a one-line string ends with its line
+			}
+			lineStart, lineInside, continued = i+1, quote != nil, false
+		case quote != nil:
+			if c == '\\' {
+				if i+1 < len(data) && data[i+1] == '\n' {
+					continued = true
+				} else {
+					i++
+				}
+			} else if bytes.HasPrefix(data[i:], quote) {
+				i += len(quote) - 1
+				quote = nil
+			}
+		case c == '#':
+			for i+1 < len(data) && data[i+1] != '\n' {
+				i++
+			}
+		case c == '"' || c == '\'':
+			quote = data[i : i+1]
+			if bytes.HasPrefix(data[i:], []byte{c, c, c}) {
+				quote = data[i : i+3]
+				i += 2
+			}
+		}
+	}
+	if lineInside {
+		for j := lineStart; j < len(data); j++ {
+			out[j] = ' '
+		}
+	}
+	return out
+}
+
 // alembicDowns is the revisions a revision file's down_revision names,
 // comma-separated: one, None, or a merge's tuple, which a formatter may
 // wrap over lines; a comment after it is not part of it.
 func alembicDowns(data []byte) string {
-	loc := alembicDown.FindSubmatchIndex(data)
+	loc := lastLineMatch(data, alembicDown, "down_revision") // the one Python keeps
 	if loc == nil {
 		return ""
 	}
