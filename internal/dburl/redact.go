@@ -964,20 +964,42 @@ func PasswordPending(s string) bool {
 	return keywordThen(s, pendingAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlPending)
 }
 
+// PasswordPendingOn reports whether s is PasswordPending for a reason
+// that more text after it cannot undo: a keyword's separator, or SQL's
+// quote, is in s (not the keyword and blanks at its end, which the next
+// byte may show to be prose). A writer that holds s for it need not ask
+// again until the line ends.
+func PasswordPendingOn(s string) bool {
+	return keywordThen(s, separatorAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlQuoteAfter)
+}
+
+// separatorAfter is pendingAfter's case that more text cannot undo.
+func separatorAfter(s string) bool { pending, atEnd := pendingAt(s); return pending && !atEnd }
+
+// sqlQuoteAfter is sqlPending's case that more text cannot undo: the
+// string's quote.
+func sqlQuoteAfter(rest string) bool { pending, atEnd := sqlPendingAt(rest); return pending && !atEnd }
+
 // sqlPending is PasswordPending's test for SQL's PASSWORD 'literal': after
 // "pass", "word", white space, then the end, an E at the end, or a quote.
-func sqlPending(rest string) bool {
+func sqlPending(rest string) bool { pending, _ := sqlPendingAt(rest); return pending }
+
+// sqlPendingAt is sqlPending, and whether it holds only as the text ends
+// there (the word and its white space, or an E, last).
+func sqlPendingAt(rest string) (pending, atEnd bool) {
 	if len(rest) < 4 || !strings.EqualFold(rest[:4], "word") {
-		return false
+		return false, false
 	}
 	n := spaces(rest[4:])
 	if n == 0 {
-		return false
+		return false, false
 	}
 	capitals := rest[:4] == "WORD"
 	rest = rest[4+n:]
-	return capitals && (rest == "" || rest == "E") || len(rest) > 0 && rest[0] == '\'' ||
-		len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\''
+	if capitals && (rest == "" || rest == "E") {
+		return true, true
+	}
+	return len(rest) > 0 && rest[0] == '\'' || len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\'', false
 }
 
 // pendingAfter is PasswordPending's test after a keyword's "pass" or
@@ -986,7 +1008,11 @@ func sqlPending(rest string) bool {
 // whole keyword and a blank or a quote ("password ", `"password" `): the
 // separator may come in the next write, and the value after it with no
 // keyword before it.
-func pendingAfter(s string) bool {
+func pendingAfter(s string) bool { pending, _ := pendingAt(s); return pending }
+
+// pendingAt is pendingAfter, and whether it holds only as the text ends
+// after the keyword (and a quote or blanks).
+func pendingAt(s string) (pending, atEnd bool) {
 	i := 0
 	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
 		i++
@@ -999,9 +1025,9 @@ func pendingAfter(s string) bool {
 	n := spaces(s[i:])
 	i += n
 	if i == len(s) {
-		return whole && (quoted || n > 0)
+		return whole && (quoted || n > 0), true
 	}
-	return s[i] == '=' || s[i] == ':' && quoted
+	return s[i] == '=' || s[i] == ':' && quoted, false
 }
 
 // keywordThen reports whether s holds a password keyword's "pwd" or

@@ -57,6 +57,9 @@ type Redactor struct {
 	// more has come since it was set.
 	writes     uint64
 	promptWait time.Duration
+	// quiet is what the next write must bring for the held text to be
+	// read again (reread, quietToBlank, quietToLineEnd).
+	quiet int
 }
 
 // NewRedactor wraps w.
@@ -84,6 +87,12 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	}
 	r.writes++
 	r.buf.Write(p)
+	if r.quiet != reread && bytes.IndexByte(p, '\n') < 0 && (r.quiet == quietToLineEnd || bytes.IndexAny(p, " \t") < 0) {
+		// Nothing held can be written yet: the bytes that decide it (a
+		// line break, a blank to cut at) have not come.
+		return len(p), nil
+	}
+	r.quiet = reread
 	b := r.buf.Bytes()
 	n := bytes.LastIndexByte(b, '\n') + 1
 	// A last whole line that ends with a password keyword and its
@@ -95,18 +104,32 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	rest := b[n:]
-	// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
-	// of "pwd\t:"): the value would come with no keyword before it.
-	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) && !(i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1])) {
-		switch {
-		case !dburl.PromptAtEnd(string(rest[:i+1])):
-			n += i + 1
-		case i+1 == len(rest):
-			// Written after promptWait, unless more of its line comes.
-			writes := r.writes
-			time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+	i := bytes.LastIndexAny(rest, " \t")
+	switch {
+	case held:
+		r.quiet = quietToLineEnd
+	case i < 0:
+		r.quiet = quietToBlank
+	case passwordPending(rest):
+		// A partial line in the middle of a password=value waits for
+		// its end; once its separator is in, whatever comes next.
+		if dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest) {
+			r.quiet = quietToLineEnd
 		}
-		// Else the value has started after "password: ": it waits.
+	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
+		// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
+		// of "pwd\t:"): the value would come with no keyword before it.
+		r.quiet = quietToBlank
+	case !dburl.PromptAtEnd(string(rest[:i+1])):
+		n += i + 1
+		r.quiet = quietToBlank
+	case i+1 == len(rest):
+		// Written after promptWait, unless more of its line comes.
+		writes := r.writes
+		time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+	default:
+		// The value has started after "password: ": it waits.
+		r.quiet = quietToBlank
 	}
 	if n > 0 {
 		// A quoted password still open at the cut, with a line break in
@@ -116,7 +139,11 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	if n > 0 {
-		n = dburl.SafeCut(r.buf.Bytes(), n)
+		if m := dburl.SafeCut(r.buf.Bytes(), n); m < n {
+			// A registered password's beginning: the next byte, blank
+			// or not, may show it is not one.
+			n, r.quiet = m, reread
+		}
 	}
 	if n > 0 {
 		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {
@@ -126,6 +153,16 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// What a Redactor's next write must bring before the held text is read
+// again (the decision to hold it cannot change before): a Write that
+// brings none of it only adds to the buffer, so a line written a byte a
+// write is read a bounded number of times, not once a byte.
+const (
+	reread         = iota // anything: read it again
+	quietToBlank          // a blank or a line break
+	quietToLineEnd        // a line break
+)
+
 // writePrompt writes a held partial line that ends like a prompt, if no
 // write has come since the one that set its timer.
 func (r *Redactor) writePrompt(writes uint64) {
@@ -134,6 +171,7 @@ func (r *Redactor) writePrompt(writes uint64) {
 	if r.ended || r.writes != writes || r.buf.Len() == 0 {
 		return
 	}
+	r.quiet = reread
 	b := r.buf.Bytes()
 	n := bytes.LastIndexByte(b, '\n') + 1
 	if i := bytes.LastIndexAny(b[n:], " \t"); i >= 0 {
@@ -158,11 +196,15 @@ const maxHeldOpen = 4096
 // hold white space when quoted, and whose keyword the next write would not
 // hold.
 func passwordPending(partial []byte) bool {
+	return passwordAssigned(partial) || dburl.PasswordPending(string(partial))
+}
+
+// passwordAssigned is passwordPending's first reason: "password" and a
+// '=' after it, which no later byte undoes.
+func passwordAssigned(partial []byte) bool {
 	lower := bytes.ToLower(partial)
-	if i := bytes.Index(lower, []byte("password")); i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0 {
-		return true
-	}
-	return dburl.PasswordPending(string(partial))
+	i := bytes.Index(lower, []byte("password"))
+	return i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0
 }
 
 // Flush writes what is left in the buffer.
@@ -170,6 +212,7 @@ func (r *Redactor) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.writes++ // a prompt's timer has nothing left to write
+	r.quiet = reread
 	if r.buf.Len() == 0 {
 		return nil
 	}
