@@ -101,6 +101,13 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	if n > 0 {
 		if start := bytes.LastIndexByte(b[:n-1], '\n') + 1; n-start <= maxHeldOpen && dburl.ValueOnNextLine(string(b[start:n-1])) {
 			n, held = start, true
+		} else if n > 1 && (b[n-2] == '\'' || b[n-2] == '"') {
+			// A quoted password that closes the line may go on in a
+			// literal on the next (pprint's split string).
+			from := max(0, n-1-maxHeldOpen)
+			if k := dburl.ContinuedValueAt(string(b[from : n-1])); k >= 0 {
+				n, held = from+k, true
+			}
 		}
 	}
 	rest := b[n:]
@@ -196,7 +203,7 @@ const maxHeldOpen = 4096
 // hold white space when quoted, and whose keyword the next write would not
 // hold.
 func passwordPending(partial []byte) bool {
-	return passwordAssigned(partial) || dburl.PasswordPending(string(partial))
+	return passwordAssigned(partial) || dburl.PasswordPending(string(partial)) || dburl.OpenUserinfo(string(partial))
 }
 
 // passwordAssigned is passwordPending's first reason: "password" and a
