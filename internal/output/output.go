@@ -53,24 +53,17 @@ type Redactor struct {
 	// ended is set by FlushHeld: the process is ending, and a later
 	// write may be the rest of a value whose keyword was written masked.
 	ended bool
-	// writes counts the writes, so that a prompt's timer knows whether
-	// more has come since it was set.
-	writes     uint64
-	promptWait time.Duration
+	// afterPrompt is set when a partial line that ends like a prompt
+	// for a password ("Password: ") was written: the rest of its line,
+	// which no keyword now comes before, is masked whole.
+	afterPrompt bool
 	// quiet is what the next write must bring for the held text to be
 	// read again (reread, quietToBlank, quietToLineEnd).
 	quiet int
 }
 
 // NewRedactor wraps w.
-func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w, promptWait: promptWait} }
-
-// promptWait is how long a partial line that ends like a prompt for a
-// password ("Password: ") waits for more before it is written: a
-// program that prompts waits for its answer, and the prompt shows after
-// this; one that writes a YAML mapping cut after "password: " goes on
-// with the value, which is masked with its keyword.
-const promptWait = 100 * time.Millisecond
+func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 
 // Write buffers p and writes every complete line, redacted. Of a partial
 // line it also writes what ends in white space, so a prompt ("Name: ")
@@ -78,14 +71,20 @@ const promptWait = 100 * time.Millisecond
 // is cut in two. A partial line with a password= in it waits for its end,
 // and so does the beginning of a known password (see [dburl.AddSecret]),
 // which may hold white space: a password cut across two writes is still
-// masked whole, and a prompt waits only if it ends with one's first bytes.
+// masked whole.
+//
+// A partial line that ends like a prompt for a password ("Password: ",
+// "  password: " of a YAML mapping cut after its key) is written at once,
+// and the rest of its line, however late it comes, is held to its line
+// break and written as the mask: it may be the value, with no keyword
+// before it any more. No partial line that may still be a password is
+// written unmasked, and no prompt waits.
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended {
 		return len(p), nil
 	}
-	r.writes++
 	r.buf.Write(p)
 	if r.quiet != reread && bytes.IndexByte(p, '\n') < 0 && (r.quiet == quietToLineEnd || bytes.IndexAny(p, " \t") < 0) {
 		// Nothing held can be written yet: the bytes that decide it (a
@@ -93,6 +92,18 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	r.quiet = reread
+	if r.afterPrompt {
+		// The rest of a prompt's line waits for its end, and is written
+		// masked: it may be the value, written after a pause.
+		nl := bytes.IndexByte(r.buf.Bytes(), '\n')
+		if nl < 0 {
+			r.quiet = quietToLineEnd
+			return len(p), nil
+		}
+		if err := r.maskAfterPrompt(nl); err != nil {
+			return len(p), err
+		}
+	}
 	b := r.buf.Bytes()
 	n := bytes.LastIndexByte(b, '\n') + 1
 	// A last whole line that ends with a password keyword and its
@@ -112,6 +123,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	}
 	rest := b[n:]
 	i := bytes.LastIndexAny(rest, " \t")
+	prompt := false
 	switch {
 	case held:
 		r.quiet = quietToLineEnd
@@ -131,9 +143,9 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		n += i + 1
 		r.quiet = quietToBlank
 	case i+1 == len(rest):
-		// Written after promptWait, unless more of its line comes.
-		writes := r.writes
-		time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+		// A prompt shows at once; what follows on its line is masked.
+		n += i + 1
+		prompt = true
 	default:
 		// The value has started after "password: ": it waits.
 		r.quiet = quietToBlank
@@ -157,7 +169,23 @@ func (r *Redactor) Write(p []byte) (int, error) {
 			return len(p), err
 		}
 	}
+	if prompt && r.buf.Len() == 0 {
+		r.afterPrompt, r.quiet = true, quietToLineEnd
+	}
 	return len(p), nil
+}
+
+// maskAfterPrompt writes the first nl bytes held, the rest of a written
+// prompt's line, as the mask (blanks as they are: a prompt answered with
+// nothing shows nothing), and ends the prompt's state.
+func (r *Redactor) maskAfterPrompt(nl int) error {
+	value := r.buf.Next(nl)
+	r.afterPrompt = false
+	if t := bytes.TrimRight(value, " \t\r"); len(t) > 0 {
+		value = append([]byte(dburl.Mask), value[len(t):]...)
+	}
+	_, err := r.w.Write(value)
+	return err
 }
 
 // What a Redactor's next write must bring before the held text is read
@@ -169,28 +197,6 @@ const (
 	quietToBlank          // a blank or a line break
 	quietToLineEnd        // a line break
 )
-
-// writePrompt writes a held partial line that ends like a prompt, if no
-// write has come since the one that set its timer.
-func (r *Redactor) writePrompt(writes uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended || r.writes != writes || r.buf.Len() == 0 {
-		return
-	}
-	r.quiet = reread
-	b := r.buf.Bytes()
-	n := bytes.LastIndexByte(b, '\n') + 1
-	if i := bytes.LastIndexAny(b[n:], " \t"); i >= 0 {
-		n += i + 1
-	}
-	if k := dburl.OpenPasswordValue(string(b[:n])); k >= 0 {
-		n = k
-	}
-	if n = dburl.SafeCut(b, n); n > 0 {
-		io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n))))
-	}
-}
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
 // value still open at a line's end: a password is short, and a quote that
@@ -218,8 +224,12 @@ func passwordAssigned(partial []byte) bool {
 func (r *Redactor) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.writes++ // a prompt's timer has nothing left to write
 	r.quiet = reread
+	if r.afterPrompt {
+		if err := r.maskAfterPrompt(r.buf.Len()); err != nil {
+			return err
+		}
+	}
 	if r.buf.Len() == 0 {
 		return nil
 	}
@@ -245,6 +255,9 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 	}
 	defer r.mu.Unlock()
 	r.ended = true
+	if r.afterPrompt {
+		r.maskAfterPrompt(r.buf.Len())
+	}
 	if r.buf.Len() == 0 {
 		return
 	}

@@ -3,7 +3,6 @@ package output
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // leftLeakLines hold a password (its letters ZQ) as the producers print
@@ -28,7 +27,6 @@ func TestAttackRedactorLeftLeaksSplit(t *testing.T) {
 		write := func(parts ...string) string {
 			var b strings.Builder
 			r := NewRedactor(&b)
-			r.promptWait = time.Hour
 			for _, p := range parts {
 				r.Write([]byte(p))
 			}

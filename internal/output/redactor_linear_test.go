@@ -4,7 +4,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dbguard/dbguard/internal/testutil/lineartest"
 )
@@ -27,7 +26,6 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 		line := func(n int) string { return tc.head + strings.Repeat(tc.unit, n) }
 		write := func(s string) {
 			r := NewRedactor(io.Discard)
-			r.promptWait = time.Hour
 			for i := 0; i < len(s); i++ {
 				r.Write([]byte(s[i : i+1]))
 			}

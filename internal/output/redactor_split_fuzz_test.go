@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
@@ -74,7 +73,6 @@ func FuzzRedactorSplitSecret(f *testing.F) {
 			at := int(cut) % (len(text) + 1)
 			var out strings.Builder
 			r := NewRedactor(&out)
-			r.promptWait = time.Hour
 			r.Write([]byte(text[:at]))
 			r.Write([]byte(text[at:]))
 			r.Flush()
