@@ -36,3 +36,38 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedactorQuietSameOutput: a Redactor that skips reading the held text
+// again until a byte that can change its decision comes writes exactly
+// what one that reads it again on every write writes, however the text
+// is cut into writes.
+func FuzzRedactorQuietSameOutput(f *testing.F) {
+	for _, s := range append(append([]string{}, splitLines...), leftLeakLines...) {
+		f.Add(s, []byte{1, 3, 7, 2})
+	}
+	f.Add("Password: s3cret\nnext password='a\nb' x\n", []byte{10, 1, 1, 1})
+	f.Fuzz(func(t *testing.T, text string, cuts []byte) {
+		var a, b strings.Builder
+		quiet, always := NewRedactor(&a), NewRedactor(&b)
+		always.alwaysReread = true
+		rest, k := text, 0
+		for rest != "" {
+			n := len(rest)
+			if len(cuts) > 0 {
+				n = min(n, 1+int(cuts[k%len(cuts)])%16)
+				k++
+			}
+			quiet.Write([]byte(rest[:n]))
+			always.Write([]byte(rest[:n]))
+			if a.String() != b.String() {
+				t.Fatalf("after %q of %q:\n quiet: %q\nreread: %q", text[:len(text)-len(rest)+n], text, a.String(), b.String())
+			}
+			rest = rest[n:]
+		}
+		quiet.Flush()
+		always.Flush()
+		if a.String() != b.String() {
+			t.Fatalf("%q:\n quiet: %q\nreread: %q", text, a.String(), b.String())
+		}
+	})
+}
