@@ -220,7 +220,10 @@ func RedactText(s string) string {
 	// case-insensitive regular expressions over every line were half of
 	// dbguard env's time.
 	if mayHoldUserinfo(s) {
-		s = maskSpacedUserinfo(redactUserinfo(s))
+		var open bool
+		if s, open = redactUserinfoWords(s); open {
+			s = maskSpacedUserinfo(s)
+		}
 	}
 	if mayHoldPasswordKeyword(s) {
 		s = maskKeywords(s, passwordRE, assignMask)
@@ -889,6 +892,15 @@ func inQuery(s string, i int) bool {
 // whole text went through the pattern, a report of 1,500 URLs among
 // 180 KB of file names and padding spent most of its time there.
 func redactUserinfo(s string) string {
+	s, _ = redactUserinfoWords(s)
+	return s
+}
+
+// redactUserinfoWords is redactUserinfo, and whether a word it passed
+// is a URL cut inside its password (openUserinfo), whose '@' a raw blank
+// may have put in a later word: then maskSpacedUserinfo has work.
+func redactUserinfoWords(s string) (string, bool) {
+	open := false
 	var b strings.Builder
 	last := 0 // s[:last] is in b, when b is used
 	for i := 0; i < len(s); {
@@ -904,23 +916,23 @@ func redactUserinfo(s string) string {
 		} else {
 			end += j
 		}
-		if word := s[start:end]; strings.IndexByte(word, '@') >= 0 {
-			if masked := maskWordUserinfo(word); masked != word {
-				if b.Len() == 0 {
-					b.Grow(len(s) + 16)
-				}
-				b.WriteString(s[last:start])
-				b.WriteString(masked)
-				last = end
+		if word := s[start:end]; strings.IndexByte(word, '@') < 0 {
+			open = open || openUserinfo(word) >= 0
+		} else if masked := maskWordUserinfo(word); masked != word {
+			if b.Len() == 0 {
+				b.Grow(len(s) + 16)
 			}
+			b.WriteString(s[last:start])
+			b.WriteString(masked)
+			last = end
 		}
 		i = end
 	}
 	if last == 0 {
-		return s
+		return s, open
 	}
 	b.WriteString(s[last:])
-	return b.String()
+	return b.String(), open
 }
 
 // maskWordUserinfo is userinfoRE.ReplaceAllString(w, "${1}:****@") for a

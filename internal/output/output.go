@@ -115,9 +115,12 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	if n > 0 {
 		if start := bytes.LastIndexByte(b[:n-1], '\n') + 1; n-start <= maxHeldOpen && dburl.ValueOnNextLine(string(b[start:n-1])) {
 			n, held = start, true
-		} else if n > 1 && (b[n-2] == '\'' || b[n-2] == '"') {
+		} else if n > 2 && (b[n-2] == '\'' || b[n-2] == '"') && (b[n-3] == ' ' || b[n-3] == '\t') {
 			// A quoted password that closes the line may go on in a
-			// literal on the next (pprint's split string).
+			// literal on the next: pprint splits a long string after
+			// white space, so each piece but the last ends with a blank
+			// before its quote (a value that ends so is rare: the check
+			// below, a pattern's run, is made only then).
 			from := max(0, n-1-maxHeldOpen)
 			if k := dburl.ContinuedValueAt(string(b[from : n-1])); k >= 0 {
 				n, held = from+k, true
