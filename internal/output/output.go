@@ -97,13 +97,14 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	r.quiet = reread
 	if r.afterPrompt {
 		// The rest of a prompt's line waits for its end, and is written
-		// masked: it may be the value, written after a pause.
-		nl := bytes.IndexByte(r.buf.Bytes(), '\n')
-		if nl < 0 {
+		// masked: it may be the value, written after a pause. A quoted
+		// value open at the line's end waits for its close.
+		end := promptValueEnd(r.buf.Bytes())
+		if end < 0 {
 			r.quiet = quietToLineEnd
 			return len(p), nil
 		}
-		if err := r.maskAfterPrompt(nl); err != nil {
+		if err := r.maskAfterPrompt(end); err != nil {
 			return len(p), err
 		}
 	}
@@ -181,12 +182,44 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// maskAfterPrompt writes the first nl bytes held, the rest of a written
-// prompt's line, as the mask (blanks as they are: a prompt answered with
-// nothing shows nothing), and ends the prompt's state.
-func (r *Redactor) maskAfterPrompt(nl int) error {
-	value := r.buf.Next(nl)
+// promptKey stands for a written prompt's keyword, before what follows
+// it, so that the patterns read that as the prompt's value.
+const promptKey = "password: "
+
+// promptValueEnd is where the rest of a written prompt's line ends in b:
+// its line break, or the line break after a quoted value that a line
+// break is in (YAML's 'a\nb'), once the value closes (or maxHeldOpen
+// bytes are held); -1 while it may go on.
+func promptValueEnd(b []byte) int {
+	for from := 0; ; {
+		nl := bytes.IndexByte(b[from:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		nl += from
+		if nl >= maxHeldOpen || dburl.OpenPasswordValue(promptKey+string(b[:nl])) < 0 {
+			return nl
+		}
+		from = nl + 1
+	}
+}
+
+// maskAfterPrompt writes the first n bytes held, the rest of a written
+// prompt's line: a quoted value masked as the patterns mask it after
+// "password: " ('****', host: db), anything else as the mask, blanks as
+// they are (a prompt answered with nothing shows
+// nothing); and ends the prompt's state.
+func (r *Redactor) maskAfterPrompt(n int) error {
+	value := r.buf.Next(n)
 	r.afterPrompt = false
+	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
+		// A quoted value: masked as the patterns mask it after a keyword.
+		masked := dburl.RedactText(promptKey + string(value))
+		if masked != promptKey+string(value) && strings.HasPrefix(masked, promptKey) {
+			_, err := io.WriteString(r.w, masked[len(promptKey):])
+			return err
+		}
+	}
 	if t := bytes.TrimRight(value, " \t\r"); len(t) > 0 {
 		value = append([]byte(dburl.Mask), value[len(t):]...)
 	}

@@ -136,4 +136,20 @@ func TestAttackRedactorValueAfterSlowPrompt(t *testing.T) {
 			t.Errorf("the value after a slow prompt was shown: %q", got)
 		}
 	}
+	// A quoted value with a line break in it (found by
+	// FuzzRedactorSplitSecret: the second line was shown), and a value
+	// with a URL after it (masked whole, not the URL's password alone).
+	for _, tc := range []struct{ prompt, rest, want string }{
+		{"database:\n  password: ", "'s3c\nret XY'\n  host: db\n", "database:\n  password: '****'\n  host: db\n"},
+		{"Password: ", "s3cret postgres://u:pw@h\nnext\n", "Password: ****\nnext\n"},
+	} {
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.Write([]byte(tc.prompt))
+		r.Write([]byte(tc.rest))
+		r.Flush()
+		if got := b.String(); got != tc.want {
+			t.Errorf("%q then %q: wrote %q, want %q", tc.prompt, tc.rest, got, tc.want)
+		}
+	}
 }
