@@ -34,6 +34,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactQuotedSecret$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/dburl
 	$(GO) test -run '^$$' -fuzz '^FuzzSafePrefixAsRuneByRune$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/output
 	$(GO) test -run '^$$' -fuzz '^FuzzRedactorSplitSecret$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/output
+	$(GO) test -run '^$$' -fuzz '^FuzzRedactorQuietSameOutput$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/output
 	$(GO) test -run '^$$' -fuzz '^FuzzParseFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
 	$(GO) test -run '^$$' -fuzz '^FuzzPathsAsStandard$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envcheck
 	$(GO) test -run '^$$' -fuzz '^FuzzPlainFile$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/envload

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -240,5 +242,66 @@ func TestAttackSecondInterruptFlushesHeldLine(t *testing.T) {
 	noPassword(t, got)
 	if strings.Contains(got, "s3cretXY") {
 		t.Errorf("the password was shown:\n%s", got)
+	}
+}
+
+// With --format json, a second Ctrl-C ended the process without writing
+// the JSON document the command held until its end: a CI reader got
+// nothing on stdout. The second signal now writes one valid document,
+// its "error" of class interrupted (exit code 130), masked; stderr stays
+// talk.
+func TestAttackSecondInterruptWritesJSON(t *testing.T) {
+	t.Parallel() // its own folder, process and database; it waits on them, polling
+	dbURL := pgtest.DB(t)
+	dir := project(t, dbURL, nil)
+	started := filepath.Join(dir, "started")
+	yaml := "version: 1\nmigrations:\n  tool: command\n  command:\n" +
+		"    up: \"true\"\n" +
+		"    status: \"printf 'status with password=s3cretXY'; touch started; sleep 20\"\n"
+	if err := os.WriteFile(filepath.Join(dir, "dbguard.yaml"), []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, _ := dbguardProcess(t, dir, "migrate", "status", "--format", "json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 2 * time.Second // the tool's sleep may hold the pipe
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(started); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the tool did not start in 20s:\n%s%s", &stdout, &stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err == nil {
+		t.Fatalf("exited 0 after two interrupts:\n%s", &stdout)
+	}
+	var doc struct {
+		Error struct {
+			Class    string `json:"class"`
+			Message  string `json:"message"`
+			ExitCode int    `json:"exit_code"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("stdout is no JSON document (%v):\n%q\nstderr:\n%s", err, stdout.String(), &stderr)
+	}
+	if doc.Error.Class != "interrupted" || doc.Error.ExitCode != 130 || !strings.Contains(doc.Error.Message, "partial") {
+		t.Errorf("the document is not marked interrupted:\n%s", &stdout)
+	}
+	noPassword(t, stdout.String()+stderr.String())
+	if strings.Contains(stdout.String()+stderr.String(), "s3cretXY") {
+		t.Errorf("the password was shown:\n%s\n%s", &stdout, &stderr)
 	}
 }

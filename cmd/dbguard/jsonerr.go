@@ -2,9 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
@@ -55,6 +59,71 @@ func wantsJSON(args []string) bool {
 		}
 	}
 	return json && !file
+}
+
+// jsonReport holds what a command run with --format json prints until
+// it ends, and writes the document once: at the command's end (finish),
+// or on a second Ctrl-C, which ends the process before that (interrupted).
+type jsonReport struct {
+	mu      sync.Mutex
+	printed bytes.Buffer
+	used    bool // the command line asked for JSON
+	written bool
+}
+
+// use marks the report asked for: a second Ctrl-C writes one.
+func (j *jsonReport) use() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.used = true
+}
+
+// Write holds p.
+func (j *jsonReport) Write(p []byte) (int, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.printed.Write(p)
+}
+
+// finish writes the document: what the command printed, with err added.
+func (j *jsonReport) finish(w io.Writer, err error) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.written {
+		return nil
+	}
+	j.written = true
+	return writeJSONResult(w, j.printed.Bytes(), err)
+}
+
+// errSecondInterrupt is the error of a document a second Ctrl-C wrote.
+var errSecondInterrupt = fmt.Errorf("a second interrupt ended dbguard before the command finished; this report is partial: %w", context.Canceled)
+
+// interrupted writes the document for a process a second Ctrl-C ends
+// (if nothing has written it, and none was asked for, nothing): the
+// report printed so far if it is a whole JSON object, else none, and an
+// "error" of class interrupted, exit code 130. It waits at most wait for
+// the command's own writing (one stuck on a full pipe must not keep the
+// process from ending). Through w, a Redactor, it is masked as any
+// output is.
+func (j *jsonReport) interrupted(w io.Writer, wait time.Duration) {
+	deadline := time.Now().Add(wait)
+	for !j.mu.TryLock() {
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	defer j.mu.Unlock()
+	if j.written || !j.used {
+		return
+	}
+	j.written = true
+	printed := j.printed.Bytes()
+	if !json.Valid(printed) {
+		printed = nil // a report cut mid-way is no JSON: the error alone
+	}
+	writeJSONResult(w, printed, errSecondInterrupt)
 }
 
 // writeJSONResult writes what the command printed, adding the error.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +49,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 
 	// The first Ctrl-C or SIGTERM cancels ctx (migrations stop after the one
 	// in flight); a second one ends the process at once.
+	report := &jsonReport{}
 	ctx, stop := interruptible(func() {
+		// A --format json reader gets one JSON document still: the
+		// report so far, marked interrupted.
+		report.interrupted(out, flushWait)
 		out.FlushHeld(flushWait)
 		errOut.FlushHeld(flushWait)
 	})
@@ -62,7 +65,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 		writeCompletions(out, newApp(stdin, out, errOut), shell, words)
 		return exitOK
 	}
-	err := runApp(ctx, args, stdin, out, errOut, isTerminal(stdout))
+	err := runApp(ctx, args, stdin, out, errOut, isTerminal(stdout), report)
 	if err == nil {
 		return exitOK
 	}
@@ -140,12 +143,12 @@ var startProfile func() func()
 // object whatever happens: what the command prints is held until it ends,
 // to add the error to it. "dbguard help migrate up" runs as "dbguard
 // migrate up --help".
-func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.Writer, tty bool) error {
+func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.Writer, tty bool, report *jsonReport) error {
 	var appOut io.Writer = out
-	var held bytes.Buffer
 	asJSON := wantsJSON(args[1:])
 	if asJSON {
-		appOut = &held
+		appOut = report
+		report.use()
 	}
 	runOnce := func(args []string) error {
 		app := newApp(stdin, appOut, errOut)
@@ -166,7 +169,7 @@ func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.
 		err = usageError{fmt.Errorf("--help (or -h) was given with arguments; a file whose name starts with - goes after -- (run: %s --help)", helpPath(args))}
 	}
 	if asJSON {
-		if werr := writeJSONResult(out, held.Bytes(), err); werr != nil && err == nil {
+		if werr := report.finish(out, err); werr != nil && err == nil {
 			err = werr
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -60,6 +61,14 @@ var (
 	passwordNoTripleRE      = lazyre.New(assignPattern(never + tripleOpen))
 )
 
+// blanks is the white space the patterns read around a separator: \s,
+// Unicode's space separators (a no-break space U+00A0, an em space
+// U+2003, an ideographic space U+3000: a word processor's or an IME's
+// text pasted into a config), and a backslash that ends a line (Python's
+// and the shell's line continuation: password = \ and the value on the
+// next line).
+const blanks = `(?:[\s\p{Zs}]|\\\r?\n)*`
+
 // tripleOpen starts a triple-quoted alternative; never before it is a
 // position that is a word boundary and is not, which no text has.
 const (
@@ -70,11 +79,11 @@ const (
 // colonPattern and assignPattern are passwordColonRE's and passwordRE's,
 // with t before each triple-quoted alternative.
 func colonPattern(t string) string {
-	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*:\s*` + pyPrefix + `)(?:` + t + `(""")` + tripleDouble + `(""")|` + t + `(''')` + tripleSingle + `(''')|(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`
+	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?` + blanks + `:` + blanks + pyPrefix + `)(?:` + t + `(""")` + tripleDouble + `(""")|` + t + `(''')` + tripleSingle + `(''')|(')` + singleQuoted + `('?)|(")` + doubleQuoted + `("?)|(\x60)(?:[^\x60\\]|\\+\x60|\\+[^\x60])*(\x60?))`
 }
 
 func assignPattern(t string) string {
-	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?\s*=>?\s*)(?:` + pyPrefix + `(?:` + t + `"""` + tripleDouble + `(""")|` + t + `'''` + tripleSingle + `(''')|'` + singleQuoted + `('?)|"` + doubleQuoted + `("?))|\$'` + ansiCQuoted + `('?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`
+	return `(?i)((?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd|pass)["']?` + blanks + `=>?` + blanks + `)(?:` + pyPrefix + `(?:` + t + `"""` + tripleDouble + `(""")|` + t + `'''` + tripleSingle + `(''')|'` + singleQuoted + `('?)|"` + doubleQuoted + `("?))|\$'` + ansiCQuoted + `('?)|(?:(?:\\.|[^\s'"\\])(?:\\.|[^\s\\])*)?)`
 }
 
 // nextMatch is re's next match in s from pos, its indexes in s; a
@@ -211,7 +220,10 @@ func RedactText(s string) string {
 	// case-insensitive regular expressions over every line were half of
 	// dbguard env's time.
 	if mayHoldUserinfo(s) {
-		s = redactUserinfo(s)
+		var open bool
+		if s, open = redactUserinfoWords(s); open {
+			s = maskSpacedUserinfo(s)
+		}
 	}
 	if mayHoldPasswordKeyword(s) {
 		s = maskKeywords(s, passwordRE, assignMask)
@@ -222,7 +234,29 @@ func RedactText(s string) string {
 	if mayHoldSQLPassword(s) {
 		s = sqlPasswordRE.ReplaceAllString(s, "${1}'"+Mask+"'")
 	}
+	if strings.IndexByte(s, '%') >= 0 && strings.IndexAny(s, "?&") >= 0 {
+		s = maskEncodedParams(s)
+	}
 	return s
+}
+
+// encodedParamRE is a URL query parameter whose name holds a %XX escape:
+// libpq's URI parser decodes a parameter's name as it does its value
+// (conninfo_uri_parse_params, conninfo_uri_decode), so ?pass%77ord=x is
+// password=x, which the keyword patterns do not read.
+var encodedParamRE = lazyre.New(`([?&][A-Za-z0-9_.~+%-]*%[0-9A-Fa-f]{2}[A-Za-z0-9_.~+%-]*=)([^&\s]*)`)
+
+// maskEncodedParams masks the value of every query parameter whose name,
+// percent-decoded, is a secret's (password, sslpassword, ...).
+func maskEncodedParams(s string) string {
+	return encodedParamRE.ReplaceAllStringFunc(s, func(m string) string {
+		eq := strings.IndexByte(m, '=')
+		name, err := url.PathUnescape(m[1:eq])
+		if err != nil || !isSecretKey(strings.ToLower(name)) || m[eq+1:] == Mask {
+			return m
+		}
+		return m[:eq+1] + Mask
+	})
 }
 
 // sqlPasswordRE finds SQL's password literal: the word PASSWORD, white
@@ -302,6 +336,7 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 			}
 			m[1] = unquotedEnd(s, m[0], m[1], w, quotes.at(s, m[0]))
 		}
+		m[1] = continuedEnd(s, re, m)
 		if b == nil {
 			b = make([]byte, 0, len(s)+8)
 		}
@@ -332,7 +367,7 @@ func noValue(s string, m []int) bool {
 		return true
 	}
 	g := s[m[2]:m[3]]
-	if strings.IndexByte(g, '\n') < 0 || strings.Contains(g, "=>") || pairBefore(s, m[0]) || libpqKeyword(g) {
+	if strings.IndexByte(g, '\n') < 0 || strings.Contains(g, "=>") || strings.Contains(g, "\\\n") || strings.Contains(g, "\\\r\n") || pairBefore(s, m[0]) || libpqKeyword(g) {
 		return false
 	}
 	for i := 0; i < len(g); i++ {
@@ -342,6 +377,111 @@ func noValue(s string, m []int) bool {
 		}
 	}
 	return false
+}
+
+// continuedEnd is where the value of re's match m ends when it is a
+// quoted string closed at its line's end that string literals on the
+// next lines, each indented to the column of its opening quote, go on:
+// Python's pprint of a dict splits a long string so
+// ({'password': 'aaaa bbbb '\n             'cccc'}), and a source line
+// writes adjacent literals so; Python joins them into one value. Else
+// m[1].
+func continuedEnd(s string, re *lazyre.Regexp, m []int) int {
+	end := m[1]
+	if !closedQuoted(s, re, m) {
+		return end
+	}
+	v := m[3] // the value's start: its prefix or opening quote
+	lineStart := strings.LastIndexByte(s[:v], '\n') + 1
+	col := v - lineStart
+	// s's first line may be the end of a line whose start a writer
+	// wrote before (a Redactor cuts a partial line at its blanks): its
+	// opening quote's column is then col or more.
+	cut := lineStart == 0
+	for {
+		i := end
+		if strings.HasPrefix(s[i:], "\r\n") {
+			i += 2
+		} else if strings.HasPrefix(s[i:], "\n") {
+			i++
+		} else {
+			return end
+		}
+		indent := len(s[i:]) - len(strings.TrimLeft(s[i:], " "))
+		if indent < col || indent > col && !cut {
+			return end
+		}
+		i += indent
+		for n := 0; n < 2 && i < len(s) && strings.IndexByte("burfBURF", s[i]) >= 0; n++ {
+			i++
+		}
+		if i >= len(s) || s[i] != '\'' && s[i] != '"' {
+			return end
+		}
+		q := s[i]
+		j := i + 1
+		for j < len(s) && s[j] != q && s[j] != '\n' {
+			if s[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(s) || s[j] != q {
+			return end
+		}
+		end = j + 1
+	}
+}
+
+// closedQuoted reports whether re's match m is a value in single or
+// double quotes, closed.
+func closedQuoted(s string, re *lazyre.Regexp, m []int) bool {
+	if m[1] == 0 || s[m[1]-1] != '\'' && s[m[1]-1] != '"' {
+		return false
+	}
+	closing := passwordREClosing
+	if re == passwordColonRE {
+		closing = passwordColonREClosing
+	}
+	for _, g := range closing {
+		if m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+			return true
+		}
+	}
+	return false
+}
+
+// ContinuedValueAt is, for s (lines whose last line break is taken off),
+// where the line starts whose password keyword has a quoted value that
+// closes at s's end, or -1: the next line may go on with it
+// (continuedEnd), and a writer that masks line by line holds s from there
+// until the next line shows whether it does.
+func ContinuedValueAt(s string) int {
+	if s == "" || s[len(s)-1] != '\'' && s[len(s)-1] != '"' {
+		return -1
+	}
+	for _, re := range []*lazyre.Regexp{passwordRE, passwordColonRE} {
+		if re == passwordRE && !mayHoldPasswordKeyword(s) || re == passwordColonRE && !mayHoldPasswordColon(s) {
+			continue
+		}
+		var last []int
+		for pos := 0; pos < len(s); {
+			m := nextMatch(re, s, pos)
+			if m == nil {
+				break
+			}
+			if ordinaryWordBefore(s, m[0]) {
+				pos = m[0] + 1
+				continue
+			}
+			m[1] = continuedEnd(s, re, m)
+			last, pos = m, max(m[1], m[0]+1)
+		}
+		if last != nil && last[1] == len(s) && closedQuoted(s, re, last) {
+			return strings.LastIndexByte(s[:last[0]], '\n') + 1
+		}
+	}
+	return -1
 }
 
 // libpqKeyword reports whether the match's keyword part g starts with
@@ -404,7 +544,7 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 		w++
 	}
 	if kw := s[k:w]; !strings.EqualFold(kw, "password") && !strings.EqualFold(kw, "pwd") {
-		return end
+		return iniEnd(s, k, w, v, end)
 	}
 	if s[v:end] == Mask && end < len(s) && (s[end] == ' ' || s[end] == '\t') {
 		// Masked already, in dbguard's own words ("password=**** (move
@@ -436,7 +576,35 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 	case semi >= 0 && eq > semi:
 		return semi
 	}
-	return end
+	return iniEnd(s, k, w, v, end)
+}
+
+// iniEnd is where an unquoted value at s[v:end] ends when the keyword at
+// k (its letters end at w) starts an INI file's line (db_password = a b,
+// DB_PASS = a b: Python's configparser, PHP's parse_ini_file and git's
+// config read a bare value to the line's end, blanks and all): the line's
+// end, if the keyword and the name it ends are first on their line and a
+// blank stands around the '='. A shell's PGPASSWORD=x cmd has none: its
+// value ends at end.
+func iniEnd(s string, k, w, v, end int) int {
+	if strings.IndexAny(s[w:v], " \t") < 0 && !strings.ContainsRune(s[w:v], '\u00a0') {
+		return end
+	}
+	i := k
+	for i > 0 && (asciiLetter(s[i-1]) || s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '_' || s[i-1] == '.' || s[i-1] == '-') {
+		i--
+	}
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i > 0 && s[i-1] != '\n' && s[i-1] != '\r' {
+		return end
+	}
+	line := strings.IndexAny(s[v:], "\r\n")
+	if line < 0 {
+		return len(s)
+	}
+	return max(end, v+line)
 }
 
 // escapedQuoteAt is the quote at s[v:] written with a backslash before
@@ -724,6 +892,15 @@ func inQuery(s string, i int) bool {
 // whole text went through the pattern, a report of 1,500 URLs among
 // 180 KB of file names and padding spent most of its time there.
 func redactUserinfo(s string) string {
+	s, _ = redactUserinfoWords(s)
+	return s
+}
+
+// redactUserinfoWords is redactUserinfo, and whether a word it passed
+// is a URL cut inside its password (openUserinfo), whose '@' a raw blank
+// may have put in a later word: then maskSpacedUserinfo has work.
+func redactUserinfoWords(s string) (string, bool) {
+	open := false
 	var b strings.Builder
 	last := 0 // s[:last] is in b, when b is used
 	for i := 0; i < len(s); {
@@ -739,23 +916,23 @@ func redactUserinfo(s string) string {
 		} else {
 			end += j
 		}
-		if word := s[start:end]; strings.IndexByte(word, '@') >= 0 {
-			if masked := maskWordUserinfo(word); masked != word {
-				if b.Len() == 0 {
-					b.Grow(len(s) + 16)
-				}
-				b.WriteString(s[last:start])
-				b.WriteString(masked)
-				last = end
+		if word := s[start:end]; strings.IndexByte(word, '@') < 0 {
+			open = open || openUserinfo(word) >= 0
+		} else if masked := maskWordUserinfo(word); masked != word {
+			if b.Len() == 0 {
+				b.Grow(len(s) + 16)
 			}
+			b.WriteString(s[last:start])
+			b.WriteString(masked)
+			last = end
 		}
 		i = end
 	}
 	if last == 0 {
-		return s
+		return s, open
 	}
 	b.WriteString(s[last:])
-	return b.String()
+	return b.String(), open
 }
 
 // maskWordUserinfo is userinfoRE.ReplaceAllString(w, "${1}:****@") for a
@@ -818,6 +995,103 @@ func maskWordUserinfo(w string) string {
 		return w[:q] + ":" + Mask + "@" + w[lastAt+1:]
 	}
 	return w
+}
+
+// maskSpacedUserinfo masks a URL's password that holds a raw blank
+// (postgres://u:a b@h/d), which redactUserinfo, reading word by word,
+// does not see: libpq reads the userinfo to the first '@' before any '/'
+// (conninfo_uri_parse_options), blanks and all. The password runs from
+// a word that is a URL cut inside it (openUserinfo) to an '@' on the same
+// line, before any '/', quote or angle bracket.
+func maskSpacedUserinfo(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			break
+		}
+		j += i
+		start := strings.LastIndexAny(s[:j], reSpace) + 1
+		end := strings.IndexAny(s[j:], reSpace)
+		if end < 0 {
+			break
+		}
+		end += j
+		i = end
+		q := openUserinfo(s[start:end])
+		if q < 0 {
+			continue
+		}
+		k := strings.IndexAny(s[end:], userinfoStops)
+		if k < 0 || s[end+k] != '@' {
+			continue
+		}
+		b.WriteString(s[last : start+q])
+		b.WriteString(":" + Mask + "@")
+		last = end + k + 1
+		i = last
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// userinfoStops end a password with a blank in it: its '@', or what
+// no URL's userinfo holds raw in text (a path's '/', a line break, a
+// quote or an angle bracket that closes the text the URL is in).
+const userinfoStops = "@/\n\r\"'<>`"
+
+// openUserinfo is, for a word w that is a URL cut inside its password
+// (scheme://user:pass, no '@', '/', '?' or '#' after the ':'), the index
+// of that ':'; else -1. A port (h:5432, digits only) is no password.
+func openUserinfo(w string) int {
+	i := strings.Index(w, "://")
+	if i <= 0 || !asciiLetter(w[0]) || strings.IndexByte(w, '@') >= 0 {
+		return -1
+	}
+	for p := 0; p < i; p++ {
+		if !schemeChar(w[p]) {
+			return -1
+		}
+	}
+	c := strings.IndexAny(w[i+3:], ":/\\?#")
+	if c < 0 || w[i+3+c] != ':' {
+		return -1
+	}
+	c += i + 3
+	rest := w[c+1:]
+	if rest == "" || strings.IndexAny(rest, "/?#\\") >= 0 || strings.Trim(rest, "0123456789") == "" {
+		return -1
+	}
+	return c
+}
+
+// OpenUserinfo reports whether s, a partial line, ends inside a URL's
+// password that a raw blank may continue (postgres://u:a b@h), or has
+// its '@' after its last blank: a writer that cuts at the last blank
+// holds it for a blank after the '@', or the line's end.
+func OpenUserinfo(s string) bool {
+	i := strings.LastIndex(s, "://")
+	if i < 0 {
+		return false
+	}
+	start := strings.LastIndexAny(s[:i], reSpace) + 1
+	end := strings.IndexAny(s[i:], reSpace)
+	if end < 0 {
+		end = len(s)
+	} else {
+		end += i
+	}
+	if openUserinfo(s[start:end]) < 0 || strings.IndexAny(s[start:], " \t") < 0 {
+		return false // no URL, or no blank after its start to cut at
+	}
+	k := strings.IndexAny(s[end:], userinfoStops)
+	// Open, or closed by an '@' after the last blank: a cut at that
+	// blank would cut the password.
+	return k < 0 || s[end+k] == '@' && strings.IndexAny(s[end+k:], " \t") < 0
 }
 
 func asciiLetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
@@ -907,11 +1181,27 @@ func colonQuoted(s string) bool {
 	return i < len(s) && (s[i] == '"' || s[i] == '\'' || s[i] == '`')
 }
 
-// spaces is the length of the white space (as \s has it) s starts with.
+// spaces is the length of the white space s starts with, as blanks has
+// it: \s, a Unicode space separator, a backslash that ends a line.
 func spaces(s string) int {
 	i := 0
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
-		i++
+	for i < len(s) {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r':
+			i++
+		case c == '\\' && strings.HasPrefix(s[i+1:], "\n"):
+			i += 2
+		case c == '\\' && strings.HasPrefix(s[i+1:], "\r\n"):
+			i += 3
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !unicode.Is(unicode.Zs, r) {
+				return i
+			}
+			i += n
+		default:
+			return i
+		}
 	}
 	return i
 }
@@ -925,14 +1215,17 @@ func spaces(s string) int {
 // line by line holds such a line until the next one comes. An unquoted
 // keyword before ':' is a prompt ("Password:") more often, and shows.
 func ValueOnNextLine(line string) bool {
-	t := strings.TrimRight(line, "\t\f\r ")
-	if t == "" || strings.IndexByte("=>:D", t[len(t)-1]) < 0 {
+	t := strings.TrimRightFunc(line, unicode.IsSpace)
+	if t == "" || strings.IndexByte("=>:D\\", t[len(t)-1]) < 0 {
 		return false
 	}
-	return valueOnNextLineRE.MatchString(t[max(0, len(t)-48):])
+	return valueOnNextLineRE.MatchString(t[max(0, len(t)-64):])
 }
 
-var valueOnNextLineRE = lazyre.New(`(?i:(?:password|passwd|passwort|pwd|pass)(?:["']?[\t\f\r ]*=>?|["'][\t\f\r ]*:))$|\bPASSWORD$`)
+// valueOnNextLineRE ends with a keyword and its separator, maybe a
+// backslash that continues the line (Python's password = \), or SQL's
+// PASSWORD.
+var valueOnNextLineRE = lazyre.New(`(?i:(?:password|passwd|passwort|pwd|pass)(?:["']?[\t\f\r \p{Zs}]*=>?|["'][\t\f\r \p{Zs}]*:)(?:[\t\f\r \p{Zs}]*\\)?)$|\bPASSWORD$`)
 
 // PromptAtEnd reports whether s, a partial line, ends like a prompt for
 // a password: the keyword, ':' and blanks ("Password: ", "pwd\t:\t"). A
@@ -964,20 +1257,42 @@ func PasswordPending(s string) bool {
 	return keywordThen(s, pendingAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlPending)
 }
 
+// PasswordPendingOn reports whether s is PasswordPending for a reason
+// that more text after it cannot undo: a keyword's separator, or SQL's
+// quote, is in s (not the keyword and blanks at its end, which the next
+// byte may show to be prose). A writer that holds s for it need not ask
+// again until the line ends.
+func PasswordPendingOn(s string) bool {
+	return keywordThen(s, separatorAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlQuoteAfter)
+}
+
+// separatorAfter is pendingAfter's case that more text cannot undo.
+func separatorAfter(s string) bool { pending, atEnd := pendingAt(s); return pending && !atEnd }
+
+// sqlQuoteAfter is sqlPending's case that more text cannot undo: the
+// string's quote.
+func sqlQuoteAfter(rest string) bool { pending, atEnd := sqlPendingAt(rest); return pending && !atEnd }
+
 // sqlPending is PasswordPending's test for SQL's PASSWORD 'literal': after
 // "pass", "word", white space, then the end, an E at the end, or a quote.
-func sqlPending(rest string) bool {
+func sqlPending(rest string) bool { pending, _ := sqlPendingAt(rest); return pending }
+
+// sqlPendingAt is sqlPending, and whether it holds only as the text ends
+// there (the word and its white space, or an E, last).
+func sqlPendingAt(rest string) (pending, atEnd bool) {
 	if len(rest) < 4 || !strings.EqualFold(rest[:4], "word") {
-		return false
+		return false, false
 	}
 	n := spaces(rest[4:])
 	if n == 0 {
-		return false
+		return false, false
 	}
 	capitals := rest[:4] == "WORD"
 	rest = rest[4+n:]
-	return capitals && (rest == "" || rest == "E") || len(rest) > 0 && rest[0] == '\'' ||
-		len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\''
+	if capitals && (rest == "" || rest == "E") {
+		return true, true
+	}
+	return len(rest) > 0 && rest[0] == '\'' || len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\'', false
 }
 
 // pendingAfter is PasswordPending's test after a keyword's "pass" or
@@ -986,7 +1301,11 @@ func sqlPending(rest string) bool {
 // whole keyword and a blank or a quote ("password ", `"password" `): the
 // separator may come in the next write, and the value after it with no
 // keyword before it.
-func pendingAfter(s string) bool {
+func pendingAfter(s string) bool { pending, _ := pendingAt(s); return pending }
+
+// pendingAt is pendingAfter, and whether it holds only as the text ends
+// after the keyword (and a quote or blanks).
+func pendingAt(s string) (pending, atEnd bool) {
 	i := 0
 	for i < len(s) && i < 4 && ('a' <= s[i]|0x20 && s[i]|0x20 <= 'z') {
 		i++
@@ -999,9 +1318,9 @@ func pendingAfter(s string) bool {
 	n := spaces(s[i:])
 	i += n
 	if i == len(s) {
-		return whole && (quoted || n > 0)
+		return whole && (quoted || n > 0), true
 	}
-	return s[i] == '=' || s[i] == ':' && quoted
+	return s[i] == '=' || s[i] == ':' && quoted, false
 }
 
 // keywordThen reports whether s holds a password keyword's "pwd" or
@@ -1041,9 +1360,7 @@ func assigned(s string) bool {
 	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
 		i++ // a quoted keyword: Ruby's "password" => "..."
 	}
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
-		i++
-	}
+	i += spaces(s[i:])
 	return i < len(s) && s[i] == '='
 }
 

@@ -53,21 +53,20 @@ type Redactor struct {
 	// ended is set by FlushHeld: the process is ending, and a later
 	// write may be the rest of a value whose keyword was written masked.
 	ended bool
-	// writes counts the writes, so that a prompt's timer knows whether
-	// more has come since it was set.
-	writes     uint64
-	promptWait time.Duration
+	// afterPrompt is set when a partial line that ends like a prompt
+	// for a password ("Password: ") was written: the rest of its line,
+	// which no keyword now comes before, is masked whole.
+	afterPrompt bool
+	// quiet is what the next write must bring for the held text to be
+	// read again (reread, quietToBlank, quietToLineEnd).
+	quiet int
+	// alwaysReread turns quiet off: for the test that holds the output
+	// the same with it and without.
+	alwaysReread bool
 }
 
 // NewRedactor wraps w.
-func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w, promptWait: promptWait} }
-
-// promptWait is how long a partial line that ends like a prompt for a
-// password ("Password: ") waits for more before it is written: a
-// program that prompts waits for its answer, and the prompt shows after
-// this; one that writes a YAML mapping cut after "password: " goes on
-// with the value, which is masked with its keyword.
-const promptWait = 100 * time.Millisecond
+func NewRedactor(w io.Writer) *Redactor { return &Redactor{w: w} }
 
 // Write buffers p and writes every complete line, redacted. Of a partial
 // line it also writes what ends in white space, so a prompt ("Name: ")
@@ -75,15 +74,40 @@ const promptWait = 100 * time.Millisecond
 // is cut in two. A partial line with a password= in it waits for its end,
 // and so does the beginning of a known password (see [dburl.AddSecret]),
 // which may hold white space: a password cut across two writes is still
-// masked whole, and a prompt waits only if it ends with one's first bytes.
+// masked whole.
+//
+// A partial line that ends like a prompt for a password ("Password: ",
+// "  password: " of a YAML mapping cut after its key) is written at once,
+// and the rest of its line, however late it comes, is held to its line
+// break and written as the mask: it may be the value, with no keyword
+// before it any more. No partial line that may still be a password is
+// written unmasked, and no prompt waits.
 func (r *Redactor) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ended {
 		return len(p), nil
 	}
-	r.writes++
 	r.buf.Write(p)
+	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && (r.quiet == quietToLineEnd || bytes.IndexAny(p, " \t") < 0) {
+		// Nothing held can be written yet: the bytes that decide it (a
+		// line break, a blank to cut at) have not come.
+		return len(p), nil
+	}
+	r.quiet = reread
+	if r.afterPrompt {
+		// The rest of a prompt's line waits for its end, and is written
+		// masked: it may be the value, written after a pause. A quoted
+		// value open at the line's end waits for its close.
+		end := promptValueEnd(r.buf.Bytes())
+		if end < 0 {
+			r.quiet = quietToLineEnd
+			return len(p), nil
+		}
+		if err := r.maskAfterPrompt(end); err != nil {
+			return len(p), err
+		}
+	}
 	b := r.buf.Bytes()
 	n := bytes.LastIndexByte(b, '\n') + 1
 	// A last whole line that ends with a password keyword and its
@@ -92,21 +116,46 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	if n > 0 {
 		if start := bytes.LastIndexByte(b[:n-1], '\n') + 1; n-start <= maxHeldOpen && dburl.ValueOnNextLine(string(b[start:n-1])) {
 			n, held = start, true
+		} else if n > 2 && (b[n-2] == '\'' || b[n-2] == '"') && (b[n-3] == ' ' || b[n-3] == '\t') {
+			// A quoted password that closes the line may go on in a
+			// literal on the next: pprint splits a long string after
+			// white space, so each piece but the last ends with a blank
+			// before its quote (a value that ends so is rare: the check
+			// below, a pattern's run, is made only then).
+			from := max(0, n-1-maxHeldOpen)
+			if k := dburl.ContinuedValueAt(string(b[from : n-1])); k >= 0 {
+				n, held = from+k, true
+			}
 		}
 	}
 	rest := b[n:]
-	// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
-	// of "pwd\t:"): the value would come with no keyword before it.
-	if i := bytes.LastIndexAny(rest, " \t"); i >= 0 && !held && !passwordPending(rest) && !(i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1])) {
-		switch {
-		case !dburl.PromptAtEnd(string(rest[:i+1])):
-			n += i + 1
-		case i+1 == len(rest):
-			// Written after promptWait, unless more of its line comes.
-			writes := r.writes
-			time.AfterFunc(r.promptWait, func() { r.writePrompt(writes) })
+	i := bytes.LastIndexAny(rest, " \t")
+	prompt := false
+	switch {
+	case held:
+		r.quiet = quietToLineEnd
+	case i < 0:
+		r.quiet = quietToBlank
+	case passwordPending(rest):
+		// A partial line in the middle of a password=value waits for
+		// its end; once its separator is in, whatever comes next.
+		if dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest) {
+			r.quiet = quietToLineEnd
 		}
-		// Else the value has started after "password: ": it waits.
+	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
+		// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
+		// of "pwd\t:"): the value would come with no keyword before it.
+		r.quiet = quietToBlank
+	case !dburl.PromptAtEnd(string(rest[:i+1])):
+		n += i + 1
+		r.quiet = quietToBlank
+	case i+1 == len(rest):
+		// A prompt shows at once; what follows on its line is masked.
+		n += i + 1
+		prompt = true
+	default:
+		// The value has started after "password: ": it waits.
+		r.quiet = quietToBlank
 	}
 	if n > 0 {
 		// A quoted password still open at the cut, with a line break in
@@ -116,36 +165,77 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	if n > 0 {
-		n = dburl.SafeCut(r.buf.Bytes(), n)
+		if m := dburl.SafeCut(r.buf.Bytes(), n); m < n {
+			// A registered password's beginning: the next byte, blank
+			// or not, may show it is not one.
+			n, r.quiet = m, reread
+		}
 	}
 	if n > 0 {
 		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {
 			return len(p), err
 		}
 	}
+	if prompt && r.buf.Len() == 0 {
+		r.afterPrompt, r.quiet = true, quietToLineEnd
+	}
 	return len(p), nil
 }
 
-// writePrompt writes a held partial line that ends like a prompt, if no
-// write has come since the one that set its timer.
-func (r *Redactor) writePrompt(writes uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.ended || r.writes != writes || r.buf.Len() == 0 {
-		return
-	}
-	b := r.buf.Bytes()
-	n := bytes.LastIndexByte(b, '\n') + 1
-	if i := bytes.LastIndexAny(b[n:], " \t"); i >= 0 {
-		n += i + 1
-	}
-	if k := dburl.OpenPasswordValue(string(b[:n])); k >= 0 {
-		n = k
-	}
-	if n = dburl.SafeCut(b, n); n > 0 {
-		io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n))))
+// promptKey stands for a written prompt's keyword, before what follows
+// it, so that the patterns read that as the prompt's value.
+const promptKey = "password: "
+
+// promptValueEnd is where the rest of a written prompt's line ends in b:
+// its line break, or the line break after a quoted value that a line
+// break is in (YAML's 'a\nb'), once the value closes (or maxHeldOpen
+// bytes are held); -1 while it may go on.
+func promptValueEnd(b []byte) int {
+	for from := 0; ; {
+		nl := bytes.IndexByte(b[from:], '\n')
+		if nl < 0 {
+			return -1
+		}
+		nl += from
+		if nl >= maxHeldOpen || dburl.OpenPasswordValue(promptKey+string(b[:nl])) < 0 {
+			return nl
+		}
+		from = nl + 1
 	}
 }
+
+// maskAfterPrompt writes the first n bytes held, the rest of a written
+// prompt's line: a quoted value masked as the patterns mask it after
+// "password: " ('****', host: db), anything else as the mask, blanks as
+// they are (a prompt answered with nothing shows
+// nothing); and ends the prompt's state.
+func (r *Redactor) maskAfterPrompt(n int) error {
+	value := r.buf.Next(n)
+	r.afterPrompt = false
+	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
+		// A quoted value: masked as the patterns mask it after a keyword.
+		masked := dburl.RedactText(promptKey + string(value))
+		if masked != promptKey+string(value) && strings.HasPrefix(masked, promptKey) {
+			_, err := io.WriteString(r.w, masked[len(promptKey):])
+			return err
+		}
+	}
+	if t := bytes.TrimRight(value, " \t\r"); len(t) > 0 {
+		value = append([]byte(dburl.Mask), value[len(t):]...)
+	}
+	_, err := r.w.Write(value)
+	return err
+}
+
+// What a Redactor's next write must bring before the held text is read
+// again (the decision to hold it cannot change before): a Write that
+// brings none of it only adds to the buffer, so a line written a byte a
+// write is read a bounded number of times, not once a byte.
+const (
+	reread         = iota // anything: read it again
+	quietToBlank          // a blank or a line break
+	quietToLineEnd        // a line break
+)
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
 // value still open at a line's end: a password is short, and a quote that
@@ -158,18 +248,27 @@ const maxHeldOpen = 4096
 // hold white space when quoted, and whose keyword the next write would not
 // hold.
 func passwordPending(partial []byte) bool {
+	return passwordAssigned(partial) || dburl.PasswordPending(string(partial)) || dburl.OpenUserinfo(string(partial))
+}
+
+// passwordAssigned is passwordPending's first reason: "password" and a
+// '=' after it, which no later byte undoes.
+func passwordAssigned(partial []byte) bool {
 	lower := bytes.ToLower(partial)
-	if i := bytes.Index(lower, []byte("password")); i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0 {
-		return true
-	}
-	return dburl.PasswordPending(string(partial))
+	i := bytes.Index(lower, []byte("password"))
+	return i >= 0 && bytes.IndexByte(lower[i:], '=') >= 0
 }
 
 // Flush writes what is left in the buffer.
 func (r *Redactor) Flush() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.writes++ // a prompt's timer has nothing left to write
+	r.quiet = reread
+	if r.afterPrompt {
+		if err := r.maskAfterPrompt(r.buf.Len()); err != nil {
+			return err
+		}
+	}
 	if r.buf.Len() == 0 {
 		return nil
 	}
@@ -195,6 +294,9 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 	}
 	defer r.mu.Unlock()
 	r.ended = true
+	if r.afterPrompt {
+		r.maskAfterPrompt(r.buf.Len())
+	}
 	if r.buf.Len() == 0 {
 		return
 	}

@@ -21,3 +21,16 @@ func BenchmarkRedactorLines(b *testing.B) {
 		r.Flush()
 	}
 }
+
+// BenchmarkRedactorByteWrites: a child's 4 KB progress line with no
+// blank, written a byte a write (a spinner, a dot a step).
+func BenchmarkRedactorByteWrites(b *testing.B) {
+	line := strings.Repeat("=#", 2048) + "\n"
+	for b.Loop() {
+		r := NewRedactor(io.Discard)
+		for i := 0; i < len(line); i++ {
+			r.Write([]byte(line[i : i+1]))
+		}
+		r.Flush()
+	}
+}

@@ -2,7 +2,6 @@ package output
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -48,7 +47,6 @@ func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
 		for cut := 0; cut <= len(line); cut++ {
 			var b strings.Builder
 			r := NewRedactor(&b)
-			r.promptWait = time.Hour // the next write comes at once
 			r.Write([]byte(line[:cut]))
 			r.Write([]byte(line[cut:]))
 			r.Flush()
@@ -58,7 +56,6 @@ func TestAttackRedactorSplitAtEveryOffset(t *testing.T) {
 		}
 		var b strings.Builder
 		r := NewRedactor(&b)
-		r.promptWait = time.Hour
 		for i := range len(line) {
 			r.Write([]byte{line[i]})
 		}
@@ -89,45 +86,70 @@ func TestAttackRedactorWriteAfterFlushHeld(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a strings.Builder a prompt's timer may write to while
-// the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// TestRedactorPromptShows: a prompt for a password shows without a line
-// break after it, promptWait after it is written, masked as it would be;
-// what is written before that joins it.
+// TestRedactorPromptShows: a prompt for a password shows at once, with
+// no line break after it and no wait (it waited 100 ms for more of its
+// line); the rest of its line is written masked, blanks as they are.
 func TestRedactorPromptShows(t *testing.T) {
-	for _, prompt := range []string{"Password: ", "Enter PGPASSWORD:\t", "db pwd : "} {
-		var b lockedBuffer
+	for _, prompt := range []string{"Password: ", "Enter PGPASSWORD:\t", "db pwd : ", "  password: "} {
+		var b strings.Builder
 		r := NewRedactor(&b)
-		r.promptWait = 10 * time.Millisecond
 		r.Write([]byte(prompt))
-		deadline := time.Now().Add(5 * time.Second)
-		for b.String() != prompt && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
 		if got := b.String(); got != prompt {
-			t.Errorf("prompt %q: wrote %q", prompt, got)
+			t.Errorf("prompt %q: wrote %q at once", prompt, got)
 		}
-		r.Write([]byte("typed\n"))
+		r.Write([]byte("typed"))
+		r.Write([]byte(" more\r\nnext line\n"))
 		r.Flush()
-		if got := b.String(); got != prompt+"typed\n" {
+		if got := b.String(); got != prompt+"****\r\nnext line\n" {
 			t.Errorf("prompt %q then its line: wrote %q", prompt, got)
+		}
+	}
+	// Answered with nothing: nothing to mask.
+	var b strings.Builder
+	r := NewRedactor(&b)
+	r.Write([]byte("Password: "))
+	r.Write([]byte("\n"))
+	r.Flush()
+	if got := b.String(); got != "Password: \n" {
+		t.Errorf("an empty answer: wrote %q", got)
+	}
+}
+
+// TestAttackRedactorValueAfterSlowPrompt: a partial line that ended like
+// a prompt ("  password: ", a YAML writer's mapping cut after its key)
+// was written after 100 ms, and a value that came later, with no keyword
+// before it, was shown. However late it comes, and however it ends (a
+// line break, Flush, a second Ctrl-C's FlushHeld), it is masked now.
+func TestAttackRedactorValueAfterSlowPrompt(t *testing.T) {
+	for _, end := range []func(*Redactor){
+		func(r *Redactor) { r.Write([]byte(" XY\n")); r.Flush() },
+		func(r *Redactor) { r.Flush() },
+		func(r *Redactor) { r.FlushHeld(time.Second) },
+	} {
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.Write([]byte("database:\n  password: "))
+		time.Sleep(150 * time.Millisecond) // past the old wait
+		r.Write([]byte("s3cret"))
+		end(r)
+		if got := b.String(); strings.Contains(got, "s3c") || strings.Contains(got, "XY") {
+			t.Errorf("the value after a slow prompt was shown: %q", got)
+		}
+	}
+	// A quoted value with a line break in it (found by
+	// FuzzRedactorSplitSecret: the second line was shown), and a value
+	// with a URL after it (masked whole, not the URL's password alone).
+	for _, tc := range []struct{ prompt, rest, want string }{
+		{"database:\n  password: ", "'s3c\nret XY'\n  host: db\n", "database:\n  password: '****'\n  host: db\n"},
+		{"Password: ", "s3cret postgres://u:pw@h\nnext\n", "Password: ****\nnext\n"},
+	} {
+		var b strings.Builder
+		r := NewRedactor(&b)
+		r.Write([]byte(tc.prompt))
+		r.Write([]byte(tc.rest))
+		r.Flush()
+		if got := b.String(); got != tc.want {
+			t.Errorf("%q then %q: wrote %q, want %q", tc.prompt, tc.rest, got, tc.want)
 		}
 	}
 }

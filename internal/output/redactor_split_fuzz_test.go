@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dbguard/dbguard/internal/dburl"
 )
@@ -39,7 +38,18 @@ var splitFormats = []func(string) string{
 		return "{\"adapter\"=>\"postgresql\",\n \"password\"=>\n  " + string(b) + "}\n"
 	},
 	func(s string) string { b, _ := json.Marshal(s); return "pwd\t:\t" + string(b) + "\n" },
+	// An INI bare value (one line), pprint's split string, a raw blank
+	// in a URL's password, Unicode blanks at the separator.
+	func(s string) string { return "[db]\ndb_password = " + oneLine(s) + "\nhost = db\n" },
+	func(s string) string {
+		return "{'host': 'db',\n 'password': 'aaaa '\n             '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'}\n"
+	},
+	func(s string) string { return "connecting to postgres://app:" + oneLine(s) + "@db/app now\n" },
+	func(s string) string { return "x password\u00a0=\u00a0\"" + strings.ReplaceAll(s, `"`, `""`) + "\"\n" },
 }
+
+// oneLine is s with its line breaks as blanks.
+func oneLine(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) }
 
 // FuzzRedactorSplitSecret: a text cut into two writes anywhere shows no
 // more of a password than the whole text masked at once.
@@ -63,7 +73,6 @@ func FuzzRedactorSplitSecret(f *testing.F) {
 			at := int(cut) % (len(text) + 1)
 			var out strings.Builder
 			r := NewRedactor(&out)
-			r.promptWait = time.Hour
 			r.Write([]byte(text[:at]))
 			r.Write([]byte(text[at:]))
 			r.Flush()
