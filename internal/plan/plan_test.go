@@ -247,7 +247,7 @@ func rulesLive(t *testing.T, more []string) (pg.ConnectOptions, *config.Config, 
 		"INSERT INTO tags (name) SELECT 't' || g FROM generate_series(1, 500) g",
 		"INSERT INTO tag_links (tag_id, what) SELECT 1 + g % 500, 'w' FROM generate_series(1, 500) g",
 		"INSERT INTO items (sku, qty) SELECT 's' || g, g FROM generate_series(1, 2000) g",
-		"ANALYZE",
+		analyzeLive,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatal(err)
