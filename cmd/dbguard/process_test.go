@@ -96,6 +96,32 @@ func slowMigrations(n int, seconds float64) map[string]string {
 	return m
 }
 
+// shadowSlowMigrations is n migrations that each sleep for seconds in a
+// shadow database (verify --shadow's, plan's) and not at all on the live
+// server: a test that interrupts a preview while it replays them has a
+// window of n*seconds after the shadow appears, whatever the load, and
+// the migrate up that brings the live database along does not wait.
+// (slowMigrations(4, 0.4) left 1.6 s, which a loaded gate outran: the
+// preview ended before the Ctrl-C, which then met the default handler.)
+func shadowSlowMigrations(n int, seconds float64) map[string]string {
+	m := map[string]string{}
+	for i := 1; i <= n; i++ {
+		m[fmt.Sprintf("%06d_slow%d.up.sql", i, i)] = fmt.Sprintf("SELECT pg_sleep(CASE WHEN current_database() LIKE 'dbguard\\_shadow\\_%%' THEN %g ELSE 0 END); CREATE TABLE slow%d (id int);", seconds, i)
+	}
+	return m
+}
+
+// appliedThenShadowSlow is a first migration that sleeps 0.5 s everywhere
+// (the live server's version 1, whose build in the shadow a preview
+// passes) and three pending ones that sleep 10 s in a shadow only.
+func appliedThenShadowSlow() map[string]string {
+	m := shadowSlowMigrations(4, 10)
+	for k, v := range slowMigrations(1, 0.5) {
+		m[k] = v
+	}
+	return m
+}
+
 // Ctrl-C stops after the migration in flight: exit 130, a clean database.
 func TestInterruptStopsAfterMigrationInFlight(t *testing.T) {
 	t.Parallel() // its own folder, process and database; it waits on them, polling
@@ -214,7 +240,7 @@ func TestLockTimeoutFlag(t *testing.T) {
 func TestInterruptedShadowIsDropped(t *testing.T) {
 	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
-	dir := project(t, dbURL, slowMigrations(4, 0.4))
+	dir := project(t, dbURL, shadowSlowMigrations(4, 10))
 	up, out := dbguardProcess(t, dir, "migrate", "up")
 	if err := up.Run(); err != nil {
 		t.Fatalf("migrate up: %v\n%s", err, out)
@@ -321,7 +347,7 @@ func liveShadows(t *testing.T, dbURL string) int {
 func TestKilledPlanLeavesNothing(t *testing.T) {
 	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
-	dir := project(t, dbURL, slowMigrations(4, 0.5))
+	dir := project(t, dbURL, appliedThenShadowSlow())
 	up, out := dbguardProcess(t, dir, "migrate", "up", "1")
 	if err := up.Run(); err != nil {
 		t.Fatalf("migrate up 1: %v\n%s", err, out)
@@ -351,7 +377,13 @@ func TestKilledPlanLeavesNothing(t *testing.T) {
 	if v, _, err := recordedVersion(context.Background(), dbURL); err != nil || v != 1 {
 		t.Errorf("live version %d (%v), want 1", v, err)
 	}
-	// The next preview sweeps the folder the killed one left.
+	// The next preview sweeps the folder the killed one left. Its pending
+	// migrations no longer sleep: this preview is not interrupted.
+	for name := range shadowSlowMigrations(4, 0) {
+		if !strings.HasPrefix(name, "000001_") {
+			os.WriteFile(filepath.Join(dir, "migrations", name), []byte("CREATE TABLE "+strings.TrimSuffix(strings.SplitN(name, "_", 2)[1], ".up.sql")+" (id int);"), 0o644)
+		}
+	}
 	next, nout := dbguardProcess(t, dir, "migrate", "plan")
 	next.Env = append(next.Env, "TMPDIR="+tmp)
 	if err := next.Run(); err != nil {
@@ -373,7 +405,7 @@ func matches(out, re string) bool {
 func TestInterruptedPlanDropsShadow(t *testing.T) {
 	t.Parallel() // its own folder, process, sandbox and database; it waits on them, polling
 	dbURL := pgtest.DB(t)
-	dir := project(t, dbURL, slowMigrations(4, 0.5))
+	dir := project(t, dbURL, appliedThenShadowSlow())
 	up, out := dbguardProcess(t, dir, "migrate", "up", "1")
 	if err := up.Run(); err != nil {
 		t.Fatalf("migrate up 1: %v\n%s", err, out)
