@@ -441,5 +441,47 @@ func (p *Project) checkAlembicArgs(args []string) error {
 		return &exitcode.Advice{Code: exitcode.Usage, Msg: why,
 			Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(filepath.Join(p.Workdir, "alembic.ini"))) + " (dbguard checks them there) and run: dbguard exec -- " + strings.Join(rest, " ")}
 	}
-	return nil
+	if slices.ContainsFunc(found, func(w word) bool { return w.flag == "-c" || w.flag == "--config" }) {
+		return nil // the project's alembic.ini, named: ALEMBIC_CONFIG is not read
+	}
+	var shown []string
+	for _, a := range args {
+		shown = append(shown, output.ShellWord(a))
+	}
+	return p.alembicConfigEnv("dbguard exec -- " + strings.Join(shown, " "))
+}
+
+// alembicConfigEnv refuses an ALEMBIC_CONFIG in dbguard's environment
+// naming another file than the project's alembic.ini: Alembic reads it
+// when no -c is given (its default), so its script_location, which
+// dbguard never checked, would choose the env.py and revisions run.
+// Before, ALEMBIC_CONFIG=other.ini dbguard migrate up ran other.ini's
+// outside folder. next is the command to run again without it.
+func (p *Project) alembicConfigEnv(next string) error {
+	v, ok := os.LookupEnv("ALEMBIC_CONFIG")
+	if !ok {
+		return nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	// Alembic runs in the workdir for migrate up and down, where the
+	// user stands for exec.
+	at := wd
+	if !strings.HasPrefix(next, "dbguard exec") {
+		at = p.Workdir
+	}
+	file := v
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(at, file)
+	}
+	ini := filepath.Join(p.Workdir, "alembic.ini")
+	if v != "" && filepath.Clean(file) == ini {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg: fmt.Sprintf("ALEMBIC_CONFIG in the environment names %s: Alembic would read that file, not %s, whose script_location and version_locations dbguard checked, and run the env.py and revisions it names, wherever they are",
+			output.Escape(output.ShellWord(v)), output.Escape(output.RelPath(ini))),
+		Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(ini)) + " (dbguard checks them there), then run without the variable: unset ALEMBIC_CONFIG && " + next}
 }
