@@ -448,7 +448,25 @@ func (p *Project) checkAlembicArgs(args []string) error {
 	for _, a := range args {
 		shown = append(shown, output.ShellWord(a))
 	}
-	return p.alembicConfigEnv("dbguard exec -- " + strings.Join(shown, " "))
+	if _, set := os.LookupEnv("ALEMBIC_CONFIG"); set {
+		return p.alembicConfigEnv("dbguard exec -- " + strings.Join(shown, " "))
+	}
+	// Neither: Alembic reads alembic.ini of the folder it runs in, the
+	// one exec is started in. Before, exec from a folder with its own
+	// alembic.ini (tools/, its script_location outside the project)
+	// checked the project's and ran that one's env.py.
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	here, ini := filepath.Join(wd, "alembic.ini"), filepath.Join(p.Workdir, "alembic.ini")
+	if _, err := os.Lstat(here); err != nil || here == ini {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg: fmt.Sprintf("Alembic run here reads %s, not the project's %s, whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
+			output.Escape(output.RelTo(p.root, here)), output.Escape(output.RelTo(p.root, ini))),
+		Next: "run it where the project's alembic.ini is: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 }
 
 // alembicConfigEnv refuses an ALEMBIC_CONFIG in dbguard's environment
