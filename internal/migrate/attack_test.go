@@ -574,7 +574,60 @@ func TestAttackStatusHolderUnread(t *testing.T) {
 		!strings.Contains(err.Error(), "could not read who holds the migration lock") || !strings.Contains(err.Error(), "no answer within 200ms") {
 		t.Fatalf("with the holder's read held: status %+v, error %v; want it to say the holder could not be read", st, err)
 	}
+	// The hint's query, run as printed while a read waits, names the
+	// session that holds the catalog (before: it showed who waits only).
+	hint := unread.Hint()
+	i, j := strings.Index(hint, "SELECT "), strings.Index(hint, " shows ")
+	if i < 0 || j < i {
+		t.Fatalf("no query in the hint: %s", hint)
+	}
+	waiter, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close(ctx)
+	waited := make(chan error, 1)
+	go func() {
+		_, err := waiter.Exec(ctx, "SELECT count(*) FROM pg_catalog.pg_locks")
+		waited <- err
+	}()
+	admin, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	holder := conn.PgConn().PID()
+	named := false
+	for range 200 {
+		rows, err := admin.Query(ctx, hint[i:j])
+		if err != nil {
+			t.Fatalf("%s: %v", hint[i:j], err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// blocked_by, the second column: the pids it waits for.
+			if pids, ok := vals[1].([]any); ok {
+				for _, pid := range pids {
+					named = named || fmt.Sprint(pid) == fmt.Sprint(holder)
+				}
+			}
+		}
+		rows.Close()
+		if named {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !named {
+		t.Errorf("the hint's query %q never named the holder, pid %d", hint[i:j], holder)
+	}
 	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
 		t.Fatal(err)
 	}
 	// Released: the run in progress is named again. The bound goes back

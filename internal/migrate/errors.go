@@ -365,8 +365,14 @@ func (e *HolderUnreadError) Unwrap() error { return e.Err }
 
 // Hint names the next step.
 func (e *HolderUnreadError) Hint() string {
-	return "the server was slow to answer, or a session holds a lock on its catalog (SELECT pid, query FROM pg_stat_activity WHERE wait_event_type = 'Lock' shows who waits), then run the command again"
+	return "wait for the server (it was slow to answer, or a session holds a lock on its catalog: " + holderUnreadSQL + " shows each session that waits for a lock and, in blocked_by, the ones it waits for), then run the command again"
 }
+
+// holderUnreadSQL is the query HolderUnreadError's hint names: the
+// sessions waiting for a lock and the ones holding it up. Before, the
+// hint's query showed only who waits (dbguard's own read, cancelled or
+// not yet), never the session that held the catalog.
+const holderUnreadSQL = "SELECT pid, pg_blocking_pids(pid) AS blocked_by, query FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
 
 // MigrationError is a migration statement the server rejected.
 type MigrationError struct {

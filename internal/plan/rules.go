@@ -43,7 +43,7 @@ var Rules = []Rule{
 		Fix: "ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c in a later migration; then SET NOT NULL (PostgreSQL 12+ skips the scan) and DROP CONSTRAINT c"},
 	{ID: "attach-partition-scan", Severity: Danger,
 		Why: "ALTER TABLE ... ATTACH PARTITION scans the attached table (and the default partition) under an ACCESS EXCLUSIVE lock to check every row fits the partition bound, unless a validated CHECK constraint already proves it: reads and writes of it wait for the whole scan",
-		Fix: "ALTER TABLE part ADD CONSTRAINT part_bound CHECK (<the bound as an expression>) NOT VALID; ALTER TABLE part VALIDATE CONSTRAINT part_bound in a later migration (SHARE UPDATE EXCLUSIVE: reads and writes go on); then ATTACH PARTITION (PostgreSQL skips the scan) and DROP CONSTRAINT part_bound"},
+		Fix: "ALTER TABLE part ADD CONSTRAINT part_bound CHECK (key IS NOT NULL AND <the bound as an expression>) NOT VALID (IS NOT NULL: a CHECK passes NULL keys, which a range bound refuses, so without it a nullable key is still scanned); ALTER TABLE part VALIDATE CONSTRAINT part_bound in a later migration (SHARE UPDATE EXCLUSIVE: reads and writes go on); then ATTACH PARTITION (PostgreSQL skips the scan) and DROP CONSTRAINT part_bound"},
 	{ID: "column-type-change", Severity: Warning,
 		Why: "the deployed code still reads the old type, and a type that is not binary compatible rewrites the table (see table-rewrite)",
 		Fix: "add a column of the new type, write both, backfill in batches, switch reads, then drop the old column"},

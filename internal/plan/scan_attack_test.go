@@ -95,6 +95,9 @@ func TestPlanAttachPartitionScan(t *testing.T) {
 		"CREATE TABLE events (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n" +
 		"CREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL);\n" +
 		"CREATE TABLE events_checked (id bigint NOT NULL, at date NOT NULL, CONSTRAINT events_checked_bound CHECK (at >= '2024-01-01' AND at < '2025-01-01'));\n" +
+		"CREATE TABLE metrics (id bigint NOT NULL, at date) PARTITION BY RANGE (at);\n" +
+		"CREATE TABLE events_nullable (id bigint NOT NULL, at date, CONSTRAINT events_nullable_bound CHECK (at >= '2023-01-01' AND at < '2024-01-01'));\n" +
+		"CREATE TABLE events_recipe (id bigint NOT NULL, at date, CONSTRAINT events_recipe_bound CHECK (at IS NOT NULL AND at >= '2022-01-01' AND at < '2023-01-01'));\n" +
 		"CREATE TABLE logs (id bigint NOT NULL, at date NOT NULL) PARTITION BY RANGE (at);\n" +
 		"CREATE TABLE logs_default PARTITION OF logs DEFAULT;\n"
 	const lower = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'error', true)"
@@ -113,6 +116,12 @@ func TestPlanAttachPartitionScan(t *testing.T) {
 			[]string{"attach-partition-scan 000002_p.up.sql:2 events_2025"}},
 		// The safe recipe: a validated CHECK implies the bound.
 		{"SET lock_timeout = '5s';\nALTER TABLE events ATTACH PARTITION events_checked FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');", nil},
+		// A nullable key (the parent's column allows NULL): the bound alone as the CHECK passes NULLs, and
+		// the server still scans (PostgreSQL 15: "verifying table"); the
+		// rule's recipe, with IS NOT NULL, spares it.
+		{"SET lock_timeout = '5s';\nALTER TABLE metrics ATTACH PARTITION events_nullable FOR VALUES FROM ('2023-01-01') TO ('2024-01-01');",
+			[]string{"attach-partition-scan 000002_p.up.sql:2 events_nullable"}},
+		{"SET lock_timeout = '5s';\nALTER TABLE metrics ATTACH PARTITION events_recipe FOR VALUES FROM ('2022-01-01') TO ('2023-01-01');", nil},
 		{"SET lock_timeout = '5s';\nCREATE TABLE events_2026 (id bigint NOT NULL, at date NOT NULL);\nALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');", nil},
 	} {
 		rep, err := planFiles(t, applied, c.sql)
@@ -128,6 +137,14 @@ func TestPlanAttachPartitionScan(t *testing.T) {
 		slices.Sort(got)
 		if fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+	// The finding's recipe is the one that spared events_recipe: its
+	// CHECK has IS NOT NULL (before: CHECK (<the bound as an expression>),
+	// which on a nullable key is events_nullable's, still scanned).
+	for _, r := range Rules {
+		if r.ID == "attach-partition-scan" && !strings.Contains(r.Fix, "CHECK (key IS NOT NULL AND <the bound") {
+			t.Errorf("attach-partition-scan's recipe: %s", r.Fix)
 		}
 	}
 }

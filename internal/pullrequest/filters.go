@@ -91,10 +91,14 @@ func filtersOff(ctx context.Context, dir string) ([]string, error) {
 }
 
 // filterOrigin is where git says a setting comes from (--show-origin):
-// the file, relative to dir (where ci runs) when it is inside it, as git
-// names .git/config, else absolute (the user's, the system's, an include
-// outside); "command line" for GIT_CONFIG_PARAMETERS or
-// GIT_CONFIG_COUNT; "" for anything else.
+// the file, relative to the folder the user runs ci in when it is inside
+// it, else absolute (the user's, the system's, an include outside, the
+// repository's .git/config seen from a service's folder below the top);
+// "command line" for GIT_CONFIG_PARAMETERS or GIT_CONFIG_COUNT; "" for
+// anything else. git names a relative file from dir, where it ran (the
+// folder ci runs in, or the repository's top): before, that name was
+// kept, and from a service's folder the hint's git config --file
+// .git/config failed ("could not lock config file sub/.git/config").
 func filterOrigin(dir, origin string) string {
 	if origin == "command line:" {
 		return "command line"
@@ -104,15 +108,12 @@ func filterOrigin(dir, origin string) string {
 		return ""
 	}
 	if !filepath.IsAbs(file) {
-		if file = filepath.Clean(file); filepath.IsLocal(file) {
-			return file
-		}
 		file = filepath.Join(dir, file)
 	}
 	if abs, err := filepath.Abs(file); err == nil {
 		file = abs
 	}
-	return file
+	return output.RelPath(file)
 }
 
 // FilterError is a filter driver whose name git -c cannot carry, so ci

@@ -94,7 +94,8 @@ func TestFilterErrorHintRuns(t *testing.T) {
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
 	t.Setenv("GIT_CONFIG_GLOBAL", "")
 	os.Unsetenv("GIT_CONFIG_GLOBAL")
-	dir, _ := repo(t, map[string]string{"app.py": "print(1)\n"})
+	dir, _ := repo(t, map[string]string{"app.py": "print(1)\n", "sub/dbguard.yaml": "version: 1\n"})
+	t.Chdir(dir)
 	included := filepath.Join(t.TempDir(), "it's included.conf")
 	driver := "[filter \"x=y\"]\n\tclean = cat\n"
 	for _, c := range []struct {
@@ -139,6 +140,32 @@ func TestFilterErrorHintRuns(t *testing.T) {
 			}
 		})
 	}
+	// ci in a service's folder below the top, git asked at the top: the
+	// hint's file is named from where the user stands (before:
+	// .git/config, which git config --file could not find from sub).
+	t.Run("from a subfolder", func(t *testing.T) {
+		sub := filepath.Join(dir, "sub")
+		t.Chdir(sub)
+		gitRun(t, dir, "config", "filter.x=y.clean", "cat")
+		_, err := filtersOff(ctx, dir)
+		var fe *FilterError
+		if !errors.As(err, &fe) {
+			t.Fatalf("err = %v, want a FilterError", err)
+		}
+		hint := fe.Hint()
+		i := strings.Index(hint, ": git config ")
+		if i < 0 {
+			t.Fatalf("no command in the hint: %s", hint)
+		}
+		cmd := exec.Command("sh", "-c", hint[i+2:])
+		cmd.Dir = sub
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s, run in sub: %v\n%s", hint[i+2:], err, out)
+		}
+		if _, err := filtersOff(ctx, dir); err != nil {
+			t.Errorf("after the hint's command: %v", err)
+		}
+	})
 	t.Run("environment", func(t *testing.T) {
 		t.Setenv("GIT_CONFIG_PARAMETERS", "'filter.x=y.clean'='cat'")
 		_, err := filtersOff(ctx, dir)

@@ -2,6 +2,7 @@ package tool
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -139,6 +140,10 @@ func (p *Project) CheckArgs(args []string) error {
 				own, at, n = a+" DSN", i+1, 2
 			}
 			break
+		}
+	case Alembic:
+		if err := p.checkAlembicArgs(args); err != nil {
+			return err
 		}
 	case Prisma:
 		for i, a := range args[1:] {
@@ -315,4 +320,186 @@ func shellWords(args []string) []string {
 		out[i] = output.ShellWord(a)
 	}
 	return out
+}
+
+// checkAlembicArgs refuses Alembic's -c/--config naming another file than
+// the project's alembic.ini, and -n/--name another section than
+// [alembic]: Alembic would take script_location and version_locations
+// from settings dbguard never read, and run the env.py and revisions they
+// name, outside the project too. Before, exec -- alembic -c other.ini
+// upgrade head ran other.ini's outside folder, which alembic.ini's check
+// refuses. Alembic's options are read as argparse reads them: before the
+// command, -c FILE, -cFILE, -qc FILE, --config FILE, --config=FILE and
+// --config's abbreviations (--conf).
+func (p *Project) checkAlembicArgs(args []string) error {
+	start := 0
+	for i, a := range args {
+		if a == "alembic" || filepath.Base(a) == "alembic" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.HasSuffix(a, "malembic") {
+			start = i + 1
+			break
+		}
+	}
+	if start == 0 {
+		return nil
+	}
+	type word struct {
+		flag, value string
+		at, n       int
+		keep        string // the flags before it in its word (-q of -qc)
+	}
+	var found []word
+	for i := start; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
+			break // the command: its own options follow
+		}
+		if long, ok := strings.CutPrefix(a, "--"); ok {
+			name, v, hasValue := strings.Cut(long, "=")
+			var which string
+			switch {
+			case name != "" && strings.HasPrefix("config", name):
+				which = "--config"
+			case name != "" && strings.HasPrefix("name", name):
+				which = "--name"
+			case name == "x":
+				which = "-x"
+			}
+			if which == "" {
+				continue
+			}
+			w := word{which, v, i, 1, ""}
+			if !hasValue {
+				w.n = 2
+				if i+1 < len(args) {
+					w.value = args[i+1]
+				}
+				i++
+			}
+			if which != "-x" {
+				found = append(found, w)
+			}
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if c != 'c' && c != 'n' && c != 'x' {
+				continue // -q, -h: no value
+			}
+			w := word{"-" + string(c), a[j+1:], i, 1, ""}
+			if j > 1 {
+				w.keep = a[:j]
+			}
+			if j == 1 {
+				w.value = strings.TrimPrefix(w.value, "=") // -c=FILE
+			}
+			if j+1 == len(a) {
+				w.n = 2
+				if i+1 < len(args) {
+					w.value = args[i+1]
+				}
+				i++
+			}
+			if c != 'x' {
+				found = append(found, w)
+			}
+			break
+		}
+	}
+	for _, w := range found {
+		var why string
+		switch w.flag {
+		case "-c", "--config":
+			wd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			file := w.value
+			if !filepath.IsAbs(file) {
+				file = filepath.Join(wd, file)
+			}
+			if w.value != "" && filepath.Clean(file) == filepath.Join(p.Workdir, "alembic.ini") {
+				continue // the project's own
+			}
+			why = fmt.Sprintf("%s %s on alembic's command line makes Alembic read that file, not %s, whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
+				w.flag, output.Escape(w.value), output.Escape(output.RelPath(filepath.Join(p.Workdir, "alembic.ini"))))
+		default:
+			if w.value == "alembic" {
+				continue
+			}
+			why = fmt.Sprintf("%s %s on alembic's command line makes Alembic read the [%s] section of its config, not [alembic], whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
+				w.flag, output.Escape(w.value), output.Escape(w.value))
+		}
+		var rest []string
+		for i, a := range args {
+			if i == w.at && w.keep != "" {
+				rest = append(rest, output.ShellWord(w.keep))
+			}
+			if i < w.at || i >= w.at+w.n {
+				rest = append(rest, output.ShellWord(a))
+			}
+		}
+		return &exitcode.Advice{Code: exitcode.Usage, Msg: why,
+			Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(filepath.Join(p.Workdir, "alembic.ini"))) + " (dbguard checks them there) and run: dbguard exec -- " + strings.Join(rest, " ")}
+	}
+	if slices.ContainsFunc(found, func(w word) bool { return w.flag == "-c" || w.flag == "--config" }) {
+		return nil // the project's alembic.ini, named: ALEMBIC_CONFIG is not read
+	}
+	var shown []string
+	for _, a := range args {
+		shown = append(shown, output.ShellWord(a))
+	}
+	if _, set := os.LookupEnv("ALEMBIC_CONFIG"); set {
+		return p.alembicConfigEnv("dbguard exec -- " + strings.Join(shown, " "))
+	}
+	// Neither: Alembic reads alembic.ini of the folder it runs in, the
+	// one exec is started in. Before, exec from a folder with its own
+	// alembic.ini (tools/, its script_location outside the project)
+	// checked the project's and ran that one's env.py.
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	here, ini := filepath.Join(wd, "alembic.ini"), filepath.Join(p.Workdir, "alembic.ini")
+	if _, err := os.Lstat(here); err != nil || here == ini {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg: fmt.Sprintf("Alembic run here reads %s, not the project's %s, whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
+			output.Escape(output.RelTo(p.root, here)), output.Escape(output.RelTo(p.root, ini))),
+		Next: "run it where the project's alembic.ini is: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
+}
+
+// alembicConfigEnv refuses an ALEMBIC_CONFIG in dbguard's environment
+// naming another file than the project's alembic.ini: Alembic reads it
+// when no -c is given (its default), so its script_location, which
+// dbguard never checked, would choose the env.py and revisions run.
+// Before, ALEMBIC_CONFIG=other.ini dbguard migrate up ran other.ini's
+// outside folder. next is the command to run again without it.
+func (p *Project) alembicConfigEnv(next string) error {
+	v, ok := os.LookupEnv("ALEMBIC_CONFIG")
+	if !ok {
+		return nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	// Alembic runs in the workdir for migrate up and down, where the
+	// user stands for exec.
+	at := wd
+	if !strings.HasPrefix(next, "dbguard exec") {
+		at = p.Workdir
+	}
+	file := v
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(at, file)
+	}
+	ini := filepath.Join(p.Workdir, "alembic.ini")
+	if v != "" && filepath.Clean(file) == ini {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg: fmt.Sprintf("ALEMBIC_CONFIG in the environment names %s: Alembic would read that file, not %s, whose script_location and version_locations dbguard checked, and run the env.py and revisions it names, wherever they are",
+			output.Escape(output.ShellWord(v)), output.Escape(output.RelPath(ini))),
+		Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(ini)) + " (dbguard checks them there), then run without the variable: unset ALEMBIC_CONFIG && " + next}
 }

@@ -78,13 +78,22 @@ func prismaInstall(root, workdir string) string {
 				continue
 			}
 			cmd := l.install
+			// Plug'n'Play installs no node_modules: nothing to run, until
+			// the linker says so (yarn config set writes the project's
+			// .yarnrc.yml from any of its folders).
+			pnp := l.file == "yarn.lock" && (exists(filepath.Join(dir, ".pnp.cjs")) || exists(filepath.Join(dir, ".pnp.js")))
 			if !listed {
 				cmd = l.add
+				if pnp {
+					// Before, yarn add -D prisma alone: added under
+					// Plug'n'Play, still no node_modules/.bin/prisma, and
+					// the next run gave a second hint.
+					cmd = "yarn config set nodeLinker node-modules && " + cmd
+				}
 				// Added in the package's folder, not the lockfile's.
 				return InWorkdir(workdir) + cmd
 			}
-			if l.file == "yarn.lock" && (exists(filepath.Join(dir, ".pnp.cjs")) || exists(filepath.Join(dir, ".pnp.js"))) {
-				// Plug'n'Play installs no node_modules: nothing to run.
+			if pnp {
 				cmd = "yarn config set nodeLinker node-modules && yarn install"
 			}
 			return InWorkdir(dir) + cmd

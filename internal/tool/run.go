@@ -31,6 +31,9 @@ func (p *Project) UpSteps() ([]Step, error) {
 	}
 	switch p.Kind {
 	case Alembic:
+		if err := p.alembicConfigEnv("dbguard migrate up"); err != nil {
+			return nil, err
+		}
 		return []Step{{[]string{"alembic", "upgrade", "head"}}}, nil
 	case Prisma:
 		// The project's installed CLI, never npx: Installed finds it.
@@ -81,6 +84,9 @@ func (p *Project) DownSteps(n int) ([]Step, error) {
 	}
 	switch p.Kind {
 	case Alembic:
+		if err := p.alembicConfigEnv("dbguard migrate down " + strconv.Itoa(n)); err != nil {
+			return nil, err
+		}
 		return []Step{{[]string{"alembic", "downgrade", "-" + strconv.Itoa(n)}}}, nil
 	case Dbmate:
 		return repeat(Step{[]string{"dbmate", "--no-dump-schema", "--migrations-dir", p.Dir, "rollback"}}), nil
