@@ -736,9 +736,10 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 
 // renamed is the base's file that configured what the pull request's new
 // file rel configures, with its warning; "" when rel is no move of one.
-// First, when folders, the folder: a base folder whose files the pull request moved into
-// rel's folder (git diff -M pairs D/X with dir/X) and that has a
-// dbguard.yaml; two such folders stop ci (MovesError). Else the file git's
+// First, when folders, the folder: a base folder whose files the pull
+// request moved into rel's folder (dir/X is new and D/X gone, whatever
+// their contents) and that has a dbguard.yaml; two such folders stop ci
+// (MovesError). Else the file git's
 // rename detection pairs with rel. The folder comes first because the
 // file's pairing is the pull request's to choose: an exact copy of the
 // base's api/dbguard.yaml added in decoy/ is what git pairs api's file
@@ -752,26 +753,39 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	dir := pathpkg.Dir(rel)
 	var paired string
-	from := map[string]bool{} // the base folders files moved from
+	from := map[string]bool{}     // the base folders files moved from
+	gone := map[string][]string{} // the base's files the work tree has not, by name
 	for _, r := range pairs {
 		if r.to == rel && pathpkg.Base(r.from) == config.FileName {
 			paired = r.from
 		}
-		if !folders {
+		if r.from != "" {
+			gone[pathpkg.Base(r.from)] = append(gone[pathpkg.Base(r.from)], r.from)
+		}
+	}
+	// A file of dir the base has not, and a file of the base the work
+	// tree has not, at the same path below their folders, whatever their
+	// contents: git's pairing by content is the pull request's to choose
+	// (exact copies of all of api/'s files in decoy/ take every pairing,
+	// and api2/ keeps none).
+	for _, r := range pairs {
+		if !folders || r.to == "" {
 			continue
 		}
 		x, ok := strings.CutPrefix(r.to, dir+"/")
 		if dir == "." {
 			x, ok = r.to, true
 		}
-		if !ok {
-			continue
+		if !ok || x == config.FileName {
+			continue // the file itself: git's pairing, or the walk's
 		}
-		switch {
-		case r.from == x:
-			from["."] = true
-		case strings.HasSuffix(r.from, "/"+x):
-			from[strings.TrimSuffix(r.from, "/"+x)] = true
+		for _, p := range gone[pathpkg.Base(x)] {
+			switch {
+			case p == x:
+				from["."] = true
+			case strings.HasSuffix(p, "/"+x):
+				from[strings.TrimSuffix(p, "/"+x)] = true
+			}
 		}
 	}
 	delete(from, dir)
@@ -990,22 +1004,34 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 }
 
 // rename is a file of the base (from) the work tree has at to, as git
-// diff's rename detection pairs them (slashed paths from the top).
+// diff's rename detection pairs them (slashed paths from the top); from
+// is "" for a file the work tree adds, to "" for one it removes.
 type rename struct{ from, to string }
 
-// renames are the base's files the work tree has renamed: a folder moved
-// (services/api to services/api2) with its files, edited or not.
+// renames are the base's files the work tree has renamed, added or
+// removed: a folder moved (services/api to services/api2) with its files,
+// edited or not.
 func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--")
+		"--name-status", "-z", "-M", "--diff-filter=ADR", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
 	}
 	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	for i := 0; i+2 < len(f); i += 3 {
-		if strings.HasPrefix(f[i], "R") {
+	for i := 0; i+1 < len(f); {
+		switch {
+		case strings.HasPrefix(f[i], "R") && i+2 < len(f):
 			rs = append(rs, rename{f[i+1], f[i+2]})
+			i += 3
+		case f[i] == "A":
+			rs = append(rs, rename{"", f[i+1]})
+			i += 2
+		case f[i] == "D":
+			rs = append(rs, rename{f[i+1], ""})
+			i += 2
+		default:
+			return nil, fmt.Errorf("git diff --name-status: unexpected %q", f[i])
 		}
 	}
 	return rs, nil
