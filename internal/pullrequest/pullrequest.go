@@ -746,19 +746,21 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 // with, and api2/, where the pull request moved api/ and weakened its
 // file, was judged with the defaults (ci_attack_pr_rename_decoy.txtar).
 func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders bool) (string, []config.TrustChange, error) {
-	pairs, err := b.renames(ctx, top, rev)
+	paired, err := b.renamedTo(ctx, top, rev, rel)
 	if err != nil {
 		return "", nil, err
 	}
+	var pairs []rename
+	if folders {
+		if pairs, err = b.renames(ctx, top, rev); err != nil {
+			return "", nil, err
+		}
+	}
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	dir := pathpkg.Dir(rel)
-	var paired string
 	from := map[string]bool{}     // the base folders files moved from
 	gone := map[string][]string{} // the base's files the work tree has not, by name
 	for _, r := range pairs {
-		if r.to == rel && pathpkg.Base(r.from) == config.FileName {
-			paired = r.from
-		}
 		if r.from != "" {
 			gone[pathpkg.Base(r.from)] = append(gone[pathpkg.Base(r.from)], r.from)
 		}
@@ -769,7 +771,7 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 	// (exact copies of all of api/'s files in decoy/ take every pairing,
 	// and api2/ keeps none).
 	for _, r := range pairs {
-		if !folders || r.to == "" {
+		if r.to == "" {
 			continue
 		}
 		x, ok := strings.CutPrefix(r.to, dir+"/")
@@ -1003,36 +1005,55 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 	return have, nil
 }
 
-// rename is a file of the base (from) the work tree has at to, as git
-// diff's rename detection pairs them (slashed paths from the top); from
-// is "" for a file the work tree adds, to "" for one it removes.
+// rename is a file of the base (from) the work tree has not, or one of
+// the work tree (to) the base has not (slashed paths from the top).
 type rename struct{ from, to string }
 
-// renames are the base's files the work tree has renamed, added or
-// removed: a folder moved (services/api to services/api2) with its files,
-// edited or not.
+// renames are the base's files the work tree has not and the work tree's
+// files the base has not, each its own entry: git diff --no-renames, so
+// that neither git's pairing by content (the pull request's to choose)
+// nor diff.renameLimit (past it, git pairs only exact copies; the
+// configuration's to raise, at a cost that grows with the square of the
+// files) says what moved. A folder moved (services/api to services/api2)
+// with its files, edited or not, is its files gone and added.
 func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "-M", "--diff-filter=ADR", "--end-of-options", rev, "--")
+		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
 	}
 	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	for i := 0; i+1 < len(f); {
-		switch {
-		case strings.HasPrefix(f[i], "R") && i+2 < len(f):
-			rs = append(rs, rename{f[i+1], f[i+2]})
-			i += 3
-		case f[i] == "A":
+	for i := 0; i+1 < len(f); i += 2 {
+		switch f[i] {
+		case "A":
 			rs = append(rs, rename{"", f[i+1]})
-			i += 2
-		case f[i] == "D":
+		case "D":
 			rs = append(rs, rename{f[i+1], ""})
-			i += 2
 		default:
 			return nil, fmt.Errorf("git diff --name-status: unexpected %q", f[i])
 		}
 	}
 	return rs, nil
+}
+
+// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
+// rel (slashed, from the top), as git diff's rename detection pairs
+// them among the dbguard.yaml files alone, under git's default
+// diff.renameLimit whatever the configuration says (a large pull request
+// stays under it): a folder moved with its file, edited or not; "" when
+// rel is no rename of one.
+func (b *Base) renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+2 < len(f); i += 3 {
+		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
+			return f[i+1], nil
+		}
+	}
+	return "", nil
 }
