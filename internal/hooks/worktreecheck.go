@@ -236,12 +236,16 @@ func committable(gitDir, top string) bool {
 // git clone --separate-git-dir or git init --separate-git-dir: top's
 // .git file names it and it names nothing back (no gitdir file, no
 // core.worktree). It is no other folder's .git (a sibling's "../.git",
-// another checkout's "../../other/.git"), and committable has ruled out
-// a folder of the project's own tree.
+// another checkout's "../../other/.git", through a link or not), and
+// committable has ruled out a folder of the project's own tree.
 func separateGitDir(gitDir, top string) bool {
-	if strings.EqualFold(filepath.Base(gitDir), ".git") {
+	// By its real name: a link the project holds (lnk -> .git) is the
+	// folder it leads to.
+	real, err := filepath.EvalSymlinks(gitDir)
+	if err != nil || strings.EqualFold(filepath.Base(real), ".git") {
 		return false
 	}
+	gitDir = real
 	if _, err := os.Lstat(filepath.Join(gitDir, "gitdir")); err == nil {
 		return false
 	}

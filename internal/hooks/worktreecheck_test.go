@@ -136,6 +136,10 @@ func TestWorkTreeCheckGitFile(t *testing.T) {
 	// work tree's .git file names a repository that names nothing back.
 	git(dir, "clone", "-q", "--separate-git-dir="+filepath.Join(dir, "sep.git"), other, filepath.Join(dir, "sepwt"))
 	git(dir, "init", "-q", "--separate-git-dir="+filepath.Join(dir, "sep2"), filepath.Join(dir, "sepwt2"))
+	// A link the pull request commits, lnk -> .git: no ".git" by name.
+	if err := os.Symlink(".git", filepath.Join(proj, "lnk")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, at, gitdir string // gitdir: a .git file written there
 		bad              bool
@@ -145,6 +149,7 @@ func TestWorkTreeCheckGitFile(t *testing.T) {
 		{"clone --separate-git-dir", "../sepwt", "", false},
 		{"init --separate-git-dir", "../sepwt2", "", false},
 		{"a repository in the project naming the folder back", "sub3", "../fake2", true},
+		{"a link to the parent's .git", "sub4", "../lnk", true},
 		{"the parent's .git", "sub", "../.git", true},
 		{"a repository in the project", "sub", "../fake", true},
 		{"another repository", "sub2", "../../other/.git", true},
