@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,6 +74,69 @@ func TestGitAtLeast(t *testing.T) {
 	} {
 		if got := gitAtLeast(v, 2, 38); got != want {
 			t.Errorf("gitAtLeast(%q) = %v", v, got)
+		}
+	}
+}
+
+// TestAttackScanGitFileOldGit: the old-git fallback (explicitRepository)
+// names the nearest .git, a file or a folder, as git's own discovery
+// would; the check behind every read (workTree, run with the fallback's
+// environment) is what refuses a .git file's repository. sub/.git names
+// ../fake, a repository committed in the project whose gitdir file names
+// sub/.git back: before, it was taken, from sub/ (any git) and from
+// sub/inner (a folder holding a git directory's files: the fallback),
+// and the scan read fake's empty index and passed the password in
+// sub/app.py. A repository the tree could hold names nothing back now.
+func TestAttackScanGitFileOldGit(t *testing.T) {
+	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	saved := noCommands
+	noCommands = []string{"-c", "core.fsmonitor=false", "-c", "grep.column=false"}
+	forceOldGit = true
+	t.Cleanup(func() { noCommands, forceOldGit = saved, false })
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "proj")
+	git := func(at string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", at}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	sub := filepath.Join(proj, "sub")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git(proj, "init", "-q", "-b", "main")
+	if err := os.WriteFile(filepath.Join(sub, "app.py"), []byte("key = \"postgres://app:S3cr3tzzQ@db.prod.internal/app\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(proj, "add", "-A")
+	git(proj, "commit", "-q", "-m", "one")
+	// fake/ names sub back and is no bare repository: the check that
+	// asks for that alone took it.
+	git(proj, "init", "-q", "--bare", "fake")
+	git(proj, "config", "--file", filepath.Join("fake", "config"), "core.bare", "false")
+	if err := os.WriteFile(filepath.Join(proj, "fake", "gitdir"), []byte("../sub/.git\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sub, ".git"), []byte("gitdir: ../fake\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inner := filepath.Join(sub, "inner")
+	git(dir, "init", "-q", "--bare", inner)
+	if !mayFindBareRepository(inner) {
+		t.Fatal("the fallback is not taken from sub/inner")
+	}
+	for _, at := range []string{inner, sub} {
+		found, err := ScanTracked(context.Background(), at, nil)
+		var wte *WorkTreeError
+		if !errors.As(err, &wte) {
+			t.Errorf("ScanTracked(%s) = %v, %v; want a WorkTreeError", at, found, err)
 		}
 	}
 }

@@ -184,9 +184,73 @@ func OwnGitDir(top, gitDir string) bool {
 			to = filepath.Join(top, to)
 		}
 		got, err := os.Stat(to)
-		return err == nil && os.SameFile(got, want) && namesBack(to, top)
+		if err != nil || !os.SameFile(got, want) || committable(to, top) {
+			return false
+		}
+		return namesBack(to, top) || separateGitDir(to, top)
 	}
 	return false
+}
+
+// committable says whether gitDir is a folder a commit could have put
+// there: inside top, or inside the work tree of the nearest folder above
+// top holding a .git, by a path with no ".git" in it (git refuses that
+// name in a tree, in any case). A repository a pull request commits
+// (proj/fake) can write whatever names top back; the repositories git
+// makes for a submodule (proj/.git/modules/mod) or a worktree
+// (proj/.git/worktrees/wt) are below a .git, or outside both.
+func committable(gitDir, top string) bool {
+	real := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		return filepath.Clean(p)
+	}
+	gitDir, top = real(gitDir), real(top)
+	roots := []string{top}
+	for d := filepath.Dir(top); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			roots = append(roots, d)
+			break
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	for _, root := range roots {
+		rel, err := filepath.Rel(root, gitDir)
+		if err != nil || !filepath.IsLocal(rel) {
+			continue
+		}
+		for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+			if strings.EqualFold(part, ".git") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// separateGitDir says whether gitDir is a repository made for top with
+// git clone --separate-git-dir or git init --separate-git-dir: top's
+// .git file names it and it names nothing back (no gitdir file, no
+// core.worktree). It is no other folder's .git (a sibling's "../.git",
+// another checkout's "../../other/.git", through a link or not), and
+// committable has ruled out a folder of the project's own tree.
+func separateGitDir(gitDir, top string) bool {
+	// By its real name: a link the project holds (lnk -> .git) is the
+	// folder it leads to.
+	real, err := filepath.EvalSymlinks(gitDir)
+	if err != nil || strings.EqualFold(filepath.Base(real), ".git") {
+		return false
+	}
+	gitDir = real
+	if _, err := os.Lstat(filepath.Join(gitDir, "gitdir")); err == nil {
+		return false
+	}
+	data, err := safefile.ReadFile(filepath.Join(gitDir, "config"), maxGitConfig)
+	return err == nil && coreWorktree(data) == ""
 }
 
 // namesBack says whether the repository gitDir, which top's .git file

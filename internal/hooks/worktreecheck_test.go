@@ -125,12 +125,31 @@ func TestWorkTreeCheckGitFile(t *testing.T) {
 	git(proj, "-c", "protocol.file.allow=always", "submodule", "add", "-q", other, "mod")
 	git(proj, "worktree", "add", "-q", filepath.Join(dir, "wt"))
 	git(proj, "init", "-q", "--bare", "fake")
+	// A repository committed in the project that names sub3 back, as a
+	// worktree's does: a pull request writes fake2/gitdir too.
+	git(proj, "init", "-q", "--bare", "fake2")
+	if err := os.WriteFile(filepath.Join(proj, "fake2", "gitdir"), []byte("../sub3/.git\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(proj, "config", "--file", filepath.Join("fake2", "config"), "core.bare", "false")
+	// git clone --separate-git-dir and git init --separate-git-dir: the
+	// work tree's .git file names a repository that names nothing back.
+	git(dir, "clone", "-q", "--separate-git-dir="+filepath.Join(dir, "sep.git"), other, filepath.Join(dir, "sepwt"))
+	git(dir, "init", "-q", "--separate-git-dir="+filepath.Join(dir, "sep2"), filepath.Join(dir, "sepwt2"))
+	// A link the pull request commits, lnk -> .git: no ".git" by name.
+	if err := os.Symlink(".git", filepath.Join(proj, "lnk")); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name, at, gitdir string // gitdir: a .git file written there
 		bad              bool
 	}{
 		{"submodule", "mod", "", false},
 		{"worktree", "../wt", "", false},
+		{"clone --separate-git-dir", "../sepwt", "", false},
+		{"init --separate-git-dir", "../sepwt2", "", false},
+		{"a repository in the project naming the folder back", "sub3", "../fake2", true},
+		{"a link to the parent's .git", "sub4", "../lnk", true},
 		{"the parent's .git", "sub", "../.git", true},
 		{"a repository in the project", "sub", "../fake", true},
 		{"another repository", "sub2", "../../other/.git", true},

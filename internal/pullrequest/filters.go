@@ -40,7 +40,9 @@ func (b *Base) gitDiff(ctx context.Context, dir string, args ...string) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	pre := append([]string{"-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false"}, off...)
+	// diff.renameLimit is git's default: the configuration's would
+	// say which files git pairs as renamed (renamedTo).
+	pre := append([]string{"-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.renameLimit=1000"}, off...)
 	return gitIn(ctx, dir, append(append(pre, "diff"), args...)...)
 }
 

@@ -62,8 +62,11 @@ func TestFiltersAskedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs, err := b.renames(ctx, dir, rev)
-	if err != nil || !slices.Contains(rs, rename{"svc/dbguard.yaml", "svc2/dbguard.yaml"}) {
+	if err != nil || !slices.Contains(rs, rename{"svc/dbguard.yaml", ""}) || !slices.Contains(rs, rename{"", "svc2/dbguard.yaml"}) {
 		t.Fatalf("renames = %q, %v", rs, err)
+	}
+	if from, err := b.renamedTo(ctx, dir, rev, "svc2/dbguard.yaml"); err != nil || from != "svc/dbguard.yaml" {
+		t.Fatalf("renamedTo = %q, %v", from, err)
 	}
 	data, err := os.ReadFile(log)
 	if err != nil {
@@ -72,8 +75,8 @@ func TestFiltersAskedOnce(t *testing.T) {
 	if n := strings.Count(string(data), "--get-regexp ^filter"); n != 1 {
 		t.Errorf("the filter drivers were asked %d times:\n%s", n, data)
 	}
-	if n := strings.Count(string(data), " diff "); n != 3 {
-		t.Errorf("%d diffs, want 3:\n%s", n, data)
+	if n := strings.Count(string(data), " diff "); n != 4 {
+		t.Errorf("%d diffs, want 4:\n%s", n, data)
 	}
 	if _, err := os.Stat(ran); err == nil {
 		t.Error("a diff ran the clean filter")

@@ -736,42 +736,58 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 
 // renamed is the base's file that configured what the pull request's new
 // file rel configures, with its warning; "" when rel is no move of one.
-// First, when folders, the folder: a base folder whose files the pull request moved into
-// rel's folder (git diff -M pairs D/X with dir/X) and that has a
-// dbguard.yaml; two such folders stop ci (MovesError). Else the file git's
+// First, when folders, the folder: a base folder whose files the pull
+// request moved into rel's folder (dir/X is new and D/X gone, whatever
+// their contents) and that has a dbguard.yaml; two such folders stop ci
+// (MovesError). Else the file git's
 // rename detection pairs with rel. The folder comes first because the
 // file's pairing is the pull request's to choose: an exact copy of the
 // base's api/dbguard.yaml added in decoy/ is what git pairs api's file
 // with, and api2/, where the pull request moved api/ and weakened its
 // file, was judged with the defaults (ci_attack_pr_rename_decoy.txtar).
 func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders bool) (string, []config.TrustChange, error) {
-	pairs, err := b.renames(ctx, top, rev)
+	paired, err := b.renamedTo(ctx, top, rev, rel)
 	if err != nil {
 		return "", nil, err
 	}
+	var pairs []rename
+	if folders {
+		if pairs, err = b.renames(ctx, top, rev); err != nil {
+			return "", nil, err
+		}
+	}
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	dir := pathpkg.Dir(rel)
-	var paired string
-	from := map[string]bool{} // the base folders files moved from
+	from := map[string]bool{}     // the base folders files moved from
+	gone := map[string][]string{} // the base's files the work tree has not, by name
 	for _, r := range pairs {
-		if r.to == rel && pathpkg.Base(r.from) == config.FileName {
-			paired = r.from
+		if r.from != "" {
+			gone[pathpkg.Base(r.from)] = append(gone[pathpkg.Base(r.from)], r.from)
 		}
-		if !folders {
+	}
+	// A file of dir the base has not, and a file of the base the work
+	// tree has not, at the same path below their folders, whatever their
+	// contents: git's pairing by content is the pull request's to choose
+	// (exact copies of all of api/'s files in decoy/ take every pairing,
+	// and api2/ keeps none).
+	for _, r := range pairs {
+		if r.to == "" {
 			continue
 		}
 		x, ok := strings.CutPrefix(r.to, dir+"/")
 		if dir == "." {
 			x, ok = r.to, true
 		}
-		if !ok {
-			continue
+		if !ok || x == config.FileName {
+			continue // the file itself: git's pairing, or the walk's
 		}
-		switch {
-		case r.from == x:
-			from["."] = true
-		case strings.HasSuffix(r.from, "/"+x):
-			from[strings.TrimSuffix(r.from, "/"+x)] = true
+		for _, p := range gone[pathpkg.Base(x)] {
+			switch {
+			case p == x:
+				from["."] = true
+			case strings.HasSuffix(p, "/"+x):
+				from[strings.TrimSuffix(p, "/"+x)] = true
+			}
 		}
 	}
 	delete(from, dir)
@@ -989,24 +1005,55 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 	return have, nil
 }
 
-// rename is a file of the base (from) the work tree has at to, as git
-// diff's rename detection pairs them (slashed paths from the top).
+// rename is a file of the base (from) the work tree has not, or one of
+// the work tree (to) the base has not (slashed paths from the top).
 type rename struct{ from, to string }
 
-// renames are the base's files the work tree has renamed: a folder moved
-// (services/api to services/api2) with its files, edited or not.
+// renames are the base's files the work tree has not and the work tree's
+// files the base has not, each its own entry: git diff --no-renames, so
+// that neither git's pairing by content (the pull request's to choose)
+// nor diff.renameLimit (past it, git pairs only exact copies; the
+// configuration's to raise, at a cost that grows with the square of the
+// files) says what moved. A folder moved (services/api to services/api2)
+// with its files, edited or not, is its files gone and added.
 func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--")
+		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
 	}
 	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
-	for i := 0; i+2 < len(f); i += 3 {
-		if strings.HasPrefix(f[i], "R") {
-			rs = append(rs, rename{f[i+1], f[i+2]})
+	for i := 0; i+1 < len(f); i += 2 {
+		switch f[i] {
+		case "A":
+			rs = append(rs, rename{"", f[i+1]})
+		case "D":
+			rs = append(rs, rename{f[i+1], ""})
+		default:
+			return nil, fmt.Errorf("git diff --name-status: unexpected %q", f[i])
 		}
 	}
 	return rs, nil
+}
+
+// renamedTo is the dbguard.yaml of rev that the work tree has renamed to
+// rel (slashed, from the top), as git diff's rename detection pairs
+// them among the dbguard.yaml files alone, under git's default
+// diff.renameLimit whatever the configuration says (a large pull request
+// stays under it): a folder moved with its file, edited or not; "" when
+// rel is no rename of one.
+func (b *Base) renamedTo(ctx context.Context, top, rev, rel string) (string, error) {
+	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "-M", "--diff-filter=R", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
+	if err != nil {
+		return "", err
+	}
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+2 < len(f); i += 3 {
+		if strings.HasPrefix(f[i], "R") && f[i+2] == rel && pathpkg.Base(f[i+1]) == config.FileName {
+			return f[i+1], nil
+		}
+	}
+	return "", nil
 }

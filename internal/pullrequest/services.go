@@ -85,8 +85,12 @@ func (b *Base) RemovedServices(ctx context.Context, repo string, root *config.Co
 			removed = append(removed, gone{name, p, "the base lists it under services:", named[name], base.Path, base.Line("services")})
 		}
 	}
+	// git pairs the dbguard.yaml files alone, as renamedTo does: over
+	// the whole tree any file the pull request adds with the deleted
+	// file's text (docs/notes.txt) was its "rename", and the removal went
+	// unsaid (ci_attack_pr_service_removed_decoy.txtar).
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-only", "-z", "--diff-filter=D", "-M", "--end-of-options", rev, "--")
+		"--name-only", "-z", "--diff-filter=D", "-M", "--end-of-options", rev, "--", ":(glob)**/"+config.FileName)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,21 @@ set -uo pipefail
 # core.sshCommand) would otherwise be the repository git uses, and its
 # fetch would run the command that config names.
 git() { command git -c safe.bareRepository=explicit -c core.fsmonitor=false "$@"; }
+# Git older than 2.38 ignores safe.bareRepository (Ubuntu 22.04's is
+# 2.34): the step names the repository itself, the nearest folder at or
+# above the working directory holding a .git (a name no commit holds),
+# as dbguard does for such a git (internal/hooks explicitRepository).
+# With none, GIT_DIR names one that does not exist, and git says it is
+# in no repository.
+if [ -z "${GIT_DIR:-}" ]; then
+  top=$PWD
+  while [ ! -e "$top/.git" ] && [ "$top" != / ]; do top=$(dirname "$top"); done
+  if [ -e "$top/.git" ]; then
+    export GIT_DIR="$top/.git" GIT_WORK_TREE="$top"
+  else
+    export GIT_DIR="$PWD/.git"
+  fi
+fi
 
 # A partial clone (actions/checkout's filter: blob:none) holds the base's
 # trees but not its files, and dbguard ci fetches nothing itself (its git
