@@ -1009,7 +1009,7 @@ func (c *Config) validate() error {
 			return bad(fmt.Sprintf("unknown loader %q (known: %s)", l.Loader, strings.Join(names, ", ")), "env", "loaders", i, "loader")
 		}
 		for _, d := range []string{l.Dir, l.Caller} {
-			if path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+			if notInside(d) {
 				return bad(fmt.Sprintf("loader folder %q must be relative to the project root, inside it", d), "env", "loaders", i)
 			}
 		}
@@ -1033,13 +1033,13 @@ func (c *Config) validate() error {
 	if t := c.Migrations.Tool; t != "command" && t != "" && c.Migrations.Command != (Commands{}) {
 		return bad(fmt.Sprintf("command: is for tool: command, not %s", t), "migrations", "command")
 	}
-	if d := c.Migrations.Workdir; path.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+	if d := c.Migrations.Workdir; notInside(d) {
 		return bad(fmt.Sprintf("workdir %q must be relative to the project root, inside it", d), "migrations", "workdir")
 	}
-	if f := c.Schema.Snapshot; path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../") {
+	if f := c.Schema.Snapshot; notInside(f) {
 		return bad(fmt.Sprintf("snapshot %q must be relative to the project root, inside it (a file elsewhere: schema snapshot -o FILE)", f), "schema", "snapshot")
 	}
-	if d := c.Migrations.Dir; path.IsAbs(d) || filepath.IsAbs(d) || d == ".." || strings.HasPrefix(path.Clean(d), "../") {
+	if d := c.Migrations.Dir; notInside(d) {
 		return bad(fmt.Sprintf("dir %q must be relative to the project root, inside it (a folder elsewhere: --dir)", d), "migrations", "dir")
 	}
 	if t := c.Migrations.Table; t != "" && (strings.ContainsAny(t, "\x00\"") || len(t) > 63) {
@@ -1071,13 +1071,13 @@ func (c *Config) validate() error {
 	if m := c.Models.SQLAlchemy; m != "" && m != ModelsOff && !modelAttrRE.MatchString(m) {
 		return bad(fmt.Sprintf("models.sqlalchemy: %q is not module:attribute (e.g. app.models:SQLModel) or off", m), "models", "sqlalchemy")
 	}
-	if f := c.Models.Prisma; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+	if f := c.Models.Prisma; f != ModelsOff && notInside(f) {
 		return bad(fmt.Sprintf("models.prisma: %q must be relative to the project root, inside it", f), "models", "prisma")
 	}
-	if f := c.Models.Drizzle; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+	if f := c.Models.Drizzle; f != ModelsOff && notInside(f) {
 		return bad(fmt.Sprintf("models.drizzle: %q must be relative to the project root, inside it", f), "models", "drizzle")
 	}
-	if f := c.Models.Django; f != ModelsOff && (path.IsAbs(f) || filepath.IsAbs(f) || f == ".." || strings.HasPrefix(path.Clean(f), "../")) {
+	if f := c.Models.Django; f != ModelsOff && notInside(f) {
 		return bad(fmt.Sprintf("models.django: %q must be relative to the project root, inside it", f), "models", "django")
 	}
 	if c.Models.Timeout < 0 {
@@ -1198,4 +1198,18 @@ func Keys() []string {
 	walk("", reflect.TypeOf(Config{}))
 	sort.Strings(out)
 	return out
+}
+
+// notInside reports whether a folder or file a dbguard.yaml names, to be
+// taken relative to the project's root, is absolute or leads out of it,
+// in either separator: a repository's file is read on Windows too, where
+// `..\evil.sql` and `C:evil.sql` lead out though the slash form's test
+// passes them (review7c). Empty is the default, inside.
+func notInside(f string) bool {
+	if f == "" {
+		return false
+	}
+	escapes := func(c string) bool { return c == ".." || strings.HasPrefix(c, "../") }
+	return path.IsAbs(f) || filepath.IsAbs(f) || filepath.VolumeName(f) != "" ||
+		escapes(path.Clean(f)) || escapes(filepath.ToSlash(filepath.Clean(f)))
 }
