@@ -56,6 +56,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 		if p, err = tool.ResolveKind(o.Config, kind, wd); err != nil {
 			return 0, err
 		}
+		if kind == tool.Alembic {
+			// The config Alembic reads (-c, -n, ALEMBIC_CONFIG, the
+			// folder's alembic.ini) is the one checked below.
+			if err := tool.CheckAlembicConfig(p, wd, o.Args); err != nil {
+				return 0, err
+			}
+		}
 	}
 	if p != nil {
 		if err := p.CheckArgs(o.Args); err != nil {

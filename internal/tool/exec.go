@@ -60,6 +60,13 @@ func KindOf(args []string) Kind {
 // flags in one word (-Im alembic, -Imalembic), after -W and -X with their
 // values; "" for a script, -c or none.
 func pythonModule(args []string) string {
+	m, _ := pythonModuleRest(args)
+	return m
+}
+
+// pythonModuleRest is pythonModule and the words after the module's
+// name: the module's own command line.
+func pythonModuleRest(args []string) (string, []string) {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -69,20 +76,20 @@ func pythonModule(args []string) string {
 		case strings.HasPrefix(a, "--") && a != "--":
 			continue // --version, --help: run no module
 		case a == "-" || a == "--" || !strings.HasPrefix(a, "-"):
-			return "" // a script (or stdin): no -m
+			return "", nil // a script (or stdin): no -m
 		}
 		for j := 1; j < len(a); j++ {
 			switch a[j] {
 			case 'm':
 				if j+1 < len(a) {
-					return a[j+1:]
+					return a[j+1:], args[i+1:]
 				}
 				if i+1 < len(args) {
-					return args[i+1]
+					return args[i+1], args[i+2:]
 				}
-				return ""
+				return "", nil
 			case 'c':
-				return ""
+				return "", nil
 			case 'W', 'X':
 				if j+1 == len(a) {
 					i++ // the value is the next word
@@ -91,7 +98,7 @@ func pythonModule(args []string) string {
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // gooseDrivers are the driver names goose takes as its first argument,
