@@ -49,6 +49,10 @@ type State struct {
 	// workdir is where the tool runs, and run how its CLI is called
 	// (Prisma: "pnpm exec prisma"): the commands Err prints run there.
 	workdir, run string
+	// install, when not "", installs the project's Prisma CLI before run
+	// can use it: npx and bunx with none installed download whatever
+	// Prisma the registry has (prismaInstallFirst).
+	install string
 	// sums are the checksums of the applied rows, for Edited (Prisma).
 	sums []appliedSum
 }
@@ -78,6 +82,7 @@ func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, er
 	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
 	if p.Kind == Prisma {
 		st.workdir, st.run = p.Workdir, prismaCLI(p.root, p.Workdir)
+		st.install = prismaInstallFirst(p.root, p.Workdir, st.run)
 	}
 	files, err := p.files()
 	if err != nil {
@@ -700,7 +705,39 @@ func (s *State) prismaRun(guarded bool) string {
 	if guarded {
 		cmd = "dbguard exec -- " + cmd
 	}
-	return InWorkdir(s.workdir) + cmd
+	return installThen(s.install, s.workdir) + cmd
+}
+
+// prismaInstallFirst is the command that installs the project's Prisma
+// CLI when run (prismaCLI's answer) is npx or bunx and none is installed
+// where prismaBin looks: npx prisma (and bunx prisma) then downloads and
+// runs whatever Prisma the registry has, a registry the repository's
+// .npmrc may name, the thing migrate up refuses to do. "" when run
+// downloads nothing (pnpm exec, yarn) or the CLI is installed.
+func prismaInstallFirst(root, workdir, run string) string {
+	if run != "npx prisma" && run != "bunx prisma" {
+		return ""
+	}
+	if _, err := prismaBin(root, workdir); err == nil {
+		return ""
+	}
+	return prismaInstall(root, workdir)
+}
+
+// installThen is what a command run in workdir starts with: install
+// first when not "" (its cd kept to a subshell unless it is workdir's),
+// then the cd into workdir (InWorkdir).
+func installThen(install, workdir string) string {
+	cd := InWorkdir(workdir)
+	switch {
+	case install == "":
+		return cd
+	case cd != "" && strings.HasPrefix(install, cd):
+		return install + " && " // already there
+	case strings.HasPrefix(install, "cd "):
+		return "(" + install + ") && " + cd
+	}
+	return install + " && " + cd
 }
 
 // prismaCLI is how the project calls Prisma's CLI: through the package
