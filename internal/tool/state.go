@@ -350,7 +350,6 @@ type file struct {
 }
 
 var (
-	versionFile = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
 	// dbmateFile is dbmate 2's own migrationFileRegexp: no underscore
 	// needed (20240102000000-x.sql and 20240102000000.sql run), no line
 	// break (. does not match one, in dbmate's Go as here).
@@ -419,23 +418,23 @@ func (p *Project) files() ([]file, error) {
 				continue
 			}
 			out = append(out, file{id: string(code[rev[2]:rev[3]]), name: name, down: alembicDowns(code)})
-		case Dbmate, Goose:
-			pattern := versionFile
-			if p.Kind == Dbmate {
-				pattern = dbmateFile
-			}
-			if m := pattern.FindStringSubmatch(name); m != nil && !e.IsDir() {
+		case Dbmate:
+			if m := dbmateFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
 				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
 					if err := p.toolFileRegular(name); err != nil {
 						return nil, err
 					}
 				}
-				id := m[1]
-				if p.Kind == Goose {
-					n, _ := strconv.ParseUint(id, 10, 64)
-					id = strconv.FormatUint(n, 10)
+				out = append(out, file{id: m[1], name: name})
+			}
+		case Goose:
+			if v, ok := gooseVersion(name); ok && !e.IsDir() {
+				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
+					if err := p.toolFileRegular(name); err != nil {
+						return nil, err
+					}
 				}
-				out = append(out, file{id: id, name: name})
+				out = append(out, file{id: strconv.FormatInt(v, 10), name: name})
 			}
 		}
 	}
@@ -876,4 +875,26 @@ func (e *PrismaAdapterSchemaError) Error() string {
 // Hint names the fix.
 func (e *PrismaAdapterSchemaError) Hint() string {
 	return "drop ?schema= from the URL and choose the schema with the role's search_path (ALTER ROLE ... SET search_path), which the adapter and dbguard both follow; then run the command again"
+}
+
+// gooseVersion is the version goose 3.30 reads from a migration file's
+// name (NumericComponent, collectMigrationsFS): a .sql or .go file whose
+// name up to its first _ is an integer strconv.ParseInt takes (a sign
+// too: +5_x.sql is version 5) of at least 1; a Go test file (_test.go)
+// is none, as goose skips it. A .sql name goose cannot read stops goose
+// before it runs anything, so it is no pending migration either.
+func gooseVersion(name string) (int64, bool) {
+	ext := filepath.Ext(name)
+	if ext != ".sql" && ext != ".go" || strings.HasSuffix(name, "_test.go") {
+		return 0, false
+	}
+	before, _, ok := strings.Cut(name, "_")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(before, 10, 64)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
 }
