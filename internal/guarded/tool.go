@@ -163,8 +163,16 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 	// mid-file is the one thing not to do.
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
+	// The tool's output is talk, names the repository chose in it:
+	// escaped (output.ChildText), one writer when both go to one place.
+	talk, talkErr := output.NewChildText(out), output.NewChildText(o.Stderr)
+	if out == o.Stderr {
+		talkErr = talk
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, talk, talkErr
 	code, err := runChild(ctx, cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr, after, toolUnstop)
+	talk.Close()
+	talkErr.Close()
 	switch {
 	case errRefused(err):
 		return err
