@@ -70,6 +70,18 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 			return err
 		}
 	}
+	if direction == "down" && (p.Kind == tool.Dbmate || p.Kind == tool.Goose) && len(steps) > len(before.Applied) {
+		// One rollback a migration: dbmate and goose would roll back
+		// those applied, then fail on the next, the command half done.
+		// Refused before anything runs, as Alembic's downgrade -N is.
+		next := "nothing to roll back: check where the database stands: dbguard migrate status"
+		if n := len(before.Applied); n > 0 {
+			next = fmt.Sprintf("roll back the %d applied: dbguard migrate down %d", n, n)
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("down %d asks for %d %s migrations rolled back, but the database has %d applied: nothing was rolled back", len(steps), len(steps), p.Kind, len(before.Applied)),
+			Next: next}
+	}
 	if steps, err = p.Installed(steps); err != nil {
 		return err
 	}
