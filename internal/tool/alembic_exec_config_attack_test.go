@@ -63,3 +63,34 @@ func TestAttackAlembicExecOtherConfig(t *testing.T) {
 		t.Error("docs/alembic.ini read from docs/: not refused")
 	}
 }
+
+// TestAttackKindOfRunnerOptions: exec read the word after run as the
+// command, so a runner's option before it (uv run --python 3.12 alembic,
+// poetry run -C backend alembic) hid Alembic: it ran with none of exec's
+// Alembic checks (script_location out of the project, -c other.ini).
+func TestAttackKindOfRunnerOptions(t *testing.T) {
+	for line, want := range map[string]Kind{
+		"uv run --python 3.12 alembic upgrade head":           Alembic,
+		"uv run -p 3.12 --no-sync alembic upgrade head":       Alembic,
+		"uv run --with=psycopg2 alembic upgrade head":         Alembic,
+		"uv run --with psycopg2 --frozen python -m alembic":   Alembic,
+		"uv run -m alembic upgrade head":                      Alembic,
+		"uv run -- alembic upgrade head":                      Alembic,
+		"poetry run -C backend alembic upgrade head":          Alembic,
+		"pdm run -p backend python3 -Im alembic upgrade head": Alembic,
+		"uv run --with alembic pytest":                        "",
+		"uv run --python 3.12 pytest -m alembic":              "",
+	} {
+		if got := KindOf(strings.Fields(line)); got != want {
+			t.Errorf("KindOf(%s) = %q, want %q", line, got, want)
+		}
+	}
+	root := t.TempDir()
+	os.WriteFile(filepath.Join(root, "alembic.ini"), []byte("[alembic]\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "deploy.ini"), []byte("[alembic]\n"), 0o644)
+	p := &Project{Kind: Alembic, Workdir: root, root: root}
+	t.Setenv("ALEMBIC_CONFIG", "")
+	if err := CheckAlembicConfig(p, root, strings.Fields("uv run --python 3.12 alembic -c deploy.ini upgrade head")); err == nil {
+		t.Error("uv run --python 3.12 alembic -c deploy.ini: not refused")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -24,8 +25,10 @@ func alembicArgs(args []string) []string {
 	case strings.HasPrefix(name, "python"):
 		_, rest := pythonModuleRest(args)
 		return rest
-	case len(args) > 2 && args[1] == "run":
-		return alembicArgs(args[2:])
+	case slices.Contains(pythonRunners, name):
+		if i := runnerCommand(args); i > 0 {
+			return alembicArgs(args[i:])
+		}
 	}
 	return nil
 }

@@ -42,17 +42,58 @@ func KindOf(args []string) Kind {
 		if pythonModule(args) == "alembic" {
 			return Alembic
 		}
-	case slices.Contains([]string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}, name):
+	case slices.Contains(pythonRunners, name):
 		// A project's runner: uv run alembic ..., poetry run python -m
-		// alembic ...; the word after run is the command (a runner's own
-		// flag before it, uv run --python 3.12 alembic, is not read).
-		if len(args) > 2 && args[1] == "run" && !strings.HasPrefix(args[2], "-") {
-			if k := KindOf(args[2:]); k == Alembic {
+		// alembic ...; the command comes after run and the runner's own
+		// options (uv run --python 3.12 alembic).
+		if i := runnerCommand(args); i > 0 {
+			if k := KindOf(args[i:]); k == Alembic {
 				return k
 			}
 		}
 	}
 	return ""
+}
+
+// pythonRunners run a project's command in its Python environment.
+var pythonRunners = []string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
+
+// runnerValueFlags are the options of a runner's run that take a value
+// as the next word (uv 0.9's uv run, poetry 2's, pdm's, rye's); the
+// others are flags alone, and a value written with = is one word.
+var runnerValueFlags = []string{
+	"--python", "-p", "--with", "--with-editable", "--with-requirements", "--env-file",
+	"--package", "--extra", "--no-extra", "--group", "--only-group", "--no-group",
+	"--index", "--default-index", "--index-url", "-i", "--extra-index-url", "--find-links", "-f",
+	"--directory", "-C", "--project", "-P", "--config-file", "--cache-dir", "--python-platform",
+	"--color", "--index-strategy", "--keyring-provider", "--resolution", "--prerelease",
+	"--exclude-newer", "--link-mode", "--config-setting", "--no-binary-package", "--no-build-package",
+	"--reinstall-package", "--upgrade-package", "--refresh-package", "--allow-insecure-host",
+	"--venv", "--pyproject", "--extra-index-url",
+}
+
+// runnerCommand is where the command starts in a runner's command line
+// (uv run [OPTIONS] COMMAND ...), 0 for none: after run, its options and
+// their values, and a "--".
+func runnerCommand(args []string) int {
+	if len(args) < 3 || args[1] != "run" {
+		return 0
+	}
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			if i+1 < len(args) {
+				return i + 1
+			}
+			return 0
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case !strings.Contains(a, "=") && slices.Contains(runnerValueFlags, a):
+			i++ // its value
+		}
+	}
+	return 0
 }
 
 // pythonModule is the module a Python command line runs with -m, as
