@@ -261,3 +261,13 @@ func (p *Project) prismaDev() string {
 	run := prismaCLI(p.root, p.Workdir)
 	return installThen(prismaInstallFirst(p.root, p.Workdir, run), p.Workdir) + run
 }
+
+// GuardedPrisma is the start of a command line that runs the project's
+// Prisma CLI behind dbguard exec, as it runs from the current folder:
+// "cd backend && dbguard exec -- pnpm exec prisma", the install first
+// when npx or bunx would download one. Bare "prisma" is found on PATH,
+// where node_modules/.bin is not.
+func (p *Project) GuardedPrisma() string {
+	run := prismaCLI(p.root, p.Workdir)
+	return installThen(prismaInstallFirst(p.root, p.Workdir, run), p.Workdir) + "dbguard exec -- " + run
+}
