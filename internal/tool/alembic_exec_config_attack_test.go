@@ -1,10 +1,13 @@
 package tool
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
 )
 
 // TestAttackAlembicExecOtherConfig: dbguard exec -- alembic checked the
@@ -92,5 +95,27 @@ func TestAttackKindOfRunnerOptions(t *testing.T) {
 	t.Setenv("ALEMBIC_CONFIG", "")
 	if err := CheckAlembicConfig(p, root, strings.Fields("uv run --python 3.12 alembic -c deploy.ini upgrade head")); err == nil {
 		t.Error("uv run --python 3.12 alembic -c deploy.ini: not refused")
+	}
+}
+
+// TestAttackAlembicExecConfigFromAnotherFolder: -c naming the checked
+// alembic.ini from another folder was let through, but Alembic takes a
+// relative script_location (script_location = alembic, the older
+// templates') from the folder it runs in: another folder's revisions and
+// env.py than the ones dbguard read. Refused, the hint cd's there.
+func TestAttackAlembicExecConfigFromAnotherFolder(t *testing.T) {
+	root := t.TempDir()
+	backend := filepath.Join(root, "backend")
+	os.Mkdir(backend, 0o755)
+	os.WriteFile(filepath.Join(backend, "alembic.ini"), []byte("[alembic]\nscript_location = alembic\n"), 0o644)
+	p := &Project{Kind: Alembic, Workdir: backend, root: root}
+	t.Setenv("ALEMBIC_CONFIG", "")
+	err := CheckAlembicConfig(p, root, strings.Fields("alembic -c backend/alembic.ini upgrade head"))
+	var a *exitcode.Advice
+	if !errors.As(err, &a) || !strings.HasSuffix(a.Next, "dbguard exec -- alembic upgrade head") || !strings.Contains(a.Next, "cd ") {
+		t.Errorf("-c backend/alembic.ini from the top: %v", err)
+	}
+	if err := CheckAlembicConfig(p, backend, strings.Fields("alembic upgrade head")); err != nil {
+		t.Errorf("in backend/: %v", err)
 	}
 }

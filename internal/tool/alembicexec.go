@@ -112,7 +112,15 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	}
 	checked := filepath.Join(p.Workdir, "alembic.ini")
 	if filepath.Clean(file) == filepath.Clean(checked) {
-		return nil
+		if filepath.Clean(wd) == filepath.Clean(p.Workdir) {
+			return nil
+		}
+		// Alembic takes a relative script_location from the folder it
+		// runs in, dbguard took it from alembic.ini's (where migrate up
+		// runs Alembic): another folder's revisions and env.py.
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("Alembic run in %s reads the relative paths of %s (script_location) from there, while dbguard read them from %s, where migrate up runs it", output.Escape(output.RelPath(wd)), output.Escape(output.RelPath(checked)), output.Escape(output.RelPath(p.Workdir))),
+			Next: "run it there: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
 	}
 	if _, err := os.Lstat(file); err != nil && file == filepath.Join(wd, "alembic.ini") {
 		return nil // none here: Alembic stops, reading nothing
