@@ -91,6 +91,12 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	}
 	u := t.URLIn(p.Workdir)
 	set := p.Env(o.Config.URLVars(), u.String())
+	if p.Kind == tool.Alembic {
+		// The alembic.ini dbguard checked, whatever ALEMBIC_CONFIG the
+		// caller's environment names (Alembic's default for -c): another
+		// file's script_location ran its env.py and revisions.
+		set["ALEMBIC_CONFIG"] = filepath.Join(p.Workdir, "alembic.ini")
+	}
 	// Alembic's models are read in a process forked from Alembic's before
 	// env.py ran, once it has exited 0 (models.AlembicAfter): one
 	// interpreter start and SQLAlchemy import fewer.
