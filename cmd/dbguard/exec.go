@@ -42,7 +42,14 @@ Examples:
 			}
 			return exitWith(guarded.Exec(c.Context, guarded.ExecOptions{Config: cfg, Guard: g, Args: args,
 				Connect: pg.ConnectOptions{ConnectTimeout: cfg.Migrations.ConnectTimeout.D(), MaxConnectTimeout: pg.RepositoryConnectTimeout, Log: c.App.ErrWriter, Root: cfg.Root},
-				Stdin:   c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter}))
+				Stdin:   c.App.Reader, Stdout: c.App.Writer, Stderr: c.App.ErrWriter, StdoutTerminal: stdoutTerminal(c)}))
 		},
 	}
+}
+
+// stdoutTerminal reports whether dbguard's own stdout is a terminal (run
+// knows it; the app's writer is a redactor).
+func stdoutTerminal(c *cli.Context) bool {
+	tty, _ := c.App.Metadata["tty"].(bool)
+	return tty
 }

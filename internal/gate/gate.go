@@ -459,6 +459,9 @@ func checkCredentials(ctx context.Context, o Options) Check {
 
 func checkMigrations(r *migrate.Runner, o Options) Check {
 	c := Check{Name: "migrations", Title: titles["migrations"], Findings: []Finding{}}
+	// A finding of no file of its own is the folder's, not the env
+	// file's (the default place).
+	c.home = o.Config.MigrationsDir()
 	st, err := r.Status()
 	if err != nil {
 		c.fail(err)
@@ -498,14 +501,23 @@ func checkToolMigrations(ctx context.Context, db *sql.DB, p *tool.Project, o Opt
 		c.Status, c.Summary = Skip, "migrations run by your own commands (migrations.command); dbguard cannot read their state"
 		return c
 	}
+	// A finding of no file of its own is the migrations folder's (an
+	// applied migration the folder lacks), or, when that folder is not
+	// the project's (alembic.ini's script_location out of it), the
+	// tool's folder's: never the env file the URL came from, which the
+	// default place was.
+	c.home = p.Dir
+	if rel, err := filepath.Rel(o.Config.Root, p.Dir); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		c.home = p.Workdir
+		if p.Kind == tool.Alembic {
+			c.home = filepath.Join(p.Workdir, "alembic.ini")
+		}
+	}
 	// The URL the tool is given (Prisma's ?schema= is where its table is).
 	st, err := tool.Read(ctx, db, p, o.Connect.URL)
 	if err != nil {
 		c.fail(err)
 		return c
-	}
-	if n := len(st.Pending); n > 0 {
-		c.home = p.Dir
 	}
 	st.RelPaths(func(f string) string { return output.RelTo(o.Repo, f) })
 	if err := st.Err(o.AllowPending); err != nil {

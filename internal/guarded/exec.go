@@ -31,6 +31,9 @@ type ExecOptions struct {
 	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer // also the guard's talk
+	// StdoutTerminal says dbguard's stdout is a terminal: the command's
+	// stdout is then escaped as its stderr is (output.ChildText).
+	StdoutTerminal bool
 }
 
 // Exec runs the guard, then the command with the guarded URL in its
@@ -55,6 +58,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	} else if kind != "" {
 		if p, err = tool.ResolveKind(o.Config, kind, wd); err != nil {
 			return 0, err
+		}
+		if kind == tool.Alembic {
+			// The config Alembic reads (-c, -n, ALEMBIC_CONFIG, the
+			// folder's alembic.ini) is the one checked below.
+			if err := tool.CheckAlembicConfig(p, wd, o.Args); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if p != nil {
@@ -94,7 +104,19 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 		set = p.Env(o.Config.URLVars(), u.String())
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	// Its stderr is talk, escaped as a migration tool's is, and so is its
+	// stdout when it is a migration tool's (dbmate prints the file names
+	// it applies there) or reaches a terminal; another command's stdout
+	// to a file or a pipe is its data (pg_dump's archive), passed as it is.
+	talk := output.NewChildText(o.Stderr)
+	defer talk.Close()
+	var stdout io.Writer = o.Stdout
+	if p != nil || o.StdoutTerminal {
+		escaped := output.NewChildText(o.Stdout)
+		defer escaped.Close()
+		stdout = escaped
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, stdout, talk
 	return runChild(ctx, cmd, o.Args[0], u, t.Where(u), set, o.Config.Root, o.Stderr, nil, 0)
 }
 

@@ -229,6 +229,10 @@ func (o MigrateOptions) run(ctx context.Context, f func(*migrate.Runner) error, 
 		// the guard (dbguard exec sets its URL and folder).
 		status := map[tool.Kind]string{tool.Alembic: "alembic current", tool.Prisma: "prisma migrate status", tool.Dbmate: "dbmate status", tool.Goose: "goose status"}[o.Tool.Kind]
 		instead := fmt.Sprintf("use %s's own commands behind the guard, as: dbguard exec -- %s", o.Tool.Kind, status)
+		if o.Tool.Kind == tool.Prisma {
+			// The project's CLI, where it runs: prisma is not on PATH.
+			instead = fmt.Sprintf("use prisma's own commands behind the guard, as: %s migrate status", o.Tool.GuardedPrisma())
+		}
 		if status == "" {
 			instead = "migrations.command in dbguard.yaml runs this project's migrations: dbguard migrate up; dbguard migrate status"
 		}

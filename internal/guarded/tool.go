@@ -70,6 +70,18 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 			return err
 		}
 	}
+	if direction == "down" && (p.Kind == tool.Dbmate || p.Kind == tool.Goose) && len(steps) > len(before.Applied) {
+		// One rollback a migration: dbmate and goose would roll back
+		// those applied, then fail on the next, the command half done.
+		// Refused before anything runs, as Alembic's downgrade -N is.
+		next := "nothing to roll back: check where the database stands: dbguard migrate status"
+		if n := len(before.Applied); n > 0 {
+			next = fmt.Sprintf("roll back the %d applied: dbguard migrate down %d", n, n)
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("down %d asks for %d %s migrations rolled back, but the database has %d applied: nothing was rolled back", len(steps), len(steps), p.Kind, len(before.Applied)),
+			Next: next}
+	}
 	if steps, err = p.Installed(steps); err != nil {
 		return err
 	}
@@ -79,6 +91,12 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 	}
 	u := t.URLIn(p.Workdir)
 	set := p.Env(o.Config.URLVars(), u.String())
+	if p.Kind == tool.Alembic {
+		// The alembic.ini dbguard checked, whatever ALEMBIC_CONFIG the
+		// caller's environment names (Alembic's default for -c): another
+		// file's script_location ran its env.py and revisions.
+		set["ALEMBIC_CONFIG"] = filepath.Join(p.Workdir, "alembic.ini")
+	}
 	// Alembic's models are read in a process forked from Alembic's before
 	// env.py ran, once it has exited 0 (models.AlembicAfter): one
 	// interpreter start and SQLAlchemy import fewer.
@@ -163,8 +181,16 @@ func runStep(ctx context.Context, s tool.Step, dir string, u *dburl.URL, from st
 	// mid-file is the one thing not to do.
 	cmd := exec.Command(path, s.Args[1:]...)
 	cmd.Dir = dir
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, out, o.Stderr
+	// The tool's output is talk, names the repository chose in it:
+	// escaped (output.ChildText), one writer when both go to one place.
+	talk, talkErr := output.NewChildText(out), output.NewChildText(o.Stderr)
+	if out == o.Stderr {
+		talkErr = talk
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, talk, talkErr
 	code, err := runChild(ctx, cmd, s.Args[0], u, from, set, o.Config.Root, o.Stderr, after, toolUnstop)
+	talk.Close()
+	talkErr.Close()
 	switch {
 	case errRefused(err):
 		return err

@@ -43,12 +43,12 @@ func KindOf(args []string) Kind {
 		if pythonModule(args) == "alembic" {
 			return Alembic
 		}
-	case slices.Contains([]string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}, name):
+	case slices.Contains(pythonRunners, name):
 		// A project's runner: uv run alembic ..., poetry run python -m
-		// alembic ...; the word after run is the command (a runner's own
-		// flag before it, uv run --python 3.12 alembic, is not read).
-		if len(args) > 2 && args[1] == "run" && !strings.HasPrefix(args[2], "-") {
-			if k := KindOf(args[2:]); k == Alembic {
+		// alembic ...; the command comes after run and the runner's own
+		// options (uv run --python 3.12 alembic).
+		if i := runnerCommand(args); i > 0 {
+			if k := KindOf(args[i:]); k == Alembic {
 				return k
 			}
 		}
@@ -56,11 +56,59 @@ func KindOf(args []string) Kind {
 	return ""
 }
 
+// pythonRunners run a project's command in its Python environment.
+var pythonRunners = []string{"uv", "poetry", "pipenv", "pdm", "hatch", "rye"}
+
+// runnerValueFlags are the options of a runner's run that take a value
+// as the next word (uv 0.9's uv run, poetry 2's, pdm's, rye's); the
+// others are flags alone, and a value written with = is one word.
+var runnerValueFlags = []string{
+	"--python", "-p", "--with", "--with-editable", "--with-requirements", "--env-file",
+	"--package", "--extra", "--no-extra", "--group", "--only-group", "--no-group",
+	"--index", "--default-index", "--index-url", "-i", "--extra-index-url", "--find-links", "-f",
+	"--directory", "-C", "--project", "-P", "--config-file", "--cache-dir", "--python-platform",
+	"--color", "--index-strategy", "--keyring-provider", "--resolution", "--prerelease",
+	"--exclude-newer", "--link-mode", "--config-setting", "--no-binary-package", "--no-build-package",
+	"--reinstall-package", "--upgrade-package", "--refresh-package", "--allow-insecure-host",
+	"--venv", "--pyproject", "--extra-index-url",
+}
+
+// runnerCommand is where the command starts in a runner's command line
+// (uv run [OPTIONS] COMMAND ...), 0 for none: after run, its options and
+// their values, and a "--".
+func runnerCommand(args []string) int {
+	if len(args) < 3 || args[1] != "run" {
+		return 0
+	}
+	for i := 2; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			if i+1 < len(args) {
+				return i + 1
+			}
+			return 0
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case !strings.Contains(a, "=") && slices.Contains(runnerValueFlags, a):
+			i++ // its value
+		}
+	}
+	return 0
+}
+
 // pythonModule is the module a Python command line runs with -m, as
 // CPython reads its options: -m alone or glued (-malembic), after other
 // flags in one word (-Im alembic, -Imalembic), after -W and -X with their
 // values; "" for a script, -c or none.
 func pythonModule(args []string) string {
+	m, _ := pythonModuleRest(args)
+	return m
+}
+
+// pythonModuleRest is pythonModule and the words after the module's
+// name: the module's own command line.
+func pythonModuleRest(args []string) (string, []string) {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -70,20 +118,20 @@ func pythonModule(args []string) string {
 		case strings.HasPrefix(a, "--") && a != "--":
 			continue // --version, --help: run no module
 		case a == "-" || a == "--" || !strings.HasPrefix(a, "-"):
-			return "" // a script (or stdin): no -m
+			return "", nil // a script (or stdin): no -m
 		}
 		for j := 1; j < len(a); j++ {
 			switch a[j] {
 			case 'm':
 				if j+1 < len(a) {
-					return a[j+1:]
+					return a[j+1:], args[i+1:]
 				}
 				if i+1 < len(args) {
-					return args[i+1]
+					return args[i+1], args[i+2:]
 				}
-				return ""
+				return "", nil
 			case 'c':
-				return ""
+				return "", nil
 			case 'W', 'X':
 				if j+1 == len(a) {
 					i++ // the value is the next word
@@ -92,7 +140,7 @@ func pythonModule(args []string) string {
 			}
 		}
 	}
-	return ""
+	return "", nil
 }
 
 // gooseDrivers are the driver names goose takes as its first argument,
@@ -140,10 +188,6 @@ func (p *Project) CheckArgs(args []string) error {
 				own, at, n = a+" DSN", i+1, 2
 			}
 			break
-		}
-	case Alembic:
-		if err := p.checkAlembicArgs(args); err != nil {
-			return err
 		}
 	case Prisma:
 		for i, a := range args[1:] {
@@ -320,153 +364,6 @@ func shellWords(args []string) []string {
 		out[i] = output.ShellWord(a)
 	}
 	return out
-}
-
-// checkAlembicArgs refuses Alembic's -c/--config naming another file than
-// the project's alembic.ini, and -n/--name another section than
-// [alembic]: Alembic would take script_location and version_locations
-// from settings dbguard never read, and run the env.py and revisions they
-// name, outside the project too. Before, exec -- alembic -c other.ini
-// upgrade head ran other.ini's outside folder, which alembic.ini's check
-// refuses. Alembic's options are read as argparse reads them: before the
-// command, -c FILE, -cFILE, -qc FILE, --config FILE, --config=FILE and
-// --config's abbreviations (--conf).
-func (p *Project) checkAlembicArgs(args []string) error {
-	start := 0
-	for i, a := range args {
-		if a == "alembic" || filepath.Base(a) == "alembic" || strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.HasSuffix(a, "malembic") {
-			start = i + 1
-			break
-		}
-	}
-	if start == 0 {
-		return nil
-	}
-	type word struct {
-		flag, value string
-		at, n       int
-		keep        string // the flags before it in its word (-q of -qc)
-	}
-	var found []word
-	for i := start; i < len(args); i++ {
-		a := args[i]
-		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
-			break // the command: its own options follow
-		}
-		if long, ok := strings.CutPrefix(a, "--"); ok {
-			name, v, hasValue := strings.Cut(long, "=")
-			var which string
-			switch {
-			case name != "" && strings.HasPrefix("config", name):
-				which = "--config"
-			case name != "" && strings.HasPrefix("name", name):
-				which = "--name"
-			case name == "x":
-				which = "-x"
-			}
-			if which == "" {
-				continue
-			}
-			w := word{which, v, i, 1, ""}
-			if !hasValue {
-				w.n = 2
-				if i+1 < len(args) {
-					w.value = args[i+1]
-				}
-				i++
-			}
-			if which != "-x" {
-				found = append(found, w)
-			}
-			continue
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			if c != 'c' && c != 'n' && c != 'x' {
-				continue // -q, -h: no value
-			}
-			w := word{"-" + string(c), a[j+1:], i, 1, ""}
-			if j > 1 {
-				w.keep = a[:j]
-			}
-			if j == 1 {
-				w.value = strings.TrimPrefix(w.value, "=") // -c=FILE
-			}
-			if j+1 == len(a) {
-				w.n = 2
-				if i+1 < len(args) {
-					w.value = args[i+1]
-				}
-				i++
-			}
-			if c != 'x' {
-				found = append(found, w)
-			}
-			break
-		}
-	}
-	for _, w := range found {
-		var why string
-		switch w.flag {
-		case "-c", "--config":
-			wd, err := os.Getwd()
-			if err != nil {
-				return err
-			}
-			file := w.value
-			if !filepath.IsAbs(file) {
-				file = filepath.Join(wd, file)
-			}
-			if w.value != "" && filepath.Clean(file) == filepath.Join(p.Workdir, "alembic.ini") {
-				continue // the project's own
-			}
-			why = fmt.Sprintf("%s %s on alembic's command line makes Alembic read that file, not %s, whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
-				w.flag, output.Escape(w.value), output.Escape(output.RelPath(filepath.Join(p.Workdir, "alembic.ini"))))
-		default:
-			if w.value == "alembic" {
-				continue
-			}
-			why = fmt.Sprintf("%s %s on alembic's command line makes Alembic read the [%s] section of its config, not [alembic], whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
-				w.flag, output.Escape(w.value), output.Escape(w.value))
-		}
-		var rest []string
-		for i, a := range args {
-			if i == w.at && w.keep != "" {
-				rest = append(rest, output.ShellWord(w.keep))
-			}
-			if i < w.at || i >= w.at+w.n {
-				rest = append(rest, output.ShellWord(a))
-			}
-		}
-		return &exitcode.Advice{Code: exitcode.Usage, Msg: why,
-			Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(filepath.Join(p.Workdir, "alembic.ini"))) + " (dbguard checks them there) and run: dbguard exec -- " + strings.Join(rest, " ")}
-	}
-	if slices.ContainsFunc(found, func(w word) bool { return w.flag == "-c" || w.flag == "--config" }) {
-		return nil // the project's alembic.ini, named: ALEMBIC_CONFIG is not read
-	}
-	var shown []string
-	for _, a := range args {
-		shown = append(shown, output.ShellWord(a))
-	}
-	if _, set := os.LookupEnv("ALEMBIC_CONFIG"); set {
-		return p.alembicConfigEnv("dbguard exec -- " + strings.Join(shown, " "))
-	}
-	// Neither: Alembic reads alembic.ini of the folder it runs in, the
-	// one exec is started in. Before, exec from a folder with its own
-	// alembic.ini (tools/, its script_location outside the project)
-	// checked the project's and ran that one's env.py.
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	here, ini := filepath.Join(wd, "alembic.ini"), filepath.Join(p.Workdir, "alembic.ini")
-	if _, err := os.Lstat(here); err != nil || here == ini {
-		return nil
-	}
-	return &exitcode.Advice{Code: exitcode.Usage,
-		Msg: fmt.Sprintf("Alembic run here reads %s, not the project's %s, whose script_location and version_locations dbguard checked: Alembic would run the env.py and revisions it names, wherever they are",
-			output.Escape(output.RelTo(p.root, here)), output.Escape(output.RelTo(p.root, ini))),
-		Next: "run it where the project's alembic.ini is: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 }
 
 // alembicConfigEnv refuses an ALEMBIC_CONFIG in dbguard's environment

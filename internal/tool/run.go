@@ -98,7 +98,7 @@ func (p *Project) DownSteps(n int) ([]Step, error) {
 		}
 		return repeat(Step{[]string{"sh", "-c", p.Commands.Down}}), nil
 	case Prisma:
-		return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "Prisma has no down migrations: write a new migration that undoes the change (" + InWorkdir(p.Workdir) + "npx prisma migrate dev --create-only), then run: dbguard migrate up"}
+		return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "Prisma has no down migrations: write a new migration that undoes the change (" + p.prismaDev() + " migrate dev --create-only), then run: dbguard migrate up"}
 	}
 	return nil, fmt.Errorf("%s has no down command", p.Kind)
 }
@@ -258,4 +258,22 @@ func (e *NotLandedError) Error() string {
 // Hint names the next step.
 func (e *NotLandedError) Hint() string {
 	return "find where the tool takes its URL (a hard-coded URL, an env file loaded with override, its own config), make it read the environment, then run: dbguard migrate up"
+}
+
+// prismaDev is the start of a command line that runs the project's Prisma
+// CLI unguarded (prisma migrate dev, against a development database), as
+// it runs from the current folder: State.prismaRun's for a Project.
+func (p *Project) prismaDev() string {
+	run := prismaCLI(p.root, p.Workdir)
+	return installThen(prismaInstallFirst(p.root, p.Workdir, run), p.Workdir) + run
+}
+
+// GuardedPrisma is the start of a command line that runs the project's
+// Prisma CLI behind dbguard exec, as it runs from the current folder:
+// "cd backend && dbguard exec -- pnpm exec prisma", the install first
+// when npx or bunx would download one. Bare "prisma" is found on PATH,
+// where node_modules/.bin is not.
+func (p *Project) GuardedPrisma() string {
+	run := prismaCLI(p.root, p.Workdir)
+	return installThen(prismaInstallFirst(p.root, p.Workdir, run), p.Workdir) + "dbguard exec -- " + run
 }

@@ -49,6 +49,10 @@ type State struct {
 	// workdir is where the tool runs, and run how its CLI is called
 	// (Prisma: "pnpm exec prisma"): the commands Err prints run there.
 	workdir, run string
+	// install, when not "", installs the project's Prisma CLI before run
+	// can use it: npx and bunx with none installed download whatever
+	// Prisma the registry has (prismaInstallFirst).
+	install string
 	// sums are the checksums of the applied rows, for Edited (Prisma).
 	sums []appliedSum
 }
@@ -78,6 +82,7 @@ func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, er
 	st := &State{Tool: p.Kind, Dir: p.Dir, Table: p.Table, Applied: []string{}, Pending: []string{}, Unknown: []string{}, Failed: []string{}, Edited: []Edited{}}
 	if p.Kind == Prisma {
 		st.workdir, st.run = p.Workdir, prismaCLI(p.root, p.Workdir)
+		st.install = prismaInstallFirst(p.root, p.Workdir, st.run)
 	}
 	files, err := p.files()
 	if err != nil {
@@ -345,7 +350,6 @@ type file struct {
 }
 
 var (
-	versionFile = lazyre.New(`^(\d+)_[^/]*\.(sql|go)$`)
 	// dbmateFile is dbmate 2's own migrationFileRegexp: no underscore
 	// needed (20240102000000-x.sql and 20240102000000.sql run), no line
 	// break (. does not match one, in dbmate's Go as here).
@@ -414,23 +418,23 @@ func (p *Project) files() ([]file, error) {
 				continue
 			}
 			out = append(out, file{id: string(code[rev[2]:rev[3]]), name: name, down: alembicDowns(code)})
-		case Dbmate, Goose:
-			pattern := versionFile
-			if p.Kind == Dbmate {
-				pattern = dbmateFile
-			}
-			if m := pattern.FindStringSubmatch(name); m != nil && !e.IsDir() {
+		case Dbmate:
+			if m := dbmateFile.FindStringSubmatch(name); m != nil && !e.IsDir() {
 				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
 					if err := p.toolFileRegular(name); err != nil {
 						return nil, err
 					}
 				}
-				id := m[1]
-				if p.Kind == Goose {
-					n, _ := strconv.ParseUint(id, 10, 64)
-					id = strconv.FormatUint(n, 10)
+				out = append(out, file{id: m[1], name: name})
+			}
+		case Goose:
+			if v, ok := gooseVersion(name); ok && !e.IsDir() {
+				if e.Type() != 0 { // a link, a FIFO: what would the tool read?
+					if err := p.toolFileRegular(name); err != nil {
+						return nil, err
+					}
 				}
-				out = append(out, file{id: id, name: name})
+				out = append(out, file{id: strconv.FormatInt(v, 10), name: name})
 			}
 		}
 	}
@@ -700,7 +704,39 @@ func (s *State) prismaRun(guarded bool) string {
 	if guarded {
 		cmd = "dbguard exec -- " + cmd
 	}
-	return InWorkdir(s.workdir) + cmd
+	return installThen(s.install, s.workdir) + cmd
+}
+
+// prismaInstallFirst is the command that installs the project's Prisma
+// CLI when run (prismaCLI's answer) is npx or bunx and none is installed
+// where prismaBin looks: npx prisma (and bunx prisma) then downloads and
+// runs whatever Prisma the registry has, a registry the repository's
+// .npmrc may name, the thing migrate up refuses to do. "" when run
+// downloads nothing (pnpm exec, yarn) or the CLI is installed.
+func prismaInstallFirst(root, workdir, run string) string {
+	if run != "npx prisma" && run != "bunx prisma" {
+		return ""
+	}
+	if _, err := prismaBin(root, workdir); err == nil {
+		return ""
+	}
+	return prismaInstall(root, workdir)
+}
+
+// installThen is what a command run in workdir starts with: install
+// first when not "" (its cd kept to a subshell unless it is workdir's),
+// then the cd into workdir (InWorkdir).
+func installThen(install, workdir string) string {
+	cd := InWorkdir(workdir)
+	switch {
+	case install == "":
+		return cd
+	case cd != "" && strings.HasPrefix(install, cd):
+		return install + " && " // already there
+	case strings.HasPrefix(install, "cd "):
+		return "(" + install + ") && " + cd
+	}
+	return install + " && " + cd
 }
 
 // prismaCLI is how the project calls Prisma's CLI: through the package
@@ -839,4 +875,26 @@ func (e *PrismaAdapterSchemaError) Error() string {
 // Hint names the fix.
 func (e *PrismaAdapterSchemaError) Hint() string {
 	return "drop ?schema= from the URL and choose the schema with the role's search_path (ALTER ROLE ... SET search_path), which the adapter and dbguard both follow; then run the command again"
+}
+
+// gooseVersion is the version goose 3.30 reads from a migration file's
+// name (NumericComponent, collectMigrationsFS): a .sql or .go file whose
+// name up to its first _ is an integer strconv.ParseInt takes (a sign
+// too: +5_x.sql is version 5) of at least 1; a Go test file (_test.go)
+// is none, as goose skips it. A .sql name goose cannot read stops goose
+// before it runs anything, so it is no pending migration either.
+func gooseVersion(name string) (int64, bool) {
+	ext := filepath.Ext(name)
+	if ext != ".sql" && ext != ".go" || strings.HasSuffix(name, "_test.go") {
+		return 0, false
+	}
+	before, _, ok := strings.Cut(name, "_")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(before, 10, 64)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
 }

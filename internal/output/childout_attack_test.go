@@ -1,0 +1,46 @@
+package output
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAttackChildTextEscapes: a migration tool's output reached the
+// terminal and the CI log as it was, names the repository chose in it:
+// dbmate's "Applying: 20240103000000_-\x1b[31mred.sql" coloured the
+// terminal, goose's "OK   5_x\n::error::pwned.sql" added an annotation to
+// a GitHub log. Through ChildText each is escaped, cut anywhere between
+// writes; line breaks, tabs and ordinary text (UTF-8 too) pass as they are.
+func TestAttackChildTextEscapes(t *testing.T) {
+	for in, want := range map[string]string{
+		"Applying: 20240103000000_-\x1b[31mred.sql\n": `Applying: 20240103000000_-\x1b[31mred.sql` + "\n",
+		"OK   5_x\n::error::pwned.sql (1ms)\n":        "OK   5_x\n\\x3a:error::pwned.sql (1ms)\n",
+		"ok\n  ::add-mask::x\n":                       "ok\n  \\x3a:add-mask::x\n",
+		"a ##[error]b\n":                              "a \\x23#[error]b\n",
+		"mid ::warning:: is no command\n":             "mid ::warning:: is no command\n",
+		"\tOK\tcafé ✓\r\n":                            "\tOK\tcafé ✓\\r\n",
+		"\t::debug::x\n":                              "\t\\x3a:debug::x\n",
+		"title\x1b]0;pwned\x07 \u202eevil\n":          `title\x1b]0;pwned\x07 \u202eevil` + "\n",
+		"no newline at the end ::x":                   "no newline at the end ::x",
+	} {
+		for cut := 0; cut <= len(in); cut++ {
+			var b strings.Builder
+			c := NewChildText(&b)
+			c.Write([]byte(in[:cut]))
+			c.Write([]byte(in[cut:]))
+			c.Close()
+			if b.String() != want {
+				t.Errorf("%q cut at %d: %q, want %q", in, cut, b.String(), want)
+			}
+		}
+		var b strings.Builder // one byte a write
+		c := NewChildText(&b)
+		for i := range len(in) {
+			c.Write([]byte{in[i]})
+		}
+		c.Close()
+		if b.String() != want {
+			t.Errorf("%q a byte a write: %q, want %q", in, b.String(), want)
+		}
+	}
+}

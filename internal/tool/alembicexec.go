@@ -1,0 +1,136 @@
+package tool
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// alembicArgs is Alembic's own command line in a command line KindOf
+// calls Alembic's: the words after alembic, python -m alembic, or a
+// runner's run word and those.
+func alembicArgs(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	name := filepath.Base(args[0])
+	switch {
+	case name == "alembic":
+		return args[1:]
+	case strings.HasPrefix(name, "python"):
+		_, rest := pythonModuleRest(args)
+		return rest
+	case slices.Contains(pythonRunners, name):
+		if i := runnerCommand(args); i > 0 {
+			return alembicArgs(args[i:])
+		}
+	}
+	return nil
+}
+
+// alembicConfigFlags reads the options Alembic's CommandLine takes before
+// its command (argparse: -c FILE, -cFILE, --config FILE, --config=FILE and
+// any unambiguous prefix of --config such as --conf; likewise -n/--name):
+// the config file and the section Alembic reads, "" where not given, and
+// the words with those options dropped.
+func alembicConfigFlags(words []string) (file, section string, rest []string) {
+	long := func(a, full string) bool { return len(a) > 2 && strings.HasPrefix(full, a) }
+	for i := 0; i < len(words); i++ {
+		a := words[i]
+		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, words[i:]...)
+			return file, section, rest // the command: its own options follow
+		}
+		name, val, glued := strings.Cut(a, "=")
+		var into *string
+		switch {
+		case strings.HasPrefix(a, "--") && long(name, "--config"):
+			into = &file
+		case strings.HasPrefix(a, "--") && long(name, "--name"):
+			into = &section
+		case a == "-c" || a == "-n" || !strings.HasPrefix(a, "--") && (a[1] == 'c' || a[1] == 'n'):
+			into = &file
+			if a[1] == 'n' {
+				into = &section
+			}
+			// -cFILE; argparse reads -c=FILE as -c FILE
+			val, glued = strings.TrimPrefix(a[2:], "="), len(a) > 2
+		case a == "-x":
+			rest = append(rest, a) // env.py's own, with its value
+			if i+1 < len(words) {
+				i++
+				rest = append(rest, words[i])
+			}
+			continue
+		default:
+			rest = append(rest, a) // -xVALUE, --raiseerr, --help, --version
+			continue
+		}
+		if !glued {
+			if i+1 < len(words) {
+				i++
+				val = words[i]
+			}
+		}
+		*into = val
+	}
+	return file, section, rest
+}
+
+// CheckAlembicConfig refuses a dbguard exec Alembic command line (args,
+// KindOf Alembic, run in wd) that makes Alembic read a config dbguard did
+// not check for p: another file (-c other.ini, ALEMBIC_CONFIG) or another
+// section of it (-n other). dbguard read p's alembic.ini's [alembic]
+// (script_location, version_locations, sqlalchemy.url); Alembic would run
+// the env.py and revisions another one names, out of the project or not.
+// -c naming p's own alembic.ini (a monorepo's exec from the top) is that
+// file.
+func CheckAlembicConfig(p *Project, wd string, args []string) error {
+	file, section, rest := alembicConfigFlags(alembicArgs(args))
+	head := args[:len(args)-len(alembicArgs(args))]
+	shown := shellWords(append(append([]string{}, head...), rest...))
+	if section != "" && section != "alembic" {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("-n %s on alembic's command line makes Alembic read the [%s] section, whose script_location and sqlalchemy.url dbguard did not read (it checks [alembic])", output.Escape(section), output.Escape(section)),
+			Next: "put those settings in [alembic] of alembic.ini and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
+	}
+	from, unset := "-c "+output.Escape(file)+" on alembic's command line", ""
+	if file == "" {
+		file, from, unset = os.Getenv("ALEMBIC_CONFIG"), "ALEMBIC_CONFIG in the environment", "env -u ALEMBIC_CONFIG "
+		if file == "" {
+			file, from, unset = "alembic.ini", "the folder it runs in", ""
+		}
+	}
+	named := file // as the user wrote it (outside the project, not made absolute)
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(wd, file)
+	}
+	if unset == "" && from == "the folder it runs in" {
+		// Named from the project's top, as the checked one is below:
+		// from a subfolder, the path helper writes no "..".
+		from, named = "Alembic run in "+output.Escape(output.RelTo(p.root, wd)), output.RelTo(p.root, file)
+	}
+	checked := filepath.Join(p.Workdir, "alembic.ini")
+	if filepath.Clean(file) == filepath.Clean(checked) {
+		if filepath.Clean(wd) == filepath.Clean(p.Workdir) {
+			return nil
+		}
+		// Alembic takes a relative script_location from the folder it
+		// runs in, dbguard took it from alembic.ini's (where migrate up
+		// runs Alembic): another folder's revisions and env.py.
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("Alembic run in %s reads the relative paths of %s (script_location) from there, while dbguard read them from %s, where migrate up runs it", output.Escape(output.RelPath(wd)), output.Escape(output.RelPath(checked)), output.Escape(output.RelPath(p.Workdir))),
+			Next: "run it there: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+	}
+	if _, err := os.Lstat(file); err != nil && file == filepath.Join(wd, "alembic.ini") {
+		return nil // none here: Alembic stops, reading nothing
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s makes Alembic read %s, not the project's %s, which dbguard checked: Alembic would run the env.py and revisions that file names, which dbguard did not read", from, output.Escape(named), output.Escape(output.RelTo(p.root, checked))),
+		Next: "put those settings in the project's " + output.Escape(output.RelTo(p.root, checked)) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+}
