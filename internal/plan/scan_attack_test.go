@@ -206,3 +206,38 @@ func TestTraceScanBaselineAcrossFiles(t *testing.T) {
 		}
 	}
 }
+
+// A scan hidden by a lowered level under a lock an earlier statement of
+// the file took passed at 1e31445: a quick ALTER TABLE ... ADD COLUMN
+// takes ACCESS EXCLUSIVE, then a DO block (a procedure, the live version's
+// function) lowers client_min_messages and runs SET NOT NULL or a CHECK
+// on the same table. Left out only for a plain query (a batched UPDATE
+// after the ALTER TABLE scans the empty shadow table).
+func TestAttackTraceScanUnderEarlierLock(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE FUNCTION quiet_not_null(col text) RETURNS void LANGUAGE plpgsql SET client_min_messages = error AS $$ BEGIN EXECUTE format('ALTER TABLE users ALTER COLUMN %I SET NOT NULL', col); END $$;\n"
+	const lower = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'error', true)"
+	const raise = "PERFORM pg_catalog.set_config('client_min_' || 'messages', 'debug1', true)"
+	const add = "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{add + "DO $$ BEGIN " + lower + "; ALTER TABLE users ALTER COLUMN email SET NOT NULL; " + raise + "; END $$;", []string{"set-not-null-scan 000002_p.up.sql:3"}},
+		{add + "DO $$ BEGIN " + lower + "; ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0); " + raise + "; END $$;", []string{"constraint-validated 000002_p.up.sql:3"}},
+		{add + "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN " + lower + "; ALTER TABLE users ADD CONSTRAINT age_ok CHECK (age > 0); " + raise + "; END $$;\nCALL p();", []string{"constraint-validated 000002_p.up.sql:4"}},
+		{add + "SELECT quiet_not_null('name');", []string{"constraint-validated 000002_p.up.sql:3"}},
+		// Plain queries under the earlier lock: silent.
+		{add + "UPDATE users SET x = 1 WHERE id BETWEEN 1 AND 1000;", nil},
+		{add + "DO $$ BEGIN " + lower + "; ALTER TABLE users ADD COLUMN y int; " + raise + "; END $$;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
