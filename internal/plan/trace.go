@@ -1461,7 +1461,7 @@ func (t *tracer) whole(ctx context.Context, f pendingFile, before map[int64]rel)
 			if m := buildingRE.FindStringSubmatch(n); m != nil {
 				// An index a table rewrite rebuilds (its primary key) is
 				// part of that rewrite, reported once as table-rewrite.
-				if oid, b, ok := named(before, m[2]); ok && isTable(b.kind) && !rewritten[oid] {
+				if oid, b, ok := matchRel(before, "", m[2]); ok && !rewritten[oid] {
 					t.add(Finding{Rule: "index-not-concurrent", File: f.path, Line: lineMentioning(f.shape, m[1], b.name), Relation: b.key, Size: t.size(b.key),
 						Message: fmt.Sprintf("builds index %s on %s without CONCURRENTLY", m[1], b.key)})
 				}
@@ -1789,8 +1789,9 @@ func (t *tracer) partitionConstraintTable(name string, parent int64, locked map[
 		AND EXISTS (SELECT FROM pg_catalog.pg_partition_ancestors(k.conrelid) a WHERE a.relid::pg_catalog.int8 OPERATOR(pg_catalog.=) $2::pg_catalog.int8)`, locked, name, parent)
 }
 
-// lockedTable is the first table of locked among the relation ids query
-// returns for its arguments.
+// lockedTable is the table of locked with the lowest oid among the
+// relation ids query returns for its arguments (the server returns them
+// in no set order: an index or constraint name can be in two schemas).
 func (t *tracer) lockedTable(query string, locked map[int64]rel, args ...any) (int64, rel, bool) {
 	t.lookups++
 	rows, err := t.conn.Query(context.Background(), query, args...)
@@ -1798,15 +1799,19 @@ func (t *tracer) lockedTable(query string, locked map[int64]rel, args ...any) (i
 		return 0, rel{}, false
 	}
 	defer rows.Close()
+	found := int64(-1)
 	for rows.Next() {
 		var oid int64
 		if rows.Scan(&oid) == nil {
-			if b, ok := locked[oid]; ok && isTable(b.kind) {
-				return oid, b, true
+			if b, ok := locked[oid]; ok && isTable(b.kind) && (found < 0 || oid < found) {
+				found = oid
 			}
 		}
 	}
-	return 0, rel{}, false
+	if found < 0 {
+		return 0, rel{}, false
+	}
+	return found, locked[found], true
 }
 
 // builtOn finds the locked, pre-existing table an index build's message
@@ -2033,13 +2038,20 @@ func scannedNamed(locked map[int64]rel, name string, scanned map[int64]bool) (in
 	return found, locked[found], true
 }
 
+// named is the relation of rels of that name with the lowest oid: the
+// same one on every run (Go's maps are walked in a random order, and a
+// name can be a table's in two schemas, or a table's and a view's).
 func named(rels map[int64]rel, name string) (int64, rel, bool) {
+	found := int64(-1)
 	for oid, r := range rels {
-		if r.name == name {
-			return oid, r, true
+		if r.name == name && (found < 0 || oid < found) {
+			found = oid
 		}
 	}
-	return 0, rel{}, false
+	if found < 0 {
+		return 0, rel{}, false
+	}
+	return found, rels[found], true
 }
 
 func tableKey(before map[int64]rel, b rel) string {
