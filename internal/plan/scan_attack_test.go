@@ -241,3 +241,38 @@ func TestAttackTraceScanUnderEarlierLock(t *testing.T) {
 		}
 	}
 }
+
+// A statement prepared by code (EXECUTE 'PREPARE ...' in a DO block) and
+// run by a plain EXECUTE deleted every row of a live table with no
+// finding at 1e31445: only a PREPARE in the file's text was read. The
+// session's pg_prepared_statements gives the text at the EXECUTE.
+func TestAttackWholeTablePreparedByCode(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE VIEW users_v AS SELECT id, email, age FROM users;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'PREPARE wipe AS DELETE FROM users'; END $$;\nEXECUTE wipe;", []string{"whole-table-delete 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'PREPARE \"Fill\" AS UPDATE users_v SET age = 1'; END $$;\nEXECUTE \"Fill\";", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		{"BEGIN;\nSET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'PREPARE wipe AS DELETE FROM users'; END $$;\nEXECUTE wipe;\nCOMMIT;", []string{"whole-table-delete 000002_p.up.sql:4 users"}},
+		// Batched: silent.
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'PREPARE del_some AS DELETE FROM users WHERE id < $1'; END $$;\nEXECUTE del_some(100);", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
