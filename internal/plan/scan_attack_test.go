@@ -276,3 +276,33 @@ func TestAttackWholeTablePreparedByCode(t *testing.T) {
 		}
 	}
 }
+
+// A scan the server's message names, by a statement whose text does not
+// say which check it is (code built the ALTER TABLE's text, a live
+// function ran it, a deferred trigger ran it at the file's end), passed
+// at 1e31445 with the message there: the message was taken as the
+// scan's report, and the rules, reading the text, reported nothing.
+func TestAttackTraceScanMessageTextSilent(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE FUNCTION loud_not_null(col text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE format('ALTER TABLE users ALTER COLUMN %I SET NOT NULL', col); END $$;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'ALTER TABLE users ALTER COLUMN email SET ' || 'NOT NULL'; END $$;", []string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nSELECT loud_not_null('name');", []string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nCREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; RETURN NULL; END $$;\nCREATE TABLE tmp (id int);\nCREATE CONSTRAINT TRIGGER tg AFTER INSERT ON tmp DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f();\nINSERT INTO tmp VALUES (1);",
+			[]string{"constraint-validated 000002_p.up.sql:5"}},
+		// The text says: reported once, by the message.
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; END $$;", []string{"set-not-null-scan 000002_p.up.sql:2"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
