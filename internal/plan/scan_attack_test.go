@@ -306,3 +306,36 @@ func TestAttackTraceScanMessageTextSilent(t *testing.T) {
 		}
 	}
 }
+
+// A file with its own BEGIN and COMMIT is traced a statement at a time,
+// and its COMMIT ran the deferred triggers with no read after them and
+// their messages dropped: a deferred constraint trigger that ran SET NOT
+// NULL on a live table there passed at 1e31445, at any message level. The
+// deferred triggers run before the COMMIT now, a locks read after them.
+// A deferrable foreign key checked there reads the live table's index:
+// counted then, the next ADD COLUMN of that table is no scan.
+func TestAttackTraceDeferredAtOwnCommit(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED);\n"
+	const loud = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; RETURN NULL; END $$;\nCREATE TABLE tmp (id int);\nCREATE CONSTRAINT TRIGGER tg AFTER INSERT ON tmp DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f();\nINSERT INTO tmp VALUES (1);\n"
+	const quiet = "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.set_config('client_min_messages', 'error', true); ALTER TABLE users ALTER COLUMN email SET NOT NULL; PERFORM pg_catalog.set_config('client_min_messages', 'debug1', true); RETURN NULL; END $$;\nCREATE TABLE tmp (id int);\nCREATE CONSTRAINT TRIGGER tg AFTER INSERT ON tmp DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION f();\nINSERT INTO tmp VALUES (1);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"BEGIN;\nSET lock_timeout = '5s';\n" + loud + "COMMIT;", []string{"constraint-validated 000002_p.up.sql:7"}},
+		{"BEGIN;\nSET lock_timeout = '5s';\n" + quiet + "COMMIT;", []string{"constraint-validated 000002_p.up.sql:7"}},
+		// After the file's COMMIT, in the trace's own transaction.
+		{"BEGIN;\nSET lock_timeout = '5s';\nCOMMIT;\nSET lock_timeout = '5s';\n" + loud, []string{"constraint-validated 000002_p.up.sql:8"}},
+		{"BEGIN;\nSET lock_timeout = '5s';\nINSERT INTO users (email) VALUES ('a');\nINSERT INTO orders (user_id) SELECT id FROM users;\nCOMMIT;\nBEGIN;\nSET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;\nCOMMIT;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}

@@ -692,6 +692,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	}
 	open := false // a transaction is open: the file's own or the implicit one
 	from := floor(before)
+	var lastRows [][][]byte // the locks read of the transaction's last statement
 	t.takeNotices()
 	for _, st := range f.shape.Statements {
 		if st.Control() {
@@ -699,6 +700,15 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			// statements before a BEGIN in the block it opens, and a
 			// COMMIT ends whichever is open.
 			begins := st.Words[0] == "BEGIN" || st.Words[0] == "START"
+			if open && !begins && (st.Words[0] == "COMMIT" || st.Words[0] == "END") {
+				// The deferred triggers, a locks read and the COMMIT, in
+				// one query.
+				if err := t.deferredBefore(ctx, f, st, before, from, lastRows, fs, st.Text); err != nil {
+					return err
+				}
+				open = false
+			}
+			lastRows = nil
 			if begins != open {
 				if _, err := readResults(t.conn.PgConn().Exec(ctx, st.Text), keepNone); err != nil {
 					t.rollback()
@@ -788,10 +798,11 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			fs.level = ""
 		}
 		t.statement(f, st, before, results[read].Rows, notices, tg, fs)
+		lastRows = results[read].Rows
 	}
 	if open {
-		if _, err := t.conn.Exec(ctx, "COMMIT"); err != nil {
-			return t.failed(f, f.shape.Statements[len(f.shape.Statements)-1], 0, err)
+		if err := t.deferredBefore(ctx, f, f.shape.Statements[len(f.shape.Statements)-1], before, from, lastRows, fs, "COMMIT"); err != nil {
+			return err
 		}
 	}
 	fs.fileLocks(t, before)
@@ -1079,6 +1090,49 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	t.next = next
 	return true, nil
+}
+
+// deferredBefore runs a COMMIT (commit: the file's own, or the trace's at
+// its end) of a file traced a statement at a time, after the deferred
+// triggers it would run (SET CONSTRAINTS ALL IMMEDIATE) and a locks read
+// after them, in one query, the round trip the COMMIT took alone: what
+// they locked, rewrote or scanned is
+// judged as the batch judges its own (COMMIT: the file's deferred
+// triggers) when the read holds a row the transaction's last statement's
+// read (last) did not. At 1e31445 a deferred trigger that ran SET NOT
+// NULL on a live table in the file's own COMMIT passed: no read came
+// after it, and its messages were dropped.
+func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.Statement, before map[int64]rel, from int64, last [][][]byte, fs *fileState, commit string) error {
+	t.takeNotices()
+	results, err := readResults(t.conn.PgConn().Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE;\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
+		return len(fds) > 0 && fds[0].Name == t.marker
+	})
+	notices := t.takeNotices()
+	if err == nil {
+		for _, r := range results {
+			if r.Err != nil {
+				err = r.Err
+				break
+			}
+		}
+	}
+	if err == nil && (len(results) != 3 || len(results[1].FieldDescriptions) == 0 || results[1].FieldDescriptions[0].Name != t.marker) {
+		err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
+	}
+	if err != nil {
+		t.rollback()
+		return t.failed(f, at, 0, err)
+	}
+	rows := results[1].Rows
+	st := sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: at.Line}
+	if addsRows(rows, last, before) {
+		fs.level = ""
+		t.statement(f, st, before, rows, notices, target{}, fs)
+	}
+	if level := rowsLevel(rows); level != "" && hides(level, "debug1") {
+		t.levelChanged(f, st, level, "debug1")
+	}
+	return nil
 }
 
 // deferredLocks picks, from the rows of the read of what changed
