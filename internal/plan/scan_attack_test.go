@@ -339,3 +339,44 @@ func TestAttackTraceDeferredAtOwnCommit(t *testing.T) {
 		}
 	}
 }
+
+// A whole-table write through a view was judged on the tables the
+// statement took ROW EXCLUSIVE on itself: one UPDATE or DELETE of a single
+// row of the view's table earlier in the file (the batched form) took
+// that lock first, and the whole-table write through the view after it
+// passed at 1e31445. The view's own rules (pg_depend) name its table.
+func TestAttackWholeTableViewAfterOneRow(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\n" +
+		"CREATE VIEW users_v AS SELECT id, email, age FROM users;\n" +
+		"CREATE VIEW users_r AS SELECT id, email FROM users;\n" +
+		"CREATE RULE users_r_del AS ON DELETE TO users_r DO INSTEAD DELETE FROM users WHERE users.id = old.id;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE users_v SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM users WHERE id = 1;\nDELETE FROM users_r;", []string{"whole-table-delete 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nCREATE VIEW mine AS SELECT id, age FROM users;\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE mine SET age = 1;", []string{"whole-table-update 000002_p.up.sql:4 users"}},
+		// orders, written before and read by a subquery only, is not
+		// the view's table.
+		{"SET lock_timeout = '5s';\nUPDATE orders SET user_id = 1 WHERE id = 1;\nUPDATE users_v SET age = (SELECT count(*) FROM orders) WHERE id < 100;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE orders SET user_id = 1 WHERE id = 1;\nUPDATE users_v SET age = (SELECT count(*) FROM orders);", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
