@@ -380,3 +380,30 @@ func TestAttackWholeTableViewAfterOneRow(t *testing.T) {
 		}
 	}
 }
+
+// The baseline kept across files traced a statement at a time (no scans
+// read with the relations after them) still finds the next file's hidden
+// scan, and blames it on no earlier file's.
+func TestTraceScanBaselineKept(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint REFERENCES users (id) DEFERRABLE INITIALLY DEFERRED);\n"
+	const hidden = "SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM pg_catalog.set_config('client_min_messages', 'error', true); ALTER TABLE users ALTER COLUMN email SET NOT NULL; PERFORM pg_catalog.set_config('client_min_messages', 'debug1', true); END $$;"
+	const own = "BEGIN;\nSET lock_timeout = '5s';\nSELECT count(*) FROM users;\nINSERT INTO users (email) VALUES ('a');\nINSERT INTO orders (user_id) SELECT id FROM users;\nCOMMIT;"
+	for _, c := range []struct {
+		files []string
+		want  []string
+	}{
+		{[]string{own, own, hidden}, []string{"set-not-null-scan 000004_p.up.sql:2"}},
+		{[]string{own, "BEGIN;\n" + hidden + "\nCOMMIT;"}, []string{"set-not-null-scan 000003_p.up.sql:3"}},
+		{[]string{own, own, "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;"}, nil},
+	} {
+		rep, err := planFiles(t, applied, c.files...)
+		if err != nil {
+			t.Fatalf("%q: %v", c.files, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.files, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
