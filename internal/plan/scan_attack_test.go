@@ -407,3 +407,34 @@ func TestTraceScanBaselineKept(t *testing.T) {
 		}
 	}
 }
+
+// ALTER DOMAIN ... ADD CONSTRAINT (without NOT VALID) or SET NOT NULL
+// checks every row of every table with a column of the domain, each
+// under SHARE (writes wait), and sends no message: it passed at 1e31445.
+// REFRESH MATERIALIZED VIEW CONCURRENTLY scans the view under EXCLUSIVE,
+// reads going on: a false constraint-validated at 1e31445.
+func TestAttackTraceDomainScanAndRefresh(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE DOMAIN email_t AS text;\nCREATE TABLE users (id bigserial PRIMARY KEY, email email_t, name text, age int);\n" +
+		"CREATE MATERIALIZED VIEW mv AS SELECT id, age FROM users;\nCREATE UNIQUE INDEX mv_id ON mv (id);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nALTER DOMAIN email_t ADD CONSTRAINT email_ok CHECK (VALUE <> '');", []string{"constraint-validated 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER DOMAIN email_t SET NOT NULL;", []string{"constraint-validated 000002_p.up.sql:2"}},
+		// Code: the text says SET NOT NULL, not which object's.
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'ALTER DOM' || 'AIN email_t SET NOT NULL'; END $$;", []string{"set-not-null-scan 000002_p.up.sql:2"}},
+		{"SET lock_timeout = '5s';\nALTER DOMAIN email_t ADD CONSTRAINT email_ok CHECK (VALUE <> '') NOT VALID;", nil},
+		{"SET lock_timeout = '5s';\nREFRESH MATERIALIZED VIEW CONCURRENTLY mv;", nil},
+		{"SET lock_timeout = '5s';\nCREATE INDEX users_age ON users (age);", []string{"index-not-concurrent 000002_p.up.sql:2"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
