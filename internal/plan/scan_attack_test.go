@@ -359,6 +359,9 @@ func TestAttackWholeTableViewAfterOneRow(t *testing.T) {
 		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE users_v SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
 		{"SET lock_timeout = '5s';\nDELETE FROM users WHERE id = 1;\nDELETE FROM users_r;", []string{"whole-table-delete 000002_p.up.sql:3 users"}},
 		{"SET lock_timeout = '5s';\nCREATE VIEW mine AS SELECT id, age FROM users;\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE mine SET age = 1;", []string{"whole-table-update 000002_p.up.sql:4 users"}},
+		// A WITH clause's write through the view: its name resolved now.
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nWITH x AS (UPDATE users_v SET age = 1 RETURNING 1) SELECT count(*) FROM x;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nWITH x AS (UPDATE users_v SET age = 1 WHERE id < 10 RETURNING 1) SELECT count(*) FROM x;", nil},
 		// orders, written before and read by a subquery only, is not
 		// the view's table.
 		{"SET lock_timeout = '5s';\nUPDATE orders SET user_id = 1 WHERE id = 1;\nUPDATE users_v SET age = (SELECT count(*) FROM orders) WHERE id < 100;", nil},

@@ -1784,6 +1784,32 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
+	// A table an earlier statement wrote (a one-row UPDATE before the
+	// view's whole-table one) is left out by through; one the view's own
+	// rules read or write (its FROM, its INSTEAD rules' actions:
+	// pg_depend) is the view's table, whatever held it before. At
+	// 1e31445 an UPDATE users ... WHERE id = 1 before UPDATE users_v SET
+	// ... (or a WITH clause's) passed the second. view: the view's oid,
+	// asked only when such a table is there.
+	viewTables := func(v string, view func() int64) {
+		fresh := written(locked, held, locks, scanned, true)
+		var more []int64
+		for _, oid := range written(locked, held, locks, scanned, false) {
+			if !slices.Contains(fresh, oid) {
+				more = append(more, oid)
+			}
+		}
+		if len(more) == 0 {
+			return
+		}
+		if id := view(); id != 0 {
+			for _, oid := range t.ruleTables(id, more) {
+				if b := locked[oid]; t.hasRows(b.key) {
+					wholeTable(v, b)
+				}
+			}
+		}
+	}
 	if v, sch, name, where, ok := dmlTargetOf(ts); ok && !where {
 		if _, b, ok := tg.table(locked, sch, name); ok {
 			if t.hasRows(b.key) {
@@ -1792,27 +1818,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		} else if _, _, ok := matchRel(before, sch, name); !ok && !(tg.known() && before[tg.oid].kind != "") {
 			through(v, true)
 			if tg.known() {
-				// A table an earlier statement wrote (a one-row UPDATE
-				// before the view's whole-table one) is left out above;
-				// one the view's own rules read or write (its FROM, its
-				// INSTEAD rules' actions: pg_depend) is the view's
-				// table, whatever held it before. At 1e31445 an UPDATE
-				// users ... WHERE id = 1 before UPDATE users_v SET ...
-				// passed the second.
-				fresh := written(locked, held, locks, scanned, true)
-				var more []int64
-				for _, oid := range written(locked, held, locks, scanned, false) {
-					if !slices.Contains(fresh, oid) {
-						more = append(more, oid)
-					}
-				}
-				if len(more) > 0 {
-					for _, oid := range t.ruleTables(tg.oid, more) {
-						if b := locked[oid]; t.hasRows(b.key) {
-							wholeTable(v, b)
-						}
-					}
-				}
+				viewTables(v, func() int64 { return tg.oid })
 			}
 		}
 	}
@@ -1830,6 +1836,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		} else if _, _, ok := matchRel(before, w.sch, w.name); !ok {
 			through(w.verb, true)
+			viewTables(w.verb, func() int64 { return t.regclass(w.sch, w.name) })
 		}
 	}
 	// EXECUTE of a statement the session prepared (PREPARE name AS
@@ -2138,6 +2145,21 @@ func sharesLocked(locked map[int64]rel, locks map[int64]string) bool {
 // is on, as constraintTable does for a constraint.
 func (t *tracer) indexTable(name string, locked map[int64]rel) (int64, rel, bool) {
 	return t.lockedTable("SELECT i.indrelid::pg_catalog.int8 FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) i.indexrelid WHERE c.relname OPERATOR(pg_catalog.=) $1::pg_catalog.name", locked, name)
+}
+
+// regclass is the oid the name resolves to in the shadow session now
+// (pg_catalog.to_regclass: no lock, no code of the file's), or 0.
+func (t *tracer) regclass(sch, name string) int64 {
+	t.lookups++
+	id := pgx.Identifier{name}
+	if sch != "" {
+		id = pgx.Identifier{sch, name}
+	}
+	var oid int64
+	if t.conn.QueryRow(context.Background(), `SELECT coalesce(pg_catalog.to_regclass($1::pg_catalog.text)::pg_catalog.oid::pg_catalog.int8, 0::pg_catalog.int8)`, id.Sanitize()).Scan(&oid) != nil {
+		return 0
+	}
+	return oid
 }
 
 // ruleTables is those of oids (by oid) that the rules of the view (or
