@@ -441,3 +441,28 @@ func TestAttackTraceDomainScanAndRefresh(t *testing.T) {
 		}
 	}
 }
+
+// A scan whose lock a subtransaction's rollback released (a DO block
+// that reads users, then raises and catches an error) was seen by no
+// locks read, and the next statement's ALTER TABLE ... ADD COLUMN (no
+// scan) was a false constraint-validated at 1e31445, in the same file or
+// a later one. The ALTER TABLE's target is read with its count just
+// before it.
+func TestTraceScanRolledBackSubtransaction(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	const sub = "SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM count(*) FROM users; RAISE EXCEPTION 'x'; EXCEPTION WHEN others THEN NULL; END $$;\n"
+	for _, files := range [][]string{
+		{sub + "ALTER TABLE users ADD COLUMN x int;"},
+		{"BEGIN;\n" + sub + "ALTER TABLE users ADD COLUMN x int;\nCOMMIT;"},
+		{"BEGIN;\n" + sub + "COMMIT;", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN x int;"},
+	} {
+		rep, err := planFiles(t, applied, files...)
+		if err != nil {
+			t.Fatalf("%q: %v", files, err)
+		}
+		if got := findingsOf(rep); len(got) != 0 {
+			t.Errorf("%q: findings\n%s\nwant none", files, strings.Join(got, "\n"))
+		}
+	}
+}

@@ -801,7 +801,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		if err == nil && tgAt >= 0 {
 			if !tgOK {
 				err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
-			} else if tg.oid, tg.read = readTarget(results[tgAt].Rows); !tg.read {
+			} else if tg.oid, tg.read, tg.scans = readTarget2(results[tgAt].Rows); !tg.read {
 				err = fmt.Errorf("tracing %s in the shadow: the read of the table its statement names gave no OID", f.path)
 			}
 		}
@@ -1031,7 +1031,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 			// The OID the statement's table name resolves to as it
 			// starts; its messages are the statement's, taken after it.
 			tg := &tgs[p.stmt]
-			tg.oid, tg.read = readTarget(res.Rows)
+			tg.oid, tg.read, tg.scans = readTarget2(res.Rows)
 			askew = askew || !tg.read
 		case p.read:
 			// What the statement did, and the server's messages while it
@@ -1279,6 +1279,16 @@ func (t *tracer) statement(f pendingFile, st sqlscan.Statement, before map[int64
 	dropped := map[int64]bool{}
 	var made []int64 // relations this statement made
 	scanned := map[int64]bool{}
+	if tg.known() && tg.scans >= 0 {
+		// The target's count read just before the statement: a scan of
+		// it no locks read saw (a DO block's, rolled back to its
+		// EXCEPTION clause, which released the lock) is no scan of this
+		// statement's.
+		if t.scans == nil {
+			t.scans = map[int64]int64{}
+		}
+		t.scans[tg.oid] = tg.scans
+	}
 	for _, row := range rows {
 		oid, _ := strconv.ParseInt(string(row[0]), 10, 64)
 		node, _ := strconv.ParseInt(string(row[1]), 10, 64)
