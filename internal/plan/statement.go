@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -450,7 +451,25 @@ func (t *tracer) executed(ts []tok) ([]tok, bool) {
 	if len(ts) < 2 || ts[0].up != "EXECUTE" {
 		return nil, false
 	}
-	body, ok := t.preparedText[tokName(ts[1])]
+	name := tokName(ts[1])
+	if body, ok := t.preparedText[name]; ok {
+		return body, ok
+	}
+	// Prepared where the file's text does not say so (code's EXECUTE
+	// 'PREPARE ...' in a DO block or a function): the session knows it,
+	// by the text that made it (the query string, or the string code
+	// ran), read after the EXECUTE; one deallocated since is not read.
+	t.lookups++
+	var text string
+	if t.conn.QueryRow(context.Background(), `SELECT p.statement FROM pg_catalog.pg_prepared_statements p WHERE p.name OPERATOR(pg_catalog.=) $1::pg_catalog.text`, name).Scan(&text) != nil {
+		return nil, false
+	}
+	for _, st := range sqlscan.Split(text) {
+		if ps := tokens(st.Text); len(ps) > 1 && ps[0].up == "PREPARE" && tokName(ps[1]) == name {
+			t.prepared(ps)
+		}
+	}
+	body, ok := t.preparedText[name]
 	return body, ok
 }
 

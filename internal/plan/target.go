@@ -30,6 +30,11 @@ type target struct {
 	// before.
 	read bool
 	oid  int64 // 0: the name resolved to no relation
+	// scans: the relation's scans (scansOf) just before the statement,
+	// -1 unknown: the baseline of its count for the statement, whatever
+	// an earlier scan no locks read saw (one whose lock a
+	// subtransaction's rollback released) left behind.
+	scans int64
 }
 
 // targetName is the table an ALTER TABLE, UPDATE or DELETE names, with the
@@ -71,17 +76,18 @@ func (t *tracer) targetRead(sch, name string) string {
 		id = pgx.Identifier{sch, name}
 	}
 	lit := strings.NewReplacer(`\`, `\\`, `'`, `''`, "\x00", "").Replace(id.Sanitize())
-	return "SELECT pg_catalog.to_regclass(E'" + lit + "'::pg_catalog.text)::pg_catalog.oid::pg_catalog.int8 AS " + pgx.Identifier{t.targetColumn()}.Sanitize()
+	return "SELECT r::pg_catalog.int8 AS " + pgx.Identifier{t.targetColumn()}.Sanitize() +
+		", pg_catalog.pg_stat_get_numscans(r) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_numscans(r) FROM (SELECT pg_catalog.to_regclass(E'" + lit + "'::pg_catalog.text)::pg_catalog.oid AS r) x"
 }
 
 // isTargetRead reports whether a result's columns are the target read's.
 func (t *tracer) isTargetRead(fds []pgconn.FieldDescription) bool {
-	return len(fds) == 1 && fds[0].Name == t.targetColumn()
+	return len(fds) == 2 && fds[0].Name == t.targetColumn()
 }
 
 // readTarget reads the target read's result: the OID, 0 for NULL.
 func readTarget(rows [][][]byte) (int64, bool) {
-	if len(rows) != 1 || len(rows[0]) != 1 {
+	if len(rows) != 1 || len(rows[0]) != 2 {
 		return 0, false
 	}
 	if rows[0][0] == nil {
@@ -89,6 +95,18 @@ func readTarget(rows [][][]byte) (int64, bool) {
 	}
 	oid, err := strconv.ParseInt(string(rows[0][0]), 10, 64)
 	return oid, err == nil
+}
+
+// targetScans reads the target read's scans column: -1 when unknown.
+func targetScans(rows [][][]byte) int64 {
+	if len(rows) != 1 || len(rows[0]) != 2 || rows[0][1] == nil {
+		return -1
+	}
+	n, err := strconv.ParseInt(string(rows[0][1]), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // known reports whether the statement's table is known by OID: read, and
@@ -113,4 +131,10 @@ func (tg target) table(locked map[int64]rel, sch, name string) (int64, rel, bool
 		return 0, rel{}, false
 	}
 	return tg.oid, b, true
+}
+
+// readTarget2 is readTarget and targetScans.
+func readTarget2(rows [][][]byte) (int64, bool, int64) {
+	oid, ok := readTarget(rows)
+	return oid, ok, targetScans(rows)
 }
