@@ -30,7 +30,8 @@ var (
 	// Django settings dict in a traceback), JavaScript's password: '...'
 	// (util.inspect of a knexfile's connection), YAML's password: "...".
 	// An unquoted value after ':' is prose as often as not, and a count
-	// ("pass": 12) no secret. The quotes are kept: JSON stays JSON. A
+	// ("pass": 12) no secret: maskColonValues masks the forms of it that
+	// are values. The quotes are kept: JSON stays JSON. A
 	// Python 2 or bytes repr's prefix (u'...', b'...') is kept too.
 	// passwordRE also takes Ruby's and PHP's hash arrow, quoted keyword
 	// and all ("password" => "...", :password => '...': a Rails
@@ -233,6 +234,9 @@ func RedactText(s string) string {
 	}
 	if mayHoldSQLPassword(s) {
 		s = sqlPasswordRE.ReplaceAllString(s, "${1}'"+Mask+"'")
+	}
+	if mayHoldColonValue(s) {
+		s = maskColonValues(s)
 	}
 	if strings.IndexByte(s, '%') >= 0 && strings.IndexAny(s, "?&") >= 0 {
 		s = maskEncodedParams(s)
@@ -1237,10 +1241,8 @@ func PromptAtEnd(s string) bool {
 	if len(t) == len(s) || t == "" || t[len(t)-1] != ':' {
 		return false
 	}
-	return promptRE.MatchString(t[max(0, len(t)-48):])
+	return promptKeywordRE.MatchString(t[max(0, len(t)-48):])
 }
-
-var promptRE = lazyre.New(`(?i:password|passwd|passwort|pwd|pass)[\t\f\r ]*:$`)
 
 // PasswordPending reports whether s, a partial line, may stop in the
 // middle of a password keyword's value, so that a writer holding it back

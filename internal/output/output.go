@@ -146,6 +146,10 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
 		// of "pwd\t:"): the value would come with no keyword before it.
 		r.quiet = quietToBlank
+	case dburl.ColonValuePending(string(rest)):
+		// An unquoted value after "password: " has started: where it
+		// ends, and whether it is masked, shows at the line's end.
+		r.quiet = quietToLineEnd
 	case !dburl.PromptAtEnd(string(rest[:i+1])):
 		n += i + 1
 		r.quiet = quietToBlank
