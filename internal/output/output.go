@@ -63,6 +63,11 @@ type Redactor struct {
 	// alwaysReread turns quiet off: for the test that holds the output
 	// the same with it and without.
 	alwaysReread bool
+	// context is the end of what was written, when it is a line that
+	// ends with a password keyword and its separator (and the blank
+	// lines and blanks after it): the value may come on a later line,
+	// which is masked as the patterns mask it after that keyword.
+	context string
 }
 
 // NewRedactor wraps w.
@@ -134,6 +139,13 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	switch {
 	case held:
 		r.quiet = quietToLineEnd
+	case valueAfterContext(r.contextAfter(b[:n]), rest):
+		// The value of a keyword written on an earlier line has started
+		// (or may have: a Python prefix, its quote still to come): it
+		// waits for its line's end, to be masked whole.
+		if t := bytes.TrimLeft(rest, " \t\r"); t[0] == '\'' || t[0] == '"' || t[0] == '`' || !strings.HasSuffix(strings.TrimRight(r.contextAfter(b[:n]), " \t\r\n"), ":") {
+			r.quiet = quietToLineEnd
+		}
 	case i < 0:
 		r.quiet = quietToBlank
 	case passwordPending(rest):
@@ -176,7 +188,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	if n > 0 {
-		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {
+		if err := r.write(string(r.buf.Next(n))); err != nil {
 			return len(p), err
 		}
 	}
@@ -220,12 +232,18 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 		// A quoted value: masked as the patterns mask it after a keyword.
 		masked := dburl.RedactText(promptKey + string(value))
 		if masked != promptKey+string(value) && strings.HasPrefix(masked, promptKey) {
+			r.context = ""
 			_, err := io.WriteString(r.w, masked[len(promptKey):])
 			return err
 		}
 	}
 	if t := bytes.TrimRight(value, " \t\r"); len(t) > 0 {
 		value = append([]byte(dburl.Mask), value[len(t):]...)
+		r.context = ""
+	} else {
+		// Nothing after the prompt on its line: the value may be on
+		// the next ("Password: " then a line break and '...').
+		r.context = promptKey + string(value)
 	}
 	_, err := r.w.Write(value)
 	return err
@@ -276,9 +294,102 @@ func (r *Redactor) Flush() error {
 	if r.buf.Len() == 0 {
 		return nil
 	}
-	_, err := io.WriteString(r.w, dburl.RedactText(r.buf.String()))
+	err := r.write(r.buf.String())
 	r.buf.Reset()
 	return err
+}
+
+// valueAfterContext reports whether a partial line, after the context,
+// has started what the patterns may read as the context keyword's value:
+// anything after '=' or '=>', a quoted value after ':' (a line after a
+// prompt's that is not quoted is no value of it, and shows: it may be
+// the next prompt).
+func valueAfterContext(context string, partial []byte) bool {
+	if context == "" {
+		return false
+	}
+	t := bytes.TrimLeft(partial, " \t\r")
+	if len(t) == 0 {
+		return false
+	}
+	c := strings.TrimRight(context, " \t\r\n")
+	if c != "" && c[len(c)-1] != ':' {
+		return true
+	}
+	// After ':', a quoted value, maybe after a Python prefix (b'', rb"").
+	for i := 0; i < len(t) && i < 3; i++ {
+		switch {
+		case t[i] == '\'' || t[i] == '"' || t[i] == '`':
+			return true
+		case i == 2 || strings.IndexByte("burfBURF", t[i]) < 0:
+			return false
+		}
+	}
+	return true // a prefix still to be followed by its quote
+}
+
+// maxContext is the most of a keyword's line, and the blank lines after
+// it, that a Redactor keeps to read the next line with.
+const maxContext = 4096
+
+// write writes text, masked as the patterns mask it after the context
+// (a keyword written on an earlier line), and sets the context for the
+// next text.
+func (r *Redactor) write(text string) error {
+	masked := r.mask(text)
+	r.setContext(text)
+	_, err := io.WriteString(r.w, masked)
+	return err
+}
+
+// mask is text masked as the patterns mask it after the context.
+func (r *Redactor) mask(text string) string {
+	if r.context != "" {
+		base := dburl.RedactText(r.context)
+		if m := dburl.RedactText(r.context + text); strings.HasPrefix(m, base) {
+			return m[len(base):]
+		}
+	}
+	return dburl.RedactText(text)
+}
+
+// setContext sets the context after text was written: text itself, from
+// the start of its last line that is not blank, when that line is whole
+// and ends with a password keyword and its separator ("password=",
+// "  password:", `"password" =>`); the context and text when text is
+// only blanks; else none.
+func (r *Redactor) setContext(text string) { r.context = r.contextAfter([]byte(text)) }
+
+// contextAfter is the context once text is written.
+func (r *Redactor) contextAfter(text []byte) string {
+	if len(text) == 0 {
+		return r.context
+	}
+	if len(bytes.TrimLeft(text, " \t\r\n")) == 0 {
+		if r.context == "" {
+			return ""
+		}
+		return keywordLineAtEnd([]byte(r.context + string(text)))
+	}
+	return keywordLineAtEnd(text)
+}
+
+// keywordLineAtEnd is the end of text from its last line that is not
+// blank, when that line is whole and ends with a password keyword and
+// its separator; else "".
+func keywordLineAtEnd(text []byte) string {
+	last := bytes.TrimRight(text, " \t\r\n")
+	if len(last) == 0 || bytes.IndexByte(text[len(last):], '\n') < 0 {
+		return "" // no line break after the keyword's line yet
+	}
+	start := bytes.LastIndexByte(last, '\n') + 1
+	if len(text)-start > maxContext || bytes.IndexByte([]byte("=>:D\\"), last[len(last)-1]) < 0 {
+		return ""
+	}
+	if line := string(last[start:]); dburl.ValueOnNextLine(line) || line[len(line)-1] == ':' && dburl.PromptAtEnd(line+" ") {
+		return string(text[start:])
+	}
+	return ""
 }
 
 // FlushHeld is Flush for a process about to end on a second Ctrl-C: it
@@ -306,7 +417,7 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 	}
 	b := r.buf.Bytes()
 	n := dburl.SafeCut(b, len(b))
-	text := dburl.RedactText(string(b[:n]))
+	text := r.mask(string(b[:n]))
 	if n < len(b) {
 		text += dburl.Mask
 	}
