@@ -1048,6 +1048,10 @@ func maskSpacedUserinfo(s string) string {
 // quote or an angle bracket that closes the text the URL is in).
 const userinfoStops = "@/\n\r\"'<>`"
 
+// UserinfoStops is userinfoStops, for a writer that holds a URL cut
+// inside its password until one comes.
+const UserinfoStops = userinfoStops
+
 // openUserinfo is, for a word w that is a URL cut inside its password
 // (scheme://user:pass, no '@', '/', '?' or '#' after the ':'), the index
 // of that ':'; else -1. A port (h:5432, digits only) is no password.

@@ -94,7 +94,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	r.buf.Write(p)
-	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && (r.quiet == quietToLineEnd || bytes.IndexAny(p, " \t") < 0) {
+	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, p) {
 		// Nothing held can be written yet: the bytes that decide it (a
 		// line break, a blank to cut at) have not come.
 		return len(p), nil
@@ -151,8 +151,18 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	case passwordPending(rest):
 		// A partial line in the middle of a password=value waits for
 		// its end; once its separator is in, whatever comes next.
-		if dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest) {
+		switch {
+		case dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest):
 			r.quiet = quietToLineEnd
+		case dburl.OpenUserinfo(string(rest)):
+			// A URL cut inside its password waits for what ends
+			// that password ('@', '/', a quote) to be read again.
+			if bytes.IndexByte(rest, '@') < 0 {
+				r.quiet = quietToStop
+			}
+		case rest[len(rest)-1] == ' ' || rest[len(rest)-1] == '\t':
+			// A keyword and blanks at the end: more blanks leave it so.
+			r.quiet = quietToNonBlank
 		}
 	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
 		// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
@@ -254,10 +264,28 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 // brings none of it only adds to the buffer, so a line written a byte a
 // write is read a bounded number of times, not once a byte.
 const (
-	reread         = iota // anything: read it again
-	quietToBlank          // a blank or a line break
-	quietToLineEnd        // a line break
+	reread          = iota // anything: read it again
+	quietToBlank           // a blank or a line break
+	quietToLineEnd         // a line break
+	quietToNonBlank        // a byte that is no space or tab
+	quietToStop            // what ends a URL's password (dburl.UserinfoStops)
 )
+
+// quietStays reports whether a write of p, which holds no line break,
+// leaves the held text's decision as it was under quiet.
+func quietStays(quiet int, p []byte) bool {
+	switch quiet {
+	case quietToLineEnd:
+		return true
+	case quietToBlank:
+		return bytes.IndexAny(p, " \t") < 0
+	case quietToNonBlank:
+		return len(bytes.Trim(p, " \t")) == 0
+	case quietToStop:
+		return bytes.IndexAny(p, dburl.UserinfoStops) < 0
+	}
+	return false
+}
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
 // value still open at a line's end: a password is short, and a quote that

@@ -22,6 +22,9 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 		{"host=db password='", "a b c d "},
 		{"Password: ", "abcdefgh"},
 		{"progress ", "=#=#=#=#"},
+		{"x password", "        "},
+		{"x PASSWORD", "\t \t \t \t "},
+		{"connecting to postgres://u:p", " a b c d"},
 		{"db:\n  password:\n   '", "a b c d "},
 	} {
 		line := func(n int) string { return tc.head + strings.Repeat(tc.unit, n) }
