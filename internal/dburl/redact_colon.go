@@ -99,23 +99,46 @@ func nextIsKey(s string) bool {
 	return i > 0 && i < len(s) && (s[i] == ':' || s[i] == '=')
 }
 
-// mayHoldColonValue reports whether colonValueRE can match s: a ':', and
-// "pass" or "pwd" before it with at most four letters, blanks, ':' and a
-// blank after them.
+// mayHoldColonValue reports whether colonValueRE can match s: a ':' and
+// a blank after it, "pass" or "pwd" before it with at most four letters
+// and blanks between. Only the few bytes before each ": " are read: most
+// output has ': ' (file:line: messages) and no keyword.
 func mayHoldColonValue(s string) bool {
-	if strings.IndexByte(s, ':') < 0 {
-		return false
+	for i := 0; ; {
+		c := strings.IndexByte(s[i:], ':')
+		if c < 0 {
+			return false
+		}
+		c += i
+		i = c + 1
+		if i >= len(s) || s[i] != ' ' && s[i] != '\t' {
+			continue
+		}
+		j := c
+		for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+			j--
+		}
+		// Each keyword ends in d, t or s (ſ's last byte is 0xBF).
+		if j == 0 || strings.IndexByte("dDtTsS\xbf", s[j-1]) < 0 {
+			continue
+		}
+		if keywordThen(s[max(0, j-10):c+2], keywordColonBlank) {
+			return true
+		}
 	}
-	return keywordThen(s, func(rest string) bool {
-		i := 0
-		for i < len(rest) && i < 4 && asciiLetter(rest[i]) {
-			i++
-		}
-		for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
-			i++
-		}
-		return i+1 < len(rest) && rest[i] == ':' && (rest[i+1] == ' ' || rest[i+1] == '\t')
-	})
+}
+
+// keywordColonBlank is mayHoldColonValue's test after a keyword's "pass"
+// or "pwd": at most four letters, blanks, ':' and a blank.
+func keywordColonBlank(rest string) bool {
+	i := 0
+	for i < len(rest) && i < 4 && asciiLetter(rest[i]) {
+		i++
+	}
+	for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t') {
+		i++
+	}
+	return i+1 < len(rest) && rest[i] == ':' && (rest[i+1] == ' ' || rest[i+1] == '\t')
 }
 
 // ColonValuePending reports whether s, a partial line, holds a password

@@ -56,3 +56,27 @@ func TestRedactUnquotedColonProseShows(t *testing.T) {
 		}
 	}
 }
+
+// TestColonValuePrefilterRandom: the prefilter passes every text in which
+// colonValueRE finds a keyword and a value, on texts made of the
+// keywords' pieces.
+func TestColonValuePrefilterRandom(t *testing.T) {
+	pieces := []string{"pass", "PASS", "paſs", "word", "WoRd", "wort", "wd", "pwd", "PWD", "db_", "pg", "ssl", ":", ": ", ":\t", " ", "\t", "\n", "x", "'", "-", "{", ",", "ſ", "d", "s"}
+	seed := uint64(1)
+	for n := 0; n < 200000; n++ {
+		var b strings.Builder
+		for k := 0; k < 8; k++ {
+			seed = seed*6364136223846793005 + 1442695040888963407
+			b.WriteString(pieces[(seed>>33)%uint64(len(pieces))])
+		}
+		s := b.String()
+		if mayHoldColonValue(s) {
+			continue
+		}
+		for _, m := range colonValueRE.Regexp().FindAllStringSubmatchIndex(s, -1) {
+			if strings.TrimRight(s[m[6]:m[7]], " \t\r") != "" {
+				t.Fatalf("colonValueRE matches %q, the prefilter skips it", s)
+			}
+		}
+	}
+}
