@@ -68,6 +68,11 @@ type Redactor struct {
 	// lines and blanks after it): the value may come on a later line,
 	// which is masked as the patterns mask it after that keyword.
 	context string
+	// lineStart is what was written of the line still open (up to
+	// maxLineStart bytes): the rest of the line is masked as the
+	// patterns read the whole line (host=db before a password= makes
+	// its value libpq's).
+	lineStart string
 }
 
 // NewRedactor wraps w.
@@ -238,6 +243,9 @@ func promptValueEnd(b []byte) int {
 func (r *Redactor) maskAfterPrompt(n int) error {
 	value := r.buf.Next(n)
 	r.afterPrompt = false
+	if r.lineStart += string(value); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
+		r.lineStart = "" // a quoted value's line break: a line of its own
+	}
 	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
 		// A quoted value: masked as the patterns mask it after a keyword.
 		masked := dburl.RedactText(promptKey + string(value))
@@ -366,15 +374,34 @@ const maxContext = 4096
 func (r *Redactor) write(text string) error {
 	masked := r.mask(text)
 	r.setContext(text)
+	if nl := strings.LastIndexByte(text, '\n'); nl >= 0 {
+		r.lineStart = text[nl+1:]
+	} else {
+		r.lineStart += text
+	}
+	if len(r.lineStart) > maxLineStart {
+		r.lineStart = ""
+	}
 	_, err := io.WriteString(r.w, masked)
 	return err
 }
 
-// mask is text masked as the patterns mask it after the context.
+// maxLineStart is the most of an open line's written start a Redactor
+// keeps: a longer line's rest is read alone.
+const maxLineStart = 1024
+
+// mask is text masked as the patterns mask it after the context, or
+// after the start of its line that was written.
 func (r *Redactor) mask(text string) string {
-	if r.context != "" {
-		base := dburl.RedactText(r.context)
-		if m := dburl.RedactText(r.context + text); strings.HasPrefix(m, base) {
+	before := r.context
+	if before == "" && strings.ContainsAny(text, "=:@'\"`") {
+		// What the patterns find holds one of these: where text holds
+		// none, the line's start changes nothing in it.
+		before = r.lineStart
+	}
+	if before != "" {
+		base := dburl.RedactText(before)
+		if m := dburl.RedactText(before + text); strings.HasPrefix(m, base) {
 			return m[len(base):]
 		}
 	}

@@ -70,3 +70,22 @@ func TestRedactorPromptAfterKeywordLineShows(t *testing.T) {
 		t.Errorf("wrote %q before the answer", got)
 	}
 }
+
+// TestAttackRedactorLineCutBeforeKeyword: a line cut at a blank before
+// its keyword is masked as the whole line is (before: "host=db " written
+// first left `password="ZQ"""&ZQ` read alone, not as libpq's value after
+// a pair, and `&ZQ` was shown; found by FuzzRedactorSplitSecret,
+// testdata/fuzz/FuzzRedactorSplitSecret/1cf6fe81a5e9422d).
+func TestAttackRedactorLineCutBeforeKeyword(t *testing.T) {
+	for _, text := range []string{
+		"host=db password=\"sZQ\"\"\"&tZQ\n",
+		"host=db password=\n\n\"sZQ\"\"\"&tZQ\n",
+	} {
+		for cut := 0; cut <= len(text); cut++ {
+			if got := writeParts(text[:cut], text[cut:]); strings.Contains(got, "ZQ") {
+				t.Errorf("%q cut at %d: wrote %q", text, cut, got)
+				break
+			}
+		}
+	}
+}
