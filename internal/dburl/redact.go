@@ -326,6 +326,11 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		}
 		switch v := m[3]; {
 		case v == m[1]:
+		case re == passwordRE && maskedInMarkup(s[v:m[1]]):
+			// Masked already, and escaped into XML after (a JUnit
+			// report's text, its line breaks &#xA;, read again by the
+			// output net): the entity and the closing tag are no value.
+			m[1] = v + len(Mask)
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
@@ -352,6 +357,14 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// maskedInMarkup reports whether an unquoted value is the mask with an
+// XML character reference or a tag right after it: text masked before
+// an XML encoder escaped it, whose value ended at the mask.
+func maskedInMarkup(value string) bool {
+	rest, ok := strings.CutPrefix(value, Mask)
+	return ok && (strings.HasPrefix(rest, "&#") || strings.HasPrefix(rest, "</"))
 }
 
 // noValue reports whether passwordRE's match m is a keyword and its
