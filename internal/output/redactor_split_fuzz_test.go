@@ -53,7 +53,7 @@ var splitFormats = []func(string) string{
 	func(s string) string {
 		return "{ host: 'db',\n  password:\n   '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "' }\n"
 	},
-	func(s string) string { return "host=db password=\n\n" + strings.Fields(oneLine(s)+" x")[0] + "\n" },
+	func(s string) string { return "host=db password=\n\n" + strings.Fields(oneLine(s) + " x")[0] + "\n" },
 }
 
 // oneLine is s with its line breaks as blanks.
