@@ -30,7 +30,8 @@ var (
 	// Django settings dict in a traceback), JavaScript's password: '...'
 	// (util.inspect of a knexfile's connection), YAML's password: "...".
 	// An unquoted value after ':' is prose as often as not, and a count
-	// ("pass": 12) no secret. The quotes are kept: JSON stays JSON. A
+	// ("pass": 12) no secret: maskColonValues masks the forms of it that
+	// are values. The quotes are kept: JSON stays JSON. A
 	// Python 2 or bytes repr's prefix (u'...', b'...') is kept too.
 	// passwordRE also takes Ruby's and PHP's hash arrow, quoted keyword
 	// and all ("password" => "...", :password => '...': a Rails
@@ -234,6 +235,9 @@ func RedactText(s string) string {
 	if mayHoldSQLPassword(s) {
 		s = sqlPasswordRE.ReplaceAllString(s, "${1}'"+Mask+"'")
 	}
+	if mayHoldColonValue(s) {
+		s = maskColonValues(s)
+	}
 	if strings.IndexByte(s, '%') >= 0 && strings.IndexAny(s, "?&") >= 0 {
 		s = maskEncodedParams(s)
 	}
@@ -322,6 +326,11 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		}
 		switch v := m[3]; {
 		case v == m[1]:
+		case re == passwordRE && maskedInMarkup(s[v:m[1]]):
+			// Masked already, and escaped into XML after (a JUnit
+			// report's text, its line breaks &#xA;, read again by the
+			// output net): the entity and the closing tag are no value.
+			m[1] = v + len(Mask)
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
@@ -348,6 +357,14 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		return s
 	}
 	return string(append(b, s[last:]...))
+}
+
+// maskedInMarkup reports whether an unquoted value is the mask with an
+// XML character reference or a tag right after it: text masked before
+// an XML encoder escaped it, whose value ended at the mask.
+func maskedInMarkup(value string) bool {
+	rest, ok := strings.CutPrefix(value, Mask)
+	return ok && (strings.HasPrefix(rest, "&#") || strings.HasPrefix(rest, "</"))
 }
 
 // noValue reports whether passwordRE's match m is a keyword and its
@@ -1044,6 +1061,10 @@ func maskSpacedUserinfo(s string) string {
 // quote or an angle bracket that closes the text the URL is in).
 const userinfoStops = "@/\n\r\"'<>`"
 
+// UserinfoStops is userinfoStops, for a writer that holds a URL cut
+// inside its password until one comes.
+const UserinfoStops = userinfoStops
+
 // openUserinfo is, for a word w that is a URL cut inside its password
 // (scheme://user:pass, no '@', '/', '?' or '#' after the ':'), the index
 // of that ':'; else -1. A port (h:5432, digits only) is no password.
@@ -1237,10 +1258,8 @@ func PromptAtEnd(s string) bool {
 	if len(t) == len(s) || t == "" || t[len(t)-1] != ':' {
 		return false
 	}
-	return promptRE.MatchString(t[max(0, len(t)-48):])
+	return promptKeywordRE.MatchString(t[max(0, len(t)-48):])
 }
-
-var promptRE = lazyre.New(`(?i:password|passwd|passwort|pwd|pass)[\t\f\r ]*:$`)
 
 // PasswordPending reports whether s, a partial line, may stop in the
 // middle of a password keyword's value, so that a writer holding it back

@@ -63,6 +63,16 @@ type Redactor struct {
 	// alwaysReread turns quiet off: for the test that holds the output
 	// the same with it and without.
 	alwaysReread bool
+	// context is the end of what was written, when it is a line that
+	// ends with a password keyword and its separator (and the blank
+	// lines and blanks after it): the value may come on a later line,
+	// which is masked as the patterns mask it after that keyword.
+	context string
+	// lineStart is what was written of the line still open (up to
+	// maxLineStart bytes): the rest of the line is masked as the
+	// patterns read the whole line (host=db before a password= makes
+	// its value libpq's).
+	lineStart string
 }
 
 // NewRedactor wraps w.
@@ -89,7 +99,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	r.buf.Write(p)
-	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && (r.quiet == quietToLineEnd || bytes.IndexAny(p, " \t") < 0) {
+	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, p) {
 		// Nothing held can be written yet: the bytes that decide it (a
 		// line break, a blank to cut at) have not come.
 		return len(p), nil
@@ -134,18 +144,39 @@ func (r *Redactor) Write(p []byte) (int, error) {
 	switch {
 	case held:
 		r.quiet = quietToLineEnd
+	case valueAfterContext(r.contextAfter(b[:n]), rest):
+		// The value of a keyword written on an earlier line has started
+		// (or may have: a Python prefix, its quote still to come): it
+		// waits for its line's end, to be masked whole.
+		if t := bytes.TrimLeft(rest, " \t\r"); t[0] == '\'' || t[0] == '"' || t[0] == '`' || !strings.HasSuffix(strings.TrimRight(r.contextAfter(b[:n]), " \t\r\n"), ":") {
+			r.quiet = quietToLineEnd
+		}
 	case i < 0:
 		r.quiet = quietToBlank
 	case passwordPending(rest):
 		// A partial line in the middle of a password=value waits for
 		// its end; once its separator is in, whatever comes next.
-		if dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest) {
+		switch {
+		case dburl.PasswordPendingOn(string(rest)) || passwordAssigned(rest):
 			r.quiet = quietToLineEnd
+		case dburl.OpenUserinfo(string(rest)):
+			// A URL cut inside its password waits for what ends
+			// that password ('@', '/', a quote) to be read again.
+			if bytes.IndexByte(rest, '@') < 0 {
+				r.quiet = quietToStop
+			}
+		case rest[len(rest)-1] == ' ' || rest[len(rest)-1] == '\t':
+			// A keyword and blanks at the end: more blanks leave it so.
+			r.quiet = quietToNonBlank
 		}
 	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
 		// Nor is a partial line cut between a keyword and its ':' ("pwd\t"
 		// of "pwd\t:"): the value would come with no keyword before it.
 		r.quiet = quietToBlank
+	case dburl.ColonValuePending(string(rest)):
+		// An unquoted value after "password: " has started: where it
+		// ends, and whether it is masked, shows at the line's end.
+		r.quiet = quietToLineEnd
 	case !dburl.PromptAtEnd(string(rest[:i+1])):
 		n += i + 1
 		r.quiet = quietToBlank
@@ -172,7 +203,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	if n > 0 {
-		if _, err := io.WriteString(r.w, dburl.RedactText(string(r.buf.Next(n)))); err != nil {
+		if err := r.write(string(r.buf.Next(n))); err != nil {
 			return len(p), err
 		}
 	}
@@ -212,16 +243,25 @@ func promptValueEnd(b []byte) int {
 func (r *Redactor) maskAfterPrompt(n int) error {
 	value := r.buf.Next(n)
 	r.afterPrompt = false
+	if r.lineStart += string(value); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
+		r.lineStart = "" // a quoted value's line break: a line of its own
+	}
 	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
 		// A quoted value: masked as the patterns mask it after a keyword.
 		masked := dburl.RedactText(promptKey + string(value))
 		if masked != promptKey+string(value) && strings.HasPrefix(masked, promptKey) {
+			r.context = ""
 			_, err := io.WriteString(r.w, masked[len(promptKey):])
 			return err
 		}
 	}
 	if t := bytes.TrimRight(value, " \t\r"); len(t) > 0 {
 		value = append([]byte(dburl.Mask), value[len(t):]...)
+		r.context = ""
+	} else {
+		// Nothing after the prompt on its line: the value may be on
+		// the next ("Password: " then a line break and '...').
+		r.context = promptKey + string(value)
 	}
 	_, err := r.w.Write(value)
 	return err
@@ -232,10 +272,28 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 // brings none of it only adds to the buffer, so a line written a byte a
 // write is read a bounded number of times, not once a byte.
 const (
-	reread         = iota // anything: read it again
-	quietToBlank          // a blank or a line break
-	quietToLineEnd        // a line break
+	reread          = iota // anything: read it again
+	quietToBlank           // a blank or a line break
+	quietToLineEnd         // a line break
+	quietToNonBlank        // a byte that is no space or tab
+	quietToStop            // what ends a URL's password (dburl.UserinfoStops)
 )
+
+// quietStays reports whether a write of p, which holds no line break,
+// leaves the held text's decision as it was under quiet.
+func quietStays(quiet int, p []byte) bool {
+	switch quiet {
+	case quietToLineEnd:
+		return true
+	case quietToBlank:
+		return bytes.IndexAny(p, " \t") < 0
+	case quietToNonBlank:
+		return len(bytes.Trim(p, " \t")) == 0
+	case quietToStop:
+		return bytes.IndexAny(p, dburl.UserinfoStops) < 0
+	}
+	return false
+}
 
 // maxHeldOpen is the most a Redactor holds back for a quoted password
 // value still open at a line's end: a password is short, and a quote that
@@ -272,9 +330,121 @@ func (r *Redactor) Flush() error {
 	if r.buf.Len() == 0 {
 		return nil
 	}
-	_, err := io.WriteString(r.w, dburl.RedactText(r.buf.String()))
+	err := r.write(r.buf.String())
 	r.buf.Reset()
 	return err
+}
+
+// valueAfterContext reports whether a partial line, after the context,
+// has started what the patterns may read as the context keyword's value:
+// anything after '=' or '=>', a quoted value after ':' (a line after a
+// prompt's that is not quoted is no value of it, and shows: it may be
+// the next prompt).
+func valueAfterContext(context string, partial []byte) bool {
+	if context == "" {
+		return false
+	}
+	t := bytes.TrimLeft(partial, " \t\r")
+	if len(t) == 0 {
+		return false
+	}
+	c := strings.TrimRight(context, " \t\r\n")
+	if c != "" && c[len(c)-1] != ':' {
+		return true
+	}
+	// After ':', a quoted value, maybe after a Python prefix (b'', rb"").
+	for i := 0; i < len(t) && i < 3; i++ {
+		switch {
+		case t[i] == '\'' || t[i] == '"' || t[i] == '`':
+			return true
+		case i == 2 || strings.IndexByte("burfBURF", t[i]) < 0:
+			return false
+		}
+	}
+	return true // a prefix still to be followed by its quote
+}
+
+// maxContext is the most of a keyword's line, and the blank lines after
+// it, that a Redactor keeps to read the next line with.
+const maxContext = 4096
+
+// write writes text, masked as the patterns mask it after the context
+// (a keyword written on an earlier line), and sets the context for the
+// next text.
+func (r *Redactor) write(text string) error {
+	masked := r.mask(text)
+	r.setContext(text)
+	if nl := strings.LastIndexByte(text, '\n'); nl >= 0 {
+		r.lineStart = text[nl+1:]
+	} else {
+		r.lineStart += text
+	}
+	if len(r.lineStart) > maxLineStart {
+		r.lineStart = ""
+	}
+	_, err := io.WriteString(r.w, masked)
+	return err
+}
+
+// maxLineStart is the most of an open line's written start a Redactor
+// keeps: a longer line's rest is read alone.
+const maxLineStart = 1024
+
+// mask is text masked as the patterns mask it after the context, or
+// after the start of its line that was written.
+func (r *Redactor) mask(text string) string {
+	before := r.context
+	if before == "" && strings.ContainsAny(text, "=:@'\"`") {
+		// What the patterns find holds one of these: where text holds
+		// none, the line's start changes nothing in it.
+		before = r.lineStart
+	}
+	if before != "" {
+		base := dburl.RedactText(before)
+		if m := dburl.RedactText(before + text); strings.HasPrefix(m, base) {
+			return m[len(base):]
+		}
+	}
+	return dburl.RedactText(text)
+}
+
+// setContext sets the context after text was written: text itself, from
+// the start of its last line that is not blank, when that line is whole
+// and ends with a password keyword and its separator ("password=",
+// "  password:", `"password" =>`); the context and text when text is
+// only blanks; else none.
+func (r *Redactor) setContext(text string) { r.context = r.contextAfter([]byte(text)) }
+
+// contextAfter is the context once text is written.
+func (r *Redactor) contextAfter(text []byte) string {
+	if len(text) == 0 {
+		return r.context
+	}
+	if len(bytes.TrimLeft(text, " \t\r\n")) == 0 {
+		if r.context == "" {
+			return ""
+		}
+		return keywordLineAtEnd([]byte(r.context + string(text)))
+	}
+	return keywordLineAtEnd(text)
+}
+
+// keywordLineAtEnd is the end of text from its last line that is not
+// blank, when that line is whole and ends with a password keyword and
+// its separator; else "".
+func keywordLineAtEnd(text []byte) string {
+	last := bytes.TrimRight(text, " \t\r\n")
+	if len(last) == 0 || bytes.IndexByte(text[len(last):], '\n') < 0 {
+		return "" // no line break after the keyword's line yet
+	}
+	start := bytes.LastIndexByte(last, '\n') + 1
+	if len(text)-start > maxContext || bytes.IndexByte([]byte("=>:D\\"), last[len(last)-1]) < 0 {
+		return ""
+	}
+	if line := string(last[start:]); dburl.ValueOnNextLine(line) || line[len(line)-1] == ':' && dburl.PromptAtEnd(line+" ") {
+		return string(text[start:])
+	}
+	return ""
 }
 
 // FlushHeld is Flush for a process about to end on a second Ctrl-C: it
@@ -302,7 +472,7 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 	}
 	b := r.buf.Bytes()
 	n := dburl.SafeCut(b, len(b))
-	text := dburl.RedactText(string(b[:n]))
+	text := r.mask(string(b[:n]))
 	if n < len(b) {
 		text += dburl.Mask
 	}

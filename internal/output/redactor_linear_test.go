@@ -22,6 +22,10 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 		{"host=db password='", "a b c d "},
 		{"Password: ", "abcdefgh"},
 		{"progress ", "=#=#=#=#"},
+		{"x password", "        "},
+		{"x PASSWORD", "\t \t \t \t "},
+		{"connecting to postgres://u:p", " a b c d"},
+		{"db:\n  password:\n   '", "a b c d "},
 	} {
 		line := func(n int) string { return tc.head + strings.Repeat(tc.unit, n) }
 		write := func(s string) {
@@ -42,7 +46,8 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 // what one that reads it again on every write writes, however the text
 // is cut into writes.
 func FuzzRedactorQuietSameOutput(f *testing.F) {
-	for _, s := range append(append([]string{}, splitLines...), leftLeakLines...) {
+	seeds := append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...)
+	for _, s := range append(seeds, "Password:\nRetry? x\n", "password=\n \nb'x y'\n") {
 		f.Add(s, []byte{1, 3, 7, 2})
 	}
 	f.Add("Password: s3cret\nnext password='a\nb' x\n", []byte{10, 1, 1, 1})

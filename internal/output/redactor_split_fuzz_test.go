@@ -46,6 +46,14 @@ var splitFormats = []func(string) string{
 	},
 	func(s string) string { return "connecting to postgres://app:" + oneLine(s) + "@db/app now\n" },
 	func(s string) string { return "x password\u00a0=\u00a0\"" + strings.ReplaceAll(s, `"`, `""`) + "\"\n" },
+	// An unquoted value after a key's ':' (YAML's plain scalar), a
+	// quoted value on the line after its key's (util.inspect), libpq's
+	// value after a blank line.
+	func(s string) string { return "db:\n  password: " + oneLine(s) + "\n  host: db\n" },
+	func(s string) string {
+		return "{ host: 'db',\n  password:\n   '" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "' }\n"
+	},
+	func(s string) string { return "host=db password=\n\n" + strings.Fields(oneLine(s) + " x")[0] + "\n" },
 }
 
 // oneLine is s with its line breaks as blanks.
