@@ -36,7 +36,7 @@ func copyFile(src, dst string, buf *[]byte, chown func(path string, fd int) erro
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return fmt.Errorf("%s: not a regular file or folder", src)
 	}
-	out, err := openNoIntr(dst, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, st.Mode&0o777)
+	out, err := openNoIntr(dst, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, uint32(st.Mode&0o777))
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: dst, Err: err}
 	}
