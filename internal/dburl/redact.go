@@ -1681,8 +1681,24 @@ func secretForms(s string) []string {
 		at := len(cmd) - len(t)
 		add(cmd[:at] + `\x3a` + cmd[at+1:])
 	}
+	// A program's output reaches the redactor escaped (output.ChildText):
+	// a password holding a control byte, a bidi rune or a byte that is no
+	// UTF-8 is printed in Escape's form, which the forms above miss.
+	for _, f := range escapedForms {
+		if e := f(s); e != s {
+			add(e)
+		}
+	}
 	return out
 }
+
+// escapedForms are the escapers whose output the redactor reads (output's
+// Escape and EscapeLines: output registers them, dburl cannot import it).
+var escapedForms []func(string) string
+
+// AddEscapedForm registers an escaper whose form of every secret added
+// after it is masked too. Call it from an init.
+func AddEscapedForm(f func(string) string) { escapedForms = append(escapedForms, f) }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 

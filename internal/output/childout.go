@@ -46,6 +46,11 @@ func (c *ChildText) Write(p []byte) (int, error) {
 			break
 		}
 	}
+	// A carriage return at the end: its line break may come next (a
+	// Windows program's CRLF is a line break, kept, not an escaped \r).
+	if cut > 0 && buf[cut-1] == '\r' {
+		cut--
+	}
 	// The start of a command cut by the write: "#" or "##" anywhere,
 	// blanks and ":" or "::" at a line's start.
 	lineStart := bytes.LastIndexByte(buf[:cut], '\n') + 1
@@ -77,13 +82,19 @@ func (c *ChildText) write(s []byte) error {
 	if c.midLine {
 		text = "x" + text // not a line's start: no "::" command here
 	}
-	pieces := strings.Split(text, "\t")
-	for i, piece := range pieces {
-		// A tab is a blank: the text after one is taken as a line's
-		// start, which escapes more, never less.
-		pieces[i] = escape(piece, true, true)
+	lines := strings.Split(text, "\r\n")
+	for l, line := range lines {
+		pieces := strings.Split(line, "\t")
+		for i, piece := range pieces {
+			// A tab is a blank: the text after one is taken as a line's
+			// start, which escapes more, never less.
+			pieces[i] = escape(piece, true, true)
+		}
+		lines[l] = strings.Join(pieces, "\t")
 	}
-	out := strings.Join(pieces, "\t")
+	// CRLF is a line break as LF is; a lone CR (a progress bar's return
+	// to the line's start, which can hide what came before) is escaped.
+	out := strings.Join(lines, "\r\n")
 	if c.midLine {
 		out = out[1:]
 	}

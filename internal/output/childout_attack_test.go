@@ -3,6 +3,8 @@ package output
 import (
 	"strings"
 	"testing"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
 
 // TestAttackChildTextEscapes: a migration tool's output reached the
@@ -18,7 +20,9 @@ func TestAttackChildTextEscapes(t *testing.T) {
 		"ok\n  ::add-mask::x\n":                       "ok\n  \\x3a:add-mask::x\n",
 		"a ##[error]b\n":                              "a \\x23#[error]b\n",
 		"mid ::warning:: is no command\n":             "mid ::warning:: is no command\n",
-		"\tOK\tcafé ✓\r\n":                            "\tOK\tcafé ✓\\r\n",
+		"\tOK\tcafé ✓\r\n":                            "\tOK\tcafé ✓\r\n",            // a Windows line break
+		"50%\r::error::x\r\n100%\r":                   "50%\\r::error::x\r\n100%\\r", // a lone CR is escaped
+		"::error::x\r\n::warning::y\r\n":              "\\x3a:error::x\r\n\\x3a:warning::y\r\n",
 		"\t::debug::x\n":                              "\t\\x3a:debug::x\n",
 		"title\x1b]0;pwned\x07 \u202eevil\n":          `title\x1b]0;pwned\x07 \u202eevil` + "\n",
 		"no newline at the end ::x":                   "no newline at the end ::x",
@@ -41,6 +45,26 @@ func TestAttackChildTextEscapes(t *testing.T) {
 		c.Close()
 		if b.String() != want {
 			t.Errorf("%q a byte a write: %q, want %q", in, b.String(), want)
+		}
+	}
+}
+
+// TestAttackChildTextKnownSecretEscaped: a program's output reaches the
+// redactor escaped, so a known password holding a control byte, a bidi
+// rune or a byte that is no UTF-8 arrived in a form the redactor did not
+// know (\x1b, \u202e, \xe9) and was printed: echoed bare by a tool, it
+// showed. Each such password is masked in Escape's form too.
+func TestAttackChildTextKnownSecretEscaped(t *testing.T) {
+	for _, secret := range []string{"Esc\x1bS3cretA", "Bidi\u202eS3cretB", "Latin\xe9S3cretC", "Tab\tS3cret\rD"} {
+		dburl.AddSecret(secret)
+		var b strings.Builder
+		r := NewRedactor(&b)
+		c := NewChildText(r)
+		c.Write([]byte("echo " + secret + " done\n"))
+		c.Close()
+		r.Flush()
+		if strings.Contains(b.String(), "S3cret") || !strings.Contains(b.String(), dburl.Mask) {
+			t.Errorf("%q through ChildText: %q", secret, b.String())
 		}
 	}
 }

@@ -5,7 +5,26 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/dbguard/dbguard/internal/dburl"
 )
+
+func init() {
+	// A secret printed through Escape (a program's output, ChildText) is
+	// masked in that form too.
+	dburl.AddEscapedForm(Escape)
+	dburl.AddEscapedForm(EscapeLines)
+	dburl.AddEscapedForm(childForm)
+}
+
+// childForm is s as ChildText writes it (tabs and CRLF kept).
+func childForm(s string) string {
+	var b strings.Builder
+	c := NewChildText(&b)
+	c.Write([]byte(s))
+	c.Close()
+	return b.String()
+}
 
 // Escape makes text from outside dbguard (a server's message, a file name,
 // a value read from a file) one line that shows as it is: control
