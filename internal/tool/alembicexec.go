@@ -88,8 +88,9 @@ func alembicConfigFlags(words []string) (file, section string, rest []string) {
 // section of it (-n other). dbguard read p's alembic.ini's [alembic]
 // (script_location, version_locations, sqlalchemy.url); Alembic would run
 // the env.py and revisions another one names, out of the project or not.
-// -c naming p's own alembic.ini (a monorepo's exec from the top) is that
-// file.
+// -c naming p's own alembic.ini is that file, run in p's workdir; from
+// another folder (a monorepo's top) it is refused with the cd that runs it
+// there, as Alembic reads a relative script_location from where it runs.
 func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	file, section, rest := alembicConfigFlags(alembicArgs(args))
 	head := args[:len(args)-len(alembicArgs(args))]
@@ -100,6 +101,11 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 			Next: "put those settings in [alembic] of alembic.ini and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 	}
 	from, unset := "-c "+output.Escape(file)+" on alembic's command line", ""
+	if _, set := os.LookupEnv("ALEMBIC_CONFIG"); set && file != "" {
+		// The command printed drops -c: Alembic would then read the
+		// variable, which this check refuses in turn.
+		unset = "env -u ALEMBIC_CONFIG "
+	}
 	if file == "" {
 		file, from, unset = os.Getenv("ALEMBIC_CONFIG"), "ALEMBIC_CONFIG in the environment", "env -u ALEMBIC_CONFIG "
 		if file == "" {

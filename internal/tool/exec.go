@@ -70,7 +70,7 @@ var runnerValueFlags = []string{
 	"--color", "--index-strategy", "--keyring-provider", "--resolution", "--prerelease",
 	"--exclude-newer", "--link-mode", "--config-setting", "--no-binary-package", "--no-build-package",
 	"--reinstall-package", "--upgrade-package", "--refresh-package", "--allow-insecure-host",
-	"--venv", "--pyproject", "--extra-index-url",
+	"--venv", "--pyproject",
 }
 
 // runnerCommand is where the command starts in a runner's command line
@@ -377,19 +377,11 @@ func (p *Project) alembicConfigEnv(next string) error {
 	if !ok {
 		return nil
 	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	// Alembic runs in the workdir for migrate up and down, where the
-	// user stands for exec.
-	at := wd
-	if !strings.HasPrefix(next, "dbguard exec") {
-		at = p.Workdir
-	}
+	// migrate up and down run Alembic in the workdir (exec's command
+	// line is CheckAlembicConfig's).
 	file := v
 	if !filepath.IsAbs(file) {
-		file = filepath.Join(at, file)
+		file = filepath.Join(p.Workdir, file)
 	}
 	ini := filepath.Join(p.Workdir, "alembic.ini")
 	if v != "" && filepath.Clean(file) == ini {
@@ -398,5 +390,5 @@ func (p *Project) alembicConfigEnv(next string) error {
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg: fmt.Sprintf("ALEMBIC_CONFIG in the environment names %s: Alembic would read that file, not %s, whose script_location and version_locations dbguard checked, and run the env.py and revisions it names, wherever they are",
 			output.Escape(output.ShellWord(v)), output.Escape(output.RelPath(ini))),
-		Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(ini)) + " (dbguard checks them there), then run without the variable: unset ALEMBIC_CONFIG && " + next}
+		Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(ini)) + " (dbguard checks them there), then run without the variable: env -u ALEMBIC_CONFIG " + next}
 }
