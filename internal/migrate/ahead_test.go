@@ -136,7 +136,15 @@ func TestAheadLeavesALargeFile(t *testing.T) {
 	if sums["2_big.up.sql"] != "" {
 		t.Errorf("the 100 MiB file was read ahead (checksum %s)", sums["2_big.up.sql"])
 	}
-	if _, err := r.readAhead("2_big.up.sql"); canReadAt && !errors.Is(err, errLarge) {
+	if _, err := r.readAhead("2_big.up.sql"); !errors.Is(err, errLarge) {
 		t.Errorf("readAhead of the 100 MiB file = %v, want errLarge", err)
+	}
+	// Through the root, as a link in the folder and every system without
+	// readAt read it: not read whole either.
+	if err := os.Symlink("2_big.up.sql", filepath.Join(dir, "3_big.up.sql")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.readAhead("3_big.up.sql"); !errors.Is(err, errLarge) {
+		t.Errorf("readAhead of a link to the 100 MiB file = %v, want errLarge", err)
 	}
 }

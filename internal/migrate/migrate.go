@@ -40,6 +40,7 @@ import (
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
 
@@ -285,8 +286,8 @@ func (r *Runner) read(name string) ([]byte, error) {
 const aheadMaxBytes = 4 << 20
 
 // readAhead is read for ahead: a file over aheadMaxBytes is not read
-// (errLarge; ahead leaves its checksum empty). Through the root (a link,
-// or no readAt) a file is read whole, as read does.
+// (errLarge; ahead leaves its checksum empty), through the root too (a
+// link, or no readAt: every system but Linux), where it was read whole.
 func (r *Runner) readAhead(name string) ([]byte, error) {
 	if r.fast(name) {
 		data, err := readAtUpTo(r.dirfd, name, aheadMaxBytes)
@@ -294,7 +295,11 @@ func (r *Runner) readAhead(name string) ([]byte, error) {
 			return data, err
 		}
 	}
-	return readFile(r.root, name)
+	data, err := readFileMax(r.root, name, aheadMaxBytes)
+	if tl := (*safefile.TooLargeError)(nil); errors.As(err, &tl) {
+		return nil, errLarge
+	}
+	return data, err
 }
 
 // fast says whether name can be read with readAt.
