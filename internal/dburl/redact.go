@@ -700,6 +700,14 @@ func pairStart(s string, k int) (afterSemi, first bool) {
 // quotes, the shell's): a writer that masks line by line holds s from
 // there until the value closes, so the rest of it is masked with it.
 func OpenPasswordValue(s string) int {
+	// A backslash at the end escapes what comes next (a double-quoted
+	// YAML or shell string's line break) or is a character of the value
+	// (YAML's single quotes): either way the quote is still open, which
+	// the patterns, that pair a backslash with the byte after it, did not
+	// see (FuzzRedactorSplitSecret: 'ZZZZZ\ then Z' on the next line).
+	if n := len(s) - len(strings.TrimRight(s, `\`)); n%2 == 1 {
+		s = s[:len(s)-1]
+	}
 	open := -1
 	if mayHoldPasswordKeyword(s) {
 		open = max(open, openAt(s, passwordRE, passwordREClosing))
