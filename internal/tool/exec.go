@@ -216,6 +216,9 @@ func (p *Project) CheckArgs(args []string) error {
 		}
 	}
 	if own == "" {
+		if p.Kind == Prisma {
+			return p.checkPrismaFetch(args)
+		}
 		return nil
 	}
 	// The command as typed without those words: it runs as printed, and
@@ -391,4 +394,70 @@ func (p *Project) alembicConfigEnv(next string) error {
 		Msg: fmt.Sprintf("ALEMBIC_CONFIG in the environment names %s: Alembic would read that file, not %s, whose script_location and version_locations dbguard checked, and run the env.py and revisions it names, wherever they are",
 			output.Escape(output.ShellWord(v)), output.Escape(output.RelPath(ini))),
 		Next: "put those settings in [alembic] of " + output.Escape(output.RelPath(ini)) + " (dbguard checks them there), then run without the variable: env -u ALEMBIC_CONFIG " + next}
+}
+
+// checkPrismaFetch refuses a Prisma command line that would download and
+// run a Prisma from the registry (which a repository's .npmrc may name)
+// instead of the project's: pnpm dlx (pnpx) and yarn dlx always do, prisma@VERSION
+// does for any version but the installed one, and npx, pnpx and bunx do
+// when no project Prisma is installed where they look (node_modules/.bin
+// from here up). migrate up never runs npx (prismaBin); exec ran whatever
+// the user typed, the command --help shows among them.
+func (p *Project) checkPrismaFetch(args []string) error {
+	name := filepath.Base(args[0])
+	if name == "prisma" {
+		return nil
+	}
+	var rest []string // the command after the runner's words: prisma ...
+	dlx, versioned := false, false
+	for i, a := range args[1:] {
+		if a == "dlx" {
+			dlx = true
+		}
+		if a == "prisma" || strings.HasPrefix(a, "prisma@") {
+			versioned = a != "prisma"
+			rest = append([]string{"prisma"}, args[i+2:]...)
+			break
+		}
+	}
+	if name == "pnpx" {
+		dlx = true // pnpm dlx's old name
+	}
+	if rest == nil || (name == "pnpm" || name == "yarn") && !dlx {
+		return nil // pnpm exec, yarn prisma: the installed one or an error
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	_, binErr := prismaBin(p.root, wd)
+	if !dlx && !versioned && binErr == nil {
+		return nil // npx prisma runs the installed one
+	}
+	shown := make([]string, len(rest))
+	for i, a := range rest {
+		shown[i] = output.ShellWord(a)
+	}
+	runner := "npx"
+	if name == "pnpm" || name == "pnpx" {
+		runner = "pnpm exec"
+	} else if name == "yarn" {
+		runner = "yarn"
+	} else if name == "bunx" {
+		runner = "bunx"
+	}
+	var why string
+	switch {
+	case dlx:
+		why = fmt.Sprintf("%s dlx downloads and runs a Prisma from the registry, not the project's", name)
+	case versioned:
+		why = fmt.Sprintf("%s names a Prisma version: %s would download and run that version from the registry, not the project's installed one", output.Escape(args[len(args)-len(rest)]), name)
+	default:
+		why = fmt.Sprintf("no Prisma CLI is installed here (node_modules/.bin/prisma in this folder or one above it in the project): %s would download and run whatever Prisma the registry has", name)
+	}
+	next := "dbguard exec -- " + runner + " " + strings.Join(shown, " ")
+	if binErr != nil {
+		next = prismaInstall(p.root, wd) + " && " + next
+	}
+	return &exitcode.Advice{Code: exitcode.Usage, Msg: why, Next: "run the project's own Prisma: " + next}
 }
