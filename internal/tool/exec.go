@@ -398,10 +398,10 @@ func (p *Project) alembicConfigEnv(next string) error {
 
 // checkPrismaFetch refuses a Prisma command line that would download and
 // run a Prisma from the registry (which a repository's .npmrc may name)
-// instead of the project's: pnpm dlx (pnpx) and yarn dlx always do, prisma@VERSION
-// does for any version but the installed one, and npx, pnpx and bunx do
-// when no project Prisma is installed where they look (node_modules/.bin
-// from here up). migrate up never runs npx (prismaBin); exec ran whatever
+// instead of the project's: pnpm dlx, pnpx and yarn dlx always do,
+// prisma@VERSION does for any version but the installed one, and npx and
+// bunx do when no project Prisma is installed where they look
+// (node_modules/.bin from here up). migrate up never runs npx (prismaBin); exec ran whatever
 // the user typed, the command --help shows among them.
 func (p *Project) checkPrismaFetch(args []string) error {
 	name := filepath.Base(args[0])
@@ -449,11 +449,15 @@ func (p *Project) checkPrismaFetch(args []string) error {
 	var why string
 	switch {
 	case dlx:
-		why = fmt.Sprintf("%s dlx downloads and runs a Prisma from the registry, not the project's", name)
+		how := output.Escape(name) + " dlx"
+		if name == "pnpx" {
+			how = "pnpx"
+		}
+		why = how + " downloads and runs a Prisma from the registry, not the project's"
 	case versioned:
-		why = fmt.Sprintf("%s names a Prisma version: %s would download and run that version from the registry, not the project's installed one", output.Escape(args[len(args)-len(rest)]), name)
+		why = fmt.Sprintf("%s names a Prisma version: %s would download and run that version from the registry, not the project's installed one", output.Escape(args[len(args)-len(rest)]), output.Escape(name))
 	default:
-		why = fmt.Sprintf("no Prisma CLI is installed here (node_modules/.bin/prisma in this folder or one above it in the project): %s would download and run whatever Prisma the registry has", name)
+		why = fmt.Sprintf("no Prisma CLI is installed here (node_modules/.bin/prisma in this folder or one above it in the project): %s would download and run whatever Prisma the registry has", output.Escape(name))
 	}
 	next := "dbguard exec -- " + runner + " " + strings.Join(shown, " ")
 	if binErr != nil {
