@@ -1701,7 +1701,8 @@ func secretForms(s string) []string {
 }
 
 // escapedForms are the escapers whose output the redactor reads (output's
-// Escape and EscapeLines: output registers them, dburl cannot import it).
+// Escape, EscapeLines and ChildText's: output registers them, dburl
+// cannot import it).
 var escapedForms []func(string) string
 
 // AddEscapedForm registers an escaper whose form of every secret added
