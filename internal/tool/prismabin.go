@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
@@ -46,7 +45,7 @@ func prismaBin(root, workdir string) (string, error) {
 			}
 			return rel, nil
 		}
-		if dir == root || filepath.Dir(dir) == dir || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		if lastUp(root, dir) {
 			break
 		}
 	}
@@ -98,7 +97,7 @@ func prismaInstall(root, workdir string) string {
 			}
 			return InWorkdir(dir) + cmd
 		}
-		if dir == root || filepath.Dir(dir) == dir || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		if lastUp(root, dir) {
 			break
 		}
 	}
@@ -125,4 +124,12 @@ func packageLists(dir, pkg string) bool {
 	_, dep := p.Deps[pkg]
 	_, dev := p.DevDeps[pkg]
 	return dep || dev
+}
+
+// lastUp reports whether a walk up from a folder of the project, at dir,
+// stops there: dir is root (the project's top), the file system's, or not
+// below root (root "" included). The Prisma searches walk up as npm and
+// Prisma do, never past the project.
+func lastUp(root, dir string) bool {
+	return dir == root || filepath.Dir(dir) == dir || !safefile.Within(root, dir)
 }

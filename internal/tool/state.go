@@ -754,7 +754,7 @@ func prismaCLI(root, workdir string) string {
 				return l.run
 			}
 		}
-		if root == "" || dir == root || filepath.Dir(dir) == dir || !strings.HasPrefix(dir, root+string(filepath.Separator)) {
+		if lastUp(root, dir) {
 			return "npx prisma"
 		}
 	}
