@@ -481,19 +481,7 @@ func ContinuedValueAt(s string) int {
 		if re == passwordRE && !mayHoldPasswordKeyword(s) || re == passwordColonRE && !mayHoldPasswordColon(s) {
 			continue
 		}
-		var last []int
-		for pos := 0; pos < len(s); {
-			m := nextMatch(re, s, pos)
-			if m == nil {
-				break
-			}
-			if ordinaryWordBefore(s, m[0]) {
-				pos = m[0] + 1
-				continue
-			}
-			m[1] = continuedEnd(s, re, m)
-			last, pos = m, max(m[1], m[0]+1)
-		}
+		last := lastKeyword(s, re, func(m []int) int { return continuedEnd(s, re, m) })
 		if last != nil && last[1] == len(s) && closedQuoted(s, re, last) {
 			return strings.LastIndexByte(s[:last[0]], '\n') + 1
 		}
@@ -730,6 +718,22 @@ var sqlOpenRE = lazyre.New(`(?i)\bpassword\s+e?'(?:[^'\\]|''|\\.)*$`)
 // the groups closing: the last match (as maskKeywords finds them), if it
 // runs to s's end with a quote opened and not closed.
 func openAt(s string, re *lazyre.Regexp, closing []int) int {
+	last := lastKeyword(s, re, nil)
+	if last == nil || last[1] != len(s) {
+		return -1
+	}
+	for _, g := range closing {
+		if last[2*g] >= 0 && last[2*g] == last[2*g+1] {
+			return last[0] // the quote opened, its closing group empty
+		}
+	}
+	return -1
+}
+
+// lastKeyword is re's last match in s that is a password's keyword (not
+// "pass" ending an ordinary word), the matches read as maskKeywords reads
+// them, each ending where end says (nil: where it matched); nil for none.
+func lastKeyword(s string, re *lazyre.Regexp, end func(m []int) int) []int {
 	var last []int
 	for pos := 0; pos < len(s); {
 		m := nextMatch(re, s, pos)
@@ -740,17 +744,12 @@ func openAt(s string, re *lazyre.Regexp, closing []int) int {
 			pos = m[0] + 1
 			continue
 		}
-		last, pos = m, m[1]
-	}
-	if last == nil || last[1] != len(s) {
-		return -1
-	}
-	for _, g := range closing {
-		if last[2*g] >= 0 && last[2*g] == last[2*g+1] {
-			return last[0] // the quote opened, its closing group empty
+		if end != nil {
+			m[1] = end(m)
 		}
+		last, pos = m, max(m[1], m[0]+1)
 	}
-	return -1
+	return last
 }
 
 // passWords are the ordinary words that end in "pass", by the letters
