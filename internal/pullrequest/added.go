@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,16 @@ import (
 // be told (its diff holds a NUL byte: UTF-16, binary) maps to nil, every
 // line of it new.
 //
+// files, when not nil, are the only files asked about: the diff then
+// reads the base's contents of those files alone (and, when one of them
+// is new at its path, of the files the pull request deletes, where git
+// looks for what it was renamed from), so that a partial clone
+// (--filter=blob:none) needs only those of the base's files, which the
+// Action's base step fetches (scripts/action/base.sh). Their lines are
+// the same as in the whole diff: git pairs renames among the added and
+// deleted files only, and each of those stays in the diff when one of
+// files is added.
+//
 // The diff is the base's tree against the work tree, not against the
 // merge base (BASE...HEAD): it needs no history, so a depth-1 fetch of
 // the base is enough, and when the base moved on, a line the base removed
@@ -21,13 +32,73 @@ import (
 // as new when in doubt. Renames are followed (a moved file's old lines are
 // not new); no external diff, no textconv, git's prefixes whatever its
 // configuration says.
-func (b *Base) AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
-	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
-		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--")
+func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string) (map[string]map[int]bool, error) {
+	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
+		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
+	if files != nil {
+		spec, err := b.addedSpec(ctx, repo, rev, files)
+		if err != nil {
+			return nil, err
+		}
+		if spec == nil {
+			return map[string]map[int]bool{}, nil
+		}
+		args = append(args, spec...)
+	}
+	out, err := b.gitDiff(ctx, repo, args...)
 	if err != nil {
 		return nil, err
 	}
 	return parseAdded(out), nil
+}
+
+// maxSpecBytes bounds the pathspec AddedLines passes on git's command
+// line; past it the diff reads every changed file, as with files nil.
+const maxSpecBytes = 256 << 10
+
+// addedSpec is the pathspec that gives files' lines: files themselves,
+// and, when one of them is new at its path (git may pair it with a file
+// the pull request deletes), every file added or deleted in the diff's
+// scope (--relative: repo and below), the candidates git's rename
+// detection pairs among. nil when there is nothing to diff; an empty,
+// non-nil slice means the whole diff (too many names for one command).
+func (b *Base) addedSpec(ctx context.Context, repo, rev string, files []string) ([]string, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--relative",
+		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
+	if err != nil {
+		return nil, err
+	}
+	added := map[string]bool{}
+	var moves []string
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(f); i += 2 {
+		if f[i] == "A" {
+			added[f[i+1]] = true
+		}
+		moves = append(moves, f[i+1])
+	}
+	names := slices.Clone(files)
+	for _, p := range files {
+		if added[p] {
+			names = append(names, moves...)
+			break
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	spec := make([]string, 0, len(names))
+	size := 0
+	for _, p := range names {
+		size += len(p) + 11
+		if size > maxSpecBytes {
+			return []string{}, nil
+		}
+		spec = append(spec, ":(literal)"+p)
+	}
+	return spec, nil
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the

@@ -1,6 +1,8 @@
 package pullrequest
 
 import (
+	"context"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -38,5 +40,70 @@ func TestHunkNew(t *testing.T) {
 	}
 	if _, _, ok := hunkNew("@@ garbage"); ok {
 		t.Errorf("hunkNew(garbage) ok")
+	}
+}
+
+// TestAddedLinesOfFiles: the lines of the files asked, from a diff that
+// reads those files alone (and the rename candidates when one is new at
+// its path), are the whole diff's: a changed file, a renamed one, an
+// unchanged one, a new file that is a copy of a deleted one twice over
+// (git pairs one copy only, whichever of the two is asked), and a file
+// in a subfolder. A partial clone holding the base's contents of those
+// files alone then answers (TestActionBaseBlobless fetches just those).
+func TestAddedLinesOfFiles(t *testing.T) {
+	ctx := context.Background()
+	old := "a\nb\nc\nd\ne\nf\ng\nh\n# dbguard:allow\n"
+	dir, rev := repo(t, map[string]string{
+		"app.py":      "x = 1\n# dbguard:allow\n",
+		"same.py":     "y = 1  # dbguard:allow\n",
+		"old.py":      old,
+		"gone.txt":    "1\n2\n3\n4\n5\n6\n7\n8\n9\n",
+		"sub/deep.py": "z = 1\n",
+		"other.py":    "q\n",
+	})
+	write(t, filepath.Join(dir, "app.py"), "x = 2\n# dbguard:allow\nnew  # dbguard:allow\n")
+	gitRun(t, dir, "rm", "-q", "old.py", "gone.txt")
+	write(t, filepath.Join(dir, "moved.py"), old+"more\n")
+	write(t, filepath.Join(dir, "copy1.py"), "1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+	write(t, filepath.Join(dir, "copy2.py"), "1\n2\n3\n4\n5\n6\n7\n8\n9\n")
+	write(t, filepath.Join(dir, "sub/deep.py"), "z = 2\n")
+	write(t, filepath.Join(dir, "other.py"), "r\n")
+	gitRun(t, dir, "add", "-A")
+	b := &Base{Revs: []string{rev}, Source: "--base"}
+	whole, err := b.AddedLines(ctx, dir, rev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := whole["moved.py"]; !ok || whole["moved.py"][9] || !whole["moved.py"][10] {
+		t.Fatalf("the whole diff did not pair moved.py with old.py: %v", whole)
+	}
+	for _, files := range [][]string{
+		{"app.py"}, {"same.py"}, {"moved.py"}, {"copy1.py"}, {"copy2.py"}, {"sub/deep.py"},
+		{"app.py", "moved.py", "copy2.py"}, {"nothere.py"},
+	} {
+		got, err := b.AddedLines(ctx, dir, rev, files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			w, wok := whole[f]
+			g, gok := got[f]
+			if wok != gok || !reflect.DeepEqual(w, g) {
+				t.Errorf("AddedLines(%q)[%s] = %v (%v), the whole diff's %v (%v)", files, f, g, gok, w, wok)
+			}
+		}
+	}
+	if got, err := b.AddedLines(ctx, dir, rev, []string{}); err != nil || len(got) != 0 {
+		t.Errorf("AddedLines(no files) = %v, %v", got, err)
+	}
+	// From the subfolder: its paths, its scope.
+	sub := filepath.Join(dir, "sub")
+	wholeSub, err := b.AddedLines(ctx, sub, rev, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.AddedLines(ctx, sub, rev, []string{"deep.py"})
+	if err != nil || !reflect.DeepEqual(got["deep.py"], wholeSub["deep.py"]) || !got["deep.py"][1] {
+		t.Errorf("from sub/: %v, %v; the whole diff's %v", got, err, wholeSub)
 	}
 }

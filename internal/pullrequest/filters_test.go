@@ -46,7 +46,7 @@ func TestFiltersAskedOnce(t *testing.T) {
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	b := &Base{Revs: []string{rev}, Source: "--base"}
-	added, err := b.AddedLines(ctx, dir, rev)
+	added, err := b.AddedLines(ctx, dir, rev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
