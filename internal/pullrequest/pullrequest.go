@@ -656,9 +656,50 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		}
 	}
 	if b.From == "" {
-		return path, nil, nil
+		if have[rel] {
+			return path, nil, nil
+		}
+		return nearestFile(ctx, top, rev, path, rel, mine)
 	}
 	return walkedFile(top, path, rel, mine, from, walk, via, have)
+}
+
+// nearestFile is the base's file for rel, a file the base has not and
+// that is no move of one (a service's folder the pull request adds, or
+// copies from another service's): the base's dbguard.yaml nearest to
+// it, in its folder or the folders above, as config.Find would have
+// found for that folder in the base; path (the defaults) when the base
+// has none. Not the file git pairs it with as a copy: that pairing is
+// the pull request's to choose, and a copy of a service whose file
+// exempts its folder (hook.allow: ["**"]) would bring the exemption to
+// new code (ci_pr_service_copied.txtar).
+func nearestFile(ctx context.Context, top, rev, path, rel, mine string) (string, []config.TrustChange, error) {
+	var up []string
+	for d := pathpkg.Dir(rel); ; d = pathpkg.Dir(d) {
+		if p := pathpkg.Join(d, config.FileName); p != rel {
+			up = append(up, p)
+		}
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	have, err := inTree(ctx, top, rev, up)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, p := range up {
+		if !have[p] {
+			continue
+		}
+		where := mine
+		if where == "" {
+			where = path
+		}
+		return filepath.Join(top, filepath.FromSlash(p)), []config.TrustChange{{Key: config.FileName, File: where,
+			Note: fmt.Sprintf("the base branch has no %s (this pull request adds it); ci judges it with the trust-bearing settings of the base branch's %s, the nearest to %s/, until it is merged",
+				output.Escape(rel), output.Escape(p), output.Escape(pathpkg.Dir(rel)))}}, nil
+	}
+	return path, nil, nil
 }
 
 // walk is the base's files config.Find's walk from b.From would read, in
