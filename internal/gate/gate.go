@@ -157,6 +157,7 @@ func (p *prLines) ask(ctx context.Context, files ...string) {
 	}
 	var want []string
 	for _, f := range files {
+		f = p.name(f)
 		if !p.done[f] && !slices.Contains(want, f) {
 			want = append(want, f)
 		}
@@ -194,7 +195,20 @@ func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
 	if p.unread != "" || p.err != nil {
 		return true
 	}
-	return p.added.Fresh(file, line)
+	return p.added.Fresh(p.name(file), line)
+}
+
+// name is file as AddedLines names it: a slash path from the folder ci
+// runs in (../migrations/x.sql above it). The plan names a migration
+// above that folder by its absolute path, which no key of the diff is:
+// its comment counted as the base's (ci_attack_pr_allow_above_folder.txtar).
+func (p *prLines) name(file string) string {
+	if filepath.IsAbs(file) {
+		if rel, err := filepath.Rel(p.repo, file); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(file)
 }
 
 // unreadMessage is the message of a finding whose exemption may be the pull request's

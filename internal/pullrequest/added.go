@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,11 +33,29 @@ import (
 // as new when in doubt. Renames are followed (a moved file's old lines are
 // not new); no external diff, no textconv, git's prefixes whatever its
 // configuration says.
+//
+// The diff covers the whole repository, whatever folder of it repo is: a
+// file above repo (../migrations/0002_x.sql, when ci runs in a folder
+// below its project's root) is in it too. Run from repo alone (git diff
+// --relative), it held no such file, and a -- dbguard:allow comment the
+// pull request added there counted as the base's
+// (ci_attack_pr_allow_above_folder.txtar).
 func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string) (map[string]map[int]bool, error) {
-	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
+	out, err := gitIn(ctx, repo, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, err
+	}
+	prefix := strings.TrimSuffix(strings.TrimRight(string(out), "\n"), "/") // repo from the top
+	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "--text", "-U0", "-M",
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
 	if files != nil {
-		spec, err := b.addedSpec(ctx, repo, rev, files)
+		var top []string
+		for _, f := range files {
+			if t, ok := fromRepo(prefix, f); ok {
+				top = append(top, t)
+			}
+		}
+		spec, err := b.addedSpec(ctx, repo, rev, top)
 		if err != nil {
 			return nil, err
 		}
@@ -45,28 +64,62 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 		}
 		args = append(args, spec...)
 	}
-	out, err := b.gitDiff(ctx, repo, args...)
+	out, err = b.gitDiff(ctx, repo, args...)
 	if err != nil {
 		return nil, err
 	}
-	return parseAdded(out), nil
+	added := map[string]map[int]bool{}
+	for p, lines := range parseAdded(out) {
+		added[toRepo(prefix, p)] = lines
+	}
+	return added, nil
+}
+
+// fromRepo is the path from the top of f, a slash path from the folder
+// prefix (from the top; "" the top itself); false when f leaves the
+// repository.
+func fromRepo(prefix, f string) (string, bool) {
+	p := path.Join(prefix, f)
+	if p == ".." || strings.HasPrefix(p, "../") || path.IsAbs(p) {
+		return "", false
+	}
+	return p, true
+}
+
+// toRepo is p, a slash path from the top, from the folder prefix, as git
+// grep there names it (../x for a file above it).
+func toRepo(prefix, p string) string {
+	if prefix == "" {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, prefix+"/"); ok {
+		return rest
+	}
+	up, d := "", prefix
+	for d != "." && !strings.HasPrefix(p, d+"/") {
+		up += "../"
+		d = path.Dir(d)
+	}
+	if d == "." {
+		return up + p
+	}
+	return up + strings.TrimPrefix(p, d+"/")
 }
 
 // maxSpecBytes bounds the pathspec AddedLines passes on git's command
 // line; past it the diff reads every changed file, as with files nil.
 const maxSpecBytes = 256 << 10
 
-// addedSpec is the pathspec that gives files' lines: files themselves,
-// and, when one of them is new at its path (git may pair it with a file
-// the pull request deletes), every file added or deleted in the diff's
-// scope (--relative: repo and below), the candidates git's rename
-// detection pairs among. nil when there is nothing to diff; an empty,
+// addedSpec is the pathspec that gives the lines of files (slash paths
+// from the top): files themselves, and, when one of them is new at its
+// path (git may pair it with a file the pull request deletes), every file
+// added or deleted, the candidates git's rename detection pairs among. nil when there is nothing to diff; an empty,
 // non-nil slice means the whole diff (too many names for one command).
 func (b *Base) addedSpec(ctx context.Context, repo, rev string, files []string) ([]string, error) {
 	if len(files) == 0 {
 		return nil, nil
 	}
-	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--relative",
+	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
@@ -92,11 +145,11 @@ func (b *Base) addedSpec(ctx context.Context, repo, rev string, files []string) 
 	spec := make([]string, 0, len(names))
 	size := 0
 	for _, p := range names {
-		size += len(p) + 11
+		size += len(p) + 15
 		if size > maxSpecBytes {
 			return []string{}, nil
 		}
-		spec = append(spec, ":(literal)"+p)
+		spec = append(spec, ":(top,literal)"+p)
 	}
 	return spec, nil
 }
