@@ -195,8 +195,13 @@ func parseAdded(diff []byte) map[string]map[int]bool {
 }
 
 // diffPath is the path of a "+++ " line: b/PATH, C-quoted when git
-// quotes it; "" for /dev/null.
+// quotes it; "" for /dev/null. git ends the line with a tab when the name
+// holds a space ("+++ b/db settings.py\t"), and that tab is not the
+// name's: kept, the file was missing from the lines a pull request adds,
+// and its new dbguard:allow comments counted as the base's
+// (ci_attack_pr_allow_spaced_name.txtar). A name's own tab is quoted.
 func diffPath(s string) string {
+	s = strings.TrimSuffix(s, "\t")
 	if strings.HasPrefix(s, `"`) {
 		u, err := strconv.Unquote(s)
 		if err != nil {

@@ -15,12 +15,17 @@ func TestParseAdded(t *testing.T) {
 		"diff --git a/gone.py b/gone.py\n--- a/gone.py\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n" +
 		"diff --git \"a/t\\tab.py\" \"b/t\\tab.py\"\n--- \"a/t\\tab.py\"\n+++ \"b/t\\tab.py\"\n@@ -0,0 +1 @@\n+x\n" +
 		"diff --git a/w.txt b/w.txt\n--- a/w.txt\n+++ b/w.txt\n@@ -1 +1 @@\n-a\n+\x00b\x00\n" +
-		"diff --git a/old.py b/moved.py\nsimilarity index 100%\nrename from old.py\nrename to moved.py\n"
+		"diff --git a/old.py b/moved.py\nsimilarity index 100%\nrename from old.py\nrename to moved.py\n" +
+		"diff --git a/db settings.py b/db settings.py\n--- a/db settings.py\t\n+++ b/db settings.py\t\n@@ -1,0 +2 @@\n+x\n" +
+		"diff --git \"a/t\\303\\251 x.py\" \"b/t\\303\\251 x.py\"\n--- \"a/t\\303\\251 x.py\"\t\n+++ \"b/t\\303\\251 x.py\"\t\n@@ -0,0 +1 @@\n+x\n"
 	got := parseAdded([]byte(diff))
 	want := map[string]map[int]bool{
 		"a.py":     {2: true, 10: true, 11: true},
 		"t\tab.py": {1: true},
 		"w.txt":    nil,
+		// git's tab after a name holding a space is not the name's.
+		"db settings.py": {2: true},
+		"t\u00e9 x.py":   {1: true},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("parseAdded = %#v, want %#v", got, want)
