@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,11 +49,14 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 	prefix := strings.TrimSuffix(strings.TrimRight(string(out), "\n"), "/") // repo from the top
 	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "--text", "-U0", "-M",
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
+	var outside []string // files the diff cannot name: every line new
 	if files != nil {
 		var top []string
 		for _, f := range files {
 			if t, ok := fromRepo(prefix, f); ok {
 				top = append(top, t)
+			} else {
+				outside = append(outside, f)
 			}
 		}
 		spec, err := b.addedSpec(ctx, repo, rev, top)
@@ -60,7 +64,7 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 			return nil, err
 		}
 		if spec == nil {
-			return map[string]map[int]bool{}, nil
+			return newEverywhere(map[string]map[int]bool{}, outside), nil
 		}
 		args = append(args, spec...)
 	}
@@ -72,13 +76,27 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 	for p, lines := range parseAdded(out) {
 		added[toRepo(prefix, p)] = lines
 	}
-	return added, nil
+	return newEverywhere(added, outside), nil
+}
+
+// newEverywhere marks every line of files new in added: a name that
+// leaves the repository (a path through a link ci's folder is reached
+// by) is no file of the diff, and a line whose age cannot be told
+// counts as new.
+func newEverywhere(added map[string]map[int]bool, files []string) map[string]map[int]bool {
+	for _, f := range files {
+		added[f] = nil
+	}
+	return added
 }
 
 // fromRepo is the path from the top of f, a slash path from the folder
 // prefix (from the top; "" the top itself); false when f leaves the
 // repository.
 func fromRepo(prefix, f string) (string, bool) {
+	if path.IsAbs(f) || filepath.IsAbs(filepath.FromSlash(f)) {
+		return "", false
+	}
 	p := path.Join(prefix, f)
 	if p == ".." || strings.HasPrefix(p, "../") || path.IsAbs(p) {
 		return "", false

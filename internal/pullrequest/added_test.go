@@ -112,3 +112,24 @@ func TestAddedLinesOfFiles(t *testing.T) {
 		t.Errorf("from sub/: %v, %v; the whole diff's %v", got, err, wholeSub)
 	}
 }
+
+// TestAddedLinesOutside: a name that leaves the repository is no file of
+// the diff, and its lines count as new (before, it was missing from the
+// answer, and missing is unchanged: its comments counted as the base's).
+func TestAddedLinesOutside(t *testing.T) {
+	ctx := context.Background()
+	dir, rev := repo(t, map[string]string{"sub/a.py": "x\n"})
+	b := &Base{Revs: []string{rev}, Source: "--base"}
+	got, err := b.AddedLines(ctx, filepath.Join(dir, "sub"), rev, []string{"../../elsewhere/x.sql", "/abs/x.sql", "a.py"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"../../elsewhere/x.sql", "/abs/x.sql"} {
+		if lines, ok := got[f]; !ok || lines != nil {
+			t.Errorf("%s, outside the repository: %v, %v; want every line new", f, lines, ok)
+		}
+	}
+	if _, ok := got["a.py"]; ok {
+		t.Errorf("an unchanged file has new lines: %v", got)
+	}
+}
