@@ -42,11 +42,11 @@ import (
 // pull request added there counted as the base's
 // (ci_attack_pr_allow_above_folder.txtar).
 func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string) (map[string]map[int]bool, error) {
-	out, err := gitIn(ctx, repo, "rev-parse", "--show-prefix")
+	names, err := b.diffNames(ctx, repo, rev, files != nil)
 	if err != nil {
 		return nil, err
 	}
-	prefix := strings.TrimSuffix(strings.TrimRight(string(out), "\n"), "/") // repo from the top
+	prefix := names.prefix
 	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "--text", "-U0", "-M",
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
 	var outside []string // files the diff cannot name: every line new
@@ -59,16 +59,13 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 				outside = append(outside, f)
 			}
 		}
-		spec, err := b.addedSpec(ctx, repo, rev, top)
-		if err != nil {
-			return nil, err
-		}
+		spec := addedSpec(names, top)
 		if spec == nil {
 			return newEverywhere(map[string]map[int]bool{}, outside), nil
 		}
 		args = append(args, spec...)
 	}
-	out, err = b.gitDiff(ctx, repo, args...)
+	out, err := b.gitDiff(ctx, repo, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -128,33 +125,66 @@ func toRepo(prefix, p string) string {
 // line; past it the diff reads every changed file, as with files nil.
 const maxSpecBytes = 256 << 10
 
-// addedSpec is the pathspec that gives the lines of files (slash paths
-// from the top): files themselves, and, when one of them is new at its
-// path (git may pair it with a file the pull request deletes), every file
-// added or deleted, the candidates git's rename detection pairs among. nil when there is nothing to diff; an empty,
-// non-nil slice means the whole diff (too many names for one command).
-func (b *Base) addedSpec(ctx context.Context, repo, rev string, files []string) ([]string, error) {
-	if len(files) == 0 {
-		return nil, nil
+// addedNames is what AddedLines asks of git once per folder and base,
+// however many times a check asks it (the plan asks for each migration
+// whose comment decides a finding): the folder from the top, and the
+// files added or deleted in the whole repository (slash paths from the
+// top), added ones marked.
+type addedNames struct {
+	repo, rev string
+	prefix    string
+	added     map[string]bool
+	moves     []string
+}
+
+// diffNames is the addedNames of repo and rev, asked of git the first
+// time; without moves, the prefix alone (the whole diff needs no more).
+func (b *Base) diffNames(ctx context.Context, repo, rev string, moves bool) (*addedNames, error) {
+	b.names.Lock()
+	defer b.names.Unlock()
+	if n := b.names.last; n != nil && n.repo == repo && n.rev == rev && (n.added != nil || !moves) {
+		return n, nil
 	}
-	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-relative",
+	out, err := gitIn(ctx, repo, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, err
+	}
+	n := &addedNames{repo: repo, rev: rev,
+		prefix: strings.TrimSuffix(strings.TrimRight(string(out), "\n"), "/")}
+	if !moves {
+		return n, nil
+	}
+	n.added = map[string]bool{}
+	out, err = b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-relative",
 		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
 	}
-	added := map[string]bool{}
-	var moves []string
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	for i := 0; i+1 < len(f); i += 2 {
 		if f[i] == "A" {
-			added[f[i+1]] = true
+			n.added[f[i+1]] = true
 		}
-		moves = append(moves, f[i+1])
+		n.moves = append(n.moves, f[i+1])
+	}
+	b.names.last = n
+	return n, nil
+}
+
+// addedSpec is the pathspec that gives the lines of files (slash paths
+// from the top): files themselves, and, when one of them is new at its
+// path (git may pair it with a file the pull request deletes), every file
+// added or deleted, the candidates git's rename detection pairs among.
+// nil when there is nothing to diff; an empty, non-nil slice means the
+// whole diff (too many names for one command).
+func addedSpec(n *addedNames, files []string) []string {
+	if len(files) == 0 {
+		return nil
 	}
 	names := slices.Clone(files)
 	for _, p := range files {
-		if added[p] {
-			names = append(names, moves...)
+		if n.added[p] {
+			names = append(names, n.moves...)
 			break
 		}
 	}
@@ -165,11 +195,11 @@ func (b *Base) addedSpec(ctx context.Context, repo, rev string, files []string) 
 	for _, p := range names {
 		size += len(p) + 15
 		if size > maxSpecBytes {
-			return []string{}, nil
+			return []string{}
 		}
 		spec = append(spec, ":(top,literal)"+p)
 	}
-	return spec, nil
+	return spec
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the

@@ -2,8 +2,11 @@ package pullrequest
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -131,5 +134,42 @@ func TestAddedLinesOutside(t *testing.T) {
 	}
 	if _, ok := got["a.py"]; ok {
 		t.Errorf("an unchanged file has new lines: %v", got)
+	}
+}
+
+// TestAddedNamesAskedOnce: the plan asks the added lines of each
+// migration whose comment decides a finding, one at a time; the folder's
+// prefix and the added and deleted files are asked of git once for them
+// all, and each file's diff once.
+func TestAddedNamesAskedOnce(t *testing.T) {
+	ctx := context.Background()
+	realGit, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, rev := repo(t, map[string]string{"m/1.sql": "a\n", "m/2.sql": "b\n"})
+	write(t, filepath.Join(dir, "m/1.sql"), "a\nc\n")
+	write(t, filepath.Join(dir, "m/2.sql"), "b\nd\n")
+	bin := t.TempDir()
+	log := filepath.Join(t.TempDir(), "git.log")
+	if err := os.WriteFile(filepath.Join(bin, "git"), []byte("#!/bin/sh\necho \"$*\" >>"+log+"\nexec "+realGit+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	b := &Base{Revs: []string{rev}, Source: "--base"}
+	for _, f := range []string{"m/1.sql", "m/2.sql"} {
+		got, err := b.AddedLines(ctx, dir, rev, []string{f})
+		if err != nil || !got[f][2] {
+			t.Fatalf("AddedLines(%s) = %v, %v", f, got, err)
+		}
+	}
+	data, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, want := range map[string]int{"--show-prefix": 1, "--diff-filter=AD": 1, " -U0 ": 2} {
+		if n := strings.Count(string(data), what); n != want {
+			t.Errorf("%q asked %d times, want %d:\n%s", what, n, want, data)
+		}
 	}
 }

@@ -66,6 +66,12 @@ type Base struct {
 		off   []string
 		err   error
 	}
+	// names is what the added lines' diffs ask of git once
+	// (Base.diffNames).
+	names struct {
+		sync.Mutex
+		last *addedNames
+	}
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
