@@ -790,7 +790,8 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 // blob, as git mv leaves it) that no other of them had is it: a service
 // moved while another with files of the same names is deleted
 // (ci_pr_move_and_delete_service.txtar). Two that each have such a file,
-// or none, stop ci (MovesError). Else the file git's
+// or none, or one that git's pairing of rel names another of them, stop
+// ci (MovesError). Else the file git's
 // rename detection pairs with rel. The folder comes first because the
 // file's pairing is the pull request's to choose: an exact copy of the
 // base's api/dbguard.yaml added in decoy/ is what git pairs api's file
@@ -868,7 +869,14 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 		}
 	}
 	if len(moved) > 1 {
+		all := moved
 		moved = unchangedFrom(moved, same)
+		if len(moved) == 1 && paired != moved[0] && slices.Contains(all, paired) {
+			// git pairs rel with the other folder's file: a folder whose
+			// files were all edited but one copied unchanged from a
+			// deleted service is no move of that service's.
+			moved = []string{moved[0], paired}
+		}
 	}
 	switch {
 	case len(moved) > 1:
