@@ -71,7 +71,8 @@ blobs() (
   git grep -l -z -F -e dbguard:allow >"$found" 2>/dev/null
   allow=$(tr '\0' '\n' <"$found" | grep -c .)
   if [ "$allow" -gt 0 ]; then
-    there=$(xargs -0 git --literal-pathspecs ls-tree --full-tree "$rev" -- <"$found" 2>/dev/null | awk '$2 == "blob" { print $3 }')
+    # xargs runs git itself, not the function above: its settings again.
+    there=$(xargs -0 git -c safe.bareRepository=explicit -c core.fsmonitor=false --literal-pathspecs ls-tree --full-tree "$rev" -- <"$found" 2>/dev/null | awk '$2 == "blob" { print $3 }')
     want=$want$'\n'$there
     if [ "$(printf '%s\n' "$there" | grep -c .)" -lt "$allow" ]; then
       want=$want$'\n'$(git diff-tree -r --no-renames --diff-filter=D "$rev" HEAD 2>/dev/null | awk '{ print $3 }')
