@@ -40,6 +40,8 @@ func TestBaseFile(t *testing.T) {
 		// the defaults, while ci run in the folder took the same root's).
 		{name: "a service added", base: map[string]string{"dbguard.yaml": yaml},
 			path: "api/dbguard.yaml", want: "dbguard.yaml", note: "the base branch's dbguard.yaml, the nearest to api/"},
+		{name: "the top's file added, a --config", base: map[string]string{"web/dbguard.yaml": "version: 1\n"},
+			path: "dbguard.yaml", want: "dbguard.yaml"},
 		{name: "a service added, none above", base: map[string]string{"web/app.py": ""},
 			path: "api/dbguard.yaml", want: "api/dbguard.yaml"},
 		{name: "a service added below another", base: map[string]string{"dbguard.yaml": "version: 1\n", "api/dbguard.yaml": yaml},

@@ -689,6 +689,9 @@ func nearestFile(ctx context.Context, top, rev, path, rel, mine string) (string,
 			break
 		}
 	}
+	if len(up) == 0 {
+		return path, nil, nil // the top's own file: nothing above it
+	}
 	have, err := inTree(ctx, top, rev, up)
 	if err != nil {
 		return "", nil, err
