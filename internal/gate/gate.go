@@ -129,39 +129,92 @@ type Options struct {
 
 // prLines are the lines a pull request adds (pullrequest.Base.AddedLines),
 // whose dbguard:allow comments the credentials and plan checks do not
-// honour. The diff runs once, and only when an allow comment decides a
-// finding: a repository with none pays nothing for it.
+// honour. The diff runs only when an allow comment decides a finding, and
+// only for the files that hold one: a repository with none pays nothing
+// for it, and a partial clone needs the base's contents of those files
+// alone (scripts/action/base.sh fetches no other).
 type prLines struct {
-	base   *pullrequest.Base
-	repo   string
-	done   bool
-	added  hooks.NewLines
-	unread string // why the base could not be read
-	err    error  // the diff's error
+	base    *pullrequest.Base
+	repo    string
+	rev     string // the base's commit, once resolved
+	asked   bool   // rev and unread are known
+	added   hooks.NewLines
+	done    map[string]bool // the files whose lines are in added
+	unread  string          // why the base could not be read
+	partial bool            // unread: a partial clone lacks the base's files
+	err     error           // the diff's error
+}
+
+// ask reads the added lines of files not read yet, in one diff.
+func (p *prLines) ask(ctx context.Context, files ...string) {
+	if !p.asked {
+		p.asked = true
+		p.rev, p.unread = p.base.Resolve(ctx, p.repo)
+		p.added, p.done = hooks.NewLines{}, map[string]bool{}
+	}
+	if p.unread != "" || p.err != nil {
+		return
+	}
+	var want []string
+	for _, f := range files {
+		f = p.name(f)
+		if !p.done[f] && !slices.Contains(want, f) {
+			want = append(want, f)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	added, err := p.base.AddedLines(ctx, p.repo, p.rev, want)
+	if err != nil && strings.Contains(err.Error(), "promisor remote") {
+		// A partial clone without the base's contents of these files
+		// (dbguard's git reads fetch nothing): the base is unread, with
+		// the fetch that brings them, as for its dbguard.yaml.
+		p.unread, p.partial = "the base's contents of "+output.Escape(want[0])+" are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing", true
+		return
+	}
+	if err != nil {
+		p.err = err
+		return
+	}
+	// Only the files asked: the diff may hold others (the candidates
+	// of a rename), and a file the diff has not is unchanged.
+	for _, f := range want {
+		p.done[f] = true
+		if lines, ok := added[f]; ok {
+			p.added[f] = lines
+		}
+	}
 }
 
 // fresh reports whether line of file (a slash path from the repository
 // as git grep names it) is new in the pull request; true when that
 // cannot be told (unread, err).
 func (p *prLines) fresh(ctx context.Context, file string, line int) bool {
-	if !p.done {
-		p.done = true
-		if rev, why := p.base.Resolve(ctx, p.repo); rev == "" {
-			p.unread = why
-		} else {
-			p.added, p.err = p.base.AddedLines(ctx, p.repo, rev)
-		}
-	}
+	p.ask(ctx, file)
 	if p.unread != "" || p.err != nil {
 		return true
 	}
-	return p.added.Fresh(file, line)
+	return p.added.Fresh(p.name(file), line)
+}
+
+// name is file as AddedLines names it: a slash path from the folder ci
+// runs in (../migrations/x.sql above it). The plan names a migration
+// above that folder by its absolute path, which no key of the diff is:
+// its comment counted as the base's (ci_attack_pr_allow_above_folder.txtar).
+func (p *prLines) name(file string) string {
+	if filepath.IsAbs(file) {
+		if rel, err := filepath.Rel(p.repo, file); err == nil {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.ToSlash(file)
 }
 
 // unreadMessage is the message of a finding whose exemption may be the pull request's
 // own, when the base that would tell cannot be read.
 func (o Options) unreadMessage(what string) string {
-	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.lines.unread}).Hint()
+	hint := (&pullrequest.BaseError{Base: o.Base, Why: o.lines.unread, Partial: o.lines.partial}).Hint()
 	return fmt.Sprintf("%s; whether the comment is new in this pull request (%s), which ci does not honour, cannot be told: the base revision cannot be read: %s (%s)", what, o.Base.Source, o.lines.unread, hint)
 }
 
@@ -425,6 +478,15 @@ func checkCredentials(ctx context.Context, o Options) Check {
 	if err != nil {
 		c.fail(err)
 		return c
+	}
+	var allowed []string // the files whose allow comments decide a finding: one diff
+	for _, f := range found {
+		if f.AllowNew {
+			allowed = append(allowed, f.File)
+		}
+	}
+	if len(allowed) > 0 {
+		o.lines.ask(ctx, allowed...)
 	}
 	kept := found[:0]
 	for _, f := range found {

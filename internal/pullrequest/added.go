@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"path"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,6 +17,16 @@ import (
 // be told (its diff holds a NUL byte: UTF-16, binary) maps to nil, every
 // line of it new.
 //
+// files, when not nil, are the only files asked about: the diff then
+// reads the base's contents of those files alone (and, when one of them
+// is new at its path, of the files the pull request deletes, where git
+// looks for what it was renamed from), so that a partial clone
+// (--filter=blob:none) needs only those of the base's files, which the
+// Action's base step fetches (scripts/action/base.sh). Their lines are
+// the same as in the whole diff: git pairs renames among the added and
+// deleted files only, and each of those stays in the diff when one of
+// files is added.
+//
 // The diff is the base's tree against the work tree, not against the
 // merge base (BASE...HEAD): it needs no history, so a depth-1 fetch of
 // the base is enough, and when the base moved on, a line the base removed
@@ -21,13 +34,172 @@ import (
 // as new when in doubt. Renames are followed (a moved file's old lines are
 // not new); no external diff, no textconv, git's prefixes whatever its
 // configuration says.
-func (b *Base) AddedLines(ctx context.Context, repo, rev string) (map[string]map[int]bool, error) {
-	out, err := b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-color", "--relative", "--text", "-U0", "-M",
-		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--")
+//
+// The diff covers the whole repository, whatever folder of it repo is: a
+// file above repo (../migrations/0002_x.sql, when ci runs in a folder
+// below its project's root) is in it too. Run from repo alone (git diff
+// --relative), it held no such file, and a -- dbguard:allow comment the
+// pull request added there counted as the base's
+// (ci_attack_pr_allow_above_folder.txtar).
+func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string) (map[string]map[int]bool, error) {
+	names, err := b.diffNames(ctx, repo, rev, files != nil)
 	if err != nil {
 		return nil, err
 	}
-	return parseAdded(out), nil
+	prefix := names.prefix
+	args := []string{"--no-ext-diff", "--no-textconv", "--no-color", "--no-relative", "--text", "-U0", "-M",
+		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
+	var outside []string // files the diff cannot name: every line new
+	if files != nil {
+		var top []string
+		for _, f := range files {
+			if t, ok := fromRepo(prefix, f); ok {
+				top = append(top, t)
+			} else {
+				outside = append(outside, f)
+			}
+		}
+		spec := addedSpec(names, top)
+		if spec == nil {
+			return newEverywhere(map[string]map[int]bool{}, outside), nil
+		}
+		args = append(args, spec...)
+	}
+	out, err := b.gitDiff(ctx, repo, args...)
+	if err != nil {
+		return nil, err
+	}
+	added := map[string]map[int]bool{}
+	for p, lines := range parseAdded(out) {
+		added[toRepo(prefix, p)] = lines
+	}
+	return newEverywhere(added, outside), nil
+}
+
+// newEverywhere marks every line of files new in added: a name that
+// leaves the repository (a path through a link ci's folder is reached
+// by) is no file of the diff, and a line whose age cannot be told
+// counts as new.
+func newEverywhere(added map[string]map[int]bool, files []string) map[string]map[int]bool {
+	for _, f := range files {
+		added[f] = nil
+	}
+	return added
+}
+
+// fromRepo is the path from the top of f, a slash path from the folder
+// prefix (from the top; "" the top itself); false when f leaves the
+// repository.
+func fromRepo(prefix, f string) (string, bool) {
+	if path.IsAbs(f) || filepath.IsAbs(filepath.FromSlash(f)) {
+		return "", false
+	}
+	p := path.Join(prefix, f)
+	if p == ".." || strings.HasPrefix(p, "../") || path.IsAbs(p) {
+		return "", false
+	}
+	return p, true
+}
+
+// toRepo is p, a slash path from the top, from the folder prefix, as git
+// grep there names it (../x for a file above it).
+func toRepo(prefix, p string) string {
+	if prefix == "" {
+		return p
+	}
+	if rest, ok := strings.CutPrefix(p, prefix+"/"); ok {
+		return rest
+	}
+	up, d := "", prefix
+	for d != "." && !strings.HasPrefix(p, d+"/") {
+		up += "../"
+		d = path.Dir(d)
+	}
+	if d == "." {
+		return up + p
+	}
+	return up + strings.TrimPrefix(p, d+"/")
+}
+
+// maxSpecBytes bounds the pathspec AddedLines passes on git's command
+// line; past it the diff reads every changed file, as with files nil.
+const maxSpecBytes = 256 << 10
+
+// addedNames is what AddedLines asks of git once per folder and base,
+// however many times a check asks it (the plan asks for each migration
+// whose comment decides a finding): the folder from the top, and the
+// files added or deleted in the whole repository (slash paths from the
+// top), added ones marked.
+type addedNames struct {
+	repo, rev string
+	prefix    string
+	added     map[string]bool
+	moves     []string
+}
+
+// diffNames is the addedNames of repo and rev, asked of git the first
+// time; without moves, the prefix alone (the whole diff needs no more).
+func (b *Base) diffNames(ctx context.Context, repo, rev string, moves bool) (*addedNames, error) {
+	b.names.Lock()
+	defer b.names.Unlock()
+	if n := b.names.last; n != nil && n.repo == repo && n.rev == rev && (n.added != nil || !moves) {
+		return n, nil
+	}
+	out, err := gitIn(ctx, repo, "rev-parse", "--show-prefix")
+	if err != nil {
+		return nil, err
+	}
+	n := &addedNames{repo: repo, rev: rev,
+		prefix: strings.TrimSuffix(strings.TrimRight(string(out), "\n"), "/")}
+	if !moves {
+		return n, nil
+	}
+	n.added = map[string]bool{}
+	out, err = b.gitDiff(ctx, repo, "--no-ext-diff", "--no-textconv", "--no-relative",
+		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
+	if err != nil {
+		return nil, err
+	}
+	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for i := 0; i+1 < len(f); i += 2 {
+		if f[i] == "A" {
+			n.added[f[i+1]] = true
+		}
+		n.moves = append(n.moves, f[i+1])
+	}
+	b.names.last = n
+	return n, nil
+}
+
+// addedSpec is the pathspec that gives the lines of files (slash paths
+// from the top): files themselves, and, when one of them is new at its
+// path (git may pair it with a file the pull request deletes), every file
+// added or deleted, the candidates git's rename detection pairs among.
+// nil when there is nothing to diff; an empty, non-nil slice means the
+// whole diff (too many names for one command).
+func addedSpec(n *addedNames, files []string) []string {
+	if len(files) == 0 {
+		return nil
+	}
+	names := slices.Clone(files)
+	for _, p := range files {
+		if n.added[p] {
+			names = append(names, n.moves...)
+			break
+		}
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
+	spec := make([]string, 0, len(names))
+	size := 0
+	for _, p := range names {
+		size += len(p) + 15
+		if size > maxSpecBytes {
+			return []string{}
+		}
+		spec = append(spec, ":(top,literal)"+p)
+	}
+	return spec
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the
@@ -71,8 +243,13 @@ func parseAdded(diff []byte) map[string]map[int]bool {
 }
 
 // diffPath is the path of a "+++ " line: b/PATH, C-quoted when git
-// quotes it; "" for /dev/null.
+// quotes it; "" for /dev/null. git ends the line with a tab when the name
+// holds a space ("+++ b/db settings.py\t"), and that tab is not the
+// name's: kept, the file was missing from the lines a pull request adds,
+// and its new dbguard:allow comments counted as the base's
+// (ci_attack_pr_allow_spaced_name.txtar). A name's own tab is quoted.
 func diffPath(s string) string {
+	s = strings.TrimSuffix(s, "\t")
 	if strings.HasPrefix(s, `"`) {
 		u, err := strconv.Unquote(s)
 		if err != nil {

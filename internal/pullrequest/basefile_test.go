@@ -36,8 +36,26 @@ func TestBaseFile(t *testing.T) {
 			from: "backend/src", path: "backend/dbguard.yaml", want: "dbguard.yaml", note: "from dbguard.yaml to backend/dbguard.yaml (ci runs in backend/src/)"},
 		{name: "no file on either side", base: map[string]string{"backend/app.py": ""},
 			from: "backend", path: "dbguard.yaml", want: "dbguard.yaml"},
+		// A new service: the base's file nearest to its folder (before,
+		// the defaults, while ci run in the folder took the same root's).
 		{name: "a service added", base: map[string]string{"dbguard.yaml": yaml},
+			path: "api/dbguard.yaml", want: "dbguard.yaml", note: "the base branch's dbguard.yaml, the nearest to api/"},
+		{name: "the top's file added, a --config", base: map[string]string{"web/dbguard.yaml": "version: 1\n"},
+			path: "dbguard.yaml", want: "dbguard.yaml"},
+		{name: "a service added, none above", base: map[string]string{"web/app.py": ""},
 			path: "api/dbguard.yaml", want: "api/dbguard.yaml"},
+		{name: "a service added below another", base: map[string]string{"dbguard.yaml": "version: 1\n", "api/dbguard.yaml": yaml},
+			path: "api/jobs/dbguard.yaml", want: "api/dbguard.yaml", note: "the nearest to api/jobs/"},
+		// A copy is a new service, not its source: git's pairing of the
+		// copy is the pull request's to choose.
+		{name: "a service copied", base: map[string]string{"dbguard.yaml": "version: 1\n", "legacy/dbguard.yaml": "version: 1\nhook:\n  allow: [\"**\"]\n", "legacy/app.py": "x\n"},
+			pr: func(t *testing.T, dir string) {
+				if err := os.CopyFS(filepath.Join(dir, "api"), os.DirFS(filepath.Join(dir, "legacy"))); err != nil {
+					t.Fatal(err)
+				}
+				gitRun(t, dir, "add", "-A")
+			},
+			path: "api/dbguard.yaml", want: "dbguard.yaml", note: "the nearest to api/"},
 		{name: "renamed folder", base: map[string]string{"api/dbguard.yaml": yaml, "api/app.py": "x\n"},
 			pr: func(t *testing.T, dir string) {
 				gitRun(t, dir, "mv", "api", "api 2")

@@ -42,7 +42,9 @@ func (b *Base) gitDiff(ctx context.Context, dir string, args ...string) ([]byte,
 	}
 	// diff.renameLimit is git's default: the configuration's would
 	// say which files git pairs as renamed (renamedTo).
-	pre := append([]string{"-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.renameLimit=1000"}, off...)
+	// core.quotePath=true: a name's bytes past ASCII are octal escapes,
+	// which strconv.Unquote gives back byte for byte (diffPath).
+	pre := append([]string{"-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "-c", "diff.renameLimit=1000", "-c", "core.quotePath=true"}, off...)
 	return gitIn(ctx, dir, append(append(pre, "diff"), args...)...)
 }
 

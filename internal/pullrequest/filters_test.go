@@ -46,7 +46,7 @@ func TestFiltersAskedOnce(t *testing.T) {
 	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	b := &Base{Revs: []string{rev}, Source: "--base"}
-	added, err := b.AddedLines(ctx, dir, rev)
+	added, err := b.AddedLines(ctx, dir, rev, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,8 @@ func TestFiltersAskedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	rs, err := b.renames(ctx, dir, rev)
-	if err != nil || !slices.Contains(rs, rename{"svc/dbguard.yaml", ""}) || !slices.Contains(rs, rename{"", "svc2/dbguard.yaml"}) {
+	id := gitRun(t, dir, "rev-parse", rev+":svc/dbguard.yaml")
+	if err != nil || !slices.Contains(rs, rename{"svc/dbguard.yaml", "", id}) || !slices.Contains(rs, rename{"", "svc2/dbguard.yaml", id}) {
 		t.Fatalf("renames = %q, %v", rs, err)
 	}
 	if from, err := b.renamedTo(ctx, dir, rev, "svc2/dbguard.yaml"); err != nil || from != "svc/dbguard.yaml" {

@@ -127,3 +127,31 @@ func TestPartialCloneBaseNamesTheFetch(t *testing.T) {
 		t.Errorf("after the fetch, migrations.table %q, want the base's app_versions (changes %v)", cfg.Migrations.Table, changes)
 	}
 }
+
+// TestPartialCloneAddedLinesSaysPromisor: in a partial clone without the
+// base's copy of a file whose comment decides a finding, AddedLines
+// fetches nothing and says "promisor remote", which the gate turns into
+// the base-fetch error with the --refetch hint (the Action's base step
+// fetches that file: TestActionBaseFetchesWhatCiReads), never into a
+// comment taken as the base's.
+func TestPartialCloneAddedLinesSaysPromisor(t *testing.T) {
+	ctx := context.Background()
+	src, _ := repo(t, map[string]string{"leak.py": "x = 1  # dbguard:allow\n"})
+	write(t, filepath.Join(src, "leak.py"), "x = 1  # dbguard:allow\ny = 2\n")
+	gitRun(t, src, "commit", "-q", "-am", "pr")
+	gitRun(t, src, "branch", "base", "main~1")
+	gitRun(t, src, "config", "uploadpack.allowFilter", "true")
+	dst := filepath.Join(t.TempDir(), "dst")
+	gitRun(t, src, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, dst)
+	gitRun(t, dst, "checkout", "-q", "main")
+	gitRun(t, dst, "fetch", "-q", "--depth=1", "origin", "+refs/heads/base:refs/remotes/origin/base")
+	b := &Base{Revs: []string{"origin/base"}, Branch: "base", Source: "--base origin/base"}
+	rev, why := b.Resolve(ctx, dst)
+	if rev == "" {
+		t.Fatal(why)
+	}
+	_, err := b.AddedLines(ctx, dst, rev, []string{"leak.py"})
+	if err == nil || !strings.Contains(err.Error(), "promisor remote") {
+		t.Fatalf("AddedLines without the base's leak.py: %v, want git's promisor remote error", err)
+	}
+}

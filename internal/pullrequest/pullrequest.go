@@ -66,6 +66,12 @@ type Base struct {
 		off   []string
 		err   error
 	}
+	// names is what the added lines' diffs ask of git once
+	// (Base.diffNames).
+	names struct {
+		sync.Mutex
+		last *addedNames
+	}
 }
 
 // Detect is the pull request dbguard ci judges, or nil for a push build:
@@ -656,9 +662,53 @@ func (b *Base) baseFile(ctx context.Context, top, rev, path, mine string) (strin
 		}
 	}
 	if b.From == "" {
-		return path, nil, nil
+		if have[rel] {
+			return path, nil, nil
+		}
+		return nearestFile(ctx, top, rev, path, rel, mine)
 	}
 	return walkedFile(top, path, rel, mine, from, walk, via, have)
+}
+
+// nearestFile is the base's file for rel, a file the base has not and
+// that is no move of one (a service's folder the pull request adds, or
+// copies from another service's): the base's dbguard.yaml nearest to
+// it, in its folder or the folders above, as config.Find would have
+// found for that folder in the base; path (the defaults) when the base
+// has none. Not the file git pairs it with as a copy: that pairing is
+// the pull request's to choose, and a copy of a service whose file
+// exempts its folder (hook.allow: ["**"]) would bring the exemption to
+// new code (ci_pr_service_copied.txtar).
+func nearestFile(ctx context.Context, top, rev, path, rel, mine string) (string, []config.TrustChange, error) {
+	var up []string
+	for d := pathpkg.Dir(rel); ; d = pathpkg.Dir(d) {
+		if p := pathpkg.Join(d, config.FileName); p != rel {
+			up = append(up, p)
+		}
+		if d == "." || d == "/" {
+			break
+		}
+	}
+	if len(up) == 0 {
+		return path, nil, nil // the top's own file: nothing above it
+	}
+	have, err := inTree(ctx, top, rev, up)
+	if err != nil {
+		return "", nil, err
+	}
+	for _, p := range up {
+		if !have[p] {
+			continue
+		}
+		where := mine
+		if where == "" {
+			where = path
+		}
+		return filepath.Join(top, filepath.FromSlash(p)), []config.TrustChange{{Key: config.FileName, File: where,
+			Note: fmt.Sprintf("the base branch has no %s (this pull request adds it); ci judges it with the trust-bearing settings of the base branch's %s, the nearest to %s/, until it is merged",
+				output.Escape(rel), output.Escape(p), output.Escape(pathpkg.Dir(rel)))}}, nil
+	}
+	return path, nil, nil
 }
 
 // walk is the base's files config.Find's walk from b.From would read, in
@@ -738,8 +788,13 @@ func linkedWalk(ctx context.Context, top, rev, from string, chain, walk []string
 // file rel configures, with its warning; "" when rel is no move of one.
 // First, when folders, the folder: a base folder whose files the pull
 // request moved into rel's folder (dir/X is new and D/X gone, whatever
-// their contents) and that has a dbguard.yaml; two such folders stop ci
-// (MovesError). Else the file git's
+// their contents) and that has a dbguard.yaml. When two such folders lost
+// files of dir's names, the one dir has a file of unchanged (the same
+// blob, as git mv leaves it) that no other of them had is it: a service
+// moved while another with files of the same names is deleted
+// (ci_pr_move_and_delete_service.txtar). Two that each have such a file,
+// or none, or one that git's pairing of rel names another of them, stop
+// ci (MovesError). Else the file git's
 // rename detection pairs with rel. The folder comes first because the
 // file's pairing is the pull request's to choose: an exact copy of the
 // base's api/dbguard.yaml added in decoy/ is what git pairs api's file
@@ -759,12 +814,13 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 	at := func(p string) string { return filepath.Join(top, filepath.FromSlash(p)) }
 	dir := pathpkg.Dir(rel)
 	from := map[string]bool{}     // the base folders files moved from
-	gone := map[string][]string{} // the base's files the work tree has not, by name
+	gone := map[string][]rename{} // the base's files the work tree has not, by name
 	for _, r := range pairs {
 		if r.from != "" {
-			gone[pathpkg.Base(r.from)] = append(gone[pathpkg.Base(r.from)], r.from)
+			gone[pathpkg.Base(r.from)] = append(gone[pathpkg.Base(r.from)], r)
 		}
 	}
+	same := map[string][]string{} // a file of dir: the base folders that had it unchanged
 	// A file of dir the base has not, and a file of the base the work
 	// tree has not, at the same path below their folders, whatever their
 	// contents: git's pairing by content is the pull request's to choose
@@ -781,12 +837,19 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 		if !ok || x == config.FileName {
 			continue // the file itself: git's pairing, or the walk's
 		}
-		for _, p := range gone[pathpkg.Base(x)] {
-			switch {
+		for _, g := range gone[pathpkg.Base(x)] {
+			d := ""
+			switch p := g.from; {
 			case p == x:
-				from["."] = true
+				d = "."
 			case strings.HasSuffix(p, "/"+x):
-				from[strings.TrimSuffix(p, "/"+x)] = true
+				d = strings.TrimSuffix(p, "/"+x)
+			default:
+				continue
+			}
+			from[d] = true
+			if r.id != "" && r.id == g.id {
+				same[r.to] = append(same[r.to], d)
 			}
 		}
 	}
@@ -808,6 +871,16 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 			}
 		}
 	}
+	if len(moved) > 1 {
+		all := moved
+		moved = unchangedFrom(moved, same)
+		if len(moved) == 1 && paired != moved[0] && slices.Contains(all, paired) {
+			// git pairs rel with the other folder's file: a folder whose
+			// files were all edited but one copied unchanged from a
+			// deleted service is no move of that service's.
+			moved = []string{moved[0], paired}
+		}
+	}
 	switch {
 	case len(moved) > 1:
 		return "", nil, &MovesError{Dir: dir, Files: [2]string{moved[0], moved[1]}}
@@ -822,6 +895,41 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 				output.Escape(paired), output.Escape(rel), output.Escape(paired))}}, nil
 	}
 	return "", nil, nil
+}
+
+// unchangedFrom narrows moved (the base's dbguard.yaml files of the
+// folders that lost files of dir's names) to the folders a file of dir
+// is unchanged from, and from no other of them: same is, for each file
+// of dir, the folders whose file of its name had its blob. moved as it
+// is when no file singles one out. A file of the pull request's can make
+// a folder one of them only by being that folder's file byte for byte.
+func unchangedFrom(moved []string, same map[string][]string) []string {
+	of := map[string]bool{}
+	for _, f := range moved {
+		of[pathpkg.Dir(f)] = true
+	}
+	kept := map[string]bool{}
+	for _, ds := range same {
+		var in []string
+		for _, d := range ds {
+			if of[d] && !slices.Contains(in, d) {
+				in = append(in, d)
+			}
+		}
+		if len(in) == 1 {
+			kept[in[0]] = true
+		}
+	}
+	if len(kept) == 0 {
+		return moved
+	}
+	var out []string
+	for _, f := range moved {
+		if kept[pathpkg.Dir(f)] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // MovesError is a new dbguard.yaml in a folder the pull request moved the
@@ -1006,8 +1114,10 @@ func inTree(ctx context.Context, top, rev string, paths []string) (map[string]bo
 }
 
 // rename is a file of the base (from) the work tree has not, or one of
-// the work tree (to) the base has not (slashed paths from the top).
-type rename struct{ from, to string }
+// the work tree (to) the base has not (slashed paths from the top), with
+// its blob id ("" when git does not say: a work tree file that is not
+// the index's).
+type rename struct{ from, to, id string }
 
 // renames are the base's files the work tree has not and the work tree's
 // files the base has not, each its own entry: git diff --no-renames, so
@@ -1017,24 +1127,37 @@ type rename struct{ from, to string }
 // files) says what moved. A folder moved (services/api to services/api2)
 // with its files, edited or not, is its files gone and added.
 func (b *Base) renames(ctx context.Context, top, rev string) ([]rename, error) {
+	// --raw: ":MODE MODE SRC DST STATUS\0PATH\0", the ids whole.
 	out, err := b.gitDiff(ctx, top, "--no-ext-diff", "--no-textconv", "--no-relative",
-		"--name-status", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
+		"--raw", "--no-abbrev", "-z", "--no-renames", "--diff-filter=AD", "--end-of-options", rev, "--")
 	if err != nil {
 		return nil, err
 	}
 	var rs []rename
 	f := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
 	for i := 0; i+1 < len(f); i += 2 {
-		switch f[i] {
+		meta := strings.Fields(f[i])
+		if len(meta) != 5 {
+			return nil, fmt.Errorf("git diff --raw: unexpected %q", f[i])
+		}
+		switch meta[4] {
 		case "A":
-			rs = append(rs, rename{"", f[i+1]})
+			rs = append(rs, rename{"", f[i+1], realID(meta[3])})
 		case "D":
-			rs = append(rs, rename{f[i+1], ""})
+			rs = append(rs, rename{f[i+1], "", realID(meta[2])})
 		default:
-			return nil, fmt.Errorf("git diff --name-status: unexpected %q", f[i])
+			return nil, fmt.Errorf("git diff --raw: unexpected %q", f[i])
 		}
 	}
 	return rs, nil
+}
+
+// realID is id, "" when it is git's all-zero id (no id told).
+func realID(id string) string {
+	if strings.Trim(id, "0") == "" {
+		return ""
+	}
+	return id
 }
 
 // renamedTo is the dbguard.yaml of rev that the work tree has renamed to

@@ -32,19 +32,73 @@ fi
 
 # A partial clone (actions/checkout's filter: blob:none) holds the base's
 # trees but not its files, and dbguard ci fetches nothing itself (its git
-# reads carry protocol.allow=never): fetch the files of the base's tree
-# that are missing here, by id, from origin. No commit, no history, no
-# checkout. A fetch that fails is a warning: dbguard ci then stops, exit 2,
-# naming the fetch that brings them.
-blobs() {
+# reads carry protocol.allow=never): fetch, by id, from origin, the files
+# of the base's tree that dbguard ci reads and this clone lacks, and no
+# other (in a monorepo checked out sparse, or far from its base, the
+# base's missing files are most of the repository). What ci reads of the
+# base (internal/pullrequest), by name, whatever dbguard.yaml says:
+# - every dbguard.yaml (the walk, services, renames) and every symbolic
+#   link (a dbguard.yaml that is one is followed), then what the
+#   dbguard.yaml links lead to;
+# - what detects the migrations tool and Prisma's variables
+#   (detectionMark, prismaCandidate): alembic.ini, package.json, *.prisma,
+#   prisma*, .config/, and *.sql but golang-migrate's *.up.sql and
+#   *.down.sql, whose names alone are read;
+# - for a dbguard:allow comment, whether it is new (AddedLines): the files
+#   of the work tree holding one, at their path, and when one of them is
+#   new at its path, the files the pull request deletes (git's rename
+#   candidates).
+# No commit, no history, no checkout. A fetch that fails is a warning:
+# dbguard ci then stops, exit 2, naming the fetch that brings them.
+blobs() (
   [ "$(git config --get remote.origin.promisor 2>/dev/null)" = true ] || return 0
-  local missing
-  missing=$(git rev-list --objects --missing=print "$1^{tree}" 2>/dev/null | sed -n 's/^?//p')
+  rev=$1
+  missing=$(git rev-list --objects --missing=print "$rev^{tree}" 2>/dev/null | sed -n 's/^?//p')
   [ -n "$missing" ] || return 0
-  if ! printf '%s\n' "$missing" | git -c fetch.negotiationAlgorithm=noop fetch -q --no-tags --no-write-fetch-head --recurse-submodules=no --filter=blob:none origin --stdin; then
+  top=$(git rev-parse --show-toplevel 2>/dev/null) && cd "$top" || return 0
+  # ls-tree's lines: MODE TYPE ID<tab>PATH, a PATH git quotes in "...".
+  want=$(git ls-tree -r --full-tree "$rev" 2>/dev/null | awk -F '\t' '
+    { split($1, m, " "); p = $2; sub(/^"/, "", p); sub(/"$/, "", p)
+      n = split(p, part, "/"); b = part[n]
+      if (m[2] != "blob") next
+      if (m[1] == "120000" || b == "dbguard.yaml" || b == "alembic.ini" || b == "package.json" ||
+          b ~ /\.prisma$/ || b ~ /^prisma/ || p ~ /(^|\/)\.config\// ||
+          (b ~ /\.sql$/ && b !~ /\.(up|down)\.sql$/)) print m[3] }')
+  # The work tree's files holding a dbguard:allow comment (paths NUL
+  # separated, in a file: a name may hold a line break).
+  found=$(mktemp) || return 0
+  trap 'rm -f "$found"' EXIT
+  git grep -l -z -F -e dbguard:allow >"$found" 2>/dev/null
+  allow=$(tr '\0' '\n' <"$found" | grep -c .)
+  if [ "$allow" -gt 0 ]; then
+    # xargs runs git itself, not the function above: its settings again.
+    there=$(xargs -0 git -c safe.bareRepository=explicit -c core.fsmonitor=false --literal-pathspecs ls-tree --full-tree "$rev" -- <"$found" 2>/dev/null | awk '$2 == "blob" { print $3 }')
+    want=$want$'\n'$there
+    if [ "$(printf '%s\n' "$there" | grep -c .)" -lt "$allow" ]; then
+      want=$want$'\n'$(git diff-tree -r --no-renames --diff-filter=D "$rev" HEAD 2>/dev/null | awk '{ print $3 }')
+    fi
+  fi
+  fetch() {
+    local ids
+    ids=$(printf '%s\n' "$missing" | grep -Fx -f <(printf '%s\n' "$1" | grep .))
+    [ -n "$ids" ] || return 0
+    printf '%s\n' "$ids" | git -c fetch.negotiationAlgorithm=noop fetch -q --no-tags --no-write-fetch-head --recurse-submodules=no --filter=blob:none origin --stdin
+  }
+  if ! fetch "$want"; then
+    echo "::warning title=dbguard::could not fetch the base branch's files into this partial clone; dbguard ci reads dbguard.yaml's trust-bearing settings from them"
+    return 0
+  fi
+  # What a dbguard.yaml that is a link leads to, through links in the
+  # base's tree (their targets are here now); the object's id alone, so
+  # cat-file reads no missing file.
+  targets=$(git -c core.quotePath=false ls-tree -r --full-tree "$rev" 2>/dev/null |
+    awk -F '\t' -v rev="$rev" '$1 ~ /^120000 / && $2 !~ /^"/ && ($2 == "dbguard.yaml" || $2 ~ /\/dbguard\.yaml$/) { print rev ":" $2 }' |
+    git cat-file --batch-check='%(objectname)' --follow-symlinks 2>/dev/null | grep -E '^[0-9a-f]{40,64}$')
+  if [ -n "$targets" ] && ! fetch "$targets"; then
     echo "::warning title=dbguard::could not fetch the base branch's files into this partial clone; dbguard ci reads dbguard.yaml's trust-bearing settings from them"
   fi
-}
+  return 0
+)
 
 case "${GITHUB_EVENT_NAME:-}" in
   pull_request|pull_request_target) ;;
