@@ -779,3 +779,30 @@ func firstName(dir, suffix string) string {
 	}
 	return ""
 }
+
+// Below is the project of the one tool whose marks the folder from, or
+// the nearest folder above it below the root, holds: a Prisma project in
+// apps/api, deeper than the root's direct subfolders detection looks in.
+// nil when from is not below the root, no such folder holds a mark, or
+// the nearest one holds more than one tool's. For advice only: the
+// command that found golang-migrate there keeps it (migrations.workdir
+// is how the user says where the tool runs).
+func Below(cfg *config.Config, from string) *Project {
+	if cfg.Migrations.Tool != "" || cfg.Migrations.Workdir != "" || cfg.DirGiven {
+		return nil // the user's own settings: nothing was left to detect
+	}
+	from, err := filepath.Abs(from)
+	if err != nil || from == cfg.Root || !safefile.Within(cfg.Root, from) {
+		return nil
+	}
+	for dir := from; !lastUp(cfg.Root, dir); dir = filepath.Dir(dir) {
+		switch all := marks(dir, cfg); len(all) {
+		case 0:
+			continue
+		case 1:
+			return project(cfg, all[0].kind, dir, all[0].why)
+		}
+		return nil
+	}
+	return nil
+}
