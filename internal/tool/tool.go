@@ -702,25 +702,10 @@ func iniInterpolate(v string, vals map[string]string, fileSize int) (string, err
 }
 
 // inside reports whether p, its links resolved (those of the part that
-// exists), is inside root.
-func inside(root, p string) bool {
-	real := func(q string) string {
-		rest := ""
-		for {
-			if r, err := filepath.EvalSymlinks(q); err == nil {
-				return filepath.Join(r, rest)
-			}
-			parent := filepath.Dir(q)
-			if parent == q {
-				return filepath.Join(q, rest)
-			}
-			rest = filepath.Join(filepath.Base(q), rest)
-			q = parent
-		}
-	}
-	r, err := filepath.Rel(real(root), real(filepath.Clean(p)))
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
-}
+// exists), is inside root: safefile.WithinResolved, as the hooks folder's
+// check. A folder the tool would make (prisma/migrations not there yet)
+// is where its parent leads.
+func inside(root, p string) bool { return safefile.WithinResolved(root, p) }
 
 // Detected is what detection finds for a project's settings.
 type Detected struct {
