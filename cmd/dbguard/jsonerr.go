@@ -105,18 +105,18 @@ var errSecondInterrupt = fmt.Errorf("a second interrupt ended dbguard before the
 // "error" of class interrupted, exit code 130. It waits at most wait for
 // the command's own writing (one stuck on a full pipe must not keep the
 // process from ending). Through w, a Redactor, it is masked as any
-// output is.
-func (j *jsonReport) interrupted(w io.Writer, wait time.Duration) {
+// output is. It says whether it wrote the document.
+func (j *jsonReport) interrupted(w io.Writer, wait time.Duration) bool {
 	deadline := time.Now().Add(wait)
 	for !j.mu.TryLock() {
 		if time.Now().After(deadline) {
-			return
+			return false
 		}
 		time.Sleep(time.Millisecond)
 	}
 	defer j.mu.Unlock()
 	if j.written || !j.used {
-		return
+		return false
 	}
 	j.written = true
 	printed := j.printed.Bytes()
@@ -124,6 +124,7 @@ func (j *jsonReport) interrupted(w io.Writer, wait time.Duration) {
 		printed = nil // a report cut mid-way is no JSON: the error alone
 	}
 	writeJSONResult(w, printed, errSecondInterrupt)
+	return true
 }
 
 // writeJSONResult writes what the command printed, adding the error.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,9 +54,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	ctx, stop := interruptible(func() {
 		// A --format json reader gets one JSON document still: the
 		// report so far, marked interrupted.
-		report.interrupted(out, flushWait)
+		partial := report.interrupted(out, flushWait)
 		out.FlushHeld(flushWait)
-		errOut.FlushHeld(flushWait)
+		// The first Ctrl-C's error is said on stderr; so is the second,
+		// which ends the process before any error is: after what the
+		// command had printed, as its last line.
+		var last bytes.Buffer
+		output.Talk{W: &last}.Errorf("%s", secondInterruptText(partial))
+		errOut.FlushHeldThen(flushWait, last.String())
 	})
 	defer stop()
 
@@ -83,6 +89,17 @@ func helpPath(args []string) string {
 		path = append(path, a)
 	}
 	return strings.Join(path, " ")
+}
+
+// secondInterruptText is the stderr line of a second Ctrl-C: what it did,
+// and, when it wrote the --format json document, that the document is
+// partial.
+func secondInterruptText(partial bool) string {
+	msg := "a second interrupt ended dbguard at once, before the command finished: what it was doing stopped where it stood"
+	if partial {
+		msg += "; the JSON document on stdout is partial, its error of class interrupted"
+	}
+	return msg
 }
 
 // flushWait is how long the second Ctrl-C waits for a write under way

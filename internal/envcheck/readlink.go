@@ -3,8 +3,9 @@ package envcheck
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
+
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // linkChecked, when not nil (tests only), runs between the check that a
@@ -27,7 +28,7 @@ func openLinkInside(root, rel string) (*os.File, error) {
 		return nil, &OutsideError{Path: rel}
 	}
 	in, err := filepath.Rel(realRoot, real)
-	if err != nil || in == ".." || strings.HasPrefix(in, ".."+string(filepath.Separator)) {
+	if err != nil || !safefile.Within(realRoot, real) {
 		return nil, &OutsideError{Path: rel}
 	}
 	if linkChecked != nil {

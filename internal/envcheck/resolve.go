@@ -21,6 +21,7 @@ import (
 	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/envload"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Options says where to look and what for.
@@ -196,18 +197,12 @@ func (r *Report) findFiles(ctx context.Context, o Options) ([]EnvFile, []string,
 var errOutside = errors.New("it is outside the project (or a link takes it out), and dbguard reads nothing outside it")
 
 // insideRoot reports whether rel below root, its links resolved, is
-// still inside root.
+// still inside root: safefile.WithinExisting, which wants the whole path
+// to resolve, unlike the tool's and the hooks folder's check
+// (WithinResolved): an env file is about to be read, and one behind a
+// dangling link, or a loop, is not proven inside.
 func insideRoot(root, rel string) bool {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return false
-	}
-	real, err := filepath.EvalSymlinks(filepath.Join(root, filepath.FromSlash(rel)))
-	if err != nil {
-		return false
-	}
-	r, err := filepath.Rel(realRoot, real)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
+	return safefile.WithinExisting(root, filepath.Join(root, filepath.FromSlash(rel)))
 }
 
 // readAll runs every loader, the folders shared out among the cores: in a

@@ -476,6 +476,12 @@ func checkCredentials(ctx context.Context, o Options) Check {
 	}
 	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, every)
 	if err != nil {
+		// A planted .git file is where the user fixes it (its rm), not
+		// the project's .env or dbguard.yaml.
+		var wte *hooks.WorkTreeError
+		if errors.As(err, &wte) && wte.Where() != "" {
+			c.home = wte.Where()
+		}
 		c.fail(err)
 		return c
 	}

@@ -168,15 +168,38 @@ func runChild(ctx context.Context, cmd *exec.Cmd, name string, u *dburl.URL, fro
 			code = r.ToolCode
 		}
 	}
+	// The child has exited and its output is copied: what its escaping
+	// writers still hold (a rune or a command's start cut at its end) is
+	// its, and comes before any line of dbguard's (the warning below, the
+	// caller's error). Before, the writers were closed once runChild had
+	// returned, and a held "#" followed dbguard's warning.
+	midLine := closeChildText(cmd)
 	if rerr := shim.Err(name); rerr != nil {
 		return code, rerr
 	}
 	if err == nil && code == 0 && isPython(name) {
 		if r, rerr := shim.Result(); rerr == nil && !r.Loaded {
+			if midLine {
+				io.WriteString(log, "\n") // the child's last line was not ended
+			}
 			output.Talk{W: log}.Warnf("%s ran without dbguard's Python connection guard (python -I or -E ignores PYTHONPATH): where it connected is not proven", name)
 		}
 	}
 	return code, err
+}
+
+// closeChildText writes what cmd's escaping writers (output.ChildText)
+// hold, and says whether its stderr, dbguard's talk, was left mid-line.
+// A writer of another type (exec's stdout passed as it is) is not closed.
+func closeChildText(cmd *exec.Cmd) (midLine bool) {
+	if c, ok := cmd.Stdout.(*output.ChildText); ok {
+		c.Close()
+	}
+	if c, ok := cmd.Stderr.(*output.ChildText); ok {
+		c.Close()
+		midLine = c.MidLine()
+	}
+	return midLine
 }
 
 // isPython reports whether a child is a Python tool dbguard knows.

@@ -3,9 +3,11 @@ package guarded
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +59,7 @@ func Up(ctx context.Context, o MigrateOptions, n int) error {
 		}
 		return o.toolRun(ctx, "up", steps)
 	}
-	return o.run(ctx, func(r *migrate.Runner) error { return r.Up(ctx, n) }, afterVerify)
+	return o.undetected(o.run(ctx, func(r *migrate.Runner) error { return r.Up(ctx, n) }, afterVerify), "up")
 }
 
 // Down rolls back n migrations, or every one when all is set (after
@@ -196,7 +198,7 @@ func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending
 	if o.other() {
 		return o.toolStatus(ctx, f, allowPending, false)
 	}
-	return o.run(ctx, func(r *migrate.Runner) error {
+	return o.undetected(o.run(ctx, func(r *migrate.Runner) error {
 		st, err := r.Status()
 		if err != nil {
 			return err
@@ -210,7 +212,53 @@ func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending
 			return err
 		}
 		return st.Err(allowPending, r.Source())
-	}, afterNothing)
+	}, afterNothing), "status")
+}
+
+// undetected is err, but when it is golang-migrate's missing folder and
+// the folder the command runs in is inside a tool's project that
+// detection did not look at (a Prisma project in apps/api: it looks in
+// the root and its direct subfolders), its hint is that tool's own
+// command for what the user asked (what: "status" or "up"), behind the
+// guard, as it runs from here, and the setting that makes dbguard run
+// the tool there. Before, it said: dbguard migrate create init, which
+// writes a golang-migrate file the project's tool never runs.
+func (o MigrateOptions) undetected(err error, what string) error {
+	var missing *migrate.SourceError
+	if !errors.As(err, &missing) || !missing.Missing {
+		return err
+	}
+	wd, werr := os.Getwd()
+	if werr != nil {
+		return err
+	}
+	p := tool.Below(o.Config, wd)
+	if p == nil {
+		return err
+	}
+	commands := map[tool.Kind][2]string{
+		tool.Prisma:  {"prisma migrate status", "prisma migrate deploy"},
+		tool.Alembic: {"alembic current", "alembic upgrade head"},
+		tool.Dbmate:  {"dbmate status", "dbmate up"},
+		tool.Goose:   {"goose status", "goose up"},
+	}[p.Kind]
+	cmd := commands[0]
+	if what == "up" {
+		cmd = commands[1]
+	}
+	if cmd == "" {
+		return err
+	}
+	run := tool.InWorkdir(p.Workdir) + "dbguard exec -- " + cmd
+	if p.Kind == tool.Prisma {
+		// The project's CLI, installed first when npx would download one.
+		run = p.GuardedPrisma() + strings.TrimPrefix(cmd, "prisma")
+	}
+	workdir := filepath.ToSlash(output.RelTo(o.Config.Root, p.Workdir))
+	e := *missing
+	e.Fix = fmt.Sprintf("%s is a %s project (%s), deeper than dbguard looks for one (the project root and its direct subfolders): run %s's own command behind the guard: %s; or have dbguard run %s there with migrations: {workdir: %s} in the project root's dbguard.yaml",
+		output.Escape(workdir), p.Kind, output.Escape(p.Detected), p.Kind, run, p.Kind, output.Escape(workdir))
+	return &e
 }
 
 // after says what run does once its work has succeeded.

@@ -193,25 +193,8 @@ func (e *HooksLinkError) Hint() string {
 
 // within reports whether path is root or below it, links resolved as far
 // as they exist (a hooks folder not created yet resolves through its
-// parent).
-func within(root, path string) bool {
-	real := func(p string) string {
-		p = filepath.Clean(p)
-		var rest []string
-		for {
-			if r, err := filepath.EvalSymlinks(p); err == nil {
-				return filepath.Join(append([]string{r}, rest...)...)
-			}
-			parent := filepath.Dir(p)
-			if parent == p {
-				return filepath.Join(append([]string{p}, rest...)...)
-			}
-			rest = append([]string{filepath.Base(p)}, rest...)
-			p = parent
-		}
-	}
-	return safefile.Within(real(root), real(path))
-}
+// parent): safefile.WithinResolved.
+func within(root, path string) bool { return safefile.WithinResolved(root, path) }
 
 // lefthookRuns reports whether any of lefthook's configuration files runs
 // dbguard (the main file or a -local one: lefthook merges them).

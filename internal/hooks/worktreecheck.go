@@ -42,15 +42,20 @@ type WorkTreeError struct {
 func (e *WorkTreeError) Error() string {
 	if e.Top == "" {
 		return fmt.Sprintf("git run in %s finds the repository %s with no work tree (core.bare is true in its configuration): dbguard reads no file through it",
-			output.Escape(e.Dir), output.Escape(e.GitDir))
+			shownPath(e.Dir), shownPath(e.GitDir))
 	}
 	if e.GitFile != "" {
 		return fmt.Sprintf("git run in %s reads the work tree %s through its .git file, whose repository %s does not name that folder as its work tree: dbguard reads no file through it",
-			output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
+			shownPath(e.Dir), shownPath(e.Top), shownPath(e.GitDir))
 	}
 	return fmt.Sprintf("git run in %s reads the work tree %s, which is not the folder whose .git is the repository %s (core.worktree or GIT_WORK_TREE names it): dbguard reads no file through it",
-		output.Escape(e.Dir), output.Escape(e.Top), output.Escape(e.GitDir))
+		shownPath(e.Dir), shownPath(e.Top), shownPath(e.GitDir))
 }
+
+// Where is the planted .git file, where a report files the error ("" when
+// the configuration or the environment chose the work tree: no file of
+// the project's is to blame).
+func (e *WorkTreeError) Where() string { return e.GitFile }
 
 // ExitCode is 2: what dbguard should read cannot be told.
 func (e *WorkTreeError) ExitCode() int { return exitcode.Usage }
@@ -61,18 +66,58 @@ func (e *WorkTreeError) Hint() string {
 	case e.Env != "":
 		return "run dbguard without " + e.Env + " in the environment, from the project's folder: unset " + e.Env
 	case e.GitFile != "":
-		return "the file " + output.Escape(e.GitFile) + " names the repository " + output.Escape(e.GitDir) +
+		return "the file " + shownPath(e.GitFile) + " names the repository " + shownPath(e.GitDir) +
 			", which does not name this folder as its work tree (a worktree's or a submodule's would; a copied tree can bring such a file): remove it, then run dbguard again: rm " +
-			output.ShellWord(output.Escape(e.GitFile))
+			output.ShellWord(shownPath(e.GitFile))
 	case e.Unset != "":
 		return "the repository's git configuration sets " + e.Unset + " (a .git copied from elsewhere): remove it, then run dbguard again: git config --file " +
-			output.ShellWord(output.Escape(filepath.Join(e.GitDir, "config"))) + " --unset " + e.Unset
+			output.ShellWord(shownPath(filepath.Join(e.GitDir, "config"))) + " --unset " + e.Unset
 	}
 	key := "core.worktree"
 	if e.Top == "" {
 		key = "core.bare"
 	}
 	return "look at where git's configuration sets " + key + ", remove it, then run dbguard again: git config --show-origin --get-all " + key
+}
+
+// shownPath is an absolute path as a message shows it to the person who
+// ran dbguard: relative to the working directory when it is inside a
+// repository above it (a planted sub/.git's "../.git" is the enclosing
+// repository's, beyond the planted file that output.FilePath stops at),
+// else as it is (a folder core.worktree names elsewhere), escaped. git
+// reports folders with their links resolved, so the working directory
+// is tried by its real name too.
+func shownPath(p string) string {
+	return output.Escape(relToWork(p))
+}
+
+func relToWork(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	bases := []string{wd}
+	if real, err := filepath.EvalSymlinks(wd); err == nil && real != wd {
+		bases = append(bases, real)
+	}
+	for _, base := range bases {
+		for top := base; ; {
+			if _, err := os.Lstat(filepath.Join(top, ".git")); err == nil && safefile.Within(top, p) {
+				if rel, err := filepath.Rel(base, p); err == nil {
+					return rel
+				}
+			}
+			up := filepath.Dir(top)
+			if up == top {
+				break
+			}
+			top = up
+		}
+	}
+	return p
 }
 
 // checkWorkTree refuses a work tree git would read that is not the
@@ -135,7 +180,12 @@ func (g Git) workTree(ctx context.Context) (string, error) {
 	if safefile.Within(e.Top, dir) && (e.Env != "" || OwnGitDir(e.Top, e.GitDir)) {
 		return e.Top, nil
 	}
-	if f := filepath.Join(e.Top, ".git"); e.Env == "" {
+	// The work tree's .git file is to blame only when the folder dbguard
+	// runs in is inside that work tree: git found the file walking up.
+	// A work tree elsewhere (core.worktree naming a real worktree, whose
+	// .git is a file too) was chosen by the configuration, and removing
+	// its .git would cut that worktree off its repository.
+	if f := filepath.Join(e.Top, ".git"); e.Env == "" && safefile.Within(e.Top, dir) {
 		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() {
 			e.GitFile = f
 			return "", e

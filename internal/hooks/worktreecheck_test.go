@@ -175,3 +175,89 @@ func TestWorkTreeCheckGitFile(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkTreeErrorShown: a planted .git file is named, with the
+// repository it names, relative to where the user stands, and the
+// error is filed under it (Where); the rm runs as printed there.
+// core.worktree naming a real worktree (git worktree add), whose .git
+// is a file too, blames the setting: before, the hint said rm of the
+// worktree's .git, which cuts the worktree off its repository.
+func TestWorkTreeErrorShown(t *testing.T) {
+	for _, v := range []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_COUNT"} {
+		t.Setenv(v, "")
+		os.Unsetenv(v)
+	}
+	dir := t.TempDir()
+	proj := filepath.Join(dir, "proj")
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", proj}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+dir, "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(proj, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	git("init", "-q", "-b", "main")
+	git("commit", "-q", "--allow-empty", "-m", "one")
+	// check runs the check in at, from at, and says the hint names no
+	// path absolutely.
+	check := func(t *testing.T, at string) *WorkTreeError {
+		t.Helper()
+		t.Chdir(at)
+		var wte *WorkTreeError
+		if err := (Git{Dir: at}).checkWorkTree(context.Background()); !errors.As(err, &wte) {
+			t.Fatalf("checkWorkTree(%s) = %v, want a WorkTreeError", at, err)
+		}
+		if strings.Contains(wte.Hint(), dir) {
+			t.Errorf("an absolute path under %s in the hint %q", dir, wte.Hint())
+		}
+		return wte
+	}
+
+	t.Run("planted .git file", func(t *testing.T) {
+		sub := filepath.Join(proj, "sub")
+		if err := os.WriteFile(filepath.Join(sub, ".git"), []byte("gitdir: ../.git\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(filepath.Join(sub, ".git"))
+		wte := check(t, sub)
+		if strings.Contains(wte.Error(), dir) {
+			t.Errorf("an absolute path under %s in %q", dir, wte.Error())
+		}
+		if want := filepath.Join(sub, ".git"); wte.Where() != want {
+			t.Errorf("Where() = %q, want %q", wte.Where(), want)
+		}
+		if !strings.Contains(wte.Error(), "whose repository ../.git does not name") {
+			t.Errorf("Error() = %q", wte.Error())
+		}
+		if !strings.HasSuffix(wte.Hint(), ": rm .git") {
+			t.Errorf("Hint() = %q, want it to end in: rm .git", wte.Hint())
+		}
+	})
+
+	t.Run("core.worktree naming a real worktree", func(t *testing.T) {
+		wt := filepath.Join(dir, "wt")
+		git("worktree", "add", "-q", wt)
+		git("config", "core.worktree", wt)
+		defer git("config", "--unset", "core.worktree")
+		wte := check(t, proj)
+		// The work tree outside the repository stays absolute.
+		if want := "git run in . reads the work tree " + wt + ", which is not the folder whose .git is the repository .git "; !strings.HasPrefix(wte.Error(), want) {
+			t.Errorf("Error() = %q, want it to start %q", wte.Error(), want)
+		}
+		if wte.GitFile != "" || wte.Where() != "" || strings.Contains(wte.Hint(), "rm ") {
+			t.Errorf("the real worktree's .git is blamed: GitFile %q, hint %q", wte.GitFile, wte.Hint())
+		}
+		if wte.Unset != "core.worktree" || !strings.HasSuffix(wte.Hint(), ": git config --file .git/config --unset core.worktree") {
+			t.Errorf("Unset %q, hint %q", wte.Unset, wte.Hint())
+		}
+		// The worktree itself is fine.
+		if err := (Git{Dir: wt}).checkWorkTree(context.Background()); err != nil {
+			t.Errorf("checkWorkTree(%s) = %v", wt, err)
+		}
+	})
+}

@@ -103,7 +103,16 @@ func (c *ChildText) write(s []byte) error {
 	return err
 }
 
-// Close writes what is held, escaped.
+// MidLine says whether the last byte written (Close included) was not a
+// line break: a line of dbguard's own that follows on the same writer
+// starts a new line first.
+func (c *ChildText) MidLine() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.midLine
+}
+
+// Close writes what is held, escaped. A later Close writes nothing.
 func (c *ChildText) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()

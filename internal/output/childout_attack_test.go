@@ -1,6 +1,8 @@
 package output
 
 import (
+	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -65,6 +67,33 @@ func TestAttackChildTextKnownSecretEscaped(t *testing.T) {
 		r.Flush()
 		if strings.Contains(b.String(), "S3cret") || !strings.Contains(b.String(), dburl.Mask) {
 			t.Errorf("%q through ChildText: %q", secret, b.String())
+		}
+	}
+}
+
+// TestChildTextMidLine: MidLine says whether what was written, the held
+// tail included once closed, left a line open (runChild ends it before
+// dbguard's own line).
+func TestChildTextMidLine(t *testing.T) {
+	for _, c := range []struct {
+		in             string
+		before, closed bool
+	}{
+		{"done\n", false, false},
+		{"last words #", true, true},
+		{"last #", true, true},
+		{"", false, false},
+		{"a\n::", false, true}, // held at a line's start, open once written
+	} {
+		var b bytes.Buffer
+		w := NewChildText(&b)
+		io.WriteString(w, c.in)
+		if got := w.MidLine(); got != c.before {
+			t.Errorf("%q: MidLine before Close = %v, want %v", c.in, got, c.before)
+		}
+		w.Close()
+		if got := w.MidLine(); got != c.closed {
+			t.Errorf("%q: MidLine after Close = %v, want %v (wrote %q)", c.in, got, c.closed, b.String())
 		}
 	}
 }

@@ -454,7 +454,13 @@ func keywordLineAtEnd(text []byte) string {
 // too: no rest will follow to complete it. What is written after it is
 // dropped: it may be the rest of a value whose keyword was just written
 // masked (a child's pipe still being copied while the process ends).
-func (r *Redactor) FlushHeld(wait time.Duration) {
+func (r *Redactor) FlushHeld(wait time.Duration) { r.FlushHeldThen(wait, "") }
+
+// FlushHeldThen is FlushHeld followed by last, dbguard's own last line
+// (masked as any output is), on a line of its own: a held partial line,
+// or one already written in part, is ended first. A second Ctrl-C says
+// on stderr that it ended the process, as the first one's error does.
+func (r *Redactor) FlushHeldThen(wait time.Duration, last string) {
 	deadline := time.Now().Add(wait)
 	for !r.mu.TryLock() {
 		if time.Now().After(deadline) {
@@ -467,17 +473,25 @@ func (r *Redactor) FlushHeld(wait time.Duration) {
 	if r.afterPrompt {
 		r.maskAfterPrompt(r.buf.Len())
 	}
-	if r.buf.Len() == 0 {
+	open := r.lineStart != ""
+	if r.buf.Len() > 0 {
+		b := r.buf.Bytes()
+		n := dburl.SafeCut(b, len(b))
+		text := r.mask(string(b[:n]))
+		if n < len(b) {
+			text += dburl.Mask
+		}
+		io.WriteString(r.w, text)
+		r.buf.Reset()
+		open = text != "" && !strings.HasSuffix(text, "\n")
+	}
+	if last == "" {
 		return
 	}
-	b := r.buf.Bytes()
-	n := dburl.SafeCut(b, len(b))
-	text := r.mask(string(b[:n]))
-	if n < len(b) {
-		text += dburl.Mask
+	if open {
+		io.WriteString(r.w, "\n")
 	}
-	io.WriteString(r.w, text)
-	r.buf.Reset()
+	io.WriteString(r.w, r.mask(last))
 }
 
 // Talk writes dbguard's messages to a person, on stderr.

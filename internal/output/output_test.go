@@ -258,6 +258,29 @@ func TestFlushHeldMasksWhatMayBeASecret(t *testing.T) {
 	r.mu.Unlock()
 }
 
+// TestFlushHeldThenEndsTheLine: the second Ctrl-C's own line comes after
+// what was held and on a line of its own, after a partial line the
+// redactor held or one it had written in part (a prompt); after whole
+// lines it follows at once; and writes after it are dropped.
+func TestFlushHeldThenEndsTheLine(t *testing.T) {
+	last := "dbguard: error: a second interrupt ended dbguard\n"
+	for _, c := range []struct{ written, want string }{
+		{"tool: password=abc then", "tool: password=**** then\n" + last},
+		{"Name: ", "Name: \n" + last},
+		{"done\n", "done\n" + last},
+		{"", last},
+	} {
+		var b bytes.Buffer
+		r := NewRedactor(&b)
+		io.WriteString(r, c.written)
+		r.FlushHeldThen(time.Second, last)
+		io.WriteString(r, "later\n")
+		if got := b.String(); got != c.want {
+			t.Errorf("after %q: wrote %q, want %q", c.written, got, c.want)
+		}
+	}
+}
+
 // Columns lays rows out as it did with a strings.Repeat per padded cell:
 // rows of different lengths, empty cells, multibyte text, and padding
 // longer than its constant.

@@ -483,3 +483,37 @@ func TestTraceScanRolledBackSubtransaction(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeTableExecuteNamesStatement: the finding at an EXECUTE names
+// the prepared statement it runs, as the file writes it, escaped: the
+// line shows "EXECUTE wipe" while the DELETE is in a PREPARE elsewhere
+// or in code that ran one. Before, it read "DELETE with no WHERE removes
+// every row of users", naming no statement the line holds.
+func TestWholeTableExecuteNamesStatement(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n"
+	for _, c := range []struct{ sql, want string }{
+		{"SET lock_timeout = '5s';\nPREPARE wipe AS DELETE FROM users;\nEXECUTE wipe;",
+			"EXECUTE wipe runs a prepared DELETE with no WHERE, which removes every row of users"},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'PREPARE \"Fill\" AS UPDATE users SET age = 1'; END $$;\nEXECUTE \"Fill\";",
+			`EXECUTE "Fill" runs a prepared UPDATE with no WHERE, which writes every row of users in the migration's transaction`},
+		{"SET lock_timeout = '5s';\nPREPARE \"w\x1b[2Jipe\" AS DELETE FROM users;\nEXECUTE \"w\x1b[2Jipe\";",
+			`EXECUTE "w\x1b[2Jipe" runs a prepared DELETE with no WHERE`},
+		// A statement of its own names no EXECUTE.
+		{"SET lock_timeout = '5s';\nDELETE FROM users;", "DELETE with no WHERE removes every row of users"},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var msgs []string
+		for _, f := range rep.Findings {
+			if strings.HasPrefix(f.Rule, "whole-table-") {
+				msgs = append(msgs, f.Message)
+			}
+		}
+		if len(msgs) != 1 || !strings.HasPrefix(msgs[0], c.want) {
+			t.Errorf("%q: whole-table findings %q, want one starting %q", c.sql, msgs, c.want)
+		}
+	}
+}

@@ -1775,11 +1775,20 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			}
 		}
 	}
+	// via names the prepared statement an EXECUTE runs, as the file
+	// writes it ("" for a statement that writes by itself): the line
+	// shows EXECUTE wipe, and the DELETE is in a PREPARE elsewhere, or in
+	// code that ran one.
+	via := ""
 	wholeTable := func(v string, b rel) {
+		verb := v + " with no WHERE"
+		if via != "" {
+			verb = "EXECUTE " + via + " runs a prepared " + v + " with no WHERE, which"
+		}
 		if v == "UPDATE" {
-			add("whole-table-update", b, fmt.Sprintf("UPDATE with no WHERE writes every row of %s in the migration's transaction, each row locked until commit%s", b.key, t.costs(b.key)))
+			add("whole-table-update", b, fmt.Sprintf("%s writes every row of %s in the migration's transaction, each row locked until commit%s", verb, b.key, t.costs(b.key)))
 		} else {
-			add("whole-table-delete", b, fmt.Sprintf("DELETE with no WHERE removes every row of %s%s", b.key, t.costs(b.key)))
+			add("whole-table-delete", b, fmt.Sprintf("%s removes every row of %s%s", verb, b.key, t.costs(b.key)))
 		}
 	}
 	// The tables a whole-table write through a name that is no table
@@ -1853,6 +1862,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	// UPDATE ...): judged by the prepared text, at the EXECUTE, which is
 	// what writes; the PREPARE took its ROW EXCLUSIVE already.
 	if body, ok := t.executed(ts); ok {
+		via = output.Escape(ts[1].text)
 		if v, sch, name, where, ok := dmlTargetOf(body); ok && !where {
 			if _, b, ok := matchWritten(locked, locks, scanned, sch, name); ok {
 				if t.hasRows(b.key) {
@@ -1867,6 +1877,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 				wholeTable(w.verb, b)
 			}
 		}
+		via = ""
 	}
 	t.prepared(ts)
 	if mode := lockTableModeOf(ts); strength(mode) >= strength("ShareLock") {

@@ -3,6 +3,7 @@ package safefile
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 )
 
@@ -63,5 +64,91 @@ func TestWithinLinks(t *testing.T) {
 	}
 	if Within(realRoot, realDir) {
 		t.Errorf("resolved, %s is within %s", realDir, realRoot)
+	}
+}
+
+// TestWithinResolvedAndExisting: the two checks that follow links, on
+// one tree, their edge cases once (tool's and the hooks folder's check is
+// WithinResolved, the env files' WithinExisting; services' and the
+// Prisma walks' are Within on names they resolve or walk themselves).
+func TestWithinResolvedAndExisting(t *testing.T) {
+	top := t.TempDir()
+	root, out := filepath.Join(top, "root"), filepath.Join(top, "out")
+	for _, d := range []string{filepath.Join(root, "sub"), out} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, to := range map[string]string{
+		"root/in":       "sub",                            // inside
+		"root/away":     out,                              // out
+		"root/up":       "..",                             // the root's parent
+		"root/self":     ".",                              // the root itself
+		"root/dangling": filepath.Join(out, "gone"),       // to nothing, outside
+		"root/loop":     "loop",                           // a loop
+		"rootlink":      "root",                           // the root by a link
+		"root/sub/back": filepath.Join("..", "..", "out"), // out, relative
+	} {
+		if err := os.Symlink(to, filepath.Join(top, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := func(parts ...string) string { return filepath.Join(append([]string{top}, parts...)...) }
+	for _, c := range []struct {
+		root, p            string
+		resolved, existing bool
+	}{
+		{j("root"), j("root"), true, true},                      // the root itself
+		{j("root") + "/", j("root", "sub") + "/", true, true},   // trailing separators
+		{j("root"), j("root", "sub", "..", "sub"), true, true},  // .. inside
+		{j("root"), j("root", "sub", "..", ".."), false, false}, // .. out
+		{j("root"), j("root", "in", "x"), true, false},          // not made yet, inside
+		{j("root"), j("root", "new", "deeper"), true, false},    //
+		{j("root"), j("root", "away"), false, false},            // a link out
+		{j("root"), j("root", "away", "new"), false, false},     // not made yet, behind it
+		{j("root"), j("root", "sub", "back"), false, false},     // relative, out
+		{j("root"), j("root", "up"), false, false},              // to the parent
+		{j("root"), j("root", "self"), true, true},              // to the root
+		{j("root"), j("root", "dangling"), true, false},         // dangling: the link itself, not proven
+		{j("root"), j("root", "loop"), true, false},             // a loop
+		{j("rootlink"), j("root", "sub"), true, true},           // the root by a link
+		{j("root"), j("rootlink", "sub"), true, true},           //
+		{j("root"), j("out"), false, false},                     // a sibling
+		{j("root"), j("rootx"), false, false},                   // sharing a prefix, missing
+		{j("root", "sub"), j("root", "in"), true, true},         // a link into a folder below
+		{j("root", "in"), j("root", "sub", "x"), true, false},   // the root by a link, p not made
+		{j("missing"), j("missing", "x"), true, false},          // a root not made yet
+	} {
+		if got := WithinResolved(c.root, c.p); got != c.resolved {
+			t.Errorf("WithinResolved(%q, %q) = %v, want %v", c.root, c.p, got, c.resolved)
+		}
+		if got := WithinExisting(c.root, c.p); got != c.existing {
+			t.Errorf("WithinExisting(%q, %q) = %v, want %v", c.root, c.p, got, c.existing)
+		}
+	}
+}
+
+// TestWithinWindowsForms: on Windows (where dbguard is built for), a
+// drive letter and the separators as Windows writes them.
+func TestWithinWindowsForms(t *testing.T) {
+	if runtime.GOOS != "windows" {
+		t.Skip("Windows paths are read so only on Windows")
+	}
+	for _, c := range []struct {
+		root, p string
+		want    bool
+	}{
+		{`C:\a\b`, `C:\a\b\c`, true},
+		{`C:\a\b`, `C:/a/b/c`, true},  // forward slashes
+		{`C:\a\b\`, `C:\a\b`, true},   // a trailing separator
+		{`C:\a\b`, `D:\a\b\c`, false}, // another drive
+		{`C:\a\b`, `C:\a\b\..\c`, false},
+		{`C:\a\b`, `C:\a\bc`, false},
+		{`\\srv\share\a`, `\\srv\share\a\b`, true}, // UNC
+		{`\\srv\share\a`, `\\srv\other\a\b`, false},
+	} {
+		if got := Within(c.root, c.p); got != c.want {
+			t.Errorf("Within(%q, %q) = %v, want %v", c.root, c.p, got, c.want)
+		}
 	}
 }

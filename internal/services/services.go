@@ -27,6 +27,7 @@ import (
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/tool"
 )
 
@@ -384,17 +385,22 @@ func clipPath(rel string) string {
 // symbolic links, inside the root: a repository may commit
 // "apps/api -> /elsewhere", and dbguard would judge and migrate what is
 // there as the project.
+//
+// It is safefile.Within on the real names, realRoot resolved once by the
+// caller for every service, with two differences on purpose: a path that
+// does not resolve is let through (Load says it is not a folder, a
+// clearer error than "outside"), and one that resolves to the root itself
+// (apps -> ..) is refused, as a path of "." is: a service is a folder
+// below the root, else the root would be judged twice.
 func inside(realRoot, root, rel string) error {
 	p := filepath.Join(root, filepath.FromSlash(rel))
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
 		return nil // missing: Load says it is not a folder
 	}
-	if r, err := filepath.Rel(realRoot, real); err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && r != "." {
-		if file, err := filepath.EvalSymlinks(filepath.Join(p, config.FileName)); err == nil {
-			if r, err := filepath.Rel(realRoot, file); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				return fmt.Errorf("service %s: its %s is a symbolic link to %q, outside the project root %s", rel, config.FileName, file, root)
-			}
+	if safefile.Within(realRoot, real) && real != filepath.Clean(realRoot) {
+		if file, err := filepath.EvalSymlinks(filepath.Join(p, config.FileName)); err == nil && !safefile.Within(realRoot, file) {
+			return fmt.Errorf("service %s: its %s is a symbolic link to %q, outside the project root %s", rel, config.FileName, file, root)
 		}
 		return nil
 	}

@@ -104,7 +104,7 @@ func readDatasource(rootDir, workdir string) (*Datasource, error) {
 	}
 	defer root.Close()
 	rel, err := filepath.Rel(rootDir, workdir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	if err != nil || !safefile.Within(rootDir, workdir) {
 		return nil, nil
 	}
 	// A Prisma config file (Prisma 6 and 7) names the schema, and in

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/pgtest"
@@ -56,6 +58,25 @@ func TestAttackPrismaAdapterIgnoresSchemaParam(t *testing.T) {
 	if !errors.As(err, &ae) || exitcode.Of(err) != exitcode.Usage || ae.Line != 7 || !strings.Contains(err.Error(), "prisma.config.ts:7:") {
 		t.Fatalf("?schema=foo with an adapter: state %+v, error %v; want exit 2 at the adapter's line", st, err)
 	}
+	// The hint's statement is the project's own, with no placeholder
+	// (it said "ALTER ROLE ... SET search_path"), and runs as printed:
+	// in a transaction rolled back, the test server's role is shared.
+	hint := ae.Hint()
+	stmt, ok := strings.CutPrefix(hint[strings.Index(hint, "superuser: ")+len("superuser: "):], "ALTER ROLE ")
+	stmt, _, _ = strings.Cut(stmt, "; then run")
+	role := pgx.Identifier{withSchema.User()}.Sanitize()
+	if strings.Contains(hint, "...") || !ok || !strings.Contains(hint, "drop ?schema=foo from DATABASE_URL ") ||
+		stmt != role+` SET search_path TO "foo"` {
+		t.Fatalf("hint %q, want the role's ALTER ROLE with the URL's user and schema", hint)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "ALTER ROLE "+stmt); err != nil {
+		t.Errorf("the hint's statement as printed: %v", err)
+	}
+	tx.Rollback()
 	plain, err := dburl.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)

@@ -107,7 +107,11 @@ func Read(ctx context.Context, db *sql.DB, p *Project, u *dburl.URL) (*State, er
 			// public): the table is where its session's search_path
 			// finds it.
 			if u != nil && u.Param("schema") != "" {
-				return nil, &PrismaAdapterSchemaError{File: ds.Config.File, Line: ds.Config.AdapterLine, Schema: u.Param("schema")}
+				e := &PrismaAdapterSchemaError{File: ds.Config.File, Line: ds.Config.AdapterLine, Schema: u.Param("schema"), Role: u.User()}
+				if len(p.Vars) > 0 {
+					e.Var = p.Vars[0]
+				}
+				return nil, e
 			}
 			var found *string
 			if err := db.QueryRowContext(ctx, `SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -863,6 +867,8 @@ type PrismaAdapterSchemaError struct {
 	File   string
 	Line   int
 	Schema string
+	Role   string // the URL's user ("" when it names none)
+	Var    string // the variable the URL is read from ("" when not known)
 }
 
 // ExitCode is 2: the configuration must change.
@@ -873,8 +879,20 @@ func (e *PrismaAdapterSchemaError) Error() string {
 }
 
 // Hint names the fix.
+// The statement is the project's own: its role and schema, quoted as
+// identifiers, runs as printed in psql (CURRENT_USER when the URL names
+// no user: the role it connects as).
 func (e *PrismaAdapterSchemaError) Hint() string {
-	return "drop ?schema= from the URL and choose the schema with the role's search_path (ALTER ROLE ... SET search_path), which the adapter and dbguard both follow; then run the command again"
+	role := "CURRENT_USER"
+	if e.Role != "" {
+		role = pgx.Identifier{e.Role}.Sanitize()
+	}
+	from := "the URL"
+	if e.Var != "" {
+		from = e.Var
+	}
+	return fmt.Sprintf("drop ?schema=%s from %s and give the role that schema instead, which the adapter and dbguard both follow: run, connected as that role or a superuser: ALTER ROLE %s SET search_path TO %s; then run the command again",
+		output.Escape(e.Schema), output.Escape(from), output.Escape(role), output.Escape(pgx.Identifier{e.Schema}.Sanitize()))
 }
 
 // gooseVersion is the version goose 3.30 reads from a migration file's

@@ -702,25 +702,10 @@ func iniInterpolate(v string, vals map[string]string, fileSize int) (string, err
 }
 
 // inside reports whether p, its links resolved (those of the part that
-// exists), is inside root.
-func inside(root, p string) bool {
-	real := func(q string) string {
-		rest := ""
-		for {
-			if r, err := filepath.EvalSymlinks(q); err == nil {
-				return filepath.Join(r, rest)
-			}
-			parent := filepath.Dir(q)
-			if parent == q {
-				return filepath.Join(q, rest)
-			}
-			rest = filepath.Join(filepath.Base(q), rest)
-			q = parent
-		}
-	}
-	r, err := filepath.Rel(real(root), real(filepath.Clean(p)))
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
-}
+// exists), is inside root: safefile.WithinResolved, as the hooks folder's
+// check. A folder the tool would make (prisma/migrations not there yet)
+// is where its parent leads.
+func inside(root, p string) bool { return safefile.WithinResolved(root, p) }
 
 // Detected is what detection finds for a project's settings.
 type Detected struct {
@@ -778,4 +763,31 @@ func firstName(dir, suffix string) string {
 		}
 	}
 	return ""
+}
+
+// Below is the project of the one tool whose marks the folder from, or
+// the nearest folder above it below the root, holds: a Prisma project in
+// apps/api, deeper than the root's direct subfolders detection looks in.
+// nil when from is not below the root, no such folder holds a mark, or
+// the nearest one holds more than one tool's. For advice only: the
+// command that found golang-migrate there keeps it (migrations.workdir
+// is how the user says where the tool runs).
+func Below(cfg *config.Config, from string) *Project {
+	if cfg.Migrations.Tool != "" || cfg.Migrations.Workdir != "" || cfg.DirGiven {
+		return nil // the user's own settings: nothing was left to detect
+	}
+	from, err := filepath.Abs(from)
+	if err != nil || from == cfg.Root || !safefile.Within(cfg.Root, from) {
+		return nil
+	}
+	for dir := from; !lastUp(cfg.Root, dir); dir = filepath.Dir(dir) {
+		switch all := marks(dir, cfg); len(all) {
+		case 0:
+			continue
+		case 1:
+			return project(cfg, all[0].kind, dir, all[0].why)
+		}
+		return nil
+	}
+	return nil
 }
