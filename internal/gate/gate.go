@@ -26,6 +26,7 @@ import (
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/plan"
 	"github.com/dbguard/dbguard/internal/pullrequest"
+	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/tool"
 	"github.com/dbguard/dbguard/internal/verify"
@@ -882,7 +883,7 @@ func (r *Report) locate(ctx context.Context, o Options) {
 // repoPath is p (absolute) relative to root, with forward slashes.
 func repoPath(root, p string) string {
 	rel, err := filepath.Rel(root, p)
-	if err != nil || strings.HasPrefix(rel, "..") {
+	if err != nil || !safefile.Within(root, p) {
 		// The root as git reports it has its symbolic links resolved.
 		if real, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
 			if r2, err := filepath.Rel(root, filepath.Join(real, filepath.Base(p))); err == nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // URLIn is the guarded URL as the loaders of dir (absolute, or relative
@@ -26,7 +27,7 @@ func (t *Target) URLIn(dir string) *dburl.URL {
 	}
 	if filepath.IsAbs(dir) {
 		rel, err := filepath.Rel(t.Report.Root, dir)
-		if err != nil || strings.HasPrefix(rel, "..") {
+		if err != nil || !safefile.Within(t.Report.Root, dir) {
 			return t.URL
 		}
 		dir = rel

@@ -22,6 +22,7 @@ import (
 
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/lazyre"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // Format is how a command reports its findings.
@@ -579,7 +580,7 @@ func FilePath(p string) string {
 // it, as a person would type it; otherwise as given.
 func RelPath(p string) string {
 	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(p) {
-		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		if rel, err := filepath.Rel(wd, p); err == nil && safefile.Within(wd, p) {
 			return rel
 		}
 	}
@@ -759,7 +760,7 @@ func IsTerminal(v any) bool {
 
 // RelTo is p relative to base when it is below it, else p as it is.
 func RelTo(base, p string) string {
-	if rel, err := filepath.Rel(base, p); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, err := filepath.Rel(base, p); err == nil && safefile.Within(base, p) {
 		return rel
 	}
 	return p

@@ -326,3 +326,26 @@ func columnsRepeated(rows [][]string) []string {
 	}
 	return out
 }
+
+// A name that starts with two dots ("..cache") is a folder below the
+// base like any other: RelTo and RelPath shorten it, and keep what is
+// really above the base as it is.
+func TestRelToDotDotNames(t *testing.T) {
+	base := filepath.FromSlash("/w/proj")
+	for _, c := range []struct{ p, want string }{
+		{"/w/proj/..cache/x.sql", "..cache/x.sql"},
+		{"/w/proj/...", "..."},
+		{"/w/proj", "."},
+		{"/w/other/x.sql", "/w/other/x.sql"},
+		{"/w/proj/../x.sql", "/w/proj/../x.sql"},
+	} {
+		if got := RelTo(base, filepath.FromSlash(c.p)); got != filepath.FromSlash(c.want) {
+			t.Errorf("RelTo(%q, %q) = %q, want %q", base, c.p, got, c.want)
+		}
+	}
+	wd := t.TempDir()
+	t.Chdir(wd)
+	if got := RelPath(filepath.Join(wd, "..cache", "a.sql")); got != filepath.Join("..cache", "a.sql") {
+		t.Errorf("RelPath = %q, want ..cache/a.sql", got)
+	}
+}
