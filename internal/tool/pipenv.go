@@ -56,7 +56,8 @@ func CheckPipenv(root, wd string, args []string) error {
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
 			return nil
 		}
-		if line := pipfileScript(root, filepath.Join(rel, "Pipfile"), name); line > 0 {
+		data, err := safefile.ReadUnder(root, filepath.Join(rel, "Pipfile"), 1<<20)
+		if line := tomlDefines(data, []string{"scripts"}, name); err == nil && line > 0 {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
 			next := "rename the script in " + at + ", then run the command again"
 			if name == "alembic" {
@@ -72,6 +73,59 @@ func CheckPipenv(root, wd string, args []string) error {
 	}
 }
 
+// CheckRunnerScripts refuses a dbguard exec command line whose runner
+// would run something the project's pyproject.toml names in place of the
+// command, or with an environment of its choosing (checked with pdm
+// 2.2.1 and poetry 1.3.2):
+//   - pdm run NAME runs [tool.pdm.scripts] NAME when there is one, and
+//     [tool.pdm.scripts]'s shared options (_: env, env_file with
+//     override) apply to every command pdm runs: a DATABASE_URL or
+//     PYTHONPATH there replaced the guarded URL and the connection guard;
+//   - poetry run NAME runs [tool.poetry.scripts] NAME's entry point.
+//
+// The pyproject.toml read is the nearest one from wd up to root, the
+// project the runner works on.
+func CheckRunnerScripts(root, wd string, args []string) error {
+	if len(args) < 3 {
+		return nil
+	}
+	runner := filepath.Base(args[0])
+	if runner != "pdm" && runner != "poetry" {
+		return nil
+	}
+	i := runnerCommand(args)
+	if i == 0 {
+		return nil
+	}
+	name := args[i]
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return nil
+		}
+		data, err := safefile.ReadUnder(root, filepath.Join(rel, "pyproject.toml"), 4<<20)
+		if err == nil {
+			at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
+			next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
+			table := []string{"tool", runner, "scripts"}
+			if line := tomlDefines(data, table, name); line > 0 {
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
+					Next: next}
+			}
+			if line := tomlDefines(data, table, "_"); runner == "pdm" && line > 0 {
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s:%d: [tool.pdm.scripts]'s shared options (_) apply to every command pdm runs: an env or env_file there would replace the environment dbguard gives %s (its URL, the connection guard's PYTHONPATH)", at, line, output.Escape(name)),
+					Next: next}
+			}
+			return nil
+		}
+		if dir == root || filepath.Dir(dir) == dir {
+			return nil
+		}
+	}
+}
+
 // pipenvTrue is whether pipenv reads a PIPENV_DONT_LOAD_ENV value as set
 // (get_from_env and env_to_bool): a boolean word is itself, any other
 // non-empty text true, "" false.
@@ -79,36 +133,44 @@ func pipenvTrue(v string) bool {
 	return v != "" && !slices.Contains([]string{"0", "false", "no", "off"}, strings.ToLower(v))
 }
 
-// pipfileScript is the line where the Pipfile at rel (below root, read
-// inside it) defines the script name: a key in its [scripts] table, a
-// dotted scripts.name key, or a scripts inline table holding the name; 0
-// for none or no file. A key of that name in another table ([packages]
-// alembic = "*") is no script.
-func pipfileScript(root, rel, name string) int {
-	data, err := safefile.ReadUnder(root, rel, 1<<20)
-	if err != nil {
-		return 0
+// tomlDefines is the first line of a TOML file's text where the key name
+// is defined in the table path (["scripts"], ["tool", "pdm", "scripts"]),
+// in any of TOML's forms: under the table's header ([tool.pdm.scripts]
+// alembic = ...), as its own table ([tool.pdm.scripts.alembic]), as a
+// dotted key (scripts.alembic = ... under [tool.pdm]), or in an inline
+// table assigned to the path (scripts = { alembic = ... }, read as holding
+// the name anywhere); 0 for none. A key of that name in another table
+// ([packages] alembic = "*") is none. Quoted keys are read unquoted.
+func tomlDefines(data []byte, table []string, name string) int {
+	path := func(s string) []string {
+		var out []string
+		for p := range strings.SplitSeq(s, ".") {
+			out = append(out, strings.Trim(strings.TrimSpace(p), `"'`))
+		}
+		return out
 	}
-	table := ""
+	var header []string
 	for i, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimSpace(l)
-		if strings.HasPrefix(l, "[") {
-			table = strings.Trim(strings.TrimSpace(strings.Trim(l, "[]")), `"'`)
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		if l[0] == '[' {
+			header = path(strings.Trim(l, "[] \t"))
+			if len(header) > len(table) && slices.Equal(header[:len(table)], table) && header[len(table)] == name {
+				return i + 1 // [scripts.alembic], [[...]]
+			}
 			continue
 		}
 		key, value, ok := strings.Cut(l, "=")
-		if !ok || l[0] == '#' {
+		if !ok {
 			continue
 		}
-		key = strings.TrimSpace(key)
-		parts := strings.Split(key, ".")
-		for j := range parts {
-			parts[j] = strings.Trim(strings.TrimSpace(parts[j]), `"'`)
-		}
+		full := append(slices.Clone(header), path(key)...)
 		switch {
-		case table == "scripts" && len(parts) == 1 && parts[0] == name,
-			table == "" && len(parts) == 2 && parts[0] == "scripts" && parts[1] == name,
-			table == "" && len(parts) == 1 && parts[0] == "scripts" && strings.Contains(value, name):
+		case len(full) > len(table) && slices.Equal(full[:len(table)], table) && full[len(table)] == name:
+			return i + 1
+		case slices.Equal(full, table) && strings.Contains(value, name):
 			return i + 1
 		}
 	}

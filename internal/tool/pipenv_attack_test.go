@@ -72,3 +72,55 @@ func TestAttackPipenvRun(t *testing.T) {
 		t.Errorf("a Pipfile above the project: %v", err)
 	}
 }
+
+// TestAttackRunnerScripts: pdm run NAME runs [tool.pdm.scripts] NAME, and
+// its shared options (_: env, env_file) apply to every command (checked
+// with pdm 2.2.1: a DATABASE_URL and PYTHONPATH = "" there replaced the
+// guarded URL and dropped the guard); poetry run NAME runs
+// [tool.poetry.scripts] NAME (poetry 1.3.2). Each was let through; now
+// refused at the nearest pyproject.toml's line, in TOML's forms.
+func TestAttackRunnerScripts(t *testing.T) {
+	root := t.TempDir()
+	sub := filepath.Join(root, "api")
+	os.Mkdir(sub, 0o755)
+	for _, c := range []struct {
+		line, toml string
+		at         int
+	}{
+		{"pdm run alembic upgrade head", "[tool.pdm.scripts]\nalembic = \"x\"\n", 2},
+		{"pdm run alembic upgrade head", "[tool.pdm.scripts]\n_.env = {DATABASE_URL = \"x\"}\n", 2},
+		{"pdm run -s alembic upgrade head", "[tool.pdm.scripts._]\nenv_file = {override = \".env\"}\n", 1},
+		{"pdm run alembic upgrade head", "[tool.pdm]\nscripts.alembic.cmd = \"x\"\n", 2},
+		{"pdm run alembic upgrade head", "[tool]\npdm.scripts = { alembic = \"x\" }\n", 2},
+		{"pdm run alembic upgrade head", "[tool.pdm.scripts.\"alembic\"]\ncmd = \"x\"\n", 1},
+		{"poetry run alembic upgrade head", "[tool.poetry.scripts]\nalembic = \"evil:main\"\n", 2},
+		{"poetry run -C . alembic upgrade head", "[tool.poetry]\nname = \"app\"\n\n[tool.poetry.scripts]\n'alembic' = \"evil:main\"\n", 5},
+		// Not theirs: another table, another name, another runner's.
+		{"pdm run alembic upgrade head", "[project]\ndependencies = [\"alembic\"]\n[tool.pdm.scripts]\nlint = \"ruff\"\n", 0},
+		{"poetry run alembic upgrade head", "[tool.poetry.dependencies]\nalembic = \"*\"\n[tool.pdm.scripts]\nalembic = \"x\"\n", 0},
+		{"poetry run alembic upgrade head", "[tool.poetry.scripts]\n_ = \"x\"\n", 0},
+		{"uv run alembic upgrade head", "[tool.pdm.scripts]\nalembic = \"x\"\n", 0},
+	} {
+		for _, where := range []string{root, sub} {
+			os.Remove(filepath.Join(root, "pyproject.toml"))
+			os.Remove(filepath.Join(sub, "pyproject.toml"))
+			if err := os.WriteFile(filepath.Join(where, "pyproject.toml"), []byte(c.toml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := CheckRunnerScripts(root, sub, strings.Fields(c.line))
+			if (err != nil) != (c.at > 0) {
+				t.Errorf("%s with %q in %s: %v, want refused %v", c.line, c.toml, where, err, c.at > 0)
+			}
+			if c.at > 0 && err != nil && !strings.Contains(err.Error(), "pyproject.toml:"+string(rune('0'+c.at))+":") {
+				t.Errorf("%s with %q: %v, want line %d", c.line, c.toml, err, c.at)
+			}
+		}
+	}
+	// The nearest pyproject.toml is the project's: a clean one in api/
+	// hides the root's script, as it does from pdm.
+	os.WriteFile(filepath.Join(root, "pyproject.toml"), []byte("[tool.pdm.scripts]\nalembic = \"x\"\n"), 0o644)
+	os.WriteFile(filepath.Join(sub, "pyproject.toml"), []byte("[project]\nname = \"api\"\n"), 0o644)
+	if err := CheckRunnerScripts(root, sub, strings.Fields("pdm run alembic upgrade head")); err != nil {
+		t.Errorf("api's own pyproject.toml: %v", err)
+	}
+}
