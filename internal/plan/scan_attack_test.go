@@ -502,7 +502,8 @@ func TestWholeTableFilteredView(t *testing.T) {
 		"CREATE RULE ruled_upd AS ON UPDATE TO ruled DO INSTEAD UPDATE users SET email = new.email;\n" +
 		"CREATE VIEW trig AS SELECT id, age FROM users WHERE active;\n" +
 		"CREATE FUNCTION trig_upd() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE users SET age = NEW.age; RETURN NEW; END $$;\n" +
-		"CREATE TRIGGER trig_upd INSTEAD OF UPDATE ON trig FOR EACH ROW EXECUTE FUNCTION trig_upd();\n"
+		"CREATE TRIGGER trig_upd INSTEAD OF UPDATE ON trig FOR EACH ROW EXECUTE FUNCTION trig_upd();\n" +
+		"CREATE VIEW over_ruled AS SELECT * FROM ruled WHERE id > 0;\n"
 	for _, c := range []struct {
 		sql  string
 		want []string
@@ -518,6 +519,8 @@ func TestWholeTableFilteredView(t *testing.T) {
 		{"SET lock_timeout = '5s';\nUPDATE plain SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nUPDATE ruled SET email = 'x';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		// A WHERE above a view whose INSTEAD rule writes every row.
+		{"SET lock_timeout = '5s';\nUPDATE over_ruled SET email = 'x';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE trig SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
 		{"SET lock_timeout = '5s';\nCREATE VIEW mine AS SELECT id, age FROM users;\nUPDATE mine SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
 	} {

@@ -2191,13 +2191,16 @@ var viewQuals = regexp.MustCompile(`:jointree \{FROMEXPR :fromlist \(\{RANGETBLR
 // viewFilters reports whether a write through the view of that oid
 // reaches only the rows its definition's WHERE selects: a view with one
 // relation in its FROM and a WHERE (CREATE VIEW v AS SELECT * FROM t
-// WHERE active), or with none over such a view, and no rule but its
-// _RETURN nor trigger on any of them. An INSTEAD rule's action or an
+// WHERE active), or with none over such a view, down to its table, and
+// no rule but its _RETURN nor trigger on any view of the chain (a WHERE
+// above a view whose INSTEAD rule writes the whole table filters
+// nothing). An INSTEAD rule's action or an
 // INSTEAD OF trigger writes what it names, whatever the view selects:
 // such a view, a join, or anything read otherwise does not filter. An
 // UPDATE or DELETE through a filtering view with no WHERE of its own is
 // no whole-table write (before: a false whole-table-update).
 func (t *tracer) viewFilters(oid int64) bool {
+	filtered := false
 	for depth := 0; oid != 0 && depth < 16; depth++ {
 		t.lookups++
 		var kind, action string
@@ -2211,19 +2214,18 @@ func (t *tracer) viewFilters(oid int64) bool {
 		WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
 		AND r.ev_class OPERATOR(pg_catalog.=) c.oid AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'::pg_catalog.name AND d.refobjid OPERATOR(pg_catalog.<>) c.oid), '{}'::pg_catalog.int8[])
 	FROM pg_catalog.pg_class c WHERE c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) $1::pg_catalog.int8`, oid).Scan(&kind, &action, &others, &from)
+		if err == nil && kind != "v" && filtered {
+			return true // the table under a view that filters
+		}
 		if err != nil || kind != "v" || others != 0 {
 			return false
 		}
 		m := viewQuals.FindStringSubmatch(action)
-		switch {
-		case m == nil:
-			return false
-		case m[1] == "{":
-			return true
-		case len(from) != 1:
+		if m == nil || len(from) != 1 {
 			return false
 		}
-		oid = from[0] // no WHERE: filtered only if the view below is
+		filtered = filtered || m[1] == "{"
+		oid = from[0] // the view below: its own rules would write past the WHERE
 	}
 	return false
 }
