@@ -537,10 +537,14 @@ func bodyWrites(ts []tok, depth int) []cteWrite {
 					out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
 				}
 				out = append(out, cteWrites(stmt)...)
-			case t.up == "EXECUTE" && len(stmt) > 1 && stmt[1].up == "" && depth < 4:
+			case t.up == "EXECUTE" && len(stmt) > 1 && stmt[1].up == "" && depth < 4 && (len(stmt) == 2 || stmt[2].up == "USING" || stmt[2].up == "INTO"):
+				// The literal is the whole statement (EXECUTE 'a' || 'b'
+				// builds it at run time: not read).
 				if b, ok := sqlscan.StringBody(stmt[1].text); ok {
 					out = append(out, bodyWrites(tokens(b), depth+1)...)
 				}
+			case t.up == "DO" && depth < 4:
+				out = append(out, doWrites(stmt)...) // a block EXECUTE runs
 			}
 		}
 		switch t.up {
