@@ -50,11 +50,15 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	// pipenv run would load the project's .env over the environment
 	// given below, or run a Pipfile script in place of the command; pdm
-	// and poetry run a pyproject.toml script, pdm with its shared env.
+	// and poetry run a pyproject.toml script, pdm with its shared env;
+	// dotenv run sets an env file's variables over it.
 	if err := tool.CheckPipenv(o.Config.Root, wd, o.Args); err != nil {
 		return 0, err
 	}
 	if err := tool.CheckRunnerScripts(o.Config.Root, wd, o.Args); err != nil {
+		return 0, err
+	}
+	if err := tool.CheckDotenvRun(o.Args); err != nil {
 		return 0, err
 	}
 	var p *tool.Project

@@ -1,0 +1,39 @@
+package tool
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// TestAttackDotenvRun: python-dotenv's dotenv run (0.21.0, checked for
+// real) sets the env file's variables over the environment it is given,
+// by default: under exec, a DATABASE_URL and PYTHONPATH = "" there
+// replaced the guarded URL and dropped the connection guard, and a
+// migration tool behind it ran with none of exec's checks. Refused; with
+// --no-override another command runs.
+func TestAttackDotenvRun(t *testing.T) {
+	for line, want := range map[string]string{
+		"dotenv run alembic upgrade head":                          "dbguard exec -- alembic upgrade head",
+		"python-dotenv -f deploy.env run --no-override alembic up": "dbguard exec -- alembic up",
+		"dotenv --file=x run python3 -m alembic upgrade head":      "dbguard exec -- python3 -m alembic upgrade head",
+		"dotenv run uv run alembic upgrade head":                   "dbguard exec -- uv run alembic upgrade head",
+		"dotenv run python3 app.py":                                "dbguard exec -- dotenv run --no-override python3 app.py",
+		"/usr/bin/python-dotenv -f .env.prod run sh -c x":          "dbguard exec -- /usr/bin/python-dotenv -f .env.prod run --no-override sh -c x",
+		"dotenv run --no-override python3 app.py":                  "",
+		"dotenv list":                   "",
+		"dotenvx run -- python3 app.py": "",
+	} {
+		err := CheckDotenvRun(strings.Fields(line))
+		if (err != nil) != (want != "") {
+			t.Errorf("%s: %v, want refused %v", line, err, want != "")
+			continue
+		}
+		var a *exitcode.Advice
+		if err != nil && (!errors.As(err, &a) || a.Code != exitcode.Usage || !strings.HasSuffix(a.Next, want)) {
+			t.Errorf("%s: hint %v, want it to end %q", line, err, want)
+		}
+	}
+}
