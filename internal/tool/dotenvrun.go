@@ -27,7 +27,10 @@ func CheckDotenvRun(args []string) error {
 	i := 1
 	for ; i < len(args) && args[i] != "run"; i++ {
 		a := args[i]
-		if !strings.HasPrefix(a, "-") {
+		if !strings.HasPrefix(a, "-") || a == "--" {
+			if filepath.Base(args[0]) == "dotenv" {
+				return checkDotenvCLI(args) // npm's dotenv-cli: dotenv [-e F] -- CMD
+			}
 			return nil // another subcommand: list, get, set
 		}
 		if slices.Contains([]string{"-f", "--file", "-q", "--quote", "-e", "--export"}, a) {
@@ -62,4 +65,80 @@ func CheckDotenvRun(args []string) error {
 			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
 	}
 	return nil
+}
+
+// checkDotenvCLI is CheckDotenvRun for npm's dotenv-cli (8.0.0, checked
+// for real), whose binary is dotenv too: dotenv [-e FILE] [-c [ENV]]
+// [-o] [--] COMMAND. It sets the file's variables the environment lacks,
+// and with -o/--override all of them: in front of a migration tool the
+// file filled what exec sets only for a tool it knows (Prisma's
+// DIRECT_URL, which migrate deploy uses), so that is refused whatever the
+// flags, as is -o in front of anything. Its options are read as minimist
+// reads them: a flag takes the next word as its value unless that starts
+// with "-"; words after "--", and the first word that is no option or
+// value, are the command.
+func checkDotenvCLI(args []string) error {
+	var rest []string
+	override := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		name, _, glued := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "--") {
+			if strings.HasPrefix(name, "no-") {
+				continue // false
+			}
+		} else {
+			for _, c := range name[:max(len(name)-1, 0)] {
+				if c == 'o' {
+					override = true
+				}
+			}
+			if len(name) > 1 && !isLetters(name) {
+				name, glued = name[:1], true // -e.env: e's value glued
+			} else {
+				name = name[len(name)-1:]
+			}
+		}
+		if name == "o" || name == "override" {
+			override = true
+		}
+		if !glued && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++ // its value (minimist: -o prisma takes prisma)
+		}
+	}
+	if k := KindOf(rest); k != "" {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv gives " + string(k) + " the env file's variables that dbguard does not set (and with -o all of them), and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it (Prisma's directUrl)",
+			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+	}
+	if override && len(rest) > 0 {
+		var fixed []string
+		for _, a := range args {
+			if a != "-o" && a != "--override" {
+				fixed = append(fixed, a)
+			}
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
+			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+	}
+	return nil
+}
+
+// isLetters is whether s is ASCII letters only.
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }

@@ -37,3 +37,32 @@ func TestAttackDotenvRun(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackDotenvCLI: npm's dotenv-cli (8.0.0, checked for real), whose
+// binary is dotenv too, sets the file's variables the environment lacks:
+// in front of prisma migrate deploy it filled DIRECT_URL, which exec sets
+// only for a tool it knows, so Prisma migrated the file's database; with
+// -o it replaced DATABASE_URL for any command. Refused, each with the
+// command that runs.
+func TestAttackDotenvCLI(t *testing.T) {
+	for line, want := range map[string]string{
+		"dotenv -e .env.production -- prisma migrate deploy": "dbguard exec -- prisma migrate deploy",
+		"dotenv -e .env.production prisma migrate deploy":    "dbguard exec -- prisma migrate deploy",
+		"dotenv -c production -- npx prisma migrate deploy":  "dbguard exec -- npx prisma migrate deploy",
+		"dotenv -e.env -- alembic upgrade head":              "dbguard exec -- alembic upgrade head",
+		"dotenv -o -e .env -- node migrate.js":               "dbguard exec -- dotenv -e .env -- node migrate.js",
+		"dotenv --override -- node migrate.js":               "dbguard exec -- dotenv -- node migrate.js",
+		"dotenv -e .env -- node migrate.js":                  "",
+		"dotenv -p DATABASE_URL":                             "",
+	} {
+		err := CheckDotenvRun(strings.Fields(line))
+		if (err != nil) != (want != "") {
+			t.Errorf("%s: %v, want refused %v", line, err, want != "")
+			continue
+		}
+		var a *exitcode.Advice
+		if err != nil && (!errors.As(err, &a) || a.Code != exitcode.Usage || !strings.HasSuffix(a.Next, want)) {
+			t.Errorf("%s: hint %v, want it to end %q", line, err, want)
+		}
+	}
+}
