@@ -61,6 +61,9 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err := tool.CheckDotenvRun(o.Args); err != nil {
 		return 0, err
 	}
+	if err := tool.CheckEnvLauncher(o.Args); err != nil {
+		return 0, err
+	}
 	var p *tool.Project
 	if kind := tool.KindOf(o.Args); kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
 		// The project whose schema Prisma will read (--schema, or the

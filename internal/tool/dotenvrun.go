@@ -142,3 +142,27 @@ func isLetters(s string) bool {
 	}
 	return true
 }
+
+// envLaunchers run a command with variables of their own (an env file,
+// a secrets manager's): dotenvx run, env-cmd, doppler run, infisical run,
+// 1Password's op run. In front of a migration tool they give it its own
+// variables (Prisma's DIRECT_URL, ALEMBIC_CONFIG) where dbguard sets
+// those only for a tool it sees, and exec skips the tool's checks.
+var envLaunchers = []string{"dotenvx", "env-cmd", "doppler", "infisical", "op"}
+
+// CheckEnvLauncher refuses an envLaunchers command line whose command is
+// a migration tool (KindOf, anywhere after the launcher's own words),
+// with the tool's own command line, which exec gives its environment.
+func CheckEnvLauncher(args []string) error {
+	if len(args) < 2 || !slices.Contains(envLaunchers, filepath.Base(args[0])) {
+		return nil
+	}
+	for i := 1; i < len(args); i++ {
+		if k := KindOf(args[i:]); k != "" {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  filepath.Base(args[0]) + " gives " + string(k) + " variables of its own, and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+		}
+	}
+	return nil
+}

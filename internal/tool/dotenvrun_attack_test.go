@@ -66,3 +66,28 @@ func TestAttackDotenvCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvLauncherInFrontOfTool: an env file or secrets launcher in front
+// of a migration tool gives it variables dbguard sets only for a tool it
+// sees (read from their documentation: dotenvx run, env-cmd, doppler run,
+// infisical run, op run; not run here). Refused with the tool's own line.
+func TestEnvLauncherInFrontOfTool(t *testing.T) {
+	for line, want := range map[string]string{
+		"dotenvx run -f .env.production -- prisma migrate deploy": "dbguard exec -- prisma migrate deploy",
+		"env-cmd -f .env.prod npx prisma migrate deploy":          "dbguard exec -- npx prisma migrate deploy",
+		"doppler run -- alembic upgrade head":                     "dbguard exec -- alembic upgrade head",
+		"op run --env-file=prod.env -- goose up":                  "dbguard exec -- goose up",
+		"dotenvx run -- node app.js":                              "",
+		"doppler secrets":                                         "",
+	} {
+		err := CheckEnvLauncher(strings.Fields(line))
+		if (err != nil) != (want != "") {
+			t.Errorf("%s: %v, want refused %v", line, err, want != "")
+			continue
+		}
+		var a *exitcode.Advice
+		if err != nil && (!errors.As(err, &a) || a.Code != exitcode.Usage || !strings.HasSuffix(a.Next, want)) {
+			t.Errorf("%s: hint %v, want it to end %q", line, err, want)
+		}
+	}
+}
