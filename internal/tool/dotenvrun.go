@@ -166,3 +166,20 @@ func CheckEnvLauncher(args []string) error {
 	}
 	return nil
 }
+
+// CheckLauncher is every check of exec's command line's launcher, run in
+// wd below root: pipenv's .env and
+// scripts, pdm's and poetry's scripts, dotenv run and dotenv-cli, and an
+// env or secrets launcher in front of a migration tool.
+func CheckLauncher(root, wd string, args []string) error {
+	if err := CheckPipenv(root, wd, args); err != nil {
+		return err
+	}
+	if err := CheckRunnerScripts(root, wd, args); err != nil {
+		return err
+	}
+	if err := CheckDotenvRun(args); err != nil {
+		return err
+	}
+	return CheckEnvLauncher(args)
+}
