@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -145,7 +146,11 @@ func tomlDefines(data []byte, table []string, name string) int {
 	path := func(s string) []string {
 		var out []string
 		for p := range strings.SplitSeq(s, ".") {
-			out = append(out, strings.Trim(strings.TrimSpace(p), `"'`))
+			p = strings.TrimSpace(p)
+			if u, err := strconv.Unquote(p); err == nil && p[0] == '"' {
+				p = u // a basic string's escapes: "\u0061lembic" is alembic
+			}
+			out = append(out, strings.Trim(p, `"'`))
 		}
 		return out
 	}

@@ -93,6 +93,8 @@ func TestAttackRunnerScripts(t *testing.T) {
 		{"pdm run alembic upgrade head", "[tool.pdm]\nscripts.alembic.cmd = \"x\"\n", 2},
 		{"pdm run alembic upgrade head", "[tool]\npdm.scripts = { alembic = \"x\" }\n", 2},
 		{"pdm run alembic upgrade head", "[tool.pdm.scripts.\"alembic\"]\ncmd = \"x\"\n", 1},
+		{"pdm run alembic upgrade head", "[tool.pdm.scripts]\n\"\\u0061lembic\" = \"x\"\n", 2},
+		{"pdm run alembic upgrade head", "[tool.\"pdm\".\"\\u0073cripts\"]\n_ = {env = {A = \"1\"}}\n", 2},
 		{"poetry run alembic upgrade head", "[tool.poetry.scripts]\nalembic = \"evil:main\"\n", 2},
 		{"poetry run -C . alembic upgrade head", "[tool.poetry]\nname = \"app\"\n\n[tool.poetry.scripts]\n'alembic' = \"evil:main\"\n", 5},
 		// Not theirs: another table, another name, another runner's.
