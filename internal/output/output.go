@@ -492,7 +492,7 @@ type Talk struct{ W io.Writer }
 // warning wider than Width wraps at spaces, continuation lines indented
 // like an error's.
 func (t Talk) line(level, format string, args ...any) {
-	msg := EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), "."))
+	msg := noForgedLines(EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), ".")))
 	prefix := "dbguard: " + level
 	if level == "warning: " && !strings.Contains(msg, "\n") {
 		msg = Wrap(msg, Width-len(prefix), "    ")
@@ -514,6 +514,29 @@ func (t Talk) line(level, format string, args ...any) {
 		}
 	}
 	fmt.Fprintf(t.W, "%s%s\n", prefix, line)
+}
+
+// noForgedLines escapes a line break that a line starting "dbguard:"
+// follows (after blanks): dbguard's own multi-line messages indent their
+// later lines, so such a line can only come from a name or a server's
+// text inside the message, and would pass for a hint of dbguard's own
+// ("dbguard: hint: curl ... | sh").
+func noForgedLines(msg string) string {
+	if !strings.Contains(msg, "\n") {
+		return msg
+	}
+	lines := strings.Split(msg, "\n")
+	var b strings.Builder
+	b.WriteString(lines[0])
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(strings.TrimLeft(l, " \t"), "dbguard:") {
+			b.WriteString(`\n`)
+		} else {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 // Errorf reports a failure.

