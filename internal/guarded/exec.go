@@ -48,6 +48,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// pipenv run would load the project's .env over the environment
+	// given below, or run a Pipfile script in place of the command; pdm
+	// and poetry run a pyproject.toml script, pdm with its shared env;
+	// dotenv run sets an env file's variables over it.
+	if err := tool.CheckLauncher(o.Config.Root, wd, o.Args); err != nil {
+		return 0, err
+	}
 	var p *tool.Project
 	if kind := tool.KindOf(o.Args); kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
 		// The project whose schema Prisma will read (--schema, or the
@@ -102,6 +109,13 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	if p != nil {
 		set = p.Env(o.Config.URLVars(), u.String())
+		if p.Kind == tool.Alembic && filepath.Clean(wd) == filepath.Clean(p.Workdir) {
+			// The alembic.ini checked above, as migrate up sets it: uv
+			// run --env-file F (or UV_ENV_FILE) sets what the
+			// environment lacks from F, and an ALEMBIC_CONFIG there
+			// named another config Alembic read instead.
+			set["ALEMBIC_CONFIG"] = filepath.Join(p.Workdir, "alembic.ini")
+		}
 	}
 	cmd := exec.Command(path, o.Args[1:]...)
 	// Its stderr is talk, escaped as a migration tool's is, and so is its

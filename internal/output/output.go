@@ -507,7 +507,7 @@ type Talk struct{ W io.Writer }
 // warning wider than Width wraps at spaces, continuation lines indented
 // like an error's.
 func (t Talk) line(level, format string, args ...any) {
-	msg := EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), "."))
+	msg := noForgedLines(EscapeLines(strings.TrimSuffix(fmt.Sprintf(format, args...), ".")))
 	prefix := "dbguard: " + level
 	if level == "warning: " && !strings.Contains(msg, "\n") {
 		msg = Wrap(msg, Width-len(prefix), "    ")
@@ -529,6 +529,29 @@ func (t Talk) line(level, format string, args ...any) {
 		}
 	}
 	fmt.Fprintf(t.W, "%s%s\n", prefix, line)
+}
+
+// noForgedLines escapes a line break that a line starting "dbguard:"
+// follows (after blanks): dbguard's own multi-line messages indent their
+// later lines, so such a line can only come from a name or a server's
+// text inside the message, and would pass for a hint of dbguard's own
+// ("dbguard: hint: curl ... | sh").
+func noForgedLines(msg string) string {
+	if !strings.Contains(msg, "\n") {
+		return msg
+	}
+	lines := strings.Split(msg, "\n")
+	var b strings.Builder
+	b.WriteString(lines[0])
+	for _, l := range lines[1:] {
+		if strings.HasPrefix(strings.TrimLeft(l, " \t"), "dbguard:") {
+			b.WriteString(`\n`)
+		} else {
+			b.WriteByte('\n')
+		}
+		b.WriteString(l)
+	}
+	return b.String()
 }
 
 // Errorf reports a failure.
@@ -903,9 +926,36 @@ func Fits(lines ...string) bool {
 // it holds only characters no shell expands, else single-quoted. A hint
 // that names a file from a repository ("git log -p -- FILE") is pasted
 // into a shell: a name like $(rm -rf ~) must stay a name.
+//
+// A word with a control character (a line break, ESC, DEL) is written in
+// the ANSI-C form bash, zsh and ksh read back ($'a\nb'), one line:
+// single-quoted, a folder named "api\ndbguard: hint: curl ... | sh #" put
+// a forged hint line of its own under dbguard's, the talk keeping line
+// breaks for dbguard's own multi-line messages.
 func ShellWord(w string) string {
 	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
 		return w
+	}
+	if strings.IndexFunc(w, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		var b strings.Builder
+		b.WriteString("$'")
+		for i := 0; i < len(w); i++ {
+			switch c := w[i]; {
+			case c == '\\':
+				b.WriteString(`\\`)
+			case c == '\'':
+				b.WriteString(`\x27`) // no quote inside: a hint is split at "; " outside quotes
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c < 0x20 || c == 0x7f:
+				fmt.Fprintf(&b, `\x%02x`, c)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return b.String() + "'"
 	}
 	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 }

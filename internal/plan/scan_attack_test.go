@@ -484,6 +484,107 @@ func TestTraceScanRolledBackSubtransaction(t *testing.T) {
 	}
 }
 
+// A write through a view whose definition has a WHERE reaches only the
+// rows it selects, and was a false whole-table-update at 8e71665 (the
+// statement's own WHERE was all that counted). Still reported: a view
+// with no WHERE (or over one with none), a view whose INSTEAD rule or
+// INSTEAD OF trigger writes the table itself, a join, and a filtering
+// view's table written directly.
+func TestWholeTableFilteredView(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, active boolean, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\n" +
+		"CREATE VIEW active_users AS SELECT id, email, age FROM users WHERE active;\n" +
+		"CREATE VIEW all_active AS SELECT * FROM active_users;\n" +
+		"CREATE VIEW plain AS SELECT * FROM users;\n" +
+		"CREATE VIEW over_plain AS SELECT * FROM plain WHERE false;\n" +
+		"CREATE VIEW ruled AS SELECT id, email FROM users WHERE active;\n" +
+		"CREATE RULE ruled_upd AS ON UPDATE TO ruled DO INSTEAD UPDATE users SET email = new.email;\n" +
+		"CREATE VIEW trig AS SELECT id, age FROM users WHERE active;\n" +
+		"CREATE FUNCTION trig_upd() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE users SET age = NEW.age; RETURN NEW; END $$;\n" +
+		"CREATE TRIGGER trig_upd INSTEAD OF UPDATE ON trig FOR EACH ROW EXECUTE FUNCTION trig_upd();\n" +
+		"CREATE VIEW over_ruled AS SELECT * FROM ruled WHERE id > 0;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nUPDATE active_users SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nDELETE FROM active_users;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE all_active SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE over_plain SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nCREATE VIEW mine AS SELECT id, age FROM users WHERE age > 60;\nUPDATE mine SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nWITH x AS (DELETE FROM active_users RETURNING 1) SELECT count(*) FROM x;", nil},
+		{"SET lock_timeout = '5s';\nPREPARE p AS UPDATE active_users SET age = 2;\nEXECUTE p;", nil},
+		// The true cases stay.
+		{"SET lock_timeout = '5s';\nUPDATE plain SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE ruled SET email = 'x';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		// A WHERE above a view whose INSTEAD rule writes every row.
+		{"SET lock_timeout = '5s';\nUPDATE over_ruled SET email = 'x';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 2 WHERE id = 1;\nUPDATE trig SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nCREATE VIEW mine AS SELECT id, age FROM users;\nUPDATE mine SET age = 1;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
+// A whole-table UPDATE or DELETE inside a DO block passed at 8e71665: the
+// statement's text is DO, and the shadow's tables are empty, so rows
+// cannot tell it from a batched loop. The block's body is read
+// (doWrites): a write with no WHERE of a table the block wrote is
+// reported at the DO; a batched loop (a WHERE), FOR UPDATE, a trigger's
+// ON DELETE, another language's block are not.
+func TestAttackWholeTableInDoBlock(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, active boolean, age int);\n" +
+		"CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint);\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN UPDATE users SET age = 1; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $do$\nDECLARE n int;\nBEGIN\n  DELETE FROM users;\n  GET DIAGNOSTICS n = ROW_COUNT;\nEND\n$do$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO LANGUAGE plpgsql 'BEGIN IF true THEN UPDATE users SET email = ''x''; END IF; END';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE public.users SET age = 2'; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'DO $i$ BEGIN DELETE FROM users; END $i$'; END $$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE users SET age = 2' || ' WHERE id = 1'; END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN <<fill>> LOOP WITH x AS (SELECT 1) UPDATE users SET age = 3; EXIT; END LOOP; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		// A batched loop, a row lock, a one-row write: silent.
+		{"SET lock_timeout = '5s';\nDO $$ DECLARE n int; BEGIN LOOP UPDATE users SET age = 0 WHERE id IN (SELECT id FROM users WHERE age IS NULL LIMIT 1000); GET DIAGNOSTICS n = ROW_COUNT; EXIT WHEN n = 0; END LOOP; END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ DECLARE r record; BEGIN FOR r IN SELECT id FROM users FOR UPDATE LOOP UPDATE users SET age = 1 WHERE id = r.id; END LOOP; END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN DELETE FROM orders WHERE id = 1; UPDATE users SET age = CASE WHEN active THEN 1 ELSE 2 END WHERE id < 10; END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN RAISE NOTICE 'UPDATE users SET age = 1'; END $$;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
+
 // TestWholeTableExecuteNamesStatement: the finding at an EXECUTE names
 // the prepared statement it runs, as the file writes it, escaped: the
 // line shows "EXECUTE wipe" while the DELETE is in a PREPARE elsewhere

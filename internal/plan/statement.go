@@ -481,3 +481,78 @@ func tokName(k tok) string {
 	}
 	return strings.ToLower(k.text)
 }
+
+// doWrites reads the UPDATE and DELETE statements a DO block's PL/pgSQL
+// body runs as written (its static SQL, and an EXECUTE of a string
+// literal), each as dmlTargetOf reads a statement. The shadow's tables
+// are empty, so rows cannot tell DO $$ BEGIN UPDATE users SET x = 1; END
+// $$, which writes every row, from a batched loop (UPDATE ... WHERE id IN
+// (SELECT ... LIMIT 1000) until nothing is left): the text can. A
+// statement starts a body, or follows ;, BEGIN, LOOP, THEN, ELSE or a
+// label's <<name>>, so FOR UPDATE, ON DELETE and a trigger's BEFORE UPDATE are
+// none. SQL a function the block calls runs, or one built at run time
+// (EXECUTE format(...)), is not read. A block in another LANGUAGE is
+// not read.
+func doWrites(ts []tok) []cteWrite {
+	if len(ts) < 2 || ts[0].up != "DO" {
+		return nil
+	}
+	var body string
+	for i := 1; i < len(ts); i++ {
+		switch {
+		case ts[i].up == "LANGUAGE":
+			if i+1 < len(ts) && !strings.EqualFold(sqlscan.Ident(ts[i+1].text), "plpgsql") && !strings.EqualFold(strings.Trim(ts[i+1].text, "'"), "plpgsql") {
+				return nil
+			}
+			i++
+		case ts[i].up == "":
+			if b, ok := sqlscan.StringBody(ts[i].text); ok && body == "" {
+				body = b
+			}
+		}
+	}
+	return bodyWrites(tokens(body), 0)
+}
+
+// bodyWrites is doWrites of a PL/pgSQL body's tokens; depth counts the
+// EXECUTE literals read inside one another (at most 4).
+func bodyWrites(ts []tok, depth int) []cteWrite {
+	var out []cteWrite
+	start := true // a statement may start here
+	for i := 0; i < len(ts); i++ {
+		t := ts[i]
+		if t.depth != 0 {
+			start = false
+			continue
+		}
+		if start {
+			j := i
+			for j < len(ts) && (ts[j].depth != 0 || ts[j].text != ";") {
+				j++
+			}
+			stmt := ts[i:j]
+			switch {
+			case t.up == "UPDATE" || t.up == "DELETE" || t.up == "WITH":
+				if v, sch, name, where, ok := dmlTargetOf(stmt); ok {
+					out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
+				}
+				out = append(out, cteWrites(stmt)...)
+			case t.up == "EXECUTE" && len(stmt) > 1 && stmt[1].up == "" && depth < 4 && (len(stmt) == 2 || stmt[2].up == "USING" || stmt[2].up == "INTO"):
+				// The literal is the whole statement (EXECUTE 'a' || 'b'
+				// builds it at run time: not read).
+				if b, ok := sqlscan.StringBody(stmt[1].text); ok {
+					out = append(out, bodyWrites(tokens(b), depth+1)...)
+				}
+			case t.up == "DO" && depth < 4:
+				out = append(out, doWrites(stmt)...) // a block EXECUTE runs
+			}
+		}
+		switch t.up {
+		case "BEGIN", "LOOP", "THEN", "ELSE":
+			start = true
+		default: // a statement's end, a label's (<<name>>: > >)
+			start = t.text == ";" || t.text == ">" && i > 0 && ts[i-1].text == ">"
+		}
+	}
+	return out
+}

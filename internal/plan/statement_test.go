@@ -101,3 +101,21 @@ func TestAllowRange(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDoWrites: what reading a DO block's body costs the trace per
+// DO statement (docs/performance.md, Round 13, s15-attack8); any other
+// statement returns at its first word.
+func BenchmarkDoWrites(b *testing.B) {
+	do := tokens("DO $$ DECLARE n int; BEGIN LOOP UPDATE users SET age = 0 WHERE id IN (SELECT id FROM users WHERE age IS NULL LIMIT 1000); GET DIAGNOSTICS n = ROW_COUNT; EXIT WHEN n = 0; END LOOP; END $$")
+	other := tokens("ALTER TABLE t_1 ADD COLUMN note_1 text")
+	b.Run("do", func(b *testing.B) {
+		for b.Loop() {
+			doWrites(do)
+		}
+	})
+	b.Run("other", func(b *testing.B) {
+		for b.Loop() {
+			doWrites(other)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -1834,7 +1835,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if t.hasRows(b.key) {
 				wholeTable(v, b)
 			}
-		} else if _, _, ok := matchRel(before, sch, name); !ok && !(tg.known() && before[tg.oid].kind != "") {
+		} else if _, _, ok := matchRel(before, sch, name); !ok && !(tg.known() && before[tg.oid].kind != "") && !(tg.known() && t.viewFilters(tg.oid)) {
 			through(v, true)
 			if tg.known() {
 				viewTables(v, func() int64 { return tg.oid })
@@ -1853,9 +1854,20 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			if t.hasRows(b.key) {
 				wholeTable(w.verb, b)
 			}
-		} else if _, _, ok := matchRel(before, w.sch, w.name); !ok {
+		} else if _, _, ok := matchRel(before, w.sch, w.name); !ok && !t.viewFilters(t.regclass(w.sch, w.name)) {
 			through(w.verb, true)
 			viewTables(w.verb, func() int64 { return t.regclass(w.sch, w.name) })
+		}
+	}
+	// An UPDATE or DELETE a DO block's body runs (doWrites): the table of
+	// its name the block wrote (ROW EXCLUSIVE, scanned), else none; the
+	// rows of the shadow's empty tables cannot tell it from a batch.
+	for _, w := range doWrites(ts) {
+		if w.where {
+			continue
+		}
+		if oid, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok && scanned[oid] && strength(locks[oid]) >= strength("RowExclusiveLock") && t.hasRows(b.key) {
+			wholeTable(w.verb, b)
 		}
 	}
 	// EXECUTE of a statement the session prepared (PREPARE name AS
@@ -1868,7 +1880,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 				if t.hasRows(b.key) {
 					wholeTable(v, b)
 				}
-			} else if _, _, ok := matchRel(before, sch, name); !ok {
+			} else if _, _, ok := matchRel(before, sch, name); !ok && !t.viewFilters(t.regclass(sch, name)) {
 				through(v, false)
 			}
 		}
@@ -2181,6 +2193,52 @@ func (t *tracer) regclass(sch, name string) int64 {
 		return 0
 	}
 	return oid
+}
+
+// viewQuals finds, in a view's _RETURN rule (its node tree), the one
+// relation of its FROM and whether a WHERE follows it (:quals not <>).
+var viewQuals = regexp.MustCompile(`:jointree \{FROMEXPR :fromlist \(\{RANGETBLREF :rtindex \d+\}\) :quals (\S)`)
+
+// viewFilters reports whether a write through the view of that oid
+// reaches only the rows its definition's WHERE selects: a view with one
+// relation in its FROM and a WHERE (CREATE VIEW v AS SELECT * FROM t
+// WHERE active), or with none over such a view, down to its table, and
+// no rule but its _RETURN nor trigger on any view of the chain (a WHERE
+// above a view whose INSTEAD rule writes the whole table filters
+// nothing). An INSTEAD rule's action or an
+// INSTEAD OF trigger writes what it names, whatever the view selects:
+// such a view, a join, or anything read otherwise does not filter. An
+// UPDATE or DELETE through a filtering view with no WHERE of its own is
+// no whole-table write (before: a false whole-table-update).
+func (t *tracer) viewFilters(oid int64) bool {
+	filtered := false
+	for depth := 0; oid != 0 && depth < 16; depth++ {
+		t.lookups++
+		var kind, action string
+		var others int64
+		var from []int64
+		err := t.conn.QueryRow(context.Background(), `SELECT c.relkind::pg_catalog.text,
+	coalesce((SELECT r.ev_action::pg_catalog.text FROM pg_catalog.pg_rewrite r WHERE r.ev_class OPERATOR(pg_catalog.=) c.oid AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'::pg_catalog.name), ''::pg_catalog.text),
+	(SELECT pg_catalog.count(*) FROM pg_catalog.pg_rewrite r WHERE r.ev_class OPERATOR(pg_catalog.=) c.oid AND r.rulename OPERATOR(pg_catalog.<>) '_RETURN'::pg_catalog.name) OPERATOR(pg_catalog.+)
+	(SELECT pg_catalog.count(*) FROM pg_catalog.pg_trigger g WHERE g.tgrelid OPERATOR(pg_catalog.=) c.oid),
+	coalesce((SELECT pg_catalog.array_agg(DISTINCT d.refobjid::pg_catalog.int8) FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid OPERATOR(pg_catalog.=) d.objid
+		WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+		AND r.ev_class OPERATOR(pg_catalog.=) c.oid AND r.rulename OPERATOR(pg_catalog.=) '_RETURN'::pg_catalog.name AND d.refobjid OPERATOR(pg_catalog.<>) c.oid), '{}'::pg_catalog.int8[])
+	FROM pg_catalog.pg_class c WHERE c.oid::pg_catalog.int8 OPERATOR(pg_catalog.=) $1::pg_catalog.int8`, oid).Scan(&kind, &action, &others, &from)
+		if err == nil && kind != "v" && filtered {
+			return true // the table under a view that filters
+		}
+		if err != nil || kind != "v" || others != 0 {
+			return false
+		}
+		m := viewQuals.FindStringSubmatch(action)
+		if m == nil || len(from) != 1 {
+			return false
+		}
+		filtered = filtered || m[1] == "{"
+		oid = from[0] // the view below: its own rules would write past the WHERE
+	}
+	return false
 }
 
 // ruleTables is those of oids (by oid) that the rules of the view (or

@@ -913,3 +913,13 @@ func reachCopy(toks []Token) []Act {
 	}
 	return nil
 }
+
+// StringBody is the content of a string literal's text ('...', E'...',
+// $tag$...$tag$) as the server reads it, false for any other token: the
+// body a DO block runs.
+func StringBody(text string) (string, bool) {
+	if text == "" {
+		return "", false
+	}
+	return stringBody(Token{Text: text})
+}

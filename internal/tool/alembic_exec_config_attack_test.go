@@ -119,3 +119,61 @@ func TestAttackAlembicExecConfigFromAnotherFolder(t *testing.T) {
 		t.Errorf("in backend/: %v", err)
 	}
 }
+
+// TestAttackAlembicExecTomlConfig: Alembic 1.16 and later (read from its
+// config.py, 1.19.2: CommandLine._inis_from_config) take -c twice, an
+// alembic.ini and a file named pyproject.toml, whose [tool.alembic]
+// script_location and version_locations they run; ALEMBIC_CONFIG naming
+// a pyproject.toml is that toml even when -c names the ini. exec kept the
+// last -c only and read ALEMBIC_CONFIG only without -c: `-c
+// ../shared/pyproject.toml -c alembic.ini` and `ALEMBIC_CONFIG=
+// ../shared/pyproject.toml alembic -c alembic.ini` passed, and Alembic
+// 1.16 would run the env.py the outside toml names. The project's own
+// pyproject.toml (its paths refused where it is read) is no error.
+func TestAttackAlembicExecTomlConfig(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "alembic.ini"), []byte("[alembic]\nscript_location = %(here)s/alembic\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &Project{Kind: Alembic, Workdir: root, root: root}
+	t.Setenv("ALEMBIC_CONFIG", "")
+	os.Unsetenv("ALEMBIC_CONFIG")
+	for line, refused := range map[string]bool{
+		"alembic -c pyproject.toml upgrade head":                                false,
+		"alembic -c alembic.ini -c pyproject.toml upgrade head":                 false,
+		"alembic -c ./pyproject.toml --config alembic.ini upgrade head":         false,
+		"alembic -c ../shared/pyproject.toml -c alembic.ini upgrade head":       true,
+		"alembic -c alembic.ini -c ../shared/pyproject.toml upgrade head":       true,
+		"alembic -qc /srv/app/pyproject.toml -c alembic.ini upgrade head":       true,
+		"alembic --config=sub/pyproject.toml --conf alembic.ini upgrade head":   true,
+		"uv run alembic -c alembic.ini -c ../shared/pyproject.toml upgrade 1":   true,
+		"python3 -m alembic -cother/pyproject.toml -c alembic.ini upgrade head": true,
+	} {
+		err := CheckAlembicConfig(p, root, strings.Fields(line))
+		if (err != nil) != refused {
+			t.Errorf("%s: err %v, want refused %v", line, err, refused)
+		}
+		var a *exitcode.Advice
+		if refused && (!errors.As(err, &a) || a.Code != exitcode.Usage || strings.Contains(line, "toml") && (!strings.Contains(a.Msg, "[tool.alembic]") || strings.Contains(a.Next, "pyproject"))) {
+			t.Errorf("%s: %v, want a usage error on [tool.alembic] whose command drops the toml", line, err)
+		}
+	}
+	for env, refused := range map[string]bool{
+		"pyproject.toml":                           false,
+		filepath.Join(root, "pyproject.toml"):      false,
+		"../shared/pyproject.toml":                 true,
+		filepath.Join(root, "x", "pyproject.toml"): true,
+	} {
+		t.Setenv("ALEMBIC_CONFIG", env)
+		for _, line := range []string{"alembic upgrade head", "alembic -c alembic.ini upgrade head"} {
+			err := CheckAlembicConfig(p, root, strings.Fields(line))
+			if (err != nil) != refused {
+				t.Errorf("ALEMBIC_CONFIG=%s %s: err %v, want refused %v", env, line, err, refused)
+			}
+			var a *exitcode.Advice
+			if refused && (!errors.As(err, &a) || !strings.Contains(a.Next, "env -u ALEMBIC_CONFIG dbguard exec -- alembic upgrade head")) {
+				t.Errorf("ALEMBIC_CONFIG=%s %s: %v, want the hint to unset it", env, line, err)
+			}
+		}
+	}
+}

@@ -36,33 +36,38 @@ func alembicArgs(args []string) []string {
 // alembicConfigFlags reads the options Alembic's CommandLine takes before
 // its command (argparse: -c FILE, -cFILE, --config FILE, --config=FILE and
 // any unambiguous prefix of --config such as --conf; likewise -n/--name):
-// the config file and the section Alembic reads, "" where not given, and
-// the words with those options dropped.
-func alembicConfigFlags(words []string) (file, section string, rest []string) {
+// the config files (every -c: Alembic 1.16 and later take it twice, an
+// alembic.ini and a pyproject.toml, where 1.8 keeps the last) and the
+// section Alembic reads, none or "" where not given, and the words with
+// those options dropped.
+func alembicConfigFlags(words []string) (files []string, section string, rest []string) {
 	long := func(a, full string) bool { return len(a) > 2 && strings.HasPrefix(full, a) }
 	for i := 0; i < len(words); i++ {
 		a := words[i]
 		if a == "--" || !strings.HasPrefix(a, "-") || a == "-" {
 			rest = append(rest, words[i:]...)
-			return file, section, rest // the command: its own options follow
+			return files, section, rest // the command: its own options follow
 		}
 		name, val, glued := strings.Cut(a, "=")
 		var into *string
+		var file string
 		switch {
 		case strings.HasPrefix(a, "--") && long(name, "--config"):
 			into = &file
 		case strings.HasPrefix(a, "--") && long(name, "--name"):
 			into = &section
-		case a == "-c" || a == "-n" || !strings.HasPrefix(a, "--") && (a[1] == 'c' || a[1] == 'n'):
+		case !strings.HasPrefix(a, "--") && shortConfigFlag(a) > 0 && a[shortConfigFlag(a)] != 'x':
+			// -cFILE, -qc FILE (argparse joins flags: Alembic 1.15
+			// and later have -q); argparse reads -c=FILE as -c FILE
+			j := shortConfigFlag(a)
 			into = &file
-			if a[1] == 'n' {
+			if a[j] == 'n' {
 				into = &section
 			}
-			// -cFILE; argparse reads -c=FILE as -c FILE
-			val, glued = strings.TrimPrefix(a[2:], "="), len(a) > 2
-		case a == "-x":
-			rest = append(rest, a) // env.py's own, with its value
-			if i+1 < len(words) {
+			val, glued = strings.TrimPrefix(a[j+1:], "="), len(a) > j+1
+		case !strings.HasPrefix(a, "--") && a[shortConfigFlag(a)] == 'x':
+			rest = append(rest, a) // env.py's own (-x, -qx), with its value
+			if j := shortConfigFlag(a); j+1 == len(a) && i+1 < len(words) {
 				i++
 				rest = append(rest, words[i])
 			}
@@ -78,8 +83,27 @@ func alembicConfigFlags(words []string) (file, section string, rest []string) {
 			}
 		}
 		*into = val
+		if into == &file {
+			files = append(files, val)
+		}
 	}
-	return file, section, rest
+	return files, section, rest
+}
+
+// shortConfigFlag is where -c, -n or -x sits in a word of joined short
+// options (-c, -qc, -qqn, -qx), 0 for none: argparse reads the flags that
+// take no value (Alembic's -q) and then the one that takes the rest.
+func shortConfigFlag(a string) int {
+	for j := 1; j < len(a); j++ {
+		switch a[j] {
+		case 'c', 'n', 'x':
+			return j
+		case 'q':
+			continue
+		}
+		return 0
+	}
+	return 0
 }
 
 // CheckAlembicConfig refuses a dbguard exec Alembic command line (args,
@@ -92,7 +116,7 @@ func alembicConfigFlags(words []string) (file, section string, rest []string) {
 // another folder (a monorepo's top) it is refused with the cd that runs it
 // there, as Alembic reads a relative script_location from where it runs.
 func CheckAlembicConfig(p *Project, wd string, args []string) error {
-	file, section, rest := alembicConfigFlags(alembicArgs(args))
+	files, section, rest := alembicConfigFlags(alembicArgs(args))
 	head := args[:len(args)-len(alembicArgs(args))]
 	shown := shellWords(append(append([]string{}, head...), rest...))
 	if section != "" && section != "alembic" {
@@ -100,14 +124,26 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 			Msg:  fmt.Sprintf("-n %s on alembic's command line makes Alembic read the [%s] section, whose script_location and sqlalchemy.url dbguard did not read (it checks [alembic])", output.Escape(section), output.Escape(section)),
 			Next: "put those settings in [alembic] of alembic.ini and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 	}
+	if err := checkAlembicToml(p, wd, files, shown); err != nil {
+		return err
+	}
+	file := ""
+	for _, f := range files {
+		if filepath.Base(f) != "pyproject.toml" {
+			file = f // the ini: Alembic 1.8 keeps the last -c
+		}
+	}
 	from, unset := "-c "+output.Escape(file)+" on alembic's command line", ""
-	if _, set := os.LookupEnv("ALEMBIC_CONFIG"); set && file != "" {
+	if env, set := os.LookupEnv("ALEMBIC_CONFIG"); set && filepath.Base(env) != "pyproject.toml" && file != "" {
 		// The command printed drops -c: Alembic would then read the
 		// variable, which this check refuses in turn.
 		unset = "env -u ALEMBIC_CONFIG "
 	}
 	if file == "" {
 		file, from, unset = os.Getenv("ALEMBIC_CONFIG"), "ALEMBIC_CONFIG in the environment", "env -u ALEMBIC_CONFIG "
+		if filepath.Base(file) == "pyproject.toml" {
+			file = "" // Alembic 1.16's toml (checked above), its ini the default
+		}
 		if file == "" {
 			file, from, unset = "alembic.ini", "the folder it runs in", ""
 		}
@@ -139,4 +175,44 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("%s makes Alembic read %s, not the project's %s, which dbguard checked: Alembic would run the env.py and revisions that file names, which dbguard did not read", from, output.Escape(named), output.Escape(output.RelTo(p.root, checked))),
 		Next: "put those settings in the project's " + output.Escape(output.RelTo(p.root, checked)) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+}
+
+// checkAlembicToml refuses a pyproject.toml Alembic 1.16 and later would
+// read [tool.alembic] from (script_location, version_locations,
+// prepend_sys_path) other than the project's, the one dbguard checked
+// beside alembic.ini: a -c naming a file called pyproject.toml (Alembic
+// takes -c twice, the ini and the toml, whichever comes first), else
+// ALEMBIC_CONFIG naming one (Alembic 1.16 reads it as the toml even when
+// -c names the ini). files are the -c values; shown the command line
+// without them.
+func checkAlembicToml(p *Project, wd string, files, shown []string) error {
+	checked := filepath.Join(p.Workdir, "pyproject.toml")
+	from, name, unset := "", "", ""
+	env, set := os.LookupEnv("ALEMBIC_CONFIG")
+	for _, f := range files {
+		if filepath.Base(f) == "pyproject.toml" {
+			from, name = "-c "+output.Escape(f)+" on alembic's command line", f
+			if set {
+				// The command printed drops -c: Alembic would then
+				// read the variable, checked in turn.
+				unset = "env -u ALEMBIC_CONFIG "
+			}
+		}
+	}
+	if from == "" && filepath.Base(env) == "pyproject.toml" {
+		from, name, unset = "ALEMBIC_CONFIG in the environment", env, "env -u ALEMBIC_CONFIG "
+	}
+	if name == "" {
+		return nil
+	}
+	file := name
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(wd, file)
+	}
+	if filepath.Clean(file) == filepath.Clean(checked) && filepath.Clean(wd) == filepath.Clean(p.Workdir) {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s makes Alembic 1.16 and later read [tool.alembic] of %s, not the project's %s, which dbguard checked: its script_location or version_locations would run an env.py and revisions dbguard did not read", from, output.Escape(name), output.Escape(output.RelTo(p.root, checked))),
+		Next: "put those settings in the project's " + output.Escape(output.RelTo(p.root, filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
 }

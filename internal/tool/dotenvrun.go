@@ -1,0 +1,185 @@
+package tool
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+)
+
+// CheckDotenvRun refuses a dbguard exec command line that runs its
+// command through python-dotenv's CLI (dotenv run, python-dotenv run;
+// checked with python-dotenv 0.21.0): run sets the env file's variables
+// over the environment it was given (--override is its default), so a
+// DATABASE_URL or PYTHONPATH there replaced the guarded URL and dropped
+// the connection guard. --no-override keeps what dbguard set; a
+// migration tool run so is refused whatever the flag, since exec would
+// not know it runs the tool (the env file's ALEMBIC_CONFIG, none of the
+// tool's checks), and dbguard gives the tool its variables itself.
+func CheckDotenvRun(args []string) error {
+	if len(args) < 2 {
+		return nil
+	}
+	if name := filepath.Base(args[0]); name != "dotenv" && name != "python-dotenv" {
+		return nil
+	}
+	i := 1
+	for ; i < len(args) && args[i] != "run"; i++ {
+		a := args[i]
+		if !strings.HasPrefix(a, "-") || a == "--" {
+			if filepath.Base(args[0]) == "dotenv" {
+				return checkDotenvCLI(args) // npm's dotenv-cli: dotenv [-e F] -- CMD
+			}
+			return nil // another subcommand: list, get, set
+		}
+		if slices.Contains([]string{"-f", "--file", "-q", "--quote", "-e", "--export"}, a) {
+			i++ // its value
+		}
+	}
+	if i >= len(args) {
+		return nil
+	}
+	run, override := i, true
+	for i++; i < len(args); i++ {
+		switch args[i] {
+		case "--override":
+			override = true
+			continue
+		case "--no-override":
+			override = false
+			continue
+		}
+		break
+	}
+	rest := args[i:]
+	if k := KindOf(rest); k != "" {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv run gives " + string(k) + " the env file's variables, and exec would not know it runs " + string(k) + ": none of its checks, and the file's own settings for it (ALEMBIC_CONFIG, its URL variables) where dbguard sets the ones it checked",
+			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+	}
+	if override && len(rest) > 0 {
+		fixed := append(append(slices.Clone(args[:run+1]), "--no-override"), rest...)
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv run sets the env file's variables over the environment dbguard gives the command (--override is its default): a DATABASE_URL or PYTHONPATH there would replace the guarded URL and the connection guard",
+			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+	}
+	return nil
+}
+
+// checkDotenvCLI is CheckDotenvRun for npm's dotenv-cli (8.0.0, checked
+// for real), whose binary is dotenv too: dotenv [-e FILE] [-c [ENV]]
+// [-o] [--] COMMAND. It sets the file's variables the environment lacks,
+// and with -o/--override all of them: in front of a migration tool the
+// file filled what exec sets only for a tool it knows (Prisma's
+// DIRECT_URL, which migrate deploy uses), so that is refused whatever the
+// flags, as is -o in front of anything. Its options are read as minimist
+// reads them: a flag takes the next word as its value unless that starts
+// with "-"; words after "--", and the first word that is no option or
+// value, are the command.
+func checkDotenvCLI(args []string) error {
+	var rest []string
+	override := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			rest = append(rest, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			rest = append(rest, a)
+			continue
+		}
+		name, _, glued := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "--") {
+			if strings.HasPrefix(name, "no-") {
+				continue // false
+			}
+		} else {
+			for _, c := range name[:max(len(name)-1, 0)] {
+				if c == 'o' {
+					override = true
+				}
+			}
+			if len(name) > 1 && !isLetters(name) {
+				name, glued = name[:1], true // -e.env: e's value glued
+			} else {
+				name = name[len(name)-1:]
+			}
+		}
+		if name == "o" || name == "override" {
+			override = true
+		}
+		if !glued && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++ // its value (minimist: -o prisma takes prisma)
+		}
+	}
+	if k := KindOf(rest); k != "" {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv gives " + string(k) + " the env file's variables that dbguard does not set (and with -o all of them), and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it (Prisma's directUrl)",
+			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+	}
+	if override && len(rest) > 0 {
+		var fixed []string
+		for _, a := range args {
+			if a != "-o" && a != "--override" {
+				fixed = append(fixed, a)
+			}
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
+			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+	}
+	return nil
+}
+
+// isLetters is whether s is ASCII letters only.
+func isLetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// envLaunchers run a command with variables of their own (an env file,
+// a secrets manager's): dotenvx run, env-cmd, doppler run, infisical run,
+// 1Password's op run. In front of a migration tool they give it its own
+// variables (Prisma's DIRECT_URL, ALEMBIC_CONFIG) where dbguard sets
+// those only for a tool it sees, and exec skips the tool's checks.
+var envLaunchers = []string{"dotenvx", "env-cmd", "doppler", "infisical", "op"}
+
+// CheckEnvLauncher refuses an envLaunchers command line whose command is
+// a migration tool (KindOf, anywhere after the launcher's own words),
+// with the tool's own command line, which exec gives its environment.
+func CheckEnvLauncher(args []string) error {
+	if len(args) < 2 || !slices.Contains(envLaunchers, filepath.Base(args[0])) {
+		return nil
+	}
+	for i := 1; i < len(args); i++ {
+		if k := KindOf(args[i:]); k != "" {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  filepath.Base(args[0]) + " gives " + string(k) + " variables of its own, and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+		}
+	}
+	return nil
+}
+
+// CheckLauncher is every check of exec's command line's launcher, run in
+// wd below root: pipenv's .env and
+// scripts, pdm's and poetry's scripts, dotenv run and dotenv-cli, and an
+// env or secrets launcher in front of a migration tool.
+func CheckLauncher(root, wd string, args []string) error {
+	if err := CheckPipenv(root, wd, args); err != nil {
+		return err
+	}
+	if err := CheckRunnerScripts(root, wd, args); err != nil {
+		return err
+	}
+	if err := CheckDotenvRun(args); err != nil {
+		return err
+	}
+	return CheckEnvLauncher(args)
+}

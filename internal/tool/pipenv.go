@@ -1,0 +1,183 @@
+package tool
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
+)
+
+// CheckPipenv refuses a dbguard exec command line that runs pipenv
+// (pipenv run, pipenv shell) where the repository, not dbguard, would
+// choose what the child gets, checked with pipenv 2022.12.19:
+//   - pipenv loads the project's .env over the environment it was given
+//     (python-dotenv's load_dotenv with override=True): a PYTHONPATH there
+//     drops the connection guard dbguard puts first on it, an
+//     ALEMBIC_CONFIG or a DATABASE_URL there wins over the one dbguard
+//     checked and set. PIPENV_DONT_LOAD_ENV set to what pipenv reads as
+//     true (anything but "", 0, false, no, off) stops it;
+//   - pipenv run NAME runs the Pipfile's [scripts] NAME when it has one,
+//     not the command named: an "alembic" script is any command line.
+//
+// root is the project's top, wd where pipenv runs; the Pipfiles read are
+// those in wd and the folders above it up to root, as pipenv looks for
+// one upward.
+func CheckPipenv(root, wd string, args []string) error {
+	if len(args) < 2 || filepath.Base(args[0]) != "pipenv" {
+		return nil
+	}
+	sub := -1 // where pipenv's subcommand is, after its own options
+	for i, a := range args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			sub = i + 1
+			break
+		}
+	}
+	if sub < 0 || args[sub] != "run" && args[sub] != "shell" {
+		return nil
+	}
+	shown := strings.Join(shellWords(args), " ")
+	if !pipenvTrue(os.Getenv("PIPENV_DONT_LOAD_ENV")) {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "pipenv " + args[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
+			Next: "let dbguard give the environment and run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown}
+	}
+	if args[sub] != "run" || sub+1 >= len(args) {
+		return nil
+	}
+	name := args[sub+1]
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return nil
+		}
+		data, err := safefile.ReadUnder(root, filepath.Join(rel, "Pipfile"), 1<<20)
+		if line := tomlDefines(data, []string{"scripts"}, name); err == nil && line > 0 {
+			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
+			next := "rename the script in " + at + ", then run the command again"
+			if name == "alembic" {
+				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, args[sub+1:]...)), " ")
+			}
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
+				Next: next}
+		}
+		if dir == root || filepath.Dir(dir) == dir {
+			return nil
+		}
+	}
+}
+
+// CheckRunnerScripts refuses a dbguard exec command line whose runner
+// would run something the project's pyproject.toml names in place of the
+// command, or with an environment of its choosing (checked with pdm
+// 2.2.1 and poetry 1.3.2):
+//   - pdm run NAME runs [tool.pdm.scripts] NAME when there is one, and
+//     [tool.pdm.scripts]'s shared options (_: env, env_file with
+//     override) apply to every command pdm runs: a DATABASE_URL or
+//     PYTHONPATH there replaced the guarded URL and the connection guard;
+//   - poetry run NAME runs [tool.poetry.scripts] NAME's entry point.
+//
+// The pyproject.toml read is the nearest one from wd up to root, the
+// project the runner works on.
+func CheckRunnerScripts(root, wd string, args []string) error {
+	if len(args) < 3 {
+		return nil
+	}
+	runner := filepath.Base(args[0])
+	if runner != "pdm" && runner != "poetry" {
+		return nil
+	}
+	i := runnerCommand(args)
+	if i == 0 {
+		return nil
+	}
+	name := args[i]
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(root, dir)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return nil
+		}
+		data, err := safefile.ReadUnder(root, filepath.Join(rel, "pyproject.toml"), 4<<20)
+		if err == nil {
+			at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
+			next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
+			table := []string{"tool", runner, "scripts"}
+			if line := tomlDefines(data, table, name); line > 0 {
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
+					Next: next}
+			}
+			if line := tomlDefines(data, table, "_"); runner == "pdm" && line > 0 {
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s:%d: [tool.pdm.scripts]'s shared options (_) apply to every command pdm runs: an env or env_file there would replace the environment dbguard gives %s (its URL, the connection guard's PYTHONPATH)", at, line, output.Escape(name)),
+					Next: next}
+			}
+			return nil
+		}
+		if dir == root || filepath.Dir(dir) == dir {
+			return nil
+		}
+	}
+}
+
+// pipenvTrue is whether pipenv reads a PIPENV_DONT_LOAD_ENV value as set
+// (get_from_env and env_to_bool): a boolean word is itself, any other
+// non-empty text true, "" false.
+func pipenvTrue(v string) bool {
+	return v != "" && !slices.Contains([]string{"0", "false", "no", "off"}, strings.ToLower(v))
+}
+
+// tomlDefines is the first line of a TOML file's text where the key name
+// is defined in the table path (["scripts"], ["tool", "pdm", "scripts"]),
+// in any of TOML's forms: under the table's header ([tool.pdm.scripts]
+// alembic = ...), as its own table ([tool.pdm.scripts.alembic]), as a
+// dotted key (scripts.alembic = ... under [tool.pdm]), or in an inline
+// table assigned to the path (scripts = { alembic = ... }, read as holding
+// the name anywhere); 0 for none. A key of that name in another table
+// ([packages] alembic = "*") is none. Quoted keys are read unquoted.
+func tomlDefines(data []byte, table []string, name string) int {
+	path := func(s string) []string {
+		var out []string
+		for p := range strings.SplitSeq(s, ".") {
+			p = strings.TrimSpace(p)
+			if u, err := strconv.Unquote(p); err == nil && p[0] == '"' {
+				p = u // a basic string's escapes: "\u0061lembic" is alembic
+			}
+			out = append(out, strings.Trim(p, `"'`))
+		}
+		return out
+	}
+	var header []string
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		if l[0] == '[' {
+			header = path(strings.Trim(l, "[] \t"))
+			if len(header) > len(table) && slices.Equal(header[:len(table)], table) && header[len(table)] == name {
+				return i + 1 // [scripts.alembic], [[...]]
+			}
+			continue
+		}
+		key, value, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		full := append(slices.Clone(header), path(key)...)
+		switch {
+		case len(full) > len(table) && slices.Equal(full[:len(table)], table) && full[len(table)] == name:
+			return i + 1
+		case slices.Equal(full, table) && strings.Contains(value, name):
+			return i + 1
+		}
+	}
+	return 0
+}
