@@ -101,7 +101,7 @@ func repoServiceFile(u *dburl.URL, lr *LoaderReading) (string, string) {
 		return f, "the connection string"
 	}
 	if lr != nil && lr.reading.Loader.SetsEnviron() {
-		if v, ok := lr.reading.Vars["PGSERVICEFILE"]; ok && v.Def != nil && v.Value != "" {
+		if v, ok := lr.reading.Var("PGSERVICEFILE"); ok && v.Def != nil && v.Value != "" {
 			return v.Value, v.Def.Location()
 		}
 	}

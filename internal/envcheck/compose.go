@@ -196,11 +196,14 @@ func (r *Report) composeRuns(o Options, manifests []string, env map[string]strin
 // compose file is interpolated from (POSTGRES_PASSWORD in the .env), as
 // the loaders' readings do: no other loader may read that file.
 func maskSecrets(r *envload.Reading) {
-	for _, m := range []map[string]envload.Value{r.Vars, r.Interpolated()} {
-		for k, v := range m {
-			if v.Def != nil && dburl.EnvironSecret(k, v.Value) {
-				dburl.AddSecret(v.Value)
-			}
+	for k, v := range r.Variables() {
+		if v.Def != nil && dburl.EnvironSecret(k, v.Value) {
+			dburl.AddSecret(v.Value)
+		}
+	}
+	for k, v := range r.Interpolated() {
+		if v.Def != nil && dburl.EnvironSecret(k, v.Value) {
+			dburl.AddSecret(v.Value)
 		}
 	}
 }
@@ -212,7 +215,7 @@ var profileName = lazyre.New(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 func receives(r *envload.Reading, vars []string) []string {
 	var out []string
 	for _, v := range vars {
-		if _, ok := r.Vars[v]; ok {
+		if _, ok := r.Var(v); ok {
 			out = append(out, v)
 		}
 	}
@@ -222,7 +225,7 @@ func receives(r *envload.Reading, vars []string) []string {
 // receivesAny reports whether a container gets one of the URL variables.
 func receivesAny(r *envload.Reading, vars []string) bool {
 	for _, v := range vars {
-		if _, ok := r.Vars[v]; ok {
+		if _, ok := r.Var(v); ok {
 			return true
 		}
 	}

@@ -382,7 +382,7 @@ func unalias(readings []*envload.Reading, aliases map[string]string) {
 		for i := range r.Defs {
 			name(&r.Defs[i].File)
 		}
-		for _, v := range r.Vars {
+		for _, v := range r.Variables() {
 			if v.Def != nil {
 				name(&v.Def.File)
 			}

@@ -226,7 +226,7 @@ func (lr *LoaderReading) pgEnv() []string {
 	if lr.pg == nil {
 		var out []string
 		sets := lr.reading.Loader.SetsEnviron()
-		for k, v := range lr.reading.Vars {
+		for k, v := range lr.reading.Variables() {
 			if sets && strings.HasPrefix(k, "PG") {
 				out = append(out, k+"="+v.Value)
 			}

@@ -837,7 +837,7 @@ func (c *composeLoad) envEntries(file string, e *yaml.Node, env map[string]Value
 // environment resolves what the container receives, as compose-go's
 // resolveEnvironment does.
 func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading, error) {
-	r := &Reading{Loader: ComposeServiceLoader, Dir: d.dir, NoEnv: true, Vars: map[string]Value{}, interp: env}
+	r := &Reading{Loader: ComposeServiceLoader, Dir: d.dir, NoEnv: true, vars: map[string]Value{}, interp: env}
 	// Its files: the compose files that define it, the .env files its
 	// project is interpolated from, then its env_file entries.
 	r.Files = slices.Clone(d.files)
@@ -863,7 +863,7 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 	for k, v := range spec {
 		if v != nil {
 			vars[k] = v.Value
-			r.Vars[k] = *v
+			r.vars[k] = *v
 		}
 	}
 	lookup := func(k string) (string, bool) {
@@ -894,15 +894,15 @@ func (c *composeLoad) environment(d *serviceDef, env map[string]Value) (*Reading
 			return nil, composeParseError(err)
 		}
 		for i := range defs {
-			r.Vars[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
+			r.vars[defs[i].Key] = Value{Value: defs[i].Value, Def: &defs[i]}
 			r.Defs = append(r.Defs, defs[i])
 		}
 	}
 	for k, v := range spec {
 		if v == nil {
-			delete(r.Vars, k)
+			delete(r.vars, k)
 		} else {
-			r.Vars[k] = *v
+			r.vars[k] = *v
 		}
 	}
 	c.prune(r)
@@ -919,7 +919,7 @@ func (c *composeLoad) prune(r *Reading) {
 		return c.keep[k] || strings.HasPrefix(k, "PG") || dburl.SecretVar(k)
 	}
 	want := map[string]bool{}
-	for k, v := range r.Vars {
+	for k, v := range r.vars {
 		if keeps(k) {
 			want[k] = true
 			for _, ref := range v.Refs {
@@ -934,7 +934,7 @@ func (c *composeLoad) prune(r *Reading) {
 	// points into its file's slice of every definition, which it would
 	// otherwise hold.
 	vars := make(map[string]Value, len(want))
-	for k, v := range r.Vars {
+	for k, v := range r.vars {
 		if want[k] {
 			if v.Def != nil {
 				d := v.Def.detached()
@@ -943,7 +943,7 @@ func (c *composeLoad) prune(r *Reading) {
 			vars[k] = v
 		}
 	}
-	r.Vars = vars
+	r.vars = vars
 	var defs []Def
 	for _, d := range r.Defs {
 		if want[d.Key] {

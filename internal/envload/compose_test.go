@@ -131,13 +131,13 @@ func TestComposeConformance(t *testing.T) {
 					diffs = append(diffs, fmt.Sprintf("%s: judged in %q, want %q", name, s.Dir, dir))
 				}
 				for k, w := range want.Environment {
-					if v, ok := s.Reading.Vars[k]; !ok {
+					if v, ok := s.Reading.Var(k); !ok {
 						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go %q, model unset", name, k, w))
 					} else if v.Value != w {
 						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go %q, model %q", name, k, w, v.Value))
 					}
 				}
-				for k, v := range s.Reading.Vars {
+				for k, v := range s.Reading.Variables() {
 					if _, ok := want.Environment[k]; !ok {
 						diffs = append(diffs, fmt.Sprintf("%s %s: compose-go unset, model %q", name, k, v.Value))
 					}
@@ -473,7 +473,7 @@ func TestComposeKeepingKeepsWhatTheGuardReads(t *testing.T) {
 		if err != nil || len(svcs) != 1 {
 			t.Fatalf("%v, %d services", err, len(svcs))
 		}
-		got := slices.Sorted(maps.Keys(svcs[0].Reading.Vars))
+		got := slices.Sorted(maps.Keys(svcs[0].Reading.All()))
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("keep %q: reading holds %q, want %q", tc.keep, got, tc.want)
 		}
@@ -482,7 +482,7 @@ func TestComposeKeepingKeepsWhatTheGuardReads(t *testing.T) {
 				t.Errorf("keep %q: a definition of %s, which the reading does not hold", tc.keep, d.Key)
 			}
 		}
-		if v := svcs[0].Reading.Vars["DATABASE_URL"].Value; v != "postgres://app:pw@db/app" {
+		if v := svcs[0].Reading.All()["DATABASE_URL"].Value; v != "postgres://app:pw@db/app" {
 			t.Errorf("keep %q: DATABASE_URL = %q", tc.keep, v)
 		}
 	}

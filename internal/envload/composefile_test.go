@@ -90,7 +90,7 @@ func TestComposeFileSetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(svcs) != 1 || svcs[0].Name != "api" || svcs[0].Reading.Vars["DATABASE_URL"].Value != "postgres://h-extra/app" {
+	if len(svcs) != 1 || svcs[0].Name != "api" || svcs[0].Reading.All()["DATABASE_URL"].Value != "postgres://h-extra/app" {
 		t.Fatalf("services %+v, want api with deploy/extra.env's DATABASE_URL (the override's path from the first file's folder)", svcs)
 	}
 }

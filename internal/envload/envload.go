@@ -11,6 +11,7 @@ package envload
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"path"
 	"slices"
 	"sort"
@@ -61,7 +62,7 @@ func (v Value) FromEnvironment() bool { return v.Def == nil }
 
 // Lookup is what the application sees for one variable.
 func (r *Reading) Lookup(k string) (Value, bool) {
-	if v, ok := r.Vars[k]; ok {
+	if v, ok := r.Var(k); ok {
 		return v, true
 	}
 	if ev, ok := r.env[k]; ok && !r.NoEnv {
@@ -78,10 +79,43 @@ func (r *Reading) All() map[string]Value {
 			out[k] = Value{Value: v}
 		}
 	}
-	for k, v := range r.Vars {
+	for k, v := range r.Variables() {
 		out[k] = v
 	}
 	return out
+}
+
+// Var is what loading set for one variable, the environment aside.
+func (r *Reading) Var(k string) (Value, bool) {
+	if r.rebased != nil {
+		for i := range r.rebased {
+			if r.rebased[i].name == k {
+				return r.rebased[i].v, true
+			}
+		}
+		return Value{}, false
+	}
+	v, ok := r.vars[k]
+	return v, ok
+}
+
+// Variables are the variables loading set, in no particular order.
+func (r *Reading) Variables() iter.Seq2[string, Value] {
+	return func(yield func(string, Value) bool) {
+		if r.rebased != nil {
+			for i := range r.rebased {
+				if !yield(r.rebased[i].name, r.rebased[i].v) {
+					return
+				}
+			}
+			return
+		}
+		for k, v := range r.vars {
+			if !yield(k, v) {
+				return
+			}
+		}
+	}
 }
 
 // SetsEnviron reports whether the loader writes what it reads into the
@@ -104,7 +138,7 @@ func (r *Reading) DriverEnv(prefix string) map[string]string {
 		}
 	}
 	if r.Loader.SetsEnviron() {
-		for k, v := range r.Vars {
+		for k, v := range r.Variables() {
 			if strings.HasPrefix(k, prefix) {
 				out[k] = v.Value
 			}
@@ -128,21 +162,25 @@ type Reading struct {
 	Caller string // python-dotenv: the folder of the calling script
 	Mode   string
 	Files  []string // the files it read, in the order it read them
-	// Vars are the variables loading set; with the environment (unless
-	// NoEnv) they are what the application sees: see Lookup and All.
-	Vars  map[string]Value
-	NoEnv bool // the application sees the file's map alone (dotenv_values)
-	env   map[string]string
+	// vars are the variables loading set; with the environment (unless
+	// NoEnv) they are what the application sees: see Var, Variables,
+	// Lookup and All. A reading rebased from another folder's (see
+	// keptReading) has them in rebased instead, and vars nil.
+	vars    map[string]Value
+	rebased []keptVar
+	NoEnv   bool // the application sees the file's map alone (dotenv_values)
+	env     map[string]string
 	// Err is why the loader fails on these files (a *ParseError, never
-	// holding a value); Vars then holds what it still sets, if anything.
+	// holding a value); its variables then hold what it still sets, if
+	// anything.
 	Err error
 	// Skipped are the lines it passes over without a word.
 	Skipped []Skip
 	// Defs are every definition in the files it read, used or not.
 	Defs []Def
 	// Same is an earlier reading this one is known to equal (plain files
-	// read in the same order with the same precedence), or nil. Vars and
-	// Defs are then that reading's: read-only.
+	// read in the same order with the same precedence), or nil. Its
+	// variables and Defs are then that reading's: read-only.
 	Same *Reading
 	// interp, for a compose service, is the interpolation environment its
 	// values' ${...} were taken from (see RefLookup).
@@ -247,11 +285,11 @@ type Input struct {
 	keptOff  bool            // no kept memo (for the test that compares with it)
 	emptyEnv map[string]bool // the environment's empty variables
 	keep     map[string]bool // Keep, and each one's byte-order-marked twin
-	dirs     map[string]map[string]atFile
+	dirs     map[string]*atNames
 	// atDir and atNames are at's last folder and its dirs entry: a
 	// folder's loaders ask for its files one after another.
 	atDir   string
-	atNames map[string]atFile
+	atNames *atNames
 	names   map[*Loader]fileLists
 	won     lastWon // the last lastWins (see readCtx.lastWins)
 }
@@ -384,17 +422,33 @@ func plainLines(data []byte, refs bool) bool {
 // parsePlain reads a plain file (see plainFile) as every dialect does.
 func parsePlain(file string, data []byte) []Def {
 	defs := make([]Def, 0, bytes.Count(data, []byte("=")))
-	for line := 1; len(data) > 0; line++ {
-		i := bytes.IndexByte(data, '\n')
-		text := data[:i]
-		data = data[i+1:]
+	s := plainScan{data: data}
+	for key, value, line, ok := s.next(); ok; key, value, line, ok = s.next() {
+		defs = append(defs, Def{Key: string(key), Value: string(value), File: file, Line: line})
+	}
+	return defs
+}
+
+// plainScan reads a plain file's definitions one at a time, in its bytes.
+type plainScan struct {
+	data []byte
+	line int
+}
+
+// next is the next NAME=value line: its name, value and line number.
+func (s *plainScan) next() (key, value []byte, line int, ok bool) {
+	for len(s.data) > 0 {
+		s.line++
+		i := bytes.IndexByte(s.data, '\n')
+		text := s.data[:i]
+		s.data = s.data[i+1:]
 		if len(text) == 0 || text[0] == '#' {
 			continue
 		}
 		eq := bytes.IndexByte(text, '=')
-		defs = append(defs, Def{Key: string(text[:eq]), Value: string(text[eq+1:]), File: file, Line: line})
+		return text[:eq], text[eq+1:], s.line, true
 	}
-	return defs
+	return nil, nil, 0, false
 }
 
 func plainName(b []byte) bool {
@@ -427,13 +481,13 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 	r := &Reading{Loader: l, Dir: dir, Caller: caller, Mode: l.mode(in), env: in.Environ}
 	if l.refuse != nil {
 		if msg := l.refuse(r.Mode); msg != "" {
-			r.Err, r.Vars = &ModeError{Loader: l.Name, Mode: r.Mode, Reason: msg}, map[string]Value{}
+			r.Err, r.vars = &ModeError{Loader: l.Name, Mode: r.Mode, Reason: msg}, map[string]Value{}
 			return r // before any shortcut: whatever the files say
 		}
 	}
 	sig, files := in.plainSignature(l, dir, caller)
 	if m := in.memo[string(sig)]; sig != nil && m != nil {
-		r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv, r.Same = m.Dir, files, m.Vars, m.Defs, m.NoEnv, m
+		r.Dir, r.Files, r.vars, r.rebased, r.Defs, r.NoEnv, r.Same = m.Dir, files, m.vars, m.rebased, m.Defs, m.NoEnv, m
 		return r
 	}
 	if sig != nil {
@@ -449,7 +503,7 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 			return r
 		}
 	}
-	r.Vars = map[string]Value{}
+	r.vars = map[string]Value{}
 	c := &readCtx{in: in, r: r, l: l}
 	l.read(c)
 	in.prune(r, c.others)
@@ -460,7 +514,7 @@ func Read(l *Loader, in *Input, dir, caller string) *Reading {
 			}
 			in.kept[l] = map[string]keptReading{}
 		}
-		in.kept[l][string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles)}
+		in.kept[l][string(kept)] = keptReading{r: r, dir: dir, files: slices.Clone(in.sigFiles), vars: keptVars(r)}
 	}
 	return r
 }
@@ -483,20 +537,24 @@ func (in *Input) readsHere(l *Loader, dir, caller string) bool {
 // definitions with their lines. A plain value refers to nothing, so the
 // other definitions make no difference; two folders with the same
 // signature read the same but for the files' paths (see keptReading).
-// Only valid until the next call (the input's buffer).
+// Only valid until the next call (the input's buffer). The files are
+// plain, so their definitions are read from their bytes as parsePlain
+// reads them: a folder whose reading is then rebased parses none of its
+// files (on bench.sh env's tree, two parses a run instead of 1,000).
 func (in *Input) keptSignature() []byte {
 	b := in.keptBuf[:0]
 	for _, rel := range in.sigFiles {
 		b = append(b, 0, 1)
 		b = append(b, path.Base(rel)...)
-		for _, d := range in.parse(dialectDotenv, rel).defs {
-			if in.keeps(d.Key) {
+		s := plainScan{data: in.file(rel).data}
+		for key, value, line, ok := s.next(); ok; key, value, line, ok = s.next() {
+			if in.keeps(string(key)) {
 				b = append(b, 0)
-				b = strconv.AppendInt(b, int64(d.Line), 10)
+				b = strconv.AppendInt(b, int64(line), 10)
 				b = append(b, 0)
-				b = append(b, d.Key...)
+				b = append(b, key...)
 				b = append(b, 0)
-				b = append(b, d.Value...)
+				b = append(b, value...)
 			}
 		}
 	}
@@ -509,7 +567,18 @@ func (in *Input) keptSignature() []byte {
 type keptReading struct {
 	r     *Reading
 	dir   string
-	files []string // its plainSignature files, ascending
+	files []string  // its plainSignature files, ascending
+	vars  []keptVar // r's variables, for rebase to copy in one move
+}
+
+// keptVars are r's variables as a rebased reading holds them, their
+// definitions still r's.
+func keptVars(r *Reading) []keptVar {
+	vars := make([]keptVar, 0, len(r.vars))
+	for name, v := range r.vars {
+		vars = append(vars, keptVar{name: name, v: v})
+	}
+	return vars
 }
 
 // rebase makes r (a reading from dir of the files ascending, read in the
@@ -533,11 +602,7 @@ func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) b
 			return false
 		}
 	}
-	// The definitions and, after them, the values' own copies (below) in
-	// one array; defs is capped, so an append to the reading's Defs moves
-	// out rather than over the copies.
-	all := make([]Def, len(k.r.Defs), len(k.r.Defs)+len(k.r.Vars))
-	defs := all[:len(k.r.Defs):len(k.r.Defs)]
+	defs := make([]Def, len(k.r.Defs))
 	for i, d := range k.r.Defs {
 		var ok bool
 		if d.File, ok = swap(d.File); !ok {
@@ -545,25 +610,33 @@ func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) b
 		}
 		defs[i] = d
 	}
-	vars := make(map[string]Value, len(k.r.Vars))
-	// The values' definitions, copied into one array: a Def allocated
-	// for each was most of rebase's 1.4 MB on 1,000 env files. It has
-	// room for them all, so no append moves it.
-	own := all[len(k.r.Defs):]
-	for name, v := range k.r.Vars {
-		if v.Def != nil {
-			own = append(own, *v.Def)
-			d := &own[len(own)-1]
+	// The variables (the kept ones: the URL variables, what they refer
+	// to, PG*; two or three), each with its own copy of its definition,
+	// in one array: a map for each rebased reading was 0.9 MB of the 1.4
+	// MB rebase allocated on 1,000 env files (a map's first group holds
+	// eight), and hashing its names was most of rebase's instructions.
+	vars := slices.Clone(k.vars)
+	for i := range vars {
+		x := &vars[i]
+		if x.v.Def != nil {
+			x.def = *x.v.Def
 			var ok bool
-			if d.File, ok = swap(d.File); !ok {
+			if x.def.File, ok = swap(x.def.File); !ok {
 				return false
 			}
-			v.Def = d
+			x.v.Def = &x.def
 		}
-		vars[name] = v
 	}
-	r.Dir, r.Files, r.Vars, r.Defs, r.NoEnv = dir, files, vars, defs, k.r.NoEnv
+	r.Dir, r.Files, r.vars, r.rebased, r.Defs, r.NoEnv = dir, files, nil, vars, defs, k.r.NoEnv
 	return true
+}
+
+// keptVar is one variable of a rebased reading: its name, its value and
+// the value's definition, which the value points at.
+type keptVar struct {
+	name string
+	v    Value
+	def  Def
 }
 
 // keeps reports whether the caller looks at variable k (see Input.Keep).
@@ -593,12 +666,12 @@ func (in *Input) prune(r *Reading, others []setting) {
 	vars := map[string]Value{}
 	var other map[string]Value // the referenced ones among others
 	lookup := func(k string) (Value, bool) {
-		if v, ok := r.Vars[k]; ok {
+		if v, ok := r.vars[k]; ok {
 			return v, true
 		}
 		if other == nil {
 			want := map[string]bool{}
-			for k, v := range r.Vars {
+			for k, v := range r.vars {
 				if in.keeps(k) {
 					for _, ref := range refs(v.Def.valueOr(v.Value)) {
 						want[ref] = true
@@ -637,12 +710,12 @@ func (in *Input) prune(r *Reading, others []setting) {
 			}
 		}
 	}
-	for k := range r.Vars {
+	for k := range r.vars {
 		if in.keeps(k) {
 			add(k, 0)
 		}
 	}
-	r.Vars = vars
+	r.vars = vars
 }
 
 // detached is a copy of the definition that shares no memory with the
@@ -734,29 +807,40 @@ func (in *Input) at(dir, name string) (string, rawFile) {
 			if in.dirs == nil {
 				// About a folder for every two files (.env and .env.local
 				// in a monorepo's services); it grows past that.
-				in.dirs = make(map[string]map[string]atFile, in.Expect/2)
+				in.dirs = make(map[string]*atNames, in.Expect/2)
 			}
-			names = map[string]atFile{}
+			names = &atNames{}
 			in.dirs[dir] = names
 		}
 		in.atDir, in.atNames = dir, names
 	}
-	a, ok := names[name]
-	if !ok {
-		a.rel = join(dir, name)
-		a.f = in.file(a.rel)
-		names[name] = a
+	for i := range names.files {
+		if a := &names.files[i]; a.name == name {
+			return a.rel, a.f
+		}
 	}
+	a := atFile{name: name, rel: join(dir, name)}
+	a.f = in.file(a.rel)
+	if names.files == nil {
+		names.files = make([]atFile, 0, 8)
+	}
+	names.files = append(names.files, a)
 	return a.rel, a.f
 }
+
+// atNames are the names at was asked for in one folder, with its answers.
+// A folder's loaders ask for the same few names (~35 asks for ~5 names
+// in each of bench.sh env's folders): a list passed in order cost less
+// than a map's hashing, and its group of eight slots per folder.
+type atNames struct{ files []atFile }
 
 // atFile is at's answer for a name in a folder: the path and the file,
 // which file reads once and never changes, kept beside the path so that
 // a loader's files cost one lookup each, not two (plainSignature asks at
 // for ~17,000 names on 1,000 env files).
 type atFile struct {
-	rel string
-	f   rawFile
+	name, rel string
+	f         rawFile
 }
 
 type fileLists struct{ ascending, files []string }
@@ -917,7 +1001,7 @@ func (c *readCtx) set(d *Def, value string) bool {
 	if c.in.Keep == nil {
 		v.Refs = refs(d.Value)
 	}
-	c.r.Vars[d.Key] = v
+	c.r.vars[d.Key] = v
 	return true
 }
 

@@ -2,6 +2,7 @@ package envload
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -18,13 +19,15 @@ func readingShown(r *Reading) string {
 	for _, d := range r.Defs {
 		fmt.Fprintf(&b, "def %+v\n", d)
 	}
-	keys := make([]string, 0, len(r.Vars))
-	for k := range r.Vars {
-		keys = append(keys, k)
+	vars := map[string]Value{}
+	for k, v := range r.Variables() {
+		vars[k] = v
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		v := r.Vars[k]
+	for _, k := range slices.Sorted(maps.Keys(vars)) {
+		v, ok := r.Var(k) // a rebased reading's own lookup, not its range
+		if !ok || v.Value != vars[k].Value || v.Def != vars[k].Def {
+			fmt.Fprintf(&b, "var %s: Var disagrees with Variables\n", k)
+		}
 		fmt.Fprintf(&b, "var %s=%q refs %q command %v", k, v.Value, v.Refs, v.Command)
 		if v.Def != nil {
 			fmt.Fprintf(&b, " def %+v", *v.Def)

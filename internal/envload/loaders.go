@@ -197,13 +197,13 @@ func readDotenv(expand bool) func(c *readCtx) {
 // values is the reading so far as a plain map: the environment (unless
 // the application sees the file's map alone) and what loading set.
 func (c *readCtx) values() map[string]string {
-	m := make(map[string]string, len(c.r.env)+len(c.r.Vars)+len(c.others))
+	m := make(map[string]string, len(c.r.env)+len(c.r.vars)+len(c.others))
 	if !c.r.NoEnv {
 		for k, v := range c.r.env {
 			m[k] = v
 		}
 	}
-	for k, v := range c.r.Vars {
+	for k, v := range c.r.vars {
 		m[k] = v.Value
 	}
 	for _, o := range c.others {
@@ -438,7 +438,7 @@ func readPydantic(c *readCtx) {
 	for _, f := range fields {
 		if ev, set := envFolded[f]; set {
 			if _, exact := c.env(f); !exact {
-				c.r.Vars[f] = Value{Value: ev} // database_url in the environment
+				c.r.vars[f] = Value{Value: ev} // database_url in the environment
 			}
 			continue
 		}

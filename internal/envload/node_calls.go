@@ -672,7 +672,7 @@ func (c *NodeCalls) read(x *readCtx, start string) {
 		}
 		for _, k := range order {
 			_, inEnv := x.env(k)
-			_, set := x.r.Vars[k]
+			_, set := x.r.vars[k]
 			if (inEnv || set) && !l.Override {
 				continue
 			}

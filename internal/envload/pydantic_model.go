@@ -271,7 +271,7 @@ func (s *Settings) read(c *readCtx) {
 		}
 		key, out := s.fold(name), strings.ToUpper(f.Name)
 		if v, ok := env[key]; ok {
-			c.r.Vars[out] = Value{Value: v}
+			c.r.vars[out] = Value{Value: v}
 			continue
 		}
 		if m, ok := merged[key]; ok {

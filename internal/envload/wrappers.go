@@ -93,11 +93,11 @@ func (s *Script) ascending() []string {
 // view is what the process holds so far: the environment and what
 // loading set.
 func (c *readCtx) view() map[string]string {
-	m := make(map[string]string, len(c.in.Environ)+len(c.r.Vars))
+	m := make(map[string]string, len(c.in.Environ)+len(c.r.vars))
 	for k, v := range c.in.Environ {
 		m[k] = v
 	}
-	for k, v := range c.r.Vars {
+	for k, v := range c.r.vars {
 		m[k] = v.Value
 	}
 	return m
@@ -125,12 +125,12 @@ func (s *Script) readDotenvCLI(c *readCtx) {
 			return
 		}
 		for _, k := range keys {
-			if v, ok := c.r.Vars[k]; ok {
+			if v, ok := c.r.vars[k]; ok {
 				if v.Value != all[k] {
 					c.set(v.Def, all[k])
 				}
 			} else if all[k] != c.in.Environ[k] {
-				c.r.Vars[k] = Value{Value: all[k]} // an environment value it expanded
+				c.r.vars[k] = Value{Value: all[k]} // an environment value it expanded
 			}
 		}
 	}
@@ -146,7 +146,7 @@ func (s *Script) setEnv(c *readCtx) []string {
 	for i := range s.Env {
 		d := &s.Env[i]
 		_, inEnv := c.env(d.Key)
-		if _, set := c.r.Vars[d.Key]; !inEnv && !set {
+		if _, set := c.r.vars[d.Key]; !inEnv && !set {
 			added = append(added, d.Key)
 		}
 		c.set(d, d.Value)
@@ -180,7 +180,7 @@ func (c *readCtx) loadFiles(files []ScriptFile, override bool, order []string) [
 		keys, by := lastWins(defs)
 		for _, k := range keys {
 			_, inEnv := c.env(k)
-			_, set := c.r.Vars[k]
+			_, set := c.r.vars[k]
 			if !override && (inEnv || set) {
 				continue
 			}
@@ -243,7 +243,7 @@ func (c *readCtx) readDotenvx(paths []string, override bool) bool {
 		}
 		for _, k := range keys {
 			_, inEnv := c.env(k)
-			_, set := c.r.Vars[k]
+			_, set := c.r.vars[k]
 			if !override && (inEnv || set) {
 				continue
 			}
@@ -267,7 +267,7 @@ func (s *Script) readNode(c *readCtx) {
 	keys, by := c.mergedAt(options)
 	for _, k := range keys {
 		_, inEnv := c.env(k)
-		if _, set := c.r.Vars[k]; !inEnv && !set {
+		if _, set := c.r.vars[k]; !inEnv && !set {
 			c.set(by[k], by[k].Value)
 		}
 	}
@@ -283,7 +283,7 @@ func (s *Script) readUV(c *readCtx) {
 	keys, by := c.mergedAt(paths)
 	for _, k := range keys {
 		_, inEnv := c.env(k)
-		if _, set := c.r.Vars[k]; !inEnv && !set {
+		if _, set := c.r.vars[k]; !inEnv && !set {
 			c.set(by[k], by[k].Value)
 		}
 	}
