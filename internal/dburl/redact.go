@@ -941,7 +941,8 @@ func redactUserinfoWords(s string) (string, bool) {
 			end += j
 		}
 		if word := s[start:end]; strings.IndexByte(word, '@') < 0 {
-			open = open || openUserinfo(word) >= 0
+			q, _ := openUserinfoAt(word)
+			open = open || q >= 0
 		} else if masked := maskWordUserinfo(word); masked != word {
 			if b.Len() == 0 {
 				b.Grow(len(s) + 16)
@@ -1026,7 +1027,12 @@ func maskWordUserinfo(w string) string {
 // does not see: libpq reads the userinfo to the first '@' before any '/'
 // (conninfo_uri_parse_options), blanks and all. The password runs from
 // a word that is a URL cut inside it (openUserinfo) to an '@' on the same
-// line, before any '/', quote or angle bracket.
+// line, before any '/', quote or angle bracket. A word whose "password"
+// is digits only (postgres://u:1234) may be a host and its port: it is
+// a password cut by a blank (postgres://u:1234 5678@h, which libpq
+// reads as the password "1234 5678") when every word after it but the
+// one its '@' ends is digits too, within maxDigitSpan bytes; prose after
+// a port (postgres://localhost:5432 or mail me@x.org) shows.
 func maskSpacedUserinfo(s string) string {
 	var b strings.Builder
 	last := 0
@@ -1043,12 +1049,12 @@ func maskSpacedUserinfo(s string) string {
 		}
 		end += j
 		i = end
-		q := openUserinfo(s[start:end])
+		q, digits := openUserinfoAt(s[start:end])
 		if q < 0 {
 			continue
 		}
 		k := strings.IndexAny(s[end:], userinfoStops)
-		if k < 0 || s[end+k] != '@' {
+		if k < 0 || s[end+k] != '@' || digits && !digitWords(s[end:end+k]) {
 			continue
 		}
 		b.WriteString(s[last : start+q])
@@ -1076,35 +1082,93 @@ const UserinfoStops = userinfoStops
 // (scheme://user:pass, no '@', '/', '?' or '#' after the ':'), the index
 // of that ':'; else -1. A port (h:5432, digits only) is no password.
 func openUserinfo(w string) int {
+	if c, digits := openUserinfoAt(w); !digits {
+		return c
+	}
+	return -1
+}
+
+// openUserinfoAt is openUserinfo that also takes digits after the ':',
+// and says so (digits): a host's port, or a password of digits that a
+// raw blank cuts (postgres://u:1234 5678@h).
+func openUserinfoAt(w string) (c int, digits bool) {
 	i := strings.Index(w, "://")
-	if i <= 0 || !asciiLetter(w[0]) || strings.IndexByte(w, '@') >= 0 {
-		return -1
+	if i <= 0 || strings.IndexByte(w, '@') >= 0 {
+		return -1, false
 	}
-	for p := 0; p < i; p++ {
-		if !schemeChar(w[p]) {
-			return -1
-		}
+	// The scheme: the scheme characters before "://" from the first
+	// letter, as userinfoRE reads it (a quote may come before it: Go's
+	// url.Error writes parse "postgres://...").
+	p := i
+	for p > 0 && schemeChar(w[p-1]) {
+		p--
 	}
-	c := strings.IndexAny(w[i+3:], ":/\\?#")
+	for p < i && !asciiLetter(w[p]) {
+		p++
+	}
+	if p == i {
+		return -1, false
+	}
+	c = strings.IndexAny(w[i+3:], ":/\\?#")
 	if c < 0 || w[i+3+c] != ':' {
-		return -1
+		return -1, false
 	}
 	c += i + 3
 	rest := w[c+1:]
-	if rest == "" || strings.IndexAny(rest, "/?#\\") >= 0 || strings.Trim(rest, "0123456789") == "" {
-		return -1
+	if rest == "" || strings.IndexAny(rest, "/?#\\") >= 0 {
+		return -1, false
 	}
-	return c
+	return c, strings.Trim(rest, "0123456789") == ""
+}
+
+// maxDigitSpan is the most text, after a URL whose password would be
+// digits only, that may still be the rest of that password: a password
+// is short, and a writer holds such a line only this long.
+const maxDigitSpan = 64
+
+// digitWords reports whether span, what follows a URL word whose password
+// so far is digits (a blank first), may go on with that password: within
+// maxDigitSpan bytes before its last blank, every word in it but the
+// last (the one an '@' ends, or one still being written) is digits only.
+// Only a blank can change the answer for a span that grows.
+func digitWords(span string) bool {
+	last := strings.LastIndexAny(span, reSpace)
+	if last >= maxDigitSpan {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(span[:last+1], func(r rune) bool { return strings.ContainsRune(reSpace, r) }) {
+		if strings.Trim(w, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // OpenUserinfo reports whether s, a partial line, ends inside a URL's
 // password that a raw blank may continue (postgres://u:a b@h), or has
 // its '@' after its last blank: a writer that cuts at the last blank
-// holds it for a blank after the '@', or the line's end.
+// holds it for a blank after the '@', or the line's end. A password of
+// digits so far (postgres://u:1234, a port maybe) is held while the
+// words after it may still be the rest of it (digitWords).
 func OpenUserinfo(s string) bool {
+	open, _ := openUserinfoEnd(s)
+	return open
+}
+
+// OpenUserinfoDigits reports whether OpenUserinfo holds s for a password
+// of digits so far: a blank, not only what ends a password, may end the
+// hold (a word of letters after the port).
+func OpenUserinfoDigits(s string) bool {
+	open, digits := openUserinfoEnd(s)
+	return open && digits
+}
+
+// openUserinfoEnd is OpenUserinfo, and whether the password so far is
+// digits.
+func openUserinfoEnd(s string) (open, digits bool) {
 	i := strings.LastIndex(s, "://")
 	if i < 0 {
-		return false
+		return false, false
 	}
 	start := strings.LastIndexAny(s[:i], reSpace) + 1
 	end := strings.IndexAny(s[i:], reSpace)
@@ -1113,13 +1177,21 @@ func OpenUserinfo(s string) bool {
 	} else {
 		end += i
 	}
-	if openUserinfo(s[start:end]) < 0 || strings.IndexAny(s[start:], " \t") < 0 {
-		return false // no URL, or no blank after its start to cut at
+	c, digits := openUserinfoAt(s[start:end])
+	if c < 0 || strings.IndexAny(s[start:], " \t") < 0 {
+		return false, false // no URL, or no blank after its start to cut at
 	}
 	k := strings.IndexAny(s[end:], userinfoStops)
+	span := s[end:]
+	if k >= 0 {
+		span = span[:k]
+	}
+	if digits && !digitWords(span) {
+		return false, false
+	}
 	// Open, or closed by an '@' after the last blank: a cut at that
 	// blank would cut the password.
-	return k < 0 || s[end+k] == '@' && strings.IndexAny(s[end+k:], " \t") < 0
+	return k < 0 || s[end+k] == '@' && strings.IndexAny(s[end+k:], " \t") < 0, digits
 }
 
 func asciiLetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }

@@ -162,7 +162,13 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		case dburl.OpenUserinfo(string(rest)):
 			// A URL cut inside its password waits for what ends
 			// that password ('@', '/', a quote) to be read again.
-			if bytes.IndexByte(rest, '@') < 0 {
+			switch {
+			case bytes.IndexByte(rest, '@') >= 0:
+			case dburl.OpenUserinfoDigits(string(rest)):
+				// A password of digits so far, or a port: a word
+				// of letters and a blank after it end the hold.
+				r.quiet = quietToBlankOrStop
+			default:
 				r.quiet = quietToStop
 			}
 		case rest[len(rest)-1] == ' ' || rest[len(rest)-1] == '\t':
@@ -277,6 +283,7 @@ const (
 	quietToLineEnd         // a line break
 	quietToNonBlank        // a byte that is no space or tab
 	quietToStop            // what ends a URL's password (dburl.UserinfoStops)
+	quietToBlankOrStop     // a blank, a line break or what ends a URL's password
 )
 
 // quietStays reports whether a write of p, which holds no line break,
@@ -291,6 +298,8 @@ func quietStays(quiet int, p []byte) bool {
 		return len(bytes.Trim(p, " \t")) == 0
 	case quietToStop:
 		return bytes.IndexAny(p, dburl.UserinfoStops) < 0
+	case quietToBlankOrStop:
+		return bytes.IndexAny(p, dburl.UserinfoStops) < 0 && bytes.IndexAny(p, " \t") < 0
 	}
 	return false
 }

@@ -46,7 +46,7 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 // what one that reads it again on every write writes, however the text
 // is cut into writes.
 func FuzzRedactorQuietSameOutput(f *testing.F) {
-	seeds := append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...)
+	seeds := append(append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...), round13Lines...)
 	for _, s := range append(seeds, "Password:\nRetry? x\n", "password=\n \nb'x y'\n") {
 		f.Add(s, []byte{1, 3, 7, 2})
 	}

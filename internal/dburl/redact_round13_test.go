@@ -1,0 +1,30 @@
+package dburl
+
+import "testing"
+
+// TestAttackRedactDigitPasswordBeforeBlank: a URL whose password starts
+// with digits and a raw blank (libpq 15's URI parser reads the userinfo to
+// the '@', blanks and all: postgres://u:1234 5678@h is the password
+// "1234 5678"; pgx refuses it with its own masked message) was read as a
+// host and its port, and the password was shown whole.
+func TestAttackRedactDigitPasswordBeforeBlank(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:731905 846213@h/d":                 "postgres://u:****@h/d",
+		"connecting postgres://u:731905 846213@h/d now":  "connecting postgres://u:****@h/d now",
+		`parse "postgres://u:731905 846213@h/d": x`:      `parse "postgres://u:****@h/d": x`,
+		`parse "postgres://u:s3 cZQ@h/d": invalid`:       `parse "postgres://u:****@h/d": invalid`,
+		"postgres://u:731905 abcZQ@h/d":                  "postgres://u:****@h/d",
+		"postgres://u:73 19 05 84@h:5432/d":              "postgres://u:****@h:5432/d",
+		"postgres://u:731905\t846213@h/d":                "postgres://u:****@h/d",
+		"postgresql://app:2024 Summer!@db.internal/app":  "postgresql://app:****@db.internal/app",
+		"postgres://localhost:5432 me@x.org":             "postgres://localhost:****@x.org",
+		"see postgres://localhost:5432 or mail me@x.org": "see postgres://localhost:5432 or mail me@x.org",
+		"postgres://h:5432 and 1 more@x":                 "postgres://h:5432 and 1 more@x",
+		"postgres://h:5432 12 /d@x":                      "postgres://h:5432 12 /d@x",
+		"postgres://h:5432\nme@x.org":                    "postgres://h:5432\nme@x.org",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
