@@ -278,12 +278,12 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 // brings none of it only adds to the buffer, so a line written a byte a
 // write is read a bounded number of times, not once a byte.
 const (
-	reread          = iota // anything: read it again
-	quietToBlank           // a blank or a line break
-	quietToLineEnd         // a line break
-	quietToNonBlank        // a byte that is no space or tab
-	quietToStop            // what ends a URL's password (dburl.UserinfoStops)
-	quietToBlankOrStop     // a blank, a line break or what ends a URL's password
+	reread             = iota // anything: read it again
+	quietToBlank              // a blank or a line break
+	quietToLineEnd            // a line break
+	quietToNonBlank           // a byte that is no space or tab
+	quietToStop               // what ends a URL's password (dburl.UserinfoStops)
+	quietToBlankOrStop        // a blank, a line break or what ends a URL's password
 )
 
 // quietStays reports whether a write of p, which holds no line break,
