@@ -590,15 +590,20 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 // config read a bare value to the line's end, blanks and all): the line's
 // end, if the keyword and the name it ends are first on their line and a
 // blank stands around the '='. A shell's PGPASSWORD=x cmd has none: its
-// value ends at end.
+// value ends at end. Nor does a libpq keyword/value string that starts
+// with its password (password = x host=db: libpq's conninfo parser reads
+// blanks around '=' and ends a bare value at a blank): libpq's own
+// keyword, in its spelling, whose value only libpq pairs follow to the
+// line's end (conninfoPairs), ends at end too.
 func iniEnd(s string, k, w, v, end int) int {
 	if strings.IndexAny(s[w:v], " \t") < 0 && !strings.ContainsRune(s[w:v], '\u00a0') {
 		return end
 	}
-	i := k
-	for i > 0 && (asciiLetter(s[i-1]) || s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '_' || s[i-1] == '.' || s[i-1] == '-') {
-		i--
+	name := k
+	for name > 0 && (asciiLetter(s[name-1]) || s[name-1] >= '0' && s[name-1] <= '9' || s[name-1] == '_' || s[name-1] == '.' || s[name-1] == '-') {
+		name--
 	}
+	i := name
 	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
 		i--
 	}
@@ -607,9 +612,75 @@ func iniEnd(s string, k, w, v, end int) int {
 	}
 	line := strings.IndexAny(s[v:], "\r\n")
 	if line < 0 {
-		return len(s)
+		line = len(s)
+	} else {
+		line += v
 	}
-	return max(end, v+line)
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) {
+		return end
+	}
+	return max(end, line)
+}
+
+// conninfoPairs reports whether rest, what follows a bare value on its
+// line, is one or more libpq keyword/value pairs and nothing else, as
+// libpq's conninfo_parse reads them: blanks, a keyword libpq knows (in
+// its spelling), blanks maybe, '=', blanks maybe, then a value quoted in
+// single quotes (a backslash escapes) or bare to a blank. An INI value's
+// words (password = a b c) are no such pairs, and run to the line's end.
+func conninfoPairs(rest string) bool {
+	pairs := 0
+	for i := 0; ; {
+		for i < len(rest) && strings.IndexByte(" \t\f\v", rest[i]) >= 0 {
+			i++
+		}
+		if i == len(rest) {
+			return pairs > 0
+		}
+		if pairs == 0 && i == 0 {
+			return false // the value goes on: no blank after it
+		}
+		j := i
+		for j < len(rest) && (asciiLetter(rest[j]) || rest[j] == '_') {
+			j++
+		}
+		if !libpqKeywords[rest[i:j]] {
+			return false
+		}
+		for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) >= 0 {
+			j++
+		}
+		if j == len(rest) || rest[j] != '=' {
+			return false
+		}
+		j++
+		for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) >= 0 {
+			j++
+		}
+		if j < len(rest) && rest[j] == '\'' {
+			for j++; j < len(rest) && rest[j] != '\''; j++ {
+				if rest[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(rest) {
+				return false // an open quote: not libpq's
+			}
+			j++
+		} else {
+			for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) < 0 {
+				if rest[j] == '\\' {
+					j++
+				}
+				j++
+			}
+		}
+		if j > len(rest) {
+			return false
+		}
+		pairs++
+		i = j
+	}
 }
 
 // escapedQuoteAt is the quote at s[v:] written with a backslash before

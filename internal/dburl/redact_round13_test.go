@@ -28,3 +28,32 @@ func TestAttackRedactDigitPasswordBeforeBlank(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactConninfoPasswordFirst: a libpq keyword/value string that
+// starts with its password, blanks around '=' (libpq's conninfo_parse
+// reads them and ends a bare value at a blank), had its host and the rest
+// masked with the value, read as an INI line's bare value. An INI or
+// YAML value with blanks is still masked to its line's end.
+func TestRedactConninfoPasswordFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"password = x host=db":                              "password = **** host=db",
+		"password = x host=db user=app":                     "password = **** host=db user=app",
+		"  password = x host = db port=5432 dbname='a b'\n": "  password = **** host = db port=5432 dbname='a b'\n",
+		"sslpassword = k sslmode=verify-full":               "sslpassword = **** sslmode=verify-full",
+		"password\t=\tx\thost=db":                           "password\t=\t****\thost=db",
+		// INI and YAML: to the line's end, as before.
+		"password = a b c":            "password = ****",
+		"password = a host=b c":       "password = ****",
+		"password = a host=b\nc = d":  "password = **** host=b\nc = d",
+		"password = a color=red":      "password = ****",
+		"password = a host='b":        "password = ****",
+		"db_password = x host=db":     "db_password = ****",
+		"Password = x Host=db":        "Password = ****",
+		"password: a b":               "password: ****",
+		"[db]\npassword = a b\nx = y": "[db]\npassword = ****\nx = y",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}

@@ -15,6 +15,7 @@ var round13Lines = []string{
 	"connecting to postgres://u:731905 846213@h/d now\n",
 	"postgres://u:73 19 05 84@h:5432/d\n",
 	"parse \"postgres://u:731905 846213@h/d\": net/url: invalid userinfo\n",
+	"password = 731905 host=db user=app\n",
 	"see postgres://localhost:5432 or mail me@x.org\n",
 }
 
