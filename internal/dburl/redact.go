@@ -1453,12 +1453,12 @@ func sqlPendingAt(rest string) (pending, atEnd bool) {
 		return false, false
 	}
 	n := spaces(rest[4:])
-	if n == 0 {
+	if n == 0 && !zsPrefix(rest[4:]) {
 		return false, false
 	}
 	capitals := rest[:4] == "WORD"
 	rest = rest[4+n:]
-	if capitals && (rest == "" || rest == "E") {
+	if capitals && (rest == "" || rest == "E" || zsPrefix(rest)) {
 		return true, true
 	}
 	return len(rest) > 0 && rest[0] == '\'' || len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\'', false
@@ -1486,10 +1486,82 @@ func pendingAt(s string) (pending, atEnd bool) {
 	}
 	n := spaces(s[i:])
 	i += n
-	if i == len(s) {
-		return whole && (quoted || n > 0), true
+	if i == len(s) || zsPrefix(s[i:]) {
+		// The end, or a Unicode blank cut short by the write: more
+		// blanks, or the separator, may follow.
+		return whole && (quoted || n > 0 || i < len(s)), true
 	}
 	return s[i] == '=' || s[i] == ':' && quoted, false
+}
+
+// zsForms are the UTF-8 forms of Unicode's space separators (U+00A0,
+// U+2003, U+3000, ...) that are not ASCII.
+var zsForms = func() []string {
+	var out []string
+	for _, r16 := range unicode.Zs.R16 {
+		for r := rune(r16.Lo); r <= rune(r16.Hi); r += rune(r16.Stride) {
+			if r >= utf8.RuneSelf {
+				out = append(out, string(r))
+			}
+		}
+	}
+	return out
+}()
+
+// zsPrefix reports whether s is the start of a Unicode space separator's
+// UTF-8 form, cut short: a write may end inside one.
+func zsPrefix(s string) bool {
+	if s == "" || utf8.FullRuneInString(s) {
+		return false
+	}
+	for _, f := range zsForms {
+		if strings.HasPrefix(f, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Blanks reports whether s is only the blanks a keyword's separator may
+// still follow: spaces, tabs and Unicode space separators (U+00A0,
+// U+3000, ...), the last maybe cut short by a write. More of them after a
+// keyword leave a partial line as PasswordPending judged it.
+func Blanks(s []byte) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+			continue
+		case c < utf8.RuneSelf:
+			return false
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return zsPrefix(string(s[i:]))
+		}
+		if !unicode.Is(unicode.Zs, r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// EndsBlank reports whether s ends with a blank: a space, a tab, a
+// Unicode space separator, or the start of one cut short.
+func EndsBlank(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if c := s[len(s)-1]; c == ' ' || c == '\t' {
+		return true
+	}
+	j := len(s) - 1
+	for j > 0 && len(s)-j < utf8.UTFMax && !utf8.RuneStart(s[j]) {
+		j--
+	}
+	return s[j] >= utf8.RuneSelf && Blanks(s[j:])
 }
 
 // keywordThen reports whether s holds a password keyword's "pwd" or

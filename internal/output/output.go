@@ -99,7 +99,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	r.buf.Write(p)
-	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, p) {
+	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, r.buf.Bytes(), len(p)) {
 		// Nothing held can be written yet: the bytes that decide it (a
 		// line break, a blank to cut at) have not come.
 		return len(p), nil
@@ -171,8 +171,9 @@ func (r *Redactor) Write(p []byte) (int, error) {
 			default:
 				r.quiet = quietToStop
 			}
-		case rest[len(rest)-1] == ' ' || rest[len(rest)-1] == '\t':
-			// A keyword and blanks at the end: more blanks leave it so.
+		case dburl.EndsBlank(rest):
+			// A keyword and blanks at the end (Unicode's too, the
+			// last maybe cut short): more blanks leave it so.
 			r.quiet = quietToNonBlank
 		}
 	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
@@ -286,16 +287,30 @@ const (
 	quietToBlankOrStop        // a blank, a line break or what ends a URL's password
 )
 
-// quietStays reports whether a write of p, which holds no line break,
-// leaves the held text's decision as it was under quiet.
-func quietStays(quiet int, p []byte) bool {
+// quietStays reports whether a write of the last n bytes of b (the held
+// text), which hold no line break, leaves the held text's decision as it
+// was under quiet.
+func quietStays(quiet int, b []byte, n int) bool {
+	p := b[len(b)-n:]
 	switch quiet {
 	case quietToLineEnd:
 		return true
 	case quietToBlank:
 		return bytes.IndexAny(p, " \t") < 0
 	case quietToNonBlank:
-		return len(bytes.Trim(p, " \t")) == 0
+		// Blanks, Unicode's too: read from the start of a rune the
+		// held text ended inside (a write cut it short), which p may
+		// complete or show to be no blank.
+		from := len(b) - n
+		if j := from - 1; j >= 0 {
+			for j > 0 && from-j < utf8.UTFMax && !utf8.RuneStart(b[j]) {
+				j--
+			}
+			if !utf8.FullRune(b[j:from]) {
+				from = j
+			}
+		}
+		return dburl.Blanks(b[from:])
 	case quietToStop:
 		return bytes.IndexAny(p, dburl.UserinfoStops) < 0
 	case quietToBlankOrStop:
