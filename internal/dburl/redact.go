@@ -334,7 +334,7 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
-		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0])):
+		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0]) || conninfoFirst(s, m[0], m[1])):
 			// A quoted piece with more after it: libpq's bare value
 			// that starts with '"', the shell's 'a'"b"c.
 			w := strings.IndexAny(s[m[1]:], reSpace)
@@ -620,6 +620,41 @@ func iniEnd(s string, k, w, v, end int) int {
 		return end
 	}
 	return max(end, line)
+}
+
+// conninfoFirst reports whether the keyword at k starts a libpq
+// keyword/value string: libpq's own password or sslpassword, first on its
+// line, its value (from a quoted piece that ends at q) running to a blank
+// after which only libpq pairs follow (password = ""&Z host=db: libpq's
+// bare value may start with a quoted piece, and only a blank ends it).
+func conninfoFirst(s string, k, q int) bool {
+	w := k
+	for w < len(s) && asciiLetter(s[w]) {
+		w++
+	}
+	if kw := s[k:w]; kw != "password" && kw != "sslpassword" {
+		return false
+	}
+	i := k
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i > 0 && s[i-1] != '\n' && s[i-1] != '\r' {
+		return false
+	}
+	line := strings.IndexAny(s[q:], "\r\n")
+	if line < 0 {
+		line = len(s)
+	} else {
+		line += q
+	}
+	end := strings.IndexAny(s[q:line], " \t\f\v")
+	if end < 0 || strings.Trim(s[q:q+end], ",;)]}>:") == "" {
+		// No blank, or only a separator before it: a call's
+		// password = "x", host = 'db'.
+		return false
+	}
+	return conninfoPairs(s[q+end : line])
 }
 
 // conninfoPairs reports whether rest, what follows a bare value on its

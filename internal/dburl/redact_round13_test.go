@@ -41,6 +41,9 @@ func TestRedactConninfoPasswordFirst(t *testing.T) {
 		"  password = x host = db port=5432 dbname='a b'\n": "  password = **** host = db port=5432 dbname='a b'\n",
 		"sslpassword = k sslmode=verify-full":               "sslpassword = **** sslmode=verify-full",
 		"password\t=\tx\thost=db":                           "password\t=\t****\thost=db",
+		// libpq's bare value may start with a quoted piece; a blank ends
+		// it (found by FuzzRedactQuotedSecret's new format: &ZQ showed).
+		`password = ""&ZQ host=db`: "password = **** host=db",
 		// INI and YAML: to the line's end, as before.
 		"password = a b c":            "password = ****",
 		"password = a host=b c":       "password = ****",
