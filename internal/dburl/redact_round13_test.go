@@ -1,6 +1,11 @@
 package dburl
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
+)
 
 // TestAttackRedactDigitPasswordBeforeBlank: a URL whose password starts
 // with digits and a raw blank (libpq 15's URI parser reads the userinfo to
@@ -57,6 +62,20 @@ func TestRedactConninfoPasswordFirst(t *testing.T) {
 	} {
 		if got := RedactText(in); got != want {
 			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestAttackRedactColonKeysOnOneLineLinear: each key before ':' whose
+// value the unquoted-value rule reads (maskColonValues) made the search
+// for the next key read the rest of the line again, its match running to
+// the line's end: a line of many keys cost time quadratic in its length
+// (3,200 keys, 29 KB: 18 s at the base).
+func TestAttackRedactColonKeysOnOneLineLinear(t *testing.T) {
+	for _, unit := range []string{"pwd: x, ", "a password: is b ", "{db_pass: y} "} {
+		line := func(n int) string { return strings.Repeat(unit, n) }
+		if g := lineartest.Growth(line, func(s string) { RedactText(s) }, 100); g > 20 {
+			t.Errorf("%q: 8 times the keys on one line cost %.1f times as much", unit, g)
 		}
 	}
 }
