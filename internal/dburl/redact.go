@@ -334,7 +334,7 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
-		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0])):
+		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0]) || conninfoFirst(s, m[0], m[1])):
 			// A quoted piece with more after it: libpq's bare value
 			// that starts with '"', the shell's 'a'"b"c.
 			w := strings.IndexAny(s[m[1]:], reSpace)
@@ -590,15 +590,20 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 // config read a bare value to the line's end, blanks and all): the line's
 // end, if the keyword and the name it ends are first on their line and a
 // blank stands around the '='. A shell's PGPASSWORD=x cmd has none: its
-// value ends at end.
+// value ends at end. Nor does a libpq keyword/value string that starts
+// with its password (password = x host=db: libpq's conninfo parser reads
+// blanks around '=' and ends a bare value at a blank): libpq's own
+// keyword, in its spelling, whose value only libpq pairs follow to the
+// line's end (conninfoPairs), ends at end too.
 func iniEnd(s string, k, w, v, end int) int {
 	if strings.IndexAny(s[w:v], " \t") < 0 && !strings.ContainsRune(s[w:v], '\u00a0') {
 		return end
 	}
-	i := k
-	for i > 0 && (asciiLetter(s[i-1]) || s[i-1] >= '0' && s[i-1] <= '9' || s[i-1] == '_' || s[i-1] == '.' || s[i-1] == '-') {
-		i--
+	name := k
+	for name > 0 && (asciiLetter(s[name-1]) || s[name-1] >= '0' && s[name-1] <= '9' || s[name-1] == '_' || s[name-1] == '.' || s[name-1] == '-') {
+		name--
 	}
+	i := name
 	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
 		i--
 	}
@@ -607,9 +612,110 @@ func iniEnd(s string, k, w, v, end int) int {
 	}
 	line := strings.IndexAny(s[v:], "\r\n")
 	if line < 0 {
-		return len(s)
+		line = len(s)
+	} else {
+		line += v
 	}
-	return max(end, v+line)
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) {
+		return end
+	}
+	return max(end, line)
+}
+
+// conninfoFirst reports whether the keyword at k starts a libpq
+// keyword/value string: libpq's own password or sslpassword, first on its
+// line, its value (from a quoted piece that ends at q) running to a blank
+// after which only libpq pairs follow (password = ""&Z host=db: libpq's
+// bare value may start with a quoted piece, and only a blank ends it).
+func conninfoFirst(s string, k, q int) bool {
+	w := k
+	for w < len(s) && asciiLetter(s[w]) {
+		w++
+	}
+	if kw := s[k:w]; kw != "password" && kw != "sslpassword" {
+		return false
+	}
+	i := k
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i > 0 && s[i-1] != '\n' && s[i-1] != '\r' {
+		return false
+	}
+	line := strings.IndexAny(s[q:], "\r\n")
+	if line < 0 {
+		line = len(s)
+	} else {
+		line += q
+	}
+	end := strings.IndexAny(s[q:line], " \t\f\v")
+	if end < 0 || strings.Trim(s[q:q+end], ",;)]}>:") == "" {
+		// No blank, or only a separator before it: a call's
+		// password = "x", host = 'db'.
+		return false
+	}
+	return conninfoPairs(s[q+end : line])
+}
+
+// conninfoPairs reports whether rest, what follows a bare value on its
+// line, is one or more libpq keyword/value pairs and nothing else, as
+// libpq's conninfo_parse reads them: blanks, a keyword libpq knows (in
+// its spelling), blanks maybe, '=', blanks maybe, then a value quoted in
+// single quotes (a backslash escapes) or bare to a blank. An INI value's
+// words (password = a b c) are no such pairs, and run to the line's end.
+func conninfoPairs(rest string) bool {
+	pairs := 0
+	for i := 0; ; {
+		for i < len(rest) && strings.IndexByte(" \t\f\v", rest[i]) >= 0 {
+			i++
+		}
+		if i == len(rest) {
+			return pairs > 0
+		}
+		if pairs == 0 && i == 0 {
+			return false // the value goes on: no blank after it
+		}
+		j := i
+		for j < len(rest) && (asciiLetter(rest[j]) || rest[j] == '_') {
+			j++
+		}
+		if !libpqKeywords[rest[i:j]] {
+			return false
+		}
+		for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) >= 0 {
+			j++
+		}
+		if j == len(rest) || rest[j] != '=' {
+			return false
+		}
+		j++
+		for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) >= 0 {
+			j++
+		}
+		if j < len(rest) && rest[j] == '\'' {
+			for j++; j < len(rest) && rest[j] != '\''; j++ {
+				if rest[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(rest) {
+				return false // an open quote: not libpq's
+			}
+			j++
+		} else {
+			for j < len(rest) && strings.IndexByte(" \t\f\v", rest[j]) < 0 {
+				if rest[j] == '\\' {
+					j++
+				}
+				j++
+			}
+		}
+		if j > len(rest) {
+			return false
+		}
+		pairs++
+		i = j
+	}
 }
 
 // escapedQuoteAt is the quote at s[v:] written with a backslash before
@@ -941,7 +1047,8 @@ func redactUserinfoWords(s string) (string, bool) {
 			end += j
 		}
 		if word := s[start:end]; strings.IndexByte(word, '@') < 0 {
-			open = open || openUserinfo(word) >= 0
+			q, _ := openUserinfoAt(word)
+			open = open || q >= 0
 		} else if masked := maskWordUserinfo(word); masked != word {
 			if b.Len() == 0 {
 				b.Grow(len(s) + 16)
@@ -1026,7 +1133,12 @@ func maskWordUserinfo(w string) string {
 // does not see: libpq reads the userinfo to the first '@' before any '/'
 // (conninfo_uri_parse_options), blanks and all. The password runs from
 // a word that is a URL cut inside it (openUserinfo) to an '@' on the same
-// line, before any '/', quote or angle bracket.
+// line, before any '/', quote or angle bracket. A word whose "password"
+// is digits only (postgres://u:1234) may be a host and its port: it is
+// a password cut by a blank (postgres://u:1234 5678@h, which libpq
+// reads as the password "1234 5678") when every word after it but the
+// one its '@' ends is digits too, within maxDigitSpan bytes; prose after
+// a port (postgres://localhost:5432 or mail me@x.org) shows.
 func maskSpacedUserinfo(s string) string {
 	var b strings.Builder
 	last := 0
@@ -1043,12 +1155,12 @@ func maskSpacedUserinfo(s string) string {
 		}
 		end += j
 		i = end
-		q := openUserinfo(s[start:end])
+		q, digits := openUserinfoAt(s[start:end])
 		if q < 0 {
 			continue
 		}
 		k := strings.IndexAny(s[end:], userinfoStops)
-		if k < 0 || s[end+k] != '@' {
+		if k < 0 || s[end+k] != '@' || digits && !digitWords(s[end:end+k]) {
 			continue
 		}
 		b.WriteString(s[last : start+q])
@@ -1076,35 +1188,93 @@ const UserinfoStops = userinfoStops
 // (scheme://user:pass, no '@', '/', '?' or '#' after the ':'), the index
 // of that ':'; else -1. A port (h:5432, digits only) is no password.
 func openUserinfo(w string) int {
+	if c, digits := openUserinfoAt(w); !digits {
+		return c
+	}
+	return -1
+}
+
+// openUserinfoAt is openUserinfo that also takes digits after the ':',
+// and says so (digits): a host's port, or a password of digits that a
+// raw blank cuts (postgres://u:1234 5678@h).
+func openUserinfoAt(w string) (c int, digits bool) {
 	i := strings.Index(w, "://")
-	if i <= 0 || !asciiLetter(w[0]) || strings.IndexByte(w, '@') >= 0 {
-		return -1
+	if i <= 0 || strings.IndexByte(w, '@') >= 0 {
+		return -1, false
 	}
-	for p := 0; p < i; p++ {
-		if !schemeChar(w[p]) {
-			return -1
-		}
+	// The scheme: the scheme characters before "://" from the first
+	// letter, as userinfoRE reads it (a quote may come before it: Go's
+	// url.Error writes parse "postgres://...").
+	p := i
+	for p > 0 && schemeChar(w[p-1]) {
+		p--
 	}
-	c := strings.IndexAny(w[i+3:], ":/\\?#")
+	for p < i && !asciiLetter(w[p]) {
+		p++
+	}
+	if p == i {
+		return -1, false
+	}
+	c = strings.IndexAny(w[i+3:], ":/\\?#")
 	if c < 0 || w[i+3+c] != ':' {
-		return -1
+		return -1, false
 	}
 	c += i + 3
 	rest := w[c+1:]
-	if rest == "" || strings.IndexAny(rest, "/?#\\") >= 0 || strings.Trim(rest, "0123456789") == "" {
-		return -1
+	if rest == "" || strings.IndexAny(rest, "/?#\\") >= 0 {
+		return -1, false
 	}
-	return c
+	return c, strings.Trim(rest, "0123456789") == ""
+}
+
+// maxDigitSpan is the most text, after a URL whose password would be
+// digits only, that may still be the rest of that password: a password
+// is short, and a writer holds such a line only this long.
+const maxDigitSpan = 64
+
+// digitWords reports whether span, what follows a URL word whose password
+// so far is digits (a blank first), may go on with that password: within
+// maxDigitSpan bytes before its last blank, every word in it but the
+// last (the one an '@' ends, or one still being written) is digits only.
+// Only a blank can change the answer for a span that grows.
+func digitWords(span string) bool {
+	last := strings.LastIndexAny(span, reSpace)
+	if last >= maxDigitSpan {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(span[:last+1], func(r rune) bool { return strings.ContainsRune(reSpace, r) }) {
+		if strings.Trim(w, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // OpenUserinfo reports whether s, a partial line, ends inside a URL's
 // password that a raw blank may continue (postgres://u:a b@h), or has
 // its '@' after its last blank: a writer that cuts at the last blank
-// holds it for a blank after the '@', or the line's end.
+// holds it for a blank after the '@', or the line's end. A password of
+// digits so far (postgres://u:1234, a port maybe) is held while the
+// words after it may still be the rest of it (digitWords).
 func OpenUserinfo(s string) bool {
+	open, _ := openUserinfoEnd(s)
+	return open
+}
+
+// OpenUserinfoDigits reports whether OpenUserinfo holds s for a password
+// of digits so far: a blank, not only what ends a password, may end the
+// hold (a word of letters after the port).
+func OpenUserinfoDigits(s string) bool {
+	open, digits := openUserinfoEnd(s)
+	return open && digits
+}
+
+// openUserinfoEnd is OpenUserinfo, and whether the password so far is
+// digits.
+func openUserinfoEnd(s string) (open, digits bool) {
 	i := strings.LastIndex(s, "://")
 	if i < 0 {
-		return false
+		return false, false
 	}
 	start := strings.LastIndexAny(s[:i], reSpace) + 1
 	end := strings.IndexAny(s[i:], reSpace)
@@ -1113,13 +1283,21 @@ func OpenUserinfo(s string) bool {
 	} else {
 		end += i
 	}
-	if openUserinfo(s[start:end]) < 0 || strings.IndexAny(s[start:], " \t") < 0 {
-		return false // no URL, or no blank after its start to cut at
+	c, digits := openUserinfoAt(s[start:end])
+	if c < 0 || strings.IndexAny(s[start:], " \t") < 0 {
+		return false, false // no URL, or no blank after its start to cut at
 	}
 	k := strings.IndexAny(s[end:], userinfoStops)
+	span := s[end:]
+	if k >= 0 {
+		span = span[:k]
+	}
+	if digits && !digitWords(span) {
+		return false, false
+	}
 	// Open, or closed by an '@' after the last blank: a cut at that
 	// blank would cut the password.
-	return k < 0 || s[end+k] == '@' && strings.IndexAny(s[end+k:], " \t") < 0
+	return k < 0 || s[end+k] == '@' && strings.IndexAny(s[end+k:], " \t") < 0, digits
 }
 
 func asciiLetter(b byte) bool { return b|0x20 >= 'a' && b|0x20 <= 'z' }
@@ -1310,12 +1488,12 @@ func sqlPendingAt(rest string) (pending, atEnd bool) {
 		return false, false
 	}
 	n := spaces(rest[4:])
-	if n == 0 {
+	if n == 0 && !zsPrefix(rest[4:]) {
 		return false, false
 	}
 	capitals := rest[:4] == "WORD"
 	rest = rest[4+n:]
-	if capitals && (rest == "" || rest == "E") {
+	if capitals && (rest == "" || rest == "E" || zsPrefix(rest)) {
 		return true, true
 	}
 	return len(rest) > 0 && rest[0] == '\'' || len(rest) > 1 && rest[0]|0x20 == 'e' && rest[1] == '\'', false
@@ -1343,10 +1521,82 @@ func pendingAt(s string) (pending, atEnd bool) {
 	}
 	n := spaces(s[i:])
 	i += n
-	if i == len(s) {
-		return whole && (quoted || n > 0), true
+	if i == len(s) || zsPrefix(s[i:]) {
+		// The end, or a Unicode blank cut short by the write: more
+		// blanks, or the separator, may follow.
+		return whole && (quoted || n > 0 || i < len(s)), true
 	}
 	return s[i] == '=' || s[i] == ':' && quoted, false
+}
+
+// zsForms are the UTF-8 forms of Unicode's space separators (U+00A0,
+// U+2003, U+3000, ...) that are not ASCII.
+var zsForms = func() []string {
+	var out []string
+	for _, r16 := range unicode.Zs.R16 {
+		for r := rune(r16.Lo); r <= rune(r16.Hi); r += rune(r16.Stride) {
+			if r >= utf8.RuneSelf {
+				out = append(out, string(r))
+			}
+		}
+	}
+	return out
+}()
+
+// zsPrefix reports whether s is the start of a Unicode space separator's
+// UTF-8 form, cut short: a write may end inside one.
+func zsPrefix(s string) bool {
+	if s == "" || utf8.FullRuneInString(s) {
+		return false
+	}
+	for _, f := range zsForms {
+		if strings.HasPrefix(f, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Blanks reports whether s is only the blanks a keyword's separator may
+// still follow: spaces, tabs and Unicode space separators (U+00A0,
+// U+3000, ...), the last maybe cut short by a write. More of them after a
+// keyword leave a partial line as PasswordPending judged it.
+func Blanks(s []byte) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t':
+			i++
+			continue
+		case c < utf8.RuneSelf:
+			return false
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return zsPrefix(string(s[i:]))
+		}
+		if !unicode.Is(unicode.Zs, r) {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// EndsBlank reports whether s ends with a blank: a space, a tab, a
+// Unicode space separator, or the start of one cut short.
+func EndsBlank(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	if c := s[len(s)-1]; c == ' ' || c == '\t' {
+		return true
+	}
+	j := len(s) - 1
+	for j > 0 && len(s)-j < utf8.UTFMax && !utf8.RuneStart(s[j]) {
+		j--
+	}
+	return s[j] >= utf8.RuneSelf && Blanks(s[j:])
 }
 
 // keywordThen reports whether s holds a password keyword's "pwd" or

@@ -14,10 +14,48 @@ import (
 // automake's "PASS: t1"), and "compass:" or "bypass:" no keyword.
 const colonKeyword = `(?:(?:[a-z0-9_.-]*[_.-])?(?:pg)?(?:ssl)?(?:password|passwd|passwort|pwd)|(?:[a-z0-9_.-]*[_.-]|pg|ssl|pgssl)pass)`
 
-// colonValueRE is a password keyword as a key, ':', blanks, then the rest
-// of its line: the key starts a line (after indentation and a YAML list's
-// "- "), or follows a blank or , ; { ( [ (a log line's key: value pairs).
-var colonValueRE = lazyre.New(`(?im)(^[ \t]*(?:-[ \t]+)?|[\s,;{(\[])(` + colonKeyword + `[ \t]*:[ \t]+)([^\r\n]*)`)
+// colonValueRE is a password keyword as a key, ':' and blanks, before
+// the rest of its line (its value, found by colonValueMatch): the key
+// starts a line (after indentation and a YAML list's "- "), or follows a
+// blank or , ; { ( [ (a log line's key: value pairs). The value is not in
+// the pattern: a match that ran to the line's end made every search for
+// the next key read the rest of the line again, and a line of many keys
+// cost time quadratic in its length (3,200 `pwd: 'x' `, 29 KB: 18 s).
+var colonValueRE = lazyre.New(`(?im)(^[ \t]*(?:-[ \t]+)?|[\s,;{(\[])(` + colonKeyword + `[ \t]*:[ \t]+)`)
+
+// colonWindow is how much text, at least, nextColonValue gives the
+// pattern first.
+const colonWindow = 512
+
+// nextColonValue is colonValueRE's first match in s[pos:], its indexes in
+// s, with a third group, the value: from the match's end to its line's
+// end (before '\r' or '\n'). The pattern runs first on a window of
+// colonWindow bytes: a match that ends before the window's end is the
+// one the whole rest gives (an earlier match would hold the same ':',
+// the only one a match has, and end where this one ends); otherwise the
+// pattern runs on the whole rest.
+func nextColonValue(s string, pos int) []int {
+	re := colonValueRE.Regexp()
+	var m []int
+	if end := pos + colonWindow; end < len(s) {
+		if w := re.FindStringSubmatchIndex(s[pos:end]); w != nil && w[1] < end-pos {
+			m = w
+		}
+	}
+	if m == nil {
+		if m = re.FindStringSubmatchIndex(s[pos:]); m == nil {
+			return nil
+		}
+	}
+	m = offsetBy(m, pos)
+	line := strings.IndexAny(s[m[1]:], "\r\n")
+	if line < 0 {
+		line = len(s)
+	} else {
+		line += m[1]
+	}
+	return append(m, m[1], line)
+}
 
 // promptKeywordRE is PromptAtEnd's pattern: colonKeyword, as a word, then
 // ':' at the end.
@@ -37,14 +75,9 @@ func maskColonValues(s string) string {
 	var b strings.Builder
 	last := 0
 	for pos := 0; pos < len(s); {
-		m := colonValueRE.Regexp().FindStringSubmatchIndex(s[pos:])
+		m := nextColonValue(s, pos)
 		if m == nil {
 			break
-		}
-		for i := range m {
-			if m[i] >= 0 {
-				m[i] += pos
-			}
 		}
 		from, to, ok := colonValueAt(s, m)
 		if !ok {
@@ -65,8 +98,14 @@ func maskColonValues(s string) string {
 // colonValueAt is where the value of colonValueRE's match m starts and
 // ends in s, and whether it is one to mask.
 func colonValueAt(s string, m []int) (from, to int, ok bool) {
-	lineStart := strings.LastIndexByte(s[:m[4]], '\n') + 1
-	atLineStart := strings.Trim(s[lineStart:m[4]], " \t-") == ""
+	// Only blanks and a list's '-' between the line's start and the key
+	// (read back from the key, not forward from the line's start: a
+	// line of many keys is read once).
+	i := m[4]
+	for i > 0 && strings.IndexByte(" \t-", s[i-1]) >= 0 {
+		i--
+	}
+	atLineStart := i == 0 || s[i-1] == '\n'
 	from = m[6]
 	value := strings.TrimRight(s[m[6]:m[7]], " \t\r")
 	if value == "" || strings.IndexByte("'\"`<", value[0]) >= 0 || strings.HasPrefix(value, Mask) || strings.HasPrefix(value, "${") {
@@ -149,10 +188,15 @@ func ColonValuePending(s string) bool {
 	if !mayHoldColonValue(s) {
 		return false
 	}
-	for _, m := range colonValueRE.Regexp().FindAllStringSubmatchIndex(s, -1) {
+	for pos := 0; pos < len(s); {
+		m := nextColonValue(s, pos)
+		if m == nil {
+			return false
+		}
 		if strings.TrimRight(s[m[6]:m[7]], " \t\r") != "" {
 			return true
 		}
+		pos = m[7]
 	}
 	return false
 }

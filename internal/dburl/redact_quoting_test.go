@@ -122,6 +122,9 @@ var quotingFormats = []quotingFormat{
 		return "UPDATE users SET password = '" + strings.ReplaceAll(s, "'", "''") + "' WHERE id = 1;"
 	}},
 	{"keyword/value string", func(s string) string { return "host=db password=" + libpqValue(s) + " user=app" }},
+	{"keyword/value string, password first, blanks around '='", func(s string) string {
+		return "password = " + libpqValue(s) + " host=db user=app\n"
+	}},
 	{"shell single quotes", func(s string) string {
 		return "PGPASSWORD='" + strings.ReplaceAll(s, "'", `'\''`) + "' alembic upgrade head"
 	}},

@@ -72,8 +72,17 @@ type Redactor struct {
 	// lineStart is what was written of the line still open (up to
 	// maxLineStart bytes): the rest of the line is masked as the
 	// patterns read the whole line (host=db before a password= makes
-	// its value libpq's).
-	lineStart string
+	// its value libpq's). It is appended to, not copied, on each write.
+	lineStart []byte
+	// lineMasked is lineStart masked, when lineMaskedOK: the last write
+	// masked it whole (lineStart and its text), so the next one does
+	// not mask it again.
+	lineMasked   string
+	lineMaskedOK bool
+	// masked is what mask last masked whole, lineStart and its text,
+	// for write to keep as lineMasked ("" and false when it did not).
+	masked   string
+	maskedOK bool
 }
 
 // NewRedactor wraps w.
@@ -100,7 +109,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	r.buf.Write(p)
-	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, p) {
+	if r.quiet != reread && !r.alwaysReread && bytes.IndexByte(p, '\n') < 0 && quietStays(r.quiet, r.buf.Bytes(), len(p)) {
 		// Nothing held can be written yet: the bytes that decide it (a
 		// line break, a blank to cut at) have not come.
 		return len(p), nil
@@ -163,11 +172,18 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		case dburl.OpenUserinfo(string(rest)):
 			// A URL cut inside its password waits for what ends
 			// that password ('@', '/', a quote) to be read again.
-			if bytes.IndexByte(rest, '@') < 0 {
+			switch {
+			case bytes.IndexByte(rest, '@') >= 0:
+			case dburl.OpenUserinfoDigits(string(rest)):
+				// A password of digits so far, or a port: a word
+				// of letters and a blank after it end the hold.
+				r.quiet = quietToBlankOrStop
+			default:
 				r.quiet = quietToStop
 			}
-		case rest[len(rest)-1] == ' ' || rest[len(rest)-1] == '\t':
-			// A keyword and blanks at the end: more blanks leave it so.
+		case dburl.EndsBlank(rest):
+			// A keyword and blanks at the end (Unicode's too, the
+			// last maybe cut short): more blanks leave it so.
 			r.quiet = quietToNonBlank
 		}
 	case i+1 < len(rest) && rest[i+1] == ':' && passwordPending(rest[:i+1]):
@@ -204,7 +220,7 @@ func (r *Redactor) Write(p []byte) (int, error) {
 		}
 	}
 	if n > 0 {
-		if err := r.write(string(r.buf.Next(n))); err != nil {
+		if err := r.write(r.buf.Next(n)); err != nil {
 			return len(p), err
 		}
 	}
@@ -244,8 +260,9 @@ func promptValueEnd(b []byte) int {
 func (r *Redactor) maskAfterPrompt(n int) error {
 	value := r.buf.Next(n)
 	r.afterPrompt = false
-	if r.lineStart += string(value); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
-		r.lineStart = "" // a quoted value's line break: a line of its own
+	r.lineMaskedOK = false
+	if r.lineStart = append(r.lineStart, value...); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
+		r.lineStart = r.lineStart[:0] // a quoted value's line break: a line of its own
 	}
 	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
 		// A quoted value: masked as the patterns mask it after a keyword.
@@ -273,25 +290,42 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 // brings none of it only adds to the buffer, so a line written a byte a
 // write is read a bounded number of times, not once a byte.
 const (
-	reread          = iota // anything: read it again
-	quietToBlank           // a blank or a line break
-	quietToLineEnd         // a line break
-	quietToNonBlank        // a byte that is no space or tab
-	quietToStop            // what ends a URL's password (dburl.UserinfoStops)
+	reread             = iota // anything: read it again
+	quietToBlank              // a blank or a line break
+	quietToLineEnd            // a line break
+	quietToNonBlank           // a byte that is no space or tab
+	quietToStop               // what ends a URL's password (dburl.UserinfoStops)
+	quietToBlankOrStop        // a blank, a line break or what ends a URL's password
 )
 
-// quietStays reports whether a write of p, which holds no line break,
-// leaves the held text's decision as it was under quiet.
-func quietStays(quiet int, p []byte) bool {
+// quietStays reports whether a write of the last n bytes of b (the held
+// text), which hold no line break, leaves the held text's decision as it
+// was under quiet.
+func quietStays(quiet int, b []byte, n int) bool {
+	p := b[len(b)-n:]
 	switch quiet {
 	case quietToLineEnd:
 		return true
 	case quietToBlank:
 		return bytes.IndexAny(p, " \t") < 0
 	case quietToNonBlank:
-		return len(bytes.Trim(p, " \t")) == 0
+		// Blanks, Unicode's too: read from the start of a rune the
+		// held text ended inside (a write cut it short), which p may
+		// complete or show to be no blank.
+		from := len(b) - n
+		if j := from - 1; j >= 0 {
+			for j > 0 && from-j < utf8.UTFMax && !utf8.RuneStart(b[j]) {
+				j--
+			}
+			if !utf8.FullRune(b[j:from]) {
+				from = j
+			}
+		}
+		return dburl.Blanks(b[from:])
 	case quietToStop:
 		return bytes.IndexAny(p, dburl.UserinfoStops) < 0
+	case quietToBlankOrStop:
+		return bytes.IndexAny(p, dburl.UserinfoStops) < 0 && bytes.IndexAny(p, " \t") < 0
 	}
 	return false
 }
@@ -331,7 +365,7 @@ func (r *Redactor) Flush() error {
 	if r.buf.Len() == 0 {
 		return nil
 	}
-	err := r.write(r.buf.String())
+	err := r.write(r.buf.Bytes())
 	r.buf.Reset()
 	return err
 }
@@ -369,19 +403,23 @@ func valueAfterContext(context string, partial []byte) bool {
 // it, that a Redactor keeps to read the next line with.
 const maxContext = 4096
 
-// write writes text, masked as the patterns mask it after the context
-// (a keyword written on an earlier line), and sets the context for the
-// next text.
-func (r *Redactor) write(text string) error {
-	masked := r.mask(text)
-	r.setContext(text)
-	if nl := strings.LastIndexByte(text, '\n'); nl >= 0 {
-		r.lineStart = text[nl+1:]
+// write writes b, masked as the patterns mask it after the context (a
+// keyword written on an earlier line) or the line's written start, and
+// sets the context and the line's start for the next text. b is copied
+// once, for the patterns.
+func (r *Redactor) write(b []byte) error {
+	masked := r.mask(string(b))
+	r.context = r.contextAfter(b)
+	if nl := bytes.LastIndexByte(b, '\n'); nl >= 0 {
+		r.lineStart = append(r.lineStart[:0], b[nl+1:]...)
+		r.lineMaskedOK = false
 	} else {
-		r.lineStart += text
+		r.lineStart = append(r.lineStart, b...)
+		r.lineMasked, r.lineMaskedOK = r.masked, r.maskedOK
 	}
 	if len(r.lineStart) > maxLineStart {
-		r.lineStart = ""
+		r.lineStart = r.lineStart[:0]
+		r.lineMaskedOK = false
 	}
 	_, err := io.WriteString(r.w, masked)
 	return err
@@ -392,31 +430,46 @@ func (r *Redactor) write(text string) error {
 const maxLineStart = 1024
 
 // mask is text masked as the patterns mask it after the context, or
-// after the start of its line that was written.
+// after the start of its line that was written. The line's start masked
+// is kept from the write before when that write masked it whole: one
+// pass of the patterns a write, not two.
 func (r *Redactor) mask(text string) string {
-	before := r.context
-	if before == "" && strings.ContainsAny(text, "=:@'\"`") {
-		// What the patterns find holds one of these: where text holds
-		// none, the line's start changes nothing in it.
-		before = r.lineStart
-	}
-	if before != "" {
+	r.masked, r.maskedOK = "", false
+	if before := r.context; before != "" {
 		base := dburl.RedactText(before)
 		if m := dburl.RedactText(before + text); strings.HasPrefix(m, base) {
 			return m[len(base):]
 		}
+		return dburl.RedactText(text)
+	}
+	if len(r.lineStart) == 0 || !strings.ContainsAny(text, "=:@'\"`") {
+		// What the patterns find holds one of these: where text holds
+		// none, the line's start changes nothing in it.
+		m := dburl.RedactText(text)
+		r.masked, r.maskedOK = m, len(r.lineStart) == 0
+		return m
+	}
+	var whole strings.Builder // the line so far, in one allocation
+	whole.Grow(len(r.lineStart) + len(text))
+	whole.Write(r.lineStart)
+	whole.WriteString(text)
+	base := r.lineMasked
+	if !r.lineMaskedOK {
+		base = dburl.RedactText(whole.String()[:len(r.lineStart)])
+	}
+	m := dburl.RedactText(whole.String())
+	r.masked, r.maskedOK = m, true
+	if strings.HasPrefix(m, base) {
+		return m[len(base):]
 	}
 	return dburl.RedactText(text)
 }
 
-// setContext sets the context after text was written: text itself, from
+// contextAfter is the context once text is written: text itself, from
 // the start of its last line that is not blank, when that line is whole
 // and ends with a password keyword and its separator ("password=",
 // "  password:", `"password" =>`); the context and text when text is
 // only blanks; else none.
-func (r *Redactor) setContext(text string) { r.context = r.contextAfter([]byte(text)) }
-
-// contextAfter is the context once text is written.
 func (r *Redactor) contextAfter(text []byte) string {
 	if len(text) == 0 {
 		return r.context
@@ -474,7 +527,7 @@ func (r *Redactor) FlushHeldThen(wait time.Duration, last string) {
 	if r.afterPrompt {
 		r.maskAfterPrompt(r.buf.Len())
 	}
-	open := r.lineStart != ""
+	open := len(r.lineStart) > 0
 	if r.buf.Len() > 0 {
 		b := r.buf.Bytes()
 		n := dburl.SafeCut(b, len(b))

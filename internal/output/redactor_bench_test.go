@@ -34,3 +34,23 @@ func BenchmarkRedactorByteWrites(b *testing.B) {
 		r.Flush()
 	}
 }
+
+// BenchmarkRedactorLinePieces: a child's ~1 KB lines written in small
+// pieces cut at blanks, each with a '=' or ':', which are masked after
+// the start of their line that was written.
+func BenchmarkRedactorLinePieces(b *testing.B) {
+	var parts []string
+	for range 4 {
+		for range 100 {
+			parts = append(parts, "port: 5 ", "host=db ")
+		}
+		parts = append(parts, "\n")
+	}
+	for b.Loop() {
+		r := NewRedactor(io.Discard)
+		for _, p := range parts {
+			r.Write([]byte(p))
+		}
+		r.Flush()
+	}
+}

@@ -46,11 +46,12 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 // what one that reads it again on every write writes, however the text
 // is cut into writes.
 func FuzzRedactorQuietSameOutput(f *testing.F) {
-	seeds := append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...)
+	seeds := append(append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...), round13Lines...)
 	for _, s := range append(seeds, "Password:\nRetry? x\n", "password=\n \nb'x y'\n") {
 		f.Add(s, []byte{1, 3, 7, 2})
 	}
 	f.Add("Password: s3cret\nnext password='a\nb' x\n", []byte{10, 1, 1, 1})
+	f.Add("x password\t\u00a0\u2003 \u3000=\u00a0sZQ\nx PASSWORD\t\u00a0\u00a9 'a'\n", []byte{11, 1, 2, 0, 1, 3, 1})
 	f.Fuzz(func(t *testing.T, text string, cuts []byte) {
 		var a, b strings.Builder
 		quiet, always := NewRedactor(&a), NewRedactor(&b)

@@ -1,0 +1,81 @@
+package dburl
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dbguard/dbguard/internal/testutil/lineartest"
+)
+
+// TestAttackRedactDigitPasswordBeforeBlank: a URL whose password starts
+// with digits and a raw blank (libpq 15's URI parser reads the userinfo to
+// the '@', blanks and all: postgres://u:1234 5678@h is the password
+// "1234 5678"; pgx refuses it with its own masked message) was read as a
+// host and its port, and the password was shown whole.
+func TestAttackRedactDigitPasswordBeforeBlank(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:731905 846213@h/d":                 "postgres://u:****@h/d",
+		"connecting postgres://u:731905 846213@h/d now":  "connecting postgres://u:****@h/d now",
+		`parse "postgres://u:731905 846213@h/d": x`:      `parse "postgres://u:****@h/d": x`,
+		`parse "postgres://u:s3 cZQ@h/d": invalid`:       `parse "postgres://u:****@h/d": invalid`,
+		"postgres://u:731905 abcZQ@h/d":                  "postgres://u:****@h/d",
+		"postgres://u:73 19 05 84@h:5432/d":              "postgres://u:****@h:5432/d",
+		"postgres://u:731905\t846213@h/d":                "postgres://u:****@h/d",
+		"postgresql://app:2024 Summer!@db.internal/app":  "postgresql://app:****@db.internal/app",
+		"postgres://localhost:5432 me@x.org":             "postgres://localhost:****@x.org",
+		"see postgres://localhost:5432 or mail me@x.org": "see postgres://localhost:5432 or mail me@x.org",
+		"postgres://h:5432 and 1 more@x":                 "postgres://h:5432 and 1 more@x",
+		"postgres://h:5432 12 /d@x":                      "postgres://h:5432 12 /d@x",
+		"postgres://h:5432\nme@x.org":                    "postgres://h:5432\nme@x.org",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestRedactConninfoPasswordFirst: a libpq keyword/value string that
+// starts with its password, blanks around '=' (libpq's conninfo_parse
+// reads them and ends a bare value at a blank), had its host and the rest
+// masked with the value, read as an INI line's bare value. An INI or
+// YAML value with blanks is still masked to its line's end.
+func TestRedactConninfoPasswordFirst(t *testing.T) {
+	for in, want := range map[string]string{
+		"password = x host=db":                              "password = **** host=db",
+		"password = x host=db user=app":                     "password = **** host=db user=app",
+		"  password = x host = db port=5432 dbname='a b'\n": "  password = **** host = db port=5432 dbname='a b'\n",
+		"sslpassword = k sslmode=verify-full":               "sslpassword = **** sslmode=verify-full",
+		"password\t=\tx\thost=db":                           "password\t=\t****\thost=db",
+		// libpq's bare value may start with a quoted piece; a blank ends
+		// it (found by FuzzRedactQuotedSecret's new format: &ZQ showed).
+		`password = ""&ZQ host=db`: "password = **** host=db",
+		// INI and YAML: to the line's end, as before.
+		"password = a b c":            "password = ****",
+		"password = a host=b c":       "password = ****",
+		"password = a host=b\nc = d":  "password = **** host=b\nc = d",
+		"password = a color=red":      "password = ****",
+		"password = a host='b":        "password = ****",
+		"db_password = x host=db":     "db_password = ****",
+		"Password = x Host=db":        "Password = ****",
+		"password: a b":               "password: ****",
+		"[db]\npassword = a b\nx = y": "[db]\npassword = ****\nx = y",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestAttackRedactColonKeysOnOneLineLinear: each key before ':' whose
+// value the unquoted-value rule reads (maskColonValues) made the search
+// for the next key read the rest of the line again, its match running to
+// the line's end: a line of many keys cost time quadratic in its length
+// (3,200 keys, 29 KB: 18 s at the base).
+func TestAttackRedactColonKeysOnOneLineLinear(t *testing.T) {
+	for _, unit := range []string{"pwd: x, ", "a password: is b ", "{db_pass: y} "} {
+		line := func(n int) string { return strings.Repeat(unit, n) }
+		if g := lineartest.Growth(line, func(s string) { RedactText(s) }, 100); g > 20 {
+			t.Errorf("%q: 8 times the keys on one line cost %.1f times as much", unit, g)
+		}
+	}
+}
