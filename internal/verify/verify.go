@@ -58,6 +58,13 @@ type Options struct {
 	// plan.max_file_size and plan.max_total_size (nil: a budget of its
 	// own, for verify --shadow).
 	Budget *Budget
+	// ReplayCache (migrate plan; off with --no-cache or
+	// DBGUARD_NO_CACHE) lets StartSandbox start from the replay cache's
+	// entry for the applied files through ReplayVersion, skipping their
+	// replay, and save one after a replay (sandbox.ReplayKey says what
+	// the key holds).
+	ReplayCache   bool
+	ReplayVersion int
 }
 
 // Report is the outcome; its JSON shape is documented in the README.
