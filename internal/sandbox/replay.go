@@ -58,7 +58,7 @@ type Replay struct {
 	Key    string
 	Shadow string // the shadow database in the saved cluster
 	Role   string // the migration role, as the key's files ran
-	dir    string // the entry's folder; data/ holds the cluster
+	dir    string // the entry's folder: meta, and cluster (writeArchive)
 }
 
 // ReplayDir is the replay cache's folder: in the user's cache, beside the

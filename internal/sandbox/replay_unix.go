@@ -21,7 +21,7 @@ import (
 // SaveReplay saves the running sandbox's cluster in the replay cache as
 // r.Key's entry, right after the replay, before anything else writes:
 // a CHECKPOINT writes every change to the data folder, which is then
-// copied while nothing runs (the caller's trace waits; autovacuum is off),
+// written into one file (writeArchive) while nothing runs (the caller's trace waits; autovacuum is off),
 // so the copy is the cluster as of that checkpoint, and a server started
 // on it recovers from there (a few WAL records). The entry is made in a
 // temporary folder and renamed into place whole, with its meta file, so
@@ -64,7 +64,7 @@ func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
 	}
 	defer os.RemoveAll(tmp)
 	left := int64(replayMax)
-	if err := copyTree(s.dataDir(), filepath.Join(tmp, "data"), nil, replaySkip(redo, last), &left); err != nil {
+	if err := writeArchive(s.dataDir(), filepath.Join(tmp, "cluster"), replaySkip(redo, last), &left); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "meta"), []byte(r.meta()), 0o600); err != nil {
@@ -126,7 +126,7 @@ func LookupReplay(key string) (*Replay, bool) {
 		return nil, false
 	}
 	dir := filepath.Join(root, key)
-	if !private(dir) || !private(filepath.Join(dir, "data")) {
+	if !private(dir) {
 		return nil, false
 	}
 	r, ok := readMeta(dir, key)

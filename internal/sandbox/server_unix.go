@@ -223,7 +223,7 @@ func (s *Server) initdb(ctx context.Context) error {
 		// A saved replay: that cluster or none (the caller starts again
 		// from the template), bounded as it was when saved.
 		left := int64(replayMax)
-		if err := copyTree(filepath.Join(s.from.dir, "data"), s.dataDir(), chownTo(s.runAs), nil, &left); err != nil {
+		if err := readArchive(filepath.Join(s.from.dir, "cluster"), s.dataDir(), chownTo(s.runAs), &left); err != nil {
 			return &StartError{Step: "copying the saved replay", Err: err}
 		}
 		return nil
