@@ -254,7 +254,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// version, when the applied files and all else the replay depends on
 	// are those of a replay saved before (docs/plan.md, "The replay
 	// cache"): the replay is skipped, and the report is the same.
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget, ReplayCache: !o.NoCache, ReplayVersion: st.Version}
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget, ReplayCache: true, ReplayVersion: st.Version, NoCache: o.NoCache}
 	if o.Config.Schema.ShadowServer() == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
 		// The sandbox starts as soon as something is pending and its
 		// files could be read: starting a server is the longest step,

@@ -65,6 +65,8 @@ type Options struct {
 	// the key holds).
 	ReplayCache   bool
 	ReplayVersion int
+	// NoCache (--no-cache) turns the replay cache off, saying so.
+	NoCache bool
 }
 
 // Report is the outcome; its JSON shape is documented in the README.
