@@ -46,6 +46,15 @@ func writeArchive(src, dst string, skip func(rel string, dir bool) bool, left *i
 	if err != nil {
 		return err
 	}
+	err = archiveTo(f, src, skip, left)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// archiveTo writes the archive of the cluster in src to f.
+func archiveTo(f io.Writer, src string, skip func(rel string, dir bool) bool, left *int64) error {
 	crc := crc32.New(crcTable)
 	w := bufio.NewWriterSize(io.MultiWriter(f, crc), 256<<10)
 	w.WriteString(archiveMagic)
@@ -59,7 +68,7 @@ func writeArchive(src, dst string, skip func(rel string, dir bool) bool, left *i
 		w.Write(hdr[:2])
 		w.WriteString(rel)
 	}
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -99,9 +108,6 @@ func writeArchive(src, dst string, skip func(rel string, dir bool) bool, left *i
 	if err == nil {
 		binary.BigEndian.PutUint32(hdr[:4], crc.Sum32())
 		_, err = f.Write(hdr[:4])
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
 	}
 	return err
 }

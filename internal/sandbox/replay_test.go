@@ -68,6 +68,8 @@ func TestReplaySavedAndStartedFrom(t *testing.T) {
 	if err := s.SaveReplay(ctx, Replay{Key: key, Shadow: shadow, Role: "mig"}); err != nil {
 		t.Fatal(err)
 	}
+	// The entry is written beside the caller's work; Close waits for it.
+	s.saving.Wait()
 	names, _ := os.ReadDir(filepath.Join(root, key))
 	if len(names) != 2 {
 		t.Errorf("the entry holds %d names, want meta and cluster", len(names))

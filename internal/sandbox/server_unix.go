@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -42,6 +43,9 @@ type Server struct {
 	// from is the replay cache's entry the cluster is copied from
 	// instead of the template; nil: the template.
 	from *Replay
+	// saving counts the replay cache's entries being written
+	// (SaveReplay); Close waits for them.
+	saving sync.WaitGroup
 }
 
 // Options says what sandbox to start.
@@ -512,8 +516,10 @@ func (s *Server) closeFirst() {
 	}
 }
 
-// Close stops the server and removes its folder.
+// Close stops the server and removes its folder, and waits for a save
+// to the replay cache under way.
 func (s *Server) Close() error {
+	defer s.saving.Wait()
 	s.closeFirst()
 	if s.release != nil {
 		return s.release()
