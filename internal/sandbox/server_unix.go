@@ -516,10 +516,9 @@ func (s *Server) closeFirst() {
 	}
 }
 
-// Close stops the server and removes its folder, and waits for a save
-// to the replay cache under way.
+// Close stops the server, waits for a save to the replay cache under way
+// and removes its folder.
 func (s *Server) Close() error {
-	defer s.saving.Wait()
 	s.closeFirst()
 	if s.release != nil {
 		return s.release()
@@ -534,6 +533,7 @@ func (s *Server) Close() error {
 			<-s.done
 		}
 	}
+	s.saving.Wait() // it reads the folder
 	return s.remove()
 }
 
