@@ -392,3 +392,28 @@ func mkfifo(p string) error { return syscall.Mkfifo(p, 0o600) }
 func pgxConnect(ctx context.Context, s *Server, user, db string) (*pgx.Conn, error) {
 	return pgx.Connect(ctx, s.URL(user, db).DriverString())
 }
+
+// TestReplaySeen: a key is saved at its second miss; the marker of the
+// first is a small file of the key's name, never followed when a link.
+func TestReplaySeen(t *testing.T) {
+	root := replayCache(t)
+	key := strings.Repeat("0f", 16)
+	if SeenReplay(key) {
+		t.Error("a key never missed: seen")
+	}
+	if !SeenReplay(key) {
+		t.Error("a key missed once: not seen")
+	}
+	other := strings.Repeat("1e", 16)
+	target := filepath.Join(t.TempDir(), "target")
+	os.Symlink(target, filepath.Join(root, other+".seen"))
+	if SeenReplay(other) {
+		t.Error("a marker that is a link: seen")
+	}
+	if _, err := os.Lstat(target); err == nil {
+		t.Error("a marker written through a link")
+	}
+	if SeenReplay("../" + key) {
+		t.Error("a key that is a path: seen")
+	}
+}

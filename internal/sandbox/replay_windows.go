@@ -18,3 +18,6 @@ func LookupReplay(key string) (*Replay, bool) { return nil, false }
 
 // DropReplay does nothing on Windows.
 func DropReplay(key string) {}
+
+// SeenReplay is false on Windows: no cache.
+func SeenReplay(key string) bool { return false }

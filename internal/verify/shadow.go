@@ -721,6 +721,13 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 	s.key = sandbox.ReplayKey(bin, replayParts(o, user, roles, s.batches)...)
 	e, ok := sandbox.LookupReplay(s.key)
 	if !ok || e.Role != user {
+		// Saved at the second miss only (sandbox.SeenReplay says why).
+		if sandbox.SeenReplay(s.key) {
+			s.cache = "cold, saved for the next plan"
+		} else {
+			s.cache = "cold, saved if these files are planned again"
+			s.key = ""
+		}
 		return nil, "", "", false
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: major, Found: found, From: e})
