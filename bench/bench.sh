@@ -29,7 +29,11 @@
 #   plan135  OpenMeter's scale: 269 migrations, the database at the 134th, 135
 #            pending that alter its tables (so each is traced): migrate plan,
 #            its sandbox server included, vs migrate up of the same 135 files;
-#            with PLAN_BASE=COMMIT, also dbguard built at COMMIT planning the
+#            the plan cold (the replay cache emptied before each run: what CI
+#            gets, nothing saved), cold again (the second plan of the same
+#            files, which saves) and warm (the third, from the saved entry)
+#            as separate rows, in a cache folder of the bench's own; with
+#            PLAN_BASE=COMMIT, also dbguard built at COMMIT planning the
 #            same database in the same runs (alternating which goes first)
 #   chain    one .env whose variables each name the one before (${V}), the
 #            URL at the end: 2,500 variables (56 KB) and 45,500 (1 MiB), and
@@ -498,7 +502,12 @@ bench_plan135() {
       printf "SET lock_timeout = '5s';\nALTER TABLE t_%d ADD COLUMN note_%d text;\nCREATE TABLE u_%d (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_%d_t ON u_%d (t_id);\n" "$k" "$i" "$i" "$i" "$i"
     fi >"$p/migrations/${v}_m${i}.up.sql"
   done
-  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=()
+  # The plans' caches (templates, the replay cache) in a folder of the
+  # bench's own: the cold runs empty its replay cache, not the user's.
+  local cache="$work/plan135-cache"; mkdir -p "$cache"; chmod 700 "$cache"
+  local replay="$cache/dbguard/sandbox/replay"
+  local -x XDG_CACHE_HOME="$cache" # this function's commands only
+  dg_ms=() dg_kb=() peer_ms=() peer_kb=() base_ms=() base_kb=() warm_ms=() warm_kb=() save_ms=() save_kb=()
   for r in $(seq 1 "$runs"); do
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
@@ -507,17 +516,27 @@ bench_plan135() {
     done
     for who in $(pair_order plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
+      if [ "$who" = plan ] && [ "$r" = 1 ]; then
+        # The templates made once, untimed, for every binary.
+        (cd "$p" && DBGUARD_NO_CACHE=1 "$dbguard" migrate plan --format json >/dev/null 2>&1) || true
+        [ -z "$base" ] || (cd "$p" && "$work/dbguard-pbase" migrate plan --format json >/dev/null 2>&1) || true
+      fi
       if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
         run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
       fi
       if [ "$who" = plan ]; then
+        rm -rf "$replay"
         run_into dg_ms dg_kb --cwd "$p" "$dbguard" migrate plan --format json
+        run_into save_ms save_kb --cwd "$p" "$dbguard" migrate plan --format json
+        run_into warm_ms warm_kb --cwd "$p" "$dbguard" migrate plan --format json
         if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
           run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
         fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         grep -q '"danger": 0' <<<"$out" || { say "the plan has danger findings"; exit 1; }
         grep -q '"traced": true' <<<"$out" || { say "the plan traced nothing"; exit 1; }
+        cold=$(cd "$p" && DBGUARD_NO_CACHE=1 "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan without the cache failed"; exit 1; }
+        [ "$cold" = "$out" ] || { say "the warm plan's report differs from the replayed one's"; exit 1; }
       else
         run_into peer_ms peer_kb --cwd "$p" "$dbguard" migrate up --no-verify
       fi
@@ -526,13 +545,19 @@ bench_plan135() {
       { say "the plan changed the live database"; exit 1; }
     unpair plan up "$r"
   done
-  row "migrate plan, 135 pending of 269 (traced, sandbox included)" "dbguard migrate up"
+  row "migrate plan, 135 pending of 269 (traced, sandbox included), cold: replay cache emptied" "dbguard migrate up"
+  local cold_ms=("${dg_ms[@]}") cold_kb=("${dg_kb[@]}")
+  dg_ms=("${save_ms[@]}") dg_kb=("${save_kb[@]}")
+  row "migrate plan, the same 135, cold again: the second plan of these files, which saves the replay" "dbguard migrate up"
+  dg_ms=("${warm_ms[@]}") dg_kb=("${warm_kb[@]}")
+  row "migrate plan, the same 135, warm: the replay from the cache the second plan saved" "dbguard migrate up"
+  dg_ms=("${cold_ms[@]}") dg_kb=("${cold_kb[@]}")
   if [ -n "$base" ]; then
     local new_ms=("${dg_ms[@]}") new_kb=("${dg_kb[@]}")
     dg_ms=("${base_ms[@]}") dg_kb=("${base_kb[@]}")
     row "migrate plan at $base, the same 135" "dbguard migrate up"
     dg_ms=("${new_ms[@]}") dg_kb=("${new_kb[@]}") peer_ms=("${base_ms[@]}") peer_kb=("${base_kb[@]}")
-    row "migrate plan, the same 135" "migrate plan at $base"
+    row "migrate plan, the same 135, cold" "migrate plan at $base"
   fi
 }
 

@@ -192,9 +192,10 @@ Examples:
    dbguard migrate plan --format markdown > plan.md
    dbguard migrate up --plan          plan first, migrate only without danger`,
 		Flags: withFlags(guardFlags, connectFlags, []cli.Flag{flagDir, flagReadModels,
-			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or markdown"}}),
+			&cli.StringFlag{Name: "format", Value: "text", Usage: "output `FORMAT`: text, json or markdown"},
+			&cli.BoolFlag{Name: "no-cache", Usage: "replay the applied migrations into the shadow even when the replay cache holds them, and save none (also: DBGUARD_NO_CACHE=1)"}}),
 		Action: formatAction(func(c *cli.Context, o guarded.MigrateOptions, f output.Format) error {
-			return guarded.Plan(c.Context, guarded.PlanOptions{MigrateOptions: o, Format: f, Summary: os.Getenv("GITHUB_STEP_SUMMARY")})
+			return guarded.Plan(c.Context, guarded.PlanOptions{MigrateOptions: o, Format: f, Summary: os.Getenv("GITHUB_STEP_SUMMARY"), NoCache: c.Bool("no-cache")})
 		}, plan.Formats...),
 	}
 }

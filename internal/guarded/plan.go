@@ -23,6 +23,8 @@ type PlanOptions struct {
 	// Command is the command a hint says to run again ("": dbguard
 	// migrate plan).
 	Command string
+	// NoCache (--no-cache): no replay cache (plan.Options.NoCache).
+	NoCache bool
 }
 
 // Plan traces the guarded database's pending migrations in a shadow
@@ -37,7 +39,7 @@ func Plan(ctx context.Context, o PlanOptions) error {
 	if err != nil {
 		return err
 	}
-	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit, ReadModels: o.ReadModels, Command: o.Command})
+	rep, err := plan.Run(ctx, plan.Options{Connect: co, Config: o.Config, Dir: o.Dir, Log: o.Stderr, Limit: o.Limit, ReadModels: o.ReadModels, Command: o.Command, NoCache: o.NoCache})
 	if err != nil {
 		return err
 	}

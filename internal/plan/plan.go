@@ -52,6 +52,10 @@ type Options struct {
 	// Command is the command a hint says to run again ("": dbguard
 	// migrate plan).
 	Command string
+	// NoCache (--no-cache) replays the applied files into the sandbox's
+	// shadow even when the replay cache holds them, and saves nothing
+	// (so does DBGUARD_NO_CACHE in the environment).
+	NoCache bool
 }
 
 // Report is the plan. Its JSON shape is documented in docs/plan.md.
@@ -246,7 +250,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		rep.Notes = append(rep.Notes, "nothing pending: the database is at the newest version")
 		return rep, nil
 	}
-	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget}
+	// The sandbox may start from the replay cache's shadow at the live
+	// version, when the applied files and all else the replay depends on
+	// are those of a replay saved before (docs/plan.md, "The replay
+	// cache"): the replay is skipped, and the report is the same.
+	vo := verify.Options{Connect: o.Connect, Config: o.Config, MigrationsDir: o.Dir, Log: o.Log, Budget: budget, ReplayCache: true, ReplayVersion: st.Version, NoCache: o.NoCache}
 	if o.Config.Schema.ShadowServer() == "" && o.Config.Plan.Shadow == config.ShadowSandbox {
 		// The sandbox starts as soon as something is pending and its
 		// files could be read: starting a server is the longest step,

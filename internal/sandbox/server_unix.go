@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -39,6 +40,12 @@ type Server struct {
 	// first is the superuser's session on template1 the start made to
 	// know the server ready, until Session hands it over; nil after.
 	first *pgx.Conn
+	// from is the replay cache's entry the cluster is copied from
+	// instead of the template; nil: the template.
+	from *Replay
+	// saving counts the replay cache's entries being written
+	// (SaveReplay); Close waits for them.
+	saving sync.WaitGroup
 }
 
 // Options says what sandbox to start.
@@ -51,12 +58,17 @@ type Options struct {
 	// nil: Find. A caller that has them already (it found them while it
 	// read the live server) saves Find's runs of pg_config and initdb.
 	Found []Binaries
+	// From, when set, is an entry of the replay cache (LookupReplay) to
+	// start from instead of the template: its shadow database and roles
+	// exist already. A start from it that fails is the caller's to retry
+	// without it.
+	From *Replay
 }
 
 // Start sweeps the leftovers of killed runs, then initialises and starts a
 // sandbox server. Close it when done.
 func Start(ctx context.Context, o Options) (*Server, error) {
-	if reuse != nil {
+	if reuse != nil && o.From == nil {
 		if s := reuse(ctx, o); s != nil {
 			s.started(o)
 			return s, nil
@@ -87,7 +99,7 @@ func startOwn(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, &StartError{Step: "creating its folder", Err: err}
 	}
-	s := &Server{Binaries: bin, Note: note, dir: dir, done: make(chan struct{}), runAs: runAs}
+	s := &Server{Binaries: bin, Note: note, dir: dir, done: make(chan struct{}), runAs: runAs, from: o.From}
 	if err := s.start(ctx); err != nil {
 		// The server may be running already (cancelled while waiting
 		// for it): stop it, then remove the folder.
@@ -211,6 +223,15 @@ var initArgs = []string{"-U", Superuser, "--auth=trust", "-E", "UTF8", "--locale
 // there is one (initdb takes about a second; a copy a tenth of that), else
 // a fresh initdb, which then becomes the template.
 func (s *Server) initdb(ctx context.Context) error {
+	if s.from != nil {
+		// A saved replay: that cluster or none (the caller starts again
+		// from the template), bounded as it was when saved.
+		left := int64(replayMax)
+		if err := readArchive(filepath.Join(s.from.dir, "cluster"), s.dataDir(), chownTo(s.runAs), &left); err != nil {
+			return &StartError{Step: "copying the saved replay", Err: err}
+		}
+		return nil
+	}
 	tmpl := templateDir(s.Binaries)
 	if tmpl != "" && !private(filepath.Dir(tmpl)) {
 		tmpl = "" // a cluster another user put there would be this sandbox
@@ -495,7 +516,8 @@ func (s *Server) closeFirst() {
 	}
 }
 
-// Close stops the server and removes its folder.
+// Close stops the server, waits for a save to the replay cache under way
+// and removes its folder.
 func (s *Server) Close() error {
 	s.closeFirst()
 	if s.release != nil {
@@ -511,6 +533,7 @@ func (s *Server) Close() error {
 			<-s.done
 		}
 	}
+	s.saving.Wait() // it reads the folder
 	return s.remove()
 }
 

@@ -21,6 +21,7 @@ type Options struct {
 	Major int
 	Log   io.Writer
 	Found []Binaries
+	From  *Replay
 }
 
 // Start refuses on Windows: the sandbox relies on Unix sockets in a private

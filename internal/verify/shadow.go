@@ -8,6 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -133,6 +136,11 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		batches  []string
 		batchErr error // a file no build can run (CopyFromClientError)
 		prepared bool
+		// warm: the sandbox started from the replay cache, the shadow
+		// is at version already; save: save it after the replay.
+		warm, save bool
+		cacheNote  string // for the talk line
+		sb         *sandbox.Server
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -170,16 +178,25 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			o.Sandbox = StartSandbox(ctx, o)
 		}
 		// The replay's files are read and cut into batches while the
-		// server starts: that needs no server.
-		if version >= 0 {
+		// server starts: that needs no server. With the replay cache
+		// the start does it, as they are in the cache's key.
+		box := o.Sandbox
+		if version >= 0 && !box.prepares {
 			batches, batchErr = fastBatches(o, version)
 			prepared = true
 		}
-		sb, role, err := o.Sandbox.wait()
+		var role string
+		var err error
+		sb, role, err = box.wait()
 		if err != nil {
 			return err
 		}
-		made = o.Sandbox.shadow
+		if box.prepares && version == box.version {
+			batches, batchErr, prepared = box.batches, box.batchErr, true
+			warm, save = box.warm, box.key != "" && !box.warm
+			cacheNote = " (replay cache: " + box.cache + ")"
+		}
+		made = box.shadow
 		// Said here, not when it started: a sandbox started ahead may
 		// be closed unused (nothing pending), and the talk keeps its order.
 		if o.Log != nil {
@@ -188,7 +205,6 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 				output.Talk{W: o.Log}.Warnf("%s", sb.Note)
 			}
 		}
-		box := o.Sandbox
 		cleanup = func() {
 			box.once.Do(func() {
 				if err := sb.Close(); err != nil && o.Log != nil {
@@ -264,7 +280,7 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			// golang-migrate's -1: none applied, an empty schema.
 			upTo = "with no migration applied"
 		}
-		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s %s\n", name, where, upTo)
+		fmt.Fprintf(o.Log, "dbguard: building shadow database %s %s %s%s\n", name, where, upTo, cacheNote)
 	}
 	build := func() (fast bool, err error) {
 		if version < 0 {
@@ -292,7 +308,15 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			// the batch does.
 			return false, batchErr
 		}
+		if warm {
+			return true, nil
+		}
 		if fastBuild(ctx, co, batches) {
+			if save {
+				// Failing to save is not the preview's error: the
+				// next plan replays again.
+				_ = sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner})
+			}
 			return true, nil
 		}
 		// Slowly, file by file through golang-migrate, on a fresh
@@ -357,9 +381,15 @@ const (
 // matters. It needs no server (WithShadow prepares them while a sandbox
 // starts); nil: a file cannot be sent this way, build the slow way.
 func fastBatches(o Options, version int) ([]string, error) {
+	b, _, err := countedBatches(o, version)
+	return b, err
+}
+
+// countedBatches is fastBatches and the number of files in them.
+func countedBatches(o Options, version int) ([]string, int, error) {
 	src, err := migrate.Scan(o.MigrationsDir)
 	if err != nil {
-		return nil, nil
+		return nil, 0, nil
 	}
 	budget := o.Budget
 	if budget == nil {
@@ -376,6 +406,7 @@ func fastBatches(o Options, version int) ([]string, error) {
 		}
 	}
 	slow := false // build the slow way; the files are still held to the budget
+	files := 0
 	for _, m := range src.Migrations {
 		if int(m.Version) > version {
 			break
@@ -388,17 +419,18 @@ func fastBatches(o Options, version int) ([]string, error) {
 		if se := (*SizeError)(nil); errors.As(err, &se) {
 			// Past a cap: no build reads it (the slow one, file by file,
 			// would read and scan it whole too).
-			return nil, se
+			return nil, 0, se
 		}
 		if slow || err != nil || !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
 			slow = true
 			continue
 		}
+		files++
 		text := string(data)
 		shape := sqlscan.Analyze(text)
 		for _, st := range shape.Statements {
 			if st.CopyFromClient() {
-				return nil, &ShadowBuildError{Err: &CopyFromClientError{File: src.Path(m.Up), Line: st.Line}}
+				return nil, 0, &ShadowBuildError{Err: &CopyFromClientError{File: src.Path(m.Up), Line: st.Line}}
 			}
 		}
 		if !shape.Transactional {
@@ -416,11 +448,11 @@ func fastBatches(o Options, version int) ([]string, error) {
 		n++
 	}
 	if slow {
-		return nil, nil
+		return nil, 0, nil
 	}
 	flush()
 	table := pgx.Identifier{o.Config.Migrations.Table}.Sanitize()
-	return append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version)), nil
+	return append(batches, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);\nTRUNCATE %[1]s;\nINSERT INTO %[1]s VALUES (%d, false)", table, version)), files, nil
 }
 
 // CopyFromClientError is a migration with COPY ... FROM STDIN: the server
@@ -469,6 +501,18 @@ type Sandbox struct {
 	shadow string // the shadow database, made by the start
 	err    error
 	once   sync.Once
+	// The replay cache (Options.ReplayCache): prepares is set when the
+	// start prepares the replay's batches (for the key), which it does
+	// for version; key is the cache's key ("": none), warm that the
+	// sandbox started from its entry; cache says which for the talk:
+	// "warm", "cold" or "off".
+	prepares bool
+	version  int
+	batches  []string
+	batchErr error
+	key      string
+	warm     bool
+	cache    string
 }
 
 // StartSandbox starts the sandbox WithShadow would start, in the
@@ -478,9 +522,12 @@ type Sandbox struct {
 func StartSandbox(ctx context.Context, o Options) *Sandbox {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Sandbox{done: make(chan struct{}), cancel: cancel}
+	if o.ReplayCache && o.ReplayVersion >= 0 {
+		s.prepares, s.version, s.cache = true, o.ReplayVersion, "off"
+	}
 	go func() {
 		defer close(s.done)
-		s.sb, s.role, s.shadow, s.err = startSandbox(ctx, o)
+		s.sb, s.role, s.shadow, s.err = startSandbox(ctx, o, s)
 	}()
 	return s
 }
@@ -515,7 +562,14 @@ func (s *Sandbox) Close() {
 // runs pg_config and initdb --version); with one installation, which is
 // the one chosen whatever the live version, the server starts without
 // waiting for the live side either.
-func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, string, error) {
+//
+// With the replay cache (s.prepares), the replay's batches are prepared
+// beside Find, the live side is waited for, and the key they make is
+// looked up before the cluster is copied: an entry found is started from
+// (its roles and shadow exist), and one that does not start or does not
+// hold its shadow and role is dropped and the start is the template's, as
+// without a cache.
+func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, string, string, error) {
 	type liveSide struct {
 		major int
 		user  string
@@ -547,15 +601,38 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 	if o.MigrationsDir != "" {
 		projects = append(projects, o.MigrationsDir)
 	}
+	type prepared struct {
+		batches []string
+		files   int
+		err     error
+	}
+	var batchesDone chan prepared
+	if s.prepares {
+		batchesDone = make(chan prepared, 1)
+		go func() {
+			b, n, err := countedBatches(o, s.version)
+			batchesDone <- prepared{b, n, err}
+		}()
+	}
 	found := sandbox.FindOutside(projects...)
 	var ls liveSide
 	read := false
-	if len(found) != 1 {
+	if len(found) != 1 || s.prepares {
 		// Which installation depends on the live major version (and with
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
 		if ls.err != nil {
 			return nil, "", "", ls.err
+		}
+	}
+	if s.prepares {
+		p := <-batchesDone
+		s.batches, s.batchErr = p.batches, p.err
+		if sb, user, shadow, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files); ok {
+			return sb, user, shadow, nil
+		}
+		if ctx.Err() != nil {
+			return nil, "", "", ctx.Err()
 		}
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
@@ -577,10 +654,7 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 	if err != nil {
 		return nil, "", "", err
 	}
-	user, roles := ls.user, ls.roles
-	if user == sandbox.Superuser {
-		user = sandbox.Superuser + "_migrator"
-	}
+	user, roles := migrationRole(ls.user), ls.roles
 	// One session makes the roles and the shadow database: the sandbox's
 	// own postgres database, which nothing else uses, renamed and given
 	// to the migration role (CREATE DATABASE would copy template1 and wait
@@ -611,6 +685,109 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
 	}
 	return sb, user, shadow, nil
+}
+
+// migrationRole is the sandbox's role the files run as: the live
+// migration role's name, unless it is the sandbox's own superuser's.
+func migrationRole(live string) string {
+	if live == sandbox.Superuser {
+		return sandbox.Superuser + "_migrator"
+	}
+	return live
+}
+
+// fromCache starts the sandbox from the replay cache's entry for the
+// applied files (s.batches) as the live side's roles would run them on
+// the installation found for major, when there is one that starts and
+// holds its shadow database and role. It sets s.key (for a save after a
+// replay when it finds none) and s.cache.
+func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int) (*sandbox.Server, string, string, bool) {
+	if o.NoCache || sandbox.NoCache() {
+		return nil, "", "", false
+	}
+	s.cache = "cold"
+	if s.batchErr != nil || s.batches == nil {
+		return nil, "", "", false // the slow build: never cached
+	}
+	if files < replayMinFiles {
+		s.cache = "cold, too few files to save"
+		return nil, "", "", false
+	}
+	bin, _, err := sandbox.Choose(found, major)
+	if err != nil {
+		return nil, "", "", false
+	}
+	user := migrationRole(liveUser)
+	s.key = sandbox.ReplayKey(bin, replayParts(o, user, roles, s.batches)...)
+	e, ok := sandbox.LookupReplay(s.key)
+	if !ok || e.Role != user {
+		// Saved at the second miss only (sandbox.SeenReplay says why).
+		if sandbox.SeenReplay(s.key) {
+			s.cache = "cold, saved for the next plan"
+		} else {
+			s.cache = "cold, saved if these files are planned again"
+			s.key = ""
+		}
+		return nil, "", "", false
+	}
+	sb, err := sandbox.Start(ctx, sandbox.Options{Major: major, Found: found, From: e})
+	if err == nil && holds(ctx, sb, e) {
+		s.warm, s.cache = true, "warm, the replay skipped"
+		return sb, user, e.Shadow, true
+	}
+	if err == nil {
+		sb.Close()
+	}
+	if ctx.Err() == nil {
+		sandbox.DropReplay(s.key)
+	}
+	return nil, "", "", false
+}
+
+// replayMinFiles is the fewest applied files whose replay is saved: a
+// save costs a checkpoint and writing the whole cluster (16 MB or more)
+// to the user's cache, and a start from it reads as much back, whatever
+// the replay held; 134 files replayed in 115-140 ms of the server's CPU,
+// so a replay of a few files costs less than its save. It also keeps the
+// test suites' plans, of a few files each, out of the user's cache.
+const replayMinFiles = 16
+
+// replayParts is what the replay cache's key holds besides the
+// installation and dbguard (sandbox.ReplayKey): the live database's name
+// (in the shadow's, which a file can read), the migration role and the
+// live roles in order, the settings the replay's session starts with (the
+// lock_timeout, and the libpq variables of the process environment pgx
+// reads, such as PGAPPNAME), and the batches: every applied file's bytes,
+// in order, and the version written after them.
+func replayParts(o Options, user string, roles []string, batches []string) []string {
+	parts := []string{shadowSuffix(o.Connect.URL.Database()), user, strconv.Itoa(len(roles))}
+	parts = append(parts, roles...)
+	parts = append(parts, o.Connect.LockTimeout.String())
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "PG") && !strings.HasPrefix(kv, "PGPASSWORD=") && !strings.HasPrefix(kv, "PGSSLPASSWORD=") {
+			env = append(env, kv)
+		}
+	}
+	slices.Sort(env)
+	parts = append(parts, strconv.Itoa(len(env)))
+	parts = append(parts, env...)
+	parts = append(parts, strconv.Itoa(len(batches)))
+	return append(parts, batches...)
+}
+
+// holds reports whether a sandbox started from a saved replay has the
+// shadow database and the migration role its entry names, the role
+// neither a superuser nor able to create roles or databases.
+func holds(ctx context.Context, sb *sandbox.Server, e *sandbox.Replay) bool {
+	conn, err := sb.Session(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close(context.Background())
+	var ok bool
+	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1) AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $2 AND rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolcreatedb)", e.Shadow, e.Role).Scan(&ok)
+	return err == nil && ok
 }
 
 // budgetCommand is the command a size error's hint says to run again.

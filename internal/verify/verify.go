@@ -58,6 +58,15 @@ type Options struct {
 	// plan.max_file_size and plan.max_total_size (nil: a budget of its
 	// own, for verify --shadow).
 	Budget *Budget
+	// ReplayCache (migrate plan; off with --no-cache or
+	// DBGUARD_NO_CACHE) lets StartSandbox start from the replay cache's
+	// entry for the applied files through ReplayVersion, skipping their
+	// replay, and save one after a replay (sandbox.ReplayKey says what
+	// the key holds).
+	ReplayCache   bool
+	ReplayVersion int
+	// NoCache (--no-cache) turns the replay cache off, saying so.
+	NoCache bool
 }
 
 // Report is the outcome; its JSON shape is documented in the README.

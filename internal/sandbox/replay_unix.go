@@ -1,0 +1,317 @@
+//go:build !windows
+
+package sandbox
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dbguard/dbguard/internal/safefile"
+)
+
+// SaveReplay saves the running sandbox's cluster in the replay cache as
+// r.Key's entry, right after the replay, before anything else writes:
+// a CHECKPOINT writes every change to the data folder, which is then
+// written into one file (writeArchive) while nothing runs (the caller's trace waits; autovacuum is off),
+// so the copy is the cluster as of that checkpoint, and a server started
+// on it recovers from there (a few WAL records). The entry is made in a
+// temporary folder and renamed into place whole, with its meta file, so
+// a lookup never sees half of one; a concurrent plan's entry of the same
+// key wins. A shared test server is never saved. Failing to save is not
+// the plan's error. The entry is written to the cache after SaveReplay
+// returns, beside the caller's work; Close waits for it.
+func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
+	if s.release != nil {
+		return errors.New("a shared server is not saved")
+	}
+	if !keyRE.MatchString(r.Key) || !shadowNameRE.MatchString(r.Shadow) || !validRole(r.Role) {
+		return errors.New("not a replay dbguard names")
+	}
+	root := ReplayDir()
+	if root == "" {
+		return errors.New("no cache folder")
+	}
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return err
+	}
+	if !private(root) {
+		return errors.New(root + " may be written by another user")
+	}
+	conn, err := s.Session(ctx)
+	if err != nil {
+		return err
+	}
+	var redo, last string
+	_, err = conn.Exec(ctx, "CHECKPOINT")
+	if err == nil {
+		err = conn.QueryRow(ctx, "SELECT redo_wal_file, pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_insert_lsn()) FROM pg_catalog.pg_control_checkpoint()").Scan(&redo, &last)
+	}
+	conn.Close(context.Background())
+	if err != nil {
+		return err
+	}
+	// Written into the sandbox's own folder while nothing writes (in
+	// memory, /dev/shm, as the data folder: 20 MB for 134 files, a few
+	// ms), then copied to the cache's disk beside the caller's trace: that
+	// write cost 50-140 ms of wall at load 12-25, on the cold plan's path.
+	// Not into the process's memory: that was 25 MB more peak RSS. Close
+	// waits for the copy before it removes the folder.
+	arch := filepath.Join(s.dir, "replay.archive")
+	left := int64(replayMax)
+	if err := writeArchive(s.dataDir(), arch, replaySkip(redo, last), &left); err != nil {
+		os.Remove(arch)
+		return err
+	}
+	s.saving.Add(1)
+	go func() {
+		defer s.saving.Done()
+		defer os.Remove(arch)
+		_ = writeEntry(root, r, arch)
+	}()
+	return nil
+}
+
+// writeEntry writes an entry: a temporary folder with the archive and the
+// meta file, renamed into place whole; then the cache is pruned.
+func writeEntry(root string, r Replay, arch string) error {
+	tmp, err := os.MkdirTemp(root, ".new-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	var buf []byte
+	if err := copyFile(arch, filepath.Join(tmp, "cluster"), &buf, nil, nil); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "meta"), []byte(r.meta()), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, filepath.Join(root, r.Key)); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(root, r.Key+".seen"))
+	pruneReplays(root)
+	return nil
+}
+
+// ReplayKey is the key of a replay on the installation b of the parts the
+// caller hashes (the live database's name, the migration role and the live
+// roles in order, the session's settings, the replay's batches: every
+// applied file's bytes in order and the version written after them). The
+// installation's identity (its folder, version and binaries), the
+// template's recipe and this dbguard's executable are added here. "" (no
+// cache) when an identity cannot be read.
+func ReplayKey(b Binaries, parts ...string) string {
+	self, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(self); err == nil {
+		self = real
+	}
+	ids := []string{replayFormat, binaryID(self), templateDir(b), versionKey(b.Dir, filepath.Join(b.Dir, exe("initdb")))}
+	if slices.Contains(ids, "") {
+		return ""
+	}
+	h := sha256.New()
+	var n [8]byte
+	for _, p := range append(ids, parts...) {
+		// Each part length-prefixed: no two lists hash alike.
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// shadowNameRE is what verify names a shadow database; an entry naming
+// anything else is not taken.
+var shadowNameRE = regexp.MustCompile(`^dbguard_shadow_[0-9a-f]{12}_[A-Za-z0-9_]{0,34}$`)
+
+// keyRE is what ReplayKey returns.
+var keyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// LookupReplay is the entry saved under key, when there is a complete one
+// in a cache folder only this user can write (the folder, the entry and
+// its cluster's folder are this user's, are folders and not links, and no
+// one else may write them) whose meta file names the key and a shadow
+// database and role of the forms dbguard writes. Taking an entry marks it
+// used, for the pruning.
+func LookupReplay(key string) (*Replay, bool) {
+	root := ReplayDir()
+	if !keyRE.MatchString(key) || root == "" || !private(root) {
+		return nil, false
+	}
+	dir := filepath.Join(root, key)
+	if !private(dir) {
+		return nil, false
+	}
+	r, ok := readMeta(dir, key)
+	if !ok {
+		return nil, false
+	}
+	now := time.Now()
+	_ = os.Chtimes(dir, now, now)
+	return r, true
+}
+
+// readMeta reads an entry's meta file: the format and key, the shadow
+// database, the role, one a line.
+func readMeta(dir, key string) (*Replay, bool) {
+	p := filepath.Join(dir, "meta")
+	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+		return nil, false
+	}
+	b, err := safefile.ReadFile(p, replayMetaMax)
+	if err != nil {
+		return nil, false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) != 4 || lines[3] != "" || lines[0] != replayFormat+" "+key || !shadowNameRE.MatchString(lines[1]) || !validRole(lines[2]) {
+		return nil, false
+	}
+	return &Replay{Key: key, Shadow: lines[1], Role: lines[2], dir: dir}, true
+}
+
+// validRole is a role name PostgreSQL could hold: 1-63 bytes, no NUL and
+// no line break (the meta file's separator).
+func validRole(r string) bool {
+	return r != "" && len(r) <= 63 && !strings.ContainsAny(r, "\x00\n\r")
+}
+
+// meta is what readMeta reads.
+func (r *Replay) meta() string {
+	return replayFormat + " " + r.Key + "\n" + r.Shadow + "\n" + r.Role + "\n"
+}
+
+// SeenReplay reports whether a plan missed key before (a marker file,
+// key.seen, in the cache folder), and marks it when not. A plan saves its
+// replay only at the second miss of its key: a save costs a cold plan
+// 50-65 ms of CPU (a checkpoint and 20 MB written for 134 files), and a CI
+// job on a fresh runner plans its branch once, so the first plan of a
+// key never pays for a save no later plan may take.
+func SeenReplay(key string) bool {
+	root := ReplayDir()
+	if !keyRE.MatchString(key) || root == "" || os.MkdirAll(root, 0o700) != nil || !private(root) {
+		return false
+	}
+	p := filepath.Join(root, key+".seen")
+	if fi, err := os.Lstat(p); err == nil {
+		return fi.Mode().IsRegular()
+	}
+	if f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, 0o600); err == nil {
+		f.Close()
+	}
+	pruneSeen(root)
+	return false
+}
+
+// replaySeenKept bounds the markers of keys missed once.
+const replaySeenKept = 32
+
+// pruneSeen keeps the replaySeenKept markers made last.
+func pruneSeen(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	type marker struct {
+		name string
+		at   time.Time
+	}
+	var ms []marker
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".seen") {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
+			ms = append(ms, marker{e.Name(), fi.ModTime()})
+		}
+	}
+	if len(ms) <= replaySeenKept {
+		return
+	}
+	slices.SortFunc(ms, func(a, b marker) int { return b.at.Compare(a.at) })
+	for _, m := range ms[replaySeenKept:] {
+		os.Remove(filepath.Join(root, m.name))
+	}
+}
+
+// DropReplay removes an entry that did not start or did not hold what its
+// meta file said, so the next plan does not try it again.
+func DropReplay(key string) {
+	root := ReplayDir()
+	if keyRE.MatchString(key) && root != "" && private(root) {
+		os.RemoveAll(filepath.Join(root, key))
+	}
+}
+
+// pruneReplays keeps the replayEntries entries used last, and removes
+// the temporary folders of saves that were killed (older than an hour).
+func pruneReplays(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	type entry struct {
+		name string
+		used time.Time
+	}
+	var kept []entry
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		if strings.HasPrefix(e.Name(), ".new-") {
+			if time.Since(fi.ModTime()) > time.Hour {
+				os.RemoveAll(filepath.Join(root, e.Name()))
+			}
+			continue
+		}
+		kept = append(kept, entry{e.Name(), fi.ModTime()})
+	}
+	if len(kept) <= replayEntries {
+		return
+	}
+	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
+	for _, e := range kept[replayEntries:] {
+		os.RemoveAll(filepath.Join(root, e.name))
+	}
+}
+
+// replaySkip leaves out of a saved cluster what a start makes again or
+// must not find: the running server's pid and options files, the
+// relation cache's init files (a crash recovery removes them anyway), the
+// statistics' temporary files, and the WAL segments outside [redo, last]
+// (before the checkpoint's redo point, or recycled ones past the last
+// written: neither is read at the next start).
+func replaySkip(redo, last string) func(rel string, dir bool) bool {
+	return func(rel string, dir bool) bool {
+		if dir {
+			return false
+		}
+		base := filepath.Base(rel)
+		switch {
+		case rel == "postmaster.pid" || rel == "postmaster.opts":
+			return true
+		case strings.HasPrefix(base, "pg_internal.init"):
+			return true
+		case filepath.Dir(rel) == "pg_stat_tmp":
+			return true
+		case filepath.Dir(rel) == "pg_wal" && walSegment(base) && walSegment(redo):
+			return base[:8] != redo[:8] || base < redo || walSegment(last) && last >= redo && base > last
+		}
+		return false
+	}
+}

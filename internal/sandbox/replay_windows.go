@@ -1,0 +1,23 @@
+package sandbox
+
+import (
+	"context"
+	"errors"
+)
+
+// SaveReplay is never reached on Windows (no sandbox starts).
+func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
+	return errors.New("no replay cache on Windows")
+}
+
+// ReplayKey is "" on Windows: no cache.
+func ReplayKey(b Binaries, parts ...string) string { return "" }
+
+// LookupReplay finds nothing on Windows.
+func LookupReplay(key string) (*Replay, bool) { return nil, false }
+
+// DropReplay does nothing on Windows.
+func DropReplay(key string) {}
+
+// SeenReplay is false on Windows: no cache.
+func SeenReplay(key string) bool { return false }
