@@ -196,9 +196,11 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 				}
 			})
 		}
-		// The sandbox's start made the shadow (startSandbox); the admin
-		// session, on template1, only makes it again for the slow build.
-		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.URL(sandbox.Superuser, "template1"), false, 0, 0
+		// The sandbox's start made the shadow (startSandbox), and the
+		// slow build makes it again by starting the sandbox again
+		// (Sandbox.fresh): the admin session is never opened there, and
+		// names the sandbox, not the live server.
+		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
 		owner, drop = role, false
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
@@ -297,11 +299,17 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		}
 		// Slowly, file by file through golang-migrate, on a fresh
 		// database: its errors name the file, line and statement.
-		if err := openAdmin(); err != nil {
-			return false, err
-		}
-		if err := recreate(ctx, adminDB, name, owner); err != nil {
-			return false, &ShadowError{Err: err}
+		if made != "" {
+			if err := o.Sandbox.fresh(ctx); err != nil {
+				return false, err
+			}
+		} else {
+			if err := openAdmin(); err != nil {
+				return false, err
+			}
+			if err := recreate(ctx, adminDB, name, owner); err != nil {
+				return false, &ShadowError{Err: err}
+			}
 		}
 		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 		if err != nil {
@@ -466,7 +474,8 @@ type Sandbox struct {
 	cancel context.CancelFunc
 	sb     *sandbox.Server
 	role   string
-	shadow string // the shadow database, made by the start
+	roles  []string // the live server's other roles, made in the sandbox too
+	shadow string   // the shadow database, made by the start
 	err    error
 	once   sync.Once
 }
@@ -480,7 +489,8 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 	s := &Sandbox{done: make(chan struct{}), cancel: cancel}
 	go func() {
 		defer close(s.done)
-		s.sb, s.role, s.shadow, s.err = startSandbox(ctx, o)
+		s.sb, s.role, s.roles, s.err = startSandbox(ctx, o)
+		s.shadow = sandbox.Shadow
 	}()
 	return s
 }
@@ -488,6 +498,15 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 func (s *Sandbox) wait() (*sandbox.Server, string, error) {
 	<-s.done
 	return s.sb, s.role, s.err
+}
+
+// fresh makes the shadow fresh for the slow build: the sandbox started
+// again from its template, and the roles made again.
+func (s *Sandbox) fresh(ctx context.Context) error {
+	if err := s.sb.Fresh(ctx); err != nil {
+		return err
+	}
+	return setUp(ctx, s.sb, s.role, s.roles)
 }
 
 // Close stops the sandbox (after it finished starting), once.
@@ -515,7 +534,7 @@ func (s *Sandbox) Close() {
 // runs pg_config and initdb --version); with one installation, which is
 // the one chosen whatever the live version, the server starts without
 // waiting for the live side either.
-func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, string, error) {
+func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, []string, error) {
 	type liveSide struct {
 		major int
 		user  string
@@ -555,7 +574,7 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
 		if ls.err != nil {
-			return nil, "", "", ls.err
+			return nil, "", nil, ls.err
 		}
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
@@ -572,23 +591,29 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 		if err == nil {
 			sb.Close()
 		}
-		return nil, "", "", ls.err
+		return nil, "", nil, ls.err
 	}
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", nil, err
 	}
 	user, roles := ls.user, ls.roles
 	if user == sandbox.Superuser {
 		user = sandbox.Superuser + "_migrator"
 	}
-	// One session makes the roles and the shadow database: the sandbox's
-	// own postgres database, which nothing else uses, renamed and given
-	// to the migration role (CREATE DATABASE would copy template1 and wait
-	// for two checkpoints). The session is template1's, as a database
-	// cannot be renamed from inside.
-	shadow := shadowName(o)
-	err = func() error {
-		// The session the start made to know the server ready.
+	if err := setUp(ctx, sb, user, roles); err != nil {
+		sb.Close()
+		return nil, "", nil, err
+	}
+	return sb, user, roles, nil
+}
+
+// setUp makes the live server's roles in a sandbox just started, and
+// gives them its shadow database (sandbox.Shadow, the cluster's one
+// database: CREATE DATABASE would copy another and wait for two
+// checkpoints), in one query of the session the start made to know the
+// server ready, on the shadow.
+func setUp(ctx context.Context, sb *sandbox.Server, user string, roles []string) error {
+	err := func() error {
 		conn, err := sb.Session(ctx)
 		if err != nil {
 			return err
@@ -602,15 +627,14 @@ func startSandbox(ctx context.Context, o Options) (*sandbox.Server, string, stri
 			}
 			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		}
-		fmt.Fprintf(&b, "ALTER DATABASE postgres RENAME TO %s;\nALTER DATABASE %[1]s OWNER TO %s;\n", pgx.Identifier{shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
+		fmt.Fprintf(&b, "ALTER DATABASE %s OWNER TO %s;\n", pgx.Identifier{sandbox.Shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		_, err = conn.Exec(ctx, b.String())
 		return err
 	}()
 	if err != nil {
-		sb.Close()
-		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
+		return &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
 	}
-	return sb, user, shadow, nil
+	return nil
 }
 
 // budgetCommand is the command a size error's hint says to run again.
