@@ -420,13 +420,10 @@ func (t *tracer) prepare(ctx context.Context) {
 }
 
 // changedRead is the read of what a file changed among the relations
-// (changedSQL), from the highest oid in before to the highest an oid can
-// be, the locks from the oid from on (floor).
-func (t *tracer) changedRead(before map[int64]rel, from int64) string {
-	var top int64
-	for oid := range before {
-		top = max(top, oid)
-	}
+// (changedSQL), from top, the highest oid known before the file
+// (fileBefore), to the highest an oid can be, the locks from the oid from
+// on (floor).
+func (t *tracer) changedRead(top, from int64) string {
 	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ", '4294967295', " + quote(strconv.FormatInt(from, 10)) + ")"
 }
 
@@ -883,12 +880,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	var q strings.Builder
 	q.WriteString("BEGIN;\n")
 	places := []place{{stmt: -1}}
-	from := floor(before)
+	// The relations known before the file, walked once (fileBefore), with
+	// the names the quiet statements may ask about.
+	var (
+		toks  [][]sqlscan.Token // the statements' tokens, when they may be quiet
+		asked []string
+	)
+	if t.quiet && t.guard != "" {
+		toks = make([][]sqlscan.Token, len(f.shape.Statements))
+		for i, st := range f.shape.Statements {
+			toks[i] = quietTokensOf(st)
+			if name, ok := quietAsks(st, toks[i]); ok && !slices.Contains(asked, name) {
+				asked = append(asked, name)
+			}
+		}
+	}
+	fb := walkBefore(before, asked)
+	from := fb.from
 	// The level is debug1 but around quiet statements (quiet.go); each
 	// SET of it is a result of none of the file's.
 	var (
-		checked    bool // toast is known
-		toast      bool
 		run        quietRun
 		lowered    bool             // client_min_messages is notice
 		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
@@ -913,10 +924,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	for i, st := range f.shape.Statements {
 		quiet, index := false, false
 		if t.quiet && t.guard != "" {
-			if !checked {
-				checked, toast = true, beforeToast(before)
-			}
-			quiet, index = quietStatement(st, before, toast, &run)
+			quiet, index = quietTokens(st, toks[i], fb.known, fb.toast, &run)
 			quietIndex = quietIndex || index
 		}
 		if !quiet {
@@ -973,7 +981,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if quietIndex {
 			guard = t.guardQuiet
 		}
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before, from) + ";\n" + guard + ";\n")
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
