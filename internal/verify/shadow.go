@@ -61,8 +61,8 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 // then as one opened after the replay would be, unless a replayed file
 // gave the database or a role settings of its own (ALTER DATABASE/ROLE
 // ... SET, which apply from the next session on: a fresh sandbox has
-// none) or the shadow was built again the slow way (which drops the
-// database): then a new session is opened, as before.
+// none) or the shadow was built again the slow way (which starts the
+// sandbox again): then a new session is opened, as before.
 func WithShadowSession(ctx context.Context, o Options, version int, onNotice func(*pgconn.Notice), f func(conn *pgx.Conn) error) error {
 	return withShadow(ctx, o, version, func(co pg.ConnectOptions, early bool, build func() (bool, error)) error {
 		co.OnNotice = onNotice
