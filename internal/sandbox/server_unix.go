@@ -40,9 +40,10 @@ type Server struct {
 	// made to know the server ready, until Session hands it over; nil
 	// after.
 	first *pgx.Conn
-	// fresh is a shared server's catalogState when it started (tests
-	// only), for Fresh to reset it to.
-	fresh string
+	// again resets a shared server for Fresh (tests only: set where
+	// UseShared and ShareInProcess hand one out, so no binary links the
+	// reset).
+	again func(context.Context) error
 }
 
 // Options says what sandbox to start.
@@ -526,7 +527,10 @@ func (s *Server) Session(ctx context.Context) (*pgx.Conn, error) {
 func (s *Server) Fresh(ctx context.Context) error {
 	s.closeFirst()
 	if s.release != nil {
-		return reset(ctx, s, s.fresh)
+		if s.again == nil {
+			return &StartError{Step: "starting a shared server again", Err: errors.New("it cannot be reset")}
+		}
+		return s.again(ctx)
 	}
 	s.stop()
 	// The old server's log goes with it: start makes the log anew.

@@ -139,7 +139,8 @@ func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 		lock.Close()
 		return nil
 	}
-	s := &Server{Binaries: sl.Bin, dir: sl.Dir, port: sl.Port, release: lock.Close, fresh: sl.Fresh}
+	s := &Server{Binaries: sl.Bin, dir: sl.Dir, port: sl.Port, release: lock.Close}
+	s.again = func(ctx context.Context) error { return reset(ctx, s, sl.Fresh) }
 	if err := reset(ctx, s, sl.Fresh); err != nil {
 		lock.Close()
 		return nil
@@ -340,7 +341,8 @@ func ShareInProcess(n int) (stop func()) {
 			<-slots
 			return nil
 		}
-		s := &Server{Binaries: k.s.Binaries, dir: k.s.dir, port: k.s.port, release: release, fresh: k.fresh}
+		s := &Server{Binaries: k.s.Binaries, dir: k.s.dir, port: k.s.port, release: release}
+		s.again = func(ctx context.Context) error { return reset(ctx, s, k.fresh) }
 		if err := reset(ctx, s, k.fresh); err != nil {
 			// Not fresh again: never hand it out.
 			k.s.Close()
