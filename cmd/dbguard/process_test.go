@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/dbguard/dbguard/internal/pgtest"
+	"github.com/dbguard/dbguard/internal/sandbox"
 )
 
 // These tests run the dbguard binary as a separate process, for what a
@@ -106,7 +107,7 @@ func slowMigrations(n int, seconds float64) map[string]string {
 func shadowSlowMigrations(n int, seconds float64) map[string]string {
 	m := map[string]string{}
 	for i := 1; i <= n; i++ {
-		m[fmt.Sprintf("%06d_slow%d.up.sql", i, i)] = fmt.Sprintf("SELECT pg_sleep(CASE WHEN current_database() LIKE 'dbguard\\_shadow\\_%%' THEN %g ELSE 0 END); CREATE TABLE slow%d (id int);", seconds, i)
+		m[fmt.Sprintf("%06d_slow%d.up.sql", i, i)] = fmt.Sprintf("SELECT pg_sleep(CASE WHEN current_database() LIKE 'dbguard\\_shadow%%' THEN %g ELSE 0 END); CREATE TABLE slow%d (id int);", seconds, i)
 	}
 	return m
 }
@@ -290,15 +291,15 @@ func sandboxedProcess(t *testing.T, dbURL, dir string, settle time.Duration, arg
 		boxes, _ := filepath.Glob(filepath.Join(tmp, "dbguard-sandbox-*"))
 		for _, box := range boxes {
 			cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			// template1: the sandbox's postgres database becomes the
-			// shadow (renamed), so it is not there to connect to.
-			conn, err := pgx.Connect(cctx, fmt.Sprintf("host=%s port=5432 user=dbguard_sandbox dbname=template1 sslmode=disable", box))
+			// The shadow is the sandbox's one database: it is there
+			// once the start's session gave it to the migration role.
+			conn, err := pgx.Connect(cctx, fmt.Sprintf("host=%s port=5432 user=dbguard_sandbox dbname=%s sslmode=disable", box, sandbox.Shadow))
 			cancel()
 			if err != nil {
 				continue
 			}
 			var n int
-			err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname LIKE 'dbguard_shadow%'").Scan(&n)
+			err = conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1 AND datdba <> (SELECT oid FROM pg_roles WHERE rolname = 'dbguard_sandbox')", sandbox.Shadow).Scan(&n)
 			conn.Close(ctx)
 			if err == nil && n > 0 {
 				return true

@@ -643,3 +643,57 @@ func findingsOf(rep *Report) []string {
 	slices.Sort(got)
 	return got
 }
+
+// TestWalkBefore: the one walk of the relations known before a file
+// answers what the five walks it replaced did: floor, the highest oid,
+// beforeToast and knownName, for the names asked and for others.
+func TestWalkBefore(t *testing.T) {
+	cases := []map[int64]rel{
+		{},
+		{16390: {name: "users"}, 16400: {name: "users_pkey"}, 20001: {name: "orders"}},
+		{16390: {name: "users"}, 12000: {name: "moved_out"}},
+		{16390: {name: "pg_toast_16999"}, 17000: {name: "u_1"}},
+	}
+	for i, before := range cases {
+		asked := []string{"u_1", "users", "nope"}
+		fb := walkBefore(before, asked)
+		var top int64
+		for oid := range before {
+			top = max(top, oid)
+		}
+		if fb.from != floor(before) || fb.top != top || fb.toast != beforeToast(before) {
+			t.Errorf("case %d: from %d top %d toast %v, want %d %d %v", i, fb.from, fb.top, fb.toast, floor(before), top, beforeToast(before))
+		}
+		for _, n := range append(asked, "orders", "moved_out", "") {
+			if got, want := fb.known(n), knownName(before, n); got != want {
+				t.Errorf("case %d: known(%q) %v, want %v", i, n, got, want)
+			}
+		}
+	}
+}
+
+// TestQuietAsks: the names the walk is asked are those quietStatement
+// asks knownName about.
+func TestQuietAsks(t *testing.T) {
+	for _, c := range []struct{ sql, name string }{
+		{"CREATE TABLE u_1 (id int)", "u_1"},
+		{"CREATE UNLOGGED TABLE IF NOT EXISTS s.\"Q 2\" (id int)", "Q 2"},
+		{"CREATE INDEX i ON u_1 (at)", "u_1"},
+		{"CREATE UNIQUE INDEX i ON s.u_2 (at)", "u_2"},
+		{"CREATE VIEW v AS SELECT 1", ""},
+		{"ALTER TABLE users ADD COLUMN note text", ""},
+		{"CREATE TABLE u_3 AS SELECT 1", ""},
+	} {
+		st := statementOf(t, c.sql)
+		name, ok := quietAsks(st, quietTokensOf(st))
+		if ok != (c.name != "") || name != c.name {
+			t.Errorf("%s: asks %q (%v), want %q", c.sql, name, ok, c.name)
+		}
+		var asked string
+		known := func(n string) bool { asked = n; return false }
+		quietTokens(st, quietTokensOf(st), known, false, &quietRun{tables: [][2]string{{"", "u_1"}, {"s", "u_2"}}})
+		if asked != c.name {
+			t.Errorf("%s: quietTokens asked %q, quietAsks says %q", c.sql, asked, c.name)
+		}
+	}
+}

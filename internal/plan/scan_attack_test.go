@@ -618,3 +618,53 @@ func TestWholeTableExecuteNamesStatement(t *testing.T) {
 		}
 	}
 }
+
+// A file traced a statement at a time sends its COMMIT alone when no work
+// can wait for it (deferredSQL): no trigger deferrable, and none changed
+// in the transaction. A foreign key made NOT DEFERRABLE after its check
+// was queued leaves no trigger deferrable, yet the check runs in COMMIT
+// (it locks and scans the referencing table there, as migrate up's COMMIT
+// does): with the skip judged on tgdeferrable alone, the report lost what
+// the COMMIT's deferred triggers did. The same file without the ALTER
+// CONSTRAINT, and files whose COMMIT nothing can wait for (the read left
+// out), report as before, findings included.
+func TestAttackTraceDeferredMadeNotDeferrable(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, name text, age int);\n" +
+		"CREATE TABLE p (id int PRIMARY KEY);\n" +
+		"CREATE TABLE c (pid int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\n"
+	const queued = "BEGIN;\nSET lock_timeout = '5s';\nINSERT INTO p VALUES (1);\nDELETE FROM p;\n"
+	for _, c := range []struct {
+		sql      string
+		findings []string
+		deferred string // the COMMIT's deferred triggers in the report: line and locks, "" for none
+	}{
+		{queued + "ALTER TABLE c ALTER CONSTRAINT c_pid_fkey NOT DEFERRABLE;\nCOMMIT;", nil, "6 []"},
+		{queued + "COMMIT;", nil, "5 [c RowShareLock]"},
+		// Nothing deferrable: the COMMITs alone, the findings as before.
+		{"BEGIN;\nSET lock_timeout = '5s';\nALTER TABLE c DROP CONSTRAINT c_pid_fkey;\nCOMMIT;\nBEGIN;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nCOMMIT;", []string{"set-not-null-scan 000002_p.up.sql:7"}, ""},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		if got := findingsOf(rep); fmt.Sprint(got) != fmt.Sprint(c.findings) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.findings, "\n"))
+		}
+		var deferred []string
+		for _, f := range rep.Files {
+			for _, s := range f.Statements {
+				if s.SQL == "COMMIT: the file's deferred triggers" {
+					var locks []string
+					for _, l := range s.Locks {
+						locks = append(locks, l.Relation+" "+l.Mode)
+					}
+					deferred = append(deferred, fmt.Sprintf("%d %v", s.Line, locks))
+				}
+			}
+		}
+		if got := strings.Join(deferred, ", "); got != c.deferred {
+			t.Errorf("%q: the COMMIT's deferred triggers in the report: %q, want %q", c.sql, got, c.deferred)
+		}
+	}
+}

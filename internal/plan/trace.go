@@ -278,6 +278,23 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 		WHERE l.granted AND l.relation OPERATOR(pg_catalog.>=) $3 AND l.database OPERATOR(pg_catalog.<>) '0'::pg_catalog.oid
 	UNION ALL SELECT 0::pg_catalog.int8, 0::pg_catalog.int8, 'L'::pg_catalog.text, (pg_catalog.current_setting('client_min_messages') OPERATOR(pg_catalog.||) ' '::pg_catalog.text OPERATOR(pg_catalog.||) pg_catalog.current_setting('lock_timeout'))::pg_catalog.name, ''::pg_catalog.name, 0::pg_catalog.int8`
 
+// deferredSQL (its column named by the marker and "_deferred") is read
+// with the locks read of the statement a COMMIT follows, in a file traced
+// a statement at a time: whether work may wait for the COMMIT, which the
+// read sent with the COMMIT (deferredBefore) would see. A deferred
+// trigger event is queued only by a trigger deferrable when it fired (the
+// event keeps that), and only deferred events run in SET CONSTRAINTS ALL
+// IMMEDIATE and COMMIT; so none waits when no trigger is deferrable now
+// and none was changed in this transaction (the age of its row's xmin 0
+// or below: this transaction's, or a subtransaction's; the server's own
+// sessions are the only ones writing the shadow's pg_trigger). ALTER
+// TABLE ... ALTER CONSTRAINT ... NOT DEFERRABLE leaves no trigger
+// deferrable, but the foreign key's checks queued on the referenced table
+// before it run in COMMIT, locking and scanning the referencing table
+// (TestAttackTraceDeferredMadeNotDeferrable). A trigger dropped with
+// events queued does not run them (PostgreSQL 15).
+const deferredSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable OR pg_catalog.age(g.xmin) OPERATOR(pg_catalog.<=) 0) AS %s`
+
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
 // dropped it, and holds its lock until commit), and the message level
@@ -421,13 +438,10 @@ func (t *tracer) prepare(ctx context.Context) {
 }
 
 // changedRead is the read of what a file changed among the relations
-// (changedSQL), from the highest oid in before to the highest an oid can
-// be, the locks from the oid from on (floor).
-func (t *tracer) changedRead(before map[int64]rel, from int64) string {
-	var top int64
-	for oid := range before {
-		top = max(top, oid)
-	}
+// (changedSQL), from top, the highest oid known before the file
+// (fileBefore), to the highest an oid can be, the locks from the oid from
+// on (floor).
+func (t *tracer) changedRead(top, from int64) string {
 	return "EXECUTE " + pgx.Identifier{t.marker + "_changed"}.Sanitize() + "(" + quote(strconv.FormatInt(top, 10)) + ", '4294967295', " + quote(strconv.FormatInt(from, 10)) + ")"
 }
 
@@ -717,22 +731,25 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	whole := t.scans != nil
 	t.scansKept = false
 	var lastRows [][][]byte // the locks read of the transaction's last statement
+	// deferred: work may wait for the transaction's COMMIT (deferredSQL,
+	// read with the locks of its last statement); true when unread.
+	deferred := true
 	t.takeNotices()
-	for _, st := range f.shape.Statements {
+	for i, st := range f.shape.Statements {
 		if st.Control() {
 			// The file's own BEGIN/COMMIT: a multi-statement query runs the
 			// statements before a BEGIN in the block it opens, and a
 			// COMMIT ends whichever is open.
 			begins := st.Words[0] == "BEGIN" || st.Words[0] == "START"
-			if open && !begins && (st.Words[0] == "COMMIT" || st.Words[0] == "END") {
+			if open && !begins && commits(st) {
 				// The deferred triggers, a locks read and the COMMIT, in
 				// one query.
-				if err := t.deferredBefore(ctx, f, st, before, from, lastRows, fs, st.Text); err != nil {
+				if err := t.deferredBefore(ctx, f, st, before, from, lastRows, deferred, fs, st.Text); err != nil {
 					return err
 				}
 				open = false
 			}
-			lastRows = nil
+			lastRows, deferred = nil, true
 			if begins != open {
 				if _, err := readResults(t.conn.PgConn().Exec(ctx, st.Text), keepNone); err != nil {
 					t.rollback()
@@ -772,10 +789,21 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 			reads = 2
 		}
 		again := levelAgain(st)
-		tgOK := false // the result at tgAt is the target read (its field descriptions are reused by the next result's)
-		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+t.locks(from)+";\n"+again), func(i int, fds []pgconn.FieldDescription) bool {
+		// The statement a COMMIT follows (the file's own, or the trace's
+		// at the file's end) also reads whether work may wait for it.
+		check := ""
+		if i+1 == len(f.shape.Statements) || commits(f.shape.Statements[i+1]) {
+			check = fmt.Sprintf(deferredSQL, pgx.Identifier{t.marker + "_deferred"}.Sanitize()) + ";\n"
+		}
+		tgOK := false    // the result at tgAt is the target read (its field descriptions are reused by the next result's)
+		deferredAt := -1 // the result that is the read of deferred work, likewise
+		results, err := readResults(t.conn.PgConn().Exec(ctx, prefix+st.Text+"\n;\n"+check+t.locks(from)+";\n"+again), func(i int, fds []pgconn.FieldDescription) bool {
 			if i == tgAt && t.isTargetRead(fds) {
 				tgOK = true
+				return true
+			}
+			if check != "" && i >= reads && len(fds) == 1 && fds[0].Name == t.marker+"_deferred" {
+				deferredAt = i
 				return true
 			}
 			return i >= reads && len(fds) > 0 && fds[0].Name == t.marker
@@ -783,7 +811,8 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		// The locks read is the last result, or the one before the SET
 		// of the level after it (levelAgain): that SET's result, with no
 		// rows, taken for the read lost the statement's locks, rewrites
-		// and scans (TestAttackTraceLevelAgainTakenForLocksRead).
+		// and scans (TestAttackTraceLevelAgainTakenForLocksRead). The
+		// read of deferred work is the one before it.
 		read := len(results) - 1
 		if again != "" {
 			read--
@@ -798,6 +827,14 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		}
 		if err == nil && (read < 0 || len(results[read].FieldDescriptions) == 0 || results[read].FieldDescriptions[0].Name != t.marker) {
 			err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
+		}
+		deferred = true
+		if err == nil && check != "" {
+			if d := results[max(read-1, 0)]; deferredAt != read-1 || len(d.Rows) != 1 || len(d.Rows[0]) != 1 {
+				err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
+			} else {
+				deferred = string(d.Rows[0][0]) != "f"
+			}
 		}
 		if err == nil && tgAt >= 0 {
 			if !tgOK {
@@ -825,7 +862,7 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 		lastRows = results[read].Rows
 	}
 	if open {
-		if err := t.deferredBefore(ctx, f, f.shape.Statements[len(f.shape.Statements)-1], before, from, lastRows, fs, "COMMIT"); err != nil {
+		if err := t.deferredBefore(ctx, f, f.shape.Statements[len(f.shape.Statements)-1], before, from, lastRows, deferred, fs, "COMMIT"); err != nil {
 			return err
 		}
 	}
@@ -884,12 +921,26 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	var q strings.Builder
 	q.WriteString("BEGIN;\n")
 	places := []place{{stmt: -1}}
-	from := floor(before)
+	// The relations known before the file, walked once (fileBefore), with
+	// the names the quiet statements may ask about.
+	var (
+		toks  [][]sqlscan.Token // the statements' tokens, when they may be quiet
+		asked []string
+	)
+	if t.quiet && t.guard != "" {
+		toks = make([][]sqlscan.Token, len(f.shape.Statements))
+		for i, st := range f.shape.Statements {
+			toks[i] = quietTokensOf(st)
+			if name, ok := quietAsks(st, toks[i]); ok && !slices.Contains(asked, name) {
+				asked = append(asked, name)
+			}
+		}
+	}
+	fb := walkBefore(before, asked)
+	from := fb.from
 	// The level is debug1 but around quiet statements (quiet.go); each
 	// SET of it is a result of none of the file's.
 	var (
-		checked    bool // toast is known
-		toast      bool
 		run        quietRun
 		lowered    bool             // client_min_messages is notice
 		quietIndex bool             // a quiet CREATE INDEX: the guard checks pg_temp
@@ -914,10 +965,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	for i, st := range f.shape.Statements {
 		quiet, index := false, false
 		if t.quiet && t.guard != "" {
-			if !checked {
-				checked, toast = true, beforeToast(before)
-			}
-			quiet, index = quietStatement(st, before, toast, &run)
+			quiet, index = quietTokens(st, toks[i], fb.known, fb.toast, &run)
 			quietIndex = quietIndex || index
 		}
 		if !quiet {
@@ -974,7 +1022,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if quietIndex {
 			guard = t.guardQuiet
 		}
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(before, from) + ";\n" + guard + ";\n")
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
@@ -1117,6 +1165,12 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	return true, nil
 }
 
+// commits reports whether a file's own transaction control statement
+// commits: COMMIT or END.
+func commits(st sqlscan.Statement) bool {
+	return st.Control() && (st.Words[0] == "COMMIT" || st.Words[0] == "END")
+}
+
 // deferredBefore runs a COMMIT (commit: the file's own, or the trace's at
 // its end) of a file traced a statement at a time, after the deferred
 // triggers it would run (SET CONSTRAINTS ALL IMMEDIATE) and a locks read
@@ -1127,8 +1181,22 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 // read (last) did not. At 1e31445 a deferred trigger that ran SET NOT
 // NULL on a live table in the file's own COMMIT passed: no read came
 // after it, and its messages were dropped.
-func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.Statement, before map[int64]rel, from int64, last [][][]byte, fs *fileState, commit string) error {
+//
+// When no work can wait for the COMMIT (deferred false: deferredSQL, read
+// with last, found none), the COMMIT is sent alone: a read after the
+// deferred triggers would be last again, and planning it, sent whole, was
+// most of its cost.
+func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.Statement, before map[int64]rel, from int64, last [][][]byte, deferred bool, fs *fileState, commit string) error {
 	t.takeNotices()
+	if !deferred {
+		_, err := readResults(t.conn.PgConn().Exec(ctx, commit), keepNone)
+		t.takeNotices()
+		if err != nil {
+			t.rollback()
+			return t.failed(f, at, 0, err)
+		}
+		return nil
+	}
 	results, err := readResults(t.conn.PgConn().Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE;\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
 		return len(fds) > 0 && fds[0].Name == t.marker
 	})

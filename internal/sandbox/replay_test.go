@@ -48,8 +48,8 @@ func TestReplaySavedAndStartedFrom(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const shadow = "dbguard_shadow_0123456789ab_live"
-	_, err = conn.Exec(ctx, "CREATE ROLE mig LOGIN; ALTER DATABASE postgres RENAME TO "+shadow+"; ALTER DATABASE "+shadow+" OWNER TO mig")
+	const shadow = Shadow // the cluster's one database, as the start makes it
+	_, err = conn.Exec(ctx, "CREATE ROLE mig LOGIN; ALTER DATABASE "+shadow+" OWNER TO mig")
 	conn.Close(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -125,20 +125,20 @@ func TestAttackReplayEntryRefused(t *testing.T) {
 		}
 		return dir
 	}
-	good := replayFormat + " " + key + "\ndbguard_shadow_0123456789ab_live\nmig\n"
+	good := replayFormat + " " + key + "\ndbguard_shadow\nmig\n"
 	entry(good)
 	if _, ok := LookupReplay(key); !ok {
 		t.Fatal("a good entry is not found")
 	}
 	for name, meta := range map[string]string{
-		"another key":           replayFormat + " " + strings.Repeat("ef", 16) + "\ndbguard_shadow_0123456789ab_live\nmig\n",
-		"another format":        "dbguard replay cache 0 " + key + "\ndbguard_shadow_0123456789ab_live\nmig\n",
+		"another key":           replayFormat + " " + strings.Repeat("ef", 16) + "\ndbguard_shadow\nmig\n",
+		"another format":        "dbguard replay cache 0 " + key + "\ndbguard_shadow\nmig\n",
 		"a database not ours":   replayFormat + " " + key + "\npostgres\nmig\n",
-		"a quoted database":     replayFormat + " " + key + "\ndbguard_shadow_0123456789ab_x\"; DROP\nmig\n",
-		"no role":               replayFormat + " " + key + "\ndbguard_shadow_0123456789ab_live\n\n",
+		"a quoted database":     replayFormat + " " + key + "\ndbguard_shadow_x\"; DROP\nmig\n",
+		"no role":               replayFormat + " " + key + "\ndbguard_shadow\n\n",
 		"a line more":           good + "x\n",
 		"cut":                   good[:len(good)-1],
-		"a role of 64 bytes":    replayFormat + " " + key + "\ndbguard_shadow_0123456789ab_live\n" + strings.Repeat("r", 64) + "\n",
+		"a role of 64 bytes":    replayFormat + " " + key + "\ndbguard_shadow\n" + strings.Repeat("r", 64) + "\n",
 		"a meta file too large": good + strings.Repeat("x", replayMetaMax),
 	} {
 		entry(meta)

@@ -134,9 +134,9 @@ func ReplayKey(b Binaries, parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// shadowNameRE is what verify names a shadow database; an entry naming
+// shadowNameRE is the sandbox's shadow database (Shadow); an entry naming
 // anything else is not taken.
-var shadowNameRE = regexp.MustCompile(`^dbguard_shadow_[0-9a-f]{12}_[A-Za-z0-9_]{0,34}$`)
+var shadowNameRE = regexp.MustCompile(`^` + Shadow + `$`)
 
 // keyRE is what ReplayKey returns.
 var keyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)

@@ -43,6 +43,13 @@ const EnvBinDir = "DBGUARD_PG_BINDIR"
 // prefix starts the name of every sandbox folder, so Sweep can find them.
 const prefix = "dbguard-sandbox-"
 
+// Shadow is the sandbox's one database, where a preview builds its shadow:
+// the cluster holds no other (oneDatabase), so the start's session works
+// there, and the name is the same in every sandbox (the whole server is
+// removed when the preview ends: no name tells one left over from
+// another).
+const Shadow = "dbguard_shadow"
+
 // Superuser is the sandbox's bootstrap superuser. dbguard uses it only to
 // set the sandbox up; migrations never run as it.
 const Superuser = "dbguard_sandbox"

@@ -386,7 +386,8 @@ func TestTemplateCache(t *testing.T) {
 // in the cache, and that sandbox and one copied from the template, checked
 // on the same two sandboxes (each check once had its own cache and initdb,
 // ~1.3 s of CPU apiece, for the same two starts):
-//   - no template0 (a third of each copy) in the template or either
+//   - one database, the shadow (template0 was a third of each copy,
+//     template1 half of what was left), in the template and either
 //     sandbox, which serve;
 //   - the template holds one WAL segment, the one its last checkpoint
 //     starts from (initdb left five, four of them for reuse), and each
@@ -423,8 +424,8 @@ func TestTemplateShape(t *testing.T) {
 		if segs, _ := filepath.Glob(filepath.Join(tmpl, "pg_wal", "0*")); len(segs) != 1 {
 			t.Errorf("%s: the template's pg_wal holds %d segments %v, want 1", how, len(segs), segs)
 		}
-		if bases, err := os.ReadDir(filepath.Join(tmpl, "base")); err != nil || len(bases) != 2 {
-			t.Errorf("%s: the template's base holds %d folders (%v), want 2", how, len(bases), err)
+		if bases, err := os.ReadDir(filepath.Join(tmpl, "base")); err != nil || len(bases) != 1 {
+			t.Errorf("%s: the template's base holds %d folders (%v), want 1", how, len(bases), err)
 		}
 		conn, err := s.Session(ctx)
 		if err != nil {
@@ -432,9 +433,9 @@ func TestTemplateShape(t *testing.T) {
 			t.Fatal(err)
 		}
 		var dbs []string
-		rows, _ := conn.Query(ctx, "SELECT datname FROM pg_database ORDER BY 1")
-		if dbs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err == nil && strings.Join(dbs, " ") != "postgres template1" {
-			t.Errorf("%s: the sandbox's databases are %v, want postgres and template1", how, dbs)
+		rows, _ := conn.Query(ctx, "SELECT datname || ' ' || current_database() || ' ' || (obj_description(oid, 'pg_database') IS NULL)::text FROM pg_database ORDER BY 1")
+		if dbs, err = pgx.CollectRows(rows, pgx.RowTo[string]); err == nil && strings.Join(dbs, ",") != Shadow+" "+Shadow+" true" {
+			t.Errorf("%s: the sandbox's databases, the session's and whether uncommented are %v, want %s alone, the session's, with no comment", how, dbs, Shadow)
 		}
 		var got string
 		for _, q := range []string{
@@ -469,6 +470,58 @@ func TestTemplateShape(t *testing.T) {
 		if got != "50 8192 24576" || after == 0 {
 			t.Errorf("%s: rows, visibility map and free space map sizes %q, %d map files after the VACUUMs; want \"50 8192 24576\" and some", how, got, after)
 		}
+	}
+}
+
+// TestFresh: Fresh starts the sandbox again from the template, on the same
+// socket, so the shadow is as a new sandbox's: what the slow build, after
+// a failed fast one, starts from. The old server is gone, and the new one
+// is stopped and its folder removed by Close.
+func TestFresh(t *testing.T) {
+	mustFind(t)
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := s.cmd.Process.Pid
+	for _, q := range []string{"CREATE TABLE left_over (id int)", "CREATE ROLE app NOLOGIN"} {
+		sqlExec(t, s.AdminURL().DriverString(), q)
+	}
+	held, err := pgx.Connect(ctx, s.AdminURL().DriverString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(ctx)
+	if err := s.Fresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if syscall.Kill(old, 0) == nil {
+		t.Errorf("the old server (pid %d) still runs after Fresh", old)
+	}
+	if _, err := held.Exec(ctx, "SELECT 1"); err == nil {
+		t.Error("a session of the old server still answers after Fresh")
+	}
+	var state string
+	if err := pgxQueryRow(t, s.AdminURL().DriverString(), `SELECT concat_ws(',',
+		(SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database),
+		(SELECT string_agg(rolname, ' ' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_'),
+		(SELECT count(*) FROM pg_class WHERE relname = 'left_over'))`, &state); err != nil {
+		t.Fatal(err)
+	}
+	if want := Shadow + "," + Superuser + ",0"; state != want {
+		t.Errorf("after Fresh the sandbox holds %q, want a new sandbox's %q", state, want)
+	}
+	pid := s.cmd.Process.Pid
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the sandbox folder is still there: %v", err)
+	}
+	if syscall.Kill(pid, 0) == nil {
+		t.Errorf("the server started again (pid %d) still runs after Close", pid)
 	}
 }
 

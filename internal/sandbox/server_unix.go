@@ -37,8 +37,9 @@ type Server struct {
 	// release hands a shared server back (tests only: UseShared); Close
 	// then neither stops it nor removes its folder.
 	release func() error
-	// first is the superuser's session on template1 the start made to
-	// know the server ready, until Session hands it over; nil after.
+	// first is the superuser's session on the shadow database the start
+	// made to know the server ready, until Session hands it over; nil
+	// after.
 	first *pgx.Conn
 	// from is the replay cache's entry the cluster is copied from
 	// instead of the template; nil: the template.
@@ -46,6 +47,10 @@ type Server struct {
 	// saving counts the replay cache's entries being written
 	// (SaveReplay); Close waits for them.
 	saving sync.WaitGroup
+	// again resets a shared server for Fresh (tests only: set where
+	// UseShared and ShareInProcess hand one out, so no binary links the
+	// reset).
+	again func(context.Context) error
 }
 
 // Options says what sandbox to start.
@@ -169,7 +174,7 @@ func (s *Server) start(ctx context.Context) error {
 		if pmStatus(s.dataDir(), pid, s.Major) == "ready" {
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			var conn *pgx.Conn
-			conn, err = pgx.Connect(cctx, s.URL(Superuser, "template1").DriverString())
+			conn, err = pgx.Connect(cctx, s.URL(Superuser, Shadow).DriverString())
 			cancel()
 			if err == nil {
 				s.first = conn // for Session: a backend costs 30-50 ms
@@ -246,7 +251,9 @@ func (s *Server) initdb(ctx context.Context) error {
 	if err != nil {
 		return &StartError{Step: "initdb", Err: err, Log: tail(string(out), 600)}
 	}
-	s.dropTemplate0(ctx)
+	if err := s.oneDatabase(ctx); err != nil {
+		return err
+	}
 	if s.dropRecycledWAL(ctx) {
 		s.dropMaps()
 	}
@@ -256,17 +263,38 @@ func (s *Server) initdb(ctx context.Context) error {
 	return nil
 }
 
-// dropTemplate0 drops initdb's template0 from a fresh cluster, in a
-// single-user backend (no server runs yet). Nothing in a sandbox uses it
-// (CREATE DATABASE copies template1, and the migration role may not
-// create databases), and it was a third of every copy of the template:
-// 970 files and 28 MB with it, 697 and 20 MB without; a copy took 57 ms
-// instead of 131 (medians of 8 at load 15). Failing leaves it there,
-// which costs only the copy.
-func (s *Server) dropTemplate0(ctx context.Context) {
-	cmd := s.command(ctx, "postgres", "--single", "-D", s.dataDir(), "-c", "fsync=off", "template1")
-	cmd.Stdin = strings.NewReader("UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = 'template0'\nDROP DATABASE template0\n")
-	_ = cmd.Run()
+// oneDatabase leaves a fresh cluster with one database, the shadow: in a
+// single-user backend (no server runs yet) on template1, initdb's
+// template0 is dropped and postgres renamed to Shadow; then, in one on
+// the shadow (a database cannot be dropped or renamed from inside),
+// template1 is dropped and the shadow's comment, initdb's for postgres,
+// removed. Nothing in a sandbox copies a database: the migration role may
+// not create databases, and the slow build starts the server again from
+// the template (Fresh). Each database was a share of every copy of the
+// template and of the folder's removal: with template0 970 files and 28
+// MB, without it 697 and 20 MB, a copy 131 against 57 ms (medians of 8
+// at load 15); template1's base/1 was half of what was left, the copy
+// 21.6 against 11.2 ms (s14-plan9). A step that fails fails the start,
+// and nothing is cached: a cluster without its shadow would fail every
+// start after.
+func (s *Server) oneDatabase(ctx context.Context) error {
+	for _, step := range []struct{ db, sql string }{
+		{"template1", "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = 'template0'\nDROP DATABASE template0\nALTER DATABASE postgres RENAME TO " + Shadow + "\n"},
+		{Shadow, "UPDATE pg_catalog.pg_database SET datistemplate = false WHERE datname = 'template1'\nDROP DATABASE template1\nCOMMENT ON DATABASE " + Shadow + " IS NULL\n"},
+	} {
+		cmd := s.command(ctx, "postgres", "--single", "-D", s.dataDir(), "-c", "fsync=off", step.db)
+		cmd.Stdin = strings.NewReader(step.sql)
+		// A statement's error does not change the backend's exit status:
+		// it is in what it prints.
+		out, err := cmd.CombinedOutput()
+		if err == nil && strings.Contains(string(out), "ERROR:") {
+			err = errors.New("a statement failed")
+		}
+		if err != nil {
+			return &StartError{Step: "leaving initdb's cluster with one database, " + Shadow, Err: err, Log: tail(string(out), 600)}
+		}
+	}
+	return nil
 }
 
 // dropRecycledWAL removes from a fresh cluster, stopped cleanly, the WAL
@@ -366,14 +394,14 @@ func walSegment(name string) bool {
 
 // templateDir is where the template cluster of an installation is cached:
 // in the user's cache folder, named for the version, the folder, initdb's
-// arguments and what was done after (template0, the WAL kept for reuse
-// and the free space and visibility maps dropped); "" when there is no cache folder.
+// arguments and what was done after (one database, the WAL kept for
+// reuse and the free space and visibility maps dropped); "" when there is no cache folder.
 func templateDir(b Binaries) string {
 	base, err := os.UserCacheDir()
 	if err != nil {
 		return ""
 	}
-	h := sha256.Sum256([]byte(b.Dir + "\x00" + b.Full + "\x00" + strings.Join(initArgs, " ") + "\x00without template0, without recycled WAL, without free space or visibility maps"))
+	h := sha256.Sum256([]byte(b.Dir + "\x00" + b.Full + "\x00" + strings.Join(initArgs, " ") + "\x00one database, " + Shadow + ", without recycled WAL, without free space or visibility maps"))
 	return filepath.Join(base, "dbguard", "sandbox", fmt.Sprintf("pg%s-%x", b.Full, h[:6]))
 }
 
@@ -474,10 +502,11 @@ func serverUser() (*syscall.Credential, error) {
 
 func (s *Server) dataDir() string { return filepath.Join(s.dir, "data") }
 
-// AdminURL is the sandbox superuser's URL to its maintenance database. It
-// has no password: the socket is in a folder only dbguard can enter.
+// AdminURL is the sandbox superuser's URL to its one database, the
+// shadow. It has no password: the socket is in a folder only dbguard can
+// enter.
 func (s *Server) AdminURL() *dburl.URL {
-	return s.URL(Superuser, "postgres")
+	return s.URL(Superuser, Shadow)
 }
 
 // URL is user's URL to database db on the sandbox.
@@ -496,8 +525,8 @@ func quoteKV(v string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
 }
 
-// Session is a superuser session on the sandbox's template1, for setting
-// it up; the caller closes it. The first is the session the start opened to
+// Session is a superuser session on the sandbox's shadow database, for
+// setting it up; the caller closes it. The first is the session the start opened to
 // know the server ready: each new backend of a just-started server costs it
 // 30-50 ms on a busy machine, on the way to the preview.
 func (s *Server) Session(ctx context.Context) (*pgx.Conn, error) {
@@ -505,7 +534,36 @@ func (s *Server) Session(ctx context.Context) (*pgx.Conn, error) {
 		s.first = nil
 		return c, nil
 	}
-	return pgx.Connect(ctx, s.URL(Superuser, "template1").DriverString())
+	return pgx.Connect(ctx, s.URL(Superuser, Shadow).DriverString())
+}
+
+// Fresh makes the shadow database fresh again, as the start made it, for a
+// build that must start from an empty database (the slow build, after the
+// fast one failed): the cluster has no other database to create it from,
+// so the server is stopped, its data folder copied again from the
+// template and the server started, on the same socket (every URL of the
+// sandbox stays good; sessions of the old server are gone). The roles
+// are the template's again: the caller makes its own again. A shared
+// server (tests only) is reset instead.
+func (s *Server) Fresh(ctx context.Context) error {
+	s.closeFirst()
+	if s.release != nil {
+		if s.again == nil {
+			return &StartError{Step: "starting a shared server again", Err: errors.New("it cannot be reset")}
+		}
+		return s.again(ctx)
+	}
+	s.stop()
+	s.saving.Wait() // a save reads the folder
+	// Fresh is the template's state, never a saved replay's.
+	s.from = nil
+	// The old server's log goes with it: start makes the log anew.
+	if err := os.RemoveAll(s.dataDir()); err != nil {
+		return &StartError{Step: "removing the data folder to start again", Err: err}
+	}
+	os.Remove(filepath.Join(s.dir, "server.log"))
+	s.cmd, s.done = nil, make(chan struct{})
+	return s.start(ctx)
 }
 
 // closeFirst closes the start's session when no one took it.
@@ -523,6 +581,13 @@ func (s *Server) Close() error {
 	if s.release != nil {
 		return s.release()
 	}
+	s.stop()
+	s.saving.Wait() // it reads the folder
+	return s.remove()
+}
+
+// stop stops the server, when it was started, and waits for it.
+func (s *Server) stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
 		// SIGQUIT: immediate shutdown; the data is thrown away anyway.
 		_ = s.cmd.Process.Signal(syscall.SIGQUIT)
@@ -533,8 +598,6 @@ func (s *Server) Close() error {
 			<-s.done
 		}
 	}
-	s.saving.Wait() // it reads the folder
-	return s.remove()
 }
 
 func (s *Server) remove() error {

@@ -44,6 +44,9 @@ func (s *Server) Session(ctx context.Context) (*pgx.Conn, error) {
 	return nil, errors.New("no sandbox on Windows")
 }
 
+// Fresh is never reached on Windows.
+func (s *Server) Fresh(ctx context.Context) error { return errors.New("no sandbox on Windows") }
+
 // Close does nothing on Windows.
 func (s *Server) Close() error { return nil }
 

@@ -50,22 +50,23 @@ func sharedIsFresh(t *testing.T, secondShared bool) {
 		t.Fatal("Start did not take the shared server")
 	}
 	// What a preview leaves: its roles, its shadow database owned by the
-	// migration role, settings on both, a session still in the shadow.
-	// The shadow is the cluster's own postgres database, renamed (from
-	// template1: verify's startSandbox), so postgres is gone too.
+	// migration role, settings on both, a table in it, a session still
+	// in the shadow. The shadow is the cluster's one database (verify's
+	// startSandbox); another left over besides.
 	for _, q := range []string{
 		"CREATE ROLE app NOLOGIN",
 		"CREATE ROLE migrator LOGIN",
 		"GRANT app TO migrator",
-		"ALTER DATABASE postgres RENAME TO shadow_left",
-		"ALTER DATABASE shadow_left OWNER TO migrator",
+		"ALTER DATABASE " + Shadow + " OWNER TO migrator",
 		"ALTER ROLE migrator SET work_mem = '8MB'",
-		"ALTER DATABASE shadow_left SET search_path = public, pg_catalog",
+		"ALTER DATABASE " + Shadow + " SET search_path = public, pg_catalog",
 		"COMMENT ON ROLE app IS 'left over'",
+		"CREATE TABLE left_over (id int)",
+		"CREATE DATABASE other_left",
 	} {
-		sqlExec(t, first.URL(Superuser, "template1").DriverString(), q)
+		sqlExec(t, first.URL(Superuser, Shadow).DriverString(), q)
 	}
-	held, err := pgx.Connect(ctx, first.URL("migrator", "shadow_left").DriverString())
+	held, err := pgx.Connect(ctx, first.URL("migrator", Shadow).DriverString())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,13 +112,14 @@ func sharedIsFresh(t *testing.T, secondShared bool) {
 		(SELECT string_agg(datname, ' ' ORDER BY datname) FROM pg_database),
 		(SELECT string_agg(rolname, ' ' ORDER BY rolname) FROM pg_roles WHERE rolname !~ '^pg_'),
 		(SELECT count(*) FROM pg_db_role_setting),
+		(SELECT count(*) FROM pg_class WHERE relname = 'left_over'),
 		(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND application_name IS DISTINCT FROM '`+resetApplication+`'))`, &state); err != nil {
 		t.Fatal(err)
 	}
 	// The sessions counted are this query's alone: the reset's own,
 	// closed as Start returned, may still be ending (PostgreSQL ends a
 	// backend after its client has gone), and is not one left over.
-	if want := "postgres template1," + Superuser + ",0,1"; state != want {
+	if want := Shadow + " template1," + Superuser + ",0,0,1"; state != want {
 		t.Errorf("the shared server handed out again holds %q, want a fresh cluster's %q", state, want)
 	}
 }

@@ -63,8 +63,7 @@ func StartShared(ctx context.Context, dir string, n int) (stop func(), err error
 			return nil, err
 		}
 		started = append(started, s)
-		s.closeFirst() // a shared server is handed out with no session but the taker's
-		fresh, err := freshState(ctx, s)
+		fresh, err := keepFresh(ctx, s)
 		if err != nil {
 			stop()
 			return nil, err
@@ -141,6 +140,7 @@ func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 		return nil
 	}
 	s := &Server{Binaries: sl.Bin, dir: sl.Dir, port: sl.Port, release: lock.Close}
+	s.again = func(ctx context.Context) error { return reset(ctx, s, sl.Fresh) }
 	if err := reset(ctx, s, sl.Fresh); err != nil {
 		lock.Close()
 		return nil
@@ -153,9 +153,10 @@ func takeSlot(ctx context.Context, p string, bin Binaries) *Server {
 // superuser and PostgreSQL's own; then checks the shared catalogs against
 // the fresh cluster's, so no run sees what an earlier one left.
 //
-// A preview makes its shadow database of the cluster's postgres database,
-// renamed (verify's startSandbox), so the reset works from template1 and
-// makes postgres again, as initdb did, when it is gone.
+// A sandbox's one database is its shadow (Shadow), which a preview
+// changes; a shared server keeps a copy of it, fresh, as template1
+// (keepFresh), so the reset works from template1 and makes the shadow
+// again from it.
 // resetApplication is the application_name of reset's own session: it is
 // closed when reset returns, but PostgreSQL ends a backend after its client
 // has gone, so the next run may still see it for a moment in
@@ -186,7 +187,7 @@ func reset(ctx context.Context, s *Server, fresh string) error {
 	if _, err := conn.Exec(ctx, terminate); err != nil {
 		return err
 	}
-	rows, _ := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")
+	rows, _ := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname NOT IN ('template0', 'template1')")
 	dbs, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return err
@@ -196,26 +197,11 @@ func reset(ctx context.Context, s *Server, fresh string) error {
 			return err
 		}
 	}
-	var postgres bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = 'postgres')").Scan(&postgres); err != nil {
+	// A file copy where the server has one (15 and later): 20-50 ms less
+	// CPU than writing template1 through the WAL, and the checkpoints it
+	// waits for cost little with fsync off.
+	if _, err := conn.Exec(ctx, createFrom(s.Major, Shadow, "template1")); err != nil {
 		return err
-	}
-	if !postgres {
-		// A file copy where the server has one (15 and later): 20-50 ms
-		// less CPU than writing template1 through the WAL, and the
-		// checkpoints it waits for cost little with fsync off. Then
-		// initdb's words (its setup_run_file), so pg_shdescription is as
-		// it was.
-		create := "CREATE DATABASE postgres"
-		if s.Major >= 15 {
-			create += " STRATEGY = FILE_COPY"
-		}
-		if _, err := conn.Exec(ctx, create); err != nil {
-			return err
-		}
-		if _, err := conn.Exec(ctx, "COMMENT ON DATABASE postgres IS 'default administrative connection database'"); err != nil {
-			return err
-		}
 	}
 	rows, _ = conn.Query(ctx, "SELECT rolname FROM pg_roles WHERE rolname <> $1 AND rolname !~ '^pg_'", Superuser)
 	roles, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -237,14 +223,31 @@ func reset(ctx context.Context, s *Server, fresh string) error {
 	return nil
 }
 
-// freshState is catalogState of a server just started.
-func freshState(ctx context.Context, s *Server) (string, error) {
-	conn, err := pgx.Connect(ctx, s.AdminURL().DriverString())
+// keepFresh makes a server just started a shared one: its shadow, as the
+// start left it, copied to template1 for reset to make it again from
+// (in the start's session, as a database with another session cannot be
+// copied), and then the catalogState of the server. A shared server is
+// handed out with no session but the taker's.
+func keepFresh(ctx context.Context, s *Server) (string, error) {
+	conn, err := s.Session(ctx)
 	if err != nil {
 		return "", err
 	}
 	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, createFrom(s.Major, "template1", Shadow)+" IS_TEMPLATE = true"); err != nil {
+		return "", err
+	}
 	return catalogState(ctx, conn)
+}
+
+// createFrom is the CREATE DATABASE of db as a copy of tmpl: a file copy
+// on 15 and later (the default there writes the copy through the WAL).
+func createFrom(major int, db, tmpl string) string {
+	q := "CREATE DATABASE " + pgx.Identifier{db}.Sanitize() + " TEMPLATE " + pgx.Identifier{tmpl}.Sanitize()
+	if major >= 15 {
+		q += " STRATEGY = FILE_COPY"
+	}
+	return q
 }
 
 // catalogState lists what the cluster-wide catalogs hold (databases and
@@ -320,8 +323,7 @@ func ShareInProcess(n int) (stop func()) {
 				<-slots
 				return nil
 			}
-			s.closeFirst()
-			fresh, err := freshState(ctx, s)
+			fresh, err := keepFresh(ctx, s)
 			if err != nil {
 				s.Close()
 				<-slots
@@ -340,6 +342,7 @@ func ShareInProcess(n int) (stop func()) {
 			return nil
 		}
 		s := &Server{Binaries: k.s.Binaries, dir: k.s.dir, port: k.s.port, release: release}
+		s.again = func(ctx context.Context) error { return reset(ctx, s, k.fresh) }
 		if err := reset(ctx, s, k.fresh); err != nil {
 			// Not fresh again: never hand it out.
 			k.s.Close()

@@ -64,8 +64,8 @@ func WithShadow(ctx context.Context, o Options, version int, f func(co pg.Connec
 // then as one opened after the replay would be, unless a replayed file
 // gave the database or a role settings of its own (ALTER DATABASE/ROLE
 // ... SET, which apply from the next session on: a fresh sandbox has
-// none) or the shadow was built again the slow way (which drops the
-// database): then a new session is opened, as before.
+// none) or the shadow was built again the slow way (which starts the
+// sandbox again): then a new session is opened, as before.
 func WithShadowSession(ctx context.Context, o Options, version int, onNotice func(*pgconn.Notice), f func(conn *pgx.Conn) error) error {
 	return withShadow(ctx, o, version, func(co pg.ConnectOptions, early bool, build func() (bool, error)) error {
 		co.OnNotice = onNotice
@@ -212,9 +212,11 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 				}
 			})
 		}
-		// The sandbox's start made the shadow (startSandbox); the admin
-		// session, on template1, only makes it again for the slow build.
-		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.URL(sandbox.Superuser, "template1"), false, 0, 0
+		// The sandbox's start made the shadow (startSandbox), and the
+		// slow build makes it again by starting the sandbox again
+		// (Sandbox.fresh): the admin session is never opened there, and
+		// names the sandbox, not the live server.
+		admin.URL, admin.SimpleProtocol, admin.Wait, admin.LockTimeout = sb.AdminURL(), false, 0, 0
 		owner, drop = role, false
 		dbURL = func(name string) *dburl.URL { return sb.URL(role, name) }
 		where = fmt.Sprintf("in the sandbox (PostgreSQL %s)", sb.Full)
@@ -321,11 +323,17 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		}
 		// Slowly, file by file through golang-migrate, on a fresh
 		// database: its errors name the file, line and statement.
-		if err := openAdmin(); err != nil {
-			return false, err
-		}
-		if err := recreate(ctx, adminDB, name, owner); err != nil {
-			return false, &ShadowError{Err: err}
+		if made != "" {
+			if err := o.Sandbox.fresh(ctx); err != nil {
+				return false, err
+			}
+		} else {
+			if err := openAdmin(); err != nil {
+				return false, err
+			}
+			if err := recreate(ctx, adminDB, name, owner); err != nil {
+				return false, &ShadowError{Err: err}
+			}
 		}
 		r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: o.MigrationsDir, Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
 		if err != nil {
@@ -498,7 +506,8 @@ type Sandbox struct {
 	cancel context.CancelFunc
 	sb     *sandbox.Server
 	role   string
-	shadow string // the shadow database, made by the start
+	roles  []string // the live server's other roles, made in the sandbox too
+	shadow string   // the shadow database, made by the start
 	err    error
 	once   sync.Once
 	// The replay cache (Options.ReplayCache): prepares is set when the
@@ -527,7 +536,8 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 	}
 	go func() {
 		defer close(s.done)
-		s.sb, s.role, s.shadow, s.err = startSandbox(ctx, o, s)
+		s.sb, s.role, s.roles, s.err = startSandbox(ctx, o, s)
+		s.shadow = sandbox.Shadow
 	}()
 	return s
 }
@@ -535,6 +545,15 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 func (s *Sandbox) wait() (*sandbox.Server, string, error) {
 	<-s.done
 	return s.sb, s.role, s.err
+}
+
+// fresh makes the shadow fresh for the slow build: the sandbox started
+// again from its template, and the roles made again.
+func (s *Sandbox) fresh(ctx context.Context) error {
+	if err := s.sb.Fresh(ctx); err != nil {
+		return err
+	}
+	return setUp(ctx, s.sb, s.role, s.roles)
 }
 
 // Close stops the sandbox (after it finished starting), once.
@@ -569,7 +588,7 @@ func (s *Sandbox) Close() {
 // (its roles and shadow exist), and one that does not start or does not
 // hold its shadow and role is dropped and the start is the template's, as
 // without a cache.
-func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, string, string, error) {
+func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, string, []string, error) {
 	type liveSide struct {
 		major int
 		user  string
@@ -622,17 +641,17 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
 		if ls.err != nil {
-			return nil, "", "", ls.err
+			return nil, "", nil, ls.err
 		}
 	}
 	if s.prepares {
 		p := <-batchesDone
 		s.batches, s.batchErr = p.batches, p.err
-		if sb, user, shadow, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files); ok {
-			return sb, user, shadow, nil
+		if sb, user, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files); ok {
+			return sb, user, ls.roles, nil
 		}
 		if ctx.Err() != nil {
-			return nil, "", "", ctx.Err()
+			return nil, "", nil, ctx.Err()
 		}
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: ls.major, Found: found})
@@ -649,20 +668,26 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 		if err == nil {
 			sb.Close()
 		}
-		return nil, "", "", ls.err
+		return nil, "", nil, ls.err
 	}
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", nil, err
 	}
 	user, roles := migrationRole(ls.user), ls.roles
-	// One session makes the roles and the shadow database: the sandbox's
-	// own postgres database, which nothing else uses, renamed and given
-	// to the migration role (CREATE DATABASE would copy template1 and wait
-	// for two checkpoints). The session is template1's, as a database
-	// cannot be renamed from inside.
-	shadow := shadowName(o)
-	err = func() error {
-		// The session the start made to know the server ready.
+	if err := setUp(ctx, sb, user, roles); err != nil {
+		sb.Close()
+		return nil, "", nil, err
+	}
+	return sb, user, roles, nil
+}
+
+// setUp makes the live server's roles in a sandbox just started, and
+// gives them its shadow database (sandbox.Shadow, the cluster's one
+// database: CREATE DATABASE would copy another and wait for two
+// checkpoints), in one query of the session the start made to know the
+// server ready, on the shadow.
+func setUp(ctx context.Context, sb *sandbox.Server, user string, roles []string) error {
+	err := func() error {
 		conn, err := sb.Session(ctx)
 		if err != nil {
 			return err
@@ -676,15 +701,14 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 			}
 			fmt.Fprintf(&b, "CREATE ROLE %s NOLOGIN;\nGRANT %[1]s TO %s;\n", pgx.Identifier{r}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		}
-		fmt.Fprintf(&b, "ALTER DATABASE postgres RENAME TO %s;\nALTER DATABASE %[1]s OWNER TO %s;\n", pgx.Identifier{shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
+		fmt.Fprintf(&b, "ALTER DATABASE %s OWNER TO %s;\n", pgx.Identifier{sandbox.Shadow}.Sanitize(), pgx.Identifier{user}.Sanitize())
 		_, err = conn.Exec(ctx, b.String())
 		return err
 	}()
 	if err != nil {
-		sb.Close()
-		return nil, "", "", &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
+		return &sandbox.StartError{Step: "creating the live server's roles and the shadow database", Err: err}
 	}
-	return sb, user, shadow, nil
+	return nil
 }
 
 // migrationRole is the sandbox's role the files run as: the live
@@ -701,21 +725,21 @@ func migrationRole(live string) string {
 // the installation found for major, when there is one that starts and
 // holds its shadow database and role. It sets s.key (for a save after a
 // replay when it finds none) and s.cache.
-func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int) (*sandbox.Server, string, string, bool) {
+func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int) (*sandbox.Server, string, bool) {
 	if o.NoCache || sandbox.NoCache() {
-		return nil, "", "", false
+		return nil, "", false
 	}
 	s.cache = "cold"
 	if s.batchErr != nil || s.batches == nil {
-		return nil, "", "", false // the slow build: never cached
+		return nil, "", false // the slow build: never cached
 	}
 	if files < replayMinFiles {
 		s.cache = "cold, too few files to save"
-		return nil, "", "", false
+		return nil, "", false
 	}
 	bin, _, err := sandbox.Choose(found, major)
 	if err != nil {
-		return nil, "", "", false
+		return nil, "", false
 	}
 	user := migrationRole(liveUser)
 	s.key = sandbox.ReplayKey(bin, replayParts(o, user, roles, s.batches)...)
@@ -728,12 +752,12 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 			s.cache = "cold, saved if these files are planned again"
 			s.key = ""
 		}
-		return nil, "", "", false
+		return nil, "", false
 	}
 	sb, err := sandbox.Start(ctx, sandbox.Options{Major: major, Found: found, From: e})
 	if err == nil && holds(ctx, sb, e) {
 		s.warm, s.cache = true, "warm, the replay skipped"
-		return sb, user, e.Shadow, true
+		return sb, user, true
 	}
 	if err == nil {
 		sb.Close()
@@ -741,7 +765,7 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 	if ctx.Err() == nil {
 		sandbox.DropReplay(s.key)
 	}
-	return nil, "", "", false
+	return nil, "", false
 }
 
 // replayMinFiles is the fewest applied files whose replay is saved: a

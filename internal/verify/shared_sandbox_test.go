@@ -14,9 +14,10 @@ import (
 
 // TestPreviewsShareOneSandbox: this test binary keeps the first sandbox a
 // preview starts and hands it to the next one, reset to a fresh cluster's
-// state (pgtest.MainSharingSandbox). The preview's shadow is the cluster's
-// postgres database renamed, and the reset connected to postgres: it
-// failed after the first preview, so every later one started a server
+// state (pgtest.MainSharingSandbox). The preview's shadow was the
+// cluster's postgres database renamed (now the cluster's one database),
+// and the reset connected to postgres: it failed after the first
+// preview, so every later one started a server
 // of its own (~0.8 s of CPU each) in every package that previews, the
 // scripts' shared servers too, with nothing failing. Two previews in a
 // row run on one server.
