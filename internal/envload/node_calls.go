@@ -74,17 +74,23 @@ func (c *NodeCalls) Label() string { return c.Loads[0].Via + "() at " + c.At() }
 func (c *NodeCalls) At() string { return fmt.Sprintf("%s:%d", output.Escape(c.File), c.Loads[0].Line) }
 
 var (
-	// What makes a name dotenv's module or its config function.
-	jsDotenvDefault = lazyre.New(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]dotenv['"]|(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
-	jsDotenvNamed   = lazyre.New(`import\s*\{([^}]*)\}\s*from\s*['"]dotenv['"]|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
+	// What makes a name dotenv's module or its config function: one
+	// expression a form, each starting with its keyword, so that the
+	// regexp package skips to that word's next occurrence (an alternation
+	// of the forms has no literal prefix, and was tried at every byte of
+	// the file: most of what reading a large file's calls cost). They are
+	// read together by jsFormMatches, as their alternation was; each has
+	// the one group, the local name or the names between the braces.
+	jsDotenvDefault = jsForms(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]dotenv['"]`, `%s\s+([\w$]+)\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
+	jsDotenvNamed   = jsForms(`import\s*\{([^}]*)\}\s*from\s*['"]dotenv['"]`, `%s\s*\{([^}]*)\}\s*=\s*require\(\s*['"]dotenv['"]\s*\)`)
 	// import 'dotenv/config', require('dotenv/config'): config() at load.
-	jsDotenvSide = lazyre.New(`(?:import\s*|require\(\s*)['"]dotenv/config(?:\.js)?['"]`)
+	jsDotenvSide = []*lazyre.Regexp{lazyre.New(`import\s*['"]dotenv/config(?:\.js)?['"]`), lazyre.New(`require\(\s*['"]dotenv/config(?:\.js)?['"]`)}
 	jsRequireCfg = lazyre.New(`require\(\s*['"]dotenv['"]\s*\)\s*\.\s*config\s*\(`)
 	// The same for dotenvx (@dotenvx/dotenvx), whose config() reads as
 	// `dotenvx run` does.
-	jsDotenvxDefault = lazyre.New(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]@dotenvx/dotenvx['"]|(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
-	jsDotenvxNamed   = lazyre.New(`import\s*\{([^}]*)\}\s*from\s*['"]@dotenvx/dotenvx['"]|(?:const|let|var)\s*\{([^}]*)\}\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
-	jsDotenvxSide    = lazyre.New(`(?:import\s*|require\(\s*)['"]@dotenvx/dotenvx/config(?:\.js)?['"]`)
+	jsDotenvxDefault = jsForms(`import\s+(?:\*\s+as\s+)?([\w$]+)\s+from\s*['"]@dotenvx/dotenvx['"]`, `%s\s+([\w$]+)\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
+	jsDotenvxNamed   = jsForms(`import\s*\{([^}]*)\}\s*from\s*['"]@dotenvx/dotenvx['"]`, `%s\s*\{([^}]*)\}\s*=\s*require\(\s*['"]@dotenvx/dotenvx['"]\s*\)`)
+	jsDotenvxSide    = []*lazyre.Regexp{lazyre.New(`import\s*['"]@dotenvx/dotenvx/config(?:\.js)?['"]`), lazyre.New(`require\(\s*['"]@dotenvx/dotenvx/config(?:\.js)?['"]`)}
 	jsDotenvxCfg     = lazyre.New(`require\(\s*['"]@dotenvx/dotenvx['"]\s*\)\s*\.\s*config\s*\(`)
 	// NestJS: ConfigModule.forRoot( (the module imported from @nestjs/config).
 	jsNestForRoot = lazyre.New(`(?:^|[^\w$.])(ConfigModule)\s*\.\s*forRoot\s*\(`)
@@ -113,7 +119,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 			found = append(found, at{m[2], m[1] - 1, viaNest})
 		}
 	}
-	for _, m := range jsDotenvSide.Regexp().FindAllStringIndex(src, -1) {
+	for _, m := range jsFormMatches(src, jsDotenvSide) {
 		found = append(found, at{m[0], -1, viaDotenv})
 	}
 	for _, m := range jsRequireCfg.Regexp().FindAllStringIndex(src, -1) {
@@ -124,7 +130,7 @@ func DotenvCalls(file string, data []byte) (*NodeCalls, []ScriptProblem) {
 	names := map[string]string{}
 	jsConfigNames(src, jsDotenvDefault, jsDotenvNamed, []string{"config", "configDotenv"}, viaDotenv, names)
 	if strings.Contains(src, "@dotenvx/dotenvx") {
-		for _, m := range jsDotenvxSide.Regexp().FindAllStringIndex(src, -1) {
+		for _, m := range jsFormMatches(src, jsDotenvxSide) {
 			found = append(found, at{m[0], -1, viaDotenvx})
 		}
 		for _, m := range jsDotenvxCfg.Regexp().FindAllStringIndex(src, -1) {
@@ -229,17 +235,67 @@ const (
 	viaNest    = "ConfigModule.forRoot"
 )
 
+// jsForms is the expressions of an import form (importForm) and of a
+// require form (requireForm, with %s for the declaring keyword) written
+// once each for const, let and var.
+func jsForms(importForm, requireForm string) []*lazyre.Regexp {
+	forms := []*lazyre.Regexp{lazyre.New(importForm)}
+	for _, kw := range []string{"const", "let", "var"} {
+		forms = append(forms, lazyre.New(fmt.Sprintf(requireForm, kw)))
+	}
+	return forms
+}
+
+// jsFormMatches is what the alternation of forms finds in src (its
+// FindAllStringSubmatchIndex), each form searched on its own: from where
+// the last match ended, the match that starts first. At one place at
+// most one form matches (each starts with a word of its own), and a form's
+// match that starts inside a match taken is passed over, as the
+// alternation passes over it; the form is searched again from the end.
+func jsFormMatches(src string, forms []*lazyre.Regexp) [][]int {
+	var out [][]int
+	next := make([][]int, len(forms)) // each form's first match from pos, nil when none is left
+	searched := make([]bool, len(forms))
+	for pos := 0; pos <= len(src); {
+		first := -1
+		for i, f := range forms {
+			if !searched[i] || next[i] != nil && next[i][0] < pos {
+				searched[i] = true
+				next[i] = nil
+				if m := f.Regexp().FindStringSubmatchIndex(src[pos:]); m != nil {
+					for j := range m {
+						if m[j] >= 0 {
+							m[j] += pos
+						}
+					}
+					next[i] = m
+				}
+			}
+			if next[i] != nil && (first < 0 || next[i][0] < next[first][0]) {
+				first = i
+			}
+		}
+		if first < 0 {
+			break
+		}
+		m := next[first]
+		out = append(out, m)
+		pos = max(m[1], m[0]+1)
+	}
+	return out
+}
+
 // jsConfigNames adds to names the local names under which src calls a
 // module's config functions (funcs): module.config for its default or
 // namespace import (deflt), and the named imports of them (named).
-func jsConfigNames(src string, deflt, named *lazyre.Regexp, funcs []string, via string, names map[string]string) {
-	for _, m := range deflt.FindAllStringSubmatch(src, -1) {
+func jsConfigNames(src string, deflt, named []*lazyre.Regexp, funcs []string, via string, names map[string]string) {
+	for _, m := range jsFormMatches(src, deflt) {
 		for _, f := range funcs {
-			names[m[1]+m[2]+"."+f] = via
+			names[src[m[2]:m[3]]+"."+f] = via
 		}
 	}
-	for _, m := range named.FindAllStringSubmatch(src, -1) {
-		for _, part := range strings.Split(m[1]+m[2], ",") {
+	for _, m := range jsFormMatches(src, named) {
+		for _, part := range strings.Split(src[m[2]:m[3]], ",") {
 			imported, local, ok := strings.Cut(strings.TrimSpace(part), " as ")
 			if !ok {
 				imported, local, ok = strings.Cut(strings.TrimSpace(part), ":")

@@ -122,6 +122,16 @@ func callArgs(b []byte) ([]string, bool) {
 	var cur []byte // the argument so far, without comments
 	depth := 0
 	for i := 0; i < len(b); i++ {
+		if !callArgsSpecial[b[i]] {
+			// A run of bytes that only go into the argument, at once.
+			j := i + 1
+			for j < len(b) && !callArgsSpecial[b[j]] {
+				j++
+			}
+			cur = append(cur, b[i:j]...)
+			i = j - 1
+			continue
+		}
 		switch c := b[i]; c {
 		case '"', '\'':
 			j := bytes.IndexByte(b[i+1:], c)
@@ -160,6 +170,10 @@ func callArgs(b []byte) ([]string, bool) {
 	}
 	return nil, false
 }
+
+// callArgsSpecial is the bytes callArgs does more with than add to the
+// argument.
+var callArgsSpecial = [256]bool{'"': true, '\'': true, '#': true, '(': true, '[': true, '{': true, ')': true, ']': true, '}': true, ',': true}
 
 func pyLiteral(s string) (string, bool) {
 	m := pyString.FindStringSubmatch(strings.TrimSpace(s))

@@ -203,3 +203,29 @@ func TestAfterVenvPythonAndPython3AreOne(t *testing.T) {
 		t.Errorf("the venv's python3 against %s: code %d, result %+v", real, code, r)
 	}
 }
+
+// The tool runs with what it shares with the zygote (Python's start,
+// SQLAlchemy's import) frozen out of the garbage collector's passes,
+// which would otherwise copy every page of it; the reading, in the
+// zygote, has them back.
+func TestAfterToolSharesTheImportFrozen(t *testing.T) {
+	t.Parallel()
+	py := sqlaPython(t)
+	tool := `
+import gc, sys
+n = gc.get_freeze_count()
+print("tool frozen", n)
+sys.exit(0 if n > 10000 else 3)
+`
+	reader := `
+import gc, json
+print(json.dumps({"frozen": gc.get_freeze_count()}))
+`
+	code, r := runAfter(t, py, tool, reader, 30*time.Second)
+	if code != 0 {
+		t.Fatalf("the tool saw too few objects frozen: code %d, result %+v", code, r)
+	}
+	if !r.Zygote || !r.Read || string(r.Stdout) != "{\"frozen\": 0}\n" {
+		t.Errorf("the reading: result %+v, stdout %q", r, r.Stdout)
+	}
+}
