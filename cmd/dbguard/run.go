@@ -185,12 +185,32 @@ func runApp(ctx context.Context, args []string, stdin io.Reader, out, errOut io.
 		// unreachable. A usage error, exit 2.
 		err = usageError{fmt.Errorf("--help (or -h) was given with arguments; a file whose name starts with - goes after -- (run: %s --help)", helpPath(args))}
 	}
+	err = afterInterrupt(ctx, err)
 	if asJSON {
 		if werr := report.finish(out, err); werr != nil && err == nil {
 			err = werr
 		}
 	}
 	return err
+}
+
+// afterInterrupt is err as the first Ctrl-C or SIGTERM (ctx cancelled)
+// left it: an error with no exit code of its own is the interrupt's (exit
+// 130, "interrupted (conn closed)"). A command stopped mid-query may
+// return what the cancelled work left rather than context.Canceled: a
+// connection closed under a read gave "conn closed" and exit 2 (the
+// gate's TestInterruptedPlanDropsShadow, under load). An error that
+// carries its own code (a check that failed, a server that could not be
+// reached) keeps it.
+func afterInterrupt(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	var c exitcode.Coder
+	if errors.As(err, &c) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", context.Canceled, err)
 }
 
 // explainFailure says what went wrong and what to do next, and returns
