@@ -580,13 +580,16 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
 	}
-	if err != nil && strings.Contains(err.Error(), "promisor remote") {
+	partial := func() error {
+		return &BaseError{Base: b, Changes: cfg.Untrusted(), File: cfg.Path, Partial: true,
+			Why: "its files are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing"}
+	}
+	if err != nil && missingBlob(err.Error()) {
 		// A partial clone without the base's blobs: git would fetch them
 		// with the transport, proxy and credentials the repository's
 		// configuration names, which dbguard's reads forbid. Like a
 		// shallow clone without the base, it stops, with the fetch.
-		return nil, &BaseError{Base: b, Changes: cfg.Untrusted(), File: cfg.Path, Partial: true,
-			Why: "its files are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing"}
+		return nil, partial()
 	}
 	if err != nil {
 		// A base whose file does not read (one an older dbguard accepted,
@@ -600,7 +603,16 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	changes := append(moved, cfg.TrustFrom(base)...)
 	// Before adopt: the tool decides whether a Prisma schema's variables
 	// are judged.
-	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
+	// The base's detection and Prisma files missing from a partial
+	// clone stop it too (a base with no dbguard.yaml needs no blob for
+	// it): judged as unreadable, ci took the pull request's own tool and
+	// passed what the base's would fail (ci_attack_pr_detected_tool.txtar
+	// reopened; TestAttackPartialCloneBaseDetection).
+	ch, missing := judgeTool(ctx, top, rev, cfg, base)
+	if missing {
+		return nil, partial()
+	}
+	if ch != nil {
 		changes = append(changes, *ch)
 	}
 	written, urlGiven := cfg.Database, cfg.URLVarGiven
@@ -608,7 +620,10 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	if err := adopt(cfg); err != nil {
 		return nil, err
 	}
-	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	ch, err = prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	if errors.Is(err, errMissingBlob) {
+		return nil, partial()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -617,6 +632,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	}
 	return changes, nil
 }
+
+// missingBlob says whether git's error is a partial clone's missing
+// object, which dbguard's reads never fetch (hooks.NoTransport).
+func missingBlob(msg string) bool { return strings.Contains(msg, "promisor remote") }
+
+// errMissingBlob is a base file a read needs that a partial clone lacks.
+var errMissingBlob = errors.New("a base file is not in this partial clone")
 
 // adopt makes cfg judge the variables its Prisma schema names again, as
 // loading did before the base's settings replaced them
