@@ -445,7 +445,12 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 			if hops >= 8 || filepath.IsAbs(string(target)) || !filepath.IsLocal(next) {
 				return nil, fmt.Errorf("%s in the base revision is a symbolic link that leads out of the repository, or one of too many", output.Escape(rel))
 			}
-			rel = next
+			// A folder on the way may be a link too (conf -> shared):
+			// git ls-tree follows none, and the file was "not in the
+			// base", the defaults, where the checkout reads it.
+			if rel, err = throughFolderLinks(ctx, root, rev, next, &hops); err != nil {
+				return nil, err
+			}
 			continue
 		default:
 			return nil, fmt.Errorf("%s in the base revision is no regular file (mode %s)", output.Escape(rel), f[0])
@@ -465,6 +470,42 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 		c.Root = filepath.Dir(path)
 		return c, nil
 	}
+}
+
+// throughFolderLinks is p (slashed, from the top) with each folder on
+// its way that is a symbolic link in rev replaced by where it leads, as
+// the file system follows it; a link that leads out of the repository,
+// or more than 8 of them in all (hops), is an error.
+func throughFolderLinks(ctx context.Context, root, rev, p string, hops *int) (string, error) {
+	parts := strings.Split(p, "/")
+	for i := 0; i < len(parts)-1; i++ {
+		dir := strings.Join(parts[:i+1], "/")
+		out, err := gitIn(ctx, root, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--", dir)
+		if err != nil {
+			return "", fmt.Errorf("git ls-tree %s: %w", rev, err)
+		}
+		meta, name, ok := strings.Cut(strings.TrimSuffix(string(out), "\x00"), "\t")
+		f := strings.Fields(meta)
+		if !ok || name != dir || len(f) != 3 || f[0] != "120000" {
+			continue // a folder, or nothing: ls-tree says so next
+		}
+		target, err := gitIn(ctx, root, "cat-file", "blob", f[2])
+		if err != nil {
+			return "", fmt.Errorf("git cat-file %s: %w", f[2], err)
+		}
+		*hops++
+		next := pathpkg.Join(pathpkg.Dir(dir), string(target))
+		if *hops > 8 || pathpkg.IsAbs(string(target)) || filepath.IsAbs(string(target)) || !filepath.IsLocal(filepath.FromSlash(next)) {
+			return "", fmt.Errorf("%s in the base revision is a symbolic link that leads out of the repository, or one of too many", output.Escape(dir))
+		}
+		rest := parts[i+1:]
+		if parts = nil; next != "." {
+			parts = strings.Split(next, "/")
+		}
+		parts = append(parts, rest...)
+		i = -1 // again from the top: the target may hold links too
+	}
+	return strings.Join(parts, "/"), nil
 }
 
 // gitSafety is what every git call starts with (gitInput says why); a
