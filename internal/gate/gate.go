@@ -475,8 +475,13 @@ func checkCredentials(ctx context.Context, o Options) Check {
 	if o.lines != nil {
 		every = hooks.NewLines{hooks.AllNew: nil}
 	}
-	dir := credentialRoot(o)
-	found, err := hooks.ScanPullRequest(ctx, dir, o.Config.Hook.Allow, every)
+	dir, up := credentialRoot(o), ""
+	if dir != o.Repo {
+		if rel, err := filepath.Rel(o.Repo, dir); err == nil {
+			up = filepath.ToSlash(rel)
+		}
+	}
+	found, err := hooks.ScanPullRequestFrom(ctx, dir, up, o.Config.Hook.Allow, every)
 	if err == nil && dir != o.Repo {
 		// Named from the folder scanned: absolute, as the plan names a
 		// migration above ci's folder (prLines.name, locate).
