@@ -543,7 +543,7 @@ func checkCredentials(ctx context.Context, o Options) Check {
 // root (dbguard.yaml's folder, the git root without one) when ci runs in a
 // folder below it, so a password committed in backend/config.py fails the
 // gate run from backend/src as from backend/, as the hook refuses it
-// whatever folder commits it (ci_credentials_project_root.txtar). Never
+// whatever folder commits it (ci_attack_credentials_project_root.txtar). Never
 // above the work tree the folder ci runs in belongs to (a --config above
 // the repository), and never a project ci does not run in (--config
 // naming another folder): there the folder ci runs in.
