@@ -934,8 +934,8 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 			}
 		}
 	}
+	all := moved // before the unchanged files single one out
 	if len(moved) > 1 {
-		all := moved
 		moved = unchangedFrom(moved, same)
 		if len(moved) == 1 && paired != moved[0] && slices.Contains(all, paired) {
 			// git pairs rel with the other folder's file: a folder whose
@@ -953,9 +953,22 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 			Note: fmt.Sprintf("this pull request moves the files of %s/ to %s/; ci judges %s with the trust-bearing settings of the base branch's %s until it is merged",
 				output.Escape(pathpkg.Dir(f)), output.Escape(dir), output.Escape(rel), output.Escape(f))}}, nil
 	case paired != "":
+		// The other base folders whose files came here too are said: a
+		// pull request that moves api/ to api2/, edits its files and
+		// makes api2/dbguard.yaml the deleted worker/'s, read from
+		// api2/, said only "renames worker/dbguard.yaml".
+		also := ""
+		for _, f := range all {
+			if f != paired {
+				also += ", " + output.Escape(pathpkg.Dir(f)) + "/"
+			}
+		}
+		if also != "" {
+			also = " (it also moves files of " + also[2:] + " there)"
+		}
 		return at(paired), []config.TrustChange{{Key: config.FileName, File: mine,
-			Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-				output.Escape(paired), output.Escape(rel), output.Escape(paired))}}, nil
+			Note: fmt.Sprintf("this pull request renames %s to %s%s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(paired), output.Escape(rel), also, output.Escape(paired))}}, nil
 	}
 	return "", nil, nil
 }
