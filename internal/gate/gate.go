@@ -475,7 +475,20 @@ func checkCredentials(ctx context.Context, o Options) Check {
 	if o.lines != nil {
 		every = hooks.NewLines{hooks.AllNew: nil}
 	}
-	found, err := hooks.ScanPullRequest(ctx, o.Repo, o.Config.Hook.Allow, every)
+	dir, up := credentialRoot(o), ""
+	if dir != o.Repo {
+		if rel, err := filepath.Rel(o.Repo, dir); err == nil {
+			up = filepath.ToSlash(rel)
+		}
+	}
+	found, err := hooks.ScanPullRequestFrom(ctx, dir, up, o.Config.Hook.Allow, every)
+	if err == nil && dir != o.Repo {
+		// Named from the folder scanned: absolute, as the plan names a
+		// migration above ci's folder (prLines.name, locate).
+		for i := range found {
+			found[i].File = filepath.Join(dir, filepath.FromSlash(found[i].File))
+		}
+	}
 	if err != nil {
 		// A planted .git file is where the user fixes it (its rm), not
 		// the project's .env or dbguard.yaml.
@@ -524,6 +537,25 @@ func checkCredentials(ctx context.Context, o Options) Check {
 	}
 	c.Status, c.Summary = Pass, "no real database password in tracked files"
 	return c
+}
+
+// credentialRoot is the folder the credential scan reads: the project's
+// root (dbguard.yaml's folder, the git root without one) when ci runs in a
+// folder below it, so a password committed in backend/config.py fails the
+// gate run from backend/src as from backend/, as the hook refuses it
+// whatever folder commits it (ci_attack_credentials_project_root.txtar). Never
+// above the work tree the folder ci runs in belongs to (a --config above
+// the repository), and never a project ci does not run in (--config
+// naming another folder): there the folder ci runs in.
+func credentialRoot(o Options) string {
+	root := o.Config.Root
+	if root == "" || !safefile.Within(root, o.Repo) {
+		return o.Repo
+	}
+	if top := hooks.WorkTreeTop(o.Repo); safefile.Within(root, top) {
+		return top // the deeper of the two: the work tree's top
+	}
+	return root
 }
 
 func checkMigrations(r *migrate.Runner, o Options) Check {

@@ -101,6 +101,10 @@ type Report struct {
 	// configRemoved: the commit removes a file loadsConfig names that the
 	// work tree still holds (git rm --cached).
 	configRemoved bool
+	// up is the folder scanned as the commands in messages name it, a
+	// slash path from the folder the command runs in ("" the same;
+	// ScanPullRequestFrom).
+	up string
 }
 
 // Blocked reports whether any finding blocks the commit.
@@ -758,6 +762,15 @@ func ScanTracked(ctx context.Context, repo string, allow []string) ([]Finding, e
 // added: a dbguard:allow comment on one of them is not honoured (the
 // finding says it is new and counts once merged).
 func ScanPullRequest(ctx context.Context, repo string, allow []string, added NewLines) ([]Finding, error) {
+	return ScanPullRequestFrom(ctx, repo, "", allow, added)
+}
+
+// ScanPullRequestFrom is ScanPullRequest of the folder repo for a command
+// run in the folder up leads back to repo from (a slash path, "../.."
+// when ci runs in backend/src/app and its project is backend/): the
+// findings' files stay named from repo, and a command in a message (git
+// rm --cached) names the file from where the user runs it.
+func ScanPullRequestFrom(ctx context.Context, repo, up string, allow []string, added NewLines) ([]Finding, error) {
 	g := Git{Dir: repo}
 	if err := g.checkWorkTree(ctx); err != nil {
 		return nil, err
@@ -824,7 +837,7 @@ func ScanPullRequest(ctx context.Context, repo string, allow []string, added New
 			whole[p] = true
 		}
 	}
-	r := &Report{}
+	r := &Report{up: up}
 	// A tracked env file (not a template) holding a credential is refused
 	// whole, as the hook refuses it (judgeFiles): its line may name
 	// neither a URL nor a password word (DB_PASS=...), which the grep
@@ -1001,9 +1014,15 @@ func upperWord(k string) (string, bool) {
 func (r *Report) checkEnvFilePasswords(p string, data []byte, state string) bool {
 	for _, d := range envload.Definitions(p, data) {
 		if len(Credentials(d.Value)) > 0 || passwordName(d.Key) && !isPlaceholder(d.Value) {
+			// From the folder the command runs in: the .gitignore of the
+			// folder scanned, whose lines name files from it.
+			shown, ignore := p, ".gitignore"
+			if r.up != "" {
+				shown, ignore = path.Join(r.up, p), shellQuote(path.Join(r.up, ".gitignore"))
+			}
 			r.Findings = append(r.Findings, Finding{File: p, Line: d.Line, Kind: "env-file", Block: true,
-				Message: fmt.Sprintf("%s holds a database password (%s) and %s; keep it out: echo %s >> .gitignore && git rm --cached %s (and commit a template such as %s.example instead)",
-					displayPath(p), d.Key, state, shellQuote(ignoreLine(p)), shellQuote(p), displayPath(path.Base(p)))})
+				Message: fmt.Sprintf("%s holds a database password (%s) and %s; keep it out: echo %s >> %s && git rm --cached %s (and commit a template such as %s.example instead)",
+					displayPath(shown), d.Key, state, shellQuote(ignoreLine(p)), ignore, shellQuote(shown), displayPath(path.Base(p)))})
 			return true
 		}
 	}

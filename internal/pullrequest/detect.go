@@ -119,17 +119,24 @@ func baseTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config)
 // no migrations.tool, judge with the tool the base revision's tree
 // detects, and returns the change for the gate to report (nil when the
 // pull request's tree detects the same).
-func judgeTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config) *config.TrustChange {
+//
+// missing: a partial clone lacks the base's files detection reads; the
+// caller stops, naming the fetch, rather than judge with the pull
+// request's tool.
+func judgeTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config) (change *config.TrustChange, missing bool) {
 	if cfg.Migrations.Tool != "" {
-		return nil // the base's dbguard.yaml names it
+		return nil, false // the base's dbguard.yaml names it
 	}
 	base, pr, why := baseTool(ctx, top, rev, cfg, baseCfg)
+	if missingBlob(why) {
+		return nil, true
+	}
 	if why != "" {
 		return &config.TrustChange{Key: "migrations.tool", File: cfg.Path,
-			Note: "the base branch's files that detect the migrations tool could not be read (" + output.Clip(why, 200) + "); ci judges this pull request with the tool its own files detect"}
+			Note: "the base branch's files that detect the migrations tool could not be read (" + output.Clip(why, 200) + "); ci judges this pull request with the tool its own files detect"}, false
 	}
 	if base == nil {
-		return nil
+		return nil, false
 	}
 	cfg.Migrations.Tool = string(base.Kind)
 	cfg.Migrations.Workdir = base.Workdir // where the base's tool is
@@ -142,7 +149,7 @@ func judgeTool(ctx context.Context, top, rev string, cfg, baseCfg *config.Config
 	}
 	return &config.TrustChange{Key: "migrations.tool", File: at,
 		Note: fmt.Sprintf("this pull request changes the migrations tool dbguard detects (%s); ci judges with the base branch's (%s) until it is merged",
-			describeTool(pr), describeTool(base))}
+			describeTool(pr), describeTool(base))}, false
 }
 
 func describeTool(d *tool.Detected) string {

@@ -155,3 +155,101 @@ func TestPartialCloneAddedLinesSaysPromisor(t *testing.T) {
 		t.Fatalf("AddedLines without the base's leak.py: %v, want git's promisor remote error", err)
 	}
 }
+
+// TestAttackPartialCloneBaseDetection: in a partial clone whose base's
+// detection and Prisma files are missing (no base step, or its fetch
+// failed), a base with no dbguard.yaml needs no blob for it, so Judge
+// went on: the copy of the base's detection files failed on git's
+// promisor error and ci judged, with a warning only, with the tool the
+// pull request's own files detect. A root migrations/0001_x.up.sql
+// then made ci read golang-migrate's table instead of the base's Prisma
+// history (ci_attack_pr_detected_tool.txtar, reopened), and --strict
+// aside it passed. The same for the base's Prisma variables. Now both
+// stop, exit 2, naming the fetch; after it, the base's tool is judged.
+func TestAttackPartialCloneBaseDetection(t *testing.T) {
+	ctx := context.Background()
+	schema := "datasource db {\n  provider = \"postgresql\"\n  url      = env(\"DATABASE_URL\")\n}\n"
+	for _, tc := range []struct {
+		name, yaml string
+		pr         map[string]string // the pull request's files
+		want       func(*config.Config) string
+	}{
+		{"tool detected", "", map[string]string{
+			"migrations/0001_x.up.sql":     "CREATE TABLE x (id int);\n",
+			"backend/prisma/schema.prisma": schema + "// edited\n",
+		}, func(c *config.Config) string {
+			if c.Migrations.Tool != "prisma" {
+				return "migrations.tool " + c.Migrations.Tool + ", want the base's prisma"
+			}
+			return ""
+		}},
+		{"prisma variables", "version: 1\nmigrations:\n  tool: prisma\n  workdir: backend\n", map[string]string{
+			"backend/prisma/schema.prisma": strings.Replace(schema, "DATABASE_URL", "STAGING_DATABASE_URL", 1),
+		}, func(c *config.Config) string {
+			if c.Database.URLVar != "DATABASE_URL" {
+				return "url_var " + c.Database.URLVar + ", want the base's DATABASE_URL"
+			}
+			return ""
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{
+				"backend/prisma/schema.prisma":                                schema,
+				"backend/prisma/migrations/20240101000000_init/migration.sql": "CREATE TABLE \"User\" (id serial PRIMARY KEY);\n",
+			}
+			if tc.yaml != "" {
+				files["dbguard.yaml"] = tc.yaml
+			}
+			src, _ := repo(t, files)
+			for name, text := range tc.pr {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(src, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				write(t, filepath.Join(src, name), text)
+			}
+			gitRun(t, src, "add", "-A")
+			gitRun(t, src, "commit", "-q", "-m", "pr")
+			gitRun(t, src, "branch", "base", "main~1")
+			gitRun(t, src, "config", "uploadpack.allowFilter", "true")
+			dst := filepath.Join(t.TempDir(), "dst")
+			gitRun(t, src, "clone", "-q", "--filter=blob:none", "--no-checkout", "file://"+src, dst)
+			gitRun(t, dst, "checkout", "-q", "main")
+			gitRun(t, dst, "fetch", "-q", "--depth=1", "origin", "+refs/heads/base:refs/remotes/origin/base")
+			gitRun(t, dst, "config", "maintenance.auto", "false")
+			gitRun(t, dst, "config", "gc.auto", "0")
+			if out := gitRun(t, dst, "rev-list", "--objects", "--missing=print", "origin/base^{tree}"); !strings.Contains(out, "?") {
+				t.Fatal("the clone holds every base file: the test shows nothing")
+			}
+			load := func() *config.Config {
+				cfg, err := config.Discover(dst, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := adopt(cfg); err != nil {
+					t.Fatal(err)
+				}
+				return cfg
+			}
+			b := &Base{Revs: []string{"origin/base"}, Branch: "base", Source: "--base origin/base"}
+			cfg := load()
+			changes, err := b.Judge(ctx, dst, cfg)
+			var be *BaseError
+			if !errors.As(err, &be) || !be.Partial {
+				t.Fatalf("Judge without the base's files: %v (changes %v), want a BaseError naming the fetch", err, changes)
+			}
+			hint := be.Hint()
+			cmd := exec.Command("sh", "-c", hint[strings.Index(hint, "git fetch"):])
+			cmd.Dir = dst
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("the hint's fetch, run as printed: %v\n%s", err, out)
+			}
+			cfg = load()
+			if _, err := b.Judge(ctx, dst, cfg); err != nil {
+				t.Fatalf("after the hint's fetch: %v", err)
+			}
+			if msg := tc.want(cfg); msg != "" {
+				t.Error("after the fetch: " + msg)
+			}
+		})
+	}
+}

@@ -45,6 +45,9 @@ func prismaChange(ctx context.Context, top, rev string, cfg *config.Config, writ
 		return nil, nil // adoption said so already
 	}
 	baseURL, baseDirect, why := basePrismaVars(ctx, top, rev, cfg)
+	if missingBlob(why) {
+		return nil, errMissingBlob
+	}
 	if why == "" && prURL == baseURL && prDirect == baseDirect {
 		return nil, nil
 	}

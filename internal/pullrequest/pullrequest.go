@@ -445,7 +445,12 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 			if hops >= 8 || filepath.IsAbs(string(target)) || !filepath.IsLocal(next) {
 				return nil, fmt.Errorf("%s in the base revision is a symbolic link that leads out of the repository, or one of too many", output.Escape(rel))
 			}
-			rel = next
+			// A folder on the way may be a link too (conf -> shared):
+			// git ls-tree follows none, and the file was "not in the
+			// base", the defaults, where the checkout reads it.
+			if rel, err = throughFolderLinks(ctx, root, rev, next, &hops); err != nil {
+				return nil, err
+			}
 			continue
 		default:
 			return nil, fmt.Errorf("%s in the base revision is no regular file (mode %s)", output.Escape(rel), f[0])
@@ -465,6 +470,42 @@ func readConfig(ctx context.Context, root, rev, path string) (*config.Config, er
 		c.Root = filepath.Dir(path)
 		return c, nil
 	}
+}
+
+// throughFolderLinks is p (slashed, from the top) with each folder on
+// its way that is a symbolic link in rev replaced by where it leads, as
+// the file system follows it; a link that leads out of the repository,
+// or more than 8 of them in all (hops), is an error.
+func throughFolderLinks(ctx context.Context, root, rev, p string, hops *int) (string, error) {
+	parts := strings.Split(p, "/")
+	for i := 0; i < len(parts)-1; i++ {
+		dir := strings.Join(parts[:i+1], "/")
+		out, err := gitIn(ctx, root, "--literal-pathspecs", "ls-tree", "-z", "--full-tree", rev, "--", dir)
+		if err != nil {
+			return "", fmt.Errorf("git ls-tree %s: %w", rev, err)
+		}
+		meta, name, ok := strings.Cut(strings.TrimSuffix(string(out), "\x00"), "\t")
+		f := strings.Fields(meta)
+		if !ok || name != dir || len(f) != 3 || f[0] != "120000" {
+			continue // a folder, or nothing: ls-tree says so next
+		}
+		target, err := gitIn(ctx, root, "cat-file", "blob", f[2])
+		if err != nil {
+			return "", fmt.Errorf("git cat-file %s: %w", f[2], err)
+		}
+		*hops++
+		next := pathpkg.Join(pathpkg.Dir(dir), string(target))
+		if *hops > 8 || pathpkg.IsAbs(string(target)) || filepath.IsAbs(string(target)) || !filepath.IsLocal(filepath.FromSlash(next)) {
+			return "", fmt.Errorf("%s in the base revision is a symbolic link that leads out of the repository, or one of too many", output.Escape(dir))
+		}
+		rest := parts[i+1:]
+		if parts = nil; next != "." {
+			parts = strings.Split(next, "/")
+		}
+		parts = append(parts, rest...)
+		i = -1 // again from the top: the target may hold links too
+	}
+	return strings.Join(parts, "/"), nil
 }
 
 // gitSafety is what every git call starts with (gitInput says why); a
@@ -580,13 +621,16 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	if errors.Is(err, ErrOutside) {
 		return nil, nil // --config FILE outside the repository: the user's
 	}
-	if err != nil && strings.Contains(err.Error(), "promisor remote") {
+	partial := func() error {
+		return &BaseError{Base: b, Changes: cfg.Untrusted(), File: cfg.Path, Partial: true,
+			Why: "its files are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing"}
+	}
+	if err != nil && missingBlob(err.Error()) {
 		// A partial clone without the base's blobs: git would fetch them
 		// with the transport, proxy and credentials the repository's
 		// configuration names, which dbguard's reads forbid. Like a
 		// shallow clone without the base, it stops, with the fetch.
-		return nil, &BaseError{Base: b, Changes: cfg.Untrusted(), File: cfg.Path, Partial: true,
-			Why: "its files are not in this partial clone (a --filter clone), and dbguard's git reads fetch nothing"}
+		return nil, partial()
 	}
 	if err != nil {
 		// A base whose file does not read (one an older dbguard accepted,
@@ -600,7 +644,16 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	changes := append(moved, cfg.TrustFrom(base)...)
 	// Before adopt: the tool decides whether a Prisma schema's variables
 	// are judged.
-	if ch := judgeTool(ctx, top, rev, cfg, base); ch != nil {
+	// The base's detection and Prisma files missing from a partial
+	// clone stop it too (a base with no dbguard.yaml needs no blob for
+	// it): judged as unreadable, ci took the pull request's own tool and
+	// passed what the base's would fail (ci_attack_pr_detected_tool.txtar
+	// reopened; TestAttackPartialCloneBaseDetection).
+	ch, missing := judgeTool(ctx, top, rev, cfg, base)
+	if missing {
+		return nil, partial()
+	}
+	if ch != nil {
 		changes = append(changes, *ch)
 	}
 	written, urlGiven := cfg.Database, cfg.URLVarGiven
@@ -608,7 +661,10 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	if err := adopt(cfg); err != nil {
 		return nil, err
 	}
-	ch, err := prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	ch, err = prismaChange(ctx, top, rev, cfg, written, urlGiven)
+	if errors.Is(err, errMissingBlob) {
+		return nil, partial()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -617,6 +673,13 @@ func (b *Base) Judge(ctx context.Context, repo string, cfg *config.Config) ([]co
 	}
 	return changes, nil
 }
+
+// missingBlob says whether git's error is a partial clone's missing
+// object, which dbguard's reads never fetch (hooks.NoTransport).
+func missingBlob(msg string) bool { return strings.Contains(msg, "promisor remote") }
+
+// errMissingBlob is a base file a read needs that a partial clone lacks.
+var errMissingBlob = errors.New("a base file is not in this partial clone")
 
 // adopt makes cfg judge the variables its Prisma schema names again, as
 // loading did before the base's settings replaced them
@@ -871,8 +934,8 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 			}
 		}
 	}
+	all := moved // before the unchanged files single one out
 	if len(moved) > 1 {
-		all := moved
 		moved = unchangedFrom(moved, same)
 		if len(moved) == 1 && paired != moved[0] && slices.Contains(all, paired) {
 			// git pairs rel with the other folder's file: a folder whose
@@ -890,9 +953,22 @@ func (b *Base) renamed(ctx context.Context, top, rev, rel, mine string, folders 
 			Note: fmt.Sprintf("this pull request moves the files of %s/ to %s/; ci judges %s with the trust-bearing settings of the base branch's %s until it is merged",
 				output.Escape(pathpkg.Dir(f)), output.Escape(dir), output.Escape(rel), output.Escape(f))}}, nil
 	case paired != "":
+		// The other base folders whose files came here too are said: a
+		// pull request that moves api/ to api2/, edits its files and
+		// makes api2/dbguard.yaml the deleted worker/'s, read from
+		// api2/, said only "renames worker/dbguard.yaml".
+		also := ""
+		for _, f := range all {
+			if f != paired {
+				also += ", " + output.Escape(pathpkg.Dir(f)) + "/"
+			}
+		}
+		if also != "" {
+			also = " (it also moves files of " + also[2:] + " there)"
+		}
 		return at(paired), []config.TrustChange{{Key: config.FileName, File: mine,
-			Note: fmt.Sprintf("this pull request renames %s to %s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
-				output.Escape(paired), output.Escape(rel), output.Escape(paired))}}, nil
+			Note: fmt.Sprintf("this pull request renames %s to %s%s; ci judges with the trust-bearing settings of the base branch's %s until it is merged",
+				output.Escape(paired), output.Escape(rel), also, output.Escape(paired))}}, nil
 	}
 	return "", nil, nil
 }

@@ -95,7 +95,25 @@ func TestReadConfig(t *testing.T) {
 		"bad/dbguard.yaml":      "version: 1\nnope: 1\n",
 		"big/dbguard.yaml":      "version: 1\n#" + strings.Repeat("x", config.MaxFileSize) + "\n",
 		"folder/dbguard.yaml/x": "",
+		// A link through a folder that is a link (review 8d, before: the
+		// defaults, ls-tree following no link on the way).
+		"shared/guard.yaml":   "version: 1\nmigrations:\n  table: app_versions\n",
+		"cfg":                 "link:shared",
+		"via/dbguard.yaml":    "link:../cfg/guard.yaml",
+		"deep/up":             "link:..",
+		"twice/dbguard.yaml":  "link:../deep/up/cfg/guard.yaml",
+		"away":                "link:..",
+		"escape/dbguard.yaml": "link:../away/etc/passwd",
 	})
+	for _, linked := range []string{"via", "twice"} {
+		c, err := ReadConfig(ctx, dir, rev, filepath.Join(dir, linked, "dbguard.yaml"))
+		if err != nil || c.Migrations.Table != "app_versions" {
+			t.Fatalf("%s: a link through a folder link inside the repository is followed: %v %+v", linked, err, c)
+		}
+	}
+	if _, err := ReadConfig(ctx, dir, rev, filepath.Join(dir, "escape", "dbguard.yaml")); err == nil {
+		t.Error("escape: a folder link out of the repository was followed")
+	}
 	c, err := ReadConfig(ctx, dir, rev, filepath.Join(dir, "dbguard.yaml"))
 	if err != nil || c.Env.Prefer != "env" {
 		t.Fatalf("root: %v %+v", err, c)
