@@ -311,8 +311,13 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		if warm {
 			return true, nil
 		}
-		if fastBuild(ctx, co, batches) {
-			if save {
+		var unlogged bool
+		check := (*bool)(nil)
+		if save {
+			check = &unlogged
+		}
+		if fastBuild(ctx, co, batches, check) {
+			if save && !unlogged {
 				// Failing to save is not the preview's error: the
 				// next plan replays again.
 				_ = sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner})
@@ -473,8 +478,9 @@ func (e *CopyFromClientError) ExitCode() int { return exitcode.CheckFailed }
 
 // fastBuild sends fastBatches' queries to the shadow. It reports false on
 // any failure (or no batches), and the caller builds the shadow again the
-// slow way, for golang-migrate's exact error.
-func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool {
+// slow way, for golang-migrate's exact error. With unlogged, it then sets
+// *unlogged when the shadow holds an unlogged relation (unloggedSQL).
+func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string, unlogged *bool) bool {
 	if batches == nil {
 		return false
 	}
@@ -486,10 +492,22 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool
 				return err
 			}
 		}
+		if unlogged != nil && conn.QueryRow(ctx, unloggedSQL).Scan(unlogged) != nil {
+			*unlogged = true // not known: not saved; the build stands
+		}
 		return nil
 	})
 	return err == nil
 }
+
+// unloggedSQL says whether the shadow holds an unlogged relation (a
+// table, its index or TOAST table, a sequence). Such a replay is not
+// saved in the replay cache: a sandbox started from a saved cluster
+// recovers it from a checkpoint, and recovery empties every unlogged
+// relation (a sequence starts over), so a warm plan's shadow would lack
+// the rows the applied files put there and a pending file that fails on
+// them (SET NOT NULL, a unique index) would pass (s15-review8a).
+const unloggedSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_class WHERE relpersistence OPERATOR(pg_catalog.=) 'u')`
 
 // Sandbox is a sandbox being started in the background, so that its start
 // overlaps the caller's reading of the live database.
