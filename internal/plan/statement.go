@@ -215,10 +215,53 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 	sch, name, i = relationExpr(ts, i)
 	for ; i < len(ts); i++ {
 		if ts[i].depth == 0 && ts[i].up == "WHERE" {
-			where = true
+			where = !alwaysTrue(ts[i+1:], ts[i].depth)
 		}
 	}
 	return ts[0].up, sch, name, where, name != ""
+}
+
+// alwaysTrue reports whether a WHERE's condition (ts, up to a RETURNING
+// at its depth) is written true for every row: TRUE, or a literal equal
+// to itself (1 = 1, 'a' = 'a'), in parentheses or joined by AND and OR.
+// UPDATE users SET age = 1 WHERE true writes every row as UPDATE users
+// SET age = 1 does, and was no whole-table-update (s15-review8a). A
+// condition naming anything else (a column, a function, a parameter) is a
+// filter; this reads only what a file writes as an idiom for none.
+func alwaysTrue(ts []tok, depth int) bool {
+	var atoms []tok
+	for _, t := range ts {
+		if t.depth == depth && t.up == "RETURNING" {
+			break
+		}
+		if t.text == "(" || t.text == ")" {
+			continue
+		}
+		atoms = append(atoms, t)
+	}
+	if len(atoms) == 0 {
+		return false
+	}
+	literal := func(t tok) bool {
+		return t.up == "" && strings.HasPrefix(t.text, "'") || t.text[0] >= '0' && t.text[0] <= '9'
+	}
+	for i := 0; i < len(atoms); {
+		switch {
+		case atoms[i].up == "TRUE":
+			i++
+		case i+2 < len(atoms) && literal(atoms[i]) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text:
+			i += 3
+		default:
+			return false
+		}
+		if i < len(atoms) {
+			if atoms[i].up != "AND" && atoms[i].up != "OR" || i+1 == len(atoms) {
+				return false
+			}
+			i++
+		}
+	}
+	return true
 }
 
 // explained is the index of the statement an EXPLAIN ANALYZE runs (EXPLAIN
