@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
@@ -790,8 +792,45 @@ func replayParts(o Options, user string, roles []string, batches []string) []str
 	slices.Sort(env)
 	parts = append(parts, strconv.Itoa(len(env)))
 	parts = append(parts, env...)
+	parts = append(parts, serviceLines())
 	parts = append(parts, strconv.Itoa(len(batches)))
 	return append(parts, batches...)
+}
+
+// serviceMax bounds the service file read for the key.
+const serviceMax = 1 << 20
+
+// serviceLines is what the replay's session reads from the service file
+// when PGSERVICE is in the environment (pgx reads it for every
+// connection, the sandbox's too: options=, search_path= and any other
+// parameter start the session), less its password lines, which a replay
+// does not use and a file name must not hash; "" without PGSERVICE. The
+// file is PGSERVICEFILE, else ~/.pg_service.conf, as pgx reads it.
+func serviceLines() string {
+	if os.Getenv("PGSERVICE") == "" {
+		return ""
+	}
+	f := os.Getenv("PGSERVICEFILE")
+	if f == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "service file: none"
+		}
+		f = filepath.Join(home, ".pg_service.conf")
+	}
+	b, err := safefile.ReadFile(f, serviceMax)
+	if err != nil {
+		return "service file " + f + ": unread"
+	}
+	var kept []string
+	for _, line := range strings.Split(string(b), "\n") {
+		k, _, _ := strings.Cut(line, "=")
+		if k = strings.ToLower(strings.TrimSpace(k)); k == "password" || k == "sslpassword" {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return "service file " + f + "\n" + strings.Join(kept, "\n")
 }
 
 // holds reports whether a sandbox started from a saved replay has the
