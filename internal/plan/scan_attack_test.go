@@ -561,6 +561,11 @@ func TestAttackWholeTableInDoBlock(t *testing.T) {
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE public.users SET age = 2'; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'DO $i$ BEGIN DELETE FROM users; END $i$'; END $$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE users SET age = 2' || ' WHERE id = 1'; END $$;", nil},
+		// In parentheses, it is the literal still (passed at 17c7eff).
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2'); END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE (($q$DELETE FROM users$q$)); END $$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2 WHERE id = 1'); END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2') || ' WHERE id = 1'; END $$;", nil},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN <<fill>> LOOP WITH x AS (SELECT 1) UPDATE users SET age = 3; EXIT; END LOOP; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		// A batched loop, a row lock, a one-row write: silent.
 		{"SET lock_timeout = '5s';\nDO $$ DECLARE n int; BEGIN LOOP UPDATE users SET age = 0 WHERE id IN (SELECT id FROM users WHERE age IS NULL LIMIT 1000); GET DIAGNOSTICS n = ROW_COUNT; EXIT WHEN n = 0; END LOOP; END $$;", nil},

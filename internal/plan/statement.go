@@ -580,11 +580,31 @@ func bodyWrites(ts []tok, depth int) []cteWrite {
 					out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
 				}
 				out = append(out, cteWrites(stmt)...)
-			case t.up == "EXECUTE" && len(stmt) > 1 && stmt[1].up == "" && depth < 4 && (len(stmt) == 2 || stmt[2].up == "USING" || stmt[2].up == "INTO"):
-				// The literal is the whole statement (EXECUTE 'a' || 'b'
-				// builds it at run time: not read).
-				if b, ok := sqlscan.StringBody(stmt[1].text); ok {
-					out = append(out, bodyWrites(tokens(b), depth+1)...)
+			case t.up == "EXECUTE" && depth < 4:
+				// The literal is the whole statement, in parentheses or
+				// not (EXECUTE 'a' || 'b' builds it at run time: not
+				// read). EXECUTE ('UPDATE users ...') passed at 17c7eff.
+				arg := stmt[1:]
+				for len(arg) > 2 && arg[0].text == "(" {
+					k, open := 0, 0
+					for k = range arg {
+						if arg[k].text == "(" {
+							open++
+						} else if arg[k].text == ")" {
+							if open--; open == 0 {
+								break
+							}
+						}
+					}
+					if open != 0 {
+						break
+					}
+					arg = append(slices.Clone(arg[1:k]), arg[k+1:]...)
+				}
+				if len(arg) > 0 && arg[0].up == "" && (len(arg) == 1 || arg[1].up == "USING" || arg[1].up == "INTO") {
+					if b, ok := sqlscan.StringBody(arg[0].text); ok {
+						out = append(out, bodyWrites(tokens(b), depth+1)...)
+					}
 				}
 			case t.up == "DO" && depth < 4:
 				out = append(out, doWrites(stmt)...) // a block EXECUTE runs
