@@ -165,6 +165,33 @@ func LookupReplay(key string) (*Replay, bool) {
 	return r, true
 }
 
+// HasReplays reports whether the replay cache may hold an entry: its
+// folder is there and holds a folder named as a key. A plan that finds
+// none starts its sandbox without waiting to compute its key (a CI job on
+// a fresh runner: every plan). A folder only listed, never read.
+func HasReplays() bool {
+	root := ReplayDir()
+	if root == "" {
+		return false
+	}
+	f, err := os.Open(root)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(64)
+		for _, n := range names {
+			if keyRE.MatchString(n) {
+				return true
+			}
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
 // readMeta reads an entry's meta file: the format and key, the shadow
 // database, the role, one a line.
 func readMeta(dir, key string) (*Replay, bool) {

@@ -21,3 +21,6 @@ func DropReplay(key string) {}
 
 // SeenReplay is false on Windows: no cache.
 func SeenReplay(key string) bool { return false }
+
+// HasReplays is false on Windows: no cache.
+func HasReplays() bool { return false }

@@ -1,12 +1,18 @@
 package verify
 
 import (
+	"context"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/dbguard/dbguard/internal/config"
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/pg"
 	"github.com/dbguard/dbguard/internal/sandbox"
@@ -58,5 +64,88 @@ func TestAttackReplayKeyServiceFile(t *testing.T) {
 	}
 	if slices.ContainsFunc(replayParts(o, "app", nil, nil), func(p string) bool { return strings.Contains(p, "hunter2") || strings.Contains(p, "other") }) {
 		t.Error("the service file's password is in the key's parts")
+	}
+}
+
+// A plan's sandbox starts while the live server is read when the replay
+// cache holds no entry to look up (a CI job on a fresh runner: every
+// plan) or is off: the key needs the live roles, but only a lookup needs
+// the key before the start. At 17c7eff every plan with one installation
+// waited for the live server's answer before it started the sandbox,
+// which the plan did not before the cache, a remote server's round trips
+// added to each cold plan's wall (s15-review8a). The live server here
+// accepts the connection and never answers: the sandbox's folder is made
+// while it waits, not after its error.
+func TestReplayCacheColdStartsBesideLive(t *testing.T) {
+	found := sandbox.Find()
+	if len(found) == 0 {
+		t.Fatal("no PostgreSQL server binaries")
+	}
+	// One installation (with two, the live version chooses, and the
+	// start waits for it).
+	t.Setenv("DBGUARD_PG_BINDIR", found[0].Dir)
+	for _, off := range []bool{false, true} {
+		// Where the sandbox's folder is made: one the server's user can
+		// enter (as root, dbguard runs it as postgres).
+		tmp := t.TempDir()
+		for _, d := range []string{tmp, filepath.Dir(tmp)} {
+			if err := os.Chmod(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Setenv("TMPDIR", tmp)
+		t.Setenv("XDG_CACHE_HOME", t.TempDir())
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var held []net.Conn
+		var mu sync.Mutex
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				mu.Lock()
+				held = append(held, c)
+				mu.Unlock()
+			}
+		}()
+		root := t.TempDir()
+		dir := filepath.Join(root, "migrations")
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 16; i++ {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%06d_t.up.sql", i)), []byte(fmt.Sprintf("CREATE TABLE t%d (id int);\n", i)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u, err := dburl.Parse("postgres://app@" + ln.Addr().String() + "/live?sslmode=disable")
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := Options{Connect: pg.ConnectOptions{URL: u}, Config: config.Default(root), MigrationsDir: dir, ReplayCache: true, ReplayVersion: 16, NoCache: off}
+		box := StartSandbox(context.Background(), o)
+		started := false
+		for !started {
+			select {
+			case <-box.done:
+				t.Fatalf("off=%v: the sandbox's start waited for the live server (its error: %v)", off, box.err)
+			case <-time.After(20 * time.Millisecond):
+			}
+			names, _ := os.ReadDir(tmp)
+			for _, n := range names {
+				started = started || strings.HasPrefix(n.Name(), "dbguard-sandbox-")
+			}
+		}
+		ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+		box.Close()
 	}
 }

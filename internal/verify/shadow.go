@@ -635,9 +635,16 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 		}()
 	}
 	found := sandbox.FindOutside(projects...)
+	// With one installation and no entry in the replay cache to look up
+	// (or the cache off), the server starts while the live side is read,
+	// as it did without a cache: the key, which needs the live roles, is
+	// made after the start, for the marker and the save. At 17c7eff every
+	// plan waited for the live server's answer before the sandbox started,
+	// a CI job's on a fresh runner too, and with --no-cache (s15-review8a).
+	early := s.prepares && len(found) == 1 && (o.NoCache || sandbox.NoCache() || !sandbox.HasReplays())
 	var ls liveSide
 	read := false
-	if len(found) != 1 || s.prepares {
+	if len(found) != 1 || s.prepares && !early {
 		// Which installation depends on the live major version (and with
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
@@ -645,10 +652,10 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 			return nil, "", "", ls.err
 		}
 	}
-	if s.prepares {
+	if s.prepares && !early {
 		p := <-batchesDone
 		s.batches, s.batchErr = p.batches, p.err
-		if sb, user, shadow, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files); ok {
+		if sb, user, shadow, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files, true); ok {
 			return sb, user, shadow, nil
 		}
 		if ctx.Err() != nil {
@@ -673,6 +680,11 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 	}
 	if err != nil {
 		return nil, "", "", err
+	}
+	if early {
+		p := <-batchesDone
+		s.batches, s.batchErr = p.batches, p.err
+		s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files, false)
 	}
 	user, roles := migrationRole(ls.user), ls.roles
 	// One session makes the roles and the shadow database: the sandbox's
@@ -720,8 +732,9 @@ func migrationRole(live string) string {
 // applied files (s.batches) as the live side's roles would run them on
 // the installation found for major, when there is one that starts and
 // holds its shadow database and role. It sets s.key (for a save after a
-// replay when it finds none) and s.cache.
-func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int) (*sandbox.Server, string, string, bool) {
+// replay when it finds none) and s.cache. Without lookup (the sandbox
+// started already: the cache held no entry), it only counts the miss.
+func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int, lookup bool) (*sandbox.Server, string, string, bool) {
 	if o.NoCache || sandbox.NoCache() {
 		return nil, "", "", false
 	}
@@ -739,7 +752,11 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 	}
 	user := migrationRole(liveUser)
 	s.key = sandbox.ReplayKey(bin, replayParts(o, user, roles, s.batches)...)
-	e, ok := sandbox.LookupReplay(s.key)
+	var e *sandbox.Replay
+	ok := false
+	if lookup {
+		e, ok = sandbox.LookupReplay(s.key)
+	}
 	if !ok || e.Role != user {
 		// Saved at the second miss only (sandbox.SeenReplay says why).
 		if sandbox.SeenReplay(s.key) {
