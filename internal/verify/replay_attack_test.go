@@ -149,3 +149,45 @@ func TestReplayCacheColdStartsBesideLive(t *testing.T) {
 		box.Close()
 	}
 }
+
+// An entry saved before an extension was installed, upgraded or removed
+// is not taken: CREATE EXTENSION reads the installation's extension
+// folder and LOAD its library folder, which the key's binaries (initdb,
+// postgres) do not hold, so after an upgrade of an extension's package a
+// warm plan's shadow held the old version's objects where the replay
+// makes the new one's, and a pending file using them was judged on the
+// old (s15-review8a). The start from an entry checks the folders'
+// identity (sandbox.InstallID) against the entry's.
+func TestAttackReplayOtherInstall(t *testing.T) {
+	ctx := context.Background()
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	conn, err := sb.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const shadow = "dbguard_shadow_0123456789ab_live"
+	_, err = conn.Exec(ctx, "CREATE ROLE mig LOGIN")
+	if err == nil {
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+shadow+" OWNER mig")
+	}
+	id := sandbox.InstallID(ctx, conn)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "" {
+		t.Fatal("the installation's folders: no identity")
+	}
+	if !holds(ctx, sb, &sandbox.Replay{Shadow: shadow, Role: "mig", Install: id}) {
+		t.Fatal("an entry of this installation is not taken")
+	}
+	for _, other := range []string{"", "1:2:3:4.5/1:6:3:4.5", id + "x"} {
+		if holds(ctx, sb, &sandbox.Replay{Shadow: shadow, Role: "mig", Install: other}) {
+			t.Errorf("an entry saved with the installation's folders %q (now %q): taken", other, id)
+		}
+	}
+}

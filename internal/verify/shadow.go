@@ -852,7 +852,9 @@ func serviceLines() string {
 
 // holds reports whether a sandbox started from a saved replay has the
 // shadow database and the migration role its entry names, the role
-// neither a superuser nor able to create roles or databases.
+// neither a superuser nor able to create roles or databases, on an
+// installation whose extension and library folders are as they were
+// when it was saved (sandbox.InstallID).
 func holds(ctx context.Context, sb *sandbox.Server, e *sandbox.Replay) bool {
 	conn, err := sb.Session(ctx)
 	if err != nil {
@@ -861,7 +863,8 @@ func holds(ctx context.Context, sb *sandbox.Server, e *sandbox.Replay) bool {
 	defer conn.Close(context.Background())
 	var ok bool
 	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1) AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $2 AND rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolcreatedb)", e.Shadow, e.Role).Scan(&ok)
-	return err == nil && ok
+	// The installation's extensions and libraries as when it was saved.
+	return err == nil && ok && sandbox.InstallID(ctx, conn) == e.Install
 }
 
 // budgetCommand is the command a size error's hint says to run again.
