@@ -561,6 +561,11 @@ func TestAttackWholeTableInDoBlock(t *testing.T) {
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE public.users SET age = 2'; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'DO $i$ BEGIN DELETE FROM users; END $i$'; END $$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'UPDATE users SET age = 2' || ' WHERE id = 1'; END $$;", nil},
+		// In parentheses, it is the literal still (passed at 17c7eff).
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2'); END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE (($q$DELETE FROM users$q$)); END $$;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2 WHERE id = 1'); END $$;", nil},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE ('UPDATE users SET age = 2') || ' WHERE id = 1'; END $$;", nil},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN <<fill>> LOOP WITH x AS (SELECT 1) UPDATE users SET age = 3; EXIT; END LOOP; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		// A batched loop, a row lock, a one-row write: silent.
 		{"SET lock_timeout = '5s';\nDO $$ DECLARE n int; BEGIN LOOP UPDATE users SET age = 0 WHERE id IN (SELECT id FROM users WHERE age IS NULL LIMIT 1000); GET DIAGNOSTICS n = ROW_COUNT; EXIT WHEN n = 0; END LOOP; END $$;", nil},
@@ -665,6 +670,58 @@ func TestAttackTraceDeferredMadeNotDeferrable(t *testing.T) {
 		}
 		if got := strings.Join(deferred, ", "); got != c.deferred {
 			t.Errorf("%q: the COMMIT's deferred triggers in the report: %q, want %q", c.sql, got, c.deferred)
+		}
+	}
+}
+
+// A WHERE written true for every row filters nothing: UPDATE users SET
+// age = 1 WHERE true (or 1 = 1), in a file, a DO block or a WITH clause,
+// and a write through a view whose WHERE reads no column (WHERE true,
+// 1 = 1, now() IS NOT NULL) wrote every row and passed at 17c7eff, as
+// a filter (s15-review8a). A WHERE that reads a column still filters, a
+// constant false view selects nothing.
+func TestAttackWholeTableAlwaysTrue(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, active boolean, age int);\n" +
+		"CREATE VIEW v_true AS SELECT * FROM users WHERE true;\n" +
+		"CREATE VIEW v_one AS SELECT * FROM users WHERE 1 = 1;\n" +
+		"CREATE VIEW v_user AS SELECT * FROM users WHERE now() IS NOT NULL;\n" +
+		"CREATE VIEW v_over AS SELECT * FROM v_true;\n" +
+		"CREATE VIEW v_active AS SELECT * FROM users WHERE true AND active;\n" +
+		"CREATE VIEW v_none AS SELECT * FROM users WHERE false;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE true;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM users WHERE 1 = 1 RETURNING id;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE (TRUE) AND 'a' = 'a';", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN UPDATE users SET age = 1 WHERE true; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nWITH x AS (DELETE FROM users WHERE 1=1 RETURNING 1) SELECT count(*) FROM x;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE v_true SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE v_one SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM v_user;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE v_over SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		// Filters: silent.
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE true AND id = 1;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE id = 1 RETURNING true;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE users SET email = 'true' WHERE email = 'x';", nil},
+		{"SET lock_timeout = '5s';\nUPDATE v_active SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE v_none SET age = 1;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 		}
 	}
 }

@@ -215,10 +215,53 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 	sch, name, i = relationExpr(ts, i)
 	for ; i < len(ts); i++ {
 		if ts[i].depth == 0 && ts[i].up == "WHERE" {
-			where = true
+			where = !alwaysTrue(ts[i+1:], ts[i].depth)
 		}
 	}
 	return ts[0].up, sch, name, where, name != ""
+}
+
+// alwaysTrue reports whether a WHERE's condition (ts, up to a RETURNING
+// at its depth) is written true for every row: TRUE, or a literal equal
+// to itself (1 = 1, 'a' = 'a'), in parentheses or joined by AND and OR.
+// UPDATE users SET age = 1 WHERE true writes every row as UPDATE users
+// SET age = 1 does, and was no whole-table-update (s15-review8a). A
+// condition naming anything else (a column, a function, a parameter) is a
+// filter; this reads only what a file writes as an idiom for none.
+func alwaysTrue(ts []tok, depth int) bool {
+	var atoms []tok
+	for _, t := range ts {
+		if t.depth == depth && t.up == "RETURNING" {
+			break
+		}
+		if t.text == "(" || t.text == ")" {
+			continue
+		}
+		atoms = append(atoms, t)
+	}
+	if len(atoms) == 0 {
+		return false
+	}
+	literal := func(t tok) bool {
+		return t.up == "" && strings.HasPrefix(t.text, "'") || t.text[0] >= '0' && t.text[0] <= '9'
+	}
+	for i := 0; i < len(atoms); {
+		switch {
+		case atoms[i].up == "TRUE":
+			i++
+		case i+2 < len(atoms) && literal(atoms[i]) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text:
+			i += 3
+		default:
+			return false
+		}
+		if i < len(atoms) {
+			if atoms[i].up != "AND" && atoms[i].up != "OR" || i+1 == len(atoms) {
+				return false
+			}
+			i++
+		}
+	}
+	return true
 }
 
 // explained is the index of the statement an EXPLAIN ANALYZE runs (EXPLAIN
@@ -537,11 +580,31 @@ func bodyWrites(ts []tok, depth int) []cteWrite {
 					out = append(out, cteWrite{verb: v, sch: sch, name: name, where: where})
 				}
 				out = append(out, cteWrites(stmt)...)
-			case t.up == "EXECUTE" && len(stmt) > 1 && stmt[1].up == "" && depth < 4 && (len(stmt) == 2 || stmt[2].up == "USING" || stmt[2].up == "INTO"):
-				// The literal is the whole statement (EXECUTE 'a' || 'b'
-				// builds it at run time: not read).
-				if b, ok := sqlscan.StringBody(stmt[1].text); ok {
-					out = append(out, bodyWrites(tokens(b), depth+1)...)
+			case t.up == "EXECUTE" && depth < 4:
+				// The literal is the whole statement, in parentheses or
+				// not (EXECUTE 'a' || 'b' builds it at run time: not
+				// read). EXECUTE ('UPDATE users ...') passed at 17c7eff.
+				arg := stmt[1:]
+				for len(arg) > 2 && arg[0].text == "(" {
+					k, open := 0, 0
+					for k = range arg {
+						if arg[k].text == "(" {
+							open++
+						} else if arg[k].text == ")" {
+							if open--; open == 0 {
+								break
+							}
+						}
+					}
+					if open != 0 {
+						break
+					}
+					arg = append(slices.Clone(arg[1:k]), arg[k+1:]...)
+				}
+				if len(arg) > 0 && arg[0].up == "" && (len(arg) == 1 || arg[1].up == "USING" || arg[1].up == "INTO") {
+					if b, ok := sqlscan.StringBody(arg[0].text); ok {
+						out = append(out, bodyWrites(tokens(b), depth+1)...)
+					}
 				}
 			case t.up == "DO" && depth < 4:
 				out = append(out, doWrites(stmt)...) // a block EXECUTE runs

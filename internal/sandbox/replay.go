@@ -29,7 +29,7 @@ import (
 
 // replayFormat changes with what an entry holds or how it is made (and so
 // does the dbguard executable, whose identity is in every key).
-const replayFormat = "dbguard replay cache 1"
+const replayFormat = "dbguard replay cache 2"
 
 // EnvNoCache, set to anything but "" or "0", turns the replay cache off
 // (as --no-cache does). It is read from the process environment only:
@@ -58,7 +58,11 @@ type Replay struct {
 	Key    string
 	Shadow string // the shadow database in the saved cluster
 	Role   string // the migration role, as the key's files ran
-	dir    string // the entry's folder: meta, and cluster (writeArchive)
+	// Install is the installation's extension and library folders'
+	// identity when the entry was saved (InstallID): what a file's
+	// CREATE EXTENSION or LOAD read, which the key's binaries do not hold.
+	Install string
+	dir     string // the entry's folder: meta, and cluster (writeArchive)
 }
 
 // ReplayDir is the replay cache's folder: in the user's cache, beside the

@@ -78,6 +78,16 @@ func TestReplaySavedAndStartedFrom(t *testing.T) {
 	if !ok || e.Shadow != shadow || e.Role != "mig" {
 		t.Fatalf("LookupReplay = %+v, %v", e, ok)
 	}
+	// The installation's folders, as the server names them now.
+	c1, err := s.Session(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := InstallID(ctx, c1)
+	c1.Close(ctx)
+	if id == "" || e.Install != id {
+		t.Errorf("the entry's installation %q, the server's %q", e.Install, id)
+	}
 	w, err := Start(ctx, Options{From: e})
 	if err != nil {
 		t.Fatal(err)
@@ -125,20 +135,23 @@ func TestAttackReplayEntryRefused(t *testing.T) {
 		}
 		return dir
 	}
-	good := replayFormat + " " + key + "\ndbguard_shadow\nmig\n"
+	const install = "1:2:3:4.5/1:6:3:4.5\n"
+	good := replayFormat + " " + key + "\ndbguard_shadow\nmig\n" + install
 	entry(good)
 	if _, ok := LookupReplay(key); !ok {
 		t.Fatal("a good entry is not found")
 	}
 	for name, meta := range map[string]string{
-		"another key":           replayFormat + " " + strings.Repeat("ef", 16) + "\ndbguard_shadow\nmig\n",
-		"another format":        "dbguard replay cache 0 " + key + "\ndbguard_shadow\nmig\n",
-		"a database not ours":   replayFormat + " " + key + "\npostgres\nmig\n",
-		"a quoted database":     replayFormat + " " + key + "\ndbguard_shadow_x\"; DROP\nmig\n",
-		"no role":               replayFormat + " " + key + "\ndbguard_shadow\n\n",
+		"another key":           replayFormat + " " + strings.Repeat("ef", 16) + "\ndbguard_shadow\nmig\n" + install,
+		"another format":        "dbguard replay cache 1 " + key + "\ndbguard_shadow\nmig\n" + install,
+		"a database not ours":   replayFormat + " " + key + "\npostgres\nmig\n" + install,
+		"a quoted database":     replayFormat + " " + key + "\ndbguard_shadow_x\"; DROP\nmig\n" + install,
+		"no role":               replayFormat + " " + key + "\ndbguard_shadow\n\n" + install,
+		"no installation":       replayFormat + " " + key + "\ndbguard_shadow\nmig\n\n",
+		"the format before":     "dbguard replay cache 1 " + key + "\ndbguard_shadow\nmig\n",
 		"a line more":           good + "x\n",
 		"cut":                   good[:len(good)-1],
-		"a role of 64 bytes":    replayFormat + " " + key + "\ndbguard_shadow\n" + strings.Repeat("r", 64) + "\n",
+		"a role of 64 bytes":    replayFormat + " " + key + "\ndbguard_shadow\n" + strings.Repeat("r", 64) + "\n" + install,
 		"a meta file too large": good + strings.Repeat("x", replayMetaMax),
 	} {
 		entry(meta)

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -55,6 +57,11 @@ func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
 	_, err = conn.Exec(ctx, "CHECKPOINT")
 	if err == nil {
 		err = conn.QueryRow(ctx, "SELECT redo_wal_file, pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_insert_lsn()) FROM pg_catalog.pg_control_checkpoint()").Scan(&redo, &last)
+	}
+	if err == nil {
+		if r.Install = InstallID(ctx, conn); r.Install == "" {
+			err = errors.New("the installation's extension and library folders cannot be read")
+		}
 	}
 	conn.Close(context.Background())
 	if err != nil {
@@ -165,8 +172,61 @@ func LookupReplay(key string) (*Replay, bool) {
 	return r, true
 }
 
+// HasReplays reports whether the replay cache may hold an entry: its
+// folder is there and holds a folder named as a key. A plan that finds
+// none starts its sandbox without waiting to compute its key (a CI job on
+// a fresh runner: every plan). A folder only listed, never read.
+func HasReplays() bool {
+	root := ReplayDir()
+	if root == "" {
+		return false
+	}
+	f, err := os.Open(root)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for {
+		names, err := f.Readdirnames(64)
+		for _, n := range names {
+			if keyRE.MatchString(n) {
+				return true
+			}
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// InstallID is the identity of what a replay's files load from the
+// installation besides its binaries (in the key): its extensions' folder
+// (control and script files, read by CREATE EXTENSION) and its library
+// folder (the .so files), each by device, inode, size and change time
+// (a package that adds, removes or replaces a file there renames it
+// into place, which changes the folder's). The server says where they
+// are (pg_config, a superuser's); "" when it cannot, or they cannot be
+// read. An entry saved before an extension was installed, upgraded or
+// removed is not taken after (s15-review8a): a warm plan's shadow held
+// the old version's objects where a replay would make the new ones.
+func InstallID(ctx context.Context, conn *pgx.Conn) string {
+	var share, lib *string
+	if conn.QueryRow(ctx, "SELECT (SELECT c.setting FROM pg_catalog.pg_config c WHERE c.name OPERATOR(pg_catalog.=) 'SHAREDIR'), (SELECT c.setting FROM pg_catalog.pg_config c WHERE c.name OPERATOR(pg_catalog.=) 'PKGLIBDIR')").Scan(&share, &lib) != nil || share == nil || lib == nil {
+		return ""
+	}
+	a, b := binaryID(filepath.Join(*share, "extension")), binaryID(*lib)
+	if a == "" || b == "" {
+		return ""
+	}
+	return a + "/" + b
+}
+
+// installRE is what InstallID returns.
+var installRE = regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+/[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+$`)
+
 // readMeta reads an entry's meta file: the format and key, the shadow
-// database, the role, one a line.
+// database, the role, the installation's identity (InstallID), one a
+// line.
 func readMeta(dir, key string) (*Replay, bool) {
 	p := filepath.Join(dir, "meta")
 	if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
@@ -177,10 +237,10 @@ func readMeta(dir, key string) (*Replay, bool) {
 		return nil, false
 	}
 	lines := strings.Split(string(b), "\n")
-	if len(lines) != 4 || lines[3] != "" || lines[0] != replayFormat+" "+key || !shadowNameRE.MatchString(lines[1]) || !validRole(lines[2]) {
+	if len(lines) != 5 || lines[4] != "" || lines[0] != replayFormat+" "+key || !shadowNameRE.MatchString(lines[1]) || !validRole(lines[2]) || !installRE.MatchString(lines[3]) {
 		return nil, false
 	}
-	return &Replay{Key: key, Shadow: lines[1], Role: lines[2], dir: dir}, true
+	return &Replay{Key: key, Shadow: lines[1], Role: lines[2], Install: lines[3], dir: dir}, true
 }
 
 // validRole is a role name PostgreSQL could hold: 1-63 bytes, no NUL and
@@ -191,7 +251,7 @@ func validRole(r string) bool {
 
 // meta is what readMeta reads.
 func (r *Replay) meta() string {
-	return replayFormat + " " + r.Key + "\n" + r.Shadow + "\n" + r.Role + "\n"
+	return replayFormat + " " + r.Key + "\n" + r.Shadow + "\n" + r.Role + "\n" + r.Install + "\n"
 }
 
 // SeenReplay reports whether a plan missed key before (a marker file,

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"context"
 	"errors"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // SaveReplay is never reached on Windows (no sandbox starts).
@@ -21,3 +23,9 @@ func DropReplay(key string) {}
 
 // SeenReplay is false on Windows: no cache.
 func SeenReplay(key string) bool { return false }
+
+// HasReplays is false on Windows: no cache.
+func HasReplays() bool { return false }
+
+// InstallID is "" on Windows: no cache.
+func InstallID(ctx context.Context, conn *pgx.Conn) string { return "" }

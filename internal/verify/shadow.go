@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"github.com/dbguard/dbguard/internal/migrate"
 	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pg"
+	"github.com/dbguard/dbguard/internal/safefile"
 	"github.com/dbguard/dbguard/internal/sandbox"
 	"github.com/dbguard/dbguard/internal/sqlscan"
 )
@@ -313,8 +315,13 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		if warm {
 			return true, nil
 		}
-		if fastBuild(ctx, co, batches) {
-			if save {
+		var unlogged bool
+		check := (*bool)(nil)
+		if save {
+			check = &unlogged
+		}
+		if fastBuild(ctx, co, batches, check) {
+			if save && !unlogged {
 				// Failing to save is not the preview's error: the
 				// next plan replays again.
 				_ = sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner})
@@ -481,8 +488,9 @@ func (e *CopyFromClientError) ExitCode() int { return exitcode.CheckFailed }
 
 // fastBuild sends fastBatches' queries to the shadow. It reports false on
 // any failure (or no batches), and the caller builds the shadow again the
-// slow way, for golang-migrate's exact error.
-func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool {
+// slow way, for golang-migrate's exact error. With unlogged, it then sets
+// *unlogged when the shadow holds an unlogged relation (unloggedSQL).
+func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string, unlogged *bool) bool {
 	if batches == nil {
 		return false
 	}
@@ -494,10 +502,22 @@ func fastBuild(ctx context.Context, co pg.ConnectOptions, batches []string) bool
 				return err
 			}
 		}
+		if unlogged != nil && conn.QueryRow(ctx, unloggedSQL).Scan(unlogged) != nil {
+			*unlogged = true // not known: not saved; the build stands
+		}
 		return nil
 	})
 	return err == nil
 }
+
+// unloggedSQL says whether the shadow holds an unlogged relation (a
+// table, its index or TOAST table, a sequence). Such a replay is not
+// saved in the replay cache: a sandbox started from a saved cluster
+// recovers it from a checkpoint, and recovery empties every unlogged
+// relation (a sequence starts over), so a warm plan's shadow would lack
+// the rows the applied files put there and a pending file that fails on
+// them (SET NOT NULL, a unique index) would pass (s15-review8a).
+const unloggedSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_class WHERE relpersistence OPERATOR(pg_catalog.=) 'u')`
 
 // Sandbox is a sandbox being started in the background, so that its start
 // overlaps the caller's reading of the live database.
@@ -634,9 +654,16 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 		}()
 	}
 	found := sandbox.FindOutside(projects...)
+	// With one installation and no entry in the replay cache to look up
+	// (or the cache off), the server starts while the live side is read,
+	// as it did without a cache: the key, which needs the live roles, is
+	// made after the start, for the marker and the save. At 17c7eff every
+	// plan waited for the live server's answer before the sandbox started,
+	// a CI job's on a fresh runner too, and with --no-cache (s15-review8a).
+	early := s.prepares && len(found) == 1 && (o.NoCache || sandbox.NoCache() || !sandbox.HasReplays())
 	var ls liveSide
 	read := false
-	if len(found) != 1 || s.prepares {
+	if len(found) != 1 || s.prepares && !early {
 		// Which installation depends on the live major version (and with
 		// none, the live server's error comes first, as it did).
 		ls, read = <-liveDone, true
@@ -644,10 +671,10 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 			return nil, "", nil, ls.err
 		}
 	}
-	if s.prepares {
+	if s.prepares && !early {
 		p := <-batchesDone
 		s.batches, s.batchErr = p.batches, p.err
-		if sb, user, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files); ok {
+		if sb, user, ok := s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files, true); ok {
 			return sb, user, ls.roles, nil
 		}
 		if ctx.Err() != nil {
@@ -672,6 +699,11 @@ func startSandbox(ctx context.Context, o Options, s *Sandbox) (*sandbox.Server, 
 	}
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if early {
+		p := <-batchesDone
+		s.batches, s.batchErr = p.batches, p.err
+		s.fromCache(ctx, o, ls.major, ls.user, ls.roles, found, p.files, false)
 	}
 	user, roles := migrationRole(ls.user), ls.roles
 	if err := setUp(ctx, sb, user, roles); err != nil {
@@ -724,8 +756,9 @@ func migrationRole(live string) string {
 // applied files (s.batches) as the live side's roles would run them on
 // the installation found for major, when there is one that starts and
 // holds its shadow database and role. It sets s.key (for a save after a
-// replay when it finds none) and s.cache.
-func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int) (*sandbox.Server, string, bool) {
+// replay when it finds none) and s.cache. Without lookup (the sandbox
+// started already: the cache held no entry), it only counts the miss.
+func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser string, roles []string, found []sandbox.Binaries, files int, lookup bool) (*sandbox.Server, string, bool) {
 	if o.NoCache || sandbox.NoCache() {
 		return nil, "", false
 	}
@@ -743,7 +776,11 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 	}
 	user := migrationRole(liveUser)
 	s.key = sandbox.ReplayKey(bin, replayParts(o, user, roles, s.batches)...)
-	e, ok := sandbox.LookupReplay(s.key)
+	var e *sandbox.Replay
+	ok := false
+	if lookup {
+		e, ok = sandbox.LookupReplay(s.key)
+	}
 	if !ok || e.Role != user {
 		// Saved at the second miss only (sandbox.SeenReplay says why).
 		if sandbox.SeenReplay(s.key) {
@@ -796,13 +833,52 @@ func replayParts(o Options, user string, roles []string, batches []string) []str
 	slices.Sort(env)
 	parts = append(parts, strconv.Itoa(len(env)))
 	parts = append(parts, env...)
+	parts = append(parts, serviceLines())
 	parts = append(parts, strconv.Itoa(len(batches)))
 	return append(parts, batches...)
 }
 
+// serviceMax bounds the service file read for the key.
+const serviceMax = 1 << 20
+
+// serviceLines is what the replay's session reads from the service file
+// when PGSERVICE is in the environment (pgx reads it for every
+// connection, the sandbox's too: options=, search_path= and any other
+// parameter start the session), less its password lines, which a replay
+// does not use and a file name must not hash; "" without PGSERVICE. The
+// file is PGSERVICEFILE, else ~/.pg_service.conf, as pgx reads it.
+func serviceLines() string {
+	if os.Getenv("PGSERVICE") == "" {
+		return ""
+	}
+	f := os.Getenv("PGSERVICEFILE")
+	if f == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "service file: none"
+		}
+		f = filepath.Join(home, ".pg_service.conf")
+	}
+	b, err := safefile.ReadFile(f, serviceMax)
+	if err != nil {
+		return "service file " + f + ": unread"
+	}
+	var kept []string
+	for _, line := range strings.Split(string(b), "\n") {
+		k, _, _ := strings.Cut(line, "=")
+		if k = strings.ToLower(strings.TrimSpace(k)); k == "password" || k == "sslpassword" {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return "service file " + f + "\n" + strings.Join(kept, "\n")
+}
+
 // holds reports whether a sandbox started from a saved replay has the
 // shadow database and the migration role its entry names, the role
-// neither a superuser nor able to create roles or databases.
+// neither a superuser nor able to create roles or databases, on an
+// installation whose extension and library folders are as they were
+// when it was saved (sandbox.InstallID).
 func holds(ctx context.Context, sb *sandbox.Server, e *sandbox.Replay) bool {
 	conn, err := sb.Session(ctx)
 	if err != nil {
@@ -811,7 +887,8 @@ func holds(ctx context.Context, sb *sandbox.Server, e *sandbox.Replay) bool {
 	defer conn.Close(context.Background())
 	var ok bool
 	err = conn.QueryRow(ctx, "SELECT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname OPERATOR(pg_catalog.=) $1) AND EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $2 AND rolcanlogin AND NOT rolsuper AND NOT rolcreaterole AND NOT rolcreatedb)", e.Shadow, e.Role).Scan(&ok)
-	return err == nil && ok
+	// The installation's extensions and libraries as when it was saved.
+	return err == nil && ok && sandbox.InstallID(ctx, conn) == e.Install
 }
 
 // budgetCommand is the command a size error's hint says to run again.
