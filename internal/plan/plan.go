@@ -158,6 +158,9 @@ type FailedError struct {
 	File string
 	Line int
 	Err  error
+	// Fix, when set, is what to change in the file: the plan refused it
+	// (migrate up would not fail, but what it does is unknown).
+	Fix string
 }
 
 // Error quotes the server's message escaped to one line: a RAISE with
@@ -176,6 +179,9 @@ func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the next step.
 func (e *FailedError) Hint() string {
+	if e.Fix != "" {
+		return e.Fix + ", then run: dbguard migrate plan"
+	}
 	return "migrate up would fail here too; fix the file, then run: dbguard migrate plan"
 }
 

@@ -697,3 +697,40 @@ func TestQuietAsks(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkBeforeRandom: walkBefore against the walks it replaced (floor,
+// the highest oid as changedRead took it before 3da6a79, beforeToast,
+// knownName) on maps drawn at random, seeded: oids about the catalog's
+// floor, names that repeat, are empty, or look like a TOAST table's,
+// asked names repeated, unknown or empty.
+func TestWalkBeforeRandom(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(8, 0xe))
+	names := []string{"", "users", "u_1", "pg_toast_16390", "pg_toast", "Pg_toast_1", "orders", "users "}
+	for i := range 2000 {
+		before := map[int64]rel{}
+		for range r.IntN(8) {
+			oid := int64(r.IntN(2 * catalogOIDs))
+			if r.IntN(4) == 0 {
+				oid = catalogOIDs + int64(r.IntN(3)) - 1
+			}
+			before[oid] = rel{name: names[r.IntN(len(names))]}
+		}
+		var asked []string
+		for range r.IntN(4) {
+			asked = append(asked, names[r.IntN(len(names))])
+		}
+		fb := walkBefore(before, asked)
+		var top int64
+		for oid := range before {
+			top = max(top, oid)
+		}
+		if fb.from != floor(before) || fb.top != top || fb.toast != beforeToast(before) {
+			t.Fatalf("case %d %v: from %d top %d toast %v, want %d %d %v", i, before, fb.from, fb.top, fb.toast, floor(before), top, beforeToast(before))
+		}
+		for _, n := range append(names, "nope") {
+			if got, want := fb.known(n), knownName(before, n); got != want {
+				t.Fatalf("case %d %v asked %q: known(%q) %v, want %v", i, before, asked, n, got, want)
+			}
+		}
+	}
+}

@@ -646,6 +646,11 @@ func TestAttackTraceDeferredMadeNotDeferrable(t *testing.T) {
 	}{
 		{queued + "ALTER TABLE c ALTER CONSTRAINT c_pid_fkey NOT DEFERRABLE;\nCOMMIT;", nil, "6 []"},
 		{queued + "COMMIT;", nil, "5 [c RowShareLock]"},
+		// Made NOT DEFERRABLE in a subtransaction, and by code: the
+		// trigger's row is the transaction's too (its xmin a
+		// subtransaction's), so the COMMIT is not sent alone.
+		{queued + "SAVEPOINT s;\nALTER TABLE c ALTER CONSTRAINT c_pid_fkey NOT DEFERRABLE;\nRELEASE s;\nCOMMIT;", nil, "8 []"},
+		{queued + "DO $$ BEGIN ALTER TABLE c ALTER CONSTRAINT c_pid_fkey NOT DEFERRABLE; EXCEPTION WHEN others THEN NULL; END $$;\nCOMMIT;", nil, "6 []"},
 		// Nothing deferrable: the COMMITs alone, the findings as before.
 		{"BEGIN;\nSET lock_timeout = '5s';\nALTER TABLE c DROP CONSTRAINT c_pid_fkey;\nCOMMIT;\nBEGIN;\nSET lock_timeout = '5s';\nALTER TABLE users ALTER COLUMN email SET NOT NULL;\nCOMMIT;", []string{"set-not-null-scan 000002_p.up.sql:7"}, ""},
 	} {

@@ -292,8 +292,51 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // deferrable, but the foreign key's checks queued on the referenced table
 // before it run in COMMIT, locking and scanning the referencing table
 // (TestAttackTraceDeferredMadeNotDeferrable). A trigger dropped with
-// events queued does not run them (PostgreSQL 15).
-const deferredSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable OR pg_catalog.age(g.xmin) OPERATOR(pg_catalog.<=) 0) AS %s`
+// events queued does not run them (PostgreSQL 15). A cursor declared WITH
+// HOLD in the transaction (heldSQL) is work in COMMIT too.
+const deferredSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable OR pg_catalog.age(g.xmin) OPERATOR(pg_catalog.<=) 0) OR EXISTS (SELECT FROM ` + heldFrom + `) AS %s`
+
+// heldFrom is, in FROM, the cursors declared WITH HOLD in the open
+// transaction and still open: COMMIT runs each one's query to its end
+// (PreCommit_Portals, after the deferred triggers), to keep its rows past
+// the transaction, after every read the plan makes in it. DECLARE c
+// CURSOR WITH HOLD FOR SELECT g(), with g() running ALTER TABLE ... SET
+// NOT NULL on a live table, passed with no finding (at 8e71665 and
+// after), though migrate up runs g() in its COMMIT under the file's
+// locks; a DO block's EXECUTE or an SQL function declares one too. Only
+// those made in this transaction (a cursor's creation_time is its
+// statement's start, no earlier than the transaction's): one held from
+// an earlier transaction was kept at its COMMIT, and runs nothing more.
+// The function behind the view pg_cursors, schema-qualified: a file
+// cannot put its own in the way.
+const heldFrom = `pg_catalog.pg_cursor() c WHERE c.is_holdable AND c.creation_time OPERATOR(pg_catalog.>=) pg_catalog.transaction_timestamp()`
+
+// heldSQL fails (division by zero) when a cursor declared WITH HOLD in
+// the open transaction is open (heldFrom), before the COMMIT its query
+// would run in: the plan refuses the file (heldError) rather than let
+// that work pass unseen, and the COMMIT, sent in the same query after it,
+// does not run.
+const heldSQL = `SELECT pg_catalog.int4div(1, CASE WHEN EXISTS (SELECT FROM ` + heldFrom + `) THEN 0 ELSE 1 END)`
+
+// withHoldRE finds the DECLARE ... WITH HOLD a refused file wrote
+// (heldError), for its line.
+var withHoldRE = lazyre.New(`(?is)^\s*DECLARE\b.*\bWITH\s+HOLD\b`)
+
+// heldError refuses a file that leaves a cursor declared WITH HOLD open
+// at a COMMIT (heldSQL), at the DECLARE that does it when the file writes
+// one in its own words, else at the COMMIT (at: the file's own, or the
+// statement the trace's COMMIT follows).
+func heldError(f pendingFile, at sqlscan.Statement) error {
+	line := at.Line
+	for _, st := range f.shape.Statements {
+		if st.Line <= at.Line && len(st.Words) > 0 && st.Words[0] == "DECLARE" && withHoldRE.MatchString(stripComments(st.Text)) {
+			line = st.Line
+		}
+	}
+	return &FailedError{File: f.path, Line: line,
+		Err: errors.New("a cursor declared WITH HOLD is open at COMMIT: COMMIT runs its query to the end, after the plan's last read, so what that query does to the live tables is unknown"),
+		Fix: "CLOSE the cursor before the COMMIT, or read it in the transaction from a cursor WITHOUT HOLD"}
+}
 
 // locksSQL is run after each statement, in the same round trip: the
 // session's relation locks with their relfilenode (-1: the statement
@@ -426,7 +469,11 @@ func (t *tracer) prepare(ctx context.Context) {
 	guard := func(more string) string {
 		return "SELECT pg_catalog.int4div(1, CASE WHEN pg_catalog.count(*) OPERATOR(pg_catalog.=) 2" + more + " THEN 1 ELSE 0 END)" + where + names + " AND " + when + " OPERATOR(pg_catalog.=) " + quote(at) + "::pg_catalog.text"
 	}
-	t.guard, t.guardQuiet = guard(""), guard(quietTempCheck)
+	// The guard fails too when a cursor declared WITH HOLD is open
+	// (heldFrom): the file is run again a statement at a time, which
+	// refuses it (deferredBefore).
+	held := " AND NOT EXISTS (SELECT FROM " + heldFrom + ")"
+	t.guard, t.guardQuiet = guard(held), guard(quietTempCheck+held)
 	noSuperCode := len(results[4].Rows) == 1 && string(results[4].Rows[0][0]) == "t"
 	t.quiet = quietMessages && noSuperCode
 	t.codeFree = noSuperCode && len(results[5].Rows) == 1 && string(results[5].Rows[0][0]) == "t"
@@ -1026,6 +1073,12 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
+	if t.guard == "" {
+		// With no guard, heldSQL alone: it fails when a cursor held
+		// would run its query in the COMMIT, after every read.
+		q.WriteString(heldSQL + ";\n")
+		places = append(places, place{stmt: -1})
+	}
 	commitAt := len(places)
 	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
 	q.WriteString("COMMIT;\nSET lock_timeout = " + quote(t.live.lockTimeout))
@@ -1197,10 +1250,19 @@ func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.S
 		}
 		return nil
 	}
-	results, err := readResults(t.conn.PgConn().Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE;\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
+	// The cursors held (heldSQL) after the deferred triggers, which may
+	// declare one, and before the locks read: the results' field
+	// descriptions are reused by the next result's, and the locks read's
+	// must stay its own.
+	results, err := readResults(t.conn.PgConn().Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE;\n"+heldSQL+";\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
 		return len(fds) > 0 && fds[0].Name == t.marker
 	})
 	notices := t.takeNotices()
+	var pgErr *pgconn.PgError
+	if len(results) == 2 && results[0].Err == nil && errors.As(cmp.Or(results[1].Err, err), &pgErr) && pgErr.Code == "22012" {
+		t.rollback()
+		return heldError(f, at)
+	}
 	if err == nil {
 		for _, r := range results {
 			if r.Err != nil {
@@ -1209,14 +1271,14 @@ func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.S
 			}
 		}
 	}
-	if err == nil && (len(results) != 3 || len(results[1].FieldDescriptions) == 0 || results[1].FieldDescriptions[0].Name != t.marker) {
+	if err == nil && (len(results) != 4 || len(results[2].FieldDescriptions) == 0 || results[2].FieldDescriptions[0].Name != t.marker) {
 		err = fmt.Errorf("tracing %s in the shadow: its results do not line up with its statement, so what it did is unknown", f.path)
 	}
 	if err != nil {
 		t.rollback()
 		return t.failed(f, at, 0, err)
 	}
-	rows := results[1].Rows
+	rows := results[2].Rows
 	st := sqlscan.Statement{Text: "COMMIT: the file's deferred triggers", Line: at.Line}
 	if addsRows(rows, last, before) {
 		fs.level = ""
