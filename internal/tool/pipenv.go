@@ -29,29 +29,25 @@ import (
 // those in wd and the folders above it up to root, as pipenv looks for
 // one upward.
 func CheckPipenv(root, wd string, args []string) error {
-	if len(args) < 2 || filepath.Base(args[0]) != "pipenv" {
-		return nil
-	}
-	sub := -1 // where pipenv's subcommand is, after its own options
-	for i, a := range args[1:] {
-		if !strings.HasPrefix(a, "-") {
-			sub = i + 1
-			break
-		}
-	}
-	if sub < 0 || args[sub] != "run" && args[sub] != "shell" {
+	words := pipenvWords(args)
+	sub := pipenvNext(words, 0) // pipenv's subcommand, after its own options
+	if sub >= len(words) || words[sub] != "run" && words[sub] != "shell" {
 		return nil
 	}
 	shown := strings.Join(shellWords(args), " ")
 	if !pipenvTrue(os.Getenv("PIPENV_DONT_LOAD_ENV")) {
 		return &exitcode.Advice{Code: exitcode.Usage,
-			Msg:  "pipenv " + args[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
+			Msg:  "pipenv " + words[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
 			Next: "let dbguard give the environment and run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown}
 	}
-	if args[sub] != "run" || sub+1 >= len(args) {
+	if words[sub] != "run" {
 		return nil
 	}
-	name := args[sub+1]
+	cmd := pipenvNext(words, sub+1) // the command, after run's options and a --
+	if cmd >= len(words) {
+		return nil
+	}
+	name := words[cmd]
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		rel, err := filepath.Rel(root, dir)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
@@ -62,7 +58,7 @@ func CheckPipenv(root, wd string, args []string) error {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
 			next := "rename the script in " + at + ", then run the command again"
 			if name == "alembic" {
-				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, args[sub+1:]...)), " ")
+				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
 			}
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
@@ -125,6 +121,48 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 			return nil
 		}
 	}
+}
+
+// pipenvWords is pipenv's own command line: the words after pipenv, or
+// after python -m pipenv (in CPython's spellings of -m); nil for another
+// command.
+func pipenvWords(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	if filepath.Base(args[0]) == "pipenv" {
+		return args[1:]
+	}
+	if strings.HasPrefix(filepath.Base(args[0]), "python") {
+		if m, rest := pythonModuleRest(args); m == "pipenv" {
+			return rest
+		}
+	}
+	return nil
+}
+
+// pipenvValueOptions are pipenv 2022.12.19's options that take the next
+// word as their value, on the group and on run and shell (click: the
+// value is the next word whatever it is); its others are flags.
+var pipenvValueOptions = []string{"--python", "--pypi-mirror"}
+
+// pipenvNext is the index of the first of words from i that is neither
+// one of pipenv's options nor an option's value, as click reads them
+// (pipenv --python 3.11 run, pipenv run -v --pypi-mirror URL -- NAME);
+// len(words) for none.
+func pipenvNext(words []string, i int) int {
+	for ; i < len(words); i++ {
+		a := words[i]
+		switch {
+		case a == "--":
+			return i + 1
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case slices.Contains(pipenvValueOptions, a):
+			i++ // its value
+		}
+	}
+	return len(words)
 }
 
 // pipenvTrue is whether pipenv reads a PIPENV_DONT_LOAD_ENV value as set
