@@ -83,18 +83,19 @@ func CheckPipenv(root, wd string, args []string) error {
 // The pyproject.toml read is the nearest one from wd up to root, the
 // project the runner works on.
 func CheckRunnerScripts(root, wd string, args []string) error {
-	if len(args) < 3 {
-		return nil
-	}
-	runner := filepath.Base(args[0])
-	if runner != "pdm" && runner != "poetry" {
-		return nil
-	}
-	i := runnerCommand(args)
+	runner, project, i := runnerScriptsLine(args)
 	if i == 0 {
 		return nil
 	}
-	name := args[i]
+	if project != "" {
+		// pdm run -p DIR, poetry -C DIR: that project's pyproject.toml.
+		wd = filepath.Join(wd, project)
+		if filepath.IsAbs(project) {
+			wd = filepath.Clean(project)
+		}
+	}
+	words := runnerWordsOf(args)
+	name := words[i]
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		rel, err := filepath.Rel(root, dir)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
@@ -163,6 +164,93 @@ func pipenvNext(words []string, i int) int {
 		}
 	}
 	return len(words)
+}
+
+// runnerWordsOf is a pdm or poetry command line's own words, after the
+// runner's name or python -m NAME; nil for another command.
+func runnerWordsOf(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	if n := filepath.Base(args[0]); n == "pdm" || n == "poetry" {
+		return args[1:]
+	}
+	if strings.HasPrefix(filepath.Base(args[0]), "python") {
+		if m, rest := pythonModuleRest(args); m == "pdm" || m == "poetry" {
+			return rest
+		}
+	}
+	return nil
+}
+
+// runnerScriptOptions are the options of pdm 2.2.1 and poetry 1.3.2 (and
+// 2's -P) that take a value, before run and after it: pdm's -c/--config,
+// run's -p/--project and -k/--skip, poetry's -C/--directory and
+// -P/--project. Their others are flags.
+var runnerScriptOptions = map[string][]string{
+	"pdm":    {"-c", "--config", "-p", "--project", "-k", "--skip"},
+	"poetry": {"-C", "--directory", "-P", "--project"},
+}
+
+// runnerScriptsLine reads a pdm or poetry command line as the runner
+// does (pdm [OPTIONS] run [OPTIONS] NAME ..., poetry's likewise, python
+// -m pdm): the runner, the project folder its -p/--project (pdm) or
+// -C/--directory/-P/--project (poetry) names ("" for none), and the
+// index of NAME in runnerWordsOf(args), 0 for no run. A value is the next
+// word, or glued (--project=DIR, -pDIR, -vp DIR); -- ends the options.
+func runnerScriptsLine(args []string) (runner, project string, name int) {
+	words := runnerWordsOf(args)
+	if words == nil {
+		return "", "", 0
+	}
+	if runner = filepath.Base(args[0]); runner != "pdm" && runner != "poetry" {
+		runner, _ = pythonModuleRest(args) // python -m pdm
+	}
+	valued := runnerScriptOptions[runner]
+	run := false
+	for i := 0; i < len(words); i++ {
+		a := words[i]
+		opt, value, glued := "", "", false
+		switch {
+		case a == "--":
+			if run && i+1 < len(words) {
+				return runner, project, i + 1
+			}
+			return "", "", 0
+		case !strings.HasPrefix(a, "-") || a == "-":
+			if run {
+				return runner, project, i
+			}
+			if a != "run" {
+				return "", "", 0 // another subcommand
+			}
+			run = true
+			continue
+		case strings.HasPrefix(a, "--"):
+			opt, value, glued = strings.Cut(a, "=")
+		default: // -vp DIR, -pDIR: flags, then a valued one's value
+			for j := 1; j < len(a); j++ {
+				if slices.Contains(valued, "-"+a[j:j+1]) {
+					opt, value, glued = "-"+a[j:j+1], a[j+1:], j+1 < len(a)
+					break
+				}
+			}
+		}
+		if !slices.Contains(valued, opt) {
+			continue
+		}
+		if !glued {
+			if i+1 >= len(words) {
+				return "", "", 0
+			}
+			i++
+			value = words[i]
+		}
+		if opt == "-p" || opt == "--project" || opt == "-C" || opt == "--directory" || opt == "-P" {
+			project = value
+		}
+	}
+	return "", "", 0
 }
 
 // pipenvTrue is whether pipenv reads a PIPENV_DONT_LOAD_ENV value as set
