@@ -21,6 +21,16 @@ func CheckDotenvRun(args []string) error {
 	if len(args) < 2 {
 		return nil
 	}
+	lead := args[:1] // the words that run the CLI, for the hint
+	if strings.HasPrefix(filepath.Base(args[0]), "python") && filepath.Base(args[0]) != "python-dotenv" {
+		// python -m dotenv: the same CLI, its words after the module.
+		m, rest := pythonModuleRest(args)
+		if m != "dotenv" {
+			return nil
+		}
+		lead = args[:len(args)-len(rest)]
+		args = append([]string{"python-dotenv"}, rest...)
+	}
 	if name := filepath.Base(args[0]); name != "dotenv" && name != "python-dotenv" {
 		return nil
 	}
@@ -52,6 +62,9 @@ func CheckDotenvRun(args []string) error {
 		}
 		break
 	}
+	if i < len(args) && args[i] == "--" {
+		i++ // click: the command after it (run --no-override -- alembic)
+	}
 	rest := args[i:]
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
@@ -59,7 +72,7 @@ func CheckDotenvRun(args []string) error {
 			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
 	}
 	if override && len(rest) > 0 {
-		fixed := append(append(slices.Clone(args[:run+1]), "--no-override"), rest...)
+		fixed := append(append(append(slices.Clone(lead), args[1:run+1]...), "--no-override"), rest...)
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run sets the env file's variables over the environment dbguard gives the command (--override is its default): a DATABASE_URL or PYTHONPATH there would replace the guarded URL and the connection guard",
 			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
