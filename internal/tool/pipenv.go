@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -258,52 +257,4 @@ func runnerScriptsLine(args []string) (runner, project string, name int) {
 // non-empty text true, "" false.
 func pipenvTrue(v string) bool {
 	return v != "" && !slices.Contains([]string{"0", "false", "no", "off"}, strings.ToLower(v))
-}
-
-// tomlDefines is the first line of a TOML file's text where the key name
-// is defined in the table path (["scripts"], ["tool", "pdm", "scripts"]),
-// in any of TOML's forms: under the table's header ([tool.pdm.scripts]
-// alembic = ...), as its own table ([tool.pdm.scripts.alembic]), as a
-// dotted key (scripts.alembic = ... under [tool.pdm]), or in an inline
-// table assigned to the path (scripts = { alembic = ... }, read as holding
-// the name anywhere); 0 for none. A key of that name in another table
-// ([packages] alembic = "*") is none. Quoted keys are read unquoted.
-func tomlDefines(data []byte, table []string, name string) int {
-	path := func(s string) []string {
-		var out []string
-		for p := range strings.SplitSeq(s, ".") {
-			p = strings.TrimSpace(p)
-			if u, err := strconv.Unquote(p); err == nil && p[0] == '"' {
-				p = u // a basic string's escapes: "\u0061lembic" is alembic
-			}
-			out = append(out, strings.Trim(p, `"'`))
-		}
-		return out
-	}
-	var header []string
-	for i, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || l[0] == '#' {
-			continue
-		}
-		if l[0] == '[' {
-			header = path(strings.Trim(l, "[] \t"))
-			if len(header) > len(table) && slices.Equal(header[:len(table)], table) && header[len(table)] == name {
-				return i + 1 // [scripts.alembic], [[...]]
-			}
-			continue
-		}
-		key, value, ok := strings.Cut(l, "=")
-		if !ok {
-			continue
-		}
-		full := append(slices.Clone(header), path(key)...)
-		switch {
-		case len(full) > len(table) && slices.Equal(full[:len(table)], table) && full[len(table)] == name:
-			return i + 1
-		case slices.Equal(full, table) && strings.Contains(value, name):
-			return i + 1
-		}
-	}
-	return 0
 }
