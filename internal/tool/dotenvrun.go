@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -181,10 +182,40 @@ func CheckEnvLauncher(args []string) error {
 }
 
 // CheckLauncher is every check of exec's command line's launcher, run in
-// wd below root: pipenv's .env and
-// scripts, pdm's and poetry's scripts, dotenv run and dotenv-cli, and an
-// env or secrets launcher in front of a migration tool.
+// wd below root: pipenv's .env and scripts, pdm's and poetry's scripts,
+// dotenv run and dotenv-cli, and an env or secrets launcher in front of a
+// migration tool; and the same for the command a runner runs (uv run
+// dotenv run ..., npx dotenv -- prisma ...), whose refusal's hint keeps
+// the runner's words in front.
 func CheckLauncher(root, wd string, args []string) error {
+	var outer []string // the runners' words in front of args
+	for len(args) > 0 {
+		if err := checkLauncherOnce(root, wd, args); err != nil {
+			var a *exitcode.Advice
+			if len(outer) > 0 && errors.As(err, &a) {
+				// The runner stays in front, unless the command the
+				// hint runs is a runner's already (npx prisma ...).
+				at := "dbguard exec -- "
+				if _, cmd, ok := strings.Cut(a.Next, at); ok {
+					first, _, _ := strings.Cut(cmd, " ")
+					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
+						a.Next = strings.Replace(a.Next, at, at+strings.Join(shellWords(outer), " ")+" ", 1)
+					}
+				}
+			}
+			return err
+		}
+		inner := innerCommand(args)
+		if inner == nil {
+			return nil
+		}
+		outer = append(outer, args[:len(args)-len(inner)]...)
+		args = inner
+	}
+	return nil
+}
+
+func checkLauncherOnce(root, wd string, args []string) error {
 	if err := CheckPipenv(root, wd, args); err != nil {
 		return err
 	}
@@ -195,4 +226,76 @@ func CheckLauncher(root, wd string, args []string) error {
 		return err
 	}
 	return CheckEnvLauncher(args)
+}
+
+// jsRunners run a package's binary: npx NAME, pnpm [exec|dlx] NAME, yarn
+// NAME, bunx NAME, pnpx NAME, npm exec NAME.
+var jsRunners = []string{"npx", "pnpm", "yarn", "bunx", "pnpx", "npm"}
+
+// jsLauncherPackages are the npm packages whose binary is an env
+// launcher, by that binary's name (npx dotenv-cli runs dotenv).
+var jsLauncherPackages = map[string]string{"dotenv-cli": "dotenv", "@dotenvx/dotenvx": "dotenvx"}
+
+// innerCommand is the command line a runner in front runs: a Python
+// runner's (uv, poetry, pdm, hatch, rye, pipenv run [OPTIONS] COMMAND,
+// also after python -m), and a JavaScript runner's when it is an env
+// launcher (npx [OPTIONS] dotenv ..., its package name read as its
+// binary's: npx dotenv-cli is dotenv); nil for none, and for a command
+// whose own checks are KindOf's (npx prisma).
+func innerCommand(args []string) []string {
+	name := filepath.Base(args[0])
+	if strings.HasPrefix(name, "python") {
+		if m, rest := pythonModuleRest(args); slices.Contains(pythonRunners, m) {
+			return innerCommand(append([]string{m}, rest...))
+		}
+		return nil
+	}
+	if slices.Contains(pythonRunners, name) {
+		if name == "pipenv" {
+			words := pipenvWords(args)
+			if sub := pipenvNext(words, 0); sub < len(words) && words[sub] == "run" {
+				if cmd := pipenvNext(words, sub+1); cmd < len(words) {
+					return words[cmd:]
+				}
+			}
+			return nil
+		}
+		if name == "pdm" || name == "poetry" {
+			if _, _, i := runnerScriptsLine(args); i > 0 {
+				return runnerWordsOf(args)[i:]
+			}
+			return nil
+		}
+		if i := runnerCommand(args); i > 0 {
+			return args[i:]
+		}
+		return nil
+	}
+	if !slices.Contains(jsRunners, name) || name == "npm" && (len(args) < 2 || args[1] != "exec" && args[1] != "x") {
+		return nil
+	}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "exec" || a == "x" || a == "dlx" || a == "--":
+			continue
+		case slices.Contains([]string{"-p", "--package", "-C", "--dir", "--cwd", "-F", "--filter"}, a):
+			i++ // its value
+			continue
+		case strings.HasPrefix(a, "-"):
+			continue
+		}
+		bin := a
+		if at := strings.LastIndexByte(a, '@'); at > 0 {
+			bin = a[:at] // dotenv-cli@7
+		}
+		if b, ok := jsLauncherPackages[bin]; ok {
+			bin = b
+		}
+		if bin == "dotenv" || slices.Contains(envLaunchers, bin) {
+			return append([]string{bin}, args[i+1:]...)
+		}
+		return nil
+	}
+	return nil
 }
