@@ -23,11 +23,15 @@ func alembicArgs(args []string) []string {
 	case name == "alembic":
 		return args[1:]
 	case strings.HasPrefix(name, "python"):
-		_, rest := pythonModuleRest(args)
-		return rest
+		if m, rest := pythonModuleRest(args); m == "alembic" {
+			return rest
+		}
+		if inner := innerCommand(args); inner != nil {
+			return alembicArgs(inner) // python -m pdm run alembic
+		}
 	case slices.Contains(pythonRunners, name):
-		if i := runnerCommand(args); i > 0 {
-			return alembicArgs(args[i:])
+		if inner := innerCommand(args); inner != nil {
+			return alembicArgs(inner) // as KindOf reads the runner
 		}
 	}
 	return nil
