@@ -134,11 +134,26 @@ func checkDotenvCLI(args []string) error {
 			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
 	}
 	if override && len(rest) > 0 {
+		// -o dropped as minimist reads it: alone, --override[=V], or a
+		// letter of a cluster (-oe .env is -e .env); after --, the
+		// command's own words stay.
 		var fixed []string
-		for _, a := range args {
-			if a != "-o" && a != "--override" {
+		for i, a := range args {
+			switch {
+			case a == "--":
+				fixed = append(fixed, args[i:]...)
+			case a == "--override" || strings.HasPrefix(a, "--override="):
+				continue
+			case i > 0 && len(a) > 1 && a[0] == '-' && a[1] != '-' && isLetters(a[1:]):
+				if a = strings.ReplaceAll(a, "o", ""); a != "-" {
+					fixed = append(fixed, a)
+				}
+				continue
+			default:
 				fixed = append(fixed, a)
+				continue
 			}
+			break
 		}
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
