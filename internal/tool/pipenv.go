@@ -105,6 +105,17 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
 			next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
 			table := []string{"tool", runner, "scripts"}
+			if runner == "hatch" {
+				if line := hatchScripts(data, []string{"tool", "hatch"}, name); line > 0 {
+					return hatchAdvice(at, line, name, next)
+				}
+				if hdata, err := safefile.ReadUnder(root, filepath.Join(rel, "hatch.toml"), 4<<20); err == nil {
+					if line := hatchScripts(hdata, nil, name); line > 0 {
+						return hatchAdvice(output.Escape(output.RelTo(root, filepath.Join(dir, "hatch.toml"))), line, name, next)
+					}
+				}
+				return nil
+			}
 			if line := tomlDefines(data, table, name); line > 0 {
 				return &exitcode.Advice{Code: exitcode.Usage,
 					Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
@@ -171,11 +182,11 @@ func runnerWordsOf(args []string) []string {
 	if len(args) == 0 {
 		return nil
 	}
-	if n := filepath.Base(args[0]); n == "pdm" || n == "poetry" {
+	if n := filepath.Base(args[0]); n == "pdm" || n == "poetry" || n == "hatch" || n == "rye" {
 		return args[1:]
 	}
 	if strings.HasPrefix(filepath.Base(args[0]), "python") {
-		if m, rest := pythonModuleRest(args); m == "pdm" || m == "poetry" {
+		if m, rest := pythonModuleRest(args); m == "pdm" || m == "poetry" || m == "hatch" {
 			return rest
 		}
 	}
@@ -189,6 +200,8 @@ func runnerWordsOf(args []string) []string {
 var runnerScriptOptions = map[string][]string{
 	"pdm":    {"-c", "--config", "-p", "--project", "-k", "--skip"},
 	"poetry": {"-C", "--directory", "-P", "--project"},
+	"hatch":  {"-e", "--env", "-p", "--project", "--data-dir", "--cache-dir", "--config"},
+	"rye":    {"--pyproject"},
 }
 
 // runnerScriptsLine reads a pdm or poetry command line as the runner
@@ -202,7 +215,7 @@ func runnerScriptsLine(args []string) (runner, project string, name int) {
 	if words == nil {
 		return "", "", 0
 	}
-	if runner = filepath.Base(args[0]); runner != "pdm" && runner != "poetry" {
+	if runner = filepath.Base(args[0]); runner != "pdm" && runner != "poetry" && runner != "hatch" && runner != "rye" {
 		runner, _ = pythonModuleRest(args) // python -m pdm
 	}
 	valued := runnerScriptOptions[runner]
@@ -245,8 +258,11 @@ func runnerScriptsLine(args []string) (runner, project string, name int) {
 			i++
 			value = words[i]
 		}
-		if opt == "-p" || opt == "--project" || opt == "-C" || opt == "--directory" || opt == "-P" {
+		if opt == "-p" && runner != "hatch" || opt == "--project" && runner != "hatch" || opt == "-C" || opt == "--directory" || opt == "-P" {
 			project = value
+		}
+		if opt == "--pyproject" {
+			project = filepath.Dir(value)
 		}
 	}
 	return "", "", 0
@@ -257,4 +273,32 @@ func runnerScriptsLine(args []string) (runner, project string, name int) {
 // non-empty text true, "" false.
 func pipenvTrue(v string) bool {
 	return v != "" && !slices.Contains([]string{"0", "false", "no", "off"}, strings.ToLower(v))
+}
+
+// hatchScripts is the first line where a hatch config (pyproject.toml's
+// [tool.hatch], prefix tool.hatch; hatch.toml, no prefix) defines, in any
+// environment, a script named name (envs.ENV.scripts.NAME; hatch run
+// ENV:NAME names one env's) or environment variables (envs.ENV.env-vars,
+// which hatch sets over the environment for every command it runs there);
+// 0 for none. Read from hatch's documentation: hatch is not installed
+// here.
+func hatchScripts(data []byte, prefix []string, name string) int {
+	if _, n, ok := strings.Cut(name, ":"); ok {
+		name = n
+	}
+	return tomlFind(data, func(p []string) bool {
+		if len(p) < len(prefix)+3 || !slices.Equal(p[:len(prefix)], prefix) || p[len(prefix)] != "envs" {
+			return false
+		}
+		p = p[len(prefix)+2:] // after envs.ENV
+		return p[0] == "env-vars" || p[0] == "scripts" && len(p) > 1 && p[1] == name
+	})
+}
+
+// hatchAdvice refuses hatch run NAME over a hatch config's line that
+// defines a script of that name or an environment's env-vars.
+func hatchAdvice(at string, line int, name, next string) error {
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s:%d: a hatch environment's scripts define %s, or its env-vars set variables over the environment dbguard gives the command (its URL, the connection guard's PYTHONPATH): hatch run would run what the project chose", at, line, output.Escape(name)),
+		Next: next}
 }

@@ -18,30 +18,36 @@ import (
 // array is no header or key, a header's comment is no part of its name,
 // and a quoted key's escapes are decoded.
 func tomlDefines(data []byte, table []string, name string) int {
+	return tomlFind(data, func(p []string) bool {
+		return len(p) > len(table) && slices.Equal(p[:len(table)], table) && p[len(table)] == name
+	})
+}
+
+// tomlFind is the first line of a TOML file's text where a table or key
+// whose full path match accepts is defined (a header, a key under a
+// header, a dotted key, a key of an inline table at any depth); 0 for
+// none.
+func tomlFind(data []byte, match func(path []string) bool) int {
 	var header []string
 	found := 0
-	defines := func(full []string) bool {
-		return len(full) > len(table) && slices.Equal(full[:len(table)], table) && full[len(table)] == name
-	}
 	tomlStatements(string(data), func(line int, isHeader bool, path []string, value string) bool {
 		if isHeader {
 			header = path
-			if defines(header) {
+			if match(header) {
 				found = line
 			}
 			return found == 0
 		}
 		full := append(slices.Clone(header), path...)
-		if defines(full) {
+		if match(full) {
 			found = line
-		} else if len(full) <= len(table) && slices.Equal(full, table[:len(full)]) {
-			// An inline table assigned at or above the path: its keys.
-			tomlInlineKeys(value, full, func(p []string) {
-				if found == 0 && defines(p) {
-					found = line
-				}
-			})
+			return false
 		}
+		tomlInlineKeys(value, full, func(p []string) {
+			if found == 0 && match(p) {
+				found = line
+			}
+		})
 		return found == 0
 	})
 	return found
