@@ -109,12 +109,19 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	}
 	if p != nil {
 		set = p.Env(o.Config.URLVars(), u.String())
-		if p.Kind == tool.Alembic && filepath.Clean(wd) == filepath.Clean(p.Workdir) {
+		if p.Kind == tool.Alembic {
 			// The alembic.ini checked above, as migrate up sets it: uv
 			// run --env-file F (or UV_ENV_FILE) sets what the
 			// environment lacks from F, and an ALEMBIC_CONFIG there
-			// named another config Alembic read instead.
-			set["ALEMBIC_CONFIG"] = filepath.Join(p.Workdir, "alembic.ini")
+			// named another config Alembic read instead. Run elsewhere
+			// (let through above only where no alembic.ini is, Alembic
+			// reading none), the one Alembic reads there without it:
+			// none, so that F cannot name one either.
+			ini := filepath.Join(p.Workdir, "alembic.ini")
+			if filepath.Clean(wd) != filepath.Clean(p.Workdir) {
+				ini = filepath.Join(wd, "alembic.ini")
+			}
+			set["ALEMBIC_CONFIG"] = ini
 		}
 	}
 	cmd := exec.Command(path, o.Args[1:]...)

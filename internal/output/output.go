@@ -531,6 +531,11 @@ func (r *Redactor) FlushHeldThen(wait time.Duration, last string) {
 	if r.buf.Len() > 0 {
 		b := r.buf.Bytes()
 		n := dburl.SafeCut(b, len(b))
+		if k := openURLPassword(b[:n]); k >= 0 {
+			// A URL's password cut before its '@' (postgres://u:s3cr):
+			// the rest that would have shown it one is not coming.
+			n = k
+		}
 		text := r.mask(string(b[:n]))
 		if n < len(b) {
 			text += dburl.Mask
@@ -546,6 +551,25 @@ func (r *Redactor) FlushHeldThen(wait time.Duration, last string) {
 		io.WriteString(r.w, "\n")
 	}
 	io.WriteString(r.w, r.mask(last))
+}
+
+// openURLPassword is where the password of a URL that b ends inside
+// starts (scheme://user:pass, its '@' not written yet), -1 for none:
+// what a held tail cut there would show of it.
+func openURLPassword(b []byte) int {
+	i := bytes.LastIndex(b, []byte("://"))
+	if i < 0 {
+		return -1
+	}
+	rest := b[i+3:]
+	if bytes.ContainsAny(rest, "@/?# \t\r\n") {
+		return -1
+	}
+	c := bytes.IndexByte(rest, ':')
+	if c < 0 || c+1 == len(rest) {
+		return -1
+	}
+	return i + 3 + c + 1
 }
 
 // Talk writes dbguard's messages to a person, on stderr.

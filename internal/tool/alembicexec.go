@@ -23,14 +23,48 @@ func alembicArgs(args []string) []string {
 	case name == "alembic":
 		return args[1:]
 	case strings.HasPrefix(name, "python"):
-		_, rest := pythonModuleRest(args)
-		return rest
+		if m, rest := pythonModuleRest(args); m == "alembic" {
+			return rest
+		}
+		if inner := innerCommand(args); inner != nil {
+			return alembicArgs(inner) // python -m pdm run alembic
+		}
 	case slices.Contains(pythonRunners, name):
-		if i := runnerCommand(args); i > 0 {
-			return alembicArgs(args[i:])
+		if inner := innerCommand(args); inner != nil {
+			return alembicArgs(inner) // as KindOf reads the runner
 		}
 	}
 	return nil
+}
+
+// uvDirectory is the folder uv's --directory names in a uv command line
+// (a global option or run's, before the command; the last one given),
+// uv changing to it before it runs the command, and the line without
+// it; "" for none.
+func uvDirectory(args []string) (string, []string) {
+	if len(args) == 0 || filepath.Base(args[0]) != "uv" {
+		return "", nil
+	}
+	end := runnerCommand(args)
+	if end == 0 {
+		return "", nil
+	}
+	dir := ""
+	var without []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case i >= end:
+			without = append(without, a)
+		case a == "--directory" && i+1 < end:
+			dir = args[i+1]
+			i++
+		case strings.HasPrefix(a, "--directory="):
+			dir = strings.TrimPrefix(a, "--directory=")
+		default:
+			without = append(without, a)
+		}
+	}
+	return dir, without
 }
 
 // alembicConfigFlags reads the options Alembic's CommandLine takes before
@@ -116,6 +150,18 @@ func shortConfigFlag(a string) int {
 // another folder (a monorepo's top) it is refused with the cd that runs it
 // there, as Alembic reads a relative script_location from where it runs.
 func CheckAlembicConfig(p *Project, wd string, args []string) error {
+	if dir, without := uvDirectory(args); dir != "" && filepath.Clean(filepath.Join(wd, dir)) != filepath.Clean(wd) {
+		// uv changes to that folder before it runs the command: Alembic
+		// reads the alembic.ini there (and its relative paths), not the
+		// one checked here for the folder exec runs in.
+		to := dir
+		if !filepath.IsAbs(dir) {
+			to = filepath.Join(wd, dir)
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("uv --directory %s runs Alembic in %s, where it reads that folder's alembic.ini and relative paths, while dbguard checked the folder exec runs in", output.Escape(dir), output.Escape(output.RelPath(to))),
+			Next: "run it from there: " + InWorkdir(to) + "dbguard exec -- " + strings.Join(shellWords(without), " ")}
+	}
 	files, section, rest := alembicConfigFlags(alembicArgs(args))
 	head := args[:len(args)-len(alembicArgs(args))]
 	shown := shellWords(append(append([]string{}, head...), rest...))

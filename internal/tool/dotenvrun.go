@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +21,16 @@ import (
 func CheckDotenvRun(args []string) error {
 	if len(args) < 2 {
 		return nil
+	}
+	lead := args[:1] // the words that run the CLI, for the hint
+	if strings.HasPrefix(filepath.Base(args[0]), "python") && filepath.Base(args[0]) != "python-dotenv" {
+		// python -m dotenv: the same CLI, its words after the module.
+		m, rest := pythonModuleRest(args)
+		if m != "dotenv" {
+			return nil
+		}
+		lead = args[:len(args)-len(rest)]
+		args = append([]string{"python-dotenv"}, rest...)
 	}
 	if name := filepath.Base(args[0]); name != "dotenv" && name != "python-dotenv" {
 		return nil
@@ -52,6 +63,9 @@ func CheckDotenvRun(args []string) error {
 		}
 		break
 	}
+	if i < len(args) && args[i] == "--" {
+		i++ // click: the command after it (run --no-override -- alembic)
+	}
 	rest := args[i:]
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
@@ -59,7 +73,7 @@ func CheckDotenvRun(args []string) error {
 			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
 	}
 	if override && len(rest) > 0 {
-		fixed := append(append(slices.Clone(args[:run+1]), "--no-override"), rest...)
+		fixed := append(append(append(slices.Clone(lead), args[1:run+1]...), "--no-override"), rest...)
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run sets the env file's variables over the environment dbguard gives the command (--override is its default): a DATABASE_URL or PYTHONPATH there would replace the guarded URL and the connection guard",
 			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
@@ -120,11 +134,26 @@ func checkDotenvCLI(args []string) error {
 			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
 	}
 	if override && len(rest) > 0 {
+		// -o dropped as minimist reads it: alone, --override[=V], or a
+		// letter of a cluster (-oe .env is -e .env); after --, the
+		// command's own words stay.
 		var fixed []string
-		for _, a := range args {
-			if a != "-o" && a != "--override" {
+		for i, a := range args {
+			switch {
+			case a == "--":
+				fixed = append(fixed, args[i:]...)
+			case a == "--override" || strings.HasPrefix(a, "--override="):
+				continue
+			case i > 0 && len(a) > 1 && a[0] == '-' && a[1] != '-' && isLetters(a[1:]):
+				if a = strings.ReplaceAll(a, "o", ""); a != "-" {
+					fixed = append(fixed, a)
+				}
+				continue
+			default:
 				fixed = append(fixed, a)
+				continue
 			}
+			break
 		}
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
@@ -168,10 +197,40 @@ func CheckEnvLauncher(args []string) error {
 }
 
 // CheckLauncher is every check of exec's command line's launcher, run in
-// wd below root: pipenv's .env and
-// scripts, pdm's and poetry's scripts, dotenv run and dotenv-cli, and an
-// env or secrets launcher in front of a migration tool.
+// wd below root: pipenv's .env and scripts, pdm's and poetry's scripts,
+// dotenv run and dotenv-cli, and an env or secrets launcher in front of a
+// migration tool; and the same for the command a runner runs (uv run
+// dotenv run ..., npx dotenv -- prisma ...), whose refusal's hint keeps
+// the runner's words in front.
 func CheckLauncher(root, wd string, args []string) error {
+	var outer []string // the runners' words in front of args
+	for len(args) > 0 {
+		if err := checkLauncherOnce(root, wd, args); err != nil {
+			var a *exitcode.Advice
+			if len(outer) > 0 && errors.As(err, &a) {
+				// The runner stays in front, unless the command the
+				// hint runs is a runner's already (npx prisma ...).
+				at := "dbguard exec -- "
+				if _, cmd, ok := strings.Cut(a.Next, at); ok {
+					first, _, _ := strings.Cut(cmd, " ")
+					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
+						a.Next = strings.Replace(a.Next, at, at+strings.Join(shellWords(outer), " ")+" ", 1)
+					}
+				}
+			}
+			return err
+		}
+		inner := innerCommand(args)
+		if inner == nil {
+			return nil
+		}
+		outer = append(outer, args[:len(args)-len(inner)]...)
+		args = inner
+	}
+	return nil
+}
+
+func checkLauncherOnce(root, wd string, args []string) error {
 	if err := CheckPipenv(root, wd, args); err != nil {
 		return err
 	}
@@ -182,4 +241,76 @@ func CheckLauncher(root, wd string, args []string) error {
 		return err
 	}
 	return CheckEnvLauncher(args)
+}
+
+// jsRunners run a package's binary: npx NAME, pnpm [exec|dlx] NAME, yarn
+// NAME, bunx NAME, pnpx NAME, npm exec NAME.
+var jsRunners = []string{"npx", "pnpm", "yarn", "bunx", "pnpx", "npm"}
+
+// jsLauncherPackages are the npm packages whose binary is an env
+// launcher, by that binary's name (npx dotenv-cli runs dotenv).
+var jsLauncherPackages = map[string]string{"dotenv-cli": "dotenv", "@dotenvx/dotenvx": "dotenvx"}
+
+// innerCommand is the command line a runner in front runs: a Python
+// runner's (uv, poetry, pdm, hatch, rye, pipenv run [OPTIONS] COMMAND,
+// also after python -m), and a JavaScript runner's when it is an env
+// launcher (npx [OPTIONS] dotenv ..., its package name read as its
+// binary's: npx dotenv-cli is dotenv); nil for none, and for a command
+// whose own checks are KindOf's (npx prisma).
+func innerCommand(args []string) []string {
+	name := filepath.Base(args[0])
+	if strings.HasPrefix(name, "python") {
+		if m, rest := pythonModuleRest(args); slices.Contains(pythonRunners, m) {
+			return innerCommand(append([]string{m}, rest...))
+		}
+		return nil
+	}
+	if slices.Contains(pythonRunners, name) {
+		if name == "pipenv" {
+			words := pipenvWords(args)
+			if sub := pipenvNext(words, 0); sub < len(words) && words[sub] == "run" {
+				if cmd := pipenvNext(words, sub+1); cmd < len(words) {
+					return words[cmd:]
+				}
+			}
+			return nil
+		}
+		if name == "pdm" || name == "poetry" {
+			if _, _, i := runnerScriptsLine(args); i > 0 {
+				return runnerWordsOf(args)[i:]
+			}
+			return nil
+		}
+		if i := runnerCommand(args); i > 0 {
+			return args[i:]
+		}
+		return nil
+	}
+	if !slices.Contains(jsRunners, name) || name == "npm" && (len(args) < 2 || args[1] != "exec" && args[1] != "x") {
+		return nil
+	}
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "exec" || a == "x" || a == "dlx" || a == "--":
+			continue
+		case slices.Contains([]string{"-p", "--package", "-C", "--dir", "--cwd", "-F", "--filter"}, a):
+			i++ // its value
+			continue
+		case strings.HasPrefix(a, "-"):
+			continue
+		}
+		bin := a
+		if at := strings.LastIndexByte(a, '@'); at > 0 {
+			bin = a[:at] // dotenv-cli@7
+		}
+		if b, ok := jsLauncherPackages[bin]; ok {
+			bin = b
+		}
+		if bin == "dotenv" || slices.Contains(envLaunchers, bin) {
+			return append([]string{bin}, args[i+1:]...)
+		}
+		return nil
+	}
+	return nil
 }

@@ -43,14 +43,16 @@ func KindOf(args []string) Kind {
 		if pythonModule(args) == "alembic" {
 			return Alembic
 		}
+		if inner := innerCommand(args); inner != nil && KindOf(inner) == Alembic {
+			return Alembic // python -m pdm run alembic
+		}
 	case slices.Contains(pythonRunners, name):
 		// A project's runner: uv run alembic ..., poetry run python -m
 		// alembic ...; the command comes after run and the runner's own
-		// options (uv run --python 3.12 alembic).
-		if i := runnerCommand(args); i > 0 {
-			if k := KindOf(args[i:]); k == Alembic {
-				return k
-			}
+		// options (uv run --python 3.12 alembic), and those before run
+		// (pdm -v run, poetry -q run, uv --quiet run: innerCommand).
+		if inner := innerCommand(args); inner != nil && KindOf(inner) == Alembic {
+			return Alembic
 		}
 	}
 	return ""
@@ -77,10 +79,18 @@ var runnerValueFlags = []string{
 // (uv run [OPTIONS] COMMAND ...), 0 for none: after run, its options and
 // their values, and a "--".
 func runnerCommand(args []string) int {
-	if len(args) < 3 || args[1] != "run" {
+	// The runner's global options before run: uv --quiet run, uv
+	// --directory D run, hatch -e ENV run.
+	r := 1
+	for ; r < len(args) && strings.HasPrefix(args[r], "-") && args[r] != "-" && args[r] != "--"; r++ {
+		if !strings.Contains(args[r], "=") && (slices.Contains(runnerValueFlags, args[r]) || args[r] == "-e" || args[r] == "--env") {
+			r++ // its value
+		}
+	}
+	if r+1 >= len(args) || args[r] != "run" {
 		return 0
 	}
-	for i := 2; i < len(args); i++ {
+	for i := r + 1; i < len(args); i++ {
 		a := args[i]
 		switch {
 		case a == "--":

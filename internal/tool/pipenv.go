@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
@@ -29,29 +28,25 @@ import (
 // those in wd and the folders above it up to root, as pipenv looks for
 // one upward.
 func CheckPipenv(root, wd string, args []string) error {
-	if len(args) < 2 || filepath.Base(args[0]) != "pipenv" {
-		return nil
-	}
-	sub := -1 // where pipenv's subcommand is, after its own options
-	for i, a := range args[1:] {
-		if !strings.HasPrefix(a, "-") {
-			sub = i + 1
-			break
-		}
-	}
-	if sub < 0 || args[sub] != "run" && args[sub] != "shell" {
+	words := pipenvWords(args)
+	sub := pipenvNext(words, 0) // pipenv's subcommand, after its own options
+	if sub >= len(words) || words[sub] != "run" && words[sub] != "shell" {
 		return nil
 	}
 	shown := strings.Join(shellWords(args), " ")
 	if !pipenvTrue(os.Getenv("PIPENV_DONT_LOAD_ENV")) {
 		return &exitcode.Advice{Code: exitcode.Usage,
-			Msg:  "pipenv " + args[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
+			Msg:  "pipenv " + words[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
 			Next: "let dbguard give the environment and run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown}
 	}
-	if args[sub] != "run" || sub+1 >= len(args) {
+	if words[sub] != "run" {
 		return nil
 	}
-	name := args[sub+1]
+	cmd := pipenvNext(words, sub+1) // the command, after run's options and a --
+	if cmd >= len(words) {
+		return nil
+	}
+	name := words[cmd]
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		rel, err := filepath.Rel(root, dir)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
@@ -62,7 +57,7 @@ func CheckPipenv(root, wd string, args []string) error {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
 			next := "rename the script in " + at + ", then run the command again"
 			if name == "alembic" {
-				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, args[sub+1:]...)), " ")
+				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
 			}
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
@@ -87,18 +82,19 @@ func CheckPipenv(root, wd string, args []string) error {
 // The pyproject.toml read is the nearest one from wd up to root, the
 // project the runner works on.
 func CheckRunnerScripts(root, wd string, args []string) error {
-	if len(args) < 3 {
-		return nil
-	}
-	runner := filepath.Base(args[0])
-	if runner != "pdm" && runner != "poetry" {
-		return nil
-	}
-	i := runnerCommand(args)
+	runner, project, i := runnerScriptsLine(args)
 	if i == 0 {
 		return nil
 	}
-	name := args[i]
+	if project != "" {
+		// pdm run -p DIR, poetry -C DIR: that project's pyproject.toml.
+		wd = filepath.Join(wd, project)
+		if filepath.IsAbs(project) {
+			wd = filepath.Clean(project)
+		}
+	}
+	words := runnerWordsOf(args)
+	name := words[i]
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		rel, err := filepath.Rel(root, dir)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
@@ -109,6 +105,17 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
 			next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
 			table := []string{"tool", runner, "scripts"}
+			if runner == "hatch" {
+				if line := hatchScripts(data, []string{"tool", "hatch"}, name); line > 0 {
+					return hatchAdvice(at, line, name, next)
+				}
+				if hdata, err := safefile.ReadUnder(root, filepath.Join(rel, "hatch.toml"), 4<<20); err == nil {
+					if line := hatchScripts(hdata, nil, name); line > 0 {
+						return hatchAdvice(output.Escape(output.RelTo(root, filepath.Join(dir, "hatch.toml"))), line, name, next)
+					}
+				}
+				return nil
+			}
 			if line := tomlDefines(data, table, name); line > 0 {
 				return &exitcode.Advice{Code: exitcode.Usage,
 					Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
@@ -127,6 +134,140 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 	}
 }
 
+// pipenvWords is pipenv's own command line: the words after pipenv, or
+// after python -m pipenv (in CPython's spellings of -m); nil for another
+// command.
+func pipenvWords(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	if filepath.Base(args[0]) == "pipenv" {
+		return args[1:]
+	}
+	if strings.HasPrefix(filepath.Base(args[0]), "python") {
+		if m, rest := pythonModuleRest(args); m == "pipenv" {
+			return rest
+		}
+	}
+	return nil
+}
+
+// pipenvValueOptions are pipenv 2022.12.19's options that take the next
+// word as their value, on the group and on run and shell (click: the
+// value is the next word whatever it is); its others are flags.
+var pipenvValueOptions = []string{"--python", "--pypi-mirror"}
+
+// pipenvNext is the index of the first of words from i that is neither
+// one of pipenv's options nor an option's value, as click reads them
+// (pipenv --python 3.11 run, pipenv run -v --pypi-mirror URL -- NAME);
+// len(words) for none.
+func pipenvNext(words []string, i int) int {
+	for ; i < len(words); i++ {
+		a := words[i]
+		switch {
+		case a == "--":
+			return i + 1
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case slices.Contains(pipenvValueOptions, a):
+			i++ // its value
+		}
+	}
+	return len(words)
+}
+
+// runnerWordsOf is a pdm or poetry command line's own words, after the
+// runner's name or python -m NAME; nil for another command.
+func runnerWordsOf(args []string) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	if n := filepath.Base(args[0]); n == "pdm" || n == "poetry" || n == "hatch" || n == "rye" {
+		return args[1:]
+	}
+	if strings.HasPrefix(filepath.Base(args[0]), "python") {
+		if m, rest := pythonModuleRest(args); m == "pdm" || m == "poetry" || m == "hatch" {
+			return rest
+		}
+	}
+	return nil
+}
+
+// runnerScriptOptions are the options of pdm 2.2.1 and poetry 1.3.2 (and
+// 2's -P) that take a value, before run and after it: pdm's -c/--config,
+// run's -p/--project and -k/--skip, poetry's -C/--directory and
+// -P/--project. Their others are flags.
+var runnerScriptOptions = map[string][]string{
+	"pdm":    {"-c", "--config", "-p", "--project", "-k", "--skip"},
+	"poetry": {"-C", "--directory", "-P", "--project"},
+	"hatch":  {"-e", "--env", "-p", "--project", "--data-dir", "--cache-dir", "--config"},
+	"rye":    {"--pyproject"},
+}
+
+// runnerScriptsLine reads a pdm or poetry command line as the runner
+// does (pdm [OPTIONS] run [OPTIONS] NAME ..., poetry's likewise, python
+// -m pdm): the runner, the project folder its -p/--project (pdm) or
+// -C/--directory/-P/--project (poetry) names ("" for none), and the
+// index of NAME in runnerWordsOf(args), 0 for no run. A value is the next
+// word, or glued (--project=DIR, -pDIR, -vp DIR); -- ends the options.
+func runnerScriptsLine(args []string) (runner, project string, name int) {
+	words := runnerWordsOf(args)
+	if words == nil {
+		return "", "", 0
+	}
+	if runner = filepath.Base(args[0]); runner != "pdm" && runner != "poetry" && runner != "hatch" && runner != "rye" {
+		runner, _ = pythonModuleRest(args) // python -m pdm
+	}
+	valued := runnerScriptOptions[runner]
+	run := false
+	for i := 0; i < len(words); i++ {
+		a := words[i]
+		opt, value, glued := "", "", false
+		switch {
+		case a == "--":
+			if run && i+1 < len(words) {
+				return runner, project, i + 1
+			}
+			return "", "", 0
+		case !strings.HasPrefix(a, "-") || a == "-":
+			if run {
+				return runner, project, i
+			}
+			if a != "run" {
+				return "", "", 0 // another subcommand
+			}
+			run = true
+			continue
+		case strings.HasPrefix(a, "--"):
+			opt, value, glued = strings.Cut(a, "=")
+		default: // -vp DIR, -pDIR: flags, then a valued one's value
+			for j := 1; j < len(a); j++ {
+				if slices.Contains(valued, "-"+a[j:j+1]) {
+					opt, value, glued = "-"+a[j:j+1], a[j+1:], j+1 < len(a)
+					break
+				}
+			}
+		}
+		if !slices.Contains(valued, opt) {
+			continue
+		}
+		if !glued {
+			if i+1 >= len(words) {
+				return "", "", 0
+			}
+			i++
+			value = words[i]
+		}
+		if opt == "-p" && runner != "hatch" || opt == "--project" && runner != "hatch" || opt == "-C" || opt == "--directory" || opt == "-P" {
+			project = value
+		}
+		if opt == "--pyproject" {
+			project = filepath.Dir(value)
+		}
+	}
+	return "", "", 0
+}
+
 // pipenvTrue is whether pipenv reads a PIPENV_DONT_LOAD_ENV value as set
 // (get_from_env and env_to_bool): a boolean word is itself, any other
 // non-empty text true, "" false.
@@ -134,50 +275,30 @@ func pipenvTrue(v string) bool {
 	return v != "" && !slices.Contains([]string{"0", "false", "no", "off"}, strings.ToLower(v))
 }
 
-// tomlDefines is the first line of a TOML file's text where the key name
-// is defined in the table path (["scripts"], ["tool", "pdm", "scripts"]),
-// in any of TOML's forms: under the table's header ([tool.pdm.scripts]
-// alembic = ...), as its own table ([tool.pdm.scripts.alembic]), as a
-// dotted key (scripts.alembic = ... under [tool.pdm]), or in an inline
-// table assigned to the path (scripts = { alembic = ... }, read as holding
-// the name anywhere); 0 for none. A key of that name in another table
-// ([packages] alembic = "*") is none. Quoted keys are read unquoted.
-func tomlDefines(data []byte, table []string, name string) int {
-	path := func(s string) []string {
-		var out []string
-		for p := range strings.SplitSeq(s, ".") {
-			p = strings.TrimSpace(p)
-			if u, err := strconv.Unquote(p); err == nil && p[0] == '"' {
-				p = u // a basic string's escapes: "\u0061lembic" is alembic
-			}
-			out = append(out, strings.Trim(p, `"'`))
-		}
-		return out
+// hatchScripts is the first line where a hatch config (pyproject.toml's
+// [tool.hatch], prefix tool.hatch; hatch.toml, no prefix) defines, in any
+// environment, a script named name (envs.ENV.scripts.NAME; hatch run
+// ENV:NAME names one env's) or environment variables (envs.ENV.env-vars,
+// which hatch sets over the environment for every command it runs there);
+// 0 for none. Read from hatch's documentation: hatch is not installed
+// here.
+func hatchScripts(data []byte, prefix []string, name string) int {
+	if _, n, ok := strings.Cut(name, ":"); ok {
+		name = n
 	}
-	var header []string
-	for i, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || l[0] == '#' {
-			continue
+	return tomlFind(data, func(p []string) bool {
+		if len(p) < len(prefix)+3 || !slices.Equal(p[:len(prefix)], prefix) || p[len(prefix)] != "envs" {
+			return false
 		}
-		if l[0] == '[' {
-			header = path(strings.Trim(l, "[] \t"))
-			if len(header) > len(table) && slices.Equal(header[:len(table)], table) && header[len(table)] == name {
-				return i + 1 // [scripts.alembic], [[...]]
-			}
-			continue
-		}
-		key, value, ok := strings.Cut(l, "=")
-		if !ok {
-			continue
-		}
-		full := append(slices.Clone(header), path(key)...)
-		switch {
-		case len(full) > len(table) && slices.Equal(full[:len(table)], table) && full[len(table)] == name:
-			return i + 1
-		case slices.Equal(full, table) && strings.Contains(value, name):
-			return i + 1
-		}
-	}
-	return 0
+		p = p[len(prefix)+2:] // after envs.ENV
+		return p[0] == "env-vars" || p[0] == "scripts" && len(p) > 1 && p[1] == name
+	})
+}
+
+// hatchAdvice refuses hatch run NAME over a hatch config's line that
+// defines a script of that name or an environment's env-vars.
+func hatchAdvice(at string, line int, name, next string) error {
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s:%d: a hatch environment's scripts define %s, or its env-vars set variables over the environment dbguard gives the command (its URL, the connection guard's PYTHONPATH): hatch run would run what the project chose", at, line, output.Escape(name)),
+		Next: next}
 }

@@ -531,7 +531,28 @@ func alembicPyprojectPaths(root, workdir string) (string, int) {
 	if err != nil {
 		return "", 0
 	}
+	// As TOML reads the keys too: a quoted key's escapes decoded
+	// ("script\u005flocation"), which the text search below misses.
+	names := []string{"script_location", "version_locations", "prepend_sys_path"}
+	found, at := "", 0
+	tomlStatements(string(data), func(line int, header bool, path []string, value string) bool {
+		check := func(path []string) {
+			for _, part := range path {
+				if found == "" && slices.Contains(names, part) {
+					found, at = part, line
+				}
+			}
+		}
+		check(path)
+		if !header {
+			tomlInlineKeys(value, path, check)
+		}
+		return found == ""
+	})
 	for i, l := range strings.Split(string(data), "\n") {
+		if found != "" && i+1 >= at {
+			return found, at
+		}
 		l = strings.TrimSpace(l)
 		if l == "" || l[0] == '#' {
 			continue
@@ -550,7 +571,7 @@ func alembicPyprojectPaths(root, workdir string) (string, int) {
 			}
 		}
 	}
-	return "", 0
+	return found, at
 }
 
 // isKeyChar is a byte a bare TOML key holds.
