@@ -257,8 +257,24 @@ func (o MigrateOptions) undetected(err error, what string) error {
 	workdir := filepath.ToSlash(output.RelTo(o.Config.Root, p.Workdir))
 	e := *missing
 	e.Fix = fmt.Sprintf("%s is a %s project (%s), deeper than dbguard looks for one (the project root and its direct subfolders): run %s's own command behind the guard: %s; or have dbguard run %s there with migrations: {workdir: %s} in the project root's dbguard.yaml",
-		output.Escape(workdir), p.Kind, output.Escape(p.Detected), p.Kind, run, p.Kind, output.Escape(workdir))
+		output.Escape(workdir), p.Kind, output.Escape(p.Detected), p.Kind, run, p.Kind, output.Escape(yamlFlowScalar(workdir)))
 	return &e
+}
+
+// yamlFlowScalar is s as a value inside a YAML flow mapping ({workdir: s})
+// reads back as s: plain when it holds only letters, digits and _ . / -
+// (and is not YAML's null), else double-quoted (Go's escapes are YAML's). A folder named "a #b" or
+// "x, y" was printed plain, and the pasted setting read "a" or failed.
+func yamlFlowScalar(s string) string {
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
+			return strconv.Quote(s)
+		}
+	}
+	if s == "" || s[0] == '-' || s[0] == '.' || strings.EqualFold(s, "null") {
+		return strconv.Quote(s)
+	}
+	return s
 }
 
 // after says what run does once its work has succeeded.
