@@ -320,14 +320,24 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		if save {
 			check = &unlogged
 		}
+		// The talk line said "saved for the next plan" before the
+		// replay: a replay that cannot be saved says so after it.
+		notSaved := func(why string) {
+			if save && o.Log != nil {
+				output.Talk{W: o.Log}.Infof("replay cache: nothing saved: %s", why)
+			}
+		}
 		if fastBuild(ctx, co, batches, check) {
 			if save && !unlogged {
 				// Failing to save is not the preview's error: the
 				// next plan replays again.
 				_ = sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner})
+			} else if unlogged {
+				notSaved("the applied files leave an unlogged table or sequence, which a start from a saved cluster would empty")
 			}
 			return true, nil
 		}
+		notSaved("the applied files failed as one batch, and are replayed one by one")
 		// Slowly, file by file through golang-migrate, on a fresh
 		// database: its errors name the file, line and statement.
 		if made != "" {
