@@ -204,6 +204,33 @@ var runnerScriptOptions = map[string][]string{
 	"rye":    {"--pyproject"},
 }
 
+// pdmLongOptions are pdm 2.2.1's long options, before run and after it
+// (pdm --help, pdm run --help).
+var pdmLongOptions = []string{"--help", "--version", "--config", "--verbose", "--ignore-python", "--pep582",
+	"--global", "--project", "--skip", "--list", "--site-packages"}
+
+// pdmLongOption is the option pdm reads opt as: argparse takes a unique
+// prefix of a long option for it (pdm run --proj sub NAME runs sub's
+// script); opt itself otherwise (a prefix of two is argparse's error).
+func pdmLongOption(opt string) string {
+	found := ""
+	for _, o := range pdmLongOptions {
+		if o == opt {
+			return opt
+		}
+		if len(opt) > 2 && strings.HasPrefix(o, opt) {
+			if found != "" {
+				return opt
+			}
+			found = o
+		}
+	}
+	if found == "" {
+		return opt
+	}
+	return found
+}
+
 // runnerScriptsLine reads a pdm or poetry command line as the runner
 // does (pdm [OPTIONS] run [OPTIONS] NAME ..., poetry's likewise, python
 // -m pdm): the runner, the project folder its -p/--project (pdm) or
@@ -240,6 +267,9 @@ func runnerScriptsLine(args []string) (runner, project string, name int) {
 			continue
 		case strings.HasPrefix(a, "--"):
 			opt, value, glued = strings.Cut(a, "=")
+			if runner == "pdm" {
+				opt = pdmLongOption(opt)
+			}
 		default: // -vp DIR, -pDIR: flags, then a valued one's value
 			for j := 1; j < len(a); j++ {
 				if slices.Contains(valued, "-"+a[j:j+1]) {

@@ -41,6 +41,12 @@ func TestAttackRunnerScriptsSpellings(t *testing.T) {
 		{sub, "poetry -q run alembic upgrade head", true},
 		{sub, "python3 -m poetry run alembic upgrade head", true},
 		{sub, "pdm run -- alembic upgrade head", true},
+		// argparse takes a long option's unique prefix (pdm 2.2.1: pdm
+		// run --proj sub NAME ran sub's script).
+		{root, "pdm run --proj sub alembic upgrade head", true},
+		{root, "pdm run --pro=sub alembic upgrade head", true},
+		{sub, "pdm run --sk post alembic upgrade head", true},
+		{sub, "pdm --conf pdm.toml run alembic upgrade head", true},
 		// Not that script: the top's project, another command.
 		{root, "pdm run alembic upgrade head", false},
 		{root, "poetry run alembic upgrade head", false},
