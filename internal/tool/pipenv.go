@@ -52,7 +52,12 @@ func CheckPipenv(root, wd string, args []string) error {
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
 			return nil
 		}
+		// pipenv reads the nearest Pipfile, from the working folder up:
+		// the first one found decides, defining the script or not.
 		data, err := safefile.ReadUnder(root, filepath.Join(rel, "Pipfile"), 1<<20)
+		if err == nil && tomlDefines(data, []string{"scripts"}, name) == 0 {
+			return nil
+		}
 		if line := tomlDefines(data, []string{"scripts"}, name); err == nil && line > 0 {
 			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
 			next := "rename the script in " + at + ", then run the command again"

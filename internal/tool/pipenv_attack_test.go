@@ -63,6 +63,14 @@ func TestAttackPipenvRun(t *testing.T) {
 			}
 		}
 	}
+	// pipenv reads the nearest Pipfile (pipenv 2022.12.19: pipenv --where
+	// in svc/ with a Pipfile there and one above says svc/): a script in
+	// the one above is not what runs, and is no refusal.
+	os.WriteFile(filepath.Join(root, "Pipfile"), []byte("[scripts]\nalembic = \"x\"\n"), 0o644)
+	os.WriteFile(filepath.Join(sub, "Pipfile"), []byte("[packages]\nalembic = \"*\"\n"), 0o644)
+	if err := CheckPipenv(root, sub, strings.Fields("pipenv run alembic upgrade head")); err != nil {
+		t.Errorf("a script in a Pipfile above the nearest one: %v", err)
+	}
 	// A Pipfile above the project is not the repository's to read.
 	os.Remove(filepath.Join(root, "Pipfile"))
 	os.Remove(filepath.Join(sub, "Pipfile"))
