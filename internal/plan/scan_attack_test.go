@@ -693,7 +693,10 @@ func TestAttackWholeTableAlwaysTrue(t *testing.T) {
 		"CREATE VIEW v_user AS SELECT * FROM users WHERE now() IS NOT NULL;\n" +
 		"CREATE VIEW v_over AS SELECT * FROM v_true;\n" +
 		"CREATE VIEW v_active AS SELECT * FROM users WHERE true AND active;\n" +
-		"CREATE VIEW v_none AS SELECT * FROM users WHERE false;\n"
+		"CREATE VIEW v_none AS SELECT * FROM users WHERE false;\n" +
+		"CREATE VIEW v_or AS SELECT * FROM users WHERE active OR true;\n" +
+		"CREATE VIEW v_notnull AS SELECT * FROM users WHERE id IS NOT NULL;\n" +
+		"CREATE VIEW v_old AS SELECT * FROM users WHERE age > 60;\n"
 	for _, c := range []struct {
 		sql  string
 		want []string
@@ -707,7 +710,18 @@ func TestAttackWholeTableAlwaysTrue(t *testing.T) {
 		{"SET lock_timeout = '5s';\nUPDATE v_one SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nDELETE FROM v_user;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nUPDATE v_over SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		// An OR beside a true atom, a name equal to itself, a view whose
+		// WHERE has an OR or only asks IS NOT NULL (review8g).
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE active OR true;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE id = 1 OR 1 = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDELETE FROM users WHERE id = id;", []string{"whole-table-delete 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE v_or SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nUPDATE v_notnull SET age = 1;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		// Filters: silent.
+		{"SET lock_timeout = '5s';\nUPDATE v_old SET age = 1;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE id = 1 OR id = 2;", nil},
+		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE NULL = NULL;", nil},
+		{"SET lock_timeout = '5s';\nPREPARE one(bigint) AS UPDATE users SET age = 1 WHERE id = $1;\nEXECUTE one(1);", nil},
 		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE true AND id = 1;", nil},
 		{"SET lock_timeout = '5s';\nUPDATE users SET age = 1 WHERE id = 1 RETURNING true;", nil},
 		{"SET lock_timeout = '5s';\nUPDATE users SET email = 'true' WHERE email = 'x';", nil},

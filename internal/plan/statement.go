@@ -222,8 +222,9 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 }
 
 // alwaysTrue reports whether a WHERE's condition (ts, up to a RETURNING
-// at its depth) is written true for every row: TRUE, or a literal equal
-// to itself (1 = 1, 'a' = 'a'), in parentheses or joined by AND and OR.
+// at its depth) is written true for every row: TRUE, or a literal or a
+// name equal to itself (1 = 1, 'a' = 'a', id = id), in parentheses or
+// joined by AND and OR, or such an atom beside an OR.
 // UPDATE users SET age = 1 WHERE true writes every row as UPDATE users
 // SET age = 1 does, and was no whole-table-update (s15-review8a). A
 // condition naming anything else (a column, a function, a parameter) is a
@@ -245,15 +246,35 @@ func alwaysTrue(ts []tok, depth int) bool {
 	literal := func(t tok) bool {
 		return t.up == "" && strings.HasPrefix(t.text, "'") || t.text[0] >= '0' && t.text[0] <= '9'
 	}
-	for i := 0; i < len(atoms); {
+	// trueAt is the length of a true atom at atoms[i]: TRUE (1), or a
+	// literal or a name equal to itself (3: 1 = 1, id = id, which only a
+	// NULL fails); 0 for none.
+	trueAt := func(i int) int {
 		switch {
 		case atoms[i].up == "TRUE":
-			i++
-		case i+2 < len(atoms) && literal(atoms[i]) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text:
-			i += 3
-		default:
+			return 1
+		case i+2 < len(atoms) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text && atoms[i].text != "?" && !strings.HasPrefix(atoms[i].text, "$") && atoms[i].up != "NULL":
+			if literal(atoms[i]) || atoms[i].up != "" || atoms[i].text[0] == '"' {
+				return 3
+			}
+		}
+		return 0
+	}
+	// A true atom beside an OR makes the condition true (a AND b OR true,
+	// active OR true); with the parentheses not read, a AND (b OR true) is
+	// taken for true too, a write reported that filters: the rule errs
+	// toward the finding (review8g: WHERE active OR true was a filter).
+	for i := 0; i < len(atoms); i++ {
+		if n := trueAt(i); n > 0 && (i > 0 && atoms[i-1].up == "OR" || i+n < len(atoms) && atoms[i+n].up == "OR") {
+			return true
+		}
+	}
+	for i := 0; i < len(atoms); {
+		n := trueAt(i)
+		if n == 0 {
 			return false
 		}
+		i += n
 		if i < len(atoms) {
 			if atoms[i].up != "AND" && atoms[i].up != "OR" || i+1 == len(atoms) {
 				return false

@@ -2378,7 +2378,15 @@ func (t *tracer) viewFilters(oid int64) bool {
 // SELECT * FROM users WHERE true (or 1 = 1, or now() IS NOT NULL)
 // writes every row through UPDATE v, and was no whole-table-update
 // (s15-review8a).
+//
+// A WHERE with an OR, or one that only asks a column IS NOT NULL, is
+// taken for no filter (review8g: WHERE active OR true, and id IS NOT NULL
+// of a primary key, select every row): the rule errs toward the finding,
+// as for a statement's own WHERE (alwaysTrue).
 func qualsFilter(quals string) bool {
+	if strings.Contains(quals, ":boolop or ") || strings.HasPrefix(quals, "{NULLTEST ") && strings.Contains(quals, ":nulltesttype 1 ") {
+		return false
+	}
 	if strings.Contains(quals, "{VAR ") {
 		return true
 	}
