@@ -2,6 +2,7 @@ package envcheck
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -243,7 +244,10 @@ func detectedFrom(dir string, manifests map[string][]string) ([]string, string) 
 // reader's cap, already passed, ends the next one's at its first file);
 // false when a walk ended on an error (ctx's included).
 func walkCode(ctx context.Context, o Options, roots []string, source func(name, rel string) bool, visit func(top, rel string, read func(limit int64) ([]byte, error)) error) bool {
-	slices.SortFunc(roots, func(a, b string) int { return depth(a) - depth(b) })
+	// By depth (an outer folder before the folders in it), then by name:
+	// roots come from a map, and the order decides the calls' order and,
+	// past maxPyFiles, which files are read at all.
+	slices.SortFunc(roots, func(a, b string) int { return cmp.Or(depth(a)-depth(b), strings.Compare(a, b)) })
 	root, err := os.OpenRoot(o.Root)
 	if err != nil {
 		return false

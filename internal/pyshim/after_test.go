@@ -229,3 +229,43 @@ print(json.dumps({"frozen": gc.get_freeze_count()}))
 		t.Errorf("the reading: result %+v, stdout %q", r, r.Stdout)
 	}
 }
+
+// A Python whose gc has no freeze (before 3.7: SQLAlchemy 1.4 and Alembic
+// 1.7 still run on 3.6), here made by a .pth file of the user's
+// site-packages that deletes it before the guard runs: the tool runs as it
+// would without the guard, its signals not held (the zygote holds them
+// while the two processes part), and the models are still read. Before, gc.freeze()'s AttributeError left the
+// zygote with SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGUSR1/2 blocked in the
+// one process, the tool: Ctrl-C and dbguard's SIGTERM did not reach
+// Alembic, and no reading followed.
+func TestAfterPythonWithoutGCFreeze(t *testing.T) {
+	py := sqlaPython(t)
+	t.Setenv("PYTHONUSERBASE", t.TempDir())
+	site, err := exec.Command(py, "-c", "import site, sys; sys.stdout.write(site.getusersitepackages() if site.ENABLE_USER_SITE else '')").Output()
+	if err != nil || len(site) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s reads no user site-packages (a virtualenv's), where this test makes its Python without gc.freeze: %v", py, err)
+		}
+		t.Skipf("%s reads no user site-packages (a virtualenv's): %v", py, err)
+	}
+	if err := os.MkdirAll(string(site), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(string(site), "nofreeze.pth"), []byte("import gc; del gc.freeze; del gc.unfreeze\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tool := `
+import gc, signal, sys
+held = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+print("tool", hasattr(gc, "freeze"), sorted(int(s) for s in held))
+sys.exit(0 if not held and not hasattr(gc, "freeze") else 3)
+`
+	reader := `print("read")`
+	code, r := runAfter(t, py, tool, reader, 30*time.Second)
+	if code != 0 {
+		t.Fatalf("the tool without gc.freeze (3: its signals held): code %d, result %+v", code, r)
+	}
+	if !r.Zygote || !r.Read || string(r.Stdout) != "read\n" {
+		t.Errorf("the reading: result %+v, stdout %q", r, r.Stdout)
+	}
+}

@@ -380,19 +380,24 @@ def zygote(spec, target, state):
     # passes (Python's gc docs, for fork without exec): a pass writes to
     # every object it visits, so the tool's first full collection copied
     # each page of SQLAlchemy's import, ~2,000 page faults of its own.
-    # The zygote takes them back once the tool runs.
+    # The zygote takes them back once the tool runs. Python 3.7 on: before
+    # (SQLAlchemy 1.4 and Alembic 1.7 run on 3.6) nothing is frozen, as an
+    # AttributeError here would leave the tool's signals held.
     import gc
-    gc.freeze()
+    frozen = hasattr(gc, "freeze") and hasattr(gc, "unfreeze")
+    if frozen:
+        gc.freeze()
     try:
         pid = os.fork()
     except (AttributeError, OSError) as e:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
         if was is not None:
             set_dumpable(was)
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         say("skip fork: %s" % e)
         return close(ctl, out, err)
-    if pid != 0:
+    if pid != 0 and frozen:
         gc.unfreeze()
     if pid == 0:
         if was is not None:
