@@ -269,7 +269,7 @@ func maskEncodedParams(s string) string {
 // prints with the statement that failed. A doubled quote is a quote; a
 // backslash escapes the byte after it (more masked in a standard string
 // that ends in one, nothing shown); an unclosed string runs to the end.
-var sqlPasswordRE = lazyre.New(`(?i)(\bpassword\s+e?)'(?:[^'\\]|''|\\.)*'?`)
+var sqlPasswordRE = lazyre.New(`(?i)(\bpassword[\s\p{Zs}]+e?)'(?:[^'\\]|''|\\.)*'?`)
 
 // mayHoldSQLPassword reports whether sqlPasswordRE can match s: "password",
 // white space, maybe E, then a quote.
@@ -818,7 +818,7 @@ func OpenPasswordValue(s string) int {
 }
 
 // sqlOpenRE is sqlPasswordRE's string still open at the text's end.
-var sqlOpenRE = lazyre.New(`(?i)\bpassword\s+e?'(?:[^'\\]|''|\\.)*$`)
+var sqlOpenRE = lazyre.New(`(?i)\bpassword[\s\p{Zs}]+e?'(?:[^'\\]|''|\\.)*$`)
 
 // openAt is OpenPasswordValue for one pattern, whose closing quotes are
 // the groups closing: the last match (as maskKeywords finds them), if it
@@ -1458,7 +1458,7 @@ func PromptAtEnd(s string) bool {
 // (prose's "the password " shows): the string may start in the next
 // write, and hold white space.
 func PasswordPending(s string) bool {
-	return keywordThen(s, pendingAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlPending)
+	return keywordThen(s, pendingAfter) || sqlBlankIn(s) && keywordThen(s, sqlPending)
 }
 
 // PasswordPendingOn reports whether s is PasswordPending for a reason
@@ -1467,7 +1467,21 @@ func PasswordPending(s string) bool {
 // byte may show to be prose). A writer that holds s for it need not ask
 // again until the line ends.
 func PasswordPendingOn(s string) bool {
-	return keywordThen(s, separatorAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlQuoteAfter)
+	return keywordThen(s, separatorAfter) || sqlBlankIn(s) && keywordThen(s, sqlQuoteAfter)
+}
+
+// sqlBlankIn reports whether s may hold the white space SQL's PASSWORD
+// needs before its string: a space, a tab, a form feed, a carriage
+// return, or a byte of a Unicode space separator (a line that held
+// PASSWORD, a tab or U+00A0 and its string and no ASCII space was not
+// held, and its string's rest, past the line's 1 KiB start, was shown).
+func sqlBlankIn(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' || c == '\f' || c == '\r' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // separatorAfter is pendingAfter's case that more text cannot undo.
