@@ -241,7 +241,102 @@ func RedactText(s string) string {
 	if strings.IndexByte(s, '%') >= 0 && strings.IndexAny(s, "?&") >= 0 {
 		s = maskEncodedParams(s)
 	}
+	if strings.Contains(s, pgxCannotParse) {
+		s = maskPgxParseError(s)
+	}
 	return s
+}
+
+// pgxCannotParse starts pgx's error for a connection string it cannot
+// parse: "cannot parse `STRING`: failed to parse as keyword/value
+// (missing \"=\" after \"y\" in connection info string)". pgx masks the
+// string's password itself, as password= and the bytes to the next
+// blank, and not at all with a blank before '='.
+const pgxCannotParse = "cannot parse `"
+
+// pgxPasswordRE is, in such a string, a password keyword and '=' (blanks
+// around it) and its value's first word (group 2).
+var pgxPasswordRE = lazyre.New(`(?i)(\b(?:ssl)?password[ \t]*=[ \t]*)([^\s` + "`" + `]+)`)
+
+// pgxMissingRE is libpq's and pgx's complaint naming the word that has no
+// '=' after it.
+var pgxMissingRE = lazyre.New(`missing "=" after "([^"]*)"`)
+
+// maskPgxParseError masks, in pgx's error for a keyword/value string it
+// cannot parse, a password's value with the words after it that are no
+// keyword=value pair: the string did not parse, and such a word is what
+// the person meant as the rest of the password (password=x y, a password
+// with a blank left unquoted; password='x y, unterminated, which pgx
+// writes password=xxxxx y; password=x\ y z, whose escaped blank pgx's
+// mask stops at), not a keyword. The word pgx names after "missing \"=\"
+// after" on the same line is masked when it was one of them.
+func maskPgxParseError(s string) string {
+	var b strings.Builder
+	last := 0
+	for pos := 0; ; {
+		i := strings.Index(s[pos:], pgxCannotParse)
+		if i < 0 {
+			break
+		}
+		from := pos + i + len(pgxCannotParse)
+		end := strings.IndexAny(s[from:], "`\n")
+		if end < 0 || s[from+end] != '`' {
+			pos = from
+			continue
+		}
+		end += from
+		pos = end + 1
+		var hidden []string
+		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s[from:end], -1) {
+			// The words after the value up to one with '=' in it.
+			to := from + m[5]
+			for j := to; ; {
+				for j < end && (s[j] == ' ' || s[j] == '\t') {
+					j++
+				}
+				w := j
+				for w < end && s[w] != ' ' && s[w] != '\t' {
+					w++
+				}
+				if w == j || strings.IndexByte(s[j:w], '=') >= 0 {
+					break
+				}
+				hidden = append(hidden, s[j:w])
+				to, j = w, w
+			}
+			if to == from+m[5] || from+m[4] < last {
+				continue // one word: the patterns decided it
+			}
+			b.WriteString(s[last : from+m[4]])
+			b.WriteString(Mask)
+			last = to
+		}
+		if len(hidden) == 0 {
+			continue
+		}
+		lineEnd := strings.IndexByte(s[pos:], '\n')
+		if lineEnd < 0 {
+			lineEnd = len(s)
+		} else {
+			lineEnd += pos
+		}
+		for _, m := range pgxMissingRE.Regexp().FindAllStringSubmatchIndex(s[pos:lineEnd], -1) {
+			for _, w := range hidden {
+				if s[pos+m[2]:pos+m[3]] == w {
+					b.WriteString(s[last : pos+m[2]])
+					b.WriteString(Mask)
+					last = pos + m[3]
+					break
+				}
+			}
+		}
+		pos = lineEnd
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // encodedParamRE is a URL query parameter whose name holds a %XX escape:
