@@ -500,7 +500,10 @@ func noValue(s string, m []int) bool {
 // m[1].
 func continuedEnd(s string, re *lazyre.Regexp, m []int) int {
 	end := m[1]
-	if !closedQuoted(s, re, m) {
+	// Only a value its line's break follows goes on: that is read
+	// first, for the column below reads back to the line's start (on a
+	// line of many quoted values, once a value: quadratic).
+	if !strings.HasPrefix(s[end:], "\n") && !strings.HasPrefix(s[end:], "\r\n") || !closedQuoted(s, re, m) {
 		return end
 	}
 	v := m[3] // the value's start: its prefix or opening quote
