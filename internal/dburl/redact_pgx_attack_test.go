@@ -40,6 +40,13 @@ func TestAttackRedactPgxCannotParse(t *testing.T) {
 			t.Errorf("pgx's error for %q:\n %s\nmasked %s", tc.conn, err, got)
 		}
 	}
+	// Two errors on one line (a tool's log joined): the second is read
+	// too (before: only the first of a line was).
+	_, one := pgconn.ParseConfig("host=db password = sZQ1 sZQ2 port=5")
+	_, two := pgconn.ParseConfig("password = sZQ3 sZQ4 host=db")
+	if got := RedactText(one.Error() + "; " + two.Error()); strings.Contains(got, "ZQ") {
+		t.Errorf("masked %s", got)
+	}
 	// A word pgx names that follows no password's value shows (a typo).
 	_, err := pgconn.ParseConfig("hots db=a host=db password=x")
 	if got := RedactText(err.Error()); !strings.Contains(got, `after "hots"`) {

@@ -102,3 +102,34 @@ func TestAttackRedactQuotedValuesOnOneLineLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestLineBreaksAsIndexByte: the line break lineBreaks finds from
+// positions that do not go back is the one strings.IndexByte finds.
+func TestLineBreaksAsIndexByte(t *testing.T) {
+	for _, s := range []string{"", "\n", "ab\ncd\n\nef", strings.Repeat("a b\n", 50) + strings.Repeat("x", 700), "no break"} {
+		for step := 1; step <= 7; step += 3 {
+			var nl lineBreaks
+			for i := 0; i < len(s); i += step {
+				want := strings.IndexByte(s[i:], '\n')
+				if want >= 0 {
+					want += i
+				}
+				if got := nl.next(s, i); got != want {
+					t.Fatalf("%.20q from %d (step %d): %d, want %d", s, i, step, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkRedactLongLineOfKeywords: a 400 KB line of 8,000 pgx errors,
+// each with a password: the password patterns' window found the line
+// break after its 512 bytes again for each keyword (memchr over the rest
+// of the line), and pgx's rule, once it read each error, to the line's
+// end once an error. Both find it once now (round 13's review).
+func BenchmarkRedactLongLineOfKeywords(b *testing.B) {
+	s := strings.Repeat("cannot parse `password=a b` (missing \"=\" after \"b\") ", 8000)
+	for b.Loop() {
+		RedactText(s)
+	}
+}
