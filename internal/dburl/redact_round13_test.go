@@ -1,6 +1,8 @@
 package dburl
 
 import (
+	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -131,5 +133,50 @@ func BenchmarkRedactLongLineOfKeywords(b *testing.B) {
 	s := strings.Repeat("cannot parse `password=a b` (missing \"=\" after \"b\") ", 8000)
 	for b.Loop() {
 		RedactText(s)
+	}
+}
+
+// TestColonScanAsWholeLinePattern: maskColonValues, which finds a line's
+// end once and its keys through a window, masks what the pattern with the
+// value in it (the base's, to the line's end, run on the whole rest for
+// each key) masks, on texts of keys, blanks, line breaks and values.
+func TestColonScanAsWholeLinePattern(t *testing.T) {
+	whole := regexp.MustCompile(`(?im)(^[ \t]*(?:-[ \t]+)?|[\s,;{(\[])(` + colonKeyword + `[ \t]*:[ \t]+)([^\r\n]*)`)
+	reference := func(s string) string {
+		var b strings.Builder
+		last := 0
+		for pos := 0; pos < len(s); {
+			m := whole.FindStringSubmatchIndex(s[pos:])
+			if m == nil {
+				break
+			}
+			m = offsetBy(m, pos)
+			valueEnd := max(m[6], len(strings.TrimRight(s[:m[7]], " \t\r")))
+			from, to, ok := colonValueAt(s, m, valueEnd)
+			if !ok {
+				pos = m[5]
+				continue
+			}
+			b.WriteString(s[last:from])
+			b.WriteString(Mask)
+			last, pos = to, to
+		}
+		if last == 0 {
+			return s
+		}
+		b.WriteString(s[last:])
+		return b.String()
+	}
+	pieces := []string{"pwd: ", "a password: ", "{db_pass: ", "- pwd:\t", "x", "y ", ", ", "} ", "\n", "\r\n", "  ", "\t", "'q' ", "host: db ", "****", strings.Repeat("z", 300), strings.Repeat(" ", 200)}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 3000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(40) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := maskColonValues(s), reference(s); got != want {
+			t.Fatalf("maskColonValues(%q)\n = %q\nwant %q", s, got, want)
+		}
 	}
 }
