@@ -90,8 +90,8 @@ func assignPattern(t string) string {
 // nextMatch is re's next match in s from pos, its indexes in s; a
 // triple-quoted value that the same quote follows is read again without
 // triple quotes.
-func nextMatch(re *lazyre.Regexp, s string, pos int) []int {
-	m := findWindowed(re.Regexp(), s, pos)
+func nextMatch(re *lazyre.Regexp, s string, pos int, nl *lineBreaks) []int {
+	m := findWindowed(re.Regexp(), s, pos, nl)
 	if m == nil {
 		return nil
 	}
@@ -128,11 +128,14 @@ const matchWindow = 512
 // its line or ends at the window's end, and a triple quote closes on its
 // line); a match that reaches the window's end, or none, is looked for
 // again in the whole rest.
-func findWindowed(re *regexp.Regexp, s string, pos int) []int {
+func findWindowed(re *regexp.Regexp, s string, pos int, nl *lineBreaks) []int {
 	end := pos + matchWindow
 	if end < len(s) {
-		if nl := strings.IndexByte(s[end:], '\n'); nl >= 0 {
-			end += nl + 1
+		if nl == nil {
+			nl = new(lineBreaks)
+		}
+		if i := nl.next(s, end); i >= 0 {
+			end = i + 1
 		} else {
 			end = len(s)
 		}
@@ -147,6 +150,27 @@ func findWindowed(re *regexp.Regexp, s string, pos int) []int {
 		return nil
 	}
 	return offsetBy(m, pos)
+}
+
+// lineBreaks finds the next line break in one text from positions that
+// do not go back, reading the text once: a line far longer than
+// matchWindow, of many keywords, was read to its end for each (round
+// 13's review: quadratic, 8,000 password=a b on one line 0.4 s).
+type lineBreaks struct {
+	from, at int // at: the first '\n' at or after from, -1 for none
+	read     bool
+}
+
+// next is the index of the first '\n' at or after i in s, or -1.
+func (c *lineBreaks) next(s string, i int) int {
+	if c.read && i >= c.from && (c.at < 0 || i <= c.at) {
+		return c.at
+	}
+	c.from, c.read, c.at = i, true, strings.IndexByte(s[i:], '\n')
+	if c.at >= 0 {
+		c.at += i
+	}
+	return c.at
 }
 
 // offsetBy adds pos to every index of m that is set.
@@ -241,7 +265,106 @@ func RedactText(s string) string {
 	if strings.IndexByte(s, '%') >= 0 && strings.IndexAny(s, "?&") >= 0 {
 		s = maskEncodedParams(s)
 	}
+	if strings.Contains(s, pgxCannotParse) {
+		s = maskPgxParseError(s)
+	}
 	return s
+}
+
+// pgxCannotParse starts pgx's error for a connection string it cannot
+// parse: "cannot parse `STRING`: failed to parse as keyword/value
+// (missing \"=\" after \"y\" in connection info string)". pgx masks the
+// string's password itself, as password= and the bytes to the next
+// blank, and not at all with a blank before '='.
+const pgxCannotParse = "cannot parse `"
+
+// pgxPasswordRE is, in such a string, a password keyword and '=' (blanks
+// around it) and its value's first word (group 2).
+var pgxPasswordRE = lazyre.New(`(?i)(\b(?:ssl)?password[ \t]*=[ \t]*)([^\s` + "`" + `]+)`)
+
+// pgxMissingRE is libpq's and pgx's complaint naming the word that has no
+// '=' after it.
+var pgxMissingRE = lazyre.New(`missing "=" after "([^"]*)"`)
+
+// maskPgxParseError masks, in pgx's error for a keyword/value string it
+// cannot parse, a password's value with the words after it that are no
+// keyword=value pair: the string did not parse, and such a word is what
+// the person meant as the rest of the password (password=x y, a password
+// with a blank left unquoted; password='x y, unterminated, which pgx
+// writes password=xxxxx y; password=x\ y z, whose escaped blank pgx's
+// mask stops at), not a keyword. The word pgx names after "missing \"=\"
+// after" on the same line is masked when it was one of them.
+func maskPgxParseError(s string) string {
+	var b strings.Builder
+	var nl lineBreaks
+	last := 0
+	for pos := 0; ; {
+		i := strings.Index(s[pos:], pgxCannotParse)
+		if i < 0 {
+			break
+		}
+		from := pos + i + len(pgxCannotParse)
+		end := strings.IndexAny(s[from:], "`\n")
+		if end < 0 || s[from+end] != '`' {
+			pos = from
+			continue
+		}
+		end += from
+		pos = end + 1
+		var hidden []string
+		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s[from:end], -1) {
+			// The words after the value up to one with '=' in it.
+			to := from + m[5]
+			for j := to; ; {
+				for j < end && (s[j] == ' ' || s[j] == '\t') {
+					j++
+				}
+				w := j
+				for w < end && s[w] != ' ' && s[w] != '\t' {
+					w++
+				}
+				if w == j || strings.IndexByte(s[j:w], '=') >= 0 {
+					break
+				}
+				hidden = append(hidden, s[j:w])
+				to, j = w, w
+			}
+			if to == from+m[5] || from+m[4] < last {
+				continue // one word: the patterns decided it
+			}
+			b.WriteString(s[last : from+m[4]])
+			b.WriteString(Mask)
+			last = to
+		}
+		if len(hidden) == 0 {
+			continue
+		}
+		// pgx's message after the string: to the line's end, or the
+		// next such error on the line.
+		lineEnd := nl.next(s, pos)
+		if lineEnd < 0 {
+			lineEnd = len(s)
+		}
+		if next := strings.Index(s[pos:lineEnd], pgxCannotParse); next >= 0 {
+			lineEnd = pos + next
+		}
+		for _, m := range pgxMissingRE.Regexp().FindAllStringSubmatchIndex(s[pos:lineEnd], -1) {
+			for _, w := range hidden {
+				if s[pos+m[2]:pos+m[3]] == w {
+					b.WriteString(s[last : pos+m[2]])
+					b.WriteString(Mask)
+					last = pos + m[3]
+					break
+				}
+			}
+		}
+		pos = lineEnd
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // encodedParamRE is a URL query parameter whose name holds a %XX escape:
@@ -269,7 +392,7 @@ func maskEncodedParams(s string) string {
 // prints with the statement that failed. A doubled quote is a quote; a
 // backslash escapes the byte after it (more masked in a standard string
 // that ends in one, nothing shown); an unclosed string runs to the end.
-var sqlPasswordRE = lazyre.New(`(?i)(\bpassword\s+e?)'(?:[^'\\]|''|\\.)*'?`)
+var sqlPasswordRE = lazyre.New(`(?i)(\bpassword[\s\p{Zs}]+e?)'(?:[^'\\]|''|\\.)*'?`)
 
 // mayHoldSQLPassword reports whether sqlPasswordRE can match s: "password",
 // white space, maybe E, then a quote.
@@ -311,8 +434,9 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 	last := 0
 	var quotes quoteState
 	var ahead nextBytes
+	var nl lineBreaks
 	for pos := 0; pos < len(s); {
-		m := nextMatch(re, s, pos)
+		m := nextMatch(re, s, pos, &nl)
 		if m == nil {
 			break
 		}
@@ -405,7 +529,10 @@ func noValue(s string, m []int) bool {
 // m[1].
 func continuedEnd(s string, re *lazyre.Regexp, m []int) int {
 	end := m[1]
-	if !closedQuoted(s, re, m) {
+	// Only a value its line's break follows goes on: that is read
+	// first, for the column below reads back to the line's start (on a
+	// line of many quoted values, once a value: quadratic).
+	if !strings.HasPrefix(s[end:], "\n") && !strings.HasPrefix(s[end:], "\r\n") || !closedQuoted(s, re, m) {
 		return end
 	}
 	v := m[3] // the value's start: its prefix or opening quote
@@ -818,7 +945,7 @@ func OpenPasswordValue(s string) int {
 }
 
 // sqlOpenRE is sqlPasswordRE's string still open at the text's end.
-var sqlOpenRE = lazyre.New(`(?i)\bpassword\s+e?'(?:[^'\\]|''|\\.)*$`)
+var sqlOpenRE = lazyre.New(`(?i)\bpassword[\s\p{Zs}]+e?'(?:[^'\\]|''|\\.)*$`)
 
 // openAt is OpenPasswordValue for one pattern, whose closing quotes are
 // the groups closing: the last match (as maskKeywords finds them), if it
@@ -841,8 +968,9 @@ func openAt(s string, re *lazyre.Regexp, closing []int) int {
 // them, each ending where end says (nil: where it matched); nil for none.
 func lastKeyword(s string, re *lazyre.Regexp, end func(m []int) int) []int {
 	var last []int
+	var nl lineBreaks
 	for pos := 0; pos < len(s); {
-		m := nextMatch(re, s, pos)
+		m := nextMatch(re, s, pos, &nl)
 		if m == nil {
 			break
 		}
@@ -1458,7 +1586,7 @@ func PromptAtEnd(s string) bool {
 // (prose's "the password " shows): the string may start in the next
 // write, and hold white space.
 func PasswordPending(s string) bool {
-	return keywordThen(s, pendingAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlPending)
+	return keywordThen(s, pendingAfter) || sqlBlankIn(s) && keywordThen(s, sqlPending)
 }
 
 // PasswordPendingOn reports whether s is PasswordPending for a reason
@@ -1467,7 +1595,21 @@ func PasswordPending(s string) bool {
 // byte may show to be prose). A writer that holds s for it need not ask
 // again until the line ends.
 func PasswordPendingOn(s string) bool {
-	return keywordThen(s, separatorAfter) || strings.IndexByte(s, ' ') >= 0 && keywordThen(s, sqlQuoteAfter)
+	return keywordThen(s, separatorAfter) || sqlBlankIn(s) && keywordThen(s, sqlQuoteAfter)
+}
+
+// sqlBlankIn reports whether s may hold the white space SQL's PASSWORD
+// needs before its string: a space, a tab, a form feed, a carriage
+// return, or a byte of a Unicode space separator (a line that held
+// PASSWORD, a tab or U+00A0 and its string and no ASCII space was not
+// held, and its string's rest, past the line's 1 KiB start, was shown).
+func sqlBlankIn(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == ' ' || c == '\t' || c == '\f' || c == '\r' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
 }
 
 // separatorAfter is pendingAfter's case that more text cannot undo.

@@ -23,20 +23,34 @@ const colonKeyword = `(?:(?:[a-z0-9_.-]*[_.-])?(?:pg)?(?:ssl)?(?:password|passwd
 // cost time quadratic in its length (3,200 `pwd: 'x' `, 29 KB: 18 s).
 var colonValueRE = lazyre.New(`(?im)(^[ \t]*(?:-[ \t]+)?|[\s,;{(\[])(` + colonKeyword + `[ \t]*:[ \t]+)`)
 
-// colonWindow is how much text, at least, nextColonValue gives the
+// colonWindow is how much text, at least, colonScan.next gives the
 // pattern first.
 const colonWindow = 512
 
-// nextColonValue is colonValueRE's first match in s[pos:], its indexes in
-// s, with a third group, the value: from the match's end to its line's
-// end (before '\r' or '\n'). The pattern runs first on a window of
-// colonWindow bytes: a match that ends before the window's end is the
-// one the whole rest gives (an earlier match would hold the same ':',
-// the only one a match has, and end where this one ends); otherwise the
-// pattern runs on the whole rest.
-func nextColonValue(s string, pos int) []int {
+// colonScan reads colonValueRE's matches in s in order, and keeps the
+// end of the line it read last: a line of many keys has its end found
+// once, not once a key (3,200 keys on a 29 KB line read the rest of the
+// line again for each: quadratic).
+type colonScan struct {
+	s string
+	// lineFrom, lineEnd and valueEnd: lineEnd is the first '\r' or '\n'
+	// at or after lineFrom (len(s) if none), valueEnd lineEnd with the
+	// blanks before it trimmed (" \t").
+	lineFrom, lineEnd, valueEnd int
+	read                        bool
+}
+
+// next is colonValueRE's first match in s[pos:], its indexes in s, with a
+// third group, the value: from the match's end to its line's end (before
+// '\r' or '\n'), and the value's end with its trailing blanks trimmed
+// (never before its start). pos never goes back between calls. The
+// pattern runs first on a window of colonWindow bytes: a match that ends
+// before the window's end is the one the whole rest gives (an earlier
+// match would hold the same ':', the only one a match has, and end where
+// this one ends); otherwise the pattern runs on the whole rest.
+func (c *colonScan) next(pos int) (m []int, valueEnd int) {
+	s := c.s
 	re := colonValueRE.Regexp()
-	var m []int
 	if end := pos + colonWindow; end < len(s) {
 		if w := re.FindStringSubmatchIndex(s[pos:end]); w != nil && w[1] < end-pos {
 			m = w
@@ -44,17 +58,19 @@ func nextColonValue(s string, pos int) []int {
 	}
 	if m == nil {
 		if m = re.FindStringSubmatchIndex(s[pos:]); m == nil {
-			return nil
+			return nil, 0
 		}
 	}
 	m = offsetBy(m, pos)
-	line := strings.IndexAny(s[m[1]:], "\r\n")
-	if line < 0 {
-		line = len(s)
-	} else {
-		line += m[1]
+	if !c.read || m[1] < c.lineFrom || m[1] > c.lineEnd {
+		c.read, c.lineFrom = true, m[1]
+		c.lineEnd = len(s)
+		if i := strings.IndexAny(s[m[1]:], "\r\n"); i >= 0 {
+			c.lineEnd = m[1] + i
+		}
+		c.valueEnd = len(strings.TrimRight(s[:c.lineEnd], " \t"))
 	}
-	return append(m, m[1], line)
+	return append(m, m[1], c.lineEnd), max(c.valueEnd, m[1])
 }
 
 // promptKeywordRE is PromptAtEnd's pattern: colonKeyword, as a word, then
@@ -74,12 +90,13 @@ var promptKeywordRE = lazyre.New(`(?i)(?:^|[^a-z0-9_.-])` + colonKeyword + `[\t\
 func maskColonValues(s string) string {
 	var b strings.Builder
 	last := 0
+	scan := colonScan{s: s}
 	for pos := 0; pos < len(s); {
-		m := nextColonValue(s, pos)
+		m, valueEnd := scan.next(pos)
 		if m == nil {
 			break
 		}
-		from, to, ok := colonValueAt(s, m)
+		from, to, ok := colonValueAt(s, m, valueEnd)
 		if !ok {
 			pos = m[5] // the value may hold the next key
 			continue
@@ -96,8 +113,9 @@ func maskColonValues(s string) string {
 }
 
 // colonValueAt is where the value of colonValueRE's match m starts and
-// ends in s, and whether it is one to mask.
-func colonValueAt(s string, m []int) (from, to int, ok bool) {
+// ends in s, and whether it is one to mask; valueEnd is where the value
+// ends with its trailing blanks trimmed.
+func colonValueAt(s string, m []int, valueEnd int) (from, to int, ok bool) {
 	// Only blanks and a list's '-' between the line's start and the key
 	// (read back from the key, not forward from the line's start: a
 	// line of many keys is read once).
@@ -107,7 +125,7 @@ func colonValueAt(s string, m []int) (from, to int, ok bool) {
 	}
 	atLineStart := i == 0 || s[i-1] == '\n'
 	from = m[6]
-	value := strings.TrimRight(s[m[6]:m[7]], " \t\r")
+	value := s[m[6]:valueEnd]
 	if value == "" || strings.IndexByte("'\"`<", value[0]) >= 0 || strings.HasPrefix(value, Mask) || strings.HasPrefix(value, "${") {
 		return 0, 0, false
 	}
@@ -188,12 +206,13 @@ func ColonValuePending(s string) bool {
 	if !mayHoldColonValue(s) {
 		return false
 	}
+	scan := colonScan{s: s}
 	for pos := 0; pos < len(s); {
-		m := nextColonValue(s, pos)
+		m, valueEnd := scan.next(pos)
 		if m == nil {
 			return false
 		}
-		if strings.TrimRight(s[m[6]:m[7]], " \t\r") != "" {
+		if valueEnd > m[6] {
 			return true
 		}
 		pos = m[7]

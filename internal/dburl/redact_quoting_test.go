@@ -448,7 +448,7 @@ func TestFindWindowedAsWholeText(t *testing.T) {
 				if want != nil {
 					want = offsetBy(want, pos)
 				}
-				if got := findWindowed(re.Regexp(), s, pos); !slices.Equal(got, want) {
+				if got := findWindowed(re.Regexp(), s, pos, nil); !slices.Equal(got, want) {
 					t.Fatalf("at %d: %v, want %v in\n%q", pos, got, want, s)
 				}
 			}

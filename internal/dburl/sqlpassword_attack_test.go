@@ -51,3 +51,29 @@ func TestAttackSQLPasswordPending(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackSQLPasswordUnicodeBlank: SQL's PASSWORD and its string with a
+// Unicode space separator between them (U+00A0, U+2003, U+3000: a
+// statement pasted from a word processor, which PostgreSQL refuses with a
+// syntax error, and a migration tool prints the statement that failed)
+// was shown: the pattern read only \s there.
+func TestAttackSQLPasswordUnicodeBlank(t *testing.T) {
+	for in, want := range map[string]string{
+		"CREATE ROLE a PASSWORD\u00a0'S3cret ZQ'":           "CREATE ROLE a PASSWORD\u00a0'****'",
+		"CREATE ROLE a PASSWORD\u3000'S3cret ZQ';":          "CREATE ROLE a PASSWORD\u3000'****';",
+		"alter role a with password\u2003'S3cret ZQ' login": "alter role a with password\u2003'****' login",
+		"x PASSWORD\u00a0 E'S3cret\\' ZQ'":                  "x PASSWORD\u00a0 E'****'",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+	for _, s := range []string{"x\tPASSWORD\u00a0'S3cret\t", "PASSWORD\t'S3cret\t"} {
+		if !PasswordPending(s) || !PasswordPendingOn(s) {
+			t.Errorf("PasswordPending(%q) = false", s)
+		}
+		if OpenPasswordValue(s+"\n") < 0 {
+			t.Errorf("OpenPasswordValue(%q) = -1", s+"\n")
+		}
+	}
+}

@@ -25,3 +25,30 @@ func TestAttackRedactorSQLPasswordSplit(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactorSQLPasswordUnicodeBlankSplit: SQL's PASSWORD, a tab
+// or a Unicode blank and its string, on a line with no ASCII space, cut
+// inside the string after a tab: the partial line was not held (the hold
+// asked for an ASCII space first) and was written up to its tab; past
+// the line's first 1 KiB, whose start the writer keeps to mask the rest
+// with, the string's rest was written as it was.
+func TestAttackRedactorSQLPasswordUnicodeBlankSplit(t *testing.T) {
+	pre := strings.Repeat("x\t", 600)
+	for _, line := range []string{
+		pre + "PASSWORD\u00a0'S3\tZZQ'\n",
+		pre + "PASSWORD\u3000E'S3\tZZQ'\n",
+		pre + "PASSWORD\t'S3\tZZQ'\n",
+		"PASSWORD\u00a0'S3\tZZQ'\n",
+	} {
+		for cut := max(1, len(line)-24); cut < len(line); cut++ {
+			var out bytes.Buffer
+			r := NewRedactor(&out)
+			r.Write([]byte(line[:cut]))
+			r.Write([]byte(line[cut:]))
+			r.Flush()
+			if got := out.String(); strings.Contains(got, "S3") || strings.Contains(got, "ZZQ") {
+				t.Errorf("%.20q cut at %d: %q", line[max(0, len(line)-24):], cut, got[max(0, len(got)-40):])
+			}
+		}
+	}
+}
