@@ -108,3 +108,44 @@ func TestAttackTraceHeldCursorBatch(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackTraceHeldCursorByDeferredTrigger: a cursor a deferred trigger
+// declares runs its query in the COMMIT too. The batch sent whole read
+// the cursors held before the deferred triggers had run (review8g), so
+// the trigger's cursor was missed and g() ran in the COMMIT.
+func TestAttackTraceHeldCursorByDeferredTrigger(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const setup = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n" +
+		"CREATE TABLE q (id int);\n" +
+		"CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; RETURN 1; END $$;\n" +
+		"CREATE FUNCTION decl() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN EXECUTE 'DECLARE c2 CURSOR WITH HOLD FOR SELECT g()'; RETURN NULL; END $$;\n" +
+		"CREATE CONSTRAINT TRIGGER tq AFTER INSERT ON q DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION decl();\n"
+	const file = "SET lock_timeout = '2s';\nCREATE INDEX users_email ON users (email);\nINSERT INTO q VALUES (1);\nSELECT 1;\n"
+	for _, prepared := range []bool{false, true} {
+		conn, err := pgx.Connect(ctx, pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, setup); err != nil {
+			t.Fatal(err)
+		}
+		tr := tracerOn(t, ctx, conn)
+		if !prepared {
+			tr.guard = ""
+		}
+		err = tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)})
+		var fe *FailedError
+		if !errors.As(err, &fe) || fe.Fix == "" {
+			t.Errorf("prepared %v: err %v, findings %+v; want the file refused for its held cursor", prepared, err, tr.report.Findings)
+		}
+		var notNull bool
+		if err := conn.QueryRow(ctx, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email'").Scan(&notNull); err != nil {
+			t.Fatal(err)
+		}
+		if notNull {
+			t.Errorf("prepared %v: the held cursor's query ran in a COMMIT", prepared)
+		}
+	}
+}

@@ -1075,9 +1075,11 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 	}
 	if t.guard == "" {
 		// With no guard, heldSQL alone: it fails when a cursor held
-		// would run its query in the COMMIT, after every read.
-		q.WriteString(heldSQL + ";\n")
-		places = append(places, place{stmt: -1})
+		// would run its query in the COMMIT, after every read. After the
+		// deferred triggers, which would run in the COMMIT too and may
+		// declare one (as deferredBefore orders it; review8g).
+		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + heldSQL + ";\n")
+		places = append(places, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
 	places = append(places, place{stmt: -1}, place{stmt: -1}) // COMMIT, SET
