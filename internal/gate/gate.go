@@ -151,6 +151,9 @@ func (p *prLines) ask(ctx context.Context, files ...string) {
 	if !p.asked {
 		p.asked = true
 		p.rev, p.unread = p.base.Resolve(ctx, p.repo)
+		if p.rev == "" && p.unread == "" {
+			p.unread = "no base revision to compare with" // never a diff against ""
+		}
 		p.added, p.done = hooks.NewLines{}, map[string]bool{}
 	}
 	if p.unread != "" || p.err != nil {
