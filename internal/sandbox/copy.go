@@ -15,15 +15,6 @@ import (
 // is an error: a template is initdb's output and nothing else. The test
 // clusters (internal/pgtest) are copied the same way.
 func CopyCluster(src, dst string, chown func(path string, fd int) error) error {
-	return copyTree(src, dst, chown, nil, nil)
-}
-
-// copyTree is CopyCluster leaving out what skip says (a path relative to
-// src, and whether it names a folder; nil: nothing), and, when left is not
-// nil, refusing a tree of more than *left bytes (each file's size is taken
-// from its open descriptor before it is copied: a sparse file claiming a
-// terabyte is refused, not read).
-func copyTree(src, dst string, chown func(path string, fd int) error, skip func(rel string, dir bool) bool, left *int64) error {
 	var buf []byte
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -32,12 +23,6 @@ func copyTree(src, dst string, chown func(path string, fd int) error, skip func(
 		rel, err := filepath.Rel(src, p)
 		if err != nil {
 			return err
-		}
-		if skip != nil && rel != "." && skip(rel, d.IsDir()) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
 		}
 		target := filepath.Join(dst, rel)
 		switch {
@@ -56,14 +41,15 @@ func copyTree(src, dst string, chown func(path string, fd int) error, skip func(
 		case d.Type().IsRegular():
 			// The folder listing's type, then the opened file's own
 			// mode and size (copyFile): no lstat of each file by name.
-			return copyFile(p, target, &buf, chown, left)
+			return copyFile(p, target, &buf, chown)
 		default:
 			return fmt.Errorf("%s: not a regular file or folder", p)
 		}
 	})
 }
 
-// errTooLarge is a tree past copyTree's bound.
+// errTooLarge is an archive past the bound on a saved cluster (archiveTo,
+// readArchive).
 var errTooLarge = errors.New("larger than the bound on a saved cluster")
 
 // charge takes size bytes from left (nil: no bound).

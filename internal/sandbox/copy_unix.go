@@ -21,7 +21,7 @@ import (
 // and a read fewer per file than an lstat, a read to the end and a chown
 // by name (a template is private and never changes once made; a file
 // that grew after the fstat is copied to the size it had).
-func copyFile(src, dst string, buf *[]byte, chown func(path string, fd int) error, left *int64) error {
+func copyFile(src, dst string, buf *[]byte, chown func(path string, fd int) error) error {
 	// O_NONBLOCK: a FIFO put in place of the listed file fails the
 	// regular-file check below instead of blocking the open.
 	in, err := openNoIntr(src, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
@@ -35,9 +35,6 @@ func copyFile(src, dst string, buf *[]byte, chown func(path string, fd int) erro
 	}
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		return fmt.Errorf("%s: not a regular file or folder", src)
-	}
-	if err := charge(left, st.Size, src); err != nil {
-		return err
 	}
 	out, err := openNoIntr(dst, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, uint32(st.Mode&0o777))
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"os"
 )
 
-func copyFile(src, dst string, _ *[]byte, chown func(path string, fd int) error, left *int64) error {
+func copyFile(src, dst string, _ *[]byte, chown func(path string, fd int) error) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -13,9 +13,6 @@ func copyFile(src, dst string, _ *[]byte, chown func(path string, fd int) error,
 	defer in.Close()
 	fi, err := in.Stat()
 	if err != nil {
-		return err
-	}
-	if err := charge(left, fi.Size(), src); err != nil {
 		return err
 	}
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, fi.Mode().Perm())

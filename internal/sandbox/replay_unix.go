@@ -97,7 +97,7 @@ func writeEntry(root string, r Replay, arch string) error {
 	}
 	defer os.RemoveAll(tmp)
 	var buf []byte
-	if err := copyFile(arch, filepath.Join(tmp, "cluster"), &buf, nil, nil); err != nil {
+	if err := copyFile(arch, filepath.Join(tmp, "cluster"), &buf, nil); err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, "meta"), []byte(r.meta()), 0o600); err != nil {

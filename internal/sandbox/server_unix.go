@@ -554,7 +554,7 @@ func (s *Server) Fresh(ctx context.Context) error {
 		return s.again(ctx)
 	}
 	s.stop()
-	s.saving.Wait() // a save reads the folder
+	s.saving.Wait() // a save still copying its archive (beside data/) ends first
 	// Fresh is the template's state, never a saved replay's.
 	s.from = nil
 	// The old server's log goes with it: start makes the log anew.

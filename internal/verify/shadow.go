@@ -825,7 +825,8 @@ const replayMinFiles = 16
 
 // replayParts is what the replay cache's key holds besides the
 // installation and dbguard (sandbox.ReplayKey): the live database's name
-// (in the shadow's, which a file can read), the migration role and the
+// (kept from when the shadow's name held it: harmless, a key per live
+// database), the migration role and the
 // live roles in order, the settings the replay's session starts with (the
 // lock_timeout, and the libpq variables of the process environment pgx
 // reads, such as PGAPPNAME), and the batches: every applied file's bytes,
