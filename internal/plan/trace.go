@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -2329,7 +2328,7 @@ func (t *tracer) regclass(sch, name string) int64 {
 
 // viewQuals finds, in a view's _RETURN rule (its node tree), the one
 // relation of its FROM and whether a WHERE follows it (:quals not <>).
-var viewQuals = regexp.MustCompile(`:jointree \{FROMEXPR :fromlist \(\{RANGETBLREF :rtindex \d+\}\) :quals (\S)`)
+var viewQuals = lazyre.New(`:jointree \{FROMEXPR :fromlist \(\{RANGETBLREF :rtindex \d+\}\) :quals (\S)`)
 
 // viewFilters reports whether a write through the view of that oid
 // reaches only the rows its definition's WHERE selects: a view with one

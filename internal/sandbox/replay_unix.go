@@ -10,7 +10,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dbguard/dbguard/internal/lazyre"
 	"github.com/dbguard/dbguard/internal/safefile"
 )
 
@@ -36,7 +36,7 @@ func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
 	if s.release != nil {
 		return errors.New("a shared server is not saved")
 	}
-	if !keyRE.MatchString(r.Key) || !shadowNameRE.MatchString(r.Shadow) || !validRole(r.Role) {
+	if !keyRE.MatchString(r.Key) || r.Shadow != Shadow || !validRole(r.Role) {
 		return errors.New("not a replay dbguard names")
 	}
 	root := ReplayDir()
@@ -141,12 +141,8 @@ func ReplayKey(b Binaries, parts ...string) string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
-// shadowNameRE is the sandbox's shadow database (Shadow); an entry naming
-// anything else is not taken.
-var shadowNameRE = regexp.MustCompile(`^` + Shadow + `$`)
-
 // keyRE is what ReplayKey returns.
-var keyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
+var keyRE = lazyre.New(`^[0-9a-f]{32}$`)
 
 // LookupReplay is the entry saved under key, when there is a complete one
 // in a cache folder only this user can write (the folder, the entry and
@@ -222,7 +218,7 @@ func InstallID(ctx context.Context, conn *pgx.Conn) string {
 }
 
 // installRE is what InstallID returns.
-var installRE = regexp.MustCompile(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+/[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+$`)
+var installRE = lazyre.New(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+/[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+$`)
 
 // readMeta reads an entry's meta file: the format and key, the shadow
 // database, the role, the installation's identity (InstallID), one a
@@ -237,7 +233,7 @@ func readMeta(dir, key string) (*Replay, bool) {
 		return nil, false
 	}
 	lines := strings.Split(string(b), "\n")
-	if len(lines) != 5 || lines[4] != "" || lines[0] != replayFormat+" "+key || !shadowNameRE.MatchString(lines[1]) || !validRole(lines[2]) || !installRE.MatchString(lines[3]) {
+	if len(lines) != 5 || lines[4] != "" || lines[0] != replayFormat+" "+key || lines[1] != Shadow || !validRole(lines[2]) || !installRE.MatchString(lines[3]) {
 		return nil, false
 	}
 	return &Replay{Key: key, Shadow: lines[1], Role: lines[2], Install: lines[3], dir: dir}, true
