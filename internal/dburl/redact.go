@@ -678,9 +678,13 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 	if kw := s[k:w]; !strings.EqualFold(kw, "password") && !strings.EqualFold(kw, "pwd") {
 		return iniEnd(s, k, w, v, end)
 	}
-	if s[v:end] == Mask && end < len(s) && (s[end] == ' ' || s[end] == '\t') {
+	afterSemi, first := pairStart(s, k)
+	if s[v:end] == Mask && end < len(s) && (s[end] == ' ' || s[end] == '\t') && !afterSemi && !first {
 		// Masked already, in dbguard's own words ("password=**** (move
 		// it to ...; a false positive ..."): the sentence is no value.
+		// Not a connection string's pair: Host=db;Password=**** Z;
+		// is a password that starts with the mask (make fuzz found it
+		// showing " Z").
 		return end
 	}
 	from := end
@@ -694,7 +698,6 @@ func connectionStringEnd(s string, k, v, end int, ahead *nextBytes) int {
 	if semi >= line {
 		semi = -1
 	}
-	afterSemi, first := pairStart(s, k)
 	eq := ahead.next(s, from, '=', 3)
 	switch {
 	case (afterSemi || first) && semi >= 0:
