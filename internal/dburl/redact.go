@@ -99,10 +99,13 @@ func nextMatch(re *lazyre.Regexp, s string, pos int, nl *lineBreaks) []int {
 	if re == passwordColonRE {
 		alt, triple = passwordColonNoTripleRE, passwordColonREClosing[:2]
 	}
-	if tookPart(m, triple) && m[1] < len(s) && !valueEnds(s[m[1]]) {
+	if tookPart(m, triple) && m[1] < len(s) {
 		// Read again without triple quotes where that is longer: more
 		// masked, nothing shown (YAML's quotes doubled, '''\''''Z',
 		// read as a triple quote showed Z').
+		// Also where a quote follows the triple one, which ends no
+		// value there: a backslash and doubled quotes in YAML's single
+		// quotes showed ' Z' (make fuzz, round 13).
 		if m2 := alt.Regexp().FindStringSubmatchIndex(s[m[0]:]); m2 != nil && m2[0] == 0 && m2[1] > m[1]-m[0] {
 			for i := range m2 {
 				if m2[i] >= 0 {
