@@ -115,18 +115,11 @@ func archiveTo(f io.Writer, src string, skip func(rel string, dir bool) bool, le
 // archiveFile writes one file's record: its size from its open
 // descriptor, then that many bytes (a file that shrank is an error).
 func archiveFile(w *bufio.Writer, p, rel string, buf *[]byte, left *int64, record func(byte, uint32, string)) error {
-	in, err := openNoIntr(p, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	in, st, err := openRegular(p)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: p, Err: err}
+		return err
 	}
 	defer syscall.Close(in)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(in, &st); err != nil {
-		return &fs.PathError{Op: "stat", Path: p, Err: err}
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return fmt.Errorf("%s: not a regular file or folder", p)
-	}
 	if err := charge(left, st.Size, p); err != nil {
 		return err
 	}

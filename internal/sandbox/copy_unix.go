@@ -8,6 +8,27 @@ import (
 	"syscall"
 )
 
+// openRegular opens p for reading, not through a link, and returns its
+// descriptor and status: a regular file or an error. O_NONBLOCK: a FIFO
+// put in place of a listed file fails the regular-file check instead of
+// blocking the open. The copy and the replay archive read files so.
+func openRegular(p string) (int, syscall.Stat_t, error) {
+	var st syscall.Stat_t
+	in, err := openNoIntr(p, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return -1, st, &fs.PathError{Op: "open", Path: p, Err: err}
+	}
+	if err := syscall.Fstat(in, &st); err != nil {
+		syscall.Close(in)
+		return -1, st, &fs.PathError{Op: "stat", Path: p, Err: err}
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		syscall.Close(in)
+		return -1, st, fmt.Errorf("%s: not a regular file or folder", p)
+	}
+	return in, st, nil
+}
+
 // copyFile copies one file of a cluster with raw system calls into a
 // buffer kept across files: a template's 510 files average 27 KiB, and
 // each os.File cost more calls than the copy itself (fcntl and a refused
@@ -22,20 +43,11 @@ import (
 // by name (a template is private and never changes once made; a file
 // that grew after the fstat is copied to the size it had).
 func copyFile(src, dst string, buf *[]byte, chown func(path string, fd int) error) error {
-	// O_NONBLOCK: a FIFO put in place of the listed file fails the
-	// regular-file check below instead of blocking the open.
-	in, err := openNoIntr(src, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	in, st, err := openRegular(src)
 	if err != nil {
-		return &fs.PathError{Op: "open", Path: src, Err: err}
+		return err
 	}
 	defer syscall.Close(in)
-	var st syscall.Stat_t
-	if err := syscall.Fstat(in, &st); err != nil {
-		return &fs.PathError{Op: "stat", Path: src, Err: err}
-	}
-	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return fmt.Errorf("%s: not a regular file or folder", src)
-	}
 	out, err := openNoIntr(dst, syscall.O_CREAT|syscall.O_EXCL|syscall.O_WRONLY|syscall.O_CLOEXEC|syscall.O_NOFOLLOW, uint32(st.Mode&0o777))
 	if err != nil {
 		return &fs.PathError{Op: "open", Path: dst, Err: err}
