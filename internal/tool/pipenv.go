@@ -47,29 +47,40 @@ func CheckPipenv(root, wd string, args []string) error {
 		return nil
 	}
 	name := words[cmd]
+	// pipenv reads the nearest Pipfile, from the working folder up: the
+	// first one found decides, defining the script or not.
+	data, dir, ok := nearestUnder(root, wd, "Pipfile", 1<<20)
+	if !ok {
+		return nil
+	}
+	line := tomlDefines(data, []string{"scripts"}, name)
+	if line == 0 {
+		return nil
+	}
+	at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
+	next := "rename the script in " + at + ", then run the command again"
+	if name == "alembic" {
+		next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
+		Next: next}
+}
+
+// nearestUnder is the nearest file called name from wd up to root (both
+// absolute), read within root (safefile.ReadUnder, at most max bytes),
+// and its folder; ok false when there is none that reads.
+func nearestUnder(root, wd, name string, max int64) (data []byte, dir string, ok bool) {
 	for dir := wd; ; dir = filepath.Dir(dir) {
 		rel, err := filepath.Rel(root, dir)
 		if err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return nil
+			return nil, "", false
 		}
-		// pipenv reads the nearest Pipfile, from the working folder up:
-		// the first one found decides, defining the script or not.
-		data, err := safefile.ReadUnder(root, filepath.Join(rel, "Pipfile"), 1<<20)
-		if err == nil && tomlDefines(data, []string{"scripts"}, name) == 0 {
-			return nil
-		}
-		if line := tomlDefines(data, []string{"scripts"}, name); err == nil && line > 0 {
-			at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
-			next := "rename the script in " + at + ", then run the command again"
-			if name == "alembic" {
-				next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
-			}
-			return &exitcode.Advice{Code: exitcode.Usage,
-				Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
-				Next: next}
+		if data, err := safefile.ReadUnder(root, filepath.Join(rel, name), max); err == nil {
+			return data, dir, true
 		}
 		if dir == root || filepath.Dir(dir) == dir {
-			return nil
+			return nil, "", false
 		}
 	}
 }
@@ -100,43 +111,36 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 	}
 	words := runnerWordsOf(args)
 	name := words[i]
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		rel, err := filepath.Rel(root, dir)
-		if err != nil || !filepath.IsLocal(rel) && rel != "." {
-			return nil
-		}
-		data, err := safefile.ReadUnder(root, filepath.Join(rel, "pyproject.toml"), 4<<20)
-		if err == nil {
-			at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
-			next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
-			table := []string{"tool", runner, "scripts"}
-			if runner == "hatch" {
-				if line := hatchScripts(data, []string{"tool", "hatch"}, name); line > 0 {
-					return hatchAdvice(at, line, name, next)
-				}
-				if hdata, err := safefile.ReadUnder(root, filepath.Join(rel, "hatch.toml"), 4<<20); err == nil {
-					if line := hatchScripts(hdata, nil, name); line > 0 {
-						return hatchAdvice(output.Escape(output.RelTo(root, filepath.Join(dir, "hatch.toml"))), line, name, next)
-					}
-				}
-				return nil
-			}
-			if line := tomlDefines(data, table, name); line > 0 {
-				return &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
-					Next: next}
-			}
-			if line := tomlDefines(data, table, "_"); runner == "pdm" && line > 0 {
-				return &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("%s:%d: [tool.pdm.scripts]'s shared options (_) apply to every command pdm runs: an env or env_file there would replace the environment dbguard gives %s (its URL, the connection guard's PYTHONPATH)", at, line, output.Escape(name)),
-					Next: next}
-			}
-			return nil
-		}
-		if dir == root || filepath.Dir(dir) == dir {
-			return nil
-		}
+	data, dir, ok := nearestUnder(root, wd, "pyproject.toml", 4<<20)
+	if !ok {
+		return nil
 	}
+	rel, _ := filepath.Rel(root, dir)
+	at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
+	next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
+	table := []string{"tool", runner, "scripts"}
+	if runner == "hatch" {
+		if line := hatchScripts(data, []string{"tool", "hatch"}, name); line > 0 {
+			return hatchAdvice(at, line, name, next)
+		}
+		if hdata, err := safefile.ReadUnder(root, filepath.Join(rel, "hatch.toml"), 4<<20); err == nil {
+			if line := hatchScripts(hdata, nil, name); line > 0 {
+				return hatchAdvice(output.Escape(output.RelTo(root, filepath.Join(dir, "hatch.toml"))), line, name, next)
+			}
+		}
+		return nil
+	}
+	if line := tomlDefines(data, table, name); line > 0 {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s:%d: [tool.%s.scripts] defines %s, so %s run %s runs that script, not %s: dbguard checks the command it is given, and would not know what runs", at, line, runner, output.Escape(name), runner, output.Escape(name), output.Escape(name)),
+			Next: next}
+	}
+	if line := tomlDefines(data, table, "_"); runner == "pdm" && line > 0 {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s:%d: [tool.pdm.scripts]'s shared options (_) apply to every command pdm runs: an env or env_file there would replace the environment dbguard gives %s (its URL, the connection guard's PYTHONPATH)", at, line, output.Escape(name)),
+			Next: next}
+	}
+	return nil
 }
 
 // pipenvWords is pipenv's own command line: the words after pipenv, or
