@@ -203,6 +203,9 @@ func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending
 		if err != nil {
 			return err
 		}
+		// From beside or below the folder, as typed from here
+		// (../migrations), not this machine's absolute path.
+		st.Dir = output.FromHere(st.Dir)
 		if f == output.JSON {
 			err = output.WriteJSON(o.Stdout, st)
 		} else {

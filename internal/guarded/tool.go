@@ -249,7 +249,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		return err
 	}
 	st.Database = pg.Target(t.URL)
-	st.RelPaths(output.RelPath)
+	st.RelPaths(output.FromHere) // as typed from here, ".." included
 	switch {
 	case versionOnly:
 		v := st.Version

@@ -349,3 +349,33 @@ func TestRelToDotDotNames(t *testing.T) {
 		t.Errorf("RelPath = %q, want ..cache/a.sql", got)
 	}
 }
+
+// FromHere names a folder as a command typed here reaches it: below, as
+// RelPath does; above or beside, with ".." steps (InWorkdir's "cd .."
+// from a subfolder of the tool's used to print this machine's absolute
+// path); with only the file system's root shared, as it is.
+func TestFromHere(t *testing.T) {
+	top := t.TempDir()
+	sub := filepath.Join(top, "app", "alembic")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	for _, c := range []struct{ p, want string }{
+		{filepath.Join(sub, "versions"), "versions"},
+		{sub, "."},
+		{filepath.Join(top, "app"), ".."},
+		{top, filepath.Join("..", "..")},
+		{filepath.Join(top, "web"), filepath.Join("..", "..", "web")},
+		{"relative/x", "relative/x"},
+	} {
+		if got := FromHere(c.p); got != c.want {
+			t.Errorf("FromHere(%q) = %q, want %q", c.p, got, c.want)
+		}
+	}
+	// From a folder one below the root, another top folder is absolute.
+	t.Chdir(filepath.VolumeName(top) + string(filepath.Separator) + "tmp")
+	if got, want := FromHere(filepath.FromSlash("/usr/lib")), filepath.FromSlash("/usr/lib"); got != want {
+		t.Errorf("FromHere(/usr/lib) from /tmp = %q, want %q", got, want)
+	}
+}

@@ -806,13 +806,14 @@ func (e *EditedError) Hint() string {
 // schema only through the package.json or prisma/ of the folder it runs
 // in, so a monorepo's backend/ command run from the top finds none), else
 // "". workdir is relative to the current folder (State.RelPaths), or
-// absolute.
+// absolute; from below or beside it the cd climbs ("cd .. && "), as the
+// user would type it, rather than naming this machine's absolute path.
 func InWorkdir(workdir string) string {
 	if workdir == "" {
 		return ""
 	}
 	if filepath.IsAbs(workdir) {
-		workdir = output.RelPath(workdir)
+		workdir = output.FromHere(workdir)
 	}
 	if workdir == "." {
 		return ""
