@@ -168,7 +168,7 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	if section != "" && section != "alembic" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  fmt.Sprintf("-n %s on alembic's command line makes Alembic read the [%s] section, whose script_location and sqlalchemy.url dbguard did not read (it checks [alembic])", output.Escape(section), output.Escape(section)),
-			Next: "put those settings in [alembic] of alembic.ini and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
+			Next: "put those settings in [alembic] of " + output.Escape(output.FromHere(filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 	}
 	if err := checkAlembicToml(p, wd, files, shown); err != nil {
 		return err
