@@ -373,8 +373,11 @@ func (p *Project) files() ([]file, error) {
 	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
-		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, p.Dir),
-			Next: "set migrations.workdir (where the tool runs) or migrations.dir in dbguard.yaml"}
+		// Named as typed from here, escaped: the folder is the
+		// repository's to name.
+		shown := output.FromHere(p.Dir)
+		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, output.Escape(shown)),
+			Next: fmt.Sprintf("if the migrations are elsewhere, set migrations.workdir (where %s runs) or migrations.dir in dbguard.yaml; else create the folder: mkdir -p %s", p.Kind, output.Escape(output.ShellWord(shown)))}
 	}
 	if err != nil {
 		return nil, err
