@@ -202,7 +202,7 @@ func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *to
 	}
 	st, err := tool.Read(ctx, db, p, co.URL) // Prisma's ?schema= is where its table is
 	if err == nil {
-		st.RelPaths(output.RelPath)
+		st.RelPaths(output.FromHere) // as typed from here, ".." included
 		err = st.Err(false)
 		r.ToolState = st
 	}
