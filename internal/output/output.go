@@ -883,7 +883,30 @@ func FromHere(p string) string {
 	if depth := len(strings.Split(strings.Trim(filepath.Clean(wd), string(filepath.Separator)), string(filepath.Separator))); up >= depth {
 		return p // only the root is shared
 	}
+	if up > 0 && !sameFolder(rel, p) {
+		// The working folder is reached through a link: ".." taken
+		// from the real folder (an editor, git) leads elsewhere.
+		return p
+	}
 	return rel
+}
+
+// sameFolder is whether rel, from the working folder, and p lead to the
+// same place on disk, compared where both exist: what of them does not
+// exist yet (a folder a message says is missing) is taken off the ends
+// of both, as long as rel still climbs no less.
+func sameFolder(rel, p string) bool {
+	for {
+		a, errA := os.Stat(rel)
+		b, errB := os.Stat(p)
+		if errA == nil && errB == nil {
+			return os.SameFile(a, b)
+		}
+		if filepath.Base(rel) == ".." || filepath.Base(rel) == "." || filepath.Base(rel) != filepath.Base(p) {
+			return false
+		}
+		rel, p = filepath.Dir(rel), filepath.Dir(p)
+	}
 }
 
 // RelTo is p relative to base when it is below it, else p as it is.
