@@ -144,14 +144,15 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// migrationsDir is --dir, else the configured folder, shown relative to the
-// working directory when it is below it (messages name files by it). A
-// --dir inside the project that a link takes out of it is refused.
+// migrationsDir is --dir, else the configured folder, as typed from the
+// working directory (output.FromHere: "../migrations" from a folder beside
+// it, not this machine's absolute path), since messages name files by it.
+// A --dir inside the project that a link takes out of it is refused.
 func migrationsDir(c *cli.Context, cfg *config.Config) (string, error) {
 	if d := c.String("dir"); d != "" {
 		return d, cfg.CheckDirFlag(d)
 	}
-	return output.RelPath(cfg.MigrationsDir()), cfg.CheckLinks()
+	return output.FromHere(cfg.MigrationsDir()), cfg.CheckLinks()
 }
 
 // colour is whether talk to a person may be coloured: on a terminal,

@@ -154,7 +154,18 @@ func Run(ctx context.Context, o Options) *Report {
 		r.schema(ctx, o, co)
 		return r
 	}
-	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelPath(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	runner, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.FromHere(o.Config.MigrationsDir()), Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger, LockTimeout: o.Config.Migrations.LockTimeout.D()})
+	var missing *migrate.SourceError
+	if errors.As(err, &missing) && missing.Missing {
+		// Run inside a tool's project deeper than detection looks:
+		// that tool's command, as migrate status and ci give it (ci's
+		// hint sends the user here).
+		if fix := tool.BelowFix(o.Config, "status"); fix != "" {
+			e := *missing
+			e.Fix = fix
+			err = &e
+		}
+	}
 	if err != nil {
 		r.MigErr = err
 		r.problemFrom(err)
@@ -202,7 +213,7 @@ func (r *Report) toolMigrations(ctx context.Context, co pg.ConnectOptions, p *to
 	}
 	st, err := tool.Read(ctx, db, p, co.URL) // Prisma's ?schema= is where its table is
 	if err == nil {
-		st.RelPaths(output.RelPath)
+		st.RelPaths(output.FromHere) // as typed from here, ".." included
 		err = st.Err(false)
 		r.ToolState = st
 	}

@@ -283,7 +283,14 @@ func Run(ctx context.Context, o Options) *Report {
 		runner, err = migrate.Open(ctx, migrate.Options{Connect: co, Dir: output.RelTo(o.Repo, o.Config.MigrationsDir()),
 			Table: o.Config.Migrations.Table, Ledger: o.Config.Migrations.Ledger})
 		var missing *migrate.SourceError
-		if o.Outside && errors.As(err, &missing) && missing.Missing {
+		if errors.As(err, &missing) && missing.Missing {
+			// The folder as typed from here (../../migrations from a
+			// subfolder), not this machine's absolute path.
+			e := *missing
+			e.Path = output.FromHere(e.Path)
+			err, missing = &e, &e
+		}
+		if o.Outside && missing != nil && missing.Missing {
 			// The root of a monorepo whose job sets DATABASE_URL for every
 			// step: the root is judged as a project of its own, and
 			// "create the first migration" was no advice for it.
@@ -304,6 +311,12 @@ func Run(ctx context.Context, o Options) *Report {
 			err = &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  output.Escape(fmt.Sprintf("%s: the root of this monorepo has none, and %s (%s) names a database for the root too, so ci judges the root as a project of its own beside its services", missing.Error(), v, from)),
 				Next: output.Escape("to judge only the services, run one job per service (dbguard services --format json is a matrix of them): " + strings.Join(each, ", ") + "; or set " + v + " only in each service's step; if the root has migrations of its own, set migrations.dir in dbguard.yaml")}
+		} else if missing != nil && missing.Missing {
+			// ci run in a tool's project deeper than detection looks:
+			// that tool's command, as migrate status gives it.
+			if fix := tool.BelowFix(o.Config, "status"); fix != "" {
+				missing.Fix = fix
+			}
 		}
 		if err != nil {
 			conn.fail(err)

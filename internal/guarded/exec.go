@@ -248,6 +248,6 @@ func checkApplied(ctx context.Context, co pg.ConnectOptions, p *tool.Project, u 
 	if err != nil {
 		return err
 	}
-	st.RelPaths(output.RelPath)
+	st.RelPaths(output.FromHere) // as typed from here, ".." included
 	return st.Err(true)
 }

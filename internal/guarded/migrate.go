@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -203,6 +202,9 @@ func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending
 		if err != nil {
 			return err
 		}
+		// From beside or below the folder, as typed from here
+		// (../migrations), not this machine's absolute path.
+		st.Dir = output.FromHere(st.Dir)
 		if f == output.JSON {
 			err = output.WriteJSON(o.Stdout, st)
 		} else {
@@ -219,62 +221,22 @@ func Status(ctx context.Context, o MigrateOptions, f output.Format, allowPending
 // the folder the command runs in is inside a tool's project that
 // detection did not look at (a Prisma project in apps/api: it looks in
 // the root and its direct subfolders), its hint is that tool's own
-// command for what the user asked (what: "status" or "up"), behind the
-// guard, as it runs from here, and the setting that makes dbguard run
-// the tool there. Before, it said: dbguard migrate create init, which
-// writes a golang-migrate file the project's tool never runs.
+// command for what the user asked (what: "status" or "up"): BelowFix.
+// The folder is named as typed from here.
 func (o MigrateOptions) undetected(err error, what string) error {
 	var missing *migrate.SourceError
 	if !errors.As(err, &missing) || !missing.Missing {
 		return err
 	}
-	wd, werr := os.Getwd()
-	if werr != nil {
-		return err
-	}
-	p := tool.Below(o.Config, wd)
-	if p == nil {
-		return err
-	}
-	commands := map[tool.Kind][2]string{
-		tool.Prisma:  {"prisma migrate status", "prisma migrate deploy"},
-		tool.Alembic: {"alembic current", "alembic upgrade head"},
-		tool.Dbmate:  {"dbmate status", "dbmate up"},
-		tool.Goose:   {"goose status", "goose up"},
-	}[p.Kind]
-	cmd := commands[0]
-	if what == "up" {
-		cmd = commands[1]
-	}
-	if cmd == "" {
-		return err
-	}
-	run := tool.InWorkdir(p.Workdir) + "dbguard exec -- " + cmd
-	if p.Kind == tool.Prisma {
-		// The project's CLI, installed first when npx would download one.
-		run = p.GuardedPrisma() + strings.TrimPrefix(cmd, "prisma")
-	}
-	workdir := filepath.ToSlash(output.RelTo(o.Config.Root, p.Workdir))
 	e := *missing
-	e.Fix = fmt.Sprintf("%s is a %s project (%s), deeper than dbguard looks for one (the project root and its direct subfolders): run %s's own command behind the guard: %s; or have dbguard run %s there with migrations: {workdir: %s} in the project root's dbguard.yaml",
-		output.Escape(workdir), p.Kind, output.Escape(p.Detected), p.Kind, run, p.Kind, output.Escape(yamlFlowScalar(workdir)))
+	e.Path = output.FromHere(e.Path) // ../migrations from beside it, not this machine's path
+	if fix := tool.BelowFix(o.Config, what); fix != "" {
+		e.Fix = fix
+	}
+	if e == *missing {
+		return err
+	}
 	return &e
-}
-
-// yamlFlowScalar is s as a value inside a YAML flow mapping ({workdir: s})
-// reads back as s: plain when it holds only letters, digits and _ . / -
-// (and is not YAML's null), else double-quoted (Go's escapes are YAML's). A folder named "a #b" or
-// "x, y" was printed plain, and the pasted setting read "a" or failed.
-func yamlFlowScalar(s string) string {
-	for _, c := range s {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '/' || c == '-') {
-			return strconv.Quote(s)
-		}
-	}
-	if s == "" || s[0] == '-' || s[0] == '.' || strings.EqualFold(s, "null") {
-		return strconv.Quote(s)
-	}
-	return s
 }
 
 // after says what run does once its work has succeeded.

@@ -65,7 +65,7 @@ func (o MigrateOptions) toolRun(ctx context.Context, direction string, steps []t
 		// that failed: the folder no longer says what the database ran
 		// (prisma migrate deploy checks only the last), as golang-migrate's
 		// ledger refuses an edited file. Nothing is run.
-		before.RelPaths(output.RelPath)
+		before.RelPaths(output.FromHere) // as typed from here, ".." included
 		if err := before.Err(true); err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		return err
 	}
 	st.Database = pg.Target(t.URL)
-	st.RelPaths(output.RelPath)
+	st.RelPaths(output.FromHere) // as typed from here, ".." included
 	switch {
 	case versionOnly:
 		v := st.Version

@@ -858,6 +858,57 @@ func IsTerminal(v any) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
+// FromHere is p as a command typed in the working folder reaches it:
+// relative to that folder, with ".." steps when p is above or beside it
+// ("cd .." from a subfolder of the tool's), as long as the two share a
+// folder below the file system's root; else p as it is. RelPath keeps
+// paths that are not below the working folder absolute, which is right
+// for naming a file but makes a cd printed from a subfolder one that
+// only runs on this machine.
+func FromHere(p string) string {
+	wd, err := os.Getwd()
+	if err != nil || !filepath.IsAbs(p) {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil {
+		return p
+	}
+	up := 0
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		if part == ".." {
+			up++
+		}
+	}
+	if depth := len(strings.Split(strings.Trim(filepath.Clean(wd), string(filepath.Separator)), string(filepath.Separator))); up >= depth {
+		return p // only the root is shared
+	}
+	if up > 0 && !sameFolder(rel, p) {
+		// The working folder is reached through a link: ".." taken
+		// from the real folder (an editor, git) leads elsewhere.
+		return p
+	}
+	return rel
+}
+
+// sameFolder is whether rel, from the working folder, and p lead to the
+// same place on disk, compared where both exist: what of them does not
+// exist yet (a folder a message says is missing) is taken off the ends
+// of both, as long as rel still climbs no less.
+func sameFolder(rel, p string) bool {
+	for {
+		a, errA := os.Stat(rel)
+		b, errB := os.Stat(p)
+		if errA == nil && errB == nil {
+			return os.SameFile(a, b)
+		}
+		if filepath.Base(rel) == ".." || filepath.Base(rel) == "." || filepath.Base(rel) != filepath.Base(p) {
+			return false
+		}
+		rel, p = filepath.Dir(rel), filepath.Dir(p)
+	}
+}
+
 // RelTo is p relative to base when it is below it, else p as it is.
 func RelTo(base, p string) string {
 	if rel, err := filepath.Rel(base, p); err == nil && safefile.Within(base, p) {

@@ -349,3 +349,68 @@ func TestRelToDotDotNames(t *testing.T) {
 		t.Errorf("RelPath = %q, want ..cache/a.sql", got)
 	}
 }
+
+// FromHere names a folder as a command typed here reaches it: below, as
+// RelPath does; above or beside, with ".." steps (InWorkdir's "cd .."
+// from a subfolder of the tool's used to print this machine's absolute
+// path); with only the file system's root shared, as it is.
+func TestFromHere(t *testing.T) {
+	top := t.TempDir()
+	sub := filepath.Join(top, "app", "alembic")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	for _, c := range []struct{ p, want string }{
+		{filepath.Join(sub, "versions"), "versions"},
+		{sub, "."},
+		{filepath.Join(top, "app"), ".."},
+		{top, filepath.Join("..", "..")},
+		{filepath.Join(top, "web"), filepath.Join("..", "..", "web")},
+		{"relative/x", "relative/x"},
+	} {
+		if got := FromHere(c.p); got != c.want {
+			t.Errorf("FromHere(%q) = %q, want %q", c.p, got, c.want)
+		}
+	}
+	// From a folder one below the root, another top folder is absolute.
+	t.Chdir(filepath.VolumeName(top) + string(filepath.Separator) + "tmp")
+	if got, want := FromHere(filepath.FromSlash("/usr/lib")), filepath.FromSlash("/usr/lib"); got != want {
+		t.Errorf("FromHere(/usr/lib) from /tmp = %q, want %q", got, want)
+	}
+}
+
+// From a folder reached through a link, ".." read by the kernel (an
+// editor, git) is the real folder's parent, not the link's: FromHere
+// climbs only where both lead to the same place, else names p as it is.
+func TestFromHereThroughLink(t *testing.T) {
+	top := t.TempDir()
+	real := filepath.Join(top, "real", "deep", "proj")
+	if err := os.MkdirAll(filepath.Join(real, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(top, "proj")); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("PWD", filepath.Join(top, "proj", "sub")) // as a shell that cd'd through the link
+	t.Chdir(filepath.Join(top, "proj", "sub"))
+	wd, _ := os.Getwd()
+	if wd != filepath.Join(top, "proj", "sub") {
+		t.Skipf("Getwd is %s, not the link's path", wd)
+	}
+	// The link's parent by name: ".." from the real folder is real/deep.
+	other := filepath.Join(top, "other")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := FromHere(other); got != other {
+		t.Errorf("FromHere(%q) through a link = %q, want it as it is", other, got)
+	}
+	// Inside the project through the link, ".." is the same folder either way.
+	if got := FromHere(filepath.Join(top, "proj")); got != ".." {
+		t.Errorf("FromHere(project) = %q, want ..", got)
+	}
+	if got := FromHere(filepath.Join(top, "proj", "db", "migrations")); got != filepath.Join("..", "db", "migrations") {
+		t.Errorf("FromHere(missing folder) = %q, want ../db/migrations", got)
+	}
+}

@@ -56,6 +56,10 @@ func TestAttackPlanCopyFromStdinWaitsOnNothing(t *testing.T) {
 			var failed *FailedError
 			if !errors.As(err, &failed) || !strings.HasSuffix(failed.File, "000002_copy.up.sql") || failed.Line != 3 || !strings.Contains(err.Error(), "COPY ... FROM STDIN waits for rows from the client") {
 				t.Errorf("plan: %v, want the file refused at line 3", err)
+			} else if h := failed.Hint(); !strings.HasPrefix(h, "put the rows in INSERT statements") || !strings.HasSuffix(h, "then run: dbguard migrate plan") {
+				// The fix, as migrate up gives it; "migrate up would
+				// fail here too" was not what migrate up does.
+				t.Errorf("plan's hint: %q, want the fix, then the command", h)
 			}
 		})
 	}

@@ -161,6 +161,9 @@ type FailedError struct {
 	// Fix, when set, is what to change in the file: the plan refused it
 	// (migrate up would not fail, but what it does is unknown).
 	Fix string
+	// Command is what the hint says to run again: the command the user
+	// ran (Options.Command; "": dbguard migrate plan).
+	Command string
 }
 
 // Error quotes the server's message escaped to one line: a RAISE with
@@ -179,10 +182,11 @@ func (e *FailedError) ExitCode() int { return exitcode.CheckFailed }
 
 // Hint names the next step.
 func (e *FailedError) Hint() string {
+	again := cmp.Or(e.Command, "dbguard migrate plan")
 	if e.Fix != "" {
-		return e.Fix + ", then run: dbguard migrate plan"
+		return e.Fix + ", then run: " + again
 	}
-	return "migrate up would fail here too; fix the file, then run: dbguard migrate plan"
+	return "migrate up would fail here too; fix the file, then run: " + again
 }
 
 // pendingFile is a pending migration read for planning.
@@ -195,6 +199,16 @@ type pendingFile struct {
 
 // Run plans the pending migrations of the database o.Connect names.
 func Run(ctx context.Context, o Options) (*Report, error) {
+	rep, err := run(ctx, o)
+	if fe := (*FailedError)(nil); errors.As(err, &fe) {
+		// Its hint names the command that was run: under ci, "run:
+		// dbguard migrate plan" was another command than the user's.
+		fe.Command = cmp.Or(o.Command, "dbguard migrate plan")
+	}
+	return rep, err
+}
+
+func run(ctx context.Context, o Options) (*Report, error) {
 	if err := o.Config.PreviewError(); err != nil {
 		return nil, err
 	}

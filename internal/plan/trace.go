@@ -725,7 +725,9 @@ func (t *tracer) file(ctx context.Context, f pendingFile) error {
 	// waiting for rows no one sends: migrate up would wait the same way.
 	for _, st := range f.shape.Statements {
 		if st.CopyFromClient() {
-			return &FailedError{File: f.path, Line: st.Line, Err: errors.New(sqlscan.CopyFromClientWhy + " (" + sqlscan.CopyFromClientFix + ")")}
+			// The fix as the hint, as migrate up gives it: "migrate up
+			// would fail here too" was not what it does (it refuses it).
+			return &FailedError{File: f.path, Line: st.Line, Err: errors.New(sqlscan.CopyFromClientWhy), Fix: sqlscan.CopyFromClientFix}
 		}
 	}
 	// migrate up of this file alone would start with the live role's

@@ -168,7 +168,7 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	if section != "" && section != "alembic" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  fmt.Sprintf("-n %s on alembic's command line makes Alembic read the [%s] section, whose script_location and sqlalchemy.url dbguard did not read (it checks [alembic])", output.Escape(section), output.Escape(section)),
-			Next: "put those settings in [alembic] of alembic.ini and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
+			Next: "put those settings in [alembic] of " + output.Escape(output.FromHere(filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + "dbguard exec -- " + strings.Join(shown, " ")}
 	}
 	if err := checkAlembicToml(p, wd, files, shown); err != nil {
 		return err
@@ -220,7 +220,7 @@ func CheckAlembicConfig(p *Project, wd string, args []string) error {
 	}
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("%s makes Alembic read %s, not the project's %s, which dbguard checked: Alembic would run the env.py and revisions that file names, which dbguard did not read", from, output.Escape(named), output.Escape(output.RelTo(p.root, checked))),
-		Next: "put those settings in the project's " + output.Escape(output.RelTo(p.root, checked)) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+		Next: "put those settings in the project's " + output.Escape(output.FromHere(checked)) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
 }
 
 // checkAlembicToml refuses a pyproject.toml Alembic 1.16 and later would
@@ -260,5 +260,5 @@ func checkAlembicToml(p *Project, wd string, files, shown []string) error {
 	}
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("%s makes Alembic 1.16 and later read [tool.alembic] of %s, not the project's %s, which dbguard checked: its script_location or version_locations would run an env.py and revisions dbguard did not read", from, output.Escape(name), output.Escape(output.RelTo(p.root, checked))),
-		Next: "put those settings in the project's " + output.Escape(output.RelTo(p.root, filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+		Next: "put those settings in the project's " + output.Escape(output.FromHere(filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
 }

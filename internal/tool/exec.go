@@ -301,7 +301,7 @@ func PrismaExecProject(cfg *config.Config, wd string, args []string) (*Project, 
 	if flagged {
 		if schema == "" {
 			return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: "--schema on prisma's command line has no value",
-				Next: "name the schema file (--schema prisma/schema.prisma) and run the command again"}
+				Next: prismaSchemaDropped(cfg, wd, args)}
 		}
 		if !filepath.IsAbs(schema) {
 			schema = filepath.Join(wd, schema)
@@ -309,7 +309,7 @@ func PrismaExecProject(cfg *config.Config, wd string, args []string) (*Project, 
 		if !inside(cfg.Root, schema) {
 			return nil, &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("--schema names %s, outside the project: Prisma would migrate what is there, and dbguard reads nothing outside the project", output.Escape(schema)),
-				Next: "name a schema inside the project and run the command again"}
+				Next: prismaSchemaDropped(cfg, wd, args)}
 		}
 	} else {
 		schema = SchemaPath(cfg.Root, wd)
@@ -346,9 +346,49 @@ func PrismaExecProject(cfg *config.Config, wd string, args []string) (*Project, 
 		}
 		return project(cfg, Prisma, d, ""), nil
 	}
+	// The Prisma project's folder: the one above prisma/, else the
+	// schema's own.
+	dir := filepath.Dir(schema)
+	if filepath.Base(dir) == "prisma" {
+		dir = filepath.Dir(dir)
+	}
 	return nil, &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("--schema names %s, which is not the schema Prisma finds in its own folder or the folder above, or a Prisma config is involved: dbguard cannot tell which migrations folder Prisma would read", output.Escape(output.RelPath(schema))),
-		Next: "run the command in the Prisma project's folder without --schema (cd to it, then: dbguard exec -- prisma migrate deploy)"}
+		Next: "run the command in the Prisma project's folder without --schema: " + InWorkdir(dir) + "dbguard exec -- " + strings.Join(shellWords(withoutSchemaFlag(args)), " ")}
+}
+
+// prismaSchemaDropped is the advice for a --schema dbguard refuses
+// outright (no value, outside the project): the command without it, run
+// where Prisma finds the project's schema itself: here when it finds one
+// here, else in the configured or detected Prisma project's folder.
+// Before, it said "name a schema inside the project and run the command
+// again", with no command.
+func prismaSchemaDropped(cfg *config.Config, wd string, args []string) string {
+	cmd := "dbguard exec -- " + strings.Join(shellWords(withoutSchemaFlag(args)), " ")
+	if SchemaPath(cfg.Root, wd) == "" {
+		if p, err := Resolve(cfg); err == nil && p.Kind == Prisma && p.Workdir != wd {
+			cmd = InWorkdir(p.Workdir) + cmd
+		}
+	}
+	return "drop --schema (Prisma finds the project's schema itself, in the folder it runs in) and run: " + cmd
+}
+
+// withoutSchemaFlag is a prisma command line without its --schema and
+// the flag's value (prismaSchemaFlag's reading).
+func withoutSchemaFlag(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if i > 0 && strings.HasPrefix(a, "--schema=") {
+			continue
+		}
+		if i > 0 && a == "--schema" {
+			i++ // and its value
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // prismaSchemaFlag is the value of --schema on a prisma command line, and

@@ -57,8 +57,9 @@ func CheckPipenv(root, wd string, args []string) error {
 	if line == 0 {
 		return nil
 	}
-	at := output.Escape(output.RelTo(root, filepath.Join(dir, "Pipfile")))
-	next := "rename the script in " + at + ", then run the command again"
+	// As typed where exec runs (../Pipfile from a subfolder), to paste.
+	at := output.Escape(output.FromHere(filepath.Join(dir, "Pipfile")))
+	next := "rename the script in " + at + ", then run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown
 	if name == "alembic" {
 		next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
 	}
@@ -116,7 +117,7 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 		return nil
 	}
 	rel, _ := filepath.Rel(root, dir)
-	at := output.Escape(output.RelTo(root, filepath.Join(dir, "pyproject.toml")))
+	at := output.Escape(output.FromHere(filepath.Join(dir, "pyproject.toml")))
 	next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
 	table := []string{"tool", runner, "scripts"}
 	if runner == "hatch" {
@@ -125,7 +126,7 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 		}
 		if hdata, err := safefile.ReadUnder(root, filepath.Join(rel, "hatch.toml"), 4<<20); err == nil {
 			if line := hatchScripts(hdata, nil, name); line > 0 {
-				return hatchAdvice(output.Escape(output.RelTo(root, filepath.Join(dir, "hatch.toml"))), line, name, next)
+				return hatchAdvice(output.Escape(output.FromHere(filepath.Join(dir, "hatch.toml"))), line, name, next)
 			}
 		}
 		return nil

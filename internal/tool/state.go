@@ -373,8 +373,11 @@ func (p *Project) files() ([]file, error) {
 	}
 	entries, err := os.ReadDir(p.Dir)
 	if os.IsNotExist(err) {
-		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, p.Dir),
-			Next: "set migrations.workdir (where the tool runs) or migrations.dir in dbguard.yaml"}
+		// Named as typed from here, escaped: the folder is the
+		// repository's to name.
+		shown := output.FromHere(p.Dir)
+		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, output.Escape(shown)),
+			Next: fmt.Sprintf("if the migrations are elsewhere, set migrations.workdir (where %s runs) or migrations.dir in dbguard.yaml; else create the folder: mkdir -p %s", p.Kind, output.Escape(output.ShellWord(shown)))}
 	}
 	if err != nil {
 		return nil, err
@@ -806,13 +809,14 @@ func (e *EditedError) Hint() string {
 // schema only through the package.json or prisma/ of the folder it runs
 // in, so a monorepo's backend/ command run from the top finds none), else
 // "". workdir is relative to the current folder (State.RelPaths), or
-// absolute.
+// absolute; from below or beside it the cd climbs ("cd .. && "), as the
+// user would type it, rather than naming this machine's absolute path.
 func InWorkdir(workdir string) string {
 	if workdir == "" {
 		return ""
 	}
 	if filepath.IsAbs(workdir) {
-		workdir = output.RelPath(workdir)
+		workdir = output.FromHere(workdir)
 	}
 	if workdir == "." {
 		return ""
