@@ -305,6 +305,7 @@ func (j *judging) judgeReading(lr *LoaderReading, vars []string) error {
 func (r *Report) groupDatabases() {
 	var inEffect, envSources []*Source
 	for _, s := range r.Sources {
+		s.db = 0
 		if s.InEffect {
 			inEffect = append(inEffect, s)
 			if s.FromEnvironment() {
@@ -314,10 +315,11 @@ func (r *Report) groupDatabases() {
 	}
 	r.Databases = r.group(inEffect)
 	r.EnvDatabases = r.group(envSources)
-	dbOf := map[*Source]int{}
+	// Each source notes its database (Source.db) rather than a map by
+	// source: 1,500 insertions and 8,000 lookups on 1,000 env files.
 	for i, db := range r.Databases {
 		for _, s := range db.Sources {
-			dbOf[s] = i
+			s.db = i + 1
 		}
 	}
 	readersOf := make([][]*LoaderReading, len(r.Databases))
@@ -328,7 +330,7 @@ func (r *Report) groupDatabases() {
 		// up, was 20,000 lookups on 1,000 env files.
 		seen := -1
 		for _, s := range lr.Reads {
-			if i, ok := dbOf[s]; ok && i != seen {
+			if i := s.db - 1; i >= 0 && i != seen {
 				readersOf[i], seen = append(readersOf[i], lr), i
 			}
 		}
@@ -533,12 +535,22 @@ func labels(lrs []*LoaderReading) string {
 	var names [][]string // by dirs' index
 	at := map[string]int{}
 	last := -1 // the last reading's folder: a folder's readings come together
+	// Each folder's names start with room for eight (a Node and Python
+	// folder's loaders), cut from one array: grown from nil, they were
+	// four allocations a folder (2,000 for a database read in 500).
+	var spare []string
 	for _, lr := range lrs {
 		if last < 0 || dirs[last] != lr.Dir {
 			i, ok := at[lr.Dir]
 			if !ok {
 				i = len(dirs)
-				dirs, names = append(dirs, lr.Dir), append(names, nil)
+				if len(spare) < readByRoom {
+					spare = make([]string, readByRoom*min(max(len(lrs)/readByRoom, 1), 512))
+				}
+				// Three-index: a list that outgrows its room moves out
+				// rather than into the next folder's.
+				dirs, names = append(dirs, lr.Dir), append(names, spare[:0:readByRoom])
+				spare = spare[readByRoom:]
 				at[lr.Dir] = i
 			}
 			last = i
