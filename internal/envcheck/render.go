@@ -341,13 +341,22 @@ func fitLast(rows [][]string, indent string) []string {
 func (r *Report) writeDefinitions(b *strings.Builder) {
 	// The rows' cells in one array, as the files' (WriteText).
 	rows, cells := make([][]string, 0, len(r.Sources)), make([]string, 4*len(r.Sources))
+	// A monorepo's sources share a few parsed URLs (judging.parsed, and
+	// judgeLike's clones), each written hundreds of times: each URL's text
+	// is made once. A parsed URL is read-only.
+	shownURL := make(map[*dburl.URL]string, 8)
 	for i, s := range r.Sources {
 		note := ""
 		if !s.InEffect {
 			note = "  (shadowed)"
 		}
+		u, ok := shownURL[s.URL]
+		if !ok {
+			u = s.URL.Redacted()
+			shownURL[s.URL] = u
+		}
 		row := cells[4*i : 4*i+4 : 4*i+4]
-		row[0], row[1], row[2], row[3] = "  "+s.Def.Location(), s.Var, describeKind(s.Endpoint), s.URL.Redacted()+note
+		row[0], row[1], row[2], row[3] = "  "+s.Def.Location(), s.Var, describeKind(s.Endpoint), u+note
 		rows = append(rows, row)
 	}
 	lines := output.Columns(rows)
@@ -363,7 +372,7 @@ func (r *Report) writeDefinitions(b *strings.Builder) {
 		}
 		lines = nil
 		for i, l := range output.Columns(heads) {
-			lines = append(lines, l, "    "+r.Sources[i].URL.Redacted())
+			lines = append(lines, l, "    "+shownURL[r.Sources[i].URL])
 		}
 	}
 	writeLines(b, lines)

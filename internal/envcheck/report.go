@@ -28,6 +28,9 @@ type Source struct {
 	// PG* variables (which the application's loader exports) make ID
 	// another: the commands that connect refuse it (guard.ElsewhereError).
 	Elsewhere *dburl.Identity
+	// db is its database's place in Report.Databases plus one, 0 for
+	// none (groupDatabases).
+	db int
 }
 
 // FromEnvironment reports whether the source is the process environment.

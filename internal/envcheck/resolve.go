@@ -137,7 +137,7 @@ func Resolve(ctx context.Context, o Options) (*Report, error) {
 		unalias(rs.out[:len(runs)], aliases)
 	}
 	runs = append(runs, svcRuns...)
-	j := &judging{o: o, r: r, sources: map[sourceKey]*Source{}, driver: o.driverEnvironment(), secretNames: secretNames{}}
+	j := &judging{o: o, r: r, sources: make(map[sourceKey]*Source, len(files)), driver: o.driverEnvironment(), secretNames: secretNames{}}
 	readBy, err := j.judgeReadings(runs, rs, vars, len(files))
 	if err != nil {
 		return nil, err

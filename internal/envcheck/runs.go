@@ -215,6 +215,11 @@ type LoaderReading struct {
 	names      secretNames // the judging's memo of the names that may hold a secret
 	container  bool        // a compose service (see run.container)
 	published  map[string]string
+	// clean says the judging of this reading can stand for the readings
+	// rebased from it (judgedCleanly); made which URL variables' sources
+	// (a bit each, in vars' order) it made rather than found.
+	clean bool
+	made  uint8
 }
 
 // pgEnv are the PG* variables the loader set from files into the process

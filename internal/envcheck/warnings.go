@@ -64,6 +64,13 @@ func (r *Report) readingWarnings(vars []string) {
 // read a URL, grouped by cause.
 func (r *Report) readsNothingWarnings(vars []string) {
 	for _, v := range vars {
+		if v != r.URLVar && !r.someEmpty(v) {
+			// Only a reading that has v empty can be warned of for a
+			// direct-URL variable: without one, the search for a reader
+			// below was a lookup in every reading's Reads (16,000 on
+			// 1,000 env files, where most readings' Empty is nil).
+			continue
+		}
 		var reader *LoaderReading
 		for _, lr := range r.Readings {
 			if lr.Reads[v] != nil {
@@ -77,7 +84,7 @@ func (r *Report) readsNothingWarnings(vars []string) {
 		causes, byCause := []string{}, map[string][]*LoaderReading{}
 		locs := map[string]string{}
 		for _, lr := range r.Readings {
-			if lr.Reads[v] != nil || slices.Contains(lr.unusable, v) || v != r.URLVar && lr.Empty[v] == "" {
+			if v != r.URLVar && lr.Empty[v] == "" || lr.Reads[v] != nil || slices.Contains(lr.unusable, v) {
 				continue
 			}
 			if len(lr.Files) == 0 && lr.Err == nil && !lr.configured {
@@ -96,6 +103,16 @@ func (r *Report) readsNothingWarnings(vars []string) {
 			r.warn("reads-nothing", locs[k], fmt.Sprintf("%s %s, while %s reads %s from %s", labels(byCause[k]), cause, reader.Label(), v, reader.Reads[v].Def.Location()))
 		}
 	}
+}
+
+// someEmpty reports whether some reading reads v as empty.
+func (r *Report) someEmpty(v string) bool {
+	for _, lr := range r.Readings {
+		if lr.Empty[v] != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // passwordWarnings: one database and user, another password: one of them

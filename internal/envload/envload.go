@@ -185,7 +185,16 @@ type Reading struct {
 	// interp, for a compose service, is the interpolation environment its
 	// values' ${...} were taken from (see RefLookup).
 	interp map[string]Value
+	// origin is the reading this one was rebased from (see Origin).
+	origin *Reading
 }
+
+// Origin is the reading r was rebased from (see keptReading): the same
+// loader's reading of another folder's plain files whose kept definitions
+// (names, values, lines, files' names) are r's, so that r's variables and
+// definitions are the origin's with each file's path swapped for the one
+// in r's folder. Nil when r was read itself (or is an in-folder Same).
+func (r *Reading) Origin() *Reading { return r.origin }
 
 // Skip is a line a loader ignores.
 type Skip struct {
@@ -627,7 +636,7 @@ func (k keptReading) rebase(r *Reading, dir string, ascending, files []string) b
 			x.v.Def = &x.def
 		}
 	}
-	r.Dir, r.Files, r.vars, r.rebased, r.Defs, r.NoEnv = dir, files, nil, vars, defs, k.r.NoEnv
+	r.Dir, r.Files, r.vars, r.rebased, r.Defs, r.NoEnv, r.origin = dir, files, nil, vars, defs, k.r.NoEnv, k.r
 	return true
 }
 
