@@ -193,7 +193,82 @@ func CheckEnvLauncher(args []string) error {
 				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
 		}
 	}
+	switch filepath.Base(args[0]) {
+	case "env-cmd":
+		return checkEnvCmd(args)
+	case "dotenvx":
+		return checkDotenvxOverload(args)
+	}
 	return nil
+}
+
+// checkEnvCmd refuses env-cmd in front of any command unless
+// --no-override comes before it: env-cmd sets the env file's variables
+// (-f FILE, else .env or .env-cmdrc) over the environment it was given,
+// so a DATABASE_URL there replaced the guarded URL (checked with env-cmd
+// 11.0.0: testdata/launchers, scripts/launcher-goldens.sh). Its options
+// are read as commander reads them: -f and -e take the next word that is
+// no option; "--" or the first other word starts the command.
+func checkEnvCmd(args []string) error {
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			break
+		}
+		if a == "--no-override" {
+			return nil
+		}
+		if slices.Contains([]string{"-f", "--file", "-e", "--environments"}, a) && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++ // its value
+		}
+	}
+	if i >= len(args) {
+		return nil // no command: --help, --version
+	}
+	fixed := append([]string{args[0], "--no-override"}, args[1:]...)
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  "env-cmd sets its env file's variables over the environment dbguard gives the command (unless --no-override comes first): a DATABASE_URL there would replace the guarded URL",
+		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+}
+
+// checkDotenvxOverload refuses dotenvx run with -o/--overload (alone or
+// in a cluster of short flags, -of FILE), which sets the env files'
+// variables over the environment dbguard gives the command; without it
+// dotenvx keeps what is set (checked with dotenvx 2.38.2, as env-cmd).
+func checkDotenvxOverload(args []string) error {
+	run := slices.Index(args, "run")
+	if run < 0 {
+		return nil
+	}
+	fixed, overload := slices.Clone(args[:run+1]), false
+	for i := run + 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			fixed = append(fixed, args[i:]...)
+			i = len(args)
+		case a == "--overload" || strings.HasPrefix(a, "--overload="):
+			overload = true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a, "o") && isLetters(a[1:]):
+			overload = true
+			if a = strings.ReplaceAll(a, "o", ""); a != "-" {
+				fixed = append(fixed, a) // -of FILE: -f FILE
+			}
+		default:
+			fixed = append(fixed, a)
+		}
+	}
+	if !overload {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  "dotenvx run -o (--overload) sets the env files' variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
+		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
 }
 
 // CheckLauncher is every check of exec's command line's launcher, run in
