@@ -52,7 +52,7 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	// given below, or run a Pipfile script in place of the command; pdm
 	// and poetry run a pyproject.toml script, pdm with its shared env;
 	// dotenv run sets an env file's variables over it.
-	if err := tool.CheckLauncher(o.Config.Root, wd, o.Args); err != nil {
+	if err := tool.CheckExecLine(o.Config.Root, wd, o.Config.URLVars(), o.Args); err != nil {
 		return 0, err
 	}
 	var p *tool.Project
