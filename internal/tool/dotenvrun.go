@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // CheckDotenvRun refuses a dbguard exec command line that runs its
@@ -279,6 +280,7 @@ func checkDotenvxOverload(args []string) error {
 // the runner's words in front.
 func CheckLauncher(root, wd string, args []string) error {
 	var outer []string // the runners' words in front of args
+	pkg := ""          // the package word a JavaScript runner ran args[0] by
 	for len(args) > 0 {
 		if err := checkLauncherOnce(root, wd, args); err != nil {
 			var a *exitcode.Advice
@@ -286,10 +288,16 @@ func CheckLauncher(root, wd string, args []string) error {
 				// The runner stays in front, unless the command the
 				// hint runs is a runner's already (npx prisma ...).
 				at := "dbguard exec -- "
-				if _, cmd, ok := strings.Cut(a.Next, at); ok {
-					first, _, _ := strings.Cut(cmd, " ")
+				if before, cmd, ok := strings.Cut(a.Next, at); ok {
+					first, rest, _ := strings.Cut(cmd, " ")
+					if pkg != "" && first == output.ShellWord(args[0]) {
+						// npx @dotenvx/dotenvx run -o ...: the hint
+						// runs the same package, not npx dotenvx, which
+						// is another package of the registry.
+						first, cmd = output.ShellWord(pkg), output.ShellWord(pkg)+" "+rest
+					}
 					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
-						a.Next = strings.Replace(a.Next, at, at+strings.Join(shellWords(outer), " ")+" ", 1)
+						a.Next = before + at + strings.Join(shellWords(outer), " ") + " " + cmd
 					}
 				}
 			}
@@ -298,6 +306,10 @@ func CheckLauncher(root, wd string, args []string) error {
 		inner := innerCommand(args)
 		if inner == nil {
 			return nil
+		}
+		pkg = ""
+		if w := args[len(args)-len(inner)]; w != inner[0] {
+			pkg = w // dotenv-cli@7, @dotenvx/dotenvx
 		}
 		outer = append(outer, args[:len(args)-len(inner)]...)
 		args = inner

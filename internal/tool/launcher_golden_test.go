@@ -58,3 +58,29 @@ func TestLauncherGoldens(t *testing.T) {
 		t.Errorf("only %d lines compared", n)
 	}
 }
+
+// TestLauncherOverrideBehindRunner: env-cmd and dotenvx reached through
+// npx are refused the same, and the hint runs the same package: npx
+// dotenvx (the binary's name) is another package of the registry than
+// @dotenvx/dotenvx, which the command line named.
+func TestLauncherOverrideBehindRunner(t *testing.T) {
+	root := t.TempDir()
+	for line, want := range map[string]string{
+		"npx @dotenvx/dotenvx run -o -f .env -- node x.js": "dbguard exec -- npx @dotenvx/dotenvx run -f .env -- node x.js",
+		"npx --yes env-cmd@11 -f .env.prod node x.js":      "dbguard exec -- npx --yes env-cmd@11 --no-override -f .env.prod node x.js",
+		"pnpm exec env-cmd -f .env.prod node x.js":         "dbguard exec -- pnpm exec env-cmd --no-override -f .env.prod node x.js",
+		"uv run npx dotenvx run --overload -- node x.js":   "dbguard exec -- uv run npx dotenvx run -- node x.js",
+		"npx @dotenvx/dotenvx run -f .env -- node x.js":    "",
+		"npx env-cmd --no-override -f .env.prod node x.js": "",
+	} {
+		err := CheckLauncher(root, root, strings.Fields(line))
+		if (err != nil) != (want != "") {
+			t.Errorf("%s: %v, want refused %v", line, err, want != "")
+			continue
+		}
+		var a *exitcode.Advice
+		if err != nil && (!errors.As(err, &a) || !strings.HasSuffix(a.Next, want)) {
+			t.Errorf("%s: hint %q, want it to end %q", line, a.Next, want)
+		}
+	}
+}
