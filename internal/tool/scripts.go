@@ -161,6 +161,25 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 // script's tool refused in any case: the launcher gives it variables of
 // its own (DIRECT_URL, where dbguard set DATABASE_URL only).
 func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scripts bool) error {
+	if i := prefixEnd(args); i > 0 {
+		// nice, timeout, sudo ... in front: the command they run, the
+		// hint keeping them (timeout 600 env-cmd --no-override ...).
+		if k := KindOf(args[i:]); k != "" && !direct && depth == 0 && scripts {
+			// exec's own line: exec would run timeout, not knowing it
+			// runs the tool; in front of dbguard it times the same run.
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  filepath.Base(args[0]) + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:i]), " ") + " dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+		}
+		err := lc.checkArgs(wd, args[i:], depth, direct, scripts)
+		var a *exitcode.Advice
+		if errors.As(err, &a) {
+			if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok {
+				a.Next = before + "dbguard exec -- " + strings.Join(shellWords(args[:i]), " ") + " " + cmd
+			}
+		}
+		return err
+	}
 	if err := CheckLauncher(lc.root, wd, args); err != nil {
 		return err
 	}

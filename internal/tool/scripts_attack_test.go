@@ -158,3 +158,38 @@ func TestPackageScriptToolHint(t *testing.T) {
 		t.Errorf("the hint's command refused: %v", err)
 	}
 }
+
+// TestAttackPrefixCommands: nice, timeout, sudo and the like in front
+// hid what they run: `exec -- timeout 600 env-cmd -f .env.prod node x.js`
+// passed the env-cmd check (the line was timeout's), and `exec --
+// timeout 600 alembic upgrade head` ran Alembic with none of exec's
+// Alembic checks. The command after their options is checked; a tool
+// behind one is refused with the prefix moved in front of dbguard.
+func TestAttackPrefixCommands(t *testing.T) {
+	root := t.TempDir()
+	for line, want := range map[string]string{
+		"timeout 600 env-cmd -f .env.prod node x.js": "dbguard exec -- timeout 600 env-cmd --no-override -f .env.prod node x.js",
+		"nice -n 10 dotenv -o -- node x.js":          "dbguard exec -- nice -n 10 dotenv -- node x.js",
+		"timeout -s KILL 60 alembic upgrade head":    "put it in front of dbguard: timeout -s KILL 60 dbguard exec -- alembic upgrade head",
+		"nohup npx prisma migrate deploy":            "put it in front of dbguard: nohup dbguard exec -- npx prisma migrate deploy",
+		"stdbuf -oL uv run --env-file .env goose up": "put it in front of dbguard: stdbuf -oL dbguard exec -- uv run --env-file .env goose up",
+	} {
+		err := CheckExecLine(root, root, nil, strings.Fields(line))
+		var a *exitcode.Advice
+		if !errors.As(err, &a) || a.Code != exitcode.Usage || !strings.HasSuffix(a.Next, want) {
+			t.Errorf("%s: %v (%+v), want a hint ending %q", line, err, a, want)
+		}
+	}
+	for _, line := range []string{"timeout 600 node x.js", "nice -n 10 make", "timeout 60", "nohup"} {
+		if err := CheckExecLine(root, root, nil, strings.Fields(line)); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+	}
+	p := &Project{Kind: Command, Workdir: root, root: root, config: "dbguard.yaml", commandLines: map[string]int{"up": 3}}
+	if err := p.CheckCommand("up", "nice -n 10 env-cmd -f .env.prod ./migrate up", "dbguard migrate up"); err == nil {
+		t.Error("migrations.command: env-cmd behind nice passed")
+	}
+	if err := p.CheckCommand("up", "timeout 600 alembic upgrade head", "dbguard migrate up"); err != nil {
+		t.Errorf("migrations.command: a tool behind timeout is the command's own: %v", err)
+	}
+}

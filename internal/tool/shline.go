@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -212,7 +213,7 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 			return c, &shellUnread{"a command name that expands (" + w + ")"}
 		case slices.Contains(shellKeywords, w):
 			return c, &shellUnread{"sh's " + w}
-		case w == "exec" || w == "command" || w == "nohup" || w == "time" || w == "builtin":
+		case w == "exec" || w == "command" || w == "builtin":
 			i++
 			for i < len(words) && strings.HasPrefix(words[i], "-") {
 				i++ // command -p, exec -a NAME is rare: its flags alone
@@ -245,4 +246,42 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 		return c, nil
 	}
 	return c, nil
+}
+
+// prefixCommands run the command after their own options (and, for
+// timeout, a duration) with the environment they were given: the
+// options that take a value as the next word.
+var prefixCommands = map[string][]string{
+	"nohup": nil, "time": {"-f", "-o"}, "nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
+	"stdbuf": {"-i", "-o", "-e"}, "ionice": {"-c", "-n", "-p"}, "setsid": nil, "chronic": nil,
+	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"}, "doas": {"-u", "-C"},
+}
+
+// prefixEnd is where the command a prefixCommands word runs starts in
+// words (nice -n 10 CMD: 3), 0 when words[0] is none or runs nothing.
+func prefixEnd(words []string) int {
+	if len(words) == 0 {
+		return 0
+	}
+	flags, ok := prefixCommands[filepath.Base(words[0])]
+	if !ok {
+		return 0
+	}
+	i := 1
+	for ; i < len(words) && strings.HasPrefix(words[i], "-") && words[i] != "-"; i++ {
+		if words[i] == "--" {
+			i++
+			break
+		}
+		if slices.Contains(flags, words[i]) {
+			i++ // its value
+		}
+	}
+	if filepath.Base(words[0]) == "timeout" {
+		i++ // the duration
+	}
+	if i >= len(words) {
+		return 0
+	}
+	return i
 }
