@@ -278,6 +278,8 @@ func scriptRun(args []string) (name, dir string, multi bool) {
 	}
 	sub := args[i]
 	switch {
+	case pm == "yarn" && (sub == "workspace" || sub == "workspaces") && i+2 < len(args):
+		return args[len(args)-1], dir, true // yarn workspace api migrate: api's script
 	case slices.Contains([]string{"run", "run-script", "rum", "urn"}, sub) && pm != "bun" || pm == "bun" && sub == "run":
 		for i++; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
 			if args[i] == "--" {
@@ -322,7 +324,7 @@ func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool
 	if multi {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  strings.Join(shellWords(args), " ") + " runs the scripts of other packages of the workspace, which dbguard does not read",
-			Next: "run it in the package's folder without the workspace option: cd PACKAGE && dbguard exec -- " + filepath.Base(args[0]) + " run " + output.ShellWord(name)}
+			Next: "from that package's own folder, whose package.json dbguard reads, run it without the workspace option: dbguard exec -- " + filepath.Base(args[0]) + " run " + output.ShellWord(name)}
 	}
 	if dir != "" {
 		if filepath.IsAbs(dir) {
