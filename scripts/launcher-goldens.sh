@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Goldens for which value an env launcher gives the command it runs: each
 # line of internal/tool/testdata/launchers/lines.txt runs with the real
-# env-cmd and dotenvx (from npm, versions below) in a scratch folder whose
+# env-cmd, dotenvx and dotenv-cli (from npm, versions below; dotenv-cli's
+# binary is dotenv) in a scratch folder whose
 # .env and .env.prod set DATABASE_URL=file, with DATABASE_URL=guarded in
 # the environment, CMD replaced by node print.js, which prints the value
 # it got. goldens.tsv gets the line and file, guarded, or error (the launcher
@@ -16,6 +17,7 @@
 set -euo pipefail
 
 ENV_CMD_VERSION=${ENV_CMD_VERSION:-11.0.0}
+DOTENV_CLI_VERSION=${DOTENV_CLI_VERSION:-8.0.0}
 DOTENVX_VERSION=${DOTENVX_VERSION:-2.38.2}
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,11 +25,12 @@ data=$repo/internal/tool/testdata/launchers
 mods=${LAUNCHER_MODULES:-/tmp/dbguard-launcher-goldens}
 mkdir -p "$mods"
 mods=$(cd "$mods" && pwd)
-if [ ! -x "$mods/node_modules/.bin/env-cmd" ] || [ ! -x "$mods/node_modules/.bin/dotenvx" ]; then
-	(cd "$mods" && npm install --no-audit --no-fund --no-save "env-cmd@$ENV_CMD_VERSION" "@dotenvx/dotenvx@$DOTENVX_VERSION" >/dev/null)
+if [ ! -x "$mods/node_modules/.bin/env-cmd" ] || [ ! -x "$mods/node_modules/.bin/dotenvx" ] || [ ! -x "$mods/node_modules/.bin/dotenv" ]; then
+	(cd "$mods" && npm install --no-audit --no-fund --no-save "env-cmd@$ENV_CMD_VERSION" "@dotenvx/dotenvx@$DOTENVX_VERSION" "dotenv-cli@$DOTENV_CLI_VERSION" >/dev/null)
 fi
 got_env_cmd=$(node -p "require('$mods/node_modules/env-cmd/package.json').version")
 got_dotenvx=$(node -p "require('$mods/node_modules/@dotenvx/dotenvx/package.json').version")
+got_dotenv_cli=$(node -p "require('$mods/node_modules/dotenv-cli/package.json').version")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -36,7 +39,7 @@ printf 'DATABASE_URL=file\n' >"$work/.env.prod"
 printf 'process.stdout.write(process.env.DATABASE_URL || "unset")\n' >"$work/print.js"
 
 out=$data/goldens.tsv.new
-printf '# env-cmd %s, dotenvx %s\n' "$got_env_cmd" "$got_dotenvx" >"$out"
+printf '# env-cmd %s, dotenvx %s, dotenv-cli %s (dotenv)\n' "$got_env_cmd" "$got_dotenvx" "$got_dotenv_cli" >"$out"
 while IFS= read -r line; do
 	case $line in '' | '#'*) continue ;; esac
 	read -ra words <<<"$line"
@@ -57,4 +60,4 @@ while IFS= read -r line; do
 	printf '%s\t%s\n' "$line" "$got" >>"$out"
 done <"$data/lines.txt"
 mv "$out" "$data/goldens.tsv"
-echo "wrote $data/goldens.tsv (env-cmd $got_env_cmd, dotenvx $got_dotenvx)"
+echo "wrote $data/goldens.tsv (env-cmd $got_env_cmd, dotenvx $got_dotenvx, dotenv-cli $got_dotenv_cli)"

@@ -10,8 +10,8 @@ import (
 )
 
 // TestLauncherGoldens: exec refuses an env launcher's command line
-// exactly where the real launcher (env-cmd 11.0.0, dotenvx 2.38.2:
-// scripts/launcher-goldens.sh) gave the command the env file's
+// exactly where the real launcher (env-cmd 11.0.0, dotenvx 2.38.2,
+// dotenv-cli 8.0.0: scripts/launcher-goldens.sh) gave the command the env file's
 // DATABASE_URL over the one in its environment, and each refusal's fix
 // is a line the real launcher ran with the guarded one. Before, env-cmd
 // -f .env.prod node migrate.js (env-cmd overrides by default) and
@@ -35,7 +35,10 @@ func TestLauncherGoldens(t *testing.T) {
 		}
 		n++
 		args := strings.Fields(strings.ReplaceAll(line, "CMD", "node migrate.js"))
-		err := CheckEnvLauncher(args)
+		err := CheckDotenvRun(args) // dotenv-cli's dotenv
+		if err == nil {
+			err = CheckEnvLauncher(args)
+		}
 		if (err != nil) != (got == "file") {
 			t.Errorf("%s: refused %v, but the real launcher gave the command the %s value", line, err != nil, got)
 			return
