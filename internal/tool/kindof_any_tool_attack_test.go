@@ -104,3 +104,21 @@ func TestAttackUvDirectoryAnyTool(t *testing.T) {
 		t.Errorf("--directory . refused: %v", err)
 	}
 }
+
+// TestDotenvRunInFrontOfNpxPrisma: python-dotenv's run in front of npx
+// prisma (alone or behind a runner) is refused as in front of prisma, the
+// hint running Prisma through npx with the runner kept.
+func TestDotenvRunInFrontOfNpxPrisma(t *testing.T) {
+	root := t.TempDir()
+	for line, want := range map[string]string{
+		"dotenv run -- npx prisma migrate deploy":                       "dbguard exec -- npx prisma migrate deploy",
+		"uv run dotenv -f .env.prod run -- npx prisma migrate deploy":   "dbguard exec -- npx prisma migrate deploy",
+		"python3 -m dotenv run --no-override npx prisma migrate deploy": "dbguard exec -- npx prisma migrate deploy",
+	} {
+		err := CheckLauncher(root, root, strings.Fields(line))
+		var a *exitcode.Advice
+		if !errors.As(err, &a) || !strings.HasSuffix(a.Next, want) {
+			t.Errorf("%s: %v, want a hint ending %q", line, err, want)
+		}
+	}
+}
