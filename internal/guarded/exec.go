@@ -52,11 +52,15 @@ func Exec(ctx context.Context, o ExecOptions) (int, error) {
 	// given below, or run a Pipfile script in place of the command; pdm
 	// and poetry run a pyproject.toml script, pdm with its shared env;
 	// dotenv run sets an env file's variables over it.
-	if err := tool.CheckLauncher(o.Config.Root, wd, o.Args); err != nil {
+	if err := tool.CheckExecLine(o.Config.Root, wd, o.Config.URLVars(), o.Args); err != nil {
 		return 0, err
 	}
 	var p *tool.Project
-	if kind := tool.KindOf(o.Args); kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
+	kind := tool.KindOf(o.Args)
+	if err := tool.CheckUvDirectory(kind, wd, o.Args); kind != "" && err != nil {
+		return 0, err // uv --directory D: the tool reads D's files, not these
+	}
+	if kind == tool.Prisma && tool.PrismaDeploys(o.Args) {
 		// The project whose schema Prisma will read (--schema, or the
 		// one it finds here), checked below before Prisma runs.
 		if p, err = tool.PrismaExecProject(o.Config, wd, o.Args); err != nil {

@@ -228,6 +228,11 @@ func (o MigrateOptions) toolStatus(ctx context.Context, f output.Format, allowPe
 		return &tool.UnsupportedError{Kind: tool.Command, Command: "version",
 			Instead: "dbguard cannot read a command tool's version; its status command says whether anything is pending: dbguard migrate status"}
 	}
+	// A status line a launcher would run with another env file is
+	// refused before any connection, as up's and down's are.
+	if err := o.Tool.CheckCommand("status", o.Tool.Commands.Status, "dbguard migrate status"); err != nil {
+		return err
+	}
 	t, err := guard.Check(ctx, o.Guard, o.Stderr)
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -51,13 +53,26 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 		"--src-prefix=a/", "--dst-prefix=b/", "--end-of-options", rev, "--"}
 	var outside []string // files the diff cannot name: every line new
 	if files != nil {
-		var top []string
+		var top, wide []string
+		wideBytes := 0 // wide's pathspec, bounded as addedSpec's
 		for _, f := range files {
-			if t, ok := fromRepo(prefix, f); ok {
-				top = append(top, t)
-			} else {
+			t, ok := fromRepo(prefix, f)
+			switch {
+			case !ok:
 				outside = append(outside, f)
+			case wideBytes+len(t) < maxSpecBytes && startsUTF16(filepath.Join(repo, filepath.FromSlash(f))):
+				wide = append(wide, t)
+				wideBytes += len(t) + 15
+			default:
+				top = append(top, t)
 			}
+		}
+		changed, err := b.changedFiles(ctx, repo, rev, wide)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range changed {
+			outside = append(outside, toRepo(prefix, t))
 		}
 		spec := addedSpec(names, top)
 		if spec == nil {
@@ -74,6 +89,54 @@ func (b *Base) AddedLines(ctx context.Context, repo, rev string, files []string)
 		added[toRepo(prefix, p)] = lines
 	}
 	return newEverywhere(added, outside), nil
+}
+
+// startsUTF16 is whether the work tree's file at p (no link) starts with
+// a UTF-16 byte order mark.
+func startsUTF16(p string) bool {
+	fi, err := os.Lstat(p)
+	if err != nil || !fi.Mode().IsRegular() {
+		return false
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var bom [2]byte
+	if _, err := io.ReadFull(f, bom[:]); err != nil {
+		return false
+	}
+	return bom == [2]byte{0xff, 0xfe} || bom == [2]byte{0xfe, 0xff}
+}
+
+// changedFiles is which of files (slash paths from the top) differ from
+// rev's, told by git from the objects' ids alone: no base copy is read,
+// which a partial clone may lack. A UTF-16 file's diff holds NUL bytes,
+// so the whole diff reads a changed one as every line new (parseAdded)
+// and an unchanged one as no line added; AddedLines answers so for them
+// without the diff, whose base copy the Action's base step never
+// fetches (its git grep does not see a dbguard:allow comment in UTF-16).
+// A UTF-16 file moved unchanged counts as changed: new when in doubt.
+func (b *Base) changedFiles(ctx context.Context, repo, rev string, files []string) ([]string, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	args := []string{"--no-ext-diff", "--no-textconv", "--no-relative", "--name-only", "-z", "--no-renames", "--end-of-options", rev, "--"}
+	for _, f := range files {
+		args = append(args, ":(top,literal)"+f)
+	}
+	out, err := b.gitDiff(ctx, repo, args...)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, f := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		if f != "" {
+			changed = append(changed, f)
+		}
+	}
+	return changed, nil
 }
 
 // newEverywhere marks every line of files new in added: a name that

@@ -150,17 +150,8 @@ func shortConfigFlag(a string) int {
 // another folder (a monorepo's top) it is refused with the cd that runs it
 // there, as Alembic reads a relative script_location from where it runs.
 func CheckAlembicConfig(p *Project, wd string, args []string) error {
-	if dir, without := uvDirectory(args); dir != "" && filepath.Clean(filepath.Join(wd, dir)) != filepath.Clean(wd) {
-		// uv changes to that folder before it runs the command: Alembic
-		// reads the alembic.ini there (and its relative paths), not the
-		// one checked here for the folder exec runs in.
-		to := dir
-		if !filepath.IsAbs(dir) {
-			to = filepath.Join(wd, dir)
-		}
-		return &exitcode.Advice{Code: exitcode.Usage,
-			Msg:  fmt.Sprintf("uv --directory %s runs Alembic in %s, where it reads that folder's alembic.ini and relative paths, while dbguard checked the folder exec runs in", output.Escape(dir), output.Escape(output.RelPath(to))),
-			Next: "run it from there: " + InWorkdir(to) + "dbguard exec -- " + strings.Join(shellWords(without), " ")}
+	if err := CheckUvDirectory(Alembic, wd, args); err != nil {
+		return err
 	}
 	files, section, rest := alembicConfigFlags(alembicArgs(args))
 	head := args[:len(args)-len(alembicArgs(args))]
@@ -261,4 +252,31 @@ func checkAlembicToml(p *Project, wd string, files, shown []string) error {
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("%s makes Alembic 1.16 and later read [tool.alembic] of %s, not the project's %s, which dbguard checked: its script_location or version_locations would run an env.py and revisions dbguard did not read", from, output.Escape(name), output.Escape(output.RelTo(p.root, checked))),
 		Next: "put those settings in the project's " + output.Escape(output.FromHere(filepath.Join(p.Workdir, "alembic.ini"))) + " and run: " + InWorkdir(p.Workdir) + unset + "dbguard exec -- " + strings.Join(shown, " ")}
+}
+
+// CheckUvDirectory refuses a dbguard exec command line (args, KindOf
+// kind, run in wd) whose uv --directory D moves the tool to another
+// folder: uv changes to D before it runs the command, where the tool
+// reads that folder's files (Alembic's alembic.ini, Prisma's schema and
+// config, goose's and dbmate's migrations and .env) and relative paths,
+// not the ones checked here for the folder exec runs in.
+func CheckUvDirectory(kind Kind, wd string, args []string) error {
+	dir, without := uvDirectory(args)
+	if dir == "" || filepath.Clean(filepath.Join(wd, dir)) == filepath.Clean(wd) {
+		return nil
+	}
+	to := dir
+	if !filepath.IsAbs(dir) {
+		to = filepath.Join(wd, dir)
+	}
+	name, reads := string(kind), "migrations folder"
+	switch kind {
+	case Alembic:
+		name, reads = "Alembic", "alembic.ini"
+	case Prisma:
+		name, reads = "Prisma", "Prisma schema and config"
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("uv --directory %s runs %s in %s, where it reads that folder's %s and relative paths, while dbguard checked the folder exec runs in", output.Escape(dir), name, output.Escape(output.RelPath(to)), reads),
+		Next: "run it from there: " + InWorkdir(to) + "dbguard exec -- " + strings.Join(shellWords(without), " ")}
 }

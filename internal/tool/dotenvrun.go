@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // CheckDotenvRun refuses a dbguard exec command line that runs its
@@ -193,7 +194,82 @@ func CheckEnvLauncher(args []string) error {
 				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
 		}
 	}
+	switch filepath.Base(args[0]) {
+	case "env-cmd":
+		return checkEnvCmd(args)
+	case "dotenvx":
+		return checkDotenvxOverload(args)
+	}
 	return nil
+}
+
+// checkEnvCmd refuses env-cmd in front of any command unless
+// --no-override comes before it: env-cmd sets the env file's variables
+// (-f FILE, else .env or .env-cmdrc) over the environment it was given,
+// so a DATABASE_URL there replaced the guarded URL (checked with env-cmd
+// 11.0.0: testdata/launchers, scripts/launcher-goldens.sh). Its options
+// are read as commander reads them: -f and -e take the next word that is
+// no option; "--" or the first other word starts the command.
+func checkEnvCmd(args []string) error {
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			i++
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			break
+		}
+		if a == "--no-override" {
+			return nil
+		}
+		if slices.Contains([]string{"-f", "--file", "-e", "--environments"}, a) && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			i++ // its value
+		}
+	}
+	if i >= len(args) {
+		return nil // no command: --help, --version
+	}
+	fixed := append([]string{args[0], "--no-override"}, args[1:]...)
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  "env-cmd sets its env file's variables over the environment dbguard gives the command (unless --no-override comes first): a DATABASE_URL there would replace the guarded URL",
+		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+}
+
+// checkDotenvxOverload refuses dotenvx run with -o/--overload (alone or
+// in a cluster of short flags, -of FILE), which sets the env files'
+// variables over the environment dbguard gives the command; without it
+// dotenvx keeps what is set (checked with dotenvx 2.38.2, as env-cmd).
+func checkDotenvxOverload(args []string) error {
+	run := slices.Index(args, "run")
+	if run < 0 {
+		return nil
+	}
+	fixed, overload := slices.Clone(args[:run+1]), false
+	for i := run + 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			fixed = append(fixed, args[i:]...)
+			i = len(args)
+		case a == "--overload" || strings.HasPrefix(a, "--overload="):
+			overload = true
+		case len(a) > 1 && a[0] == '-' && a[1] != '-' && strings.Contains(a, "o") && isLetters(a[1:]):
+			overload = true
+			if a = strings.ReplaceAll(a, "o", ""); a != "-" {
+				fixed = append(fixed, a) // -of FILE: -f FILE
+			}
+		default:
+			fixed = append(fixed, a)
+		}
+	}
+	if !overload {
+		return nil
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  "dotenvx run -o (--overload) sets the env files' variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
+		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
 }
 
 // CheckLauncher is every check of exec's command line's launcher, run in
@@ -204,6 +280,7 @@ func CheckEnvLauncher(args []string) error {
 // the runner's words in front.
 func CheckLauncher(root, wd string, args []string) error {
 	var outer []string // the runners' words in front of args
+	pkg := ""          // the package word a JavaScript runner ran args[0] by
 	for len(args) > 0 {
 		if err := checkLauncherOnce(root, wd, args); err != nil {
 			var a *exitcode.Advice
@@ -211,10 +288,16 @@ func CheckLauncher(root, wd string, args []string) error {
 				// The runner stays in front, unless the command the
 				// hint runs is a runner's already (npx prisma ...).
 				at := "dbguard exec -- "
-				if _, cmd, ok := strings.Cut(a.Next, at); ok {
-					first, _, _ := strings.Cut(cmd, " ")
+				if before, cmd, ok := strings.Cut(a.Next, at); ok {
+					first, rest, _ := strings.Cut(cmd, " ")
+					if pkg != "" && first == output.ShellWord(args[0]) {
+						// npx @dotenvx/dotenvx run -o ...: the hint
+						// runs the same package, not npx dotenvx, which
+						// is another package of the registry.
+						first, cmd = output.ShellWord(pkg), output.ShellWord(pkg)+" "+rest
+					}
 					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
-						a.Next = strings.Replace(a.Next, at, at+strings.Join(shellWords(outer), " ")+" ", 1)
+						a.Next = before + at + strings.Join(shellWords(outer), " ") + " " + cmd
 					}
 				}
 			}
@@ -223,6 +306,10 @@ func CheckLauncher(root, wd string, args []string) error {
 		inner := innerCommand(args)
 		if inner == nil {
 			return nil
+		}
+		pkg = ""
+		if w := args[len(args)-len(inner)]; w != inner[0] {
+			pkg = w // dotenv-cli@7, @dotenvx/dotenvx
 		}
 		outer = append(outer, args[:len(args)-len(inner)]...)
 		args = inner

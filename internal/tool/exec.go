@@ -37,25 +37,52 @@ func KindOf(args []string) Kind {
 			if a == "prisma" || strings.HasPrefix(a, "prisma@") {
 				return Prisma
 			}
+			if a == "dbmate" || strings.HasPrefix(a, "dbmate@") {
+				return Dbmate // npm's dbmate package: npx dbmate up
+			}
 			break
 		}
 	case strings.HasPrefix(name, "python"):
 		if pythonModule(args) == "alembic" {
 			return Alembic
 		}
-		if inner := innerCommand(args); inner != nil && KindOf(inner) == Alembic {
-			return Alembic // python -m pdm run alembic
+		if inner := innerCommand(args); inner != nil {
+			return KindOf(inner) // python -m pdm run alembic
 		}
 	case slices.Contains(pythonRunners, name):
 		// A project's runner: uv run alembic ..., poetry run python -m
 		// alembic ...; the command comes after run and the runner's own
 		// options (uv run --python 3.12 alembic), and those before run
-		// (pdm -v run, poetry -q run, uv --quiet run: innerCommand).
-		if inner := innerCommand(args); inner != nil && KindOf(inner) == Alembic {
-			return Alembic
+		// (pdm -v run, poetry -q run, uv --quiet run: innerCommand). Any
+		// tool, not only Alembic: uv run --env-file F npx prisma migrate
+		// deploy was no tool's to exec, which ran it without Prisma's
+		// checks and without the variables it reads (DIRECT_URL).
+		if inner := innerCommand(args); inner != nil {
+			return KindOf(inner)
 		}
 	}
 	return ""
+}
+
+// ToolLine is the migration tool's own command line in a dbguard exec
+// command line: the command a Python runner runs (uv run, poetry run,
+// python -m pdm run ...), down to the tool (npx prisma ..., goose ...,
+// python -m alembic ...); args itself when no runner is in front. The
+// tool's flags are read from it (dbmate --url, --schema), and a hint
+// puts the runner's words, args[:len(args)-len(line)], back in front.
+func ToolLine(args []string) []string {
+	for len(args) > 0 {
+		name := filepath.Base(args[0])
+		if !slices.Contains(pythonRunners, name) && !strings.HasPrefix(name, "python") {
+			return args
+		}
+		inner := innerCommand(args)
+		if inner == nil {
+			return args
+		}
+		args = inner
+	}
+	return args
 }
 
 // pythonRunners run a project's command in its Python environment.
@@ -165,6 +192,11 @@ var gooseValueFlags = []string{"dir", "table", "env", "timeout", "certfile", "ss
 // (dbmate --url, goose postgres DSN, prisma --url): dbguard would set the
 // guarded URL and the tool would connect to the one on its command line.
 func (p *Project) CheckArgs(args []string) error {
+	// The tool's own words, behind a runner (uv run goose postgres DSN
+	// up); the hints keep the runner in front.
+	line := ToolLine(args)
+	head := args[:len(args)-len(line)]
+	args = line
 	own, at, n := "", 0, 0 // the words args[at:at+n] name the database
 	switch p.Kind {
 	case Dbmate:
@@ -205,7 +237,7 @@ func (p *Project) CheckArgs(args []string) error {
 			if flag == "--config" {
 				// Another config file names its own datasource url, read
 				// from a variable dbguard neither judged nor set.
-				rest := slices.Clone(args[:i+1])
+				rest := append(slices.Clone(head), args[:i+1]...)
 				if end := i + 2 + boolInt(!hasValue); end <= len(args) {
 					rest = append(rest, args[end:]...)
 				}
@@ -227,13 +259,13 @@ func (p *Project) CheckArgs(args []string) error {
 	}
 	if own == "" {
 		if p.Kind == Prisma {
-			return p.checkPrismaFetch(args)
+			return p.checkPrismaFetch(head, args)
 		}
 		return nil
 	}
 	// The command as typed without those words: it runs as printed, and
 	// the URL they held is never shown.
-	var rest []string
+	rest := shellWords(head)
 	for i, a := range args {
 		if i < at || i >= at+n {
 			rest = append(rest, output.ShellWord(a))
@@ -270,6 +302,7 @@ func boolInt(b bool) int {
 // checks the applied migrations before it, as migrate up does (a
 // resolve, which is how a failed one is fixed, runs).
 func PrismaDeploys(args []string) bool {
+	args = ToolLine(args) // uv run npx prisma migrate deploy
 	migrate, value := false, false
 	for _, a := range args[1:] {
 		switch {
@@ -394,6 +427,7 @@ func withoutSchemaFlag(args []string) []string {
 // prismaSchemaFlag is the value of --schema on a prisma command line, and
 // whether the flag is there.
 func prismaSchemaFlag(args []string) (string, bool) {
+	args = ToolLine(args) // a runner's own options are not Prisma's
 	for i, a := range args {
 		if i == 0 {
 			continue
@@ -453,7 +487,7 @@ func (p *Project) alembicConfigEnv(next string) error {
 // bunx do when no project Prisma is installed where they look
 // (node_modules/.bin from here up). migrate up never runs npx (prismaBin); exec ran whatever
 // the user typed, the command --help shows among them.
-func (p *Project) checkPrismaFetch(args []string) error {
+func (p *Project) checkPrismaFetch(head, args []string) error {
 	name := filepath.Base(args[0])
 	if name == "prisma" {
 		return nil
@@ -510,6 +544,9 @@ func (p *Project) checkPrismaFetch(args []string) error {
 		why = fmt.Sprintf("no Prisma CLI is installed here (node_modules/.bin/prisma in this folder or one above it in the project): %s would download and run whatever Prisma the registry has", output.Escape(name))
 	}
 	next := "dbguard exec -- " + runner + " " + strings.Join(shown, " ")
+	if len(head) > 0 {
+		next = "dbguard exec -- " + strings.Join(shellWords(head), " ") + " " + runner + " " + strings.Join(shown, " ")
+	}
 	if binErr != nil {
 		next = prismaInstall(p.root, wd) + " && " + next
 	}

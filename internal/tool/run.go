@@ -43,6 +43,9 @@ func (p *Project) UpSteps() ([]Step, error) {
 	case Goose:
 		return []Step{{[]string{"goose", "up"}}}, nil
 	case Command:
+		if err := p.CheckCommand("up", p.Commands.Up, "dbguard migrate up"); err != nil {
+			return nil, err
+		}
 		return []Step{{[]string{"sh", "-c", p.Commands.Up}}}, nil
 	}
 	return nil, fmt.Errorf("%s has no up command", p.Kind)
@@ -95,6 +98,9 @@ func (p *Project) DownSteps(n int) ([]Step, error) {
 	case Command:
 		if strings.TrimSpace(p.Commands.Down) == "" {
 			return nil, &UnsupportedError{Kind: p.Kind, Command: "down", Instead: "set migrations.command.down in dbguard.yaml (run once per migration to roll back)"}
+		}
+		if err := p.CheckCommand("down", p.Commands.Down, "dbguard migrate down "+strconv.Itoa(n)); err != nil {
+			return nil, err
 		}
 		return repeat(Step{[]string{"sh", "-c", p.Commands.Down}}), nil
 	case Prisma:

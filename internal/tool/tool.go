@@ -63,6 +63,12 @@ type Project struct {
 	dirOutside error
 	// root is the project root (cfg.Root), where a lockfile search stops.
 	root string
+	// For tool: command, the configuration file (relative to the root),
+	// the line of each migrations.command key, and the project's URL
+	// variables: CheckCommand's.
+	config       string
+	commandLines map[string]int
+	urlVars      []string
 }
 
 // refused is why the migrations folder is not read nor the tool run.
@@ -202,6 +208,13 @@ func ResolveKind(cfg *config.Config, kind Kind, workdir string) (*Project, error
 // project is kind's project in workdir.
 func project(cfg *config.Config, kind Kind, workdir, detected string) *Project {
 	p := &Project{Kind: kind, Workdir: workdir, Detected: detected, Commands: cfg.Migrations.Command, root: cfg.Root}
+	if kind == Command {
+		p.config, p.urlVars = output.RelTo(cfg.Root, cfg.Path), cfg.URLVars()
+		p.commandLines = map[string]int{}
+		for _, k := range []string{"up", "down", "status"} {
+			p.commandLines[k] = cfg.Line("migrations", "command", k)
+		}
+	}
 	dir := func(def string) string {
 		if cfg.DirGiven {
 			return cfg.MigrationsDir()

@@ -1,0 +1,399 @@
+package tool
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/dbguard/dbguard/internal/dburl"
+	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
+)
+
+// CheckExecLine refuses a dbguard exec command line run in wd below root
+// that CheckLauncher refuses, or whose package.json script (npm run
+// NAME, yarn NAME, ...; through a runner or behind an env launcher) holds
+// a command it refuses, runs a migration tool, or sets one of set (the
+// variables dbguard gives the command) itself.
+func CheckExecLine(root, wd string, set, args []string) error {
+	lc := &lineCheck{root: root, set: set, budget: 1024}
+	return lc.checkArgs(wd, args, 0, false, true)
+}
+
+// CheckCommand refuses a migrations.command line (which: up, down,
+// status) whose commands exec would refuse as its command line (an env
+// file loaded over the guarded URL: env-cmd, dotenv -o, pipenv run, pdm's
+// shared env, ...), that sets a variable dbguard sets, or that dbguard
+// cannot read (command substitution, control flow); the error names the
+// line in dbguard.yaml and again is the dbguard command to run after the
+// fix. sh runs the line: it is read as sh splits it (readShellLine), and
+// a script it runs (./migrate.sh, make) is not read.
+func (p *Project) CheckCommand(which, line, again string) error {
+	if p.Kind != Command || strings.TrimSpace(line) == "" {
+		return nil
+	}
+	lc := &lineCheck{root: p.root, budget: 1024}
+	for v := range p.Env(p.urlVars, "") {
+		lc.set = append(lc.set, v)
+	}
+	err := lc.checkShellLine(p.Workdir, line, 0, false, false)
+	if err == nil {
+		return nil
+	}
+	where := fmt.Sprintf("%s:%d", output.Escape(p.config), p.commandLines[which])
+	var u *shellUnread
+	if errors.As(err, &u) {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s: migrations.command.%s holds %s, which dbguard cannot read: it would not know whether a launcher there loads another env file over the guarded URL", where, which, u.why),
+			Next: "move the line to a script in the project (scripts/migrate-" + which + ".sh) and set migrations.command." + which + ": sh scripts/migrate-" + which + ".sh in " + output.Escape(p.config) + ", then run: " + again}
+	}
+	var a *exitcode.Advice
+	if !errors.As(err, &a) {
+		return err
+	}
+	next := "edit migrations.command." + which + " in " + where + " (" + a.Next + "), then run: " + again
+	if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok && !strings.HasPrefix(a.Next, "change the script in ") {
+		next = "edit migrations.command." + which + " in " + where + " (write that command as " + envPrefix(before) + cmd + "), then run: " + again
+	} else if strings.HasPrefix(a.Next, "change the script in ") {
+		next = a.Next + ", then run: " + again
+	}
+	return &exitcode.Advice{Code: exitcode.Usage,
+		Msg:  fmt.Sprintf("%s: migrations.command.%s: %s", where, which, a.Msg),
+		Next: next}
+}
+
+// envPrefix is the assignments a hint puts in front of dbguard exec
+// (PIPENV_DONT_LOAD_ENV=1 ), which a sh line or script keeps: the words
+// after the hint's last ": ".
+func envPrefix(before string) string {
+	if i := strings.LastIndex(before, ": "); i >= 0 {
+		before = before[i+2:]
+	}
+	if assignRE.MatchString(before) {
+		return before
+	}
+	return ""
+}
+
+// lineCheck is what one reading of command lines (exec's argv, a
+// migrations.command line) shares: the project root, the variables
+// dbguard sets that a line may not set itself, and a budget of commands
+// read through sh -c and package scripts.
+type lineCheck struct {
+	root   string
+	set    []string
+	budget int
+}
+
+// checkShellLine runs exec's launcher checks on every simple command of a
+// sh line run in wd (a migrations.command line, a package.json script):
+// a cd moves wd (inside the project), sh -c's line is read in turn, an
+// npm/yarn/pnpm/bun script is read from package.json, and a command
+// assigning a variable dbguard sets (DATABASE_URL=x cmd) is refused: the
+// command would connect where that names. direct and scripts are
+// checkArgs'. A line dbguard cannot read is a *shellUnread.
+func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts bool) error {
+	if depth > shellLineDepth {
+		return &shellUnread{"sh -c and package scripts nested deeper than dbguard follows"}
+	}
+	cmds, err := readShellLine(line)
+	if err != nil {
+		return err
+	}
+	for _, c := range cmds {
+		if lc.budget--; lc.budget < 0 {
+			return &shellUnread{"more commands than dbguard reads"}
+		}
+		for _, name := range c.Assigns {
+			if slices.Contains(lc.set, name) {
+				return &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
+					Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
+			}
+		}
+		w := c.Words
+		if len(w) == 0 {
+			continue
+		}
+		switch name := filepath.Base(w[0]); {
+		case w[0] == "cd":
+			to := wd
+			if len(w) > 1 {
+				to = filepath.Join(wd, w[1])
+				if filepath.IsAbs(w[1]) {
+					to = filepath.Clean(w[1])
+				}
+			}
+			if len(w) < 2 || strings.ContainsAny(w[1], "$~*?[") || w[1] == "-" || !inside(lc.root, to) {
+				return &shellUnread{"a cd to a folder dbguard cannot place in the project"}
+			}
+			wd = to
+			continue
+		case slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
+			if i := slices.Index(w, "-c"); i > 0 && i+1 < len(w) && !slices.ContainsFunc(w[1:i], func(s string) bool { return !strings.HasPrefix(s, "-") }) {
+				if err := lc.checkShellLine(wd, w[i+1], depth+1, direct, scripts); err != nil {
+					return err
+				}
+				continue
+			}
+			if len(w) > 1 && strings.HasPrefix(w[1], "-") && strings.Contains(w[1], "c") {
+				return &shellUnread{name + " " + w[1]}
+			}
+			continue // sh script.sh: a script dbguard does not read
+		}
+		if err := lc.checkArgs(wd, w, depth, direct, scripts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkArgs is CheckLauncher for one command line run in wd, with the
+// package.json scripts it runs read too (npm run NAME, and behind a
+// runner: uv run npm run NAME). direct refuses the line when it runs a
+// migration tool itself; scripts refuses a script that does (exec: it
+// would not know it runs the tool). A launcher in front of a script
+// (env-cmd --no-override -f .env.prod npm run migrate) makes the
+// script's tool refused in any case: the launcher gives it variables of
+// its own (DIRECT_URL, where dbguard set DATABASE_URL only).
+func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scripts bool) error {
+	if i := prefixEnd(args); i > 0 {
+		// nice, timeout, sudo ... in front: the command they run, the
+		// hint keeping them (timeout 600 env-cmd --no-override ...).
+		if k := KindOf(args[i:]); k != "" && !direct && depth == 0 && scripts {
+			// exec's own line: exec would run timeout, not knowing it
+			// runs the tool; in front of dbguard it times the same run.
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  filepath.Base(args[0]) + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:i]), " ") + " dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+		}
+		err := lc.checkArgs(wd, args[i:], depth, direct, scripts)
+		var a *exitcode.Advice
+		if errors.As(err, &a) {
+			if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok {
+				a.Next = before + "dbguard exec -- " + strings.Join(shellWords(args[:i]), " ") + " " + cmd
+			}
+		}
+		return err
+	}
+	if err := CheckLauncher(lc.root, wd, args); err != nil {
+		return err
+	}
+	if k := KindOf(args); direct && k != "" {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it (Prisma's directUrl, ALEMBIC_CONFIG)",
+			Next: "run the tool itself: dbguard exec -- " + strings.Join(shellWords(npxFor(args)), " ")}
+	}
+	if isEnvLauncher(args) {
+		for i := 1; i < len(args); i++ {
+			if name, _, _ := scriptRun(args[i:]); name == "" {
+				continue
+			}
+			err := lc.checkScript(wd, args[i:], depth, true)
+			var a *exitcode.Advice
+			if errors.As(err, &a) {
+				a.Msg = filepath.Base(args[0]) + " runs " + strings.Join(shellWords(args[i:]), " ") + ", and " + a.Msg
+			}
+			return err
+		}
+		return nil
+	}
+	if err := lc.checkScript(wd, args, depth, scripts); err != nil {
+		return err
+	}
+	if inner := innerCommand(args); inner != nil {
+		return lc.checkArgs(wd, inner, depth, direct, scripts) // uv run npm run migrate
+	}
+	return nil
+}
+
+// isEnvLauncher is whether args runs its command with variables of a
+// file's or a secrets manager's: dotenv (either CLI), python -m dotenv,
+// and envLaunchers.
+func isEnvLauncher(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	name := filepath.Base(args[0])
+	if strings.HasPrefix(name, "python") && name != "python-dotenv" {
+		return pythonModule(args) == "dotenv"
+	}
+	return name == "dotenv" || name == "python-dotenv" || slices.Contains(envLaunchers, name)
+}
+
+// npxFor is a package script's command as exec runs it: a bare prisma or
+// dbmate (node_modules/.bin on the script's PATH) through npx.
+func npxFor(args []string) []string {
+	if len(args) > 0 && (args[0] == "prisma" || args[0] == "dbmate") {
+		return append([]string{"npx"}, args...)
+	}
+	return args
+}
+
+// yarnCommands are yarn's (1 and berry) and pnpm's own commands: yarn
+// NAME and pnpm NAME run the script NAME only when NAME is none of them.
+var yarnCommands = []string{"add", "audit", "autoclean", "bin", "cache", "check", "config", "create", "dedupe", "dlx", "exec",
+	"explain", "generate-lock-entry", "global", "help", "import", "info", "init", "install", "i", "licenses", "link", "list", "ls", "login",
+	"logout", "node", "outdated", "owner", "pack", "patch", "patch-commit", "plugin", "policies", "publish", "rebuild", "remove", "rm", "root", "search",
+	"set", "store", "tag", "team", "unlink", "unplug", "up", "update", "upgrade", "upgrade-interactive", "version", "versions", "why",
+	"workspace", "workspaces", "env", "fetch", "import", "prune", "server", "setup", "deploy", "doctor", "approve-builds", "dlx"}
+
+// scriptRun is the package.json script a JavaScript package manager's
+// command line runs: npm run|run-script|rum|urn NAME (and npm start,
+// test, stop, restart), yarn [run] NAME, pnpm [run] NAME, bun run NAME;
+// "" for none. dir is the folder a --prefix, -C, --dir or --cwd option
+// names; multi is set for options that run other packages' scripts
+// (--workspace, --filter, --recursive).
+func scriptRun(args []string) (name, dir string, multi bool) {
+	if len(args) < 2 {
+		return "", "", false
+	}
+	pm := filepath.Base(args[0])
+	if !slices.Contains([]string{"npm", "yarn", "pnpm", "bun"}, pm) {
+		return "", "", false
+	}
+	i := 1
+	for ; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
+		flag, val, glued := strings.Cut(args[i], "=")
+		switch flag {
+		case "--prefix", "-C", "--dir", "--cwd":
+			if !glued && i+1 < len(args) {
+				i++
+				val = args[i]
+			}
+			dir = val
+		case "-w", "--workspace", "-ws", "--workspaces", "-F", "--filter", "-r", "--recursive", "--include-workspace-root":
+			multi = true
+			if !glued && (flag == "-w" && pm == "npm" || flag == "--workspace" || flag == "-F" || flag == "--filter") && i+1 < len(args) {
+				i++
+			}
+		}
+	}
+	if i >= len(args) {
+		return "", "", false
+	}
+	sub := args[i]
+	switch {
+	case pm == "yarn" && (sub == "workspace" || sub == "workspaces") && i+2 < len(args):
+		return args[len(args)-1], dir, true // yarn workspace api migrate: api's script
+	case slices.Contains([]string{"run", "run-script", "rum", "urn"}, sub) && pm != "bun" || pm == "bun" && sub == "run":
+		for i++; i < len(args) && strings.HasPrefix(args[i], "-"); i++ {
+			if args[i] == "--" {
+				continue
+			}
+			if slices.Contains([]string{"-w", "--workspace", "-F", "--filter", "--if-present"}, args[i]) {
+				multi = multi || args[i] != "--if-present"
+				if args[i] != "--if-present" {
+					i++
+				}
+			}
+		}
+		if i < len(args) {
+			return args[i], dir, multi
+		}
+	case slices.Contains([]string{"start", "test", "t", "tst", "stop", "restart"}, sub) && pm != "bun":
+		if sub == "t" || sub == "tst" {
+			sub = "test"
+		}
+		return sub, dir, multi
+	case (pm == "yarn" || pm == "pnpm") && !slices.Contains(yarnCommands, sub) && !slices.Contains([]string{"run", "run-script"}, sub):
+		return sub, dir, multi
+	}
+	return "", "", false
+}
+
+// checkScript refuses a package-manager command line whose package.json
+// script (and its pre and post scripts) holds a command exec would
+// refuse, or (tools) runs a migration tool; package.json is the nearest
+// from the folder the manager runs in up to the project root. Nothing
+// for a command line that runs no script.
+func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool) error {
+	name, dir, multi := scriptRun(args)
+	if name == "" {
+		return nil
+	}
+	if depth >= shellLineDepth {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "package scripts run package scripts deeper than dbguard reads (" + fmt.Sprint(shellLineDepth) + "): it would not know what runs with the guarded URL",
+			Next: "run the script's command itself: dbguard exec -- COMMAND"}
+	}
+	if multi {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  strings.Join(shellWords(args), " ") + " runs the scripts of other packages of the workspace, which dbguard does not read",
+			Next: "from that package's own folder, whose package.json dbguard reads, run it without the workspace option: dbguard exec -- " + filepath.Base(args[0]) + " run " + output.ShellWord(name)}
+	}
+	if dir != "" {
+		if filepath.IsAbs(dir) {
+			wd = filepath.Clean(dir)
+		} else {
+			wd = filepath.Join(wd, dir)
+		}
+	}
+	data, pdir, ok := nearestUnder(lc.root, wd, "package.json", 4<<20)
+	if !ok {
+		return nil
+	}
+	var pkg struct {
+		Scripts map[string]any `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return nil // npm stops on it too, running nothing
+	}
+	at := output.Escape(output.RelTo(lc.root, filepath.Join(pdir, "package.json")))
+	for _, n := range []string{"pre" + name, name, "post" + name} {
+		line, isText := pkg.Scripts[n].(string)
+		if !isText {
+			continue
+		}
+		err := lc.checkShellLine(pdir, line, depth+1, tools, tools)
+		if err == nil {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d", at, jsonKeyLine(data, n))
+		var u *shellUnread
+		if errors.As(err, &u) {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("%s: the script %s holds %s, which dbguard cannot read: it would not know what the script runs with the guarded URL", where, output.Escape(n), u.why),
+				Next: "move that part to a script file (scripts/" + output.Escape(n) + ".sh) the package script runs, then run the command again"}
+		}
+		var a *exitcode.Advice
+		if errors.As(err, &a) {
+			// The script as written, its passwords masked (a URL in
+			// DATABASE_URL=... is why it is refused).
+			a.Msg = fmt.Sprintf("%s: the script %s runs %s; %s", where, output.Escape(n), output.Escape(dburl.RedactText(strings.TrimSpace(line))), a.Msg)
+			switch before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); {
+			case strings.HasPrefix(a.Next, "run the tool itself: ") || strings.HasPrefix(a.Next, "change the script in "):
+				// a tool the script runs: run it so; or a script it runs
+			case ok && tools && KindOf(strings.Fields(cmd)) != "":
+				// The script without its launcher is still a tool's.
+				a.Next = "run the tool itself: dbguard exec -- " + strings.Join(npxFor(strings.Fields(cmd)), " ")
+			case ok:
+				a.Next = "change the script in " + where + " to: " + envPrefix(before) + cmd
+			default:
+				a.Next = "change the script in " + where + ": " + a.Next
+			}
+			return a
+		}
+		return err
+	}
+	return nil
+}
+
+// jsonKeyLine is the line of the key "name" in package.json's scripts
+// object (the first after "scripts"), 1 when it is not found.
+func jsonKeyLine(data []byte, name string) int {
+	quoted, _ := json.Marshal(name)
+	from := bytes.Index(data, []byte(`"scripts"`))
+	if from < 0 {
+		return 1
+	}
+	at := bytes.Index(data[from:], quoted)
+	if at < 0 {
+		return 1
+	}
+	return 1 + bytes.Count(data[:from+at], []byte("\n"))
+}

@@ -1,0 +1,287 @@
+package tool
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// shellCommand is one simple command of a shell line as sh would split
+// it: the variables assigned in front of it (NAME=VALUE, env NAME=VALUE,
+// export NAME=VALUE) and its words, quotes and backslashes removed.
+type shellCommand struct {
+	Assigns []string // the names
+	Words   []string
+}
+
+// shellLineBudget bounds the commands read from one line, and
+// shellLineDepth how deep sh -c and package scripts are followed.
+const (
+	shellLineBudget = 256
+	shellLineDepth  = 4
+)
+
+// shellUnread is what dbguard cannot read in a shell line statically;
+// a line holding one is refused, with why.
+type shellUnread struct{ why string }
+
+func (e *shellUnread) Error() string { return e.why }
+
+// readShellLine splits a sh -c line into its simple commands, as POSIX sh
+// does for the simple cases: blanks; '...'; "..." (a backslash keeps $ `
+// " \ and a newline); a backslash outside quotes; comments; the operators
+// ; & && || | and newlines between commands; redirections (> f, 2>&1, <
+// f) dropped with their target. What it cannot read is an error naming
+// it: command substitution ($(...), backticks), subshells and groups,
+// here-documents, process substitution, control words (if, for, while,
+// case, function), eval and source, and a command name that expands
+// ($TOOL, a glob). A $VAR in an argument stays as written: the launchers'
+// checks read flags and command names, not values.
+func readShellLine(line string) ([]shellCommand, error) {
+	var (
+		cmds    []shellCommand
+		words   []string
+		expands []bool
+		word    strings.Builder
+		inWord  bool
+		exp     bool
+		drop    bool // the next word is a redirection's target
+	)
+	endWord := func() {
+		if !inWord {
+			return
+		}
+		if drop {
+			drop = false
+		} else {
+			words = append(words, word.String())
+			expands = append(expands, exp)
+		}
+		word.Reset()
+		inWord, exp = false, false
+	}
+	var err error
+	endCommand := func() {
+		endWord()
+		if drop {
+			err = &shellUnread{"a redirection without its target"}
+		}
+		if len(words) > 0 && err == nil {
+			c, e := simpleCommand(words, expands)
+			if e != nil {
+				err = e
+			} else {
+				cmds = append(cmds, c)
+			}
+		}
+		words, expands = nil, nil
+	}
+	for i := 0; i < len(line) && err == nil; i++ {
+		c := line[i]
+		switch {
+		case c == ' ' || c == '\t':
+			endWord()
+		case c == '\n' || c == ';' || c == '&' || c == '|':
+			if c == ';' && i+1 < len(line) && line[i+1] == ';' {
+				return nil, &shellUnread{"case's ;;"}
+			}
+			if c == '&' && i+1 < len(line) && line[i+1] == '>' {
+				return nil, &shellUnread{"&> (bash's redirection)"}
+			}
+			endCommand()
+			if i+1 < len(line) && (line[i+1] == c && c != '\n' || c == '|' && line[i+1] == '&') {
+				i++ // && || |&
+			}
+		case c == '#' && !inWord:
+			for i < len(line) && line[i] != '\n' {
+				i++
+			}
+			i-- // the newline ends the command
+		case c == '\'':
+			j := strings.IndexByte(line[i+1:], '\'')
+			if j < 0 {
+				return nil, &shellUnread{"an unterminated ' quote"}
+			}
+			word.WriteString(line[i+1 : i+1+j])
+			inWord = true
+			i += j + 1
+		case c == '"':
+			inWord = true
+			for i++; ; i++ {
+				if i >= len(line) {
+					return nil, &shellUnread{"an unterminated \" quote"}
+				}
+				d := line[i]
+				if d == '"' {
+					break
+				}
+				switch {
+				case d == '\\' && i+1 < len(line) && strings.IndexByte("$`\"\\\n", line[i+1]) >= 0:
+					i++
+					if line[i] != '\n' {
+						word.WriteByte(line[i])
+					}
+					continue
+				case d == '`' || d == '$' && i+1 < len(line) && line[i+1] == '(':
+					return nil, &shellUnread{"command substitution ($(...) or backticks)"}
+				case d == '$':
+					exp = true
+				}
+				word.WriteByte(d)
+			}
+		case c == '\\':
+			if i+1 < len(line) {
+				i++
+				if line[i] != '\n' {
+					word.WriteByte(line[i])
+					inWord = true
+				}
+			}
+		case c == '`' || c == '$' && i+1 < len(line) && line[i+1] == '(':
+			return nil, &shellUnread{"command substitution ($(...) or backticks)"}
+		case c == '(' || c == ')':
+			return nil, &shellUnread{"a subshell or function ( )"}
+		case c == '<' || c == '>':
+			if inWord && !isDigits(word.String()) {
+				endWord()
+			}
+			// 2>&1, > f, >> f, <> f, >| f: the fd digits before it are
+			// the redirection's, not a word.
+			word.Reset()
+			inWord, exp = false, false
+			if i+1 < len(line) && line[i+1] == '(' {
+				return nil, &shellUnread{"process substitution <(...)"}
+			}
+			if c == '<' && i+1 < len(line) && line[i+1] == '<' {
+				return nil, &shellUnread{"a here-document (<<)"}
+			}
+			if i+1 < len(line) && strings.IndexByte("<>|&", line[i+1]) >= 0 {
+				i++
+			}
+			drop = true
+		default:
+			if c == '$' || c == '*' || c == '?' || c == '[' {
+				exp = true
+			}
+			word.WriteByte(c)
+			inWord = true
+		}
+		if len(cmds) > shellLineBudget {
+			return nil, &shellUnread{"more commands than dbguard reads in one line"}
+		}
+	}
+	if err == nil {
+		endCommand()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return cmds, nil
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+var assignRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
+// shellKeywords are sh's words dbguard does not follow: control flow,
+// and builtins that run code it would have to read elsewhere.
+var shellKeywords = []string{"if", "then", "else", "elif", "fi", "for", "while", "until", "do", "done",
+	"case", "esac", "function", "select", "{", "}", "!", "[[", "eval", "source", ".", "alias", "trap", "coproc"}
+
+// simpleCommand is words read as a command: assignments in front (and
+// env's, export's), the prefixes that run the rest (exec, command,
+// nohup, time, env), and what cannot be read.
+func simpleCommand(words []string, expands []bool) (shellCommand, error) {
+	var c shellCommand
+	i := 0
+	for ; i < len(words) && assignRE.MatchString(words[i]); i++ {
+		name, _, _ := strings.Cut(words[i], "=")
+		c.Assigns = append(c.Assigns, name)
+	}
+	for i < len(words) {
+		w := words[i]
+		switch {
+		case expands[i]:
+			return c, &shellUnread{"a command name that expands (" + w + ")"}
+		case slices.Contains(shellKeywords, w):
+			return c, &shellUnread{"sh's " + w}
+		case w == "exec" || w == "command" || w == "builtin":
+			i++
+			for i < len(words) && strings.HasPrefix(words[i], "-") {
+				i++ // command -p, exec -a NAME is rare: its flags alone
+			}
+			continue
+		case w == "env" || w == "export" || w == "readonly" || w == "local" || w == "declare" || w == "typeset":
+			i++
+			for ; i < len(words); i++ {
+				a := words[i]
+				switch {
+				case assignRE.MatchString(a):
+					name, _, _ := strings.Cut(a, "=")
+					c.Assigns = append(c.Assigns, name)
+				case a == "-u" || a == "--unset" || a == "-C" || a == "--chdir" || a == "-S" || a == "--split-string":
+					if a == "-S" || a == "--split-string" {
+						return c, &shellUnread{"env -S"}
+					}
+					i++ // its value
+				case strings.HasPrefix(a, "-"):
+				case w != "env":
+					c.Assigns = append(c.Assigns, a) // export NAME: its value set before
+				default:
+					c.Words = words[i:]
+					return c, nil
+				}
+			}
+			return c, nil
+		}
+		c.Words = words[i:]
+		return c, nil
+	}
+	return c, nil
+}
+
+// prefixCommands run the command after their own options (and, for
+// timeout, a duration) with the environment they were given: the
+// options that take a value as the next word.
+var prefixCommands = map[string][]string{
+	"nohup": nil, "time": {"-f", "-o"}, "nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
+	"stdbuf": {"-i", "-o", "-e"}, "ionice": {"-c", "-n", "-p"}, "setsid": nil, "chronic": nil,
+	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"}, "doas": {"-u", "-C"},
+}
+
+// prefixEnd is where the command a prefixCommands word runs starts in
+// words (nice -n 10 CMD: 3), 0 when words[0] is none or runs nothing.
+func prefixEnd(words []string) int {
+	if len(words) == 0 {
+		return 0
+	}
+	flags, ok := prefixCommands[filepath.Base(words[0])]
+	if !ok {
+		return 0
+	}
+	i := 1
+	for ; i < len(words) && strings.HasPrefix(words[i], "-") && words[i] != "-"; i++ {
+		if words[i] == "--" {
+			i++
+			break
+		}
+		if slices.Contains(flags, words[i]) {
+			i++ // its value
+		}
+	}
+	if filepath.Base(words[0]) == "timeout" {
+		i++ // the duration
+	}
+	if i >= len(words) {
+		return 0
+	}
+	return i
+}
