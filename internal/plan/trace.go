@@ -295,6 +295,60 @@ const changedSQL = `WITH l AS MATERIALIZED (SELECT l.relation, l.mode, l.granted
 // HOLD in the transaction (heldSQL) is work in COMMIT too.
 const deferredSQL = `SELECT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable OR pg_catalog.age(g.xmin) OPERATOR(pg_catalog.<=) 0) OR EXISTS (SELECT FROM ` + heldFrom + `) AS %s`
 
+// immediateSQL runs the deferred trigger events before the trace's read
+// of what they did, as COMMIT would run them after it: SET CONSTRAINTS ALL
+// IMMEDIATE, again as long as the one before it wrote rows. A deferred
+// trigger may defer the constraints again (SET CONSTRAINTS ALL DEFERRED)
+// and write to a table whose trigger is deferrable: its event is queued
+// deferred during the IMMEDIATE, which then ends with it pending, and
+// COMMIT runs it, after every read (at 4596c8b a rewrite done so passed
+// the plan: TestAttackTraceDeferredDefersAgain). No SQL lists pending
+// events, but each is queued by a row written (constraint triggers are
+// FOR EACH ROW, on INSERT, UPDATE or DELETE), which the transaction's
+// own counts show (pg_stat_xact_user_tables, temporary tables included):
+// an IMMEDIATE during which no row was written queued nothing, and
+// nothing is left for COMMIT. With no trigger deferrable and none changed
+// in the transaction (deferredSQL's test) no event can be deferred, and
+// one IMMEDIATE does. A chain still queuing work after maxImmediate
+// rounds fails the file (migrate up's COMMIT would run it to its end, if
+// it ends). A block of plpgsql costs about 75 us more than the plain
+// statement, so the trace sends it only where code can run (immediate).
+const immediateSQL = `DO $dbguard$
+DECLARE n pg_catalog.int8;
+BEGIN
+	FOR i IN 1..%d LOOP
+		IF NOT EXISTS (SELECT FROM pg_catalog.pg_trigger g WHERE g.tgdeferrable OR pg_catalog.age(g.xmin) OPERATOR(pg_catalog.<=) 0) THEN
+			SET CONSTRAINTS ALL IMMEDIATE;
+			RETURN;
+		END IF;
+		n := (` + rowsWrittenSQL + `);
+		SET CONSTRAINTS ALL IMMEDIATE;
+		IF (` + rowsWrittenSQL + `) OPERATOR(pg_catalog.=) n THEN
+			RETURN;
+		END IF;
+	END LOOP;
+	RAISE EXCEPTION 'the deferred triggers still queue deferred work after %d rounds of SET CONSTRAINTS ALL IMMEDIATE' USING ERRCODE = 'P0001';
+END $dbguard$`
+
+// rowsWrittenSQL is the rows the transaction wrote so far, in every table
+// a trigger can be on.
+const rowsWrittenSQL = `SELECT coalesce(pg_catalog.sum(t.n_tup_ins OPERATOR(pg_catalog.+) t.n_tup_upd OPERATOR(pg_catalog.+) t.n_tup_del), 0::pg_catalog.numeric)::pg_catalog.int8 FROM pg_catalog.pg_stat_xact_user_tables t`
+
+// maxImmediate bounds the rounds of immediateSQL.
+const maxImmediate = 100
+
+// immediate is the statement that runs the file's deferred triggers
+// before the trace's last read: immediateSQL where code of the
+// repository's can run (codeFree false: a trigger needs a function, so
+// without one no trigger can defer work again), else SET CONSTRAINTS ALL
+// IMMEDIATE alone (a deferrable foreign key's check defers nothing).
+func (t *tracer) immediate() string {
+	if t.codeFree {
+		return "SET CONSTRAINTS ALL IMMEDIATE"
+	}
+	return fmt.Sprintf(immediateSQL, maxImmediate, maxImmediate)
+}
+
 // heldFrom is, in FROM, the cursors declared WITH HOLD in the open
 // transaction and still open: COMMIT runs each one's query to its end
 // (PreCommit_Portals, after the deferred triggers), to keep its rows past
@@ -1068,7 +1122,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if quietIndex {
 			guard = t.guardQuiet
 		}
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
+		q.WriteString(t.immediate() + ";\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
@@ -1077,7 +1131,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// would run its query in the COMMIT, after every read. After the
 		// deferred triggers, which would run in the COMMIT too and may
 		// declare one (as deferredBefore orders it; review8g).
-		q.WriteString("SET CONSTRAINTS ALL IMMEDIATE;\n" + heldSQL + ";\n")
+		q.WriteString(t.immediate() + ";\n" + heldSQL + ";\n")
 		places = append(places, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
@@ -1255,7 +1309,7 @@ func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.S
 	// declare one, and before the locks read: the results' field
 	// descriptions are reused by the next result's, and the locks read's
 	// must stay its own.
-	results, err := readResults(t.conn.PgConn().Exec(ctx, "SET CONSTRAINTS ALL IMMEDIATE;\n"+heldSQL+";\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
+	results, err := readResults(t.conn.PgConn().Exec(ctx, t.immediate()+";\n"+heldSQL+";\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
 		return len(fds) > 0 && fds[0].Name == t.marker
 	})
 	notices := t.takeNotices()
