@@ -2427,25 +2427,18 @@ func (t *tracer) viewFilters(oid int64) bool {
 }
 
 // qualsFilter reports whether a view's WHERE (its node tree, quals)
-// can select some rows of its table and not others: it reads a column (a
-// Var), or it is a constant false or NULL, which selects none. A WHERE
-// that reads no column is the same for every row: CREATE VIEW v AS
-// SELECT * FROM users WHERE true (or 1 = 1, or now() IS NOT NULL)
-// writes every row through UPDATE v, and was no whole-table-update
-// (s15-review8a).
-//
-// A WHERE with an OR, or one that only asks a column IS NOT NULL, is
-// taken for no filter (review8g: WHERE active OR true, and id IS NOT NULL
-// of a primary key, select every row): the rule errs toward the finding,
-// as for a statement's own WHERE (alwaysTrue).
+// can select some rows of its table and not others, or none: a shape
+// known to filter (qnode.selects). A WHERE that reads no column is the
+// same for every row: CREATE VIEW v AS SELECT * FROM users WHERE true
+// (or 1 = 1, or now() IS NOT NULL) writes every row through UPDATE v, and
+// was no whole-table-update (s15-review8a); nor was one that reads a
+// column and holds for every row (WHERE id = id, coalesce(x, 0) =
+// coalesce(x, 0), x IS NULL OR x IS NOT NULL, x < 1 OR x >= 1) at
+// 4596c8b: a Var anywhere counted as a filter. An OR, or only IS NOT
+// NULL, is taken for no filter (review8g), as for a statement's own
+// WHERE (alwaysTrue): the rule errs toward the finding.
 func qualsFilter(quals string) bool {
-	if strings.Contains(quals, ":boolop or ") || strings.HasPrefix(quals, "{NULLTEST ") && strings.Contains(quals, ":nulltesttype 1 ") {
-		return false
-	}
-	if strings.Contains(quals, "{VAR ") {
-		return true
-	}
-	return strings.HasPrefix(quals, "{CONST ") && !strings.Contains(quals, ":constvalue 1 [ 1 ")
+	return parseQuals(quals).selects()
 }
 
 // nodeAt is the node tree of a rule's text that starts at s[i] ('{'), up
