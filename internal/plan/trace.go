@@ -2047,12 +2047,31 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	// An UPDATE or DELETE a DO block's body runs (doWrites): the table of
 	// its name the block wrote (ROW EXCLUSIVE, scanned), else none; the
 	// rows of the shadow's empty tables cannot tell it from a batch.
-	for _, w := range doWrites(ts) {
+	// So is one a function it calls runs (calledWrites), and one an
+	// EXECUTE builds at run time with its table left open (runTimeName):
+	// every table the statement wrote.
+	codeWrite := func(w cteWrite) {
 		if w.where {
-			continue
+			return
+		}
+		if w.name == runTimeName && w.sch == "" {
+			for _, oid := range written(locked, held, locks, scanned, false) {
+				if b := locked[oid]; t.hasRows(b.key) {
+					wholeTable(w.verb, b)
+				}
+			}
+			return
 		}
 		if oid, b, ok := matchWritten(locked, locks, scanned, w.sch, w.name); ok && scanned[oid] && strength(locks[oid]) >= strength("RowExclusiveLock") && t.hasRows(b.key) {
 			wholeTable(w.verb, b)
+		}
+	}
+	for _, w := range doWrites(ts) {
+		codeWrite(w)
+	}
+	if slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
+		for _, w := range t.calledWrites(ts) {
+			codeWrite(w)
 		}
 	}
 	// EXECUTE of a statement the session prepared (PREPARE name AS
@@ -2093,6 +2112,64 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 			add("lock-table", first, fmt.Sprintf("LOCK TABLE takes %s on %s: %s wait until the migration commits%s", mode, strings.Join(names, ", "), blocks(mode), t.costs(first.key)))
 		}
 	}
+}
+
+// calledWritesSQL is the bodies of the repository's functions and
+// procedures (oid from FirstNormalObjectId on) of those names in
+// PL/pgSQL or SQL, each as its source text.
+const calledWritesSQL = `SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+	AND l.lanname OPERATOR(pg_catalog.=) ANY ('{plpgsql,sql}'::pg_catalog.name[]) ORDER BY p.oid`
+
+// calledWrites reads the UPDATE and DELETE statements the functions and
+// procedures a DO block, a CALL or a SELECT calls run (bodyWrites of
+// their source, pg_proc.prosrc), and those of the functions they call,
+// four calls deep: DO $$ BEGIN PERFORM f(); END $$, with f() running
+// UPDATE users SET ..., wrote every row with no finding at 4596c8b (only
+// the block's own text was read, and the shadow's empty tables cannot
+// tell a whole-table write from a batch). Asked by the trace only when
+// the statement wrote a live table with rows; a function of every
+// overload of the name is read (the call's arguments are not typed here).
+// A SQL-standard body (BEGIN ATOMIC: prosrc empty) and a function of
+// another language are not read.
+func (t *tracer) calledWrites(ts []tok) []cteWrite {
+	if len(ts) == 0 || ts[0].up != "DO" && ts[0].up != "CALL" && ts[0].up != "SELECT" {
+		return nil
+	}
+	from := ts
+	if body, ok := doBody(ts); ok {
+		from = tokens(body)
+	}
+	names := calls(from)
+	seen := map[string]bool{}
+	var out []cteWrite
+	for depth := 0; depth < 4 && len(names) > 0; depth++ {
+		for _, n := range names {
+			seen[n] = true
+		}
+		t.lookups++
+		rows, err := t.conn.Query(context.Background(), calledWritesSQL, names)
+		if err != nil {
+			return out
+		}
+		var next []string
+		for rows.Next() {
+			var src string
+			if rows.Scan(&src) != nil {
+				continue
+			}
+			body := tokens(src)
+			out = append(out, bodyWrites(body, 0)...)
+			for _, n := range calls(body) {
+				if !seen[n] && !slices.Contains(next, n) {
+					next = append(next, n)
+				}
+			}
+		}
+		rows.Close()
+		names = next
+	}
+	return out
 }
 
 // hasRows reports whether a table may hold rows live: its estimate is
