@@ -59,6 +59,25 @@ func TestAttackTraceDeferredDefersAgain(t *testing.T) {
 			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
 		}
 	}
+	// The triggers made by an earlier pending file, or applied: the file
+	// that fires them has no word of code, and the deferrable trigger
+	// the last read found (or could not know of) sends the rounds still.
+	for _, files := range [][]string{
+		{applied, setup, "SET lock_timeout = '5s';\nINSERT INTO q1 VALUES (1);"},
+		{applied + setup, "SELECT 1;", "SET lock_timeout = '5s';\nINSERT INTO q1 VALUES (1);"},
+	} {
+		rep, err := planFiles(t, files[0], files[1:]...)
+		if err != nil {
+			t.Fatalf("%q: %v", files[2], err)
+		}
+		found := false
+		for _, f := range rep.Findings {
+			found = found || f.Rule == "table-rewrite" && f.Relation == "s1.big" && filepath.Base(f.File) == "000003_p.up.sql" && f.Line == 2
+		}
+		if !found {
+			t.Errorf("%q after %q: no table-rewrite of s1.big at 000003_p.up.sql:2: %+v", files[2], files[1], rep.Findings)
+		}
+	}
 }
 
 // A deferred trigger that queues its own event again, deferred, without

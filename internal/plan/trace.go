@@ -91,6 +91,11 @@ type tracer struct {
 	// preparedText: the statements the files prepared (PREPARE name AS
 	// ...), by name, as tokens: what an EXECUTE of the name runs.
 	preparedText map[string][]tok
+	// noDeferrable: the last read of what a file changed found no
+	// trigger deferrable (false: one was, or unknown); fileCode: the
+	// file being traced has a word that makes or runs code (mayRename).
+	// See immediate.
+	noDeferrable, fileCode bool
 	// scansKept: scans holds a baseline for every relation, kept up to
 	// date by the locks reads of a file traced a statement at a time
 	// (each scan takes a lock its read sees; the deferred triggers of a
@@ -340,13 +345,35 @@ const maxImmediate = 100
 // immediate is the statement that runs the file's deferred triggers
 // before the trace's last read: immediateSQL where code of the
 // repository's can run (codeFree false: a trigger needs a function, so
-// without one no trigger can defer work again), else SET CONSTRAINTS ALL
-// IMMEDIATE alone (a deferrable foreign key's check defers nothing).
-func (t *tracer) immediate() string {
-	if t.codeFree {
+// without one no trigger can defer work again) and a trigger may be
+// deferrable at the file's end (maybe: one was at the last read of the
+// relations, or unknown, or the file's text can make one: it has a word
+// that makes or runs code, or DEFERRABLE, INITIALLY DEFERRED), else SET
+// CONSTRAINTS ALL IMMEDIATE alone (a deferrable foreign key's check
+// defers nothing). A function of an earlier file that makes a deferrable
+// trigger at run time, called from a plain statement, is not seen so
+// (docs/plan.md, Honest limits).
+func (t *tracer) immediate(maybe bool) string {
+	if t.codeFree || !maybe {
 		return "SET CONSTRAINTS ALL IMMEDIATE"
 	}
 	return fmt.Sprintf(immediateSQL, maxImmediate, maxImmediate)
+}
+
+// mayDefer reports whether a trigger may be deferrable at the end of the
+// file of text (immediate): one was when the relations were last read
+// (or that is unknown), or the text has a word that makes or runs code
+// (mayRename's) or one that starts with DEFERR, in any case.
+func (t *tracer) mayDefer(text string) bool {
+	if !t.noDeferrable || t.fileCode {
+		return true
+	}
+	for i := 0; i+6 <= len(text); i++ {
+		if c := text[i]; (c == 'd' || c == 'D') && strings.EqualFold(text[i:i+6], "deferr") {
+			return true
+		}
+	}
+	return false
 }
 
 // heldFrom is, in FROM, the cursors declared WITH HOLD in the open
@@ -581,6 +608,7 @@ func (t *tracer) applyChanged(rels map[int64]rel, rows [][][]byte) (bool, error)
 			rels[oid] = r
 		}
 	}
+	t.noDeferrable = !deferrable
 	same := t.namespaces != nil && !deferrable
 	for oid, name := range t.namespaces {
 		if schemas[oid] != name {
@@ -617,6 +645,7 @@ func (t *tracer) relationsAfter(ctx context.Context, prefix string) (map[int64]r
 	// indexes), after every such file (docs/performance.md, round 12).
 	kept := t.scansKept && t.scans != nil
 	t.scansKept = false
+	t.noDeferrable = false // not read here: unknown
 	q := prefix + scansSQL + ";\n" + relationsSQL
 	if kept {
 		q = prefix + relationsSQL
@@ -1122,7 +1151,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		if quietIndex {
 			guard = t.guardQuiet
 		}
-		q.WriteString(t.immediate() + ";\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
+		q.WriteString(t.immediate(t.mayDefer(f.text)) + ";\n" + t.changedRead(fb.top, from) + ";\n" + guard + ";\n")
 		changedAt = len(places) + 1
 		places = append(places, place{stmt: -1}, place{stmt: -1}, place{stmt: -1})
 	}
@@ -1131,7 +1160,7 @@ func (t *tracer) batch(ctx context.Context, f pendingFile, before map[int64]rel,
 		// would run its query in the COMMIT, after every read. After the
 		// deferred triggers, which would run in the COMMIT too and may
 		// declare one (as deferredBefore orders it; review8g).
-		q.WriteString(t.immediate() + ";\n" + heldSQL + ";\n")
+		q.WriteString(t.immediate(t.mayDefer(f.text)) + ";\n" + heldSQL + ";\n")
 		places = append(places, place{stmt: -1}, place{stmt: -1})
 	}
 	commitAt := len(places)
@@ -1309,7 +1338,7 @@ func (t *tracer) deferredBefore(ctx context.Context, f pendingFile, at sqlscan.S
 	// declare one, and before the locks read: the results' field
 	// descriptions are reused by the next result's, and the locks read's
 	// must stay its own.
-	results, err := readResults(t.conn.PgConn().Exec(ctx, t.immediate()+";\n"+heldSQL+";\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
+	results, err := readResults(t.conn.PgConn().Exec(ctx, t.immediate(true)+";\n"+heldSQL+";\n"+t.locks(from)+";\n"+commit), func(i int, fds []pgconn.FieldDescription) bool {
 		return len(fds) > 0 && fds[0].Name == t.marker
 	})
 	notices := t.takeNotices()
@@ -2069,7 +2098,7 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	for _, w := range doWrites(ts) {
 		codeWrite(w)
 	}
-	if slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
+	if len(ts) > 0 && (ts[0].up == "DO" || ts[0].up == "CALL" || ts[0].up == "SELECT") && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
 		for _, w := range t.calledWrites(ts) {
 			codeWrite(w)
 		}
