@@ -35,6 +35,8 @@ func TestAttackWholeTableCalledOrBuilt(t *testing.T) {
 		{"SET lock_timeout = '5s';\nSELECT clear_orders();", []string{"whole-table-delete 000002_p.up.sql:2 orders"}},
 		{"SET lock_timeout = '5s';\nDO $$ BEGIN PERFORM public.outer_fn(); END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
 		{"SET lock_timeout = '5s';\nCALL wipe_proc();", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nWITH x AS (SELECT wipe_ages()) SELECT count(*) FROM x;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nEXPLAIN ANALYZE SELECT clear_orders();", []string{"whole-table-delete 000002_p.up.sql:2 orders"}},
 		// A function the pending file makes.
 		{"SET lock_timeout = '5s';\nCREATE FUNCTION mine() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN DELETE FROM orders; END $f$;\nDO $$ BEGIN PERFORM mine(); END $$;", []string{"whole-table-delete 000002_p.up.sql:3 orders"}},
 		// Built at run time.
