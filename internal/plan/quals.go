@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -297,4 +298,46 @@ func tokensOf(vs []any) []string {
 		}
 	}
 	return out
+}
+
+// viewBase reads a view's _RETURN rule (pg_rewrite.ev_action: a list of
+// one QUERY) for the one relation of its FROM (its jointree's one
+// RANGETBLREF, whose rtable entry is a relation: its relid) and its WHERE
+// (the jointree's quals, nil for none). false for anything else: a join,
+// a subquery in FROM, two relations, a text that does not read whole. A
+// subquery in the WHERE (id IN (SELECT ... FROM orders)) has its own
+// rtable, not the view's: before, the view's relations were those the
+// rule depends on, two here, and such a filter was read as none.
+func viewBase(action string) (int64, *qnode, bool) {
+	p := &qualsParser{ts: qualsTokens(action), left: 100000}
+	if len(p.ts) == 0 || p.ts[0] != "(" {
+		return 0, nil, false
+	}
+	v, ok := p.value(0)
+	list, _ := v.([]any)
+	if !ok || p.i != len(p.ts) || len(list) != 1 {
+		return 0, nil, false
+	}
+	q, _ := list[0].(*qnode)
+	if q == nil || q.kind != "QUERY" {
+		return 0, nil, false
+	}
+	jt := q.child("jointree")
+	if jt == nil || jt.kind != "FROMEXPR" {
+		return 0, nil, false
+	}
+	from := jt.args("fromlist")
+	if len(from) != 1 || from[0].kind != "RANGETBLREF" {
+		return 0, nil, false
+	}
+	idx, err := strconv.Atoi(from[0].token("rtindex"))
+	rt := q.args("rtable")
+	if err != nil || idx < 1 || idx > len(rt) || rt[idx-1].kind != "RANGETBLENTRY" || rt[idx-1].token("rtekind") != "0" {
+		return 0, nil, false
+	}
+	relid, err := strconv.ParseInt(rt[idx-1].token("relid"), 10, 64)
+	if err != nil || relid <= 0 {
+		return 0, nil, false
+	}
+	return relid, jt.child("quals"), true
 }

@@ -51,10 +51,11 @@ func TestAttackWholeTableViewTrueForEveryRow(t *testing.T) {
 		{"email = 'a' COLLATE \"C\"", true},
 		{"starts_with(email, 'a')", true},
 		{"false", true},
-		// A subquery's table makes the view read two relations
-		// (viewFilters wants one): reported, filter or not, as before.
-		{"id IN (SELECT user_id FROM orders)", false},
-		{"EXISTS (SELECT 1 FROM orders o WHERE o.user_id = users.id)", false},
+		// A subquery that reads the row filters (viewBase: the view's own
+		// relation, not every one its rule depends on; reported before).
+		{"id IN (SELECT user_id FROM orders)", true},
+		{"EXISTS (SELECT 1 FROM orders o WHERE o.user_id = users.id)", true},
+		{"age > (SELECT count(*) FROM orders)", true},
 	}
 	// One plan: the views applied, one UPDATE through each pending.
 	views_ := applied
@@ -96,6 +97,14 @@ func TestParseQualsRefusesBrokenText(t *testing.T) {
 			t.Errorf("%q read as a filter", s)
 		}
 	}
+	for _, s := range []string{"", "({QUERY})", "({QUERY :jointree {FROMEXPR :fromlist ({RANGETBLREF :rtindex 2}) :quals <>} :rtable ({RANGETBLENTRY :rtekind 0 :relid 5})})", "({QUERY :jointree {FROMEXPR :fromlist ({RANGETBLREF :rtindex 1}) :quals <>} :rtable ({RANGETBLENTRY :rtekind 1 :relid 5})})", "({QUERY} {QUERY})"} {
+		if _, _, ok := viewBase(s); ok {
+			t.Errorf("viewBase(%q) read a base relation", s)
+		}
+	}
+	if relid, quals, ok := viewBase("({QUERY :rtable ({RANGETBLENTRY :rtekind 0 :relid 7}) :jointree {FROMEXPR :fromlist ({RANGETBLREF :rtindex 1}) :quals {VAR :varno 1 :varattno 2 :varlevelsup 0}}})"); !ok || relid != 7 || !quals.selects() {
+		t.Errorf("viewBase of a one-table view: %d %v %v", relid, quals, ok)
+	}
 	if !parseQuals(`{OPEXPR :opno 521 :args ({VAR :varno 3 :varattno 4 :varlevelsup 0 :location 7} {CONST :consttype 23 :constisnull false :constvalue 4 [ 60 0 0 0 0 0 0 0 ]}) :location 9}`).selects() {
 		t.Error("age > 60 read as no filter")
 	}
@@ -109,6 +118,7 @@ func FuzzParseQuals(f *testing.F) {
 	f.Add(`{BOOLEXPR :boolop not :args ({CONST :consttype 16 :constisnull false :constvalue 1 [ 0 0 0 0 0 0 0 0 ]})}`)
 	f.Add(`{SUBLINK :subLinkType 2 :testexpr {OPEXPR :args ({VAR :varno 3} {PARAM :paramid 1})} :subselect {QUERY :x \{ \) }}`)
 	f.Fuzz(func(t *testing.T, s string) {
+		viewBase(s)
 		a := parseQuals(s).selects()
 		if b := parseQuals(s).selects(); a != b {
 			t.Fatalf("%q: %v then %v", s, a, b)

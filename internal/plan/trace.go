@@ -2496,10 +2496,6 @@ func (t *tracer) regclass(sch, name string) int64 {
 	return oid
 }
 
-// viewQuals finds, in a view's _RETURN rule (its node tree), the one
-// relation of its FROM and whether a WHERE follows it (:quals not <>).
-var viewQuals = lazyre.New(`:jointree \{FROMEXPR :fromlist \(\{RANGETBLREF :rtindex \d+\}\) :quals (\S)`)
-
 // viewFilters reports whether a write through the view of that oid
 // reaches only the rows its definition's WHERE selects: a view with one
 // relation in its FROM and a WHERE (CREATE VIEW v AS SELECT * FROM t
@@ -2532,49 +2528,25 @@ func (t *tracer) viewFilters(oid int64) bool {
 		if err != nil || kind != "v" || others != 0 {
 			return false
 		}
-		m := viewQuals.FindStringSubmatchIndex(action)
-		if m == nil || len(from) != 1 {
+		base, quals, ok := viewBase(action)
+		if !ok || !slices.Contains(from, base) {
 			return false
 		}
-		filtered = filtered || action[m[2]] == '{' && qualsFilter(nodeAt(action, m[2]))
-		oid = from[0] // the view below: its own rules would write past the WHERE
+		filtered = filtered || quals.selects()
+		oid = base // the view below: its own rules would write past the WHERE
 	}
 	return false
 }
 
-// qualsFilter reports whether a view's WHERE (its node tree, quals)
-// can select some rows of its table and not others, or none: a shape
-// known to filter (qnode.selects). A WHERE that reads no column is the
-// same for every row: CREATE VIEW v AS SELECT * FROM users WHERE true
-// (or 1 = 1, or now() IS NOT NULL) writes every row through UPDATE v, and
-// was no whole-table-update (s15-review8a); nor was one that reads a
-// column and holds for every row (WHERE id = id, coalesce(x, 0) =
-// coalesce(x, 0), x IS NULL OR x IS NOT NULL, x < 1 OR x >= 1) at
-// 4596c8b: a Var anywhere counted as a filter. An OR, or only IS NOT
-// NULL, is taken for no filter (review8g), as for a statement's own
-// WHERE (alwaysTrue): the rule errs toward the finding.
-func qualsFilter(quals string) bool {
-	return parseQuals(quals).selects()
-}
-
-// nodeAt is the node tree of a rule's text that starts at s[i] ('{'), up
-// to its closing brace; a backslash escapes the next byte (outToken).
-func nodeAt(s string, i int) string {
-	depth := 0
-	for j := i; j < len(s); j++ {
-		switch s[j] {
-		case '\\':
-			j++
-		case '{':
-			depth++
-		case '}':
-			if depth--; depth == 0 {
-				return s[i : j+1]
-			}
-		}
-	}
-	return s[i:]
-}
+// A view's WHERE filters when qnode.selects says so. A WHERE that reads
+// no column is the same for every row: CREATE VIEW v AS SELECT * FROM
+// users WHERE true (or 1 = 1, or now() IS NOT NULL) writes every row
+// through UPDATE v, and was no whole-table-update (s15-review8a); nor was
+// one that reads a column and holds for every row (WHERE id = id,
+// coalesce(x, 0) = coalesce(x, 0), x IS NULL OR x IS NOT NULL, x < 1 OR
+// x >= 1) at 4596c8b: a Var anywhere counted as a filter. An OR, or only
+// IS NOT NULL, is taken for no filter (review8g), as for a statement's
+// own WHERE (alwaysTrue): the rule errs toward the finding.
 
 // ruleTables is those of oids (by oid) that the rules of the view (or
 // table with rules) rel depend on: the relations its definition and its
