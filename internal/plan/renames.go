@@ -60,6 +60,7 @@ var codeWords = []string{"DO", "FUNCTION", "FUNCTIONS", "PROCEDURE", "PROCEDURES
 // (codeFree).
 func (t *tracer) mayRename(text string) bool {
 	rename, code := scanWords(text)
+	t.fileCode = code
 	if code {
 		t.codeFree = false
 	}

@@ -547,26 +547,36 @@ func tokName(k tok) string {
 }
 
 // doWrites reads the UPDATE and DELETE statements a DO block's PL/pgSQL
-// body runs as written (its static SQL, and an EXECUTE of a string
-// literal), each as dmlTargetOf reads a statement. The shadow's tables
+// body runs as written (its static SQL, an EXECUTE of a string literal,
+// and SQL an EXECUTE builds at run time as far as its text says:
+// runTimeText), each as dmlTargetOf reads a statement. The shadow's tables
 // are empty, so rows cannot tell DO $$ BEGIN UPDATE users SET x = 1; END
 // $$, which writes every row, from a batched loop (UPDATE ... WHERE id IN
 // (SELECT ... LIMIT 1000) until nothing is left): the text can. A
 // statement starts a body, or follows ;, BEGIN, LOOP, THEN, ELSE or a
 // label's <<name>>, so FOR UPDATE, ON DELETE and a trigger's BEFORE UPDATE are
-// none. SQL a function the block calls runs, or one built at run time
-// (EXECUTE format(...)), is not read. A block in another LANGUAGE is
-// not read.
+// none. SQL a function the block calls runs is read by the trace
+// (calledWrites). A block in another LANGUAGE is not read.
 func doWrites(ts []tok) []cteWrite {
-	if len(ts) < 2 || ts[0].up != "DO" {
+	body, ok := doBody(ts)
+	if !ok {
 		return nil
+	}
+	return bodyWrites(tokens(body), 0)
+}
+
+// doBody is a DO block's PL/pgSQL body; false for another statement or
+// another LANGUAGE.
+func doBody(ts []tok) (string, bool) {
+	if len(ts) < 2 || ts[0].up != "DO" {
+		return "", false
 	}
 	var body string
 	for i := 1; i < len(ts); i++ {
 		switch {
 		case ts[i].up == "LANGUAGE":
 			if i+1 < len(ts) && !strings.EqualFold(sqlscan.Ident(ts[i+1].text), "plpgsql") && !strings.EqualFold(strings.Trim(ts[i+1].text, "'"), "plpgsql") {
-				return nil
+				return "", false
 			}
 			i++
 		case ts[i].up == "":
@@ -575,7 +585,110 @@ func doWrites(ts []tok) []cteWrite {
 			}
 		}
 	}
-	return bodyWrites(tokens(body), 0)
+	return body, true
+}
+
+// runTimeName is the table name runTimeText gives a statement built at
+// run time where its text leaves the name open (format's %I or %s, a
+// piece concatenated in): such a write is judged on every table the
+// statement wrote.
+const runTimeName = "dbguard: a name given at run time"
+
+// runTimeText is the SQL an EXECUTE's argument (arg, up to its USING or
+// INTO) builds, as far as its text says: format('UPDATE %I SET x = %L',
+// t, v) is UPDATE "<runTimeName>" SET x = '?', and 'UPDATE ' || t || '
+// SET x = 1' is the literals with each other piece a name. EXECUTE
+// format('UPDATE %I SET ...', t) in a loop over the tables passed at
+// 4596c8b: only a lone literal was read. A piece that is a clause
+// (format('... %s', 'WHERE id = 1'), a WHERE concatenated in) reads as a
+// name, so such a write is reported: the rule errs toward the finding.
+// false when the argument is neither a format of a literal nor pieces
+// with a literal among them.
+func runTimeText(arg []tok) (string, bool) {
+	name := `"` + runTimeName + `"`
+	for i, k := range arg {
+		if k.depth == arg[0].depth && (k.up == "USING" || k.up == "INTO") {
+			arg = arg[:i]
+			break
+		}
+	}
+	if len(arg) == 0 {
+		return "", false
+	}
+	base := arg[0].depth
+	if len(arg) >= 4 && arg[0].up == "FORMAT" && arg[1].text == "(" && arg[2].up == "" && arg[len(arg)-1].text == ")" {
+		tmpl, ok := sqlscan.StringBody(arg[2].text)
+		if !ok {
+			return "", false
+		}
+		var b strings.Builder
+		for i := 0; i < len(tmpl); i++ {
+			if tmpl[i] != '%' {
+				b.WriteByte(tmpl[i])
+				continue
+			}
+			// %[n$][-][width]type
+			j := i + 1
+			for j < len(tmpl) && (tmpl[j] >= '0' && tmpl[j] <= '9' || tmpl[j] == '$' || tmpl[j] == '-' || tmpl[j] == '*') {
+				j++
+			}
+			if j == len(tmpl) {
+				return "", false
+			}
+			switch tmpl[j] {
+			case '%':
+				b.WriteByte('%')
+			case 'L':
+				b.WriteString(" '?' ")
+			default: // I, s
+				b.WriteString(" " + name + " ")
+			}
+			i = j
+		}
+		return b.String(), true
+	}
+	// Pieces joined by ||, at the argument's own depth.
+	var b strings.Builder
+	literal := false
+	for i := 0; i < len(arg); {
+		j := i
+		for j < len(arg) && !(arg[j].depth == base && arg[j].text == "|" && j+1 < len(arg) && arg[j+1].text == "|") {
+			j++
+		}
+		piece := arg[i:j]
+		if len(piece) == 1 && piece[0].up == "" && !strings.HasPrefix(piece[0].text, `"`) {
+			if body, ok := sqlscan.StringBody(piece[0].text); ok {
+				b.WriteString(body)
+				literal = true
+			} else {
+				b.WriteString(" " + name + " ")
+			}
+		} else {
+			b.WriteString(" " + name + " ")
+		}
+		i = j + 2
+	}
+	return b.String(), literal
+}
+
+// calls is the names of the functions tokens call (a name followed by
+// its parenthesis: f(), s.f(1), PERFORM g(x)), as the catalog spells
+// them, each once; keywords before a parenthesis (IF, IN, VALUES) are
+// among them and match no function of the repository's.
+func calls(ts []tok) []string {
+	var out []string
+	for i := 0; i+1 < len(ts); i++ {
+		if ts[i+1].text != "(" || ts[i].up == "" && !strings.HasPrefix(ts[i].text, `"`) {
+			continue
+		}
+		if c := ts[i].text[0]; ts[i].up != "" && !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80) {
+			continue
+		}
+		if n := ident(ts[i]); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // bodyWrites is doWrites of a PL/pgSQL body's tokens; depth counts the
@@ -626,6 +739,8 @@ func bodyWrites(ts []tok, depth int) []cteWrite {
 					if b, ok := sqlscan.StringBody(arg[0].text); ok {
 						out = append(out, bodyWrites(tokens(b), depth+1)...)
 					}
+				} else if b, ok := runTimeText(arg); ok {
+					out = append(out, bodyWrites(tokens(b), depth+1)...)
 				}
 			case t.up == "DO" && depth < 4:
 				out = append(out, doWrites(stmt)...) // a block EXECUTE runs

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -74,3 +75,7 @@ func ReplayDir() string {
 	}
 	return filepath.Join(base, "dbguard", "sandbox", "replay")
 }
+
+// ErrSharedNotSaved is SaveReplay's answer on a shared test server, which
+// is never saved: no user's plan runs on one, so nothing is said of it.
+var ErrSharedNotSaved = errors.New("a shared server is not saved")

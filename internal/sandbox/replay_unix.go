@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,7 +35,7 @@ import (
 // returns, beside the caller's work; Close waits for it.
 func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
 	if s.release != nil {
-		return errors.New("a shared server is not saved")
+		return ErrSharedNotSaved
 	}
 	if !keyRE.MatchString(r.Key) || r.Shadow != Shadow || !validRole(r.Role) {
 		return errors.New("not a replay dbguard names")
@@ -79,12 +80,57 @@ func (s *Server) SaveReplay(ctx context.Context, r Replay) error {
 		os.Remove(arch)
 		return err
 	}
+	// The archive and its copy take room the caller's trace may need:
+	// on a disk with room for the trace but not for both, the saving
+	// plan's migration failed ("could not extend file") where the plan
+	// without a save passed (TestAttackReplaySaveFillsTheDisk).
+	if err := saveRoom(s.dir, root, int64(replayMax)-left); err != nil {
+		os.Remove(arch)
+		return err
+	}
 	s.saving.Add(1)
 	go func() {
 		defer s.saving.Done()
 		defer os.Remove(arch)
 		_ = writeEntry(root, r, arch)
 	}()
+	return nil
+}
+
+// replayRoom is the free space a save leaves, after its archive, on the
+// sandbox's disk and on the cache's: what the trace of the pending files
+// may write there while the archive is copied. Half of what a sandbox in
+// memory starts with (memRoom).
+const replayRoom = 1 << 30
+
+// freeBytes is the space an unprivileged user may still write on the
+// disk that holds dir; false when it cannot be read.
+func freeBytes(dir string) (int64, bool) {
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) != nil {
+		return 0, false
+	}
+	return int64(uint64(st.Bavail) * uint64(st.Bsize)), true
+}
+
+// saveRoom refuses a save of size bytes, its archive written in the
+// sandbox's folder dir, unless replayRoom stays free on dir's disk and,
+// after the archive's copy, on the cache's (root; the same disk counts
+// twice); the error says how much is free, never the plan's.
+func saveRoom(dir, root string, size int64) error {
+	free, ok := freeBytes(dir)
+	if !ok {
+		return errors.New("the free space of the sandbox's disk cannot be read")
+	}
+	if free < replayRoom {
+		return fmt.Errorf("%d MiB stay free on the sandbox's disk after the %d MiB archive, under the %d MiB a save leaves for the plan", free>>20, size>>20, replayRoom>>20)
+	}
+	if free, ok = freeBytes(root); !ok {
+		return errors.New("the free space of the cache's disk cannot be read")
+	}
+	if free-size < replayRoom {
+		return fmt.Errorf("%d MiB are free on the cache's disk, under the %d MiB archive and the %d MiB a save leaves for the plan", free>>20, size>>20, replayRoom>>20)
+	}
 	return nil
 }
 
@@ -96,6 +142,13 @@ func writeEntry(root string, r Replay, arch string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	// Locked while it is written: pruneLeftovers removes a save's
+	// folder only when no one holds its lock (a save killed, its lock
+	// gone with its process).
+	if fd, err := syscall.Open(tmp, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0); err == nil {
+		defer syscall.Close(fd)
+		_ = syscall.Flock(fd, syscall.LOCK_EX)
+	}
 	var buf []byte
 	if err := copyFile(arch, filepath.Join(tmp, "cluster"), &buf, nil); err != nil {
 		return err
@@ -155,6 +208,7 @@ func LookupReplay(key string) (*Replay, bool) {
 	if !keyRE.MatchString(key) || root == "" || !private(root) {
 		return nil, false
 	}
+	pruneLeftovers(root)
 	dir := filepath.Join(root, key)
 	if !private(dir) {
 		return nil, false
@@ -313,8 +367,9 @@ func DropReplay(key string) {
 }
 
 // pruneReplays keeps the replayEntries entries used last, and removes
-// the temporary folders of saves that were killed (older than an hour).
+// the temporary folders of saves that were killed (pruneLeftovers).
 func pruneReplays(root string) {
+	pruneLeftovers(root)
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
@@ -330,10 +385,7 @@ func pruneReplays(root string) {
 			continue
 		}
 		if strings.HasPrefix(e.Name(), ".new-") {
-			if time.Since(fi.ModTime()) > time.Hour {
-				os.RemoveAll(filepath.Join(root, e.Name()))
-			}
-			continue
+			continue // pruneLeftovers
 		}
 		kept = append(kept, entry{e.Name(), fi.ModTime()})
 	}
@@ -343,6 +395,43 @@ func pruneReplays(root string) {
 	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
 	for _, e := range kept[replayEntries:] {
 		os.RemoveAll(filepath.Join(root, e.name))
+	}
+}
+
+// leftoverAge is the age from which a save's temporary folder no one
+// holds locked is a killed save's: writeEntry locks the folder right
+// after making it, well within it.
+const leftoverAge = time.Minute
+
+// pruneLeftovers removes the temporary folders (.new-*) that saves killed
+// before their rename left in the cache folder root, up to 256 MiB each:
+// those older than leftoverAge whose lock (writeEntry's) no one holds, so
+// a save under way, in this process or another, keeps its folder however
+// long its copy takes. Run by every lookup and save: before, only the
+// next save cleaned one, a folder at least an hour old, and a cache that
+// only warm plans read kept it for good.
+func pruneLeftovers(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".new-") || !e.IsDir() {
+			continue
+		}
+		p := filepath.Join(root, e.Name())
+		fi, err := os.Lstat(p)
+		if err != nil || !fi.IsDir() || time.Since(fi.ModTime()) < leftoverAge {
+			continue
+		}
+		fd, err := syscall.Open(p, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			os.RemoveAll(p)
+		}
+		syscall.Close(fd)
 	}
 }
 

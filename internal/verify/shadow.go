@@ -330,8 +330,11 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		if fastBuild(ctx, co, batches, check) {
 			if save && !unlogged {
 				// Failing to save is not the preview's error: the
-				// next plan replays again.
-				_ = sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner})
+				// next plan replays again, and this one says why
+				// (a disk without room for the archive, say).
+				if err := sb.SaveReplay(ctx, sandbox.Replay{Key: o.Sandbox.key, Shadow: name, Role: owner}); err != nil && !errors.Is(err, sandbox.ErrSharedNotSaved) {
+					notSaved(err.Error())
+				}
 			} else if unlogged {
 				notSaved("the applied files leave an unlogged table or sequence, which a start from a saved cluster would empty")
 			}
