@@ -601,3 +601,35 @@ func TestAttackTemplateFolderOthersWrite(t *testing.T) {
 		t.Error("the sandbox started from a template in a folder others may write to")
 	}
 }
+
+// TestStartsNoReplicationLauncher: the sandbox starts no logical
+// replication launcher (max_logical_replication_workers=0), a process
+// its start paid for and nothing in a preview uses; its checkpointer,
+// background writer and WAL writer run as before.
+func TestStartsNoReplicationLauncher(t *testing.T) {
+	mustFind(t)
+	ctx := context.Background()
+	s, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.release != nil {
+		t.Skip("a shared test server: its settings are the tests' own")
+	}
+	var kinds string
+	// The launcher registers as it starts: wait a little for one that
+	// would.
+	for i := 0; i < 20; i++ {
+		if err := pgxQueryRow(t, s.AdminURL().DriverString(), `SELECT string_agg(backend_type, ',' ORDER BY backend_type) FROM pg_stat_activity WHERE backend_type <> 'client backend'`, &kinds); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(kinds, "launcher") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if kinds != "background writer,checkpointer,walwriter" {
+		t.Errorf("the sandbox's processes: %s; want the background writer, checkpointer and WAL writer only", kinds)
+	}
+}

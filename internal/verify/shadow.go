@@ -143,6 +143,10 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		warm, save bool
 		cacheNote  string // for the talk line
 		sb         *sandbox.Server
+		// early: the sandbox's start replays already (replayEarly);
+		// replayedOther: it replayed to another version than asked.
+		early         chan struct{}
+		replayedOther bool
 	)
 	// The shadow database is dropped when done, but not in the sandbox,
 	// which is deleted whole: DROP DATABASE waits for a checkpoint (0.1 to
@@ -197,6 +201,12 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			batches, batchErr, prepared = box.batches, box.batchErr, true
 			warm, save = box.warm, box.key != "" && !box.warm
 			cacheNote = " (replay cache: " + box.cache + ")"
+			early = box.replayed
+		} else if box.replayed != nil {
+			// Replayed to another version: the build starts again from
+			// a fresh shadow, the slow way.
+			<-box.replayed
+			replayedOther = true
 		}
 		made = box.shadow
 		// Said here, not when it started: a sandbox started ahead may
@@ -297,7 +307,13 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 			return false, err
 		}
 		outer := ctx
-		ctx, cancel := context.WithTimeout(ctx, limit)
+		deadline := time.Now().Add(limit)
+		if early != nil {
+			// The limit counts from the replay's start, as it did when
+			// the replay started here.
+			deadline = o.Sandbox.deadline
+		}
+		ctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		defer func() {
 			if err != nil && outer.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -327,7 +343,14 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 				output.Talk{W: o.Log}.Infof("replay cache: nothing saved: %s", why)
 			}
 		}
-		if fastBuild(ctx, co, batches, check) {
+		switch {
+		case early != nil:
+			<-early
+			fast, unlogged = o.Sandbox.fast, o.Sandbox.unlogged
+		case !replayedOther:
+			fast = fastBuild(ctx, co, batches, check)
+		}
+		if fast {
 			if save && !unlogged {
 				// Failing to save is not the preview's error: the
 				// next plan replays again, and this one says why
@@ -555,6 +578,14 @@ type Sandbox struct {
 	key      string
 	warm     bool
 	cache    string
+	// The fast replay, started as soon as the sandbox's roles exist
+	// (replayEarly): replayed is closed when it ended (nil: not
+	// started), fast that it passed, unlogged what unloggedSQL said (a
+	// key to save under only), deadline the end of its time limit.
+	replayed chan struct{}
+	fast     bool
+	unlogged bool
+	deadline time.Time
 }
 
 // StartSandbox starts the sandbox WithShadow would start, in the
@@ -571,8 +602,52 @@ func StartSandbox(ctx context.Context, o Options) *Sandbox {
 		defer close(s.done)
 		s.sb, s.role, s.roles, s.err = startSandbox(ctx, o, s)
 		s.shadow = sandbox.Shadow
+		if s.err == nil {
+			s.replayEarly(ctx, o)
+		}
 	}()
 	return s
+}
+
+// replayEarly starts the fast replay of the applied files (fastBuild) in
+// the sandbox just started, without waiting for the caller: the plan
+// reads the live side (its sizes and schema, the models) meanwhile, on
+// the live server, so the replay's server work and those reads overlap
+// on two cores where they followed each other. It runs as the caller's
+// build would (replayConnect, the same batches, the same time limit from
+// now), and only when the start prepared the batches and the sandbox is
+// not the replay cache's (whose shadow is replayed already); WithShadow's
+// build waits for it and takes its result as its own fast build's.
+func (s *Sandbox) replayEarly(ctx context.Context, o Options) {
+	if !s.prepares || s.warm || s.batchErr != nil || s.batches == nil || s.version < 0 {
+		return
+	}
+	limit, err := PreviewTimeout()
+	if err != nil {
+		return // the build says so
+	}
+	s.deadline = time.Now().Add(limit)
+	s.replayed = make(chan struct{})
+	co := replayConnect(o, s.sb, s.role)
+	check := (*bool)(nil)
+	if s.key != "" {
+		check = &s.unlogged
+	}
+	go func() {
+		defer close(s.replayed)
+		rctx, cancel := context.WithDeadline(ctx, s.deadline)
+		defer cancel()
+		s.fast = fastBuild(rctx, co, s.batches, check)
+	}()
+}
+
+// replayConnect is the session options of the replay in the sandbox sb:
+// the caller's, on the sandbox's shadow database as role, with no wait
+// for a starting server and not read-only.
+func replayConnect(o Options, sb *sandbox.Server, role string) pg.ConnectOptions {
+	co := o.Connect
+	co.URL, co.Wait, co.ReadOnly, co.SimpleProtocol = sb.URL(role, sandbox.Shadow), 0, false, false
+	return co
 }
 
 func (s *Sandbox) wait() (*sandbox.Server, string, error) {
@@ -597,6 +672,9 @@ func (s *Sandbox) Close() {
 	s.once.Do(func() {
 		s.cancel()
 		if sb, _, err := s.wait(); err == nil {
+			if s.replayed != nil {
+				<-s.replayed // its session ends with the cancel
+			}
 			sb.Close()
 		}
 	})
