@@ -6,10 +6,11 @@
 // /usr/lib/postgresql/N/bin) once per test binary, as the postgres user when
 // running as root, on a free port, and removes it when the tests end. Each
 // test gets a fresh database, dropped once the test has ended (in the
-// background: Main waits for the drops). A test that stops or
-// reconfigures its server gets a cluster of its own (Own). Clusters are
-// copies of a template initialised once per machine and kept in the user's
-// cache folder, so no test binary pays for initdb.
+// background: Main waits for the drops); tests that would build the same
+// database again and again get copies of one built once (TemplateDB). A
+// test that stops or reconfigures its server gets a cluster of its own
+// (Own). Clusters are copies of a template initialised once per machine and
+// kept in the user's cache folder, so no test binary pays for initdb.
 //
 // A throwaway server is the test binary's child, not a daemon: the kernel
 // stops it when the binary dies without stopping it (SIGKILL, a -timeout
