@@ -133,17 +133,15 @@ func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Repo
 
 // appliedLive is the URL of a fresh live database for t with applied
 // migrated up as 000001_base.up.sql, 100 users and its statistics. Many
-// tests plan case after case on the same applied schema: from the second
-// time an applied text is asked for, the database is built once more, as
-// a template, and copied for each (pgtest.TemplateDB), which costs the
-// server a file copy where building it cost two connections, the schema's
-// DDL, the rows and an ANALYZE. The first is built in place, as a text
-// asked for once costs a template's copy and drop more. A schema that
+// tests plan case after case on the same applied schema: the database is
+// built once per applied text and copied for each (pgtest.TemplateDB),
+// which costs the server a file copy where building it cost two
+// connections, the schema's DDL, the rows and an ANALYZE. A schema that
 // writes what a copy leaves out (a role, ALTER DATABASE's settings) is
 // built for each test.
 func appliedLive(t *testing.T, applied string) string {
 	t.Helper()
-	if _, again := appliedSeen.LoadOrStore(applied, true); !again || !copiable(applied) {
+	if !copiable(applied) {
 		dbURL := pgtest.DB(t)
 		if err := buildApplied(context.Background(), dbURL, applied); err != nil {
 			t.Fatal(err)
@@ -155,9 +153,6 @@ func appliedLive(t *testing.T, applied string) string {
 	})
 	return dbURL
 }
-
-// appliedSeen holds the applied texts appliedLive was asked for.
-var appliedSeen sync.Map
 
 // copiable reports whether a database built from applied is the same when
 // copied: no statement that names what lives outside the database
