@@ -156,10 +156,10 @@ func appliedLive(t *testing.T, applied string) string {
 
 // copiable reports whether a database built from applied is the same when
 // copied: no statement that names what lives outside the database
-// (pg_database's settings, roles, tablespaces).
+// (pg_database's settings, roles, tablespaces, the server's settings).
 func copiable(applied string) bool {
 	low := strings.ToLower(applied)
-	for _, w := range []string{"database", "role", "user ", "group", "tablespace", "grant", "revoke", "security label", "subscription"} {
+	for _, w := range []string{"database", "role", "user ", "group", "tablespace", "grant", "revoke", "security label", "subscription", "alter system"} {
 		if strings.Contains(low, w) {
 			return false
 		}
@@ -919,6 +919,28 @@ func TestTraceCatalogRelationMovedOut(t *testing.T) {
 	for _, want := range []string{"f2.sql:1 sql_features AccessExclusiveLock", "f5.sql:2 pg_am AccessExclusiveLock", "f5.sql:3 sql_features AccessExclusiveLock"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no lock %q among the statements' locks %v", want, got)
+		}
+	}
+}
+
+// TestCopiableLeavesOutWhatACopyLoses: the applied texts whose effect a
+// copied database would not have are built in place, so a test of a
+// database's settings (TestAttackLiveCatalogDatabaseSearchPath) keeps
+// them; the ordinary schemas are copied.
+func TestCopiableLeavesOutWhatACopyLoses(t *testing.T) {
+	for _, c := range []struct {
+		applied string
+		want    bool
+	}{
+		{"CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", true},
+		{pgtest.CatalogTrapSQL, true},
+		{pgtest.DatabaseSearchPath("public, pg_catalog") + ";\n", false},
+		{"CREATE ROLE app;\nCREATE TABLE t (id int);\n", false},
+		{"CREATE TABLE t (id int);\nGRANT SELECT ON t TO PUBLIC;\n", false},
+		{"ALTER SYSTEM SET work_mem = '8MB';\n", false},
+	} {
+		if got := copiable(c.applied); got != c.want {
+			t.Errorf("copiable(%.60q) = %v, want %v", c.applied, got, c.want)
 		}
 	}
 }
