@@ -6,10 +6,11 @@
 // /usr/lib/postgresql/N/bin) once per test binary, as the postgres user when
 // running as root, on a free port, and removes it when the tests end. Each
 // test gets a fresh database, dropped once the test has ended (in the
-// background: Main waits for the drops). A test that stops or
-// reconfigures its server gets a cluster of its own (Own). Clusters are
-// copies of a template initialised once per machine and kept in the user's
-// cache folder, so no test binary pays for initdb.
+// background: Main waits for the drops); tests that would build the same
+// database again and again get copies of one built once (TemplateDB). A
+// test that stops or reconfigures its server gets a cluster of its own
+// (Own). Clusters are copies of a template initialised once per machine and
+// kept in the user's cache folder, so no test binary pays for initdb.
 //
 // A throwaway server is the test binary's child, not a daemon: the kernel
 // stops it when the binary dies without stopping it (SIGKILL, a -timeout
@@ -91,6 +92,16 @@ type Server struct {
 	dropWG   sync.WaitGroup // the dropper
 	dropConn *pgx.Conn      // the dropper's connection, kept between drops
 	dropErr  error          // what the dropper could not drop
+
+	tmplMu sync.Mutex
+	tmpls  map[string]*template // TemplateDB's databases, by key
+}
+
+// template is a database TemplateDB built once for its key.
+type template struct {
+	ready chan struct{} // closed once built (or failed)
+	name  string        // "" until built
+	err   error
 }
 
 var (
@@ -478,6 +489,7 @@ func (s *Server) Halt() error {
 // Stop stops a throwaway cluster and removes it; a server given by EnvURL is
 // left alone.
 func (s *Server) Stop() error {
+	s.dropTemplates()
 	dropErr := s.waitDrops()
 	s.closeAdmin()
 	if s.dir == "" {
@@ -651,11 +663,20 @@ func (s *Server) URL(db string) string {
 // CreateDatabase creates a database with a unique name and returns its name
 // and URL.
 func (s *Server) CreateDatabase(ctx context.Context, prefix string) (name, dbURL string, err error) {
+	return s.createDatabase(ctx, prefix, "")
+}
+
+// createDatabase is CreateDatabase, copying the database tmpl when it is
+// not "" (template1 otherwise).
+func (s *Server) createDatabase(ctx context.Context, prefix, tmpl string) (name, dbURL string, err error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name = fmt.Sprintf("%s_%s", sanitize(prefix), hex.EncodeToString(b))
 	err = s.withAdmin(ctx, func(conn *pgx.Conn) error {
 		create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+		if tmpl != "" {
+			create += " TEMPLATE " + pgx.Identifier{tmpl}.Sanitize()
+		}
 		if fileCopy(conn) {
 			create += " STRATEGY = FILE_COPY"
 		}
@@ -881,6 +902,98 @@ func (s *Server) NamedDB(t testing.TB) (name, dbURL string) {
 	}
 	t.Cleanup(func() { s.dropLater(name) })
 	return name, dbURL
+}
+
+// TemplateDB is NamedDB for a database that build fills the same way for
+// many tests (a schema migrated up, rows, statistics): build runs once per
+// key in the test binary, on a database of its own that then serves as the
+// template, and each test gets a copy of it (CREATE DATABASE ... TEMPLATE,
+// the files copied), dropped after the test as NamedDB's is. The copy is
+// the database build made, catalogs, rows and statistics, but for what
+// PostgreSQL keeps outside a database, which is not copied: roles, ALTER
+// DATABASE's settings, a database's comment. build must close every
+// connection it opened. When build fails, every test asking for the key
+// fails with its error.
+func TemplateDB(t testing.TB, key string, build func(ctx context.Context, dbURL string) error) (name, dbURL string) {
+	t.Helper()
+	return Must(t).TemplateDB(t, key, build)
+}
+
+// TemplateDB is the package's TemplateDB on s. The templates are dropped
+// by Stop.
+func (s *Server) TemplateDB(t testing.TB, key string, build func(ctx context.Context, dbURL string) error) (name, dbURL string) {
+	t.Helper()
+	tmpl, err := s.template(key, build)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	name, dbURL, err = s.createDatabase(ctx, t.Name(), tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.dropLater(name) })
+	return name, dbURL
+}
+
+// template returns the name of key's template database, building it
+// first if no one has (the others asking for it wait).
+func (s *Server) template(key string, build func(ctx context.Context, dbURL string) error) (string, error) {
+	s.tmplMu.Lock()
+	if s.tmpls == nil {
+		s.tmpls = map[string]*template{}
+	}
+	tp, ok := s.tmpls[key]
+	if !ok {
+		tp = &template{ready: make(chan struct{})}
+		s.tmpls[key] = tp
+	}
+	s.tmplMu.Unlock()
+	if ok {
+		<-tp.ready
+		return tp.name, tp.err
+	}
+	defer close(tp.ready)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name, dbURL, err := s.createDatabase(ctx, "tmpl", "")
+	if err == nil {
+		err = build(ctx, dbURL)
+		if err == nil {
+			// No one may connect to it now: a connection would make every
+			// copy wait for it, then fail.
+			err = s.withAdmin(ctx, func(conn *pgx.Conn) error {
+				_, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" ALLOW_CONNECTIONS false")
+				return err
+			})
+		}
+		if err != nil {
+			s.dropLater(name)
+		}
+	}
+	if err != nil {
+		tp.err = fmt.Errorf("pgtest: building the template database for %.40q: %w", key, err)
+		return "", tp.err
+	}
+	tp.name = name
+	return name, nil
+}
+
+// dropTemplates queues the drops of TemplateDB's templates, built so far.
+func (s *Server) dropTemplates() {
+	s.tmplMu.Lock()
+	defer s.tmplMu.Unlock()
+	for key, tp := range s.tmpls {
+		select {
+		case <-tp.ready:
+			if tp.name != "" {
+				s.dropLater(tp.name)
+			}
+			delete(s.tmpls, key)
+		default: // still being built: Stop runs after every test
+		}
+	}
 }
 
 // Must returns the shared server or fails t saying how to get one.

@@ -3,6 +3,7 @@ package pgtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -129,3 +130,106 @@ func TestDatabaseDroppedAfterItsTest(t *testing.T) {
 		t.Error("the session left open in the dropped database still answers")
 	}
 }
+
+// TestTemplateDB: build runs once per key, each test's database is a copy
+// of what it built (schema and rows) that no other test sees a write to,
+// no one can connect to the template, a failed build fails every test
+// asking for its key, and Stop drops the templates.
+func TestTemplateDB(t *testing.T) {
+	ctx := context.Background()
+	s := Must(t)
+	builds := 0
+	build := func(ctx context.Context, dbURL string) error {
+		builds++
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 7)")
+		return err
+	}
+	count := func(dbURL, write string) int {
+		t.Helper()
+		conn, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var n int
+		if err := conn.QueryRow(ctx, "SELECT count(*) FROM t").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if write != "" {
+			if _, err := conn.Exec(ctx, write); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return n
+	}
+	var names []string
+	t.Run("first", func(t *testing.T) {
+		name, u := s.TemplateDB(t, "seven", build)
+		names = append(names, name)
+		if n := count(u, "DELETE FROM t"); n != 7 {
+			t.Errorf("the copy has %d rows, want 7", n)
+		}
+	})
+	t.Run("second", func(t *testing.T) {
+		name, u := s.TemplateDB(t, "seven", build)
+		names = append(names, name)
+		if n := count(u, ""); n != 7 {
+			t.Errorf("the second copy has %d rows, want the template's 7: the first test's DELETE reached it", n)
+		}
+	})
+	if builds != 1 || len(names) != 2 || names[0] == names[1] {
+		t.Fatalf("%d builds for one key, databases %v: want one build and two databases", builds, names)
+	}
+	tmpl := s.tmpls["seven"].name
+	if _, err := pgx.Connect(ctx, s.URL(tmpl)); err == nil {
+		t.Errorf("connected to the template %s: a connection would hold up every copy", tmpl)
+	}
+	boom := errors.New("boom")
+	for _, name := range []string{"a", "b"} {
+		ft := &fatalT{TB: t}
+		func() {
+			defer func() { _ = recover() }()
+			s.TemplateDB(ft, "fails", func(context.Context, string) error { return boom })
+		}()
+		if !strings.Contains(ft.msg, "boom") {
+			t.Errorf("%s: a failed build gave %q, want its error", name, ft.msg)
+		}
+	}
+	if err := s.WaitDrops(); err != nil {
+		t.Fatal(err)
+	}
+	s.dropTemplates()
+	if err := s.WaitDrops(); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, s.AdminURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var left int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_database WHERE datname = ANY ($1)", append(names, tmpl)).Scan(&left); err != nil || left != 0 {
+		t.Errorf("%d of the template and its copies left after the drops (%v)", left, err)
+	}
+	if len(s.tmpls) != 0 {
+		t.Errorf("templates still listed after the drops: %v", s.tmpls)
+	}
+}
+
+// fatalT is a testing.TB whose Fatal records its message and stops the
+// goroutine's call (a panic the caller recovers) instead of failing.
+type fatalT struct {
+	testing.TB
+	msg string
+}
+
+func (f *fatalT) Helper()                   {}
+func (f *fatalT) Name() string              { return "fatalT" }
+func (f *fatalT) Cleanup(func())            {}
+func (f *fatalT) Fatal(args ...any)         { f.msg = fmt.Sprint(args...); panic(f) }
+func (f *fatalT) Fatalf(s string, a ...any) { f.msg = fmt.Sprintf(s, a...); panic(f) }

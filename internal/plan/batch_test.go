@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -105,7 +106,6 @@ func planFiles(t *testing.T, applied string, pending ...string) (*Report, error)
 func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Report, error) {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
 	mig := filepath.Join(t.TempDir(), "migrations")
 	if err := os.Mkdir(mig, 0o755); err != nil {
 		t.Fatal(err)
@@ -116,27 +116,12 @@ func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Repo
 		}
 	}
 	write("000001_base.up.sql", applied)
+	dbURL := appliedLive(t, applied)
 	u, err := dburl.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	co := pg.ConnectOptions{URL: u}
-	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 100) g; "+analyzeLive); err != nil {
-		t.Fatal(err)
-	}
 	for i, p := range pending {
 		write(fmt.Sprintf("%06d_p.up.sql", i+2), p)
 	}
@@ -145,6 +130,74 @@ func planFilesWith(t *testing.T, yaml, applied string, pending ...string) (*Repo
 		t.Fatal(err)
 	}
 	return Run(ctx, Options{Connect: co, Config: cfg, Dir: mig})
+}
+
+// appliedLive is the URL of a fresh live database for t with applied
+// migrated up as 000001_base.up.sql, 100 users and its statistics. Many
+// tests plan case after case on the same applied schema: the database is
+// built once per applied text and copied for each (pgtest.TemplateDB),
+// which costs the server a file copy where building it cost two
+// connections, the schema's DDL, the rows and an ANALYZE. A schema that
+// writes what a copy leaves out (a role, ALTER DATABASE's settings) is
+// built for each test.
+func appliedLive(t *testing.T, applied string) string {
+	t.Helper()
+	if !copiable(applied) {
+		dbURL := pgtest.DB(t)
+		if err := buildApplied(context.Background(), dbURL, applied); err != nil {
+			t.Fatal(err)
+		}
+		return dbURL
+	}
+	_, dbURL := pgtest.TemplateDB(t, "plan applied\x00"+applied, func(ctx context.Context, dbURL string) error {
+		return buildApplied(ctx, dbURL, applied)
+	})
+	return dbURL
+}
+
+// copiable reports whether a database built from applied is the same when
+// copied: no statement that names what lives outside the database
+// (pg_database's settings, roles, tablespaces, the server's settings), as
+// a word (v_user and users are names of the database's own).
+func copiable(applied string) bool {
+	return !outsideWords.MatchString(applied)
+}
+
+// outsideWords are the words of statements whose effect a copied database
+// would not have.
+var outsideWords = regexp.MustCompile(`(?i)\b(database|role|user|group|tablespace|grant|revoke|subscription|security\s+label|alter\s+system)\b`)
+
+// buildApplied migrates applied up on dbURL, as 000001_base.up.sql, and
+// gives it 100 users and statistics; it closes what it opened.
+func buildApplied(ctx context.Context, dbURL, applied string) error {
+	dir, err := os.MkdirTemp("", "plan-applied-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "000001_base.up.sql"), []byte(applied), 0o644); err != nil {
+		return err
+	}
+	u, err := dburl.Parse(dbURL)
+	if err != nil {
+		return err
+	}
+	r, err := migrate.Open(ctx, migrate.Options{Connect: pg.ConnectOptions{URL: u}, Dir: dir})
+	if err != nil {
+		return err
+	}
+	err = r.Up(ctx, 0)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 100) g; "+analyzeLive)
+	return err
 }
 
 // A file is sent to the shadow in one query; when one of its statements
@@ -866,6 +919,31 @@ func TestTraceCatalogRelationMovedOut(t *testing.T) {
 	for _, want := range []string{"f2.sql:1 sql_features AccessExclusiveLock", "f5.sql:2 pg_am AccessExclusiveLock", "f5.sql:3 sql_features AccessExclusiveLock"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("no lock %q among the statements' locks %v", want, got)
+		}
+	}
+}
+
+// TestCopiableLeavesOutWhatACopyLoses: the applied texts whose effect a
+// copied database would not have are built in place, so a test of a
+// database's settings (TestAttackLiveCatalogDatabaseSearchPath) keeps
+// them; the ordinary schemas are copied.
+func TestCopiableLeavesOutWhatACopyLoses(t *testing.T) {
+	for _, c := range []struct {
+		applied string
+		want    bool
+	}{
+		{"CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n", true},
+		// A view named v_user is the database's own (TestAttackWholeTableAlwaysTrue).
+		{"CREATE VIEW v_user AS SELECT * FROM users WHERE current_user IS NOT NULL;\n", true},
+		{"CREATE USER app;\n", false},
+		{pgtest.CatalogTrapSQL, true},
+		{pgtest.DatabaseSearchPath("public, pg_catalog") + ";\n", false},
+		{"CREATE ROLE app;\nCREATE TABLE t (id int);\n", false},
+		{"CREATE TABLE t (id int);\nGRANT SELECT ON t TO PUBLIC;\n", false},
+		{"ALTER SYSTEM SET work_mem = '8MB';\n", false},
+	} {
+		if got := copiable(c.applied); got != c.want {
+			t.Errorf("copiable(%.60q) = %v, want %v", c.applied, got, c.want)
 		}
 	}
 }

@@ -198,7 +198,9 @@ func TestPlanRules(t *testing.T) {
 func rulesLive(t *testing.T, more []string) (pg.ConnectOptions, *config.Config, string, *pgx.Conn) {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := pgtest.DB(t)
+	// The same live database for each caller: built once, copied for each
+	// (pgtest.TemplateDB).
+	_, dbURL := pgtest.TemplateDB(t, "plan rulesLive", buildRulesLive)
 	dir := t.TempDir()
 	mig := filepath.Join(dir, "migrations")
 	if err := os.Mkdir(mig, 0o755); err != nil {
@@ -223,19 +225,49 @@ func rulesLive(t *testing.T, more []string) (pg.ConnectOptions, *config.Config, 
 		t.Fatal(err)
 	}
 	co := pg.ConnectOptions{URL: u}
-	r, err := migrate.Open(ctx, migrate.Options{Connect: co, Dir: mig})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Up(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
+	for i, p := range pending {
+		write(fmt.Sprintf("%06d_%s.up.sql", i+2, p.name), p.sql+"\n")
+	}
+	for i, sql := range more {
+		write(fmt.Sprintf("%06d_more.up.sql", len(pending)+2+i), sql+"\n")
+	}
+	return co, cfg, mig, conn
+}
+
+// buildRulesLive migrates base up on dbURL, as 000001_base.up.sql, and
+// gives it its rows and statistics.
+func buildRulesLive(ctx context.Context, dbURL string) error {
+	dir, err := os.MkdirTemp("", "plan-rules-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "000001_base.up.sql"), []byte(base), 0o644); err != nil {
+		return err
+	}
+	u, err := dburl.Parse(dbURL)
+	if err != nil {
+		return err
+	}
+	r, err := migrate.Open(ctx, migrate.Options{Connect: pg.ConnectOptions{URL: u}, Dir: dir})
+	if err != nil {
+		return err
+	}
+	err = r.Up(ctx, 0)
+	r.Close()
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
 	// Rows live only in the live database: the shadow has none, and the
 	// sizes come from here.
 	for _, q := range []string{
@@ -250,16 +282,10 @@ func rulesLive(t *testing.T, more []string) (pg.ConnectOptions, *config.Config, 
 		analyzeLive,
 	} {
 		if _, err := conn.Exec(ctx, q); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	for i, p := range pending {
-		write(fmt.Sprintf("%06d_%s.up.sql", i+2, p.name), p.sql+"\n")
-	}
-	for i, sql := range more {
-		write(fmt.Sprintf("%06d_more.up.sql", len(pending)+2+i), sql+"\n")
-	}
-	return co, cfg, mig, conn
+	return nil
 }
 
 // rulesChecks is the rest of TestPlanRules, on its report.
