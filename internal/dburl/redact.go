@@ -326,7 +326,7 @@ func maskPgxParseError(s string) string {
 				for w < end && s[w] != ' ' && s[w] != '\t' {
 					w++
 				}
-				if w == j || strings.IndexByte(s[j:w], '=') >= 0 {
+				if w == j || pairWord(s[j:w], s[w:end], to == from+m[5]) {
 					break
 				}
 				hidden = append(hidden, s[j:w])
@@ -368,6 +368,21 @@ func maskPgxParseError(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// pairWord reports whether w, a word of a string pgx could not parse
+// after a password's value (rest follows it), starts a pair that ends
+// the password: a libpq keyword and '=' (host=db, host = db), or, right
+// after the value (first), any word with '=' (pgx takes an unknown key as
+// a run-time parameter, search_path=app). After a word that is no pair
+// (password=a b c=d, missing "=" after "b"), the string did not parse
+// and c=d, no keyword of libpq's, is the rest of the password.
+func pairWord(w, rest string, first bool) bool {
+	key, _, eq := strings.Cut(w, "=")
+	if !eq && libpqKeywords[key] {
+		eq = strings.HasPrefix(strings.TrimLeft(rest, " \t"), "=")
+	}
+	return eq && (first || libpqKeywords[key])
 }
 
 // encodedParamRE is a URL query parameter whose name holds a %XX escape:
