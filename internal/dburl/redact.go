@@ -1309,7 +1309,7 @@ func maskSpacedUserinfo(s string) string {
 			continue
 		}
 		k := strings.IndexAny(s[end:], userinfoStops)
-		if k < 0 || s[end+k] != '@' || digits && !digitWords(s[end:end+k]) {
+		if k < 0 || s[end+k] != '@' || digits && !digitPassword(s[end:end+k], s[end+k+1:]) {
 			continue
 		}
 		b.WriteString(s[last : start+q])
@@ -1377,15 +1377,60 @@ func openUserinfoAt(w string) (c int, digits bool) {
 }
 
 // maxDigitSpan is the most text, after a URL whose password would be
-// digits only, that may still be the rest of that password: a password
-// is short, and a writer holds such a line only this long.
-const maxDigitSpan = 64
+// digits so far, that may still be the rest of that password: the most a
+// writer holds such a line (maxHeldOpen in output), a password's bound.
+// Round 13 read 64 bytes: a password of 26 digit groups showed whole.
+const maxDigitSpan = 4096
+
+// digitPassword reports whether span, what follows a URL word whose
+// password so far is digits (a blank first) up to the '@' that ends it,
+// is the rest of that password, not a port and prose after it; after is
+// the text after the '@'. Within maxDigitSpan bytes before its last
+// blank, it is when every word in span but the last is digits only
+// (postgres://u:12 34 56@h), or when the '@' is followed by a URL's
+// host and what ends one, '/', ':' and a digit, or '?'
+// (postgres://u:1234 ab cd@h/db): an e-mail address in prose after a
+// port (postgres://localhost:5432 or mail me@x.org) has none of these.
+func digitPassword(span, after string) bool {
+	return digitWords(span) || mayDigitPassword(span) && hostThenURL(after)
+}
+
+// hostThenURL reports whether s, the text after a URL's '@', starts
+// with a host (letters, digits, ".-_%", an IPv6 address's brackets and
+// colons, ',' between hosts) followed by '/', ':' and a digit, or '?'.
+func hostThenURL(s string) bool {
+	i := 0
+	for i < len(s) && (asciiLetter(s[i]) || s[i] >= '0' && s[i] <= '9' || strings.IndexByte(".-_%[],", s[i]) >= 0) {
+		if s[i] == '[' {
+			if c := strings.IndexByte(s[i:], ']'); c > 0 {
+				i += c
+			}
+		}
+		i++
+	}
+	switch {
+	case i == 0 || i == len(s):
+		return false
+	case s[i] == '/' || s[i] == '?':
+		return true
+	case s[i] == ':':
+		return i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
+	}
+	return false
+}
+
+// mayDigitPassword reports whether span, what follows a URL word whose
+// password so far is digits (a blank first), may still go on with that
+// password once its '@' comes (digitPassword): its last blank is within
+// maxDigitSpan bytes. A writer holds such a line while it is.
+func mayDigitPassword(span string) bool {
+	return strings.LastIndexAny(span, reSpace) < maxDigitSpan
+}
 
 // digitWords reports whether span, what follows a URL word whose password
-// so far is digits (a blank first), may go on with that password: within
-// maxDigitSpan bytes before its last blank, every word in it but the
-// last (the one an '@' ends, or one still being written) is digits only.
-// Only a blank can change the answer for a span that grows.
+// so far is digits (a blank first), is digits only but its last word
+// (the one an '@' ends, or one still being written), within
+// maxDigitSpan bytes before its last blank.
 func digitWords(span string) bool {
 	last := strings.LastIndexAny(span, reSpace)
 	if last >= maxDigitSpan {
@@ -1441,7 +1486,11 @@ func openUserinfoEnd(s string) (open, digits bool) {
 	if k >= 0 {
 		span = span[:k]
 	}
-	if digits && !digitWords(span) {
+	// Digits so far may be a port: the words after it are the password
+	// when digitPassword says so, which its '@' word, whole (a blank
+	// after it), decides; till then they may be, within maxDigitSpan.
+	atWhole := k >= 0 && strings.IndexAny(s[end+k:], " \t") >= 0
+	if digits && (!atWhole && !mayDigitPassword(span) || atWhole && !digitPassword(span, s[end+k+1:])) {
 		return false, false
 	}
 	// Open, or closed by an '@' after the last blank: a cut at that

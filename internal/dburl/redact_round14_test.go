@@ -41,3 +41,43 @@ func TestAttackRedactPgxPasswordWithPair(t *testing.T) {
 		t.Errorf("masked %s", got)
 	}
 }
+
+// TestAttackRedactURLPasswordLongDigitWords (round 14): libpq reads a
+// URL's userinfo to its '@', blanks and all; a password of digit groups
+// longer than 64 bytes before its last blank was read as a port and
+// prose, and shown whole.
+func TestAttackRedactURLPasswordLongDigitWords(t *testing.T) {
+	for _, in := range []string{
+		"postgres://u:" + strings.TrimSpace(strings.Repeat("12 ", 40)) + " 99ZQ@h/db",
+		"connecting to postgres://u:" + strings.Repeat("1234 ", 30) + "5678ZQ@h:5432/db now",
+		"parse \"postgres://u:" + strings.Repeat("0", 70) + " " + strings.Repeat("9", 70) + "ZQ@h/d\": net/url: invalid userinfo",
+	} {
+		got := RedactText(in)
+		if strings.Contains(got, "ZQ") || strings.Contains(got, "12 12") || strings.Contains(got, "1234 1234") || strings.Contains(got, "0000") {
+			t.Errorf("RedactText(%q)\n = %q", in, got)
+		}
+		if !strings.Contains(got, "postgres://u:****@h") {
+			t.Errorf("RedactText(%q)\n = %q: the URL lost its host", in, got)
+		}
+	}
+}
+
+// TestAttackRedactURLPasswordDigitsThenWords (round 14): a password of
+// digits, a blank and words with letters (1234 ab cd) was read as a port
+// and prose when a word before the last held a letter: libpq reads it to
+// the '@' as the password "1234 ab cd". Where the word the '@' ends is
+// followed by a URL's host and a '/', ':' and a port, or '?' (what an
+// e-mail address after a port is not), the words are the password.
+func TestAttackRedactURLPasswordDigitsThenWords(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:1234 abZQ cdZQ@h/db":                   "postgres://u:****@h/db",
+		"postgres://u:123 aZQ bZQ cZQ@db.example:5432":       "postgres://u:****@db.example:5432",
+		"dsn=postgres://u:2024 Sommer ZQ!@h?sslmode=require": "dsn=postgres://u:****@h?sslmode=require",
+		"postgres://localhost:5432 or mail me@x.org":         "postgres://localhost:5432 or mail me@x.org",
+		"postgres://localhost:5432 and admin@x.org now":      "postgres://localhost:5432 and admin@x.org now",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
