@@ -271,7 +271,147 @@ func RedactText(s string) string {
 	if strings.Contains(s, pgxCannotParse) {
 		s = maskPgxParseError(s)
 	}
+	if strings.Contains(s, libpqMissing) {
+		s = maskLibpqMissing(s)
+	}
 	return s
+}
+
+// libpqMissing starts libpq's complaint about a keyword/value string's
+// word with no '=' after it, as psql 15 prints it with no string before
+// it: psql: error: missing "=" after "y" in connection info string
+// (psycopg2's OperationalError says the same). A password written with an
+// unquoted blank (password=x y) ends there: y is the password's tail.
+const libpqMissing = `missing "=" after "`
+
+// unparsedTails are the words that followed a password's value in a
+// keyword/value string dbguard read and could not parse
+// (AddUnparsedSecrets): the words libpq's complaint names.
+var unparsedTails struct {
+	sync.RWMutex
+	words map[string]bool
+}
+
+// AddUnparsedSecrets registers the passwords of s, a connection string
+// dbguard read and could not parse, as a keyword/value string's: each
+// password's value with the words after it that are no pair
+// (password=x y host=db, the password the person meant "x y") is masked
+// as a literal (AddSecret), and each of those words where libpq's
+// complaint names it (missing "=" after "y"), which a child that reads
+// the same string prints with no string before it.
+func AddUnparsedSecrets(s string) {
+	if !strings.Contains(s, "=") || strings.Contains(s, "://") {
+		return
+	}
+	for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s, -1) {
+		line := strings.IndexAny(s[m[5]:], "\r\n")
+		if line < 0 {
+			line = len(s)
+		} else {
+			line += m[5]
+		}
+		to, words := strayWords(s, m[5], line)
+		if len(words) == 0 {
+			continue
+		}
+		AddSecret(s[m[4]:to])
+		unparsedTails.Lock()
+		if unparsedTails.words == nil {
+			unparsedTails.words = map[string]bool{}
+		}
+		for _, w := range words {
+			unparsedTails.words[w] = true
+		}
+		unparsedTails.Unlock()
+	}
+}
+
+// maskLibpqMissing masks the word libpq's "missing \"=\" after" names
+// when it is a password's tail: a word that followed a password's value
+// in a string dbguard could not parse (AddUnparsedSecrets), or one that
+// follows a password's value, as no pair, in s before the complaint (a
+// traceback's source line: connect("host=db password=x y"), then
+// missing "=" after "y"), where that word is masked too.
+func maskLibpqMissing(s string) string {
+	named := pgxMissingRE.Regexp().FindAllStringSubmatchIndex(s, -1)
+	if len(named) == 0 {
+		return s
+	}
+	type span struct{ from, to int }
+	// The stray words after each password's value before the last
+	// complaint: the span they fill, and where each word ends.
+	var groups []span
+	ends := map[string][]int{}
+	if before := s[:named[len(named)-1][0]]; mayHoldPasswordKeyword(before) {
+		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(before, -1) {
+			end := strings.IndexAny(s[m[5]:], "\r\n`\"'")
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += m[5]
+			}
+			to, words := strayWords(s, m[5], end)
+			if len(words) == 0 {
+				continue
+			}
+			groups = append(groups, span{m[5], to})
+			k := m[5]
+			for _, w := range words {
+				k += strings.Index(s[k:], w) + len(w)
+				ends[w] = append(ends[w], k)
+			}
+		}
+	}
+	unparsedTails.RLock()
+	known := unparsedTails.words
+	unparsedTails.RUnlock()
+	var masked []span // what is masked
+	var namedAt []int // where the named words in s's groups end
+	done := map[string]bool{}
+	for _, m := range named {
+		w := s[m[2]:m[3]]
+		if e := ends[w]; len(e) > 0 && e[0] <= m[0] {
+			if !done[w] {
+				done[w] = true
+				namedAt = append(namedAt, e...)
+			}
+		} else if !known[w] {
+			continue
+		}
+		masked = append(masked, span{m[2], m[3]})
+	}
+	// A group a complaint names a word of is masked whole (the blank
+	// before it kept). Groups do not overlap and come in order.
+	sort.Ints(namedAt)
+	p := 0
+	for _, g := range groups {
+		for p < len(namedAt) && namedAt[p] <= g.from {
+			p++
+		}
+		if p < len(namedAt) && namedAt[p] <= g.to {
+			from := g.from
+			for from < g.to && (s[from] == ' ' || s[from] == '\t') {
+				from++
+			}
+			masked = append(masked, span{from, g.to})
+		}
+	}
+	if len(masked) == 0 {
+		return s
+	}
+	sort.Slice(masked, func(i, j int) bool { return masked[i].from < masked[j].from })
+	var b strings.Builder
+	last := 0
+	for _, m := range masked {
+		if m.from < last {
+			continue
+		}
+		b.WriteString(s[last:m.from])
+		b.WriteString(Mask)
+		last = m.to
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // pgxCannotParse starts pgx's error for a connection string it cannot
@@ -316,22 +456,9 @@ func maskPgxParseError(s string) string {
 		pos = end + 1
 		var hidden []string
 		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s[from:end], -1) {
-			// The words after the value up to one with '=' in it.
-			to := from + m[5]
-			for j := to; ; {
-				for j < end && (s[j] == ' ' || s[j] == '\t') {
-					j++
-				}
-				w := j
-				for w < end && s[w] != ' ' && s[w] != '\t' {
-					w++
-				}
-				if w == j || pairWord(s[j:w], s[w:end], to == from+m[5]) {
-					break
-				}
-				hidden = append(hidden, s[j:w])
-				to, j = w, w
-			}
+			// The words after the value up to a pair that ends it.
+			to, words := strayWords(s, from+m[5], end)
+			hidden = append(hidden, words...)
 			if to == from+m[5] || from+m[4] < last {
 				continue // one word: the patterns decided it
 			}
@@ -368,6 +495,28 @@ func maskPgxParseError(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// strayWords is, for a password's value in a keyword/value string that
+// ends at from in s (the string ends at end), the words after it that
+// are no pair (pairWord), and where the last of them ends (from when
+// none): password=x y c=d port=5 has "y" and "c=d".
+func strayWords(s string, from, end int) (to int, words []string) {
+	to = from
+	for j := to; ; {
+		for j < end && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		w := j
+		for w < end && s[w] != ' ' && s[w] != '\t' && s[w] != '\n' && s[w] != '\r' {
+			w++
+		}
+		if w == j || pairWord(s[j:w], s[w:end], to == from) {
+			return to, words
+		}
+		words = append(words, s[j:w])
+		to, j = w, w
+	}
 }
 
 // pairWord reports whether w, a word of a string pgx could not parse
