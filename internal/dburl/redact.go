@@ -625,6 +625,10 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
+		case re == passwordRE && m[1] < len(s) && iniQuotedThenMore(s, m[0], v, m[1]) >= 0:
+			// An INI section's quoted piece with more after it on its
+			// line: configparser's value is the whole rest of the line.
+			m[1] = iniQuotedThenMore(s, m[0], v, m[1])
 		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0]) || conninfoFirst(s, m[0], m[1])):
 			// A quoted piece with more after it: libpq's bare value
 			// that starts with '"', the shell's 'a'"b"c.
@@ -913,10 +917,112 @@ func iniEnd(s string, k, w, v, end int) int {
 	} else {
 		line += v
 	}
-	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) {
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, i) {
 		return end
 	}
 	return max(end, line)
+}
+
+// iniQuotedThenMore is, for a quoted value s[v:q] after the keyword at
+// k, the end of its line when the keyword starts a line of an INI
+// section (iniSection) with a blank around its '=', and more than blanks
+// follows the quote on the line (password = ""&x host=db: the value is
+// the line's rest); else -1.
+func iniQuotedThenMore(s string, k, v, q int) int {
+	if s[q] == '\n' || s[q] == '\r' || strings.IndexAny(s[k:v], " \t") < 0 {
+		return -1
+	}
+	name := k
+	for name > 0 && (asciiLetter(s[name-1]) || s[name-1] >= '0' && s[name-1] <= '9' || s[name-1] == '_' || s[name-1] == '.' || s[name-1] == '-') {
+		name--
+	}
+	i := name
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i == 0 || s[i-1] != '\n' {
+		return -1
+	}
+	line := strings.IndexAny(s[q:], "\r\n")
+	if line < 0 {
+		line = len(s)
+	} else {
+		line += q
+	}
+	if strings.TrimRight(s[q:line], " \t") == "" || !iniSection(s, i) {
+		return -1
+	}
+	return line
+}
+
+// maxINISection is how far back from a keyword's line iniSection reads
+// for its section's header: a bound, so a text of many such lines is read
+// a bounded number of times.
+const maxINISection = 4096
+
+// iniSection reports whether the line that starts at ls in s is in an
+// INI file's section (a configparser file, a pg_service.conf): a line
+// [name] comes before it, within maxINISection bytes, and only lines
+// an INI section holds between them (blank, a comment, key = value or
+// key: value, an indented continuation). There a value runs to the line's
+// end (password = x host=db is the password "x host=db", as configparser
+// and libpq's service file read it), not as a keyword/value string.
+func iniSection(s string, ls int) bool {
+	stop := max(0, ls-maxINISection)
+	for end := ls - 1; end > stop; {
+		start := strings.LastIndexByte(s[stop:end], '\n') + 1 + stop
+		if start == stop && stop > 0 {
+			return false // the line is cut by the bound
+		}
+		line := s[start:end]
+		t := strings.TrimRight(line, " \t\r")
+		switch INILine(line, t != "" && t[len(t)-1] == ']') {
+		case INIHeader:
+			return true
+		case INIOther:
+			return false
+		}
+		end = start - 1
+	}
+	return false
+}
+
+// What a line is to an INI section (INILine).
+const (
+	INIOther  = iota // ends a section: no INI file's line
+	INIHeader        // [name]: starts one
+	INIInside        // blank, a comment, key = value, a continuation
+)
+
+// INILine is what a line, whose start is head (its first bytes, maybe
+// all of it), is to an INI section: a header where head starts with '['
+// and the line's last byte that is no blank is ']' (closed); a line a
+// section holds (blank, a comment, an indented continuation, key = value
+// or key: value); or neither. A writer that keeps only a line's start
+// decides with it as iniSection does with the whole line.
+func INILine(head string, closed bool) int {
+	switch t := strings.TrimLeft(head, " \t"); {
+	case strings.TrimRight(t, "\r\n") == "" || t[0] == '#' || t[0] == ';' || len(t) < len(head):
+		return INIInside
+	case t[0] == '[':
+		if closed {
+			return INIHeader
+		}
+		return INIOther
+	case iniKeyLine(t):
+		return INIInside
+	}
+	return INIOther
+}
+
+// iniKeyLine reports whether t is an INI line's key (letters, digits,
+// "_.-", blanks) and '=' or ':'.
+func iniKeyLine(t string) bool {
+	i := 0
+	for i < len(t) && (asciiLetter(t[i]) || t[i] >= '0' && t[i] <= '9' || strings.IndexByte("_.- \t", t[i]) >= 0) {
+		i++
+	}
+	return i > 0 && i < len(t) && (t[i] == '=' || t[i] == ':')
 }
 
 // conninfoFirst reports whether the keyword at k starts a libpq
@@ -951,7 +1057,7 @@ func conninfoFirst(s string, k, q int) bool {
 		// password = "x", host = 'db'.
 		return false
 	}
-	return conninfoPairs(s[q+end : line])
+	return conninfoPairs(s[q+end:line]) && !iniSection(s, i)
 }
 
 // conninfoPairs reports whether rest, what follows a bare value on its

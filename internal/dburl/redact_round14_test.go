@@ -81,3 +81,29 @@ func TestAttackRedactURLPasswordDigitsThenWords(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactINIPasswordThatLooksLikePairs (round 14): an INI
+// file's (configparser's, pg_service.conf's) bare value runs to its
+// line's end, so password = sZQ hZQ=dZQ is the password "sZQ hZQ=dZQ";
+// round 13 read a line that starts with libpq's password and whose words
+// after the value are libpq pairs as a keyword/value string, and showed
+// hZQ=dZQ. Under a section's header, with only INI lines between, the
+// line is the INI's; quoted, it is masked whole; alone, libpq's string
+// keeps its host.
+func TestAttackRedactINIPasswordThatLooksLikePairs(t *testing.T) {
+	for in, want := range map[string]string{
+		"[db]\npassword = sZQ host=dZQ\n":                                                  "[db]\npassword = ****\n",
+		"[main]\nuser = app\n; a comment\n\n  # another\npassword = sZQ host=dZQ user=aZQ": "[main]\nuser = app\n; a comment\n\n  # another\npassword = ****",
+		"[svc]\r\nhost: db\r\nsslpassword = sZQ port=5ZQ\r\n":                              "[svc]\r\nhost: db\r\nsslpassword = ****\r\n",
+		"[db]\npassword = \"\"&sZQ host=dZQ\n":                                             "[db]\npassword = ****\n",
+		"password = 'sZQ host=dZQ'":                                                        "password = ****",
+		"password = \"sZQ host=dZQ\"":                                                      "password = ****",
+		"password = x host=db user=app":                                                    "password = **** host=db user=app",
+		"[db]\nnot an ini line\npassword = x host=db":                                      "[db]\nnot an ini line\npassword = **** host=db",
+		"[db]\n" + strings.Repeat("k = v\n", 800) + "password = x host=db":                 "[db]\n" + strings.Repeat("k = v\n", 800) + "password = **** host=db",
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}

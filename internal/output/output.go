@@ -83,6 +83,56 @@ type Redactor struct {
 	// for write to keep as lineMasked ("" and false when it did not).
 	masked   string
 	maskedOK bool
+	// ini is whether the open line is in an INI file's section: a
+	// [name] line was written, and only lines a section holds since
+	// (dburl.INILine). There password = x host=db is the password
+	// "x host=db" (configparser's, a service file's), which the patterns
+	// read so under the header: the writer, which masks a line without
+	// the lines before it, masks it after a header it puts before it.
+	// iniHead is the open line's first bytes (up to maxINIHead) and
+	// iniLast its last byte that is no blank, to judge it at its end:
+	// the line's state, not its bytes.
+	ini     bool
+	iniHead []byte
+	iniLast byte
+}
+
+// maxINIHead is how much of an open line's start a Redactor keeps to
+// tell what it is to an INI section.
+const maxINIHead = 256
+
+// iniHeader stands, before a line of an INI section, for the header the
+// patterns would read it under.
+const iniHeader = "[s]\n"
+
+// trackINI moves the INI section's state over b, written after the open
+// line's start: each line b ends is judged by its first bytes and its
+// last that is no blank.
+func (r *Redactor) trackINI(b []byte) {
+	for len(b) > 0 {
+		nl := bytes.IndexByte(b, '\n')
+		part := b
+		if nl >= 0 {
+			part = b[:nl]
+		}
+		if room := maxINIHead - len(r.iniHead); room > 0 {
+			r.iniHead = append(r.iniHead, part[:min(room, len(part))]...)
+		}
+		if t := bytes.TrimRight(part, " \t\r"); len(t) > 0 {
+			r.iniLast = t[len(t)-1]
+		}
+		if nl < 0 {
+			return
+		}
+		switch dburl.INILine(string(r.iniHead), r.iniLast == ']') {
+		case dburl.INIHeader:
+			r.ini = true
+		case dburl.INIOther:
+			r.ini = false
+		}
+		r.iniHead, r.iniLast = r.iniHead[:0], 0
+		b = b[nl+1:]
+	}
 }
 
 // NewRedactor wraps w.
@@ -261,6 +311,7 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 	value := r.buf.Next(n)
 	r.afterPrompt = false
 	r.lineMaskedOK = false
+	r.trackINI(value)
 	if r.lineStart = append(r.lineStart, value...); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
 		r.lineStart = r.lineStart[:0] // a quoted value's line break: a line of its own
 	}
@@ -409,6 +460,7 @@ const maxContext = 4096
 // once, for the patterns.
 func (r *Redactor) write(b []byte) error {
 	masked := r.mask(string(b))
+	r.trackINI(b)
 	r.context = r.contextAfter(b)
 	if nl := bytes.LastIndexByte(b, '\n'); nl >= 0 {
 		r.lineStart = append(r.lineStart[:0], b[nl+1:]...)
@@ -442,20 +494,25 @@ func (r *Redactor) mask(text string) string {
 		}
 		return dburl.RedactText(text)
 	}
-	if len(r.lineStart) == 0 || !strings.ContainsAny(text, "=:@'\"`") {
+	header := ""
+	if r.ini {
+		header = iniHeader
+	}
+	if len(r.lineStart) == 0 && header == "" || !strings.ContainsAny(text, "=:@'\"`") {
 		// What the patterns find holds one of these: where text holds
 		// none, the line's start changes nothing in it.
 		m := dburl.RedactText(text)
-		r.masked, r.maskedOK = m, len(r.lineStart) == 0
+		r.masked, r.maskedOK = m, len(r.lineStart) == 0 && header == ""
 		return m
 	}
 	var whole strings.Builder // the line so far, in one allocation
-	whole.Grow(len(r.lineStart) + len(text))
+	whole.Grow(len(header) + len(r.lineStart) + len(text))
+	whole.WriteString(header)
 	whole.Write(r.lineStart)
 	whole.WriteString(text)
 	base := r.lineMasked
 	if !r.lineMaskedOK {
-		base = dburl.RedactText(whole.String()[:len(r.lineStart)])
+		base = dburl.RedactText(whole.String()[:len(header)+len(r.lineStart)])
 	}
 	m := dburl.RedactText(whole.String())
 	r.masked, r.maskedOK = m, true

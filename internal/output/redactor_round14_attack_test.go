@@ -41,3 +41,37 @@ func TestAttackRedactorURLPasswordRound14Split(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRedactorINISectionAcrossWrites (round 14): an INI section's
+// password = sZQ host=dZQ is the password "sZQ host=dZQ" (RedactText
+// reads the [db] header above it); a child that writes the file a line a
+// write, or cut anywhere, had its lines read alone by the writer, and the
+// line read as a libpq string showed host=dZQ. The writer keeps whether
+// its open line is in a section (a bit, not the lines).
+func TestAttackRedactorINISectionAcrossWrites(t *testing.T) {
+	text := "[db]\nuser = app\n\n; the password\npassword = sZQ host=dZQ\nport = 5432\n"
+	want := dburl.RedactText(text)
+	if strings.Contains(want, "ZQ") {
+		t.Fatalf("RedactText(%q) = %q", text, want)
+	}
+	lines := strings.SplitAfter(text, "\n")
+	if got := writeParts(lines...); got != want {
+		t.Errorf("a line a write: wrote %q, want %q", got, want)
+	}
+	for cut := 0; cut <= len(text); cut++ {
+		if got := writeParts(text[:cut], text[cut:]); got != want {
+			t.Errorf("cut at %d: wrote %q, want %q", cut, got, want)
+		}
+	}
+	var bytes []string
+	for i := range len(text) {
+		bytes = append(bytes, text[i:i+1])
+	}
+	if got := writeParts(bytes...); got != want {
+		t.Errorf("a byte a write: wrote %q, want %q", got, want)
+	}
+	// Outside a section, libpq's string keeps its host, a line a write.
+	if got := writeParts("x\n", "password = x host=db\n"); got != "x\npassword = **** host=db\n" {
+		t.Errorf("wrote %q", got)
+	}
+}
