@@ -1375,6 +1375,47 @@ func enclosingQuote(s string, k int) byte {
 	return q
 }
 
+// maxLineTail is how much of a long line's written start
+// CompactLineStart keeps as it was: the words a rule reads back to from
+// a keyword (libpq's pair before it) are in it.
+const maxLineTail = 256
+
+// CompactLineStart is, for ls, the written start of an open line (no
+// line break in it), a shorter text after which the patterns read the
+// rest of the line as they read it after ls: the state the line's start
+// leaves, not its bytes. It keeps ls's last words (up to maxLineTail
+// bytes, from a blank) and puts before them what the rules read back to
+// the line's start for: a word when anything but blanks came before
+// (the keyword is not first on its line: an INI line, a .NET pair, a
+// YAML key), pgx's "cannot parse `" when its string is still open (the
+// words after a password's value in it are masked), and the quote the
+// kept words start inside (the string a keyword is in ends its value).
+// A writer that keeps a long line's start so keeps bounded bytes and
+// reads each byte of it a bounded number of times.
+func CompactLineStart(ls string) string {
+	cut := 0
+	if len(ls) > maxLineTail {
+		cut = len(ls)
+		if i := strings.IndexAny(ls[len(ls)-maxLineTail:], " \t"); i >= 0 {
+			cut = len(ls) - maxLineTail + i + 1
+		}
+	}
+	head := ls[:cut]
+	var b strings.Builder
+	b.Grow(len(ls) - cut + 20)
+	if strings.TrimLeft(head, " \t") != "" {
+		b.WriteString("x ")
+	}
+	if i := strings.LastIndex(head, pgxCannotParse); i >= 0 && strings.IndexByte(head[i+len(pgxCannotParse):], '`') < 0 {
+		b.WriteString(pgxCannotParse)
+	}
+	if q := enclosingQuote(ls, cut); q != 0 {
+		b.WriteByte(q)
+	}
+	b.WriteString(ls[cut:])
+	return b.String()
+}
+
 // quoteState is enclosingQuote read on from where its last answer left
 // off: maskKeywords asks at increasing positions, so a line of many
 // keywords is read once, not from its start for each (4,000 keywords on

@@ -312,8 +312,10 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 	r.afterPrompt = false
 	r.lineMaskedOK = false
 	r.trackINI(value)
-	if r.lineStart = append(r.lineStart, value...); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
+	if r.lineStart = append(r.lineStart, value...); bytes.IndexByte(value, '\n') >= 0 {
 		r.lineStart = r.lineStart[:0] // a quoted value's line break: a line of its own
+	} else if len(r.lineStart) > maxLineStart {
+		r.compactLineStart()
 	}
 	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
 		// A quoted value: masked as the patterns mask it after a keyword.
@@ -470,16 +472,27 @@ func (r *Redactor) write(b []byte) error {
 		r.lineMasked, r.lineMaskedOK = r.masked, r.maskedOK
 	}
 	if len(r.lineStart) > maxLineStart {
-		r.lineStart = r.lineStart[:0]
-		r.lineMaskedOK = false
+		r.compactLineStart()
 	}
 	_, err := io.WriteString(r.w, masked)
 	return err
 }
 
 // maxLineStart is the most of an open line's written start a Redactor
-// keeps: a longer line's rest is read alone.
+// keeps as it was written: a longer start is kept as the state it leaves
+// (dburl.CompactLineStart), its last words and what the rules read back
+// to the line's start for. (Before round 14 it was dropped, and the rest
+// of the line read alone: pgx's "cannot parse `" more than 1 KiB before a
+// password, written in pieces, left the words after its value shown.)
 const maxLineStart = 1024
+
+// compactLineStart keeps the open line's written start as the state it
+// leaves: each compaction keeps at most maxLineTail bytes and a few more,
+// so a line's bytes are each read a bounded number of times.
+func (r *Redactor) compactLineStart() {
+	r.lineStart = append(r.lineStart[:0], dburl.CompactLineStart(string(r.lineStart))...)
+	r.lineMaskedOK = false
+}
 
 // mask is text masked as the patterns mask it after the context, or
 // after the start of its line that was written. The line's start masked
