@@ -92,9 +92,13 @@ type Redactor struct {
 	// iniHead is the open line's first bytes (up to maxINIHead) and
 	// iniLast its last byte that is no blank, to judge it at its end:
 	// the line's state, not its bytes.
-	ini     bool
-	iniHead []byte
-	iniLast byte
+	// iniMid is whether the open line has bytes written, iniTrack
+	// whether its head is kept (in a section, or it starts with '[').
+	ini      bool
+	iniHead  []byte
+	iniLast  byte
+	iniMid   bool
+	iniTrack bool
 }
 
 // maxINIHead is how much of an open line's start a Redactor keeps to
@@ -107,10 +111,32 @@ const iniHeader = "[s]\n"
 
 // trackINI moves the INI section's state over b, written after the open
 // line's start: each line b ends is judged by its first bytes and its
-// last that is no blank.
+// last that is no blank. Out of a section only a line that starts with
+// '[' can change it (a header), so only such a line's head is kept, and
+// a write with no '[' in it is passed over (dbguard env's report, a few
+// hundred lines, costs a byte search a write).
 func (r *Redactor) trackINI(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if !r.ini && !(r.iniMid && r.iniTrack) && bytes.IndexByte(b, '[') < 0 {
+		r.iniMid, r.iniTrack = b[len(b)-1] != '\n', false
+		return
+	}
 	for len(b) > 0 {
+		if !r.iniMid {
+			r.iniTrack = r.ini || b[0] == '['
+			r.iniHead, r.iniLast = r.iniHead[:0], 0
+		}
 		nl := bytes.IndexByte(b, '\n')
+		r.iniMid = nl < 0
+		if !r.iniTrack {
+			if nl < 0 {
+				return
+			}
+			b = b[nl+1:]
+			continue
+		}
 		part := b
 		if nl >= 0 {
 			part = b[:nl]
@@ -130,7 +156,6 @@ func (r *Redactor) trackINI(b []byte) {
 		case dburl.INIOther:
 			r.ini = false
 		}
-		r.iniHead, r.iniLast = r.iniHead[:0], 0
 		b = b[nl+1:]
 	}
 }
