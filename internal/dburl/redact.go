@@ -1378,7 +1378,7 @@ func enclosingQuote(s string, k int) byte {
 // maxLineTail is how much of a long line's written start
 // CompactLineStart keeps as it was: the words a rule reads back to from
 // a keyword (libpq's pair before it) are in it.
-const maxLineTail = 256
+const maxLineTail = 128
 
 // CompactLineStart is, for ls, the written start of an open line (no
 // line break in it), a shorter text after which the patterns read the
