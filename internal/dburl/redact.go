@@ -271,7 +271,9 @@ func RedactText(s string) string {
 	if strings.Contains(s, pgxCannotParse) {
 		s = maskPgxParseError(s)
 	}
-	if strings.Contains(s, libpqMissing) {
+	if strings.IndexByte(s, '"') >= 0 && strings.Contains(s, libpqMissing) {
+		// The byte search first: a substring's search over a report
+		// with no quote cost 3-4% of BenchmarkRedactTextEnvReport.
 		s = maskLibpqMissing(s)
 	}
 	return s
