@@ -364,9 +364,11 @@ func maskLibpqMissing(s string) string {
 			}
 		}
 	}
-	unparsedTails.RLock()
-	known := unparsedTails.words
-	unparsedTails.RUnlock()
+	known := func(w string) bool {
+		unparsedTails.RLock()
+		defer unparsedTails.RUnlock()
+		return unparsedTails.words[w]
+	}
 	var masked []span // what is masked
 	var namedAt []int // where the named words in s's groups end
 	done := map[string]bool{}
@@ -377,7 +379,7 @@ func maskLibpqMissing(s string) string {
 				done[w] = true
 				namedAt = append(namedAt, e...)
 			}
-		} else if !known[w] {
+		} else if !known(w) {
 			continue
 		}
 		masked = append(masked, span{m[2], m[3]})

@@ -250,8 +250,10 @@ func (r *Redactor) Write(p []byte) (int, error) {
 			switch {
 			case bytes.IndexByte(rest, '@') >= 0:
 			case dburl.OpenUserinfoDigits(string(rest)):
-				// A password of digits so far, or a port: a word
-				// of letters and a blank after it end the hold.
+				// A password of digits so far, or a port: the
+				// words after it may be the password until what
+				// ends one comes, or 4 KiB of them (a blank is read
+				// for that bound).
 				r.quiet = quietToBlankOrStop
 			default:
 				r.quiet = quietToStop
