@@ -527,6 +527,8 @@ func learnString(s string) {
 	if strings.Contains(s, "://") || strings.Contains(s, "=") {
 		if u, err := dburl.Parse(s); err == nil {
 			learnURL(u)
+		} else {
+			dburl.AddUnparsedSecrets(s)
 		}
 	}
 }

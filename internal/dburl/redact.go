@@ -271,7 +271,151 @@ func RedactText(s string) string {
 	if strings.Contains(s, pgxCannotParse) {
 		s = maskPgxParseError(s)
 	}
+	if strings.IndexByte(s, '"') >= 0 && strings.Contains(s, libpqMissing) {
+		// The byte search first: a substring's search over a report
+		// with no quote cost 3-4% of BenchmarkRedactTextEnvReport.
+		s = maskLibpqMissing(s)
+	}
 	return s
+}
+
+// libpqMissing starts libpq's complaint about a keyword/value string's
+// word with no '=' after it, as psql 15 prints it with no string before
+// it: psql: error: missing "=" after "y" in connection info string
+// (psycopg2's OperationalError says the same). A password written with an
+// unquoted blank (password=x y) ends there: y is the password's tail.
+const libpqMissing = `missing "=" after "`
+
+// unparsedTails are the words that followed a password's value in a
+// keyword/value string dbguard read and could not parse
+// (AddUnparsedSecrets): the words libpq's complaint names.
+var unparsedTails struct {
+	sync.RWMutex
+	words map[string]bool
+}
+
+// AddUnparsedSecrets registers the passwords of s, a connection string
+// dbguard read and could not parse, as a keyword/value string's: each
+// password's value with the words after it that are no pair
+// (password=x y host=db, the password the person meant "x y") is masked
+// as a literal (AddSecret), and each of those words where libpq's
+// complaint names it (missing "=" after "y"), which a child that reads
+// the same string prints with no string before it.
+func AddUnparsedSecrets(s string) {
+	if !strings.Contains(s, "=") || strings.Contains(s, "://") {
+		return
+	}
+	for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s, -1) {
+		line := strings.IndexAny(s[m[5]:], "\r\n")
+		if line < 0 {
+			line = len(s)
+		} else {
+			line += m[5]
+		}
+		to, words := strayWords(s, m[5], line)
+		if len(words) == 0 {
+			continue
+		}
+		AddSecret(s[m[4]:to])
+		unparsedTails.Lock()
+		if unparsedTails.words == nil {
+			unparsedTails.words = map[string]bool{}
+		}
+		for _, w := range words {
+			unparsedTails.words[w] = true
+		}
+		unparsedTails.Unlock()
+	}
+}
+
+// maskLibpqMissing masks the word libpq's "missing \"=\" after" names
+// when it is a password's tail: a word that followed a password's value
+// in a string dbguard could not parse (AddUnparsedSecrets), or one that
+// follows a password's value, as no pair, in s before the complaint (a
+// traceback's source line: connect("host=db password=x y"), then
+// missing "=" after "y"), where that word is masked too.
+func maskLibpqMissing(s string) string {
+	named := pgxMissingRE.Regexp().FindAllStringSubmatchIndex(s, -1)
+	if len(named) == 0 {
+		return s
+	}
+	type span struct{ from, to int }
+	// The stray words after each password's value before the last
+	// complaint: the span they fill, and where each word ends.
+	var groups []span
+	ends := map[string][]int{}
+	if before := s[:named[len(named)-1][0]]; mayHoldPasswordKeyword(before) {
+		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(before, -1) {
+			end := strings.IndexAny(s[m[5]:], "\r\n`\"'")
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += m[5]
+			}
+			to, words := strayWords(s, m[5], end)
+			if len(words) == 0 {
+				continue
+			}
+			groups = append(groups, span{m[5], to})
+			k := m[5]
+			for _, w := range words {
+				k += strings.Index(s[k:], w) + len(w)
+				ends[w] = append(ends[w], k)
+			}
+		}
+	}
+	known := func(w string) bool {
+		unparsedTails.RLock()
+		defer unparsedTails.RUnlock()
+		return unparsedTails.words[w]
+	}
+	var masked []span // what is masked
+	var namedAt []int // where the named words in s's groups end
+	done := map[string]bool{}
+	for _, m := range named {
+		w := s[m[2]:m[3]]
+		if e := ends[w]; len(e) > 0 && e[0] <= m[0] {
+			if !done[w] {
+				done[w] = true
+				namedAt = append(namedAt, e...)
+			}
+		} else if !known(w) {
+			continue
+		}
+		masked = append(masked, span{m[2], m[3]})
+	}
+	// A group a complaint names a word of is masked whole (the blank
+	// before it kept). Groups do not overlap and come in order.
+	sort.Ints(namedAt)
+	p := 0
+	for _, g := range groups {
+		for p < len(namedAt) && namedAt[p] <= g.from {
+			p++
+		}
+		if p < len(namedAt) && namedAt[p] <= g.to {
+			from := g.from
+			for from < g.to && (s[from] == ' ' || s[from] == '\t') {
+				from++
+			}
+			masked = append(masked, span{from, g.to})
+		}
+	}
+	if len(masked) == 0 {
+		return s
+	}
+	sort.Slice(masked, func(i, j int) bool { return masked[i].from < masked[j].from })
+	var b strings.Builder
+	last := 0
+	for _, m := range masked {
+		if m.from < last {
+			continue
+		}
+		b.WriteString(s[last:m.from])
+		b.WriteString(Mask)
+		last = m.to
+	}
+	b.WriteString(s[last:])
+	return b.String()
 }
 
 // pgxCannotParse starts pgx's error for a connection string it cannot
@@ -316,22 +460,9 @@ func maskPgxParseError(s string) string {
 		pos = end + 1
 		var hidden []string
 		for _, m := range pgxPasswordRE.Regexp().FindAllStringSubmatchIndex(s[from:end], -1) {
-			// The words after the value up to one with '=' in it.
-			to := from + m[5]
-			for j := to; ; {
-				for j < end && (s[j] == ' ' || s[j] == '\t') {
-					j++
-				}
-				w := j
-				for w < end && s[w] != ' ' && s[w] != '\t' {
-					w++
-				}
-				if w == j || strings.IndexByte(s[j:w], '=') >= 0 {
-					break
-				}
-				hidden = append(hidden, s[j:w])
-				to, j = w, w
-			}
+			// The words after the value up to a pair that ends it.
+			to, words := strayWords(s, from+m[5], end)
+			hidden = append(hidden, words...)
 			if to == from+m[5] || from+m[4] < last {
 				continue // one word: the patterns decided it
 			}
@@ -368,6 +499,43 @@ func maskPgxParseError(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// strayWords is, for a password's value in a keyword/value string that
+// ends at from in s (the string ends at end), the words after it that
+// are no pair (pairWord), and where the last of them ends (from when
+// none): password=x y c=d port=5 has "y" and "c=d".
+func strayWords(s string, from, end int) (to int, words []string) {
+	to = from
+	for j := to; ; {
+		for j < end && (s[j] == ' ' || s[j] == '\t') {
+			j++
+		}
+		w := j
+		for w < end && s[w] != ' ' && s[w] != '\t' && s[w] != '\n' && s[w] != '\r' {
+			w++
+		}
+		if w == j || pairWord(s[j:w], s[w:end], to == from) {
+			return to, words
+		}
+		words = append(words, s[j:w])
+		to, j = w, w
+	}
+}
+
+// pairWord reports whether w, a word of a string pgx could not parse
+// after a password's value (rest follows it), starts a pair that ends
+// the password: a libpq keyword and '=' (host=db, host = db), or, right
+// after the value (first), any word with '=' (pgx takes an unknown key as
+// a run-time parameter, search_path=app). After a word that is no pair
+// (password=a b c=d, missing "=" after "b"), the string did not parse
+// and c=d, no keyword of libpq's, is the rest of the password.
+func pairWord(w, rest string, first bool) bool {
+	key, _, eq := strings.Cut(w, "=")
+	if !eq && libpqKeywords[key] {
+		eq = strings.HasPrefix(strings.TrimLeft(rest, " \t"), "=")
+	}
+	return eq && (first || libpqKeywords[key])
 }
 
 // encodedParamRE is a URL query parameter whose name holds a %XX escape:
@@ -461,6 +629,10 @@ func maskKeywords(s string, re *lazyre.Regexp, template string) string {
 		case re == passwordRE && !tookPart(m, passwordREClosing):
 			end := connectionStringEnd(s, m[0], v, m[1], &ahead)
 			m[1] = unquotedEnd(s, m[0], v, end, quotes.at(s, m[0]))
+		case re == passwordRE && m[1] < len(s) && iniQuotedThenMore(s, m[0], v, m[1]) >= 0:
+			// An INI section's quoted piece with more after it on its
+			// line: configparser's value is the whole rest of the line.
+			m[1] = iniQuotedThenMore(s, m[0], v, m[1])
 		case re == passwordRE && m[1] < len(s) && !closesValue(s[m[1]:], libpqPairBefore(s, m[0]) || conninfoFirst(s, m[0], m[1])):
 			// A quoted piece with more after it: libpq's bare value
 			// that starts with '"', the shell's 'a'"b"c.
@@ -749,10 +921,112 @@ func iniEnd(s string, k, w, v, end int) int {
 	} else {
 		line += v
 	}
-	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) {
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, i) {
 		return end
 	}
 	return max(end, line)
+}
+
+// iniQuotedThenMore is, for a quoted value s[v:q] after the keyword at
+// k, the end of its line when the keyword starts a line of an INI
+// section (iniSection) with a blank around its '=', and more than blanks
+// follows the quote on the line (password = ""&x host=db: the value is
+// the line's rest); else -1.
+func iniQuotedThenMore(s string, k, v, q int) int {
+	if s[q] == '\n' || s[q] == '\r' || strings.IndexAny(s[k:v], " \t") < 0 {
+		return -1
+	}
+	name := k
+	for name > 0 && (asciiLetter(s[name-1]) || s[name-1] >= '0' && s[name-1] <= '9' || s[name-1] == '_' || s[name-1] == '.' || s[name-1] == '-') {
+		name--
+	}
+	i := name
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	if i == 0 || s[i-1] != '\n' {
+		return -1
+	}
+	line := strings.IndexAny(s[q:], "\r\n")
+	if line < 0 {
+		line = len(s)
+	} else {
+		line += q
+	}
+	if strings.TrimRight(s[q:line], " \t") == "" || !iniSection(s, i) {
+		return -1
+	}
+	return line
+}
+
+// maxINISection is how far back from a keyword's line iniSection reads
+// for its section's header: a bound, so a text of many such lines is read
+// a bounded number of times.
+const maxINISection = 4096
+
+// iniSection reports whether the line that starts at ls in s is in an
+// INI file's section (a configparser file, a pg_service.conf): a line
+// [name] comes before it, within maxINISection bytes, and only lines
+// an INI section holds between them (blank, a comment, key = value or
+// key: value, an indented continuation). There a value runs to the line's
+// end (password = x host=db is the password "x host=db", as configparser
+// and libpq's service file read it), not as a keyword/value string.
+func iniSection(s string, ls int) bool {
+	stop := max(0, ls-maxINISection)
+	for end := ls - 1; end > stop; {
+		start := strings.LastIndexByte(s[stop:end], '\n') + 1 + stop
+		if start == stop && stop > 0 {
+			return false // the line is cut by the bound
+		}
+		line := s[start:end]
+		t := strings.TrimRight(line, " \t\r")
+		switch INILine(line, t != "" && t[len(t)-1] == ']') {
+		case INIHeader:
+			return true
+		case INIOther:
+			return false
+		}
+		end = start - 1
+	}
+	return false
+}
+
+// What a line is to an INI section (INILine).
+const (
+	INIOther  = iota // ends a section: no INI file's line
+	INIHeader        // [name]: starts one
+	INIInside        // blank, a comment, key = value, a continuation
+)
+
+// INILine is what a line, whose start is head (its first bytes, maybe
+// all of it), is to an INI section: a header where head starts with '['
+// and the line's last byte that is no blank is ']' (closed); a line a
+// section holds (blank, a comment, an indented continuation, key = value
+// or key: value); or neither. A writer that keeps only a line's start
+// decides with it as iniSection does with the whole line.
+func INILine(head string, closed bool) int {
+	switch t := strings.TrimLeft(head, " \t"); {
+	case strings.TrimRight(t, "\r\n") == "" || t[0] == '#' || t[0] == ';' || len(t) < len(head):
+		return INIInside
+	case t[0] == '[':
+		if closed {
+			return INIHeader
+		}
+		return INIOther
+	case iniKeyLine(t):
+		return INIInside
+	}
+	return INIOther
+}
+
+// iniKeyLine reports whether t is an INI line's key (letters, digits,
+// "_.-", blanks) and '=' or ':'.
+func iniKeyLine(t string) bool {
+	i := 0
+	for i < len(t) && (asciiLetter(t[i]) || t[i] >= '0' && t[i] <= '9' || strings.IndexByte("_.- \t", t[i]) >= 0) {
+		i++
+	}
+	return i > 0 && i < len(t) && (t[i] == '=' || t[i] == ':')
 }
 
 // conninfoFirst reports whether the keyword at k starts a libpq
@@ -787,7 +1061,7 @@ func conninfoFirst(s string, k, q int) bool {
 		// password = "x", host = 'db'.
 		return false
 	}
-	return conninfoPairs(s[q+end : line])
+	return conninfoPairs(s[q+end:line]) && !iniSection(s, i)
 }
 
 // conninfoPairs reports whether rest, what follows a bare value on its
@@ -1105,6 +1379,47 @@ func enclosingQuote(s string, k int) byte {
 	return q
 }
 
+// maxLineTail is how much of a long line's written start
+// CompactLineStart keeps as it was: the words a rule reads back to from
+// a keyword (libpq's pair before it) are in it.
+const maxLineTail = 128
+
+// CompactLineStart is, for ls, the written start of an open line (no
+// line break in it), a shorter text after which the patterns read the
+// rest of the line as they read it after ls: the state the line's start
+// leaves, not its bytes. It keeps ls's last words (up to maxLineTail
+// bytes, from a blank) and puts before them what the rules read back to
+// the line's start for: a word when anything but blanks came before
+// (the keyword is not first on its line: an INI line, a .NET pair, a
+// YAML key), pgx's "cannot parse `" when its string is still open (the
+// words after a password's value in it are masked), and the quote the
+// kept words start inside (the string a keyword is in ends its value).
+// A writer that keeps a long line's start so keeps bounded bytes and
+// reads each byte of it a bounded number of times.
+func CompactLineStart(ls string) string {
+	cut := 0
+	if len(ls) > maxLineTail {
+		cut = len(ls)
+		if i := strings.IndexAny(ls[len(ls)-maxLineTail:], " \t"); i >= 0 {
+			cut = len(ls) - maxLineTail + i + 1
+		}
+	}
+	head := ls[:cut]
+	var b strings.Builder
+	b.Grow(len(ls) - cut + 20)
+	if strings.TrimLeft(head, " \t") != "" {
+		b.WriteString("x ")
+	}
+	if i := strings.LastIndex(head, pgxCannotParse); i >= 0 && strings.IndexByte(head[i+len(pgxCannotParse):], '`') < 0 {
+		b.WriteString(pgxCannotParse)
+	}
+	if q := enclosingQuote(ls, cut); q != 0 {
+		b.WriteByte(q)
+	}
+	b.WriteString(ls[cut:])
+	return b.String()
+}
+
 // quoteState is enclosingQuote read on from where its last answer left
 // off: maskKeywords asks at increasing positions, so a line of many
 // keywords is read once, not from its start for each (4,000 keywords on
@@ -1294,7 +1609,7 @@ func maskSpacedUserinfo(s string) string {
 			continue
 		}
 		k := strings.IndexAny(s[end:], userinfoStops)
-		if k < 0 || s[end+k] != '@' || digits && !digitWords(s[end:end+k]) {
+		if k < 0 || s[end+k] != '@' || digits && !digitPassword(s[end:end+k], s[end+k+1:]) {
 			continue
 		}
 		b.WriteString(s[last : start+q])
@@ -1362,15 +1677,60 @@ func openUserinfoAt(w string) (c int, digits bool) {
 }
 
 // maxDigitSpan is the most text, after a URL whose password would be
-// digits only, that may still be the rest of that password: a password
-// is short, and a writer holds such a line only this long.
-const maxDigitSpan = 64
+// digits so far, that may still be the rest of that password: the most a
+// writer holds such a line (maxHeldOpen in output), a password's bound.
+// Round 13 read 64 bytes: a password of 26 digit groups showed whole.
+const maxDigitSpan = 4096
+
+// digitPassword reports whether span, what follows a URL word whose
+// password so far is digits (a blank first) up to the '@' that ends it,
+// is the rest of that password, not a port and prose after it; after is
+// the text after the '@'. Within maxDigitSpan bytes before its last
+// blank, it is when every word in span but the last is digits only
+// (postgres://u:12 34 56@h), or when the '@' is followed by a URL's
+// host and what ends one, '/', ':' and a digit, or '?'
+// (postgres://u:1234 ab cd@h/db): an e-mail address in prose after a
+// port (postgres://localhost:5432 or mail me@x.org) has none of these.
+func digitPassword(span, after string) bool {
+	return digitWords(span) || mayDigitPassword(span) && hostThenURL(after)
+}
+
+// hostThenURL reports whether s, the text after a URL's '@', starts
+// with a host (letters, digits, ".-_%", an IPv6 address's brackets and
+// colons, ',' between hosts) followed by '/', ':' and a digit, or '?'.
+func hostThenURL(s string) bool {
+	i := 0
+	for i < len(s) && (asciiLetter(s[i]) || s[i] >= '0' && s[i] <= '9' || strings.IndexByte(".-_%[],", s[i]) >= 0) {
+		if s[i] == '[' {
+			if c := strings.IndexByte(s[i:], ']'); c > 0 {
+				i += c
+			}
+		}
+		i++
+	}
+	switch {
+	case i == 0 || i == len(s):
+		return false
+	case s[i] == '/' || s[i] == '?':
+		return true
+	case s[i] == ':':
+		return i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9'
+	}
+	return false
+}
+
+// mayDigitPassword reports whether span, what follows a URL word whose
+// password so far is digits (a blank first), may still go on with that
+// password once its '@' comes (digitPassword): its last blank is within
+// maxDigitSpan bytes. A writer holds such a line while it is.
+func mayDigitPassword(span string) bool {
+	return strings.LastIndexAny(span, reSpace) < maxDigitSpan
+}
 
 // digitWords reports whether span, what follows a URL word whose password
-// so far is digits (a blank first), may go on with that password: within
-// maxDigitSpan bytes before its last blank, every word in it but the
-// last (the one an '@' ends, or one still being written) is digits only.
-// Only a blank can change the answer for a span that grows.
+// so far is digits (a blank first), is digits only but its last word
+// (the one an '@' ends, or one still being written), within
+// maxDigitSpan bytes before its last blank.
 func digitWords(span string) bool {
 	last := strings.LastIndexAny(span, reSpace)
 	if last >= maxDigitSpan {
@@ -1426,7 +1786,11 @@ func openUserinfoEnd(s string) (open, digits bool) {
 	if k >= 0 {
 		span = span[:k]
 	}
-	if digits && !digitWords(span) {
+	// Digits so far may be a port: the words after it are the password
+	// when digitPassword says so, which its '@' word, whole (a blank
+	// after it), decides; till then they may be, within maxDigitSpan.
+	atWhole := k >= 0 && strings.IndexAny(s[end+k:], " \t") >= 0
+	if digits && (!atWhole && !mayDigitPassword(span) || atWhole && !digitPassword(span, s[end+k+1:])) {
 		return false, false
 	}
 	// Open, or closed by an '@' after the last blank: a cut at that

@@ -673,6 +673,9 @@ func judge(v string, d Definition, dir string, rules []dburl.Rule) (*Source, err
 	}
 	u, err := dburl.Parse(d.Value)
 	if err != nil {
+		// A password written with an unquoted blank (password=x y) is
+		// refused here and by libpq, whose complaint names its tail.
+		dburl.AddUnparsedSecrets(d.Value)
 		return nil, &ValueError{Location: d.Location(), Var: v, Err: err}
 	}
 	s := &Source{Var: v, Def: d, Dir: dir, URL: u, Endpoint: dburl.Classify(u, rules)}

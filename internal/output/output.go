@@ -83,6 +83,81 @@ type Redactor struct {
 	// for write to keep as lineMasked ("" and false when it did not).
 	masked   string
 	maskedOK bool
+	// ini is whether the open line is in an INI file's section: a
+	// [name] line was written, and only lines a section holds since
+	// (dburl.INILine). There password = x host=db is the password
+	// "x host=db" (configparser's, a service file's), which the patterns
+	// read so under the header: the writer, which masks a line without
+	// the lines before it, masks it after a header it puts before it.
+	// iniHead is the open line's first bytes (up to maxINIHead) and
+	// iniLast its last byte that is no blank, to judge it at its end:
+	// the line's state, not its bytes.
+	// iniMid is whether the open line has bytes written, iniTrack
+	// whether its head is kept (in a section, or it starts with '[').
+	ini      bool
+	iniHead  []byte
+	iniLast  byte
+	iniMid   bool
+	iniTrack bool
+}
+
+// maxINIHead is how much of an open line's start a Redactor keeps to
+// tell what it is to an INI section.
+const maxINIHead = 256
+
+// iniHeader stands, before a line of an INI section, for the header the
+// patterns would read it under.
+const iniHeader = "[s]\n"
+
+// trackINI moves the INI section's state over b, written after the open
+// line's start: each line b ends is judged by its first bytes and its
+// last that is no blank. Out of a section only a line that starts with
+// '[' can change it (a header), so only such a line's head is kept, and
+// a write with no '[' in it is passed over (dbguard env's report, a few
+// hundred lines, costs a byte search a write).
+func (r *Redactor) trackINI(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if !r.ini && !(r.iniMid && r.iniTrack) && bytes.IndexByte(b, '[') < 0 {
+		r.iniMid, r.iniTrack = b[len(b)-1] != '\n', false
+		return
+	}
+	for len(b) > 0 {
+		if !r.iniMid {
+			r.iniTrack = r.ini || b[0] == '['
+			r.iniHead, r.iniLast = r.iniHead[:0], 0
+		}
+		nl := bytes.IndexByte(b, '\n')
+		r.iniMid = nl < 0
+		if !r.iniTrack {
+			if nl < 0 {
+				return
+			}
+			b = b[nl+1:]
+			continue
+		}
+		part := b
+		if nl >= 0 {
+			part = b[:nl]
+		}
+		if room := maxINIHead - len(r.iniHead); room > 0 {
+			r.iniHead = append(r.iniHead, part[:min(room, len(part))]...)
+		}
+		if t := bytes.TrimRight(part, " \t\r"); len(t) > 0 {
+			r.iniLast = t[len(t)-1]
+		}
+		if nl < 0 {
+			return
+		}
+		switch dburl.INILine(string(r.iniHead), r.iniLast == ']') {
+		case dburl.INIHeader:
+			r.ini = true
+		case dburl.INIOther:
+			r.ini = false
+		}
+		b = b[nl+1:]
+	}
 }
 
 // NewRedactor wraps w.
@@ -175,8 +250,10 @@ func (r *Redactor) Write(p []byte) (int, error) {
 			switch {
 			case bytes.IndexByte(rest, '@') >= 0:
 			case dburl.OpenUserinfoDigits(string(rest)):
-				// A password of digits so far, or a port: a word
-				// of letters and a blank after it end the hold.
+				// A password of digits so far, or a port: the
+				// words after it may be the password until what
+				// ends one comes, or 4 KiB of them (a blank is read
+				// for that bound).
 				r.quiet = quietToBlankOrStop
 			default:
 				r.quiet = quietToStop
@@ -261,8 +338,11 @@ func (r *Redactor) maskAfterPrompt(n int) error {
 	value := r.buf.Next(n)
 	r.afterPrompt = false
 	r.lineMaskedOK = false
-	if r.lineStart = append(r.lineStart, value...); len(r.lineStart) > maxLineStart || bytes.IndexByte(value, '\n') >= 0 {
+	r.trackINI(value)
+	if r.lineStart = append(r.lineStart, value...); bytes.IndexByte(value, '\n') >= 0 {
 		r.lineStart = r.lineStart[:0] // a quoted value's line break: a line of its own
+	} else if len(r.lineStart) > maxLineStart {
+		r.compactLineStart()
 	}
 	if t := bytes.TrimLeft(value, " \t"); len(t) > 0 && (t[0] == '\'' || t[0] == '"') {
 		// A quoted value: masked as the patterns mask it after a keyword.
@@ -409,6 +489,7 @@ const maxContext = 4096
 // once, for the patterns.
 func (r *Redactor) write(b []byte) error {
 	masked := r.mask(string(b))
+	r.trackINI(b)
 	r.context = r.contextAfter(b)
 	if nl := bytes.LastIndexByte(b, '\n'); nl >= 0 {
 		r.lineStart = append(r.lineStart[:0], b[nl+1:]...)
@@ -418,16 +499,30 @@ func (r *Redactor) write(b []byte) error {
 		r.lineMasked, r.lineMaskedOK = r.masked, r.maskedOK
 	}
 	if len(r.lineStart) > maxLineStart {
-		r.lineStart = r.lineStart[:0]
-		r.lineMaskedOK = false
+		r.compactLineStart()
 	}
 	_, err := io.WriteString(r.w, masked)
 	return err
 }
 
 // maxLineStart is the most of an open line's written start a Redactor
-// keeps: a longer line's rest is read alone.
-const maxLineStart = 1024
+// keeps as it was written: a longer start is kept as the state it leaves
+// (dburl.CompactLineStart), its last words and what the rules read back
+// to the line's start for. (Before round 14 it was dropped, and the rest
+// of the line read alone: pgx's "cannot parse `" more than 1 KiB before a
+// password, written in pieces, left the words after its value shown.)
+// 768 bytes, not the 1 KiB it was: the kept start, 128 bytes and more,
+// grows back to it, and a start that averages what the dropped one did
+// costs each write's mask no more (BenchmarkRedactorLinePieces).
+const maxLineStart = 768
+
+// compactLineStart keeps the open line's written start as the state it
+// leaves: each compaction keeps at most maxLineTail bytes and a few more,
+// so a line's bytes are each read a bounded number of times.
+func (r *Redactor) compactLineStart() {
+	r.lineStart = append(r.lineStart[:0], dburl.CompactLineStart(string(r.lineStart))...)
+	r.lineMaskedOK = false
+}
 
 // mask is text masked as the patterns mask it after the context, or
 // after the start of its line that was written. The line's start masked
@@ -442,20 +537,25 @@ func (r *Redactor) mask(text string) string {
 		}
 		return dburl.RedactText(text)
 	}
-	if len(r.lineStart) == 0 || !strings.ContainsAny(text, "=:@'\"`") {
+	header := ""
+	if r.ini {
+		header = iniHeader
+	}
+	if len(r.lineStart) == 0 && header == "" || !strings.ContainsAny(text, "=:@'\"`") {
 		// What the patterns find holds one of these: where text holds
 		// none, the line's start changes nothing in it.
 		m := dburl.RedactText(text)
-		r.masked, r.maskedOK = m, len(r.lineStart) == 0
+		r.masked, r.maskedOK = m, len(r.lineStart) == 0 && header == ""
 		return m
 	}
 	var whole strings.Builder // the line so far, in one allocation
-	whole.Grow(len(r.lineStart) + len(text))
+	whole.Grow(len(header) + len(r.lineStart) + len(text))
+	whole.WriteString(header)
 	whole.Write(r.lineStart)
 	whole.WriteString(text)
 	base := r.lineMasked
 	if !r.lineMaskedOK {
-		base = dburl.RedactText(whole.String()[:len(r.lineStart)])
+		base = dburl.RedactText(whole.String()[:len(header)+len(r.lineStart)])
 	}
 	m := dburl.RedactText(whole.String())
 	r.masked, r.maskedOK = m, true

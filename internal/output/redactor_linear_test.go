@@ -47,7 +47,11 @@ func TestAttackRedactorByteWritesLinear(t *testing.T) {
 // is cut into writes.
 func FuzzRedactorQuietSameOutput(f *testing.F) {
 	seeds := append(append(append(append(append([]string{}, splitLines...), leftLeakLines...), colonValueLines...), nextLineValues...), round13Lines...)
-	for _, s := range append(seeds, "Password:\nRetry? x\n", "password=\n \nb'x y'\n") {
+	seeds = append(seeds, round14URLLines...)
+	for _, e := range longLineEnds {
+		seeds = append(seeds, e.start+strings.Repeat("word ", 170)+e.end+"\n")
+	}
+	for _, s := range append(seeds, "Password:\nRetry? x\n", "password=\n \nb'x y'\n", "[db]\nuser = app\npassword = sZQ host=dZQ\n") {
 		f.Add(s, []byte{1, 3, 7, 2})
 	}
 	f.Add("Password: s3cret\nnext password='a\nb' x\n", []byte{10, 1, 1, 1})
