@@ -1,12 +1,12 @@
 package tool
 
 import (
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/dbguard/dbguard/internal/exitcode"
+	"github.com/dbguard/dbguard/internal/output"
 )
 
 // CheckDotenvRun refuses a dbguard exec command line that runs its
@@ -18,7 +18,11 @@ import (
 // migration tool run so is refused whatever the flag, since exec would
 // not know it runs the tool (the env file's ALEMBIC_CONFIG, none of the
 // tool's checks), and dbguard gives the tool its variables itself.
-func CheckDotenvRun(args []string) error {
+func CheckDotenvRun(args []string) error { return checkDotenvRun(nil, args) }
+
+// checkDotenvRun is CheckDotenvRun for the command a runner runs, outer
+// the runner's words (see execHint).
+func checkDotenvRun(outer, args []string) error {
 	if len(args) < 2 {
 		return nil
 	}
@@ -40,7 +44,7 @@ func CheckDotenvRun(args []string) error {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") || a == "--" {
 			if filepath.Base(args[0]) == "dotenv" {
-				return checkDotenvCLI(args) // npm's dotenv-cli: dotenv [-e F] -- CMD
+				return checkDotenvCLI(outer, args) // npm's dotenv-cli: dotenv [-e F] -- CMD
 			}
 			return nil // another subcommand: list, get, set
 		}
@@ -70,13 +74,13 @@ func CheckDotenvRun(args []string) error {
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run gives " + string(k) + " the env file's variables, and exec would not know it runs " + string(k) + ": none of its checks, and the file's own settings for it (ALEMBIC_CONFIG, its URL variables) where dbguard sets the ones it checked",
-			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+			Next: execHint("let dbguard give it the environment and run: ", outer, rest)}
 	}
 	if override && len(rest) > 0 {
 		fixed := append(append(append(slices.Clone(lead), args[1:run+1]...), "--no-override"), rest...)
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run sets the env file's variables over the environment dbguard gives the command (--override is its default): a DATABASE_URL or PYTHONPATH there would replace the guarded URL and the connection guard",
-			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+			Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 	}
 	return nil
 }
@@ -91,7 +95,7 @@ func CheckDotenvRun(args []string) error {
 // reads them: a flag takes the next word as its value unless that starts
 // with "-"; words after "--", and the first word that is no option or
 // value, are the command.
-func checkDotenvCLI(args []string) error {
+func checkDotenvCLI(outer, args []string) error {
 	var rest []string
 	override := false
 	for i := 1; i < len(args); i++ {
@@ -131,7 +135,7 @@ func checkDotenvCLI(args []string) error {
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv gives " + string(k) + " the env file's variables that dbguard does not set (and with -o all of them), and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it (Prisma's directUrl)",
-			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+			Next: execHint("let dbguard give it the environment and run: ", outer, rest)}
 	}
 	if override && len(rest) > 0 {
 		// -o dropped as minimist reads it: alone, --override[=V], or a
@@ -157,7 +161,7 @@ func checkDotenvCLI(args []string) error {
 		}
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
-			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+			Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 	}
 	return nil
 }
@@ -182,7 +186,9 @@ var envLaunchers = []string{"dotenvx", "env-cmd", "doppler", "infisical", "op"}
 // CheckEnvLauncher refuses an envLaunchers command line whose command is
 // a migration tool (KindOf, anywhere after the launcher's own words),
 // with the tool's own command line, which exec gives its environment.
-func CheckEnvLauncher(args []string) error {
+func CheckEnvLauncher(args []string) error { return checkEnvLauncher(nil, args) }
+
+func checkEnvLauncher(outer, args []string) error {
 	if len(args) < 2 || !slices.Contains(envLaunchers, filepath.Base(args[0])) {
 		return nil
 	}
@@ -190,7 +196,7 @@ func CheckEnvLauncher(args []string) error {
 		if k := KindOf(args[i:]); k != "" {
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  filepath.Base(args[0]) + " gives " + string(k) + " variables of its own, and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
-				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+				Next: execHint("let dbguard give it the environment and run: ", outer, args[i:])}
 		}
 	}
 	return nil
@@ -205,19 +211,7 @@ func CheckEnvLauncher(args []string) error {
 func CheckLauncher(root, wd string, args []string) error {
 	var outer []string // the runners' words in front of args
 	for len(args) > 0 {
-		if err := checkLauncherOnce(root, wd, args); err != nil {
-			var a *exitcode.Advice
-			if len(outer) > 0 && errors.As(err, &a) {
-				// The runner stays in front, unless the command the
-				// hint runs is a runner's already (npx prisma ...).
-				at := "dbguard exec -- "
-				if _, cmd, ok := strings.Cut(a.Next, at); ok {
-					first, _, _ := strings.Cut(cmd, " ")
-					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
-						a.Next = strings.Replace(a.Next, at, at+strings.Join(shellWords(outer), " ")+" ", 1)
-					}
-				}
-			}
+		if err := checkLauncherOnce(root, wd, outer, args); err != nil {
 			return err
 		}
 		inner := innerCommand(args)
@@ -230,17 +224,37 @@ func CheckLauncher(root, wd string, args []string) error {
 	return nil
 }
 
-func checkLauncherOnce(root, wd string, args []string) error {
-	if err := CheckPipenv(root, wd, args); err != nil {
+// execHint is a refusal's hint that ends in a command line to run: lead,
+// then dbguard exec -- and words, each quoted (output.ShellWord). outer
+// are the words of the runners in front of the command refused (uv run
+// in uv run dotenv run alembic ...): the hint keeps them in front, unless
+// its command is a runner's already (npx prisma ..., pipenv run ...).
+// The hint is built here from words, never by editing a finished one: a
+// lead that names a file could hold "dbguard exec -- " itself.
+func execHint(lead string, outer, words []string) string {
+	if len(outer) > 0 {
+		first := ""
+		if len(words) > 0 {
+			first = output.ShellWord(words[0])
+		}
+		if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
+			words = append(slices.Clip(outer), words...)
+		}
+	}
+	return lead + "dbguard exec -- " + strings.Join(shellWords(words), " ")
+}
+
+func checkLauncherOnce(root, wd string, outer, args []string) error {
+	if err := checkPipenv(root, wd, outer, args); err != nil {
 		return err
 	}
-	if err := CheckRunnerScripts(root, wd, args); err != nil {
+	if err := checkRunnerScripts(root, wd, outer, args); err != nil {
 		return err
 	}
-	if err := CheckDotenvRun(args); err != nil {
+	if err := checkDotenvRun(outer, args); err != nil {
 		return err
 	}
-	return CheckEnvLauncher(args)
+	return checkEnvLauncher(outer, args)
 }
 
 // jsRunners run a package's binary: npx NAME, pnpm [exec|dlx] NAME, yarn
