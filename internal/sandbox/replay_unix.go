@@ -277,29 +277,41 @@ const replaySeenKept = 32
 
 // pruneSeen keeps the replaySeenKept markers made last.
 func pruneSeen(root string) {
+	pruneOldest(root, replaySeenKept, func(e os.DirEntry) (time.Time, bool) {
+		if !strings.HasSuffix(e.Name(), ".seen") {
+			return time.Time{}, false
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			return time.Time{}, false
+		}
+		return fi.ModTime(), true
+	}, os.Remove)
+}
+
+// pruneOldest keeps the keep entries of root that counts counts (with the
+// time each was last used) used last, and removes the others with remove.
+func pruneOldest(root string, keep int, counts func(e os.DirEntry) (time.Time, bool), remove func(string) error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
-	type marker struct {
+	type entry struct {
 		name string
-		at   time.Time
+		used time.Time
 	}
-	var ms []marker
+	var kept []entry
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".seen") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			ms = append(ms, marker{e.Name(), fi.ModTime()})
+		if used, ok := counts(e); ok {
+			kept = append(kept, entry{e.Name(), used})
 		}
 	}
-	if len(ms) <= replaySeenKept {
+	if len(kept) <= keep {
 		return
 	}
-	slices.SortFunc(ms, func(a, b marker) int { return b.at.Compare(a.at) })
-	for _, m := range ms[replaySeenKept:] {
-		os.Remove(filepath.Join(root, m.name))
+	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
+	for _, e := range kept[keep:] {
+		remove(filepath.Join(root, e.name))
 	}
 }
 
@@ -315,35 +327,19 @@ func DropReplay(key string) {
 // pruneReplays keeps the replayEntries entries used last, and removes
 // the temporary folders of saves that were killed (older than an hour).
 func pruneReplays(root string) {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	type entry struct {
-		name string
-		used time.Time
-	}
-	var kept []entry
-	for _, e := range entries {
+	pruneOldest(root, replayEntries, func(e os.DirEntry) (time.Time, bool) {
 		fi, err := e.Info()
 		if err != nil || !fi.IsDir() {
-			continue
+			return time.Time{}, false
 		}
 		if strings.HasPrefix(e.Name(), ".new-") {
 			if time.Since(fi.ModTime()) > time.Hour {
 				os.RemoveAll(filepath.Join(root, e.Name()))
 			}
-			continue
+			return time.Time{}, false
 		}
-		kept = append(kept, entry{e.Name(), fi.ModTime()})
-	}
-	if len(kept) <= replayEntries {
-		return
-	}
-	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
-	for _, e := range kept[replayEntries:] {
-		os.RemoveAll(filepath.Join(root, e.name))
-	}
+		return fi.ModTime(), true
+	}, os.RemoveAll)
 }
 
 // replaySkip leaves out of a saved cluster what a start makes again or
