@@ -1,8 +1,6 @@
 package pullrequest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"path"
 	"path/filepath"
@@ -203,20 +201,28 @@ func addedSpec(n *addedNames, files []string) []string {
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the
-// "@@ -a,b +c,d @@" hunks after it.
+// "@@ -a,b +c,d @@" hunks after it. Its lines are read as
+// bufio.ScanLines reads them (a CR before the LF dropped), but however
+// long: a line scanner capped at 64 MiB a line stopped without a word,
+// and every file after a longer line went without its added lines.
 func parseAdded(diff []byte) map[string]map[int]bool {
 	added := map[string]map[int]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(diff))
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
 	var file string
 	var inHunk bool
-	for sc.Scan() {
-		line := sc.Text()
+	text := string(diff)
+	for text != "" {
+		line := text
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i], text[i+1:]
+		} else {
+			text = ""
+		}
+		line = strings.TrimSuffix(line, "\r")
 		switch {
 		case strings.HasPrefix(line, "diff --git "):
 			file, inHunk = "", false
 		case !inHunk && strings.HasPrefix(line, "+++ "):
-			file = diffPath(line[4:])
+			file = strings.Clone(diffPath(line[4:])) // not a slice holding the whole diff
 			if file != "" {
 				if _, ok := added[file]; !ok {
 					added[file] = map[int]bool{}
