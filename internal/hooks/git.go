@@ -277,10 +277,9 @@ func (g Git) Staged(ctx context.Context) ([]StagedFile, error) {
 // first hunk: inside one, a line is content however it starts, so an added
 // "++ b/other" is an added line, not a file name.
 //
-// Each line is a slice of one string of the whole output, read as
-// bufio.ScanLines reads it (a CR before the LF dropped): a string per
-// line, with the output's buffer beside them, was the hook's peak with
-// 3,000 new env files staged (docs/performance.md, round 14).
+// Each line is a slice of one string of the whole output (NextDiffLine):
+// a string per line, with the output's buffer beside them, was the hook's
+// peak with 3,000 new env files staged (docs/performance.md, round 14).
 func parseDiff(out []byte) []StagedFile {
 	var files []StagedFile
 	var cur *StagedFile
@@ -288,13 +287,8 @@ func parseDiff(out []byte) []StagedFile {
 	inHunk := false
 	text := string(out)
 	for text != "" {
-		t := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			t, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		t = strings.TrimSuffix(t, "\r")
+		var t string
+		t, text = NextDiffLine(text)
 		switch {
 		case strings.HasPrefix(t, "diff --git "):
 			// The header's two sides name one path (--no-renames): a
@@ -349,6 +343,19 @@ func parseDiff(out []byte) []StagedFile {
 		}
 	}
 	return files
+}
+
+// NextDiffLine splits text, git's output, at the end of its first line:
+// that line as bufio.ScanLines reads it (its LF, and a CR before it,
+// dropped) and the rest. A line may be of any length: a line scanner
+// capped at 64 MiB stopped without a word, hiding whatever followed a
+// longer line.
+func NextDiffLine(text string) (line, rest string) {
+	line = text
+	if i := strings.IndexByte(text, '\n'); i >= 0 {
+		line, rest = text[:i], text[i+1:]
+	}
+	return strings.TrimSuffix(line, "\r"), rest
 }
 
 // headerPath is the path a "diff --git" line names when both its sides

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/hooks"
 )
 
 // AddedLines is what the work tree adds to the base revision rev, by file
@@ -201,23 +203,17 @@ func addedSpec(n *addedNames, files []string) []string {
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the
-// "@@ -a,b +c,d @@" hunks after it. Its lines are read as
-// bufio.ScanLines reads them (a CR before the LF dropped), but however
-// long: a line scanner capped at 64 MiB a line stopped without a word,
-// and every file after a longer line went without its added lines.
+// "@@ -a,b +c,d @@" hunks after it, a line at a time however long
+// (hooks.NextDiffLine): every file after a line over 64 MiB went
+// without its added lines when a line scanner read them.
 func parseAdded(diff []byte) map[string]map[int]bool {
 	added := map[string]map[int]bool{}
 	var file string
 	var inHunk bool
 	text := string(diff)
 	for text != "" {
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		line = strings.TrimSuffix(line, "\r")
+		var line string
+		line, text = hooks.NextDiffLine(text)
 		switch {
 		case strings.HasPrefix(line, "diff --git "):
 			file, inHunk = "", false
