@@ -7,11 +7,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/dbguard/dbguard/internal/gate"
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/services"
 )
 
@@ -92,63 +92,13 @@ func writeCompletions(w io.Writer, app *cli.App, shell string, words []string) {
 		case "bash-legacy":
 			// The script of dbguard before 0.2 hands the answer to
 			// compgen -W, which expands it: only plain words go there.
-			if plainWord(value) {
+			if output.PlainWord(value) {
 				fmt.Fprintln(w, value)
 			}
 		default:
-			fmt.Fprintln(w, bashQuote(value))
+			fmt.Fprintln(w, output.ShellWord(value))
 		}
 	}
-}
-
-// plainWord reports whether s means itself to every shell, unquoted.
-func plainWord(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.,/:=@+%", r)) {
-			return false
-		}
-	}
-	return true
-}
-
-// bashQuote is s as one bash word that means s: as it is when plain,
-// 'single-quoted' when printable, else $'...' with escapes.
-func bashQuote(s string) string {
-	if plainWord(s) && s != "" {
-		return s
-	}
-	printable := true
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
-			printable = false
-			break
-		}
-	}
-	if printable && utf8.ValidString(s) {
-		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-	}
-	var b strings.Builder
-	b.WriteString("$'")
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '\\' || c == '\'':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case c >= 0x80:
-			// bytes, not runes: $'\xHH' in a UTF-8 locale keeps each
-			fmt.Fprintf(&b, `\x%02x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('\'')
-	return b.String()
 }
 
 // splitAtEquals reports whether bash split a --flag=value being completed

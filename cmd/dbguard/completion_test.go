@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbguard/dbguard/internal/output"
 	"github.com/dbguard/dbguard/internal/pgtest"
 )
 
@@ -684,7 +685,7 @@ func TestAttackLegacyCompletionIsPlain(t *testing.T) {
 		t.Errorf("legacy request answered %q, want %q", got, want)
 	}
 	for _, m := range hostileModes {
-		if q := bashQuote(m); !strings.Contains(current.String(), "\n"+q+"\n") {
+		if q := output.ShellWord(m); !strings.Contains(current.String(), "\n"+q+"\n") {
 			t.Errorf("%q not offered as %s:\n%s", m, q, current.String())
 		}
 	}

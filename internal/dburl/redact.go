@@ -908,20 +908,11 @@ func iniEnd(s string, k, w, v, end int) int {
 	for name > 0 && (asciiLetter(s[name-1]) || s[name-1] >= '0' && s[name-1] <= '9' || s[name-1] == '_' || s[name-1] == '.' || s[name-1] == '-') {
 		name--
 	}
-	i := name
-	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
-		i--
-	}
-	if i > 0 && s[i-1] != '\n' && s[i-1] != '\r' {
+	if !firstOnLine(s, name) {
 		return end
 	}
-	line := strings.IndexAny(s[v:], "\r\n")
-	if line < 0 {
-		line = len(s)
-	} else {
-		line += v
-	}
-	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, i) {
+	line := lineEnd(s, v)
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, lineStart(s, name)) {
 		return end
 	}
 	return max(end, line)
@@ -1042,26 +1033,40 @@ func conninfoFirst(s string, k, q int) bool {
 	if kw := s[k:w]; kw != "password" && kw != "sslpassword" {
 		return false
 	}
-	i := k
-	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
-		i--
-	}
-	if i > 0 && s[i-1] != '\n' && s[i-1] != '\r' {
+	if !firstOnLine(s, k) {
 		return false
 	}
-	line := strings.IndexAny(s[q:], "\r\n")
-	if line < 0 {
-		line = len(s)
-	} else {
-		line += q
-	}
+	line := lineEnd(s, q)
 	end := strings.IndexAny(s[q:line], " \t\f\v")
 	if end < 0 || strings.Trim(s[q:q+end], ",;)]}>:") == "" {
 		// No blank, or only a separator before it: a call's
 		// password = "x", host = 'db'.
 		return false
 	}
-	return conninfoPairs(s[q+end:line]) && !iniSection(s, i)
+	return conninfoPairs(s[q+end:line]) && !iniSection(s, lineStart(s, k))
+}
+
+// lineStart is where the blanks (spaces, tabs) just before s[i] start.
+func lineStart(s string, i int) int {
+	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+		i--
+	}
+	return i
+}
+
+// firstOnLine reports whether only blanks (spaces, tabs) stand before
+// s[i] on its line.
+func firstOnLine(s string, i int) bool {
+	i = lineStart(s, i)
+	return i == 0 || s[i-1] == '\n' || s[i-1] == '\r'
+}
+
+// lineEnd is where the line holding s[i] ends: its '\r' or '\n', or len(s).
+func lineEnd(s string, i int) int {
+	if n := strings.IndexAny(s[i:], "\r\n"); n >= 0 {
+		return i + n
+	}
+	return len(s)
 }
 
 // conninfoPairs reports whether rest, what follows a bare value on its

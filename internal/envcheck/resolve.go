@@ -244,12 +244,19 @@ func readAll(ctx context.Context, runs []run, extra []*envload.Reading, files en
 			// of every file once per loader.
 			// Expect: the folders, and so the files, are shared out evenly.
 			in := &envload.Input{Files: files, Environ: env, Mode: mode, Keep: keep, Expect: nfiles / workers}
+			last := ""
 			for i, run := range runs {
 				if rs.worker[i] != w {
 					continue
 				}
 				if ctx.Err() != nil {
 					return
+				}
+				if run.dir != last {
+					// The folder before is read: its parses go, past a
+					// budget (planRuns lists a folder's loaders together).
+					in.Trim()
+					last = run.dir
 				}
 				rs.out[i] = envload.Read(run.loader, in, run.dir, run.caller)
 				rs.finished(w, i+1)

@@ -10,6 +10,7 @@ package envload
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"iter"
 	"path"
@@ -279,8 +280,12 @@ type Input struct {
 	// 2% of dbguard env's CPU (each zeroed when first touched).
 	Expect int
 	// cache holds each file parsed once per dialect; raw its bytes.
-	cache map[cacheKey]parsed
-	raw   map[string]rawFile
+	// parsedBytes is how many bytes of files the cache's parses were
+	// made from (see Trim).
+	cache       map[cacheKey]parsed
+	parsedBytes int
+	trimAt      int // trimParsed, or the test's own
+	raw         map[string]rawFile
 	// memo holds readings of plain files by what decides them (see
 	// Read): most loaders in most folders read the same thing.
 	memo     map[string]*Reading
@@ -351,6 +356,7 @@ func (in *Input) parse(d *dialect, file string) parsed {
 		p := parsed{ok: true}
 		p.defs, p.err = d.plainRefs(in, file, f.data, plain.defs)
 		in.cache[k] = p
+		in.parsedBytes += len(f.data)
 		return p
 	}
 	if f.plain || f.refs {
@@ -375,7 +381,27 @@ func (in *Input) parse(d *dialect, file string) parsed {
 		p.defs, p.skip, p.err = d.parse(in, file, f.data)
 	}
 	in.cache[k] = p
+	in.parsedBytes += len(f.data)
 	return p
+}
+
+// trimParsed is how many bytes of files an input keeps parsed past a
+// Trim. A parse holds about three times its file's bytes in each
+// dialect: all 3,000 staged env files of 6 KB held parsed in six
+// dialects were most of the hook's 191 MiB peak (docs/performance.md,
+// "Round 14: the hook's parses let go folder by folder").
+const trimParsed = 1 << 20
+
+// Trim lets go of the input's parses, not its files' bytes, once they
+// were made from more than trimParsed bytes of files. A caller whose
+// loaders move on to another folder calls it: a folder's loaders share
+// its parses, and a file asked for again is parsed again, alike (a parse
+// is its bytes' and dialect's alone).
+func (in *Input) Trim() {
+	if at := cmp.Or(in.trimAt, trimParsed); in.parsedBytes > at {
+		clear(in.cache)
+		in.parsedBytes = 0
+	}
 }
 
 // file reads a file once.

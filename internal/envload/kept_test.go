@@ -142,3 +142,71 @@ func mapValues[K comparable, V any](m map[K]V) []V {
 	}
 	return out
 }
+
+// TestTrimmedReadingsAgree: an input whose parses are let go between
+// folders (Trim, as envcheck's workers call it) reads every loader in
+// every folder as one that keeps them all: a parse is its bytes' and
+// dialect's alone. The root's .env, which python-dotenv reads upwards
+// from folders without one, is parsed again after a trim; a file of one
+// folder named from another (compose's env_file: ../x.env) too.
+func TestTrimmedReadingsAgree(t *testing.T) {
+	const url = "postgres://app:pw@db.internal:5432/app"
+	lines := []string{
+		"DATABASE_URL=" + url,
+		`DATABASE_URL="postgres://app:${DB_PASSWORD}@db/app"`,
+		"DB_PASSWORD='s3cr et'",
+		"export DIRECT_URL=" + url + " # comment",
+		`MULTI="a` + "\n" + `b"`,
+		"PGHOST=other",
+		"X=$DATABASE_URL",
+		"NOTE=it's",
+	}
+	rng := rand.New(rand.NewPCG(14, 8))
+	files := map[string][]byte{".env": []byte("DATABASE_URL=" + url + "\nPGPORT=5433\n")}
+	var dirs []string
+	for f := range 30 {
+		dir := fmt.Sprintf("svc%02d", f)
+		dirs = append(dirs, dir)
+		for _, name := range []string{".env", ".env.local", ".env.development", "docker-compose.yml"} {
+			if rng.IntN(3) == 0 {
+				continue
+			}
+			if name == "docker-compose.yml" {
+				files[dir+"/"+name] = []byte("services:\n  app:\n    env_file:\n      - .env\n      - ../svc00/.env\n")
+				continue
+			}
+			var b strings.Builder
+			for range 20 + rng.IntN(40) {
+				b.WriteString(lines[rng.IntN(len(lines))] + "\n")
+			}
+			files[dir+"/"+name] = []byte(b.String())
+		}
+	}
+	read := func(rel string) ([]byte, bool, error) {
+		data, ok := files[rel]
+		return data, ok, nil
+	}
+	for _, keep := range [][]string{nil, {"DATABASE_URL", "DIRECT_URL"}} {
+		trimmed := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep, trimAt: 512}
+		whole := &Input{Files: read, Environ: map[string]string{}, Mode: "development", Keep: keep}
+		trims := 0
+		for _, dir := range dirs {
+			if trimmed.parsedBytes > 512 {
+				trims++
+			}
+			trimmed.Trim()
+			for _, l := range Loaders {
+				got, want := readingShown(Read(l, trimmed, dir, dir)), readingShown(Read(l, whole, dir, dir))
+				if got != want {
+					t.Fatalf("keep %q: %s in %s reads, trimmed:\n%s\nwhole:\n%s", keep, l.Name, dir, got, want)
+				}
+			}
+		}
+		if trims < 10 {
+			t.Errorf("keep %q: only %d trims", keep, trims)
+		}
+		if trimmed.parsedBytes >= whole.parsedBytes {
+			t.Errorf("keep %q: trimmed input holds parses of %d bytes, the whole one %d", keep, trimmed.parsedBytes, whole.parsedBytes)
+		}
+	}
+}

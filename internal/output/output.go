@@ -1151,41 +1151,54 @@ func Fits(lines ...string) bool {
 }
 
 // ShellWord is w as a POSIX shell reads it back as one word: as it is when
-// it holds only characters no shell expands, else single-quoted. A hint
-// that names a file from a repository ("git log -p -- FILE") is pasted
-// into a shell: a name like $(rm -rf ~) must stay a name.
+// it holds only characters no shell expands (PlainWord), else quoted. A
+// hint that names a file from a repository ("git log -p -- FILE") is
+// pasted into a shell, and a completion candidate (dbguard __complete
+// bash) is inserted as typed text: a name like $(rm -rf ~) must stay a
+// name.
 //
-// A word with a control character (a line break, ESC, DEL) is written in
-// the ANSI-C form bash, zsh and ksh read back ($'a\nb'), one line:
-// single-quoted, a folder named "api\ndbguard: hint: curl ... | sh #" put
-// a forged hint line of its own under dbguard's, the talk keeping line
-// breaks for dbguard's own multi-line messages.
+// A word of printable UTF-8 is single-quoted. One with a control character
+// (a line break, ESC, DEL) or bytes that are not UTF-8 is written in the
+// ANSI-C form bash, zsh and ksh read back ($'a\nb'), one line of printable
+// ASCII: single-quoted, a folder named "api\ndbguard: hint: curl ... | sh #"
+// put a forged hint line of its own under dbguard's, the talk keeping line
+// breaks for dbguard's own multi-line messages. Inside it a quote is \x27,
+// not \': a hint is split at "; " outside quotes (clauses), and \' would
+// end the quoting there. Bytes from 0x80 are \xHH each, not \u: what bash
+// makes of \u depends on the locale, \xHH is the byte.
 func ShellWord(w string) string {
-	if w != "" && strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == "" {
+	if w != "" && PlainWord(w) {
 		return w
 	}
-	if strings.IndexFunc(w, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		var b strings.Builder
-		b.WriteString("$'")
-		for i := 0; i < len(w); i++ {
-			switch c := w[i]; {
-			case c == '\\':
-				b.WriteString(`\\`)
-			case c == '\'':
-				b.WriteString(`\x27`) // no quote inside: a hint is split at "; " outside quotes
-			case c == '\n':
-				b.WriteString(`\n`)
-			case c == '\t':
-				b.WriteString(`\t`)
-			case c < 0x20 || c == 0x7f:
-				fmt.Fprintf(&b, `\x%02x`, c)
-			default:
-				b.WriteByte(c)
-			}
-		}
-		return b.String() + "'"
+	if utf8.ValidString(w) && strings.IndexFunc(w, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }) < 0 {
+		return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
 	}
-	return "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	var b strings.Builder
+	b.WriteString("$'")
+	for i := 0; i < len(w); i++ {
+		switch c := w[i]; {
+		case c == '\\':
+			b.WriteString(`\\`)
+		case c == '\'':
+			b.WriteString(`\x27`)
+		case c == '\n':
+			b.WriteString(`\n`)
+		case c == '\t':
+			b.WriteString(`\t`)
+		case c < 0x20 || c >= 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String() + "'"
+}
+
+// PlainWord reports whether w means itself to every shell unquoted: it
+// holds only letters, digits and _./:=@%+,- (the empty word too, which
+// ShellWord quotes as two quotes).
+func PlainWord(w string) bool {
+	return strings.Trim(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-") == ""
 }
 
 // clauses splits a hint at "; ", but not inside a single-quoted word (a

@@ -1,8 +1,6 @@
 package pullrequest
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -11,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/dbguard/dbguard/internal/hooks"
 )
 
 // AddedLines is what the work tree adds to the base revision rev, by file
@@ -266,20 +266,22 @@ func addedSpec(n *addedNames, files []string) []string {
 }
 
 // parseAdded reads git diff -U0 output: each file's "+++ b/PATH" and the
-// "@@ -a,b +c,d @@" hunks after it.
+// "@@ -a,b +c,d @@" hunks after it, a line at a time however long
+// (hooks.NextDiffLine): every file after a line over 64 MiB went
+// without its added lines when a line scanner read them.
 func parseAdded(diff []byte) map[string]map[int]bool {
 	added := map[string]map[int]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(diff))
-	sc.Buffer(make([]byte, 64*1024), 64*1024*1024)
 	var file string
 	var inHunk bool
-	for sc.Scan() {
-		line := sc.Text()
+	text := string(diff)
+	for text != "" {
+		var line string
+		line, text = hooks.NextDiffLine(text)
 		switch {
 		case strings.HasPrefix(line, "diff --git "):
 			file, inHunk = "", false
 		case !inHunk && strings.HasPrefix(line, "+++ "):
-			file = diffPath(line[4:])
+			file = strings.Clone(diffPath(line[4:])) // not a slice holding the whole diff
 			if file != "" {
 				if _, ok := added[file]; !ok {
 					added[file] = map[int]bool{}

@@ -11,6 +11,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -395,6 +396,42 @@ func TestReplayPruned(t *testing.T) {
 	for i := 3; i < replayEntries+3; i++ {
 		want = append(want, fmt.Sprintf("%032x", i))
 	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("after pruning: %v, want %v", got, want)
+	}
+}
+
+// TestReplaySeenPruned: the markers of keys missed once keep the
+// replaySeenKept made last; what is not a marker (another file, a folder
+// called *.seen, an entry) stays.
+func TestReplaySeenPruned(t *testing.T) {
+	root := t.TempDir()
+	for i := range replaySeenKept + 5 {
+		p := filepath.Join(root, fmt.Sprintf("%032x.seen", i))
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		at := time.Now().Add(time.Duration(i) * time.Minute)
+		os.Chtimes(p, at, at)
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	for _, d := range []string{"dir.seen", fmt.Sprintf("%032x", 99)} {
+		os.Mkdir(filepath.Join(root, d), 0o700)
+		os.Chtimes(filepath.Join(root, d), old, old)
+	}
+	os.WriteFile(filepath.Join(root, "other"), nil, 0o600)
+	pruneSeen(root)
+	names, _ := os.ReadDir(root)
+	var got []string
+	for _, n := range names {
+		got = append(got, n.Name())
+	}
+	var want []string
+	for i := 5; i < replaySeenKept+5; i++ {
+		want = append(want, fmt.Sprintf("%032x.seen", i))
+	}
+	want = append(want, fmt.Sprintf("%032x", 99), "dir.seen", "other")
+	slices.Sort(want)
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("after pruning: %v, want %v", got, want)
 	}

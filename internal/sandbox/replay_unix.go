@@ -331,29 +331,41 @@ const replaySeenKept = 32
 
 // pruneSeen keeps the replaySeenKept markers made last.
 func pruneSeen(root string) {
+	pruneOldest(root, replaySeenKept, func(e os.DirEntry) (time.Time, bool) {
+		if !strings.HasSuffix(e.Name(), ".seen") {
+			return time.Time{}, false
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.Mode().IsRegular() {
+			return time.Time{}, false
+		}
+		return fi.ModTime(), true
+	}, os.Remove)
+}
+
+// pruneOldest keeps the keep entries of root that counts counts (with the
+// time each was last used) used last, and removes the others with remove.
+func pruneOldest(root string, keep int, counts func(e os.DirEntry) (time.Time, bool), remove func(string) error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return
 	}
-	type marker struct {
+	type entry struct {
 		name string
-		at   time.Time
+		used time.Time
 	}
-	var ms []marker
+	var kept []entry
 	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".seen") {
-			continue
-		}
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			ms = append(ms, marker{e.Name(), fi.ModTime()})
+		if used, ok := counts(e); ok {
+			kept = append(kept, entry{e.Name(), used})
 		}
 	}
-	if len(ms) <= replaySeenKept {
+	if len(kept) <= keep {
 		return
 	}
-	slices.SortFunc(ms, func(a, b marker) int { return b.at.Compare(a.at) })
-	for _, m := range ms[replaySeenKept:] {
-		os.Remove(filepath.Join(root, m.name))
+	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
+	for _, e := range kept[keep:] {
+		remove(filepath.Join(root, e.name))
 	}
 }
 
@@ -370,32 +382,16 @@ func DropReplay(key string) {
 // the temporary folders of saves that were killed (pruneLeftovers).
 func pruneReplays(root string) {
 	pruneLeftovers(root)
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return
-	}
-	type entry struct {
-		name string
-		used time.Time
-	}
-	var kept []entry
-	for _, e := range entries {
+	pruneOldest(root, replayEntries, func(e os.DirEntry) (time.Time, bool) {
 		fi, err := e.Info()
 		if err != nil || !fi.IsDir() {
-			continue
+			return time.Time{}, false
 		}
 		if strings.HasPrefix(e.Name(), ".new-") {
-			continue // pruneLeftovers
+			return time.Time{}, false // pruneLeftovers
 		}
-		kept = append(kept, entry{e.Name(), fi.ModTime()})
-	}
-	if len(kept) <= replayEntries {
-		return
-	}
-	slices.SortFunc(kept, func(a, b entry) int { return b.used.Compare(a.used) })
-	for _, e := range kept[replayEntries:] {
-		os.RemoveAll(filepath.Join(root, e.name))
-	}
+		return fi.ModTime(), true
+	}, os.RemoveAll)
 }
 
 // leftoverAge is the age from which a save's temporary folder no one

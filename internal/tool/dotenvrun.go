@@ -1,7 +1,6 @@
 package tool
 
 import (
-	"errors"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,7 +18,11 @@ import (
 // migration tool run so is refused whatever the flag, since exec would
 // not know it runs the tool (the env file's ALEMBIC_CONFIG, none of the
 // tool's checks), and dbguard gives the tool its variables itself.
-func CheckDotenvRun(args []string) error {
+func CheckDotenvRun(args []string) error { return checkDotenvRun(runners{}, args) }
+
+// checkDotenvRun is CheckDotenvRun for the command a runner runs, outer
+// the runner's words (see execHint).
+func checkDotenvRun(outer runners, args []string) error {
 	if len(args) < 2 {
 		return nil
 	}
@@ -41,7 +44,7 @@ func CheckDotenvRun(args []string) error {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") || a == "--" {
 			if filepath.Base(args[0]) == "dotenv" {
-				return checkDotenvCLI(args) // npm's dotenv-cli: dotenv [-e F] -- CMD
+				return checkDotenvCLI(outer, args) // npm's dotenv-cli: dotenv [-e F] -- CMD
 			}
 			return nil // another subcommand: list, get, set
 		}
@@ -71,13 +74,13 @@ func CheckDotenvRun(args []string) error {
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run gives " + string(k) + " the env file's variables, and exec would not know it runs " + string(k) + ": none of its checks, and the file's own settings for it (ALEMBIC_CONFIG, its URL variables) where dbguard sets the ones it checked",
-			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+			Next: execHint("let dbguard give it the environment and run: ", outer, rest)}
 	}
 	if override && len(rest) > 0 {
 		fixed := append(append(append(slices.Clone(lead), args[1:run+1]...), "--no-override"), rest...)
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv run sets the env file's variables over the environment dbguard gives the command (--override is its default): a DATABASE_URL or PYTHONPATH there would replace the guarded URL and the connection guard",
-			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+			Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 	}
 	return nil
 }
@@ -92,7 +95,7 @@ func CheckDotenvRun(args []string) error {
 // reads them: a flag takes the next word as its value unless that starts
 // with "-"; words after "--", and the first word that is no option or
 // value, are the command.
-func checkDotenvCLI(args []string) error {
+func checkDotenvCLI(outer runners, args []string) error {
 	var rest []string
 	override := false
 	for i := 1; i < len(args); i++ {
@@ -132,7 +135,7 @@ func checkDotenvCLI(args []string) error {
 	if k := KindOf(rest); k != "" {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv gives " + string(k) + " the env file's variables that dbguard does not set (and with -o all of them), and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it (Prisma's directUrl)",
-			Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(rest), " ")}
+			Next: execHint("let dbguard give it the environment and run: ", outer, rest)}
 	}
 	if override && len(rest) > 0 {
 		// -o dropped as minimist reads it: alone, --override[=V], or a
@@ -158,7 +161,7 @@ func checkDotenvCLI(args []string) error {
 		}
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "dotenv -o sets the env file's variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
-			Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+			Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 	}
 	return nil
 }
@@ -183,7 +186,9 @@ var envLaunchers = []string{"dotenvx", "env-cmd", "doppler", "infisical", "op"}
 // CheckEnvLauncher refuses an envLaunchers command line whose command is
 // a migration tool (KindOf, anywhere after the launcher's own words),
 // with the tool's own command line, which exec gives its environment.
-func CheckEnvLauncher(args []string) error {
+func CheckEnvLauncher(args []string) error { return checkEnvLauncher(runners{}, args) }
+
+func checkEnvLauncher(outer runners, args []string) error {
 	if len(args) < 2 || !slices.Contains(envLaunchers, filepath.Base(args[0])) {
 		return nil
 	}
@@ -191,14 +196,14 @@ func CheckEnvLauncher(args []string) error {
 		if k := KindOf(args[i:]); k != "" {
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  filepath.Base(args[0]) + " gives " + string(k) + " variables of its own, and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
-				Next: "let dbguard give it the environment and run: dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
+				Next: execHint("let dbguard give it the environment and run: ", outer, args[i:])}
 		}
 	}
 	switch filepath.Base(args[0]) {
 	case "env-cmd":
-		return checkEnvCmd(args)
+		return checkEnvCmd(outer, args)
 	case "dotenvx":
-		return checkDotenvxOverload(args)
+		return checkDotenvxOverload(outer, args)
 	}
 	return nil
 }
@@ -210,7 +215,7 @@ func CheckEnvLauncher(args []string) error {
 // 11.0.0: testdata/launchers, scripts/launcher-goldens.sh). Its options
 // are read as commander reads them: -f and -e take the next word that is
 // no option; "--" or the first other word starts the command.
-func checkEnvCmd(args []string) error {
+func checkEnvCmd(outer runners, args []string) error {
 	i := 1
 	for ; i < len(args); i++ {
 		a := args[i]
@@ -234,14 +239,14 @@ func checkEnvCmd(args []string) error {
 	fixed := append([]string{args[0], "--no-override"}, args[1:]...)
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  "env-cmd sets its env file's variables over the environment dbguard gives the command (unless --no-override comes first): a DATABASE_URL there would replace the guarded URL",
-		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+		Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 }
 
 // checkDotenvxOverload refuses dotenvx run with -o/--overload (alone or
 // in a cluster of short flags, -of FILE), which sets the env files'
 // variables over the environment dbguard gives the command; without it
 // dotenvx keeps what is set (checked with dotenvx 2.38.2, as env-cmd).
-func checkDotenvxOverload(args []string) error {
+func checkDotenvxOverload(outer runners, args []string) error {
 	run := slices.Index(args, "run")
 	if run < 0 {
 		return nil
@@ -269,7 +274,7 @@ func checkDotenvxOverload(args []string) error {
 	}
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  "dotenvx run -o (--overload) sets the env files' variables over the environment dbguard gives the command: a DATABASE_URL there would replace the guarded URL",
-		Next: "keep what dbguard sets and run: dbguard exec -- " + strings.Join(shellWords(fixed), " ")}
+		Next: execHint("keep what dbguard sets and run: ", outer, fixed)}
 }
 
 // CheckLauncher is every check of exec's command line's launcher, run in
@@ -279,55 +284,70 @@ func checkDotenvxOverload(args []string) error {
 // dotenv run ..., npx dotenv -- prisma ...), whose refusal's hint keeps
 // the runner's words in front.
 func CheckLauncher(root, wd string, args []string) error {
-	var outer []string // the runners' words in front of args
-	pkg := ""          // the package word a JavaScript runner ran args[0] by
+	var outer runners // the runners in front of args
 	for len(args) > 0 {
-		if err := checkLauncherOnce(root, wd, args); err != nil {
-			var a *exitcode.Advice
-			if len(outer) > 0 && errors.As(err, &a) {
-				// The runner stays in front, unless the command the
-				// hint runs is a runner's already (npx prisma ...).
-				at := "dbguard exec -- "
-				if before, cmd, ok := strings.Cut(a.Next, at); ok {
-					first, rest, _ := strings.Cut(cmd, " ")
-					if pkg != "" && first == output.ShellWord(args[0]) {
-						// npx @dotenvx/dotenvx run -o ...: the hint
-						// runs the same package, not npx dotenvx, which
-						// is another package of the registry.
-						first, cmd = output.ShellWord(pkg), output.ShellWord(pkg)+" "+rest
-					}
-					if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
-						a.Next = before + at + strings.Join(shellWords(outer), " ") + " " + cmd
-					}
-				}
-			}
+		if err := checkLauncherOnce(root, wd, outer, args); err != nil {
 			return err
 		}
 		inner := innerCommand(args)
 		if inner == nil {
 			return nil
 		}
-		pkg = ""
+		outer.pkg, outer.bin = "", ""
 		if w := args[len(args)-len(inner)]; w != inner[0] {
-			pkg = w // dotenv-cli@7, @dotenvx/dotenvx
+			outer.pkg, outer.bin = w, inner[0] // dotenv-cli@7, @dotenvx/dotenvx
 		}
-		outer = append(outer, args[:len(args)-len(inner)]...)
+		outer.words = append(outer.words, args[:len(args)-len(inner)]...)
 		args = inner
 	}
 	return nil
 }
 
-func checkLauncherOnce(root, wd string, args []string) error {
-	if err := CheckPipenv(root, wd, args); err != nil {
+// runners are the runners in front of the command a check refuses: their
+// words (uv run in uv run dotenv run alembic ...), and, when the last ran
+// it by a package word that is not its binary's name (npx
+// @dotenvx/dotenvx, npx dotenv-cli@7), that word and the binary's.
+type runners struct {
+	words    []string
+	pkg, bin string
+}
+
+// execHint is a refusal's hint that ends in a command line to run: lead,
+// then dbguard exec -- and words, each quoted (output.ShellWord). The hint
+// keeps the runners of outer in front, unless its command is a runner's
+// already (npx prisma ..., pipenv run ...); a command that starts with the
+// binary a runner ran by its package word is run by that word again (npx
+// @dotenvx/dotenvx run -o ..., not npx dotenvx, which is another package
+// of the registry). The hint is built here from words, never by editing a
+// finished one: a lead that names a file could hold "dbguard exec -- "
+// itself.
+func execHint(lead string, outer runners, words []string) string {
+	if len(outer.words) > 0 {
+		if outer.pkg != "" && len(words) > 0 && words[0] == outer.bin {
+			words = append([]string{outer.pkg}, words[1:]...)
+		}
+		first := ""
+		if len(words) > 0 {
+			first = output.ShellWord(words[0])
+		}
+		if !slices.Contains(jsRunners, first) && !slices.Contains(pythonRunners, first) {
+			words = append(slices.Clip(outer.words), words...)
+		}
+	}
+	return lead + "dbguard exec -- " + strings.Join(shellWords(words), " ")
+}
+
+func checkLauncherOnce(root, wd string, outer runners, args []string) error {
+	if err := checkPipenv(root, wd, outer, args); err != nil {
 		return err
 	}
-	if err := CheckRunnerScripts(root, wd, args); err != nil {
+	if err := checkRunnerScripts(root, wd, outer, args); err != nil {
 		return err
 	}
-	if err := CheckDotenvRun(args); err != nil {
+	if err := checkDotenvRun(outer, args); err != nil {
 		return err
 	}
-	return CheckEnvLauncher(args)
+	return checkEnvLauncher(outer, args)
 }
 
 // jsRunners run a package's binary: npx NAME, pnpm [exec|dlx] NAME, yarn

@@ -27,17 +27,20 @@ import (
 // root is the project's top, wd where pipenv runs; the Pipfiles read are
 // those in wd and the folders above it up to root, as pipenv looks for
 // one upward.
-func CheckPipenv(root, wd string, args []string) error {
+func CheckPipenv(root, wd string, args []string) error { return checkPipenv(root, wd, runners{}, args) }
+
+// checkPipenv is CheckPipenv for the command a runner runs, outer the
+// runner's words (see execHint).
+func checkPipenv(root, wd string, outer runners, args []string) error {
 	words := pipenvWords(args)
 	sub := pipenvNext(words, 0) // pipenv's subcommand, after its own options
 	if sub >= len(words) || words[sub] != "run" && words[sub] != "shell" {
 		return nil
 	}
-	shown := strings.Join(shellWords(args), " ")
 	if !pipenvTrue(os.Getenv("PIPENV_DONT_LOAD_ENV")) {
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  "pipenv " + words[sub] + " loads the project's .env over the environment dbguard gives it (python-dotenv, override): a PYTHONPATH, ALEMBIC_CONFIG or DATABASE_URL there would win over what dbguard checked and set, and its connection guard",
-			Next: "let dbguard give the environment and run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown}
+			Next: execHint("let dbguard give the environment and run: PIPENV_DONT_LOAD_ENV=1 ", outer, args)}
 	}
 	if words[sub] != "run" {
 		return nil
@@ -59,9 +62,9 @@ func CheckPipenv(root, wd string, args []string) error {
 	}
 	// As typed where exec runs (../Pipfile from a subfolder), to paste.
 	at := output.Escape(output.FromHere(filepath.Join(dir, "Pipfile")))
-	next := "rename the script in " + at + ", then run: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + shown
+	next := execHint("rename the script in "+at+", then run: PIPENV_DONT_LOAD_ENV=1 ", outer, args)
 	if name == "alembic" {
-		next = "run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 dbguard exec -- " + strings.Join(shellWords(append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...)), " ")
+		next = execHint("run Alembic without the script: PIPENV_DONT_LOAD_ENV=1 ", outer, append([]string{"pipenv", "run", "python", "-m"}, words[cmd:]...))
 	}
 	return &exitcode.Advice{Code: exitcode.Usage,
 		Msg:  fmt.Sprintf("%s:%d: the Pipfile's [scripts] defines %s, so pipenv run %s runs that script's command line, not %s: dbguard checks the command it is given, and would not know what runs", at, line, output.Escape(name), output.Escape(name), output.Escape(name)),
@@ -99,6 +102,12 @@ func nearestUnder(root, wd, name string, max int64) (data []byte, dir string, ok
 // The pyproject.toml read is the nearest one from wd up to root, the
 // project the runner works on.
 func CheckRunnerScripts(root, wd string, args []string) error {
+	return checkRunnerScripts(root, wd, runners{}, args)
+}
+
+// checkRunnerScripts is CheckRunnerScripts for the command a runner runs,
+// outer the runner's words (see execHint).
+func checkRunnerScripts(root, wd string, outer runners, args []string) error {
 	runner, project, i := runnerScriptsLine(args)
 	if i == 0 {
 		return nil
@@ -118,7 +127,7 @@ func CheckRunnerScripts(root, wd string, args []string) error {
 	}
 	rel, _ := filepath.Rel(root, dir)
 	at := output.Escape(output.FromHere(filepath.Join(dir, "pyproject.toml")))
-	next := "drop it from " + at + " (dbguard gives the command its environment), then run the command again: dbguard exec -- " + strings.Join(shellWords(args), " ")
+	next := execHint("drop it from "+at+" (dbguard gives the command its environment), then run the command again: ", outer, args)
 	table := []string{"tool", runner, "scripts"}
 	if runner == "hatch" {
 		if line := hatchScripts(data, []string{"tool", "hatch"}, name); line > 0 {
