@@ -57,6 +57,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDrizzle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/models
 	$(GO) test -run '^$$' -fuzz '^FuzzPrismaConfig$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/tool
 	$(GO) test -run '^$$' -fuzz '^FuzzTomlDefines$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/tool
+	$(GO) test -run '^$$' -fuzz '^FuzzReadShellLine$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/tool
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuals$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/plan
 	$(GO) test -run '^$$' -fuzz '^FuzzAsComposeGo$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./internal/composetpl
 

@@ -19,6 +19,7 @@ import (
 func TestLauncherHintsFromWords(t *testing.T) {
 	t.Setenv("PIPENV_DONT_LOAD_ENV", "")
 	root := t.TempDir()
+	t.Chdir(root) // the hints name files from where the user stands
 	wd := filepath.Join(root, "dbguard exec -- x")
 	if err := os.MkdirAll(wd, 0o755); err != nil {
 		t.Fatal(err)
