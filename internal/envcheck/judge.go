@@ -336,7 +336,7 @@ func (r *Report) groupDatabases() {
 		}
 	}
 	for i := range r.Databases {
-		r.Databases[i].Readers = strings.Split(labels(readersOf[i]), "; ")
+		r.Databases[i].Readers = labelList(readersOf[i])
 	}
 }
 
@@ -531,6 +531,31 @@ func (j *judging) failures(vars []string) error {
 // labels names loaders for people, grouped by folder: "dotenv, vite in
 // the project root; godotenv in backend/".
 func labels(lrs []*LoaderReading) string {
+	s, _ := labelParts(lrs, false)
+	return s
+}
+
+// labelList is labels one folder an entry, each a part of labels' text. It
+// is not that text cut at "; ": a folder may be named "a; b", and cut
+// there it was two made-up readers. With no readings it is one empty
+// entry, as the cut text was.
+func labelList(lrs []*LoaderReading) []string {
+	s, ends := labelParts(lrs, true)
+	out := make([]string, 0, max(len(ends), 1))
+	start := 0
+	for _, e := range ends {
+		out = append(out, s[start:e])
+		start = e + len("; ")
+	}
+	if len(ends) == 0 {
+		out = append(out, s)
+	}
+	return out
+}
+
+// labelParts writes labels' text and, when asked, where each folder's part
+// of it ends.
+func labelParts(lrs []*LoaderReading, wantEnds bool) (string, []int) {
 	var dirs []string
 	var names [][]string // by dirs' index
 	at := map[string]int{}
@@ -560,6 +585,10 @@ func labels(lrs []*LoaderReading) string {
 		}
 	}
 	var b strings.Builder
+	var ends []int
+	if wantEnds {
+		ends = make([]int, 0, len(dirs))
+	}
 	for i, d := range dirs {
 		if i > 0 {
 			b.WriteString("; ")
@@ -572,8 +601,11 @@ func labels(lrs []*LoaderReading) string {
 		}
 		b.WriteString(" in ")
 		b.WriteString(where(d))
+		if wantEnds {
+			ends = append(ends, b.Len())
+		}
 	}
-	return b.String()
+	return b.String(), ends
 }
 
 // shadowed adds the definitions of URL variables that loaders read past

@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -131,5 +132,42 @@ func TestLabelsOfTheJudgedReadings(t *testing.T) {
 		if !dirs[d] {
 			t.Errorf("no reading in %q (readings in %v)", d, dirs)
 		}
+	}
+}
+
+// A folder whose name holds "; " (the text that parts one folder's loaders
+// from the next's) is one reader of its database, in read_by and in the
+// conflict's text, not two made-up ones cut at its name.
+func TestDatabaseReadersOfASemicolonFolder(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":              "DATABASE_URL=postgres://app@h1.internal/one\n",
+		"a; b/.env":         "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"a; b/c/.env":       "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"a; b/package.json": `{"dependencies": {"dotenv": "16.0.0"}}`,
+	})
+	r := mustResolve(t, root, nil)
+	var two *Database
+	for i, db := range r.Databases {
+		if db.ID.Database == "two" {
+			two = &r.Databases[i]
+		}
+	}
+	if two == nil {
+		t.Fatalf("no database two in %+v", r.Databases)
+	}
+	for _, rd := range two.Readers {
+		if !strings.Contains(rd, " in ") {
+			t.Errorf("reader %q of %v names no folder", rd, two.Readers)
+		}
+	}
+	if got, want := two.Readers[0], "dotenv in a; b/"; got != want {
+		t.Errorf("first reader %q, want %q (all: %q)", got, want, two.Readers)
+	}
+	var ce *ConflictError
+	if !errors.As(r.Err(false), &ce) {
+		t.Fatalf("Err = %v, want a conflict", r.Err(false))
+	}
+	if msg := strings.Join(ce.Who, "\n"); !strings.Contains(msg, "what runs in a; b/") {
+		t.Errorf("conflict readers %q do not name the folder a; b/", ce.Who)
 	}
 }
