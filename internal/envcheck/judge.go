@@ -336,7 +336,7 @@ func (r *Report) groupDatabases() {
 		}
 	}
 	for i := range r.Databases {
-		r.Databases[i].Readers = labelList(readersOf[i])
+		r.Databases[i].Readers, r.Databases[i].readerIn = labelList(readersOf[i])
 	}
 }
 
@@ -535,26 +535,27 @@ func labels(lrs []*LoaderReading) string {
 	return s
 }
 
-// labelList is labels one folder an entry, each a part of labels' text. It
-// is not that text cut at "; ": a folder may be named "a; b", and cut
-// there it was two made-up readers. With no readings it is one empty
-// entry, as the cut text was.
-func labelList(lrs []*LoaderReading) []string {
+// labelList is labels one folder an entry, each a part of labels' text,
+// and where in each its folder's " in " is. It is not that text cut at
+// "; ": a folder may be named "a; b", and cut there it was two made-up
+// readers. With no readings it is one empty entry, as the cut text was.
+func labelList(lrs []*LoaderReading) (list []string, in []int) {
 	s, ends := labelParts(lrs, true)
-	out := make([]string, 0, max(len(ends), 1))
+	list = make([]string, 0, max(len(ends)/2, 1))
+	in = make([]int, 0, max(len(ends)/2, 1))
 	start := 0
-	for _, e := range ends {
-		out = append(out, s[start:e])
-		start = e + len("; ")
+	for k := 0; k < len(ends); k += 2 {
+		list, in = append(list, s[start:ends[k+1]]), append(in, ends[k]-start)
+		start = ends[k+1] + len("; ")
 	}
 	if len(ends) == 0 {
-		out = append(out, s)
+		list, in = append(list, s), append(in, -1)
 	}
-	return out
+	return list, in
 }
 
-// labelParts writes labels' text and, when asked, where each folder's part
-// of it ends.
+// labelParts writes labels' text and, when asked, for each folder's part
+// of it where its " in " starts and where it ends.
 func labelParts(lrs []*LoaderReading, wantEnds bool) (string, []int) {
 	var dirs []string
 	var names [][]string // by dirs' index
@@ -587,7 +588,7 @@ func labelParts(lrs []*LoaderReading, wantEnds bool) (string, []int) {
 	var b strings.Builder
 	var ends []int
 	if wantEnds {
-		ends = make([]int, 0, len(dirs))
+		ends = make([]int, 0, 2*len(dirs))
 	}
 	for i, d := range dirs {
 		if i > 0 {
@@ -598,6 +599,9 @@ func labelParts(lrs []*LoaderReading, wantEnds bool) (string, []int) {
 				b.WriteString(", ")
 			}
 			b.WriteString(n)
+		}
+		if wantEnds {
+			ends = append(ends, b.Len())
 		}
 		b.WriteString(" in ")
 		b.WriteString(where(d))

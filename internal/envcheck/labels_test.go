@@ -171,3 +171,23 @@ func TestDatabaseReadersOfASemicolonFolder(t *testing.T) {
 		t.Errorf("conflict readers %q do not name the folder a; b/", ce.Who)
 	}
 }
+
+// A folder whose name holds " in " (the text between a folder's loaders
+// and its name) is named whole where the conflict says what runs there,
+// not from its last " in " on.
+func TestConflictReadersOfAnInFolder(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":             "DATABASE_URL=postgres://app@h1.internal/one\n",
+		"x in y/.env":      "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"x in y/a in/.env": "DATABASE_URL=postgres://app@h2.internal/two\n",
+	})
+	r := mustResolve(t, root, nil)
+	var ce *ConflictError
+	if !errors.As(r.Err(false), &ce) {
+		t.Fatalf("Err = %v, want a conflict", r.Err(false))
+	}
+	msg := strings.Join(ce.Who, "\n")
+	if !strings.Contains(msg, "what runs in x in y/ or x in y/a in/ reads") {
+		t.Errorf("conflict readers %q do not name the folders x in y/ and x in y/a in/", ce.Who)
+	}
+}
