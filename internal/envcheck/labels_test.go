@@ -191,3 +191,54 @@ func TestConflictReadersOfAnInFolder(t *testing.T) {
 		t.Errorf("conflict readers %q do not name the folders x in y/ and x in y/a in/", ce.Who)
 	}
 }
+
+// labelList is labels' text one folder an entry, each folder's " in "
+// where labelList says, whatever the folders are named: the entries
+// joined are labels, and each is the folder's loaders in where's name.
+func TestLabelListAsFolders(t *testing.T) {
+	lr := func(dir, loader string) *LoaderReading { return &LoaderReading{Dir: dir, Loader: loader} }
+	cases := [][]*LoaderReading{
+		nil,
+		{lr(".", "dotenv")},
+		{lr("a; b", "dotenv"), lr("a; b", "vite"), lr("x in y", "next"), lr("a; b", "dotenv")},
+		{lr("c", "npm run x in y"), lr("in ; in", "godotenv"), lr(".", "compose service a (compose.yaml:3)")},
+	}
+	for _, lrs := range cases {
+		list, in := labelList(lrs)
+		if got, want := strings.Join(list, "; "), labels(lrs); got != want {
+			t.Errorf("labelList joined = %q, want %q", got, want)
+		}
+		if len(in) != len(list) {
+			t.Fatalf("%d places of \" in \" for %d entries", len(in), len(list))
+		}
+		var dirs []string
+		for _, x := range lrs {
+			if !slices.Contains(dirs, x.Dir) {
+				dirs = append(dirs, x.Dir)
+			}
+		}
+		if len(dirs) == 0 {
+			if len(list) != 1 || list[0] != "" || in[0] != -1 {
+				t.Errorf("no readings: %q %v, want one empty entry", list, in)
+			}
+			continue
+		}
+		if len(list) != len(dirs) {
+			t.Fatalf("labelList %q: %d entries for folders %q", list, len(list), dirs)
+		}
+		for i, d := range dirs {
+			var names []string
+			for _, x := range lrs {
+				if x.Dir == d && !slices.Contains(names, x.Loader) {
+					names = append(names, x.Loader)
+				}
+			}
+			if got, want := list[i][:in[i]], strings.Join(names, ", "); got != want {
+				t.Errorf("entry %q: loaders %q, want %q", list[i], got, want)
+			}
+			if got, want := list[i][in[i]:], " in "+where(d); got != want {
+				t.Errorf("entry %q: folder %q, want %q", list[i], got, want)
+			}
+		}
+	}
+}
