@@ -54,8 +54,13 @@ func (r *Report) conflictReaders() []string {
 			continue
 		}
 		var places, services, scripts []string
-		for _, rd := range d.Readers {
+		for k, rd := range d.Readers {
+			// Where the folder starts, as labelList wrote it: the last
+			// " in " is inside a folder named "x in y".
 			i := strings.LastIndex(rd, " in ")
+			if k < len(d.readerIn) {
+				i = d.readerIn[k]
+			}
 			switch {
 			case strings.HasPrefix(rd, "npm run ") || strings.HasPrefix(rd, "load_dotenv() at "):
 				scripts = append(scripts, rd) // a script or a call in the code: name it

@@ -336,7 +336,7 @@ func (r *Report) groupDatabases() {
 		}
 	}
 	for i := range r.Databases {
-		r.Databases[i].Readers = strings.Split(labels(readersOf[i]), "; ")
+		r.Databases[i].Readers, r.Databases[i].readerIn = labelList(readersOf[i])
 	}
 }
 
@@ -531,6 +531,32 @@ func (j *judging) failures(vars []string) error {
 // labels names loaders for people, grouped by folder: "dotenv, vite in
 // the project root; godotenv in backend/".
 func labels(lrs []*LoaderReading) string {
+	s, _ := labelParts(lrs, false)
+	return s
+}
+
+// labelList is labels one folder an entry, each a part of labels' text,
+// and where in each its folder's " in " is. It is not that text cut at
+// "; ": a folder may be named "a; b", and cut there it was two made-up
+// readers. With no readings it is one empty entry, as the cut text was.
+func labelList(lrs []*LoaderReading) (list []string, in []int) {
+	s, ends := labelParts(lrs, true)
+	list = make([]string, 0, max(len(ends)/2, 1))
+	in = make([]int, 0, max(len(ends)/2, 1))
+	start := 0
+	for k := 0; k < len(ends); k += 2 {
+		list, in = append(list, s[start:ends[k+1]]), append(in, ends[k]-start)
+		start = ends[k+1] + len("; ")
+	}
+	if len(ends) == 0 {
+		list, in = append(list, s), append(in, -1)
+	}
+	return list, in
+}
+
+// labelParts writes labels' text and, when asked, for each folder's part
+// of it where its " in " starts and where it ends.
+func labelParts(lrs []*LoaderReading, wantEnds bool) (string, []int) {
 	var dirs []string
 	var names [][]string // by dirs' index
 	at := map[string]int{}
@@ -560,6 +586,10 @@ func labels(lrs []*LoaderReading) string {
 		}
 	}
 	var b strings.Builder
+	var ends []int
+	if wantEnds {
+		ends = make([]int, 0, 2*len(dirs))
+	}
 	for i, d := range dirs {
 		if i > 0 {
 			b.WriteString("; ")
@@ -570,10 +600,16 @@ func labels(lrs []*LoaderReading) string {
 			}
 			b.WriteString(n)
 		}
+		if wantEnds {
+			ends = append(ends, b.Len())
+		}
 		b.WriteString(" in ")
 		b.WriteString(where(d))
+		if wantEnds {
+			ends = append(ends, b.Len())
+		}
 	}
-	return b.String()
+	return b.String(), ends
 }
 
 // shadowed adds the definitions of URL variables that loaders read past

@@ -1,6 +1,7 @@
 package envcheck
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -130,6 +131,114 @@ func TestLabelsOfTheJudgedReadings(t *testing.T) {
 	for _, d := range []string{".", "a", "b/c", "x\u001by"} {
 		if !dirs[d] {
 			t.Errorf("no reading in %q (readings in %v)", d, dirs)
+		}
+	}
+}
+
+// A folder whose name holds "; " (the text that parts one folder's loaders
+// from the next's) is one reader of its database, in read_by and in the
+// conflict's text, not two made-up ones cut at its name.
+func TestDatabaseReadersOfASemicolonFolder(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":              "DATABASE_URL=postgres://app@h1.internal/one\n",
+		"a; b/.env":         "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"a; b/c/.env":       "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"a; b/package.json": `{"dependencies": {"dotenv": "16.0.0"}}`,
+	})
+	r := mustResolve(t, root, nil)
+	var two *Database
+	for i, db := range r.Databases {
+		if db.ID.Database == "two" {
+			two = &r.Databases[i]
+		}
+	}
+	if two == nil {
+		t.Fatalf("no database two in %+v", r.Databases)
+	}
+	for _, rd := range two.Readers {
+		if !strings.Contains(rd, " in ") {
+			t.Errorf("reader %q of %v names no folder", rd, two.Readers)
+		}
+	}
+	if got, want := two.Readers[0], "dotenv in a; b/"; got != want {
+		t.Errorf("first reader %q, want %q (all: %q)", got, want, two.Readers)
+	}
+	var ce *ConflictError
+	if !errors.As(r.Err(false), &ce) {
+		t.Fatalf("Err = %v, want a conflict", r.Err(false))
+	}
+	if msg := strings.Join(ce.Who, "\n"); !strings.Contains(msg, "what runs in a; b/") {
+		t.Errorf("conflict readers %q do not name the folder a; b/", ce.Who)
+	}
+}
+
+// A folder whose name holds " in " (the text between a folder's loaders
+// and its name) is named whole where the conflict says what runs there,
+// not from its last " in " on.
+func TestConflictReadersOfAnInFolder(t *testing.T) {
+	root := tree(t, map[string]string{
+		".env":             "DATABASE_URL=postgres://app@h1.internal/one\n",
+		"x in y/.env":      "DATABASE_URL=postgres://app@h2.internal/two\n",
+		"x in y/a in/.env": "DATABASE_URL=postgres://app@h2.internal/two\n",
+	})
+	r := mustResolve(t, root, nil)
+	var ce *ConflictError
+	if !errors.As(r.Err(false), &ce) {
+		t.Fatalf("Err = %v, want a conflict", r.Err(false))
+	}
+	msg := strings.Join(ce.Who, "\n")
+	if !strings.Contains(msg, "what runs in x in y/ or x in y/a in/ reads") {
+		t.Errorf("conflict readers %q do not name the folders x in y/ and x in y/a in/", ce.Who)
+	}
+}
+
+// labelList is labels' text one folder an entry, each folder's " in "
+// where labelList says, whatever the folders are named: the entries
+// joined are labels, and each is the folder's loaders in where's name.
+func TestLabelListAsFolders(t *testing.T) {
+	lr := func(dir, loader string) *LoaderReading { return &LoaderReading{Dir: dir, Loader: loader} }
+	cases := [][]*LoaderReading{
+		nil,
+		{lr(".", "dotenv")},
+		{lr("a; b", "dotenv"), lr("a; b", "vite"), lr("x in y", "next"), lr("a; b", "dotenv")},
+		{lr("c", "npm run x in y"), lr("in ; in", "godotenv"), lr(".", "compose service a (compose.yaml:3)")},
+	}
+	for _, lrs := range cases {
+		list, in := labelList(lrs)
+		if got, want := strings.Join(list, "; "), labels(lrs); got != want {
+			t.Errorf("labelList joined = %q, want %q", got, want)
+		}
+		if len(in) != len(list) {
+			t.Fatalf("%d places of \" in \" for %d entries", len(in), len(list))
+		}
+		var dirs []string
+		for _, x := range lrs {
+			if !slices.Contains(dirs, x.Dir) {
+				dirs = append(dirs, x.Dir)
+			}
+		}
+		if len(dirs) == 0 {
+			if len(list) != 1 || list[0] != "" || in[0] != -1 {
+				t.Errorf("no readings: %q %v, want one empty entry", list, in)
+			}
+			continue
+		}
+		if len(list) != len(dirs) {
+			t.Fatalf("labelList %q: %d entries for folders %q", list, len(list), dirs)
+		}
+		for i, d := range dirs {
+			var names []string
+			for _, x := range lrs {
+				if x.Dir == d && !slices.Contains(names, x.Loader) {
+					names = append(names, x.Loader)
+				}
+			}
+			if got, want := list[i][:in[i]], strings.Join(names, ", "); got != want {
+				t.Errorf("entry %q: loaders %q, want %q", list[i], got, want)
+			}
+			if got, want := list[i][in[i]:], " in "+where(d); got != want {
+				t.Errorf("entry %q: folder %q, want %q", list[i], got, want)
+			}
 		}
 	}
 }

@@ -42,6 +42,9 @@ type Database struct {
 	Sources []*Source
 	// Readers says which loaders, started where, read this database.
 	Readers []string
+	// readerIn is where each reader's " in " before its folder is (-1:
+	// none): a folder may be named "x in y" (see conflictReaders).
+	readerIn []int
 }
 
 // Warning is something that does not make the databases disagree but that a
