@@ -67,6 +67,9 @@ plan)
   # The prefix: the blobs of the files that decide the replay, as the
   # checkout's own index holds them (a nearer entry for the same files);
   # the key ends with the run, so a job that wrote a new entry saves it.
+  # git reads actions/checkout's own repository, named (never one a
+  # folder of the pull request's tree could stand for), and only its
+  # index: ls-files -s runs no filter, hook or fsmonitor.
   files=none
   if [ -d "$GITHUB_WORKSPACE/.git" ]; then
     read -ra specs <<< "${DBGUARD_CACHE_FILES:-*.sql dbguard.yaml}"
