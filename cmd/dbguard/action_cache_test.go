@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -66,6 +67,10 @@ func TestActionReplayCache(t *testing.T) {
 		t.Fatalf("push job: uses %q, want an empty restore and a save under run 101:\n%s", first.used, first.log)
 	}
 	saved := strings.TrimPrefix(first.used[1], "save ")
+	// OS, arch, the working folder's hash, the migrations' blobs' hash, the run.
+	if !regexp.MustCompile(`^dbguard-replay-1-Linux-X64-[0-9a-f]{8}-[0-9a-f]{16}-101-1$`).MatchString(saved) {
+		t.Errorf("key %q, want the files' hash in it", saved)
+	}
 	entries, _ := filepath.Glob(filepath.Join(store, saved, "*", "meta"))
 	if len(entries) != 1 {
 		t.Fatalf("saved %v, want one entry", entries)

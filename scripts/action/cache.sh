@@ -28,6 +28,10 @@ set -euo pipefail
 home="$RUNNER_TEMP/dbguard-cache"
 path="$home/dbguard/sandbox/replay"
 stamp="$RUNNER_TEMP/dbguard-cache.stamp"
+# SHA-256 of stdin, its first $1 hex digits (macOS runners have shasum).
+sum() {
+  if command -v sha256sum >/dev/null 2>&1; then sha256sum; else shasum -a 256; fi | cut -c1-"$1"
+}
 
 case "${1:-}" in
 plan)
@@ -74,10 +78,10 @@ plan)
   if [ -d "$GITHUB_WORKSPACE/.git" ]; then
     read -ra specs <<< "${DBGUARD_CACHE_FILES:-*.sql dbguard.yaml}"
     if listed="$(GIT_DIR="$GITHUB_WORKSPACE/.git" GIT_WORK_TREE="$GITHUB_WORKSPACE" git -c core.fsmonitor=false ls-files -s -- "${specs[@]}" 2>/dev/null)"; then
-      files="$(printf '%s' "$listed" | sha256sum | cut -c1-16)"
+      files="$(printf '%s' "$listed" | sum 16)"
     fi
   fi
-  where="$(printf '%s' "$PWD" | sha256sum | cut -c1-8)"
+  where="$(printf '%s' "$PWD" | sum 8)"
   prefix="dbguard-replay-1-${RUNNER_OS:-os}-${RUNNER_ARCH:-arch}-$where-"
   portable="" first=""
   if [ "$restore" = true ]; then
