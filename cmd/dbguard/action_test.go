@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -43,6 +44,8 @@ type actionFile struct {
 			Shell            string            `yaml:"shell"`
 			Run              string            `yaml:"run"`
 			Uses             string            `yaml:"uses"`
+			If               string            `yaml:"if"`
+			With             map[string]string `yaml:"with"`
 			Env              map[string]string `yaml:"env"`
 			WorkingDirectory string            `yaml:"working-directory"`
 		} `yaml:"steps"`
@@ -56,7 +59,18 @@ type actionRun struct {
 	log        string            // every step's stdout and stderr
 	summary    string            // $GITHUB_STEP_SUMMARY
 	outputs    map[string]string // the action's outputs
+	used       []string          // the uses: steps run, "name with key"
 }
+
+// A runner's context the test sets: env keys with this prefix are
+// expressions (github.event.pull_request.head.repo.full_name), not
+// variables; actionCacheStore names the folder that stands for GitHub's
+// cache store (actions/cache/restore and save, simulated: an exact key,
+// else the newest entry under the first restore prefix that has one).
+const (
+	actionExpr       = "expr:"
+	actionCacheStore = "test:cache-store"
+)
 
 var exprRE = regexp.MustCompile(`\$\{\{\s*([^}]*?)\s*\}\}`)
 
@@ -131,6 +145,9 @@ func runAction(t *testing.T, workspace string, inputs, env map[string]string) ac
 				id, out, _ := strings.Cut(rest, ".outputs.")
 				return stepOutputs[id][out]
 			}
+			if strings.HasPrefix(e, "github.") || strings.HasPrefix(e, "runner.") {
+				return env[actionExpr+e]
+			}
 			t.Fatalf("action.yml: expression %s is not one this test evaluates", m)
 			return ""
 		})
@@ -164,13 +181,41 @@ func runAction(t *testing.T, workspace string, inputs, env map[string]string) ac
 		base[k] = v
 	}
 	for k, v := range env {
-		base[k] = v
+		if !strings.HasPrefix(k, actionExpr) && k != actionCacheStore {
+			base[k] = v
+		}
 	}
 
 	run := actionRun{outputs: map[string]string{}}
 	var log bytes.Buffer
 	for i, step := range a.Runs.Steps {
-		if step.Uses != "" || step.Run == "" || step.Shell != "bash" {
+		// if: "steps.ID.outputs.NAME == 'V'", run after a failed step
+		// only behind "!cancelled() && ".
+		cond := strings.TrimSpace(step.If)
+		if c, ok := strings.CutPrefix(cond, "${{"); ok {
+			cond = strings.TrimSpace(strings.TrimSuffix(c, "}}"))
+		}
+		afterFailure := false
+		if c, ok := strings.CutPrefix(cond, "!cancelled() && "); ok {
+			cond, afterFailure = c, true
+		}
+		if run.failedStep != "" && !afterFailure {
+			continue
+		}
+		if cond != "" {
+			m := regexp.MustCompile(`^steps\.([a-z-]+)\.outputs\.([a-z-]+) == '([a-z]*)'$`).FindStringSubmatch(cond)
+			if m == nil {
+				t.Fatalf("step %d (%s): if: %q is not one this test evaluates", i, step.Name, step.If)
+			}
+			if stepOutputs[m[1]][m[2]] != m[3] {
+				continue
+			}
+		}
+		if step.Uses != "" {
+			run.used = append(run.used, actionUses(t, env[actionCacheStore], step.Uses, step.With, expand))
+			continue
+		}
+		if step.Run == "" || step.Shell != "bash" {
 			t.Fatalf("step %d (%s): only run: steps with shell: bash are run here", i, step.Name)
 		}
 		script := filepath.Join(temp, fmt.Sprintf("step%d.sh", i))
@@ -207,9 +252,8 @@ func runAction(t *testing.T, workspace string, inputs, env map[string]string) ac
 				stepOutputs[step.ID][k] = v
 			}
 		}
-		if err != nil {
+		if err != nil && run.failedStep == "" {
 			run.failedStep, run.exitCode = step.Name, exitCodeOf(err)
-			break
 		}
 	}
 	for name, o := range a.Outputs {
@@ -223,6 +267,59 @@ func runAction(t *testing.T, workspace string, inputs, env map[string]string) ac
 		}
 	}
 	return run
+}
+
+// actionUses runs a uses: step the action may hold: actions/cache's
+// restore and save, on the folder store (GitHub's cache store, one folder
+// per key; a key once saved is kept, as GitHub keeps it). It returns
+// "restore KEY" (the key restored, "" for none) or "save KEY".
+func actionUses(t *testing.T, store, uses string, with map[string]string, expand func(string) string) string {
+	t.Helper()
+	if store == "" {
+		store = t.TempDir() // an empty store: nothing restored
+	}
+	path, key := expand(with["path"]), expand(with["key"])
+	if !filepath.IsAbs(path) || key == "" {
+		t.Fatalf("uses: %s: path %q, key %q", uses, path, key)
+	}
+	switch uses {
+	case "actions/cache/restore@v4":
+		found := ""
+		if _, err := os.Stat(filepath.Join(store, key)); err == nil {
+			found = key
+		}
+		for _, prefix := range strings.Split(expand(with["restore-keys"]), "\n") {
+			if prefix = strings.TrimSpace(prefix); found != "" || prefix == "" {
+				continue
+			}
+			entries, _ := os.ReadDir(store)
+			var newest time.Time
+			for _, e := range entries {
+				if fi, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), prefix) && fi.ModTime().After(newest) {
+					found, newest = e.Name(), fi.ModTime()
+				}
+			}
+		}
+		if found != "" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("cp", "-a", filepath.Join(store, found), path).CombinedOutput(); err != nil {
+				t.Fatalf("restore: %v\n%s", err, out)
+			}
+		}
+		return "restore " + found
+	case "actions/cache/save@v4":
+		if _, err := os.Stat(filepath.Join(store, key)); err == nil {
+			return "save " + key + " (already there)"
+		}
+		if out, err := exec.Command("cp", "-a", path, filepath.Join(store, key)).CombinedOutput(); err != nil {
+			t.Fatalf("save: %v\n%s", err, out)
+		}
+		return "save " + key
+	}
+	t.Fatalf("uses: %s is not a step this test runs", uses)
+	return ""
 }
 
 func goEnv(t *testing.T, name string) string {

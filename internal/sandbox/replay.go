@@ -38,6 +38,30 @@ const replayFormat = "dbguard replay cache 2"
 // the cache elsewhere.
 const EnvNoCache = "DBGUARD_NO_CACHE"
 
+// EnvCachePortable, set to anything but "" or "0", keys the replay cache
+// by what the installation and dbguard are (their bytes) rather than by
+// their files' identity on this machine, so that an entry restored into a
+// fresh CI runner's cache from another job can be taken (the Action sets
+// it). Read from the process environment only.
+const EnvCachePortable = "DBGUARD_CACHE_PORTABLE"
+
+// EnvCacheSave, set to "first", saves a replay at its key's first miss
+// instead of its second: a CI job plans once, and the Action keeps the
+// cache for the next job. Read from the process environment only.
+const EnvCacheSave = "DBGUARD_CACHE_SAVE"
+
+// Portable reports whether the process environment asks for portable keys.
+func Portable() bool {
+	v := os.Getenv(EnvCachePortable)
+	return v != "" && v != "0"
+}
+
+// SaveFirst reports whether the process environment asks for a save at a
+// key's first miss.
+func SaveFirst() bool {
+	return os.Getenv(EnvCacheSave) == "first"
+}
+
 // NoCache reports whether the process environment turns the cache off.
 func NoCache() bool {
 	v := os.Getenv(EnvNoCache)

@@ -467,3 +467,53 @@ func TestReplaySeen(t *testing.T) {
 		t.Error("a key that is a path: seen")
 	}
 }
+
+// TestPortableIDIsTheBytes: a copy of a binary (a fresh runner's install:
+// another inode and change time) has the portable identity of the
+// original and another machine identity; a changed byte changes it; a
+// folder's portable identity follows its files' names, sizes and times,
+// not its own inode.
+func TestPortableIDIsTheBytes(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a", "postgres"), filepath.Join(dir, "b", "postgres")
+	for _, p := range []string{a, b} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("the same bytes"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Unix(1700000000, 0)
+	for _, p := range []string{a, b} {
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if binaryID(a) == binaryID(b) {
+		t.Fatal("two files with one machine identity")
+	}
+	if pa, pb := portableID(a), portableID(b); pa == "" || pa != pb {
+		t.Errorf("portable identities %q and %q, want one", pa, pb)
+	}
+	if portableID(a) != portableID(a) { // the memo answers the same
+		t.Error("memoised identity differs")
+	}
+	if da, db := portableDirID(filepath.Dir(a)), portableDirID(filepath.Dir(b)); da == "" || da != db {
+		t.Errorf("folder identities %q and %q, want one", da, db)
+	}
+	if err := os.WriteFile(b, []byte("the same bytez"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(b, at, at)
+	if portableID(a) == portableID(b) {
+		t.Error("a changed byte kept the portable identity")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b", "vector.so"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if portableDirID(filepath.Dir(a)) == portableDirID(filepath.Dir(b)) {
+		t.Error("a file added kept the folder's portable identity")
+	}
+}

@@ -180,6 +180,15 @@ func ReplayKey(b Binaries, parts ...string) string {
 		self = real
 	}
 	ids := []string{replayFormat, binaryID(self), templateDir(b), versionKey(b.Dir, filepath.Join(b.Dir, exe("initdb")))}
+	if Portable() {
+		// What the files are, not where (portable_unix.go); marked so
+		// that no portable key equals a machine's.
+		tmpl := templateDir(b)
+		if tmpl != "" {
+			tmpl = filepath.Base(tmpl)
+		}
+		ids = []string{replayFormat + " portable", portableID(self), tmpl, b.Dir, portableID(filepath.Join(b.Dir, exe("initdb"))), portableID(filepath.Join(b.Dir, exe("postgres")))}
+	}
 	if slices.Contains(ids, "") {
 		return ""
 	}
@@ -264,7 +273,7 @@ func InstallID(ctx context.Context, conn *pgx.Conn) string {
 	if conn.QueryRow(ctx, "SELECT (SELECT c.setting FROM pg_catalog.pg_config c WHERE c.name OPERATOR(pg_catalog.=) 'SHAREDIR'), (SELECT c.setting FROM pg_catalog.pg_config c WHERE c.name OPERATOR(pg_catalog.=) 'PKGLIBDIR')").Scan(&share, &lib) != nil || share == nil || lib == nil {
 		return ""
 	}
-	a, b := binaryID(filepath.Join(*share, "extension")), binaryID(*lib)
+	a, b := dirID(filepath.Join(*share, "extension")), dirID(*lib)
 	if a == "" || b == "" {
 		return ""
 	}
@@ -272,7 +281,7 @@ func InstallID(ctx context.Context, conn *pgx.Conn) string {
 }
 
 // installRE is what InstallID returns.
-var installRE = lazyre.New(`^[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+/[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+$`)
+var installRE = lazyre.New(`^(?:[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+/[0-9]+:[0-9]+:[0-9]+:[0-9]+\.[0-9]+|[0-9a-f]{32}/[0-9a-f]{32})$`)
 
 // readMeta reads an entry's meta file: the format and key, the shadow
 // database, the role, the installation's identity (InstallID), one a

@@ -873,8 +873,10 @@ func (s *Sandbox) fromCache(ctx context.Context, o Options, major int, liveUser 
 		e, ok = sandbox.LookupReplay(s.key)
 	}
 	if !ok || e.Role != user {
-		// Saved at the second miss only (sandbox.SeenReplay says why).
-		if sandbox.SeenReplay(s.key) {
+		// Saved at the second miss only (sandbox.SeenReplay says why),
+		// or at the first when the process environment asks (a CI job
+		// whose Action keeps the cache for the next job).
+		if sandbox.SaveFirst() || sandbox.SeenReplay(s.key) {
 			s.cache = "cold, saved for the next plan"
 		} else {
 			s.cache = "cold, saved if these files are planned again"
