@@ -73,7 +73,7 @@ func envPrefix(before string) string {
 	if i := strings.LastIndex(before, ": "); i >= 0 {
 		before = before[i+2:]
 	}
-	if assignRE.MatchString(before) {
+	if isAssign(before) {
 		return before
 	}
 	return ""

@@ -2,7 +2,6 @@ package tool
 
 import (
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -189,7 +188,15 @@ func isDigits(s string) bool {
 	return true
 }
 
-var assignRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+// isAssign reports whether w is sh's assignment word, NAME=...: a name of
+// letters, digits and '_' not starting with a digit, then '='.
+func isAssign(w string) bool {
+	i := 0
+	for i < len(w) && (w[i] == '_' || w[i] >= 'A' && w[i] <= 'Z' || w[i] >= 'a' && w[i] <= 'z' || i > 0 && w[i] >= '0' && w[i] <= '9') {
+		i++
+	}
+	return i > 0 && i < len(w) && w[i] == '='
+}
 
 // shellKeywords are sh's words dbguard does not follow: control flow,
 // and builtins that run code it would have to read elsewhere.
@@ -202,7 +209,7 @@ var shellKeywords = []string{"if", "then", "else", "elif", "fi", "for", "while",
 func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 	var c shellCommand
 	i := 0
-	for ; i < len(words) && assignRE.MatchString(words[i]); i++ {
+	for ; i < len(words) && isAssign(words[i]); i++ {
 		name, _, _ := strings.Cut(words[i], "=")
 		c.Assigns = append(c.Assigns, name)
 	}
@@ -224,7 +231,7 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 			for ; i < len(words); i++ {
 				a := words[i]
 				switch {
-				case assignRE.MatchString(a):
+				case isAssign(a):
 					name, _, _ := strings.Cut(a, "=")
 					c.Assigns = append(c.Assigns, name)
 				case a == "-u" || a == "--unset" || a == "-C" || a == "--chdir" || a == "-S" || a == "--split-string":
