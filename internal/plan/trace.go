@@ -2113,8 +2113,17 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	for _, w := range doWrites(ts) {
 		codeWrite(w)
 	}
-	if len(ts) > 0 && slices.Contains(callVerbs, ts[0].up) && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
-		for _, w := range t.calledWrites(ts) {
+	// Any statement's calls, not only a DO block's, a CALL's or a
+	// query's: INSERT INTO audit VALUES (wipe_ages()), VALUES
+	// (wipe_ages()) and an EXECUTE of PREPARE p AS SELECT wipe_ages()
+	// (read by its prepared text) ran the function's whole-table UPDATE
+	// with no finding (review9b).
+	callers := ts
+	if body, ok := t.executed(ts); ok {
+		callers = body
+	}
+	if len(callers) > 0 && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
+		for _, w := range t.calledWrites(callers) {
 			codeWrite(w)
 		}
 	}
@@ -2165,13 +2174,9 @@ const calledWritesSQL = `SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catal
 	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
 	AND l.lanname OPERATOR(pg_catalog.=) ANY ('{plpgsql,sql}'::pg_catalog.name[]) ORDER BY p.oid`
 
-// callVerbs are the first words of the statements whose calls
-// calledWrites reads: a DO block, a CALL, a query (SELECT, WITH ...
-// SELECT, EXPLAIN ANALYZE SELECT).
-var callVerbs = []string{"DO", "CALL", "SELECT", "WITH", "EXPLAIN"}
-
 // calledWrites reads the UPDATE and DELETE statements the functions and
-// procedures a DO block, a CALL or a query calls run (bodyWrites of
+// procedures a statement calls run (a DO block's body; any other
+// statement's text: a CALL, a query, INSERT ... VALUES (f())) (bodyWrites of
 // their source, pg_proc.prosrc), and those of the functions they call,
 // four calls deep: DO $$ BEGIN PERFORM f(); END $$, with f() running
 // UPDATE users SET ..., wrote every row with no finding at 4596c8b (only
@@ -2182,7 +2187,7 @@ var callVerbs = []string{"DO", "CALL", "SELECT", "WITH", "EXPLAIN"}
 // A SQL-standard body (BEGIN ATOMIC: prosrc empty) and a function of
 // another language are not read.
 func (t *tracer) calledWrites(ts []tok) []cteWrite {
-	if len(ts) == 0 || !slices.Contains(callVerbs, ts[0].up) {
+	if len(ts) == 0 {
 		return nil
 	}
 	from := ts

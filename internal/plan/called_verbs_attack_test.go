@@ -1,0 +1,49 @@
+package plan
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// calledWrites read the functions only a DO block, a CALL or a query
+// (SELECT, WITH, EXPLAIN) called: the same function called from an
+// INSERT's VALUES or SELECT, a bare VALUES, or an EXECUTE of a statement
+// prepared to call it ran its whole-table UPDATE of users with no finding
+// (review9b). Every statement's calls are read now, an EXECUTE's by its
+// prepared text.
+func TestAttackWholeTableCalledFromAnyStatement(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n" +
+		"CREATE TABLE audit (x text);\n" +
+		"CREATE FUNCTION wipe_ages() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0; RETURN 'x'; END $f$;\n" +
+		"CREATE FUNCTION one_age(i bigint) RETURNS text LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0 WHERE id = i; RETURN 'x'; END $f$;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nINSERT INTO audit SELECT wipe_ages();", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nINSERT INTO audit VALUES (wipe_ages());", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nVALUES (wipe_ages());", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nPREPARE p AS SELECT wipe_ages();\nEXECUTE p;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		// A WHERE: silent, as from a SELECT.
+		{"SET lock_timeout = '5s';\nINSERT INTO audit VALUES (one_age(1));", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}
