@@ -30,6 +30,10 @@ func TestAttackWholeTableCalledFromAnyStatement(t *testing.T) {
 		{"SET lock_timeout = '5s';\nPREPARE p AS SELECT wipe_ages();\nEXECUTE p;", []string{"whole-table-update 000002_p.up.sql:3 users"}},
 		// A WHERE: silent, as from a SELECT.
 		{"SET lock_timeout = '5s';\nINSERT INTO audit VALUES (one_age(1));", nil},
+		// A SQL-standard body (BEGIN ATOMIC): its prosrc is empty, and it
+		// was not read.
+		{"SET lock_timeout = '5s';\nCREATE FUNCTION w2() RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE users SET age = 0; END;\nSELECT w2();", []string{"whole-table-update 000002_p.up.sql:3 users"}},
+		{"SET lock_timeout = '5s';\nCREATE FUNCTION w3() RETURNS void LANGUAGE sql BEGIN ATOMIC UPDATE users SET age = 0 WHERE id = 1; END;\nSELECT w3();", nil},
 	} {
 		rep, err := planFiles(t, applied, c.sql)
 		if err != nil {

@@ -2169,8 +2169,10 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 
 // calledWritesSQL is the bodies of the repository's functions and
 // procedures (oid from FirstNormalObjectId on) of those names in
-// PL/pgSQL or SQL, each as its source text.
-const calledWritesSQL = `SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+// PL/pgSQL or SQL, each as its source text: a SQL-standard body (BEGIN
+// ATOMIC ... END, PostgreSQL 14 on), whose prosrc is empty, as the
+// server prints it back after its BEGIN ATOMIC (pg_get_functiondef).
+const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THEN coalesce(pg_catalog.substring(pg_catalog.pg_get_functiondef(p.oid), 'BEGIN ATOMIC(.*)$'), '') ELSE p.prosrc END FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
 	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
 	AND l.lanname OPERATOR(pg_catalog.=) ANY ('{plpgsql,sql}'::pg_catalog.name[]) ORDER BY p.oid`
 
@@ -2184,8 +2186,9 @@ const calledWritesSQL = `SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catal
 // tell a whole-table write from a batch). Asked by the trace only when
 // the statement wrote a live table with rows; a function of every
 // overload of the name is read (the call's arguments are not typed here).
-// A SQL-standard body (BEGIN ATOMIC: prosrc empty) and a function of
-// another language are not read.
+// A SQL-standard body (BEGIN ATOMIC: prosrc empty) is read as the server
+// prints it (it passed unread before review9b); a function of another
+// language is not read.
 func (t *tracer) calledWrites(ts []tok) []cteWrite {
 	if len(ts) == 0 {
 		return nil
