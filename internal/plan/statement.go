@@ -228,7 +228,8 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 // UPDATE users SET age = 1 WHERE true writes every row as UPDATE users
 // SET age = 1 does, and was no whole-table-update (s15-review8a). A
 // condition naming anything else (a column, a function, a parameter) is a
-// filter; this reads only what a file writes as an idiom for none.
+// filter; this reads only what a file writes as an idiom for none, and
+// a condition an EXECUTE leaves open whole (runTimeName), which may be one.
 func alwaysTrue(ts []tok, depth int) bool {
 	var atoms []tok
 	for _, t := range ts {
@@ -252,6 +253,11 @@ func alwaysTrue(ts []tok, depth int) bool {
 	trueAt := func(i int) int {
 		switch {
 		case atoms[i].up == "TRUE":
+			return 1
+		case atoms[i].text == `"`+runTimeName+`"`:
+			// A condition given whole at run time (EXECUTE format('...
+			// WHERE %s', c), '... WHERE ' || c): it may be true, and
+			// was read as a boolean column's filter (review9b).
 			return 1
 		case i+2 < len(atoms) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text && atoms[i].text != "?" && !strings.HasPrefix(atoms[i].text, "$") && atoms[i].up != "NULL":
 			if literal(atoms[i]) || atoms[i].up != "" || atoms[i].text[0] == '"' {
