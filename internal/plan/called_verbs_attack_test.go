@@ -51,3 +51,39 @@ func TestAttackWholeTableCalledFromAnyStatement(t *testing.T) {
 		}
 	}
 }
+
+// A call in a string an EXECUTE runs (EXECUTE 'SELECT wipe_ages()', in a
+// DO block or in a function the statement calls) was not among the names
+// calledWrites read: only the tokens outside strings were, and the
+// whole-table UPDATE passed (review9b). String literals are read as SQL
+// for their calls too.
+func TestAttackWholeTableCalledFromExecutedString(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n" +
+		"CREATE FUNCTION wipe_ages() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0; END $f$;\n" +
+		"CREATE FUNCTION via_exec() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN EXECUTE 'SELECT wipe_ages()'; END $f$;\n" +
+		"CREATE FUNCTION one_age(i bigint) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0 WHERE id = i; END $f$;\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'SELECT wipe_ages()'; END $$;", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nSELECT via_exec();", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nDO $$ BEGIN EXECUTE 'SELECT one_age(1)'; END $$;", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}

@@ -686,7 +686,22 @@ func runTimeText(arg []tok) (string, bool) {
 var notCalls = []string{"VALUES", "IN", "EXISTS", "ANY", "ALL", "SOME", "ARRAY", "ROW", "AS", "USING", "ON", "AND", "OR", "NOT", "WHERE", "SELECT", "THEN", "ELSE", "WHEN", "CASE", "FROM", "CHECK", "DEFAULT", "UNIQUE", "PRIMARY"}
 
 func calls(ts []tok) []string {
-	var out []string
+	return callsIn(ts, 0, nil)
+}
+
+// callsIn is calls, appending to out, and reading the string literals
+// among ts as SQL too, up to 4 strings deep: EXECUTE 'SELECT wipe()' in a
+// DO block or a function calls wipe, and its whole-table write passed
+// unread (review9b). Any literal is read so: a name in a string that is
+// no SQL only costs the catalog query a name more.
+func callsIn(ts []tok, depth int, out []string) []string {
+	for _, k := range ts {
+		if depth < 4 && k.up == "" && !strings.HasPrefix(k.text, `"`) {
+			if b, ok := sqlscan.StringBody(k.text); ok && strings.Contains(b, "(") {
+				out = callsIn(tokens(b), depth+1, out)
+			}
+		}
+	}
 	for i := 0; i+1 < len(ts); i++ {
 		if ts[i+1].text != "(" || ts[i].up == "" && !strings.HasPrefix(ts[i].text, `"`) {
 			continue
