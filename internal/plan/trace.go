@@ -2098,9 +2098,13 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		if w.where {
 			return
 		}
-		if w.name == runTimeName && w.sch == "" {
+		// A schema given at run time, or a name given at run time in any
+		// schema (format('UPDATE %I.%I ...', s, t), 'UPDATE public.' ||
+		// t, 'UPDATE ' || s || '.users'), passed unread until review9b:
+		// the tables of that name the statement wrote, or every one.
+		if w.name == runTimeName || w.sch == runTimeName {
 			for _, oid := range written(locked, held, locks, scanned, false) {
-				if b := locked[oid]; t.hasRows(b.key) {
+				if b := locked[oid]; (w.name == runTimeName || b.name == w.name) && t.hasRows(b.key) {
 					wholeTable(w.verb, b)
 				}
 			}
