@@ -87,3 +87,30 @@ func TestAttackWholeTableCalledFromExecutedString(t *testing.T) {
 		}
 	}
 }
+
+// calledWrites read four calls deep: a chain of five wrappers (f1 calls
+// f2 ... calls f5, whose UPDATE has no WHERE) hid the write (review9b).
+// It reads until no name is new.
+func TestAttackWholeTableCalledDeepChain(t *testing.T) {
+	t.Parallel()
+	applied := "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n" +
+		"CREATE FUNCTION f8() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0; END $f$;\n"
+	for i := 7; i >= 1; i-- {
+		applied += fmt.Sprintf("CREATE FUNCTION f%d() RETURNS void LANGUAGE plpgsql AS $f$ BEGIN PERFORM f%d(); END $f$;\n", i, i+1)
+	}
+	// A recursion ends: r calls itself and f1.
+	applied += "CREATE FUNCTION r(n int) RETURNS void LANGUAGE plpgsql AS $f$ BEGIN IF n > 0 THEN PERFORM r(n - 1); ELSE PERFORM f1(); END IF; END $f$;\n"
+	for _, sql := range []string{"SET lock_timeout = '5s';\nSELECT f1();", "SET lock_timeout = '5s';\nSELECT r(3);"} {
+		rep, err := planFiles(t, applied, sql)
+		if err != nil {
+			t.Fatalf("%q: %v", sql, err)
+		}
+		found := false
+		for _, f := range rep.Findings {
+			found = found || f.Rule == "whole-table-update" && f.Relation == "users"
+		}
+		if !found {
+			t.Errorf("%q: no whole-table-update of users: %+v", sql, rep.Findings)
+		}
+	}
+}

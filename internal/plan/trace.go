@@ -2184,7 +2184,7 @@ const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THE
 // procedures a statement calls run (a DO block's body; any other
 // statement's text: a CALL, a query, INSERT ... VALUES (f())) (bodyWrites of
 // their source, pg_proc.prosrc), and those of the functions they call,
-// four calls deep: DO $$ BEGIN PERFORM f(); END $$, with f() running
+// every call deep (maxCallDepth): DO $$ BEGIN PERFORM f(); END $$, with f() running
 // UPDATE users SET ..., wrote every row with no finding at 4596c8b (only
 // the block's own text was read, and the shadow's empty tables cannot
 // tell a whole-table write from a batch). Asked by the trace only when
@@ -2193,6 +2193,10 @@ const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THE
 // A SQL-standard body (BEGIN ATOMIC: prosrc empty) is read as the server
 // prints it (it passed unread before review9b); a function of another
 // language is not read.
+// maxCallDepth bounds calledWrites' catalog queries, one a call depth;
+// the names read are bounded by the repository's functions anyway.
+const maxCallDepth = 64
+
 func (t *tracer) calledWrites(ts []tok) []cteWrite {
 	if len(ts) == 0 {
 		return nil
@@ -2204,7 +2208,10 @@ func (t *tracer) calledWrites(ts []tok) []cteWrite {
 	names := calls(from)
 	seen := map[string]bool{}
 	var out []cteWrite
-	for depth := 0; depth < 4 && len(names) > 0; depth++ {
+	// Until no name is new (each is read once, so a recursion ends), up
+	// to maxCallDepth: at four, a fifth wrapper (f1 calls f2 ... calls f5,
+	// which writes) hid the write (review9b).
+	for depth := 0; depth < maxCallDepth && len(names) > 0; depth++ {
 		for _, n := range names {
 			seen[n] = true
 		}
