@@ -114,3 +114,45 @@ func TestAttackWholeTableCalledDeepChain(t *testing.T) {
 		}
 	}
 }
+
+// The functions a statement runs without naming them: a trigger of a
+// table it writes, a column default it fills. INSERT INTO audit VALUES
+// ('x') ran the audit trigger's UPDATE users SET age = 0, and INSERT INTO
+// audit2 (y) VALUES (1) the default dflt()'s, with no finding (review9b):
+// only names in the statement's text were read. The triggers' and
+// defaults' functions of the relations the statement wrote are read too.
+func TestAttackWholeTableTriggerOrDefault(t *testing.T) {
+	t.Parallel()
+	const applied = "CREATE TABLE users (id bigserial PRIMARY KEY, email text, age int);\n" +
+		"CREATE TABLE audit (x text);\n" +
+		"CREATE FUNCTION tf() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0; RETURN NEW; END $f$;\n" +
+		"CREATE TRIGGER t BEFORE INSERT ON audit FOR EACH ROW EXECUTE FUNCTION tf();\n" +
+		"CREATE FUNCTION dflt() RETURNS text LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0; RETURN 'x'; END $f$;\n" +
+		"CREATE TABLE audit2 (x text DEFAULT dflt(), y int);\n" +
+		"CREATE FUNCTION one() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN UPDATE users SET age = 0 WHERE id = 1; RETURN NEW; END $f$;\n" +
+		"CREATE TABLE audit3 (x text);\n" +
+		"CREATE TRIGGER t3 AFTER INSERT ON audit3 FOR EACH ROW EXECUTE FUNCTION one();\n"
+	for _, c := range []struct {
+		sql  string
+		want []string
+	}{
+		{"SET lock_timeout = '5s';\nINSERT INTO audit VALUES ('x');", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nINSERT INTO audit2 (y) VALUES (1);", []string{"whole-table-update 000002_p.up.sql:2 users"}},
+		{"SET lock_timeout = '5s';\nINSERT INTO audit3 VALUES ('x');", nil},
+	} {
+		rep, err := planFiles(t, applied, c.sql)
+		if err != nil {
+			t.Fatalf("%q: %v", c.sql, err)
+		}
+		var got []string
+		for _, f := range rep.Findings {
+			if f.Rule != "lock-timeout-missing" {
+				got = append(got, fmt.Sprintf("%s %s:%d %s", f.Rule, filepath.Base(f.File), f.Line, f.Relation))
+			}
+		}
+		slices.Sort(got)
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%q: findings\n%s\nwant\n%s", c.sql, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
+	}
+}

@@ -2127,7 +2127,15 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		callers = body
 	}
 	if len(callers) > 0 && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
-		for _, w := range t.calledWrites(callers) {
+		// The relations it wrote, scanned or not (INSERT INTO audit
+		// scans none): their triggers' and defaults' functions run.
+		var wrote []int64
+		for oid, mode := range locks {
+			if strength(mode) >= strength("RowExclusiveLock") {
+				wrote = append(wrote, oid)
+			}
+		}
+		for _, w := range t.calledWrites(callers, wrote) {
 			codeWrite(w)
 		}
 	}
@@ -2176,8 +2184,15 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 // PL/pgSQL or SQL, each as its source text: a SQL-standard body (BEGIN
 // ATOMIC ... END, PostgreSQL 14 on), whose prosrc is empty, as the
 // server prints it back after its BEGIN ATOMIC (pg_get_functiondef).
+// With them ($2), the functions of the triggers and column defaults of
+// the tables the statement wrote: INSERT INTO audit VALUES ('x') ran an
+// audit trigger's, or a default's, UPDATE users SET age = 0 with no
+// finding (review9b).
 const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THEN coalesce(pg_catalog.substring(pg_catalog.pg_get_functiondef(p.oid), 'BEGIN ATOMIC(.*)$'), '') ELSE p.prosrc END FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
-	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND (p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+		OR p.oid OPERATOR(pg_catalog.=) ANY (SELECT g.tgfoid FROM pg_catalog.pg_trigger g WHERE g.tgrelid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[]) AND NOT g.tgisinternal)
+		OR p.oid OPERATOR(pg_catalog.=) ANY (SELECT d.refobjid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attrdef a ON a.oid OPERATOR(pg_catalog.=) d.objid
+			WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND a.adrelid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])))
 	AND l.lanname OPERATOR(pg_catalog.=) ANY ('{plpgsql,sql}'::pg_catalog.name[]) ORDER BY p.oid`
 
 // calledWrites reads the UPDATE and DELETE statements the functions and
@@ -2197,9 +2212,12 @@ const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THE
 // the names read are bounded by the repository's functions anyway.
 const maxCallDepth = 64
 
-func (t *tracer) calledWrites(ts []tok) []cteWrite {
+func (t *tracer) calledWrites(ts []tok, tables []int64) []cteWrite {
 	if len(ts) == 0 {
 		return nil
+	}
+	if tables == nil {
+		tables = []int64{}
 	}
 	from := ts
 	if body, ok := doBody(ts); ok {
@@ -2211,12 +2229,16 @@ func (t *tracer) calledWrites(ts []tok) []cteWrite {
 	// Until no name is new (each is read once, so a recursion ends), up
 	// to maxCallDepth: at four, a fifth wrapper (f1 calls f2 ... calls f5,
 	// which writes) hid the write (review9b).
-	for depth := 0; depth < maxCallDepth && len(names) > 0; depth++ {
+	if names == nil {
+		names = []string{}
+	}
+	for depth := 0; depth < maxCallDepth && (len(names) > 0 || len(tables) > 0); depth++ {
 		for _, n := range names {
 			seen[n] = true
 		}
 		t.lookups++
-		rows, err := t.conn.Query(context.Background(), calledWritesSQL, names)
+		rows, err := t.conn.Query(context.Background(), calledWritesSQL, names, tables)
+		tables = []int64{} // the statement's own tables, at its depth only
 		if err != nil {
 			return out
 		}
@@ -2236,6 +2258,9 @@ func (t *tracer) calledWrites(ts []tok) []cteWrite {
 		}
 		rows.Close()
 		names = next
+		if names == nil {
+			names = []string{}
+		}
 	}
 	return out
 }
