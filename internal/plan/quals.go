@@ -256,28 +256,28 @@ func (n *qnode) selects() bool {
 		return n.token("nulltesttype") == "0" && len(n.child("arg").vars(nil)) > 0
 	case "BOOLEANTEST":
 		// IS TRUE, IS NOT TRUE, IS FALSE, IS NOT FALSE, IS UNKNOWN of a
-		// column; IS NOT UNKNOWN (5) is IS NOT NULL.
-		return n.token("booltesttype") != "5" && len(n.child("arg").vars(nil)) > 0
+		// column, or of a test that filters; IS NOT UNKNOWN (5) is IS NOT
+		// NULL. (id = id) IS NOT FALSE reads a column and holds for every
+		// row: it filtered at review9b's start.
+		arg := n.child("arg")
+		if n.token("booltesttype") == "5" || arg == nil {
+			return false
+		}
+		return arg.selects()
 	case "OPEXPR", "SCALARARRAYOPEXPR", "DISTINCTEXPR":
 		args := n.args("args")
-		if len(args) != 2 {
-			return false
-		}
-		l, r := args[0].vars(nil), args[1].vars(nil)
-		if len(l) == 0 && len(r) == 0 {
-			return false
-		}
-		if len(l) != len(r) {
-			return true
-		}
-		for k := range l {
-			if !r[k] {
-				return true
-			}
-		}
-		return false // the same columns on both sides
+		return len(args) == 2 && twoSides(args[0], args[1])
 	case "FUNCEXPR":
-		return n.token("funcresulttype") == "16" && len(n.vars(nil)) > 0
+		// A boolean function of columns; of two arguments, as an
+		// operator: int8eq(id, id), the function of id = id, holds for
+		// every row, and filtered at review9b's start.
+		if n.token("funcresulttype") != "16" {
+			return false
+		}
+		if args := n.args("args"); len(args) == 2 {
+			return twoSides(args[0], args[1])
+		}
+		return len(n.vars(nil)) > 0
 	case "SUBLINK":
 		if t := n.child("testexpr"); t != nil && len(t.vars(nil)) > 0 {
 			return true // id IN (SELECT ...): the row's id is compared
@@ -287,6 +287,25 @@ func (n *qnode) selects() bool {
 		}
 	}
 	return false
+}
+
+// twoSides reports whether a comparison of l with r can select some rows
+// and not others: it reads a column, and not the same columns on both
+// sides (x = x, coalesce(x, 0) = coalesce(x, 0) are true but for NULLs).
+func twoSides(l, r *qnode) bool {
+	lv, rv := l.vars(nil), r.vars(nil)
+	if len(lv) == 0 && len(rv) == 0 {
+		return false
+	}
+	if len(lv) != len(rv) {
+		return true
+	}
+	for k := range lv {
+		if !rv[k] {
+			return true
+		}
+	}
+	return false // the same columns on both sides
 }
 
 // tokensOf is the tokens of a field's values.

@@ -35,6 +35,11 @@ func TestAttackWholeTableViewTrueForEveryRow(t *testing.T) {
 		{"active IS NOT UNKNOWN", false},
 		{"id = id AND true", false},
 		{"lower(email) = lower(email)", false},
+		// The same through a function or a boolean test (review9b).
+		{"int8eq(id, id)", false},
+		{"texteq(lower(email), lower(email))", false},
+		{"(id = id) IS NOT FALSE", false},
+		{"(id = id) IS TRUE", false},
 		// Filters: silent.
 		{"age > 60", true},
 		{"active", true},
@@ -50,6 +55,9 @@ func TestAttackWholeTableViewTrueForEveryRow(t *testing.T) {
 		{"age::bigint = 3", true},
 		{"email = 'a' COLLATE \"C\"", true},
 		{"starts_with(email, 'a')", true},
+		{"int4lt(age, 60)", true},
+		{"(age > 60) IS TRUE", true},
+		{"starts_with(email, 'a') IS NOT FALSE", true},
 		{"false", true},
 		// A subquery that reads the row filters (viewBase: the view's own
 		// relation, not every one its rule depends on; reported before).

@@ -228,7 +228,8 @@ func dmlTargetOf(ts []tok) (verb, sch, name string, where bool, ok bool) {
 // UPDATE users SET age = 1 WHERE true writes every row as UPDATE users
 // SET age = 1 does, and was no whole-table-update (s15-review8a). A
 // condition naming anything else (a column, a function, a parameter) is a
-// filter; this reads only what a file writes as an idiom for none.
+// filter; this reads only what a file writes as an idiom for none, and
+// a condition an EXECUTE leaves open whole (runTimeName), which may be one.
 func alwaysTrue(ts []tok, depth int) bool {
 	var atoms []tok
 	for _, t := range ts {
@@ -252,6 +253,11 @@ func alwaysTrue(ts []tok, depth int) bool {
 	trueAt := func(i int) int {
 		switch {
 		case atoms[i].up == "TRUE":
+			return 1
+		case atoms[i].text == `"`+runTimeName+`"`:
+			// A condition given whole at run time (EXECUTE format('...
+			// WHERE %s', c), '... WHERE ' || c): it may be true, and
+			// was read as a boolean column's filter (review9b).
 			return 1
 		case i+2 < len(atoms) && atoms[i+1].text == "=" && atoms[i+2].text == atoms[i].text && atoms[i].text != "?" && !strings.HasPrefix(atoms[i].text, "$") && atoms[i].up != "NULL":
 			if literal(atoms[i]) || atoms[i].up != "" || atoms[i].text[0] == '"' {
@@ -675,13 +681,39 @@ func runTimeText(arg []tok) (string, bool) {
 // its parenthesis: f(), s.f(1), PERFORM g(x)), as the catalog spells
 // them, each once; keywords before a parenthesis (IF, IN, VALUES) are
 // among them and match no function of the repository's.
+// notCalls are words a parenthesis follows in SQL where no function is
+// called: unquoted, PostgreSQL's grammar lets none of them name one.
+var notCalls = []string{"VALUES", "IN", "EXISTS", "ANY", "ALL", "SOME", "ARRAY", "ROW", "AS", "USING", "ON", "AND", "OR", "NOT", "WHERE", "SELECT", "THEN", "ELSE", "WHEN", "CASE", "FROM", "CHECK", "DEFAULT", "UNIQUE", "PRIMARY"}
+
 func calls(ts []tok) []string {
-	var out []string
+	return callsIn(ts, 0, nil)
+}
+
+// callsIn is calls, appending to out, and reading the string literals
+// among ts as SQL too, up to 4 strings deep: EXECUTE 'SELECT wipe()' in a
+// DO block or a function calls wipe, and its whole-table write passed
+// unread (review9b). Any literal is read so: a name in a string that is
+// no SQL only costs the catalog query a name more.
+func callsIn(ts []tok, depth int, out []string) []string {
+	for _, k := range ts {
+		if depth < 4 && k.up == "" && !strings.HasPrefix(k.text, `"`) {
+			if b, ok := sqlscan.StringBody(k.text); ok && strings.Contains(b, "(") {
+				out = callsIn(tokens(b), depth+1, out)
+			}
+		}
+	}
 	for i := 0; i+1 < len(ts); i++ {
 		if ts[i+1].text != "(" || ts[i].up == "" && !strings.HasPrefix(ts[i].text, `"`) {
 			continue
 		}
 		if c := ts[i].text[0]; ts[i].up != "" && !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80) {
+			continue
+		}
+		// A reserved word before its parenthesis calls nothing, nor does
+		// the table of INSERT INTO t (cols) or REFERENCES t (cols): with
+		// every statement's calls read (calledWrites), such a name alone
+		// would cost an INSERT's trace a catalog query.
+		if slices.Contains(notCalls, ts[i].up) || i > 0 && (ts[i-1].up == "INTO" || ts[i-1].up == "REFERENCES") {
 			continue
 		}
 		if n := ident(ts[i]); !slices.Contains(out, n) {

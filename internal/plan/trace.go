@@ -340,8 +340,16 @@ END $dbguard$`
 // a table given a trigger, or a trigger dropped, during a round changes
 // the list too. Only those tables: the view pg_stat_xact_user_tables
 // over every table, twice a round, cost a plan of 135 files 0.6 s of CPU
-// more with a deferrable foreign key in the shadow.
-const rowsWrittenSQL = `SELECT coalesce(pg_catalog.array_agg(ARRAY[r.oid::pg_catalog.int8, pg_catalog.pg_stat_get_xact_tuples_inserted(r.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_updated(r.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(r.oid)] ORDER BY r.oid), '{}'::pg_catalog.int8[])
+// more with a deferrable foreign key in the shadow. With them, the
+// table's blocks read (pg_stat_get_xact_blocks_fetched): TRUNCATE sets the
+// transaction's row counts of the table back to zero, so a deferred
+// trigger that defers again, empties a table with a deferrable trigger
+// and writes as many rows into it as were written there before left the
+// counts as they were and its queued event for COMMIT (review9b,
+// TestAttackTraceDeferredTruncateCounts); every row written reads a block
+// of its table, a count TRUNCATE leaves (a read alone costs one round
+// more, no more).
+const rowsWrittenSQL = `SELECT coalesce(pg_catalog.array_agg(ARRAY[r.oid::pg_catalog.int8, pg_catalog.pg_stat_get_xact_tuples_inserted(r.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_updated(r.oid) OPERATOR(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(r.oid), pg_catalog.pg_stat_get_xact_blocks_fetched(r.oid)] ORDER BY r.oid), '{}'::pg_catalog.int8[])
 	FROM (SELECT DISTINCT g.tgrelid AS oid FROM pg_catalog.pg_trigger g) r`
 
 // maxImmediate bounds the rounds of immediateSQL.
@@ -2090,9 +2098,13 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 		if w.where {
 			return
 		}
-		if w.name == runTimeName && w.sch == "" {
+		// A schema given at run time, or a name given at run time in any
+		// schema (format('UPDATE %I.%I ...', s, t), 'UPDATE public.' ||
+		// t, 'UPDATE ' || s || '.users'), passed unread until review9b:
+		// the tables of that name the statement wrote, or every one.
+		if w.name == runTimeName || w.sch == runTimeName {
 			for _, oid := range written(locked, held, locks, scanned, false) {
-				if b := locked[oid]; t.hasRows(b.key) {
+				if b := locked[oid]; (w.name == runTimeName || b.name == w.name) && t.hasRows(b.key) {
 					wholeTable(w.verb, b)
 				}
 			}
@@ -2105,8 +2117,25 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 	for _, w := range doWrites(ts) {
 		codeWrite(w)
 	}
-	if len(ts) > 0 && slices.Contains(callVerbs, ts[0].up) && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
-		for _, w := range t.calledWrites(ts) {
+	// Any statement's calls, not only a DO block's, a CALL's or a
+	// query's: INSERT INTO audit VALUES (wipe_ages()), VALUES
+	// (wipe_ages()) and an EXECUTE of PREPARE p AS SELECT wipe_ages()
+	// (read by its prepared text) ran the function's whole-table UPDATE
+	// with no finding (review9b).
+	callers := ts
+	if body, ok := t.executed(ts); ok {
+		callers = body
+	}
+	if len(callers) > 0 && slices.ContainsFunc(written(locked, held, locks, scanned, false), func(oid int64) bool { return t.hasRows(locked[oid].key) }) {
+		// The relations it wrote, scanned or not (INSERT INTO audit
+		// scans none): their triggers' and defaults' functions run.
+		var wrote []int64
+		for oid, mode := range locks {
+			if strength(mode) >= strength("RowExclusiveLock") {
+				wrote = append(wrote, oid)
+			}
+		}
+		for _, w := range t.calledWrites(callers, wrote) {
 			codeWrite(w)
 		}
 	}
@@ -2152,30 +2181,43 @@ func (t *tracer) statementFindings(f pendingFile, st sqlscan.Statement, before m
 
 // calledWritesSQL is the bodies of the repository's functions and
 // procedures (oid from FirstNormalObjectId on) of those names in
-// PL/pgSQL or SQL, each as its source text.
-const calledWritesSQL = `SELECT p.prosrc FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
-	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+// PL/pgSQL or SQL, each as its source text: a SQL-standard body (BEGIN
+// ATOMIC ... END, PostgreSQL 14 on), whose prosrc is empty, as the
+// server prints it back after its BEGIN ATOMIC (pg_get_functiondef).
+// With them ($2), the functions of the triggers and column defaults of
+// the tables the statement wrote: INSERT INTO audit VALUES ('x') ran an
+// audit trigger's, or a default's, UPDATE users SET age = 0 with no
+// finding (review9b).
+const calledWritesSQL = `SELECT CASE WHEN p.prosrc OPERATOR(pg_catalog.=) '' THEN coalesce(pg_catalog.substring(pg_catalog.pg_get_functiondef(p.oid), 'BEGIN ATOMIC(.*)$'), '') ELSE p.prosrc END FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_language l ON l.oid OPERATOR(pg_catalog.=) p.prolang
+	WHERE p.oid OPERATOR(pg_catalog.>=) '16384'::pg_catalog.oid AND (p.proname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.name[])
+		OR p.oid OPERATOR(pg_catalog.=) ANY (SELECT g.tgfoid FROM pg_catalog.pg_trigger g WHERE g.tgrelid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[]) AND NOT g.tgisinternal)
+		OR p.oid OPERATOR(pg_catalog.=) ANY (SELECT d.refobjid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attrdef a ON a.oid OPERATOR(pg_catalog.=) d.objid
+			WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass AND a.adrelid::pg_catalog.int8 OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.int8[])))
 	AND l.lanname OPERATOR(pg_catalog.=) ANY ('{plpgsql,sql}'::pg_catalog.name[]) ORDER BY p.oid`
 
-// callVerbs are the first words of the statements whose calls
-// calledWrites reads: a DO block, a CALL, a query (SELECT, WITH ...
-// SELECT, EXPLAIN ANALYZE SELECT).
-var callVerbs = []string{"DO", "CALL", "SELECT", "WITH", "EXPLAIN"}
-
 // calledWrites reads the UPDATE and DELETE statements the functions and
-// procedures a DO block, a CALL or a query calls run (bodyWrites of
+// procedures a statement calls run (a DO block's body; any other
+// statement's text: a CALL, a query, INSERT ... VALUES (f())) (bodyWrites of
 // their source, pg_proc.prosrc), and those of the functions they call,
-// four calls deep: DO $$ BEGIN PERFORM f(); END $$, with f() running
+// every call deep (maxCallDepth): DO $$ BEGIN PERFORM f(); END $$, with f() running
 // UPDATE users SET ..., wrote every row with no finding at 4596c8b (only
 // the block's own text was read, and the shadow's empty tables cannot
 // tell a whole-table write from a batch). Asked by the trace only when
 // the statement wrote a live table with rows; a function of every
 // overload of the name is read (the call's arguments are not typed here).
-// A SQL-standard body (BEGIN ATOMIC: prosrc empty) and a function of
-// another language are not read.
-func (t *tracer) calledWrites(ts []tok) []cteWrite {
-	if len(ts) == 0 || !slices.Contains(callVerbs, ts[0].up) {
+// A SQL-standard body (BEGIN ATOMIC: prosrc empty) is read as the server
+// prints it (it passed unread before review9b); a function of another
+// language is not read.
+// maxCallDepth bounds calledWrites' catalog queries, one a call depth;
+// the names read are bounded by the repository's functions anyway.
+const maxCallDepth = 64
+
+func (t *tracer) calledWrites(ts []tok, tables []int64) []cteWrite {
+	if len(ts) == 0 {
 		return nil
+	}
+	if tables == nil {
+		tables = []int64{}
 	}
 	from := ts
 	if body, ok := doBody(ts); ok {
@@ -2184,12 +2226,19 @@ func (t *tracer) calledWrites(ts []tok) []cteWrite {
 	names := calls(from)
 	seen := map[string]bool{}
 	var out []cteWrite
-	for depth := 0; depth < 4 && len(names) > 0; depth++ {
+	// Until no name is new (each is read once, so a recursion ends), up
+	// to maxCallDepth: at four, a fifth wrapper (f1 calls f2 ... calls f5,
+	// which writes) hid the write (review9b).
+	if names == nil {
+		names = []string{}
+	}
+	for depth := 0; depth < maxCallDepth && (len(names) > 0 || len(tables) > 0); depth++ {
 		for _, n := range names {
 			seen[n] = true
 		}
 		t.lookups++
-		rows, err := t.conn.Query(context.Background(), calledWritesSQL, names)
+		rows, err := t.conn.Query(context.Background(), calledWritesSQL, names, tables)
+		tables = []int64{} // the statement's own tables, at its depth only
 		if err != nil {
 			return out
 		}
@@ -2209,6 +2258,9 @@ func (t *tracer) calledWrites(ts []tok) []cteWrite {
 		}
 		rows.Close()
 		names = next
+		if names == nil {
+			names = []string{}
+		}
 	}
 	return out
 }
