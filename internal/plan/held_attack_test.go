@@ -149,3 +149,43 @@ func TestAttackTraceHeldCursorByDeferredTrigger(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackTraceHeldCursorChangedReadSwapped: the check for a held
+// cursor is in the prepared read of what changed (changedSQL), so a file
+// that declares one and replaces that read with its own, without the
+// check, must still be refused: the guard after the read finds it
+// prepared again and fails the batch, and the file traced a statement at
+// a time is refused before its COMMIT.
+func TestAttackTraceHeldCursorChangedReadSwapped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const setup = "CREATE TABLE users (id bigserial PRIMARY KEY, email text);\n" +
+		"CREATE FUNCTION g() RETURNS int LANGUAGE plpgsql AS $$ BEGIN ALTER TABLE users ALTER COLUMN email SET NOT NULL; RETURN 1; END $$;\n"
+	const file = "SET lock_timeout = '2s';\nCREATE INDEX users_email ON users (email);\nDECLARE c CURSOR WITH HOLD FOR SELECT g();\n" +
+		"DO $d$ DECLARE n text; BEGIN SELECT name INTO n FROM pg_catalog.pg_prepared_statements WHERE name LIKE 'dbguard_locks_%_changed'; " +
+		"IF n IS NOT NULL THEN EXECUTE format('DEALLOCATE %I', n); EXECUTE format('PREPARE %I(oid, oid, oid, bool) AS SELECT 0::int8, 0::int8, %L::text, ''''::name, ''''::name, 0::int8 WHERE false', n, 'L'); END IF; END $d$;\n"
+	conn, err := pgx.Connect(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, setup); err != nil {
+		t.Fatal(err)
+	}
+	tr := tracerOn(t, ctx, conn)
+	if tr.guard == "" {
+		t.Fatal("the reads were not prepared")
+	}
+	err = tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)})
+	var fe *FailedError
+	if !errors.As(err, &fe) || fe.Line != 3 || fe.Fix == "" {
+		t.Errorf("err %v, findings %+v; want the file refused at line 3", err, tr.report.Findings)
+	}
+	var notNull bool
+	if err := conn.QueryRow(ctx, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'email'").Scan(&notNull); err != nil {
+		t.Fatal(err)
+	}
+	if notNull {
+		t.Error("the held cursor's query ran in a COMMIT")
+	}
+}

@@ -734,3 +734,68 @@ func TestWalkBeforeRandom(t *testing.T) {
 		}
 	}
 }
+
+// A batch with a quiet CREATE INDEX is refused, and the file traced again
+// a statement at a time, when the session has a temporary partitioned
+// table (an unqualified index name may find it first: quietTempCheck),
+// and only then: a temporary table that is not partitioned, or none,
+// leaves the batch whole. The check moved from the guard into the read
+// of what changed, and searches pg_partitioned_table instead of all of
+// pg_class; with it disabled this test fails.
+func TestQuietIndexRefusedOnTempPartitioned(t *testing.T) {
+	ctx := context.Background()
+	const file = "SET lock_timeout = '5s';\nALTER TABLE t_1 ADD COLUMN note_1 text;\nCREATE TABLE u_1 (id bigserial PRIMARY KEY, t_id bigint NOT NULL, at timestamptz);\nCREATE INDEX u_1_t ON u_1 (t_id);\n"
+	for _, c := range []struct {
+		temp  string
+		whole bool
+	}{
+		{"", true},
+		{"CREATE TEMP TABLE w (id int);", true},
+		{"CREATE TEMP TABLE w (id int) PARTITION BY RANGE (id);", false},
+	} {
+		dbURL := pgtest.DB(t)
+		admin, err := pgx.Connect(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { admin.Close(context.Background()) })
+		role := fmt.Sprintf("quiet_temp_%d", pgtestRole())
+		secret := make([]byte, 12)
+		_, _ = rand.Read(secret)
+		password := hex.EncodeToString(secret)
+		if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN PASSWORD '"+password+"'; GRANT ALL ON SCHEMA public TO "+role); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			_, _ = admin.Exec(context.Background(), "DROP OWNED BY "+role+"; DROP ROLE "+role)
+		})
+		cfg, err := pgx.ParseConfig(dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.User, cfg.Password = role, password
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "CREATE TABLE t_1 (id bigserial PRIMARY KEY, name text);\nINSERT INTO t_1 (name) VALUES ('a');\n"+c.temp); err != nil {
+			t.Fatal(err)
+		}
+		tr := tracerOn(t, ctx, conn)
+		if !tr.quiet || tr.guard == "" {
+			t.Fatalf("%q: quiet %v, prepared %v: want both", c.temp, tr.quiet, tr.guard != "")
+		}
+		if err := tr.file(ctx, pendingFile{version: 2, path: "f.sql", text: file, shape: sqlscan.Analyze(file)}); err != nil {
+			t.Fatal(err)
+		}
+		// t.next is set by a batch that ended whole, nil after a file
+		// traced a statement at a time.
+		if whole := tr.next != nil; whole != c.whole {
+			t.Errorf("%q: traced in one query %v, want %v", c.temp, whole, c.whole)
+		}
+		if len(tr.report.Files) != 1 || len(tr.report.Files[0].Statements) != 4 {
+			t.Errorf("%q: the file's statements not all recorded: %+v", c.temp, tr.report.Files)
+		}
+	}
+}
