@@ -21,7 +21,7 @@ import (
 // variables dbguard gives the command) itself.
 func CheckExecLine(root, wd string, set, args []string) error {
 	lc := &lineCheck{root: root, set: set, budget: 1024}
-	return lc.checkArgs(wd, args, 0, false, true)
+	return lc.checkArgs(wd, args, nil, 0, false, true)
 }
 
 // CheckCommand refuses a migrations.command line (which: up, down,
@@ -108,19 +108,14 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 		if lc.budget--; lc.budget < 0 {
 			return &shellUnread{"more commands than dbguard reads"}
 		}
-		for _, name := range c.Assigns {
-			if slices.Contains(lc.set, name) {
-				return &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
-					Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
-			}
+		if err := lc.checkVars(c); err != nil {
+			return err
 		}
 		w := c.Words
 		if len(w) == 0 {
 			continue
 		}
-		switch name := filepath.Base(w[0]); {
-		case w[0] == "cd":
+		if w[0] == "cd" {
 			to := wd
 			if len(w) > 1 {
 				to = filepath.Join(wd, w[1])
@@ -133,23 +128,64 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 			}
 			wd = to
 			continue
-		case slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
-			if i := slices.Index(w, "-c"); i > 0 && i+1 < len(w) && !slices.ContainsFunc(w[1:i], func(s string) bool { return !strings.HasPrefix(s, "-") }) {
-				if err := lc.checkShellLine(wd, w[i+1], depth+1, direct, scripts); err != nil {
-					return err
-				}
-				continue
-			}
-			if len(w) > 1 && strings.HasPrefix(w[1], "-") && strings.Contains(w[1], "c") {
-				return &shellUnread{name + " " + w[1]}
-			}
-			continue // sh script.sh: a script dbguard does not read
 		}
-		if err := lc.checkArgs(wd, w, depth, direct, scripts); err != nil {
+		if err := lc.checkArgs(wd, w, c.Expands, depth, direct, scripts); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkVars refuses a command that sets a variable dbguard sets: the
+// command would connect where the new value names.
+func (lc *lineCheck) checkVars(c shellCommand) error {
+	for _, name := range c.Assigns {
+		if slices.Contains(lc.set, name) {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
+				Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
+		}
+	}
+	return nil
+}
+
+// shellDashC is the line a sh, bash, dash, ... command line runs with -c
+// (its options read as sh reads them: -c anywhere among them, `sh -c -e
+// LINE`, `sh +e -c LINE`, `sh -o errexit -c LINE`, bash's long options),
+// and whether it has -c.
+func shellDashC(args []string) (line string, dashC bool) {
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" {
+			i++
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			if a == "--rcfile" || a == "--init-file" {
+				i++ // its value
+			}
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' && a[0] != '+' {
+			break
+		}
+		for _, f := range a[1:] {
+			switch f {
+			case 'c':
+				dashC = dashC || a[0] == '-'
+			case 'o', 'O':
+				i++ // -o NAME, bash's -O NAME
+			}
+		}
+	}
+	if !dashC {
+		return "", false // sh script.sh, or its stdin: not read
+	}
+	if i >= len(args) {
+		return "", true // sh -c with no line runs nothing
+	}
+	return args[i], true
 }
 
 // checkArgs is CheckLauncher for one command line run in wd, with the
@@ -160,7 +196,21 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 // (env-cmd --no-override -f .env.prod npm run migrate) makes the
 // script's tool refused in any case: the launcher gives it variables of
 // its own (DIRECT_URL, where dbguard set DATABASE_URL only).
-func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scripts bool) error {
+//
+// exp is which of args sh would expand (nil for exec's own argv): a
+// command name that expands is refused wherever it stands, behind a
+// prefix or env too (`env $X ...`, `nice $X ...` ran whatever $X held).
+// sh -c's line is read, and env's, exec's and command's assignments and
+// command, behind a prefix too: `nohup sh -c 'env-cmd -f .env.prod ...'`
+// and `nice env DATABASE_URL=... ./m` were read as nohup's and nice's
+// command, sh and env, which dbguard did not follow.
+func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, direct, scripts bool) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if len(exp) > 0 && exp[0] {
+		return &shellUnread{"a command name that expands (" + args[0] + ")"}
+	}
 	if i := prefixEnd(args); i > 0 {
 		// nice, timeout, sudo ... in front: the command they run, the
 		// hint keeping them (timeout 600 env-cmd --no-override ...).
@@ -171,7 +221,7 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 				Msg:  filepath.Base(args[0]) + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
 				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:i]), " ") + " dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
 		}
-		err := lc.checkArgs(wd, args[i:], depth, direct, scripts)
+		err := lc.checkArgs(wd, args[i:], after(exp, i), depth, direct, scripts)
 		var a *exitcode.Advice
 		if errors.As(err, &a) {
 			if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok {
@@ -179,6 +229,34 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 			}
 		}
 		return err
+	}
+	switch name := filepath.Base(args[0]); {
+	case slices.Contains([]string{"env", "exec", "command", "builtin"}, name):
+		e := exp
+		if len(e) != len(args) {
+			e = make([]bool, len(args))
+		}
+		c, err := simpleCommand(args, e)
+		if err != nil {
+			return err
+		}
+		if err := lc.checkVars(c); err != nil {
+			return err
+		}
+		if k := KindOf(c.Words); k != "" && !direct && depth == 0 && scripts {
+			// exec's own line, as a prefix's above: exec would not
+			// know it runs the tool.
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  name + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:len(args)-len(c.Words)]), " ") + " dbguard exec -- " + strings.Join(shellWords(c.Words), " ")}
+		}
+		return lc.checkArgs(wd, c.Words, c.Expands, depth, direct, scripts)
+	case slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
+		line, dashC := shellDashC(args)
+		if !dashC {
+			return nil // sh script.sh: a script dbguard does not read
+		}
+		return lc.checkShellLine(wd, line, depth+1, scripts, scripts)
 	}
 	if err := CheckLauncher(lc.root, wd, args); err != nil {
 		return err
@@ -206,9 +284,17 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 		return err
 	}
 	if inner := innerCommand(args); inner != nil {
-		return lc.checkArgs(wd, inner, depth, direct, scripts) // uv run npm run migrate
+		return lc.checkArgs(wd, inner, nil, depth, direct, scripts) // uv run npm run migrate
 	}
 	return nil
+}
+
+// after is exp from i on, nil for none.
+func after(exp []bool, i int) []bool {
+	if i >= len(exp) {
+		return nil
+	}
+	return exp[i:]
 }
 
 // isEnvLauncher is whether args runs its command with variables of a

@@ -13,6 +13,7 @@ import (
 type shellCommand struct {
 	Assigns []string // the names
 	Words   []string
+	Expands []bool // Words' that sh would expand ($VAR, a glob)
 }
 
 // shellLineBudget bounds the commands read from one line, and
@@ -216,7 +217,10 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 		case w == "exec" || w == "command" || w == "builtin":
 			i++
 			for i < len(words) && strings.HasPrefix(words[i], "-") {
-				i++ // command -p, exec -a NAME is rare: its flags alone
+				if w == "exec" && words[i] == "-a" {
+					i++ // bash's exec -a NAME: NAME is argv[0], not the command
+				}
+				i++ // command -p, exec -c
 			}
 			continue
 		case w == "env" || w == "export" || w == "readonly" || w == "local" || w == "declare" || w == "typeset":
@@ -232,17 +236,19 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 						return c, &shellUnread{"env -S"}
 					}
 					i++ // its value
+				case w == "env" && (strings.HasPrefix(a, "-S") || strings.HasPrefix(a, "--split-string=")):
+					return c, &shellUnread{"env -S"}
 				case strings.HasPrefix(a, "-"):
 				case w != "env":
 					c.Assigns = append(c.Assigns, a) // export NAME: its value set before
 				default:
-					c.Words = words[i:]
+					c.Words, c.Expands = words[i:], expands[i:]
 					return c, nil
 				}
 			}
 			return c, nil
 		}
-		c.Words = words[i:]
+		c.Words, c.Expands = words[i:], expands[i:]
 		return c, nil
 	}
 	return c, nil
@@ -251,10 +257,16 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 // prefixCommands run the command after their own options (and, for
 // timeout, a duration) with the environment they were given: the
 // options that take a value as the next word.
+// Long options too: `nice --adjustment 5 CMD` (GNU nice reads the next
+// word as the value) hid CMD, read as the command 5 runs.
 var prefixCommands = map[string][]string{
-	"nohup": nil, "time": {"-f", "-o"}, "nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
-	"stdbuf": {"-i", "-o", "-e"}, "ionice": {"-c", "-n", "-p"}, "setsid": nil, "chronic": nil,
-	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"}, "doas": {"-u", "-C"},
+	"nohup": nil, "time": {"-f", "-o", "--format", "--output"}, "nice": {"-n", "--adjustment"},
+	"timeout": {"-s", "-k", "--signal", "--kill-after"},
+	"stdbuf":  {"-i", "-o", "-e", "--input", "--output", "--error"}, "ionice": {"-c", "-n", "-p", "--class", "--classdata", "--pid"},
+	"setsid": nil, "chronic": nil,
+	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group", "--close-from", "--chdir",
+		"--host", "--prompt", "--role", "--type", "--other-user", "--command-timeout"},
+	"doas": {"-u", "-C"},
 }
 
 // prefixEnd is where the command a prefixCommands word runs starts in
