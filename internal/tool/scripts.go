@@ -136,14 +136,22 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 	return nil
 }
 
-// checkVars refuses a command that sets a variable dbguard sets: the
-// command would connect where the new value names.
+// checkVars refuses a command that sets or takes away a variable
+// dbguard sets: the command would connect where the new value names, or
+// where its own env file does.
 func (lc *lineCheck) checkVars(c shellCommand) error {
 	for _, name := range c.Assigns {
 		if slices.Contains(lc.set, name) {
 			return &exitcode.Advice{Code: exitcode.Usage,
 				Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
 				Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
+		}
+	}
+	for _, name := range c.Unsets {
+		if slices.Contains(lc.set, name) {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("the line unsets %s, which dbguard sets to the guarded URL: the command would connect where its own configuration (an env file) names", name),
+				Next: "drop the unset of " + name + " from it (dbguard gives the command the guarded URL)"}
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ import (
 // export NAME=VALUE) and its words, quotes and backslashes removed.
 type shellCommand struct {
 	Assigns []string // the names
+	Unsets  []string // the names env -u, unset take away
 	Words   []string
 	Expands []bool // Words' that sh would expand ($VAR, a glob)
 }
@@ -235,7 +236,14 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 					if a == "-S" || a == "--split-string" {
 						return c, &shellUnread{"env -S"}
 					}
+					if a != "-C" && a != "--chdir" && i+1 < len(words) {
+						c.Unsets = append(c.Unsets, words[i+1])
+					}
 					i++ // its value
+				case w == "env" && (strings.HasPrefix(a, "--unset=") || strings.HasPrefix(a, "-u") && !strings.HasPrefix(a, "--")):
+					// env -uNAME, --unset=NAME: the tool then reads
+					// its own env file for the name.
+					c.Unsets = append(c.Unsets, strings.TrimPrefix(strings.TrimPrefix(a, "--unset="), "-u"))
 				case w == "env" && (strings.HasPrefix(a, "-S") || strings.HasPrefix(a, "--split-string=")):
 					return c, &shellUnread{"env -S"}
 				case strings.HasPrefix(a, "-"):
@@ -249,9 +257,57 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 			return c, nil
 		}
 		c.Words, c.Expands = words[i:], expands[i:]
+		c.Assigns, c.Unsets = append(c.Assigns, builtinSets(c.Words)...), append(c.Unsets, builtinUnsets(c.Words)...)
 		return c, nil
 	}
 	return c, nil
+}
+
+// builtinSets is the variables sh's builtins read and getopts assign
+// (read NAME < file, getopts OPTS NAME): one the environment holds stays
+// exported with the new value, so `read DATABASE_URL < url.txt; ./m`
+// ran ./m on the URL the file named.
+func builtinSets(words []string) []string {
+	switch {
+	case len(words) > 2 && words[0] == "getopts":
+		return words[2:3]
+	case len(words) > 2 && words[0] == "printf" && words[1] == "-v":
+		return words[2:3] // bash's printf -v NAME
+	case len(words) > 2 && words[0] == "printf" && strings.HasPrefix(words[1], "-v"):
+		return []string{words[1][2:]}
+	case len(words) > 1 && words[0] == "read":
+		var names []string
+		for i := 1; i < len(words); i++ {
+			switch a := words[i]; {
+			case a == "-p" || a == "-d" || a == "-n" || a == "-N" || a == "-t" || a == "-u" || a == "-a" || a == "-i":
+				if a == "-a" && i+1 < len(words) {
+					names = append(names, words[i+1])
+				}
+				i++ // its value
+			case strings.HasPrefix(a, "-"):
+			default:
+				names = append(names, a)
+			}
+		}
+		return names
+	}
+	return nil
+}
+
+// builtinUnsets is the variables unset takes away (not its -f
+// functions): the tool then reads its own env file for one (Prisma's
+// .env, dbmate's), not the guarded URL.
+func builtinUnsets(words []string) []string {
+	if len(words) < 2 || words[0] != "unset" || slices.Contains(words[1:], "-f") {
+		return nil
+	}
+	var names []string
+	for _, a := range words[1:] {
+		if !strings.HasPrefix(a, "-") {
+			names = append(names, a)
+		}
+	}
+	return names
 }
 
 // prefixCommands run the command after their own options (and, for
