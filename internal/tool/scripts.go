@@ -277,7 +277,11 @@ func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, 
 	if isEnvLauncher(args) {
 		for i := 1; i < len(args); i++ {
 			if name, _, _ := scriptRun(args[i:]); name == "" {
-				continue
+				if alt := optionValuesDropped(args[i:]); alt == nil {
+					continue
+				} else if name, _, _ := scriptRun(alt); name == "" {
+					continue
+				}
 			}
 			err := lc.checkScript(wd, args[i:], depth, true)
 			var a *exitcode.Advice
@@ -405,7 +409,51 @@ func scriptRun(args []string) (name, dir string, multi bool) {
 // refuse, or (tools) runs a migration tool; package.json is the nearest
 // from the folder the manager runs in up to the project root. Nothing
 // for a command line that runs no script.
+//
+// An option before the command may take the next word as its value
+// (npm's `--loglevel silent run migrate` runs migrate, read as the
+// command silent before) or not (yarn's `--silent migrate`): both
+// readings are checked.
 func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool) error {
+	if err := lc.checkScriptOnce(wd, args, depth, tools); err != nil {
+		return err
+	}
+	if alt := optionValuesDropped(args); alt != nil {
+		return lc.checkScriptOnce(wd, alt, depth, tools)
+	}
+	return nil
+}
+
+// optionValuesDropped is a package manager's command line with the word
+// after each of its leading options that has no =VALUE taken off (the
+// option's value, as npm reads --loglevel silent), nil when none is.
+// The options scriptRun reads a value of (--prefix, --workspace, ...)
+// keep theirs.
+func optionValuesDropped(args []string) []string {
+	if len(args) < 3 || !slices.Contains([]string{"npm", "yarn", "pnpm", "bun"}, filepath.Base(args[0])) {
+		return nil
+	}
+	out, dropped := []string{args[0]}, false
+	i := 1
+	for ; i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--"; i++ {
+		out = append(out, args[i])
+		if strings.Contains(args[i], "=") || i+1 >= len(args) || strings.HasPrefix(args[i+1], "-") {
+			continue
+		}
+		i++
+		if slices.Contains([]string{"--prefix", "-C", "--dir", "--cwd", "-w", "--workspace", "-F", "--filter"}, args[i-1]) {
+			out = append(out, args[i])
+			continue
+		}
+		dropped = true // the value: --loglevel silent
+	}
+	if !dropped {
+		return nil
+	}
+	return append(out, args[i:]...)
+}
+
+func (lc *lineCheck) checkScriptOnce(wd string, args []string, depth int, tools bool) error {
 	name, dir, multi := scriptRun(args)
 	if name == "" {
 		return nil
