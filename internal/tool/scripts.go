@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // CheckExecLine refuses a dbguard exec command line run in wd below root
@@ -475,17 +477,21 @@ func (lc *lineCheck) checkScriptOnce(wd string, args []string, depth int, tools 
 			wd = filepath.Join(wd, dir)
 		}
 	}
-	data, pdir, ok := nearestUnder(lc.root, wd, "package.json", 4<<20)
-	if !ok {
-		return nil
+	data, pdir, err := lc.packageJSON(wd)
+	if err != nil || data == nil {
+		return err
 	}
+	at := output.Escape(output.RelTo(lc.root, filepath.Join(pdir, "package.json")))
 	var pkg struct {
 		Scripts map[string]any `json:"scripts"`
 	}
-	if json.Unmarshal(data, &pkg) != nil {
-		return nil // npm stops on it too, running nothing
+	// npm strips a byte order mark and reads JSON nested deeper than Go
+	// does: a package.json Go cannot read is refused, not passed over.
+	if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &pkg); err != nil {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s: dbguard cannot read it as JSON (%s), and %s may still run its script %s: it would not know what the script runs with the guarded URL", at, jsonWhy(err), filepath.Base(args[0]), output.Escape(name)),
+			Next: "fix " + at + " (npm's own check: npm pkg get scripts), then run the command again"}
 	}
-	at := output.Escape(output.RelTo(lc.root, filepath.Join(pdir, "package.json")))
 	for _, n := range []string{"pre" + name, name, "post" + name} {
 		line, isText := pkg.Scripts[n].(string)
 		if !isText {
@@ -523,6 +529,44 @@ func (lc *lineCheck) checkScriptOnce(wd string, args []string, depth int, tools 
 		return err
 	}
 	return nil
+}
+
+// packageJSON is the package.json npm reads for a script run in wd: the
+// nearest from wd up to the project root (nil when none is). One that is
+// there but cannot be read (a link out of the project, over 4 MiB, not a
+// file) is refused: npm reads it, and a package.json above it, which
+// dbguard read instead, runs nothing.
+func (lc *lineCheck) packageJSON(wd string) (data []byte, dir string, err error) {
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(lc.root, dir)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return nil, "", nil
+		}
+		name := filepath.Join(rel, "package.json")
+		if _, err := os.Lstat(filepath.Join(dir, "package.json")); err == nil {
+			data, err := safefile.ReadUnder(lc.root, name, 4<<20)
+			if err != nil {
+				at := output.Escape(filepath.ToSlash(name))
+				return nil, "", &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s cannot be read inside the project (a link out of it, a file over 4 MiB, or no file), and the package manager would run its scripts: dbguard would not know what they run with the guarded URL", at),
+					Next: "make " + at + " a file of the project, then run the command again"}
+			}
+			return data, dir, nil
+		}
+		if dir == lc.root || filepath.Dir(dir) == dir {
+			return nil, "", nil
+		}
+	}
+}
+
+// jsonWhy is a JSON error without the text it quotes (a value of the
+// file's).
+func jsonWhy(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("a syntax error at byte %d", se.Offset)
+	}
+	return "not the shape npm reads"
 }
 
 // jsonKeyLine is the line of the key "name" in package.json's scripts
