@@ -89,6 +89,50 @@ type lineCheck struct {
 	root   string
 	set    []string
 	budget int
+	// inLauncher is set while the commands behind an env launcher are
+	// read (checkLauncherCommand), which reads every one itself.
+	inLauncher int
+}
+
+// checkLauncherCommand reads the command an env launcher runs (dotenv -e
+// F -- CMD, env-cmd --no-override CMD, dotenvx run -- CMD) as a command
+// of its own: each word from which a command dbguard reads further may
+// start (another launcher, sh -c, env, a prefix, a runner) is checked
+// from there, since the launchers' own options are not all known; with
+// env-cmd's --use-shell a word holding blanks is a sh line. Before,
+// only a package script there was read: `dotenv -e .env.local --
+// env-cmd -f .env.prod ./m` and `dotenvx run -- sh -c 'env-cmd -f
+// .env.prod ./m'` passed, the inner env-cmd's file over the guarded URL.
+func (lc *lineCheck) checkLauncherCommand(wd string, args []string, depth int, direct, scripts bool) error {
+	lc.inLauncher++
+	defer func() { lc.inLauncher-- }()
+	useShell := filepath.Base(args[0]) == "env-cmd" && slices.Contains(args, "--use-shell")
+	heads := 0
+	for i := 1; i < len(args); i++ {
+		if useShell && strings.ContainsAny(args[i], " \t\n;&|") {
+			if err := lc.checkShellLine(wd, args[i], depth+1, scripts, scripts); err != nil {
+				return err
+			}
+			continue
+		}
+		if !launcherHead(args[i:]) {
+			continue
+		}
+		if heads++; heads > 64 {
+			return &shellUnread{"more commands behind an env launcher than dbguard reads"}
+		}
+		if err := lc.checkArgs(wd, args[i:], nil, depth, direct, scripts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// launcherHead is whether args starts a command dbguard reads further
+// than CheckLauncher: an env launcher, a prefix, env, a shell, a runner.
+func launcherHead(args []string) bool {
+	return isEnvLauncher(args) || prefixEnd(args) > 0 || innerCommand(args) != nil ||
+		slices.Contains([]string{"env", "exec", "command", "sh", "bash", "dash", "zsh", "ash", "ksh"}, filepath.Base(args[0]))
 }
 
 // checkShellLine runs exec's launcher checks on every simple command of a
@@ -106,6 +150,9 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 	if err != nil {
 		return err
 	}
+	// A line of its own (sh -c's): its launchers' commands are read.
+	defer func(n int) { lc.inLauncher = n }(lc.inLauncher)
+	lc.inLauncher = 0
 	for _, c := range cmds {
 		if lc.budget--; lc.budget < 0 {
 			return &shellUnread{"more commands than dbguard reads"}
@@ -277,6 +324,11 @@ func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, 
 			Next: "run the tool itself: dbguard exec -- " + strings.Join(shellWords(npxFor(args)), " ")}
 	}
 	if isEnvLauncher(args) {
+		if lc.inLauncher == 0 {
+			if err := lc.checkLauncherCommand(wd, args, depth, direct, scripts); err != nil {
+				return err
+			}
+		}
 		for i := 1; i < len(args); i++ {
 			if name, _, _ := scriptRun(args[i:]); name == "" {
 				if alt := optionValuesDropped(args[i:]); alt == nil {
