@@ -49,6 +49,7 @@ func readShellLine(line string) ([]shellCommand, error) {
 		inWord  bool
 		exp     bool
 		drop    bool // the next word is a redirection's target
+		brace   = -1 // where an unquoted { is in word, -1 for none
 	)
 	endWord := func() {
 		if !inWord {
@@ -61,7 +62,7 @@ func readShellLine(line string) ([]shellCommand, error) {
 			expands = append(expands, exp)
 		}
 		word.Reset()
-		inWord, exp = false, false
+		inWord, exp, brace = false, false, -1
 	}
 	var err error
 	endCommand := func() {
@@ -165,6 +166,17 @@ func readShellLine(line string) ([]shellCommand, error) {
 		default:
 			if c == '$' || c == '*' || c == '?' || c == '[' {
 				exp = true
+			}
+			// bash's (and zsh's, ksh's) brace expansion: under bash -c
+			// or a bash script-shell {env-cmd,-f,.env.prod,./m} runs
+			// env-cmd, and dotenv -{o,} is dotenv -o; sh leaves it.
+			if c == '{' && (i == 0 || line[i-1] != '$') {
+				brace = word.Len()
+			}
+			if c == '}' && brace >= 0 {
+				if in := word.String()[brace:]; strings.Contains(in, ",") || strings.Contains(in, "..") {
+					return nil, &shellUnread{"brace expansion ({a,b}, which bash expands and sh does not)"}
+				}
 			}
 			word.WriteByte(c)
 			inWord = true
