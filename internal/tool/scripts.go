@@ -153,6 +153,7 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 	// A line of its own (sh -c's): its launchers' commands are read.
 	defer func(n int) { lc.inLauncher = n }(lc.inLauncher)
 	lc.inLauncher = 0
+	cdpath := false // the line has set CDPATH
 	for _, c := range cmds {
 		if lc.budget--; lc.budget < 0 {
 			return &shellUnread{"more commands than dbguard reads"}
@@ -160,19 +161,34 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 		if err := lc.checkVars(c); err != nil {
 			return err
 		}
+		if slices.Contains(c.Assigns, "CDPATH") {
+			cdpath = true
+		}
 		w := c.Words
 		if len(w) == 0 {
 			continue
 		}
 		if w[0] == "cd" {
-			to := wd
-			if len(w) > 1 {
-				to = filepath.Join(wd, w[1])
-				if filepath.IsAbs(w[1]) {
-					to = filepath.Clean(w[1])
+			// cd's options (-P, -L, --) before the folder; a folder
+			// not spelled from here (./db, ../x, /abs) goes through
+			// CDPATH when the line or the environment sets it:
+			// `CDPATH=..; cd db` enters ../db even where ./db exists.
+			dirs := w[1:]
+			for len(dirs) > 0 && strings.HasPrefix(dirs[0], "-") && dirs[0] != "-" {
+				if dirs = dirs[1:]; w[len(w)-len(dirs)-1] == "--" {
+					break
 				}
 			}
-			if len(w) < 2 || strings.ContainsAny(w[1], "$~*?[") || w[1] == "-" || !inside(lc.root, to) {
+			if len(dirs) != 1 {
+				return &shellUnread{"a cd to a folder dbguard cannot place in the project"}
+			}
+			d := dirs[0]
+			to := filepath.Join(wd, d)
+			if filepath.IsAbs(d) {
+				to = filepath.Clean(d)
+			}
+			viaCDPATH := (cdpath || os.Getenv("CDPATH") != "") && !filepath.IsAbs(d) && d != "." && d != ".." && !strings.HasPrefix(d, "./") && !strings.HasPrefix(d, "../")
+			if strings.ContainsAny(d, "$~*?[") || d == "-" || viaCDPATH || !inside(lc.root, to) {
 				return &shellUnread{"a cd to a folder dbguard cannot place in the project"}
 			}
 			wd = to
