@@ -282,7 +282,7 @@ func (e *serviceError) Hint() string {
 	if errors.As(e.Err, &h) {
 		return fmt.Sprintf("in %s/: %s", output.Escape(e.Path), h.Hint())
 	}
-	return fmt.Sprintf("cd %s && dbguard migrate status", output.Escape(e.Path))
+	return fmt.Sprintf("cd %s && dbguard migrate status", output.Escape(output.ShellPath(e.Path)))
 }
 
 func servicesCommand() *cli.Command {

@@ -1150,6 +1150,17 @@ func Fits(lines ...string) bool {
 	return true
 }
 
+// ShellPath is a path as a command's argument: ShellWord, and "./" in
+// front of a relative path that starts with "-", which cd, mkdir and the
+// like would read as their options (a folder named -db: `cd -db` is
+// dash's "Illegal option -d").
+func ShellPath(p string) string {
+	if strings.HasPrefix(p, "-") {
+		p = "./" + p
+	}
+	return ShellWord(p)
+}
+
 // ShellWord is w as a POSIX shell reads it back as one word: as it is when
 // it holds only characters no shell expands (PlainWord), else quoted. A
 // hint that names a file from a repository ("git log -p -- FILE") is

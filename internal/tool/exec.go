@@ -29,10 +29,17 @@ func KindOf(args []string) Kind {
 		return Dbmate
 	case name == "prisma":
 		return Prisma
-	case slices.Contains([]string{"npx", "pnpm", "yarn", "bunx", "pnpx"}, name):
+	case slices.Contains([]string{"npx", "pnpm", "yarn", "bunx", "pnpx", "npm", "bun"}, name):
+		// npm exec (and its x) is npx, bun x is bunx: npm's and bun's
+		// other commands run no package's binary.
+		sub := name != "npm" && name != "bun"
 		for _, a := range args[1:] {
-			if a == "exec" || a == "dlx" || strings.HasPrefix(a, "-") {
+			if a == "exec" && name != "bun" || a == "dlx" && name != "npm" && name != "bun" || a == "x" && !sub || strings.HasPrefix(a, "-") {
+				sub = sub || !strings.HasPrefix(a, "-")
 				continue
+			}
+			if !sub {
+				break
 			}
 			if a == "prisma" || strings.HasPrefix(a, "prisma@") {
 				return Prisma
@@ -527,7 +534,7 @@ func (p *Project) checkPrismaFetch(head, args []string) error {
 		runner = "pnpm exec"
 	} else if name == "yarn" {
 		runner = "yarn"
-	} else if name == "bunx" {
+	} else if name == "bunx" || name == "bun" {
 		runner = "bunx"
 	}
 	var why string

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/dbguard/dbguard/internal/dburl"
 	"github.com/dbguard/dbguard/internal/exitcode"
 	"github.com/dbguard/dbguard/internal/output"
+	"github.com/dbguard/dbguard/internal/safefile"
 )
 
 // CheckExecLine refuses a dbguard exec command line run in wd below root
@@ -21,7 +23,7 @@ import (
 // variables dbguard gives the command) itself.
 func CheckExecLine(root, wd string, set, args []string) error {
 	lc := &lineCheck{root: root, set: set, budget: 1024}
-	return lc.checkArgs(wd, args, 0, false, true)
+	return lc.checkArgs(wd, args, nil, 0, false, true)
 }
 
 // CheckCommand refuses a migrations.command line (which: up, down,
@@ -87,6 +89,50 @@ type lineCheck struct {
 	root   string
 	set    []string
 	budget int
+	// inLauncher is set while the commands behind an env launcher are
+	// read (checkLauncherCommand), which reads every one itself.
+	inLauncher int
+}
+
+// checkLauncherCommand reads the command an env launcher runs (dotenv -e
+// F -- CMD, env-cmd --no-override CMD, dotenvx run -- CMD) as a command
+// of its own: each word from which a command dbguard reads further may
+// start (another launcher, sh -c, env, a prefix, a runner) is checked
+// from there, since the launchers' own options are not all known; with
+// env-cmd's --use-shell a word holding blanks is a sh line. Before,
+// only a package script there was read: `dotenv -e .env.local --
+// env-cmd -f .env.prod ./m` and `dotenvx run -- sh -c 'env-cmd -f
+// .env.prod ./m'` passed, the inner env-cmd's file over the guarded URL.
+func (lc *lineCheck) checkLauncherCommand(wd string, args []string, depth int, direct, scripts bool) error {
+	lc.inLauncher++
+	defer func() { lc.inLauncher-- }()
+	useShell := filepath.Base(args[0]) == "env-cmd" && slices.Contains(args, "--use-shell")
+	heads := 0
+	for i := 1; i < len(args); i++ {
+		if useShell && strings.ContainsAny(args[i], " \t\n;&|") {
+			if err := lc.checkShellLine(wd, args[i], depth+1, scripts, scripts); err != nil {
+				return err
+			}
+			continue
+		}
+		if !launcherHead(args[i:]) {
+			continue
+		}
+		if heads++; heads > 64 {
+			return &shellUnread{"more commands behind an env launcher than dbguard reads"}
+		}
+		if err := lc.checkArgs(wd, args[i:], nil, depth, direct, scripts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// launcherHead is whether args starts a command dbguard reads further
+// than CheckLauncher: an env launcher, a prefix, env, a shell, a runner.
+func launcherHead(args []string) bool {
+	return isEnvLauncher(args) || prefixEnd(args) > 0 || innerCommand(args) != nil ||
+		slices.Contains([]string{"env", "exec", "command", "sh", "bash", "dash", "zsh", "ash", "ksh"}, filepath.Base(args[0]))
 }
 
 // checkShellLine runs exec's launcher checks on every simple command of a
@@ -104,52 +150,115 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 	if err != nil {
 		return err
 	}
+	// A line of its own (sh -c's): its launchers' commands are read.
+	defer func(n int) { lc.inLauncher = n }(lc.inLauncher)
+	lc.inLauncher = 0
+	cdpath := false // the line has set CDPATH
 	for _, c := range cmds {
 		if lc.budget--; lc.budget < 0 {
 			return &shellUnread{"more commands than dbguard reads"}
 		}
-		for _, name := range c.Assigns {
-			if slices.Contains(lc.set, name) {
-				return &exitcode.Advice{Code: exitcode.Usage,
-					Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
-					Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
-			}
+		if err := lc.checkVars(c); err != nil {
+			return err
+		}
+		if slices.Contains(c.Assigns, "CDPATH") {
+			cdpath = true
 		}
 		w := c.Words
 		if len(w) == 0 {
 			continue
 		}
-		switch name := filepath.Base(w[0]); {
-		case w[0] == "cd":
-			to := wd
-			if len(w) > 1 {
-				to = filepath.Join(wd, w[1])
-				if filepath.IsAbs(w[1]) {
-					to = filepath.Clean(w[1])
+		if w[0] == "cd" {
+			// cd's options (-P, -L, --) before the folder; a folder
+			// not spelled from here (./db, ../x, /abs) goes through
+			// CDPATH when the line or the environment sets it:
+			// `CDPATH=..; cd db` enters ../db even where ./db exists.
+			dirs := w[1:]
+			for len(dirs) > 0 && strings.HasPrefix(dirs[0], "-") && dirs[0] != "-" {
+				if dirs = dirs[1:]; w[len(w)-len(dirs)-1] == "--" {
+					break
 				}
 			}
-			if len(w) < 2 || strings.ContainsAny(w[1], "$~*?[") || w[1] == "-" || !inside(lc.root, to) {
+			if len(dirs) != 1 {
+				return &shellUnread{"a cd to a folder dbguard cannot place in the project"}
+			}
+			d := dirs[0]
+			to := filepath.Join(wd, d)
+			if filepath.IsAbs(d) {
+				to = filepath.Clean(d)
+			}
+			viaCDPATH := (cdpath || os.Getenv("CDPATH") != "") && !filepath.IsAbs(d) && d != "." && d != ".." && !strings.HasPrefix(d, "./") && !strings.HasPrefix(d, "../")
+			if strings.ContainsAny(d, "$~*?[") || d == "-" || viaCDPATH || !inside(lc.root, to) {
 				return &shellUnread{"a cd to a folder dbguard cannot place in the project"}
 			}
 			wd = to
 			continue
-		case slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
-			if i := slices.Index(w, "-c"); i > 0 && i+1 < len(w) && !slices.ContainsFunc(w[1:i], func(s string) bool { return !strings.HasPrefix(s, "-") }) {
-				if err := lc.checkShellLine(wd, w[i+1], depth+1, direct, scripts); err != nil {
-					return err
-				}
-				continue
-			}
-			if len(w) > 1 && strings.HasPrefix(w[1], "-") && strings.Contains(w[1], "c") {
-				return &shellUnread{name + " " + w[1]}
-			}
-			continue // sh script.sh: a script dbguard does not read
 		}
-		if err := lc.checkArgs(wd, w, depth, direct, scripts); err != nil {
+		if err := lc.checkArgs(wd, w, c.Expands, depth, direct, scripts); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// checkVars refuses a command that sets or takes away a variable
+// dbguard sets: the command would connect where the new value names, or
+// where its own env file does.
+func (lc *lineCheck) checkVars(c shellCommand) error {
+	for _, name := range c.Assigns {
+		if slices.Contains(lc.set, name) {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("the line sets %s itself, which dbguard sets to the guarded URL: the command would connect where that names", name),
+				Next: "drop " + name + "=... from it (dbguard gives the command the guarded URL)"}
+		}
+	}
+	for _, name := range c.Unsets {
+		if slices.Contains(lc.set, name) {
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  fmt.Sprintf("the line unsets %s, which dbguard sets to the guarded URL: the command would connect where its own configuration (an env file) names", name),
+				Next: "drop the unset of " + name + " from it (dbguard gives the command the guarded URL)"}
+		}
+	}
+	return nil
+}
+
+// shellDashC is the line a sh, bash, dash, ... command line runs with -c
+// (its options read as sh reads them: -c anywhere among them, `sh -c -e
+// LINE`, `sh +e -c LINE`, `sh -o errexit -c LINE`, bash's long options),
+// and whether it has -c.
+func shellDashC(args []string) (line string, dashC bool) {
+	i := 1
+	for ; i < len(args); i++ {
+		a := args[i]
+		if a == "--" || a == "-" {
+			i++
+			break
+		}
+		if strings.HasPrefix(a, "--") {
+			if a == "--rcfile" || a == "--init-file" {
+				i++ // its value
+			}
+			continue
+		}
+		if len(a) < 2 || a[0] != '-' && a[0] != '+' {
+			break
+		}
+		for _, f := range a[1:] {
+			switch f {
+			case 'c':
+				dashC = dashC || a[0] == '-'
+			case 'o', 'O':
+				i++ // -o NAME, bash's -O NAME
+			}
+		}
+	}
+	if !dashC {
+		return "", false // sh script.sh, or its stdin: not read
+	}
+	if i >= len(args) {
+		return "", true // sh -c with no line runs nothing
+	}
+	return args[i], true
 }
 
 // checkArgs is CheckLauncher for one command line run in wd, with the
@@ -160,7 +269,21 @@ func (lc *lineCheck) checkShellLine(wd, line string, depth int, direct, scripts 
 // (env-cmd --no-override -f .env.prod npm run migrate) makes the
 // script's tool refused in any case: the launcher gives it variables of
 // its own (DIRECT_URL, where dbguard set DATABASE_URL only).
-func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scripts bool) error {
+//
+// exp is which of args sh would expand (nil for exec's own argv): a
+// command name that expands is refused wherever it stands, behind a
+// prefix or env too (`env $X ...`, `nice $X ...` ran whatever $X held).
+// sh -c's line is read, and env's, exec's and command's assignments and
+// command, behind a prefix too: `nohup sh -c 'env-cmd -f .env.prod ...'`
+// and `nice env DATABASE_URL=... ./m` were read as nohup's and nice's
+// command, sh and env, which dbguard did not follow.
+func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, direct, scripts bool) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if len(exp) > 0 && exp[0] {
+		return &shellUnread{"a command name that expands (" + args[0] + ")"}
+	}
 	if i := prefixEnd(args); i > 0 {
 		// nice, timeout, sudo ... in front: the command they run, the
 		// hint keeping them (timeout 600 env-cmd --no-override ...).
@@ -171,12 +294,48 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 				Msg:  filepath.Base(args[0]) + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
 				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:i]), " ") + " dbguard exec -- " + strings.Join(shellWords(args[i:]), " ")}
 		}
-		err := lc.checkArgs(wd, args[i:], depth, direct, scripts)
+		err := lc.checkArgs(wd, args[i:], after(exp, i), depth, direct, scripts)
 		var a *exitcode.Advice
 		if errors.As(err, &a) {
 			if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok {
 				a.Next = before + "dbguard exec -- " + strings.Join(shellWords(args[:i]), " ") + " " + cmd
 			}
+		}
+		return err
+	}
+	switch name := filepath.Base(args[0]); {
+	case slices.Contains([]string{"env", "exec", "command", "builtin"}, name):
+		e := exp
+		if len(e) != len(args) {
+			e = make([]bool, len(args))
+		}
+		c, err := simpleCommand(args, e)
+		if err != nil {
+			return err
+		}
+		if err := lc.checkVars(c); err != nil {
+			return err
+		}
+		if k := KindOf(c.Words); k != "" && !direct && depth == 0 && scripts {
+			// exec's own line, as a prefix's above: exec would not
+			// know it runs the tool.
+			return &exitcode.Advice{Code: exitcode.Usage,
+				Msg:  name + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+				Next: "put it in front of dbguard: " + strings.Join(shellWords(args[:len(args)-len(c.Words)]), " ") + " dbguard exec -- " + strings.Join(shellWords(c.Words), " ")}
+		}
+		return lc.checkArgs(wd, c.Words, c.Expands, depth, direct, scripts)
+	case slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
+		line, dashC := shellDashC(args)
+		if !dashC {
+			return nil // sh script.sh: a script dbguard does not read
+		}
+		err := lc.checkShellLine(wd, line, depth+1, scripts, scripts)
+		var u *shellUnread
+		if depth == 0 && !direct && scripts && errors.As(err, &u) {
+			// exec's own command line, as the user typed it (sh -c
+			// 'case ... esac'): what sh -c runs is read where it can
+			// be, and a line that cannot runs as it did before.
+			return nil
 		}
 		return err
 	}
@@ -189,9 +348,18 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 			Next: "run the tool itself: dbguard exec -- " + strings.Join(shellWords(npxFor(args)), " ")}
 	}
 	if isEnvLauncher(args) {
+		if lc.inLauncher == 0 {
+			if err := lc.checkLauncherCommand(wd, args, depth, direct, scripts); err != nil {
+				return err
+			}
+		}
 		for i := 1; i < len(args); i++ {
 			if name, _, _ := scriptRun(args[i:]); name == "" {
-				continue
+				if alt := optionValuesDropped(args[i:]); alt == nil {
+					continue
+				} else if name, _, _ := scriptRun(alt); name == "" {
+					continue
+				}
 			}
 			err := lc.checkScript(wd, args[i:], depth, true)
 			var a *exitcode.Advice
@@ -206,9 +374,17 @@ func (lc *lineCheck) checkArgs(wd string, args []string, depth int, direct, scri
 		return err
 	}
 	if inner := innerCommand(args); inner != nil {
-		return lc.checkArgs(wd, inner, depth, direct, scripts) // uv run npm run migrate
+		return lc.checkArgs(wd, inner, nil, depth, direct, scripts) // uv run npm run migrate
 	}
 	return nil
+}
+
+// after is exp from i on, nil for none.
+func after(exp []bool, i int) []bool {
+	if i >= len(exp) {
+		return nil
+	}
+	return exp[i:]
 }
 
 // isEnvLauncher is whether args runs its command with variables of a
@@ -311,7 +487,51 @@ func scriptRun(args []string) (name, dir string, multi bool) {
 // refuse, or (tools) runs a migration tool; package.json is the nearest
 // from the folder the manager runs in up to the project root. Nothing
 // for a command line that runs no script.
+//
+// An option before the command may take the next word as its value
+// (npm's `--loglevel silent run migrate` runs migrate, read as the
+// command silent before) or not (yarn's `--silent migrate`): both
+// readings are checked.
 func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool) error {
+	if err := lc.checkScriptOnce(wd, args, depth, tools); err != nil {
+		return err
+	}
+	if alt := optionValuesDropped(args); alt != nil {
+		return lc.checkScriptOnce(wd, alt, depth, tools)
+	}
+	return nil
+}
+
+// optionValuesDropped is a package manager's command line with the word
+// after each of its leading options that has no =VALUE taken off (the
+// option's value, as npm reads --loglevel silent), nil when none is.
+// The options scriptRun reads a value of (--prefix, --workspace, ...)
+// keep theirs.
+func optionValuesDropped(args []string) []string {
+	if len(args) < 3 || !slices.Contains([]string{"npm", "yarn", "pnpm", "bun"}, filepath.Base(args[0])) {
+		return nil
+	}
+	out, dropped := []string{args[0]}, false
+	i := 1
+	for ; i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--"; i++ {
+		out = append(out, args[i])
+		if strings.Contains(args[i], "=") || i+1 >= len(args) || strings.HasPrefix(args[i+1], "-") {
+			continue
+		}
+		i++
+		if slices.Contains([]string{"--prefix", "-C", "--dir", "--cwd", "-w", "--workspace", "-F", "--filter"}, args[i-1]) {
+			out = append(out, args[i])
+			continue
+		}
+		dropped = true // the value: --loglevel silent
+	}
+	if !dropped {
+		return nil
+	}
+	return append(out, args[i:]...)
+}
+
+func (lc *lineCheck) checkScriptOnce(wd string, args []string, depth int, tools bool) error {
 	name, dir, multi := scriptRun(args)
 	if name == "" {
 		return nil
@@ -333,17 +553,21 @@ func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool
 			wd = filepath.Join(wd, dir)
 		}
 	}
-	data, pdir, ok := nearestUnder(lc.root, wd, "package.json", 4<<20)
-	if !ok {
-		return nil
+	data, pdir, err := lc.packageJSON(wd)
+	if err != nil || data == nil {
+		return err
 	}
+	at := output.Escape(output.RelTo(lc.root, filepath.Join(pdir, "package.json")))
 	var pkg struct {
 		Scripts map[string]any `json:"scripts"`
 	}
-	if json.Unmarshal(data, &pkg) != nil {
-		return nil // npm stops on it too, running nothing
+	// npm strips a byte order mark and reads JSON nested deeper than Go
+	// does: a package.json Go cannot read is refused, not passed over.
+	if err := json.Unmarshal(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), &pkg); err != nil {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  fmt.Sprintf("%s: dbguard cannot read it as JSON (%s), and %s may still run its script %s: it would not know what the script runs with the guarded URL", at, jsonWhy(err), filepath.Base(args[0]), output.Escape(name)),
+			Next: "fix " + at + " (npm's own check: npm pkg get scripts), then run the command again"}
 	}
-	at := output.Escape(output.RelTo(lc.root, filepath.Join(pdir, "package.json")))
 	for _, n := range []string{"pre" + name, name, "post" + name} {
 		line, isText := pkg.Scripts[n].(string)
 		if !isText {
@@ -381,6 +605,44 @@ func (lc *lineCheck) checkScript(wd string, args []string, depth int, tools bool
 		return err
 	}
 	return nil
+}
+
+// packageJSON is the package.json npm reads for a script run in wd: the
+// nearest from wd up to the project root (nil when none is). One that is
+// there but cannot be read (a link out of the project, over 4 MiB, not a
+// file) is refused: npm reads it, and a package.json above it, which
+// dbguard read instead, runs nothing.
+func (lc *lineCheck) packageJSON(wd string) (data []byte, dir string, err error) {
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		rel, err := filepath.Rel(lc.root, dir)
+		if err != nil || !filepath.IsLocal(rel) && rel != "." {
+			return nil, "", nil
+		}
+		name := filepath.Join(rel, "package.json")
+		if _, err := os.Lstat(filepath.Join(dir, "package.json")); err == nil {
+			data, err := safefile.ReadUnder(lc.root, name, 4<<20)
+			if err != nil {
+				at := output.Escape(filepath.ToSlash(name))
+				return nil, "", &exitcode.Advice{Code: exitcode.Usage,
+					Msg:  fmt.Sprintf("%s cannot be read inside the project (a link out of it, a file over 4 MiB, or no file), and the package manager would run its scripts: dbguard would not know what they run with the guarded URL", at),
+					Next: "make " + at + " a file of the project, then run the command again"}
+			}
+			return data, dir, nil
+		}
+		if dir == lc.root || filepath.Dir(dir) == dir {
+			return nil, "", nil
+		}
+	}
+}
+
+// jsonWhy is a JSON error without the text it quotes (a value of the
+// file's).
+func jsonWhy(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("a syntax error at byte %d", se.Offset)
+	}
+	return "not the shape npm reads"
 }
 
 // jsonKeyLine is the line of the key "name" in package.json's scripts

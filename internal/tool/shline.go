@@ -11,7 +11,9 @@ import (
 // export NAME=VALUE) and its words, quotes and backslashes removed.
 type shellCommand struct {
 	Assigns []string // the names
+	Unsets  []string // the names env -u, unset take away
 	Words   []string
+	Expands []bool // Words' that sh would expand ($VAR, a glob)
 }
 
 // shellLineBudget bounds the commands read from one line, and
@@ -46,6 +48,7 @@ func readShellLine(line string) ([]shellCommand, error) {
 		inWord  bool
 		exp     bool
 		drop    bool // the next word is a redirection's target
+		brace   = -1 // where an unquoted { is in word, -1 for none
 	)
 	endWord := func() {
 		if !inWord {
@@ -58,7 +61,7 @@ func readShellLine(line string) ([]shellCommand, error) {
 			expands = append(expands, exp)
 		}
 		word.Reset()
-		inWord, exp = false, false
+		inWord, exp, brace = false, false, -1
 	}
 	var err error
 	endCommand := func() {
@@ -163,6 +166,17 @@ func readShellLine(line string) ([]shellCommand, error) {
 			if c == '$' || c == '*' || c == '?' || c == '[' {
 				exp = true
 			}
+			// bash's (and zsh's, ksh's) brace expansion: under bash -c
+			// or a bash script-shell {env-cmd,-f,.env.prod,./m} runs
+			// env-cmd, and dotenv -{o,} is dotenv -o; sh leaves it.
+			if c == '{' && (i == 0 || line[i-1] != '$') {
+				brace = word.Len()
+			}
+			if c == '}' && brace >= 0 {
+				if in := word.String()[brace:]; strings.Contains(in, ",") || strings.Contains(in, "..") {
+					return nil, &shellUnread{"brace expansion ({a,b}, which bash expands and sh does not)"}
+				}
+			}
 			word.WriteByte(c)
 			inWord = true
 		}
@@ -223,7 +237,10 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 		case w == "exec" || w == "command" || w == "builtin":
 			i++
 			for i < len(words) && strings.HasPrefix(words[i], "-") {
-				i++ // command -p, exec -a NAME is rare: its flags alone
+				if w == "exec" && words[i] == "-a" {
+					i++ // bash's exec -a NAME: NAME is argv[0], not the command
+				}
+				i++ // command -p, exec -c
 			}
 			continue
 		case w == "env" || w == "export" || w == "readonly" || w == "local" || w == "declare" || w == "typeset":
@@ -238,30 +255,93 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 					if a == "-S" || a == "--split-string" {
 						return c, &shellUnread{"env -S"}
 					}
+					if a != "-C" && a != "--chdir" && i+1 < len(words) {
+						c.Unsets = append(c.Unsets, words[i+1])
+					}
 					i++ // its value
+				case w == "env" && (strings.HasPrefix(a, "--unset=") || strings.HasPrefix(a, "-u") && !strings.HasPrefix(a, "--")):
+					// env -uNAME, --unset=NAME: the tool then reads
+					// its own env file for the name.
+					c.Unsets = append(c.Unsets, strings.TrimPrefix(strings.TrimPrefix(a, "--unset="), "-u"))
+				case w == "env" && (strings.HasPrefix(a, "-S") || strings.HasPrefix(a, "--split-string=")):
+					return c, &shellUnread{"env -S"}
 				case strings.HasPrefix(a, "-"):
 				case w != "env":
 					c.Assigns = append(c.Assigns, a) // export NAME: its value set before
 				default:
-					c.Words = words[i:]
+					c.Words, c.Expands = words[i:], expands[i:]
 					return c, nil
 				}
 			}
 			return c, nil
 		}
-		c.Words = words[i:]
+		c.Words, c.Expands = words[i:], expands[i:]
+		c.Assigns, c.Unsets = append(c.Assigns, builtinSets(c.Words)...), append(c.Unsets, builtinUnsets(c.Words)...)
 		return c, nil
 	}
 	return c, nil
 }
 
+// builtinSets is the variables sh's builtins read and getopts assign
+// (read NAME < file, getopts OPTS NAME): one the environment holds stays
+// exported with the new value, so `read DATABASE_URL < url.txt; ./m`
+// ran ./m on the URL the file named.
+func builtinSets(words []string) []string {
+	switch {
+	case len(words) > 2 && words[0] == "getopts":
+		return words[2:3]
+	case len(words) > 2 && words[0] == "printf" && words[1] == "-v":
+		return words[2:3] // bash's printf -v NAME
+	case len(words) > 2 && words[0] == "printf" && strings.HasPrefix(words[1], "-v"):
+		return []string{words[1][2:]}
+	case len(words) > 1 && words[0] == "read":
+		var names []string
+		for i := 1; i < len(words); i++ {
+			switch a := words[i]; {
+			case a == "-p" || a == "-d" || a == "-n" || a == "-N" || a == "-t" || a == "-u" || a == "-a" || a == "-i":
+				if a == "-a" && i+1 < len(words) {
+					names = append(names, words[i+1])
+				}
+				i++ // its value
+			case strings.HasPrefix(a, "-"):
+			default:
+				names = append(names, a)
+			}
+		}
+		return names
+	}
+	return nil
+}
+
+// builtinUnsets is the variables unset takes away (not its -f
+// functions): the tool then reads its own env file for one (Prisma's
+// .env, dbmate's), not the guarded URL.
+func builtinUnsets(words []string) []string {
+	if len(words) < 2 || words[0] != "unset" || slices.Contains(words[1:], "-f") {
+		return nil
+	}
+	var names []string
+	for _, a := range words[1:] {
+		if !strings.HasPrefix(a, "-") {
+			names = append(names, a)
+		}
+	}
+	return names
+}
+
 // prefixCommands run the command after their own options (and, for
 // timeout, a duration) with the environment they were given: the
 // options that take a value as the next word.
+// Long options too: `nice --adjustment 5 CMD` (GNU nice reads the next
+// word as the value) hid CMD, read as the command 5 runs.
 var prefixCommands = map[string][]string{
-	"nohup": nil, "time": {"-f", "-o"}, "nice": {"-n"}, "timeout": {"-s", "-k", "--signal", "--kill-after"},
-	"stdbuf": {"-i", "-o", "-e"}, "ionice": {"-c", "-n", "-p"}, "setsid": nil, "chronic": nil,
-	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T"}, "doas": {"-u", "-C"},
+	"nohup": nil, "time": {"-f", "-o", "--format", "--output"}, "nice": {"-n", "--adjustment"},
+	"timeout": {"-s", "-k", "--signal", "--kill-after"},
+	"stdbuf":  {"-i", "-o", "-e", "--input", "--output", "--error"}, "ionice": {"-c", "-n", "-p", "--class", "--classdata", "--pid"},
+	"setsid": nil, "chronic": nil,
+	"sudo": {"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group", "--close-from", "--chdir",
+		"--host", "--prompt", "--role", "--type", "--other-user", "--command-timeout"},
+	"doas": {"-u", "-C"},
 }
 
 // prefixEnd is where the command a prefixCommands word runs starts in

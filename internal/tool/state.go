@@ -377,7 +377,7 @@ func (p *Project) files() ([]file, error) {
 		// repository's to name.
 		shown := output.FromHere(p.Dir)
 		return nil, &exitcode.Advice{Code: exitcode.Usage, Msg: fmt.Sprintf("%s's migrations folder %s does not exist", p.Kind, output.Escape(shown)),
-			Next: fmt.Sprintf("if the migrations are elsewhere, set migrations.workdir (where %s runs) or migrations.dir in dbguard.yaml; else create the folder: mkdir -p %s", p.Kind, output.Escape(output.ShellWord(shown)))}
+			Next: fmt.Sprintf("if the migrations are elsewhere, set migrations.workdir (where %s runs) or migrations.dir in dbguard.yaml; else create the folder: mkdir -p %s", p.Kind, output.Escape(output.ShellPath(shown)))}
 	}
 	if err != nil {
 		return nil, err
@@ -821,7 +821,7 @@ func InWorkdir(workdir string) string {
 	if workdir == "." {
 		return ""
 	}
-	return "cd " + output.ShellWord(workdir) + " && "
+	return "cd " + output.ShellPath(workdir) + " && "
 }
 
 // shortSum is a checksum cut for messages.
