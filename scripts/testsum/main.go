@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -91,6 +92,12 @@ func summarize(r io.Reader, w io.Writer) (counts, bool, error) {
 		case "pass":
 			if e.Test != "" {
 				c.Passed++
+				// The race detector's report lands in whichever test
+				// test2json thinks is running, often one that passes
+				// while another fails with "race detected": show it.
+				if lines := out[key]; slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "WARNING: DATA RACE") }) {
+					fmt.Fprint(w, strings.Join(lines, ""))
+				}
 			}
 			delete(out, key)
 		case "skip":
