@@ -512,7 +512,10 @@ bench_plan135() {
     for who in $(pair plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
       (cd "$p" && "$dbguard" migrate up --no-verify 134 >/dev/null 2>&1) || { say "migrate up 134 failed"; exit 1; }
-      psql_ -d "${who}_$r" -c "INSERT INTO t_1 (name) SELECT 'n' || g FROM generate_series(1, 10000) g" -c "ANALYZE"
+      # VACUUM makes t_1's free-space and visibility maps now: made by
+      # autovacuum between two plans, they changed its size in the report
+      # and failed the warm-equals-cold check below.
+      psql_ -d "${who}_$r" -c "INSERT INTO t_1 (name) SELECT 'n' || g FROM generate_series(1, 10000) g" -c "VACUUM ANALYZE t_1" -c "ANALYZE"
     done
     for who in $(pair_order plan up "$r"); do
       echo "DATABASE_URL=$(url "${who}_$r")" >"$p/.env"
@@ -522,7 +525,7 @@ bench_plan135() {
         [ -z "$base" ] || (cd "$p" && "$work/dbguard-pbase" migrate plan --format json >/dev/null 2>&1) || true
       fi
       if [ "$who" = plan ] && [ -n "$base" ] && [ $((r % 2)) = 0 ]; then
-        run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+        run_into base_ms base_kb --cwd "$p" env DBGUARD_NO_CACHE=1 "$work/dbguard-pbase" migrate plan --format json
       fi
       if [ "$who" = plan ]; then
         rm -rf "$replay"
@@ -530,7 +533,7 @@ bench_plan135() {
         run_into save_ms save_kb --cwd "$p" "$dbguard" migrate plan --format json
         run_into warm_ms warm_kb --cwd "$p" "$dbguard" migrate plan --format json
         if [ -n "$base" ] && [ $((r % 2)) = 1 ]; then
-          run_into base_ms base_kb --cwd "$p" "$work/dbguard-pbase" migrate plan --format json
+          run_into base_ms base_kb --cwd "$p" env DBGUARD_NO_CACHE=1 "$work/dbguard-pbase" migrate plan --format json
         fi
         out=$(cd "$p" && "$dbguard" migrate plan --format json 2>/dev/null) || { say "the plan failed or has danger findings"; exit 1; }
         grep -q '"danger": 0' <<<"$out" || { say "the plan has danger findings"; exit 1; }
@@ -555,7 +558,7 @@ bench_plan135() {
   if [ -n "$base" ]; then
     local new_ms=("${dg_ms[@]}") new_kb=("${dg_kb[@]}")
     dg_ms=("${base_ms[@]}") dg_kb=("${base_kb[@]}")
-    row "migrate plan at $base, the same 135" "dbguard migrate up"
+    row "migrate plan at $base, the same 135, cache off (DBGUARD_NO_CACHE=1)" "dbguard migrate up"
     dg_ms=("${new_ms[@]}") dg_kb=("${new_kb[@]}") peer_ms=("${base_ms[@]}") peer_kb=("${base_kb[@]}")
     row "migrate plan, the same 135, cold" "migrate plan at $base"
   fi
