@@ -202,6 +202,14 @@ func isDigits(s string) bool {
 	return true
 }
 
+// setsOtherValue is the name an assignment word w (isAssign) sets, and
+// whether it may change the name's value: NAME=$NAME and NAME="${NAME}"
+// pass the value the command was given through, so dbguard's own stays.
+func setsOtherValue(w string) (string, bool) {
+	name, val, _ := strings.Cut(w, "=")
+	return name, val != "$"+name && val != "${"+name+"}"
+}
+
 // isAssign reports whether w is sh's assignment word, NAME=...: a name of
 // letters, digits and '_' not starting with a digit, then '='.
 func isAssign(w string) bool {
@@ -224,14 +232,21 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 	var c shellCommand
 	i := 0
 	for ; i < len(words) && isAssign(words[i]); i++ {
-		name, _, _ := strings.Cut(words[i], "=")
-		c.Assigns = append(c.Assigns, name)
+		if name, ok := setsOtherValue(words[i]); ok {
+			c.Assigns = append(c.Assigns, name)
+		}
 	}
 	for i < len(words) {
 		w := words[i]
 		switch {
 		case expands[i]:
 			return c, &shellUnread{"a command name that expands (" + w + ")"}
+		case (w == "." || w == "source") && i+2 == len(words) && !expands[i+1] && filepath.Base(words[i+1]) == "activate":
+			// . .venv/bin/activate: a virtualenv's own script, read no
+			// more than ./migrate.sh is (docs/tools.md); an env file
+			// sourced (set -a; . .env.prod) is still refused below.
+			c.Words, c.Expands = words[i:], expands[i:]
+			return c, nil
 		case slices.Contains(shellKeywords, w):
 			return c, &shellUnread{"sh's " + w}
 		case w == "exec" || w == "command" || w == "builtin":
@@ -249,8 +264,9 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 				a := words[i]
 				switch {
 				case isAssign(a):
-					name, _, _ := strings.Cut(a, "=")
-					c.Assigns = append(c.Assigns, name)
+					if name, ok := setsOtherValue(a); ok {
+						c.Assigns = append(c.Assigns, name)
+					}
 				case a == "-u" || a == "--unset" || a == "-C" || a == "--chdir" || a == "-S" || a == "--split-string":
 					if a == "-S" || a == "--split-string" {
 						return c, &shellUnread{"env -S"}
@@ -267,7 +283,9 @@ func simpleCommand(words []string, expands []bool) (shellCommand, error) {
 					return c, &shellUnread{"env -S"}
 				case strings.HasPrefix(a, "-"):
 				case w != "env":
-					c.Assigns = append(c.Assigns, a) // export NAME: its value set before
+					// export NAME: it exports a value set before in the
+					// line, refused at its own assignment, or the one the
+					// command was given.
 				default:
 					c.Words, c.Expands = words[i:], expands[i:]
 					return c, nil
