@@ -219,6 +219,12 @@ func withShadow(ctx context.Context, o Options, version int, run func(co pg.Conn
 		}
 		cleanup = func() {
 			box.once.Do(func() {
+				// As Sandbox.Close: an early replay still running (a run
+				// that never waited for it) ends before its server does.
+				box.cancel()
+				if box.replayed != nil {
+					<-box.replayed
+				}
 				if err := sb.Close(); err != nil && o.Log != nil {
 					output.Talk{W: o.Log}.Warnf("%v", err)
 				}
