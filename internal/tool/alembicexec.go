@@ -37,34 +37,58 @@ func alembicArgs(args []string) []string {
 	return nil
 }
 
-// uvDirectory is the folder uv's --directory names in a uv command line
-// (a global option or run's, before the command; the last one given),
-// uv changing to it before it runs the command, and the line without
-// it; "" for none.
-func uvDirectory(args []string) (string, []string) {
-	if len(args) == 0 || filepath.Base(args[0]) != "uv" {
-		return "", nil
+// runnerProjectOptions are the options of a Python runner, before run or
+// after it and before the command, that move the command to another
+// project: uv's --directory (uv changes to it), poetry's -C/--directory
+// and -P/--project (poetry 2's documentation; poetry 1.3.2 here has
+// neither), pdm's run -p/--project (pdm 2.2.1 here: that project's
+// pyproject.toml and environment, the command still in this folder)
+// and hatch's -p/--project (a project by name or path).
+var runnerProjectOptions = map[string][]string{
+	"uv":     {"--directory"},
+	"poetry": {"-C", "--directory", "-P", "--project"},
+	"pdm":    {"-p", "--project"},
+	"hatch":  {"-p", "--project"},
+}
+
+// uvDirectory is the folder a runner's project option names in a
+// runner command line (uv --directory D, poetry -C D, pdm run -p D,
+// hatch -p D; the last one given), the option as written, and the line
+// without it; "" for none.
+func uvDirectory(args []string) (dir, opt string, without []string) {
+	if len(args) == 0 {
+		return "", "", nil
+	}
+	opts := runnerProjectOptions[filepath.Base(args[0])]
+	if opts == nil {
+		return "", "", nil
 	}
 	end := runnerCommand(args)
 	if end == 0 {
-		return "", nil
+		return "", "", nil
 	}
-	dir := ""
-	var without []string
 	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case i >= end:
+		a := args[i]
+		name, value, glued := strings.Cut(a, "=")
+		if filepath.Base(args[0]) == "pdm" && strings.HasPrefix(name, "--") {
+			name = pdmLongOption(name) // argparse: --proj is --project
+		}
+		if !glued && len(a) > 2 && a[1] != '-' && slices.Contains(opts, a[:2]) {
+			name, value, glued = a[:2], a[2:], true // -Csub, -psub
+		}
+		switch {
+		case i >= end || i == 0 || !slices.Contains(opts, name):
 			without = append(without, a)
-		case a == "--directory" && i+1 < end:
-			dir = args[i+1]
+		case glued:
+			dir, opt = value, name
+		case i+1 < end:
+			dir, opt = args[i+1], name
 			i++
-		case strings.HasPrefix(a, "--directory="):
-			dir = strings.TrimPrefix(a, "--directory=")
 		default:
 			without = append(without, a)
 		}
 	}
-	return dir, without
+	return dir, opt, without
 }
 
 // alembicConfigFlags reads the options Alembic's CommandLine takes before
@@ -261,7 +285,7 @@ func checkAlembicToml(p *Project, wd string, files, shown []string) error {
 // config, goose's and dbmate's migrations and .env) and relative paths,
 // not the ones checked here for the folder exec runs in.
 func CheckUvDirectory(kind Kind, wd string, args []string) error {
-	dir, without := uvDirectory(args)
+	dir, opt, without := uvDirectory(args)
 	if dir == "" || filepath.Clean(filepath.Join(wd, dir)) == filepath.Clean(wd) {
 		return nil
 	}
@@ -276,7 +300,13 @@ func CheckUvDirectory(kind Kind, wd string, args []string) error {
 	case Prisma:
 		name, reads = "Prisma", "Prisma schema and config"
 	}
+	msg := fmt.Sprintf("%s %s %s runs %s in %s, where it reads that folder's %s and relative paths, while dbguard checked the folder exec runs in", output.Escape(filepath.Base(args[0])), opt, output.Escape(dir), name, output.Escape(output.RelPath(to)), reads)
+	if opt != "--directory" && opt != "-C" {
+		// pdm -p, hatch -p, poetry -P: the command stays here, run with
+		// another project's pyproject.toml, environment and scripts.
+		msg = fmt.Sprintf("%s %s %s runs %s with the project in %s (its pyproject.toml, environment and scripts), which dbguard did not check", output.Escape(filepath.Base(args[0])), opt, output.Escape(dir), name, output.Escape(output.RelPath(to)))
+	}
 	return &exitcode.Advice{Code: exitcode.Usage,
-		Msg:  fmt.Sprintf("uv --directory %s runs %s in %s, where it reads that folder's %s and relative paths, while dbguard checked the folder exec runs in", output.Escape(dir), name, output.Escape(output.RelPath(to)), reads),
+		Msg:  msg,
 		Next: "run it from there: " + InWorkdir(to) + "dbguard exec -- " + strings.Join(shellWords(without), " ")}
 }
