@@ -686,7 +686,7 @@ func (lc *lineCheck) checkGenericRun(wd string, args []string, exp []bool, inner
 			next = "run the tool itself: dbguard exec -- " + strings.Join(shellWords(inner), " ")
 		}
 		return &exitcode.Advice{Code: exitcode.Usage,
-			Msg:  "dbguard cannot read what " + unread + " runs: it would not know whether a launcher there loads another env file over the guarded URL, nor run the checks of the tool it runs",
+			Msg:  "dbguard cannot read what runs behind " + unread + ": it would not know whether a launcher there loads another env file over the guarded URL, nor run the checks of the tool it runs",
 			Next: next}
 	case unread != "":
 		return &shellUnread{unread}
