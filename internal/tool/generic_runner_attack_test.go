@@ -51,6 +51,14 @@ func TestAttackGenericRunner(t *testing.T) {
 			t.Errorf("%s: %v", line, err)
 		}
 	}
+	// exec's own line: a shell there reads what the user types, as an
+	// unread sh -c line there runs; inside sh -c it is refused.
+	if err := CheckExecLine(root, root, []string{"DATABASE_URL"}, []string{"bash"}); err != nil {
+		t.Errorf("exec -- bash: %v", err)
+	}
+	if err := p.CheckCommand("up", "sh -c 'echo ./m | sh'", "dbguard migrate up"); err == nil || !strings.Contains(err.Error(), "reading commands from its input") {
+		t.Errorf("sh -c 'echo ./m | sh': %v", err)
+	}
 	// exec's own line: the tool behind a runner, or a runner dbguard
 	// cannot read, is refused with a hint that runs.
 	for line, next := range map[string]string{

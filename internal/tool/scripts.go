@@ -680,6 +680,10 @@ func (lc *lineCheck) checkGenericRun(wd string, args []string, exp []bool, inner
 		return &exitcode.Advice{Code: exitcode.Usage,
 			Msg:  name + " runs its command under " + loads + ": a DATABASE_URL there would replace the guarded URL",
 			Next: next}
+	case unread != "" && depth == 0 && !direct && scripts && slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
+		// exec's own line, `dbguard exec -- bash`: the shell reads
+		// what the user types, as an unread sh -c line there runs.
+		return nil
 	case unread != "" && depth == 0 && !direct && scripts:
 		next := script
 		if len(inner) > 0 && KindOf(inner) != "" {
