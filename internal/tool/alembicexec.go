@@ -59,6 +59,16 @@ func uvDirectory(args []string) (dir, opt string, without []string) {
 	if len(args) == 0 {
 		return "", "", nil
 	}
+	if runner, project, _ := runnerScriptsLine(args); project != "" && (runner == "pdm" || runner == "poetry") {
+		return runnerProject(args, project)
+	}
+	if m, rest := pythonModuleRest(args); strings.HasPrefix(filepath.Base(args[0]), "python") && (m == "uv" || m == "hatch") {
+		d, o, w := uvDirectory(append([]string{m}, rest...))
+		if d == "" {
+			return "", "", nil
+		}
+		return d, o, append(slices.Clone(args[:len(args)-len(rest)]), w[1:]...) // python3 -m uv ...
+	}
 	opts := runnerProjectOptions[filepath.Base(args[0])]
 	if opts == nil {
 		return "", "", nil
@@ -89,6 +99,42 @@ func uvDirectory(args []string) (dir, opt string, without []string) {
 		}
 	}
 	return dir, opt, without
+}
+
+// runnerProject is uvDirectory for pdm and poetry (python -m too), whose
+// command lines runnerScriptsLine reads in every spelling (-psub,
+// --proj sub, -vp sub, run's options and those before it): the project
+// it names, the option as written and the line with each such option
+// dropped, found by dropping a word or two that leaves the command the
+// same and the project another, until none is named.
+func runnerProject(args []string, project string) (dir, opt string, without []string) {
+	words := runnerWordsOf(args)
+	_, _, n := runnerScriptsLine(args)
+	cmd := words[n:]
+	cur := args
+	for p := project; p != ""; {
+		h := len(cur) - len(runnerWordsOf(cur))
+		_, _, k := runnerScriptsLine(cur)
+		next := []string(nil)
+		for i := h; i < h+k && next == nil; i++ {
+			for l := 1; l <= 2 && i+l <= h+k; l++ {
+				try := slices.Concat(cur[:i], cur[i+l:])
+				_, p2, k2 := runnerScriptsLine(try)
+				if k2 > 0 && p2 != p && slices.Equal(runnerWordsOf(try)[k2:], cmd) {
+					next, p = try, p2
+					if opt == "" {
+						opt, _, _ = strings.Cut(strings.TrimSuffix(cur[i], project), "=")
+					}
+					break
+				}
+			}
+		}
+		if next == nil {
+			return project, opt, args // not found: the hint keeps the line
+		}
+		cur = next
+	}
+	return project, opt, cur
 }
 
 // alembicConfigFlags reads the options Alembic's CommandLine takes before

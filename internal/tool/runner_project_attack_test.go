@@ -28,25 +28,30 @@ func TestAttackRunnerProjectOption(t *testing.T) {
 	p := &Project{Kind: Alembic, Workdir: root, root: root}
 	t.Setenv("ALEMBIC_CONFIG", "")
 	for line, want := range map[string]string{
-		"poetry -C tools run alembic upgrade head":          "poetry run alembic upgrade head",
-		"poetry -Ctools run alembic upgrade head":           "poetry run alembic upgrade head",
-		"poetry --directory tools run alembic upgrade head": "poetry run alembic upgrade head",
-		"poetry --directory=tools run alembic upgrade head": "poetry run alembic upgrade head",
-		"poetry run -C tools alembic upgrade head":          "poetry run alembic upgrade head",
-		"poetry -P tools run alembic upgrade head":          "poetry run alembic upgrade head",
-		"poetry --project tools run alembic upgrade head":   "poetry run alembic upgrade head",
-		"pdm run -p tools alembic upgrade head":             "pdm run alembic upgrade head",
-		"pdm run -ptools alembic upgrade head":              "pdm run alembic upgrade head",
-		"pdm run --project tools alembic upgrade head":      "pdm run alembic upgrade head",
-		"pdm run --proj=tools alembic upgrade head":         "pdm run alembic upgrade head",
-		"hatch -p tools run alembic upgrade head":           "hatch run alembic upgrade head",
-		"hatch --project tools run alembic upgrade head":    "hatch run alembic upgrade head",
-		"uv --directory tools run alembic upgrade head":     "uv run alembic upgrade head",
-		"poetry -C . run alembic upgrade head":              "",
-		"pdm run alembic upgrade head":                      "",
-		"uv run -p 3.12 alembic upgrade head":               "", // uv's -p is --python
-		"poetry run alembic -C tools upgrade head":          "", // Alembic's word
-		"hatch run alembic upgrade head":                    "",
+		"poetry -C tools run alembic upgrade head":            "poetry run alembic upgrade head",
+		"poetry -Ctools run alembic upgrade head":             "poetry run alembic upgrade head",
+		"poetry --directory tools run alembic upgrade head":   "poetry run alembic upgrade head",
+		"poetry --directory=tools run alembic upgrade head":   "poetry run alembic upgrade head",
+		"poetry run -C tools alembic upgrade head":            "poetry run alembic upgrade head",
+		"poetry -P tools run alembic upgrade head":            "poetry run alembic upgrade head",
+		"poetry --project tools run alembic upgrade head":     "poetry run alembic upgrade head",
+		"pdm run -p tools alembic upgrade head":               "pdm run alembic upgrade head",
+		"pdm run -ptools alembic upgrade head":                "pdm run alembic upgrade head",
+		"pdm run --project tools alembic upgrade head":        "pdm run alembic upgrade head",
+		"pdm run --proj=tools alembic upgrade head":           "pdm run alembic upgrade head",
+		"pdm run --proj tools alembic upgrade head":           "pdm run alembic upgrade head",
+		"pdm -v run -p tools alembic upgrade head":            "pdm -v run alembic upgrade head",
+		"python3 -m pdm run -p tools alembic upgrade head":    "python3 -m pdm run alembic upgrade head",
+		"python3 -m poetry -C tools run alembic upgrade head": "python3 -m poetry run alembic upgrade head",
+		"pdm run -p x -p tools alembic upgrade head":          "pdm run alembic upgrade head",
+		"hatch -p tools run alembic upgrade head":             "hatch run alembic upgrade head",
+		"hatch --project tools run alembic upgrade head":      "hatch run alembic upgrade head",
+		"uv --directory tools run alembic upgrade head":       "uv run alembic upgrade head",
+		"poetry -C . run alembic upgrade head":                "",
+		"pdm run alembic upgrade head":                        "",
+		"uv run -p 3.12 alembic upgrade head":                 "", // uv's -p is --python
+		"poetry run alembic -C tools upgrade head":            "", // Alembic's word
+		"hatch run alembic upgrade head":                      "",
 	} {
 		err := CheckAlembicConfig(p, root, strings.Fields(line))
 		if want == "" {
