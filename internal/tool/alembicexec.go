@@ -37,34 +37,104 @@ func alembicArgs(args []string) []string {
 	return nil
 }
 
-// uvDirectory is the folder uv's --directory names in a uv command line
-// (a global option or run's, before the command; the last one given),
-// uv changing to it before it runs the command, and the line without
-// it; "" for none.
-func uvDirectory(args []string) (string, []string) {
-	if len(args) == 0 || filepath.Base(args[0]) != "uv" {
-		return "", nil
+// runnerProjectOptions are the options of a Python runner, before run or
+// after it and before the command, that move the command to another
+// project: uv's --directory (uv changes to it), poetry's -C/--directory
+// and -P/--project (poetry 2's documentation; poetry 1.3.2 here has
+// neither), pdm's run -p/--project (pdm 2.2.1 here: that project's
+// pyproject.toml and environment, the command still in this folder)
+// and hatch's -p/--project (a project by name or path).
+var runnerProjectOptions = map[string][]string{
+	"uv":     {"--directory"},
+	"poetry": {"-C", "--directory", "-P", "--project"},
+	"pdm":    {"-p", "--project"},
+	"hatch":  {"-p", "--project"},
+}
+
+// uvDirectory is the folder a runner's project option names in a
+// runner command line (uv --directory D, poetry -C D, pdm run -p D,
+// hatch -p D; the last one given), the option as written, and the line
+// without it; "" for none.
+func uvDirectory(args []string) (dir, opt string, without []string) {
+	if len(args) == 0 {
+		return "", "", nil
+	}
+	if runner, project, _ := runnerScriptsLine(args); project != "" && (runner == "pdm" || runner == "poetry") {
+		return runnerProject(args, project)
+	}
+	if m, rest := pythonModuleRest(args); strings.HasPrefix(filepath.Base(args[0]), "python") && (m == "uv" || m == "hatch") {
+		d, o, w := uvDirectory(append([]string{m}, rest...))
+		if d == "" {
+			return "", "", nil
+		}
+		return d, o, append(slices.Clone(args[:len(args)-len(rest)]), w[1:]...) // python3 -m uv ...
+	}
+	opts := runnerProjectOptions[filepath.Base(args[0])]
+	if opts == nil {
+		return "", "", nil
 	}
 	end := runnerCommand(args)
 	if end == 0 {
-		return "", nil
+		return "", "", nil
 	}
-	dir := ""
-	var without []string
 	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case i >= end:
+		a := args[i]
+		name, value, glued := strings.Cut(a, "=")
+		if filepath.Base(args[0]) == "pdm" && strings.HasPrefix(name, "--") {
+			name = pdmLongOption(name) // argparse: --proj is --project
+		}
+		if !glued && len(a) > 2 && a[1] != '-' && slices.Contains(opts, a[:2]) {
+			name, value, glued = a[:2], a[2:], true // -Csub, -psub
+		}
+		switch {
+		case i >= end || i == 0 || !slices.Contains(opts, name):
 			without = append(without, a)
-		case a == "--directory" && i+1 < end:
-			dir = args[i+1]
+		case glued:
+			dir, opt = value, name
+		case i+1 < end:
+			dir, opt = args[i+1], name
 			i++
-		case strings.HasPrefix(a, "--directory="):
-			dir = strings.TrimPrefix(a, "--directory=")
 		default:
 			without = append(without, a)
 		}
 	}
-	return dir, without
+	return dir, opt, without
+}
+
+// runnerProject is uvDirectory for pdm and poetry (python -m too), whose
+// command lines runnerScriptsLine reads in every spelling (-psub,
+// --proj sub, -vp sub, run's options and those before it): the project
+// it names, the option as written and the line with each such option
+// dropped, found by dropping a word or two that leaves the command the
+// same and the project another, until none is named.
+func runnerProject(args []string, project string) (dir, opt string, without []string) {
+	words := runnerWordsOf(args)
+	_, _, n := runnerScriptsLine(args)
+	cmd := words[n:]
+	cur := args
+	for p := project; p != ""; {
+		h := len(cur) - len(runnerWordsOf(cur))
+		_, _, k := runnerScriptsLine(cur)
+		next := []string(nil)
+		for i := h; i < h+k && next == nil; i++ {
+			for l := 1; l <= 2 && i+l <= h+k; l++ {
+				try := slices.Concat(cur[:i], cur[i+l:])
+				_, p2, k2 := runnerScriptsLine(try)
+				if k2 > 0 && p2 != p && slices.Equal(runnerWordsOf(try)[k2:], cmd) {
+					next, p = try, p2
+					if opt == "" {
+						opt, _, _ = strings.Cut(strings.TrimSuffix(cur[i], project), "=")
+					}
+					break
+				}
+			}
+		}
+		if next == nil {
+			return project, opt, args // not found: the hint keeps the line
+		}
+		cur = next
+	}
+	return project, opt, cur
 }
 
 // alembicConfigFlags reads the options Alembic's CommandLine takes before
@@ -261,7 +331,7 @@ func checkAlembicToml(p *Project, wd string, files, shown []string) error {
 // config, goose's and dbmate's migrations and .env) and relative paths,
 // not the ones checked here for the folder exec runs in.
 func CheckUvDirectory(kind Kind, wd string, args []string) error {
-	dir, without := uvDirectory(args)
+	dir, opt, without := uvDirectory(args)
 	if dir == "" || filepath.Clean(filepath.Join(wd, dir)) == filepath.Clean(wd) {
 		return nil
 	}
@@ -276,7 +346,13 @@ func CheckUvDirectory(kind Kind, wd string, args []string) error {
 	case Prisma:
 		name, reads = "Prisma", "Prisma schema and config"
 	}
+	msg := fmt.Sprintf("%s %s %s runs %s in %s, where it reads that folder's %s and relative paths, while dbguard checked the folder exec runs in", output.Escape(filepath.Base(args[0])), opt, output.Escape(dir), name, output.Escape(output.RelPath(to)), reads)
+	if opt != "--directory" && opt != "-C" {
+		// pdm -p, hatch -p, poetry -P: the command stays here, run with
+		// another project's pyproject.toml, environment and scripts.
+		msg = fmt.Sprintf("%s %s %s runs %s with the project in %s (its pyproject.toml, environment and scripts), which dbguard did not check", output.Escape(filepath.Base(args[0])), opt, output.Escape(dir), name, output.Escape(output.RelPath(to)))
+	}
 	return &exitcode.Advice{Code: exitcode.Usage,
-		Msg:  fmt.Sprintf("uv --directory %s runs %s in %s, where it reads that folder's %s and relative paths, while dbguard checked the folder exec runs in", output.Escape(dir), name, output.Escape(output.RelPath(to)), reads),
+		Msg:  msg,
 		Next: "run it from there: " + InWorkdir(to) + "dbguard exec -- " + strings.Join(shellWords(without), " ")}
 }

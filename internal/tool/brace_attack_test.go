@@ -27,7 +27,7 @@ func TestAttackBraceExpansion(t *testing.T) {
 			t.Errorf("%s: the unread error not turned into advice: %v", line, err)
 		}
 	}
-	for _, line := range []string{`./m "${X:-a,b}"`, "./m '{a,b}'", "./m {}", "find . -exec ./m {} ;", `./m "{a,b}"`} {
+	for _, line := range []string{`./m "${X:-a,b}"`, "./m '{a,b}'", "./m {}", "find . -name {} ;", `./m "{a,b}"`} {
 		if err := p.CheckCommand("up", line, "dbguard migrate up"); err != nil {
 			t.Errorf("%s: %v", line, err)
 		}

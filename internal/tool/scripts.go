@@ -310,6 +310,9 @@ func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, 
 		}
 		return err
 	}
+	if inner, loads, unread, ok := genericRun(args); ok {
+		return lc.checkGenericRun(wd, args, exp, inner, loads, unread, depth, direct, scripts)
+	}
 	switch name := filepath.Base(args[0]); {
 	case slices.Contains([]string{"env", "exec", "command", "builtin"}, name):
 		e := exp
@@ -665,4 +668,50 @@ func jsonKeyLine(data []byte, name string) int {
 		return 1
 	}
 	return 1 + bytes.Count(data[:from+at], []byte("\n"))
+}
+
+// checkGenericRun checks a generic runner's line (genericRun): one that
+// loads an env file or folder is refused as env-cmd is; one whose
+// command dbguard cannot read is unread (refused with the reason on
+// exec's own line); the command a readable one runs is checked as the
+// line's, exec's own line refused where it is the tool, as behind nice.
+func (lc *lineCheck) checkGenericRun(wd string, args []string, exp []bool, inner []string, loads, unread string, depth int, direct, scripts bool) error {
+	name := filepath.Base(args[0])
+	script := "put the commands in a script in the project (scripts/migrate.sh) and run: dbguard exec -- sh scripts/migrate.sh"
+	switch {
+	case loads != "":
+		next := script
+		if len(inner) > 0 {
+			next = "drop " + name + " and run: dbguard exec -- " + strings.Join(shellWords(inner), " ")
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  name + " runs its command under " + loads + ": a DATABASE_URL there would replace the guarded URL",
+			Next: next}
+	case unread != "" && depth == 0 && !direct && scripts && slices.Contains([]string{"sh", "bash", "dash", "zsh", "ash", "ksh"}, name):
+		// exec's own line, `dbguard exec -- bash`: the shell reads
+		// what the user types, as an unread sh -c line there runs.
+		return nil
+	case unread != "" && depth == 0 && !direct && scripts:
+		next := script
+		if len(inner) > 0 && KindOf(inner) != "" {
+			next = "run the tool itself: dbguard exec -- " + strings.Join(shellWords(inner), " ")
+		}
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  "dbguard cannot read what runs behind " + unread + ": it would not know whether a launcher there loads another env file over the guarded URL, nor run the checks of the tool it runs",
+			Next: next}
+	case unread != "":
+		return &shellUnread{unread}
+	case len(inner) == 0:
+		return nil
+	}
+	if k := KindOf(inner); k != "" && !direct && depth == 0 && scripts {
+		return &exitcode.Advice{Code: exitcode.Usage,
+			Msg:  name + " runs " + string(k) + ", and exec would not know it runs " + string(k) + ": none of its checks, nor the variables dbguard sets for it",
+			Next: "run the tool itself: dbguard exec -- " + strings.Join(shellWords(inner), " ")}
+	}
+	var e []bool
+	if n := len(args) - len(inner); n > 0 && len(inner) > 0 && &inner[0] == &args[n] {
+		e = after(exp, n) // a tail of args, not a line built from them
+	}
+	return lc.checkArgs(wd, inner, e, depth, direct, scripts)
 }
