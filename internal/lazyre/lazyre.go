@@ -81,6 +81,3 @@ func (r *Regexp) FindAllSubmatch(b []byte, n int) [][][]byte { return r.re().Fin
 
 // FindStringIndex is regexp.Regexp.FindStringIndex.
 func (r *Regexp) FindStringIndex(s string) []int { return r.re().FindStringIndex(s) }
-
-// FindStringSubmatchIndex is regexp's, compiling r first.
-func (r *Regexp) FindStringSubmatchIndex(s string) []int { return r.re().FindStringSubmatchIndex(s) }
