@@ -912,7 +912,7 @@ func iniEnd(s string, k, w, v, end int) int {
 		return end
 	}
 	line := lineEnd(s, v)
-	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, lineStart(s, name)) {
+	if kw := s[name:w]; (kw == "password" || kw == "sslpassword") && conninfoPairs(s[end:line]) && !iniSection(s, blanksBefore(s, name)) {
 		return end
 	}
 	return max(end, line)
@@ -1043,11 +1043,12 @@ func conninfoFirst(s string, k, q int) bool {
 		// password = "x", host = 'db'.
 		return false
 	}
-	return conninfoPairs(s[q+end:line]) && !iniSection(s, lineStart(s, k))
+	return conninfoPairs(s[q+end:line]) && !iniSection(s, blanksBefore(s, k))
 }
 
-// lineStart is where the blanks (spaces, tabs) just before s[i] start.
-func lineStart(s string, i int) int {
+// blanksBefore is where the blanks (spaces, tabs) just before s[i]
+// start: the line's start when s[i] is first on its line (firstOnLine).
+func blanksBefore(s string, i int) int {
 	for i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
 		i--
 	}
@@ -1057,7 +1058,7 @@ func lineStart(s string, i int) int {
 // firstOnLine reports whether only blanks (spaces, tabs) stand before
 // s[i] on its line.
 func firstOnLine(s string, i int) bool {
-	i = lineStart(s, i)
+	i = blanksBefore(s, i)
 	return i == 0 || s[i-1] == '\n' || s[i-1] == '\r'
 }
 
