@@ -298,10 +298,10 @@ func (lc *lineCheck) checkArgs(wd string, args []string, exp []bool, depth int, 
 		var a *exitcode.Advice
 		if errors.As(err, &a) {
 			if before, cmd, ok := strings.Cut(a.Next, "dbguard exec -- "); ok {
-				if strings.HasPrefix(a.Next, "run the tool itself: ") {
-					// The tool run directly: the prefix goes in front of
-					// dbguard, as exec's own line is told (timeout 5
-					// dbguard exec -- npx prisma ...).
+				if KindOf(strings.Fields(cmd)) != "" {
+					// A tool's command: exec refuses a prefix in front of
+					// it, so the prefix goes in front of dbguard, as exec's
+					// own line is told (timeout 5 dbguard exec -- npx prisma ...).
 					a.Next = before + strings.Join(shellWords(args[:i]), " ") + " dbguard exec -- " + cmd
 				} else {
 					a.Next = before + "dbguard exec -- " + strings.Join(shellWords(args[:i]), " ") + " " + cmd
